@@ -1,0 +1,248 @@
+/**
+ * The versioned record store under the model (and, later, the supervisor's object store).
+ *
+ * Records are immutable plain objects keyed by id. A transaction buffers its writes and
+ * commits them as one batch with one new version, or not at all if it throws: a failed
+ * operation leaves the state as it was. Listeners (property collector filters, watches,
+ * controller queues) see whole batches. Back-references are reverse indexes kept here,
+ * so a host never holds a copy of the array of its VMs.
+ */
+import { getOrInsert } from './maps.js';
+import { Ring } from './ring.js';
+
+export interface StoredRecord {
+  readonly id: string;
+  readonly kind: string;
+}
+
+/** Names the forward references of a record: `[relation, targetId]` pairs. */
+export type RelationsOf<R> = (record: R) => Iterable<readonly [relation: string, target: string]>;
+
+export interface Change<R> {
+  readonly id: string;
+  readonly op: 'enter' | 'modify' | 'leave';
+  readonly before: R | undefined;
+  readonly after: R | undefined;
+  /** Relations whose referrer sets changed for this record (e.g. a host gained a VM). */
+  readonly referrers?: readonly string[];
+}
+
+export interface Batch<R> {
+  readonly version: number;
+  readonly changes: readonly Change<R>[];
+}
+
+export type Listener<R> = (batch: Batch<R>) => void;
+
+export interface StoreOptions<R> {
+  relations?: RelationsOf<R>;
+  /** How many committed batches `changesSince` can still return. */
+  feedSize?: number;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+const newSet = () => new Set<string>();
+const newMap = () => new Map<string, Set<string>>();
+
+export class Store<R extends StoredRecord> {
+  #records = new Map<string, R>();
+  #byKind = new Map<string, Set<string>>();
+  /** relation -> target id -> ids of the records that point at it */
+  #referrers = new Map<string, Map<string, Set<string>>>();
+  #relationsOf: RelationsOf<R>;
+  #listeners = new Set<Listener<R>>();
+  #feed: Ring<Batch<R>>;
+  #version = 0;
+  #open = false;
+
+  constructor(options: StoreOptions<R> = {}) {
+    this.#relationsOf = options.relations ?? (() => []);
+    this.#feed = new Ring(options.feedSize ?? 1024);
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  get(id: string): R | undefined {
+    return this.#records.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.#records.has(id);
+  }
+
+  /** Ids of every record of one kind, in insertion order. */
+  idsOf(kind: string): ReadonlySet<string> {
+    return this.#byKind.get(kind) ?? EMPTY;
+  }
+
+  *ofKind<K extends R = R>(kind: string): IterableIterator<K> {
+    for (const id of this.idsOf(kind)) yield this.#records.get(id) as K;
+  }
+
+  countOf(kind: string): number {
+    return this.#byKind.get(kind)?.size ?? 0;
+  }
+
+  values(): IterableIterator<R> {
+    return this.#records.values();
+  }
+
+  /** Ids of the records whose `relation` points at `target`. */
+  referrers(relation: string, target: string): ReadonlySet<string> {
+    return this.#referrers.get(relation)?.get(target) ?? EMPTY;
+  }
+
+  subscribe(listener: Listener<R>): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Batches committed after `version`, or undefined when that history fell off the feed. */
+  changesSince(version: number): Batch<R>[] | undefined {
+    if (version >= this.#version) return [];
+    const out: Batch<R>[] = [];
+    for (const batch of this.#feed) if (batch.version > version) out.push(batch);
+    if (out[0]?.version !== version + 1) return undefined;
+    return out;
+  }
+
+  /**
+   * Runs `work` against a transaction and commits its writes as one batch. Nothing is
+   * applied when `work` throws. Transactions do not nest: an operation is one transaction.
+   */
+  transact<T>(work: (tx: Transaction<R>) => T): T {
+    if (this.#open) throw new Error('a transaction is already open');
+    this.#open = true;
+    const tx = new Transaction(this);
+    try {
+      const result = work(tx);
+      this.#commit(tx.writes);
+      return result;
+    } finally {
+      this.#open = false;
+    }
+  }
+
+  #commit(writes: Map<string, R | null>): void {
+    if (writes.size === 0) return;
+    const changes: Change<R>[] = [];
+    const touched = new Map<string, Set<string>>();
+    for (const [id, after] of writes) {
+      const before = this.#records.get(id);
+      if (after === null) {
+        if (!before) continue;
+        this.#records.delete(id);
+        this.#byKind.get(before.kind)?.delete(id);
+        changes.push({ id, op: 'leave', before, after: undefined });
+      } else {
+        if (before === after) continue;
+        this.#records.set(id, after);
+        if (!before) getOrInsert(this.#byKind, after.kind, newSet).add(id);
+        changes.push({ id, op: before ? 'modify' : 'enter', before, after });
+      }
+      this.#reindex(id, before, after ?? undefined, touched);
+    }
+    if (changes.length === 0 && touched.size === 0) return;
+    this.#markTouched(changes, touched);
+    const batch: Batch<R> = { version: ++this.#version, changes };
+    this.#feed.push(batch);
+    for (const listener of this.#listeners) listener(batch);
+  }
+
+  #reindex(id: string, before: R | undefined, after: R | undefined, touched: Map<string, Set<string>>): void {
+    const now = after ? this.#relationsOf(after) : [];
+    if (!before) {
+      // Inserts (most of building an inventory) have nothing to diff.
+      for (const [relation, target] of now) this.#link(id, relation, target, touched);
+      return;
+    }
+    const old = [...this.#relationsOf(before)];
+    const fresh = [...now];
+    const key = (r: readonly [string, string]) => `${r[0]}\u0000${r[1]}`;
+    const keep = new Set(fresh.map(key));
+    const had = new Set(old.map(key));
+    for (const rel of old) {
+      if (keep.has(key(rel))) continue;
+      this.#referrers.get(rel[0])?.get(rel[1])?.delete(id);
+      this.#touch(touched, rel[1], rel[0]);
+    }
+    for (const rel of fresh) if (!had.has(key(rel))) this.#link(id, rel[0], rel[1], touched);
+  }
+
+  #link(id: string, relation: string, target: string, touched: Map<string, Set<string>>): void {
+    getOrInsert(getOrInsert(this.#referrers, relation, newMap), target, newSet).add(id);
+    this.#touch(touched, target, relation);
+  }
+
+  #touch(touched: Map<string, Set<string>>, target: string, relation: string): void {
+    getOrInsert(touched, target, newSet).add(relation);
+  }
+
+  /** A target whose referrers changed is reported as modified, naming the relations. */
+  #markTouched(changes: Change<R>[], touched: Map<string, Set<string>>): void {
+    if (touched.size === 0) return;
+    const index = new Map(changes.map((c, i) => [c.id, i]));
+    for (const [target, relations] of touched) {
+      const record = this.#records.get(target);
+      if (!record) continue;
+      const i = index.get(target);
+      const referrers = [...relations];
+      if (i === undefined)
+        changes.push({ id: target, op: 'modify', before: record, after: record, referrers });
+      else changes[i] = { ...(changes[i] as Change<R>), referrers };
+    }
+  }
+
+  /** Replaces the whole content, as loading a saved state does; listeners are not told. */
+  reset(records: Iterable<R>, version: number): void {
+    this.#records.clear();
+    this.#byKind.clear();
+    this.#referrers.clear();
+    const none = new Map<string, Set<string>>();
+    for (const record of records) {
+      this.#records.set(record.id, record);
+      getOrInsert(this.#byKind, record.kind, newSet).add(record.id);
+      this.#reindex(record.id, undefined, record, none);
+    }
+    this.#version = version;
+    this.#feed = new Ring(this.#feed.capacity);
+  }
+}
+
+/** The buffered writes of one transaction; reads see its own writes first. */
+export class Transaction<R extends StoredRecord> {
+  readonly writes = new Map<string, R | null>();
+  readonly #store: Store<R>;
+
+  constructor(store: Store<R>) {
+    this.#store = store;
+  }
+
+  get(id: string): R | undefined {
+    const w = this.writes.get(id);
+    if (w === null) return undefined;
+    return w ?? this.#store.get(id);
+  }
+
+  put(record: R): R {
+    this.writes.set(record.id, record);
+    return record;
+  }
+
+  /** Replaces a record with a shallow copy carrying `patch`. */
+  update<K extends R>(id: string, patch: Partial<K>): K {
+    const current = this.get(id);
+    if (!current) throw new Error(`no record ${id}`);
+    return this.put({ ...current, ...patch } as K) as K;
+  }
+
+  remove(id: string): void {
+    this.writes.set(id, null);
+  }
+}

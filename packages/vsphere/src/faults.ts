@@ -1,0 +1,108 @@
+/**
+ * vSphere faults as typed errors. `fault` is the wire object (its `_type` is the xsi:type
+ * the SOAP facade writes in the fault detail); the error's message is the faultstring.
+ */
+import type { MoRef } from './refs.js';
+
+export interface Fault {
+  readonly _type: string;
+  readonly [field: string]: unknown;
+}
+
+export class VimFault<F extends Fault = Fault> extends Error {
+  readonly fault: F;
+
+  constructor(fault: F, message: string) {
+    super(message);
+    this.name = fault._type;
+    this.fault = fault;
+  }
+}
+
+export const isVimFault = (error: unknown, type?: string): error is VimFault =>
+  error instanceof VimFault && (type === undefined || error.fault._type === type);
+
+const fault = <F extends Fault>(f: F, message: string) => new VimFault(f, message);
+
+export type PowerState = 'poweredOn' | 'poweredOff' | 'suspended';
+
+export const faults = {
+  notAuthenticated: (object: MoRef, privilegeId = 'System.View') =>
+    fault({ _type: 'NotAuthenticated', object, privilegeId }, 'The session is not authenticated.'),
+  invalidLogin: () =>
+    fault({ _type: 'InvalidLogin' }, 'Cannot complete login due to an incorrect user name or password.'),
+  managedObjectNotFound: (obj: MoRef) =>
+    fault(
+      { _type: 'ManagedObjectNotFound', obj },
+      `The object 'vim.${obj.type}:${obj.value}' has already been deleted or has not been completely created`,
+    ),
+  methodNotFound: (receiver: MoRef, method: string) =>
+    fault(
+      { _type: 'MethodNotFound', receiver, method },
+      `The method ${method} is not supported on ${receiver.type}.`,
+    ),
+  invalidPowerState: (requestedState: PowerState | undefined, existingState: PowerState) =>
+    fault(
+      requestedState === undefined
+        ? { _type: 'InvalidPowerState', existingState }
+        : { _type: 'InvalidPowerState', requestedState, existingState },
+      `The attempted operation cannot be performed in the current state (${powerStateLabel[existingState]}).`,
+    ),
+  invalidState: (message = 'The operation is not allowed in the current state.') =>
+    fault({ _type: 'InvalidState' }, message),
+  hostInMaintenance: () =>
+    fault(
+      { _type: 'InvalidState' },
+      'The operation is not allowed in the current state of the host: maintenance mode.',
+    ),
+  duplicateName: (name: string, object: MoRef) =>
+    fault({ _type: 'DuplicateName', name, object }, `The name '${name}' already exists.`),
+  invalidName: (name: string, entity?: MoRef) =>
+    fault(
+      entity ? { _type: 'InvalidName', name, entity } : { _type: 'InvalidName', name },
+      `The name '${name}' is invalid.`,
+    ),
+  invalidArgument: (invalidProperty?: string) =>
+    fault(
+      invalidProperty ? { _type: 'InvalidArgument', invalidProperty } : { _type: 'InvalidArgument' },
+      invalidProperty
+        ? `A specified parameter was not correct: ${invalidProperty}`
+        : 'A specified parameter was not correct.',
+    ),
+  invalidVmConfig: (property: string) =>
+    fault({ _type: 'InvalidVmConfig', property }, `Invalid virtual machine configuration: ${property}`),
+  invalidDeviceSpec: (property: string, deviceIndex: number) =>
+    fault(
+      { _type: 'InvalidDeviceSpec', property, deviceIndex },
+      `Invalid configuration for device '${deviceIndex}'.`,
+    ),
+  invalidProperty: (name: string) => fault({ _type: 'InvalidProperty', name }, `Invalid property: ${name}`),
+  invalidDatastorePath: (datastorePath: string) =>
+    fault(
+      { _type: 'InvalidDatastorePath', datastore: '', name: datastorePath, datastorePath },
+      `Invalid datastore path '${datastorePath}'.`,
+    ),
+  fileNotFound: (file: string) => fault({ _type: 'FileNotFound', file }, `File ${file} was not found`),
+  notFound: (message = 'The object or item referred to could not be found.') =>
+    fault({ _type: 'NotFound' }, message),
+  notSupported: (message = 'The operation is not supported on the object.') =>
+    fault({ _type: 'NotSupported' }, message),
+  resourceInUse: (type: string, name: string) =>
+    fault({ _type: 'ResourceInUse', type, name }, `The resource '${name}' is in use.`),
+  requestCanceled: () => fault({ _type: 'RequestCanceled' }, 'The task was canceled by a user.'),
+  toolsUnavailable: () =>
+    fault(
+      { _type: 'ToolsUnavailable' },
+      'Cannot complete operation because VMware Tools is not running in this virtual machine.',
+    ),
+  insufficientResources: (message = 'Insufficient resources to satisfy the request.') =>
+    fault({ _type: 'InsufficientResourcesFault' }, message),
+  /** A fault chosen by a test through the interception point. */
+  custom: (f: Fault, message?: string) => fault(f, message ?? `${f._type} (injected)`),
+};
+
+const powerStateLabel: Record<PowerState, string> = {
+  poweredOn: 'Powered on',
+  poweredOff: 'Powered off',
+  suspended: 'Suspended',
+};

@@ -1,0 +1,15 @@
+export { type Clock, DEFAULT_EPOCH, RealClock, VirtualClock } from './core/clock.js';
+export type { Call, InterceptRule } from './core/intercept.js';
+export { Random } from './core/random.js';
+export { Ring } from './core/ring.js';
+export { type Cancel, Scheduler } from './core/scheduler.js';
+export { type Batch, type Change, Store, type StoredRecord, Transaction } from './core/store.js';
+export { type Fault, faults, isVimFault, type PowerState, VimFault } from './faults.js';
+export type { VimEvent } from './history/events.js';
+export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
+export type * from './inventory/records.js';
+export type * from './inventory/tree.js';
+export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
+export { Model, type ModelOptions, type Ref, type Task } from './model.js';
+export { type MoRef, moref } from './refs.js';
+export { type Credentials, DEFAULT_CREDENTIALS, type UserSession } from './sessions/sessions.js';

@@ -1,0 +1,342 @@
+/**
+ * Builds an inventory from a tree in one transaction: the path createSimulator takes,
+ * and the one the inventory benchmark measures. Cluster VMs are spread over the
+ * cluster's hosts in turn (vcsim picks at random; round-robin is reproducible).
+ */
+import type { Model, Tx } from '../model.js';
+import { CHILD_POOL_ALLOCATION, ROOT_POOL_ALLOCATION } from './defaults.js';
+import type {
+  ComputeResourceRecord,
+  DatacenterRecord,
+  DatastoreRecord,
+  DvsRecord,
+  FolderRecord,
+  HostRecord,
+  NetworkRecord,
+  ResourcePoolRecord,
+} from './records.js';
+import type { DatacenterNode, InventoryTree, PoolNode, VmNode } from './tree.js';
+import { newVmRecord, putVm } from './vm.js';
+
+export const ROOT_FOLDER = 'group-d1';
+
+const TIB = 1024 ** 4;
+/** vcsim's default disk: 10 GiB. */
+const DEFAULT_DISK_KB = 10 * 1024 * 1024;
+
+/** Creates the root folder; every model has one, even an empty inventory. */
+export const createRootFolder = (model: Model, tx: Tx): void => {
+  if (tx.get(ROOT_FOLDER)) return;
+  const id = model.newId('Folder', 'd');
+  if (id !== ROOT_FOLDER) throw new Error(`the root folder must be created first (got ${id})`);
+  tx.put({
+    id,
+    kind: 'Folder',
+    name: 'Datacenters',
+    childType: ['Folder', 'Datacenter'],
+  } satisfies FolderRecord);
+};
+
+interface Placement {
+  folder: string;
+  pool: string;
+  host: string;
+  datastore: string;
+  network: string;
+  parentVApp?: string;
+}
+
+export const buildInventory = (model: Model, tree: InventoryTree): void => {
+  model.store.transact((tx) => {
+    createRootFolder(model, tx);
+    const built = tree.datacenters.map((node) => ({ node, dc: buildDatacenter(model, tx, node) }));
+    // As in vcsim, datastores come after every datacenter, VMs after every datastore.
+    for (const { node, dc } of built) {
+      dc.datastores = (node.datastores ?? []).map((ds) =>
+        createDatastore(model, tx, dc, ds.name, ds.capacity),
+      );
+    }
+    for (const { dc } of built) {
+      const datastore = dc.datastores[0];
+      if (dc.vms.length > 0 && !datastore) throw new Error(`datacenter ${dc.id} has VMs but no datastore`);
+      for (const { node, at } of dc.vms) createVm(model, tx, node, { ...at, datastore: datastore as string });
+    }
+  });
+};
+
+interface BuiltDatacenter {
+  id: string;
+  vmFolder: string;
+  hostFolder: string;
+  datastoreFolder: string;
+  networkFolder: string;
+  hosts: string[];
+  network: string;
+  datastores: string[];
+  /** VMs to create once the datastores exist. */
+  vms: { node: VmNode; at: Omit<Placement, 'datastore'> }[];
+}
+
+const folder = (
+  model: Model,
+  tx: Tx,
+  parent: string,
+  name: string,
+  flavor: 'd' | 'v' | 'h' | 's' | 'n',
+  childType: string[],
+) =>
+  tx.put({
+    id: model.newId('Folder', flavor),
+    kind: 'Folder',
+    name,
+    parent,
+    childType,
+  } satisfies FolderRecord).id;
+
+const CHILD_TYPES = {
+  d: ['Folder', 'Datacenter'],
+  v: ['Folder', 'VirtualMachine', 'VirtualApp'],
+  h: ['Folder', 'ComputeResource'],
+  s: ['Folder', 'Datastore', 'StoragePod'],
+  n: ['Folder', 'Network', 'DistributedVirtualSwitch'],
+} as const;
+
+const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatacenter => {
+  const parent = node.folder
+    ? folder(model, tx, ROOT_FOLDER, node.folder, 'd', [...CHILD_TYPES.d])
+    : ROOT_FOLDER;
+  const id = model.newId('Datacenter');
+  const top = {
+    vm: folder(model, tx, id, 'vm', 'v', [...CHILD_TYPES.v]),
+    host: folder(model, tx, id, 'host', 'h', [...CHILD_TYPES.h]),
+    datastore: folder(model, tx, id, 'datastore', 's', [...CHILD_TYPES.s]),
+    network: folder(model, tx, id, 'network', 'n', [...CHILD_TYPES.n]),
+  };
+  tx.put({
+    id,
+    kind: 'Datacenter',
+    name: node.name,
+    parent,
+    vmFolder: top.vm,
+    hostFolder: top.host,
+    datastoreFolder: top.datastore,
+    networkFolder: top.network,
+  } satisfies DatacenterRecord);
+  const networks = (node.networks ?? ['VM Network']).map(
+    (name) =>
+      tx.put({
+        id: model.newId('Network'),
+        kind: 'Network',
+        name,
+        parent: top.network,
+      } satisfies NetworkRecord).id,
+  );
+  for (const name of node.storagePods ?? []) {
+    tx.put({ id: model.newId('StoragePod'), kind: 'StoragePod', name, parent: top.datastore });
+  }
+  const sub = node.subfolder;
+  const into = {
+    vm: sub ? folder(model, tx, top.vm, sub, 'v', [...CHILD_TYPES.v]) : top.vm,
+    host: sub ? folder(model, tx, top.host, sub, 'h', [...CHILD_TYPES.h]) : top.host,
+    datastore: sub ? folder(model, tx, top.datastore, sub, 's', [...CHILD_TYPES.s]) : top.datastore,
+    network: sub ? folder(model, tx, top.network, sub, 'n', [...CHILD_TYPES.n]) : top.network,
+  };
+  const dc: BuiltDatacenter = {
+    id,
+    vmFolder: into.vm,
+    hostFolder: into.host,
+    datastoreFolder: into.datastore,
+    networkFolder: into.network,
+    hosts: [],
+    network: networks[0] as string,
+    datastores: [],
+    vms: [],
+  };
+  let dvs: string | undefined;
+  const portgroups: string[] = [];
+  if (node.dvs) {
+    const sw = model.newId('VmwareDistributedVirtualSwitch');
+    dvs = sw;
+    tx.put({
+      id: sw,
+      kind: 'VmwareDistributedVirtualSwitch',
+      name: node.dvs.name,
+      parent: into.network,
+      uuid: model.random.uuid(),
+      hosts: [],
+    } satisfies DvsRecord);
+    const portgroup = (name: string, uplink: boolean) => {
+      const pg = model.newId('DistributedVirtualPortgroup');
+      tx.put({
+        id: pg,
+        kind: 'DistributedVirtualPortgroup',
+        name,
+        parent: into.network,
+        key: pg,
+        dvs: sw,
+        uplink,
+        numPorts: uplink ? 4 : 1,
+      } satisfies NetworkRecord);
+      portgroups.push(pg);
+      return pg;
+    };
+    portgroup(`${node.dvs.name}-DVUplinks-${sw.slice('dvs-'.length)}`, true);
+    const first = node.dvs.portgroups.map((name) => portgroup(name, false))[0];
+    if (first) dc.network = first;
+  }
+  const addHost = (name: string, parent: string) => {
+    const host = createHost(model, tx, name, parent, [...networks, ...portgroups]);
+    dc.hosts.push(host);
+    if (dvs) {
+      const sw = tx.get(dvs) as DvsRecord;
+      tx.put({ ...sw, hosts: [...sw.hosts, host] });
+    }
+    return host;
+  };
+  for (const standalone of node.standaloneHosts ?? []) {
+    const cr = model.newId('ComputeResource');
+    const pool = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
+    tx.put({
+      id: cr,
+      kind: 'ComputeResource',
+      name: standalone.name,
+      parent: into.host,
+      resourcePool: pool,
+    } satisfies ComputeResourceRecord);
+    const host = addHost(standalone.name, cr);
+    for (const vm of standalone.vms ?? [])
+      dc.vms.push({ node: vm, at: { folder: into.vm, pool, host, network: dc.network } });
+  }
+  for (const cluster of node.clusters ?? []) {
+    const cr = model.newId('ClusterComputeResource');
+    const root = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
+    tx.put({
+      id: cr,
+      kind: 'ClusterComputeResource',
+      name: cluster.name,
+      parent: into.host,
+      resourcePool: root,
+      drs: { enabled: true, defaultVmBehavior: 'fullyAutomated' },
+      das: { enabled: false },
+    } satisfies ComputeResourceRecord);
+    const hosts = cluster.hosts.map((h) => addHost(h.name, cr));
+    let turn = 0;
+    const place = (vmNodes: VmNode[] | undefined, pool: string, parentVApp?: string) => {
+      for (const vm of vmNodes ?? []) {
+        const host = hosts[turn++ % Math.max(1, hosts.length)];
+        if (!host) throw new Error(`cluster ${cluster.name} has VMs but no hosts`);
+        dc.vms.push({
+          node: vm,
+          at: { folder: into.vm, pool, host, network: dc.network, ...(parentVApp ? { parentVApp } : {}) },
+        });
+      }
+    };
+    place(cluster.vms, root);
+    const pools = (nodes: PoolNode[] | undefined, parent: string) => {
+      for (const p of nodes ?? []) {
+        const pool = createPool(model, tx, p.name, parent, cr, CHILD_POOL_ALLOCATION);
+        place(p.vms, pool);
+        pools(p.pools, pool);
+      }
+    };
+    pools(cluster.pools, root);
+    for (const app of cluster.vApps ?? []) {
+      const pool = createPool(model, tx, app.name, root, cr, CHILD_POOL_ALLOCATION, top.vm);
+      place(app.vms, pool, pool);
+    }
+  }
+  return dc;
+};
+
+const createPool = (
+  model: Model,
+  tx: Tx,
+  name: string,
+  parent: string,
+  owner: string,
+  allocation: { cpu: ResourcePoolRecord['cpuAllocation']; memory: ResourcePoolRecord['memoryAllocation'] },
+  vAppFolder?: string,
+): string => {
+  const id = model.newId(vAppFolder ? 'VirtualApp' : 'ResourcePool');
+  tx.put({
+    id,
+    kind: vAppFolder ? 'VirtualApp' : 'ResourcePool',
+    name,
+    parent,
+    owner,
+    cpuAllocation: allocation.cpu,
+    memoryAllocation: allocation.memory,
+    ...(vAppFolder ? { parentFolder: vAppFolder } : {}),
+  } satisfies ResourcePoolRecord);
+  return id;
+};
+
+const createHost = (model: Model, tx: Tx, name: string, parent: string, networks: string[]): string => {
+  const id = model.newId('HostSystem');
+  // Management addresses in 172.16.0.0/12, apart from the guests' 10.0.0.0/8.
+  const n = Number(id.slice('host-'.length));
+  tx.put({
+    id,
+    kind: 'HostSystem',
+    name,
+    parent,
+    uuid: model.random.uuid(),
+    ip: `172.${16 + ((n >> 16) & 0xf)}.${(n >> 8) & 0xff}.${n & 0xff}`,
+    datastores: [],
+    networks,
+    connectionState: 'connected',
+    powerState: 'poweredOn',
+    inMaintenanceMode: false,
+    bootTime: model.clock.now(),
+  } satisfies HostRecord);
+  return id;
+};
+
+const createDatastore = (
+  model: Model,
+  tx: Tx,
+  dc: BuiltDatacenter,
+  name: string,
+  capacity?: number,
+): string => {
+  const id = model.newId('Datastore');
+  tx.put({
+    id,
+    kind: 'Datastore',
+    name,
+    parent: dc.datastoreFolder,
+    url: `ds:///vmfs/volumes/${id}/`,
+    type: 'OTHER',
+    capacity: capacity ?? TIB * Math.max(1, dc.hosts.length),
+    used: 0,
+    accessible: true,
+    maintenanceMode: 'normal',
+  } satisfies DatastoreRecord);
+  for (const host of dc.hosts) {
+    const h = tx.get(host) as HostRecord;
+    tx.put({ ...h, datastores: [...h.datastores, id] });
+  }
+  return id;
+};
+
+const createVm = (model: Model, tx: Tx, node: VmNode, at: Placement): void => {
+  putVm(
+    tx,
+    newVmRecord(model, tx, {
+      name: node.name,
+      folder: at.folder,
+      pool: at.pool,
+      host: at.host,
+      datastore: at.datastore,
+      networks: [at.network],
+      disksKB: [DEFAULT_DISK_KB],
+      nicType: 'VirtualE1000',
+      powerState: node.powerState ?? 'poweredOff',
+      ...(node.numCPU ? { numCPU: node.numCPU } : {}),
+      ...(node.memoryMB ? { memoryMB: node.memoryMB } : {}),
+      ...(node.guestId ? { guestId: node.guestId } : {}),
+      ...(node.template ? { template: true } : {}),
+      ...(at.parentVApp ? { parentVApp: at.parentVApp } : {}),
+    }),
+  );
+};

@@ -1,0 +1,225 @@
+/**
+ * The stored shape of each managed object. Records are immutable and compact: what
+ * clients read (summary, back-references such as host.vm) is derived on read by the
+ * property tables in ../properties, never stored twice. Times are epoch milliseconds.
+ */
+
+import type { StoredRecord } from '../core/store.js';
+import type { PowerState } from '../faults.js';
+
+export type ManagedType =
+  | 'Folder'
+  | 'Datacenter'
+  | 'ComputeResource'
+  | 'ClusterComputeResource'
+  | 'HostSystem'
+  | 'ResourcePool'
+  | 'VirtualApp'
+  | 'Datastore'
+  | 'StoragePod'
+  | 'Network'
+  | 'VmwareDistributedVirtualSwitch'
+  | 'DistributedVirtualPortgroup'
+  | 'VirtualMachine'
+  | 'Task';
+
+/** A vSphere data object: `_type` is its xsi:type. */
+export interface DataObject {
+  readonly _type: string;
+}
+
+interface Base<K extends string> extends StoredRecord {
+  readonly kind: K;
+  readonly name: string;
+  /** Id of the parent entity (folder, datacenter, compute resource, pool). */
+  readonly parent?: string;
+}
+
+export interface FolderRecord extends Base<'Folder'> {
+  readonly childType: readonly string[];
+}
+
+export interface DatacenterRecord extends Base<'Datacenter'> {
+  readonly vmFolder: string;
+  readonly hostFolder: string;
+  readonly datastoreFolder: string;
+  readonly networkFolder: string;
+}
+
+export interface ComputeResourceRecord extends Base<'ComputeResource' | 'ClusterComputeResource'> {
+  readonly resourcePool: string;
+  /** Cluster configuration; absent for a standalone host's compute resource. */
+  readonly drs?: { readonly enabled: boolean; readonly defaultVmBehavior: string };
+  readonly das?: { readonly enabled: boolean };
+}
+
+export interface HostRecord extends Base<'HostSystem'> {
+  readonly uuid: string;
+  readonly ip: string;
+  readonly datastores: readonly string[];
+  readonly networks: readonly string[];
+  readonly connectionState: 'connected' | 'disconnected' | 'notResponding';
+  readonly powerState: 'poweredOn' | 'poweredOff' | 'standBy' | 'unknown';
+  readonly inMaintenanceMode: boolean;
+  readonly bootTime: number;
+}
+
+export interface Allocation {
+  readonly reservation: number;
+  readonly expandableReservation: boolean;
+  readonly limit: number;
+  readonly shares: { readonly level: 'low' | 'normal' | 'high' | 'custom'; readonly shares: number };
+}
+
+export interface ResourcePoolRecord extends Base<'ResourcePool' | 'VirtualApp'> {
+  /** The compute resource that owns this pool tree. */
+  readonly owner: string;
+  readonly cpuAllocation: Allocation;
+  readonly memoryAllocation: Allocation;
+  /** vApps only: the folder they show in. */
+  readonly parentFolder?: string;
+}
+
+export interface DatastoreRecord extends Base<'Datastore'> {
+  readonly url: string;
+  readonly type: string;
+  readonly capacity: number;
+  /** Bytes held by the disks on it; freeSpace = capacity - used. */
+  readonly used: number;
+  readonly accessible: boolean;
+  readonly maintenanceMode: 'normal' | 'enteringMaintenance' | 'inMaintenance';
+}
+
+export interface StoragePodRecord extends Base<'StoragePod'> {}
+
+export interface NetworkRecord extends Base<'Network' | 'DistributedVirtualPortgroup'> {
+  /** Portgroups: the key clients put in a backing, and their switch. */
+  readonly key?: string;
+  readonly dvs?: string;
+  readonly uplink?: boolean;
+  readonly numPorts?: number;
+}
+
+export interface DvsRecord extends Base<'VmwareDistributedVirtualSwitch'> {
+  readonly uuid: string;
+  readonly hosts: readonly string[];
+}
+
+export interface Device extends DataObject {
+  readonly key: number;
+  readonly deviceInfo?: { readonly label: string; readonly summary: string };
+  readonly controllerKey?: number;
+  readonly unitNumber?: number;
+  readonly [field: string]: unknown;
+}
+
+export interface OptionValue {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface VmConfig {
+  readonly uuid: string;
+  readonly instanceUuid: string;
+  readonly guestId: string;
+  readonly guestFullName: string;
+  readonly version: string;
+  readonly template: boolean;
+  readonly numCPU: number;
+  readonly numCoresPerSocket: number;
+  readonly memoryMB: number;
+  readonly devices: readonly Device[];
+  readonly extraConfig: readonly OptionValue[];
+  readonly vmPathName: string;
+  readonly annotation: string;
+  readonly createDate: number;
+  readonly changeVersion: number;
+}
+
+export interface GuestNic {
+  readonly network: string;
+  readonly macAddress: string;
+  readonly ipAddress: readonly string[];
+  readonly deviceConfigId: number;
+  readonly connected: boolean;
+}
+
+export interface VmGuest {
+  readonly toolsRunningStatus: 'guestToolsRunning' | 'guestToolsNotRunning' | 'guestToolsExecutingScripts';
+  readonly ipAddress?: string;
+  readonly hostName?: string;
+  readonly net: readonly GuestNic[];
+}
+
+export interface VmRecord extends Base<'VirtualMachine'> {
+  readonly pool?: string;
+  readonly host?: string;
+  readonly parentVApp?: string;
+  /** The datastore holding the VM's home folder (its .vmx). */
+  readonly homeDatastore: string;
+  /** Derived on write from the home and the disks: see putVm. */
+  readonly datastores: readonly string[];
+  /** Derived on write from the NICs: see putVm. */
+  readonly networks: readonly string[];
+  readonly config: VmConfig;
+  readonly powerState: PowerState;
+  readonly connectionState: 'connected' | 'disconnected' | 'orphaned' | 'inaccessible' | 'invalid';
+  readonly bootTime?: number;
+  readonly guest: VmGuest;
+}
+
+export type TaskState = 'queued' | 'running' | 'success' | 'error';
+
+export interface TaskRecord extends Base<'Task'> {
+  readonly descriptionId: string;
+  readonly entity?: string;
+  readonly entityName?: string;
+  readonly state: TaskState;
+  readonly cancelable: boolean;
+  readonly cancelled: boolean;
+  readonly queueTime: number;
+  readonly startTime?: number;
+  readonly completeTime?: number;
+  readonly result?: unknown;
+  readonly error?: import('../faults.js').Fault & { readonly message?: string };
+  readonly userName: string;
+  readonly eventChainId: number;
+}
+
+export type InventoryRecord =
+  | FolderRecord
+  | DatacenterRecord
+  | ComputeResourceRecord
+  | HostRecord
+  | ResourcePoolRecord
+  | DatastoreRecord
+  | StoragePodRecord
+  | NetworkRecord
+  | DvsRecord
+  | VmRecord
+  | TaskRecord;
+
+/** The relations the store keeps reverse indexes for, named after the back-reference. */
+export const relations = (r: InventoryRecord): (readonly [string, string])[] => {
+  const out: (readonly [string, string])[] = [];
+  if (r.parent) out.push(['childEntity', r.parent]);
+  switch (r.kind) {
+    case 'VirtualMachine':
+      if (r.host) out.push(['vm', r.host]);
+      if (r.pool) out.push(['vm', r.pool]);
+      for (const ds of r.datastores) out.push(['vm', ds]);
+      for (const net of r.networks) out.push(['vm', net]);
+      break;
+    case 'HostSystem':
+      for (const ds of r.datastores) out.push(['host', ds]);
+      for (const net of r.networks) out.push(['host', net]);
+      break;
+    case 'DistributedVirtualPortgroup':
+      if (r.dvs) out.push(['portgroup', r.dvs]);
+      break;
+    case 'VmwareDistributedVirtualSwitch':
+      for (const host of r.hosts) out.push(['dvsHost', host]);
+      break;
+  }
+  return out;
+};

@@ -1,0 +1,215 @@
+/**
+ * The one place a VM record is written. `putVm` derives the VM's datastore and network
+ * lists from its devices and charges each datastore for the disks on it, so
+ * back-references and free space stay consistent whatever operation wrote the VM.
+ */
+import type { PowerState } from '../faults.js';
+import type { Model, Tx } from '../model.js';
+import { moref } from '../refs.js';
+import {
+  DEVICE_KEY_BASE,
+  diskBytes,
+  diskDatastore,
+  ethernetCard,
+  generatedMac,
+  isDisk,
+  isEthernetCard,
+  type NicBacking,
+  nicNetwork,
+  STANDARD_DEVICES,
+  virtualDisk,
+} from './devices.js';
+import { GUEST_OFF, runningGuest } from './guest.js';
+import type { DatastoreRecord, Device, DvsRecord, NetworkRecord, VmConfig, VmRecord } from './records.js';
+
+/** What a test or an operation says about a new VM; everything else gets vcsim's defaults. */
+export interface VmSpec {
+  name: string;
+  folder: string;
+  pool?: string;
+  host?: string;
+  datastore: string;
+  networks?: readonly string[];
+  numCPU?: number;
+  numCoresPerSocket?: number;
+  memoryMB?: number;
+  guestId?: string;
+  guestFullName?: string;
+  version?: string;
+  /** Disk sizes in KB; one entry per disk on the first SCSI controller. */
+  disksKB?: readonly number[];
+  template?: boolean;
+  powerState?: PowerState;
+  annotation?: string;
+  extraConfig?: readonly { key: string; value: string }[];
+  parentVApp?: string;
+  /** The NIC device type, e.g. `VirtualVmxnet3` (the default) or `VirtualE1000`. */
+  nicType?: string;
+}
+
+export const VM_DEFAULTS = {
+  numCPU: 1,
+  numCoresPerSocket: 1,
+  memoryMB: 32,
+  guestId: 'otherGuest',
+  guestFullName: 'Other (32-bit)',
+  version: 'vmx-13',
+  diskKB: 1024,
+} as const;
+
+/** The datastore name in brackets, as vSphere paths start: `[LocalDS_0] vm/vm.vmx`. */
+export const datastorePath = (datastoreName: string, path: string) => `[${datastoreName}] ${path}`;
+
+export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
+  const net = tx.get(networkId) as NetworkRecord | undefined;
+  if (!net) throw new Error(`no network ${networkId}`);
+  if (net.kind === 'DistributedVirtualPortgroup' && net.dvs) {
+    const dvs = tx.get(net.dvs) as DvsRecord;
+    return {
+      kind: 'portgroup',
+      network: moref(net.kind, net.id),
+      portgroupKey: net.key ?? net.id,
+      switchUuid: dvs.uuid,
+    };
+  }
+  return { kind: 'network', network: moref('Network', net.id), name: net.name };
+};
+
+export const newMac = (model: Model): string => generatedMac(model.random.next());
+
+/** Builds a new VM record from a spec (not yet stored: see putVm). */
+export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
+  const id = model.newId('VirtualMachine');
+  const ds = tx.get(spec.datastore) as DatastoreRecord;
+  const dsRef = moref('Datastore', ds.id);
+  const disks = (spec.disksKB ?? [VM_DEFAULTS.diskKB]).map((capacityInKB, i) =>
+    virtualDisk({
+      key: DEVICE_KEY_BASE.disk + i,
+      controllerKey: DEVICE_KEY_BASE.scsiController,
+      unitNumber: i < 7 ? i : i + 1,
+      capacityInKB,
+      fileName: datastorePath(ds.name, `${spec.name}/${spec.name}${i === 0 ? '' : `_${i}`}.vmdk`),
+      datastore: dsRef,
+      uuid: model.random.uuid(),
+    }),
+  );
+  const nics = (spec.networks ?? []).map((net, i) =>
+    ethernetCard(DEVICE_KEY_BASE.ethernet + i, newMac(model), nicBacking(tx, net), spec.nicType),
+  );
+  const devices = withControllers([...STANDARD_DEVICES, ...disks, ...nics]);
+  const now = model.clock.now();
+  const config: VmConfig = {
+    uuid: model.random.uuid(),
+    instanceUuid: model.random.uuid(),
+    guestId: spec.guestId ?? VM_DEFAULTS.guestId,
+    guestFullName: spec.guestFullName ?? VM_DEFAULTS.guestFullName,
+    version: spec.version ?? VM_DEFAULTS.version,
+    template: spec.template ?? false,
+    numCPU: spec.numCPU ?? VM_DEFAULTS.numCPU,
+    numCoresPerSocket: spec.numCoresPerSocket ?? VM_DEFAULTS.numCoresPerSocket,
+    memoryMB: spec.memoryMB ?? VM_DEFAULTS.memoryMB,
+    devices,
+    extraConfig: spec.extraConfig ?? [],
+    vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),
+    annotation: spec.annotation ?? '',
+    createDate: now,
+    changeVersion: now,
+  };
+  const on = spec.powerState === 'poweredOn' && !config.template;
+  return {
+    id,
+    kind: 'VirtualMachine',
+    name: spec.name,
+    parent: spec.folder,
+    ...(spec.pool ? { pool: spec.pool } : {}),
+    ...(spec.host ? { host: spec.host } : {}),
+    ...(spec.parentVApp ? { parentVApp: spec.parentVApp } : {}),
+    homeDatastore: ds.id,
+    datastores: [],
+    networks: [],
+    config,
+    powerState: on ? 'poweredOn' : 'poweredOff',
+    connectionState: 'connected',
+    ...(on ? { bootTime: now } : {}),
+    guest: on
+      ? runningGuest(model.ipam, { name: spec.name, config }, (net) => (tx.get(net) as NetworkRecord).name)
+      : GUEST_OFF,
+  };
+};
+
+/**
+ * Controllers list the keys of the devices on them; recompute those lists so that
+ * adding or removing a device never leaves a controller pointing at nothing.
+ */
+export const withControllers = (devices: readonly Device[]): Device[] => {
+  const attached = new Map<number, number[]>();
+  for (const d of devices) {
+    if (d.controllerKey === undefined) continue;
+    const list = attached.get(d.controllerKey) ?? [];
+    list.push(d.key);
+    attached.set(d.controllerKey, list);
+  }
+  return devices.map((d) => {
+    if (!Array.isArray(d.device)) return d;
+    const now = attached.get(d.key) ?? [];
+    const was = d.device as number[];
+    if (now.length === was.length && now.every((k, i) => k === was[i])) return d;
+    return Object.freeze({ ...d, device: now });
+  });
+};
+
+const datastoresOf = (config: VmConfig, home: string): string[] => {
+  const out = new Set<string>([home]);
+  for (const d of config.devices) {
+    const ds = isDisk(d) ? diskDatastore(d) : undefined;
+    if (ds) out.add(ds);
+  }
+  return [...out];
+};
+
+const networksOf = (config: VmConfig): string[] => {
+  const out = new Set<string>();
+  for (const d of config.devices) {
+    const net = isEthernetCard(d) ? nicNetwork(d) : undefined;
+    if (net) out.add(net);
+  }
+  return [...out];
+};
+
+const bytesByDatastore = (vm: VmRecord | undefined): Map<string, number> => {
+  const out = new Map<string, number>();
+  if (!vm) return out;
+  for (const d of vm.config.devices) {
+    const ds = isDisk(d) ? diskDatastore(d) : undefined;
+    if (ds) out.set(ds, (out.get(ds) ?? 0) + diskBytes(d));
+  }
+  return out;
+};
+
+/** Writes a VM (or removes it, with `null`), keeping derived lists and datastore usage. */
+export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null => {
+  const previous = tx.get(vm?.id ?? (id as string)) as VmRecord | undefined;
+  let stored: VmRecord | null = null;
+  if (vm) {
+    const datastores = datastoresOf(vm.config, vm.homeDatastore);
+    const networks = networksOf(vm.config);
+    stored = tx.put({
+      ...vm,
+      datastores: sameList(datastores, previous?.datastores) ?? datastores,
+      networks: sameList(networks, previous?.networks) ?? networks,
+    }) as VmRecord;
+  } else if (previous) {
+    tx.remove(previous.id);
+  }
+  if (previous?.config.devices === stored?.config.devices) return stored;
+  const delta = bytesByDatastore(stored ?? undefined);
+  for (const [ds, bytes] of bytesByDatastore(previous)) delta.set(ds, (delta.get(ds) ?? 0) - bytes);
+  for (const [ds, bytes] of delta) {
+    const record = tx.get(ds) as DatastoreRecord | undefined;
+    if (bytes !== 0 && record) tx.put({ ...record, used: record.used + bytes });
+  }
+  return stored;
+};
+
+const sameList = (a: readonly string[], b: readonly string[] | undefined): readonly string[] | undefined =>
+  b && a.length === b.length && a.every((x, i) => x === b[i]) ? b : undefined;

@@ -1,0 +1,289 @@
+/**
+ * The vSphere model: the store of managed objects plus everything an operation needs
+ * (clock, scheduler, seeded ids, interception, events, sessions). Operations live in one
+ * file per managed object type and reach the state only through `call` and `task`.
+ */
+import { type Clock, VirtualClock } from './core/clock.js';
+import { type Call, Interceptor } from './core/intercept.js';
+import { Random } from './core/random.js';
+import { Scheduler } from './core/scheduler.js';
+import { Store, type Transaction } from './core/store.js';
+import { faults, VimFault } from './faults.js';
+import { type EventInput, EventLog } from './history/events.js';
+import { GuestIpam } from './inventory/guest.js';
+import type { InventoryRecord, ManagedType, TaskRecord } from './inventory/records.js';
+import { relations } from './inventory/records.js';
+import { type MoRef, moref } from './refs.js';
+import { type Credentials, DEFAULT_CREDENTIALS, Sessions } from './sessions/sessions.js';
+
+export interface AboutOptions {
+  /** vCenter version reported in AboutInfo, e.g. `8.0.3`. */
+  version?: string;
+  build?: string;
+}
+
+export interface ModelOptions {
+  /** Fixes every id and every random choice. */
+  seed?: number;
+  clock?: Clock;
+  about?: AboutOptions;
+  credentials?: Credentials;
+  /** Idle time after which a session expires (vCenter's default: 30 minutes). */
+  sessionIdleTimeoutMs?: number;
+  history?: { events?: number; tasks?: number; changes?: number };
+}
+
+export type Ref = MoRef | string;
+export type Tx = Transaction<InventoryRecord>;
+
+/** Counter prefixes of vCenter's moref ids; one counter serves them all. */
+const ID_PREFIX: Record<string, string> = {
+  Folder: 'group-',
+  Datacenter: 'datacenter-',
+  ComputeResource: 'domain-s',
+  ClusterComputeResource: 'domain-c',
+  HostSystem: 'host-',
+  ResourcePool: 'resgroup-',
+  VirtualApp: 'resgroup-v',
+  Datastore: 'datastore-',
+  StoragePod: 'group-p',
+  Network: 'network-',
+  VmwareDistributedVirtualSwitch: 'dvs-',
+  DistributedVirtualPortgroup: 'dvportgroup-',
+  VirtualMachine: 'vm-',
+  Task: 'task-',
+};
+
+/** The folder-kind letter of vCenter's folder ids (`group-v7` holds VMs). */
+export type FolderFlavor = 'd' | 'v' | 'h' | 's' | 'n';
+
+export interface TaskCall extends Call {
+  /** TaskInfo.descriptionId, e.g. `VirtualMachine.powerOn`. */
+  readonly descriptionId: string;
+  readonly target: string;
+}
+
+/** A running or finished task as the TypeScript API hands it out. */
+export interface Task<T = unknown> {
+  readonly ref: MoRef;
+  /** Resolves with the task's result once it succeeds; rejects with its VimFault. */
+  wait(): Promise<T>;
+}
+
+export class Model {
+  readonly store: Store<InventoryRecord>;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly interceptor: Interceptor;
+  readonly events: EventLog;
+  readonly sessions: Sessions;
+  /** The addresses guests report, per network. */
+  readonly ipam = new GuestIpam();
+  readonly about: Required<AboutOptions>;
+  readonly options: ModelOptions;
+  /** The user that operations are attributed to (tasks, events); the facades set it per call. */
+  userName: string;
+  #counter = 0;
+  #recentTasks: string[] = [];
+  readonly #taskCapacity: number;
+  readonly #waiters = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }[]>();
+
+  constructor(options: ModelOptions = {}) {
+    this.options = options;
+    this.clock = options.clock ?? new VirtualClock();
+    this.random = new Random(options.seed ?? 0);
+    this.scheduler = new Scheduler(this.clock);
+    this.store = new Store({ relations, feedSize: options.history?.changes ?? 4096 });
+    this.interceptor = new Interceptor(this.random);
+    this.events = new EventLog(options.history?.events ?? 1000);
+    this.#taskCapacity = options.history?.tasks ?? 1000;
+    const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+    this.userName = credentials.username;
+    this.sessions = new Sessions({
+      credentials,
+      idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
+      random: this.random,
+      now: () => this.clock.now(),
+    });
+    this.about = { version: options.about?.version ?? '8.0.3', build: options.about?.build ?? '24322831' };
+  }
+
+  /** The next moref value for a new object of `kind` (vCenter's shapes, one counter). */
+  newId(kind: ManagedType, flavor?: FolderFlavor): string {
+    const n = ++this.#counter;
+    if (kind === 'Folder') return `group-${flavor ?? 'v'}${n}`;
+    return `${ID_PREFIX[kind]}${n}`;
+  }
+
+  get idCounter(): number {
+    return this.#counter;
+  }
+
+  set idCounter(value: number) {
+    this.#counter = value;
+  }
+
+  get recentTasks(): readonly string[] {
+    return this.#recentTasks;
+  }
+
+  ref(id: string): MoRef {
+    const record = this.store.get(id);
+    if (!record) throw new Error(`no object ${id}`);
+    return moref(record.kind, id);
+  }
+
+  /** The record behind a reference, checked for its kind; ManagedObjectNotFound otherwise. */
+  lookup<R extends InventoryRecord = InventoryRecord>(ref: Ref, ...kinds: ManagedType[]): R {
+    const id = typeof ref === 'string' ? ref : ref.value;
+    const record = this.store.get(id);
+    if (!record || (kinds.length > 0 && !kinds.includes(record.kind as ManagedType))) {
+      const type = typeof ref === 'string' ? (record?.kind ?? kinds[0] ?? 'ManagedEntity') : ref.type;
+      throw faults.managedObjectNotFound(moref(type, id));
+    }
+    if (typeof ref !== 'string' && ref.type !== record.kind && !isSubtype(record.kind, ref.type)) {
+      throw faults.managedObjectNotFound(moref(ref.type, id));
+    }
+    return record as R;
+  }
+
+  /** A synchronous operation: passes the interception point, then runs as one transaction. */
+  call<T>(call: Call, work: (tx: Tx) => T): T {
+    const { fault } = this.interceptor.intercept(call);
+    if (fault) throw faults.custom(fault);
+    return this.store.transact(work);
+  }
+
+  postEvent(event: EventInput): void {
+    this.events.post(event, this.clock.now(), this.userName);
+  }
+
+  /**
+   * A vSphere task: the Task object exists at once (queued); the work runs on the
+   * scheduler as one transaction that also completes the task, or ends it in error
+   * with the fault it threw. Nothing of a failed task's work is applied.
+   */
+  task<T>(call: TaskCall, work: (tx: Tx) => T, after?: (result: T) => void): Task<T> {
+    const target = this.lookup(call.target);
+    const { fault, delayMs } = this.interceptor.intercept(call);
+    const id = this.newId('Task');
+    const userName = this.userName;
+    const queued: TaskRecord = {
+      id,
+      kind: 'Task',
+      name: call.method,
+      descriptionId: call.descriptionId,
+      entity: target.id,
+      entityName: target.name,
+      state: 'queued',
+      cancelable: false,
+      cancelled: false,
+      queueTime: this.clock.now(),
+      userName,
+      eventChainId: this.events.reserveKey(),
+    };
+    this.store.transact((tx) => {
+      tx.put(queued);
+      this.#retireOldTasks(tx, id);
+    });
+    this.scheduler.schedule(() => {
+      const previousUser = this.userName;
+      this.userName = userName;
+      try {
+        this.#runTask(id, fault, work, after);
+      } finally {
+        this.userName = previousUser;
+      }
+    }, delayMs);
+    return { ref: moref('Task', id), wait: () => this.waitForTask<T>(id) };
+  }
+
+  #runTask<T>(
+    id: string,
+    fault: import('./faults.js').Fault | undefined,
+    work: (tx: Tx) => T,
+    after?: (r: T) => void,
+  ) {
+    const startTime = this.clock.now();
+    try {
+      if (fault) throw faults.custom(fault);
+      const result = this.store.transact((tx) => {
+        const r = work(tx);
+        tx.update<TaskRecord>(id, {
+          state: 'success',
+          startTime,
+          completeTime: this.clock.now(),
+          ...(r === undefined ? {} : { result: r }),
+        });
+        return r;
+      });
+      after?.(result);
+      this.#settle(id, (w) => w.resolve(result));
+    } catch (error) {
+      const vimFault =
+        error instanceof VimFault
+          ? error
+          : faults.custom({ _type: 'SystemError', reason: String(error) }, String(error));
+      if (this.store.has(id)) {
+        this.store.transact((tx) =>
+          tx.update<TaskRecord>(id, {
+            state: 'error',
+            startTime,
+            completeTime: this.clock.now(),
+            error: { ...vimFault.fault, message: vimFault.message },
+          }),
+        );
+      }
+      this.#settle(id, (w) => w.reject(vimFault));
+    }
+  }
+
+  /** Resolves when the task succeeds, rejects with its fault; works for finished tasks too. */
+  waitForTask<T>(id: string): Promise<T> {
+    const record = this.store.get(id) as TaskRecord | undefined;
+    if (!record) return Promise.reject(faults.managedObjectNotFound(moref('Task', id)));
+    if (record.state === 'success') return Promise.resolve(record.result as T);
+    if (record.state === 'error') {
+      const { message, ...fault } = record.error ?? { _type: 'SystemError' };
+      return Promise.reject(faults.custom(fault, message));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const waiters = this.#waiters.get(id) ?? [];
+      waiters.push({ resolve: resolve as (v: unknown) => void, reject });
+      this.#waiters.set(id, waiters);
+    });
+  }
+
+  #settle(id: string, notify: (w: { resolve: (v: unknown) => void; reject: (e: unknown) => void }) => void) {
+    const waiters = this.#waiters.get(id);
+    if (!waiters) return;
+    this.#waiters.delete(id);
+    for (const w of waiters) notify(w);
+  }
+
+  /** Task history is bounded: the oldest finished tasks leave the inventory. */
+  #retireOldTasks(tx: Tx, newId: string): void {
+    this.#recentTasks.push(newId);
+    while (this.#recentTasks.length > this.#taskCapacity) {
+      const old = this.#recentTasks.shift() as string;
+      tx.remove(old);
+    }
+  }
+
+  restoreTasks(ids: readonly string[]): void {
+    this.#recentTasks = [...ids];
+  }
+}
+
+/** Managed types whose references a client may use for a subtype's object. */
+const SUPERTYPES: Record<string, readonly string[]> = {
+  ClusterComputeResource: ['ComputeResource', 'ManagedEntity'],
+  VirtualApp: ['ResourcePool', 'ManagedEntity'],
+  DistributedVirtualPortgroup: ['Network', 'ManagedEntity'],
+  StoragePod: ['Folder', 'ManagedEntity'],
+  VmwareDistributedVirtualSwitch: ['DistributedVirtualSwitch', 'ManagedEntity'],
+};
+
+export const isSubtype = (kind: string, type: string): boolean =>
+  type === 'ManagedEntity' ? kind !== 'Task' : (SUPERTYPES[kind]?.includes(type) ?? false);
