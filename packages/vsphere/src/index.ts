@@ -7,9 +7,11 @@ export { type Batch, type Change, Store, type StoredRecord, Transaction } from '
 export { type Fault, faults, isVimFault, type PowerState, VimFault } from './faults.js';
 export type { VimEvent } from './history/events.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
+export { findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 export { Model, type ModelOptions, type Ref, type Task } from './model.js';
 export { type MoRef, moref } from './refs.js';
 export { type Credentials, DEFAULT_CREDENTIALS, type UserSession } from './sessions/sessions.js';
+export { VSphere, type VSphereOptions } from './vsphere.js';

@@ -1,0 +1,32 @@
+/**
+ * The typed vSphere API: the model plus one namespace of operations per managed object
+ * type. Facades and the supervisor call these; tests may too.
+ */
+import { buildInventory } from './inventory/build.js';
+import type { InventoryTree } from './inventory/tree.js';
+import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
+import { contentLibraryOperations } from './library/content-library.js';
+import { Model, type ModelOptions } from './model.js';
+import { entityOperations } from './objects/entity.js';
+import { folderOperations } from './objects/folder.js';
+import { resourcePoolOperations } from './objects/resource-pool.js';
+import { virtualMachineOperations } from './objects/virtual-machine.js';
+
+export interface VSphereOptions extends ModelOptions {
+  /** vcsim's flags (counts) or an explicit tree; vcsim's default inventory when absent. */
+  inventory?: Partial<VcsimFlags> | InventoryTree;
+}
+
+export class VSphere extends Model {
+  readonly vm = virtualMachineOperations(this);
+  readonly folder = folderOperations(this);
+  readonly pool = resourcePoolOperations(this);
+  readonly entity = entityOperations(this);
+  readonly library = contentLibraryOperations(this);
+
+  constructor(options: VSphereOptions = {}) {
+    super(options);
+    const inventory = options.inventory ?? {};
+    buildInventory(this, 'datacenters' in inventory ? inventory : vcsimTree(inventory));
+  }
+}
