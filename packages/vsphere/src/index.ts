@@ -13,5 +13,7 @@ export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 export { Model, type ModelOptions, type Ref, type Task } from './model.js';
 export { type MoRef, moref } from './refs.js';
+export { loadState, parseState, type SavedState, saveState, serializeState } from './save.js';
 export { type Credentials, DEFAULT_CREDENTIALS, type UserSession } from './sessions/sessions.js';
 export { VSphere, type VSphereOptions } from './vsphere.js';
+export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';

@@ -175,6 +175,7 @@ export class Model {
       name: call.method,
       descriptionId: call.descriptionId,
       entity: target.id,
+      entityType: target.kind,
       entityName: target.name,
       state: 'queued',
       cancelable: false,

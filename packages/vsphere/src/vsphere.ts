@@ -2,15 +2,18 @@
  * The typed vSphere API: the model plus one namespace of operations per managed object
  * type. Facades and the supervisor call these; tests may too.
  */
+
+import { faults } from './faults.js';
 import { buildInventory } from './inventory/build.js';
 import type { InventoryTree } from './inventory/tree.js';
 import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 import { contentLibraryOperations } from './library/content-library.js';
-import { Model, type ModelOptions } from './model.js';
+import { Model, type ModelOptions, type Ref } from './model.js';
 import { entityOperations } from './objects/entity.js';
 import { folderOperations } from './objects/folder.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
+import { readProperty } from './properties/index.js';
 
 export interface VSphereOptions extends ModelOptions {
   /** vcsim's flags (counts) or an explicit tree; vcsim's default inventory when absent. */
@@ -23,6 +26,14 @@ export class VSphere extends Model {
   readonly pool = resourcePoolOperations(this);
   readonly entity = entityOperations(this);
   readonly library = contentLibraryOperations(this);
+
+  /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
+  read<T = unknown>(ref: Ref, path: string): T {
+    const record = this.lookup(ref);
+    const { exists, value } = readProperty(this, record, path);
+    if (!exists) throw faults.invalidProperty(path);
+    return value as T;
+  }
 
   constructor(options: VSphereOptions = {}) {
     super(options);

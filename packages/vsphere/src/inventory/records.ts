@@ -173,6 +173,8 @@ export type TaskState = 'queued' | 'running' | 'success' | 'error';
 export interface TaskRecord extends Base<'Task'> {
   readonly descriptionId: string;
   readonly entity?: string;
+  /** Kept so a task still names its entity's type after the entity is gone. */
+  readonly entityType?: string;
   readonly entityName?: string;
   readonly state: TaskState;
   readonly cancelable: boolean;
@@ -186,6 +188,45 @@ export interface TaskRecord extends Base<'Task'> {
   readonly eventChainId: number;
 }
 
+/** A file of a library item, as the content library lists it. */
+export interface LibraryFile {
+  readonly name: string;
+  readonly size: number;
+  readonly version: string;
+  readonly cached: boolean;
+}
+
+/** A local content library (a vAPI object, not a managed object): its id is a UUID. */
+export interface LibraryRecord extends Base<'ContentLibrary'> {
+  readonly description: string;
+  readonly type: 'LOCAL';
+  /** The storage backing: the datastore that holds the library's files. */
+  readonly datastore: string;
+  readonly serverGuid: string;
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+  /** Counts up on every change of the library's own fields, as a decimal string. */
+  readonly version: string;
+}
+
+/** An item of a content library (an OVF template, an ISO image or plain files). */
+export interface LibraryItemRecord extends Base<'LibraryItem'> {
+  readonly library: string;
+  readonly description: string;
+  readonly type: 'ovf' | 'iso' | 'file';
+  /** What an OVF item's descriptor says about the VM it deploys. */
+  readonly ovf?: import('../library/ovf.js').OvfDescriptor;
+  readonly files: readonly LibraryFile[];
+  /** Bytes of all the item's files. */
+  readonly size: number;
+  readonly cached: boolean;
+  readonly contentVersion: string;
+  readonly metadataVersion: string;
+  readonly version: string;
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+}
+
 export type InventoryRecord =
   | FolderRecord
   | DatacenterRecord
@@ -197,7 +238,9 @@ export type InventoryRecord =
   | NetworkRecord
   | DvsRecord
   | VmRecord
-  | TaskRecord;
+  | TaskRecord
+  | LibraryRecord
+  | LibraryItemRecord;
 
 /** The relations the store keeps reverse indexes for, named after the back-reference. */
 export const relations = (r: InventoryRecord): (readonly [string, string])[] => {
@@ -219,6 +262,9 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
       break;
     case 'VmwareDistributedVirtualSwitch':
       for (const host of r.hosts) out.push(['dvsHost', host]);
+      break;
+    case 'LibraryItem':
+      out.push(['libraryItem', r.library]);
       break;
   }
   return out;

@@ -1,0 +1,107 @@
+/**
+ * createSimulator(): a vCenter in this process. One router serves every transport
+ * (in-process fetch, an undici dispatcher, node:http on a port); the model's scheduler
+ * is driven here, the only place that arms real timers.
+ */
+import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
+import type { Dispatcher } from 'undici';
+import { aboutRoute } from './about.js';
+import { loopbackCertificate } from './http/certs.js';
+import { createDispatcher } from './http/dispatcher.js';
+import { createFetch, type FetchFunction } from './http/fetch.js';
+import { type NodeServer, serveNode } from './http/node-http.js';
+import { Router } from './http/router.js';
+import { SchedulerDriver } from './scheduler-driver.js';
+
+export interface SimulatorOptions extends Omit<VSphereOptions, 'clock'> {
+  /**
+   * `virtual` (the default in-process): time moves only with advance(), so the same seed
+   * and calls give the same answers. `real`: wall-clock time, as `vsim serve` uses.
+   */
+  clock?: 'virtual' | 'real' | Clock;
+  /** Where a virtual clock starts, in epoch milliseconds. */
+  startTime?: number;
+  /** Base URL that in-process clients (sim.fetch, sim.dispatcher) address. */
+  url?: string;
+}
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+  /** HTTPS with the shipped loopback certificate (true), your own PEM pair, or plain HTTP (false, the default). */
+  tls?: boolean | { cert: string; key: string };
+  maxBodyBytes?: number;
+}
+
+export interface Simulator {
+  readonly url: string;
+  readonly vsphere: VSphere;
+  readonly fetch: FetchFunction;
+  readonly dispatcher: Dispatcher;
+  /** The router behind every transport; facades add their routes here. */
+  readonly router: Router;
+  listen(options?: ListenOptions): Promise<NodeServer>;
+  /** Runs everything due now until nothing due is left. Always ends. */
+  settle(): Promise<void>;
+  /** Moves a virtual clock forward, running what falls due on the way, then settles. */
+  advance(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_URL = 'http://vsim.local';
+
+const clockOf = (options: SimulatorOptions): Clock => {
+  if (typeof options.clock === 'object') return options.clock;
+  return options.clock === 'real' ? new RealClock() : new VirtualClock(options.startTime);
+};
+
+export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const { clock: _, startTime: __, url = DEFAULT_URL, ...modelOptions } = options;
+  const clock = clockOf(options);
+  const vsphere = new VSphere({ ...modelOptions, clock });
+  const router = new Router();
+  router.add('GET', '/about', aboutRoute(vsphere));
+  const handle = router.handle;
+  const driver = new SchedulerDriver(vsphere.scheduler);
+  const servers = new Set<NodeServer>();
+  const dispatcher = createDispatcher(handle, url);
+
+  const settle = () => driver.settle();
+
+  return {
+    url,
+    vsphere,
+    router,
+    fetch: createFetch(handle, url),
+    dispatcher,
+    async listen(listenOptions: ListenOptions = {}) {
+      const { tls = false, ...rest } = listenOptions;
+      const server = await serveNode(handle, {
+        ...rest,
+        tls: tls === true ? loopbackCertificate() : tls,
+      });
+      servers.add(server);
+      return {
+        ...server,
+        close: async () => {
+          servers.delete(server);
+          await server.close();
+        },
+      };
+    },
+    settle,
+    async advance(ms: number) {
+      if (!(clock instanceof VirtualClock)) throw new Error('advance() needs the virtual clock');
+      if (!(ms >= 0)) throw new RangeError('advance() takes a non-negative number of milliseconds');
+      await settle();
+      vsphere.scheduler.advanceTo(clock, clock.now() + ms);
+      await settle();
+    },
+    async close() {
+      driver.stop();
+      await Promise.all([...servers].map((s) => s.close()));
+      servers.clear();
+      await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/** ComputeResource, ClusterComputeResource, ResourcePool and VirtualApp properties. */
+import { HOST_HARDWARE } from '../inventory/defaults.js';
+import type {
+  Allocation,
+  ComputeResourceRecord,
+  HostRecord,
+  ResourcePoolRecord,
+} from '../inventory/records.js';
+import { moref } from '../refs.js';
+import { type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
+
+const hostsOf = (cr: ComputeResourceRecord, ctx: ReadContext): HostRecord[] => {
+  const out: HostRecord[] = [];
+  for (const id of ctx.store.referrers('childEntity', cr.id)) {
+    const r = ctx.store.get(id);
+    if (r?.kind === 'HostSystem') out.push(r as HostRecord);
+  }
+  return out;
+};
+
+/** The union of what the hosts see, in first-seen order. */
+const unionOf = (hosts: HostRecord[], pick: (h: HostRecord) => readonly string[]) => [
+  ...new Set(hosts.flatMap(pick)),
+];
+
+const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
+  const hosts = hostsOf(cr, ctx);
+  const effective = hosts.filter((h) => h.connectionState === 'connected' && !h.inMaintenanceMode);
+  const base = {
+    totalCpu: HOST_HARDWARE.cpuMhz * HOST_HARDWARE.numCpuCores * hosts.length,
+    totalMemory: HOST_HARDWARE.memorySize * hosts.length,
+    numCpuCores: HOST_HARDWARE.numCpuCores * hosts.length,
+    numCpuThreads: HOST_HARDWARE.numCpuThreads * hosts.length,
+    effectiveCpu: HOST_HARDWARE.cpuMhz * HOST_HARDWARE.numCpuCores * effective.length,
+    effectiveMemory: Math.floor((HOST_HARDWARE.memorySize * effective.length) / (1024 * 1024)),
+    numHosts: hosts.length,
+    numEffectiveHosts: effective.length,
+    overallStatus: 'green',
+  };
+  if (cr.kind === 'ComputeResource') return { _type: 'ComputeResourceSummary', ...base };
+  return {
+    _type: 'ClusterComputeResourceSummary',
+    ...base,
+    currentFailoverLevel: 0,
+    numVmotions: 0,
+    currentBalance: 0,
+    targetBalance: 0,
+    usageSummary: {
+      _type: 'ClusterUsageSummary',
+      totalCpuCapacityMhz: base.totalCpu,
+      totalMemCapacityMB: Math.floor(base.totalMemory / (1024 * 1024)),
+      cpuReservationMhz: 0,
+      memReservationMB: 0,
+      cpuDemandMhz: 0,
+      memDemandMB: 0,
+      statsGenNumber: 0,
+    },
+  };
+};
+
+export const computeResourceProperties: PropertyTable<ComputeResourceRecord> = {
+  summary: computeSummary,
+  resourcePool: (cr, ctx) => refOf(ctx, cr.resourcePool),
+  host: (cr, ctx) => hostsOf(cr, ctx).map((h) => moref('HostSystem', h.id)),
+  datastore: (cr, ctx) =>
+    refsOf(
+      ctx,
+      unionOf(hostsOf(cr, ctx), (h) => h.datastores),
+    ),
+  network: (cr, ctx) =>
+    refsOf(
+      ctx,
+      unionOf(hostsOf(cr, ctx), (h) => h.networks),
+    ),
+  configurationEx: (cr) =>
+    cr.kind === 'ClusterComputeResource'
+      ? {
+          _type: 'ClusterConfigInfoEx',
+          dasConfig: { _type: 'ClusterDasConfigInfo', enabled: cr.das?.enabled ?? false },
+          drsConfig: {
+            _type: 'ClusterDrsConfigInfo',
+            enabled: cr.drs?.enabled ?? false,
+            defaultVmBehavior: cr.drs?.defaultVmBehavior ?? 'fullyAutomated',
+          },
+          vmSwapPlacement: 'vmDirectory',
+        }
+      : { _type: 'ComputeResourceConfigInfo', vmSwapPlacement: 'vmDirectory' },
+};
+
+const allocation = (a: Allocation) => ({
+  _type: 'ResourceAllocationInfo',
+  reservation: a.reservation,
+  expandableReservation: a.expandableReservation,
+  limit: a.limit,
+  shares: { _type: 'SharesInfo', shares: a.shares.shares, level: a.shares.level },
+  overheadLimit: 0,
+});
+
+const poolConfig = (pool: ResourcePoolRecord) => ({
+  _type: 'ResourceConfigSpec',
+  entity: moref(pool.kind, pool.id),
+  cpuAllocation: allocation(pool.cpuAllocation),
+  memoryAllocation: allocation(pool.memoryAllocation),
+});
+
+const poolRuntime = (pool: ResourcePoolRecord) => ({
+  _type: 'ResourcePoolRuntimeInfo',
+  memory: {
+    _type: 'ResourcePoolResourceUsage',
+    reservationUsed: 0,
+    reservationUsedForVm: 0,
+    unreservedForPool: 1007681536,
+    unreservedForVm: 1007681536,
+    overallUsage: 0,
+    maxUsage: 1007681536,
+  },
+  cpu: {
+    _type: 'ResourcePoolResourceUsage',
+    reservationUsed: 0,
+    reservationUsedForVm: 0,
+    unreservedForPool: 4121,
+    unreservedForVm: 4121,
+    overallUsage: 0,
+    maxUsage: pool.cpuAllocation.limit > 0 ? pool.cpuAllocation.limit : 4121,
+  },
+  overallStatus: 'green',
+});
+
+export const resourcePoolProperties: PropertyTable<ResourcePoolRecord> = {
+  owner: (pool, ctx) => refOf(ctx, pool.owner),
+  resourcePool: (pool, ctx) => referrerRefs(ctx, 'childEntity', pool.id, 'ResourcePool', 'VirtualApp'),
+  vm: (pool, ctx) => referrerRefs(ctx, 'vm', pool.id, 'VirtualMachine'),
+  config: poolConfig,
+  runtime: poolRuntime,
+  summary: (pool) => ({
+    _type: pool.kind === 'VirtualApp' ? 'VirtualAppSummary' : 'ResourcePoolSummary',
+    name: pool.name,
+    config: poolConfig(pool),
+    runtime: poolRuntime(pool),
+    configuredMemoryMB: 0,
+  }),
+  parentFolder: (pool, ctx) => refOf(ctx, pool.parentFolder),
+  childConfiguration: () => [],
+};

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { findByInventoryPath } from '../inventory/paths.js';
+import type { MoRef } from '../refs.js';
+import { VSphere } from '../vsphere.js';
+import { propertyNames, readProperty } from './index.js';
+
+const at = (vsphere: VSphere, path: string) => {
+  const r = findByInventoryPath(vsphere.store, path);
+  if (!r) throw new Error(`nothing at ${path}`);
+  return r;
+};
+
+describe('properties of the default inventory', () => {
+  const vsphere = new VSphere({ seed: 1 });
+
+  it('reads a VM as clients do', () => {
+    const vm = at(vsphere, '/DC0/vm/DC0_C0_RP0_VM0');
+    expect(vsphere.read(vm.id, 'name')).toBe('DC0_C0_RP0_VM0');
+    expect(vsphere.read(vm.id, 'summary.runtime.powerState')).toBe('poweredOn');
+    expect(vsphere.read(vm.id, 'config.hardware.numCPU')).toBe(1);
+    expect(vsphere.read(vm.id, 'config.hardware.memoryMB')).toBe(32);
+    expect(vsphere.read(vm.id, 'config.guestId')).toBe('otherGuest');
+    expect(vsphere.read(vm.id, 'config.files.vmPathName')).toBe(
+      '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0.vmx',
+    );
+    expect(vsphere.read(vm.id, 'guest.toolsRunningStatus')).toBe('guestToolsRunning');
+    expect(vsphere.read<string>(vm.id, 'guest.ipAddress')).toMatch(/^10\.\d+\.\d+\.\d+$/);
+    expect(vsphere.read(vm.id, 'summary.config.numVirtualDisks')).toBe(1);
+    expect(vsphere.read<MoRef[]>(vm.id, 'network').map((r) => vsphere.store.get(r.value)?.name)).toEqual([
+      'DC0_DVPG0',
+    ]);
+    const devices = vsphere.read<{ key: number; _type: string }[]>(vm.id, 'config.hardware.device');
+    expect(devices.map((d) => d.key)).toEqual(
+      expect.arrayContaining([100, 200, 201, 300, 400, 500, 600, 700, 1000, 2000, 3000, 4000, 12000]),
+    );
+  });
+
+  it('derives back-references from the reverse indexes', () => {
+    const host = at(vsphere, '/DC0/host/DC0_H0/DC0_H0');
+    const vms = vsphere.read<MoRef[]>(host.id, 'vm').map((r) => vsphere.store.get(r.value)?.name);
+    expect(vms).toEqual(['DC0_H0_VM0', 'DC0_H0_VM1']);
+    const ds = at(vsphere, '/DC0/datastore/LocalDS_0');
+    expect(vsphere.read<MoRef[]>(ds.id, 'vm')).toHaveLength(4);
+    expect(vsphere.read<unknown[]>(ds.id, 'host')).toHaveLength(4);
+    expect(vsphere.read<number>(ds.id, 'summary.freeSpace')).toBe(4 * 1024 ** 4 - 4 * 10 * 1024 ** 3);
+    const cluster = at(vsphere, '/DC0/host/DC0_C0');
+    expect(vsphere.read(cluster.id, 'summary.numHosts')).toBe(3);
+    expect(vsphere.read<MoRef>(cluster.id, 'resourcePool').type).toBe('ResourcePool');
+  });
+
+  it('tells unknown properties from unset ones', () => {
+    const vm = at(vsphere, '/DC0/vm/DC0_H0_VM0');
+    expect(readProperty(vsphere, vm, 'noSuchProperty').exists).toBe(false);
+    expect(readProperty(vsphere, vm, 'parentVApp')).toEqual({ exists: true, value: undefined });
+    expect(() => vsphere.read(vm.id, 'noSuchProperty')).toThrow(
+      expect.objectContaining({ name: 'InvalidProperty' }),
+    );
+    expect(propertyNames('VirtualMachine')).toEqual(
+      expect.arrayContaining(['name', 'config', 'runtime', 'guest', 'summary']),
+    );
+  });
+});

@@ -1,0 +1,328 @@
+/** VirtualMachine's properties, derived from its record. */
+import { diskBytes, isDisk, isEthernetCard } from '../inventory/devices.js';
+import type { VmRecord } from '../inventory/records.js';
+import { moref } from '../refs.js';
+import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
+
+const ALLOCATION = Object.freeze({
+  _type: 'ResourceAllocationInfo',
+  reservation: 0,
+  expandableReservation: false,
+  limit: -1,
+  shares: { _type: 'SharesInfo', shares: 1000, level: 'normal' },
+});
+
+/** `[ds] dir/file.vmx` -> `[ds] dir`: where vSphere keeps a VM's other files. */
+const vmDirectory = (vmPathName: string) =>
+  vmPathName.slice(0, Math.max(vmPathName.lastIndexOf('/'), vmPathName.indexOf(']') + 1));
+
+const extraConfig = (vm: VmRecord) =>
+  vm.config.extraConfig.map((o) => ({ _type: 'OptionValue', key: o.key, value: o.value }));
+
+export const vmConfig = (vm: VmRecord) => {
+  const c = vm.config;
+  const dir = vmDirectory(c.vmPathName);
+  return {
+    _type: 'VirtualMachineConfigInfo',
+    changeVersion: iso(c.changeVersion),
+    modified: iso(c.changeVersion),
+    name: vm.name,
+    guestFullName: c.guestFullName,
+    version: c.version,
+    uuid: c.uuid,
+    createDate: iso(c.createDate),
+    instanceUuid: c.instanceUuid,
+    template: c.template,
+    guestId: c.guestId,
+    alternateGuestName: '',
+    annotation: c.annotation,
+    files: {
+      _type: 'VirtualMachineFileInfo',
+      vmPathName: c.vmPathName,
+      snapshotDirectory: dir,
+      suspendDirectory: dir,
+      logDirectory: dir,
+    },
+    tools: {
+      _type: 'ToolsConfigInfo',
+      toolsVersion: 12352,
+      afterPowerOn: true,
+      afterResume: true,
+      beforeGuestStandby: true,
+      beforeGuestShutdown: true,
+      toolsUpgradePolicy: 'manual',
+      syncTimeWithHost: false,
+    },
+    flags: {
+      _type: 'VirtualMachineFlagInfo',
+      enableLogging: true,
+      useToe: false,
+      runWithDebugInfo: false,
+      monitorType: 'release',
+      htSharing: 'any',
+      snapshotDisabled: false,
+      snapshotLocked: false,
+      diskUuidEnabled: false,
+      virtualMmuUsage: 'automatic',
+      snapshotPowerOffBehavior: 'powerOff',
+    },
+    defaultPowerOps: {
+      _type: 'VirtualMachineDefaultPowerOpInfo',
+      powerOffType: 'soft',
+      suspendType: 'hard',
+      resetType: 'soft',
+      defaultPowerOffType: 'soft',
+      defaultSuspendType: 'hard',
+      defaultResetType: 'soft',
+      standbyAction: 'checkpoint',
+    },
+    hardware: {
+      _type: 'VirtualHardware',
+      numCPU: c.numCPU,
+      numCoresPerSocket: c.numCoresPerSocket,
+      memoryMB: c.memoryMB,
+      virtualICH7MPresent: false,
+      virtualSMCPresent: false,
+      device: c.devices,
+    },
+    cpuAllocation: ALLOCATION,
+    memoryAllocation: ALLOCATION,
+    memoryHotAddEnabled: false,
+    cpuHotAddEnabled: false,
+    cpuHotRemoveEnabled: false,
+    extraConfig: extraConfig(vm),
+    swapPlacement: 'inherit',
+    firmware: 'bios',
+    bootOptions: {
+      _type: 'VirtualMachineBootOptions',
+      bootDelay: 0,
+      enterBIOSSetup: false,
+      bootRetryEnabled: false,
+      bootRetryDelay: 10000,
+      networkBootProtocol: 'ipv4',
+    },
+  };
+};
+
+export const vmRuntime = (vm: VmRecord, ctx: ReadContext) =>
+  defined({
+    _type: 'VirtualMachineRuntimeInfo',
+    device: [],
+    host: refOf(ctx, vm.host),
+    connectionState: vm.connectionState,
+    powerState: vm.powerState,
+    faultToleranceState: 'notConfigured',
+    toolsInstallerMounted: false,
+    bootTime: iso(vm.bootTime),
+    suspendInterval: 0,
+    maxCpuUsage: vm.powerState === 'poweredOn' ? 2294 * vm.config.numCPU : undefined,
+    maxMemoryUsage: vm.powerState === 'poweredOn' ? vm.config.memoryMB : undefined,
+    numMksConnections: 0,
+    recordReplayState: 'inactive',
+    consolidationNeeded: false,
+    onlineStandby: false,
+    paused: false,
+    snapshotInBackground: false,
+    instantCloneFrozen: false,
+  });
+
+const toolsStatus = (vm: VmRecord) =>
+  vm.guest.toolsRunningStatus === 'guestToolsRunning' ? 'toolsOk' : 'toolsNotRunning';
+
+export const vmGuest = (vm: VmRecord) =>
+  defined({
+    _type: 'GuestInfo',
+    toolsStatus: toolsStatus(vm),
+    toolsVersionStatus: 'guestToolsCurrent',
+    toolsVersionStatus2: 'guestToolsCurrent',
+    toolsRunningStatus: vm.guest.toolsRunningStatus,
+    toolsVersion: '12352',
+    guestId: vm.guest.toolsRunningStatus === 'guestToolsRunning' ? vm.config.guestId : undefined,
+    guestFamily:
+      vm.guest.toolsRunningStatus === 'guestToolsRunning' ? guestFamily(vm.config.guestId) : undefined,
+    guestFullName: vm.guest.toolsRunningStatus === 'guestToolsRunning' ? vm.config.guestFullName : undefined,
+    hostName: vm.guest.hostName,
+    ipAddress: vm.guest.ipAddress,
+    net: vm.guest.net.map((n) => ({
+      _type: 'GuestNicInfo',
+      network: n.network,
+      ipAddress: n.ipAddress,
+      macAddress: n.macAddress,
+      connected: n.connected,
+      deviceConfigId: n.deviceConfigId,
+      ipConfig: {
+        _type: 'NetIpConfigInfo',
+        ipAddress: n.ipAddress.map((ip) => ({
+          _type: 'NetIpConfigInfoIpAddress',
+          ipAddress: ip,
+          prefixLength: 16,
+          state: 'preferred',
+        })),
+      },
+    })),
+    guestState: vm.powerState === 'poweredOn' ? 'running' : 'notRunning',
+    appHeartbeatStatus: 'appStatusGray',
+    guestKernelCrashed: false,
+    appState: 'none',
+    guestOperationsReady: vm.guest.toolsRunningStatus === 'guestToolsRunning',
+    interactiveGuestOperationsReady: false,
+    guestStateChangeSupported: true,
+    hwVersion: vm.config.version,
+  });
+
+const guestFamily = (guestId: string) =>
+  guestId.startsWith('win')
+    ? 'windowsGuest'
+    : guestId.startsWith('darwin')
+      ? 'darwinGuestFamily'
+      : 'linuxGuest';
+
+const diskTotals = (vm: VmRecord) => {
+  let bytes = 0;
+  let disks = 0;
+  let nics = 0;
+  for (const d of vm.config.devices) {
+    if (isDisk(d)) {
+      bytes += diskBytes(d);
+      disks++;
+    } else if (isEthernetCard(d)) nics++;
+  }
+  return { bytes, disks, nics };
+};
+
+export const vmStorage = (vm: VmRecord, ctx: ReadContext) => {
+  const { bytes } = diskTotals(vm);
+  return {
+    _type: 'VirtualMachineStorageInfo',
+    perDatastoreUsage: vm.datastores.map((id) => ({
+      _type: 'VirtualMachineUsageOnDatastore',
+      datastore: moref('Datastore', id),
+      committed: id === vm.homeDatastore ? bytes : 0,
+      uncommitted: 0,
+      unshared: id === vm.homeDatastore ? bytes : 0,
+    })),
+    timestamp: iso(ctx.clock.now()),
+  };
+};
+
+export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
+  const { bytes, disks, nics } = diskTotals(vm);
+  const on = vm.powerState === 'poweredOn';
+  return {
+    _type: 'VirtualMachineSummary',
+    vm: moref('VirtualMachine', vm.id),
+    runtime: vmRuntime(vm, ctx),
+    guest: defined({
+      _type: 'VirtualMachineGuestSummary',
+      guestId: on ? vm.config.guestId : undefined,
+      guestFullName: on ? vm.config.guestFullName : undefined,
+      toolsStatus: toolsStatus(vm),
+      toolsVersionStatus: 'guestToolsCurrent',
+      toolsVersionStatus2: 'guestToolsCurrent',
+      toolsRunningStatus: vm.guest.toolsRunningStatus,
+      hostName: vm.guest.hostName,
+      ipAddress: vm.guest.ipAddress,
+      hwVersion: vm.config.version,
+    }),
+    config: {
+      _type: 'VirtualMachineConfigSummary',
+      name: vm.name,
+      template: vm.config.template,
+      vmPathName: vm.config.vmPathName,
+      memorySizeMB: vm.config.memoryMB,
+      cpuReservation: 0,
+      memoryReservation: 0,
+      numCpu: vm.config.numCPU,
+      numEthernetCards: nics,
+      numVirtualDisks: disks,
+      uuid: vm.config.uuid,
+      instanceUuid: vm.config.instanceUuid,
+      guestId: vm.config.guestId,
+      guestFullName: vm.config.guestFullName,
+      annotation: vm.config.annotation,
+      installBootRequired: false,
+      hwVersion: vm.config.version,
+    },
+    storage: {
+      _type: 'VirtualMachineStorageSummary',
+      committed: bytes,
+      uncommitted: 0,
+      unshared: bytes,
+      timestamp: iso(ctx.clock.now()),
+    },
+    quickStats: defined({
+      _type: 'VirtualMachineQuickStats',
+      overallCpuUsage: on ? 12 : 0,
+      overallCpuDemand: on ? 12 : 0,
+      guestMemoryUsage: on ? Math.round(vm.config.memoryMB / 10) : 0,
+      hostMemoryUsage: on ? vm.config.memoryMB : 0,
+      guestHeartbeatStatus: on ? 'green' : 'gray',
+      distributedCpuEntitlement: 0,
+      distributedMemoryEntitlement: 0,
+      staticCpuEntitlement: 0,
+      staticMemoryEntitlement: 0,
+      privateMemory: 0,
+      sharedMemory: 0,
+      swappedMemory: 0,
+      balloonedMemory: 0,
+      consumedOverheadMemory: 0,
+      compressedMemory: 0,
+      uptimeSeconds: on && vm.bootTime !== undefined ? Math.floor((ctx.clock.now() - vm.bootTime) / 1000) : 0,
+    }),
+    overallStatus: 'green',
+  };
+};
+
+export const virtualMachineProperties: PropertyTable<VmRecord> = {
+  config: (vm) => vmConfig(vm),
+  runtime: vmRuntime,
+  guest: (vm) => vmGuest(vm),
+  guestHeartbeatStatus: (vm) => (vm.powerState === 'poweredOn' ? 'green' : 'gray'),
+  summary: vmSummary,
+  storage: vmStorage,
+  resourcePool: (vm, ctx) => (vm.config.template ? undefined : refOf(ctx, vm.pool)),
+  parentVApp: (vm, ctx) => refOf(ctx, vm.parentVApp),
+  datastore: (vm, ctx) => refsOf(ctx, vm.datastores),
+  network: (vm, ctx) => refsOf(ctx, vm.networks),
+  layoutEx: (vm, ctx) => ({
+    _type: 'VirtualMachineFileLayoutEx',
+    file: [
+      {
+        _type: 'VirtualMachineFileLayoutExFileInfo',
+        key: 0,
+        name: vm.config.vmPathName,
+        type: 'config',
+        size: 2048,
+        uniqueSize: 2048,
+        accessible: true,
+      },
+    ],
+    timestamp: iso(ctx.clock.now()),
+  }),
+  capability: () => ({
+    _type: 'VirtualMachineCapability',
+    snapshotOperationsSupported: true,
+    multipleSnapshotsSupported: true,
+    snapshotConfigSupported: true,
+    poweredOffSnapshotsSupported: true,
+    memorySnapshotsSupported: true,
+    revertToSnapshotSupported: true,
+    quiescedSnapshotsSupported: true,
+    disableSnapshotsSupported: false,
+    lockSnapshotsSupported: false,
+    consolePreferencesSupported: false,
+    cpuFeatureMaskSupported: true,
+    s1AcpiManagementSupported: true,
+    settingScreenResolutionSupported: true,
+    toolsAutoUpdateSupported: false,
+    vmNpivWwnSupported: true,
+    npivWwnOnNonRdmVmSupported: true,
+    swapPlacementSupported: true,
+    toolsSyncTimeSupported: true,
+    virtualMmuUsageSupported: true,
+    diskSharesSupported: true,
+    bootOptionsSupported: true,
+    settingVideoRamSizeSupported: true,
+  }),
+  rootSnapshot: () => [],
+};
