@@ -9,6 +9,7 @@ import { entityProperties } from './entity.js';
 import { datacenterProperties, folderProperties } from './folder.js';
 import { hostSystemProperties } from './host.js';
 import { dvsProperties, networkProperties, portgroupProperties } from './network.js';
+import { SERVICE_PROPERTIES } from './service.js';
 import { datastoreProperties, storagePodProperties } from './storage.js';
 import { taskProperties } from './task.js';
 import { virtualMachineProperties } from './virtual-machine.js';
@@ -32,6 +33,7 @@ const TABLES: Readonly<Record<string, AnyTable>> = {
   VmwareDistributedVirtualSwitch: entity(dvsProperties as AnyTable),
   VirtualMachine: entity(virtualMachineProperties as AnyTable),
   Task: taskProperties as AnyTable,
+  ...(SERVICE_PROPERTIES as Record<string, AnyTable>),
 };
 
 /** The names of the properties a managed type has (top level). */

@@ -60,3 +60,36 @@ describe('properties of the default inventory', () => {
     );
   });
 });
+
+describe('ServiceInstance and its managers', () => {
+  const vsphere = new VSphere({ seed: 1, about: { version: '7.0.3' } });
+
+  it('serves ServiceContent with vCenter about info and the managers it points to', () => {
+    const content = vsphere.read<Record<string, MoRef & Record<string, unknown>>>(
+      'ServiceInstance',
+      'content',
+    );
+    expect(content.rootFolder).toEqual({ type: 'Folder', value: 'group-d1' });
+    expect(content.propertyCollector).toEqual({ type: 'PropertyCollector', value: 'propertyCollector' });
+    expect(content.sessionManager).toEqual({ type: 'SessionManager', value: 'SessionManager' });
+    expect(content.about).toMatchObject({
+      apiType: 'VirtualCenter',
+      version: '7.0.3',
+      apiVersion: '7.0.3.0',
+      productLineId: 'vpx',
+    });
+    for (const [name, ref] of Object.entries(content)) {
+      if (name === 'about' || name === '_type') continue;
+      expect(vsphere.store.get(ref.value)?.kind, name).toBe(ref.type);
+    }
+  });
+
+  it('lists sessions and recent tasks', () => {
+    const session = vsphere.sessions.login('user', 'pass');
+    expect(vsphere.read<{ key: string }[]>('SessionManager', 'sessionList').map((s) => s.key)).toContain(
+      session.key,
+    );
+    const task = vsphere.vm.powerOff('vm-20');
+    expect(vsphere.read<MoRef[]>('TaskManager', 'recentTask')).toContainEqual(task.ref);
+  });
+});
