@@ -57,6 +57,11 @@ export const faults = {
     ),
   duplicateName: (name: string, object: MoRef) =>
     fault({ _type: 'DuplicateName', name, object }, `The name '${name}' already exists.`),
+  alreadyExists: (name: string) =>
+    fault(
+      { _type: 'AlreadyExists', name },
+      `The specified key, name, or identifier '${name}' already exists.`,
+    ),
   invalidName: (name: string, entity?: MoRef) =>
     fault(
       entity ? { _type: 'InvalidName', name, entity } : { _type: 'InvalidName', name },
@@ -75,6 +80,22 @@ export const faults = {
     fault(
       { _type: 'InvalidDeviceSpec', property, deviceIndex },
       `Invalid configuration for device '${deviceIndex}'.`,
+    ),
+  invalidDeviceOperation: (property: string, deviceIndex: number, badOp?: string, badFileOp?: string) =>
+    fault(
+      {
+        _type: 'InvalidDeviceOperation',
+        property,
+        deviceIndex,
+        ...(badOp ? { badOp } : {}),
+        ...(badFileOp ? { badFileOp } : {}),
+      },
+      `Invalid operation for device '${deviceIndex}'.`,
+    ),
+  invalidFolder: (target: MoRef) =>
+    fault(
+      { _type: 'InvalidFolder', target },
+      'A folder cannot be moved into itself or one of its descendants.',
     ),
   invalidProperty: (name: string) => fault({ _type: 'InvalidProperty', name }, `Invalid property: ${name}`),
   invalidDatastorePath: (datastorePath: string) =>

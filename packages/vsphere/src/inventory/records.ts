@@ -240,7 +240,15 @@ export type InventoryRecord =
   | VmRecord
   | TaskRecord
   | LibraryRecord
-  | LibraryItemRecord;
+  | LibraryItemRecord
+  | ServiceObjectRecord;
+
+/** ServiceInstance and the managers ServiceContent points to: fixed ids, no parent. */
+export interface ServiceObjectRecord extends StoredRecord {
+  readonly kind: import('./service.js').ServiceObjectType;
+  readonly name: string;
+  readonly parent?: string;
+}
 
 /** The relations the store keeps reverse indexes for, named after the back-reference. */
 export const relations = (r: InventoryRecord): (readonly [string, string])[] => {

@@ -1,4 +1,302 @@
-/** Local content libraries and their OVF items, and deploying an item as a new VM. */
-import type { Model } from '../model.js';
+/**
+ * Local content libraries and their items (the `library` namespace). Libraries and items
+ * are vAPI objects kept in the model's store as records, so they save, load and reach the
+ * change feed like managed objects; their ids are UUIDs. Each operation passes the
+ * interception point under its vAPI operation name. Deploying an item is in ./deploy.ts.
+ */
+import { faults } from '../faults.js';
+import type { LibraryItemRecord, LibraryRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
+import type { Model, Ref, Tx } from '../model.js';
+import { deployOperations } from './deploy.js';
+import { libraryItemOf, libraryOf, nextVersion } from './lookup.js';
+import { descriptorOfVm, type OvfDescriptor, ovfFiles } from './ovf.js';
 
-export const contentLibraryOperations = (_m: Model) => ({});
+export type LibraryItemType = LibraryItemRecord['type'];
+
+export interface LibraryCreateSpec {
+  name: string;
+  description?: string;
+  /** The storage backing: the datastore that will hold the library's files. */
+  datastore: Ref;
+  type: 'LOCAL';
+}
+
+export interface LibraryUpdateSpec {
+  name?: string;
+  description?: string;
+}
+
+export interface LibraryItemCreateSpec {
+  name: string;
+  description?: string;
+  type: LibraryItemType;
+  /** An OVF item's descriptor; its files are generated from it. */
+  ovf?: OvfDescriptor;
+}
+
+export interface LibraryItemUpdateSpec {
+  name?: string;
+  description?: string;
+}
+
+export interface LibraryItemFilter {
+  name?: string;
+  libraryId?: string;
+  type?: LibraryItemType;
+}
+
+/** Where a VM captured as an OVF template goes. */
+export interface OvfCaptureSpec {
+  libraryId: string;
+  name: string;
+  description?: string;
+}
+
+const ITEM_TYPES: readonly string[] = ['ovf', 'iso', 'file'];
+
+const idOf = (ref: Ref) => (typeof ref === 'string' ? ref : ref.value);
+
+const blank = (s: string | undefined) => s === undefined || s.trim() === '';
+
+export const contentLibraryOperations = (m: Model) => {
+  /** Content library events are EventEx with the library service's event type ids. */
+  const post = (eventTypeId: string, message: string, objectType: string, id: string, name: string) =>
+    m.postEvent({
+      _type: 'EventEx',
+      eventTypeId,
+      severity: 'info',
+      objectId: id,
+      objectType,
+      objectName: name,
+      fullFormattedMessage: message,
+    });
+  const postLibrary = (what: string, r: LibraryRecord) =>
+    post(
+      `com.vmware.cl.${what}LibraryEvent`,
+      `${what}d library ${r.name}`,
+      'com.vmware.content.Library',
+      r.id,
+      r.name,
+    );
+  const postItem = (what: string, r: LibraryItemRecord) =>
+    post(
+      `com.vmware.cl.${what}LibraryItemEvent`,
+      `${what}d library item ${r.name} in library ${m.store.get(r.library)?.name ?? r.library}`,
+      'com.vmware.content.library.Item',
+      r.id,
+      r.name,
+    );
+
+  const libraries = () => m.store.ofKind<LibraryRecord>('ContentLibrary');
+
+  const itemsOf = (libraryId: string): LibraryItemRecord[] =>
+    [...m.store.referrers('libraryItem', libraryId)].map((id) => m.store.get(id) as LibraryItemRecord);
+
+  const takenLibraryName = (name: string, except?: string) => {
+    for (const lib of libraries()) if (lib.name === name && lib.id !== except) return true;
+    return false;
+  };
+
+  const takenItemName = (libraryId: string, name: string, except?: string) =>
+    itemsOf(libraryId).some((i) => i.name === name && i.id !== except);
+
+  /** Writes a new item of `library`; the callers have checked the spec. */
+  const putItem = (tx: Tx, library: LibraryRecord, spec: LibraryItemCreateSpec): LibraryItemRecord => {
+    if (takenItemName(library.id, spec.name)) throw faults.alreadyExists(spec.name);
+    const files = spec.ovf ? ovfFiles(spec.ovf, spec.name) : [];
+    const now = m.clock.now();
+    return tx.put({
+      id: m.random.uuid(),
+      kind: 'LibraryItem',
+      name: spec.name,
+      library: library.id,
+      description: spec.description ?? '',
+      type: spec.type,
+      ...(spec.ovf ? { ovf: spec.ovf } : {}),
+      files,
+      size: files.reduce((sum, f) => sum + f.size, 0),
+      cached: true,
+      contentVersion: '1',
+      metadataVersion: '1',
+      version: '1',
+      creationTime: now,
+      lastModifiedTime: now,
+    }) as LibraryItemRecord;
+  };
+
+  return {
+    /** content.LocalLibrary.create: a library backed by a datastore; names are unique. */
+    create(spec: LibraryCreateSpec): string {
+      const record = m.call({ method: 'content.LocalLibrary.create' }, (tx) => {
+        if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
+        if (spec.type !== 'LOCAL') throw faults.invalidArgument('create_spec.type');
+        const datastore = tx.get(idOf(spec.datastore));
+        if (datastore?.kind !== 'Datastore') throw faults.invalidArgument('create_spec.storage_backings');
+        if (takenLibraryName(spec.name)) throw faults.alreadyExists(spec.name);
+        const now = m.clock.now();
+        // One vCenter, one server guid: every library carries the first one's.
+        const serverGuid = libraries().next().value?.serverGuid ?? m.random.uuid();
+        return tx.put({
+          id: m.random.uuid(),
+          kind: 'ContentLibrary',
+          name: spec.name,
+          description: spec.description ?? '',
+          type: 'LOCAL',
+          datastore: datastore.id,
+          serverGuid,
+          creationTime: now,
+          lastModifiedTime: now,
+          version: '1',
+        }) as LibraryRecord;
+      });
+      postLibrary('Create', record);
+      return record.id;
+    },
+
+    /** content.Library.get */
+    get(id: string): LibraryRecord {
+      return m.call({ method: 'content.Library.get', target: id }, (tx) => libraryOf(tx, id));
+    },
+
+    /** content.Library.list: the ids of every library. */
+    list(): string[] {
+      return m.call({ method: 'content.Library.list' }, () => [...libraries()].map((l) => l.id));
+    },
+
+    /** content.Library.find: the ids of the libraries with that name. */
+    find(filter: { name?: string }): string[] {
+      return m.call({ method: 'content.Library.find' }, () =>
+        [...libraries()].filter((l) => filter.name === undefined || l.name === filter.name).map((l) => l.id),
+      );
+    },
+
+    /** content.LocalLibrary.update: renames or redescribes; the version counts up. */
+    update(id: string, spec: LibraryUpdateSpec): void {
+      const record = m.call({ method: 'content.LocalLibrary.update', target: id }, (tx) => {
+        const library = libraryOf(tx, id);
+        if (spec.name !== undefined && blank(spec.name)) throw faults.invalidArgument('update_spec.name');
+        if (spec.name !== undefined && takenLibraryName(spec.name, id)) throw faults.alreadyExists(spec.name);
+        const name = spec.name ?? library.name;
+        const description = spec.description ?? library.description;
+        if (name === library.name && description === library.description) return undefined;
+        return tx.put({
+          ...library,
+          name,
+          description,
+          version: nextVersion(library.version),
+          lastModifiedTime: m.clock.now(),
+        }) as LibraryRecord;
+      });
+      if (record) postLibrary('Update', record);
+    },
+
+    /** content.LocalLibrary.delete: the library goes with all its items. */
+    delete(id: string): void {
+      const record = m.call({ method: 'content.LocalLibrary.delete', target: id }, (tx) => {
+        const library = libraryOf(tx, id);
+        for (const item of itemsOf(id)) tx.remove(item.id);
+        tx.remove(id);
+        return library;
+      });
+      postLibrary('Delete', record);
+    },
+
+    /** content.library.Item.create: names are unique within a library. */
+    createItem(libraryId: string, spec: LibraryItemCreateSpec): string {
+      const record = m.call({ method: 'content.library.Item.create', target: libraryId }, (tx) => {
+        const library = libraryOf(tx, libraryId);
+        if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
+        if (!ITEM_TYPES.includes(spec.type)) throw faults.invalidArgument('create_spec.type');
+        if (spec.ovf && spec.type !== 'ovf') throw faults.invalidArgument('create_spec.type');
+        return putItem(tx, library, spec);
+      });
+      postItem('Create', record);
+      return record.id;
+    },
+
+    /** content.library.Item.get */
+    getItem(id: string): LibraryItemRecord {
+      return m.call({ method: 'content.library.Item.get', target: id }, (tx) => libraryItemOf(tx, id));
+    },
+
+    /** content.library.Item.list: the ids of a library's items. */
+    listItems(libraryId: string): string[] {
+      return m.call({ method: 'content.library.Item.list', target: libraryId }, (tx) => {
+        libraryOf(tx, libraryId);
+        return itemsOf(libraryId).map((i) => i.id);
+      });
+    },
+
+    /** content.library.Item.find: the ids of the items matching every given criterion. */
+    findItems(filter: LibraryItemFilter): string[] {
+      return m.call({ method: 'content.library.Item.find' }, () => {
+        const items =
+          filter.libraryId === undefined
+            ? [...m.store.ofKind<LibraryItemRecord>('LibraryItem')]
+            : itemsOf(filter.libraryId);
+        return items
+          .filter(
+            (i) =>
+              (filter.name === undefined || i.name === filter.name) && (filter.type ?? i.type) === i.type,
+          )
+          .map((i) => i.id);
+      });
+    },
+
+    /** content.library.Item.update: renames or redescribes; the versions count up. */
+    updateItem(id: string, spec: LibraryItemUpdateSpec): void {
+      const record = m.call({ method: 'content.library.Item.update', target: id }, (tx) => {
+        const item = libraryItemOf(tx, id);
+        if (spec.name !== undefined && blank(spec.name)) throw faults.invalidArgument('update_spec.name');
+        if (spec.name !== undefined && takenItemName(item.library, spec.name, id))
+          throw faults.alreadyExists(spec.name);
+        const name = spec.name ?? item.name;
+        const description = spec.description ?? item.description;
+        if (name === item.name && description === item.description) return undefined;
+        return tx.put({
+          ...item,
+          name,
+          description,
+          version: nextVersion(item.version),
+          metadataVersion: nextVersion(item.metadataVersion),
+          lastModifiedTime: m.clock.now(),
+        }) as LibraryItemRecord;
+      });
+      if (record) postItem('Update', record);
+    },
+
+    /** content.library.Item.delete */
+    deleteItem(id: string): void {
+      const record = m.call({ method: 'content.library.Item.delete', target: id }, (tx) => {
+        const item = libraryItemOf(tx, id);
+        tx.remove(id);
+        return item;
+      });
+      postItem('Delete', record);
+    },
+
+    /** vcenter.ovf.LibraryItem.create: captures a VM (any power state) as a new OVF item. */
+    createOvfFromVm(vm: Ref, spec: OvfCaptureSpec): string {
+      const source = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      const record = m.call({ method: 'vcenter.ovf.LibraryItem.create', target: source.id }, (tx) => {
+        const library = libraryOf(tx, spec.libraryId);
+        if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
+        const current = tx.get(source.id) as VmRecord | undefined;
+        if (!current) throw faults.managedObjectNotFound({ type: 'VirtualMachine', value: source.id });
+        const networkName = (id: string) => (tx.get(id) as NetworkRecord | undefined)?.name ?? id;
+        return putItem(tx, library, {
+          name: spec.name,
+          type: 'ovf',
+          ovf: descriptorOfVm(current, networkName),
+          ...(spec.description === undefined ? {} : { description: spec.description }),
+        });
+      });
+      postItem('Create', record);
+      return record.id;
+    },
+
+    ...deployOperations(m),
+  };
+};
+
+export type ContentLibraryOperations = ReturnType<typeof contentLibraryOperations>;

@@ -1,0 +1,343 @@
+import { describe, expect, it } from 'vitest';
+import { isDisk, nicNetwork } from '../inventory/devices.js';
+import { findByInventoryPath } from '../inventory/paths.js';
+import type {
+  DatastoreRecord,
+  HostRecord,
+  InventoryRecord,
+  NetworkRecord,
+  TaskRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import type { Task } from '../model.js';
+import type { MoRef } from '../refs.js';
+import { VSphere, type VSphereOptions } from '../vsphere.js';
+import type { DeploySpec } from './deploy.js';
+import { SAMPLE_OVF_IMAGES } from './ovf.js';
+
+const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
+const GIB = 1024 ** 3;
+
+const setup = (options: VSphereOptions = { seed: 1 }) => {
+  const vsphere = new VSphere(options);
+  const at = <R extends InventoryRecord>(path: string) => findByInventoryPath(vsphere.store, path) as R;
+  const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
+  const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
+  const item = vsphere.library.createItem(lib, ubuntu);
+  const folder = at('/DC0/vm').id;
+  const cluster = at<InventoryRecord & { resourcePool: string }>('/DC0/host/DC0_C0');
+  const target: DeploySpec = { name: 'node-0', folder, pool: cluster.resourcePool };
+  return { vsphere, at, ds, lib, item, folder, pool: cluster.resourcePool, target };
+};
+
+const run = async <T>(vsphere: VSphere, task: Task<T>): Promise<T> => {
+  vsphere.scheduler.runDue();
+  return task.wait();
+};
+
+const vmsNamed = (vsphere: VSphere, name: string) =>
+  [...vsphere.store.ofKind<VmRecord>('VirtualMachine')].filter((v) => v.name === name);
+
+/** What a failed deployment must leave as it was. */
+const snapshot = (vsphere: VSphere) => ({
+  vms: vsphere.store.countOf('VirtualMachine'),
+  used: [...vsphere.store.ofKind<DatastoreRecord>('Datastore')].map((d) => d.used),
+  hostVms: [...vsphere.store.ofKind<HostRecord>('HostSystem')].map(
+    (h) => vsphere.store.referrers('vm', h.id).size,
+  ),
+});
+
+describe('deploying an OVF item', () => {
+  it('creates the VM the descriptor describes on the least loaded host of the pool', async () => {
+    const { vsphere, at, ds, item, folder, pool, target } = setup();
+    const used = ds.used;
+    const task = vsphere.library.deploy(item, target);
+    const ref = await run(vsphere, task);
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
+    expect(ref).toEqual({ type: 'VirtualMachine', value: vm.id });
+    expect(vm).toMatchObject({
+      name: 'node-0',
+      parent: folder,
+      pool,
+      host: host.id,
+      powerState: 'poweredOff',
+    });
+    expect(vm.config).toMatchObject({
+      numCPU: 2,
+      memoryMB: 4096,
+      guestId: 'ubuntu64Guest',
+      guestFullName: 'Ubuntu Linux (64-bit)',
+      version: 'vmx-19',
+    });
+    expect(vm.config.devices.filter(isDisk).map((d) => d.capacityInKB)).toEqual([20 * 1024 * 1024]);
+    expect(vsphere.store.referrers('childEntity', folder).has(vm.id)).toBe(true);
+    expect(vsphere.store.referrers('vm', host.id).has(vm.id)).toBe(true);
+    expect(vsphere.store.referrers('vm', pool).has(vm.id)).toBe(true);
+    expect(vsphere.store.referrers('vm', ds.id).has(vm.id)).toBe(true);
+    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(used + 20 * GIB);
+    const network = vsphere.store.get(vm.networks[0] as string) as NetworkRecord;
+    expect(network.name).toBe('VM Network');
+    expect(vsphere.store.referrers('vm', network.id).has(vm.id)).toBe(true);
+  });
+
+  it('records the task and posts the deploy events', async () => {
+    const { vsphere, at, item, pool, target } = setup();
+    const task = vsphere.library.deploy(item, target);
+    const ref = await run(vsphere, task);
+    expect(vsphere.store.get(task.ref.value)).toMatchObject({
+      name: 'DeployLibraryItem',
+      descriptionId: 'com.vmware.ovfs.deploy',
+      entity: pool,
+      state: 'success',
+      result: ref,
+    });
+    const events = vsphere.events.list().filter((e) => e.vm?.vm.value === ref.value);
+    expect(events.map((e) => e._type)).toEqual(['VmBeingDeployedEvent', 'VmDeployedEvent']);
+    expect(events[0]).toMatchObject({
+      fullFormattedMessage: `Deploying node-0 on host DC0_C0_H2 in DC0 from template ${ubuntu.name}`,
+      srcTemplate: { name: ubuntu.name },
+      host: { name: 'DC0_C0_H2' },
+      computeResource: { name: 'DC0_C0' },
+      datacenter: { name: 'DC0' },
+      ds: { name: 'LocalDS_0' },
+    });
+    expect(events[1]?.fullFormattedMessage).toBe(`Template ${ubuntu.name} deployed on host DC0_C0_H2`);
+    expect(at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2').id).toBe(events[0]?.host?.host.value);
+  });
+
+  it('powers the VM on with a running guest when asked', async () => {
+    const { vsphere, item, target } = setup();
+    const ref = await run(
+      vsphere,
+      vsphere.library.deploy(item, { ...target, powerOn: true, annotation: 'k8s' }),
+    );
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.powerState).toBe('poweredOn');
+    expect(vm.bootTime).toBe(vsphere.clock.now());
+    expect(vm.guest).toMatchObject({ toolsRunningStatus: 'guestToolsRunning', hostName: 'node-0' });
+    expect(vm.guest.ipAddress).toMatch(/^10\./);
+    expect(vm.config.annotation).toBe('k8s');
+    const types = vsphere.events.list().filter((e) => e.vm?.vm.value === ref.value);
+    expect(types.map((e) => e._type)).toEqual([
+      'VmBeingDeployedEvent',
+      'VmDeployedEvent',
+      'VmStartingEvent',
+      'VmPoweredOnEvent',
+    ]);
+  });
+
+  it('joins the mapped networks and uses the named host', async () => {
+    const { vsphere, at, item, target } = setup();
+    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
+    const spec = {
+      ...target,
+      host: host.id,
+      networkMappings: { 'VM Network': { type: pg.kind, value: pg.id } },
+    };
+    const ref = await run(vsphere, vsphere.library.deploy(item, spec));
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.host).toBe(host.id);
+    expect(vm.networks).toEqual([pg.id]);
+    expect(vm.config.devices.map(nicNetwork).filter(Boolean)).toEqual([pg.id]);
+    expect(vsphere.store.referrers('vm', pg.id).has(vm.id)).toBe(true);
+  });
+
+  it("prefers the library's datastore, else the host's first one", async () => {
+    const { vsphere, at, folder, pool } = setup({ seed: 1, inventory: { ds: 2 } });
+    const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
+    const lib = vsphere.library.create({ name: 'on-ds1', datastore: ds1.id, type: 'LOCAL' });
+    const item = vsphere.library.createItem(lib, ubuntu);
+    const first = await run(vsphere, vsphere.library.deploy(item, { name: 'a', folder, pool }));
+    expect((vsphere.store.get(first.value) as VmRecord).homeDatastore).toBe(ds1.id);
+    // A host that does not mount the library's datastore falls back to its first one.
+    const h0 = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
+    vsphere.store.transact((tx) => tx.put({ ...h0, datastores: h0.datastores.filter((d) => d !== ds1.id) }));
+    const second = await run(vsphere, vsphere.library.deploy(item, { name: 'b', folder, pool, host: h0.id }));
+    expect((vsphere.store.get(second.value) as VmRecord).homeDatastore).toBe(h0.datastores[0]);
+  });
+
+  it('deploys what createOvfFromVm captured', async () => {
+    const { vsphere, at, lib, target } = setup();
+    const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    const item = vsphere.library.createOvfFromVm(source.id, { libraryId: lib, name: 'golden' });
+    const ref = await run(vsphere, vsphere.library.deploy(item, target));
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.config).toMatchObject({ numCPU: 1, memoryMB: 32, guestId: 'otherGuest', version: 'vmx-13' });
+    expect(vm.config.devices.filter(isDisk).map((d) => d.capacityInKB)).toEqual([10 * 1024 * 1024]);
+    expect(vm.networks).toEqual(source.networks);
+  });
+});
+
+describe('deployment failures', () => {
+  it('refuses an unknown item, a non-OVF item and an unknown folder at once', () => {
+    const { vsphere, lib, item, target } = setup();
+    const before = snapshot(vsphere);
+    const tasks = vsphere.store.countOf('Task');
+    expect(() => vsphere.library.deploy('nope', target)).toThrow(
+      expect.objectContaining({ fault: { _type: 'NotFound' } }),
+    );
+    const iso = vsphere.library.createItem(lib, { name: 'x.iso', type: 'iso' });
+    expect(() => vsphere.library.deploy(iso, target)).toThrow(
+      expect.objectContaining({
+        fault: { _type: 'InvalidArgument', invalidProperty: 'ovf_library_item_id' },
+      }),
+    );
+    expect(() => vsphere.library.deploy(item, { ...target, folder: 'group-v999' })).toThrow(
+      expect.objectContaining({ fault: expect.objectContaining({ _type: 'ManagedObjectNotFound' }) }),
+    );
+    expect(() => vsphere.library.deploy(item, { ...target, name: '' })).toThrow(
+      expect.objectContaining({
+        fault: { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.name' },
+      }),
+    );
+    expect(vsphere.store.countOf('Task')).toBe(tasks);
+    expect(snapshot(vsphere)).toEqual(before);
+  });
+
+  const failsWith = async (
+    vsphere: VSphere,
+    task: Task<MoRef>,
+    fault: Record<string, unknown>,
+    before: ReturnType<typeof snapshot>,
+  ) => {
+    await expect(run(vsphere, task)).rejects.toMatchObject({ fault: expect.objectContaining(fault) });
+    expect((vsphere.store.get(task.ref.value) as TaskRecord).error?._type).toBe(fault._type);
+    expect(snapshot(vsphere)).toEqual(before);
+  };
+
+  it('ends in DuplicateName when the folder holds the name', async () => {
+    const { vsphere, at, item, target } = setup();
+    const taken = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, { ...target, name: 'DC0_H0_VM0' });
+    await failsWith(vsphere, task, { _type: 'DuplicateName', name: 'DC0_H0_VM0' }, before);
+    expect((vsphere.store.get(task.ref.value) as TaskRecord).error).toMatchObject({
+      object: { type: 'VirtualMachine', value: taken.id },
+    });
+    expect(vmsNamed(vsphere, 'DC0_H0_VM0')).toHaveLength(1);
+  });
+
+  it("ends in InvalidArgument for a host outside the pool's compute resource", async () => {
+    const { vsphere, at, item, target } = setup();
+    const before = snapshot(vsphere);
+    const host = at<HostRecord>('/DC0/host/DC0_H0/DC0_H0');
+    const task = vsphere.library.deploy(item, { ...target, host: host.id });
+    await failsWith(vsphere, task, { _type: 'InvalidArgument', invalidProperty: 'target.host_id' }, before);
+  });
+
+  it('ends in InvalidState for a host in maintenance mode', async () => {
+    const { vsphere, at, item, target } = setup();
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H1');
+    vsphere.store.transact((tx) => tx.put({ ...host, inMaintenanceMode: true }));
+    const before = snapshot(vsphere);
+    await failsWith(
+      vsphere,
+      vsphere.library.deploy(item, { ...target, host: host.id }),
+      { _type: 'InvalidState' },
+      before,
+    );
+  });
+
+  it('ends in InvalidArgument for a network the host does not reach', async () => {
+    const { vsphere, at, item, target } = setup();
+    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
+    vsphere.store.transact((tx) => tx.put({ ...host, networks: host.networks.filter((n) => n !== pg.id) }));
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, {
+      ...target,
+      host: host.id,
+      networkMappings: { 'VM Network': pg.id },
+    });
+    await failsWith(
+      vsphere,
+      task,
+      { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.network_mappings' },
+      before,
+    );
+  });
+
+  it('ends in InsufficientResourcesFault when the datastore cannot hold the disks', async () => {
+    const { vsphere, ds, item, target } = setup();
+    vsphere.store.transact((tx) => tx.put({ ...ds, capacity: ds.used + GIB }));
+    const before = snapshot(vsphere);
+    await failsWith(
+      vsphere,
+      vsphere.library.deploy(item, target),
+      { _type: 'InsufficientResourcesFault' },
+      before,
+    );
+  });
+
+  it('refuses a folder that holds no VMs or sits in another datacenter at once', () => {
+    const { vsphere, at, item, target } = setup({ seed: 1, inventory: { dc: 2 } });
+    const invalid = expect.objectContaining({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'target.folder_id' },
+    });
+    expect(() => vsphere.library.deploy(item, { ...target, folder: at('/DC0/host').id })).toThrow(invalid);
+    expect(() => vsphere.library.deploy(item, { ...target, folder: at('/DC1/vm').id })).toThrow(invalid);
+  });
+
+  it('ends in InvalidArgument for a datastore the host does not mount', async () => {
+    const { vsphere, at, item, target } = setup({ seed: 1, inventory: { ds: 2 } });
+    const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
+    const h0 = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
+    vsphere.store.transact((tx) => tx.put({ ...h0, datastores: h0.datastores.filter((d) => d !== ds1.id) }));
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, { ...target, host: h0.id, datastore: ds1.id });
+    const fault = { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.default_datastore_id' };
+    await failsWith(vsphere, task, fault, before);
+  });
+
+  it('ends in InvalidState for a disconnected host', async () => {
+    const { vsphere, at, item, target } = setup();
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H1');
+    vsphere.store.transact((tx) => tx.put({ ...host, connectionState: 'disconnected' }));
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, { ...target, host: host.id });
+    await failsWith(vsphere, task, { _type: 'InvalidState' }, before);
+  });
+
+  it('ends in InsufficientResourcesFault when no host of the pool can take the VM', async () => {
+    const { vsphere, item, target } = setup();
+    vsphere.store.transact((tx) => {
+      for (const h of vsphere.store.ofKind<HostRecord>('HostSystem'))
+        tx.put({ ...h, inMaintenanceMode: true });
+    });
+    const before = snapshot(vsphere);
+    await failsWith(
+      vsphere,
+      vsphere.library.deploy(item, target),
+      { _type: 'InsufficientResourcesFault' },
+      before,
+    );
+  });
+
+  it('ends in NotFound when the item is deleted before the task runs', async () => {
+    const { vsphere, item, target } = setup();
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, target);
+    vsphere.library.deleteItem(item);
+    await failsWith(vsphere, task, { _type: 'NotFound' }, before);
+  });
+
+  it('leaves the inventory unchanged under an injected fault', async () => {
+    const { vsphere, item, target } = setup();
+    vsphere.interceptor.add({
+      method: 'DeployLibraryItem',
+      times: 1,
+      fault: { _type: 'InsufficientResourcesFault' },
+    });
+    const before = snapshot(vsphere);
+    await failsWith(
+      vsphere,
+      vsphere.library.deploy(item, target),
+      { _type: 'InsufficientResourcesFault' },
+      before,
+    );
+    expect(vmsNamed(vsphere, 'node-0')).toEqual([]);
+    expect(vsphere.events.list().filter((e) => e._type === 'VmDeployedEvent')).toEqual([]);
+  });
+});

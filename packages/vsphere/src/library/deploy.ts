@@ -1,0 +1,205 @@
+/**
+ * Deploying an OVF library item as a new VM (vcenter.ovf.LibraryItem.deploy). The VM gets
+ * the descriptor's hardware, guest and disks, lands on a host of the target pool's compute
+ * resource (the least loaded one unless the caller names a host) and on the library's
+ * datastore when that host mounts it.
+ */
+import { faults } from '../faults.js';
+import { eventArguments } from '../history/arguments.js';
+import { datacenterOf, findChild } from '../inventory/paths.js';
+import type {
+  DatastoreRecord,
+  FolderRecord,
+  HostRecord,
+  LibraryItemRecord,
+  NetworkRecord,
+  ResourcePoolRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import { newVmRecord, putVm } from '../inventory/vm.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { type MoRef, moref } from '../refs.js';
+import { libraryItemOf, libraryOf } from './lookup.js';
+import type { OvfDescriptor } from './ovf.js';
+
+export interface DeploySpec {
+  name: string;
+  folder: Ref;
+  pool: Ref;
+  host?: Ref;
+  datastore?: Ref;
+  /** OVF network name -> the inventory network its NIC joins (default: the host's first). */
+  networkMappings?: Readonly<Record<string, Ref>>;
+  powerOn?: boolean;
+  annotation?: string;
+}
+
+/** The checked target of a deployment, as morefs resolved before the task runs. */
+interface Target {
+  item: LibraryItemRecord;
+  ovf: OvfDescriptor;
+  folder: FolderRecord;
+  pool: ResourcePoolRecord;
+  host?: HostRecord;
+  datastore?: DatastoreRecord;
+  networks: ReadonlyMap<string, string>;
+}
+
+const KB = 1024;
+
+/** A host that can take a new VM now. */
+const usable = (h: HostRecord) =>
+  h.connectionState === 'connected' && h.powerState === 'poweredOn' && !h.inMaintenanceMode;
+
+export const deployOperations = (m: Model) => {
+  /** Immediate faults: what is missing or of the wrong kind fails before any task exists. */
+  const resolve = (itemId: string, spec: DeploySpec): Target => {
+    const item = libraryItemOf(m.store, itemId);
+    if (item.type !== 'ovf' || !item.ovf) throw faults.invalidArgument('ovf_library_item_id');
+    if (spec.name.trim() === '') throw faults.invalidArgument('deployment_spec.name');
+    const folder = m.lookup<FolderRecord>(spec.folder, 'Folder');
+    if (!folder.childType.includes('VirtualMachine')) throw faults.invalidArgument('target.folder_id');
+    const pool = m.lookup<ResourcePoolRecord>(spec.pool, 'ResourcePool', 'VirtualApp');
+    if (datacenterOf(m.store, folder.id)?.id !== datacenterOf(m.store, pool.id)?.id)
+      throw faults.invalidArgument('target.folder_id');
+    const networks = new Map<string, string>();
+    for (const [name, ref] of Object.entries(spec.networkMappings ?? {}))
+      networks.set(name, m.lookup(ref, 'Network', 'DistributedVirtualPortgroup').id);
+    return {
+      item,
+      ovf: item.ovf,
+      folder,
+      pool,
+      networks,
+      ...(spec.host === undefined ? {} : { host: m.lookup<HostRecord>(spec.host, 'HostSystem') }),
+      ...(spec.datastore === undefined
+        ? {}
+        : { datastore: m.lookup<DatastoreRecord>(spec.datastore, 'Datastore') }),
+    };
+  };
+
+  /** The named host if it belongs to the pool's cluster, else its least loaded usable host. */
+  const placeHost = (tx: Tx, t: Target): HostRecord => {
+    if (t.host) {
+      const host = tx.get(t.host.id) as HostRecord | undefined;
+      if (!host) throw faults.managedObjectNotFound(moref('HostSystem', t.host.id));
+      if (host.parent !== t.pool.owner) throw faults.invalidArgument('target.host_id');
+      if (host.inMaintenanceMode) throw faults.hostInMaintenance();
+      if (!usable(host)) throw faults.invalidState(`The host ${host.name} is not connected.`);
+      return host;
+    }
+    let best: HostRecord | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const id of m.store.referrers('childEntity', t.pool.owner)) {
+      const host = tx.get(id);
+      if (host?.kind !== 'HostSystem' || !usable(host)) continue;
+      if (t.datastore && !host.datastores.includes(t.datastore.id)) continue;
+      const vms = m.store.referrers('vm', host.id).size;
+      if (vms < fewest) [best, fewest] = [host, vms];
+    }
+    if (!best)
+      throw faults.insufficientResources('No host in the resource pool can run the virtual machine.');
+    return best;
+  };
+
+  /** The named datastore, else the library's backing when the host mounts it, else the host's first. */
+  const placeDatastore = (tx: Tx, t: Target, host: HostRecord): DatastoreRecord => {
+    const backing = (tx.get(t.item.library) as { datastore?: string } | undefined)?.datastore;
+    const id =
+      t.datastore?.id ?? (backing && host.datastores.includes(backing) ? backing : host.datastores[0]);
+    const ds = id === undefined ? undefined : (tx.get(id) as DatastoreRecord | undefined);
+    if (!ds || !host.datastores.includes(ds.id) || !ds.accessible)
+      throw faults.invalidArgument('deployment_spec.default_datastore_id');
+    const bytes = t.ovf.disks.reduce((sum, d) => sum + d.capacityKB * KB, 0);
+    if (ds.used + bytes > ds.capacity)
+      throw faults.insufficientResources(`Insufficient disk space on datastore '${ds.name}'.`);
+    return ds;
+  };
+
+  /**
+   * One inventory network per OVF network: the mapped one, else the host's network of that
+   * name (a captured VM comes back on its own network), else the host's first VM network.
+   */
+  const placeNetworks = (tx: Tx, t: Target, host: HostRecord): string[] => {
+    const reachable = host.networks
+      .map((id) => tx.get(id) as NetworkRecord | undefined)
+      .filter((n): n is NetworkRecord => n !== undefined && !n.uplink);
+    return t.ovf.networks.map((name) => {
+      const id = t.networks.get(name) ?? (reachable.find((n) => n.name === name) ?? reachable[0])?.id;
+      if (id === undefined || !host.networks.includes(id))
+        throw faults.invalidArgument('deployment_spec.network_mappings');
+      return id;
+    });
+  };
+
+  const post = (vm: VmRecord, _type: string, message: string, extra: Record<string, unknown> = {}) =>
+    m.postEvent({ _type, fullFormattedMessage: message, ...eventArguments(m.store, vm), ...extra });
+
+  const postDeployed = (vmId: string, itemName: string, powerOn: boolean) => {
+    const vm = m.store.get(vmId) as VmRecord;
+    const host = m.store.get(vm.host ?? '')?.name ?? '';
+    const dc = datacenterOf(m.store, vm.id)?.name ?? '';
+    // A library item is no VM: the template argument carries its name only.
+    const srcTemplate = { name: itemName };
+    post(
+      vm,
+      'VmBeingDeployedEvent',
+      `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`,
+      {
+        template: false,
+        srcTemplate,
+      },
+    );
+    post(vm, 'VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, {
+      template: false,
+      srcTemplate,
+    });
+    if (!powerOn) return;
+    post(vm, 'VmStartingEvent', `${vm.name} on ${host} is starting`);
+    post(vm, 'VmPoweredOnEvent', `${vm.name} on ${host} is powered on`);
+  };
+
+  return {
+    /** Deploys an OVF item as a new VM; the task's result is the VM's reference. */
+    deploy(itemId: string, spec: DeploySpec): Task<MoRef> {
+      const t = resolve(itemId, spec);
+      let itemName = t.item.name;
+      return m.task(
+        { method: 'DeployLibraryItem', target: t.pool.id, descriptionId: 'com.vmware.ovfs.deploy' },
+        (tx) => {
+          const item = libraryItemOf(tx, itemId);
+          libraryOf(tx, item.library);
+          itemName = item.name;
+          for (const r of [t.folder, t.pool])
+            if (!tx.get(r.id)) throw faults.managedObjectNotFound(moref(r.kind, r.id));
+          const taken = findChild(m.store, t.folder.id, spec.name);
+          if (taken) throw faults.duplicateName(spec.name, moref(taken.kind, taken.id));
+          const host = placeHost(tx, t);
+          const datastore = placeDatastore(tx, t, host);
+          const networks = placeNetworks(tx, t, host);
+          const ovf = item.ovf ?? t.ovf;
+          const annotation = spec.annotation ?? ovf.annotation;
+          const vm = newVmRecord(m, tx, {
+            name: spec.name,
+            folder: t.folder.id,
+            pool: t.pool.id,
+            host: host.id,
+            datastore: datastore.id,
+            networks,
+            numCPU: ovf.numCPUs,
+            memoryMB: ovf.memoryMB,
+            disksKB: ovf.disks.map((d) => d.capacityKB),
+            version: ovf.hardwareVersion,
+            powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
+            ...(ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {}),
+            ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
+            ...(annotation === undefined ? {} : { annotation }),
+          });
+          putVm(tx, vm);
+          return moref('VirtualMachine', vm.id);
+        },
+        (ref) => postDeployed(ref.value, itemName, spec.powerOn === true),
+      );
+    },
+  };
+};

@@ -1,0 +1,24 @@
+/**
+ * Finding libraries and items by id. They are vAPI objects, not managed objects, so a
+ * miss is vAPI's not_found (a NotFound fault), never ManagedObjectNotFound.
+ */
+
+import { faults } from '../faults.js';
+import type { InventoryRecord, LibraryItemRecord, LibraryRecord } from '../inventory/records.js';
+
+type Reader = { get(id: string): InventoryRecord | undefined };
+
+export const libraryOf = (store: Reader, id: string): LibraryRecord => {
+  const r = store.get(id);
+  if (r?.kind !== 'ContentLibrary') throw faults.notFound(`Cannot find the library with ID ${id}.`);
+  return r;
+};
+
+export const libraryItemOf = (store: Reader, id: string): LibraryItemRecord => {
+  const r = store.get(id);
+  if (r?.kind !== 'LibraryItem') throw faults.notFound(`Cannot find the library item with ID ${id}.`);
+  return r;
+};
+
+/** vAPI versions are decimal counters carried as strings. */
+export const nextVersion = (version: string): string => String(Number(version) + 1);

@@ -1,0 +1,295 @@
+/**
+ * OVF templates as the content library holds them: the descriptor's facts (hardware,
+ * guest OS, product), the envelope XML generated from them, the file list of an OVF
+ * item, and the capture of a VM into a descriptor.
+ */
+import { isDisk, isEthernetCard, nicNetwork } from '../inventory/devices.js';
+import type { LibraryFile, VmRecord } from '../inventory/records.js';
+
+/** The ProductSection of an OVF (what a Kubernetes release image names itself). */
+export interface OvfProduct {
+  readonly name: string;
+  readonly vendor: string;
+  readonly version: string;
+  readonly fullVersion: string;
+}
+
+/** The OperatingSystemSection: vSphere's guest id (`ubuntu64Guest`) and its description. */
+export interface OvfOperatingSystem {
+  readonly id: string;
+  readonly description: string;
+}
+
+export interface OvfDisk {
+  /** The disk's label, e.g. `Hard disk 1`. */
+  readonly name: string;
+  readonly capacityKB: number;
+}
+
+/** What an OVF descriptor says about the VM it deploys. */
+export interface OvfDescriptor {
+  readonly product?: OvfProduct;
+  readonly os?: OvfOperatingSystem;
+  readonly numCPUs: number;
+  readonly memoryMB: number;
+  readonly disks: readonly OvfDisk[];
+  /** The OVF's logical networks, one NIC each; deploy maps them onto inventory networks. */
+  readonly networks: readonly string[];
+  readonly firmware: 'bios' | 'efi';
+  /** The virtual hardware family, e.g. `vmx-19`. */
+  readonly hardwareVersion: string;
+  readonly annotation?: string;
+}
+
+/** An image to put in a library as an OVF item: `library.createItem(libraryId, image)`. */
+export interface SampleOvfImage {
+  readonly name: string;
+  readonly description: string;
+  readonly type: 'ovf';
+  readonly ovf: OvfDescriptor;
+}
+
+const GIB_KB = 1024 * 1024;
+
+/** Kubernetes release images as a Supervisor's content library holds them. */
+export const SAMPLE_OVF_IMAGES: readonly SampleOvfImage[] = Object.freeze([
+  {
+    name: 'ubuntu-2204-kube-v1.30.0',
+    description: 'Ubuntu 22.04 node image for Kubernetes v1.30.0',
+    type: 'ovf',
+    ovf: {
+      product: {
+        name: 'ubuntu-2204-kube-v1.30.0',
+        vendor: 'VMware Inc.',
+        version: 'v1.30.0+vmware.1',
+        fullVersion: 'v1.30.0+vmware.1-tkg.1',
+      },
+      os: { id: 'ubuntu64Guest', description: 'Ubuntu Linux (64-bit)' },
+      numCPUs: 2,
+      memoryMB: 4096,
+      disks: [{ name: 'Hard disk 1', capacityKB: 20 * GIB_KB }],
+      networks: ['VM Network'],
+      firmware: 'efi',
+      hardwareVersion: 'vmx-19',
+    },
+  },
+  {
+    name: 'photon-5-kube-v1.30.0',
+    description: 'Photon OS 5 node image for Kubernetes v1.30.0',
+    type: 'ovf',
+    ovf: {
+      product: {
+        name: 'photon-5-kube-v1.30.0',
+        vendor: 'VMware Inc.',
+        version: 'v1.30.0+vmware.1',
+        fullVersion: 'v1.30.0+vmware.1-tkg.1',
+      },
+      os: { id: 'vmwarePhoton64Guest', description: 'VMware Photon OS (64-bit)' },
+      numCPUs: 2,
+      memoryMB: 4096,
+      disks: [{ name: 'Hard disk 1', capacityKB: 20 * GIB_KB }],
+      networks: ['VM Network'],
+      firmware: 'efi',
+      hardwareVersion: 'vmx-19',
+    },
+  },
+]);
+
+/** CIM operating system ids of the guests OVFs name most (101: Linux 64-bit). */
+const CIM_OS_ID: Readonly<Record<string, number>> = {
+  otherGuest: 1,
+  otherGuest64: 102,
+  ubuntuGuest: 93,
+  ubuntu64Guest: 94,
+  debian10_64Guest: 96,
+  centos64Guest: 107,
+  rhel9_64Guest: 80,
+  windows2019srv_64Guest: 112,
+};
+
+const xmlEscape = (s: string) =>
+  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+/** A stream-optimized VMDK of a freshly built image compresses to about 1/32 of its capacity. */
+export const vmdkFileBytes = (capacityKB: number): number => Math.ceil((capacityKB * 1024) / 32 / 512) * 512;
+
+export const vmdkFileName = (itemName: string, index: number) => `${itemName}-disk-${index}.vmdk`;
+
+const NAMESPACES = [
+  'xmlns="http://schemas.dmtf.org/ovf/envelope/1"',
+  'xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"',
+  'xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common"',
+  'xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"',
+  'xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData"',
+  'xmlns:vmw="http://www.vmware.com/schema/ovf"',
+  'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+].join(' ');
+
+/** One RASD item of the VirtualHardwareSection. */
+const item = (fields: readonly (readonly [string, string | number])[], indent = '      ') =>
+  [
+    `${indent}<Item>`,
+    ...fields.map(([k, v]) => `${indent}  <rasd:${k}>${xmlEscape(String(v))}</rasd:${k}>`),
+    `${indent}</Item>`,
+  ].join('\n');
+
+const hardwareItems = (d: OvfDescriptor): string[] => {
+  const out = [
+    item([
+      ['AllocationUnits', 'hertz * 10^6'],
+      ['Description', 'Number of Virtual CPUs'],
+      ['ElementName', `${d.numCPUs} virtual CPU(s)`],
+      ['InstanceID', 1],
+      ['ResourceType', 3],
+      ['VirtualQuantity', d.numCPUs],
+    ]),
+    item([
+      ['AllocationUnits', 'byte * 2^20'],
+      ['Description', 'Memory Size'],
+      ['ElementName', `${d.memoryMB}MB of memory`],
+      ['InstanceID', 2],
+      ['ResourceType', 4],
+      ['VirtualQuantity', d.memoryMB],
+    ]),
+    item([
+      ['Address', 0],
+      ['Description', 'SCSI Controller'],
+      ['ElementName', 'SCSI Controller 0'],
+      ['InstanceID', 3],
+      ['ResourceSubType', 'VirtualSCSI'],
+      ['ResourceType', 6],
+    ]),
+  ];
+  let instance = 4;
+  d.disks.forEach((disk, i) => {
+    out.push(
+      item([
+        ['AddressOnParent', i < 7 ? i : i + 1],
+        ['ElementName', disk.name],
+        ['HostResource', `ovf:/disk/vmdisk${i + 1}`],
+        ['InstanceID', instance++],
+        ['Parent', 3],
+        ['ResourceType', 17],
+      ]),
+    );
+  });
+  d.networks.forEach((network, i) => {
+    out.push(
+      item([
+        ['AddressOnParent', 7 + i],
+        ['AutomaticAllocation', 'true'],
+        ['Connection', network],
+        ['Description', `VmxNet3 ethernet adapter on "${network}"`],
+        ['ElementName', `Network adapter ${i + 1}`],
+        ['InstanceID', instance++],
+        ['ResourceSubType', 'VmxNet3'],
+        ['ResourceType', 10],
+      ]),
+    );
+  });
+  return out;
+};
+
+const productSection = (p: OvfProduct | undefined): string[] =>
+  p
+    ? [
+        '    <ProductSection>',
+        '      <Info>Information about the installed software</Info>',
+        `      <Product>${xmlEscape(p.name)}</Product>`,
+        `      <Vendor>${xmlEscape(p.vendor)}</Vendor>`,
+        `      <Version>${xmlEscape(p.version)}</Version>`,
+        `      <FullVersion>${xmlEscape(p.fullVersion)}</FullVersion>`,
+        '    </ProductSection>',
+      ]
+    : [];
+
+/** The OVF envelope of an item named `name` (its files are `<name>-disk-<n>.vmdk`). */
+export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string => {
+  const guestId = d.os?.id ?? 'otherGuest';
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<Envelope ${NAMESPACES}>`,
+    '  <References>',
+    ...d.disks.map(
+      (disk, i) =>
+        `    <File ovf:href="${xmlEscape(vmdkFileName(name, i))}" ovf:id="file${i + 1}" ovf:size="${vmdkFileBytes(disk.capacityKB)}"/>`,
+    ),
+    '  </References>',
+    '  <DiskSection>',
+    '    <Info>Virtual disk information</Info>',
+    ...d.disks.map(
+      (disk, i) =>
+        `    <Disk ovf:capacity="${disk.capacityKB}" ovf:capacityAllocationUnits="byte * 2^10" ovf:diskId="vmdisk${i + 1}" ovf:fileRef="file${i + 1}" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>`,
+    ),
+    '  </DiskSection>',
+    '  <NetworkSection>',
+    '    <Info>The list of logical networks</Info>',
+    ...d.networks.map(
+      (n) =>
+        `    <Network ovf:name="${xmlEscape(n)}">\n      <Description>The ${xmlEscape(n)} network</Description>\n    </Network>`,
+    ),
+    '  </NetworkSection>',
+    `  <VirtualSystem ovf:id="${xmlEscape(name)}">`,
+    '    <Info>A virtual machine</Info>',
+    `    <Name>${xmlEscape(name)}</Name>`,
+    ...(d.annotation ? ['    <AnnotationSection>', '      <Info>A human-readable annotation</Info>'] : []),
+    ...(d.annotation
+      ? [`      <Annotation>${xmlEscape(d.annotation)}</Annotation>`, '    </AnnotationSection>']
+      : []),
+    `    <OperatingSystemSection ovf:id="${CIM_OS_ID[guestId] ?? 101}" vmw:osType="${xmlEscape(guestId)}">`,
+    '      <Info>The kind of installed guest operating system</Info>',
+    ...(d.os ? [`      <Description>${xmlEscape(d.os.description)}</Description>`] : []),
+    '    </OperatingSystemSection>',
+    '    <VirtualHardwareSection>',
+    '      <Info>Virtual hardware requirements</Info>',
+    '      <System>',
+    '        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>',
+    '        <vssd:InstanceID>0</vssd:InstanceID>',
+    `        <vssd:VirtualSystemIdentifier>${xmlEscape(name)}</vssd:VirtualSystemIdentifier>`,
+    `        <vssd:VirtualSystemType>${xmlEscape(d.hardwareVersion)}</vssd:VirtualSystemType>`,
+    '      </System>',
+    ...hardwareItems(d),
+    `      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="${d.firmware}"/>`,
+    '    </VirtualHardwareSection>',
+    ...productSection(d.product),
+    '  </VirtualSystem>',
+    '</Envelope>',
+  ];
+  return `${lines.join('\n')}\n`;
+};
+
+const utf8 = new TextEncoder();
+
+/** The files of an OVF item named `name`: its descriptor, then one VMDK per disk. */
+export const ovfFiles = (d: OvfDescriptor, name: string): LibraryFile[] => [
+  { name: `${name}.ovf`, size: utf8.encode(ovfXml(d, name)).length, version: '1', cached: true },
+  ...d.disks.map((disk, i) => ({
+    name: vmdkFileName(name, i),
+    size: vmdkFileBytes(disk.capacityKB),
+    version: '1',
+    cached: true,
+  })),
+];
+
+/** What an OVF export of `vm` describes; `networkName` names a NIC's network. */
+export const descriptorOfVm = (vm: VmRecord, networkName: (id: string) => string): OvfDescriptor => {
+  const c = vm.config;
+  const networks = new Set<string>();
+  for (const d of c.devices) {
+    const net = isEthernetCard(d) ? nicNetwork(d) : undefined;
+    if (net) networks.add(networkName(net));
+  }
+  return {
+    os: { id: c.guestId, description: c.guestFullName },
+    numCPUs: c.numCPU,
+    memoryMB: c.memoryMB,
+    disks: c.devices.filter(isDisk).map((d, i) => ({
+      name: d.deviceInfo?.label ?? `Hard disk ${i + 1}`,
+      capacityKB: d.capacityInKB as number,
+    })),
+    networks: [...networks],
+    firmware: 'bios',
+    hardwareVersion: c.version,
+    ...(c.annotation ? { annotation: c.annotation } : {}),
+  };
+};
