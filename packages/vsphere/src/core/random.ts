@@ -37,6 +37,11 @@ export class Random {
     return [this.#a, this.#b, this.#c, this.#d];
   }
 
+  /** Puts the generator where a saved state left it (in place: sessions and rules share it). */
+  set state(value: RandomState) {
+    [this.#a, this.#b, this.#c, this.#d] = value;
+  }
+
   /** A uniformly distributed unsigned 32-bit integer. */
   next(): number {
     const t = (((this.#a + this.#b) >>> 0) + this.#d) >>> 0;

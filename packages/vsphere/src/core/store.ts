@@ -34,6 +34,9 @@ export interface Batch<R> {
 
 export type Listener<R> = (batch: Batch<R>) => void;
 
+/** The order of one referrer set: `[relation, target, referrer ids]`. */
+export type ReferrerOrder = readonly [relation: string, target: string, ids: readonly string[]];
+
 export interface StoreOptions<R> {
   relations?: RelationsOf<R>;
   /** How many committed batches `changesSince` can still return. */
@@ -199,8 +202,12 @@ export class Store<R extends StoredRecord> {
     }
   }
 
-  /** Replaces the whole content, as loading a saved state does; listeners are not told. */
-  reset(records: Iterable<R>, version: number): void {
+  /**
+   * Replaces the whole content, as loading a saved state does; listeners are not told.
+   * Referrer sets follow the records' order unless `referrerOrder` names another order
+   * for a set (objects that moved joined their new parent's set last).
+   */
+  reset(records: Iterable<R>, version: number, referrerOrder: Iterable<ReferrerOrder> = []): void {
     this.#records.clear();
     this.#byKind.clear();
     this.#referrers.clear();
@@ -209,6 +216,13 @@ export class Store<R extends StoredRecord> {
       this.#records.set(record.id, record);
       getOrInsert(this.#byKind, record.kind, newSet).add(record.id);
       this.#reindex(record.id, undefined, record, none);
+    }
+    for (const [relation, target, ids] of referrerOrder) {
+      const set = this.#referrers.get(relation)?.get(target);
+      if (!set || set.size !== ids.length || !ids.every((id) => set.has(id)))
+        throw new Error(`referrer order of ${relation} ${target} does not match the records`);
+      set.clear();
+      for (const id of ids) set.add(id);
     }
     this.#version = version;
     this.#feed = new Ring(this.#feed.capacity);

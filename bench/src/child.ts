@@ -1,0 +1,18 @@
+/**
+ * One measurement in its own process: `node --expose-gc dist/child.js <benchmark> <case>`
+ * prints the sample as one JSON line.
+ */
+import { measureInventory } from './inventory.js';
+
+const measures: Record<string, (caseId: string) => Promise<unknown>> = {
+  inventory: measureInventory,
+};
+
+const [benchmark = '', caseId = ''] = process.argv.slice(2);
+const measure = measures[benchmark];
+if (!measure) {
+  console.error(`unknown benchmark '${benchmark}' (known: ${Object.keys(measures).join(', ')})`);
+  process.exit(2);
+}
+const sample = await measure(caseId);
+console.log(JSON.stringify(sample));

@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup';
+
+// The runner and the per-run child process; `vsim` stays external so the built package is measured.
+export default defineConfig({
+  entry: ['src/run.ts', 'src/child.ts'],
+  format: ['esm'],
+  target: 'node20',
+  clean: true,
+  dts: false,
+  sourcemap: false,
+});
