@@ -17,6 +17,8 @@ import { type MoRef, moref } from './refs.js';
 import { type Credentials, DEFAULT_CREDENTIALS, Sessions } from './sessions/sessions.js';
 
 export interface AboutOptions {
+  /** The vCenter's instance UUID; drawn from the seed when absent. */
+  instanceUuid?: string;
   /** vCenter version reported in AboutInfo, e.g. `8.0.3`. */
   version?: string;
   build?: string;
@@ -105,8 +107,13 @@ export class Model {
       idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000,
       random: this.random,
       now: () => this.clock.now(),
+      onEvent: (event, userName) => this.events.post(event, this.clock.now(), userName ?? this.userName),
     });
-    this.about = { version: options.about?.version ?? '8.0.3', build: options.about?.build ?? '24322831' };
+    this.about = {
+      version: options.about?.version ?? '8.0.3',
+      build: options.about?.build ?? '24322831',
+      instanceUuid: options.about?.instanceUuid ?? this.random.uuid(),
+    };
   }
 
   /** The next moref value for a new object of `kind` (vCenter's shapes, one counter). */
@@ -266,10 +273,16 @@ export class Model {
   /** Task history is bounded: the oldest finished tasks leave the inventory. */
   #retireOldTasks(tx: Tx, newId: string): void {
     this.#recentTasks.push(newId);
-    while (this.#recentTasks.length > this.#taskCapacity) {
-      const old = this.#recentTasks.shift() as string;
-      tx.remove(old);
-    }
+    let excess = this.#recentTasks.length - this.#taskCapacity;
+    if (excess <= 0) return;
+    // A queued or running task stays until it ends: its work still has to complete it.
+    this.#recentTasks = this.#recentTasks.filter((id) => {
+      const state = (tx.get(id) as TaskRecord | undefined)?.state;
+      if (excess <= 0 || state === 'queued' || state === 'running') return true;
+      excess--;
+      tx.remove(id);
+      return false;
+    });
   }
 
   restoreTasks(ids: readonly string[]): void {

@@ -222,3 +222,13 @@ describe('a real clock', () => {
     expect({ ...again, clock: saved.clock }).toEqual(saved);
   });
 });
+
+describe('starting from a saved state', () => {
+  it('builds nothing and continues from the save', async () => {
+    const original = new VSphere({ seed: 3, inventory: { vm: 3 } });
+    const saved = serializeState(original);
+    const restored = new VSphere({ state: parseState(saved) });
+    expect(serializeState(restored)).toBe(saved);
+    expect(restored.store.countOf('VirtualMachine')).toBe(6);
+  });
+});

@@ -5,6 +5,7 @@
 
 import { faults } from './faults.js';
 import { buildInventory } from './inventory/build.js';
+import { createServiceObjects } from './inventory/service.js';
 import type { InventoryTree } from './inventory/tree.js';
 import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 import { contentLibraryOperations } from './library/content-library.js';
@@ -14,10 +15,13 @@ import { folderOperations } from './objects/folder.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
+import { loadState, type SavedState } from './save.js';
 
 export interface VSphereOptions extends ModelOptions {
   /** vcsim's flags (counts) or an explicit tree; vcsim's default inventory when absent. */
   inventory?: Partial<VcsimFlags> | InventoryTree;
+  /** A saved state (see saveState) to start from instead of building an inventory. */
+  state?: SavedState;
 }
 
 export class VSphere extends Model {
@@ -37,6 +41,11 @@ export class VSphere extends Model {
 
   constructor(options: VSphereOptions = {}) {
     super(options);
+    if (options.state) {
+      loadState(this, options.state);
+      return;
+    }
+    this.store.transact((tx) => createServiceObjects(tx));
     const inventory = options.inventory ?? {};
     buildInventory(this, 'datacenters' in inventory ? inventory : vcsimTree(inventory));
   }

@@ -21,6 +21,16 @@ check "-dc 2 -vm 3 builds 2 x 3 x 2 = 12 VMs" test "$(curl -sf "$BASE/about" | j
 start_vsim --tls=false --api-version=7.0.3
 check "--flag=value with two dashes" test "$(curl -sf "$BASE/about" | json_field vcenter.version)" = 7.0.3
 
+state=$(mktemp --suffix=.json)
+(cd "$root" && node --input-type=module -e "
+  import { writeFileSync } from 'node:fs';
+  import { createSimulator, serializeState } from 'vsim';
+  const sim = await createSimulator({ seed: 9, inventory: { vm: 7 } });
+  writeFileSync('$state', serializeState(sim.vsphere));
+  await sim.close();")
+start_vsim -tls=false -load "$state"
+check "-load starts from a state saved in-process (14 VMs)" test "$(curl -sf "$BASE/about" | json_field inventory.virtualMachines)" = 14
+
 check "an unknown flag exits 2 with Go's message" bash -c \
   "node '$root/packages/vsim/dist/cli.js' serve -nope 2>&1 >/dev/null | grep -q 'flag provided but not defined: -nope'; test \${PIPESTATUS[0]} = 2"
 

@@ -6,7 +6,7 @@
 import { inventoryPath, ROOT_FOLDER, type VSphere } from '@vsim/vsphere';
 import { createSimulator } from '../simulator.js';
 import { parseGoFlags } from './flags.js';
-import { INVENTORY_FLAGS, inventoryOf } from './vcsim-flags.js';
+import { INVENTORY_FLAGS, startingPoint } from './vcsim-flags.js';
 
 export const inventoryTree = (vsphere: VSphere): string => {
   const lines: string[] = [];
@@ -27,7 +27,7 @@ export async function inventory(argv: readonly string[]): Promise<void> {
   const { values } = parseGoFlags(argv, INVENTORY_FLAGS);
   const sim = await createSimulator({
     seed: values.seed,
-    inventory: inventoryOf(values),
+    ...startingPoint(values),
     about: { version: values['api-version'] },
   });
   process.stdout.write(inventoryTree(sim.vsphere));

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Handler } from '../http/types.js';
 import { createSimulator } from '../simulator.js';
 import { type FlagValues, parseGoFlags } from './flags.js';
-import { inventoryOf, SERVE_FLAGS } from './vcsim-flags.js';
+import { SERVE_FLAGS, startingPoint } from './vcsim-flags.js';
 
 const splitAddress = (address: string): { host: string; port: number } => {
   const colon = address.lastIndexOf(':');
@@ -37,7 +37,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
   const sim = await createSimulator({
     clock: 'real',
     seed: values.seed,
-    inventory: inventoryOf(values),
+    ...startingPoint(values),
     credentials: { username: values.username, password: values.password },
     about: { version: values['api-version'] },
   });

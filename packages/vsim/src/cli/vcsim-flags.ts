@@ -1,5 +1,6 @@
 /** vcsim's command-line flags, as `vsim serve` and `vsim inventory` take them. */
-import { VCSIM_DEFAULTS, type VcsimFlags } from '@vsim/vsphere';
+import { readFileSync } from 'node:fs';
+import { parseState, type SavedState, VCSIM_DEFAULTS, type VcsimFlags } from '@vsim/vsphere';
 import type { FlagSpecs, FlagValues } from './flags.js';
 
 export const INVENTORY_FLAGS = {
@@ -20,6 +21,11 @@ export const INVENTORY_FLAGS = {
   folder: { type: 'int', default: VCSIM_DEFAULTS.folder, usage: 'Number of folders' },
   seed: { type: 'int', default: 0, usage: 'Seed of every generated id (same seed, same inventory)' },
   'api-version': { type: 'string', default: '8.0.3', usage: 'vCenter version to report in AboutInfo' },
+  load: {
+    type: 'string',
+    default: '',
+    usage: 'Start from a state file saved by vsim (JSON) instead of building an inventory',
+  },
 } as const satisfies FlagSpecs;
 
 export const SERVE_FLAGS = {
@@ -34,7 +40,13 @@ export const SERVE_FLAGS = {
   E: { type: 'string', default: '', usage: 'Write the GOVC_URL export line to this file instead of stdout' },
 } as const satisfies FlagSpecs;
 
-export const inventoryOf = (v: FlagValues<typeof INVENTORY_FLAGS>): VcsimFlags => ({
+/** What to start from: a saved state (-load) or the inventory the counting flags describe. */
+export const startingPoint = (
+  v: FlagValues<typeof INVENTORY_FLAGS>,
+): { state: SavedState } | { inventory: VcsimFlags } =>
+  v.load ? { state: parseState(readFileSync(v.load, 'utf8')) } : { inventory: inventoryOf(v) };
+
+const inventoryOf = (v: FlagValues<typeof INVENTORY_FLAGS>): VcsimFlags => ({
   dc: v.dc,
   cluster: v.cluster,
   host: v.host,
