@@ -11,9 +11,44 @@ export { findByInventoryPath, findChild, inventoryPath } from './inventory/paths
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
+export type {
+  ContentLibraryOperations,
+  LibraryCreateSpec,
+  LibraryItemCreateSpec,
+  LibraryItemFilter,
+  LibraryItemType,
+  LibraryItemUpdateSpec,
+  LibraryUpdateSpec,
+  OvfCaptureSpec,
+} from './library/content-library.js';
+export type { DeploySpec } from './library/deploy.js';
+export type {
+  OvfDescriptor,
+  OvfDisk,
+  OvfOperatingSystem,
+  OvfProduct,
+  SampleOvfImage,
+} from './library/ovf.js';
+export { ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
 export { Model, type ModelOptions, type Ref, type Task } from './model.js';
+export type { EntityOperations } from './objects/entity.js';
+export type { FolderOperations } from './objects/folder.js';
+export type {
+  ResourceAllocationSpec,
+  ResourceConfigSpec,
+  ResourcePoolOperations,
+  SharesLevel,
+  SharesSpec,
+} from './objects/resource-pool.js';
+export type {
+  VirtualDeviceConfigSpec,
+  VmCloneSpec,
+  VmConfigSpec,
+  VmRelocateSpec,
+} from './objects/virtual-machine.js';
+export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';
 export { type MoRef, moref } from './refs.js';
 export { loadState, parseState, type SavedState, saveState, serializeState } from './save.js';
+export type { SessionEventSink } from './sessions/sessions.js';
 export { type Credentials, DEFAULT_CREDENTIALS, type UserSession } from './sessions/sessions.js';
 export { VSphere, type VSphereOptions } from './vsphere.js';
-export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';

@@ -1,4 +1,130 @@
-/** Operations every ManagedEntity has: Rename_Task. */
-import type { Model } from '../model.js';
+/**
+ * Operations every ManagedEntity has (Rename_Task), and the naming rules the folder and
+ * resource pool operations share: a name vCenter accepts, unique among its siblings.
+ */
+import { faults } from '../faults.js';
+import { eventArguments } from '../history/arguments.js';
+import type { EventInput } from '../history/events.js';
+import type { InventoryRecord } from '../inventory/records.js';
+import { putVm } from '../inventory/vm.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { moref } from '../refs.js';
 
-export const entityOperations = (_m: Model) => ({});
+/** vCenter refuses entity names longer than this many characters. */
+export const MAX_NAME_LENGTH = 80;
+
+/** InvalidName for an empty name or one longer than vCenter allows. */
+export const checkName = (name: string, entity?: InventoryRecord): void => {
+  if (name.length > 0 && name.length <= MAX_NAME_LENGTH) return;
+  throw entity ? faults.invalidName(name, moref(entity.kind, entity.id)) : faults.invalidName(name);
+};
+
+/** The current record, or ManagedObjectNotFound when it went away since the call. */
+export const current = <R extends InventoryRecord>(tx: Tx, id: string, type: string): R => {
+  const record = tx.get(id);
+  if (!record) throw faults.managedObjectNotFound(moref(type, id));
+  return record as R;
+};
+
+/** The entities whose parent is `parent`, as the transaction sees them. */
+export const childrenOf = (m: Model, tx: Tx, parent: string): InventoryRecord[] => {
+  const out: InventoryRecord[] = [];
+  for (const id of m.store.referrers('childEntity', parent)) {
+    const child = tx.get(id);
+    if (child && child.parent === parent && child.kind !== 'Task') out.push(child);
+  }
+  return out;
+};
+
+/** DuplicateName{name, object: parent} when a sibling other than `self` has the name. */
+export const checkUnique = (m: Model, tx: Tx, parent: string, name: string, self?: string): void => {
+  for (const child of childrenOf(m, tx, parent)) {
+    if (child.name !== name || child.id === self) continue;
+    const owner = tx.get(parent);
+    throw faults.duplicateName(name, moref(owner?.kind ?? 'Folder', parent));
+  }
+};
+
+/** A datacenter's vm, host, datastore and network folders: fixed parts of the datacenter. */
+export const isDatacenterFolder = (tx: Tx, record: InventoryRecord): boolean =>
+  record.kind === 'Folder' && record.parent !== undefined && tx.get(record.parent)?.kind === 'Datacenter';
+
+/** The event vCenter posts for a rename; entities without their own type get a GeneralEvent. */
+const renamedEvent = (m: Model, entity: InventoryRecord, oldName: string): EventInput => {
+  const args = eventArguments(m.store, entity);
+  const newName = entity.name;
+  const dc = args.datacenter?.name ?? '';
+  const base = { ...args, oldName, newName };
+  const ref = moref(entity.kind, entity.id);
+  switch (entity.kind) {
+    case 'VirtualMachine':
+      return {
+        ...base,
+        _type: 'VmRenamedEvent',
+        fullFormattedMessage: `Renamed ${newName} from ${oldName} to ${newName} in ${dc}`,
+      };
+    case 'Datacenter':
+      return {
+        ...base,
+        _type: 'DatacenterRenamedEvent',
+        fullFormattedMessage: `Renamed datacenter from ${oldName} to ${newName}`,
+      };
+    case 'Datastore':
+      return {
+        ...base,
+        _type: 'DatastoreRenamedEvent',
+        datastore: { name: newName, datastore: ref },
+        fullFormattedMessage: `Renamed datastore from ${oldName} to ${newName} in ${dc}`,
+      };
+    case 'VmwareDistributedVirtualSwitch':
+      return {
+        ...base,
+        _type: 'DvsRenamedEvent',
+        dvs: { name: newName, dvs: ref },
+        fullFormattedMessage: `The vSphere Distributed Switch ${oldName} in ${dc} was renamed to ${newName}`,
+      };
+    case 'DistributedVirtualPortgroup':
+      return {
+        ...base,
+        _type: 'DVPortgroupRenamedEvent',
+        net: { name: newName, network: ref },
+        fullFormattedMessage: `Distributed port group ${oldName} in ${dc} was renamed to ${newName}`,
+      };
+    default: {
+      const message = `Renamed ${entity.kind} ${oldName} to ${newName}`;
+      return { ...args, _type: 'GeneralEvent', message, fullFormattedMessage: message };
+    }
+  }
+};
+
+export const entityOperations = (m: Model) => ({
+  /**
+   * Rename_Task on any managed entity. A sibling with the name is DuplicateName (vCenter;
+   * vcsim answers InvalidArgument); a datacenter's own folders cannot be renamed.
+   */
+  rename(entity: Ref, newName: string): Task<void> {
+    const record = m.lookup(entity);
+    if (record.kind === 'Task') throw faults.methodNotFound(moref('Task', record.id), 'Rename_Task');
+    let oldName = record.name;
+    return m.task(
+      { method: 'Rename_Task', target: record.id, descriptionId: `${record.kind}.rename` },
+      (tx) => {
+        const now = current(tx, record.id, record.kind);
+        checkName(newName, now);
+        if (isDatacenterFolder(tx, now))
+          throw faults.notSupported(`The folder '${now.name}' cannot be renamed.`);
+        if (now.parent) checkUnique(m, tx, now.parent, newName, now.id);
+        oldName = now.name;
+        // A VM's name lives in its record only (config has none), written through putVm.
+        if (now.kind === 'VirtualMachine') putVm(tx, { ...now, name: newName });
+        else tx.put({ ...now, name: newName });
+      },
+      () => {
+        const renamed = m.store.get(record.id);
+        if (renamed && oldName !== newName) m.postEvent(renamedEvent(m, renamed, oldName));
+      },
+    );
+  },
+});
+
+export type EntityOperations = ReturnType<typeof entityOperations>;

@@ -1,4 +1,278 @@
-/** ResourcePool's operations: create, update, destroy. */
-import type { Model } from '../model.js';
+/**
+ * ResourcePool's operations: CreateResourcePool, UpdateConfig, MoveIntoResourcePool and
+ * Destroy_Task, with vCenter's allocation rules and events.
+ */
+import { faults } from '../faults.js';
+import { eventArguments } from '../history/arguments.js';
+import type { EventInput } from '../history/events.js';
+import { CHILD_POOL_ALLOCATION } from '../inventory/defaults.js';
+import type {
+  Allocation,
+  ComputeResourceRecord,
+  HostRecord,
+  InventoryRecord,
+  ResourcePoolRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import { putVm } from '../inventory/vm.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { type MoRef, moref } from '../refs.js';
+import { checkName, checkUnique, childrenOf, current } from './entity.js';
 
-export const resourcePoolOperations = (_m: Model) => ({});
+export type SharesLevel = Allocation['shares']['level'];
+
+/** vSphere's SharesInfo; `shares` counts only with level `custom`. */
+export interface SharesSpec {
+  level: SharesLevel;
+  shares?: number;
+}
+
+/** vSphere's ResourceAllocationInfo: unset fields keep the pool's value (defaults on create). */
+export interface ResourceAllocationSpec {
+  reservation?: number;
+  expandableReservation?: boolean;
+  limit?: number;
+  shares?: SharesSpec;
+  /** Not settable on a pool: vCenter refuses it. */
+  overheadLimit?: number;
+}
+
+export interface ResourceConfigSpec {
+  cpuAllocation?: ResourceAllocationSpec;
+  memoryAllocation?: ResourceAllocationSpec;
+}
+
+/** The share values vCenter gives a pool for each level (CPU per pool, memory per pool). */
+const LEVEL_SHARES = {
+  cpu: { low: 2000, normal: 4000, high: 8000 },
+  memory: { low: 81920, normal: 163840, high: 327680 },
+} as const;
+
+const LEVELS: readonly string[] = ['low', 'normal', 'high', 'custom'];
+
+const isCount = (n: number) => Number.isFinite(n) && Number.isInteger(n);
+
+/** Merges a spec over an allocation, InvalidArgument{spec.<resource>Allocation} when it is unusable. */
+const allocation = (
+  spec: ResourceAllocationSpec | undefined,
+  base: Allocation,
+  resource: 'cpu' | 'memory',
+): Allocation => {
+  if (!spec) return base;
+  const bad = () => faults.invalidArgument(`spec.${resource}Allocation`);
+  const { reservation = base.reservation, limit = base.limit } = spec;
+  if (spec.overheadLimit !== undefined) throw bad();
+  if (!isCount(reservation) || reservation < 0 || !isCount(limit) || limit < -1) throw bad();
+  if (limit !== -1 && reservation > limit) throw bad();
+  let shares = base.shares;
+  if (spec.shares) {
+    const { level, shares: count } = spec.shares;
+    if (!LEVELS.includes(level)) throw bad();
+    if (level === 'custom' && (count === undefined || !isCount(count) || count < 0)) throw bad();
+    shares = { level, shares: level === 'custom' ? (count as number) : LEVEL_SHARES[resource][level] };
+  }
+  return Object.freeze({
+    reservation,
+    expandableReservation: spec.expandableReservation ?? base.expandableReservation,
+    limit,
+    shares,
+  });
+};
+
+const poolRef = (pool: ResourcePoolRecord): MoRef => moref(pool.kind, pool.id);
+const poolArgument = (pool: ResourcePoolRecord) => ({ name: pool.name, resourcePool: poolRef(pool) });
+
+/** Event arguments of a pool: its datacenter and compute resource, read before any change. */
+export const poolArguments = (m: Model, pool: ResourcePoolRecord, at: InventoryRecord = pool) => {
+  const cr = m.store.get(pool.owner);
+  return {
+    ...eventArguments(m.store, at),
+    ...(cr ? { computeResource: { name: cr.name, computeResource: moref(cr.kind, cr.id) } } : {}),
+    resourcePool: poolArgument(pool),
+  };
+};
+
+/** ResourcePoolDestroyedEvent, as vCenter words it. */
+export const poolDestroyedEvent = (m: Model, pool: ResourcePoolRecord): EventInput => {
+  const args = poolArguments(m, pool);
+  return {
+    ...args,
+    _type: 'ResourcePoolDestroyedEvent',
+    fullFormattedMessage: `Removed resource pool ${pool.name} on ${args.computeResource?.name ?? ''} in ${args.datacenter?.name ?? ''}`,
+  };
+};
+
+const isRootPool = (tx: Tx, pool: ResourcePoolRecord): boolean =>
+  (tx.get(pool.owner) as ComputeResourceRecord | undefined)?.resourcePool === pool.id;
+
+/** The compute resource a VM runs in: its pool's owner, or its host's parent for a template. */
+const ownerOfVm = (tx: Tx, vm: VmRecord): string | undefined => {
+  if (vm.pool) return (tx.get(vm.pool) as ResourcePoolRecord | undefined)?.owner;
+  return vm.host ? (tx.get(vm.host) as HostRecord | undefined)?.parent : undefined;
+};
+
+/** Whether `id` is `pool` or lies below it. */
+const isWithin = (tx: Tx, id: string, pool: string): boolean => {
+  for (let r = tx.get(id); r; r = r.parent ? tx.get(r.parent) : undefined) if (r.id === pool) return true;
+  return false;
+};
+
+/** A VM placed in `pool`: a vApp becomes its parentVApp, a plain pool clears it. */
+const vmInPool = (vm: VmRecord, pool: ResourcePoolRecord): VmRecord => {
+  const { parentVApp: _, ...rest } = vm;
+  return { ...rest, pool: pool.id, ...(pool.kind === 'VirtualApp' ? { parentVApp: pool.id } : {}) };
+};
+
+export const resourcePoolOperations = (m: Model) => {
+  const lookupPool = (ref: Ref) => m.lookup<ResourcePoolRecord>(ref, 'ResourcePool', 'VirtualApp');
+
+  /** Moves one VM or pool into `into` (MoveIntoResourcePool); returns the event to post. */
+  const moveOne = (
+    tx: Tx,
+    into: ResourcePoolRecord,
+    id: string,
+    taken: Set<string>,
+  ): EventInput | undefined => {
+    const entity = current(tx, id, 'ManagedEntity');
+    const dc = eventArguments(m.store, entity).datacenter?.name ?? '';
+    const newParent = poolArgument(into);
+    if (entity.kind === 'VirtualMachine') {
+      if (entity.config.template) throw faults.notSupported('A template has no resource pool.');
+      if (ownerOfVm(tx, entity) !== into.owner) throw faults.invalidArgument('list');
+      if (entity.pool === into.id) return undefined;
+      const old = entity.pool ? (tx.get(entity.pool) as ResourcePoolRecord) : undefined;
+      putVm(tx, vmInPool(entity, into));
+      const oldParent = old ? poolArgument(old) : { name: '', resourcePool: moref('ResourcePool', '') };
+      return {
+        ...eventArguments(m.store, entity),
+        _type: 'VmResourcePoolMovedEvent',
+        oldParent,
+        newParent,
+        fullFormattedMessage: `Moved ${entity.name} from resource pool ${oldParent.name} to ${into.name} in ${dc}`,
+      };
+    }
+    if (entity.kind !== 'ResourcePool' && entity.kind !== 'VirtualApp') throw faults.invalidArgument('list');
+    if (entity.owner !== into.owner || isRootPool(tx, entity) || isWithin(tx, into.id, entity.id))
+      throw faults.invalidArgument('list');
+    if (entity.parent === into.id) return undefined;
+    if (taken.has(entity.name)) throw faults.duplicateName(entity.name, poolRef(into));
+    taken.add(entity.name);
+    const old = tx.get(entity.parent ?? '') as ResourcePoolRecord;
+    tx.put({ ...entity, parent: into.id });
+    const args = poolArguments(m, entity);
+    return {
+      ...args,
+      _type: 'ResourcePoolMovedEvent',
+      oldParent: poolArgument(old),
+      newParent,
+      fullFormattedMessage: `Moved resource pool ${entity.name} from ${old.name} to ${into.name} on ${args.computeResource?.name ?? ''} in ${dc}`,
+    };
+  };
+
+  /** Destroys `pool` and the plain pools below it; their VMs and vApps go up to `parent`. */
+  const destroyTree = (tx: Tx, pool: ResourcePoolRecord, parent: ResourcePoolRecord, out: EventInput[]) => {
+    for (const child of childrenOf(m, tx, pool.id)) {
+      if (child.kind === 'ResourcePool') destroyTree(tx, child, parent, out);
+      else if (child.kind === 'VirtualApp') tx.put({ ...child, parent: parent.id });
+    }
+    for (const id of m.store.referrers('vm', pool.id)) {
+      const vm = tx.get(id);
+      if (vm?.kind === 'VirtualMachine' && vm.pool === pool.id) putVm(tx, vmInPool(vm, parent));
+    }
+    out.push(poolDestroyedEvent(m, pool));
+    tx.remove(pool.id);
+  };
+
+  return {
+    /** CreateResourcePool: a child pool with the parent's owner; unset allocation gets vCenter's defaults. */
+    create(parent: Ref, name: string, spec: ResourceConfigSpec = {}): MoRef {
+      const target = lookupPool(parent);
+      const [ref, event] = m.call({ method: 'CreateResourcePool', target: target.id }, (tx) => {
+        const into = current<ResourcePoolRecord>(tx, target.id, target.kind);
+        checkName(name);
+        const pool: ResourcePoolRecord = {
+          id: '',
+          kind: 'ResourcePool',
+          name,
+          parent: into.id,
+          owner: into.owner,
+          cpuAllocation: allocation(spec.cpuAllocation, CHILD_POOL_ALLOCATION.cpu, 'cpu'),
+          memoryAllocation: allocation(spec.memoryAllocation, CHILD_POOL_ALLOCATION.memory, 'memory'),
+        };
+        checkUnique(m, tx, into.id, name);
+        const created = tx.put({ ...pool, id: m.newId('ResourcePool') }) as ResourcePoolRecord;
+        const args = poolArguments(m, created, into);
+        const event: EventInput = {
+          ...args,
+          _type: 'ResourcePoolCreatedEvent',
+          parent: poolArgument(into),
+          fullFormattedMessage: `Created resource pool ${name} in compute-resource ${args.computeResource?.name ?? ''} in ${args.datacenter?.name ?? ''}`,
+        };
+        return [poolRef(created), event] as const;
+      });
+      m.postEvent(event);
+      return ref;
+    },
+
+    /** UpdateConfig: a new name (unique among siblings) and allocation changes; unset fields stay. */
+    update(pool: Ref, name?: string, spec: ResourceConfigSpec = {}): void {
+      const target = lookupPool(pool);
+      const event = m.call({ method: 'UpdateConfig', target: target.id }, (tx) => {
+        const now = current<ResourcePoolRecord>(tx, target.id, target.kind);
+        if (name !== undefined) checkName(name, now);
+        const updated: ResourcePoolRecord = {
+          ...now,
+          ...(name === undefined ? {} : { name }),
+          cpuAllocation: allocation(spec.cpuAllocation, now.cpuAllocation, 'cpu'),
+          memoryAllocation: allocation(spec.memoryAllocation, now.memoryAllocation, 'memory'),
+        };
+        if (name !== undefined && now.parent) checkUnique(m, tx, now.parent, name, now.id);
+        tx.put(updated);
+        const args = poolArguments(m, updated, now);
+        return {
+          ...args,
+          _type: 'ResourcePoolReconfiguredEvent',
+          fullFormattedMessage: `Updated configuration for ${updated.name} in compute-resource ${args.computeResource?.name ?? ''} in ${args.datacenter?.name ?? ''}`,
+        };
+      });
+      m.postEvent(event);
+    },
+
+    /** MoveIntoResourcePool: VMs and pools of the same compute resource only (InvalidArgument otherwise). */
+    moveInto(pool: Ref, list: readonly Ref[]): void {
+      const target = lookupPool(pool);
+      const ids = list.map((ref) => m.lookup(ref).id);
+      const events = m.call({ method: 'MoveIntoResourcePool', target: target.id }, (tx) => {
+        const into = current<ResourcePoolRecord>(tx, target.id, target.kind);
+        const taken = new Set(childrenOf(m, tx, into.id).map((c) => c.name));
+        return ids.map((id) => moveOne(tx, into, id, taken));
+      });
+      for (const event of events) if (event) m.postEvent(event);
+    },
+
+    /**
+     * Destroy_Task on a pool: its VMs and vApps move up to the parent pool, child pools are
+     * destroyed the same way. The root pool of a compute resource is NotSupported (vCenter).
+     */
+    destroy(pool: Ref): Task<void> {
+      const target = m.lookup<ResourcePoolRecord>(pool, 'ResourcePool');
+      let events: EventInput[] = [];
+      return m.task(
+        { method: 'Destroy_Task', target: target.id, descriptionId: 'ResourcePool.destroy' },
+        (tx) => {
+          const now = current<ResourcePoolRecord>(tx, target.id, 'ResourcePool');
+          const parent = tx.get(now.parent ?? '');
+          if (isRootPool(tx, now) || (parent?.kind !== 'ResourcePool' && parent?.kind !== 'VirtualApp'))
+            throw faults.notSupported('The root resource pool of a compute resource cannot be destroyed.');
+          events = [];
+          destroyTree(tx, now, parent, events);
+        },
+        () => {
+          for (const event of events) m.postEvent(event);
+        },
+      );
+    },
+  };
+};
+
+export type ResourcePoolOperations = ReturnType<typeof resourcePoolOperations>;

@@ -4,6 +4,7 @@
  */
 import type { Random } from '../core/random.js';
 import { faults } from '../faults.js';
+import type { EventInput } from '../history/events.js';
 import { moref } from '../refs.js';
 
 export interface UserSession {
@@ -28,23 +29,31 @@ export const DEFAULT_CREDENTIALS: Credentials = { username: 'user', password: 'p
 
 const SESSION_MANAGER = moref('SessionManager', 'SessionManager');
 
+/** Where session events go; `userName` is the user they are attributed to when not the caller. */
+export type SessionEventSink = (event: EventInput, userName?: string) => void;
+
 export class Sessions {
   #sessions = new Map<string, UserSession>();
   readonly credentials: Credentials;
   readonly idleTimeoutMs: number;
   readonly #random: Random;
   readonly #now: () => number;
+  readonly #post: SessionEventSink;
+  /** API calls per session, for the logout event's callCount. */
+  #calls = new Map<string, number>();
 
   constructor(options: {
     credentials: Credentials;
     idleTimeoutMs: number;
     random: Random;
     now: () => number;
+    onEvent?: SessionEventSink;
   }) {
     this.credentials = options.credentials;
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.#random = options.random;
     this.#now = options.now;
+    this.#post = options.onEvent ?? (() => {});
   }
 
   login(
@@ -52,8 +61,12 @@ export class Sessions {
     password: string,
     client: { ipAddress?: string; userAgent?: string } = {},
   ): UserSession {
-    if (userName !== this.credentials.username || password !== this.credentials.password)
+    const ipAddress = client.ipAddress ?? '127.0.0.1';
+    if (userName !== this.credentials.username || password !== this.credentials.password) {
+      const message = `Cannot login ${userName}@${ipAddress}`;
+      this.#post({ _type: 'BadUsernameSessionEvent', ipAddress, fullFormattedMessage: message }, userName);
       throw faults.invalidLogin();
+    }
     const now = this.#now();
     const session: UserSession = {
       key: this.#random.uuid(),
@@ -63,10 +76,21 @@ export class Sessions {
       lastActiveTime: now,
       locale: 'en',
       messageLocale: 'en',
-      ipAddress: client.ipAddress ?? '127.0.0.1',
+      ipAddress,
       userAgent: client.userAgent ?? '',
     };
     this.#sessions.set(session.key, session);
+    this.#post(
+      {
+        _type: 'UserLoginSessionEvent',
+        ipAddress,
+        userAgent: session.userAgent,
+        locale: session.locale,
+        sessionId: session.key,
+        fullFormattedMessage: `User ${userName}@${ipAddress} logged in as ${session.userAgent}`,
+      },
+      userName,
+    );
     return session;
   }
 
@@ -85,6 +109,7 @@ export class Sessions {
     if (!session) throw faults.notAuthenticated(SESSION_MANAGER);
     const touched = { ...session, lastActiveTime: this.#now() };
     this.#sessions.set(touched.key, touched);
+    this.#calls.set(touched.key, (this.#calls.get(touched.key) ?? 0) + 1);
     return touched;
   }
 
@@ -94,13 +119,41 @@ export class Sessions {
   }
 
   logout(key: string): void {
-    this.authenticate(key);
-    this.#sessions.delete(key);
+    const session = this.authenticate(key);
+    const callCount = this.#calls.get(key) ?? 0;
+    this.#forget(key);
+    const { userName, ipAddress, userAgent, loginTime } = session;
+    this.#post(
+      {
+        _type: 'UserLogoutSessionEvent',
+        ipAddress,
+        userAgent,
+        callCount,
+        sessionId: key,
+        loginTime,
+        fullFormattedMessage: `User ${userName}@${ipAddress} logged out (login time: ${new Date(loginTime).toISOString()}, number of API invocations: ${callCount}, user agent: ${userAgent})`,
+      },
+      userName,
+    );
   }
 
-  terminate(keys: readonly string[]): void {
-    for (const key of keys)
-      if (!this.#sessions.delete(key)) throw faults.notFound(`No session with key '${key}'.`);
+  /** TerminateSession: all or nothing; the caller's own session (`current`) is InvalidArgument. */
+  terminate(keys: readonly string[], current?: string): void {
+    for (const key of keys) {
+      if (key === current) throw faults.invalidArgument('sessionId');
+      if (!this.#live(key)) throw faults.notFound(`No session with key '${key}'.`);
+    }
+    for (const key of keys) {
+      const session = this.#sessions.get(key);
+      if (!session) continue;
+      this.#forget(key);
+      this.#post({
+        _type: 'SessionTerminatedEvent',
+        sessionId: key,
+        terminatedUsername: session.userName,
+        fullFormattedMessage: `A session for user '${session.userName}' has stopped`,
+      });
+    }
   }
 
   list(): UserSession[] {
@@ -110,14 +163,20 @@ export class Sessions {
 
   restore(sessions: readonly UserSession[]): void {
     this.#sessions = new Map(sessions.map((s) => [s.key, s]));
+    this.#calls = new Map();
   }
 
   #live(key: string): UserSession | undefined {
     const session = this.#sessions.get(key);
     if (session && this.#now() - session.lastActiveTime > this.idleTimeoutMs) {
-      this.#sessions.delete(key);
+      this.#forget(key);
       return undefined;
     }
     return session;
+  }
+
+  #forget(key: string): void {
+    this.#sessions.delete(key);
+    this.#calls.delete(key);
   }
 }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Random } from './random.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const take = (r: Random, n: number) => Array.from({ length: n }, () => r.next());
+
+describe('Random', () => {
+  it('gives the same sequence for the same seed and another for another seed', () => {
+    expect(take(new Random(1), 20)).toEqual(take(new Random(1), 20));
+    expect(take(new Random(1), 20)).not.toEqual(take(new Random(2), 20));
+  });
+
+  it('continues the same sequence from a saved state', () => {
+    const a = new Random(42);
+    take(a, 7);
+    const b = new Random(a.state);
+    expect(take(b, 10)).toEqual(take(a, 10));
+  });
+
+  it('yields unsigned 32-bit integers, floats in [0, 1) and bounded integers', () => {
+    const r = new Random(3);
+    for (let i = 0; i < 1000; i++) {
+      const n = r.next();
+      expect(Number.isInteger(n) && n >= 0 && n < 2 ** 32).toBe(true);
+      const f = r.float();
+      expect(f >= 0 && f < 1).toBe(true);
+      const b = r.below(6);
+      expect(Number.isInteger(b) && b >= 0 && b < 6).toBe(true);
+    }
+  });
+
+  it('makes version-4-shaped, lower-case, distinct UUIDs, the same for the same seed', () => {
+    const a = new Random(9);
+    const uuids = Array.from({ length: 500 }, () => a.uuid());
+    for (const u of uuids) expect(u).toMatch(UUID);
+    expect(new Set(uuids).size).toBe(uuids.length);
+    expect(new Random(9).uuid()).toBe(uuids[0]);
+  });
+
+  it('fills byte arrays of any length and makes tokens from the nanoid alphabet', () => {
+    const r = new Random(5);
+    expect(r.bytes(0)).toHaveLength(0);
+    expect(r.bytes(7)).toHaveLength(7);
+    const token = new Random(5).token();
+    expect(token).toMatch(/^[0-9A-Za-z_-]{21}$/);
+    expect(new Random(5).token()).toBe(token);
+    expect(new Random(5).token(8)).toHaveLength(8);
+  });
+});
