@@ -1,0 +1,129 @@
+/**
+ * Property-based tests: random sequences of operations (most of which fail with a fault
+ * somewhere along the way) never break the model's invariants, and never break
+ * save -> load -> save.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { diskBytes, diskDatastore, isDisk } from './inventory/devices.js';
+import { type DatastoreRecord, type InventoryRecord, relations, type VmRecord } from './inventory/records.js';
+import type { Ref } from './model.js';
+import { parseState, serializeState } from './save.js';
+import { VSphere } from './vsphere.js';
+
+const ofKind = (v: VSphere, kind: string) => [...v.store.idsOf(kind)];
+
+/** Picks the n-th id of a kind (modulo), so shrinking stays meaningful as ids come and go. */
+const pick = (v: VSphere, kind: string, n: number): string | undefined => {
+  const ids = ofKind(v, kind);
+  return ids.length === 0 ? undefined : ids[n % ids.length];
+};
+
+type Step = (v: VSphere, a: number, b: number) => unknown;
+
+const GB = 1024 * 1024;
+
+const STEPS: Record<string, Step> = {
+  powerOn: (v, a) => v.vm.powerOn(pick(v, 'VirtualMachine', a) as Ref),
+  powerOff: (v, a) => v.vm.powerOff(pick(v, 'VirtualMachine', a) as Ref),
+  suspend: (v, a) => v.vm.suspend(pick(v, 'VirtualMachine', a) as Ref),
+  reset: (v, a) => v.vm.reset(pick(v, 'VirtualMachine', a) as Ref),
+  destroy: (v, a) => v.vm.destroy(pick(v, 'VirtualMachine', a) as Ref),
+  addDisk: (v, a, b) =>
+    v.vm.reconfigure(pick(v, 'VirtualMachine', a) as Ref, {
+      deviceChange: [
+        {
+          operation: 'add',
+          fileOperation: 'create',
+          device: { _type: 'VirtualDisk', key: -1, controllerKey: 1000, capacityInKB: (1 + (b % 4)) * GB },
+        },
+      ],
+    }),
+  rename: (v, a, b) => v.entity.rename(pick(v, 'VirtualMachine', a) as Ref, `vm-name-${b % 5}`),
+  createFolder: (v, a, b) => v.folder.create(pick(v, 'Folder', a) as Ref, `folder-${b % 4}`),
+  moveIntoFolder: (v, a, b) =>
+    v.folder.moveInto(pick(v, 'Folder', a) as Ref, [pick(v, 'VirtualMachine', b) as Ref]),
+  createPool: (v, a, b) => v.pool.create(pick(v, 'ResourcePool', a) as Ref, `pool-${b % 4}`),
+  destroyPool: (v, a) => v.pool.destroy(pick(v, 'ResourcePool', a) as Ref),
+  moveIntoPool: (v, a, b) =>
+    v.pool.moveInto(pick(v, 'ResourcePool', a) as Ref, [pick(v, 'VirtualMachine', b) as Ref]),
+  destroyFolder: (v, a) => v.folder.destroy(pick(v, 'Folder', a) as Ref),
+};
+
+const step = fc.tuple(fc.constantFrom(...Object.keys(STEPS)), fc.nat(), fc.nat());
+
+/** Runs one step; faults (sync or task) are the expected outcome of many random steps. */
+const run = async (v: VSphere, [name, a, b]: [string, number, number]) => {
+  try {
+    const result = (STEPS[name] as Step)(v, a, b) as { wait?: () => Promise<unknown> } | undefined;
+    v.scheduler.runDue();
+    await result?.wait?.();
+  } catch (error) {
+    if (!(error instanceof Error) || !('fault' in error)) throw error;
+  }
+};
+
+const checkInvariants = (v: VSphere) => {
+  // Every forward reference is in the reverse index, and every reverse entry is a forward one.
+  const expected = new Map<string, Set<string>>();
+  for (const r of v.store.values() as IterableIterator<InventoryRecord>) {
+    for (const [relation, target] of relations(r)) {
+      expect(v.store.has(target), `${r.id} -> ${relation} -> missing ${target}`).toBe(true);
+      const key = `${relation} ${target}`;
+      const set = expected.get(key) ?? new Set();
+      set.add(r.id);
+      expected.set(key, set);
+    }
+  }
+  for (const [key, ids] of expected) {
+    const [relation, target] = key.split(' ') as [string, string];
+    expect([...v.store.referrers(relation, target)].sort()).toEqual([...ids].sort());
+  }
+  // A datastore's usage is the sum of the disks on it; a VM's lists follow its devices.
+  const used = new Map<string, number>();
+  for (const vm of v.store.ofKind<VmRecord>('VirtualMachine')) {
+    for (const d of vm.config.devices) {
+      if (!isDisk(d)) continue;
+      const ds = diskDatastore(d) as string;
+      used.set(ds, (used.get(ds) ?? 0) + diskBytes(d));
+      expect(vm.datastores).toContain(ds);
+    }
+    expect(v.store.get(vm.parent as string)?.kind).toBe('Folder');
+  }
+  for (const ds of v.store.ofKind<DatastoreRecord>('Datastore')) expect(ds.used).toBe(used.get(ds.id) ?? 0);
+};
+
+describe('random sequences of operations', () => {
+  it('keep back-references and datastore usage consistent', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+        const v = new VSphere({ seed: 11, inventory: { pool: 1, vm: 2, app: 1 } });
+        for (const s of steps) await run(v, s);
+        checkInvariants(v);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('save -> load -> save gives identical files, and the loaded model continues identically', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { maxLength: 25 }),
+        fc.array(step, { maxLength: 10 }),
+        async (before, after) => {
+          const v = new VSphere({ seed: 5 });
+          for (const s of before) await run(v, s);
+          const saved = serializeState(v);
+          const loaded = new VSphere({ state: parseState(saved) });
+          expect(serializeState(loaded)).toBe(saved);
+          for (const s of after) {
+            await run(v, s);
+            await run(loaded, s);
+          }
+          expect(serializeState(loaded)).toBe(serializeState(v));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
