@@ -43,7 +43,17 @@ export interface StoreOptions<R> {
   feedSize?: number;
 }
 
+export interface TransactOptions {
+  /**
+   * Commits without recording changes (building or loading a whole inventory): the
+   * version moves on, and older versions are no longer in the feed. Only for a store
+   * that nobody listens to yet.
+   */
+  bulk?: boolean;
+}
+
 const EMPTY: ReadonlySet<string> = new Set();
+const NO_CHANGES: Change<never>[] = [];
 const newSet = () => new Set<string>();
 const newMap = () => new Map<string, Set<string>>();
 
@@ -119,22 +129,25 @@ export class Store<R extends StoredRecord> {
    * Runs `work` against a transaction and commits its writes as one batch. Nothing is
    * applied when `work` throws. Transactions do not nest: an operation is one transaction.
    */
-  transact<T>(work: (tx: Transaction<R>) => T): T {
+  transact<T>(work: (tx: Transaction<R>) => T, options: TransactOptions = {}): T {
     if (this.#open) throw new Error('a transaction is already open');
+    if (options.bulk && this.#listeners.size > 0)
+      throw new Error('a bulk transaction needs a store nobody listens to');
     this.#open = true;
     const tx = new Transaction(this);
     try {
       const result = work(tx);
-      this.#commit(tx.writes);
+      this.#commit(tx.writes, options.bulk ?? false);
       return result;
     } finally {
       this.#open = false;
     }
   }
 
-  #commit(writes: Map<string, R | null>): void {
+  #commit(writes: Map<string, R | null>, bulk: boolean): void {
     if (writes.size === 0) return;
-    const changes: Change<R>[] = [];
+    // A bulk load records no changes: it is a new starting point, not history.
+    const changes: Change<R>[] = bulk ? NO_CHANGES : [];
     const touched = new Map<string, Set<string>>();
     for (const [id, after] of writes) {
       const before = this.#records.get(id);
@@ -142,14 +155,19 @@ export class Store<R extends StoredRecord> {
         if (!before) continue;
         this.#records.delete(id);
         this.#byKind.get(before.kind)?.delete(id);
-        changes.push({ id, op: 'leave', before, after: undefined });
+        if (!bulk) changes.push({ id, op: 'leave', before, after: undefined });
       } else {
         if (before === after) continue;
         this.#records.set(id, after);
         if (!before) getOrInsert(this.#byKind, after.kind, newSet).add(id);
-        changes.push({ id, op: before ? 'modify' : 'enter', before, after });
+        if (!bulk) changes.push({ id, op: before ? 'modify' : 'enter', before, after });
       }
       this.#reindex(id, before, after ?? undefined, touched);
+    }
+    if (bulk) {
+      this.#version++;
+      this.#feed = new Ring(this.#feed.capacity);
+      return;
     }
     if (changes.length === 0 && touched.size === 0) return;
     this.#markTouched(changes, touched);

@@ -47,21 +47,25 @@ interface Placement {
 }
 
 export const buildInventory = (model: Model, tree: InventoryTree): void => {
-  model.store.transact((tx) => {
-    createRootFolder(model, tx);
-    const built = tree.datacenters.map((node) => ({ node, dc: buildDatacenter(model, tx, node) }));
-    // As in vcsim, datastores come after every datacenter, VMs after every datastore.
-    for (const { node, dc } of built) {
-      dc.datastores = (node.datastores ?? []).map((ds) =>
-        createDatastore(model, tx, dc, ds.name, ds.capacity),
-      );
-    }
-    for (const { dc } of built) {
-      const datastore = dc.datastores[0];
-      if (dc.vms.length > 0 && !datastore) throw new Error(`datacenter ${dc.id} has VMs but no datastore`);
-      for (const { node, at } of dc.vms) createVm(model, tx, node, { ...at, datastore: datastore as string });
-    }
-  });
+  model.store.transact(
+    (tx) => {
+      createRootFolder(model, tx);
+      const built = tree.datacenters.map((node) => ({ node, dc: buildDatacenter(model, tx, node) }));
+      // As in vcsim, datastores come after every datacenter, VMs after every datastore.
+      for (const { node, dc } of built) {
+        dc.datastores = (node.datastores ?? []).map((ds) =>
+          createDatastore(model, tx, dc, ds.name, ds.capacity),
+        );
+      }
+      for (const { dc } of built) {
+        const datastore = dc.datastores[0];
+        if (dc.vms.length > 0 && !datastore) throw new Error(`datacenter ${dc.id} has VMs but no datastore`);
+        for (const { node, at } of dc.vms)
+          createVm(model, tx, node, { ...at, datastore: datastore as string });
+      }
+    },
+    { bulk: true },
+  );
 };
 
 interface BuiltDatacenter {

@@ -4,6 +4,7 @@
  * CD-ROMs 3000+, NICs 4000+, VMCI 12000. Devices that every VM has alike are shared
  * frozen objects: a VM holds its own copy only of what differs (disk files, MACs).
  */
+import { getOrInsert } from '../core/maps.js';
 import type { MoRef } from '../refs.js';
 import type { Device } from './records.js';
 
@@ -22,7 +23,15 @@ export const DEVICE_KEY_BASE = {
   vmci: 12000,
 } as const;
 
-const info = (label: string, summary: string) => ({ label, summary });
+/**
+ * Device labels repeat across VMs ("Hard disk 1", "10,485,760 KB"): share one frozen
+ * object per distinct pair instead of one per device (a memo of immutable values).
+ */
+const infos = new Map<string, { readonly label: string; readonly summary: string }>();
+const info = (label: string, summary: string) =>
+  getOrInsert(infos, `${label}\u0000${summary}`, () =>
+    Object.freeze({ _type: 'Description', label, summary }),
+  );
 
 const freeze = <T extends Device>(d: T): T => Object.freeze(d);
 

@@ -20,7 +20,15 @@ import {
   virtualDisk,
 } from './devices.js';
 import { GUEST_OFF, runningGuest } from './guest.js';
-import type { DatastoreRecord, Device, DvsRecord, NetworkRecord, VmConfig, VmRecord } from './records.js';
+import type {
+  DatastoreRecord,
+  Device,
+  DvsRecord,
+  NetworkRecord,
+  OptionValue,
+  VmConfig,
+  VmRecord,
+} from './records.js';
 
 /** What a test or an operation says about a new VM; everything else gets vcsim's defaults. */
 export interface VmSpec {
@@ -109,7 +117,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     numCoresPerSocket: spec.numCoresPerSocket ?? VM_DEFAULTS.numCoresPerSocket,
     memoryMB: spec.memoryMB ?? VM_DEFAULTS.memoryMB,
     devices,
-    extraConfig: spec.extraConfig ?? [],
+    extraConfig: spec.extraConfig ?? NO_OPTIONS,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),
     annotation: spec.annotation ?? '',
     createDate: now,
@@ -125,8 +133,8 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     ...(spec.host ? { host: spec.host } : {}),
     ...(spec.parentVApp ? { parentVApp: spec.parentVApp } : {}),
     homeDatastore: ds.id,
-    datastores: [],
-    networks: [],
+    datastores: datastoresOf(config, ds.id),
+    networks: networksOf(config),
     config,
     powerState: on ? 'poweredOn' : 'poweredOff',
     connectionState: 'connected',
@@ -157,6 +165,8 @@ export const withControllers = (devices: readonly Device[]): Device[] => {
     return Object.freeze({ ...d, device: now });
   });
 };
+
+const NO_OPTIONS: readonly OptionValue[] = Object.freeze([]);
 
 const datastoresOf = (config: VmConfig, home: string): string[] => {
   const out = new Set<string>([home]);
@@ -193,11 +203,13 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
   if (vm) {
     const datastores = datastoresOf(vm.config, vm.homeDatastore);
     const networks = networksOf(vm.config);
-    stored = tx.put({
-      ...vm,
-      datastores: sameList(datastores, previous?.datastores) ?? datastores,
-      networks: sameList(networks, previous?.networks) ?? networks,
-    }) as VmRecord;
+    const sameDatastores = sameList(datastores, vm.datastores) ?? sameList(datastores, previous?.datastores);
+    const sameNetworks = sameList(networks, vm.networks) ?? sameList(networks, previous?.networks);
+    stored = tx.put(
+      sameDatastores === vm.datastores && sameNetworks === vm.networks
+        ? vm
+        : { ...vm, datastores: sameDatastores ?? datastores, networks: sameNetworks ?? networks },
+    ) as VmRecord;
   } else if (previous) {
     tx.remove(previous.id);
   }
