@@ -118,6 +118,12 @@ export const faults = {
     ),
   insufficientResources: (message = 'Insufficient resources to satisfy the request.') =>
     fault({ _type: 'InsufficientResourcesFault' }, message),
+  invalidCollectorVersion: () =>
+    fault({ _type: 'InvalidCollectorVersion' }, 'The specified collector version is invalid.'),
+  invalidType: (argument: string) =>
+    fault({ _type: 'InvalidType', argument }, `The type '${argument}' is not a valid type.`),
+  invalidDatastore: (name: string) =>
+    fault({ _type: 'InvalidDatastore', name }, `The datastore '${name}' is not valid.`),
   /** A fault chosen by a test through the interception point. */
   custom: (f: Fault, message?: string) => fault(f, message ?? `${f._type} (injected)`),
 };

@@ -1,13 +1,43 @@
 import { describe, expect, it } from 'vitest';
+import type { VirtualClock } from '../core/clock.js';
 import { findByInventoryPath } from '../inventory/paths.js';
-import type { TaskRecord, VmRecord } from '../inventory/records.js';
+import type {
+  DatastoreRecord,
+  HostRecord,
+  InventoryRecord,
+  TaskRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import { putVm } from '../inventory/vm.js';
+import type { Task } from '../model.js';
 import { VSphere } from '../vsphere.js';
 
 const setup = () => {
   const vsphere = new VSphere({ seed: 1 });
   const vm = findByInventoryPath(vsphere.store, '/DC0/vm/DC0_H0_VM0') as VmRecord;
-  return { vsphere, vm };
+  const at = <R extends InventoryRecord>(path: string) => findByInventoryPath(vsphere.store, path) as R;
+  const get = (id: string) => vsphere.store.get(id) as VmRecord;
+  const run = <T>(task: Task<T>) => {
+    vsphere.scheduler.runDue();
+    return task.wait();
+  };
+  const later = (ms: number) =>
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + ms);
+  const eventTypes = () => vsphere.events.list().map((e) => e._type);
+  const lastEvents = (n: number) => vsphere.events.list().slice(-n);
+  return { vsphere, vm, at, get, run, later, eventTypes, lastEvents };
 };
+
+/** A running VM whose guest has no tools running, as a freshly installed OS reports. */
+const withoutTools = (vsphere: VSphere, id: string) =>
+  vsphere.store.transact((tx) => {
+    const vm = tx.get(id) as VmRecord;
+    putVm(tx, { ...vm, guest: { ...vm.guest, toolsRunningStatus: 'guestToolsNotRunning' } });
+  });
+
+const powerFault = (requestedState: string | undefined, existingState: string) => ({
+  fault: { _type: 'InvalidPowerState', requestedState, existingState },
+});
 
 describe('power operations', () => {
   it('powers a VM off and on again through tasks', async () => {
@@ -35,6 +65,233 @@ describe('power operations', () => {
       fault: { _type: 'InvalidPowerState', requestedState: 'poweredOn', existingState: 'poweredOn' },
     });
     expect((vsphere.store.get(task.ref.value) as TaskRecord).error?._type).toBe('InvalidPowerState');
+  });
+
+  it('lets the first of two queued power-ons win and fails the second', async () => {
+    const { vsphere, vm, get, run, eventTypes } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const first = vsphere.vm.powerOn(vm.id);
+    const second = vsphere.vm.powerOn(vm.id);
+    vsphere.scheduler.runDue();
+    await first.wait();
+    await expect(second.wait()).rejects.toMatchObject(powerFault('poweredOn', 'poweredOn'));
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    expect(eventTypes().filter((t) => t === 'VmPoweredOnEvent')).toHaveLength(1);
+  });
+
+  it('words power events as vCenter does', async () => {
+    const { vsphere, vm, run, lastEvents } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(lastEvents(2).map((e) => e.fullFormattedMessage)).toEqual([
+      'DC0_H0_VM0 on host DC0_H0 in DC0 is stopping',
+      'DC0_H0_VM0 on DC0_H0 in DC0 is powered off',
+    ]);
+    expect(lastEvents(1)[0]).toMatchObject({ vm: { name: 'DC0_H0_VM0' }, host: { name: 'DC0_H0' } });
+  });
+
+  it('suspends a running VM, and a power-on resumes it with its boot time', async () => {
+    const { vsphere, vm, get, run, later, lastEvents } = setup();
+    later(5000);
+    await run(vsphere.vm.suspend(vm.id));
+    expect(get(vm.id)).toMatchObject({ powerState: 'suspended', bootTime: vm.bootTime });
+    expect(get(vm.id).guest.toolsRunningStatus).toBe('guestToolsNotRunning');
+    expect(lastEvents(2).map((e) => e._type)).toEqual(['VmSuspendingEvent', 'VmSuspendedEvent']);
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(get(vm.id)).toMatchObject({ powerState: 'poweredOn', bootTime: vm.bootTime });
+    expect(get(vm.id).guest.ipAddress).toBe(vm.guest.ipAddress);
+    expect(lastEvents(2).map((e) => e._type)).toEqual(['VmResumingEvent', 'VmPoweredOnEvent']);
+  });
+
+  it('refuses to suspend a suspended or powered-off VM', async () => {
+    const { vsphere, vm, run } = setup();
+    await run(vsphere.vm.suspend(vm.id));
+    await expect(run(vsphere.vm.suspend(vm.id))).rejects.toMatchObject(powerFault('suspended', 'suspended'));
+    await run(vsphere.vm.powerOff(vm.id));
+    await expect(run(vsphere.vm.suspend(vm.id))).rejects.toMatchObject(powerFault('poweredOn', 'poweredOff'));
+  });
+
+  it('resets a running VM with a new boot time and refuses one that is off or suspended', async () => {
+    const { vsphere, vm, get, run, later, lastEvents } = setup();
+    later(60_000);
+    await run(vsphere.vm.reset(vm.id));
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    expect(get(vm.id).bootTime).toBe(vsphere.clock.now());
+    expect(get(vm.id).bootTime).not.toBe(vm.bootTime);
+    expect(lastEvents(1)[0]).toMatchObject({
+      _type: 'VmResettingEvent',
+      fullFormattedMessage: 'DC0_H0_VM0 on DC0_H0 in DC0 is reset',
+    });
+    await run(vsphere.vm.suspend(vm.id));
+    await expect(run(vsphere.vm.reset(vm.id))).rejects.toMatchObject(powerFault('poweredOn', 'suspended'));
+    await run(vsphere.vm.powerOff(vm.id));
+    await expect(run(vsphere.vm.reset(vm.id))).rejects.toMatchObject(powerFault('poweredOff', 'poweredOff'));
+  });
+});
+
+describe('guest operations', () => {
+  it('shuts the guest down after the call returns: shutdown event, then powered off', () => {
+    const { vsphere, vm, get, lastEvents } = setup();
+    expect(vsphere.vm.shutdownGuest(vm.id)).toBeUndefined();
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    vsphere.scheduler.runDue();
+    expect(get(vm.id).powerState).toBe('poweredOff');
+    expect(get(vm.id).bootTime).toBeUndefined();
+    expect(lastEvents(2).map((e) => [e._type, e.fullFormattedMessage])).toEqual([
+      ['VmGuestShutdownEvent', 'Guest OS shut down for DC0_H0_VM0 on DC0_H0 in DC0'],
+      ['VmPoweredOffEvent', 'DC0_H0_VM0 on DC0_H0 in DC0 is powered off'],
+    ]);
+  });
+
+  it('refuses a guest shutdown of a VM that is off or has no tools running', async () => {
+    const { vsphere, vm, at, get, run } = setup();
+    withoutTools(vsphere, vm.id);
+    expect(() => vsphere.vm.shutdownGuest(vm.id)).toThrow(
+      expect.objectContaining({ name: 'ToolsUnavailable' }),
+    );
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    const other = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    await run(vsphere.vm.powerOff(other.id));
+    expect(() => vsphere.vm.shutdownGuest(other.id)).toThrow(
+      expect.objectContaining(powerFault('poweredOn', 'poweredOff')),
+    );
+  });
+
+  it('reboots the guest: still on, with a new boot time', async () => {
+    const { vsphere, vm, get, run, later, lastEvents } = setup();
+    later(1000);
+    vsphere.vm.rebootGuest(vm.id);
+    expect(get(vm.id)).toMatchObject({ powerState: 'poweredOn', bootTime: vsphere.clock.now() });
+    expect(lastEvents(1)[0]?.fullFormattedMessage).toBe('Guest OS reboot for DC0_H0_VM0 on DC0_H0 in DC0');
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(() => vsphere.vm.rebootGuest(vm.id)).toThrow(
+      expect.objectContaining(powerFault('poweredOn', 'poweredOff')),
+    );
+  });
+
+  it('refuses a guest reboot without tools', () => {
+    const { vsphere, vm, get } = setup();
+    withoutTools(vsphere, vm.id);
+    expect(() => vsphere.vm.rebootGuest(vm.id)).toThrow(
+      expect.objectContaining({ name: 'ToolsUnavailable' }),
+    );
+    expect(get(vm.id).bootTime).toBe(vm.bootTime);
+  });
+
+  it('pins a guest address: reported at once while running, and after a power cycle', async () => {
+    const { vsphere, vm, get, run } = setup();
+    vsphere.vm.setGuestIp(vm.id, '192.168.10.20');
+    expect(get(vm.id).guest.ipAddress).toBe('192.168.10.20');
+    expect(get(vm.id).guest.net[0]?.ipAddress).toEqual(['192.168.10.20']);
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(get(vm.id).guest.ipAddress).toBe('192.168.10.20');
+    expect(() => vsphere.vm.setGuestIp(vm.id, '10.0.0.9', 3)).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'nicIndex' } }),
+    );
+  });
+
+  it('sets the host name the guest reports, now and from every later boot', async () => {
+    const { vsphere, vm, at, get, run } = setup();
+    vsphere.vm.setGuest(vm.id, { hostName: 'web-1' });
+    expect(get(vm.id).guest.hostName).toBe('web-1');
+    await run(vsphere.vm.reset(vm.id));
+    expect(get(vm.id).guest.hostName).toBe('web-1');
+    const off = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    await run(vsphere.vm.powerOff(off.id));
+    vsphere.vm.setGuest(off.id, { hostName: 'db-1' });
+    expect(get(off.id).guest.hostName).toBeUndefined();
+    await run(vsphere.vm.powerOn(off.id));
+    expect(get(off.id).guest.hostName).toBe('db-1');
+  });
+
+  it('passes guest calls through the interception point', () => {
+    const { vsphere, vm, get } = setup();
+    vsphere.interceptor.add({ method: 'ShutdownGuest', times: 1, fault: { _type: 'TaskInProgress' } });
+    expect(() => vsphere.vm.shutdownGuest(vm.id)).toThrow(
+      expect.objectContaining({ name: 'TaskInProgress' }),
+    );
+    vsphere.scheduler.runDue();
+    expect(get(vm.id).powerState).toBe('poweredOn');
+  });
+});
+
+describe('Destroy_Task and UnregisterVM', () => {
+  it('destroys a powered-off VM: gone from its host, pool and datastore, disks freed', async () => {
+    const { vsphere, vm, get, run, lastEvents } = setup();
+    const ds = vsphere.store.get(vm.homeDatastore) as DatastoreRecord;
+    await run(vsphere.vm.powerOff(vm.id));
+    const task = vsphere.vm.destroy(vm.id);
+    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('VirtualMachine.destroy');
+    await run(task);
+    expect(vsphere.store.get(vm.id)).toBeUndefined();
+    for (const id of [vm.host, vm.pool, ds.id, vm.parent] as string[]) {
+      expect(vsphere.store.referrers(id === vm.parent ? 'childEntity' : 'vm', id).has(vm.id)).toBe(false);
+    }
+    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used - 10 * 1024 ** 3);
+    expect(lastEvents(1)[0]).toMatchObject({
+      _type: 'VmRemovedEvent',
+      fullFormattedMessage: 'Removed DC0_H0_VM0 on DC0_H0 from DC0',
+      vm: { name: 'DC0_H0_VM0' },
+      datacenter: { name: 'DC0' },
+    });
+    expect(() => get(vm.id).name).toThrow();
+  });
+
+  it('ends the destroy of a running VM in InvalidPowerState and keeps it', async () => {
+    const { vsphere, vm, get, run } = setup();
+    await expect(run(vsphere.vm.destroy(vm.id))).rejects.toMatchObject(powerFault('poweredOff', 'poweredOn'));
+    expect(get(vm.id).powerState).toBe('poweredOn');
+  });
+
+  it('unregisters a suspended VM but refuses a running one', async () => {
+    const { vsphere, vm, at, run } = setup();
+    expect(() => vsphere.vm.unregister(vm.id)).toThrow(
+      expect.objectContaining(powerFault('poweredOff', 'poweredOn')),
+    );
+    await run(vsphere.vm.suspend(vm.id));
+    vsphere.vm.unregister(vm.id);
+    expect(vsphere.store.get(vm.id)).toBeUndefined();
+    expect(vsphere.store.referrers('vm', at<HostRecord>('/DC0/host/DC0_H0/DC0_H0').id).has(vm.id)).toBe(
+      false,
+    );
+    expect(vsphere.events.list().at(-1)?._type).toBe('VmRemovedEvent');
+  });
+});
+
+describe('templates', () => {
+  it('marks a powered-off VM as a template: no pool, cannot power on', async () => {
+    const { vsphere, vm, get, run } = setup();
+    expect(() => vsphere.vm.markAsTemplate(vm.id)).toThrow(
+      expect.objectContaining(powerFault('poweredOff', 'poweredOn')),
+    );
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.vm.markAsTemplate(vm.id);
+    expect(get(vm.id).config.template).toBe(true);
+    expect(get(vm.id).pool).toBeUndefined();
+    expect(vsphere.store.referrers('vm', vm.pool as string).has(vm.id)).toBe(false);
+    expect(vsphere.store.referrers('vm', vm.host as string).has(vm.id)).toBe(true);
+    expect(() => vsphere.vm.markAsTemplate(vm.id)).toThrow(expect.objectContaining({ name: 'NotSupported' }));
+    expect(() => vsphere.vm.powerOn(vm.id)).toThrow(expect.objectContaining({ name: 'InvalidState' }));
+  });
+
+  it('turns a template back into a VM in a pool, checking pool and host', async () => {
+    const { vsphere, vm, at, get, run } = setup();
+    expect(() => vsphere.vm.markAsVirtualMachine(vm.id, vm.pool as string)).toThrow(
+      expect.objectContaining({ name: 'NotSupported' }),
+    );
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.vm.markAsTemplate(vm.id);
+    const clusterHost = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
+    expect(() => vsphere.vm.markAsVirtualMachine(vm.id, vm.host as string)).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'pool' } }),
+    );
+    expect(() => vsphere.vm.markAsVirtualMachine(vm.id, vm.pool as string, clusterHost.id)).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'host' } }),
+    );
+    expect(get(vm.id).config.template).toBe(true);
+    vsphere.vm.markAsVirtualMachine(vm.id, vm.pool as string);
+    expect(get(vm.id)).toMatchObject({ pool: vm.pool, host: vm.host, config: { template: false } });
+    expect(vsphere.store.referrers('vm', vm.pool as string).has(vm.id)).toBe(true);
   });
 });
 

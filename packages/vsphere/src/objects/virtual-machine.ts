@@ -1,34 +1,87 @@
 /**
  * VirtualMachine's operations, with vSphere's method names in the calls they make.
  * Each one passes the interception point; task methods return a Task whose work runs
- * on the scheduler as one transaction.
+ * on the scheduler as one transaction. Provisioning (create, clone, relocate) lives in
+ * vm-clone.ts, config specs in vm-config-spec.ts.
  */
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
-import type { HostRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
+import { isEthernetCard } from '../inventory/devices.js';
+import { GUEST_OFF } from '../inventory/guest.js';
+import type { HostRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
+import type { MoRef } from '../refs.js';
+import {
+  bootGuest,
+  cloneVm,
+  createVm,
+  currentVm,
+  GUEST_HOST_NAME_KEY,
+  placement,
+  relocateVm,
+  type VmCloneSpec,
+  type VmRelocateSpec,
+  vmEvents,
+} from './vm-clone.js';
+import {
+  applyConfigSpec,
+  deviceContext,
+  mergeExtraConfig,
+  nextChangeVersion,
+  type VmConfigSpec,
+} from './vm-config-spec.js';
 
-/** The VM as the transaction sees it now (it may have changed since the task was queued). */
-export const currentVm = (tx: Tx, id: string): VmRecord => {
-  const vm = tx.get(id) as VmRecord | undefined;
-  if (!vm) throw faults.managedObjectNotFound({ type: 'VirtualMachine', value: id });
-  return vm;
+export { currentVm, type VmCloneSpec, type VmRelocateSpec } from './vm-clone.js';
+export type { VirtualDeviceConfigSpec, VmConfigSpec } from './vm-config-spec.js';
+
+const running = (vm: VmRecord) =>
+  vm.powerState === 'poweredOn' && vm.guest.toolsRunningStatus === 'guestToolsRunning';
+
+/** What a guest operation needs: a running VM (InvalidPowerState) with tools (ToolsUnavailable). */
+const requireTools = (vm: VmRecord): void => {
+  if (vm.powerState !== 'poweredOn') throw faults.invalidPowerState('poweredOn', vm.powerState);
+  if (vm.guest.toolsRunningStatus !== 'guestToolsRunning') throw faults.toolsUnavailable();
 };
 
-const networkName = (tx: Tx) => (id: string) => (tx.get(id) as NetworkRecord | undefined)?.name ?? '';
+/** UnregisterVM and Destroy_Task refuse a running VM; a suspended one may go. */
+const requireNotRunning = (vm: VmRecord): void => {
+  if (vm.powerState === 'poweredOn') throw faults.invalidPowerState('poweredOff', 'poweredOn');
+};
+
+/** A running VM's guest after its NICs changed: same leases, same host name. */
+const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
+  if (!running(vm)) return vm;
+  const guest = bootGuest(m, tx, vm);
+  const hostName = vm.guest.hostName;
+  const pinned = vm.config.extraConfig.some((o) => o.key === GUEST_HOST_NAME_KEY);
+  return { ...vm, guest: hostName && !pinned ? { ...guest, hostName } : guest };
+};
 
 export const virtualMachineOperations = (m: Model) => {
-  const post = (vm: VmRecord, _type: string, message: string, extra: Record<string, unknown> = {}) =>
-    m.postEvent({ _type, fullFormattedMessage: message, ...eventArguments(m.store, vm), ...extra });
+  const events = vmEvents(m);
+  const lookupVm = (vm: Ref) => m.lookup<VmRecord>(vm, 'VirtualMachine');
+  const stored = (id: string) => m.store.get(id) as VmRecord;
+
+  /** Removes a VM record; its disks leave the datastores' usage with it (see putVm). */
+  const remove = (tx: Tx, id: string) => {
+    const vm = currentVm(tx, id);
+    requireNotRunning(vm);
+    const args = eventArguments(m.store, vm);
+    putVm(tx, null, id);
+    return () => {
+      const text = `Removed ${vm.name} on ${events.host(vm)} from ${events.dc(vm)}`;
+      events.post(vm, 'VmRemovedEvent', text, {}, args);
+    };
+  };
 
   return {
-    /** PowerOnVM_Task. A template cannot run (InvalidState at once, as vCenter answers). */
+    /** PowerOnVM_Task; resumes a suspended VM. A template cannot run (InvalidState at once). */
     powerOn(vm: Ref, host?: Ref): Task<void> {
-      const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      const record = lookupVm(vm);
       if (record.config.template) throw faults.invalidState('The operation is not allowed on a template.');
       const hostId = host === undefined ? undefined : m.lookup<HostRecord>(host, 'HostSystem').id;
+      let resumed = false;
       return m.task(
         { method: 'PowerOnVM_Task', target: record.id, descriptionId: 'VirtualMachine.powerOn' },
         (tx) => {
@@ -36,27 +89,28 @@ export const virtualMachineOperations = (m: Model) => {
           if (current.powerState === 'poweredOn') throw faults.invalidPowerState('poweredOn', 'poweredOn');
           const onHost = (tx.get(hostId ?? current.host ?? '') as HostRecord | undefined) ?? undefined;
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
-          const on: VmRecord = {
+          resumed = current.powerState === 'suspended';
+          putVm(tx, {
             ...current,
             ...(onHost ? { host: onHost.id } : {}),
             powerState: 'poweredOn',
-            bootTime: m.clock.now(),
-            guest: runningGuest(m.ipam, current, networkName(tx)),
-          };
-          putVm(tx, on);
+            // A resumed guest carries on from the boot it was suspended in.
+            bootTime: resumed ? (current.bootTime ?? m.clock.now()) : m.clock.now(),
+            guest: bootGuest(m, tx, current),
+          });
         },
         () => {
-          const vmNow = m.store.get(record.id) as VmRecord;
-          const on = `${vmNow.name} on ${m.store.get(vmNow.host ?? '')?.name ?? ''}`;
-          post(vmNow, 'VmStartingEvent', `${on} is starting`);
-          post(vmNow, 'VmPoweredOnEvent', `${on} is powered on`);
+          const now = stored(record.id);
+          if (resumed) events.post(now, 'VmResumingEvent', `${events.where(now)} is resumed`);
+          else events.post(now, 'VmStartingEvent', `${events.onHost(now)} is starting`);
+          events.post(now, 'VmPoweredOnEvent', `${events.where(now)} is powered on`);
         },
       );
     },
 
     /** PowerOffVM_Task: hard power off, from on or suspended. */
     powerOff(vm: Ref): Task<void> {
-      const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      const record = lookupVm(vm);
       return m.task(
         { method: 'PowerOffVM_Task', target: record.id, descriptionId: 'VirtualMachine.powerOff' },
         (tx) => {
@@ -66,12 +120,216 @@ export const virtualMachineOperations = (m: Model) => {
           putVm(tx, { ...rest, powerState: 'poweredOff', guest: GUEST_OFF });
         },
         () => {
-          const vmNow = m.store.get(record.id) as VmRecord;
-          const on = `${vmNow.name} on ${m.store.get(vmNow.host ?? '')?.name ?? ''}`;
-          post(vmNow, 'VmStoppingEvent', `${on} is stopping`);
-          post(vmNow, 'VmPoweredOffEvent', `${on} is powered off`);
+          const now = stored(record.id);
+          events.post(now, 'VmStoppingEvent', `${events.onHost(now)} is stopping`);
+          events.post(now, 'VmPoweredOffEvent', `${events.where(now)} is powered off`);
         },
       );
+    },
+
+    /** SuspendVM_Task: only a running VM suspends; its guest stops reporting. */
+    suspend(vm: Ref): Task<void> {
+      const record = lookupVm(vm);
+      return m.task(
+        { method: 'SuspendVM_Task', target: record.id, descriptionId: 'VirtualMachine.suspend' },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          if (current.powerState === 'suspended') throw faults.invalidPowerState('suspended', 'suspended');
+          if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOn', 'poweredOff');
+          putVm(tx, { ...current, powerState: 'suspended', guest: GUEST_OFF });
+        },
+        () => {
+          const now = stored(record.id);
+          events.post(now, 'VmSuspendingEvent', `${events.where(now)} is being suspended`);
+          events.post(now, 'VmSuspendedEvent', `${events.where(now)} is suspended`);
+        },
+      );
+    },
+
+    /** ResetVM_Task: a running VM boots again (new bootTime); vCenter resets only running VMs. */
+    reset(vm: Ref): Task<void> {
+      const record = lookupVm(vm);
+      return m.task(
+        { method: 'ResetVM_Task', target: record.id, descriptionId: 'VirtualMachine.reset' },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOff', 'poweredOff');
+          if (current.powerState === 'suspended') throw faults.invalidPowerState('poweredOn', 'suspended');
+          putVm(tx, { ...current, bootTime: m.clock.now(), guest: bootGuest(m, tx, current) });
+        },
+        () => {
+          const now = stored(record.id);
+          events.post(now, 'VmResettingEvent', `${events.where(now)} is reset`);
+        },
+      );
+    },
+
+    /** ShutdownGuest: returns at once; the guest powers the VM off as scheduled work. */
+    shutdownGuest(vm: Ref): void {
+      const record = lookupVm(vm);
+      m.call({ method: 'ShutdownGuest', target: record.id }, (tx) => requireTools(currentVm(tx, record.id)));
+      const vmNow = stored(record.id);
+      events.post(vmNow, 'VmGuestShutdownEvent', `Guest OS shut down for ${events.where(vmNow)}`);
+      m.scheduler.schedule(() => {
+        const off = m.store.transact((tx) => {
+          const current = tx.get(record.id) as VmRecord | undefined;
+          if (current?.powerState !== 'poweredOn') return undefined;
+          const { bootTime: _, ...rest } = current;
+          return putVm(tx, { ...rest, powerState: 'poweredOff', guest: GUEST_OFF });
+        });
+        if (off) events.post(off, 'VmPoweredOffEvent', `${events.where(off)} is powered off`);
+      });
+    },
+
+    /** RebootGuest: the guest restarts; the VM stays on with a new bootTime. */
+    rebootGuest(vm: Ref): void {
+      const record = lookupVm(vm);
+      const rebooted = m.call({ method: 'RebootGuest', target: record.id }, (tx) => {
+        const current = currentVm(tx, record.id);
+        requireTools(current);
+        return putVm(tx, {
+          ...current,
+          bootTime: m.clock.now(),
+          guest: bootGuest(m, tx, current),
+        }) as VmRecord;
+      });
+      events.post(rebooted, 'VmGuestRebootEvent', `Guest OS reboot for ${events.where(rebooted)}`);
+    },
+
+    /** CreateVM_Task on a folder. */
+    create: (folder: Ref, config: VmConfigSpec, pool: Ref, host?: Ref): Task<MoRef> =>
+      createVm(m, folder, config, pool, host),
+
+    /** CloneVM_Task. */
+    clone: (vm: Ref, folder: Ref, name: string, spec: VmCloneSpec): Task<MoRef> =>
+      cloneVm(m, vm, folder, name, spec),
+
+    /** RelocateVM_Task. */
+    relocate: (vm: Ref, spec: VmRelocateSpec): Task<void> => relocateVm(m, vm, spec),
+
+    /** ReconfigVM_Task, in any power state. */
+    reconfigure(vm: Ref, spec: VmConfigSpec): Task<void> {
+      const record = lookupVm(vm);
+      return m.task(
+        { method: 'ReconfigVM_Task', target: record.id, descriptionId: 'VirtualMachine.reconfigure' },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          const next = applyConfigSpec(deviceContext(m, tx, current), current, spec);
+          const changed =
+            next.config.devices !== current.config.devices ||
+            next.config.extraConfig !== current.config.extraConfig;
+          putVm(tx, changed ? refreshGuest(tx, m, next) : next);
+        },
+        () => {
+          const now = stored(record.id);
+          events.post(now, 'VmReconfiguredEvent', `Reconfigured ${events.where(now)}`, {
+            configSpec: { _type: 'VirtualMachineConfigSpec', ...spec },
+          });
+        },
+      );
+    },
+
+    /** Destroy_Task: the VM and its disks go; a running VM is refused. */
+    destroy(vm: Ref): Task<void> {
+      const record = lookupVm(vm);
+      let posted: (() => void) | undefined;
+      return m.task(
+        { method: 'Destroy_Task', target: record.id, descriptionId: 'VirtualMachine.destroy' },
+        (tx) => {
+          posted = remove(tx, record.id);
+        },
+        () => posted?.(),
+      );
+    },
+
+    /**
+     * UnregisterVM: vCenter forgets the VM and leaves its files on the datastore. The
+     * simulator has no files apart from VMs, so the disks stop counting as used too.
+     */
+    unregister(vm: Ref): void {
+      const record = lookupVm(vm);
+      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => remove(tx, record.id))();
+    },
+
+    /** MarkAsTemplate: a powered-off VM becomes a template, which has no resource pool. */
+    markAsTemplate(vm: Ref): void {
+      const record = lookupVm(vm);
+      m.call({ method: 'MarkAsTemplate', target: record.id }, (tx) => {
+        const current = currentVm(tx, record.id);
+        if (current.config.template) throw faults.notSupported('The virtual machine is already a template.');
+        if (current.powerState !== 'poweredOff')
+          throw faults.invalidPowerState('poweredOff', current.powerState);
+        const { pool: _pool, parentVApp: _vApp, ...rest } = current;
+        const config = {
+          ...current.config,
+          template: true,
+          changeVersion: nextChangeVersion(m, current.config),
+        };
+        putVm(tx, { ...rest, config });
+      });
+    },
+
+    /** MarkAsVirtualMachine: a template becomes a VM again, in `pool` (and on `host`). */
+    markAsVirtualMachine(vm: Ref, pool: Ref, host?: Ref): void {
+      const record = lookupVm(vm);
+      const poolId = m.lookup(pool).id;
+      const hostId = host === undefined ? undefined : m.lookup(host).id;
+      m.call({ method: 'MarkAsVirtualMachine', target: record.id }, (tx) => {
+        const current = currentVm(tx, record.id);
+        if (!current.config.template) throw faults.notSupported('The virtual machine is not a template.');
+        if (current.powerState !== 'poweredOff')
+          throw faults.invalidPowerState('poweredOff', current.powerState);
+        const names = { pool: 'pool', host: 'host' };
+        const at = placement(m, tx, poolId, hostId, current.homeDatastore, names, current.host);
+        const config = {
+          ...current.config,
+          template: false,
+          changeVersion: nextChangeVersion(m, current.config),
+        };
+        putVm(tx, {
+          ...current,
+          pool: at.pool.id,
+          host: at.host.id,
+          ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
+          config,
+        });
+      });
+    },
+
+    /** Pins the address the guest reports on a NIC; a running guest reports it at once. */
+    setGuestIp(vm: Ref, ip: string, nicIndex = 0): void {
+      const record = lookupVm(vm);
+      m.call({ method: 'SetGuestIp', target: record.id }, (tx) => {
+        const current = currentVm(tx, record.id);
+        const nic = current.config.devices.filter(isEthernetCard)[nicIndex];
+        if (!nic) throw faults.invalidArgument('nicIndex');
+        if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(ip) && !ip.includes(':')) throw faults.invalidArgument('ip');
+        m.ipam.pin(nic.macAddress as string, ip);
+        if (!running(current)) return;
+        const net = current.guest.net.map((n) =>
+          n.deviceConfigId === nic.key ? { ...n, ipAddress: [ip] } : n,
+        );
+        const ipAddress = net[0]?.ipAddress[0];
+        putVm(tx, { ...current, guest: { ...current.guest, net, ...(ipAddress ? { ipAddress } : {}) } });
+      });
+    },
+
+    /** Sets what the guest reports (its host name), now if it runs and from every boot on. */
+    setGuest(vm: Ref, guest: { hostName?: string }): void {
+      const record = lookupVm(vm);
+      m.call({ method: 'SetGuest', target: record.id }, (tx) => {
+        const current = currentVm(tx, record.id);
+        if (guest.hostName === undefined) return;
+        const extraConfig = mergeExtraConfig(current.config.extraConfig, [
+          { key: GUEST_HOST_NAME_KEY, value: guest.hostName },
+        ]);
+        const hostName = guest.hostName === '' ? current.name : guest.hostName;
+        putVm(tx, {
+          ...current,
+          config: { ...current.config, extraConfig },
+          ...(running(current) ? { guest: { ...current.guest, hostName } } : {}),
+        });
+      });
     },
   };
 };

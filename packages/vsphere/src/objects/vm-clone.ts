@@ -1,0 +1,464 @@
+/**
+ * Provisioning VMs: CreateVM_Task on a folder, CloneVM_Task and RelocateVM_Task, with
+ * vCenter's placement rules (the host belongs to the pool's compute resource), plus the
+ * helpers every VM operation shares (the current record, the booted guest, event text).
+ */
+import { faults } from '../faults.js';
+import { eventArguments } from '../history/arguments.js';
+import { isDisk, isEthernetCard, STANDARD_DEVICES } from '../inventory/devices.js';
+import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
+import { datacenterOf, findChild } from '../inventory/paths.js';
+import type {
+  ComputeResourceRecord,
+  DatastoreRecord,
+  Device,
+  FolderRecord,
+  HostRecord,
+  InventoryRecord,
+  NetworkRecord,
+  ResourcePoolRecord,
+  VmGuest,
+  VmRecord,
+} from '../inventory/records.js';
+import { datastorePath, newMac, newVmRecord, putVm, withControllers } from '../inventory/vm.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { type MoRef, moref } from '../refs.js';
+import {
+  applyConfigSpec,
+  applyDeviceChanges,
+  checkHardware,
+  datastoreByName,
+  deviceContext,
+  guestFullName,
+  parseDatastorePath,
+  type VirtualDeviceConfigSpec,
+  type VmConfigSpec,
+} from './vm-config-spec.js';
+
+/** VirtualMachineRelocateSpec: where a VM (or a clone) goes. */
+export interface VmRelocateSpec {
+  folder?: Ref;
+  pool?: Ref;
+  host?: Ref;
+  datastore?: Ref;
+  deviceChange?: readonly VirtualDeviceConfigSpec[];
+}
+
+/** VirtualMachineCloneSpec; `customization` is accepted and ignored. */
+export interface VmCloneSpec {
+  location: VmRelocateSpec;
+  powerOn: boolean;
+  template: boolean;
+  config?: VmConfigSpec;
+  customization?: unknown;
+}
+
+/** The VM as the transaction sees it now (it may have changed since the task was queued). */
+export const currentVm = (tx: Tx, id: string): VmRecord => {
+  const vm = tx.get(id) as VmRecord | undefined;
+  if (!vm) throw faults.managedObjectNotFound(moref('VirtualMachine', id));
+  return vm;
+};
+
+/** extraConfig key (vcsim's convention) that sets the host name the guest reports. */
+export const GUEST_HOST_NAME_KEY = 'SET.guest.hostName';
+
+/** The guest of a VM that has just booted, with the host name a test may have set. */
+export const bootGuest = (m: Model, tx: Tx, vm: Pick<VmRecord, 'name' | 'config'>): VmGuest => {
+  const guest = runningGuest(m.ipam, vm, (id) => (tx.get(id) as NetworkRecord | undefined)?.name ?? '');
+  const hostName = vm.config.extraConfig.find((o) => o.key === GUEST_HOST_NAME_KEY)?.value;
+  return hostName ? { ...guest, hostName } : guest;
+};
+
+/** Posts VM events with vCenter's wording: `<vm> on <host> in <datacenter> is ...`. */
+export const vmEvents = (m: Model) => {
+  const host = (vm: VmRecord) => m.store.get(vm.host ?? '')?.name ?? '';
+  const dc = (vm: VmRecord) => datacenterOf(m.store, vm.parent ?? vm.id)?.name ?? '';
+  return {
+    host,
+    dc,
+    where: (vm: VmRecord) => `${vm.name} on ${host(vm)} in ${dc(vm)}`,
+    onHost: (vm: VmRecord) => `${vm.name} on host ${host(vm)} in ${dc(vm)}`,
+    post: (
+      vm: VmRecord,
+      _type: string,
+      message: string,
+      extra: Record<string, unknown> = {},
+      args: object = eventArguments(m.store, vm),
+    ) => m.postEvent({ _type, fullFormattedMessage: message, ...args, ...extra }),
+  };
+};
+
+/** An entity argument of an event, e.g. `sourceHost: { name, host: MoRef }`. */
+const argument = (field: string, key: string, r: InventoryRecord | undefined) =>
+  r ? { [field]: { name: r.name, [key]: moref(r.kind, r.id) } } : {};
+
+/** A folder that can hold VMs, NotSupported otherwise. */
+export const vmFolder = (tx: Tx, id: string): FolderRecord => {
+  const folder = tx.get(id) as FolderRecord | undefined;
+  if (folder?.kind !== 'Folder' || !folder.childType.includes('VirtualMachine'))
+    throw faults.notSupported('The folder cannot hold virtual machines.');
+  return folder;
+};
+
+/** DuplicateName when another entity in `folder` already has `name`. */
+export const checkFreeName = (m: Model, folder: string, name: string, self?: string): void => {
+  const taken = findChild(m.store, folder, name);
+  if (taken && taken.id !== self) throw faults.duplicateName(name, moref(taken.kind, taken.id));
+};
+
+export interface Placement {
+  readonly pool: ResourcePoolRecord;
+  readonly host: HostRecord;
+}
+
+/**
+ * The pool and host a VM runs on. The host must belong to the pool's compute resource;
+ * without one, `prefer` stays if it does, else the usable host with the fewest VMs
+ * (ties by order) is chosen, so placement is reproducible.
+ */
+export const placement = (
+  m: Model,
+  tx: Tx,
+  poolId: string | undefined,
+  hostId: string | undefined,
+  datastore: string,
+  names: { pool: string; host: string },
+  prefer?: string,
+): Placement => {
+  const pool = poolId ? (tx.get(poolId) as ResourcePoolRecord | undefined) : undefined;
+  if (pool?.kind !== 'ResourcePool' && pool?.kind !== 'VirtualApp') throw faults.invalidArgument(names.pool);
+  const cr = tx.get(pool.owner) as ComputeResourceRecord;
+  const hosts = [...m.store.referrers('childEntity', cr.id)]
+    .map((id) => tx.get(id))
+    .filter((r): r is HostRecord => r?.kind === 'HostSystem');
+  const wanted = hostId ?? (hosts.some((h) => h.id === prefer) ? prefer : undefined);
+  if (wanted) {
+    const host = hosts.find((h) => h.id === wanted);
+    if (!host) throw faults.invalidArgument(names.host);
+    return { pool, host };
+  }
+  const usable = hosts.filter(
+    (h) => !h.inMaintenanceMode && h.connectionState === 'connected' && h.datastores.includes(datastore),
+  );
+  let best: HostRecord | undefined;
+  for (const h of usable.length > 0 ? usable : hosts)
+    if (!best || m.store.referrers('vm', h.id).size < m.store.referrers('vm', best.id).size) best = h;
+  if (!best) throw faults.invalidArgument(names.host);
+  return { pool, host: best };
+};
+
+/** A VM folder on `ds` no other VM uses: `name`, else `name_1`, `name_2`, ... */
+const freeDirectory = (m: Model, ds: DatastoreRecord, name: string): string => {
+  const used = new Set<string>();
+  for (const id of m.store.referrers('vm', ds.id)) {
+    const path = parseDatastorePath((m.store.get(id) as VmRecord).config.vmPathName)?.path ?? '';
+    used.add(path.slice(0, path.lastIndexOf('/')));
+  }
+  let dir = name;
+  for (let n = 1; used.has(dir); n++) dir = `${name}_${n}`;
+  return dir;
+};
+
+/** A bare `[ds]` gets a folder named after the VM; a folder gets `<name>.vmx` in it. */
+const homePath = (m: Model, ds: DatastoreRecord, path: string, name: string): string => {
+  if (path.endsWith('.vmx')) return datastorePath(ds.name, path);
+  const dir = path === '' ? freeDirectory(m, ds, name) : path.replace(/\/+$/, '');
+  return datastorePath(ds.name, `${dir}/${name}.vmx`);
+};
+
+/** What CreateVM_Task gives every VM before its spec's devices: no disk, CD-ROM or SCSI. */
+const BUILTIN_DEVICES: readonly Device[] = withControllers(
+  STANDARD_DEVICES.filter((d) => d._type !== 'ParaVirtualSCSIController' && d._type !== 'VirtualCdrom'),
+);
+
+const createdVm = (
+  m: Model,
+  tx: Tx,
+  folderId: string,
+  spec: VmConfigSpec,
+  poolId: string,
+  hostId?: string,
+) => {
+  const name = spec.name ?? '';
+  if (name.trim() === '') throw faults.invalidVmConfig('configSpec.name');
+  const vmPathName = spec.files?.vmPathName;
+  if (!vmPathName) throw faults.invalidVmConfig('configSpec.files.vmPathName');
+  const folder = vmFolder(tx, folderId);
+  if (spec.version !== undefined && !/^vmx-\d+$/.test(spec.version))
+    throw faults.notSupported(`The hardware version '${spec.version}' is not supported.`);
+  const parsed = parseDatastorePath(vmPathName);
+  const ds = parsed && datastoreByName(m, datacenterOf(m.store, folder.id)?.id, parsed.datastore);
+  if (!parsed || !ds) throw faults.invalidDatastorePath(vmPathName);
+  checkFreeName(m, folder.id, name);
+  const at = placement(m, tx, poolId, hostId, ds.id, { pool: 'pool', host: 'host' });
+  const numCPU = spec.numCPUs ?? 1;
+  const numCoresPerSocket = spec.numCoresPerSocket ?? 1;
+  const memoryMB = spec.memoryMB ?? 32;
+  checkHardware(numCPU, numCoresPerSocket, memoryMB);
+  const guestId = spec.guestId ?? 'otherGuest';
+  const base = newVmRecord(m, tx, {
+    name,
+    folder: folder.id,
+    pool: at.pool.id,
+    host: at.host.id,
+    datastore: ds.id,
+    disksKB: [],
+    numCPU,
+    numCoresPerSocket,
+    memoryMB,
+    guestId,
+    guestFullName: guestFullName(guestId),
+    ...(spec.version ? { version: spec.version } : {}),
+    ...(spec.annotation ? { annotation: spec.annotation } : {}),
+    ...(spec.extraConfig ? { extraConfig: spec.extraConfig.filter((o) => o.value !== '') } : {}),
+    ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
+  });
+  const config = {
+    ...base.config,
+    ...(spec.uuid ? { uuid: spec.uuid } : {}),
+    ...(spec.instanceUuid ? { instanceUuid: spec.instanceUuid } : {}),
+    vmPathName: homePath(m, ds, parsed.path, name),
+  };
+  const vm: VmRecord = { ...base, config };
+  const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);
+  return putVm(tx, { ...vm, config: { ...config, devices } }) as VmRecord;
+};
+
+/** CreateVM_Task: a new powered-off VM in `folder`, on `pool` (and `host`, or one chosen). */
+export const createVm = (m: Model, folder: Ref, spec: VmConfigSpec, pool: Ref, host?: Ref): Task<MoRef> => {
+  const target = m.lookup<FolderRecord>(folder, 'Folder');
+  const poolId = m.lookup(pool).id;
+  const hostId = host === undefined ? undefined : m.lookup(host).id;
+  const events = vmEvents(m);
+  return m.task(
+    { method: 'CreateVM_Task', target: target.id, descriptionId: 'Folder.createVm' },
+    (tx) => moref('VirtualMachine', createdVm(m, tx, target.id, spec, poolId, hostId).id),
+    (ref) => {
+      const vm = m.store.get(ref.value) as VmRecord;
+      events.post(vm, 'VmBeingCreatedEvent', `Creating ${events.onHost(vm)}`, {
+        configSpec: { _type: 'VirtualMachineConfigSpec', ...spec },
+      });
+      postUuidEvents(m, vm);
+      events.post(vm, 'VmCreatedEvent', `Created virtual machine ${events.where(vm)}`);
+    },
+  );
+};
+
+const postUuidEvents = (m: Model, vm: VmRecord) => {
+  const events = vmEvents(m);
+  const { instanceUuid: id, uuid } = vm.config;
+  const text = `Assign a new instance UUID (${id}) to ${vm.name}`;
+  events.post(vm, 'VmInstanceUuidAssignedEvent', text, { instanceUuid: id });
+  events.post(vm, 'VmUuidAssignedEvent', `Assigned new BIOS UUID (${uuid}) to ${events.where(vm)}`, { uuid });
+};
+
+/** The source's devices with new disk files on `ds` and new MACs (vCenter's, not vcsim's, rule). */
+const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: string, name: string) => {
+  let n = 0;
+  return source.config.devices.map((d): Device => {
+    if (isDisk(d)) {
+      const uuid = m.random.uuid();
+      const fileName = datastorePath(ds.name, `${dir}/${name}${n === 0 ? '' : `_${n}`}.vmdk`);
+      n++;
+      const backing = { ...(d.backing as object), fileName, datastore: moref('Datastore', ds.id), uuid };
+      return {
+        ...d,
+        backing: { ...backing, contentId: uuid.replaceAll('-', '') },
+        diskObjectId: `${d.key}-${uuid.slice(0, 8)}`,
+      };
+    }
+    // A manual MAC is the user's: it is copied as it is.
+    if (isEthernetCard(d) && d.addressType !== 'manual') return { ...d, macAddress: newMac(m) };
+    return d;
+  });
+};
+
+interface Location {
+  folder?: string;
+  pool?: string;
+  host?: string;
+  datastore?: string;
+}
+
+/** The ids a spec names; an unknown one is ManagedObjectNotFound at once. */
+const locationIds = (m: Model, spec: VmRelocateSpec, folder = spec.folder): Location => ({
+  ...(folder ? { folder: m.lookup(folder, 'Folder').id } : {}),
+  ...(spec.pool ? { pool: m.lookup(spec.pool).id } : {}),
+  ...(spec.host ? { host: m.lookup(spec.host).id } : {}),
+  ...(spec.datastore ? { datastore: m.lookup(spec.datastore).id } : {}),
+});
+
+const clonedVm = (m: Model, tx: Tx, source: VmRecord, name: string, spec: VmCloneSpec, to: Location) => {
+  const folder = vmFolder(tx, to.folder as string);
+  if (name.trim() === '') throw faults.invalidArgument('name');
+  checkFreeName(m, folder.id, name);
+  if (source.config.template && !to.pool) throw faults.invalidArgument('spec.location.pool');
+  if (spec.template && spec.powerOn) throw faults.invalidArgument('spec.powerOn');
+  const ds = tx.get(to.datastore ?? source.homeDatastore) as DatastoreRecord | undefined;
+  if (ds?.kind !== 'Datastore') throw faults.invalidArgument('spec.location.datastore');
+  const names = { pool: 'spec.location.pool', host: 'spec.location.host' };
+  const at = placement(m, tx, to.pool ?? source.pool, to.host, ds.id, names, source.host);
+  const dir = freeDirectory(m, ds, name);
+  const now = m.clock.now();
+  let vm: VmRecord = {
+    id: m.newId('VirtualMachine'),
+    kind: 'VirtualMachine',
+    name,
+    parent: folder.id,
+    pool: at.pool.id,
+    host: at.host.id,
+    ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
+    homeDatastore: ds.id,
+    datastores: [],
+    networks: [],
+    config: {
+      ...source.config,
+      uuid: m.random.uuid(),
+      instanceUuid: m.random.uuid(),
+      template: false,
+      vmPathName: datastorePath(ds.name, `${dir}/${name}.vmx`),
+      devices: clonedDevices(m, source, ds, dir, name),
+      createDate: now,
+      changeVersion: now,
+    },
+    powerState: 'poweredOff',
+    connectionState: 'connected',
+    guest: GUEST_OFF,
+  };
+  if (spec.config) {
+    const { name: _ignored, ...config } = spec.config;
+    vm = applyConfigSpec(deviceContext(m, tx, vm), vm, config);
+  }
+  if (spec.location.deviceChange?.length) {
+    const devices = applyDeviceChanges(
+      deviceContext(m, tx, vm),
+      vm.config.devices,
+      spec.location.deviceChange,
+    );
+    vm = { ...vm, config: { ...vm.config, devices } };
+  }
+  if (spec.template) {
+    const { pool: _pool, ...rest } = vm;
+    vm = { ...rest, config: { ...vm.config, template: true } };
+  }
+  if (spec.powerOn) vm = { ...vm, powerState: 'poweredOn', bootTime: now, guest: bootGuest(m, tx, vm) };
+  return putVm(tx, vm) as VmRecord;
+};
+
+/** CloneVM_Task: a copy of `vm` named `name` in `folder`; the task's result is its MoRef. */
+export const cloneVm = (m: Model, vm: Ref, folder: Ref, name: string, spec: VmCloneSpec): Task<MoRef> => {
+  const source = m.lookup<VmRecord>(vm, 'VirtualMachine');
+  const to = locationIds(m, spec.location, folder);
+  const events = vmEvents(m);
+  return m.task(
+    { method: 'CloneVM_Task', target: source.id, descriptionId: 'VirtualMachine.clone' },
+    (tx) => moref('VirtualMachine', clonedVm(m, tx, currentVm(tx, source.id), name, spec, to).id),
+    (ref) => {
+      const clone = m.store.get(ref.value) as VmRecord;
+      const from = (m.store.get(source.id) as VmRecord | undefined) ?? source;
+      const destHost = m.store.get(clone.host ?? '');
+      events.post(
+        from,
+        'VmBeingClonedEvent',
+        `Cloning ${events.onHost(from)} to ${name} on host ${destHost?.name ?? ''}`,
+        {
+          destName: name,
+          ...argument('destFolder', 'folder', m.store.get(clone.parent ?? '')),
+          ...argument('destHost', 'host', destHost),
+        },
+      );
+      postUuidEvents(m, clone);
+      const sourceVm = argument('sourceVm', 'vm', from);
+      events.post(clone, 'VmClonedEvent', `Clone of ${from.name} completed`, sourceVm);
+      if (clone.powerState !== 'poweredOn') return;
+      events.post(clone, 'VmStartingEvent', `${events.onHost(clone)} is starting`);
+      events.post(clone, 'VmPoweredOnEvent', `${events.where(clone)} is powered on`);
+    },
+  );
+};
+
+/** `[old] dir/file` -> `[new] dir/file`. */
+const onDatastore = (file: string, ds: DatastoreRecord) =>
+  datastorePath(ds.name, parseDatastorePath(file)?.path ?? file);
+
+const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: Location, spec: VmRelocateSpec) => {
+  let moved: VmRecord = vm;
+  if (to.folder && to.folder !== vm.parent) {
+    checkFreeName(m, vmFolder(tx, to.folder).id, vm.name);
+    moved = { ...moved, parent: to.folder };
+  }
+  const ds = tx.get(to.datastore ?? vm.homeDatastore) as DatastoreRecord | undefined;
+  if (ds?.kind !== 'Datastore') throw faults.invalidArgument('datastore');
+  if (vm.config.template && to.host && !to.pool) {
+    // A template has no pool to place it by: only the host it is registered on moves.
+    if (tx.get(to.host)?.kind !== 'HostSystem') throw faults.invalidArgument('host');
+    moved = { ...moved, host: to.host };
+  } else if (to.pool || to.host) {
+    const at = placement(m, tx, to.pool ?? vm.pool, to.host, ds.id, { pool: 'pool', host: 'host' }, vm.host);
+    if (vm.powerState === 'poweredOn' && at.host.id !== vm.host && at.host.inMaintenanceMode)
+      throw faults.hostInMaintenance();
+    const { pool: _pool, parentVApp: _vApp, ...rest } = moved;
+    moved = {
+      ...rest,
+      host: at.host.id,
+      // A template has no resource pool, wherever it is registered.
+      ...(vm.config.template ? {} : { pool: at.pool.id }),
+      ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
+    };
+  }
+  if (ds.id !== vm.homeDatastore) {
+    const devices = moved.config.devices.map((d) =>
+      isDisk(d)
+        ? {
+            ...d,
+            backing: {
+              ...(d.backing as object),
+              datastore: moref('Datastore', ds.id),
+              fileName: onDatastore((d.backing as { fileName: string }).fileName, ds),
+            },
+          }
+        : d,
+    );
+    const vmPathName = onDatastore(moved.config.vmPathName, ds);
+    moved = { ...moved, homeDatastore: ds.id, config: { ...moved.config, vmPathName, devices } };
+  }
+  if (spec.deviceChange?.length) {
+    const devices = applyDeviceChanges(deviceContext(m, tx, moved), moved.config.devices, spec.deviceChange);
+    moved = { ...moved, config: { ...moved.config, devices } };
+  }
+  return putVm(tx, moved) as VmRecord;
+};
+
+/** RelocateVM_Task: moves a VM to another host, pool, datastore (its files follow) or folder. */
+export const relocateVm = (m: Model, vm: Ref, spec: VmRelocateSpec): Task<void> => {
+  const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+  const to = locationIds(m, spec);
+  const events = vmEvents(m);
+  let before: VmRecord | undefined;
+  return m.task(
+    { method: 'RelocateVM_Task', target: record.id, descriptionId: 'VirtualMachine.relocate' },
+    (tx) => {
+      before = currentVm(tx, record.id);
+      relocatedVm(m, tx, before, to, spec);
+    },
+    () => {
+      const was = before as VmRecord;
+      const now = m.store.get(record.id) as VmRecord;
+      const sourceHost = m.store.get(was.host ?? '');
+      const sourceDs = m.store.get(was.homeDatastore);
+      const source = {
+        ...argument('sourceHost', 'host', sourceHost),
+        ...argument('sourceDatacenter', 'datacenter', datacenterOf(m.store, was.parent ?? was.id)),
+        ...argument('sourceDatastore', 'datastore', sourceDs),
+      };
+      if (now.homeDatastore !== was.homeDatastore) {
+        events.post(now, 'VmRelocatedEvent', 'Completed the relocation of the virtual machine', source);
+        return;
+      }
+      const target = `${m.store.get(now.host ?? '')?.name ?? ''}, ${m.store.get(now.homeDatastore)?.name ?? ''}`;
+      const message = `Migration of virtual machine ${now.name} from ${sourceHost?.name ?? ''}, ${sourceDs?.name ?? ''} to ${target} completed`;
+      events.post(now, 'VmMigratedEvent', message, source);
+    },
+  );
+};

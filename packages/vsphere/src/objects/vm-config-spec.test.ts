@@ -1,0 +1,409 @@
+import { describe, expect, it } from 'vitest';
+import { findByInventoryPath } from '../inventory/paths.js';
+import type {
+  DatastoreRecord,
+  Device,
+  DvsRecord,
+  InventoryRecord,
+  NetworkRecord,
+  TaskRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import type { Task } from '../model.js';
+import { moref } from '../refs.js';
+import { VSphere } from '../vsphere.js';
+import type { VirtualDeviceConfigSpec, VmConfigSpec } from './vm-config-spec.js';
+
+const GIB = 1024 ** 3;
+
+const setup = () => {
+  const vsphere = new VSphere({ seed: 1 });
+  const at = <R extends InventoryRecord>(path: string) => findByInventoryPath(vsphere.store, path) as R;
+  const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+  const get = (id = vm.id) => vsphere.store.get(id) as VmRecord;
+  const device = (key: number, id = vm.id) => get(id).config.devices.find((d) => d.key === key);
+  const used = () => (vsphere.store.get(vm.homeDatastore) as DatastoreRecord).used;
+  const run = <T>(task: Task<T>) => {
+    vsphere.scheduler.runDue();
+    return task.wait();
+  };
+  const reconfigure = (spec: VmConfigSpec, id = vm.id) => run(vsphere.vm.reconfigure(id, spec));
+  const change = (...deviceChange: VirtualDeviceConfigSpec[]) => reconfigure({ deviceChange });
+  return { vsphere, at, vm, get, device, used, run, reconfigure, change };
+};
+
+const disk = (key: number, capacityInKB: number, extra: Partial<Device> = {}): Device => ({
+  _type: 'VirtualDisk',
+  key,
+  capacityInKB,
+  ...extra,
+});
+
+const deviceFault = (property: string, deviceIndex: number, _type = 'InvalidDeviceSpec') => ({
+  fault: { _type, property, deviceIndex },
+});
+
+describe('ReconfigVM_Task: hardware and settings', () => {
+  it('changes CPUs, memory, annotation and guest, bumping changeVersion and posting the event', async () => {
+    const { vsphere, vm, get, reconfigure } = setup();
+    const task = vsphere.vm.reconfigure(vm.id, {
+      numCPUs: 4,
+      numCoresPerSocket: 2,
+      memoryMB: 2048,
+      annotation: 'web tier',
+      guestId: 'ubuntu64Guest',
+    });
+    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe(
+      'VirtualMachine.reconfigure',
+    );
+    vsphere.scheduler.runDue();
+    await task.wait();
+    expect(get().config).toMatchObject({
+      numCPU: 4,
+      numCoresPerSocket: 2,
+      memoryMB: 2048,
+      annotation: 'web tier',
+      guestId: 'ubuntu64Guest',
+      guestFullName: 'Ubuntu Linux (64-bit)',
+    });
+    expect(get().config.changeVersion).toBeGreaterThan(vm.config.changeVersion);
+    const version = get().config.changeVersion;
+    await reconfigure({ annotation: 'again' });
+    expect(get().config.changeVersion).toBeGreaterThan(version);
+    expect(vsphere.events.list().at(-1)).toMatchObject({
+      _type: 'VmReconfiguredEvent',
+      fullFormattedMessage: 'Reconfigured DC0_H0_VM0 on DC0_H0 in DC0',
+      configSpec: { annotation: 'again' },
+    });
+  });
+
+  it('refuses CPUs that are not a multiple of the cores per socket, and memory of 0', async () => {
+    const { get, vm, reconfigure } = setup();
+    await expect(reconfigure({ numCPUs: 3, numCoresPerSocket: 2 })).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'numCoresPerSocket' },
+    });
+    await expect(reconfigure({ memoryMB: 0, annotation: 'x' })).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'memoryMB' },
+    });
+    expect(get().config).toBe(vm.config);
+  });
+
+  it('renames a VM, but not onto the name of another entity in its folder', async () => {
+    const { get, reconfigure } = setup();
+    await reconfigure({ name: 'renamed' });
+    expect(get().name).toBe('renamed');
+    await expect(reconfigure({ name: 'DC0_H0_VM1' })).rejects.toMatchObject({
+      fault: { _type: 'DuplicateName', name: 'DC0_H0_VM1' },
+    });
+    expect(get().name).toBe('renamed');
+  });
+
+  it('sets extraConfig keys and removes a key given an empty value', async () => {
+    const { get, reconfigure } = setup();
+    await reconfigure({
+      extraConfig: [
+        { key: 'guestinfo.a', value: '1' },
+        { key: 'guestinfo.b', value: '2' },
+      ],
+    });
+    await reconfigure({
+      extraConfig: [
+        { key: 'guestinfo.a', value: '' },
+        { key: 'guestinfo.b', value: '3' },
+      ],
+    });
+    expect(get().config.extraConfig).toEqual([{ key: 'guestinfo.b', value: '3' }]);
+  });
+
+  it('lets a template change only its name and annotation', async () => {
+    const { vsphere, vm, get, run, reconfigure } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.vm.markAsTemplate(vm.id);
+    await reconfigure({ name: 'golden', annotation: 'base image' });
+    expect(get()).toMatchObject({ name: 'golden', config: { annotation: 'base image' } });
+    await expect(reconfigure({ numCPUs: 2 })).rejects.toMatchObject({ fault: { _type: 'NotSupported' } });
+    expect(get().config.numCPU).toBe(1);
+  });
+});
+
+describe('ReconfigVM_Task: device changes', () => {
+  it('adds a disk: next key of the disk range, first free unit, a new file charged to the datastore', async () => {
+    const { device, used, change } = setup();
+    const before = used();
+    await change({ operation: 'add', fileOperation: 'create', device: disk(-1, 2 * 1024 * 1024) });
+    expect(device(2001)).toMatchObject({
+      controllerKey: 1000,
+      unitNumber: 1,
+      capacityInKB: 2 * 1024 * 1024,
+      backing: {
+        fileName: '[LocalDS_0] DC0_H0_VM0/DC0_H0_VM0_1.vmdk',
+        datastore: { value: expect.any(String) },
+      },
+    });
+    expect(device(1000)?.device).toEqual([2000, 2001]);
+    expect(used()).toBe(before + 2 * GIB);
+  });
+
+  it('adds a SCSI controller and a disk on it, rewriting the temporary controller key', async () => {
+    const { device, change } = setup();
+    await change(
+      { operation: 'add', device: { _type: 'ParaVirtualSCSIController', key: -100 } },
+      { operation: 'add', fileOperation: 'create', device: disk(-101, 1024, { controllerKey: -100 }) },
+    );
+    expect(device(1001)).toMatchObject({ busNumber: 1, controllerKey: 100, unitNumber: 4, device: [2001] });
+    expect(device(2001)).toMatchObject({ controllerKey: 1001, unitNumber: 0 });
+    expect(device(100)?.device).toContain(1001);
+  });
+
+  it('skips the SCSI controller unit 7 and refuses a unit that is taken', async () => {
+    const { device, change } = setup();
+    const adds = [1, 2, 3, 4, 5, 6, 7].map(
+      (i): VirtualDeviceConfigSpec => ({ operation: 'add', fileOperation: 'create', device: disk(-i, 1024) }),
+    );
+    await change(...adds);
+    expect(device(2007)?.unitNumber).toBe(8);
+    await expect(
+      change({
+        operation: 'add',
+        fileOperation: 'create',
+        device: disk(-1, 1024, { controllerKey: 1000, unitNumber: 7 }),
+      }),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.unitNumber', 0));
+    await expect(
+      change(
+        { operation: 'add', device: { _type: 'VirtualCdrom', key: -5 } },
+        {
+          operation: 'add',
+          fileOperation: 'create',
+          device: disk(-1, 1024, { controllerKey: 1000, unitNumber: 0 }),
+        },
+      ),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.unitNumber', 1));
+  });
+
+  it('grows a disk and refuses to shrink it with InvalidDeviceOperation', async () => {
+    const { device, used, change } = setup();
+    const before = used();
+    await change({
+      operation: 'edit',
+      device: { ...(device(2000) as Device), capacityInKB: 20 * 1024 * 1024 },
+    });
+    expect(device(2000)).toMatchObject({ capacityInKB: 20 * 1024 * 1024, capacityInBytes: 20 * GIB });
+    expect(device(2000)?.deviceInfo?.summary).toBe('20,971,520 KB');
+    expect(used()).toBe(before + 10 * GIB);
+    await expect(
+      change({ operation: 'edit', device: disk(2000, 1024 * 1024, { capacityInBytes: GIB }) }),
+    ).rejects.toMatchObject({
+      fault: {
+        _type: 'InvalidDeviceOperation',
+        property: 'virtualDeviceSpec.device.capacityInKB',
+        deviceIndex: 0,
+      },
+    });
+    expect(used()).toBe(before + 10 * GIB);
+  });
+
+  it('refuses to edit or remove a device key the VM does not have', async () => {
+    const { change } = setup();
+    await expect(change({ operation: 'edit', device: disk(2999, 1024) })).rejects.toMatchObject(
+      deviceFault('virtualDeviceSpec.device.key', 0),
+    );
+    await expect(
+      change(
+        { operation: 'add', fileOperation: 'create', device: disk(-1, 1024) },
+        { operation: 'remove', device: disk(2999, 1024) },
+      ),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.key', 1));
+  });
+
+  it('removes a disk: the datastore gets its space back and the controller forgets it', async () => {
+    const { device, used, change } = setup();
+    const before = used();
+    await change({ operation: 'remove', fileOperation: 'destroy', device: device(2000) as Device });
+    expect(device(2000)).toBeUndefined();
+    expect(device(1000)?.device).toEqual([]);
+    expect(used()).toBe(before - 10 * GIB);
+  });
+
+  it('refuses to remove a controller that still has devices on it', async () => {
+    const { device, change } = setup();
+    await expect(change({ operation: 'remove', device: device(1000) as Device })).rejects.toMatchObject(
+      deviceFault('virtualDeviceSpec.device', 0),
+    );
+  });
+
+  it('adds a NIC on a standard network with a generated MAC; the VM and its guest follow', async () => {
+    const { vsphere, at, vm, get, device, change } = setup();
+    const network = at<InventoryRecord>('/DC0/network/VM Network');
+    await change({
+      operation: 'add',
+      device: { _type: 'VirtualVmxnet3', key: -1, backing: { network: moref('Network', network.id) } },
+    });
+    const nic = device(4001);
+    expect(nic).toMatchObject({
+      controllerKey: 100,
+      unitNumber: 8,
+      addressType: 'assigned',
+      backing: { _type: 'VirtualEthernetCardNetworkBackingInfo', deviceName: 'VM Network' },
+    });
+    expect(nic?.macAddress).toMatch(/^00:50:56:/);
+    expect(nic?.macAddress).not.toBe(device(4000)?.macAddress);
+    expect(get().networks).toContain(network.id);
+    expect(vsphere.store.referrers('vm', network.id).has(vm.id)).toBe(true);
+    expect(get().guest.net.map((n) => n.deviceConfigId)).toEqual([4000, 4001]);
+  });
+
+  it('keeps a manual MAC and plugs a NIC into a distributed portgroup', async () => {
+    const { vsphere, at, vm, get, device, change } = setup();
+    const pg = at<InventoryRecord>('/DC0/network/DC0_DVPG0');
+    const existing = device(4000)?.backing as { port: { switchUuid: string } };
+    await change({
+      operation: 'add',
+      device: {
+        _type: 'VirtualE1000e',
+        key: 0,
+        addressType: 'manual',
+        macAddress: '00:50:56:3f:00:01',
+        backing: { port: { switchUuid: existing.port.switchUuid, portgroupKey: pg.id } },
+      },
+    });
+    expect(device(4001)).toMatchObject({ addressType: 'manual', macAddress: '00:50:56:3f:00:01' });
+    expect(get().networks).toEqual([pg.id]);
+    expect(vsphere.store.referrers('vm', pg.id).has(vm.id)).toBe(true);
+  });
+
+  it('moves a NIC to another network and drops the VM from the old one', async () => {
+    const { vsphere, at, vm, get, device, change } = setup();
+    const pg = at<InventoryRecord>('/DC0/network/DC0_DVPG0');
+    const network = at<InventoryRecord>('/DC0/network/VM Network');
+    const mac = device(4000)?.macAddress;
+    await change({
+      operation: 'edit',
+      device: { ...(device(4000) as Device), backing: { network: moref('Network', network.id) } },
+    });
+    expect(get().networks).toEqual([network.id]);
+    expect(vsphere.store.referrers('vm', pg.id).has(vm.id)).toBe(false);
+    expect(device(4000)?.macAddress).toBe(mac);
+    await change({ operation: 'remove', device: device(4000) as Device });
+    expect(get().networks).toEqual([]);
+    expect(get().guest.net).toEqual([]);
+  });
+
+  it('refuses a NIC on a network that does not exist', async () => {
+    const { change } = setup();
+    await expect(
+      change({
+        operation: 'add',
+        device: { _type: 'VirtualVmxnet3', key: -1, backing: { deviceName: 'nope' } },
+      }),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.backing', 0));
+  });
+
+  it('changes nothing when one device change of several fails', async () => {
+    const { get, vm, used, change } = setup();
+    const before = used();
+    await expect(
+      change(
+        { operation: 'add', fileOperation: 'create', device: disk(-1, 1024 * 1024) },
+        { operation: 'edit', device: disk(2999, 1024) },
+      ),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidDeviceSpec' } });
+    expect(get().config).toBe(vm.config);
+    expect(used()).toBe(before);
+  });
+});
+
+describe('ReconfigVM_Task: the fault for each bad device change', () => {
+  it('answers each bad entry with its fault, naming the entry', async () => {
+    const { vsphere, at, vm, get, change } = setup();
+    const host = at<InventoryRecord>('/DC0/host/DC0_H0/DC0_H0');
+    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
+    const switchUuid = (vsphere.store.get(pg.dvs as string) as DvsRecord).uuid;
+    const create = (d: Device): VirtualDeviceConfigSpec => ({
+      operation: 'add',
+      fileOperation: 'create',
+      device: d,
+    });
+    const nic = (backing: object, extra: Partial<Device> = {}): VirtualDeviceConfigSpec => ({
+      operation: 'add',
+      device: { _type: 'VirtualVmxnet3', key: -1, backing, ...extra },
+    });
+    const scsi = (key: number): VirtualDeviceConfigSpec => ({
+      operation: 'add',
+      device: { _type: 'ParaVirtualSCSIController', key },
+    });
+    const cases: [VirtualDeviceConfigSpec[], Record<string, unknown>][] = [
+      [
+        [create(disk(-1, 1024, { controllerKey: 999 }))],
+        deviceFault('virtualDeviceSpec.device.controllerKey', 0),
+      ],
+      [
+        [create(disk(-1, 1024, { controllerKey: 2000 }))],
+        deviceFault('virtualDeviceSpec.device.controllerKey', 0),
+      ],
+      [
+        [create(disk(-1, 0, { capacityInKB: undefined }))],
+        deviceFault('virtualDeviceSpec.device.capacityInKB', 0),
+      ],
+      [
+        [{ operation: 'add', device: disk(-1, 1024) }],
+        deviceFault('virtualDeviceSpec.device.backing.fileName', 0),
+      ],
+      [
+        [create(disk(-1, 1024, { backing: { fileName: '[LocalDS_0] DC0_H0_VM0/DC0_H0_VM0.vmdk' } }))],
+        deviceFault('virtualDeviceSpec.device.backing.fileName', 0),
+      ],
+      [
+        [create(disk(-1, 1024, { backing: { fileName: '[Nope] x/x.vmdk' } }))],
+        { fault: { _type: 'InvalidDatastorePath', datastorePath: '[Nope] x/x.vmdk' } },
+      ],
+      [
+        [create(disk(-1, 1024, { backing: { datastore: moref('Datastore', host.id) } }))],
+        deviceFault('virtualDeviceSpec.device.backing.datastore', 0),
+      ],
+      [
+        [nic({ deviceName: 'VM Network' }, { addressType: 'manual' })],
+        deviceFault('virtualDeviceSpec.device.macAddress', 0),
+      ],
+      [
+        [nic({ port: { switchUuid, portgroupKey: 'nope' } })],
+        deviceFault('virtualDeviceSpec.device.backing.port.portgroupKey', 0),
+      ],
+      [[nic({ port: { switchUuid: 'other', portgroupKey: pg.id } })], { fault: { _type: 'NotFound' } }],
+      [
+        [nic({ network: moref('Network', host.id) })],
+        deviceFault('virtualDeviceSpec.device.backing.network', 0),
+      ],
+      [
+        [{ operation: 'edit', device: { _type: 'VirtualCdrom', key: 2000 } }],
+        deviceFault('virtualDeviceSpec.device', 0),
+      ],
+      [
+        [{ operation: 'frob', device: disk(2000, 1024) } as unknown as VirtualDeviceConfigSpec],
+        deviceFault('virtualDeviceSpec.operation', 0),
+      ],
+      [[{ operation: 'add', device: { key: -1 } as Device }], deviceFault('virtualDeviceSpec.device', 0)],
+      [[scsi(-1), scsi(-2), scsi(-3), scsi(-4)], deviceFault('virtualDeviceSpec.device.busNumber', 3)],
+    ];
+    for (const [changes, fault] of cases) await expect(change(...changes)).rejects.toMatchObject(fault);
+    expect(get().config).toBe(vm.config);
+    // A portgroup of a switch the VM's host has not joined is refused.
+    vsphere.store.transact((tx) => {
+      const dvs = tx.get(pg.dvs as string) as DvsRecord;
+      tx.put({ ...dvs, hosts: dvs.hosts.filter((h) => h !== host.id) });
+    });
+    await expect(change(nic({ port: { switchUuid, portgroupKey: pg.id } }))).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'spec.deviceChange.device.port.switchUuid' },
+    });
+  });
+
+  it('refuses an empty name and a CPU count below one', async () => {
+    const { reconfigure } = setup();
+    await expect(reconfigure({ name: ' ' })).rejects.toMatchObject({
+      fault: { _type: 'InvalidVmConfig', property: 'configSpec.name' },
+    });
+    await expect(reconfigure({ numCPUs: 0 })).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'numCPUs' },
+    });
+  });
+});
