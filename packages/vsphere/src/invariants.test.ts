@@ -48,6 +48,24 @@ const STEPS: Record<string, Step> = {
   moveIntoPool: (v, a, b) =>
     v.pool.moveInto(pick(v, 'ResourcePool', a) as Ref, [pick(v, 'VirtualMachine', b) as Ref]),
   destroyFolder: (v, a) => v.folder.destroy(pick(v, 'Folder', a) as Ref),
+  clone: (v, a, b) =>
+    v.vm.clone(pick(v, 'VirtualMachine', a) as Ref, pick(v, 'Folder', b) as Ref, `clone-${b % 3}`, {
+      location: { datastore: pick(v, 'Datastore', b) as Ref },
+      powerOn: b % 2 === 0,
+      template: false,
+    }),
+  create: (v, a, b) =>
+    v.vm.create(
+      pick(v, 'Folder', a) as Ref,
+      { name: `new-${b % 3}`, files: { vmPathName: `[LocalDS_${b % 2}]` }, memoryMB: 64, numCPUs: 1 },
+      pick(v, 'ResourcePool', b) as Ref,
+    ),
+  relocate: (v, a, b) =>
+    v.vm.relocate(pick(v, 'VirtualMachine', a) as Ref, {
+      host: pick(v, 'HostSystem', b) as Ref,
+      datastore: pick(v, 'Datastore', b >> 1) as Ref,
+    }),
+  markAsTemplate: (v, a) => v.vm.markAsTemplate(pick(v, 'VirtualMachine', a) as Ref),
 };
 
 const step = fc.tuple(fc.constantFrom(...Object.keys(STEPS)), fc.nat(), fc.nat());
@@ -97,7 +115,7 @@ describe('random sequences of operations', () => {
   it('keep back-references and datastore usage consistent', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
-        const v = new VSphere({ seed: 11, inventory: { pool: 1, vm: 2, app: 1 } });
+        const v = new VSphere({ seed: 11, inventory: { pool: 1, vm: 2, app: 1, ds: 2 } });
         for (const s of steps) await run(v, s);
         checkInvariants(v);
       }),
