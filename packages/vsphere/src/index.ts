@@ -1,3 +1,24 @@
+export {
+  DEFAULT_COLLECTOR,
+  type PropertyCollectorOperations,
+  propertyCollectorOperations,
+} from './collector/collectors.js';
+export {
+  PropertyCollector,
+  type RetrieveOptions,
+  type Sleep,
+  type WaitOptions,
+} from './collector/property-collector.js';
+export type * from './collector/results.js';
+export type {
+  AnySelectionSpec,
+  ObjectSpec,
+  PropertyFilterSpec,
+  PropertySpec,
+  SelectionSpec,
+  TraversalSpec,
+} from './collector/spec.js';
+export type { ViewOperations } from './collector/views.js';
 export { type Clock, DEFAULT_EPOCH, RealClock, VirtualClock } from './core/clock.js';
 export type { Call, InterceptRule } from './core/intercept.js';
 export { Random } from './core/random.js';
@@ -49,6 +70,7 @@ export type {
 export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';
 export { type MoRef, moref } from './refs.js';
 export { loadState, parseState, type SavedState, saveState, serializeState } from './save.js';
+export type { SearchOperations } from './search/search-index.js';
 export type { SessionEventSink } from './sessions/sessions.js';
 export { type Credentials, DEFAULT_CREDENTIALS, type UserSession } from './sessions/sessions.js';
 export { VSphere, type VSphereOptions } from './vsphere.js';

@@ -3,6 +3,8 @@
  * type. Facades and the supervisor call these; tests may too.
  */
 
+import { propertyCollectorOperations } from './collector/collectors.js';
+import { viewOperations } from './collector/views.js';
 import { faults } from './faults.js';
 import { buildInventory } from './inventory/build.js';
 import { createServiceObjects } from './inventory/service.js';
@@ -16,6 +18,7 @@ import { resourcePoolOperations } from './objects/resource-pool.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
+import { searchOperations } from './search/search-index.js';
 
 export interface VSphereOptions extends ModelOptions {
   /** vcsim's flags (counts) or an explicit tree; vcsim's default inventory when absent. */
@@ -30,6 +33,9 @@ export class VSphere extends Model {
   readonly pool = resourcePoolOperations(this);
   readonly entity = entityOperations(this);
   readonly library = contentLibraryOperations(this);
+  readonly collector = propertyCollectorOperations(this);
+  readonly views = viewOperations(this);
+  readonly search = searchOperations(this);
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
   read<T = unknown>(ref: Ref, path: string): T {

@@ -241,7 +241,38 @@ export type InventoryRecord =
   | TaskRecord
   | LibraryRecord
   | LibraryItemRecord
-  | ServiceObjectRecord;
+  | ServiceObjectRecord
+  | ContainerViewRecord
+  | ListViewRecord
+  | PropertyFilterRecord;
+
+/** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */
+export interface ContainerViewRecord extends StoredRecord {
+  readonly kind: 'ContainerView';
+  readonly name: string;
+  readonly parent?: string;
+  readonly container: string;
+  readonly type: readonly string[];
+  readonly recursive: boolean;
+}
+
+/** A ListView: the ids it lists; objects that no longer exist drop out of `view` on read. */
+export interface ListViewRecord extends StoredRecord {
+  readonly kind: 'ListView';
+  readonly name: string;
+  readonly parent?: string;
+  readonly objects: readonly string[];
+}
+
+/** A PropertyFilter of a property collector; its spec is kept as the client sent it. */
+export interface PropertyFilterRecord extends StoredRecord {
+  readonly kind: 'PropertyFilter';
+  readonly name: string;
+  readonly parent?: string;
+  readonly collector: string;
+  readonly spec: import('../collector/spec.js').PropertyFilterSpec;
+  readonly partialUpdates: boolean;
+}
 
 /** ServiceInstance and the managers ServiceContent points to: fixed ids, no parent. */
 export interface ServiceObjectRecord extends StoredRecord {
@@ -273,6 +304,9 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
       break;
     case 'LibraryItem':
       out.push(['libraryItem', r.library]);
+      break;
+    case 'PropertyFilter':
+      out.push(['filter', r.collector]);
       break;
   }
   return out;

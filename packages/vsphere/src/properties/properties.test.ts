@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { findByInventoryPath } from '../inventory/paths.js';
 import type { MoRef } from '../refs.js';
-import { VSphere } from '../vsphere.js';
+import { createFixture } from '../testing/fixture.js';
 import { propertyNames, readProperty } from './index.js';
 
-const at = (vsphere: VSphere, path: string) => {
-  const r = findByInventoryPath(vsphere.store, path);
-  if (!r) throw new Error(`nothing at ${path}`);
-  return r;
-};
-
 describe('properties of the default inventory', () => {
-  const vsphere = new VSphere({ seed: 1 });
+  const { vsphere, at } = createFixture();
 
   it('reads a VM as clients do', () => {
-    const vm = at(vsphere, '/DC0/vm/DC0_C0_RP0_VM0');
+    const vm = at('/DC0/vm/DC0_C0_RP0_VM0');
     expect(vsphere.read(vm.id, 'name')).toBe('DC0_C0_RP0_VM0');
     expect(vsphere.read(vm.id, 'summary.runtime.powerState')).toBe('poweredOn');
     expect(vsphere.read(vm.id, 'config.hardware.numCPU')).toBe(1);
@@ -36,20 +29,20 @@ describe('properties of the default inventory', () => {
   });
 
   it('derives back-references from the reverse indexes', () => {
-    const host = at(vsphere, '/DC0/host/DC0_H0/DC0_H0');
+    const host = at('/DC0/host/DC0_H0/DC0_H0');
     const vms = vsphere.read<MoRef[]>(host.id, 'vm').map((r) => vsphere.store.get(r.value)?.name);
     expect(vms).toEqual(['DC0_H0_VM0', 'DC0_H0_VM1']);
-    const ds = at(vsphere, '/DC0/datastore/LocalDS_0');
+    const ds = at('/DC0/datastore/LocalDS_0');
     expect(vsphere.read<MoRef[]>(ds.id, 'vm')).toHaveLength(4);
     expect(vsphere.read<unknown[]>(ds.id, 'host')).toHaveLength(4);
     expect(vsphere.read<number>(ds.id, 'summary.freeSpace')).toBe(4 * 1024 ** 4 - 4 * 10 * 1024 ** 3);
-    const cluster = at(vsphere, '/DC0/host/DC0_C0');
+    const cluster = at('/DC0/host/DC0_C0');
     expect(vsphere.read(cluster.id, 'summary.numHosts')).toBe(3);
     expect(vsphere.read<MoRef>(cluster.id, 'resourcePool').type).toBe('ResourcePool');
   });
 
   it('tells unknown properties from unset ones', () => {
-    const vm = at(vsphere, '/DC0/vm/DC0_H0_VM0');
+    const vm = at('/DC0/vm/DC0_H0_VM0');
     expect(readProperty(vsphere, vm, 'noSuchProperty').exists).toBe(false);
     expect(readProperty(vsphere, vm, 'parentVApp')).toEqual({ exists: true, value: undefined });
     expect(() => vsphere.read(vm.id, 'noSuchProperty')).toThrow(
@@ -62,7 +55,7 @@ describe('properties of the default inventory', () => {
 });
 
 describe('ServiceInstance and its managers', () => {
-  const vsphere = new VSphere({ seed: 1, about: { version: '7.0.3' } });
+  const { vsphere } = createFixture({ about: { version: '7.0.3' } });
 
   it('serves ServiceContent with vCenter about info and the managers it points to', () => {
     const content = vsphere.read<Record<string, MoRef & Record<string, unknown>>>(

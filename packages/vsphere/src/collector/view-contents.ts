@@ -1,0 +1,95 @@
+/**
+ * What views show, derived on every read so a view is always current: a ContainerView
+ * walks the inventory under its container the way vCenter does (folders, a
+ * datacenter's four folders, a compute resource's hosts and root pool, a pool's child
+ * pools, vApps and VMs, a host's VMs); a ListView lists the objects still there.
+ */
+import type { Store } from '../core/store.js';
+import type { ContainerViewRecord, InventoryRecord, ListViewRecord } from '../inventory/records.js';
+import type { PropertyTable } from '../properties/context.js';
+import { type MoRef, moref } from '../refs.js';
+import { ENTITY_TYPES, isA } from './managed-types.js';
+
+type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers' | 'idsOf'>;
+
+const referrersOfKind = (store: Inventory, relation: string, id: string, ...kinds: string[]): string[] => {
+  const out: string[] = [];
+  for (const child of store.referrers(relation, id)) {
+    const kind = store.get(child)?.kind;
+    if (kind !== undefined && kinds.some((k) => isA(kind, k))) out.push(child);
+  }
+  return out;
+};
+
+/** The entities directly inside `record`, in the order vCenter lists them. */
+export const childrenOf = (store: Inventory, record: InventoryRecord): readonly string[] => {
+  switch (record.kind) {
+    case 'Folder':
+    case 'StoragePod':
+      return referrersOfKind(store, 'childEntity', record.id, 'ManagedEntity');
+    case 'Datacenter':
+      return [record.vmFolder, record.hostFolder, record.datastoreFolder, record.networkFolder];
+    case 'ComputeResource':
+    case 'ClusterComputeResource':
+      return [...referrersOfKind(store, 'childEntity', record.id, 'HostSystem'), record.resourcePool];
+    case 'ResourcePool':
+    case 'VirtualApp':
+      return [
+        ...referrersOfKind(store, 'childEntity', record.id, 'ResourcePool'),
+        ...referrersOfKind(store, 'vm', record.id, 'VirtualMachine'),
+      ];
+    case 'HostSystem':
+      return referrersOfKind(store, 'vm', record.id, 'VirtualMachine');
+    default:
+      return [];
+  }
+};
+
+/** The concrete kinds a type list admits; an empty list admits every entity. */
+const admittedKinds = (types: readonly string[]): ReadonlySet<string> | undefined =>
+  types.length === 0 ? undefined : new Set(ENTITY_TYPES.filter((kind) => types.some((t) => isA(kind, t))));
+
+/** The objects a ContainerView shows now: depth first, each object once. */
+export const containerViewContents = (store: Inventory, view: ContainerViewRecord): MoRef[] => {
+  const root = store.get(view.container);
+  if (!root) return [];
+  const admitted = admittedKinds(view.type);
+  const seen = new Set<string>();
+  const out: MoRef[] = [];
+  const walk = (record: InventoryRecord) => {
+    for (const id of childrenOf(store, record)) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const child = store.get(id);
+      if (!child) continue;
+      if (!admitted || admitted.has(child.kind)) out.push(moref(child.kind, id));
+      if (view.recursive) walk(child);
+    }
+  };
+  walk(root);
+  return out;
+};
+
+export const containerViewProperties: PropertyTable<ContainerViewRecord> = {
+  view: (v, ctx) => containerViewContents(ctx.store, v),
+  container: (v, ctx) => {
+    const r = ctx.store.get(v.container);
+    return r ? moref(r.kind, r.id) : undefined;
+  },
+  type: (v) => v.type,
+  recursive: (v) => v.recursive,
+};
+
+export const listViewProperties: PropertyTable<ListViewRecord> = {
+  view: (v, ctx) =>
+    v.objects.flatMap((id) => {
+      const r = ctx.store.get(id);
+      return r ? [moref(r.kind, id)] : [];
+    }),
+};
+
+/** ViewManager.viewList: every view that exists. */
+export const viewList = (store: Inventory): MoRef[] => [
+  ...[...store.idsOf('ContainerView')].map((id) => moref('ContainerView', id)),
+  ...[...store.idsOf('ListView')].map((id) => moref('ListView', id)),
+];

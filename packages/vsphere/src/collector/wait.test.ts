@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { findByInventoryPath } from '../inventory/paths.js';
+import { type MoRef, moref } from '../refs.js';
+import { VSphere } from '../vsphere.js';
+import type { Sleep } from './property-collector.js';
+
+const setup = () => {
+  const vsphere = new VSphere({ seed: 1 });
+  const ref = (path: string): MoRef => {
+    const r = findByInventoryPath(vsphere.store, path);
+    if (!r) throw new Error(`nothing at ${path}`);
+    return moref(r.kind, r.id);
+  };
+  const pc = vsphere.collector.get();
+  const vm = ref('/DC0/vm/DC0_H0_VM0');
+  const filter = pc.createFilter(
+    { objectSet: [{ obj: vm }], propSet: [{ type: 'VirtualMachine', pathSet: ['runtime.powerState'] }] },
+    false,
+  );
+  return { vsphere, pc, vm, filter };
+};
+
+/** A sleep the test ends by hand: no real time passes in these tests. */
+const manualSleep = () => {
+  const asked: number[] = [];
+  const signals: AbortSignal[] = [];
+  let wake = () => {};
+  const sleep: Sleep = (ms, signal) => {
+    asked.push(ms);
+    signals.push(signal);
+    return new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  };
+  return { sleep, asked, signals, wake: () => wake() };
+};
+
+/** Lets pending promise callbacks and microtasks run. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('WaitForUpdatesEx', () => {
+  it('answers the first call at once with everything', async () => {
+    const { pc, vm, filter } = setup();
+    const set = await pc.waitForUpdates('', {}, manualSleep().sleep);
+    expect(set?.filterSet).toEqual([
+      {
+        filter,
+        objectSet: [
+          {
+            kind: 'enter',
+            obj: vm,
+            changeSet: [{ name: 'runtime.powerState', op: 'assign', val: 'poweredOn' }],
+            missingSet: [],
+          },
+        ],
+        missingSet: [],
+      },
+    ]);
+  });
+
+  it('resolves a pending wait as soon as a power operation commits', async () => {
+    const { vsphere, pc, vm, filter } = setup();
+    const v1 = (await pc.waitForUpdates('', {}))?.version;
+    const { sleep, asked, signals } = manualSleep();
+    let settled = false;
+    const pending = pc.waitForUpdates(v1, { maxWaitSeconds: 60 }, sleep).finally(() => {
+      settled = true;
+    });
+    expect(asked).toEqual([60_000]);
+    const task = vsphere.vm.powerOff(vm);
+    await flush();
+    // The queued task's commit changes nothing the filter asks for: still waiting.
+    expect(settled).toBe(false);
+    vsphere.scheduler.runDue();
+    const set = await pending;
+    expect(Number(set?.version)).toBeGreaterThan(Number(v1));
+    expect(set?.filterSet).toEqual([
+      {
+        filter,
+        objectSet: [
+          {
+            kind: 'modify',
+            obj: vm,
+            changeSet: [{ name: 'runtime.powerState', op: 'assign', val: 'poweredOff' }],
+            missingSet: [],
+          },
+        ],
+        missingSet: [],
+      },
+    ]);
+    await task.wait();
+    // The caller's timer is told it is no longer needed.
+    expect(signals[0]?.aborted).toBe(true);
+  });
+
+  it('returns nothing when the wait ends first, which is not a fault', async () => {
+    const { vsphere, pc, vm } = setup();
+    const v1 = pc.checkForUpdates()?.version;
+    const { sleep, asked, wake } = manualSleep();
+    const pending = pc.waitForUpdates(v1, { maxWaitSeconds: 1.5 }, sleep);
+    expect(asked).toEqual([1500]);
+    wake();
+    expect(await pending).toBeUndefined();
+    // The version stays good: a later change is reported against it.
+    const task = vsphere.vm.powerOff(vm);
+    vsphere.scheduler.runDue();
+    await task.wait();
+    expect((await pc.waitForUpdates(v1, { maxWaitSeconds: 0 }))?.filterSet[0]?.objectSet[0]?.kind).toBe(
+      'modify',
+    );
+  });
+
+  it('polls once with maxWaitSeconds=0', async () => {
+    const { pc } = setup();
+    const v1 = pc.checkForUpdates()?.version;
+    const { sleep, asked } = manualSleep();
+    expect(await pc.waitForUpdates(v1, { maxWaitSeconds: 0 }, sleep)).toBeUndefined();
+    expect(asked).toEqual([]);
+  });
+
+  it('rejects a pending wait with RequestCanceled on CancelWaitForUpdates', async () => {
+    const { pc } = setup();
+    const v1 = pc.checkForUpdates()?.version;
+    const pending = pc.waitForUpdates(v1, {});
+    pc.cancelWaitForUpdates();
+    await expect(pending).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
+    // Nothing pending: canceling again is harmless.
+    pc.cancelWaitForUpdates();
+  });
+
+  it('cancels an older wait when a newer one starts, and waits when the collector goes', async () => {
+    const { vsphere } = setup();
+    const created = vsphere.collector.create();
+    const pc = vsphere.collector.get(created);
+    const v1 = pc.checkForUpdates()?.version;
+    const older = pc.waitForUpdates(v1, {});
+    const newer = pc.waitForUpdates(v1, {});
+    await expect(older).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
+    vsphere.collector.destroy(created);
+    await expect(newer).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
+  });
+
+  it('rejects a version the collector did not issue', async () => {
+    const { pc } = setup();
+    await expect(pc.waitForUpdates('42', {})).rejects.toMatchObject({
+      fault: { _type: 'InvalidCollectorVersion' },
+    });
+  });
+});
