@@ -5,6 +5,7 @@
  */
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
+import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import { aboutRoute } from './about.js';
 import { loopbackCertificate } from './http/certs.js';
 import { createDispatcher } from './http/dispatcher.js';
@@ -23,6 +24,8 @@ export interface SimulatorOptions extends Omit<VSphereOptions, 'clock'> {
   startTime?: number;
   /** Base URL that in-process clients (sim.fetch, sim.dispatcher) address. */
   url?: string;
+  /** The SOAP (vim25) endpoint's limits. */
+  soap?: Pick<SoapOptions, 'maxBodyBytes'>;
 }
 
 export interface ListenOptions {
@@ -56,11 +59,14 @@ const clockOf = (options: SimulatorOptions): Clock => {
 };
 
 export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const { clock: _, startTime: __, url = DEFAULT_URL, ...modelOptions } = options;
+  const { clock: _, startTime: __, url = DEFAULT_URL, soap: ___, ...modelOptions } = options;
   const clock = clockOf(options);
   const vsphere = new VSphere({ ...modelOptions, clock });
   const router = new Router();
   router.add('GET', '/about', aboutRoute(vsphere));
+  const soap = createSoapHandler(vsphere, options.soap);
+  router.add('POST', '/sdk', (req) => soap.handle(req));
+  router.add('GET', '/sdk/vimServiceVersions.xml', () => soap.versions());
   const handle = router.handle;
   const driver = new SchedulerDriver(vsphere.scheduler);
   const servers = new Set<NodeServer>();

@@ -34,6 +34,8 @@ export type SessionEventSink = (event: EventInput, userName?: string) => void;
 
 export class Sessions {
   #sessions = new Map<string, UserSession>();
+  /** Clone tickets not yet spent, to the session they clone. */
+  #tickets = new Map<string, string>();
   readonly credentials: Credentials;
   readonly idleTimeoutMs: number;
   readonly #random: Random;
@@ -92,6 +94,22 @@ export class Sessions {
       userName,
     );
     return session;
+  }
+
+  /** A one-time ticket that CloneSession turns into a second session of the same user. */
+  acquireCloneTicket(key: string): string {
+    this.authenticate(key);
+    const ticket = `cst-VCT-${this.#random.uuid()}`;
+    this.#tickets.set(ticket, key);
+    return ticket;
+  }
+
+  /** CloneSession: spends a ticket; an unknown or spent one is InvalidLogin, as in vCenter. */
+  cloneByTicket(ticket: string): UserSession {
+    const key = this.#tickets.get(ticket);
+    this.#tickets.delete(ticket);
+    if (key === undefined || !this.#live(key)) throw faults.invalidLogin();
+    return this.clone(key);
   }
 
   /** A second session for the same user (CloneSession, clone tickets, REST from SOAP). */

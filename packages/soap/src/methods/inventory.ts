@@ -1,0 +1,49 @@
+/**
+ * Methods of the inventory's managed objects (VirtualMachine, Folder, ResourcePool,
+ * ManagedEntity), each one the model's operation underneath. Task methods return the
+ * Task's reference at once; the client polls it.
+ */
+import { faults, type MoRef, type VSphere } from '@vsim/vsphere';
+import type { MethodTable, SoapCall } from './call.js';
+
+const kindOf = ({ vsphere, self }: SoapCall) => vsphere.store.get(self.value)?.kind;
+
+const destroy = (call: SoapCall): MoRef => {
+  const { vsphere, self } = call;
+  switch (kindOf(call)) {
+    case 'VirtualMachine':
+      return vsphere.vm.destroy(self).ref;
+    case 'Folder':
+      return vsphere.folder.destroy(self).ref;
+    case 'ResourcePool':
+    case 'VirtualApp':
+      return vsphere.pool.destroy(self).ref;
+    default:
+      throw faults.notSupported(`Destroying a ${self.type} is not supported by this simulator.`);
+  }
+};
+
+const vm = (v: VSphere) => v.vm;
+
+export const inventoryMethods: MethodTable = {
+  PowerOnVM_Task: ({ vsphere, self, args }) => vm(vsphere).powerOn(self, args.host).ref,
+  PowerOffVM_Task: ({ vsphere, self }) => vm(vsphere).powerOff(self).ref,
+  SuspendVM_Task: ({ vsphere, self }) => vm(vsphere).suspend(self).ref,
+  ResetVM_Task: ({ vsphere, self }) => vm(vsphere).reset(self).ref,
+  ShutdownGuest: ({ vsphere, self }) => vm(vsphere).shutdownGuest(self),
+  RebootGuest: ({ vsphere, self }) => vm(vsphere).rebootGuest(self),
+  ReconfigVM_Task: ({ vsphere, self, args }) => vm(vsphere).reconfigure(self, args.spec).ref,
+  CloneVM_Task: ({ vsphere, self, args }) => vm(vsphere).clone(self, args.folder, args.name, args.spec).ref,
+  RelocateVM_Task: ({ vsphere, self, args }) => vm(vsphere).relocate(self, args.spec).ref,
+  UnregisterVM: ({ vsphere, self }) => vm(vsphere).unregister(self),
+  MarkAsTemplate: ({ vsphere, self }) => vm(vsphere).markAsTemplate(self),
+  MarkAsVirtualMachine: ({ vsphere, self, args }) => vm(vsphere).markAsVirtualMachine(self, args.pool, args.host),
+  Destroy_Task: destroy,
+  Rename_Task: ({ vsphere, self, args }) => vsphere.entity.rename(self, args.newName).ref,
+  CreateVM_Task: ({ vsphere, self, args }) => vm(vsphere).create(self, args.config, args.pool, args.host).ref,
+  CreateFolder: ({ vsphere, self, args }) => vsphere.folder.create(self, args.name),
+  MoveIntoFolder_Task: ({ vsphere, self, args }) => vsphere.folder.moveInto(self, args.list).ref,
+  CreateResourcePool: ({ vsphere, self, args }) => vsphere.pool.create(self, args.name, args.spec),
+  UpdateConfig: ({ vsphere, self, args }) => vsphere.pool.update(self, args.name, args.config),
+  MoveIntoResourcePool: ({ vsphere, self, args }) => vsphere.pool.moveInto(self, args.list),
+};

@@ -1,0 +1,38 @@
+/** ServiceInstance and SessionManager methods. */
+import { faults } from '@vsim/vsphere';
+import type { MethodTable } from './call.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const serviceInstanceMethods: MethodTable = {
+  RetrieveServiceContent: ({ vsphere }) => vsphere.read('ServiceInstance', 'content'),
+  CurrentTime: ({ vsphere }) => iso(vsphere.clock.now()),
+};
+
+const userSession = ({ vsphere }: Parameters<MethodTable[string]>[0], key: string) =>
+  vsphere.read<{ key: string }[]>('SessionManager', 'sessionList').find((s) => s.key === key);
+
+export const sessionManagerMethods: MethodTable = {
+  Login: (call) => {
+    // A second Login on a live session is refused, as vCenter does.
+    if (call.session) throw faults.invalidLogin();
+    const session = call.vsphere.sessions.login(call.args.userName, call.args.password);
+    call.startSession(session);
+    return userSession(call, session.key);
+  },
+  Logout: (call) => {
+    call.vsphere.sessions.logout((call.session as { key: string }).key);
+    call.endSession();
+  },
+  SessionIsActive: ({ vsphere, args }) => vsphere.sessions.isActive(args.sessionID, args.userName),
+  TerminateSession: ({ vsphere, args, session }) => vsphere.sessions.terminate(args.sessionId, session?.key),
+  AcquireCloneTicket: ({ vsphere, session }) => vsphere.sessions.acquireCloneTicket((session as { key: string }).key),
+  CloneSession: (call) => {
+    const session = call.vsphere.sessions.cloneByTicket(call.args.cloneTicket);
+    call.startSession(session);
+    return userSession(call, session.key);
+  },
+};
+
+/** Methods a client may call before it has a session. */
+export const UNAUTHENTICATED = new Set(['RetrieveServiceContent', 'Login', 'LoginByToken', 'LoginExtensionByCertificate', 'LoginExtensionBySubjectName', 'CloneSession']);
