@@ -47,5 +47,11 @@ export type {
   Vim25Metadata,
 } from './metadata/types.js';
 export { PropertyFlags } from './metadata/types.js';
-export { createSoapHandler, SESSION_COOKIE, type SoapOptions, type SoapRequest, type SoapResponse } from './server.js';
 export type { MethodImpl, MethodTable, SoapCall } from './methods/call.js';
+export {
+  createSoapHandler,
+  SESSION_COOKIE,
+  type SoapOptions,
+  type SoapRequest,
+  type SoapResponse,
+} from './server.js';

@@ -10,8 +10,18 @@ import { encodeProperty } from './codec/encode.js';
 import { faultEnvelope, responseEnvelope } from './codec/envelope.js';
 import { isSubtypeOf, knownVersions, versionFromNamespace } from './metadata/registry.js';
 import type { MethodTable, SoapCall } from './methods/call.js';
+import { eventManagerMethods } from './methods/event-manager.js';
 import { inventoryMethods } from './methods/inventory.js';
-import { serviceInstanceMethods, sessionManagerMethods, UNAUTHENTICATED } from './methods/service-instance.js';
+import {
+  propertyCollectorMethods,
+  searchIndexMethods,
+  viewManagerMethods,
+} from './methods/property-collector.js';
+import {
+  serviceInstanceMethods,
+  sessionManagerMethods,
+  UNAUTHENTICATED,
+} from './methods/service-instance.js';
 
 /** The request/response shape of vsim's router (kept structural so this package needs no HTTP). */
 export interface SoapRequest {
@@ -38,7 +48,10 @@ const XML = { 'content-type': 'text/xml; charset=utf-8' } as const;
 const decoder = new TextDecoder();
 
 /** The newest API version the metadata knows; a client that names none gets it. */
-const NEWEST = knownVersions().filter((v) => /^\d/.test(v)).at(-1) ?? '7.0';
+const NEWEST =
+  knownVersions()
+    .filter((v) => /^\d/.test(v))
+    .at(-1) ?? '7.0';
 
 /** `"urn:vim25/6.7"` (quotes optional) -> `6.7`. */
 const clientVersion = (soapAction: string | undefined): string => {
@@ -53,7 +66,11 @@ const sessionKeyOf = (headers: Readonly<Record<string, string>>): string | undef
   if (!cookie) return undefined;
   for (const part of cookie.split(';')) {
     const eq = part.indexOf('=');
-    if (part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim().replaceAll('"', '');
+    if (part.slice(0, eq).trim() === SESSION_COOKIE)
+      return part
+        .slice(eq + 1)
+        .trim()
+        .replaceAll('"', '');
   }
   return undefined;
 };
@@ -63,6 +80,10 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...serviceInstanceMethods,
     ...sessionManagerMethods,
     ...inventoryMethods,
+    ...propertyCollectorMethods,
+    ...viewManagerMethods,
+    ...searchIndexMethods,
+    ...eventManagerMethods,
     ...options.methods,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
@@ -106,13 +127,15 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
           headers['set-cookie'] = `${SESSION_COOKIE}=; Path=/; Max-Age=0`;
         },
       };
-      const previousUser = vsphere.userName;
+      const previous = { userName: vsphere.userName, sessionKey: vsphere.sessionKey };
       if (session) vsphere.userName = session.userName;
+      vsphere.sessionKey = session?.key;
       let result: unknown;
       try {
         result = await impl(soapCall);
       } finally {
-        vsphere.userName = previousUser;
+        vsphere.userName = previous.userName;
+        vsphere.sessionKey = previous.sessionKey;
       }
       const returns = call.method.returns;
       const body = returns ? encodeProperty('returnval', result, returns, { version }) : '';
@@ -120,12 +143,18 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     } catch (error) {
       const fault = isVimFault(error)
         ? error
-        : new VimFault({ _type: 'SystemError', reason: String(error) }, `A general system error occurred: ${String(error)}`);
+        : new VimFault(
+            { _type: 'SystemError', reason: String(error) },
+            `A general system error occurred: ${String(error)}`,
+          );
       return { status: 500, headers, body: faultEnvelope(fault.fault, fault.message, { version }) };
     }
   };
 
-  return { handle, versions: () => ({ status: 200, headers: { ...XML }, body: serviceVersionsXml(vsphere) }) };
+  return {
+    handle,
+    versions: () => ({ status: 200, headers: { ...XML }, body: serviceVersionsXml(vsphere) }),
+  };
 };
 
 /** `/sdk/vimServiceVersions.xml`: the server's version first, then those it also speaks. */

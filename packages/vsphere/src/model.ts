@@ -86,6 +86,8 @@ export class Model {
   readonly options: ModelOptions;
   /** The user that operations are attributed to (tasks, events); the facades set it per call. */
   userName: string;
+  /** The caller's session key, for SessionManager.currentSession; set per call like userName. */
+  sessionKey: string | undefined;
   #counter = 0;
   #recentTasks: string[] = [];
   readonly #taskCapacity: number;

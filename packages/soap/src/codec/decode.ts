@@ -6,7 +6,7 @@
  */
 import { faults, type MoRef } from '@vsim/vsphere';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { enumOf, isSubtypeOf, kindOf, methodOf, MOREF, propertyOf, typeOf } from '../metadata/registry.js';
+import { enumOf, isSubtypeOf, kindOf, MOREF, methodOf, propertyOf, typeOf } from '../metadata/registry.js';
 import type { MethodInfo, TypeRef } from '../metadata/types.js';
 import { invalidRequest } from './soap-fault.js';
 
@@ -51,7 +51,8 @@ const elementNames = (node: Node): string[] =>
 const attributes = (node: Node): Attributes | undefined =>
   typeof node === 'string' ? undefined : (node['@'] as Attributes | undefined);
 
-const text = (node: Node): string => (typeof node === 'string' ? node : ((node['#text'] as string | undefined) ?? ''));
+const text = (node: Node): string =>
+  typeof node === 'string' ? node : ((node['#text'] as string | undefined) ?? '');
 
 /** xsi:type without its prefix (`vim25:VirtualDisk`, `xsd:string`), whatever the prefix is called. */
 const xsiType = (node: Node): string | undefined => {
@@ -92,7 +93,8 @@ export const decodeRequest = (xml: string): DecodedCall => {
   for (const param of method.params.slice(1)) {
     const nodes = typeof call === 'string' ? undefined : (call[param.name] as Node[] | undefined);
     if (nodes === undefined) {
-      if (!param.optional) throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
+      if (!param.optional)
+        throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
       continue;
     }
     args[param.name] = decodeNodes(nodes, param, `${name}.${param.name}`);
@@ -153,7 +155,19 @@ const decodePrimitive = (raw: string, type: string, path: string): unknown => {
   }
 };
 
-const XSD_PRIMITIVES = new Set(['string', 'boolean', 'byte', 'short', 'int', 'long', 'float', 'double', 'dateTime', 'base64Binary', 'anyURI']);
+const XSD_PRIMITIVES = new Set([
+  'string',
+  'boolean',
+  'byte',
+  'short',
+  'int',
+  'long',
+  'float',
+  'double',
+  'dateTime',
+  'base64Binary',
+  'anyURI',
+]);
 
 /** `ArrayOfString` -> `string`, `ArrayOfManagedObjectReference` -> `ManagedObjectReference`. */
 const arrayItem = (wrapper: string): string | undefined => {
@@ -210,7 +224,9 @@ const decodeData = (node: Node, actual: string, declared: string, path: string):
   }
   for (const prop of info.properties) {
     if (!prop.optional && out[prop.name] === undefined) {
-      throw invalidRequest(`Required property ${prop.name} is missing from data object of type ${actual} ('${path}').`);
+      throw invalidRequest(
+        `Required property ${prop.name} is missing from data object of type ${actual} ('${path}').`,
+      );
     }
   }
   return out;

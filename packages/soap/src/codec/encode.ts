@@ -8,7 +8,6 @@ import type { MoRef } from '@vsim/vsphere';
 import {
   arrayWrapperName,
   compatibleTypeOf,
-  isVisibleIn,
   kindOf,
   MOREF,
   typeOf,
@@ -17,12 +16,32 @@ import {
 import type { TypeRef } from '../metadata/types.js';
 import { escapeXml } from './xml.js';
 
+/** A value for an anyType slot whose declared type is known (a property value read by path). */
+export class TypedValue {
+  constructor(
+    readonly ref: TypeRef,
+    readonly value: unknown,
+  ) {}
+}
+
 export interface EncodeContext {
   /** The API version the client speaks, e.g. `6.7` or `7.0`. */
   readonly version: string;
 }
 
-const PRIMITIVES = new Set(['string', 'boolean', 'byte', 'short', 'int', 'long', 'float', 'double', 'dateTime', 'base64Binary', 'anyURI']);
+const PRIMITIVES = new Set([
+  'string',
+  'boolean',
+  'byte',
+  'short',
+  'int',
+  'long',
+  'float',
+  'double',
+  'dateTime',
+  'base64Binary',
+  'anyURI',
+]);
 
 const isMoRef = (v: unknown): v is MoRef =>
   typeof v === 'object' && v !== null && !('_type' in v) && 'type' in v && 'value' in v;
@@ -69,7 +88,13 @@ export const encodeTyped = (name: string, value: unknown, t: TypeRef, ctx: Encod
 
 const xsdName = (type: string) => `xsd:${type}`;
 
-const encodeOne = (name: string, value: unknown, declared: string, ctx: EncodeContext, typed: boolean): string => {
+const encodeOne = (
+  name: string,
+  value: unknown,
+  declared: string,
+  ctx: EncodeContext,
+  typed: boolean,
+): string => {
   if (value === undefined || value === null) return '';
   if (declared === 'anyType') return encodeAny(name, value, ctx);
   if (declared === MOREF || isMoRef(value)) {
@@ -79,7 +104,8 @@ const encodeOne = (name: string, value: unknown, declared: string, ctx: EncodeCo
   if (PRIMITIVES.has(declared)) {
     return `${open(name, typed ? xsdName(declared) : undefined)}${primitiveText(value, declared)}</${name}>`;
   }
-  if (kindOf(declared) === 'enum') return `${open(name, typed ? declared : undefined)}${escapeXml(String(value))}</${name}>`;
+  if (kindOf(declared) === 'enum')
+    return `${open(name, typed ? declared : undefined)}${escapeXml(String(value))}</${name}>`;
   return encodeData(name, value as Record<string, unknown>, declared, ctx, typed);
 };
 
@@ -103,6 +129,7 @@ const encodeData = (
 
 /** anyType with no better knowledge: infer the xsi:type from the value itself. */
 const encodeAny = (name: string, value: unknown, ctx: EncodeContext): string => {
+  if (value instanceof TypedValue) return encodeTyped(name, value.value, value.ref, ctx);
   if (Array.isArray(value)) {
     const first = value[0];
     const item = first === undefined ? 'string' : inferType(first);
@@ -114,14 +141,9 @@ const encodeAny = (name: string, value: unknown, ctx: EncodeContext): string => 
 const inferType = (value: unknown): string => {
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'boolean';
-  if (typeof value === 'number') return Number.isInteger(value) ? (Math.abs(value) <= 2147483647 ? 'int' : 'long') : 'double';
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? (Math.abs(value) <= 2147483647 ? 'int' : 'long') : 'double';
   if (isMoRef(value)) return MOREF;
   const t = (value as { _type?: unknown })._type;
   return typeof t === 'string' ? t : 'anyType';
-};
-
-/** Whether a client speaking `version` knows a value of `type`. */
-export const knownTo = (type: string, ctx: EncodeContext): boolean => {
-  const info = typeOf(type);
-  return info === undefined || isVisibleIn(info.version, ctx.version);
 };

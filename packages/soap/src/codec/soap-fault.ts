@@ -4,7 +4,8 @@
  */
 import { type Fault, VimFault } from '@vsim/vsphere';
 
-export const invalidRequest = (message: string): VimFault => new VimFault({ _type: 'InvalidRequest' }, message);
+export const invalidRequest = (message: string): VimFault =>
+  new VimFault({ _type: 'InvalidRequest' }, message);
 
 export const invalidType = (argument: string): VimFault =>
   new VimFault({ _type: 'InvalidType', argument } as Fault, `Invalid type for argument ${argument}`);

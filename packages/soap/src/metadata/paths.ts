@@ -35,7 +35,13 @@ export const pathType = (objectType: string, path: string): TypeRef | undefined 
     const name = bracket < 0 ? step : step.slice(0, bracket);
     const prop = propertyOf(current.type, name);
     // A keyed step picks one element of the array.
-    current = prop ? { type: prop.type, array: bracket < 0 ? prop.array : false, ...(prop.refType ? { refType: prop.refType } : {}) } : undefined;
+    current = prop
+      ? {
+          type: prop.type,
+          array: bracket < 0 ? prop.array : false,
+          ...(prop.refType ? { refType: prop.refType } : {}),
+        }
+      : undefined;
   }
   cache.set(key, current);
   return current;

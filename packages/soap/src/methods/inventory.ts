@@ -37,7 +37,8 @@ export const inventoryMethods: MethodTable = {
   RelocateVM_Task: ({ vsphere, self, args }) => vm(vsphere).relocate(self, args.spec).ref,
   UnregisterVM: ({ vsphere, self }) => vm(vsphere).unregister(self),
   MarkAsTemplate: ({ vsphere, self }) => vm(vsphere).markAsTemplate(self),
-  MarkAsVirtualMachine: ({ vsphere, self, args }) => vm(vsphere).markAsVirtualMachine(self, args.pool, args.host),
+  MarkAsVirtualMachine: ({ vsphere, self, args }) =>
+    vm(vsphere).markAsVirtualMachine(self, args.pool, args.host),
   Destroy_Task: destroy,
   Rename_Task: ({ vsphere, self, args }) => vsphere.entity.rename(self, args.newName).ref,
   CreateVM_Task: ({ vsphere, self, args }) => vm(vsphere).create(self, args.config, args.pool, args.host).ref,

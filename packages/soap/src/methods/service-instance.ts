@@ -26,7 +26,8 @@ export const sessionManagerMethods: MethodTable = {
   },
   SessionIsActive: ({ vsphere, args }) => vsphere.sessions.isActive(args.sessionID, args.userName),
   TerminateSession: ({ vsphere, args, session }) => vsphere.sessions.terminate(args.sessionId, session?.key),
-  AcquireCloneTicket: ({ vsphere, session }) => vsphere.sessions.acquireCloneTicket((session as { key: string }).key),
+  AcquireCloneTicket: ({ vsphere, session }) =>
+    vsphere.sessions.acquireCloneTicket((session as { key: string }).key),
   CloneSession: (call) => {
     const session = call.vsphere.sessions.cloneByTicket(call.args.cloneTicket);
     call.startSession(session);
@@ -35,4 +36,11 @@ export const sessionManagerMethods: MethodTable = {
 };
 
 /** Methods a client may call before it has a session. */
-export const UNAUTHENTICATED = new Set(['RetrieveServiceContent', 'Login', 'LoginByToken', 'LoginExtensionByCertificate', 'LoginExtensionBySubjectName', 'CloneSession']);
+export const UNAUTHENTICATED = new Set([
+  'RetrieveServiceContent',
+  'Login',
+  'LoginByToken',
+  'LoginExtensionByCertificate',
+  'LoginExtensionBySubjectName',
+  'CloneSession',
+]);

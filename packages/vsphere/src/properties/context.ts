@@ -5,7 +5,10 @@
 import type { Model } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 
-export type ReadContext = Pick<Model, 'store' | 'about' | 'clock' | 'recentTasks' | 'sessions' | 'events'>;
+export type ReadContext = Pick<
+  Model,
+  'store' | 'about' | 'clock' | 'recentTasks' | 'sessions' | 'events' | 'sessionKey'
+>;
 
 /** A property of one managed type: computed from the record on every read. */
 export type PropertyReader<R> = (record: R, ctx: ReadContext) => unknown;

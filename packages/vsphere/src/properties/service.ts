@@ -40,6 +40,11 @@ export const SERVICE_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceOb
   },
   SessionManager: {
     sessionList: (_, ctx: ReadContext) => ctx.sessions.list().map(userSession),
+    currentSession: (_, ctx: ReadContext) => {
+      const session =
+        ctx.sessionKey === undefined ? undefined : ctx.sessions.list().find((s) => s.key === ctx.sessionKey);
+      return session && userSession(session);
+    },
     defaultLocale: () => 'en',
     supportedLocaleList: () => LOCALES,
     messageLocaleList: () => LOCALES,
