@@ -95,7 +95,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
       if (req.body.byteLength > maxBodyBytes) {
         throw new VimFault({ _type: 'InvalidRequest' }, `The request body exceeds ${maxBodyBytes} bytes.`);
       }
-      const call = decodeRequest(decoder.decode(req.body));
+      const call = decodeRequest(decoder.decode(req.body), version);
       const name = call.method.name;
       const key = sessionKeyOf(req.headers);
       let session: UserSession | undefined;

@@ -6,7 +6,16 @@
  */
 import { faults, type MoRef } from '@vsim/vsphere';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { enumOf, isSubtypeOf, kindOf, MOREF, methodOf, propertyOf, typeOf } from '../metadata/registry.js';
+import {
+  enumOf,
+  isSubtypeOf,
+  kindOf,
+  MOREF,
+  methodOf,
+  propertyOf,
+  typeOf,
+  visiblePropertiesOf,
+} from '../metadata/registry.js';
 import type { MethodInfo, TypeRef } from '../metadata/types.js';
 import { invalidRequest } from './soap-fault.js';
 
@@ -66,7 +75,7 @@ const xsiType = (node: Node): string | undefined => {
   return undefined;
 };
 
-export const decodeRequest = (xml: string): DecodedCall => {
+export const decodeRequest = (xml: string, version: string): DecodedCall => {
   if (DOCTYPE.test(xml)) throw invalidRequest('A DOCTYPE is not allowed in a request.');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw invalidRequest(`Malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
@@ -97,15 +106,25 @@ export const decodeRequest = (xml: string): DecodedCall => {
         throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
       continue;
     }
-    args[param.name] = decodeNodes(nodes, param, `${name}.${param.name}`);
+    args[param.name] = decodeNodes(nodes, param, `${name}.${param.name}`, version);
   }
   return { method, this: self, args };
 };
 
-const decodeNodes = (nodes: Node[], t: TypeRef, path: string): unknown => {
-  if (t.array) return nodes.map((n, i) => decodeOne(n, t.type, `${path}[${i}]`));
+/** Decodes the elements named `name` inside a `<wrapper>` fragment as a value of type `t`. */
+export const decodeFragment = (xml: string, name: string, t: TypeRef, version: string): unknown => {
+  const doc = parser.parse(xml) as Node;
+  const [root] = elementNames(doc);
+  const wrapper = root === undefined ? undefined : child(doc, root);
+  const nodes =
+    wrapper === undefined || typeof wrapper === 'string' ? undefined : (wrapper[name] as Node[] | undefined);
+  return nodes === undefined ? undefined : decodeNodes(nodes, t, name, version);
+};
+
+const decodeNodes = (nodes: Node[], t: TypeRef, path: string, version: string): unknown => {
+  if (t.array) return nodes.map((n, i) => decodeOne(n, t.type, `${path}[${i}]`, version));
   if (nodes.length > 1) throw invalidRequest(`'${path}' appears more than once.`);
-  return decodeOne(nodes[0] as Node, t.type, path);
+  return decodeOne(nodes[0] as Node, t.type, path, version);
 };
 
 const decodeMoRef = (node: Node, path: string): MoRef => {
@@ -178,11 +197,11 @@ const arrayItem = (wrapper: string): string | undefined => {
   return kindOf(item) ? item : item === MOREF ? MOREF : undefined;
 };
 
-const decodeOne = (node: Node, declared: string, path: string): unknown => {
+const decodeOne = (node: Node, declared: string, path: string, version: string): unknown => {
   const actual = xsiType(node);
   if (declared === 'anyType') {
     if (!actual) throw invalidRequest(`'${path}' is of type anyType and needs an xsi:type.`);
-    return decodeAny(node, actual, path);
+    return decodeAny(node, actual, path, version);
   }
   if (declared === MOREF || actual === MOREF) return decodeMoRef(node, path);
   if (XSD_PRIMITIVES.has(declared)) return decodePrimitive(text(node), declared, path);
@@ -195,24 +214,30 @@ const decodeOne = (node: Node, declared: string, path: string): unknown => {
     return value;
   }
   if (kind !== 'data') throw invalidRequest(`'${path}' has the unknown type ${declared}.`);
-  return decodeData(node, actual ?? declared, declared, path);
+  return decodeData(node, actual ?? declared, declared, path, version);
 };
 
-const decodeAny = (node: Node, actual: string, path: string): unknown => {
+const decodeAny = (node: Node, actual: string, path: string, version: string): unknown => {
   if (XSD_PRIMITIVES.has(actual)) return decodePrimitive(text(node), actual, path);
   if (actual === MOREF) return decodeMoRef(node, path);
   const item = arrayItem(actual);
   if (item) {
     const children = typeof node === 'string' ? [] : ((node[item] as Node[] | undefined) ?? []);
-    return children.map((c, i) => decodeOne(c, item, `${path}[${i}]`));
+    return children.map((c, i) => decodeOne(c, item, `${path}[${i}]`, version));
   }
   const kind = kindOf(actual);
   if (kind === 'enum') return text(node).trim();
   if (kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
-  return decodeData(node, actual, actual, path);
+  return decodeData(node, actual, actual, path, version);
 };
 
-const decodeData = (node: Node, actual: string, declared: string, path: string): Record<string, unknown> => {
+const decodeData = (
+  node: Node,
+  actual: string,
+  declared: string,
+  path: string,
+  version: string,
+): Record<string, unknown> => {
   const info = typeOf(actual);
   if (!info || info.kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
   if (!isSubtypeOf(actual, declared)) throw invalidRequest(`${actual} is not a ${declared} ('${path}').`);
@@ -220,9 +245,15 @@ const decodeData = (node: Node, actual: string, declared: string, path: string):
   for (const name of elementNames(node)) {
     const prop = propertyOf(actual, name);
     if (!prop) throw invalidRequest(`Unexpected element '${name}' in ${actual} ('${path}').`);
-    out[name] = decodeNodes((node as Record<string, Node[]>)[name] as Node[], prop, `${path}.${name}`);
+    out[name] = decodeNodes(
+      (node as Record<string, Node[]>)[name] as Node[],
+      prop,
+      `${path}.${name}`,
+      version,
+    );
   }
-  for (const prop of info.properties) {
+  // Only what the client's version has can be required of it.
+  for (const prop of visiblePropertiesOf(actual, version)) {
     if (!prop.optional && out[prop.name] === undefined) {
       throw invalidRequest(
         `Required property ${prop.name} is missing from data object of type ${actual} ('${path}').`,

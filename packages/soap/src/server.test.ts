@@ -1,0 +1,114 @@
+/**
+ * The endpoint under bad input: random bytes and well-formed envelopes that are wrong in
+ * random ways never escape as exceptions and never change the inventory.
+ */
+import { VSphere } from '@vsim/vsphere';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createSoapHandler, SESSION_COOKIE } from './server.js';
+
+const encoder = new TextEncoder();
+
+const setup = () => {
+  const vsphere = new VSphere({ seed: 1 });
+  const soap = createSoapHandler(vsphere);
+  const key = vsphere.sessions.login('user', 'pass').key;
+  const send = (body: string | Uint8Array, version = '7.0') =>
+    soap.handle({
+      method: 'POST',
+      headers: { soapaction: `urn:vim25/${version}`, cookie: `${SESSION_COOKIE}="${key}"` },
+      body: typeof body === 'string' ? encoder.encode(body) : body,
+    });
+  return { vsphere, send };
+};
+
+const envelope = (body: string) =>
+  `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+
+const RECONFIGURE = (spec: string) =>
+  `<ReconfigVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this><spec>${spec}</spec></ReconfigVM_Task>`;
+
+/** Ways to get a ReconfigVM_Task spec wrong, each of which vCenter refuses before running anything. */
+const wrongSpec = fc.oneof(
+  fc.string().map((s) => `<numCPUs>${s.replaceAll('<', '')}x</numCPUs>`),
+  fc.integer({ min: 2 ** 31, max: 2 ** 40 }).map((n) => `<memoryMB>${n}</memoryMB><numCPUs>${n}</numCPUs>`),
+  fc.stringMatching(/^[a-z][a-zA-Z]{0,12}$/).map((name) => `<${name}Nope>1</${name}Nope>`),
+  fc
+    .constantFrom('NoSuchType', 'VirtualDisk', 'ManagedObjectReference')
+    .map((t) => `<files xsi:type="${t}"><vmPathName>x</vmPathName></files>`),
+  fc.constant('<deviceChange><operation>add</operation></deviceChange>'),
+  fc.constant(
+    '<deviceChange><operation>explode</operation><device xsi:type="VirtualDisk"><key>1</key></device></deviceChange>',
+  ),
+  fc.constant('<numCPUs>1</numCPUs><numCPUs>2</numCPUs>'),
+);
+
+describe('bad input', () => {
+  it('random bytes get a fault and change nothing', async () => {
+    const { vsphere, send } = setup();
+    const version = vsphere.store.version;
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (bytes) => {
+        const res = await send(bytes);
+        expect(res.status).toBe(500);
+        expect(res.body).toContain('<faultcode>ServerFaultCode</faultcode>');
+      }),
+      { numRuns: 200 },
+    );
+    expect(vsphere.store.version).toBe(version);
+  });
+
+  it('well-formed but wrong envelopes get InvalidRequest and change nothing', async () => {
+    const { vsphere, send } = setup();
+    const version = vsphere.store.version;
+    await fc.assert(
+      fc.asyncProperty(wrongSpec, async (spec) => {
+        const res = await send(envelope(RECONFIGURE(spec)));
+        expect(res.status).toBe(500);
+        expect(res.body).toContain('xsi:type="InvalidRequest"');
+      }),
+      { numRuns: 150 },
+    );
+    vsphere.scheduler.runDue();
+    expect(vsphere.store.version).toBe(version);
+  });
+
+  it('random method names and targets get MethodNotFound or ManagedObjectNotFound', async () => {
+    const { vsphere, send } = setup();
+    const version = vsphere.store.version;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[A-Z][A-Za-z_]{0,20}$/),
+        fc.constantFrom('vm-20', 'vm-99999', 'group-d1', 'SessionManager'),
+        async (method, target) => {
+          const res = await send(
+            envelope(
+              `<${method} xmlns="urn:vim25"><_this type="VirtualMachine">${target}</_this></${method}>`,
+            ),
+          );
+          expect(res.status).toBe(500);
+          expect(res.body).toMatch(/xsi:type="(MethodNotFound|ManagedObjectNotFound|InvalidRequest)"/);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    expect(vsphere.store.version).toBe(version);
+  });
+
+  it('concurrent power-ons of one VM: one wins, the rest end in InvalidPowerState', async () => {
+    const { vsphere, send } = setup();
+    vsphere.vm.powerOff('vm-20');
+    vsphere.scheduler.runDue();
+    const call = envelope(
+      '<PowerOnVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this></PowerOnVM_Task>',
+    );
+    const responses = await Promise.all(Array.from({ length: 8 }, () => send(call)));
+    const tasks = responses.map((r) => /<returnval type="Task">(task-\d+)</.exec(r.body)?.[1] as string);
+    vsphere.scheduler.runDue();
+    const outcomes = await Promise.allSettled(tasks.map((t) => vsphere.waitForTask(t)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((o as PromiseRejectedResult).reason.fault._type).toBe('InvalidPowerState');
+    }
+  });
+});
