@@ -16,7 +16,11 @@ const client = async () => {
   const call = async (body: string, version = '7.0') => {
     const res = await sim.fetch(`${sim.url}/sdk`, {
       method: 'POST',
-      headers: { 'content-type': 'text/xml', soapaction: `urn:vim25/${version}`, ...(cookie ? { cookie } : {}) },
+      headers: {
+        'content-type': 'text/xml',
+        soapaction: `urn:vim25/${version}`,
+        ...(cookie ? { cookie } : {}),
+      },
       body: envelope(body),
     });
     const setCookie = res.headers.get('set-cookie');
@@ -26,12 +30,15 @@ const client = async () => {
   return { sim, call };
 };
 
-const login = '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>';
+const login =
+  '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>';
 
 describe('the vim25 endpoint', () => {
   it('serves RetrieveServiceContent without a session', async () => {
     const { call } = await client();
-    const { status, text } = await call('<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>');
+    const { status, text } = await call(
+      '<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>',
+    );
     expect(status).toBe(200);
     expect(text).toContain('<rootFolder type="Folder">group-d1</rootFolder>');
     expect(text).toContain('<apiType>VirtualCenter</apiType>');
@@ -39,7 +46,9 @@ describe('the vim25 endpoint', () => {
 
   it('refuses calls without a session with NotAuthenticated', async () => {
     const { call } = await client();
-    const { status, text } = await call('<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this></PowerOffVM_Task>');
+    const { status, text } = await call(
+      '<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this></PowerOffVM_Task>',
+    );
     expect(status).toBe(500);
     expect(text).toContain('<faultcode>ServerFaultCode</faultcode>');
     expect(text).toContain('xsi:type="NotAuthenticated"');
@@ -52,7 +61,9 @@ describe('the vim25 endpoint', () => {
     const ok = await call(login);
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('<userName>user</userName>');
-    const task = await call('<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this></PowerOffVM_Task>');
+    const task = await call(
+      '<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this></PowerOffVM_Task>',
+    );
     expect(task.text).toMatch(/<returnval type="Task">task-\d+<\/returnval>/);
     await sim.settle();
     expect(sim.vsphere.read('vm-20', 'runtime.powerState')).toBe('poweredOff');
@@ -61,10 +72,26 @@ describe('the vim25 endpoint', () => {
   it('answers malformed XML, DOCTYPEs, unknown methods and objects with faults', async () => {
     const { call } = await client();
     await call(login);
-    expect((await call('<Nope xmlns="urn:vim25"><_this type="Folder">group-d1</_this></Nope>')).text).toContain('xsi:type="MethodNotFound"');
-    expect((await call('<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-999</_this></PowerOffVM_Task>')).text).toContain('xsi:type="ManagedObjectNotFound"');
-    expect((await call('<PowerOffVM_Task xmlns="urn:vim25"><_this type="Folder">group-d1</_this></PowerOffVM_Task>')).text).toContain('xsi:type="MethodNotFound"');
-    expect((await call('<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this>')).text).toContain('xsi:type="InvalidRequest"');
+    expect(
+      (await call('<Nope xmlns="urn:vim25"><_this type="Folder">group-d1</_this></Nope>')).text,
+    ).toContain('xsi:type="MethodNotFound"');
+    expect(
+      (
+        await call(
+          '<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-999</_this></PowerOffVM_Task>',
+        )
+      ).text,
+    ).toContain('xsi:type="ManagedObjectNotFound"');
+    expect(
+      (
+        await call(
+          '<PowerOffVM_Task xmlns="urn:vim25"><_this type="Folder">group-d1</_this></PowerOffVM_Task>',
+        )
+      ).text,
+    ).toContain('xsi:type="MethodNotFound"');
+    expect(
+      (await call('<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-20</_this>')).text,
+    ).toContain('xsi:type="InvalidRequest"');
     const doctype = await call('<!DOCTYPE x [<!ENTITY a "b">]><x/>');
     expect(doctype.text).toContain('xsi:type="InvalidRequest"');
   });

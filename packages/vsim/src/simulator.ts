@@ -3,9 +3,10 @@
  * (in-process fetch, an undici dispatcher, node:http on a port); the model's scheduler
  * is driven here, the only place that arms real timers.
  */
+
+import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
-import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import { aboutRoute } from './about.js';
 import { loopbackCertificate } from './http/certs.js';
 import { createDispatcher } from './http/dispatcher.js';

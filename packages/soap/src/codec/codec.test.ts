@@ -40,7 +40,7 @@ const sample = (type: string, depth: number): unknown => {
   const kind = kindOf(type);
   if (kind === 'enum') return enumOf(type)?.values[0]?.value;
   const info = typeOf(type);
-  if (!info || info.kind !== 'data') return undefined;
+  if (info?.kind !== 'data') return undefined;
   const out: Record<string, unknown> = { _type: type };
   for (const p of visiblePropertiesOf(type, NEWEST.version)) {
     if (depth <= 0 && p.optional) continue;

@@ -239,7 +239,7 @@ const decodeData = (
   version: string,
 ): Record<string, unknown> => {
   const info = typeOf(actual);
-  if (!info || info.kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
+  if (info?.kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
   if (!isSubtypeOf(actual, declared)) throw invalidRequest(`${actual} is not a ${declared} ('${path}').`);
   const out: Record<string, unknown> = { _type: actual };
   for (const name of elementNames(node)) {
