@@ -28,3 +28,7 @@ export const eventArguments = (store: Inventory, record: InventoryRecord): Argum
   }
   return out;
 };
+
+/** An entity argument of an event under its own field, e.g. `sourceHost: { name, host: MoRef }`. */
+export const entityArgument = (field: string, key: string, r: InventoryRecord | undefined) =>
+  r ? { [field]: { name: r.name, [key]: moref(r.kind, r.id) } } : {};

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EPOCH, VirtualClock } from '../core/clock.js';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type { TaskRecord, VmRecord } from '../inventory/records.js';
-import { VSphere, type VSphereOptions } from '../vsphere.js';
+import type { VmRecord } from '../inventory/records.js';
+import { createFixture } from '../testing/fixture.js';
+import type { VSphereOptions } from '../vsphere.js';
 import { EventLog } from './events.js';
 
 const setup = (options: VSphereOptions = {}) => {
   const clock = new VirtualClock();
-  const vsphere = new VSphere({ seed: 1, clock, ...options });
-  const vm = (name: string) => findByInventoryPath(vsphere.store, `/DC0/vm/${name}`) as VmRecord;
-  return { clock, vsphere, vm };
+  const fixture = createFixture({ clock, ...options });
+  return { ...fixture, clock, vm: (name: string) => fixture.at<VmRecord>(`/DC0/vm/${name}`) };
 };
 
 describe('events', () => {
@@ -101,12 +100,11 @@ describe('task history', () => {
   });
 
   it('keeps as many tasks as history.tasks: older Task records leave the store', async () => {
-    const { vsphere, vm } = setup({ history: { tasks: 2 } });
+    const { vsphere, vm, run } = setup({ history: { tasks: 2 } });
     const tasks = [];
     for (const name of ['DC0_H0_VM0', 'DC0_H0_VM1', 'DC0_C0_RP0_VM0']) {
       const task = vsphere.vm.powerOff(vm(name).id);
-      vsphere.scheduler.runDue();
-      await task.wait();
+      await run(task);
       tasks.push(task.ref.value);
     }
     expect(vsphere.recentTasks).toEqual(tasks.slice(1));
@@ -118,7 +116,7 @@ describe('task history', () => {
   });
 
   it('never drops a task that has not finished: its work still runs and completes it', async () => {
-    const { vsphere, vm } = setup({ history: { tasks: 1 } });
+    const { vsphere, vm, run, taskInfo } = setup({ history: { tasks: 1 } });
     const first = vsphere.vm.powerOff(vm('DC0_H0_VM0').id);
     const second = vsphere.vm.powerOff(vm('DC0_H0_VM1').id);
     expect(vsphere.store.has(first.ref.value)).toBe(true);
@@ -128,9 +126,8 @@ describe('task history', () => {
     expect(vm('DC0_H0_VM0').powerState).toBe('poweredOff');
     // Once finished, the older task gives way at the next task.
     const third = vsphere.vm.powerOff(vm('DC0_C0_RP0_VM0').id);
-    vsphere.scheduler.runDue();
-    await third.wait();
+    await run(third);
     expect([...vsphere.store.idsOf('Task')]).toEqual([third.ref.value]);
-    expect((vsphere.store.get(third.ref.value) as TaskRecord).state).toBe('success');
+    expect(taskInfo(third).state).toBe('success');
   });
 });

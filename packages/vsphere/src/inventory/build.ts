@@ -81,22 +81,7 @@ interface BuiltDatacenter {
   vms: { node: VmNode; at: Omit<Placement, 'datastore'> }[];
 }
 
-const folder = (
-  model: Model,
-  tx: Tx,
-  parent: string,
-  name: string,
-  flavor: 'd' | 'v' | 'h' | 's' | 'n',
-  childType: string[],
-) =>
-  tx.put({
-    id: model.newId('Folder', flavor),
-    kind: 'Folder',
-    name,
-    parent,
-    childType,
-  } satisfies FolderRecord).id;
-
+/** What each flavor of folder holds. */
 const CHILD_TYPES = {
   d: ['Folder', 'Datacenter'],
   v: ['Folder', 'VirtualMachine', 'VirtualApp'],
@@ -105,16 +90,23 @@ const CHILD_TYPES = {
   n: ['Folder', 'Network', 'DistributedVirtualSwitch'],
 } as const;
 
+const folder = (model: Model, tx: Tx, parent: string, name: string, flavor: keyof typeof CHILD_TYPES) =>
+  tx.put({
+    id: model.newId('Folder', flavor),
+    kind: 'Folder',
+    name,
+    parent,
+    childType: [...CHILD_TYPES[flavor]],
+  } satisfies FolderRecord).id;
+
 const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatacenter => {
-  const parent = node.folder
-    ? folder(model, tx, ROOT_FOLDER, node.folder, 'd', [...CHILD_TYPES.d])
-    : ROOT_FOLDER;
+  const parent = node.folder ? folder(model, tx, ROOT_FOLDER, node.folder, 'd') : ROOT_FOLDER;
   const id = model.newId('Datacenter');
   const top = {
-    vm: folder(model, tx, id, 'vm', 'v', [...CHILD_TYPES.v]),
-    host: folder(model, tx, id, 'host', 'h', [...CHILD_TYPES.h]),
-    datastore: folder(model, tx, id, 'datastore', 's', [...CHILD_TYPES.s]),
-    network: folder(model, tx, id, 'network', 'n', [...CHILD_TYPES.n]),
+    vm: folder(model, tx, id, 'vm', 'v'),
+    host: folder(model, tx, id, 'host', 'h'),
+    datastore: folder(model, tx, id, 'datastore', 's'),
+    network: folder(model, tx, id, 'network', 'n'),
   };
   tx.put({
     id,
@@ -140,10 +132,10 @@ const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatac
   }
   const sub = node.subfolder;
   const into = {
-    vm: sub ? folder(model, tx, top.vm, sub, 'v', [...CHILD_TYPES.v]) : top.vm,
-    host: sub ? folder(model, tx, top.host, sub, 'h', [...CHILD_TYPES.h]) : top.host,
-    datastore: sub ? folder(model, tx, top.datastore, sub, 's', [...CHILD_TYPES.s]) : top.datastore,
-    network: sub ? folder(model, tx, top.network, sub, 'n', [...CHILD_TYPES.n]) : top.network,
+    vm: sub ? folder(model, tx, top.vm, sub, 'v') : top.vm,
+    host: sub ? folder(model, tx, top.host, sub, 'h') : top.host,
+    datastore: sub ? folder(model, tx, top.datastore, sub, 's') : top.datastore,
+    network: sub ? folder(model, tx, top.network, sub, 'n') : top.network,
   };
   const dc: BuiltDatacenter = {
     id,
@@ -198,31 +190,23 @@ const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatac
     return host;
   };
   for (const standalone of node.standaloneHosts ?? []) {
-    const cr = model.newId('ComputeResource');
-    const pool = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
-    tx.put({
-      id: cr,
-      kind: 'ComputeResource',
-      name: standalone.name,
-      parent: into.host,
-      resourcePool: pool,
-    } satisfies ComputeResourceRecord);
+    const { cr, pool } = createComputeResource(model, tx, 'ComputeResource', standalone.name, into.host);
     const host = addHost(standalone.name, cr);
     for (const vm of standalone.vms ?? [])
       dc.vms.push({ node: vm, at: { folder: into.vm, pool, host, network: dc.network } });
   }
   for (const cluster of node.clusters ?? []) {
-    const cr = model.newId('ClusterComputeResource');
-    const root = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
-    tx.put({
-      id: cr,
-      kind: 'ClusterComputeResource',
-      name: cluster.name,
-      parent: into.host,
-      resourcePool: root,
-      drs: { enabled: true, defaultVmBehavior: 'fullyAutomated' },
-      das: { enabled: false },
-    } satisfies ComputeResourceRecord);
+    const { cr, pool: root } = createComputeResource(
+      model,
+      tx,
+      'ClusterComputeResource',
+      cluster.name,
+      into.host,
+      {
+        drs: { enabled: true, defaultVmBehavior: 'fullyAutomated' },
+        das: { enabled: false },
+      },
+    );
     const hosts = cluster.hosts.map((h) => addHost(h.name, cr));
     let turn = 0;
     const place = (vmNodes: VmNode[] | undefined, pool: string, parentVApp?: string) => {
@@ -250,6 +234,21 @@ const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatac
     }
   }
   return dc;
+};
+
+/** A standalone host's compute resource or a cluster, with its root pool `Resources`. */
+const createComputeResource = (
+  model: Model,
+  tx: Tx,
+  kind: ComputeResourceRecord['kind'],
+  name: string,
+  parent: string,
+  settings: Pick<ComputeResourceRecord, 'drs' | 'das'> = {},
+): { cr: string; pool: string } => {
+  const cr = model.newId(kind);
+  const pool = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
+  tx.put({ id: cr, kind, name, parent, resourcePool: pool, ...settings } satisfies ComputeResourceRecord);
+  return { cr, pool };
 };
 
 const createPool = (

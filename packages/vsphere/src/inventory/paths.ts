@@ -7,14 +7,16 @@ import { ROOT_FOLDER } from './build.js';
 import type { ComputeResourceRecord, DatacenterRecord, HostRecord, InventoryRecord } from './records.js';
 
 type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers'>;
+/** What an ancestor walk reads: the store, or a transaction's view of it. */
+type Records = Pick<Inventory, 'get'>;
 
 /** Path elements escape `/` and `%` as vSphere does, so names with slashes stay addressable. */
-const escape = (name: string) => name.replaceAll('%', '%25').replaceAll('/', '%2f');
+const escapeName = (name: string) => name.replaceAll('%', '%25').replaceAll('/', '%2f');
 
 export const inventoryPath = (store: Inventory, id: string): string => {
   const parts: string[] = [];
   for (let r = store.get(id); r && r.id !== ROOT_FOLDER; r = r.parent ? store.get(r.parent) : undefined) {
-    parts.push(escape(r.name));
+    parts.push(escapeName(r.name));
   }
   return `/${parts.reverse().join('/')}`;
 };
@@ -38,7 +40,7 @@ export const findByInventoryPath = (store: Inventory, path: string): InventoryRe
 };
 
 export const ancestor = <R extends InventoryRecord>(
-  store: Inventory,
+  store: Records,
   id: string,
   kind: R['kind'],
 ): R | undefined => {
@@ -47,7 +49,7 @@ export const ancestor = <R extends InventoryRecord>(
   return undefined;
 };
 
-export const datacenterOf = (store: Inventory, id: string): DatacenterRecord | undefined =>
+export const datacenterOf = (store: Records, id: string): DatacenterRecord | undefined =>
   ancestor<DatacenterRecord>(store, id, 'Datacenter');
 
 /** A host's parent is its compute resource (standalone or cluster). */

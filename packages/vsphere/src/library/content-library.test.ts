@@ -1,23 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { VirtualClock } from '../core/clock.js';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type { InventoryRecord, LibraryItemRecord, VmRecord } from '../inventory/records.js';
+import type { LibraryItemRecord, VmRecord } from '../inventory/records.js';
 import { loadState, parseState, serializeState } from '../save.js';
+import { createFixture } from '../testing/fixture.js';
 import { VSphere } from '../vsphere.js';
 import { ovfXml, SAMPLE_OVF_IMAGES } from './ovf.js';
 
 const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
 
 const setup = () => {
-  const vsphere = new VSphere({ seed: 1 });
-  const ds = findByInventoryPath(vsphere.store, '/DC0/datastore/LocalDS_0') as InventoryRecord;
-  const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
-  return { vsphere, ds, lib };
-};
-
-const later = (vsphere: VSphere, ms: number) => {
-  const clock = vsphere.clock as VirtualClock;
-  clock.set(clock.now() + ms);
+  const fixture = createFixture();
+  const ds = fixture.at('/DC0/datastore/LocalDS_0');
+  const lib = fixture.vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
+  return { ...fixture, ds, lib };
 };
 
 const eventsOf = (vsphere: VSphere, eventTypeId: string) =>
@@ -74,8 +68,8 @@ describe('libraries', () => {
   });
 
   it('refuses a blank name, a non-local type and a backing that is no datastore', () => {
-    const { vsphere, ds } = setup();
-    const host = findByInventoryPath(vsphere.store, '/DC0/host/DC0_H0/DC0_H0') as InventoryRecord;
+    const { vsphere, ds, at } = setup();
+    const host = at('/DC0/host/DC0_H0/DC0_H0');
     const invalid = (invalidProperty: string) =>
       expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty } });
     expect(() => vsphere.library.create({ name: ' ', datastore: ds.id, type: 'LOCAL' })).toThrow(
@@ -90,8 +84,8 @@ describe('libraries', () => {
   });
 
   it('updates name and description, counting the version up', () => {
-    const { vsphere, lib } = setup();
-    later(vsphere, 5000);
+    const { vsphere, lib, later } = setup();
+    later(5000);
     vsphere.library.update(lib, { name: 'templates', description: 'node images' });
     expect(vsphere.library.get(lib)).toMatchObject({
       name: 'templates',
@@ -243,10 +237,10 @@ describe('library items', () => {
   });
 
   it('updates an item, counting its versions up, and refuses a taken name', () => {
-    const { vsphere, lib } = setup();
+    const { vsphere, lib, later } = setup();
     const id = vsphere.library.createItem(lib, ubuntu);
     const iso = vsphere.library.createItem(lib, { name: 'tools.iso', type: 'iso' });
-    later(vsphere, 1000);
+    later(1000);
     vsphere.library.updateItem(id, { description: 'node image' });
     expect(vsphere.library.getItem(id)).toMatchObject({
       description: 'node image',
@@ -285,8 +279,8 @@ describe('library items', () => {
 
 describe('capturing a VM as an OVF item', () => {
   it('describes the VM: hardware, guest, disks and networks', () => {
-    const { vsphere, lib } = setup();
-    const vm = findByInventoryPath(vsphere.store, '/DC0/vm/DC0_H0_VM0') as VmRecord;
+    const { vsphere, at, lib } = setup();
+    const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     const id = vsphere.library.createOvfFromVm(vm.id, {
       libraryId: lib,
       name: 'golden',
@@ -307,8 +301,8 @@ describe('capturing a VM as an OVF item', () => {
   });
 
   it('fails for an unknown VM or library, or a taken name', () => {
-    const { vsphere, lib } = setup();
-    const vm = findByInventoryPath(vsphere.store, '/DC0/vm/DC0_H0_VM0') as VmRecord;
+    const { vsphere, at, lib } = setup();
+    const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     expect(() => vsphere.library.createOvfFromVm('vm-999', { libraryId: lib, name: 'x' })).toThrow(
       expect.objectContaining({ fault: expect.objectContaining({ _type: 'ManagedObjectNotFound' }) }),
     );

@@ -58,6 +58,22 @@ const idOf = (ref: Ref) => (typeof ref === 'string' ? ref : ref.value);
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === '';
 
+/**
+ * The name and description an update spec leaves a library or item with; undefined when
+ * nothing changes. A blank name is InvalidArgument, one `taken` is AlreadyExists.
+ */
+const updatedText = (
+  current: { readonly name: string; readonly description: string },
+  spec: LibraryUpdateSpec | LibraryItemUpdateSpec,
+  taken: (name: string) => boolean,
+): { name: string; description: string } | undefined => {
+  if (spec.name !== undefined && blank(spec.name)) throw faults.invalidArgument('update_spec.name');
+  if (spec.name !== undefined && taken(spec.name)) throw faults.alreadyExists(spec.name);
+  const name = spec.name ?? current.name;
+  const description = spec.description ?? current.description;
+  return name === current.name && description === current.description ? undefined : { name, description };
+};
+
 export const contentLibraryOperations = (m: Model) => {
   /** Content library events are EventEx with the library service's event type ids. */
   const post = (eventTypeId: string, message: string, objectType: string, id: string, name: string) =>
@@ -174,15 +190,11 @@ export const contentLibraryOperations = (m: Model) => {
     update(id: string, spec: LibraryUpdateSpec): void {
       const record = m.call({ method: 'content.LocalLibrary.update', target: id }, (tx) => {
         const library = libraryOf(tx, id);
-        if (spec.name !== undefined && blank(spec.name)) throw faults.invalidArgument('update_spec.name');
-        if (spec.name !== undefined && takenLibraryName(spec.name, id)) throw faults.alreadyExists(spec.name);
-        const name = spec.name ?? library.name;
-        const description = spec.description ?? library.description;
-        if (name === library.name && description === library.description) return undefined;
+        const text = updatedText(library, spec, (name) => takenLibraryName(name, id));
+        if (!text) return undefined;
         return tx.put({
           ...library,
-          name,
-          description,
+          ...text,
           version: nextVersion(library.version),
           lastModifiedTime: m.clock.now(),
         }) as LibraryRecord;
@@ -247,16 +259,11 @@ export const contentLibraryOperations = (m: Model) => {
     updateItem(id: string, spec: LibraryItemUpdateSpec): void {
       const record = m.call({ method: 'content.library.Item.update', target: id }, (tx) => {
         const item = libraryItemOf(tx, id);
-        if (spec.name !== undefined && blank(spec.name)) throw faults.invalidArgument('update_spec.name');
-        if (spec.name !== undefined && takenItemName(item.library, spec.name, id))
-          throw faults.alreadyExists(spec.name);
-        const name = spec.name ?? item.name;
-        const description = spec.description ?? item.description;
-        if (name === item.name && description === item.description) return undefined;
+        const text = updatedText(item, spec, (name) => takenItemName(item.library, name, id));
+        if (!text) return undefined;
         return tx.put({
           ...item,
-          name,
-          description,
+          ...text,
           version: nextVersion(item.version),
           metadataVersion: nextVersion(item.metadataVersion),
           lastModifiedTime: m.clock.now(),

@@ -1,39 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { isDisk, nicNetwork } from '../inventory/devices.js';
-import { findByInventoryPath } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
   HostRecord,
   InventoryRecord,
   NetworkRecord,
-  TaskRecord,
   VmRecord,
 } from '../inventory/records.js';
 import type { Task } from '../model.js';
 import type { MoRef } from '../refs.js';
-import { VSphere, type VSphereOptions } from '../vsphere.js';
+import { createFixture, GIB } from '../testing/fixture.js';
+import type { VSphere, VSphereOptions } from '../vsphere.js';
 import type { DeploySpec } from './deploy.js';
 import { SAMPLE_OVF_IMAGES } from './ovf.js';
 
 const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
-const GIB = 1024 ** 3;
-
-const setup = (options: VSphereOptions = { seed: 1 }) => {
-  const vsphere = new VSphere(options);
-  const at = <R extends InventoryRecord>(path: string) => findByInventoryPath(vsphere.store, path) as R;
-  const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
-  const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
-  const item = vsphere.library.createItem(lib, ubuntu);
-  const folder = at('/DC0/vm').id;
-  const cluster = at<InventoryRecord & { resourcePool: string }>('/DC0/host/DC0_C0');
-  const target: DeploySpec = { name: 'node-0', folder, pool: cluster.resourcePool };
-  return { vsphere, at, ds, lib, item, folder, pool: cluster.resourcePool, target };
-};
-
-const run = async <T>(vsphere: VSphere, task: Task<T>): Promise<T> => {
-  vsphere.scheduler.runDue();
-  return task.wait();
-};
 
 const vmsNamed = (vsphere: VSphere, name: string) =>
   [...vsphere.store.ofKind<VmRecord>('VirtualMachine')].filter((v) => v.name === name);
@@ -47,12 +28,32 @@ const snapshot = (vsphere: VSphere) => ({
   ),
 });
 
+type Snapshot = ReturnType<typeof snapshot>;
+
+const setup = (options: VSphereOptions = {}) => {
+  const fixture = createFixture(options);
+  const { vsphere, at } = fixture;
+  const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
+  const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
+  const item = vsphere.library.createItem(lib, ubuntu);
+  const folder = at('/DC0/vm').id;
+  const cluster = at<InventoryRecord & { resourcePool: string }>('/DC0/host/DC0_C0');
+  const target: DeploySpec = { name: 'node-0', folder, pool: cluster.resourcePool };
+  /** The task ends in `fault` and leaves the inventory as it was `before`. */
+  const failsWith = async (task: Task<MoRef>, fault: Record<string, unknown>, before: Snapshot) => {
+    await expect(fixture.run(task)).rejects.toMatchObject({ fault: expect.objectContaining(fault) });
+    expect(fixture.taskInfo(task).error?._type).toBe(fault._type);
+    expect(snapshot(vsphere)).toEqual(before);
+  };
+  return { ...fixture, ds, lib, item, folder, pool: cluster.resourcePool, target, failsWith };
+};
+
 describe('deploying an OVF item', () => {
   it('creates the VM the descriptor describes on the least loaded host of the pool', async () => {
-    const { vsphere, at, ds, item, folder, pool, target } = setup();
+    const { vsphere, at, ds, item, folder, pool, target, run } = setup();
     const used = ds.used;
     const task = vsphere.library.deploy(item, target);
-    const ref = await run(vsphere, task);
+    const ref = await run(task);
     const vm = vsphere.store.get(ref.value) as VmRecord;
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
     expect(ref).toEqual({ type: 'VirtualMachine', value: vm.id });
@@ -82,9 +83,9 @@ describe('deploying an OVF item', () => {
   });
 
   it('records the task and posts the deploy events', async () => {
-    const { vsphere, at, item, pool, target } = setup();
+    const { vsphere, at, item, pool, target, run } = setup();
     const task = vsphere.library.deploy(item, target);
-    const ref = await run(vsphere, task);
+    const ref = await run(task);
     expect(vsphere.store.get(task.ref.value)).toMatchObject({
       name: 'DeployLibraryItem',
       descriptionId: 'com.vmware.ovfs.deploy',
@@ -107,11 +108,8 @@ describe('deploying an OVF item', () => {
   });
 
   it('powers the VM on with a running guest when asked', async () => {
-    const { vsphere, item, target } = setup();
-    const ref = await run(
-      vsphere,
-      vsphere.library.deploy(item, { ...target, powerOn: true, annotation: 'k8s' }),
-    );
+    const { vsphere, item, target, run } = setup();
+    const ref = await run(vsphere.library.deploy(item, { ...target, powerOn: true, annotation: 'k8s' }));
     const vm = vsphere.store.get(ref.value) as VmRecord;
     expect(vm.powerState).toBe('poweredOn');
     expect(vm.bootTime).toBe(vsphere.clock.now());
@@ -128,7 +126,7 @@ describe('deploying an OVF item', () => {
   });
 
   it('joins the mapped networks and uses the named host', async () => {
-    const { vsphere, at, item, target } = setup();
+    const { vsphere, at, item, target, run } = setup();
     const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
     const spec = {
@@ -136,7 +134,7 @@ describe('deploying an OVF item', () => {
       host: host.id,
       networkMappings: { 'VM Network': { type: pg.kind, value: pg.id } },
     };
-    const ref = await run(vsphere, vsphere.library.deploy(item, spec));
+    const ref = await run(vsphere.library.deploy(item, spec));
     const vm = vsphere.store.get(ref.value) as VmRecord;
     expect(vm.host).toBe(host.id);
     expect(vm.networks).toEqual([pg.id]);
@@ -145,24 +143,24 @@ describe('deploying an OVF item', () => {
   });
 
   it("prefers the library's datastore, else the host's first one", async () => {
-    const { vsphere, at, folder, pool } = setup({ seed: 1, inventory: { ds: 2 } });
+    const { vsphere, at, folder, pool, run } = setup({ inventory: { ds: 2 } });
     const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
     const lib = vsphere.library.create({ name: 'on-ds1', datastore: ds1.id, type: 'LOCAL' });
     const item = vsphere.library.createItem(lib, ubuntu);
-    const first = await run(vsphere, vsphere.library.deploy(item, { name: 'a', folder, pool }));
+    const first = await run(vsphere.library.deploy(item, { name: 'a', folder, pool }));
     expect((vsphere.store.get(first.value) as VmRecord).homeDatastore).toBe(ds1.id);
     // A host that does not mount the library's datastore falls back to its first one.
     const h0 = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
     vsphere.store.transact((tx) => tx.put({ ...h0, datastores: h0.datastores.filter((d) => d !== ds1.id) }));
-    const second = await run(vsphere, vsphere.library.deploy(item, { name: 'b', folder, pool, host: h0.id }));
+    const second = await run(vsphere.library.deploy(item, { name: 'b', folder, pool, host: h0.id }));
     expect((vsphere.store.get(second.value) as VmRecord).homeDatastore).toBe(h0.datastores[0]);
   });
 
   it('deploys what createOvfFromVm captured', async () => {
-    const { vsphere, at, lib, target } = setup();
+    const { vsphere, at, lib, target, run } = setup();
     const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     const item = vsphere.library.createOvfFromVm(source.id, { libraryId: lib, name: 'golden' });
-    const ref = await run(vsphere, vsphere.library.deploy(item, target));
+    const ref = await run(vsphere.library.deploy(item, target));
     const vm = vsphere.store.get(ref.value) as VmRecord;
     expect(vm.config).toMatchObject({ numCPU: 1, memoryMB: 32, guestId: 'otherGuest', version: 'vmx-13' });
     expect(vm.config.devices.filter(isDisk).map((d) => d.capacityInKB)).toEqual([10 * 1024 * 1024]);
@@ -196,44 +194,32 @@ describe('deployment failures', () => {
     expect(snapshot(vsphere)).toEqual(before);
   });
 
-  const failsWith = async (
-    vsphere: VSphere,
-    task: Task<MoRef>,
-    fault: Record<string, unknown>,
-    before: ReturnType<typeof snapshot>,
-  ) => {
-    await expect(run(vsphere, task)).rejects.toMatchObject({ fault: expect.objectContaining(fault) });
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).error?._type).toBe(fault._type);
-    expect(snapshot(vsphere)).toEqual(before);
-  };
-
   it('ends in DuplicateName when the folder holds the name', async () => {
-    const { vsphere, at, item, target } = setup();
+    const { vsphere, at, item, target, failsWith, taskInfo } = setup();
     const taken = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     const before = snapshot(vsphere);
     const task = vsphere.library.deploy(item, { ...target, name: 'DC0_H0_VM0' });
-    await failsWith(vsphere, task, { _type: 'DuplicateName', name: 'DC0_H0_VM0' }, before);
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).error).toMatchObject({
+    await failsWith(task, { _type: 'DuplicateName', name: 'DC0_H0_VM0' }, before);
+    expect(taskInfo(task).error).toMatchObject({
       object: { type: 'VirtualMachine', value: taken.id },
     });
     expect(vmsNamed(vsphere, 'DC0_H0_VM0')).toHaveLength(1);
   });
 
   it("ends in InvalidArgument for a host outside the pool's compute resource", async () => {
-    const { vsphere, at, item, target } = setup();
+    const { vsphere, at, item, target, failsWith } = setup();
     const before = snapshot(vsphere);
     const host = at<HostRecord>('/DC0/host/DC0_H0/DC0_H0');
     const task = vsphere.library.deploy(item, { ...target, host: host.id });
-    await failsWith(vsphere, task, { _type: 'InvalidArgument', invalidProperty: 'target.host_id' }, before);
+    await failsWith(task, { _type: 'InvalidArgument', invalidProperty: 'target.host_id' }, before);
   });
 
   it('ends in InvalidState for a host in maintenance mode', async () => {
-    const { vsphere, at, item, target } = setup();
+    const { vsphere, at, item, target, failsWith } = setup();
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H1');
     vsphere.store.transact((tx) => tx.put({ ...host, inMaintenanceMode: true }));
     const before = snapshot(vsphere);
     await failsWith(
-      vsphere,
       vsphere.library.deploy(item, { ...target, host: host.id }),
       { _type: 'InvalidState' },
       before,
@@ -241,7 +227,7 @@ describe('deployment failures', () => {
   });
 
   it('ends in InvalidArgument for a network the host does not reach', async () => {
-    const { vsphere, at, item, target } = setup();
+    const { vsphere, at, item, target, failsWith } = setup();
     const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
     vsphere.store.transact((tx) => tx.put({ ...host, networks: host.networks.filter((n) => n !== pg.id) }));
@@ -252,7 +238,6 @@ describe('deployment failures', () => {
       networkMappings: { 'VM Network': pg.id },
     });
     await failsWith(
-      vsphere,
       task,
       { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.network_mappings' },
       before,
@@ -260,19 +245,14 @@ describe('deployment failures', () => {
   });
 
   it('ends in InsufficientResourcesFault when the datastore cannot hold the disks', async () => {
-    const { vsphere, ds, item, target } = setup();
+    const { vsphere, ds, item, target, failsWith } = setup();
     vsphere.store.transact((tx) => tx.put({ ...ds, capacity: ds.used + GIB }));
     const before = snapshot(vsphere);
-    await failsWith(
-      vsphere,
-      vsphere.library.deploy(item, target),
-      { _type: 'InsufficientResourcesFault' },
-      before,
-    );
+    await failsWith(vsphere.library.deploy(item, target), { _type: 'InsufficientResourcesFault' }, before);
   });
 
   it('refuses a folder that holds no VMs or sits in another datacenter at once', () => {
-    const { vsphere, at, item, target } = setup({ seed: 1, inventory: { dc: 2 } });
+    const { vsphere, at, item, target } = setup({ inventory: { dc: 2 } });
     const invalid = expect.objectContaining({
       fault: { _type: 'InvalidArgument', invalidProperty: 'target.folder_id' },
     });
@@ -281,62 +261,52 @@ describe('deployment failures', () => {
   });
 
   it('ends in InvalidArgument for a datastore the host does not mount', async () => {
-    const { vsphere, at, item, target } = setup({ seed: 1, inventory: { ds: 2 } });
+    const { vsphere, at, item, target, failsWith } = setup({ inventory: { ds: 2 } });
     const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
     const h0 = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
     vsphere.store.transact((tx) => tx.put({ ...h0, datastores: h0.datastores.filter((d) => d !== ds1.id) }));
     const before = snapshot(vsphere);
     const task = vsphere.library.deploy(item, { ...target, host: h0.id, datastore: ds1.id });
     const fault = { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.default_datastore_id' };
-    await failsWith(vsphere, task, fault, before);
+    await failsWith(task, fault, before);
   });
 
   it('ends in InvalidState for a disconnected host', async () => {
-    const { vsphere, at, item, target } = setup();
+    const { vsphere, at, item, target, failsWith } = setup();
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H1');
     vsphere.store.transact((tx) => tx.put({ ...host, connectionState: 'disconnected' }));
     const before = snapshot(vsphere);
     const task = vsphere.library.deploy(item, { ...target, host: host.id });
-    await failsWith(vsphere, task, { _type: 'InvalidState' }, before);
+    await failsWith(task, { _type: 'InvalidState' }, before);
   });
 
   it('ends in InsufficientResourcesFault when no host of the pool can take the VM', async () => {
-    const { vsphere, item, target } = setup();
+    const { vsphere, item, target, failsWith } = setup();
     vsphere.store.transact((tx) => {
       for (const h of vsphere.store.ofKind<HostRecord>('HostSystem'))
         tx.put({ ...h, inMaintenanceMode: true });
     });
     const before = snapshot(vsphere);
-    await failsWith(
-      vsphere,
-      vsphere.library.deploy(item, target),
-      { _type: 'InsufficientResourcesFault' },
-      before,
-    );
+    await failsWith(vsphere.library.deploy(item, target), { _type: 'InsufficientResourcesFault' }, before);
   });
 
   it('ends in NotFound when the item is deleted before the task runs', async () => {
-    const { vsphere, item, target } = setup();
+    const { vsphere, item, target, failsWith } = setup();
     const before = snapshot(vsphere);
     const task = vsphere.library.deploy(item, target);
     vsphere.library.deleteItem(item);
-    await failsWith(vsphere, task, { _type: 'NotFound' }, before);
+    await failsWith(task, { _type: 'NotFound' }, before);
   });
 
   it('leaves the inventory unchanged under an injected fault', async () => {
-    const { vsphere, item, target } = setup();
+    const { vsphere, item, target, failsWith } = setup();
     vsphere.interceptor.add({
       method: 'DeployLibraryItem',
       times: 1,
       fault: { _type: 'InsufficientResourcesFault' },
     });
     const before = snapshot(vsphere);
-    await failsWith(
-      vsphere,
-      vsphere.library.deploy(item, target),
-      { _type: 'InsufficientResourcesFault' },
-      before,
-    );
+    await failsWith(vsphere.library.deploy(item, target), { _type: 'InsufficientResourcesFault' }, before);
     expect(vmsNamed(vsphere, 'node-0')).toEqual([]);
     expect(vsphere.events.list().filter((e) => e._type === 'VmDeployedEvent')).toEqual([]);
   });

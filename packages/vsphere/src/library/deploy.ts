@@ -6,7 +6,7 @@
  */
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { datacenterOf, findChild } from '../inventory/paths.js';
+import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
   FolderRecord,
@@ -18,6 +18,7 @@ import type {
 } from '../inventory/records.js';
 import { newVmRecord, putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
+import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
 import type { OvfDescriptor } from './ovf.js';
@@ -172,8 +173,7 @@ export const deployOperations = (m: Model) => {
           itemName = item.name;
           for (const r of [t.folder, t.pool])
             if (!tx.get(r.id)) throw faults.managedObjectNotFound(moref(r.kind, r.id));
-          const taken = findChild(m.store, t.folder.id, spec.name);
-          if (taken) throw faults.duplicateName(spec.name, moref(taken.kind, taken.id));
+          checkFreeName(m, t.folder.id, spec.name);
           const host = placeHost(tx, t);
           const datastore = placeDatastore(tx, t, host);
           const networks = placeNetworks(tx, t, host);

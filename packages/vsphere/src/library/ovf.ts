@@ -51,48 +51,40 @@ export interface SampleOvfImage {
 
 const GIB_KB = 1024 * 1024;
 
+const KUBERNETES_VERSION = 'v1.30.0';
+
+/** A node image of the Kubernetes release: its hardware is the same whatever its OS. */
+const nodeImage = (name: string, system: string, os: OvfOperatingSystem): SampleOvfImage => ({
+  name,
+  description: `${system} node image for Kubernetes ${KUBERNETES_VERSION}`,
+  type: 'ovf',
+  ovf: {
+    product: {
+      name,
+      vendor: 'VMware Inc.',
+      version: `${KUBERNETES_VERSION}+vmware.1`,
+      fullVersion: `${KUBERNETES_VERSION}+vmware.1-tkg.1`,
+    },
+    os,
+    numCPUs: 2,
+    memoryMB: 4096,
+    disks: [{ name: 'Hard disk 1', capacityKB: 20 * GIB_KB }],
+    networks: ['VM Network'],
+    firmware: 'efi',
+    hardwareVersion: 'vmx-19',
+  },
+});
+
 /** Kubernetes release images as a Supervisor's content library holds them. */
 export const SAMPLE_OVF_IMAGES: readonly SampleOvfImage[] = Object.freeze([
-  {
-    name: 'ubuntu-2204-kube-v1.30.0',
-    description: 'Ubuntu 22.04 node image for Kubernetes v1.30.0',
-    type: 'ovf',
-    ovf: {
-      product: {
-        name: 'ubuntu-2204-kube-v1.30.0',
-        vendor: 'VMware Inc.',
-        version: 'v1.30.0+vmware.1',
-        fullVersion: 'v1.30.0+vmware.1-tkg.1',
-      },
-      os: { id: 'ubuntu64Guest', description: 'Ubuntu Linux (64-bit)' },
-      numCPUs: 2,
-      memoryMB: 4096,
-      disks: [{ name: 'Hard disk 1', capacityKB: 20 * GIB_KB }],
-      networks: ['VM Network'],
-      firmware: 'efi',
-      hardwareVersion: 'vmx-19',
-    },
-  },
-  {
-    name: 'photon-5-kube-v1.30.0',
-    description: 'Photon OS 5 node image for Kubernetes v1.30.0',
-    type: 'ovf',
-    ovf: {
-      product: {
-        name: 'photon-5-kube-v1.30.0',
-        vendor: 'VMware Inc.',
-        version: 'v1.30.0+vmware.1',
-        fullVersion: 'v1.30.0+vmware.1-tkg.1',
-      },
-      os: { id: 'vmwarePhoton64Guest', description: 'VMware Photon OS (64-bit)' },
-      numCPUs: 2,
-      memoryMB: 4096,
-      disks: [{ name: 'Hard disk 1', capacityKB: 20 * GIB_KB }],
-      networks: ['VM Network'],
-      firmware: 'efi',
-      hardwareVersion: 'vmx-19',
-    },
-  },
+  nodeImage('ubuntu-2204-kube-v1.30.0', 'Ubuntu 22.04', {
+    id: 'ubuntu64Guest',
+    description: 'Ubuntu Linux (64-bit)',
+  }),
+  nodeImage('photon-5-kube-v1.30.0', 'Photon OS 5', {
+    id: 'vmwarePhoton64Guest',
+    description: 'VMware Photon OS (64-bit)',
+  }),
 ]);
 
 /** CIM operating system ids of the guests OVFs name most (101: Linux 64-bit). */

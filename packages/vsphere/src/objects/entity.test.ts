@@ -1,32 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ROOT_FOLDER } from '../inventory/build.js';
 import { findByInventoryPath } from '../inventory/paths.js';
-import type { DatacenterRecord, InventoryRecord, TaskRecord, VmRecord } from '../inventory/records.js';
+import type { DatacenterRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
-import type { Task } from '../model.js';
-import { VSphere } from '../vsphere.js';
+import { createFixture } from '../testing/fixture.js';
 
 const setup = () => {
-  const vsphere = new VSphere({ seed: 1 });
-  const at = <R extends InventoryRecord>(path: string) => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return vsphere.store.get(r.id) as R;
-  };
-  const run = <T>(task: Task<T>) => {
-    vsphere.scheduler.runDue();
-    return task.wait();
-  };
-  const info = (task: Task<unknown>) => vsphere.store.get(task.ref.value) as TaskRecord;
-  return { vsphere, at, run, info, dc: at<DatacenterRecord>('/DC0') };
+  const fixture = createFixture();
+  return { ...fixture, dc: fixture.at<DatacenterRecord>('/DC0') };
 };
 
 describe('Rename_Task', () => {
   it('renames a VM through its record, keeping its configuration, and posts VmRenamedEvent', async () => {
-    const { vsphere, at, run, info } = setup();
+    const { vsphere, at, run, taskInfo, lastEvent } = setup();
     const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     const task = vsphere.entity.rename(vm.id, 'web-1');
-    expect(info(task)).toMatchObject({
+    expect(taskInfo(task)).toMatchObject({
       name: 'Rename_Task',
       descriptionId: 'VirtualMachine.rename',
       entity: vm.id,
@@ -37,7 +26,7 @@ describe('Rename_Task', () => {
     expect(renamed).toMatchObject({ config: vm.config, datastores: vm.datastores, networks: vm.networks });
     expect(findByInventoryPath(vsphere.store, '/DC0/vm/web-1')?.id).toBe(vm.id);
     expect(findByInventoryPath(vsphere.store, '/DC0/vm/DC0_H0_VM0')).toBeUndefined();
-    expect(vsphere.events.list().at(-1)).toMatchObject({
+    expect(lastEvent()).toMatchObject({
       _type: 'VmRenamedEvent',
       oldName: 'DC0_H0_VM0',
       newName: 'web-1',
@@ -45,11 +34,11 @@ describe('Rename_Task', () => {
       datacenter: { name: 'DC0' },
       fullFormattedMessage: 'Renamed web-1 from DC0_H0_VM0 to web-1 in DC0',
     });
-    expect(info(task).state).toBe('success');
+    expect(taskInfo(task).state).toBe('success');
   });
 
   it('posts the rename event of each entity type, and a GeneralEvent for the rest', async () => {
-    const { vsphere, at, run, dc } = setup();
+    const { vsphere, at, run, taskInfo, lastEvent, dc } = setup();
     const cases = [
       [
         '/DC0',
@@ -89,9 +78,9 @@ describe('Rename_Task', () => {
     ] as const;
     for (const [path, name, descriptionId, event] of cases) {
       const task = vsphere.entity.rename(at(path).id, name);
-      expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe(descriptionId);
+      expect(taskInfo(task).descriptionId).toBe(descriptionId);
       await run(task);
-      expect(vsphere.events.list().at(-1)).toMatchObject(event);
+      expect(lastEvent()).toMatchObject(event);
     }
     const folder = vsphere.folder.create(dc.vmFolder, 'apps');
     await run(vsphere.entity.rename(folder, 'services'));
@@ -101,13 +90,13 @@ describe('Rename_Task', () => {
   });
 
   it('fails with DuplicateName when a sibling has the name', async () => {
-    const { vsphere, at, run, info, dc } = setup();
+    const { vsphere, at, run, taskInfo, dc } = setup();
     const vm = at('/DC0/vm/DC0_H0_VM0');
     const task = vsphere.entity.rename(vm.id, 'DC0_H0_VM1');
     await expect(run(task)).rejects.toMatchObject({
       fault: { _type: 'DuplicateName', name: 'DC0_H0_VM1', object: { type: 'Folder', value: dc.vmFolder } },
     });
-    expect(info(task).error?._type).toBe('DuplicateName');
+    expect(taskInfo(task).error?._type).toBe('DuplicateName');
     expect(vsphere.store.get(vm.id)?.name).toBe('DC0_H0_VM0');
   });
 

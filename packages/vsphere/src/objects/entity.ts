@@ -1,13 +1,14 @@
 /**
- * Operations every ManagedEntity has (Rename_Task), and the naming rules the folder and
- * resource pool operations share: a name vCenter accepts, unique among its siblings.
+ * Operations every ManagedEntity has (Rename_Task), and what the folder and resource pool
+ * operations share: the naming rules (a name vCenter accepts, unique among its siblings),
+ * the tree as a transaction sees it, and tasks that post the events their work caused.
  */
 import { faults } from '../faults.js';
-import { eventArguments } from '../history/arguments.js';
+import { entityArgument, eventArguments } from '../history/arguments.js';
 import type { EventInput } from '../history/events.js';
 import type { InventoryRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
-import type { Model, Ref, Task, Tx } from '../model.js';
+import type { Model, Ref, Task, TaskCall, Tx } from '../model.js';
 import { moref } from '../refs.js';
 
 /** vCenter refuses entity names longer than this many characters. */
@@ -45,6 +46,30 @@ export const checkUnique = (m: Model, tx: Tx, parent: string, name: string, self
   }
 };
 
+/** Whether `id` is `ancestor` or lies below it, as the transaction sees the tree. */
+export const isWithin = (tx: Tx, id: string, ancestor: string): boolean => {
+  for (let r = tx.get(id); r; r = r.parent ? tx.get(r.parent) : undefined) if (r.id === ancestor) return true;
+  return false;
+};
+
+/** A task whose work returns the events it causes: they are posted once it succeeds. */
+export const taskPostingEvents = (
+  m: Model,
+  call: TaskCall,
+  work: (tx: Tx) => readonly EventInput[],
+): Task<void> => {
+  let events: readonly EventInput[] = [];
+  return m.task(
+    call,
+    (tx) => {
+      events = work(tx);
+    },
+    () => {
+      for (const event of events) m.postEvent(event);
+    },
+  );
+};
+
 /** A datacenter's vm, host, datastore and network folders: fixed parts of the datacenter. */
 export const isDatacenterFolder = (tx: Tx, record: InventoryRecord): boolean =>
   record.kind === 'Folder' && record.parent !== undefined && tx.get(record.parent)?.kind === 'Datacenter';
@@ -55,7 +80,6 @@ const renamedEvent = (m: Model, entity: InventoryRecord, oldName: string): Event
   const newName = entity.name;
   const dc = args.datacenter?.name ?? '';
   const base = { ...args, oldName, newName };
-  const ref = moref(entity.kind, entity.id);
   switch (entity.kind) {
     case 'VirtualMachine':
       return {
@@ -73,21 +97,21 @@ const renamedEvent = (m: Model, entity: InventoryRecord, oldName: string): Event
       return {
         ...base,
         _type: 'DatastoreRenamedEvent',
-        datastore: { name: newName, datastore: ref },
+        ...entityArgument('datastore', 'datastore', entity),
         fullFormattedMessage: `Renamed datastore from ${oldName} to ${newName} in ${dc}`,
       };
     case 'VmwareDistributedVirtualSwitch':
       return {
         ...base,
         _type: 'DvsRenamedEvent',
-        dvs: { name: newName, dvs: ref },
+        ...entityArgument('dvs', 'dvs', entity),
         fullFormattedMessage: `The vSphere Distributed Switch ${oldName} in ${dc} was renamed to ${newName}`,
       };
     case 'DistributedVirtualPortgroup':
       return {
         ...base,
         _type: 'DVPortgroupRenamedEvent',
-        net: { name: newName, network: ref },
+        ...entityArgument('net', 'network', entity),
         fullFormattedMessage: `Distributed port group ${oldName} in ${dc} was renamed to ${newName}`,
       };
     default: {

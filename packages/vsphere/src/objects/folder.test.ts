@@ -8,31 +8,19 @@ import type {
   DvsRecord,
   FolderRecord,
   HostRecord,
-  InventoryRecord,
-  TaskRecord,
   VmRecord,
 } from '../inventory/records.js';
-import type { Task } from '../model.js';
-import { VSphere, type VSphereOptions } from '../vsphere.js';
-
-const GIB = 1024 ** 3;
+import { createFixture, GIB } from '../testing/fixture.js';
+import type { VSphereOptions } from '../vsphere.js';
 
 const setup = (options: VSphereOptions = {}) => {
-  const vsphere = new VSphere({ seed: 1, ...options });
-  const at = <R extends InventoryRecord>(path: string) => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return vsphere.store.get(r.id) as R;
-  };
-  const run = <T>(task: Task<T>) => {
-    vsphere.scheduler.runDue();
-    return task.wait();
-  };
+  const fixture = createFixture(options);
+  const { vsphere, at, run } = fixture;
   const powerOff = async (...paths: string[]) => {
     for (const path of paths) await run(vsphere.vm.powerOff(at(path).id));
   };
   const children = (id: string) => [...vsphere.store.referrers('childEntity', id)].sort();
-  return { vsphere, at, run, powerOff, children, dc: at<DatacenterRecord>('/DC0') };
+  return { ...fixture, powerOff, children, dc: at<DatacenterRecord>('/DC0') };
 };
 
 describe('CreateFolder', () => {
@@ -124,13 +112,13 @@ describe('CreateFolder', () => {
 
 describe('MoveIntoFolder_Task', () => {
   it('moves VMs and folders by changing their parent', async () => {
-    const { vsphere, at, run, dc, children } = setup();
+    const { vsphere, at, run, dc, children, taskInfo, used } = setup();
     const apps = vsphere.folder.create(dc.vmFolder, 'apps');
     const web = vsphere.folder.create(dc.vmFolder, 'web');
     const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
     const task = vsphere.folder.moveInto(apps, [vm.id, web]);
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('Folder.moveInto');
+    expect(taskInfo(task).descriptionId).toBe('Folder.moveInto');
     await run(task);
     expect(at('/DC0/vm/apps/DC0_H0_VM0').id).toBe(vm.id);
     expect(at('/DC0/vm/apps/web').id).toBe(web.value);
@@ -143,8 +131,8 @@ describe('MoveIntoFolder_Task', () => {
       datastores: vm.datastores,
       networks: vm.networks,
     });
-    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used);
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).state).toBe('success');
+    expect(used(ds.id)).toBe(ds.used);
+    expect(taskInfo(task).state).toBe('success');
   });
 
   it('moves a datacenter into a folder of the root folder', async () => {
@@ -168,7 +156,7 @@ describe('MoveIntoFolder_Task', () => {
   });
 
   it('fails with DuplicateName and moves nothing when the folder has a child of that name', async () => {
-    const { vsphere, at, run, dc } = setup();
+    const { vsphere, at, run, dc, taskInfo } = setup();
     const a = vsphere.folder.create(dc.vmFolder, 'a');
     const b = vsphere.folder.create(dc.vmFolder, 'b');
     vsphere.folder.create(a, 'x');
@@ -178,7 +166,7 @@ describe('MoveIntoFolder_Task', () => {
     await expect(run(task)).rejects.toMatchObject({
       fault: { _type: 'DuplicateName', name: 'x', object: { type: 'Folder', value: a.value } },
     });
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).error?._type).toBe('DuplicateName');
+    expect(taskInfo(task).error?._type).toBe('DuplicateName');
     expect(vsphere.store.get(vm.id)?.parent).toBe(dc.vmFolder);
     expect(vsphere.store.get(bx.value)?.parent).toBe(b.value);
   });
@@ -220,17 +208,17 @@ describe('MoveIntoFolder_Task', () => {
 
 describe('Destroy_Task on a folder', () => {
   it('refuses the root folder and a datacenter folder with NotSupported', async () => {
-    const { vsphere, run, dc } = setup();
+    const { vsphere, run, dc, taskInfo } = setup();
     for (const id of [ROOT_FOLDER, dc.vmFolder, dc.hostFolder, dc.datastoreFolder, dc.networkFolder]) {
       const task = vsphere.folder.destroy(id);
-      expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('Folder.destroy');
+      expect(taskInfo(task).descriptionId).toBe('Folder.destroy');
       await expect(run(task)).rejects.toMatchObject({ fault: { _type: 'NotSupported' } });
       expect(vsphere.store.has(id)).toBe(true);
     }
   });
 
   it('destroys subfolders and powered-off VMs, giving their datastore space back', async () => {
-    const { vsphere, at, run, powerOff, dc, children } = setup();
+    const { vsphere, at, run, powerOff, dc, children, used } = setup();
     await powerOff('/DC0/vm/DC0_H0_VM0', '/DC0/vm/DC0_H0_VM1');
     const trash = vsphere.folder.create(dc.vmFolder, 'trash');
     const sub = vsphere.folder.create(trash, 'sub');
@@ -245,7 +233,7 @@ describe('Destroy_Task on a folder', () => {
     expect(children(dc.vmFolder)).not.toContain(trash.value);
     expect(vsphere.store.referrers('vm', vm0.host as string).has(vm0.id)).toBe(false);
     expect(vsphere.store.referrers('vm', ds.id).has(vm1.id)).toBe(false);
-    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used - 2 * 10 * GIB);
+    expect(used(ds.id)).toBe(ds.used - 2 * 10 * GIB);
     const posted = vsphere.events.list().slice(events);
     expect(posted.map((e) => [e._type, e.vm?.name])).toEqual(
       expect.arrayContaining([
@@ -257,7 +245,7 @@ describe('Destroy_Task on a folder', () => {
   });
 
   it('fails with InvalidPowerState and changes nothing when a VM in it is powered on', async () => {
-    const { vsphere, at, run, powerOff, dc } = setup();
+    const { vsphere, at, run, powerOff, dc, used } = setup();
     await powerOff('/DC0/vm/DC0_H0_VM0');
     const trash = vsphere.folder.create(dc.vmFolder, 'trash');
     const off = at('/DC0/vm/DC0_H0_VM0');
@@ -270,14 +258,14 @@ describe('Destroy_Task on a folder', () => {
       fault: { _type: 'InvalidPowerState', requestedState: 'poweredOff', existingState: 'poweredOn' },
     });
     for (const id of [trash.value, off.id, on.id]) expect(vsphere.store.has(id)).toBe(true);
-    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used);
+    expect(used(ds.id)).toBe(ds.used);
     // Only the task record itself changed.
     const changed = vsphere.store.changesSince(version)?.flatMap((b) => b.changes.map((c) => c.id));
     expect(new Set(changed)).toEqual(new Set([task.ref.value]));
   });
 
   it('takes a cluster with its hosts, pools and VMs, and detaches the hosts from the switch', async () => {
-    const { vsphere, at, run, powerOff, dc } = setup();
+    const { vsphere, at, run, powerOff, dc, used } = setup();
     await powerOff('/DC0/vm/DC0_C0_RP0_VM0', '/DC0/vm/DC0_C0_RP0_VM1');
     const cluster = at<ComputeResourceRecord>('/DC0/host/DC0_C0');
     const hosts = [...vsphere.store.referrers('childEntity', cluster.id)].filter(
@@ -296,7 +284,7 @@ describe('Destroy_Task on a folder', () => {
       dvs.hosts.filter((h) => !hosts.includes(h)),
     );
     expect(vsphere.store.referrers('host', ds.id).size).toBe(1);
-    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used - 2 * 10 * GIB);
+    expect(used(ds.id)).toBe(ds.used - 2 * 10 * GIB);
     expect(findByInventoryPath(vsphere.store, '/DC0/vm/DC0_H0_VM0')).toBeDefined();
     const types = vsphere.events
       .list()
@@ -309,7 +297,7 @@ describe('Destroy_Task on a folder', () => {
   });
 
   it('fails with ResourceInUse for a datastore VMs elsewhere still use, and unmounts an unused one', async () => {
-    const { vsphere, at, run, dc } = setup({ inventory: { ds: 2 } });
+    const { vsphere, at, run, dc, lastEvent } = setup({ inventory: { ds: 2 } });
     const used = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
     const spare = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
     const f = vsphere.folder.create(dc.datastoreFolder, 'f');
@@ -326,7 +314,7 @@ describe('Destroy_Task on a folder', () => {
     expect(vsphere.store.has(spare.id)).toBe(false);
     for (const host of vsphere.store.ofKind<HostRecord>('HostSystem'))
       expect(host.datastores).toEqual([used.id]);
-    expect(vsphere.events.list().at(-1)).toMatchObject({
+    expect(lastEvent()).toMatchObject({
       _type: 'DatastoreDestroyedEvent',
       datastore: { name: 'LocalDS_1', datastore: { type: 'Datastore', value: spare.id } },
     });

@@ -4,8 +4,9 @@
  * the removal events of what the folder held.
  */
 import { faults } from '../faults.js';
-import { eventArguments } from '../history/arguments.js';
+import { entityArgument, eventArguments } from '../history/arguments.js';
 import type { EventInput } from '../history/events.js';
+import { datacenterOf } from '../inventory/paths.js';
 import type {
   DvsRecord,
   FolderRecord,
@@ -17,7 +18,15 @@ import type {
 import { putVm } from '../inventory/vm.js';
 import type { FolderFlavor, Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { checkName, checkUnique, childrenOf, current, isDatacenterFolder } from './entity.js';
+import {
+  checkName,
+  checkUnique,
+  childrenOf,
+  current,
+  isDatacenterFolder,
+  isWithin,
+  taskPostingEvents,
+} from './entity.js';
 import { poolDestroyedEvent } from './resource-pool.js';
 
 /** The childType entry that admits each kind of entity into a folder. */
@@ -52,18 +61,6 @@ const flavorOf = (folder: FolderRecord): FolderFlavor => {
 };
 
 const folderRef = (folder: FolderRecord): MoRef => moref('Folder', folder.id);
-
-/** The datacenter an entity lies in, as the transaction sees the tree. */
-const datacenterIn = (tx: Tx, id: string): string | undefined => {
-  for (let r = tx.get(id); r; r = r.parent ? tx.get(r.parent) : undefined)
-    if (r.kind === 'Datacenter') return r.id;
-  return undefined;
-};
-
-const isWithin = (tx: Tx, id: string, ancestor: string): boolean => {
-  for (let r = tx.get(id); r; r = r.parent ? tx.get(r.parent) : undefined) if (r.id === ancestor) return true;
-  return false;
-};
 
 /** Everything a folder's destruction takes with it: descendants, plus VMs on its hosts and pools. */
 const subtree = (m: Model, tx: Tx, root: string): Map<string, InventoryRecord> => {
@@ -117,7 +114,6 @@ const detachSurvivors = (m: Model, tx: Tx, gone: Map<string, InventoryRecord>): 
 const removedEvent = (m: Model, r: InventoryRecord): EventInput | undefined => {
   const args = eventArguments(m.store, r);
   const dc = args.datacenter?.name ?? '';
-  const ref = moref(r.kind, r.id);
   switch (r.kind) {
     case 'VirtualMachine':
       return {
@@ -131,7 +127,7 @@ const removedEvent = (m: Model, r: InventoryRecord): EventInput | undefined => {
       return {
         ...args,
         _type: 'ClusterDestroyedEvent',
-        computeResource: { name: r.name, computeResource: ref },
+        ...entityArgument('computeResource', 'computeResource', r),
         fullFormattedMessage: `Removed cluster ${r.name} in datacenter ${dc}`,
       };
     case 'ResourcePool':
@@ -142,21 +138,21 @@ const removedEvent = (m: Model, r: InventoryRecord): EventInput | undefined => {
       return {
         ...args,
         _type: 'DatastoreDestroyedEvent',
-        datastore: { name: r.name, datastore: ref },
+        ...entityArgument('datastore', 'datastore', r),
         fullFormattedMessage: `Removed unconfigured datastore ${r.name}`,
       };
     case 'VmwareDistributedVirtualSwitch':
       return {
         ...args,
         _type: 'DvsDestroyedEvent',
-        dvs: { name: r.name, dvs: ref },
+        ...entityArgument('dvs', 'dvs', r),
         fullFormattedMessage: `${r.name} in ${dc} was deleted`,
       };
     case 'DistributedVirtualPortgroup':
       return {
         ...args,
         _type: 'DVPortgroupDestroyedEvent',
-        net: { name: r.name, network: ref },
+        ...entityArgument('net', 'network', r),
         fullFormattedMessage: `Distributed virtual port group ${r.name} in ${dc} was deleted.`,
       };
     default:
@@ -201,7 +197,7 @@ export const folderOperations = (m: Model) => {
         throw faults.notSupported(`The folder '${entity.name}' cannot be moved.`);
       if (isWithin(tx, into.id, entity.id)) throw faults.invalidFolder(folderRef(into));
     }
-    if (placed === undefined || datacenterIn(tx, placed) !== datacenterIn(tx, into.id))
+    if (placed === undefined || datacenterOf(tx, placed)?.id !== datacenterOf(tx, into.id)?.id)
       throw faults.notSupported('Entities cannot be moved between datacenters.');
     if (taken.has(entity.name)) throw faults.duplicateName(entity.name, folderRef(into));
     taken.add(entity.name);
@@ -249,17 +245,14 @@ export const folderOperations = (m: Model) => {
     /** Destroy_Task on a folder: the root folder and a datacenter's own folders are NotSupported. */
     destroy(folder: Ref): Task<void> {
       const target = m.lookup<FolderRecord>(folder, 'Folder');
-      let events: EventInput[] = [];
-      return m.task(
+      return taskPostingEvents(
+        m,
         { method: 'Destroy_Task', target: target.id, descriptionId: 'Folder.destroy' },
         (tx) => {
           const now = current<FolderRecord>(tx, target.id, 'Folder');
           if (!now.parent || isDatacenterFolder(tx, now))
             throw faults.notSupported(`The folder '${now.name}' cannot be destroyed.`);
-          events = destroyTree(m, tx, now.id);
-        },
-        () => {
-          for (const event of events) m.postEvent(event);
+          return destroyTree(m, tx, now.id);
         },
       );
     },

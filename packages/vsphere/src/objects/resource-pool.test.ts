@@ -1,33 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { CHILD_POOL_ALLOCATION } from '../inventory/defaults.js';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type {
-  ComputeResourceRecord,
-  InventoryRecord,
-  ResourcePoolRecord,
-  TaskRecord,
-  VmRecord,
-} from '../inventory/records.js';
+import type { ComputeResourceRecord, ResourcePoolRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
-import type { Task } from '../model.js';
-import { VSphere, type VSphereOptions } from '../vsphere.js';
+import { createFixture } from '../testing/fixture.js';
+import type { VSphereOptions } from '../vsphere.js';
 
 const ROOT = '/DC0/host/DC0_C0/Resources';
 
 const setup = (options: VSphereOptions = {}) => {
-  const vsphere = new VSphere({ seed: 1, ...options });
-  const at = <R extends InventoryRecord>(path: string) => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return vsphere.store.get(r.id) as R;
-  };
-  const run = <T>(task: Task<T>) => {
-    vsphere.scheduler.runDue();
-    return task.wait();
-  };
-  const pool = (id: string) => vsphere.store.get(id) as ResourcePoolRecord;
-  const lastEvent = () => vsphere.events.list().at(-1);
-  return { vsphere, at, run, pool, lastEvent, root: at<ResourcePoolRecord>(ROOT) };
+  const fixture = createFixture(options);
+  const pool = (id: string) => fixture.vsphere.store.get(id) as ResourcePoolRecord;
+  return { ...fixture, pool, root: fixture.at<ResourcePoolRecord>(ROOT) };
 };
 
 const fault = (f: Record<string, unknown>) => expect.objectContaining({ fault: expect.objectContaining(f) });
@@ -246,9 +229,9 @@ describe('MoveIntoResourcePool', () => {
 
 describe('Destroy_Task on a pool', () => {
   it('refuses the root pool of a compute resource with NotSupported', async () => {
-    const { vsphere, run, root } = setup();
+    const { vsphere, run, root, taskInfo } = setup();
     const task = vsphere.pool.destroy(root.id);
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('ResourcePool.destroy');
+    expect(taskInfo(task).descriptionId).toBe('ResourcePool.destroy');
     await expect(run(task)).rejects.toMatchObject({ fault: { _type: 'NotSupported' } });
     expect(vsphere.store.has(root.id)).toBe(true);
   });

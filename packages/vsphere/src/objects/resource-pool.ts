@@ -3,7 +3,7 @@
  * Destroy_Task, with vCenter's allocation rules and events.
  */
 import { faults } from '../faults.js';
-import { eventArguments } from '../history/arguments.js';
+import { entityArgument, eventArguments } from '../history/arguments.js';
 import type { EventInput } from '../history/events.js';
 import { CHILD_POOL_ALLOCATION } from '../inventory/defaults.js';
 import type {
@@ -17,7 +17,7 @@ import type {
 import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { checkName, checkUnique, childrenOf, current } from './entity.js';
+import { checkName, checkUnique, childrenOf, current, isWithin, taskPostingEvents } from './entity.js';
 
 export type SharesLevel = Allocation['shares']['level'];
 
@@ -83,14 +83,11 @@ const poolRef = (pool: ResourcePoolRecord): MoRef => moref(pool.kind, pool.id);
 const poolArgument = (pool: ResourcePoolRecord) => ({ name: pool.name, resourcePool: poolRef(pool) });
 
 /** Event arguments of a pool: its datacenter and compute resource, read before any change. */
-export const poolArguments = (m: Model, pool: ResourcePoolRecord, at: InventoryRecord = pool) => {
-  const cr = m.store.get(pool.owner);
-  return {
-    ...eventArguments(m.store, at),
-    ...(cr ? { computeResource: { name: cr.name, computeResource: moref(cr.kind, cr.id) } } : {}),
-    resourcePool: poolArgument(pool),
-  };
-};
+export const poolArguments = (m: Model, pool: ResourcePoolRecord, at: InventoryRecord = pool) => ({
+  ...eventArguments(m.store, at),
+  ...entityArgument('computeResource', 'computeResource', m.store.get(pool.owner)),
+  resourcePool: poolArgument(pool),
+});
 
 /** ResourcePoolDestroyedEvent, as vCenter words it. */
 export const poolDestroyedEvent = (m: Model, pool: ResourcePoolRecord): EventInput => {
@@ -109,12 +106,6 @@ const isRootPool = (tx: Tx, pool: ResourcePoolRecord): boolean =>
 const ownerOfVm = (tx: Tx, vm: VmRecord): string | undefined => {
   if (vm.pool) return (tx.get(vm.pool) as ResourcePoolRecord | undefined)?.owner;
   return vm.host ? (tx.get(vm.host) as HostRecord | undefined)?.parent : undefined;
-};
-
-/** Whether `id` is `pool` or lies below it. */
-const isWithin = (tx: Tx, id: string, pool: string): boolean => {
-  for (let r = tx.get(id); r; r = r.parent ? tx.get(r.parent) : undefined) if (r.id === pool) return true;
-  return false;
 };
 
 /** A VM placed in `pool`: a vApp becomes its parentVApp, a plain pool clears it. */
@@ -256,19 +247,17 @@ export const resourcePoolOperations = (m: Model) => {
      */
     destroy(pool: Ref): Task<void> {
       const target = m.lookup<ResourcePoolRecord>(pool, 'ResourcePool');
-      let events: EventInput[] = [];
-      return m.task(
+      return taskPostingEvents(
+        m,
         { method: 'Destroy_Task', target: target.id, descriptionId: 'ResourcePool.destroy' },
         (tx) => {
           const now = current<ResourcePoolRecord>(tx, target.id, 'ResourcePool');
           const parent = tx.get(now.parent ?? '');
           if (isRootPool(tx, now) || (parent?.kind !== 'ResourcePool' && parent?.kind !== 'VirtualApp'))
             throw faults.notSupported('The root resource pool of a compute resource cannot be destroyed.');
-          events = [];
+          const events: EventInput[] = [];
           destroyTree(tx, now, parent, events);
-        },
-        () => {
-          for (const event of events) m.postEvent(event);
+          return events;
         },
       );
     },

@@ -1,31 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { VirtualClock } from '../core/clock.js';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type {
-  DatastoreRecord,
-  HostRecord,
-  InventoryRecord,
-  TaskRecord,
-  VmRecord,
-} from '../inventory/records.js';
+import type { DatastoreRecord, HostRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
-import type { Task } from '../model.js';
-import { VSphere } from '../vsphere.js';
+import { createFixture, GIB } from '../testing/fixture.js';
+import type { VSphere } from '../vsphere.js';
 
 const setup = () => {
-  const vsphere = new VSphere({ seed: 1 });
-  const vm = findByInventoryPath(vsphere.store, '/DC0/vm/DC0_H0_VM0') as VmRecord;
-  const at = <R extends InventoryRecord>(path: string) => findByInventoryPath(vsphere.store, path) as R;
-  const get = (id: string) => vsphere.store.get(id) as VmRecord;
-  const run = <T>(task: Task<T>) => {
-    vsphere.scheduler.runDue();
-    return task.wait();
+  const fixture = createFixture();
+  const { vsphere } = fixture;
+  return {
+    ...fixture,
+    vm: fixture.at<VmRecord>('/DC0/vm/DC0_H0_VM0'),
+    get: (id: string) => vsphere.store.get(id) as VmRecord,
+    eventTypes: () => vsphere.events.list().map((e) => e._type),
+    lastEvents: (n: number) => vsphere.events.list().slice(-n),
   };
-  const later = (ms: number) =>
-    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + ms);
-  const eventTypes = () => vsphere.events.list().map((e) => e._type);
-  const lastEvents = (n: number) => vsphere.events.list().slice(-n);
-  return { vsphere, vm, at, get, run, later, eventTypes, lastEvents };
 };
 
 /** A running VM whose guest has no tools running, as a freshly installed OS reports. */
@@ -41,10 +29,10 @@ const powerFault = (requestedState: string | undefined, existingState: string) =
 
 describe('power operations', () => {
   it('powers a VM off and on again through tasks', async () => {
-    const { vsphere, vm } = setup();
+    const { vsphere, vm, taskInfo } = setup();
     expect(vm.powerState).toBe('poweredOn');
     const off = vsphere.vm.powerOff(vm.id);
-    expect((vsphere.store.get(off.ref.value) as TaskRecord).state).toBe('queued');
+    expect(taskInfo(off).state).toBe('queued');
     vsphere.scheduler.runDue();
     await off.wait();
     expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
@@ -58,13 +46,13 @@ describe('power operations', () => {
   });
 
   it('ends a power-on of a running VM in InvalidPowerState', async () => {
-    const { vsphere, vm } = setup();
+    const { vsphere, vm, taskInfo } = setup();
     const task = vsphere.vm.powerOn(vm.id);
     vsphere.scheduler.runDue();
     await expect(task.wait()).rejects.toMatchObject({
       fault: { _type: 'InvalidPowerState', requestedState: 'poweredOn', existingState: 'poweredOn' },
     });
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).error?._type).toBe('InvalidPowerState');
+    expect(taskInfo(task).error?._type).toBe('InvalidPowerState');
   });
 
   it('lets the first of two queued power-ons win and fails the second', async () => {
@@ -217,17 +205,17 @@ describe('guest operations', () => {
 
 describe('Destroy_Task and UnregisterVM', () => {
   it('destroys a powered-off VM: gone from its host, pool and datastore, disks freed', async () => {
-    const { vsphere, vm, get, run, lastEvents } = setup();
+    const { vsphere, vm, get, run, lastEvents, taskInfo, used } = setup();
     const ds = vsphere.store.get(vm.homeDatastore) as DatastoreRecord;
     await run(vsphere.vm.powerOff(vm.id));
     const task = vsphere.vm.destroy(vm.id);
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('VirtualMachine.destroy');
+    expect(taskInfo(task).descriptionId).toBe('VirtualMachine.destroy');
     await run(task);
     expect(vsphere.store.get(vm.id)).toBeUndefined();
     for (const id of [vm.host, vm.pool, ds.id, vm.parent] as string[]) {
       expect(vsphere.store.referrers(id === vm.parent ? 'childEntity' : 'vm', id).has(vm.id)).toBe(false);
     }
-    expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used - 10 * 1024 ** 3);
+    expect(used(ds.id)).toBe(ds.used - 10 * GIB);
     expect(lastEvents(1)[0]).toMatchObject({
       _type: 'VmRemovedEvent',
       fullFormattedMessage: 'Removed DC0_H0_VM0 on DC0_H0 from DC0',
@@ -244,7 +232,7 @@ describe('Destroy_Task and UnregisterVM', () => {
   });
 
   it('unregisters a suspended VM but refuses a running one', async () => {
-    const { vsphere, vm, at, run } = setup();
+    const { vsphere, vm, at, run, lastEvent } = setup();
     expect(() => vsphere.vm.unregister(vm.id)).toThrow(
       expect.objectContaining(powerFault('poweredOff', 'poweredOn')),
     );
@@ -254,7 +242,7 @@ describe('Destroy_Task and UnregisterVM', () => {
     expect(vsphere.store.referrers('vm', at<HostRecord>('/DC0/host/DC0_H0/DC0_H0').id).has(vm.id)).toBe(
       false,
     );
-    expect(vsphere.events.list().at(-1)?._type).toBe('VmRemovedEvent');
+    expect(lastEvent()?._type).toBe('VmRemovedEvent');
   });
 });
 

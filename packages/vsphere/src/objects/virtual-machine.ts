@@ -2,7 +2,8 @@
  * VirtualMachine's operations, with vSphere's method names in the calls they make.
  * Each one passes the interception point; task methods return a Task whose work runs
  * on the scheduler as one transaction. Provisioning (create, clone, relocate) lives in
- * vm-clone.ts, config specs in vm-config-spec.ts.
+ * vm-clone.ts, placement in vm-placement.ts, config specs in vm-config-spec.ts and their
+ * device changes in vm-devices.ts.
  */
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
@@ -18,22 +19,18 @@ import {
   createVm,
   currentVm,
   GUEST_HOST_NAME_KEY,
-  placement,
   relocateVm,
   type VmCloneSpec,
   type VmRelocateSpec,
   vmEvents,
 } from './vm-clone.js';
-import {
-  applyConfigSpec,
-  deviceContext,
-  mergeExtraConfig,
-  nextChangeVersion,
-  type VmConfigSpec,
-} from './vm-config-spec.js';
+import { applyConfigSpec, mergeExtraConfig, nextChangeVersion, type VmConfigSpec } from './vm-config-spec.js';
+import { deviceContext } from './vm-devices.js';
+import { placement } from './vm-placement.js';
 
 export { currentVm, type VmCloneSpec, type VmRelocateSpec } from './vm-clone.js';
-export type { VirtualDeviceConfigSpec, VmConfigSpec } from './vm-config-spec.js';
+export type { VmConfigSpec } from './vm-config-spec.js';
+export type { VirtualDeviceConfigSpec } from './vm-devices.js';
 
 const running = (vm: VmRecord) =>
   vm.powerState === 'poweredOn' && vm.guest.toolsRunningStatus === 'guestToolsRunning';
@@ -49,6 +46,19 @@ const requireNotRunning = (vm: VmRecord): void => {
   if (vm.powerState === 'poweredOn') throw faults.invalidPowerState('poweredOff', 'poweredOn');
 };
 
+/** The VM powered off: no boot time, and a guest that reports nothing. */
+const poweredOff = (vm: VmRecord): VmRecord => {
+  const { bootTime: _, ...rest } = vm;
+  return { ...rest, powerState: 'poweredOff', guest: GUEST_OFF };
+};
+
+/** The running VM booted again now: a new boot time and a freshly booted guest. */
+const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord => ({
+  ...vm,
+  bootTime: m.clock.now(),
+  guest: bootGuest(m, tx, vm),
+});
+
 /** A running VM's guest after its NICs changed: same leases, same host name. */
 const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
   if (!running(vm)) return vm;
@@ -62,6 +72,24 @@ export const virtualMachineOperations = (m: Model) => {
   const events = vmEvents(m);
   const lookupVm = (vm: Ref) => m.lookup<VmRecord>(vm, 'VirtualMachine');
   const stored = (id: string) => m.store.get(id) as VmRecord;
+
+  /**
+   * A power-state task: `next` checks the VM as the task finds it and gives its new
+   * record; `announce` posts vCenter's events once the change is stored.
+   */
+  const powerTask = (
+    record: VmRecord,
+    call: { method: string; descriptionId: string },
+    next: (tx: Tx, current: VmRecord) => VmRecord,
+    announce: (now: VmRecord) => void,
+  ): Task<void> =>
+    m.task(
+      { ...call, target: record.id },
+      (tx) => {
+        putVm(tx, next(tx, currentVm(tx, record.id)));
+      },
+      () => announce(stored(record.id)),
+    );
 
   /** Removes a VM record; its disks leave the datastores' usage with it (see putVm). */
   const remove = (tx: Tx, id: string) => {
@@ -82,45 +110,37 @@ export const virtualMachineOperations = (m: Model) => {
       if (record.config.template) throw faults.invalidState('The operation is not allowed on a template.');
       const hostId = host === undefined ? undefined : m.lookup<HostRecord>(host, 'HostSystem').id;
       let resumed = false;
-      return m.task(
-        { method: 'PowerOnVM_Task', target: record.id, descriptionId: 'VirtualMachine.powerOn' },
-        (tx) => {
-          const current = currentVm(tx, record.id);
+      return powerTask(
+        record,
+        { method: 'PowerOnVM_Task', descriptionId: 'VirtualMachine.powerOn' },
+        (tx, current) => {
           if (current.powerState === 'poweredOn') throw faults.invalidPowerState('poweredOn', 'poweredOn');
           const onHost = (tx.get(hostId ?? current.host ?? '') as HostRecord | undefined) ?? undefined;
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
           resumed = current.powerState === 'suspended';
-          putVm(tx, {
+          return {
             ...current,
             ...(onHost ? { host: onHost.id } : {}),
             powerState: 'poweredOn',
             // A resumed guest carries on from the boot it was suspended in.
             bootTime: resumed ? (current.bootTime ?? m.clock.now()) : m.clock.now(),
             guest: bootGuest(m, tx, current),
-          });
+          };
         },
-        () => {
-          const now = stored(record.id);
-          if (resumed) events.post(now, 'VmResumingEvent', `${events.where(now)} is resumed`);
-          else events.post(now, 'VmStartingEvent', `${events.onHost(now)} is starting`);
-          events.post(now, 'VmPoweredOnEvent', `${events.where(now)} is powered on`);
-        },
+        (now) => events.poweredOn(now, resumed),
       );
     },
 
     /** PowerOffVM_Task: hard power off, from on or suspended. */
     powerOff(vm: Ref): Task<void> {
-      const record = lookupVm(vm);
-      return m.task(
-        { method: 'PowerOffVM_Task', target: record.id, descriptionId: 'VirtualMachine.powerOff' },
-        (tx) => {
-          const current = currentVm(tx, record.id);
+      return powerTask(
+        lookupVm(vm),
+        { method: 'PowerOffVM_Task', descriptionId: 'VirtualMachine.powerOff' },
+        (_, current) => {
           if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOff', 'poweredOff');
-          const { bootTime: _, ...rest } = current;
-          putVm(tx, { ...rest, powerState: 'poweredOff', guest: GUEST_OFF });
+          return poweredOff(current);
         },
-        () => {
-          const now = stored(record.id);
+        (now) => {
           events.post(now, 'VmStoppingEvent', `${events.onHost(now)} is stopping`);
           events.post(now, 'VmPoweredOffEvent', `${events.where(now)} is powered off`);
         },
@@ -129,17 +149,15 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** SuspendVM_Task: only a running VM suspends; its guest stops reporting. */
     suspend(vm: Ref): Task<void> {
-      const record = lookupVm(vm);
-      return m.task(
-        { method: 'SuspendVM_Task', target: record.id, descriptionId: 'VirtualMachine.suspend' },
-        (tx) => {
-          const current = currentVm(tx, record.id);
+      return powerTask(
+        lookupVm(vm),
+        { method: 'SuspendVM_Task', descriptionId: 'VirtualMachine.suspend' },
+        (_, current) => {
           if (current.powerState === 'suspended') throw faults.invalidPowerState('suspended', 'suspended');
           if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOn', 'poweredOff');
-          putVm(tx, { ...current, powerState: 'suspended', guest: GUEST_OFF });
+          return { ...current, powerState: 'suspended', guest: GUEST_OFF };
         },
-        () => {
-          const now = stored(record.id);
+        (now) => {
           events.post(now, 'VmSuspendingEvent', `${events.where(now)} is being suspended`);
           events.post(now, 'VmSuspendedEvent', `${events.where(now)} is suspended`);
         },
@@ -148,19 +166,15 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** ResetVM_Task: a running VM boots again (new bootTime); vCenter resets only running VMs. */
     reset(vm: Ref): Task<void> {
-      const record = lookupVm(vm);
-      return m.task(
-        { method: 'ResetVM_Task', target: record.id, descriptionId: 'VirtualMachine.reset' },
-        (tx) => {
-          const current = currentVm(tx, record.id);
+      return powerTask(
+        lookupVm(vm),
+        { method: 'ResetVM_Task', descriptionId: 'VirtualMachine.reset' },
+        (tx, current) => {
           if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOff', 'poweredOff');
           if (current.powerState === 'suspended') throw faults.invalidPowerState('poweredOn', 'suspended');
-          putVm(tx, { ...current, bootTime: m.clock.now(), guest: bootGuest(m, tx, current) });
+          return rebooted(m, tx, current);
         },
-        () => {
-          const now = stored(record.id);
-          events.post(now, 'VmResettingEvent', `${events.where(now)} is reset`);
-        },
+        (now) => events.post(now, 'VmResettingEvent', `${events.where(now)} is reset`),
       );
     },
 
@@ -174,8 +188,7 @@ export const virtualMachineOperations = (m: Model) => {
         const off = m.store.transact((tx) => {
           const current = tx.get(record.id) as VmRecord | undefined;
           if (current?.powerState !== 'poweredOn') return undefined;
-          const { bootTime: _, ...rest } = current;
-          return putVm(tx, { ...rest, powerState: 'poweredOff', guest: GUEST_OFF });
+          return putVm(tx, poweredOff(current));
         });
         if (off) events.post(off, 'VmPoweredOffEvent', `${events.where(off)} is powered off`);
       });
@@ -184,16 +197,12 @@ export const virtualMachineOperations = (m: Model) => {
     /** RebootGuest: the guest restarts; the VM stays on with a new bootTime. */
     rebootGuest(vm: Ref): void {
       const record = lookupVm(vm);
-      const rebooted = m.call({ method: 'RebootGuest', target: record.id }, (tx) => {
+      const now = m.call({ method: 'RebootGuest', target: record.id }, (tx) => {
         const current = currentVm(tx, record.id);
         requireTools(current);
-        return putVm(tx, {
-          ...current,
-          bootTime: m.clock.now(),
-          guest: bootGuest(m, tx, current),
-        }) as VmRecord;
+        return putVm(tx, rebooted(m, tx, current)) as VmRecord;
       });
-      events.post(rebooted, 'VmGuestRebootEvent', `Guest OS reboot for ${events.where(rebooted)}`);
+      events.post(now, 'VmGuestRebootEvent', `Guest OS reboot for ${events.where(now)}`);
     },
 
     /** CreateVM_Task on a folder. */

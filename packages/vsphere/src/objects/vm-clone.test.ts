@@ -1,42 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { findByInventoryPath } from '../inventory/paths.js';
 import type {
   DatacenterRecord,
   DatastoreRecord,
   HostRecord,
-  InventoryRecord,
   ResourcePoolRecord,
-  TaskRecord,
   VmRecord,
 } from '../inventory/records.js';
-import type { Task } from '../model.js';
 import type { MoRef } from '../refs.js';
-import { VSphere, type VSphereOptions } from '../vsphere.js';
+import { createFixture, GIB } from '../testing/fixture.js';
+import type { VSphereOptions } from '../vsphere.js';
 import type { VmCloneSpec } from './vm-clone.js';
 import type { VmConfigSpec } from './vm-config-spec.js';
 
-const GIB = 1024 ** 3;
-
 const setup = (options: VSphereOptions = {}) => {
-  const vsphere = new VSphere({ seed: 1, ...options });
-  const at = <R extends InventoryRecord>(path: string) => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return vsphere.store.get(r.id) as R;
+  const fixture = createFixture(options);
+  const { vsphere, at } = fixture;
+  return {
+    ...fixture,
+    get: (id: string) => vsphere.store.get(id) as VmRecord,
+    vmsOf: (id: string) => vsphere.store.referrers('vm', id),
+    dc: at<DatacenterRecord>('/DC0'),
+    ds: at<DatastoreRecord>('/DC0/datastore/LocalDS_0'),
+    vm: at<VmRecord>('/DC0/vm/DC0_H0_VM0'),
+    clusterPool: at<ResourcePoolRecord>('/DC0/host/DC0_C0/Resources'),
+    hostPool: at<ResourcePoolRecord>('/DC0/host/DC0_H0/Resources'),
   };
-  const get = (id: string) => vsphere.store.get(id) as VmRecord;
-  const run = <T>(task: Task<T>) => {
-    vsphere.scheduler.runDue();
-    return task.wait();
-  };
-  const used = (id: string) => (vsphere.store.get(id) as DatastoreRecord).used;
-  const vmsOf = (id: string) => vsphere.store.referrers('vm', id);
-  const dc = at<DatacenterRecord>('/DC0');
-  const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
-  const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
-  const clusterPool = at<ResourcePoolRecord>('/DC0/host/DC0_C0/Resources');
-  const hostPool = at<ResourcePoolRecord>('/DC0/host/DC0_H0/Resources');
-  return { vsphere, at, get, run, used, vmsOf, dc, ds, vm, clusterPool, hostPool };
 };
 
 const basic = (name: string, extra: Partial<VmConfigSpec> = {}): VmConfigSpec => ({
@@ -69,14 +57,14 @@ const cloneSpec = (extra: Partial<VmCloneSpec> = {}): VmCloneSpec => ({
 
 describe('CreateVM_Task', () => {
   it('creates a powered-off VM in the folder, pool and host, with its devices and files', async () => {
-    const { vsphere, at, get, run, used, vmsOf, dc, ds, hostPool } = setup();
+    const { vsphere, at, get, run, used, vmsOf, dc, ds, hostPool, taskInfo, lastEvent } = setup();
     const host = at<HostRecord>('/DC0/host/DC0_H0/DC0_H0');
     const before = used(ds.id);
     const task = vsphere.vm.create(dc.vmFolder, basic('app-1', withDisk), hostPool.id);
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('Folder.createVm');
+    expect(taskInfo(task).descriptionId).toBe('Folder.createVm');
     const ref = await run(task);
     expect(ref).toEqual({ type: 'VirtualMachine', value: expect.stringMatching(/^vm-\d+$/) });
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).result).toEqual(ref);
+    expect(taskInfo(task).result).toEqual(ref);
     const vm = get(ref.value);
     expect(vm).toMatchObject({ name: 'app-1', parent: dc.vmFolder, pool: hostPool.id, host: host.id });
     expect(vm.powerState).toBe('poweredOff');
@@ -101,9 +89,7 @@ describe('CreateVM_Task', () => {
       'VmUuidAssignedEvent',
       'VmCreatedEvent',
     ]);
-    expect(vsphere.events.list().at(-1)?.fullFormattedMessage).toBe(
-      'Created virtual machine app-1 on DC0_H0 in DC0',
-    );
+    expect(lastEvent()?.fullFormattedMessage).toBe('Created virtual machine app-1 on DC0_H0 in DC0');
   });
 
   it('places a cluster VM on the host with the fewest VMs when no host is given', async () => {
@@ -164,10 +150,10 @@ describe('CreateVM_Task', () => {
 
 describe('CloneVM_Task', () => {
   it('copies hardware and devices with new disk files, UUIDs and MACs', async () => {
-    const { vsphere, get, run, used, vmsOf, dc, ds, vm } = setup();
+    const { vsphere, get, run, used, vmsOf, dc, ds, vm, taskInfo } = setup();
     const before = used(ds.id);
     const task = vsphere.vm.clone(vm.id, dc.vmFolder, 'copy', cloneSpec());
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('VirtualMachine.clone');
+    expect(taskInfo(task).descriptionId).toBe('VirtualMachine.clone');
     const ref = (await run(task)) as MoRef;
     const clone = get(ref.value);
     expect(clone).toMatchObject({ name: 'copy', powerState: 'poweredOff', pool: vm.pool, host: vm.host });
@@ -200,7 +186,7 @@ describe('CloneVM_Task', () => {
   });
 
   it('leaves a clone with powerOn running a guest with an address', async () => {
-    const { vsphere, get, run, dc, vm } = setup();
+    const { vsphere, get, run, dc, vm, lastEvent } = setup();
     const ref = await run(vsphere.vm.clone(vm.id, dc.vmFolder, 'running', cloneSpec({ powerOn: true })));
     const clone = get(ref.value);
     expect(clone.powerState).toBe('poweredOn');
@@ -208,7 +194,7 @@ describe('CloneVM_Task', () => {
     expect(clone.guest.toolsRunningStatus).toBe('guestToolsRunning');
     expect(clone.guest.ipAddress).toMatch(/^10\./);
     expect(clone.guest.ipAddress).not.toBe(vm.guest.ipAddress);
-    expect(vsphere.events.list().at(-1)?._type).toBe('VmPoweredOnEvent');
+    expect(lastEvent()?._type).toBe('VmPoweredOnEvent');
   });
 
   it('makes a template when asked, applies a config spec, and can deploy from a template', async () => {
@@ -262,18 +248,18 @@ describe('CloneVM_Task', () => {
 
 describe('RelocateVM_Task', () => {
   it('moves a VM between hosts of its cluster: host.vm follows', async () => {
-    const { vsphere, at, get, run, vmsOf } = setup();
+    const { vsphere, at, get, run, vmsOf, taskInfo, lastEvent } = setup();
     const vm = at<VmRecord>('/DC0/vm/DC0_C0_RP0_VM0');
     const target = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
     expect(vm.host).not.toBe(target.id);
     const task = vsphere.vm.relocate(vm.id, { host: target.id });
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe('VirtualMachine.relocate');
+    expect(taskInfo(task).descriptionId).toBe('VirtualMachine.relocate');
     await run(task);
     expect(get(vm.id).host).toBe(target.id);
     expect(vmsOf(target.id).has(vm.id)).toBe(true);
     expect(vmsOf(vm.host as string).has(vm.id)).toBe(false);
     const host = vsphere.store.get(vm.host as string) as HostRecord;
-    expect(vsphere.events.list().at(-1)).toMatchObject({
+    expect(lastEvent()).toMatchObject({
       _type: 'VmMigratedEvent',
       fullFormattedMessage: `Migration of virtual machine DC0_C0_RP0_VM0 from ${host.name}, LocalDS_0 to DC0_C0_H2, LocalDS_0 completed`,
       sourceHost: { name: host.name },
@@ -281,7 +267,7 @@ describe('RelocateVM_Task', () => {
   });
 
   it('moves a VM to another datastore with its disks; usage and datastore.vm follow', async () => {
-    const { vsphere, at, get, run, used, vmsOf, ds, vm } = setup({ inventory: { ds: 2 } });
+    const { vsphere, at, get, run, used, vmsOf, ds, vm, lastEvent } = setup({ inventory: { ds: 2 } });
     const other = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
     const [fromBefore, toBefore] = [used(ds.id), used(other.id)];
     await run(vsphere.vm.relocate(vm.id, { datastore: other.id }));
@@ -294,7 +280,7 @@ describe('RelocateVM_Task', () => {
     expect([used(ds.id), used(other.id)]).toEqual([fromBefore - 10 * GIB, toBefore + 10 * GIB]);
     expect(vmsOf(other.id).has(vm.id)).toBe(true);
     expect(vmsOf(ds.id).has(vm.id)).toBe(false);
-    expect(vsphere.events.list().at(-1)).toMatchObject({
+    expect(lastEvent()).toMatchObject({
       _type: 'VmRelocatedEvent',
       sourceDatastore: { name: 'LocalDS_0' },
     });

@@ -1,39 +1,36 @@
 /**
- * Provisioning VMs: CreateVM_Task on a folder, CloneVM_Task and RelocateVM_Task, with
- * vCenter's placement rules (the host belongs to the pool's compute resource), plus the
- * helpers every VM operation shares (the current record, the booted guest, event text).
+ * Provisioning VMs: CreateVM_Task on a folder, CloneVM_Task and RelocateVM_Task (where a
+ * VM may go is ./vm-placement.ts), plus what every VM operation shares: the current
+ * record, the booted guest and vCenter's event wording.
  */
 import { faults } from '../faults.js';
-import { eventArguments } from '../history/arguments.js';
+import { entityArgument, eventArguments } from '../history/arguments.js';
 import { isDisk, isEthernetCard, STANDARD_DEVICES } from '../inventory/devices.js';
 import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
-import { datacenterOf, findChild } from '../inventory/paths.js';
+import { datacenterOf } from '../inventory/paths.js';
 import type {
-  ComputeResourceRecord,
   DatastoreRecord,
   Device,
   FolderRecord,
-  HostRecord,
-  InventoryRecord,
   NetworkRecord,
-  ResourcePoolRecord,
   VmGuest,
   VmRecord,
 } from '../inventory/records.js';
 import { datastorePath, newMac, newVmRecord, putVm, withControllers } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
+import { applyConfigSpec, checkHardware, guestFullName, type VmConfigSpec } from './vm-config-spec.js';
+import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
 import {
-  applyConfigSpec,
-  applyDeviceChanges,
-  checkHardware,
+  checkFreeName,
   datastoreByName,
-  deviceContext,
-  guestFullName,
+  freeDirectory,
+  homePath,
+  onDatastore,
   parseDatastorePath,
-  type VirtualDeviceConfigSpec,
-  type VmConfigSpec,
-} from './vm-config-spec.js';
+  placement,
+  vmFolder,
+} from './vm-placement.js';
 
 /** VirtualMachineRelocateSpec: where a VM (or a clone) goes. */
 export interface VmRelocateSpec {
@@ -74,97 +71,28 @@ export const bootGuest = (m: Model, tx: Tx, vm: Pick<VmRecord, 'name' | 'config'
 export const vmEvents = (m: Model) => {
   const host = (vm: VmRecord) => m.store.get(vm.host ?? '')?.name ?? '';
   const dc = (vm: VmRecord) => datacenterOf(m.store, vm.parent ?? vm.id)?.name ?? '';
+  const where = (vm: VmRecord) => `${vm.name} on ${host(vm)} in ${dc(vm)}`;
+  const onHost = (vm: VmRecord) => `${vm.name} on host ${host(vm)} in ${dc(vm)}`;
+  const post = (
+    vm: VmRecord,
+    _type: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    args: object = eventArguments(m.store, vm),
+  ) => m.postEvent({ _type, fullFormattedMessage: message, ...args, ...extra });
   return {
     host,
     dc,
-    where: (vm: VmRecord) => `${vm.name} on ${host(vm)} in ${dc(vm)}`,
-    onHost: (vm: VmRecord) => `${vm.name} on host ${host(vm)} in ${dc(vm)}`,
-    post: (
-      vm: VmRecord,
-      _type: string,
-      message: string,
-      extra: Record<string, unknown> = {},
-      args: object = eventArguments(m.store, vm),
-    ) => m.postEvent({ _type, fullFormattedMessage: message, ...args, ...extra }),
+    where,
+    onHost,
+    post,
+    /** The events of a VM that has just started, or resumed from suspension. */
+    poweredOn: (vm: VmRecord, resumed = false) => {
+      if (resumed) post(vm, 'VmResumingEvent', `${where(vm)} is resumed`);
+      else post(vm, 'VmStartingEvent', `${onHost(vm)} is starting`);
+      post(vm, 'VmPoweredOnEvent', `${where(vm)} is powered on`);
+    },
   };
-};
-
-/** An entity argument of an event, e.g. `sourceHost: { name, host: MoRef }`. */
-const argument = (field: string, key: string, r: InventoryRecord | undefined) =>
-  r ? { [field]: { name: r.name, [key]: moref(r.kind, r.id) } } : {};
-
-/** A folder that can hold VMs, NotSupported otherwise. */
-export const vmFolder = (tx: Tx, id: string): FolderRecord => {
-  const folder = tx.get(id) as FolderRecord | undefined;
-  if (folder?.kind !== 'Folder' || !folder.childType.includes('VirtualMachine'))
-    throw faults.notSupported('The folder cannot hold virtual machines.');
-  return folder;
-};
-
-/** DuplicateName when another entity in `folder` already has `name`. */
-export const checkFreeName = (m: Model, folder: string, name: string, self?: string): void => {
-  const taken = findChild(m.store, folder, name);
-  if (taken && taken.id !== self) throw faults.duplicateName(name, moref(taken.kind, taken.id));
-};
-
-export interface Placement {
-  readonly pool: ResourcePoolRecord;
-  readonly host: HostRecord;
-}
-
-/**
- * The pool and host a VM runs on. The host must belong to the pool's compute resource;
- * without one, `prefer` stays if it does, else the usable host with the fewest VMs
- * (ties by order) is chosen, so placement is reproducible.
- */
-export const placement = (
-  m: Model,
-  tx: Tx,
-  poolId: string | undefined,
-  hostId: string | undefined,
-  datastore: string,
-  names: { pool: string; host: string },
-  prefer?: string,
-): Placement => {
-  const pool = poolId ? (tx.get(poolId) as ResourcePoolRecord | undefined) : undefined;
-  if (pool?.kind !== 'ResourcePool' && pool?.kind !== 'VirtualApp') throw faults.invalidArgument(names.pool);
-  const cr = tx.get(pool.owner) as ComputeResourceRecord;
-  const hosts = [...m.store.referrers('childEntity', cr.id)]
-    .map((id) => tx.get(id))
-    .filter((r): r is HostRecord => r?.kind === 'HostSystem');
-  const wanted = hostId ?? (hosts.some((h) => h.id === prefer) ? prefer : undefined);
-  if (wanted) {
-    const host = hosts.find((h) => h.id === wanted);
-    if (!host) throw faults.invalidArgument(names.host);
-    return { pool, host };
-  }
-  const usable = hosts.filter(
-    (h) => !h.inMaintenanceMode && h.connectionState === 'connected' && h.datastores.includes(datastore),
-  );
-  let best: HostRecord | undefined;
-  for (const h of usable.length > 0 ? usable : hosts)
-    if (!best || m.store.referrers('vm', h.id).size < m.store.referrers('vm', best.id).size) best = h;
-  if (!best) throw faults.invalidArgument(names.host);
-  return { pool, host: best };
-};
-
-/** A VM folder on `ds` no other VM uses: `name`, else `name_1`, `name_2`, ... */
-const freeDirectory = (m: Model, ds: DatastoreRecord, name: string): string => {
-  const used = new Set<string>();
-  for (const id of m.store.referrers('vm', ds.id)) {
-    const path = parseDatastorePath((m.store.get(id) as VmRecord).config.vmPathName)?.path ?? '';
-    used.add(path.slice(0, path.lastIndexOf('/')));
-  }
-  let dir = name;
-  for (let n = 1; used.has(dir); n++) dir = `${name}_${n}`;
-  return dir;
-};
-
-/** A bare `[ds]` gets a folder named after the VM; a folder gets `<name>.vmx` in it. */
-const homePath = (m: Model, ds: DatastoreRecord, path: string, name: string): string => {
-  if (path.endsWith('.vmx')) return datastorePath(ds.name, path);
-  const dir = path === '' ? freeDirectory(m, ds, name) : path.replace(/\/+$/, '');
-  return datastorePath(ds.name, `${dir}/${name}.vmx`);
 };
 
 /** What CreateVM_Task gives every VM before its spec's devices: no disk, CD-ROM or SCSI. */
@@ -364,23 +292,17 @@ export const cloneVm = (m: Model, vm: Ref, folder: Ref, name: string, spec: VmCl
         `Cloning ${events.onHost(from)} to ${name} on host ${destHost?.name ?? ''}`,
         {
           destName: name,
-          ...argument('destFolder', 'folder', m.store.get(clone.parent ?? '')),
-          ...argument('destHost', 'host', destHost),
+          ...entityArgument('destFolder', 'folder', m.store.get(clone.parent ?? '')),
+          ...entityArgument('destHost', 'host', destHost),
         },
       );
       postUuidEvents(m, clone);
-      const sourceVm = argument('sourceVm', 'vm', from);
+      const sourceVm = entityArgument('sourceVm', 'vm', from);
       events.post(clone, 'VmClonedEvent', `Clone of ${from.name} completed`, sourceVm);
-      if (clone.powerState !== 'poweredOn') return;
-      events.post(clone, 'VmStartingEvent', `${events.onHost(clone)} is starting`);
-      events.post(clone, 'VmPoweredOnEvent', `${events.where(clone)} is powered on`);
+      if (clone.powerState === 'poweredOn') events.poweredOn(clone);
     },
   );
 };
-
-/** `[old] dir/file` -> `[new] dir/file`. */
-const onDatastore = (file: string, ds: DatastoreRecord) =>
-  datastorePath(ds.name, parseDatastorePath(file)?.path ?? file);
 
 const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: Location, spec: VmRelocateSpec) => {
   let moved: VmRecord = vm;
@@ -448,9 +370,9 @@ export const relocateVm = (m: Model, vm: Ref, spec: VmRelocateSpec): Task<void> 
       const sourceHost = m.store.get(was.host ?? '');
       const sourceDs = m.store.get(was.homeDatastore);
       const source = {
-        ...argument('sourceHost', 'host', sourceHost),
-        ...argument('sourceDatacenter', 'datacenter', datacenterOf(m.store, was.parent ?? was.id)),
-        ...argument('sourceDatastore', 'datastore', sourceDs),
+        ...entityArgument('sourceHost', 'host', sourceHost),
+        ...entityArgument('sourceDatacenter', 'datacenter', datacenterOf(m.store, was.parent ?? was.id)),
+        ...entityArgument('sourceDatastore', 'datastore', sourceDs),
       };
       if (now.homeDatastore !== was.homeDatastore) {
         events.post(now, 'VmRelocatedEvent', 'Completed the relocation of the virtual machine', source);

@@ -1,35 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type {
-  DatastoreRecord,
-  Device,
-  DvsRecord,
-  InventoryRecord,
-  NetworkRecord,
-  TaskRecord,
-  VmRecord,
-} from '../inventory/records.js';
-import type { Task } from '../model.js';
+import type { Device, DvsRecord, InventoryRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
-import { VSphere } from '../vsphere.js';
-import type { VirtualDeviceConfigSpec, VmConfigSpec } from './vm-config-spec.js';
-
-const GIB = 1024 ** 3;
+import { createFixture, GIB } from '../testing/fixture.js';
+import type { VmConfigSpec } from './vm-config-spec.js';
+import type { VirtualDeviceConfigSpec } from './vm-devices.js';
 
 const setup = () => {
-  const vsphere = new VSphere({ seed: 1 });
-  const at = <R extends InventoryRecord>(path: string) => findByInventoryPath(vsphere.store, path) as R;
+  const fixture = createFixture();
+  const { vsphere, at, run } = fixture;
   const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
   const get = (id = vm.id) => vsphere.store.get(id) as VmRecord;
   const device = (key: number, id = vm.id) => get(id).config.devices.find((d) => d.key === key);
-  const used = () => (vsphere.store.get(vm.homeDatastore) as DatastoreRecord).used;
-  const run = <T>(task: Task<T>) => {
-    vsphere.scheduler.runDue();
-    return task.wait();
-  };
   const reconfigure = (spec: VmConfigSpec, id = vm.id) => run(vsphere.vm.reconfigure(id, spec));
   const change = (...deviceChange: VirtualDeviceConfigSpec[]) => reconfigure({ deviceChange });
-  return { vsphere, at, vm, get, device, used, run, reconfigure, change };
+  return { ...fixture, vm, get, device, used: () => fixture.used(vm.homeDatastore), reconfigure, change };
 };
 
 const disk = (key: number, capacityInKB: number, extra: Partial<Device> = {}): Device => ({
@@ -39,13 +23,20 @@ const disk = (key: number, capacityInKB: number, extra: Partial<Device> = {}): D
   ...extra,
 });
 
+/** An added device whose file the operation creates (a new disk). */
+const create = (d: Device): VirtualDeviceConfigSpec => ({
+  operation: 'add',
+  fileOperation: 'create',
+  device: d,
+});
+
 const deviceFault = (property: string, deviceIndex: number, _type = 'InvalidDeviceSpec') => ({
   fault: { _type, property, deviceIndex },
 });
 
 describe('ReconfigVM_Task: hardware and settings', () => {
   it('changes CPUs, memory, annotation and guest, bumping changeVersion and posting the event', async () => {
-    const { vsphere, vm, get, reconfigure } = setup();
+    const { vsphere, vm, get, reconfigure, taskInfo, lastEvent } = setup();
     const task = vsphere.vm.reconfigure(vm.id, {
       numCPUs: 4,
       numCoresPerSocket: 2,
@@ -53,9 +44,7 @@ describe('ReconfigVM_Task: hardware and settings', () => {
       annotation: 'web tier',
       guestId: 'ubuntu64Guest',
     });
-    expect((vsphere.store.get(task.ref.value) as TaskRecord).descriptionId).toBe(
-      'VirtualMachine.reconfigure',
-    );
+    expect(taskInfo(task).descriptionId).toBe('VirtualMachine.reconfigure');
     vsphere.scheduler.runDue();
     await task.wait();
     expect(get().config).toMatchObject({
@@ -70,7 +59,7 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     const version = get().config.changeVersion;
     await reconfigure({ annotation: 'again' });
     expect(get().config.changeVersion).toBeGreaterThan(version);
-    expect(vsphere.events.list().at(-1)).toMatchObject({
+    expect(lastEvent()).toMatchObject({
       _type: 'VmReconfiguredEvent',
       fullFormattedMessage: 'Reconfigured DC0_H0_VM0 on DC0_H0 in DC0',
       configSpec: { annotation: 'again' },
@@ -130,7 +119,7 @@ describe('ReconfigVM_Task: device changes', () => {
   it('adds a disk: next key of the disk range, first free unit, a new file charged to the datastore', async () => {
     const { device, used, change } = setup();
     const before = used();
-    await change({ operation: 'add', fileOperation: 'create', device: disk(-1, 2 * 1024 * 1024) });
+    await change(create(disk(-1, 2 * 1024 * 1024)));
     expect(device(2001)).toMatchObject({
       controllerKey: 1000,
       unitNumber: 1,
@@ -148,7 +137,7 @@ describe('ReconfigVM_Task: device changes', () => {
     const { device, change } = setup();
     await change(
       { operation: 'add', device: { _type: 'ParaVirtualSCSIController', key: -100 } },
-      { operation: 'add', fileOperation: 'create', device: disk(-101, 1024, { controllerKey: -100 }) },
+      create(disk(-101, 1024, { controllerKey: -100 })),
     );
     expect(device(1001)).toMatchObject({ busNumber: 1, controllerKey: 100, unitNumber: 4, device: [2001] });
     expect(device(2001)).toMatchObject({ controllerKey: 1001, unitNumber: 0 });
@@ -157,26 +146,16 @@ describe('ReconfigVM_Task: device changes', () => {
 
   it('skips the SCSI controller unit 7 and refuses a unit that is taken', async () => {
     const { device, change } = setup();
-    const adds = [1, 2, 3, 4, 5, 6, 7].map(
-      (i): VirtualDeviceConfigSpec => ({ operation: 'add', fileOperation: 'create', device: disk(-i, 1024) }),
-    );
+    const adds = [1, 2, 3, 4, 5, 6, 7].map((i) => create(disk(-i, 1024)));
     await change(...adds);
     expect(device(2007)?.unitNumber).toBe(8);
     await expect(
-      change({
-        operation: 'add',
-        fileOperation: 'create',
-        device: disk(-1, 1024, { controllerKey: 1000, unitNumber: 7 }),
-      }),
+      change(create(disk(-1, 1024, { controllerKey: 1000, unitNumber: 7 }))),
     ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.unitNumber', 0));
     await expect(
       change(
         { operation: 'add', device: { _type: 'VirtualCdrom', key: -5 } },
-        {
-          operation: 'add',
-          fileOperation: 'create',
-          device: disk(-1, 1024, { controllerKey: 1000, unitNumber: 0 }),
-        },
+        create(disk(-1, 1024, { controllerKey: 1000, unitNumber: 0 })),
       ),
     ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.unitNumber', 1));
   });
@@ -209,10 +188,7 @@ describe('ReconfigVM_Task: device changes', () => {
       deviceFault('virtualDeviceSpec.device.key', 0),
     );
     await expect(
-      change(
-        { operation: 'add', fileOperation: 'create', device: disk(-1, 1024) },
-        { operation: 'remove', device: disk(2999, 1024) },
-      ),
+      change(create(disk(-1, 1024)), { operation: 'remove', device: disk(2999, 1024) }),
     ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.key', 1));
   });
 
@@ -303,10 +279,7 @@ describe('ReconfigVM_Task: device changes', () => {
     const { get, vm, used, change } = setup();
     const before = used();
     await expect(
-      change(
-        { operation: 'add', fileOperation: 'create', device: disk(-1, 1024 * 1024) },
-        { operation: 'edit', device: disk(2999, 1024) },
-      ),
+      change(create(disk(-1, 1024 * 1024)), { operation: 'edit', device: disk(2999, 1024) }),
     ).rejects.toMatchObject({ fault: { _type: 'InvalidDeviceSpec' } });
     expect(get().config).toBe(vm.config);
     expect(used()).toBe(before);
@@ -319,11 +292,6 @@ describe('ReconfigVM_Task: the fault for each bad device change', () => {
     const host = at<InventoryRecord>('/DC0/host/DC0_H0/DC0_H0');
     const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
     const switchUuid = (vsphere.store.get(pg.dvs as string) as DvsRecord).uuid;
-    const create = (d: Device): VirtualDeviceConfigSpec => ({
-      operation: 'add',
-      fileOperation: 'create',
-      device: d,
-    });
     const nic = (backing: object, extra: Partial<Device> = {}): VirtualDeviceConfigSpec => ({
       operation: 'add',
       device: { _type: 'VirtualVmxnet3', key: -1, backing, ...extra },

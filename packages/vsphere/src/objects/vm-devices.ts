@@ -1,0 +1,402 @@
+/**
+ * Device changes of a VirtualMachineConfigSpec (`deviceChange`), as CreateVM_Task,
+ * ReconfigVM_Task, CloneVM_Task and RelocateVM_Task apply them: vSphere's key assignment
+ * (a new device's temporary key becomes the next free key of its type's range, and
+ * references to the temporary key follow), unit numbers on controllers, new disks with
+ * their files and NICs on their networks.
+ */
+import { faults } from '../faults.js';
+import {
+  DEVICE_KEY_BASE,
+  diskBytes,
+  ethernetCard,
+  isDisk,
+  isEthernetCard,
+  virtualDisk,
+} from '../inventory/devices.js';
+import { datacenterOf } from '../inventory/paths.js';
+import type { DatastoreRecord, Device, DvsRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
+import { datastorePath, newMac, nicBacking, withControllers } from '../inventory/vm.js';
+import type { Model, Tx } from '../model.js';
+import { type MoRef, moref } from '../refs.js';
+import { datastoreByName, parseDatastorePath } from './vm-placement.js';
+
+/** VirtualDeviceConfigSpec: one entry of `deviceChange`. */
+export interface VirtualDeviceConfigSpec {
+  operation: 'add' | 'edit' | 'remove';
+  fileOperation?: 'create' | 'destroy' | 'replace';
+  device: Device;
+}
+/** What device changes need to know about the VM they apply to. */
+export interface DeviceContext {
+  readonly model: Model;
+  readonly tx: Tx;
+  /** `[ds] dir/name.vmx`: new disk files go beside it. */
+  readonly vmPathName: string;
+  readonly homeDatastore: string;
+  readonly host: string | undefined;
+  readonly datacenter: string | undefined;
+}
+
+export const deviceContext = (m: Model, tx: Tx, vm: VmRecord): DeviceContext => ({
+  model: m,
+  tx,
+  vmPathName: vm.config.vmPathName,
+  homeDatastore: vm.homeDatastore,
+  host: vm.host,
+  datacenter: datacenterOf(m.store, vm.parent ?? vm.id)?.id,
+});
+
+/** The folder part (with its slash) and the base name of a VM's .vmx path. */
+const vmFiles = (vmPathName: string) => {
+  const path = parseDatastorePath(vmPathName)?.path ?? '';
+  const slash = path.lastIndexOf('/');
+  return { dir: path.slice(0, slash + 1), base: path.slice(slash + 1).replace(/\.vmx$/, '') };
+};
+
+const SCSI_CONTROLLERS = new Set([
+  'ParaVirtualSCSIController',
+  'VirtualLsiLogicController',
+  'VirtualLsiLogicSASController',
+  'VirtualBusLogicController',
+]);
+
+/** Key ranges of the device types that devices.ts does not name. */
+const OTHER_KEY_BASE: Record<string, number> = {
+  VirtualEnsoniq1371: 5000,
+  VirtualHdAudioCard: 5000,
+  VirtualUSBController: 7000,
+  VirtualFloppy: 8000,
+  VirtualSerialPort: 9000,
+  VirtualParallelPort: 10000,
+  VirtualUSBXHCIController: 14000,
+  VirtualAHCIController: 15000,
+  VirtualNVMEController: 31000,
+};
+
+const keyBase = (d: Device): number =>
+  isDisk(d)
+    ? DEVICE_KEY_BASE.disk
+    : d._type === 'VirtualCdrom'
+      ? DEVICE_KEY_BASE.cdrom
+      : SCSI_CONTROLLERS.has(d._type)
+        ? DEVICE_KEY_BASE.scsiController
+        : isEthernetCard(d)
+          ? DEVICE_KEY_BASE.ethernet
+          : (OTHER_KEY_BASE[d._type] ?? 20000);
+
+/** A device's label and summary, typed as vSphere's Description. */
+const description = (label: string, summary: string) => ({ _type: 'Description', label, summary });
+
+const isController = (d: Device) => Array.isArray(d.device) || d._type.endsWith('Controller');
+
+/**
+ * New devices with a key <= 0 (or one already taken) get the next free key of their
+ * type's range; entries whose controllerKey named a temporary key are rewritten.
+ */
+const assignKeys = (devices: readonly Device[], changes: readonly VirtualDeviceConfigSpec[]) => {
+  const used = new Set(devices.map((d) => d.key));
+  const adds = changes.filter((c) => c.operation === 'add');
+  const keys = new Map<VirtualDeviceConfigSpec, number>();
+  for (const c of adds) {
+    if (c.device.key > 0 && !used.has(c.device.key)) {
+      used.add(c.device.key);
+      keys.set(c, c.device.key);
+    }
+  }
+  const renamed = new Map<number, number>();
+  for (const c of adds) {
+    if (keys.has(c)) continue;
+    let key = keyBase(c.device);
+    while (used.has(key)) key++;
+    used.add(key);
+    keys.set(c, key);
+    if (c.device.key < 0) renamed.set(c.device.key, key);
+  }
+  return changes.map((c) => {
+    const key = keys.get(c) ?? c.device.key;
+    const was = c.device.controllerKey;
+    const controllerKey = was === undefined ? undefined : (renamed.get(was) ?? was);
+    if (key === c.device.key && controllerKey === was) return c;
+    return { ...c, device: { ...c.device, key, ...(controllerKey === undefined ? {} : { controllerKey }) } };
+  });
+};
+
+/** Unit numbers a controller offers, and the one it keeps for itself (SCSI 7). */
+const unitsOf = (controller: Device): { count: number; reserved?: number } => {
+  if (SCSI_CONTROLLERS.has(controller._type))
+    return { count: 16, reserved: (controller.scsiCtlrUnitNumber as number | undefined) ?? 7 };
+  if (controller._type === 'VirtualIDEController') return { count: 2 };
+  if (controller._type === 'VirtualAHCIController') return { count: 30 };
+  if (controller._type === 'VirtualPCIController') return { count: 32 };
+  return { count: 16 };
+};
+
+const unitTaken = (devices: readonly Device[], controller: Device, unit: number): boolean =>
+  unit === unitsOf(controller).reserved ||
+  devices.some((d) => d.controllerKey === controller.key && d.unitNumber === unit);
+
+/** NICs take PCI slots from 7 on, controllers from 3 on (vCenter's layout). */
+const firstFreeUnit = (
+  devices: readonly Device[],
+  controller: Device,
+  device: Device,
+): number | undefined => {
+  const pci = controller._type === 'VirtualPCIController';
+  const start = pci ? (isEthernetCard(device) ? 7 : isController(device) ? 3 : 0) : 0;
+  for (let unit = start; unit < unitsOf(controller).count; unit++)
+    if (!unitTaken(devices, controller, unit)) return unit;
+  return undefined;
+};
+
+/** Where a device goes when the spec names no controller. */
+const defaultController = (devices: readonly Device[], d: Device): Device | undefined => {
+  const free = (c: Device) => firstFreeUnit(devices, c, d) !== undefined;
+  if (isDisk(d))
+    return (
+      devices.find((c) => SCSI_CONTROLLERS.has(c._type) && free(c)) ??
+      devices.find((c) => c._type === 'VirtualIDEController' && free(c))
+    );
+  if (d._type === 'VirtualCdrom') return devices.find((c) => c._type === 'VirtualIDEController' && free(c));
+  if (isEthernetCard(d) || isController(d) || OTHER_KEY_BASE[d._type] !== undefined)
+    return devices.find((c) => c._type === 'VirtualPCIController');
+  return undefined;
+};
+
+const place = (devices: readonly Device[], d: Device, i: number): Device => {
+  const controller =
+    d.controllerKey === undefined
+      ? defaultController(devices, d)
+      : devices.find((c) => c.key === d.controllerKey);
+  if (!controller) {
+    if (d.controllerKey === undefined && !isDisk(d)) return d;
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.controllerKey', i);
+  }
+  if (!isController(controller)) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.controllerKey', i);
+  const unitNumber = d.unitNumber ?? firstFreeUnit(devices, controller, d);
+  if (unitNumber === undefined || unitTaken(devices, controller, unitNumber))
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.unitNumber', i);
+  return { ...d, controllerKey: controller.key, unitNumber };
+};
+
+interface DiskBackingInput {
+  fileName?: string;
+  datastore?: MoRef;
+  diskMode?: string;
+  thinProvisioned?: boolean;
+  eagerlyScrub?: boolean;
+}
+
+/** The first free `<dir>/<vm>.vmdk`, `<dir>/<vm>_1.vmdk`, ... on a datastore. */
+const nextDiskFile = (ctx: DeviceContext, devices: readonly Device[], dsName: string): string => {
+  const { dir, base } = vmFiles(ctx.vmPathName);
+  const taken = new Set(devices.filter(isDisk).map((d) => (d.backing as DiskBackingInput).fileName));
+  for (let n = 0; ; n++) {
+    const file = datastorePath(dsName, `${dir}${base}${n === 0 ? '' : `_${n}`}.vmdk`);
+    if (!taken.has(file)) return file;
+  }
+};
+
+const diskDatastoreFor = (ctx: DeviceContext, backing: DiskBackingInput, i: number): DatastoreRecord => {
+  if (backing.datastore) {
+    const ds = ctx.tx.get(backing.datastore.value);
+    if (ds?.kind !== 'Datastore')
+      throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.datastore', i);
+    return ds;
+  }
+  const named = backing.fileName ? parseDatastorePath(backing.fileName) : undefined;
+  if (!named) return ctx.tx.get(ctx.homeDatastore) as DatastoreRecord;
+  const ds = datastoreByName(ctx.model, ctx.datacenter, named.datastore);
+  if (!ds) throw faults.invalidDatastorePath(backing.fileName as string);
+  return ds;
+};
+
+/** A new disk; with fileOperation `create` it gets a new file beside the VM's .vmx. */
+const newDisk = (
+  ctx: DeviceContext,
+  devices: readonly Device[],
+  spec: VirtualDeviceConfigSpec,
+  i: number,
+) => {
+  const d = spec.device;
+  const backing = (d.backing ?? {}) as DiskBackingInput;
+  const kb = d.capacityInKB as number | undefined;
+  const bytes = (d.capacityInBytes as number | undefined) ?? (kb === undefined ? undefined : kb * 1024);
+  if (bytes === undefined || bytes < 0)
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.capacityInKB', i);
+  const creating = spec.fileOperation === 'create';
+  const path = backing.fileName ? parseDatastorePath(backing.fileName)?.path : undefined;
+  if (!creating && !path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
+  const ds = diskDatastoreFor(ctx, backing, i);
+  const fileName = path ? datastorePath(ds.name, path) : nextDiskFile(ctx, devices, ds.name);
+  const taken = devices.some((x) => isDisk(x) && (x.backing as DiskBackingInput).fileName === fileName);
+  if (creating && taken) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
+  const disk = virtualDisk({
+    key: d.key,
+    controllerKey: d.controllerKey as number,
+    unitNumber: d.unitNumber as number,
+    capacityInKB: Math.ceil(bytes / 1024),
+    fileName,
+    datastore: moref('Datastore', ds.id),
+    uuid: ctx.model.random.uuid(),
+    thinProvisioned: backing.thinProvisioned ?? true,
+  });
+  const options = {
+    ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
+    ...(backing.eagerlyScrub !== undefined ? { eagerlyScrub: backing.eagerlyScrub } : {}),
+  };
+  return { ...disk, capacityInBytes: bytes, backing: { ...(disk.backing as object), ...options } };
+};
+
+interface NicBackingInput {
+  network?: MoRef;
+  deviceName?: string;
+  port?: { switchUuid?: string; portgroupKey?: string };
+}
+
+/** The network (moref value) a NIC backing names: a standard network or a portgroup. */
+const nicNetworkOf = (ctx: DeviceContext, backing: NicBackingInput | undefined, i: number): string => {
+  const { tx, model } = ctx;
+  if (backing?.port) {
+    const key = backing.port.portgroupKey;
+    const pg = [...model.store.ofKind<NetworkRecord>('DistributedVirtualPortgroup')].find(
+      (p) => (p.key ?? p.id) === key,
+    );
+    if (!pg?.dvs) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.port.portgroupKey', i);
+    const dvs = tx.get(pg.dvs) as DvsRecord;
+    if (backing.port.switchUuid && backing.port.switchUuid !== dvs.uuid)
+      throw faults.notFound(`The distributed virtual switch ${backing.port.switchUuid} was not found.`);
+    if (ctx.host && !dvs.hosts.includes(ctx.host))
+      throw faults.invalidArgument('spec.deviceChange.device.port.switchUuid');
+    return pg.id;
+  }
+  if (backing?.network) {
+    const net = tx.get(backing.network.value);
+    if (net?.kind !== 'Network' && net?.kind !== 'DistributedVirtualPortgroup')
+      throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.network', i);
+    return net.id;
+  }
+  const named = backing?.deviceName
+    ? [...model.store.ofKind<NetworkRecord>('Network')].find(
+        (n) => n.name === backing.deviceName && datacenterOf(model.store, n.id)?.id === ctx.datacenter,
+      )
+    : undefined;
+  if (!named) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing', i);
+  return named.id;
+};
+
+/** A NIC on its network; vCenter generates its MAC unless the spec gives a manual one. */
+const nic = (ctx: DeviceContext, d: Device, mac: string, i: number): Device => {
+  const card = ethernetCard(
+    d.key,
+    mac,
+    nicBacking(ctx.tx, nicNetworkOf(ctx, d.backing as NicBackingInput, i)),
+    d._type,
+  );
+  return {
+    ...card,
+    ...(d.controllerKey === undefined ? {} : { controllerKey: d.controllerKey, unitNumber: d.unitNumber }),
+    ...(d.connectable
+      ? { connectable: { ...(card.connectable as object), ...(d.connectable as object) } }
+      : {}),
+  };
+};
+
+const newNic = (ctx: DeviceContext, d: Device, i: number): Device => {
+  if (d.addressType !== 'manual') return nic(ctx, d, newMac(ctx.model), i);
+  if (typeof d.macAddress !== 'string' || d.macAddress === '')
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.macAddress', i);
+  return { ...nic(ctx, d, d.macAddress, i), addressType: 'manual' };
+};
+
+const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDeviceConfigSpec, i: number) => {
+  if (!spec.device._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
+  const d = place(devices, spec.device, i);
+  if (isDisk(d)) return newDisk(ctx, devices, { ...spec, device: d }, i);
+  if (isEthernetCard(d)) return newNic(ctx, d, i);
+  const deviceInfo = d.deviceInfo ?? description(`${d._type} ${d.key}`, d._type);
+  if (!SCSI_CONTROLLERS.has(d._type)) return { ...d, deviceInfo, ...(isController(d) ? { device: [] } : {}) };
+  // A new SCSI controller takes the first free bus number.
+  const buses = new Set(devices.filter((c) => SCSI_CONTROLLERS.has(c._type)).map((c) => c.busNumber));
+  let busNumber = (d.busNumber as number | undefined) ?? 0;
+  while (d.busNumber === undefined && buses.has(busNumber)) busNumber++;
+  if (buses.has(busNumber) || busNumber > 3)
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.busNumber', i);
+  return {
+    hotAddRemove: true,
+    sharedBus: 'noSharing',
+    scsiCtlrUnitNumber: 7,
+    ...d,
+    busNumber,
+    device: [],
+    deviceInfo: d.deviceInfo ?? description(`SCSI controller ${busNumber}`, d._type),
+  };
+};
+
+/** An edited disk can only grow; an edited NIC may move to another network or MAC. */
+const edited = (ctx: DeviceContext, was: Device, spec: VirtualDeviceConfigSpec, i: number): Device => {
+  const d = spec.device;
+  if (d._type && d._type !== was._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
+  // Where a device sits and what it is stay as they are; the rest may change.
+  const { key: _key, _type: _t, controllerKey: _c, unitNumber: _u, ...changes } = d;
+  if (isDisk(was)) {
+    const oldBytes = diskBytes(was);
+    const kb = d.capacityInKB as number | undefined;
+    const inBytes = d.capacityInBytes as number | undefined;
+    const bytes =
+      inBytes !== undefined && inBytes !== oldBytes ? inBytes : kb !== undefined ? kb * 1024 : oldBytes;
+    if (bytes < oldBytes)
+      throw faults.invalidDeviceOperation('virtualDeviceSpec.device.capacityInKB', i, 'edit');
+    const capacityInKB = Math.ceil(bytes / 1024);
+    const { fileName, datastore, uuid } = was.backing as DiskBackingInput & { uuid: string };
+    return {
+      ...was,
+      ...changes,
+      capacityInKB,
+      capacityInBytes: bytes,
+      deviceInfo: description(was.deviceInfo?.label ?? '', `${capacityInKB.toLocaleString('en-US')} KB`),
+      backing: { ...(was.backing as object), ...(d.backing as object), fileName, datastore, uuid },
+    };
+  }
+  if (isEthernetCard(was)) {
+    const manual = d.addressType === 'manual' && typeof d.macAddress === 'string';
+    const mac = manual ? (d.macAddress as string) : (was.macAddress as string);
+    const moved = d.backing ? nic(ctx, { ...was, ...changes }, mac, i) : { ...was, ...changes };
+    return { ...moved, macAddress: mac, addressType: manual ? 'manual' : was.addressType };
+  }
+  return { ...was, ...changes, ...(isController(was) ? { device: was.device } : {}) };
+};
+
+/** The device list after `changes`, in order; controllers' `device` lists follow. */
+export const applyDeviceChanges = (
+  ctx: DeviceContext,
+  current: readonly Device[],
+  changes: readonly VirtualDeviceConfigSpec[],
+): readonly Device[] => {
+  if (changes.length === 0) return current;
+  const devices = [...current];
+  const removedAt = new Map<number, number>();
+  assignKeys(current, changes).forEach((spec, i) => {
+    if (spec.operation === 'add') {
+      devices.push(added(ctx, devices, spec, i));
+      return;
+    }
+    if (spec.operation !== 'edit' && spec.operation !== 'remove')
+      throw faults.invalidDeviceSpec('virtualDeviceSpec.operation', i);
+    const at = devices.findIndex((d) => d.key === spec.device.key);
+    if (at < 0) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.key', i);
+    if (spec.operation === 'edit') devices[at] = edited(ctx, devices[at] as Device, spec, i);
+    else {
+      // Detached or destroyed alike: the simulator keeps no disk files apart from VMs.
+      devices.splice(at, 1);
+      removedAt.set(spec.device.key, i);
+    }
+  });
+  // A controller cannot go while devices still sit on it.
+  const keys = new Set(devices.map((d) => d.key));
+  for (const d of devices) {
+    if (d.controllerKey !== undefined && !keys.has(d.controllerKey))
+      throw faults.invalidDeviceSpec('virtualDeviceSpec.device', removedAt.get(d.controllerKey) ?? 0);
+  }
+  return withControllers(devices);
+};

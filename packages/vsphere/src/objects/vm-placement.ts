@@ -1,0 +1,114 @@
+/**
+ * Where a VM goes: a folder that holds VMs and a name free in it, the pool and host it
+ * runs on (vCenter's rule: the host belongs to the pool's compute resource), and where
+ * its files lie on a datastore. CreateVM_Task, CloneVM_Task, RelocateVM_Task and
+ * MarkAsVirtualMachine place VMs; new disks find their datastore here too.
+ */
+import { faults } from '../faults.js';
+import { datacenterOf, findChild } from '../inventory/paths.js';
+import type {
+  ComputeResourceRecord,
+  DatastoreRecord,
+  FolderRecord,
+  HostRecord,
+  ResourcePoolRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import { datastorePath } from '../inventory/vm.js';
+import type { Model, Tx } from '../model.js';
+import { moref } from '../refs.js';
+
+/** `[LocalDS_0] dir/vm.vmx` -> `{ datastore: 'LocalDS_0', path: 'dir/vm.vmx' }`. */
+export const parseDatastorePath = (p: string): { datastore: string; path: string } | undefined => {
+  const m = /^\[([^\]]+)\]\s*(.*)$/.exec(p);
+  return m ? { datastore: m[1] as string, path: (m[2] as string).trim() } : undefined;
+};
+
+/** A datastore of the datacenter `dc` by name, as a datastore path names it. */
+export const datastoreByName = (
+  m: Model,
+  dc: string | undefined,
+  name: string,
+): DatastoreRecord | undefined => {
+  for (const ds of m.store.ofKind<DatastoreRecord>('Datastore'))
+    if (ds.name === name && datacenterOf(m.store, ds.id)?.id === dc) return ds;
+  return undefined;
+};
+
+/** `[old] dir/file` -> `[new] dir/file`. */
+export const onDatastore = (file: string, ds: DatastoreRecord) =>
+  datastorePath(ds.name, parseDatastorePath(file)?.path ?? file);
+
+/** A folder that can hold VMs, NotSupported otherwise. */
+export const vmFolder = (tx: Tx, id: string): FolderRecord => {
+  const folder = tx.get(id) as FolderRecord | undefined;
+  if (folder?.kind !== 'Folder' || !folder.childType.includes('VirtualMachine'))
+    throw faults.notSupported('The folder cannot hold virtual machines.');
+  return folder;
+};
+
+/** DuplicateName when another entity in `folder` already has `name`. */
+export const checkFreeName = (m: Model, folder: string, name: string, self?: string): void => {
+  const taken = findChild(m.store, folder, name);
+  if (taken && taken.id !== self) throw faults.duplicateName(name, moref(taken.kind, taken.id));
+};
+
+export interface Placement {
+  readonly pool: ResourcePoolRecord;
+  readonly host: HostRecord;
+}
+
+/**
+ * The pool and host a VM runs on. The host must belong to the pool's compute resource;
+ * without one, `prefer` stays if it does, else the usable host with the fewest VMs
+ * (ties by order) is chosen, so placement is reproducible.
+ */
+export const placement = (
+  m: Model,
+  tx: Tx,
+  poolId: string | undefined,
+  hostId: string | undefined,
+  datastore: string,
+  names: { pool: string; host: string },
+  prefer?: string,
+): Placement => {
+  const pool = poolId ? (tx.get(poolId) as ResourcePoolRecord | undefined) : undefined;
+  if (pool?.kind !== 'ResourcePool' && pool?.kind !== 'VirtualApp') throw faults.invalidArgument(names.pool);
+  const cr = tx.get(pool.owner) as ComputeResourceRecord;
+  const hosts = [...m.store.referrers('childEntity', cr.id)]
+    .map((id) => tx.get(id))
+    .filter((r): r is HostRecord => r?.kind === 'HostSystem');
+  const wanted = hostId ?? (hosts.some((h) => h.id === prefer) ? prefer : undefined);
+  if (wanted) {
+    const host = hosts.find((h) => h.id === wanted);
+    if (!host) throw faults.invalidArgument(names.host);
+    return { pool, host };
+  }
+  const usable = hosts.filter(
+    (h) => !h.inMaintenanceMode && h.connectionState === 'connected' && h.datastores.includes(datastore),
+  );
+  let best: HostRecord | undefined;
+  for (const h of usable.length > 0 ? usable : hosts)
+    if (!best || m.store.referrers('vm', h.id).size < m.store.referrers('vm', best.id).size) best = h;
+  if (!best) throw faults.invalidArgument(names.host);
+  return { pool, host: best };
+};
+
+/** A VM folder on `ds` no other VM uses: `name`, else `name_1`, `name_2`, ... */
+export const freeDirectory = (m: Model, ds: DatastoreRecord, name: string): string => {
+  const used = new Set<string>();
+  for (const id of m.store.referrers('vm', ds.id)) {
+    const path = parseDatastorePath((m.store.get(id) as VmRecord).config.vmPathName)?.path ?? '';
+    used.add(path.slice(0, path.lastIndexOf('/')));
+  }
+  let dir = name;
+  for (let n = 1; used.has(dir); n++) dir = `${name}_${n}`;
+  return dir;
+};
+
+/** A bare `[ds]` gets a folder named after the VM; a folder gets `<name>.vmx` in it. */
+export const homePath = (m: Model, ds: DatastoreRecord, path: string, name: string): string => {
+  if (path.endsWith('.vmx')) return datastorePath(ds.name, path);
+  const dir = path === '' ? freeDirectory(m, ds, name) : path.replace(/\/+$/, '');
+  return datastorePath(ds.name, `${dir}/${name}.vmx`);
+};

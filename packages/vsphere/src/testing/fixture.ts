@@ -1,0 +1,38 @@
+/**
+ * The model the operation tests work on: a seeded VSphere (vcsim's default inventory
+ * unless the options say otherwise) and the steps nearly every test takes with it:
+ * find a record by inventory path, run a task to its end, read what it left behind.
+ */
+import type { VirtualClock } from '../core/clock.js';
+import { findByInventoryPath } from '../inventory/paths.js';
+import type { DatastoreRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
+import type { Task } from '../model.js';
+import { VSphere, type VSphereOptions } from '../vsphere.js';
+
+export const GIB = 1024 ** 3;
+
+export const createFixture = (options: VSphereOptions = {}) => {
+  const vsphere = new VSphere({ seed: 1, ...options });
+  return {
+    vsphere,
+    /** The record at an inventory path, e.g. `/DC0/vm/DC0_H0_VM0`; a wrong path fails the test. */
+    at<R extends InventoryRecord = InventoryRecord>(path: string): R {
+      const record = findByInventoryPath(vsphere.store, path);
+      if (!record) throw new Error(`nothing at ${path}`);
+      return record as R;
+    },
+    /** Runs the work that is due (the task's among it) and settles with the task. */
+    run<T>(task: Task<T>): Promise<T> {
+      vsphere.scheduler.runDue();
+      return task.wait();
+    },
+    /** The task's record: its TaskInfo. */
+    taskInfo: (task: Task<unknown>) => vsphere.store.get(task.ref.value) as TaskRecord,
+    lastEvent: () => vsphere.events.list().at(-1),
+    /** Bytes a datastore counts as used. */
+    used: (datastore: string) => (vsphere.store.get(datastore) as DatastoreRecord).used,
+    /** Moves the virtual clock on by `ms`, running the work that falls due on the way. */
+    later: (ms: number) =>
+      vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + ms),
+  };
+};
