@@ -18,6 +18,7 @@ import type {
 } from '../inventory/records.js';
 import { newVmRecord, putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
+import { vmEvents } from '../objects/vm-clone.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
@@ -155,9 +156,7 @@ export const deployOperations = (m: Model) => {
       template: false,
       srcTemplate,
     });
-    if (!powerOn) return;
-    post(vm, 'VmStartingEvent', `${vm.name} on ${host} is starting`);
-    post(vm, 'VmPoweredOnEvent', `${vm.name} on ${host} is powered on`);
+    if (powerOn) vmEvents(m).poweredOn(vm);
   };
 
   return {
