@@ -11,6 +11,7 @@ import { Store, type Transaction } from './core/store.js';
 import { faults, VimFault } from './faults.js';
 import { type EventInput, EventLog } from './history/events.js';
 import { GuestIpam } from './inventory/guest.js';
+import { isA } from './inventory/managed-types.js';
 import type { InventoryRecord, ManagedType, TaskRecord } from './inventory/records.js';
 import { relations } from './inventory/records.js';
 import { type MoRef, moref } from './refs.js';
@@ -151,7 +152,7 @@ export class Model {
       const type = typeof ref === 'string' ? (record?.kind ?? kinds[0] ?? 'ManagedEntity') : ref.type;
       throw faults.managedObjectNotFound(moref(type, id));
     }
-    if (typeof ref !== 'string' && ref.type !== record.kind && !isSubtype(record.kind, ref.type)) {
+    if (typeof ref !== 'string' && !isA(record.kind, ref.type)) {
       throw faults.managedObjectNotFound(moref(ref.type, id));
     }
     return record as R;
@@ -291,15 +292,3 @@ export class Model {
     this.#recentTasks = [...ids];
   }
 }
-
-/** Managed types whose references a client may use for a subtype's object. */
-const SUPERTYPES: Record<string, readonly string[]> = {
-  ClusterComputeResource: ['ComputeResource', 'ManagedEntity'],
-  VirtualApp: ['ResourcePool', 'ManagedEntity'],
-  DistributedVirtualPortgroup: ['Network', 'ManagedEntity'],
-  StoragePod: ['Folder', 'ManagedEntity'],
-  VmwareDistributedVirtualSwitch: ['DistributedVirtualSwitch', 'ManagedEntity'],
-};
-
-export const isSubtype = (kind: string, type: string): boolean =>
-  type === 'ManagedEntity' ? kind !== 'Task' : (SUPERTYPES[kind]?.includes(type) ?? false);

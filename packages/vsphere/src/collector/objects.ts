@@ -3,10 +3,10 @@
  * session-scoped ones (`session[<session uuid>]<uuid>`), and lookups by kind.
  */
 import { faults } from '../faults.js';
+import { isA } from '../inventory/managed-types.js';
 import type { InventoryRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { moref } from '../refs.js';
-import { isA } from './managed-types.js';
 
 const scopes = new WeakMap<Model, string>();
 

@@ -5,11 +5,11 @@
  */
 import { getOrInsert } from '../core/maps.js';
 import { faults, type VimFault } from '../faults.js';
+import { isA } from '../inventory/managed-types.js';
 import type { InventoryRecord } from '../inventory/records.js';
 import type { ReadContext } from '../properties/context.js';
 import { type PropertyValue, propertyNames, readProperty } from '../properties/index.js';
 import { type MoRef, moref } from '../refs.js';
-import { isA } from './managed-types.js';
 import { localizedFault, type ObjectContent } from './results.js';
 import type { CompiledPropertySpec, CompiledSpec, Traversal } from './spec.js';
 

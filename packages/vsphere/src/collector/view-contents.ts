@@ -5,10 +5,10 @@
  * pools, vApps and VMs, a host's VMs); a ListView lists the objects still there.
  */
 import type { Store } from '../core/store.js';
+import { ENTITY_TYPES, isA } from '../inventory/managed-types.js';
 import type { ContainerViewRecord, InventoryRecord, ListViewRecord } from '../inventory/records.js';
 import type { PropertyTable } from '../properties/context.js';
 import { type MoRef, moref } from '../refs.js';
-import { ENTITY_TYPES, isA } from './managed-types.js';
 
 type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers' | 'idsOf'>;
 

@@ -4,10 +4,10 @@
  * they show is derived on read (see view-contents.ts), so they never go stale.
  */
 import { faults } from '../faults.js';
+import { ENTITY_TYPES, isContainerKind } from '../inventory/managed-types.js';
 import type { ContainerViewRecord, ListViewRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { ENTITY_TYPES, isContainerKind } from './managed-types.js';
 import { lookupKind, sessionScopedId } from './objects.js';
 
 const VIEW_MANAGER = 'ViewManager';

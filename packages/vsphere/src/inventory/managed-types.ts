@@ -1,5 +1,5 @@
 /**
- * The managed-type hierarchy the property collector and views match on: a PropertySpec
+ * The managed-type hierarchy that references, the property collector and views match on: a PropertySpec
  * or TraversalSpec for `ComputeResource` applies to clusters too, one for
  * `ManagedEntity` to every entity, and a view of `Network` shows portgroups.
  */
