@@ -95,4 +95,19 @@ describe('the vim25 endpoint', () => {
     const doctype = await call('<!DOCTYPE x [<!ENTITY a "b">]><x/>');
     expect(doctype.text).toContain('xsi:type="InvalidRequest"');
   });
+
+  it('answers a property path with a name the schema lacks below the top level with InvalidProperty', async () => {
+    const { call } = await client();
+    await call(login);
+    const retrieve = (path: string) =>
+      `<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>VirtualMachine</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="VirtualMachine">vm-20</obj></objectSet></specSet><options/></RetrievePropertiesEx>`;
+    const bad = await call(retrieve('config.noSuchThing'), '6.7');
+    expect(bad.status).toBe(500);
+    expect(bad.text).toContain('xsi:type="InvalidProperty"');
+    expect(bad.text).toContain('<name>config.noSuchThing</name>');
+    const good = await call(retrieve('config.hardware.numCPU'), '6.7');
+    expect(good.text).toContain('<name>config.hardware.numCPU</name><val xsi:type="xsd:int">1</val>');
+    // A client newer than the schema may know names it lacks: the model decides (unset here).
+    expect((await call(retrieve('config.noSuchThing'), '8.0.3.0')).status).toBe(200);
+  });
 });

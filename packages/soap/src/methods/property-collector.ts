@@ -4,9 +4,18 @@
  * type its path has on its object's managed type, so it is written with the exact
  * xsi:type (ArrayOfManagedObjectReference, VirtualMachinePowerState, ...).
  */
-import type { MoRef, ObjectContent, RetrieveResult, UpdateSet, VSphere } from '@vsim/vsphere';
+import {
+  faults,
+  type MoRef,
+  type ObjectContent,
+  type PropertyFilterSpec,
+  type RetrieveResult,
+  type UpdateSet,
+  type VSphere,
+} from '@vsim/vsphere';
 import { TypedValue } from '../codec/encode.js';
-import { pathType } from '../metadata/paths.js';
+import { isSchemaPath, pathType } from '../metadata/paths.js';
+import { versionOrder } from '../metadata/registry.js';
 import type { MethodTable, SoapCall } from './call.js';
 
 const typed = (obj: MoRef, name: string, val: unknown) => {
@@ -45,14 +54,39 @@ const sleep = (ms: number, signal: AbortSignal) =>
 
 const collector = ({ vsphere, self }: SoapCall) => vsphere.collector.get(self);
 
+/**
+ * The model checks a path's top-level name; a name below it must exist in the schema too.
+ * A client newer than the schema may name properties the schema lacks: left to the model.
+ */
+const checkPaths = (specs: readonly PropertyFilterSpec[], version: string): readonly PropertyFilterSpec[] => {
+  if (versionOrder(version) < 0) return specs;
+  for (const spec of specs) {
+    for (const p of spec.propSet ?? []) {
+      for (const path of p.pathSet ?? []) {
+        if (typeof p.type === 'string' && !isSchemaPath(p.type, path)) throw faults.invalidProperty(path);
+      }
+    }
+  }
+  return specs;
+};
+
 export const propertyCollectorMethods: MethodTable = {
-  RetrieveProperties: (call) => typedContents(collector(call).retrieveProperties(call.args.specSet)),
+  RetrieveProperties: (call) =>
+    typedContents(collector(call).retrieveProperties(checkPaths(call.args.specSet, call.version))),
   RetrievePropertiesEx: (call) =>
-    typedResult(collector(call).retrievePropertiesEx(call.args.specSet, call.args.options ?? {})),
+    typedResult(
+      collector(call).retrievePropertiesEx(
+        checkPaths(call.args.specSet, call.version),
+        call.args.options ?? {},
+      ),
+    ),
   ContinueRetrievePropertiesEx: (call) =>
     typedResult(collector(call).continueRetrievePropertiesEx(call.args.token)),
   CancelRetrievePropertiesEx: (call) => collector(call).cancelRetrievePropertiesEx(call.args.token),
-  CreateFilter: (call) => collector(call).createFilter(call.args.spec, call.args.partialUpdates),
+  CreateFilter: (call) => {
+    checkPaths([call.args.spec], call.version);
+    return collector(call).createFilter(call.args.spec, call.args.partialUpdates);
+  },
   DestroyPropertyFilter: ({ vsphere, self }) => vsphere.collector.destroyFilter(self),
   CheckForUpdates: async (call) => typedUpdates(collector(call).checkForUpdates(call.args.version)),
   WaitForUpdates: async (call) =>

@@ -1,0 +1,1225 @@
+"""pyvmomi (Debian's 6.7.1) against `vsim serve`: one named check per function, run in order.
+
+Usage: /usr/bin/python3 checks.py http|https HOST PORT USER PASSWORD [--pending]
+
+Over HTTP the client is a SoapStubAdapter with a negative port (pyvmomi's "no TLS"),
+speaking vim25/6.5; over HTTPS it is pyVim.connect.SmartConnect, which reads
+/sdk/vimServiceVersions.xml and picks the newest version pyvmomi knows. Every answer goes
+through pyvmomi's strict deserializer, so a wrong xsi:type, array wrapper or enum value
+fails the check that asked for it. Prints `ok   <name>` or `FAIL <name>: <reason>` per
+check and a final `N passed, M failed`. `--pending` runs only the checks for features the
+simulator does not have yet.
+"""
+
+import ssl
+import sys
+import threading
+import time
+import traceback
+
+from pyVim import connect
+from pyVim import task as pyvim_task
+from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
+
+SCHEME, HOST, PORT, USER, PASSWORD = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+HTTPS = SCHEME == "https"
+TASK_TIMEOUT = 15.0
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+def expect_equal(actual, wanted, what):
+    if actual != wanted:
+        raise CheckFailed("%s: got %r, want %r" % (what, actual, wanted))
+
+
+def tname(t):
+    return "/".join(x.__name__ for x in t) if isinstance(t, tuple) else t.__name__
+
+
+def raises(fault_type, fn, *args, **kwargs):
+    """Calls fn and returns the fault it raised, failing unless it is a fault_type."""
+    try:
+        fn(*args, **kwargs)
+    except fault_type as e:
+        return e
+    except Exception as e:  # noqa: BLE001 - reported as the wrong fault
+        raise CheckFailed("want %s, got %s: %s" % (tname(fault_type), type(e).__name__, e))
+    raise CheckFailed("want %s, the call succeeded" % tname(fault_type))
+
+
+# ---------------------------------------------------------------------------------------
+# Connections
+
+
+def unverified():
+    return ssl._create_unverified_context()
+
+
+def bare_stub(version=None):
+    """A stub with no session yet."""
+    if HTTPS:
+        return SoapStubAdapter(host=HOST, port=PORT, path="/sdk", version=version or S.version,
+                               sslContext=unverified())
+    return SoapStubAdapter(host=HOST, port=-PORT, path="/sdk", ns="vim25/6.5")
+
+
+def login(user=USER, password=PASSWORD):
+    """A fresh logged-in service instance (its own session cookie)."""
+    if HTTPS:
+        return connect.SmartConnect(host=HOST, port=PORT, user=user, pwd=password, sslContext=unverified())
+    si = vim.ServiceInstance("ServiceInstance", bare_stub())
+    si.RetrieveContent().sessionManager.Login(user, password)
+    return si
+
+
+class State:
+    si = None
+    content = None
+    version = None
+    dc = None
+
+
+S = State()
+
+
+def find(path):
+    return S.content.searchIndex.FindByInventoryPath(path)
+
+
+def vm_named(name):
+    vm = find("/DC0/vm/" + name)
+    expect(vm is not None, "no VM at /DC0/vm/" + name)
+    return vm
+
+
+def wait_task(task, timeout=TASK_TIMEOUT):
+    """Polls the task (bounded) until it leaves queued/running; returns its TaskInfo."""
+    deadline = time.time() + timeout
+    while True:
+        info = task.info
+        if info.state in (vim.TaskInfo.State.success, vim.TaskInfo.State.error):
+            return info
+        if time.time() > deadline:
+            raise CheckFailed("task %s still %s after %.0fs" % (task._moId, info.state, timeout))
+        time.sleep(0.05)
+
+
+def run_task(task):
+    info = wait_task(task)
+    if info.state != vim.TaskInfo.State.success:
+        raise CheckFailed("task %s failed: %s" % (info.descriptionId, type(info.error).__name__))
+    return info.result
+
+
+def task_error(fault_type, fn, *args, **kwargs):
+    """The fault of a task method: as the task's error (vCenter) or raised at once."""
+    try:
+        task = fn(*args, **kwargs)
+    except fault_type as e:
+        return e
+    except Exception as e:  # noqa: BLE001
+        raise CheckFailed("want %s, got %s: %s" % (tname(fault_type), type(e).__name__, e))
+    info = wait_task(task)
+    expect(info.state == vim.TaskInfo.State.error, "want task error %s, task state %s" % (tname(fault_type), info.state))
+    expect(isinstance(info.error, fault_type),
+           "want task error %s, got %s" % (tname(fault_type), type(info.error).__name__))
+    return info.error
+
+
+def task_error_strict(fault_type, fn, *args, **kwargs):
+    """As task_error, but the fault must be the task's error, not raised by the call."""
+    try:
+        task = fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001
+        raise CheckFailed("want a task failing with %s, the call raised %s: %s" % (tname(fault_type), type(e).__name__, e))
+    info = wait_task(task)
+    expect(info.state == vim.TaskInfo.State.error, "want task error %s, task state %s" % (tname(fault_type), info.state))
+    expect(isinstance(info.error, fault_type),
+           "want task error %s, got %s" % (tname(fault_type), type(info.error).__name__))
+    return info.error
+
+
+def retrieve(obj, paths):
+    """RetrievePropertiesEx of some paths of one object -> {name: value}."""
+    pc = S.content.propertyCollector
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=obj)],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=type(obj), pathSet=paths)],
+    )
+    result = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
+    expect(result is not None and len(result.objects) == 1, "no object in the result")
+    return {p.name: p.val for p in result.objects[0].propSet}
+
+
+def view_of(kind, container=None):
+    return S.content.viewManager.CreateContainerView(container or S.content.rootFolder, [kind], True)
+
+
+def names_by_view(kind, paths=("name",)):
+    """{obj: {path: value}} of every object of a kind, through a container view."""
+    view = view_of(kind)
+    try:
+        traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView,
+                                                                 path="view", skip=False)
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=kind, pathSet=list(paths))],
+        )
+        out = {}
+        result = S.content.propertyCollector.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
+        while result is not None:
+            for o in result.objects:
+                out[o.obj] = {p.name: p.val for p in o.propSet}
+            if not result.token:
+                break
+            result = S.content.propertyCollector.ContinueRetrievePropertiesEx(result.token)
+        return out
+    finally:
+        view.DestroyView()
+
+
+def dc0():
+    return find("/DC0")
+
+
+def host_and_pool(host_path):
+    """A host and the pool a VM placed on it goes into (its compute resource's root pool)."""
+    host = find(host_path)
+    expect(host is not None, "no host at " + host_path)
+    return host, host.parent.resourcePool
+
+
+# ---------------------------------------------------------------------------------------
+# Checks, in order (later checks use the objects earlier ones made)
+
+CHECKS = []
+PENDING = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+def pending(fn):
+    PENDING.append(fn)
+    return fn
+
+
+@check
+def service_content_and_about():
+    stub = bare_stub()
+    sc = vim.ServiceInstance("ServiceInstance", stub).RetrieveContent()
+    expect_equal(sc.about.apiType, "VirtualCenter", "about.apiType")
+    expect(sc.about.fullName.startswith("VMware vCenter Server"), "about.fullName %r" % sc.about.fullName)
+    expect(isinstance(sc.rootFolder, vim.Folder), "rootFolder is %r" % sc.rootFolder)
+    for name in ("propertyCollector", "viewManager", "searchIndex", "sessionManager", "taskManager", "eventManager"):
+        expect(getattr(sc, name) is not None, "ServiceContent.%s is unset" % name)
+
+
+@check
+def version_negotiation_via_vim_service_versions():
+    find_version = getattr(connect, "__FindSupportedVersion")
+    newest = VmomiSupport.newestVersions.Get("vim")
+    got = find_version("https" if HTTPS else "http", HOST, PORT, "/sdk", connect.GetServiceVersions("vim25"),
+                       unverified() if HTTPS else None)
+    expect_equal(got, newest, "negotiated version")
+    if HTTPS:
+        expect_equal(S.si._stub.version, newest, "SmartConnect's stub version")
+        expect_equal(VmomiSupport.GetVersionNamespace(S.si._stub.version), "vim25/6.7.1", "namespace")
+
+
+@check
+def login_current_session():
+    session = S.content.sessionManager.currentSession
+    expect(session is not None, "currentSession unset after Login")
+    expect_equal(session.userName, USER, "currentSession.userName")
+    expect(session.key, "session key empty")
+
+
+@check
+def wrong_password_invalid_login():
+    si = vim.ServiceInstance("ServiceInstance", bare_stub())
+    sm = si.RetrieveContent().sessionManager
+    raises(vim.fault.InvalidLogin, sm.Login, USER, PASSWORD + "-wrong")
+    raises(vim.fault.InvalidLogin, sm.Login, "nobody", PASSWORD)
+
+
+@check
+def no_session_not_authenticated():
+    si = vim.ServiceInstance("ServiceInstance", bare_stub())
+    sc = si.RetrieveContent()
+    raises(vim.fault.NotAuthenticated, lambda: sc.rootFolder.childEntity)
+    raises(vim.fault.NotAuthenticated, sc.searchIndex.FindByInventoryPath, "/DC0")
+
+
+@check
+def logout_then_not_authenticated():
+    si = login()
+    sc = si.RetrieveContent()
+    expect(len(sc.rootFolder.childEntity) >= 1, "no datacenter before logout")
+    cookie = si._stub.cookie
+    expect(cookie, "Login set no session cookie")
+    sc.sessionManager.Logout()
+    raises(vim.fault.NotAuthenticated, lambda: sc.rootFolder.childEntity)
+    # The old cookie must be dead on the server, not only forgotten by the client.
+    si._stub.cookie = cookie
+    raises(vim.fault.NotAuthenticated, lambda: sc.rootFolder.childEntity)
+    raises(vim.fault.NotAuthenticated, sc.searchIndex.FindByInventoryPath, "/DC0")
+    # The main session is untouched.
+    expect(find("/DC0") is not None, "the other session died with this one")
+
+
+@check
+def datacenter_by_path_and_root_folder():
+    dcs = [e for e in S.content.rootFolder.childEntity if isinstance(e, vim.Datacenter)]
+    expect_equal([d.name for d in dcs], ["DC0"], "datacenters under the root folder")
+    dc = dc0()
+    expect(isinstance(dc, vim.Datacenter), "FindByInventoryPath(/DC0) = %r" % dc)
+    expect_equal(dc._moId, dcs[0]._moId, "/DC0 moref")
+    expect_equal((dc.vmFolder.name, dc.hostFolder.name, dc.datastoreFolder.name, dc.networkFolder.name),
+                 ("vm", "host", "datastore", "network"), "datacenter folders")
+    S.dc = dc
+
+
+@check
+def vm_by_inventory_path_and_find_child():
+    vm = find("/DC0/vm/DC0_H0_VM0")
+    expect(isinstance(vm, vim.VirtualMachine), "FindByInventoryPath = %r" % vm)
+    expect_equal(vm.name, "DC0_H0_VM0", "name")
+    child = S.content.searchIndex.FindChild(S.dc.vmFolder, "DC0_H0_VM0")
+    expect(child is not None and child._moId == vm._moId, "FindChild = %r" % child)
+    expect(find("/DC0/vm/no-such-vm") is None, "a missing path found something")
+    expect_equal(vm.parent._moId, S.dc.vmFolder._moId, "vm.parent")
+
+
+@check
+def hosts_and_clusters():
+    hosts = names_by_view(vim.HostSystem, ("name", "runtime.connectionState"))
+    expect_equal(sorted(v["name"] for v in hosts.values()),
+                 ["DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2", "DC0_H0"], "host names")
+    expect(all(v["runtime.connectionState"] == "connected" for v in hosts.values()), "a host is not connected")
+    cluster = find("/DC0/host/DC0_C0")
+    expect(isinstance(cluster, vim.ClusterComputeResource), "/DC0/host/DC0_C0 = %r" % cluster)
+    expect_equal(sorted(h.name for h in cluster.host), ["DC0_C0_H0", "DC0_C0_H1", "DC0_C0_H2"], "cluster.host")
+    h1 = find("/DC0/host/DC0_C0/DC0_C0_H1")
+    expect(isinstance(h1, vim.HostSystem), "/DC0/host/DC0_C0/DC0_C0_H1 = %r" % h1)
+    standalone = find("/DC0/host/DC0_H0/DC0_H0")
+    expect(isinstance(standalone, vim.HostSystem), "/DC0/host/DC0_H0/DC0_H0 = %r" % standalone)
+    expect(isinstance(standalone.parent, vim.ComputeResource), "standalone host's parent")
+    expect(standalone.summary.hardware.numCpuCores > 0, "summary.hardware.numCpuCores")
+
+
+@check
+def datastores():
+    dss = S.dc.datastore
+    expect_equal([d.name for d in dss], ["LocalDS_0"], "dc.datastore")
+    ds = dss[0]
+    summary = ds.summary
+    expect(summary.capacity > 0 and 0 < summary.freeSpace <= summary.capacity,
+           "capacity %r freeSpace %r" % (summary.capacity, summary.freeSpace))
+    expect(summary.accessible, "datastore not accessible")
+    expect_equal(len(ds.host), 4, "hosts mounting LocalDS_0")
+    expect(all(isinstance(m, vim.Datastore.HostMount) and m.mountInfo.mounted for m in ds.host),
+           "ds.host items are not mounted DatastoreHostMounts")
+    expect(find("/DC0/datastore/LocalDS_0")._moId == ds._moId, "/DC0/datastore/LocalDS_0")
+    expect(len(ds.vm) >= 4, "ds.vm has %d VMs" % len(ds.vm))
+
+
+@check
+def networks():
+    nets = {n.name: n for n in S.dc.network}
+    expect("VM Network" in nets and "DC0_DVPG0" in nets, "dc.network = %r" % sorted(nets))
+    expect(isinstance(nets["DC0_DVPG0"], vim.dvs.DistributedVirtualPortgroup), "DC0_DVPG0 is %r" % nets["DC0_DVPG0"])
+    expect_equal(nets["DC0_DVPG0"].config.distributedVirtualSwitch.name, "DVS0", "portgroup's switch")
+    vmnet = find("/DC0/network/VM Network")
+    expect(isinstance(vmnet, vim.Network) and vmnet.name == "VM Network", "/DC0/network/VM Network = %r" % vmnet)
+    dvs = find("/DC0/network/DVS0")
+    expect(isinstance(dvs, vim.DistributedVirtualSwitch), "/DC0/network/DVS0 = %r" % dvs)
+
+
+@check
+def nested_properties():
+    vm = vm_named("DC0_H0_VM0")
+    got = retrieve(vm, ["summary.runtime.powerState", "config.hardware.numCPU", "config.hardware.memoryMB"])
+    expect_equal(got.get("summary.runtime.powerState"), "poweredOn", "summary.runtime.powerState")
+    expect_equal(got.get("config.hardware.numCPU"), 1, "config.hardware.numCPU")
+    expect_equal(got.get("config.hardware.memoryMB"), 32, "config.hardware.memoryMB")
+    expect_equal(vm.summary.runtime.powerState, vim.VirtualMachinePowerState.poweredOn, "vm.summary.runtime")
+    expect_equal(vm.summary.config.name, "DC0_H0_VM0", "summary.config.name")
+
+
+@check
+def keyed_device_property():
+    vm = vm_named("DC0_H0_VM0")
+    devices = vm.config.hardware.device
+    nics = [d for d in devices if isinstance(d, vim.vm.device.VirtualEthernetCard)]
+    disks = [d for d in devices if isinstance(d, vim.vm.device.VirtualDisk)]
+    expect(len(nics) == 1 and len(disks) == 1, "want one NIC and one disk, got %d/%d" % (len(nics), len(disks)))
+    path = "config.hardware.device[%d]" % nics[0].key
+    got = retrieve(vm, [path])
+    nic = got.get(path)
+    expect(isinstance(nic, vim.vm.device.VirtualEthernetCard), "%s = %r" % (path, type(nic)))
+    expect_equal(nic.key, nics[0].key, "key")
+    expect_equal(nic.macAddress, nics[0].macAddress, "macAddress")
+    disk = retrieve(vm, ["config.hardware.device[%d]" % disks[0].key])["config.hardware.device[%d]" % disks[0].key]
+    expect(isinstance(disk, vim.vm.device.VirtualDisk) and disk.capacityInKB > 0, "disk by key: %r" % disk)
+
+
+@check
+def container_view_all_vms():
+    vms = names_by_view(vim.VirtualMachine, ("name", "runtime.powerState"))
+    expect_equal(sorted(v["name"] for v in vms.values()),
+                 ["DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1", "DC0_H0_VM0", "DC0_H0_VM1"], "VM names")
+    expect(all(v["runtime.powerState"] == "poweredOn" for v in vms.values()), "powerStates %r" % vms)
+    view = view_of(vim.VirtualMachine, S.dc.vmFolder)
+    expect_equal(len(view.view), 4, "ContainerView.view")
+    view.DestroyView()
+    raises(vmodl.fault.ManagedObjectNotFound, lambda: view.view)
+
+
+@check
+def retrieve_paging_with_token():
+    view = view_of(vim.VirtualMachine)
+    try:
+        traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView, path="view")
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+        )
+        pc = S.content.propertyCollector
+        page = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=1))
+        expect(page is not None and len(page.objects) == 1 and page.token, "first page: %r" % page)
+        names = [page.objects[0].propSet[0].val]
+        for _ in range(10):
+            page = pc.ContinueRetrievePropertiesEx(page.token)
+            names += [o.propSet[0].val for o in page.objects]
+            if not page.token:
+                break
+        expect_equal(len(names), 4, "objects over all pages")
+        expect_equal(len(set(names)), 4, "distinct objects over all pages")
+        page = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions(maxObjects=2))
+        pc.CancelRetrievePropertiesEx(page.token)
+        raises(vmodl.query.InvalidProperty, pc.ContinueRetrievePropertiesEx, page.token)
+    finally:
+        view.DestroyView()
+
+
+ENTITY_KINDS = (vim.Folder, vim.Datacenter, vim.VirtualMachine, vim.HostSystem, vim.ClusterComputeResource,
+                vim.ComputeResource, vim.ResourcePool, vim.Datastore, vim.Network, vim.DistributedVirtualSwitch)
+
+WANTED_PROPERTIES = {
+    vim.VirtualMachine: ("name", "parent", "config", "runtime", "summary", "guest", "resourcePool", "datastore",
+                         "network", "layoutEx", "storage"),
+    vim.HostSystem: ("name", "parent", "summary", "hardware", "runtime", "vm", "datastore", "network", "config"),
+    vim.Datastore: ("name", "summary", "info", "host", "vm"),
+    vim.ClusterComputeResource: ("name", "host", "resourcePool", "summary", "configurationEx"),
+    vim.dvs.DistributedVirtualPortgroup: ("name", "config", "key", "host", "vm"),
+}
+
+
+@check
+def retrieve_all_properties_of_every_entity():
+    # all=true over the whole inventory: pyvmomi reads every value the encoder writes.
+    view = S.content.viewManager.CreateContainerView(S.content.rootFolder, [], True)
+    try:
+        entities = len(view.view)
+        traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView, path="view")
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=k, all=True) for k in ENTITY_KINDS],
+        )
+        pc = S.content.propertyCollector
+        objects = []
+        result = pc.RetrievePropertiesEx([spec], vmodl.query.PropertyCollector.RetrieveOptions())
+        for _ in range(100):
+            objects += result.objects
+            if not result.token:
+                break
+            result = pc.ContinueRetrievePropertiesEx(result.token)
+        expect_equal(len(objects), entities, "objects with all properties")
+        for o in objects:
+            names = {p.name for p in o.propSet}
+            expect(not o.missingSet, "%s: missingSet %r" % (o.obj, [m.path for m in o.missingSet]))
+            for kind, wanted in WANTED_PROPERTIES.items():
+                if isinstance(o.obj, kind):
+                    lacking = [w for w in wanted if w not in names]
+                    expect(not lacking, "%s lacks %r" % (o.obj, lacking))
+            props = {p.name: p.val for p in o.propSet}
+            expect(props.get("name"), "%s has no name" % o.obj)
+            if isinstance(o.obj, vim.VirtualMachine):
+                expect(isinstance(props["config"], vim.vm.ConfigInfo), "VM config is %r" % type(props["config"]))
+                expect(all(isinstance(n, vim.Network) for n in props["network"]), "VM network items")
+    finally:
+        view.DestroyView()
+
+
+@check
+def list_view_follows_modify_and_reset():
+    vm0, vm1 = vm_named("DC0_H0_VM0"), vm_named("DC0_H0_VM1")
+    view = S.content.viewManager.CreateListView([vm0])
+    try:
+        expect_equal([v._moId for v in view.view], [vm0._moId], "view after create")
+        unresolved = view.ModifyListView(add=[vm1, vim.VirtualMachine("vm-987654")], remove=[])
+        expect_equal([v._moId for v in unresolved], ["vm-987654"], "unresolved references")
+        expect_equal(sorted(v._moId for v in view.view), sorted([vm0._moId, vm1._moId]), "view after modify")
+        view.ResetListView([vm1])
+        expect_equal([v._moId for v in view.view], [vm1._moId], "view after reset")
+    finally:
+        view.DestroyView()
+
+
+def power_filter(pc, vm, paths):
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=vm)],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=paths)],
+    )
+    return pc.CreateFilter(spec, False)
+
+
+def wait_options(seconds):
+    return vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=seconds)
+
+
+def changes(update_set):
+    """[(filter moid, object moid, kind, change name, change value)] of an UpdateSet."""
+    out = []
+    for fu in update_set.filterSet if update_set else []:
+        for ou in fu.objectSet:
+            for c in ou.changeSet:
+                out.append((fu.filter._moId, ou.obj._moId, ou.kind, c.name, c.val))
+            if not ou.changeSet:
+                out.append((fu.filter._moId, ou.obj._moId, ou.kind, None, None))
+    return out
+
+
+@check
+def wait_for_updates_initial_enter():
+    pc = S.content.propertyCollector.CreatePropertyCollector()
+    try:
+        vm = vm_named("DC0_H0_VM0")
+        f = power_filter(pc, vm, ["runtime.powerState", "name"])
+        first = pc.WaitForUpdatesEx("", wait_options(0))
+        expect(first is not None, "the first wait returned nothing")
+        got = {(k, n): v for (_, _, k, n, v) in changes(first)}
+        expect_equal(got.get(("enter", "runtime.powerState")), "poweredOn", "enter runtime.powerState")
+        expect_equal(got.get(("enter", "name")), "DC0_H0_VM0", "enter name")
+        expect(first.version, "no version")
+        again = pc.WaitForUpdatesEx(first.version, wait_options(0))
+        expect(again is None, "a poll with no change returned %r" % again)
+        f.DestroyPropertyFilter()
+    finally:
+        pc.DestroyPropertyCollector()
+
+
+def version_increases(old, new):
+    try:
+        return int(new) > int(old)
+    except ValueError:
+        return new != old and new > old
+
+
+@check
+def wait_sees_power_off_from_other_session():
+    waiter = login()
+    wcontent = waiter.RetrieveContent()
+    pc = wcontent.propertyCollector.CreatePropertyCollector()
+    vm_for_waiter = wcontent.searchIndex.FindByInventoryPath("/DC0/vm/DC0_H0_VM1")
+    f1 = power_filter(pc, vm_for_waiter, ["runtime.powerState"])
+    f2 = power_filter(pc, vm_for_waiter, ["runtime"])
+    first = pc.WaitForUpdatesEx("", wait_options(0))
+    expect(first is not None and len(first.filterSet) == 2, "initial update for two filters: %r" % first)
+    got = {}
+
+    def wait():
+        try:
+            got["update"] = pc.WaitForUpdatesEx(first.version, wait_options(20))
+        except Exception as e:  # noqa: BLE001
+            got["error"] = e
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    expect(thread.is_alive(), "the wait returned before any change: %r" % got)
+    run_task(vm_named("DC0_H0_VM1").PowerOffVM_Task())
+    thread.join(10)
+    expect(not thread.is_alive(), "the waiter did not wake up within 10 s of the power-off")
+    expect("error" not in got, "the wait failed: %r" % got.get("error"))
+    update = got["update"]
+    expect(update is not None, "the wait returned no update")
+    seen = changes(update)
+    by_filter = {}
+    for (fid, oid, kind, name, val) in seen:
+        expect_equal(oid, vm_for_waiter._moId, "changed object")
+        expect_equal(kind, "modify", "update kind")
+        by_filter[fid] = (name, val)
+    expect_equal(by_filter.get(f1._moId), ("runtime.powerState", "poweredOff"), "change for runtime.powerState filter")
+    name, val = by_filter.get(f2._moId, (None, None))
+    expect(name == "runtime" and isinstance(val, vim.vm.RuntimeInfo) and val.powerState == "poweredOff"
+           or name == "runtime.powerState" and val == "poweredOff",
+           "change for the runtime filter: %r=%r" % (name, val))
+    expect(version_increases(first.version, update.version),
+           "version did not increase: %r -> %r" % (first.version, update.version))
+    # A poll right after sees nothing new; powering back on is seen with a newer version again.
+    expect(pc.WaitForUpdatesEx(update.version, wait_options(0)) is None, "a stale change was repeated")
+    run_task(vm_named("DC0_H0_VM1").PowerOnVM_Task())
+    later = pc.WaitForUpdatesEx(update.version, wait_options(5))
+    expect(later is not None and version_increases(update.version, later.version), "power-on not seen")
+    wcontent.sessionManager.Logout()
+
+
+@check
+def wait_timeout_returns_nothing():
+    pc = S.content.propertyCollector.CreatePropertyCollector()
+    try:
+        power_filter(pc, vm_named("DC0_H0_VM0"), ["runtime.powerState"])
+        first = pc.WaitForUpdatesEx("", wait_options(0))
+        start = time.time()
+        later = pc.WaitForUpdatesEx(first.version, wait_options(1))
+        elapsed = time.time() - start
+        expect(later is None, "a timed-out wait returned %r" % later)
+        expect(0.8 <= elapsed < 5, "a 1 s wait took %.2f s" % elapsed)
+    finally:
+        pc.DestroyPropertyCollector()
+
+
+@check
+def cancel_wait_for_updates_request_canceled():
+    pc = S.content.propertyCollector.CreatePropertyCollector()
+    try:
+        power_filter(pc, vm_named("DC0_H0_VM0"), ["runtime.powerState"])
+        first = pc.WaitForUpdatesEx("", wait_options(0))
+        got = {}
+
+        def wait():
+            try:
+                got["update"] = pc.WaitForUpdatesEx(first.version, wait_options(20))
+            except Exception as e:  # noqa: BLE001
+                got["error"] = e
+
+        thread = threading.Thread(target=wait, daemon=True)
+        thread.start()
+        time.sleep(0.3)
+        expect(thread.is_alive(), "the wait returned early: %r" % got)
+        pc.CancelWaitForUpdates()
+        thread.join(5)
+        expect(not thread.is_alive(), "CancelWaitForUpdates did not end the wait within 5 s")
+        expect(isinstance(got.get("error"), vmodl.fault.RequestCanceled), "the wait ended with %r" % got)
+    finally:
+        pc.DestroyPropertyCollector()
+
+
+POWER_VM = "DC0_C0_RP0_VM0"
+
+
+@check
+def power_off_task():
+    vm = vm_named(POWER_VM)
+    task = vm.PowerOffVM_Task()
+    run_task(task)
+    expect_equal(vm.runtime.powerState, "poweredOff", "runtime.powerState")
+    expect_equal(task.info.descriptionId, "VirtualMachine.powerOff", "descriptionId")
+
+
+@check
+def repeated_power_off_invalid_power_state():
+    vm = vm_named(POWER_VM)
+    fault = task_error_strict(vim.fault.InvalidPowerState, vm.PowerOffVM_Task)
+    expect_equal(fault.existingState, "poweredOff", "InvalidPowerState.existingState")
+    expect_equal(vm.runtime.powerState, "poweredOff", "runtime.powerState")
+
+
+@check
+def power_on_task():
+    vm = vm_named(POWER_VM)
+    run_task(vm.PowerOnVM_Task())
+    expect_equal(vm.runtime.powerState, "poweredOn", "runtime.powerState")
+    expect(vm.runtime.bootTime is not None, "runtime.bootTime unset after power-on")
+    task_error_strict(vim.fault.InvalidPowerState, vm.PowerOnVM_Task)
+
+
+@check
+def reset_task():
+    vm = vm_named(POWER_VM)
+    run_task(vm.ResetVM_Task())
+    expect_equal(vm.runtime.powerState, "poweredOn", "runtime.powerState after reset")
+
+
+@check
+def suspend_task():
+    vm = vm_named(POWER_VM)
+    run_task(vm.SuspendVM_Task())
+    expect_equal(vm.runtime.powerState, "suspended", "runtime.powerState")
+    task_error_strict(vim.fault.InvalidPowerState, vm.ResetVM_Task)
+    run_task(vm.PowerOnVM_Task())
+    expect_equal(vm.runtime.powerState, "poweredOn", "runtime.powerState after resume")
+
+
+@check
+def query_events_after_power_operations():
+    vm = vm_named(POWER_VM)
+    em = S.content.eventManager
+    by_entity = vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self")
+    events = em.QueryEvents(vim.event.EventFilterSpec(entity=by_entity))
+    kinds = [type(e).__name__ for e in events]
+    for wanted in ("VmPoweredOffEvent", "VmPoweredOnEvent", "VmSuspendedEvent", "VmResettingEvent"):
+        expect(any(k.endswith(wanted) for k in kinds), "no %s in %r" % (wanted, kinds))
+    expect(all(e.vm is not None and e.vm.vm._moId == vm._moId for e in events), "an event of another VM")
+    expect(all(e.createdTime is not None and e.key > 0 for e in events), "an event without key or time")
+    expect(all(e.userName == USER for e in events if isinstance(e, vim.event.VmPoweredOffEvent)), "userName")
+    only = em.QueryEvents(vim.event.EventFilterSpec(entity=by_entity, eventTypeId=["VmPoweredOffEvent"]))
+    expect(len(only) >= 1 and all(isinstance(e, vim.event.VmPoweredOffEvent) for e in only),
+           "eventTypeId filter: %r" % [type(e).__name__ for e in only])
+
+
+@check
+def pyvim_wait_for_task_and_tasks():
+    # pyVim's own helpers: a filter on the task and WaitForUpdates (not Ex) until it ends.
+    vm = vm_named(POWER_VM)
+    got = {}
+
+    def run():
+        try:
+            got["off"] = pyvim_task.WaitForTask(vm.PowerOffVM_Task(), si=S.si)
+            try:
+                pyvim_task.WaitForTask(vm.PowerOffVM_Task(), si=S.si)
+            except vim.fault.InvalidPowerState as e:
+                got["again"] = e
+            got["on"] = pyvim_task.WaitForTasks([vm.PowerOnVM_Task()], si=S.si)
+        except Exception as e:  # noqa: BLE001
+            got["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(20)
+    expect(not thread.is_alive(), "pyVim's WaitForTask did not return within 20 s")
+    expect("error" not in got, "pyVim's task helpers failed: %r" % got.get("error"))
+    expect_equal(got.get("off"), "success", "WaitForTask(power off)")
+    expect(isinstance(got.get("again"), vim.fault.InvalidPowerState), "WaitForTask(repeated power off) raised %r" % got)
+    expect_equal(vm.runtime.powerState, "poweredOn", "powerState after WaitForTasks(power on)")
+
+
+def clone_spec(power_on=False, template=False):
+    return vim.vm.CloneSpec(location=vim.vm.RelocateSpec(), powerOn=power_on, template=template)
+
+
+@check
+def clone_power_on_leaves_clone_powered_on():
+    source = vm_named("DC0_H0_VM0")
+    task = source.CloneVM_Task(S.dc.vmFolder, "pv-clone", clone_spec(power_on=True))
+    clone = run_task(task)
+    expect(isinstance(clone, vim.VirtualMachine), "task result %r" % clone)
+    expect_equal(clone.name, "pv-clone", "clone name")
+    expect_equal(clone.runtime.powerState, "poweredOn", "clone powerState (spec.powerOn=true)")
+    expect_equal(vm_named("pv-clone")._moId, clone._moId, "/DC0/vm/pv-clone")
+    expect(clone.config.uuid != source.config.uuid, "the clone kept the source's uuid")
+    expect_equal(clone.config.hardware.numCPU, source.config.hardware.numCPU, "numCPU")
+    S.clone_task = task
+
+
+@check
+def clone_task_info_fields():
+    info = S.clone_task.info
+    expect_equal(info.descriptionId, "VirtualMachine.clone", "descriptionId")
+    expect_equal(info.name.info.wsdlName if info.name else None, "CloneVM_Task", "name")
+    expect_equal(info.entityName, "DC0_H0_VM0", "entityName")
+    expect_equal(info.entity._moId, vm_named("DC0_H0_VM0")._moId, "entity")
+    expect_equal(info.state, "success", "state")
+    expect(isinstance(info.result, vim.VirtualMachine) and info.result._moId == vm_named("pv-clone")._moId,
+           "result %r" % info.result)
+    expect(info.queueTime and info.startTime and info.completeTime, "times unset")
+    expect(info.queueTime <= info.startTime <= info.completeTime, "times out of order")
+    expect(info.error is None, "error set on a successful task")
+    expect_equal(info.reason.userName if isinstance(info.reason, vim.TaskReasonUser) else None, USER, "reason.userName")
+
+
+@check
+def recent_tasks_hold_the_clone():
+    recent = [t._moId for t in S.content.taskManager.recentTask]
+    expect(S.clone_task._moId in recent, "%s not in recentTask %r" % (S.clone_task._moId, recent))
+    infos = [t.info for t in S.content.taskManager.recentTask]
+    expect(any(i.descriptionId == "VirtualMachine.powerOff" for i in infos), "no power-off task in recentTask")
+
+
+@check
+def clone_onto_taken_name_duplicate_name():
+    source = vm_named("DC0_H0_VM0")
+    fault = task_error_strict(vim.fault.DuplicateName, source.CloneVM_Task, S.dc.vmFolder, "pv-clone", clone_spec())
+    expect_equal(fault.name, "pv-clone", "DuplicateName.name")
+    expect_equal(len([v for v in S.dc.vmFolder.childEntity if v.name == "pv-clone"]), 1, "VMs named pv-clone")
+
+
+@check
+def power_on_template_invalid_state():
+    source = vm_named("DC0_H0_VM0")
+    template = run_task(source.CloneVM_Task(S.dc.vmFolder, "pv-template", clone_spec(template=True)))
+    expect(template.config.template is True, "config.template of a clone with spec.template=true")
+    expect_equal(template.runtime.powerState, "poweredOff", "template powerState")
+    task_error(vim.fault.InvalidState, template.PowerOnVM_Task)
+    expect_equal(template.runtime.powerState, "poweredOff", "template powerState after refused power-on")
+
+
+@check
+def folders_move_rename_and_duplicate_name():
+    folder = S.dc.vmFolder.CreateFolder("pv-folder")
+    expect(isinstance(folder, vim.Folder), "CreateFolder returned %r" % folder)
+    expect_equal(find("/DC0/vm/pv-folder")._moId, folder._moId, "/DC0/vm/pv-folder")
+    raises(vim.fault.DuplicateName, S.dc.vmFolder.CreateFolder, "pv-folder")
+    template = vm_named("pv-template")
+    run_task(folder.MoveIntoFolder_Task([template]))
+    moved = find("/DC0/vm/pv-folder/pv-template")
+    expect(moved is not None and moved._moId == template._moId, "/DC0/vm/pv-folder/pv-template = %r" % moved)
+    expect_equal(template.parent._moId, folder._moId, "parent after the move")
+    run_task(template.Rename_Task("pv-template-renamed"))
+    expect_equal(template.name, "pv-template-renamed", "name after Rename_Task")
+    expect(find("/DC0/vm/pv-folder/pv-template-renamed") is not None, "renamed path")
+    other = S.dc.vmFolder.CreateFolder("pv-folder2")
+    task_error_strict(vim.fault.DuplicateName, other.Rename_Task, "pv-folder")
+    expect_equal(other.name, "pv-folder2", "name after a refused rename")
+    run_task(other.Destroy_Task())
+    expect(find("/DC0/vm/pv-folder2") is None, "destroyed folder still found")
+
+
+@check
+def templates_mark_and_unmark():
+    template = find("/DC0/vm/pv-folder/pv-template-renamed")
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    template.MarkAsVirtualMachine(pool, host)
+    expect(template.config.template is False, "config.template after MarkAsVirtualMachine")
+    expect_equal(template.resourcePool._moId, pool._moId, "resourcePool after MarkAsVirtualMachine")
+    template.MarkAsTemplate()
+    expect(template.config.template is True, "config.template after MarkAsTemplate")
+    running = vm_named("pv-clone")
+    raises(vim.fault.InvalidPowerState, running.MarkAsTemplate)
+    expect(running.config.template is False, "a running VM became a template")
+
+
+def created_vm_spec(name, **extra):
+    scsi = vim.vm.device.VirtualDeviceSpec(
+        operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
+        device=vim.vm.device.ParaVirtualSCSIController(key=-100, busNumber=0,
+                                                       sharedBus=vim.vm.device.VirtualSCSIController.Sharing.noSharing),
+    )
+    spec = vim.vm.ConfigSpec(name=name, guestId="otherGuest", numCPUs=2, memoryMB=128,
+                             files=vim.vm.FileInfo(vmPathName="[LocalDS_0]"), deviceChange=[scsi])
+    for k, v in extra.items():
+        setattr(spec, k, v)
+    return spec
+
+
+@check
+def create_vm():
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    task = S.dc.vmFolder.CreateVM_Task(created_vm_spec("pv-created"), pool, host)
+    vm = run_task(task)
+    expect(isinstance(vm, vim.VirtualMachine), "result %r" % vm)
+    expect_equal(vm.name, "pv-created", "name")
+    expect_equal((vm.config.hardware.numCPU, vm.config.hardware.memoryMB, vm.config.guestId),
+                 (2, 128, "otherGuest"), "numCPU/memoryMB/guestId")
+    expect_equal(vm.runtime.powerState, "poweredOff", "powerState")
+    expect_equal(vm.resourcePool._moId, pool._moId, "resourcePool")
+    expect_equal(vm.runtime.host._moId, host._moId, "runtime.host")
+    expect(vm.config.files.vmPathName.startswith("[LocalDS_0]"), "vmPathName %r" % vm.config.files.vmPathName)
+    expect(any(isinstance(d, vim.vm.device.ParaVirtualSCSIController) and d.key >= 0 for d in vm.config.hardware.device),
+           "no pvscsi controller with a real key")
+    expect(vm._moId in [v._moId for v in host.vm], "host.vm lacks the new VM")
+    expect_equal(task.info.descriptionId, "Folder.createVm", "descriptionId")
+
+
+@check
+def create_vm_bad_config_spec():
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    bad = created_vm_spec("pv-bad", numCPUs=-3)
+    fault = task_error((vim.fault.InvalidVmConfig, vmodl.fault.InvalidArgument), S.dc.vmFolder.CreateVM_Task, bad, pool, host)
+    expect(getattr(fault, "invalidProperty", None) or getattr(fault, "property", None),
+           "the fault names no property: %r" % fault)
+    expect(find("/DC0/vm/pv-bad") is None, "a VM was created from a bad spec")
+
+
+@check
+def reconfigure_cpu_and_memory():
+    vm = vm_named("pv-created")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=4, memoryMB=256)))
+    expect_equal((vm.config.hardware.numCPU, vm.config.hardware.memoryMB), (4, 256), "numCPU/memoryMB")
+    expect_equal(vm.summary.config.numCpu, 4, "summary.config.numCpu")
+
+
+@check
+def reconfigure_add_disk():
+    vm = vm_named("pv-created")
+    ds = find("/DC0/datastore/LocalDS_0")
+    free_before = ds.summary.freeSpace
+    keys_before = {d.key for d in vm.config.hardware.device}
+    controller = next(d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.ParaVirtualSCSIController))
+    disk = vim.vm.device.VirtualDisk(
+        key=-1, controllerKey=controller.key, unitNumber=0, capacityInKB=1024 * 1024,
+        backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName="", diskMode="persistent",
+                                                               thinProvisioned=False),
+    )
+    change = vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk)
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(deviceChange=[change])))
+    disks = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
+    expect_equal(len(disks), 1, "disks after adding one")
+    new = disks[0]
+    expect(new.key >= 0 and new.key not in keys_before, "disk key %r (want a new non-negative key)" % new.key)
+    expect_equal(new.controllerKey, controller.key, "controllerKey")
+    expect_equal(new.capacityInKB, 1024 * 1024, "capacityInKB")
+    expect(new.backing.fileName.startswith("[LocalDS_0]"), "backing.fileName %r" % new.backing.fileName)
+    expect_equal(new.backing.datastore._moId, ds._moId, "backing.datastore")
+    free_after = ds.summary.freeSpace
+    expect(free_after < free_before, "freeSpace did not drop: %d -> %d" % (free_before, free_after))
+    S.disk_key = new.key
+
+
+@check
+def extra_config_keyed_after_reconfigure():
+    vm = vm_named("pv-created")
+    option = vim.option.OptionValue(key="guestinfo.pv", value="hello")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(extraConfig=[option])))
+    path = 'config.extraConfig["guestinfo.pv"]'
+    got = retrieve(vm, [path]).get(path)
+    expect(isinstance(got, vim.option.OptionValue), "%s = %r" % (path, got))
+    expect_equal((got.key, got.value), ("guestinfo.pv", "hello"), path)
+    expect(any(o.key == "guestinfo.pv" and o.value == "hello" for o in vm.config.extraConfig), "config.extraConfig")
+    disk_path = "config.hardware.device[%d]" % S.disk_key
+    expect(isinstance(retrieve(vm, [disk_path]).get(disk_path), vim.vm.device.VirtualDisk), disk_path)
+
+
+@check
+def relocate_updates_host_vm():
+    vm = vm_named("DC0_H0_VM1")
+    old_host = vm.runtime.host
+    expect_equal(old_host.name, "DC0_H0", "starting host")
+    host, pool = host_and_pool("/DC0/host/DC0_C0/DC0_C0_H1")
+    run_task(vm.RelocateVM_Task(vim.vm.RelocateSpec(host=host, pool=pool)))
+    expect_equal(vm.runtime.host._moId, host._moId, "runtime.host")
+    expect_equal(vm.resourcePool._moId, pool._moId, "resourcePool")
+    expect(vm._moId in [v._moId for v in host.vm], "the new host's vm lacks it")
+    expect(vm._moId not in [v._moId for v in old_host.vm], "the old host's vm still holds it")
+    expect(vm._moId in [v._moId for v in pool.vm], "the new pool's vm lacks it")
+    expect(vm._moId in [v._moId for v in find("/DC0/datastore/LocalDS_0").vm], "datastore.vm lacks it")
+
+
+@check
+def session_is_active_and_clone_session():
+    sm = S.content.sessionManager
+    session = sm.currentSession
+    expect(sm.SessionIsActive(session.key, USER) is True, "SessionIsActive(own session)")
+    expect(sm.SessionIsActive("no-such-session", USER) is False, "SessionIsActive(unknown session)")
+    ticket = sm.AcquireCloneTicket()
+    expect(ticket, "AcquireCloneTicket returned nothing")
+    clone = vim.ServiceInstance("ServiceInstance", bare_stub()).RetrieveContent()
+    cloned = clone.sessionManager.CloneSession(ticket)
+    expect_equal(cloned.userName, USER, "cloned session's userName")
+    expect(cloned.key != session.key, "the clone shares the session key")
+    expect(len(clone.rootFolder.childEntity) == 1, "the cloned session cannot read the inventory")
+    other = vim.ServiceInstance("ServiceInstance", bare_stub()).RetrieveContent()
+    raises(vim.fault.InvalidLogin, other.sessionManager.CloneSession, ticket)
+    clone.sessionManager.Logout()
+    expect(sm.SessionIsActive(session.key, USER) is True, "logging out the clone ended the original")
+
+
+@check
+def search_index_find_by_uuid():
+    vm = vm_named("DC0_H0_VM0")
+    si = S.content.searchIndex
+    found = si.FindByUuid(S.dc, vm.config.uuid, True)
+    expect(found is not None and found._moId == vm._moId, "FindByUuid(bios uuid) = %r" % found)
+    found = si.FindByUuid(None, vm.config.instanceUuid, True, True)
+    expect(found is not None and found._moId == vm._moId, "FindByUuid(instance uuid) = %r" % found)
+    expect(si.FindByUuid(None, "00000000-0000-0000-0000-000000000000", True) is None, "an unknown uuid found something")
+    host = find("/DC0/host/DC0_H0/DC0_H0")
+    found = si.FindByUuid(None, host.hardware.systemInfo.uuid, False)
+    expect(found is not None and found._moId == host._moId, "FindByUuid(host uuid) = %r" % found)
+    all_found = si.FindAllByUuid(None, vm.config.uuid, True)
+    expect_equal([v._moId for v in all_found], [vm._moId], "FindAllByUuid")
+
+
+@check
+def search_index_find_by_ip():
+    vm = vm_named("DC0_H0_VM0")
+    ip = vm.guest.ipAddress
+    expect(ip, "guest.ipAddress unset on a powered-on VM")
+    found = S.content.searchIndex.FindByIp(None, ip, True)
+    expect(found is not None and found._moId == vm._moId, "FindByIp(%s) = %r" % (ip, found))
+    expect(S.content.searchIndex.FindByIp(S.dc, "203.0.113.254", True) is None, "an unknown IP found something")
+
+
+@check
+def search_index_find_by_dns_name():
+    vm = vm_named("DC0_H0_VM0")
+    name = vm.guest.hostName
+    expect(name, "guest.hostName unset on a powered-on VM")
+    found = S.content.searchIndex.FindByDnsName(None, name, True)
+    expect(found is not None and found._moId == vm._moId, "FindByDnsName(%s) = %r" % (name, found))
+    expect(S.content.searchIndex.FindByDnsName(None, "no-such-host.example", True) is None, "unknown name found")
+
+
+@check
+def search_index_find_by_datastore_path():
+    vm = vm_named("DC0_H0_VM0")
+    path = vm.config.files.vmPathName
+    found = S.content.searchIndex.FindByDatastorePath(S.dc, path)
+    expect(found is not None and found._moId == vm._moId, "FindByDatastorePath(%s) = %r" % (path, found))
+    expect(S.content.searchIndex.FindByDatastorePath(S.dc, "[LocalDS_0] nope/nope.vmx") is None, "unknown path found")
+
+
+@check
+def wait_for_updates_view_enter_leave_and_truncation():
+    pc = S.content.propertyCollector.CreatePropertyCollector()
+    view = view_of(vim.VirtualMachine)
+    try:
+        traversal = vmodl.query.PropertyCollector.TraversalSpec(name="view", type=vim.view.ContainerView, path="view")
+        spec = vmodl.query.PropertyCollector.FilterSpec(
+            objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=view, skip=True, selectSet=[traversal])],
+            propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+        )
+        pc.CreateFilter(spec, True)
+        options = vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=0, maxObjectUpdates=2)
+        version, entered, pages = "", set(), 0
+        for _ in range(50):
+            update = pc.WaitForUpdatesEx(version, options)
+            expect(update is not None, "a truncated initial update ended early")
+            pages += 1
+            objects = [o for f in update.filterSet for o in f.objectSet]
+            expect(len(objects) <= 2, "maxObjectUpdates=2 returned %d objects" % len(objects))
+            entered |= {o.obj._moId for o in objects if o.kind == "enter"}
+            version = update.version
+            if not update.truncated:
+                break
+        expect_equal(sorted(entered), sorted(v._moId for v in view.view), "objects entered over the pages")
+        expect(pages >= 3, "only %d pages for %d VMs with maxObjectUpdates=2" % (pages, len(entered)))
+        wait = vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=5)
+        clone = run_task(vm_named("DC0_H0_VM0").CloneVM_Task(S.dc.vmFolder, "pv-watched", clone_spec()))
+        update = pc.WaitForUpdatesEx(version, wait)
+        got = [(o.kind, o.obj._moId, [(c.name, c.val) for c in o.changeSet]) for f in update.filterSet for o in f.objectSet]
+        expect(("enter", clone._moId, [("name", "pv-watched")]) in got, "no enter for the clone: %r" % got)
+        run_task(clone.Destroy_Task())
+        update = pc.WaitForUpdatesEx(update.version, wait)
+        got = [(o.kind, o.obj._moId) for f in (update.filterSet if update else []) for o in f.objectSet]
+        expect(("leave", clone._moId) in got, "no leave for the destroyed clone: %r" % got)
+    finally:
+        view.DestroyView()
+        pc.DestroyPropertyCollector()
+
+
+@check
+def destroy_powered_on_invalid_power_state():
+    vm = vm_named("pv-clone")
+    task_error_strict(vim.fault.InvalidPowerState, vm.Destroy_Task)
+    expect_equal(vm.name, "pv-clone", "the VM survived")
+
+
+@check
+def destroy_vm_then_managed_object_not_found():
+    vm = vm_named("pv-created")
+    moid = vm._moId
+    host = vm.runtime.host
+    run_task(vm.Destroy_Task())
+    expect(find("/DC0/vm/pv-created") is None, "the VM is still at its path")
+    fault = raises(vmodl.fault.ManagedObjectNotFound, lambda: vm.name)
+    expect(fault.obj is not None and fault.obj._moId == moid, "ManagedObjectNotFound.obj %r" % fault.obj)
+    vms = names_by_view(vim.VirtualMachine)
+    expect(all(o._moId != moid for o in vms), "the container view still lists it")
+    expect(moid not in [v._moId for v in host.vm], "host.vm still holds it")
+    expect(moid not in [v._moId for v in find("/DC0/datastore/LocalDS_0").vm], "datastore.vm still holds it")
+
+
+@check
+def unknown_moref_managed_object_not_found():
+    ghost = vim.VirtualMachine("vm-987654", S.si._stub)
+    fault = raises(vmodl.fault.ManagedObjectNotFound, lambda: ghost.name)
+    expect_equal(fault.obj._moId, "vm-987654", "obj")
+    raises(vmodl.fault.ManagedObjectNotFound, ghost.PowerOnVM_Task)
+
+
+@check
+def method_of_other_type_method_not_found():
+    # A Folder's id under the VirtualMachine type: the server finds a Folder, which has no PowerOnVM_Task.
+    wrong = vim.VirtualMachine(S.dc.vmFolder._moId, S.si._stub)
+    fault = raises(vmodl.fault.MethodNotFound, wrong.PowerOnVM_Task)
+    expect_equal(fault.method, "PowerOnVM_Task", "MethodNotFound.method")
+
+
+@check
+def unknown_property_path_invalid_property():
+    vm = vm_named("DC0_H0_VM0")
+    fault = raises(vmodl.query.InvalidProperty, retrieve, vm, ["config.noSuchThing"])
+    expect("noSuchThing" in (fault.name or ""), "InvalidProperty.name %r" % fault.name)
+
+
+@check
+def unknown_traversal_name_invalid_argument():
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(
+            obj=S.content.rootFolder, selectSet=[vmodl.query.PropertyCollector.SelectionSpec(name="noSuchTraversal")])],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Folder, pathSet=["name"])],
+    )
+    pc = S.content.propertyCollector
+    raises(vmodl.fault.InvalidArgument, pc.RetrievePropertiesEx, [spec], vmodl.query.PropertyCollector.RetrieveOptions())
+
+
+@check
+def bad_continue_token_invalid_property():
+    raises(vmodl.query.InvalidProperty, S.content.propertyCollector.ContinueRetrievePropertiesEx, "no-such-token")
+
+
+@check
+def bad_container_view_invalid_argument():
+    vm = vm_named("DC0_H0_VM0")
+    raises(vmodl.fault.InvalidArgument, S.content.viewManager.CreateContainerView, vm, [vim.VirtualMachine], True)
+
+
+@check
+def all_events_of_the_run_read_back():
+    events = S.content.eventManager.QueryEvents(vim.event.EventFilterSpec())
+    kinds = {type(e).__name__.rsplit(".", 1)[-1] for e in events}
+    for wanted in ("UserLoginSessionEvent", "UserLogoutSessionEvent", "VmPoweredOnEvent", "VmPoweredOffEvent",
+                   "VmClonedEvent", "VmCreatedEvent", "VmReconfiguredEvent", "VmRemovedEvent", "VmRenamedEvent"):
+        expect(wanted in kinds, "no %s among %r" % (wanted, sorted(kinds)))
+    # The relocated VM was powered on: a migration (a cold one would be VmRelocatedEvent).
+    expect("VmMigratedEvent" in kinds or "VmRelocatedEvent" in kinds, "no event for the relocate")
+    keys = [e.key for e in events]
+    expect_equal(len(set(keys)), len(keys), "distinct event keys")
+    reconfigured = [e for e in events if isinstance(e, vim.event.VmReconfiguredEvent) and e.vm.name == "pv-created"]
+    expect(any(e.configSpec.numCPUs == 4 for e in reconfigured), "no VmReconfiguredEvent with the numCPUs=4 spec")
+    expect(any(isinstance(c.device, vim.vm.device.VirtualDisk)
+               for e in reconfigured for c in e.configSpec.deviceChange or []), "no event with the disk added")
+
+
+@check
+def recent_task_infos_read_back():
+    tasks = S.content.taskManager.recentTask
+    spec = vmodl.query.PropertyCollector.FilterSpec(
+        objectSet=[vmodl.query.PropertyCollector.ObjectSpec(obj=t) for t in tasks],
+        propSet=[vmodl.query.PropertyCollector.PropertySpec(type=vim.Task, pathSet=["info"])],
+    )
+    result = S.content.propertyCollector.RetrieveProperties([spec])
+    infos = [o.propSet[0].val for o in result]
+    expect_equal(len(infos), len(tasks), "tasks read")
+    expect(all(i.state in ("success", "error") for i in infos), "a task never ended: %r" % [i.state for i in infos])
+    errors = {type(i.error).__name__.rsplit(".", 1)[-1] for i in infos if i.state == "error"}
+    for wanted in ("InvalidPowerState", "DuplicateName"):
+        expect(wanted in errors, "no task failed with %s (errors: %r)" % (wanted, sorted(errors)))
+    expect(all(i.error is None for i in infos if i.state == "success"), "a successful task carries an error")
+    expect(all(i.key == o.obj._moId for i, o in zip(infos, result)), "TaskInfo.key differs from the task's id")
+
+
+# ---------------------------------------------------------------------------------------
+# Pending: features still being built in the simulator. Run only with --pending.
+
+
+@pending
+def snapshot_create_revert_remove():
+    vm = vm_named("DC0_H0_VM0")
+    run_task(vm.CreateSnapshot_Task("pv-snap", "before", False, False))
+    snap = vm.snapshot.currentSnapshot
+    expect(snap is not None, "snapshot.currentSnapshot unset")
+    expect_equal(vm.snapshot.rootSnapshotList[0].name, "pv-snap", "rootSnapshotList[0].name")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=2)))
+    run_task(snap.RevertToSnapshot_Task())
+    expect_equal(vm.config.hardware.numCPU, 1, "numCPU after revert")
+    run_task(snap.RemoveSnapshot_Task(False))
+    expect(vm.snapshot is None or not vm.snapshot.rootSnapshotList, "snapshot still listed")
+    raises(vmodl.fault.ManagedObjectNotFound, lambda: snap.config)
+
+
+@pending
+def host_maintenance_mode():
+    host = find("/DC0/host/DC0_C0/DC0_C0_H2")
+    for vm in host.vm:
+        if vm.runtime.powerState != "poweredOff":
+            run_task(vm.PowerOffVM_Task())
+    run_task(host.EnterMaintenanceMode_Task(30, False))
+    expect(host.runtime.inMaintenanceMode, "inMaintenanceMode")
+    if host.vm:
+        task_error(vim.fault.InvalidState, host.vm[0].PowerOnVM_Task)
+    run_task(host.ExitMaintenanceMode_Task(30))
+    expect(not host.runtime.inMaintenanceMode, "still in maintenance mode")
+
+
+@pending
+def custom_fields():
+    cfm = S.content.customFieldsManager
+    field = cfm.AddCustomFieldDef("pv-owner", vim.VirtualMachine)
+    vm = vm_named("DC0_H0_VM0")
+    cfm.SetField(vm, field.key, "alice")
+    expect(any(v.key == field.key and v.value == "alice" for v in vm.customValue), "customValue")
+    raises(vim.fault.DuplicateName, cfm.AddCustomFieldDef, "pv-owner", vim.VirtualMachine)
+
+
+@pending
+def customize_vm():
+    vm = run_task(vm_named("DC0_H0_VM0").CloneVM_Task(S.dc.vmFolder, "pv-customized", clone_spec()))
+    ident = vim.vm.customization.LinuxPrep(hostName=vim.vm.customization.FixedName(name="pv-guest"), domain="example")
+    spec = vim.vm.customization.Specification(
+        identity=ident, globalIPSettings=vim.vm.customization.GlobalIPSettings(),
+        nicSettingMap=[vim.vm.customization.AdapterMapping(
+            adapter=vim.vm.customization.IPSettings(ip=vim.vm.customization.FixedIp(ipAddress="10.0.0.42"),
+                                                     subnetMask="255.255.255.0"))])
+    run_task(vm.CustomizeVM_Task(spec))
+    run_task(vm.PowerOnVM_Task())
+    expect_equal(vm.guest.hostName, "pv-guest", "guest.hostName")
+
+
+@pending
+def event_history_collector():
+    vm = vm_named("DC0_H0_VM0")
+    em = S.content.eventManager
+    spec = vim.event.EventFilterSpec(entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self"))
+    collector = em.CreateCollectorForEvents(spec)
+    try:
+        collector.RewindCollector()
+        page = collector.ReadNextEvents(2)
+        expect(len(page) >= 1, "ReadNextEvents returned nothing")
+        expect(all(e.vm.vm._moId == vm._moId for e in page), "an event of another VM")
+        expect(len(collector.latestPage) >= 1, "latestPage empty")
+    finally:
+        collector.DestroyCollector()
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def one_line(text, limit=600):
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def main():
+    S.si = login()
+    S.content = S.si.RetrieveContent()
+    S.version = S.si._stub.version
+    S.dc = dc0()
+    selected = PENDING if "--pending" in sys.argv[6:] else CHECKS
+    passed = failed = 0
+    for fn in selected:
+        name = fn.__name__
+        try:
+            fn()
+        except CheckFailed as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, one_line(str(e))), flush=True)
+        except Exception as e:  # noqa: BLE001 - a client error is a failed check, with where it came from
+            failed += 1
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            what = e.msg if isinstance(e, vmodl.MethodFault) else str(e)
+            print("FAIL %s: %s: %s (at %s:%d)" % (name, type(e).__name__, one_line(what),
+                                                  where.filename.rsplit("/", 1)[-1], where.lineno), flush=True)
+        else:
+            passed += 1
+            print("ok   %s" % name, flush=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
