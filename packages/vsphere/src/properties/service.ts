@@ -5,6 +5,7 @@ import { serviceContent } from '../inventory/service.js';
 import { moref } from '../refs.js';
 import type { UserSession } from '../sessions/sessions.js';
 import { iso, type PropertyTable, type ReadContext } from './context.js';
+import { fieldDefInfo, fieldDefs } from './custom-fields.js';
 
 export const userSession = (s: UserSession) => ({
   _type: 'UserSession',
@@ -20,6 +21,121 @@ export const userSession = (s: UserSession) => ({
   userAgent: s.userAgent,
   callCount: 0,
 });
+
+const option = (key: string, value: unknown) => ({ _type: 'OptionValue', key, value });
+const elementDescription = (key: string, label: string) => ({
+  _type: 'ElementDescription',
+  key,
+  label,
+  summary: label,
+});
+const role = (roleId: number, name: string, label: string, system = true) => ({
+  _type: 'AuthorizationRole',
+  roleId,
+  system,
+  name,
+  info: { _type: 'Description', label, summary: label },
+  privilege: [],
+});
+
+/** What the other managers report: enough for the clients that read them at start-up. */
+const MANAGER_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceObjectRecord>>> = {
+  OptionManager: {
+    setting: (_, ctx) => [
+      option('VirtualCenter.InstanceName', ctx.about.instanceUuid),
+      option('VirtualCenter.FQDN', 'vcenter.vsim.local'),
+      option('event.maxAge', 30),
+      option('event.maxAgeEnabled', true),
+      option('task.maxAge', 30),
+      option('task.maxAgeEnabled', true),
+      option('config.vpxd.sso.default.admin', 'Administrator@vsphere.local'),
+    ],
+    supportedOption: () => [],
+  },
+  PerformanceManager: {
+    description: () => ({ _type: 'PerformanceDescription', counterType: [], statsType: [] }),
+    historicalInterval: () =>
+      [
+        [1, 300, 'Past day', 86400],
+        [2, 1800, 'Past week', 604800],
+        [3, 7200, 'Past month', 2592000],
+        [4, 86400, 'Past year', 31536000],
+      ].map(([key, samplingPeriod, name, length]) => ({
+        _type: 'PerfInterval',
+        key,
+        samplingPeriod,
+        name,
+        length,
+        level: 1,
+        enabled: true,
+      })),
+    perfCounter: () => [],
+  },
+  LicenseManager: {
+    source: () => ({ _type: 'EvaluationLicenseSource' }),
+    sourceAvailable: () => true,
+    featureInfo: () => [],
+    licensedEdition: () => '',
+    licenses: () => [
+      {
+        _type: 'LicenseManagerLicenseInfo',
+        licenseKey: '00000-00000-00000-00000-00000',
+        editionKey: 'eval',
+        name: 'Evaluation Mode',
+        total: 0,
+        properties: [],
+      },
+    ],
+  },
+  AuthorizationManager: {
+    privilegeList: () => [],
+    roleList: () => [
+      role(-5, 'NoAccess', 'No access'),
+      role(-6, 'Anonymous', 'Anonymous'),
+      role(-2, 'View', 'View'),
+      role(-1, 'Admin', 'Administrator'),
+      role(-3, 'ReadOnly', 'Read-only'),
+    ],
+    description: () => ({ _type: 'AuthorizationDescription', privilege: [], privilegeGroup: [] }),
+  },
+  UserDirectory: {
+    domainList: () => ['vsphere.local'],
+  },
+  ExtensionManager: {
+    extensionList: () => [],
+  },
+  AlarmManager: {
+    defaultExpression: () => [],
+    description: () => ({
+      _type: 'AlarmDescription',
+      expr: [],
+      stateOperator: [],
+      metricOperator: [],
+      hostSystemConnectionState: [],
+      virtualMachinePowerState: [],
+      datastoreConnectionState: [],
+      hostSystemPowerState: [],
+      virtualMachineGuestHeartbeatStatus: [],
+      entityStatus: [],
+      action: [],
+    }),
+  },
+  ScheduledTaskManager: {
+    scheduledTask: () => [],
+    description: () => ({
+      _type: 'ScheduledTaskDescription',
+      action: [],
+      schedulerInfo: [],
+      state: [],
+      dayOfWeek: [],
+      weekOfMonth: [],
+    }),
+  },
+  CustomizationSpecManager: {
+    info: () => [],
+    encryptionKey: () => [],
+  },
+};
 
 const LOCALES = ['en', 'de', 'fr', 'ja', 'ko', 'zh_CN', 'zh_TW', 'es', 'it'];
 
@@ -53,9 +169,15 @@ export const SERVICE_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceOb
   TaskManager: {
     recentTask: (_, ctx) => ctx.recentTasks.map((id) => moref('Task', id)),
     maxCollector: () => 32,
+    description: () => ({ _type: 'TaskDescription', methodInfo: [], state: [], reason: [] }),
   },
   EventManager: {
     maxCollector: () => 32,
+    description: () => ({
+      _type: 'EventDescription',
+      category: ['info', 'warning', 'error', 'user'].map((c) => elementDescription(c, c)),
+      eventInfo: [],
+    }),
   },
   PropertyCollector: {
     filter: () => [],
@@ -64,6 +186,7 @@ export const SERVICE_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceOb
     viewList: () => [],
   },
   CustomFieldsManager: {
-    field: () => [],
+    field: (_, ctx) => fieldDefs(ctx.store).map(fieldDefInfo),
   },
+  ...MANAGER_PROPERTIES,
 };
