@@ -37,7 +37,10 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
-  processEntities: true,
+  // Text is left raw and decoded by `text` below: the parser's own entity decoding skips
+  // character references (&#34; &#xA;, which Go's encoding/xml writes) unless told to also
+  // decode every HTML entity, at twice the parse cost.
+  processEntities: false,
   htmlEntities: false,
   jPath: false,
   isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
@@ -60,8 +63,21 @@ const elementNames = (node: Node): string[] =>
 const attributes = (node: Node): Attributes | undefined =>
   typeof node === 'string' ? undefined : (node['@'] as Attributes | undefined);
 
+const REFERENCE = /&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));/g;
+const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** XML's five entities and character references, decoded in one pass (so `&amp;#34;` stays `&#34;`). */
+const unescapeXml = (s: string): string =>
+  s.indexOf('&') === -1
+    ? s
+    : s.replace(REFERENCE, (ref, hex?: string, dec?: string, name?: string) => {
+        if (name) return NAMED[name] as string;
+        const code = hex ? Number.parseInt(hex, 16) : Number(dec);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : ref;
+      });
+
 const text = (node: Node): string =>
-  typeof node === 'string' ? node : ((node['#text'] as string | undefined) ?? '');
+  unescapeXml(typeof node === 'string' ? node : ((node['#text'] as string | undefined) ?? ''));
 
 /** xsi:type without its prefix (`vim25:VirtualDisk`, `xsd:string`), whatever the prefix is called. */
 const xsiType = (node: Node): string | undefined => {

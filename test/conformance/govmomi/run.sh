@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# govmomi 0.24.2 (Debian's golang-github-vmware-govmomi-dev) against `vsim serve`, driven the
+# way govc drives vCenter: sessions, finder paths, property collector, views, waits, VM
+# tasks, search index, task and event history, faults. The checks are one Go program
+# (src/conformance) built in GOPATH mode; it runs over HTTP and over HTTPS (certificate not
+# verified, as with vcsim) against a fresh default inventory each time.
+#
+#   GOVMOMI_PENDING=1  also run (and count) the checks of features vsim does not have yet
+#   VCSIM_REFERENCE=1  also run the checks against govmomi's own vcsim, for reference only:
+#                      its results are printed, never counted (vcsim 0.24.2 is wrong in places)
+set -u
+. "$(dirname "$0")/../lib.sh"
+need_packages golang-go golang-github-vmware-govmomi-dev
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$root/test/conformance/.work/govmomi
+mkdir -p "$work"
+# GOPATH mode over Debian's source tree; the build cache lives here, not in $HOME.
+export GOPATH=/usr/share/gocode:$here GO111MODULE=off GOCACHE=$work/gocache GOFLAGS= GOENV=off
+
+if ! go build -o "$work/conformance" conformance 2>"$work/build.log"; then
+  cat "$work/build.log"
+  echo "FAIL building the govmomi client program"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+pending=()
+if [ "${GOVMOMI_PENDING:-}" = 1 ]; then
+  pending=(-pending)
+else
+  echo "SKIP (not implemented yet): snapshots (create/revert/remove), CustomizeVM_Task, host maintenance mode," \
+    "custom fields, event history collectors — GOVMOMI_PENDING=1 runs them"
+fi
+
+# Runs the client program against the server at $URL; its lines get a label, its counts are added.
+run_client() {
+  local label=$1 out line
+  out=$(timeout 120 "$work/conformance" -url "$URL" -k "${pending[@]}" 2>&1)
+  echo "$out" | grep -vE '^[0-9]+ passed, [0-9]+ failed$' | sed -E "s/^(ok   |FAIL )/\1[$label] /"
+  line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "FAIL [$label] the client program ended without its result line"
+    failed=$((failed + 1))
+    return
+  fi
+  echo "[$label] $line"
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+
+# Stops the last server this script started, so two inventories never run at once.
+stop_last() {
+  kill "${pids[-1]}" 2>/dev/null
+  wait "${pids[-1]}" 2>/dev/null
+}
+
+if start_vsim -tls=false; then
+  check "vsim serves plain HTTP with -tls=false" matches "$URL" '^http://'
+  run_client http
+  stop_last
+else
+  check "vsim serve starts with -tls=false" false
+fi
+
+if start_vsim; then
+  check "vsim serves HTTPS by default" matches "$URL" '^https://'
+  run_client https
+  stop_last
+else
+  check "vsim serve starts with TLS" false
+fi
+
+# govmomi's own simulator is in the same Debian package; it is a reference, never a dependency.
+if go list github.com/vmware/govmomi/simulator >/dev/null 2>&1; then
+  if [ "${VCSIM_REFERENCE:-}" = 1 ]; then
+    if go build -o "$work/vcsimref" vcsimref 2>"$work/vcsimref.log"; then
+      out=$(mktemp)
+      "$work/vcsimref" -tls=false >"$out" 2>/dev/null &
+      ref_pid=$!
+      for _ in $(seq 1 100); do
+        [ -s "$out" ] && break
+        sleep 0.1
+      done
+      ref_url=$(sed -n 's/^export GOVC_URL=\([^ ]*\) .*/\1/p' "$out")
+      echo "reference: the same checks against vcsim 0.24.2 at $ref_url (not counted)"
+      timeout 120 "$work/conformance" -url "$ref_url" -k 2>&1 | sed 's/^/reference vcsim: /'
+      kill "$ref_pid" 2>/dev/null
+    else
+      echo "reference: vcsim did not build: $(head -n 3 "$work/vcsimref.log")"
+    fi
+  else
+    echo "note: govmomi's vcsim is available as a reference (VCSIM_REFERENCE=1); not run, not counted"
+  fi
+fi
+
+summary
