@@ -4,6 +4,7 @@
  */
 import { inventoryBenchmark } from './inventory.js';
 import { describeMachine, machineInfo } from './measure.js';
+import { soapBenchmark } from './soap.js';
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--quick');
@@ -15,3 +16,4 @@ const quick = args.includes('--quick');
 const machine = machineInfo();
 console.log(`vsim benchmarks${quick ? ' (quick)' : ''}: ${describeMachine(machine)}`);
 await inventoryBenchmark({ quick, machine });
+await soapBenchmark({ quick, machine });
