@@ -10,7 +10,10 @@ import { encodeProperty } from './codec/encode.js';
 import { faultEnvelope, responseEnvelope } from './codec/envelope.js';
 import { isSubtypeOf, knownVersions, versionFromNamespace } from './metadata/registry.js';
 import type { MethodTable, SoapCall } from './methods/call.js';
+import { customFieldsMethods } from './methods/custom-fields.js';
 import { eventManagerMethods } from './methods/event-manager.js';
+import { historyCollectorMethods } from './methods/history-collectors.js';
+import { hostMethods } from './methods/host.js';
 import { inventoryMethods } from './methods/inventory.js';
 import {
   propertyCollectorMethods,
@@ -22,6 +25,7 @@ import {
   sessionManagerMethods,
   UNAUTHENTICATED,
 } from './methods/service-instance.js';
+import { snapshotMethods } from './methods/snapshot.js';
 
 /** The request/response shape of vsim's router (kept structural so this package needs no HTTP). */
 export interface SoapRequest {
@@ -84,6 +88,10 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...viewManagerMethods,
     ...searchIndexMethods,
     ...eventManagerMethods,
+    ...snapshotMethods,
+    ...hostMethods,
+    ...customFieldsMethods,
+    ...historyCollectorMethods,
     ...options.methods,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;

@@ -124,6 +124,11 @@ export const faults = {
     fault({ _type: 'InvalidType', argument }, `The type '${argument}' is not a valid type.`),
   invalidDatastore: (name: string) =>
     fault({ _type: 'InvalidDatastore', name }, `The datastore '${name}' is not valid.`),
+  nicSettingMismatch: (numberOfNicsInSpec: number, numberOfNicsInVM: number) =>
+    fault(
+      { _type: 'NicSettingMismatch', numberOfNicsInSpec, numberOfNicsInVM },
+      `The number of network adapter settings in the customization specification (${numberOfNicsInSpec}) does not match the number of network adapters in the virtual machine (${numberOfNicsInVM}).`,
+    ),
   /** A fault chosen by a test through the interception point. */
   custom: (f: Fault, message?: string) => fault(f, message ?? `${f._type} (injected)`),
 };

@@ -26,7 +26,21 @@ export { Ring } from './core/ring.js';
 export { type Cancel, Scheduler } from './core/scheduler.js';
 export { type Batch, type Change, Store, type StoredRecord, Transaction } from './core/store.js';
 export { type Fault, faults, isVimFault, type PowerState, VimFault } from './faults.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  type HistoryOperations,
+  MAX_COLLECTORS,
+  MAX_PAGE_SIZE,
+} from './history/collectors.js';
 export type { VimEvent } from './history/events.js';
+export {
+  type EventFilterSpec,
+  eventMatches,
+  queryEvents,
+  type RecursionOption,
+  type TaskFilterSpec,
+  taskMatches,
+} from './history/filters.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
 export { findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
@@ -52,8 +66,10 @@ export type {
 } from './library/ovf.js';
 export { ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
 export { Model, type ModelOptions, type Ref, type Task } from './model.js';
+export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';
 export type { FolderOperations } from './objects/folder.js';
+export type { HostOperations } from './objects/host.js';
 export type {
   ResourceAllocationSpec,
   ResourceConfigSpec,
@@ -61,7 +77,9 @@ export type {
   SharesLevel,
   SharesSpec,
 } from './objects/resource-pool.js';
+export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
 export type {
+  CustomizationSpec,
   VirtualDeviceConfigSpec,
   VmCloneSpec,
   VmConfigSpec,

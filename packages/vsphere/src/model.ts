@@ -54,6 +54,7 @@ const ID_PREFIX: Record<string, string> = {
   VmwareDistributedVirtualSwitch: 'dvs-',
   DistributedVirtualPortgroup: 'dvportgroup-',
   VirtualMachine: 'vm-',
+  VirtualMachineSnapshot: 'snapshot-',
   Task: 'task-',
 };
 
@@ -199,6 +200,8 @@ export class Model {
       this.#retireOldTasks(tx, id);
     });
     this.scheduler.schedule(() => {
+      // A task cancelled while queued (CancelTask) has ended already: its work never runs.
+      if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return;
       const previousUser = this.userName;
       this.userName = userName;
       try {
@@ -286,6 +289,27 @@ export class Model {
       tx.remove(id);
       return false;
     });
+  }
+
+  /**
+   * Task.CancelTask: a queued task ends at once in RequestCanceled and its work never
+   * runs; a running or finished one is InvalidState.
+   */
+  cancelTask(task: Ref): void {
+    const { id } = this.lookup<TaskRecord>(task, 'Task');
+    this.call({ method: 'CancelTask', target: id }, (tx) => {
+      const record = tx.get(id) as TaskRecord;
+      if (record.state !== 'queued')
+        throw faults.invalidState(`The task cannot be canceled: it is ${record.state}.`);
+      const canceled = faults.requestCanceled();
+      tx.update<TaskRecord>(id, {
+        state: 'error',
+        cancelled: true,
+        completeTime: this.clock.now(),
+        error: { ...canceled.fault, message: canceled.message },
+      });
+    });
+    this.#settle(id, (w) => w.reject(faults.requestCanceled()));
   }
 
   restoreTasks(ids: readonly string[]): void {

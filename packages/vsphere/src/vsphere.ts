@@ -6,15 +6,19 @@
 import { propertyCollectorOperations } from './collector/collectors.js';
 import { viewOperations } from './collector/views.js';
 import { faults } from './faults.js';
+import { historyOperations } from './history/collectors.js';
 import { buildInventory } from './inventory/build.js';
 import { createServiceObjects } from './inventory/service.js';
 import type { InventoryTree } from './inventory/tree.js';
 import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 import { contentLibraryOperations } from './library/content-library.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
+import { customFieldOperations } from './objects/custom-fields.js';
 import { entityOperations } from './objects/entity.js';
 import { folderOperations } from './objects/folder.js';
+import { hostOperations } from './objects/host.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
+import { snapshotOperations } from './objects/snapshot.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
@@ -36,6 +40,10 @@ export class VSphere extends Model {
   readonly collector = propertyCollectorOperations(this);
   readonly views = viewOperations(this);
   readonly search = searchOperations(this);
+  readonly snapshot = snapshotOperations(this);
+  readonly host = hostOperations(this);
+  readonly customFields = customFieldOperations(this);
+  readonly history = historyOperations(this);
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
   read<T = unknown>(ref: Ref, path: string): T {

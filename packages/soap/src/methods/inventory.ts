@@ -35,6 +35,7 @@ export const inventoryMethods: MethodTable = {
   ReconfigVM_Task: ({ vsphere, self, args }) => vm(vsphere).reconfigure(self, args.spec).ref,
   CloneVM_Task: ({ vsphere, self, args }) => vm(vsphere).clone(self, args.folder, args.name, args.spec).ref,
   RelocateVM_Task: ({ vsphere, self, args }) => vm(vsphere).relocate(self, args.spec).ref,
+  CustomizeVM_Task: ({ vsphere, self, args }) => vm(vsphere).customize(self, args.spec).ref,
   UnregisterVM: ({ vsphere, self }) => vm(vsphere).unregister(self),
   MarkAsTemplate: ({ vsphere, self }) => vm(vsphere).markAsTemplate(self),
   MarkAsVirtualMachine: ({ vsphere, self, args }) =>

@@ -21,6 +21,7 @@ export type ManagedType =
   | 'VmwareDistributedVirtualSwitch'
   | 'DistributedVirtualPortgroup'
   | 'VirtualMachine'
+  | 'VirtualMachineSnapshot'
   | 'Task';
 
 /** A vSphere data object: `_type` is its xsi:type. */
@@ -33,6 +34,14 @@ interface Base<K extends string> extends StoredRecord {
   readonly name: string;
   /** Id of the parent entity (folder, datacenter, compute resource, pool). */
   readonly parent?: string;
+  /** Values of custom fields set on this object (see objects/custom-fields.ts). */
+  readonly customValue?: readonly CustomFieldValue[];
+}
+
+/** A custom field's value on an object (CustomFieldStringValue): the field's key and the text. */
+export interface CustomFieldValue {
+  readonly key: number;
+  readonly value: string;
 }
 
 export interface FolderRecord extends Base<'Folder'> {
@@ -166,6 +175,59 @@ export interface VmRecord extends Base<'VirtualMachine'> {
   readonly connectionState: 'connected' | 'disconnected' | 'orphaned' | 'inaccessible' | 'invalid';
   readonly bootTime?: number;
   readonly guest: VmGuest;
+  /** The snapshot tree (see objects/snapshot.ts); absent until the first snapshot. */
+  readonly snapshots?: VmSnapshots;
+  /** The guest identity a customization gave it (see objects/vm-customization.ts). */
+  readonly customization?: GuestCustomization;
+}
+
+/** A VM's snapshots: the roots in creation order, the current one, the last tree id handed out. */
+export interface VmSnapshots {
+  readonly roots: readonly string[];
+  readonly current?: string;
+  readonly lastId: number;
+}
+
+/** What a guest customization makes the guest report, from the next power-on on. */
+export interface GuestCustomization {
+  readonly identity: 'linux' | 'windows';
+  readonly hostName?: string;
+  readonly domain?: string;
+  /** Per NIC in device order: a fixed address, or null where the NIC uses DHCP. */
+  readonly ips: readonly (string | null)[];
+  /** True until the next power-on applies it (and posts the customization events). */
+  readonly pending: boolean;
+}
+
+/** A VirtualMachineSnapshot: the config and power state it captured, and its place in the tree. */
+export interface SnapshotRecord extends Base<'VirtualMachineSnapshot'> {
+  readonly vm: string;
+  readonly description: string;
+  readonly parentSnapshot?: string;
+  readonly children: readonly string[];
+  /** VirtualMachineSnapshotTree.id: counts up per VM. */
+  readonly snapshotId: number;
+  readonly createTime: number;
+  /** The power state a revert returns the VM to. */
+  readonly state: PowerState;
+  readonly quiesced: boolean;
+  readonly config: VmConfig;
+}
+
+/** An EventHistoryCollector or TaskHistoryCollector (see history/collectors.ts). */
+export interface HistoryCollectorRecord extends StoredRecord {
+  readonly kind: 'EventHistoryCollector' | 'TaskHistoryCollector';
+  readonly name: string;
+  readonly parent?: string;
+  /** The EventFilterSpec or TaskFilterSpec as the client sent it. */
+  readonly filter: Readonly<Record<string, unknown>>;
+  readonly pageSize: number;
+  /** The scrollable view's position: items keyed above it are next, the rest previous. */
+  readonly position: number;
+  /** The session that created it; its collectors go when it logs out. */
+  readonly session?: string;
+  /** Counts the times new items arrived, so property filters re-read latestPage. */
+  readonly revision: number;
 }
 
 export type TaskState = 'queued' | 'running' | 'success' | 'error';
@@ -244,7 +306,9 @@ export type InventoryRecord =
   | ServiceObjectRecord
   | ContainerViewRecord
   | ListViewRecord
-  | PropertyFilterRecord;
+  | PropertyFilterRecord
+  | SnapshotRecord
+  | HistoryCollectorRecord;
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */
 export interface ContainerViewRecord extends StoredRecord {

@@ -26,6 +26,7 @@ import type {
   DvsRecord,
   NetworkRecord,
   OptionValue,
+  SnapshotRecord,
   VmConfig,
   VmRecord,
 } from './records.js';
@@ -212,6 +213,8 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
     ) as VmRecord;
   } else if (previous) {
     tx.remove(previous.id);
+    // A VM's snapshots go with it.
+    dropSnapshots(tx, previous.snapshots?.roots ?? []);
   }
   if (previous?.config.devices === stored?.config.devices) return stored;
   const delta = bytesByDatastore(stored ?? undefined);
@@ -221,6 +224,14 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
     if (bytes !== 0 && record) tx.put({ ...record, used: record.used + bytes });
   }
   return stored;
+};
+
+const dropSnapshots = (tx: Tx, ids: readonly string[]): void => {
+  for (const id of ids) {
+    const snapshot = tx.get(id) as SnapshotRecord | undefined;
+    tx.remove(id);
+    if (snapshot) dropSnapshots(tx, snapshot.children);
+  }
 };
 
 const sameList = (a: readonly string[], b: readonly string[] | undefined): readonly string[] | undefined =>

@@ -25,11 +25,18 @@ import {
   vmEvents,
 } from './vm-clone.js';
 import { applyConfigSpec, mergeExtraConfig, nextChangeVersion, type VmConfigSpec } from './vm-config-spec.js';
+import {
+  applyCustomization,
+  type CustomizationSpec,
+  customizeVm,
+  postCustomizationEvents,
+} from './vm-customization.js';
 import { deviceContext } from './vm-devices.js';
 import { placement } from './vm-placement.js';
 
 export { currentVm, type VmCloneSpec, type VmRelocateSpec } from './vm-clone.js';
 export type { VmConfigSpec } from './vm-config-spec.js';
+export type { CustomizationSpec } from './vm-customization.js';
 export type { VirtualDeviceConfigSpec } from './vm-devices.js';
 
 const running = (vm: VmRecord) =>
@@ -110,6 +117,7 @@ export const virtualMachineOperations = (m: Model) => {
       if (record.config.template) throw faults.invalidState('The operation is not allowed on a template.');
       const hostId = host === undefined ? undefined : m.lookup<HostRecord>(host, 'HostSystem').id;
       let resumed = false;
+      let customized = false;
       return powerTask(
         record,
         { method: 'PowerOnVM_Task', descriptionId: 'VirtualMachine.powerOn' },
@@ -118,6 +126,7 @@ export const virtualMachineOperations = (m: Model) => {
           const onHost = (tx.get(hostId ?? current.host ?? '') as HostRecord | undefined) ?? undefined;
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
           resumed = current.powerState === 'suspended';
+          customized = current.customization?.pending === true;
           return {
             ...current,
             ...(onHost ? { host: onHost.id } : {}),
@@ -125,9 +134,13 @@ export const virtualMachineOperations = (m: Model) => {
             // A resumed guest carries on from the boot it was suspended in.
             bootTime: resumed ? (current.bootTime ?? m.clock.now()) : m.clock.now(),
             guest: bootGuest(m, tx, current),
+            ...applyCustomization(current),
           };
         },
-        (now) => events.poweredOn(now, resumed),
+        (now) => {
+          events.poweredOn(now, resumed);
+          if (customized) postCustomizationEvents(m, now);
+        },
       );
     },
 
@@ -215,6 +228,9 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** RelocateVM_Task. */
     relocate: (vm: Ref, spec: VmRelocateSpec): Task<void> => relocateVm(m, vm, spec),
+
+    /** CustomizeVM_Task: applied at the next power-on (see vm-customization.ts). */
+    customize: (vm: Ref, spec: CustomizationSpec): Task<void> => customizeVm(m, vm, spec),
 
     /** ReconfigVM_Task, in any power state. */
     reconfigure(vm: Ref, spec: VmConfigSpec): Task<void> {

@@ -20,6 +20,12 @@ import { datastorePath, newMac, newVmRecord, putVm, withControllers } from '../i
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { applyConfigSpec, checkHardware, guestFullName, type VmConfigSpec } from './vm-config-spec.js';
+import {
+  type CustomizationSpec,
+  customizedGuest,
+  guestCustomization,
+  postCustomizationEvents,
+} from './vm-customization.js';
 import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
 import {
   checkFreeName,
@@ -41,13 +47,13 @@ export interface VmRelocateSpec {
   deviceChange?: readonly VirtualDeviceConfigSpec[];
 }
 
-/** VirtualMachineCloneSpec; `customization` is accepted and ignored. */
+/** VirtualMachineCloneSpec; `customization` is applied at the clone's first power-on. */
 export interface VmCloneSpec {
   location: VmRelocateSpec;
   powerOn: boolean;
   template: boolean;
   config?: VmConfigSpec;
-  customization?: unknown;
+  customization?: CustomizationSpec;
 }
 
 /** The VM as the transaction sees it now (it may have changed since the task was queued). */
@@ -60,9 +66,14 @@ export const currentVm = (tx: Tx, id: string): VmRecord => {
 /** extraConfig key (vcsim's convention) that sets the host name the guest reports. */
 export const GUEST_HOST_NAME_KEY = 'SET.guest.hostName';
 
-/** The guest of a VM that has just booted, with the host name a test may have set. */
-export const bootGuest = (m: Model, tx: Tx, vm: Pick<VmRecord, 'name' | 'config'>): VmGuest => {
-  const guest = runningGuest(m.ipam, vm, (id) => (tx.get(id) as NetworkRecord | undefined)?.name ?? '');
+/** The guest of a VM that has just booted, as customized, with the host name a test may have set. */
+export const bootGuest = (
+  m: Model,
+  tx: Tx,
+  vm: Pick<VmRecord, 'name' | 'config' | 'customization'>,
+): VmGuest => {
+  const booted = runningGuest(m.ipam, vm, (id) => (tx.get(id) as NetworkRecord | undefined)?.name ?? '');
+  const guest = customizedGuest(vm, booted);
   const hostName = vm.config.extraConfig.find((o) => o.key === GUEST_HOST_NAME_KEY)?.value;
   return hostName ? { ...guest, hostName } : guest;
 };
@@ -270,7 +281,18 @@ const clonedVm = (m: Model, tx: Tx, source: VmRecord, name: string, spec: VmClon
     const { pool: _pool, ...rest } = vm;
     vm = { ...rest, config: { ...vm.config, template: true } };
   }
-  if (spec.powerOn) vm = { ...vm, powerState: 'poweredOn', bootTime: now, guest: bootGuest(m, tx, vm) };
+  if (spec.customization) vm = { ...vm, customization: guestCustomization(vm, spec.customization) };
+  if (spec.powerOn) {
+    const guest = bootGuest(m, tx, vm);
+    const customization = vm.customization && { ...vm.customization, pending: false };
+    vm = {
+      ...vm,
+      powerState: 'poweredOn',
+      bootTime: now,
+      guest,
+      ...(customization ? { customization } : {}),
+    };
+  }
   return putVm(tx, vm) as VmRecord;
 };
 
@@ -300,6 +322,7 @@ export const cloneVm = (m: Model, vm: Ref, folder: Ref, name: string, spec: VmCl
       const sourceVm = entityArgument('sourceVm', 'vm', from);
       events.post(clone, 'VmClonedEvent', `Clone of ${from.name} completed`, sourceVm);
       if (clone.powerState === 'poweredOn') events.poweredOn(clone);
+      if (clone.powerState === 'poweredOn' && spec.customization) postCustomizationEvents(m, clone);
     },
   );
 };

@@ -2,6 +2,7 @@
 import type { InventoryRecord, TaskRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { type PropertyTable, refOf } from './context.js';
+import { availableFields, customValues } from './custom-fields.js';
 
 export const entityProperties: PropertyTable<InventoryRecord> = {
   name: (r) => r.name,
@@ -15,9 +16,9 @@ export const entityProperties: PropertyTable<InventoryRecord> = {
   declaredAlarmState: () => [],
   triggeredAlarmState: () => [],
   alarmActionsEnabled: () => true,
-  customValue: () => [],
-  value: () => [],
-  availableField: () => [],
+  customValue: (r) => customValues(r),
+  value: (r) => customValues(r),
+  availableField: (r, ctx) => availableFields(ctx, r.kind),
   tag: () => [],
   recentTask: (r, ctx) =>
     ctx.recentTasks

@@ -6,6 +6,7 @@
  */
 import { containerViewProperties, listViewProperties, viewList } from '../collector/view-contents.js';
 import { faults, VimFault } from '../faults.js';
+import { historyCollectorProperties } from '../history/collectors.js';
 import type { InventoryRecord, PropertyFilterRecord } from '../inventory/records.js';
 import { computeResourceProperties, resourcePoolProperties } from './compute.js';
 import { type PropertyTable, type ReadContext, referrerRefs } from './context.js';
@@ -14,6 +15,7 @@ import { datacenterProperties, folderProperties } from './folder.js';
 import { hostSystemProperties } from './host.js';
 import { dvsProperties, networkProperties, portgroupProperties } from './network.js';
 import { SERVICE_PROPERTIES } from './service.js';
+import { snapshotProperties, vmSnapshotProperties } from './snapshot.js';
 import { datastoreProperties, storagePodProperties } from './storage.js';
 import { taskProperties } from './task.js';
 import { virtualMachineProperties } from './virtual-machine.js';
@@ -35,7 +37,11 @@ const TABLES: Readonly<Record<string, AnyTable>> = {
   Network: entity(networkProperties as AnyTable),
   DistributedVirtualPortgroup: entity(portgroupProperties as AnyTable),
   VmwareDistributedVirtualSwitch: entity(dvsProperties as AnyTable),
-  VirtualMachine: entity(virtualMachineProperties as AnyTable),
+  VirtualMachine: entity({ ...virtualMachineProperties, ...vmSnapshotProperties } as AnyTable),
+  VirtualMachineSnapshot: snapshotProperties as AnyTable,
+  EventHistoryCollector: historyCollectorProperties as AnyTable,
+  TaskHistoryCollector: historyCollectorProperties as AnyTable,
+  HistoryCollector: { filter: historyCollectorProperties.filter } as AnyTable,
   Task: taskProperties as AnyTable,
   ...(SERVICE_PROPERTIES as Record<string, AnyTable>),
   PropertyCollector: {

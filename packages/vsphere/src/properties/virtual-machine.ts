@@ -324,5 +324,4 @@ export const virtualMachineProperties: PropertyTable<VmRecord> = {
     bootOptionsSupported: true,
     settingVideoRamSizeSupported: true,
   }),
-  rootSnapshot: () => [],
 };

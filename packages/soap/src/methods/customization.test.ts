@@ -1,0 +1,49 @@
+/** CustomizeVM_Task and a clone's customization over the wire. */
+import { describe, expect, it } from 'vitest';
+import { ref, soapClient } from './test-client.js';
+
+const VM = ref('VirtualMachine', 'vm-20');
+
+const spec = (name: string, ip: string) =>
+  '<identity xsi:type="CustomizationLinuxPrep">' +
+  `<hostName xsi:type="CustomizationFixedName"><name>${name}</name></hostName><domain>example.com</domain>` +
+  '</identity><globalIPSettings/>' +
+  `<nicSettingMap><adapter><ip xsi:type="CustomizationFixedIp"><ipAddress>${ip}</ipAddress></ip>` +
+  '<subnetMask>255.255.255.0</subnetMask></adapter></nicSettingMap>';
+
+describe('guest customization', () => {
+  it('customizes a powered-off VM; the guest reports the identity after its next power-on', async () => {
+    const client = soapClient();
+    expect(
+      (await client.task('CustomizeVM_Task', VM, `<spec>${spec('web-01', '10.1.2.3')}</spec>`)).fault,
+    ).toBe('InvalidPowerState');
+    await client.task('PowerOffVM_Task', VM);
+    const customize = await client.task('CustomizeVM_Task', VM, `<spec>${spec('web-01', '10.1.2.3')}</spec>`);
+    expect(customize.fault).toBeUndefined();
+    await client.task('PowerOnVM_Task', VM);
+    const body = await client.retrieve(VM, 'guest.hostName', 'guest.ipAddress');
+    expect(body).toContain('<val xsi:type="xsd:string">web-01</val>');
+    expect(body).toContain('<val xsi:type="xsd:string">10.1.2.3</val>');
+    const events = await client.call(
+      'QueryEvents',
+      ref('EventManager', 'EventManager'),
+      '<filter><eventTypeId>CustomizationStartedEvent</eventTypeId><eventTypeId>CustomizationSucceeded</eventTypeId></filter>',
+    );
+    expect(events.body).toContain('<returnval xsi:type="CustomizationStartedEvent">');
+    expect(events.body).toContain('<logLocation>/var/log/vmware-imc/toolsDeployPkg.log</logLocation>');
+  });
+
+  it("applies CloneVM_Task's spec.customization to a clone it powers on", async () => {
+    const client = soapClient();
+    const folder = client.vsphere.store.get(VM.value)?.parent as string;
+    const { result } = await client.task(
+      'CloneVM_Task',
+      VM,
+      `<folder type="Folder">${folder}</folder><name>customized</name>` +
+        `<spec><location/><template>false</template><customization>${spec('clone-01', '10.1.2.4')}</customization><powerOn>true</powerOn></spec>`,
+    );
+    const clone = result as { type: string; value: string };
+    expect(client.vsphere.read(clone, 'guest.hostName')).toBe('clone-01');
+    expect(client.vsphere.read(clone, 'guest.ipAddress')).toBe('10.1.2.4');
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { VmRecord } from './inventory/records.js';
+import { createFixture } from './testing/fixture.js';
+
+const setup = () => {
+  const fixture = createFixture();
+  return { ...fixture, vm: fixture.at<VmRecord>('/DC0/vm/DC0_H0_VM0') };
+};
+
+describe('Task.CancelTask', () => {
+  it('cancels a queued task: RequestCanceled, cancelled, its work never runs', async () => {
+    const { vsphere, vm, taskInfo, later } = setup();
+    vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 1000 });
+    const task = vsphere.vm.powerOff(vm.id);
+    const waiting = task.wait();
+    expect(taskInfo(task).state).toBe('queued');
+    vsphere.cancelTask(task.ref);
+    await expect(waiting).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
+    expect(taskInfo(task)).toMatchObject({
+      state: 'error',
+      cancelled: true,
+      completeTime: vsphere.clock.now(),
+      error: { _type: 'RequestCanceled', message: 'The task was canceled by a user.' },
+    });
+    expect(vsphere.read(task.ref, 'info.error.fault._type')).toBe('RequestCanceled');
+    const events = vsphere.events.list().length;
+    later(1000);
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOn');
+    expect(taskInfo(task).state).toBe('error');
+    expect(vsphere.events.list().length).toBe(events);
+    await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
+  });
+
+  it('refuses a finished task (InvalidState), leaving it as it ended', async () => {
+    const { vsphere, vm, run, taskInfo } = setup();
+    const task = vsphere.vm.powerOff(vm.id);
+    await run(task);
+    expect(() => vsphere.cancelTask(task.ref)).toThrow(expect.objectContaining({ name: 'InvalidState' }));
+    expect(taskInfo(task)).toMatchObject({ state: 'success', cancelled: false });
+    const failed = vsphere.vm.powerOff(vm.id);
+    await expect(run(failed)).rejects.toMatchObject({ fault: { _type: 'InvalidPowerState' } });
+    expect(() => vsphere.cancelTask(failed.ref.value)).toThrow(
+      expect.objectContaining({ name: 'InvalidState' }),
+    );
+    expect(() => vsphere.cancelTask('task-99999')).toThrow(
+      expect.objectContaining({ name: 'ManagedObjectNotFound' }),
+    );
+  });
+
+  it('passes the interception point', () => {
+    const { vsphere, vm, taskInfo } = setup();
+    vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 1000 });
+    vsphere.interceptor.add({ method: 'CancelTask', times: 1, fault: { _type: 'NotSupported' } });
+    const task = vsphere.vm.powerOff(vm.id);
+    expect(() => vsphere.cancelTask(task.ref)).toThrow(expect.objectContaining({ name: 'NotSupported' }));
+    expect(taskInfo(task).state).toBe('queued');
+  });
+});

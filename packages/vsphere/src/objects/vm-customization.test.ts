@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import type { DatacenterRecord, VmRecord } from '../inventory/records.js';
+import { createFixture } from '../testing/fixture.js';
+import type { CustomizationSpec } from './vm-customization.js';
+
+const setup = () => {
+  const fixture = createFixture();
+  const { vsphere } = fixture;
+  const vm = fixture.at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+  return {
+    ...fixture,
+    vm,
+    dc: fixture.at<DatacenterRecord>('/DC0'),
+    get: (id: string) => vsphere.store.get(id) as VmRecord,
+    eventTypes: (from: number) =>
+      vsphere.events
+        .list()
+        .slice(from)
+        .map((e) => e._type),
+  };
+};
+
+const linux = (name: string, ip?: string): CustomizationSpec => ({
+  identity: {
+    _type: 'CustomizationLinuxPrep',
+    hostName: { _type: 'CustomizationFixedName', name },
+    domain: 'example.com',
+  },
+  globalIPSettings: { _type: 'CustomizationGlobalIPSettings' },
+  nicSettingMap: [
+    {
+      adapter: {
+        ip: ip ? { _type: 'CustomizationFixedIp', ipAddress: ip } : { _type: 'CustomizationDhcpIpGenerator' },
+        subnetMask: '255.255.255.0',
+        gateway: ['10.20.0.1'],
+      },
+    },
+  ],
+});
+
+describe('CustomizeVM_Task', () => {
+  it('is applied at the next power-on: host name and fixed address, then the customization events', async () => {
+    const { vsphere, vm, run, get, eventTypes, taskInfo } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const task = vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15'));
+    expect(taskInfo(task)).toMatchObject({
+      name: 'CustomizeVM_Task',
+      descriptionId: 'VirtualMachine.customize',
+    });
+    await run(task);
+    expect(get(vm.id).customization).toEqual({
+      identity: 'linux',
+      hostName: 'web-01',
+      domain: 'example.com',
+      ips: ['10.20.0.15'],
+      pending: true,
+    });
+    expect(get(vm.id).guest.hostName).toBeUndefined();
+    const from = vsphere.events.list().length;
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(vsphere.read(vm.id, 'guest.hostName')).toBe('web-01');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe('10.20.0.15');
+    expect(vsphere.read(vm.id, 'guest.net')).toMatchObject([{ ipAddress: ['10.20.0.15'] }]);
+    expect(vsphere.read(vm.id, 'summary.guest.ipAddress')).toBe('10.20.0.15');
+    expect(get(vm.id).customization?.pending).toBe(false);
+    expect(eventTypes(from)).toEqual([
+      'VmStartingEvent',
+      'VmPoweredOnEvent',
+      'CustomizationStartedEvent',
+      'CustomizationSucceeded',
+    ]);
+    expect(vsphere.events.list().at(-1)).toMatchObject({
+      vm: { name: 'DC0_H0_VM0' },
+      logLocation: '/var/log/vmware-imc/toolsDeployPkg.log',
+      fullFormattedMessage:
+        'Customization of VM DC0_H0_VM0 succeeded. Customization log located at /var/log/vmware-imc/toolsDeployPkg.log in the guest OS.',
+    });
+  });
+
+  it('keeps the customized identity across power cycles, posting its events only once', async () => {
+    const { vsphere, vm, run, eventTypes } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('db-01', '10.20.0.16')));
+    await run(vsphere.vm.powerOn(vm.id));
+    await run(vsphere.vm.reset(vm.id));
+    await run(vsphere.vm.powerOff(vm.id));
+    const from = vsphere.events.list().length;
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(vsphere.read(vm.id, 'guest.hostName')).toBe('db-01');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe('10.20.0.16');
+    expect(eventTypes(from)).toEqual(['VmStartingEvent', 'VmPoweredOnEvent']);
+  });
+
+  it('leaves a DHCP NIC on its leased address and names a Windows guest by its computer name', async () => {
+    const { vsphere, vm, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const spec: CustomizationSpec = {
+      identity: {
+        _type: 'CustomizationSysprep',
+        userData: { computerName: { _type: 'CustomizationVirtualMachineName' } },
+      },
+      nicSettingMap: [{ adapter: { ip: { _type: 'CustomizationDhcpIpGenerator' } } }],
+    };
+    await run(vsphere.vm.customize(vm.id, spec));
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(vsphere.read(vm.id, 'guest.hostName')).toBe('DC0-H0-VM0');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe(vm.guest.ipAddress);
+    expect(vsphere.events.list().at(-1)?.logLocation).toBe('C:\\Windows\\Temp\\vmware-imc\\guestcust.log');
+  });
+
+  it('refuses a VM that is not powered off (InvalidPowerState) and changes nothing', async () => {
+    const { vsphere, vm, run, get } = setup();
+    await expect(run(vsphere.vm.customize(vm.id, linux('x')))).rejects.toMatchObject({
+      fault: { _type: 'InvalidPowerState', requestedState: 'poweredOff', existingState: 'poweredOn' },
+    });
+    expect(get(vm.id).customization).toBeUndefined();
+  });
+
+  it('refuses more NIC settings than NICs (NicSettingMismatch), bad names and addresses (InvalidArgument)', async () => {
+    const { vsphere, vm, run, get } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const two = {
+      ...linux('x'),
+      nicSettingMap: [...(linux('x').nicSettingMap ?? []), ...(linux('x').nicSettingMap ?? [])],
+    };
+    await expect(run(vsphere.vm.customize(vm.id, two))).rejects.toMatchObject({
+      fault: { _type: 'NicSettingMismatch', numberOfNicsInSpec: 2, numberOfNicsInVM: 1 },
+    });
+    await expect(run(vsphere.vm.customize(vm.id, linux('not_a host')))).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'spec.identity.hostName' },
+    });
+    await expect(run(vsphere.vm.customize(vm.id, linux('ok', '10.0.0.256')))).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'spec.nicSettingMap.adapter.ip.ipAddress' },
+    });
+    const noIdentity = { identity: { _type: 'CustomizationIdentitySettings' } };
+    await expect(run(vsphere.vm.customize(vm.id, noIdentity))).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'spec.identity' },
+    });
+    expect(get(vm.id).customization).toBeUndefined();
+  });
+});
+
+describe("CloneVM_Task's spec.customization", () => {
+  it('customizes a clone powered on by the clone: its guest reports the new identity', async () => {
+    const { vsphere, vm, dc, run, get, eventTypes } = setup();
+    const from = vsphere.events.list().length;
+    const spec = {
+      location: {},
+      powerOn: true,
+      template: false,
+      customization: linux('clone-01', '10.20.0.40'),
+    };
+    const ref = await run(vsphere.vm.clone(vm.id, dc.vmFolder, 'clone', spec));
+    expect(vsphere.read(ref, 'guest.hostName')).toBe('clone-01');
+    expect(vsphere.read(ref, 'guest.ipAddress')).toBe('10.20.0.40');
+    expect(get(ref.value).customization?.pending).toBe(false);
+    expect(eventTypes(from).slice(-4)).toEqual([
+      'VmStartingEvent',
+      'VmPoweredOnEvent',
+      'CustomizationStartedEvent',
+      'CustomizationSucceeded',
+    ]);
+  });
+
+  it('keeps it pending on a clone left off, until its first power-on', async () => {
+    const { vsphere, vm, dc, run, get } = setup();
+    const spec = {
+      location: {},
+      powerOn: false,
+      template: false,
+      customization: linux('later', '10.20.0.41'),
+    };
+    const ref = await run(vsphere.vm.clone(vm.id, dc.vmFolder, 'off', spec));
+    expect(get(ref.value).customization?.pending).toBe(true);
+    await run(vsphere.vm.powerOn(ref.value));
+    expect(vsphere.read(ref, 'guest.ipAddress')).toBe('10.20.0.41');
+    expect(get(ref.value).customization?.pending).toBe(false);
+  });
+
+  it('fails the clone on a bad customization, creating nothing', async () => {
+    const { vsphere, vm, dc, run, at } = setup();
+    const spec = { location: {}, powerOn: true, template: false, customization: linux('-bad-') };
+    await expect(run(vsphere.vm.clone(vm.id, dc.vmFolder, 'bad', spec))).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument' },
+    });
+    expect(() => at('/DC0/vm/bad')).toThrow();
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Guest customization: CustomizeVM_Task, and a clone's `spec.customization`. The
+ * CustomizationSpec is turned into what the guest will report (host name, fixed
+ * addresses per NIC) and kept on the VM record as pending; the next power-on applies
+ * it (the guest then reports them on every boot) and posts CustomizationStartedEvent
+ * and CustomizationSucceeded, as the guest's tools do on vCenter.
+ *
+ * The guest reports the short host name (LinuxPrep's `hostName`, Sysprep's
+ * `computerName`); the domain is kept but not appended. A fixed name must be a valid
+ * host name; one taken from the VM's name has its other characters turned into `-`. NIC settings apply to NICs in
+ * device order, or to the NIC with the given MAC; more settings than NICs is
+ * NicSettingMismatch, fewer leaves the rest on DHCP.
+ */
+import { faults } from '../faults.js';
+import { eventArguments } from '../history/arguments.js';
+import { isEthernetCard } from '../inventory/devices.js';
+import type { GuestCustomization, VmGuest, VmRecord } from '../inventory/records.js';
+import { putVm } from '../inventory/vm.js';
+import type { Model, Ref, Task } from '../model.js';
+import { moref } from '../refs.js';
+
+/** CustomizationName and its subtypes: how the guest's name is chosen. */
+export interface CustomizationName {
+  readonly _type?: string;
+  readonly name?: string;
+  readonly base?: string;
+}
+
+export interface CustomizationSpec {
+  readonly identity: {
+    readonly _type: string;
+    /** CustomizationLinuxPrep */
+    readonly hostName?: CustomizationName;
+    readonly domain?: string;
+    /** CustomizationSysprep */
+    readonly userData?: { readonly computerName?: CustomizationName };
+    readonly [field: string]: unknown;
+  };
+  readonly globalIPSettings?: unknown;
+  readonly nicSettingMap?: readonly {
+    readonly macAddress?: string;
+    readonly adapter: {
+      readonly ip?: { readonly _type: string; readonly ipAddress?: string };
+      readonly subnetMask?: string;
+      readonly gateway?: readonly string[];
+      readonly [field: string]: unknown;
+    };
+  }[];
+  readonly [field: string]: unknown;
+}
+
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The name a CustomizationName gives a VM; undefined keeps the guest's own. */
+const chosenName = (name: CustomizationName | undefined, vm: Pick<VmRecord, 'id' | 'name'>, path: string) => {
+  let chosen: string | undefined;
+  switch (name?._type) {
+    case 'CustomizationFixedName':
+      chosen = name.name ?? '';
+      break;
+    case 'CustomizationVirtualMachineName':
+      return asHostName(vm.name);
+    case 'CustomizationPrefixName':
+      // vCenter appends a number that makes the name unique; the VM's own number is.
+      return asHostName(`${name.base ?? ''}-${vm.id.slice(vm.id.lastIndexOf('-') + 1)}`);
+    default:
+      return undefined;
+  }
+  if (!HOST_NAME.test(chosen)) throw faults.invalidArgument(path);
+  return chosen;
+};
+
+/** A name derived from the VM's made fit for a host name: other characters become `-`. */
+const asHostName = (name: string): string =>
+  name
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63) || 'localhost';
+
+/**
+ * What a spec makes a VM's guest report, checked against the VM (pending until the
+ * next power-on). Bad names and addresses are InvalidArgument naming the spec field.
+ */
+export const guestCustomization = (
+  vm: Pick<VmRecord, 'id' | 'name' | 'config'>,
+  spec: CustomizationSpec,
+): GuestCustomization => {
+  const identity = spec.identity;
+  const windows =
+    identity?._type === 'CustomizationSysprep' || identity?._type === 'CustomizationSysprepText';
+  if (!identity || (!windows && identity._type !== 'CustomizationLinuxPrep'))
+    throw faults.invalidArgument('spec.identity');
+  const hostName = windows
+    ? chosenName(identity.userData?.computerName, vm, 'spec.identity.userData.computerName')
+    : chosenName(identity.hostName, vm, 'spec.identity.hostName');
+  const nics = vm.config.devices.filter(isEthernetCard);
+  const settings = spec.nicSettingMap ?? [];
+  if (settings.length > nics.length) throw faults.nicSettingMismatch(settings.length, nics.length);
+  const ips: (string | null)[] = nics.map(() => null);
+  settings.forEach((setting, i) => {
+    const at = setting.macAddress ? nics.findIndex((n) => n.macAddress === setting.macAddress) : i;
+    if (at < 0) throw faults.invalidArgument('spec.nicSettingMap.macAddress');
+    const ip = setting.adapter.ip;
+    if (ip?._type !== 'CustomizationFixedIp') return;
+    if (!IPV4.test(ip.ipAddress ?? ''))
+      throw faults.invalidArgument('spec.nicSettingMap.adapter.ip.ipAddress');
+    ips[at] = ip.ipAddress as string;
+  });
+  return {
+    identity: windows ? 'windows' : 'linux',
+    ...(hostName === undefined ? {} : { hostName }),
+    ...(typeof identity.domain === 'string' ? { domain: identity.domain } : {}),
+    ips,
+    pending: true,
+  };
+};
+
+/** The booted guest as a customization left it: its host name and fixed addresses. */
+export const customizedGuest = (vm: Pick<VmRecord, 'customization'>, guest: VmGuest): VmGuest => {
+  const c = vm.customization;
+  if (!c) return guest;
+  const net = guest.net.map((n, i) => {
+    const ip = c.ips[i];
+    return ip ? { ...n, ipAddress: [ip] } : n;
+  });
+  const ipAddress = net[0]?.ipAddress[0];
+  const { ipAddress: _, ...rest } = guest;
+  return {
+    ...rest,
+    net,
+    ...(ipAddress ? { ipAddress } : {}),
+    ...(c.hostName ? { hostName: c.hostName } : {}),
+  };
+};
+
+/** A power-on applies a pending customization: the VM's customization is no longer pending. */
+export const applyCustomization = (vm: VmRecord): Partial<VmRecord> =>
+  vm.customization?.pending ? { customization: { ...vm.customization, pending: false } } : {};
+
+/** The events the guest's tools post when they customize it at boot. */
+export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
+  const log =
+    vm.customization?.identity === 'windows'
+      ? 'C:\\Windows\\Temp\\vmware-imc\\guestcust.log'
+      : '/var/log/vmware-imc/toolsDeployPkg.log';
+  const args = eventArguments(m.store, vm);
+  m.postEvent({
+    _type: 'CustomizationStartedEvent',
+    ...args,
+    logLocation: log,
+    fullFormattedMessage: `Started customization of VM ${vm.name}. Customization log located at ${log} in the guest OS.`,
+  });
+  m.postEvent({
+    _type: 'CustomizationSucceeded',
+    ...args,
+    logLocation: log,
+    fullFormattedMessage: `Customization of VM ${vm.name} succeeded. Customization log located at ${log} in the guest OS.`,
+  });
+};
+
+/** CustomizeVM_Task: only a powered-off VM (InvalidPowerState); applied at its next power-on. */
+export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<void> => {
+  const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+  return m.task(
+    { method: 'CustomizeVM_Task', target: record.id, descriptionId: 'VirtualMachine.customize' },
+    (tx) => {
+      const now = tx.get(record.id) as VmRecord | undefined;
+      if (!now) throw faults.managedObjectNotFound(moref('VirtualMachine', record.id));
+      if (now.config.template) throw faults.notSupported('A template cannot be customized.');
+      if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
+      putVm(tx, { ...now, customization: guestCustomization(now, spec) });
+    },
+  );
+};
