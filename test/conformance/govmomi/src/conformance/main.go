@@ -1,7 +1,8 @@
 // Command conformance drives a vCenter SOAP endpoint with govmomi the way govc does and
 // prints one line per check: "ok   <name>" or "FAIL <name>: <reason>", then
 // "N passed, M failed". It changes the inventory it is pointed at (power, clone, create,
-// reconfigure, relocate, destroy), so it expects a freshly started default inventory.
+// reconfigure, relocate, destroy, snapshots, host states, customization, custom fields), so it
+// expects a freshly started default inventory.
 package main
 
 import (
@@ -63,7 +64,6 @@ func (s *suite) login(ctx context.Context) (*govmomi.Client, error) {
 func main() {
 	rawURL := flag.String("url", os.Getenv("GOVC_URL"), "SDK URL with credentials, e.g. https://user:pass@127.0.0.1:8989/sdk")
 	insecure := flag.Bool("k", false, "skip TLS certificate verification")
-	pending := flag.Bool("pending", false, "also run the checks of features the simulator does not have yet")
 	flag.Parse()
 
 	u, err := soap.ParseURL(*rawURL)
@@ -83,9 +83,11 @@ func main() {
 	s.relocateChecks()
 	s.searchChecks()
 	s.faultChecks()
-	if *pending {
-		s.pendingChecks()
-	}
+	s.snapshotChecks()
+	s.hostChecks()
+	s.customizeChecks()
+	s.customFieldChecks()
+	s.historyChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
 	if s.failed > 0 {

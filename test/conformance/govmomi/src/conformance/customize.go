@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+func (s *suite) customizeChecks() {
+	var vm *object.VirtualMachine
+	spec := types.CustomizationSpec{
+		Identity: &types.CustomizationLinuxPrep{
+			HostName: &types.CustomizationFixedName{Name: "custom"},
+			Domain:   "example.com",
+		},
+		GlobalIPSettings: types.CustomizationGlobalIPSettings{},
+		NicSettingMap: []types.CustomizationAdapterMapping{{
+			Adapter: types.CustomizationIPSettings{Ip: &types.CustomizationFixedIp{IpAddress: "192.0.2.10"}, SubnetMask: "255.255.255.0"},
+		}},
+	}
+
+	s.check("customize: Customize (CustomizeVM_Task) on a powered-off VM succeeds", func(ctx context.Context) error {
+		var err error
+		if vm, err = s.vm(ctx, "DC0_H0_VM1"); err != nil {
+			return err
+		}
+		if err := s.wantPowerState(ctx, vm.Reference(), types.VirtualMachinePowerStatePoweredOff); err != nil {
+			return err
+		}
+		info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return vm.Customize(ctx, spec) })
+		if err != nil {
+			return err
+		}
+		if info.DescriptionId != "VirtualMachine.customize" {
+			return fmt.Errorf("task descriptionId %q", info.DescriptionId)
+		}
+		return nil
+	})
+
+	s.check("customize: after PowerOn the guest reports the host name and address (WaitForIP)", func(ctx context.Context) error {
+		if _, err := runTask(ctx, vm.PowerOn); err != nil {
+			return err
+		}
+		ip, err := vm.WaitForIP(ctx, true)
+		if err != nil {
+			return err
+		}
+		if ip != "192.0.2.10" {
+			return fmt.Errorf("WaitForIP %q, want 192.0.2.10", ip)
+		}
+		var m mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vm.Reference(), []string{"guest.hostName", "guest.ipAddress"}, &m); err != nil {
+			return err
+		}
+		if m.Guest == nil || m.Guest.HostName != "custom" || m.Guest.IpAddress != "192.0.2.10" {
+			return fmt.Errorf("guest %+v", m.Guest)
+		}
+		return nil
+	})
+
+	s.check("customize: CustomizationSucceeded is posted for the VM", func(ctx context.Context) error {
+		events, err := s.queryEvents(ctx, vm.Reference())
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if _, ok := e.(*types.CustomizationSucceeded); ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("no CustomizationSucceeded among %d events", len(events))
+	})
+
+	s.check("customize: Customize on a running VM fails with InvalidPowerState", func(ctx context.Context) error {
+		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return vm.Customize(ctx, spec) })
+		_, err = anyFault(err, "InvalidPowerState")
+		return err
+	})
+}
