@@ -55,6 +55,12 @@ export const faults = {
       { _type: 'InvalidState' },
       'The operation is not allowed in the current state of the host: maintenance mode.',
     ),
+  /** An InvalidState naming the host whose connection state (disconnected) forbids the operation. */
+  invalidHostConnectionState: (host?: MoRef) =>
+    fault(
+      host ? { _type: 'InvalidHostConnectionState', host } : { _type: 'InvalidHostConnectionState' },
+      'The operation is not allowed in the current connection state of the host.',
+    ),
   duplicateName: (name: string, object: MoRef) =>
     fault({ _type: 'DuplicateName', name, object }, `The name '${name}' already exists.`),
   alreadyExists: (name: string) =>

@@ -10,20 +10,20 @@ need_packages python3-pyvmomi
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 
-# Runs checks.py against the last started server; adds its totals to passed/failed.
+# Runs checks.py over `scheme` against the last started server; adds its totals to passed/failed.
 run_checks() {
-  local scheme=$1 label=$2 hostport host port user pass out line
+  local scheme=$1 hostport host port user pass out line
   hostport=$(echo "$URL" | sed 's#^[a-z]*://[^@]*@##; s#/sdk$##')
   host=${hostport%:*}
   port=${hostport##*:}
   user=$(echo "$URL" | sed 's#^[a-z]*://\([^:]*\):.*#\1#')
   pass=$(echo "$URL" | sed 's#^[a-z]*://[^:]*:\([^@]*\)@.*#\1#')
   out=$(mktemp)
-  timeout 40 "$py" "$here/checks.py" "$scheme" "$host" "$port" "$user" "$pass" "${@:3}" >"$out" 2>&1
-  sed "s/^/[$label] /" "$out"
+  timeout 40 "$py" "$here/checks.py" "$scheme" "$host" "$port" "$user" "$pass" >"$out" 2>&1
+  sed "s/^/[$scheme] /" "$out"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
   if [ -z "$line" ]; then
-    echo "[$label] FAIL checks.py ended without a summary: $(tail -3 "$out")"
+    echo "[$scheme] FAIL checks.py ended without a summary: $(tail -3 "$out")"
     failed=$((failed + 1))
   else
     passed=$((passed + ${line%% passed*}))
@@ -42,18 +42,10 @@ run_over() {
     return
   fi
   check "$scheme: vsim serve answers on $scheme://" matches "$URL" "^$scheme://"
-  run_checks "$scheme" "$scheme"
+  run_checks "$scheme"
 }
 
 run_over http -tls=false
 run_over https
-
-echo "SKIP (not implemented yet): snapshots, host maintenance mode, custom fields, CustomizeVM, event history collectors (PYVMOMI_PENDING=1 runs them, uncounted)"
-if [ "${PYVMOMI_PENDING:-}" = 1 ]; then
-  saved=$passed/$failed
-  start_vsim -tls=false && run_checks http pending --pending
-  passed=${saved%/*}
-  failed=${saved#*/}
-fi
 
 summary

@@ -114,6 +114,24 @@ describe('power operations', () => {
     await run(vsphere.vm.powerOff(vm.id));
     await expect(run(vsphere.vm.reset(vm.id))).rejects.toMatchObject(powerFault('poweredOff', 'poweredOff'));
   });
+
+  it('refuses power changes while the host is disconnected (InvalidHostConnectionState), and allows them after reconnect', async () => {
+    const { vsphere, vm, get, run, at, eventTypes } = setup();
+    const host = at<HostRecord>('/DC0/host/DC0_H0/DC0_H0').id;
+    const seen = eventTypes().length;
+    await run(vsphere.host.disconnect(host));
+    const invalidState = {
+      fault: { _type: 'InvalidHostConnectionState', host: { type: 'HostSystem', value: host } },
+    };
+    await expect(run(vsphere.vm.powerOff(vm.id))).rejects.toMatchObject(invalidState);
+    await expect(run(vsphere.vm.suspend(vm.id))).rejects.toMatchObject(invalidState);
+    await expect(run(vsphere.vm.reset(vm.id))).rejects.toMatchObject(invalidState);
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    expect(eventTypes().slice(seen)).toEqual(['HostDisconnectedEvent']);
+    await run(vsphere.host.reconnect(host));
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(get(vm.id).powerState).toBe('poweredOff');
+  });
 });
 
 describe('guest operations', () => {

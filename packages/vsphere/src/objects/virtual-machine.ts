@@ -12,7 +12,7 @@ import { GUEST_OFF } from '../inventory/guest.js';
 import type { HostRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
-import type { MoRef } from '../refs.js';
+import { type MoRef, moref } from '../refs.js';
 import {
   bootGuest,
   cloneVm,
@@ -93,7 +93,13 @@ export const virtualMachineOperations = (m: Model) => {
     m.task(
       { ...call, target: record.id },
       (tx) => {
-        putVm(tx, next(tx, currentVm(tx, record.id)));
+        const current = currentVm(tx, record.id);
+        // vCenter cannot reach a VM whose host is disconnected, so it refuses to change its power.
+        if (current.connectionState !== 'connected')
+          throw faults.invalidHostConnectionState(
+            current.host ? moref('HostSystem', current.host) : undefined,
+          );
+        putVm(tx, next(tx, current));
       },
       () => announce(stored(record.id)),
     );
