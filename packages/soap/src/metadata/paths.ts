@@ -5,7 +5,18 @@
 import { propertyOf, subtypesOf } from './registry.js';
 import type { PropertyInfo, TypeRef } from './types.js';
 
-const cache = new Map<string, TypeRef | undefined>();
+/** Object type -> path -> answer: two lookups per read, no key string built per call. */
+const byType = <V>(caches: Map<string, Map<string, V>>, objectType: string): Map<string, V> => {
+  let paths = caches.get(objectType);
+  if (paths === undefined) {
+    if (caches.size >= 1024) caches.clear(); // types come from clients: keep the cache bounded
+    paths = new Map();
+    caches.set(objectType, paths);
+  }
+  return paths;
+};
+
+const cache = new Map<string, Map<string, TypeRef | null>>();
 
 /** Splits on dots outside brackets: `config.extraConfig["a.b"]` is two steps. */
 const steps = (path: string): string[] => {
@@ -26,8 +37,9 @@ const steps = (path: string): string[] => {
 };
 
 export const pathType = (objectType: string, path: string): TypeRef | undefined => {
-  const key = `${objectType}\u0000${path}`;
-  if (cache.has(key)) return cache.get(key);
+  const paths = byType(cache, objectType);
+  const hit = paths.get(path);
+  if (hit !== undefined) return hit ?? undefined;
   let current: TypeRef | undefined = { type: objectType, array: false };
   for (const step of steps(path)) {
     if (!current) break;
@@ -43,7 +55,7 @@ export const pathType = (objectType: string, path: string): TypeRef | undefined 
         }
       : undefined;
   }
-  cache.set(key, current);
+  paths.set(path, current ?? null);
   return current;
 };
 
@@ -58,7 +70,7 @@ const propertyOfAny = (type: string, name: string): PropertyInfo | undefined => 
   return undefined;
 };
 
-const known = new Map<string, boolean>();
+const known = new Map<string, Map<string, boolean>>();
 
 /**
  * False when a path of a managed type names a property the schema does not have
@@ -68,8 +80,8 @@ const known = new Map<string, boolean>();
  * anything under anyType, are left to the model.
  */
 export const isSchemaPath = (objectType: string, path: string): boolean => {
-  const cacheKey = `${objectType}\u0000${path}`;
-  const cached = known.get(cacheKey);
+  const paths = byType(known, objectType);
+  const cached = paths.get(path);
   if (cached !== undefined) return cached;
   const [top = '', ...rest] = steps(path);
   const bracket = top.indexOf('[');
@@ -86,7 +98,7 @@ export const isSchemaPath = (objectType: string, path: string): boolean => {
     }
     type = prop.type;
   }
-  if (known.size >= 4096) known.clear();
-  known.set(cacheKey, ok);
+  if (paths.size >= 4096) paths.clear();
+  paths.set(path, ok);
   return ok;
 };

@@ -68,7 +68,8 @@ const propertyMaps = new Map<string, ReadonlyMap<string, PropertyInfo>>();
 const methodInfos = new Map<string, MethodInfo>();
 const enumInfos = new Map<string, EnumInfo>();
 const resolvedVersions = new Map<string, number | undefined>();
-const visibleProps = new Map<string, readonly PropertyInfo[]>();
+/** Resolved client version (-1: none) -> type -> visible properties: two lookups, no key string per call. */
+const visibleProps = new Map<number, Map<string, readonly PropertyInfo[]>>();
 let children: ReadonlyMap<string, readonly string[]> | undefined;
 const subtypeLists = new Map<string, readonly string[]>();
 
@@ -344,13 +345,17 @@ export function propertyOf(type: string, prop: string): PropertyInfo | undefined
 
 /** The properties of a type that a client speaking `clientVersion` knows, in wire order. */
 export function visiblePropertiesOf(type: string, clientVersion: string): readonly PropertyInfo[] {
-  const c = resolveVersion(clientVersion);
-  const key = `${type}\u0000${c ?? ''}`;
-  const cached = visibleProps.get(key);
+  const c = resolveVersion(clientVersion) ?? -1;
+  let byType = visibleProps.get(c);
+  if (byType === undefined) {
+    byType = new Map();
+    visibleProps.set(c, byType);
+  }
+  const cached = byType.get(type);
   if (cached) return cached;
   const t = typeOf(type);
   const result = t ? t.properties.filter((p) => isVisibleIn(p.version, clientVersion)) : [];
-  visibleProps.set(key, result);
+  byType.set(type, result);
   return result;
 }
 

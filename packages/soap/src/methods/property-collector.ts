@@ -23,8 +23,15 @@ const typed = (obj: MoRef, name: string, val: unknown) => {
   return ref ? new TypedValue(ref, val) : val;
 };
 
-const typedContents = (objects: readonly ObjectContent[]) =>
-  objects.map((o) => ({ ...o, propSet: o.propSet.map((p) => ({ ...p, val: typed(o.obj, p.name, p.val) })) }));
+/** Built field by field: cheaper than spreading, and the model's objects stay untouched. */
+const typedContent = (o: ObjectContent): ObjectContent => {
+  const propSet = o.propSet.map((p) => ({ name: p.name, val: typed(o.obj, p.name, p.val) }));
+  return o.missingSet === undefined
+    ? { obj: o.obj, propSet }
+    : { obj: o.obj, propSet, missingSet: o.missingSet };
+};
+
+const typedContents = (objects: readonly ObjectContent[]) => objects.map(typedContent);
 
 const typedResult = (r: RetrieveResult | undefined) => r && { ...r, objects: typedContents(r.objects) };
 

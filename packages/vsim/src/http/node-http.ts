@@ -10,7 +10,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Handler, PlainRequest, PlainResponse } from './types.js';
 import {
-  bodyBytes,
   EMPTY_BODY,
   emptyHeaders,
   internalError,
@@ -170,10 +169,12 @@ function respond(handler: Handler, req: PlainRequest, res: ServerResponse): void
 
 function send(res: ServerResponse, response: PlainResponse): void {
   if (res.destroyed || res.headersSent) return;
-  // writeHead fixes the headers before end() could add content-length, so add it here
-  const body = bodyBytes(response.body);
+  // writeHead fixes the headers before end() could add content-length, so add it here;
+  // a string body is measured, not copied: end() encodes it straight onto the socket
+  const body = response.body;
+  const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   try {
-    res.writeHead(response.status, responseHeaders(response, body.length));
+    res.writeHead(response.status, responseHeaders(response, length));
   } catch (error) {
     send(res, internalError(error)); // e.g. a header value with a newline: still answer, and say why
     return;

@@ -86,14 +86,28 @@ interface KindPaths {
   readonly paths: readonly string[];
 }
 
-const pathCache = new WeakMap<readonly CompiledPropertySpec[], Map<string, KindPaths | null>>();
+type PathsByKind = Map<string, KindPaths | null>;
+
+/** Each call compiles a fresh propSet; what it asks for (its signature) is what repeats. */
+const bySignature = new Map<string, PathsByKind>();
+const byPropSet = new WeakMap<readonly CompiledPropertySpec[], PathsByKind>();
+
+const pathsByKind = (propSet: readonly CompiledPropertySpec[]): PathsByKind => {
+  let byKind = byPropSet.get(propSet);
+  if (byKind) return byKind;
+  const signature = JSON.stringify(propSet.map((p) => [p.type, p.all, p.pathSet]));
+  byKind = bySignature.get(signature);
+  if (!byKind) {
+    if (bySignature.size >= 1024) bySignature.clear();
+    byKind = new Map();
+    bySignature.set(signature, byKind);
+  }
+  byPropSet.set(propSet, byKind);
+  return byKind;
+};
 
 export const pathsFor = (propSet: readonly CompiledPropertySpec[], kind: string): KindPaths | undefined => {
-  let byKind = pathCache.get(propSet);
-  if (!byKind) {
-    byKind = new Map();
-    pathCache.set(propSet, byKind);
-  }
+  const byKind = pathsByKind(propSet);
   let found = byKind.get(kind);
   if (found === undefined) {
     const specs = propSet.filter((p) => isA(kind, p.type));

@@ -70,8 +70,35 @@ export const containerViewContents = (store: Inventory, view: ContainerViewRecor
   return out;
 };
 
+interface CachedContents {
+  readonly version: number;
+  readonly view: ContainerViewRecord;
+  readonly contents: readonly MoRef[];
+}
+
+/**
+ * A view's contents at one store version: records are immutable and every commit moves
+ * the version, so until then a client polling the view gets the same answer unwalked.
+ */
+const contentsCache = new WeakMap<Inventory, Map<string, CachedContents>>();
+
+const cachedContents = (store: Store<InventoryRecord>, view: ContainerViewRecord): readonly MoRef[] => {
+  let byView = contentsCache.get(store);
+  if (!byView) {
+    byView = new Map();
+    contentsCache.set(store, byView);
+  }
+  const hit = byView.get(view.id);
+  if (hit && hit.version === store.version && hit.view === view) return hit.contents;
+  // frozen because every reader of this version shares the one array
+  const contents = Object.freeze(containerViewContents(store, view).map((ref) => Object.freeze(ref)));
+  if (byView.size >= 256 && !hit) byView.clear();
+  byView.set(view.id, { version: store.version, view, contents });
+  return contents;
+};
+
 export const containerViewProperties: PropertyTable<ContainerViewRecord> = {
-  view: (v, ctx) => containerViewContents(ctx.store, v),
+  view: (v, ctx) => cachedContents(ctx.store, v),
   container: (v, ctx) => {
     const r = ctx.store.get(v.container);
     return r ? moref(r.kind, r.id) : undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findByInventoryPath } from '../inventory/paths.js';
 import type { InventoryRecord, VmRecord } from '../inventory/records.js';
 import { newVmRecord, putVm } from '../inventory/vm.js';
-import type { MoRef } from '../refs.js';
+import { type MoRef, moref } from '../refs.js';
 import { VSphere } from '../vsphere.js';
 
 const setup = (inventory = {}) => {
@@ -94,6 +94,35 @@ describe('container views', () => {
     removeVm(vsphere, id);
     expect(names(view)).not.toContain('added');
     expect(names(view)).toHaveLength(4);
+  });
+
+  it('answers repeated retrievals from the same contents until a commit, then shows the new VM', async () => {
+    const { vsphere, at } = setup();
+    const view = vsphere.views.createContainerView(at('/').id, ['VirtualMachine'], true);
+    const pc = vsphere.collector.get();
+    const spec = {
+      objectSet: [
+        {
+          obj: view,
+          skip: true,
+          selectSet: [{ _type: 'TraversalSpec' as const, type: 'ContainerView', path: 'view', skip: false }],
+        },
+      ],
+      propSet: [{ type: 'VirtualMachine', pathSet: ['name', 'runtime.powerState'] }],
+    };
+    const names = () =>
+      pc.retrievePropertiesEx([spec], {})?.objects.map((o) => o.propSet.find((p) => p.name === 'name')?.val);
+    expect(names()).toEqual(['DC0_H0_VM0', 'DC0_H0_VM1', 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1']);
+    expect(vsphere.read(view, 'view')).toBe(vsphere.read(view, 'view'));
+    const folder = at('/DC0/vm');
+    const created = vsphere.vm.create(
+      moref('Folder', folder.id),
+      { name: 'between', files: { vmPathName: '[LocalDS_0]' }, memoryMB: 64, numCPUs: 1 },
+      moref('ResourcePool', at('/DC0/host/DC0_C0/Resources').id),
+    );
+    vsphere.scheduler.runDue();
+    await created.wait();
+    expect(names()).toEqual(['DC0_H0_VM0', 'DC0_H0_VM1', 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1', 'between']);
   });
 
   it('rejects a container that holds nothing, an unknown type and a missing container', () => {

@@ -13,6 +13,7 @@ import { type PropertyTable, type ReadContext, referrerRefs } from './context.js
 import { entityProperties } from './entity.js';
 import { datacenterProperties, folderProperties } from './folder.js';
 import { hostSystemProperties } from './host.js';
+import { LEAF_READERS } from './leaves.js';
 import { dvsProperties, networkProperties, portgroupProperties } from './network.js';
 import { SERVICE_PROPERTIES } from './service.js';
 import { snapshotProperties, vmSnapshotProperties } from './snapshot.js';
@@ -174,6 +175,13 @@ const notReadable = (path: string): PropertyValue => ({
 
 /** Reads a path (`summary.runtime.powerState`, `config.hardware.device[4000]`) of a record. */
 export const readProperty = (ctx: ReadContext, record: InventoryRecord, path: string): PropertyValue => {
+  const leaf = LEAF_READERS.get(record.kind)?.get(path);
+  if (leaf) return { exists: true, value: leaf(record, ctx) };
+  return walkProperty(ctx, record, path);
+};
+
+/** readProperty without the leaf shortcuts: builds the top-level property and walks the path. */
+export const walkProperty = (ctx: ReadContext, record: InventoryRecord, path: string): PropertyValue => {
   const p = pathOf(path);
   const reader = p && readerOf(record.kind, p.top);
   if (!p || !reader) return MISSING;
