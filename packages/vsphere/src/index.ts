@@ -65,7 +65,7 @@ export type {
   SampleOvfImage,
 } from './library/ovf.js';
 export { ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
-export { Model, type ModelOptions, type Ref, type Task } from './model.js';
+export { Model, type ModelOptions, type Ref, type RemovalHook, type Task } from './model.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';
 export type { FolderOperations } from './objects/folder.js';
@@ -91,4 +91,21 @@ export { loadState, parseState, type SavedState, saveState, serializeState } fro
 export type { SearchOperations } from './search/search-index.js';
 export type { SessionEventSink } from './sessions/sessions.js';
 export { type Credentials, DEFAULT_CREDENTIALS, type UserSession } from './sessions/sessions.js';
+export type {
+  AssociationOperations,
+  BatchResult,
+  LocalizableMessage,
+  ObjectToTags,
+  TagToObjects,
+} from './tagging/associations.js';
+export type { Cardinality, CategoryModel, DynamicId, ObjectRef, TagModel } from './tagging/lookup.js';
+export type {
+  CategoryCreateSpec,
+  CategoryOperations,
+  CategoryUpdateSpec,
+  TagCreateSpec,
+  TaggingOperations,
+  TagOperations,
+  TagUpdateSpec,
+} from './tagging/tagging.js';
 export { VSphere, type VSphereOptions } from './vsphere.js';

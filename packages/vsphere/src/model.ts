@@ -67,6 +67,9 @@ export interface TaskCall extends Call {
   readonly target: string;
 }
 
+/** Work that follows removals in the same transaction; `removed` are the removed ids. */
+export type RemovalHook = (tx: Tx, removed: readonly string[]) => void;
+
 /** A running or finished task as the TypeScript API hands it out. */
 export interface Task<T = unknown> {
   readonly ref: MoRef;
@@ -94,6 +97,7 @@ export class Model {
   #recentTasks: string[] = [];
   readonly #taskCapacity: number;
   readonly #waiters = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }[]>();
+  readonly #removalHooks: RemovalHook[] = [];
 
   constructor(options: ModelOptions = {}) {
     this.options = options;
@@ -163,7 +167,25 @@ export class Model {
   call<T>(call: Call, work: (tx: Tx) => T): T {
     const { fault } = this.interceptor.intercept(call);
     if (fault) throw faults.custom(fault);
-    return this.store.transact(work);
+    return this.store.transact((tx) => this.#followingRemovals(tx, work));
+  }
+
+  /**
+   * Registers work that runs in the transaction of every operation that removed records,
+   * whichever operation it was: what belongs to a removed object (its tag attachments)
+   * goes with it, all or nothing.
+   */
+  onRemove(hook: RemovalHook): void {
+    this.#removalHooks.push(hook);
+  }
+
+  #followingRemovals<T>(tx: Tx, work: (tx: Tx) => T): T {
+    const result = work(tx);
+    if (this.#removalHooks.length === 0) return result;
+    const removed: string[] = [];
+    for (const [id, after] of tx.writes) if (after === null) removed.push(id);
+    if (removed.length > 0) for (const hook of this.#removalHooks) hook(tx, removed);
+    return result;
   }
 
   postEvent(event: EventInput): void {
@@ -223,7 +245,7 @@ export class Model {
     try {
       if (fault) throw faults.custom(fault);
       const result = this.store.transact((tx) => {
-        const r = work(tx);
+        const r = this.#followingRemovals(tx, work);
         tx.update<TaskRecord>(id, {
           state: 'success',
           startTime,

@@ -23,6 +23,7 @@ import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
 import { searchOperations } from './search/search-index.js';
+import { taggingOperations } from './tagging/tagging.js';
 
 export interface VSphereOptions extends ModelOptions {
   /** vcsim's flags (counts) or an explicit tree; vcsim's default inventory when absent. */
@@ -44,6 +45,7 @@ export class VSphere extends Model {
   readonly host = hostOperations(this);
   readonly customFields = customFieldOperations(this);
   readonly history = historyOperations(this);
+  readonly tagging = taggingOperations(this);
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
   read<T = unknown>(ref: Ref, path: string): T {

@@ -289,6 +289,31 @@ export interface LibraryItemRecord extends Base<'LibraryItem'> {
   readonly lastModifiedTime: number;
 }
 
+/** A tag category (a vAPI object, see ../tagging): id `urn:vmomi:InventoryServiceCategory:<uuid>:GLOBAL`. */
+export interface TagCategoryRecord extends Base<'TagCategory'> {
+  readonly description: string;
+  readonly cardinality: 'SINGLE' | 'MULTIPLE';
+  /** The object types its tags may be attached to; empty admits every type. */
+  readonly associableTypes: readonly string[];
+}
+
+/** A tag of a category: id `urn:vmomi:InventoryServiceTag:<uuid>:GLOBAL`. */
+export interface TagRecord extends Base<'Tag'> {
+  readonly category: string;
+  readonly description: string;
+}
+
+/** A tag attached to an object; the id joins the two, so a second attach finds the first. */
+export interface TagAttachmentRecord extends StoredRecord {
+  readonly kind: 'TagAttachment';
+  readonly name: string;
+  readonly parent?: string;
+  readonly tag: string;
+  readonly object: string;
+  /** The object's managed type, as the vAPI's DynamicID names it. */
+  readonly objectType: string;
+}
+
 export type InventoryRecord =
   | FolderRecord
   | DatacenterRecord
@@ -308,7 +333,10 @@ export type InventoryRecord =
   | ListViewRecord
   | PropertyFilterRecord
   | SnapshotRecord
-  | HistoryCollectorRecord;
+  | HistoryCollectorRecord
+  | TagCategoryRecord
+  | TagRecord
+  | TagAttachmentRecord;
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */
 export interface ContainerViewRecord extends StoredRecord {
@@ -371,6 +399,13 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
       break;
     case 'PropertyFilter':
       out.push(['filter', r.collector]);
+      break;
+    case 'Tag':
+      out.push(['tag', r.category]);
+      break;
+    case 'TagAttachment':
+      out.push(['objectAttachment', r.tag]);
+      out.push(['tagAttachment', r.object]);
       break;
   }
   return out;
