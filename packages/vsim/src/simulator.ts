@@ -4,6 +4,7 @@
  * is driven here, the only place that arms real timers.
  */
 
+import { createRestHandler } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
@@ -68,6 +69,9 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const soap = createSoapHandler(vsphere, options.soap);
   router.add('POST', '/sdk', (req) => soap.handle(req));
   router.add('GET', '/sdk/vimServiceVersions.xml', () => soap.versions());
+  const rest = createRestHandler(vsphere);
+  router.mount('/api', (req) => rest.handle(req));
+  router.mount('/rest', (req) => rest.handle(req));
   const handle = router.handle;
   const driver = new SchedulerDriver(vsphere.scheduler);
   const servers = new Set<NodeServer>();

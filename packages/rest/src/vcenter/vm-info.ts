@@ -1,0 +1,216 @@
+/**
+ * `GET /vcenter/vm/{vm}`: the VM's Info in vAPI's shape, read from the model's
+ * `config` property (devices keyed by their device key, as vCenter keys them).
+ */
+import type { Device, VSphere } from '@vsim/vsphere';
+import type { Style } from '../styles.js';
+
+type Obj = Readonly<Record<string, unknown>>;
+
+interface VmConfigView {
+  name: string;
+  guestId: string;
+  uuid: string;
+  instanceUuid: string;
+  version: string;
+  firmware: string;
+  cpuHotAddEnabled: boolean;
+  cpuHotRemoveEnabled: boolean;
+  memoryHotAddEnabled: boolean;
+  bootOptions: {
+    bootDelay: number;
+    bootRetryEnabled: boolean;
+    bootRetryDelay: number;
+    enterBIOSSetup: boolean;
+  };
+  hardware: { numCPU: number; numCoresPerSocket: number; memoryMB: number; device: readonly Device[] };
+}
+
+/** vSphere's guestId as vAPI's GuestOS value: `rhel7_64Guest` -> `RHEL_7_64`, `otherGuest` -> `OTHER`. */
+export const guestOsOf = (guestId: string): string =>
+  guestId
+    .replace(/Guest/, '')
+    .replace(/([a-z\d])([A-Z])/g, '$1_$2')
+    .replace(/([a-zA-Z])(\d)/g, '$1_$2')
+    .replace(/_+/g, '_')
+    .toUpperCase();
+
+export const POWER_STATES = {
+  poweredOn: 'POWERED_ON',
+  poweredOff: 'POWERED_OFF',
+  suspended: 'SUSPENDED',
+} as const;
+
+const SCSI_TYPES: Readonly<Record<string, string>> = {
+  ParaVirtualSCSIController: 'PVSCSI',
+  VirtualLsiLogicController: 'LSILOGIC',
+  VirtualLsiLogicSASController: 'LSILOGICSAS',
+  VirtualBusLogicController: 'BUSLOGIC',
+};
+const NIC_TYPES: Readonly<Record<string, string>> = {
+  VirtualVmxnet3: 'VMXNET3',
+  VirtualVmxnet2: 'VMXNET2',
+  VirtualE1000: 'E1000',
+  VirtualE1000e: 'E1000E',
+  VirtualPCNet32: 'PCNET32',
+  VirtualSriovEthernetCard: 'VMXNET3',
+};
+const SHARING: Readonly<Record<string, string>> = {
+  noSharing: 'NONE',
+  virtualSharing: 'VIRTUAL',
+  physicalSharing: 'PHYSICAL',
+};
+
+const label = (d: Device) => d.deviceInfo?.label ?? '';
+
+const connection = (d: Device) => {
+  const c = d.connectable as
+    | { connected?: boolean; startConnected?: boolean; allowGuestControl?: boolean }
+    | undefined;
+  return {
+    state: c?.connected ? 'CONNECTED' : 'NOT_CONNECTED',
+    start_connected: c?.startConnected ?? false,
+    allow_guest_control: c?.allowGuestControl ?? false,
+  };
+};
+
+/** Where a device sits on its controller, in the field vAPI names after the bus. */
+const address = (d: Device, controller: Device | undefined) => {
+  const type = controller?._type ?? '';
+  if (type === 'VirtualIDEController') {
+    return { type: 'IDE', ide: { primary: controller?.busNumber === 0, master: d.unitNumber === 0 } };
+  }
+  if (type === 'VirtualAHCIController') {
+    return { type: 'SATA', sata: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
+  }
+  if (type === 'VirtualNVMEController') {
+    return { type: 'NVME', nvme: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
+  }
+  return { type: 'SCSI', scsi: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
+};
+
+const disk = (d: Device, controller: Device | undefined) => {
+  const backing = d.backing as Obj | undefined;
+  return {
+    label: label(d),
+    ...address(d, controller),
+    backing: { type: 'VMDK_FILE', vmdk_file: backing?.fileName },
+    capacity:
+      (d.capacityInBytes as number | undefined) ?? ((d.capacityInKB as number | undefined) ?? 0) * 1024,
+  };
+};
+
+const nic = (d: Device) => {
+  const backing = d.backing as { network?: { value: string }; deviceName?: string; port?: Obj } | undefined;
+  const port = backing?.port as { portgroupKey?: string; switchUuid?: string; portKey?: string } | undefined;
+  return {
+    label: label(d),
+    type: NIC_TYPES[d._type] ?? 'VMXNET3',
+    upt_compatibility_enabled: d.uptCompatibilityEnabled === true,
+    mac_type: String(d.addressType ?? 'generated').toUpperCase(),
+    mac_address: d.macAddress,
+    pci_slot_number:
+      d.slotInfo === undefined ? undefined : (d.slotInfo as { pciSlotNumber?: number }).pciSlotNumber,
+    wake_on_lan_enabled: d.wakeOnLanEnabled === true,
+    backing: port
+      ? {
+          type: 'DISTRIBUTED_PORTGROUP',
+          network: port.portgroupKey,
+          distributed_switch_uuid: port.switchUuid,
+          ...(port.portKey ? { distributed_port: port.portKey } : {}),
+        }
+      : { type: 'STANDARD_PORTGROUP', network: backing?.network?.value, network_name: backing?.deviceName },
+    ...connection(d),
+  };
+};
+
+const cdrom = (d: Device, controller: Device | undefined) => {
+  const backing = d.backing as { _type?: string; fileName?: string; deviceName?: string } | undefined;
+  const kind = backing?._type ?? '';
+  const cdBacking = kind.includes('Iso')
+    ? { type: 'ISO_FILE', iso_file: backing?.fileName }
+    : kind.includes('Remote')
+      ? { type: 'CLIENT_DEVICE', device_access_type: kind.includes('Passthrough') ? 'PASSTHRU' : 'EMULATION' }
+      : { type: 'HOST_DEVICE', host_device: backing?.deviceName, auto_detect: false };
+  const { type, ...where } = address(d, controller);
+  return { type, label: label(d), ...where, backing: cdBacking, ...connection(d) };
+};
+
+const scsiAdapter = (d: Device) => ({
+  label: label(d),
+  type: SCSI_TYPES[d._type],
+  scsi: { bus: d.busNumber ?? 0, unit: d.scsiCtlrUnitNumber ?? 7 },
+  sharing: SHARING[String(d.sharedBus ?? 'noSharing')] ?? 'NONE',
+});
+
+/** JSON leaves out what is undefined, as vAPI leaves out unset optional fields. */
+const defined = <T extends object>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
+
+export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
+  const config = vsphere.read<VmConfigView>(id, 'config');
+  const power = vsphere.read<keyof typeof POWER_STATES>(id, 'runtime.powerState');
+  const devices = config.hardware.device;
+  const byKey = new Map(devices.map((d) => [d.key, d]));
+  const controllerOf = (d: Device) =>
+    d.controllerKey === undefined ? undefined : byKey.get(d.controllerKey);
+  const of = (test: (d: Device) => boolean, shape: (d: Device) => unknown) =>
+    style.map(devices.filter(test).map((d) => [d.key, shape(d)] as const));
+  const boot = config.bootOptions;
+  return defined({
+    name: config.name,
+    power_state: POWER_STATES[power],
+    guest_OS: guestOsOf(config.guestId),
+    identity: { name: config.name, bios_uuid: config.uuid, instance_uuid: config.instanceUuid },
+    hardware: {
+      version: config.version.toUpperCase().replace('-', '_'),
+      upgrade_policy: 'NEVER',
+      upgrade_status: 'NONE',
+    },
+    boot: {
+      type: config.firmware.toUpperCase(),
+      delay: boot.bootDelay,
+      retry: boot.bootRetryEnabled,
+      retry_delay: boot.bootRetryDelay,
+      enter_setup_mode: boot.enterBIOSSetup,
+    },
+    boot_devices: [],
+    cpu: {
+      count: config.hardware.numCPU,
+      cores_per_socket: config.hardware.numCoresPerSocket,
+      hot_add_enabled: config.cpuHotAddEnabled,
+      hot_remove_enabled: config.cpuHotRemoveEnabled,
+    },
+    memory: { size_MiB: config.hardware.memoryMB, hot_add_enabled: config.memoryHotAddEnabled },
+    disks: of(
+      (d) => d._type === 'VirtualDisk',
+      (d) => disk(d, controllerOf(d)),
+    ),
+    nics: of((d) => d._type in NIC_TYPES, nic),
+    cdroms: of(
+      (d) => d._type === 'VirtualCdrom',
+      (d) => cdrom(d, controllerOf(d)),
+    ),
+    floppies: of(
+      (d) => d._type === 'VirtualFloppy',
+      (d) => ({ label: label(d), ...connection(d) }),
+    ),
+    parallel_ports: of(
+      (d) => d._type === 'VirtualParallelPort',
+      (d) => ({ label: label(d), ...connection(d) }),
+    ),
+    serial_ports: of(
+      (d) => d._type === 'VirtualSerialPort',
+      (d) => ({ label: label(d), ...connection(d) }),
+    ),
+    sata_adapters: of(
+      (d) => d._type === 'VirtualAHCIController',
+      (d) => ({ label: label(d), type: 'AHCI', bus: d.busNumber ?? 0 }),
+    ),
+    scsi_adapters: of((d) => d._type in SCSI_TYPES, scsiAdapter),
+    nvme_adapters: of(
+      (d) => d._type === 'VirtualNVMEController',
+      (d) => ({ label: label(d), bus: d.busNumber ?? 0 }),
+    ),
+    instant_clone_frozen: false,
+  });
+};
