@@ -9,6 +9,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
   enumOf,
   isSubtypeOf,
+  isValueType,
   kindOf,
   MOREF,
   methodOf,
@@ -190,26 +191,12 @@ const decodePrimitive = (raw: string, type: string, path: string): unknown => {
   }
 };
 
-const XSD_PRIMITIVES = new Set([
-  'string',
-  'boolean',
-  'byte',
-  'short',
-  'int',
-  'long',
-  'float',
-  'double',
-  'dateTime',
-  'base64Binary',
-  'anyURI',
-]);
-
 /** `ArrayOfString` -> `string`, `ArrayOfManagedObjectReference` -> `ManagedObjectReference`. */
 const arrayItem = (wrapper: string): string | undefined => {
   if (!wrapper.startsWith('ArrayOf')) return undefined;
   const item = wrapper.slice('ArrayOf'.length);
   const lower = item.charAt(0).toLowerCase() + item.slice(1);
-  if (XSD_PRIMITIVES.has(lower)) return lower;
+  if (isValueType(lower)) return lower;
   return kindOf(item) ? item : item === MOREF ? MOREF : undefined;
 };
 
@@ -220,7 +207,7 @@ const decodeOne = (node: Node, declared: string, path: string, version: string):
     return decodeAny(node, actual, path, version);
   }
   if (declared === MOREF || actual === MOREF) return decodeMoRef(node, path);
-  if (XSD_PRIMITIVES.has(declared)) return decodePrimitive(text(node), declared, path);
+  if (isValueType(declared)) return decodePrimitive(text(node), declared, path);
   const kind = kindOf(declared);
   if (kind === 'enum') {
     const value = text(node).trim();
@@ -234,7 +221,7 @@ const decodeOne = (node: Node, declared: string, path: string, version: string):
 };
 
 const decodeAny = (node: Node, actual: string, path: string, version: string): unknown => {
-  if (XSD_PRIMITIVES.has(actual)) return decodePrimitive(text(node), actual, path);
+  if (isValueType(actual)) return decodePrimitive(text(node), actual, path);
   if (actual === MOREF) return decodeMoRef(node, path);
   const item = arrayItem(actual);
   if (item) {

@@ -8,6 +8,7 @@ import type { MoRef } from '@vsim/vsphere';
 import {
   arrayWrapperName,
   compatibleTypeOf,
+  isValueType,
   kindOf,
   MOREF,
   typeOf,
@@ -28,20 +29,6 @@ export interface EncodeContext {
   /** The API version the client speaks, e.g. `6.7` or `7.0`. */
   readonly version: string;
 }
-
-const PRIMITIVES = new Set([
-  'string',
-  'boolean',
-  'byte',
-  'short',
-  'int',
-  'long',
-  'float',
-  'double',
-  'dateTime',
-  'base64Binary',
-  'anyURI',
-]);
 
 const isMoRef = (v: unknown): v is MoRef =>
   typeof v === 'object' && v !== null && !('_type' in v) && 'type' in v && 'value' in v;
@@ -101,7 +88,7 @@ const encodeOne = (
     const ref = value as MoRef;
     return `${open(name, typed ? MOREF : undefined, ` type="${escapeXml(ref.type)}"`)}${escapeXml(ref.value)}</${name}>`;
   }
-  if (PRIMITIVES.has(declared)) {
+  if (isValueType(declared)) {
     return `${open(name, typed ? xsdName(declared) : undefined)}${primitiveText(value, declared)}</${name}>`;
   }
   if (kindOf(declared) === 'enum')

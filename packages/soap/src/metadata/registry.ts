@@ -45,6 +45,9 @@ const PRIMITIVES: ReadonlySet<string> = new Set<PrimitiveName>([
   'anyType',
 ]);
 
+/** An xsd type that carries a plain value (every primitive but anyType). */
+export const isValueType = (name: string): boolean => name !== 'anyType' && PRIMITIVES.has(name);
+
 interface Index {
   readonly meta: Vim25Metadata;
   readonly versionIndex: ReadonlyMap<string, number>;
