@@ -9,6 +9,7 @@ import { restError, toRestError } from './errors.js';
 import type { Call, Route, RouteSet } from './routes.js';
 import { RestSessions, sessionRoutes, tokenOf } from './session.js';
 import { api, type RestResponse, rest, type Style, type StyleName } from './styles.js';
+import { taggingRoutes } from './tagging/tagging.js';
 import { computeRoutes } from './vcenter/compute.js';
 import { inventoryRoutes } from './vcenter/inventory.js';
 import { vmRoutes } from './vcenter/vm.js';
@@ -87,6 +88,7 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
     vmRoutes,
     computeRoutes,
     inventoryRoutes,
+    taggingRoutes,
     ...(options.routes ?? []),
   ];
   const tables: Record<StyleName, Compiled[]> = {
