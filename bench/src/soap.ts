@@ -16,30 +16,37 @@
  * For (a), a child process also splits vsim's time with the code the server runs:
  * `router.handle` with a PlainRequest, and the model's retrievePropertiesEx on its own.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client } from 'undici';
+import type { Client } from 'undici';
 import { createSimulator, type Handler, type PlainRequest, type VcsimFlags } from 'vsim';
 import { formatTable, inChild, type MachineInfo, ms, writeResults } from './measure.js';
+import {
+  connections,
+  type Durations,
+  govcUrlLine,
+  msReq,
+  type Operation,
+  type Recorder,
+  type RunningServer,
+  round,
+  type ServerKind,
+  startServer,
+  startVsim,
+  timedWindow,
+  type WindowResult,
+  WORK,
+  withServerChildren,
+} from './port.js';
 
 // ---------------------------------------------------------------------------------------
 // Settings
 
 const SESSIONS = 8;
-/** No session issues more operations than this in one window, however fast the server. */
-const MAX_OPS_PER_SESSION = 200_000;
 /** A task wait gives up after this many polls or this long. */
 const MAX_POLLS = 10_000;
 const MAX_WAIT_MS = 30_000;
-/** Starting a server (vcsim builds 1,000 VMs in a few seconds). */
-const START_TIMEOUT_MS = 120_000;
-const REQUEST_TIMEOUT_MS = 60_000;
-
-interface Durations {
-  readonly warmupMs: number;
-  readonly windowMs: number;
-}
 
 const FULL: Durations = { warmupMs: 3_000, windowMs: 5_000 };
 const QUICK: Durations = { warmupMs: 1_500, windowMs: 1_000 };
@@ -108,9 +115,6 @@ const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const WORK = fileURLToPath(new URL('../.work/', import.meta.url));
-const VSIM_CLI = `${ROOT}packages/vsim/dist/cli.js`;
 const GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi';
 
 // ---------------------------------------------------------------------------------------
@@ -335,109 +339,8 @@ const createView = async (session: SoapSession, at: Endpoint): Promise<string> =
 // ---------------------------------------------------------------------------------------
 // Server processes
 
-type ServerKind = 'vsim' | 'vcsim';
-
-interface RunningServer {
-  readonly kind: ServerKind;
-  readonly pid: number;
-  readonly origin: string;
-  readonly path: string;
-  readonly username: string;
-  readonly password: string;
-  stop(): Promise<void>;
-}
-
-/** Every server child still alive; killed on the way out whatever happens. */
-const children = new Set<ChildProcess>();
-const killChildren = () => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-};
-
-const GOVC_URL = /export GOVC_URL=(\S+) GOVC_SIM_PID=(\d+)/;
-
-const stopChild = (child: ChildProcess): Promise<void> =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      children.delete(child);
-      resolve();
-      return;
-    }
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      children.delete(child);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-
-/** Starts a server and waits for its GOVC_URL line, which `readLine` finds (a file or its stdout). */
-const startServer = async (
-  kind: ServerKind,
-  command: string,
-  args: readonly string[],
-  readLine: (stdout: string) => string | undefined,
-): Promise<RunningServer> => {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => {
-    stdout = (stdout + s).slice(-16_384);
-  });
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-    stderr = (stderr + s).slice(-16_384);
-  });
-  const fail = async (why: string): Promise<never> => {
-    await stopChild(child);
-    throw new Error(`${kind} did not start: ${why}\n${stderr.trim()}`);
-  };
-  const deadline = performance.now() + START_TIMEOUT_MS;
-  let line: string | undefined;
-  while (!line) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      return fail(`exited (${child.exitCode ?? child.signalCode})`);
-    if (performance.now() > deadline) return fail(`no GOVC_URL line within ${START_TIMEOUT_MS / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    line = readLine(stdout);
-  }
-  const match = GOVC_URL.exec(line);
-  if (!match?.[1] || child.pid === undefined) return fail(`unexpected line ${line}`);
-  const url = new URL(match[1]);
-  if (url.hostname !== '127.0.0.1') return fail(`not on loopback: ${url.host}`);
-  return {
-    kind,
-    pid: child.pid,
-    origin: url.origin,
-    path: url.pathname,
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    stop: () => stopChild(child),
-  };
-};
-
-let envFiles = 0;
-
-const startVsim = async (inventory: Inventory): Promise<RunningServer> => {
-  const file = `${WORK}vsim-${process.pid}-${++envFiles}.env`;
-  rmSync(file, { force: true });
-  const args = [VSIM_CLI, 'serve', '-tls=false', '-l', '127.0.0.1:0', '-E', file, ...inventory.flags];
-  try {
-    return await startServer('vsim', process.execPath, args, () =>
-      existsSync(file)
-        ? readFileSync(file, 'utf8')
-            .split('\n')
-            .find((l) => GOVC_URL.test(l))
-        : undefined,
-    );
-  } finally {
-    rmSync(file, { force: true });
-  }
-};
-
 const startVcsim = (binary: string, inventory: Inventory): Promise<RunningServer> =>
-  startServer('vcsim', binary, inventory.flags, (stdout) => stdout.split('\n').find((l) => GOVC_URL.test(l)));
+  startServer('vcsim', binary, inventory.flags, govcUrlLine);
 
 // ---------------------------------------------------------------------------------------
 // vcsim: govmomi's simulator built from Debian's package, when Go and the package are there
@@ -493,29 +396,6 @@ const buildVcsim = (): VcsimBuild => {
 };
 
 // ---------------------------------------------------------------------------------------
-// Server CPU from the OS
-
-let clockTicks: number | undefined;
-const ticksPerSecond = (): number => {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
-};
-
-/** utime + stime of a process (all its threads), in milliseconds. */
-const processCpuMs = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which ends with the last ')': state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
-};
-
-// ---------------------------------------------------------------------------------------
 // Load
 
 /** One session of the load: its own connection, cookie and, for (b), its own container view. */
@@ -525,12 +405,6 @@ interface LoadSession {
   readonly soap: SoapSession;
   readonly view: string;
   readonly vm: VmInfo;
-}
-
-interface Recorder {
-  latenciesMs: number[];
-  /** Whether this operation's requests are counted (false during the warm-up). */
-  recording: boolean;
 }
 
 /** One timed HTTP request on a session's connection; any status but 200 throws. */
@@ -547,82 +421,6 @@ const post = async (s: LoadSession, body: Uint8Array, rec: Recorder, wantText: b
   if (rec.recording) rec.latenciesMs.push(took);
   return text;
 };
-
-type Operation = (s: LoadSession, rec: Recorder) => Promise<void>;
-
-interface WindowResult {
-  readonly requests: number;
-  readonly operations: number;
-  readonly elapsedMs: number;
-  readonly reqPerSec: number;
-  readonly opsPerSec: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly serverCpuMs: number;
-  readonly serverCpuMsPerReq: number;
-  readonly serverCpuMsPerOp: number;
-  /** The benchmark process's own CPU (the client) per request, for context. */
-  readonly clientCpuMsPerReq: number;
-}
-
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted.length === 0
-    ? Number.NaN
-    : (sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] as number);
-
-/** Runs `op` on every session until `durationMs` passes (or the per-session cap); each loop stops by itself. */
-const drive = async (sessions: readonly LoadSession[], op: Operation, rec: Recorder, durationMs: number) => {
-  const deadline = performance.now() + durationMs;
-  let failure: unknown;
-  let operations = 0;
-  const loop = async (s: LoadSession) => {
-    try {
-      for (let n = 0; n < MAX_OPS_PER_SESSION && failure === undefined && performance.now() < deadline; n++) {
-        await op(s, rec);
-        operations++;
-      }
-    } catch (error) {
-      failure ??= error;
-    }
-  };
-  await Promise.all(sessions.map(loop));
-  if (failure !== undefined) throw failure;
-  return operations;
-};
-
-const timedWindow = async (
-  server: RunningServer,
-  sessions: readonly LoadSession[],
-  op: Operation,
-  durations: Durations,
-): Promise<WindowResult> => {
-  await drive(sessions, op, { latenciesMs: [], recording: false }, durations.warmupMs);
-  const rec: Recorder = { latenciesMs: [], recording: true };
-  const cpuBefore = processCpuMs(server.pid);
-  const clientBefore = process.cpuUsage();
-  const start = performance.now();
-  const operations = await drive(sessions, op, rec, durations.windowMs);
-  const elapsedMs = performance.now() - start;
-  const serverCpuMs = processCpuMs(server.pid) - cpuBefore;
-  const client = process.cpuUsage(clientBefore);
-  const requests = rec.latenciesMs.length;
-  const sorted = rec.latenciesMs.sort((a, b) => a - b);
-  return {
-    requests,
-    operations,
-    elapsedMs: round(elapsedMs, 1),
-    reqPerSec: round((requests * 1000) / elapsedMs, 1),
-    opsPerSec: round((operations * 1000) / elapsedMs, 1),
-    p50Ms: round(percentile(sorted, 0.5), 3),
-    p99Ms: round(percentile(sorted, 0.99), 3),
-    serverCpuMs: round(serverCpuMs, 1),
-    serverCpuMsPerReq: round(serverCpuMs / requests, 4),
-    serverCpuMsPerOp: round(serverCpuMs / operations, 4),
-    clientCpuMsPerReq: round((client.user + client.system) / 1000 / requests, 4),
-  };
-};
-
-const round = (v: number, digits: number) => Number(v.toFixed(digits));
 
 const waitForTask = async (s: LoadSession, at: Endpoint, submitted: string, rec: Recorder): Promise<void> => {
   const task = TASK_REF.exec(submitted)?.[1];
@@ -650,7 +448,7 @@ const operations = (id: WorkloadId, at: Endpoint, sessions: readonly LoadSession
     });
   }
   const of = (s: LoadSession) => bodies.get(s) as { a: Buffer; b: Buffer; off: Buffer; on: Buffer };
-  const ops: Record<WorkloadId, Operation> = {
+  const ops: Record<WorkloadId, Operation<LoadSession>> = {
     retrieve: async (s, rec) => {
       await post(s, of(s).a, rec, false);
     },
@@ -686,19 +484,7 @@ const checkAnswers = async (at: Endpoint, sessions: readonly LoadSession[], targ
 
 /** Logs in SESSIONS sessions on their own connections, each with its own container view and VM. */
 const openSessions = async (server: RunningServer) => {
-  const clients: Client[] = [];
-  const newClient = () => {
-    const client = new Client(server.origin, {
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 60_000,
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
-    });
-    clients.push(client);
-    return client;
-  };
-  const close = () => Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  const { open: newClient, close } = connections(server.origin);
   try {
     const setup = newClient();
     const at = await discover(portSend(setup, server.path));
@@ -885,15 +671,7 @@ const runServer = async (
 export const soapBenchmark = async (options: { quick: boolean; machine: MachineInfo }) => {
   const durations = options.quick ? QUICK : FULL;
   const workloads = WORKLOADS.filter((w) => !options.quick || w.inQuick);
-  mkdirSync(WORK, { recursive: true });
-  const onSignal = (signal: NodeJS.Signals) => {
-    killChildren();
-    process.kill(process.pid, signal);
-  };
-  process.on('exit', killChildren);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return withServerChildren(async () => {
     process.stderr.write('soap: building vcsim-bench\n');
     const vcsim = buildVcsim();
     if (!vcsim.available) process.stderr.write(`soap: vcsim skipped: ${vcsim.reason}\n`);
@@ -902,7 +680,7 @@ export const soapBenchmark = async (options: { quick: boolean; machine: MachineI
     for (const inventory of [SMALL, LARGE]) {
       const these = workloads.filter((w) => w.inventory === inventory);
       if (these.length === 0) continue;
-      await runServer(await startVsim(inventory), these, durations, out);
+      await runServer(await startVsim(inventory.flags), these, durations, out);
       if (vcsim.binary) await runServer(await startVcsim(vcsim.binary, inventory), these, durations, out);
     }
 
@@ -955,12 +733,7 @@ export const soapBenchmark = async (options: { quick: boolean; machine: MachineI
     });
     console.log(`\nwrote ${file}`);
     return results;
-  } finally {
-    await Promise.all([...children].map(stopChild));
-    process.off('exit', killChildren);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 };
 
 interface Breakdown {
@@ -988,7 +761,6 @@ const breakdownOf = (results: readonly WorkloadResult[], p: InProcessSample): Br
   };
 };
 
-const msReq = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(3));
 const ratioText = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
 
 const workloadTable = (r: WorkloadResult): string => {
