@@ -5,6 +5,7 @@
  * it or change state on failure: every error becomes a vAPI error in the style's body.
  */
 import type { VSphere } from '@vsim/vsphere';
+import { createContentService } from './content/index.js';
 import { restError, toRestError } from './errors.js';
 import type { Call, Route, RouteSet } from './routes.js';
 import { RestSessions, sessionRoutes, tokenOf } from './session.js';
@@ -83,12 +84,14 @@ const parseBody = (bytes: Uint8Array): unknown => {
 
 export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) => {
   const sessions = new RestSessions(vsphere);
+  const content = createContentService(vsphere);
   const sets: RouteSet[] = [
     sessionRoutes(sessions),
     vmRoutes,
     computeRoutes,
     inventoryRoutes,
     taggingRoutes,
+    content.routes,
     ...(options.routes ?? []),
   ];
   const tables: Record<StyleName, Compiled[]> = {
@@ -159,5 +162,5 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
     }
   };
 
-  return { handle, sessions };
+  return { handle, sessions, transfer: content.transfer };
 };

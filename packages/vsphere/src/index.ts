@@ -65,6 +65,19 @@ export type {
   SampleOvfImage,
 } from './library/ovf.js';
 export { ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
+export { readOvfDescriptor } from './library/ovf-read.js';
+export type { SubscribedLibraryCreateSpec, SubscribedLibraryUpdateSpec } from './library/subscribed.js';
+export type {
+  DownloadFileInfo,
+  DownloadFileStatus,
+  ReceivedFile,
+  TransferSessionInfo,
+  TransferSessionState,
+  UpdateFileInfo,
+  UpdateFileSpec,
+  UpdateFileStatus,
+  UpdateValidation,
+} from './library/transfer.js';
 export { Model, type ModelOptions, type Ref, type RemovalHook, type Task } from './model.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';

@@ -256,12 +256,29 @@ export interface LibraryFile {
   readonly size: number;
   readonly version: string;
   readonly cached: boolean;
+  /** The checksum of the bytes uploaded for the file (absent for generated files). */
+  readonly checksum?: LibraryFileChecksum;
+}
+
+export interface LibraryFileChecksum {
+  readonly algorithm: 'SHA1' | 'MD5' | 'SHA256' | 'SHA512';
+  /** Lower-case hex digits. */
+  readonly checksum: string;
+}
+
+/** Where a subscribed library takes its items from: a published local library. */
+export interface LibrarySubscription {
+  /** The published library the subscription URL names. */
+  readonly source: string;
+  readonly url: string;
+  readonly onDemand: boolean;
+  readonly automaticSyncEnabled: boolean;
 }
 
 /** A local content library (a vAPI object, not a managed object): its id is a UUID. */
 export interface LibraryRecord extends Base<'ContentLibrary'> {
   readonly description: string;
-  readonly type: 'LOCAL';
+  readonly type: 'LOCAL' | 'SUBSCRIBED';
   /** The storage backing: the datastore that holds the library's files. */
   readonly datastore: string;
   readonly serverGuid: string;
@@ -269,6 +286,11 @@ export interface LibraryRecord extends Base<'ContentLibrary'> {
   readonly lastModifiedTime: number;
   /** Counts up on every change of the library's own fields, as a decimal string. */
   readonly version: string;
+  /** A local library others may subscribe to. */
+  readonly published?: boolean;
+  /** A subscribed library's source. */
+  readonly subscription?: LibrarySubscription;
+  readonly lastSyncTime?: number;
 }
 
 /** An item of a content library (an OVF template, an ISO image or plain files). */
@@ -287,6 +309,9 @@ export interface LibraryItemRecord extends Base<'LibraryItem'> {
   readonly version: string;
   readonly creationTime: number;
   readonly lastModifiedTime: number;
+  /** The item of the published library a subscribed library's item copies. */
+  readonly sourceId?: string;
+  readonly lastSyncTime?: number;
 }
 
 /** A tag category (a vAPI object, see ../tagging): id `urn:vmomi:InventoryServiceCategory:<uuid>:GLOBAL`. */

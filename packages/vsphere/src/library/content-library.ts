@@ -10,6 +10,8 @@ import type { Model, Ref, Tx } from '../model.js';
 import { deployOperations } from './deploy.js';
 import { libraryItemOf, libraryOf, nextVersion } from './lookup.js';
 import { descriptorOfVm, type OvfDescriptor, ovfFiles } from './ovf.js';
+import { subscriptionOperations } from './subscribed.js';
+import { transferOperations } from './transfer.js';
 
 export type LibraryItemType = LibraryItemRecord['type'];
 
@@ -19,6 +21,8 @@ export interface LibraryCreateSpec {
   /** The storage backing: the datastore that will hold the library's files. */
   datastore: Ref;
   type: 'LOCAL';
+  /** Publish the library so that other libraries can subscribe to it. */
+  published?: boolean;
 }
 
 export interface LibraryUpdateSpec {
@@ -163,6 +167,7 @@ export const contentLibraryOperations = (m: Model) => {
           creationTime: now,
           lastModifiedTime: now,
           version: '1',
+          ...(spec.published ? { published: true } : {}),
         }) as LibraryRecord;
       });
       postLibrary('Create', record);
@@ -217,6 +222,8 @@ export const contentLibraryOperations = (m: Model) => {
     createItem(libraryId: string, spec: LibraryItemCreateSpec): string {
       const record = m.call({ method: 'content.library.Item.create', target: libraryId }, (tx) => {
         const library = libraryOf(tx, libraryId);
+        if (library.type !== 'LOCAL')
+          throw faults.invalidState('Items cannot be added to a subscribed library.');
         if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
         if (!ITEM_TYPES.includes(spec.type)) throw faults.invalidArgument('create_spec.type');
         if (spec.ovf && spec.type !== 'ovf') throw faults.invalidArgument('create_spec.type');
@@ -303,6 +310,8 @@ export const contentLibraryOperations = (m: Model) => {
     },
 
     ...deployOperations(m),
+    ...transferOperations(m),
+    ...subscriptionOperations(m),
   };
 };
 
