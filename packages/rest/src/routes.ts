@@ -17,6 +17,8 @@ export interface Call {
   /** Headers the endpoint adds to its response (set-cookie). */
   readonly responseHeaders: Record<string, string | string[]>;
   readonly remoteAddress?: string;
+  /** The request came over TLS. */
+  readonly secure?: boolean;
 }
 
 export interface AuthenticatedCall extends Call {

@@ -25,6 +25,7 @@ export interface RestRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
   readonly remoteAddress?: string;
+  readonly secure?: boolean;
 }
 
 export interface RestOptions {
@@ -144,6 +145,7 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
         headers: req.headers,
         responseHeaders: headers,
         ...(req.remoteAddress === undefined ? {} : { remoteAddress: req.remoteAddress }),
+        ...(req.secure ? { secure: true } : {}),
       };
       if (route.public) return style.ok(await route.run(call), headers);
       const token = tokenOf(req.headers);

@@ -100,7 +100,7 @@ export const pathId = (call: Call, name: string): string => {
 
 /** `http(s)://host` of the request, for the URLs this server hands out. */
 export const baseUrl = (call: Call) => {
-  const proto = call.headers['x-forwarded-proto']?.split(',')[0]?.trim() || 'http';
+  const proto = call.headers['x-forwarded-proto']?.split(',')[0]?.trim() || (call.secure ? 'https' : 'http');
   return `${proto}://${call.headers.host ?? 'localhost'}`;
 };
 

@@ -139,6 +139,15 @@ describe('serveNode', () => {
     expect(await response.body.json()).toEqual({ name: 'vsim' });
   });
 
+  it('tells the handler whether the request came over TLS', async () => {
+    const secureOf: Handler = (req) => ({ status: 200, headers: {}, body: String(req.secure === true) });
+    const plain = await serve(secureOf);
+    const secure = await serve(secureOf, { tls: loopbackCertificate() });
+    expect(await (await request(`${plain.url}/`)).body.text()).toBe('false');
+    const dispatcher = agent({ connect: { rejectUnauthorized: false } });
+    expect(await (await request(`${secure.url}/`, { dispatcher })).body.text()).toBe('true');
+  });
+
   it('serves HTTPS to a client that skips verification', async () => {
     const server = await serve(about, { tls: loopbackCertificate() });
     const dispatcher = agent({ connect: { rejectUnauthorized: false } });

@@ -146,6 +146,7 @@ function toPlainRequest(req: IncomingMessage, headers: Record<string, string>): 
   };
   const remote = req.socket.remoteAddress;
   if (remote !== undefined) plain.remoteAddress = remote;
+  if ((req.socket as { encrypted?: boolean }).encrypted) plain.secure = true;
   return plain;
 }
 

@@ -21,6 +21,8 @@ export interface PlainRequest {
   body: Uint8Array;
   /** The peer's address, when the request came over a socket. */
   remoteAddress?: string;
+  /** True when the request came over TLS, so URLs handed back can say https. */
+  secure?: boolean;
 }
 
 export interface PlainResponse {
