@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { FULL_HUB_OBJECTS } from '../full-objects.fixture.js';
+import { VM_OPERATOR_KINDS } from '../kinds.js';
+import { CONVERSION_ANNOTATION, fromHub, SPOKE_VERSIONS, toHub } from './index.js';
+import { virtualMachineImageRules } from './kinds.js';
+import { dropPath, type JsonObject } from './paths.js';
+
+function hub(kind: string): JsonObject {
+  const obj = FULL_HUB_OBJECTS[kind];
+  if (!obj) throw new Error(kind);
+  return structuredClone(obj);
+}
+
+function lostIn(kind: string, version: (typeof SPOKE_VERSIONS)[number], obj: JsonObject): JsonObject {
+  const out = structuredClone(obj);
+  const rules = kind.endsWith('VirtualMachineImage') ? virtualMachineImageRules[version] : undefined;
+  for (const path of rules?.lost ?? []) dropPath(out, path);
+  return out;
+}
+
+describe('round trips', () => {
+  for (const { kind } of VM_OPERATOR_KINDS) {
+    for (const version of SPOKE_VERSIONS) {
+      it(`${kind} hub -> ${version} -> hub`, () => {
+        const original = hub(kind);
+        const spoke = fromHub(original, version);
+        expect(spoke.apiVersion).toBe(`vmoperator.vmware.com/${version}`);
+        expect(toHub(spoke)).toEqual(lostIn(kind, version, original));
+      });
+      it(`${kind} ${version} -> hub -> ${version}`, () => {
+        const spoke = fromHub(hub(kind), version);
+        expect(fromHub(toHub(spoke), version)).toEqual(spoke);
+      });
+    }
+  }
+});
+
+describe('VirtualMachine renames', () => {
+  it('status nodeName is host in v1alpha2-3, nodeName from v1alpha4', () => {
+    const vm = hub('VirtualMachine');
+    for (const v of ['v1alpha2', 'v1alpha3'] as const) {
+      const status = fromHub(vm, v).status as JsonObject;
+      expect(status.host).toBe((vm.status as JsonObject).nodeName);
+      expect(status.nodeName).toBeUndefined();
+    }
+    expect((fromHub(vm, 'v1alpha4').status as JsonObject).nodeName).toBe((vm.status as JsonObject).nodeName);
+  });
+
+  it('v1alpha2 drops image, UUIDs, guestID, cloud-init instanceID and keeps them in the annotation', () => {
+    const vm = hub('VirtualMachine');
+    const spoke = fromHub(vm, 'v1alpha2');
+    const spec = spoke.spec as JsonObject;
+    for (const f of ['image', 'biosUUID', 'instanceUUID', 'guestID']) expect(spec[f]).toBeUndefined();
+    expect((spec.bootstrap as { cloudInit: JsonObject }).cloudInit.instanceID).toBeUndefined();
+    const ann = (spoke.metadata as { annotations: Record<string, string> }).annotations;
+    expect(JSON.parse(ann[CONVERSION_ANNOTATION] ?? '{}').spec.biosUUID).toBe(
+      (vm.spec as JsonObject).biosUUID,
+    );
+    expect(ann.a).toBe('b');
+  });
+
+  it('v1alpha2 down-converts spec.image into imageName and status.image', () => {
+    const vm = {
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachine',
+      metadata: { name: 'm', generation: 1 },
+      spec: { image: { kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' }, className: 'c' },
+    };
+    const spoke = fromHub(vm, 'v1alpha2');
+    expect((spoke.spec as JsonObject).imageName).toBe('vmi-0a0044d7c690bcbea');
+    expect((spoke.status as JsonObject).image).toEqual({
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachineImage',
+      name: 'vmi-0a0044d7c690bcbea',
+    });
+    expect(toHub(spoke)).toEqual(vm);
+  });
+
+  it('a v1alpha2 client without the annotation reads back what it wrote (CAPV shape)', () => {
+    const capv = {
+      apiVersion: 'vmoperator.vmware.com/v1alpha2',
+      kind: 'VirtualMachine',
+      metadata: { name: 'm', namespace: 'ns', annotations: { 'vmoperator.vmware.com/pause-reconcile': '' } },
+      spec: {
+        imageName: 'ubuntu',
+        className: 'best-effort-small',
+        storageClass: 'sc',
+        powerState: 'PoweredOn',
+        powerOffMode: 'Hard',
+        minHardwareVersion: 17,
+        reserved: { resourcePolicyName: 'c1' },
+        bootstrap: { cloudInit: { rawCloudConfig: { name: 's', key: 'user-data' } } },
+        network: { interfaces: [{ name: 'eth0', network: { kind: 'Network', name: '' }, dhcp4: true }] },
+        volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'pvc' } }],
+      },
+    };
+    const h = toHub(capv);
+    expect((h.metadata as { annotations: Record<string, string> }).annotations).toEqual({
+      'vmoperator.vmware.com/paused': '',
+    });
+    expect((h.spec as JsonObject).image).toBeUndefined();
+    const back = fromHub(h, 'v1alpha2');
+    delete (back.metadata as { annotations: Record<string, string> }).annotations[CONVERSION_ANNOTATION];
+    expect(back).toEqual(capv);
+  });
+
+  it('v1alpha3-4 keep CD-ROMs at spec.cdrom', () => {
+    const vm = hub('VirtualMachine');
+    const spoke = fromHub(vm, 'v1alpha4');
+    const spec = spoke.spec as JsonObject;
+    expect(spec.hardware).toBeUndefined();
+    expect(spec.cdrom).toEqual([expect.not.objectContaining({ unitNumber: expect.anything() })]);
+  });
+
+  it('v1alpha3 reports storage as usage{total, disks, other}', () => {
+    const vm = hub('VirtualMachine');
+    const storage = (vm.status as { storage: JsonObject }).storage;
+    const spoke = fromHub(vm, 'v1alpha3');
+    expect((spoke.status as { storage: JsonObject }).storage).toEqual({
+      usage: {
+        total: storage.total,
+        disks: (storage.requested as JsonObject).disks,
+        other: (storage.usage as JsonObject).other,
+      },
+    });
+  });
+
+  it('false DHCP flags go down as unset and come back as false', () => {
+    const vm = hub('VirtualMachine');
+    const iface = (vm.spec as { network: { interfaces: JsonObject[] } }).network.interfaces[0] as JsonObject;
+    iface.dhcp4 = false;
+    const spoke = fromHub(vm, 'v1alpha5');
+    const spokeIface = (spoke.spec as { network: { interfaces: JsonObject[] } }).network
+      .interfaces[0] as JsonObject;
+    expect(spokeIface.dhcp4).toBeUndefined();
+    expect(toHub(spoke)).toEqual(vm);
+  });
+
+  it('classic volume statuses are hidden from v1alpha2 and restored', () => {
+    const vm = hub('VirtualMachine');
+    const status = vm.status as { volumes: JsonObject[] };
+    status.volumes.push({ name: 'classic', type: 'Classic', attached: true });
+    const spoke = fromHub(vm, 'v1alpha2');
+    expect((spoke.status as { volumes: JsonObject[] }).volumes).toHaveLength(1);
+    expect(toHub(spoke)).toEqual(vm);
+  });
+
+  it('image disks say capacity/size in v1alpha3-4', () => {
+    const image = hub('VirtualMachineImage');
+    const disk = (fromHub(image, 'v1alpha4').status as { disks: JsonObject[] }).disks[0];
+    expect(disk).toHaveProperty('capacity');
+    expect(disk).toHaveProperty('size');
+    expect(disk).not.toHaveProperty('limit');
+  });
+
+  it('rejects unserved versions and unknown kinds', () => {
+    expect(() => toHub({ apiVersion: 'vmoperator.vmware.com/v9', kind: 'VirtualMachine' })).toThrow(
+      /not served/,
+    );
+    expect(() => toHub({ apiVersion: 'vmoperator.vmware.com/v1alpha2', kind: 'Nope' })).toThrow(
+      /no conversion/,
+    );
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Hub-and-spoke conversion driven by per-version rules, the way vm-operator's
+ * conversion webhook works: going down, the fields a spoke version lacks are
+ * dropped and the whole hub object (metadata aside) is kept in the
+ * `vmoperator.vmware.com/conversion` annotation; going up, those fields are
+ * put back from it, so a client of any version reads back what it wrote.
+ */
+
+import { canonicalJson, dropPath, isObject, type JsonObject, restorePath } from './paths.js';
+
+export const GROUP = 'vmoperator.vmware.com';
+export const HUB_VERSION = 'v1alpha6';
+export const SPOKE_VERSIONS = ['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5'] as const;
+export type SpokeVersion = (typeof SPOKE_VERSIONS)[number];
+export type ServedVersion = SpokeVersion | typeof HUB_VERSION;
+
+/** vm-operator's annotation holding the hub object a spoke was converted from. */
+export const CONVERSION_ANNOTATION = 'vmoperator.vmware.com/conversion';
+
+export interface SpokeRule {
+  /** Hub paths absent from this version: dropped going down, restored going up. */
+  readonly hubOnly: readonly string[];
+  /** Paths restored going up only when the up-converted object has no value there. */
+  readonly restoreIfAbsent?: readonly string[];
+  /** Hub paths dropped going down and never restored (vm-operator loses them too). */
+  readonly lost?: readonly string[];
+  /** Whether down-conversion records the hub object in the annotation. */
+  readonly preserve: boolean;
+  /** Renames and reshapes from the (untouched) hub into the spoke copy. */
+  readonly down?: (hub: JsonObject, spoke: JsonObject) => void;
+  /** Renames and reshapes into the hub copy; `restored` is the annotation's hub object. */
+  readonly up?: (spoke: JsonObject, hub: JsonObject, restored: JsonObject | undefined) => void;
+}
+
+/** Rules per spoke version; a version without rules has the hub's shape. */
+export type KindRules = Partial<Record<SpokeVersion, SpokeRule>>;
+
+export function apiVersionOf(version: ServedVersion): string {
+  return `${GROUP}/${version}`;
+}
+
+/** The version part of an apiVersion of this group, or undefined for another group. */
+export function versionOf(apiVersion: unknown): string | undefined {
+  if (typeof apiVersion !== 'string') return undefined;
+  const [group, version] = apiVersion.split('/');
+  return group === GROUP && version !== undefined ? version : undefined;
+}
+
+function annotationsOf(obj: JsonObject): Record<string, string> | undefined {
+  const metadata = obj.metadata;
+  if (!isObject(metadata) || !isObject(metadata.annotations)) return undefined;
+  return metadata.annotations as Record<string, string>;
+}
+
+/** Sets or (with undefined) removes an annotation, dropping an emptied map. */
+export function setAnnotation(obj: JsonObject, key: string, value: string | undefined): void {
+  let metadata = obj.metadata;
+  if (!isObject(metadata)) {
+    if (value === undefined) return;
+    metadata = {};
+    obj.metadata = metadata;
+  }
+  const meta = metadata as JsonObject;
+  const annotations = isObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {};
+  if (value === undefined) delete annotations[key];
+  else annotations[key] = value;
+  if (Object.keys(annotations).length > 0) meta.annotations = annotations;
+  else delete meta.annotations;
+}
+
+export function getAnnotation(obj: JsonObject, key: string): string | undefined {
+  return annotationsOf(obj)?.[key];
+}
+
+export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeRule | undefined): JsonObject {
+  const spoke = structuredClone(hub);
+  spoke.apiVersion = apiVersionOf(version);
+  setAnnotation(spoke, CONVERSION_ANNOTATION, undefined);
+  if (!rule) return spoke;
+  for (const path of [...rule.hubOnly, ...(rule.lost ?? [])]) dropPath(spoke, path);
+  rule.down?.(hub, spoke);
+  if (rule.preserve) {
+    const { metadata: _metadata, ...data } = hub;
+    setAnnotation(spoke, CONVERSION_ANNOTATION, canonicalJson(data));
+  }
+  return spoke;
+}
+
+export function convertUp(spoke: JsonObject, rule: SpokeRule | undefined): JsonObject {
+  const hub = structuredClone(spoke);
+  hub.apiVersion = apiVersionOf(HUB_VERSION);
+  const raw = getAnnotation(hub, CONVERSION_ANNOTATION);
+  setAnnotation(hub, CONVERSION_ANNOTATION, undefined);
+  if (!rule) return hub;
+  const restored = raw === undefined ? undefined : parseRestored(raw);
+  rule.up?.(spoke, hub, restored);
+  if (restored) {
+    for (const path of rule.hubOnly) restorePath(hub, restored, path);
+    for (const path of rule.restoreIfAbsent ?? []) restorePath(hub, restored, path, true);
+  }
+  return hub;
+}
+
+function parseRestored(raw: string): JsonObject | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return isObject(parsed) ? parsed : undefined;
+  } catch {
+    // A mangled annotation restores nothing, as an unreadable one would in vm-operator.
+    return undefined;
+  }
+}

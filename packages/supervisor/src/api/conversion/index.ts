@@ -1,0 +1,88 @@
+/**
+ * Entry points of the conversion between served versions: `toHub` brings an
+ * object of any served version to v1alpha6, `fromHub` takes a hub object to
+ * the version a client asked for.
+ */
+
+import {
+  apiVersionOf,
+  convertDown,
+  convertUp,
+  HUB_VERSION,
+  type KindRules,
+  type ServedVersion,
+  SPOKE_VERSIONS,
+  type SpokeVersion,
+  versionOf,
+} from './engine.js';
+import {
+  virtualMachineImageRules,
+  virtualMachinePublishRequestRules,
+  virtualMachineServiceRules,
+} from './kinds.js';
+import { isObject, type JsonObject } from './paths.js';
+import { virtualMachineRules } from './virtualmachine.js';
+
+export * from './engine.js';
+export type { JsonObject } from './paths.js';
+
+const RULES: Record<string, KindRules> = {
+  VirtualMachine: virtualMachineRules,
+  VirtualMachineImage: virtualMachineImageRules,
+  ClusterVirtualMachineImage: virtualMachineImageRules,
+  VirtualMachineService: virtualMachineServiceRules,
+  VirtualMachinePublishRequest: virtualMachinePublishRequestRules,
+  VirtualMachineClass: {},
+  VirtualMachineSetResourcePolicy: {},
+};
+
+export class ConversionError extends Error {
+  override readonly name = 'ConversionError';
+}
+
+export function isServedVersion(version: string): version is ServedVersion {
+  return version === HUB_VERSION || (SPOKE_VERSIONS as readonly string[]).includes(version);
+}
+
+function rulesFor(obj: JsonObject): KindRules {
+  const kind = obj.kind;
+  const rules = typeof kind === 'string' ? RULES[kind] : undefined;
+  if (!rules) throw new ConversionError(`no conversion for kind ${String(kind)}`);
+  return rules;
+}
+
+function servedVersionOf(obj: JsonObject): ServedVersion {
+  const version = versionOf(obj.apiVersion);
+  if (version === undefined || !isServedVersion(version)) {
+    throw new ConversionError(`apiVersion ${String(obj.apiVersion)} is not served`);
+  }
+  return version;
+}
+
+/** Converts an object of any served version to the hub version (a new object). */
+export function toHub<T extends object>(obj: T): JsonObject {
+  const json = obj as unknown as JsonObject;
+  if (!isObject(json)) throw new ConversionError('not an object');
+  const version = servedVersionOf(json);
+  const rules = rulesFor(json);
+  if (version === HUB_VERSION) return structuredClone(json);
+  return convertUp(json, rules[version as SpokeVersion]);
+}
+
+/** Converts a hub object to `version` (a new object). */
+export function fromHub<T extends object>(obj: T, version: ServedVersion): JsonObject {
+  const json = obj as unknown as JsonObject;
+  if (servedVersionOf(json) !== HUB_VERSION)
+    throw new ConversionError('fromHub takes a hub (v1alpha6) object');
+  const rules = rulesFor(json);
+  if (version === HUB_VERSION) return structuredClone(json);
+  return convertDown(json, version, rules[version]);
+}
+
+/** Converts between any two served versions through the hub. */
+export function convertTo<T extends object>(obj: T, version: ServedVersion): JsonObject {
+  const hub = toHub(obj);
+  return version === HUB_VERSION ? hub : fromHub(hub, version);
+}
+
+export { apiVersionOf };

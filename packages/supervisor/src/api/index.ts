@@ -1,0 +1,7 @@
+/** vm-operator's API as the supervisor serves it: hub types, kinds, conversion, defaulting, validation. */
+
+export * from './conversion/index.js';
+export * from './defaults.js';
+export * from './kinds.js';
+export type * from './types.js';
+export * from './validation.js';

@@ -1,0 +1,52 @@
+/** The vm-operator kinds the supervisor serves, as the store registers them. */
+
+import { GROUP, HUB_VERSION, type ServedVersion, SPOKE_VERSIONS } from './conversion/engine.js';
+
+export interface VmOperatorKind {
+  readonly group: typeof GROUP;
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly namespaced: boolean;
+  readonly hasStatus: boolean;
+  readonly storageVersion: typeof HUB_VERSION;
+  readonly servedVersions: readonly ServedVersion[];
+}
+
+const SERVED: readonly ServedVersion[] = [...SPOKE_VERSIONS, HUB_VERSION];
+
+function kind(
+  name: string,
+  plural: string,
+  shortNames: string[],
+  namespaced: boolean,
+  hasStatus = true,
+): VmOperatorKind {
+  return {
+    group: GROUP,
+    kind: name,
+    plural,
+    singular: name.toLowerCase(),
+    shortNames,
+    namespaced,
+    hasStatus,
+    storageVersion: HUB_VERSION,
+    servedVersions: SERVED,
+  };
+}
+
+export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
+  kind('VirtualMachine', 'virtualmachines', ['vm'], true),
+  kind('VirtualMachineClass', 'virtualmachineclasses', ['vmclass'], true),
+  kind('VirtualMachineImage', 'virtualmachineimages', ['vmi', 'vmimage'], true),
+  kind(
+    'ClusterVirtualMachineImage',
+    'clustervirtualmachineimages',
+    ['cvmi', 'cvmimage', 'clustervmi', 'clustervmimage'],
+    false,
+  ),
+  kind('VirtualMachineService', 'virtualmachineservices', ['vmservice'], true),
+  kind('VirtualMachineSetResourcePolicy', 'virtualmachinesetresourcepolicies', [], true),
+  kind('VirtualMachinePublishRequest', 'virtualmachinepublishrequests', ['vmpub'], true),
+];

@@ -1,0 +1,200 @@
+/**
+ * VirtualMachine validation as vm-operator's validation webhook does it:
+ * a list of field errors, messages in its words.
+ */
+
+import type { VirtualMachine } from './types.js';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+const POWER_STATES = ['PoweredOn', 'PoweredOff', 'Suspended'];
+const POWER_OP_MODES = ['Hard', 'Soft', 'TrySoft'];
+const IMAGE_KINDS = ['VirtualMachineImage', 'ClusterVirtualMachineImage'];
+const IMMUTABLE = 'field is immutable';
+
+function required(field: string): FieldError {
+  return { field, message: 'Required value' };
+}
+
+function invalid(field: string, value: unknown, detail: string): FieldError {
+  return { field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` };
+}
+
+function forbidden(field: string, detail: string): FieldError {
+  return { field, message: `Forbidden: ${detail}` };
+}
+
+function unsupported(field: string, value: unknown, allowed: string[]): FieldError {
+  return {
+    field,
+    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((v) => `"${v}"`).join(', ')}`,
+  };
+}
+
+function validateSpec(vm: VirtualMachine): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = vm.spec ?? {};
+  if (!spec.className) errors.push(required('spec.className'));
+  if (spec.powerState !== undefined && !POWER_STATES.includes(spec.powerState)) {
+    errors.push(unsupported('spec.powerState', spec.powerState, POWER_STATES));
+  }
+  for (const mode of ['powerOffMode', 'suspendMode', 'restartMode'] as const) {
+    const value = spec[mode];
+    if (value !== undefined && !POWER_OP_MODES.includes(value)) {
+      errors.push(unsupported(`spec.${mode}`, value, POWER_OP_MODES));
+    }
+  }
+  if (spec.image && !spec.image.kind) {
+    errors.push({
+      field: 'spec.image.kind',
+      message: `Required value: supported: ${IMAGE_KINDS.join('; ')}`,
+    });
+  } else if (spec.image && !IMAGE_KINDS.includes(spec.image.kind)) {
+    errors.push(invalid('spec.image.kind', spec.image.kind, `supported: ${IMAGE_KINDS.join('; ')}`));
+  }
+  errors.push(...validateBootstrap(vm));
+  const names = new Set<string>();
+  (spec.network?.interfaces ?? []).forEach((iface, i) => {
+    if (names.has(iface.name))
+      errors.push({
+        field: `spec.network.interfaces[${i}].name`,
+        message: `Duplicate value: "${iface.name}"`,
+      });
+    names.add(iface.name);
+  });
+  const probe = spec.readinessProbe;
+  if (probe) {
+    const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
+    if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
+  }
+  return errors;
+}
+
+function validateBootstrap(vm: VirtualMachine): FieldError[] {
+  const errors: FieldError[] = [];
+  const bs = vm.spec?.bootstrap;
+  if (!bs) return errors;
+  const { cloudInit, linuxPrep, sysprep, vAppConfig } = bs;
+  if (cloudInit) {
+    if (linuxPrep || sysprep || vAppConfig) {
+      errors.push(
+        forbidden('spec.bootstrap.cloudInit', 'CloudInit may not be used with any other bootstrap provider'),
+      );
+    }
+    if (cloudInit.cloudConfig && cloudInit.rawCloudConfig) {
+      errors.push(
+        invalid(
+          'spec.bootstrap.cloudInit',
+          'cloudInit',
+          'cloudConfig and rawCloudConfig are mutually exclusive',
+        ),
+      );
+    }
+  }
+  if (linuxPrep && (cloudInit || sysprep)) {
+    errors.push(
+      forbidden(
+        'spec.bootstrap.linuxPrep',
+        'LinuxPrep may not be used with either CloudInit or Sysprep bootstrap providers',
+      ),
+    );
+  }
+  if (sysprep) {
+    if (cloudInit || linuxPrep) {
+      errors.push(
+        forbidden(
+          'spec.bootstrap.sysprep',
+          'Sysprep may not be used with either CloudInit or LinuxPrep bootstrap providers',
+        ),
+      );
+    }
+    if (sysprep.sysprep && sysprep.rawSysprep) {
+      errors.push(
+        invalid('spec.bootstrap.sysprep', 'sysPrep', 'sysprep and rawSysprep are mutually exclusive'),
+      );
+    }
+  }
+  if (vAppConfig && cloudInit) {
+    errors.push(
+      forbidden(
+        'spec.bootstrap.vAppConfig',
+        'vAppConfig may not be used in conjunction with CloudInit bootstrap provider',
+      ),
+    );
+  }
+  return errors;
+}
+
+/** Validates a VirtualMachine being created (after defaulting). */
+export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
+  const errors = validateSpec(vm);
+  if (vm.spec?.powerState === 'Suspended') {
+    errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
+  }
+  if (vm.spec?.nextRestartTime)
+    errors.push(invalid('spec.nextRestartTime', vm.spec.nextRestartTime, 'cannot restart VM on create'));
+  return errors;
+}
+
+function immutable(field: string, before: unknown, after: unknown): FieldError[] {
+  return JSON.stringify(before ?? null) === JSON.stringify(after ?? null)
+    ? []
+    : [{ field, message: `Invalid value: ${JSON.stringify(after ?? '')}: ${IMMUTABLE}` }];
+}
+
+function bootstrapProvider(vm: VirtualMachine): string | undefined {
+  const bs = vm.spec?.bootstrap;
+  if (bs?.cloudInit) return 'cloudInit';
+  if (bs?.linuxPrep) return 'linuxPrep';
+  if (bs?.sysprep) return 'sysprep';
+  return undefined;
+}
+
+/** Validates an update of a VirtualMachine. */
+export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
+  const errors = validateSpec(vm);
+  const spec = vm.spec ?? {};
+  const prev = old.spec ?? {};
+  if (spec.powerState === undefined && prev.powerState !== undefined) {
+    errors.push(invalid('spec.powerState', '', 'cannot set power state to empty string'));
+  }
+  errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
+  errors.push(...immutable('spec.image', prev.image, spec.image));
+  errors.push(...immutable('spec.className', prev.className, spec.className));
+  errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
+  if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
+  if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));
+  errors.push(
+    ...immutable(
+      'spec.reserved.resourcePolicyName',
+      prev.reserved?.resourcePolicyName,
+      spec.reserved?.resourcePolicyName,
+    ),
+  );
+  const oldIfaces = prev.network?.interfaces ?? [];
+  const newIfaces = spec.network?.interfaces ?? [];
+  if (oldIfaces.length !== newIfaces.length) {
+    errors.push(forbidden('spec.network.interfaces', 'network interfaces cannot be added or removed'));
+  } else {
+    newIfaces.forEach((iface, i) => {
+      if (iface.name !== oldIfaces[i]?.name)
+        errors.push(forbidden(`spec.network.interfaces[${i}].name`, IMMUTABLE));
+    });
+  }
+  const before = bootstrapProvider(old);
+  const after = bootstrapProvider(vm);
+  if (before !== after && before !== undefined) {
+    errors.push(
+      forbidden(`spec.bootstrap${after ? `.${after}` : ''}`, 'bootstrap provider type cannot be changed'),
+    );
+  }
+  if (prev.minHardwareVersion && (spec.minHardwareVersion ?? 0) < prev.minHardwareVersion) {
+    errors.push(
+      invalid('spec.minHardwareVersion', spec.minHardwareVersion ?? 0, 'cannot downgrade hardware version'),
+    );
+  }
+  return errors;
+}
