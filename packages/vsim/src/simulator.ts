@@ -6,6 +6,7 @@
 
 import { createRestHandler } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
+import { KubeStore, registerVmOperatorKinds } from '@vsim/supervisor';
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
 import { aboutRoute } from './about.js';
@@ -41,6 +42,8 @@ export interface ListenOptions {
 export interface Simulator {
   readonly url: string;
   readonly vsphere: VSphere;
+  /** The Supervisor's object store: Kubernetes objects with API-server semantics. */
+  readonly kube: KubeStore;
   readonly fetch: FetchFunction;
   readonly dispatcher: Dispatcher;
   /** The router behind every transport; facades add their routes here. */
@@ -64,6 +67,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const { clock: _, startTime: __, url = DEFAULT_URL, soap: ___, ...modelOptions } = options;
   const clock = clockOf(options);
   const vsphere = new VSphere({ ...modelOptions, clock });
+  const kube = new KubeStore(vsphere);
+  registerVmOperatorKinds(kube);
   const router = new Router();
   router.add('GET', '/about', aboutRoute(vsphere));
   const soap = createSoapHandler(vsphere, options.soap);
@@ -84,6 +89,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   return {
     url,
     vsphere,
+    kube,
     router,
     fetch: createFetch(handle, url),
     dispatcher,

@@ -1,0 +1,47 @@
+export * from './api/index.js';
+export {
+  isKubeError,
+  KubeError,
+  kubeErrors,
+  type Status,
+  type StatusDetails,
+  type StatusReason,
+} from './store/errors.js';
+export {
+  apiVersionOf,
+  CORE_KINDS,
+  type KindDefinition,
+  type KindInfo,
+  parseApiVersion,
+} from './store/kinds.js';
+export {
+  type DeleteOptions,
+  KubeStore,
+  type KubeStoreContext,
+  type KubeStoreOptions,
+  type ListOptions,
+  type PatchOptions,
+  type PropagationPolicy,
+  type WatchOptions,
+} from './store/kube-store.js';
+export {
+  FOREGROUND_FINALIZER,
+  type KubeList,
+  type KubeObject,
+  type ListMeta,
+  NAMESPACE_FINALIZER,
+  type ObjectMeta,
+  type ObjectRef,
+  ORPHAN_FINALIZER,
+  type OwnerReference,
+} from './store/meta.js';
+export { applyJsonPatch, applyMergePatch, type JsonPatchOperation, type PatchType } from './store/patch.js';
+export {
+  type LabelMatcher,
+  type LabelSelector,
+  labelSelectorMatcher,
+  parseFieldSelector,
+  parseLabelSelector,
+} from './store/selectors.js';
+export type { BookmarkObject, Watch, WatchEvent, WatchEventType } from './store/watch.js';
+export { registerVmOperatorKinds } from './vm-operator-kinds.js';

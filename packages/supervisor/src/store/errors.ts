@@ -1,0 +1,134 @@
+/**
+ * Errors as the Kubernetes API server reports them: a `Status` object with a reason and an
+ * HTTP code. A `KubeError` carries that Status and repeats `code` and `reason` on itself.
+ */
+
+export type StatusReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'Gone'
+  | 'Expired'
+  | 'Forbidden'
+  | 'BadRequest'
+  | 'MethodNotAllowed';
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: { reason?: string; message?: string; field?: string }[];
+}
+
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: StatusReason;
+  details?: StatusDetails;
+  code: number;
+}
+
+const CODES: Record<StatusReason, number> = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  Gone: 410,
+  Expired: 410,
+  Forbidden: 403,
+  BadRequest: 400,
+  MethodNotAllowed: 405,
+};
+
+export class KubeError extends Error {
+  readonly status: Status;
+  readonly code: number;
+  readonly reason: StatusReason;
+
+  constructor(status: Status) {
+    super(status.message);
+    this.name = 'KubeError';
+    this.status = status;
+    this.code = status.code;
+    this.reason = status.reason;
+  }
+}
+
+export function isKubeError(error: unknown): error is KubeError {
+  return error instanceof KubeError;
+}
+
+/** What an error is about: a kind in a group (the API server names the plural resource). */
+export interface Subject {
+  group: string;
+  /** The plural resource name, as in `configmaps "x" not found`. */
+  resource: string;
+  kind: string;
+  name?: string;
+}
+
+const qualified = (s: Subject) => (s.group ? `${s.resource}.${s.group}` : s.resource);
+
+function failure(reason: StatusReason, message: string, details?: StatusDetails): KubeError {
+  return new KubeError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code: CODES[reason],
+  });
+}
+
+function detailsOf(s: Subject): StatusDetails {
+  return { ...(s.name !== undefined ? { name: s.name } : {}), group: s.group, kind: s.resource };
+}
+
+export const kubeErrors = {
+  notFound: (s: Subject) => failure('NotFound', `${qualified(s)} "${s.name ?? ''}" not found`, detailsOf(s)),
+  /** A kind or version the server does not serve. */
+  noResource: (what: string) =>
+    failure('NotFound', `the server could not find the requested resource (${what})`, {}),
+  alreadyExists: (s: Subject) =>
+    failure('AlreadyExists', `${qualified(s)} "${s.name ?? ''}" already exists`, detailsOf(s)),
+  conflict: (
+    s: Subject,
+    why = 'the object has been modified; please apply your changes to the latest version and try again',
+  ) =>
+    failure(
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified(s)} "${s.name ?? ''}": ${why}`,
+      detailsOf(s),
+    ),
+  invalid: (s: Subject, causes: { field: string; message: string; reason?: string }[]) =>
+    failure(
+      'Invalid',
+      `${s.kind}${s.group ? `.${s.group}` : ''} "${s.name ?? ''}" is invalid: ${causes
+        .map((c) => `${c.field}: ${c.message}`)
+        .join(', ')}`,
+      {
+        ...(s.name !== undefined ? { name: s.name } : {}),
+        group: s.group,
+        kind: s.kind,
+        causes: causes.map((c) => ({
+          reason: c.reason ?? 'FieldValueInvalid',
+          message: c.message,
+          field: c.field,
+        })),
+      },
+    ),
+  /** An unprocessable request that is not about one field (a failed JSON patch test). */
+  unprocessable: (message: string) => failure('Invalid', message, {}),
+  forbidden: (s: Subject, why: string) =>
+    failure('Forbidden', `${qualified(s)} "${s.name ?? ''}" is forbidden: ${why}`, detailsOf(s)),
+  badRequest: (message: string) => failure('BadRequest', message),
+  gone: (message: string) => failure('Expired', message),
+  methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),
+};

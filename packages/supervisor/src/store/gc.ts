@@ -1,0 +1,210 @@
+/**
+ * The garbage collector and the namespace controller, as the API server's controllers
+ * behave, run to completion after each write (so results are visible as soon as the
+ * call returns, and deterministic):
+ * - a dependent whose owners are all gone is deleted (Background); one that still has
+ *   an owner loses only the references to the owners that are gone;
+ * - an owner with the `foregroundDeletion` finalizer has its dependents deleted and keeps
+ *   the finalizer until no dependent with `blockOwnerDeletion` is left;
+ * - an owner with the `orphan` finalizer has its references removed from its dependents,
+ *   then loses the finalizer;
+ * - a terminating Namespace has its content deleted, then its `kubernetes` spec finalizer
+ *   removed, then goes.
+ */
+import type { Store } from '@vsim/vsphere';
+import {
+  FOREGROUND_FINALIZER,
+  type KubeObject,
+  NAMESPACE_FINALIZER,
+  ORPHAN_FINALIZER,
+  type OwnerReference,
+} from './meta.js';
+import { BY_NAMESPACE, BY_OWNER, BY_UID, type KubeRecord } from './records.js';
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface GcHost {
+  readonly records: Store<KubeRecord>;
+  /** Writes a new state of a record (removing it when it is deleting and has no finalizers left). */
+  commit(before: KubeRecord, next: KubeObject): void;
+  /** Deletes a record as a DELETE call with this propagation policy would. */
+  deleteRecord(record: KubeRecord, policy: PropagationPolicy): void;
+  isNamespaced(record: KubeRecord): boolean;
+}
+
+const NAMESPACE_KEY = '/Namespace';
+
+const first = <T>(set: ReadonlySet<T>): T | undefined => {
+  for (const v of set) return v;
+  return undefined;
+};
+
+const without = <T>(list: readonly T[] | undefined, drop: (v: T) => boolean) =>
+  (list ?? []).filter((v) => !drop(v));
+
+export class GarbageCollector {
+  readonly #host: GcHost;
+  readonly #queue = new Set<string>();
+  #draining = false;
+
+  constructor(host: GcHost) {
+    this.#host = host;
+  }
+
+  /** Tells the collector what a write changed; `drain()` then does the work. */
+  noteWrite(before: KubeRecord | undefined, after: KubeRecord | undefined): void {
+    const store = this.#host.records;
+    const record = after ?? before;
+    if (!record) return;
+    const uid = record.object.metadata.uid;
+    // Owners may be waiting on this dependent (foreground deletion).
+    for (const ref of [
+      ...(before?.object.metadata.ownerReferences ?? []),
+      ...(after?.object.metadata.ownerReferences ?? []),
+    ]) {
+      const owner = first(store.referrers(BY_UID, ref.uid));
+      if (owner) this.#queue.add(owner);
+    }
+    if (after) {
+      if (after.object.metadata.ownerReferences?.length || after.object.metadata.deletionTimestamp)
+        this.#queue.add(after.id);
+      if (after.object.metadata.deletionTimestamp && uid)
+        for (const dependent of store.referrers(BY_OWNER, uid)) this.#queue.add(dependent);
+    } else {
+      // Gone: its dependents may now be dangling, its namespace may now be empty.
+      if (uid) for (const dependent of store.referrers(BY_OWNER, uid)) this.#queue.add(dependent);
+      if (record.namespace) {
+        const ns = store.get(`${NAMESPACE_KEY}\u0000\u0000${record.namespace}`);
+        if (ns?.object.metadata.deletionTimestamp) this.#queue.add(ns.id);
+      }
+    }
+  }
+
+  /** Runs until nothing is left to do. Re-entrant calls (from its own writes) return at once. */
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.size > 0) {
+        const id = first(this.#queue) as string;
+        this.#queue.delete(id);
+        this.#attempt(id);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #attempt(id: string): void {
+    const store = this.#host.records;
+    let record = store.get(id);
+    if (!record) return;
+    if (record.object.metadata.ownerReferences?.length) {
+      this.#checkOwners(record);
+      record = store.get(id);
+      if (!record) return;
+    }
+    if (!record.object.metadata.deletionTimestamp) return;
+    if (record.kind === NAMESPACE_KEY) {
+      this.#finalizeNamespace(record);
+      return;
+    }
+    const finalizers = record.object.metadata.finalizers ?? [];
+    if (finalizers.includes(ORPHAN_FINALIZER)) this.#orphan(record);
+    else if (finalizers.includes(FOREGROUND_FINALIZER)) this.#foreground(record);
+  }
+
+  #owner(record: KubeRecord, ref: OwnerReference): KubeRecord | undefined {
+    const store = this.#host.records;
+    const id = first(store.referrers(BY_UID, ref.uid));
+    const owner = id === undefined ? undefined : store.get(id);
+    if (!owner) return undefined;
+    // A namespaced owner must be in its dependent's namespace.
+    if (this.#host.isNamespaced(owner) && owner.namespace !== record.namespace) return undefined;
+    if (owner.object.kind !== ref.kind || owner.name !== ref.name) return undefined;
+    return owner;
+  }
+
+  #checkOwners(record: KubeRecord): void {
+    const refs = record.object.metadata.ownerReferences ?? [];
+    const solid: OwnerReference[] = [];
+    const gone: OwnerReference[] = [];
+    for (const ref of refs) {
+      const owner = this.#owner(record, ref);
+      if (!owner) gone.push(ref);
+      else if (
+        owner.object.metadata.deletionTimestamp &&
+        owner.object.metadata.finalizers?.includes(FOREGROUND_FINALIZER)
+      )
+        gone.push(ref); // waiting for its dependents to go
+      else solid.push(ref);
+    }
+    if (gone.length === 0) return;
+    if (solid.length > 0) {
+      const next = structuredClone(record.object);
+      next.metadata.ownerReferences = solid;
+      this.#host.commit(record, next);
+      return;
+    }
+    if (record.object.metadata.deletionTimestamp) return;
+    const uid = record.object.metadata.uid;
+    const hasDependents = uid !== undefined && this.#host.records.referrers(BY_OWNER, uid).size > 0;
+    const waiting = gone.some((ref) => this.#owner(record, ref) !== undefined);
+    this.#host.deleteRecord(record, waiting && hasDependents ? 'Foreground' : 'Background');
+  }
+
+  #orphan(owner: KubeRecord): void {
+    const store = this.#host.records;
+    const uid = owner.object.metadata.uid as string;
+    for (const id of [...store.referrers(BY_OWNER, uid)]) {
+      const dependent = store.get(id);
+      if (!dependent) continue;
+      const next = structuredClone(dependent.object);
+      const refs = without(next.metadata.ownerReferences, (r) => r.uid === uid);
+      if (refs.length > 0) next.metadata.ownerReferences = refs;
+      else delete next.metadata.ownerReferences;
+      this.#host.commit(dependent, next);
+    }
+    this.#dropFinalizer(owner.id, ORPHAN_FINALIZER);
+  }
+
+  #foreground(owner: KubeRecord): void {
+    const store = this.#host.records;
+    const uid = owner.object.metadata.uid as string;
+    // Dependents are deleted by their own owner check (they see this owner as waiting).
+    for (const id of store.referrers(BY_OWNER, uid)) this.#queue.add(id);
+    for (const id of store.referrers(BY_OWNER, uid)) {
+      const dependent = store.get(id);
+      if (dependent?.object.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion))
+        return;
+    }
+    this.#dropFinalizer(owner.id, FOREGROUND_FINALIZER);
+  }
+
+  #dropFinalizer(id: string, finalizer: string): void {
+    const record = this.#host.records.get(id);
+    if (!record?.object.metadata.finalizers?.includes(finalizer)) return;
+    const next = structuredClone(record.object);
+    const finalizers = without(next.metadata.finalizers, (f) => f === finalizer);
+    if (finalizers.length > 0) next.metadata.finalizers = finalizers;
+    else delete next.metadata.finalizers;
+    this.#host.commit(record, next);
+  }
+
+  #finalizeNamespace(ns: KubeRecord): void {
+    const store = this.#host.records;
+    const content = [...store.referrers(BY_NAMESPACE, ns.name)];
+    for (const id of content) {
+      const record = store.get(id);
+      if (record && !record.object.metadata.deletionTimestamp) this.#host.deleteRecord(record, 'Background');
+    }
+    if (store.referrers(BY_NAMESPACE, ns.name).size > 0) return;
+    const current = store.get(ns.id);
+    if (!current) return;
+    const next = structuredClone(current.object);
+    const spec = next.spec as { finalizers?: string[] } | undefined;
+    if (spec?.finalizers) spec.finalizers = without(spec.finalizers, (f) => f === NAMESPACE_FINALIZER);
+    // Goes once no finalizer of either kind is left.
+    this.#host.commit(current, next);
+  }
+}

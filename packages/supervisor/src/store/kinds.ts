@@ -1,0 +1,162 @@
+/**
+ * The kinds the store serves. Each kind names its API group and versions, its plural
+ * resource name, whether it lives in a namespace and whether it has a status subresource.
+ * Objects are kept in one storage version and shown in the version a caller asks for.
+ */
+import { kubeErrors, type Subject } from './errors.js';
+import type { KubeObject } from './meta.js';
+
+export interface KindDefinition {
+  /** The API group; '' for the core group (apiVersion `v1`). */
+  group: string;
+  /** Served versions, e.g. `['v1']`. */
+  versions: readonly string[];
+  /** The version objects are stored in; defaults to the first served version. */
+  storageVersion?: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  /** Whether `status` is a subresource: updates of the object ignore it, `updateStatus` sets it. */
+  hasStatus: boolean;
+  /** Extra field-selector fields beyond metadata.name and metadata.namespace. */
+  selectableFields?: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
+  /**
+   * Converts an object (any served version of this kind) to `apiVersion`. Without it,
+   * versions differ only in their `apiVersion` string.
+   */
+  convert?: (object: KubeObject, apiVersion: string) => KubeObject;
+}
+
+export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'selectableFields'>> {
+  /** `group/kind`, the key objects are stored under. */
+  readonly key: string;
+  readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
+  readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
+}
+
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return { group: '', version: apiVersion };
+  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export const apiVersionOf = (group: string, version: string) => (group ? `${group}/${version}` : version);
+
+export const kindKey = (group: string, kind: string) => `${group}/${kind}`;
+
+export function subjectOf(info: KindInfo, name?: string): Subject {
+  return {
+    group: info.group,
+    resource: info.plural,
+    kind: info.kind,
+    ...(name !== undefined ? { name } : {}),
+  };
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+export const CORE_KINDS: readonly KindDefinition[] = [
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'Namespace',
+    plural: 'namespaces',
+    namespaced: false,
+    hasStatus: true,
+    selectableFields: { 'status.phase': (o) => str((o.status as { phase?: unknown } | undefined)?.phase) },
+  },
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'ConfigMap',
+    plural: 'configmaps',
+    namespaced: true,
+    hasStatus: false,
+  },
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'Secret',
+    plural: 'secrets',
+    namespaced: true,
+    hasStatus: false,
+    selectableFields: { type: (o) => str(o.type) ?? 'Opaque' },
+  },
+  { group: '', versions: ['v1'], kind: 'Service', plural: 'services', namespaced: true, hasStatus: true },
+  { group: '', versions: ['v1'], kind: 'Endpoints', plural: 'endpoints', namespaced: true, hasStatus: false },
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+    hasStatus: true,
+  },
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'ResourceQuota',
+    plural: 'resourcequotas',
+    namespaced: true,
+    hasStatus: true,
+  },
+  {
+    group: 'storage.k8s.io',
+    versions: ['v1'],
+    kind: 'StorageClass',
+    plural: 'storageclasses',
+    namespaced: false,
+    hasStatus: false,
+  },
+];
+
+export class KindRegistry {
+  #byKey = new Map<string, KindInfo>();
+
+  register(definition: KindDefinition): KindInfo {
+    if (definition.versions.length === 0) throw new Error(`kind ${definition.kind} serves no version`);
+    const storageVersion = definition.storageVersion ?? (definition.versions[0] as string);
+    if (!definition.versions.includes(storageVersion))
+      throw new Error(`storage version ${storageVersion} of ${definition.kind} is not served`);
+    const key = kindKey(definition.group, definition.kind);
+    const existing = this.#byKey.get(key);
+    if (existing)
+      throw new Error(`kind ${definition.kind} of group '${definition.group}' is already registered`);
+    const info: KindInfo = {
+      key,
+      group: definition.group,
+      versions: [...definition.versions],
+      storageVersion,
+      kind: definition.kind,
+      plural: definition.plural,
+      namespaced: definition.namespaced,
+      hasStatus: definition.hasStatus,
+      selectableFields: { ...definition.selectableFields },
+      convert: definition.convert,
+    };
+    this.#byKey.set(key, info);
+    return info;
+  }
+
+  has(group: string, kind: string): boolean {
+    return this.#byKey.has(kindKey(group, kind));
+  }
+
+  /** The kind served at `apiVersion`, or a NotFound error as the server gives for an unknown resource. */
+  resolve(apiVersion: unknown, kind: unknown): { info: KindInfo; version: string } {
+    if (typeof apiVersion !== 'string' || apiVersion === '' || typeof kind !== 'string' || kind === '')
+      throw kubeErrors.badRequest('Object has no apiVersion or kind');
+    const { group, version } = parseApiVersion(apiVersion);
+    const info = this.#byKey.get(kindKey(group, kind));
+    if (!info?.versions.includes(version)) throw kubeErrors.noResource(`${kind} ${apiVersion}`);
+    return { info, version };
+  }
+
+  byKey(key: string): KindInfo | undefined {
+    return this.#byKey.get(key);
+  }
+
+  values(): IterableIterator<KindInfo> {
+    return this.#byKey.values();
+  }
+}

@@ -1,0 +1,927 @@
+import { Random, VirtualClock } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { KubeError } from './errors.js';
+import { KubeStore, type KubeStoreOptions } from './kube-store.js';
+import type { KubeObject } from './meta.js';
+import type { Watch, WatchEvent } from './watch.js';
+
+const clock = () => new VirtualClock(Date.UTC(2025, 0, 1, 12, 0, 0, 500));
+
+function newStore(options: KubeStoreOptions = {}): KubeStore {
+  const store = new KubeStore(
+    { clock: clock(), random: new Random(1) },
+    { namespaces: ['default', 'ns1'], ...options },
+  );
+  store.registerKind({
+    group: 'example.com',
+    versions: ['v1', 'v1beta1'],
+    kind: 'Widget',
+    plural: 'widgets',
+    namespaced: true,
+    hasStatus: true,
+  });
+  return store;
+}
+
+const cm = (
+  name: string,
+  data: Record<string, string> = {},
+  extra: Partial<KubeObject['metadata']> = {},
+): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns1', ...extra },
+  data,
+});
+
+const widget = (
+  name: string,
+  spec: Record<string, unknown> = {},
+  meta: Partial<KubeObject['metadata']> = {},
+): KubeObject => ({
+  apiVersion: 'example.com/v1',
+  kind: 'Widget',
+  metadata: { name, namespace: 'ns1', ...meta },
+  spec,
+});
+
+const ref = (o: KubeObject) => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name as string,
+  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+});
+
+const W = { apiVersion: 'example.com/v1', kind: 'Widget' };
+const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+
+async function take(watch: Watch, n: number): Promise<WatchEvent[]> {
+  const out: WatchEvent[] = [];
+  while (out.length < n) {
+    const r = await watch.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+const summary = (events: WatchEvent[]) =>
+  events.map(
+    (e) =>
+      `${e.type} ${'name' in e.object.metadata ? e.object.metadata.name : ''}@${
+        'resourceVersion' in e.object.metadata ? e.object.metadata.resourceVersion : ''
+      }`,
+  );
+
+async function exists(store: KubeStore, r: Parameters<KubeStore['get']>[0]): Promise<boolean> {
+  try {
+    await store.get(r);
+    return true;
+  } catch (e) {
+    if (e instanceof KubeError && e.code === 404) return false;
+    throw e;
+  }
+}
+
+describe('create', () => {
+  it('fills in uid, creationTimestamp, resourceVersion and generation', async () => {
+    const store = newStore();
+    const created = await store.create(cm('a', { k: 'v' }));
+    expect(created.metadata).toMatchObject({
+      name: 'a',
+      namespace: 'ns1',
+      generation: 1,
+      creationTimestamp: '2025-01-01T12:00:00Z',
+    });
+    expect(created.metadata.uid).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(created.metadata.resourceVersion).toBe(store.resourceVersion);
+    const second = await store.create(cm('b'));
+    expect(Number(second.metadata.resourceVersion)).toBe(Number(created.metadata.resourceVersion) + 1);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const a = await newStore().create(cm('x'));
+    const b = await newStore().create(cm('x'));
+    expect(a).toEqual(b);
+  });
+
+  it('refuses a name that exists (409 AlreadyExists)', async () => {
+    const store = newStore();
+    await store.create(cm('a'));
+    await expect(store.create(cm('a'))).rejects.toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+      message: 'configmaps "a" already exists',
+      status: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        details: { name: 'a', kind: 'configmaps' },
+      },
+    });
+  });
+
+  it('generates a name from generateName with a 5-character suffix', async () => {
+    const store = newStore();
+    const a = await store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { generateName: 'web-', namespace: 'ns1' },
+    });
+    const b = await store.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { generateName: 'web-', namespace: 'ns1' },
+    });
+    expect(a.metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(b.metadata.name).not.toBe(a.metadata.name);
+    expect(a.metadata.generateName).toBe('web-');
+  });
+
+  it('needs an existing namespace for namespaced kinds', async () => {
+    const store = newStore();
+    await expect(
+      store.create({ ...cm('a'), metadata: { name: 'a', namespace: 'nope' } }),
+    ).rejects.toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+      message: 'namespaces "nope" not found',
+    });
+  });
+
+  it('validates names and labels (422 Invalid)', async () => {
+    const store = newStore();
+    await expect(store.create(cm('Bad_Name'))).rejects.toMatchObject({ code: 422, reason: 'Invalid' });
+    await expect(store.create(cm('ok', {}, { labels: { app: 'not ok!' } }))).rejects.toMatchObject({
+      code: 422,
+    });
+    await expect(
+      store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'ns1' } }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('name or generateName is required'),
+    });
+  });
+
+  it('drops the namespace of cluster-scoped kinds and starts namespaces Active', async () => {
+    const store = newStore();
+    const ns = await store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ns2', namespace: 'x' },
+    });
+    expect(ns.metadata.namespace).toBeUndefined();
+    expect(ns.status).toEqual({ phase: 'Active' });
+    expect(ns.spec).toEqual({ finalizers: ['kubernetes'] });
+  });
+
+  it('ignores status on create for kinds with a status subresource', async () => {
+    const store = newStore();
+    const w = await store.create({ ...widget('w'), status: { ready: true } });
+    expect(w.status).toBeUndefined();
+  });
+
+  it('answers an unknown kind with 404 NotFound', async () => {
+    const store = newStore();
+    await expect(
+      store.create({ apiVersion: 'v9', kind: 'Nope', metadata: { name: 'a' } }),
+    ).rejects.toMatchObject({
+      code: 404,
+      reason: 'NotFound',
+    });
+  });
+
+  it('turns Secret stringData into base64 data', async () => {
+    const store = newStore();
+    const s = await store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns1' },
+      stringData: { password: 'hunter2' },
+    });
+    expect(s.data).toEqual({ password: 'aHVudGVyMg==' });
+    expect(s.type).toBe('Opaque');
+    expect(s.stringData).toBeUndefined();
+  });
+});
+
+describe('copies', () => {
+  it('never aliases the caller’s objects', async () => {
+    const store = newStore();
+    const input = cm('a', { k: 'v' });
+    const created = await store.create(input);
+    (input.data as Record<string, string>).k = 'changed by caller';
+    (created.data as Record<string, string>).k = 'changed too';
+    const got = await store.get(ref(created));
+    expect(got.data).toEqual({ k: 'v' });
+    (got.data as Record<string, string>).k = 'again';
+    expect((await store.get(ref(created))).data).toEqual({ k: 'v' });
+  });
+});
+
+describe('update', () => {
+  it('rejects a stale resourceVersion with 409 Conflict', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    await store.update({ ...a, data: { k: '2' } });
+    const err = await store.update({ ...a, data: { k: '3' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeError);
+    expect(err).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message:
+        'Operation cannot be fulfilled on configmaps "a": the object has been modified; please apply your changes to the latest version and try again',
+    });
+  });
+
+  it('accepts an update without resourceVersion (unconditional)', async () => {
+    const store = newStore();
+    await store.create(cm('a', { k: '1' }));
+    const u = await store.update(cm('a', { k: '2' }));
+    expect(u.data).toEqual({ k: '2' });
+  });
+
+  it('answers 404 for a missing object', async () => {
+    await expect(newStore().update(cm('nope'))).rejects.toMatchObject({ code: 404, reason: 'NotFound' });
+  });
+
+  it('bumps generation only when the spec changes', async () => {
+    const store = newStore();
+    let w = await store.create(widget('w', { size: 1 }));
+    w = await store.update({ ...w, metadata: { ...w.metadata, labels: { a: 'b' } } });
+    expect(w.metadata.generation).toBe(1);
+    w = await store.update({ ...w, spec: { size: 2 } });
+    expect(w.metadata.generation).toBe(2);
+    w = await store.updateStatus({ ...w, status: { ready: true } });
+    expect(w.metadata.generation).toBe(2);
+  });
+
+  it('keeps the resourceVersion of a no-op update', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    const b = await store.update(a);
+    expect(b.metadata.resourceVersion).toBe(a.metadata.resourceVersion);
+  });
+
+  it('keeps uid and creationTimestamp whatever the caller sends', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a'));
+    const b = await store.update({
+      ...a,
+      metadata: { ...a.metadata, creationTimestamp: '2000-01-01T00:00:00Z' },
+    });
+    expect(b.metadata.creationTimestamp).toBe(a.metadata.creationTimestamp);
+    await expect(store.update({ ...b, metadata: { ...b.metadata, uid: 'other' } })).rejects.toMatchObject({
+      code: 409,
+    });
+  });
+});
+
+describe('status subresource', () => {
+  it('update ignores status; updateStatus ignores everything else', async () => {
+    const store = newStore();
+    const w = await store.create(widget('w', { size: 1 }));
+    const u = await store.update({ ...w, spec: { size: 2 }, status: { ready: true } });
+    expect(u.status).toBeUndefined();
+    expect(u.spec).toEqual({ size: 2 });
+    const s = await store.updateStatus({
+      ...u,
+      spec: { size: 3 },
+      metadata: { ...u.metadata, labels: { x: 'y' } },
+      status: { ready: true },
+    });
+    expect(s.status).toEqual({ ready: true });
+    expect(s.spec).toEqual({ size: 2 });
+    expect(s.metadata.labels).toBeUndefined();
+    await expect(store.updateStatus({ ...u, status: { ready: false } })).rejects.toMatchObject({ code: 409 });
+  });
+
+  it('treats status as ordinary content for kinds without the subresource', async () => {
+    const store = newStore();
+    const a = await store.create({ ...cm('a'), status: { x: 1 } });
+    expect(a.status).toEqual({ x: 1 });
+    await expect(store.updateStatus(a)).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('patch leaves status alone unless the status subresource is named', async () => {
+    const store = newStore();
+    const w = await store.create(widget('w', { size: 1 }));
+    const p = await store.patch(ref(w), { spec: { size: 5 }, status: { ready: true } }, { type: 'merge' });
+    expect(p.spec).toEqual({ size: 5 });
+    expect(p.status).toBeUndefined();
+    const s = await store.patch(
+      ref(w),
+      { spec: { size: 9 }, status: { ready: true } },
+      { type: 'merge', subresource: 'status' },
+    );
+    expect(s.status).toEqual({ ready: true });
+    expect(s.spec).toEqual({ size: 5 });
+  });
+});
+
+describe('versions', () => {
+  it('serves a kind in each of its versions', async () => {
+    const store = newStore();
+    await store.create(widget('w'));
+    const beta = await store.get({
+      apiVersion: 'example.com/v1beta1',
+      kind: 'Widget',
+      namespace: 'ns1',
+      name: 'w',
+    });
+    expect(beta.apiVersion).toBe('example.com/v1beta1');
+    await expect(
+      store.get({ apiVersion: 'example.com/v2', kind: 'Widget', namespace: 'ns1', name: 'w' }),
+    ).rejects.toMatchObject({
+      code: 404,
+    });
+  });
+  it('converts through the conversion hook of a kind, both ways', async () => {
+    const store = newStore();
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v2', 'v1'],
+      storageVersion: 'v2',
+      kind: 'Gadget',
+      plural: 'gadgets',
+      namespaced: true,
+      hasStatus: false,
+      convert: (o, apiVersion) => {
+        const spec = (o.spec ?? {}) as Record<string, unknown>;
+        if (apiVersion === 'example.com/v1') return { ...o, apiVersion, spec: { oldName: spec.newName } };
+        return { ...o, apiVersion, spec: { newName: spec.oldName } };
+      },
+    });
+    const made = await store.create({
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g', namespace: 'ns1' },
+      spec: { oldName: 'x' },
+    });
+    expect(made.spec).toEqual({ oldName: 'x' });
+    const hub = await store.get({
+      apiVersion: 'example.com/v2',
+      kind: 'Gadget',
+      namespace: 'ns1',
+      name: 'g',
+    });
+    expect(hub.spec).toEqual({ newName: 'x' });
+    expect(() =>
+      store.registerKind({
+        group: 'example.com',
+        versions: ['v1'],
+        kind: 'Gadget',
+        plural: 'gadgets',
+        namespaced: true,
+        hasStatus: false,
+      }),
+    ).toThrow();
+  });
+});
+
+describe('patch', () => {
+  it('applies a merge patch (null removes)', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1', drop: 'x' }, { labels: { app: 'web' } }));
+    const p = await store.patch(
+      ref(a),
+      { data: { k: '2', drop: null }, metadata: { labels: { tier: 'front' } } },
+      { type: 'merge' },
+    );
+    expect(p.data).toEqual({ k: '2' });
+    expect(p.metadata.labels).toEqual({ app: 'web', tier: 'front' });
+  });
+
+  it('applies a JSON patch', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    const p = await store.patch(
+      ref(a),
+      [
+        { op: 'test', path: '/data/k', value: '1' },
+        { op: 'add', path: '/data/n', value: '2' },
+        { op: 'copy', from: '/data/n', path: '/data/c' },
+        { op: 'move', from: '/data/k', path: '/data/m' },
+        { op: 'replace', path: '/data/n', value: '3' },
+        { op: 'remove', path: '/data/c' },
+      ],
+      { type: 'json' },
+    );
+    expect(p.data).toEqual({ n: '3', m: '1' });
+  });
+
+  it('answers a failed JSON patch test with 422 Invalid and changes nothing', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    await expect(
+      store.patch(
+        ref(a),
+        [
+          { op: 'replace', path: '/data/k', value: '2' },
+          { op: 'test', path: '/data/k', value: '1' },
+        ],
+        { type: 'json' },
+      ),
+    ).rejects.toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: 'testing value /data/k failed: test failed',
+    });
+    expect((await store.get(ref(a))).metadata.resourceVersion).toBe(a.metadata.resourceVersion);
+  });
+
+  it('uses a resourceVersion in the patch as a precondition', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    await store.patch(ref(a), { data: { k: '2' } }, { type: 'merge' });
+    await expect(
+      store.patch(
+        ref(a),
+        { metadata: { resourceVersion: a.metadata.resourceVersion }, data: { k: '3' } },
+        { type: 'merge' },
+      ),
+    ).rejects.toMatchObject({ code: 409, reason: 'Conflict' });
+  });
+
+  it('refuses to rename through a patch (400 BadRequest)', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a'));
+    await expect(store.patch(ref(a), { metadata: { name: 'b' } }, { type: 'merge' })).rejects.toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+    });
+  });
+});
+
+describe('finalizers and deletionTimestamp', () => {
+  it('keeps an object with finalizers, marked for deletion, until the last one goes', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', {}, { finalizers: ['example.com/hold', 'example.com/other'] }));
+    const deleting = await store.delete(ref(a));
+    expect(deleting.metadata.deletionTimestamp).toBe('2025-01-01T12:00:00Z');
+    expect(deleting.metadata.deletionGracePeriodSeconds).toBe(0);
+    expect(deleting.metadata.generation).toBe(2);
+    const got = await store.get(ref(a));
+    expect(got.metadata.deletionTimestamp).toBeDefined();
+    const one = await store.patch(ref(a), [{ op: 'remove', path: '/metadata/finalizers/0' }], {
+      type: 'json',
+    });
+    expect(one.metadata.finalizers).toEqual(['example.com/other']);
+    await store.update({ ...one, metadata: { ...one.metadata, finalizers: [] } });
+    expect(await exists(store, ref(a))).toBe(false);
+  });
+
+  it('refuses new finalizers once deleting (422)', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', {}, { finalizers: ['example.com/hold'] }));
+    const d = await store.delete(ref(a));
+    await expect(
+      store.update({
+        ...d,
+        metadata: { ...d.metadata, finalizers: ['example.com/hold', 'example.com/new'] },
+      }),
+    ).rejects.toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: expect.stringContaining('no new finalizers can be added if the object is being deleted'),
+    });
+  });
+
+  it('deletes at once without finalizers; a second delete is 404', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a'));
+    await store.delete(ref(a));
+    await expect(store.delete(ref(a))).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('checks delete preconditions', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a'));
+    await expect(store.delete(ref(a), { preconditions: { uid: 'other' } })).rejects.toMatchObject({
+      code: 409,
+    });
+  });
+});
+
+describe('garbage collection', () => {
+  async function family(store: KubeStore, block = true) {
+    const owner = await store.create(widget('owner'));
+    const ownerRef = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      name: 'owner',
+      uid: owner.metadata.uid as string,
+      controller: true,
+      blockOwnerDeletion: block,
+    };
+    const child = await store.create(cm('child', {}, { ownerReferences: [ownerRef] }));
+    return { owner, child, ownerRef };
+  }
+
+  it('Background: the owner goes, then its dependents', async () => {
+    const store = newStore();
+    const { owner, child } = await family(store);
+    await store.delete(ref(owner), { propagationPolicy: 'Background' });
+    expect(await exists(store, ref(owner))).toBe(false);
+    expect(await exists(store, ref(child))).toBe(false);
+  });
+
+  it('Background is the default and keeps a dependent that has another owner', async () => {
+    const store = newStore();
+    const { owner, ownerRef } = await family(store);
+    const other = await store.create(widget('other'));
+    const shared = await store.create(
+      cm(
+        'shared',
+        {},
+        {
+          ownerReferences: [
+            { ...ownerRef },
+            { ...ownerRef, name: 'other', uid: other.metadata.uid as string, controller: false },
+          ],
+        },
+      ),
+    );
+    await store.delete(ref(owner));
+    const left = await store.get(ref(shared));
+    expect(left.metadata.ownerReferences?.map((r) => r.name)).toEqual(['other']);
+  });
+
+  it('Foreground: the owner waits for its blocking dependents', async () => {
+    const store = newStore();
+    const { owner, ownerRef } = await family(store);
+    // A blocking dependent with its own finalizer keeps the owner around.
+    const held = await store.create(
+      cm('held', {}, { ownerReferences: [ownerRef], finalizers: ['example.com/hold'] }),
+    );
+    await store.delete(ref(owner), { propagationPolicy: 'Foreground' });
+    const waiting = await store.get(ref(owner));
+    expect(waiting.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(waiting.metadata.deletionTimestamp).toBeDefined();
+    expect(await exists(store, { ...CM, namespace: 'ns1', name: 'child' })).toBe(false);
+    const h = await store.get(ref(held));
+    expect(h.metadata.deletionTimestamp).toBeDefined();
+    await store.patch(ref(held), { metadata: { finalizers: null } }, { type: 'merge' });
+    expect(await exists(store, ref(held))).toBe(false);
+    expect(await exists(store, ref(owner))).toBe(false);
+  });
+
+  it('Foreground does not wait for dependents without blockOwnerDeletion', async () => {
+    const store = newStore();
+    const { owner, ownerRef } = await family(store, false);
+    await store.create(cm('held', {}, { ownerReferences: [ownerRef], finalizers: ['example.com/hold'] }));
+    await store.delete(ref(owner), { propagationPolicy: 'Foreground' });
+    expect(await exists(store, ref(owner))).toBe(false);
+    expect(
+      (await store.get({ ...CM, namespace: 'ns1', name: 'held' })).metadata.deletionTimestamp,
+    ).toBeDefined();
+  });
+
+  it('Orphan: dependents stay and lose their ownerReferences', async () => {
+    const store = newStore();
+    const { owner, child } = await family(store);
+    const w = store.watch({ ...W, namespace: 'ns1', resourceVersion: store.resourceVersion });
+    await store.delete(ref(owner), { propagationPolicy: 'Orphan' });
+    expect(await exists(store, ref(owner))).toBe(false);
+    const left = await store.get(ref(child));
+    expect(left.metadata.ownerReferences).toBeUndefined();
+    // The owner went through the orphan finalizer.
+    const events = await take(w, 2);
+    expect(events.map((e) => [e.type, (e.object as KubeObject).metadata.finalizers])).toEqual([
+      ['MODIFIED', ['orphan']],
+      ['DELETED', ['orphan']],
+    ]);
+    expect(w.pending).toBe(0);
+    w.stop();
+  });
+
+  it('deletes a dependent whose owner never existed', async () => {
+    const store = newStore();
+    await store.create(
+      cm(
+        'stray',
+        {},
+        {
+          ownerReferences: [
+            { apiVersion: 'example.com/v1', kind: 'Widget', name: 'ghost', uid: 'no-such-uid' },
+          ],
+        },
+      ),
+    );
+    expect(await exists(store, { ...CM, namespace: 'ns1', name: 'stray' })).toBe(false);
+  });
+
+  it('chains: a dependent’s dependents go too', async () => {
+    const store = newStore();
+    const { owner, child } = await family(store);
+    await store.create(
+      cm(
+        'grandchild',
+        {},
+        {
+          ownerReferences: [
+            { apiVersion: 'v1', kind: 'ConfigMap', name: 'child', uid: child.metadata.uid as string },
+          ],
+        },
+      ),
+    );
+    await store.delete(ref(owner), { propagationPolicy: 'Foreground' });
+    expect((await store.list({ ...CM, namespace: 'ns1' })).items).toEqual([]);
+  });
+});
+
+describe('namespaces', () => {
+  it('deleting a namespace deletes everything in it, then the namespace', async () => {
+    const store = newStore();
+    await store.create(cm('a'));
+    await store.create(widget('w'));
+    await store.create({ ...cm('b'), metadata: { name: 'b', namespace: 'default' } });
+    await store.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
+    expect(await exists(store, { apiVersion: 'v1', kind: 'Namespace', name: 'ns1' })).toBe(false);
+    expect((await store.list({ ...CM })).items.map((i) => i.metadata.name)).toEqual(['b']);
+    expect((await store.list({ ...W })).items).toEqual([]);
+  });
+
+  it('a terminating namespace waits for finalizers and refuses new content (403)', async () => {
+    const store = newStore();
+    await store.create(cm('held', {}, { finalizers: ['example.com/hold'] }));
+    await store.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
+    const ns = await store.get({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
+    expect(ns.status).toEqual({ phase: 'Terminating' });
+    await expect(store.create(cm('late'))).rejects.toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message:
+        'configmaps "late" is forbidden: unable to create new content in namespace ns1 because it is being terminated',
+    });
+    await store.patch(
+      { ...CM, namespace: 'ns1', name: 'held' },
+      { metadata: { finalizers: [] } },
+      { type: 'merge' },
+    );
+    expect(await exists(store, { apiVersion: 'v1', kind: 'Namespace', name: 'ns1' })).toBe(false);
+  });
+
+  it('refuses to delete the default namespace', async () => {
+    await expect(
+      newStore().delete({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }),
+    ).rejects.toMatchObject({
+      code: 403,
+    });
+  });
+});
+
+describe('list', () => {
+  async function seeded() {
+    const store = newStore();
+    await store.create(cm('c', {}, { labels: { app: 'web', tier: 'front' } }));
+    await store.create(cm('a', {}, { labels: { app: 'web', tier: 'back' } }));
+    await store.create(cm('b', {}, { labels: { app: 'db' } }));
+    await store.create({ ...cm('a'), metadata: { name: 'a', namespace: 'default', labels: { app: 'web' } } });
+    return store;
+  }
+  const names = (l: { items: KubeObject[] }) =>
+    l.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
+
+  it('returns a List sorted by namespace and name', async () => {
+    const store = await seeded();
+    const list = await store.list(CM);
+    expect(list.kind).toBe('ConfigMapList');
+    expect(list.apiVersion).toBe('v1');
+    expect(list.metadata.resourceVersion).toBe(store.resourceVersion);
+    expect(names(list)).toEqual(['default/a', 'ns1/a', 'ns1/b', 'ns1/c']);
+    expect(names(await store.list({ ...CM, namespace: 'ns1' }))).toEqual(['ns1/a', 'ns1/b', 'ns1/c']);
+  });
+
+  it.each([
+    ['app=web', ['default/a', 'ns1/a', 'ns1/c']],
+    ['app==web,tier=front', ['ns1/c']],
+    ['app!=web', ['ns1/b']],
+    ['tier', ['ns1/a', 'ns1/c']],
+    ['!tier', ['default/a', 'ns1/b']],
+    ['tier in (front, back)', ['ns1/a', 'ns1/c']],
+    ['tier notin (front)', ['default/a', 'ns1/a', 'ns1/b']],
+    ['app in (db),!tier', ['ns1/b']],
+  ])('label selector %s', async (selector, expected) => {
+    const store = await seeded();
+    expect(names(await store.list({ ...CM, labelSelector: selector }))).toEqual(expected);
+  });
+
+  it('takes the structured label selector too', async () => {
+    const store = await seeded();
+    const list = await store.list({
+      ...CM,
+      labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+    });
+    expect(names(list)).toEqual(['ns1/a', 'ns1/c']);
+  });
+
+  it.each([
+    ['metadata.name=a', ['default/a', 'ns1/a']],
+    ['metadata.name==b', ['ns1/b']],
+    ['metadata.namespace!=ns1', ['default/a']],
+    ['metadata.name!=a,metadata.namespace=ns1', ['ns1/b', 'ns1/c']],
+  ])('field selector %s', async (selector, expected) => {
+    const store = await seeded();
+    expect(names(await store.list({ ...CM, fieldSelector: selector }))).toEqual(expected);
+  });
+
+  it('refuses bad selectors with 400', async () => {
+    const store = await seeded();
+    await expect(store.list({ ...CM, fieldSelector: 'spec.x=1' })).rejects.toMatchObject({
+      code: 400,
+      message: 'field label not supported: spec.x',
+    });
+    await expect(store.list({ ...CM, labelSelector: 'a in b' })).rejects.toMatchObject({ code: 400 });
+  });
+
+  it('pages with limit and continue at one consistent version', async () => {
+    const store = await seeded();
+    const first = await store.list({ ...CM, limit: 2 });
+    expect(names(first)).toEqual(['default/a', 'ns1/a']);
+    expect(first.metadata.remainingItemCount).toBe(2);
+    const token = first.metadata.continue as string;
+    // Changes after the first page do not show in the next ones.
+    await store.create(cm('aa'));
+    await store.delete({ ...CM, namespace: 'ns1', name: 'c' });
+    const second = await store.list({ ...CM, limit: 2, continue: token });
+    expect(names(second)).toEqual(['ns1/b', 'ns1/c']);
+    expect(second.metadata.continue).toBeUndefined();
+    expect(second.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+  });
+
+  it('answers a continue token older than the history with 410 Expired', async () => {
+    const store = newStore({ historySize: 4 });
+    for (const n of ['a', 'b', 'c']) await store.create(cm(n));
+    const first = await store.list({ ...CM, limit: 1 });
+    for (let i = 0; i < 5; i++) await store.create(cm(`x${i}`));
+    await expect(
+      store.list({ ...CM, limit: 1, continue: first.metadata.continue as string }),
+    ).rejects.toMatchObject({
+      code: 410,
+      reason: 'Expired',
+    });
+    await expect(store.list({ ...CM, continue: 'garbage' })).rejects.toMatchObject({ code: 400 });
+  });
+});
+
+describe('watch', () => {
+  it('starts with ADDED for existing objects, then follows changes in order', async () => {
+    const store = newStore();
+    await store.create(cm('b'));
+    await store.create(cm('a'));
+    const w = store.watch({ ...CM, namespace: 'ns1' });
+    const a = await store.get({ ...CM, namespace: 'ns1', name: 'a' });
+    await store.update({ ...a, data: { k: 'v' } });
+    await store.delete({ ...CM, namespace: 'ns1', name: 'b' });
+    const events = await take(w, 4);
+    expect(events.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name}`)).toEqual([
+      'ADDED a',
+      'ADDED b',
+      'MODIFIED a',
+      'DELETED b',
+    ]);
+    const rvs = events.slice(2).map((e) => Number(e.object.metadata.resourceVersion));
+    expect(rvs[1]).toBe(Number(store.resourceVersion));
+    expect(rvs[0]).toBeLessThan(rvs[1] as number);
+    w.stop();
+  });
+
+  it('replays from a resourceVersion, then goes live', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a'));
+    const from = a.metadata.resourceVersion as string;
+    await store.create(cm('b'));
+    await store.patch(ref(a), { data: { k: '1' } }, { type: 'merge' });
+    const w = store.watch({ ...CM, resourceVersion: from });
+    await store.create(cm('c'));
+    expect(summary(await take(w, 3)).map((s) => s.split('@')[0])).toEqual([
+      'ADDED b',
+      'MODIFIED a',
+      'ADDED c',
+    ]);
+    w.stop();
+  });
+
+  it('resumes after the last event seen without loss or repeats', async () => {
+    const store = newStore();
+    const w1 = store.watch({ ...CM, namespace: 'ns1', resourceVersion: store.resourceVersion });
+    await store.create(cm('a'));
+    await store.create(cm('b'));
+    const seen = await take(w1, 1);
+    w1.stop();
+    await store.create(cm('c'));
+    const last = seen[0]?.object.metadata.resourceVersion as string;
+    const w2 = store.watch({ ...CM, namespace: 'ns1', resourceVersion: last });
+    expect(summary(await take(w2, 2)).map((s) => s.split('@')[0])).toEqual(['ADDED b', 'ADDED c']);
+    w2.stop();
+  });
+
+  it('sends ERROR 410 Expired for a version older than the history', async () => {
+    const store = newStore({ historySize: 3 });
+    for (let i = 0; i < 6; i++) await store.create(cm(`c${i}`));
+    const w = store.watch({ ...CM, resourceVersion: '1' });
+    const events = await take(w, 2);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'ERROR',
+      object: {
+        kind: 'Status',
+        code: 410,
+        reason: 'Expired',
+        message: expect.stringContaining('too old resource version: 1'),
+      },
+    });
+    expect((await w.next()).done).toBe(true);
+    expect(store.activeWatches).toBe(0);
+  });
+
+  it('follows selectors: objects entering and leaving them are ADDED and DELETED', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', {}, { labels: { app: 'web' } }));
+    const w = store.watch({ ...CM, labelSelector: 'app=web', resourceVersion: store.resourceVersion });
+    await store.create(cm('b', {}, { labels: { app: 'db' } }));
+    const moved = await store.patch(ref(a), { metadata: { labels: { app: 'db' } } }, { type: 'merge' });
+    await store.patch(ref(a), { metadata: { labels: { app: 'web' } } }, { type: 'merge' });
+    const events = await take(w, 2);
+    expect(
+      events.map(
+        (e) => `${e.type} ${(e.object as KubeObject).metadata.name}@${e.object.metadata.resourceVersion}`,
+      ),
+    ).toEqual([`DELETED a@${moved.metadata.resourceVersion}`, `ADDED a@${store.resourceVersion}`]);
+    w.stop();
+  });
+
+  it('sends bookmarks when allowed', async () => {
+    const store = newStore();
+    await store.create(cm('a'));
+    const w = store.watch({ ...CM, allowWatchBookmarks: true });
+    const events = await take(w, 2);
+    expect(events[1]).toEqual({
+      type: 'BOOKMARK',
+      object: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          resourceVersion: store.resourceVersion,
+          annotations: { 'k8s.io/initial-events-end': 'true' },
+        },
+      },
+    });
+    w.stop();
+  });
+
+  it('stops and frees the subscription when the iteration ends', async () => {
+    const store = newStore();
+    await store.create(cm('a'));
+    await store.create(cm('b'));
+    const w = store.watch(CM);
+    let count = 0;
+    for await (const _ of w) {
+      count++;
+      break;
+    }
+    expect(count).toBe(1);
+    expect(store.activeWatches).toBe(0);
+    await store.create(cm('c'));
+    expect(w.pending).toBe(0);
+    expect((await w.next()).done).toBe(true);
+  });
+
+  it('reports deletions by garbage collection with their own resourceVersions', async () => {
+    const store = newStore();
+    const owner = await store.create(widget('o'));
+    await store.create(
+      cm(
+        'd',
+        {},
+        {
+          ownerReferences: [
+            { apiVersion: 'example.com/v1', kind: 'Widget', name: 'o', uid: owner.metadata.uid as string },
+          ],
+        },
+      ),
+    );
+    const w = store.watch({ ...CM, resourceVersion: store.resourceVersion });
+    const before = Number(store.resourceVersion);
+    await store.delete(ref(owner));
+    const [event] = await take(w, 1);
+    expect(event?.type).toBe('DELETED');
+    expect(Number(event?.object.metadata.resourceVersion)).toBe(before + 2);
+    w.stop();
+  });
+
+  it('never drops events queued before the consumer reads', async () => {
+    const store = newStore();
+    const w = store.watch({ ...CM, resourceVersion: store.resourceVersion });
+    for (let i = 0; i < 200; i++) await store.create(cm(`c${i}`));
+    expect(w.pending).toBe(200);
+    const events = await take(w, 200);
+    const rvs = events.map((e) => Number(e.object.metadata.resourceVersion));
+    expect(rvs).toEqual([...rvs].sort((x, y) => x - y));
+    expect(new Set(rvs).size).toBe(200);
+    w.stop();
+  });
+});

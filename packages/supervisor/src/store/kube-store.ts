@@ -1,0 +1,786 @@
+/**
+ * The Supervisor's object store: Kubernetes objects as plain JSON, served with the API
+ * server's rules (see DESIGN.md, "Supervisor"). It sits on the versioned record store:
+ * every write is one transaction, so an object's `resourceVersion` is the version of the
+ * batch that wrote it, one counter for all objects, and watches read the change feed.
+ *
+ * Every method returns a promise except `watch`. Objects are copied in and out: callers
+ * may mutate what they pass and what they get back.
+ */
+import { type Batch, type Change, type Clock, type Random, Store } from '@vsim/vsphere';
+import { type KubeError, kubeErrors } from './errors.js';
+import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
+import {
+  apiVersionOf,
+  CORE_KINDS,
+  type KindDefinition,
+  type KindInfo,
+  KindRegistry,
+  subjectOf,
+} from './kinds.js';
+import {
+  clone,
+  deepEqual,
+  FOREGROUND_FINALIZER,
+  isPlainObject,
+  type KubeList,
+  type KubeObject,
+  labelProblems,
+  NAMESPACE_FINALIZER,
+  nameProblem,
+  type ObjectRef,
+  ORPHAN_FINALIZER,
+  specChanged,
+  timestamp,
+} from './meta.js';
+import { applyPatch, type PatchType } from './patch.js';
+import { compareRecords, type KubeRecord, kubeRelations, recordId } from './records.js';
+import {
+  type FieldRequirement,
+  fieldsMatch,
+  type LabelMatcher,
+  type LabelSelector,
+  labelSelectorMatcher,
+  parseFieldSelector,
+  parseLabelSelector,
+} from './selectors.js';
+import { type Watch, type WatchEvent, WatchQueue } from './watch.js';
+
+export type { PropagationPolicy } from './gc.js';
+
+export interface KubeStoreOptions {
+  /** How many writes the history keeps for watches and continue tokens (default 1024). */
+  historySize?: number;
+  /** Namespaces that exist from the start (default `['default']`). */
+  namespaces?: readonly string[];
+}
+
+/** What the store needs from the simulator: its clock and its seeded random source (a Model has both). */
+export interface KubeStoreContext {
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+export interface ListOptions {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  /** A selector string (`app=web,tier in (a,b)`) or the structured form. */
+  labelSelector?: string | LabelSelector;
+  /** `metadata.name=x`, `metadata.namespace!=y`, and the kind's own selectable fields. */
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchOptions {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  /**
+   * Replays the changes after this version, then follows live ones. Unset or `'0'`: starts
+   * with an ADDED event for every existing object, like a list followed by a watch.
+   */
+  resourceVersion?: string;
+  labelSelector?: string | LabelSelector;
+  fieldSelector?: string;
+  /**
+   * Sends a BOOKMARK once the initial events (or the replayed history) are delivered; after
+   * initial ADDED events it carries the `k8s.io/initial-events-end: "true"` annotation.
+   */
+  allowWatchBookmarks?: boolean;
+}
+
+export interface PatchOptions {
+  type: PatchType;
+  /** `'status'` patches the status subresource: only `status` changes. */
+  subresource?: 'status';
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  /** Deletes only if the object still has this uid / resourceVersion (else 409 Conflict). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** The key of the last item of a page and the version the list was read at. */
+interface ContinueToken {
+  rv: number;
+  namespace: string;
+  name: string;
+}
+
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+/** The characters the API server draws generated name suffixes from. */
+const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+const NAMESPACE_KEY = '/Namespace';
+
+interface Filter {
+  namespace: string | undefined;
+  labels: LabelMatcher;
+  fields: FieldRequirement[];
+  info: KindInfo;
+}
+
+export class KubeStore {
+  readonly #records: Store<KubeRecord>;
+  readonly #kinds = new KindRegistry();
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #gc: GarbageCollector;
+  #watches = 0;
+
+  constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
+    this.#clock = context.clock;
+    this.#random = context.random;
+    this.#records = new Store<KubeRecord>({
+      relations: kubeRelations,
+      feedSize: options.historySize ?? 1024,
+    });
+    for (const kind of CORE_KINDS) this.#kinds.register(kind);
+    const host: GcHost = {
+      records: this.#records,
+      commit: (before, next) => this.#commit(before, next),
+      deleteRecord: (record, policy) => void this.#delete(record, policy),
+      isNamespaced: (record) => this.#kinds.byKey(record.kind)?.namespaced ?? false,
+    };
+    this.#gc = new GarbageCollector(host);
+    for (const name of options.namespaces ?? ['default'])
+      this.#create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+
+  /** Serves another kind (vm-operator's, net-operator's...). */
+  registerKind(definition: KindDefinition): KindInfo {
+    return this.#kinds.register(definition);
+  }
+
+  /** The kind served at `apiVersion`, if any. */
+  kindInfo(apiVersion: string, kind: string): KindInfo | undefined {
+    try {
+      return this.#kinds.resolve(apiVersion, kind).info;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The current resourceVersion of the whole store. */
+  get resourceVersion(): string {
+    return String(this.#records.version);
+  }
+
+  /** Watches not yet ended. */
+  get activeWatches(): number {
+    return this.#watches;
+  }
+
+  async create<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
+    return this.#create(object) as T;
+  }
+
+  async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
+    const { info, apiVersion } = this.#resolve(ref);
+    const record = this.#find(info, ref);
+    return this.#present(info, record.object, apiVersion) as T;
+  }
+
+  async list<T extends KubeObject = KubeObject>(options: ListOptions): Promise<KubeList<T>> {
+    return this.#list(options) as KubeList<T>;
+  }
+
+  async update<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
+    const { info, apiVersion } = this.#resolve(object);
+    const incoming = this.#toStorage(info, object);
+    const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
+    return this.#present(info, this.#update(info, record, incoming, 'main'), apiVersion) as T;
+  }
+
+  async updateStatus<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
+    const { info, apiVersion } = this.#resolve(object);
+    if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
+    const incoming = this.#toStorage(info, object);
+    const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
+    return this.#present(info, this.#update(info, record, incoming, 'status'), apiVersion) as T;
+  }
+
+  async patch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    patch: unknown,
+    options: PatchOptions,
+  ): Promise<T> {
+    const { info, apiVersion } = this.#resolve(ref);
+    if (options.subresource === 'status' && !info.hasStatus)
+      throw kubeErrors.noResource(`${info.plural}/status`);
+    const record = this.#find(info, ref);
+    const current = this.#present(info, record.object, apiVersion);
+    const patched = applyPatch(current, patch, options.type);
+    if (!isPlainObject(patched) || !isPlainObject(patched.metadata))
+      throw kubeErrors.badRequest('the patched object is not a Kubernetes object');
+    const result = patched as KubeObject;
+    if (result.apiVersion !== apiVersion || result.kind !== info.kind)
+      throw kubeErrors.badRequest('a patch cannot change the apiVersion or kind of an object');
+    if (result.metadata.name !== record.name)
+      throw kubeErrors.badRequest(
+        `the name of the object (${String(result.metadata.name)}) does not match the name on the URL (${record.name})`,
+      );
+    if (info.namespaced && result.metadata.namespace !== record.namespace)
+      throw kubeErrors.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    const incoming = this.#toStorage(info, result);
+    const mode = options.subresource === 'status' ? 'status' : 'main';
+    return this.#present(info, this.#update(info, record, incoming, mode), apiVersion) as T;
+  }
+
+  /**
+   * Deletes an object. It goes at once when nothing holds it; with finalizers (or the
+   * Foreground/Orphan policies, which add theirs) it gets a deletionTimestamp and stays
+   * until they are removed. Returns the object's last state.
+   */
+  async delete<T extends KubeObject = KubeObject>(ref: ObjectRef, options: DeleteOptions = {}): Promise<T> {
+    const { info, apiVersion } = this.#resolve(ref);
+    const record = this.#find(info, ref);
+    const policy = options.propagationPolicy ?? 'Background';
+    if (policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan')
+      throw kubeErrors.badRequest(`propagationPolicy: Unsupported value: "${String(policy)}"`);
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== record.object.metadata.uid)
+      throw kubeErrors.conflict(
+        subjectOf(info, record.name),
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${record.object.metadata.uid}`,
+      );
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== record.object.metadata.resourceVersion)
+      throw kubeErrors.conflict(
+        subjectOf(info, record.name),
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${record.object.metadata.resourceVersion}`,
+      );
+    if (info.key === NAMESPACE_KEY && PROTECTED_NAMESPACES.has(record.name))
+      throw kubeErrors.forbidden(subjectOf(info, record.name), 'this namespace may not be deleted');
+    const last = this.#delete(record, policy);
+    this.#gc.drain();
+    return this.#present(info, last, apiVersion) as T;
+  }
+
+  /**
+   * Watches one kind. Errors in the options throw at once; a resourceVersion older than the
+   * history yields one ERROR event (a Status with code 410, reason Expired) and ends, as
+   * the API server's watch stream does.
+   */
+  watch<T extends KubeObject = KubeObject>(options: WatchOptions): Watch<T> {
+    const { info, apiVersion } = this.#resolve(options);
+    const filter = this.#filter(info, options);
+    const from = options.resourceVersion;
+    let since: number | undefined;
+    if (from !== undefined && from !== '' && from !== '0') {
+      if (!/^[0-9]+$/.test(from)) throw kubeErrors.badRequest(`invalid resource version: ${from}`);
+      since = Number(from);
+    }
+    let unsubscribe: (() => void) | undefined;
+    const queue = new WatchQueue<T>(() => {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      this.#watches--;
+    });
+    this.#watches++;
+    const present = (object: KubeObject, rv?: number) => {
+      const out = this.#present(info, object, apiVersion) as T;
+      if (rv !== undefined) out.metadata.resourceVersion = String(rv);
+      return out;
+    };
+    const bookmark = (initialEnd: boolean) => {
+      if (!options.allowWatchBookmarks) return;
+      queue.push({
+        type: 'BOOKMARK',
+        object: {
+          apiVersion,
+          kind: info.kind,
+          metadata: {
+            resourceVersion: this.resourceVersion,
+            ...(initialEnd ? { annotations: { [INITIAL_EVENTS_END]: 'true' } } : {}),
+          },
+        },
+      });
+    };
+    let seen = since ?? this.#records.version;
+    const onBatch = (batch: Batch<KubeRecord>) => {
+      if (batch.version <= seen) return;
+      seen = batch.version;
+      for (const change of batch.changes) {
+        const event = this.#eventOf(change, batch.version, filter, present);
+        if (event) queue.push(event);
+      }
+    };
+    if (since === undefined) {
+      for (const record of this.#matching(filter))
+        queue.push({ type: 'ADDED', object: present(record.object) });
+      bookmark(true);
+    } else if (since < this.#records.version) {
+      const history = this.#records.changesSince(since);
+      if (!history) {
+        queue.push({ type: 'ERROR', object: this.#tooOld(since).status });
+        queue.finish();
+        return queue;
+      }
+      for (const batch of history) onBatch(batch);
+      bookmark(false);
+    } else bookmark(false);
+    unsubscribe = this.#records.subscribe(onBatch);
+    return queue;
+  }
+
+  // --- internals -------------------------------------------------------------------
+
+  #resolve(ref: { apiVersion?: unknown; kind?: unknown }): { info: KindInfo; apiVersion: string } {
+    if (!isPlainObject(ref)) throw kubeErrors.badRequest('expected an object');
+    const { info } = this.#kinds.resolve(ref.apiVersion, ref.kind);
+    return { info, apiVersion: ref.apiVersion as string };
+  }
+
+  #find(info: KindInfo, ref: { name?: unknown; namespace?: unknown }): KubeRecord {
+    if (typeof ref.name !== 'string' || ref.name === '')
+      throw kubeErrors.badRequest(`resource name may not be empty`);
+    const namespace = this.#namespaceOf(info, ref.namespace);
+    const record = this.#records.get(recordId(info.key, namespace, ref.name));
+    if (!record) throw kubeErrors.notFound(subjectOf(info, ref.name));
+    return record;
+  }
+
+  #namespaceOf(info: KindInfo, namespace: unknown): string {
+    if (!info.namespaced) return '';
+    if (typeof namespace !== 'string' || namespace === '')
+      throw kubeErrors.badRequest(`a namespace is required for ${info.plural}`);
+    return namespace;
+  }
+
+  #toStorage(info: KindInfo, object: KubeObject): KubeObject {
+    if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
+    const copy = clone(object);
+    const apiVersion = apiVersionOf(info.group, info.storageVersion);
+    if (copy.apiVersion === apiVersion) return copy;
+    if (info.convert) return info.convert(copy, apiVersion);
+    copy.apiVersion = apiVersion;
+    return copy;
+  }
+
+  #present(info: KindInfo, stored: KubeObject, apiVersion: string): KubeObject {
+    const copy = clone(stored);
+    if (copy.apiVersion === apiVersion) return copy;
+    if (info.convert) return info.convert(copy, apiVersion);
+    copy.apiVersion = apiVersion;
+    return copy;
+  }
+
+  #create(object: KubeObject): KubeObject {
+    const { info, apiVersion } = this.#resolve(object);
+    const obj = this.#toStorage(info, object);
+    const meta = obj.metadata;
+    for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
+      delete meta[field];
+    const subject = subjectOf(info, typeof meta.name === 'string' ? meta.name : undefined);
+    if (info.namespaced) {
+      const namespace = meta.namespace;
+      if (typeof namespace !== 'string' || namespace === '')
+        throw kubeErrors.invalid(subject, [
+          { field: 'metadata.namespace', message: 'Required value', reason: 'FieldValueRequired' },
+        ]);
+      const ns = this.#records.get(recordId(NAMESPACE_KEY, '', namespace));
+      if (!ns)
+        throw kubeErrors.notFound({ group: '', resource: 'namespaces', kind: 'Namespace', name: namespace });
+      if (ns.object.metadata.deletionTimestamp)
+        throw kubeErrors.forbidden(
+          subject,
+          `unable to create new content in namespace ${namespace} because it is being terminated`,
+        );
+    } else delete meta.namespace;
+    const generated = (meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string';
+    if (generated) meta.name = this.#generateName(info, meta.generateName as string, meta.namespace ?? '');
+    if (typeof meta.name !== 'string' || meta.name === '')
+      throw kubeErrors.invalid(subject, [
+        {
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+          reason: 'FieldValueRequired',
+        },
+      ]);
+    const name = meta.name;
+    this.#validate(info, obj, name);
+    const id = recordId(info.key, meta.namespace ?? '', name);
+    if (this.#records.has(id)) throw kubeErrors.alreadyExists(subjectOf(info, name));
+    meta.uid = this.#random.uuid();
+    meta.creationTimestamp = timestamp(this.#clock.now());
+    meta.generation = 1;
+    if (info.hasStatus) delete obj.status;
+    normalize(info, obj);
+    if (info.key === NAMESPACE_KEY) {
+      const spec = isPlainObject(obj.spec) ? obj.spec : {};
+      if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
+      obj.spec = spec;
+      obj.status = { phase: 'Active' };
+    }
+    const stored = this.#write(undefined, id, info, obj);
+    this.#gc.drain();
+    return this.#present(info, stored, apiVersion);
+  }
+
+  #generateName(info: KindInfo, prefix: string, namespace: string): string {
+    // Like the API server, the prefix is cut so that the name stays valid.
+    const base = prefix.length > 58 ? prefix.slice(0, 58) : prefix;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let suffix = '';
+      for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[this.#random.below(SUFFIX_ALPHABET.length)];
+      const name = base + suffix;
+      if (!this.#records.has(recordId(info.key, namespace, name))) return name;
+    }
+    throw kubeErrors.alreadyExists(subjectOf(info, base));
+  }
+
+  #validate(info: KindInfo, obj: KubeObject, name: string): void {
+    const causes: { field: string; message: string; reason?: string }[] = [];
+    const problem = nameProblem(name, info.key === NAMESPACE_KEY);
+    if (problem) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${problem}` });
+    for (const [field, message] of labelProblems(obj.metadata.labels)) causes.push({ field, message });
+    const annotations = obj.metadata.annotations;
+    if (
+      annotations !== undefined &&
+      (!isPlainObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
+    )
+      causes.push({ field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
+    const finalizers = obj.metadata.finalizers;
+    if (
+      finalizers !== undefined &&
+      (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string' || f === ''))
+    )
+      causes.push({ field: 'metadata.finalizers', message: 'Invalid value: must be a list of names' });
+    const owners = obj.metadata.ownerReferences;
+    if (owners !== undefined) {
+      if (!Array.isArray(owners))
+        causes.push({ field: 'metadata.ownerReferences', message: 'Invalid value: must be a list' });
+      else {
+        owners.forEach((ref, i) => {
+          for (const f of ['apiVersion', 'kind', 'name', 'uid'] as const)
+            if (!isPlainObject(ref) || typeof ref[f] !== 'string' || ref[f] === '')
+              causes.push({
+                field: `metadata.ownerReferences[${i}].${f}`,
+                message: 'Required value',
+                reason: 'FieldValueRequired',
+              });
+        });
+        if (owners.filter((r) => isPlainObject(r) && r.controller === true).length > 1)
+          causes.push({
+            field: 'metadata.ownerReferences',
+            message: 'Invalid value: Only one reference can have Controller set to true',
+          });
+      }
+    }
+    if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, name), causes);
+  }
+
+  /**
+   * The update rules shared by update, updateStatus and patch: resourceVersion and uid
+   * preconditions, the status subresource, generation, finalizers of a deleting object.
+   */
+  #update(info: KindInfo, record: KubeRecord, incoming: KubeObject, mode: 'main' | 'status'): KubeObject {
+    const existing = record.object;
+    const subject = subjectOf(info, record.name);
+    const inMeta = incoming.metadata;
+    if (
+      inMeta.resourceVersion !== undefined &&
+      inMeta.resourceVersion !== '' &&
+      inMeta.resourceVersion !== existing.metadata.resourceVersion
+    )
+      throw kubeErrors.conflict(subject);
+    if (inMeta.uid !== undefined && inMeta.uid !== '' && inMeta.uid !== existing.metadata.uid)
+      throw kubeErrors.conflict(
+        subject,
+        `Precondition failed: UID in precondition: ${inMeta.uid}, UID in object meta: ${existing.metadata.uid}`,
+      );
+    let next: KubeObject;
+    if (mode === 'status') {
+      next = clone(existing);
+      if (incoming.status === undefined) delete next.status;
+      else next.status = incoming.status;
+    } else {
+      next = incoming;
+      const meta = next.metadata;
+      const old = existing.metadata;
+      for (const field of [
+        'name',
+        'namespace',
+        'uid',
+        'creationTimestamp',
+        'deletionTimestamp',
+        'deletionGracePeriodSeconds',
+      ] as const) {
+        if (old[field] === undefined) delete meta[field];
+        else meta[field] = old[field] as never;
+      }
+      if (info.hasStatus) {
+        if (existing.status === undefined) delete next.status;
+        else next.status = clone(existing.status);
+      }
+      this.#validate(info, next, record.name);
+      normalize(info, next);
+      if (existing.metadata.deletionTimestamp) {
+        const had = new Set(existing.metadata.finalizers ?? []);
+        const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
+        if (added.length > 0)
+          throw kubeErrors.invalid(subject, [
+            {
+              field: 'metadata.finalizers',
+              message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added
+                .map((f) => JSON.stringify(f))
+                .join(', ')}}`,
+              reason: 'FieldValueForbidden',
+            },
+          ]);
+      }
+      if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
+    }
+    next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
+    next.metadata.generation =
+      (existing.metadata.generation ?? 1) + (specChanged(existing, next, info.hasStatus) ? 1 : 0);
+    if (next.metadata.finalizers?.length === 0) delete next.metadata.finalizers;
+    if (next.metadata.ownerReferences?.length === 0) delete next.metadata.ownerReferences;
+    const result = this.#commit(record, next);
+    this.#gc.drain();
+    return result;
+  }
+
+  /** Writes a new state of a record; a deleting object left without finalizers goes. */
+  #commit(record: KubeRecord, next: KubeObject): KubeObject {
+    const meta = next.metadata;
+    const specFinalizers = (next.spec as { finalizers?: unknown[] } | undefined)?.finalizers;
+    const held =
+      (meta.finalizers?.length ?? 0) > 0 ||
+      (record.kind === NAMESPACE_KEY && (specFinalizers?.length ?? 0) > 0);
+    if (meta.deletionTimestamp && !held) {
+      this.#write(record, record.id, undefined, null);
+      return next;
+    }
+    const { resourceVersion: _a, ...nextMeta } = meta;
+    const { resourceVersion: _b, ...oldMeta } = record.object.metadata;
+    if (deepEqual({ ...next, metadata: nextMeta }, { ...record.object, metadata: oldMeta }))
+      return record.object;
+    const info = this.#kinds.byKey(record.kind) as KindInfo;
+    return this.#write(record, record.id, info, next);
+  }
+
+  /** Deletes per the propagation policy; returns the last state of the object. */
+  #delete(record: KubeRecord, policy: PropagationPolicy): KubeObject {
+    const next = clone(record.object);
+    const meta = next.metadata;
+    const finalizers = (meta.finalizers ?? []).filter(
+      (f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER,
+    );
+    const hadGc = (meta.finalizers ?? []).filter((f) => f === ORPHAN_FINALIZER || f === FOREGROUND_FINALIZER);
+    if (record.kind !== NAMESPACE_KEY) {
+      if (policy === 'Orphan') finalizers.push(ORPHAN_FINALIZER);
+      else if (policy === 'Foreground') finalizers.push(FOREGROUND_FINALIZER);
+      else if (meta.deletionTimestamp) finalizers.push(...hadGc);
+    }
+    if (finalizers.length > 0) meta.finalizers = finalizers;
+    else delete meta.finalizers;
+    if (!meta.deletionTimestamp) {
+      meta.deletionTimestamp = timestamp(this.#clock.now());
+      meta.deletionGracePeriodSeconds = 0;
+      meta.generation = (meta.generation ?? 1) + 1;
+      if (record.kind === NAMESPACE_KEY)
+        next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
+    }
+    return this.#commit(record, next);
+  }
+
+  /** One transaction per write, so the new resourceVersion is the store's next version. */
+  #write(
+    before: KubeRecord | undefined,
+    id: string,
+    info: KindInfo | undefined,
+    object: KubeObject | null,
+  ): KubeObject {
+    const rv = this.#records.version + 1;
+    let after: KubeRecord | undefined;
+    if (object === null) {
+      this.#records.transact((tx) => tx.remove(id));
+    } else {
+      const kind = info as KindInfo;
+      object.metadata.resourceVersion = String(rv);
+      after = {
+        id,
+        kind: kind.key,
+        namespace: object.metadata.namespace ?? '',
+        name: object.metadata.name as string,
+        object,
+      };
+      const record = after;
+      this.#records.transact((tx) => tx.put(record));
+    }
+    if (this.#records.version !== rv) throw new Error('a write must commit exactly one version');
+    this.#gc.noteWrite(before, after);
+    return object ?? (before as KubeRecord).object;
+  }
+
+  #filter(
+    info: KindInfo,
+    options: { namespace?: string; labelSelector?: string | LabelSelector; fieldSelector?: string },
+  ): Filter {
+    const labels =
+      options.labelSelector === undefined
+        ? parseLabelSelector('')
+        : typeof options.labelSelector === 'string'
+          ? parseLabelSelector(options.labelSelector)
+          : labelSelectorMatcher(options.labelSelector);
+    const fields = parseFieldSelector(options.fieldSelector ?? '');
+    for (const f of fields)
+      if (
+        f.field !== 'metadata.name' &&
+        f.field !== 'metadata.namespace' &&
+        !(f.field in info.selectableFields)
+      )
+        throw kubeErrors.badRequest(`field label not supported: ${f.field}`);
+    const namespace = info.namespaced && options.namespace ? options.namespace : undefined;
+    return { namespace, labels, fields, info };
+  }
+
+  #matches(filter: Filter, record: KubeRecord): boolean {
+    if (filter.namespace !== undefined && record.namespace !== filter.namespace) return false;
+    if (!filter.labels.matches(record.object.metadata.labels)) return false;
+    if (filter.fields.length === 0) return true;
+    return fieldsMatch(filter.fields, (field) => {
+      if (field === 'metadata.name') return record.name;
+      if (field === 'metadata.namespace') return record.namespace;
+      return filter.info.selectableFields[field]?.(record.object);
+    });
+  }
+
+  #matching(filter: Filter): KubeRecord[] {
+    const out: KubeRecord[] = [];
+    for (const record of this.#records.ofKind(filter.info.key))
+      if (this.#matches(filter, record)) out.push(record);
+    return out.sort(compareRecords);
+  }
+
+  #tooOld(rv: number): KubeError {
+    return kubeErrors.gone(`too old resource version: ${rv} (${this.#oldestVersion()})`);
+  }
+
+  /** The oldest version the history can still replay from. */
+  #oldestVersion(): number {
+    let low = 0;
+    let high = this.#records.version;
+    // changesSince(v) succeeds for every v from the horizon up: find the horizon.
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (this.#records.changesSince(mid)) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  /** The records of one kind as they were at version `rv`, or Expired when that history is gone. */
+  #snapshot(filter: Filter, rv: number): KubeRecord[] {
+    if (rv >= this.#records.version) return this.#matching(filter);
+    const history = this.#records.changesSince(rv);
+    if (!history)
+      throw kubeErrors.gone(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      );
+    const state = new Map<string, KubeRecord>();
+    for (const record of this.#records.ofKind(filter.info.key)) state.set(record.id, record);
+    for (let i = history.length - 1; i >= 0; i--) {
+      const changes = (history[i] as Batch<KubeRecord>).changes;
+      for (let j = changes.length - 1; j >= 0; j--) {
+        const change = changes[j] as Change<KubeRecord>;
+        if (change.before === change.after) continue;
+        const record = change.after ?? change.before;
+        if (record?.kind !== filter.info.key) continue;
+        if (change.before) state.set(change.id, change.before);
+        else state.delete(change.id);
+      }
+    }
+    return [...state.values()].filter((r) => this.#matches(filter, r)).sort(compareRecords);
+  }
+
+  #list(options: ListOptions): KubeList {
+    const { info, apiVersion } = this.#resolve(options);
+    const filter = this.#filter(info, options);
+    const limit = options.limit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+      throw kubeErrors.badRequest(`limit: Invalid value: ${limit}: must be a non-negative integer`);
+    let rv = this.#records.version;
+    let items: KubeRecord[];
+    if (options.continue) {
+      const token = decodeContinue(options.continue);
+      rv = token.rv;
+      items = this.#snapshot(filter, rv).filter((r) => compareRecords(r, token) > 0);
+    } else items = this.#matching(filter);
+    let next: string | undefined;
+    let remaining: number | undefined;
+    if (limit && items.length > limit) {
+      const last = items[limit - 1] as KubeRecord;
+      next = encodeContinue({ rv, namespace: last.namespace, name: last.name });
+      if (!options.labelSelector && !options.fieldSelector) remaining = items.length - limit;
+      items = items.slice(0, limit);
+    }
+    return {
+      apiVersion,
+      kind: `${info.kind}List`,
+      metadata: {
+        resourceVersion: String(rv),
+        ...(next !== undefined ? { continue: next } : {}),
+        ...(remaining !== undefined ? { remainingItemCount: remaining } : {}),
+      },
+      items: items.map((r) => this.#present(info, r.object, apiVersion)),
+    };
+  }
+
+  #eventOf<T extends KubeObject>(
+    change: Change<KubeRecord>,
+    version: number,
+    filter: Filter,
+    present: (object: KubeObject, rv?: number) => T,
+  ): WatchEvent<T> | undefined {
+    // A change that only touched reverse indexes is no change of the object.
+    if (change.before === change.after) return undefined;
+    const record = change.after ?? change.before;
+    if (record?.kind !== filter.info.key) return undefined;
+    const was = change.before !== undefined && this.#matches(filter, change.before);
+    const is = change.after !== undefined && this.#matches(filter, change.after);
+    if (is) return { type: was ? 'MODIFIED' : 'ADDED', object: present((change.after as KubeRecord).object) };
+    if (was) return { type: 'DELETED', object: present((change.before as KubeRecord).object, version) };
+    return undefined;
+  }
+}
+
+/** Defaults the API server applies on every write. */
+function normalize(info: KindInfo, obj: KubeObject): void {
+  if (info.key === '/Secret' && isPlainObject(obj.stringData)) {
+    const data = isPlainObject(obj.data) ? obj.data : {};
+    for (const [k, v] of Object.entries(obj.stringData))
+      data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    obj.data = data;
+    delete obj.stringData;
+  }
+  if (info.key === '/Secret' && obj.type === undefined) obj.type = 'Opaque';
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(
+    JSON.stringify({ v: 'vsim/1', rv: token.rv, ns: token.namespace, n: token.name }),
+  ).toString('base64url');
+}
+
+function decodeContinue(text: string): ContinueToken {
+  try {
+    const raw = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (
+      raw.v === 'vsim/1' &&
+      typeof raw.rv === 'number' &&
+      typeof raw.ns === 'string' &&
+      typeof raw.n === 'string'
+    )
+      return { rv: raw.rv, namespace: raw.ns, name: raw.n };
+  } catch {
+    // falls through to the error below
+  }
+  throw kubeErrors.badRequest('continue key is not valid: the continue token could not be decoded');
+}

@@ -1,0 +1,143 @@
+/**
+ * Kubernetes objects as plain JSON, and the object-metadata rules the API server applies.
+ */
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  [field: string]: unknown;
+}
+
+/** Any Kubernetes object, as JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** Names one object: `{ apiVersion, kind, namespace?, name }`. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface ListMeta {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion: string;
+  kind: string;
+  metadata: ListMeta;
+  items: T[];
+}
+
+/** Finalizers the garbage collector owns. */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+export const ORPHAN_FINALIZER = 'orphan';
+/** The spec finalizer of a Namespace, removed once its content is gone. */
+export const NAMESPACE_FINALIZER = 'kubernetes';
+
+export const clone = <T>(value: T): T => structuredClone(value);
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    for (const k of ka) if (!deepEqual(a[k], b[k])) return false;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Whether two versions of an object differ in what bumps `generation`: anything but
+ * metadata, and but status when status is a subresource.
+ */
+export function specChanged(before: KubeObject, after: KubeObject, hasStatus: boolean): boolean {
+  const skip = (k: string) =>
+    k === 'metadata' || k === 'apiVersion' || k === 'kind' || (hasStatus && k === 'status');
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  for (const k of keys) if (!skip(k) && !deepEqual(before[k], after[k])) return true;
+  return false;
+}
+
+/** RFC 3339 with whole seconds, as the API server writes timestamps. */
+export const timestamp = (ms: number) =>
+  `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The API server's messages for names that are not RFC 1123 subdomains (or labels, for namespaces). */
+export function nameProblem(name: string, label: boolean): string | undefined {
+  if (label) {
+    if (name.length > 63) return 'must be no more than 63 characters';
+    if (!LABEL.test(name))
+      return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    return undefined;
+  }
+  if (name.length > 253) return 'must be no more than 253 characters';
+  if (!SUBDOMAIN.test(name))
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  return undefined;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const QUALIFIED_NAME =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Problems with labels, as `[field, message]` pairs. */
+export function labelProblems(labels: unknown): [string, string][] {
+  if (labels === undefined) return [];
+  if (!isPlainObject(labels)) return [['metadata.labels', 'Invalid value: must be a map of strings']];
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    if (!QUALIFIED_NAME.test(k) || k.length > 317)
+      out.push([
+        'metadata.labels',
+        `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.'`,
+      ]);
+    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
+      out.push([
+        `metadata.labels`,
+        `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      ]);
+  }
+  return out;
+}

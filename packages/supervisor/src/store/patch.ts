@@ -1,0 +1,179 @@
+/**
+ * JSON merge patch (RFC 7386) and JSON patch (RFC 6902), applied to plain JSON without
+ * touching the input. Problems with the patch document itself are BadRequest; a patch
+ * that cannot be applied to the object (a failed `test`, a missing path) is Invalid (422),
+ * as the API server answers.
+ */
+import { kubeErrors } from './errors.js';
+import { clone, deepEqual, isPlainObject } from './meta.js';
+
+export type PatchType = 'merge' | 'json';
+
+export type JsonPatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+/** RFC 7386: objects merge recursively, `null` removes, anything else replaces. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return clone(patch);
+  const out: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out;
+}
+
+const unprocessable = (message: string) => kubeErrors.unprocessable(message);
+
+/** RFC 6901 pointer to its unescaped tokens. */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/'))
+    throw kubeErrors.badRequest(`JSON pointer "${pointer}" does not start with '/'`);
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+function arrayIndex(token: string, length: number, forAdd: boolean, path: string): number {
+  if (forAdd && token === '-') return length;
+  if (!/^(0|[1-9][0-9]*)$/.test(token))
+    throw unprocessable(`invalid array index "${token}" in path "${path}"`);
+  const i = Number(token);
+  if (i > length || (!forAdd && i === length))
+    throw unprocessable(`array index ${i} out of bounds in path "${path}"`);
+  return i;
+}
+
+/** The container and the last token of a path; the container must exist. */
+function parentOf(doc: unknown, tokens: string[], path: string): { parent: Container; key: string } {
+  let cur: unknown = doc;
+  for (let i = 0; i < tokens.length - 1; i++) {
+    const t = tokens[i] as string;
+    if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false, path)];
+    else if (isPlainObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
+    else throw unprocessable(`doc is missing path: "${path}"`);
+  }
+  if (!Array.isArray(cur) && !isPlainObject(cur)) throw unprocessable(`doc is missing path: "${path}"`);
+  return { parent: cur, key: tokens[tokens.length - 1] as string };
+}
+
+function read(doc: unknown, path: string): unknown {
+  let cur = doc;
+  for (const t of parsePointer(path)) {
+    if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false, path)];
+    else if (isPlainObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
+    else throw unprocessable(`doc is missing path: "${path}"`);
+  }
+  return cur;
+}
+
+/** Returns the new document (the root may be replaced). */
+function add(doc: unknown, path: string, value: unknown): unknown {
+  const tokens = parsePointer(path);
+  if (tokens.length === 0) return value;
+  const { parent, key } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(key, parent.length, true, path), 0, value);
+  else parent[key] = value;
+  return doc;
+}
+
+function remove(doc: unknown, path: string): unknown {
+  const tokens = parsePointer(path);
+  if (tokens.length === 0) return undefined;
+  const { parent, key } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(key, parent.length, false, path), 1);
+  else {
+    if (!Object.hasOwn(parent, key))
+      throw unprocessable(`unable to remove nonexistent key: ${key}: missing value`);
+    delete parent[key];
+  }
+  return doc;
+}
+
+function replace(doc: unknown, path: string, value: unknown): unknown {
+  const tokens = parsePointer(path);
+  if (tokens.length === 0) return value;
+  const { parent, key } = parentOf(doc, tokens, path);
+  if (Array.isArray(parent)) parent[arrayIndex(key, parent.length, false, path)] = value;
+  else {
+    if (!Object.hasOwn(parent, key))
+      throw unprocessable(`replace operation does not apply: doc is missing key: ${path}: missing value`);
+    parent[key] = value;
+  }
+  return doc;
+}
+
+function checkOperations(patch: unknown): JsonPatchOperation[] {
+  if (!Array.isArray(patch)) throw kubeErrors.badRequest('a JSON patch must be an array of operations');
+  for (const op of patch) {
+    if (!isPlainObject(op) || typeof op.path !== 'string')
+      throw kubeErrors.badRequest(`invalid JSON patch operation: ${JSON.stringify(op)}`);
+    switch (op.op) {
+      case 'add':
+      case 'replace':
+      case 'test':
+        if (!Object.hasOwn(op, 'value')) throw kubeErrors.badRequest(`${op.op} operation has no value`);
+        break;
+      case 'remove':
+        break;
+      case 'move':
+      case 'copy':
+        if (typeof op.from !== 'string') throw kubeErrors.badRequest(`${op.op} operation has no from`);
+        break;
+      default:
+        throw kubeErrors.badRequest(`Unexpected kind: ${String(op.op)}`);
+    }
+  }
+  return patch as JsonPatchOperation[];
+}
+
+/** RFC 6902, all or nothing: the input is never changed. */
+export function applyJsonPatch(target: unknown, patch: unknown): unknown {
+  const ops = checkOperations(patch);
+  let doc = clone(target);
+  for (const op of ops) {
+    switch (op.op) {
+      case 'add':
+        doc = add(doc, op.path, clone(op.value));
+        break;
+      case 'remove':
+        doc = remove(doc, op.path);
+        break;
+      case 'replace':
+        doc = replace(doc, op.path, clone(op.value));
+        break;
+      case 'move': {
+        if (op.path === op.from || op.path.startsWith(`${op.from}/`)) {
+          if (op.path === op.from) break;
+          throw unprocessable(`move operation cannot move "${op.from}" into its own child "${op.path}"`);
+        }
+        const value = read(doc, op.from);
+        doc = add(remove(doc, op.from), op.path, value);
+        break;
+      }
+      case 'copy':
+        doc = add(doc, op.path, clone(read(doc, op.from)));
+        break;
+      case 'test':
+        if (!deepEqual(read(doc, op.path), op.value))
+          throw unprocessable(`testing value ${op.path} failed: test failed`);
+        break;
+    }
+  }
+  return doc;
+}
+
+export function applyPatch(target: unknown, patch: unknown, type: PatchType): unknown {
+  if (type === 'merge') {
+    if (!isPlainObject(patch)) throw kubeErrors.badRequest('a merge patch must be a JSON object');
+    return applyMergePatch(target, patch);
+  }
+  if (type === 'json') return applyJsonPatch(target, patch);
+  throw kubeErrors.badRequest(`unsupported patch type ${String(type)}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * How Kubernetes objects sit in the versioned record store: one record per object, keyed
+ * by kind, namespace and name, with reverse indexes for uids, owners and namespaces.
+ */
+import type { StoredRecord } from '@vsim/vsphere';
+import type { KubeObject } from './meta.js';
+
+export interface KubeRecord extends StoredRecord {
+  /** `group/kind\0namespace\0name` */
+  readonly id: string;
+  /** The kind's key, `group/kind`. */
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The object in its kind's storage version; never handed out without a copy. */
+  readonly object: KubeObject;
+}
+
+/** The record whose `uid` is the target. */
+export const BY_UID = 'uid';
+/** Dependents: records with an ownerReference whose uid is the target. */
+export const BY_OWNER = 'owner';
+/** Records in the namespace named by the target. */
+export const BY_NAMESPACE = 'namespace';
+
+export const recordId = (kindKey: string, namespace: string, name: string) =>
+  `${kindKey}\u0000${namespace}\u0000${name}`;
+
+export function* kubeRelations(record: KubeRecord): Generator<readonly [string, string]> {
+  const meta = record.object.metadata;
+  if (meta.uid) yield [BY_UID, meta.uid];
+  for (const ref of meta.ownerReferences ?? []) yield [BY_OWNER, ref.uid];
+  if (record.namespace) yield [BY_NAMESPACE, record.namespace];
+}
+
+/** Sort order of lists: namespace, then name. */
+export const compareRecords = (
+  a: { namespace: string; name: string },
+  b: { namespace: string; name: string },
+) =>
+  a.namespace < b.namespace
+    ? -1
+    : a.namespace > b.namespace
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;

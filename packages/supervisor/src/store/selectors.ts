@@ -1,0 +1,219 @@
+/**
+ * Label and field selectors, with the API server's syntax: `a=b`, `a==b`, `a!=b`,
+ * `a in (x,y)`, `a notin (x)`, `a`, `!a` for labels; `path=value`, `path!=value` for fields.
+ */
+import { kubeErrors } from './errors.js';
+
+export type LabelRequirement =
+  | { key: string; op: 'in' | 'notin'; values: readonly string[] }
+  | { key: string; op: 'exists' | 'notexists' };
+
+/** The structured form objects use (`spec.selector` of a Service, a Deployment...). */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: {
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }[];
+}
+
+export type Labels = Readonly<Record<string, string>> | undefined;
+
+export class LabelMatcher {
+  readonly requirements: readonly LabelRequirement[];
+
+  constructor(requirements: readonly LabelRequirement[]) {
+    this.requirements = requirements;
+  }
+
+  get empty(): boolean {
+    return this.requirements.length === 0;
+  }
+
+  matches(labels: Labels): boolean {
+    for (const r of this.requirements) {
+      const has = labels !== undefined && Object.hasOwn(labels, r.key);
+      const value = has ? labels[r.key] : undefined;
+      switch (r.op) {
+        case 'exists':
+          if (!has) return false;
+          break;
+        case 'notexists':
+          if (has) return false;
+          break;
+        case 'in':
+          if (!has || !r.values.includes(value as string)) return false;
+          break;
+        case 'notin':
+          if (has && r.values.includes(value as string)) return false;
+          break;
+      }
+    }
+    return true;
+  }
+}
+
+const badLabelSelector = (selector: string, why: string) =>
+  kubeErrors.badRequest(`unable to parse requirement: ${why} (selector "${selector}")`);
+
+const WORD = /[A-Za-z0-9_./-]/;
+
+/** Parses a label selector string; an empty string selects everything. */
+export function parseLabelSelector(selector: string): LabelMatcher {
+  const out: LabelRequirement[] = [];
+  let i = 0;
+  const n = selector.length;
+  const skip = () => {
+    while (i < n && /\s/.test(selector[i] as string)) i++;
+  };
+  const word = (): string => {
+    skip();
+    const start = i;
+    while (i < n && WORD.test(selector[i] as string)) i++;
+    return selector.slice(start, i);
+  };
+  const checkValue = (v: string) => {
+    if (v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v))
+      throw badLabelSelector(selector, `invalid label value: "${v}"`);
+  };
+  skip();
+  if (i >= n) return new LabelMatcher([]);
+  for (;;) {
+    skip();
+    let negate = false;
+    if (selector[i] === '!') {
+      negate = true;
+      i++;
+    }
+    const key = word();
+    if (!key) throw badLabelSelector(selector, 'found no key');
+    if (
+      !/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(
+        key,
+      )
+    )
+      throw badLabelSelector(selector, `invalid label key "${key}"`);
+    skip();
+    if (negate) {
+      out.push({ key, op: 'notexists' });
+    } else if (i >= n || selector[i] === ',') {
+      out.push({ key, op: 'exists' });
+    } else if (selector.startsWith('!=', i)) {
+      i += 2;
+      const v = word();
+      checkValue(v);
+      out.push({ key, op: 'notin', values: [v] });
+    } else if (selector.startsWith('==', i) || selector[i] === '=') {
+      i += selector.startsWith('==', i) ? 2 : 1;
+      const v = word();
+      checkValue(v);
+      out.push({ key, op: 'in', values: [v] });
+    } else {
+      const op = word();
+      if (op !== 'in' && op !== 'notin')
+        throw badLabelSelector(selector, `found '${op || selector[i]}', expected: in, notin, =, ==, !=`);
+      skip();
+      if (selector[i] !== '(') throw badLabelSelector(selector, "found no '(' after in/notin");
+      i++;
+      skip();
+      if (selector[i] === ')')
+        throw badLabelSelector(selector, "for 'in', 'notin' operators, values set can't be empty");
+      const values: string[] = [];
+      for (;;) {
+        const v = word();
+        checkValue(v);
+        values.push(v);
+        skip();
+        if (selector[i] === ',') {
+          i++;
+          continue;
+        }
+        if (selector[i] === ')') {
+          i++;
+          break;
+        }
+        throw badLabelSelector(selector, "found no ')' to close the set");
+      }
+      out.push({ key, op, values });
+    }
+    skip();
+    if (i >= n) break;
+    if (selector[i] !== ',') throw badLabelSelector(selector, `found '${selector[i]}', expected: ','`);
+    i++;
+  }
+  return new LabelMatcher(out);
+}
+
+/** The structured selector as a matcher; `{}` selects everything. */
+export function labelSelectorMatcher(selector: LabelSelector): LabelMatcher {
+  const out: LabelRequirement[] = [];
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
+    out.push({ key, op: 'in', values: [value] });
+  for (const e of selector.matchExpressions ?? []) {
+    switch (e.operator) {
+      case 'In':
+      case 'NotIn':
+        if (!e.values?.length)
+          throw kubeErrors.badRequest(`values: Required value: for 'In', 'NotIn' operators`);
+        out.push({ key: e.key, op: e.operator === 'In' ? 'in' : 'notin', values: e.values });
+        break;
+      case 'Exists':
+        out.push({ key: e.key, op: 'exists' });
+        break;
+      case 'DoesNotExist':
+        out.push({ key: e.key, op: 'notexists' });
+        break;
+      default:
+        throw kubeErrors.badRequest(`"${String(e.operator)}" is not a valid label selector operator`);
+    }
+  }
+  return new LabelMatcher(out);
+}
+
+export interface FieldRequirement {
+  field: string;
+  op: '=' | '!=';
+  value: string;
+}
+
+/** Splits on an unescaped separator; `\,`, `\=`, `\\` escape. */
+function splitEscaped(text: string, sep: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '\\' && i + 1 < text.length) {
+      cur += c + text[++i];
+    } else if (c === sep) {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+const unescapeValue = (v: string) => v.replace(/\\(.)/g, '$1');
+
+/** Parses a field selector; fields are checked against the kind's selectable fields later. */
+export function parseFieldSelector(selector: string): FieldRequirement[] {
+  if (selector.trim() === '') return [];
+  return splitEscaped(selector, ',').map((part) => {
+    const m = /^([^!=]+)(==|!=|=)(.*)$/s.exec(part.trim());
+    if (!m) throw kubeErrors.badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
+    const [, field, op, value] = m as unknown as [string, string, string, string];
+    return { field: field.trim(), op: op === '!=' ? '!=' : '=', value: unescapeValue(value) };
+  });
+}
+
+export function fieldsMatch(
+  requirements: readonly FieldRequirement[],
+  read: (field: string) => string | undefined,
+) {
+  for (const r of requirements) {
+    const v = read(r.field) ?? '';
+    if (r.op === '=' ? v !== r.value : v === r.value) return false;
+  }
+  return true;
+}
