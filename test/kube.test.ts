@@ -38,9 +38,10 @@ describe('sim.kube', () => {
   it('refuses a stale update with 409 Conflict and lists by label', async () => {
     sim = await createSimulator({ seed: 1 });
     const created = await sim.kube.create(vm('vmoperator.vmware.com/v1alpha5', 'w1'));
-    await sim.kube.update({ ...created, spec: { ...created.spec, powerState: 'PoweredOff' } });
+    const spec = created.spec as Record<string, unknown>;
+    await sim.kube.update({ ...created, spec: { ...spec, powerState: 'PoweredOff' } });
     await expect(
-      sim.kube.update({ ...created, spec: { ...created.spec, powerState: 'Suspended' } }),
+      sim.kube.update({ ...created, spec: { ...spec, powerState: 'Suspended' } }),
     ).rejects.toMatchObject({
       code: 409,
       reason: 'Conflict',
