@@ -1,0 +1,363 @@
+/**
+ * A controller: a named reconcile function fed by one work queue, running on the model's
+ * Scheduler. Each reconcile is one scheduler job, so `runDue()` (and the simulator's
+ * `settle()`) runs every reconcile that is due and then returns: work asked for later
+ * (`requeueAfter`, backoff after an error or a bare `requeue`) waits on the simulator's
+ * clock. A reconcile that requeues itself immediately forever backs off (5 ms, 10 ms, ...)
+ * instead of spinning.
+ *
+ * Watches feed the queue from KubeStore watches. The store only offers async watch
+ * iterators, so an event reaches the queue a few microtasks after the write that caused
+ * it (before the writer's `await` resumes, in practice). The simulator's `settle()` yields
+ * to the event loop between rounds of `runDue()`, which lets those microtasks run, so it
+ * sees the work; code that drives the Scheduler by hand must let microtasks run (e.g.
+ * `await new Promise((r) => setImmediate(r))`) before `runDue()`. The same holds for
+ * asynchronous reconciles: their follow-up work is queued when their promise settles.
+ */
+import type { Cancel, Random, Scheduler } from '@vsim/vsphere';
+import type { KubeStore } from '../store/kube-store.js';
+import type { KubeObject } from '../store/meta.js';
+import type { LabelSelector } from '../store/selectors.js';
+import type { Watch } from '../store/watch.js';
+import { objectKey } from './keys.js';
+import { type BackoffOptions, ExponentialBackoff, type RateLimiter } from './rate-limiter.js';
+import { WorkQueue } from './work-queue.js';
+
+/** vm-operator's requeue delay while a VM is not created yet or powered on without an IP. */
+export const VM_OPERATOR_REQUEUE_DELAY = 10_000;
+
+/**
+ * What a reconcile asks for. Nothing (or `{}`): done, the key's backoff is reset.
+ * `requeueAfter` (ms, > 0): run again after that long on the simulator's clock, backoff
+ * reset. `requeue: true`: run again after the key's backoff (or after `requeueDelay` when
+ * the controller has one). A thrown error (or rejected promise) counts as an error and
+ * requeues with backoff.
+ */
+export interface ReconcileResult {
+  requeue?: boolean;
+  requeueAfter?: number;
+}
+
+export type ReconcileOutcome = ReconcileResult | undefined;
+
+export type Reconciler = (key: string) => ReconcileOutcome | Promise<ReconcileOutcome>;
+
+export interface ControllerOptions {
+  name: string;
+  scheduler: Scheduler;
+  reconcile: Reconciler;
+  /** Reconciles in progress at once; matters only for asynchronous reconciles (default 1). */
+  maxConcurrentReconciles?: number;
+  /** Backoff for errors and bare requeues (default: 5 ms doubling to 1000 s per key). */
+  backoff?: BackoffOptions;
+  /** Replaces `backoff` with another limiter. */
+  rateLimiter?: RateLimiter<string>;
+  /**
+   * Opt-in realistic timing: a bare `{requeue: true}` waits this long (ms) instead of the
+   * backoff, as vm-operator's controllers return a fixed requeue delay
+   * (`VM_OPERATOR_REQUEUE_DELAY`). Errors still back off.
+   */
+  requeueDelay?: number;
+  /**
+   * Opt-in: `requeueAfter` and `requeueDelay` are lengthened by a random fraction up to this
+   * (e.g. 0.1 for up to +10%), drawn from `random`. Default 0.
+   */
+  jitter?: number;
+  /** The seeded random source jitter draws from (required when `jitter > 0`). */
+  random?: Random;
+  /**
+   * Hears every reconcile error (also counted and kept per key), and failures of watches and
+   * `mapToKeys`, reported under `watch <Kind>` / `map <Kind>`.
+   */
+  onError?: (key: string, error: unknown) => void;
+}
+
+/** Which objects a watch follows. */
+export interface WatchTarget {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string | LabelSelector;
+}
+
+export type WatchEventKind = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * Maps a watched object to the keys to reconcile; by default its own `namespace/name`. It
+ * may answer asynchronously (e.g. after a `store.list`); its keys are enqueued when it does.
+ */
+export type MapToKeys = (
+  object: KubeObject,
+  event: WatchEventKind,
+) => Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
+
+export interface ControllerStats {
+  /** Reconciles finished (successfully or not). */
+  reconciles: number;
+  /** Requeues asked for: by result (`requeue`, `requeueAfter`) or after an error. */
+  requeues: number;
+  errors: number;
+  /** Keys ready, keys being reconciled, delayed keys not yet due. */
+  queued: number;
+  active: number;
+  waiting: number;
+  /** Watch events received. */
+  events: number;
+}
+
+export type ControllerState = 'new' | 'started' | 'stopped';
+
+interface Source {
+  store: KubeStore;
+  target: WatchTarget;
+  map: MapToKeys | undefined;
+  watch: Watch | undefined;
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue<string>;
+  readonly #scheduler: Scheduler;
+  readonly #reconcile: Reconciler;
+  readonly #maxConcurrent: number;
+  readonly #requeueDelay: number | undefined;
+  readonly #jitter: number;
+  readonly #random: Random | undefined;
+  readonly #onError: ((key: string, error: unknown) => void) | undefined;
+  readonly #sources: Source[] = [];
+  readonly #errors = new Map<string, unknown>();
+  /** Worker jobs scheduled and not yet run. */
+  readonly #jobs = new Set<Cancel>();
+  /** Worker jobs scheduled plus reconciles in progress. */
+  #workers = 0;
+  #state: ControllerState = 'new';
+  #reconciles = 0;
+  #requeues = 0;
+  #errorCount = 0;
+  #events = 0;
+
+  constructor(options: ControllerOptions) {
+    this.name = options.name;
+    this.#scheduler = options.scheduler;
+    this.#reconcile = options.reconcile;
+    this.#maxConcurrent = Math.max(1, Math.floor(options.maxConcurrentReconciles ?? 1));
+    this.#requeueDelay = options.requeueDelay;
+    this.#jitter = Math.max(0, options.jitter ?? 0);
+    this.#random = options.random;
+    this.#onError = options.onError;
+    if (this.#jitter > 0 && !this.#random)
+      throw new TypeError(`controller ${this.name}: jitter needs a seeded random source`);
+    this.queue = new WorkQueue<string>(this.#scheduler, {
+      rateLimiter: options.rateLimiter ?? new ExponentialBackoff<string>(options.backoff),
+    });
+    this.queue.onReady(() => this.#pump());
+  }
+
+  get state(): ControllerState {
+    return this.#state;
+  }
+
+  /**
+   * Follows a kind in a store: every ADDED, MODIFIED or DELETED object enqueues its key, or
+   * the keys `mapToKeys` gives (e.g. the VMs naming a class when the class appears). The
+   * watch opens at `start()` (at once if started) and begins with an ADDED event for each
+   * existing object; after a 410 Expired it reopens and lists again.
+   */
+  watches(store: KubeStore, target: WatchTarget, mapToKeys?: MapToKeys): this {
+    if (this.#state === 'stopped') throw new Error(`controller ${this.name} is stopped`);
+    const source: Source = { store, target, map: mapToKeys, watch: undefined };
+    if (this.#state === 'started') this.#open(source);
+    this.#sources.push(source);
+    return this;
+  }
+
+  /** Starts the watches and the workers. Keys added before start are processed now. */
+  start(): void {
+    if (this.#state !== 'new') return;
+    this.#state = 'started';
+    for (const source of this.#sources) this.#open(source);
+    this.#pump();
+  }
+
+  /** Stops for good: watches end, queued and delayed work is dropped, reconciles in progress finish. */
+  stop(): void {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    for (const source of this.#sources) {
+      source.watch?.stop();
+      source.watch = undefined;
+    }
+    for (const cancel of this.#jobs) cancel();
+    this.#workers -= this.#jobs.size;
+    this.#jobs.clear();
+    this.queue.shutdown();
+  }
+
+  /** Enqueues a key (deduplicated while queued). */
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  /** The error of the key's last reconcile, if it failed (cleared by a successful one). */
+  errorOf(key: string): unknown {
+    return this.#errors.get(key);
+  }
+
+  /** Keys whose last reconcile failed, with their errors. */
+  get errors(): ReadonlyMap<string, unknown> {
+    return this.#errors;
+  }
+
+  get stats(): ControllerStats {
+    return {
+      reconciles: this.#reconciles,
+      requeues: this.#requeues,
+      errors: this.#errorCount,
+      queued: this.queue.length,
+      active: this.queue.processing,
+      waiting: this.queue.waiting,
+      events: this.#events,
+    };
+  }
+
+  resetStats(): void {
+    this.#reconciles = 0;
+    this.#requeues = 0;
+    this.#errorCount = 0;
+    this.#events = 0;
+  }
+
+  // --- workers ---------------------------------------------------------------------
+
+  /** Schedules one worker job per ready key, up to the concurrency limit. */
+  #pump(): void {
+    if (this.#state !== 'started') return;
+    while (this.#workers < this.#maxConcurrent && this.queue.length > this.#jobs.size) {
+      this.#workers++;
+      const cancel: Cancel = this.#scheduler.schedule(() => {
+        this.#jobs.delete(cancel);
+        this.#work();
+      });
+      this.#jobs.add(cancel);
+    }
+  }
+
+  #work(): void {
+    const key = this.queue.get();
+    if (key === undefined) {
+      this.#workers--;
+      return;
+    }
+    let outcome: ReconcileOutcome | Promise<ReconcileOutcome>;
+    try {
+      outcome = this.#reconcile(key);
+    } catch (error) {
+      this.#finish(key, undefined, error, true);
+      return;
+    }
+    if (isPromiseLike(outcome))
+      outcome.then(
+        (result) => this.#finish(key, result, undefined, false),
+        (error: unknown) => this.#finish(key, undefined, error, true),
+      );
+    else this.#finish(key, outcome, undefined, false);
+  }
+
+  #finish(key: string, result: ReconcileOutcome, error: unknown, failed: boolean): void {
+    this.#reconciles++;
+    if (failed) {
+      this.#errorCount++;
+      this.#errors.set(key, error);
+      this.#onError?.(key, error);
+      this.#requeues++;
+      this.queue.addRateLimited(key);
+    } else {
+      this.#errors.delete(key);
+      const after = result?.requeueAfter;
+      if (after !== undefined && after > 0) {
+        this.#requeues++;
+        this.queue.forget(key);
+        this.queue.addAfter(key, this.#jittered(after));
+      } else if (result?.requeue) {
+        this.#requeues++;
+        if (this.#requeueDelay !== undefined && this.#requeueDelay > 0) {
+          this.queue.forget(key);
+          this.queue.addAfter(key, this.#jittered(this.#requeueDelay));
+        } else this.queue.addRateLimited(key);
+      } else this.queue.forget(key);
+    }
+    this.queue.done(key);
+    this.#workers--;
+    this.#pump();
+  }
+
+  #jittered(delay: number): number {
+    if (this.#jitter === 0 || !this.#random) return delay;
+    return delay + Math.floor(delay * this.#jitter * this.#random.float());
+  }
+
+  // --- watches ---------------------------------------------------------------------
+
+  #open(source: Source, resourceVersion?: string): void {
+    const { store, target } = source;
+    const watch = store.watch({
+      apiVersion: target.apiVersion,
+      kind: target.kind,
+      ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+      ...(target.labelSelector !== undefined ? { labelSelector: target.labelSelector } : {}),
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    });
+    source.watch = watch;
+    void this.#consume(source, watch);
+  }
+
+  async #consume(source: Source, watch: Watch): Promise<void> {
+    let expired = false;
+    try {
+      for await (const event of watch) {
+        if (event.type === 'ERROR') {
+          expired = true;
+          continue;
+        }
+        if (event.type === 'BOOKMARK') continue;
+        this.#events++;
+        this.#enqueueFor(source, event.object, event.type);
+      }
+    } catch (error) {
+      this.#onError?.(`watch ${source.target.kind}`, error);
+      return;
+    }
+    // The stream ended by itself (410 Expired): list again, as an informer does.
+    if (expired && this.#state === 'started' && source.watch === watch) this.#open(source);
+  }
+
+  #enqueueFor(source: Source, object: KubeObject, type: WatchEventKind): void {
+    if (!source.map) {
+      const name = object.metadata.name;
+      if (typeof name !== 'string') return;
+      const namespace = object.metadata.namespace;
+      this.queue.add(objectKey({ name, namespace }));
+      return;
+    }
+    const failed = (error: unknown) => this.#onError?.(`map ${source.target.kind}`, error);
+    let keys: Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
+    try {
+      keys = source.map(object, type);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (isPromiseLike<Iterable<string> | undefined>(keys)) keys.then((later) => this.#addAll(later), failed);
+    else this.#addAll(keys);
+  }
+
+  #addAll(keys: Iterable<string> | undefined): void {
+    if (keys) for (const key of keys) this.queue.add(key);
+  }
+}
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
+}
