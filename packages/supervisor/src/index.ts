@@ -1,5 +1,9 @@
 export * from './api/index.js';
+export { NET_OPERATOR_GROUP, NET_OPERATOR_KINDS, registerNetOperatorKinds } from './net-operator-kinds.js';
+export * from './runtime/index.js';
 export {
+  AdmissionDenied,
+  type FieldCause,
   isKubeError,
   KubeError,
   kubeErrors,
@@ -8,6 +12,9 @@ export {
   type StatusReason,
 } from './store/errors.js';
 export {
+  type AdmissionContext,
+  type AdmissionOperation,
+  type AdmitFunction,
   apiVersionOf,
   CORE_KINDS,
   type KindDefinition,
@@ -44,4 +51,10 @@ export {
   parseLabelSelector,
 } from './store/selectors.js';
 export type { BookmarkObject, Watch, WatchEvent, WatchEventType } from './store/watch.js';
-export { registerVmOperatorKinds } from './vm-operator-kinds.js';
+export { registerTopologyKinds, TOPOLOGY_GROUP, TOPOLOGY_KINDS } from './topology-kinds.js';
+export {
+  DEFAULT_VM_NETWORK,
+  registerVmOperatorKinds,
+  type VmOperatorKindsOptions,
+  webhookName,
+} from './vm-operator-kinds.js';

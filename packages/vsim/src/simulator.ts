@@ -6,7 +6,12 @@
 
 import { createRestHandler } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
-import { KubeStore, registerVmOperatorKinds } from '@vsim/supervisor';
+import {
+  KubeStore,
+  registerNetOperatorKinds,
+  registerTopologyKinds,
+  registerVmOperatorKinds,
+} from '@vsim/supervisor';
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
 import { aboutRoute } from './about.js';
@@ -69,6 +74,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const vsphere = new VSphere({ ...modelOptions, clock });
   const kube = new KubeStore(vsphere);
   registerVmOperatorKinds(kube);
+  registerNetOperatorKinds(kube);
+  registerTopologyKinds(kube);
   const router = new Router();
   router.add('GET', '/about', aboutRoute(vsphere));
   const soap = createSoapHandler(vsphere, options.soap);

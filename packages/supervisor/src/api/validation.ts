@@ -8,7 +8,16 @@ import type { VirtualMachine } from './types.js';
 export interface FieldError {
   field: string;
   message: string;
+  /** The cause's reason in a Status: `FieldValueRequired`, `FieldValueInvalid`... */
+  reason: FieldErrorReason;
 }
+
+export type FieldErrorReason =
+  | 'FieldValueRequired'
+  | 'FieldValueInvalid'
+  | 'FieldValueForbidden'
+  | 'FieldValueNotSupported'
+  | 'FieldValueDuplicate';
 
 const POWER_STATES = ['PoweredOn', 'PoweredOff', 'Suspended'];
 const POWER_OP_MODES = ['Hard', 'Soft', 'TrySoft'];
@@ -16,21 +25,26 @@ const IMAGE_KINDS = ['VirtualMachineImage', 'ClusterVirtualMachineImage'];
 const IMMUTABLE = 'field is immutable';
 
 function required(field: string): FieldError {
-  return { field, message: 'Required value' };
+  return { field, message: 'Required value', reason: 'FieldValueRequired' };
 }
 
 function invalid(field: string, value: unknown, detail: string): FieldError {
-  return { field, message: `Invalid value: ${JSON.stringify(value)}: ${detail}` };
+  return {
+    field,
+    message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+    reason: 'FieldValueInvalid',
+  };
 }
 
 function forbidden(field: string, detail: string): FieldError {
-  return { field, message: `Forbidden: ${detail}` };
+  return { field, message: `Forbidden: ${detail}`, reason: 'FieldValueForbidden' };
 }
 
 function unsupported(field: string, value: unknown, allowed: string[]): FieldError {
   return {
     field,
     message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((v) => `"${v}"`).join(', ')}`,
+    reason: 'FieldValueNotSupported',
   };
 }
 
@@ -51,6 +65,7 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     errors.push({
       field: 'spec.image.kind',
       message: `Required value: supported: ${IMAGE_KINDS.join('; ')}`,
+      reason: 'FieldValueRequired',
     });
   } else if (spec.image && !IMAGE_KINDS.includes(spec.image.kind)) {
     errors.push(invalid('spec.image.kind', spec.image.kind, `supported: ${IMAGE_KINDS.join('; ')}`));
@@ -62,6 +77,7 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
       errors.push({
         field: `spec.network.interfaces[${i}].name`,
         message: `Duplicate value: "${iface.name}"`,
+        reason: 'FieldValueDuplicate',
       });
     names.add(iface.name);
   });
@@ -142,7 +158,7 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
 function immutable(field: string, before: unknown, after: unknown): FieldError[] {
   return JSON.stringify(before ?? null) === JSON.stringify(after ?? null)
     ? []
-    : [{ field, message: `Invalid value: ${JSON.stringify(after ?? '')}: ${IMMUTABLE}` }];
+    : [invalid(field, after ?? '', IMMUTABLE)];
 }
 
 function bootstrapProvider(vm: VirtualMachine): string | undefined {

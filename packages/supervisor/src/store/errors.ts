@@ -72,6 +72,30 @@ export interface Subject {
   name?: string;
 }
 
+/** One field's problem, as in a Status's `details.causes`. */
+export interface FieldCause {
+  field: string;
+  message: string;
+  /** `FieldValueInvalid` (the default), `FieldValueRequired`, `FieldValueNotSupported`... */
+  reason?: string;
+}
+
+/**
+ * Thrown by a kind's admission hook to refuse a write; the store answers 422 Invalid
+ * naming the webhook, as the API server reports a validating webhook's denial.
+ */
+export class AdmissionDenied extends Error {
+  readonly webhook: string;
+  readonly causes: readonly FieldCause[];
+
+  constructor(webhook: string, causes: readonly FieldCause[]) {
+    super(causes.map((c) => `${c.field}: ${c.message}`).join(', '));
+    this.name = 'AdmissionDenied';
+    this.webhook = webhook;
+    this.causes = causes;
+  }
+}
+
 const qualified = (s: Subject) => (s.group ? `${s.resource}.${s.group}` : s.resource);
 
 function failure(reason: StatusReason, message: string, details?: StatusDetails): KubeError {
@@ -107,12 +131,28 @@ export const kubeErrors = {
       `Operation cannot be fulfilled on ${qualified(s)} "${s.name ?? ''}": ${why}`,
       detailsOf(s),
     ),
-  invalid: (s: Subject, causes: { field: string; message: string; reason?: string }[]) =>
+  invalid: (s: Subject, causes: readonly FieldCause[]) =>
     failure(
       'Invalid',
       `${s.kind}${s.group ? `.${s.group}` : ''} "${s.name ?? ''}" is invalid: ${causes
         .map((c) => `${c.field}: ${c.message}`)
         .join(', ')}`,
+      {
+        ...(s.name !== undefined ? { name: s.name } : {}),
+        group: s.group,
+        kind: s.kind,
+        causes: causes.map((c) => ({
+          reason: c.reason ?? 'FieldValueInvalid',
+          message: c.message,
+          field: c.field,
+        })),
+      },
+    ),
+  /** A denial by an admission webhook: `admission webhook "<name>" denied the request: <field errors>`. */
+  denied: (s: Subject, webhook: string, causes: readonly FieldCause[]) =>
+    failure(
+      'Invalid',
+      `admission webhook "${webhook}" denied the request: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
       {
         ...(s.name !== undefined ? { name: s.name } : {}),
         group: s.group,

@@ -3,8 +3,30 @@
  * resource name, whether it lives in a namespace and whether it has a status subresource.
  * Objects are kept in one storage version and shown in the version a caller asks for.
  */
+import type { Random } from '@vsim/vsphere';
 import { kubeErrors, type Subject } from './errors.js';
 import type { KubeObject } from './meta.js';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE';
+
+/** What an admission hook may use besides the objects. */
+export interface AdmissionContext {
+  /** The store's seeded random source: draws from it keep a seeded run reproducible. */
+  readonly random: Random;
+}
+
+/**
+ * A kind's admission: the mutating and validating webhooks of the API server in one step.
+ * It gets the object as it will be stored (storage version, a copy it may change in place)
+ * and, on UPDATE, the stored one (a copy). It returns undefined to keep `object` with its
+ * changes, or the object to store instead; it throws `AdmissionDenied` to refuse the write.
+ */
+export type AdmitFunction = (
+  operation: AdmissionOperation,
+  object: KubeObject,
+  old: KubeObject | undefined,
+  context: AdmissionContext,
+) => KubeObject | undefined;
 
 export interface KindDefinition {
   /** The API group; '' for the core group (apiVersion `v1`). */
@@ -25,13 +47,19 @@ export interface KindDefinition {
    * versions differ only in their `apiVersion` string.
    */
   convert?: (object: KubeObject, apiVersion: string) => KubeObject;
+  /**
+   * Admission of create, update and patch of the object (never of the status subresource),
+   * run after the store's own checks and before the write.
+   */
+  admit?: AdmitFunction;
 }
 
-export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'selectableFields'>> {
+export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit'>> {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
+  readonly admit: AdmitFunction | undefined;
 }
 
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
@@ -133,6 +161,7 @@ export class KindRegistry {
       hasStatus: definition.hasStatus,
       selectableFields: { ...definition.selectableFields },
       convert: definition.convert,
+      admit: definition.admit,
     };
     this.#byKey.set(key, info);
     return info;

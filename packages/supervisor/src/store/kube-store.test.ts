@@ -1,6 +1,7 @@
 import { Random, VirtualClock } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { KubeError } from './errors.js';
+import { AdmissionDenied, KubeError } from './errors.js';
+import type { AdmissionOperation } from './kinds.js';
 import { KubeStore, type KubeStoreOptions } from './kube-store.js';
 import type { KubeObject } from './meta.js';
 import type { Watch, WatchEvent } from './watch.js';
@@ -378,6 +379,118 @@ describe('versions', () => {
         hasStatus: false,
       }),
     ).toThrow();
+  });
+});
+
+describe('admission', () => {
+  /** A kind whose admission defaults spec.size, refuses spec.size 0 and a change of spec.color. */
+  function admittingStore() {
+    const store = newStore();
+    const calls: { op: AdmissionOperation; apiVersion: string; old?: unknown }[] = [];
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v2', 'v1'],
+      storageVersion: 'v2',
+      kind: 'Gizmo',
+      plural: 'gizmos',
+      namespaced: true,
+      hasStatus: true,
+      admit: (op, object, old, { random }) => {
+        calls.push({ op, apiVersion: object.apiVersion, ...(old ? { old: old.spec } : {}) });
+        const spec = (object.spec ?? {}) as Record<string, unknown>;
+        if (spec.size === 0)
+          throw new AdmissionDenied('gizmo.example.com', [
+            { field: 'spec.size', message: 'Invalid value: 0: must be positive' },
+            { field: 'spec.owner', message: 'Required value', reason: 'FieldValueRequired' },
+          ]);
+        if (op === 'UPDATE' && (old?.spec as Record<string, unknown> | undefined)?.color !== spec.color)
+          throw new AdmissionDenied('gizmo.example.com', [
+            { field: 'spec.color', message: 'Invalid value: "x": field is immutable' },
+          ]);
+        if (op === 'CREATE') {
+          // A replacement object: what the store owns is put back.
+          return {
+            ...object,
+            apiVersion: 'example.com/v1',
+            metadata: { ...object.metadata, uid: 'forged', labels: { admitted: 'yes' } },
+            spec: { ...spec, size: spec.size ?? 1, serial: random.below(1000) },
+            status: { forged: true },
+          };
+        }
+        spec.touched = true;
+        return undefined;
+      },
+    });
+    const gizmo = (name: string, spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Gizmo',
+      metadata: { name, namespace: 'ns1' },
+      spec,
+    });
+    return { store, calls, gizmo };
+  }
+
+  it('runs on create, update and patch with the storage version, never on status', async () => {
+    const { store, calls, gizmo } = admittingStore();
+    const created = await store.create(gizmo('g', { color: 'red' }));
+    expect(created.apiVersion).toBe('example.com/v1');
+    expect(created.spec).toMatchObject({ color: 'red', size: 1 });
+    expect(created.metadata.uid).not.toBe('forged');
+    expect(created.metadata.labels).toEqual({ admitted: 'yes' });
+    expect(created.status).toBeUndefined();
+    const updated = await store.update({ ...created, spec: { ...(created.spec as object), size: 3 } });
+    expect(updated.spec).toMatchObject({ size: 3, touched: true });
+    await store.patch(ref(created), { spec: { size: 4 } }, { type: 'merge' });
+    await store.updateStatus({
+      ...updated,
+      metadata: { ...updated.metadata, resourceVersion: '' },
+      status: { ok: 1 },
+    });
+    await store.patch(ref(created), { status: { ok: 2 } }, { type: 'merge', subresource: 'status' });
+    expect(calls.map((c) => `${c.op} ${c.apiVersion}`)).toEqual([
+      'CREATE example.com/v2',
+      'UPDATE example.com/v2',
+      'UPDATE example.com/v2',
+    ]);
+    expect(calls[1]?.old).toMatchObject({ color: 'red', size: 1 });
+  });
+
+  it('answers a denial with 422 Invalid naming the webhook and the fields', async () => {
+    const { store, gizmo } = admittingStore();
+    const error = await store.create(gizmo('g', { size: 0 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeError);
+    expect((error as KubeError).status).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message:
+        'admission webhook "gizmo.example.com" denied the request: spec.size: Invalid value: 0: must be positive, spec.owner: Required value',
+      reason: 'Invalid',
+      details: {
+        name: 'g',
+        group: 'example.com',
+        kind: 'Gizmo',
+        causes: [
+          { reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be positive', field: 'spec.size' },
+          { reason: 'FieldValueRequired', message: 'Required value', field: 'spec.owner' },
+        ],
+      },
+      code: 422,
+    });
+    expect(
+      await exists(store, { apiVersion: 'example.com/v1', kind: 'Gizmo', namespace: 'ns1', name: 'g' }),
+    ).toBe(false);
+    const created = await store.create(gizmo('g', { color: 'red' }));
+    const rv = store.resourceVersion;
+    await expect(
+      store.patch(ref(created), { spec: { color: 'blue' } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      status: { details: { causes: [{ field: 'spec.color' }] } },
+    });
+    expect(store.resourceVersion).toBe(rv);
   });
 });
 

@@ -8,9 +8,10 @@
  * may mutate what they pass and what they get back.
  */
 import { type Batch, type Change, type Clock, type Random, Store } from '@vsim/vsphere';
-import { type KubeError, kubeErrors } from './errors.js';
+import { AdmissionDenied, type KubeError, kubeErrors } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
+  type AdmissionOperation,
   apiVersionOf,
   CORE_KINDS,
   type KindDefinition,
@@ -115,6 +116,17 @@ const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 const NAMESPACE_KEY = '/Namespace';
+/** Metadata an admission hook cannot change. */
+const PROTECTED_META = [
+  'name',
+  'namespace',
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'generation',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+] as const;
 
 interface Filter {
   namespace: string | undefined;
@@ -417,7 +429,8 @@ export class KubeStore {
       obj.spec = spec;
       obj.status = { phase: 'Active' };
     }
-    const stored = this.#write(undefined, id, info, obj);
+    const admitted = this.#admit(info, 'CREATE', obj, undefined);
+    const stored = this.#write(undefined, id, info, admitted);
     this.#gc.drain();
     return this.#present(info, stored, apiVersion);
   }
@@ -473,6 +486,48 @@ export class KubeStore {
       }
     }
     if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, name), causes);
+  }
+
+  /**
+   * Runs the kind's admission hook on an object about to be written. What the store owns
+   * (apiVersion, kind, identity and bookkeeping metadata, a status subresource) stays as it
+   * was; labels, annotations and the rest are checked again after the hook.
+   */
+  #admit(info: KindInfo, operation: AdmissionOperation, object: KubeObject, old: KubeObject | undefined) {
+    const admit = info.admit;
+    if (!admit) return object;
+    const meta = object.metadata;
+    const kept = {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      status: object.status,
+      meta: PROTECTED_META.map((field) => [field, meta[field]] as const),
+    };
+    let result: KubeObject;
+    try {
+      result =
+        admit(operation, object, old === undefined ? undefined : clone(old), { random: this.#random }) ??
+        object;
+    } catch (error) {
+      if (error instanceof AdmissionDenied)
+        throw kubeErrors.denied(subjectOf(info, meta.name), error.webhook, error.causes);
+      throw error;
+    }
+    if (!isPlainObject(result) || !isPlainObject(result.metadata))
+      throw new Error(`the admission of ${info.kind} returned no object`);
+    if (result !== object) result = clone(result);
+    result.apiVersion = kept.apiVersion;
+    result.kind = kept.kind;
+    for (const [field, value] of kept.meta) {
+      if (value === undefined) delete result.metadata[field];
+      else result.metadata[field] = value as never;
+    }
+    if (info.hasStatus) {
+      if (kept.status === undefined) delete result.status;
+      else result.status = kept.status;
+    }
+    this.#validate(info, result, result.metadata.name as string);
+    return result;
   }
 
   /**
@@ -535,6 +590,7 @@ export class KubeStore {
           ]);
       }
       if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
+      next = this.#admit(info, 'UPDATE', next, existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
     next.metadata.generation =
