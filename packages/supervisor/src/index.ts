@@ -1,4 +1,14 @@
 export * from './api/index.js';
+export {
+  IMAGE_CONTROLLER_NAME,
+  type ImageController,
+  type ImageControllerDeps,
+  type ImageLibraries,
+  imageNameOf,
+  LIBRARY_ITEM_LABEL,
+  startImageController,
+} from './controllers/images/image-controller.js';
+export * from './controllers/net-operator/index.js';
 export { NET_OPERATOR_GROUP, NET_OPERATOR_KINDS, registerNetOperatorKinds } from './net-operator-kinds.js';
 export * from './runtime/index.js';
 export {

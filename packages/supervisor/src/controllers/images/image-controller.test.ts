@@ -1,0 +1,224 @@
+import {
+  findByInventoryPath,
+  type LibraryItemRecord,
+  SAMPLE_OVF_IMAGES,
+  Scheduler,
+  VirtualClock,
+  VSphere,
+} from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { ClusterVirtualMachineImage, VirtualMachineImage } from '../../api/types.js';
+import { Manager } from '../../runtime/manager.js';
+import { KubeStore } from '../../store/kube-store.js';
+import { registerVmOperatorKinds } from '../../vm-operator-kinds.js';
+import {
+  IMAGE_API_VERSION,
+  type ImageLibraries,
+  imageNameOf,
+  LIBRARY_ITEM_LABEL,
+  quantityOf,
+  startImageController,
+} from './image-controller.js';
+
+const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
+const photon = SAMPLE_OVF_IMAGES[1] as (typeof SAMPLE_OVF_IMAGES)[number];
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function setup(libraries: (ids: { lib: string; other: string }) => ImageLibraries) {
+  const clock = new VirtualClock();
+  const scheduler = new Scheduler(clock);
+  const errors: unknown[] = [];
+  scheduler.onError = (error) => errors.push(error);
+  const vsphere = new VSphere({ clock, seed: 1 });
+  const kube = new KubeStore(vsphere, { namespaces: ['default', 'ns1', 'ns2'] });
+  registerVmOperatorKinds(kube);
+  const ds = findByInventoryPath(vsphere.store, '/DC0/datastore/LocalDS_0');
+  if (!ds) throw new Error('no datastore');
+  const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
+  const other = vsphere.library.create({ name: 'other', datastore: ds.id, type: 'LOCAL' });
+  const manager = new Manager({ scheduler });
+  const images = startImageController(manager, {
+    kube,
+    vsphere,
+    libraries: libraries({ lib, other }),
+  });
+  manager.start();
+  const settle = async () => {
+    for (;;) {
+      await flush();
+      const ran = scheduler.runDue();
+      await flush();
+      const due = scheduler.nextDue();
+      if (ran === 0 && (due === undefined || due > clock.now())) return;
+    }
+  };
+  const namespaced = async (namespace?: string) =>
+    (
+      await kube.list({
+        apiVersion: IMAGE_API_VERSION,
+        kind: 'VirtualMachineImage',
+        ...(namespace !== undefined ? { namespace } : {}),
+      })
+    ).items as unknown[] as VirtualMachineImage[];
+  const cluster = async () =>
+    (
+      await kube.list({
+        apiVersion: IMAGE_API_VERSION,
+        kind: 'ClusterVirtualMachineImage',
+      })
+    ).items as unknown[] as ClusterVirtualMachineImage[];
+  return { clock, vsphere, kube, lib, other, manager, images, settle, namespaced, cluster, errors };
+}
+
+describe('image names', () => {
+  it('is vmi- and 17 hex digits of the SHA-1 of the item id without dashes', () => {
+    expect(imageNameOf('e1968c25-dd84-4506-8dc7-9beacb6b688e')).toBe('vmi-0a0044d7c690bcbea');
+  });
+
+  it('writes byte counts as binary quantities', () => {
+    expect(quantityOf(20 * 1024 ** 3)).toBe('20Gi');
+    expect(quantityOf(671_088_640)).toBe('640Mi');
+    expect(quantityOf(1000)).toBe('1000');
+    expect(quantityOf(0)).toBe('0');
+  });
+});
+
+describe('image controller', () => {
+  it('makes an image of a library item with its status', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    await t.settle();
+    const images = await t.namespaced();
+    expect(images).toHaveLength(1);
+    const image = images[0] as VirtualMachineImage;
+    const record = t.vsphere.library.getItem(item);
+    expect(image.metadata).toMatchObject({
+      name: imageNameOf(item),
+      namespace: 'ns1',
+      labels: { [LIBRARY_ITEM_LABEL]: item },
+    });
+    expect(image.spec).toEqual({
+      providerRef: {
+        apiVersion: 'imageregistry.vmware.com/v1alpha1',
+        kind: 'ContentLibraryItem',
+        name: item,
+      },
+    });
+    const diskFile = record.files.find((f) => f.name.endsWith('.vmdk'));
+    expect(image.status).toEqual({
+      name: 'ubuntu-2204-kube-v1.30.0',
+      providerItemID: item,
+      providerContentVersion: '1',
+      type: 'OVF',
+      productInfo: {
+        product: 'ubuntu-2204-kube-v1.30.0',
+        vendor: 'VMware Inc.',
+        version: 'v1.30.0+vmware.1',
+        fullVersion: 'v1.30.0+vmware.1-tkg.1',
+      },
+      osInfo: { id: 'ubuntu64Guest', type: 'ubuntu64Guest' },
+      disks: [{ name: 'Hard disk 1', limit: '20Gi', requested: quantityOf(diskFile?.size ?? -1) }],
+      firmware: 'efi',
+      hardwareVersion: 19,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'True',
+          message: '',
+          lastTransitionTime: expect.any(String),
+        },
+      ],
+    });
+    expect(t.errors).toEqual([]);
+    expect(t.images.controller.errors.size).toBe(0);
+  });
+
+  it('follows a renamed item and a changed descriptor', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    await t.settle();
+    t.vsphere.library.updateItem(item, { name: 'renamed' });
+    await t.settle();
+    expect((await t.namespaced('ns1'))[0]?.status?.name).toBe('renamed');
+
+    const record = t.vsphere.library.getItem(item);
+    t.vsphere.store.transact((tx) =>
+      tx.put({
+        ...record,
+        ovf: { ...(record.ovf ?? ubuntu.ovf), firmware: 'bios', hardwareVersion: 'vmx-21' },
+      } as LibraryItemRecord),
+    );
+    await t.settle();
+    const [image] = await t.namespaced('ns1');
+    expect(image?.metadata.name).toBe(imageNameOf(item));
+    expect(image?.status).toMatchObject({ name: 'renamed', firmware: 'bios', hardwareVersion: 21 });
+  });
+
+  it('deletes the image of a deleted item', async () => {
+    const t = setup(({ lib }) => ({ clusterScoped: [lib], byNamespace: { ns1: [lib] } }));
+    const a = t.vsphere.library.createItem(t.lib, ubuntu);
+    const b = t.vsphere.library.createItem(t.lib, photon);
+    await t.settle();
+    expect((await t.namespaced()).map((i) => i.metadata.name).sort()).toEqual(
+      [imageNameOf(a), imageNameOf(b)].sort(),
+    );
+    t.vsphere.library.deleteItem(a);
+    await t.settle();
+    expect((await t.namespaced()).map((i) => i.metadata.name)).toEqual([imageNameOf(b)]);
+    expect((await t.cluster()).map((i) => i.metadata.name)).toEqual([imageNameOf(b)]);
+  });
+
+  it('makes cluster images of cluster-scoped libraries and namespaced ones where configured', async () => {
+    const t = setup(({ lib, other }) => ({
+      clusterScoped: [other],
+      byNamespace: { ns1: [lib], ns2: [lib, other] },
+    }));
+    const inLib = t.vsphere.library.createItem(t.lib, ubuntu);
+    const inOther = t.vsphere.library.createItem(t.other, photon);
+    await t.settle();
+    const cluster = await t.cluster();
+    expect(cluster.map((i) => [i.metadata.name, i.metadata.namespace, i.spec?.providerRef?.kind])).toEqual([
+      [imageNameOf(inOther), undefined, 'ClusterContentLibraryItem'],
+    ]);
+    expect(cluster[0]?.status?.name).toBe('photon-5-kube-v1.30.0');
+    expect((await t.namespaced('ns1')).map((i) => i.metadata.name)).toEqual([imageNameOf(inLib)]);
+    expect((await t.namespaced('ns2')).map((i) => i.metadata.name).sort()).toEqual(
+      [imageNameOf(inLib), imageNameOf(inOther)].sort(),
+    );
+    expect(await t.namespaced('default')).toEqual([]);
+  });
+
+  it('follows changes of the configuration and deleted libraries', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    await t.settle();
+    t.images.setNamespaceLibraries('ns1', []);
+    t.images.setNamespaceLibraries('default', [t.lib]);
+    t.images.setClusterLibraries([t.lib]);
+    await t.settle();
+    expect((await t.namespaced()).map((i) => [i.metadata.namespace, i.metadata.name])).toEqual([
+      ['default', imageNameOf(item)],
+    ]);
+    expect(await t.cluster()).toHaveLength(1);
+    t.vsphere.library.delete(t.lib);
+    await t.settle();
+    expect(await t.namespaced()).toEqual([]);
+    expect(await t.cluster()).toEqual([]);
+  });
+
+  it('puts back an image deleted by hand', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    await t.settle();
+    await t.kube.delete({
+      apiVersion: IMAGE_API_VERSION,
+      kind: 'VirtualMachineImage',
+      namespace: 'ns1',
+      name: imageNameOf(item),
+    });
+    await t.settle();
+    expect((await t.namespaced('ns1')).map((i) => i.metadata.name)).toEqual([imageNameOf(item)]);
+  });
+});

@@ -1,0 +1,13 @@
+export { AddressPool, type Lease, SUBNET_MASK } from './address-pool.js';
+export {
+  DEFAULT_NETWORK_LABEL,
+  findNetwork,
+  findPortgroup,
+  NET_OPERATOR_API_VERSION,
+  NETWORK_INTERFACE_CONTROLLER,
+  type NetworkInterfaceController,
+  type NetworkInterfaceControllerDeps,
+  type NetworkInterfaceControllerOptions,
+  PRIMARY_NETWORK_NAME,
+  startNetworkInterfaceController,
+} from './network-interface.js';
