@@ -59,3 +59,56 @@ summary() {
 }
 
 matches() { [[ $1 =~ $2 ]]; }
+
+# Runs a client program that prints `ok`/`FAIL` lines and its own `N passed, M failed`; its
+# lines get `[label]`, its totals are added to this suite's. A missing total is a failure.
+run_counted() {
+  local label=$1 out line
+  shift
+  out=$("$@" 2>&1)
+  echo "$out" | grep -vE '^[0-9]+ passed, [0-9]+ failed$' | sed -E "s/^(ok   |FAIL )/\1[$label] /"
+  line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "FAIL [$label] the client ended without its result line"
+    failed=$((failed + 1))
+    return
+  fi
+  echo "[$label] $line"
+  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+
+# Stops the last server this suite started, so two inventories never run at once.
+stop_last() {
+  kill "${pids[-1]}" 2>/dev/null
+  wait "${pids[-1]}" 2>/dev/null
+}
+
+# Calls `$1 <scheme>` against a fresh `vsim serve`, once over HTTP and once over HTTPS.
+over_http_and_https() {
+  local run=$1 scheme flags
+  for scheme in http https; do
+    flags=()
+    [ "$scheme" = http ] && flags=(-tls=false)
+    if ! start_vsim ${flags[@]+"${flags[@]}"}; then
+      check "vsim serve starts for $scheme" false
+      continue
+    fi
+    check "vsim serve answers on $scheme://" matches "$URL" "^$scheme://"
+    "$run" "$scheme"
+    stop_last
+  done
+}
+
+# Builds the Go program `name` of the calling suite (its src/<name>) in GOPATH mode over
+# Debian's govmomi sources into $work; the build cache stays there, not in $HOME.
+go_build() {
+  local name=$1
+  export GOPATH=/usr/share/gocode:$here GO111MODULE=off GOCACHE=$work/gocache GOFLAGS= GOENV=off
+  if ! go build -o "$work/$name" "$name" 2>"$work/$name.log"; then
+    cat "$work/$name.log"
+    echo "FAIL building $name"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+}

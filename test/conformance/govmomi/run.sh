@@ -15,53 +15,10 @@ need_packages golang-go golang-github-vmware-govmomi-dev
 here=$(cd "$(dirname "$0")" && pwd)
 work=$root/test/conformance/.work/govmomi
 mkdir -p "$work"
-# GOPATH mode over Debian's source tree; the build cache lives here, not in $HOME.
-export GOPATH=/usr/share/gocode:$here GO111MODULE=off GOCACHE=$work/gocache GOFLAGS= GOENV=off
+go_build conformance
 
-if ! go build -o "$work/conformance" conformance 2>"$work/build.log"; then
-  cat "$work/build.log"
-  echo "FAIL building the govmomi client program"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-# Runs the client program against the server at $URL; its lines get a label, its counts are added.
-run_client() {
-  local label=$1 out line
-  out=$(timeout 120 "$work/conformance" -url "$URL" -k 2>&1)
-  echo "$out" | grep -vE '^[0-9]+ passed, [0-9]+ failed$' | sed -E "s/^(ok   |FAIL )/\1[$label] /"
-  line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
-  if [ -z "$line" ]; then
-    echo "FAIL [$label] the client program ended without its result line"
-    failed=$((failed + 1))
-    return
-  fi
-  echo "[$label] $line"
-  passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
-  failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
-}
-
-# Stops the last server this script started, so two inventories never run at once.
-stop_last() {
-  kill "${pids[-1]}" 2>/dev/null
-  wait "${pids[-1]}" 2>/dev/null
-}
-
-if start_vsim -tls=false; then
-  check "vsim serves plain HTTP with -tls=false" matches "$URL" '^http://'
-  run_client http
-  stop_last
-else
-  check "vsim serve starts with -tls=false" false
-fi
-
-if start_vsim; then
-  check "vsim serves HTTPS by default" matches "$URL" '^https://'
-  run_client https
-  stop_last
-else
-  check "vsim serve starts with TLS" false
-fi
+run_client() { run_counted "$1" timeout 120 "$work/conformance" -url "$URL" -k; }
+over_http_and_https run_client
 
 # govmomi's own simulator is in the same Debian package; it is a reference, never a dependency.
 if go list github.com/vmware/govmomi/simulator >/dev/null 2>&1; then
