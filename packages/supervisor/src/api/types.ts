@@ -4,6 +4,10 @@
  * the wire, enums as string unions; the size mirrors the API itself.
  */
 
+import type { ObjectMeta } from '../store/meta.js';
+
+export type { ObjectMeta };
+
 /** metav1.Condition. */
 export interface Condition {
   type: string;
@@ -22,30 +26,6 @@ export interface LabelSelector {
     operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
     values?: string[];
   }[];
-}
-
-/** The metadata subset the API layer reads or writes. */
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: {
-    apiVersion: string;
-    kind: string;
-    name: string;
-    uid: string;
-    controller?: boolean;
-    blockOwnerDeletion?: boolean;
-  }[];
-  [key: string]: unknown;
 }
 
 /** An object of a kind: apiVersion, kind, metadata, spec and (mostly) status. */
