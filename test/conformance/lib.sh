@@ -112,3 +112,28 @@ go_build() {
     exit 1
   fi
 }
+
+# With VCSIM_REFERENCE=1, runs the suite's checks program against govmomi's own vcsim (the
+# suite's Go program `$1`, which prints a GOVC_URL line) for comparison: printed, never counted.
+vcsim_reference() {
+  local server=$1 checks=$2 seconds=$3 out ref_pid ref_url
+  if [ "${VCSIM_REFERENCE:-}" != 1 ]; then
+    echo "note: govmomi's vcsim is available as a reference (VCSIM_REFERENCE=1); not run, not counted"
+    return
+  fi
+  if ! go build -o "$work/$server" "$server" 2>"$work/$server.log"; then
+    echo "reference: vcsim did not build: $(head -n 3 "$work/$server.log")"
+    return
+  fi
+  out=$(mktemp)
+  "$work/$server" -tls=false >"$out" 2>/dev/null &
+  ref_pid=$!
+  for _ in $(seq 1 100); do
+    [ -s "$out" ] && break
+    sleep 0.1
+  done
+  ref_url=$(sed -n 's/^export GOVC_URL=\([^ ]*\) .*/\1/p' "$out")
+  echo "reference: the same checks against vcsim 0.24.2 at $ref_url (not counted)"
+  timeout "$seconds" "$work/$checks" -url "$ref_url" -k 2>&1 | sed 's/^/reference vcsim: /'
+  kill "$ref_pid" 2>/dev/null
+}

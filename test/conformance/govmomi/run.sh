@@ -21,26 +21,6 @@ run_client() { run_counted "$1" timeout 120 "$work/conformance" -url "$URL" -k; 
 over_http_and_https run_client
 
 # govmomi's own simulator is in the same Debian package; it is a reference, never a dependency.
-if go list github.com/vmware/govmomi/simulator >/dev/null 2>&1; then
-  if [ "${VCSIM_REFERENCE:-}" = 1 ]; then
-    if go build -o "$work/vcsimref" vcsimref 2>"$work/vcsimref.log"; then
-      out=$(mktemp)
-      "$work/vcsimref" -tls=false >"$out" 2>/dev/null &
-      ref_pid=$!
-      for _ in $(seq 1 100); do
-        [ -s "$out" ] && break
-        sleep 0.1
-      done
-      ref_url=$(sed -n 's/^export GOVC_URL=\([^ ]*\) .*/\1/p' "$out")
-      echo "reference: the same checks against vcsim 0.24.2 at $ref_url (not counted)"
-      timeout 120 "$work/conformance" -url "$ref_url" -k 2>&1 | sed 's/^/reference vcsim: /'
-      kill "$ref_pid" 2>/dev/null
-    else
-      echo "reference: vcsim did not build: $(head -n 3 "$work/vcsimref.log")"
-    fi
-  else
-    echo "note: govmomi's vcsim is available as a reference (VCSIM_REFERENCE=1); not run, not counted"
-  fi
-fi
+vcsim_reference vcsimref conformance 120
 
 summary
