@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { findByInventoryPath } from '../inventory/paths.js';
 import type { InventoryRecord, VmRecord } from '../inventory/records.js';
 import { newVmRecord, putVm } from '../inventory/vm.js';
 import { type MoRef, moref } from '../refs.js';
-import { VSphere } from '../vsphere.js';
+import { createFixture } from '../testing/fixture.js';
 import type { ObjectContent } from './results.js';
 import type { PropertyFilterSpec, TraversalSpec } from './spec.js';
 
 const setup = () => {
-  const vsphere = new VSphere({ seed: 1 });
-  const ref = (path: string): MoRef => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return moref(r.kind, r.id);
-  };
+  const { vsphere, ref } = createFixture();
   return { vsphere, pc: vsphere.collector.get(), ref };
 };
 

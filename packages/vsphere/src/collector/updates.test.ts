@@ -3,17 +3,13 @@ import { findByInventoryPath } from '../inventory/paths.js';
 import type { InventoryRecord, VmRecord } from '../inventory/records.js';
 import { newVmRecord, putVm } from '../inventory/vm.js';
 import { type MoRef, moref } from '../refs.js';
-import { VSphere, type VSphereOptions } from '../vsphere.js';
+import { createFixture } from '../testing/fixture.js';
+import type { VSphere, VSphereOptions } from '../vsphere.js';
 import type { ObjectUpdate, UpdateSet } from './results.js';
 import type { PropertyFilterSpec } from './spec.js';
 
 const setup = (options: VSphereOptions = {}) => {
-  const vsphere = new VSphere({ seed: 1, ...options });
-  const ref = (path: string): MoRef => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return moref(r.kind, r.id);
-  };
+  const { vsphere, ref } = createFixture(options);
   const vmView = vsphere.views.createContainerView(ref('/'), ['VirtualMachine'], true);
   return { vsphere, pc: vsphere.collector.get(), ref, vmView };
 };

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { findByInventoryPath } from '../inventory/paths.js';
-import { type MoRef, moref } from '../refs.js';
-import { VSphere } from '../vsphere.js';
+import { createFixture } from '../testing/fixture.js';
 import type { Sleep } from './property-collector.js';
 
 const setup = () => {
-  const vsphere = new VSphere({ seed: 1 });
-  const ref = (path: string): MoRef => {
-    const r = findByInventoryPath(vsphere.store, path);
-    if (!r) throw new Error(`nothing at ${path}`);
-    return moref(r.kind, r.id);
-  };
+  const { vsphere, ref } = createFixture();
   const pc = vsphere.collector.get();
   const vm = ref('/DC0/vm/DC0_H0_VM0');
   const filter = pc.createFilter(

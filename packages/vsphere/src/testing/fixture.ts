@@ -7,6 +7,7 @@ import type { VirtualClock } from '../core/clock.js';
 import { findByInventoryPath } from '../inventory/paths.js';
 import type { DatastoreRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
 import type { Task } from '../model.js';
+import { type MoRef, moref } from '../refs.js';
 import { VSphere, type VSphereOptions } from '../vsphere.js';
 
 export const GIB = 1024 ** 3;
@@ -20,6 +21,12 @@ export const createFixture = (options: VSphereOptions = {}) => {
       const record = findByInventoryPath(vsphere.store, path);
       if (!record) throw new Error(`nothing at ${path}`);
       return record as R;
+    },
+    /** The reference to the object at an inventory path, as a client would hold it. */
+    ref(path: string): MoRef {
+      const record = findByInventoryPath(vsphere.store, path);
+      if (!record) throw new Error(`nothing at ${path}`);
+      return moref(record.kind, record.id);
     },
     /** Runs the work that is due (the task's among it) and settles with the task. */
     run<T>(task: Task<T>): Promise<T> {
