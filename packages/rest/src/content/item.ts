@@ -97,6 +97,24 @@ const storage = (call: Call, name?: string) => {
   return { value: name === undefined ? all : [oneFile(item, all, name)] };
 };
 
+/** Get, update and delete of one item: the same in both styles under their own base path. */
+const oneItemRoutes = (base: string): Route[] => [
+  {
+    method: 'GET',
+    path: `${base}/:id`,
+    run: (call) => ({ value: itemJson(itemOf(call, pathId(call, 'id'))) }),
+  },
+  { method: 'PATCH', path: `${base}/:id`, run: update },
+  {
+    method: 'DELETE',
+    path: `${base}/:id`,
+    run: (call) => {
+      call.vsphere.library.deleteItem(itemOf(call, pathId(call, 'id')).id);
+      return {};
+    },
+  },
+];
+
 export const itemRoutes: RouteSet = (style): Route[] => {
   if (style === 'rest') {
     const base = '/com/vmware/content/library/item';
@@ -126,20 +144,7 @@ export const itemRoutes: RouteSet = (style): Route[] => {
           return storage(call, body.file_name);
         },
       },
-      {
-        method: 'GET',
-        path: `${base}/:id`,
-        run: (call) => ({ value: itemJson(itemOf(call, pathId(call, 'id'))) }),
-      },
-      { method: 'PATCH', path: `${base}/:id`, run: update },
-      {
-        method: 'DELETE',
-        path: `${base}/:id`,
-        run: (call) => {
-          call.vsphere.library.deleteItem(itemOf(call, pathId(call, 'id')).id);
-          return {};
-        },
-      },
+      ...oneItemRoutes(base),
     ];
   }
   const base = '/content/library/item';
@@ -148,20 +153,7 @@ export const itemRoutes: RouteSet = (style): Route[] => {
     { method: 'POST', path: base, run: create },
     { method: 'GET', path: base, run: list },
     { method: 'POST', path: base, action: 'find', run: find },
-    {
-      method: 'GET',
-      path: `${base}/:id`,
-      run: (call) => ({ value: itemJson(itemOf(call, pathId(call, 'id'))) }),
-    },
-    { method: 'PATCH', path: `${base}/:id`, run: update },
-    {
-      method: 'DELETE',
-      path: `${base}/:id`,
-      run: (call) => {
-        call.vsphere.library.deleteItem(itemOf(call, pathId(call, 'id')).id);
-        return {};
-      },
-    },
+    ...oneItemRoutes(base),
     { method: 'GET', path: `${base}/:id/file`, run: (call) => files(call, named(call, 'name')) },
     { method: 'GET', path: `${base}/:id/file/:name`, run: (call) => files(call, call.params.name) },
     { method: 'GET', path: `${base}/:id/storage`, run: (call) => storage(call, named(call, 'file_name')) },
