@@ -56,7 +56,7 @@ export type {
   LibraryUpdateSpec,
   OvfCaptureSpec,
 } from './library/content-library.js';
-export type { DeploySpec } from './library/deploy.js';
+export type { DeployConfig, DeploySpec } from './library/deploy.js';
 export type {
   OvfDescriptor,
   OvfDisk,

@@ -54,6 +54,11 @@ export interface VmSpec {
   parentVApp?: string;
   /** The NIC device type, e.g. `VirtualVmxnet3` (the default) or `VirtualE1000`. */
   nicType?: string;
+  /** Fixed MACs per NIC (set manually, as a Supervisor's network provider does); generated otherwise. */
+  macAddresses?: readonly (string | undefined)[];
+  /** The BIOS UUID (`config.uuid`) and instance UUID; random when absent. */
+  uuid?: string;
+  instanceUuid?: string;
 }
 
 export const VM_DEFAULTS = {
@@ -102,14 +107,21 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       uuid: model.random.uuid(),
     }),
   );
-  const nics = (spec.networks ?? []).map((net, i) =>
-    ethernetCard(DEVICE_KEY_BASE.ethernet + i, newMac(model), nicBacking(tx, net), spec.nicType),
-  );
+  const nics = (spec.networks ?? []).map((net, i) => {
+    const fixed = spec.macAddresses?.[i];
+    const nic = ethernetCard(
+      DEVICE_KEY_BASE.ethernet + i,
+      fixed ?? newMac(model),
+      nicBacking(tx, net),
+      spec.nicType,
+    );
+    return fixed === undefined ? nic : { ...nic, addressType: 'manual' };
+  });
   const devices = withControllers([...STANDARD_DEVICES, ...disks, ...nics]);
   const now = model.clock.now();
   const config: VmConfig = {
-    uuid: model.random.uuid(),
-    instanceUuid: model.random.uuid(),
+    uuid: spec.uuid ?? model.random.uuid(),
+    instanceUuid: spec.instanceUuid ?? model.random.uuid(),
     guestId: spec.guestId ?? VM_DEFAULTS.guestId,
     guestFullName: spec.guestFullName ?? VM_DEFAULTS.guestFullName,
     version: spec.version ?? VM_DEFAULTS.version,

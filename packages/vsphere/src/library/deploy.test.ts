@@ -142,6 +142,52 @@ describe('deploying an OVF item', () => {
     expect(vsphere.store.referrers('vm', pg.id).has(vm.id)).toBe(true);
   });
 
+  it('takes sizes, UUIDs, NICs with fixed MACs and extra config from a configuration spec', async () => {
+    const { vsphere, at, item, target, run } = setup();
+    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
+    const uuid = '4215a7a9-1b1c-4f4e-9c1d-5e2a3b4c5d6e';
+    const instanceUuid = '5015a7a9-1b1c-4f4e-9c1d-5e2a3b4c5d6e';
+    const ref = await run(
+      vsphere.library.deploy(item, {
+        ...target,
+        config: {
+          numCPU: 4,
+          memoryMB: 16384,
+          uuid,
+          instanceUuid,
+          nics: [{ network: pg.id, macAddress: '00:50:56:00:00:07' }, { network: pg.id }],
+          extraConfig: [{ key: 'guestinfo.userdata', value: 'e30=' }],
+        },
+      }),
+    );
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.config).toMatchObject({ numCPU: 4, memoryMB: 16384, uuid, instanceUuid });
+    expect(vm.config.extraConfig).toEqual([{ key: 'guestinfo.userdata', value: 'e30=' }]);
+    const nics = vm.config.devices.filter((d) => nicNetwork(d) !== undefined);
+    expect(nics.map(nicNetwork)).toEqual([pg.id, pg.id]);
+    expect(nics[0]).toMatchObject({ macAddress: '00:50:56:00:00:07', addressType: 'manual' });
+    expect(nics[1]).toMatchObject({ addressType: 'assigned' });
+    expect(nics[1]?.macAddress).toMatch(/^00:50:56:/);
+  });
+
+  it('ends in InvalidArgument when a configured NIC is on a network the host does not reach', async () => {
+    const { vsphere, at, item, target, failsWith } = setup();
+    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
+    vsphere.store.transact((tx) => tx.put({ ...host, networks: host.networks.filter((n) => n !== pg.id) }));
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, {
+      ...target,
+      host: host.id,
+      config: { nics: [{ network: pg.id }] },
+    });
+    await failsWith(
+      task,
+      { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.network_mappings' },
+      before,
+    );
+  });
+
   it("prefers the library's datastore, else the host's first one", async () => {
     const { vsphere, at, folder, pool, run } = setup({ inventory: { ds: 2 } });
     const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');

@@ -34,6 +34,22 @@ export interface DeploySpec {
   networkMappings?: Readonly<Record<string, Ref>>;
   powerOn?: boolean;
   annotation?: string;
+  /**
+   * What the deployed VM gets instead of the descriptor's, as a configuration spec passed
+   * with the deployment does (vm-operator sizes a VM from its class this way).
+   */
+  config?: DeployConfig;
+}
+
+export interface DeployConfig {
+  numCPU?: number;
+  memoryMB?: number;
+  /** BIOS and instance UUIDs. */
+  uuid?: string;
+  instanceUuid?: string;
+  /** The network of each NIC (one NIC per entry, replacing the descriptor's) and its fixed MAC. */
+  nics?: readonly { network: Ref; macAddress?: string }[];
+  extraConfig?: readonly { key: string; value: string }[];
 }
 
 /** The checked target of a deployment, as morefs resolved before the task runs. */
@@ -45,6 +61,8 @@ interface Target {
   host?: HostRecord;
   datastore?: DatastoreRecord;
   networks: ReadonlyMap<string, string>;
+  /** The NICs of `spec.config.nics`, resolved to network ids. */
+  nics?: readonly { network: string; macAddress?: string }[];
 }
 
 const KB = 1024;
@@ -52,6 +70,14 @@ const KB = 1024;
 /** A host that can take a new VM now. */
 const usable = (h: HostRecord) =>
   h.connectionState === 'connected' && h.powerState === 'poweredOn' && !h.inMaintenanceMode;
+
+/** The VmSpec fields a deployment's configuration spec sets. */
+const configOverrides = (config: DeployConfig | undefined, nics: Target['nics']) => ({
+  ...(config?.uuid === undefined ? {} : { uuid: config.uuid }),
+  ...(config?.instanceUuid === undefined ? {} : { instanceUuid: config.instanceUuid }),
+  ...(config?.extraConfig === undefined ? {} : { extraConfig: config.extraConfig }),
+  ...(nics ? { macAddresses: nics.map((nic) => nic.macAddress) } : {}),
+});
 
 export const deployOperations = (m: Model) => {
   /** Immediate faults: what is missing or of the wrong kind fails before any task exists. */
@@ -67,12 +93,17 @@ export const deployOperations = (m: Model) => {
     const networks = new Map<string, string>();
     for (const [name, ref] of Object.entries(spec.networkMappings ?? {}))
       networks.set(name, m.lookup(ref, 'Network', 'DistributedVirtualPortgroup').id);
+    const nics = spec.config?.nics?.map((nic) => ({
+      network: m.lookup(nic.network, 'Network', 'DistributedVirtualPortgroup').id,
+      ...(nic.macAddress === undefined ? {} : { macAddress: nic.macAddress }),
+    }));
     return {
       item,
       ovf: item.ovf,
       folder,
       pool,
       networks,
+      ...(nics ? { nics } : {}),
       ...(spec.host === undefined ? {} : { host: m.lookup<HostRecord>(spec.host, 'HostSystem') }),
       ...(spec.datastore === undefined
         ? {}
@@ -123,6 +154,12 @@ export const deployOperations = (m: Model) => {
    * name (a captured VM comes back on its own network), else the host's first VM network.
    */
   const placeNetworks = (tx: Tx, t: Target, host: HostRecord): string[] => {
+    if (t.nics) {
+      const ids = t.nics.map((nic) => nic.network);
+      if (ids.some((id) => !host.networks.includes(id)))
+        throw faults.invalidArgument('deployment_spec.network_mappings');
+      return ids;
+    }
     const reachable = host.networks
       .map((id) => tx.get(id) as NetworkRecord | undefined)
       .filter((n): n is NetworkRecord => n !== undefined && !n.uplink);
@@ -185,8 +222,9 @@ export const deployOperations = (m: Model) => {
             host: host.id,
             datastore: datastore.id,
             networks,
-            numCPU: ovf.numCPUs,
-            memoryMB: ovf.memoryMB,
+            numCPU: spec.config?.numCPU ?? ovf.numCPUs,
+            memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
+            ...configOverrides(spec.config, t.nics),
             disksKB: ovf.disks.map((d) => d.capacityKB),
             version: ovf.hardwareVersion,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
