@@ -9,6 +9,14 @@ export {
   startImageController,
 } from './controllers/images/image-controller.js';
 export * from './controllers/net-operator/index.js';
+export * from './namespaces/layout.js';
+export {
+  DEFAULT_LIBRARY_NAME,
+  DEFAULT_NETWORK_NAME,
+  type PreparedNamespace,
+  type PrepareNamespaceOptions,
+} from './namespaces/prepare.js';
+export { DEFAULT_VM_CLASS_NAMES, DEFAULT_VM_CLASSES, memoryMiB } from './namespaces/vm-classes.js';
 export { NET_OPERATOR_GROUP, NET_OPERATOR_KINDS, registerNetOperatorKinds } from './net-operator-kinds.js';
 export * from './runtime/index.js';
 export {
@@ -61,6 +69,12 @@ export {
   parseLabelSelector,
 } from './store/selectors.js';
 export type { BookmarkObject, Watch, WatchEvent, WatchEventType } from './store/watch.js';
+export {
+  createSupervisor,
+  type Supervisor,
+  type SupervisorDeps,
+  type SupervisorOptions,
+} from './supervisor.js';
 export { registerTopologyKinds, TOPOLOGY_GROUP, TOPOLOGY_KINDS } from './topology-kinds.js';
 export {
   DEFAULT_VM_NETWORK,

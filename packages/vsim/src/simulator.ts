@@ -7,10 +7,13 @@
 import { createRestHandler } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import {
+  createSupervisor,
   KubeStore,
   registerNetOperatorKinds,
   registerTopologyKinds,
   registerVmOperatorKinds,
+  type Supervisor,
+  type SupervisorOptions,
 } from '@vsim/supervisor';
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
@@ -34,6 +37,8 @@ export interface SimulatorOptions extends Omit<VSphereOptions, 'clock'> {
   url?: string;
   /** The SOAP (vim25) endpoint's limits. */
   soap?: Pick<SoapOptions, 'maxBodyBytes'>;
+  /** The Supervisor: its cluster, namespaces to prepare at once, its timing. */
+  supervisor?: SupervisorOptions;
 }
 
 export interface ListenOptions {
@@ -49,6 +54,8 @@ export interface Simulator {
   readonly vsphere: VSphere;
   /** The Supervisor's object store: Kubernetes objects with API-server semantics. */
   readonly kube: KubeStore;
+  /** vm-operator and net-operator, reconciling what `kube` holds into `vsphere`. */
+  readonly supervisor: Supervisor;
   readonly fetch: FetchFunction;
   readonly dispatcher: Dispatcher;
   /** The router behind every transport; facades add their routes here. */
@@ -69,7 +76,14 @@ const clockOf = (options: SimulatorOptions): Clock => {
 };
 
 export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const { clock: _, startTime: __, url = DEFAULT_URL, soap: ___, ...modelOptions } = options;
+  const {
+    clock: _,
+    startTime: __,
+    url = DEFAULT_URL,
+    soap: ___,
+    supervisor: ____,
+    ...modelOptions
+  } = options;
   const clock = clockOf(options);
   const vsphere = new VSphere({ ...modelOptions, clock });
   const kube = new KubeStore(vsphere);
@@ -92,11 +106,14 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const dispatcher = createDispatcher(handle, url);
 
   const settle = () => driver.settle();
+  const supervisor = await createSupervisor({ kube, vsphere }, options.supervisor);
+  await settle();
 
   return {
     url,
     vsphere,
     kube,
+    supervisor,
     router,
     fetch: createFetch(handle, url),
     dispatcher,
@@ -124,6 +141,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       await settle();
     },
     async close() {
+      supervisor.stop();
       driver.stop();
       await Promise.all([...servers].map((s) => s.close()));
       servers.clear();

@@ -42,7 +42,7 @@ export {
   taskMatches,
 } from './history/filters.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
-export { findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
+export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';

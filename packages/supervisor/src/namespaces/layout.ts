@@ -1,0 +1,63 @@
+/**
+ * Where a Supervisor namespace lives in vSphere, as a real Supervisor lays it out: a
+ * resource pool and a VM folder per namespace, under a `Namespaces` pool of the
+ * Supervisor's cluster and a `Namespaces` folder of its datacenter. The namespace object
+ * carries both as annotations (what vm-operator reads without vSphere zones), and a Zone
+ * in the namespace names them too (what it reads with zones).
+ */
+import type { KubeObject } from '../store/meta.js';
+
+/** The namespace annotations naming its resource pool and VM folder (moref values). */
+export const NAMESPACE_POOL_ANNOTATION = 'vmware-system-resource-pool';
+export const NAMESPACE_FOLDER_ANNOTATION = 'vmware-system-vm-folder';
+/** The namespace label naming the Supervisor's cluster (moref value). */
+export const NAMESPACE_CLUSTER_LABEL = 'vSphereClusterID';
+
+/** The pool and folder that hold every namespace's pool and folder. */
+export const NAMESPACES_PARENT = 'Namespaces';
+
+/** vm-operator's own namespace, with its provider ConfigMap and credential Secret. */
+export const VM_OPERATOR_NAMESPACE = 'vmware-system-vmop';
+export const PROVIDER_CONFIG_MAP = 'vsphere.provider.config.vmoperator.vmware.com';
+export const PROVIDER_CREDENTIALS_SECRET = 'wcp-vmop-sa-vc-auth';
+
+/** The storage class every prepared namespace may use, and its quota key. */
+export const DEFAULT_STORAGE_CLASS = 'wcpglobal-storage-profile';
+export const storageQuotaKey = (storageClass: string) =>
+  `${storageClass}.storageclass.storage.k8s.io/requests.storage`;
+
+/** The label vm-operator and Kubernetes use for an object's zone. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+export const TOPOLOGY_API_VERSION = 'topology.tanzu.vmware.com/v1alpha1';
+
+/** Where a namespace's VMs go: pool and folder moref values, and the zone's name. */
+export interface NamespacePlacement {
+  pool: string;
+  folder: string;
+  zone?: string;
+}
+
+interface ZoneSpec {
+  namespace?: { poolMoIDs?: string[]; folderMoID?: string };
+}
+
+/**
+ * A namespace's placement: its first Zone that names a pool and folder, else its
+ * annotations; undefined for a namespace no Supervisor prepared.
+ */
+export function placementOf(
+  namespace: KubeObject | undefined,
+  zones: readonly KubeObject[],
+): NamespacePlacement | undefined {
+  for (const zone of zones) {
+    const spec = (zone as KubeObject & { spec?: ZoneSpec }).spec?.namespace;
+    const pool = spec?.poolMoIDs?.[0];
+    if (pool && spec?.folderMoID)
+      return { pool, folder: spec.folderMoID, zone: zone.metadata.name as string };
+  }
+  const annotations = namespace?.metadata.annotations ?? {};
+  const pool = annotations[NAMESPACE_POOL_ANNOTATION];
+  const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];
+  return pool && folder ? { pool, folder } : undefined;
+}

@@ -1,0 +1,223 @@
+/**
+ * Preparing a namespace as a Supervisor does when a vSphere admin creates one: its pool
+ * and folder in vSphere, the Namespace object pointing at them, a Zone, the VM classes
+ * it may use, a storage class in its quota, its default network and the content library
+ * its images come from. Preparing is idempotent: what exists is kept, so preparing twice
+ * (or after a restart from a saved state) changes nothing.
+ */
+import {
+  type ComputeResourceRecord,
+  datacenterOf,
+  findChild,
+  type InventoryRecord,
+  SAMPLE_OVF_IMAGES,
+  type VSphere,
+} from '@vsim/vsphere';
+import { HUB_VERSION } from '../api/index.js';
+import { DEFAULT_NETWORK_LABEL, NET_OPERATOR_API_VERSION } from '../controllers/net-operator/index.js';
+import { isKubeError } from '../store/errors.js';
+import type { KubeStore } from '../store/kube-store.js';
+import type { KubeObject } from '../store/meta.js';
+import {
+  DEFAULT_STORAGE_CLASS,
+  NAMESPACE_CLUSTER_LABEL,
+  NAMESPACE_FOLDER_ANNOTATION,
+  NAMESPACE_POOL_ANNOTATION,
+  NAMESPACES_PARENT,
+  storageQuotaKey,
+  TOPOLOGY_API_VERSION,
+} from './layout.js';
+import { DEFAULT_VM_CLASS_NAMES, DEFAULT_VM_CLASSES } from './vm-classes.js';
+
+const VM_OPERATOR_API_VERSION = `vmoperator.vmware.com/${HUB_VERSION}`;
+
+/** The name of the namespace's default net-operator Network. */
+export const DEFAULT_NETWORK_NAME = 'primary';
+
+/** The content library a Supervisor's namespaces take their images from unless told otherwise. */
+export const DEFAULT_LIBRARY_NAME = 'vsim';
+
+export interface PrepareNamespaceOptions {
+  /** VM classes the namespace may use (default: every default class). */
+  classes?: readonly string[];
+  /** Content library ids whose items become the namespace's images (default: the Supervisor's library). */
+  libraries?: readonly string[];
+  /** The storage class the namespace's quota names (default `wcpglobal-storage-profile`). */
+  storageClass?: string;
+  /** The namespace's storage limit, a Kubernetes quantity (default: none, `1Ei`). */
+  storageLimit?: string;
+  /** Labels the Namespace object gets besides the Supervisor's own. */
+  labels?: Readonly<Record<string, string>>;
+}
+
+/** What a prepared namespace is made of (vSphere ids are moref values). */
+export interface PreparedNamespace {
+  name: string;
+  cluster: string;
+  pool: string;
+  folder: string;
+  zone: string;
+  storageClass: string;
+  libraries: string[];
+  classes: string[];
+  network: string;
+}
+
+/** What preparing needs from the Supervisor. */
+export interface PrepareContext {
+  kube: KubeStore;
+  vsphere: VSphere;
+  /** The Supervisor's cluster (moref value). */
+  cluster: string;
+  /** The zone name of the Supervisor's cluster. */
+  zone: string;
+  /** Makes the items of these libraries the namespace's images. */
+  showLibraries(namespace: string, libraryIds: readonly string[]): void;
+}
+
+/** Creates the object, or leaves the one that exists. */
+export async function ensure(kube: KubeStore, object: KubeObject): Promise<void> {
+  try {
+    await kube.create(object);
+  } catch (error) {
+    if (!(isKubeError(error) && error.reason === 'AlreadyExists')) throw error;
+  }
+}
+
+/** The child of `parent` named `name`, made by `make` when missing. */
+function child(vsphere: VSphere, parent: string, name: string, make: () => { value: string }): string {
+  return findChild(vsphere.store, parent, name)?.id ?? make().value;
+}
+
+/** The namespace's pool and folder in vSphere, made when missing. */
+export function namespaceLayout(vsphere: VSphere, cluster: string, name: string) {
+  const compute = vsphere.lookup<ComputeResourceRecord>(cluster, 'ClusterComputeResource');
+  const dc = datacenterOf(vsphere.store, compute.id);
+  if (!dc) throw new Error(`cluster ${cluster} is in no datacenter`);
+  const poolsParent = child(vsphere, compute.resourcePool, NAMESPACES_PARENT, () =>
+    vsphere.pool.create(compute.resourcePool, NAMESPACES_PARENT),
+  );
+  const foldersParent = child(vsphere, dc.vmFolder, NAMESPACES_PARENT, () =>
+    vsphere.folder.create(dc.vmFolder, NAMESPACES_PARENT),
+  );
+  return {
+    pool: child(vsphere, poolsParent, name, () => vsphere.pool.create(poolsParent, name)),
+    folder: child(vsphere, foldersParent, name, () => vsphere.folder.create(foldersParent, name)),
+  };
+}
+
+/** The Supervisor's own content library, with its two node images, made when missing. */
+export function defaultLibrary(vsphere: VSphere, cluster: string): string {
+  const existing = vsphere.library.find({ name: DEFAULT_LIBRARY_NAME })[0];
+  if (existing !== undefined) return existing;
+  const datastore = firstDatastoreOf(vsphere, cluster);
+  const id = vsphere.library.create({
+    name: DEFAULT_LIBRARY_NAME,
+    description: 'Images for the Supervisor namespaces',
+    datastore,
+    type: 'LOCAL',
+  });
+  for (const image of SAMPLE_OVF_IMAGES) vsphere.library.createItem(id, image);
+  return id;
+}
+
+function firstDatastoreOf(vsphere: VSphere, cluster: string): string {
+  for (const id of vsphere.store.referrers('childEntity', cluster)) {
+    const host = vsphere.store.get(id) as (InventoryRecord & { datastores?: string[] }) | undefined;
+    const datastore = host?.kind === 'HostSystem' ? host.datastores?.[0] : undefined;
+    if (datastore !== undefined) return datastore;
+  }
+  throw new Error(`no host of cluster ${cluster} mounts a datastore`);
+}
+
+export async function prepareNamespace(
+  ctx: PrepareContext,
+  name: string,
+  options: PrepareNamespaceOptions = {},
+): Promise<PreparedNamespace> {
+  const { kube, vsphere, cluster, zone } = ctx;
+  const { pool, folder } = namespaceLayout(vsphere, cluster, name);
+  const storageClass = options.storageClass ?? DEFAULT_STORAGE_CLASS;
+  const libraries = [...(options.libraries ?? [defaultLibrary(vsphere, cluster)])];
+  const classes = [...(options.classes ?? DEFAULT_VM_CLASS_NAMES)];
+  await ensureNamespace(kube, name, { pool, folder, cluster, labels: options.labels ?? {} });
+  await ensure(kube, {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: storageClass },
+    provisioner: 'csi.vsphere.vmware.com',
+    parameters: { storagePolicyID: vsphere.random.uuid() },
+  });
+  await ensure(kube, {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: `${name}-storagequota`, namespace: name },
+    spec: { hard: { [storageQuotaKey(storageClass)]: options.storageLimit ?? '1Ei' } },
+  });
+  await kube.patch(
+    { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: zone },
+    { spec: { namespaces: { [name]: { poolMoIDs: [pool], folderMoId: folder } } } },
+    { type: 'merge' },
+  );
+  await ensure(kube, {
+    apiVersion: TOPOLOGY_API_VERSION,
+    kind: 'Zone',
+    metadata: { name: zone, namespace: name },
+    spec: {
+      namespace: { name, poolMoIDs: [pool], folderMoID: folder },
+      availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: zone },
+    },
+  });
+  for (const vmClass of DEFAULT_VM_CLASSES.filter((c) => classes.includes(c.name)))
+    await ensure(kube, {
+      apiVersion: VM_OPERATOR_API_VERSION,
+      kind: 'VirtualMachineClass',
+      metadata: { name: vmClass.name, namespace: name },
+      spec: vmClass.spec,
+    });
+  await ensure(kube, {
+    apiVersion: NET_OPERATOR_API_VERSION,
+    kind: 'Network',
+    metadata: { name: DEFAULT_NETWORK_NAME, namespace: name, labels: { [DEFAULT_NETWORK_LABEL]: 'true' } },
+    spec: { type: 'vsphere-distributed' },
+  });
+  ctx.showLibraries(name, libraries);
+  return {
+    name,
+    cluster,
+    pool,
+    folder,
+    zone,
+    storageClass,
+    libraries,
+    classes,
+    network: DEFAULT_NETWORK_NAME,
+  };
+}
+
+interface NamespaceLayout {
+  pool: string;
+  folder: string;
+  cluster: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** The Namespace object, made or brought to point at the layout. */
+async function ensureNamespace(kube: KubeStore, name: string, layout: NamespaceLayout): Promise<void> {
+  const metadata = {
+    name,
+    labels: { ...layout.labels, [NAMESPACE_CLUSTER_LABEL]: layout.cluster },
+    annotations: { [NAMESPACE_POOL_ANNOTATION]: layout.pool, [NAMESPACE_FOLDER_ANNOTATION]: layout.folder },
+  };
+  try {
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata });
+  } catch (error) {
+    if (!(isKubeError(error) && error.reason === 'AlreadyExists')) throw error;
+    const { labels, annotations } = metadata;
+    await kube.patch(
+      { apiVersion: 'v1', kind: 'Namespace', name },
+      { metadata: { labels, annotations } },
+      { type: 'merge' },
+    );
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A Supervisor: vm-operator's controllers and a minimal net-operator, running on the
+ * simulator's scheduler against its vCenter model and object store. `createSupervisor`
+ * registers nothing in the store (the kinds are registered by whoever made the store) and
+ * starts every controller; `prepareNamespace` makes a namespace ready for VMs.
+ */
+import { type ComputeResourceRecord, datacenterOf, type VSphere } from '@vsim/vsphere';
+import { type ImageController, startImageController } from './controllers/images/image-controller.js';
+import {
+  type NetworkInterfaceController,
+  type NetworkInterfaceControllerOptions,
+  startNetworkInterfaceController,
+} from './controllers/net-operator/index.js';
+import {
+  PROVIDER_CONFIG_MAP,
+  PROVIDER_CREDENTIALS_SECRET,
+  TOPOLOGY_API_VERSION,
+  VM_OPERATOR_NAMESPACE,
+} from './namespaces/layout.js';
+import {
+  ensure,
+  type PreparedNamespace,
+  type PrepareNamespaceOptions,
+  prepareNamespace,
+} from './namespaces/prepare.js';
+import { VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
+import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
+import type { KubeStore } from './store/kube-store.js';
+
+export interface SupervisorOptions {
+  /** The vSphere cluster the Supervisor runs on: its name or moref value (default: the first cluster). */
+  cluster?: string;
+  /** Namespaces to prepare at once. */
+  namespaces?: readonly string[];
+  /**
+   * `instant` (the default): work is due as soon as it is asked for. `realistic`:
+   * vm-operator's 10 s requeues with up to 10% jitter, on the simulator's clock.
+   */
+  timing?: 'instant' | 'realistic';
+  /** Where net-operator attaches interfaces (default: the datacenter's first portgroup). */
+  network?: NetworkInterfaceControllerOptions['network'];
+}
+
+export interface SupervisorDeps {
+  kube: KubeStore;
+  vsphere: VSphere;
+}
+
+export interface Supervisor {
+  readonly kube: KubeStore;
+  readonly vsphere: VSphere;
+  readonly manager: Manager;
+  /**
+   * The cluster the Supervisor runs on (moref value) and its zone's name; undefined in an
+   * inventory without clusters, where namespaces cannot be prepared.
+   */
+  readonly cluster: string | undefined;
+  readonly zone: string | undefined;
+  readonly images: ImageController;
+  readonly networkInterfaces: NetworkInterfaceController;
+  /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
+  prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
+  /** Reconciles, requeues and errors of every controller so far. */
+  readonly stats: ManagerStats;
+  stop(): void;
+}
+
+function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResourceRecord | undefined {
+  for (const record of vsphere.store.ofKind<ComputeResourceRecord>('ClusterComputeResource'))
+    if (wanted === undefined || record.id === wanted || record.name === wanted) return record;
+  if (wanted !== undefined) throw new Error(`no cluster ${wanted}`);
+  return undefined;
+}
+
+function timingDefaults(vsphere: VSphere, timing: SupervisorOptions['timing']): ControllerDefaults {
+  if (timing !== 'realistic') return {};
+  return { requeueDelay: VM_OPERATOR_REQUEUE_DELAY, jitter: 0.1, random: vsphere.random };
+}
+
+export async function createSupervisor(
+  deps: SupervisorDeps,
+  options: SupervisorOptions = {},
+): Promise<Supervisor> {
+  const { kube, vsphere } = deps;
+  const cluster = findCluster(vsphere, options.cluster)?.id;
+  const zone = cluster;
+  const manager = new Manager({
+    scheduler: vsphere.scheduler,
+    defaults: timingDefaults(vsphere, options.timing),
+  });
+  const networkInterfaces = startNetworkInterfaceController(manager, {
+    kube,
+    vsphere,
+    ...(options.network ? { options: { network: options.network } } : {}),
+  });
+  const images = startImageController(manager, { kube, vsphere });
+  if (cluster !== undefined) {
+    await provideOperatorConfig(kube, vsphere, cluster);
+    await ensure(kube, {
+      apiVersion: TOPOLOGY_API_VERSION,
+      kind: 'AvailabilityZone',
+      metadata: { name: cluster },
+      spec: { clusterComputeResourceMoIDs: [cluster] },
+    });
+  }
+  manager.start();
+  const supervisor: Supervisor = {
+    kube,
+    vsphere,
+    manager,
+    cluster,
+    zone,
+    images,
+    networkInterfaces,
+    async prepareNamespace(name, prepareOptions) {
+      if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
+      const showLibraries = (namespace: string, ids: readonly string[]) =>
+        images.setNamespaceLibraries(namespace, ids);
+      return prepareNamespace({ kube, vsphere, cluster, zone: cluster, showLibraries }, name, prepareOptions);
+    },
+    get stats() {
+      return manager.stats;
+    },
+    stop() {
+      images.stop();
+      manager.stop();
+    },
+  };
+  for (const name of options.namespaces ?? []) await supervisor.prepareNamespace(name);
+  return supervisor;
+}
+
+/** vm-operator's provider ConfigMap and credential Secret, in its own namespace. */
+async function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: string): Promise<void> {
+  const credentials = vsphere.options.credentials ?? { username: vsphere.userName, password: '' };
+  await ensure(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: VM_OPERATOR_NAMESPACE } });
+  await ensure(kube, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: PROVIDER_CONFIG_MAP, namespace: VM_OPERATOR_NAMESPACE },
+    data: {
+      VcPNID: 'vsim.local',
+      VcPort: '443',
+      Datacenter: datacenterOf(vsphere.store, cluster)?.id ?? '',
+      Datastore: '',
+      Network: '',
+      StorageClassRequired: 'false',
+      UseInventoryAsContentSource: 'false',
+      InsecureSkipTLSVerify: 'true',
+      CAFilePath: '',
+    },
+  });
+  await ensure(kube, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: PROVIDER_CREDENTIALS_SECRET, namespace: VM_OPERATOR_NAMESPACE },
+    type: 'Opaque',
+    stringData: { username: credentials.username, password: credentials.password },
+  });
+}
