@@ -6,6 +6,7 @@ export {
   statusOf,
   toRestError,
 } from './errors.js';
+export * from './namespaces/routes.js';
 export type { AuthenticatedCall, Call, Route, RouteSet } from './routes.js';
 export { createRestHandler, type RestOptions, type RestRequest } from './server.js';
 export { cookieValue, RestSessions, TOKEN_HEADER, tokenOf } from './session.js';

@@ -1,0 +1,331 @@
+/**
+ * vCenter's namespace-management endpoints over a NamespaceManagementSource (the Supervisor),
+ * the same paths in both URL styles:
+ *
+ * - `GET /vcenter/namespace-management/clusters[/{cluster}]`: the clusters running a
+ *   Supervisor (summaries, then one cluster's info; 404 for a cluster without one).
+ * - `/vcenter/namespaces/instances`: GET lists summaries, POST creates (`/api`: the bare
+ *   CreateSpec, 204; `/rest`: `{"spec": ...}`, 200). `.../instances/{namespace}`: GET info,
+ *   PATCH changes the fields given, PUT sets the whole configuration (fields left out are
+ *   cleared), DELETE removes; specs wrapped as `{"spec": ...}` in `/rest`.
+ * - `GET /vcenter/namespace-management/virtual-machine-classes[/{vm_class}]`: VM class infos.
+ *
+ * Every spec is checked here before the source sees it: a missing or mistyped field, a name
+ * that is no DNS-1123 label, a cluster without a Supervisor, an unknown VM class or content
+ * library is 400 invalid_argument naming the field as the style spells it. Fields this facade
+ * does not model (networks, resource_spec, creator, ...) are ignored, as a newer server's
+ * fields are by an older one.
+ */
+import { fieldName, int, invalid, isObject, type Json, obj, specOf, str } from '../content/wire.js';
+import { restError } from '../errors.js';
+import type { Call, Route, RouteSet } from '../routes.js';
+import type { Reply } from '../styles.js';
+import type {
+  NamespaceAccess,
+  NamespaceInfo,
+  NamespaceManagementSource,
+  NamespaceUpdateSpec,
+  StorageSpec,
+  SupervisorClusterInfo,
+  VmClassInfo,
+  VmServiceSpec,
+} from './source.js';
+
+// The source's types are part of this module's API: whoever implements the source needs them.
+export type * from './source.js';
+
+const CLUSTERS = '/vcenter/namespace-management/clusters';
+const VM_CLASSES = '/vcenter/namespace-management/virtual-machine-classes';
+const INSTANCES = '/vcenter/namespaces/instances';
+/** The name of the spec parameter of create, update and set: the `/rest` wrapper. */
+const SPEC = 'spec';
+
+/** Kubernetes' DNS-1123 label, which vCenter requires of a namespace name (and at most 63 long). */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SUBJECT_TYPES = ['USER', 'GROUP'] as const;
+const ROLES = ['OWNER', 'EDIT', 'VIEW'] as const;
+
+/** Turns a spec field into its name on the wire (`spec.cluster` in `/rest`, `cluster` in `/api`). */
+type Namer = (field: string) => string;
+const namer =
+  (call: Call): Namer =>
+  (field) =>
+    fieldName(call, SPEC, field);
+
+const notFound = (what: string, id: string) =>
+  restError('not_found', `The ${what} '${id}' does not exist.`, undefined, [id]);
+
+// ---- wire shapes -------------------------------------------------------------------------
+
+const clusterSummary = (c: SupervisorClusterInfo) => ({
+  cluster: c.cluster,
+  cluster_name: c.cluster_name,
+  stats: c.stats,
+  config_status: c.config_status,
+  kubernetes_status: c.kubernetes_status,
+});
+
+const clusterInfo = (c: SupervisorClusterInfo) => ({
+  stat_summary: c.stats,
+  config_status: c.config_status,
+  messages: c.messages ?? [],
+  kubernetes_status: c.kubernetes_status,
+  kubernetes_status_messages: c.kubernetes_status_messages ?? [],
+  api_server_management_endpoint: c.api_server_management_endpoint,
+  api_server_cluster_endpoint: c.api_server_cluster_endpoint,
+  api_servers: c.api_servers,
+  network_provider: c.network_provider,
+});
+
+const namespaceSummary = (n: NamespaceInfo) => ({
+  cluster: n.cluster,
+  namespace: n.namespace,
+  description: n.description,
+  config_status: n.config_status,
+  stats: n.stats,
+  self_service_namespace: n.self_service_namespace,
+});
+
+const namespaceInfo = (n: NamespaceInfo) => ({
+  cluster: n.cluster,
+  config_status: n.config_status,
+  messages: n.messages,
+  stats: n.stats,
+  description: n.description,
+  access_list: n.access_list,
+  storage_specs: n.storage_specs,
+  vm_service_spec: {
+    vm_classes: n.vm_service_spec.vm_classes,
+    content_libraries: n.vm_service_spec.content_libraries,
+  },
+  self_service_namespace: n.self_service_namespace,
+});
+
+const vmClassInfo = (v: VmClassInfo) => ({
+  id: v.id,
+  cpu_count: v.cpu_count,
+  cpu_reservation: v.cpu_reservation,
+  memory_mb: v.memory_mb,
+  memory_reservation: v.memory_reservation,
+  description: v.description,
+  namespaces: v.namespaces,
+  vms: v.vms,
+  devices: v.devices,
+  config_status: v.config_status,
+  messages: v.messages ?? [],
+});
+
+// ---- reading specs -----------------------------------------------------------------------
+
+const strings = (o: Json, key: string, field: string): string[] | undefined => {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) {
+    throw invalid(field, 'must be a list of strings');
+  }
+  return v;
+};
+
+const objects = (o: Json, key: string, field: string): Json[] | undefined => {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every(isObject)) throw invalid(field, 'must be a list of objects');
+  return v;
+};
+
+const oneOf = <T extends string>(o: Json, key: string, field: string, values: readonly T[]): T => {
+  const v = str(o, key, field, true) as string;
+  if (!(values as readonly string[]).includes(v)) throw invalid(field, `must be one of ${values.join(', ')}`);
+  return v as T;
+};
+
+const storageSpecs = (o: Json, name: Namer): StorageSpec[] | undefined =>
+  objects(o, 'storage_specs', name('storage_specs'))?.map((s) => {
+    const policy = str(s, 'policy', name('storage_specs.policy'), true) as string;
+    const limit = int(s, 'limit', name('storage_specs.limit'));
+    return limit === undefined ? { policy } : { policy, limit };
+  });
+
+const accessList = (o: Json, name: Namer): NamespaceAccess[] | undefined =>
+  objects(o, 'access_list', name('access_list'))?.map((a) => {
+    const provider = str(a, 'identity_provider', name('access_list.identity_provider'));
+    return {
+      subject_type: oneOf(a, 'subject_type', name('access_list.subject_type'), SUBJECT_TYPES),
+      subject: str(a, 'subject', name('access_list.subject'), true) as string,
+      domain: str(a, 'domain', name('access_list.domain'), true) as string,
+      role: oneOf(a, 'role', name('access_list.role'), ROLES),
+      ...(provider === undefined ? {} : { identity_provider: provider }),
+    };
+  });
+
+const vmServiceSpec = (o: Json, name: Namer): Partial<VmServiceSpec> | undefined => {
+  const spec = obj(o, 'vm_service_spec', name('vm_service_spec'));
+  if (spec === undefined) return undefined;
+  const classes = strings(spec, 'vm_classes', name('vm_service_spec.vm_classes'));
+  const libraries = strings(spec, 'content_libraries', name('vm_service_spec.content_libraries'));
+  return {
+    ...(classes === undefined ? {} : { vm_classes: classes }),
+    ...(libraries === undefined ? {} : { content_libraries: libraries }),
+  };
+};
+
+/** The fields create, update and set share; those left out (or null) are absent. */
+const updateSpec = (o: Json, name: Namer): NamespaceUpdateSpec => {
+  const description = str(o, 'description', name('description'));
+  const access = accessList(o, name);
+  const storage = storageSpecs(o, name);
+  const vmService = vmServiceSpec(o, name);
+  return {
+    ...(description === undefined ? {} : { description }),
+    ...(access === undefined ? {} : { access_list: access }),
+    ...(storage === undefined ? {} : { storage_specs: storage }),
+    ...(vmService === undefined ? {} : { vm_service_spec: vmService }),
+  };
+};
+
+/** A set (PUT) replaces the whole configuration: what it leaves out becomes empty. */
+const wholeSpec = (spec: NamespaceUpdateSpec): NamespaceUpdateSpec => ({
+  description: spec.description ?? '',
+  access_list: spec.access_list ?? [],
+  storage_specs: spec.storage_specs ?? [],
+  vm_service_spec: {
+    vm_classes: spec.vm_service_spec?.vm_classes ?? [],
+    content_libraries: spec.vm_service_spec?.content_libraries ?? [],
+  },
+});
+
+/** Every id in `ids` must be among `known()`, asked only when there are ids to check. */
+const mustExist = (ids: readonly string[], known: () => readonly string[], field: string, what: string) => {
+  if (ids.length === 0) return;
+  const have = new Set(known());
+  const missing = ids.find((id) => !have.has(id));
+  if (missing !== undefined) throw invalid(field, `names the ${what} '${missing}', which does not exist`);
+};
+
+/**
+ * The VM classes and content libraries a spec names must exist. Libraries live in the
+ * vSphere model, so they are looked up there.
+ */
+const checkReferences = (
+  call: Call,
+  source: NamespaceManagementSource,
+  spec: NamespaceUpdateSpec,
+  name: Namer,
+) => {
+  const vmService = spec.vm_service_spec;
+  const classIds = () => source.vmClasses().map((c) => c.id);
+  mustExist(vmService?.vm_classes ?? [], classIds, name('vm_service_spec.vm_classes'), 'VM class');
+  const libraries = vmService?.content_libraries ?? [];
+  const libraryIds = () => call.vsphere.library.list();
+  mustExist(libraries, libraryIds, name('vm_service_spec.content_libraries'), 'content library');
+};
+
+const namespaceName = (spec: Json, name: Namer): string => {
+  const field = name('namespace');
+  const namespace = str(spec, 'namespace', field, true) as string;
+  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    throw invalid(
+      field,
+      'must be a DNS-1123 label: at most 63 characters a-z, 0-9 and -, beginning and ending with a letter or digit',
+    );
+  }
+  return namespace;
+};
+
+const clusterId = (source: NamespaceManagementSource, spec: Json, name: Namer): string => {
+  const field = name('cluster');
+  const cluster = str(spec, 'cluster', field, true) as string;
+  if (!source.clusters().some((c) => c.cluster === cluster)) {
+    throw invalid(field, `names '${cluster}', which is no cluster with a Supervisor`);
+  }
+  return cluster;
+};
+
+// ---- operations --------------------------------------------------------------------------
+
+const clusterOf = (source: NamespaceManagementSource, call: Call): SupervisorClusterInfo => {
+  const id = call.params.cluster ?? '';
+  const cluster = source.clusters().find((c) => c.cluster === id);
+  if (cluster === undefined) throw notFound('cluster with a Supervisor', id);
+  return cluster;
+};
+
+const existing = (source: NamespaceManagementSource, call: Call): NamespaceInfo => {
+  const name = call.params.namespace ?? '';
+  const info = source.namespace(name);
+  if (info === undefined) throw notFound('namespace', name);
+  return info;
+};
+
+const vmClassOf = (source: NamespaceManagementSource, call: Call): VmClassInfo => {
+  const id = call.params.vm_class ?? '';
+  const vmClass = source.vmClasses().find((c) => c.id === id);
+  if (vmClass === undefined) throw notFound('VM class', id);
+  return vmClass;
+};
+
+/** Everything is checked, in the order of the spec's fields, before the source is called. */
+const create =
+  (source: NamespaceManagementSource) =>
+  async (call: Call): Promise<Reply> => {
+    const spec = specOf(call, SPEC);
+    const name = namer(call);
+    const namespace = namespaceName(spec, name);
+    const cluster = clusterId(source, spec, name);
+    const rest = updateSpec(spec, name);
+    checkReferences(call, source, rest, name);
+    if (source.namespace(namespace) !== undefined) {
+      throw restError('already_exists', `The namespace '${namespace}' already exists.`, undefined, [
+        namespace,
+      ]);
+    }
+    await source.createNamespace({ ...rest, namespace, cluster });
+    return {};
+  };
+
+/** PATCH (`whole` false) changes the fields given; PUT (`whole` true) sets them all. */
+const update =
+  (source: NamespaceManagementSource, whole: boolean) =>
+  async (call: Call): Promise<Reply> => {
+    const namespace = existing(source, call).namespace;
+    const name = namer(call);
+    const given = updateSpec(specOf(call, SPEC), name);
+    checkReferences(call, source, given, name);
+    await source.updateNamespace(namespace, whole ? wholeSpec(given) : given);
+    return {};
+  };
+
+const remove =
+  (source: NamespaceManagementSource) =>
+  async (call: Call): Promise<Reply> => {
+    await source.deleteNamespace(existing(source, call).namespace);
+    return {};
+  };
+
+/** Every namespace-management endpoint over `source`, the same paths in both styles. */
+export const namespaceManagementRoutes =
+  (source: NamespaceManagementSource): RouteSet =>
+  (): Route[] => [
+    { method: 'GET', path: CLUSTERS, run: () => ({ value: source.clusters().map(clusterSummary) }) },
+    {
+      method: 'GET',
+      path: `${CLUSTERS}/:cluster`,
+      run: (call) => ({ value: clusterInfo(clusterOf(source, call)) }),
+    },
+    { method: 'GET', path: INSTANCES, run: () => ({ value: source.namespaces().map(namespaceSummary) }) },
+    { method: 'POST', path: INSTANCES, run: create(source) },
+    {
+      method: 'GET',
+      path: `${INSTANCES}/:namespace`,
+      run: (call) => ({ value: namespaceInfo(existing(source, call)) }),
+    },
+    { method: 'PATCH', path: `${INSTANCES}/:namespace`, run: update(source, false) },
+    { method: 'PUT', path: `${INSTANCES}/:namespace`, run: update(source, true) },
+    { method: 'DELETE', path: `${INSTANCES}/:namespace`, run: remove(source) },
+    { method: 'GET', path: VM_CLASSES, run: () => ({ value: source.vmClasses().map(vmClassInfo) }) },
+    {
+      method: 'GET',
+      path: `${VM_CLASSES}/:vm_class`,
+      run: (call) => ({ value: vmClassInfo(vmClassOf(source, call)) }),
+    },
+  ];
