@@ -12,6 +12,10 @@ import {
   startNetworkInterfaceController,
 } from './controllers/net-operator/index.js';
 import {
+  startVirtualMachineController,
+  type VirtualMachineController,
+} from './controllers/virtualmachine/index.js';
+import {
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
   TOPOLOGY_API_VERSION,
@@ -58,6 +62,7 @@ export interface Supervisor {
   readonly zone: string | undefined;
   readonly images: ImageController;
   readonly networkInterfaces: NetworkInterfaceController;
+  readonly virtualMachines: VirtualMachineController;
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
   /** Reconciles, requeues and errors of every controller so far. */
@@ -94,6 +99,7 @@ export async function createSupervisor(
     ...(options.network ? { options: { network: options.network } } : {}),
   });
   const images = startImageController(manager, { kube, vsphere });
+  const virtualMachines = startVirtualMachineController(manager, { kube, vsphere });
   if (cluster !== undefined) {
     await provideOperatorConfig(kube, vsphere, cluster);
     await ensure(kube, {
@@ -112,6 +118,7 @@ export async function createSupervisor(
     zone,
     images,
     networkInterfaces,
+    virtualMachines,
     async prepareNamespace(name, prepareOptions) {
       if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
       const showLibraries = (namespace: string, ids: readonly string[]) =>
@@ -123,6 +130,7 @@ export async function createSupervisor(
     },
     stop() {
       images.stop();
+      virtualMachines.stop();
       manager.stop();
     },
   };

@@ -1,0 +1,70 @@
+/**
+ * The conditions vm-operator writes on a VirtualMachine, with its types and reasons, and
+ * the one rule for changing them: a condition's lastTransitionTime moves only when its
+ * status does, so rewriting the same verdict is not a change.
+ */
+import type { Condition } from '../../api/types.js';
+
+export const CONDITION = {
+  classReady: 'VirtualMachineClassReady',
+  imageReady: 'VirtualMachineImageReady',
+  policyReady: 'VirtualMachineConditionVMSetResourcePolicyReady',
+  storageReady: 'VirtualMachineStorageReady',
+  bootstrapReady: 'VirtualMachineBootstrapReady',
+  networkReady: 'VirtualMachineNetworkReady',
+  placementReady: 'VirtualMachineConditionPlacementReady',
+  created: 'VirtualMachineCreated',
+  ready: 'Ready',
+} as const;
+
+export const REASON = {
+  notFound: 'NotFound',
+  notSet: 'NotSet',
+  notReady: 'NotReady',
+  unknownKind: 'UnknownKind',
+  storageClassRequired: 'StorageClassRequired',
+  requiredKeyNotFound: 'RequiredKeyNotFound',
+  invalid: 'Invalid',
+} as const;
+
+/** A verdict before it is stamped with a time. */
+export interface Verdict {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+/** vm-operator marks a condition True with reason `True` and no message. */
+export const isTrue = (type: string): Verdict => ({ type, status: 'True', reason: 'True', message: '' });
+
+export const isFalse = (type: string, reason: string, message: string): Verdict => ({
+  type,
+  status: 'False',
+  reason,
+  message,
+});
+
+/** The conditions with each verdict applied: replaced in place, or appended when new. */
+export function withVerdicts(
+  conditions: readonly Condition[] | undefined,
+  verdicts: readonly Verdict[],
+  now: string,
+): Condition[] {
+  const out = [...(conditions ?? [])];
+  for (const verdict of verdicts) {
+    const at = out.findIndex((c) => c.type === verdict.type);
+    const before = at >= 0 ? out[at] : undefined;
+    const lastTransitionTime = before && before.status === verdict.status ? before.lastTransitionTime : now;
+    const next: Condition = { ...verdict, lastTransitionTime };
+    if (at >= 0) out[at] = next;
+    else out.push(next);
+  }
+  return out;
+}
+
+export const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
+  conditions?.find((c) => c.type === type);
+
+export const isConditionTrue = (conditions: readonly Condition[] | undefined, type: string) =>
+  conditionOf(conditions, type)?.status === 'True';

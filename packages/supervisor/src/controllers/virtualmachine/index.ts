@@ -1,0 +1,13 @@
+export { CONDITION, REASON } from './conditions.js';
+export { networkInterfaceName } from './network.js';
+export {
+  DELETE_CHECK_PREFIX,
+  PAUSED_ANNOTATION,
+  POWER_ON_CHECK_PREFIX,
+  type PolicyPlacement,
+  startVirtualMachineController,
+  VIRTUAL_MACHINE_CONTROLLER,
+  type VirtualMachineController,
+  type VirtualMachineControllerDeps,
+  VM_FINALIZER,
+} from './virtual-machine.js';

@@ -1,0 +1,101 @@
+/**
+ * A VirtualMachine's network interfaces, as vm-operator's vSphere Distributed Switch
+ * provider makes them: one net-operator NetworkInterface per `spec.network.interfaces`
+ * entry, named `<vm>-<network>-<interface>` (`<vm>-<interface>` for the namespace's default
+ * network), owned by the VM so that they go with it. The VM waits until each is Ready and
+ * then gets NICs on their portgroups with their MACs.
+ */
+import type { VirtualMachine } from '../../api/types.js';
+import type { KubeStore } from '../../store/kube-store.js';
+import type { KubeObject } from '../../store/meta.js';
+import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
+import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+import type { DependencyReader } from './prerequisites.js';
+
+/** A NIC to create: the portgroup (its key or moref value) and the MAC net-operator chose. */
+export interface PlannedNic {
+  networkID: string;
+  macAddress: string;
+  interfaceName: string;
+}
+
+export interface NetworkPlan {
+  verdict: Verdict;
+  nics: PlannedNic[];
+}
+
+interface NetworkInterfaceStatus {
+  conditions?: {
+    type: string;
+    status: 'True' | 'False' | 'Unknown';
+    reason: string;
+    message: string;
+    lastTransitionTime: string;
+  }[];
+  macAddress?: string;
+  networkID?: string;
+}
+
+export const networkInterfaceName = (vm: string, network: string, iface: string) =>
+  network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`;
+
+/** Makes the missing NetworkInterfaces and tells whether all of them are Ready. */
+export async function planNetwork(
+  kube: KubeStore,
+  read: DependencyReader,
+  vm: VirtualMachine,
+): Promise<NetworkPlan> {
+  const spec = vm.spec?.network;
+  if (spec?.disabled) return { verdict: isTrue(CONDITION.networkReady), nics: [] };
+  const namespace = vm.metadata.namespace as string;
+  const nics: PlannedNic[] = [];
+  const waiting: string[] = [];
+  for (const iface of spec?.interfaces ?? []) {
+    const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
+    let object = await read.get<KubeObject & { status?: NetworkInterfaceStatus }>(
+      NET_OPERATOR_API_VERSION,
+      'NetworkInterface',
+      namespace,
+      name,
+    );
+    object ??= await kube.create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
+    const status = object.status;
+    if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
+      waiting.push(name);
+      continue;
+    }
+    nics.push({ networkID: status.networkID, macAddress: status.macAddress, interfaceName: iface.name });
+  }
+  if (waiting.length > 0)
+    return {
+      verdict: isFalse(
+        CONDITION.networkReady,
+        REASON.notReady,
+        `NetworkInterface ${waiting.join(', ')} is not ready`,
+      ),
+      nics,
+    };
+  return { verdict: isTrue(CONDITION.networkReady), nics };
+}
+
+function networkInterfaceOf(vm: VirtualMachine, name: string, networkName: string): KubeObject {
+  return {
+    apiVersion: NET_OPERATOR_API_VERSION,
+    kind: 'NetworkInterface',
+    metadata: {
+      name,
+      namespace: vm.metadata.namespace as string,
+      ownerReferences: [
+        {
+          apiVersion: vm.apiVersion,
+          kind: 'VirtualMachine',
+          name: vm.metadata.name as string,
+          uid: vm.metadata.uid as string,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: { networkName, type: 'vmxnet3' },
+  };
+}

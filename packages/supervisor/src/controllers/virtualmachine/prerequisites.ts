@@ -1,0 +1,186 @@
+/**
+ * What a VirtualMachine needs before vm-operator creates it, checked in one pass as
+ * vm-operator does: its class, its image (a content library item), its resource policy,
+ * its bootstrap Secret and its storage class (in the namespace's quota). Each check gives
+ * its condition; the VM is created only when all of them hold. Every object a check reads
+ * is recorded as a dependency, so the VM is reconciled again when that object changes.
+ */
+import type {
+  VirtualMachine,
+  VirtualMachineClass,
+  VirtualMachineImage,
+  VirtualMachineSetResourcePolicy,
+} from '../../api/types.js';
+import { PROVIDER_CONFIG_MAP, storageQuotaKey, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import { memoryMiB } from '../../namespaces/vm-classes.js';
+import type { KubeObject } from '../../store/meta.js';
+import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
+import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+
+export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
+
+/** Reads objects for a reconcile, recording each as a dependency of the VM. */
+export interface DependencyReader {
+  get<T = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined>;
+  list<T = KubeObject>(apiVersion: string, kind: string, namespace: string): Promise<T[]>;
+}
+
+/** What the checks found, for the create path. */
+export interface Resolved {
+  numCPU?: number;
+  memoryMB?: number;
+  className?: string;
+  itemId?: string;
+  policy?: VirtualMachineSetResourcePolicy;
+  /** The cloud-init user data, base64 as the Secret holds it. */
+  userData?: string;
+}
+
+export interface Prerequisites {
+  verdicts: Verdict[];
+  ready: boolean;
+  resolved: Resolved;
+}
+
+const IMAGE_KINDS = new Set(['VirtualMachineImage', 'ClusterVirtualMachineImage']);
+
+async function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Promise<Verdict> {
+  const name = vm.spec?.className;
+  if (!name) return isFalse(CONDITION.classReady, REASON.notSet, 'spec.className is not set');
+  const vmClass = await read.get<VirtualMachineClass>(
+    VM_OPERATOR_API_VERSION,
+    'VirtualMachineClass',
+    vm.metadata.namespace,
+    name,
+  );
+  if (!vmClass)
+    return isFalse(
+      CONDITION.classReady,
+      REASON.notFound,
+      `VirtualMachineClass ${vm.metadata.namespace}/${name} not found`,
+    );
+  const hardware = vmClass.spec?.hardware;
+  const memory = hardware?.memory === undefined ? undefined : memoryMiB(hardware.memory);
+  if (hardware?.memory !== undefined && memory === undefined)
+    return isFalse(CONDITION.classReady, REASON.invalid, `invalid memory quantity ${hardware.memory}`);
+  out.className = name;
+  if (hardware?.cpus !== undefined) out.numCPU = hardware.cpus;
+  if (memory !== undefined) out.memoryMB = memory;
+  return isTrue(CONDITION.classReady);
+}
+
+async function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Promise<Verdict> {
+  const ref = vm.spec?.image;
+  if (!ref?.name) return isFalse(CONDITION.imageReady, REASON.notSet, 'spec.image is not set');
+  const kind = ref.kind ?? 'VirtualMachineImage';
+  if (!IMAGE_KINDS.has(kind))
+    return isFalse(CONDITION.imageReady, REASON.unknownKind, `unsupported image kind ${kind}`);
+  const namespace = kind === 'VirtualMachineImage' ? vm.metadata.namespace : undefined;
+  const image = await read.get<VirtualMachineImage>(VM_OPERATOR_API_VERSION, kind, namespace, ref.name);
+  if (!image) return isFalse(CONDITION.imageReady, REASON.notFound, `${kind} ${ref.name} not found`);
+  const itemId = image.metadata.labels?.[LIBRARY_ITEM_LABEL] ?? image.status?.providerItemID;
+  if (!isConditionTrue(image.status?.conditions, 'Ready') || !itemId)
+    return isFalse(CONDITION.imageReady, REASON.notReady, `${kind} ${ref.name} is not ready`);
+  out.itemId = itemId;
+  return isTrue(CONDITION.imageReady);
+}
+
+async function checkPolicy(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  out: Resolved,
+): Promise<Verdict | undefined> {
+  const name = vm.spec?.reserved?.resourcePolicyName;
+  if (!name) return undefined;
+  const policy = await read.get<VirtualMachineSetResourcePolicy>(
+    VM_OPERATOR_API_VERSION,
+    'VirtualMachineSetResourcePolicy',
+    vm.metadata.namespace,
+    name,
+  );
+  if (!policy)
+    return isFalse(
+      CONDITION.policyReady,
+      REASON.notFound,
+      `VirtualMachineSetResourcePolicy ${name} not found`,
+    );
+  if (policy.metadata.deletionTimestamp || !policy.status?.resourcePools?.length)
+    return isFalse(
+      CONDITION.policyReady,
+      REASON.notReady,
+      `VirtualMachineSetResourcePolicy ${name} is not ready`,
+    );
+  out.policy = policy;
+  return isTrue(CONDITION.policyReady);
+}
+
+/** The user data of a Secret: the named key, else `user-data`, else `value`. */
+function userDataOf(secret: KubeObject, key: string): string | undefined {
+  const data = (secret as KubeObject & { data?: Record<string, string> }).data ?? {};
+  for (const candidate of [key, 'user-data', 'value'])
+    if (data[candidate] !== undefined) return data[candidate];
+  return undefined;
+}
+
+async function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Promise<Verdict> {
+  const bootstrap = vm.spec?.bootstrap;
+  const selector = bootstrap?.disabled ? undefined : bootstrap?.cloudInit?.rawCloudConfig;
+  if (!selector) return isTrue(CONDITION.bootstrapReady);
+  const secret = await read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
+  if (!secret) return isFalse(CONDITION.bootstrapReady, REASON.notFound, `Secret ${selector.name} not found`);
+  const userData = userDataOf(secret, selector.key);
+  if (userData === undefined)
+    return isFalse(
+      CONDITION.bootstrapReady,
+      REASON.requiredKeyNotFound,
+      `Secret ${selector.name} has none of the keys ${selector.key}, user-data, value`,
+    );
+  out.userData = userData;
+  return isTrue(CONDITION.bootstrapReady);
+}
+
+async function checkStorage(read: DependencyReader, vm: VirtualMachine): Promise<Verdict> {
+  const name = vm.spec?.storageClass;
+  const namespace = vm.metadata.namespace as string;
+  if (!name) {
+    const config = await read.get(`v1`, 'ConfigMap', VM_OPERATOR_NAMESPACE, PROVIDER_CONFIG_MAP);
+    const required =
+      (config as { data?: Record<string, string> } | undefined)?.data?.StorageClassRequired === 'true';
+    return required
+      ? isFalse(CONDITION.storageReady, REASON.storageClassRequired, 'spec.storageClass is required')
+      : isTrue(CONDITION.storageReady);
+  }
+  const storageClass = await read.get('storage.k8s.io/v1', 'StorageClass', undefined, name);
+  if (!storageClass)
+    return isFalse(CONDITION.storageReady, REASON.notFound, `StorageClass ${name} not found`);
+  const quotas = await read.list('v1', 'ResourceQuota', namespace);
+  const key = storageQuotaKey(name);
+  const inQuota = quotas.some(
+    (q) => (q as { spec?: { hard?: Record<string, string> } }).spec?.hard?.[key] !== undefined,
+  );
+  return inQuota
+    ? isTrue(CONDITION.storageReady)
+    : isFalse(
+        CONDITION.storageReady,
+        REASON.notFound,
+        `StorageClass ${name} is not associated with namespace ${namespace}`,
+      );
+}
+
+/** Every prerequisite, each with its verdict; `ready` when all are True. */
+export async function checkPrerequisites(read: DependencyReader, vm: VirtualMachine): Promise<Prerequisites> {
+  const resolved: Resolved = {};
+  const verdicts = [
+    await checkClass(read, vm, resolved),
+    await checkImage(read, vm, resolved),
+    await checkPolicy(read, vm, resolved),
+    await checkBootstrap(read, vm, resolved),
+    await checkStorage(read, vm),
+  ].filter((v): v is Verdict => v !== undefined);
+  return { verdicts, ready: verdicts.every((v) => v.status === 'True'), resolved };
+}

@@ -1,0 +1,76 @@
+/**
+ * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
+ * ids from the VM's configuration, where it runs, its guest's addresses per interface.
+ */
+import type { VmRecord, VSphere } from '@vsim/vsphere';
+import type {
+  VirtualMachineNetworkInterfaceStatus,
+  VirtualMachinePowerState,
+  VirtualMachineStatus,
+} from '../../api/types.js';
+
+export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
+  poweredOn: 'PoweredOn',
+  poweredOff: 'PoweredOff',
+  suspended: 'Suspended',
+};
+
+const NIC_KEY_BASE = 4000;
+
+/** The guest's prefix length for addresses net-operator hands out (/24 pools). */
+const PREFIX_LENGTH = 24;
+
+const hardwareVersionOf = (family: string): number | undefined => {
+  const match = /^vmx-(\d+)$/.exec(family);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+};
+
+/** NIC i of the VM is the VM's interface i (they are created in order; device keys 4000 + i). */
+function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNetworkInterfaceStatus[] {
+  return vm.guest.net.map((guestNic, i) => {
+    const name = names[guestNic.deviceConfigId - NIC_KEY_BASE] ?? `eth${i}`;
+    return {
+      name,
+      deviceKey: guestNic.deviceConfigId,
+      ip: {
+        macAddr: guestNic.macAddress,
+        addresses: guestNic.ipAddress.map((address) => ({
+          address: `${address}/${PREFIX_LENGTH}`,
+          state: 'preferred',
+        })),
+      },
+    };
+  });
+}
+
+/** The status fields vSphere decides (conditions and class aside). */
+export function statusFromVsphere(
+  vsphere: VSphere,
+  vm: VmRecord,
+  interfaceNames: readonly string[],
+  zone: string | undefined,
+): VirtualMachineStatus {
+  const on = vm.powerState === 'poweredOn';
+  const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
+  const hardwareVersion = hardwareVersionOf(vm.config.version);
+  const ip = on ? vm.guest.ipAddress : undefined;
+  return {
+    uniqueID: vm.id,
+    biosUUID: vm.config.uuid,
+    instanceUUID: vm.config.instanceUuid,
+    powerState: POWER_STATE[vm.powerState],
+    ...(host === undefined ? {} : { nodeName: host }),
+    ...(zone === undefined ? {} : { zone }),
+    ...(hardwareVersion === undefined ? {} : { hardwareVersion }),
+    guest: { guestID: vm.config.guestId, guestFullName: vm.config.guestFullName },
+    ...(on
+      ? {
+          network: {
+            ...(ip ? { primaryIP4: ip } : {}),
+            ...(vm.guest.hostName ? { hostName: vm.guest.hostName } : {}),
+            interfaces: interfacesOf(vm, interfaceNames),
+          },
+        }
+      : {}),
+  };
+}

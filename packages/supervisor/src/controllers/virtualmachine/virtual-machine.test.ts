@@ -1,0 +1,126 @@
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { Condition, VirtualMachine } from '../../api/types.js';
+import { ZONE_LABEL } from '../../namespaces/layout.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
+import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
+import { CONDITION } from './conditions.js';
+import { PAUSED_ANNOTATION, VM_FINALIZER } from './virtual-machine.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const ref = (name: string, namespace = 'ns1') => ({
+  apiVersion: V5,
+  kind: 'VirtualMachine',
+  namespace,
+  name,
+});
+
+async function setup() {
+  const fixture = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const images = await fixture.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
+  if (!ubuntu) throw new Error('no ubuntu image');
+  const prepared = await fixture.supervisor.prepareNamespace('ns1');
+  return { ...fixture, image: ubuntu.metadata.name as string, prepared };
+}
+
+type Fixture = Awaited<ReturnType<typeof setup>>;
+
+const newVm = (f: Fixture, name: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: V5,
+  kind: 'VirtualMachine',
+  metadata: { name, namespace: 'ns1' },
+  spec: {
+    className: 'best-effort-small',
+    image: { kind: 'VirtualMachineImage', name: f.image },
+    storageClass: f.prepared.storageClass,
+    ...spec,
+  },
+});
+
+const getVm = (f: SupervisorFixture, name: string) =>
+  f.kube.get(ref(name)) as unknown as Promise<VirtualMachine>;
+
+const condition = (vm: VirtualMachine, type: string) =>
+  (vm.status?.conditions ?? []).find((c: Condition) => c.type === type);
+
+const vsphereVm = (f: SupervisorFixture, vm: VirtualMachine) =>
+  f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
+
+describe('the VirtualMachine controller', () => {
+  it('creates, powers on and reports a VM as CAPV waits for it', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(vm.metadata.finalizers).toEqual([VM_FINALIZER]);
+    expect(vm.metadata.labels?.[ZONE_LABEL]).toBe(f.prepared.zone);
+    for (const type of [
+      CONDITION.classReady,
+      CONDITION.imageReady,
+      CONDITION.storageReady,
+      CONDITION.bootstrapReady,
+      CONDITION.networkReady,
+      CONDITION.placementReady,
+      CONDITION.created,
+    ])
+      expect(condition(vm, type)).toMatchObject({ status: 'True', reason: 'True' });
+    expect(vm.status).toMatchObject({ powerState: 'PoweredOn', zone: f.prepared.zone, hardwareVersion: 19 });
+    const record = vsphereVm(f, vm);
+    expect(record).toBeDefined();
+    expect(record?.parent).toBe(f.prepared.folder);
+    expect(record?.pool).toBe(f.prepared.pool);
+    expect(record?.config).toMatchObject({
+      numCPU: 2,
+      memoryMB: 4096,
+      uuid: vm.spec?.biosUUID,
+      instanceUuid: vm.spec?.instanceUUID,
+    });
+    expect(vm.status?.biosUUID).toBe(vm.spec?.biosUUID);
+    expect(vm.status?.nodeName).toBe(f.vsphere.store.get(record?.host ?? '')?.name);
+    const nic = await f.kube.get({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'NetworkInterface',
+      namespace: 'ns1',
+      name: 'vm1-eth0',
+    });
+    const nicStatus = nic.status as { ipConfigs: { ip: string }[]; macAddress: string };
+    expect(vm.status?.network?.primaryIP4).toBe(nicStatus.ipConfigs[0]?.ip);
+    expect(vm.status?.network?.interfaces?.[0]).toMatchObject({
+      name: 'eth0',
+      ip: { macAddr: nicStatus.macAddress },
+    });
+    expect(record?.guest.ipAddress).toBe(nicStatus.ipConfigs[0]?.ip);
+  });
+
+  it('leaves a paused VM alone', async () => {
+    const f = await setup();
+    const vm = newVm(f, 'vm1');
+    vm.metadata.annotations = { [PAUSED_ANNOTATION]: '' };
+    await f.kube.create(vm);
+    await f.settle();
+    const got = await getVm(f, 'vm1');
+    expect(got.metadata.finalizers).toBeUndefined();
+    expect(got.status).toBeUndefined();
+  });
+
+  it('deletes the vSphere VM and then lets the object go', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const moref = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    expect(f.vsphere.store.get(moref)).toBeUndefined();
+    expect(await f.find(ref('vm1'))).toBeUndefined();
+    expect(
+      await f.find({
+        apiVersion: NET_OPERATOR_API_VERSION,
+        kind: 'NetworkInterface',
+        namespace: 'ns1',
+        name: 'vm1-eth0',
+      }),
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,506 @@
+/**
+ * vm-operator's VirtualMachine controller, in vm-operator's order of work:
+ * - a paused VM (`vmoperator.vmware.com/paused`) is left alone, deletion included;
+ * - a deleted VM is powered off and destroyed in vSphere, then its finalizer goes (not
+ *   while a `delete.check.vmoperator.vmware.com/*` annotation is present);
+ * - the finalizer (and the zone label) come first;
+ * - create path: every prerequisite checked in one pass, each with its condition (see
+ *   prerequisites.ts), NetworkInterfaces made and awaited, then the image's library item
+ *   deployed into the namespace's (or the resource policy's) pool and folder, sized by
+ *   the class, with the VM's UUIDs, NICs and cloud-init user data;
+ * - update path: status read back from vSphere, a resize when the class changed (while
+ *   powered off), then power driven to `spec.powerState` per powerOffMode/suspendMode
+ *   (no power-on while a `poweron.check.vmoperator.vmware.com/*` annotation is present),
+ *   restarts per `spec.nextRestartTime`.
+ * vSphere work runs as tasks; while one runs the VM waits, and its end requeues the VM.
+ * Every object a reconcile reads is remembered, so a change to it (a class appearing, a
+ * Secret fixed) requeues exactly the VMs that read it; vSphere changes to a VM (powered
+ * off by hand, a new guest IP) requeue it too.
+ */
+import type { Batch, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
+import type { VirtualMachine, VirtualMachineClass, VirtualMachinePowerOpMode } from '../../api/types.js';
+import {
+  type NamespacePlacement,
+  placementOf,
+  TOPOLOGY_API_VERSION,
+  ZONE_LABEL,
+} from '../../namespaces/layout.js';
+import { memoryMiB } from '../../namespaces/vm-classes.js';
+import type { Controller } from '../../runtime/controller.js';
+import { parseObjectKey } from '../../runtime/keys.js';
+import type { Manager } from '../../runtime/manager.js';
+import { isKubeError } from '../../store/errors.js';
+import type { KubeStore } from '../../store/kube-store.js';
+import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
+import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
+import { planNetwork } from './network.js';
+import {
+  checkPrerequisites,
+  type DependencyReader,
+  type Resolved,
+  VM_OPERATOR_API_VERSION,
+} from './prerequisites.js';
+import { statusFromVsphere } from './status.js';
+
+export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
+export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
+export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
+export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
+export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
+
+/** The child pool and folder (moref values) a resource policy gives its VMs. */
+export type PolicyPlacement = (
+  placement: NamespacePlacement,
+  policy: NonNullable<Resolved['policy']>,
+) => { pool: string; folder: string } | undefined;
+
+export interface VirtualMachineControllerDeps {
+  kube: KubeStore;
+  vsphere: VSphere;
+  /** Where a resource policy puts its VMs (default: its pool and folder by name under the namespace's). */
+  policyPlacement?: PolicyPlacement;
+}
+
+export interface VirtualMachineController {
+  readonly controller: Controller;
+  /** Stops following vSphere (the controller itself stops with its manager). */
+  stop(): void;
+}
+
+const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
+
+/** The kinds a VM's reconcile may read, watched to requeue the VMs that read them. */
+const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
+  { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass' },
+  { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineImage' },
+  { apiVersion: VM_OPERATOR_API_VERSION, kind: 'ClusterVirtualMachineImage' },
+  { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineSetResourcePolicy' },
+  { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' },
+  { apiVersion: 'v1', kind: 'Secret' },
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'ResourceQuota' },
+  { apiVersion: 'v1', kind: 'Namespace' },
+  { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' },
+  { apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone' },
+];
+
+/** The hub types are typed objects; the store takes any Kubernetes object. */
+const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
+
+const dependencyKey = (kind: string, namespace: string | undefined, name: string) =>
+  `${kind}/${namespace ?? ''}/${name}`;
+
+const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
+  Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
+
+const ignoreNotFound = (error: unknown): undefined => {
+  if (isKubeError(error) && error.code === 404) return undefined;
+  throw error;
+};
+
+/** A resource policy's pool and folder, found by name under the namespace's. */
+const childrenByName =
+  (vsphere: VSphere): PolicyPlacement =>
+  (placement, policy) => {
+    const childNamed = (parent: string, name: string | undefined) => {
+      if (!name) return parent;
+      for (const id of vsphere.store.referrers('childEntity', parent))
+        if (vsphere.store.get(id)?.name === name) return id;
+      return undefined;
+    };
+    const pool = childNamed(placement.pool, policy.spec?.resourcePool?.name);
+    const folder = childNamed(placement.folder, policy.spec?.folder);
+    return pool && folder ? { pool, folder } : undefined;
+  };
+
+export function startVirtualMachineController(
+  manager: Manager,
+  deps: VirtualMachineControllerDeps,
+): VirtualMachineController {
+  const { kube, vsphere } = deps;
+  const policyPlacement = deps.policyPlacement ?? childrenByName(vsphere);
+  /** dependency key -> the VMs whose last reconcile read it, and the reverse. */
+  const dependents = new Map<string, Set<string>>();
+  const dependenciesOf = new Map<string, readonly string[]>();
+  /** VMs with a vSphere task running; its end requeues them. */
+  const busy = new Set<string>();
+  /** The last task's fault per VM, reported by the next reconcile. */
+  const failures = new Map<string, unknown>();
+  /** vSphere VM per VM key once deployed, and back. */
+  const deployed = new Map<string, string>();
+  const byMoref = new Map<string, string>();
+
+  const remember = (key: string, keys: readonly string[]) => {
+    for (const old of dependenciesOf.get(key) ?? []) dependents.get(old)?.delete(key);
+    for (const dep of keys) {
+      const set = dependents.get(dep);
+      if (set) set.add(key);
+      else dependents.set(dep, new Set([key]));
+    }
+    if (keys.length > 0) dependenciesOf.set(key, keys);
+    else dependenciesOf.delete(key);
+  };
+
+  const forget = (key: string) => {
+    remember(key, []);
+    const id = deployed.get(key);
+    if (id !== undefined) byMoref.delete(id);
+    deployed.delete(key);
+    failures.delete(key);
+  };
+
+  const readerFor = (keys: string[]): DependencyReader => ({
+    async get(apiVersion, kind, namespace, name) {
+      keys.push(dependencyKey(kind, namespace, name));
+      const ref = { apiVersion, kind, name, ...(namespace === undefined ? {} : { namespace }) };
+      return kube.get(ref).catch(ignoreNotFound) as never;
+    },
+    async list(apiVersion, kind, namespace) {
+      keys.push(dependencyKey(kind, namespace, '*'));
+      return (await kube.list({ apiVersion, kind, namespace })).items as never;
+    },
+  });
+
+  /** Runs a vSphere task for a VM; it is requeued when the task ends, its fault kept. */
+  const track = (key: string, work: Promise<unknown>) => {
+    busy.add(key);
+    work
+      .then(
+        () => failures.delete(key),
+        (error: unknown) => failures.set(key, error),
+      )
+      .finally(() => {
+        busy.delete(key);
+        controller.enqueue(key);
+      });
+  };
+
+  const vsphereVmOf = (key: string, vm: VirtualMachine): VmRecord | undefined => {
+    const id = deployed.get(key) ?? vm.status?.uniqueID;
+    const record = id === undefined ? undefined : vsphere.store.get(id);
+    if (record?.kind !== 'VirtualMachine') return undefined;
+    if (!deployed.has(key)) {
+      deployed.set(key, record.id);
+      byMoref.set(record.id, key);
+    }
+    return record as VmRecord;
+  };
+
+  const writeStatus = async (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
+    if (deepEqual(vm.status, status)) return vm;
+    return (await kube.updateStatus(asKube({ ...vm, status }))) as unknown as VirtualMachine;
+  };
+
+  const now = () => timestamp(vsphere.clock.now());
+
+  const faultVerdict = (key: string, type: string): Verdict | undefined => {
+    const fault = failures.get(key);
+    if (fault === undefined) return undefined;
+    failures.delete(key);
+    const name = (fault as { fault?: { _type?: string } }).fault?._type ?? 'Error';
+    return isFalse(type, name, (fault as Error).message ?? String(fault));
+  };
+
+  // --- delete path ---------------------------------------------------------------
+
+  const deletePath = async (key: string, vm: VirtualMachine) => {
+    if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX) || busy.has(key)) return undefined;
+    const fault = failures.get(key);
+    if (fault !== undefined) {
+      failures.delete(key);
+      throw fault;
+    }
+    const record = vsphereVmOf(key, vm);
+    if (record?.powerState === 'poweredOn' || record?.powerState === 'suspended') {
+      track(key, vsphere.vm.powerOff(record.id).wait());
+      return undefined;
+    }
+    if (record) {
+      track(key, vsphere.vm.destroy(record.id).wait());
+      return undefined;
+    }
+    const finalizers = (vm.metadata.finalizers ?? []).filter((f) => f !== VM_FINALIZER);
+    forget(key);
+    if (finalizers.length !== (vm.metadata.finalizers ?? []).length)
+      await kube.update(asKube({ ...vm, metadata: { ...vm.metadata, finalizers } })).catch(ignoreNotFound);
+    return undefined;
+  };
+
+  // --- create path ---------------------------------------------------------------
+
+  const createPath = async (
+    key: string,
+    vm: VirtualMachine,
+    read: DependencyReader,
+    placement: NamespacePlacement | undefined,
+  ) => {
+    const prerequisites = await checkPrerequisites(read, vm);
+    const verdicts = [...prerequisites.verdicts];
+    let target: { pool: string; folder: string } | undefined;
+    if (!placement)
+      verdicts.push(
+        isFalse(
+          CONDITION.placementReady,
+          REASON.notFound,
+          `namespace ${vm.metadata.namespace} has no resource pool and folder`,
+        ),
+      );
+    else if (prerequisites.ready) {
+      const policy = prerequisites.resolved.policy;
+      target = policy ? policyPlacement(placement, policy) : placement;
+      verdicts.push(
+        target
+          ? isTrue(CONDITION.placementReady)
+          : isFalse(
+              CONDITION.placementReady,
+              REASON.notReady,
+              'the resource policy has no pool and folder yet',
+            ),
+      );
+    }
+    const failed = faultVerdict(key, CONDITION.created);
+    if (failed) verdicts.push(failed);
+    const network = target ? await planNetwork(kube, read, vm) : undefined;
+    if (network) verdicts.push(network.verdict);
+    const conditions = withVerdicts(vm.status?.conditions, verdicts, now());
+    await writeStatus(vm, { ...vm.status, conditions });
+    if (failed) return { requeue: true };
+    if (!target || !network || network.verdict.status !== 'True') return undefined;
+    const { resolved } = prerequisites;
+    const task = vsphere.library.deploy(resolved.itemId as string, {
+      name: vm.metadata.name as string,
+      folder: target.folder,
+      pool: target.pool,
+      config: {
+        ...(resolved.numCPU === undefined ? {} : { numCPU: resolved.numCPU }),
+        ...(resolved.memoryMB === undefined ? {} : { memoryMB: resolved.memoryMB }),
+        ...(vm.spec?.biosUUID ? { uuid: vm.spec.biosUUID } : {}),
+        ...(vm.spec?.instanceUUID ? { instanceUuid: vm.spec.instanceUUID } : {}),
+        nics: network.nics.map((nic) => ({
+          network: portgroupOf(vsphere, nic.networkID),
+          macAddress: nic.macAddress,
+        })),
+        ...(resolved.userData === undefined
+          ? {}
+          : {
+              extraConfig: [
+                { key: 'guestinfo.userdata', value: resolved.userData },
+                { key: 'guestinfo.userdata.encoding', value: 'base64' },
+              ],
+            }),
+      },
+    });
+    track(
+      key,
+      task.wait().then((ref) => {
+        deployed.set(key, ref.value);
+        byMoref.set(ref.value, key);
+      }),
+    );
+    return undefined;
+  };
+
+  // --- update path ---------------------------------------------------------------
+
+  /** Starts the power or size change the VM needs, if any; true when one started. */
+  const drive = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    size: { numCPU?: number; memoryMB?: number },
+  ) => {
+    const state = record.powerState;
+    const want = vm.spec?.powerState ?? 'PoweredOn';
+    const resize =
+      (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) ||
+      (size.memoryMB !== undefined && size.memoryMB !== record.config.memoryMB);
+    if (resize && state === 'poweredOff') {
+      const spec = {
+        ...(size.numCPU === undefined ? {} : { numCPUs: size.numCPU }),
+        ...(size.memoryMB === undefined ? {} : { memoryMB: size.memoryMB }),
+      };
+      track(key, vsphere.vm.reconfigure(record.id, spec).wait());
+      return true;
+    }
+    if (want === 'PoweredOn' && state !== 'poweredOn') {
+      if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return false;
+      track(key, vsphere.vm.powerOn(record.id).wait());
+      return true;
+    }
+    if (want === 'PoweredOff' && state !== 'poweredOff') {
+      const soft = state === 'poweredOn' && softly(vm.spec?.powerOffMode, record);
+      track(key, soft ? guestShutdown(record.id) : vsphere.vm.powerOff(record.id).wait());
+      return true;
+    }
+    if (want === 'Suspended' && state === 'poweredOn') {
+      track(key, vsphere.vm.suspend(record.id).wait());
+      return true;
+    }
+    const restart = vm.spec?.nextRestartTime;
+    if (restart && restart !== vm.status?.lastRestartTime && state === 'poweredOn') {
+      track(key, vsphere.vm.reset(record.id).wait());
+      return true;
+    }
+    return false;
+  };
+
+  const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
+
+  const classSize = async (read: DependencyReader, vm: VirtualMachine) => {
+    const name = vm.spec?.className;
+    if (!name) return {};
+    const vmClass = await read.get<VirtualMachineClass>(
+      VM_OPERATOR_API_VERSION,
+      'VirtualMachineClass',
+      vm.metadata.namespace,
+      name,
+    );
+    const memory = vmClass?.spec?.hardware?.memory;
+    const memoryMB = memory === undefined ? undefined : memoryMiB(memory);
+    return {
+      ...(vmClass?.spec?.hardware?.cpus === undefined ? {} : { numCPU: vmClass.spec.hardware.cpus }),
+      ...(memoryMB === undefined ? {} : { memoryMB }),
+    };
+  };
+
+  const updatePath = async (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    read: DependencyReader,
+    zone: string | undefined,
+  ) => {
+    const size = await classSize(read, vm);
+    const fault = failures.get(key);
+    if (fault !== undefined) {
+      failures.delete(key);
+      throw fault;
+    }
+    const names = (vm.spec?.network?.interfaces ?? []).map((i) => i.name);
+    const from = statusFromVsphere(vsphere, record, names, zone);
+    const verdicts: Verdict[] = [isTrue(CONDITION.created)];
+    const probe = vm.spec?.readinessProbe;
+    if (probe) verdicts.push(probeVerdict(record, probe));
+    const className = vm.spec?.className;
+    const restart = vm.spec?.nextRestartTime;
+    const status: VirtualMachine['status'] = {
+      ...withoutVolatile(vm.status),
+      ...from,
+      ...(className
+        ? { class: { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass', name: className } }
+        : {}),
+      conditions: withVerdicts(vm.status?.conditions, verdicts, now()),
+    };
+    const written = await writeStatus(vm, status);
+    if (drive(key, written, record, size)) {
+      if (restart && record.powerState === 'poweredOn' && restart !== vm.status?.lastRestartTime)
+        await writeStatus(written, { ...written.status, lastRestartTime: restart });
+      return undefined;
+    }
+    const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
+    return waitingForIp ? { requeue: true } : undefined;
+  };
+
+  // --- reconcile -----------------------------------------------------------------
+
+  const reconcile = async (key: string) => {
+    const { namespace, name } = parseObjectKey(key);
+    const ref = { ...VM, name, ...(namespace === undefined ? {} : { namespace }) };
+    const vm = (await kube.get(ref).catch(ignoreNotFound)) as unknown as VirtualMachine | undefined;
+    if (!vm) {
+      forget(key);
+      return undefined;
+    }
+    if (vm.metadata.annotations?.[PAUSED_ANNOTATION] !== undefined) return undefined;
+    if (vm.metadata.deletionTimestamp) return deletePath(key, vm);
+    if (busy.has(key)) return undefined;
+    const keys: string[] = [];
+    const read = readerFor(keys);
+    try {
+      const placement = await placementFor(read, namespace as string);
+      const current = await withFinalizer(vm, placement?.zone);
+      const record = vsphereVmOf(key, current);
+      return record
+        ? await updatePath(key, current, record, read, placement?.zone)
+        : await createPath(key, current, read, placement);
+    } finally {
+      remember(key, keys);
+    }
+  };
+
+  const placementFor = async (read: DependencyReader, namespace: string) =>
+    placementOf(
+      await read.get('v1', 'Namespace', undefined, namespace),
+      await read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
+    );
+
+  /** The finalizer, and the zone label once the zone is known, in one write. */
+  const withFinalizer = async (vm: VirtualMachine, zone: string | undefined) => {
+    const finalizers = vm.metadata.finalizers ?? [];
+    const labels = vm.metadata.labels ?? {};
+    const needsZone = zone !== undefined && labels[ZONE_LABEL] !== zone;
+    if (finalizers.includes(VM_FINALIZER) && !needsZone) return vm;
+    return (await kube.update(
+      asKube({
+        ...vm,
+        metadata: {
+          ...vm.metadata,
+          finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : [...finalizers, VM_FINALIZER],
+          ...(needsZone ? { labels: { ...labels, [ZONE_LABEL]: zone } } : {}),
+        },
+      }),
+    )) as unknown as VirtualMachine;
+  };
+
+  const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
+  controller.watches(kube, VM);
+  for (const target of DEPENDENCY_KINDS)
+    controller.watches(kube, target, (object) => [
+      ...(dependents.get(
+        dependencyKey(target.kind, object.metadata.namespace, object.metadata.name as string),
+      ) ?? []),
+      ...(dependents.get(dependencyKey(target.kind, object.metadata.namespace, '*')) ?? []),
+    ]);
+  const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
+    for (const change of batch.changes) {
+      const key = byMoref.get(change.id);
+      if (key !== undefined) controller.enqueue(key);
+    }
+  });
+  return { controller, stop: unsubscribe };
+}
+
+/** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */
+function softly(mode: VirtualMachinePowerOpMode | undefined, record: VmRecord): boolean {
+  return mode !== 'Hard' && record.guest.toolsRunningStatus === 'guestToolsRunning';
+}
+
+/** A readiness probe passes once the guest answers: powered on with an address (TCP), tools running (heartbeat). */
+function probeVerdict(
+  record: VmRecord,
+  probe: NonNullable<NonNullable<VirtualMachine['spec']>['readinessProbe']>,
+): Verdict {
+  const on = record.powerState === 'poweredOn';
+  const ok = probe.tcpSocket
+    ? on && record.guest.ipAddress !== undefined
+    : on && record.guest.toolsRunningStatus === 'guestToolsRunning';
+  return ok
+    ? isTrue(CONDITION.ready)
+    : isFalse(CONDITION.ready, REASON.notReady, 'the readiness probe has not passed');
+}
+
+/** Status fields only vSphere decides: dropped before they are read back, so a powered-off VM has no IP. */
+function withoutVolatile(status: VirtualMachine['status']): VirtualMachine['status'] {
+  if (!status) return {};
+  const { network: _, ...rest } = status;
+  return rest;
+}
+
+/** The portgroup (or network) whose key or moref value net-operator reported. */
+function portgroupOf(vsphere: VSphere, networkID: string): string {
+  if (vsphere.store.get(networkID)) return networkID;
+  for (const record of vsphere.store.ofKind<NetworkRecord>('DistributedVirtualPortgroup'))
+    if (record.key === networkID) return record.id;
+  return networkID;
+}
