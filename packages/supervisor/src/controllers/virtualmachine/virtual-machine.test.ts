@@ -123,4 +123,152 @@ describe('the VirtualMachine controller', () => {
       }),
     ).toBeUndefined();
   });
+
+  it('drives power per powerOffMode and suspendMode, and follows the guest', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const patch = (spec: Record<string, unknown>) => f.kube.patch(ref('vm1'), { spec }, { type: 'merge' });
+    await patch({ powerState: 'PoweredOff', powerOffMode: 'Hard' });
+    await f.settle();
+    let vm = await getVm(f, 'vm1');
+    expect(vm.status?.powerState).toBe('PoweredOff');
+    expect(vm.status?.network).toBeUndefined();
+    expect(vsphereVm(f, vm)?.powerState).toBe('poweredOff');
+    await patch({ powerState: 'PoweredOn' });
+    await f.settle();
+    await patch({ powerState: 'Suspended' });
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('Suspended');
+    await patch({ powerState: 'PoweredOn' });
+    await f.settle();
+    // TrySoft with tools running: the guest shuts down.
+    await patch({ powerState: 'PoweredOff', powerOffMode: 'TrySoft' });
+    await f.settle();
+    vm = await getVm(f, 'vm1');
+    expect(vm.status?.powerState).toBe('PoweredOff');
+    const kinds = f.vsphere.events.list().map((e) => e._type);
+    expect(kinds).toContain('VmGuestShutdownEvent');
+    expect(kinds).toContain('VmSuspendedEvent');
+  });
+
+  it('powers a VM back on when someone powers it off in vSphere', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const record = vsphereVm(f, await getVm(f, 'vm1'));
+    const off = f.vsphere.vm.powerOff(record?.id as string);
+    await f.settle();
+    await off.wait();
+    await f.settle();
+    expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOn');
+  });
+
+  it('holds power-on while a poweron.check annotation is present', async () => {
+    const f = await setup();
+    const vm = newVm(f, 'vm1');
+    vm.metadata.annotations = { 'poweron.check.vmoperator.vmware.com/tests': 'wait' };
+    await f.kube.create(vm);
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
+    await f.kube.patch(
+      ref('vm1'),
+      { metadata: { annotations: { 'poweron.check.vmoperator.vmware.com/tests': null } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it('keeps a deleted VM while a delete.check annotation is present', async () => {
+    const f = await setup();
+    const vm = newVm(f, 'vm1');
+    vm.metadata.annotations = { 'delete.check.vmoperator.vmware.com/tests': 'wait' };
+    await f.kube.create(vm);
+    await f.settle();
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    const held = await getVm(f, 'vm1');
+    expect(held.metadata.deletionTimestamp).toBeDefined();
+    expect(vsphereVm(f, held)).toBeDefined();
+    await f.kube.patch(
+      ref('vm1'),
+      { metadata: { annotations: { 'delete.check.vmoperator.vmware.com/tests': null } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(await f.find(ref('vm1'))).toBeUndefined();
+    expect(vsphereVm(f, held)).toBeUndefined();
+  });
+
+  it('resizes a powered-off VM when its class changes', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', { powerState: 'PoweredOff' }));
+    await f.settle();
+    await f.kube.patch(
+      { apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'best-effort-small' },
+      { spec: { hardware: { cpus: 4, memory: '16Gi' } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
+  });
+
+  it('restarts the VM when nextRestartTime changes, once', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    await f.kube.patch(ref('vm1'), { spec: { nextRestartTime: '2025-01-01T00:10:00Z' } }, { type: 'merge' });
+    await f.settle();
+    await f.settle();
+    const resets = () => f.vsphere.events.list().filter((e) => e._type === 'VmResettingEvent').length;
+    expect(resets()).toBe(1);
+    expect((await getVm(f, 'vm1')).status?.lastRestartTime).toBe('2025-01-01T00:10:00Z');
+    await f.kube.patch(ref('vm1'), { metadata: { labels: { touched: 'yes' } } }, { type: 'merge' });
+    await f.settle();
+    expect(resets()).toBe(1);
+  });
+
+  it('reports Ready from a TCP readiness probe once the guest has an address', async () => {
+    const f = await setup();
+    await f.kube.create(
+      newVm(f, 'vm1', { readinessProbe: { tcpSocket: { port: 6443 } }, powerState: 'PoweredOff' }),
+    );
+    await f.settle();
+    expect(condition(await getVm(f, 'vm1'), CONDITION.ready)).toMatchObject({
+      status: 'False',
+      reason: 'NotReady',
+    });
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    expect(condition(await getVm(f, 'vm1'), CONDITION.ready)).toMatchObject({ status: 'True' });
+  });
+
+  it('reports a failed deployment on VirtualMachineCreated and retries until it succeeds', async () => {
+    const f = await setup();
+    f.vsphere.interceptor.add({
+      method: 'DeployLibraryItem',
+      fault: { _type: 'InsufficientResourcesFault' },
+      times: 1,
+    });
+    const watch = f.kube.watch({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      namespace: 'ns1',
+      resourceVersion: f.kube.resourceVersion,
+    });
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const seen: (string | undefined)[] = [];
+    while (watch.pending > 0) {
+      const { value } = await watch.next();
+      const created = condition(value.object as unknown as VirtualMachine, CONDITION.created);
+      seen.push(created && `${created.status} ${created.reason}`);
+    }
+    watch.stop();
+    expect(seen).toContain('False InsufficientResourcesFault');
+    const vm = await getVm(f, 'vm1');
+    expect(condition(vm, CONDITION.created)).toMatchObject({ status: 'True' });
+    expect(vm.status?.powerState).toBe('PoweredOn');
+  });
 });

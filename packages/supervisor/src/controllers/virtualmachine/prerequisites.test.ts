@@ -1,0 +1,204 @@
+/**
+ * Every prerequisite of a VirtualMachine through the controller: the exact condition and
+ * reason while it is missing, nothing created in vSphere, then convergence once fixed.
+ */
+import { SAMPLE_OVF_IMAGES } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { Condition, VirtualMachine } from '../../api/types.js';
+import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createSupervisorFixture } from '../../testing/fixture.js';
+import { imageNameOf } from '../images/image-controller.js';
+import { CONDITION, REASON } from './conditions.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+
+async function setup() {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const image = images.items[0]?.metadata.name as string;
+  const vms = () => f.vsphere.store.countOf('VirtualMachine');
+  const get = async (name: string) => (await f.kube.get(ref(name))) as unknown as VirtualMachine;
+  const conditionOf = async (name: string, type: string) =>
+    (await get(name)).status?.conditions?.find((c: Condition) => c.type === type);
+  const create = (name: string, spec: Record<string, unknown>) =>
+    f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image },
+        storageClass: 'wcpglobal-storage-profile',
+        ...spec,
+      },
+    });
+  /** The VM converged: created and powered on with an address. */
+  const converged = async (name: string) => {
+    const vm = await get(name);
+    expect(vm.status?.conditions?.find((c) => c.type === CONDITION.created)?.status).toBe('True');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect(vm.status?.network?.primaryIP4).toMatch(/^192\.168\./);
+  };
+  return { ...f, image, vms, get, conditionOf, create, converged };
+}
+
+const secret = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'ns1' },
+  stringData: data,
+});
+
+describe('VirtualMachine prerequisites', () => {
+  it('waits for a missing class with ClassReady False NotFound, then converges when it appears', async () => {
+    const f = await setup();
+    const before = f.vms();
+    await f.create('vm1', { className: 'custom' });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.classReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+    });
+    expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
+    expect(f.vms()).toBe(before);
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'custom', namespace: 'ns1' },
+      spec: { hardware: { cpus: 3, memory: '3Gi' } },
+    });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.classReady)).toMatchObject({ status: 'True' });
+    await f.converged('vm1');
+    const record = f.vsphere.store.get((await f.get('vm1')).status?.uniqueID as string) as {
+      config: { numCPU: number; memoryMB: number };
+    };
+    expect(record.config).toMatchObject({ numCPU: 3, memoryMB: 3072 });
+  });
+
+  it('waits for a missing image with ImageReady False NotFound, then converges when it appears', async () => {
+    const f = await setup();
+    const datastore = f.vsphere.store.ofKind('Datastore').next().value?.id as string;
+    const library = f.vsphere.library.create({ name: 'later', datastore, type: 'LOCAL' });
+    const item = f.vsphere.library.createItem(
+      library,
+      SAMPLE_OVF_IMAGES[1] as (typeof SAMPLE_OVF_IMAGES)[number],
+    );
+    await f.create('vm1', { image: { kind: 'VirtualMachineImage', name: imageNameOf(item) } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.imageReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+    });
+    f.supervisor.images.setNamespaceLibraries('ns1', [
+      ...(await f.supervisor.prepareNamespace('ns1')).libraries,
+      library,
+    ]);
+    await f.settle();
+    await f.converged('vm1');
+    const record = f.vsphere.store.get((await f.get('vm1')).status?.uniqueID as string) as {
+      config: { guestId: string };
+    };
+    expect(record.config.guestId).toBe('vmwarePhoton64Guest');
+  });
+
+  it('checks the storage class exists and is in the namespace quota, and converges once it is', async () => {
+    const f = await setup();
+    await f.create('vm1', { storageClass: 'gold' });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+    });
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'gold' },
+      provisioner: 'csi.vsphere.vmware.com',
+    });
+    await f.settle();
+    const stillOut = await f.conditionOf('vm1', CONDITION.storageReady);
+    expect(stillOut).toMatchObject({ status: 'False', reason: REASON.notFound });
+    expect(stillOut?.message).toContain('not associated with namespace ns1');
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'gold-quota', namespace: 'ns1' },
+      spec: { hard: { 'gold.storageclass.storage.k8s.io/requests.storage': '10Gi' } },
+    });
+    await f.settle();
+    await f.converged('vm1');
+  });
+
+  it('requires a storage class when the provider config says so', async () => {
+    const f = await setup();
+    await f.kube.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE, name: PROVIDER_CONFIG_MAP },
+      { data: { StorageClassRequired: 'true' } },
+      { type: 'merge' },
+    );
+    await f.create('vm1', { storageClass: '' });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.storageClassRequired,
+    });
+  });
+
+  it('reports a missing bootstrap Secret as NotFound and a Secret without the key as RequiredKeyNotFound', async () => {
+    const f = await setup();
+    const bootstrap = { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'cloud-config' } } };
+    await f.create('vm1', { bootstrap });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+    });
+    await f.kube.create(secret('vm1-data', { other: 'x' }));
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.requiredKeyNotFound,
+    });
+    await f.kube.update({
+      ...(await f.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' })),
+      data: { 'user-data': Buffer.from('#cloud-config\n').toString('base64') },
+    });
+    await f.settle();
+    await f.converged('vm1');
+    const record = f.vsphere.store.get((await f.get('vm1')).status?.uniqueID as string) as {
+      config: { extraConfig: { key: string; value: string }[] };
+    };
+    expect(record.config.extraConfig).toEqual([
+      { key: 'guestinfo.userdata', value: Buffer.from('#cloud-config\n').toString('base64') },
+      { key: 'guestinfo.userdata.encoding', value: 'base64' },
+    ]);
+  });
+
+  it('waits for a missing resource policy with NotFound', async () => {
+    const f = await setup();
+    await f.create('vm1', { reserved: { resourcePolicyName: 'cluster1' } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.policyReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+    });
+  });
+
+  it('checks every prerequisite in one pass', async () => {
+    const f = await setup();
+    await f.create('vm1', {
+      className: 'nope',
+      storageClass: 'nope',
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'nope', key: 'user-data' } } },
+    });
+    await f.settle();
+    const vm = await f.get('vm1');
+    const failing = (vm.status?.conditions ?? []).filter((c) => c.status === 'False').map((c) => c.type);
+    expect(failing.sort()).toEqual(
+      [CONDITION.bootstrapReady, CONDITION.classReady, CONDITION.storageReady].sort(),
+    );
+  });
+});
