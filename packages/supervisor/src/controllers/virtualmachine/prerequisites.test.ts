@@ -2,7 +2,7 @@
  * Every prerequisite of a VirtualMachine through the controller: the exact condition and
  * reason while it is missing, nothing created in vSphere, then convergence once fixed.
  */
-import { SAMPLE_OVF_IMAGES } from '@vsim/vsphere';
+import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
@@ -34,6 +34,8 @@ async function setup() {
         ...spec,
       },
     });
+  const recordOf = async (name: string) =>
+    f.vsphere.store.get((await get(name)).status?.uniqueID as string) as VmRecord;
   /** The VM converged: created and powered on with an address. */
   const converged = async (name: string) => {
     const vm = await get(name);
@@ -41,7 +43,7 @@ async function setup() {
     expect(vm.status?.powerState).toBe('PoweredOn');
     expect(vm.status?.network?.primaryIP4).toMatch(/^192\.168\./);
   };
-  return { ...f, image, vms, get, conditionOf, create, converged };
+  return { ...f, image, vms, get, conditionOf, create, converged, recordOf };
 }
 
 const secret = (name: string, data: Record<string, string>): KubeObject => ({
@@ -72,9 +74,7 @@ describe('VirtualMachine prerequisites', () => {
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.classReady)).toMatchObject({ status: 'True' });
     await f.converged('vm1');
-    const record = f.vsphere.store.get((await f.get('vm1')).status?.uniqueID as string) as {
-      config: { numCPU: number; memoryMB: number };
-    };
+    const record = await f.recordOf('vm1');
     expect(record.config).toMatchObject({ numCPU: 3, memoryMB: 3072 });
   });
 
@@ -98,9 +98,7 @@ describe('VirtualMachine prerequisites', () => {
     ]);
     await f.settle();
     await f.converged('vm1');
-    const record = f.vsphere.store.get((await f.get('vm1')).status?.uniqueID as string) as {
-      config: { guestId: string };
-    };
+    const record = await f.recordOf('vm1');
     expect(record.config.guestId).toBe('vmwarePhoton64Guest');
   });
 
@@ -168,9 +166,7 @@ describe('VirtualMachine prerequisites', () => {
     });
     await f.settle();
     await f.converged('vm1');
-    const record = f.vsphere.store.get((await f.get('vm1')).status?.uniqueID as string) as {
-      config: { extraConfig: { key: string; value: string }[] };
-    };
+    const record = await f.recordOf('vm1');
     expect(record.config.extraConfig).toEqual([
       { key: 'guestinfo.userdata', value: Buffer.from('#cloud-config\n').toString('base64') },
       { key: 'guestinfo.userdata.encoding', value: 'base64' },
