@@ -243,7 +243,7 @@ describe('sim.kube topology and net-operator kinds', () => {
       status: {
         conditions: [{ type: 'Ready', status: 'True' }],
         ipConfigs: [
-          { ip: '192.168.1.10', ipFamily: 'IPv4', gateway: '192.168.1.1', subnetMask: '255.255.255.0' },
+          { ip: '10.0.1.10', ipFamily: 'IPv4', gateway: '10.0.1.1', subnetMask: '255.255.255.0' },
         ],
         macAddress: '00:50:56:00:00:01',
         networkID: 'dvportgroup-12',

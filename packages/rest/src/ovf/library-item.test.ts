@@ -104,6 +104,29 @@ describe('OVF library items, /rest', () => {
     expect(noPool.status).toBe(400);
     expect(JSON.stringify(noPool.json)).toContain('target.resource_pool_id');
   });
+
+  it('deploys thin disks onto a full datastore, thick ones not, and refuses an unknown provisioning', async () => {
+    const { send, lib, pool, datastore, vsphere } = await session();
+    const created = await send('POST', '/rest/com/vmware/vcenter/ovf/library-item', {
+      body: capture(lib, 'tpl'),
+    });
+    const item = (created.json as { value: { ovf_library_item_id: string } }).value.ovf_library_item_id;
+    vsphere.store.transact((tx) => tx.update(datastore, { capacity: 1 }));
+    const deploy = (name: string, storage_provisioning: string) =>
+      send('POST', `/rest/com/vmware/vcenter/ovf/library-item/id:${item}?~action=deploy`, {
+        body: JSON.stringify({
+          target: { resource_pool_id: pool },
+          deployment_spec: { name, default_datastore_id: datastore, storage_provisioning },
+        }),
+      });
+    const thin = (await deploy('thin', 'thin')).json as { value: { succeeded: boolean } };
+    expect(thin.value.succeeded).toBe(true);
+    const thick = (await deploy('thick', 'thick')).json as { value: { succeeded: boolean } };
+    expect(thick.value.succeeded).toBe(false);
+    const bad = await deploy('bad', 'sparse');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('deployment_spec.storage_provisioning');
+  });
 });
 
 describe('OVF library items, /api', () => {

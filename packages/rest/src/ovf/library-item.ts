@@ -98,6 +98,9 @@ const vmFolderOf = (vsphere: VSphere, pool: string): string | undefined => {
   return undefined;
 };
 
+type DeployProvisioning = NonNullable<DeploySpec['storageProvisioning']>;
+const PROVISIONING: ReadonlySet<string> = new Set<DeployProvisioning>(['thin', 'thick', 'eagerZeroedThick']);
+
 const deploy = async (call: Call) => {
   const itemId = pathId(call, 'id');
   const body = bodyOf(call);
@@ -112,6 +115,9 @@ const deploy = async (call: Call) => {
   const annotation = str(spec, 'annotation', 'deployment_spec.annotation');
   const datastore = str(spec, 'default_datastore_id', 'deployment_spec.default_datastore_id');
   const networks = mapOf(spec.network_mappings, 'deployment_spec.network_mappings');
+  const provisioning = str(spec, 'storage_provisioning', 'deployment_spec.storage_provisioning');
+  if (provisioning !== undefined && !PROVISIONING.has(provisioning))
+    throw invalid('deployment_spec.storage_provisioning');
   // Storage groups map onto the default datastore: every disk goes where the VM goes.
   if (
     spec.storage_mappings !== undefined &&
@@ -131,6 +137,7 @@ const deploy = async (call: Call) => {
     ...(datastore === undefined ? {} : { datastore }),
     ...(Object.keys(networks).length === 0 ? {} : { networkMappings: networks }),
     ...(annotation === undefined ? {} : { annotation }),
+    ...(provisioning === undefined ? {} : { storageProvisioning: provisioning as DeployProvisioning }),
   };
   try {
     if (folderId === undefined)

@@ -47,6 +47,8 @@ export interface VmSpec {
   version?: string;
   /** Disk sizes in KB; one entry per disk on the first SCSI controller. */
   disksKB?: readonly number[];
+  /** Whether the disks are thin (the default) or thick provisioned. */
+  thinProvisioned?: boolean;
   template?: boolean;
   powerState?: PowerState;
   annotation?: string;
@@ -105,6 +107,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       fileName: datastorePath(ds.name, `${spec.name}/${spec.name}${i === 0 ? '' : `_${i}`}.vmdk`),
       datastore: dsRef,
       uuid: model.random.uuid(),
+      ...(spec.thinProvisioned === undefined ? {} : { thinProvisioned: spec.thinProvisioned }),
     }),
   );
   const nics = (spec.networks ?? []).map((net, i) => {

@@ -297,6 +297,17 @@ describe('deployment failures', () => {
     await failsWith(vsphere.library.deploy(item, target), { _type: 'InsufficientResourcesFault' }, before);
   });
 
+  it('overcommits the datastore with thin disks, as thin provisioning allows', async () => {
+    const { vsphere, ds, item, target, run } = setup();
+    vsphere.store.transact((tx) => tx.put({ ...ds, capacity: ds.used + GIB }));
+    const ref = await run(vsphere.library.deploy(item, { ...target, storageProvisioning: 'thin' }));
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    const disks = vm.config.devices.filter(isDisk);
+    expect(disks.map((d) => (d.backing as { thinProvisioned: boolean }).thinProvisioned)).toEqual([true]);
+    const after = vsphere.store.get(ds.id) as DatastoreRecord;
+    expect(after.used).toBeGreaterThan(after.capacity);
+  });
+
   it('refuses a folder that holds no VMs or sits in another datacenter at once', () => {
     const { vsphere, at, item, target } = setup({ inventory: { dc: 2 } });
     const invalid = expect.objectContaining({

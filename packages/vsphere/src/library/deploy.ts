@@ -35,6 +35,12 @@ export interface DeploySpec {
   powerOn?: boolean;
   annotation?: string;
   /**
+   * How the disks are provisioned (vAPI's `storage_provisioning`; default thick, as the
+   * descriptors name no format). Thin disks may overcommit the datastore, as in vSphere;
+   * thick ones must fit in its free space.
+   */
+  storageProvisioning?: 'thin' | 'thick' | 'eagerZeroedThick';
+  /**
    * What the deployed VM gets instead of the descriptor's, as a configuration spec passed
    * with the deployment does (vm-operator sizes a VM from its class this way).
    */
@@ -61,11 +67,14 @@ interface Target {
   host?: HostRecord;
   datastore?: DatastoreRecord;
   networks: ReadonlyMap<string, string>;
+  provisioning: NonNullable<DeploySpec['storageProvisioning']>;
   /** The NICs of `spec.config.nics`, resolved to network ids. */
   nics?: readonly { network: string; macAddress?: string }[];
 }
 
 const KB = 1024;
+
+const thin = (t: Target) => t.provisioning === 'thin';
 
 /** A host that can take a new VM now. */
 const usable = (h: HostRecord) =>
@@ -103,6 +112,7 @@ export const deployOperations = (m: Model) => {
       folder,
       pool,
       networks,
+      provisioning: spec.storageProvisioning ?? 'thick',
       ...(nics ? { nics } : {}),
       ...(spec.host === undefined ? {} : { host: m.lookup<HostRecord>(spec.host, 'HostSystem') }),
       ...(spec.datastore === undefined
@@ -144,7 +154,7 @@ export const deployOperations = (m: Model) => {
     if (!ds || !host.datastores.includes(ds.id) || !ds.accessible)
       throw faults.invalidArgument('deployment_spec.default_datastore_id');
     const bytes = t.ovf.disks.reduce((sum, d) => sum + d.capacityKB * KB, 0);
-    if (ds.used + bytes > ds.capacity)
+    if (!thin(t) && ds.used + bytes > ds.capacity)
       throw faults.insufficientResources(`Insufficient disk space on datastore '${ds.name}'.`);
     return ds;
   };
@@ -226,6 +236,7 @@ export const deployOperations = (m: Model) => {
             memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
             ...configOverrides(spec.config, t.nics),
             disksKB: ovf.disks.map((d) => d.capacityKB),
+            thinProvisioned: thin(t),
             version: ovf.hardwareVersion,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...(ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {}),

@@ -1,19 +1,21 @@
 /**
- * The addresses net-operator hands out: one /24 per Network object (192.168.N.0/24, N = 1,
- * 2, ... in the order Networks first get an interface; gateway .1, hosts from .10 up to
- * .254, the lowest free one first), and one MAC per interface from VMware's static range
- * 00:50:56:00:00:00 - 00:50:56:3f:ff:ff, counted up and never reused (vCenter generates
- * its own MACs in 00:50:56:80:00:00 and above, so the two never collide). An interface
- * that reported a MAC before (in its status) gets it back unless another one holds it,
- * and one moving to another Network keeps its MAC. An interface keeps its lease until it
- * is released; a Network is told apart by its uid, so a Network deleted and created
- * again under the same name gets a fresh subnet.
+ * The addresses net-operator hands out: /24 subnets from 10.0.0.0/8, given to Network
+ * objects one at a time (the k-th subnet given out is 10.(k / 256).(k % 256).0/24, k = 1,
+ * 2, ...; gateway .1, hosts .10 to .254, the lowest free one first). A Network gets its
+ * next subnet only when its current ones are full, so a namespace of 100,000 VMs never
+ * runs out. MACs: one per interface from VMware's static range 00:50:56:00:00:00 -
+ * 00:50:56:3f:ff:ff, counted up and never reused (vCenter generates its own in
+ * 00:50:56:80:00:00 and above, so the two never collide). An interface that reported a
+ * MAC before (in its status) gets it back unless another one holds it, and one moving to
+ * another Network keeps its MAC. An interface keeps its lease until it is released; a
+ * Network is told apart by its uid, so a Network deleted and created again under the same
+ * name gets fresh subnets.
  */
 
 export const SUBNET_MASK = '255.255.255.0';
 const FIRST_HOST = 10;
 const LAST_HOST = 254;
-const MAX_SUBNETS = 254;
+const MAX_SUBNETS = 0xffff;
 const MAX_MACS = 0x40_0000;
 
 export interface Lease {
@@ -26,18 +28,26 @@ export interface Lease {
 }
 
 interface Subnet {
-  readonly third: number;
+  /** The first three octets with the trailing dot, e.g. `10.0.1.`. */
+  readonly prefix: string;
   /** Host parts in use. */
   readonly used: Set<number>;
+  /** No host below this one is free. */
+  lowestFree: number;
 }
 
+const isFull = (subnet: Subnet) => subnet.used.size > LAST_HOST - FIRST_HOST;
+
 export class AddressPool {
-  readonly #subnets = new Map<string, Subnet>();
-  /** Third octets of subnets given out (never reused while the pool lives). */
-  #nextSubnet = 1;
+  /** Each Network's subnets, in the order it got them. */
+  readonly #networks = new Map<string, Subnet[]>();
+  readonly #byPrefix = new Map<string, Subnet>();
+  /** Subnets given out so far (never reused while the pool lives). */
+  #subnetCount = 0;
   #nextMac = 0;
-  /** MACs given out or adopted (the counter skips them). */
+  /** MACs given out or adopted (the counter skips them), and who holds each now. */
   readonly #macs = new Set<string>();
+  readonly #macHolders = new Map<string, string>();
   /** Leases by holder (an interface's uid). */
   readonly #leases = new Map<string, Lease>();
 
@@ -50,32 +60,34 @@ export class AddressPool {
     return this.#leases.size;
   }
 
-  /** The subnet (`192.168.N.0/24`) of a Network, allocating one on first use. */
+  /** The first subnet (`10.x.y.0/24`) of a Network, allocating one on first use. */
   subnetOf(network: string): string {
-    return `192.168.${this.#subnet(network).third}.0/24`;
+    const [first] = this.#subnetsOf(network);
+    return `${first?.prefix}0/24`;
   }
 
   /**
    * The holder's lease on `network`: the one it has, or a new one. A holder leasing on
    * another network first gives back its old lease. `prefer` adopts an address the holder
-   * reported before (e.g. in its status) when it is in the subnet and free.
+   * reported before (e.g. in its status) when it is in one of the network's subnets and free.
    */
   lease(holder: string, network: string, prefer?: { ip?: string; mac?: string }): Lease {
     const held = this.#leases.get(holder);
     if (held?.network === network) return held;
     // A holder moving to another network keeps its MAC.
     if (held) this.release(holder);
-    const subnet = this.#subnet(network);
-    const host = this.#host(subnet, prefer?.ip);
+    const [subnet, host] = this.#address(network, prefer?.ip);
     subnet.used.add(host);
+    const mac = held?.mac ?? this.#takeMac(prefer?.mac);
     const lease: Lease = {
       network,
-      ip: `192.168.${subnet.third}.${host}`,
-      gateway: `192.168.${subnet.third}.1`,
+      ip: `${subnet.prefix}${host}`,
+      gateway: `${subnet.prefix}1`,
       subnetMask: SUBNET_MASK,
-      mac: held?.mac ?? this.#takeMac(prefer?.mac),
+      mac,
     };
     this.#leases.set(holder, lease);
+    this.#macHolders.set(mac, holder);
     return lease;
   }
 
@@ -84,40 +96,59 @@ export class AddressPool {
     const lease = this.#leases.get(holder);
     if (!lease) return undefined;
     this.#leases.delete(holder);
-    const subnet = this.#subnets.get(lease.network);
-    const host = Number(lease.ip.slice(lease.ip.lastIndexOf('.') + 1));
-    subnet?.used.delete(host);
+    if (this.#macHolders.get(lease.mac) === holder) this.#macHolders.delete(lease.mac);
+    const dot = lease.ip.lastIndexOf('.') + 1;
+    const subnet = this.#byPrefix.get(lease.ip.slice(0, dot));
+    const host = Number(lease.ip.slice(dot));
+    if (subnet?.used.delete(host) && host < subnet.lowestFree) subnet.lowestFree = host;
     return lease;
   }
 
-  #subnet(network: string): Subnet {
-    const known = this.#subnets.get(network);
+  #subnetsOf(network: string): Subnet[] {
+    const known = this.#networks.get(network);
     if (known) return known;
-    if (this.#nextSubnet > MAX_SUBNETS) throw new Error('no subnet left in 192.168.0.0/16');
-    const subnet: Subnet = { third: this.#nextSubnet++, used: new Set() };
-    this.#subnets.set(network, subnet);
+    const subnets = [this.#newSubnet()];
+    this.#networks.set(network, subnets);
+    return subnets;
+  }
+
+  #newSubnet(): Subnet {
+    if (this.#subnetCount >= MAX_SUBNETS) throw new Error('no subnet left in 10.0.0.0/8');
+    const k = ++this.#subnetCount;
+    const subnet: Subnet = { prefix: `10.${k >>> 8}.${k & 0xff}.`, used: new Set(), lowestFree: FIRST_HOST };
+    this.#byPrefix.set(subnet.prefix, subnet);
     return subnet;
   }
 
-  #host(subnet: Subnet, preferIp: string | undefined): number {
-    const prefix = `192.168.${subnet.third}.`;
-    if (preferIp?.startsWith(prefix)) {
-      const host = Number(preferIp.slice(prefix.length));
-      if (Number.isInteger(host) && host >= FIRST_HOST && host <= LAST_HOST && !subnet.used.has(host))
-        return host;
+  /** The preferred address when it is the network's and free, else the lowest free one. */
+  #address(network: string, preferIp: string | undefined): [Subnet, number] {
+    const subnets = this.#subnetsOf(network);
+    if (preferIp !== undefined) {
+      const dot = preferIp.lastIndexOf('.') + 1;
+      const subnet = this.#byPrefix.get(preferIp.slice(0, dot));
+      const host = Number(preferIp.slice(dot));
+      if (
+        subnet &&
+        subnets.includes(subnet) &&
+        Number.isInteger(host) &&
+        host >= FIRST_HOST &&
+        host <= LAST_HOST &&
+        !subnet.used.has(host)
+      )
+        return [subnet, host];
     }
-    for (let host = FIRST_HOST; host <= LAST_HOST; host++) if (!subnet.used.has(host)) return host;
-    throw new Error(`no address left in ${prefix}0/24`);
-  }
-
-  #leased(mac: string): boolean {
-    for (const lease of this.#leases.values()) if (lease.mac === mac) return true;
-    return false;
+    let subnet = subnets.find((s) => !isFull(s));
+    if (!subnet) {
+      subnet = this.#newSubnet();
+      subnets.push(subnet);
+    }
+    while (subnet.used.has(subnet.lowestFree)) subnet.lowestFree++;
+    return [subnet, subnet.lowestFree];
   }
 
   #takeMac(prefer: string | undefined): string {
     // A MAC the holder reported before is adopted unless another holder has it now.
-    if (prefer !== undefined && isStaticMac(prefer) && !this.#leased(prefer)) {
+    if (prefer !== undefined && isStaticMac(prefer) && !this.#macHolders.has(prefer)) {
       this.#macs.add(prefer);
       return prefer;
     }

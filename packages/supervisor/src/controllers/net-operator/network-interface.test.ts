@@ -99,13 +99,13 @@ describe('NetworkInterface controller', () => {
 
     const status = await statusOf(kube, 'vm1-primary-eth0');
     expect(status.ipConfigs).toEqual([
-      { ip: '192.168.1.10', ipFamily: 'IPv4', gateway: '192.168.1.1', subnetMask: '255.255.255.0' },
+      { ip: '10.0.1.10', ipFamily: 'IPv4', gateway: '10.0.1.1', subnetMask: '255.255.255.0' },
     ]);
     expect(status.macAddress).toMatch(/^00:50:56:[0-3][0-9a-f]:[0-9a-f]{2}:[0-9a-f]{2}$/);
     expect(status.networkID).toBe(firstPortgroupKey(vsphere));
     expect(ready(status)).toMatchObject({ status: 'True', reason: 'Ready' });
     // The guest of a VM with that MAC reports the address.
-    expect(vsphere.ipam.lease('any-network', status.macAddress as string)).toBe('192.168.1.10');
+    expect(vsphere.ipam.lease('any-network', status.macAddress as string)).toBe('10.0.1.10');
     expect(errors).toEqual([]);
   });
 
@@ -117,8 +117,8 @@ describe('NetworkInterface controller', () => {
     await settle();
     const a = await statusOf(kube, 'a');
     const b = await statusOf(kube, 'b');
-    expect(a.ipConfigs?.[0]?.ip).toBe('192.168.1.10');
-    expect(b.ipConfigs?.[0]?.ip).toBe('192.168.1.11');
+    expect(a.ipConfigs?.[0]?.ip).toBe('10.0.1.10');
+    expect(b.ipConfigs?.[0]?.ip).toBe('10.0.1.11');
     expect(a.macAddress).not.toBe(b.macAddress);
 
     // Reconciling again (and touching the objects) changes nothing.
@@ -144,10 +144,10 @@ describe('NetworkInterface controller', () => {
     await settle();
     await kube.create(iface('y', ''));
     await settle();
-    expect((await statusOf(kube, 'x')).ipConfigs?.[0]?.ip).toBe('192.168.1.10');
+    expect((await statusOf(kube, 'x')).ipConfigs?.[0]?.ip).toBe('10.0.1.10');
     expect((await statusOf(kube, 'y')).ipConfigs?.[0]).toMatchObject({
-      ip: '192.168.2.10',
-      gateway: '192.168.2.1',
+      ip: '10.0.2.10',
+      gateway: '10.0.2.1',
     });
   });
 
@@ -163,7 +163,7 @@ describe('NetworkInterface controller', () => {
     await settle();
     const done = await statusOf(kube, 'late');
     expect(ready(done)).toMatchObject({ status: 'True' });
-    expect(done.ipConfigs?.[0]?.ip).toBe('192.168.1.10');
+    expect(done.ipConfigs?.[0]?.ip).toBe('10.0.1.10');
 
     // The Network goes: the address is given back, the MAC kept; it comes back with it.
     const ref = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'Network', namespace: 'ns1' };
@@ -178,7 +178,7 @@ describe('NetworkInterface controller', () => {
     const back = await statusOf(kube, 'late');
     expect(ready(back)).toMatchObject({ status: 'True' });
     expect(back.macAddress).toBe(done.macAddress);
-    expect(back.ipConfigs?.[0]?.ip).toBe('192.168.2.10');
+    expect(back.ipConfigs?.[0]?.ip).toBe('10.0.2.10');
     expect(errors).toEqual([]);
   });
 
@@ -206,7 +206,7 @@ describe('NetworkInterface controller', () => {
     // The freed address is handed out again; the MAC is not.
     expect(third.ipConfigs?.[0]?.ip).toBe(first.ipConfigs?.[0]?.ip);
     expect(third.macAddress).not.toBe(first.macAddress);
-    expect((await statusOf(kube, 'second')).ipConfigs?.[0]?.ip).toBe('192.168.1.11');
+    expect((await statusOf(kube, 'second')).ipConfigs?.[0]?.ip).toBe('10.0.1.11');
   });
 
   it('maps every Network to a configured portgroup, and waits while there is none', async () => {
@@ -240,20 +240,34 @@ describe('AddressPool', () => {
   it('is deterministic, adopts a reported free address, and moves a holder between networks', () => {
     const pool = new AddressPool();
     const a = pool.lease('a', 'net1');
-    expect(a).toMatchObject({ ip: '192.168.1.10', mac: '00:50:56:00:00:00' });
+    expect(a).toMatchObject({ ip: '10.0.1.10', mac: '00:50:56:00:00:00' });
     expect(pool.lease('a', 'net1')).toBe(a);
-    const b = pool.lease('b', 'net1', { ip: '192.168.1.42', mac: '00:50:56:00:00:07' });
-    expect(b).toMatchObject({ ip: '192.168.1.42', mac: '00:50:56:00:00:07' });
+    const b = pool.lease('b', 'net1', { ip: '10.0.1.42', mac: '00:50:56:00:00:07' });
+    expect(b).toMatchObject({ ip: '10.0.1.42', mac: '00:50:56:00:00:07' });
     // A taken address or MAC is not adopted.
-    expect(pool.lease('c', 'net1', { ip: '192.168.1.42', mac: '00:50:56:00:00:07' })).toMatchObject({
-      ip: '192.168.1.11',
+    expect(pool.lease('c', 'net1', { ip: '10.0.1.42', mac: '00:50:56:00:00:07' })).toMatchObject({
+      ip: '10.0.1.11',
       mac: '00:50:56:00:00:01',
     });
     expect(pool.lease('a', 'net2')).toMatchObject({
-      ip: '192.168.2.10',
-      gateway: '192.168.2.1',
+      ip: '10.0.2.10',
+      gateway: '10.0.2.1',
       mac: '00:50:56:00:00:00',
     });
-    expect(pool.lease('d', 'net1').ip).toBe('192.168.1.10');
+    expect(pool.lease('d', 'net1').ip).toBe('10.0.1.10');
+  });
+
+  it('gives a full network its next subnet, and reuses a released address first', () => {
+    const pool = new AddressPool();
+    pool.lease('other', 'net2');
+    const ips = Array.from({ length: 300 }, (_, i) => pool.lease(`h${i}`, 'net1').ip);
+    expect(ips[0]).toBe('10.0.2.10');
+    expect(ips[244]).toBe('10.0.2.254');
+    expect(ips[245]).toBe('10.0.3.10');
+    expect(pool.lease('h299', 'net1').gateway).toBe('10.0.3.1');
+    expect(new Set(ips).size).toBe(300);
+    pool.release('h7');
+    expect(pool.lease('again', 'net1').ip).toBe('10.0.2.17');
+    expect(pool.lease('next', 'net1').ip).toBe('10.0.3.65');
   });
 });

@@ -19,7 +19,7 @@
  * No portgroup -> Ready False `PortgroupNotFound`, retried after `retryDelay`.
  * `status.networkID` is the portgroup's key (what a NIC backing names).
  *
- * Addresses come from an AddressPool (see address-pool.ts): 192.168.N.0/24 per Network
+ * Addresses come from an AddressPool (see address-pool.ts): /24 subnets of 10.0.0.0/8 per Network
  * object. A lease is held by the interface's uid and given back when the interface is gone
  * (not found), is being deleted, or its Network is gone. An interface that already reports
  * an address of its Network's subnet (e.g. after the controller restarts) keeps it when free.

@@ -41,7 +41,7 @@ async function setup() {
     const vm = await get(name);
     expect(vm.status?.conditions?.find((c) => c.type === CONDITION.created)?.status).toBe('True');
     expect(vm.status?.powerState).toBe('PoweredOn');
-    expect(vm.status?.network?.primaryIP4).toMatch(/^192\.168\./);
+    expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
   };
   return { ...f, image, vms, get, conditionOf, create, converged, recordOf };
 }

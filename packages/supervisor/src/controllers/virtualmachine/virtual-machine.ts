@@ -272,6 +272,8 @@ export function startVirtualMachineController(
       name: vm.metadata.name as string,
       folder: target.folder,
       pool: target.pool,
+      // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
+      storageProvisioning: 'thin',
       config: {
         ...(resolved.numCPU === undefined ? {} : { numCPU: resolved.numCPU }),
         ...(resolved.memoryMB === undefined ? {} : { memoryMB: resolved.memoryMB }),
