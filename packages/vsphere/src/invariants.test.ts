@@ -6,7 +6,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diskBytes, diskDatastore, isDisk } from './inventory/devices.js';
-import { type DatastoreRecord, type InventoryRecord, relations, type VmRecord } from './inventory/records.js';
+import {
+  childNameKey,
+  type DatastoreRecord,
+  type InventoryRecord,
+  relations,
+  type VmRecord,
+} from './inventory/records.js';
 import type { Ref } from './model.js';
 import { parseState, serializeState } from './save.js';
 import { VSphere } from './vsphere.js';
@@ -83,20 +89,21 @@ const run = async (v: VSphere, [name, a, b]: [string, number, number]) => {
 
 const checkInvariants = (v: VSphere) => {
   // Every forward reference is in the reverse index, and every reverse entry is a forward one.
-  const expected = new Map<string, Set<string>>();
+  const expected = new Map<string, [relation: string, target: string, ids: Set<string>]>();
   for (const r of v.store.values() as IterableIterator<InventoryRecord>) {
     for (const [relation, target] of relations(r)) {
-      expect(v.store.has(target), `${r.id} -> ${relation} -> missing ${target}`).toBe(true);
-      const key = `${relation} ${target}`;
-      const set = expected.get(key) ?? new Set();
-      set.add(r.id);
-      expected.set(key, set);
+      // A child's name index points at its parent and name; every other relation at a record.
+      const object = relation === 'childNamed' ? (r.parent ?? '') : target;
+      if (relation === 'childNamed') expect(target).toBe(childNameKey(object, r.name));
+      expect(v.store.has(object), `${r.id} -> ${relation} -> missing ${object}`).toBe(true);
+      const key = JSON.stringify([relation, target]);
+      const entry = expected.get(key) ?? [relation, target, new Set<string>()];
+      entry[2].add(r.id);
+      expected.set(key, entry);
     }
   }
-  for (const [key, ids] of expected) {
-    const [relation, target] = key.split(' ') as [string, string];
+  for (const [relation, target, ids] of expected.values())
     expect([...v.store.referrers(relation, target)].sort()).toEqual([...ids].sort());
-  }
   // A datastore's usage is the sum of the disks on it; a VM's lists follow its devices.
   const used = new Map<string, number>();
   for (const vm of v.store.ofKind<VmRecord>('VirtualMachine')) {

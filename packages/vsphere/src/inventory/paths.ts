@@ -4,7 +4,13 @@
  */
 import type { Store } from '../core/store.js';
 import { ROOT_FOLDER } from './build.js';
-import type { ComputeResourceRecord, DatacenterRecord, HostRecord, InventoryRecord } from './records.js';
+import {
+  type ComputeResourceRecord,
+  childNameKey,
+  type DatacenterRecord,
+  type HostRecord,
+  type InventoryRecord,
+} from './records.js';
 
 type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers'>;
 /** What an ancestor walk reads: the store, or a transaction's view of it. */
@@ -23,10 +29,7 @@ export const inventoryPath = (store: Inventory, id: string): string => {
 
 /** The child of `parent` named `name`, as SearchIndex.FindChild finds it. */
 export const findChild = (store: Inventory, parent: string, name: string): InventoryRecord | undefined => {
-  for (const child of store.referrers('childEntity', parent)) {
-    const r = store.get(child);
-    if (r && r.name === name && r.kind !== 'Task') return r;
-  }
+  for (const child of store.referrers('childNamed', childNameKey(parent, name))) return store.get(child);
   return undefined;
 };
 

@@ -398,10 +398,17 @@ export interface ServiceObjectRecord extends StoredRecord {
   readonly parent?: string;
 }
 
+/** The key under which a child is indexed by its parent and name. */
+export const childNameKey = (parent: string, name: string): string => `${parent}\u0000${name}`;
+
 /** The relations the store keeps reverse indexes for, named after the back-reference. */
 export const relations = (r: InventoryRecord): (readonly [string, string])[] => {
   const out: (readonly [string, string])[] = [];
-  if (r.parent) out.push(['childEntity', r.parent]);
+  if (r.parent) {
+    out.push(['childEntity', r.parent]);
+    // Names are found by parent and name at once: a folder of 100,000 VMs is not scanned per create.
+    if (r.kind !== 'Task') out.push(['childNamed', childNameKey(r.parent, r.name)]);
+  }
   switch (r.kind) {
     case 'VirtualMachine':
       if (r.host) out.push(['vm', r.host]);
