@@ -21,6 +21,7 @@ import {
   TOPOLOGY_API_VERSION,
   VM_OPERATOR_NAMESPACE,
 } from './namespaces/layout.js';
+import { startNamespaceController } from './namespaces/namespace-controller.js';
 import {
   ensure,
   type PreparedNamespace,
@@ -101,6 +102,7 @@ export async function createSupervisor(
   const images = startImageController(manager, { kube, vsphere });
   const virtualMachines = startVirtualMachineController(manager, { kube, vsphere });
   if (cluster !== undefined) {
+    startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
     await provideOperatorConfig(kube, vsphere, cluster);
     await ensure(kube, {
       apiVersion: TOPOLOGY_API_VERSION,

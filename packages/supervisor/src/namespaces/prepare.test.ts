@@ -150,4 +150,39 @@ describe('prepareNamespace', () => {
     expect(supervisor.cluster).toBe(findByInventoryPath(vsphere.store, '/DC0/host/DC0_C0')?.id);
     await expect(createSupervisorFixture({ cluster: 'nope' })).rejects.toThrow('no cluster nope');
   });
+
+  it('cleans vSphere up once a namespace and its VMs are gone', async () => {
+    const { vsphere, kube, supervisor, settle, find } = await createSupervisorFixture({
+      namespaces: ['ns1', 'ns2'],
+    });
+    const prepared = await supervisor.prepareNamespace('ns1');
+    const [image] = (await list(kube, 'vmoperator.vmware.com/v1alpha5', 'VirtualMachineImage', 'ns1')).map(
+      (i) => i.metadata.name,
+    );
+    await kube.create({
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image },
+        storageClass: prepared.storageClass,
+      },
+    });
+    await settle();
+    const vms = vsphere.store.countOf('VirtualMachine');
+    await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
+    await settle();
+    expect(await find({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' })).toBeUndefined();
+    expect(vsphere.store.countOf('VirtualMachine')).toBe(vms - 1);
+    expect(vsphere.store.get(prepared.pool)).toBeUndefined();
+    expect(vsphere.store.get(prepared.folder)).toBeUndefined();
+    const az = await kube.get({
+      apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+      kind: 'AvailabilityZone',
+      name: prepared.zone,
+    });
+    expect(Object.keys((az.spec as { namespaces: object }).namespaces)).toEqual(['ns2']);
+    expect(findByInventoryPath(vsphere.store, '/DC0/vm/Namespaces/ns2')).toBeDefined();
+  });
 });

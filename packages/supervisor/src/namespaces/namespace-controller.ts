@@ -1,0 +1,82 @@
+/**
+ * What a Supervisor does when a vSphere Namespace goes: once the Namespace object is gone
+ * (its VMs deleted and their finalizers dropped first, as the store's namespace deletion
+ * waits for them), the namespace's VM folder and resource pool are destroyed in vSphere,
+ * its zone mapping is removed and its images stop being published. A folder or pool that
+ * still holds something (a VM someone made by hand) is left alone, as destroying it would
+ * take those VMs with it.
+ */
+import type { VSphere } from '@vsim/vsphere';
+import type { ImageController } from '../controllers/images/image-controller.js';
+import type { Controller } from '../runtime/controller.js';
+import { parseObjectKey } from '../runtime/keys.js';
+import type { Manager } from '../runtime/manager.js';
+import { isKubeError } from '../store/errors.js';
+import type { KubeStore } from '../store/kube-store.js';
+import {
+  NAMESPACE_CLUSTER_LABEL,
+  NAMESPACE_FOLDER_ANNOTATION,
+  NAMESPACE_POOL_ANNOTATION,
+  TOPOLOGY_API_VERSION,
+} from './layout.js';
+
+export const NAMESPACE_CONTROLLER = 'supervisor-namespace';
+
+export interface NamespaceControllerDeps {
+  kube: KubeStore;
+  vsphere: VSphere;
+  images: ImageController;
+  cluster: string;
+  zone: string;
+}
+
+export function startNamespaceController(manager: Manager, deps: NamespaceControllerDeps): Controller {
+  const { kube, vsphere, images, cluster, zone } = deps;
+  /** The pool and folder of each Supervisor namespace seen, to clean up after it. */
+  const layouts = new Map<string, { pool: string; folder: string }>();
+
+  const isEmpty = (id: string) =>
+    vsphere.store.referrers('childEntity', id).size === 0 && vsphere.store.referrers('vm', id).size === 0;
+
+  const destroyIfEmpty = async (id: string, destroy: (id: string) => { wait(): Promise<void> }) => {
+    if (vsphere.store.has(id) && isEmpty(id)) await destroy(id).wait();
+  };
+
+  const cleanUp = async (name: string) => {
+    const layout = layouts.get(name);
+    if (!layout) return;
+    await destroyIfEmpty(layout.folder, (id) => vsphere.folder.destroy(id));
+    await destroyIfEmpty(layout.pool, (id) => vsphere.pool.destroy(id));
+    images.setNamespaceLibraries(name, []);
+    await kube
+      .patch(
+        { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: zone },
+        { spec: { namespaces: { [name]: null } } },
+        { type: 'merge' },
+      )
+      .catch((error: unknown) => {
+        if (!(isKubeError(error) && error.code === 404)) throw error;
+      });
+    layouts.delete(name);
+  };
+
+  const reconcile = async (key: string) => {
+    const { name } = parseObjectKey(key);
+    try {
+      const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name });
+      const annotations = ns.metadata.annotations ?? {};
+      const pool = annotations[NAMESPACE_POOL_ANNOTATION];
+      const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];
+      if (ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === cluster && pool && folder)
+        layouts.set(name, { pool, folder });
+    } catch (error) {
+      if (!(isKubeError(error) && error.code === 404)) throw error;
+      await cleanUp(name);
+    }
+    return undefined;
+  };
+
+  return manager
+    .controller({ name: NAMESPACE_CONTROLLER, reconcile })
+    .watches(kube, { apiVersion: 'v1', kind: 'Namespace' });
+}
