@@ -9,7 +9,9 @@ export {
   startImageController,
 } from './controllers/images/image-controller.js';
 export * from './controllers/net-operator/index.js';
+export * from './controllers/resource-policy/index.js';
 export * from './controllers/virtualmachine/index.js';
+export * from './controllers/vm-service/index.js';
 export * from './namespaces/layout.js';
 export {
   DEFAULT_LIBRARY_NAME,

@@ -12,9 +12,19 @@ import {
   startNetworkInterfaceController,
 } from './controllers/net-operator/index.js';
 import {
+  policyPlacement,
+  type ResourcePolicyController,
+  startResourcePolicyController,
+} from './controllers/resource-policy/index.js';
+import {
   startVirtualMachineController,
   type VirtualMachineController,
 } from './controllers/virtualmachine/index.js';
+import {
+  startVirtualMachineServiceController,
+  type VirtualMachineServiceController,
+  type VirtualMachineServiceControllerOptions,
+} from './controllers/vm-service/index.js';
 import {
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
@@ -44,6 +54,8 @@ export interface SupervisorOptions {
   timing?: 'instant' | 'realistic';
   /** Where net-operator attaches interfaces (default: the datacenter's first portgroup). */
   network?: NetworkInterfaceControllerOptions['network'];
+  /** The address ranges of load balancers and cluster IPs. */
+  services?: VirtualMachineServiceControllerOptions;
 }
 
 export interface SupervisorDeps {
@@ -64,6 +76,8 @@ export interface Supervisor {
   readonly images: ImageController;
   readonly networkInterfaces: NetworkInterfaceController;
   readonly virtualMachines: VirtualMachineController;
+  readonly services: VirtualMachineServiceController;
+  readonly resourcePolicies: ResourcePolicyController;
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
   /** Reconciles, requeues and errors of every controller so far. */
@@ -100,7 +114,17 @@ export async function createSupervisor(
     ...(options.network ? { options: { network: options.network } } : {}),
   });
   const images = startImageController(manager, { kube, vsphere });
-  const virtualMachines = startVirtualMachineController(manager, { kube, vsphere });
+  const virtualMachines = startVirtualMachineController(manager, {
+    kube,
+    vsphere,
+    policyPlacement: (placement, policy) => policyPlacement(vsphere, placement, policy),
+  });
+  const services = startVirtualMachineServiceController(manager, {
+    kube,
+    vsphere,
+    ...(options.services ? { options: options.services } : {}),
+  });
+  const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   if (cluster !== undefined) {
     startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
     await provideOperatorConfig(kube, vsphere, cluster);
@@ -121,6 +145,8 @@ export async function createSupervisor(
     images,
     networkInterfaces,
     virtualMachines,
+    services,
+    resourcePolicies,
     async prepareNamespace(name, prepareOptions) {
       if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
       const showLibraries = (namespace: string, ids: readonly string[]) =>
@@ -133,6 +159,7 @@ export async function createSupervisor(
     stop() {
       images.stop();
       virtualMachines.stop();
+      resourcePolicies.stop();
       manager.stop();
     },
   };

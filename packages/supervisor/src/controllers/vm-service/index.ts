@@ -1,0 +1,27 @@
+export { AddressRange, type AddressRangeOptions, type AddressRefusal, isIpv4 } from './address-range.js';
+export {
+  type EndpointAddress,
+  type EndpointPort,
+  type EndpointSubset,
+  endpointSubsets,
+} from './endpoints.js';
+export {
+  EXTERNAL_TRAFFIC_POLICY_ANNOTATION,
+  HEALTH_CHECK_NODE_PORT_ANNOTATION,
+  type ServicePort,
+  type ServiceSpec,
+  type ServiceStatus,
+  VM_SERVICE_API_VERSION,
+} from './service.js';
+export {
+  DEFAULT_LOAD_BALANCER_RANGE,
+  DEFAULT_SERVICE_RANGE,
+  DEPRECATED_VM_SERVICE_FINALIZER,
+  SERVICE_READY_CONDITION,
+  startVirtualMachineServiceController,
+  type VirtualMachineServiceController,
+  type VirtualMachineServiceControllerDeps,
+  type VirtualMachineServiceControllerOptions,
+  VM_SERVICE_CONTROLLER,
+  VM_SERVICE_FINALIZER,
+} from './virtual-machine-service.js';

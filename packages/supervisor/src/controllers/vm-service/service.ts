@@ -1,0 +1,170 @@
+/**
+ * The core `v1` Service and Endpoints a VirtualMachineService owns, shaped as
+ * vm-operator's VirtualMachineService controller writes them: same name and namespace,
+ * the VirtualMachineService as controlling owner, its labels and annotations merged over
+ * what the Service has, its type, ports (target ports as given), external name, load
+ * balancer IP and source ranges; no selector, since vm-operator writes the Endpoints
+ * itself. What the API server adds on its own (cluster IPs, IP families, session affinity,
+ * traffic policies) is added here too, as the simulator is also the API server.
+ */
+import type { Condition, VirtualMachineService, VirtualMachineServicePort } from '../../api/types.js';
+import { kubeErrors } from '../../store/errors.js';
+import type { KubeObject, OwnerReference } from '../../store/meta.js';
+import type { EndpointSubset } from './endpoints.js';
+
+export const VM_SERVICE_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
+
+/** Annotations vm-operator turns into Service fields, and removes when the VirtualMachineService drops them. */
+export const EXTERNAL_TRAFFIC_POLICY_ANNOTATION =
+  'virtualmachineservice.vmoperator.vmware.com/service.externalTrafficPolicy';
+export const HEALTH_CHECK_NODE_PORT_ANNOTATION =
+  'virtualmachineservice.vmoperator.vmware.com/service.healthCheckNodePort';
+
+export interface ServicePort {
+  name: string;
+  protocol: string;
+  port: number;
+  targetPort: number;
+}
+
+export interface ServiceSpec {
+  type: string;
+  ports?: ServicePort[];
+  clusterIP?: string;
+  clusterIPs?: string[];
+  externalName?: string;
+  loadBalancerIP?: string;
+  loadBalancerSourceRanges?: string[];
+  ipFamilies?: string[];
+  ipFamilyPolicy?: string;
+  allocateLoadBalancerNodePorts?: boolean;
+  externalTrafficPolicy?: string;
+  internalTrafficPolicy?: string;
+  sessionAffinity?: string;
+}
+
+export interface ServiceStatus {
+  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+  conditions?: Condition[];
+}
+
+export type Service = KubeObject & { spec?: ServiceSpec; status?: ServiceStatus };
+export type Endpoints = KubeObject & { subsets?: EndpointSubset[] };
+
+const subject = (resource: string, kind: string, name: string) => ({ group: '', resource, kind, name });
+
+/** The owner reference controllerutil.SetControllerReference writes. */
+export const controllerReference = (vmService: VirtualMachineService): OwnerReference => ({
+  apiVersion: VM_SERVICE_API_VERSION,
+  kind: 'VirtualMachineService',
+  name: vmService.metadata.name ?? '',
+  uid: vmService.metadata.uid ?? '',
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
+/** The controlling owner of an object, if any. */
+export const controllerOf = (object: KubeObject): OwnerReference | undefined =>
+  object.metadata.ownerReferences?.find((ref) => ref.controller);
+
+/**
+ * Owner references with the VirtualMachineService as controller; an object another
+ * controller owns is refused as controller-runtime refuses it.
+ */
+export function ownedBy(object: KubeObject | undefined, vmService: VirtualMachineService): OwnerReference[] {
+  const mine = controllerReference(vmService);
+  const refs = object?.metadata.ownerReferences ?? [];
+  const other = refs.find((ref) => ref.controller && ref.uid !== mine.uid);
+  if (other && object)
+    throw new Error(
+      `Object ${object.metadata.namespace}/${object.metadata.name} is already owned by another ${other.kind} controller ${other.name}`,
+    );
+  return [...refs.filter((ref) => ref.uid !== mine.uid), mine];
+}
+
+/** Labels and annotations: the VirtualMachineService's over the Service's, managed annotations dropped when unset. */
+export function serviceMeta(vmService: VirtualMachineService, existing: Service | undefined) {
+  const own = vmService.metadata.annotations ?? {};
+  const annotations: Record<string, string> = { ...existing?.metadata.annotations, ...own };
+  for (const key of [EXTERNAL_TRAFFIC_POLICY_ANNOTATION, HEALTH_CHECK_NODE_PORT_ANNOTATION])
+    if (!(key in own)) delete annotations[key];
+  const labels: Record<string, string> = { ...existing?.metadata.labels, ...vmService.metadata.labels };
+  return { labels, annotations };
+}
+
+/**
+ * The IP families of the Service. The simulated cluster is IPv4 single-stack: a
+ * VirtualMachineService asking for IPv6 first, or for dual stack as a requirement, gets
+ * the API server's refusal; preferring dual stack yields IPv4 alone.
+ */
+export function ipFamiliesOf(vmService: VirtualMachineService): { families: string[]; policy: string } {
+  const name = vmService.metadata.name ?? '';
+  const wanted = vmService.spec?.ipFamilies ?? [];
+  const policy = vmService.spec?.ipFamilyPolicy ?? 'SingleStack';
+  if (wanted[0] === 'IPv6')
+    throw kubeErrors.invalid(subject('services', 'Service', name), [
+      { field: 'spec.ipFamilies[0]', message: 'Invalid value: "IPv6": not configured on this cluster' },
+    ]);
+  if (policy === 'RequireDualStack')
+    throw kubeErrors.invalid(subject('services', 'Service', name), [
+      {
+        field: 'spec.ipFamilyPolicy',
+        message: 'Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+      },
+    ]);
+  return { families: ['IPv4'], policy };
+}
+
+const portOf = (p: VirtualMachineServicePort): ServicePort => ({
+  name: p.name,
+  protocol: p.protocol,
+  port: p.port,
+  targetPort: p.targetPort,
+});
+
+/** The Service's spec; `clusterIP` is what the cluster IP range gave (or `None`), unset for ExternalName. */
+export function serviceSpec(
+  vmService: VirtualMachineService,
+  annotations: Readonly<Record<string, string>>,
+  clusterIP: string | undefined,
+): ServiceSpec {
+  const spec = vmService.spec;
+  const type = spec?.type ?? 'ClusterIP';
+  const out: ServiceSpec = { type };
+  if (spec?.ports?.length) out.ports = spec.ports.map(portOf);
+  if (spec?.externalName) out.externalName = spec.externalName;
+  if (spec?.loadBalancerIP) out.loadBalancerIP = spec.loadBalancerIP;
+  if (spec?.loadBalancerSourceRanges?.length)
+    out.loadBalancerSourceRanges = [...spec.loadBalancerSourceRanges];
+  out.sessionAffinity = 'None';
+  if (type === 'ExternalName') return out;
+  if (clusterIP !== undefined) {
+    out.clusterIP = clusterIP;
+    out.clusterIPs = [clusterIP];
+  }
+  const { families, policy } = ipFamiliesOf(vmService);
+  out.ipFamilies = families;
+  out.ipFamilyPolicy = policy;
+  out.internalTrafficPolicy = 'Cluster';
+  if (type === 'LoadBalancer') {
+    out.allocateLoadBalancerNodePorts = false;
+    const policyAnnotation = annotations[EXTERNAL_TRAFFIC_POLICY_ANNOTATION];
+    out.externalTrafficPolicy =
+      policyAnnotation === 'Local' || policyAnnotation === 'Cluster' ? policyAnnotation : 'Cluster';
+  }
+  return out;
+}
+
+/** The API server's refusal of a cluster IP it cannot give. */
+export function clusterIpRefused(name: string, ip: string, why: 'outside' | 'taken', cidr: string) {
+  const reason =
+    why === 'taken'
+      ? 'provided IP is already allocated'
+      : `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr}`;
+  return kubeErrors.invalid(subject('services', 'Service', name), [
+    {
+      field: 'spec.clusterIPs',
+      message: `Invalid value: []string{"${ip}"}: failed to allocate IP ${ip}: ${reason}`,
+    },
+  ]);
+}

@@ -1,0 +1,398 @@
+/**
+ * vm-operator's VirtualMachineService controller, with the simulator standing in for the
+ * API server's cluster IP allocator and for the load balancer. For each
+ * VirtualMachineService:
+ * - the finalizer `vmoperator.vmware.com/virtualmachineservice` first (the deprecated
+ *   `virtualmachineservice.vmoperator.vmware.com` is dropped);
+ * - a Service of the same name it controls (see service.ts), with a cluster IP from the
+ *   service range (10.96.0.0/16; dynamic ones from 10.96.1.0 up, as the API server keeps
+ *   the low band for addresses asked for by name) unless it is ExternalName or headless;
+ * - for LoadBalancer, a VIP from the load balancer range (192.168.240.0/24, from .2 up),
+ *   or `spec.loadBalancerIP` when it is in the range and free, written to the Service's
+ *   `status.loadBalancer.ingress` with a `Ready` condition (False, and retried when an
+ *   address is freed, while none can be had);
+ * - Endpoints of the same name listing the selected VMs (see endpoints.ts); a
+ *   VirtualMachineService without a selector gets none, as in vm-operator;
+ * - its status: the Service's ingress, and `VirtualMachineServiceServiceReady` mirroring
+ *   the Service's `Ready` condition (Unknown `ServiceReadyNotPresent` without one).
+ * Deleting it deletes the Endpoints and the Service (which the garbage collector would
+ * also do through their owner references) and gives both addresses back. Addresses are
+ * held by the VirtualMachineService's uid, so the same objects created in the same order
+ * get the same addresses.
+ *
+ * Keys come from VirtualMachineServices, the Services and Endpoints they own, and
+ * VirtualMachines (each maps to the services of its namespace its labels, old or new,
+ * match).
+ */
+import type { VSphere } from '@vsim/vsphere';
+import type { Condition, VirtualMachine, VirtualMachineService } from '../../api/types.js';
+import type { Controller } from '../../runtime/controller.js';
+import { objectKey, parseObjectKey } from '../../runtime/keys.js';
+import type { Manager } from '../../runtime/manager.js';
+import { isKubeError } from '../../store/errors.js';
+import type { KubeStore } from '../../store/kube-store.js';
+import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { AddressRange } from './address-range.js';
+import { endpointSubsets, readyTargets } from './endpoints.js';
+import {
+  clusterIpRefused,
+  controllerOf,
+  type Endpoints,
+  ipFamiliesOf,
+  ownedBy,
+  type Service,
+  type ServiceStatus,
+  serviceMeta,
+  serviceSpec,
+  VM_SERVICE_API_VERSION,
+} from './service.js';
+
+export const VM_SERVICE_CONTROLLER = 'virtualmachineservice-controller';
+export const VM_SERVICE_FINALIZER = 'vmoperator.vmware.com/virtualmachineservice';
+export const DEPRECATED_VM_SERVICE_FINALIZER = 'virtualmachineservice.vmoperator.vmware.com';
+export const SERVICE_READY_CONDITION = 'VirtualMachineServiceServiceReady';
+export const DEFAULT_LOAD_BALANCER_RANGE = { cidr: '192.168.240.0/24', first: '192.168.240.2' } as const;
+export const DEFAULT_SERVICE_RANGE = { cidr: '10.96.0.0/16', first: '10.96.1.0' } as const;
+
+export interface VirtualMachineServiceControllerOptions {
+  /** Where load balancer VIPs come from (default 192.168.240.0/24 from .2). */
+  loadBalancerRange?: { cidr: string; first?: string };
+  /** Where cluster IPs come from (default 10.96.0.0/16, dynamic ones from 10.96.1.0). */
+  serviceRange?: { cidr: string; first?: string };
+}
+
+export interface VirtualMachineServiceControllerDeps {
+  kube: KubeStore;
+  vsphere: VSphere;
+  options?: VirtualMachineServiceControllerOptions;
+}
+
+export interface VirtualMachineServiceController {
+  readonly controller: Controller;
+  /** The VIPs handed out, by VirtualMachineService uid. */
+  readonly loadBalancerAddresses: AddressRange;
+  /** The cluster IPs handed out, by VirtualMachineService uid. */
+  readonly clusterAddresses: AddressRange;
+}
+
+const VM_SERVICE = { apiVersion: VM_SERVICE_API_VERSION, kind: 'VirtualMachineService' } as const;
+const VM = { apiVersion: VM_SERVICE_API_VERSION, kind: 'VirtualMachine' } as const;
+const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
+const ENDPOINTS = { apiVersion: 'v1', kind: 'Endpoints' } as const;
+
+const ignoreNotFound = (error: unknown): undefined => {
+  if (isKubeError(error) && error.code === 404) return undefined;
+  throw error;
+};
+
+/** Whether labels match a VirtualMachineService's selector (an empty one selects nothing). */
+const selects = (
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+) => {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels?.[k] === v);
+};
+
+/** The condition list with `next` set, its transition time kept while its status stays. */
+const withCondition = (
+  conditions: readonly Condition[] | undefined,
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: string,
+) => {
+  const old = conditions?.find((c) => c.type === next.type);
+  const condition: Condition = {
+    ...next,
+    lastTransitionTime: old?.status === next.status ? old.lastTransitionTime : now,
+  };
+  return [...(conditions ?? []).filter((c) => c.type !== next.type), condition];
+};
+
+export function startVirtualMachineServiceController(
+  manager: Manager,
+  deps: VirtualMachineServiceControllerDeps,
+): VirtualMachineServiceController {
+  const { kube, vsphere } = deps;
+  const vips = new AddressRange(deps.options?.loadBalancerRange ?? DEFAULT_LOAD_BALANCER_RANGE);
+  const clusterIps = new AddressRange(deps.options?.serviceRange ?? DEFAULT_SERVICE_RANGE);
+  /** The uid behind each key, to give its addresses back once the object is gone. */
+  const holders = new Map<string, string>();
+  /** Services waiting for a VIP: reconciled again when one is given back. */
+  const waiting = new Set<string>();
+  /** The labels each VM had when last seen, so a relabelled VM leaves its old services. */
+  const vmLabels = new Map<string, Record<string, string>>();
+  const now = () => timestamp(vsphere.clock.now());
+
+  const giveBackVip = (holder: string) => {
+    if (vips.release(holder) === undefined) return;
+    for (const key of waiting) controller.enqueue(key);
+  };
+
+  const release = (key: string) => {
+    const holder = holders.get(key);
+    waiting.delete(key);
+    if (holder === undefined) return;
+    holders.delete(key);
+    clusterIps.release(holder);
+    giveBackVip(holder);
+  };
+
+  /** The Service's cluster IP: kept once given, else the one asked for or the next free one. */
+  const clusterIpOf = (vmService: VirtualMachineService, existing: Service | undefined) => {
+    const uid = vmService.metadata.uid as string;
+    const name = vmService.metadata.name as string;
+    if (vmService.spec?.type === 'ExternalName') {
+      clusterIps.release(uid);
+      return undefined;
+    }
+    // The API server checks the families before it allocates anything.
+    ipFamiliesOf(vmService);
+    const current = existing?.spec?.type !== 'ExternalName' ? existing?.spec?.clusterIP : undefined;
+    if (current !== undefined && current !== '') {
+      if (current !== 'None' && clusterIps.holderOf(current) === undefined) clusterIps.claim(uid, current);
+      return current;
+    }
+    const wanted = vmService.spec?.clusterIp;
+    if (wanted === 'None') return 'None';
+    if (wanted) {
+      const claim = clusterIps.claim(uid, wanted);
+      if ('refused' in claim) throw clusterIpRefused(name, wanted, claim.refused, clusterIps.cidr);
+      return claim.ip;
+    }
+    const ip = clusterIps.lease(uid);
+    if (ip === undefined)
+      throw new Error('Internal error occurred: failed to allocate a serviceIP: range is full');
+    return ip;
+  };
+
+  const applyService = async (vmService: VirtualMachineService): Promise<Service> => {
+    const ref = {
+      ...SERVICE,
+      namespace: vmService.metadata.namespace as string,
+      name: vmService.metadata.name as string,
+    };
+    const existing = await kube.get<Service>(ref).catch(ignoreNotFound);
+    const ownerReferences = ownedBy(existing, vmService);
+    const { labels, annotations } = serviceMeta(vmService, existing);
+    const spec = serviceSpec(vmService, annotations, clusterIpOf(vmService, existing));
+    const metadata = {
+      ...existing?.metadata,
+      name: ref.name,
+      namespace: ref.namespace,
+      labels,
+      annotations,
+      ownerReferences,
+    };
+    if (!existing) return kube.create<Service>({ ...SERVICE, metadata, spec });
+    if (deepEqual(existing.metadata, metadata) && deepEqual(existing.spec, spec)) return existing;
+    return kube.update<Service>({ ...existing, metadata, spec });
+  };
+
+  /** The VIP a LoadBalancer service gets, or why it gets none. */
+  const assignVip = (vmService: VirtualMachineService, service: Service) => {
+    const uid = vmService.metadata.uid as string;
+    const before = vips.addressOf(uid);
+    const wanted = vmService.spec?.loadBalancerIP;
+    let result: { ip: string } | { reason: string; message: string };
+    if (wanted) {
+      const claim = vips.claim(uid, wanted);
+      if ('ip' in claim) result = claim;
+      else
+        result = {
+          reason: 'LoadBalancerIPUnavailable',
+          message:
+            claim.refused === 'taken'
+              ? `loadBalancerIP ${wanted} is in use by another service`
+              : `loadBalancerIP ${wanted} is not in the load balancer's range ${vips.cidr}`,
+        };
+    } else {
+      const ip = vips.adopt(uid, service.status?.loadBalancer?.ingress?.[0]?.ip);
+      result = ip ? { ip } : { reason: 'NoAddressAvailable', message: `no free address in ${vips.cidr}` };
+    }
+    if (before !== undefined && vips.addressOf(uid) !== before)
+      for (const key of waiting) controller.enqueue(key);
+    return result;
+  };
+
+  /** The Service's status, as the load balancer writes it. */
+  const applyLoadBalancer = async (key: string, vmService: VirtualMachineService, service: Service) => {
+    let status: ServiceStatus = { loadBalancer: {} };
+    if (vmService.spec?.type === 'LoadBalancer') {
+      const vip = assignVip(vmService, service);
+      if ('ip' in vip) {
+        waiting.delete(key);
+        status = { loadBalancer: { ingress: [{ ip: vip.ip }] } };
+        status.conditions = withCondition(
+          service.status?.conditions,
+          { type: 'Ready', status: 'True', reason: 'VirtualIPAssigned', message: '' },
+          now(),
+        );
+      } else {
+        waiting.add(key);
+        status.conditions = withCondition(
+          service.status?.conditions,
+          { type: 'Ready', status: 'False', ...vip },
+          now(),
+        );
+      }
+    } else {
+      waiting.delete(key);
+      giveBackVip(vmService.metadata.uid as string);
+    }
+    if (deepEqual(service.status, status)) return service;
+    return kube.updateStatus<Service>({ ...service, status });
+  };
+
+  const applyEndpoints = async (vmService: VirtualMachineService, service: Service) => {
+    const selector = vmService.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0) return;
+    const namespace = vmService.metadata.namespace as string;
+    const ref = { ...ENDPOINTS, namespace, name: vmService.metadata.name as string };
+    const existing = await kube.get<Endpoints>(ref).catch(ignoreNotFound);
+    const ownerReferences = ownedBy(existing, vmService);
+    const vms = await kube.list<VirtualMachine & KubeObject>({
+      ...VM,
+      namespace,
+      labelSelector: { matchLabels: selector },
+    });
+    const subsets = endpointSubsets(
+      vms.items,
+      vmService.spec?.ports ?? [],
+      service.spec?.ipFamilies ?? [],
+      readyTargets(existing?.subsets),
+    );
+    const metadata = { ...existing?.metadata, name: ref.name, namespace, ownerReferences };
+    if (service.metadata.labels) metadata.labels = { ...service.metadata.labels };
+    else delete metadata.labels;
+    if (service.metadata.annotations) metadata.annotations = { ...service.metadata.annotations };
+    else delete metadata.annotations;
+    const desired: Endpoints = { ...ENDPOINTS, ...existing, metadata };
+    if (subsets.length > 0) desired.subsets = subsets;
+    else delete desired.subsets;
+    if (!existing) await kube.create(desired);
+    else if (!deepEqual(existing, desired)) await kube.update(desired);
+  };
+
+  const writeStatus = async (vmService: VirtualMachineService, service: Service) => {
+    const ingress =
+      vmService.spec?.type === 'LoadBalancer' ? (service.status?.loadBalancer?.ingress ?? []) : [];
+    const ready = service.status?.conditions?.find((c) => c.type === 'Ready');
+    const verdict =
+      ready === undefined
+        ? {
+            status: 'Unknown' as const,
+            reason: 'ServiceReadyNotPresent',
+            message: 'Underlying Service does not have Ready condition',
+          }
+        : ready.status === 'True'
+          ? { status: 'True' as const, reason: 'True', message: '' }
+          : ready.status === 'False'
+            ? {
+                status: 'False' as const,
+                reason: ready.reason || 'ServiceNotReady',
+                message: ready.message || 'Underlying Service is not ready',
+              }
+            : {
+                status: 'Unknown' as const,
+                reason: ready.reason || 'ServiceReadinessUnknown',
+                message: ready.message || 'Underlying Service readiness is unknown',
+              };
+    const status = {
+      ...vmService.status,
+      loadBalancer: ingress.length > 0 ? { ingress: ingress.map((i) => ({ ...i })) } : {},
+      conditions: withCondition(
+        vmService.status?.conditions,
+        { type: SERVICE_READY_CONDITION, ...verdict },
+        now(),
+      ),
+    };
+    if (deepEqual(vmService.status, status)) return;
+    await kube.updateStatus({ ...vmService, status } as KubeObject);
+  };
+
+  const finalize = async (vmService: VirtualMachineService) => {
+    const finalizers = vmService.metadata.finalizers ?? [];
+    const namespace = vmService.metadata.namespace as string;
+    const name = vmService.metadata.name as string;
+    if (finalizers.includes(VM_SERVICE_FINALIZER) || finalizers.includes(DEPRECATED_VM_SERVICE_FINALIZER)) {
+      await kube.delete({ ...ENDPOINTS, namespace, name }).catch(ignoreNotFound);
+      await kube.delete({ ...SERVICE, namespace, name }).catch(ignoreNotFound);
+    }
+    release(objectKey({ namespace, name }));
+    const kept = finalizers.filter(
+      (f) => f !== VM_SERVICE_FINALIZER && f !== DEPRECATED_VM_SERVICE_FINALIZER,
+    );
+    if (kept.length !== finalizers.length)
+      await kube.update({
+        ...vmService,
+        metadata: { ...vmService.metadata, finalizers: kept },
+      } as KubeObject);
+  };
+
+  /** Adds the finalizer (dropping the deprecated one); vm-operator then goes on in the same pass. */
+  const withFinalizer = async (vmService: VirtualMachineService): Promise<VirtualMachineService> => {
+    const finalizers = vmService.metadata.finalizers ?? [];
+    if (finalizers.includes(VM_SERVICE_FINALIZER)) return vmService;
+    const next = [...finalizers.filter((f) => f !== DEPRECATED_VM_SERVICE_FINALIZER), VM_SERVICE_FINALIZER];
+    const updated = await kube.update({
+      ...vmService,
+      metadata: { ...vmService.metadata, finalizers: next },
+    } as KubeObject);
+    return updated as unknown as VirtualMachineService;
+  };
+
+  const reconcile = async (key: string) => {
+    const { namespace, name } = parseObjectKey(key);
+    if (namespace === undefined) return undefined;
+    const found = await kube.get({ ...VM_SERVICE, namespace, name }).catch(ignoreNotFound);
+    if (!found) {
+      release(key);
+      return undefined;
+    }
+    let vmService = found as unknown as VirtualMachineService;
+    const uid = vmService.metadata.uid as string;
+    if (holders.get(key) !== uid) release(key);
+    holders.set(key, uid);
+    if (vmService.metadata.deletionTimestamp) {
+      await finalize(vmService);
+      return undefined;
+    }
+    vmService = await withFinalizer(vmService);
+    let service = await applyService(vmService);
+    service = await applyLoadBalancer(key, vmService, service);
+    await applyEndpoints(vmService, service);
+    await writeStatus(vmService, service);
+    return undefined;
+  };
+
+  const controller = manager.controller({ name: VM_SERVICE_CONTROLLER, reconcile });
+
+  /**
+   * An owned object maps to its VirtualMachineService; any other to the one of its name,
+   * which may be waiting for that name to be free.
+   */
+  const toOwner = (object: KubeObject) => {
+    const owner = controllerOf(object);
+    const name = owner?.kind === 'VirtualMachineService' ? owner.name : (object.metadata.name as string);
+    return [objectKey({ namespace: object.metadata.namespace, name })];
+  };
+
+  const toServices = async (vm: KubeObject, event: string) => {
+    const namespace = vm.metadata.namespace as string;
+    const vmKey = objectKey({ namespace, name: vm.metadata.name as string });
+    const before = vmLabels.get(vmKey);
+    const after = vm.metadata.labels ?? {};
+    if (event === 'DELETED') vmLabels.delete(vmKey);
+    else vmLabels.set(vmKey, { ...after });
+    const list = await kube.list<VirtualMachineService & KubeObject>({ ...VM_SERVICE, namespace });
+    return list.items
+      .filter((s) => selects(s.spec?.selector, after) || selects(s.spec?.selector, before))
+      .map((s) => objectKey({ namespace, name: s.metadata.name as string }));
+  };
+
+  controller.watches(kube, VM_SERVICE);
+  controller.watches(kube, SERVICE, toOwner);
+  controller.watches(kube, ENDPOINTS, toOwner);
+  controller.watches(kube, VM, toServices);
+  return { controller, loadBalancerAddresses: vips, clusterAddresses: clusterIps };
+}
