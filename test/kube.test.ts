@@ -4,13 +4,17 @@ import { createSimulator, type Simulator } from 'vsim';
 let sim: Simulator;
 afterEach(() => sim.close());
 
+/** A Supervisor whose `default` namespace has images, so VMs may name one. */
+const SUPERVISOR = { namespaces: ['default'] };
+const IMAGE = 'ubuntu-2204-kube-v1.30.0';
+
 const vm = (apiVersion: string, name: string) => ({
   apiVersion,
   kind: 'VirtualMachine',
   metadata: { name, namespace: 'default', labels: { role: 'worker' } },
   spec: {
     className: 'best-effort-small',
-    imageName: 'ubuntu',
+    imageName: IMAGE,
     powerState: 'PoweredOn',
     storageClass: 'fast',
   },
@@ -18,7 +22,7 @@ const vm = (apiVersion: string, name: string) => ({
 
 describe('sim.kube', () => {
   it('serves vm-operator kinds in every version from one stored hub object', async () => {
-    sim = await createSimulator({ seed: 1 });
+    sim = await createSimulator({ seed: 1, supervisor: SUPERVISOR });
     const created = await sim.kube.create(vm('vmoperator.vmware.com/v1alpha2', 'w0'));
     expect(created.apiVersion).toBe('vmoperator.vmware.com/v1alpha2');
     const ref = {
@@ -36,7 +40,7 @@ describe('sim.kube', () => {
   });
 
   it('refuses a stale update with 409 Conflict and lists by label', async () => {
-    sim = await createSimulator({ seed: 1 });
+    sim = await createSimulator({ seed: 1, supervisor: SUPERVISOR });
     const created = await sim.kube.create(vm('vmoperator.vmware.com/v1alpha5', 'w1'));
     const spec = created.spec as Record<string, unknown>;
     await sim.kube.update({ ...created, spec: { ...spec, powerState: 'PoweredOff' } });
@@ -64,7 +68,7 @@ describe('sim.kube admission of VirtualMachines', () => {
   });
 
   it('refuses a VM without className with 422 naming spec.className', async () => {
-    sim = await createSimulator({ seed: 1 });
+    sim = await createSimulator({ seed: 1, supervisor: SUPERVISOR });
     const { className: _, ...spec } = vm('vmoperator.vmware.com/v1alpha2', 'x').spec;
     const error = await sim.kube
       .create({ ...vm('vmoperator.vmware.com/v1alpha2', 'x'), spec })
@@ -96,13 +100,13 @@ describe('sim.kube admission of VirtualMachines', () => {
         ...vm('vmoperator.vmware.com/v1alpha2', 'd0'),
         spec: {
           className: 'best-effort-small',
-          imageName: 'ubuntu',
+          imageName: IMAGE,
           bootstrap: { cloudInit: { rawCloudConfig: { name: 'd0-data', key: 'user-data' } } },
         },
       });
       return { created, v5: await on.kube.get(ref('d0')) };
     };
-    sim = await createSimulator({ seed: 7 });
+    sim = await createSimulator({ seed: 7, supervisor: SUPERVISOR });
     const { created, v5 } = await createOne(sim);
     const spec = v5.spec as Record<string, unknown> & {
       biosUUID: string;
@@ -128,9 +132,12 @@ describe('sim.kube admission of VirtualMachines', () => {
     // v1alpha2 has no biosUUID: the caller's own version shows the rest of the defaults.
     expect(created.spec).toMatchObject({ powerState: 'PoweredOn', powerOffMode: 'TrySoft' });
     expect((created.spec as Record<string, unknown>).biosUUID).toBeUndefined();
-    // imageName is not resolved yet: spec.image stays unset.
-    expect(spec.image).toBeUndefined();
-    const twin = await createSimulator({ seed: 7 });
+    // imageName is resolved to the image's object.
+    expect(spec.image).toEqual({
+      kind: 'VirtualMachineImage',
+      name: expect.stringMatching(/^vmi-[0-9a-f]{17}$/),
+    });
+    const twin = await createSimulator({ seed: 7, supervisor: SUPERVISOR });
     try {
       expect((await createOne(twin)).v5.spec).toEqual(v5.spec);
     } finally {
@@ -139,7 +146,7 @@ describe('sim.kube admission of VirtualMachines', () => {
   });
 
   it('keeps what the caller set and adds no cloud-init instanceID without cloud-init', async () => {
-    sim = await createSimulator({ seed: 1 });
+    sim = await createSimulator({ seed: 1, supervisor: SUPERVISOR });
     await sim.kube.create({
       ...vm('vmoperator.vmware.com/v1alpha5', 'k0'),
       spec: {
@@ -161,7 +168,7 @@ describe('sim.kube admission of VirtualMachines', () => {
   });
 
   it('refuses an update or patch changing className, and accepts a power change', async () => {
-    sim = await createSimulator({ seed: 1 });
+    sim = await createSimulator({ seed: 1, supervisor: SUPERVISOR });
     const created = await sim.kube.create(vm('vmoperator.vmware.com/v1alpha2', 'u0'));
     const spec = created.spec as Record<string, unknown>;
     const denied = {
@@ -186,7 +193,15 @@ describe('sim.kube admission of VirtualMachines', () => {
     expect(updated.metadata.generation).toBe(2);
     // Status is the controllers' business: no admission.
     const status = await sim.kube.updateStatus({ ...updated, status: { powerState: 'PoweredOff' } });
-    expect(status.status).toEqual({ powerState: 'PoweredOff' });
+    // v1alpha2 has no spec.image: it shows the resolved image in status.image.
+    expect(status.status).toEqual({
+      powerState: 'PoweredOff',
+      image: {
+        apiVersion: 'vmoperator.vmware.com/v1alpha6',
+        kind: 'VirtualMachineImage',
+        name: expect.stringMatching(/^vmi-/),
+      },
+    });
   });
 });
 
@@ -242,9 +257,7 @@ describe('sim.kube topology and net-operator kinds', () => {
       ...nic,
       status: {
         conditions: [{ type: 'Ready', status: 'True' }],
-        ipConfigs: [
-          { ip: '10.0.1.10', ipFamily: 'IPv4', gateway: '10.0.1.1', subnetMask: '255.255.255.0' },
-        ],
+        ipConfigs: [{ ip: '10.0.1.10', ipFamily: 'IPv4', gateway: '10.0.1.1', subnetMask: '255.255.255.0' }],
         macAddress: '00:50:56:00:00:01',
         networkID: 'dvportgroup-12',
       },

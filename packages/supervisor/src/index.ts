@@ -9,6 +9,7 @@ export {
   startImageController,
 } from './controllers/images/image-controller.js';
 export * from './controllers/net-operator/index.js';
+export * from './controllers/publish/index.js';
 export * from './controllers/resource-policy/index.js';
 export * from './controllers/virtualmachine/index.js';
 export * from './controllers/vm-service/index.js';
@@ -41,6 +42,7 @@ export {
   type KindDefinition,
   type KindInfo,
   parseApiVersion,
+  type StoreReader,
 } from './store/kinds.js';
 export {
   type DeleteOptions,

@@ -11,6 +11,7 @@ import {
   type NetworkInterfaceControllerOptions,
   startNetworkInterfaceController,
 } from './controllers/net-operator/index.js';
+import { type PublishRequestController, startPublishRequestController } from './controllers/publish/index.js';
 import {
   policyPlacement,
   type ResourcePolicyController,
@@ -78,6 +79,7 @@ export interface Supervisor {
   readonly virtualMachines: VirtualMachineController;
   readonly services: VirtualMachineServiceController;
   readonly resourcePolicies: ResourcePolicyController;
+  readonly publishRequests: PublishRequestController;
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
   /** Reconciles, requeues and errors of every controller so far. */
@@ -125,6 +127,7 @@ export async function createSupervisor(
     ...(options.services ? { options: options.services } : {}),
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
+  const publishRequests = startPublishRequestController(manager, { kube, vsphere });
   if (cluster !== undefined) {
     startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
     await provideOperatorConfig(kube, vsphere, cluster);
@@ -147,6 +150,7 @@ export async function createSupervisor(
     virtualMachines,
     services,
     resourcePolicies,
+    publishRequests,
     async prepareNamespace(name, prepareOptions) {
       if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
       const showLibraries = (namespace: string, ids: readonly string[]) =>
@@ -160,6 +164,7 @@ export async function createSupervisor(
       images.stop();
       virtualMachines.stop();
       resourcePolicies.stop();
+      publishRequests.stop();
       manager.stop();
     },
   };

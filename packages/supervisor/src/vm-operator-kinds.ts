@@ -1,25 +1,30 @@
 /**
  * Registers vm-operator's kinds in a store: every served version (v1alpha2..v1alpha6)
  * stored as the v1alpha6 hub, converted both ways on the way in and out. VirtualMachine
- * gets vm-operator's admission: its mutating webhook's defaults on create, then its
- * validating webhook on create and update.
+ * gets vm-operator's admission: its mutating webhook's defaults on create (with
+ * `spec.imageName` resolved against the images in the store), then its validating webhook
+ * on create and update.
  */
 import {
+  type ClusterVirtualMachineImage,
   convertTo,
-  type DefaultingContext,
   defaultVirtualMachineOnCreate,
   type FieldError,
   GROUP,
   HUB_VERSION,
+  type ImageCatalog,
   isServedVersion,
   type PartialObjectRef,
+  resolveImageName,
+  resolveImageNameOnCreate,
   type VirtualMachine,
+  type VirtualMachineImage,
   VM_OPERATOR_KINDS,
   validateVirtualMachineCreate,
   validateVirtualMachineUpdate,
 } from './api/index.js';
-import { AdmissionDenied } from './store/errors.js';
-import { type AdmitFunction, parseApiVersion } from './store/kinds.js';
+import { AdmissionDenied, KubeError } from './store/errors.js';
+import { type AdmitFunction, parseApiVersion, type StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import type { KubeObject } from './store/meta.js';
 
@@ -40,12 +45,6 @@ export interface VmOperatorKindsOptions {
    * `DEFAULT_VM_NETWORK`); `null` adds none, like a Supervisor without a network provider.
    */
   defaultNetwork?: PartialObjectRef | null;
-  /**
-   * Resolves `spec.imageName` to `spec.image` on create. Without it (the default for now)
-   * the name is left as it is and nothing is refused for it; vm-operator denies a create
-   * whose image name resolves to nothing.
-   */
-  resolveImageName?: DefaultingContext['resolveImageName'];
 }
 
 /** vm-operator's webhook names: `default.<mutating|validating>.<kind>.<hub version>.<group>`. */
@@ -57,35 +56,69 @@ function deny(kind: string, errors: readonly FieldError[]): void {
 }
 
 /**
- * v1alpha2 knows only `imageName`; going up, an existing object gets `spec.image` from
- * `status.image` or, failing that, `{name: imageName}`. vm-operator has resolved the image
- * on create, so the guess matches; while image names are not resolved here, the stored VM
- * has no `spec.image`, and the guess (a kind-less ref to the same name) is dropped rather
- * than refused as a change of an immutable field.
+ * A denial by the mutating webhook. vm-operator answers with controller-runtime's
+ * `admission.Denied`, which the API server passes on as 403 Forbidden with the webhook's
+ * message and no field causes.
  */
-function dropUnresolvedImage(vm: VirtualMachine, old: VirtualMachine): void {
-  const image = vm.spec?.image;
-  if (!vm.spec || !image || old.spec?.image !== undefined) return;
-  if (image.kind === undefined && image.name === vm.spec.imageName && Object.keys(image).length === 1)
-    delete vm.spec.image;
+function mutationDenied(kind: string, message: string): KubeError {
+  return new KubeError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `admission webhook "${webhookName(kind, 'mutating')}" denied the request: ${message}`,
+    reason: 'Forbidden',
+    code: 403,
+  });
 }
 
+const IMAGE_API_VERSION = `${GROUP}/${HUB_VERSION}`;
+
+/** The images a namespace sees, read from the store as the webhook reads its cache. */
+function imageCatalog(reader: StoreReader, namespace: string | undefined): ImageCatalog {
+  type Image = VirtualMachineImage | ClusterVirtualMachineImage;
+  const where = (kind: string) => (kind === 'VirtualMachineImage' ? (namespace ?? '') : undefined);
+  return {
+    get: (kind, name) => {
+      const ns = where(kind);
+      return reader.get({
+        apiVersion: IMAGE_API_VERSION,
+        kind,
+        name,
+        ...(ns === undefined ? {} : { namespace: ns }),
+      }) as Image | undefined;
+    },
+    list: (kind) => {
+      const ns = where(kind);
+      // An empty namespace would list every namespace's images.
+      if (ns === '') return [];
+      return reader.list(IMAGE_API_VERSION, kind, ns) as unknown[] as Image[];
+    },
+  };
+}
+
+/*
+ * On update nothing about the image is defaulted: every create resolved `spec.image`, and a
+ * v1alpha2 client brings it back up from the conversion annotation or `status.image`. A
+ * client that drops both sends `{name: imageName}`, which the validating webhook refuses
+ * as a change of an immutable field, as vm-operator's does.
+ */
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
-  return (operation, object, old, { random }) => {
+  return (operation, object, old, { random, reader }) => {
     const vm = object as unknown as VirtualMachine;
     if (operation === 'CREATE') {
       const defaulted = defaultVirtualMachineOnCreate(vm, {
         random: () => random.float(),
         defaultNetwork: defaultNetwork ?? undefined,
-        resolveImageName: options.resolveImageName,
       });
+      const catalog = imageCatalog(reader, defaulted.metadata.namespace);
+      const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
+      if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
       deny('VirtualMachine', validateVirtualMachineCreate(defaulted));
       return defaulted as unknown as KubeObject;
     }
-    const before = old as unknown as VirtualMachine;
-    dropUnresolvedImage(vm, before);
-    deny('VirtualMachine', validateVirtualMachineUpdate(vm, before));
+    deny('VirtualMachine', validateVirtualMachineUpdate(vm, old as unknown as VirtualMachine));
     return undefined;
   };
 }

@@ -1,11 +1,18 @@
 /**
  * VirtualMachine defaulting as vm-operator's mutation webhook does it on
  * create: power state, power op modes, instance and BIOS UUIDs (cloud-init
- * instanceID follows the BIOS UUID), and an eth0 on the namespace's default
- * network. Image name resolution is the supervisor's, behind a hook.
+ * instanceID follows the BIOS UUID), an eth0 on the namespace's default
+ * network, and `spec.imageName` resolved to `spec.image` (vm-operator's
+ * `ResolveImageNameOnCreate`) from the images the caller hands over.
  */
 
-import type { PartialObjectRef, VirtualMachine, VirtualMachineImageRef } from './types.js';
+import type {
+  ClusterVirtualMachineImage,
+  PartialObjectRef,
+  VirtualMachine,
+  VirtualMachineImage,
+  VirtualMachineImageRef,
+} from './types.js';
 
 /** Annotation asking for no default network interface. */
 export const NO_DEFAULT_NIC_ANNOTATION = 'vmoperator.vmware.com/no-default-nic';
@@ -15,11 +22,20 @@ export interface DefaultingContext {
   random: () => number;
   /** The namespace's default network, or undefined when it has none. */
   defaultNetwork?: PartialObjectRef | undefined;
-  /** Resolves spec.imageName to spec.image; undefined leaves spec.image unset. */
-  resolveImageName?:
-    | ((name: string, namespace: string | undefined) => VirtualMachineImageRef | undefined)
-    | undefined;
 }
+
+/** The images a VM's namespace sees: its VirtualMachineImages and the cluster's images. */
+export interface ImageCatalog {
+  /** The image of that object name: a VirtualMachineImage of the namespace or a ClusterVirtualMachineImage. */
+  get(kind: ImageKind, name: string): VirtualMachineImage | ClusterVirtualMachineImage | undefined;
+  /** Every image of that kind the namespace sees. */
+  list(kind: ImageKind): readonly (VirtualMachineImage | ClusterVirtualMachineImage)[];
+}
+
+export type ImageKind = 'VirtualMachineImage' | 'ClusterVirtualMachineImage';
+
+/** What an image name resolves to: the image, or why it resolves to none (vm-operator's words). */
+export type ImageNameResolution = { image: VirtualMachineImageRef } | { problem: string };
 
 /** A random (version 4) UUID drawn from `random`. */
 export function randomUUID(random: () => number): string {
@@ -57,9 +73,62 @@ export function defaultVirtualMachineOnCreate(vm: VirtualMachine, ctx: Defaultin
   const cloudInit = spec.bootstrap?.cloudInit;
   if (cloudInit && !cloudInit.instanceID) cloudInit.instanceID = spec.biosUUID;
 
-  if (!spec.image && spec.imageName && ctx.resolveImageName) {
-    const ref = ctx.resolveImageName(spec.imageName, out.metadata.namespace);
-    if (ref) spec.image = ref;
-  }
   return out;
+}
+
+/** The object name prefix of the images vm-operator makes: such a name is looked up as is. */
+const IMAGE_OBJECT_PREFIX = 'vmi-';
+
+const notFound = (name: string) => ({
+  problem: `no VM image exists for ${JSON.stringify(name)} in namespace or cluster scope`,
+});
+const several = (name: string, scope: string) => ({
+  problem: `multiple VM images exist for ${JSON.stringify(name)} in ${scope} scope`,
+});
+
+/**
+ * Resolves an image name as vm-operator does: a `vmi-` name is an object name, looked up
+ * in the namespace first and then in the cluster; any other name is an image's display
+ * name (`status.name`), which must be unique in the namespace, in the cluster, and across
+ * both.
+ */
+export function resolveImageName(name: string, catalog: ImageCatalog): ImageNameResolution {
+  if (name.startsWith(IMAGE_OBJECT_PREFIX)) {
+    for (const kind of ['VirtualMachineImage', 'ClusterVirtualMachineImage'] as const)
+      if (catalog.get(kind, name)) return { image: { kind, name } };
+    return notFound(name);
+  }
+  const named = (kind: ImageKind) => catalog.list(kind).filter((image) => image.status?.name === name);
+  const namespaced = named('VirtualMachineImage');
+  if (namespaced.length > 1) return several(name, 'namespace');
+  const cluster = named('ClusterVirtualMachineImage');
+  if (cluster.length > 1) return several(name, 'cluster');
+  if (namespaced.length + cluster.length > 1) return several(name, 'namespace and cluster');
+  const found = namespaced[0] ?? cluster[0];
+  if (!found) return notFound(name);
+  return { image: { kind: found.kind, name: found.metadata.name ?? '' } };
+}
+
+/**
+ * vm-operator's `ResolveImageNameOnCreate` on a VM being created (changed in place): a set
+ * `spec.imageName` must resolve, and gives `spec.image` when that is unset or must name the
+ * same image when it is set. Returns why the create is denied, or undefined.
+ */
+export function resolveImageNameOnCreate(
+  vm: VirtualMachine,
+  resolve: (name: string) => ImageNameResolution,
+): string | undefined {
+  const spec = vm.spec;
+  const name = spec?.imageName;
+  if (!spec || !name) return undefined;
+  const resolution = resolve(name);
+  if ('problem' in resolution) return resolution.problem;
+  const { image } = resolution;
+  if (!spec.image) {
+    spec.image = image;
+    return undefined;
+  }
+  if (spec.image.kind !== image.kind || spec.image.name !== image.name)
+    return `spec.imageName: Invalid value: ${JSON.stringify(name)}: must refer to the same resource as spec.image`;
+  return undefined;
 }

@@ -1,6 +1,18 @@
+import { Random, VirtualClock } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { defaultVirtualMachineOnCreate, NO_DEFAULT_NIC_ANNOTATION, randomUUID } from './defaults.js';
-import type { VirtualMachine } from './types.js';
+import { KubeError } from '../store/errors.js';
+import { KubeStore } from '../store/kube-store.js';
+import type { KubeObject } from '../store/meta.js';
+import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
+import {
+  defaultVirtualMachineOnCreate,
+  type ImageCatalog,
+  NO_DEFAULT_NIC_ANNOTATION,
+  randomUUID,
+  resolveImageName,
+  resolveImageNameOnCreate,
+} from './defaults.js';
+import type { ClusterVirtualMachineImage, VirtualMachine, VirtualMachineImage } from './types.js';
 import { validateVirtualMachineCreate, validateVirtualMachineUpdate } from './validation.js';
 
 function seeded(seed: number): () => number {
@@ -63,12 +75,8 @@ describe('defaulting', () => {
     expect(own.spec?.network?.interfaces).toEqual([{ name: 'nic0', network }]);
   });
 
-  it('resolves imageName through the hook', () => {
-    const out = defaultVirtualMachineOnCreate(vm(), {
-      random: seeded(1),
-      resolveImageName: (name) => ({ kind: 'VirtualMachineImage', name: `vmi-${name}` }),
-    });
-    expect(out.spec?.image).toEqual({ kind: 'VirtualMachineImage', name: 'vmi-ubuntu' });
+  it('leaves spec.image to the image name resolution', () => {
+    expect(defaultVirtualMachineOnCreate(vm(), { random: seeded(1) }).spec?.image).toBeUndefined();
   });
 });
 
@@ -125,5 +133,224 @@ describe('validation', () => {
       'spec.network.interfaces',
     ]);
     expect(validateVirtualMachineUpdate(old, old)).toEqual([]);
+  });
+});
+
+type Image = VirtualMachineImage | ClusterVirtualMachineImage;
+
+const image = (kind: Image['kind'], name: string, display: string, namespace?: string): Image =>
+  ({
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    status: { name: display },
+  }) as Image;
+
+const catalogOf = (images: readonly Image[]): ImageCatalog => ({
+  get: (kind, name) => images.find((i) => i.kind === kind && i.metadata.name === name),
+  list: (kind) => images.filter((i) => i.kind === kind),
+});
+
+describe('image name resolution', () => {
+  const vmi = image('VirtualMachineImage', 'vmi-0a0044d7c690bcbea', 'ubuntu');
+  const cvmi = image('ClusterVirtualMachineImage', 'vmi-1b1155e8d7a1cdcfb', 'photon');
+
+  it('looks a vmi- name up as an object name, namespace first', () => {
+    const shadowed = image('ClusterVirtualMachineImage', 'vmi-0a0044d7c690bcbea', 'ubuntu');
+    expect(resolveImageName('vmi-0a0044d7c690bcbea', catalogOf([shadowed, vmi]))).toEqual({
+      image: { kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' },
+    });
+    expect(resolveImageName('vmi-1b1155e8d7a1cdcfb', catalogOf([vmi, cvmi]))).toEqual({
+      image: { kind: 'ClusterVirtualMachineImage', name: 'vmi-1b1155e8d7a1cdcfb' },
+    });
+    // A vmi- name is never a display name.
+    const odd = image('VirtualMachineImage', 'vmi-2', 'vmi-odd');
+    expect(resolveImageName('vmi-odd', catalogOf([odd]))).toEqual({
+      problem: 'no VM image exists for "vmi-odd" in namespace or cluster scope',
+    });
+  });
+
+  it('looks any other name up by display name, unique across both scopes', () => {
+    expect(resolveImageName('ubuntu', catalogOf([vmi, cvmi]))).toEqual({
+      image: { kind: 'VirtualMachineImage', name: vmi.metadata.name },
+    });
+    expect(resolveImageName('photon', catalogOf([vmi, cvmi]))).toEqual({
+      image: { kind: 'ClusterVirtualMachineImage', name: cvmi.metadata.name },
+    });
+    const again = (kind: Image['kind']) => image(kind, 'vmi-3', 'ubuntu');
+    expect(resolveImageName('ubuntu', catalogOf([vmi, again('VirtualMachineImage')]))).toEqual({
+      problem: 'multiple VM images exist for "ubuntu" in namespace scope',
+    });
+    expect(resolveImageName('ubuntu', catalogOf([vmi, again('ClusterVirtualMachineImage')]))).toEqual({
+      problem: 'multiple VM images exist for "ubuntu" in namespace and cluster scope',
+    });
+    const twice = [
+      again('ClusterVirtualMachineImage'),
+      image('ClusterVirtualMachineImage', 'vmi-4', 'ubuntu'),
+    ];
+    expect(resolveImageName('ubuntu', catalogOf([vmi, ...twice]))).toEqual({
+      problem: 'multiple VM images exist for "ubuntu" in cluster scope',
+    });
+    expect(resolveImageName('centos', catalogOf([vmi, cvmi]))).toEqual({
+      problem: 'no VM image exists for "centos" in namespace or cluster scope',
+    });
+  });
+
+  it('sets spec.image on create, or checks the one given', () => {
+    const resolve = (name: string) => resolveImageName(name, catalogOf([vmi, cvmi]));
+    const named = vm({ imageName: 'ubuntu' });
+    expect(resolveImageNameOnCreate(named, resolve)).toBeUndefined();
+    expect(named.spec?.image).toEqual({ kind: 'VirtualMachineImage', name: vmi.metadata.name });
+    const given = vm({
+      imageName: 'photon',
+      image: { kind: 'ClusterVirtualMachineImage', name: 'vmi-1b1155e8d7a1cdcfb' },
+    });
+    expect(resolveImageNameOnCreate(given, resolve)).toBeUndefined();
+    expect(given.spec?.image).toEqual({ kind: 'ClusterVirtualMachineImage', name: 'vmi-1b1155e8d7a1cdcfb' });
+    const other = vm({
+      imageName: 'photon',
+      image: { kind: 'VirtualMachineImage', name: vmi.metadata.name ?? '' },
+    });
+    expect(resolveImageNameOnCreate(other, resolve)).toBe(
+      'spec.imageName: Invalid value: "photon": must refer to the same resource as spec.image',
+    );
+    const imageOnly = vm({ image: { kind: 'VirtualMachineImage', name: 'vmi-none' } });
+    delete imageOnly.spec?.imageName;
+    expect(resolveImageNameOnCreate(imageOnly, resolve)).toBeUndefined();
+    expect(imageOnly.spec?.image).toEqual({ kind: 'VirtualMachineImage', name: 'vmi-none' });
+  });
+});
+
+describe('image name resolution in the store', () => {
+  const V6 = 'vmoperator.vmware.com/v1alpha6';
+  const V2 = 'vmoperator.vmware.com/v1alpha2';
+  const WEBHOOK = 'default.mutating.virtualmachine.v1alpha6.vmoperator.vmware.com';
+
+  async function setup() {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['default', 'ns1', 'ns2'] },
+    );
+    registerVmOperatorKinds(kube);
+    const addImage = async (kind: Image['kind'], name: string, display: string, namespace?: string) => {
+      const { status, ...object } = image(kind, name, display, namespace);
+      const created = await kube.create(object as KubeObject);
+      await kube.updateStatus({ ...created, status });
+    };
+    await addImage('VirtualMachineImage', 'vmi-0a0044d7c690bcbea', 'ubuntu', 'ns1');
+    await addImage('VirtualMachineImage', 'vmi-5e5e5e5e5e5e5e5e5', 'centos', 'ns2');
+    await addImage('ClusterVirtualMachineImage', 'vmi-1b1155e8d7a1cdcfb', 'photon');
+    const create = (spec: Record<string, unknown>, apiVersion = V6, name = 'm') =>
+      kube.create({
+        apiVersion,
+        kind: 'VirtualMachine',
+        metadata: { name, namespace: 'ns1' },
+        spec: { className: 'best-effort-small', ...spec },
+      }) as Promise<VirtualMachine>;
+    const denial = (spec: Record<string, unknown>) =>
+      create(spec).then(
+        () => undefined,
+        (error: unknown) => error as KubeError,
+      );
+    return { kube, addImage, create, denial };
+  }
+
+  it('resolves a vmi- name, a display name and a cluster image', async () => {
+    const t = await setup();
+    const byName = await t.create({ imageName: 'vmi-0a0044d7c690bcbea' }, V6, 'a');
+    expect(byName.spec?.image).toEqual({ kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' });
+    expect(byName.spec?.imageName).toBe('vmi-0a0044d7c690bcbea');
+    const byDisplay = await t.create({ imageName: 'ubuntu' }, V6, 'b');
+    expect(byDisplay.spec?.image).toEqual({ kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' });
+    expect(byDisplay.spec?.imageName).toBe('ubuntu');
+    const cluster = await t.create({ imageName: 'photon' }, V6, 'c');
+    expect(cluster.spec?.image).toEqual({
+      kind: 'ClusterVirtualMachineImage',
+      name: 'vmi-1b1155e8d7a1cdcfb',
+    });
+    const clusterByName = await t.create({ imageName: 'vmi-1b1155e8d7a1cdcfb' }, V6, 'd');
+    expect(clusterByName.spec?.image?.kind).toBe('ClusterVirtualMachineImage');
+  });
+
+  it('denies an unknown name, and an image of another namespace, storing nothing', async () => {
+    const t = await setup();
+    const rv = t.kube.resourceVersion;
+    for (const name of ['centos', 'vmi-5e5e5e5e5e5e5e5e5', 'debian']) {
+      const error = await t.denial({ imageName: name });
+      expect(error).toBeInstanceOf(KubeError);
+      expect(error?.status).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `admission webhook "${WEBHOOK}" denied the request: no VM image exists for "${name}" in namespace or cluster scope`,
+        reason: 'Forbidden',
+        code: 403,
+      });
+    }
+    expect(t.kube.resourceVersion).toBe(rv);
+    await expect(
+      t.kube.get({ apiVersion: V6, kind: 'VirtualMachine', namespace: 'ns1', name: 'm' }),
+    ).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('denies an ambiguous display name, then resolves it once it is unique', async () => {
+    const t = await setup();
+    await t.addImage('ClusterVirtualMachineImage', 'vmi-2c2266f9e8b2dedac', 'ubuntu');
+    expect((await t.denial({ imageName: 'ubuntu' }))?.message).toBe(
+      `admission webhook "${WEBHOOK}" denied the request: multiple VM images exist for "ubuntu" in namespace and cluster scope`,
+    );
+    await t.kube.delete({
+      apiVersion: V6,
+      kind: 'ClusterVirtualMachineImage',
+      name: 'vmi-2c2266f9e8b2dedac',
+    });
+    expect((await t.create({ imageName: 'ubuntu' })).spec?.image?.name).toBe('vmi-0a0044d7c690bcbea');
+  });
+
+  it('keeps a given spec.image that the name agrees with, and denies one it does not', async () => {
+    const t = await setup();
+    const given = { kind: 'ClusterVirtualMachineImage', name: 'vmi-1b1155e8d7a1cdcfb' };
+    const imageOnly = await t.create({ image: given }, V6, 'a');
+    expect(imageOnly.spec?.image).toEqual(given);
+    expect(imageOnly.spec?.imageName).toBeUndefined();
+    expect((await t.create({ image: given, imageName: 'photon' }, V6, 'b')).spec?.image).toEqual(given);
+    const error = await t.denial({ image: given, imageName: 'ubuntu' });
+    expect(error).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(error?.message).toBe(
+      `admission webhook "${WEBHOOK}" denied the request: spec.imageName: Invalid value: "ubuntu": must refer to the same resource as spec.image`,
+    );
+  });
+
+  it('lets a v1alpha2 client read back and update what it wrote', async () => {
+    const t = await setup();
+    const written = {
+      imageName: 'ubuntu',
+      className: 'best-effort-small',
+      storageClass: 'sc',
+      powerState: 'PoweredOn',
+      powerOffMode: 'Hard',
+      network: { interfaces: [{ name: 'eth0', network: { kind: 'Network', name: '' } }] },
+    };
+    await t.create(written, V2);
+    const ref = { apiVersion: V2, kind: 'VirtualMachine', namespace: 'ns1', name: 'm' };
+    const back = await t.kube.get<KubeObject & { spec: Record<string, unknown> }>(ref);
+    expect(back.spec).toMatchObject(written);
+    expect(back.spec.image).toBeUndefined();
+    expect(back.status).toEqual({
+      image: { apiVersion: V6, kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' },
+    });
+    const hub = (await t.kube.get({ ...ref, apiVersion: V6 })) as unknown as VirtualMachine;
+    expect(hub.spec?.image).toEqual({ kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' });
+
+    const updated = await t.kube.update({ ...back, spec: { ...back.spec, powerState: 'PoweredOff' } });
+    expect((updated.spec as Record<string, unknown>).imageName).toBe('ubuntu');
+    await t.kube.patch(ref, { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    const after = (await t.kube.get({ ...ref, apiVersion: V6 })) as unknown as VirtualMachine;
+    expect(after.spec).toMatchObject({
+      imageName: 'ubuntu',
+      image: hub.spec?.image,
+      powerState: 'PoweredOn',
+    });
   });
 });

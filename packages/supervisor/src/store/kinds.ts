@@ -5,14 +5,28 @@
  */
 import type { Random } from '@vsim/vsphere';
 import { kubeErrors, type Subject } from './errors.js';
-import type { KubeObject } from './meta.js';
+import type { KubeObject, ObjectRef } from './meta.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
+
+/**
+ * A synchronous read of the store for admission hooks, as a webhook reads the API server
+ * (vm-operator's mutation webhook looks images up to resolve a VM's image name). Objects
+ * come back as copies in the asked version; an unknown kind or version throws.
+ */
+export interface StoreReader {
+  /** The object, or undefined when it does not exist. */
+  get(ref: ObjectRef): KubeObject | undefined;
+  /** The objects of a kind, in one namespace or (namespace unset) in all, sorted by namespace and name. */
+  list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
+}
 
 /** What an admission hook may use besides the objects. */
 export interface AdmissionContext {
   /** The store's seeded random source: draws from it keep a seeded run reproducible. */
   readonly random: Random;
+  /** The store as it is before the write being admitted. */
+  readonly reader: StoreReader;
 }
 
 /**

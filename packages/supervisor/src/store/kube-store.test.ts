@@ -494,6 +494,45 @@ describe('admission', () => {
   });
 });
 
+describe('admission reads', () => {
+  it('gives the hook copies of stored objects in the asked version', async () => {
+    const store = newStore();
+    const seen: unknown[] = [];
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v1'],
+      kind: 'Gadget',
+      plural: 'gadgets',
+      namespaced: true,
+      hasStatus: false,
+      admit: (_op, object, _old, { reader }) => {
+        const widgets = reader.list('example.com/v1beta1', 'Widget', 'ns1');
+        seen.push(widgets.map((w) => `${w.apiVersion} ${w.metadata.name}`));
+        seen.push(reader.list('example.com/v1', 'Widget').map((w) => w.metadata.namespace));
+        const own = reader.get({ ...ref(object), apiVersion: 'example.com/v1' });
+        seen.push(own?.metadata.name ?? 'absent');
+        const first = widgets[0];
+        if (first) (first.spec as Record<string, unknown>).size = 99;
+        return undefined;
+      },
+    });
+    await store.create(widget('w2', { size: 2 }));
+    await store.create(widget('w1', { size: 1 }));
+    await store.create({ ...widget('w3'), metadata: { name: 'w3', namespace: 'default' } });
+    await store.create({
+      apiVersion: 'example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g', namespace: 'ns1' },
+    });
+    expect(seen).toEqual([
+      ['example.com/v1beta1 w1', 'example.com/v1beta1 w2'],
+      ['default', 'ns1', 'ns1'],
+      'absent',
+    ]);
+    expect((await store.get({ ...W, namespace: 'ns1', name: 'w1' })).spec).toEqual({ size: 1 });
+  });
+});
+
 describe('patch', () => {
   it('applies a merge patch (null removes)', async () => {
     const store = newStore();

@@ -17,6 +17,7 @@ import {
   type KindDefinition,
   type KindInfo,
   KindRegistry,
+  type StoreReader,
   subjectOf,
 } from './kinds.js';
 import {
@@ -141,6 +142,20 @@ export class KubeStore {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #gc: GarbageCollector;
+  /** What admission hooks read the store through. */
+  readonly #reader: StoreReader = {
+    get: (ref) => {
+      const { info, apiVersion } = this.#resolve(ref);
+      const namespace = info.namespaced ? (ref.namespace ?? '') : '';
+      const record = this.#records.get(recordId(info.key, namespace, ref.name));
+      return record ? this.#present(info, record.object, apiVersion) : undefined;
+    },
+    list: (apiVersion, kind, namespace) => {
+      const { info } = this.#resolve({ apiVersion, kind });
+      const filter = this.#filter(info, namespace === undefined ? {} : { namespace });
+      return this.#matching(filter).map((r) => this.#present(info, r.object, apiVersion));
+    },
+  };
   #watches = 0;
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
@@ -506,8 +521,10 @@ export class KubeStore {
     let result: KubeObject;
     try {
       result =
-        admit(operation, object, old === undefined ? undefined : clone(old), { random: this.#random }) ??
-        object;
+        admit(operation, object, old === undefined ? undefined : clone(old), {
+          random: this.#random,
+          reader: this.#reader,
+        }) ?? object;
     } catch (error) {
       if (error instanceof AdmissionDenied)
         throw kubeErrors.denied(subjectOf(info, meta.name), error.webhook, error.causes);

@@ -1,0 +1,9 @@
+export { itemDescriptionPrefix } from './library-provider.js';
+export {
+  PUBLISH_REQUEST_CONTROLLER,
+  PUBLISH_REQUEST_FINALIZER,
+  type PublishRequestController,
+  type PublishRequestControllerDeps,
+  startPublishRequestController,
+} from './publish-request.js';
+export { PUBLISH_CONDITION, PUBLISH_REASON } from './request-status.js';

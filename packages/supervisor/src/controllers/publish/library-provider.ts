@@ -1,0 +1,75 @@
+/**
+ * What the publish request controller asks of vSphere, behind one seam as vm-operator's
+ * reconciler asks its VM provider: find the target library and an item by name, capture a
+ * VM as an OVF item, rewrite an item's description.
+ *
+ * A target location names the vSphere content library itself, by id or else by name
+ * (vm-operator's names a ContentLibrary object of the namespace, which the simulator does
+ * not serve). An item captured for a request carries vm-operator's marker in its
+ * description, `virtualmachinepublishrequest.vmoperator.vmware.com: <request uid>`, which
+ * ties it to the request until the marker is dropped.
+ */
+import type { LibraryItemRecord, LibraryRecord, VSphere } from '@vsim/vsphere';
+
+/** The start of a captured item's description while it is tied to its request. */
+export const itemDescriptionPrefix = (uid: string): string =>
+  `virtualmachinepublishrequest.vmoperator.vmware.com: ${uid}\n`;
+
+const MARKER = /virtualmachinepublishrequest\.vmoperator\.vmware\.com: ([a-z0-9-]*)/;
+
+/** Whether the item's description ties it to the request of that uid. */
+export const isTiedTo = (item: LibraryItemRecord, uid: string): boolean =>
+  MARKER.exec(item.description)?.[1] === uid;
+
+export interface CaptureSpec {
+  libraryId: string;
+  name: string;
+  description: string;
+  /** The request's uid, marked in the item's description. */
+  uid: string;
+}
+
+export interface LibraryProvider {
+  /** The library a target location names: by id, else by name. */
+  findLibrary(name: string | undefined): LibraryRecord | undefined;
+  itemNamed(libraryId: string, name: string): LibraryItemRecord | undefined;
+  item(id: string): LibraryItemRecord | undefined;
+  /** Captures the VM (a moref value) as an OVF item; its id. Throws the capture's VimFault. */
+  capture(vm: string, spec: CaptureSpec): string;
+  setDescription(itemId: string, description: string): void;
+}
+
+export function libraryProvider(vsphere: VSphere): LibraryProvider {
+  const { store, library } = vsphere;
+  return {
+    findLibrary(name) {
+      if (!name) return undefined;
+      const byId = store.get(name);
+      if (byId?.kind === 'ContentLibrary') return byId as LibraryRecord;
+      for (const record of store.ofKind<LibraryRecord>('ContentLibrary'))
+        if (record.name === name) return record;
+      return undefined;
+    },
+    itemNamed(libraryId, name) {
+      for (const id of store.referrers('libraryItem', libraryId)) {
+        const item = store.get(id) as LibraryItemRecord | undefined;
+        if (item?.name === name) return item;
+      }
+      return undefined;
+    },
+    item(id) {
+      const record = store.get(id);
+      return record?.kind === 'LibraryItem' ? (record as LibraryItemRecord) : undefined;
+    },
+    capture(vm, spec) {
+      return library.createOvfFromVm(vm, {
+        libraryId: spec.libraryId,
+        name: spec.name,
+        description: itemDescriptionPrefix(spec.uid) + spec.description,
+      });
+    },
+    setDescription(itemId, description) {
+      library.updateItem(itemId, { description });
+    },
+  };
+}

@@ -1,0 +1,345 @@
+import { type LibraryItemRecord, SAMPLE_OVF_IMAGES } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createSupervisorFixture } from '../../testing/fixture.js';
+import { IMAGE_API_VERSION, imageNameOf } from '../images/image-controller.js';
+import { itemDescriptionPrefix } from './library-provider.js';
+import { PUBLISH_REQUEST_FINALIZER } from './publish-request.js';
+
+const V6 = 'vmoperator.vmware.com/v1alpha6';
+const UBUNTU = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
+/** vm-operator's annotation that makes its VM controller leave a VM alone. */
+const PAUSED = 'vmoperator.vmware.com/paused';
+const ref = (kind: string, name: string) => ({ apiVersion: V6, kind, namespace: 'ns1', name });
+
+async function setup() {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const library = prepared.libraries[0] as string;
+  const source = f.vsphere.library.findItems({ libraryId: library, name: UBUNTU.name })[0] as string;
+  const publishing = f.supervisor.publishRequests;
+
+  /** A VM deployed in the namespace's pool and folder; its moref value. */
+  const deploy = async (name: string) => {
+    const task = f.vsphere.library.deploy(source, { name, folder: prepared.folder, pool: prepared.pool });
+    await f.settle();
+    return (await task.wait()).value;
+  };
+  /**
+   * A VirtualMachine object; with `uniqueID`, as the VM controller leaves a created one.
+   * It is paused, so that the VM controller leaves its status to the test.
+   */
+  const createVm = async (name: string, uniqueID?: string) => {
+    const vm = await f.kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', annotations: { [PAUSED]: '' } },
+      spec: { className: 'best-effort-small', imageName: UBUNTU.name },
+    });
+    if (uniqueID !== undefined) await f.kube.updateStatus({ ...vm, status: { uniqueID } });
+    await f.settle();
+  };
+  const setUniqueID = async (name: string, uniqueID: string) => {
+    const vm = await f.kube.get(ref('VirtualMachine', name));
+    await f.kube.updateStatus({ ...vm, status: { uniqueID } });
+    await f.settle();
+  };
+  const request = async (name: string, spec: Record<string, unknown> = {}) => {
+    await f.kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachinePublishRequest',
+      metadata: { name, namespace: 'ns1' },
+      spec: { target: { location: { name: 'vsim' } }, ...spec },
+    });
+    await f.settle();
+  };
+  const get = async (name: string) =>
+    (await f.kube.get(ref('VirtualMachinePublishRequest', name))) as unknown as VirtualMachinePublishRequest;
+  /** `type status reason` of each condition, in order. */
+  const conditions = async (name: string) =>
+    ((await get(name)).status?.conditions ?? []).map((c) => `${c.type} ${c.status} ${c.reason}`);
+  const messageOf = async (name: string, type: string) =>
+    (await get(name)).status?.conditions?.find((c) => c.type === type)?.message;
+  const itemsNamed = (name: string, libraryId = library) =>
+    f.vsphere.library.findItems({ libraryId, name }).map((id) => f.vsphere.library.getItem(id));
+  const complete = [
+    'Complete True True',
+    'ImageAvailable True True',
+    'SourceValid True True',
+    'TargetValid True True',
+    'Uploaded True True',
+  ];
+  return {
+    ...f,
+    prepared,
+    library,
+    publishing,
+    deploy,
+    createVm,
+    setUniqueID,
+    request,
+    get,
+    conditions,
+    messageOf,
+    itemsNamed,
+    complete,
+  };
+}
+
+type Fixture = Awaited<ReturnType<typeof setup>>;
+
+const noErrors = (t: Fixture) => {
+  expect(t.errors).toEqual([]);
+  expect(t.publishing.controller.errors.size).toBe(0);
+};
+
+describe('VirtualMachinePublishRequest controller', () => {
+  it('publishes a VM to the library, waits for its image and completes', async () => {
+    const t = await setup();
+    const moref = await t.deploy('web');
+    await t.createVm('web', moref);
+    await t.request('web', { target: { item: { description: 'golden' }, location: { name: 'vsim' } } });
+
+    const [item] = t.itemsNamed('web-image');
+    expect(item).toMatchObject({ type: 'ovf', description: 'golden' });
+    const itemId = (item as LibraryItemRecord).id;
+    const image = (await t.kube.get({
+      apiVersion: IMAGE_API_VERSION,
+      kind: 'VirtualMachineImage',
+      namespace: 'ns1',
+      name: imageNameOf(itemId),
+    })) as unknown as VirtualMachineImage;
+    expect(image.status).toMatchObject({ name: 'web-image', providerItemID: itemId, type: 'OVF' });
+
+    const done = await t.get('web');
+    expect(done.metadata.finalizers).toEqual([PUBLISH_REQUEST_FINALIZER]);
+    expect(await t.conditions('web')).toEqual(t.complete);
+    const now = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(done.status).toEqual({
+      sourceRef: { name: 'web' },
+      targetRef: { item: { name: 'web-image', description: 'golden' }, location: { name: 'vsim' } },
+      startTime: now,
+      attempts: 1,
+      lastAttemptTime: now,
+      imageName: imageNameOf(itemId),
+      ready: true,
+      completionTime: now,
+      conditions: expect.any(Array),
+    });
+    noErrors(t);
+
+    // A complete request is left alone, whatever happens to its VM or its image.
+    await t.kube.delete(ref('VirtualMachine', 'web'));
+    await t.advance(120_000);
+    expect((await t.get('web')).metadata.resourceVersion).toBe(done.metadata.resourceVersion);
+    expect(t.itemsNamed('web-image')).toHaveLength(1);
+  });
+
+  it('takes the source and item names from the spec and the library by id', async () => {
+    const t = await setup();
+    await t.createVm('db', await t.deploy('db'));
+    await t.request('pub', {
+      source: { name: 'db', apiVersion: V6, kind: 'VirtualMachine' },
+      target: { item: { name: 'db-golden' }, location: { name: t.library, kind: 'ContentLibrary' } },
+    });
+    expect(await t.conditions('pub')).toEqual(t.complete);
+    const status = (await t.get('pub')).status;
+    expect(status?.sourceRef).toEqual({ name: 'db' });
+    expect(status?.targetRef).toEqual({
+      item: { name: 'db-golden' },
+      location: { name: t.library, kind: 'ContentLibrary' },
+    });
+    expect(t.itemsNamed('db-golden').map((i) => i.description)).toEqual(['']);
+    noErrors(t);
+  });
+
+  it('waits for the source VM to exist and to be created, then publishes', async () => {
+    const t = await setup();
+    await t.request('web');
+    expect(await t.conditions('web')).toEqual(['SourceValid False SourceVirtualMachineNotExist']);
+    expect(await t.messageOf('web', 'SourceValid')).toBe(
+      'virtualmachines.vmoperator.vmware.com "web" not found',
+    );
+    expect((await t.get('web')).status?.attempts).toBeUndefined();
+
+    await t.createVm('web');
+    expect(await t.conditions('web')).toEqual(['SourceValid False SourceVirtualMachineNotCreated']);
+    expect(await t.messageOf('web', 'SourceValid')).toBe("VM hasn't been created and has no uniqueID");
+
+    await t.setUniqueID('web', await t.deploy('web'));
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    noErrors(t);
+  });
+
+  it('waits for the target library, and for the namespace to see it', async () => {
+    const t = await setup();
+    await t.createVm('web', await t.deploy('web'));
+    await t.request('web', { target: { location: { name: 'team' } } });
+    expect(await t.conditions('web')).toEqual(['TargetValid False TargetContentLibraryNotExist']);
+    expect(await t.messageOf('web', 'TargetValid')).toBe(
+      'contentlibraries.imageregistry.vmware.com "team" not found',
+    );
+
+    const datastore = t.vsphere.library.get(t.library).datastore;
+    const team = t.vsphere.library.create({ name: 'team', datastore, type: 'LOCAL' });
+    await t.settle();
+    // Uploaded, but ns1 sees only the Supervisor's library: no image of the item there.
+    expect(await t.conditions('web')).toEqual([
+      'Complete False ImageUnavailable',
+      'ImageAvailable False VirtualMachineImageNotFound',
+      'SourceValid True True',
+      'TargetValid True True',
+      'Uploaded True True',
+    ]);
+    expect(await t.messageOf('web', 'Complete')).toBe('VirtualMachineImage is not available');
+    const [item] = t.itemsNamed('web-image', team);
+    expect(item?.description).toBe(itemDescriptionPrefix((await t.get('web')).metadata.uid ?? ''));
+
+    t.supervisor.images.setNamespaceLibraries('ns1', [t.library, team]);
+    await t.settle();
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect((await t.get('web')).status?.imageName).toBe(imageNameOf(item?.id ?? ''));
+    expect(t.itemsNamed('web-image', team)[0]?.description).toBe('');
+    noErrors(t);
+  });
+
+  it('refuses a library that is not writable', async () => {
+    const t = await setup();
+    const datastore = t.vsphere.library.get(t.library).datastore;
+    t.vsphere.library.setPublished(t.library, true);
+    t.vsphere.library.createSubscribed({
+      name: 'mirror',
+      datastore,
+      source: t.library,
+      subscriptionUrl: 'https://vsim.local/cl/vsim/lib.json',
+    });
+    await t.createVm('web', await t.deploy('web'));
+    await t.request('web', { target: { location: { name: 'mirror' } } });
+    expect(await t.conditions('web')).toEqual([
+      'SourceValid True True',
+      'TargetValid False TargetContentLibraryNotWritable',
+    ]);
+    expect(await t.messageOf('web', 'TargetValid')).toBe('target location mirror is not writable');
+    expect((await t.get('web')).status?.attempts).toBeUndefined();
+  });
+
+  it('gives up on an item name taken in the library, and goes on once it is free', async () => {
+    const t = await setup();
+    const taken = t.vsphere.library.createItem(t.library, {
+      name: 'web-image',
+      type: 'ovf',
+      ovf: UBUNTU.ovf,
+    });
+    await t.createVm('web', await t.deploy('web'));
+    await t.request('web');
+    expect(await t.conditions('web')).toEqual([
+      'SourceValid True True',
+      'TargetValid False TargetItemAlreadyExists',
+    ]);
+    expect(await t.messageOf('web', 'TargetValid')).toBe(
+      'item with name web-image already exists in the content library vsim',
+    );
+    await t.advance(600_000);
+    expect((await t.get('web')).status?.attempts).toBeUndefined();
+
+    t.vsphere.library.deleteItem(taken);
+    await t.settle();
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect(t.itemsNamed('web-image').map((i) => i.id)).not.toContain(taken);
+    noErrors(t);
+  });
+
+  it('counts an item made by an earlier attempt of the request as uploaded', async () => {
+    const t = await setup();
+    await t.request('web');
+    const pending = await t.get('web');
+    await t.kube.updateStatus({
+      ...pending,
+      status: { ...pending.status, attempts: 1 },
+    } as unknown as KubeObject);
+    const uid = pending.metadata.uid ?? '';
+    const earlier = t.vsphere.library.createItem(t.library, {
+      name: 'web-image',
+      description: `${itemDescriptionPrefix(uid)}golden`,
+      type: 'ovf',
+      ovf: UBUNTU.ovf,
+    });
+    await t.createVm('web', await t.deploy('web'));
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect((await t.get('web')).status).toMatchObject({ attempts: 1, imageName: imageNameOf(earlier) });
+    expect(t.itemsNamed('web-image').map((i) => [i.id, i.description])).toEqual([[earlier, '']]);
+    noErrors(t);
+  });
+
+  it('retries a failed upload a minute later, and converges once the VM is there', async () => {
+    const t = await setup();
+    await t.createVm('web', 'vm-9999');
+    await t.request('web');
+    expect(await t.conditions('web')).toEqual([
+      'SourceValid True True',
+      'TargetValid True True',
+      'Uploaded False UploadFailure',
+    ]);
+    expect(await t.messageOf('web', 'Uploaded')).toBe(
+      "The object 'vim.VirtualMachine:vm-9999' has already been deleted or has not been completely created",
+    );
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    await t.advance(30_000);
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    await t.advance(30_000);
+    expect((await t.get('web')).status?.attempts).toBe(2);
+
+    // The VM is created in vSphere: the next attempt, a minute after the last, succeeds.
+    await t.setUniqueID('web', await t.deploy('web'));
+    expect(await t.conditions('web')).toContain('Uploaded False UploadFailure');
+    await t.advance(60_000);
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect((await t.get('web')).status?.attempts).toBe(3);
+    noErrors(t);
+  });
+
+  it('fails for good once the attempts reach the backoff limit', async () => {
+    const t = await setup();
+    await t.createVm('web', 'vm-9999');
+    await t.request('web', { backoffLimit: 2, target: { location: { name: 'vsim' } } });
+    await t.advance(60_000);
+    await t.advance(60_000);
+    expect(await t.conditions('web')).toEqual([
+      'Complete False Fatal',
+      'SourceValid True True',
+      'TargetValid True True',
+      'Uploaded False UploadFailure',
+    ]);
+    expect(await t.messageOf('web', 'Complete')).toBe('publish attempts limit has been reached: 2');
+    const failed = await t.get('web');
+    await t.setUniqueID('web', await t.deploy('web'));
+    await t.advance(600_000);
+    expect((await t.get('web')).metadata.resourceVersion).toBe(failed.metadata.resourceVersion);
+    expect(t.itemsNamed('web-image')).toEqual([]);
+  });
+
+  it('deletes a complete request once ttlSecondsAfterFinished has passed', async () => {
+    const t = await setup();
+    await t.createVm('web', await t.deploy('web'));
+    await t.request('web', { ttlSecondsAfterFinished: 30, target: { location: { name: 'vsim' } } });
+    expect(await t.conditions('web')).toEqual(t.complete);
+    await t.advance(29_000);
+    expect(await t.find(ref('VirtualMachinePublishRequest', 'web'))).toBeDefined();
+    await t.advance(1_000);
+    expect(await t.find(ref('VirtualMachinePublishRequest', 'web'))).toBeUndefined();
+    expect(t.itemsNamed('web-image')).toHaveLength(1);
+    noErrors(t);
+  });
+
+  it('lets a deleted request go', async () => {
+    const t = await setup();
+    await t.request('web');
+    expect((await t.get('web')).metadata.finalizers).toEqual([PUBLISH_REQUEST_FINALIZER]);
+    await t.kube.delete(ref('VirtualMachinePublishRequest', 'web'));
+    await t.settle();
+    expect(await t.find(ref('VirtualMachinePublishRequest', 'web'))).toBeUndefined();
+    noErrors(t);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * A publish request's status as vm-operator works it out: the conditions it writes (types,
+ * reasons, and its rule for setting one: a condition's lastTransitionTime moves when its
+ * status, reason or message changes, and the list stays sorted by type with `Ready`
+ * first), the references it sets once, and when a request is complete. A reconcile works
+ * on a `Pass`, a draft of the status that is written at the end.
+ */
+import type { LibraryRecord } from '@vsim/vsphere';
+import type {
+  Condition,
+  VirtualMachinePublishRequest,
+  VirtualMachinePublishRequestStatus,
+} from '../../api/types.js';
+
+export const PUBLISH_CONDITION = {
+  sourceValid: 'SourceValid',
+  targetValid: 'TargetValid',
+  uploaded: 'Uploaded',
+  imageAvailable: 'ImageAvailable',
+  complete: 'Complete',
+} as const;
+
+export const PUBLISH_REASON = {
+  sourceNotExist: 'SourceVirtualMachineNotExist',
+  sourceNotCreated: 'SourceVirtualMachineNotCreated',
+  targetLibraryNotExist: 'TargetContentLibraryNotExist',
+  targetLibraryNotWritable: 'TargetContentLibraryNotWritable',
+  targetItemAlreadyExists: 'TargetItemAlreadyExists',
+  imageNotFound: 'VirtualMachineImageNotFound',
+  uploadFailure: 'UploadFailure',
+  hasNotBeenUploaded: 'HasNotBeenUploaded',
+  imageUnavailable: 'ImageUnavailable',
+  fatal: 'Fatal',
+} as const;
+
+const C = PUBLISH_CONDITION;
+const R = PUBLISH_REASON;
+
+const byType = (a: Condition, b: Condition): number => {
+  if (a.type === b.type) return 0;
+  if (a.type === 'Ready') return -1;
+  if (b.type === 'Ready') return 1;
+  return a.type < b.type ? -1 : 1;
+};
+
+/** The conditions with `type` set; vm-operator marks True with reason `True` and no message. */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+  verdict: { status: 'True' } | { status: 'False'; reason: string; message: string },
+  now: string,
+): Condition[] {
+  const next =
+    verdict.status === 'True'
+      ? { type, status: 'True' as const, reason: 'True', message: '' }
+      : { type, ...verdict };
+  const before = conditions?.find((c) => c.type === type);
+  const same =
+    before?.status === next.status && before.reason === next.reason && before.message === next.message;
+  const condition: Condition = { ...next, lastTransitionTime: same ? before.lastTransitionTime : now };
+  return [...(conditions ?? []).filter((c) => c.type !== type), condition].sort(byType);
+}
+
+export const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
+  conditions?.find((c) => c.type === type);
+
+export const isTrue = (conditions: readonly Condition[] | undefined, type: string): boolean =>
+  conditionOf(conditions, type)?.status === 'True';
+
+/** How long after a failed attempt the next one is made. */
+export const RETRY_AFTER_MS = 60_000;
+
+type Request = VirtualMachinePublishRequest;
+
+/** One reconcile's view: the request as last written and the status being worked out. */
+export interface Pass {
+  request: Request;
+  status: VirtualMachinePublishRequestStatus;
+  now: string;
+  /** The target library, once found. */
+  library?: LibraryRecord;
+  /** The uploaded item, once known. */
+  itemId?: string;
+}
+
+/** The VirtualMachine a request publishes. */
+export const sourceNameOf = (request: Request): string =>
+  request.status?.sourceRef?.name || request.spec?.source?.name || (request.metadata.name ?? '');
+
+/** Neither complete nor failed for good: still worth a reconcile when something changes. */
+export const isPending = (request: Request): boolean => {
+  const complete = conditionOf(request.status?.conditions, C.complete);
+  return complete?.status !== 'True' && complete?.reason !== R.fatal;
+};
+
+/** Sets a condition in the pass's status. */
+export const mark = (
+  pass: Pass,
+  type: string,
+  verdict: { status: 'True' } | { status: 'False'; reason: string; message: string },
+) => {
+  pass.status.conditions = setCondition(pass.status.conditions, type, verdict, pass.now);
+};
+export const fail = (pass: Pass, type: string, reason: string, message: string) =>
+  mark(pass, type, { status: 'False', reason, message });
+
+/** `sourceRef` and `targetRef`, set once from the spec with vm-operator's defaults. */
+export const setRefs = (pass: Pass): void => {
+  const { spec, metadata } = pass.request;
+  const status = pass.status;
+  status.sourceRef ??= { name: spec?.source?.name || (metadata.name ?? '') };
+  const description = spec?.target?.item?.description;
+  status.targetRef ??= {
+    item: {
+      name: spec?.target?.item?.name || `${status.sourceRef.name ?? ''}-image`,
+      ...(description ? { description } : {}),
+    },
+    location: { ...spec?.target?.location },
+  };
+};
+
+/** vm-operator's checkIsComplete: True only when uploaded and the image is available. */
+export const checkComplete = (pass: Pass): boolean => {
+  const conditions = pass.status.conditions;
+  if (!isTrue(conditions, C.uploaded)) {
+    fail(pass, C.complete, R.hasNotBeenUploaded, "item hasn't been uploaded yet");
+    return false;
+  }
+  if (!isTrue(conditions, C.imageAvailable)) {
+    fail(pass, C.complete, R.imageUnavailable, 'VirtualMachineImage is not available');
+    return false;
+  }
+  mark(pass, C.complete, { status: 'True' });
+  pass.status.ready = true;
+  pass.status.completionTime = pass.now;
+  return true;
+};
+
+/**
+ * How long a failed attempt waits before the next one: vm-operator sees a capture task
+ * fail at its next look, a minute after the attempt, and tries again then.
+ */
+export const untilRetry = (pass: Pass, now: number): number => {
+  const uploaded = conditionOf(pass.status.conditions, C.uploaded);
+  const last = Date.parse(pass.status.lastAttemptTime ?? '');
+  if (uploaded?.reason !== R.uploadFailure || Number.isNaN(last)) return 0;
+  return last + RETRY_AFTER_MS - now;
+};

@@ -1,0 +1,232 @@
+/**
+ * A Cluster API cluster as CAPV's supervisor mode writes it, end to end through the public
+ * API: a resource policy, a load-balanced API server service, 3 control-plane and 5 worker
+ * VirtualMachines with cloud-init Secrets, in v1alpha2 (vSphere 8) and v1alpha5 (CAPV's
+ * default). The vSphere side is checked through the SOAP facade, as a vSphere client sees it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSimulator, type Simulator } from 'vsim';
+
+const sims: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+const CLUSTER = 'c1';
+const NS = 'ns1';
+const CP_LABELS = {
+  'capv.vmware.com/cluster.name': CLUSTER,
+  'capv.vmware.com/cluster.role': 'controlplane',
+  'capw.vmware.com/cluster.name': CLUSTER,
+  'capw.vmware.com/cluster.role': 'controlplane',
+};
+
+type KubeObject = Parameters<Simulator['kube']['create']>[0];
+type Status = {
+  powerState?: string;
+  biosUUID?: string;
+  uniqueID?: string;
+  network?: { primaryIP4?: string };
+  conditions?: { type: string; status: string }[];
+};
+
+/** CAPV's readiness, in its order: created, powered on, an address, a BIOS UUID. */
+const capvReady = (status: Status | undefined) =>
+  status?.conditions?.some((c) => c.type === 'VirtualMachineCreated' && c.status === 'True') === true &&
+  status.powerState === 'PoweredOn' &&
+  Boolean(status.network?.primaryIP4) &&
+  Boolean(status.biosUUID);
+
+const envelope = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+
+/** A logged-in SOAP client of the simulator, reading one property of one object. */
+async function soapClient(sim: Simulator) {
+  let cookie = '';
+  const call = async (body: string) => {
+    const res = await sim.fetch(`${sim.url}/sdk`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml', soapaction: 'urn:vim25/8.0.3.0', ...(cookie ? { cookie } : {}) },
+      body: envelope(body),
+    });
+    cookie = res.headers.get('set-cookie')?.split(';')[0] ?? cookie;
+    return res.text();
+  };
+  await call(
+    '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>',
+  );
+  return {
+    async findByUuid(uuid: string): Promise<string | undefined> {
+      const text = await call(
+        `<FindByUuid xmlns="urn:vim25"><_this type="SearchIndex">SearchIndex</_this><uuid>${uuid}</uuid><vmSearch>true</vmSearch></FindByUuid>`,
+      );
+      return /<returnval type="VirtualMachine">([^<]+)<\/returnval>/.exec(text)?.[1];
+    },
+    async property(type: string, id: string, path: string): Promise<string> {
+      return call(
+        `<RetrieveProperties xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>${type}</type><pathSet>${path}</pathSet></propSet><objectSet><obj type="${type}">${id}</obj></objectSet></specSet></RetrieveProperties>`,
+      );
+    },
+  };
+}
+
+async function scenario(version: 'v1alpha2' | 'v1alpha5') {
+  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: [NS] } });
+  sims.push(sim);
+  const apiVersion = `vmoperator.vmware.com/${version}`;
+  const { kube } = sim;
+  const images = await kube.list({ apiVersion, kind: 'VirtualMachineImage', namespace: NS });
+  const image = images.items.find((i) => String((i.status as { name?: string }).name).startsWith('ubuntu'));
+  const imageName = (image?.status as { name?: string } | undefined)?.name;
+
+  await kube.create({
+    apiVersion,
+    kind: 'VirtualMachineSetResourcePolicy',
+    metadata: { name: CLUSTER, namespace: NS },
+    spec: {
+      resourcePool: { name: CLUSTER },
+      folder: CLUSTER,
+      clusterModuleGroups: ['control-plane-group', `${CLUSTER}-workers-0`],
+    },
+  });
+  await kube.create({
+    apiVersion,
+    kind: 'VirtualMachineService',
+    metadata: { name: CLUSTER, namespace: NS },
+    spec: {
+      type: 'LoadBalancer',
+      ports: [{ name: 'apiserver', protocol: 'TCP', port: 6443, targetPort: 6443 }],
+      selector: CP_LABELS,
+    },
+  });
+  const machine = (name: string, role: 'controlplane' | 'node'): KubeObject => ({
+    apiVersion,
+    kind: 'VirtualMachine',
+    metadata: {
+      name,
+      namespace: NS,
+      labels: {
+        'capv.vmware.com/cluster.name': CLUSTER,
+        'capv.vmware.com/cluster.role': role,
+        'capw.vmware.com/cluster.name': CLUSTER,
+        'capw.vmware.com/cluster.role': role,
+        'cluster.x-k8s.io/cluster-name': CLUSTER,
+        ...(role === 'node' ? { 'cluster.x-k8s.io/deployment-name': `${CLUSTER}-md-0` } : {}),
+      },
+      annotations: {
+        'vsphere-tag': role === 'controlplane' ? 'CtrlVmVmAATag' : 'WorkerVmVmAATag',
+        'vsphere-cluster-module-group':
+          role === 'controlplane' ? 'control-plane-group' : `${CLUSTER}-workers-0`,
+      },
+    },
+    spec: {
+      imageName,
+      className: 'best-effort-small',
+      storageClass: 'wcpglobal-storage-profile',
+      powerState: 'PoweredOn',
+      powerOffMode: 'Hard',
+      minHardwareVersion: 19,
+      reserved: { resourcePolicyName: CLUSTER },
+      bootstrap: { cloudInit: { rawCloudConfig: { name, key: 'user-data' } } },
+      network: {
+        interfaces: [
+          {
+            name: 'eth0',
+            network: { apiVersion: 'netoperator.vmware.com/v1alpha1', kind: 'Network', name: '' },
+          },
+        ],
+      },
+      ...(role === 'controlplane' ? { readinessProbe: { tcpSocket: { port: 6443 } } } : {}),
+    },
+  });
+  const names = [
+    ...[0, 1, 2].map((i) => `${CLUSTER}-cp-${i}`),
+    ...[0, 1, 2, 3, 4].map((i) => `${CLUSTER}-md-${i}`),
+  ];
+  for (const name of names) {
+    // CAPI's bootstrap Secrets carry the data under `value`: vm-operator falls back to it.
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: NS },
+      stringData: { value: `#cloud-config\nhostname: ${name}\n` },
+    });
+    await kube.create(machine(name, name.includes('-cp-') ? 'controlplane' : 'node'));
+  }
+  await sim.settle();
+  const vm = async (name: string) =>
+    (await kube.get({ apiVersion, kind: 'VirtualMachine', namespace: NS, name })) as KubeObject & {
+      status?: Status;
+    };
+  return { sim, kube, apiVersion, names, vm };
+}
+
+describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s', (version) => {
+  it('reaches readiness, gets its endpoint, scales down and goes with its namespace', async () => {
+    const { sim, kube, apiVersion, names, vm } = await scenario(version);
+    const soap = await soapClient(sim);
+
+    for (const name of names) {
+      const { status } = await vm(name);
+      expect(capvReady(status), `${name} is CAPV-ready`).toBe(true);
+      // providerID = vsphere://<biosUUID>: the UUID finds the VM in vSphere.
+      const found = await soap.findByUuid(status?.biosUUID as string);
+      expect(found).toBe(status?.uniqueID);
+      const parent = await soap.property('VirtualMachine', found as string, 'parent');
+      const folderName = await soap.property(
+        'Folder',
+        /type="Folder">([^<]+)</.exec(parent)?.[1] as string,
+        'name',
+      );
+      expect(folderName).toContain(`<val xsi:type="xsd:string">${CLUSTER}</val>`);
+    }
+
+    const service = await kube.get({
+      apiVersion,
+      kind: 'VirtualMachineService',
+      namespace: NS,
+      name: CLUSTER,
+    });
+    const ingress = (service.status as { loadBalancer?: { ingress?: { ip: string }[] } }).loadBalancer
+      ?.ingress?.[0]?.ip;
+    expect(ingress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const endpoints = await kube.get({ apiVersion: 'v1', kind: 'Endpoints', namespace: NS, name: CLUSTER });
+    const addresses = (endpoints.subsets as { addresses: { ip: string }[] }[])[0]?.addresses
+      .map((a) => a.ip)
+      .sort();
+    const cpIps = await Promise.all(
+      names.filter((n) => n.includes('-cp-')).map(async (n) => (await vm(n)).status?.network?.primaryIP4),
+    );
+    expect(addresses).toEqual(cpIps.sort());
+
+    // Scaling down deletes the VMs in vSphere.
+    const gone = [names[6], names[7]] as string[];
+    const morefs = await Promise.all(gone.map(async (n) => (await vm(n)).status?.uniqueID as string));
+    for (const name of gone) await kube.delete({ apiVersion, kind: 'VirtualMachine', namespace: NS, name });
+    await sim.settle();
+    for (const moref of morefs) expect(sim.vsphere.store.get(moref)).toBeUndefined();
+
+    // A deleted policy stays while VMs name it.
+    await kube.delete({ apiVersion, kind: 'VirtualMachineSetResourcePolicy', namespace: NS, name: CLUSTER });
+    await sim.settle();
+    const policy = await kube.get({
+      apiVersion,
+      kind: 'VirtualMachineSetResourcePolicy',
+      namespace: NS,
+      name: CLUSTER,
+    });
+    expect(policy.metadata.deletionTimestamp).toBeDefined();
+
+    // Deleting the namespace cleans up everything, in Kubernetes and in vSphere.
+    const all = await Promise.all(
+      names.slice(0, 6).map(async (n) => (await vm(n)).status?.uniqueID as string),
+    );
+    await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: NS });
+    await sim.settle();
+    for (const moref of all) expect(sim.vsphere.store.get(moref)).toBeUndefined();
+    await expect(kube.get({ apiVersion: 'v1', kind: 'Namespace', name: NS })).rejects.toMatchObject({
+      code: 404,
+    });
+    expect(sim.vsphere.store.countOf('VirtualMachine')).toBe(4);
+  });
+});
