@@ -94,7 +94,10 @@ export class Model {
   /** The caller's session key, for SessionManager.currentSession; set per call like userName. */
   sessionKey: string | undefined;
   #counter = 0;
-  #recentTasks: string[] = [];
+  /** Tasks kept, oldest first, and those of them that ended, in the order they ended. */
+  #recentTasks = new Set<string>();
+  #endedTasks: string[] = [];
+  #endedHead = 0;
   readonly #taskCapacity: number;
   readonly #waiters = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }[]>();
   readonly #removalHooks: RemovalHook[] = [];
@@ -139,7 +142,7 @@ export class Model {
     this.#counter = value;
   }
 
-  get recentTasks(): readonly string[] {
+  get recentTasks(): ReadonlySet<string> {
     return this.#recentTasks;
   }
 
@@ -291,7 +294,9 @@ export class Model {
     });
   }
 
+  /** A task ended: it may retire from now on, and its waiters hear how it ended. */
   #settle(id: string, notify: (w: { resolve: (v: unknown) => void; reject: (e: unknown) => void }) => void) {
+    this.#endedTasks.push(id);
     const waiters = this.#waiters.get(id);
     if (!waiters) return;
     this.#waiters.delete(id);
@@ -299,18 +304,21 @@ export class Model {
   }
 
   /** Task history is bounded: the oldest finished tasks leave the inventory. */
+  /**
+   * Keeps the task history bounded: past capacity, the tasks that ended first go. A queued
+   * or running task stays until it ends, as its work still has to complete it. Constant time
+   * per task however many are queued.
+   */
   #retireOldTasks(tx: Tx, newId: string): void {
-    this.#recentTasks.push(newId);
-    let excess = this.#recentTasks.length - this.#taskCapacity;
-    if (excess <= 0) return;
-    // A queued or running task stays until it ends: its work still has to complete it.
-    this.#recentTasks = this.#recentTasks.filter((id) => {
-      const state = (tx.get(id) as TaskRecord | undefined)?.state;
-      if (excess <= 0 || state === 'queued' || state === 'running') return true;
-      excess--;
-      tx.remove(id);
-      return false;
-    });
+    this.#recentTasks.add(newId);
+    while (this.#recentTasks.size > this.#taskCapacity && this.#endedHead < this.#endedTasks.length) {
+      const id = this.#endedTasks[this.#endedHead++] as string;
+      if (this.#recentTasks.delete(id)) tx.remove(id);
+    }
+    if (this.#endedHead > 1024 && this.#endedHead * 2 > this.#endedTasks.length) {
+      this.#endedTasks = this.#endedTasks.slice(this.#endedHead);
+      this.#endedHead = 0;
+    }
   }
 
   /**
@@ -335,6 +343,11 @@ export class Model {
   }
 
   restoreTasks(ids: readonly string[]): void {
-    this.#recentTasks = [...ids];
+    this.#recentTasks = new Set(ids);
+    this.#endedTasks = ids.filter((id) => {
+      const state = (this.store.get(id) as TaskRecord | undefined)?.state;
+      return state === 'success' || state === 'error';
+    });
+    this.#endedHead = 0;
   }
 }

@@ -150,7 +150,7 @@ describe('power', () => {
     expect((await send('POST', '/api/vcenter/vm/vm-20/power?action=reset')).status).toBe(204);
     expect((await send('POST', '/api/vcenter/vm/vm-20/power?action=suspend')).status).toBe(204);
     expect((await send('GET', '/api/vcenter/vm/vm-20/power')).json).toEqual({ state: 'SUSPENDED' });
-    const tasks = vsphere.recentTasks.map((id) => vsphere.store.get(id)?.name);
+    const tasks = [...vsphere.recentTasks].map((id) => vsphere.store.get(id)?.name);
     expect(tasks).toContain('PowerOffVM_Task');
     expect(tasks).toContain('SuspendVM_Task');
   });

@@ -107,7 +107,7 @@ describe('task history', () => {
       await run(task);
       tasks.push(task.ref.value);
     }
-    expect(vsphere.recentTasks).toEqual(tasks.slice(1));
+    expect([...vsphere.recentTasks]).toEqual(tasks.slice(1));
     expect(vsphere.store.has(tasks[0] as string)).toBe(false);
     expect([...vsphere.store.idsOf('Task')]).toEqual(tasks.slice(1));
     await expect(vsphere.waitForTask(tasks[0] as string)).rejects.toMatchObject({
@@ -129,5 +129,19 @@ describe('task history', () => {
     await run(third);
     expect([...vsphere.store.idsOf('Task')]).toEqual([third.ref.value]);
     expect(taskInfo(third).state).toBe('success');
+  });
+
+  it('keeps every queued task of a burst, then retires the ones that ended first', async () => {
+    const { vsphere, vm, run } = setup({ history: { tasks: 2 } });
+    const vms = [...vsphere.store.ofKind('VirtualMachine')].map((r) => r.id);
+    const burst = vms.map((id) => vsphere.vm.powerOff(id));
+    expect(vsphere.recentTasks.size).toBe(vms.length);
+    vsphere.scheduler.runDue();
+    await Promise.all(burst.map((t) => t.wait()));
+    const next = vsphere.vm.powerOn(vm('DC0_H0_VM0').id);
+    await run(next);
+    const last = burst.at(-1)?.ref.value as string;
+    expect([...vsphere.recentTasks]).toEqual([last, next.ref.value]);
+    expect([...vsphere.store.idsOf('Task')]).toEqual([last, next.ref.value]);
   });
 });

@@ -21,7 +21,7 @@ export const entityProperties: PropertyTable<InventoryRecord> = {
   availableField: (r, ctx) => availableFields(ctx, r.kind),
   tag: () => [],
   recentTask: (r, ctx) =>
-    ctx.recentTasks
+    [...ctx.recentTasks]
       .filter((id) => {
         const t = ctx.store.get(id) as TaskRecord | undefined;
         return t?.entity === r.id && (t.state === 'queued' || t.state === 'running');

@@ -167,7 +167,7 @@ export const SERVICE_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceOb
     message: () => undefined,
   },
   TaskManager: {
-    recentTask: (_, ctx) => ctx.recentTasks.map((id) => moref('Task', id)),
+    recentTask: (_, ctx) => [...ctx.recentTasks].map((id) => moref('Task', id)),
     maxCollector: () => 32,
     description: () => ({ _type: 'TaskDescription', methodInfo: [], state: [], reason: [] }),
   },
