@@ -94,9 +94,16 @@ function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResou
   return undefined;
 }
 
+/**
+ * Each controller runs up to 20 reconciles at once, as vm-operator's do: in memory that
+ * only lets one round of the scheduler finish 20 reconciles that wait on a write.
+ */
+const MAX_CONCURRENT_RECONCILES = 20;
+
 function timingDefaults(vsphere: VSphere, timing: SupervisorOptions['timing']): ControllerDefaults {
-  if (timing !== 'realistic') return {};
-  return { requeueDelay: VM_OPERATOR_REQUEUE_DELAY, jitter: 0.1, random: vsphere.random };
+  const concurrency = { maxConcurrentReconciles: MAX_CONCURRENT_RECONCILES };
+  if (timing !== 'realistic') return concurrency;
+  return { ...concurrency, requeueDelay: VM_OPERATOR_REQUEUE_DELAY, jitter: 0.1, random: vsphere.random };
 }
 
 export async function createSupervisor(

@@ -6,19 +6,17 @@
  * clock. A reconcile that requeues itself immediately forever backs off (5 ms, 10 ms, ...)
  * instead of spinning.
  *
- * Watches feed the queue from KubeStore watches. The store only offers async watch
- * iterators, so an event reaches the queue a few microtasks after the write that caused
- * it (before the writer's `await` resumes, in practice). The simulator's `settle()` yields
- * to the event loop between rounds of `runDue()`, which lets those microtasks run, so it
- * sees the work; code that drives the Scheduler by hand must let microtasks run (e.g.
- * `await new Promise((r) => setImmediate(r))`) before `runDue()`. The same holds for
- * asynchronous reconciles: their follow-up work is queued when their promise settles.
+ * Watches feed the queue from KubeStore subscriptions: an event enqueues its keys
+ * synchronously, inside the write that caused it, so the work is due before the writer's
+ * `await` resumes. Asynchronous reconciles (and asynchronous `mapToKeys`) queue their
+ * follow-up work when their promise settles: the simulator's `settle()` yields to the
+ * event loop between rounds of `runDue()` to let them, and code that drives the Scheduler
+ * by hand must do the same (e.g. `await new Promise((r) => setImmediate(r))`).
  */
 import type { Cancel, Random, Scheduler } from '@vsim/vsphere';
 import type { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import type { LabelSelector } from '../store/selectors.js';
-import type { Watch } from '../store/watch.js';
 import { objectKey } from './keys.js';
 import { type BackoffOptions, ExponentialBackoff, type RateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';
@@ -65,10 +63,7 @@ export interface ControllerOptions {
   jitter?: number;
   /** The seeded random source jitter draws from (required when `jitter > 0`). */
   random?: Random;
-  /**
-   * Hears every reconcile error (also counted and kept per key), and failures of watches and
-   * `mapToKeys`, reported under `watch <Kind>` / `map <Kind>`.
-   */
+  /** Hears every reconcile error (also counted and kept per key), and failures of `mapToKeys` (as `map <Kind>`). */
   onError?: (key: string, error: unknown) => void;
 }
 
@@ -111,7 +106,7 @@ interface Source {
   store: KubeStore;
   target: WatchTarget;
   map: MapToKeys | undefined;
-  watch: Watch | undefined;
+  unsubscribe: (() => void) | undefined;
 }
 
 export class Controller {
@@ -159,13 +154,13 @@ export class Controller {
 
   /**
    * Follows a kind in a store: every ADDED, MODIFIED or DELETED object enqueues its key, or
-   * the keys `mapToKeys` gives (e.g. the VMs naming a class when the class appears). The
-   * watch opens at `start()` (at once if started) and begins with an ADDED event for each
-   * existing object; after a 410 Expired it reopens and lists again.
+   * the keys `mapToKeys` gives (e.g. the VMs naming a class when the class appears). It
+   * starts at `start()` (at once if started) with an ADDED event for each existing object.
+   * `mapToKeys` sees the stored object: it must not change it.
    */
   watches(store: KubeStore, target: WatchTarget, mapToKeys?: MapToKeys): this {
     if (this.#state === 'stopped') throw new Error(`controller ${this.name} is stopped`);
-    const source: Source = { store, target, map: mapToKeys, watch: undefined };
+    const source: Source = { store, target, map: mapToKeys, unsubscribe: undefined };
     if (this.#state === 'started') this.#open(source);
     this.#sources.push(source);
     return this;
@@ -184,8 +179,8 @@ export class Controller {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
     for (const source of this.#sources) {
-      source.watch?.stop();
-      source.watch = undefined;
+      source.unsubscribe?.();
+      source.unsubscribe = undefined;
     }
     for (const cancel of this.#jobs) cancel();
     this.#workers -= this.#jobs.size;
@@ -298,37 +293,20 @@ export class Controller {
 
   // --- watches ---------------------------------------------------------------------
 
-  #open(source: Source, resourceVersion?: string): void {
+  #open(source: Source): void {
     const { store, target } = source;
-    const watch = store.watch({
-      apiVersion: target.apiVersion,
-      kind: target.kind,
-      ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
-      ...(target.labelSelector !== undefined ? { labelSelector: target.labelSelector } : {}),
-      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
-    });
-    source.watch = watch;
-    void this.#consume(source, watch);
-  }
-
-  async #consume(source: Source, watch: Watch): Promise<void> {
-    let expired = false;
-    try {
-      for await (const event of watch) {
-        if (event.type === 'ERROR') {
-          expired = true;
-          continue;
-        }
-        if (event.type === 'BOOKMARK') continue;
+    source.unsubscribe = store.subscribe(
+      {
+        apiVersion: target.apiVersion,
+        kind: target.kind,
+        ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+        ...(target.labelSelector !== undefined ? { labelSelector: target.labelSelector } : {}),
+      },
+      (event) => {
         this.#events++;
         this.#enqueueFor(source, event.object, event.type);
-      }
-    } catch (error) {
-      this.#onError?.(`watch ${source.target.kind}`, error);
-      return;
-    }
-    // The stream ended by itself (410 Expired): list again, as an informer does.
-    if (expired && this.#state === 'started' && source.watch === watch) this.#open(source);
+      },
+    );
   }
 
   #enqueueFor(source: Source, object: KubeObject, type: WatchEventKind): void {

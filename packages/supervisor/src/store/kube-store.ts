@@ -93,6 +93,20 @@ export interface WatchOptions {
   allowWatchBookmarks?: boolean;
 }
 
+/** Which objects `subscribe` follows. */
+export interface SubscribeOptions {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string | LabelSelector;
+}
+
+/** A change `subscribe` reports, with the stored object (read-only). */
+export interface CacheEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+}
+
 export interface PatchOptions {
   type: PatchType;
   /** `'status'` patches the status subresource: only `status` changes. */
@@ -142,20 +156,18 @@ export class KubeStore {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #gc: GarbageCollector;
-  /** What admission hooks read the store through. */
-  readonly #reader: StoreReader = {
-    get: (ref) => {
-      const { info, apiVersion } = this.#resolve(ref);
-      const namespace = info.namespaced ? (ref.namespace ?? '') : '';
-      const record = this.#records.get(recordId(info.key, namespace, ref.name));
-      return record ? this.#present(info, record.object, apiVersion) : undefined;
-    },
-    list: (apiVersion, kind, namespace) => {
-      const { info } = this.#resolve({ apiVersion, kind });
-      const filter = this.#filter(info, namespace === undefined ? {} : { namespace });
-      return this.#matching(filter).map((r) => this.#present(info, r.object, apiVersion));
-    },
-  };
+  /** What admission hooks read the store through: copies, safe to change. */
+  readonly #reader: StoreReader = this.#readerOf((info, stored, apiVersion) =>
+    this.#present(info, stored, apiVersion),
+  );
+  /**
+   * Synchronous reads of the stored objects themselves, as controller-runtime's cache serves
+   * controllers: nothing is copied when the asked version is the storage version, so what it
+   * returns must never be changed (copy it first, e.g. with a spread of the parts you change).
+   */
+  readonly cache: StoreReader = this.#readerOf((info, stored, apiVersion) =>
+    this.#shared(info, stored, apiVersion),
+  );
   #watches = 0;
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
@@ -196,7 +208,7 @@ export class KubeStore {
     return String(this.#records.version);
   }
 
-  /** Watches not yet ended. */
+  /** Watches and subscriptions not yet ended. */
   get activeWatches(): number {
     return this.#watches;
   }
@@ -355,7 +367,54 @@ export class KubeStore {
     return queue;
   }
 
+  /**
+   * Follows one kind synchronously: `listener` hears an ADDED event for every existing object
+   * at once, then every change as it is committed, with the stored object itself (never to be
+   * changed, as with `cache`). What controllers are fed from; `watch` is for clients.
+   */
+  subscribe(options: SubscribeOptions, listener: (event: CacheEvent) => void): () => void {
+    const { info, apiVersion } = this.#resolve(options);
+    const filter = this.#filter(info, options);
+    const view = (object: KubeObject) => this.#shared(info, object, apiVersion);
+    for (const record of this.#matching(filter)) listener({ type: 'ADDED', object: view(record.object) });
+    const unsubscribe = this.#records.subscribe((batch) => {
+      for (const change of batch.changes) {
+        const event = this.#eventOf(change, batch.version, filter, view);
+        if (event) listener(event as CacheEvent);
+      }
+    });
+    this.#watches++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.#watches--;
+      unsubscribe();
+    };
+  }
+
   // --- internals -------------------------------------------------------------------
+
+  #readerOf(view: (info: KindInfo, stored: KubeObject, apiVersion: string) => KubeObject): StoreReader {
+    return {
+      get: (ref) => {
+        const { info, apiVersion } = this.#resolve(ref);
+        const namespace = info.namespaced ? (ref.namespace ?? '') : '';
+        const record = this.#records.get(recordId(info.key, namespace, ref.name));
+        return record ? view(info, record.object, apiVersion) : undefined;
+      },
+      list: (apiVersion, kind, namespace) => {
+        const { info } = this.#resolve({ apiVersion, kind });
+        const filter = this.#filter(info, namespace === undefined ? {} : { namespace });
+        return this.#matching(filter).map((r) => view(info, r.object, apiVersion));
+      },
+    };
+  }
+
+  /** The stored object itself in its storage version, else a converted copy. */
+  #shared(info: KindInfo, stored: KubeObject, apiVersion: string): KubeObject {
+    return stored.apiVersion === apiVersion ? stored : this.#present(info, stored, apiVersion);
+  }
 
   #resolve(ref: { apiVersion?: unknown; kind?: unknown }): { info: KindInfo; apiVersion: string } {
     if (!isPlainObject(ref)) throw kubeErrors.badRequest('expected an object');
@@ -568,7 +627,8 @@ export class KubeStore {
       );
     let next: KubeObject;
     if (mode === 'status') {
-      next = clone(existing);
+      // Stored objects are never changed in place, so the new state may share the old spec.
+      next = { ...existing, metadata: { ...existing.metadata } };
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
     } else {

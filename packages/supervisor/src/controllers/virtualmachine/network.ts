@@ -52,7 +52,7 @@ export async function planNetwork(
   const waiting: string[] = [];
   for (const iface of spec?.interfaces ?? []) {
     const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
-    let object = await read.get<KubeObject & { status?: NetworkInterfaceStatus }>(
+    let object = read.get<KubeObject & { status?: NetworkInterfaceStatus }>(
       NET_OPERATOR_API_VERSION,
       'NetworkInterface',
       namespace,

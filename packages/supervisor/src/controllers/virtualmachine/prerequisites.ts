@@ -19,15 +19,15 @@ import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } fro
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 
-/** Reads objects for a reconcile, recording each as a dependency of the VM. */
+/** Reads stored objects (read-only) for a reconcile, recording each as a dependency of the VM. */
 export interface DependencyReader {
   get<T = KubeObject>(
     apiVersion: string,
     kind: string,
     namespace: string | undefined,
     name: string,
-  ): Promise<T | undefined>;
-  list<T = KubeObject>(apiVersion: string, kind: string, namespace: string): Promise<T[]>;
+  ): T | undefined;
+  list<T = KubeObject>(apiVersion: string, kind: string, namespace: string): T[];
 }
 
 /** What the checks found, for the create path. */
@@ -49,10 +49,10 @@ export interface Prerequisites {
 
 const IMAGE_KINDS = new Set(['VirtualMachineImage', 'ClusterVirtualMachineImage']);
 
-async function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Promise<Verdict> {
+function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.className;
   if (!name) return isFalse(CONDITION.classReady, REASON.notSet, 'spec.className is not set');
-  const vmClass = await read.get<VirtualMachineClass>(
+  const vmClass = read.get<VirtualMachineClass>(
     VM_OPERATOR_API_VERSION,
     'VirtualMachineClass',
     vm.metadata.namespace,
@@ -74,14 +74,14 @@ async function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resol
   return isTrue(CONDITION.classReady);
 }
 
-async function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Promise<Verdict> {
+function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const ref = vm.spec?.image;
   if (!ref?.name) return isFalse(CONDITION.imageReady, REASON.notSet, 'spec.image is not set');
   const kind = ref.kind ?? 'VirtualMachineImage';
   if (!IMAGE_KINDS.has(kind))
     return isFalse(CONDITION.imageReady, REASON.unknownKind, `unsupported image kind ${kind}`);
   const namespace = kind === 'VirtualMachineImage' ? vm.metadata.namespace : undefined;
-  const image = await read.get<VirtualMachineImage>(VM_OPERATOR_API_VERSION, kind, namespace, ref.name);
+  const image = read.get<VirtualMachineImage>(VM_OPERATOR_API_VERSION, kind, namespace, ref.name);
   if (!image) return isFalse(CONDITION.imageReady, REASON.notFound, `${kind} ${ref.name} not found`);
   const itemId = image.metadata.labels?.[LIBRARY_ITEM_LABEL] ?? image.status?.providerItemID;
   if (!isConditionTrue(image.status?.conditions, 'Ready') || !itemId)
@@ -90,14 +90,10 @@ async function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resol
   return isTrue(CONDITION.imageReady);
 }
 
-async function checkPolicy(
-  read: DependencyReader,
-  vm: VirtualMachine,
-  out: Resolved,
-): Promise<Verdict | undefined> {
+function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
   const name = vm.spec?.reserved?.resourcePolicyName;
   if (!name) return undefined;
-  const policy = await read.get<VirtualMachineSetResourcePolicy>(
+  const policy = read.get<VirtualMachineSetResourcePolicy>(
     VM_OPERATOR_API_VERSION,
     'VirtualMachineSetResourcePolicy',
     vm.metadata.namespace,
@@ -127,11 +123,11 @@ function userDataOf(secret: KubeObject, key: string): string | undefined {
   return undefined;
 }
 
-async function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Promise<Verdict> {
+function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const bootstrap = vm.spec?.bootstrap;
   const selector = bootstrap?.disabled ? undefined : bootstrap?.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
-  const secret = await read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
+  const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
   if (!secret) return isFalse(CONDITION.bootstrapReady, REASON.notFound, `Secret ${selector.name} not found`);
   const userData = userDataOf(secret, selector.key);
   if (userData === undefined)
@@ -144,21 +140,21 @@ async function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: R
   return isTrue(CONDITION.bootstrapReady);
 }
 
-async function checkStorage(read: DependencyReader, vm: VirtualMachine): Promise<Verdict> {
+function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
   const name = vm.spec?.storageClass;
   const namespace = vm.metadata.namespace as string;
   if (!name) {
-    const config = await read.get(`v1`, 'ConfigMap', VM_OPERATOR_NAMESPACE, PROVIDER_CONFIG_MAP);
+    const config = read.get(`v1`, 'ConfigMap', VM_OPERATOR_NAMESPACE, PROVIDER_CONFIG_MAP);
     const required =
       (config as { data?: Record<string, string> } | undefined)?.data?.StorageClassRequired === 'true';
     return required
       ? isFalse(CONDITION.storageReady, REASON.storageClassRequired, 'spec.storageClass is required')
       : isTrue(CONDITION.storageReady);
   }
-  const storageClass = await read.get('storage.k8s.io/v1', 'StorageClass', undefined, name);
+  const storageClass = read.get('storage.k8s.io/v1', 'StorageClass', undefined, name);
   if (!storageClass)
     return isFalse(CONDITION.storageReady, REASON.notFound, `StorageClass ${name} not found`);
-  const quotas = await read.list('v1', 'ResourceQuota', namespace);
+  const quotas = read.list('v1', 'ResourceQuota', namespace);
   const key = storageQuotaKey(name);
   const inQuota = quotas.some(
     (q) => (q as { spec?: { hard?: Record<string, string> } }).spec?.hard?.[key] !== undefined,
@@ -173,14 +169,14 @@ async function checkStorage(read: DependencyReader, vm: VirtualMachine): Promise
 }
 
 /** Every prerequisite, each with its verdict; `ready` when all are True. */
-export async function checkPrerequisites(read: DependencyReader, vm: VirtualMachine): Promise<Prerequisites> {
+export function checkPrerequisites(read: DependencyReader, vm: VirtualMachine): Prerequisites {
   const resolved: Resolved = {};
   const verdicts = [
-    await checkClass(read, vm, resolved),
-    await checkImage(read, vm, resolved),
-    await checkPolicy(read, vm, resolved),
-    await checkBootstrap(read, vm, resolved),
-    await checkStorage(read, vm),
+    checkClass(read, vm, resolved),
+    checkImage(read, vm, resolved),
+    checkPolicy(read, vm, resolved),
+    checkBootstrap(read, vm, resolved),
+    checkStorage(read, vm),
   ].filter((v): v is Verdict => v !== undefined);
   return { verdicts, ready: verdicts.every((v) => v.status === 'True'), resolved };
 }

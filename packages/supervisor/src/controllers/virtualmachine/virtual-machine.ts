@@ -151,14 +151,14 @@ export function startVirtualMachineController(
   };
 
   const readerFor = (keys: string[]): DependencyReader => ({
-    async get(apiVersion, kind, namespace, name) {
+    get(apiVersion, kind, namespace, name) {
       keys.push(dependencyKey(kind, namespace, name));
       const ref = { apiVersion, kind, name, ...(namespace === undefined ? {} : { namespace }) };
-      return kube.get(ref).catch(ignoreNotFound) as never;
+      return kube.cache.get(ref) as never;
     },
-    async list(apiVersion, kind, namespace) {
+    list(apiVersion, kind, namespace) {
       keys.push(dependencyKey(kind, namespace, '*'));
-      return (await kube.list({ apiVersion, kind, namespace })).items as never;
+      return kube.cache.list(apiVersion, kind, namespace) as never;
     },
   });
 
@@ -235,7 +235,7 @@ export function startVirtualMachineController(
     read: DependencyReader,
     placement: NamespacePlacement | undefined,
   ) => {
-    const prerequisites = await checkPrerequisites(read, vm);
+    const prerequisites = checkPrerequisites(read, vm);
     const verdicts = [...prerequisites.verdicts];
     let target: { pool: string; folder: string } | undefined;
     if (!placement)
@@ -349,10 +349,10 @@ export function startVirtualMachineController(
 
   const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
 
-  const classSize = async (read: DependencyReader, vm: VirtualMachine) => {
+  const classSize = (read: DependencyReader, vm: VirtualMachine) => {
     const name = vm.spec?.className;
     if (!name) return {};
-    const vmClass = await read.get<VirtualMachineClass>(
+    const vmClass = read.get<VirtualMachineClass>(
       VM_OPERATOR_API_VERSION,
       'VirtualMachineClass',
       vm.metadata.namespace,
@@ -373,7 +373,7 @@ export function startVirtualMachineController(
     read: DependencyReader,
     zone: string | undefined,
   ) => {
-    const size = await classSize(read, vm);
+    const size = classSize(read, vm);
     const fault = failures.get(key);
     if (fault !== undefined) {
       failures.delete(key);
@@ -409,7 +409,7 @@ export function startVirtualMachineController(
   const reconcile = async (key: string) => {
     const { namespace, name } = parseObjectKey(key);
     const ref = { ...VM, name, ...(namespace === undefined ? {} : { namespace }) };
-    const vm = (await kube.get(ref).catch(ignoreNotFound)) as unknown as VirtualMachine | undefined;
+    const vm = kube.cache.get(ref) as unknown as VirtualMachine | undefined;
     if (!vm) {
       forget(key);
       return undefined;
@@ -420,7 +420,7 @@ export function startVirtualMachineController(
     const keys: string[] = [];
     const read = readerFor(keys);
     try {
-      const placement = await placementFor(read, namespace as string);
+      const placement = placementFor(read, namespace as string);
       const current = await withFinalizer(vm, placement?.zone);
       const record = vsphereVmOf(key, current);
       return record
@@ -431,10 +431,10 @@ export function startVirtualMachineController(
     }
   };
 
-  const placementFor = async (read: DependencyReader, namespace: string) =>
+  const placementFor = (read: DependencyReader, namespace: string) =>
     placementOf(
-      await read.get('v1', 'Namespace', undefined, namespace),
-      await read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
+      read.get('v1', 'Namespace', undefined, namespace),
+      read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
     );
 
   /** The finalizer, and the zone label once the zone is known, in one write. */
