@@ -93,6 +93,13 @@ export interface WatchOptions {
   allowWatchBookmarks?: boolean;
 }
 
+/** What `direct` offers: synchronous reads and writes of stored objects, never to be changed. */
+export interface DirectClient extends StoreReader {
+  create(object: KubeObject): KubeObject;
+  update(object: KubeObject): KubeObject;
+  updateStatus(object: KubeObject): KubeObject;
+}
+
 /** Which objects `subscribe` follows. */
 export interface SubscribeOptions {
   apiVersion: string;
@@ -161,13 +168,34 @@ export class KubeStore {
     this.#present(info, stored, apiVersion),
   );
   /**
-   * Synchronous reads of the stored objects themselves, as controller-runtime's cache serves
-   * controllers: nothing is copied when the asked version is the storage version, so what it
-   * returns must never be changed (copy it first, e.g. with a spread of the parts you change).
+   * Synchronous access for code running inside the simulator (controllers), as
+   * controller-runtime's cached client serves controllers. Reads return the stored objects
+   * themselves when asked in their storage version, and writes return the stored result: what
+   * it returns must never be changed (copy it first, e.g. by spreading the parts you change).
+   * `updateStatus` stores the status it is given as it is, so that must not change afterwards
+   * either. Otherwise the rules, admission and errors are those of the asynchronous methods.
    */
-  readonly cache: StoreReader = this.#readerOf((info, stored, apiVersion) =>
-    this.#shared(info, stored, apiVersion),
-  );
+  readonly direct: DirectClient = {
+    ...this.#readerOf((info, stored, apiVersion) => this.#shared(info, stored, apiVersion)),
+    create: (object) => {
+      const { info, apiVersion } = this.#resolve(object);
+      return this.#shared(info, this.#create(info, this.#toStorage(info, object)), apiVersion);
+    },
+    update: (object) => {
+      const { info, apiVersion } = this.#resolve(object);
+      return this.#shared(info, this.#replace(info, this.#toStorage(info, object), 'main'), apiVersion);
+    },
+    updateStatus: (object) => {
+      const { info, apiVersion } = this.#resolve(object);
+      if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
+      // A status write reads the incoming object and keeps its status: no copy needed.
+      const incoming =
+        object.apiVersion === apiVersionOf(info.group, info.storageVersion)
+          ? object
+          : this.#toStorage(info, object);
+      return this.#shared(info, this.#replace(info, incoming, 'status'), apiVersion);
+    },
+  };
   #watches = 0;
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
@@ -186,7 +214,11 @@ export class KubeStore {
     };
     this.#gc = new GarbageCollector(host);
     for (const name of options.namespaces ?? ['default'])
-      this.#create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      this.#create(this.#resolve({ apiVersion: 'v1', kind: 'Namespace' }).info, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
   }
 
   /** Serves another kind (vm-operator's, net-operator's...). */
@@ -214,7 +246,8 @@ export class KubeStore {
   }
 
   async create<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
-    return this.#create(object) as T;
+    const { info, apiVersion } = this.#resolve(object);
+    return this.#present(info, this.#create(info, this.#toStorage(info, object)), apiVersion) as T;
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
@@ -229,17 +262,13 @@ export class KubeStore {
 
   async update<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
-    const incoming = this.#toStorage(info, object);
-    const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
-    return this.#present(info, this.#update(info, record, incoming, 'main'), apiVersion) as T;
+    return this.#present(info, this.#replace(info, this.#toStorage(info, object), 'main'), apiVersion) as T;
   }
 
   async updateStatus<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
     if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
-    const incoming = this.#toStorage(info, object);
-    const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
-    return this.#present(info, this.#update(info, record, incoming, 'status'), apiVersion) as T;
+    return this.#present(info, this.#replace(info, this.#toStorage(info, object), 'status'), apiVersion) as T;
   }
 
   async patch<T extends KubeObject = KubeObject>(
@@ -370,7 +399,7 @@ export class KubeStore {
   /**
    * Follows one kind synchronously: `listener` hears an ADDED event for every existing object
    * at once, then every change as it is committed, with the stored object itself (never to be
-   * changed, as with `cache`). What controllers are fed from; `watch` is for clients.
+   * changed, as with `direct`). What controllers are fed from; `watch` is for clients.
    */
   subscribe(options: SubscribeOptions, listener: (event: CacheEvent) => void): () => void {
     const { info, apiVersion } = this.#resolve(options);
@@ -456,9 +485,14 @@ export class KubeStore {
     return copy;
   }
 
-  #create(object: KubeObject): KubeObject {
-    const { info, apiVersion } = this.#resolve(object);
-    const obj = this.#toStorage(info, object);
+  /** Updates the object `incoming` names (in its storage version); the stored result. */
+  #replace(info: KindInfo, incoming: KubeObject, mode: 'main' | 'status'): KubeObject {
+    const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
+    return this.#update(info, record, incoming, mode);
+  }
+
+  /** Creates the object (taking `obj`, in its storage version, as the new state); the stored result. */
+  #create(info: KindInfo, obj: KubeObject): KubeObject {
     const meta = obj.metadata;
     for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
       delete meta[field];
@@ -506,7 +540,7 @@ export class KubeStore {
     const admitted = this.#admit(info, 'CREATE', obj, undefined);
     const stored = this.#write(undefined, id, info, admitted);
     this.#gc.drain();
-    return this.#present(info, stored, apiVersion);
+    return stored;
   }
 
   #generateName(info: KindInfo, prefix: string, namespace: string): string {

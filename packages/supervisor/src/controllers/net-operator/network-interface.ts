@@ -29,7 +29,6 @@ import type { Condition } from '../../api/types.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import type { KubeObject } from '../../store/meta.js';
 import { AddressPool, type Lease } from './address-pool.js';
@@ -104,18 +103,13 @@ export function startNetworkInterfaceController(
     pool.release(holder);
   };
 
-  const reconcile = async (key: string) => {
+  const reconcile = (key: string) => {
     const { namespace, name } = parseObjectKey(key);
     if (namespace === undefined) return undefined;
-    let iface: NetworkInterface;
-    try {
-      iface = await kube.get<NetworkInterface>({ ...NETWORK_INTERFACE, namespace, name });
-    } catch (error) {
-      if (isKubeError(error) && error.code === 404) {
-        release(key);
-        return undefined;
-      }
-      throw error;
+    const iface = kube.direct.get({ ...NETWORK_INTERFACE, namespace, name }) as NetworkInterface | undefined;
+    if (!iface) {
+      release(key);
+      return undefined;
     }
     const uid = iface.metadata.uid as string;
     if (holders.get(key) !== uid) release(key);
@@ -126,21 +120,21 @@ export function startNetworkInterfaceController(
 
     const ns = iface.metadata.namespace as string;
     const networkName = iface.spec?.networkName ?? '';
-    const network = await findNetwork(kube, ns, networkName);
+    const network = findNetwork(kube, ns, networkName);
     if (!network) {
       release(key);
       const what =
         networkName === ''
           ? `no default Network in namespace ${ns}`
           : `Network ${ns}/${networkName} not found`;
-      await writeStatus(kube, vsphere, iface, notReady(iface, 'NetworkNotFound', what));
+      writeStatus(kube, vsphere, iface, notReady(iface, 'NetworkNotFound', what));
       return undefined;
     }
 
     const portgroup = findPortgroup(vsphere, options.network, network);
     if (!portgroup) {
       release(key);
-      await writeStatus(
+      writeStatus(
         kube,
         vsphere,
         iface,
@@ -160,18 +154,22 @@ export function startNetworkInterfaceController(
     });
     holders.set(key, uid);
     vsphere.ipam.pin(lease.mac, lease.ip);
-    await writeStatus(kube, vsphere, iface, readyStatus(iface, lease, portgroupKey(portgroup)));
+    writeStatus(kube, vsphere, iface, readyStatus(iface, lease, portgroupKey(portgroup)));
     return undefined;
   };
 
   const controller = manager.controller({ name: NETWORK_INTERFACE_CONTROLLER, reconcile });
   controller.watches(kube, NETWORK_INTERFACE);
-  controller.watches(kube, NETWORK, async (network) => {
+  controller.watches(kube, NETWORK, (network) => {
     const ns = network.metadata.namespace;
     if (ns === undefined) return undefined;
-    const list = await kube.list<NetworkInterface>({ ...NETWORK_INTERFACE, namespace: ns });
+    const interfaces = kube.direct.list(
+      NETWORK_INTERFACE.apiVersion,
+      NETWORK_INTERFACE.kind,
+      ns,
+    ) as NetworkInterface[];
     const keys: string[] = [];
-    for (const item of list.items) {
+    for (const item of interfaces) {
       const wanted = item.spec?.networkName ?? '';
       // An empty name may resolve to any Network of the namespace once labels change.
       if (wanted === '' || wanted === network.metadata.name)
@@ -183,20 +181,9 @@ export function startNetworkInterfaceController(
 }
 
 /** The Network an interface names, or the namespace's default one for an empty name. */
-export async function findNetwork(
-  kube: KubeStore,
-  namespace: string,
-  name: string,
-): Promise<Network | undefined> {
-  if (name !== '') {
-    try {
-      return await kube.get<Network>({ ...NETWORK, namespace, name });
-    } catch (error) {
-      if (isKubeError(error) && error.code === 404) return undefined;
-      throw error;
-    }
-  }
-  const { items } = await kube.list<Network>({ ...NETWORK, namespace });
+export function findNetwork(kube: KubeStore, namespace: string, name: string): Network | undefined {
+  if (name !== '') return kube.direct.get({ ...NETWORK, namespace, name }) as Network | undefined;
+  const items = kube.direct.list(NETWORK.apiVersion, NETWORK.kind, namespace) as Network[];
   const live = items.filter((n) => !n.metadata.deletionTimestamp);
   const marked = (n: Network) => {
     const value =
@@ -286,15 +273,15 @@ function condition(
 }
 
 /** Writes the status unless it is already what it should be. */
-async function writeStatus(
+function writeStatus(
   kube: KubeStore,
   vsphere: VSphere,
   iface: NetworkInterface,
   status: NetworkInterfaceStatus,
-): Promise<void> {
+): void {
   for (const c of status.conditions ?? [])
     if (c.lastTransitionTime === '')
       c.lastTransitionTime = new Date(vsphere.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
   if (JSON.stringify(iface.status ?? {}) === JSON.stringify(status)) return;
-  await kube.updateStatus<NetworkInterface>({ ...iface, status });
+  kube.direct.updateStatus({ ...iface, status });
 }

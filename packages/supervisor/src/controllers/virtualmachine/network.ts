@@ -40,11 +40,7 @@ export const networkInterfaceName = (vm: string, network: string, iface: string)
   network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`;
 
 /** Makes the missing NetworkInterfaces and tells whether all of them are Ready. */
-export async function planNetwork(
-  kube: KubeStore,
-  read: DependencyReader,
-  vm: VirtualMachine,
-): Promise<NetworkPlan> {
+export function planNetwork(kube: KubeStore, read: DependencyReader, vm: VirtualMachine): NetworkPlan {
   const spec = vm.spec?.network;
   if (spec?.disabled) return { verdict: isTrue(CONDITION.networkReady), nics: [] };
   const namespace = vm.metadata.namespace as string;
@@ -58,7 +54,7 @@ export async function planNetwork(
       namespace,
       name,
     );
-    object ??= await kube.create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
+    object ??= kube.direct.create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
     const status = object.status;
     if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
       waiting.push(name);

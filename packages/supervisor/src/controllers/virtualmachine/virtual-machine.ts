@@ -27,9 +27,8 @@ import {
 } from '../../namespaces/layout.js';
 import { memoryMiB } from '../../namespaces/vm-classes.js';
 import type { Controller } from '../../runtime/controller.js';
-import { parseObjectKey } from '../../runtime/keys.js';
+import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
@@ -94,11 +93,6 @@ const dependencyKey = (kind: string, namespace: string | undefined, name: string
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
 
-const ignoreNotFound = (error: unknown): undefined => {
-  if (isKubeError(error) && error.code === 404) return undefined;
-  throw error;
-};
-
 /** A resource policy's pool and folder, found by name under the namespace's. */
 const childrenByName =
   (vsphere: VSphere): PolicyPlacement =>
@@ -130,6 +124,11 @@ export function startVirtualMachineController(
   /** vSphere VM per VM key once deployed, and back. */
   const deployed = new Map<string, string>();
   const byMoref = new Map<string, string>();
+  /**
+   * The resourceVersion of each VM as this controller last wrote it: the event of its own
+   * write brings nothing new to the reconcile that made it, so it requeues nothing.
+   */
+  const written = new Map<string, string>();
 
   const remember = (key: string, keys: readonly string[]) => {
     for (const old of dependenciesOf.get(key) ?? []) dependents.get(old)?.delete(key);
@@ -148,17 +147,18 @@ export function startVirtualMachineController(
     if (id !== undefined) byMoref.delete(id);
     deployed.delete(key);
     failures.delete(key);
+    written.delete(key);
   };
 
   const readerFor = (keys: string[]): DependencyReader => ({
     get(apiVersion, kind, namespace, name) {
       keys.push(dependencyKey(kind, namespace, name));
       const ref = { apiVersion, kind, name, ...(namespace === undefined ? {} : { namespace }) };
-      return kube.cache.get(ref) as never;
+      return kube.direct.get(ref) as never;
     },
     list(apiVersion, kind, namespace) {
       keys.push(dependencyKey(kind, namespace, '*'));
-      return kube.cache.list(apiVersion, kind, namespace) as never;
+      return kube.direct.list(apiVersion, kind, namespace) as never;
     },
   });
 
@@ -187,9 +187,21 @@ export function startVirtualMachineController(
     return record as VmRecord;
   };
 
-  const writeStatus = async (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
+  /** Writes through the store, remembering the version written (see `written`). */
+  const write = (vm: KubeObject, mode: 'main' | 'status') => {
+    const stored = (mode === 'status'
+      ? kube.direct.updateStatus(vm)
+      : kube.direct.update(vm)) as unknown as VirtualMachine;
+    written.set(
+      objectKey({ namespace: stored.metadata.namespace, name: stored.metadata.name as string }),
+      stored.metadata.resourceVersion as string,
+    );
+    return stored;
+  };
+
+  const writeStatus = (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
     if (deepEqual(vm.status, status)) return vm;
-    return (await kube.updateStatus(asKube({ ...vm, status }))) as unknown as VirtualMachine;
+    return write(asKube({ ...vm, status }), 'status');
   };
 
   const now = () => timestamp(vsphere.clock.now());
@@ -204,7 +216,7 @@ export function startVirtualMachineController(
 
   // --- delete path ---------------------------------------------------------------
 
-  const deletePath = async (key: string, vm: VirtualMachine) => {
+  const deletePath = (key: string, vm: VirtualMachine) => {
     if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX) || busy.has(key)) return undefined;
     const fault = failures.get(key);
     if (fault !== undefined) {
@@ -223,13 +235,13 @@ export function startVirtualMachineController(
     const finalizers = (vm.metadata.finalizers ?? []).filter((f) => f !== VM_FINALIZER);
     forget(key);
     if (finalizers.length !== (vm.metadata.finalizers ?? []).length)
-      await kube.update(asKube({ ...vm, metadata: { ...vm.metadata, finalizers } })).catch(ignoreNotFound);
+      write(asKube({ ...vm, metadata: { ...vm.metadata, finalizers } }), 'main');
     return undefined;
   };
 
   // --- create path ---------------------------------------------------------------
 
-  const createPath = async (
+  const createPath = (
     key: string,
     vm: VirtualMachine,
     read: DependencyReader,
@@ -261,10 +273,10 @@ export function startVirtualMachineController(
     }
     const failed = faultVerdict(key, CONDITION.created);
     if (failed) verdicts.push(failed);
-    const network = target ? await planNetwork(kube, read, vm) : undefined;
+    const network = target ? planNetwork(kube, read, vm) : undefined;
     if (network) verdicts.push(network.verdict);
     const conditions = withVerdicts(vm.status?.conditions, verdicts, now());
-    await writeStatus(vm, { ...vm.status, conditions });
+    writeStatus(vm, { ...vm.status, conditions });
     if (failed) return { requeue: true };
     if (!target || !network || network.verdict.status !== 'True') return undefined;
     const { resolved } = prerequisites;
@@ -366,7 +378,7 @@ export function startVirtualMachineController(
     };
   };
 
-  const updatePath = async (
+  const updatePath = (
     key: string,
     vm: VirtualMachine,
     record: VmRecord,
@@ -394,10 +406,10 @@ export function startVirtualMachineController(
         : {}),
       conditions: withVerdicts(vm.status?.conditions, verdicts, now()),
     };
-    const written = await writeStatus(vm, status);
+    const written = writeStatus(vm, status);
     if (drive(key, written, record, size)) {
       if (restart && record.powerState === 'poweredOn' && restart !== vm.status?.lastRestartTime)
-        await writeStatus(written, { ...written.status, lastRestartTime: restart });
+        writeStatus(written, { ...written.status, lastRestartTime: restart });
       return undefined;
     }
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
@@ -406,10 +418,10 @@ export function startVirtualMachineController(
 
   // --- reconcile -----------------------------------------------------------------
 
-  const reconcile = async (key: string) => {
+  const reconcile = (key: string) => {
     const { namespace, name } = parseObjectKey(key);
     const ref = { ...VM, name, ...(namespace === undefined ? {} : { namespace }) };
-    const vm = kube.cache.get(ref) as unknown as VirtualMachine | undefined;
+    const vm = kube.direct.get(ref) as unknown as VirtualMachine | undefined;
     if (!vm) {
       forget(key);
       return undefined;
@@ -421,11 +433,11 @@ export function startVirtualMachineController(
     const read = readerFor(keys);
     try {
       const placement = placementFor(read, namespace as string);
-      const current = await withFinalizer(vm, placement?.zone);
+      const current = withFinalizer(vm, placement?.zone);
       const record = vsphereVmOf(key, current);
       return record
-        ? await updatePath(key, current, record, read, placement?.zone)
-        : await createPath(key, current, read, placement);
+        ? updatePath(key, current, record, read, placement?.zone)
+        : createPath(key, current, read, placement);
     } finally {
       remember(key, keys);
     }
@@ -438,12 +450,12 @@ export function startVirtualMachineController(
     );
 
   /** The finalizer, and the zone label once the zone is known, in one write. */
-  const withFinalizer = async (vm: VirtualMachine, zone: string | undefined) => {
+  const withFinalizer = (vm: VirtualMachine, zone: string | undefined) => {
     const finalizers = vm.metadata.finalizers ?? [];
     const labels = vm.metadata.labels ?? {};
     const needsZone = zone !== undefined && labels[ZONE_LABEL] !== zone;
     if (finalizers.includes(VM_FINALIZER) && !needsZone) return vm;
-    return (await kube.update(
+    return write(
       asKube({
         ...vm,
         metadata: {
@@ -452,11 +464,15 @@ export function startVirtualMachineController(
           ...(needsZone ? { labels: { ...labels, [ZONE_LABEL]: zone } } : {}),
         },
       }),
-    )) as unknown as VirtualMachine;
+      'main',
+    );
   };
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
-  controller.watches(kube, VM);
+  controller.watches(kube, VM, (object) => {
+    const key = objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string });
+    return written.get(key) === object.metadata.resourceVersion ? [] : [key];
+  });
   for (const target of DEPENDENCY_KINDS)
     controller.watches(kube, target, (object) => [
       ...(dependents.get(

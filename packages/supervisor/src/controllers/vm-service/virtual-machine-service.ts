@@ -377,15 +377,19 @@ export function startVirtualMachineServiceController(
     return [objectKey({ namespace: object.metadata.namespace, name })];
   };
 
-  const toServices = async (vm: KubeObject, event: string) => {
+  const toServices = (vm: KubeObject, event: string) => {
     const namespace = vm.metadata.namespace as string;
     const vmKey = objectKey({ namespace, name: vm.metadata.name as string });
     const before = vmLabels.get(vmKey);
     const after = vm.metadata.labels ?? {};
     if (event === 'DELETED') vmLabels.delete(vmKey);
     else vmLabels.set(vmKey, { ...after });
-    const list = await kube.list<VirtualMachineService & KubeObject>({ ...VM_SERVICE, namespace });
-    return list.items
+    const services = kube.direct.list(
+      VM_SERVICE.apiVersion,
+      VM_SERVICE.kind,
+      namespace,
+    ) as (VirtualMachineService & KubeObject)[];
+    return services
       .filter((s) => selects(s.spec?.selector, after) || selects(s.spec?.selector, before))
       .map((s) => objectKey({ namespace, name: s.metadata.name as string }));
   };
