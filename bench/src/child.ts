@@ -8,6 +8,7 @@ const measures: Record<string, (caseId: string) => Promise<unknown>> = {
   inventory: measureInventory,
   // Loaded on demand, so an inventory run loads no HTTP client.
   soap: async (caseId) => (await import('./soap.js')).measureSoapInProcess(caseId),
+  reconcile: async (caseId) => (await import('./reconcile.js')).measureReconcile(caseId),
 };
 
 const [benchmark = '', caseId = ''] = process.argv.slice(2);

@@ -11,13 +11,25 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+export interface ChildOptions {
+  /** Node options for this case's child, after `--expose-gc` (e.g. `--max-old-space-size=4096`). */
+  readonly nodeOptions?: readonly string[];
+  /** How long the child may run before it is killed (default 10 minutes). */
+  readonly timeoutMs?: number;
+}
+
 /** Runs one measurement in a fresh `node --expose-gc` and returns what it printed as JSON. */
-export const inChild = async <T>(benchmark: string, caseId: string): Promise<T> => {
+export const inChild = async <T>(
+  benchmark: string,
+  caseId: string,
+  options: ChildOptions = {},
+): Promise<T> => {
   const child = fileURLToPath(new URL('./child.js', import.meta.url));
-  const { stdout } = await run(process.execPath, ['--expose-gc', child, benchmark, caseId], {
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: 10 * 60_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', ...(options.nodeOptions ?? []), child, benchmark, caseId],
+    { maxBuffer: 16 * 1024 * 1024, timeout: options.timeoutMs ?? 10 * 60_000 },
+  );
   const last = stdout.trim().split('\n').at(-1);
   if (!last) throw new Error(`${benchmark} ${caseId}: the child printed nothing`);
   return JSON.parse(last) as T;

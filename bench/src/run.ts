@@ -1,10 +1,11 @@
 /**
- * Runs the benchmarks: `node dist/run.js [--quick] [inventory|soap|rest ...]`, every one of
+ * Runs the benchmarks: `node dist/run.js [--quick] [inventory|soap|rest|reconcile ...]`, every one of
  * them when none is named. Quick mode takes one run of each case and skips the slowest, for
  * everyday use; the full run is what the README records.
  */
 import { inventoryBenchmark } from './inventory.js';
 import { describeMachine, machineInfo } from './measure.js';
+import { reconcileBenchmark } from './reconcile.js';
 import { restBenchmark } from './rest.js';
 import { soapBenchmark } from './soap.js';
 
@@ -12,6 +13,7 @@ const BENCHMARKS = {
   inventory: inventoryBenchmark,
   soap: soapBenchmark,
   rest: restBenchmark,
+  reconcile: reconcileBenchmark,
 } as const;
 type Name = keyof typeof BENCHMARKS;
 const isName = (a: string): a is Name => Object.hasOwn(BENCHMARKS, a);
