@@ -17,6 +17,7 @@ export * from './namespaces/layout.js';
 export {
   DEFAULT_LIBRARY_NAME,
   DEFAULT_NETWORK_NAME,
+  type NamespaceChanges,
   type PreparedNamespace,
   type PrepareNamespaceOptions,
 } from './namespaces/prepare.js';

@@ -35,9 +35,12 @@ import {
 import { startNamespaceController } from './namespaces/namespace-controller.js';
 import {
   ensure,
+  type NamespaceChanges,
+  type PrepareContext,
   type PreparedNamespace,
   type PrepareNamespaceOptions,
   prepareNamespace,
+  updateNamespace,
 } from './namespaces/prepare.js';
 import { VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
@@ -82,6 +85,8 @@ export interface Supervisor {
   readonly publishRequests: PublishRequestController;
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
+  /** Changes what a prepared namespace offers: exactly the classes given, its libraries, its storage. */
+  updateNamespace(name: string, changes: NamespaceChanges): Promise<void>;
   /** Reconciles, requeues and errors of every controller so far. */
   readonly stats: ManagerStats;
   stop(): void;
@@ -146,6 +151,12 @@ export async function createSupervisor(
     });
   }
   manager.start();
+  const context = (): PrepareContext => {
+    if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
+    const showLibraries = (namespace: string, ids: readonly string[]) =>
+      images.setNamespaceLibraries(namespace, ids);
+    return { kube, vsphere, cluster, zone: cluster, showLibraries };
+  };
   const supervisor: Supervisor = {
     kube,
     vsphere,
@@ -158,12 +169,8 @@ export async function createSupervisor(
     services,
     resourcePolicies,
     publishRequests,
-    async prepareNamespace(name, prepareOptions) {
-      if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
-      const showLibraries = (namespace: string, ids: readonly string[]) =>
-        images.setNamespaceLibraries(namespace, ids);
-      return prepareNamespace({ kube, vsphere, cluster, zone: cluster, showLibraries }, name, prepareOptions);
-    },
+    prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),
+    updateNamespace: async (name, changes) => updateNamespace(context(), name, changes),
     get stats() {
       return manager.stats;
     },

@@ -4,7 +4,7 @@
  * is driven here, the only place that arms real timers.
  */
 
-import { createRestHandler } from '@vsim/rest';
+import { createRestHandler, namespaceManagementRoutes } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import {
   createSupervisor,
@@ -23,6 +23,7 @@ import { createDispatcher } from './http/dispatcher.js';
 import { createFetch, type FetchFunction } from './http/fetch.js';
 import { type NodeServer, serveNode } from './http/node-http.js';
 import { Router } from './http/router.js';
+import { namespaceManagement } from './namespace-management.js';
 import { SchedulerDriver } from './scheduler-driver.js';
 
 export interface SimulatorOptions extends Omit<VSphereOptions, 'clock'> {
@@ -95,7 +96,10 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const soap = createSoapHandler(vsphere, options.soap);
   router.add('POST', '/sdk', (req) => soap.handle(req));
   router.add('GET', '/sdk/vimServiceVersions.xml', () => soap.versions());
-  const rest = createRestHandler(vsphere);
+  const supervisor = await createSupervisor({ kube, vsphere }, options.supervisor);
+  const rest = createRestHandler(vsphere, {
+    routes: [namespaceManagementRoutes(namespaceManagement(supervisor, vsphere))],
+  });
   router.mount('/api', (req) => rest.handle(req));
   router.mount('/rest', (req) => rest.handle(req));
   router.mount('/vsim-upload', (req) => rest.transfer(req));
@@ -106,7 +110,6 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const dispatcher = createDispatcher(handle, url);
 
   const settle = () => driver.settle();
-  const supervisor = await createSupervisor({ kube, vsphere }, options.supervisor);
   await settle();
 
   return {

@@ -27,7 +27,7 @@ awk -v dir="$work/blocks" '
 count=$(cat "$work/blocks/count")
 check "docs/rest.md has sh examples ($count)" test "$count" -gt 0
 
-if ! start_vsim -tls=false; then
+if ! start_vsim -tls=false -namespaces ns1; then
   check "vsim serve starts with -tls=false" false
   summary
   exit 1

@@ -168,13 +168,7 @@ export async function prepareNamespace(
       availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: zone },
     },
   });
-  for (const vmClass of DEFAULT_VM_CLASSES.filter((c) => classes.includes(c.name)))
-    await ensure(kube, {
-      apiVersion: VM_OPERATOR_API_VERSION,
-      kind: 'VirtualMachineClass',
-      metadata: { name: vmClass.name, namespace: name },
-      spec: vmClass.spec,
-    });
+  for (const className of classes) await ensureClass(kube, name, className);
   await ensure(kube, {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'Network',
@@ -193,6 +187,66 @@ export async function prepareNamespace(
     classes,
     network: DEFAULT_NETWORK_NAME,
   };
+}
+
+/** The spec of a class by name: a default class, else one some namespace has. */
+function classSpecOf(kube: KubeStore, className: string): unknown {
+  const known = DEFAULT_VM_CLASSES.find((c) => c.name === className)?.spec;
+  if (known) return known;
+  return kube.direct
+    .list(VM_OPERATOR_API_VERSION, 'VirtualMachineClass')
+    .find((c) => c.metadata.name === className)?.spec;
+}
+
+async function ensureClass(kube: KubeStore, namespace: string, className: string): Promise<void> {
+  const spec = classSpecOf(kube, className);
+  if (spec === undefined) throw new Error(`no VM class ${className}`);
+  await ensure(kube, {
+    apiVersion: VM_OPERATOR_API_VERSION,
+    kind: 'VirtualMachineClass',
+    metadata: { name: className, namespace },
+    spec,
+  });
+}
+
+/** Changes what a prepared namespace offers: the classes given and no others, its libraries, its storage. */
+export interface NamespaceChanges {
+  classes?: readonly string[];
+  libraries?: readonly string[];
+  storageClass?: string;
+  /** A Kubernetes quantity; `1Ei` (the default) means no limit. */
+  storageLimit?: string;
+}
+
+export async function updateNamespace(
+  ctx: PrepareContext,
+  name: string,
+  changes: NamespaceChanges,
+): Promise<void> {
+  const { kube } = ctx;
+  if (changes.classes) {
+    const wanted = new Set(changes.classes);
+    for (const className of wanted) await ensureClass(kube, name, className);
+    for (const existing of kube.direct.list(VM_OPERATOR_API_VERSION, 'VirtualMachineClass', name))
+      if (!wanted.has(existing.metadata.name as string))
+        await kube.delete({
+          apiVersion: VM_OPERATOR_API_VERSION,
+          kind: 'VirtualMachineClass',
+          namespace: name,
+          name: existing.metadata.name as string,
+        });
+  }
+  if (changes.libraries) ctx.showLibraries(name, changes.libraries);
+  if (changes.storageClass !== undefined || changes.storageLimit !== undefined) {
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: name, name: `${name}-storagequota` };
+    const storageClass = changes.storageClass ?? DEFAULT_STORAGE_CLASS;
+    await kube.patch(quota, { spec: { hard: null } }, { type: 'merge' });
+    await kube.patch(
+      quota,
+      { spec: { hard: { [storageQuotaKey(storageClass)]: changes.storageLimit ?? '1Ei' } } },
+      { type: 'merge' },
+    );
+  }
 }
 
 interface NamespaceLayout {

@@ -38,6 +38,11 @@ export const SERVE_FLAGS = {
   tlskey: { type: 'string', default: '', usage: 'Path to TLS key file' },
   trace: { type: 'bool', default: false, usage: 'Trace requests and responses to stderr' },
   E: { type: 'string', default: '', usage: 'Write the GOVC_URL export line to this file instead of stdout' },
+  namespaces: {
+    type: 'string',
+    default: '',
+    usage: 'Supervisor namespaces to prepare, comma-separated (vsim only)',
+  },
 } as const satisfies FlagSpecs;
 
 /** What to start from: a saved state (-load) or the inventory the counting flags describe. */

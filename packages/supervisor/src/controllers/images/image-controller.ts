@@ -62,6 +62,8 @@ export interface ImageController {
   readonly controller: Controller;
   /** Replaces the libraries a namespace sees (an empty list: none). */
   setNamespaceLibraries(namespace: string, libraryIds: readonly string[]): void;
+  /** The libraries a namespace sees. */
+  librariesOf(namespace: string): string[];
   /** Replaces the cluster-scoped libraries. */
   setClusterLibraries(libraryIds: readonly string[]): void;
   /** Stops following the vSphere store (the controller itself stops with its manager). */
@@ -343,6 +345,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       else byNamespace.set(namespace, after);
       enqueueLibraries([...before, ...after]);
     },
+    librariesOf: (namespace) => [...(byNamespace.get(namespace) ?? [])],
     setClusterLibraries(libraryIds) {
       const before = clusterScoped;
       clusterScoped = new Set(libraryIds);

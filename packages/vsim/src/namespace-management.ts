@@ -1,0 +1,236 @@
+/**
+ * vCenter's namespace-management API as a view of the Supervisor: clusters, namespaces and
+ * VM classes are read from the Supervisor's object store and vSphere model on every call,
+ * and changes go through the Supervisor (prepareNamespace, updateNamespace, deleting the
+ * Namespace object), so the REST facade never holds a copy of its own.
+ *
+ * Where vCenter keeps what Kubernetes has no field for (a namespace's description and access
+ * list), it is kept as annotations of the Namespace object.
+ */
+import type {
+  NamespaceAccess,
+  NamespaceInfo,
+  NamespaceManagementSource,
+  NamespaceUpdateSpec,
+  StorageSpec,
+  SupervisorClusterInfo,
+  VmClassInfo,
+} from '@vsim/rest';
+import {
+  DEFAULT_VM_CLASSES,
+  type KubeObject,
+  memoryMiB,
+  NAMESPACE_CLUSTER_LABEL,
+  type Supervisor,
+} from '@vsim/supervisor';
+import { faults, type VSphere } from '@vsim/vsphere';
+
+const DESCRIPTION_ANNOTATION = 'vsim.io/description';
+const ACCESS_ANNOTATION = 'vsim.io/access-list';
+const VM_OPERATOR = 'vmoperator.vmware.com/v1alpha6';
+const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
+const QUOTA_SUFFIX = '.storageclass.storage.k8s.io/requests.storage';
+/** The quantity a namespace's storage quota has when it sets no limit. */
+const NO_LIMIT = '1Ei';
+/** The Supervisor's control plane: a floating address on the management network and three VMs. */
+const MANAGEMENT_ENDPOINT = '10.192.0.10';
+const API_SERVERS = ['10.192.0.11', '10.192.0.12', '10.192.0.13'];
+/** The load-balanced API server address workloads reach (the first of the service VIP range). */
+const CLUSTER_ENDPOINT = '192.168.240.1';
+const MB = 1024 * 1024;
+
+interface Annotated {
+  annotations: Record<string, string>;
+}
+
+export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): NamespaceManagementSource {
+  const { kube } = supervisor;
+  const namespaceObjects = () =>
+    kube.direct
+      .list('v1', 'Namespace')
+      .filter((ns) => ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === supervisor.cluster);
+
+  const storageClasses = () => kube.direct.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind);
+  const policyOf = (storageClass: string) =>
+    (
+      storageClasses().find((c) => c.metadata.name === storageClass)?.parameters as {
+        storagePolicyID?: string;
+      }
+    )?.storagePolicyID ?? storageClass;
+  const storageClassOf = (policy: string) => {
+    const found = storageClasses().find(
+      (c) =>
+        (c.parameters as { storagePolicyID?: string } | undefined)?.storagePolicyID === policy ||
+        c.metadata.name === policy,
+    );
+    if (!found) throw faults.invalidArgument('storage_specs.policy');
+    return found.metadata.name as string;
+  };
+
+  const storageSpecsOf = (name: string): StorageSpec[] =>
+    kube.direct.list('v1', 'ResourceQuota', name).flatMap((quota) =>
+      Object.entries((quota.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {})
+        .filter(([key]) => key.endsWith(QUOTA_SUFFIX))
+        .map(([key, limit]) => {
+          const policy = policyOf(key.slice(0, -QUOTA_SUFFIX.length));
+          const mb = limit === NO_LIMIT ? undefined : memoryMiB(limit);
+          return mb === undefined ? { policy } : { policy, limit: mb };
+        }),
+    );
+
+  const vmsOf = (namespace?: string) =>
+    kube.direct.list(VM_OPERATOR, 'VirtualMachine', namespace) as (KubeObject & {
+      spec?: { className?: string };
+      status?: { uniqueID?: string };
+    })[];
+
+  const info = (ns: KubeObject): NamespaceInfo => {
+    const name = ns.metadata.name as string;
+    const annotations = ns.metadata.annotations ?? {};
+    const vms = vmsOf(name).flatMap((vm) => {
+      const record = vm.status?.uniqueID ? vsphere.store.get(vm.status.uniqueID) : undefined;
+      return record?.kind === 'VirtualMachine'
+        ? [record as unknown as { powerState: string; config: { memoryMB: number } }]
+        : [];
+    });
+    return {
+      namespace: name,
+      cluster: supervisor.cluster as string,
+      description: annotations[DESCRIPTION_ANNOTATION] ?? '',
+      config_status: ns.metadata.deletionTimestamp ? 'REMOVING' : 'RUNNING',
+      self_service_namespace: false,
+      stats: {
+        cpu_used: 0,
+        memory_used: vms
+          .filter((v) => v.powerState === 'poweredOn')
+          .reduce((sum, v) => sum + v.config.memoryMB, 0),
+        storage_used: 0,
+      },
+      messages: [],
+      access_list: JSON.parse(annotations[ACCESS_ANNOTATION] ?? '[]') as NamespaceAccess[],
+      storage_specs: storageSpecsOf(name),
+      vm_service_spec: {
+        vm_classes: kube.direct
+          .list(VM_OPERATOR, 'VirtualMachineClass', name)
+          .map((c) => c.metadata.name as string),
+        content_libraries: supervisor.images.librariesOf(name),
+      },
+    };
+  };
+
+  const annotate = async (name: string, spec: NamespaceUpdateSpec) => {
+    const annotations: Annotated['annotations'] = {};
+    if (spec.description !== undefined) annotations[DESCRIPTION_ANNOTATION] = spec.description;
+    if (spec.access_list !== undefined) annotations[ACCESS_ANNOTATION] = JSON.stringify(spec.access_list);
+    if (Object.keys(annotations).length > 0)
+      await kube.patch(
+        { apiVersion: 'v1', kind: 'Namespace', name },
+        { metadata: { annotations } },
+        { type: 'merge' },
+      );
+  };
+
+  const storageChanges = (specs: readonly StorageSpec[] | undefined) => {
+    const first = specs?.[0];
+    if (specs === undefined) return {};
+    if (!first) return { storageLimit: NO_LIMIT };
+    return {
+      storageClass: storageClassOf(first.policy),
+      storageLimit: first.limit === undefined ? NO_LIMIT : `${first.limit}Mi`,
+    };
+  };
+
+  return {
+    clusters(): SupervisorClusterInfo[] {
+      const cluster = supervisor.cluster;
+      if (cluster === undefined) return [];
+      const summary = vsphere.read<{ totalCpu: number; totalMemory: number }>(cluster, 'summary');
+      const datastores = vsphere.read<{ value: string }[]>(cluster, 'datastore');
+      const storage = datastores.reduce(
+        (sum, ds) => sum + vsphere.read<number>(ds.value, 'summary.capacity'),
+        0,
+      );
+      return [
+        {
+          cluster,
+          cluster_name: vsphere.lookup(cluster).name,
+          config_status: 'RUNNING',
+          kubernetes_status: 'READY',
+          api_server_cluster_endpoint: CLUSTER_ENDPOINT,
+          api_server_management_endpoint: MANAGEMENT_ENDPOINT,
+          api_servers: API_SERVERS,
+          network_provider: 'VSPHERE_NETWORK',
+          stats: {
+            cpu_used: 0,
+            cpu_capacity: summary.totalCpu,
+            memory_used: 0,
+            memory_capacity: Math.floor(summary.totalMemory / MB),
+            storage_used: 0,
+            storage_capacity: Math.floor(storage / MB),
+          },
+        },
+      ];
+    },
+    namespaces: () => namespaceObjects().map(info),
+    namespace(name) {
+      const ns = namespaceObjects().find((n) => n.metadata.name === name);
+      return ns && info(ns);
+    },
+    async createNamespace(spec) {
+      const storage = storageChanges(spec.storage_specs);
+      await supervisor.prepareNamespace(spec.namespace, {
+        classes: spec.vm_service_spec?.vm_classes ?? [],
+        libraries: spec.vm_service_spec?.content_libraries ?? [],
+        ...storage,
+      });
+      await annotate(spec.namespace, spec);
+    },
+    async updateNamespace(name, spec) {
+      await supervisor.updateNamespace(name, {
+        ...(spec.vm_service_spec?.vm_classes ? { classes: spec.vm_service_spec.vm_classes } : {}),
+        ...(spec.vm_service_spec?.content_libraries
+          ? { libraries: spec.vm_service_spec.content_libraries }
+          : {}),
+        ...storageChanges(spec.storage_specs),
+      });
+      await annotate(name, spec);
+    },
+    async deleteNamespace(name) {
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name });
+    },
+    vmClasses(): VmClassInfo[] {
+      const objects = kube.direct.list(VM_OPERATOR, 'VirtualMachineClass');
+      const names = [
+        ...new Set([
+          ...DEFAULT_VM_CLASSES.map((c) => c.name),
+          ...objects.map((c) => c.metadata.name as string),
+        ]),
+      ];
+      const vms = vmsOf();
+      return names.map((id) => {
+        const spec = (objects.find((c) => c.metadata.name === id)?.spec ??
+          DEFAULT_VM_CLASSES.find((c) => c.name === id)?.spec) as {
+          hardware?: { cpus?: number; memory?: string };
+          policies?: { resources?: { requests?: { cpu?: string; memory?: string } } };
+        };
+        const requests = spec.policies?.resources?.requests;
+        return {
+          id,
+          cpu_count: spec.hardware?.cpus ?? 0,
+          memory_mb: memoryMiB(spec.hardware?.memory ?? '0') ?? 0,
+          ...(requests?.cpu ? { cpu_reservation: 100 } : {}),
+          ...(requests?.memory ? { memory_reservation: 100 } : {}),
+          description: '',
+          namespaces: objects
+            .filter((c) => c.metadata.name === id)
+            .map((c) => c.metadata.namespace as string),
+          vms: vms
+            .filter((vm) => vm.spec?.className === id && vm.status?.uniqueID)
+            .map((vm) => vm.status?.uniqueID as string),
+          devices: { vgpu_devices: [], dynamic_direct_path_io_devices: [] },
+          config_status: 'READY',
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * vCenter's namespace-management endpoints as views of the Supervisor: what the REST API
+ * shows is what `sim.kube` and the vSphere model hold, and what it changes, they change.
+ */
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSimulator, findByInventoryPath, type Simulator } from 'vsim';
+
+const sims: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+const basic = `Basic ${Buffer.from('user:pass').toString('base64')}`;
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+
+async function start() {
+  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  sims.push(sim);
+  const login = await sim.fetch(`${sim.url}/api/session`, {
+    method: 'POST',
+    headers: { authorization: basic },
+  });
+  const token = (await login.json()) as string;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await sim.fetch(`${sim.url}/api${path}`, {
+      method,
+      headers: { 'vmware-api-session-id': token, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+  };
+  return { sim, call };
+}
+
+type Info = {
+  namespace: string;
+  vm_service_spec: { vm_classes: string[]; content_libraries: string[] };
+  storage_specs: unknown[];
+};
+
+describe('namespace management over the Supervisor', () => {
+  it('shows the Supervisor, its namespaces and classes as sim.kube holds them', async () => {
+    const { sim, call } = await start();
+    const clusters = (await call('GET', '/vcenter/namespace-management/clusters')).json as {
+      cluster: string;
+      cluster_name: string;
+    }[];
+    expect(clusters).toMatchObject([
+      { cluster: sim.supervisor.cluster, cluster_name: 'DC0_C0', kubernetes_status: 'READY' },
+    ]);
+    const ns1 = (await call('GET', '/vcenter/namespaces/instances/ns1')).json as Info;
+    const kubeClasses = await sim.kube.list({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      namespace: 'ns1',
+    });
+    expect(ns1.vm_service_spec.vm_classes).toEqual(kubeClasses.items.map((c) => c.metadata.name));
+    expect(ns1.vm_service_spec.content_libraries).toEqual(sim.vsphere.library.find({ name: 'vsim' }));
+    expect(ns1.storage_specs).toHaveLength(1);
+
+    // A namespace prepared in code shows up at once.
+    await sim.supervisor.prepareNamespace('ns2', { classes: ['guaranteed-large'] });
+    const names = ((await call('GET', '/vcenter/namespaces/instances')).json as Info[]).map(
+      (n) => n.namespace,
+    );
+    expect(names).toEqual(['ns1', 'ns2']);
+    const large = (
+      await call('GET', '/vcenter/namespace-management/virtual-machine-classes/guaranteed-large')
+    ).json;
+    expect(large).toMatchObject({
+      cpu_count: 4,
+      memory_mb: 16384,
+      cpu_reservation: 100,
+      namespaces: ['ns1', 'ns2'],
+    });
+  });
+
+  it('creates, changes and deletes a namespace through the Supervisor', async () => {
+    const { sim, call } = await start();
+    const cluster = sim.supervisor.cluster as string;
+    const library = sim.vsphere.library.find({ name: 'vsim' })[0] as string;
+    const created = await call('POST', '/vcenter/namespaces/instances', {
+      namespace: 'team-a',
+      cluster,
+      description: 'team A',
+      vm_service_spec: { vm_classes: ['best-effort-small'], content_libraries: [library] },
+    });
+    expect(created.status).toBe(204);
+    await sim.settle();
+    const ns = await sim.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'team-a' });
+    expect(ns.metadata.annotations).toMatchObject({ 'vsim.io/description': 'team A' });
+    expect(findByInventoryPath(sim.vsphere.store, '/DC0/vm/Namespaces/team-a')?.kind).toBe('Folder');
+    const images = await sim.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'team-a' });
+    expect(images.items).toHaveLength(2);
+
+    const changed = await call('PATCH', '/vcenter/namespaces/instances/team-a', {
+      vm_service_spec: { vm_classes: ['best-effort-large', 'guaranteed-small'] },
+    });
+    expect(changed.status).toBe(204);
+    const classes = await sim.kube.list({ apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'team-a' });
+    expect(classes.items.map((c) => c.metadata.name)).toEqual(['best-effort-large', 'guaranteed-small']);
+
+    // A VM of a class is listed with it, by its vSphere id.
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'team-a' },
+      spec: {
+        className: 'guaranteed-small',
+        imageName: 'ubuntu-2204-kube-v1.30.0',
+        storageClass: 'wcpglobal-storage-profile',
+      },
+    });
+    await sim.settle();
+    const vm = await sim.kube.get({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      namespace: 'team-a',
+      name: 'vm1',
+    });
+    const small = (
+      await call('GET', '/vcenter/namespace-management/virtual-machine-classes/guaranteed-small')
+    ).json;
+    expect(small).toMatchObject({ vms: [(vm.status as { uniqueID: string }).uniqueID] });
+
+    expect((await call('DELETE', '/vcenter/namespaces/instances/team-a')).status).toBe(204);
+    await sim.settle();
+    expect((await call('GET', '/vcenter/namespaces/instances/team-a')).status).toBe(404);
+    expect(findByInventoryPath(sim.vsphere.store, '/DC0/vm/Namespaces/team-a')).toBeUndefined();
+    expect(sim.vsphere.store.get((vm.status as { uniqueID: string }).uniqueID)).toBeUndefined();
+  });
+
+  it('refuses a storage policy no storage class carries', async () => {
+    const { sim, call } = await start();
+    const refused = await call('POST', '/vcenter/namespaces/instances', {
+      namespace: 'team-b',
+      cluster: sim.supervisor.cluster,
+      storage_specs: [{ policy: 'no-such-policy' }],
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('storage_specs.policy');
+    await expect(sim.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'team-b' })).rejects.toMatchObject(
+      { code: 404 },
+    );
+  });
+});
