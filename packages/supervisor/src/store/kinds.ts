@@ -57,8 +57,9 @@ export interface KindDefinition {
   /** Extra field-selector fields beyond metadata.name and metadata.namespace. */
   selectableFields?: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   /**
-   * Converts an object (any served version of this kind) to `apiVersion`. Without it,
-   * versions differ only in their `apiVersion` string.
+   * Converts an object (any served version of this kind) to `apiVersion`: a new object,
+   * the argument left as it was (it may be a stored object). Without it, versions differ
+   * only in their `apiVersion` string.
    */
   convert?: (object: KubeObject, apiVersion: string) => KubeObject;
   /**

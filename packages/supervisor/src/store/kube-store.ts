@@ -469,20 +469,17 @@ export class KubeStore {
 
   #toStorage(info: KindInfo, object: KubeObject): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    const copy = clone(object);
-    const apiVersion = apiVersionOf(info.group, info.storageVersion);
-    if (copy.apiVersion === apiVersion) return copy;
-    if (info.convert) return info.convert(copy, apiVersion);
-    copy.apiVersion = apiVersion;
-    return copy;
+    return this.#copyAs(info, object, apiVersionOf(info.group, info.storageVersion));
   }
 
   #present(info: KindInfo, stored: KubeObject, apiVersion: string): KubeObject {
-    const copy = clone(stored);
-    if (copy.apiVersion === apiVersion) return copy;
-    if (info.convert) return info.convert(copy, apiVersion);
-    copy.apiVersion = apiVersion;
-    return copy;
+    return this.#copyAs(info, stored, apiVersion);
+  }
+
+  /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */
+  #copyAs(info: KindInfo, object: KubeObject, apiVersion: string): KubeObject {
+    if (object.apiVersion === apiVersion || !info.convert) return { ...clone(object), apiVersion };
+    return info.convert(object, apiVersion);
   }
 
   /** Updates the object `incoming` names (in its storage version); the stored result. */

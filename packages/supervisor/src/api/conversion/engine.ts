@@ -79,11 +79,21 @@ export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeR
   if (!rule) return spoke;
   for (const path of [...rule.hubOnly, ...(rule.lost ?? [])]) dropPath(spoke, path);
   rule.down?.(hub, spoke);
-  if (rule.preserve) {
-    const { metadata: _metadata, ...data } = hub;
-    setAnnotation(spoke, CONVERSION_ANNOTATION, canonicalJson(data));
-  }
+  if (rule.preserve) setAnnotation(spoke, CONVERSION_ANNOTATION, preserved(hub));
   return spoke;
+}
+
+/** The annotation of a hub object, computed once per object: stored objects never change. */
+const annotations = new WeakMap<JsonObject, string>();
+
+function preserved(hub: JsonObject): string {
+  let text = annotations.get(hub);
+  if (text === undefined) {
+    const { metadata: _metadata, ...data } = hub;
+    text = canonicalJson(data);
+    annotations.set(hub, text);
+  }
+  return text;
 }
 
 export function convertUp(spoke: JsonObject, rule: SpokeRule | undefined): JsonObject {

@@ -81,6 +81,10 @@ export function fromHub<T extends object>(obj: T, version: ServedVersion): JsonO
 
 /** Converts between any two served versions through the hub. */
 export function convertTo<T extends object>(obj: T, version: ServedVersion): JsonObject {
+  const json = obj as unknown as JsonObject;
+  // A hub object goes down as it is: fromHub copies (and never changes its argument).
+  if (version !== HUB_VERSION && isObject(json) && versionOf(json.apiVersion) === HUB_VERSION)
+    return fromHub(json, version);
   const hub = toHub(obj);
   return version === HUB_VERSION ? hub : fromHub(hub, version);
 }

@@ -326,31 +326,26 @@ export function startPublishRequestController(
 
   const controller = manager.controller({ name: PUBLISH_REQUEST_CONTROLLER, reconcile });
 
-  const requestsIn = async (namespace: string | undefined): Promise<Request[]> =>
-    (await kube.list({ ...REQUEST, ...(namespace ? { namespace } : {}) })).items as unknown[] as Request[];
+  const requestsIn = (namespace: string | undefined): Request[] =>
+    kube.direct.list(REQUEST.apiVersion, REQUEST.kind, namespace) as unknown[] as Request[];
   const keysOf = (requests: readonly Request[]) =>
     requests.map((r) => objectKey({ namespace: r.metadata.namespace, name: r.metadata.name ?? '' }));
 
   controller.watches(kube, REQUEST);
   // vm-operator's own watch: requests whose target item has the image's display name.
-  controller.watches(kube, { apiVersion: API_VERSION, kind: 'VirtualMachineImage' }, async (object) => {
+  controller.watches(kube, { apiVersion: API_VERSION, kind: 'VirtualMachineImage' }, (object) => {
     const display = (object as unknown as VirtualMachineImage).status?.name;
     if (!display) return undefined;
-    const requests = await requestsIn(object.metadata.namespace);
+    const requests = requestsIn(object.metadata.namespace);
     return keysOf(requests.filter((r) => r.status?.targetRef?.item?.name === display));
   });
-  controller.watches(kube, { apiVersion: API_VERSION, kind: 'VirtualMachine' }, async (object) => {
-    const requests = await requestsIn(object.metadata.namespace);
+  controller.watches(kube, { apiVersion: API_VERSION, kind: 'VirtualMachine' }, (object) => {
+    const requests = requestsIn(object.metadata.namespace);
     return keysOf(requests.filter((r) => isPending(r) && sourceNameOf(r) === object.metadata.name));
   });
 
   const enqueuePending = () => {
-    requestsIn(undefined).then(
-      (requests) => {
-        for (const key of keysOf(requests.filter(isPending))) controller.enqueue(key);
-      },
-      () => undefined,
-    );
+    for (const key of keysOf(requestsIn(undefined).filter(isPending))) controller.enqueue(key);
   };
   const unsubscribe = vsphere.store.subscribe((batch) => {
     for (const change of batch.changes) {
