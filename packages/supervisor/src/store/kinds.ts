@@ -32,7 +32,7 @@ export interface AdmissionContext {
 /**
  * A kind's admission: the mutating and validating webhooks of the API server in one step.
  * It gets the object as it will be stored (storage version, a copy it may change in place)
- * and, on UPDATE, the stored one (a copy). It returns undefined to keep `object` with its
+ * and, on UPDATE, the stored one (read-only: never change it). It returns undefined to keep `object` with its
  * changes, or the object to store instead; it throws `AdmissionDenied` to refuse the write.
  */
 export type AdmitFunction = (

@@ -611,7 +611,7 @@ export class KubeStore {
     let result: KubeObject;
     try {
       result =
-        admit(operation, object, old === undefined ? undefined : clone(old), {
+        admit(operation, object, old, {
           random: this.#random,
           reader: this.#reader,
         }) ?? object;
@@ -679,7 +679,7 @@ export class KubeStore {
       }
       if (info.hasStatus) {
         if (existing.status === undefined) delete next.status;
-        else next.status = clone(existing.status);
+        else next.status = existing.status;
       }
       this.#validate(info, next, record.name);
       normalize(info, next);

@@ -131,7 +131,10 @@ export function startVirtualMachineController(
   const written = new Map<string, string>();
 
   const remember = (key: string, keys: readonly string[]) => {
-    for (const old of dependenciesOf.get(key) ?? []) dependents.get(old)?.delete(key);
+    const before = dependenciesOf.get(key) ?? [];
+    // Most reconciles of a VM read what the last one read: nothing to re-index then.
+    if (before.length === keys.length && before.every((dep, i) => dep === keys[i])) return;
+    for (const old of before) dependents.get(old)?.delete(key);
     for (const dep of keys) {
       const set = dependents.get(dep);
       if (set) set.add(key);
