@@ -1,0 +1,66 @@
+/**
+ * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
+ * CAPV reads; then see the same VM as a vSphere client does, and make a prerequisite fail.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { createSimulator, type Simulator } from 'vsim';
+
+let sim: Simulator;
+afterEach(() => sim.close());
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const vmRef = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+
+const virtualMachine = (name: string, className = 'best-effort-small') => ({
+  apiVersion: V5,
+  kind: 'VirtualMachine',
+  metadata: { name, namespace: 'ns1' },
+  spec: { className, imageName: 'ubuntu-2204-kube-v1.30.0', storageClass: 'wcpglobal-storage-profile' },
+});
+
+type Status = {
+  powerState?: string;
+  biosUUID?: string;
+  uniqueID?: string;
+  network?: { primaryIP4?: string };
+  conditions?: { type: string; status: string; reason: string }[];
+};
+
+it('turns a VirtualMachine into a running vSphere VM', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create(virtualMachine('vm1'));
+  await sim.settle();
+
+  const status = (await sim.kube.get(vmRef('vm1'))).status as Status;
+  expect(status.powerState).toBe('PoweredOn');
+  expect(status.network?.primaryIP4).toMatch(/^10\./);
+  const providerID = `vsphere://${status.biosUUID}`;
+  expect(providerID).toMatch(/^vsphere:\/\/[0-9a-f-]{36}$/);
+
+  // The same VM, as the vSphere model (and so SOAP and REST clients) sees it.
+  const id = status.uniqueID as string;
+  expect(sim.vsphere.read(id, 'config.uuid')).toBe(status.biosUUID);
+  expect(sim.vsphere.read(id, 'guest.ipAddress')).toBe(status.network?.primaryIP4);
+  expect(sim.vsphere.read(id, 'config.hardware.numCPU')).toBe(2);
+});
+
+it('reports a missing class and converges once it exists', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create(virtualMachine('vm1', 'custom'));
+  await sim.settle();
+  const waiting = (await sim.kube.get(vmRef('vm1'))).status as Status;
+  expect(waiting.conditions).toContainEqual(
+    expect.objectContaining({ type: 'VirtualMachineClassReady', status: 'False', reason: 'NotFound' }),
+  );
+
+  await sim.kube.create({
+    apiVersion: V5,
+    kind: 'VirtualMachineClass',
+    metadata: { name: 'custom', namespace: 'ns1' },
+    spec: { hardware: { cpus: 8, memory: '32Gi' } },
+  });
+  await sim.settle();
+  const ready = (await sim.kube.get(vmRef('vm1'))).status as Status;
+  expect(ready.powerState).toBe('PoweredOn');
+  expect(sim.vsphere.read(ready.uniqueID as string, 'config.hardware.memoryMB')).toBe(32 * 1024);
+});
