@@ -289,6 +289,10 @@ export function startVirtualMachineController(
       pool: target.pool,
       // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
       storageProvisioning: 'thin',
+      // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
+      powerOn:
+        (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
+        !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX),
       config: {
         ...(resolved.numCPU === undefined ? {} : { numCPU: resolved.numCPU }),
         ...(resolved.memoryMB === undefined ? {} : { memoryMB: resolved.memoryMB }),
@@ -486,7 +490,8 @@ export function startVirtualMachineController(
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {
       const key = byMoref.get(change.id);
-      if (key !== undefined) controller.enqueue(key);
+      // While a task of the VM runs, its end requeues the VM: the changes it makes do not.
+      if (key !== undefined && !busy.has(key)) controller.enqueue(key);
     }
   });
   return { controller, stop: unsubscribe };

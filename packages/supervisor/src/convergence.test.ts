@@ -1,0 +1,359 @@
+/**
+ * Property-based convergence of the VirtualMachine controller: random interleavings of what
+ * users do to VirtualMachines (create in v1alpha2, v1alpha5 or v1alpha6, delete, change
+ * power, pause), what a vSphere admin does to their VMs (power or destroy them by hand) and
+ * what happens to their class (deleted, then back), with the Supervisor running in between
+ * by whole or partial rounds, always end - once nothing is paused and the class is back - with
+ * Kubernetes and vSphere agreeing: one vSphere VM per VirtualMachine, none left over,
+ * power and addresses as vm-operator reports them, and no controller left in error. Some
+ * runs make vSphere tasks take time (so operations land while tasks are in flight) or fail
+ * some of them while the operations run (vSphere recovers before the Supervisor must).
+ */
+import { findChild, type VmRecord } from '@vsim/vsphere';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachine } from './api/types.js';
+import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
+import { networkInterfaceName, PAUSED_ANNOTATION, VM_FINALIZER } from './controllers/virtualmachine/index.js';
+import { isKubeError } from './store/errors.js';
+import type { KubeObject } from './store/meta.js';
+import { createSupervisorFixture, type SupervisorFixture } from './testing/fixture.js';
+
+const GROUP = 'vmoperator.vmware.com';
+const V6 = `${GROUP}/v1alpha6`;
+const VERSIONS = ['v1alpha2', 'v1alpha5', 'v1alpha6'] as const;
+type Version = (typeof VERSIONS)[number];
+const NAMES = ['vm-a', 'vm-b', 'vm-c', 'vm-d', 'vm-e'] as const;
+const CLASS = 'best-effort-small';
+const STORAGE_CLASS = 'wcpglobal-storage-profile';
+
+type Desired = 'PoweredOn' | 'PoweredOff' | 'Suspended';
+type ImageBy = 'image' | 'imageName' | 'displayName';
+
+type Command =
+  | { op: 'create'; vm: number; version: Version; by: ImageBy; power: 'PoweredOn' | 'PoweredOff' }
+  | { op: 'delete'; vm: number }
+  | { op: 'power'; vm: number; version: Version; power: Desired; mode: 'Hard' | 'Soft' | 'TrySoft' }
+  | { op: 'vsphere'; vm: number; action: 'powerOn' | 'powerOff' | 'suspend' | 'destroy' }
+  | { op: 'pause' | 'unpause'; vm: number }
+  | { op: 'deleteClass' | 'recreateClass' | 'settle' | 'round' | 'advance' };
+
+/** How vSphere behaves while the commands run. */
+interface TaskBehaviour {
+  /** Extra time each vSphere task takes (ms). */
+  taskDelay: 0 | 1_000;
+  /** Chance that a vSphere task fails with a SystemError. */
+  taskFaults: 0 | 0.25;
+}
+
+const vmIndex = fc.nat({ max: NAMES.length - 1 });
+const version = fc.constantFrom(...VERSIONS);
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('create' as const),
+      vm: vmIndex,
+      version,
+      by: fc.constantFrom<ImageBy>('image', 'imageName', 'displayName'),
+      power: fc.constantFrom('PoweredOn' as const, 'PoweredOff' as const),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), vm: vmIndex }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('power' as const),
+      vm: vmIndex,
+      version,
+      power: fc.constantFrom<Desired>('PoweredOn', 'PoweredOff', 'Suspended'),
+      mode: fc.constantFrom('Hard' as const, 'Soft' as const, 'TrySoft' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('vsphere' as const),
+      vm: vmIndex,
+      action: fc.constantFrom(
+        'powerOn' as const,
+        'powerOff' as const,
+        'suspend' as const,
+        'destroy' as const,
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constantFrom('pause' as const, 'unpause' as const), vm: vmIndex }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constantFrom('deleteClass' as const, 'recreateClass' as const) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constantFrom('settle' as const, 'round' as const, 'advance' as const) }),
+  },
+);
+
+const taskBehaviour: fc.Arbitrary<TaskBehaviour> = fc.record({
+  taskDelay: fc.constantFrom(0 as const, 1_000 as const),
+  taskFaults: fc.constantFrom(0 as const, 0.25 as const),
+});
+
+interface World extends SupervisorFixture {
+  /** The image's object name (`vmi-...`) and display name (`status.name`). */
+  image: { object: string; display: string };
+  folder: string;
+  /** The class as the namespace got it, to put back after it is deleted. */
+  vmClass: KubeObject;
+}
+
+const vmRef = (apiVersion: string, name: string) => ({
+  apiVersion,
+  kind: 'VirtualMachine',
+  namespace: 'ns1',
+  name,
+});
+const classRef = { apiVersion: V6, kind: 'VirtualMachineClass', namespace: 'ns1', name: CLASS };
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function setup(): Promise<World> {
+  const fixture = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const images = await fixture.kube.list({
+    apiVersion: `${GROUP}/v1alpha5`,
+    kind: 'VirtualMachineImage',
+    namespace: 'ns1',
+  });
+  const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
+  if (!ubuntu) throw new Error('ns1 has no ubuntu image');
+  const { folder } = await fixture.supervisor.prepareNamespace('ns1');
+  const { metadata, ...rest } = await fixture.kube.get(classRef);
+  const vmClass = { ...rest, metadata: { name: CLASS, namespace: 'ns1', labels: metadata.labels ?? {} } };
+  return {
+    ...fixture,
+    image: { object: ubuntu.metadata.name as string, display: (ubuntu.status as { name: string }).name },
+    folder,
+    vmClass: vmClass as KubeObject,
+  };
+}
+
+/** The new VirtualMachine as a client of that version writes it (v1alpha2 has no spec.image). */
+function newVm(w: World, c: Extract<Command, { op: 'create' }>): KubeObject {
+  const by = c.version === 'v1alpha2' && c.by === 'image' ? 'imageName' : c.by;
+  const image =
+    by === 'image'
+      ? { image: { kind: 'VirtualMachineImage', name: w.image.object } }
+      : { imageName: by === 'imageName' ? w.image.object : w.image.display };
+  return {
+    apiVersion: `${GROUP}/${c.version}`,
+    kind: 'VirtualMachine',
+    metadata: { name: NAMES[c.vm] as string, namespace: 'ns1' },
+    spec: { className: CLASS, storageClass: STORAGE_CLASS, powerState: c.power, ...image },
+  };
+}
+
+/** The vSphere VM of that name in the namespace's folder, if any. */
+const vsphereVmNamed = (w: World, name: string) => {
+  const record = findChild(w.vsphere.store, w.folder, name);
+  return record?.kind === 'VirtualMachine' ? (record as VmRecord) : undefined;
+};
+
+/** A VimFault (thrown at once, e.g. the VM is gone) is what an admin's click may get. */
+const isVimFault = (error: unknown) => error instanceof Error && 'fault' in error;
+
+/** 404 and 409 are the API server's answers to racing clients; anything else is a failure. */
+const isExpectedKubeError = (error: unknown) =>
+  isKubeError(error) && (error.code === 404 || error.code === 409);
+
+async function run(w: World, c: Command): Promise<void> {
+  const name = 'vm' in c ? (NAMES[c.vm] as string) : '';
+  switch (c.op) {
+    case 'create':
+      await w.kube.create(newVm(w, c));
+      return;
+    case 'delete':
+      await w.kube.delete(vmRef(V6, name));
+      return;
+    case 'power':
+      await w.kube.patch(
+        vmRef(`${GROUP}/${c.version}`, name),
+        { spec: { powerState: c.power, powerOffMode: c.mode } },
+        { type: 'merge' },
+      );
+      return;
+    case 'vsphere': {
+      const record = vsphereVmNamed(w, name);
+      // The task runs with the Supervisor's next round; its fault, if any, is the admin's.
+      if (record) w.vsphere.vm[c.action](record.id);
+      return;
+    }
+    case 'pause':
+    case 'unpause':
+      await w.kube.patch(
+        vmRef(V6, name),
+        { metadata: { annotations: { [PAUSED_ANNOTATION]: c.op === 'pause' ? 'true' : null } } },
+        { type: 'merge' },
+      );
+      return;
+    case 'deleteClass':
+      await w.kube.delete(classRef);
+      return;
+    case 'recreateClass':
+      await w.kube.create(structuredClone(w.vmClass));
+      return;
+    case 'settle':
+      await w.settle();
+      return;
+    case 'advance':
+      await w.advance(400);
+      return;
+    case 'round':
+      // One round of due work only: the next command lands on a Supervisor half way.
+      await flush();
+      w.vsphere.scheduler.runDue();
+      await flush();
+      return;
+  }
+}
+
+async function runTolerant(w: World, c: Command): Promise<void> {
+  try {
+    await run(w, c);
+  } catch (error) {
+    if (!isExpectedKubeError(error) && !isVimFault(error)) throw error;
+  }
+}
+
+const listVms = async (w: World) =>
+  (await w.kube.list({ apiVersion: V6, kind: 'VirtualMachine', namespace: 'ns1' }))
+    .items as unknown as VirtualMachine[];
+
+/** vSphere working again, nothing paused, the class back, and time for backoffs to run out. */
+async function letConverge(w: World): Promise<void> {
+  w.vsphere.interceptor.clear();
+  for (const vm of await listVms(w))
+    if (vm.metadata.annotations?.[PAUSED_ANNOTATION] !== undefined)
+      await w.kube.patch(
+        vmRef(V6, vm.metadata.name as string),
+        { metadata: { annotations: { [PAUSED_ANNOTATION]: null } } },
+        { type: 'merge' },
+      );
+  await runTolerant(w, { op: 'recreateClass' });
+  await w.settle();
+  for (let i = 0; i < 3; i++) await w.advance(5_000);
+  await w.settle();
+}
+
+const POWER: Record<VmRecord['powerState'], Desired> = {
+  poweredOn: 'PoweredOn',
+  poweredOff: 'PoweredOff',
+  suspended: 'Suspended',
+};
+
+/**
+ * The vSphere power states vm-operator leaves for a desired state: it suspends only a
+ * running VM (a powered-off VM asked to suspend stays off), and it powers a suspended VM
+ * off only with powerOffMode Hard or TrySoft (Soft needs a running guest).
+ */
+function acceptedPower(vm: VirtualMachine): VmRecord['powerState'][] {
+  switch (vm.spec?.powerState ?? 'PoweredOn') {
+    case 'PoweredOn':
+      return ['poweredOn'];
+    case 'PoweredOff':
+      return vm.spec?.powerOffMode === 'Soft' ? ['poweredOff', 'suspended'] : ['poweredOff'];
+    case 'Suspended':
+      return ['suspended', 'poweredOff'];
+  }
+}
+
+async function assertConverged(w: World): Promise<void> {
+  const vms = await listVms(w);
+  const records = [...w.vsphere.store.ofKind<VmRecord>('VirtualMachine')];
+  const inFolder = records.filter((r) => r.parent === w.folder);
+  // Deleted VirtualMachines are gone, not held.
+  expect(vms.filter((vm) => vm.metadata.deletionTimestamp).map((vm) => vm.metadata.name)).toEqual([]);
+  for (const vm of vms) {
+    const name = vm.metadata.name as string;
+    const record = w.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
+    expect(record?.kind, `${name}: status.uniqueID names a vSphere VM`).toBe('VirtualMachine');
+    if (!record) continue;
+    expect(record.name).toBe(name);
+    expect(record.parent).toBe(w.folder);
+    expect(record.config.uuid).toBe(vm.spec?.biosUUID);
+    expect(record.config.instanceUuid).toBe(vm.spec?.instanceUUID);
+    expect(vm.status).toMatchObject({ biosUUID: vm.spec?.biosUUID, instanceUUID: vm.spec?.instanceUUID });
+    expect(vm.metadata.finalizers).toContain(VM_FINALIZER);
+    // Every prerequisite held in the end, and the VM was created: no condition is left False.
+    const notTrue = (vm.status?.conditions ?? []).filter((c) => c.status !== 'True');
+    expect(notTrue.map((c) => `${c.type} ${c.reason}`)).toEqual([]);
+    expect(records.filter((r) => r.config.uuid === vm.spec?.biosUUID).map((r) => r.id)).toEqual([record.id]);
+    expect(acceptedPower(vm), `${name}: ${vm.spec?.powerState} (${vm.spec?.powerOffMode})`).toContain(
+      record.powerState,
+    );
+    expect(vm.status?.powerState).toBe(POWER[record.powerState]);
+    const nic = await w.find({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'NetworkInterface',
+      namespace: 'ns1',
+      name: networkInterfaceName(name, '', 'eth0'),
+    });
+    expect(nic?.metadata.ownerReferences?.[0]?.uid, `${name}: its own NetworkInterface`).toBe(
+      vm.metadata.uid,
+    );
+    if (record.powerState === 'poweredOn') {
+      expect(record.guest.ipAddress).toBeTruthy();
+      expect(vm.status?.network?.primaryIP4).toBe(record.guest.ipAddress);
+    } else expect(vm.status?.network?.primaryIP4, `${name}: no address while not running`).toBeUndefined();
+  }
+  // No orphan: every vSphere VM of the namespace is the VM of exactly one object.
+  const owners = new Map(vms.map((vm) => [vm.status?.uniqueID, vm.metadata.name]));
+  expect(inFolder.filter((r) => !owners.has(r.id)).map((r) => r.name)).toEqual([]);
+  expect(inFolder.length).toBe(vms.length);
+  // Nor a NetworkInterface of a VM that is gone.
+  const uids = new Set(vms.map((vm) => vm.metadata.uid));
+  const nics = await w.kube.list({
+    apiVersion: NET_OPERATOR_API_VERSION,
+    kind: 'NetworkInterface',
+    namespace: 'ns1',
+  });
+  expect(
+    nics.items.filter((n) => !uids.has(n.metadata.ownerReferences?.[0]?.uid)).map((n) => n.metadata.name),
+  ).toEqual([]);
+  // A key's error is cleared by its next successful reconcile, and the reconcile of an
+  // object that is gone succeeds: after convergence no key, live or gone, is in error.
+  expect(w.errors).toEqual([]);
+  for (const controller of w.supervisor.manager.controllers)
+    expect(
+      [...controller.errors].map(([key, error]) => `${controller.name} ${key}: ${String(error)}`),
+    ).toEqual([]);
+}
+
+describe('VirtualMachines under random interleavings of operations', () => {
+  it('converge to Kubernetes and vSphere agreeing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        taskBehaviour,
+        fc.array(command, { minLength: 1, maxLength: 25 }),
+        async (how, commands) => {
+          const w = await setup();
+          const tasks = /_Task$/;
+          if (how.taskDelay > 0) w.vsphere.interceptor.add({ method: tasks, delayMs: how.taskDelay });
+          if (how.taskFaults > 0)
+            w.vsphere.interceptor.add({
+              method: tasks,
+              probability: how.taskFaults,
+              fault: { _type: 'SystemError', reason: 'injected' },
+            });
+          for (const c of commands) await runTolerant(w, c);
+          await letConverge(w);
+          await assertConverged(w);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 60_000);
+});
