@@ -185,6 +185,9 @@ export class Store<R extends StoredRecord> {
     }
     const old = [...this.#relationsOf(before)];
     const fresh = [...now];
+    // Most updates keep every relation (a status written, a VM powered on): nothing to move.
+    if (old.length === fresh.length && old.every((r, i) => r[0] === fresh[i]?.[0] && r[1] === fresh[i]?.[1]))
+      return;
     const key = (r: readonly [string, string]) => `${r[0]}\u0000${r[1]}`;
     const keep = new Set(fresh.map(key));
     const had = new Set(old.map(key));
