@@ -112,7 +112,7 @@ export interface ReconcileSample {
   readonly reconcilesByController: Record<string, number>;
   /** heapUsed after minus before, each after a full garbage collection. */
   readonly heapBytes: number;
-  /** Reconcile passes from a VM's create call to its first CAPV-ready watch event. */
+  /** Reconcile passes from a VM's create call to the write that made it CAPV-ready. */
   readonly steps: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
@@ -150,7 +150,7 @@ const checkAllReady = async (sim: Simulator, n: number, seenReady: number): Prom
       );
   }
   if (seenReady !== n)
-    throw new Error(`every VM is ready, but the watch saw only ${seenReady} of ${n} become ready`);
+    throw new Error(`every VM is ready, but the subscription saw only ${seenReady} of ${n} become ready`);
 };
 
 /** Child side: create N VMs at once, settle, check every one is ready, weigh the heap. */
@@ -164,35 +164,28 @@ export const measureReconcile = async (id: string): Promise<ReconcileSample> => 
   });
   const image = await ubuntuImage(sim);
   await sim.settle();
-  /** Reconcile passes from create to ready, per VM index; -1 until the watch sees it ready. */
+  /** Reconcile passes from create to ready, per VM index; -1 until it is seen ready. */
   const steps = new Int32Array(n).fill(-1);
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
   const before = sim.supervisor.stats;
 
-  // Readiness as a client sees it: a watch from the version before the creates, consumed
-  // concurrently. The counter is read when an event is consumed, a few microtasks after the
-  // write that made it, not at the write itself: an approximation, off by the passes that
-  // finish in between (the pass that wrote it may or may not be counted yet).
-  const watch = sim.kube.watch({
-    apiVersion: V6,
-    kind: 'VirtualMachine',
-    namespace: NS,
-    resourceVersion: sim.kube.resourceVersion,
-  });
+  // Readiness at the write that makes a VM ready: a synchronous subscription to the store
+  // (what the controllers are fed by), so the pass count is exact.
   let seenReady = 0;
-  const watching = (async () => {
-    for await (const event of watch) {
-      if (event.type !== 'ADDED' && event.type !== 'MODIFIED') continue;
+  const unsubscribe = sim.kube.subscribe(
+    { apiVersion: V6, kind: 'VirtualMachine', namespace: NS },
+    (event) => {
+      if (event.type === 'DELETED') return;
       const name = event.object.metadata.name;
-      if (typeof name !== 'string' || !name.startsWith(PREFIX)) continue;
+      if (typeof name !== 'string' || !name.startsWith(PREFIX)) return;
       const index = Number(name.slice(PREFIX.length));
-      if (!(index >= 0 && index < n) || (steps[index] as number) >= 0) continue;
-      if (!capvReady(event.object.status as VmStatus | undefined)) continue;
+      if (!(index >= 0 && index < n) || (steps[index] as number) >= 0) return;
+      if (!capvReady(event.object.status as VmStatus | undefined)) return;
       steps[index] = sim.supervisor.stats.reconciles - before.reconciles;
       seenReady++;
-    }
-  })();
+    },
+  );
 
   const start = performance.now();
   // One synchronous loop of create calls: no reconcile runs until the loop yields, so every
@@ -203,9 +196,7 @@ export const measureReconcile = async (id: string): Promise<ReconcileSample> => 
   creates.length = 0;
   await sim.settle();
   const totalMs = performance.now() - start;
-  // settle() ends with a turn of the event loop, so the watch has taken every event by now.
-  watch.stop();
-  await watching;
+  unsubscribe();
 
   const after = sim.supervisor.stats;
   await checkAllReady(sim, n, seenReady);
@@ -319,9 +310,8 @@ export const reconcileBenchmark = async (options: { quick: boolean; machine: Mac
   console.log(`\nreconcile to CAPV-ready${options.quick ? ' (quick: 1 run each, no 100,000 VMs)' : ''}\n`);
   console.log(reconcileTable(results));
   console.log(
-    "\nsteps p50/p99: reconcile passes (all controllers) from a VM's create call to the first watch\n" +
-      'event showing it CAPV-ready, read when the event is consumed, a few microtasks after the write:\n' +
-      'an approximation, off by the passes that finish in between.',
+    "\nsteps p50/p99: reconcile passes (all controllers) from a VM's create call to the write that\n" +
+      'made it CAPV-ready (counted by a synchronous store subscription).',
   );
   const file = await writeResults(options.quick ? 'reconcile-quick' : 'reconcile', {
     benchmark: 'reconcile',
