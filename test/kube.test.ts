@@ -266,8 +266,7 @@ describe('sim.kube topology and net-operator kinds', () => {
 
     const names = async (k: { apiVersion: string; kind: string }) =>
       (await sim.kube.list({ ...k, namespace: 'default' })).items.map((i) => i.metadata.name);
-    // The simulator's Supervisor has the zone of its own cluster.
-    expect(await names(AZ)).toEqual([sim.supervisor.zone, 'domain-c8'].sort());
+    expect(await names(AZ)).toEqual(['domain-c8']);
     expect(await names(ZONE)).toEqual(['domain-c8']);
     expect(await names(NET)).toEqual(['primary']);
     expect(await names(NIC)).toEqual(['vm0-primary-eth0']);

@@ -142,17 +142,18 @@ export async function createSupervisor(
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
   if (cluster !== undefined) {
     startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
-    await provideOperatorConfig(kube, vsphere, cluster);
-    await ensure(kube, {
+  }
+  manager.start();
+  const context = (): PrepareContext => {
+    if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
+    // What a Supervisor holds once it runs workloads, made with its first namespace.
+    provideOperatorConfig(kube, vsphere, cluster);
+    ensure(kube, {
       apiVersion: TOPOLOGY_API_VERSION,
       kind: 'AvailabilityZone',
       metadata: { name: cluster },
       spec: { clusterComputeResourceMoIDs: [cluster] },
     });
-  }
-  manager.start();
-  const context = (): PrepareContext => {
-    if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
     const showLibraries = (namespace: string, ids: readonly string[]) =>
       images.setNamespaceLibraries(namespace, ids);
     return { kube, vsphere, cluster, zone: cluster, showLibraries };
@@ -187,10 +188,10 @@ export async function createSupervisor(
 }
 
 /** vm-operator's provider ConfigMap and credential Secret, in its own namespace. */
-async function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: string): Promise<void> {
+function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: string): void {
   const credentials = vsphere.options.credentials ?? { username: vsphere.userName, password: '' };
-  await ensure(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: VM_OPERATOR_NAMESPACE } });
-  await ensure(kube, {
+  ensure(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: VM_OPERATOR_NAMESPACE } });
+  ensure(kube, {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: PROVIDER_CONFIG_MAP, namespace: VM_OPERATOR_NAMESPACE },
@@ -206,7 +207,7 @@ async function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster:
       CAFilePath: '',
     },
   });
-  await ensure(kube, {
+  ensure(kube, {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: PROVIDER_CREDENTIALS_SECRET, namespace: VM_OPERATOR_NAMESPACE },

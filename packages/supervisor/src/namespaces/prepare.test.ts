@@ -91,8 +91,11 @@ describe('prepareNamespace', () => {
     ).toBe(true);
   });
 
-  it("provides vm-operator's ConfigMap and credential Secret", async () => {
-    const { kube, vsphere } = await createSupervisorFixture();
+  it("provides vm-operator's ConfigMap and credential Secret with the first namespace", async () => {
+    const { kube, vsphere, supervisor } = await createSupervisorFixture();
+    // A Supervisor without namespaces writes nothing.
+    expect(kube.resourceVersion).toBe(String(kube.direct.list('v1', 'Namespace').length));
+    await supervisor.prepareNamespace('ns1');
     const config = await kube.get({
       apiVersion: 'v1',
       kind: 'ConfigMap',

@@ -76,9 +76,9 @@ export interface PrepareContext {
 }
 
 /** Creates the object, or leaves the one that exists. */
-export async function ensure(kube: KubeStore, object: KubeObject): Promise<void> {
+export function ensure(kube: KubeStore, object: KubeObject): void {
   try {
-    await kube.create(object);
+    kube.direct.create(object);
   } catch (error) {
     if (!(isKubeError(error) && error.reason === 'AlreadyExists')) throw error;
   }
@@ -141,14 +141,14 @@ export async function prepareNamespace(
   const libraries = [...(options.libraries ?? [defaultLibrary(vsphere, cluster)])];
   const classes = [...(options.classes ?? DEFAULT_VM_CLASS_NAMES)];
   await ensureNamespace(kube, name, { pool, folder, cluster, labels: options.labels ?? {} });
-  await ensure(kube, {
+  ensure(kube, {
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
     metadata: { name: storageClass },
     provisioner: 'csi.vsphere.vmware.com',
     parameters: { storagePolicyID: vsphere.random.uuid() },
   });
-  await ensure(kube, {
+  ensure(kube, {
     apiVersion: 'v1',
     kind: 'ResourceQuota',
     metadata: { name: `${name}-storagequota`, namespace: name },
@@ -159,7 +159,7 @@ export async function prepareNamespace(
     { spec: { namespaces: { [name]: { poolMoIDs: [pool], folderMoId: folder } } } },
     { type: 'merge' },
   );
-  await ensure(kube, {
+  ensure(kube, {
     apiVersion: TOPOLOGY_API_VERSION,
     kind: 'Zone',
     metadata: { name: zone, namespace: name },
@@ -168,8 +168,8 @@ export async function prepareNamespace(
       availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: zone },
     },
   });
-  for (const className of classes) await ensureClass(kube, name, className);
-  await ensure(kube, {
+  for (const className of classes) ensureClass(kube, name, className);
+  ensure(kube, {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'Network',
     metadata: { name: DEFAULT_NETWORK_NAME, namespace: name, labels: { [DEFAULT_NETWORK_LABEL]: 'true' } },
@@ -198,10 +198,10 @@ function classSpecOf(kube: KubeStore, className: string): unknown {
     .find((c) => c.metadata.name === className)?.spec;
 }
 
-async function ensureClass(kube: KubeStore, namespace: string, className: string): Promise<void> {
+function ensureClass(kube: KubeStore, namespace: string, className: string): void {
   const spec = classSpecOf(kube, className);
   if (spec === undefined) throw new Error(`no VM class ${className}`);
-  await ensure(kube, {
+  ensure(kube, {
     apiVersion: VM_OPERATOR_API_VERSION,
     kind: 'VirtualMachineClass',
     metadata: { name: className, namespace },
@@ -226,7 +226,7 @@ export async function updateNamespace(
   const { kube } = ctx;
   if (changes.classes) {
     const wanted = new Set(changes.classes);
-    for (const className of wanted) await ensureClass(kube, name, className);
+    for (const className of wanted) ensureClass(kube, name, className);
     for (const existing of kube.direct.list(VM_OPERATOR_API_VERSION, 'VirtualMachineClass', name))
       if (!wanted.has(existing.metadata.name as string))
         await kube.delete({
