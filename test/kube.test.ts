@@ -292,3 +292,23 @@ describe('sim.kube topology and net-operator kinds', () => {
     ]);
   });
 });
+
+describe('the Supervisor behind sim.kube', () => {
+  it('starts with the first write: an interface created before anyone asked for it is reconciled', async () => {
+    sim = await createSimulator({ seed: 1 });
+    const NET = { apiVersion: 'netoperator.vmware.com/v1alpha1', kind: 'Network' };
+    const NIC = { apiVersion: 'netoperator.vmware.com/v1alpha1', kind: 'NetworkInterface' };
+    await sim.kube.create({ ...NET, metadata: { name: 'primary', namespace: 'default' }, spec: {} });
+    await sim.kube.create({
+      ...NIC,
+      metadata: { name: 'nic0', namespace: 'default' },
+      spec: { networkName: 'primary' },
+    });
+    await sim.settle();
+    const nic = await sim.kube.get({ ...NIC, namespace: 'default', name: 'nic0' });
+    expect(nic.status).toMatchObject({
+      conditions: [{ type: 'Ready', status: 'True' }],
+      ipConfigs: [{ ip: '10.0.1.10' }],
+    });
+  });
+});

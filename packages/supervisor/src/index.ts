@@ -80,6 +80,7 @@ export {
   type Supervisor,
   type SupervisorDeps,
   type SupervisorOptions,
+  startSupervisor,
 } from './supervisor.js';
 export { registerTopologyKinds, TOPOLOGY_GROUP, TOPOLOGY_KINDS } from './topology-kinds.js';
 export {

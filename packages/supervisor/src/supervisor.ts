@@ -111,10 +111,18 @@ function timingDefaults(vsphere: VSphere, timing: SupervisorOptions['timing']): 
   return { ...concurrency, requeueDelay: VM_OPERATOR_REQUEUE_DELAY, jitter: 0.1, random: vsphere.random };
 }
 
+/** Starts a Supervisor and prepares the namespaces its options name. */
 export async function createSupervisor(
   deps: SupervisorDeps,
   options: SupervisorOptions = {},
 ): Promise<Supervisor> {
+  const supervisor = startSupervisor(deps, options);
+  for (const name of options.namespaces ?? []) await supervisor.prepareNamespace(name);
+  return supervisor;
+}
+
+/** Starts a Supervisor's controllers at once; `options.namespaces` is left to the caller. */
+export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions = {}): Supervisor {
   const { kube, vsphere } = deps;
   const cluster = findCluster(vsphere, options.cluster)?.id;
   const zone = cluster;
@@ -183,7 +191,6 @@ export async function createSupervisor(
       manager.stop();
     },
   };
-  for (const name of options.namespaces ?? []) await supervisor.prepareNamespace(name);
   return supervisor;
 }
 

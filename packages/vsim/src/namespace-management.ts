@@ -19,6 +19,7 @@ import type {
 import {
   DEFAULT_VM_CLASSES,
   type KubeObject,
+  type KubeStore,
   memoryMiB,
   NAMESPACE_CLUSTER_LABEL,
   type Supervisor,
@@ -43,12 +44,15 @@ interface Annotated {
   annotations: Record<string, string>;
 }
 
-export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): NamespaceManagementSource {
-  const { kube } = supervisor;
+export function namespaceManagement(
+  kube: KubeStore,
+  supervisor: () => Supervisor,
+  vsphere: VSphere,
+): NamespaceManagementSource {
   const namespaceObjects = () =>
     kube.direct
       .list('v1', 'Namespace')
-      .filter((ns) => ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === supervisor.cluster);
+      .filter((ns) => ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === supervisor().cluster);
 
   const storageClasses = () => kube.direct.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind);
   const policyOf = (storageClass: string) =>
@@ -95,7 +99,7 @@ export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): N
     });
     return {
       namespace: name,
-      cluster: supervisor.cluster as string,
+      cluster: supervisor().cluster as string,
       description: annotations[DESCRIPTION_ANNOTATION] ?? '',
       config_status: ns.metadata.deletionTimestamp ? 'REMOVING' : 'RUNNING',
       self_service_namespace: false,
@@ -113,7 +117,7 @@ export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): N
         vm_classes: kube.direct
           .list(VM_OPERATOR, 'VirtualMachineClass', name)
           .map((c) => c.metadata.name as string),
-        content_libraries: supervisor.images.librariesOf(name),
+        content_libraries: supervisor().images.librariesOf(name),
       },
     };
   };
@@ -142,7 +146,7 @@ export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): N
 
   return {
     clusters(): SupervisorClusterInfo[] {
-      const cluster = supervisor.cluster;
+      const cluster = supervisor().cluster;
       if (cluster === undefined) return [];
       const summary = vsphere.read<{ totalCpu: number; totalMemory: number }>(cluster, 'summary');
       const datastores = vsphere.read<{ value: string }[]>(cluster, 'datastore');
@@ -178,7 +182,7 @@ export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): N
     },
     async createNamespace(spec) {
       const storage = storageChanges(spec.storage_specs);
-      await supervisor.prepareNamespace(spec.namespace, {
+      await supervisor().prepareNamespace(spec.namespace, {
         classes: spec.vm_service_spec?.vm_classes ?? [],
         libraries: spec.vm_service_spec?.content_libraries ?? [],
         ...storage,
@@ -186,7 +190,7 @@ export function namespaceManagement(supervisor: Supervisor, vsphere: VSphere): N
       await annotate(spec.namespace, spec);
     },
     async updateNamespace(name, spec) {
-      await supervisor.updateNamespace(name, {
+      await supervisor().updateNamespace(name, {
         ...(spec.vm_service_spec?.vm_classes ? { classes: spec.vm_service_spec.vm_classes } : {}),
         ...(spec.vm_service_spec?.content_libraries
           ? { libraries: spec.vm_service_spec.content_libraries }

@@ -7,13 +7,13 @@
 import { createRestHandler, namespaceManagementRoutes } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import {
-  createSupervisor,
   KubeStore,
   registerNetOperatorKinds,
   registerTopologyKinds,
   registerVmOperatorKinds,
   type Supervisor,
   type SupervisorOptions,
+  startSupervisor,
 } from '@vsim/supervisor';
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
@@ -96,9 +96,20 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const soap = createSoapHandler(vsphere, options.soap);
   router.add('POST', '/sdk', (req) => soap.handle(req));
   router.add('GET', '/sdk/vimServiceVersions.xml', () => soap.versions());
-  const supervisor = await createSupervisor({ kube, vsphere }, options.supervisor);
+  // The Supervisor starts with the first write to the object store (or its first use, or its
+  // namespaces option): a simulator used only as a vCenter does not pay for its controllers.
+  let started: Supervisor | undefined;
+  const supervisor = () => {
+    started ??= startSupervisor({ kube, vsphere }, options.supervisor);
+    return started;
+  };
+  const stopListening = kube.onWrite(() => {
+    stopListening();
+    supervisor();
+  });
+  for (const name of options.supervisor?.namespaces ?? []) await supervisor().prepareNamespace(name);
   const rest = createRestHandler(vsphere, {
-    routes: [namespaceManagementRoutes(namespaceManagement(supervisor, vsphere))],
+    routes: [namespaceManagementRoutes(namespaceManagement(kube, supervisor, vsphere))],
   });
   router.mount('/api', (req) => rest.handle(req));
   router.mount('/rest', (req) => rest.handle(req));
@@ -116,7 +127,9 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     url,
     vsphere,
     kube,
-    supervisor,
+    get supervisor() {
+      return supervisor();
+    },
     router,
     fetch: createFetch(handle, url),
     dispatcher,
@@ -144,7 +157,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       await settle();
     },
     async close() {
-      supervisor.stop();
+      stopListening();
+      started?.stop();
       driver.stop();
       await Promise.all([...servers].map((s) => s.close()));
       servers.clear();

@@ -422,6 +422,11 @@ export class KubeStore {
     };
   }
 
+  /** Hears every committed write (of any kind), after it is applied. */
+  onWrite(listener: () => void): () => void {
+    return this.#records.subscribe(() => listener());
+  }
+
   // --- internals -------------------------------------------------------------------
 
   #readerOf(view: (info: KindInfo, stored: KubeObject, apiVersion: string) => KubeObject): StoreReader {
