@@ -103,6 +103,17 @@ export function startNetworkInterfaceController(
     pool.release(holder);
   };
 
+  /** The interface being written: the event of its own write requeues nothing. */
+  let writing: string | undefined;
+  const write = (key: string, iface: NetworkInterface, status: NetworkInterfaceStatus) => {
+    writing = key;
+    try {
+      writeStatus(kube, vsphere, iface, status);
+    } finally {
+      writing = undefined;
+    }
+  };
+
   const reconcile = (key: string) => {
     const { namespace, name } = parseObjectKey(key);
     if (namespace === undefined) return undefined;
@@ -127,16 +138,15 @@ export function startNetworkInterfaceController(
         networkName === ''
           ? `no default Network in namespace ${ns}`
           : `Network ${ns}/${networkName} not found`;
-      writeStatus(kube, vsphere, iface, notReady(iface, 'NetworkNotFound', what));
+      write(key, iface, notReady(iface, 'NetworkNotFound', what));
       return undefined;
     }
 
     const portgroup = findPortgroup(vsphere, options.network, network);
     if (!portgroup) {
       release(key);
-      writeStatus(
-        kube,
-        vsphere,
+      write(
+        key,
         iface,
         notReady(
           iface,
@@ -154,12 +164,15 @@ export function startNetworkInterfaceController(
     });
     holders.set(key, uid);
     vsphere.ipam.pin(lease.mac, lease.ip);
-    writeStatus(kube, vsphere, iface, readyStatus(iface, lease, portgroupKey(portgroup)));
+    write(key, iface, readyStatus(iface, lease, portgroupKey(portgroup)));
     return undefined;
   };
 
   const controller = manager.controller({ name: NETWORK_INTERFACE_CONTROLLER, reconcile });
-  controller.watches(kube, NETWORK_INTERFACE);
+  controller.watches(kube, NETWORK_INTERFACE, (object) => {
+    const key = objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string });
+    return key === writing ? [] : [key];
+  });
   controller.watches(kube, NETWORK, (network) => {
     const ns = network.metadata.namespace;
     if (ns === undefined) return undefined;

@@ -125,10 +125,11 @@ export function startVirtualMachineController(
   const deployed = new Map<string, string>();
   const byMoref = new Map<string, string>();
   /**
-   * The resourceVersion of each VM as this controller last wrote it: the event of its own
-   * write brings nothing new to the reconcile that made it, so it requeues nothing.
+   * The VM this controller is writing right now: the store reports a write synchronously,
+   * inside it, and the event of its own write brings nothing new to the reconcile that made
+   * it, so it requeues nothing.
    */
-  const written = new Map<string, string>();
+  let writing: string | undefined;
 
   const remember = (key: string, keys: readonly string[]) => {
     const before = dependenciesOf.get(key) ?? [];
@@ -150,7 +151,6 @@ export function startVirtualMachineController(
     if (id !== undefined) byMoref.delete(id);
     deployed.delete(key);
     failures.delete(key);
-    written.delete(key);
   };
 
   const readerFor = (keys: string[]): DependencyReader => ({
@@ -190,16 +190,16 @@ export function startVirtualMachineController(
     return record as VmRecord;
   };
 
-  /** Writes through the store, remembering the version written (see `written`). */
+  /** Writes through the store as the VM's own write (see `writing`). */
   const write = (vm: KubeObject, mode: 'main' | 'status') => {
-    const stored = (mode === 'status'
-      ? kube.direct.updateStatus(vm)
-      : kube.direct.update(vm)) as unknown as VirtualMachine;
-    written.set(
-      objectKey({ namespace: stored.metadata.namespace, name: stored.metadata.name as string }),
-      stored.metadata.resourceVersion as string,
-    );
-    return stored;
+    writing = objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name as string });
+    try {
+      return (mode === 'status'
+        ? kube.direct.updateStatus(vm)
+        : kube.direct.update(vm)) as unknown as VirtualMachine;
+    } finally {
+      writing = undefined;
+    }
   };
 
   const writeStatus = (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
@@ -478,7 +478,7 @@ export function startVirtualMachineController(
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
   controller.watches(kube, VM, (object) => {
     const key = objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string });
-    return written.get(key) === object.metadata.resourceVersion ? [] : [key];
+    return key === writing ? [] : [key];
   });
   for (const target of DEPENDENCY_KINDS)
     controller.watches(kube, target, (object) => [
