@@ -45,22 +45,35 @@ export const isFalse = (type: string, reason: string, message: string): Verdict 
   message,
 });
 
-/** The conditions with each verdict applied: replaced in place, or appended when new. */
+/**
+ * The conditions with each verdict applied: replaced in place, or appended when new. A
+ * condition whose verdict is unchanged is kept as it is, and so is the whole array when
+ * nothing changed, so comparing the result with the old one is cheap.
+ */
 export function withVerdicts(
   conditions: readonly Condition[] | undefined,
   verdicts: readonly Verdict[],
   now: string,
 ): Condition[] {
-  const out = [...(conditions ?? [])];
+  let out: Condition[] | undefined;
+  const current = conditions ?? [];
   for (const verdict of verdicts) {
-    const at = out.findIndex((c) => c.type === verdict.type);
-    const before = at >= 0 ? out[at] : undefined;
+    const list = out ?? current;
+    const at = list.findIndex((c) => c.type === verdict.type);
+    const before = at >= 0 ? list[at] : undefined;
+    if (
+      before &&
+      before.status === verdict.status &&
+      before.reason === verdict.reason &&
+      before.message === verdict.message
+    )
+      continue;
     const lastTransitionTime = before && before.status === verdict.status ? before.lastTransitionTime : now;
-    const next: Condition = { ...verdict, lastTransitionTime };
-    if (at >= 0) out[at] = next;
-    else out.push(next);
+    out ??= [...current];
+    if (at >= 0) out[at] = { ...verdict, lastTransitionTime };
+    else out.push({ ...verdict, lastTransitionTime });
   }
-  return out;
+  return out ?? (current as Condition[]);
 }
 
 export const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
