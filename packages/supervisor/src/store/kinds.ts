@@ -25,7 +25,7 @@ export interface StoreReader {
 export interface AdmissionContext {
   /** The store's seeded random source: draws from it keep a seeded run reproducible. */
   readonly random: Random;
-  /** The store as it is before the write being admitted. */
+  /** The store as it is before the write being admitted (its objects are read-only). */
   readonly reader: StoreReader;
 }
 

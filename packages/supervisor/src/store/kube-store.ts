@@ -163,10 +163,8 @@ export class KubeStore {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #gc: GarbageCollector;
-  /** What admission hooks read the store through: copies, safe to change. */
-  readonly #reader: StoreReader = this.#readerOf((info, stored, apiVersion) =>
-    this.#present(info, stored, apiVersion),
-  );
+  /** What admission hooks and controllers read the store through: stored objects, read-only. */
+  readonly #reader: StoreReader = this.#sharedReader();
   /**
    * Synchronous access for code running inside the simulator (controllers), as
    * controller-runtime's cached client serves controllers. Reads return the stored objects
@@ -176,7 +174,7 @@ export class KubeStore {
    * either. Otherwise the rules, admission and errors are those of the asynchronous methods.
    */
   readonly direct: DirectClient = {
-    ...this.#readerOf((info, stored, apiVersion) => this.#shared(info, stored, apiVersion)),
+    ...this.#reader,
     create: (object) => {
       const { info, apiVersion } = this.#resolve(object);
       return this.#shared(info, this.#create(info, this.#toStorage(info, object)), apiVersion);
@@ -429,7 +427,9 @@ export class KubeStore {
 
   // --- internals -------------------------------------------------------------------
 
-  #readerOf(view: (info: KindInfo, stored: KubeObject, apiVersion: string) => KubeObject): StoreReader {
+  #sharedReader(): StoreReader {
+    const view = (info: KindInfo, stored: KubeObject, apiVersion: string) =>
+      this.#shared(info, stored, apiVersion);
     return {
       get: (ref) => {
         const { info, apiVersion } = this.#resolve(ref);

@@ -23,7 +23,19 @@ interface ParsedPath {
   createParents: boolean;
 }
 
+/** Paths come from the conversion rules, a fixed set: each is parsed once. */
+const parsed = new Map<string, ParsedPath>();
+
 function parse(path: string): ParsedPath {
+  let known = parsed.get(path);
+  if (!known) {
+    known = parseNew(path);
+    parsed.set(path, known);
+  }
+  return known;
+}
+
+function parseNew(path: string): ParsedPath {
   const createParents = path.startsWith('+');
   const body = createParents ? path.slice(1) : path;
   const segments = body
@@ -39,23 +51,21 @@ export function dropPath(obj: JsonObject, path: string): void {
   dropSegments(obj, parse(path).segments);
 }
 
-function dropSegments(obj: JsonObject, segments: Segment[]): void {
-  const [head, ...rest] = segments;
+function dropSegments(obj: JsonObject, segments: readonly Segment[], from = 0): void {
+  const head = segments[from];
   if (head === undefined) return;
-  if (rest.length === 0 && !head.each) {
+  const last = from === segments.length - 1;
+  if (!(head.key in obj)) return;
+  if (last) {
     delete obj[head.key];
     return;
   }
   const child = obj[head.key];
   if (head.each) {
-    if (!Array.isArray(child)) return;
-    if (rest.length === 0) {
-      delete obj[head.key];
-      return;
-    }
-    for (const item of child) if (isObject(item)) dropSegments(item, rest);
+    if (Array.isArray(child))
+      for (const item of child) if (isObject(item)) dropSegments(item, segments, from + 1);
   } else if (isObject(child)) {
-    dropSegments(child, rest);
+    dropSegments(child, segments, from + 1);
   }
 }
 
