@@ -31,9 +31,11 @@ export interface AdmissionContext {
 
 /**
  * A kind's admission: the mutating and validating webhooks of the API server in one step.
- * It gets the object as it will be stored (storage version, a copy it may change in place)
- * and, on UPDATE, the stored one (read-only: never change it). It returns undefined to keep `object` with its
- * changes, or the object to store instead; it throws `AdmissionDenied` to refuse the write.
+ * It gets the object as it will be stored (storage version). On CREATE that is a copy it may
+ * change in place; on UPDATE it may share parts with stored objects, so a hook that changes
+ * it returns a changed copy instead, and the stored one (the second argument) is read-only.
+ * It returns undefined to keep `object`, or the object to store instead; it throws
+ * `AdmissionDenied` to refuse the write.
  */
 export type AdmitFunction = (
   operation: AdmissionOperation,

@@ -181,7 +181,12 @@ export class KubeStore {
     },
     update: (object) => {
       const { info, apiVersion } = this.#resolve(object);
-      return this.#shared(info, this.#replace(info, this.#toStorage(info, object), 'main'), apiVersion);
+      // An update writes only the top level and the metadata of what it is given: copy those.
+      const incoming =
+        object.apiVersion === apiVersionOf(info.group, info.storageVersion)
+          ? { ...object, metadata: { ...object.metadata } }
+          : this.#toStorage(info, object);
+      return this.#shared(info, this.#replace(info, incoming, 'main'), apiVersion);
     },
     updateStatus: (object) => {
       const { info, apiVersion } = this.#resolve(object);
@@ -923,7 +928,7 @@ export class KubeStore {
 /** Defaults the API server applies on every write. */
 function normalize(info: KindInfo, obj: KubeObject): void {
   if (info.key === '/Secret' && isPlainObject(obj.stringData)) {
-    const data = isPlainObject(obj.data) ? obj.data : {};
+    const data = { ...(isPlainObject(obj.data) ? obj.data : {}) };
     for (const [k, v] of Object.entries(obj.stringData))
       data[k] = Buffer.from(String(v), 'utf8').toString('base64');
     obj.data = data;
