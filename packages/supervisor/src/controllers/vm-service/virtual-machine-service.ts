@@ -383,7 +383,8 @@ export function startVirtualMachineServiceController(
     const before = vmLabels.get(vmKey);
     const after = vm.metadata.labels ?? {};
     if (event === 'DELETED') vmLabels.delete(vmKey);
-    else vmLabels.set(vmKey, { ...after });
+    // Stored labels never change in place: keeping the reference is enough.
+    else vmLabels.set(vmKey, after);
     const services = kube.direct.list(
       VM_SERVICE.apiVersion,
       VM_SERVICE.kind,
