@@ -76,11 +76,15 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     return true;
   }
   if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    for (const k of ka) if (!deepEqual(a[k], b[k])) return false;
-    return true;
+    // Keys holding undefined count as absent, as in JSON.
+    let defined = 0;
+    for (const k in a) {
+      if (a[k] === undefined) continue;
+      defined++;
+      if (!deepEqual(a[k], b[k])) return false;
+    }
+    for (const k in b) if (b[k] !== undefined) defined--;
+    return defined === 0;
   }
   return false;
 }

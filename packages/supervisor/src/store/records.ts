@@ -26,11 +26,13 @@ export const BY_NAMESPACE = 'namespace';
 export const recordId = (kindKey: string, namespace: string, name: string) =>
   `${kindKey}\u0000${namespace}\u0000${name}`;
 
-export function* kubeRelations(record: KubeRecord): Generator<readonly [string, string]> {
+export function kubeRelations(record: KubeRecord): (readonly [string, string])[] {
   const meta = record.object.metadata;
-  if (meta.uid) yield [BY_UID, meta.uid];
-  for (const ref of meta.ownerReferences ?? []) yield [BY_OWNER, ref.uid];
-  if (record.namespace) yield [BY_NAMESPACE, record.namespace];
+  const out: (readonly [string, string])[] = [];
+  if (meta.uid) out.push([BY_UID, meta.uid]);
+  for (const ref of meta.ownerReferences ?? []) out.push([BY_OWNER, ref.uid]);
+  if (record.namespace) out.push([BY_NAMESPACE, record.namespace]);
+  return out;
 }
 
 /** Sort order of lists: namespace, then name. */

@@ -60,7 +60,18 @@ const badLabelSelector = (selector: string, why: string) =>
 const WORD = /[A-Za-z0-9_./-]/;
 
 /** Parses a label selector string; an empty string selects everything. */
+/** The selector that selects everything, shared. */
+let everything: LabelMatcher | undefined;
+
 export function parseLabelSelector(selector: string): LabelMatcher {
+  if (selector === '') {
+    everything ??= parseSelector('');
+    return everything;
+  }
+  return parseSelector(selector);
+}
+
+function parseSelector(selector: string): LabelMatcher {
   const out: LabelRequirement[] = [];
   let i = 0;
   const n = selector.length;
