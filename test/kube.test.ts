@@ -312,3 +312,13 @@ describe('the Supervisor behind sim.kube', () => {
     });
   });
 });
+
+describe('Supervisor options', () => {
+  it('start the Supervisor at once, so an unknown cluster fails createSimulator', async () => {
+    await expect(createSimulator({ seed: 1, supervisor: { cluster: 'nope' } })).rejects.toThrow(
+      'no cluster nope',
+    );
+    sim = await createSimulator({ seed: 1, supervisor: { cluster: 'DC0_C0' } });
+    expect(sim.supervisor.cluster).toMatch(/^domain-c\d+$/);
+  });
+});

@@ -107,7 +107,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     stopListening();
     supervisor();
   });
-  for (const name of options.supervisor?.namespaces ?? []) await supervisor().prepareNamespace(name);
+  // Options for the Supervisor start it at once, so that a wrong one (an unknown cluster) fails here.
+  if (options.supervisor) {
+    const configured = supervisor();
+    for (const name of options.supervisor.namespaces ?? []) await configured.prepareNamespace(name);
+  }
   const rest = createRestHandler(vsphere, {
     routes: [namespaceManagementRoutes(namespaceManagement(kube, supervisor, vsphere))],
   });
