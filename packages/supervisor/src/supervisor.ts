@@ -53,7 +53,8 @@ export interface SupervisorOptions {
   namespaces?: readonly string[];
   /**
    * `instant` (the default): work is due as soon as it is asked for. `realistic`:
-   * vm-operator's 10 s requeues with up to 10% jitter, on the simulator's clock.
+   * vm-operator's 10 s requeues with up to 10% jitter, and guests that report their
+   * addresses 20 s after they boot (for every VM of the simulator), on its clock.
    */
   timing?: 'instant' | 'realistic';
   /** Where net-operator attaches interfaces (default: the datacenter's first portgroup). */
@@ -99,6 +100,9 @@ function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResou
   return undefined;
 }
 
+/** How long a guest takes to report its addresses after booting, with realistic timing. */
+export const REALISTIC_GUEST_ADDRESS_DELAY = 20_000;
+
 /**
  * Each controller runs up to 20 reconciles at once, as vm-operator's do: in memory that
  * only lets one round of the scheduler finish 20 reconciles that wait on a write.
@@ -125,6 +129,7 @@ export async function createSupervisor(
 export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions = {}): Supervisor {
   const { kube, vsphere } = deps;
   const cluster = findCluster(vsphere, options.cluster)?.id;
+  if (options.timing === 'realistic') vsphere.guestAddressDelayMs = REALISTIC_GUEST_ADDRESS_DELAY;
   const zone = cluster;
   const manager = new Manager({
     scheduler: vsphere.scheduler,

@@ -87,6 +87,11 @@ export class Model {
   readonly sessions: Sessions;
   /** The addresses guests report, per network. */
   readonly ipam = new GuestIpam();
+  /**
+   * How long a booted guest takes to report its addresses (ms on the simulator's clock);
+   * 0, the default, reports them with the boot.
+   */
+  guestAddressDelayMs = 0;
   readonly about: Required<AboutOptions>;
   readonly options: ModelOptions;
   /** The user that operations are attributed to (tasks, events); the facades set it per call. */

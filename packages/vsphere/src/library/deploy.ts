@@ -18,7 +18,7 @@ import type {
 } from '../inventory/records.js';
 import { newVmRecord, putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
-import { vmEvents } from '../objects/vm-clone.js';
+import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
@@ -243,7 +243,7 @@ export const deployOperations = (m: Model) => {
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
           });
-          putVm(tx, vm);
+          putVm(tx, freshlyBooted(m, vm));
           return moref('VirtualMachine', vm.id);
         },
         (ref) => postDeployed(ref.value, itemName, spec.powerOn === true),

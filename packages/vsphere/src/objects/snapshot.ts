@@ -18,7 +18,7 @@ import type { HostRecord, SnapshotRecord, VmRecord, VmSnapshots } from '../inven
 import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { bootGuest, currentVm } from './vm-clone.js';
+import { bootGuest, currentVm, freshlyBooted } from './vm-clone.js';
 import { nextChangeVersion } from './vm-config-spec.js';
 import { placement } from './vm-placement.js';
 
@@ -121,7 +121,12 @@ const revertedVm = (
   const onHost = host ?? (tx.get(vm.host ?? '') as HostRecord | undefined);
   if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
   const running = { ...base, ...(host ? { host: host.id } : {}) };
-  return { ...running, powerState: 'poweredOn', bootTime: m.clock.now(), guest: bootGuest(m, tx, running) };
+  return freshlyBooted(m, {
+    ...running,
+    powerState: 'poweredOn',
+    bootTime: m.clock.now(),
+    guest: bootGuest(m, tx, running),
+  });
 };
 
 /** Removes a snapshot (and its subtree); children it keeps take its place under its parent. */

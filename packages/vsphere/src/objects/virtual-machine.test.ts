@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { VirtualClock } from '../core/clock.js';
 import type { DatastoreRecord, HostRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
 import { createFixture, GIB } from '../testing/fixture.js';
@@ -28,6 +29,31 @@ const powerFault = (requestedState: string | undefined, existingState: string) =
 });
 
 describe('power operations', () => {
+  it("reports a booted guest's addresses after guestAddressDelayMs, unless it went off or booted again", async () => {
+    const { vsphere, vm, run, get } = setup();
+    vsphere.guestAddressDelayMs = 5000;
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(get(vm.id).guest.toolsRunningStatus).toBe('guestToolsRunning');
+    expect(get(vm.id).guest.ipAddress).toBeUndefined();
+    expect(get(vm.id).guest.net.map((n) => n.ipAddress)).toEqual([[]]);
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + 4999);
+    expect(get(vm.id).guest.ipAddress).toBeUndefined();
+    // A reset boots again: the address comes 5 s after the new boot, not the old one.
+    await run(vsphere.vm.reset(vm.id));
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + 1);
+    expect(get(vm.id).guest.ipAddress).toBeUndefined();
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + 5000);
+    expect(get(vm.id).guest.ipAddress).toBe(vm.guest.ipAddress);
+    expect(get(vm.id).guest.net[0]?.ipAddress).toEqual([vm.guest.ipAddress]);
+    // Powered off before the guest reports: it never does.
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.powerOn(vm.id));
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + 10_000);
+    expect(get(vm.id).guest.ipAddress).toBeUndefined();
+  });
+
   it('powers a VM off and on again through tasks', async () => {
     const { vsphere, vm, taskInfo } = setup();
     expect(vm.powerState).toBe('poweredOn');

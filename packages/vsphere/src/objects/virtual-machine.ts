@@ -18,6 +18,7 @@ import {
   cloneVm,
   createVm,
   currentVm,
+  freshlyBooted,
   GUEST_HOST_NAME_KEY,
   relocateVm,
   type VmCloneSpec,
@@ -60,11 +61,8 @@ const poweredOff = (vm: VmRecord): VmRecord => {
 };
 
 /** The running VM booted again now: a new boot time and a freshly booted guest. */
-const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord => ({
-  ...vm,
-  bootTime: m.clock.now(),
-  guest: bootGuest(m, tx, vm),
-});
+const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
+  freshlyBooted(m, { ...vm, bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) });
 
 /** A running VM's guest after its NICs changed: same leases, same host name. */
 const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
@@ -133,7 +131,7 @@ export const virtualMachineOperations = (m: Model) => {
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
           resumed = current.powerState === 'suspended';
           customized = current.customization?.pending === true;
-          return {
+          const on: VmRecord = {
             ...current,
             ...(onHost ? { host: onHost.id } : {}),
             powerState: 'poweredOn',
@@ -142,6 +140,7 @@ export const virtualMachineOperations = (m: Model) => {
             guest: bootGuest(m, tx, current),
             ...applyCustomization(current),
           };
+          return resumed ? on : freshlyBooted(m, on);
         },
         (now) => {
           events.poweredOn(now, resumed);

@@ -78,6 +78,27 @@ export const bootGuest = (
   return hostName ? { ...guest, hostName } : guest;
 };
 
+/**
+ * A VM that has just booted, as its guest reports it. With `model.guestAddressDelayMs` set,
+ * the guest's tools run at once but its addresses come that long after the boot, on the
+ * simulator's clock (unless the VM was powered off or booted again meanwhile).
+ */
+export const freshlyBooted = (m: Model, vm: VmRecord): VmRecord => {
+  const delay = m.guestAddressDelayMs;
+  if (delay <= 0 || vm.powerState !== 'poweredOn' || vm.guest.net.length === 0) return vm;
+  const { id, bootTime } = vm;
+  m.scheduler.schedule(() => {
+    m.store.transact((tx) => {
+      const now = tx.get(id) as VmRecord | undefined;
+      if (now?.powerState !== 'poweredOn' || now.bootTime !== bootTime || now.guest.ipAddress !== undefined)
+        return;
+      putVm(tx, { ...now, guest: bootGuest(m, tx, now) });
+    });
+  }, delay);
+  const { ipAddress: _, ...guest } = vm.guest;
+  return { ...vm, guest: { ...guest, net: guest.net.map((nic) => ({ ...nic, ipAddress: [] })) } };
+};
+
 /** Posts VM events with vCenter's wording: `<vm> on <host> in <datacenter> is ...`. */
 export const vmEvents = (m: Model) => {
   const host = (vm: VmRecord) => m.store.get(vm.host ?? '')?.name ?? '';
@@ -285,13 +306,13 @@ const clonedVm = (m: Model, tx: Tx, source: VmRecord, name: string, spec: VmClon
   if (spec.powerOn) {
     const guest = bootGuest(m, tx, vm);
     const customization = vm.customization && { ...vm.customization, pending: false };
-    vm = {
+    vm = freshlyBooted(m, {
       ...vm,
       powerState: 'poweredOn',
       bootTime: now,
       guest,
       ...(customization ? { customization } : {}),
-    };
+    });
   }
   return putVm(tx, vm) as VmRecord;
 };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
+import { REALISTIC_GUEST_ADDRESS_DELAY } from '../../supervisor.js';
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION } from './conditions.js';
@@ -262,5 +263,36 @@ describe('the VirtualMachine controller', () => {
     const vm = await getVm(f, 'vm1');
     expect(condition(vm, CONDITION.created)).toMatchObject({ status: 'True' });
     expect(vm.status?.powerState).toBe('PoweredOn');
+  });
+
+  it("with realistic timing, waits for the guest address on vm-operator's 10 s requeues", async () => {
+    const f = await createSupervisorFixture({ namespaces: ['ns1'], timing: 'realistic' });
+    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+    const image = images.items[0]?.metadata.name as string;
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image },
+        storageClass: 'wcpglobal-storage-profile',
+      },
+    });
+    await f.settle();
+    let vm = await getVm(f, 'vm1');
+    expect(condition(vm, CONDITION.created)).toMatchObject({ status: 'True' });
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect(vm.status?.network?.primaryIP4).toBeUndefined();
+    const passes = f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0;
+    await f.advance(10_000);
+    expect((await getVm(f, 'vm1')).status?.network?.primaryIP4).toBeUndefined();
+    await f.advance(REALISTIC_GUEST_ADDRESS_DELAY);
+    vm = await getVm(f, 'vm1');
+    expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
+    // Requeued about every 10 s while waiting, not in a loop.
+    const more = (f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0) - passes;
+    expect(more).toBeGreaterThanOrEqual(2);
+    expect(more).toBeLessThanOrEqual(5);
   });
 });
