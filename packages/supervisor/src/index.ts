@@ -77,6 +77,7 @@ export {
 export type { BookmarkObject, Watch, WatchEvent, WatchEventType } from './store/watch.js';
 export {
   createSupervisor,
+  REALISTIC_GUEST_ADDRESS_DELAY,
   type Supervisor,
   type SupervisorDeps,
   type SupervisorOptions,
