@@ -78,6 +78,7 @@ export type { BookmarkObject, Watch, WatchEvent, WatchEventType } from './store/
 export {
   createSupervisor,
   REALISTIC_GUEST_ADDRESS_DELAY,
+  REALISTIC_TASK_DURATIONS,
   type Supervisor,
   type SupervisorDeps,
   type SupervisorOptions,

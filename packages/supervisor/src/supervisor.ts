@@ -53,8 +53,9 @@ export interface SupervisorOptions {
   namespaces?: readonly string[];
   /**
    * `instant` (the default): work is due as soon as it is asked for. `realistic`:
-   * vm-operator's 10 s requeues with up to 10% jitter, and guests that report their
-   * addresses 20 s after they boot (for every VM of the simulator), on its clock.
+   * vm-operator's 10 s requeues with up to 10% jitter, deployments, power operations and
+   * deletions that take time, and guests that report their addresses 20 s after they boot
+   * (for every VM and client of the simulator), all on its clock.
    */
   timing?: 'instant' | 'realistic';
   /** Where net-operator attaches interfaces (default: the datacenter's first portgroup). */
@@ -103,6 +104,14 @@ function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResou
 /** How long a guest takes to report its addresses after booting, with realistic timing. */
 export const REALISTIC_GUEST_ADDRESS_DELAY = 20_000;
 
+/** How long the vSphere tasks a Supervisor runs take, with realistic timing (a deployment includes its boot). */
+export const REALISTIC_TASK_DURATIONS: Readonly<Record<string, number>> = {
+  DeployLibraryItem: 15_000,
+  PowerOnVM_Task: 2_000,
+  PowerOffVM_Task: 2_000,
+  Destroy_Task: 1_000,
+};
+
 /**
  * Each controller runs up to 20 reconciles at once, as vm-operator's do: in memory that
  * only lets one round of the scheduler finish 20 reconciles that wait on a write.
@@ -129,7 +138,10 @@ export async function createSupervisor(
 export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions = {}): Supervisor {
   const { kube, vsphere } = deps;
   const cluster = findCluster(vsphere, options.cluster)?.id;
-  if (options.timing === 'realistic') vsphere.guestAddressDelayMs = REALISTIC_GUEST_ADDRESS_DELAY;
+  if (options.timing === 'realistic') {
+    vsphere.guestAddressDelayMs = REALISTIC_GUEST_ADDRESS_DELAY;
+    vsphere.taskDurations = { ...vsphere.taskDurations, ...REALISTIC_TASK_DURATIONS };
+  }
   const zone = cluster;
   const manager = new Manager({
     scheduler: vsphere.scheduler,

@@ -92,6 +92,11 @@ export class Model {
    * 0, the default, reports them with the boot.
    */
   guestAddressDelayMs = 0;
+  /**
+   * How long tasks of a method take (ms on the simulator's clock, by vSphere method name,
+   * e.g. `PowerOnVM_Task`), on top of any delay an interception rule adds. Empty: at once.
+   */
+  taskDurations: Partial<Record<string, number>> = {};
   readonly about: Required<AboutOptions>;
   readonly options: ModelOptions;
   /** The user that operations are attributed to (tasks, events); the facades set it per call. */
@@ -208,6 +213,7 @@ export class Model {
   task<T>(call: TaskCall, work: (tx: Tx) => T, after?: (result: T) => void): Task<T> {
     const target = this.lookup(call.target);
     const { fault, delayMs } = this.interceptor.intercept(call);
+    const duration = delayMs + (this.taskDurations[call.method] ?? 0);
     const id = this.newId('Task');
     const userName = this.userName;
     const queued: TaskRecord = {
@@ -239,7 +245,7 @@ export class Model {
       } finally {
         this.userName = previousUser;
       }
-    }, delayMs);
+    }, duration);
     return { ref: moref('Task', id), wait: () => this.waitForTask<T>(id) };
   }
 

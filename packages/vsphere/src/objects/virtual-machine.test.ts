@@ -29,6 +29,18 @@ const powerFault = (requestedState: string | undefined, existingState: string) =
 });
 
 describe('power operations', () => {
+  it("takes as long as taskDurations says, on the simulator's clock", async () => {
+    const { vsphere, vm, get, taskInfo } = setup();
+    vsphere.taskDurations = { PowerOffVM_Task: 2000 };
+    const off = vsphere.vm.powerOff(vm.id);
+    vsphere.scheduler.runDue();
+    expect(taskInfo(off).state).toBe('queued');
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + 2000);
+    await off.wait();
+    expect(get(vm.id).powerState).toBe('poweredOff');
+    expect(taskInfo(off).completeTime).toBe(vsphere.clock.now());
+  });
+
   it("reports a booted guest's addresses after guestAddressDelayMs, unless it went off or booted again", async () => {
     const { vsphere, vm, run, get } = setup();
     vsphere.guestAddressDelayMs = 5000;
