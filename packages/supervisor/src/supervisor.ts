@@ -13,7 +13,6 @@ import {
 } from './controllers/net-operator/index.js';
 import { type PublishRequestController, startPublishRequestController } from './controllers/publish/index.js';
 import {
-  policyPlacement,
   type ResourcePolicyController,
   startResourcePolicyController,
 } from './controllers/resource-policy/index.js';
@@ -153,11 +152,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...(options.network ? { options: { network: options.network } } : {}),
   });
   const images = startImageController(manager, { kube, vsphere });
-  const virtualMachines = startVirtualMachineController(manager, {
-    kube,
-    vsphere,
-    policyPlacement: (placement, policy) => policyPlacement(vsphere, placement, policy),
-  });
+  const virtualMachines = startVirtualMachineController(manager, { kube, vsphere });
   const services = startVirtualMachineServiceController(manager, {
     kube,
     vsphere,

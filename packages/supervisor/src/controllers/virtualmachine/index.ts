@@ -4,7 +4,6 @@ export {
   DELETE_CHECK_PREFIX,
   PAUSED_ANNOTATION,
   POWER_ON_CHECK_PREFIX,
-  type PolicyPlacement,
   startVirtualMachineController,
   VIRTUAL_MACHINE_CONTROLLER,
   type VirtualMachineController,

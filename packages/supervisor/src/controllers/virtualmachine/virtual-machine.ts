@@ -32,14 +32,10 @@ import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
+import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import { planNetwork } from './network.js';
-import {
-  checkPrerequisites,
-  type DependencyReader,
-  type Resolved,
-  VM_OPERATOR_API_VERSION,
-} from './prerequisites.js';
+import { checkPrerequisites, type DependencyReader, VM_OPERATOR_API_VERSION } from './prerequisites.js';
 import { statusFromVsphere } from './status.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
@@ -48,17 +44,9 @@ export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
 export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
 
-/** The child pool and folder (moref values) a resource policy gives its VMs. */
-export type PolicyPlacement = (
-  placement: NamespacePlacement,
-  policy: NonNullable<Resolved['policy']>,
-) => { pool: string; folder: string } | undefined;
-
 export interface VirtualMachineControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
-  /** Where a resource policy puts its VMs (default: its pool and folder by name under the namespace's). */
-  policyPlacement?: PolicyPlacement;
 }
 
 export interface VirtualMachineController {
@@ -93,27 +81,11 @@ const dependencyKey = (kind: string, namespace: string | undefined, name: string
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
 
-/** A resource policy's pool and folder, found by name under the namespace's. */
-const childrenByName =
-  (vsphere: VSphere): PolicyPlacement =>
-  (placement, policy) => {
-    const childNamed = (parent: string, name: string | undefined) => {
-      if (!name) return parent;
-      for (const id of vsphere.store.referrers('childEntity', parent))
-        if (vsphere.store.get(id)?.name === name) return id;
-      return undefined;
-    };
-    const pool = childNamed(placement.pool, policy.spec?.resourcePool?.name);
-    const folder = childNamed(placement.folder, policy.spec?.folder);
-    return pool && folder ? { pool, folder } : undefined;
-  };
-
 export function startVirtualMachineController(
   manager: Manager,
   deps: VirtualMachineControllerDeps,
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
-  const policyPlacement = deps.policyPlacement ?? childrenByName(vsphere);
   /** dependency key -> the VMs whose last reconcile read it, and the reverse. */
   const dependents = new Map<string, Set<string>>();
   const dependenciesOf = new Map<string, readonly string[]>();
@@ -209,10 +181,16 @@ export function startVirtualMachineController(
 
   const now = () => timestamp(vsphere.clock.now());
 
-  const faultVerdict = (key: string, type: string): Verdict | undefined => {
+  /** The fault of the VM's last task, taken: it is reported once. */
+  const takeFailure = (key: string): unknown => {
     const fault = failures.get(key);
-    if (fault === undefined) return undefined;
     failures.delete(key);
+    return fault;
+  };
+
+  const faultVerdict = (key: string, type: string): Verdict | undefined => {
+    const fault = takeFailure(key);
+    if (fault === undefined) return undefined;
     const name = (fault as { fault?: { _type?: string } }).fault?._type ?? 'Error';
     return isFalse(type, name, (fault as Error).message ?? String(fault));
   };
@@ -221,11 +199,8 @@ export function startVirtualMachineController(
 
   const deletePath = (key: string, vm: VirtualMachine) => {
     if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX) || busy.has(key)) return undefined;
-    const fault = failures.get(key);
-    if (fault !== undefined) {
-      failures.delete(key);
-      throw fault;
-    }
+    const fault = takeFailure(key);
+    if (fault !== undefined) throw fault;
     const record = vsphereVmOf(key, vm);
     if (record?.powerState === 'poweredOn' || record?.powerState === 'suspended') {
       track(key, vsphere.vm.powerOff(record.id).wait());
@@ -263,7 +238,7 @@ export function startVirtualMachineController(
       );
     else if (prerequisites.ready) {
       const policy = prerequisites.resolved.policy;
-      target = policy ? policyPlacement(placement, policy) : placement;
+      target = policy ? policyPlacement(vsphere, placement, policy) : placement;
       verdicts.push(
         target
           ? isTrue(CONDITION.placementReady)
@@ -393,11 +368,8 @@ export function startVirtualMachineController(
     zone: string | undefined,
   ) => {
     const size = classSize(read, vm);
-    const fault = failures.get(key);
-    if (fault !== undefined) {
-      failures.delete(key);
-      throw fault;
-    }
+    const fault = takeFailure(key);
+    if (fault !== undefined) throw fault;
     const names = (vm.spec?.network?.interfaces ?? []).map((i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone);
     const verdicts: Verdict[] = [isTrue(CONDITION.created)];
