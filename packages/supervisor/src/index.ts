@@ -27,6 +27,7 @@ export * from './runtime/index.js';
 export {
   AdmissionDenied,
   type FieldCause,
+  ignoreNotFound,
   isKubeError,
   KubeError,
   kubeErrors,

@@ -8,10 +8,11 @@
  */
 import type { VSphere } from '@vsim/vsphere';
 import type { ImageController } from '../controllers/images/image-controller.js';
+import { contentOf } from '../controllers/resource-policy/resource-policy.js';
 import type { Controller } from '../runtime/controller.js';
 import { parseObjectKey } from '../runtime/keys.js';
 import type { Manager } from '../runtime/manager.js';
-import { isKubeError } from '../store/errors.js';
+import { ignoreNotFound } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
 import {
   NAMESPACE_CLUSTER_LABEL,
@@ -35,11 +36,8 @@ export function startNamespaceController(manager: Manager, deps: NamespaceContro
   /** The pool and folder of each Supervisor namespace seen, to clean up after it. */
   const layouts = new Map<string, { pool: string; folder: string }>();
 
-  const isEmpty = (id: string) =>
-    vsphere.store.referrers('childEntity', id).size === 0 && vsphere.store.referrers('vm', id).size === 0;
-
   const destroyIfEmpty = async (id: string, destroy: (id: string) => { wait(): Promise<void> }) => {
-    if (vsphere.store.has(id) && isEmpty(id)) await destroy(id).wait();
+    if (vsphere.store.has(id) && contentOf(vsphere, id).length === 0) await destroy(id).wait();
   };
 
   const cleanUp = async (name: string) => {
@@ -54,25 +52,22 @@ export function startNamespaceController(manager: Manager, deps: NamespaceContro
         { spec: { namespaces: { [name]: null } } },
         { type: 'merge' },
       )
-      .catch((error: unknown) => {
-        if (!(isKubeError(error) && error.code === 404)) throw error;
-      });
+      .catch(ignoreNotFound);
     layouts.delete(name);
   };
 
   const reconcile = async (key: string) => {
     const { name } = parseObjectKey(key);
-    try {
-      const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name });
-      const annotations = ns.metadata.annotations ?? {};
-      const pool = annotations[NAMESPACE_POOL_ANNOTATION];
-      const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];
-      if (ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === cluster && pool && folder)
-        layouts.set(name, { pool, folder });
-    } catch (error) {
-      if (!(isKubeError(error) && error.code === 404)) throw error;
+    const ns = kube.direct.get({ apiVersion: 'v1', kind: 'Namespace', name });
+    if (!ns) {
       await cleanUp(name);
+      return undefined;
     }
+    const annotations = ns.metadata.annotations ?? {};
+    const pool = annotations[NAMESPACE_POOL_ANNOTATION];
+    const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];
+    if (ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === cluster && pool && folder)
+      layouts.set(name, { pool, folder });
     return undefined;
   };
 

@@ -63,6 +63,12 @@ export function isKubeError(error: unknown): error is KubeError {
   return error instanceof KubeError;
 }
 
+/** For `.catch()` of a read: a 404 means absent (undefined); any other error goes on. */
+export const ignoreNotFound = (error: unknown): undefined => {
+  if (isKubeError(error) && error.code === 404) return undefined;
+  throw error;
+};
+
 /** What an error is about: a kind in a group (the API server names the plural resource). */
 export interface Subject {
   group: string;

@@ -6,6 +6,7 @@
  */
 import { VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import { registerNetOperatorKinds } from '../net-operator-kinds.js';
+import { ignoreNotFound } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject, ObjectRef } from '../store/meta.js';
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../supervisor.js';
@@ -66,13 +67,6 @@ export async function createSupervisorFixture(
       scheduler.advanceTo(clock, clock.now() + ms);
       await settle();
     },
-    async find<T extends KubeObject = KubeObject>(ref: ObjectRef) {
-      try {
-        return await kube.get<T>(ref);
-      } catch (error) {
-        if ((error as { code?: number }).code === 404) return undefined;
-        throw error;
-      }
-    },
+    find: <T extends KubeObject = KubeObject>(ref: ObjectRef) => kube.get<T>(ref).catch(ignoreNotFound),
   };
 }

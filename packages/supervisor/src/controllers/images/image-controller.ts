@@ -27,7 +27,7 @@ import type {
 } from '../../api/types.js';
 import type { Controller } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
+import { ignoreNotFound, isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 
@@ -137,11 +137,6 @@ export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatu
   const hardwareVersion = hardwareVersionOf(ovf.hardwareVersion);
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   return status;
-};
-
-const ignoreNotFound = (error: unknown): undefined => {
-  if (isKubeError(error) && error.code === 404) return undefined;
-  throw error;
 };
 
 /**

@@ -33,7 +33,7 @@ import type { VirtualMachine, VirtualMachineImage, VirtualMachinePublishRequest 
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
+import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { isTiedTo, libraryProvider } from './library-provider.js';
@@ -82,11 +82,6 @@ type Request = VirtualMachinePublishRequest;
 interface Stop {
   outcome: ReconcileOutcome;
 }
-
-const ignoreNotFound = (error: unknown): undefined => {
-  if (isKubeError(error) && error.code === 404) return undefined;
-  throw error;
-};
 
 /**
  * Starts the publish request controller on `manager` (it runs once the manager is

@@ -31,7 +31,7 @@ import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../.
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
+import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject } from '../../store/meta.js';
 import { configSpecOf, hasAllocation, poolAllocation } from './allocation.js';
@@ -59,11 +59,6 @@ const POLICY = { apiVersion: RESOURCE_POLICY_API_VERSION, kind: 'VirtualMachineS
 const VM = { apiVersion: RESOURCE_POLICY_API_VERSION, kind: 'VirtualMachine' } as const;
 const ZONE = { apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone' } as const;
 const NAMESPACE = { apiVersion: 'v1', kind: 'Namespace' } as const;
-
-const ignoreNotFound = (error: unknown): undefined => {
-  if (isKubeError(error) && error.code === 404) return undefined;
-  throw error;
-};
 
 /** The child of `parent` named `name` when it is of `kind`; an error when it is something else. */
 function childOf(vsphere: VSphere, parent: string, name: string, kind: 'Folder' | 'ResourcePool') {
@@ -93,8 +88,8 @@ export function policyPlacement(
   return pool !== undefined && folder !== undefined ? { pool, folder } : undefined;
 }
 
-/** What a child pool or folder still holds: its child entities, and for a pool its VMs. */
-function contentOf(vsphere: VSphere, id: string): string[] {
+/** What a pool or folder still holds: its child entities, and for a pool its VMs. */
+export function contentOf(vsphere: VSphere, id: string): string[] {
   const out: string[] = [];
   for (const child of vsphere.store.referrers('childEntity', id))
     if (vsphere.store.get(child)?.kind !== 'Task') out.push(child);

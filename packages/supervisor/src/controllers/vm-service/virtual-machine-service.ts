@@ -29,7 +29,7 @@ import type { Condition, VirtualMachine, VirtualMachineService } from '../../api
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
+import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { AddressRange } from './address-range.js';
@@ -79,11 +79,6 @@ const VM_SERVICE = { apiVersion: VM_SERVICE_API_VERSION, kind: 'VirtualMachineSe
 const VM = { apiVersion: VM_SERVICE_API_VERSION, kind: 'VirtualMachine' } as const;
 const SERVICE = { apiVersion: 'v1', kind: 'Service' } as const;
 const ENDPOINTS = { apiVersion: 'v1', kind: 'Endpoints' } as const;
-
-const ignoreNotFound = (error: unknown): undefined => {
-  if (isKubeError(error) && error.code === 404) return undefined;
-  throw error;
-};
 
 /** Whether labels match a VirtualMachineService's selector (an empty one selects nothing). */
 const selects = (
