@@ -182,20 +182,16 @@ export class KubeStore {
     update: (object) => {
       const { info, apiVersion } = this.#resolve(object);
       // An update writes only the top level and the metadata of what it is given: copy those.
-      const incoming =
-        object.apiVersion === apiVersionOf(info.group, info.storageVersion)
-          ? { ...object, metadata: { ...object.metadata } }
-          : this.#toStorage(info, object);
+      const incoming = this.#inStorageVersion(info, object)
+        ? { ...object, metadata: { ...object.metadata } }
+        : this.#toStorage(info, object);
       return this.#shared(info, this.#replace(info, incoming, 'main'), apiVersion);
     },
     updateStatus: (object) => {
       const { info, apiVersion } = this.#resolve(object);
       if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
       // A status write reads the incoming object and keeps its status: no copy needed.
-      const incoming =
-        object.apiVersion === apiVersionOf(info.group, info.storageVersion)
-          ? object
-          : this.#toStorage(info, object);
+      const incoming = this.#inStorageVersion(info, object) ? object : this.#toStorage(info, object);
       return this.#shared(info, this.#replace(info, incoming, 'status'), apiVersion);
     },
   };
@@ -433,21 +429,23 @@ export class KubeStore {
   // --- internals -------------------------------------------------------------------
 
   #sharedReader(): StoreReader {
-    const view = (info: KindInfo, stored: KubeObject, apiVersion: string) =>
-      this.#shared(info, stored, apiVersion);
     return {
       get: (ref) => {
         const { info, apiVersion } = this.#resolve(ref);
         const namespace = info.namespaced ? (ref.namespace ?? '') : '';
         const record = this.#records.get(recordId(info.key, namespace, ref.name));
-        return record ? view(info, record.object, apiVersion) : undefined;
+        return record ? this.#shared(info, record.object, apiVersion) : undefined;
       },
       list: (apiVersion, kind, namespace) => {
         const { info } = this.#resolve({ apiVersion, kind });
         const filter = this.#filter(info, namespace === undefined ? {} : { namespace });
-        return this.#matching(filter).map((r) => view(info, r.object, apiVersion));
+        return this.#matching(filter).map((r) => this.#shared(info, r.object, apiVersion));
       },
     };
+  }
+
+  #inStorageVersion(info: KindInfo, object: KubeObject): boolean {
+    return object.apiVersion === apiVersionOf(info.group, info.storageVersion);
   }
 
   /** The stored object itself in its storage version, else a converted copy. */
@@ -479,15 +477,11 @@ export class KubeStore {
 
   #toStorage(info: KindInfo, object: KubeObject): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    return this.#copyAs(info, object, apiVersionOf(info.group, info.storageVersion));
-  }
-
-  #present(info: KindInfo, stored: KubeObject, apiVersion: string): KubeObject {
-    return this.#copyAs(info, stored, apiVersion);
+    return this.#present(info, object, apiVersionOf(info.group, info.storageVersion));
   }
 
   /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */
-  #copyAs(info: KindInfo, object: KubeObject, apiVersion: string): KubeObject {
+  #present(info: KindInfo, object: KubeObject, apiVersion: string): KubeObject {
     if (object.apiVersion === apiVersion || !info.convert) return { ...clone(object), apiVersion };
     return info.convert(object, apiVersion);
   }
