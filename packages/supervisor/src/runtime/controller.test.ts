@@ -293,6 +293,31 @@ describe('Controller', () => {
     expect(c.stats.events).toBe(5);
   });
 
+  it("is not requeued by the events of its own writes, but by anyone else's", async () => {
+    const { clock, settle, controller } = setup();
+    const store = newStore(clock);
+    await store.create(widget('a', 'x'));
+    let runs = 0;
+    const c = controller((key) => {
+      runs++;
+      const { namespace, name } = parseObjectKey(key);
+      const current = store.direct.get({ ...W, namespace: namespace as string, name });
+      // The first run labels the widget: its own write, which must not bring it back.
+      if (current && !current.metadata.labels?.seen)
+        c.ownWrite(key, () =>
+          store.direct.update({ ...current, metadata: { ...current.metadata, labels: { seen: 'yes' } } }),
+        );
+      return undefined;
+    });
+    c.watches(store, W);
+    await settle();
+    expect(runs).toBe(1);
+    expect((await store.get({ ...W, namespace: 'ns1', name: 'a' })).metadata.labels).toEqual({ seen: 'yes' });
+    await store.patch({ ...W, namespace: 'ns1', name: 'a' }, { spec: { className: 'y' } }, { type: 'merge' });
+    await settle();
+    expect(runs).toBe(2);
+  });
+
   it('ends its store watches when stopped', async () => {
     const { clock, settle, controller } = setup();
     const store = newStore(clock);

@@ -126,6 +126,8 @@ export class Controller {
   /** Worker jobs scheduled plus reconciles in progress. */
   #workers = 0;
   #state: ControllerState = 'new';
+  /** The key whose reconcile is writing now (see ownWrite). */
+  #writing: string | undefined;
   #reconciles = 0;
   #requeues = 0;
   #errorCount = 0;
@@ -191,6 +193,20 @@ export class Controller {
   /** Enqueues a key (deduplicated while queued). */
   enqueue(key: string): void {
     this.queue.add(key);
+  }
+
+  /**
+   * Runs a write the reconcile of `key` makes. The store reports a write inside it, and its
+   * event brings nothing new to the reconcile that made it, so it does not requeue `key`.
+   */
+  ownWrite<T>(key: string, write: () => T): T {
+    const outer = this.#writing;
+    this.#writing = key;
+    try {
+      return write();
+    } finally {
+      this.#writing = outer;
+    }
   }
 
   /** The error of the key's last reconcile, if it failed (cleared by a successful one). */
@@ -313,8 +329,7 @@ export class Controller {
     if (!source.map) {
       const name = object.metadata.name;
       if (typeof name !== 'string') return;
-      const namespace = object.metadata.namespace;
-      this.queue.add(objectKey({ name, namespace }));
+      this.#add(objectKey({ name, namespace: object.metadata.namespace }));
       return;
     }
     const failed = (error: unknown) => this.#onError?.(`map ${source.target.kind}`, error);
@@ -330,7 +345,12 @@ export class Controller {
   }
 
   #addAll(keys: Iterable<string> | undefined): void {
-    if (keys) for (const key of keys) this.queue.add(key);
+    if (keys) for (const key of keys) this.#add(key);
+  }
+
+  /** A key an event asks for, unless the event is of that key's own write (see ownWrite). */
+  #add(key: string): void {
+    if (key !== this.#writing) this.queue.add(key);
   }
 }
 

@@ -103,16 +103,9 @@ export function startNetworkInterfaceController(
     pool.release(holder);
   };
 
-  /** The interface being written: the event of its own write requeues nothing. */
-  let writing: string | undefined;
-  const write = (key: string, iface: NetworkInterface, status: NetworkInterfaceStatus) => {
-    writing = key;
-    try {
-      writeStatus(kube, vsphere, iface, status);
-    } finally {
-      writing = undefined;
-    }
-  };
+  /** Writes the interface's status as its reconcile's own write (see Controller.ownWrite). */
+  const write = (key: string, iface: NetworkInterface, status: NetworkInterfaceStatus) =>
+    controller.ownWrite(key, () => writeStatus(kube, vsphere, iface, status));
 
   const reconcile = (key: string) => {
     const { namespace, name } = parseObjectKey(key);
@@ -169,10 +162,7 @@ export function startNetworkInterfaceController(
   };
 
   const controller = manager.controller({ name: NETWORK_INTERFACE_CONTROLLER, reconcile });
-  controller.watches(kube, NETWORK_INTERFACE, (object) => {
-    const key = objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string });
-    return key === writing ? [] : [key];
-  });
+  controller.watches(kube, NETWORK_INTERFACE);
   controller.watches(kube, NETWORK, (network) => {
     const ns = network.metadata.namespace;
     if (ns === undefined) return undefined;

@@ -96,12 +96,6 @@ export function startVirtualMachineController(
   /** vSphere VM per VM key once deployed, and back. */
   const deployed = new Map<string, string>();
   const byMoref = new Map<string, string>();
-  /**
-   * The VM this controller is writing right now: the store reports a write synchronously,
-   * inside it, and the event of its own write brings nothing new to the reconcile that made
-   * it, so it requeues nothing.
-   */
-  let writing: string | undefined;
 
   const remember = (key: string, keys: readonly string[]) => {
     const before = dependenciesOf.get(key) ?? [];
@@ -162,17 +156,12 @@ export function startVirtualMachineController(
     return record as VmRecord;
   };
 
-  /** Writes through the store as the VM's own write (see `writing`). */
-  const write = (vm: KubeObject, mode: 'main' | 'status') => {
-    writing = objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name as string });
-    try {
-      return (mode === 'status'
-        ? kube.direct.updateStatus(vm)
-        : kube.direct.update(vm)) as unknown as VirtualMachine;
-    } finally {
-      writing = undefined;
-    }
-  };
+  /** Writes the VM through the store, as its reconcile's own write (see Controller.ownWrite). */
+  const write = (vm: KubeObject, mode: 'main' | 'status') =>
+    controller.ownWrite(
+      objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name as string }),
+      () => (mode === 'status' ? kube.direct.updateStatus(vm) : kube.direct.update(vm)),
+    ) as unknown as VirtualMachine;
 
   const writeStatus = (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
     if (deepEqual(vm.status, status)) return vm;
@@ -448,10 +437,7 @@ export function startVirtualMachineController(
   };
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
-  controller.watches(kube, VM, (object) => {
-    const key = objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string });
-    return key === writing ? [] : [key];
-  });
+  controller.watches(kube, VM);
   for (const target of DEPENDENCY_KINDS)
     controller.watches(kube, target, (object) => [
       ...(dependents.get(
