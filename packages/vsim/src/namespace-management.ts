@@ -20,29 +20,24 @@ import {
   DEFAULT_VM_CLASSES,
   type KubeObject,
   type KubeStore,
-  memoryMiB,
+  mebibytesOf,
   NAMESPACE_CLUSTER_LABEL,
+  NO_STORAGE_LIMIT,
   type Supervisor,
+  storageClassOfQuotaKey,
 } from '@vsim/supervisor';
-import { faults, type VSphere } from '@vsim/vsphere';
+import { faults, type VmRecord, type VSphere } from '@vsim/vsphere';
 
 const DESCRIPTION_ANNOTATION = 'vsim.io/description';
 const ACCESS_ANNOTATION = 'vsim.io/access-list';
 const VM_OPERATOR = 'vmoperator.vmware.com/v1alpha6';
 const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
-const QUOTA_SUFFIX = '.storageclass.storage.k8s.io/requests.storage';
-/** The quantity a namespace's storage quota has when it sets no limit. */
-const NO_LIMIT = '1Ei';
 /** The Supervisor's control plane: a floating address on the management network and three VMs. */
 const MANAGEMENT_ENDPOINT = '10.192.0.10';
 const API_SERVERS = ['10.192.0.11', '10.192.0.12', '10.192.0.13'];
 /** The load-balanced API server address workloads reach (the first of the service VIP range). */
 const CLUSTER_ENDPOINT = '192.168.240.1';
 const MB = 1024 * 1024;
-
-interface Annotated {
-  annotations: Record<string, string>;
-}
 
 export function namespaceManagement(
   kube: KubeStore,
@@ -73,13 +68,15 @@ export function namespaceManagement(
 
   const storageSpecsOf = (name: string): StorageSpec[] =>
     kube.direct.list('v1', 'ResourceQuota', name).flatMap((quota) =>
-      Object.entries((quota.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {})
-        .filter(([key]) => key.endsWith(QUOTA_SUFFIX))
-        .map(([key, limit]) => {
-          const policy = policyOf(key.slice(0, -QUOTA_SUFFIX.length));
-          const mb = limit === NO_LIMIT ? undefined : memoryMiB(limit);
-          return mb === undefined ? { policy } : { policy, limit: mb };
-        }),
+      Object.entries((quota.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {}).flatMap(
+        ([key, limit]) => {
+          const storageClass = storageClassOfQuotaKey(key);
+          if (storageClass === undefined) return [];
+          const policy = policyOf(storageClass);
+          const mb = limit === NO_STORAGE_LIMIT ? undefined : mebibytesOf(limit);
+          return [mb === undefined ? { policy } : { policy, limit: mb }];
+        },
+      ),
     );
 
   const vmsOf = (namespace?: string) =>
@@ -93,9 +90,7 @@ export function namespaceManagement(
     const annotations = ns.metadata.annotations ?? {};
     const vms = vmsOf(name).flatMap((vm) => {
       const record = vm.status?.uniqueID ? vsphere.store.get(vm.status.uniqueID) : undefined;
-      return record?.kind === 'VirtualMachine'
-        ? [record as unknown as { powerState: string; config: { memoryMB: number } }]
-        : [];
+      return record?.kind === 'VirtualMachine' ? [record as VmRecord] : [];
     });
     return {
       namespace: name,
@@ -123,7 +118,7 @@ export function namespaceManagement(
   };
 
   const annotate = async (name: string, spec: NamespaceUpdateSpec) => {
-    const annotations: Annotated['annotations'] = {};
+    const annotations: Record<string, string> = {};
     if (spec.description !== undefined) annotations[DESCRIPTION_ANNOTATION] = spec.description;
     if (spec.access_list !== undefined) annotations[ACCESS_ANNOTATION] = JSON.stringify(spec.access_list);
     if (Object.keys(annotations).length > 0)
@@ -137,10 +132,10 @@ export function namespaceManagement(
   const storageChanges = (specs: readonly StorageSpec[] | undefined) => {
     const first = specs?.[0];
     if (specs === undefined) return {};
-    if (!first) return { storageLimit: NO_LIMIT };
+    if (!first) return { storageLimit: NO_STORAGE_LIMIT };
     return {
       storageClass: storageClassOf(first.policy),
-      storageLimit: first.limit === undefined ? NO_LIMIT : `${first.limit}Mi`,
+      storageLimit: first.limit === undefined ? NO_STORAGE_LIMIT : `${first.limit}Mi`,
     };
   };
 
@@ -221,7 +216,7 @@ export function namespaceManagement(
         return {
           id,
           cpu_count: spec.hardware?.cpus ?? 0,
-          memory_mb: memoryMiB(spec.hardware?.memory ?? '0') ?? 0,
+          memory_mb: mebibytesOf(spec.hardware?.memory ?? '0') ?? 0,
           ...(requests?.cpu ? { cpu_reservation: 100 } : {}),
           ...(requests?.memory ? { memory_reservation: 100 } : {}),
           description: '',

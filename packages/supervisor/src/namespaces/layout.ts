@@ -23,8 +23,13 @@ export const PROVIDER_CREDENTIALS_SECRET = 'wcp-vmop-sa-vc-auth';
 
 /** The storage class every prepared namespace may use, and its quota key. */
 export const DEFAULT_STORAGE_CLASS = 'wcpglobal-storage-profile';
-export const storageQuotaKey = (storageClass: string) =>
-  `${storageClass}.storageclass.storage.k8s.io/requests.storage`;
+const QUOTA_KEY_SUFFIX = '.storageclass.storage.k8s.io/requests.storage';
+export const storageQuotaKey = (storageClass: string) => `${storageClass}${QUOTA_KEY_SUFFIX}`;
+/** The storage class a quota key names, or undefined for another key. */
+export const storageClassOfQuotaKey = (key: string): string | undefined =>
+  key.endsWith(QUOTA_KEY_SUFFIX) ? key.slice(0, -QUOTA_KEY_SUFFIX.length) : undefined;
+/** The storage quota of a namespace that sets no limit. */
+export const NO_STORAGE_LIMIT = '1Ei';
 
 /** The label vm-operator and Kubernetes use for an object's zone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';

@@ -24,6 +24,7 @@ import {
   NAMESPACE_FOLDER_ANNOTATION,
   NAMESPACE_POOL_ANNOTATION,
   NAMESPACES_PARENT,
+  NO_STORAGE_LIMIT,
   storageQuotaKey,
   TOPOLOGY_API_VERSION,
 } from './layout.js';
@@ -152,7 +153,7 @@ export async function prepareNamespace(
     apiVersion: 'v1',
     kind: 'ResourceQuota',
     metadata: { name: `${name}-storagequota`, namespace: name },
-    spec: { hard: { [storageQuotaKey(storageClass)]: options.storageLimit ?? '1Ei' } },
+    spec: { hard: { [storageQuotaKey(storageClass)]: options.storageLimit ?? NO_STORAGE_LIMIT } },
   });
   await kube.patch(
     { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: zone },
@@ -243,7 +244,7 @@ export async function updateNamespace(
     await kube.patch(quota, { spec: { hard: null } }, { type: 'merge' });
     await kube.patch(
       quota,
-      { spec: { hard: { [storageQuotaKey(storageClass)]: changes.storageLimit ?? '1Ei' } } },
+      { spec: { hard: { [storageQuotaKey(storageClass)]: changes.storageLimit ?? NO_STORAGE_LIMIT } } },
       { type: 'merge' },
     );
   }

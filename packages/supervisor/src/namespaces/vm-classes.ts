@@ -31,8 +31,8 @@ export const DEFAULT_VM_CLASSES = Object.freeze([
 
 export const DEFAULT_VM_CLASS_NAMES: readonly string[] = DEFAULT_VM_CLASSES.map((c) => c.name);
 
-/** A Kubernetes quantity of memory (`4Gi`, `512Mi`, `2G`, bytes) in MiB, rounded up. */
-export function memoryMiB(quantity: string): number | undefined {
+/** A Kubernetes quantity of bytes (`4Gi`, `512Mi`, `2G`, plain bytes) in MiB, rounded up; memory or storage. */
+export function mebibytesOf(quantity: string): number | undefined {
   const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity.trim());
   if (!match) return undefined;
   const scale: Record<string, number> = {

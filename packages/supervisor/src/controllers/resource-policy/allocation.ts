@@ -6,7 +6,7 @@
  */
 import type { ComputeResourceRecord, ResourceConfigSpec, ResourcePoolRecord, VSphere } from '@vsim/vsphere';
 import type { ResourcePoolSpec, VirtualMachineResourceSpec } from '../../api/types.js';
-import { memoryMiB } from '../../namespaces/vm-classes.js';
+import { mebibytesOf } from '../../namespaces/vm-classes.js';
 
 /** Reservation and limit of one resource, as a pool holds them. */
 export interface AllocationTarget {
@@ -53,7 +53,7 @@ function cpuMhz(field: string, quantity: string | undefined, clock: () => number
 
 function memoryMb(field: string, quantity: string | undefined): number | undefined {
   if (quantity === undefined || quantity === '') return undefined;
-  const mb = memoryMiB(quantity);
+  const mb = mebibytesOf(quantity);
   if (mb === undefined) throw invalid(field, quantity);
   return mb;
 }

@@ -12,7 +12,7 @@ import type {
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, storageQuotaKey, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
-import { memoryMiB } from '../../namespaces/vm-classes.js';
+import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
 import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
@@ -65,7 +65,7 @@ function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
       `VirtualMachineClass ${vm.metadata.namespace}/${name} not found`,
     );
   const hardware = vmClass.spec?.hardware;
-  const memory = hardware?.memory === undefined ? undefined : memoryMiB(hardware.memory);
+  const memory = hardware?.memory === undefined ? undefined : mebibytesOf(hardware.memory);
   if (hardware?.memory !== undefined && memory === undefined)
     return isFalse(CONDITION.classReady, REASON.invalid, `invalid memory quantity ${hardware.memory}`);
   out.className = name;

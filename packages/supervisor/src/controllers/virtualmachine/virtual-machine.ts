@@ -25,7 +25,7 @@ import {
   TOPOLOGY_API_VERSION,
   ZONE_LABEL,
 } from '../../namespaces/layout.js';
-import { memoryMiB } from '../../namespaces/vm-classes.js';
+import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -342,7 +342,7 @@ export function startVirtualMachineController(
       name,
     );
     const memory = vmClass?.spec?.hardware?.memory;
-    const memoryMB = memory === undefined ? undefined : memoryMiB(memory);
+    const memoryMB = memory === undefined ? undefined : mebibytesOf(memory);
     return {
       ...(vmClass?.spec?.hardware?.cpus === undefined ? {} : { numCPU: vmClass.spec.hardware.cpus }),
       ...(memoryMB === undefined ? {} : { memoryMB }),
