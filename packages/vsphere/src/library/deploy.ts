@@ -67,14 +67,13 @@ interface Target {
   host?: HostRecord;
   datastore?: DatastoreRecord;
   networks: ReadonlyMap<string, string>;
-  provisioning: NonNullable<DeploySpec['storageProvisioning']>;
+  /** Thin disks: the datastore may be overcommitted. */
+  thin: boolean;
   /** The NICs of `spec.config.nics`, resolved to network ids. */
   nics?: readonly { network: string; macAddress?: string }[];
 }
 
 const KB = 1024;
-
-const thin = (t: Target) => t.provisioning === 'thin';
 
 /** A host that can take a new VM now. */
 const usable = (h: HostRecord) =>
@@ -112,7 +111,7 @@ export const deployOperations = (m: Model) => {
       folder,
       pool,
       networks,
-      provisioning: spec.storageProvisioning ?? 'thick',
+      thin: spec.storageProvisioning === 'thin',
       ...(nics ? { nics } : {}),
       ...(spec.host === undefined ? {} : { host: m.lookup<HostRecord>(spec.host, 'HostSystem') }),
       ...(spec.datastore === undefined
@@ -154,7 +153,7 @@ export const deployOperations = (m: Model) => {
     if (!ds || !host.datastores.includes(ds.id) || !ds.accessible)
       throw faults.invalidArgument('deployment_spec.default_datastore_id');
     const bytes = t.ovf.disks.reduce((sum, d) => sum + d.capacityKB * KB, 0);
-    if (!thin(t) && ds.used + bytes > ds.capacity)
+    if (!t.thin && ds.used + bytes > ds.capacity)
       throw faults.insufficientResources(`Insufficient disk space on datastore '${ds.name}'.`);
     return ds;
   };
@@ -236,7 +235,7 @@ export const deployOperations = (m: Model) => {
             memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
             ...configOverrides(spec.config, t.nics),
             disksKB: ovf.disks.map((d) => d.capacityKB),
-            thinProvisioned: thin(t),
+            thinProvisioned: t.thin,
             version: ovf.hardwareVersion,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...(ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {}),
