@@ -314,7 +314,6 @@ export class Model {
     for (const w of waiters) notify(w);
   }
 
-  /** Task history is bounded: the oldest finished tasks leave the inventory. */
   /**
    * Keeps the task history bounded: past capacity, the tasks that ended first go. A queued
    * or running task stays until it ends, as its work still has to complete it. Constant time
