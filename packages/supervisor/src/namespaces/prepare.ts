@@ -241,12 +241,8 @@ export async function updateNamespace(
   if (changes.storageClass !== undefined || changes.storageLimit !== undefined) {
     const quota = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: name, name: `${name}-storagequota` };
     const storageClass = changes.storageClass ?? DEFAULT_STORAGE_CLASS;
-    await kube.patch(quota, { spec: { hard: null } }, { type: 'merge' });
-    await kube.patch(
-      quota,
-      { spec: { hard: { [storageQuotaKey(storageClass)]: changes.storageLimit ?? NO_STORAGE_LIMIT } } },
-      { type: 'merge' },
-    );
+    const hard = { [storageQuotaKey(storageClass)]: changes.storageLimit ?? NO_STORAGE_LIMIT };
+    await kube.patch(quota, [{ op: 'replace', path: '/spec/hard', value: hard }], { type: 'json' });
   }
 }
 
