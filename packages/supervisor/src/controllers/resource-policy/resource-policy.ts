@@ -303,6 +303,8 @@ export function startResourcePolicyController(
     const after = (vm as VirtualMachine & KubeObject).spec?.reserved?.resourcePolicyName;
     if (event !== 'DELETED' && after) vmPolicies.set(vmKey, after);
     else vmPolicies.delete(vmKey);
+    // A policy cares which VMs name it (its deletion waits for none): other VM changes are not its business.
+    if (event !== 'DELETED' && before === after) return [];
     return [...new Set([before, after])]
       .filter((n) => n)
       .map((n) => objectKey({ namespace, name: n as string }));
