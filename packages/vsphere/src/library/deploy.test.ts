@@ -170,24 +170,6 @@ describe('deploying an OVF item', () => {
     expect(nics[1]?.macAddress).toMatch(/^00:50:56:/);
   });
 
-  it('ends in InvalidArgument when a configured NIC is on a network the host does not reach', async () => {
-    const { vsphere, at, item, target, failsWith } = setup();
-    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
-    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
-    vsphere.store.transact((tx) => tx.put({ ...host, networks: host.networks.filter((n) => n !== pg.id) }));
-    const before = snapshot(vsphere);
-    const task = vsphere.library.deploy(item, {
-      ...target,
-      host: host.id,
-      config: { nics: [{ network: pg.id }] },
-    });
-    await failsWith(
-      task,
-      { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.network_mappings' },
-      before,
-    );
-  });
-
   it("prefers the library's datastore, else the host's first one", async () => {
     const { vsphere, at, folder, pool, run } = setup({ inventory: { ds: 2 } });
     const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
@@ -272,17 +254,16 @@ describe('deployment failures', () => {
     );
   });
 
-  it('ends in InvalidArgument for a network the host does not reach', async () => {
+  it.each([
+    ['a mapped network', (pg: string) => ({ networkMappings: { 'VM Network': pg } })],
+    ['a configured NIC', (pg: string) => ({ config: { nics: [{ network: pg }] } })],
+  ])('ends in InvalidArgument for %s on a network the host does not reach', async (_, onNetwork) => {
     const { vsphere, at, item, target, failsWith } = setup();
     const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H2');
     vsphere.store.transact((tx) => tx.put({ ...host, networks: host.networks.filter((n) => n !== pg.id) }));
     const before = snapshot(vsphere);
-    const task = vsphere.library.deploy(item, {
-      ...target,
-      host: host.id,
-      networkMappings: { 'VM Network': pg.id },
-    });
+    const task = vsphere.library.deploy(item, { ...target, host: host.id, ...onNetwork(pg.id) });
     await failsWith(
       task,
       { _type: 'InvalidArgument', invalidProperty: 'deployment_spec.network_mappings' },
