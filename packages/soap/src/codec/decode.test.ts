@@ -21,14 +21,29 @@ describe('decodeRequest', () => {
     expect(call.args.password).toBe('p&#34;q<');
   });
 
-  it("decodes XML's five entities and astral characters, and leaves what XML does not define", () => {
+  it("decodes XML's five entities and astral characters", () => {
     const xml = envelope(
       '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this>' +
-        '<userName>&lt;&gt;&amp;&quot;&apos;&#128512;&#x1F600;</userName><password>&nbsp;&#x110000;</password></Login>',
+        '<userName>&lt;&gt;&amp;&quot;&apos;&#128512;&#x1F600;</userName><password>p</password></Login>',
     );
     const call = decodeRequest(xml, '7.0');
     expect(call.args.userName).toBe('<>&"\'\u{1F600}\u{1F600}');
-    expect(call.args.password).toBe('&nbsp;&#x110000;');
+  });
+
+  it.each([
+    ['an entity XML does not define', '&nbsp;', "undefined entity '&nbsp;'"],
+    ['a reference to no character', '&#x110000;', "'&#x110000;' names no XML character"],
+  ])('refuses %s as InvalidRequest', (_, password, message) => {
+    const xml = envelope(
+      '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this>' +
+        `<userName>u</userName><password>${password}</password></Login>`,
+    );
+    expect(() => decodeRequest(xml, '7.0')).toThrow(
+      expect.objectContaining({
+        fault: { _type: 'InvalidRequest' },
+        message: `Malformed XML at line 1: ${message}`,
+      }),
+    );
   });
 
   it('reads a keyed property path with quotes in a PropertySpec', () => {

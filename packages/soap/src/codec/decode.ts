@@ -5,7 +5,6 @@
  * property is an InvalidRequest fault, never an exception that escapes.
  */
 import { faults, type MoRef } from '@vsim/vsphere';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import {
   enumOf,
   isSubtypeOf,
@@ -19,6 +18,7 @@ import {
 } from '../metadata/registry.js';
 import type { MethodInfo, TypeRef } from '../metadata/types.js';
 import { invalidRequest } from './soap-fault.js';
+import { DoctypeError, parseXml, type XmlElement, XmlSyntaxError } from './xml-reader.js';
 
 export interface DecodedCall {
   readonly method: MethodInfo;
@@ -27,62 +27,34 @@ export interface DecodedCall {
   readonly args: Readonly<Record<string, unknown>>;
 }
 
-/** A parsed element: text, or children by name (always arrays) with attributes under '@'. */
-type Node = string | { readonly [name: string]: Node[] | Attributes | string | undefined };
-type Attributes = Readonly<Record<string, string>>;
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  attributesGroupName: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  // Text is left raw and decoded by `text` below: the parser's own entity decoding skips
-  // character references (&#34; &#xA;, which Go's encoding/xml writes) unless told to also
-  // decode every HTML entity, at twice the parse cost.
-  processEntities: false,
-  htmlEntities: false,
-  jPath: false,
-  isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
-  // Element prefixes (soapenv:, vim25:) are noise here; strip them without a regular expression.
-  transformTagName: (name) => name.slice(name.indexOf(':') + 1),
-});
-
-const DOCTYPE = /<!DOCTYPE/i;
-
-/** The first element named `name` among a node's children. */
-const child = (node: Node | undefined, name: string): Node | undefined => {
-  if (node === undefined || typeof node === 'string') return undefined;
-  const list = node[name];
-  return Array.isArray(list) ? list[0] : undefined;
+const readXml = (xml: string): XmlElement => {
+  try {
+    return parseXml(xml);
+  } catch (error) {
+    if (error instanceof DoctypeError) throw invalidRequest(error.message);
+    if (error instanceof XmlSyntaxError)
+      throw invalidRequest(`Malformed XML at line ${error.line}: ${error.message}`);
+    throw error;
+  }
 };
 
-const elementNames = (node: Node): string[] =>
-  typeof node === 'string' ? [] : Object.keys(node).filter((k) => k !== '@' && k !== '#text');
+const child = (element: XmlElement | undefined, name: string): XmlElement | undefined =>
+  element?.children.find((c) => c.name === name);
 
-const attributes = (node: Node): Attributes | undefined =>
-  typeof node === 'string' ? undefined : (node['@'] as Attributes | undefined);
-
-const REFERENCE = /&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));/g;
-const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** XML's five entities and character references, decoded in one pass (so `&amp;#34;` stays `&#34;`). */
-const unescapeXml = (s: string): string =>
-  s.indexOf('&') === -1
-    ? s
-    : s.replace(REFERENCE, (ref, hex?: string, dec?: string, name?: string) => {
-        if (name) return NAMED[name] as string;
-        const code = hex ? Number.parseInt(hex, 16) : Number(dec);
-        return code <= 0x10ffff ? String.fromCodePoint(code) : ref;
-      });
-
-const text = (node: Node): string =>
-  unescapeXml(typeof node === 'string' ? node : ((node['#text'] as string | undefined) ?? ''));
+/** An element's children by name, in the order the names first appear. */
+const byName = (element: XmlElement): Map<string, XmlElement[]> => {
+  const groups = new Map<string, XmlElement[]>();
+  for (const c of element.children) {
+    const group = groups.get(c.name);
+    if (group) group.push(c);
+    else groups.set(c.name, [c]);
+  }
+  return groups;
+};
 
 /** xsi:type without its prefix (`vim25:VirtualDisk`, `xsd:string`), whatever the prefix is called. */
-const xsiType = (node: Node): string | undefined => {
-  const attrs = attributes(node);
+const xsiType = (element: XmlElement): string | undefined => {
+  const attrs = element.attributes;
   if (!attrs) return undefined;
   for (const name in attrs) {
     if (name === 'type' || !name.endsWith(':type')) continue;
@@ -93,61 +65,52 @@ const xsiType = (node: Node): string | undefined => {
 };
 
 export const decodeRequest = (xml: string, version: string): DecodedCall => {
-  if (DOCTYPE.test(xml)) throw invalidRequest('A DOCTYPE is not allowed in a request.');
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw invalidRequest(`Malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
-  let doc: Node;
-  try {
-    doc = parser.parse(xml) as Node;
-  } catch (error) {
-    throw invalidRequest(`Malformed XML: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const body = child(child(doc, 'Envelope'), 'Body');
-  const [name] = body === undefined ? [] : elementNames(body);
-  const call = name === undefined ? undefined : child(body, name);
-  if (name === undefined || call === undefined) throw invalidRequest('The request has no SOAP body.');
-  const thisNode = child(call, '_this');
+  const envelope = readXml(xml);
+  const body = envelope.name === 'Envelope' ? child(envelope, 'Body') : undefined;
+  const call = body?.children[0];
+  if (call === undefined) throw invalidRequest('The request has no SOAP body.');
+  const name = call.name;
+  const args = byName(call);
+  const thisNode = args.get('_this')?.[0];
   if (thisNode === undefined) throw invalidRequest(`Missing _this in ${name}.`);
   const self = decodeMoRef(thisNode, '_this');
   const method = methodOf(name);
   if (!method) throw faults.methodNotFound(self, name);
-  const args: Record<string, unknown> = {};
-  const known = new Set(method.params.map((p) => p.name));
-  for (const element of elementNames(call)) {
-    if (!known.has(element)) throw invalidRequest(`Unexpected element '${element}' in ${name}.`);
+  for (const element of args.keys()) {
+    if (!method.params.some((p) => p.name === element)) {
+      throw invalidRequest(`Unexpected element '${element}' in ${name}.`);
+    }
   }
-  for (const param of method.params.slice(1)) {
-    const nodes = typeof call === 'string' ? undefined : (call[param.name] as Node[] | undefined);
-    if (nodes === undefined) {
+  const decoded: Record<string, unknown> = {};
+  for (let i = 1; i < method.params.length; i++) {
+    const param = method.params[i] as MethodInfo['params'][number];
+    const elements = args.get(param.name);
+    if (elements === undefined) {
       if (!param.optional)
         throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
       continue;
     }
-    args[param.name] = decodeNodes(nodes, param, `${name}.${param.name}`, version);
+    decoded[param.name] = decodeElements(elements, param, `${name}.${param.name}`, version);
   }
-  return { method, this: self, args };
+  return { method, this: self, args: decoded };
 };
 
 /** Decodes the elements named `name` inside a `<wrapper>` fragment as a value of type `t`. */
 export const decodeFragment = (xml: string, name: string, t: TypeRef, version: string): unknown => {
-  const doc = parser.parse(xml) as Node;
-  const [root] = elementNames(doc);
-  const wrapper = root === undefined ? undefined : child(doc, root);
-  const nodes =
-    wrapper === undefined || typeof wrapper === 'string' ? undefined : (wrapper[name] as Node[] | undefined);
-  return nodes === undefined ? undefined : decodeNodes(nodes, t, name, version);
+  const elements = readXml(xml).children.filter((c) => c.name === name);
+  return elements.length === 0 ? undefined : decodeElements(elements, t, name, version);
 };
 
-const decodeNodes = (nodes: Node[], t: TypeRef, path: string, version: string): unknown => {
-  if (t.array) return nodes.map((n, i) => decodeOne(n, t.type, `${path}[${i}]`, version));
-  if (nodes.length > 1) throw invalidRequest(`'${path}' appears more than once.`);
-  return decodeOne(nodes[0] as Node, t.type, path, version);
+const decodeElements = (elements: XmlElement[], t: TypeRef, path: string, version: string): unknown => {
+  if (t.array) return elements.map((e, i) => decodeOne(e, t.type, `${path}[${i}]`, version));
+  if (elements.length > 1) throw invalidRequest(`'${path}' appears more than once.`);
+  return decodeOne(elements[0] as XmlElement, t.type, path, version);
 };
 
-const decodeMoRef = (node: Node, path: string): MoRef => {
-  const type = attributes(node)?.type;
+const decodeMoRef = (element: XmlElement, path: string): MoRef => {
+  const type = element.attributes?.type;
   if (!type) throw invalidRequest(`The ManagedObjectReference '${path}' has no type.`);
-  return { type, value: text(node) };
+  return { type, value: element.text };
 };
 
 const INTEGER = /^[-+]?\d+$/;
@@ -200,42 +163,42 @@ const arrayItem = (wrapper: string): string | undefined => {
   return kindOf(item) ? item : item === MOREF ? MOREF : undefined;
 };
 
-const decodeOne = (node: Node, declared: string, path: string, version: string): unknown => {
-  const actual = xsiType(node);
+const decodeOne = (element: XmlElement, declared: string, path: string, version: string): unknown => {
+  const actual = xsiType(element);
   if (declared === 'anyType') {
     if (!actual) throw invalidRequest(`'${path}' is of type anyType and needs an xsi:type.`);
-    return decodeAny(node, actual, path, version);
+    return decodeAny(element, actual, path, version);
   }
-  if (declared === MOREF || actual === MOREF) return decodeMoRef(node, path);
-  if (isValueType(declared)) return decodePrimitive(text(node), declared, path);
+  if (declared === MOREF || actual === MOREF) return decodeMoRef(element, path);
+  if (isValueType(declared)) return decodePrimitive(element.text, declared, path);
   const kind = kindOf(declared);
   if (kind === 'enum') {
-    const value = text(node).trim();
+    const value = element.text.trim();
     if (!enumOf(declared)?.values.some((v) => v.value === value)) {
       throw invalidRequest(`'${value}' is not a value of ${declared} ('${path}').`);
     }
     return value;
   }
   if (kind !== 'data') throw invalidRequest(`'${path}' has the unknown type ${declared}.`);
-  return decodeData(node, actual ?? declared, declared, path, version);
+  return decodeData(element, actual ?? declared, declared, path, version);
 };
 
-const decodeAny = (node: Node, actual: string, path: string, version: string): unknown => {
-  if (isValueType(actual)) return decodePrimitive(text(node), actual, path);
-  if (actual === MOREF) return decodeMoRef(node, path);
+const decodeAny = (element: XmlElement, actual: string, path: string, version: string): unknown => {
+  if (isValueType(actual)) return decodePrimitive(element.text, actual, path);
+  if (actual === MOREF) return decodeMoRef(element, path);
   const item = arrayItem(actual);
   if (item) {
-    const children = typeof node === 'string' ? [] : ((node[item] as Node[] | undefined) ?? []);
-    return children.map((c, i) => decodeOne(c, item, `${path}[${i}]`, version));
+    const items = element.children.filter((c) => c.name === item);
+    return items.map((c, i) => decodeOne(c, item, `${path}[${i}]`, version));
   }
   const kind = kindOf(actual);
-  if (kind === 'enum') return text(node).trim();
+  if (kind === 'enum') return element.text.trim();
   if (kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
-  return decodeData(node, actual, actual, path, version);
+  return decodeData(element, actual, actual, path, version);
 };
 
 const decodeData = (
-  node: Node,
+  element: XmlElement,
   actual: string,
   declared: string,
   path: string,
@@ -245,15 +208,10 @@ const decodeData = (
   if (info?.kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
   if (!isSubtypeOf(actual, declared)) throw invalidRequest(`${actual} is not a ${declared} ('${path}').`);
   const out: Record<string, unknown> = { _type: actual };
-  for (const name of elementNames(node)) {
+  for (const [name, elements] of byName(element)) {
     const prop = propertyOf(actual, name);
     if (!prop) throw invalidRequest(`Unexpected element '${name}' in ${actual} ('${path}').`);
-    out[name] = decodeNodes(
-      (node as Record<string, Node[]>)[name] as Node[],
-      prop,
-      `${path}.${name}`,
-      version,
-    );
+    out[name] = decodeElements(elements, prop, `${path}.${name}`, version);
   }
   // Only what the client's version has can be required of it.
   for (const prop of visiblePropertiesOf(actual, version)) {
