@@ -41,15 +41,35 @@ const readXml = (xml: string): XmlElement => {
 const child = (element: XmlElement | undefined, name: string): XmlElement | undefined =>
   element?.children.find((c) => c.name === name);
 
-/** An element's children by name, in the order the names first appear. */
-const byName = (element: XmlElement): Map<string, XmlElement[]> => {
-  const groups = new Map<string, XmlElement[]>();
+/**
+ * Decodes an element's children into `out`, each as the type `typeOf(name)` gives: the
+ * elements of an array gather in document order, any other may appear once. A name with no
+ * type is `unexpected`; one whose type is `null` is skipped.
+ */
+const decodeChildren = (
+  element: XmlElement,
+  out: Record<string, unknown>,
+  typeOf: (name: string) => TypeRef | null | undefined,
+  unexpected: (name: string) => string,
+  path: string,
+  version: string,
+): void => {
   for (const c of element.children) {
-    const group = groups.get(c.name);
-    if (group) group.push(c);
-    else groups.set(c.name, [c]);
+    const t = typeOf(c.name);
+    if (t === null) continue;
+    if (t === undefined) throw invalidRequest(unexpected(c.name));
+    const at = `${path}.${c.name}`;
+    const previous = out[c.name] as unknown[] | undefined;
+    if (t.array) {
+      const list = previous ?? [];
+      list.push(decodeOne(c, t.type, `${at}[${list.length}]`, version));
+      out[c.name] = list;
+    } else if (previous !== undefined) {
+      throw invalidRequest(`'${at}' appears more than once.`);
+    } else {
+      out[c.name] = decodeOne(c, t.type, at, version);
+    }
   }
-  return groups;
 };
 
 /** xsi:type without its prefix (`vim25:VirtualDisk`, `xsd:string`), whatever the prefix is called. */
@@ -70,41 +90,42 @@ export const decodeRequest = (xml: string, version: string): DecodedCall => {
   const call = body?.children[0];
   if (call === undefined) throw invalidRequest('The request has no SOAP body.');
   const name = call.name;
-  const args = byName(call);
-  const thisNode = args.get('_this')?.[0];
+  const thisNode = child(call, '_this');
   if (thisNode === undefined) throw invalidRequest(`Missing _this in ${name}.`);
   const self = decodeMoRef(thisNode, '_this');
   const method = methodOf(name);
   if (!method) throw faults.methodNotFound(self, name);
-  for (const element of args.keys()) {
-    if (!method.params.some((p) => p.name === element)) {
-      throw invalidRequest(`Unexpected element '${element}' in ${name}.`);
-    }
-  }
+  const [, ...params] = method.params;
   const decoded: Record<string, unknown> = {};
-  for (let i = 1; i < method.params.length; i++) {
-    const param = method.params[i] as MethodInfo['params'][number];
-    const elements = args.get(param.name);
-    if (elements === undefined) {
-      if (!param.optional)
-        throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
-      continue;
+  decodeChildren(
+    call,
+    decoded,
+    (element) => (element === '_this' ? null : params.find((p) => p.name === element)),
+    (element) => `Unexpected element '${element}' in ${name}.`,
+    name,
+    version,
+  );
+  for (const param of params) {
+    if (!param.optional && decoded[param.name] === undefined) {
+      throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
     }
-    decoded[param.name] = decodeElements(elements, param, `${name}.${param.name}`, version);
   }
   return { method, this: self, args: decoded };
 };
 
 /** Decodes the elements named `name` inside a `<wrapper>` fragment as a value of type `t`. */
 export const decodeFragment = (xml: string, name: string, t: TypeRef, version: string): unknown => {
-  const elements = readXml(xml).children.filter((c) => c.name === name);
-  return elements.length === 0 ? undefined : decodeElements(elements, t, name, version);
-};
-
-const decodeElements = (elements: XmlElement[], t: TypeRef, path: string, version: string): unknown => {
-  if (t.array) return elements.map((e, i) => decodeOne(e, t.type, `${path}[${i}]`, version));
-  if (elements.length > 1) throw invalidRequest(`'${path}' appears more than once.`);
-  return decodeOne(elements[0] as XmlElement, t.type, path, version);
+  const wrapper = readXml(xml);
+  const out: Record<string, unknown> = {};
+  decodeChildren(
+    wrapper,
+    out,
+    (n) => (n === name ? t : null),
+    () => '',
+    wrapper.name,
+    version,
+  );
+  return out[name];
 };
 
 const decodeMoRef = (element: XmlElement, path: string): MoRef => {
@@ -208,11 +229,14 @@ const decodeData = (
   if (info?.kind !== 'data') throw invalidRequest(`Unknown type '${actual}' for '${path}'.`);
   if (!isSubtypeOf(actual, declared)) throw invalidRequest(`${actual} is not a ${declared} ('${path}').`);
   const out: Record<string, unknown> = { _type: actual };
-  for (const [name, elements] of byName(element)) {
-    const prop = propertyOf(actual, name);
-    if (!prop) throw invalidRequest(`Unexpected element '${name}' in ${actual} ('${path}').`);
-    out[name] = decodeElements(elements, prop, `${path}.${name}`, version);
-  }
+  decodeChildren(
+    element,
+    out,
+    (name) => propertyOf(actual, name),
+    (name) => `Unexpected element '${name}' in ${actual} ('${path}').`,
+    path,
+    version,
+  );
   // Only what the client's version has can be required of it.
   for (const prop of visiblePropertiesOf(actual, version)) {
     if (!prop.optional && out[prop.name] === undefined) {
