@@ -61,6 +61,8 @@ interface Index {
   readonly methods: ReadonlyMap<string, { readonly tuple: MethodTuple; readonly owners: string[] }>;
   /** Lower-cased-first names of the types whose WSDL name starts in lower case. */
   readonly lowerInitial: ReadonlyMap<string, string>;
+  /** Every type name's kind, for one lookup per value the encoder writes. */
+  readonly kinds: ReadonlyMap<string, TypeKind>;
 }
 
 let index: Index | undefined;
@@ -73,6 +75,8 @@ const enumInfos = new Map<string, EnumInfo>();
 const resolvedVersions = new Map<string, number | undefined>();
 /** Resolved client version (-1: none) -> type -> visible properties: two lookups, no key string per call. */
 const visibleProps = new Map<number, Map<string, readonly PropertyInfo[]>>();
+/** Resolved client version (-1: none) -> type -> the type the client knows it as (null: none). */
+const compatibleTypes = new Map<number, Map<string, string | null>>();
 let children: ReadonlyMap<string, readonly string[]> | undefined;
 const subtypeLists = new Map<string, readonly string[]>();
 
@@ -125,7 +129,14 @@ function build(meta: Vim25Metadata): Index {
   for (const m of meta.unownedMethods) {
     if (!methods.has(m[0])) methods.set(m[0], { tuple: m, owners: [] });
   }
-  return { meta, versionIndex, visible, numbered, data, managed, enums, methods, lowerInitial };
+  // Later entries win: a primitive or the moref name is that, whatever a table also calls it.
+  const kinds = new Map<string, TypeKind>();
+  for (const name of enums.keys()) kinds.set(name, 'enum');
+  for (const name of managed.keys()) kinds.set(name, 'managed');
+  for (const name of data.keys()) kinds.set(name, 'data');
+  kinds.set(MOREF, 'moref');
+  for (const name of PRIMITIVES) kinds.set(name, 'primitive');
+  return { meta, versionIndex, visible, numbered, data, managed, enums, methods, lowerInitial, kinds };
 }
 
 // ---------------------------------------------------------------------------
@@ -237,13 +248,7 @@ function propertyInfo(t: PropertyTuple, declaredBy: string): PropertyInfo {
 
 /** What kind of type a WSDL name is; undefined when unknown. */
 export function kindOf(name: string): TypeKind | undefined {
-  if (PRIMITIVES.has(name)) return 'primitive';
-  if (name === MOREF) return 'moref';
-  const ix = idx();
-  if (ix.data.has(name)) return 'data';
-  if (ix.managed.has(name)) return 'managed';
-  if (ix.enums.has(name)) return 'enum';
-  return undefined;
+  return idx().kinds.get(name);
 }
 
 /** A data or managed type by WSDL name, with its properties resolved base-first. */
@@ -346,20 +351,33 @@ export function propertyOf(type: string, prop: string): PropertyInfo | undefined
   return map.get(prop);
 }
 
-/** The properties of a type that a client speaking `clientVersion` knows, in wire order. */
-export function visiblePropertiesOf(type: string, clientVersion: string): readonly PropertyInfo[] {
+/** `compute(type)` for a client version, remembered per resolved version and type. */
+function perVersion<T>(
+  cache: Map<number, Map<string, T>>,
+  type: string,
+  clientVersion: string,
+  compute: () => T,
+): T {
   const c = resolveVersion(clientVersion) ?? -1;
-  let byType = visibleProps.get(c);
+  let byType = cache.get(c);
   if (byType === undefined) {
     byType = new Map();
-    visibleProps.set(c, byType);
+    cache.set(c, byType);
   }
-  const cached = byType.get(type);
-  if (cached) return cached;
-  const t = typeOf(type);
-  const result = t ? t.properties.filter((p) => isVisibleIn(p.version, clientVersion)) : [];
-  byType.set(type, result);
-  return result;
+  let value = byType.get(type);
+  if (value === undefined) {
+    value = compute();
+    byType.set(type, value);
+  }
+  return value;
+}
+
+/** The properties of a type that a client speaking `clientVersion` knows, in wire order. */
+export function visiblePropertiesOf(type: string, clientVersion: string): readonly PropertyInfo[] {
+  return perVersion(visibleProps, type, clientVersion, () => {
+    const t = typeOf(type);
+    return t ? t.properties.filter((p) => isVisibleIn(p.version, clientVersion)) : [];
+  });
 }
 
 /**
@@ -368,15 +386,21 @@ export function visiblePropertiesOf(type: string, clientVersion: string): readon
  * (what an xsi:type must name). Undefined when none is.
  */
 export function compatibleTypeOf(type: string, clientVersion: string): string | undefined {
+  return (
+    perVersion(compatibleTypes, type, clientVersion, () => nearestVisible(type, clientVersion)) ?? undefined
+  );
+}
+
+function nearestVisible(type: string, clientVersion: string): string | null {
   const ix = idx();
   let name: string | null = type;
   while (name !== null) {
     const t: DataTypeTuple | ManagedTypeTuple | undefined = ix.data.get(name) ?? ix.managed.get(name);
-    if (t === undefined) return undefined;
+    if (t === undefined) return null;
     if (isVisibleIn(versionName(t[2]), clientVersion)) return name;
     name = t[1];
   }
-  return undefined;
+  return null;
 }
 
 // ---------------------------------------------------------------------------
