@@ -746,7 +746,7 @@ interface Breakdown {
    * request minus CurrentTime, both without a session (decode, then the same fault).
    */
   readonly decodeBeyondMinimalMs: number;
-  /** Over the port minus the handler in process: node:http, sockets, event loop, and GC under load. */
+  /** Over the port minus the handler in process: HTTP, sockets, event loop, and GC under load. */
   readonly outsideHandlerMs?: number;
 }
 
@@ -821,7 +821,7 @@ const breakdownTable = (b: Breakdown): string => {
     ['    decode, session, dispatch, encode [2]-[3]', b.handlerMinusModelMs],
     ['      of which decoding (a) beyond a minimal envelope [4]', b.decodeBeyondMinimalMs],
     ['      for scale: a whole CurrentTime call [5]', p.currentTime.cpuMsPerCall],
-    ['  node:http, sockets, event loop, GC [1]-[2]', b.outsideHandlerMs],
+    ['  HTTP, sockets, event loop, GC [1]-[2]', b.outsideHandlerMs],
   ];
   const calls = (l: Loop) => l.calls.toLocaleString('en-US');
   return [

@@ -1,6 +1,6 @@
 /**
  * createSimulator(): a vCenter in this process. One router serves every transport
- * (in-process fetch, an undici dispatcher, node:http on a port); the model's scheduler
+ * (in-process fetch, an undici dispatcher, HTTP/1.1 on a port); the model's scheduler
  * is driven here, the only place that arms real timers.
  */
 

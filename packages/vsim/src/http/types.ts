@@ -1,7 +1,7 @@
 /**
  * The plain request and response every transport adapter speaks.
  *
- * One handler serves node:http, the in-process fetch and the undici dispatcher.
+ * One handler serves a port (HTTP/HTTPS), the in-process fetch and the undici dispatcher.
  * These shapes are deliberately not WHATWG Request/Response: building those
  * costs tens of microseconds each on Node 20, so adapters convert at the edge.
  */
