@@ -18,7 +18,7 @@ import {
 } from '../metadata/registry.js';
 import type { MethodInfo, TypeRef } from '../metadata/types.js';
 import { invalidRequest } from './soap-fault.js';
-import { DoctypeError, parseXml, type XmlElement, XmlSyntaxError } from './xml-reader.js';
+import { attributeOf, DoctypeError, parseXml, type XmlElement, XmlSyntaxError } from './xml-reader.js';
 
 export interface DecodedCall {
   readonly method: MethodInfo;
@@ -75,10 +75,10 @@ const decodeChildren = (
 /** xsi:type without its prefix (`vim25:VirtualDisk`, `xsd:string`), whatever the prefix is called. */
 const xsiType = (element: XmlElement): string | undefined => {
   const attrs = element.attributes;
-  if (!attrs) return undefined;
-  for (const name in attrs) {
+  for (let i = 0; i < attrs.length; i += 2) {
+    const name = attrs[i] as string;
     if (name === 'type' || !name.endsWith(':type')) continue;
-    const value = attrs[name] as string;
+    const value = attrs[i + 1] as string;
     return value.slice(value.indexOf(':') + 1);
   }
   return undefined;
@@ -129,7 +129,7 @@ export const decodeFragment = (xml: string, name: string, t: TypeRef, version: s
 };
 
 const decodeMoRef = (element: XmlElement, path: string): MoRef => {
-  const type = element.attributes?.type;
+  const type = attributeOf(element, 'type');
   if (!type) throw invalidRequest(`The ManagedObjectReference '${path}' has no type.`);
   return { type, value: element.text };
 };

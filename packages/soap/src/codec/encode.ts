@@ -8,7 +8,6 @@ import type { MoRef } from '@vsim/vsphere';
 import {
   arrayWrapperName,
   compatibleTypeOf,
-  isValueType,
   kindOf,
   MOREF,
   typeOf,
@@ -88,10 +87,11 @@ const encodeOne = (
     const ref = value as MoRef;
     return `${open(name, typed ? MOREF : undefined, ` type="${escapeXml(ref.type)}"`)}${escapeXml(ref.value)}</${name}>`;
   }
-  if (isValueType(declared)) {
+  const kind = kindOf(declared); // anyType, the one primitive without a plain value, is handled above
+  if (kind === 'primitive') {
     return `${open(name, typed ? xsdName(declared) : undefined)}${primitiveText(value, declared)}</${name}>`;
   }
-  if (kindOf(declared) === 'enum')
+  if (kind === 'enum')
     return `${open(name, typed ? declared : undefined)}${escapeXml(String(value))}</${name}>`;
   return encodeData(name, value as Record<string, unknown>, declared, ctx, typed);
 };

@@ -10,8 +10,11 @@
 export interface XmlElement {
   /** The local name: `soapenv:Body` is `Body`. */
   readonly name: string;
-  /** Attributes by their name as written (`type`, `xsi:type`), values decoded. */
-  readonly attributes: Readonly<Record<string, string>> | undefined;
+  /**
+   * Attributes as name, value, name, value... with names as written (`type`, `xsi:type`)
+   * and values decoded: elements have two at most, so a list beats a map.
+   */
+  readonly attributes: readonly string[];
   readonly children: XmlElement[];
   /** The character data directly inside the element (text and CDATA), decoded. */
   readonly text: string;
@@ -62,6 +65,17 @@ const isXmlChar = (c: number) =>
   (c >= 0x10000 && c <= 0x10ffff);
 
 const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+const NO_ATTRIBUTES: string[] = [];
+
+const attributeIn = (attributes: readonly string[], name: string): string | undefined => {
+  for (let i = 0; i < attributes.length; i += 2) if (attributes[i] === name) return attributes[i + 1];
+  return undefined;
+};
+
+/** The value of an element's attribute, by its name as written. */
+export const attributeOf = (element: XmlElement, name: string): string | undefined =>
+  attributeIn(element.attributes, name);
 
 /** Parses a whole document and answers its root element. Throws XmlSyntaxError. */
 export const parseXml = (xml: string): XmlElement => new Reader(xml).document();
@@ -146,7 +160,7 @@ class Reader {
     const xml = this.xml;
     this.#pos++; // '<'
     const qualifiedName = this.#name('an element name');
-    let attributes: Record<string, string> | undefined;
+    let attributes: string[] = NO_ATTRIBUTES;
     for (;;) {
       const spaced = isSpace(xml.charCodeAt(this.#pos));
       while (isSpace(xml.charCodeAt(this.#pos))) this.#pos++;
@@ -176,9 +190,11 @@ class Reader {
       if (end === -1) this.#fail(`the value of attribute '${name}' is not closed`);
       const lt = xml.indexOf('<', this.#pos + 1);
       if (lt !== -1 && lt < end) this.#fail(`'<' in the value of attribute '${name}'`);
-      attributes ??= Object.create(null) as Record<string, string>;
-      if (name in attributes) this.#fail(`attribute '${name}' appears twice in '${qualifiedName}'`);
-      attributes[name] = this.#characters(this.#pos + 1, end);
+      if (attributes === NO_ATTRIBUTES) attributes = [];
+      else if (attributeIn(attributes, name) !== undefined) {
+        this.#fail(`attribute '${name}' appears twice in '${qualifiedName}'`);
+      }
+      attributes.push(name, this.#characters(this.#pos + 1, end));
       this.#pos = end + 1;
     }
   }

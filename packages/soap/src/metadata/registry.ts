@@ -73,10 +73,16 @@ const propertyMaps = new Map<string, ReadonlyMap<string, PropertyInfo>>();
 const methodInfos = new Map<string, MethodInfo>();
 const enumInfos = new Map<string, EnumInfo>();
 const resolvedVersions = new Map<string, number | undefined>();
-/** Resolved client version (-1: none) -> type -> visible properties: two lookups, no key string per call. */
-const visibleProps = new Map<number, Map<string, readonly PropertyInfo[]>>();
-/** Resolved client version (-1: none) -> type -> the type the client knows it as (null: none). */
-const compatibleTypes = new Map<number, Map<string, string | null>>();
+/** What a client version sees of each type, by the version string clients send. */
+interface VersionView {
+  /** Type -> its properties the version has. */
+  readonly visible: Map<string, readonly PropertyInfo[]>;
+  /** Type -> the type the version knows a value of it as (null: none). */
+  readonly compatible: Map<string, string | null>;
+}
+const views = new Map<string, VersionView>();
+/** Clients name a handful of versions; made-up ones must not grow the caches without bound. */
+const MAX_CACHED_VERSIONS = 256;
 let children: ReadonlyMap<string, readonly string[]> | undefined;
 const subtypeLists = new Map<string, readonly string[]>();
 
@@ -167,6 +173,7 @@ function resolveVersion(v: string): number | undefined {
   const known = ix.versionIndex.get(v);
   if (known !== undefined) return known;
   if (resolvedVersions.has(v)) return resolvedVersions.get(v);
+  if (resolvedVersions.size >= MAX_CACHED_VERSIONS) resolvedVersions.clear();
   const parts = numericParts(v);
   let found: number | undefined;
   if (parts !== undefined) {
@@ -351,33 +358,26 @@ export function propertyOf(type: string, prop: string): PropertyInfo | undefined
   return map.get(prop);
 }
 
-/** `compute(type)` for a client version, remembered per resolved version and type. */
-function perVersion<T>(
-  cache: Map<number, Map<string, T>>,
-  type: string,
-  clientVersion: string,
-  compute: () => T,
-): T {
-  const c = resolveVersion(clientVersion) ?? -1;
-  let byType = cache.get(c);
-  if (byType === undefined) {
-    byType = new Map();
-    cache.set(c, byType);
+function viewOf(clientVersion: string): VersionView {
+  let view = views.get(clientVersion);
+  if (view === undefined) {
+    if (views.size >= MAX_CACHED_VERSIONS) views.clear();
+    view = { visible: new Map(), compatible: new Map() };
+    views.set(clientVersion, view);
   }
-  let value = byType.get(type);
-  if (value === undefined) {
-    value = compute();
-    byType.set(type, value);
-  }
-  return value;
+  return view;
 }
 
 /** The properties of a type that a client speaking `clientVersion` knows, in wire order. */
 export function visiblePropertiesOf(type: string, clientVersion: string): readonly PropertyInfo[] {
-  return perVersion(visibleProps, type, clientVersion, () => {
+  const { visible } = viewOf(clientVersion);
+  let properties = visible.get(type);
+  if (properties === undefined) {
     const t = typeOf(type);
-    return t ? t.properties.filter((p) => isVisibleIn(p.version, clientVersion)) : [];
-  });
+    properties = t ? t.properties.filter((p) => isVisibleIn(p.version, clientVersion)) : [];
+    visible.set(type, properties);
+  }
+  return properties;
 }
 
 /**
@@ -386,9 +386,13 @@ export function visiblePropertiesOf(type: string, clientVersion: string): readon
  * (what an xsi:type must name). Undefined when none is.
  */
 export function compatibleTypeOf(type: string, clientVersion: string): string | undefined {
-  return (
-    perVersion(compatibleTypes, type, clientVersion, () => nearestVisible(type, clientVersion)) ?? undefined
-  );
+  const { compatible } = viewOf(clientVersion);
+  let known = compatible.get(type);
+  if (known === undefined) {
+    known = nearestVisible(type, clientVersion);
+    compatible.set(type, known);
+  }
+  return known ?? undefined;
 }
 
 function nearestVisible(type: string, clientVersion: string): string | null {
