@@ -6,6 +6,7 @@
  * `ResolveImageNameOnCreate`) from the images the caller hands over.
  */
 
+import { clone } from '../store/meta.js';
 import type {
   ClusterVirtualMachineImage,
   PartialObjectRef,
@@ -48,7 +49,7 @@ export function randomUUID(random: () => number): string {
 
 /** Returns a defaulted copy of a hub VirtualMachine being created. */
 export function defaultVirtualMachineOnCreate(vm: VirtualMachine, ctx: DefaultingContext): VirtualMachine {
-  const out = structuredClone(vm);
+  const out = clone(vm);
   const spec = out.spec ?? {};
   out.spec = spec;
 

@@ -13,6 +13,7 @@
  */
 import type { Store } from '@vsim/vsphere';
 import {
+  clone,
   FOREGROUND_FINALIZER,
   type KubeObject,
   NAMESPACE_FINALIZER,
@@ -141,7 +142,7 @@ export class GarbageCollector {
     }
     if (gone.length === 0) return;
     if (solid.length > 0) {
-      const next = structuredClone(record.object);
+      const next = clone(record.object);
       next.metadata.ownerReferences = solid;
       this.#host.commit(record, next);
       return;
@@ -159,7 +160,7 @@ export class GarbageCollector {
     for (const id of [...store.referrers(BY_OWNER, uid)]) {
       const dependent = store.get(id);
       if (!dependent) continue;
-      const next = structuredClone(dependent.object);
+      const next = clone(dependent.object);
       const refs = without(next.metadata.ownerReferences, (r) => r.uid === uid);
       if (refs.length > 0) next.metadata.ownerReferences = refs;
       else delete next.metadata.ownerReferences;
@@ -184,7 +185,7 @@ export class GarbageCollector {
   #dropFinalizer(id: string, finalizer: string): void {
     const record = this.#host.records.get(id);
     if (!record?.object.metadata.finalizers?.includes(finalizer)) return;
-    const next = structuredClone(record.object);
+    const next = clone(record.object);
     const finalizers = without(next.metadata.finalizers, (f) => f === finalizer);
     if (finalizers.length > 0) next.metadata.finalizers = finalizers;
     else delete next.metadata.finalizers;
@@ -201,7 +202,7 @@ export class GarbageCollector {
     if (store.referrers(BY_NAMESPACE, ns.name).size > 0) return;
     const current = store.get(ns.id);
     if (!current) return;
-    const next = structuredClone(current.object);
+    const next = clone(current.object);
     const spec = next.spec as { finalizers?: string[] } | undefined;
     if (spec?.finalizers) spec.finalizers = without(spec.finalizers, (f) => f === NAMESPACE_FINALIZER);
     // Goes once no finalizer of either kind is left.

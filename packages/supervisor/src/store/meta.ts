@@ -63,7 +63,38 @@ export const ORPHAN_FINALIZER = 'orphan';
 /** The spec finalizer of a Namespace, removed once its content is gone. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
 
-export const clone = <T>(value: T): T => structuredClone(value);
+/**
+ * A deep copy, as `structuredClone` makes it, done by hand for plain objects and arrays: those
+ * are what Kubernetes objects are made of, and structuredClone costs several times more for
+ * them (~14 µs for a VirtualMachine against ~2 µs). Anything else (a Date, a Map, a class
+ * instance, a function that must fail, a cycle once deep) is left to structuredClone.
+ */
+export const clone = <T>(value: T): T => copy(value, 0) as T;
+
+/** Past this depth the rest goes to structuredClone, which copes with cycles. */
+const MAX_COPY_DEPTH = 64;
+
+function copy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null)
+    return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value;
+  if (depth > MAX_COPY_DEPTH) return structuredClone(value);
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) out.push(copy(item, depth + 1));
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copy((value as Record<string, unknown>)[key], depth + 1);
+    // An own `__proto__` key (JSON.parse makes one) stays a key, not the copy's prototype.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
+}
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,6 +6,7 @@
  * put back from it, so a client of any version reads back what it wrote.
  */
 
+import { clone } from '../../store/meta.js';
 import { canonicalJson, dropPath, isObject, type JsonObject, restorePath } from './paths.js';
 
 export const GROUP = 'vmoperator.vmware.com';
@@ -73,7 +74,7 @@ export function getAnnotation(obj: JsonObject, key: string): string | undefined 
 }
 
 export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeRule | undefined): JsonObject {
-  const spoke = structuredClone(hub);
+  const spoke = clone(hub);
   spoke.apiVersion = apiVersionOf(version);
   setAnnotation(spoke, CONVERSION_ANNOTATION, undefined);
   if (!rule) return spoke;
@@ -97,7 +98,7 @@ function preserved(hub: JsonObject): string {
 }
 
 export function convertUp(spoke: JsonObject, rule: SpokeRule | undefined): JsonObject {
-  const hub = structuredClone(spoke);
+  const hub = clone(spoke);
   hub.apiVersion = apiVersionOf(HUB_VERSION);
   const raw = getAnnotation(hub, CONVERSION_ANNOTATION);
   setAnnotation(hub, CONVERSION_ANNOTATION, undefined);

@@ -4,6 +4,7 @@
  * the version a client asked for.
  */
 
+import { clone } from '../../store/meta.js';
 import {
   apiVersionOf,
   convertDown,
@@ -65,7 +66,7 @@ export function toHub<T extends object>(obj: T): JsonObject {
   if (!isObject(json)) throw new ConversionError('not an object');
   const version = servedVersionOf(json);
   const rules = rulesFor(json);
-  if (version === HUB_VERSION) return structuredClone(json);
+  if (version === HUB_VERSION) return clone(json);
   return convertUp(json, rules[version as SpokeVersion]);
 }
 
@@ -75,7 +76,7 @@ export function fromHub<T extends object>(obj: T, version: ServedVersion): JsonO
   if (servedVersionOf(json) !== HUB_VERSION)
     throw new ConversionError('fromHub takes a hub (v1alpha6) object');
   const rules = rulesFor(json);
-  if (version === HUB_VERSION) return structuredClone(json);
+  if (version === HUB_VERSION) return clone(json);
   return convertDown(json, version, rules[version]);
 }
 

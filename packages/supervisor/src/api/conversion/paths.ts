@@ -7,6 +7,8 @@
  * a leading `+` lets a restore create missing parent objects.
  */
 
+import { clone } from '../../store/meta.js';
+
 export type JsonObject = { [key: string]: unknown };
 
 export function isObject(value: unknown): value is JsonObject {
@@ -92,7 +94,7 @@ function restoreSegments(
   const srcChild = src[head.key];
   if (srcChild === undefined) return;
   if (rest.length === 0 && !head.each) {
-    if (!(onlyIfAbsent && dst[head.key] !== undefined)) dst[head.key] = structuredClone(srcChild);
+    if (!(onlyIfAbsent && dst[head.key] !== undefined)) dst[head.key] = clone(srcChild);
     return;
   }
   if (head.each) {

@@ -35,7 +35,7 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { clone, deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { isTiedTo, libraryProvider } from './library-provider.js';
 import {
   PUBLISH_CONDITION as C,
@@ -252,7 +252,7 @@ export function startPublishRequestController(
   const publish = async (request: Request): Promise<ReconcileOutcome> => {
     const pass: Pass = {
       request,
-      status: structuredClone(request.status ?? {}),
+      status: clone(request.status ?? {}),
       now: timestamp(vsphere.clock.now()),
     };
     pass.status.startTime ??= pass.now;

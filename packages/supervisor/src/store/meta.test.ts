@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { clone } from './meta.js';
+
+describe('clone', () => {
+  it('copies plain objects and arrays deeply, as structuredClone does', () => {
+    const object = {
+      metadata: { name: 'a', labels: { app: 'web' } },
+      spec: { list: [1, 'two', { three: 3 }, null], absent: undefined },
+    };
+    const copy = clone(object);
+    expect(copy).toStrictEqual(structuredClone(object));
+    expect(copy.metadata).not.toBe(object.metadata);
+    expect(copy.spec.list[2]).not.toBe(object.spec.list[2]);
+  });
+
+  it('keeps an own __proto__ key a key', () => {
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    const copy = clone(parsed);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('leaves what is not plain data to structuredClone', () => {
+    const when = new Date(0);
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    expect(clone({ when }).when).toStrictEqual(when);
+    expect(clone({ when }).when).not.toBe(when);
+    const copy = clone(cyclic);
+    expect(copy.name).toBe('loop');
+    expect(() => clone({ run: () => undefined })).toThrow();
+  });
+});
