@@ -84,17 +84,13 @@ export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeR
   return spoke;
 }
 
-/** The annotation of a hub object, computed once per object: stored objects never change. */
-const annotations = new WeakMap<JsonObject, string>();
-
+/**
+ * The annotation of a hub object. Not cached per object: a cache would hold ~2 KB per stored
+ * VM for as long as the VM stays unchanged, for reads that rarely repeat.
+ */
 function preserved(hub: JsonObject): string {
-  let text = annotations.get(hub);
-  if (text === undefined) {
-    const { metadata: _metadata, ...data } = hub;
-    text = canonicalJson(data);
-    annotations.set(hub, text);
-  }
-  return text;
+  const { metadata: _metadata, ...data } = hub;
+  return canonicalJson(data);
 }
 
 export function convertUp(spoke: JsonObject, rule: SpokeRule | undefined): JsonObject {
