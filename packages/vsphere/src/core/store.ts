@@ -15,8 +15,8 @@ export interface StoredRecord {
   readonly kind: string;
 }
 
-/** Names the forward references of a record: `[relation, targetId]` pairs. */
-export type RelationsOf<R> = (record: R) => Iterable<readonly [relation: string, target: string]>;
+/** Names the forward references of a record: `[relation, targetId]` pairs, in a fresh array. */
+export type RelationsOf<R> = (record: R) => (readonly [relation: string, target: string])[];
 
 export interface Change<R> {
   readonly id: string;
@@ -183,8 +183,8 @@ export class Store<R extends StoredRecord> {
       for (const [relation, target] of now) this.#link(id, relation, target, touched);
       return;
     }
-    const old = [...this.#relationsOf(before)];
-    const fresh = [...now];
+    const old = this.#relationsOf(before);
+    const fresh = now;
     // Most updates keep every relation (a status written, a VM powered on): nothing to move.
     if (old.length === fresh.length && old.every((r, i) => r[0] === fresh[i]?.[0] && r[1] === fresh[i]?.[1]))
       return;
@@ -211,10 +211,12 @@ export class Store<R extends StoredRecord> {
   /** A target whose referrers changed is reported as modified, naming the relations. */
   #markTouched(changes: Change<R>[], touched: Map<string, Set<string>>): void {
     if (touched.size === 0) return;
-    const index = new Map(changes.map((c, i) => [c.id, i]));
+    // Most targets are no records (a Kubernetes object's uid and namespace): index lazily.
+    let index: Map<string, number> | undefined;
     for (const [target, relations] of touched) {
       const record = this.#records.get(target);
       if (!record) continue;
+      index ??= new Map(changes.map((c, i) => [c.id, i]));
       const i = index.get(target);
       const referrers = [...relations];
       if (i === undefined)
