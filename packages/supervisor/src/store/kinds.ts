@@ -157,6 +157,8 @@ export const CORE_KINDS: readonly KindDefinition[] = [
 
 export class KindRegistry {
   #byKey = new Map<string, KindInfo>();
+  /** apiVersion -> kind -> what `resolve` found: every read and write resolves its kind. */
+  #resolved = new Map<string, Map<string, { readonly info: KindInfo; readonly version: string }>>();
 
   register(definition: KindDefinition): KindInfo {
     if (definition.versions.length === 0) throw new Error(`kind ${definition.kind} serves no version`);
@@ -181,6 +183,7 @@ export class KindRegistry {
       admit: definition.admit,
     };
     this.#byKey.set(key, info);
+    this.#resolved.clear();
     return info;
   }
 
@@ -189,13 +192,19 @@ export class KindRegistry {
   }
 
   /** The kind served at `apiVersion`, or a NotFound error as the server gives for an unknown resource. */
-  resolve(apiVersion: unknown, kind: unknown): { info: KindInfo; version: string } {
+  resolve(apiVersion: unknown, kind: unknown): { readonly info: KindInfo; readonly version: string } {
     if (typeof apiVersion !== 'string' || apiVersion === '' || typeof kind !== 'string' || kind === '')
       throw kubeErrors.badRequest('Object has no apiVersion or kind');
+    const known = this.#resolved.get(apiVersion)?.get(kind);
+    if (known) return known;
     const { group, version } = parseApiVersion(apiVersion);
     const info = this.#byKey.get(kindKey(group, kind));
     if (!info?.versions.includes(version)) throw kubeErrors.noResource(`${kind} ${apiVersion}`);
-    return { info, version };
+    const found = { info, version };
+    const kinds = this.#resolved.get(apiVersion) ?? new Map();
+    kinds.set(kind, found);
+    this.#resolved.set(apiVersion, kinds);
+    return found;
   }
 
   byKey(key: string): KindInfo | undefined {

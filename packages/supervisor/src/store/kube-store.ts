@@ -138,6 +138,15 @@ const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 const NAMESPACE_KEY = '/Namespace';
+/** Metadata an update cannot change. */
+const SERVER_META = [
+  'name',
+  'namespace',
+  'uid',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+] as const;
 /** Metadata an admission hook cannot change. */
 const PROTECTED_META = [
   'name',
@@ -647,17 +656,17 @@ export class KubeStore {
    */
   #update(info: KindInfo, record: KubeRecord, incoming: KubeObject, mode: 'main' | 'status'): KubeObject {
     const existing = record.object;
-    const subject = subjectOf(info, record.name);
+    const subject = () => subjectOf(info, record.name);
     const inMeta = incoming.metadata;
     if (
       inMeta.resourceVersion !== undefined &&
       inMeta.resourceVersion !== '' &&
       inMeta.resourceVersion !== existing.metadata.resourceVersion
     )
-      throw kubeErrors.conflict(subject);
+      throw kubeErrors.conflict(subject());
     if (inMeta.uid !== undefined && inMeta.uid !== '' && inMeta.uid !== existing.metadata.uid)
       throw kubeErrors.conflict(
-        subject,
+        subject(),
         `Precondition failed: UID in precondition: ${inMeta.uid}, UID in object meta: ${existing.metadata.uid}`,
       );
     let next: KubeObject;
@@ -670,14 +679,7 @@ export class KubeStore {
       next = incoming;
       const meta = next.metadata;
       const old = existing.metadata;
-      for (const field of [
-        'name',
-        'namespace',
-        'uid',
-        'creationTimestamp',
-        'deletionTimestamp',
-        'deletionGracePeriodSeconds',
-      ] as const) {
+      for (const field of SERVER_META) {
         if (old[field] === undefined) delete meta[field];
         else meta[field] = old[field] as never;
       }
@@ -691,7 +693,7 @@ export class KubeStore {
         const had = new Set(existing.metadata.finalizers ?? []);
         const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
         if (added.length > 0)
-          throw kubeErrors.invalid(subject, [
+          throw kubeErrors.invalid(subject(), [
             {
               field: 'metadata.finalizers',
               message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added
@@ -725,10 +727,7 @@ export class KubeStore {
       this.#write(record, record.id, undefined, null);
       return next;
     }
-    const { resourceVersion: _a, ...nextMeta } = meta;
-    const { resourceVersion: _b, ...oldMeta } = record.object.metadata;
-    if (deepEqual({ ...next, metadata: nextMeta }, { ...record.object, metadata: oldMeta }))
-      return record.object;
+    if (sameButVersion(next, record.object)) return record.object;
     const info = this.#kinds.byKey(record.kind) as KindInfo;
     return this.#write(record, record.id, info, next);
   }
@@ -917,6 +916,29 @@ export class KubeStore {
     if (was) return { type: 'DELETED', object: present((change.before as KubeRecord).object, version) };
     return undefined;
   }
+}
+
+/** Whether two states of an object are equal but for their resourceVersion (compared without copies). */
+function sameButVersion(a: KubeObject, b: KubeObject): boolean {
+  let fields = 0;
+  for (const key in a) {
+    if (a[key] === undefined) continue;
+    fields++;
+    if (key === 'metadata') continue;
+    if (!deepEqual(a[key], b[key])) return false;
+  }
+  for (const key in b) if (b[key] !== undefined) fields--;
+  if (fields !== 0 || b.metadata === undefined) return false;
+  const am = a.metadata as Record<string, unknown>;
+  const bm = b.metadata as Record<string, unknown>;
+  let meta = 0;
+  for (const key in am) {
+    if (key === 'resourceVersion' || am[key] === undefined) continue;
+    meta++;
+    if (!deepEqual(am[key], bm[key])) return false;
+  }
+  for (const key in bm) if (key !== 'resourceVersion' && bm[key] !== undefined) meta--;
+  return meta === 0;
 }
 
 /** Defaults the API server applies on every write. */
