@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clone } from './meta.js';
+import { clone, merged } from './meta.js';
 
 describe('clone', () => {
   it('copies plain objects and arrays deeply, as structuredClone does', () => {
@@ -30,5 +30,21 @@ describe('clone', () => {
     const copy = clone(cyclic);
     expect(copy.name).toBe('loop');
     expect(() => clone({ run: () => undefined })).toThrow();
+  });
+});
+
+describe('merged', () => {
+  it('is the spread of its parts, in their order', () => {
+    const out = merged({ a: 1, b: 2 }, { b: 3, c: 4 }, { d: 5 });
+    expect(out).toStrictEqual({ a: 1, b: 3, c: 4, d: 5 });
+    expect(Object.keys(out)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('keeps an own __proto__ key a key', () => {
+    const status = JSON.parse('{"__proto__": {"x": 1}, "phase": "a"}') as Record<string, unknown>;
+    const out = merged(status, { phase: 'b' });
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__', 'phase']);
+    expect(out.phase).toBe('b');
   });
 });

@@ -48,12 +48,14 @@ export const isFalse = (type: string, reason: string, message: string): Verdict 
 /**
  * The conditions with each verdict applied: replaced in place, or appended when new. A
  * condition whose verdict is unchanged is kept as it is, and so is the whole array when
- * nothing changed, so comparing the result with the old one is cheap.
+ * nothing changed, so comparing the result with the old one is cheap. `shared` keeps the
+ * last True condition made per type: stored objects never change, so VMs share them.
  */
 export function withVerdicts(
   conditions: readonly Condition[] | undefined,
   verdicts: readonly Verdict[],
   now: string,
+  shared?: Map<string, Condition>,
 ): Condition[] {
   let out: Condition[] | undefined;
   const current = conditions ?? [];
@@ -70,10 +72,33 @@ export function withVerdicts(
       continue;
     const lastTransitionTime = before && before.status === verdict.status ? before.lastTransitionTime : now;
     out ??= [...current];
-    if (at >= 0) out[at] = { ...verdict, lastTransitionTime };
-    else out.push({ ...verdict, lastTransitionTime });
+    const condition = stamped(verdict, lastTransitionTime, shared);
+    if (at >= 0) out[at] = condition;
+    else out.push(condition);
   }
   return out ?? (current as Condition[]);
+}
+
+/** A verdict with its time; a True one stamped as the last one shared was is that one. */
+function stamped(verdict: Verdict, lastTransitionTime: string, shared: Map<string, Condition> | undefined) {
+  const isShared = shared !== undefined && verdict.status === 'True';
+  const last = isShared ? shared.get(verdict.type) : undefined;
+  if (
+    last?.lastTransitionTime === lastTransitionTime &&
+    last.reason === verdict.reason &&
+    last.message === verdict.message
+  )
+    return last;
+  // Field by field: spreading the verdict and adding a field costs several times more.
+  const condition: Condition = {
+    type: verdict.type,
+    status: verdict.status,
+    reason: verdict.reason,
+    message: verdict.message,
+    lastTransitionTime,
+  };
+  if (isShared) shared.set(verdict.type, condition);
+  return condition;
 }
 
 export const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>

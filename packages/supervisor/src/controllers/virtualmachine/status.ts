@@ -8,6 +8,7 @@ import type {
   VirtualMachinePowerState,
   VirtualMachineStatus,
 } from '../../api/types.js';
+import { merged } from '../../store/meta.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
   poweredOn: 'PoweredOn',
@@ -65,11 +66,11 @@ export function statusFromVsphere(
     guest: { guestID: vm.config.guestId, guestFullName: vm.config.guestFullName },
     ...(on
       ? {
-          network: {
-            ...(ip ? { primaryIP4: ip } : {}),
-            ...(vm.guest.hostName ? { hostName: vm.guest.hostName } : {}),
-            interfaces: interfacesOf(vm, interfaceNames),
-          },
+          network: merged(
+            ip ? { primaryIP4: ip } : {},
+            vm.guest.hostName ? { hostName: vm.guest.hostName } : {},
+            { interfaces: interfacesOf(vm, interfaceNames) },
+          ),
         }
       : {}),
   };

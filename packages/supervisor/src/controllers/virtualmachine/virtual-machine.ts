@@ -18,7 +18,12 @@
  * off by hand, a new guest IP) requeue it too.
  */
 import type { Batch, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
-import type { VirtualMachine, VirtualMachineClass, VirtualMachinePowerOpMode } from '../../api/types.js';
+import type {
+  Condition,
+  VirtualMachine,
+  VirtualMachineClass,
+  VirtualMachinePowerOpMode,
+} from '../../api/types.js';
 import {
   type NamespacePlacement,
   placementOf,
@@ -30,7 +35,7 @@ import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
@@ -96,6 +101,8 @@ export function startVirtualMachineController(
   /** vSphere VM per VM key once deployed, and back. */
   const deployed = new Map<string, string>();
   const byMoref = new Map<string, string>();
+  /** True conditions the VMs share (see withVerdicts). */
+  const sharedConditions = new Map<string, Condition>();
 
   const remember = (key: string, keys: readonly string[]) => {
     const before = dependenciesOf.get(key) ?? [];
@@ -242,7 +249,7 @@ export function startVirtualMachineController(
     if (failed) verdicts.push(failed);
     const network = target ? planNetwork(kube, read, vm) : undefined;
     if (network) verdicts.push(network.verdict);
-    const conditions = withVerdicts(vm.status?.conditions, verdicts, now());
+    const conditions = withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions);
     writeStatus(vm, { ...vm.status, conditions });
     if (failed) return { requeue: true };
     if (!target || !network || network.verdict.status !== 'True') return undefined;
@@ -366,14 +373,14 @@ export function startVirtualMachineController(
     if (probe) verdicts.push(probeVerdict(record, probe));
     const className = vm.spec?.className;
     const restart = vm.spec?.nextRestartTime;
-    const status: VirtualMachine['status'] = {
-      ...withoutVolatile(vm.status),
-      ...from,
-      ...(className
+    const status: VirtualMachine['status'] = merged(
+      withoutVolatile(vm.status),
+      from,
+      className
         ? { class: { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass', name: className } }
-        : {}),
-      conditions: withVerdicts(vm.status?.conditions, verdicts, now()),
-    };
+        : {},
+      { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
+    );
     const written = writeStatus(vm, status);
     if (drive(key, written, record, size)) {
       if (restart && record.powerState === 'poweredOn' && restart !== vm.status?.lastRestartTime)
@@ -429,7 +436,7 @@ export function startVirtualMachineController(
         metadata: {
           ...vm.metadata,
           finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : [...finalizers, VM_FINALIZER],
-          ...(needsZone ? { labels: { ...labels, [ZONE_LABEL]: zone } } : {}),
+          ...(needsZone ? { labels: merged(labels, { [ZONE_LABEL]: zone }) } : {}),
         },
       }),
       'main',
@@ -475,7 +482,7 @@ function probeVerdict(
 }
 
 /** Status fields only vSphere decides: dropped before they are read back, so a powered-off VM has no IP. */
-function withoutVolatile(status: VirtualMachine['status']): VirtualMachine['status'] {
+function withoutVolatile(status: VirtualMachine['status']): NonNullable<VirtualMachine['status']> {
   if (!status) return {};
   const { network: _, ...rest } = status;
   return rest;
