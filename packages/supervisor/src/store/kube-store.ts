@@ -28,6 +28,7 @@ import {
   type KubeList,
   type KubeObject,
   labelProblems,
+  merged,
   NAMESPACE_FINALIZER,
   nameProblem,
   type ObjectRef,
@@ -192,7 +193,7 @@ export class KubeStore {
       const { info, apiVersion } = this.#resolve(object);
       // An update writes only the top level and the metadata of what it is given: copy those.
       const incoming = this.#inStorageVersion(info, object)
-        ? { ...object, metadata: { ...object.metadata } }
+        ? merged(object, { metadata: { ...object.metadata } })
         : this.#toStorage(info, object);
       return this.#shared(info, this.#replace(info, incoming, 'main'), apiVersion);
     },
@@ -672,7 +673,7 @@ export class KubeStore {
     let next: KubeObject;
     if (mode === 'status') {
       // Stored objects are never changed in place, so the new state may share the old spec.
-      next = { ...existing, metadata: { ...existing.metadata } };
+      next = merged(existing, { metadata: { ...existing.metadata } });
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
     } else {
