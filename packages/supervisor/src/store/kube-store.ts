@@ -447,9 +447,18 @@ export class KubeStore {
         return record ? this.#shared(info, record.object, apiVersion) : undefined;
       },
       list: (apiVersion, kind, namespace) => {
-        const { info } = this.#resolve({ apiVersion, kind });
-        const filter = this.#filter(info, namespace === undefined ? {} : { namespace });
-        return this.#matching(filter).map((r) => this.#shared(info, r.object, apiVersion));
+        const { info } = this.#kinds.resolve(apiVersion, kind);
+        // Controllers list on many writes, mostly kinds with few objects: no filter to build.
+        const wanted = info.namespaced && namespace ? namespace : undefined;
+        const out: KubeObject[] = [];
+        const records: KubeRecord[] = [];
+        for (const id of this.#records.idsOf(info.key)) {
+          const record = this.#records.get(id) as KubeRecord;
+          if (wanted === undefined || record.namespace === wanted) records.push(record);
+        }
+        if (records.length > 1) records.sort(compareRecords);
+        for (const record of records) out.push(this.#shared(info, record.object, apiVersion));
+        return out;
       },
     };
   }

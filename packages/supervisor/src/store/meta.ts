@@ -86,7 +86,9 @@ function copy(value: unknown, depth: number): unknown {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
+  // for-in walks a fast object's cached keys; Object.keys would allocate an array each time.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const item = copy((value as Record<string, unknown>)[key], depth + 1);
     // An own `__proto__` key (JSON.parse makes one) stays a key, not the copy's prototype.
     if (key === '__proto__')
@@ -142,9 +144,11 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function specChanged(before: KubeObject, after: KubeObject, hasStatus: boolean): boolean {
   const skip = (k: string) =>
     k === 'metadata' || k === 'apiVersion' || k === 'kind' || (hasStatus && k === 'status');
-  for (const k of Object.keys(before)) if (!skip(k) && !deepEqual(before[k], after[k])) return true;
-  for (const k of Object.keys(after))
-    if (!Object.hasOwn(before, k) && !skip(k) && !deepEqual(before[k], after[k])) return true;
+  for (const k in before)
+    if (Object.hasOwn(before, k) && !skip(k) && !deepEqual(before[k], after[k])) return true;
+  for (const k in after)
+    if (Object.hasOwn(after, k) && !Object.hasOwn(before, k) && !skip(k) && !deepEqual(before[k], after[k]))
+      return true;
   return false;
 }
 
