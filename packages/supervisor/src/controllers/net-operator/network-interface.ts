@@ -30,7 +30,7 @@ import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import type { KubeObject } from '../../store/meta.js';
+import { deepEqual, type KubeObject } from '../../store/meta.js';
 import { AddressPool, type Lease } from './address-pool.js';
 
 export const NETWORK_INTERFACE_CONTROLLER = 'net-operator-networkinterface';
@@ -110,7 +110,8 @@ export function startNetworkInterfaceController(
   const reconcile = (key: string) => {
     const { namespace, name } = parseObjectKey(key);
     if (namespace === undefined) return undefined;
-    const iface = kube.direct.get({ ...NETWORK_INTERFACE, namespace, name }) as NetworkInterface | undefined;
+    const ref = { apiVersion: NETWORK_INTERFACE.apiVersion, kind: NETWORK_INTERFACE.kind, namespace, name };
+    const iface = kube.direct.get(ref) as NetworkInterface | undefined;
     if (!iface) {
       release(key);
       return undefined;
@@ -285,6 +286,6 @@ function writeStatus(
   for (const c of status.conditions ?? [])
     if (c.lastTransitionTime === '')
       c.lastTransitionTime = new Date(vsphere.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  if (JSON.stringify(iface.status ?? {}) === JSON.stringify(status)) return;
+  if (deepEqual(iface.status ?? {}, status)) return;
   kube.direct.updateStatus({ ...iface, status });
 }

@@ -395,7 +395,10 @@ export function startVirtualMachineController(
 
   const reconcile = (key: string) => {
     const { namespace, name } = parseObjectKey(key);
-    const ref = { ...VM, name, ...(namespace === undefined ? {} : { namespace }) };
+    const ref =
+      namespace === undefined
+        ? { apiVersion: VM.apiVersion, kind: VM.kind, name }
+        : { apiVersion: VM.apiVersion, kind: VM.kind, name, namespace };
     const vm = kube.direct.get(ref) as unknown as VirtualMachine | undefined;
     if (!vm) {
       forget(key);
