@@ -38,13 +38,20 @@ export type ImageKind = 'VirtualMachineImage' | 'ClusterVirtualMachineImage';
 /** What an image name resolves to: the image, or why it resolves to none (vm-operator's words). */
 export type ImageNameResolution = { image: VirtualMachineImageRef } | { problem: string };
 
-/** A random (version 4) UUID drawn from `random`. */
+/** Two hex digits per byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** A random (version 4) UUID drawn from `random`: 16 draws, one per byte, in order. */
 export function randomUUID(random: () => number): string {
-  const bytes = Array.from({ length: 16 }, () => Math.floor(random() * 256) & 0xff);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    let byte = Math.floor(random() * 256) & 0xff;
+    if (i === 6) byte = (byte & 0x0f) | 0x40;
+    else if (i === 8) byte = (byte & 0x3f) | 0x80;
+    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+    out += HEX[byte];
+  }
+  return out;
 }
 
 /** Returns a defaulted copy of a hub VirtualMachine being created. */

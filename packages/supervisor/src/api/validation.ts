@@ -156,7 +156,8 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
 }
 
 function immutable(field: string, before: unknown, after: unknown): FieldError[] {
-  return JSON.stringify(before ?? null) === JSON.stringify(after ?? null)
+  // Controllers write back the stored spec itself: the same value needs no serializing.
+  return before === after || JSON.stringify(before ?? null) === JSON.stringify(after ?? null)
     ? []
     : [invalid(field, after ?? '', IMMUTABLE)];
 }
