@@ -206,6 +206,11 @@ export class KubeStore {
     },
   };
   #watches = 0;
+  /**
+   * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
+   * reaches the few controllers following its kind, not all of them.
+   */
+  readonly #subscribers = new Map<string, Set<(change: Change<KubeRecord>, version: number) => void>>();
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
     this.#clock = context.clock;
@@ -222,6 +227,7 @@ export class KubeStore {
       isNamespaced: (record) => this.#kinds.byKey(record.kind)?.namespaced ?? false,
     };
     this.#gc = new GarbageCollector(host);
+    this.#records.subscribe((batch) => this.#dispatch(batch));
     for (const name of options.namespaces ?? ['default'])
       this.#create(this.#resolve({ apiVersion: 'v1', kind: 'Namespace' }).info, {
         apiVersion: 'v1',
@@ -415,20 +421,35 @@ export class KubeStore {
     const filter = this.#filter(info, options);
     const view = (object: KubeObject) => this.#shared(info, object, apiVersion);
     for (const record of this.#matching(filter)) listener({ type: 'ADDED', object: view(record.object) });
-    const unsubscribe = this.#records.subscribe((batch) => {
-      for (const change of batch.changes) {
-        const event = this.#eventOf(change, batch.version, filter, view);
-        if (event) listener(event as CacheEvent);
-      }
-    });
+    const subscriber = (change: Change<KubeRecord>, version: number) => {
+      const event = this.#eventOf(change, version, filter, view);
+      if (event) listener(event as CacheEvent);
+    };
+    let subscribers = this.#subscribers.get(info.key);
+    if (!subscribers) {
+      subscribers = new Set();
+      this.#subscribers.set(info.key, subscribers);
+    }
+    subscribers.add(subscriber);
     this.#watches++;
     let open = true;
     return () => {
       if (!open) return;
       open = false;
       this.#watches--;
-      unsubscribe();
+      subscribers.delete(subscriber);
     };
+  }
+
+  /** Hands each change of a batch to the subscribers of its kind only. */
+  #dispatch(batch: Batch<KubeRecord>): void {
+    for (const change of batch.changes) {
+      // A change that only touched reverse indexes is no change of the object.
+      if (change.before === change.after) continue;
+      const kind = (change.after ?? (change.before as KubeRecord)).kind;
+      const subscribers = this.#subscribers.get(kind);
+      if (subscribers) for (const subscriber of subscribers) subscriber(change, batch.version);
+    }
   }
 
   /** Hears every committed write (of any kind), after it is applied. */
