@@ -180,29 +180,25 @@ export const deployOperations = (m: Model) => {
     });
   };
 
-  const post = (vm: VmRecord, _type: string, message: string, extra: Record<string, unknown> = {}) =>
-    m.postEvent({ _type, fullFormattedMessage: message, ...eventArguments(m.store, vm), ...extra });
-
   const postDeployed = (vmId: string, itemName: string, powerOn: boolean) => {
     const vm = m.store.get(vmId) as VmRecord;
+    // Every event of the deployment names the same VM, host and datacenter: found once.
+    const args = eventArguments(m.store, vm);
+    const post = (_type: string, message: string, extra: Record<string, unknown>) =>
+      m.postEvent({ _type, fullFormattedMessage: message, ...args, ...extra });
     const host = m.store.get(vm.host ?? '')?.name ?? '';
     const dc = datacenterOf(m.store, vm.id)?.name ?? '';
     // A library item is no VM: the template argument carries its name only.
     const srcTemplate = { name: itemName };
-    post(
-      vm,
-      'VmBeingDeployedEvent',
-      `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`,
-      {
-        template: false,
-        srcTemplate,
-      },
-    );
-    post(vm, 'VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, {
+    post('VmBeingDeployedEvent', `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`, {
       template: false,
       srcTemplate,
     });
-    if (powerOn) vmEvents(m).poweredOn(vm);
+    post('VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, {
+      template: false,
+      srcTemplate,
+    });
+    if (powerOn) vmEvents(m).poweredOn(vm, false, args);
   };
 
   return {

@@ -118,11 +118,11 @@ export const vmEvents = (m: Model) => {
     where,
     onHost,
     post,
-    /** The events of a VM that has just started, or resumed from suspension. */
-    poweredOn: (vm: VmRecord, resumed = false) => {
-      if (resumed) post(vm, 'VmResumingEvent', `${where(vm)} is resumed`);
-      else post(vm, 'VmStartingEvent', `${onHost(vm)} is starting`);
-      post(vm, 'VmPoweredOnEvent', `${where(vm)} is powered on`);
+    /** The events of a VM that has just started, or resumed from suspension (`args`: its event arguments). */
+    poweredOn: (vm: VmRecord, resumed = false, args: object = eventArguments(m.store, vm)) => {
+      if (resumed) post(vm, 'VmResumingEvent', `${where(vm)} is resumed`, {}, args);
+      else post(vm, 'VmStartingEvent', `${onHost(vm)} is starting`, {}, args);
+      post(vm, 'VmPoweredOnEvent', `${where(vm)} is powered on`, {}, args);
     },
   };
 };
