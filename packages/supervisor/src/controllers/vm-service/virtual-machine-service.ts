@@ -114,7 +114,10 @@ export function startVirtualMachineServiceController(
   const holders = new Map<string, string>();
   /** Services waiting for a VIP: reconciled again when one is given back. */
   const waiting = new Set<string>();
-  /** The labels each VM had when last seen, so a relabelled VM leaves its old services. */
+  /**
+   * The labels each VM (by uid: its stored string, so no key is built per event) had when
+   * last seen, so a relabelled VM leaves its old services.
+   */
   const vmLabels = new Map<string, Record<string, string>>();
   const now = () => timestamp(vsphere.clock.now());
 
@@ -374,12 +377,12 @@ export function startVirtualMachineServiceController(
 
   const toServices = (vm: KubeObject, event: string) => {
     const namespace = vm.metadata.namespace as string;
-    const vmKey = objectKey({ namespace, name: vm.metadata.name as string });
-    const before = vmLabels.get(vmKey);
+    const uid = vm.metadata.uid as string;
+    const before = vmLabels.get(uid);
     const after = vm.metadata.labels ?? {};
-    if (event === 'DELETED') vmLabels.delete(vmKey);
+    if (event === 'DELETED') vmLabels.delete(uid);
     // Stored labels never change in place: keeping the reference is enough.
-    else vmLabels.set(vmKey, after);
+    else if (after !== before) vmLabels.set(uid, after);
     const services = kube.direct.list(
       VM_SERVICE.apiVersion,
       VM_SERVICE.kind,
