@@ -17,7 +17,7 @@
  * Secret fixed) requeues exactly the VMs that read it; vSphere changes to a VM (powered
  * off by hand, a new guest IP) requeue it too.
  */
-import type { Batch, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
+import type { Batch, DeployConfig, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
 import type {
   Condition,
   VirtualMachine,
@@ -40,7 +40,12 @@ import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import { planNetwork } from './network.js';
-import { checkPrerequisites, type DependencyReader, VM_OPERATOR_API_VERSION } from './prerequisites.js';
+import {
+  checkPrerequisites,
+  type DependencyReader,
+  type Resolved,
+  VM_OPERATOR_API_VERSION,
+} from './prerequisites.js';
 import { statusFromVsphere } from './status.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
@@ -264,24 +269,14 @@ export function startVirtualMachineController(
       powerOn:
         (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
         !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX),
-      config: {
-        ...(resolved.numCPU === undefined ? {} : { numCPU: resolved.numCPU }),
-        ...(resolved.memoryMB === undefined ? {} : { memoryMB: resolved.memoryMB }),
-        ...(vm.spec?.biosUUID ? { uuid: vm.spec.biosUUID } : {}),
-        ...(vm.spec?.instanceUUID ? { instanceUuid: vm.spec.instanceUUID } : {}),
-        nics: network.nics.map((nic) => ({
+      config: deployConfig(
+        vm,
+        resolved,
+        network.nics.map((nic) => ({
           network: portgroupOf(vsphere, nic.networkID),
           macAddress: nic.macAddress,
         })),
-        ...(resolved.userData === undefined
-          ? {}
-          : {
-              extraConfig: [
-                { key: 'guestinfo.userdata', value: resolved.userData },
-                { key: 'guestinfo.userdata.encoding', value: 'base64' },
-              ],
-            }),
-      },
+      ),
     });
     track(
       key,
@@ -463,6 +458,29 @@ export function startVirtualMachineController(
     }
   });
   return { controller, stop: unsubscribe };
+}
+
+/**
+ * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its cloud-init
+ * user data. Set field by field: a literal of conditional spreads is several times slower.
+ */
+function deployConfig(
+  vm: VirtualMachine,
+  resolved: Resolved,
+  nics: NonNullable<DeployConfig['nics']>,
+): DeployConfig {
+  const config: DeployConfig = {};
+  if (resolved.numCPU !== undefined) config.numCPU = resolved.numCPU;
+  if (resolved.memoryMB !== undefined) config.memoryMB = resolved.memoryMB;
+  if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
+  if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
+  config.nics = nics;
+  if (resolved.userData !== undefined)
+    config.extraConfig = [
+      { key: 'guestinfo.userdata', value: resolved.userData },
+      { key: 'guestinfo.userdata.encoding', value: 'base64' },
+    ];
+  return config;
 }
 
 /** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */
