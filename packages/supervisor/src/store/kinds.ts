@@ -74,6 +74,8 @@ export interface KindDefinition {
 export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit'>> {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
+  /** The apiVersion of the storage version: one string the stored objects share. */
+  readonly storageApiVersion: string;
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
@@ -174,6 +176,7 @@ export class KindRegistry {
       group: definition.group,
       versions: [...definition.versions],
       storageVersion,
+      storageApiVersion: apiVersionOf(definition.group, storageVersion),
       kind: definition.kind,
       plural: definition.plural,
       namespaced: definition.namespaced,

@@ -12,7 +12,6 @@ import { AdmissionDenied, type KubeError, kubeErrors } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
-  apiVersionOf,
   CORE_KINDS,
   type KindDefinition,
   type KindInfo,
@@ -485,7 +484,7 @@ export class KubeStore {
   }
 
   #inStorageVersion(info: KindInfo, object: KubeObject): boolean {
-    return object.apiVersion === apiVersionOf(info.group, info.storageVersion);
+    return object.apiVersion === info.storageApiVersion;
   }
 
   /** The stored object itself in its storage version, else a converted copy. */
@@ -517,7 +516,7 @@ export class KubeStore {
 
   #toStorage(info: KindInfo, object: KubeObject): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    return this.#present(info, object, apiVersionOf(info.group, info.storageVersion));
+    return this.#present(info, object, info.storageApiVersion);
   }
 
   /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */

@@ -36,8 +36,13 @@ export interface SpokeRule {
 /** Rules per spoke version; a version without rules has the hub's shape. */
 export type KindRules = Partial<Record<SpokeVersion, SpokeRule>>;
 
+/** One string per served version, so the objects of a version share it. */
+const API_VERSIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...SPOKE_VERSIONS, HUB_VERSION].map((version) => [version, `${GROUP}/${version}`]),
+);
+
 export function apiVersionOf(version: ServedVersion): string {
-  return `${GROUP}/${version}`;
+  return API_VERSIONS[version] ?? `${GROUP}/${version}`;
 }
 
 /** The version part of an apiVersion of this group, or undefined for another group. */

@@ -276,6 +276,19 @@ function condition(
   };
 }
 
+/** The instant last formatted by secondsOf: interfaces made together share the string. */
+let lastInstant = Number.NaN;
+let lastText = '';
+
+/** An instant as RFC 3339 without its milliseconds. */
+function secondsOf(ms: number): string {
+  if (ms !== lastInstant) {
+    lastText = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastInstant = ms;
+  }
+  return lastText;
+}
+
 /** Writes the status unless it is already what it should be. */
 function writeStatus(
   kube: KubeStore,
@@ -284,8 +297,7 @@ function writeStatus(
   status: NetworkInterfaceStatus,
 ): void {
   for (const c of status.conditions ?? [])
-    if (c.lastTransitionTime === '')
-      c.lastTransitionTime = new Date(vsphere.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (c.lastTransitionTime === '') c.lastTransitionTime = secondsOf(vsphere.clock.now());
   if (deepEqual(iface.status ?? {}, status)) return;
   kube.direct.updateStatus({ ...iface, status });
 }

@@ -113,7 +113,12 @@ export function startVirtualMachineController(
     const before = dependenciesOf.get(key) ?? [];
     // Most reconciles of a VM read what the last one read: nothing to re-index then.
     if (before.length === keys.length && before.every((dep, i) => dep === keys[i])) return;
-    for (const old of before) dependents.get(old)?.delete(key);
+    for (const old of before) {
+      const set = dependents.get(old);
+      set?.delete(key);
+      // A VM's own dependencies (its interfaces) would otherwise leave an empty set each.
+      if (set?.size === 0) dependents.delete(old);
+    }
     for (const dep of keys) {
       const set = dependents.get(dep);
       if (set) set.add(key);
