@@ -184,4 +184,39 @@ describe('back-references', () => {
     expect(batches[1]?.changes.map((c) => [c.id, c.op])).toEqual([['a', 'leave']]);
     expect(store.referrers('items', 'p').size).toBe(0);
   });
+
+  it('reports a target written after its referrer in one batch, and no target that is no record', () => {
+    const store = newStore();
+    const batches: Batch<Item>[] = [];
+    store.subscribe((b) => batches.push(b));
+    store.transact((tx) => {
+      tx.put({ id: 'a', kind: 'Thing', owner: 'p' });
+      tx.put({ id: 'b', kind: 'Thing', owner: 'nobody' });
+      tx.put({ id: 'p', kind: 'Owner' });
+    });
+    expect(batches[0]?.changes.map((c) => [c.id, c.op, c.referrers])).toEqual([
+      ['a', 'enter', undefined],
+      ['b', 'enter', undefined],
+      ['p', 'enter', ['items']],
+    ]);
+    expect([...store.referrers('items', 'nobody')]).toEqual(['b']);
+  });
+
+  it('skips listing relations when sameRelations says an update keeps them', () => {
+    let listed = 0;
+    const store = new Store<Item>({
+      relations: (r) => {
+        listed++;
+        return relations(r);
+      },
+      sameRelations: (before, after) => before.owner === after.owner,
+    });
+    store.transact((tx) => tx.put({ id: 'a', kind: 'Thing', owner: 'p' }));
+    listed = 0;
+    store.transact((tx) => tx.update<Item>('a', { value: 1 }));
+    expect(listed).toBe(0);
+    store.transact((tx) => tx.update<Item>('a', { owner: 'q' }));
+    expect([...store.referrers('items', 'q')]).toEqual(['a']);
+    expect(store.referrers('items', 'p').size).toBe(0);
+  });
 });

@@ -39,6 +39,11 @@ export type ReferrerOrder = readonly [relation: string, target: string, ids: rea
 
 export interface StoreOptions<R> {
   relations?: RelationsOf<R>;
+  /**
+   * A cheap test that two states of a record have the same relations, so that a write that
+   * keeps them (most do) skips listing them twice. Without it they are always compared.
+   */
+  sameRelations?: (before: R, after: R) => boolean;
   /** How many committed batches `changesSince` can still return. */
   feedSize?: number;
 }
@@ -63,6 +68,10 @@ export class Store<R extends StoredRecord> {
   /** relation -> target id -> ids of the records that point at it */
   #referrers = new Map<string, Map<string, Set<string>>>();
   #relationsOf: RelationsOf<R>;
+  #sameRelations: ((before: R, after: R) => boolean) | undefined;
+  /** The writes of the commit under way, and the referrer changes it makes (commits never nest). */
+  #pending: Map<string, R | null> | undefined;
+  readonly #touched = new Map<string, Set<string>>();
   #listeners = new Set<Listener<R>>();
   #feed: Ring<Batch<R>>;
   #version = 0;
@@ -70,6 +79,7 @@ export class Store<R extends StoredRecord> {
 
   constructor(options: StoreOptions<R> = {}) {
     this.#relationsOf = options.relations ?? (() => []);
+    this.#sameRelations = options.sameRelations;
     this.#feed = new Ring(options.feedSize ?? 1024);
   }
 
@@ -148,7 +158,9 @@ export class Store<R extends StoredRecord> {
     if (writes.size === 0) return;
     // A bulk load records no changes: it is a new starting point, not history.
     const changes: Change<R>[] = bulk ? NO_CHANGES : [];
-    const touched = new Map<string, Set<string>>();
+    const touched = this.#touched;
+    touched.clear();
+    this.#pending = writes;
     for (const [id, after] of writes) {
       const before = this.#records.get(id);
       if (after === null) {
@@ -164,6 +176,7 @@ export class Store<R extends StoredRecord> {
       }
       this.#reindex(id, before, after ?? undefined, touched);
     }
+    this.#pending = undefined;
     if (bulk) {
       this.#version++;
       this.#feed = new Ring(this.#feed.capacity);
@@ -177,6 +190,7 @@ export class Store<R extends StoredRecord> {
   }
 
   #reindex(id: string, before: R | undefined, after: R | undefined, touched: Map<string, Set<string>>): void {
+    if (before && after && this.#sameRelations?.(before, after)) return;
     const now = after ? this.#relationsOf(after) : [];
     if (!before) {
       // Inserts (most of building an inventory) have nothing to diff.
@@ -205,6 +219,8 @@ export class Store<R extends StoredRecord> {
   }
 
   #touch(touched: Map<string, Set<string>>, target: string, relation: string): void {
+    // Only records are reported touched (see #markTouched): most targets are none (a uid).
+    if (!this.#records.has(target) && !this.#pending?.has(target)) return;
     getOrInsert(touched, target, newSet).add(relation);
   }
 
