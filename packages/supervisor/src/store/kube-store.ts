@@ -36,7 +36,7 @@ import {
   timestamp,
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
-import { compareRecords, type KubeRecord, kubeRelations, recordId } from './records.js';
+import { compareRecords, type KubeRecord, kubeRelations, recordId, sameKubeRelations } from './records.js';
 import {
   type FieldRequirement,
   fieldsMatch,
@@ -216,6 +216,7 @@ export class KubeStore {
     this.#random = context.random;
     this.#records = new Store<KubeRecord>({
       relations: kubeRelations,
+      sameRelations: sameKubeRelations,
       feedSize: options.historySize ?? 1024,
     });
     for (const kind of CORE_KINDS) this.#kinds.register(kind);
@@ -461,10 +462,11 @@ export class KubeStore {
   #sharedReader(): StoreReader {
     return {
       get: (ref) => {
-        const { info, apiVersion } = this.#resolve(ref);
+        if (!isPlainObject(ref)) throw kubeErrors.badRequest('expected an object');
+        const { info } = this.#kinds.resolve(ref.apiVersion, ref.kind);
         const namespace = info.namespaced ? (ref.namespace ?? '') : '';
         const record = this.#records.get(recordId(info.key, namespace, ref.name));
-        return record ? this.#shared(info, record.object, apiVersion) : undefined;
+        return record ? this.#shared(info, record.object, ref.apiVersion) : undefined;
       },
       list: (apiVersion, kind, namespace) => {
         const { info } = this.#kinds.resolve(apiVersion, kind);

@@ -192,7 +192,9 @@ export function labelProblems(labels: unknown): [string, string][] {
   if (labels === undefined) return [];
   if (!isPlainObject(labels)) return [['metadata.labels', 'Invalid value: must be a map of strings']];
   const out: [string, string][] = [];
-  for (const [k, v] of Object.entries(labels)) {
+  for (const k in labels) {
+    if (!Object.hasOwn(labels, k)) continue;
+    const v = labels[k];
     if (!QUALIFIED_NAME.test(k) || k.length > 317)
       out.push([
         'metadata.labels',

@@ -35,6 +35,15 @@ export function kubeRelations(record: KubeRecord): (readonly [string, string])[]
   return out;
 }
 
+/**
+ * Whether two states of a record have the same relations, judged cheaply: the same uid and
+ * the same list of owners (a write that keeps the metadata's owners keeps the list).
+ */
+export const sameKubeRelations = (before: KubeRecord, after: KubeRecord): boolean =>
+  before.namespace === after.namespace &&
+  before.object.metadata.uid === after.object.metadata.uid &&
+  before.object.metadata.ownerReferences === after.object.metadata.ownerReferences;
+
 /** Sort order of lists: namespace, then name. */
 export const compareRecords = (
   a: { namespace: string; name: string },

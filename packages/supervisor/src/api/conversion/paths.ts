@@ -161,9 +161,26 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (!isObject(value)) return value;
   const out: JsonObject = {};
-  for (const key of Object.keys(value).sort()) {
+  for (const key of sortedKeys(value)) {
     const v = value[key];
     if (v !== undefined) out[key] = sortKeys(v);
   }
   return out;
+}
+
+/** The object's keys in code unit order, as `Object.keys(value).sort()` gives them. */
+function sortedKeys(value: JsonObject): string[] {
+  const keys = Object.keys(value);
+  // Most objects have a handful of keys: sorted in place, where the builtin sort copies them.
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
