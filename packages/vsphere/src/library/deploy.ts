@@ -16,7 +16,7 @@ import type {
   ResourcePoolRecord,
   VmRecord,
 } from '../inventory/records.js';
-import { newVmRecord, putVm } from '../inventory/vm.js';
+import { newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkFreeName } from '../objects/vm-placement.js';
@@ -79,13 +79,15 @@ const KB = 1024;
 const usable = (h: HostRecord) =>
   h.connectionState === 'connected' && h.powerState === 'poweredOn' && !h.inMaintenanceMode;
 
-/** The VmSpec fields a deployment's configuration spec sets. */
-const configOverrides = (config: DeployConfig | undefined, nics: Target['nics']) => ({
-  ...(config?.uuid === undefined ? {} : { uuid: config.uuid }),
-  ...(config?.instanceUuid === undefined ? {} : { instanceUuid: config.instanceUuid }),
-  ...(config?.extraConfig === undefined ? {} : { extraConfig: config.extraConfig }),
-  ...(nics ? { macAddresses: nics.map((nic) => nic.macAddress) } : {}),
-});
+/** The VmSpec fields a deployment's configuration spec sets (field by field: spreads of conditionals cost more). */
+const configOverrides = (config: DeployConfig | undefined, nics: Target['nics']) => {
+  const out: Pick<VmSpec, 'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses'> = {};
+  if (config?.uuid !== undefined) out.uuid = config.uuid;
+  if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
+  if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
+  if (nics) out.macAddresses = nics.map((nic) => nic.macAddress);
+  return out;
+};
 
 export const deployOperations = (m: Model) => {
   /** Immediate faults: what is missing or of the wrong kind fails before any task exists. */
