@@ -187,6 +187,18 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUALIFIED_NAME =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+/** Label keys found valid: most objects carry the same few keys, and the pattern is long. */
+const validLabelKeys = new Set<string>();
+
+function validLabelKey(key: string): boolean {
+  if (validLabelKeys.has(key)) return true;
+  if (key.length > 317 || !QUALIFIED_NAME.test(key)) return false;
+  // Bounded: a workload of ever new keys starts over rather than growing.
+  if (validLabelKeys.size >= 4096) validLabelKeys.clear();
+  validLabelKeys.add(key);
+  return true;
+}
+
 /** Problems with labels, as `[field, message]` pairs. */
 export function labelProblems(labels: unknown): [string, string][] {
   if (labels === undefined) return [];
@@ -195,7 +207,7 @@ export function labelProblems(labels: unknown): [string, string][] {
   for (const k in labels) {
     if (!Object.hasOwn(labels, k)) continue;
     const v = labels[k];
-    if (!QUALIFIED_NAME.test(k) || k.length > 317)
+    if (!validLabelKey(k))
       out.push([
         'metadata.labels',
         `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.'`,

@@ -83,7 +83,8 @@ export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeR
   spoke.apiVersion = apiVersionOf(version);
   setAnnotation(spoke, CONVERSION_ANNOTATION, undefined);
   if (!rule) return spoke;
-  for (const path of [...rule.hubOnly, ...(rule.lost ?? [])]) dropPath(spoke, path);
+  for (const path of rule.hubOnly) dropPath(spoke, path);
+  for (const path of rule.lost ?? []) dropPath(spoke, path);
   rule.down?.(hub, spoke);
   if (rule.preserve) setAnnotation(spoke, CONVERSION_ANNOTATION, preserved(hub));
   return spoke;
