@@ -113,13 +113,16 @@ export function startVirtualMachineController(
     const before = dependenciesOf.get(key) ?? [];
     // Most reconciles of a VM read what the last one read: nothing to re-index then.
     if (before.length === keys.length && before.every((dep, i) => dep === keys[i])) return;
+    // Only what changed moves: the sets of a namespace's shared dependencies hold every VM.
     for (const old of before) {
+      if (keys.includes(old)) continue;
       const set = dependents.get(old);
       set?.delete(key);
       // A VM's own dependencies (its interfaces) would otherwise leave an empty set each.
       if (set?.size === 0) dependents.delete(old);
     }
     for (const dep of keys) {
+      if (before.includes(dep)) continue;
       const set = dependents.get(dep);
       if (set) set.add(key);
       else dependents.set(dep, new Set([key]));
