@@ -14,14 +14,27 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-/** Echoes method, path and body; `/slow` answers on a later turn, so order is tested. */
+/** Answers of `/held` requests, waiting for the test to let them go. */
+const held: (() => void)[] = [];
+
+/**
+ * Echoes method, path and body; `/slow` answers on a later turn, so order is tested, and
+ * `/held` when the test calls `release`.
+ */
 const echo: Handler = (req) => {
   const response = {
     status: 200,
     headers: { 'content-type': 'text/plain' },
     body: `${req.method} ${req.path}?${req.query} ${Buffer.from(req.body).toString('utf8')}`,
   };
+  if (req.path === '/held') return new Promise((resolve) => held.push(() => resolve(response)));
   return req.path === '/slow' ? new Promise((resolve) => setImmediate(() => resolve(response))) : response;
+};
+
+/** Lets every held answer go after `turns` turns of the event loop (no timers). */
+const release = async (turns: number) => {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (const go of held.splice(0)) go();
 };
 
 interface Answer {
@@ -63,7 +76,7 @@ const parseAnswers = (text: string, count: number): Answer[] | undefined => {
 const exchange = async (
   writes: readonly string[],
   count: number,
-  options: { maxBodyBytes?: number; closes?: boolean } = {},
+  options: { maxBodyBytes?: number; closes?: boolean; halfClose?: boolean } = {},
 ): Promise<Answer[]> => {
   const server = await serveNode(echo, options);
   servers.push(server);
@@ -87,6 +100,12 @@ const exchange = async (
     });
     socket.on('error', reject);
     socket.on('connect', async () => {
+      // Half-closing sends the last bytes and the FIN together, so the server reads both
+      // before a deferred answer is ready.
+      if (options.halfClose) {
+        socket.end(writes.join(''), 'latin1');
+        return;
+      }
       for (const write of writes) {
         await new Promise<void>((done) => socket.write(write, 'latin1', () => done()));
       }
@@ -149,6 +168,17 @@ describe('HTTP/1.1 connections', () => {
       },
     );
     expect(answer?.body).toBe('GET /a? ');
+  });
+
+  it('answers a client that closed its side after sending, then closes', async () => {
+    // The first answer is held until long after the server has read the client's FIN.
+    const exchanged = exchange([`${post('/held', 'one')}${post('/fast', 'two')}`], 2, {
+      halfClose: true,
+      closes: true,
+    });
+    await release(50);
+    const answers = await exchanged;
+    expect(answers.map((a) => a.body)).toEqual(['POST /held? one', 'POST /fast? two']);
   });
 
   it('accepts a repeated content-length whose copies agree', async () => {

@@ -81,6 +81,8 @@ class Connection {
   /** A request is with the handler; later (pipelined) requests wait in the buffer. */
   #busy = false;
   #closed = false;
+  /** The client has sent all it will send: answer what it asked, then close. */
+  #peerEnded = false;
 
   constructor(socket: Socket, handler: Handler, options: ConnectionOptions) {
     this.#socket = socket;
@@ -95,6 +97,10 @@ class Connection {
       this.#closed = true;
     });
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('end', () => {
+      this.#peerEnded = true;
+      this.#next();
+    });
   }
 
   #receive(chunk: Buffer): void {
@@ -112,8 +118,14 @@ class Connection {
     this.#next();
   }
 
-  /** Takes requests from the buffer, one at a time, while no answer is pending. */
+  /** Answers what is buffered, then closes if the client has sent its last byte. */
   #next(): void {
+    this.#drain();
+    if (this.#peerEnded && !this.#busy && !this.#closed) this.#end();
+  }
+
+  /** Takes requests from the buffer, one at a time, while no answer is pending. */
+  #drain(): void {
     while (!this.#busy && !this.#closed && this.#receiving === undefined) {
       const buffer = this.#buffer;
       let start = 0;

@@ -38,10 +38,11 @@ export async function serveNode(handler: Handler, options: ServeNodeOptions = {}
     socket.once('close', () => sockets.delete(socket));
     serveConnection(socket, handler, connection);
   };
-  // A failed TLS handshake only ends that socket.
+  // Half-open: a client may send its request and close its side; it still gets the answer.
+  // (A failed TLS handshake only ends that socket.)
   const server: Server = tls
-    ? createTlsServer({ cert: tls.cert, key: tls.key }, onSocket)
-    : createTcpServer(onSocket);
+    ? createTlsServer({ cert: tls.cert, key: tls.key, allowHalfOpen: true }, onSocket)
+    : createTcpServer({ allowHalfOpen: true }, onSocket);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
