@@ -112,13 +112,19 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     const configured = supervisor();
     for (const name of options.supervisor.namespaces ?? []) await configured.prepareNamespace(name);
   }
-  const rest = createRestHandler(vsphere, {
-    routes: [namespaceManagementRoutes(namespaceManagement(kube, supervisor, vsphere))],
-  });
-  router.mount('/api', (req) => rest.handle(req));
-  router.mount('/rest', (req) => rest.handle(req));
-  router.mount('/vsim-upload', (req) => rest.transfer(req));
-  router.mount('/vsim-download', (req) => rest.transfer(req));
+  // The REST facade is built with its first request: its route tables are a good part of
+  // the start of a simulator that only speaks SOAP or runs in process.
+  let restHandler: ReturnType<typeof createRestHandler> | undefined;
+  const rest = () => {
+    restHandler ??= createRestHandler(vsphere, {
+      routes: [namespaceManagementRoutes(namespaceManagement(kube, supervisor, vsphere))],
+    });
+    return restHandler;
+  };
+  router.mount('/api', (req) => rest().handle(req));
+  router.mount('/rest', (req) => rest().handle(req));
+  router.mount('/vsim-upload', (req) => rest().transfer(req));
+  router.mount('/vsim-download', (req) => rest().transfer(req));
   const handle = router.handle;
   const driver = new SchedulerDriver(vsphere.scheduler);
   const servers = new Set<NodeServer>();
