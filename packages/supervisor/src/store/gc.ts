@@ -20,7 +20,7 @@ import {
   ORPHAN_FINALIZER,
   type OwnerReference,
 } from './meta.js';
-import { BY_NAMESPACE, BY_OWNER, BY_UID, type KubeRecord } from './records.js';
+import { BY_NAMESPACE, BY_OWNER, type KubeRecord } from './records.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -46,6 +46,8 @@ const without = <T>(list: readonly T[] | undefined, drop: (v: T) => boolean) =>
 export class GarbageCollector {
   readonly #host: GcHost;
   readonly #queue = new Set<string>();
+  /** Record id per uid: one map entry per object, where a store relation keeps a set each. */
+  readonly #byUid = new Map<string, string>();
   #draining = false;
 
   constructor(host: GcHost) {
@@ -58,12 +60,18 @@ export class GarbageCollector {
     const record = after ?? before;
     if (!record) return;
     const uid = record.object.metadata.uid;
+    const uidBefore = before?.object.metadata.uid;
+    const uidAfter = after?.object.metadata.uid;
+    if (uidBefore !== uidAfter) {
+      if (uidBefore) this.#byUid.delete(uidBefore);
+      if (uidAfter) this.#byUid.set(uidAfter, record.id);
+    }
     // Owners may be waiting on this dependent (foreground deletion).
     for (const ref of [
       ...(before?.object.metadata.ownerReferences ?? []),
       ...(after?.object.metadata.ownerReferences ?? []),
     ]) {
-      const owner = first(store.referrers(BY_UID, ref.uid));
+      const owner = this.#byUid.get(ref.uid);
       if (owner) this.#queue.add(owner);
     }
     if (after) {
@@ -117,7 +125,7 @@ export class GarbageCollector {
 
   #owner(record: KubeRecord, ref: OwnerReference): KubeRecord | undefined {
     const store = this.#host.records;
-    const id = first(store.referrers(BY_UID, ref.uid));
+    const id = this.#byUid.get(ref.uid);
     const owner = id === undefined ? undefined : store.get(id);
     if (!owner) return undefined;
     // A namespaced owner must be in its dependent's namespace.

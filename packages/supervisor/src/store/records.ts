@@ -1,6 +1,7 @@
 /**
  * How Kubernetes objects sit in the versioned record store: one record per object, keyed
- * by kind, namespace and name, with reverse indexes for uids, owners and namespaces.
+ * by kind, namespace and name, with reverse indexes for owners and namespaces (the garbage
+ * collector keeps the uids).
  */
 import type { StoredRecord } from '@vsim/vsphere';
 import type { KubeObject } from './meta.js';
@@ -16,8 +17,6 @@ export interface KubeRecord extends StoredRecord {
   readonly object: KubeObject;
 }
 
-/** The record whose `uid` is the target. */
-export const BY_UID = 'uid';
 /** Dependents: records with an ownerReference whose uid is the target. */
 export const BY_OWNER = 'owner';
 /** Records in the namespace named by the target. */
@@ -29,19 +28,17 @@ export const recordId = (kindKey: string, namespace: string, name: string) =>
 export function kubeRelations(record: KubeRecord): (readonly [string, string])[] {
   const meta = record.object.metadata;
   const out: (readonly [string, string])[] = [];
-  if (meta.uid) out.push([BY_UID, meta.uid]);
   for (const ref of meta.ownerReferences ?? []) out.push([BY_OWNER, ref.uid]);
   if (record.namespace) out.push([BY_NAMESPACE, record.namespace]);
   return out;
 }
 
 /**
- * Whether two states of a record have the same relations, judged cheaply: the same uid and
- * the same list of owners (a write that keeps the metadata's owners keeps the list).
+ * Whether two states of a record have the same relations, judged cheaply: the same
+ * namespace and the same list of owners (a write that keeps the metadata's owners keeps the list).
  */
 export const sameKubeRelations = (before: KubeRecord, after: KubeRecord): boolean =>
   before.namespace === after.namespace &&
-  before.object.metadata.uid === after.object.metadata.uid &&
   before.object.metadata.ownerReferences === after.object.metadata.ownerReferences;
 
 /** Sort order of lists: namespace, then name. */
