@@ -332,16 +332,23 @@ export class Controller {
       this.#add(objectKey({ name, namespace: object.metadata.namespace }));
       return;
     }
-    const failed = (error: unknown) => this.#onError?.(`map ${source.target.kind}`, error);
     let keys: Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
     try {
       keys = source.map(object, type);
     } catch (error) {
-      failed(error);
+      this.#mapFailed(source, error);
       return;
     }
-    if (isPromiseLike<Iterable<string> | undefined>(keys)) keys.then((later) => this.#addAll(later), failed);
+    if (isPromiseLike<Iterable<string> | undefined>(keys))
+      keys.then(
+        (later) => this.#addAll(later),
+        (error: unknown) => this.#mapFailed(source, error),
+      );
     else this.#addAll(keys);
+  }
+
+  #mapFailed(source: Source, error: unknown): void {
+    this.#onError?.(`map ${source.target.kind}`, error);
   }
 
   #addAll(keys: Iterable<string> | undefined): void {

@@ -336,6 +336,8 @@ export function startPublishRequestController(
   });
   controller.watches(kube, { apiVersion: API_VERSION, kind: 'VirtualMachine' }, (object) => {
     const requests = requestsIn(object.metadata.namespace);
+    // Every write of every VM comes here; most namespaces have no request.
+    if (requests.length === 0) return undefined;
     return keysOf(requests.filter((r) => isPending(r) && sourceNameOf(r) === object.metadata.name));
   });
 

@@ -131,7 +131,7 @@ export function startResourcePolicyController(
   const zonesServed = kube.kindInfo(ZONE.apiVersion, ZONE.kind) !== undefined;
   /** vSphere objects a deleting policy waits to see emptied, and the policies waiting. */
   const blocking = new Map<string, Set<string>>();
-  /** The policy each VM named when last seen, so a VM letting go of it requeues it. */
+  /** The policy each VM (by uid) named when last seen, so a VM letting go of it requeues it. */
   const vmPolicies = new Map<string, string>();
 
   /** Where the namespace's VMs go, and every pool of its zones. */
@@ -298,13 +298,13 @@ export function startResourcePolicyController(
 
   const toPolicies = (vm: KubeObject, event: string) => {
     const namespace = vm.metadata.namespace as string;
-    const vmKey = objectKey({ namespace, name: vm.metadata.name as string });
-    const before = vmPolicies.get(vmKey);
+    const uid = vm.metadata.uid as string;
+    const before = vmPolicies.get(uid);
     const after = (vm as VirtualMachine & KubeObject).spec?.reserved?.resourcePolicyName;
-    if (event !== 'DELETED' && after) vmPolicies.set(vmKey, after);
-    else vmPolicies.delete(vmKey);
+    if (event !== 'DELETED' && after) vmPolicies.set(uid, after);
+    else if (before !== undefined) vmPolicies.delete(uid);
     // A policy cares which VMs name it (its deletion waits for none): other VM changes are not its business.
-    if (event !== 'DELETED' && before === after) return [];
+    if (event !== 'DELETED' && before === after) return undefined;
     return [...new Set([before, after])]
       .filter((n) => n)
       .map((n) => objectKey({ namespace, name: n as string }));

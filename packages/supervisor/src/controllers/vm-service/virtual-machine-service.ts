@@ -388,6 +388,8 @@ export function startVirtualMachineServiceController(
       VM_SERVICE.kind,
       namespace,
     ) as (VirtualMachineService & KubeObject)[];
+    // Most namespaces have no VirtualMachineService: a VM's every write would make two empty lists.
+    if (services.length === 0) return undefined;
     return services
       .filter((s) => selects(s.spec?.selector, after) || selects(s.spec?.selector, before))
       .map((s) => objectKey({ namespace, name: s.metadata.name as string }));
