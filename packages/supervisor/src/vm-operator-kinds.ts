@@ -8,7 +8,7 @@
 import {
   type ClusterVirtualMachineImage,
   convertTo,
-  defaultVirtualMachineOnCreate,
+  defaultVirtualMachineInPlace,
   type FieldError,
   GROUP,
   HUB_VERSION,
@@ -108,7 +108,8 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   return (operation, object, old, { random, reader }) => {
     const vm = object as unknown as VirtualMachine;
     if (operation === 'CREATE') {
-      const defaulted = defaultVirtualMachineOnCreate(vm, {
+      // The store hands a create its own copy: defaulted in place, kept without another copy.
+      const defaulted = defaultVirtualMachineInPlace(vm, {
         random: () => random.float(),
         defaultNetwork: defaultNetwork ?? undefined,
       });
@@ -116,7 +117,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
       deny('VirtualMachine', validateVirtualMachineCreate(defaulted));
-      return defaulted as unknown as KubeObject;
+      return undefined;
     }
     deny('VirtualMachine', validateVirtualMachineUpdate(vm, old as unknown as VirtualMachine));
     return undefined;

@@ -56,7 +56,11 @@ export function randomUUID(random: () => number): string {
 
 /** Returns a defaulted copy of a hub VirtualMachine being created. */
 export function defaultVirtualMachineOnCreate(vm: VirtualMachine, ctx: DefaultingContext): VirtualMachine {
-  const out = clone(vm);
+  return defaultVirtualMachineInPlace(clone(vm), ctx);
+}
+
+/** Defaults a hub VirtualMachine being created in place (a copy of the caller's); returns it. */
+export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: DefaultingContext): VirtualMachine {
   const spec = out.spec ?? {};
   out.spec = spec;
 
