@@ -85,8 +85,13 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
 
-const dependencyKey = (kind: string, namespace: string | undefined, name: string) =>
-  `${kind}/${namespace ?? ''}/${name}`;
+/** An object VMs read (by kind, namespace and name, `*` for a list) and the VMs whose last reconcile read it. */
+interface Dependency {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly vms: Set<string>;
+}
 
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
@@ -96,9 +101,47 @@ export function startVirtualMachineController(
   deps: VirtualMachineControllerDeps,
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
-  /** dependency key -> the VMs whose last reconcile read it, and the reverse. */
-  const dependents = new Map<string, Set<string>>();
-  const dependenciesOf = new Map<string, readonly string[]>();
+  /**
+   * What the VMs read, by kind, namespace and name, and the reverse. Nested maps of the
+   * names themselves, not a key joined per read: a reconcile compares what it read with
+   * what the last one read by identity, and hashes no new string.
+   */
+  const dependents = new Map<string, Map<string, Map<string, Dependency>>>();
+  const dependenciesOf = new Map<string, readonly Dependency[]>();
+
+  const dependencyOf = (kind: string, namespace: string | undefined, name: string) =>
+    dependents
+      .get(kind)
+      ?.get(namespace ?? '')
+      ?.get(name);
+
+  /** The dependency, made (without VMs) on its first read. */
+  const dependency = (kind: string, namespace: string | undefined, name: string): Dependency => {
+    let inKind = dependents.get(kind);
+    if (!inKind) {
+      inKind = new Map();
+      dependents.set(kind, inKind);
+    }
+    let inNamespace = inKind.get(namespace ?? '');
+    if (!inNamespace) {
+      inNamespace = new Map();
+      inKind.set(namespace ?? '', inNamespace);
+    }
+    let found = inNamespace.get(name);
+    if (!found) {
+      found = { kind, namespace: namespace ?? '', name, vms: new Set() };
+      inNamespace.set(name, found);
+    }
+    return found;
+  };
+
+  /** Drops a dependency no VM reads any more (a VM's own interfaces would otherwise pile up). */
+  const drop = (dep: Dependency) => {
+    const inKind = dependents.get(dep.kind);
+    const inNamespace = inKind?.get(dep.namespace);
+    inNamespace?.delete(dep.name);
+    if (inNamespace?.size === 0) inKind?.delete(dep.namespace);
+  };
   /** VMs with a vSphere task running; its end requeues them. */
   const busy = new Set<string>();
   /** The last task's fault per VM, reported by the next reconcile. */
@@ -109,25 +152,18 @@ export function startVirtualMachineController(
   /** True conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
 
-  const remember = (key: string, keys: readonly string[]) => {
+  const remember = (key: string, deps: readonly Dependency[]) => {
     const before = dependenciesOf.get(key) ?? [];
     // Most reconciles of a VM read what the last one read: nothing to re-index then.
-    if (before.length === keys.length && before.every((dep, i) => dep === keys[i])) return;
+    if (before.length === deps.length && before.every((dep, i) => dep === deps[i])) return;
     // Only what changed moves: the sets of a namespace's shared dependencies hold every VM.
     for (const old of before) {
-      if (keys.includes(old)) continue;
-      const set = dependents.get(old);
-      set?.delete(key);
-      // A VM's own dependencies (its interfaces) would otherwise leave an empty set each.
-      if (set?.size === 0) dependents.delete(old);
+      if (deps.includes(old)) continue;
+      old.vms.delete(key);
+      if (old.vms.size === 0) drop(old);
     }
-    for (const dep of keys) {
-      if (before.includes(dep)) continue;
-      const set = dependents.get(dep);
-      if (set) set.add(key);
-      else dependents.set(dep, new Set([key]));
-    }
-    if (keys.length > 0) dependenciesOf.set(key, keys);
+    for (const dep of deps) if (!before.includes(dep)) dep.vms.add(key);
+    if (deps.length > 0) dependenciesOf.set(key, deps);
     else dependenciesOf.delete(key);
   };
 
@@ -139,14 +175,14 @@ export function startVirtualMachineController(
     failures.delete(key);
   };
 
-  const readerFor = (keys: string[]): DependencyReader => ({
+  const readerFor = (deps: Dependency[]): DependencyReader => ({
     get(apiVersion, kind, namespace, name) {
-      keys.push(dependencyKey(kind, namespace, name));
+      deps.push(dependency(kind, namespace, name));
       const ref = { apiVersion, kind, name, ...(namespace === undefined ? {} : { namespace }) };
       return kube.direct.get(ref) as never;
     },
     list(apiVersion, kind, namespace) {
-      keys.push(dependencyKey(kind, namespace, '*'));
+      deps.push(dependency(kind, namespace, '*'));
       return kube.direct.list(apiVersion, kind, namespace) as never;
     },
   });
@@ -410,8 +446,8 @@ export function startVirtualMachineController(
     if (vm.metadata.annotations?.[PAUSED_ANNOTATION] !== undefined) return undefined;
     if (vm.metadata.deletionTimestamp) return deletePath(key, vm);
     if (busy.has(key)) return undefined;
-    const keys: string[] = [];
-    const read = readerFor(keys);
+    const deps: Dependency[] = [];
+    const read = readerFor(deps);
     try {
       const placement = placementFor(read, namespace as string);
       const current = withFinalizer(vm, placement?.zone);
@@ -420,7 +456,7 @@ export function startVirtualMachineController(
         ? updatePath(key, current, record, read, placement?.zone)
         : createPath(key, current, read, placement);
     } finally {
-      remember(key, keys);
+      remember(key, deps);
     }
   };
 
@@ -453,10 +489,8 @@ export function startVirtualMachineController(
   controller.watches(kube, VM);
   for (const target of DEPENDENCY_KINDS)
     controller.watches(kube, target, (object) => [
-      ...(dependents.get(
-        dependencyKey(target.kind, object.metadata.namespace, object.metadata.name as string),
-      ) ?? []),
-      ...(dependents.get(dependencyKey(target.kind, object.metadata.namespace, '*')) ?? []),
+      ...(dependencyOf(target.kind, object.metadata.namespace, object.metadata.name as string)?.vms ?? []),
+      ...(dependencyOf(target.kind, object.metadata.namespace, '*')?.vms ?? []),
     ]);
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {
