@@ -87,6 +87,12 @@ describe('parseXml', () => {
     ['an unclosed attribute value', '<a b="1/>', "the value of attribute 'b' is not closed", 1],
     ['a bare ampersand', '<a>fish & chips</a>', "'&' that starts no reference (write &amp;)", 1],
     ['an undefined entity', '<a>&nbsp;</a>', "undefined entity '&nbsp;'", 1],
+    [
+      'an entity named like an inherited property',
+      '<a>&constructor;</a>',
+      "undefined entity '&constructor;'",
+      1,
+    ],
     ['a reference to no character', '<a>&#0;</a>', "'&#0;' names no XML character", 1],
     ['a reference that is not a number', '<a>&#x1g;</a>', "'&#x1g;' names no XML character", 1],
     ['an unclosed comment', '<a><!-- x</a>', 'a comment is not closed', 1],

@@ -64,7 +64,14 @@ const isXmlChar = (c: number) =>
   (c >= 0xe000 && c <= 0xfffd) ||
   (c >= 0x10000 && c <= 0x10ffff);
 
-const ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** A map, so that a name like `constructor` finds nothing an object would inherit. */
+const ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 const NO_ATTRIBUTES: string[] = [];
 
@@ -273,7 +280,7 @@ class Reader {
 
   #reference(body: string, at: number): string {
     if (body.charCodeAt(0) !== 35 /* # */) {
-      const entity = ENTITIES[body];
+      const entity = ENTITIES.get(body);
       if (entity === undefined) this.#failAt(at, `undefined entity '&${body};'`);
       return entity as string;
     }
@@ -294,7 +301,7 @@ class Reader {
   }
 }
 
-/** A DOCTYPE anywhere: refused whatever else is wrong, since it is what entity attacks need. */
+/** A DOCTYPE, before the root or inside it: refused, since it is what entity attacks need. */
 export class DoctypeError extends Error {
   constructor() {
     super('A DOCTYPE is not allowed in a request.');
