@@ -185,7 +185,7 @@ class Connection {
       this.#refuse(receiving.body.refusal);
       return;
     }
-    this.#buffer = this.#buffer.length === 0 ? rest : Buffer.concat([this.#buffer, rest]);
+    this.#buffer = rest; // while a body arrives, every byte goes to its reader
     this.#dispatch(receiving.head, receiving.body.bytes());
   }
 
@@ -220,7 +220,7 @@ class Connection {
       return;
     }
     this.#socket.setTimeout(KEEP_ALIVE_TIMEOUT_MS);
-    // An answer given at once returns to the loop in #next; a later one restarts it.
+    // An answer given at once returns to the loop in #drain; a later one restarts it.
     if (later) this.#next();
   }
 
