@@ -72,9 +72,10 @@ const typeInfos = new Map<string, TypeInfo>();
 const propertyMaps = new Map<string, ReadonlyMap<string, PropertyInfo>>();
 const methodInfos = new Map<string, MethodInfo>();
 const enumInfos = new Map<string, EnumInfo>();
-const resolvedVersions = new Map<string, number | undefined>();
 /** What a client version sees of each type, by the version string clients send. */
 interface VersionView {
+  /** The known version it stands for (see `resolveVersion`). */
+  readonly index: number | undefined;
   /** Type -> its properties the version has. */
   readonly visible: Map<string, readonly PropertyInfo[]>;
   /** Type -> the type the version knows a value of it as (null: none). */
@@ -169,20 +170,18 @@ function compareParts(a: readonly number[], b: readonly number[]): number {
  * version not after it, whose content it certainly includes.
  */
 function resolveVersion(v: string): number | undefined {
-  const ix = idx();
-  const known = ix.versionIndex.get(v);
-  if (known !== undefined) return known;
-  if (resolvedVersions.has(v)) return resolvedVersions.get(v);
-  if (resolvedVersions.size >= MAX_CACHED_VERSIONS) resolvedVersions.clear();
+  return idx().versionIndex.get(v) ?? viewOf(v).index;
+}
+
+function nearestNumbered(v: string): number | undefined {
   const parts = numericParts(v);
   let found: number | undefined;
   if (parts !== undefined) {
-    for (const n of ix.numbered) {
+    for (const n of idx().numbered) {
       if (compareParts(n.parts, parts) <= 0) found = n.index;
       else break;
     }
   }
-  resolvedVersions.set(v, found);
   return found;
 }
 
@@ -362,7 +361,8 @@ function viewOf(clientVersion: string): VersionView {
   let view = views.get(clientVersion);
   if (view === undefined) {
     if (views.size >= MAX_CACHED_VERSIONS) views.clear();
-    view = { visible: new Map(), compatible: new Map() };
+    const index = idx().versionIndex.get(clientVersion) ?? nearestNumbered(clientVersion);
+    view = { index, visible: new Map(), compatible: new Map() };
     views.set(clientVersion, view);
   }
   return view;
