@@ -95,7 +95,7 @@ export const decodeRequest = (xml: string, version: string): DecodedCall => {
   const self = decodeMoRef(thisNode, '_this');
   const method = methodOf(name);
   if (!method) throw faults.methodNotFound(self, name);
-  const [, ...params] = method.params;
+  const { params } = method; // the first is _this, read above
   const decoded: Record<string, unknown> = {};
   decodeChildren(
     call,
@@ -105,7 +105,8 @@ export const decodeRequest = (xml: string, version: string): DecodedCall => {
     name,
     version,
   );
-  for (const param of params) {
+  for (let i = 1; i < params.length; i++) {
+    const param = params[i] as (typeof params)[number];
     if (!param.optional && decoded[param.name] === undefined) {
       throw invalidRequest(`Required parameter '${param.name}' is missing from ${name}.`);
     }
