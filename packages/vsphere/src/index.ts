@@ -78,7 +78,14 @@ export type {
   UpdateFileStatus,
   UpdateValidation,
 } from './library/transfer.js';
-export { Model, type ModelOptions, type Ref, type RemovalHook, type Task } from './model.js';
+export {
+  Model,
+  type ModelOptions,
+  type Ref,
+  type RemovalHook,
+  type Task,
+  type TaskOutcome,
+} from './model.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';
 export type { FolderOperations } from './objects/folder.js';

@@ -56,3 +56,47 @@ describe('Task.CancelTask', () => {
     expect(taskInfo(task).state).toBe('queued');
   });
 });
+
+describe('Task.runNow', () => {
+  it('runs a task that takes no time at once, as a caller blocking on it sees it end', async () => {
+    const { vsphere, vm, taskInfo, later } = setup();
+    const task = vsphere.vm.powerOff(vm.id);
+    expect(taskInfo(task).state).toBe('queued');
+    expect(task.runNow()).toEqual({ ok: true, result: undefined });
+    expect(taskInfo(task).state).toBe('success');
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
+    await expect(task.wait()).resolves.toBeUndefined();
+    // Its scheduled run is gone: nothing runs it a second time.
+    const version = vsphere.store.version;
+    later(0);
+    expect(vsphere.store.version).toBe(version);
+    expect(task.runNow()).toBeUndefined();
+  });
+
+  it('reports a fault as the outcome, with nothing of the work applied', () => {
+    const { vsphere, vm, taskInfo } = setup();
+    vsphere.interceptor.add({ method: 'PowerOffVM_Task', times: 1, fault: { _type: 'NotSupported' } });
+    const task = vsphere.vm.powerOff(vm.id);
+    const outcome = task.runNow();
+    expect(outcome).toMatchObject({ ok: false, fault: { fault: { _type: 'NotSupported' } } });
+    expect(taskInfo(task)).toMatchObject({ state: 'error', error: { _type: 'NotSupported' } });
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOn');
+    const invalid = vsphere.vm.powerOn(vm.id).runNow();
+    expect(invalid).toMatchObject({ ok: false, fault: { fault: { _type: 'InvalidPowerState' } } });
+  });
+
+  it('leaves a task with a duration to the clock, and a cancelled one ended', () => {
+    const { vsphere, vm, taskInfo, later } = setup();
+    vsphere.interceptor.add({ method: 'PowerOffVM_Task', times: 1, delayMs: 500 });
+    const slow = vsphere.vm.powerOff(vm.id);
+    expect(slow.runNow()).toBeUndefined();
+    expect(taskInfo(slow).state).toBe('queued');
+    later(500);
+    expect(taskInfo(slow).state).toBe('success');
+    const cancelled = vsphere.vm.powerOn(vm.id);
+    vsphere.cancelTask(cancelled.ref);
+    expect(cancelled.runNow()).toBeUndefined();
+    expect(taskInfo(cancelled)).toMatchObject({ state: 'error', cancelled: true });
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
+  });
+});

@@ -75,7 +75,19 @@ export interface Task<T = unknown> {
   readonly ref: MoRef;
   /** Resolves with the task's result once it succeeds; rejects with its VimFault. */
   wait(): Promise<T>;
+  /**
+   * Runs a queued task that takes no time at once, as a caller blocking on it sees it end
+   * (its work would otherwise be the scheduler's next job). Returns how it ended; undefined
+   * when it has a duration (or a delay), which only the simulator's clock can pass, or when
+   * it is no longer queued.
+   */
+  runNow(): TaskOutcome<T> | undefined;
 }
+
+/** How a task ended. */
+export type TaskOutcome<T> =
+  | { readonly ok: true; readonly result: T }
+  | { readonly ok: false; readonly fault: VimFault };
 
 export class Model {
   readonly store: Store<InventoryRecord>;
@@ -235,9 +247,9 @@ export class Model {
       tx.put(queued);
       this.#retireOldTasks(tx, id);
     });
-    this.scheduler.schedule(() => {
+    const run = () => {
       // A task cancelled while queued (CancelTask) has ended already: its work never runs.
-      if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return;
+      if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return false;
       const previousUser = this.userName;
       this.userName = userName;
       try {
@@ -245,8 +257,26 @@ export class Model {
       } finally {
         this.userName = previousUser;
       }
-    }, duration);
-    return { ref: moref('Task', id), wait: () => this.waitForTask<T>(id) };
+      return true;
+    };
+    const cancel = this.scheduler.schedule(run, duration);
+    return {
+      ref: moref('Task', id),
+      wait: () => this.waitForTask<T>(id),
+      runNow: () => {
+        if (duration > 0 || !run()) return undefined;
+        cancel();
+        return this.#outcomeOf<T>(id);
+      },
+    };
+  }
+
+  /** How an ended task ended, read from its record. */
+  #outcomeOf<T>(id: string): TaskOutcome<T> {
+    const record = this.store.get(id) as TaskRecord;
+    if (record.state === 'success') return { ok: true, result: record.result as T };
+    const { message, ...fault } = record.error ?? { _type: 'SystemError' };
+    return { ok: false, fault: faults.custom(fault, message) };
   }
 
   #runTask<T>(
@@ -293,10 +323,9 @@ export class Model {
   waitForTask<T>(id: string): Promise<T> {
     const record = this.store.get(id) as TaskRecord | undefined;
     if (!record) return Promise.reject(faults.managedObjectNotFound(moref('Task', id)));
-    if (record.state === 'success') return Promise.resolve(record.result as T);
-    if (record.state === 'error') {
-      const { message, ...fault } = record.error ?? { _type: 'SystemError' };
-      return Promise.reject(faults.custom(fault, message));
+    if (record.state === 'success' || record.state === 'error') {
+      const outcome = this.#outcomeOf<T>(id);
+      return outcome.ok ? Promise.resolve(outcome.result) : Promise.reject(outcome.fault);
     }
     return new Promise<T>((resolve, reject) => {
       const waiters = this.#waiters.get(id) ?? [];

@@ -95,6 +95,27 @@ describe('the VirtualMachine controller', () => {
     expect(record?.guest.ipAddress).toBe(nicStatus.ipConfigs[0]?.ip);
   });
 
+  it("deploys with vm-operator's blocking create, falling through to the update in the same pass", async () => {
+    const f = await setup();
+    const controller = f.supervisor.manager.get('virtualmachine-controller');
+    const passes = controller?.stats.reconciles ?? 0;
+    const writes: string[] = [];
+    const stop = f.kube.subscribe({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1' }, (event) => {
+      const status = event.object.status as VirtualMachine['status'];
+      writes.push(`${event.type} ${condition({ status } as VirtualMachine, CONDITION.created)?.status ?? '-'}`);
+    });
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    stop();
+    // One pass makes the NetworkInterface; the next, once net-operator has filled it in,
+    // deploys and reports the deployed VM in one status write.
+    expect((controller?.stats.reconciles ?? 0) - passes).toBe(2);
+    expect(writes).toEqual(['ADDED -', 'MODIFIED -', 'MODIFIED -', 'MODIFIED True']);
+    const vm = await getVm(f, 'vm1');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
+  });
+
   it('leaves a paused VM alone', async () => {
     const f = await setup();
     const vm = newVm(f, 'vm1');

@@ -7,12 +7,15 @@
  * - create path: every prerequisite checked in one pass, each with its condition (see
  *   prerequisites.ts), NetworkInterfaces made and awaited, then the image's library item
  *   deployed into the namespace's (or the resource policy's) pool and folder, sized by
- *   the class, with the VM's UUIDs, NICs and cloud-init user data;
+ *   the class, with the VM's UUIDs, NICs and cloud-init user data. A deployment that
+ *   takes no time runs at once and falls through to the update path in the same pass, as
+ *   vm-operator's blocking create does; one that takes time (realistic timing, a delay at
+ *   the interception point) is waited for, as its non-blocking create is;
  * - update path: status read back from vSphere, a resize when the class changed (while
  *   powered off), then power driven to `spec.powerState` per powerOffMode/suspendMode
  *   (no power-on while a `poweron.check.vmoperator.vmware.com/*` annotation is present),
  *   restarts per `spec.nextRestartTime`.
- * vSphere work runs as tasks; while one runs the VM waits, and its end requeues the VM.
+ * Other vSphere work runs as tasks; while one runs the VM waits, and its end requeues the VM.
  * Every object a reconcile reads is remembered, so a change to it (a class appearing, a
  * Secret fixed) requeues exactly the VMs that read it; vSphere changes to a VM (powered
  * off by hand, a new guest IP) requeue it too.
@@ -205,10 +208,7 @@ export function startVirtualMachineController(
     const id = deployed.get(key) ?? vm.status?.uniqueID;
     const record = id === undefined ? undefined : vsphere.store.get(id);
     if (record?.kind !== 'VirtualMachine') return undefined;
-    if (!deployed.has(key)) {
-      deployed.set(key, record.id);
-      byMoref.set(record.id, key);
-    }
+    if (!deployed.has(key)) noteDeployed(key, record.id);
     return record as VmRecord;
   };
 
@@ -233,11 +233,29 @@ export function startVirtualMachineController(
     return fault;
   };
 
-  const faultVerdict = (key: string, type: string): Verdict | undefined => {
-    const fault = takeFailure(key);
-    if (fault === undefined) return undefined;
+  /** A condition False for a task's fault, with the fault's name as its reason. */
+  const faultedVerdict = (type: string, fault: unknown): Verdict => {
     const name = (fault as { fault?: { _type?: string } }).fault?._type ?? 'Error';
     return isFalse(type, name, (fault as Error).message ?? String(fault));
+  };
+
+  const faultVerdict = (key: string, type: string): Verdict | undefined => {
+    const fault = takeFailure(key);
+    return fault === undefined ? undefined : faultedVerdict(type, fault);
+  };
+
+  /** The VM's conditions with the verdicts applied, written as its status. */
+  const writeVerdicts = (vm: VirtualMachine, verdicts: readonly Verdict[]) =>
+    writeStatus(vm, {
+      ...vm.status,
+      conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions),
+    });
+
+  /** Remembers the vSphere VM of a VM, both ways; its id. */
+  const noteDeployed = (key: string, id: string) => {
+    deployed.set(key, id);
+    byMoref.set(id, key);
+    return id;
   };
 
   // --- delete path ---------------------------------------------------------------
@@ -298,10 +316,10 @@ export function startVirtualMachineController(
     if (failed) verdicts.push(failed);
     const network = target ? planNetwork(kube, read, vm) : undefined;
     if (network) verdicts.push(network.verdict);
-    const conditions = withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions);
-    writeStatus(vm, { ...vm.status, conditions });
-    if (failed) return { requeue: true };
-    if (!target || !network || network.verdict.status !== 'True') return undefined;
+    if (failed || !target || !network || network.verdict.status !== 'True') {
+      writeVerdicts(vm, verdicts);
+      return failed ? { requeue: true } : undefined;
+    }
     const { resolved } = prerequisites;
     const task = vsphere.library.deploy(resolved.itemId as string, {
       name: vm.metadata.name as string,
@@ -322,14 +340,23 @@ export function startVirtualMachineController(
         })),
       ),
     });
-    track(
-      key,
-      task.wait().then((ref) => {
-        deployed.set(key, ref.value);
-        byMoref.set(ref.value, key);
-      }),
-    );
-    return undefined;
+    const ended = task.runNow();
+    if (ended === undefined) {
+      // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it ends.
+      writeVerdicts(vm, verdicts);
+      track(
+        key,
+        task.wait().then((ref) => noteDeployed(key, ref.value)),
+      );
+      return undefined;
+    }
+    if (!ended.ok) {
+      writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, ended.fault)]);
+      return { requeue: true };
+    }
+    // vm-operator's blocking create falls through to the update in the same reconcile.
+    const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
+    return updatePath(key, vm, record, read, placement?.zone, verdicts);
   };
 
   // --- update path ---------------------------------------------------------------
@@ -401,13 +428,15 @@ export function startVirtualMachineController(
     record: VmRecord,
     read: DependencyReader,
     zone: string | undefined,
+    /** Verdicts of the create path this update falls through from. */
+    created: readonly Verdict[] = [],
   ) => {
     const size = classSize(read, vm);
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const names = (vm.spec?.network?.interfaces ?? []).map((i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone);
-    const verdicts: Verdict[] = [isTrue(CONDITION.created)];
+    const verdicts: Verdict[] = [...created, isTrue(CONDITION.created)];
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(probeVerdict(record, probe));
     const className = vm.spec?.className;
