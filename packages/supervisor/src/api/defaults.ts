@@ -6,6 +6,7 @@
  * `ResolveImageNameOnCreate`) from the images the caller hands over.
  */
 
+import { formatUuid } from '@vsim/vsphere';
 import { clone } from '../store/meta.js';
 import type {
   ClusterVirtualMachineImage,
@@ -38,20 +39,14 @@ export type ImageKind = 'VirtualMachineImage' | 'ClusterVirtualMachineImage';
 /** What an image name resolves to: the image, or why it resolves to none (vm-operator's words). */
 export type ImageNameResolution = { image: VirtualMachineImageRef } | { problem: string };
 
-/** Two hex digits per byte value. */
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const uuidBytes = new Uint8Array(16);
 
 /** A random (version 4) UUID drawn from `random`: 16 draws, one per byte, in order. */
 export function randomUUID(random: () => number): string {
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    let byte = Math.floor(random() * 256) & 0xff;
-    if (i === 6) byte = (byte & 0x0f) | 0x40;
-    else if (i === 8) byte = (byte & 0x3f) | 0x80;
-    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
-    out += HEX[byte];
-  }
-  return out;
+  for (let i = 0; i < 16; i++) uuidBytes[i] = Math.floor(random() * 256);
+  uuidBytes[6] = ((uuidBytes[6] as number) & 0x0f) | 0x40;
+  uuidBytes[8] = ((uuidBytes[8] as number) & 0x3f) | 0x80;
+  return formatUuid(uuidBytes);
 }
 
 /** Returns a defaulted copy of a hub VirtualMachine being created. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from './random.js';
+import { formatUuid, Random } from './random.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const take = (r: Random, n: number) => Array.from({ length: n }, () => r.next());
@@ -45,5 +45,13 @@ describe('Random', () => {
     expect(token).toMatch(/^[0-9A-Za-z_-]{21}$/);
     expect(new Random(5).token()).toBe(token);
     expect(new Random(5).token(8)).toHaveLength(8);
+  });
+});
+
+describe('formatUuid', () => {
+  it('spells 16 bytes as 8-4-4-4-12 lower-case hex', () => {
+    const bytes = Array.from({ length: 16 }, (_, i) => i * 17);
+    expect(formatUuid(bytes)).toBe('00112233-4455-6677-8899-aabbccddeeff');
+    expect(formatUuid(new Uint8Array(16).fill(0xff))).toBe('ffffffff-ffff-ffff-ffff-ffffffffffff');
   });
 });
