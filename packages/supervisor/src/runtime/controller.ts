@@ -14,7 +14,7 @@
  * by hand must do the same (e.g. `await new Promise((r) => setImmediate(r))`).
  */
 import type { Cancel, Random, Scheduler } from '@vsim/vsphere';
-import type { KubeStore } from '../store/kube-store.js';
+import type { CacheEvent, KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import type { LabelSelector } from '../store/selectors.js';
 import { objectKey } from './keys.js';
@@ -78,12 +78,14 @@ export interface WatchTarget {
 export type WatchEventKind = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /**
- * Maps a watched object to the keys to reconcile; by default its own `namespace/name`. It
- * may answer asynchronously (e.g. after a `store.list`); its keys are enqueued when it does.
+ * Maps a watched object to the keys to reconcile; by default its own `namespace/name`. A
+ * MODIFIED event also gives the state before. It may answer asynchronously (e.g. after a
+ * `store.list`); its keys are enqueued when it does.
  */
 export type MapToKeys = (
   object: KubeObject,
   event: WatchEventKind,
+  old: KubeObject | undefined,
 ) => Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
 
 export interface ControllerStats {
@@ -320,12 +322,12 @@ export class Controller {
       },
       (event) => {
         this.#events++;
-        this.#enqueueFor(source, event.object, event.type);
+        this.#enqueueFor(source, event);
       },
     );
   }
 
-  #enqueueFor(source: Source, object: KubeObject, type: WatchEventKind): void {
+  #enqueueFor(source: Source, { object, type, old }: CacheEvent): void {
     if (!source.map) {
       const name = object.metadata.name;
       if (typeof name !== 'string') return;
@@ -334,7 +336,7 @@ export class Controller {
     }
     let keys: Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
     try {
-      keys = source.map(object, type);
+      keys = source.map(object, type, old);
     } catch (error) {
       this.#mapFailed(source, error);
       return;

@@ -1077,3 +1077,27 @@ describe('watch', () => {
     w.stop();
   });
 });
+
+describe('subscribe', () => {
+  it('hears every change of its kind at once, with the state before a MODIFIED', async () => {
+    const store = newStore();
+    await store.create(cm('a', { v: '1' }));
+    const heard: { type: string; data: unknown; old: unknown }[] = [];
+    const stop = store.subscribe({ ...CM, namespace: 'ns1' }, (event) =>
+      heard.push({ type: event.type, data: event.object.data, old: event.old?.data }),
+    );
+    const a = await store.get(ref(cm('a')));
+    await store.update({ ...a, data: { v: '2' } });
+    await store.create(cm('b'));
+    await store.delete(ref(cm('a')));
+    await store.create(widget('w'));
+    stop();
+    await store.create(cm('c'));
+    expect(heard).toEqual([
+      { type: 'ADDED', data: { v: '1' }, old: undefined },
+      { type: 'MODIFIED', data: { v: '2' }, old: { v: '1' } },
+      { type: 'ADDED', data: {}, old: undefined },
+      { type: 'DELETED', data: { v: '2' }, old: undefined },
+    ]);
+  });
+});

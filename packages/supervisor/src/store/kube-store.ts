@@ -112,6 +112,8 @@ export interface SubscribeOptions {
 export interface CacheEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
+  /** The state before a MODIFIED event (controller-runtime's ObjectOld), read-only too. */
+  old?: KubeObject;
 }
 
 export interface PatchOptions {
@@ -422,8 +424,10 @@ export class KubeStore {
     const view = (object: KubeObject) => this.#shared(info, object, apiVersion);
     for (const record of this.#matching(filter)) listener({ type: 'ADDED', object: view(record.object) });
     const subscriber = (change: Change<KubeRecord>, version: number) => {
-      const event = this.#eventOf(change, version, filter, view);
-      if (event) listener(event as CacheEvent);
+      const event = this.#eventOf(change, version, filter, view) as CacheEvent | undefined;
+      if (!event) return;
+      if (event.type === 'MODIFIED') event.old = view((change.before as KubeRecord).object);
+      listener(event);
     };
     let subscribers = this.#subscribers.get(info.key);
     if (!subscribers) {

@@ -131,8 +131,6 @@ export function startResourcePolicyController(
   const zonesServed = kube.kindInfo(ZONE.apiVersion, ZONE.kind) !== undefined;
   /** vSphere objects a deleting policy waits to see emptied, and the policies waiting. */
   const blocking = new Map<string, Set<string>>();
-  /** The policy each VM (by uid) named when last seen, so a VM letting go of it requeues it. */
-  const vmPolicies = new Map<string, string>();
 
   /** Where the namespace's VMs go, and every pool of its zones. */
   const layoutOf = async (namespace: string) => {
@@ -296,15 +294,16 @@ export function startResourcePolicyController(
     return items.map((p) => objectKey({ namespace, name: p.metadata.name as string }));
   };
 
-  const toPolicies = (vm: KubeObject, event: string) => {
+  const policyOf = (vm: KubeObject | undefined) =>
+    (vm as (VirtualMachine & KubeObject) | undefined)?.spec?.reserved?.resourcePolicyName;
+
+  const toPolicies = (vm: KubeObject, event: string, old: KubeObject | undefined) => {
     const namespace = vm.metadata.namespace as string;
-    const uid = vm.metadata.uid as string;
-    const before = vmPolicies.get(uid);
-    const after = (vm as VirtualMachine & KubeObject).spec?.reserved?.resourcePolicyName;
-    if (event !== 'DELETED' && after) vmPolicies.set(uid, after);
-    else if (before !== undefined) vmPolicies.delete(uid);
+    // A VM letting go of a policy requeues it too: its deletion may wait for that VM.
+    const before = policyOf(old);
+    const after = policyOf(vm);
     // A policy cares which VMs name it (its deletion waits for none): other VM changes are not its business.
-    if (event !== 'DELETED' && before === after) return undefined;
+    if (event === 'MODIFIED' && before === after) return undefined;
     return [...new Set([before, after])]
       .filter((n) => n)
       .map((n) => objectKey({ namespace, name: n as string }));

@@ -102,7 +102,9 @@ describe('the VirtualMachine controller', () => {
     const writes: string[] = [];
     const stop = f.kube.subscribe({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1' }, (event) => {
       const status = event.object.status as VirtualMachine['status'];
-      writes.push(`${event.type} ${condition({ status } as VirtualMachine, CONDITION.created)?.status ?? '-'}`);
+      writes.push(
+        `${event.type} ${condition({ status } as VirtualMachine, CONDITION.created)?.status ?? '-'}`,
+      );
     });
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();

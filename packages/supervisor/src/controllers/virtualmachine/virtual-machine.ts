@@ -93,8 +93,33 @@ interface Dependency {
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
-  readonly vms: Set<string>;
+  /**
+   * The VMs whose last reconcile read it: one key, or a set once several do. Most objects
+   * are one VM's own (its NetworkInterfaces, its bootstrap Secret): no set for those.
+   */
+  vms: string | Set<string> | undefined;
 }
+
+const addReader = (dep: Dependency, key: string) => {
+  if (dep.vms === undefined) dep.vms = key;
+  else if (typeof dep.vms !== 'string') dep.vms.add(key);
+  else if (dep.vms !== key) dep.vms = new Set([dep.vms, key]);
+};
+
+/** Drops a reader of the dependency; true when none is left. */
+const dropReader = (dep: Dependency, key: string): boolean => {
+  if (dep.vms === key) dep.vms = undefined;
+  else if (typeof dep.vms === 'object') {
+    dep.vms.delete(key);
+    if (dep.vms.size === 0) dep.vms = undefined;
+  }
+  return dep.vms === undefined;
+};
+
+const NO_READERS: readonly string[] = [];
+
+const readersOf = (dep: Dependency | undefined): Iterable<string> =>
+  dep?.vms === undefined ? NO_READERS : typeof dep.vms === 'string' ? [dep.vms] : dep.vms;
 
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
@@ -132,7 +157,7 @@ export function startVirtualMachineController(
     }
     let found = inNamespace.get(name);
     if (!found) {
-      found = { kind, namespace: namespace ?? '', name, vms: new Set() };
+      found = { kind, namespace: namespace ?? '', name, vms: undefined };
       inNamespace.set(name, found);
     }
     return found;
@@ -162,10 +187,9 @@ export function startVirtualMachineController(
     // Only what changed moves: the sets of a namespace's shared dependencies hold every VM.
     for (const old of before) {
       if (deps.includes(old)) continue;
-      old.vms.delete(key);
-      if (old.vms.size === 0) drop(old);
+      if (dropReader(old, key)) drop(old);
     }
-    for (const dep of deps) if (!before.includes(dep)) dep.vms.add(key);
+    for (const dep of deps) if (!before.includes(dep)) addReader(dep, key);
     if (deps.length > 0) dependenciesOf.set(key, deps);
     else dependenciesOf.delete(key);
   };
@@ -518,8 +542,8 @@ export function startVirtualMachineController(
   controller.watches(kube, VM);
   for (const target of DEPENDENCY_KINDS)
     controller.watches(kube, target, (object) => [
-      ...(dependencyOf(target.kind, object.metadata.namespace, object.metadata.name as string)?.vms ?? []),
-      ...(dependencyOf(target.kind, object.metadata.namespace, '*')?.vms ?? []),
+      ...readersOf(dependencyOf(target.kind, object.metadata.namespace, object.metadata.name as string)),
+      ...readersOf(dependencyOf(target.kind, object.metadata.namespace, '*')),
     ]);
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {

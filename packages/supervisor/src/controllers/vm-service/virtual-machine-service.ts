@@ -114,11 +114,6 @@ export function startVirtualMachineServiceController(
   const holders = new Map<string, string>();
   /** Services waiting for a VIP: reconciled again when one is given back. */
   const waiting = new Set<string>();
-  /**
-   * The labels each VM (by uid: its stored string, so no key is built per event) had when
-   * last seen, so a relabelled VM leaves its old services.
-   */
-  const vmLabels = new Map<string, Record<string, string>>();
   const now = () => timestamp(vsphere.clock.now());
 
   const giveBackVip = (holder: string) => {
@@ -375,14 +370,11 @@ export function startVirtualMachineServiceController(
     return [objectKey({ namespace: object.metadata.namespace, name })];
   };
 
-  const toServices = (vm: KubeObject, event: string) => {
+  const toServices = (vm: KubeObject, _event: string, old: KubeObject | undefined) => {
     const namespace = vm.metadata.namespace as string;
-    const uid = vm.metadata.uid as string;
-    const before = vmLabels.get(uid);
+    // A relabelled VM leaves the services its old labels matched.
+    const before = old?.metadata.labels;
     const after = vm.metadata.labels ?? {};
-    if (event === 'DELETED') vmLabels.delete(uid);
-    // Stored labels never change in place: keeping the reference is enough.
-    else if (after !== before) vmLabels.set(uid, after);
     const services = kube.direct.list(
       VM_SERVICE.apiVersion,
       VM_SERVICE.kind,
