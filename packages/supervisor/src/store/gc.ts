@@ -67,13 +67,8 @@ export class GarbageCollector {
       if (uidAfter) this.#byUid.set(uidAfter, record.id);
     }
     // Owners may be waiting on this dependent (foreground deletion).
-    for (const ref of [
-      ...(before?.object.metadata.ownerReferences ?? []),
-      ...(after?.object.metadata.ownerReferences ?? []),
-    ]) {
-      const owner = this.#byUid.get(ref.uid);
-      if (owner) this.#queue.add(owner);
-    }
+    this.#ownersWait(before);
+    this.#ownersWait(after);
     if (after) {
       if (after.object.metadata.ownerReferences?.length || after.object.metadata.deletionTimestamp)
         this.#queue.add(after.id);
@@ -86,6 +81,14 @@ export class GarbageCollector {
         const ns = store.get(`${NAMESPACE_KEY}\u0000\u0000${record.namespace}`);
         if (ns?.object.metadata.deletionTimestamp) this.#queue.add(ns.id);
       }
+    }
+  }
+
+  /** Queues the owners a state names (they may be waiting on this dependent). */
+  #ownersWait(record: KubeRecord | undefined): void {
+    for (const ref of record?.object.metadata.ownerReferences ?? []) {
+      const owner = this.#byUid.get(ref.uid);
+      if (owner) this.#queue.add(owner);
     }
   }
 

@@ -530,7 +530,7 @@ export function startVirtualMachineController(
         ...vm,
         metadata: {
           ...vm.metadata,
-          finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : [...finalizers, VM_FINALIZER],
+          finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : finalizers.concat(VM_FINALIZER),
           ...(needsZone ? { labels: merged(labels, { [ZONE_LABEL]: zone }) } : {}),
         },
       }),
