@@ -62,6 +62,12 @@ const NO_CHANGES: Change<never>[] = [];
 const newSet = () => new Set<string>();
 const newMap = () => new Map<string, Set<string>>();
 
+/** Where the change of `id` is among the first `count` changes. */
+function indexOf(changes: readonly Change<StoredRecord>[], id: string, count: number): number | undefined {
+  for (let i = 0; i < count; i++) if ((changes[i] as Change<StoredRecord>).id === id) return i;
+  return undefined;
+}
+
 export class Store<R extends StoredRecord> {
   #records = new Map<string, R>();
   #byKind = new Map<string, Set<string>>();
@@ -71,7 +77,8 @@ export class Store<R extends StoredRecord> {
   #sameRelations: ((before: R, after: R) => boolean) | undefined;
   /** The writes of the commit under way, and the referrer changes it makes (commits never nest). */
   #pending: Map<string, R | null> | undefined;
-  readonly #touched = new Map<string, Set<string>>();
+  /** Per target whose referrers the commit under way changed: the relations, a handful each. */
+  readonly #touched = new Map<string, string[]>();
   #listeners = new Set<Listener<R>>();
   #feed: Ring<Batch<R>>;
   #version = 0;
@@ -189,7 +196,7 @@ export class Store<R extends StoredRecord> {
     for (const listener of this.#listeners) listener(batch);
   }
 
-  #reindex(id: string, before: R | undefined, after: R | undefined, touched: Map<string, Set<string>>): void {
+  #reindex(id: string, before: R | undefined, after: R | undefined, touched: Map<string, string[]>): void {
     if (before && after && this.#sameRelations?.(before, after)) return;
     const now = after ? this.#relationsOf(after) : [];
     if (!before) {
@@ -213,28 +220,31 @@ export class Store<R extends StoredRecord> {
     for (const rel of fresh) if (!had.has(key(rel))) this.#link(id, rel[0], rel[1], touched);
   }
 
-  #link(id: string, relation: string, target: string, touched: Map<string, Set<string>>): void {
+  #link(id: string, relation: string, target: string, touched: Map<string, string[]>): void {
     getOrInsert(getOrInsert(this.#referrers, relation, newMap), target, newSet).add(id);
     this.#touch(touched, target, relation);
   }
 
-  #touch(touched: Map<string, Set<string>>, target: string, relation: string): void {
+  #touch(touched: Map<string, string[]>, target: string, relation: string): void {
     // Only records are reported touched (see #markTouched): most targets are none (a uid).
     if (!this.#records.has(target) && !this.#pending?.has(target)) return;
-    getOrInsert(touched, target, newSet).add(relation);
+    const relations = touched.get(target);
+    if (!relations) touched.set(target, [relation]);
+    else if (!relations.includes(relation)) relations.push(relation);
   }
 
   /** A target whose referrers changed is reported as modified, naming the relations. */
-  #markTouched(changes: Change<R>[], touched: Map<string, Set<string>>): void {
+  #markTouched(changes: Change<R>[], touched: Map<string, string[]>): void {
     if (touched.size === 0) return;
-    // Most targets are no records (a Kubernetes object's uid and namespace): index lazily.
+    // Most targets are no records (a Kubernetes object's uid and namespace): index lazily, and
+    // only a batch of many changes (an operation's batch has a few: a search is cheaper).
     let index: Map<string, number> | undefined;
-    for (const [target, relations] of touched) {
+    const written = changes.length;
+    for (const [target, referrers] of touched) {
       const record = this.#records.get(target);
       if (!record) continue;
-      index ??= new Map(changes.map((c, i) => [c.id, i]));
-      const i = index.get(target);
-      const referrers = [...relations];
+      if (written > 16) index ??= new Map(changes.map((c, i) => [c.id, i]));
+      const i = index ? index.get(target) : indexOf(changes, target, written);
       if (i === undefined)
         changes.push({ id: target, op: 'modify', before: record, after: record, referrers });
       else changes[i] = Object.assign({}, changes[i] as Change<R>, { referrers });
@@ -250,7 +260,7 @@ export class Store<R extends StoredRecord> {
     this.#records.clear();
     this.#byKind.clear();
     this.#referrers.clear();
-    const none = new Map<string, Set<string>>();
+    const none = new Map<string, string[]>();
     for (const record of records) {
       this.#records.set(record.id, record);
       getOrInsert(this.#byKind, record.kind, newSet).add(record.id);
