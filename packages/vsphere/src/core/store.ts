@@ -79,6 +79,7 @@ export class Store<R extends StoredRecord> {
   #pending: Map<string, R | null> | undefined;
   /** Per target whose referrers the commit under way changed: the relations, a handful each. */
   readonly #touched = new Map<string, string[]>();
+  readonly #scratch: Change<R>[] = [];
   #listeners = new Set<Listener<R>>();
   #feed: Ring<Batch<R>>;
   #version = 0;
@@ -163,12 +164,15 @@ export class Store<R extends StoredRecord> {
 
   #commit(writes: Map<string, R | null>, bulk: boolean): void {
     if (writes.size === 0) return;
-    // A bulk load records no changes: it is a new starting point, not history.
-    const changes: Change<R>[] = bulk ? NO_CHANGES : [];
+    // A bulk load records no changes: it is a new starting point, not history. Others are
+    // gathered in a scratch list and copied out at their size: the feed keeps each batch a while.
+    const changes: Change<R>[] = bulk ? NO_CHANGES : this.#scratch;
     const touched = this.#touched;
     touched.clear();
     this.#pending = writes;
-    for (const [id, after] of writes) {
+    // Keys, not entries: an entry is an array per write.
+    for (const id of writes.keys()) {
+      const after = writes.get(id) as R | null;
       const before = this.#records.get(id);
       if (after === null) {
         if (!before) continue;
@@ -189,9 +193,10 @@ export class Store<R extends StoredRecord> {
       this.#feed = new Ring(this.#feed.capacity);
       return;
     }
-    if (changes.length === 0 && touched.size === 0) return;
     this.#markTouched(changes, touched);
-    const batch: Batch<R> = { version: ++this.#version, changes };
+    if (changes.length === 0) return;
+    const batch: Batch<R> = { version: ++this.#version, changes: changes.slice() };
+    changes.length = 0;
     this.#feed.push(batch);
     for (const listener of this.#listeners) listener(batch);
   }
