@@ -66,11 +66,18 @@ export class GarbageCollector {
       if (uidBefore) this.#byUid.delete(uidBefore);
       if (uidAfter) this.#byUid.set(uidAfter, record.id);
     }
-    // Owners may be waiting on this dependent (foreground deletion).
-    this.#ownersWait(before);
-    this.#ownersWait(after);
+    // Whether the dependent's owners may have changed: it is new or gone, or its list was
+    // rewritten (stored objects never change in place, so a list kept is the same array).
+    const owners = after?.object.metadata.ownerReferences;
+    const ownersChanged = !after || owners !== before?.object.metadata.ownerReferences;
+    // Owners in a foreground deletion wait for this dependent to go or let go of them.
+    if (ownersChanged) {
+      this.#ownersWait(before);
+      this.#ownersWait(after);
+    }
     if (after) {
-      if (after.object.metadata.ownerReferences?.length || after.object.metadata.deletionTimestamp)
+      // Its owners' own changes queue it too: a write that keeps its owners needs no check.
+      if ((owners?.length && ownersChanged) || after.object.metadata.deletionTimestamp)
         this.#queue.add(after.id);
       if (after.object.metadata.deletionTimestamp && uid)
         for (const dependent of store.referrers(BY_OWNER, uid)) this.#queue.add(dependent);
