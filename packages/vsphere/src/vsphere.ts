@@ -32,20 +32,75 @@ export interface VSphereOptions extends ModelOptions {
   state?: SavedState;
 }
 
+/** The operation groups that hold no hook of the model's: built on first use (see VSphere). */
+const LAZY_GROUPS = {
+  vm: virtualMachineOperations,
+  folder: folderOperations,
+  pool: resourcePoolOperations,
+  entity: entityOperations,
+  library: contentLibraryOperations,
+  collector: propertyCollectorOperations,
+  views: viewOperations,
+  search: searchOperations,
+  snapshot: snapshotOperations,
+  host: hostOperations,
+  customFields: customFieldOperations,
+};
+
+type LazyGroups = { readonly [K in keyof typeof LAZY_GROUPS]: ReturnType<(typeof LAZY_GROUPS)[K]> };
+
 export class VSphere extends Model {
-  readonly vm = virtualMachineOperations(this);
-  readonly folder = folderOperations(this);
-  readonly pool = resourcePoolOperations(this);
-  readonly entity = entityOperations(this);
-  readonly library = contentLibraryOperations(this);
-  readonly collector = propertyCollectorOperations(this);
-  readonly views = viewOperations(this);
-  readonly search = searchOperations(this);
-  readonly snapshot = snapshotOperations(this);
-  readonly host = hostOperations(this);
-  readonly customFields = customFieldOperations(this);
+  // History and tagging hook into the model (events, removals): they start with it.
   readonly history = historyOperations(this);
   readonly tagging = taggingOperations(this);
+  /**
+   * The other groups are made the first time they are used: a simulator that serves a few
+   * calls compiles only their code, which is most of the time of a first start.
+   */
+  readonly #groups: Partial<Record<keyof LazyGroups, unknown>> = {};
+
+  #group<K extends keyof LazyGroups>(name: K): LazyGroups[K] {
+    let group = this.#groups[name];
+    if (group === undefined) {
+      group = LAZY_GROUPS[name](this);
+      this.#groups[name] = group;
+    }
+    return group as LazyGroups[K];
+  }
+
+  get vm() {
+    return this.#group('vm');
+  }
+  get folder() {
+    return this.#group('folder');
+  }
+  get pool() {
+    return this.#group('pool');
+  }
+  get entity() {
+    return this.#group('entity');
+  }
+  get library() {
+    return this.#group('library');
+  }
+  get collector() {
+    return this.#group('collector');
+  }
+  get views() {
+    return this.#group('views');
+  }
+  get search() {
+    return this.#group('search');
+  }
+  get snapshot() {
+    return this.#group('snapshot');
+  }
+  get host() {
+    return this.#group('host');
+  }
+  get customFields() {
+    return this.#group('customFields');
+  }
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
   read<T = unknown>(ref: Ref, path: string): T {
