@@ -167,6 +167,8 @@ export class Store<R extends StoredRecord> {
     // A bulk load records no changes: it is a new starting point, not history. Others are
     // gathered in a scratch list and copied out at their size: the feed keeps each batch a while.
     const changes: Change<R>[] = bulk ? NO_CHANGES : this.#scratch;
+    // Empty already, unless a commit failed half way.
+    if (!bulk) changes.length = 0;
     const touched = this.#touched;
     touched.clear();
     this.#pending = writes;
