@@ -138,22 +138,12 @@ describe('prepareNamespace', () => {
     });
     const classes = await list(kube, 'vmoperator.vmware.com/v1alpha5', 'VirtualMachineClass', 'ns1');
     expect(classes.map((c) => c.metadata.name)).toEqual(['best-effort-small']);
-    const quota = await kube.get({
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      namespace: 'ns1',
-      name: 'ns1-storagequota',
-    });
-    expect(quota.spec).toEqual({ hard: { [storageQuotaKey('gold')]: '100Gi' } });
+    const quota = () =>
+      kube.get({ apiVersion: 'v1', kind: 'ResourceQuota', namespace: 'ns1', name: 'ns1-storagequota' });
+    expect((await quota()).spec).toEqual({ hard: { [storageQuotaKey('gold')]: '100Gi' } });
     // A change of storage class replaces the quota's limits; classes not named go.
     await supervisor.updateNamespace('ns1', { storageClass: 'silver', classes: ['guaranteed-small'] });
-    const changed = await kube.get({
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      namespace: 'ns1',
-      name: 'ns1-storagequota',
-    });
-    expect(changed.spec).toEqual({ hard: { [storageQuotaKey('silver')]: '1Ei' } });
+    expect((await quota()).spec).toEqual({ hard: { [storageQuotaKey('silver')]: '1Ei' } });
     const after = await list(kube, 'vmoperator.vmware.com/v1alpha5', 'VirtualMachineClass', 'ns1');
     expect(after.map((c) => c.metadata.name)).toEqual(['guaranteed-small']);
   });

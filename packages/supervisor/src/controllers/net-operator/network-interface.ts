@@ -30,7 +30,7 @@ import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject } from '../../store/meta.js';
+import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { AddressPool, type Lease } from './address-pool.js';
 
 export const NETWORK_INTERFACE_CONTROLLER = 'net-operator-networkinterface';
@@ -276,19 +276,6 @@ function condition(
   };
 }
 
-/** The instant last formatted by secondsOf: interfaces made together share the string. */
-let lastInstant = Number.NaN;
-let lastText = '';
-
-/** An instant as RFC 3339 without its milliseconds. */
-function secondsOf(ms: number): string {
-  if (ms !== lastInstant) {
-    lastText = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    lastInstant = ms;
-  }
-  return lastText;
-}
-
 /** Writes the status unless it is already what it should be. */
 function writeStatus(
   kube: KubeStore,
@@ -297,7 +284,7 @@ function writeStatus(
   status: NetworkInterfaceStatus,
 ): void {
   for (const c of status.conditions ?? [])
-    if (c.lastTransitionTime === '') c.lastTransitionTime = secondsOf(vsphere.clock.now());
+    if (c.lastTransitionTime === '') c.lastTransitionTime = timestamp(vsphere.clock.now());
   if (deepEqual(iface.status ?? {}, status)) return;
   kube.direct.updateStatus({ ...iface, status });
 }
