@@ -21,7 +21,6 @@ import {
 } from './kinds.js';
 import {
   clone,
-  deepEqual,
   FOREGROUND_FINALIZER,
   isPlainObject,
   type KubeList,
@@ -32,6 +31,7 @@ import {
   nameProblem,
   type ObjectRef,
   ORPHAN_FINALIZER,
+  sameFieldsBut,
   specChanged,
   timestamp,
 } from './meta.js';
@@ -956,25 +956,11 @@ export class KubeStore {
 
 /** Whether two states of an object are equal but for their resourceVersion (compared without copies). */
 function sameButVersion(a: KubeObject, b: KubeObject): boolean {
-  let fields = 0;
-  for (const key in a) {
-    if (a[key] === undefined) continue;
-    fields++;
-    if (key === 'metadata') continue;
-    if (!deepEqual(a[key], b[key])) return false;
-  }
-  for (const key in b) if (b[key] !== undefined) fields--;
-  if (fields !== 0 || b.metadata === undefined) return false;
-  const am = a.metadata as Record<string, unknown>;
-  const bm = b.metadata as Record<string, unknown>;
-  let meta = 0;
-  for (const key in am) {
-    if (key === 'resourceVersion' || am[key] === undefined) continue;
-    meta++;
-    if (!deepEqual(am[key], bm[key])) return false;
-  }
-  for (const key in bm) if (key !== 'resourceVersion' && bm[key] !== undefined) meta--;
-  return meta === 0;
+  return (
+    b.metadata !== undefined &&
+    sameFieldsBut(a, b, 'metadata') &&
+    sameFieldsBut(a.metadata, b.metadata, 'resourceVersion')
+  );
 }
 
 /** Defaults the API server applies on every write. */

@@ -124,18 +124,26 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
     return true;
   }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    // Keys holding undefined count as absent, as in JSON.
-    let defined = 0;
-    for (const k in a) {
-      if (a[k] === undefined) continue;
-      defined++;
-      if (!deepEqual(a[k], b[k])) return false;
-    }
-    for (const k in b) if (b[k] !== undefined) defined--;
-    return defined === 0;
+  return isPlainObject(a) && isPlainObject(b) && sameFieldsBut(a, b, undefined);
+}
+
+/**
+ * Whether two plain objects have equal fields (deepEqual), leaving out the field `except`.
+ * Keys holding undefined count as absent, as in JSON.
+ */
+export function sameFieldsBut(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  except: string | undefined,
+): boolean {
+  let defined = 0;
+  for (const k in a) {
+    if (a[k] === undefined || k === except) continue;
+    defined++;
+    if (!deepEqual(a[k], b[k])) return false;
   }
-  return false;
+  for (const k in b) if (b[k] !== undefined && k !== except) defined--;
+  return defined === 0;
 }
 
 /**
