@@ -74,7 +74,10 @@ const methodInfos = new Map<string, MethodInfo>();
 const enumInfos = new Map<string, EnumInfo>();
 /** What a client version sees of each type, by the version string clients send. */
 interface VersionView {
-  /** The known version it stands for (see `resolveVersion`). */
+  /**
+   * The index of the known version it stands for: itself when known; for an unknown numeric
+   * version, the newest known numeric version not after it, whose content it certainly includes.
+   */
   readonly index: number | undefined;
   /** Type -> its properties the version has. */
   readonly visible: Map<string, readonly PropertyInfo[]>;
@@ -164,15 +167,7 @@ function compareParts(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
-/**
- * The index of the known version a version string stands for: itself when known;
- * for an unknown numeric version (`6.7.3`, `8.0.2.0`) the newest known numeric
- * version not after it, whose content it certainly includes.
- */
-function resolveVersion(v: string): number | undefined {
-  return idx().versionIndex.get(v) ?? viewOf(v).index;
-}
-
+/** For an unknown numeric version (`6.7.3`, `8.0.2.0`): the newest known numeric version not after it. */
 function nearestNumbered(v: string): number | undefined {
   const parts = numericParts(v);
   let found: number | undefined;
@@ -201,7 +196,7 @@ export function versionOrder(version: string): number {
  * count as the newest known version before them; anything else unknown sees nothing.
  */
 export function isVisibleIn(introducedVersion: string, clientVersion: string): boolean {
-  const c = resolveVersion(clientVersion);
+  const c = viewOf(clientVersion).index;
   const i = idx().versionIndex.get(introducedVersion);
   if (c === undefined || i === undefined) return false;
   return idx().visible[c]?.[i] ?? false;

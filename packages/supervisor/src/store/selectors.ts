@@ -59,10 +59,10 @@ const badLabelSelector = (selector: string, why: string) =>
 
 const WORD = /[A-Za-z0-9_./-]/;
 
-/** Parses a label selector string; an empty string selects everything. */
 /** The selector that selects everything, shared. */
 let everything: LabelMatcher | undefined;
 
+/** Parses a label selector string; an empty string selects everything. */
 export function parseLabelSelector(selector: string): LabelMatcher {
   if (selector === '') {
     everything ??= parseSelector('');
