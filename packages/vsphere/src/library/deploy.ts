@@ -188,8 +188,8 @@ export const deployOperations = (m: Model) => {
     const args = eventArguments(m.store, vm);
     const post = (_type: string, message: string, extra: Record<string, unknown>) =>
       m.postEvent({ _type, fullFormattedMessage: message, ...args, ...extra });
-    const host = m.store.get(vm.host ?? '')?.name ?? '';
-    const dc = datacenterOf(m.store, vm.id)?.name ?? '';
+    const host = args.host?.name ?? '';
+    const dc = args.datacenter?.name ?? '';
     // A library item is no VM: the template argument carries its name only.
     const srcTemplate = { name: itemName };
     post('VmBeingDeployedEvent', `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`, {
