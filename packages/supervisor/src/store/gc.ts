@@ -20,7 +20,7 @@ import {
   ORPHAN_FINALIZER,
   type OwnerReference,
 } from './meta.js';
-import { BY_NAMESPACE, BY_OWNER, type KubeRecord } from './records.js';
+import { BY_NAMESPACE, BY_OWNER, type KubeRecord, NAMESPACE_KEY, recordId } from './records.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -32,8 +32,6 @@ export interface GcHost {
   deleteRecord(record: KubeRecord, policy: PropagationPolicy): void;
   isNamespaced(record: KubeRecord): boolean;
 }
-
-const NAMESPACE_KEY = '/Namespace';
 
 const first = <T>(set: ReadonlySet<T>): T | undefined => {
   for (const v of set) return v;
@@ -85,7 +83,7 @@ export class GarbageCollector {
       // Gone: its dependents may now be dangling, its namespace may now be empty.
       if (uid) for (const dependent of store.referrers(BY_OWNER, uid)) this.#queue.add(dependent);
       if (record.namespace) {
-        const ns = store.get(`${NAMESPACE_KEY}\u0000\u0000${record.namespace}`);
+        const ns = store.get(recordId(NAMESPACE_KEY, '', record.namespace));
         if (ns?.object.metadata.deletionTimestamp) this.#queue.add(ns.id);
       }
     }

@@ -36,7 +36,14 @@ import {
   timestamp,
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
-import { compareRecords, type KubeRecord, kubeRelations, recordId, sameKubeRelations } from './records.js';
+import {
+  compareRecords,
+  type KubeRecord,
+  kubeRelations,
+  NAMESPACE_KEY,
+  recordId,
+  sameKubeRelations,
+} from './records.js';
 import {
   type FieldRequirement,
   fieldsMatch,
@@ -139,7 +146,6 @@ const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 /** The characters the API server draws generated name suffixes from. */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
-const NAMESPACE_KEY = '/Namespace';
 /** Metadata an update cannot change. */
 const SERVER_META = [
   'name',

@@ -22,6 +22,9 @@ export const BY_OWNER = 'owner';
 /** Records in the namespace named by the target. */
 export const BY_NAMESPACE = 'namespace';
 
+/** The kind key Namespaces are stored under (see KindInfo.key). */
+export const NAMESPACE_KEY = '/Namespace';
+
 export const recordId = (kindKey: string, namespace: string, name: string) =>
   `${kindKey}\u0000${namespace}\u0000${name}`;
 
