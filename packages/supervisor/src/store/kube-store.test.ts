@@ -166,6 +166,24 @@ describe('create', () => {
     });
   });
 
+  it('validates on update the metadata a write changes, beside what it keeps as stored', () => {
+    const store = newStore();
+    const stored = store.direct.create(cm('a', {}, { labels: { app: 'ok' }, annotations: { x: 'y' } }));
+    const write = (metadata: Partial<KubeObject['metadata']>) => () =>
+      store.direct.update({ ...stored, metadata: { ...stored.metadata, ...metadata } });
+    expect(write({ labels: { app: 'not ok!' } })).toThrow(expect.objectContaining({ code: 422 }));
+    expect(write({ annotations: { x: 1 as unknown as string } })).toThrow(
+      expect.objectContaining({ code: 422, message: expect.stringContaining('metadata.annotations') }),
+    );
+    expect(write({ finalizers: [''] })).toThrow(expect.objectContaining({ code: 422 }));
+    expect(store.direct.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'a' })).toBe(
+      stored,
+    );
+    // The stored labels and annotations, kept by reference, beside a new finalizer.
+    const next = write({ finalizers: ['example.com/hold'] })();
+    expect(next.metadata).toMatchObject({ labels: { app: 'ok' }, finalizers: ['example.com/hold'] });
+  });
+
   it('drops the namespace of cluster-scoped kinds and starts namespaces Active', async () => {
     const store = newStore();
     const ns = await store.create({

@@ -41,6 +41,7 @@ import {
   type KubeRecord,
   kubeRelations,
   NAMESPACE_KEY,
+  NameIndex,
   recordId,
   sameKubeRelations,
 } from './records.js';
@@ -176,6 +177,8 @@ interface Filter {
 
 export class KubeStore {
   readonly #records: Store<KubeRecord>;
+  /** The same records by kind, namespace and name, for lookups. */
+  readonly #names = new NameIndex();
   readonly #kinds = new KindRegistry();
   readonly #clock: Clock;
   readonly #random: Random;
@@ -475,21 +478,21 @@ export class KubeStore {
         if (!isPlainObject(ref)) throw kubeErrors.badRequest('expected an object');
         const { info } = this.#kinds.resolve(ref.apiVersion, ref.kind);
         const namespace = info.namespaced ? (ref.namespace ?? '') : '';
-        const record = this.#records.get(recordId(info.key, namespace, ref.name));
+        const record = this.#names.get(info.key, namespace, ref.name);
         return record ? this.#shared(info, record.object, ref.apiVersion) : undefined;
       },
       list: (apiVersion, kind, namespace) => {
         const { info } = this.#kinds.resolve(apiVersion, kind);
         // Controllers list on many writes, mostly kinds with few objects: no filter to build.
-        const wanted = info.namespaced && namespace ? namespace : undefined;
-        const out: KubeObject[] = [];
         const records: KubeRecord[] = [];
-        for (const id of this.#records.idsOf(info.key)) {
-          const record = this.#records.get(id) as KubeRecord;
-          if (wanted === undefined || record.namespace === wanted) records.push(record);
-        }
+        if (info.namespaced && namespace) {
+          const named = this.#names.inNamespace(info.key, namespace);
+          if (named) for (const record of named.values()) records.push(record);
+        } else for (const record of this.#records.ofKind(info.key)) records.push(record);
         if (records.length > 1) records.sort(compareRecords);
-        for (const record of records) out.push(this.#shared(info, record.object, apiVersion));
+        const out: KubeObject[] = new Array(records.length);
+        for (let i = 0; i < records.length; i++)
+          out[i] = this.#shared(info, (records[i] as KubeRecord).object, apiVersion);
         return out;
       },
     };
@@ -514,7 +517,7 @@ export class KubeStore {
     if (typeof ref.name !== 'string' || ref.name === '')
       throw kubeErrors.badRequest(`resource name may not be empty`);
     const namespace = this.#namespaceOf(info, ref.namespace);
-    const record = this.#records.get(recordId(info.key, namespace, ref.name));
+    const record = this.#names.get(info.key, namespace, ref.name);
     if (!record) throw kubeErrors.notFound(subjectOf(info, ref.name));
     return record;
   }
@@ -555,7 +558,7 @@ export class KubeStore {
         throw kubeErrors.invalid(subject, [
           { field: 'metadata.namespace', message: 'Required value', reason: 'FieldValueRequired' },
         ]);
-      const ns = this.#records.get(recordId(NAMESPACE_KEY, '', namespace));
+      const ns = this.#names.get(NAMESPACE_KEY, '', namespace);
       if (!ns)
         throw kubeErrors.notFound({ group: '', resource: 'namespaces', kind: 'Namespace', name: namespace });
       if (ns.object.metadata.deletionTimestamp)
@@ -576,8 +579,8 @@ export class KubeStore {
       ]);
     const name = meta.name;
     this.#validate(info, obj, name);
-    const id = recordId(info.key, meta.namespace ?? '', name);
-    if (this.#records.has(id)) throw kubeErrors.alreadyExists(subjectOf(info, name));
+    if (this.#names.get(info.key, meta.namespace ?? '', name))
+      throw kubeErrors.alreadyExists(subjectOf(info, name));
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
     meta.generation = 1;
@@ -590,7 +593,7 @@ export class KubeStore {
       obj.status = { phase: 'Active' };
     }
     const admitted = this.#admit(info, 'CREATE', obj, undefined);
-    const stored = this.#write(undefined, id, info, admitted);
+    const stored = this.#write(undefined, recordId(info.key, meta.namespace ?? '', name), info, admitted);
     this.#gc.drain();
     return stored;
   }
@@ -602,30 +605,39 @@ export class KubeStore {
       let suffix = '';
       for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[this.#random.below(SUFFIX_ALPHABET.length)];
       const name = base + suffix;
-      if (!this.#records.has(recordId(info.key, namespace, name))) return name;
+      if (!this.#names.get(info.key, namespace, name)) return name;
     }
     throw kubeErrors.alreadyExists(subjectOf(info, base));
   }
 
-  #validate(info: KindInfo, obj: KubeObject, name: string): void {
+  /**
+   * Checks the metadata the API server validates. On an update, `stored` is the object as
+   * stored: its name was checked when it was created, and a part the update keeps (the very
+   * same value) was checked when it was written.
+   */
+  #validate(info: KindInfo, obj: KubeObject, name: string, stored?: KubeObject): void {
     const causes: { field: string; message: string; reason?: string }[] = [];
-    const problem = nameProblem(name, info.key === NAMESPACE_KEY);
+    const kept = stored?.metadata;
+    const problem = kept ? undefined : nameProblem(name, info.key === NAMESPACE_KEY);
     if (problem) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${problem}` });
-    for (const [field, message] of labelProblems(obj.metadata.labels)) causes.push({ field, message });
+    if (obj.metadata.labels !== kept?.labels)
+      for (const [field, message] of labelProblems(obj.metadata.labels)) causes.push({ field, message });
     const annotations = obj.metadata.annotations;
     if (
       annotations !== undefined &&
+      annotations !== kept?.annotations &&
       (!isPlainObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
     )
       causes.push({ field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
     const finalizers = obj.metadata.finalizers;
     if (
       finalizers !== undefined &&
+      finalizers !== kept?.finalizers &&
       (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string' || f === ''))
     )
       causes.push({ field: 'metadata.finalizers', message: 'Invalid value: must be a list of names' });
     const owners = obj.metadata.ownerReferences;
-    if (owners !== undefined) {
+    if (owners !== undefined && owners !== kept?.ownerReferences) {
       if (!Array.isArray(owners))
         causes.push({ field: 'metadata.ownerReferences', message: 'Invalid value: must be a list' });
       else {
@@ -688,7 +700,7 @@ export class KubeStore {
       if (kept.status === undefined) delete result.status;
       else result.status = kept.status;
     }
-    this.#validate(info, result, result.metadata.name as string);
+    this.#validate(info, result, result.metadata.name as string, old);
     return result;
   }
 
@@ -729,7 +741,7 @@ export class KubeStore {
         if (existing.status === undefined) delete next.status;
         else next.status = existing.status;
       }
-      this.#validate(info, next, record.name);
+      this.#validate(info, next, record.name, existing);
       normalize(info, next);
       if (existing.metadata.deletionTimestamp) {
         const had = new Set(existing.metadata.finalizers ?? []);
@@ -809,7 +821,11 @@ export class KubeStore {
     const rv = this.#records.version + 1;
     let after: KubeRecord | undefined;
     if (object === null) {
-      this.#records.transact((tx) => tx.remove(id));
+      // The index follows inside the transaction: the store's listeners read through it.
+      this.#records.transact((tx) => {
+        tx.remove(id);
+        if (before) this.#names.delete(before);
+      });
     } else {
       const kind = info as KindInfo;
       object.metadata.resourceVersion = String(rv);
@@ -821,7 +837,10 @@ export class KubeStore {
         object,
       };
       const record = after;
-      this.#records.transact((tx) => tx.put(record));
+      this.#records.transact((tx) => {
+        tx.put(record);
+        this.#names.set(record);
+      });
     }
     if (this.#records.version !== rv) throw new Error('a write must commit exactly one version');
     this.#gc.noteWrite(before, after);

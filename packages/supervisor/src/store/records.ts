@@ -28,6 +28,44 @@ export const NAMESPACE_KEY = '/Namespace';
 export const recordId = (kindKey: string, namespace: string, name: string) =>
   `${kindKey}\u0000${namespace}\u0000${name}`;
 
+/**
+ * Records by kind key, namespace and name. The record store is keyed by record id; a lookup
+ * here needs no id built (and hashed) for it, which made up much of a read's cost.
+ */
+export class NameIndex {
+  readonly #byKind = new Map<string, Map<string, Map<string, KubeRecord>>>();
+
+  get(kindKey: string, namespace: string, name: string): KubeRecord | undefined {
+    return this.#byKind.get(kindKey)?.get(namespace)?.get(name);
+  }
+
+  /** The records of one kind in one namespace ('' for cluster-scoped kinds), by name. */
+  inNamespace(kindKey: string, namespace: string): ReadonlyMap<string, KubeRecord> | undefined {
+    return this.#byKind.get(kindKey)?.get(namespace);
+  }
+
+  set(record: KubeRecord): void {
+    let namespaces = this.#byKind.get(record.kind);
+    if (!namespaces) {
+      namespaces = new Map();
+      this.#byKind.set(record.kind, namespaces);
+    }
+    let names = namespaces.get(record.namespace);
+    if (!names) {
+      names = new Map();
+      namespaces.set(record.namespace, names);
+    }
+    names.set(record.name, record);
+  }
+
+  delete(record: KubeRecord): void {
+    const namespaces = this.#byKind.get(record.kind);
+    const names = namespaces?.get(record.namespace);
+    if (!names?.delete(record.name) || names.size > 0) return;
+    namespaces?.delete(record.namespace);
+  }
+}
+
 export function kubeRelations(record: KubeRecord): (readonly [string, string])[] {
   const meta = record.object.metadata;
   const out: (readonly [string, string])[] = [];
