@@ -25,6 +25,7 @@ export { formatUuid, Random } from './core/random.js';
 export { Ring } from './core/ring.js';
 export { type Cancel, Scheduler } from './core/scheduler.js';
 export { type Batch, type Change, Store, type StoredRecord, Transaction } from './core/store.js';
+export { flat } from './core/strings.js';
 export { type Fault, faults, isVimFault, type PowerState, VimFault } from './faults.js';
 export {
   DEFAULT_PAGE_SIZE,

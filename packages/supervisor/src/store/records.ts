@@ -3,7 +3,7 @@
  * by kind, namespace and name, with reverse indexes for owners and namespaces (the garbage
  * collector keeps the uids).
  */
-import type { StoredRecord } from '@vsim/vsphere';
+import { flat, type StoredRecord } from '@vsim/vsphere';
 import type { KubeObject } from './meta.js';
 
 export interface KubeRecord extends StoredRecord {
@@ -26,7 +26,7 @@ export const BY_NAMESPACE = 'namespace';
 export const NAMESPACE_KEY = '/Namespace';
 
 export const recordId = (kindKey: string, namespace: string, name: string) =>
-  `${kindKey}\u0000${namespace}\u0000${name}`;
+  flat(`${kindKey}\u0000${namespace}\u0000${name}`);
 
 /**
  * Records by kind key, namespace and name. The record store is keyed by record id; a lookup

@@ -170,7 +170,8 @@ export class Store<R extends StoredRecord> {
     // Empty already, unless a commit failed half way.
     if (!bulk) changes.length = 0;
     const touched = this.#touched;
-    touched.clear();
+    // Map#clear makes a new table even for an empty map: most commits touch nothing.
+    if (touched.size > 0) touched.clear();
     this.#pending = writes;
     // Keys, not entries: an entry is an array per write.
     for (const id of writes.keys()) {

@@ -5,6 +5,7 @@
  * frozen objects: a VM holds its own copy only of what differs (disk files, MACs).
  */
 import { getOrInsert } from '../core/maps.js';
+import { flat } from '../core/strings.js';
 import type { MoRef } from '../refs.js';
 import type { Device } from './records.js';
 
@@ -198,7 +199,7 @@ export const virtualDisk = (d: DiskSpec): Device => ({
     thinProvisioned: d.thinProvisioned ?? true,
     eagerlyScrub: false,
     uuid: d.uuid,
-    contentId: d.uuid.replaceAll('-', ''),
+    contentId: flat(d.uuid.replaceAll('-', '')),
     digestEnabled: false,
     sharing: 'sharingNone',
   },
@@ -208,7 +209,7 @@ export const virtualDisk = (d: DiskSpec): Device => ({
   capacityInBytes: d.capacityInKB * 1024,
   shares: NORMAL_SHARES,
   storageIOAllocation: DISK_IO,
-  diskObjectId: `${d.key}-${d.uuid.slice(0, 8)}`,
+  diskObjectId: flat(`${d.key}-${d.uuid.slice(0, 8)}`),
   nativeUnmanagedLinkedClone: false,
 });
 
@@ -279,5 +280,5 @@ export const diskBytes = (d: Device): number =>
 /** A MAC in vCenter's generated range 00:50:56:80:00:00 - 00:50:56:bf:ff:ff. */
 export const generatedMac = (n: number): string => {
   const b = (v: number) => v.toString(16).padStart(2, '0');
-  return `00:50:56:${b(0x80 | ((n >>> 16) & 0x3f))}:${b((n >>> 8) & 0xff)}:${b(n & 0xff)}`;
+  return flat(`00:50:56:${b(0x80 | ((n >>> 16) & 0x3f))}:${b((n >>> 8) & 0xff)}:${b(n & 0xff)}`);
 };

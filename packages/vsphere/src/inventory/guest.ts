@@ -5,6 +5,7 @@
  */
 
 import { getOrInsert } from '../core/maps.js';
+import { flat } from '../core/strings.js';
 import { isEthernetCard, nicNetwork } from './devices.js';
 import type { VmGuest, VmRecord } from './records.js';
 
@@ -32,7 +33,7 @@ export class GuestIpam {
     while ((host & 0xff) === 0 || (host & 0xff) === 0xff) host++;
     this.#next.set(network, host + 1);
     const n = (10 << 24) + (subnet << SUBNET_BITS) + host;
-    const ip = `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
+    const ip = flat(`${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`);
     this.#leases.set(mac, ip);
     return ip;
   }

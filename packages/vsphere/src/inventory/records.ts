@@ -5,6 +5,7 @@
  */
 
 import type { StoredRecord } from '../core/store.js';
+import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 
 export type ManagedType =
@@ -399,7 +400,7 @@ export interface ServiceObjectRecord extends StoredRecord {
 }
 
 /** The key under which a child is indexed by its parent and name. */
-export const childNameKey = (parent: string, name: string): string => `${parent}\u0000${name}`;
+export const childNameKey = (parent: string, name: string): string => flat(`${parent}\u0000${name}`);
 
 /** The relations the store keeps reverse indexes for, named after the back-reference. */
 export const relations = (r: InventoryRecord): (readonly [string, string])[] => {

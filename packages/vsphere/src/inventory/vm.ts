@@ -3,6 +3,8 @@
  * lists from its devices and charges each datastore for the disks on it, so
  * back-references and free space stay consistent whatever operation wrote the VM.
  */
+
+import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
@@ -74,7 +76,7 @@ export const VM_DEFAULTS = {
 } as const;
 
 /** The datastore name in brackets, as vSphere paths start: `[LocalDS_0] vm/vm.vmx`. */
-export const datastorePath = (datastoreName: string, path: string) => `[${datastoreName}] ${path}`;
+export const datastorePath = (datastoreName: string, path: string) => flat(`[${datastoreName}] ${path}`);
 
 export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
   const net = tx.get(networkId) as NetworkRecord | undefined;

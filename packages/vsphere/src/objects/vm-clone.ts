@@ -3,6 +3,7 @@
  * VM may go is ./vm-placement.ts), plus what every VM operation shares: the current
  * record, the booted guest and vCenter's event wording.
  */
+import { flat } from '../core/strings.js';
 import { faults } from '../faults.js';
 import { entityArgument, eventArguments } from '../history/arguments.js';
 import { isDisk, isEthernetCard, STANDARD_DEVICES } from '../inventory/devices.js';
@@ -224,7 +225,7 @@ const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: str
       const backing = { ...(d.backing as object), fileName, datastore: moref('Datastore', ds.id), uuid };
       return {
         ...d,
-        backing: { ...backing, contentId: uuid.replaceAll('-', '') },
+        backing: { ...backing, contentId: flat(uuid.replaceAll('-', '')) },
         diskObjectId: `${d.key}-${uuid.slice(0, 8)}`,
       };
     }

@@ -12,6 +12,8 @@
  * name gets fresh subnets.
  */
 
+import { flat } from '@vsim/vsphere';
+
 export const SUBNET_MASK = '255.255.255.0';
 const FIRST_HOST = 10;
 const LAST_HOST = 254;
@@ -81,7 +83,7 @@ export class AddressPool {
     const mac = held?.mac ?? this.#takeMac(prefer?.mac);
     const lease: Lease = {
       network,
-      ip: `${subnet.prefix}${host}`,
+      ip: flat(`${subnet.prefix}${host}`),
       gateway: `${subnet.prefix}1`,
       subnetMask: SUBNET_MASK,
       mac,
@@ -156,7 +158,7 @@ export class AddressPool {
     for (;;) {
       if (this.#nextMac >= MAX_MACS) throw new Error('no MAC left in 00:50:56:00:00:00 - 00:50:56:3f:ff:ff');
       const n = this.#nextMac++;
-      const mac = `00:50:56:${b((n >>> 16) & 0x3f)}:${b((n >>> 8) & 0xff)}:${b(n & 0xff)}`;
+      const mac = flat(`00:50:56:${b((n >>> 16) & 0x3f)}:${b((n >>> 8) & 0xff)}:${b(n & 0xff)}`);
       if (this.#macs.has(mac)) continue;
       this.#macs.add(mac);
       return mac;

@@ -2,7 +2,7 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import type { VmRecord, VSphere } from '@vsim/vsphere';
+import { flat, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
@@ -36,7 +36,7 @@ function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNet
       ip: {
         macAddr: guestNic.macAddress,
         addresses: guestNic.ipAddress.map((address) => ({
-          address: `${address}/${PREFIX_LENGTH}`,
+          address: flat(`${address}/${PREFIX_LENGTH}`),
           state: 'preferred',
         })),
       },
