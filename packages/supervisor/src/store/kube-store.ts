@@ -673,7 +673,7 @@ export class KubeStore {
       apiVersion: object.apiVersion,
       kind: object.kind,
       status: object.status,
-      meta: PROTECTED_META.map((field) => [field, meta[field]] as const),
+      meta: PROTECTED_META.map((field) => meta[field]),
     };
     let result: KubeObject;
     try {
@@ -692,7 +692,11 @@ export class KubeStore {
     if (result !== object) result = clone(result);
     result.apiVersion = kept.apiVersion;
     result.kind = kept.kind;
-    for (const [field, value] of kept.meta) {
+    for (let i = 0; i < PROTECTED_META.length; i++) {
+      const field = PROTECTED_META[i] as (typeof PROTECTED_META)[number];
+      const value = kept.meta[i];
+      // Set only what the hook changed: a write, even of the same value, may reshape the object.
+      if (result.metadata[field] === value) continue;
       if (value === undefined) delete result.metadata[field];
       else result.metadata[field] = value as never;
     }

@@ -10,6 +10,7 @@ import { clone } from '../../store/meta.js';
 import { canonicalJson, dropPath, isObject, type JsonObject, restorePath } from './paths.js';
 
 export const GROUP = 'vmoperator.vmware.com';
+const GROUP_PREFIX = `${GROUP}/`;
 export const HUB_VERSION = 'v1alpha6';
 export const SPOKE_VERSIONS = ['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5'] as const;
 export type SpokeVersion = (typeof SPOKE_VERSIONS)[number];
@@ -47,9 +48,10 @@ export function apiVersionOf(version: ServedVersion): string {
 
 /** The version part of an apiVersion of this group, or undefined for another group. */
 export function versionOf(apiVersion: unknown): string | undefined {
-  if (typeof apiVersion !== 'string') return undefined;
-  const [group, version] = apiVersion.split('/');
-  return group === GROUP && version !== undefined ? version : undefined;
+  // Asked on every conversion: a prefix test, not a split into a new array.
+  if (typeof apiVersion !== 'string' || !apiVersion.startsWith(GROUP_PREFIX)) return undefined;
+  const version = apiVersion.slice(GROUP_PREFIX.length);
+  return version.includes('/') ? undefined : version;
 }
 
 function annotationsOf(obj: JsonObject): Record<string, string> | undefined {
