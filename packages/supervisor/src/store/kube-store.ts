@@ -220,7 +220,7 @@ export class KubeStore {
    * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
    * reaches the few controllers following its kind, not all of them.
    */
-  readonly #subscribers = new Map<string, Set<(change: Change<KubeRecord>, version: number) => void>>();
+  readonly #subscribers = new Map<string, Set<(change: Change<KubeRecord>) => void>>();
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
     this.#clock = context.clock;
@@ -432,11 +432,16 @@ export class KubeStore {
     const filter = this.#filter(info, options);
     const view = (object: KubeObject) => this.#shared(info, object, apiVersion);
     for (const record of this.#matching(filter)) listener({ type: 'ADDED', object: view(record.object) });
-    const subscriber = (change: Change<KubeRecord>, version: number) => {
-      const event = this.#eventOf(change, version, filter, view) as CacheEvent | undefined;
-      if (!event) return;
-      if (event.type === 'MODIFIED') event.old = view((change.before as KubeRecord).object);
-      listener(event);
+    const subscriber = (change: Change<KubeRecord>) => {
+      const type = this.#eventType(change, filter);
+      if (type === 'MODIFIED')
+        listener({
+          type,
+          object: view((change.after as KubeRecord).object),
+          old: view((change.before as KubeRecord).object),
+        });
+      else if (type === 'ADDED') listener({ type, object: view((change.after as KubeRecord).object) });
+      else if (type === 'DELETED') listener({ type, object: view((change.before as KubeRecord).object) });
     };
     let subscribers = this.#subscribers.get(info.key);
     if (!subscribers) {
@@ -461,7 +466,7 @@ export class KubeStore {
       if (change.before === change.after) continue;
       const kind = (change.after ?? (change.before as KubeRecord)).kind;
       const subscribers = this.#subscribers.get(kind);
-      if (subscribers) for (const subscriber of subscribers) subscriber(change, batch.version);
+      if (subscribers) for (const subscriber of subscribers) subscriber(change);
     }
   }
 
@@ -971,15 +976,23 @@ export class KubeStore {
     filter: Filter,
     present: (object: KubeObject, rv?: number) => T,
   ): WatchEvent<T> | undefined {
+    const type = this.#eventType(change, filter);
+    if (type === undefined) return undefined;
+    return type === 'DELETED'
+      ? { type, object: present((change.before as KubeRecord).object, version) }
+      : { type, object: present((change.after as KubeRecord).object) };
+  }
+
+  /** What a change is to those who follow `filter`: an object entering, changing, leaving, or nothing. */
+  #eventType(change: Change<KubeRecord>, filter: Filter): CacheEvent['type'] | undefined {
     // A change that only touched reverse indexes is no change of the object.
     if (change.before === change.after) return undefined;
     const record = change.after ?? change.before;
     if (record?.kind !== filter.info.key) return undefined;
     const was = change.before !== undefined && this.#matches(filter, change.before);
     const is = change.after !== undefined && this.#matches(filter, change.after);
-    if (is) return { type: was ? 'MODIFIED' : 'ADDED', object: present((change.after as KubeRecord).object) };
-    if (was) return { type: 'DELETED', object: present((change.before as KubeRecord).object, version) };
-    return undefined;
+    if (is) return was ? 'MODIFIED' : 'ADDED';
+    return was ? 'DELETED' : undefined;
   }
 }
 
