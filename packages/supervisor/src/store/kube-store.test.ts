@@ -2,7 +2,7 @@ import { Random, VirtualClock } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { AdmissionDenied, KubeError } from './errors.js';
 import type { AdmissionOperation } from './kinds.js';
-import { KubeStore, type KubeStoreOptions } from './kube-store.js';
+import { type CacheEvent, KubeStore, type KubeStoreOptions } from './kube-store.js';
 import type { KubeObject } from './meta.js';
 import type { Watch, WatchEvent } from './watch.js';
 
@@ -1117,5 +1117,35 @@ describe('subscribe', () => {
       { type: 'ADDED', data: {}, old: undefined },
       { type: 'DELETED', data: { v: '2' }, old: undefined },
     ]);
+  });
+
+  it('hands those who follow the whole kind as stored one event, the same as a filtered one sees', async () => {
+    const store = newStore();
+    const whole: CacheEvent[][] = [[], []];
+    const inNs1: CacheEvent[] = [];
+    const stops = [
+      store.subscribe(CM, (event) => whole[0]?.push(event)),
+      store.subscribe(CM, (event) => whole[1]?.push(event)),
+      store.subscribe({ ...CM, namespace: 'ns1' }, (event) => inNs1.push(event)),
+    ];
+    await store.create(cm('a', { v: '1' }));
+    const a = await store.get(ref(cm('a')));
+    await store.update({ ...a, data: { v: '2' } });
+    await store.delete(ref(cm('a')));
+    stops[1]?.();
+    await store.create(cm('b'));
+    for (const stop of stops) stop();
+    await store.create(cm('c'));
+    const seen = (events: CacheEvent[]) => events.map((e) => [e.type, e.object.data, e.old?.data]);
+    expect(seen(whole[0] ?? [])).toEqual([
+      ['ADDED', { v: '1' }, undefined],
+      ['MODIFIED', { v: '2' }, { v: '1' }],
+      ['DELETED', { v: '2' }, undefined],
+      ['ADDED', {}, undefined],
+    ]);
+    expect(seen(inNs1)).toEqual(seen(whole[0] ?? []));
+    // The same event object, for the two that follow everything, until one stops.
+    expect(whole[1]).toHaveLength(3);
+    for (const [i, event] of (whole[1] ?? []).entries()) expect(event).toBe(whole[0]?.[i]);
   });
 });

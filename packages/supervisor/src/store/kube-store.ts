@@ -116,12 +116,12 @@ export interface SubscribeOptions {
   labelSelector?: string | LabelSelector;
 }
 
-/** A change `subscribe` reports, with the stored object (read-only). */
+/** A change `subscribe` reports, with the stored object. Read-only: subscribers may share it. */
 export interface CacheEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: KubeObject;
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
   /** The state before a MODIFIED event (controller-runtime's ObjectOld), read-only too. */
-  old?: KubeObject;
+  readonly old?: KubeObject;
 }
 
 export interface PatchOptions {
@@ -220,7 +220,7 @@ export class KubeStore {
    * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
    * reaches the few controllers following its kind, not all of them.
    */
-  readonly #subscribers = new Map<string, Set<(change: Change<KubeRecord>) => void>>();
+  readonly #subscribers = new Map<string, SubscriberGroup>();
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
     this.#clock = context.clock;
@@ -432,6 +432,15 @@ export class KubeStore {
     const filter = this.#filter(info, options);
     const view = (object: KubeObject) => this.#shared(info, object, apiVersion);
     for (const record of this.#matching(filter)) listener({ type: 'ADDED', object: view(record.object) });
+    let group = this.#subscribers.get(info.key);
+    if (!group) {
+      group = { everything: new Set(), filtered: new Set() };
+      this.#subscribers.set(info.key, group);
+    }
+    const everything =
+      options.namespace === undefined &&
+      options.labelSelector === undefined &&
+      apiVersion === info.storageApiVersion;
     const subscriber = (change: Change<KubeRecord>) => {
       const type = this.#eventType(change, filter);
       if (type === 'MODIFIED')
@@ -443,19 +452,16 @@ export class KubeStore {
       else if (type === 'ADDED') listener({ type, object: view((change.after as KubeRecord).object) });
       else if (type === 'DELETED') listener({ type, object: view((change.before as KubeRecord).object) });
     };
-    let subscribers = this.#subscribers.get(info.key);
-    if (!subscribers) {
-      subscribers = new Set();
-      this.#subscribers.set(info.key, subscribers);
-    }
-    subscribers.add(subscriber);
+    if (everything) group.everything.add(listener);
+    else group.filtered.add(subscriber);
     this.#watches++;
     let open = true;
     return () => {
       if (!open) return;
       open = false;
       this.#watches--;
-      subscribers.delete(subscriber);
+      group.everything.delete(listener);
+      group.filtered.delete(subscriber);
     };
   }
 
@@ -465,8 +471,14 @@ export class KubeStore {
       // A change that only touched reverse indexes is no change of the object.
       if (change.before === change.after) continue;
       const kind = (change.after ?? (change.before as KubeRecord)).kind;
-      const subscribers = this.#subscribers.get(kind);
-      if (subscribers) for (const subscriber of subscribers) subscriber(change);
+      const group = this.#subscribers.get(kind);
+      if (!group) continue;
+      if (group.everything.size > 0) {
+        // Like a shared informer's: one event for all who follow every object of the kind as stored.
+        const event = storedEvent(change);
+        for (const listener of group.everything) listener(event);
+      }
+      for (const subscriber of group.filtered) subscriber(change);
     }
   }
 
@@ -994,6 +1006,23 @@ export class KubeStore {
     if (is) return was ? 'MODIFIED' : 'ADDED';
     return was ? 'DELETED' : undefined;
   }
+}
+
+/**
+ * A kind's subscribers: those that follow every object in its storage version, who share each
+ * event, and the others, with their filter and version.
+ */
+interface SubscriberGroup {
+  readonly everything: Set<(event: CacheEvent) => void>;
+  readonly filtered: Set<(change: Change<KubeRecord>) => void>;
+}
+
+/** A change as an event of the stored objects themselves. */
+function storedEvent(change: Change<KubeRecord>): CacheEvent {
+  const { before, after } = change;
+  if (before === undefined) return { type: 'ADDED', object: (after as KubeRecord).object };
+  if (after === undefined) return { type: 'DELETED', object: before.object };
+  return { type: 'MODIFIED', object: after.object, old: before.object };
 }
 
 /** Whether two states of an object are equal but for their resourceVersion (compared without copies). */
