@@ -21,6 +21,7 @@ import {
 } from './kinds.js';
 import {
   clone,
+  dropField,
   FOREGROUND_FINALIZER,
   isPlainObject,
   type KubeList,
@@ -567,7 +568,7 @@ export class KubeStore {
   #create(info: KindInfo, obj: KubeObject): KubeObject {
     const meta = obj.metadata;
     for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
-      delete meta[field];
+      dropField(meta, field);
     const subject = subjectOf(info, typeof meta.name === 'string' ? meta.name : undefined);
     if (info.namespaced) {
       const namespace = meta.namespace;
@@ -601,7 +602,7 @@ export class KubeStore {
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
     meta.generation = 1;
-    if (info.hasStatus) delete obj.status;
+    if (info.hasStatus) dropField(obj, 'status');
     normalize(info, obj);
     if (info.key === NAMESPACE_KEY) {
       const spec = isPlainObject(obj.spec) ? obj.spec : {};
@@ -748,18 +749,18 @@ export class KubeStore {
     if (mode === 'status') {
       // Stored objects are never changed in place, so the new state may share the old spec.
       next = merged(existing, { metadata: { ...existing.metadata } });
-      if (incoming.status === undefined) delete next.status;
+      if (incoming.status === undefined) dropField(next, 'status');
       else next.status = incoming.status;
     } else {
       next = incoming;
       const meta = next.metadata;
       const old = existing.metadata;
       for (const field of SERVER_META) {
-        if (old[field] === undefined) delete meta[field];
+        if (old[field] === undefined) dropField(meta, field);
         else meta[field] = old[field] as never;
       }
       if (info.hasStatus) {
-        if (existing.status === undefined) delete next.status;
+        if (existing.status === undefined) dropField(next, 'status');
         else next.status = existing.status;
       }
       this.#validate(info, next, record.name, existing);

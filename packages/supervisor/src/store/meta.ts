@@ -114,6 +114,11 @@ export function merged<T extends object>(base: T, ...parts: readonly object[]): 
   return Object.assign({}, base, ...parts);
 }
 
+/** Removes an own field if it is there: `delete` of an absent one still costs a call into the runtime. */
+export function dropField(obj: object, field: string): void {
+  if (Object.hasOwn(obj, field)) delete (obj as Record<string, unknown>)[field];
+}
+
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
