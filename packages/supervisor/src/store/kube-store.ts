@@ -842,12 +842,10 @@ export class KubeStore {
   ): KubeObject {
     const rv = this.#records.version + 1;
     let after: KubeRecord | undefined;
+    // The name index moves first: the store's listeners read through it.
     if (object === null) {
-      // The index follows inside the transaction: the store's listeners read through it.
-      this.#records.transact((tx) => {
-        tx.remove(id);
-        if (before) this.#names.delete(before);
-      });
+      if (before) this.#names.delete(before);
+      this.#records.write(id, null);
     } else {
       const kind = info as KindInfo;
       object.metadata.resourceVersion = String(rv);
@@ -858,11 +856,8 @@ export class KubeStore {
         name: object.metadata.name as string,
         object,
       };
-      const record = after;
-      this.#records.transact((tx) => {
-        tx.put(record);
-        this.#names.set(record);
-      });
+      this.#names.set(after);
+      this.#records.write(id, after);
     }
     if (this.#records.version !== rv) throw new Error('a write must commit exactly one version');
     this.#gc.noteWrite(before, after);

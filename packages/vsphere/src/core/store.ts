@@ -162,41 +162,67 @@ export class Store<R extends StoredRecord> {
     }
   }
 
+  /**
+   * Commits one write, a record or `null` to remove `id`, as a batch of its own: what `transact`
+   * with one put or remove does, without a transaction to buffer it.
+   */
+  write(id: string, after: R | null): void {
+    if (this.#open) throw new Error('a transaction is already open');
+    this.#open = true;
+    try {
+      const changes = this.#beginCommit(false);
+      this.#apply(id, after, changes, false);
+      this.#endCommit(changes, false);
+    } finally {
+      this.#open = false;
+    }
+  }
+
   #commit(writes: Map<string, R | null>, bulk: boolean): void {
     if (writes.size === 0) return;
+    const changes = this.#beginCommit(bulk);
+    this.#pending = writes;
+    // Keys, not entries: an entry is an array per write.
+    for (const id of writes.keys()) this.#apply(id, writes.get(id) as R | null, changes, bulk);
+    this.#pending = undefined;
+    this.#endCommit(changes, bulk);
+  }
+
+  /** The list a commit gathers its changes in. */
+  #beginCommit(bulk: boolean): Change<R>[] {
     // A bulk load records no changes: it is a new starting point, not history. Others are
     // gathered in a scratch list and copied out at their size: the feed keeps each batch a while.
     const changes: Change<R>[] = bulk ? NO_CHANGES : this.#scratch;
     // Empty already, unless a commit failed half way.
     if (!bulk) changes.length = 0;
-    const touched = this.#touched;
     // Map#clear makes a new table even for an empty map: most commits touch nothing.
-    if (touched.size > 0) touched.clear();
-    this.#pending = writes;
-    // Keys, not entries: an entry is an array per write.
-    for (const id of writes.keys()) {
-      const after = writes.get(id) as R | null;
-      const before = this.#records.get(id);
-      if (after === null) {
-        if (!before) continue;
-        this.#records.delete(id);
-        this.#byKind.get(before.kind)?.delete(id);
-        if (!bulk) changes.push({ id, op: 'leave', before, after: undefined });
-      } else {
-        if (before === after) continue;
-        this.#records.set(id, after);
-        if (!before) getOrInsert(this.#byKind, after.kind, newSet).add(id);
-        if (!bulk) changes.push({ id, op: before ? 'modify' : 'enter', before, after });
-      }
-      this.#reindex(id, before, after ?? undefined, touched);
+    if (this.#touched.size > 0) this.#touched.clear();
+    return changes;
+  }
+
+  #apply(id: string, after: R | null, changes: Change<R>[], bulk: boolean): void {
+    const before = this.#records.get(id);
+    if (after === null) {
+      if (!before) return;
+      this.#records.delete(id);
+      this.#byKind.get(before.kind)?.delete(id);
+      if (!bulk) changes.push({ id, op: 'leave', before, after: undefined });
+    } else {
+      if (before === after) return;
+      this.#records.set(id, after);
+      if (!before) getOrInsert(this.#byKind, after.kind, newSet).add(id);
+      if (!bulk) changes.push({ id, op: before ? 'modify' : 'enter', before, after });
     }
-    this.#pending = undefined;
+    this.#reindex(id, before, after ?? undefined, this.#touched);
+  }
+
+  #endCommit(changes: Change<R>[], bulk: boolean): void {
     if (bulk) {
       this.#version++;
       this.#feed = new Ring(this.#feed.capacity);
       return;
     }
-    this.#markTouched(changes, touched);
+    this.#markTouched(changes, this.#touched);
     if (changes.length === 0) return;
     const batch: Batch<R> = { version: ++this.#version, changes: changes.slice() };
     changes.length = 0;
