@@ -33,19 +33,33 @@ export const DEFAULT_VM_CLASS_NAMES: readonly string[] = DEFAULT_VM_CLASSES.map(
 
 /** A Kubernetes quantity of bytes (`4Gi`, `512Mi`, `2G`, plain bytes) in MiB, rounded up; memory or storage. */
 export function mebibytesOf(quantity: string): number | undefined {
+  // Read on every reconcile of every VM, from the few quantities the classes spell.
+  let known = mebibytes.get(quantity);
+  if (known === undefined && !mebibytes.has(quantity)) {
+    known = parseMebibytes(quantity);
+    if (mebibytes.size >= 256) mebibytes.clear();
+    mebibytes.set(quantity, known);
+  }
+  return known;
+}
+
+const mebibytes = new Map<string, number | undefined>();
+
+const QUANTITY_SCALE: Readonly<Record<string, number>> = {
+  '': 1,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+};
+
+function parseMebibytes(quantity: string): number | undefined {
   const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity.trim());
   if (!match) return undefined;
-  const scale: Record<string, number> = {
-    '': 1,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-  };
-  const bytes = Number(match[1]) * (scale[match[2] ?? ''] ?? 1);
+  const bytes = Number(match[1]) * (QUANTITY_SCALE[match[2] ?? ''] ?? 1);
   return Math.ceil(bytes / 2 ** 20);
 }

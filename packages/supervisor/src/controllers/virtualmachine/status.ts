@@ -8,7 +8,6 @@ import type {
   VirtualMachinePowerState,
   VirtualMachineStatus,
 } from '../../api/types.js';
-import { merged } from '../../store/meta.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
   poweredOn: 'PoweredOn',
@@ -55,23 +54,23 @@ export function statusFromVsphere(
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
   const hardwareVersion = hardwareVersionOf(vm.config.version);
   const ip = on ? vm.guest.ipAddress : undefined;
-  return {
+  // Field by field, in this order: a literal of conditional spreads costs several objects.
+  const status: VirtualMachineStatus = {
     uniqueID: vm.id,
     biosUUID: vm.config.uuid,
     instanceUUID: vm.config.instanceUuid,
     powerState: POWER_STATE[vm.powerState],
-    ...(host === undefined ? {} : { nodeName: host }),
-    ...(zone === undefined ? {} : { zone }),
-    ...(hardwareVersion === undefined ? {} : { hardwareVersion }),
-    guest: { guestID: vm.config.guestId, guestFullName: vm.config.guestFullName },
-    ...(on
-      ? {
-          network: merged(
-            ip ? { primaryIP4: ip } : {},
-            vm.guest.hostName ? { hostName: vm.guest.hostName } : {},
-            { interfaces: interfacesOf(vm, interfaceNames) },
-          ),
-        }
-      : {}),
   };
+  if (host !== undefined) status.nodeName = host;
+  if (zone !== undefined) status.zone = zone;
+  if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
+  status.guest = { guestID: vm.config.guestId, guestFullName: vm.config.guestFullName };
+  if (on) {
+    const network: NonNullable<VirtualMachineStatus['network']> = {};
+    if (ip) network.primaryIP4 = ip;
+    if (vm.guest.hostName) network.hostName = vm.guest.hostName;
+    network.interfaces = interfacesOf(vm, interfaceNames);
+    status.network = network;
+  }
+  return status;
 }

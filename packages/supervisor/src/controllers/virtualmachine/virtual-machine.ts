@@ -205,7 +205,8 @@ export function startVirtualMachineController(
   const readerFor = (deps: Dependency[]): DependencyReader => ({
     get(apiVersion, kind, namespace, name) {
       deps.push(dependency(kind, namespace, name));
-      const ref = { apiVersion, kind, name, ...(namespace === undefined ? {} : { namespace }) };
+      const ref =
+        namespace === undefined ? { apiVersion, kind, name } : { apiVersion, kind, name, namespace };
       return kube.direct.get(ref) as never;
     },
     list(apiVersion, kind, namespace) {
@@ -438,12 +439,13 @@ export function startVirtualMachineController(
       vm.metadata.namespace,
       name,
     );
-    const memory = vmClass?.spec?.hardware?.memory;
-    const memoryMB = memory === undefined ? undefined : mebibytesOf(memory);
-    return {
-      ...(vmClass?.spec?.hardware?.cpus === undefined ? {} : { numCPU: vmClass.spec.hardware.cpus }),
-      ...(memoryMB === undefined ? {} : { memoryMB }),
-    };
+    const hardware = vmClass?.spec?.hardware;
+    const memoryMB = hardware?.memory === undefined ? undefined : mebibytesOf(hardware.memory);
+    // Field by field: a literal of conditional spreads costs several objects.
+    const size: { numCPU?: number; memoryMB?: number } = {};
+    if (hardware?.cpus !== undefined) size.numCPU = hardware.cpus;
+    if (memoryMB !== undefined) size.memoryMB = memoryMB;
+    return size;
   };
 
   const updatePath = (
