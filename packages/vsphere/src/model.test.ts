@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { VmRecord } from './inventory/records.js';
+import type { Batch } from './core/store.js';
+import { faults } from './faults.js';
+import type { InventoryRecord, VmRecord } from './inventory/records.js';
+import type { Tx } from './model.js';
 import { createFixture } from './testing/fixture.js';
+import type { VSphere } from './vsphere.js';
 
 const setup = () => {
   const fixture = createFixture();
@@ -98,5 +102,63 @@ describe('Task.runNow', () => {
     expect(cancelled.runNow()).toBeUndefined();
     expect(taskInfo(cancelled)).toMatchObject({ state: 'error', cancelled: true });
     expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
+  });
+});
+
+describe('blocking tasks', () => {
+  /** Work that renames the VM, then fails when told to. */
+  const rename =
+    (id: string, name: string, fail = false) =>
+    (tx: Tx) => {
+      tx.put({ ...(tx.get(id) as VmRecord), name });
+      if (fail) throw faults.invalidArgument('name');
+      return name;
+    };
+  const call = (target: string) => ({ method: 'Rename_Task', descriptionId: 'x', target });
+  const listen = (vsphere: VSphere) => {
+    const batches: Batch<InventoryRecord>[] = [];
+    vsphere.store.subscribe((b) => batches.push(b));
+    return batches;
+  };
+
+  it('records a task that takes no time as it ends, in the batch of its work', async () => {
+    const { vsphere, vm, taskInfo } = setup();
+    const batches = listen(vsphere);
+    const heard: string[] = [];
+    const task = vsphere.task(call(vm.id), rename(vm.id, 'renamed'), (r) => heard.push(r), {
+      blocking: true,
+    });
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.changes.map((c) => [c.id, c.op])).toEqual(
+      expect.arrayContaining([
+        [vm.id, 'modify'],
+        [task.ref.value, 'enter'],
+      ]),
+    );
+    expect(taskInfo(task)).toMatchObject({ state: 'success', result: 'renamed' });
+    expect(heard).toEqual(['renamed']);
+    expect(task.runNow()).toEqual({ ok: true, result: 'renamed' });
+    await expect(task.wait()).resolves.toBe('renamed');
+  });
+
+  it('records a failed one alone, in error, with nothing of its work applied', async () => {
+    const { vsphere, vm, taskInfo } = setup();
+    const batches = listen(vsphere);
+    const task = vsphere.task(call(vm.id), rename(vm.id, 'renamed', true), undefined, { blocking: true });
+    expect(batches.map((b) => b.changes.map((c) => c.id))).toEqual([[task.ref.value]]);
+    expect(taskInfo(task)).toMatchObject({ state: 'error', error: { _type: 'InvalidArgument' } });
+    expect((vsphere.store.get(vm.id) as VmRecord).name).toBe(vm.name);
+    expect(task.runNow()).toMatchObject({ ok: false, fault: { fault: { _type: 'InvalidArgument' } } });
+    await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'InvalidArgument' } });
+  });
+
+  it('leaves one with a delay to the clock, queued as any other', () => {
+    const { vsphere, vm, taskInfo, later } = setup();
+    vsphere.interceptor.add({ method: 'Rename_Task', times: 1, delayMs: 500 });
+    const task = vsphere.task(call(vm.id), rename(vm.id, 'slow'), undefined, { blocking: true });
+    expect(taskInfo(task).state).toBe('queued');
+    expect(task.runNow()).toBeUndefined();
+    later(500);
+    expect(taskInfo(task)).toMatchObject({ state: 'success', result: 'slow' });
   });
 });

@@ -79,10 +79,17 @@ export interface Task<T = unknown> {
    * Runs a queued task that takes no time at once, as a caller blocking on it sees it end
    * (its work would otherwise be the scheduler's next job). Returns how it ended; undefined
    * when it has a duration (or a delay), which only the simulator's clock can pass, or when
-   * it is no longer queued.
+   * it is no longer queued. A blocking task that took no time has ended already: this
+   * returns how.
    */
   runNow(): TaskOutcome<T> | undefined;
 }
+
+/** What a task's work threw, as the fault its task ends with. */
+const asVimFault = (error: unknown): VimFault =>
+  error instanceof VimFault
+    ? error
+    : faults.custom({ _type: 'SystemError', reason: String(error) }, String(error));
 
 /** How a task ended. */
 export type TaskOutcome<T> =
@@ -221,8 +228,18 @@ export class Model {
    * A vSphere task: the Task object exists at once (queued); the work runs on the
    * scheduler as one transaction that also completes the task, or ends it in error
    * with the fault it threw. Nothing of a failed task's work is applied.
+   *
+   * A `blocking` task is one its caller waits for, as a blocking vAPI call (a content
+   * library deployment) does: when it takes no time, it runs at once, and the Task object
+   * enters the history ended, in the transaction of its work (alone, in error, when that
+   * fails). One with a duration or a delay runs on the scheduler as any other.
    */
-  task<T>(call: TaskCall, work: (tx: Tx) => T, after?: (result: T) => void): Task<T> {
+  task<T>(
+    call: TaskCall,
+    work: (tx: Tx) => T,
+    after?: (result: T) => void,
+    options: { blocking?: boolean } = {},
+  ): Task<T> {
     const target = this.lookup(call.target);
     const { fault, delayMs } = this.interceptor.intercept(call);
     const duration = delayMs + (this.taskDurations[call.method] ?? 0);
@@ -243,6 +260,7 @@ export class Model {
       userName,
       eventChainId: this.events.reserveKey(),
     };
+    if (options.blocking && duration === 0) return this.#runBlocking(queued, fault, work, after);
     this.store.transact((tx) => {
       tx.put(queued);
       this.#retireOldTasks(tx, id);
@@ -290,33 +308,70 @@ export class Model {
       if (fault) throw faults.custom(fault);
       const result = this.store.transact((tx) => {
         const r = this.#followingRemovals(tx, work);
-        tx.update<TaskRecord>(id, {
-          state: 'success',
-          startTime,
-          completeTime: this.clock.now(),
-          ...(r === undefined ? {} : { result: r }),
-        });
+        tx.update<TaskRecord>(id, this.#succeeded(startTime, r));
         return r;
       });
       after?.(result);
       this.#settle(id, (w) => w.resolve(result));
     } catch (error) {
-      const vimFault =
-        error instanceof VimFault
-          ? error
-          : faults.custom({ _type: 'SystemError', reason: String(error) }, String(error));
-      if (this.store.has(id)) {
-        this.store.transact((tx) =>
-          tx.update<TaskRecord>(id, {
-            state: 'error',
-            startTime,
-            completeTime: this.clock.now(),
-            error: { ...vimFault.fault, message: vimFault.message },
-          }),
-        );
-      }
+      const vimFault = asVimFault(error);
+      if (this.store.has(id))
+        this.store.transact((tx) => tx.update<TaskRecord>(id, this.#failed(startTime, vimFault)));
       this.#settle(id, (w) => w.reject(vimFault));
     }
+  }
+
+  /** A blocking task that takes no time (see `task`): it is recorded as it ends. */
+  #runBlocking<T>(
+    queued: TaskRecord,
+    fault: import('./faults.js').Fault | undefined,
+    work: (tx: Tx) => T,
+    after?: (r: T) => void,
+  ): Task<T> {
+    const id = queued.id;
+    const startTime = this.clock.now();
+    try {
+      if (fault) throw faults.custom(fault);
+      const result = this.store.transact((tx) => {
+        const r = this.#followingRemovals(tx, work);
+        // After the work, which may throw: retiring changes more than the transaction.
+        tx.put(Object.assign({}, queued, this.#succeeded(startTime, r)));
+        this.#retireOldTasks(tx, id);
+        return r;
+      });
+      after?.(result);
+    } catch (error) {
+      const ended = Object.assign({}, queued, this.#failed(startTime, asVimFault(error)));
+      this.store.transact((tx) => {
+        tx.put(ended);
+        this.#retireOldTasks(tx, id);
+      });
+    }
+    this.#settle(id, () => undefined);
+    return {
+      ref: moref('Task', id),
+      wait: () => this.waitForTask<T>(id),
+      runNow: () => this.#outcomeOf<T>(id),
+    };
+  }
+
+  #succeeded(startTime: number, result: unknown): Partial<TaskRecord> {
+    const ended: { -readonly [K in keyof TaskRecord]?: TaskRecord[K] } = {
+      state: 'success',
+      startTime,
+      completeTime: this.clock.now(),
+    };
+    if (result !== undefined) ended.result = result;
+    return ended;
+  }
+
+  #failed(startTime: number, fault: VimFault): Partial<TaskRecord> {
+    return {
+      state: 'error',
+      startTime,
+      completeTime: this.clock.now(),
+      error: { ...fault.fault, message: fault.message },
+    };
   }
 
   /** Resolves when the task succeeds, rejects with its fault; works for finished tasks too. */

@@ -204,8 +204,11 @@ export const deployOperations = (m: Model) => {
   };
 
   return {
-    /** Deploys an OVF item as a new VM; the task's result is the VM's reference. */
-    deploy(itemId: string, spec: DeploySpec): Task<MoRef> {
+    /**
+     * Deploys an OVF item as a new VM; the task's result is the VM's reference. `blocking`:
+     * the caller waits, as vAPI's deploy call does (see `Model.task`).
+     */
+    deploy(itemId: string, spec: DeploySpec, options: { blocking?: boolean } = {}): Task<MoRef> {
       const t = resolve(itemId, spec);
       let itemName = t.item.name;
       return m.task(
@@ -244,6 +247,7 @@ export const deployOperations = (m: Model) => {
           return moref('VirtualMachine', vm.id);
         },
         (ref) => postDeployed(ref.value, itemName, spec.powerOn === true),
+        options,
       );
     },
   };

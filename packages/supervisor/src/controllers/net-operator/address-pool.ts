@@ -32,6 +32,8 @@ export interface Lease {
 interface Subnet {
   /** The first three octets with the trailing dot, e.g. `10.0.1.`. */
   readonly prefix: string;
+  /** Its `.1`, one string its leases share. */
+  readonly gateway: string;
   /** Host parts in use. */
   readonly used: Set<number>;
   /** No host below this one is free. */
@@ -84,7 +86,7 @@ export class AddressPool {
     const lease: Lease = {
       network,
       ip: flat(`${subnet.prefix}${host}`),
-      gateway: `${subnet.prefix}1`,
+      gateway: subnet.gateway,
       subnetMask: SUBNET_MASK,
       mac,
     };
@@ -117,7 +119,8 @@ export class AddressPool {
   #newSubnet(): Subnet {
     if (this.#subnetCount >= MAX_SUBNETS) throw new Error('no subnet left in 10.0.0.0/8');
     const k = ++this.#subnetCount;
-    const subnet: Subnet = { prefix: `10.${k >>> 8}.${k & 0xff}.`, used: new Set(), lowestFree: FIRST_HOST };
+    const prefix = `10.${k >>> 8}.${k & 0xff}.`;
+    const subnet: Subnet = { prefix, gateway: `${prefix}1`, used: new Set(), lowestFree: FIRST_HOST };
     this.#byPrefix.set(subnet.prefix, subnet);
     return subnet;
   }

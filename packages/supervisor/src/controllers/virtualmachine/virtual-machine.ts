@@ -346,25 +346,30 @@ export function startVirtualMachineController(
       return failed ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
-    const task = vsphere.library.deploy(resolved.itemId as string, {
-      name: vm.metadata.name as string,
-      folder: target.folder,
-      pool: target.pool,
-      // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
-      storageProvisioning: 'thin',
-      // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
-      powerOn:
-        (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
-        !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX),
-      config: deployConfig(
-        vm,
-        resolved,
-        network.nics.map((nic) => ({
-          network: portgroupOf(vsphere, nic.networkID),
-          macAddress: nic.macAddress,
-        })),
-      ),
-    });
+    const task = vsphere.library.deploy(
+      resolved.itemId as string,
+      {
+        name: vm.metadata.name as string,
+        folder: target.folder,
+        pool: target.pool,
+        // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
+        storageProvisioning: 'thin',
+        // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
+        powerOn:
+          (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
+          !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX),
+        config: deployConfig(
+          vm,
+          resolved,
+          network.nics.map((nic) => ({
+            network: portgroupOf(vsphere, nic.networkID),
+            macAddress: nic.macAddress,
+          })),
+        ),
+      },
+      // vm-operator's blocking create: a deployment that takes no time has ended on return.
+      { blocking: true },
+    );
     const ended = task.runNow();
     if (ended === undefined) {
       // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it ends.
