@@ -554,7 +554,11 @@ export class KubeStore {
 
   /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */
   #present(info: KindInfo, object: KubeObject, apiVersion: string): KubeObject {
-    if (object.apiVersion === apiVersion || !info.convert) return { ...clone(object), apiVersion };
+    if (object.apiVersion === apiVersion || !info.convert) {
+      const copy = clone(object);
+      copy.apiVersion = apiVersion;
+      return copy;
+    }
     return info.convert(object, apiVersion);
   }
 

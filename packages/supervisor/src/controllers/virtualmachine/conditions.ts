@@ -76,7 +76,9 @@ export function withVerdicts(
     if (at >= 0) out[at] = condition;
     else out.push(condition);
   }
-  return out ?? (current as Condition[]);
+  if (out === undefined) return current as Condition[];
+  // An array that grew by push keeps room for more; the status keeps it, so copy it to size.
+  return out.length > current.length ? out.slice() : out;
 }
 
 /** A verdict with its time; a True one stamped as the last one shared was is that one. */
