@@ -142,7 +142,8 @@ const deploy = async (call: Call) => {
   try {
     if (folderId === undefined)
       throw restError('invalid_argument', `The resource pool ${pool} does not exist.`);
-    const vm = await vsphere.library.deploy(item.id, deploySpec).wait();
+    // vAPI's deploy blocks until the VM exists: a deployment that takes no time ends here.
+    const vm = await vsphere.library.deploy(item.id, deploySpec, { blocking: true }).wait();
     return {
       value: { succeeded: true, resource_id: { type: 'VirtualMachine', id: vm.value }, error: emptyResult() },
     };
