@@ -202,6 +202,19 @@ describe('sim.kube admission of VirtualMachines', () => {
         name: expect.stringMatching(/^vmi-/),
       },
     });
+    // Through the direct client too, where a write that keeps the stored spec is not judged again.
+    const stored = sim.kube.direct.get({ ...ref('u0'), apiVersion: 'vmoperator.vmware.com/v1alpha6' });
+    if (!stored) throw new Error('u0 is not stored');
+    const storedSpec = stored.spec as Record<string, unknown>;
+    expect(() =>
+      sim?.kube.direct.update({ ...stored, spec: { ...storedSpec, className: 'best-effort-large' } }),
+    ).toThrow(denied.message);
+    const relabelled = sim.kube.direct.update({
+      ...stored,
+      metadata: { ...stored.metadata, labels: { ...stored.metadata.labels, tier: 'web' } },
+    });
+    expect(relabelled.spec).toBe(stored.spec);
+    expect(relabelled.metadata.labels).toMatchObject({ tier: 'web' });
   });
 });
 

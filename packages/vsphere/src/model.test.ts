@@ -152,6 +152,14 @@ describe('blocking tasks', () => {
     await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'InvalidArgument' } });
   });
 
+  it('ends one in the fault set at the interception point, its work not run', () => {
+    const { vsphere, vm, taskInfo } = setup();
+    vsphere.interceptor.add({ method: 'Rename_Task', times: 1, fault: { _type: 'NotSupported' } });
+    const task = vsphere.task(call(vm.id), rename(vm.id, 'renamed'), undefined, { blocking: true });
+    expect(taskInfo(task)).toMatchObject({ state: 'error', error: { _type: 'NotSupported' } });
+    expect((vsphere.store.get(vm.id) as VmRecord).name).toBe(vm.name);
+  });
+
   it('leaves one with a delay to the clock, queued as any other', () => {
     const { vsphere, vm, taskInfo, later } = setup();
     vsphere.interceptor.add({ method: 'Rename_Task', times: 1, delayMs: 500 });

@@ -8,7 +8,7 @@ import { type Call, Interceptor } from './core/intercept.js';
 import { Random } from './core/random.js';
 import { Scheduler } from './core/scheduler.js';
 import { Store, type Transaction } from './core/store.js';
-import { faults, VimFault } from './faults.js';
+import { type Fault, faults, VimFault } from './faults.js';
 import { type EventInput, EventLog } from './history/events.js';
 import { GuestIpam } from './inventory/guest.js';
 import { isA } from './inventory/managed-types.js';
@@ -297,12 +297,7 @@ export class Model {
     return { ok: false, fault: faults.custom(fault, message) };
   }
 
-  #runTask<T>(
-    id: string,
-    fault: import('./faults.js').Fault | undefined,
-    work: (tx: Tx) => T,
-    after?: (r: T) => void,
-  ) {
+  #runTask<T>(id: string, fault: Fault | undefined, work: (tx: Tx) => T, after?: (r: T) => void) {
     const startTime = this.clock.now();
     try {
       if (fault) throw faults.custom(fault);
@@ -324,7 +319,7 @@ export class Model {
   /** A blocking task that takes no time (see `task`): it is recorded as it ends. */
   #runBlocking<T>(
     queued: TaskRecord,
-    fault: import('./faults.js').Fault | undefined,
+    fault: Fault | undefined,
     work: (tx: Tx) => T,
     after?: (r: T) => void,
   ): Task<T> {

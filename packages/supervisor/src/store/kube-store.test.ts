@@ -176,6 +176,8 @@ describe('create', () => {
       expect.objectContaining({ code: 422, message: expect.stringContaining('metadata.annotations') }),
     );
     expect(write({ finalizers: [''] })).toThrow(expect.objectContaining({ code: 422 }));
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: '' };
+    expect(write({ ownerReferences: [owner] })).toThrow(/ownerReferences\[0\]\.uid/);
     expect(store.direct.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'a' })).toBe(
       stored,
     );
@@ -1147,5 +1149,41 @@ describe('subscribe', () => {
     // The same event object, for the two that follow everything, until one stops.
     expect(whole[1]).toHaveLength(3);
     for (const [i, event] of (whole[1] ?? []).entries()) expect(event).toBe(whole[0]?.[i]);
+  });
+
+  it('hears in the order of subscription, once per subscription, the same function too', async () => {
+    const store = newStore();
+    const heard: string[] = [];
+    const whole = (event: CacheEvent) => heard.push(`whole ${event.object.metadata.name}`);
+    const stops = [
+      store.subscribe({ ...CM, namespace: 'ns1' }, (event) =>
+        heard.push(`ns1 ${event.object.metadata.name}`),
+      ),
+      store.subscribe(CM, whole),
+      store.subscribe(CM, whole),
+    ];
+    await store.create(cm('a'));
+    stops[1]?.();
+    await store.create(cm('b'));
+    expect(heard).toEqual(['ns1 a', 'whole a', 'whole a', 'ns1 b', 'whole b']);
+  });
+
+  it('leaves no trace of a write refused inside a listener', async () => {
+    const store = newStore();
+    const refused: unknown[] = [];
+    const stop = store.subscribe(CM, (event) => {
+      if (event.object.metadata.name !== 'a') return;
+      try {
+        store.direct.create(cm('inner'));
+      } catch (error) {
+        refused.push(error);
+      }
+    });
+    await store.create(cm('a'));
+    stop();
+    expect(refused).toEqual([expect.objectContaining({ message: 'a transaction is already open' })]);
+    expect(store.direct.get(ref(cm('inner')))).toBeUndefined();
+    expect((await store.list(CM)).items.map((o) => o.metadata.name)).toEqual(['a']);
+    await expect(store.create(cm('inner'))).resolves.toMatchObject({ metadata: { name: 'inner' } });
   });
 });

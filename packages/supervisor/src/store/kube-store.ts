@@ -1,8 +1,8 @@
 /**
  * The Supervisor's object store: Kubernetes objects as plain JSON, served with the API
  * server's rules (see DESIGN.md, "Supervisor"). It sits on the versioned record store:
- * every write is one transaction, so an object's `resourceVersion` is the version of the
- * batch that wrote it, one counter for all objects, and watches read the change feed.
+ * every write is one batch, so an object's `resourceVersion` is the version of the batch
+ * that wrote it, one counter for all objects, and watches read the change feed.
  *
  * Every method returns a promise except `watch`. Objects are copied in and out: callers
  * may mutate what they pass and what they get back.
@@ -221,7 +221,7 @@ export class KubeStore {
    * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
    * reaches the few controllers following its kind, not all of them.
    */
-  readonly #subscribers = new Map<string, SubscriberGroup>();
+  readonly #subscribers = new Map<string, Set<Subscription>>();
 
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
     this.#clock = context.clock;
@@ -433,53 +433,61 @@ export class KubeStore {
     const filter = this.#filter(info, options);
     const view = (object: KubeObject) => this.#shared(info, object, apiVersion);
     for (const record of this.#matching(filter)) listener({ type: 'ADDED', object: view(record.object) });
-    let group = this.#subscribers.get(info.key);
-    if (!group) {
-      group = { everything: new Set(), filtered: new Set() };
-      this.#subscribers.set(info.key, group);
+    let subscriptions = this.#subscribers.get(info.key);
+    if (!subscriptions) {
+      subscriptions = new Set();
+      this.#subscribers.set(info.key, subscriptions);
     }
-    const everything =
+    const whole =
       options.namespace === undefined &&
       options.labelSelector === undefined &&
       apiVersion === info.storageApiVersion;
-    const subscriber = (change: Change<KubeRecord>) => {
-      const type = this.#eventType(change, filter);
-      if (type === 'MODIFIED')
-        listener({
-          type,
-          object: view((change.after as KubeRecord).object),
-          old: view((change.before as KubeRecord).object),
-        });
-      else if (type === 'ADDED') listener({ type, object: view((change.after as KubeRecord).object) });
-      else if (type === 'DELETED') listener({ type, object: view((change.before as KubeRecord).object) });
-    };
-    if (everything) group.everything.add(listener);
-    else group.filtered.add(subscriber);
+    const subscription: Subscription = whole
+      ? { whole, listener }
+      : {
+          whole,
+          hear: (change) => {
+            const type = this.#eventType(change, filter);
+            if (type === 'MODIFIED')
+              listener({
+                type,
+                object: view((change.after as KubeRecord).object),
+                old: view((change.before as KubeRecord).object),
+              });
+            else if (type === 'ADDED') listener({ type, object: view((change.after as KubeRecord).object) });
+            else if (type === 'DELETED')
+              listener({ type, object: view((change.before as KubeRecord).object) });
+          },
+        };
+    subscriptions.add(subscription);
     this.#watches++;
     let open = true;
     return () => {
       if (!open) return;
       open = false;
       this.#watches--;
-      group.everything.delete(listener);
-      group.filtered.delete(subscriber);
+      subscriptions.delete(subscription);
     };
   }
 
-  /** Hands each change of a batch to the subscribers of its kind only. */
+  /** Hands each change of a batch to the subscribers of its kind only, in the order they subscribed. */
   #dispatch(batch: Batch<KubeRecord>): void {
     for (const change of batch.changes) {
       // A change that only touched reverse indexes is no change of the object.
       if (change.before === change.after) continue;
       const kind = (change.after ?? (change.before as KubeRecord)).kind;
-      const group = this.#subscribers.get(kind);
-      if (!group) continue;
-      if (group.everything.size > 0) {
-        // Like a shared informer's: one event for all who follow every object of the kind as stored.
-        const event = storedEvent(change);
-        for (const listener of group.everything) listener(event);
+      const subscriptions = this.#subscribers.get(kind);
+      if (!subscriptions) continue;
+      // Like a shared informer's: one event for all who follow every object of the kind as stored.
+      let shared: CacheEvent | undefined;
+      for (const subscription of subscriptions) {
+        if (!subscription.whole) {
+          subscription.hear(change);
+          continue;
+        }
+        shared ??= storedEvent(change);
+        subscription.listener(shared);
       }
-      for (const subscriber of group.filtered) subscriber(change);
     }
   }
 
@@ -718,9 +726,8 @@ export class KubeStore {
       const field = PROTECTED_META[i] as (typeof PROTECTED_META)[number];
       const value = kept.meta[i];
       // Set only what the hook changed: a write, even of the same value, may reshape the object.
-      if (result.metadata[field] === value) continue;
-      if (value === undefined) delete result.metadata[field];
-      else result.metadata[field] = value as never;
+      if (value === undefined) dropField(result.metadata, field);
+      else if (result.metadata[field] !== value) result.metadata[field] = value as never;
     }
     if (info.hasStatus) {
       if (kept.status === undefined) delete result.status;
@@ -837,7 +844,7 @@ export class KubeStore {
     return this.#commit(record, next);
   }
 
-  /** One transaction per write, so the new resourceVersion is the store's next version. */
+  /** One batch per write, so the new resourceVersion is the store's next version. */
   #write(
     before: KubeRecord | undefined,
     id: string,
@@ -846,10 +853,11 @@ export class KubeStore {
   ): KubeObject {
     const rv = this.#records.version + 1;
     let after: KubeRecord | undefined;
-    // The name index moves first: the store's listeners read through it.
+    // The name index moves first, as the store's listeners read through it, and back when
+    // the write is refused (a write made from a listener, while a commit is open).
     if (object === null) {
       if (before) this.#names.delete(before);
-      this.#records.write(id, null);
+      this.#writeOrUndo(id, null, before);
     } else {
       const kind = info as KindInfo;
       object.metadata.resourceVersion = String(rv);
@@ -861,11 +869,21 @@ export class KubeStore {
         object,
       };
       this.#names.set(after);
-      this.#records.write(id, after);
+      this.#writeOrUndo(id, after, before);
     }
     if (this.#records.version !== rv) throw new Error('a write must commit exactly one version');
     this.#gc.noteWrite(before, after);
     return object ?? (before as KubeRecord).object;
+  }
+
+  #writeOrUndo(id: string, after: KubeRecord | null, before: KubeRecord | undefined): void {
+    try {
+      this.#records.write(id, after);
+    } catch (error) {
+      if (before) this.#names.set(before);
+      else if (after) this.#names.delete(after);
+      throw error;
+    }
   }
 
   #filter(
@@ -1009,13 +1027,13 @@ export class KubeStore {
 }
 
 /**
- * A kind's subscribers: those that follow every object in its storage version, who share each
- * event, and the others, with their filter and version.
+ * A subscription to a kind: one that follows every object in its storage version (`whole`)
+ * shares each event with the others that do; the others hear the change, with their filter
+ * and version.
  */
-interface SubscriberGroup {
-  readonly everything: Set<(event: CacheEvent) => void>;
-  readonly filtered: Set<(change: Change<KubeRecord>) => void>;
-}
+type Subscription =
+  | { readonly whole: true; readonly listener: (event: CacheEvent) => void }
+  | { readonly whole: false; readonly hear: (change: Change<KubeRecord>) => void };
 
 /** A change as an event of the stored objects themselves. */
 function storedEvent(change: Change<KubeRecord>): CacheEvent {

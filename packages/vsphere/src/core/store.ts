@@ -168,6 +168,7 @@ export class Store<R extends StoredRecord> {
    */
   write(id: string, after: R | null): void {
     if (this.#open) throw new Error('a transaction is already open');
+    if (after !== null && after.id !== id) throw new Error(`record ${after.id} written as ${id}`);
     this.#open = true;
     try {
       const changes = this.#beginCommit(false);

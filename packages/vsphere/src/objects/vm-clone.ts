@@ -226,7 +226,7 @@ const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: str
       return {
         ...d,
         backing: { ...backing, contentId: flat(uuid.replaceAll('-', '')) },
-        diskObjectId: `${d.key}-${uuid.slice(0, 8)}`,
+        diskObjectId: flat(`${d.key}-${uuid.slice(0, 8)}`),
       };
     }
     // A manual MAC is the user's: it is copied as it is.

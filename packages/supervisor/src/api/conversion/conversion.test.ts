@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FULL_HUB_OBJECTS } from '../full-objects.fixture.js';
 import { VM_OPERATOR_KINDS } from '../kinds.js';
-import { CONVERSION_ANNOTATION, fromHub, SPOKE_VERSIONS, toHub } from './index.js';
+import { CONVERSION_ANNOTATION, fromHub, SPOKE_VERSIONS, toHub, versionOf } from './index.js';
 import { virtualMachineImageRules } from './kinds.js';
 import { dropPath, type JsonObject } from './paths.js';
 
@@ -160,5 +160,20 @@ describe('VirtualMachine renames', () => {
     expect(() => toHub({ apiVersion: 'vmoperator.vmware.com/v1alpha2', kind: 'Nope' })).toThrow(
       /no conversion/,
     );
+  });
+});
+
+describe('versionOf', () => {
+  it("reads vm-operator's version off an apiVersion, and nothing off another group's", () => {
+    expect(versionOf('vmoperator.vmware.com/v1alpha5')).toBe('v1alpha5');
+    expect(versionOf('vmoperator.vmware.com/v1alpha2')).toBe('v1alpha2');
+    for (const other of [
+      'v1',
+      'netoperator.vmware.com/v1alpha1',
+      'vmoperator.vmware.com',
+      'vmoperator.vmware.com/v1/x',
+      7,
+    ])
+      expect(versionOf(other)).toBeUndefined();
   });
 });
