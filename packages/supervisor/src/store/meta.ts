@@ -119,6 +119,10 @@ export function dropField(obj: object, field: string): void {
   if (Object.hasOwn(obj, field)) delete (obj as Record<string, unknown>)[field];
 }
 
+/** The controlling owner of an object, if any. */
+export const controllerOf = (object: KubeObject): OwnerReference | undefined =>
+  object.metadata.ownerReferences?.find((ref) => ref.controller);
+
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 

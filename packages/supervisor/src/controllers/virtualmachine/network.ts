@@ -3,14 +3,15 @@
  * provider makes them: one net-operator NetworkInterface per `spec.network.interfaces`
  * entry, named `<vm>-<network>-<interface>` (`<vm>-<interface>` for the namespace's default
  * network), owned by the VM so that they go with it. The VM waits until each is Ready and
- * then gets NICs on their portgroups with their MACs.
+ * then gets NICs on their portgroups with their MACs. Being owned, their changes reach the
+ * VM through its owner reference, as vm-operator's watch of what it owns does.
  */
+import { flat } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import type { KubeObject } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
-import type { DependencyReader } from './prerequisites.js';
 
 /** A NIC to create: the portgroup (its key or moref value) and the MAC net-operator chose. */
 export interface PlannedNic {
@@ -37,10 +38,17 @@ interface NetworkInterfaceStatus {
 }
 
 export const networkInterfaceName = (vm: string, network: string, iface: string) =>
-  network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`;
+  flat(network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`);
 
-/** Makes the missing NetworkInterfaces and tells whether all of them are Ready. */
-export function planNetwork(kube: KubeStore, read: DependencyReader, vm: VirtualMachine): NetworkPlan {
+/**
+ * Makes the missing NetworkInterfaces, through `create` (the reconcile's own write), and tells
+ * whether all of them are Ready.
+ */
+export function planNetwork(
+  kube: KubeStore,
+  vm: VirtualMachine,
+  create: (nic: KubeObject) => KubeObject,
+): NetworkPlan {
   const spec = vm.spec?.network;
   if (spec?.disabled) return { verdict: isTrue(CONDITION.networkReady), nics: [] };
   const namespace = vm.metadata.namespace as string;
@@ -48,14 +56,10 @@ export function planNetwork(kube: KubeStore, read: DependencyReader, vm: Virtual
   const waiting: string[] = [];
   for (const iface of spec?.interfaces ?? []) {
     const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
-    let object = read.get<KubeObject & { status?: NetworkInterfaceStatus }>(
-      NET_OPERATOR_API_VERSION,
-      'NetworkInterface',
-      namespace,
-      name,
-    );
-    object ??= kube.direct.create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
-    const status = object.status;
+    const object =
+      kube.direct.get({ apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface', namespace, name }) ??
+      create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
+    const status = (object as { status?: NetworkInterfaceStatus }).status;
     if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
       waiting.push(name);
       continue;

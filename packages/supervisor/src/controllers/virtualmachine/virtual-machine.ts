@@ -17,8 +17,9 @@
  *   restarts per `spec.nextRestartTime`.
  * Other vSphere work runs as tasks; while one runs the VM waits, and its end requeues the VM.
  * Every object a reconcile reads is remembered, so a change to it (a class appearing, a
- * Secret fixed) requeues exactly the VMs that read it; vSphere changes to a VM (powered
- * off by hand, a new guest IP) requeue it too.
+ * Secret fixed) requeues exactly the VMs that read it; a change to a NetworkInterface
+ * requeues the VM that owns it, and vSphere changes to a VM (powered off by hand, a new
+ * guest IP) requeue it too.
  */
 import type { Batch, DeployConfig, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
 import type {
@@ -38,7 +39,7 @@ import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
+import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
@@ -76,7 +77,6 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineImage' },
   { apiVersion: VM_OPERATOR_API_VERSION, kind: 'ClusterVirtualMachineImage' },
   { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineSetResourcePolicy' },
-  { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' },
   { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'v1', kind: 'ConfigMap' },
   { apiVersion: 'v1', kind: 'ResourceQuota' },
@@ -94,8 +94,8 @@ interface Dependency {
   readonly namespace: string;
   readonly name: string;
   /**
-   * The VMs whose last reconcile read it: one key, or a set once several do. Most objects
-   * are one VM's own (its NetworkInterfaces, its bootstrap Secret): no set for those.
+   * The VMs whose last reconcile read it: one key, or a set once several do. Many objects
+   * are one VM's own (its bootstrap Secret): no set for those.
    */
   vms: string | Set<string> | undefined;
 }
@@ -163,7 +163,7 @@ export function startVirtualMachineController(
     return found;
   };
 
-  /** Drops a dependency no VM reads any more (a VM's own interfaces would otherwise pile up). */
+  /** Drops a dependency no VM reads any more (a VM's own Secrets would otherwise pile up). */
   const drop = (dep: Dependency) => {
     const inKind = dependents.get(dep.kind);
     const inNamespace = inKind?.get(dep.namespace);
@@ -339,7 +339,9 @@ export function startVirtualMachineController(
     }
     const failed = faultVerdict(key, CONDITION.created);
     if (failed) verdicts.push(failed);
-    const network = target ? planNetwork(kube, read, vm) : undefined;
+    const network = target
+      ? planNetwork(kube, vm, (nic) => controller.ownWrite(key, () => kube.direct.create(nic)))
+      : undefined;
     if (network) verdicts.push(network.verdict);
     if (failed || !target || !network || network.verdict.status !== 'True') {
       writeVerdicts(vm, verdicts);
@@ -552,6 +554,13 @@ export function startVirtualMachineController(
       ...readersOf(dependencyOf(target.kind, object.metadata.namespace, object.metadata.name as string)),
       ...readersOf(dependencyOf(target.kind, object.metadata.namespace, '*')),
     ]);
+  // A VM's NetworkInterfaces are its own (see network.ts): their changes requeue their owner.
+  controller.watches(kube, { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' }, (nic) => {
+    const owner = controllerOf(nic);
+    return owner?.kind === VM.kind
+      ? [objectKey({ namespace: nic.metadata.namespace, name: owner.name })]
+      : undefined;
+  });
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {
       const key = byMoref.get(change.id);

@@ -63,10 +63,6 @@ export const controllerReference = (vmService: VirtualMachineService): OwnerRefe
   blockOwnerDeletion: true,
 });
 
-/** The controlling owner of an object, if any. */
-export const controllerOf = (object: KubeObject): OwnerReference | undefined =>
-  object.metadata.ownerReferences?.find((ref) => ref.controller);
-
 /**
  * Owner references with the VirtualMachineService as controller; an object another
  * controller owns is refused as controller-runtime refuses it.

@@ -31,12 +31,11 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { controllerOf, deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { AddressRange } from './address-range.js';
 import { endpointSubsets, readyTargets } from './endpoints.js';
 import {
   clusterIpRefused,
-  controllerOf,
   type Endpoints,
   ipFamiliesOf,
   ownedBy,
