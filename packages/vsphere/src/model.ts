@@ -346,7 +346,8 @@ export class Model {
     return {
       ref: moref('Task', id),
       wait: () => this.waitForTask<T>(id),
-      runNow: () => this.#outcomeOf<T>(id),
+      // Nothing to tell once retired from the history, as for any ended task.
+      runNow: () => (this.store.has(id) ? this.#outcomeOf<T>(id) : undefined),
     };
   }
 

@@ -1186,4 +1186,33 @@ describe('subscribe', () => {
     expect((await store.list(CM)).items.map((o) => o.metadata.name)).toEqual(['a']);
     await expect(store.create(cm('inner'))).resolves.toMatchObject({ metadata: { name: 'inner' } });
   });
+
+  it('keeps a refused update or delete from a listener out of reads, and a listener that throws in', async () => {
+    const store = newStore();
+    const kept = store.direct.create(cm('kept', { v: '1' }));
+    const refused: unknown[] = [];
+    let deleting: Promise<unknown> | undefined;
+    const stop = store.subscribe(CM, (event) => {
+      if (event.object.metadata.name !== 'trigger') return;
+      try {
+        store.direct.update({ ...kept, data: { v: '2' } });
+      } catch (error) {
+        refused.push(error);
+      }
+      deleting = store.delete(ref(kept));
+    });
+    await store.create(cm('trigger'));
+    stop();
+    expect(refused).toEqual([expect.objectContaining({ message: 'a transaction is already open' })]);
+    await expect(deleting).rejects.toThrow('a transaction is already open');
+    expect(store.direct.get(ref(kept))).toBe(kept);
+    // A listener that throws does so after the commit: the object is stored and found.
+    const stopThrowing = store.subscribe(CM, (event) => {
+      if (event.object.metadata.name === 'after') throw new Error('listener failed');
+    });
+    expect(() => store.direct.create(cm('after'))).toThrow('listener failed');
+    stopThrowing();
+    expect(store.direct.get(ref(cm('after')))).toMatchObject({ metadata: { name: 'after' } });
+    await expect(store.create(cm('after'))).rejects.toMatchObject({ code: 409 });
+  });
 });

@@ -854,7 +854,7 @@ export class KubeStore {
     const rv = this.#records.version + 1;
     let after: KubeRecord | undefined;
     // The name index moves first, as the store's listeners read through it, and back when
-    // the write is refused (a write made from a listener, while a commit is open).
+    // the write is refused (one made from a listener, while a commit is open).
     if (object === null) {
       if (before) this.#names.delete(before);
       this.#writeOrUndo(id, null, before);
@@ -877,11 +877,15 @@ export class KubeStore {
   }
 
   #writeOrUndo(id: string, after: KubeRecord | null, before: KubeRecord | undefined): void {
+    const version = this.#records.version;
     try {
       this.#records.write(id, after);
     } catch (error) {
-      if (before) this.#names.set(before);
-      else if (after) this.#names.delete(after);
+      // A listener that throws does so after the commit, which stands.
+      if (this.#records.version === version) {
+        if (before) this.#names.set(before);
+        else if (after) this.#names.delete(after);
+      }
       throw error;
     }
   }

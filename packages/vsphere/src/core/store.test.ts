@@ -112,6 +112,7 @@ describe('transactions', () => {
     expect(store.referrers('items', 't').size).toBe(0);
     expect(store.countOf('Thing')).toBe(0);
     expect(() => store.transact(() => store.write('b', { id: 'b', kind: 'Thing' }))).toThrow(/already open/);
+    expect(() => store.write('b', { id: 'c', kind: 'Thing' })).toThrow('record c written as b');
     expect(store.has('b')).toBe(false);
   });
 

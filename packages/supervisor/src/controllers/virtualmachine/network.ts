@@ -9,7 +9,7 @@
 import { flat } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import type { KubeObject } from '../../store/meta.js';
+import { controllerOf, type KubeObject, type OwnerReference } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
@@ -23,6 +23,11 @@ export interface PlannedNic {
 export interface NetworkPlan {
   verdict: Verdict;
   nics: PlannedNic[];
+  /**
+   * An interface is held by another controller: nothing of it reaches this VM, so it is
+   * retried with backoff, as vm-operator's reconcile error is.
+   */
+  held: boolean;
 }
 
 interface NetworkInterfaceStatus {
@@ -40,25 +45,40 @@ interface NetworkInterfaceStatus {
 export const networkInterfaceName = (vm: string, network: string, iface: string) =>
   flat(network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`);
 
+/** How the reconcile writes NetworkInterfaces: as its own writes, which do not requeue it. */
+export interface NicWrites {
+  create(nic: KubeObject): KubeObject;
+  update(nic: KubeObject): KubeObject;
+}
+
 /**
- * Makes the missing NetworkInterfaces, through `create` (the reconcile's own write), and tells
- * whether all of them are Ready.
+ * Makes the missing NetworkInterfaces and tells whether all of them are Ready. One of the
+ * name that no controller owns is adopted, as vm-operator's create-or-update sets its
+ * controller reference; one another controller owns stays theirs, and the VM waits.
  */
-export function planNetwork(
-  kube: KubeStore,
-  vm: VirtualMachine,
-  create: (nic: KubeObject) => KubeObject,
-): NetworkPlan {
+export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrites): NetworkPlan {
   const spec = vm.spec?.network;
-  if (spec?.disabled) return { verdict: isTrue(CONDITION.networkReady), nics: [] };
+  if (spec?.disabled) return { verdict: isTrue(CONDITION.networkReady), nics: [], held: false };
   const namespace = vm.metadata.namespace as string;
   const nics: PlannedNic[] = [];
   const waiting: string[] = [];
+  let held = false;
   for (const iface of spec?.interfaces ?? []) {
     const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
-    const object =
-      kube.direct.get({ apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface', namespace, name }) ??
-      create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
+    let object = kube.direct.get({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'NetworkInterface',
+      namespace,
+      name,
+    });
+    const owner = object && controllerOf(object);
+    if (!object) object = writes.create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
+    else if (!owner) object = writes.update(adopted(object, vm));
+    else if (owner.uid !== vm.metadata.uid) {
+      waiting.push(`${name} (controlled by ${owner.kind} ${owner.name})`);
+      held = true;
+      continue;
+    }
     const status = (object as { status?: NetworkInterfaceStatus }).status;
     if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
       waiting.push(name);
@@ -74,9 +94,28 @@ export function planNetwork(
         `NetworkInterface ${waiting.join(', ')} is not ready`,
       ),
       nics,
+      held,
     };
-  return { verdict: isTrue(CONDITION.networkReady), nics };
+  return { verdict: isTrue(CONDITION.networkReady), nics, held };
 }
+
+/** The VM as the controller of what it owns. */
+const controllerReference = (vm: VirtualMachine): OwnerReference => ({
+  apiVersion: vm.apiVersion,
+  kind: 'VirtualMachine',
+  name: vm.metadata.name as string,
+  uid: vm.metadata.uid as string,
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
+const adopted = (nic: KubeObject, vm: VirtualMachine): KubeObject => ({
+  ...nic,
+  metadata: {
+    ...nic.metadata,
+    ownerReferences: [...(nic.metadata.ownerReferences ?? []), controllerReference(vm)],
+  },
+});
 
 function networkInterfaceOf(vm: VirtualMachine, name: string, networkName: string): KubeObject {
   return {
@@ -85,16 +124,7 @@ function networkInterfaceOf(vm: VirtualMachine, name: string, networkName: strin
     metadata: {
       name,
       namespace: vm.metadata.namespace as string,
-      ownerReferences: [
-        {
-          apiVersion: vm.apiVersion,
-          kind: 'VirtualMachine',
-          name: vm.metadata.name as string,
-          uid: vm.metadata.uid as string,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(vm)],
     },
     spec: { networkName, type: 'vmxnet3' },
   };

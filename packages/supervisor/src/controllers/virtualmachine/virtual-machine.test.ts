@@ -118,6 +118,52 @@ describe('the VirtualMachine controller', () => {
     expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
   });
 
+  it('adopts a NetworkInterface of its name that nobody controls, and waits out one another controls', async () => {
+    const f = await setup();
+    const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
+    const nic = (name: string, ownerReferences?: NonNullable<KubeObject['metadata']['ownerReferences']>) => ({
+      ...NIC,
+      metadata: { name, namespace: 'ns1', ...(ownerReferences ? { ownerReferences } : {}) },
+      spec: { networkName: '', type: 'vmxnet3' },
+    });
+    const holder = await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'holder', namespace: 'ns1' },
+    });
+    const heldBy = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'holder',
+      uid: holder.metadata.uid as string,
+      controller: true,
+    };
+    await f.kube.create(nic('vm1-eth0'));
+    await f.kube.create(nic('vm2-eth0', [heldBy]));
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.kube.create(newVm(f, 'vm2'));
+    await f.settle();
+    const vm1 = await getVm(f, 'vm1');
+    expect(vm1.status?.powerState).toBe('PoweredOn');
+    const adopted = await f.kube.get({ ...NIC, namespace: 'ns1', name: 'vm1-eth0' });
+    expect(adopted.metadata.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'VirtualMachine',
+        name: 'vm1',
+        uid: vm1.metadata.uid,
+        controller: true,
+      }),
+    ]);
+    expect(condition(await getVm(f, 'vm2'), CONDITION.networkReady)).toMatchObject({
+      status: 'False',
+      message: 'NetworkInterface vm2-eth0 (controlled by ConfigMap holder) is not ready',
+    });
+    // Retried with backoff: once the other controller's interface is gone, the VM makes its own.
+    await f.kube.delete({ ...NIC, namespace: 'ns1', name: 'vm2-eth0' });
+    await f.advance(60_000);
+    expect((await getVm(f, 'vm2')).status?.powerState).toBe('PoweredOn');
+  });
+
   it('leaves a paused VM alone', async () => {
     const f = await setup();
     const vm = newVm(f, 'vm1');

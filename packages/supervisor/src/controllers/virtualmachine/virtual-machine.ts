@@ -22,6 +22,7 @@
  * guest IP) requeue it too.
  */
 import type { Batch, DeployConfig, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
+import { versionOf } from '../../api/conversion/index.js';
 import type {
   Condition,
   VirtualMachine,
@@ -340,12 +341,15 @@ export function startVirtualMachineController(
     const failed = faultVerdict(key, CONDITION.created);
     if (failed) verdicts.push(failed);
     const network = target
-      ? planNetwork(kube, vm, (nic) => controller.ownWrite(key, () => kube.direct.create(nic)))
+      ? planNetwork(kube, vm, {
+          create: (nic) => controller.ownWrite(key, () => kube.direct.create(nic)),
+          update: (nic) => controller.ownWrite(key, () => kube.direct.update(nic)),
+        })
       : undefined;
     if (network) verdicts.push(network.verdict);
     if (failed || !target || !network || network.verdict.status !== 'True') {
       writeVerdicts(vm, verdicts);
-      return failed ? { requeue: true } : undefined;
+      return failed || network?.held ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
     const task = vsphere.library.deploy(
@@ -557,7 +561,8 @@ export function startVirtualMachineController(
   // A VM's NetworkInterfaces are its own (see network.ts): their changes requeue their owner.
   controller.watches(kube, { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' }, (nic) => {
     const owner = controllerOf(nic);
-    return owner?.kind === VM.kind
+    // vm-operator's VirtualMachine, of any served version; not another group's kind of that name.
+    return owner?.kind === VM.kind && versionOf(owner.apiVersion) !== undefined
       ? [objectKey({ namespace: nic.metadata.namespace, name: owner.name })]
       : undefined;
   });
