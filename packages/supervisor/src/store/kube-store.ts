@@ -38,11 +38,11 @@ import {
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
 import {
+  ByName,
   compareRecords,
   type KubeRecord,
   kubeRelations,
   NAMESPACE_KEY,
-  NameIndex,
   recordId,
   sameKubeRelations,
 } from './records.js';
@@ -179,7 +179,7 @@ interface Filter {
 export class KubeStore {
   readonly #records: Store<KubeRecord>;
   /** The same records by kind, namespace and name, for lookups. */
-  readonly #names = new NameIndex();
+  readonly #names = new ByName<KubeRecord>();
   readonly #kinds = new KindRegistry();
   readonly #clock: Clock;
   readonly #random: Random;
@@ -239,6 +239,10 @@ export class KubeStore {
       isNamespaced: (record) => this.#kinds.byKey(record.kind)?.namespaced ?? false,
     };
     this.#gc = new GarbageCollector(host);
+    // What derives from the records follows each commit first, before anyone reads through it.
+    this.#records.subscribe((batch) => {
+      for (const change of batch.changes) this.#follow(change);
+    });
     this.#records.subscribe((batch) => this.#dispatch(batch));
     for (const name of options.namespaces ?? ['default'])
       this.#create(this.#resolve({ apiVersion: 'v1', kind: 'Namespace' }).info, {
@@ -448,15 +452,7 @@ export class KubeStore {
           whole,
           hear: (change) => {
             const type = this.#eventType(change, filter);
-            if (type === 'MODIFIED')
-              listener({
-                type,
-                object: view((change.after as KubeRecord).object),
-                old: view((change.before as KubeRecord).object),
-              });
-            else if (type === 'ADDED') listener({ type, object: view((change.after as KubeRecord).object) });
-            else if (type === 'DELETED')
-              listener({ type, object: view((change.before as KubeRecord).object) });
+            if (type) listener(cacheEvent(type, change, view));
           },
         };
     subscriptions.add(subscription);
@@ -485,7 +481,11 @@ export class KubeStore {
           subscription.hear(change);
           continue;
         }
-        shared ??= storedEvent(change);
+        shared ??= cacheEvent(
+          change.before === undefined ? 'ADDED' : change.after === undefined ? 'DELETED' : 'MODIFIED',
+          change,
+          stored,
+        );
         subscription.listener(shared);
       }
     }
@@ -501,8 +501,7 @@ export class KubeStore {
   #sharedReader(): StoreReader {
     return {
       get: (ref) => {
-        if (!isPlainObject(ref)) throw kubeErrors.badRequest('expected an object');
-        const { info } = this.#kinds.resolve(ref.apiVersion, ref.kind);
+        const { info } = this.#resolve(ref);
         const namespace = info.namespaced ? (ref.namespace ?? '') : '';
         const record = this.#names.get(info.key, namespace, ref.name);
         return record ? this.#shared(info, record.object, ref.apiVersion) : undefined;
@@ -852,42 +851,28 @@ export class KubeStore {
     object: KubeObject | null,
   ): KubeObject {
     const rv = this.#records.version + 1;
-    let after: KubeRecord | undefined;
-    // The name index moves first, as the store's listeners read through it, and back when
-    // the write is refused (one made from a listener, while a commit is open).
-    if (object === null) {
-      if (before) this.#names.delete(before);
-      this.#writeOrUndo(id, null, before);
-    } else {
-      const kind = info as KindInfo;
+    if (object === null) this.#records.write(id, null);
+    else {
       object.metadata.resourceVersion = String(rv);
-      after = {
+      this.#records.write(id, {
         id,
-        kind: kind.key,
+        kind: (info as KindInfo).key,
         namespace: object.metadata.namespace ?? '',
         name: object.metadata.name as string,
         object,
-      };
-      this.#names.set(after);
-      this.#writeOrUndo(id, after, before);
+      });
     }
     if (this.#records.version !== rv) throw new Error('a write must commit exactly one version');
-    this.#gc.noteWrite(before, after);
     return object ?? (before as KubeRecord).object;
   }
 
-  #writeOrUndo(id: string, after: KubeRecord | null, before: KubeRecord | undefined): void {
-    const version = this.#records.version;
-    try {
-      this.#records.write(id, after);
-    } catch (error) {
-      // A listener that throws does so after the commit, which stands.
-      if (this.#records.version === version) {
-        if (before) this.#names.set(before);
-        else if (after) this.#names.delete(after);
-      }
-      throw error;
-    }
+  /** The name index and the garbage collector, told of a committed change. */
+  #follow({ before, after }: Change<KubeRecord>): void {
+    // A change that only touched reverse indexes is no change of the object.
+    if (before === after) return;
+    if (after) this.#names.set(after.kind, after.namespace, after.name, after);
+    else if (before) this.#names.delete(before.kind, before.namespace, before.name);
+    this.#gc.noteWrite(before, after);
   }
 
   #filter(
@@ -1039,13 +1024,20 @@ type Subscription =
   | { readonly whole: true; readonly listener: (event: CacheEvent) => void }
   | { readonly whole: false; readonly hear: (change: Change<KubeRecord>) => void };
 
-/** A change as an event of the stored objects themselves. */
-function storedEvent(change: Change<KubeRecord>): CacheEvent {
+/** A change as the event `type` names, its objects as `view` shows them. */
+function cacheEvent(
+  type: CacheEvent['type'],
+  change: Change<KubeRecord>,
+  view: (object: KubeObject) => KubeObject,
+): CacheEvent {
   const { before, after } = change;
-  if (before === undefined) return { type: 'ADDED', object: (after as KubeRecord).object };
-  if (after === undefined) return { type: 'DELETED', object: before.object };
-  return { type: 'MODIFIED', object: after.object, old: before.object };
+  if (type === 'ADDED') return { type, object: view((after as KubeRecord).object) };
+  if (type === 'DELETED') return { type, object: view((before as KubeRecord).object) };
+  return { type, object: view((after as KubeRecord).object), old: view((before as KubeRecord).object) };
 }
+
+/** The stored object itself, as subscribers of a whole kind in its storage version see it. */
+const stored = (object: KubeObject) => object;
 
 /** Whether two states of an object are equal but for their resourceVersion (compared without copies). */
 function sameButVersion(a: KubeObject, b: KubeObject): boolean {

@@ -29,40 +29,41 @@ export const recordId = (kindKey: string, namespace: string, name: string) =>
   flat(`${kindKey}\u0000${namespace}\u0000${name}`);
 
 /**
- * Records by kind key, namespace and name. The record store is keyed by record id; a lookup
- * here needs no id built (and hashed) for it, which made up much of a read's cost.
+ * Values by kind, namespace and name, in nested maps of the names themselves: a lookup
+ * builds (and hashes) no joined key, which made up much of a read's cost. The object store
+ * keeps its records so, and the VirtualMachine controller what its VMs read.
  */
-export class NameIndex {
-  readonly #byKind = new Map<string, Map<string, Map<string, KubeRecord>>>();
+export class ByName<V> {
+  readonly #byKind = new Map<string, Map<string, Map<string, V>>>();
 
-  get(kindKey: string, namespace: string, name: string): KubeRecord | undefined {
-    return this.#byKind.get(kindKey)?.get(namespace)?.get(name);
+  get(kind: string, namespace: string, name: string): V | undefined {
+    return this.#byKind.get(kind)?.get(namespace)?.get(name);
   }
 
-  /** The records of one kind in one namespace ('' for cluster-scoped kinds), by name. */
-  inNamespace(kindKey: string, namespace: string): ReadonlyMap<string, KubeRecord> | undefined {
-    return this.#byKind.get(kindKey)?.get(namespace);
+  /** The values of one kind in one namespace ('' for cluster-scoped kinds), by name. */
+  inNamespace(kind: string, namespace: string): ReadonlyMap<string, V> | undefined {
+    return this.#byKind.get(kind)?.get(namespace);
   }
 
-  set(record: KubeRecord): void {
-    let namespaces = this.#byKind.get(record.kind);
+  set(kind: string, namespace: string, name: string, value: V): void {
+    let namespaces = this.#byKind.get(kind);
     if (!namespaces) {
       namespaces = new Map();
-      this.#byKind.set(record.kind, namespaces);
+      this.#byKind.set(kind, namespaces);
     }
-    let names = namespaces.get(record.namespace);
+    let names = namespaces.get(namespace);
     if (!names) {
       names = new Map();
-      namespaces.set(record.namespace, names);
+      namespaces.set(namespace, names);
     }
-    names.set(record.name, record);
+    names.set(name, value);
   }
 
-  delete(record: KubeRecord): void {
-    const namespaces = this.#byKind.get(record.kind);
-    const names = namespaces?.get(record.namespace);
-    if (!names?.delete(record.name) || names.size > 0) return;
-    namespaces?.delete(record.namespace);
+  delete(kind: string, namespace: string, name: string): void {
+    const namespaces = this.#byKind.get(kind);
+    const names = namespaces?.get(namespace);
+    if (!names?.delete(name) || names.size > 0) return;
+    namespaces?.delete(namespace);
   }
 }
 

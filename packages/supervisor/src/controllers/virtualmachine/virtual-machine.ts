@@ -41,6 +41,7 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
+import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
@@ -131,46 +132,27 @@ export function startVirtualMachineController(
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
   /**
-   * What the VMs read, by kind, namespace and name, and the reverse. Nested maps of the
-   * names themselves, not a key joined per read: a reconcile compares what it read with
-   * what the last one read by identity, and hashes no new string.
+   * What the VMs read, and the reverse. The same dependency object for every read of an
+   * object: a reconcile compares what it read with what the last one read by identity.
    */
-  const dependents = new Map<string, Map<string, Map<string, Dependency>>>();
+  const dependents = new ByName<Dependency>();
   const dependenciesOf = new Map<string, readonly Dependency[]>();
 
   const dependencyOf = (kind: string, namespace: string | undefined, name: string) =>
-    dependents
-      .get(kind)
-      ?.get(namespace ?? '')
-      ?.get(name);
+    dependents.get(kind, namespace ?? '', name);
 
   /** The dependency, made (without VMs) on its first read. */
   const dependency = (kind: string, namespace: string | undefined, name: string): Dependency => {
-    let inKind = dependents.get(kind);
-    if (!inKind) {
-      inKind = new Map();
-      dependents.set(kind, inKind);
-    }
-    let inNamespace = inKind.get(namespace ?? '');
-    if (!inNamespace) {
-      inNamespace = new Map();
-      inKind.set(namespace ?? '', inNamespace);
-    }
-    let found = inNamespace.get(name);
+    let found = dependencyOf(kind, namespace, name);
     if (!found) {
       found = { kind, namespace: namespace ?? '', name, vms: undefined };
-      inNamespace.set(name, found);
+      dependents.set(kind, found.namespace, name, found);
     }
     return found;
   };
 
   /** Drops a dependency no VM reads any more (a VM's own Secrets would otherwise pile up). */
-  const drop = (dep: Dependency) => {
-    const inKind = dependents.get(dep.kind);
-    const inNamespace = inKind?.get(dep.namespace);
-    inNamespace?.delete(dep.name);
-    if (inNamespace?.size === 0) inKind?.delete(dep.namespace);
-  };
+  const drop = (dep: Dependency) => dependents.delete(dep.kind, dep.namespace, dep.name);
   /** VMs with a vSphere task running; its end requeues them. */
   const busy = new Set<string>();
   /** The last task's fault per VM, reported by the next reconcile. */
