@@ -123,6 +123,18 @@ const NO_READERS: readonly string[] = [];
 const readersOf = (dep: Dependency | undefined): Iterable<string> =>
   dep?.vms === undefined ? NO_READERS : typeof dep.vms === 'string' ? [dep.vms] : dep.vms;
 
+/** The size a VM's class gives it. */
+interface ClassSize {
+  numCPU?: number;
+  memoryMB?: number;
+}
+
+/** What the create path an update falls through from found: its verdicts, the class's size. */
+interface Fallthrough {
+  readonly verdicts: readonly Verdict[];
+  readonly size: ClassSize;
+}
+
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
 
@@ -374,18 +386,13 @@ export function startVirtualMachineController(
     }
     // vm-operator's blocking create falls through to the update in the same reconcile.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    return updatePath(key, vm, record, read, placement?.zone, verdicts);
+    return updatePath(key, vm, record, read, placement?.zone, { verdicts, size: prerequisites.resolved });
   };
 
   // --- update path ---------------------------------------------------------------
 
   /** Starts the power or size change the VM needs, if any; true when one started. */
-  const drive = (
-    key: string,
-    vm: VirtualMachine,
-    record: VmRecord,
-    size: { numCPU?: number; memoryMB?: number },
-  ) => {
+  const drive = (key: string, vm: VirtualMachine, record: VmRecord, size: ClassSize) => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const resize =
@@ -423,7 +430,7 @@ export function startVirtualMachineController(
 
   const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
 
-  const classSize = (read: DependencyReader, vm: VirtualMachine) => {
+  const classSize = (read: DependencyReader, vm: VirtualMachine): ClassSize => {
     const name = vm.spec?.className;
     if (!name) return {};
     const vmClass = read.get<VirtualMachineClass>(
@@ -435,7 +442,7 @@ export function startVirtualMachineController(
     const hardware = vmClass?.spec?.hardware;
     const memoryMB = hardware?.memory === undefined ? undefined : mebibytesOf(hardware.memory);
     // Field by field: a literal of conditional spreads costs several objects.
-    const size: { numCPU?: number; memoryMB?: number } = {};
+    const size: ClassSize = {};
     if (hardware?.cpus !== undefined) size.numCPU = hardware.cpus;
     if (memoryMB !== undefined) size.memoryMB = memoryMB;
     return size;
@@ -447,15 +454,14 @@ export function startVirtualMachineController(
     record: VmRecord,
     read: DependencyReader,
     zone: string | undefined,
-    /** Verdicts of the create path this update falls through from. */
-    created: readonly Verdict[] = [],
+    fallthrough?: Fallthrough,
   ) => {
-    const size = classSize(read, vm);
+    const size = fallthrough?.size ?? classSize(read, vm);
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const names = (vm.spec?.network?.interfaces ?? []).map((i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone);
-    const verdicts: Verdict[] = [...created, isTrue(CONDITION.created)];
+    const verdicts: Verdict[] = [...(fallthrough?.verdicts ?? []), isTrue(CONDITION.created)];
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(probeVerdict(record, probe));
     const className = vm.spec?.className;
