@@ -85,6 +85,7 @@ export {
   type Ref,
   type RemovalHook,
   type Task,
+  type TaskOptions,
   type TaskOutcome,
 } from './model.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';

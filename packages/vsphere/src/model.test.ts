@@ -61,46 +61,39 @@ describe('Task.CancelTask', () => {
   });
 });
 
-describe('Task.runNow', () => {
-  it('runs a task that takes no time at once, as a caller blocking on it sees it end', async () => {
-    const { vsphere, vm, taskInfo, later } = setup();
+describe('Task.outcome', () => {
+  it('is nothing while the task is queued, then how it ended', () => {
+    const { vsphere, vm, later } = setup();
     const task = vsphere.vm.powerOff(vm.id);
-    expect(taskInfo(task).state).toBe('queued');
-    expect(task.runNow()).toEqual({ ok: true, result: undefined });
-    expect(taskInfo(task).state).toBe('success');
-    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
-    await expect(task.wait()).resolves.toBeUndefined();
-    // Its scheduled run is gone: nothing runs it a second time.
-    const version = vsphere.store.version;
+    expect(task.outcome()).toBeUndefined();
     later(0);
-    expect(vsphere.store.version).toBe(version);
-    expect(task.runNow()).toBeUndefined();
+    expect(task.outcome()).toEqual({ ok: true, result: undefined });
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
   });
 
-  it('reports a fault as the outcome, with nothing of the work applied', () => {
-    const { vsphere, vm, taskInfo } = setup();
+  it('is the fault a task ended in, with nothing of the work applied', () => {
+    const { vsphere, vm, later } = setup();
     vsphere.interceptor.add({ method: 'PowerOffVM_Task', times: 1, fault: { _type: 'NotSupported' } });
     const task = vsphere.vm.powerOff(vm.id);
-    const outcome = task.runNow();
-    expect(outcome).toMatchObject({ ok: false, fault: { fault: { _type: 'NotSupported' } } });
-    expect(taskInfo(task)).toMatchObject({ state: 'error', error: { _type: 'NotSupported' } });
+    later(0);
+    expect(task.outcome()).toMatchObject({ ok: false, fault: { fault: { _type: 'NotSupported' } } });
     expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOn');
-    const invalid = vsphere.vm.powerOn(vm.id).runNow();
-    expect(invalid).toMatchObject({ ok: false, fault: { fault: { _type: 'InvalidPowerState' } } });
+    const invalid = vsphere.vm.powerOn(vm.id);
+    later(0);
+    expect(invalid.outcome()).toMatchObject({ ok: false, fault: { fault: { _type: 'InvalidPowerState' } } });
   });
 
-  it('leaves a task with a duration to the clock, and a cancelled one ended', () => {
-    const { vsphere, vm, taskInfo, later } = setup();
+  it('waits for the clock with a task that takes time, and tells a cancelled one', () => {
+    const { vsphere, vm, later } = setup();
     vsphere.interceptor.add({ method: 'PowerOffVM_Task', times: 1, delayMs: 500 });
     const slow = vsphere.vm.powerOff(vm.id);
-    expect(slow.runNow()).toBeUndefined();
-    expect(taskInfo(slow).state).toBe('queued');
-    later(500);
-    expect(taskInfo(slow).state).toBe('success');
+    later(499);
+    expect(slow.outcome()).toBeUndefined();
+    later(1);
+    expect(slow.outcome()).toEqual({ ok: true, result: undefined });
     const cancelled = vsphere.vm.powerOn(vm.id);
     vsphere.cancelTask(cancelled.ref);
-    expect(cancelled.runNow()).toBeUndefined();
-    expect(taskInfo(cancelled)).toMatchObject({ state: 'error', cancelled: true });
+    expect(cancelled.outcome()).toMatchObject({ ok: false, fault: { fault: { _type: 'RequestCanceled' } } });
     expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
   });
 });
@@ -137,7 +130,7 @@ describe('blocking tasks', () => {
     );
     expect(taskInfo(task)).toMatchObject({ state: 'success', result: 'renamed' });
     expect(heard).toEqual(['renamed']);
-    expect(task.runNow()).toEqual({ ok: true, result: 'renamed' });
+    expect(task.outcome()).toEqual({ ok: true, result: 'renamed' });
     await expect(task.wait()).resolves.toBe('renamed');
   });
 
@@ -148,7 +141,7 @@ describe('blocking tasks', () => {
     expect(batches.map((b) => b.changes.map((c) => c.id))).toEqual([[task.ref.value]]);
     expect(taskInfo(task)).toMatchObject({ state: 'error', error: { _type: 'InvalidArgument' } });
     expect((vsphere.store.get(vm.id) as VmRecord).name).toBe(vm.name);
-    expect(task.runNow()).toMatchObject({ ok: false, fault: { fault: { _type: 'InvalidArgument' } } });
+    expect(task.outcome()).toMatchObject({ ok: false, fault: { fault: { _type: 'InvalidArgument' } } });
     await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'InvalidArgument' } });
   });
 
@@ -165,7 +158,7 @@ describe('blocking tasks', () => {
     vsphere.interceptor.add({ method: 'Rename_Task', times: 1, delayMs: 500 });
     const task = vsphere.task(call(vm.id), rename(vm.id, 'slow'), undefined, { blocking: true });
     expect(taskInfo(task).state).toBe('queued');
-    expect(task.runNow()).toBeUndefined();
+    expect(task.outcome()).toBeUndefined();
     later(500);
     expect(taskInfo(task)).toMatchObject({ state: 'success', result: 'slow' });
   });

@@ -76,13 +76,16 @@ export interface Task<T = unknown> {
   /** Resolves with the task's result once it succeeds; rejects with its VimFault. */
   wait(): Promise<T>;
   /**
-   * Runs a queued task that takes no time at once, as a caller blocking on it sees it end
-   * (its work would otherwise be the scheduler's next job). Returns how it ended; undefined
-   * when it has a duration (or a delay), which only the simulator's clock can pass, or when
-   * it is no longer queued. A blocking task that took no time has ended already: this
-   * returns how.
+   * How the task ended; undefined while it is queued or running, and once it has retired
+   * from the history. A blocking task that takes no time has ended on return (see
+   * `Model.task`).
    */
-  runNow(): TaskOutcome<T> | undefined;
+  outcome(): TaskOutcome<T> | undefined;
+}
+
+/** How a task runs: `blocking`, when its caller waits for it (see `Model.task`). */
+export interface TaskOptions {
+  readonly blocking?: boolean;
 }
 
 /** What a task's work threw, as the fault its task ends with. */
@@ -238,7 +241,7 @@ export class Model {
     call: TaskCall,
     work: (tx: Tx) => T,
     after?: (result: T) => void,
-    options: { blocking?: boolean } = {},
+    options: TaskOptions = {},
   ): Task<T> {
     const target = this.lookup(call.target);
     const { fault, delayMs } = this.interceptor.intercept(call);
@@ -260,95 +263,76 @@ export class Model {
       userName,
       eventChainId: this.events.reserveKey(),
     };
-    if (options.blocking && duration === 0) return this.#runBlocking(queued, fault, work, after);
-    this.store.transact((tx) => {
-      tx.put(queued);
-      this.#retireOldTasks(tx, id);
-    });
-    const run = () => {
-      // A task cancelled while queued (CancelTask) has ended already: its work never runs.
-      if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return false;
-      const previousUser = this.userName;
-      this.userName = userName;
-      try {
-        this.#runTask(id, fault, work, after);
-      } finally {
-        this.userName = previousUser;
-      }
-      return true;
-    };
-    const cancel = this.scheduler.schedule(run, duration);
+    if (options.blocking && duration === 0) this.#runTask(id, fault, work, after, queued);
+    else {
+      this.store.transact((tx) => {
+        tx.put(queued);
+        this.#retireOldTasks(tx, id);
+      });
+      this.scheduler.schedule(() => {
+        // A task cancelled while queued (CancelTask) has ended already: its work never runs.
+        if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return;
+        const previousUser = this.userName;
+        this.userName = userName;
+        try {
+          this.#runTask(id, fault, work, after);
+        } finally {
+          this.userName = previousUser;
+        }
+      }, duration);
+    }
     return {
       ref: moref('Task', id),
       wait: () => this.waitForTask<T>(id),
-      runNow: () => {
-        if (duration > 0 || !run()) return undefined;
-        cancel();
-        return this.#outcomeOf<T>(id);
-      },
+      outcome: () => this.#outcomeOf<T>(id),
     };
   }
 
-  /** How an ended task ended, read from its record. */
-  #outcomeOf<T>(id: string): TaskOutcome<T> {
-    const record = this.store.get(id) as TaskRecord;
-    if (record.state === 'success') return { ok: true, result: record.result as T };
+  /** How a task ended, read from its record; undefined while it runs, or once it is gone. */
+  #outcomeOf<T>(id: string): TaskOutcome<T> | undefined {
+    const record = this.store.get(id) as TaskRecord | undefined;
+    if (record?.state === 'success') return { ok: true, result: record.result as T };
+    if (record?.state !== 'error') return undefined;
     const { message, ...fault } = record.error ?? { _type: 'SystemError' };
     return { ok: false, fault: faults.custom(fault, message) };
   }
 
-  #runTask<T>(id: string, fault: Fault | undefined, work: (tx: Tx) => T, after?: (r: T) => void) {
+  /**
+   * Runs a task's work, and ends the task in the same transaction; in error, alone, when the
+   * work fails. A blocking task (`queued` given) enters the history there, as it ends.
+   */
+  #runTask<T>(
+    id: string,
+    fault: Fault | undefined,
+    work: (tx: Tx) => T,
+    after?: (r: T) => void,
+    queued?: TaskRecord,
+  ) {
     const startTime = this.clock.now();
+    const end = (tx: Tx, ended: Partial<TaskRecord>) => {
+      if (!queued) {
+        tx.update<TaskRecord>(id, ended);
+        return;
+      }
+      tx.put(Object.assign({}, queued, ended));
+      // After the work, which may throw: retiring changes more than the transaction.
+      this.#retireOldTasks(tx, id);
+    };
     try {
       if (fault) throw faults.custom(fault);
       const result = this.store.transact((tx) => {
         const r = this.#followingRemovals(tx, work);
-        tx.update<TaskRecord>(id, this.#succeeded(startTime, r));
+        end(tx, this.#succeeded(startTime, r));
         return r;
       });
       after?.(result);
       this.#settle(id, (w) => w.resolve(result));
     } catch (error) {
       const vimFault = asVimFault(error);
-      if (this.store.has(id))
-        this.store.transact((tx) => tx.update<TaskRecord>(id, this.#failed(startTime, vimFault)));
+      if (queued || this.store.has(id))
+        this.store.transact((tx) => end(tx, this.#failed(startTime, vimFault)));
       this.#settle(id, (w) => w.reject(vimFault));
     }
-  }
-
-  /** A blocking task that takes no time (see `task`): it is recorded as it ends. */
-  #runBlocking<T>(
-    queued: TaskRecord,
-    fault: Fault | undefined,
-    work: (tx: Tx) => T,
-    after?: (r: T) => void,
-  ): Task<T> {
-    const id = queued.id;
-    const startTime = this.clock.now();
-    try {
-      if (fault) throw faults.custom(fault);
-      const result = this.store.transact((tx) => {
-        const r = this.#followingRemovals(tx, work);
-        // After the work, which may throw: retiring changes more than the transaction.
-        tx.put(Object.assign({}, queued, this.#succeeded(startTime, r)));
-        this.#retireOldTasks(tx, id);
-        return r;
-      });
-      after?.(result);
-    } catch (error) {
-      const ended = Object.assign({}, queued, this.#failed(startTime, asVimFault(error)));
-      this.store.transact((tx) => {
-        tx.put(ended);
-        this.#retireOldTasks(tx, id);
-      });
-    }
-    this.#settle(id, () => undefined);
-    return {
-      ref: moref('Task', id),
-      wait: () => this.waitForTask<T>(id),
-      // Nothing to tell once retired from the history, as for any ended task.
-      runNow: () => (this.store.has(id) ? this.#outcomeOf<T>(id) : undefined),
-    };
   }
 
   #succeeded(startTime: number, result: unknown): Partial<TaskRecord> {
@@ -374,10 +358,8 @@ export class Model {
   waitForTask<T>(id: string): Promise<T> {
     const record = this.store.get(id) as TaskRecord | undefined;
     if (!record) return Promise.reject(faults.managedObjectNotFound(moref('Task', id)));
-    if (record.state === 'success' || record.state === 'error') {
-      const outcome = this.#outcomeOf<T>(id);
-      return outcome.ok ? Promise.resolve(outcome.result) : Promise.reject(outcome.fault);
-    }
+    const outcome = this.#outcomeOf<T>(id);
+    if (outcome) return outcome.ok ? Promise.resolve(outcome.result) : Promise.reject(outcome.fault);
     return new Promise<T>((resolve, reject) => {
       const waiters = this.#waiters.get(id) ?? [];
       waiters.push({ resolve: resolve as (v: unknown) => void, reject });

@@ -17,7 +17,7 @@ import type {
   VmRecord,
 } from '../inventory/records.js';
 import { newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
-import type { Model, Ref, Task, Tx } from '../model.js';
+import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
@@ -208,7 +208,7 @@ export const deployOperations = (m: Model) => {
      * Deploys an OVF item as a new VM; the task's result is the VM's reference. `blocking`:
      * the caller waits, as vAPI's deploy call does (see `Model.task`).
      */
-    deploy(itemId: string, spec: DeploySpec, options: { blocking?: boolean } = {}): Task<MoRef> {
+    deploy(itemId: string, spec: DeploySpec, options: TaskOptions = {}): Task<MoRef> {
       const t = resolve(itemId, spec);
       let itemName = t.item.name;
       return m.task(

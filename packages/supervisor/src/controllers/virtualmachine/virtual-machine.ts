@@ -370,7 +370,7 @@ export function startVirtualMachineController(
       // vm-operator's blocking create: a deployment that takes no time has ended on return.
       { blocking: true },
     );
-    const ended = task.runNow();
+    const ended = task.outcome();
     if (ended === undefined) {
       // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it ends.
       writeVerdicts(vm, verdicts);
