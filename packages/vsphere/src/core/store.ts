@@ -214,7 +214,7 @@ export class Store<R extends StoredRecord> {
       if (!before) getOrInsert(this.#byKind, after.kind, newSet).add(id);
       if (!bulk) changes.push({ id, op: before ? 'modify' : 'enter', before, after });
     }
-    this.#reindex(id, before, after ?? undefined, this.#touched);
+    this.#reindex(id, before, after ?? undefined);
   }
 
   #endCommit(changes: Change<R>[], bulk: boolean): void {
@@ -223,7 +223,7 @@ export class Store<R extends StoredRecord> {
       this.#feed = new Ring(this.#feed.capacity);
       return;
     }
-    this.#markTouched(changes, this.#touched);
+    this.#markTouched(changes);
     if (changes.length === 0) return;
     const batch: Batch<R> = { version: ++this.#version, changes: changes.slice() };
     changes.length = 0;
@@ -231,12 +231,12 @@ export class Store<R extends StoredRecord> {
     for (const listener of this.#listeners) listener(batch);
   }
 
-  #reindex(id: string, before: R | undefined, after: R | undefined, touched: Map<string, string[]>): void {
+  #reindex(id: string, before: R | undefined, after: R | undefined): void {
     if (before && after && this.#sameRelations?.(before, after)) return;
     const now = after ? this.#relationsOf(after) : [];
     if (!before) {
       // Inserts (most of building an inventory) have nothing to diff.
-      for (const [relation, target] of now) this.#link(id, relation, target, touched);
+      for (const [relation, target] of now) this.#link(id, relation, target);
       return;
     }
     const old = this.#relationsOf(before);
@@ -250,26 +250,27 @@ export class Store<R extends StoredRecord> {
     for (const rel of old) {
       if (keep.has(key(rel))) continue;
       this.#referrers.get(rel[0])?.get(rel[1])?.delete(id);
-      this.#touch(touched, rel[1], rel[0]);
+      this.#touch(rel[1], rel[0]);
     }
-    for (const rel of fresh) if (!had.has(key(rel))) this.#link(id, rel[0], rel[1], touched);
+    for (const rel of fresh) if (!had.has(key(rel))) this.#link(id, rel[0], rel[1]);
   }
 
-  #link(id: string, relation: string, target: string, touched: Map<string, string[]>): void {
+  #link(id: string, relation: string, target: string): void {
     getOrInsert(getOrInsert(this.#referrers, relation, newMap), target, newSet).add(id);
-    this.#touch(touched, target, relation);
+    this.#touch(target, relation);
   }
 
-  #touch(touched: Map<string, string[]>, target: string, relation: string): void {
+  #touch(target: string, relation: string): void {
     // Only records are reported touched (see #markTouched): most targets are none (a uid).
     if (!this.#records.has(target) && !this.#pending?.has(target)) return;
-    const relations = touched.get(target);
-    if (!relations) touched.set(target, [relation]);
+    const relations = this.#touched.get(target);
+    if (!relations) this.#touched.set(target, [relation]);
     else if (!relations.includes(relation)) relations.push(relation);
   }
 
   /** A target whose referrers changed is reported as modified, naming the relations. */
-  #markTouched(changes: Change<R>[], touched: Map<string, string[]>): void {
+  #markTouched(changes: Change<R>[]): void {
+    const touched = this.#touched;
     if (touched.size === 0) return;
     // Most targets are no records (a Kubernetes object's uid and namespace): index lazily, and
     // only a batch of many changes (an operation's batch has a few: a search is cheaper).
@@ -295,12 +296,13 @@ export class Store<R extends StoredRecord> {
     this.#records.clear();
     this.#byKind.clear();
     this.#referrers.clear();
-    const none = new Map<string, string[]>();
     for (const record of records) {
       this.#records.set(record.id, record);
       getOrInsert(this.#byKind, record.kind, newSet).add(record.id);
-      this.#reindex(record.id, undefined, record, none);
+      this.#reindex(record.id, undefined, record);
     }
+    // A load reports nothing touched.
+    this.#touched.clear();
     for (const [relation, target, ids] of referrerOrder) {
       const set = this.#referrers.get(relation)?.get(target);
       if (!set || set.size !== ids.length || !ids.every((id) => set.has(id)))
