@@ -186,21 +186,20 @@ export const deployOperations = (m: Model) => {
     const vm = m.store.get(vmId) as VmRecord;
     // Every event of the deployment names the same VM, host and datacenter: found once.
     const args = eventArguments(m.store, vm);
-    const post = (_type: string, message: string, extra: Record<string, unknown>) =>
-      m.postEvent({ _type, fullFormattedMessage: message, ...args, ...extra });
+    const { post, poweredOn } = vmEvents(m);
     const host = args.host?.name ?? '';
     const dc = args.datacenter?.name ?? '';
     // A library item is no VM: the template argument carries its name only.
-    const srcTemplate = { name: itemName };
-    post('VmBeingDeployedEvent', `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`, {
-      template: false,
-      srcTemplate,
-    });
-    post('VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, {
-      template: false,
-      srcTemplate,
-    });
-    if (powerOn) vmEvents(m).poweredOn(vm, false, args);
+    const extra = { template: false, srcTemplate: { name: itemName } };
+    post(
+      vm,
+      'VmBeingDeployedEvent',
+      `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`,
+      extra,
+      args,
+    );
+    post(vm, 'VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, extra, args);
+    if (powerOn) poweredOn(vm, false, args);
   };
 
   return {
