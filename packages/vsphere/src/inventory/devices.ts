@@ -185,6 +185,12 @@ const thousands = (n: number): string => {
   return out;
 };
 
+/** A disk backing's content id: its UUID without dashes. */
+export const diskContentId = (uuid: string): string => flat(uuid.replaceAll('-', ''));
+
+/** A disk's object id: its key and the start of its UUID. */
+export const diskObjectId = (key: number, uuid: string): string => flat(`${key}-${uuid.slice(0, 8)}`);
+
 export const virtualDisk = (d: DiskSpec): Device => ({
   _type: 'VirtualDisk',
   key: d.key,
@@ -199,7 +205,7 @@ export const virtualDisk = (d: DiskSpec): Device => ({
     thinProvisioned: d.thinProvisioned ?? true,
     eagerlyScrub: false,
     uuid: d.uuid,
-    contentId: flat(d.uuid.replaceAll('-', '')),
+    contentId: diskContentId(d.uuid),
     digestEnabled: false,
     sharing: 'sharingNone',
   },
@@ -209,7 +215,7 @@ export const virtualDisk = (d: DiskSpec): Device => ({
   capacityInBytes: d.capacityInKB * 1024,
   shares: NORMAL_SHARES,
   storageIOAllocation: DISK_IO,
-  diskObjectId: flat(`${d.key}-${d.uuid.slice(0, 8)}`),
+  diskObjectId: diskObjectId(d.key, d.uuid),
   nativeUnmanagedLinkedClone: false,
 });
 

@@ -3,10 +3,15 @@
  * VM may go is ./vm-placement.ts), plus what every VM operation shares: the current
  * record, the booted guest and vCenter's event wording.
  */
-import { flat } from '../core/strings.js';
 import { faults } from '../faults.js';
 import { entityArgument, eventArguments } from '../history/arguments.js';
-import { isDisk, isEthernetCard, STANDARD_DEVICES } from '../inventory/devices.js';
+import {
+  diskContentId,
+  diskObjectId,
+  isDisk,
+  isEthernetCard,
+  STANDARD_DEVICES,
+} from '../inventory/devices.js';
 import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
@@ -225,8 +230,8 @@ const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: str
       const backing = { ...(d.backing as object), fileName, datastore: moref('Datastore', ds.id), uuid };
       return {
         ...d,
-        backing: { ...backing, contentId: flat(uuid.replaceAll('-', '')) },
-        diskObjectId: flat(`${d.key}-${uuid.slice(0, 8)}`),
+        backing: { ...backing, contentId: diskContentId(uuid) },
+        diskObjectId: diskObjectId(d.key, uuid),
       };
     }
     // A manual MAC is the user's: it is copied as it is.
