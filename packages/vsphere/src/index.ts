@@ -21,7 +21,7 @@ export type {
 export type { ViewOperations } from './collector/views.js';
 export { type Clock, DEFAULT_EPOCH, RealClock, VirtualClock } from './core/clock.js';
 export type { Call, InterceptRule } from './core/intercept.js';
-export { formatUuid, Random } from './core/random.js';
+export { Random, uuidV4 } from './core/random.js';
 export { Ring } from './core/ring.js';
 export { type Cancel, Scheduler } from './core/scheduler.js';
 export { type Batch, type Change, Store, type StoredRecord, Transaction } from './core/store.js';

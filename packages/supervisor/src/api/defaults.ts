@@ -6,7 +6,7 @@
  * `ResolveImageNameOnCreate`) from the images the caller hands over.
  */
 
-import { formatUuid } from '@vsim/vsphere';
+import { uuidV4 } from '@vsim/vsphere';
 import { clone } from '../store/meta.js';
 import type {
   ClusterVirtualMachineImage,
@@ -44,9 +44,7 @@ const uuidBytes = new Uint8Array(16);
 /** A random (version 4) UUID drawn from `random`: 16 draws, one per byte, in order. */
 export function randomUUID(random: () => number): string {
   for (let i = 0; i < 16; i++) uuidBytes[i] = Math.floor(random() * 256);
-  uuidBytes[6] = ((uuidBytes[6] as number) & 0x0f) | 0x40;
-  uuidBytes[8] = ((uuidBytes[8] as number) & 0x3f) | 0x80;
-  return formatUuid(uuidBytes);
+  return uuidV4(uuidBytes);
 }
 
 /** Returns a defaulted copy of a hub VirtualMachine being created. */

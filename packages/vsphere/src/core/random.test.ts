@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUuid, Random } from './random.js';
+import { formatUuid, Random, uuidV4 } from './random.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const take = (r: Random, n: number) => Array.from({ length: n }, () => r.next());
@@ -53,5 +53,12 @@ describe('formatUuid', () => {
     const bytes = Array.from({ length: 16 }, (_, i) => i * 17);
     expect(formatUuid(bytes)).toBe('00112233-4455-6677-8899-aabbccddeeff');
     expect(formatUuid(new Uint8Array(16).fill(0xff))).toBe('ffffffff-ffff-ffff-ffff-ffffffffffff');
+  });
+});
+
+describe('uuidV4', () => {
+  it('sets the version and variant bits, and keeps the rest of the bytes', () => {
+    expect(uuidV4(new Uint8Array(16).fill(0xff))).toBe('ffffffff-ffff-4fff-bfff-ffffffffffff');
+    expect(uuidV4(new Uint8Array(16))).toBe('00000000-0000-4000-8000-000000000000');
   });
 });

@@ -25,6 +25,13 @@ export function formatUuid(bytes: ArrayLike<number>): string {
   return String.fromCharCode.apply(null, uuidCodes);
 }
 
+/** A version-4 UUID of 16 random bytes: their version and variant bits set (in place), spelled. */
+export function uuidV4(bytes: Uint8Array): string {
+  bytes[6] = 0x40 | ((bytes[6] as number) & 0x0f);
+  bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f);
+  return formatUuid(bytes);
+}
+
 /** Puts a 32-bit word into `bytes` at `at`, most significant byte first. */
 const putWord = (bytes: Uint8Array, at: number, word: number) => {
   bytes[at] = word >>> 24;
@@ -103,9 +110,7 @@ export class Random {
     putWord(uuidBytes, 4, this.next());
     putWord(uuidBytes, 8, this.next());
     putWord(uuidBytes, 12, this.next());
-    uuidBytes[6] = 0x40 | ((uuidBytes[6] as number) & 0x0f);
-    uuidBytes[8] = 0x80 | ((uuidBytes[8] as number) & 0x3f);
-    return formatUuid(uuidBytes);
+    return uuidV4(uuidBytes);
   }
 
   /** A nanoid-alphabet id (session keys, tokens). */
