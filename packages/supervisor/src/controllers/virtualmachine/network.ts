@@ -11,7 +11,15 @@ import type { VirtualMachine } from '../../api/types.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, type KubeObject, type OwnerReference } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
-import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+import {
+  CONDITION,
+  conditionOf,
+  isConditionTrue,
+  isFalse,
+  isTrue,
+  REASON,
+  type Verdict,
+} from './conditions.js';
 
 /** A NIC to create: the portgroup (its key or moref value) and the MAC net-operator chose. */
 export interface PlannedNic {
@@ -28,6 +36,11 @@ export interface NetworkPlan {
    * retried with backoff, as vm-operator's reconcile error is.
    */
   held: boolean;
+  /**
+   * Every interface not ready is one net-operator has not reported on yet: vm-operator's
+   * create waits for those (up to 15 s) before it reports anything, and so does the VM.
+   */
+  pending: boolean;
 }
 
 interface NetworkInterfaceStatus {
@@ -58,11 +71,13 @@ export interface NicWrites {
  */
 export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrites): NetworkPlan {
   const spec = vm.spec?.network;
-  if (spec?.disabled) return { verdict: isTrue(CONDITION.networkReady), nics: [], held: false };
+  if (spec?.disabled)
+    return { verdict: isTrue(CONDITION.networkReady), nics: [], held: false, pending: false };
   const namespace = vm.metadata.namespace as string;
   const nics: PlannedNic[] = [];
   const waiting: string[] = [];
   let held = false;
+  let reported = false;
   for (const iface of spec?.interfaces ?? []) {
     const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
     let object = kube.direct.get({
@@ -82,6 +97,7 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
     const status = (object as { status?: NetworkInterfaceStatus }).status;
     if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
       waiting.push(name);
+      if (conditionOf(status?.conditions, 'Ready') !== undefined) reported = true;
       continue;
     }
     nics.push({ networkID: status.networkID, macAddress: status.macAddress, interfaceName: iface.name });
@@ -95,8 +111,9 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       ),
       nics,
       held,
+      pending: !held && !reported,
     };
-  return { verdict: isTrue(CONDITION.networkReady), nics, held };
+  return { verdict: isTrue(CONDITION.networkReady), nics, held, pending: false };
 }
 
 /** The VM as the controller of what it owns. */

@@ -109,10 +109,11 @@ describe('the VirtualMachine controller', () => {
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();
     stop();
-    // One pass makes the NetworkInterface; the next, once net-operator has filled it in,
-    // deploys and reports the deployed VM in one status write.
+    // One pass adds the finalizer and makes the NetworkInterface, and reports nothing while
+    // net-operator has not filled it in; the next deploys and reports the deployed VM in one
+    // status write.
     expect((controller?.stats.reconciles ?? 0) - passes).toBe(2);
-    expect(writes).toEqual(['ADDED -', 'MODIFIED -', 'MODIFIED -', 'MODIFIED True']);
+    expect(writes).toEqual(['ADDED -', 'MODIFIED -', 'MODIFIED True']);
     const vm = await getVm(f, 'vm1');
     expect(vm.status?.powerState).toBe('PoweredOn');
     expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
@@ -162,6 +163,29 @@ describe('the VirtualMachine controller', () => {
     await f.kube.delete({ ...NIC, namespace: 'ns1', name: 'vm2-eth0' });
     await f.advance(60_000);
     expect((await getVm(f, 'vm2')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it('reports an interface net-operator finds no Network for, and comes up once there is one', async () => {
+    const f = await setup();
+    await f.kube.create(
+      newVm(f, 'vm1', { network: { interfaces: [{ name: 'eth0', network: { name: 'other' } }] } }),
+    );
+    await f.settle();
+    expect(condition(await getVm(f, 'vm1'), CONDITION.networkReady)).toMatchObject({
+      status: 'False',
+      message: 'NetworkInterface vm1-other-eth0 is not ready',
+    });
+    expect((await getVm(f, 'vm1')).status?.uniqueID).toBeUndefined();
+    await f.kube.create({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'Network',
+      metadata: { name: 'other', namespace: 'ns1' },
+      spec: { type: 'vsphere-distributed' },
+    });
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(condition(vm, CONDITION.networkReady)).toMatchObject({ status: 'True' });
+    expect(vm.status?.powerState).toBe('PoweredOn');
   });
 
   it('leaves a paused VM alone', async () => {

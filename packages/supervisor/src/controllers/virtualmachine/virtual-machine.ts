@@ -5,7 +5,8 @@
  *   while a `delete.check.vmoperator.vmware.com/*` annotation is present);
  * - the finalizer (and the zone label) come first;
  * - create path: every prerequisite checked in one pass, each with its condition (see
- *   prerequisites.ts), NetworkInterfaces made and awaited, then the image's library item
+ *   prerequisites.ts), NetworkInterfaces made and awaited (nothing is reported until
+ *   net-operator has reported on them, as vm-operator's create waits for them inline), then the image's library item
  *   deployed into the namespace's (or the resource policy's) pool and folder, sized by
  *   the class, with the VM's UUIDs, NICs and cloud-init user data. A deployment that
  *   takes no time runs at once and falls through to the update path in the same pass, as
@@ -342,6 +343,9 @@ export function startVirtualMachineController(
       : undefined;
     if (network) verdicts.push(network.verdict);
     if (failed || !target || !network || network.verdict.status !== 'True') {
+      // Like vm-operator's create, which waits for net-operator inline: nothing to report
+      // yet, and the interfaces' first status requeues the VM (their owner).
+      if (!failed && network?.pending) return undefined;
       writeVerdicts(vm, verdicts);
       return failed || network?.held ? { requeue: true } : undefined;
     }
