@@ -13,7 +13,7 @@ import { type EventInput, EventLog } from './history/events.js';
 import { GuestIpam } from './inventory/guest.js';
 import { isA } from './inventory/managed-types.js';
 import type { InventoryRecord, ManagedType, TaskRecord } from './inventory/records.js';
-import { relations } from './inventory/records.js';
+import { relations, sameRelations } from './inventory/records.js';
 import { type MoRef, moref } from './refs.js';
 import { type Credentials, DEFAULT_CREDENTIALS, Sessions } from './sessions/sessions.js';
 
@@ -139,7 +139,7 @@ export class Model {
     this.clock = options.clock ?? new VirtualClock();
     this.random = new Random(options.seed ?? 0);
     this.scheduler = new Scheduler(this.clock);
-    this.store = new Store({ relations, feedSize: options.history?.changes ?? 4096 });
+    this.store = new Store({ relations, sameRelations, feedSize: options.history?.changes ?? 4096 });
     this.interceptor = new Interceptor(this.random);
     this.events = new EventLog(options.history?.events ?? 1000);
     this.#taskCapacity = options.history?.tasks ?? 1000;

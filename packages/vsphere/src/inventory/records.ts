@@ -443,3 +443,43 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
   }
   return out;
 };
+
+/**
+ * Whether two states of a record have the same relations, judged by the very fields
+ * `relations` reads (lists by identity). Most writes keep them all (a VM powered on, a
+ * datastore's usage): the store then computes no relations at all.
+ */
+export const sameRelations = (a: InventoryRecord, b: InventoryRecord): boolean => {
+  if (a.kind !== b.kind || a.parent !== b.parent || a.name !== b.name) return false;
+  switch (a.kind) {
+    case 'VirtualMachine': {
+      const vm = b as VmRecord;
+      return (
+        a.host === vm.host &&
+        a.pool === vm.pool &&
+        a.datastores === vm.datastores &&
+        a.networks === vm.networks
+      );
+    }
+    case 'HostSystem': {
+      const host = b as HostRecord;
+      return a.datastores === host.datastores && a.networks === host.networks;
+    }
+    case 'DistributedVirtualPortgroup':
+      return a.dvs === (b as NetworkRecord).dvs;
+    case 'VmwareDistributedVirtualSwitch':
+      return a.hosts === (b as DvsRecord).hosts;
+    case 'LibraryItem':
+      return a.library === (b as LibraryItemRecord).library;
+    case 'PropertyFilter':
+      return a.collector === (b as PropertyFilterRecord).collector;
+    case 'Tag':
+      return a.category === (b as TagRecord).category;
+    case 'TagAttachment': {
+      const attachment = b as TagAttachmentRecord;
+      return a.tag === attachment.tag && a.object === attachment.object;
+    }
+    default:
+      return true;
+  }
+};
