@@ -11,7 +11,6 @@
  * - a terminating Namespace has its content deleted, then its `kubernetes` spec finalizer
  *   removed, then goes.
  */
-import type { Store } from '@vsim/vsphere';
 import {
   clone,
   FOREGROUND_FINALIZER,
@@ -20,12 +19,12 @@ import {
   ORPHAN_FINALIZER,
   type OwnerReference,
 } from './meta.js';
-import { BY_NAMESPACE, BY_OWNER, type KubeRecord, NAMESPACE_KEY, recordId } from './records.js';
+import { type KubeRecord, NAMESPACE_KEY, type ObjectRecords } from './records.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
 export interface GcHost {
-  readonly records: Store<KubeRecord>;
+  readonly records: ObjectRecords;
   /** Writes a new state of a record (removing it when it is deleting and has no finalizers left). */
   commit(before: KubeRecord, next: KubeObject): void;
   /** Deletes a record as a DELETE call with this propagation policy would. */
@@ -78,12 +77,12 @@ export class GarbageCollector {
       if ((owners?.length && ownersChanged) || after.object.metadata.deletionTimestamp)
         this.#queue.add(after.id);
       if (after.object.metadata.deletionTimestamp && uid)
-        for (const dependent of store.referrers(BY_OWNER, uid)) this.#queue.add(dependent);
+        for (const dependent of store.dependentsOf(uid)) this.#queue.add(dependent);
     } else {
       // Gone: its dependents may now be dangling, its namespace may now be empty.
-      if (uid) for (const dependent of store.referrers(BY_OWNER, uid)) this.#queue.add(dependent);
+      if (uid) for (const dependent of store.dependentsOf(uid)) this.#queue.add(dependent);
       if (record.namespace) {
-        const ns = store.get(recordId(NAMESPACE_KEY, '', record.namespace));
+        const ns = store.get(NAMESPACE_KEY, '', record.namespace);
         if (ns?.object.metadata.deletionTimestamp) this.#queue.add(ns.id);
       }
     }
@@ -114,11 +113,11 @@ export class GarbageCollector {
 
   #attempt(id: string): void {
     const store = this.#host.records;
-    let record = store.get(id);
+    let record = store.byId(id);
     if (!record) return;
     if (record.object.metadata.ownerReferences?.length) {
       this.#checkOwners(record);
-      record = store.get(id);
+      record = store.byId(id);
       if (!record) return;
     }
     if (!record.object.metadata.deletionTimestamp) return;
@@ -134,7 +133,7 @@ export class GarbageCollector {
   #owner(record: KubeRecord, ref: OwnerReference): KubeRecord | undefined {
     const store = this.#host.records;
     const id = this.#byUid.get(ref.uid);
-    const owner = id === undefined ? undefined : store.get(id);
+    const owner = id === undefined ? undefined : store.byId(id);
     if (!owner) return undefined;
     // A namespaced owner must be in its dependent's namespace.
     if (this.#host.isNamespaced(owner) && owner.namespace !== record.namespace) return undefined;
@@ -165,7 +164,7 @@ export class GarbageCollector {
     }
     if (record.object.metadata.deletionTimestamp) return;
     const uid = record.object.metadata.uid;
-    const hasDependents = uid !== undefined && this.#host.records.referrers(BY_OWNER, uid).size > 0;
+    const hasDependents = uid !== undefined && this.#host.records.dependentsOf(uid).size > 0;
     const waiting = gone.some((ref) => this.#owner(record, ref) !== undefined);
     this.#host.deleteRecord(record, waiting && hasDependents ? 'Foreground' : 'Background');
   }
@@ -173,8 +172,8 @@ export class GarbageCollector {
   #orphan(owner: KubeRecord): void {
     const store = this.#host.records;
     const uid = owner.object.metadata.uid as string;
-    for (const id of [...store.referrers(BY_OWNER, uid)]) {
-      const dependent = store.get(id);
+    for (const id of [...store.dependentsOf(uid)]) {
+      const dependent = store.byId(id);
       if (!dependent) continue;
       const next = clone(dependent.object);
       const refs = without(next.metadata.ownerReferences, (r) => r.uid === uid);
@@ -189,9 +188,9 @@ export class GarbageCollector {
     const store = this.#host.records;
     const uid = owner.object.metadata.uid as string;
     // Dependents are deleted by their own owner check (they see this owner as waiting).
-    for (const id of store.referrers(BY_OWNER, uid)) this.#queue.add(id);
-    for (const id of store.referrers(BY_OWNER, uid)) {
-      const dependent = store.get(id);
+    for (const id of store.dependentsOf(uid)) this.#queue.add(id);
+    for (const id of store.dependentsOf(uid)) {
+      const dependent = store.byId(id);
       if (dependent?.object.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion))
         return;
     }
@@ -199,7 +198,7 @@ export class GarbageCollector {
   }
 
   #dropFinalizer(id: string, finalizer: string): void {
-    const record = this.#host.records.get(id);
+    const record = this.#host.records.byId(id);
     if (!record?.object.metadata.finalizers?.includes(finalizer)) return;
     const next = clone(record.object);
     const finalizers = without(next.metadata.finalizers, (f) => f === finalizer);
@@ -210,13 +209,13 @@ export class GarbageCollector {
 
   #finalizeNamespace(ns: KubeRecord): void {
     const store = this.#host.records;
-    const content = [...store.referrers(BY_NAMESPACE, ns.name)];
+    const content = store.idsInNamespace(ns.name);
     for (const id of content) {
-      const record = store.get(id);
+      const record = store.byId(id);
       if (record && !record.object.metadata.deletionTimestamp) this.#host.deleteRecord(record, 'Background');
     }
-    if (store.referrers(BY_NAMESPACE, ns.name).size > 0) return;
-    const current = store.get(ns.id);
+    if (store.idsInNamespace(ns.name).length > 0) return;
+    const current = store.byId(ns.id);
     if (!current) return;
     const next = clone(current.object);
     const spec = next.spec as { finalizers?: string[] } | undefined;

@@ -7,7 +7,7 @@
  * Every method returns a promise except `watch`. Objects are copied in and out: callers
  * may mutate what they pass and what they get back.
  */
-import { type Batch, type Change, type Clock, type Random, Store } from '@vsim/vsphere';
+import type { Batch, Change, Clock, Random } from '@vsim/vsphere';
 import { AdmissionDenied, type KubeError, kubeErrors } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
@@ -37,15 +37,7 @@ import {
   timestamp,
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
-import {
-  ByName,
-  compareRecords,
-  type KubeRecord,
-  kubeRelations,
-  NAMESPACE_KEY,
-  recordId,
-  sameKubeRelations,
-} from './records.js';
+import { compareRecords, type KubeRecord, NAMESPACE_KEY, ObjectRecords, recordId } from './records.js';
 import {
   type FieldRequirement,
   fieldsMatch,
@@ -177,9 +169,7 @@ interface Filter {
 }
 
 export class KubeStore {
-  readonly #records: Store<KubeRecord>;
-  /** The same records by kind, namespace and name, for lookups. */
-  readonly #names = new ByName<KubeRecord>();
+  readonly #records: ObjectRecords;
   readonly #kinds = new KindRegistry();
   readonly #clock: Clock;
   readonly #random: Random;
@@ -226,11 +216,7 @@ export class KubeStore {
   constructor(context: KubeStoreContext, options: KubeStoreOptions = {}) {
     this.#clock = context.clock;
     this.#random = context.random;
-    this.#records = new Store<KubeRecord>({
-      relations: kubeRelations,
-      sameRelations: sameKubeRelations,
-      feedSize: options.historySize ?? 1024,
-    });
+    this.#records = new ObjectRecords(options.historySize ?? 1024);
     for (const kind of CORE_KINDS) this.#kinds.register(kind);
     const host: GcHost = {
       records: this.#records,
@@ -239,9 +225,9 @@ export class KubeStore {
       isNamespaced: (record) => this.#kinds.byKey(record.kind)?.namespaced ?? false,
     };
     this.#gc = new GarbageCollector(host);
-    // What derives from the records follows each commit first, before anyone reads through it.
+    // The garbage collector hears of each commit first, before anyone else acts on it.
     this.#records.subscribe((batch) => {
-      for (const change of batch.changes) this.#follow(change);
+      for (const { before, after } of batch.changes) this.#gc.noteWrite(before, after);
     });
     this.#records.subscribe((batch) => this.#dispatch(batch));
     for (const name of options.namespaces ?? ['default'])
@@ -503,7 +489,7 @@ export class KubeStore {
       get: (ref) => {
         const { info } = this.#resolve(ref);
         const namespace = info.namespaced ? (ref.namespace ?? '') : '';
-        const record = this.#names.get(info.key, namespace, ref.name);
+        const record = this.#records.get(info.key, namespace, ref.name);
         return record ? this.#shared(info, record.object, ref.apiVersion) : undefined;
       },
       list: (apiVersion, kind, namespace) => {
@@ -511,7 +497,7 @@ export class KubeStore {
         // Controllers list on many writes, mostly kinds with few objects: no filter to build.
         const records: KubeRecord[] = [];
         if (info.namespaced && namespace) {
-          const named = this.#names.inNamespace(info.key, namespace);
+          const named = this.#records.inNamespace(info.key, namespace);
           if (named) for (const record of named.values()) records.push(record);
         } else for (const record of this.#records.ofKind(info.key)) records.push(record);
         if (records.length > 1) records.sort(compareRecords);
@@ -542,7 +528,7 @@ export class KubeStore {
     if (typeof ref.name !== 'string' || ref.name === '')
       throw kubeErrors.badRequest(`resource name may not be empty`);
     const namespace = this.#namespaceOf(info, ref.namespace);
-    const record = this.#names.get(info.key, namespace, ref.name);
+    const record = this.#records.get(info.key, namespace, ref.name);
     if (!record) throw kubeErrors.notFound(subjectOf(info, ref.name));
     return record;
   }
@@ -587,7 +573,7 @@ export class KubeStore {
         throw kubeErrors.invalid(subject, [
           { field: 'metadata.namespace', message: 'Required value', reason: 'FieldValueRequired' },
         ]);
-      const ns = this.#names.get(NAMESPACE_KEY, '', namespace);
+      const ns = this.#records.get(NAMESPACE_KEY, '', namespace);
       if (!ns)
         throw kubeErrors.notFound({ group: '', resource: 'namespaces', kind: 'Namespace', name: namespace });
       if (ns.object.metadata.deletionTimestamp)
@@ -608,7 +594,7 @@ export class KubeStore {
       ]);
     const name = meta.name;
     this.#validate(info, obj, name);
-    if (this.#names.get(info.key, meta.namespace ?? '', name))
+    if (this.#records.get(info.key, meta.namespace ?? '', name))
       throw kubeErrors.alreadyExists(subjectOf(info, name));
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
@@ -634,7 +620,7 @@ export class KubeStore {
       let suffix = '';
       for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[this.#random.below(SUFFIX_ALPHABET.length)];
       const name = base + suffix;
-      if (!this.#names.get(info.key, namespace, name)) return name;
+      if (!this.#records.get(info.key, namespace, name)) return name;
     }
     throw kubeErrors.alreadyExists(subjectOf(info, base));
   }
@@ -851,10 +837,10 @@ export class KubeStore {
     object: KubeObject | null,
   ): KubeObject {
     const rv = this.#records.version + 1;
-    if (object === null) this.#records.write(id, null);
+    if (object === null) this.#records.remove(before as KubeRecord);
     else {
       object.metadata.resourceVersion = String(rv);
-      this.#records.write(id, {
+      this.#records.put({
         id,
         kind: (info as KindInfo).key,
         namespace: object.metadata.namespace ?? '',
@@ -864,15 +850,6 @@ export class KubeStore {
     }
     if (this.#records.version !== rv) throw new Error('a write must commit exactly one version');
     return object ?? (before as KubeRecord).object;
-  }
-
-  /** The name index and the garbage collector, told of a committed change. */
-  #follow({ before, after }: Change<KubeRecord>): void {
-    // A change that only touched reverse indexes is no change of the object.
-    if (before === after) return;
-    if (after) this.#names.set(after.kind, after.namespace, after.name, after);
-    else if (before) this.#names.delete(before.kind, before.namespace, before.name);
-    this.#gc.noteWrite(before, after);
   }
 
   #filter(

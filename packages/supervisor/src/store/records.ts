@@ -1,9 +1,9 @@
 /**
- * How Kubernetes objects sit in the versioned record store: one record per object, keyed
- * by kind, namespace and name, with reverse indexes for owners and namespaces (the garbage
- * collector keeps the uids).
+ * How Kubernetes objects are stored: one record per object, by kind, namespace and name,
+ * with the dependents of each owner and a feed of committed writes (the garbage collector
+ * keeps the uids).
  */
-import { flat, type StoredRecord } from '@vsim/vsphere';
+import { type Batch, type Change, flat, getOrInsert, Ring, type StoredRecord } from '@vsim/vsphere';
 import type { KubeObject } from './meta.js';
 
 export interface KubeRecord extends StoredRecord {
@@ -16,11 +16,6 @@ export interface KubeRecord extends StoredRecord {
   /** The object in its kind's storage version; never handed out without a copy. */
   readonly object: KubeObject;
 }
-
-/** Dependents: records with an ownerReference whose uid is the target. */
-export const BY_OWNER = 'owner';
-/** Records in the namespace named by the target. */
-export const BY_NAMESPACE = 'namespace';
 
 /** The kind key Namespaces are stored under (see KindInfo.key). */
 export const NAMESPACE_KEY = '/Namespace';
@@ -45,6 +40,15 @@ export class ByName<V> {
     return this.#byKind.get(kind)?.get(namespace);
   }
 
+  /** Every namespace of a kind with its values by name. */
+  namespacesOf(kind: string): ReadonlyMap<string, ReadonlyMap<string, V>> | undefined {
+    return this.#byKind.get(kind);
+  }
+
+  kinds(): IterableIterator<string> {
+    return this.#byKind.keys();
+  }
+
   set(kind: string, namespace: string, name: string, value: V): void {
     let namespaces = this.#byKind.get(kind);
     if (!namespaces) {
@@ -67,21 +71,124 @@ export class ByName<V> {
   }
 }
 
-export function kubeRelations(record: KubeRecord): (readonly [string, string])[] {
-  const meta = record.object.metadata;
-  const out: (readonly [string, string])[] = [];
-  for (const ref of meta.ownerReferences ?? []) out.push([BY_OWNER, ref.uid]);
-  if (record.namespace) out.push([BY_NAMESPACE, record.namespace]);
-  return out;
+/**
+ * The object store's records: one per object, by kind, namespace and name; the dependents of
+ * each owner uid; and the feed of committed writes, one batch each, that watches resume from.
+ * What a generic record store would add (a map by id, reverse-index sets per namespace) is
+ * derived here on demand: those reads are rare, and every write would pay for them.
+ */
+export class ObjectRecords {
+  readonly #names = new ByName<KubeRecord>();
+  /** Ids of the records naming each owner uid: only objects with owners pay for an entry. */
+  readonly #dependents = new Map<string, Set<string>>();
+  readonly #feed: Ring<Batch<KubeRecord>>;
+  readonly #listeners = new Set<(batch: Batch<KubeRecord>) => void>();
+  #version = 0;
+  /** Set while a write's listeners run: a write from one of them is refused. */
+  #committing = false;
+
+  constructor(feedSize: number) {
+    this.#feed = new Ring(feedSize);
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  get(kind: string, namespace: string, name: string): KubeRecord | undefined {
+    return this.#names.get(kind, namespace, name);
+  }
+
+  /** The record of an id (see recordId). */
+  byId(id: string): KubeRecord | undefined {
+    const [kind = '', namespace = '', name = ''] = id.split('\u0000');
+    return this.#names.get(kind, namespace, name);
+  }
+
+  /** The records of one kind in one namespace ('' for cluster-scoped kinds), by name. */
+  inNamespace(kind: string, namespace: string): ReadonlyMap<string, KubeRecord> | undefined {
+    return this.#names.inNamespace(kind, namespace);
+  }
+
+  *ofKind(kind: string): IterableIterator<KubeRecord> {
+    const namespaces = this.#names.namespacesOf(kind);
+    if (namespaces) for (const names of namespaces.values()) yield* names.values();
+  }
+
+  /** Ids of the records in a namespace, of every kind. */
+  idsInNamespace(namespace: string): string[] {
+    const ids: string[] = [];
+    for (const kind of this.#names.kinds())
+      for (const record of this.#names.inNamespace(kind, namespace)?.values() ?? []) ids.push(record.id);
+    return ids;
+  }
+
+  /** Ids of the records with an owner reference to `uid`. */
+  dependentsOf(uid: string): ReadonlySet<string> {
+    return this.#dependents.get(uid) ?? NO_IDS;
+  }
+
+  subscribe(listener: (batch: Batch<KubeRecord>) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Batches committed after `version`, or undefined when that history fell off the feed. */
+  changesSince(version: number): Batch<KubeRecord>[] | undefined {
+    if (version >= this.#version) return [];
+    const out: Batch<KubeRecord>[] = [];
+    for (const batch of this.#feed) if (batch.version > version) out.push(batch);
+    if (out[0]?.version !== version + 1) return undefined;
+    return out;
+  }
+
+  /** Commits a new state of a record as a batch of its own. */
+  put(after: KubeRecord): void {
+    this.#commit(after, after);
+  }
+
+  /** Commits the removal of a record as a batch of its own. */
+  remove(record: KubeRecord): void {
+    this.#commit(record, undefined);
+  }
+
+  #commit(which: KubeRecord, after: KubeRecord | undefined): void {
+    if (this.#committing) throw new Error('a transaction is already open');
+    const before = this.#names.get(which.kind, which.namespace, which.name);
+    if (before === after || (!before && !after)) return;
+    if (after) this.#names.set(after.kind, after.namespace, after.name, after);
+    else this.#names.delete(which.kind, which.namespace, which.name);
+    const id = which.id;
+    const owners = after?.object.metadata.ownerReferences;
+    const ownersBefore = before?.object.metadata.ownerReferences;
+    if (owners !== ownersBefore) {
+      for (const ref of ownersBefore ?? []) this.#dropDependent(ref.uid, id);
+      for (const ref of owners ?? []) getOrInsert(this.#dependents, ref.uid, newIdSet).add(id);
+    }
+    const change: Change<KubeRecord> = {
+      id,
+      op: !before ? 'enter' : after ? 'modify' : 'leave',
+      before,
+      after,
+    };
+    const batch: Batch<KubeRecord> = { version: ++this.#version, changes: [change] };
+    this.#feed.push(batch);
+    this.#committing = true;
+    try {
+      for (const listener of this.#listeners) listener(batch);
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  #dropDependent(uid: string, id: string): void {
+    const ids = this.#dependents.get(uid);
+    if (ids?.delete(id) && ids.size === 0) this.#dependents.delete(uid);
+  }
 }
 
-/**
- * Whether two states of a record have the same relations, judged cheaply: the same
- * namespace and the same list of owners (a write that keeps the metadata's owners keeps the list).
- */
-export const sameKubeRelations = (before: KubeRecord, after: KubeRecord): boolean =>
-  before.namespace === after.namespace &&
-  before.object.metadata.ownerReferences === after.object.metadata.ownerReferences;
+const NO_IDS: ReadonlySet<string> = new Set();
+const newIdSet = () => new Set<string>();
 
 /** Sort order of lists: namespace, then name. */
 export const compareRecords = (
