@@ -25,7 +25,14 @@ export { getOrInsert } from './core/maps.js';
 export { Random, uuidV4 } from './core/random.js';
 export { Ring } from './core/ring.js';
 export { type Cancel, Scheduler } from './core/scheduler.js';
-export { type Batch, type Change, Store, type StoredRecord, Transaction } from './core/store.js';
+export {
+  type Batch,
+  batchesSince,
+  type Change,
+  Store,
+  type StoredRecord,
+  Transaction,
+} from './core/store.js';
 export { flat } from './core/strings.js';
 export { type Fault, faults, isVimFault, type PowerState, VimFault } from './faults.js';
 export {

@@ -3,7 +3,15 @@
  * with the dependents of each owner and a feed of committed writes (the garbage collector
  * keeps the uids).
  */
-import { type Batch, type Change, flat, getOrInsert, Ring, type StoredRecord } from '@vsim/vsphere';
+import {
+  type Batch,
+  batchesSince,
+  type Change,
+  flat,
+  getOrInsert,
+  Ring,
+  type StoredRecord,
+} from '@vsim/vsphere';
 import type { KubeObject } from './meta.js';
 
 export interface KubeRecord extends StoredRecord {
@@ -135,11 +143,7 @@ export class ObjectRecords {
 
   /** Batches committed after `version`, or undefined when that history fell off the feed. */
   changesSince(version: number): Batch<KubeRecord>[] | undefined {
-    if (version >= this.#version) return [];
-    const out: Batch<KubeRecord>[] = [];
-    for (const batch of this.#feed) if (batch.version > version) out.push(batch);
-    if (out[0]?.version !== version + 1) return undefined;
-    return out;
+    return batchesSince(this.#feed, version, this.#version);
   }
 
   /** Commits a new state of a record as a batch of its own. */

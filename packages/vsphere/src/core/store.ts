@@ -32,6 +32,22 @@ export interface Batch<R> {
   readonly changes: readonly Change<R>[];
 }
 
+/**
+ * The batches of a feed committed after `version` (the feed's last being `current`), or
+ * undefined when that history fell off the feed.
+ */
+export function batchesSince<R>(
+  feed: Iterable<Batch<R>>,
+  version: number,
+  current: number,
+): Batch<R>[] | undefined {
+  if (version >= current) return [];
+  const out: Batch<R>[] = [];
+  for (const batch of feed) if (batch.version > version) out.push(batch);
+  if (out[0]?.version !== version + 1) return undefined;
+  return out;
+}
+
 export type Listener<R> = (batch: Batch<R>) => void;
 
 /** The order of one referrer set: `[relation, target, referrer ids]`. */
@@ -136,11 +152,7 @@ export class Store<R extends StoredRecord> {
 
   /** Batches committed after `version`, or undefined when that history fell off the feed. */
   changesSince(version: number): Batch<R>[] | undefined {
-    if (version >= this.#version) return [];
-    const out: Batch<R>[] = [];
-    for (const batch of this.#feed) if (batch.version > version) out.push(batch);
-    if (out[0]?.version !== version + 1) return undefined;
-    return out;
+    return batchesSince(this.#feed, version, this.#version);
   }
 
   /**
