@@ -109,8 +109,10 @@ export class ObjectRecords {
 
   /** The record of an id (see recordId). */
   byId(id: string): KubeRecord | undefined {
-    const [kind = '', namespace = '', name = ''] = id.split('\u0000');
-    return this.#names.get(kind, namespace, name);
+    // Cut at the two separators: a split would make an array per lookup.
+    const a = id.indexOf('\u0000');
+    const b = id.indexOf('\u0000', a + 1);
+    return a < 0 || b < 0 ? undefined : this.#names.get(id.slice(0, a), id.slice(a + 1, b), id.slice(b + 1));
   }
 
   /** The records of one kind in one namespace ('' for cluster-scoped kinds), by name. */

@@ -3,7 +3,7 @@ import { FULL_HUB_OBJECTS } from '../full-objects.fixture.js';
 import { VM_OPERATOR_KINDS } from '../kinds.js';
 import { CONVERSION_ANNOTATION, fromHub, SPOKE_VERSIONS, toHub, versionOf } from './index.js';
 import { virtualMachineImageRules } from './kinds.js';
-import { dropPath, type JsonObject } from './paths.js';
+import { canonicalJson, dropPaths, type JsonObject } from './paths.js';
 
 function hub(kind: string): JsonObject {
   const obj = FULL_HUB_OBJECTS[kind];
@@ -14,9 +14,51 @@ function hub(kind: string): JsonObject {
 function lostIn(kind: string, version: (typeof SPOKE_VERSIONS)[number], obj: JsonObject): JsonObject {
   const out = structuredClone(obj);
   const rules = kind.endsWith('VirtualMachineImage') ? virtualMachineImageRules[version] : undefined;
-  for (const path of rules?.lost ?? []) dropPath(out, path);
+  dropPaths(out, rules?.lost ?? []);
   return out;
 }
+
+describe('dropPaths', () => {
+  it('drops every path in one walk: nested, in each list element, and under a dropped prefix', () => {
+    const obj: JsonObject = {
+      spec: {
+        keep: 1,
+        a: { b: 1, c: 2 },
+        list: [{ name: 'x', gone: 1, kept: 2 }, { name: 'y' }, 'not an object'],
+      },
+      status: { d: 1 },
+    };
+    dropPaths(obj, ['spec.a.b', 'spec.list[].gone', 'status', 'status.d', 'spec.missing.deeper']);
+    expect(obj).toEqual({
+      spec: { keep: 1, a: { c: 2 }, list: [{ name: 'x', kept: 2 }, { name: 'y' }, 'not an object'] },
+    });
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level, drops undefined fields, and keeps objects already in order', () => {
+    const sortedCopy = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sortedCopy)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .filter((k) => (value as JsonObject)[k] !== undefined)
+                .map((k) => [k, sortedCopy((value as JsonObject)[k])]),
+            )
+          : value;
+    const samples: unknown[] = [
+      { a: 1, b: { c: 2, d: [{ e: 1, f: 2 }] } },
+      { b: 1, a: { d: 2, c: 3 } },
+      { a: { z: 1, y: undefined, x: [{ q: 1, p: 2 }, 3, null] }, b: undefined },
+      { a: 1, b: { d: 1, c: 2 }, c: 3 },
+      { 10: 'x', 9: 'y', a: { 2: 1, 1: 2 } },
+      [{ b: 1, a: 2 }, undefined, 'x'],
+    ];
+    for (const sample of samples) expect(canonicalJson(sample)).toBe(JSON.stringify(sortedCopy(sample)));
+  });
+});
 
 describe('round trips', () => {
   for (const { kind } of VM_OPERATOR_KINDS) {

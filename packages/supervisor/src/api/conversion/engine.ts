@@ -7,7 +7,7 @@
  */
 
 import { clone } from '../../store/meta.js';
-import { canonicalJson, dropPath, isObject, type JsonObject, restorePath } from './paths.js';
+import { canonicalJson, dropPaths, isObject, type JsonObject, restorePath } from './paths.js';
 
 export const GROUP = 'vmoperator.vmware.com';
 const GROUP_PREFIX = `${GROUP}/`;
@@ -85,8 +85,8 @@ export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeR
   spoke.apiVersion = apiVersionOf(version);
   setAnnotation(spoke, CONVERSION_ANNOTATION, undefined);
   if (!rule) return spoke;
-  for (const path of rule.hubOnly) dropPath(spoke, path);
-  for (const path of rule.lost ?? []) dropPath(spoke, path);
+  dropPaths(spoke, rule.hubOnly);
+  if (rule.lost) dropPaths(spoke, rule.lost);
   rule.down?.(hub, spoke);
   if (rule.preserve) setAnnotation(spoke, CONVERSION_ANNOTATION, preserved(hub));
   return spoke;

@@ -48,26 +48,55 @@ function parseNew(path: string): ParsedPath {
   return { segments, createParents };
 }
 
-/** Removes the field at `path` (in every element for `[]` segments). */
-export function dropPath(obj: JsonObject, path: string): void {
-  dropSegments(obj, parse(path).segments);
+/** A list of paths as a tree of their segments, so that one walk drops them all. */
+interface DropNode {
+  readonly key: string;
+  readonly each: boolean;
+  /** The path ends here: the field goes, with whatever is below it. */
+  drop: boolean;
+  readonly children: DropNode[];
 }
 
-function dropSegments(obj: JsonObject, segments: readonly Segment[], from = 0): void {
-  const head = segments[from];
-  if (head === undefined) return;
-  const last = from === segments.length - 1;
-  if (!(head.key in obj)) return;
-  if (last) {
-    delete obj[head.key];
-    return;
+/** Trees of the rules' path lists (fixed arrays): each is built once. */
+const dropTrees = new WeakMap<readonly string[], DropNode[]>();
+
+function dropTreeOf(paths: readonly string[]): DropNode[] {
+  let roots = dropTrees.get(paths);
+  if (roots) return roots;
+  roots = [];
+  for (const path of paths) {
+    let level = roots;
+    const { segments } = parse(path);
+    segments.forEach((segment, i) => {
+      let node = level.find((n) => n.key === segment.key && n.each === segment.each);
+      if (!node) {
+        node = { key: segment.key, each: segment.each, drop: false, children: [] };
+        level.push(node);
+      }
+      if (i === segments.length - 1) node.drop = true;
+      level = node.children;
+    });
   }
-  const child = obj[head.key];
-  if (head.each) {
-    if (Array.isArray(child))
-      for (const item of child) if (isObject(item)) dropSegments(item, segments, from + 1);
-  } else if (isObject(child)) {
-    dropSegments(child, segments, from + 1);
+  dropTrees.set(paths, roots);
+  return roots;
+}
+
+/** Removes the fields at `paths` (in every element for `[]` segments). */
+export function dropPaths(obj: JsonObject, paths: readonly string[]): void {
+  dropNodes(obj, dropTreeOf(paths));
+}
+
+function dropNodes(obj: JsonObject, nodes: readonly DropNode[]): void {
+  for (const node of nodes) {
+    if (!(node.key in obj)) continue;
+    if (node.drop) {
+      delete obj[node.key];
+      continue;
+    }
+    const child = obj[node.key];
+    if (node.each) {
+      if (Array.isArray(child)) for (const item of child) if (isObject(item)) dropNodes(item, node.children);
+    } else if (isObject(child)) dropNodes(child, node.children);
   }
 }
 
@@ -157,22 +186,52 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
 
+/**
+ * The value with every object's keys in code unit order. What is in order already (most
+ * objects, below the top) is returned as it is, not copied: JSON.stringify reads it the same.
+ */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isObject(value)) return value;
-  const out: JsonObject = {};
-  for (const key of sortedKeys(value)) {
-    const v = value[key];
-    if (v !== undefined) out[key] = sortKeys(v);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const sorted = sortKeys(item);
+      if (sorted === item) continue;
+      out ??= value.slice();
+      out[i] = sorted;
+    }
+    return out ?? value;
   }
-  return out;
+  if (!isObject(value)) return value;
+  const keys = Object.keys(value);
+  let out: JsonObject | undefined = inOrder(keys) ? undefined : {};
+  if (out) sortInPlace(keys);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const v = value[key];
+    const sorted = sortKeys(v);
+    if (!out && (sorted !== v || v === undefined)) {
+      // The first value that differs (or is dropped): a copy from here on.
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j] as string] = value[keys[j] as string];
+    }
+    if (out && sorted !== undefined) out[key] = sorted;
+  }
+  return out ?? value;
 }
 
-/** The object's keys in code unit order, as `Object.keys(value).sort()` gives them. */
-function sortedKeys(value: JsonObject): string[] {
-  const keys = Object.keys(value);
-  // Most objects have a handful of keys: sorted in place, where the builtin sort copies them.
-  if (keys.length > 16) return keys.sort();
+function inOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
+}
+
+/** Sorts keys in code unit order, as `keys.sort()` does. */
+function sortInPlace(keys: string[]): void {
+  // Most objects have a handful of keys: sorted by insertion, where the builtin sort copies them.
+  if (keys.length > 16) {
+    keys.sort();
+    return;
+  }
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i] as string;
     let j = i - 1;
@@ -182,5 +241,4 @@ function sortedKeys(value: JsonObject): string[] {
     }
     keys[j + 1] = key;
   }
-  return keys;
 }
