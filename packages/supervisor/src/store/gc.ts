@@ -11,6 +11,8 @@
  * - a terminating Namespace has its content deleted, then its `kubernetes` spec finalizer
  *   removed, then goes.
  */
+
+import { kindKey } from './kinds.js';
 import {
   clone,
   FOREGROUND_FINALIZER,
@@ -29,7 +31,8 @@ export interface GcHost {
   commit(before: KubeRecord, next: KubeObject): void;
   /** Deletes a record as a DELETE call with this propagation policy would. */
   deleteRecord(record: KubeRecord, policy: PropagationPolicy): void;
-  isNamespaced(record: KubeRecord): boolean;
+  /** Whether the objects of a kind (by key) are namespaced; undefined for a kind not served. */
+  isNamespaced(kindKey: string): boolean | undefined;
 }
 
 const first = <T>(set: ReadonlySet<T>): T | undefined => {
@@ -43,8 +46,6 @@ const without = <T>(list: readonly T[] | undefined, drop: (v: T) => boolean) =>
 export class GarbageCollector {
   readonly #host: GcHost;
   readonly #queue = new Set<string>();
-  /** Record id per uid: one map entry per object, where a store relation keeps a set each. */
-  readonly #byUid = new Map<string, string>();
   #draining = false;
 
   constructor(host: GcHost) {
@@ -57,12 +58,6 @@ export class GarbageCollector {
     const record = after ?? before;
     if (!record) return;
     const uid = record.object.metadata.uid;
-    const uidBefore = before?.object.metadata.uid;
-    const uidAfter = after?.object.metadata.uid;
-    if (uidBefore !== uidAfter) {
-      if (uidBefore) this.#byUid.delete(uidBefore);
-      if (uidAfter) this.#byUid.set(uidAfter, record.id);
-    }
     // Whether the dependent's owners may have changed: it is new or gone, or its list was
     // rewritten (stored objects never change in place, so a list kept is the same array).
     const owners = after?.object.metadata.ownerReferences;
@@ -90,9 +85,10 @@ export class GarbageCollector {
 
   /** Queues the owners a state names (they may be waiting on this dependent). */
   #ownersWait(record: KubeRecord | undefined): void {
-    for (const ref of record?.object.metadata.ownerReferences ?? []) {
-      const owner = this.#byUid.get(ref.uid);
-      if (owner) this.#queue.add(owner);
+    if (!record) return;
+    for (const ref of record.object.metadata.ownerReferences ?? []) {
+      const owner = this.#owner(record, ref);
+      if (owner) this.#queue.add(owner.id);
     }
   }
 
@@ -130,15 +126,18 @@ export class GarbageCollector {
     else if (finalizers.includes(FOREGROUND_FINALIZER)) this.#foreground(record);
   }
 
+  /**
+   * The object an owner reference names, found as the API server's collector finds it: by
+   * group, kind and name (a namespaced owner in its dependent's namespace), and then only
+   * when its uid is the reference's.
+   */
   #owner(record: KubeRecord, ref: OwnerReference): KubeRecord | undefined {
-    const store = this.#host.records;
-    const id = this.#byUid.get(ref.uid);
-    const owner = id === undefined ? undefined : store.byId(id);
-    if (!owner) return undefined;
-    // A namespaced owner must be in its dependent's namespace.
-    if (this.#host.isNamespaced(owner) && owner.namespace !== record.namespace) return undefined;
-    if (owner.object.kind !== ref.kind || owner.name !== ref.name) return undefined;
-    return owner;
+    const slash = ref.apiVersion.indexOf('/');
+    const key = kindKey(slash < 0 ? '' : ref.apiVersion.slice(0, slash), ref.kind);
+    const namespaced = this.#host.isNamespaced(key);
+    if (namespaced === undefined) return undefined;
+    const owner = this.#host.records.get(key, namespaced ? record.namespace : '', ref.name);
+    return owner?.object.metadata.uid === ref.uid ? owner : undefined;
   }
 
   #checkOwners(record: KubeRecord): void {

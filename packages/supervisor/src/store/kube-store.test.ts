@@ -785,6 +785,29 @@ describe('garbage collection', () => {
     expect(await exists(store, { ...CM, namespace: 'ns1', name: 'stray' })).toBe(false);
   });
 
+  it('finds an owner by group, kind and name, and holds to it only while the uid is the same', async () => {
+    const store = newStore();
+    const { owner, ownerRef } = await family(store);
+    // Another served version of the owner's group names the same owner.
+    const kept = await store.create(
+      cm('kept', {}, { ownerReferences: [{ ...ownerRef, apiVersion: 'example.com/v1beta1' }] }),
+    );
+    expect(await exists(store, ref(kept))).toBe(true);
+    // The right uid under another kind, or another object's name, is no owner.
+    for (const [name, change] of [
+      ['kind', { kind: 'Gadget' }],
+      ['name', { name: 'someone-else' }],
+    ] as const) {
+      await store.create(cm(`by-${name}`, {}, { ownerReferences: [{ ...ownerRef, ...change }] }));
+      expect(await exists(store, { ...CM, namespace: 'ns1', name: `by-${name}` })).toBe(false);
+    }
+    // An owner deleted and made again under its name has a new uid: its dependents go.
+    await store.delete(ref(owner), { propagationPolicy: 'Orphan' });
+    await store.create(widget('owner'));
+    await store.create(cm('late', {}, { ownerReferences: [ownerRef] }));
+    expect(await exists(store, { ...CM, namespace: 'ns1', name: 'late' })).toBe(false);
+  });
+
   it('chains: a dependent’s dependents go too', async () => {
     const store = newStore();
     const { owner, child } = await family(store);

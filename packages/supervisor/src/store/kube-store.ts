@@ -222,7 +222,7 @@ export class KubeStore {
       records: this.#records,
       commit: (before, next) => this.#commit(before, next),
       deleteRecord: (record, policy) => void this.#delete(record, policy),
-      isNamespaced: (record) => this.#kinds.byKey(record.kind)?.namespaced ?? false,
+      isNamespaced: (key) => this.#kinds.byKey(key)?.namespaced,
     };
     this.#gc = new GarbageCollector(host);
     // The garbage collector hears of each commit first, before anyone else acts on it.

@@ -42,7 +42,12 @@ describe('ObjectRecords', () => {
     records.put(moved);
     expect(records.dependentsOf('u1').size).toBe(0);
     expect([...records.dependentsOf('u2')]).toEqual([moved.id]);
+    const second = record('ns1', 'e', [owner('u2')]);
+    records.put(second);
+    expect([...records.dependentsOf('u2')]).toEqual([moved.id, second.id]);
     records.remove(moved);
+    expect([...records.dependentsOf('u2')]).toEqual([second.id]);
+    records.remove(second);
     expect(records.dependentsOf('u2').size).toBe(0);
   });
 

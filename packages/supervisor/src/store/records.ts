@@ -1,17 +1,8 @@
 /**
  * How Kubernetes objects are stored: one record per object, by kind, namespace and name,
- * with the dependents of each owner and a feed of committed writes (the garbage collector
- * keeps the uids).
+ * with the dependents of each owner and a feed of committed writes.
  */
-import {
-  type Batch,
-  batchesSince,
-  type Change,
-  flat,
-  getOrInsert,
-  Ring,
-  type StoredRecord,
-} from '@vsim/vsphere';
+import { type Batch, batchesSince, type Change, flat, Ring, type StoredRecord } from '@vsim/vsphere';
 import type { KubeObject } from './meta.js';
 
 export interface KubeRecord extends StoredRecord {
@@ -87,8 +78,11 @@ export class ByName<V> {
  */
 export class ObjectRecords {
   readonly #names = new ByName<KubeRecord>();
-  /** Ids of the records naming each owner uid: only objects with owners pay for an entry. */
-  readonly #dependents = new Map<string, Set<string>>();
+  /**
+   * Ids of the records naming each owner uid: only objects with owners pay for an entry, and
+   * an owner of one dependent (a VM of its NetworkInterface) holds its id, not a set.
+   */
+  readonly #dependents = new Map<string, string | Set<string>>();
   readonly #feed: Ring<Batch<KubeRecord>>;
   readonly #listeners = new Set<(batch: Batch<KubeRecord>) => void>();
   #version = 0;
@@ -135,7 +129,8 @@ export class ObjectRecords {
 
   /** Ids of the records with an owner reference to `uid`. */
   dependentsOf(uid: string): ReadonlySet<string> {
-    return this.#dependents.get(uid) ?? NO_IDS;
+    const ids = this.#dependents.get(uid);
+    return ids === undefined ? NO_IDS : typeof ids === 'string' ? new Set([ids]) : ids;
   }
 
   subscribe(listener: (batch: Batch<KubeRecord>) => void): () => void {
@@ -169,7 +164,7 @@ export class ObjectRecords {
     const ownersBefore = before?.object.metadata.ownerReferences;
     if (owners !== ownersBefore) {
       for (const ref of ownersBefore ?? []) this.#dropDependent(ref.uid, id);
-      for (const ref of owners ?? []) getOrInsert(this.#dependents, ref.uid, newIdSet).add(id);
+      for (const ref of owners ?? []) this.#addDependent(ref.uid, id);
     }
     const change: Change<KubeRecord> = {
       id,
@@ -187,14 +182,21 @@ export class ObjectRecords {
     }
   }
 
+  #addDependent(uid: string, id: string): void {
+    const ids = this.#dependents.get(uid);
+    if (ids === undefined) this.#dependents.set(uid, id);
+    else if (typeof ids !== 'string') ids.add(id);
+    else if (ids !== id) this.#dependents.set(uid, new Set([ids, id]));
+  }
+
   #dropDependent(uid: string, id: string): void {
     const ids = this.#dependents.get(uid);
-    if (ids?.delete(id) && ids.size === 0) this.#dependents.delete(uid);
+    if (ids === id || (typeof ids === 'object' && ids.delete(id) && ids.size === 0))
+      this.#dependents.delete(uid);
   }
 }
 
 const NO_IDS: ReadonlySet<string> = new Set();
-const newIdSet = () => new Set<string>();
 
 /** Sort order of lists: namespace, then name. */
 export const compareRecords = (
