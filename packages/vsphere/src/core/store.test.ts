@@ -82,40 +82,6 @@ describe('transactions', () => {
     expect(() => store.transact((tx) => tx.update('missing', {}))).toThrow('no record missing');
   });
 
-  it('commits a single write as a batch of its own, as a transaction of one write would', () => {
-    const store = newStore();
-    const batches: Batch<Item>[] = [];
-    store.subscribe((b) => batches.push(b));
-    store.write('t', { id: 't', kind: 'Target' });
-    store.write('a', { id: 'a', kind: 'Thing', owner: 't' });
-    store.write('a', { id: 'a', kind: 'Thing', owner: 't', value: 1 });
-    store.write('a', null);
-    store.write('gone', null);
-    expect(batches.map((b) => [b.version, b.changes.map((c) => [c.id, c.op, c.referrers ?? []])])).toEqual([
-      [1, [['t', 'enter', []]]],
-      [
-        2,
-        [
-          ['a', 'enter', []],
-          ['t', 'modify', ['items']],
-        ],
-      ],
-      [3, [['a', 'modify', []]]],
-      [
-        4,
-        [
-          ['a', 'leave', []],
-          ['t', 'modify', ['items']],
-        ],
-      ],
-    ]);
-    expect(store.referrers('items', 't').size).toBe(0);
-    expect(store.countOf('Thing')).toBe(0);
-    expect(() => store.transact(() => store.write('b', { id: 'b', kind: 'Thing' }))).toThrow(/already open/);
-    expect(() => store.write('b', { id: 'c', kind: 'Thing' })).toThrow('record c written as b');
-    expect(store.has('b')).toBe(false);
-  });
-
   it('indexes records by kind', () => {
     const store = newStore();
     store.transact((tx) => {

@@ -174,23 +174,6 @@ export class Store<R extends StoredRecord> {
     }
   }
 
-  /**
-   * Commits one write, a record or `null` to remove `id`, as a batch of its own: what `transact`
-   * with one put or remove does, without a transaction to buffer it.
-   */
-  write(id: string, after: R | null): void {
-    if (this.#open) throw new Error('a transaction is already open');
-    if (after !== null && after.id !== id) throw new Error(`record ${after.id} written as ${id}`);
-    this.#open = true;
-    try {
-      const changes = this.#beginCommit(false);
-      this.#apply(id, after, changes, false);
-      this.#endCommit(changes, false);
-    } finally {
-      this.#open = false;
-    }
-  }
-
   #commit(writes: Map<string, R | null>, bulk: boolean): void {
     if (writes.size === 0) return;
     const changes = this.#beginCommit(bulk);
