@@ -11,7 +11,6 @@
  * - a terminating Namespace has its content deleted, then its `kubernetes` spec finalizer
  *   removed, then goes.
  */
-
 import { kindKey } from './kinds.js';
 import {
   clone,
