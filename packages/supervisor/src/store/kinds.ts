@@ -18,7 +18,7 @@ export interface StoreReader {
   /** The object, or undefined when it does not exist. */
   get(ref: ObjectRef): KubeObject | undefined;
   /** The objects of a kind, in one namespace or (namespace unset) in all, sorted by namespace and name. */
-  list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
+  list(apiVersion: string, kind: string, namespace?: string): readonly KubeObject[];
 }
 
 /** What an admission hook may use besides the objects. */

@@ -137,6 +137,8 @@ interface ContinueToken {
 }
 
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+/** The list `direct` returns when there is nothing: read-only, as everything it returns. */
+const NO_OBJECTS: readonly KubeObject[] = Object.freeze([]);
 /** The characters the API server draws generated name suffixes from. */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -498,7 +500,9 @@ export class KubeStore {
         const records: KubeRecord[] = [];
         if (info.namespaced && namespace) {
           const named = this.#records.inNamespace(info.key, namespace);
-          if (named) for (const record of named.values()) records.push(record);
+          // Most such lists are empty (a namespace's services, on each write of its VMs).
+          if (!named) return NO_OBJECTS;
+          for (const record of named.values()) records.push(record);
         } else for (const record of this.#records.ofKind(info.key)) records.push(record);
         if (records.length > 1) records.sort(compareRecords);
         const out: KubeObject[] = new Array(records.length);

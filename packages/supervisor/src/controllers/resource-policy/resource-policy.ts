@@ -303,7 +303,7 @@ export function startResourcePolicyController(
     const before = policyOf(old);
     const after = policyOf(vm);
     // A policy cares which VMs name it (its deletion waits for none): other VM changes are not its business.
-    if (event === 'MODIFIED' && before === after) return undefined;
+    if ((event === 'MODIFIED' && before === after) || (!before && !after)) return undefined;
     return [...new Set([before, after])]
       .filter((n) => n)
       .map((n) => objectKey({ namespace, name: n as string }));
