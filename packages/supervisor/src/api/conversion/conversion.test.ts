@@ -55,6 +55,7 @@ describe('canonicalJson', () => {
       { a: 1, b: { d: 1, c: 2 }, c: 3 },
       { 10: 'x', 9: 'y', a: { 2: 1, 1: 2 } },
       [{ b: 1, a: 2 }, undefined, 'x'],
+      { a: { b: { c: [{ d: { z: 1, y: 2 } }] } }, b: 1 },
     ];
     for (const sample of samples) expect(canonicalJson(sample)).toBe(JSON.stringify(sortedCopy(sample)));
   });

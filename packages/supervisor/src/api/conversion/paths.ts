@@ -187,41 +187,40 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The value with every object's keys in code unit order. What is in order already (most
+ * The value with every object's keys in code unit order. What is canonical already (most
  * objects, below the top) is returned as it is, not copied: JSON.stringify reads it the same.
  */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const sorted = sortKeys(item);
-      if (sorted === item) continue;
-      out ??= value.slice();
-      out[i] = sorted;
-    }
-    return out ?? value;
+  if (typeof value !== 'object' || value === null || isCanonical(value)) return value;
+  if (Array.isArray(value)) return value.map(sortKeys);
+  const object = value as JsonObject;
+  const keys = Object.keys(object);
+  sortInPlace(keys);
+  const out: JsonObject = {};
+  for (const key of keys) {
+    const sorted = sortKeys(object[key]);
+    if (sorted !== undefined) out[key] = sorted;
   }
-  if (!isObject(value)) return value;
-  const keys = Object.keys(value);
-  let out: JsonObject | undefined = inOrder(keys) ? undefined : {};
-  if (out) sortInPlace(keys);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const v = value[key];
-    const sorted = sortKeys(v);
-    if (!out && (sorted !== v || v === undefined)) {
-      // The first value that differs (or is dropped): a copy from here on.
-      out = {};
-      for (let j = 0; j < i; j++) out[keys[j] as string] = value[keys[j] as string];
-    }
-    if (out && sorted !== undefined) out[key] = sorted;
-  }
-  return out ?? value;
+  return out;
 }
 
-function inOrder(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+/**
+ * Whether a value serializes canonically as it is: every object's keys in order, no undefined
+ * field. Walked with for-in, which makes no array of keys for a fast object.
+ */
+function isCanonical(value: object): boolean {
+  if (Array.isArray(value)) {
+    for (const item of value)
+      if (typeof item === 'object' && item !== null && !isCanonical(item)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && previous > key) return false;
+    previous = key;
+    const v = (value as JsonObject)[key];
+    if (v === undefined || (typeof v === 'object' && v !== null && !isCanonical(v))) return false;
+  }
   return true;
 }
 
