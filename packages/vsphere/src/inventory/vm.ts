@@ -186,22 +186,31 @@ export const withControllers = (devices: readonly Device[]): Device[] => {
 
 const NO_OPTIONS: readonly OptionValue[] = Object.freeze([]);
 
-const datastoresOf = (config: VmConfig, home: string): string[] => {
-  const out = new Set<string>([home]);
+/**
+ * The list with `item` added unless it is there: a copy of its size, as records keep it (a list
+ * grown by push keeps room for 17 items). A VM has a few disks and NICs: no set is needed.
+ */
+const withDistinct = (list: readonly string[], item: string): readonly string[] =>
+  list.includes(item) ? list : [...list, item];
+
+const NO_NETWORKS: readonly string[] = Object.freeze([]);
+
+const datastoresOf = (config: VmConfig, home: string): readonly string[] => {
+  let out: readonly string[] = [home];
   for (const d of config.devices) {
     const ds = isDisk(d) ? diskDatastore(d) : undefined;
-    if (ds) out.add(ds);
+    if (ds) out = withDistinct(out, ds);
   }
-  return [...out];
+  return out;
 };
 
-const networksOf = (config: VmConfig): string[] => {
-  const out = new Set<string>();
+const networksOf = (config: VmConfig): readonly string[] => {
+  let out = NO_NETWORKS;
   for (const d of config.devices) {
     const net = isEthernetCard(d) ? nicNetwork(d) : undefined;
-    if (net) out.add(net);
+    if (net) out = withDistinct(out, net);
   }
-  return [...out];
+  return out;
 };
 
 const bytesByDatastore = (vm: VmRecord | undefined): Map<string, number> => {
