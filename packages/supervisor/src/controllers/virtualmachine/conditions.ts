@@ -29,14 +29,24 @@ export const REASON = {
 
 /** A verdict before it is stamped with a time. */
 export interface Verdict {
-  type: string;
-  status: 'True' | 'False';
-  reason: string;
-  message: string;
+  readonly type: string;
+  readonly status: 'True' | 'False';
+  readonly reason: string;
+  readonly message: string;
 }
 
+/** The True verdict of each type: every pass gives a few, and they never change. */
+const TRUE_VERDICTS = new Map<string, Verdict>();
+
 /** vm-operator marks a condition True with reason `True` and no message. */
-export const isTrue = (type: string): Verdict => ({ type, status: 'True', reason: 'True', message: '' });
+export const isTrue = (type: string): Verdict => {
+  let verdict = TRUE_VERDICTS.get(type);
+  if (!verdict) {
+    verdict = Object.freeze({ type, status: 'True', reason: 'True', message: '' });
+    TRUE_VERDICTS.set(type, verdict);
+  }
+  return verdict;
+};
 
 export const isFalse = (type: string, reason: string, message: string): Verdict => ({
   type,
