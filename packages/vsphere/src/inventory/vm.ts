@@ -187,11 +187,12 @@ export const withControllers = (devices: readonly Device[]): Device[] => {
 const NO_OPTIONS: readonly OptionValue[] = Object.freeze([]);
 
 /**
- * The list with `item` added unless it is there: a copy of its size, as records keep it (a list
- * grown by push keeps room for 17 items). A VM has a few disks and NICs: no set is needed.
+ * The list with `item` added unless it is there, as a copy of its size: records keep it, and a
+ * list grown by push (or `[...list, item]`) keeps room for 17 items. A VM has a few disks and
+ * NICs: no set is needed.
  */
 const withDistinct = (list: readonly string[], item: string): readonly string[] =>
-  list.includes(item) ? list : [...list, item];
+  list.includes(item) ? list : list.concat(item);
 
 const NO_NETWORKS: readonly string[] = Object.freeze([]);
 

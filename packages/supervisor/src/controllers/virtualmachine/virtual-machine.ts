@@ -186,7 +186,8 @@ export function startVirtualMachineController(
       if (dropReader(old, key)) drop(old);
     }
     for (const dep of deps) if (!before.includes(dep)) addReader(dep, key);
-    if (deps.length > 0) dependenciesOf.set(key, deps);
+    // Kept until the VM reads something else: copied to its size (one grown by push has room for 17).
+    if (deps.length > 0) dependenciesOf.set(key, deps.slice());
     else dependenciesOf.delete(key);
   };
 
