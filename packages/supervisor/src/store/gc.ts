@@ -187,9 +187,16 @@ export class GarbageCollector {
     const uid = owner.object.metadata.uid as string;
     // Dependents are deleted by their own owner check (they see this owner as waiting).
     for (const id of store.dependentsOf(uid)) this.#queue.add(id);
+    // Only a reference that finds this owner blocks it (one that does not is dangling, and its
+    // dependent goes on its own): the same test that queues owners again when dependents go.
     for (const id of store.dependentsOf(uid)) {
       const dependent = store.byId(id);
-      if (dependent?.object.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion))
+      const refs = dependent?.object.metadata.ownerReferences ?? [];
+      if (
+        refs.some(
+          (r) => r.uid === uid && r.blockOwnerDeletion && this.#owner(dependent as KubeRecord, r) === owner,
+        )
+      )
         return;
     }
     this.#dropFinalizer(owner.id, FOREGROUND_FINALIZER);

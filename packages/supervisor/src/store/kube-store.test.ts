@@ -808,6 +808,36 @@ describe('garbage collection', () => {
     expect(await exists(store, { ...CM, namespace: 'ns1', name: 'late' })).toBe(false);
   });
 
+  it('lets a Foreground owner go when a blocking reference to its uid does not find it', async () => {
+    const store = newStore();
+    const owner = await store.create(cm('o'));
+    // The right uid, but the dependent is in another namespace: its reference finds no owner.
+    const stray = await store.create(
+      cm(
+        'd',
+        {},
+        {
+          namespace: 'default',
+          finalizers: ['example.com/hold'],
+          ownerReferences: [
+            {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              name: 'o',
+              uid: owner.metadata.uid as string,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+      ),
+    );
+    expect((await store.get(ref(stray))).metadata.deletionTimestamp).toBeDefined();
+    await store.delete(ref(owner), { propagationPolicy: 'Foreground' });
+    expect(await exists(store, ref(owner))).toBe(false);
+    await store.patch(ref(stray), { metadata: { finalizers: null } }, { type: 'merge' });
+    expect(await exists(store, ref(stray))).toBe(false);
+  });
+
   it('chains: a dependent’s dependents go too', async () => {
     const store = newStore();
     const { owner, child } = await family(store);
