@@ -56,6 +56,8 @@ describe('canonicalJson', () => {
       { 10: 'x', 9: 'y', a: { 2: 1, 1: 2 } },
       [{ b: 1, a: 2 }, undefined, 'x'],
       { a: { b: { c: [{ d: { z: 1, y: 2 } }] } }, b: 1 },
+      // An own `__proto__` key is data: kept, in order or not.
+      JSON.parse('{"a":{"__proto__":"x"},"b":{"z":1,"__proto__":{"y":1,"x":2}}}'),
     ];
     for (const sample of samples) expect(canonicalJson(sample)).toBe(JSON.stringify(sortedCopy(sample)));
   });
