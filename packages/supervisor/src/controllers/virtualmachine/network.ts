@@ -37,8 +37,9 @@ export interface NetworkPlan {
    */
   held: boolean;
   /**
-   * Every interface not ready is one net-operator has not reported on yet: vm-operator's
-   * create waits for those (up to 15 s) before it reports anything, and so does the VM.
+   * Every interface not ready is one net-operator has not reported on yet (and is not being
+   * deleted): vm-operator's create waits for those (up to 15 s) before it reports anything,
+   * and so does the VM.
    */
   pending: boolean;
 }
@@ -97,7 +98,9 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
     const status = (object as { status?: NetworkInterfaceStatus }).status;
     if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
       waiting.push(name);
-      if (conditionOf(status?.conditions, 'Ready') !== undefined) reported = true;
+      // Reported on, or going (net-operator reports nothing on an interface being deleted).
+      if (conditionOf(status?.conditions, 'Ready') !== undefined || object.metadata.deletionTimestamp)
+        reported = true;
       continue;
     }
     nics.push({ networkID: status.networkID, macAddress: status.macAddress, interfaceName: iface.name });

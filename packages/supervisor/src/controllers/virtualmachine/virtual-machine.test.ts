@@ -188,6 +188,30 @@ describe('the VirtualMachine controller', () => {
     expect(vm.status?.powerState).toBe('PoweredOn');
   });
 
+  it('reports an interface being deleted, and makes its own once that one is gone', async () => {
+    const f = await setup();
+    const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
+    await f.kube.create({
+      ...NIC,
+      metadata: { name: 'vm1-eth0', namespace: 'ns1', finalizers: ['example.com/hold'] },
+      spec: { networkName: '', type: 'vmxnet3' },
+    });
+    await f.kube.delete({ ...NIC, namespace: 'ns1', name: 'vm1-eth0' });
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    expect(condition(await getVm(f, 'vm1'), CONDITION.networkReady)).toMatchObject({
+      status: 'False',
+      message: 'NetworkInterface vm1-eth0 is not ready',
+    });
+    await f.kube.patch(
+      { ...NIC, namespace: 'ns1', name: 'vm1-eth0' },
+      { metadata: { finalizers: null } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+  });
+
   it('leaves a paused VM alone', async () => {
     const f = await setup();
     const vm = newVm(f, 'vm1');
