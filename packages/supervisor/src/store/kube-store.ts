@@ -1,8 +1,8 @@
 /**
  * The Supervisor's object store: Kubernetes objects as plain JSON, served with the API
- * server's rules (see DESIGN.md, "Supervisor"). It sits on the versioned record store:
- * every write is one batch, so an object's `resourceVersion` is the version of the batch
- * that wrote it, one counter for all objects, and watches read the change feed.
+ * server's rules (see DESIGN.md, "Supervisor"). Its records (`ObjectRecords`) keep a
+ * change feed: every write is one batch, so an object's `resourceVersion` is the version of
+ * the batch that wrote it, one counter for all objects, and watches read that feed.
  *
  * Every method returns a promise except `watch`. Objects are copied in and out: callers
  * may mutate what they pass and what they get back.
@@ -457,8 +457,6 @@ export class KubeStore {
   /** Hands each change of a batch to the subscribers of its kind only, in the order they subscribed. */
   #dispatch(batch: Batch<KubeRecord>): void {
     for (const change of batch.changes) {
-      // A change that only touched reverse indexes is no change of the object.
-      if (change.before === change.after) continue;
       const kind = (change.after ?? (change.before as KubeRecord)).kind;
       const subscriptions = this.#subscribers.get(kind);
       if (!subscriptions) continue;
@@ -927,7 +925,6 @@ export class KubeStore {
       const changes = (history[i] as Batch<KubeRecord>).changes;
       for (let j = changes.length - 1; j >= 0; j--) {
         const change = changes[j] as Change<KubeRecord>;
-        if (change.before === change.after) continue;
         const record = change.after ?? change.before;
         if (record?.kind !== filter.info.key) continue;
         if (change.before) state.set(change.id, change.before);
@@ -985,8 +982,6 @@ export class KubeStore {
 
   /** What a change is to those who follow `filter`: an object entering, changing, leaving, or nothing. */
   #eventType(change: Change<KubeRecord>, filter: Filter): CacheEvent['type'] | undefined {
-    // A change that only touched reverse indexes is no change of the object.
-    if (change.before === change.after) return undefined;
     const record = change.after ?? change.before;
     if (record?.kind !== filter.info.key) return undefined;
     const was = change.before !== undefined && this.#matches(filter, change.before);
