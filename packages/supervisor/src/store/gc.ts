@@ -11,7 +11,7 @@
  * - a terminating Namespace has its content deleted, then its `kubernetes` spec finalizer
  *   removed, then goes.
  */
-import { kindKey } from './kinds.js';
+import { kindKey, parseApiVersion } from './kinds.js';
 import {
   clone,
   FOREGROUND_FINALIZER,
@@ -131,8 +131,7 @@ export class GarbageCollector {
    * when its uid is the reference's.
    */
   #owner(record: KubeRecord, ref: OwnerReference): KubeRecord | undefined {
-    const slash = ref.apiVersion.indexOf('/');
-    const key = kindKey(slash < 0 ? '' : ref.apiVersion.slice(0, slash), ref.kind);
+    const key = kindKey(parseApiVersion(ref.apiVersion).group, ref.kind);
     const namespaced = this.#host.isNamespaced(key);
     if (namespaced === undefined) return undefined;
     const owner = this.#host.records.get(key, namespaced ? record.namespace : '', ref.name);
