@@ -256,7 +256,7 @@ export class Store<R extends StoredRecord> {
   }
 
   #touch(target: string, relation: string): void {
-    // Only records are reported touched (see #markTouched): most targets are none (a uid).
+    // Only records are reported touched (see #markTouched): some targets are keys (a child's name).
     if (!this.#records.has(target) && !this.#pending?.has(target)) return;
     const relations = this.#touched.get(target);
     if (!relations) this.#touched.set(target, [relation]);
@@ -267,8 +267,8 @@ export class Store<R extends StoredRecord> {
   #markTouched(changes: Change<R>[]): void {
     const touched = this.#touched;
     if (touched.size === 0) return;
-    // Most targets are no records (a Kubernetes object's uid and namespace): index lazily, and
-    // only a batch of many changes (an operation's batch has a few: a search is cheaper).
+    // Index the changes lazily, and only for a batch of many (an operation's batch has a few:
+    // a search is cheaper).
     let index: Map<string, number> | undefined;
     const written = changes.length;
     for (const [target, referrers] of touched) {

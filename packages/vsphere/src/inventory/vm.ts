@@ -3,7 +3,6 @@
  * lists from its devices and charges each datastore for the disks on it, so
  * back-references and free space stay consistent whatever operation wrote the VM.
  */
-
 import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
