@@ -19,6 +19,7 @@ export type {
   TraversalSpec,
 } from './collector/spec.js';
 export type { ViewOperations } from './collector/views.js';
+export { mapped } from './core/arrays.js';
 export { type Clock, DEFAULT_EPOCH, RealClock, VirtualClock } from './core/clock.js';
 export type { Call, InterceptRule } from './core/intercept.js';
 export { Random, uuidV4 } from './core/random.js';

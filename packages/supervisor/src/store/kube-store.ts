@@ -7,7 +7,7 @@
  * Every method returns a promise except `watch`. Objects are copied in and out: callers
  * may mutate what they pass and what they get back.
  */
-import type { Batch, Change, Clock, Random } from '@vsim/vsphere';
+import { type Batch, type Change, type Clock, mapped, type Random } from '@vsim/vsphere';
 import { AdmissionDenied, type KubeError, kubeErrors } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
@@ -690,7 +690,7 @@ export class KubeStore {
       apiVersion: object.apiVersion,
       kind: object.kind,
       status: object.status,
-      meta: PROTECTED_META.map((field) => meta[field]),
+      meta: mapped(PROTECTED_META, (field) => meta[field]),
     };
     let result: KubeObject;
     try {

@@ -4,6 +4,7 @@
  * its MAC, so a VM keeps its address across power cycles. Tests can pin addresses.
  */
 
+import { mapped } from '../core/arrays.js';
 import { getOrInsert } from '../core/maps.js';
 import { flat } from '../core/strings.js';
 import { isEthernetCard, nicNetwork } from './devices.js';
@@ -65,7 +66,7 @@ export const runningGuest = (
   vm: Pick<VmRecord, 'name' | 'config'>,
   networkName: (id: string) => string,
 ): VmGuest => {
-  const net = vm.config.devices.filter(isEthernetCard).map((nic) => {
+  const net = mapped(vm.config.devices.filter(isEthernetCard), (nic) => {
     const network = nicNetwork(nic) as string;
     return {
       network: networkName(network),

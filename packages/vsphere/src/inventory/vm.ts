@@ -3,6 +3,7 @@
  * lists from its devices and charges each datastore for the disks on it, so
  * back-references and free space stay consistent whatever operation wrote the VM.
  */
+import { mapped } from '../core/arrays.js';
 import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
@@ -99,7 +100,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
   const id = model.newId('VirtualMachine');
   const ds = tx.get(spec.datastore) as DatastoreRecord;
   const dsRef = moref('Datastore', ds.id);
-  const disks = (spec.disksKB ?? [VM_DEFAULTS.diskKB]).map((capacityInKB, i) =>
+  const disks = mapped(spec.disksKB ?? [VM_DEFAULTS.diskKB], (capacityInKB, i) =>
     virtualDisk({
       key: DEVICE_KEY_BASE.disk + i,
       controllerKey: DEVICE_KEY_BASE.scsiController,
@@ -111,7 +112,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       ...(spec.thinProvisioned === undefined ? {} : { thinProvisioned: spec.thinProvisioned }),
     }),
   );
-  const nics = (spec.networks ?? []).map((net, i) => {
+  const nics = mapped(spec.networks ?? [], (net, i) => {
     const fixed = spec.macAddresses?.[i];
     const nic = ethernetCard(
       DEVICE_KEY_BASE.ethernet + i,
@@ -174,7 +175,7 @@ export const withControllers = (devices: readonly Device[]): Device[] => {
     list.push(d.key);
     attached.set(d.controllerKey, list);
   }
-  return devices.map((d) => {
+  return mapped(devices, (d) => {
     if (!Array.isArray(d.device)) return d;
     const now = attached.get(d.key) ?? [];
     const was = d.device as number[];

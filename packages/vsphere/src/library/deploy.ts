@@ -4,6 +4,7 @@
  * resource (the least loaded one unless the caller names a host) and on the library's
  * datastore when that host mounts it.
  */
+import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
 import { datacenterOf } from '../inventory/paths.js';
@@ -85,7 +86,7 @@ const configOverrides = (config: DeployConfig | undefined, nics: Target['nics'])
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
   if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
-  if (nics) out.macAddresses = nics.map((nic) => nic.macAddress);
+  if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
 };
 
@@ -103,10 +104,12 @@ export const deployOperations = (m: Model) => {
     const networks = new Map<string, string>();
     for (const [name, ref] of Object.entries(spec.networkMappings ?? {}))
       networks.set(name, m.lookup(ref, 'Network', 'DistributedVirtualPortgroup').id);
-    const nics = spec.config?.nics?.map((nic) => ({
-      network: m.lookup(nic.network, 'Network', 'DistributedVirtualPortgroup').id,
-      ...(nic.macAddress === undefined ? {} : { macAddress: nic.macAddress }),
-    }));
+    const nics =
+      spec.config?.nics &&
+      mapped(spec.config.nics, (nic) => ({
+        network: m.lookup(nic.network, 'Network', 'DistributedVirtualPortgroup').id,
+        ...(nic.macAddress === undefined ? {} : { macAddress: nic.macAddress }),
+      }));
     return {
       item,
       ovf: item.ovf,
@@ -166,7 +169,7 @@ export const deployOperations = (m: Model) => {
    */
   const placeNetworks = (tx: Tx, t: Target, host: HostRecord): string[] => {
     if (t.nics) {
-      const ids = t.nics.map((nic) => nic.network);
+      const ids = mapped(t.nics, (nic) => nic.network);
       if (ids.some((id) => !host.networks.includes(id)))
         throw faults.invalidArgument('deployment_spec.network_mappings');
       return ids;
@@ -174,7 +177,7 @@ export const deployOperations = (m: Model) => {
     const reachable = host.networks
       .map((id) => tx.get(id) as NetworkRecord | undefined)
       .filter((n): n is NetworkRecord => n !== undefined && !n.uplink);
-    return t.ovf.networks.map((name) => {
+    return mapped(t.ovf.networks, (name) => {
       const id = t.networks.get(name) ?? (reachable.find((n) => n.name === name) ?? reachable[0])?.id;
       if (id === undefined || !host.networks.includes(id))
         throw faults.invalidArgument('deployment_spec.network_mappings');
@@ -234,7 +237,7 @@ export const deployOperations = (m: Model) => {
             numCPU: spec.config?.numCPU ?? ovf.numCPUs,
             memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
             ...configOverrides(spec.config, t.nics),
-            disksKB: ovf.disks.map((d) => d.capacityKB),
+            disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             thinProvisioned: t.thin,
             version: ovf.hardwareVersion,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',

@@ -207,9 +207,11 @@ export function findPortgroup(
   options: NetworkInterfaceControllerOptions['network'],
   network: Network,
 ): NetworkRecord | undefined {
-  const portgroups = [...vsphere.store.idsOf('DistributedVirtualPortgroup')]
-    .map((id) => vsphere.store.get(id) as NetworkRecord | undefined)
-    .filter((pg): pg is NetworkRecord => pg !== undefined);
+  const portgroups: NetworkRecord[] = [];
+  for (const id of vsphere.store.idsOf('DistributedVirtualPortgroup')) {
+    const pg = vsphere.store.get(id) as NetworkRecord | undefined;
+    if (pg) portgroups.push(pg);
+  }
   const named = (wanted: string) =>
     portgroups.find((pg) => pg.id === wanted || pg.key === wanted) ??
     portgroups.find((pg) => pg.name === wanted);

@@ -2,7 +2,7 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import { flat, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { flat, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
@@ -27,14 +27,14 @@ const hardwareVersionOf = (family: string): number | undefined => {
 
 /** NIC i of the VM is the VM's interface i (they are created in order; device keys 4000 + i). */
 function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNetworkInterfaceStatus[] {
-  return vm.guest.net.map((guestNic, i) => {
+  return mapped(vm.guest.net, (guestNic, i) => {
     const name = names[guestNic.deviceConfigId - NIC_KEY_BASE] ?? `eth${i}`;
     return {
       name,
       deviceKey: guestNic.deviceConfigId,
       ip: {
         macAddr: guestNic.macAddress,
-        addresses: guestNic.ipAddress.map((address) => ({
+        addresses: mapped(guestNic.ipAddress, (address) => ({
           address: flat(`${address}/${PREFIX_LENGTH}`),
           state: 'preferred',
         })),

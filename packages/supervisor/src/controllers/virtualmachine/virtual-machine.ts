@@ -22,7 +22,15 @@
  * requeues the VM that owns it, and vSphere changes to a VM (powered off by hand, a new
  * guest IP) requeue it too.
  */
-import type { Batch, DeployConfig, InventoryRecord, NetworkRecord, VmRecord, VSphere } from '@vsim/vsphere';
+import {
+  type Batch,
+  type DeployConfig,
+  type InventoryRecord,
+  mapped,
+  type NetworkRecord,
+  type VmRecord,
+  type VSphere,
+} from '@vsim/vsphere';
 import { versionOf } from '../../api/conversion/index.js';
 import type {
   Condition,
@@ -366,7 +374,7 @@ export function startVirtualMachineController(
         config: deployConfig(
           vm,
           resolved,
-          network.nics.map((nic) => ({
+          mapped(network.nics, (nic) => ({
             network: portgroupOf(vsphere, nic.networkID),
             macAddress: nic.macAddress,
           })),
@@ -464,7 +472,7 @@ export function startVirtualMachineController(
     const size = fallthrough?.size ?? classSize(read, vm);
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
-    const names = (vm.spec?.network?.interfaces ?? []).map((i) => i.name);
+    const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone);
     const verdicts: Verdict[] = [...(fallthrough?.verdicts ?? []), isTrue(CONDITION.created)];
     const probe = vm.spec?.readinessProbe;
