@@ -196,7 +196,7 @@ export class KubeStore {
       const { info, apiVersion } = this.#resolve(object);
       // An update writes only the top level and the metadata of what it is given: copy those.
       const incoming = this.#inStorageVersion(info, object)
-        ? merged(object, { metadata: { ...object.metadata } })
+        ? merged(object, { metadata: merged(object.metadata) })
         : this.#toStorage(info, object);
       return this.#shared(info, this.#replace(info, incoming, 'main'), apiVersion);
     },
@@ -746,7 +746,7 @@ export class KubeStore {
     let next: KubeObject;
     if (mode === 'status') {
       // Stored objects are never changed in place, so the new state may share the old spec.
-      next = merged(existing, { metadata: { ...existing.metadata } });
+      next = merged(existing, { metadata: merged(existing.metadata) });
       if (incoming.status === undefined) dropField(next, 'status');
       else next.status = incoming.status;
     } else {

@@ -30,7 +30,7 @@ import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { AddressPool, type Lease } from './address-pool.js';
 
 export const NETWORK_INTERFACE_CONTROLLER = 'net-operator-networkinterface';
@@ -288,5 +288,5 @@ function writeStatus(
   for (const c of status.conditions ?? [])
     if (c.lastTransitionTime === '') c.lastTransitionTime = timestamp(vsphere.clock.now());
   if (deepEqual(iface.status ?? {}, status)) return;
-  kube.direct.updateStatus({ ...iface, status });
+  kube.direct.updateStatus(merged(iface, { status }));
 }

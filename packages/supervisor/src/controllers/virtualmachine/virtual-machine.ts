@@ -251,7 +251,7 @@ export function startVirtualMachineController(
 
   const writeStatus = (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
     if (deepEqual(vm.status, status)) return vm;
-    return write(asKube({ ...vm, status }), 'status');
+    return write(asKube(merged(vm, { status })), 'status');
   };
 
   const now = () => timestamp(vsphere.clock.now());
@@ -490,7 +490,7 @@ export function startVirtualMachineController(
     const written = writeStatus(vm, status);
     if (drive(key, written, record, size)) {
       if (restart && record.powerState === 'poweredOn' && restart !== vm.status?.lastRestartTime)
-        writeStatus(written, { ...written.status, lastRestartTime: restart });
+        writeStatus(written, merged(written.status ?? {}, { lastRestartTime: restart }));
       return undefined;
     }
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
@@ -539,17 +539,11 @@ export function startVirtualMachineController(
     const labels = vm.metadata.labels ?? {};
     const needsZone = zone !== undefined && labels[ZONE_LABEL] !== zone;
     if (finalizers.includes(VM_FINALIZER) && !needsZone) return vm;
-    return write(
-      asKube({
-        ...vm,
-        metadata: {
-          ...vm.metadata,
-          finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : finalizers.concat(VM_FINALIZER),
-          ...(needsZone ? { labels: merged(labels, { [ZONE_LABEL]: zone }) } : {}),
-        },
-      }),
-      'main',
-    );
+    const metadata = merged(vm.metadata, {
+      finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : finalizers.concat(VM_FINALIZER),
+    });
+    if (needsZone) metadata.labels = merged(labels, { [ZONE_LABEL]: zone });
+    return write(asKube(merged(vm, { metadata })), 'main');
   };
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
