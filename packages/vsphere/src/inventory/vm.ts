@@ -233,10 +233,12 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
     const networks = networksOf(vm.config);
     const sameDatastores = sameList(datastores, vm.datastores) ?? sameList(datastores, previous?.datastores);
     const sameNetworks = sameList(networks, vm.networks) ?? sameList(networks, previous?.networks);
+    // Copies by Object.assign (here and below): a spread and a field more gives each state a
+    // hidden class of its own.
     stored = tx.put(
       sameDatastores === vm.datastores && sameNetworks === vm.networks
         ? vm
-        : { ...vm, datastores: sameDatastores ?? datastores, networks: sameNetworks ?? networks },
+        : Object.assign({}, vm, { datastores: sameDatastores ?? datastores, networks: sameNetworks ?? networks }),
     ) as VmRecord;
   } else if (previous) {
     tx.remove(previous.id);
@@ -248,7 +250,7 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
   for (const [ds, bytes] of bytesByDatastore(previous)) delta.set(ds, (delta.get(ds) ?? 0) - bytes);
   for (const [ds, bytes] of delta) {
     const record = tx.get(ds) as DatastoreRecord | undefined;
-    if (bytes !== 0 && record) tx.put({ ...record, used: record.used + bytes });
+    if (bytes !== 0 && record) tx.update(ds, { used: record.used + bytes });
   }
   return stored;
 };
