@@ -120,7 +120,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       nicBacking(tx, net),
       spec.nicType,
     );
-    return fixed === undefined ? nic : { ...nic, addressType: 'manual' };
+    return fixed === undefined ? nic : Object.assign({}, nic, { addressType: 'manual' });
   });
   const devices = withControllers([...STANDARD_DEVICES, ...disks, ...nics]);
   const now = model.clock.now();
