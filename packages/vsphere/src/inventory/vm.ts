@@ -238,7 +238,10 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
     stored = tx.put(
       sameDatastores === vm.datastores && sameNetworks === vm.networks
         ? vm
-        : Object.assign({}, vm, { datastores: sameDatastores ?? datastores, networks: sameNetworks ?? networks }),
+        : Object.assign({}, vm, {
+            datastores: sameDatastores ?? datastores,
+            networks: sameNetworks ?? networks,
+          }),
     ) as VmRecord;
   } else if (previous) {
     tx.remove(previous.id);

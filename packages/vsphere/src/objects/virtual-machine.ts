@@ -54,15 +54,18 @@ const requireNotRunning = (vm: VmRecord): void => {
   if (vm.powerState === 'poweredOn') throw faults.invalidPowerState('poweredOff', 'poweredOn');
 };
 
+// VM states are copied with Object.assign, not a spread: a spread's copies get another hidden
+// class each time its site warms up, and the code reading VMs goes megamorphic.
+
 /** The VM powered off: no boot time, and a guest that reports nothing. */
 const poweredOff = (vm: VmRecord): VmRecord => {
   const { bootTime: _, ...rest } = vm;
-  return { ...rest, powerState: 'poweredOff', guest: GUEST_OFF };
+  return Object.assign(rest, { powerState: 'poweredOff', guest: GUEST_OFF } as const);
 };
 
 /** The running VM booted again now: a new boot time and a freshly booted guest. */
 const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
-  freshlyBooted(m, { ...vm, bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) });
+  freshlyBooted(m, Object.assign({}, vm, { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
 
 /** A running VM's guest after its NICs changed: same leases, same host name. */
 const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
@@ -70,7 +73,9 @@ const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
   const guest = bootGuest(m, tx, vm);
   const hostName = vm.guest.hostName;
   const pinned = vm.config.extraConfig.some((o) => o.key === GUEST_HOST_NAME_KEY);
-  return { ...vm, guest: hostName && !pinned ? { ...guest, hostName } : guest };
+  return Object.assign({}, vm, {
+    guest: hostName && !pinned ? Object.assign({}, guest, { hostName }) : guest,
+  });
 };
 
 export const virtualMachineOperations = (m: Model) => {
@@ -131,15 +136,18 @@ export const virtualMachineOperations = (m: Model) => {
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
           resumed = current.powerState === 'suspended';
           customized = current.customization?.pending === true;
-          const on: VmRecord = {
-            ...current,
-            ...(onHost ? { host: onHost.id } : {}),
-            powerState: 'poweredOn',
-            // A resumed guest carries on from the boot it was suspended in.
-            bootTime: resumed ? (current.bootTime ?? m.clock.now()) : m.clock.now(),
-            guest: bootGuest(m, tx, current),
-            ...applyCustomization(current),
-          };
+          const on: VmRecord = Object.assign(
+            {},
+            current,
+            onHost ? { host: onHost.id } : {},
+            {
+              powerState: 'poweredOn',
+              // A resumed guest carries on from the boot it was suspended in.
+              bootTime: resumed ? (current.bootTime ?? m.clock.now()) : m.clock.now(),
+              guest: bootGuest(m, tx, current),
+            } as const,
+            applyCustomization(current),
+          );
           return resumed ? on : freshlyBooted(m, on);
         },
         (now) => {
@@ -173,7 +181,7 @@ export const virtualMachineOperations = (m: Model) => {
         (_, current) => {
           if (current.powerState === 'suspended') throw faults.invalidPowerState('suspended', 'suspended');
           if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOn', 'poweredOff');
-          return { ...current, powerState: 'suspended', guest: GUEST_OFF };
+          return Object.assign({}, current, { powerState: 'suspended', guest: GUEST_OFF } as const);
         },
         (now) => {
           events.post(now, 'VmSuspendingEvent', `${events.where(now)} is being suspended`);

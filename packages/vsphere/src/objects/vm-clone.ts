@@ -81,7 +81,7 @@ export const bootGuest = (
   const booted = runningGuest(m.ipam, vm, (id) => (tx.get(id) as NetworkRecord | undefined)?.name ?? '');
   const guest = customizedGuest(vm, booted);
   const hostName = vm.config.extraConfig.find((o) => o.key === GUEST_HOST_NAME_KEY)?.value;
-  return hostName ? { ...guest, hostName } : guest;
+  return hostName ? Object.assign({}, guest, { hostName }) : guest;
 };
 
 /**
@@ -98,7 +98,7 @@ export const freshlyBooted = (m: Model, vm: VmRecord): VmRecord => {
       const now = tx.get(id) as VmRecord | undefined;
       if (now?.powerState !== 'poweredOn' || now.bootTime !== bootTime || now.guest.ipAddress !== undefined)
         return;
-      putVm(tx, { ...now, guest: bootGuest(m, tx, now) });
+      putVm(tx, Object.assign({}, now, { guest: bootGuest(m, tx, now) }));
     });
   }, delay);
   const { ipAddress: _, ...guest } = vm.guest;
