@@ -72,7 +72,7 @@ export const viewOperations = (m: Model) => {
         const { found, missing } = resolve(add);
         const gone = new Set(remove.map(idOf));
         const objects = [...new Set([...record.objects, ...found])].filter((id) => !gone.has(id));
-        tx.put({ ...record, objects });
+        tx.put(Object.assign({}, record, { objects }));
         return missing;
       });
     },
@@ -82,7 +82,7 @@ export const viewOperations = (m: Model) => {
       return m.call({ method: 'ResetListView', target: idOf(view) }, (tx) => {
         const record = listView(view);
         const { found, missing } = resolve(objs);
-        tx.put({ ...record, objects: [...new Set(found)] });
+        tx.put(Object.assign({}, record, { objects: [...new Set(found)] }));
         return missing;
       });
     },

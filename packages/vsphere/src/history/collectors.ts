@@ -168,7 +168,7 @@ export const historyOperations = (m: Model) => {
         .filter((i) => i.key > c.position)
         .slice(0, maxCount);
       const last = page.at(-1);
-      if (last) tx.put({ ...c, position: last.key });
+      if (last) tx.put(Object.assign({}, c, { position: last.key }));
       return page.map((i) => i.value);
     });
 
@@ -181,7 +181,7 @@ export const historyOperations = (m: Model) => {
         .slice(-maxCount)
         .reverse();
       const oldest = page.at(-1);
-      if (oldest) tx.put({ ...c, position: oldest.key - 1 });
+      if (oldest) tx.put(Object.assign({}, c, { position: oldest.key - 1 }));
       return page.map((i) => i.value);
     });
 
@@ -203,7 +203,7 @@ export const historyOperations = (m: Model) => {
     setPageSize(collector: Ref, maxCount: number): void {
       onCollector('SetCollectorPageSize', collector, [], (tx, c) => {
         checkCount(maxCount, 0);
-        tx.put({ ...c, pageSize: maxCount });
+        tx.put(Object.assign({}, c, { pageSize: maxCount }));
       });
     },
 
@@ -221,7 +221,7 @@ export const historyOperations = (m: Model) => {
     /** RewindCollector: the scrollable view starts at the oldest item again. */
     rewind(collector: Ref): void {
       onCollector('RewindCollector', collector, [], (tx, c) => {
-        tx.put({ ...c, position: 0 });
+        tx.put(Object.assign({}, c, { position: 0 }));
       });
     },
 
@@ -230,7 +230,7 @@ export const historyOperations = (m: Model) => {
       onCollector('ResetCollector', collector, [], (tx, c) => {
         const items = itemsOf(m, c);
         const before = items[items.length - Math.min(c.pageSize, items.length) - 1];
-        tx.put({ ...c, position: before?.key ?? 0 });
+        tx.put(Object.assign({}, c, { position: before?.key ?? 0 }));
       });
     },
 
@@ -269,7 +269,7 @@ const collectorWatch = (m: Model) => {
         for (const c of m.store.ofKind<HistoryCollectorRecord>(kind)) {
           if (c.session !== undefined && ended.has(c.session)) tx.remove(c.id);
           else if (kind === 'EventHistoryCollector' ? sees(c, posted) : seesTasks(c, changed))
-            tx.put({ ...c, revision: c.revision + 1 });
+            tx.put(Object.assign({}, c, { revision: c.revision + 1 }));
         }
       }
     });

@@ -185,7 +185,7 @@ const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatac
     dc.hosts.push(host);
     if (dvs) {
       const sw = tx.get(dvs) as DvsRecord;
-      tx.put({ ...sw, hosts: [...sw.hosts, host] });
+      tx.put(Object.assign({}, sw, { hosts: [...sw.hosts, host] }));
     }
     return host;
   };
@@ -317,7 +317,7 @@ const createDatastore = (
   } satisfies DatastoreRecord);
   for (const host of dc.hosts) {
     const h = tx.get(host) as HostRecord;
-    tx.put({ ...h, datastores: [...h.datastores, id] });
+    tx.put(Object.assign({}, h, { datastores: [...h.datastores, id] }));
   }
   return id;
 };

@@ -78,7 +78,7 @@ export const subscriptionOperations = (m: Model) => {
         copy.contentVersion === item.contentVersion &&
         copy.metadataVersion === item.metadataVersion
       ) {
-        tx.put({ ...copy, lastSyncTime: now });
+        tx.put(Object.assign({}, copy, { lastSyncTime: now }));
         continue;
       }
       const { id: _, library: __, sourceId: ___, lastSyncTime: ____, ...content } = item;
@@ -96,7 +96,7 @@ export const subscriptionOperations = (m: Model) => {
       });
     }
     for (const [sourceId, copy] of copies) if (!wanted.has(sourceId)) tx.remove(copy.id);
-    return tx.put({ ...library, lastSyncTime: now }) as LibraryRecord;
+    return tx.put(Object.assign({}, library, { lastSyncTime: now })) as LibraryRecord;
   };
 
   return {

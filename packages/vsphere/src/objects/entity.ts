@@ -140,8 +140,8 @@ export const entityOperations = (m: Model) => ({
         if (now.parent) checkUnique(m, tx, now.parent, newName, now.id);
         oldName = now.name;
         // A VM's name lives in its record only (config has none), written through putVm.
-        if (now.kind === 'VirtualMachine') putVm(tx, { ...now, name: newName });
-        else tx.put({ ...now, name: newName });
+        if (now.kind === 'VirtualMachine') putVm(tx, Object.assign({}, now, { name: newName }));
+        else tx.put(Object.assign({}, now, { name: newName }));
       },
       () => {
         const renamed = m.store.get(record.id);

@@ -97,14 +97,16 @@ const detachSurvivors = (m: Model, tx: Tx, gone: Map<string, InventoryRecord>): 
       for (const id of m.store.referrers('host', r.id)) {
         const host = tx.get(id) as HostRecord | undefined;
         if (!host || gone.has(id)) continue;
-        if (storage) tx.put({ ...host, datastores: host.datastores.filter((d) => d !== r.id) });
-        else tx.put({ ...host, networks: host.networks.filter((n) => n !== r.id) });
+        if (storage)
+          tx.put(Object.assign({}, host, { datastores: host.datastores.filter((d) => d !== r.id) }));
+        else tx.put(Object.assign({}, host, { networks: host.networks.filter((n) => n !== r.id) }));
       }
     }
     if (r.kind === 'HostSystem') {
       for (const id of m.store.referrers('dvsHost', r.id)) {
         const dvs = tx.get(id) as DvsRecord | undefined;
-        if (dvs && !gone.has(id)) tx.put({ ...dvs, hosts: dvs.hosts.filter((h) => h !== r.id) });
+        if (dvs && !gone.has(id))
+          tx.put(Object.assign({}, dvs, { hosts: dvs.hosts.filter((h) => h !== r.id) }));
       }
     }
   }
@@ -201,9 +203,9 @@ export const folderOperations = (m: Model) => {
       throw faults.notSupported('Entities cannot be moved between datacenters.');
     if (taken.has(entity.name)) throw faults.duplicateName(entity.name, folderRef(into));
     taken.add(entity.name);
-    if (entity.kind === 'VirtualMachine') putVm(tx, { ...entity, parent: into.id });
-    else if (entity.kind === 'VirtualApp') tx.put({ ...entity, parentFolder: into.id });
-    else tx.put({ ...entity, parent: into.id });
+    if (entity.kind === 'VirtualMachine') putVm(tx, Object.assign({}, entity, { parent: into.id }));
+    else if (entity.kind === 'VirtualApp') tx.put(Object.assign({}, entity, { parentFolder: into.id }));
+    else tx.put(Object.assign({}, entity, { parent: into.id }));
   };
 
   return {

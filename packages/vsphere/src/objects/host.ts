@@ -51,7 +51,7 @@ export const hostOperations = (m: Model) => {
   /** Marks every VM on the host connected or disconnected with it. */
   const setVmConnection = (tx: Tx, hostId: string, connectionState: VmRecord['connectionState']) => {
     for (const vm of vmsOn(m, tx, hostId))
-      if (vm.connectionState !== connectionState) putVm(tx, { ...vm, connectionState });
+      if (vm.connectionState !== connectionState) putVm(tx, Object.assign({}, vm, { connectionState }));
   };
 
   return {
@@ -77,7 +77,7 @@ export const hostOperations = (m: Model) => {
             throw faults.invalidState(
               `The host cannot enter maintenance mode: ${running.length} powered-on virtual machine(s) on it (${running.map((vm) => vm.name).join(', ')}).`,
             );
-          tx.put({ ...now, inMaintenanceMode: true });
+          tx.put(Object.assign({}, now, { inMaintenanceMode: true }));
         },
         () =>
           post(record.id, [
@@ -100,7 +100,7 @@ export const hostOperations = (m: Model) => {
           const now = hostIn(tx, record.id);
           if (!now.inMaintenanceMode) throw faults.invalidState('The host is not in maintenance mode.');
           requireConnected(now);
-          tx.put({ ...now, inMaintenanceMode: false });
+          tx.put(Object.assign({}, now, { inMaintenanceMode: false }));
         },
         () =>
           post(record.id, [
@@ -122,7 +122,7 @@ export const hostOperations = (m: Model) => {
           const now = hostIn(tx, record.id);
           changed = now.connectionState !== 'disconnected';
           if (!changed) return;
-          tx.put({ ...now, connectionState: 'disconnected', powerState: 'unknown' });
+          tx.put(Object.assign({}, now, { connectionState: 'disconnected', powerState: 'unknown' }));
           setVmConnection(tx, now.id, 'disconnected');
         },
         () => {
@@ -141,7 +141,7 @@ export const hostOperations = (m: Model) => {
         { method: 'ReconnectHost_Task', target: record.id, descriptionId: 'HostSystem.reconnect' },
         (tx) => {
           const now = hostIn(tx, record.id);
-          tx.put({ ...now, connectionState: 'connected', powerState: 'poweredOn' });
+          tx.put(Object.assign({}, now, { connectionState: 'connected', powerState: 'poweredOn' }));
           setVmConnection(tx, now.id, 'connected');
         },
         () => post(record.id, [['HostConnectedEvent', (where) => `Connected to ${where}`]]),

@@ -149,7 +149,7 @@ export const resourcePoolOperations = (m: Model) => {
     if (taken.has(entity.name)) throw faults.duplicateName(entity.name, poolRef(into));
     taken.add(entity.name);
     const old = tx.get(entity.parent ?? '') as ResourcePoolRecord;
-    tx.put({ ...entity, parent: into.id });
+    tx.put(Object.assign({}, entity, { parent: into.id }));
     const args = poolArguments(m, entity);
     return {
       ...args,
@@ -164,7 +164,7 @@ export const resourcePoolOperations = (m: Model) => {
   const destroyTree = (tx: Tx, pool: ResourcePoolRecord, parent: ResourcePoolRecord, out: EventInput[]) => {
     for (const child of childrenOf(m, tx, pool.id)) {
       if (child.kind === 'ResourcePool') destroyTree(tx, child, parent, out);
-      else if (child.kind === 'VirtualApp') tx.put({ ...child, parent: parent.id });
+      else if (child.kind === 'VirtualApp') tx.put(Object.assign({}, child, { parent: parent.id }));
     }
     for (const id of m.store.referrers('vm', pool.id)) {
       const vm = tx.get(id);
@@ -191,7 +191,9 @@ export const resourcePoolOperations = (m: Model) => {
           memoryAllocation: allocation(spec.memoryAllocation, CHILD_POOL_ALLOCATION.memory, 'memory'),
         };
         checkUnique(m, tx, into.id, name);
-        const created = tx.put({ ...pool, id: m.newId('ResourcePool') }) as ResourcePoolRecord;
+        const created = tx.put(
+          Object.assign({}, pool, { id: m.newId('ResourcePool') }),
+        ) as ResourcePoolRecord;
         const args = poolArguments(m, created, into);
         const event: EventInput = {
           ...args,

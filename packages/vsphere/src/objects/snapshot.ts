@@ -90,7 +90,7 @@ const takeSnapshot = (m: Model, tx: Tx, vm: VmRecord, name: string, options: Sna
   tx.put(snapshot);
   if (tree.current) {
     const parent = currentSnapshot(tx, tree.current);
-    tx.put({ ...parent, children: [...parent.children, snapshot.id] });
+    tx.put(Object.assign({}, parent, { children: [...parent.children, snapshot.id] }));
   }
   const roots = tree.current ? tree.roots : [...tree.roots, snapshot.id];
   putVm(tx, withTree(vm, { roots, current: snapshot.id, lastId: snapshot.snapshotId }));
@@ -149,7 +149,7 @@ const removeSnapshot = (tx: Tx, vm: VmRecord, snapshot: SnapshotRecord, removeCh
   const splice = (ids: readonly string[]) => ids.flatMap((id) => (id === snapshot.id ? heirs : [id]));
   if (parentId) {
     const parent = currentSnapshot(tx, parentId);
-    tx.put({ ...parent, children: splice(parent.children) });
+    tx.put(Object.assign({}, parent, { children: splice(parent.children) }));
   }
   // The parent of a removed current snapshot becomes current, as in vCenter.
   const current = tree.current !== undefined && gone.includes(tree.current) ? parentId : tree.current;

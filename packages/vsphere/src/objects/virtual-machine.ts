@@ -303,7 +303,7 @@ export const virtualMachineOperations = (m: Model) => {
           template: true,
           changeVersion: nextChangeVersion(m, current.config),
         };
-        putVm(tx, { ...rest, config });
+        putVm(tx, Object.assign({}, rest, { config }));
       });
     },
 
@@ -348,7 +348,12 @@ export const virtualMachineOperations = (m: Model) => {
           n.deviceConfigId === nic.key ? { ...n, ipAddress: [ip] } : n,
         );
         const ipAddress = net[0]?.ipAddress[0];
-        putVm(tx, { ...current, guest: { ...current.guest, net, ...(ipAddress ? { ipAddress } : {}) } });
+        putVm(
+          tx,
+          Object.assign({}, current, {
+            guest: Object.assign({}, current.guest, ipAddress ? { net, ipAddress } : { net }),
+          }),
+        );
       });
     },
 

@@ -188,7 +188,7 @@ const createdVm = (
   };
   const vm: VmRecord = { ...base, config };
   const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);
-  return putVm(tx, { ...vm, config: { ...config, devices } }) as VmRecord;
+  return putVm(tx, Object.assign({}, vm, { config: Object.assign({}, config, { devices }) })) as VmRecord;
 };
 
 /** CreateVM_Task: a new powered-off VM in `folder`, on `pool` (and `host`, or one chosen). */

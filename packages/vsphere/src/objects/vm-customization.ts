@@ -169,7 +169,7 @@ export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<vo
       if (!now) throw faults.managedObjectNotFound(moref('VirtualMachine', record.id));
       if (now.config.template) throw faults.notSupported('A template cannot be customized.');
       if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
-      putVm(tx, { ...now, customization: guestCustomization(now, spec) });
+      putVm(tx, Object.assign({}, now, { customization: guestCustomization(now, spec) }));
     },
   );
 };

@@ -244,7 +244,7 @@ const tagOperations = (m: Model) => {
         if (spec.description !== undefined)
           description = descriptionOf(spec.description, 'update_spec.description');
         if (name !== current.name || description !== current.description)
-          tx.put({ ...current, name, description });
+          tx.put(Object.assign({}, current, { name, description }));
       });
     },
 
