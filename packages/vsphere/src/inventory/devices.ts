@@ -224,6 +224,29 @@ export type NicBacking =
   | { kind: 'network'; network: MoRef; name: string }
   | { kind: 'portgroup'; network: MoRef; portgroupKey: string; switchUuid: string };
 
+const backings = new Map<string, object>();
+/** A NIC's backing: one frozen object per network, shared by the NICs on it, as descriptions are. */
+const ethernetBacking = (on: NicBacking): object =>
+  on.kind === 'network'
+    ? getOrInsert(backings, `network\u0000${on.network.value}\u0000${on.name}`, () =>
+        Object.freeze({
+          _type: 'VirtualEthernetCardNetworkBackingInfo',
+          deviceName: on.name,
+          useAutoDetect: false,
+          network: Object.freeze({ ...on.network }),
+        }),
+      )
+    : getOrInsert(backings, `port\u0000${on.switchUuid}\u0000${on.portgroupKey}`, () =>
+        Object.freeze({
+          _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
+          port: Object.freeze({
+            _type: 'DistributedVirtualSwitchPortConnection',
+            switchUuid: on.switchUuid,
+            portgroupKey: on.portgroupKey,
+          }),
+        }),
+      );
+
 export const ethernetCard = (
   key: number,
   macAddress: string,
@@ -236,22 +259,7 @@ export const ethernetCard = (
     `Network adapter ${key - DEVICE_KEY_BASE.ethernet + 1}`,
     on.kind === 'network' ? on.name : `DVSwitch: ${on.switchUuid}`,
   ),
-  backing:
-    on.kind === 'network'
-      ? {
-          _type: 'VirtualEthernetCardNetworkBackingInfo',
-          deviceName: on.name,
-          useAutoDetect: false,
-          network: on.network,
-        }
-      : {
-          _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
-          port: {
-            _type: 'DistributedVirtualSwitchPortConnection',
-            switchUuid: on.switchUuid,
-            portgroupKey: on.portgroupKey,
-          },
-        },
+  backing: ethernetBacking(on),
   connectable: CONNECTED,
   controllerKey: 100,
   unitNumber: 7 + (key - DEVICE_KEY_BASE.ethernet),

@@ -2,8 +2,9 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import { flat, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
+  VirtualMachineGuestStatus,
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
   VirtualMachineStatus,
@@ -19,6 +20,14 @@ const NIC_KEY_BASE = 4000;
 
 /** The guest's prefix length for addresses net-operator hands out (/24 pools). */
 const PREFIX_LENGTH = 24;
+
+const guests = new Map<string, VirtualMachineGuestStatus>();
+/**
+ * The status's guest part: one frozen object per guest OS, shared by every VM that runs it
+ * (stored objects never change), as vSphere's device descriptions are.
+ */
+const guestStatus = (guestID: string, guestFullName: string): VirtualMachineGuestStatus =>
+  getOrInsert(guests, `${guestID}\u0000${guestFullName}`, () => Object.freeze({ guestID, guestFullName }));
 
 const hardwareVersionOf = (family: string): number | undefined => {
   const match = /^vmx-(\d+)$/.exec(family);
@@ -64,7 +73,7 @@ export function statusFromVsphere(
   if (host !== undefined) status.nodeName = host;
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
-  status.guest = { guestID: vm.config.guestId, guestFullName: vm.config.guestFullName };
+  status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
     if (ip) network.primaryIP4 = ip;

@@ -95,6 +95,32 @@ describe('the VirtualMachine controller', () => {
     expect(record?.guest.ipAddress).toBe(nicStatus.ipConfigs[0]?.ip);
   });
 
+  it('shares, frozen, the parts of their state that VMs of one class, image and network have alike', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.kube.create(newVm(f, 'vm2'));
+    await f.settle();
+    // As stored (the hub version): what `direct` reads and the store keeps.
+    const stored = (name: string) =>
+      f.kube.direct.get({
+        ...ref(name),
+        apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      }) as unknown as VirtualMachine;
+    const [a, b] = [stored('vm1'), stored('vm2')];
+    expect(a.status?.class).toEqual({
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachineClass',
+      name: 'best-effort-small',
+    });
+    expect(a.status?.class).toBe(b.status?.class);
+    expect(a.status?.guest).toBe(b.status?.guest);
+    const nicOf = (vm: VirtualMachine) => vsphereVm(f, vm)?.config.devices.find((d) => 'macAddress' in d);
+    expect(nicOf(a)?.macAddress).not.toBe(nicOf(b)?.macAddress);
+    expect(nicOf(a)?.backing).toBe(nicOf(b)?.backing);
+    for (const part of [a.status?.class, a.status?.guest, nicOf(a)?.backing])
+      expect(Object.isFrozen(part)).toBe(true);
+  });
+
   it("deploys with vm-operator's blocking create, falling through to the update in the same pass", async () => {
     const f = await setup();
     const controller = f.supervisor.manager.get('virtualmachine-controller');

@@ -25,6 +25,7 @@
 import {
   type Batch,
   type DeployConfig,
+  getOrInsert,
   type InventoryRecord,
   mapped,
   type NetworkRecord,
@@ -34,6 +35,7 @@ import {
 import { versionOf } from '../../api/conversion/index.js';
 import type {
   Condition,
+  LocalObjectRef,
   VirtualMachine,
   VirtualMachineClass,
   VirtualMachinePowerOpMode,
@@ -143,6 +145,13 @@ interface Fallthrough {
   readonly verdicts: readonly Verdict[];
   readonly size: ClassSize;
 }
+
+const classRefs = new Map<string, LocalObjectRef>();
+/** The status's class reference: one frozen object per class, shared by its VMs (stored objects never change). */
+const classRef = (name: string): LocalObjectRef =>
+  getOrInsert(classRefs, name, () =>
+    Object.freeze({ apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass', name }),
+  );
 
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
@@ -482,9 +491,7 @@ export function startVirtualMachineController(
     const status: VirtualMachine['status'] = merged(
       withoutVolatile(vm.status),
       from,
-      className
-        ? { class: { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass', name: className } }
-        : {},
+      className ? { class: classRef(className) } : {},
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
     const written = writeStatus(vm, status);
