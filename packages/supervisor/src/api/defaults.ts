@@ -14,6 +14,7 @@ import type {
   VirtualMachine,
   VirtualMachineImage,
   VirtualMachineImageRef,
+  VirtualMachineNetworkSpec,
 } from './types.js';
 
 /** Annotation asking for no default network interface. */
@@ -47,6 +48,21 @@ export function randomUUID(random: () => number): string {
   return uuidV4(uuidBytes);
 }
 
+const defaultNetworkSpecs = new WeakMap<PartialObjectRef, VirtualMachineNetworkSpec>();
+/**
+ * The network of a VM that names none: one interface on the default network. One frozen spec
+ * per default network, shared by the VMs that get it (stored objects never change).
+ */
+const defaultNetworkSpec = (network: PartialObjectRef): VirtualMachineNetworkSpec => {
+  let spec = defaultNetworkSpecs.get(network);
+  if (!spec) {
+    const iface = Object.freeze({ name: 'eth0', network: Object.freeze({ ...network }) });
+    spec = Object.freeze({ interfaces: Object.freeze([iface]) }) as VirtualMachineNetworkSpec;
+    defaultNetworkSpecs.set(network, spec);
+  }
+  return spec;
+};
+
 /** Returns a defaulted copy of a hub VirtualMachine being created. */
 export function defaultVirtualMachineOnCreate(vm: VirtualMachine, ctx: DefaultingContext): VirtualMachine {
   return defaultVirtualMachineInPlace(clone(vm), ctx);
@@ -60,7 +76,10 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   const annotations = out.metadata.annotations ?? {};
   if (!spec.network?.disabled && (spec.network?.interfaces ?? []).length === 0 && ctx.defaultNetwork) {
     if (annotations[NO_DEFAULT_NIC_ANNOTATION] === undefined) {
-      spec.network = { ...spec.network, interfaces: [{ name: 'eth0', network: { ...ctx.defaultNetwork } }] };
+      spec.network =
+        spec.network === undefined
+          ? defaultNetworkSpec(ctx.defaultNetwork)
+          : { ...spec.network, interfaces: [{ name: 'eth0', network: { ...ctx.defaultNetwork } }] };
     }
   } else if (ctx.defaultNetwork && spec.network?.interfaces) {
     // Interfaces without a network ref get the default network.

@@ -114,6 +114,8 @@ describe('the VirtualMachine controller', () => {
     });
     expect(a.status?.class).toBe(b.status?.class);
     expect(a.status?.guest).toBe(b.status?.guest);
+    expect(a.spec?.network).toEqual({ interfaces: [{ name: 'eth0', network: expect.any(Object) }] });
+    expect(a.spec?.network).toBe(b.spec?.network);
     const nicOf = (vm: VirtualMachine) => vsphereVm(f, vm)?.config.devices.find((d) => 'macAddress' in d);
     expect(nicOf(a)?.macAddress).not.toBe(nicOf(b)?.macAddress);
     expect(nicOf(a)?.backing).toBe(nicOf(b)?.backing);
