@@ -105,6 +105,13 @@ export const freshlyBooted = (m: Model, vm: VmRecord): VmRecord => {
   return { ...vm, guest: { ...guest, net: guest.net.map((nic) => ({ ...nic, ipAddress: [] })) } };
 };
 
+/**
+ * The VM copied as records are (Object.assign, its config too). A clone or a relocation is built
+ * with spreads, whose results get other hidden classes as their sites warm up (decision 11):
+ * stored in one shape, VMs keep the code that reads them monomorphic.
+ */
+const reshaped = (vm: VmRecord): VmRecord => Object.assign({}, vm, { config: Object.assign({}, vm.config) });
+
 /** Posts VM events with vCenter's wording: `<vm> on <host> in <datacenter> is ...`. */
 export const vmEvents = (m: Model) => {
   const host = (vm: VmRecord) => m.store.get(vm.host ?? '')?.name ?? '';
@@ -320,7 +327,7 @@ const clonedVm = (m: Model, tx: Tx, source: VmRecord, name: string, spec: VmClon
       ...(customization ? { customization } : {}),
     });
   }
-  return putVm(tx, vm) as VmRecord;
+  return putVm(tx, reshaped(vm)) as VmRecord;
 };
 
 /** CloneVM_Task: a copy of `vm` named `name` in `folder`; the task's result is its MoRef. */
@@ -399,7 +406,7 @@ const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: Location, spec: VmReloc
     const devices = applyDeviceChanges(deviceContext(m, tx, moved), moved.config.devices, spec.deviceChange);
     moved = { ...moved, config: { ...moved.config, devices } };
   }
-  return putVm(tx, moved) as VmRecord;
+  return putVm(tx, moved === vm ? vm : reshaped(moved)) as VmRecord;
 };
 
 /** RelocateVM_Task: moves a VM to another host, pool, datastore (its files follow) or folder. */
