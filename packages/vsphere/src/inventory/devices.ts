@@ -224,28 +224,34 @@ export type NicBacking =
   | { kind: 'network'; network: MoRef; name: string }
   | { kind: 'portgroup'; network: MoRef; portgroupKey: string; switchUuid: string };
 
-const backings = new Map<string, object>();
-/** A NIC's backing: one frozen object per network, shared by the NICs on it, as descriptions are. */
-const ethernetBacking = (on: NicBacking): object =>
-  on.kind === 'network'
-    ? getOrInsert(backings, `network\u0000${on.network.value}\u0000${on.name}`, () =>
-        Object.freeze({
-          _type: 'VirtualEthernetCardNetworkBackingInfo',
-          deviceName: on.name,
-          useAutoDetect: false,
-          network: Object.freeze({ ...on.network }),
-        }),
-      )
-    : getOrInsert(backings, `port\u0000${on.switchUuid}\u0000${on.portgroupKey}`, () =>
-        Object.freeze({
-          _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
-          port: Object.freeze({
-            _type: 'DistributedVirtualSwitchPortConnection',
-            switchUuid: on.switchUuid,
-            portgroupKey: on.portgroupKey,
-          }),
-        }),
-      );
+const backings = new WeakMap<NicBacking, object>();
+/**
+ * A NIC's backing: one frozen object per NicBacking (which nicBacking keeps one of per network
+ * record), shared by the NICs on that network, as descriptions are.
+ */
+const ethernetBacking = (on: NicBacking): object => {
+  let backing = backings.get(on);
+  if (!backing) {
+    backing =
+      on.kind === 'network'
+        ? Object.freeze({
+            _type: 'VirtualEthernetCardNetworkBackingInfo',
+            deviceName: on.name,
+            useAutoDetect: false,
+            network: on.network,
+          })
+        : Object.freeze({
+            _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
+            port: Object.freeze({
+              _type: 'DistributedVirtualSwitchPortConnection',
+              switchUuid: on.switchUuid,
+              portgroupKey: on.portgroupKey,
+            }),
+          });
+    backings.set(on, backing);
+  }
+  return backing;
+};
 
 export const ethernetCard = (
   key: number,

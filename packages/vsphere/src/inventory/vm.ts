@@ -78,19 +78,29 @@ export const VM_DEFAULTS = {
 /** The datastore name in brackets, as vSphere paths start: `[LocalDS_0] vm/vm.vmx`. */
 export const datastorePath = (datastoreName: string, path: string) => flat(`[${datastoreName}] ${path}`);
 
+/** One frozen NicBacking per network record (records never change): its NICs share their backing. */
+const nicBackings = new WeakMap<NetworkRecord, NicBacking>();
+
 export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
   const net = tx.get(networkId) as NetworkRecord | undefined;
   if (!net) throw new Error(`no network ${networkId}`);
-  if (net.kind === 'DistributedVirtualPortgroup' && net.dvs) {
-    const dvs = tx.get(net.dvs) as DvsRecord;
-    return {
-      kind: 'portgroup',
-      network: moref(net.kind, net.id),
-      portgroupKey: net.key ?? net.id,
-      switchUuid: dvs.uuid,
-    };
+  let backing = nicBackings.get(net);
+  if (!backing) {
+    const dvs =
+      net.kind === 'DistributedVirtualPortgroup' && net.dvs ? (tx.get(net.dvs) as DvsRecord) : undefined;
+    backing = Object.freeze(
+      dvs
+        ? {
+            kind: 'portgroup' as const,
+            network: Object.freeze(moref(net.kind, net.id)),
+            portgroupKey: net.key ?? net.id,
+            switchUuid: dvs.uuid,
+          }
+        : { kind: 'network' as const, network: Object.freeze(moref('Network', net.id)), name: net.name },
+    );
+    nicBackings.set(net, backing);
   }
-  return { kind: 'network', network: moref('Network', net.id), name: net.name };
+  return backing;
 };
 
 export const newMac = (model: Model): string => generatedMac(model.random.next());
