@@ -146,13 +146,6 @@ interface Fallthrough {
   readonly size: ClassSize;
 }
 
-const classRefs = new Map<string, LocalObjectRef>();
-/** The status's class reference: one frozen object per class, shared by its VMs (stored objects never change). */
-const classRef = (name: string): LocalObjectRef =>
-  getOrInsert(classRefs, name, () =>
-    Object.freeze({ apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass', name }),
-  );
-
 const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
 
@@ -192,6 +185,12 @@ export function startVirtualMachineController(
   const byMoref = new Map<string, string>();
   /** True conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
+  /** The status's class reference: one frozen object per class, shared by its VMs. */
+  const classRefs = new Map<string, LocalObjectRef>();
+  const classRef = (name: string): LocalObjectRef =>
+    getOrInsert(classRefs, name, () =>
+      Object.freeze({ apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass', name }),
+    );
 
   const remember = (key: string, deps: readonly Dependency[]) => {
     const before = dependenciesOf.get(key) ?? [];
