@@ -6,7 +6,7 @@
  * `ResolveImageNameOnCreate`) from the images the caller hands over.
  */
 
-import { uuidV4 } from '@vsim/vsphere';
+import { getOrInsert, uuidV4 } from '@vsim/vsphere';
 import { clone } from '../store/meta.js';
 import type {
   ClusterVirtualMachineImage,
@@ -53,15 +53,11 @@ const defaultNetworkSpecs = new WeakMap<PartialObjectRef, VirtualMachineNetworkS
  * The network of a VM that names none: one interface on the default network. One frozen spec
  * per default network, shared by the VMs that get it (stored objects never change).
  */
-const defaultNetworkSpec = (network: PartialObjectRef): VirtualMachineNetworkSpec => {
-  let spec = defaultNetworkSpecs.get(network);
-  if (!spec) {
+const defaultNetworkSpec = (network: PartialObjectRef): VirtualMachineNetworkSpec =>
+  getOrInsert(defaultNetworkSpecs, network, () => {
     const iface = Object.freeze({ name: 'eth0', network: Object.freeze({ ...network }) });
-    spec = Object.freeze({ interfaces: Object.freeze([iface]) }) as VirtualMachineNetworkSpec;
-    defaultNetworkSpecs.set(network, spec);
-  }
-  return spec;
-};
+    return Object.freeze({ interfaces: Object.freeze([iface]) }) as VirtualMachineNetworkSpec;
+  });
 
 /** Returns a defaulted copy of a hub VirtualMachine being created. */
 export function defaultVirtualMachineOnCreate(vm: VirtualMachine, ctx: DefaultingContext): VirtualMachine {

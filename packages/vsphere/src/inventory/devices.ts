@@ -229,29 +229,24 @@ const backings = new WeakMap<NicBacking, object>();
  * A NIC's backing: one frozen object per NicBacking (which nicBacking keeps one of per network
  * record), shared by the NICs on that network, as descriptions are.
  */
-const ethernetBacking = (on: NicBacking): object => {
-  let backing = backings.get(on);
-  if (!backing) {
-    backing =
-      on.kind === 'network'
-        ? Object.freeze({
-            _type: 'VirtualEthernetCardNetworkBackingInfo',
-            deviceName: on.name,
-            useAutoDetect: false,
-            network: on.network,
-          })
-        : Object.freeze({
-            _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
-            port: Object.freeze({
-              _type: 'DistributedVirtualSwitchPortConnection',
-              switchUuid: on.switchUuid,
-              portgroupKey: on.portgroupKey,
-            }),
-          });
-    backings.set(on, backing);
-  }
-  return backing;
-};
+const ethernetBacking = (on: NicBacking): object =>
+  getOrInsert(backings, on, () =>
+    on.kind === 'network'
+      ? Object.freeze({
+          _type: 'VirtualEthernetCardNetworkBackingInfo',
+          deviceName: on.name,
+          useAutoDetect: false,
+          network: on.network,
+        })
+      : Object.freeze({
+          _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
+          port: Object.freeze({
+            _type: 'DistributedVirtualSwitchPortConnection',
+            switchUuid: on.switchUuid,
+            portgroupKey: on.portgroupKey,
+          }),
+        }),
+  );
 
 export const ethernetCard = (
   key: number,

@@ -4,6 +4,7 @@
  * back-references and free space stay consistent whatever operation wrote the VM.
  */
 import { mapped } from '../core/arrays.js';
+import { getOrInsert } from '../core/maps.js';
 import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
@@ -84,11 +85,10 @@ const nicBackings = new WeakMap<NetworkRecord, NicBacking>();
 export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
   const net = tx.get(networkId) as NetworkRecord | undefined;
   if (!net) throw new Error(`no network ${networkId}`);
-  let backing = nicBackings.get(net);
-  if (!backing) {
+  return getOrInsert(nicBackings, net, () => {
     const dvs =
       net.kind === 'DistributedVirtualPortgroup' && net.dvs ? (tx.get(net.dvs) as DvsRecord) : undefined;
-    backing = Object.freeze(
+    return Object.freeze(
       dvs
         ? {
             kind: 'portgroup' as const,
@@ -98,9 +98,7 @@ export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
           }
         : { kind: 'network' as const, network: Object.freeze(moref('Network', net.id)), name: net.name },
     );
-    nicBackings.set(net, backing);
-  }
-  return backing;
+  });
 };
 
 export const newMac = (model: Model): string => generatedMac(model.random.next());

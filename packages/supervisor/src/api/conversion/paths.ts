@@ -7,6 +7,7 @@
  * a leading `+` lets a restore create missing parent objects.
  */
 
+import { getOrInsert } from '@vsim/vsphere';
 import { clone } from '../../store/meta.js';
 
 export type JsonObject = { [key: string]: unknown };
@@ -60,10 +61,11 @@ interface DropNode {
 /** Trees of the rules' path lists (fixed arrays): each is built once. */
 const dropTrees = new WeakMap<readonly string[], DropNode[]>();
 
-function dropTreeOf(paths: readonly string[]): DropNode[] {
-  let roots = dropTrees.get(paths);
-  if (roots) return roots;
-  roots = [];
+const dropTreeOf = (paths: readonly string[]): DropNode[] =>
+  getOrInsert(dropTrees, paths, () => dropTree(paths));
+
+function dropTree(paths: readonly string[]): DropNode[] {
+  const roots: DropNode[] = [];
   for (const path of paths) {
     let level = roots;
     const { segments } = parse(path);
@@ -77,7 +79,6 @@ function dropTreeOf(paths: readonly string[]): DropNode[] {
       level = node.children;
     });
   }
-  dropTrees.set(paths, roots);
   return roots;
 }
 

@@ -3,6 +3,7 @@
  * the one rule for changing them: a condition's lastTransitionTime moves only when its
  * status does, so rewriting the same verdict is not a change.
  */
+import { getOrInsert } from '@vsim/vsphere';
 import type { Condition } from '../../api/types.js';
 
 export const CONDITION = {
@@ -39,14 +40,10 @@ export interface Verdict {
 const TRUE_VERDICTS = new Map<string, Verdict>();
 
 /** vm-operator marks a condition True with reason `True` and no message. */
-export const isTrue = (type: string): Verdict => {
-  let verdict = TRUE_VERDICTS.get(type);
-  if (!verdict) {
-    verdict = Object.freeze({ type, status: 'True', reason: 'True', message: '' });
-    TRUE_VERDICTS.set(type, verdict);
-  }
-  return verdict;
-};
+export const isTrue = (type: string): Verdict =>
+  getOrInsert(TRUE_VERDICTS, type, () =>
+    Object.freeze({ type, status: 'True', reason: 'True', message: '' }),
+  );
 
 export const isFalse = (type: string, reason: string, message: string): Verdict => ({
   type,
