@@ -119,6 +119,20 @@ export function dropField(obj: object, field: string): void {
   if (Object.hasOwn(obj, field)) delete (obj as Record<string, unknown>)[field];
 }
 
+/** The owner reference controllerutil.SetControllerReference writes: `owner` as the controller. */
+export const controllerReference = (owner: {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+}): OwnerReference => ({
+  apiVersion: owner.apiVersion,
+  kind: owner.kind,
+  name: owner.metadata.name ?? '',
+  uid: owner.metadata.uid ?? '',
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
 /** The controlling owner of an object, if any. */
 export const controllerOf = (object: KubeObject): OwnerReference | undefined =>
   object.metadata.ownerReferences?.find((ref) => ref.controller);

@@ -9,7 +9,7 @@
 import { flat } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { controllerOf, type KubeObject, type OwnerReference } from '../../store/meta.js';
+import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import {
   CONDITION,
@@ -119,23 +119,12 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
   return { verdict: isTrue(CONDITION.networkReady), nics, held, pending: false };
 }
 
-/** The VM as the controller of what it owns. */
-const controllerReference = (vm: VirtualMachine): OwnerReference => ({
-  apiVersion: vm.apiVersion,
-  kind: 'VirtualMachine',
-  name: vm.metadata.name as string,
-  uid: vm.metadata.uid as string,
-  controller: true,
-  blockOwnerDeletion: true,
-});
-
-const adopted = (nic: KubeObject, vm: VirtualMachine): KubeObject => ({
-  ...nic,
-  metadata: {
-    ...nic.metadata,
-    ownerReferences: [...(nic.metadata.ownerReferences ?? []), controllerReference(vm)],
-  },
-});
+const adopted = (nic: KubeObject, vm: VirtualMachine): KubeObject =>
+  merged(nic, {
+    metadata: merged(nic.metadata, {
+      ownerReferences: [...(nic.metadata.ownerReferences ?? []), controllerReference(vm)],
+    }),
+  });
 
 function networkInterfaceOf(vm: VirtualMachine, name: string, networkName: string): KubeObject {
   return {

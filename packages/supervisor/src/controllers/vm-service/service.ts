@@ -9,7 +9,7 @@
  */
 import type { Condition, VirtualMachineService, VirtualMachineServicePort } from '../../api/types.js';
 import { kubeErrors } from '../../store/errors.js';
-import type { KubeObject, OwnerReference } from '../../store/meta.js';
+import { controllerReference, type KubeObject, type OwnerReference } from '../../store/meta.js';
 import type { EndpointSubset } from './endpoints.js';
 
 export const VM_SERVICE_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -52,16 +52,6 @@ export type Service = KubeObject & { spec?: ServiceSpec; status?: ServiceStatus 
 export type Endpoints = KubeObject & { subsets?: EndpointSubset[] };
 
 const subject = (resource: string, kind: string, name: string) => ({ group: '', resource, kind, name });
-
-/** The owner reference controllerutil.SetControllerReference writes. */
-export const controllerReference = (vmService: VirtualMachineService): OwnerReference => ({
-  apiVersion: VM_SERVICE_API_VERSION,
-  kind: 'VirtualMachineService',
-  name: vmService.metadata.name ?? '',
-  uid: vmService.metadata.uid ?? '',
-  controller: true,
-  blockOwnerDeletion: true,
-});
 
 /**
  * Owner references with the VirtualMachineService as controller; an object another
