@@ -90,13 +90,19 @@ function copy(value: unknown, depth: number): unknown {
   // for-in walks a fast object's cached keys; Object.keys would allocate an array each time.
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    const item = copy((value as Record<string, unknown>)[key], depth + 1);
-    // An own `__proto__` key (JSON.parse makes one) stays a key, not the copy's prototype.
-    if (key === '__proto__')
-      Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
-    else out[key] = item;
+    setField(out, key, copy((value as Record<string, unknown>)[key], depth + 1));
   }
   return out;
+}
+
+/**
+ * Sets a field of an object being built. An own `__proto__` key (JSON.parse makes one, and
+ * client data may carry it) stays a key: assigned, it would set the object's prototype.
+ */
+export function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  else out[key] = value;
 }
 
 /**

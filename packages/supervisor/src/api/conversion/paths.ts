@@ -8,7 +8,7 @@
  */
 
 import { getOrInsert } from '@vsim/vsphere';
-import { clone } from '../../store/meta.js';
+import { clone, setField } from '../../store/meta.js';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -200,16 +200,7 @@ function sortKeys(value: unknown): unknown {
   const out: JsonObject = {};
   for (const key of keys) {
     const sorted = sortKeys(object[key]);
-    if (sorted === undefined) continue;
-    // An own `__proto__` key (client data may have one) stays a key, not the copy's prototype.
-    if (key === '__proto__')
-      Object.defineProperty(out, key, {
-        value: sorted,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    else out[key] = sorted;
+    if (sorted !== undefined) setField(out, key, sorted);
   }
   return out;
 }
