@@ -49,8 +49,9 @@ export class AddressPool {
   /** Subnets given out so far (never reused while the pool lives). */
   #subnetCount = 0;
   #nextMac = 0;
-  /** MACs given out or adopted (the counter skips them), and who holds each now. */
-  readonly #macs = new Set<string>();
+  /** MACs adopted from what holders reported: the counter skips them (its own are behind it). */
+  readonly #adopted = new Set<string>();
+  /** Who holds each MAC now. */
   readonly #macHolders = new Map<string, string>();
   /** Leases by holder (an interface's uid). */
   readonly #leases = new Map<string, Lease>();
@@ -154,7 +155,7 @@ export class AddressPool {
   #takeMac(prefer: string | undefined): string {
     // A MAC the holder reported before is adopted unless another holder has it now.
     if (prefer !== undefined && isStaticMac(prefer) && !this.#macHolders.has(prefer)) {
-      this.#macs.add(prefer);
+      this.#adopted.add(prefer);
       return prefer;
     }
     const b = (v: number) => v.toString(16).padStart(2, '0');
@@ -162,9 +163,7 @@ export class AddressPool {
       if (this.#nextMac >= MAX_MACS) throw new Error('no MAC left in 00:50:56:00:00:00 - 00:50:56:3f:ff:ff');
       const n = this.#nextMac++;
       const mac = flat(`00:50:56:${b((n >>> 16) & 0x3f)}:${b((n >>> 8) & 0xff)}:${b(n & 0xff)}`);
-      if (this.#macs.has(mac)) continue;
-      this.#macs.add(mac);
-      return mac;
+      if (!this.#adopted.has(mac)) return mac;
     }
   }
 }

@@ -257,6 +257,13 @@ describe('AddressPool', () => {
     expect(pool.lease('d', 'net1').ip).toBe('10.0.1.10');
   });
 
+  it('never hands out a MAC a holder adopted ahead of its counter', () => {
+    const pool = new AddressPool();
+    expect(pool.lease('a', 'net1', { mac: '00:50:56:00:00:01' }).mac).toBe('00:50:56:00:00:01');
+    const next = ['b', 'c', 'd'].map((holder) => pool.lease(holder, 'net1').mac);
+    expect(next).toEqual(['00:50:56:00:00:00', '00:50:56:00:00:02', '00:50:56:00:00:03']);
+  });
+
   it('gives a full network its next subnet, and reuses a released address first', () => {
     const pool = new AddressPool();
     pool.lease('other', 'net2');
