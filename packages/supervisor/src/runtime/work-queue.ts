@@ -63,8 +63,10 @@ export class WorkQueue<K> {
 
   /** Queues a key unless it is already queued; a key being processed is queued again after `done`. */
   add(key: K): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
-    this.#dirty.add(key);
+    if (this.#shuttingDown) return;
+    // One lookup, not has() then add(): the set holds every key of a burst.
+    const queued = this.#dirty.size;
+    if (this.#dirty.add(key).size === queued) return;
     if (this.#processing.has(key)) return;
     this.#ready.push(key);
     this.#listener?.();

@@ -569,6 +569,8 @@ export function startVirtualMachineController(
   });
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {
+      // A deployment's batch also writes its task, datastore, folder, host, pool and networks.
+      if ((change.after ?? change.before)?.kind !== 'VirtualMachine') continue;
       const key = byMoref.get(change.id);
       // While a task of the VM runs, its end requeues the VM: the changes it makes do not.
       if (key !== undefined && !busy.has(key)) controller.enqueue(key);
