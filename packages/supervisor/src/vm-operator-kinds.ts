@@ -2,8 +2,8 @@
  * Registers vm-operator's kinds in a store: every served version (v1alpha2..v1alpha6)
  * stored as the v1alpha6 hub, converted both ways on the way in and out. VirtualMachine
  * gets vm-operator's admission: its mutating webhook's defaults on create (with
- * `spec.imageName` resolved against the images in the store), then its validating webhook
- * on create and update.
+ * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
+ * update, then its validating webhook on create and update.
  */
 import {
   type ClusterVirtualMachineImage,
@@ -14,6 +14,7 @@ import {
   HUB_VERSION,
   type ImageCatalog,
   isServedVersion,
+  nextRestartTimeOnUpdate,
   type PartialObjectRef,
   resolveImageName,
   resolveImageNameOnCreate,
@@ -97,6 +98,14 @@ function imageCatalog(reader: StoreReader, namespace: string | undefined): Image
   };
 }
 
+/** A copy of the VM with the spec's `nextRestartTime` set (or dropped); the rest stays shared. */
+function withNextRestartTime(vm: VirtualMachine, time: string | undefined): VirtualMachine {
+  const spec: NonNullable<VirtualMachine['spec']> = Object.assign({}, vm.spec);
+  if (time === undefined) delete spec.nextRestartTime;
+  else spec.nextRestartTime = time;
+  return Object.assign({}, vm, { spec });
+}
+
 /*
  * On update nothing about the image is defaulted: every create resolved `spec.image`, and a
  * v1alpha2 client brings it back up from the conversion annotation or `status.image`. A
@@ -105,7 +114,7 @@ function imageCatalog(reader: StoreReader, namespace: string | undefined): Image
  */
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
-  return (operation, object, old, { random, reader }) => {
+  return (operation, object, old, { random, reader, clock }) => {
     const vm = object as unknown as VirtualMachine;
     if (operation === 'CREATE') {
       // The store hands a create its own copy: defaulted in place, kept without another copy.
@@ -119,10 +128,13 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       deny('VirtualMachine', validateVirtualMachineCreate(defaulted));
       return undefined;
     }
+    const stored = old as unknown as VirtualMachine;
+    const restart = nextRestartTimeOnUpdate(vm, stored, clock.now());
+    if ('problem' in restart) throw mutationDenied('VirtualMachine', restart.problem);
+    const admitted = restart.time === vm.spec?.nextRestartTime ? vm : withNextRestartTime(vm, restart.time);
     // The webhook judges the spec alone: one kept as stored (a metadata write) passed it before.
-    if (vm.spec !== (old as unknown as VirtualMachine).spec)
-      deny('VirtualMachine', validateVirtualMachineUpdate(vm, old as unknown as VirtualMachine));
-    return undefined;
+    if (admitted.spec !== stored.spec) deny('VirtualMachine', validateVirtualMachineUpdate(admitted, stored));
+    return admitted === vm ? undefined : (admitted as unknown as KubeObject);
   };
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { getOrInsert, uuidV4 } from '@vsim/vsphere';
-import { clone } from '../store/meta.js';
+import { clone, nanoTimestamp } from '../store/meta.js';
 import type {
   ClusterVirtualMachineImage,
   PartialObjectRef,
@@ -151,4 +151,27 @@ export function resolveImageNameOnCreate(
   if (spec.image.kind !== image.kind || spec.image.name !== image.name)
     return `spec.imageName: Invalid value: ${JSON.stringify(name)}: must refer to the same resource as spec.image`;
   return undefined;
+}
+
+/**
+ * vm-operator's `SetNextRestartTime` on an update: `now` (in any case) becomes the time of the
+ * update (RFC 3339 with its fraction) when the stored VM is to be powered on; an empty value
+ * keeps the stored one; any other new value is refused. Returns the value to store, or why
+ * the update is denied.
+ */
+export function nextRestartTimeOnUpdate(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  nowMs: number,
+): { time: string | undefined } | { problem: string } {
+  const next = vm.spec?.nextRestartTime;
+  const stored = old.spec?.nextRestartTime;
+  if (!next) return { time: stored };
+  const problem = (detail: string) =>
+    `spec.nextRestartTime: Invalid value: ${JSON.stringify(next)}: ${detail}`;
+  if (next.toLowerCase() === 'now') {
+    if (old.spec?.powerState !== 'PoweredOn') return { problem: problem('can only restart powered on vm') };
+    return { time: nanoTimestamp(nowMs) };
+  }
+  return next === stored ? { time: stored } : { problem: problem('may only be set to "now"') };
 }

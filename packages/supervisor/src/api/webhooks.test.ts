@@ -354,3 +354,56 @@ describe('image name resolution in the store', () => {
     });
   });
 });
+
+describe('nextRestartTime on update', () => {
+  const V6 = 'vmoperator.vmware.com/v1alpha6';
+  const WEBHOOK = 'default.mutating.virtualmachine.v1alpha6.vmoperator.vmware.com';
+  const ref = { apiVersion: V6, kind: 'VirtualMachine', namespace: 'ns1', name: 'm' };
+
+  async function setup(powerState: 'PoweredOn' | 'PoweredOff') {
+    const clock = new VirtualClock(Date.UTC(2025, 0, 1));
+    const kube = new KubeStore({ clock, random: new Random(1) }, { namespaces: ['ns1'] });
+    registerVmOperatorKinds(kube, { defaultNetwork: null });
+    await kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachine',
+      metadata: { name: 'm', namespace: 'ns1' },
+      spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'vmi-1' }, powerState },
+    });
+    const restart = (value: string | undefined) =>
+      kube.patch<VirtualMachine & KubeObject>(
+        ref,
+        { spec: { nextRestartTime: value ?? null } },
+        { type: 'merge' },
+      );
+    return { kube, clock, restart };
+  }
+
+  it('turns "now", in any case, into the time of the update, and keeps it when the field is left out', async () => {
+    const t = await setup('PoweredOn');
+    t.clock.set(Date.UTC(2025, 0, 1) + 1_234);
+    expect((await t.restart('Now')).spec?.nextRestartTime).toBe('2025-01-01T00:00:01.234Z');
+    t.clock.set(Date.UTC(2025, 0, 1) + 2_000);
+    expect((await t.restart('now')).spec?.nextRestartTime).toBe('2025-01-01T00:00:02Z');
+    expect((await t.restart(undefined)).spec?.nextRestartTime).toBe('2025-01-01T00:00:02Z');
+    const same = await t.restart('2025-01-01T00:00:02Z');
+    expect(same.spec?.nextRestartTime).toBe('2025-01-01T00:00:02Z');
+  });
+
+  it('denies "now" for a VM not powered on, and any other new value, changing nothing', async () => {
+    const off = await setup('PoweredOff');
+    const rv = off.kube.resourceVersion;
+    await expect(off.restart('now')).rejects.toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message: `admission webhook "${WEBHOOK}" denied the request: spec.nextRestartTime: Invalid value: "now": can only restart powered on vm`,
+    });
+    const on = await setup('PoweredOn');
+    await expect(on.restart('2030-01-01T00:00:00Z')).rejects.toMatchObject({
+      code: 403,
+      message: `admission webhook "${WEBHOOK}" denied the request: spec.nextRestartTime: Invalid value: "2030-01-01T00:00:00Z": may only be set to "now"`,
+    });
+    expect(off.kube.resourceVersion).toBe(rv);
+    expect((await off.kube.get<VirtualMachine & KubeObject>(ref)).spec?.nextRestartTime).toBeUndefined();
+  });
+});

@@ -3,7 +3,7 @@
  * resource name, whether it lives in a namespace and whether it has a status subresource.
  * Objects are kept in one storage version and shown in the version a caller asks for.
  */
-import type { Random } from '@vsim/vsphere';
+import type { Clock, Random } from '@vsim/vsphere';
 import { kubeErrors, type Subject } from './errors.js';
 import type { KubeObject, ObjectRef } from './meta.js';
 
@@ -27,6 +27,8 @@ export interface AdmissionContext {
   readonly random: Random;
   /** The store as it is before the write being admitted (its objects are read-only). */
   readonly reader: StoreReader;
+  /** The simulator's clock: what a webhook stamps is the time of the write. */
+  readonly clock: Clock;
 }
 
 /**

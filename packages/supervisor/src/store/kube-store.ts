@@ -698,6 +698,7 @@ export class KubeStore {
         admit(operation, object, old, {
           random: this.#random,
           reader: this.#reader,
+          clock: this.#clock,
         }) ?? object;
     } catch (error) {
       if (error instanceof AdmissionDenied)

@@ -190,6 +190,13 @@ export function specChanged(before: KubeObject, after: KubeObject, hasStatus: bo
   return false;
 }
 
+/** RFC 3339 with the fraction of the second and no trailing zeros, as Go's `RFC3339Nano` writes it. */
+export function nanoTimestamp(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const fraction = iso.slice(19, 23).replace(/\.?0+$/, '');
+  return `${iso.slice(0, 19)}${fraction}Z`;
+}
+
 /** The second `timestamp` formatted last: a burst of writes stamps the same second. */
 let lastSecond = Number.NaN;
 let lastStamp = '';

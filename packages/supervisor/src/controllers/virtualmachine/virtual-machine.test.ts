@@ -360,19 +360,29 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
   });
 
-  it('restarts the VM when nextRestartTime changes, once', async () => {
+  it('restarts the VM each time nextRestartTime is set to now: by its guest, or reset when Hard', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();
-    await f.kube.patch(ref('vm1'), { spec: { nextRestartTime: '2025-01-01T00:10:00Z' } }, { type: 'merge' });
-    await f.settle();
-    await f.settle();
-    const resets = () => f.vsphere.events.list().filter((e) => e._type === 'VmResettingEvent').length;
-    expect(resets()).toBe(1);
-    expect((await getVm(f, 'vm1')).status?.lastRestartTime).toBe('2025-01-01T00:10:00Z');
+    const count = (type: string) => f.vsphere.events.list().filter((e) => e._type === type).length;
+    const restart = async () => {
+      await f.kube.patch(ref('vm1'), { spec: { nextRestartTime: 'now' } }, { type: 'merge' });
+      await f.settle();
+      return (await getVm(f, 'vm1')).status?.lastRestartTime;
+    };
+    await f.advance(1_500);
+    expect(await restart()).toBe('2025-01-01T00:00:01.5Z');
+    expect([count('VmGuestRebootEvent'), count('VmResettingEvent')]).toEqual([1, 0]);
+    // Nothing else restarts it again: a later write, or `now` at the same instant.
     await f.kube.patch(ref('vm1'), { metadata: { labels: { touched: 'yes' } } }, { type: 'merge' });
     await f.settle();
-    expect(resets()).toBe(1);
+    expect(await restart()).toBe('2025-01-01T00:00:01.5Z');
+    expect(count('VmGuestRebootEvent')).toBe(1);
+    await f.kube.patch(ref('vm1'), { spec: { restartMode: 'Hard' } }, { type: 'merge' });
+    await f.advance(1_000);
+    expect(await restart()).toBe('2025-01-01T00:00:02.5Z');
+    expect([count('VmGuestRebootEvent'), count('VmResettingEvent')]).toEqual([1, 1]);
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
   });
 
   it('reports Ready from a TCP readiness probe once the guest has an address', async () => {

@@ -441,15 +441,16 @@ export function startVirtualMachineController(
       track(key, vsphere.vm.suspend(record.id).wait());
       return true;
     }
-    const restart = vm.spec?.nextRestartTime;
-    if (restart && restart !== vm.status?.lastRestartTime && state === 'poweredOn') {
-      track(key, vsphere.vm.reset(record.id).wait());
+    if (state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
+      const soft = softly(vm.spec?.restartMode, record);
+      track(key, soft ? guestReboot(record.id) : vsphere.vm.reset(record.id).wait());
       return true;
     }
     return false;
   };
 
   const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
+  const guestReboot = async (id: string) => vsphere.vm.rebootGuest(id);
 
   const classSize = (read: DependencyReader, vm: VirtualMachine): ClassSize => {
     const name = vm.spec?.className;
@@ -486,7 +487,7 @@ export function startVirtualMachineController(
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(probeVerdict(record, probe));
     const className = vm.spec?.className;
-    const restart = vm.spec?.nextRestartTime;
+    const restart = restartDue(vm, vsphere.clock.now());
     const status: VirtualMachine['status'] = merged(
       withoutVolatile(vm.status),
       from,
@@ -495,7 +496,7 @@ export function startVirtualMachineController(
     );
     const written = writeStatus(vm, status);
     if (drive(key, written, record, size)) {
-      if (restart && record.powerState === 'poweredOn' && restart !== vm.status?.lastRestartTime)
+      if (restart && record.powerState === 'poweredOn')
         writeStatus(written, merged(written.status ?? {}, { lastRestartTime: restart }));
       return undefined;
     }
@@ -603,6 +604,18 @@ function deployConfig(
 }
 
 /** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */
+/**
+ * The restart `spec.nextRestartTime` asks for, when one is due: a time (the webhook makes one
+ * of `now`) after the last restart and not in the future, as vm-operator compares them.
+ */
+function restartDue(vm: VirtualMachine, nowMs: number): string | undefined {
+  const next = vm.spec?.nextRestartTime;
+  const at = next ? Date.parse(next) : Number.NaN;
+  if (!(at <= nowMs)) return undefined;
+  const last = Date.parse(vm.status?.lastRestartTime ?? '');
+  return Number.isNaN(last) || at > last ? next : undefined;
+}
+
 function softly(mode: VirtualMachinePowerOpMode | undefined, record: VmRecord): boolean {
   return mode !== 'Hard' && record.guest.toolsRunningStatus === 'guestToolsRunning';
 }
