@@ -29,7 +29,8 @@ export interface PlannedNic {
 }
 
 export interface NetworkPlan {
-  verdict: Verdict;
+  /** None for a VM without networking (disabled, or no interfaces): vm-operator deletes the condition. */
+  verdict: Verdict | undefined;
   nics: PlannedNic[];
   /**
    * An interface is held by another controller: nothing of it reaches this VM, so it is
@@ -72,8 +73,8 @@ export interface NicWrites {
  */
 export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrites): NetworkPlan {
   const spec = vm.spec?.network;
-  if (spec?.disabled)
-    return { verdict: isTrue(CONDITION.networkReady), nics: [], held: false, pending: false };
+  if (spec?.disabled || !spec?.interfaces?.length)
+    return { verdict: undefined, nics: [], held: false, pending: false };
   const namespace = vm.metadata.namespace as string;
   const nics: PlannedNic[] = [];
   const waiting: string[] = [];

@@ -123,8 +123,10 @@ function userDataOf(secret: KubeObject, key: string): string | undefined {
   return undefined;
 }
 
-function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
+function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
   const bootstrap = vm.spec?.bootstrap;
+  // No bootstrap, no condition: vm-operator deletes it.
+  if (!bootstrap) return undefined;
   const selector = bootstrap?.disabled ? undefined : bootstrap?.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);

@@ -61,12 +61,13 @@ describe('the VirtualMachine controller', () => {
       CONDITION.classReady,
       CONDITION.imageReady,
       CONDITION.storageReady,
-      CONDITION.bootstrapReady,
       CONDITION.networkReady,
       CONDITION.placementReady,
       CONDITION.created,
     ])
       expect(condition(vm, type)).toMatchObject({ status: 'True', reason: 'True' });
+    // No bootstrap, no condition of it (vm-operator deletes it).
+    expect(condition(vm, CONDITION.bootstrapReady)).toBeUndefined();
     expect(vm.status).toMatchObject({ powerState: 'PoweredOn', zone: f.prepared.zone, hardwareVersion: 19 });
     const record = vsphereVm(f, vm);
     expect(record).toBeDefined();
@@ -358,6 +359,16 @@ describe('the VirtualMachine controller', () => {
     );
     await f.settle();
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
+  });
+
+  it('deploys a VM without networking, with no NetworkReady condition', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', { network: { disabled: true } }));
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(condition(vm, CONDITION.created)).toMatchObject({ status: 'True' });
+    expect(condition(vm, CONDITION.networkReady)).toBeUndefined();
+    expect(vsphereVm(f, vm)?.networks).toEqual([]);
   });
 
   it('restarts the VM each time nextRestartTime is set to now: by its guest, or reset when Hard', async () => {

@@ -358,8 +358,8 @@ export function startVirtualMachineController(
           update: (nic) => controller.ownWrite(key, () => kube.direct.update(nic)),
         })
       : undefined;
-    if (network) verdicts.push(network.verdict);
-    if (failed || !target || !network || network.verdict.status !== 'True') {
+    if (network?.verdict) verdicts.push(network.verdict);
+    if (failed || !target || !network || network.verdict?.status === 'False') {
       // Like vm-operator's create, which waits for net-operator inline: nothing to report
       // yet, and the interfaces' first status requeues the VM (their owner).
       if (!failed && network?.pending) return undefined;
