@@ -26,6 +26,8 @@ export const REASON = {
   storageClassRequired: 'StorageClassRequired',
   requiredKeyNotFound: 'RequiredKeyNotFound',
   invalid: 'Invalid',
+  /** A vSphere task that failed. */
+  error: 'Error',
 } as const;
 
 /** A verdict before it is stamped with a time. */

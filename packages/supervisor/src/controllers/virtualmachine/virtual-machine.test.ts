@@ -420,10 +420,9 @@ describe('the VirtualMachine controller', () => {
     });
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();
-    expect(condition(await getVm(f, 'vm1'), CONDITION.created)).toMatchObject({
-      status: 'False',
-      reason: 'InsufficientResourcesFault',
-    });
+    const failed = condition(await getVm(f, 'vm1'), CONDITION.created);
+    expect(failed).toMatchObject({ status: 'False', reason: 'Error' });
+    expect(failed?.message).toContain('InsufficientResourcesFault');
     // The retry waits for the backoff, on the simulator's clock.
     await f.advance(1000);
     const vm = await getVm(f, 'vm1');

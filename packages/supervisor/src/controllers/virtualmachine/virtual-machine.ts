@@ -271,11 +271,9 @@ export function startVirtualMachineController(
     return fault;
   };
 
-  /** A condition False for a task's fault, with the fault's name as its reason. */
-  const faultedVerdict = (type: string, fault: unknown): Verdict => {
-    const name = (fault as { fault?: { _type?: string } }).fault?._type ?? 'Error';
-    return isFalse(type, name, (fault as Error).message ?? String(fault));
-  };
+  /** A condition False for a task's fault: reason `Error` and the fault's message, as vm-operator's `MarkError`. */
+  const faultedVerdict = (type: string, fault: unknown): Verdict =>
+    isFalse(type, REASON.error, (fault as Error).message ?? String(fault));
 
   const faultVerdict = (key: string, type: string): Verdict | undefined => {
     const fault = takeFailure(key);
