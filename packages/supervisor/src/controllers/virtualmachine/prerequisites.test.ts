@@ -159,6 +159,7 @@ describe('VirtualMachine prerequisites', () => {
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
       reason: REASON.requiredKeyNotFound,
+      message: 'required key "cloud-config" not found in Secret vm1-data',
     });
     await f.kube.update({
       ...(await f.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' })),
@@ -171,6 +172,22 @@ describe('VirtualMachine prerequisites', () => {
       { key: 'guestinfo.userdata', value: Buffer.from('#cloud-config\n').toString('base64') },
       { key: 'guestinfo.userdata.encoding', value: 'base64' },
     ]);
+  });
+
+  it('takes ssh-public-keys for user-data, as vm-operator does for the Secrets of v1alpha1', async () => {
+    const f = await setup();
+    await f.kube.create(secret('vm1-keys', { 'ssh-public-keys': 'ssh-ed25519 AAAA' }));
+    await f.kube.create(secret('vm2-keys', { 'ssh-public-keys': 'ssh-ed25519 AAAA' }));
+    const bootstrap = (name: string, key: string) => ({ cloudInit: { rawCloudConfig: { name, key } } });
+    await f.create('vm1', { bootstrap: bootstrap('vm1-keys', 'user-data') });
+    await f.create('vm2', { bootstrap: bootstrap('vm2-keys', 'cloud-config') });
+    await f.settle();
+    await f.converged('vm1');
+    expect((await f.recordOf('vm1')).config.extraConfig).toEqual([]);
+    expect(await f.conditionOf('vm2', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.requiredKeyNotFound,
+    });
   });
 
   it('waits for a missing resource policy with NotFound', async () => {

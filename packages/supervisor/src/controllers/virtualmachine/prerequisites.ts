@@ -115,30 +115,34 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
   return isTrue(CONDITION.policyReady);
 }
 
-/** The user data of a Secret: the named key, else `user-data`, else `value`. */
-function userDataOf(secret: KubeObject, key: string): string | undefined {
+/**
+ * The user data of a cloud-init Secret: the named key, else `user-data`, else `value`; undefined
+ * when there is none. `ssh-public-keys` stands in for `user-data` (what vm-operator keeps for
+ * v1alpha1's Secrets): the Secret is then good, with no user data.
+ */
+function userDataOf(secret: KubeObject, key: string): { userData: string | undefined } | undefined {
   const data = (secret as KubeObject & { data?: Record<string, string> }).data ?? {};
   for (const candidate of [key, 'user-data', 'value'])
-    if (data[candidate] !== undefined) return data[candidate];
-  return undefined;
+    if (data[candidate] !== undefined) return { userData: data[candidate] };
+  return key === 'user-data' && data['ssh-public-keys'] !== undefined ? { userData: undefined } : undefined;
 }
 
 function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
   const bootstrap = vm.spec?.bootstrap;
   // No bootstrap, no condition: vm-operator deletes it.
   if (!bootstrap) return undefined;
-  const selector = bootstrap?.disabled ? undefined : bootstrap?.cloudInit?.rawCloudConfig;
+  const selector = bootstrap.disabled ? undefined : bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
   if (!secret) return isFalse(CONDITION.bootstrapReady, REASON.notFound, `Secret ${selector.name} not found`);
-  const userData = userDataOf(secret, selector.key);
-  if (userData === undefined)
+  const found = userDataOf(secret, selector.key);
+  if (!found)
     return isFalse(
       CONDITION.bootstrapReady,
       REASON.requiredKeyNotFound,
-      `Secret ${selector.name} has none of the keys ${selector.key}, user-data, value`,
+      `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
     );
-  out.userData = userData;
+  if (found.userData !== undefined) out.userData = found.userData;
   return isTrue(CONDITION.bootstrapReady);
 }
 
