@@ -89,8 +89,8 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       name,
     });
     const owner = object && controllerOf(object);
-    if (!object) object = writes.create(networkInterfaceOf(vm, name, iface.network?.name ?? ''));
-    else if (!owner) object = writes.update(adopted(object, vm));
+    if (!object) object = writes.create(networkInterfaceOf(vm, name, iface.network?.name ?? '', iface.name));
+    else if (!owner) object = writes.update(adopted(object, vm, iface.name));
     else if (owner.uid !== vm.metadata.uid) {
       waiting.push(`${name} (controlled by ${owner.kind} ${owner.name})`);
       held = true;
@@ -120,22 +120,39 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
   return { verdict: isTrue(CONDITION.networkReady), nics, held, pending: false };
 }
 
-const adopted = (nic: KubeObject, vm: VirtualMachine): KubeObject =>
+/** The labels vm-operator finds a VM's NetworkInterfaces by. */
+export const VM_NAME_LABEL = 'vmoperator.vmware.com/vm-name';
+export const VM_INTERFACE_NAME_LABEL = 'vmoperator.vmware.com/vm-interface-name';
+
+const interfaceLabels = (vm: VirtualMachine, iface: string): Record<string, string> => ({
+  [VM_NAME_LABEL]: vm.metadata.name as string,
+  [VM_INTERFACE_NAME_LABEL]: iface,
+});
+
+const adopted = (nic: KubeObject, vm: VirtualMachine, iface: string): KubeObject =>
   merged(nic, {
     metadata: merged(nic.metadata, {
+      labels: merged(nic.metadata.labels ?? {}, interfaceLabels(vm, iface)),
       ownerReferences: [...(nic.metadata.ownerReferences ?? []), controllerReference(vm)],
     }),
   });
 
-function networkInterfaceOf(vm: VirtualMachine, name: string, networkName: string): KubeObject {
+/** The default network's interface names none: net-operator knows its namespace's default. */
+function networkInterfaceOf(
+  vm: VirtualMachine,
+  name: string,
+  networkName: string,
+  iface: string,
+): KubeObject {
   return {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'NetworkInterface',
     metadata: {
       name,
       namespace: vm.metadata.namespace as string,
+      labels: interfaceLabels(vm, iface),
       ownerReferences: [controllerReference(vm)],
     },
-    spec: { networkName, type: 'vmxnet3' },
+    spec: networkName === '' ? { type: 'vmxnet3' } : { networkName, type: 'vmxnet3' },
   };
 }

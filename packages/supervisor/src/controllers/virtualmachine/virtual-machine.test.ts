@@ -87,6 +87,12 @@ describe('the VirtualMachine controller', () => {
       namespace: 'ns1',
       name: 'vm1-eth0',
     });
+    // Labelled as vm-operator finds them; the default network is net-operator's to name.
+    expect(nic.metadata.labels).toEqual({
+      'vmoperator.vmware.com/vm-name': 'vm1',
+      'vmoperator.vmware.com/vm-interface-name': 'eth0',
+    });
+    expect(nic.spec).toEqual({ type: 'vmxnet3' });
     const nicStatus = nic.status as { ipConfigs: { ip: string }[]; macAddress: string };
     expect(vm.status?.network?.primaryIP4).toBe(nicStatus.ipConfigs[0]?.ip);
     expect(vm.status?.network?.interfaces?.[0]).toMatchObject({
@@ -176,6 +182,7 @@ describe('the VirtualMachine controller', () => {
     const vm1 = await getVm(f, 'vm1');
     expect(vm1.status?.powerState).toBe('PoweredOn');
     const adopted = await f.kube.get({ ...NIC, namespace: 'ns1', name: 'vm1-eth0' });
+    expect(adopted.metadata.labels).toMatchObject({ 'vmoperator.vmware.com/vm-name': 'vm1' });
     expect(adopted.metadata.ownerReferences).toEqual([
       expect.objectContaining({
         kind: 'VirtualMachine',
