@@ -165,9 +165,12 @@ const vsphereVmNamed = (w: World, name: string) => {
 /** A VimFault (thrown at once, e.g. the VM is gone) is what an admin's click may get. */
 const isVimFault = (error: unknown) => error instanceof Error && 'fault' in error;
 
-/** 404 and 409 are the API server's answers to racing clients; anything else is a failure. */
-const isExpectedKubeError = (error: unknown) =>
-  isKubeError(error) && (error.code === 404 || error.code === 409);
+/**
+ * 404 and 409 are the API server's answers to racing clients, and 422 the webhook's to a power
+ * change it refuses (a VM powered off is not suspended); anything else is a failure.
+ */
+const isExpectedKubeError = (error: unknown, c: Command) =>
+  isKubeError(error) && (error.code === 404 || error.code === 409 || (error.code === 422 && c.op === 'power'));
 
 async function run(w: World, c: Command): Promise<void> {
   const name = 'vm' in c ? (NAMES[c.vm] as string) : '';
@@ -224,7 +227,7 @@ async function runTolerant(w: World, c: Command): Promise<void> {
   try {
     await run(w, c);
   } catch (error) {
-    if (!isExpectedKubeError(error) && !isVimFault(error)) throw error;
+    if (!isExpectedKubeError(error, c) && !isVimFault(error)) throw error;
   }
 }
 

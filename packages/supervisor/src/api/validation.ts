@@ -155,19 +155,25 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   return errors;
 }
 
+// Controllers write back the stored spec itself: the same value needs no serializing.
+const sameJson = (before: unknown, after: unknown): boolean =>
+  before === after || JSON.stringify(before ?? null) === JSON.stringify(after ?? null);
+
 function immutable(field: string, before: unknown, after: unknown): FieldError[] {
-  // Controllers write back the stored spec itself: the same value needs no serializing.
-  return before === after || JSON.stringify(before ?? null) === JSON.stringify(after ?? null)
-    ? []
-    : [invalid(field, after ?? '', IMMUTABLE)];
+  return sameJson(before, after) ? [] : [invalid(field, after ?? '', IMMUTABLE)];
 }
 
-function bootstrapProvider(vm: VirtualMachine): string | undefined {
-  const bs = vm.spec?.bootstrap;
-  if (bs?.cloudInit) return 'cloudInit';
-  if (bs?.linuxPrep) return 'linuxPrep';
-  if (bs?.sysprep) return 'sysprep';
-  return undefined;
+const BOOTSTRAP_PROVIDERS = ['cloudInit', 'linuxPrep', 'sysprep'] as const;
+const BOOTSTRAP_CHANGED = 'bootstrap provider type cannot be changed';
+
+/** A bootstrap, once set, stays, and so does each of its providers (named by the one dropped). */
+function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
+  const before = old.spec?.bootstrap;
+  if (!before) return [];
+  const after = vm.spec?.bootstrap;
+  if (!after) return [forbidden('spec.bootstrap', BOOTSTRAP_CHANGED)];
+  const dropped = BOOTSTRAP_PROVIDERS.find((provider) => before[provider] && !after[provider]);
+  return dropped ? [forbidden(`spec.bootstrap.${dropped}`, BOOTSTRAP_CHANGED)] : [];
 }
 
 /** Validates an update of a VirtualMachine. */
@@ -178,6 +184,10 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
   if (spec.powerState === undefined && prev.powerState !== undefined) {
     errors.push(invalid('spec.powerState', '', 'cannot set power state to empty string'));
   }
+  if (prev.powerState === 'PoweredOff' && spec.powerState === 'Suspended')
+    errors.push(invalid('spec.powerState', 'Suspended', 'cannot suspend a VM that is powered off'));
+  if (prev.powerState === 'PoweredOn' && spec.powerState === 'PoweredOn' && spec.guestID !== prev.guestID)
+    errors.push(forbidden('spec.guestID', 'updates to this field is not allowed when VM power is on'));
   errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
   errors.push(...immutable('spec.image', prev.image, spec.image));
   errors.push(...immutable('spec.className', prev.className, spec.className));
@@ -197,17 +207,14 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
     errors.push(forbidden('spec.network.interfaces', 'network interfaces cannot be added or removed'));
   } else {
     newIfaces.forEach((iface, i) => {
-      if (iface.name !== oldIfaces[i]?.name)
-        errors.push(forbidden(`spec.network.interfaces[${i}].name`, IMMUTABLE));
+      const was = oldIfaces[i];
+      const path = `spec.network.interfaces[${i}]`;
+      if (iface.name !== was?.name) errors.push(forbidden(`${path}.name`, IMMUTABLE));
+      if (!sameJson(iface.network, was?.network)) errors.push(forbidden(`${path}.network`, IMMUTABLE));
+      errors.push(...immutable(`${path}.macAddr`, was?.macAddr, iface.macAddr));
     });
   }
-  const before = bootstrapProvider(old);
-  const after = bootstrapProvider(vm);
-  if (before !== after && before !== undefined) {
-    errors.push(
-      forbidden(`spec.bootstrap${after ? `.${after}` : ''}`, 'bootstrap provider type cannot be changed'),
-    );
-  }
+  errors.push(...bootstrapProviderChanges(vm, old));
   if (prev.minHardwareVersion && (spec.minHardwareVersion ?? 0) < prev.minHardwareVersion) {
     errors.push(
       invalid('spec.minHardwareVersion', spec.minHardwareVersion ?? 0, 'cannot downgrade hardware version'),

@@ -134,6 +134,49 @@ describe('validation', () => {
     ]);
     expect(validateVirtualMachineUpdate(old, old)).toEqual([]);
   });
+
+  it("keeps an interface's network and MAC, and what powered-off and powered-on VMs may not change", () => {
+    const old = defaultVirtualMachineOnCreate(vm({ powerState: 'PoweredOff' }), {
+      random: seeded(1),
+      defaultNetwork: network,
+    });
+    const next = structuredClone(old);
+    const iface = next.spec?.network?.interfaces?.[0];
+    if (!next.spec || !iface) throw new Error('no eth0');
+    iface.network = { ...network, name: 'secondary' };
+    iface.macAddr = '00:50:56:00:00:01';
+    next.spec.powerState = 'Suspended';
+    expect(validateVirtualMachineUpdate(next, old)).toEqual([
+      {
+        field: 'spec.powerState',
+        message: 'Invalid value: "Suspended": cannot suspend a VM that is powered off',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'spec.network.interfaces[0].network',
+        message: 'Forbidden: field is immutable',
+        reason: 'FieldValueForbidden',
+      },
+      {
+        field: 'spec.network.interfaces[0].macAddr',
+        message: 'Invalid value: "00:50:56:00:00:01": field is immutable',
+        reason: 'FieldValueInvalid',
+      },
+    ]);
+    const on = { ...old, spec: { ...old.spec, powerState: 'PoweredOn' as const } };
+    const guest = { ...on, spec: { ...on.spec, guestID: 'ubuntu64Guest' } };
+    expect(validateVirtualMachineUpdate(guest, on).map((e) => `${e.field}: ${e.message}`)).toEqual([
+      'spec.guestID: Forbidden: updates to this field is not allowed when VM power is on',
+    ]);
+  });
+
+  it('names the bootstrap provider dropped, or the bootstrap itself', () => {
+    const old = vm({ bootstrap: { cloudInit: {} } });
+    const fields = (next: VirtualMachine) => validateVirtualMachineUpdate(next, old).map((e) => e.field);
+    expect(fields(vm({ bootstrap: { linuxPrep: {} } }))).toEqual(['spec.bootstrap.cloudInit']);
+    expect(fields(vm())).toEqual(['spec.bootstrap']);
+    expect(validateVirtualMachineUpdate(vm({ bootstrap: { linuxPrep: {} } }), vm())).toEqual([]);
+  });
 });
 
 type Image = VirtualMachineImage | ClusterVirtualMachineImage;
