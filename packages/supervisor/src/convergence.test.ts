@@ -170,7 +170,8 @@ const isVimFault = (error: unknown) => error instanceof Error && 'fault' in erro
  * change it refuses (a VM powered off is not suspended); anything else is a failure.
  */
 const isExpectedKubeError = (error: unknown, c: Command) =>
-  isKubeError(error) && (error.code === 404 || error.code === 409 || (error.code === 422 && c.op === 'power'));
+  isKubeError(error) &&
+  (error.code === 404 || error.code === 409 || (error.code === 422 && c.op === 'power'));
 
 async function run(w: World, c: Command): Promise<void> {
   const name = 'vm' in c ? (NAMES[c.vm] as string) : '';

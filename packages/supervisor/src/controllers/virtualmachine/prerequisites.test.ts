@@ -62,6 +62,7 @@ describe('VirtualMachine prerequisites', () => {
     expect(await f.conditionOf('vm1', CONDITION.classReady)).toMatchObject({
       status: 'False',
       reason: REASON.notFound,
+      message: 'virtualmachineclasses.vmoperator.vmware.com "custom" not found',
     });
     expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
     expect(f.vms()).toBe(before);
@@ -153,6 +154,7 @@ describe('VirtualMachine prerequisites', () => {
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
       reason: REASON.notFound,
+      message: 'secrets "vm1-data" not found',
     });
     await f.kube.create(secret('vm1-data', { other: 'x' }));
     await f.settle();

@@ -49,6 +49,14 @@ export interface Prerequisites {
 
 const IMAGE_KINDS = new Set(['VirtualMachineImage', 'ClusterVirtualMachineImage']);
 
+/** The API server's NotFound message (resource as `<plural>.<group>`), which vm-operator's conditions carry. */
+const notFound = (resource: string, name: string) => `${resource} "${name}" not found`;
+const VMOP = 'vmoperator.vmware.com';
+const IMAGE_RESOURCES: Readonly<Record<string, string>> = {
+  VirtualMachineImage: `virtualmachineimages.${VMOP}`,
+  ClusterVirtualMachineImage: `clustervirtualmachineimages.${VMOP}`,
+};
+
 function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.className;
   if (!name) return isFalse(CONDITION.classReady, REASON.notSet, 'spec.className is not set');
@@ -59,11 +67,7 @@ function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
     name,
   );
   if (!vmClass)
-    return isFalse(
-      CONDITION.classReady,
-      REASON.notFound,
-      `VirtualMachineClass ${vm.metadata.namespace}/${name} not found`,
-    );
+    return isFalse(CONDITION.classReady, REASON.notFound, notFound(`virtualmachineclasses.${VMOP}`, name));
   const hardware = vmClass.spec?.hardware;
   const memory = hardware?.memory === undefined ? undefined : mebibytesOf(hardware.memory);
   if (hardware?.memory !== undefined && memory === undefined)
@@ -82,7 +86,12 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
     return isFalse(CONDITION.imageReady, REASON.unknownKind, `unsupported image kind ${kind}`);
   const namespace = kind === 'VirtualMachineImage' ? vm.metadata.namespace : undefined;
   const image = read.get<VirtualMachineImage>(VM_OPERATOR_API_VERSION, kind, namespace, ref.name);
-  if (!image) return isFalse(CONDITION.imageReady, REASON.notFound, `${kind} ${ref.name} not found`);
+  if (!image)
+    return isFalse(
+      CONDITION.imageReady,
+      REASON.notFound,
+      notFound(IMAGE_RESOURCES[kind] as string, ref.name),
+    );
   const itemId = image.metadata.labels?.[LIBRARY_ITEM_LABEL] ?? image.status?.providerItemID;
   if (!isConditionTrue(image.status?.conditions, 'Ready') || !itemId)
     return isFalse(CONDITION.imageReady, REASON.notReady, `${kind} ${ref.name} is not ready`);
@@ -103,9 +112,16 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
     return isFalse(
       CONDITION.policyReady,
       REASON.notFound,
-      `VirtualMachineSetResourcePolicy ${name} not found`,
+      notFound(`virtualmachinesetresourcepolicies.${VMOP}`, name),
     );
-  if (policy.metadata.deletionTimestamp || !policy.status?.resourcePools?.length)
+  if (policy.metadata.deletionTimestamp)
+    return isFalse(
+      CONDITION.policyReady,
+      REASON.notReady,
+      'VirtualMachineSetResourcePolicy is being deleted',
+    );
+  // Its pools and folders are made by its own controller: a VM waits for them.
+  if (!policy.status?.resourcePools?.length)
     return isFalse(
       CONDITION.policyReady,
       REASON.notReady,
@@ -134,7 +150,7 @@ function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolve
   const selector = bootstrap.disabled ? undefined : bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
-  if (!secret) return isFalse(CONDITION.bootstrapReady, REASON.notFound, `Secret ${selector.name} not found`);
+  if (!secret) return isFalse(CONDITION.bootstrapReady, REASON.notFound, notFound('secrets', selector.name));
   const found = userDataOf(secret, selector.key);
   if (!found)
     return isFalse(
@@ -154,12 +170,16 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
     const required =
       (config as { data?: Record<string, string> } | undefined)?.data?.StorageClassRequired === 'true';
     return required
-      ? isFalse(CONDITION.storageReady, REASON.storageClassRequired, 'spec.storageClass is required')
+      ? isFalse(
+          CONDITION.storageReady,
+          REASON.storageClassRequired,
+          'StorageClass is required but not specified',
+        )
       : isTrue(CONDITION.storageReady);
   }
   const storageClass = read.get('storage.k8s.io/v1', 'StorageClass', undefined, name);
   if (!storageClass)
-    return isFalse(CONDITION.storageReady, REASON.notFound, `StorageClass ${name} not found`);
+    return isFalse(CONDITION.storageReady, REASON.notFound, notFound('storageclasses.storage.k8s.io', name));
   const quotas = read.list('v1', 'ResourceQuota', namespace);
   const key = storageQuotaKey(name);
   const inQuota = quotas.some(
