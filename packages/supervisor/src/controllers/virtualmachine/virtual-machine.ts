@@ -6,11 +6,12 @@
  * - the finalizer (and the zone label) come first;
  * - create path: every prerequisite checked in one pass, each with its condition (see
  *   prerequisites.ts), NetworkInterfaces made and awaited (nothing is reported until
- *   net-operator has reported on them, as vm-operator's create waits for them inline), then the image's library item
+ *   net-operator has reported on them, as vm-operator's create did when it waited for them
+ *   inline), then the image's library item
  *   deployed into the namespace's (or the resource policy's) pool and folder, sized by
  *   the class, with the VM's UUIDs, NICs and cloud-init user data. A deployment that
- *   takes no time runs at once and falls through to the update path in the same pass, as
- *   vm-operator's blocking create does; one that takes time (realistic timing, a delay at
+ *   takes no time runs at once and goes on to the update path in the same pass (vm-operator's
+ *   blocking create ends its pass, and its status write brings the VM back); one that takes time (realistic timing, a delay at
  *   the interception point) is waited for, as its non-blocking create is;
  * - update path: status read back from vSphere, a resize when the class changed (while
  *   powered off), then power driven to `spec.powerState` per powerOffMode/suspendMode
@@ -403,7 +404,7 @@ export function startVirtualMachineController(
       writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, ended.fault)]);
       return { requeue: true };
     }
-    // vm-operator's blocking create falls through to the update in the same reconcile.
+    // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
     return updatePath(key, vm, record, read, placement?.zone, { verdicts, size: prerequisites.resolved });
   };
