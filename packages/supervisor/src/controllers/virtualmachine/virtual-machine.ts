@@ -359,7 +359,7 @@ export function startVirtualMachineController(
       : undefined;
     if (network?.verdict) verdicts.push(network.verdict);
     if (failed || !target || !network || network.verdict?.status === 'False') {
-      // Like vm-operator's create, which waits for net-operator inline: nothing to report
+      // Like vm-operator's create when it waited for net-operator inline: nothing to report
       // yet, and the interfaces' first status requeues the VM (their owner).
       if (!failed && network?.pending) return undefined;
       writeVerdicts(vm, verdicts);
