@@ -232,6 +232,8 @@ async function runTolerant(w: World, c: Command): Promise<void> {
   }
 }
 
+const OBSERVED = new Set(['VirtualMachineTools', 'GuestCustomization', 'VirtualMachinePowerStateSynced']);
+
 const listVms = async (w: World) =>
   (await w.kube.list({ apiVersion: V6, kind: 'VirtualMachine', namespace: 'ns1' }))
     .items as unknown as VirtualMachine[];
@@ -291,9 +293,15 @@ async function assertConverged(w: World): Promise<void> {
     expect(record.config.instanceUuid).toBe(vm.spec?.instanceUUID);
     expect(vm.status).toMatchObject({ biosUUID: vm.spec?.biosUUID, instanceUUID: vm.spec?.instanceUUID });
     expect(vm.metadata.finalizers).toContain(VM_FINALIZER);
-    // Every prerequisite held in the end, and the VM was created: no condition is left False.
-    const notTrue = (vm.status?.conditions ?? []).filter((c) => c.status !== 'True');
+    // Every prerequisite held in the end, and the VM was created: no condition is left False
+    // but those that report what vSphere observes (the guest's tools and customization, and
+    // whether the power state is the spec's, which must say so).
+    const conditions = vm.status?.conditions ?? [];
+    const notTrue = conditions.filter((c) => c.status !== 'True' && !OBSERVED.has(c.type));
     expect(notTrue.map((c) => `${c.type} ${c.reason}`)).toEqual([]);
+    expect(conditions.find((c) => c.type === 'VirtualMachinePowerStateSynced')?.status).toBe(
+      vm.status?.powerState === vm.spec?.powerState ? 'True' : 'False',
+    );
     expect(records.filter((r) => r.config.uuid === vm.spec?.biosUUID).map((r) => r.id)).toEqual([record.id]);
     expect(acceptedPower(vm), `${name}: ${vm.spec?.powerState} (${vm.spec?.powerOffMode})`).toContain(
       record.powerState,

@@ -1,7 +1,8 @@
 /**
  * The conditions vm-operator writes on a VirtualMachine, with its types and reasons, and
- * the one rule for changing them: a condition's lastTransitionTime moves only when its
- * status does, so rewriting the same verdict is not a change.
+ * its rules for changing them: a condition's lastTransitionTime moves when its status,
+ * reason or message does, so rewriting the same verdict is not a change; the list is kept
+ * sorted, `Ready` first and the others by type.
  */
 import { getOrInsert } from '@vsim/vsphere';
 import type { Condition } from '../../api/types.js';
@@ -16,6 +17,11 @@ export const CONDITION = {
   placementReady: 'VirtualMachineConditionPlacementReady',
   created: 'VirtualMachineCreated',
   ready: 'Ready',
+  // Written on every update from what vSphere reports.
+  reconcileReady: 'VirtualMachineReconcileReady',
+  powerStateSynced: 'VirtualMachinePowerStateSynced',
+  tools: 'VirtualMachineTools',
+  guestCustomization: 'GuestCustomization',
 } as const;
 
 export const REASON = {
@@ -28,12 +34,16 @@ export const REASON = {
   invalid: 'Invalid',
   /** A vSphere task that failed. */
   error: 'Error',
+  synced: 'Synced',
+  notSynced: 'NotSynced',
+  toolsNotRunning: 'VirtualMachineToolsNotRunning',
+  noGuestInfo: 'NoGuestInfo',
 } as const;
 
 /** A verdict before it is stamped with a time. */
 export interface Verdict {
   readonly type: string;
-  readonly status: 'True' | 'False';
+  readonly status: 'True' | 'False' | 'Unknown';
   readonly reason: string;
   readonly message: string;
 }
@@ -54,11 +64,18 @@ export const isFalse = (type: string, reason: string, message: string): Verdict 
   message,
 });
 
+export const isUnknown = (type: string, reason: string, message: string): Verdict => ({
+  type,
+  status: 'Unknown',
+  reason,
+  message,
+});
+
 /**
- * The conditions with each verdict applied: replaced in place, or appended when new. A
- * condition whose verdict is unchanged is kept as it is, and so is the whole array when
- * nothing changed, so comparing the result with the old one is cheap. `shared` keeps the
- * last True condition made per type: stored objects never change, so VMs share them.
+ * The conditions with each verdict applied: replaced in place, or added, the list then
+ * sorted. A condition whose verdict is unchanged is kept as it is, and so is the whole array
+ * when nothing changed, so comparing the result with the old one is cheap. `shared` keeps the
+ * last condition made per type: stored objects never change, so VMs share them.
  */
 export function withVerdicts(
   conditions: readonly Condition[] | undefined,
@@ -79,23 +96,35 @@ export function withVerdicts(
       before.message === verdict.message
     )
       continue;
-    const lastTransitionTime = before && before.status === verdict.status ? before.lastTransitionTime : now;
     out ??= [...current];
-    const condition = stamped(verdict, lastTransitionTime, shared);
+    const condition = stamped(verdict, now, shared);
     if (at >= 0) out[at] = condition;
     else out.push(condition);
   }
   if (out === undefined) return current as Condition[];
+  out.sort(byPrecedence);
   // An array that grew by push keeps room for more; the status keeps it, so copy it to size.
   return out.length > current.length ? out.slice() : out;
 }
 
-/** A verdict with its time; a True one stamped as the last one shared was is that one. */
+/** vm-operator's order, for whoever reads the list (kubectl): `Ready` first, then by type. */
+const byPrecedence = (a: Condition, b: Condition): number =>
+  a.type === b.type
+    ? 0
+    : a.type === CONDITION.ready
+      ? -1
+      : b.type === CONDITION.ready
+        ? 1
+        : a.type < b.type
+          ? -1
+          : 1;
+
+/** A verdict with its time; one stamped as the last one shared of its type was is that one. */
 function stamped(verdict: Verdict, lastTransitionTime: string, shared: Map<string, Condition> | undefined) {
-  const isShared = shared !== undefined && verdict.status === 'True';
-  const last = isShared ? shared.get(verdict.type) : undefined;
+  const last = shared?.get(verdict.type);
   if (
-    last?.lastTransitionTime === lastTransitionTime &&
+    last?.status === verdict.status &&
+    last.lastTransitionTime === lastTransitionTime &&
     last.reason === verdict.reason &&
     last.message === verdict.message
   )
@@ -108,7 +137,7 @@ function stamped(verdict: Verdict, lastTransitionTime: string, shared: Map<strin
     message: verdict.message,
     lastTransitionTime,
   };
-  if (isShared) shared.set(verdict.type, condition);
+  shared?.set(verdict.type, condition);
   return condition;
 }
 

@@ -4,11 +4,13 @@
  */
 import { flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
+  VirtualMachine,
   VirtualMachineGuestStatus,
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
   VirtualMachineStatus,
 } from '../../api/types.js';
+import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
   poweredOn: 'PoweredOn',
@@ -82,4 +84,43 @@ export function statusFromVsphere(
     status.network = network;
   }
   return status;
+}
+
+const SYNCED = new Map<string, Verdict>();
+const TOOLS_NOT_RUNNING = Object.freeze(
+  isFalse(CONDITION.tools, REASON.toolsNotRunning, 'VMware Tools is not running'),
+);
+const NO_TOOLS_INFO = Object.freeze(isUnknown(CONDITION.tools, REASON.noGuestInfo, ''));
+// vSphere reports no customization of the guest: vm-operator then knows nothing of it.
+const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomization, REASON.noGuestInfo, ''));
+
+/**
+ * The conditions vm-operator writes on every update from what vSphere reports: the reconcile
+ * ready, the power state against the spec's, VMware Tools, the guest's customization.
+ */
+export function observedVerdicts(vm: VirtualMachine, record: VmRecord): Verdict[] {
+  const want = vm.spec?.powerState ?? '';
+  const is = POWER_STATE[record.powerState];
+  const synced =
+    want === is
+      ? getOrInsert(SYNCED, want, () =>
+          Object.freeze({
+            type: CONDITION.powerStateSynced,
+            status: 'True',
+            reason: REASON.synced,
+            message: want,
+          }),
+        )
+      : isFalse(
+          CONDITION.powerStateSynced,
+          REASON.notSynced,
+          `spec.powerState=${want} != status.powerState=${is}`,
+        );
+  const tools = record.guest.toolsRunningStatus;
+  return [
+    isTrue(CONDITION.reconcileReady),
+    synced,
+    tools === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : tools ? isTrue(CONDITION.tools) : NO_TOOLS_INFO,
+    NO_CUSTOMIZATION_INFO,
+  ];
 }

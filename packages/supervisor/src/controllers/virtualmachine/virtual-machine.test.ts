@@ -368,6 +368,43 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
   });
 
+  it('reports what vSphere observes: reconcile, power state against the spec, tools, customization', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const observed = async () => {
+      const vm = await getVm(f, 'vm1');
+      return [
+        CONDITION.reconcileReady,
+        CONDITION.powerStateSynced,
+        CONDITION.tools,
+        CONDITION.guestCustomization,
+      ].map((type) => {
+        const c = condition(vm, type);
+        return `${type} ${c?.status} ${c?.reason} ${c?.message}`;
+      });
+    };
+    expect(await observed()).toEqual([
+      'VirtualMachineReconcileReady True True ',
+      'VirtualMachinePowerStateSynced True Synced PoweredOn',
+      'VirtualMachineTools True True ',
+      'GuestCustomization Unknown NoGuestInfo ',
+    ]);
+    // Sorted as vm-operator keeps them.
+    const types = (await getVm(f, 'vm1')).status?.conditions?.map((c) => c.type) ?? [];
+    expect(types).toEqual([...types].sort());
+    await f.kube.patch(
+      ref('vm1'),
+      { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect((await observed()).slice(1, 3)).toEqual([
+      'VirtualMachinePowerStateSynced True Synced PoweredOff',
+      'VirtualMachineTools False VirtualMachineToolsNotRunning VMware Tools is not running',
+    ]);
+  });
+
   it('deploys a VM without networking, with no NetworkReady condition', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1', { network: { disabled: true } }));
