@@ -21,7 +21,11 @@ import {
   type VirtualMachine,
   type VirtualMachineImage,
   VM_OPERATOR_KINDS,
+  validateResourcePolicyCreate,
+  validateResourcePolicyUpdate,
   validateVirtualMachineCreate,
+  validateVirtualMachineServiceCreate,
+  validateVirtualMachineServiceUpdate,
   validateVirtualMachineUpdate,
 } from './api/index.js';
 import { AdmissionDenied, KubeError } from './store/errors.js';
@@ -128,6 +132,8 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       deny('VirtualMachine', validateVirtualMachineCreate(defaulted));
       return undefined;
     }
+    // An object being deleted takes any update, as vm-operator's webhooks let it through.
+    if (old?.metadata.deletionTimestamp) return undefined;
     const stored = old as unknown as VirtualMachine;
     const restart = nextRestartTimeOnUpdate(vm, stored, clock.now());
     if ('problem' in restart) throw mutationDenied('VirtualMachine', restart.problem);
@@ -138,8 +144,37 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   };
 }
 
+/**
+ * A validating webhook: on create, and on an update that changes the spec (one kept as stored,
+ * a metadata or status write, passed it before) of an object not being deleted.
+ */
+function validating<T>(
+  kind: string,
+  onCreate: (object: T) => FieldError[],
+  onUpdate: (object: T, old: T) => FieldError[],
+): AdmitFunction {
+  return (operation, object, old) => {
+    if (operation === 'CREATE') deny(kind, onCreate(object as unknown as T));
+    else if (old && !old.metadata.deletionTimestamp && object.spec !== old.spec)
+      deny(kind, onUpdate(object as unknown as T, old as unknown as T));
+    return undefined;
+  };
+}
+
 export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKindsOptions = {}): void => {
-  const admit: Partial<Record<string, AdmitFunction>> = { VirtualMachine: admitVirtualMachine(options) };
+  const admit: Partial<Record<string, AdmitFunction>> = {
+    VirtualMachine: admitVirtualMachine(options),
+    VirtualMachineService: validating(
+      'VirtualMachineService',
+      validateVirtualMachineServiceCreate,
+      validateVirtualMachineServiceUpdate,
+    ),
+    VirtualMachineSetResourcePolicy: validating(
+      'VirtualMachineSetResourcePolicy',
+      validateResourcePolicyCreate,
+      validateResourcePolicyUpdate,
+    ),
+  };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];
     store.registerKind({

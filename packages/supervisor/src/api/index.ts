@@ -3,5 +3,10 @@
 export * from './conversion/index.js';
 export * from './defaults.js';
 export * from './kinds.js';
+export { validateResourcePolicyCreate, validateResourcePolicyUpdate } from './resource-policy-validation.js';
 export type * from './types.js';
 export * from './validation.js';
+export {
+  validateVirtualMachineServiceCreate,
+  validateVirtualMachineServiceUpdate,
+} from './vm-service-validation.js';

@@ -22,13 +22,14 @@ export type FieldErrorReason =
 const POWER_STATES = ['PoweredOn', 'PoweredOff', 'Suspended'];
 const POWER_OP_MODES = ['Hard', 'Soft', 'TrySoft'];
 const IMAGE_KINDS = ['VirtualMachineImage', 'ClusterVirtualMachineImage'];
-const IMMUTABLE = 'field is immutable';
+export const IMMUTABLE = 'field is immutable';
 
-function required(field: string): FieldError {
+// Field errors as Kubernetes' field package words them; every kind's webhook builds its errors with these.
+export function required(field: string): FieldError {
   return { field, message: 'Required value', reason: 'FieldValueRequired' };
 }
 
-function invalid(field: string, value: unknown, detail: string): FieldError {
+export function invalid(field: string, value: unknown, detail: string): FieldError {
   return {
     field,
     message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
@@ -36,16 +37,20 @@ function invalid(field: string, value: unknown, detail: string): FieldError {
   };
 }
 
-function forbidden(field: string, detail: string): FieldError {
+export function forbidden(field: string, detail: string): FieldError {
   return { field, message: `Forbidden: ${detail}`, reason: 'FieldValueForbidden' };
 }
 
-function unsupported(field: string, value: unknown, allowed: string[]): FieldError {
+export function unsupported(field: string, value: unknown, allowed: string[]): FieldError {
   return {
     field,
     message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((v) => `"${v}"`).join(', ')}`,
     reason: 'FieldValueNotSupported',
   };
+}
+
+export function duplicate(field: string, value: unknown): FieldError {
+  return { field, message: `Duplicate value: ${JSON.stringify(value)}`, reason: 'FieldValueDuplicate' };
 }
 
 function validateSpec(vm: VirtualMachine): FieldError[] {
@@ -73,12 +78,7 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
   errors.push(...validateBootstrap(vm));
   const names = new Set<string>();
   (spec.network?.interfaces ?? []).forEach((iface, i) => {
-    if (names.has(iface.name))
-      errors.push({
-        field: `spec.network.interfaces[${i}].name`,
-        message: `Duplicate value: "${iface.name}"`,
-        reason: 'FieldValueDuplicate',
-      });
+    if (names.has(iface.name)) errors.push(duplicate(`spec.network.interfaces[${i}].name`, iface.name));
     names.add(iface.name);
   });
   const probe = spec.readinessProbe;

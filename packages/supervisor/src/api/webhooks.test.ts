@@ -450,3 +450,64 @@ describe('nextRestartTime on update', () => {
     expect((await off.kube.get<VirtualMachine & KubeObject>(ref)).spec?.nextRestartTime).toBeUndefined();
   });
 });
+
+describe('validating webhooks in the store', () => {
+  const V6 = 'vmoperator.vmware.com/v1alpha6';
+  const webhook = (kind: string) =>
+    `admission webhook "default.validating.${kind.toLowerCase()}.v1alpha6.vmoperator.vmware.com" denied the request`;
+
+  async function setup() {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['ns1'] },
+    );
+    registerVmOperatorKinds(kube, { defaultNetwork: null });
+    return kube;
+  }
+
+  it('refuses a VirtualMachineService without ports and a change of its type', async () => {
+    const kube = await setup();
+    const service = (spec: Record<string, unknown>) => ({
+      apiVersion: V6,
+      kind: 'VirtualMachineService',
+      metadata: { name: 'web', namespace: 'ns1' },
+      spec,
+    });
+    await expect(kube.create(service({ type: 'LoadBalancer' }))).rejects.toMatchObject({
+      code: 422,
+      message: `${webhook('VirtualMachineService')}: spec.ports: Required value`,
+    });
+    const ports = [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 443 }];
+    await kube.create(service({ type: 'LoadBalancer', ports }));
+    const ref = { apiVersion: V6, kind: 'VirtualMachineService', namespace: 'ns1', name: 'web' };
+    await expect(kube.patch(ref, { spec: { type: 'ClusterIP' } }, { type: 'merge' })).rejects.toMatchObject({
+      message: `${webhook('VirtualMachineService')}: spec.type: Forbidden: field is immutable`,
+    });
+    // Metadata writes and the status are not the webhook's to judge.
+    await kube.patch(ref, { metadata: { labels: { a: 'b' } } }, { type: 'merge' });
+  });
+
+  it("keeps a resource policy's pool, and lets any update through once an object is being deleted", async () => {
+    const kube = await setup();
+    const ref = { apiVersion: V6, kind: 'VirtualMachineSetResourcePolicy', namespace: 'ns1', name: 'p' };
+    await kube.create({
+      ...ref,
+      metadata: { name: 'p', namespace: 'ns1', finalizers: ['example.com/hold'] },
+      spec: { resourcePool: { name: 'p', reservations: { cpu: '1' } } },
+    });
+    const change = { spec: { resourcePool: { reservations: { cpu: '2' } } } };
+    await expect(kube.patch(ref, change, { type: 'merge' })).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        `${webhook('VirtualMachineSetResourcePolicy')}: spec.resourcePool: Invalid value`,
+      ),
+    });
+    await kube.delete(ref);
+    const changed = await kube.patch<KubeObject & { spec: { resourcePool: { reservations: unknown } } }>(
+      ref,
+      change,
+      { type: 'merge' },
+    );
+    expect(changed.spec.resourcePool.reservations).toEqual({ cpu: '2' });
+  });
+});

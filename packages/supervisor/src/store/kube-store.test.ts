@@ -157,6 +157,21 @@ describe('create', () => {
     await expect(store.create(cm('Bad_Name'))).rejects.toMatchObject({ code: 422, reason: 'Invalid' });
     await expect(store.create(cm('ok', {}, { labels: { app: 'not ok!' } }))).rejects.toMatchObject({
       code: 422,
+      status: {
+        details: {
+          causes: [
+            {
+              field: 'metadata.labels',
+              message: `Invalid value: "not ok!": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+            },
+          ],
+        },
+      },
+    });
+    await expect(store.create(cm('ok', {}, { labels: { 'x/y/z': 'v' } }))).rejects.toMatchObject({
+      message: expect.stringContaining(
+        `metadata.labels: Invalid value: "x/y/z": a valid label key must consist of`,
+      ),
     });
     await expect(
       store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'ns1' } }),

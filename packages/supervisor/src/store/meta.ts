@@ -2,6 +2,13 @@
  * Kubernetes objects as plain JSON, and the object-metadata rules the API server applies.
  */
 
+import {
+  dns1123LabelProblems,
+  dns1123SubdomainProblems,
+  labelKeyProblems,
+  labelValueProblems,
+} from './names.js';
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -211,21 +218,9 @@ export function timestamp(ms: number): string {
   return lastStamp;
 }
 
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** The API server's messages for names that are not RFC 1123 subdomains (or labels, for namespaces). */
+/** The API server's first problem with a name: an RFC 1123 subdomain (a label, for namespaces). */
 export function nameProblem(name: string, label: boolean): string | undefined {
-  if (label) {
-    if (name.length > 63) return 'must be no more than 63 characters';
-    if (!LABEL.test(name))
-      return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-    return undefined;
-  }
-  if (name.length > 253) return 'must be no more than 253 characters';
-  if (!SUBDOMAIN.test(name))
-    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-  return undefined;
+  return (label ? dns1123LabelProblems(name) : dns1123SubdomainProblems(name, 'characters'))[0];
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -252,16 +247,15 @@ export function labelProblems(labels: unknown): [string, string][] {
   for (const k in labels) {
     if (!Object.hasOwn(labels, k)) continue;
     const v = labels[k];
+    // The quick checks first: the API server's words only for what fails them.
     if (!validLabelKey(k))
-      out.push([
-        'metadata.labels',
-        `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.'`,
-      ]);
-    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))
-      out.push([
-        `metadata.labels`,
-        `Invalid value: "${String(v)}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
-      ]);
+      for (const problem of labelKeyProblems(k))
+        out.push(['metadata.labels', `Invalid value: "${k}": ${problem}`]);
+    if (typeof v !== 'string')
+      out.push(['metadata.labels', `Invalid value: ${JSON.stringify(v) ?? String(v)}: must be a string`]);
+    else if (v.length > 63 || !LABEL_VALUE.test(v))
+      for (const problem of labelValueProblems(v))
+        out.push(['metadata.labels', `Invalid value: "${v}": ${problem}`]);
   }
   return out;
 }

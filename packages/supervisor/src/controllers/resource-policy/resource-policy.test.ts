@@ -105,7 +105,7 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
     expect(await run()).toEqual(await run());
   });
 
-  it('reuses an existing pool and folder, keeps the pool at the spec, and names the namespace itself when unset', async () => {
+  it('reuses an existing pool and folder, sets the pool to the spec, and names the namespace itself when unset', async () => {
     const f = await setup();
     const pool = f.vsphere.pool.create(f.prepared.pool, 'cluster-a').value;
     const folder = f.vsphere.folder.create(f.prepared.folder, 'cluster-a').value;
@@ -116,14 +116,18 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
     expect((await f.policy('cluster-a'))?.status?.resourcePools?.[0]?.childResourcePoolMoID).toBe(pool);
     expect(f.child(f.prepared.folder, 'cluster-a')?.id).toBe(folder);
 
-    await f.kube.patch(
-      f.ref('cluster-a'),
-      { spec: { resourcePool: { reservations: null, limits: null } } },
-      { type: 'merge' },
-    );
-    await f.settle();
-    expect(record().memoryAllocation).toMatchObject({ reservation: 0, limit: -1 });
-    expect(record().cpuAllocation).toMatchObject({ reservation: 0, limit: -1 });
+    // The pool's spec stays as it was made, as vm-operator's webhook keeps it.
+    await expect(
+      f.kube.patch(
+        f.ref('cluster-a'),
+        { spec: { resourcePool: { reservations: null, limits: null } } },
+        { type: 'merge' },
+      ),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('spec.resourcePool: Invalid value'),
+    });
+    expect(record().memoryAllocation.reservation).toBe(1024);
 
     await f.create('bare', { clusterModuleGroups: ['g'] });
     await f.settle();
@@ -194,11 +198,10 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
       message: 'spec.resourcePool.reservations.cpu: invalid quantity "lots"',
     });
     expect(f.child(f.prepared.pool, 'bad')).toBeUndefined();
-    await f.kube.patch(
-      f.ref('bad'),
-      { spec: { resourcePool: { reservations: { cpu: '500m' } } } },
-      { type: 'merge' },
-    );
+    // Its spec being immutable, it is made again.
+    await f.kube.delete(f.ref('bad'));
+    await f.settle();
+    await f.create('bad', { resourcePool: { name: 'bad', reservations: { cpu: '500m' } } });
     await f.settle();
     expect((f.child(f.prepared.pool, 'bad') as ResourcePoolRecord).cpuAllocation.reservation).toBe(1147);
 

@@ -74,6 +74,13 @@ const lb = (selector: Record<string, string> = { app: 'web' }, extra: Record<str
   ...extra,
 });
 
+/** A ClusterIP service: ports it must have, as vm-operator's webhook requires them. */
+const clusterIp = (extra: Record<string, unknown> = {}) => ({
+  type: 'ClusterIP',
+  ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }],
+  ...extra,
+});
+
 const readyOf = (s: VirtualMachineService | undefined) =>
   s?.status?.conditions?.find((c) => c.type === SERVICE_READY_CONDITION);
 
@@ -204,8 +211,8 @@ describe('the VirtualMachineService controller', () => {
 
   it('gives ClusterIP services a cluster IP and no ingress, and honours headless and ExternalName', async () => {
     const f = await setup();
-    await f.createService('plain', { type: 'ClusterIP', ports: [], selector: { app: 'x' } });
-    await f.createService('named', { type: 'ClusterIP', clusterIp: '10.96.0.42' });
+    await f.createService('plain', clusterIp({ selector: { app: 'x' } }));
+    await f.createService('named', clusterIp({ clusterIp: '10.96.0.42' }));
     await f.createService('headless', { type: 'ClusterIP', clusterIp: 'None', selector: { app: 'x' } });
     await f.createService('ext', { type: 'ExternalName', externalName: 'db.example.com' });
     await f.settle();
@@ -242,9 +249,9 @@ describe('the VirtualMachineService controller', () => {
   it('refuses a cluster IP in use or out of range, and converges once it is free', async () => {
     const f = await setup();
     const controller = f.controller;
-    await f.createService('first', { type: 'ClusterIP', clusterIp: '10.96.0.42' });
-    await f.createService('second', { type: 'ClusterIP', clusterIp: '10.96.0.42' });
-    await f.createService('outside', { type: 'ClusterIP', clusterIp: '10.97.0.1' });
+    await f.createService('first', clusterIp({ clusterIp: '10.96.0.42' }));
+    await f.createService('second', clusterIp({ clusterIp: '10.96.0.42' }));
+    await f.createService('outside', clusterIp({ clusterIp: '10.97.0.1' }));
     await f.settle();
     expect(await f.service('second')).toBeUndefined();
     expect(controller.errorOf('ns1/second')).toMatchObject({
@@ -338,22 +345,21 @@ describe('the VirtualMachineService controller', () => {
     expect((await f.vmService('c'))?.status?.loadBalancer).toEqual({ ingress: [{ ip: '10.10.0.1' }] });
   });
 
-  it('follows type changes: the VIP goes back, the ingress and cluster IP go with the type', async () => {
+  it('keeps the type, as the webhook does, and gives the VIP back with the service', async () => {
     const f = await setup();
     await f.createService('web', lb());
     await f.settle();
-    const patch = (spec: Record<string, unknown>) =>
-      f.kube.patch(f.ref('VirtualMachineService', 'web'), { spec }, { type: 'merge' });
-    await patch({ type: 'ClusterIP' });
+    expect(f.loadBalancerAddresses.size).toBe(1);
+    await expect(
+      f.kube.patch(f.ref('VirtualMachineService', 'web'), { spec: { type: 'ClusterIP' } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message:
+        'admission webhook "default.validating.virtualmachineservice.v1alpha6.vmoperator.vmware.com" denied the request: spec.type: Forbidden: field is immutable',
+    });
+    await f.remove('VirtualMachineService', 'web');
     await f.settle();
-    expect((await f.service('web'))?.status).toEqual({ loadBalancer: {} });
-    expect((await f.service('web'))?.spec?.clusterIP).toBe('10.96.1.0');
-    expect((await f.vmService('web'))?.status?.loadBalancer).toEqual({});
     expect(f.loadBalancerAddresses.size).toBe(0);
-
-    await patch({ type: 'ExternalName', externalName: 'x.example.com' });
-    await f.settle();
-    expect((await f.service('web'))?.spec).not.toHaveProperty('clusterIP');
     expect(f.clusterAddresses.size).toBe(0);
   });
 
