@@ -27,7 +27,9 @@ const utf8 = new TextEncoder();
  * newer one (label keys and values) bytes.
  */
 function tooLong(value: string, max: number, unit: 'characters' | 'bytes'): string[] {
-  return utf8.encode(value).length > max ? [`must be no more than ${max} ${unit}`] : [];
+  // A UTF-16 unit is 3 bytes of UTF-8 at most: most names need no encoding to know.
+  const fits = value.length * 3 <= max || utf8.encode(value).length <= max;
+  return fits ? [] : [`must be no more than ${max} ${unit}`];
 }
 
 function regexError(rule: string, pattern: string, ...examples: string[]): string {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Condition } from '../../api/types.js';
 import { CONDITION, isFalse, isTrue, withVerdicts } from './conditions.js';
 
 const T0 = '2025-01-01T00:00:00Z';
@@ -14,6 +15,10 @@ describe('withVerdicts', () => {
       'VirtualMachineCreated',
       'VirtualMachineImageReady',
     ]);
+    // A list a client wrote in another order is sorted whole once something changes.
+    const written = [2, 0, 3, 1].map((i) => ({ ...(next[i] as Condition), status: 'True' as const }));
+    const sorted = withVerdicts(written, [isFalse(CONDITION.imageReady, 'NotFound', 'gone')], T1);
+    expect(sorted.map((c) => c.type)).toEqual(next.map((c) => c.type));
   });
 
   it('moves lastTransitionTime when the status, reason or message changes, and only then', () => {

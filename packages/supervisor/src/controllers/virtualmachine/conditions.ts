@@ -72,8 +72,8 @@ export const isUnknown = (type: string, reason: string, message: string): Verdic
 });
 
 /**
- * The conditions with each verdict applied: replaced in place, or added, the list then
- * sorted. A condition whose verdict is unchanged is kept as it is, and so is the whole array
+ * The conditions with each verdict applied: replaced in place, or added in its place in the
+ * order. A condition whose verdict is unchanged is kept as it is, and so is the whole array
  * when nothing changed, so comparing the result with the old one is cheap. `shared` keeps the
  * last condition made per type: stored objects never change, so VMs share them.
  */
@@ -84,10 +84,10 @@ export function withVerdicts(
   shared?: Map<string, Condition>,
 ): Condition[] {
   let out: Condition[] | undefined;
-  const current = conditions ?? [];
+  const current = conditions ?? NO_CONDITIONS;
   for (const verdict of verdicts) {
     const list = out ?? current;
-    const at = list.findIndex((c) => c.type === verdict.type);
+    const at = indexOfType(list, verdict.type);
     const before = at >= 0 ? list[at] : undefined;
     if (
       before &&
@@ -96,28 +96,41 @@ export function withVerdicts(
       before.message === verdict.message
     )
       continue;
-    out ??= [...current];
+    out ??= current.slice();
     const condition = stamped(verdict, now, shared);
     if (at >= 0) out[at] = condition;
-    else out.push(condition);
+    else out.splice(placeOf(out, verdict.type), 0, condition);
   }
   if (out === undefined) return current as Condition[];
-  out.sort(byPrecedence);
-  // An array that grew by push keeps room for more; the status keeps it, so copy it to size.
+  // A list written in another order (by a client) is sorted whole, as vm-operator does.
+  if (!inOrder(out)) out.sort((a, b) => (precedes(a.type, b.type) ? -1 : precedes(b.type, a.type) ? 1 : 0));
+  // An array that grew keeps room for more; the status keeps it, so copy it to size.
   return out.length > current.length ? out.slice() : out;
 }
 
+const NO_CONDITIONS: readonly Condition[] = Object.freeze([]);
+
+function indexOfType(list: readonly Condition[], type: string): number {
+  for (let i = 0; i < list.length; i++) if ((list[i] as Condition).type === type) return i;
+  return -1;
+}
+
 /** vm-operator's order, for whoever reads the list (kubectl): `Ready` first, then by type. */
-const byPrecedence = (a: Condition, b: Condition): number =>
-  a.type === b.type
-    ? 0
-    : a.type === CONDITION.ready
-      ? -1
-      : b.type === CONDITION.ready
-        ? 1
-        : a.type < b.type
-          ? -1
-          : 1;
+const precedes = (a: string, b: string): boolean =>
+  a !== b && b !== CONDITION.ready && (a === CONDITION.ready || a < b);
+
+/** Where a condition of the type goes in a list in order. */
+function placeOf(list: readonly Condition[], type: string): number {
+  let i = 0;
+  while (i < list.length && precedes((list[i] as Condition).type, type)) i++;
+  return i;
+}
+
+function inOrder(list: readonly Condition[]): boolean {
+  for (let i = 1; i < list.length; i++)
+    if (precedes((list[i] as Condition).type, (list[i - 1] as Condition).type)) return false;
+  return true;
+}
 
 /** A verdict with its time; one stamped as the last one shared of its type was is that one. */
 function stamped(verdict: Verdict, lastTransitionTime: string, shared: Map<string, Condition> | undefined) {

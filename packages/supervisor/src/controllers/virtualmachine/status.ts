@@ -95,13 +95,15 @@ const NO_TOOLS_INFO = Object.freeze(isUnknown(CONDITION.tools, REASON.noGuestInf
 const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomization, REASON.noGuestInfo, ''));
 
 /**
- * The conditions vm-operator writes on every update from what vSphere reports: the reconcile
- * ready, the power state against the spec's, VMware Tools, the guest's customization.
+ * Adds the conditions vm-operator writes on every update from what vSphere reports: the
+ * reconcile ready, the power state against the spec's, VMware Tools, the guest's customization.
  */
-export function observedVerdicts(vm: VirtualMachine, record: VmRecord): Verdict[] {
+export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: VmRecord): void {
   const want = vm.spec?.powerState ?? '';
   const is = POWER_STATE[record.powerState];
-  const synced =
+  const tools = record.guest.toolsRunningStatus;
+  out.push(
+    isTrue(CONDITION.reconcileReady),
     want === is
       ? getOrInsert(SYNCED, want, () =>
           Object.freeze({
@@ -115,12 +117,8 @@ export function observedVerdicts(vm: VirtualMachine, record: VmRecord): Verdict[
           CONDITION.powerStateSynced,
           REASON.notSynced,
           `spec.powerState=${want} != status.powerState=${is}`,
-        );
-  const tools = record.guest.toolsRunningStatus;
-  return [
-    isTrue(CONDITION.reconcileReady),
-    synced,
+        ),
     tools === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : tools ? isTrue(CONDITION.tools) : NO_TOOLS_INFO,
     NO_CUSTOMIZATION_INFO,
-  ];
+  );
 }

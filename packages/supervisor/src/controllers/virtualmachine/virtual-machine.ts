@@ -64,7 +64,7 @@ import {
   type Resolved,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
-import { observedVerdicts, statusFromVsphere } from './status.js';
+import { addObservedVerdicts, statusFromVsphere } from './status.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
 export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
@@ -482,11 +482,9 @@ export function startVirtualMachineController(
     if (fault !== undefined) throw fault;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone);
-    const verdicts: Verdict[] = [
-      ...(fallthrough?.verdicts ?? []),
-      isTrue(CONDITION.created),
-      ...observedVerdicts(vm, record),
-    ];
+    const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
+    verdicts.push(isTrue(CONDITION.created));
+    addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(probeVerdict(record, probe));
     const className = vm.spec?.className;
