@@ -3,6 +3,8 @@
  * a list of field errors, messages in its words.
  */
 
+import { deepEqual } from '../store/meta.js';
+import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
 import type { VirtualMachine } from './types.js';
 
 export interface FieldError {
@@ -155,12 +157,9 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   return errors;
 }
 
-// Controllers write back the stored spec itself: the same value needs no serializing.
-const sameJson = (before: unknown, after: unknown): boolean =>
-  before === after || JSON.stringify(before ?? null) === JSON.stringify(after ?? null);
-
 function immutable(field: string, before: unknown, after: unknown): FieldError[] {
-  return sameJson(before, after) ? [] : [invalid(field, after ?? '', IMMUTABLE)];
+  // Compared as Go's DeepEqual does: by value, whatever the order of the keys.
+  return deepEqual(before, after) ? [] : [invalid(field, after ?? '', IMMUTABLE)];
 }
 
 const BOOTSTRAP_PROVIDERS = ['cloudInit', 'linuxPrep', 'sysprep'] as const;
@@ -186,7 +185,9 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
   }
   if (prev.powerState === 'PoweredOff' && spec.powerState === 'Suspended')
     errors.push(invalid('spec.powerState', 'Suspended', 'cannot suspend a VM that is powered off'));
-  if (prev.powerState === 'PoweredOn' && spec.powerState === 'PoweredOn' && spec.guestID !== prev.guestID)
+  // A VM whose power-on a check annotation holds is not on yet: it may still change.
+  const on = prev.powerState === 'PoweredOn' && !hasAnnotationWithPrefix(old, POWER_ON_CHECK_PREFIX);
+  if (on && spec.powerState === 'PoweredOn' && spec.guestID !== prev.guestID)
     errors.push(forbidden('spec.guestID', 'updates to this field is not allowed when VM power is on'));
   errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
   errors.push(...immutable('spec.image', prev.image, spec.image));
@@ -210,7 +211,7 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
       const was = oldIfaces[i];
       const path = `spec.network.interfaces[${i}]`;
       if (iface.name !== was?.name) errors.push(forbidden(`${path}.name`, IMMUTABLE));
-      if (!sameJson(iface.network, was?.network)) errors.push(forbidden(`${path}.network`, IMMUTABLE));
+      if (!deepEqual(iface.network, was?.network)) errors.push(forbidden(`${path}.network`, IMMUTABLE));
       errors.push(...immutable(`${path}.macAddr`, was?.macAddr, iface.macAddr));
     });
   }

@@ -170,6 +170,25 @@ describe('validation', () => {
     ]);
   });
 
+  it("compares an interface's network by value, and lets a VM held off by a power-on check change its guest", () => {
+    const old = defaultVirtualMachineOnCreate(vm(), { random: seeded(1), defaultNetwork: network });
+    const next = structuredClone(old);
+    const iface = next.spec?.network?.interfaces?.[0];
+    if (!next.spec || !iface?.network) throw new Error('no eth0');
+    // The same reference, its keys in another order (as a Go client writes them).
+    iface.network = { name: network.name, kind: network.kind, apiVersion: network.apiVersion };
+    expect(Object.keys(iface.network)).not.toEqual(
+      Object.keys(old.spec?.network?.interfaces?.[0]?.network ?? {}),
+    );
+    expect(validateVirtualMachineUpdate(next, old)).toEqual([]);
+    const held = {
+      ...old,
+      metadata: { ...old.metadata, annotations: { 'poweron.check.vmoperator.vmware.com/app': 'wait' } },
+    };
+    const guest = { ...held, spec: { ...held.spec, guestID: 'ubuntu64Guest' } };
+    expect(validateVirtualMachineUpdate(guest, held)).toEqual([]);
+  });
+
   it('names the bootstrap provider dropped, or the bootstrap itself', () => {
     const old = vm({ bootstrap: { cloudInit: {} } });
     const fields = (next: VirtualMachine) => validateVirtualMachineUpdate(next, old).map((e) => e.field);

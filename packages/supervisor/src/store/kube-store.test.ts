@@ -168,6 +168,14 @@ describe('create', () => {
         },
       },
     });
+    await expect(store.create(cm('ok', {}, { labels: { ['a'.repeat(64)]: 'v' } }))).rejects.toMatchObject({
+      message: expect.stringContaining('name part must be no more than 63 bytes'),
+    });
+    await expect(
+      store.create(cm('ok', {}, { labels: { [`${'a'.repeat(254)}/k`]: 'v' } })),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining('prefix part must be no more than 253 bytes'),
+    });
     await expect(store.create(cm('ok', {}, { labels: { 'x/y/z': 'v' } }))).rejects.toMatchObject({
       message: expect.stringContaining(
         `metadata.labels: Invalid value: "x/y/z": a valid label key must consist of`,

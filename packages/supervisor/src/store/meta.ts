@@ -224,15 +224,13 @@ export function nameProblem(name: string, label: boolean): string | undefined {
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUALIFIED_NAME =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** Label keys found valid: most objects carry the same few keys, and the pattern is long. */
 const validLabelKeys = new Set<string>();
 
 function validLabelKey(key: string): boolean {
   if (validLabelKeys.has(key)) return true;
-  if (key.length > 317 || !QUALIFIED_NAME.test(key)) return false;
+  if (labelKeyProblems(key).length > 0) return false;
   // Bounded: a workload of ever new keys starts over rather than growing.
   if (validLabelKeys.size >= 4096) validLabelKeys.clear();
   validLabelKeys.add(key);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../api/types.js';
-import { CONDITION, isFalse, isTrue, withVerdicts } from './conditions.js';
+import { CONDITION, isAbsent, isFalse, isTrue, withVerdicts } from './conditions.js';
 
 const T0 = '2025-01-01T00:00:00Z';
 const T1 = '2025-01-01T00:00:05Z';
@@ -29,6 +29,14 @@ describe('withVerdicts', () => {
     expect(reworded[0]).toMatchObject({ message: 'still gone', lastTransitionTime: T1 });
     const reasoned = withVerdicts(first, [isFalse(CONDITION.classReady, 'Invalid', 'gone')], T1);
     expect(reasoned[0]?.lastTransitionTime).toBe(T1);
+  });
+
+  it('removes a condition whose verdict is that it is absent, and changes nothing when there is none', () => {
+    const first = withVerdicts(undefined, [isTrue(CONDITION.created), isTrue(CONDITION.networkReady)], T0);
+    expect(withVerdicts(first, [isAbsent(CONDITION.networkReady)], T1).map((c) => c.type)).toEqual([
+      'VirtualMachineCreated',
+    ]);
+    expect(withVerdicts(first, [isAbsent(CONDITION.bootstrapReady)], T1)).toBe(first);
   });
 
   it('shares one condition per type and time between lists, whatever its status', () => {

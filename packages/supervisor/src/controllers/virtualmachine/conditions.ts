@@ -41,12 +41,22 @@ export const REASON = {
 } as const;
 
 /** A verdict before it is stamped with a time. */
-export interface Verdict {
+interface ConditionVerdict {
   readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
+  readonly status: Condition['status'];
   readonly reason: string;
   readonly message: string;
 }
+
+/** A verdict that removes the condition. */
+interface AbsentVerdict {
+  readonly type: string;
+  readonly status: 'Absent';
+  readonly reason: '';
+  readonly message: '';
+}
+
+export type Verdict = ConditionVerdict | AbsentVerdict;
 
 /** The True verdict of each type: every pass gives a few, and they never change. */
 const TRUE_VERDICTS = new Map<string, Verdict>();
@@ -55,6 +65,14 @@ const TRUE_VERDICTS = new Map<string, Verdict>();
 export const isTrue = (type: string): Verdict =>
   getOrInsert(TRUE_VERDICTS, type, () =>
     Object.freeze({ type, status: 'True', reason: 'True', message: '' }),
+  );
+
+const ABSENT_VERDICTS = new Map<string, Verdict>();
+
+/** No condition of the type, as vm-operator deletes one that has no subject (no bootstrap, no network). */
+export const isAbsent = (type: string): Verdict =>
+  getOrInsert(ABSENT_VERDICTS, type, () =>
+    Object.freeze({ type, status: 'Absent', reason: '', message: '' }),
   );
 
 export const isFalse = (type: string, reason: string, message: string): Verdict => ({
@@ -72,8 +90,8 @@ export const isUnknown = (type: string, reason: string, message: string): Verdic
 });
 
 /**
- * The conditions with each verdict applied: replaced in place, or added in its place in the
- * order. A condition whose verdict is unchanged is kept as it is, and so is the whole array
+ * The conditions with each verdict applied: replaced in place, added in its place in the
+ * order, or removed. A condition whose verdict is unchanged is kept as it is, and so is the whole array
  * when nothing changed, so comparing the result with the old one is cheap. `shared` keeps the
  * last condition made per type: stored objects never change, so VMs share them.
  */
@@ -88,6 +106,13 @@ export function withVerdicts(
   for (const verdict of verdicts) {
     const list = out ?? current;
     const at = indexOfType(list, verdict.type);
+    if (verdict.status === 'Absent') {
+      if (at >= 0) {
+        out ??= current.slice();
+        out.splice(at, 1);
+      }
+      continue;
+    }
     const before = at >= 0 ? list[at] : undefined;
     if (
       before &&
@@ -133,7 +158,11 @@ function inOrder(list: readonly Condition[]): boolean {
 }
 
 /** A verdict with its time; one stamped as the last one shared of its type was is that one. */
-function stamped(verdict: Verdict, lastTransitionTime: string, shared: Map<string, Condition> | undefined) {
+function stamped(
+  verdict: ConditionVerdict,
+  lastTransitionTime: string,
+  shared: Map<string, Condition> | undefined,
+) {
   const last = shared?.get(verdict.type);
   if (
     last?.status === verdict.status &&

@@ -8,12 +8,14 @@
  */
 import { flat } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
+import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import {
   CONDITION,
   conditionOf,
+  isAbsent,
   isConditionTrue,
   isFalse,
   isTrue,
@@ -29,14 +31,15 @@ export interface PlannedNic {
 }
 
 export interface NetworkPlan {
-  /** None for a VM without networking (disabled, or no interfaces): vm-operator deletes the condition. */
-  verdict: Verdict | undefined;
+  /** Absent for a VM without networking (disabled, or no interfaces): vm-operator deletes the condition. */
+  verdict: Verdict;
   nics: PlannedNic[];
   /**
-   * An interface is held by another controller: nothing of it reaches this VM, so it is
-   * retried with backoff, as vm-operator's reconcile error is.
+   * An interface is held by another controller, or the API server refused to write it:
+   * nothing of it reaches this VM, so it is retried with backoff, as vm-operator's reconcile
+   * error is.
    */
-  held: boolean;
+  retry: boolean;
   /**
    * Every interface not ready is one net-operator has not reported on yet (and is not being
    * deleted): vm-operator's create waits for those (up to 15 s) before it reports anything,
@@ -74,11 +77,13 @@ export interface NicWrites {
 export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrites): NetworkPlan {
   const spec = vm.spec?.network;
   if (spec?.disabled || !spec?.interfaces?.length)
-    return { verdict: undefined, nics: [], held: false, pending: false };
+    return { verdict: isAbsent(CONDITION.networkReady), nics: [], retry: false, pending: false };
   const namespace = vm.metadata.namespace as string;
   const nics: PlannedNic[] = [];
   const waiting: string[] = [];
-  let held = false;
+  let retry = false;
+  /** What the API server said to writes it refused. */
+  const refused: string[] = [];
   let reported = false;
   for (const iface of spec?.interfaces ?? []) {
     const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
@@ -89,11 +94,20 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       name,
     });
     const owner = object && controllerOf(object);
-    if (!object) object = writes.create(networkInterfaceOf(vm, name, iface.network?.name ?? '', iface.name));
-    else if (!owner) object = writes.update(adopted(object, vm, iface.name));
-    else if (owner.uid !== vm.metadata.uid) {
+    if (owner && owner.uid !== vm.metadata.uid) {
       waiting.push(`${name} (controlled by ${owner.kind} ${owner.name})`);
-      held = true;
+      retry = true;
+      continue;
+    }
+    try {
+      if (!object)
+        object = writes.create(networkInterfaceOf(vm, name, iface.network?.name ?? '', iface.name));
+      else if (!owner) object = writes.update(adopted(object, vm, iface.name));
+    } catch (error) {
+      // E.g. a VM name longer than a label value may be: vm-operator reports the error.
+      if (!isKubeError(error)) throw error;
+      refused.push(error.message);
+      retry = true;
       continue;
     }
     const status = (object as { status?: NetworkInterfaceStatus }).status;
@@ -106,6 +120,13 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
     }
     nics.push({ networkID: status.networkID, macAddress: status.macAddress, interfaceName: iface.name });
   }
+  if (refused.length > 0)
+    return {
+      verdict: isFalse(CONDITION.networkReady, REASON.notReady, refused.join('; ')),
+      nics,
+      retry,
+      pending: false,
+    };
   if (waiting.length > 0)
     return {
       verdict: isFalse(
@@ -114,10 +135,10 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
         `NetworkInterface ${waiting.join(', ')} is not ready`,
       ),
       nics,
-      held,
-      pending: !held && !reported,
+      retry,
+      pending: !retry && !reported,
     };
-  return { verdict: isTrue(CONDITION.networkReady), nics, held, pending: false };
+  return { verdict: isTrue(CONDITION.networkReady), nics, retry, pending: false };
 }
 
 /** The labels vm-operator finds a VM's NetworkInterfaces by. */

@@ -15,7 +15,7 @@ import { PROVIDER_CONFIG_MAP, storageQuotaKey, VM_OPERATOR_NAMESPACE } from '../
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
-import { CONDITION, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+import { CONDITION, isAbsent, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 
@@ -143,10 +143,10 @@ function userDataOf(secret: KubeObject, key: string): { userData: string | undef
   return key === 'user-data' && data['ssh-public-keys'] !== undefined ? { userData: undefined } : undefined;
 }
 
-function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
+function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const bootstrap = vm.spec?.bootstrap;
   // No bootstrap, no condition: vm-operator deletes it.
-  if (!bootstrap) return undefined;
+  if (!bootstrap) return isAbsent(CONDITION.bootstrapReady);
   const selector = bootstrap.disabled ? undefined : bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
@@ -204,5 +204,5 @@ export function checkPrerequisites(read: DependencyReader, vm: VirtualMachine): 
     checkBootstrap(read, vm, resolved),
     checkStorage(read, vm),
   ].filter((v): v is Verdict => v !== undefined);
-  return { verdicts, ready: verdicts.every((v) => v.status === 'True'), resolved };
+  return { verdicts, ready: verdicts.every((v) => v.status === 'True' || v.status === 'Absent'), resolved };
 }

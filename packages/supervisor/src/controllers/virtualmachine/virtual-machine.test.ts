@@ -40,6 +40,30 @@ const newVm = (f: Fixture, name: string, spec: Record<string, unknown> = {}): Ku
   },
 });
 
+const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
+const NIC_SPEC = { networkName: '', type: 'vmxnet3' };
+
+/** A NetworkInterface of the name that a ConfigMap controls: no VM may take it. */
+async function nicHeldByConfigMap(f: SupervisorFixture, name: string) {
+  const holder = await f.kube.create({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'holder', namespace: 'ns1' },
+  });
+  const heldBy = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    name: 'holder',
+    uid: holder.metadata.uid as string,
+    controller: true,
+  };
+  return f.kube.create({
+    ...NIC,
+    metadata: { name, namespace: 'ns1', ownerReferences: [heldBy] },
+    spec: NIC_SPEC,
+  });
+}
+
 const getVm = (f: SupervisorFixture, name: string) =>
   f.kube.get(ref(name)) as unknown as Promise<VirtualMachine>;
 
@@ -156,26 +180,8 @@ describe('the VirtualMachine controller', () => {
 
   it('adopts a NetworkInterface of its name that nobody controls, and waits out one another controls', async () => {
     const f = await setup();
-    const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
-    const nic = (name: string, ownerReferences?: NonNullable<KubeObject['metadata']['ownerReferences']>) => ({
-      ...NIC,
-      metadata: { name, namespace: 'ns1', ...(ownerReferences ? { ownerReferences } : {}) },
-      spec: { networkName: '', type: 'vmxnet3' },
-    });
-    const holder = await f.kube.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'holder', namespace: 'ns1' },
-    });
-    const heldBy = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      name: 'holder',
-      uid: holder.metadata.uid as string,
-      controller: true,
-    };
-    await f.kube.create(nic('vm1-eth0'));
-    await f.kube.create(nic('vm2-eth0', [heldBy]));
+    await f.kube.create({ ...NIC, metadata: { name: 'vm1-eth0', namespace: 'ns1' }, spec: NIC_SPEC });
+    await nicHeldByConfigMap(f, 'vm2-eth0');
     await f.kube.create(newVm(f, 'vm1'));
     await f.kube.create(newVm(f, 'vm2'));
     await f.settle();
@@ -199,6 +205,29 @@ describe('the VirtualMachine controller', () => {
     await f.kube.delete({ ...NIC, namespace: 'ns1', name: 'vm2-eth0' });
     await f.advance(60_000);
     expect((await getVm(f, 'vm2')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it('drops NetworkReady once networking is disabled, and reports an interface the API server refuses', async () => {
+    const f = await setup();
+    await nicHeldByConfigMap(f, 'vm1-eth0');
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    expect(condition(await getVm(f, 'vm1'), CONDITION.networkReady)).toMatchObject({ status: 'False' });
+    await f.kube.patch(ref('vm1'), { spec: { network: { disabled: true } } }, { type: 'merge' });
+    await f.advance(60_000);
+    const vm1 = await getVm(f, 'vm1');
+    expect(vm1.status?.powerState).toBe('PoweredOn');
+    expect(condition(vm1, CONDITION.networkReady)).toBeUndefined();
+
+    // A name too long for the label vm-operator puts on its interfaces: the write is refused.
+    const long = 'w'.repeat(70);
+    await f.kube.create(newVm(f, long, { network: { hostName: 'short' } }));
+    await f.settle();
+    expect(condition(await getVm(f, long), CONDITION.networkReady)).toMatchObject({
+      status: 'False',
+      reason: 'NotReady',
+      message: expect.stringContaining('metadata.labels: Invalid value'),
+    });
   });
 
   it('reports an interface net-operator finds no Network for, and comes up once there is one', async () => {
@@ -226,7 +255,6 @@ describe('the VirtualMachine controller', () => {
 
   it('reports an interface being deleted, and makes its own once that one is gone', async () => {
     const f = await setup();
-    const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
     await f.kube.create({
       ...NIC,
       metadata: { name: 'vm1-eth0', namespace: 'ns1', finalizers: ['example.com/hold'] },
@@ -403,6 +431,26 @@ describe('the VirtualMachine controller', () => {
       'VirtualMachinePowerStateSynced True Synced PoweredOff',
       'VirtualMachineTools False VirtualMachineToolsNotRunning VMware Tools is not running',
     ]);
+  });
+
+  it('restarts only a VM that is to stay powered on, and records only a restart that happened', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    await f.advance(1_000);
+    await f.kube.patch(
+      ref('vm1'),
+      { spec: { nextRestartTime: 'now', powerState: 'Suspended' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(vm.status?.powerState).toBe('Suspended');
+    expect(vm.status?.lastRestartTime).toBeUndefined();
+    const restarts = f.vsphere.events
+      .list()
+      .filter((e) => e._type === 'VmGuestRebootEvent' || e._type === 'VmResettingEvent');
+    expect(restarts).toEqual([]);
   });
 
   it('deploys a VM without networking, with no NetworkReady condition', async () => {

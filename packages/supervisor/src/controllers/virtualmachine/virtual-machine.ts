@@ -33,6 +33,11 @@ import {
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
+import {
+  DELETE_CHECK_PREFIX,
+  hasAnnotationWithPrefix,
+  POWER_ON_CHECK_PREFIX,
+} from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
 import type {
   Condition,
@@ -69,8 +74,6 @@ import { addObservedVerdicts, statusFromVsphere } from './status.js';
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
 export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
 export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
-export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
-export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
 
 export interface VirtualMachineControllerDeps {
   kube: KubeStore;
@@ -146,9 +149,6 @@ interface Fallthrough {
   readonly verdicts: readonly Verdict[];
   readonly size: ClassSize;
 }
-
-const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string) =>
-  Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
 
 export function startVirtualMachineController(
   manager: Manager,
@@ -357,13 +357,13 @@ export function startVirtualMachineController(
           update: (nic) => controller.ownWrite(key, () => kube.direct.update(nic)),
         })
       : undefined;
-    if (network?.verdict) verdicts.push(network.verdict);
-    if (failed || !target || !network || network.verdict?.status === 'False') {
+    if (network) verdicts.push(network.verdict);
+    if (failed || !target || !network || network.verdict.status === 'False') {
       // Like vm-operator's create when it waited for net-operator inline: nothing to report
       // yet, and the interfaces' first status requeues the VM (their owner).
       if (!failed && network?.pending) return undefined;
       writeVerdicts(vm, verdicts);
-      return failed || network?.held ? { requeue: true } : undefined;
+      return failed || network?.retry ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
     const task = vsphere.library.deploy(
@@ -411,8 +411,13 @@ export function startVirtualMachineController(
 
   // --- update path ---------------------------------------------------------------
 
-  /** Starts the power or size change the VM needs, if any; true when one started. */
-  const drive = (key: string, vm: VirtualMachine, record: VmRecord, size: ClassSize) => {
+  /** Starts the power or size change, or the restart, the VM needs, if any: which one. */
+  const drive = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    size: ClassSize,
+  ): 'resize' | 'power' | 'restart' | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const resize =
@@ -424,28 +429,29 @@ export function startVirtualMachineController(
         ...(size.memoryMB === undefined ? {} : { memoryMB: size.memoryMB }),
       };
       track(key, vsphere.vm.reconfigure(record.id, spec).wait());
-      return true;
+      return 'resize';
     }
     if (want === 'PoweredOn' && state !== 'poweredOn') {
-      if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return false;
+      if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
       track(key, vsphere.vm.powerOn(record.id).wait());
-      return true;
+      return 'power';
     }
     if (want === 'PoweredOff' && state !== 'poweredOff') {
       const soft = state === 'poweredOn' && softly(vm.spec?.powerOffMode, record);
       track(key, soft ? guestShutdown(record.id) : vsphere.vm.powerOff(record.id).wait());
-      return true;
+      return 'power';
     }
     if (want === 'Suspended' && state === 'poweredOn') {
       track(key, vsphere.vm.suspend(record.id).wait());
-      return true;
+      return 'power';
     }
-    if (state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
+    // As vm-operator, a VM restarts only when it is to stay powered on.
+    if (want === 'PoweredOn' && state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
       const soft = softly(vm.spec?.restartMode, record);
       track(key, soft ? guestReboot(record.id) : vsphere.vm.reset(record.id).wait());
-      return true;
+      return 'restart';
     }
-    return false;
+    return undefined;
   };
 
   const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
@@ -496,8 +502,9 @@ export function startVirtualMachineController(
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
     const written = writeStatus(vm, status);
-    if (drive(key, written, record, size)) {
-      if (restart && record.powerState === 'poweredOn')
+    const started = drive(key, written, record, size);
+    if (started) {
+      if (started === 'restart' && restart)
         writeStatus(written, merged(written.status ?? {}, { lastRestartTime: restart }));
       return undefined;
     }

@@ -1,0 +1,10 @@
+/** Annotations of vm-operator's API that hold what it does to a VirtualMachine. */
+import type { VirtualMachine } from './types.js';
+
+/** Any annotation with this prefix holds the VM's deletion. */
+export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
+/** Any annotation with this prefix holds the VM's power-on. */
+export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
+
+export const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string): boolean =>
+  Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
