@@ -2,6 +2,7 @@
  * The default VM classes of vSphere with Tanzu: eight sizes, each as `best-effort-<size>`
  * and as `guaranteed-<size>`, the guaranteed ones reserving their full CPU and memory.
  */
+import { divideRoundingUp, NANO, parseQuantity } from '../api/quantity.js';
 import type { VirtualMachineClass } from '../api/types.js';
 
 const SIZES: readonly (readonly [size: string, cpus: number, memoryGi: number])[] = [
@@ -45,21 +46,9 @@ export function mebibytesOf(quantity: string): number | undefined {
 
 const mebibytes = new Map<string, number | undefined>();
 
-const QUANTITY_SCALE: Readonly<Record<string, number>> = {
-  '': 1,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-};
+const MEBIBYTE_NANOS = NANO * 2n ** 20n;
 
 function parseMebibytes(quantity: string): number | undefined {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity.trim());
-  if (!match) return undefined;
-  const bytes = Number(match[1]) * (QUANTITY_SCALE[match[2] ?? ''] ?? 1);
-  return Math.ceil(bytes / 2 ** 20);
+  const parsed = parseQuantity(quantity);
+  return parsed && parsed.nanos >= 0n ? Number(divideRoundingUp(parsed.nanos, MEBIBYTE_NANOS)) : undefined;
 }

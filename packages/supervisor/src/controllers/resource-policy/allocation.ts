@@ -5,6 +5,7 @@
  * Unset values are vSphere's defaults for a child pool (no reservation, no limit).
  */
 import type { ComputeResourceRecord, ResourceConfigSpec, ResourcePoolRecord, VSphere } from '@vsim/vsphere';
+import { divideRoundingUp, parseQuantity } from '../../api/quantity.js';
 import type { ResourcePoolSpec, VirtualMachineResourceSpec } from '../../api/types.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 
@@ -19,15 +20,10 @@ export interface PoolAllocation {
   memory: AllocationTarget;
 }
 
-const SI: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9 };
-
-/** A CPU quantity in millicores, undefined when it is not one. */
+/** A CPU quantity in millicores, rounded up, undefined when it is not one. */
 export function cpuMillis(quantity: string): number | undefined {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G)?$/.exec(quantity.trim());
-  if (!match) return undefined;
-  const value = Number(match[1]);
-  const suffix = match[2] ?? '';
-  return suffix === 'm' ? value : value * (SI[suffix] ?? 1) * 1000;
+  const parsed = parseQuantity(quantity);
+  return parsed && parsed.nanos >= 0n ? Number(divideRoundingUp(parsed.nanos, 1_000_000n)) : undefined;
 }
 
 /** The clock (MHz) of the slowest host of a cluster, undefined when it has none. */
