@@ -27,6 +27,7 @@ import {
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
   validateVirtualMachineUpdate,
+  withSchemaDefaults,
 } from './api/index.js';
 import { AdmissionDenied, KubeError } from './store/errors.js';
 import { type AdmitFunction, parseApiVersion, type StoreReader } from './store/kinds.js';
@@ -132,15 +133,23 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       deny('VirtualMachine', validateVirtualMachineCreate(defaulted));
       return undefined;
     }
+    // The schema's defaults come first, from the API server itself.
+    const spec = withSchemaDefaults(vm.spec);
+    const defaulted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
+    const result = (admitted: VirtualMachine) =>
+      admitted === vm ? undefined : (admitted as unknown as KubeObject);
     // An object being deleted takes any update, as vm-operator's webhooks let it through.
-    if (old?.metadata.deletionTimestamp) return undefined;
+    if (old?.metadata.deletionTimestamp) return result(defaulted);
     const stored = old as unknown as VirtualMachine;
-    const restart = nextRestartTimeOnUpdate(vm, stored, clock.now());
+    const restart = nextRestartTimeOnUpdate(defaulted, stored, clock.now());
     if ('problem' in restart) throw mutationDenied('VirtualMachine', restart.problem);
-    const admitted = restart.time === vm.spec?.nextRestartTime ? vm : withNextRestartTime(vm, restart.time);
+    const admitted =
+      restart.time === defaulted.spec?.nextRestartTime
+        ? defaulted
+        : withNextRestartTime(defaulted, restart.time);
     // The webhook judges the spec alone: one kept as stored (a metadata write) passed it before.
     if (admitted.spec !== stored.spec) deny('VirtualMachine', validateVirtualMachineUpdate(admitted, stored));
-    return admitted === vm ? undefined : (admitted as unknown as KubeObject);
+    return result(admitted);
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   VirtualMachineImage,
   VirtualMachineImageRef,
   VirtualMachineNetworkSpec,
+  VirtualMachineSpec,
 } from './types.js';
 
 /** Annotation asking for no default network interface. */
@@ -84,15 +85,35 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   }
 
   spec.powerState ??= 'PoweredOn';
-  spec.powerOffMode ??= 'TrySoft';
-  spec.suspendMode ??= 'TrySoft';
-  spec.restartMode ??= 'TrySoft';
-  spec.promoteDisksMode ??= 'Online';
+  applySchemaDefaults(spec);
   if (!spec.instanceUUID) spec.instanceUUID = randomUUID(ctx.random);
   if (!spec.biosUUID) spec.biosUUID = randomUUID(ctx.random);
   const cloudInit = spec.bootstrap?.cloudInit;
   if (cloudInit && !cloudInit.instanceID) cloudInit.instanceID = spec.biosUUID;
 
+  return out;
+}
+
+/** The defaults of vm-operator's CRD schema, which the API server applies to every write. */
+function applySchemaDefaults(spec: VirtualMachineSpec): void {
+  spec.powerOffMode ??= 'TrySoft';
+  spec.suspendMode ??= 'TrySoft';
+  spec.restartMode ??= 'TrySoft';
+  spec.promoteDisksMode ??= 'Online';
+}
+
+/** The spec with the CRD schema's defaults where it has none; the same object when it lacks none. */
+export function withSchemaDefaults(spec: VirtualMachineSpec | undefined): VirtualMachineSpec | undefined {
+  if (
+    spec === undefined ||
+    (spec.powerOffMode !== undefined &&
+      spec.suspendMode !== undefined &&
+      spec.restartMode !== undefined &&
+      spec.promoteDisksMode !== undefined)
+  )
+    return spec;
+  const out: VirtualMachineSpec = Object.assign({}, spec);
+  applySchemaDefaults(out);
   return out;
 }
 

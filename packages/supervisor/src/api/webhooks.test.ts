@@ -452,6 +452,22 @@ describe('nextRestartTime on update', () => {
     expect(same.spec?.nextRestartTime).toBe('2025-01-01T00:00:02Z');
   });
 
+  it("applies the schema's defaults again to an update that drops them, even of a VM being deleted", async () => {
+    const t = await setup('PoweredOn');
+    const stored = await t.kube.get<VirtualMachine & KubeObject>(ref);
+    const { powerOffMode: _p, restartMode: _r, ...spec } = stored.spec ?? {};
+    const updated = await t.kube.update<VirtualMachine & KubeObject>({ ...stored, spec });
+    expect(updated.spec).toMatchObject({ powerOffMode: 'TrySoft', restartMode: 'TrySoft' });
+    await t.kube.patch(ref, { metadata: { finalizers: ['example.com/hold'] } }, { type: 'merge' });
+    await t.kube.delete(ref);
+    const deleting = await t.kube.patch<VirtualMachine & KubeObject>(
+      ref,
+      { spec: { suspendMode: null } },
+      { type: 'merge' },
+    );
+    expect(deleting.spec?.suspendMode).toBe('TrySoft');
+  });
+
   it('denies "now" for a VM not powered on, and any other new value, changing nothing', async () => {
     const off = await setup('PoweredOff');
     const rv = off.kube.resourceVersion;
