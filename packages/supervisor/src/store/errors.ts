@@ -121,8 +121,11 @@ function detailsOf(s: Subject): StatusDetails {
   return { ...(s.name !== undefined ? { name: s.name } : {}), group: s.group, kind: s.resource };
 }
 
+/** The API server's words for an object it does not have, e.g. `configmaps "x" not found`. */
+export const notFoundMessage = (s: Subject): string => `${qualified(s)} "${s.name ?? ''}" not found`;
+
 export const kubeErrors = {
-  notFound: (s: Subject) => failure('NotFound', `${qualified(s)} "${s.name ?? ''}" not found`, detailsOf(s)),
+  notFound: (s: Subject) => failure('NotFound', notFoundMessage(s), detailsOf(s)),
   /** A kind or version the server does not serve. */
   noResource: (what: string) =>
     failure('NotFound', `the server could not find the requested resource (${what})`, {}),

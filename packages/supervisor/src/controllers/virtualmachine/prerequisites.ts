@@ -28,6 +28,8 @@ export interface DependencyReader {
     name: string,
   ): T | undefined;
   list<T = KubeObject>(apiVersion: string, kind: string, namespace: string): T[];
+  /** The API server's message for an object it does not have, which vm-operator's conditions carry. */
+  notFound(apiVersion: string, kind: string, name: string): string;
 }
 
 /** What the checks found, for the create path. */
@@ -49,14 +51,6 @@ export interface Prerequisites {
 
 const IMAGE_KINDS = new Set(['VirtualMachineImage', 'ClusterVirtualMachineImage']);
 
-/** The API server's NotFound message (resource as `<plural>.<group>`), which vm-operator's conditions carry. */
-const notFound = (resource: string, name: string) => `${resource} "${name}" not found`;
-const VMOP = 'vmoperator.vmware.com';
-const IMAGE_RESOURCES: Readonly<Record<string, string>> = {
-  VirtualMachineImage: `virtualmachineimages.${VMOP}`,
-  ClusterVirtualMachineImage: `clustervirtualmachineimages.${VMOP}`,
-};
-
 function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.className;
   if (!name) return isFalse(CONDITION.classReady, REASON.notSet, 'spec.className is not set');
@@ -67,7 +61,11 @@ function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
     name,
   );
   if (!vmClass)
-    return isFalse(CONDITION.classReady, REASON.notFound, notFound(`virtualmachineclasses.${VMOP}`, name));
+    return isFalse(
+      CONDITION.classReady,
+      REASON.notFound,
+      read.notFound(VM_OPERATOR_API_VERSION, 'VirtualMachineClass', name),
+    );
   const hardware = vmClass.spec?.hardware;
   const memory = hardware?.memory === undefined ? undefined : mebibytesOf(hardware.memory);
   if (hardware?.memory !== undefined && memory === undefined)
@@ -90,7 +88,7 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
     return isFalse(
       CONDITION.imageReady,
       REASON.notFound,
-      notFound(IMAGE_RESOURCES[kind] as string, ref.name),
+      read.notFound(VM_OPERATOR_API_VERSION, kind, ref.name),
     );
   const itemId = image.metadata.labels?.[LIBRARY_ITEM_LABEL] ?? image.status?.providerItemID;
   if (!isConditionTrue(image.status?.conditions, 'Ready') || !itemId)
@@ -112,7 +110,7 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
     return isFalse(
       CONDITION.policyReady,
       REASON.notFound,
-      notFound(`virtualmachinesetresourcepolicies.${VMOP}`, name),
+      read.notFound(VM_OPERATOR_API_VERSION, 'VirtualMachineSetResourcePolicy', name),
     );
   if (policy.metadata.deletionTimestamp)
     return isFalse(
@@ -150,7 +148,8 @@ function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolve
   const selector = bootstrap.disabled ? undefined : bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
-  if (!secret) return isFalse(CONDITION.bootstrapReady, REASON.notFound, notFound('secrets', selector.name));
+  if (!secret)
+    return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name));
   const found = userDataOf(secret, selector.key);
   if (!found)
     return isFalse(
@@ -179,7 +178,11 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
   }
   const storageClass = read.get('storage.k8s.io/v1', 'StorageClass', undefined, name);
   if (!storageClass)
-    return isFalse(CONDITION.storageReady, REASON.notFound, notFound('storageclasses.storage.k8s.io', name));
+    return isFalse(
+      CONDITION.storageReady,
+      REASON.notFound,
+      read.notFound('storage.k8s.io/v1', 'StorageClass', name),
+    );
   const quotas = read.list('v1', 'ResourceQuota', namespace);
   const key = storageQuotaKey(name);
   const inQuota = quotas.some(

@@ -56,6 +56,8 @@ import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { notFoundMessage } from '../../store/errors.js';
+import { type KindInfo, subjectOf } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -216,6 +218,10 @@ export function startVirtualMachineController(
     failures.delete(key);
   };
 
+  /** Made once: a reconcile's reader only points at it. */
+  const notFound = (apiVersion: string, kind: string, name: string) =>
+    notFoundMessage(subjectOf(kube.kindInfo(apiVersion, kind) as KindInfo, name));
+
   const readerFor = (deps: Dependency[]): DependencyReader => ({
     get(apiVersion, kind, namespace, name) {
       deps.push(dependency(kind, namespace, name));
@@ -227,6 +233,7 @@ export function startVirtualMachineController(
       deps.push(dependency(kind, namespace, '*'));
       return kube.direct.list(apiVersion, kind, namespace) as never;
     },
+    notFound,
   });
 
   /** Runs a vSphere task for a VM; it is requeued when the task ends, its fault kept. */
