@@ -90,7 +90,6 @@ const SYNCED = new Map<string, Verdict>();
 const TOOLS_NOT_RUNNING = Object.freeze(
   isFalse(CONDITION.tools, REASON.toolsNotRunning, 'VMware Tools is not running'),
 );
-const NO_TOOLS_INFO = Object.freeze(isUnknown(CONDITION.tools, REASON.noGuestInfo, ''));
 // vSphere reports no customization of the guest: vm-operator then knows nothing of it.
 const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomization, REASON.noGuestInfo, ''));
 
@@ -101,7 +100,6 @@ const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomizati
 export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: VmRecord): void {
   const want = vm.spec?.powerState ?? '';
   const is = POWER_STATE[record.powerState];
-  const tools = record.guest.toolsRunningStatus;
   out.push(
     isTrue(CONDITION.reconcileReady),
     want === is
@@ -118,7 +116,8 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
           REASON.notSynced,
           `spec.powerState=${want} != status.powerState=${is}`,
         ),
-    tools === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : tools ? isTrue(CONDITION.tools) : NO_TOOLS_INFO,
+    // The model's guest always reports its tools: running (or running scripts), or not.
+    record.guest.toolsRunningStatus === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : isTrue(CONDITION.tools),
     NO_CUSTOMIZATION_INFO,
   );
 }
