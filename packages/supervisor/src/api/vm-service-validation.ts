@@ -12,6 +12,7 @@ import {
   labelKeyProblems,
   labelValueProblems,
 } from '../store/names.js';
+import { ipProblems, isCidr } from './ip.js';
 import type { VirtualMachineService, VirtualMachineServicePort, VirtualMachineServiceSpec } from './types.js';
 import {
   duplicate,
@@ -32,119 +33,6 @@ const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer'];
 const PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 /** The cluster IP of a headless service. */
 const HEADLESS = 'None';
-
-/* IP addresses, as Go's netip parses them (strict) and as Kubernetes' ParseIPSloppy does. */
-
-/**
- * `strict` is Go's netip; `sloppy` also takes leading zeros (IPv4 octets, IPv6 groups of
- * more than four digits), as Kubernetes' ParseIPSloppy, the older Go parser, does.
- */
-type IpSyntax = 'strict' | 'sloppy';
-
-/** The first ten bytes of an IPv4-mapped IPv6 address are zero, the next two 0xff. */
-const V4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
-const HEX_DIGITS = /^[0-9a-fA-F]*/;
-
-function parseIpv4(text: string, syntax: IpSyntax): number[] | undefined {
-  const fields = text.split('.');
-  const octets = fields.map((field) =>
-    /^[0-9]+$/.test(field) && (syntax === 'sloppy' || !/^0[0-9]/.test(field)) ? Number(field) : Number.NaN,
-  );
-  return fields.length === 4 && octets.every((octet) => octet <= 255) ? octets : undefined;
-}
-
-function parseIpv6(text: string, syntax: IpSyntax): number[] | undefined {
-  const bytes: number[] = [];
-  let ellipsis = -1;
-  let rest = text;
-  if (rest.startsWith('::')) {
-    ellipsis = 0;
-    rest = rest.slice(2);
-  }
-  while (rest !== '' && bytes.length < 16) {
-    const group = rest;
-    const digits = HEX_DIGITS.exec(group)?.[0] ?? '';
-    const value = Number.parseInt(digits, 16);
-    if (digits === '' || (syntax === 'strict' ? digits.length > 4 : value > 0xffff)) return undefined;
-    rest = group.slice(digits.length);
-    if (rest.startsWith('.')) {
-      // An IPv4 address may stand for the last two groups only.
-      if ((ellipsis < 0 && bytes.length !== 12) || bytes.length > 12) return undefined;
-      const octets = parseIpv4(group, syntax);
-      if (!octets) return undefined;
-      bytes.push(...octets);
-      rest = '';
-      break;
-    }
-    bytes.push(value >> 8, value & 0xff);
-    if (rest === '') break;
-    if (!rest.startsWith(':') || rest.length === 1) return undefined;
-    rest = rest.slice(1);
-    if (rest.startsWith(':')) {
-      if (ellipsis >= 0) return undefined;
-      ellipsis = bytes.length;
-      rest = rest.slice(1);
-    }
-  }
-  if (rest !== '') return undefined;
-  // "::" stands for one zero group at least.
-  if (bytes.length === 16) return ellipsis < 0 ? bytes : undefined;
-  if (ellipsis < 0) return undefined;
-  bytes.splice(ellipsis, 0, ...new Array<number>(16 - bytes.length).fill(0));
-  return bytes;
-}
-
-/** An address's 16 bytes, IPv4 kept IPv4-mapped as Go keeps it; the first '.' or ':' tells the family. */
-function parseIp(text: string, syntax: IpSyntax): number[] | undefined {
-  const family = /[.:]/.exec(text)?.[0];
-  if (family === '.') {
-    const octets = parseIpv4(text, syntax);
-    return octets && [...V4_MAPPED_PREFIX, ...octets];
-  }
-  return family === ':' ? parseIpv6(text, syntax) : undefined;
-}
-
-const isV4Mapped = (bytes: number[]): boolean => V4_MAPPED_PREFIX.every((byte, i) => bytes[i] === byte);
-
-/** Go's net.IP String(): dotted IPv4, else IPv6 with its first longest run of two zero groups or more as "::". */
-function formatIp(bytes: number[]): string {
-  if (isV4Mapped(bytes)) return bytes.slice(12).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] ?? 0) << 8) | (bytes[2 * i + 1] ?? 0));
-  let zerosStart = -1;
-  let zerosLength = 1;
-  for (let i = 0; i < 8; ) {
-    let end = i;
-    while (groups[end] === 0) end++;
-    if (end - i > zerosLength) [zerosStart, zerosLength] = [i, end - i];
-    i = Math.max(end, i + 1);
-  }
-  const hex = groups.map((group) => group.toString(16));
-  if (zerosStart < 0) return hex.join(':');
-  return `${hex.slice(0, zerosStart).join(':')}::${hex.slice(zerosStart + zerosLength).join(':')}`;
-}
-
-/** Kubernetes' IsValidIP: an address, strictly written, not IPv4-mapped, in canonical form. */
-function ipProblems(text: string): string[] {
-  const address = parseIp(text, 'sloppy');
-  if (!address) return ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
-  const problems: string[] = [];
-  const strict = parseIp(text, 'strict');
-  if (!strict) problems.push('must not have leading 0s');
-  else if (text.includes(':') && isV4Mapped(strict)) problems.push('must not be an IPv4-mapped IPv6 address');
-  const canonical = formatIp(address);
-  if (text !== canonical) problems.push(`must be in canonical form (${JSON.stringify(canonical)})`);
-  return problems;
-}
-
-/** Go's net.ParseCIDR: a strict address without zone, '/', a prefix length the family allows. */
-function isCidr(text: string): boolean {
-  const slash = text.indexOf('/');
-  if (slash < 0) return false;
-  const address = text.slice(0, slash);
-  const prefix = text.slice(slash + 1);
-  const maxPrefix = address.includes(':') ? 128 : 32;
-  return parseIp(address, 'strict') !== undefined && /^[0-9]+$/.test(prefix) && Number(prefix) <= maxPrefix;
-}
 
 /* The webhook. */
 

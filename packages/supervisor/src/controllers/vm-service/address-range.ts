@@ -7,6 +7,8 @@
  * The network and broadcast addresses are never handed out.
  */
 
+import { parseIpv4 } from '../../api/ip.js';
+
 /** Why a requested address cannot be had. */
 export type AddressRefusal = 'outside' | 'taken';
 
@@ -19,18 +21,9 @@ export interface AddressRangeOptions {
   first?: string;
 }
 
-const parseIp = (text: string): number | undefined => {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-};
+/** A dotted-quad IPv4 address as a number; one with leading zeros is none, as for Go. */
+const parseIp = (text: string): number | undefined =>
+  parseIpv4(text, 'strict')?.reduce((value, octet) => value * 256 + octet, 0);
 
 const formatIp = (value: number): string =>
   [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.');
