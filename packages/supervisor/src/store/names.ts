@@ -51,26 +51,39 @@ export function dns1123LabelProblems(value: string): string[] {
   return [...problems, problem];
 }
 
-export function dns1123SubdomainProblems(value: string, unit: 'characters' | 'bytes'): string[] {
-  const problems = tooLong(value, 253, unit);
-  if (!DNS1123_SUBDOMAIN_RE.test(value))
-    problems.push(regexError(DNS1123_SUBDOMAIN_RULE, DNS1123_SUBDOMAIN, 'example.com'));
+/** A value of one format: too long, or not of its pattern (`error` says which). */
+function formatProblems(
+  value: string,
+  max: number,
+  unit: 'characters' | 'bytes',
+  pattern: RegExp,
+  error: string,
+): string[] {
+  const problems = tooLong(value, max, unit);
+  if (!pattern.test(value)) problems.push(error);
   return problems;
 }
 
-export function dns1035LabelProblems(value: string): string[] {
-  const problems = tooLong(value, 63, 'characters');
-  if (!DNS1035_LABEL_RE.test(value))
-    problems.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        DNS1035_LABEL,
-        'my-name',
-        'abc-123',
-      ),
-    );
-  return problems;
-}
+const DNS1123_SUBDOMAIN_ERROR = regexError(DNS1123_SUBDOMAIN_RULE, DNS1123_SUBDOMAIN, 'example.com');
+const DNS1035_LABEL_ERROR = regexError(
+  "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+  DNS1035_LABEL,
+  'my-name',
+  'abc-123',
+);
+const LABEL_VALUE_ERROR = regexError(
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+  LABEL_VALUE,
+  'MyValue',
+  'my_value',
+  '12345',
+);
+
+export const dns1123SubdomainProblems = (value: string, unit: 'characters' | 'bytes'): string[] =>
+  formatProblems(value, 253, unit, DNS1123_SUBDOMAIN_RE, DNS1123_SUBDOMAIN_ERROR);
+
+export const dns1035LabelProblems = (value: string): string[] =>
+  formatProblems(value, 63, 'characters', DNS1035_LABEL_RE, DNS1035_LABEL_ERROR);
 
 /** A label key: a name with an optional DNS subdomain prefix and '/'. */
 export function labelKeyProblems(key: string): string[] {
@@ -94,17 +107,5 @@ export function labelKeyProblems(key: string): string[] {
   return problems;
 }
 
-export function labelValueProblems(value: string): string[] {
-  const problems = tooLong(value, 63, 'bytes');
-  if (!LABEL_VALUE_RE.test(value))
-    problems.push(
-      regexError(
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
-        LABEL_VALUE,
-        'MyValue',
-        'my_value',
-        '12345',
-      ),
-    );
-  return problems;
-}
+export const labelValueProblems = (value: string): string[] =>
+  formatProblems(value, 63, 'bytes', LABEL_VALUE_RE, LABEL_VALUE_ERROR);
