@@ -3,6 +3,7 @@
  * reservations within their limits on create, and a spec that never changes after.
  */
 
+import { deepEqual } from '../store/meta.js';
 import { parseQuantity, type Quantity, wholeUnits } from './quantity.js';
 import type {
   ResourcePoolSpec,
@@ -90,11 +91,6 @@ function resourcePoolAsGoWritesIt(pool: ResourcePoolSpec | undefined): object {
   };
 }
 
-/** An absent list and an empty one are the same to Go's semantic equality. */
-function sameStrings(before: readonly string[] = [], after: readonly string[] = []): boolean {
-  return before.length === after.length && before.every((value, i) => value === after[i]);
-}
-
 /** Validates an update of a VirtualMachineSetResourcePolicy: the whole spec is immutable, and nothing else is checked. */
 export function validateResourcePolicyUpdate(
   policy: VirtualMachineSetResourcePolicy,
@@ -107,7 +103,8 @@ export function validateResourcePolicyUpdate(
     errors.push(invalid('spec.resourcePool', resourcePoolAsGoWritesIt(spec.resourcePool), IMMUTABLE));
   if ((spec.folder ?? '') !== (prev.folder ?? ''))
     errors.push(invalid('spec.folder', spec.folder ?? '', IMMUTABLE));
-  if (!sameStrings(prev.clusterModuleGroups, spec.clusterModuleGroups))
+  // An absent list and an empty one are the same to Go's semantic equality.
+  if (!deepEqual(prev.clusterModuleGroups ?? [], spec.clusterModuleGroups ?? []))
     errors.push(invalid('spec.clusterModuleGroups', spec.clusterModuleGroups ?? null, IMMUTABLE));
   return errors;
 }
