@@ -10,9 +10,10 @@
  *   inline), then the image's library item
  *   deployed into the namespace's (or the resource policy's) pool and folder, sized by
  *   the class, with the VM's UUIDs, NICs and cloud-init user data. A deployment that
- *   takes no time runs at once and goes on to the update path in the same pass (vm-operator's
- *   blocking create ends its pass, and its status write brings the VM back); one that takes time (realistic timing, a delay at
- *   the interception point) is waited for, as its non-blocking create is;
+ *   takes no time runs at once and goes on to the update path in the same pass
+ *   (vm-operator's blocking create ends its pass, and its status write brings the VM back);
+ *   one that takes time (realistic timing, a delay at the interception point) is waited
+ *   for, as its non-blocking create is;
  * - update path: status read back from vSphere, a resize when the class changed (while
  *   powered off), then power driven to `spec.powerState` per powerOffMode/suspendMode
  *   (no power-on while a `poweron.check.vmoperator.vmware.com/*` annotation is present),
@@ -186,7 +187,7 @@ export function startVirtualMachineController(
   /** vSphere VM per VM key once deployed, and back. */
   const deployed = new Map<string, string>();
   const byMoref = new Map<string, string>();
-  /** True conditions the VMs share (see withVerdicts). */
+  /** Conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
   /** The status's class reference: one frozen object per class, shared by its VMs. */
   const classRefs = new Map<string, LocalObjectRef>();
@@ -501,7 +502,6 @@ export function startVirtualMachineController(
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(probeVerdict(record, probe));
     const className = vm.spec?.className;
-    const restart = restartDue(vm, vsphere.clock.now());
     const status: VirtualMachine['status'] = merged(
       withoutVolatile(vm.status),
       from,
@@ -511,8 +511,12 @@ export function startVirtualMachineController(
     const written = writeStatus(vm, status);
     const started = drive(key, written, record, size);
     if (started) {
-      if (started === 'restart' && restart)
-        writeStatus(written, merged(written.status ?? {}, { lastRestartTime: restart }));
+      // The restart asked for is the one that ran.
+      if (started === 'restart')
+        writeStatus(
+          written,
+          merged(written.status ?? {}, { lastRestartTime: written.spec?.nextRestartTime }),
+        );
       return undefined;
     }
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
@@ -618,19 +622,19 @@ function deployConfig(
   return config;
 }
 
-/** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */
 /**
- * The restart `spec.nextRestartTime` asks for, when one is due: a time (the webhook makes one
- * of `now`) after the last restart and not in the future, as vm-operator compares them.
+ * Whether `spec.nextRestartTime` asks for a restart now: a time (the webhook makes one of `now`)
+ * after the last restart and not in the future, as vm-operator compares them.
  */
-function restartDue(vm: VirtualMachine, nowMs: number): string | undefined {
+function restartDue(vm: VirtualMachine, nowMs: number): boolean {
   const next = vm.spec?.nextRestartTime;
   const at = next ? Date.parse(next) : Number.NaN;
-  if (!(at <= nowMs)) return undefined;
+  if (!(at <= nowMs)) return false;
   const last = Date.parse(vm.status?.lastRestartTime ?? '');
-  return Number.isNaN(last) || at > last ? next : undefined;
+  return Number.isNaN(last) || at > last;
 }
 
+/** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */
 function softly(mode: VirtualMachinePowerOpMode | undefined, record: VmRecord): boolean {
   return mode !== 'Hard' && record.guest.toolsRunningStatus === 'guestToolsRunning';
 }
