@@ -5,6 +5,7 @@
 import {
   dns1123LabelProblems,
   dns1123SubdomainProblems,
+  isLabelValue,
   labelKeyProblems,
   labelValueProblems,
 } from './names.js';
@@ -223,8 +224,6 @@ export function nameProblem(name: string, label: boolean): string | undefined {
   return (label ? dns1123LabelProblems(name) : dns1123SubdomainProblems(name, 'characters'))[0];
 }
 
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 /** Label keys found valid: most objects carry the same few keys, and the pattern is long. */
 const validLabelKeys = new Set<string>();
 
@@ -251,7 +250,7 @@ export function labelProblems(labels: unknown): [string, string][] {
         out.push(['metadata.labels', `Invalid value: "${k}": ${problem}`]);
     if (typeof v !== 'string')
       out.push(['metadata.labels', `Invalid value: ${JSON.stringify(v) ?? String(v)}: must be a string`]);
-    else if (v.length > 63 || !LABEL_VALUE.test(v))
+    else if (!isLabelValue(v))
       for (const problem of labelValueProblems(v))
         out.push(['metadata.labels', `Invalid value: "${v}": ${problem}`]);
   }

@@ -109,3 +109,6 @@ export function labelKeyProblems(key: string): string[] {
 
 export const labelValueProblems = (value: string): string[] =>
   formatProblems(value, 63, 'bytes', LABEL_VALUE_RE, LABEL_VALUE_ERROR);
+
+/** Whether a label value is good, without its problems' words (the pattern is ASCII: length is bytes). */
+export const isLabelValue = (value: string): boolean => value.length <= 63 && LABEL_VALUE_RE.test(value);
