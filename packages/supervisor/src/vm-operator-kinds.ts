@@ -20,6 +20,7 @@ import {
   resolveImageNameOnCreate,
   type VirtualMachine,
   type VirtualMachineImage,
+  type VirtualMachineSpec,
   VM_OPERATOR_KINDS,
   validateResourcePolicyCreate,
   validateResourcePolicyUpdate,
@@ -103,12 +104,15 @@ function imageCatalog(reader: StoreReader, namespace: string | undefined): Image
   };
 }
 
-/** A copy of the VM with the spec's `nextRestartTime` set (or dropped); the rest stays shared. */
-function withNextRestartTime(vm: VirtualMachine, time: string | undefined): VirtualMachine {
-  const spec: NonNullable<VirtualMachine['spec']> = Object.assign({}, vm.spec);
-  if (time === undefined) delete spec.nextRestartTime;
-  else spec.nextRestartTime = time;
-  return Object.assign({}, vm, { spec });
+/** A copy of the spec with its `nextRestartTime` set (or dropped); the rest stays shared. */
+function withNextRestartTime(
+  spec: VirtualMachineSpec | undefined,
+  time: string | undefined,
+): VirtualMachineSpec {
+  const out: VirtualMachineSpec = Object.assign({}, spec);
+  if (time === undefined) delete out.nextRestartTime;
+  else out.nextRestartTime = time;
+  return out;
 }
 
 /*
@@ -134,22 +138,20 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       return undefined;
     }
     // The schema's defaults come first, from the API server itself.
-    const spec = withSchemaDefaults(vm.spec);
-    const defaulted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
-    const result = (admitted: VirtualMachine) =>
-      admitted === vm ? undefined : (admitted as unknown as KubeObject);
-    // An object being deleted takes any update, as vm-operator's webhooks let it through.
-    if (old?.metadata.deletionTimestamp) return result(defaulted);
+    let spec = withSchemaDefaults(vm.spec);
+    // An object being deleted takes any other update, as vm-operator's webhooks let it through.
+    const deleting = Boolean(old?.metadata.deletionTimestamp);
     const stored = old as unknown as VirtualMachine;
-    const restart = nextRestartTimeOnUpdate(defaulted, stored, clock.now());
-    if ('problem' in restart) throw mutationDenied('VirtualMachine', restart.problem);
-    const admitted =
-      restart.time === defaulted.spec?.nextRestartTime
-        ? defaulted
-        : withNextRestartTime(defaulted, restart.time);
+    if (!deleting) {
+      const restart = nextRestartTimeOnUpdate(vm, stored, clock.now());
+      if ('problem' in restart) throw mutationDenied('VirtualMachine', restart.problem);
+      if (restart.time !== spec?.nextRestartTime) spec = withNextRestartTime(spec, restart.time);
+    }
+    const admitted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
     // The webhook judges the spec alone: one kept as stored (a metadata write) passed it before.
-    if (admitted.spec !== stored.spec) deny('VirtualMachine', validateVirtualMachineUpdate(admitted, stored));
-    return result(admitted);
+    if (!deleting && admitted.spec !== stored.spec)
+      deny('VirtualMachine', validateVirtualMachineUpdate(admitted, stored));
+    return admitted === vm ? undefined : (admitted as unknown as KubeObject);
   };
 }
 
