@@ -4,6 +4,7 @@
  * VirtualMachines with cloud-init Secrets, in v1alpha2 (vSphere 8) and v1alpha5 (CAPV's
  * default). The vSphere side is checked through the SOAP facade, as a vSphere client sees it.
  */
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from 'vsim';
 
@@ -179,6 +180,16 @@ describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s', (versio
         'name',
       );
       expect(folderName).toContain(`<val xsi:type="xsd:string">${CLUSTER}</val>`);
+      // The bootstrap Secret reached the guest, as vm-operator hands cloud-init its data.
+      const userData = await soap.property(
+        'VirtualMachine',
+        found as string,
+        'config.extraConfig["guestinfo.userdata"]',
+      );
+      const encoded = /<value xsi:type="xsd:string">([^<]+)</.exec(userData)?.[1] as string;
+      expect(gunzipSync(Buffer.from(encoded, 'base64')).toString('utf8')).toBe(
+        `#cloud-config\nhostname: ${name}\n`,
+      );
     }
 
     const service = await kube.get({

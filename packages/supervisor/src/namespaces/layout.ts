@@ -20,6 +20,8 @@ export const NAMESPACES_PARENT = 'Namespaces';
 export const VM_OPERATOR_NAMESPACE = 'vmware-system-vmop';
 export const PROVIDER_CONFIG_MAP = 'vsphere.provider.config.vmoperator.vmware.com';
 export const PROVIDER_CREDENTIALS_SECRET = 'wcp-vmop-sa-vc-auth';
+/** The Supervisor's DNS, when it has this ConfigMap: `nameservers` and `searchsuffixes`, each separated by spaces. */
+export const NETWORK_CONFIG_MAP = 'vmoperator-network-config';
 
 /** The storage class every prepared namespace may use, and its quota key. */
 export const DEFAULT_STORAGE_CLASS = 'wcpglobal-storage-profile';

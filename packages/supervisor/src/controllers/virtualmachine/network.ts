@@ -12,6 +12,7 @@ import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
+import type { NicAddressing, NicIpConfig } from './cloud-init.js';
 import {
   CONDITION,
   conditionOf,
@@ -23,11 +24,9 @@ import {
   type Verdict,
 } from './conditions.js';
 
-/** A NIC to create: the portgroup (its key or moref value) and the MAC net-operator chose. */
-export interface PlannedNic {
+/** A NIC to create: the portgroup (its key or moref value), the MAC and the addresses net-operator chose. */
+export interface PlannedNic extends NicAddressing {
   networkID: string;
-  macAddress: string;
-  interfaceName: string;
 }
 
 export interface NetworkPlan {
@@ -58,6 +57,7 @@ interface NetworkInterfaceStatus {
   }[];
   macAddress?: string;
   networkID?: string;
+  ipConfigs?: NicIpConfig[];
 }
 
 export const networkInterfaceName = (vm: string, network: string, iface: string) =>
@@ -118,7 +118,12 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
         reported = true;
       continue;
     }
-    nics.push({ networkID: status.networkID, macAddress: status.macAddress, interfaceName: iface.name });
+    nics.push({
+      networkID: status.networkID,
+      macAddress: status.macAddress,
+      spec: iface,
+      ipConfigs: status.ipConfigs ?? [],
+    });
   }
   if (refused.length > 0)
     return {

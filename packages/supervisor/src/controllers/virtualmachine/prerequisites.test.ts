@@ -2,8 +2,10 @@
  * Every prerequisite of a VirtualMachine through the controller: the exact condition and
  * reason while it is missing, nothing created in vSphere, then convergence once fixed.
  */
+import { gunzipSync } from 'node:zlib';
 import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
@@ -44,6 +46,17 @@ async function setup() {
     expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
   };
   return { ...f, image, vms, get, conditionOf, create, converged, recordOf };
+}
+
+/** A VM's cloud-init GuestInfo, decoded (each key is gzip+base64). */
+function guestInfoOf(record: VmRecord): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { key, value } of record.config.extraConfig ?? []) {
+    if (!key.startsWith('guestinfo.') || key.endsWith('.encoding')) continue;
+    expect(record.config.extraConfig).toContainEqual({ key: `${key}.encoding`, value: 'gzip+base64' });
+    out.set(key, gunzipSync(Buffer.from(value, 'base64')).toString('utf8'));
+  }
+  return out;
 }
 
 const secret = (name: string, data: Record<string, string>): KubeObject => ({
@@ -169,11 +182,20 @@ describe('VirtualMachine prerequisites', () => {
     });
     await f.settle();
     await f.converged('vm1');
-    const record = await f.recordOf('vm1');
-    expect(record.config.extraConfig).toEqual([
-      { key: 'guestinfo.userdata', value: Buffer.from('#cloud-config\n').toString('base64') },
-      { key: 'guestinfo.userdata.encoding', value: 'base64' },
-    ]);
+    const vm = await f.get('vm1');
+    const guestInfo = guestInfoOf(await f.recordOf('vm1'));
+    expect(guestInfo.get('guestinfo.userdata')).toBe('#cloud-config\n');
+    // The instance is the BIOS UUID; the guest is told net-operator's address and the NIC's MAC.
+    const metadata = parse(guestInfo.get('guestinfo.metadata') as string);
+    expect(metadata['instance-id']).toBe(vm.spec?.biosUUID);
+    expect(metadata.hostname).toBe('vm1');
+    const [mac] = (await f.recordOf('vm1')).config.devices.flatMap((d) =>
+      'macAddress' in d ? [d.macAddress] : [],
+    );
+    expect(metadata.network.ethernets.eth0).toMatchObject({
+      addresses: [`${vm.status?.network?.primaryIP4}/24`],
+      match: { macaddress: mac },
+    });
   });
 
   it('takes ssh-public-keys for user-data, as vm-operator does for the Secrets of v1alpha1', async () => {
@@ -185,7 +207,9 @@ describe('VirtualMachine prerequisites', () => {
     await f.create('vm2', { bootstrap: bootstrap('vm2-keys', 'cloud-config') });
     await f.settle();
     await f.converged('vm1');
-    expect((await f.recordOf('vm1')).config.extraConfig).toEqual([]);
+    const guestInfo = guestInfoOf(await f.recordOf('vm1'));
+    expect(guestInfo.has('guestinfo.userdata')).toBe(false);
+    expect(parse(guestInfo.get('guestinfo.metadata') as string)['public-keys']).toBe('ssh-ed25519 AAAA');
     expect(await f.conditionOf('vm2', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
       reason: REASON.requiredKeyNotFound,

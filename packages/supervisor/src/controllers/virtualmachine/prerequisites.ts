@@ -15,6 +15,7 @@ import { PROVIDER_CONFIG_MAP, storageQuotaKey, VM_OPERATOR_NAMESPACE } from '../
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
+import type { BootstrapSecretData } from './cloud-init.js';
 import { CONDITION, isAbsent, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -39,8 +40,8 @@ export interface Resolved {
   className?: string;
   itemId?: string;
   policy?: VirtualMachineSetResourcePolicy;
-  /** The cloud-init user data, base64 as the Secret holds it. */
-  userData?: string;
+  /** The cloud-init Secret's user data and SSH keys, base64 as it holds them. */
+  bootstrapData?: BootstrapSecretData;
 }
 
 export interface Prerequisites {
@@ -130,15 +131,16 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
 }
 
 /**
- * The user data of a cloud-init Secret: the named key, else `user-data`, else `value`; undefined
- * when there is none. `ssh-public-keys` stands in for `user-data` (what vm-operator keeps for
- * v1alpha1's Secrets): the Secret is then good, with no user data.
+ * The user data of a cloud-init Secret (the named key, else `user-data`, else `value`) and its
+ * SSH keys; undefined when it has no user data. `ssh-public-keys` stands in for `user-data`
+ * (what vm-operator keeps for v1alpha1's Secrets): the Secret is then good, with no user data.
  */
-function userDataOf(secret: KubeObject, key: string): { userData: string | undefined } | undefined {
+function bootstrapDataOf(secret: KubeObject, key: string): BootstrapSecretData | undefined {
   const data = (secret as KubeObject & { data?: Record<string, string> }).data ?? {};
+  const sshPublicKeys = data['ssh-public-keys'];
   for (const candidate of [key, 'user-data', 'value'])
-    if (data[candidate] !== undefined) return { userData: data[candidate] };
-  return key === 'user-data' && data['ssh-public-keys'] !== undefined ? { userData: undefined } : undefined;
+    if (data[candidate] !== undefined) return { userData: data[candidate], sshPublicKeys };
+  return key === 'user-data' && sshPublicKeys !== undefined ? { sshPublicKeys } : undefined;
 }
 
 function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
@@ -150,14 +152,14 @@ function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolve
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
   if (!secret)
     return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name));
-  const found = userDataOf(secret, selector.key);
+  const found = bootstrapDataOf(secret, selector.key);
   if (!found)
     return isFalse(
       CONDITION.bootstrapReady,
       REASON.requiredKeyNotFound,
       `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
     );
-  if (found.userData !== undefined) out.userData = found.userData;
+  out.bootstrapData = found;
   return isTrue(CONDITION.bootstrapReady);
 }
 

@@ -64,6 +64,7 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
+import { cloudInitGuestInfo, globalDnsOf } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import { planNetwork } from './network.js';
 import {
@@ -393,6 +394,9 @@ export function startVirtualMachineController(
             network: portgroupOf(vsphere, nic.networkID),
             macAddress: nic.macAddress,
           })),
+          cloudInitOf(vm)
+            ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
+            : undefined,
         ),
       },
       // vm-operator's blocking create: a deployment that takes no time has ended on return.
@@ -600,13 +604,14 @@ export function startVirtualMachineController(
 }
 
 /**
- * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its cloud-init
- * user data. Set field by field: a literal of conditional spreads is several times slower.
+ * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its bootstrap's
+ * extra config. Set field by field: a literal of conditional spreads is several times slower.
  */
 function deployConfig(
   vm: VirtualMachine,
   resolved: Resolved,
   nics: NonNullable<DeployConfig['nics']>,
+  extraConfig: DeployConfig['extraConfig'],
 ): DeployConfig {
   const config: DeployConfig = {};
   if (resolved.numCPU !== undefined) config.numCPU = resolved.numCPU;
@@ -614,13 +619,15 @@ function deployConfig(
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
   config.nics = nics;
-  if (resolved.userData !== undefined)
-    config.extraConfig = [
-      { key: 'guestinfo.userdata', value: resolved.userData },
-      { key: 'guestinfo.userdata.encoding', value: 'base64' },
-    ];
+  if (extraConfig) config.extraConfig = extraConfig;
   return config;
 }
+
+/** The cloud-init bootstrap a VM is deployed with, if any. */
+const cloudInitOf = (vm: VirtualMachine) => {
+  const bootstrap = vm.spec?.bootstrap;
+  return bootstrap?.disabled ? undefined : bootstrap?.cloudInit;
+};
 
 /**
  * Whether `spec.nextRestartTime` asks for a restart now: a time (the webhook makes one of `now`)

@@ -1,0 +1,216 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
+import {
+  cloudInitGuestInfo,
+  cloudInitMetadata,
+  type GlobalDns,
+  type NicAddressing,
+  plainUserData,
+} from './cloud-init.js';
+
+const vm = (
+  spec: NonNullable<VirtualMachine['spec']>,
+  labels: Record<string, string> = {},
+): VirtualMachine => ({
+  apiVersion: 'vmoperator.vmware.com/v1alpha6',
+  kind: 'VirtualMachine',
+  metadata: { name: 'vm1', namespace: 'ns1', uid: 'uid-1', labels },
+  spec,
+});
+
+const pooled = (spec: VirtualMachineNetworkInterfaceSpec, ip = '10.0.0.10'): NicAddressing => ({
+  spec,
+  macAddress: '00:50:56:0A:0B:0C',
+  ipConfigs: [{ ip, ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.255.0' }],
+});
+
+const NO_DNS: GlobalDns = { nameservers: [], searchDomains: [] };
+const metadataOf = (
+  v: VirtualMachine,
+  nics: NicAddressing[],
+  dns: () => GlobalDns = () => NO_DNS,
+  keys = '',
+) => parse(cloudInitMetadata(v, nics, keys, dns));
+
+describe('cloud-init metadata', () => {
+  it('names the instance and host and gives the guest net-operator’s address as netplan', () => {
+    const doc = cloudInitMetadata(
+      vm({ bootstrap: { cloudInit: { instanceID: 'iid-1' } } }),
+      [pooled({ name: 'eth0' })],
+      'ssh-ed25519 AAAA',
+      () => NO_DNS,
+    );
+    expect(doc).toBe(
+      [
+        'hostname: vm1',
+        'instance-id: iid-1',
+        'local-hostname: vm1',
+        'network:',
+        '  ethernets:',
+        '    eth0:',
+        '      accept-ra: false',
+        '      addresses:',
+        '      - 10.0.0.10/24',
+        '      dhcp4: false',
+        '      dhcp6: false',
+        '      gateway4: 10.0.0.1',
+        '      match:',
+        '        macaddress: 00:50:56:0a:0b:0c',
+        '      nameservers: {}',
+        '      set-name: eth0',
+        '  version: 2',
+        'public-keys: ssh-ed25519 AAAA',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('takes the spec’s host name, domain, addresses, gateways, routes, MTU, DNS and VLANs', () => {
+    const spec: NonNullable<VirtualMachine['spec']> = {
+      bootstrap: { cloudInit: { waitOnNetwork4: true } },
+      network: {
+        hostName: 'web',
+        domainName: 'example.com',
+        nameservers: ['1.1.1.1'],
+        searchDomains: ['example.com'],
+        vlans: [{ name: 'vlan10', id: 10, link: 'eth0' }],
+      },
+    };
+    const doc = metadataOf(vm(spec), [
+      pooled({
+        name: 'eth0',
+        guestDeviceName: 'ens192',
+        addresses: ['192.168.5.7/24', 'fd00::7/64'],
+        gateway6: 'fd00::1',
+        mtu: 9000,
+        routes: [
+          { to: '172.16.0.0/16', via: '192.168.5.254', metric: 5 },
+          { to: 'default', via: '192.168.5.1' },
+        ],
+      }),
+      pooled({ name: 'eth1', gateway4: 'None', nameservers: ['9.9.9.9'] }, '10.0.1.20'),
+      pooled({ name: 'eth2', dhcp4: true }),
+    ]);
+    expect(doc['instance-id']).toBe('uid-1');
+    expect(doc.hostname).toBe('web.example.com');
+    expect(doc['local-hostname']).toBe('web.example.com');
+    expect(doc['wait-on-network']).toEqual({ ipv4: true });
+    expect(doc.network.vlans).toEqual({
+      vlan10: { id: 10, link: 'eth0', dhcp4: false, dhcp6: false, 'accept-ra': false },
+    });
+    const { eth0, eth1, eth2 } = doc.network.ethernets;
+    // The spec's addresses replace the pool's; the pool's gateway stays for IPv4.
+    expect(eth0).toMatchObject({
+      'set-name': 'ens192',
+      addresses: ['192.168.5.7/24', 'fd00::7/64'],
+      gateway4: '10.0.0.1',
+      gateway6: 'fd00::1',
+      mtu: 9000,
+      routes: [
+        { to: '172.16.0.0/16', via: '192.168.5.254', metric: 5 },
+        { to: 'default', via: '192.168.5.1' },
+      ],
+      nameservers: { addresses: ['1.1.1.1'], search: ['example.com'] },
+    });
+    // `None` drops the gateway; an interface's own name servers win over the VM's.
+    expect(eth1.gateway4).toBeUndefined();
+    expect(eth1.addresses).toEqual(['10.0.1.20/24']);
+    expect(eth1.nameservers).toEqual({ addresses: ['9.9.9.9'], search: ['example.com'] });
+    // DHCP: no static addresses.
+    expect(eth2).toMatchObject({ dhcp4: true, dhcp6: false });
+    expect(eth2.addresses).toBeUndefined();
+    expect(eth2.gateway4).toBeUndefined();
+  });
+
+  it('gives static interfaces without DNS the Supervisor’s, and its search domains to Cluster API machines', () => {
+    const global: GlobalDns = { nameservers: ['10.1.1.1', '10.1.1.2'], searchDomains: ['corp.local'] };
+    let reads = 0;
+    const dns = () => {
+      reads++;
+      return global;
+    };
+    const plain = metadataOf(vm({}), [pooled({ name: 'eth0' })], dns);
+    expect(plain.network.ethernets.eth0.nameservers).toEqual({ addresses: ['10.1.1.1', '10.1.1.2'] });
+    const capi = metadataOf(
+      vm({}, { 'capv.vmware.com/cluster.role': 'node' }),
+      [pooled({ name: 'eth0' })],
+      dns,
+    );
+    expect(capi.network.ethernets.eth0.nameservers).toEqual({
+      addresses: ['10.1.1.1', '10.1.1.2'],
+      search: ['corp.local'],
+    });
+    expect(reads).toBe(2);
+    // Nothing missing, nothing read; the VM's own DNS opts out of the global default.
+    const own = vm({ network: { nameservers: ['1.1.1.1'], searchDomains: ['a.example'] } });
+    expect(metadataOf(own, [pooled({ name: 'eth0' })], dns).network.ethernets.eth0.nameservers).toEqual({
+      addresses: ['1.1.1.1'],
+      search: ['a.example'],
+    });
+    const optedOut = vm({
+      bootstrap: { cloudInit: { useGlobalNameserversAsDefault: false } },
+      network: { nameservers: ['1.1.1.1'], searchDomains: ['a.example'] },
+    });
+    expect(metadataOf(optedOut, [pooled({ name: 'eth0' })], dns).network.ethernets.eth0.nameservers).toEqual({
+      search: ['a.example'],
+    });
+    expect(reads).toBe(2);
+  });
+
+  it('has a network of version 2 alone without interfaces', () => {
+    expect(metadataOf(vm({}), []).network).toEqual({ version: 2 });
+  });
+});
+
+describe('cloud-init user data', () => {
+  const text = '#cloud-config\nhostname: vm1\n';
+  const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64');
+
+  it('is plain text whether it came plain, base64 (even twice) or gzipped', () => {
+    expect(plainUserData(Buffer.from(text))).toBe(text);
+    expect(plainUserData(Buffer.from(b64(text)))).toBe(text);
+    expect(plainUserData(Buffer.from(b64(b64(text))))).toBe(text);
+    expect(plainUserData(Buffer.from(b64(gzipSync(text))))).toBe(text);
+    expect(plainUserData(gzipSync(text))).toBe(text);
+  });
+
+  it('goes to guestinfo gzipped and base64-encoded, beside the metadata', () => {
+    const extraConfig = cloudInitGuestInfo(
+      vm({ bootstrap: { cloudInit: { sshAuthorizedKeys: ['ssh-ed25519 A', 'ssh-ed25519 B'] } } }),
+      [pooled({ name: 'eth0' })],
+      // As the Secret holds it: base64 of its bytes, here themselves base64.
+      { userData: b64(b64(text)), sshPublicKeys: b64('ssh-rsa ignored') },
+      () => NO_DNS,
+    );
+    expect(extraConfig.map((option) => option.key)).toEqual([
+      'guestinfo.metadata',
+      'guestinfo.metadata.encoding',
+      'guestinfo.userdata',
+      'guestinfo.userdata.encoding',
+    ]);
+    const value = (key: string) => extraConfig.find((option) => option.key === key)?.value as string;
+    const decoded = (key: string) => gunzipSync(Buffer.from(value(key), 'base64')).toString('utf8');
+    expect(value('guestinfo.metadata.encoding')).toBe('gzip+base64');
+    expect(value('guestinfo.userdata.encoding')).toBe('gzip+base64');
+    expect(decoded('guestinfo.userdata')).toBe(text);
+    // The spec's keys win over the Secret's.
+    expect(parse(decoded('guestinfo.metadata'))['public-keys']).toBe('ssh-ed25519 A\nssh-ed25519 B');
+  });
+
+  it('leaves the user data out when there is none, and takes the Secret’s keys', () => {
+    const extraConfig = cloudInitGuestInfo(
+      vm({ bootstrap: { cloudInit: {} } }),
+      [],
+      { sshPublicKeys: b64('ssh-rsa AAAA') },
+      () => NO_DNS,
+    );
+    expect(extraConfig.map((option) => option.key)).toEqual([
+      'guestinfo.metadata',
+      'guestinfo.metadata.encoding',
+    ]);
+    const metadata = gunzipSync(Buffer.from(extraConfig[0]?.value as string, 'base64')).toString('utf8');
+    expect(parse(metadata)['public-keys']).toBe('ssh-rsa AAAA');
+  });
+});

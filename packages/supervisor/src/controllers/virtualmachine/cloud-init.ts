@@ -1,0 +1,278 @@
+/**
+ * Cloud-init through GuestInfo, as vm-operator hands it to a VM: `guestinfo.metadata` (the
+ * instance id, the host name, the network as netplan, the SSH keys) and `guestinfo.userdata`,
+ * each gzipped and base64-encoded, in the VM's extra config.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { parseIpv4 } from '../../api/ip.js';
+import type {
+  VirtualMachine,
+  VirtualMachineNetworkInterfaceSpec,
+  VirtualMachineNetworkVLANSpec,
+} from '../../api/types.js';
+import { NETWORK_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import type { DependencyReader } from './prerequisites.js';
+import { toYaml, type YamlValue } from './yaml.js';
+
+/** An address net-operator reported on a NetworkInterface. */
+export interface NicIpConfig {
+  ip: string;
+  ipFamily: string;
+  gateway?: string;
+  subnetMask?: string;
+}
+
+/** One interface of the VM and what net-operator gave it. */
+export interface NicAddressing {
+  spec: VirtualMachineNetworkInterfaceSpec;
+  macAddress: string;
+  ipConfigs: readonly NicIpConfig[];
+}
+
+/** The data of the bootstrap Secret vm-operator reads, base64 as the Secret holds it. */
+export interface BootstrapSecretData {
+  userData?: string | undefined;
+  sshPublicKeys?: string | undefined;
+}
+
+/** The Supervisor's DNS (vm-operator's `vmoperator-network-config` ConfigMap). */
+export interface GlobalDns {
+  nameservers: readonly string[];
+  searchDomains: readonly string[];
+}
+
+export const CLOUD_INIT_ENCODING = 'gzip+base64';
+
+/** The Supervisor's DNS as its ConfigMap says; none without it. */
+export function globalDnsOf(read: DependencyReader): GlobalDns {
+  const config = read.get<{ data?: Record<string, string> }>(
+    'v1',
+    'ConfigMap',
+    VM_OPERATOR_NAMESPACE,
+    NETWORK_CONFIG_MAP,
+  );
+  const words = (text: string | undefined) => text?.split(/\s+/).filter(Boolean) ?? [];
+  return {
+    nameservers: words(config?.data?.nameservers),
+    searchDomains: words(config?.data?.searchsuffixes),
+  };
+}
+/** A gateway of this value drops the one net-operator reported. */
+const GATEWAY_IGNORED = 'None';
+/** The labels by which vm-operator tells a Cluster API machine (it gives those the global search domains). */
+const CAPI_ROLE_LABELS = ['capw.vmware.com/cluster.role', 'capv.vmware.com/cluster.role'];
+
+interface IpConfig {
+  cidr: string;
+  ipv4: boolean;
+  gateway: string;
+}
+
+/** What the guest is told about one interface (vm-operator's network bootstrap). */
+interface InterfaceBootstrap {
+  name: string;
+  guestDeviceName: string;
+  macAddress: string;
+  dhcp4: boolean;
+  dhcp6: boolean;
+  mtu: number;
+  nameservers: readonly string[];
+  searchDomains: readonly string[];
+  routes: readonly { to: string; via: string; metric?: number | undefined }[];
+  ipConfigs: IpConfig[];
+}
+
+const prefixLength = (mask: string | undefined): number | undefined => {
+  const octets = mask === undefined ? undefined : parseIpv4(mask, 'strict');
+  if (!octets) return undefined;
+  let bits = 0;
+  for (const octet of octets) for (let bit = 7; bit >= 0; bit--) if (octet & (1 << bit)) bits++;
+  return bits;
+};
+
+/** net-operator's addresses (the static pool's, in IPv4) with the VM spec's overrides on top. */
+function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBootstrap {
+  const { spec } = nic;
+  const pooled = nic.ipConfigs.filter((ip) => ip.ipFamily === 'IPv4' && ip.ip !== '');
+  let ipConfigs: IpConfig[] = pooled.map((ip) => ({
+    cidr: `${ip.ip}/${prefixLength(ip.subnetMask) ?? 32}`,
+    ipv4: true,
+    gateway: ip.gateway ?? '',
+  }));
+  let gateway4 = spec.gateway4 ?? '';
+  const gateway6 = spec.gateway6 ?? '';
+  if (spec.addresses?.length) {
+    // Addresses of the spec replace the pool's, whose gateways stay unless the spec names its own.
+    for (const ip of ipConfigs) if (ip.gateway && !gateway4) gateway4 = ip.gateway;
+    ipConfigs = spec.addresses.map((cidr) => ({ cidr, ipv4: !cidr.includes(':'), gateway: '' }));
+  }
+  for (const ip of ipConfigs) {
+    const gateway = ip.ipv4 ? gateway4 : gateway6;
+    if (gateway) ip.gateway = gateway === GATEWAY_IGNORED ? '' : gateway;
+  }
+  const cloudInit = vm.spec?.bootstrap?.cloudInit;
+  const network = vm.spec?.network;
+  const globalNameservers = cloudInit?.useGlobalNameserversAsDefault ?? true;
+  const globalSearchDomains = cloudInit?.useGlobalSearchDomainsAsDefault ?? true;
+  return {
+    name: spec.name,
+    guestDeviceName: spec.guestDeviceName || spec.name,
+    macAddress: nic.macAddress.toLowerCase(),
+    // net-operator's IPv4 is its pool's, or DHCP when it gave none; it assigns no IPv6.
+    dhcp4: spec.dhcp4 ?? pooled.length === 0,
+    dhcp6: spec.dhcp6 ?? false,
+    mtu: spec.mtu ?? 0,
+    nameservers: spec.nameservers?.length
+      ? spec.nameservers
+      : (globalNameservers && network?.nameservers) || [],
+    searchDomains: spec.searchDomains?.length
+      ? spec.searchDomains
+      : (globalSearchDomains && network?.searchDomains) || [],
+    routes: (spec.routes ?? []).map((route) => ({ to: route.to, via: route.via, metric: route.metric })),
+    ipConfigs,
+  };
+}
+
+/**
+ * The Supervisor's DNS for interfaces that name none, as vm-operator gives it to cloud-init:
+ * its name servers to every static interface without its own, its search domains to those of
+ * a Cluster API machine. `dns` is read only when some interface lacks one or the other.
+ */
+function withGlobalDns(vm: VirtualMachine, bootstraps: InterfaceBootstrap[], dns: () => GlobalDns): void {
+  const network = vm.spec?.network;
+  const labels = vm.metadata.labels ?? {};
+  const capi = CAPI_ROLE_LABELS.some((label) => labels[label] !== undefined);
+  const statics = bootstraps.filter((b) => !b.dhcp4 && !b.dhcp6);
+  const needed = statics.some(
+    (b) =>
+      (!network?.nameservers?.length && b.nameservers.length === 0) ||
+      (b.searchDomains.length === 0 && (capi || !network?.searchDomains?.length)),
+  );
+  if (!needed) return;
+  const global = dns();
+  for (const b of statics) {
+    if (b.nameservers.length === 0) b.nameservers = global.nameservers;
+    if (capi && b.searchDomains.length === 0) b.searchDomains = global.searchDomains;
+  }
+}
+
+/** netplan's version 2 network, keyed by interface name. */
+function netplan(bootstraps: readonly InterfaceBootstrap[], vlans: readonly VirtualMachineNetworkVLANSpec[]) {
+  const ethernets: Record<string, YamlValue> = {};
+  for (const b of bootstraps) {
+    const ethernet: Record<string, YamlValue> = {
+      match: { macaddress: b.macAddress },
+      'set-name': b.guestDeviceName,
+      nameservers: {
+        ...(b.nameservers.length ? { addresses: b.nameservers } : {}),
+        ...(b.searchDomains.length ? { search: b.searchDomains } : {}),
+      },
+      dhcp4: b.dhcp4,
+      dhcp6: b.dhcp6,
+      // net-operator has no router-advertisement setting of its own: it follows DHCPv6.
+      'accept-ra': b.dhcp6,
+    };
+    if (b.mtu > 0) ethernet.mtu = b.mtu;
+    const addresses: string[] = [];
+    for (const ipv4 of [true, false]) {
+      if (ipv4 ? b.dhcp4 : b.dhcp6) continue;
+      const family = b.ipConfigs.filter((ip) => ip.ipv4 === ipv4);
+      const gateway = family.find((ip) => ip.gateway)?.gateway;
+      if (gateway) ethernet[ipv4 ? 'gateway4' : 'gateway6'] = gateway;
+      addresses.push(...family.map((ip) => ip.cidr));
+    }
+    if (addresses.length) ethernet.addresses = addresses;
+    if (b.routes.length)
+      ethernet.routes = b.routes.map((route) => ({
+        to: route.to,
+        via: route.via,
+        ...(route.metric ? { metric: route.metric } : {}),
+      }));
+    ethernets[b.name] = ethernet;
+  }
+  const out: Record<string, YamlValue> = { version: 2 };
+  if (bootstraps.length) out.ethernets = ethernets;
+  if (vlans.length)
+    out.vlans = Object.fromEntries(
+      vlans.map((vlan) => [
+        vlan.name,
+        { id: vlan.id, link: vlan.link, dhcp4: false, dhcp6: false, 'accept-ra': false },
+      ]),
+    );
+  return out;
+}
+
+/** cloud-init's metadata document for the VM: what vm-operator writes in `guestinfo.metadata`. */
+export function cloudInitMetadata(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  publicKeys: string,
+  dns: () => GlobalDns,
+): string {
+  const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
+  withGlobalDns(vm, bootstraps, dns);
+  const cloudInit = vm.spec?.bootstrap?.cloudInit;
+  const network = vm.spec?.network;
+  const hostName = network?.hostName || (vm.metadata.name as string);
+  const fqdn = network?.domainName ? `${hostName}.${network.domainName}` : hostName;
+  const metadata: Record<string, YamlValue> = {
+    'instance-id': cloudInit?.instanceID || (vm.metadata.uid as string),
+    'local-hostname': fqdn,
+    hostname: fqdn,
+    network: netplan(bootstraps, network?.vlans ?? []),
+  };
+  if (publicKeys) metadata['public-keys'] = publicKeys;
+  const { waitOnNetwork4, waitOnNetwork6 } = cloudInit ?? {};
+  if (waitOnNetwork4 !== undefined || waitOnNetwork6 !== undefined)
+    metadata['wait-on-network'] = {
+      ...(waitOnNetwork4 ? { ipv4: true } : {}),
+      ...(waitOnNetwork6 ? { ipv6: true } : {}),
+    };
+  return toYaml(metadata);
+}
+
+/** Go's standard base64 (padded; line breaks ignored): the bytes, or undefined when it is not. */
+function decodeBase64(data: Buffer): Buffer | undefined {
+  const text = data.toString('latin1').replace(/[\r\n]/g, '');
+  if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+/**
+ * User data as plain text, whatever it came as: base64 undone as often as it decodes, then
+ * gunzipped if it is gzip (vm-operator's `TryToDecodeBase64Gzip`).
+ */
+export function plainUserData(data: Buffer): string {
+  let bytes = data;
+  for (let decoded = decodeBase64(bytes); decoded; decoded = decodeBase64(bytes)) bytes = decoded;
+  const gzipped = bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+const gzipBase64 = (text: string) => gzipSync(text).toString('base64');
+const fromSecret = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined);
+
+/** The extra config of a VM bootstrapped by cloud-init through GuestInfo. */
+export function cloudInitGuestInfo(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  secret: BootstrapSecretData,
+  dns: () => GlobalDns,
+): { key: string; value: string }[] {
+  const keys = vm.spec?.bootstrap?.cloudInit?.sshAuthorizedKeys;
+  const publicKeys = keys?.length
+    ? keys.join('\n')
+    : (fromSecret(secret.sshPublicKeys)?.toString('utf8') ?? '');
+  const extraConfig = [
+    { key: 'guestinfo.metadata', value: gzipBase64(cloudInitMetadata(vm, nics, publicKeys, dns)) },
+    { key: 'guestinfo.metadata.encoding', value: CLOUD_INIT_ENCODING },
+  ];
+  const userData = fromSecret(secret.userData);
+  const plain = userData && plainUserData(userData);
+  if (plain)
+    extraConfig.push(
+      { key: 'guestinfo.userdata', value: gzipBase64(plain) },
+      { key: 'guestinfo.userdata.encoding', value: CLOUD_INIT_ENCODING },
+    );
+  return extraConfig;
+}
