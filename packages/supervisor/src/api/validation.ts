@@ -5,7 +5,7 @@
 
 import { deepEqual } from '../store/meta.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
-import type { VirtualMachine } from './types.js';
+import type { CloudConfig, SecretKeySelector, VirtualMachine, WriteFile } from './types.js';
 
 export interface FieldError {
   field: string;
@@ -91,12 +91,56 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
   return errors;
 }
 
+/** Where a file's content is: inline (a string), or a Secret's key (an object); undefined when it is neither. */
+export function writeFileContent(
+  file: WriteFile,
+): { inline: string } | { secret: SecretKeySelector } | undefined {
+  const content = file.content ?? '';
+  if (typeof content === 'string') return { inline: content };
+  if (typeof content !== 'object' || Array.isArray(content)) return undefined;
+  const { name, key } = content as Partial<SecretKeySelector>;
+  return { secret: { name: name ?? '', key: key ?? '' } };
+}
+
+const CLOUD_CONFIG = 'spec.bootstrap.cloudInit.cloudConfig';
+const isStrings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** What the API's raw JSON fields of a CloudConfig may hold, in vm-operator's words (and its `runcmds`). */
+function validateCloudConfig(config: CloudConfig): FieldError[] {
+  const errors: FieldError[] = [];
+  const { runcmd } = config;
+  if (runcmd != null && !Array.isArray(runcmd))
+    errors.push(invalid(`${CLOUD_CONFIG}.runcmds`, JSON.stringify(runcmd), 'value must be a list'));
+  else
+    (runcmd ?? []).forEach((command: unknown, i: number) => {
+      if (typeof command !== 'string' && !isStrings(command))
+        errors.push(
+          invalid(
+            `${CLOUD_CONFIG}.runcmds[${i}]`,
+            JSON.stringify(command),
+            'value must be a string or list of strings',
+          ),
+        );
+    });
+  for (const file of config.write_files ?? [])
+    if (!writeFileContent(file))
+      errors.push(
+        invalid(
+          `${CLOUD_CONFIG}.write_files[${file.path}]`,
+          JSON.stringify(file.content),
+          'value must be a string, multi-line string, or SecretKeySelector',
+        ),
+      );
+  return errors;
+}
+
 function validateBootstrap(vm: VirtualMachine): FieldError[] {
   const errors: FieldError[] = [];
   const bs = vm.spec?.bootstrap;
   if (!bs) return errors;
   const { cloudInit, linuxPrep, sysprep, vAppConfig } = bs;
   if (cloudInit) {
+    if (cloudInit.cloudConfig) errors.push(...validateCloudConfig(cloudInit.cloudConfig));
     if (linuxPrep || sysprep || vAppConfig) {
       errors.push(
         forbidden('spec.bootstrap.cloudInit', 'CloudInit may not be used with any other bootstrap provider'),

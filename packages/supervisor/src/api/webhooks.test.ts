@@ -111,6 +111,41 @@ describe('validation', () => {
     ]);
   });
 
+  it("takes a CloudConfig's commands as strings or lists of strings, and file contents as strings or Secret keys", () => {
+    const cloudConfig = {
+      runcmd: ['ls', ['echo', 'hi'], 7, ['a', 1]],
+      write_files: [
+        { path: '/a', content: 'text' },
+        { path: '/b', content: { name: 's', key: 'k' } },
+        { path: '/c' },
+        { path: '/d', content: 42 },
+      ],
+    };
+    expect(validateVirtualMachineCreate(vm({ bootstrap: { cloudInit: { cloudConfig } } }))).toEqual([
+      {
+        field: 'spec.bootstrap.cloudInit.cloudConfig.runcmds[2]',
+        message: 'Invalid value: "7": value must be a string or list of strings',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'spec.bootstrap.cloudInit.cloudConfig.runcmds[3]',
+        message: 'Invalid value: "[\\"a\\",1]": value must be a string or list of strings',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'spec.bootstrap.cloudInit.cloudConfig.write_files[/d]',
+        message: 'Invalid value: "42": value must be a string, multi-line string, or SecretKeySelector',
+        reason: 'FieldValueInvalid',
+      },
+    ]);
+    const notAList = { runcmd: 'ls' };
+    expect(
+      validateVirtualMachineCreate(vm({ bootstrap: { cloudInit: { cloudConfig: notAList } } })).map(
+        (e) => e.message,
+      ),
+    ).toEqual(['Invalid value: "\\"ls\\"": value must be a list']);
+  });
+
   it('keeps immutable fields on update', () => {
     const old = defaultVirtualMachineOnCreate(vm({ reserved: { resourcePolicyName: 'p' } }), {
       random: seeded(1),

@@ -11,6 +11,7 @@ import type {
   VirtualMachineNetworkVLANSpec,
 } from '../../api/types.js';
 import { NETWORK_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import { type CloudConfigSecrets, cloudConfigDocument } from './cloud-config.js';
 import type { DependencyReader } from './prerequisites.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
@@ -29,10 +30,11 @@ export interface NicAddressing {
   ipConfigs: readonly NicIpConfig[];
 }
 
-/** The data of the bootstrap Secret vm-operator reads, base64 as the Secret holds it. */
+/** What a cloud-init bootstrap reads from Secrets: a raw user data and SSH keys (base64 as the Secret holds them), or a structured CloudConfig's. */
 export interface BootstrapSecretData {
   userData?: string | undefined;
   sshPublicKeys?: string | undefined;
+  cloudConfig?: CloudConfigSecrets;
 }
 
 /** The Supervisor's DNS (vm-operator's `vmoperator-network-config` ConfigMap). */
@@ -249,6 +251,7 @@ export function plainUserData(data: Buffer): string {
   return (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
 }
 
+const NO_SECRETS: CloudConfigSecrets = { users: new Map(), writeFiles: new Map() };
 const gzipBase64 = (text: string) => gzipSync(text).toString('base64');
 const fromSecret = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined);
 
@@ -267,7 +270,10 @@ export function cloudInitGuestInfo(
     { key: 'guestinfo.metadata', value: gzipBase64(cloudInitMetadata(vm, nics, publicKeys, dns)) },
     { key: 'guestinfo.metadata.encoding', value: CLOUD_INIT_ENCODING },
   ];
-  const userData = fromSecret(secret.userData);
+  const cooked = vm.spec?.bootstrap?.cloudInit?.cloudConfig;
+  const userData = cooked
+    ? Buffer.from(cloudConfigDocument(cooked, secret.cloudConfig ?? NO_SECRETS))
+    : fromSecret(secret.userData);
   const plain = userData && plainUserData(userData);
   if (plain)
     extraConfig.push(

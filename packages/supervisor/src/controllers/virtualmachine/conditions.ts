@@ -32,6 +32,8 @@ export const REASON = {
   storageClassRequired: 'StorageClassRequired',
   requiredKeyNotFound: 'RequiredKeyNotFound',
   invalid: 'Invalid',
+  /** A Secret's key that holds no data, as vm-operator reports reading it. */
+  getError: 'GetError',
   /** A vSphere task that failed. */
   error: 'Error',
   synced: 'Synced',

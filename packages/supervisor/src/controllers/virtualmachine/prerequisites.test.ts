@@ -216,6 +216,60 @@ describe('VirtualMachine prerequisites', () => {
     });
   });
 
+  it("reads a CloudConfig's Secrets as vm-operator does, then renders it as the user data", async () => {
+    const f = await setup();
+    const cloudConfig = {
+      users: [{ name: 'alice', passwd: { name: 'pw', key: 'alice' } }],
+      write_files: [{ path: '/etc/app.conf', content: { name: 'files', key: 'app' } }],
+      runcmd: ['systemctl restart app'],
+    };
+    await f.create('vm1', { bootstrap: { cloudInit: { cloudConfig } } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+      message: 'secrets "pw" not found',
+    });
+    await f.kube.create(secret('pw', { bob: 'x' }));
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.getError,
+      message: 'no data found for key "alice" for secret ns1/pw',
+    });
+    await f.kube.update({
+      ...(await f.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'pw' })),
+      data: { alice: Buffer.from('s3cret').toString('base64') },
+    });
+    await f.kube.create(secret('files', { app: 'port=8080\n' }));
+    await f.settle();
+    await f.converged('vm1');
+    const userData = guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata') as string;
+    expect(userData.startsWith('## template: jinja\n#cloud-config\n\n')).toBe(true);
+    expect(parse(userData)).toEqual({
+      users: [{ name: 'alice', passwd: 's3cret' }],
+      write_files: [{ path: '/etc/app.conf', content: 'port=8080\n' }],
+      runcmd: ['systemctl restart app'],
+    });
+  });
+
+  it('refuses a user with both a hashed and a plain password, with GetError', async () => {
+    const f = await setup();
+    const before = f.vms();
+    await f.kube.create(secret('pw', { a: 'x', b: 'y' }));
+    const users = [
+      { name: 'alice', passwd: { name: 'pw', key: 'a' }, hashed_passwd: { name: 'pw', key: 'b' } },
+    ];
+    await f.create('vm1', { bootstrap: { cloudInit: { cloudConfig: { users } } } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.getError,
+      message: 'cloud config specified both hashed_passwd and passwd for user "alice"',
+    });
+    expect(f.vms()).toBe(before);
+  });
+
   it('waits for a missing resource policy with NotFound', async () => {
     const f = await setup();
     await f.create('vm1', { reserved: { resourcePolicyName: 'cluster1' } });

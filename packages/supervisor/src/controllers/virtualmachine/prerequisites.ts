@@ -6,11 +6,14 @@
  * is recorded as a dependency, so the VM is reconciled again when that object changes.
  */
 import type {
+  CloudConfig,
+  SecretKeySelector,
   VirtualMachine,
   VirtualMachineClass,
   VirtualMachineImage,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
+import { writeFileContent } from '../../api/validation.js';
 import { PROVIDER_CONFIG_MAP, storageQuotaKey, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
@@ -147,6 +150,8 @@ function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolve
   const bootstrap = vm.spec?.bootstrap;
   // No bootstrap, no condition: vm-operator deletes it.
   if (!bootstrap) return isAbsent(CONDITION.bootstrapReady);
+  const cooked = bootstrap.disabled ? undefined : bootstrap.cloudInit?.cloudConfig;
+  if (cooked) return checkCloudConfig(read, vm, cooked, out);
   const selector = bootstrap.disabled ? undefined : bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
@@ -160,6 +165,57 @@ function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolve
       `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
     );
   out.bootstrapData = found;
+  return isTrue(CONDITION.bootstrapReady);
+}
+
+/**
+ * The Secrets a structured CloudConfig names (users' passwords, files' contents), read as
+ * vm-operator reads them: a missing Secret is NotFound, a missing or empty key a GetError.
+ */
+function checkCloudConfig(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  config: CloudConfig,
+  out: Resolved,
+): Verdict {
+  const namespace = vm.metadata.namespace as string;
+  /** A Secret's key, decoded, or why it cannot be read. */
+  const secretValue = ({ name, key }: SecretKeySelector): string | Verdict => {
+    const secret = read.get<{ data?: Record<string, string> }>('v1', 'Secret', namespace, name);
+    if (!secret)
+      return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', name));
+    const data = secret.data?.[key];
+    if (!data)
+      return isFalse(
+        CONDITION.bootstrapReady,
+        REASON.getError,
+        `no data found for key ${JSON.stringify(key)} for secret ${namespace}/${name}`,
+      );
+    return Buffer.from(data, 'base64').toString('utf8');
+  };
+  const users = new Map<string, { hashedPasswd?: string; passwd?: string }>();
+  for (const user of config.users ?? []) {
+    if (user.hashed_passwd && user.passwd)
+      return isFalse(
+        CONDITION.bootstrapReady,
+        REASON.getError,
+        `cloud config specified both hashed_passwd and passwd for user ${JSON.stringify(user.name)}`,
+      );
+    const selector = user.hashed_passwd ?? user.passwd;
+    if (!selector) continue;
+    const value = secretValue(selector);
+    if (typeof value !== 'string') return value;
+    users.set(user.name, user.hashed_passwd ? { hashedPasswd: value } : { passwd: value });
+  }
+  const writeFiles = new Map<string, string>();
+  for (const file of config.write_files ?? []) {
+    const where = writeFileContent(file);
+    if (!where || !('secret' in where)) continue;
+    const value = secretValue(where.secret);
+    if (typeof value !== 'string') return value;
+    writeFiles.set(file.path, value);
+  }
+  out.bootstrapData = { cloudConfig: { users, writeFiles } };
   return isTrue(CONDITION.bootstrapReady);
 }
 

@@ -35,9 +35,9 @@ function writeEntry(head: string, value: YamlValue, indent: string, lines: strin
   if (isList(value)) {
     if (value.length === 0) lines.push(`${head} []`);
     else {
-      // A list under a key sits at the key's indent; one under a list item is nested.
+      // A list under a key sits at the key's indent.
       lines.push(head);
-      writeList(value, head.endsWith('-') ? `${indent}  ` : indent, lines);
+      writeList(value, indent, lines);
     }
   } else if (isMap(value)) {
     if (Object.keys(value).length === 0) lines.push(`${head} {}`);
@@ -48,13 +48,18 @@ function writeEntry(head: string, value: YamlValue, indent: string, lines: strin
   } else lines.push(`${head} ${scalar(value, indent)}`);
 }
 
+const isEmpty = (value: YamlValue) =>
+  isList(value) ? value.length === 0 : isMap(value) && Object.keys(value).length === 0;
+
 function writeList(list: readonly YamlValue[], indent: string, lines: string[]): void {
+  const nested = `${indent}  `;
   for (const item of list) {
-    if (isMap(item) && Object.keys(item).length > 0) {
-      // The first entry shares the dash's line: `- key: value`.
+    if (typeof item === 'object' && !isEmpty(item)) {
+      // A list or map in a list starts on the dash's line: `- - item`, `- key: value`.
       const start = lines.length;
-      writeMap(item, `${indent}  `, lines);
-      lines[start] = `${indent}- ${(lines[start] as string).slice(indent.length + 2)}`;
+      if (isList(item)) writeList(item, nested, lines);
+      else writeMap(item, nested, lines);
+      lines[start] = `${indent}- ${(lines[start] as string).slice(nested.length)}`;
     } else writeEntry(`${indent}-`, item, indent, lines);
   }
 }
