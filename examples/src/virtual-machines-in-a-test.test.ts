@@ -2,6 +2,7 @@
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, and make a prerequisite fail.
  */
+import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from 'vsim';
 
@@ -63,4 +64,37 @@ it('reports a missing class and converges once it exists', async () => {
   const ready = (await sim.kube.get(vmRef('vm1'))).status as Status;
   expect(ready.powerState).toBe('PoweredOn');
   expect(sim.vsphere.read(ready.uniqueID as string, 'config.hardware.memoryMB')).toBe(32 * 1024);
+});
+
+it('hands the cloud-init Secret to the guest, as vm-operator does through GuestInfo', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'vm1-bootstrap', namespace: 'ns1' },
+    stringData: { 'user-data': '#cloud-config\npackages: [nginx]\n' },
+  });
+  const vm = virtualMachine('vm1');
+  await sim.kube.create({
+    ...vm,
+    spec: {
+      ...vm.spec,
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-bootstrap', key: 'user-data' } } },
+    },
+  });
+  await sim.settle();
+
+  // Each GuestInfo value is gzipped and base64-encoded, as its `.encoding` key says.
+  const id = ((await sim.kube.get(vmRef('vm1'))).status as Status).uniqueID as string;
+  const guestInfo = (key: string) => {
+    const option = sim.vsphere.read(id, `config.extraConfig["${key}"]`) as { value: string };
+    return gunzipSync(Buffer.from(option.value, 'base64')).toString('utf8');
+  };
+  expect(sim.vsphere.read(id, 'config.extraConfig["guestinfo.userdata.encoding"]')).toMatchObject({
+    value: 'gzip+base64',
+  });
+  expect(guestInfo('guestinfo.userdata')).toBe('#cloud-config\npackages: [nginx]\n');
+  // The metadata names the instance and gives the guest its address as netplan.
+  expect(guestInfo('guestinfo.metadata')).toContain('local-hostname: vm1\n');
+  expect(guestInfo('guestinfo.metadata')).toContain('version: 2\n');
 });
