@@ -113,7 +113,8 @@ function validateCloudConfig(config: CloudConfig): FieldError[] {
     errors.push(invalid(`${CLOUD_CONFIG}.runcmds`, JSON.stringify(runcmd), 'value must be a list'));
   else
     (runcmd ?? []).forEach((command: unknown, i: number) => {
-      if (typeof command !== 'string' && !isStrings(command))
+      // null reads as an empty string, as Go's JSON reads it.
+      if (command !== null && typeof command !== 'string' && !isStrings(command))
         errors.push(
           invalid(
             `${CLOUD_CONFIG}.runcmds[${i}]`,
@@ -140,7 +141,6 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
   if (!bs) return errors;
   const { cloudInit, linuxPrep, sysprep, vAppConfig } = bs;
   if (cloudInit) {
-    if (cloudInit.cloudConfig) errors.push(...validateCloudConfig(cloudInit.cloudConfig));
     if (linuxPrep || sysprep || vAppConfig) {
       errors.push(
         forbidden('spec.bootstrap.cloudInit', 'CloudInit may not be used with any other bootstrap provider'),
@@ -155,6 +155,7 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
         ),
       );
     }
+    if (cloudInit.cloudConfig) errors.push(...validateCloudConfig(cloudInit.cloudConfig));
   }
   if (linuxPrep && (cloudInit || sysprep)) {
     errors.push(

@@ -138,6 +138,16 @@ describe('validation', () => {
         reason: 'FieldValueInvalid',
       },
     ]);
+    // After the bootstrap's own rules, as vm-operator lists them.
+    const both = { cloudConfig: { runcmd: 'ls' }, rawCloudConfig: { name: 's', key: 'k' } };
+    expect(validateVirtualMachineCreate(vm({ bootstrap: { cloudInit: both } })).map((e) => e.field)).toEqual([
+      'spec.bootstrap.cloudInit',
+      'spec.bootstrap.cloudInit.cloudConfig.runcmds',
+    ]);
+    const nulls = { runcmd: ['ls', null] };
+    expect(validateVirtualMachineCreate(vm({ bootstrap: { cloudInit: { cloudConfig: nulls } } }))).toEqual(
+      [],
+    );
     const notAList = { runcmd: 'ls' };
     expect(
       validateVirtualMachineCreate(vm({ bootstrap: { cloudInit: { cloudConfig: notAList } } })).map(

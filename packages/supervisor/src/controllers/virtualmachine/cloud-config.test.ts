@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { CloudConfig } from '../../api/types.js';
 import { type CloudConfigSecrets, cloudConfigDocument } from './cloud-config.js';
 
 const NONE: CloudConfigSecrets = { users: new Map(), writeFiles: new Map() };
@@ -80,6 +81,18 @@ describe('a structured CloudConfig as user data', () => {
     const read = parse(doc, { version: '1.1' });
     expect(read.users[1].inactive).toBe('30');
     expect(read.write_files[0].permissions).toBe('0644');
+  });
+
+  it('leaves out fields set to null, and fails on a command that is nothing, as vm-operator’s rendering does', () => {
+    const config = { runcmd: ['ls'], ssh_pwauth: null, users: [{ name: 'bob', shell: null }] };
+    expect(parse(cloudConfigDocument(config as unknown as CloudConfig, NONE))).toEqual({
+      runcmd: ['ls'],
+      users: [{ name: 'bob' }],
+    });
+    for (const command of ['', [], null])
+      expect(() => cloudConfigDocument({ runcmd: ['ls', command] }, NONE)).toThrow(
+        'cloud config runcmd[1] is empty',
+      );
   });
 
   it('is empty when there is nothing to write, and leaves out the default user without users', () => {

@@ -39,14 +39,14 @@ function userOf(user: User, secrets: CloudConfigSecrets): YamlValue {
   const out: Record<string, YamlValue> = { name: user.name };
   for (const field of USER_FIELDS) {
     const value = user[field];
-    if (value !== undefined) out[field] = value;
+    if (value != null) out[field] = value;
   }
   for (const field of USER_LISTS) {
     const list = user[field];
     if (list?.length) out[field] = list;
   }
   // cloud-init takes days of inactivity as a string.
-  if (user.inactive !== undefined) out.inactive = String(user.inactive);
+  if (user.inactive != null) out.inactive = String(user.inactive);
   const passwords = secrets.users.get(user.name);
   if (passwords?.hashedPasswd) out.hashed_passwd = passwords.hashedPasswd;
   if (passwords?.passwd) out.passwd = passwords.passwd;
@@ -75,12 +75,16 @@ export function cloudConfigDocument(config: CloudConfig, secrets: CloudConfigSec
       ...(config.defaultUserEnabled ? ['default'] : []),
       ...config.users.map((user) => userOf(user, secrets)),
     ];
-  // The webhook lets only strings and lists of strings in.
-  const runcmd = Array.isArray(config.runcmd) ? (config.runcmd as YamlValue[]) : [];
-  if (runcmd.length) out.runcmd = runcmd;
+  // The webhook lets only strings and lists of strings in (and null, which reads as "").
+  const runcmd = Array.isArray(config.runcmd) ? (config.runcmd as (string | string[] | null)[]) : [];
+  runcmd.forEach((command, i) => {
+    // vm-operator's rendering fails on a command that is nothing: its reconcile then fails.
+    if (!command?.length) throw new Error(`cloud config runcmd[${i}] is empty`);
+  });
+  if (runcmd.length) out.runcmd = runcmd as YamlValue[];
   if (config.write_files?.length)
     out.write_files = config.write_files.map((file) => writeFileOf(file, secrets));
-  if (config.ssh_pwauth !== undefined) out.ssh_pwauth = config.ssh_pwauth;
+  if (config.ssh_pwauth != null) out.ssh_pwauth = config.ssh_pwauth;
   const yaml = toYaml(out);
   return yaml === '{}\n' ? '' : `## template: jinja\n#cloud-config\n\n${yaml}`;
 }

@@ -6,9 +6,11 @@ import {
   cloudInitGuestInfo,
   cloudInitMetadata,
   type GlobalDns,
+  globalDnsOf,
   type NicAddressing,
   plainUserData,
 } from './cloud-init.js';
+import type { DependencyReader } from './prerequisites.js';
 
 const vm = (
   spec: NonNullable<VirtualMachine['spec']>,
@@ -23,7 +25,7 @@ const vm = (
 const pooled = (spec: VirtualMachineNetworkInterfaceSpec, ip = '10.0.0.10'): NicAddressing => ({
   spec,
   macAddress: '00:50:56:0A:0B:0C',
-  ipConfigs: [{ ip, ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.255.0' }],
+  status: { ipConfigs: [{ ip, ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.255.0' }] },
 });
 
 const NO_DNS: GlobalDns = { nameservers: [], searchDomains: [] };
@@ -159,6 +161,63 @@ describe('cloud-init metadata', () => {
     expect(reads).toBe(2);
   });
 
+  it('follows net-operator’s assignment modes: DHCP, none, IPv6 from a pool, prefixes over masks', () => {
+    const nic = (name: string, status: NicAddressing['status']): NicAddressing => ({
+      spec: { name },
+      macAddress: '00:50:56:00:00:0a',
+      status,
+    });
+    const { ethernets } = metadataOf(vm({}), [
+      nic('dhcp', { ipAssignmentMode: 'dhcp', ipConfigs: [{ ip: '10.0.0.9', ipFamily: 'IPv4' }] }),
+      nic('none', { ipAssignmentMode: 'none' }),
+      nic('v6', {
+        ipAssignmentMode: 'staticpool',
+        ipv6AssignmentMode: 'staticpool',
+        ipConfigs: [
+          { ip: '10.0.0.20', ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.255.0', prefix: 22 },
+          { ip: 'fd00::20', ipFamily: 'IPv6', gateway: 'fd00::1', prefix: 64 },
+        ],
+      }),
+      nic('v6dhcp', { ipv6AssignmentMode: 'dhcp' }),
+    ]).network;
+    expect(ethernets.dhcp).toMatchObject({ dhcp4: true, dhcp6: false, 'accept-ra': false });
+    expect(ethernets.dhcp.addresses).toBeUndefined();
+    expect(ethernets.none).toMatchObject({ dhcp4: false, dhcp6: false });
+    expect(ethernets.none.addresses).toBeUndefined();
+    expect(ethernets.v6).toMatchObject({
+      addresses: ['10.0.0.20/22', 'fd00::20/64'],
+      gateway4: '10.0.0.1',
+      gateway6: 'fd00::1',
+      dhcp6: false,
+    });
+    // Without an IPv4 address the pool's mode is DHCP; router advertisements follow DHCPv6.
+    expect(ethernets.v6dhcp).toMatchObject({ dhcp4: true, dhcp6: true, 'accept-ra': true });
+  });
+
+  it('keeps the instance id of the annotation older VMs carry', () => {
+    const old = vm({ bootstrap: { cloudInit: { instanceID: 'bios-uuid' } } });
+    old.metadata.annotations = { 'vmoperator.vmware.com/cloud-init-instance-id': 'iid-datasource-none' };
+    expect(metadataOf(old, [])['instance-id']).toBe('iid-datasource-none');
+  });
+
+  it('reads the Supervisor’s DNS from its ConfigMap, and refuses the installer’s placeholder', () => {
+    const reader = (data: Record<string, string> | undefined): DependencyReader => ({
+      get: <T>() => (data ? ({ data } as T) : undefined),
+      list: () => [],
+      notFound: () => '',
+    });
+    expect(
+      globalDnsOf(reader({ nameservers: ' 10.1.1.1  10.1.1.2 ', searchsuffixes: 'a.local b.local' })),
+    ).toEqual({
+      nameservers: ['10.1.1.1', '10.1.1.2'],
+      searchDomains: ['a.local', 'b.local'],
+    });
+    expect(globalDnsOf(reader(undefined))).toEqual(NO_DNS);
+    expect(() => globalDnsOf(reader({ nameservers: '<worker_dns>' }))).toThrow(
+      'no valid nameservers in vmoperator-network-config ConfigMap. It still contains <worker_dns> key',
+    );
+  });
+
   it('has a network of version 2 alone without interfaces', () => {
     expect(metadataOf(vm({}), []).network).toEqual({ version: 2 });
   });
@@ -168,12 +227,23 @@ describe('cloud-init user data', () => {
   const text = '#cloud-config\nhostname: vm1\n';
   const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64');
 
-  it('is plain text whether it came plain, base64 (even twice) or gzipped', () => {
-    expect(plainUserData(Buffer.from(text))).toBe(text);
-    expect(plainUserData(Buffer.from(b64(text)))).toBe(text);
-    expect(plainUserData(Buffer.from(b64(b64(text))))).toBe(text);
-    expect(plainUserData(Buffer.from(b64(gzipSync(text))))).toBe(text);
-    expect(plainUserData(gzipSync(text))).toBe(text);
+  it('is plain whether it came plain, base64 (even twice) or gzipped, its bytes kept', () => {
+    const plain = (data: Buffer) => plainUserData(data).toString('utf8');
+    expect(plain(Buffer.from(text))).toBe(text);
+    expect(plain(Buffer.from(b64(text)))).toBe(text);
+    expect(plain(Buffer.from(b64(b64(text))))).toBe(text);
+    expect(plain(Buffer.from(b64(gzipSync(text))))).toBe(text);
+    expect(plain(gzipSync(text))).toBe(text);
+    // Not UTF-8: the bytes go through as they are.
+    const latin1 = Buffer.from('#cloud-config\nmotd: caf\xe9\n', 'latin1');
+    expect(plainUserData(latin1)).toEqual(latin1);
+    // The gzip magic without a gzip header is data, as Go's reader leaves it.
+    expect(plainUserData(Buffer.from([0x1f, 0x8b, 0x41, 0x42]))).toEqual(
+      Buffer.from([0x1f, 0x8b, 0x41, 0x42]),
+    );
+    // A gzip header over a broken body fails, as vm-operator's reconcile does.
+    const broken = Buffer.concat([gzipSync(text).subarray(0, 12), Buffer.from('garbage')]);
+    expect(() => plainUserData(broken)).toThrow(/^decoding cloud-init userdata failed/);
   });
 
   it('goes to guestinfo gzipped and base64-encoded, beside the metadata', () => {

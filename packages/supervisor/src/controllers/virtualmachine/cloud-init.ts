@@ -21,13 +21,24 @@ export interface NicIpConfig {
   ipFamily: string;
   gateway?: string;
   subnetMask?: string;
+  /** The prefix length; it wins over `subnetMask`. */
+  prefix?: number;
+}
+
+/** What net-operator reported on a NetworkInterface: its addresses and how they are assigned. */
+export interface NicAddressingStatus {
+  ipConfigs?: readonly NicIpConfig[];
+  /** `staticpool`, `dhcp` or `none`; unset: the static pool when it gave an IPv4, else DHCP. */
+  ipAssignmentMode?: string;
+  /** The same for IPv6; unset: none. */
+  ipv6AssignmentMode?: string;
 }
 
 /** One interface of the VM and what net-operator gave it. */
 export interface NicAddressing {
   spec: VirtualMachineNetworkInterfaceSpec;
   macAddress: string;
-  ipConfigs: readonly NicIpConfig[];
+  status: NicAddressingStatus;
 }
 
 /** What a cloud-init bootstrap reads from Secrets: a raw user data and SSH keys (base64 as the Secret holds them), or a structured CloudConfig's. */
@@ -44,8 +55,13 @@ export interface GlobalDns {
 }
 
 export const CLOUD_INIT_ENCODING = 'gzip+base64';
+/** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
+export const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
 
-/** The Supervisor's DNS as its ConfigMap says; none without it. */
+/**
+ * The Supervisor's DNS as its ConfigMap says; none without it. A ConfigMap still holding the
+ * installer's `<worker_dns>` placeholder fails the reconcile, as it does vm-operator's.
+ */
 export function globalDnsOf(read: DependencyReader): GlobalDns {
   const config = read.get<{ data?: Record<string, string> }>(
     'v1',
@@ -54,10 +70,12 @@ export function globalDnsOf(read: DependencyReader): GlobalDns {
     NETWORK_CONFIG_MAP,
   );
   const words = (text: string | undefined) => text?.split(/\s+/).filter(Boolean) ?? [];
-  return {
-    nameservers: words(config?.data?.nameservers),
-    searchDomains: words(config?.data?.searchsuffixes),
-  };
+  const nameservers = words(config?.data?.nameservers);
+  if (nameservers.length === 1 && nameservers[0] === '<worker_dns>')
+    throw new Error(
+      `no valid nameservers in ${NETWORK_CONFIG_MAP} ConfigMap. It still contains <worker_dns> key`,
+    );
+  return { nameservers, searchDomains: words(config?.data?.searchsuffixes) };
 }
 /** A gateway of this value drops the one net-operator reported. */
 const GATEWAY_IGNORED = 'None';
@@ -84,6 +102,7 @@ interface InterfaceBootstrap {
   ipConfigs: IpConfig[];
 }
 
+/** The prefix length of a dotted IPv4 mask. */
 const prefixLength = (mask: string | undefined): number | undefined => {
   const octets = mask === undefined ? undefined : parseIpv4(mask, 'strict');
   if (!octets) return undefined;
@@ -92,20 +111,31 @@ const prefixLength = (mask: string | undefined): number | undefined => {
   return bits;
 };
 
-/** net-operator's addresses (the static pool's, in IPv4) with the VM spec's overrides on top. */
+/** net-operator's addresses (those of its static pools) with the VM spec's overrides on top. */
 function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBootstrap {
-  const { spec } = nic;
-  const pooled = nic.ipConfigs.filter((ip) => ip.ipFamily === 'IPv4' && ip.ip !== '');
-  let ipConfigs: IpConfig[] = pooled.map((ip) => ({
-    cidr: `${ip.ip}/${prefixLength(ip.subnetMask) ?? 32}`,
-    ipv4: true,
-    gateway: ip.gateway ?? '',
-  }));
+  const { spec, status } = nic;
+  const reported = status.ipConfigs ?? [];
+  const v4Mode =
+    status.ipAssignmentMode ||
+    (reported.some((ip) => ip.ipFamily === 'IPv4' && ip.ip !== '') ? 'staticpool' : 'dhcp');
+  const v6Mode = status.ipv6AssignmentMode || 'none';
+  const noIpam = v4Mode === 'none' && v6Mode === 'none';
+  const modeOf = (ip: NicIpConfig) =>
+    ip.ipFamily === 'IPv4' ? v4Mode : ip.ipFamily === 'IPv6' ? v6Mode : undefined;
+  const pooled = noIpam ? [] : reported.filter((ip) => modeOf(ip) === 'staticpool');
+  let ipConfigs: IpConfig[] = pooled.map((ip) => {
+    const ipv4 = ip.ipFamily === 'IPv4';
+    const prefix = ip.prefix ?? (ipv4 ? prefixLength(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
+    return { cidr: `${ip.ip}/${prefix}`, ipv4, gateway: ip.gateway ?? '' };
+  });
   let gateway4 = spec.gateway4 ?? '';
-  const gateway6 = spec.gateway6 ?? '';
+  let gateway6 = spec.gateway6 ?? '';
   if (spec.addresses?.length) {
     // Addresses of the spec replace the pool's, whose gateways stay unless the spec names its own.
-    for (const ip of ipConfigs) if (ip.gateway && !gateway4) gateway4 = ip.gateway;
+    for (const ip of ipConfigs) {
+      if (ip.ipv4 && !gateway4) gateway4 = ip.gateway;
+      if (!ip.ipv4 && !gateway6) gateway6 = ip.gateway;
+    }
     ipConfigs = spec.addresses.map((cidr) => ({ cidr, ipv4: !cidr.includes(':'), gateway: '' }));
   }
   for (const ip of ipConfigs) {
@@ -120,9 +150,8 @@ function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBo
     name: spec.name,
     guestDeviceName: spec.guestDeviceName || spec.name,
     macAddress: nic.macAddress.toLowerCase(),
-    // net-operator's IPv4 is its pool's, or DHCP when it gave none; it assigns no IPv6.
-    dhcp4: spec.dhcp4 ?? pooled.length === 0,
-    dhcp6: spec.dhcp6 ?? false,
+    dhcp4: spec.dhcp4 ?? (!noIpam && v4Mode === 'dhcp'),
+    dhcp6: spec.dhcp6 ?? (!noIpam && v6Mode === 'dhcp'),
     mtu: spec.mtu ?? 0,
     nameservers: spec.nameservers?.length
       ? spec.nameservers
@@ -217,15 +246,17 @@ export function cloudInitMetadata(
   const network = vm.spec?.network;
   const hostName = network?.hostName || (vm.metadata.name as string);
   const fqdn = network?.domainName ? `${hostName}.${network.domainName}` : hostName;
+  // An instance id kept in this annotation (VMs deployed before the field existed) wins.
+  const kept = vm.metadata.annotations?.[INSTANCE_ID_ANNOTATION];
   const metadata: Record<string, YamlValue> = {
-    'instance-id': cloudInit?.instanceID || (vm.metadata.uid as string),
+    'instance-id': kept || cloudInit?.instanceID || (vm.metadata.uid as string),
     'local-hostname': fqdn,
     hostname: fqdn,
     network: netplan(bootstraps, network?.vlans ?? []),
   };
   if (publicKeys) metadata['public-keys'] = publicKeys;
   const { waitOnNetwork4, waitOnNetwork6 } = cloudInit ?? {};
-  if (waitOnNetwork4 !== undefined || waitOnNetwork6 !== undefined)
+  if (waitOnNetwork4 != null || waitOnNetwork6 != null)
     metadata['wait-on-network'] = {
       ...(waitOnNetwork4 ? { ipv4: true } : {}),
       ...(waitOnNetwork6 ? { ipv6: true } : {}),
@@ -240,19 +271,31 @@ function decodeBase64(data: Buffer): Buffer | undefined {
   return Buffer.from(text, 'base64');
 }
 
+/** A gzip header Go's reader takes: the magic, deflate, no reserved flags. */
+const isGzip = (bytes: Buffer) =>
+  bytes.length >= 10 &&
+  bytes[0] === 0x1f &&
+  bytes[1] === 0x8b &&
+  bytes[2] === 8 &&
+  ((bytes[3] as number) & 0xe0) === 0;
+
 /**
- * User data as plain text, whatever it came as: base64 undone as often as it decodes, then
- * gunzipped if it is gzip (vm-operator's `TryToDecodeBase64Gzip`).
+ * User data as the guest gets it, whatever it came as: base64 undone as often as it decodes,
+ * then gunzipped if it is gzip (vm-operator's `TryToDecodeBase64Gzip`). Bytes stay bytes.
  */
-export function plainUserData(data: Buffer): string {
+export function plainUserData(data: Buffer): Buffer {
   let bytes = data;
   for (let decoded = decodeBase64(bytes); decoded; decoded = decodeBase64(bytes)) bytes = decoded;
-  const gzipped = bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return (gzipped ? gunzipSync(bytes) : bytes).toString('utf8');
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new Error(`decoding cloud-init userdata failed: ${(error as Error).message}`);
+  }
 }
 
 const NO_SECRETS: CloudConfigSecrets = { users: new Map(), writeFiles: new Map() };
-const gzipBase64 = (text: string) => gzipSync(text).toString('base64');
+const gzipBase64 = (data: string | Buffer) => gzipSync(data).toString('base64');
 const fromSecret = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined);
 
 /** The extra config of a VM bootstrapped by cloud-init through GuestInfo. */
@@ -275,7 +318,7 @@ export function cloudInitGuestInfo(
     ? Buffer.from(cloudConfigDocument(cooked, secret.cloudConfig ?? NO_SECRETS))
     : fromSecret(secret.userData);
   const plain = userData && plainUserData(userData);
-  if (plain)
+  if (plain?.length)
     extraConfig.push(
       { key: 'guestinfo.userdata', value: gzipBase64(plain) },
       { key: 'guestinfo.userdata.encoding', value: CLOUD_INIT_ENCODING },

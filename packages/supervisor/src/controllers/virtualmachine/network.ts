@@ -12,7 +12,7 @@ import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
-import type { NicAddressing, NicIpConfig } from './cloud-init.js';
+import type { NicAddressing, NicAddressingStatus } from './cloud-init.js';
 import {
   CONDITION,
   conditionOf,
@@ -47,7 +47,7 @@ export interface NetworkPlan {
   pending: boolean;
 }
 
-interface NetworkInterfaceStatus {
+interface NetworkInterfaceStatus extends NicAddressingStatus {
   conditions?: {
     type: string;
     status: 'True' | 'False' | 'Unknown';
@@ -57,7 +57,6 @@ interface NetworkInterfaceStatus {
   }[];
   macAddress?: string;
   networkID?: string;
-  ipConfigs?: NicIpConfig[];
 }
 
 export const networkInterfaceName = (vm: string, network: string, iface: string) =>
@@ -122,7 +121,7 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       networkID: status.networkID,
       macAddress: status.macAddress,
       spec: iface,
-      ipConfigs: status.ipConfigs ?? [],
+      status,
     });
   }
   if (refused.length > 0)

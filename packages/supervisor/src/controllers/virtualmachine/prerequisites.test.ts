@@ -198,6 +198,36 @@ describe('VirtualMachine prerequisites', () => {
     });
   });
 
+  it('takes the first of the key, user-data and value that holds data', async () => {
+    const f = await setup();
+    await f.kube.create(secret('vm1-data', { mine: '', 'user-data': '#cloud-config\nfrom: user-data\n' }));
+    await f.create('vm1', {
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'mine' } } },
+    });
+    await f.settle();
+    await f.converged('vm1');
+    expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
+      '#cloud-config\nfrom: user-data\n',
+    );
+  });
+
+  it('reads a disabled bootstrap’s Secrets all the same, and deploys without cloud-init', async () => {
+    const f = await setup();
+    const before = f.vms();
+    const cloudInit = { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } };
+    await f.create('vm1', { bootstrap: { disabled: true, cloudInit } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+    });
+    expect(f.vms()).toBe(before);
+    await f.kube.create(secret('vm1-data', { 'user-data': '#cloud-config\n' }));
+    await f.settle();
+    await f.converged('vm1');
+    expect(guestInfoOf(await f.recordOf('vm1')).size).toBe(0);
+  });
+
   it('takes ssh-public-keys for user-data, as vm-operator does for the Secrets of v1alpha1', async () => {
     const f = await setup();
     await f.kube.create(secret('vm1-keys', { 'ssh-public-keys': 'ssh-ed25519 AAAA' }));

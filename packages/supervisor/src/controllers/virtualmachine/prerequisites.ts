@@ -134,25 +134,30 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
 }
 
 /**
- * The user data of a cloud-init Secret (the named key, else `user-data`, else `value`) and its
- * SSH keys; undefined when it has no user data. `ssh-public-keys` stands in for `user-data`
- * (what vm-operator keeps for v1alpha1's Secrets): the Secret is then good, with no user data.
+ * The user data of a cloud-init Secret (the named key, else `user-data`, else `value`: the first
+ * not empty) and its SSH keys; undefined when it has none of these keys. `ssh-public-keys` stands
+ * in for `user-data` (what vm-operator keeps for v1alpha1's Secrets): the Secret is then good,
+ * with no user data.
  */
 function bootstrapDataOf(secret: KubeObject, key: string): BootstrapSecretData | undefined {
   const data = (secret as KubeObject & { data?: Record<string, string> }).data ?? {};
   const sshPublicKeys = data['ssh-public-keys'];
-  for (const candidate of [key, 'user-data', 'value'])
-    if (data[candidate] !== undefined) return { userData: data[candidate], sshPublicKeys };
-  return key === 'user-data' && sshPublicKeys !== undefined ? { sshPublicKeys } : undefined;
+  const keys = [key, 'user-data', 'value'];
+  // The Secret needs one of the keys; the user data is the first that is not empty.
+  if (!keys.some((candidate) => data[candidate] !== undefined))
+    return key === 'user-data' && sshPublicKeys !== undefined ? { sshPublicKeys } : undefined;
+  const userData = keys.map((candidate) => data[candidate]).find((value) => value);
+  return { userData, sshPublicKeys };
 }
 
 function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const bootstrap = vm.spec?.bootstrap;
   // No bootstrap, no condition: vm-operator deletes it.
   if (!bootstrap) return isAbsent(CONDITION.bootstrapReady);
-  const cooked = bootstrap.disabled ? undefined : bootstrap.cloudInit?.cloudConfig;
+  // Its Secrets are read even while disabled, as vm-operator reads them.
+  const cooked = bootstrap.cloudInit?.cloudConfig;
   if (cooked) return checkCloudConfig(read, vm, cooked, out);
-  const selector = bootstrap.disabled ? undefined : bootstrap.cloudInit?.rawCloudConfig;
+  const selector = bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
   if (!secret)

@@ -101,6 +101,7 @@ describe('toYaml', () => {
       text,
       fc.integer(),
       fc.boolean(),
+      fc.constant(null),
       fc.array(tie('value'), { maxLength: 4 }),
       fc.dictionary(text, tie('value'), { maxKeys: 4 }),
     ),
@@ -128,5 +129,18 @@ describe('compareKeys', () => {
       'eth2',
       'eth10',
     ]);
+  });
+
+  it('orders as Go yaml does where a run shares its first digits, or meets a non-digit', () => {
+    // Orders Go's yaml.v2 gives for these keys.
+    expect(['nic100', 'nic11', 'nic10', 'nic2'].sort(compareKeys)).toEqual([
+      'nic2',
+      'nic10',
+      'nic11',
+      'nic100',
+    ]);
+    expect(['a5', 'a_b'].sort(compareKeys)).toEqual(['a_b', 'a5']);
+    expect(['vlan10', 'vlan_10'].sort(compareKeys)).toEqual(['vlan_10', 'vlan10']);
+    expect(['a01', 'a1'].sort(compareKeys)).toEqual(['a1', 'a01']);
   });
 });

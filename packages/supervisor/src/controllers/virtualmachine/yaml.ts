@@ -2,10 +2,11 @@
  * YAML as vm-operator writes its cloud-init documents (Go's `sigs.k8s.io/yaml`): maps in key
  * order (digit runs by value, other characters before letters), lists at their key's indent,
  * strings plain unless a YAML 1.1 reader would take them for something else, multi-line
- * strings as literal blocks. Only what JSON holds: maps, lists, strings, numbers, booleans.
+ * strings as literal blocks. Only what JSON holds: maps, lists, strings, numbers, booleans, null.
  */
 
 export type YamlValue =
+  | null
   | string
   | number
   | boolean
@@ -21,10 +22,12 @@ export function toYaml(value: { readonly [key: string]: YamlValue }): string {
 
 const isList = (value: YamlValue): value is readonly YamlValue[] => Array.isArray(value);
 const isMap = (value: YamlValue): value is { readonly [key: string]: YamlValue } =>
-  typeof value === 'object' && !isList(value);
+  typeof value === 'object' && value !== null && !isList(value);
 
 /** Writes the entries of a map at `indent`, each `key: value` or `key:` and its block. */
 function writeMap(map: { readonly [key: string]: YamlValue }, indent: string, lines: string[]): void {
+  // Where Go's comparison is not transitive (`1`, `002`, `00a`), Go's order follows its map's
+  // random iteration and changes from run to run; this one is fixed.
   for (const key of Object.keys(map).sort(compareKeys)) {
     writeEntry(`${indent}${inline(key)}:`, map[key] as YamlValue, indent, lines);
   }
@@ -54,7 +57,7 @@ const isEmpty = (value: YamlValue) =>
 function writeList(list: readonly YamlValue[], indent: string, lines: string[]): void {
   const nested = `${indent}  `;
   for (const item of list) {
-    if (typeof item === 'object' && !isEmpty(item)) {
+    if ((isList(item) || isMap(item)) && !isEmpty(item)) {
       // A list or map in a list starts on the dash's line: `- - item`, `- key: value`.
       const start = lines.length;
       if (isList(item)) writeList(item, nested, lines);
@@ -65,7 +68,7 @@ function writeList(list: readonly YamlValue[], indent: string, lines: string[]):
 }
 
 /** A scalar on its line; a multi-line string as a literal block indented under `indent`. */
-function scalar(value: string | number | boolean, indent: string): string {
+function scalar(value: string | number | boolean | null, indent: string): string {
   if (typeof value !== 'string') return String(value);
   if (value.includes('\n') && literalSafe(value)) return literal(value, `${indent}  `);
   return inline(value);
@@ -124,25 +127,45 @@ function plainSafe(value: string): boolean {
   return !NOT_A_STRING.some((pattern) => pattern.test(value));
 }
 
-/** Go yaml's order of map keys: digit runs compared by value, other characters before letters. */
+const isLetter = (c: string) => /\p{L}/u.test(c);
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+
+/**
+ * Go yaml's order of map keys. At the first character that differs: two letters by code
+ * point; a letter after anything else; otherwise the numbers their digit runs spell (nothing
+ * for a non-digit, so it comes first), then the longer run last, then the code points.
+ */
 export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
+  const x = Array.from(a);
+  const y = Array.from(b);
+  const n = Math.min(x.length, y.length);
   for (let i = 0; i < n; i++) {
-    const x = a[i] as string;
-    const y = b[i] as string;
-    if (x === y) continue;
-    const xLetter = /\p{L}/u.test(x);
-    const yLetter = /\p{L}/u.test(y);
-    if (xLetter && yLetter) return x < y ? -1 : 1;
-    if (xLetter || yLetter) return xLetter ? 1 : -1;
-    const xDigits = /^\d+/.exec(a.slice(i))?.[0] ?? '';
-    const yDigits = /^\d+/.exec(b.slice(i))?.[0] ?? '';
-    if (xDigits && yDigits) {
-      const byValue = Number(xDigits) - Number(yDigits);
-      if (byValue !== 0) return byValue;
-      if (xDigits.length !== yDigits.length) return xDigits.length - yDigits.length;
-    }
-    return x < y ? -1 : 1;
+    const cx = x[i] as string;
+    const cy = y[i] as string;
+    if (cx === cy) continue;
+    const lx = isLetter(cx);
+    const ly = isLetter(cy);
+    if (lx && ly) return cx < cy ? -1 : 1;
+    if (lx || ly) return lx ? 1 : -1;
+    // A run continued from digits before i: zeros there count only after a non-zero digit.
+    let lead = 0;
+    if (cx === '0' || cy === '0')
+      for (let j = i - 1; j >= 0 && isDigit(x[j]); j--)
+        if (x[j] !== '0') {
+          lead = 1;
+          break;
+        }
+    const run = (s: string[]) => {
+      let value = lead;
+      let end = i;
+      for (; isDigit(s[end]); end++) value = value * 10 + Number(s[end]);
+      return { value, end };
+    };
+    const rx = run(x);
+    const ry = run(y);
+    if (rx.value !== ry.value) return rx.value < ry.value ? -1 : 1;
+    if (rx.end !== ry.end) return rx.end - ry.end;
+    return cx < cy ? -1 : 1;
   }
-  return a.length - b.length;
+  return x.length - y.length;
 }
