@@ -116,6 +116,60 @@ describe('VirtualMachine prerequisites', () => {
     expect(record.config.guestId).toBe('vmwarePhoton64Guest');
   });
 
+  it("reports an image's own reason while it is not ready, and since when an image is ready", async () => {
+    const f = await setup();
+    const V6 = 'vmoperator.vmware.com/v1alpha6';
+    const ready = await f.kube.get({
+      apiVersion: V6,
+      kind: 'VirtualMachineImage',
+      namespace: 'ns1',
+      name: f.image,
+    });
+    const readySince = (ready.status as { conditions: Condition[] }).conditions.find(
+      (c) => c.type === 'Ready',
+    );
+    await f.kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachineImage',
+      metadata: { name: 'vmi-mine', namespace: 'ns1' },
+    });
+    await f.create('vm1', { image: { kind: 'VirtualMachineImage', name: 'vmi-mine' } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.imageReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notReady,
+      message: 'VirtualMachineImage is not ready',
+    });
+    const mine = await f.kube.get({
+      apiVersion: V6,
+      kind: 'VirtualMachineImage',
+      namespace: 'ns1',
+      name: 'vmi-mine',
+    });
+    const notReady = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ProviderSecurityNotCompliant',
+      message: 'not signed',
+    };
+    await f.kube.updateStatus({
+      ...mine,
+      status: { conditions: [{ ...notReady, lastTransitionTime: readySince?.lastTransitionTime }] },
+    });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.imageReady)).toMatchObject({
+      status: 'False',
+      reason: 'ProviderSecurityNotCompliant',
+      message: 'not signed',
+    });
+    await f.create('vm2', {});
+    await f.settle();
+    expect(await f.conditionOf('vm2', CONDITION.imageReady)).toMatchObject({
+      status: 'True',
+      message: `VirtualMachineImage was ready at ${readySince?.lastTransitionTime}`,
+    });
+  });
+
   it('checks the storage class exists and is in the namespace quota, and converges once it is', async () => {
     const f = await setup();
     await f.create('vm1', { storageClass: 'gold' });

@@ -5,6 +5,7 @@
  * its condition; the VM is created only when all of them hold. Every object a check reads
  * is recorded as a dependency, so the VM is reconciled again when that object changes.
  */
+import { getOrInsert } from '@vsim/vsphere';
 import type {
   CloudConfig,
   SecretKeySelector,
@@ -19,7 +20,7 @@ import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
 import type { BootstrapSecretData } from './cloud-init.js';
-import { CONDITION, isAbsent, isConditionTrue, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 
@@ -84,8 +85,7 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
   const ref = vm.spec?.image;
   if (!ref?.name) return isFalse(CONDITION.imageReady, REASON.notSet, 'spec.image is not set');
   const kind = ref.kind ?? 'VirtualMachineImage';
-  if (!IMAGE_KINDS.has(kind))
-    return isFalse(CONDITION.imageReady, REASON.unknownKind, `unsupported image kind ${kind}`);
+  if (!IMAGE_KINDS.has(kind)) return isFalse(CONDITION.imageReady, REASON.unknownKind, kind);
   const namespace = kind === 'VirtualMachineImage' ? vm.metadata.namespace : undefined;
   const image = read.get<VirtualMachineImage>(VM_OPERATOR_API_VERSION, kind, namespace, ref.name);
   if (!image)
@@ -95,11 +95,27 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
       read.notFound(VM_OPERATOR_API_VERSION, kind, ref.name),
     );
   const itemId = image.metadata.labels?.[LIBRARY_ITEM_LABEL] ?? image.status?.providerItemID;
-  if (!isConditionTrue(image.status?.conditions, 'Ready') || !itemId)
-    return isFalse(CONDITION.imageReady, REASON.notReady, `${kind} ${ref.name} is not ready`);
+  const ready = conditionOf(image.status?.conditions, 'Ready');
+  // The image's own reason and message when it says why it is not ready.
+  if (ready && ready.status !== 'True' && ready.reason)
+    return isFalse(CONDITION.imageReady, ready.reason, ready.message ?? '');
+  if (ready?.status !== 'True' || !itemId)
+    return isFalse(CONDITION.imageReady, REASON.notReady, 'VirtualMachineImage is not ready');
   out.itemId = itemId;
-  return isTrue(CONDITION.imageReady);
+  return imageReadySince(ready.lastTransitionTime ?? '');
 }
+
+const IMAGE_READY = new Map<string, Verdict>();
+/** ImageReady True says since when the image is: one verdict per time, shared by its VMs. */
+const imageReadySince = (time: string): Verdict =>
+  getOrInsert(IMAGE_READY, time, () =>
+    Object.freeze({
+      type: CONDITION.imageReady,
+      status: 'True',
+      reason: 'True',
+      message: `VirtualMachineImage was ready at ${time}`,
+    }),
+  );
 
 function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
   const name = vm.spec?.reserved?.resourcePolicyName;
