@@ -85,7 +85,8 @@ it('hands the cloud-init Secret to the guest, as vm-operator does through GuestI
   await sim.settle();
 
   // Each GuestInfo value is gzipped and base64-encoded, as its `.encoding` key says.
-  const id = ((await sim.kube.get(vmRef('vm1'))).status as Status).uniqueID as string;
+  const status = (await sim.kube.get(vmRef('vm1'))).status as Status;
+  const id = status.uniqueID as string;
   const guestInfo = (key: string) => {
     const option = sim.vsphere.read(id, `config.extraConfig["${key}"]`) as { value: string };
     return gunzipSync(Buffer.from(option.value, 'base64')).toString('utf8');
@@ -96,5 +97,5 @@ it('hands the cloud-init Secret to the guest, as vm-operator does through GuestI
   expect(guestInfo('guestinfo.userdata')).toBe('#cloud-config\npackages: [nginx]\n');
   // The metadata names the instance and gives the guest its address as netplan.
   expect(guestInfo('guestinfo.metadata')).toContain('local-hostname: vm1\n');
-  expect(guestInfo('guestinfo.metadata')).toContain('version: 2\n');
+  expect(guestInfo('guestinfo.metadata')).toContain(`- ${status.network?.primaryIP4}/24\n`);
 });

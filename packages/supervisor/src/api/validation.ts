@@ -5,7 +5,8 @@
 
 import { deepEqual } from '../store/meta.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
-import type { CloudConfig, SecretKeySelector, VirtualMachine, WriteFile } from './types.js';
+import { writeFileContent } from './cloud-config.js';
+import type { CloudConfig, VirtualMachine } from './types.js';
 
 export interface FieldError {
   field: string;
@@ -89,17 +90,6 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
   }
   return errors;
-}
-
-/** Where a file's content is: inline (a string), or a Secret's key (an object); undefined when it is neither. */
-export function writeFileContent(
-  file: WriteFile,
-): { inline: string } | { secret: SecretKeySelector } | undefined {
-  const content = file.content ?? '';
-  if (typeof content === 'string') return { inline: content };
-  if (typeof content !== 'object' || Array.isArray(content)) return undefined;
-  const { name, key } = content as Partial<SecretKeySelector>;
-  return { secret: { name: name ?? '', key: key ?? '' } };
 }
 
 const CLOUD_CONFIG = 'spec.bootstrap.cloudInit.cloudConfig';

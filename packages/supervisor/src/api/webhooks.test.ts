@@ -119,6 +119,7 @@ describe('validation', () => {
         { path: '/b', content: { name: 's', key: 'k' } },
         { path: '/c' },
         { path: '/d', content: 42 },
+        { path: '/e', content: { name: 3 } },
       ],
     };
     expect(validateVirtualMachineCreate(vm({ bootstrap: { cloudInit: { cloudConfig } } }))).toEqual([
@@ -135,6 +136,12 @@ describe('validation', () => {
       {
         field: 'spec.bootstrap.cloudInit.cloudConfig.write_files[/d]',
         message: 'Invalid value: "42": value must be a string, multi-line string, or SecretKeySelector',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'spec.bootstrap.cloudInit.cloudConfig.write_files[/e]',
+        message:
+          'Invalid value: "{\\"name\\":3}": value must be a string, multi-line string, or SecretKeySelector',
         reason: 'FieldValueInvalid',
       },
     ]);

@@ -14,6 +14,8 @@
 
 import { flat } from '@vsim/vsphere';
 
+/** Each subnet is a /24: its prefix length, and the same as a mask. */
+export const SUBNET_PREFIX_LENGTH = 24;
 export const SUBNET_MASK = '255.255.255.0';
 const FIRST_HOST = 10;
 const LAST_HOST = 254;

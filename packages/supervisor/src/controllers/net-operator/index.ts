@@ -1,4 +1,4 @@
-export { AddressPool, type Lease, SUBNET_MASK } from './address-pool.js';
+export { AddressPool, type Lease, SUBNET_MASK, SUBNET_PREFIX_LENGTH } from './address-pool.js';
 export {
   DEFAULT_NETWORK_LABEL,
   findNetwork,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CloudConfig } from '../../api/types.js';
-import { type CloudConfigSecrets, cloudConfigDocument } from './cloud-config.js';
+import { cloudConfigDocument } from './cloud-config.js';
+import type { CloudConfigSecrets } from './prerequisites.js';
 
 const NONE: CloudConfigSecrets = { users: new Map(), writeFiles: new Map() };
 

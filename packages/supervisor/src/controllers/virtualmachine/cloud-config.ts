@@ -3,15 +3,11 @@
  * vm-operator renders from it: its users (passwords from their Secrets), `runcmd`,
  * `write_files` (contents inline or from Secrets), `timezone` and `ssh_pwauth`.
  */
-import type { CloudConfig, User, WriteFile } from '../../api/types.js';
-import { writeFileContent } from '../../api/validation.js';
-import { toYaml, type YamlValue } from './yaml.js';
 
-/** What a CloudConfig takes from Secrets: each user's password by name, each file's content by path. */
-export interface CloudConfigSecrets {
-  users: ReadonlyMap<string, { hashedPasswd?: string; passwd?: string }>;
-  writeFiles: ReadonlyMap<string, string>;
-}
+import { writeFileContent } from '../../api/cloud-config.js';
+import type { CloudConfig, User, WriteFile } from '../../api/types.js';
+import type { CloudConfigSecrets } from './prerequisites.js';
+import { toYaml, type YamlValue } from './yaml.js';
 
 /** The fields of a user copied as they are, when set. */
 const USER_FIELDS = [

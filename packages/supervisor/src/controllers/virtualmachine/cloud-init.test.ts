@@ -1,16 +1,11 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
-import {
-  cloudInitGuestInfo,
-  cloudInitMetadata,
-  type GlobalDns,
-  globalDnsOf,
-  type NicAddressing,
-  plainUserData,
-} from './cloud-init.js';
-import type { DependencyReader } from './prerequisites.js';
+import { fromGzipBase64 } from '../../testing/guest-info.js';
+import { cloudInitGuestInfo, cloudInitMetadata, plainUserData } from './cloud-init.js';
+import type { NicAddressing } from './network.js';
+import type { GlobalDns } from './prerequisites.js';
 
 const vm = (
   spec: NonNullable<VirtualMachine['spec']>,
@@ -200,24 +195,6 @@ describe('cloud-init metadata', () => {
     expect(metadataOf(old, [])['instance-id']).toBe('iid-datasource-none');
   });
 
-  it('reads the Supervisor’s DNS from its ConfigMap, and refuses the installer’s placeholder', () => {
-    const reader = (data: Record<string, string> | undefined): DependencyReader => ({
-      get: <T>() => (data ? ({ data } as T) : undefined),
-      list: () => [],
-      notFound: () => '',
-    });
-    expect(
-      globalDnsOf(reader({ nameservers: ' 10.1.1.1  10.1.1.2 ', searchsuffixes: 'a.local b.local' })),
-    ).toEqual({
-      nameservers: ['10.1.1.1', '10.1.1.2'],
-      searchDomains: ['a.local', 'b.local'],
-    });
-    expect(globalDnsOf(reader(undefined))).toEqual(NO_DNS);
-    expect(() => globalDnsOf(reader({ nameservers: '<worker_dns>' }))).toThrow(
-      'no valid nameservers in vmoperator-network-config ConfigMap. It still contains <worker_dns> key',
-    );
-  });
-
   it('has a network of version 2 alone without interfaces', () => {
     expect(metadataOf(vm({}), []).network).toEqual({ version: 2 });
   });
@@ -250,8 +227,8 @@ describe('cloud-init user data', () => {
     const extraConfig = cloudInitGuestInfo(
       vm({ bootstrap: { cloudInit: { sshAuthorizedKeys: ['ssh-ed25519 A', 'ssh-ed25519 B'] } } }),
       [pooled({ name: 'eth0' })],
-      // As the Secret holds it: base64 of its bytes, here themselves base64.
-      { userData: b64(b64(text)), sshPublicKeys: b64('ssh-rsa ignored') },
+      // The Secret's bytes, here themselves base64.
+      { userData: Buffer.from(b64(text)), sshPublicKeys: 'ssh-rsa ignored' },
       () => NO_DNS,
     );
     expect(extraConfig.map((option) => option.key)).toEqual([
@@ -261,7 +238,7 @@ describe('cloud-init user data', () => {
       'guestinfo.userdata.encoding',
     ]);
     const value = (key: string) => extraConfig.find((option) => option.key === key)?.value as string;
-    const decoded = (key: string) => gunzipSync(Buffer.from(value(key), 'base64')).toString('utf8');
+    const decoded = (key: string) => fromGzipBase64(value(key));
     expect(value('guestinfo.metadata.encoding')).toBe('gzip+base64');
     expect(value('guestinfo.userdata.encoding')).toBe('gzip+base64');
     expect(decoded('guestinfo.userdata')).toBe(text);
@@ -273,14 +250,14 @@ describe('cloud-init user data', () => {
     const extraConfig = cloudInitGuestInfo(
       vm({ bootstrap: { cloudInit: {} } }),
       [],
-      { sshPublicKeys: b64('ssh-rsa AAAA') },
+      { sshPublicKeys: 'ssh-rsa AAAA' },
       () => NO_DNS,
     );
     expect(extraConfig.map((option) => option.key)).toEqual([
       'guestinfo.metadata',
       'guestinfo.metadata.encoding',
     ]);
-    const metadata = gunzipSync(Buffer.from(extraConfig[0]?.value as string, 'base64')).toString('utf8');
+    const metadata = fromGzipBase64(extraConfig[0]?.value as string);
     expect(parse(metadata)['public-keys']).toBe('ssh-rsa AAAA');
   });
 });

@@ -5,78 +5,16 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseIpv4 } from '../../api/ip.js';
-import type {
-  VirtualMachine,
-  VirtualMachineNetworkInterfaceSpec,
-  VirtualMachineNetworkVLANSpec,
-} from '../../api/types.js';
-import { NETWORK_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
-import { type CloudConfigSecrets, cloudConfigDocument } from './cloud-config.js';
-import type { DependencyReader } from './prerequisites.js';
+import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
+import { cloudConfigDocument } from './cloud-config.js';
+import type { NicAddressing, NicIpConfig } from './network.js';
+import type { BootstrapSecretData, CloudConfigSecrets, GlobalDns } from './prerequisites.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
-/** An address net-operator reported on a NetworkInterface. */
-export interface NicIpConfig {
-  ip: string;
-  ipFamily: string;
-  gateway?: string;
-  subnetMask?: string;
-  /** The prefix length; it wins over `subnetMask`. */
-  prefix?: number;
-}
-
-/** What net-operator reported on a NetworkInterface: its addresses and how they are assigned. */
-export interface NicAddressingStatus {
-  ipConfigs?: readonly NicIpConfig[];
-  /** `staticpool`, `dhcp` or `none`; unset: the static pool when it gave an IPv4, else DHCP. */
-  ipAssignmentMode?: string;
-  /** The same for IPv6; unset: none. */
-  ipv6AssignmentMode?: string;
-}
-
-/** One interface of the VM and what net-operator gave it. */
-export interface NicAddressing {
-  spec: VirtualMachineNetworkInterfaceSpec;
-  macAddress: string;
-  status: NicAddressingStatus;
-}
-
-/** What a cloud-init bootstrap reads from Secrets: a raw user data and SSH keys (base64 as the Secret holds them), or a structured CloudConfig's. */
-export interface BootstrapSecretData {
-  userData?: string | undefined;
-  sshPublicKeys?: string | undefined;
-  cloudConfig?: CloudConfigSecrets;
-}
-
-/** The Supervisor's DNS (vm-operator's `vmoperator-network-config` ConfigMap). */
-export interface GlobalDns {
-  nameservers: readonly string[];
-  searchDomains: readonly string[];
-}
-
-export const CLOUD_INIT_ENCODING = 'gzip+base64';
+const CLOUD_INIT_ENCODING = 'gzip+base64';
 /** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
-export const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
+const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
 
-/**
- * The Supervisor's DNS as its ConfigMap says; none without it. A ConfigMap still holding the
- * installer's `<worker_dns>` placeholder fails the reconcile, as it does vm-operator's.
- */
-export function globalDnsOf(read: DependencyReader): GlobalDns {
-  const config = read.get<{ data?: Record<string, string> }>(
-    'v1',
-    'ConfigMap',
-    VM_OPERATOR_NAMESPACE,
-    NETWORK_CONFIG_MAP,
-  );
-  const words = (text: string | undefined) => text?.split(/\s+/).filter(Boolean) ?? [];
-  const nameservers = words(config?.data?.nameservers);
-  if (nameservers.length === 1 && nameservers[0] === '<worker_dns>')
-    throw new Error(
-      `no valid nameservers in ${NETWORK_CONFIG_MAP} ConfigMap. It still contains <worker_dns> key`,
-    );
-  return { nameservers, searchDomains: words(config?.data?.searchsuffixes) };
-}
 /** A gateway of this value drops the one net-operator reported. */
 const GATEWAY_IGNORED = 'None';
 /** The labels by which vm-operator tells a Cluster API machine (it gives those the global search domains). */
@@ -167,7 +105,11 @@ function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBo
 /**
  * The Supervisor's DNS for interfaces that name none, as vm-operator gives it to cloud-init:
  * its name servers to every static interface without its own, its search domains to those of
- * a Cluster API machine. `dns` is read only when some interface lacks one or the other.
+ * a Cluster API machine. vm-operator decides to read it by other rules than it applies it: when
+ * a static interface has no name servers while the VM names none either, or no search domains
+ * while it is a Cluster API machine or the VM names none. So a VM that opts out of the VM's own
+ * name servers may still get the Supervisor's, and one that needs only search domains may read
+ * a ConfigMap whose name servers then fail it; both kept as vm-operator has them.
  */
 function withGlobalDns(vm: VirtualMachine, bootstraps: InterfaceBootstrap[], dns: () => GlobalDns): void {
   const network = vm.spec?.network;
@@ -296,8 +238,6 @@ export function plainUserData(data: Buffer): Buffer {
 
 const NO_SECRETS: CloudConfigSecrets = { users: new Map(), writeFiles: new Map() };
 const gzipBase64 = (data: string | Buffer) => gzipSync(data).toString('base64');
-const fromSecret = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined);
-
 /** The extra config of a VM bootstrapped by cloud-init through GuestInfo. */
 export function cloudInitGuestInfo(
   vm: VirtualMachine,
@@ -306,9 +246,7 @@ export function cloudInitGuestInfo(
   dns: () => GlobalDns,
 ): { key: string; value: string }[] {
   const keys = vm.spec?.bootstrap?.cloudInit?.sshAuthorizedKeys;
-  const publicKeys = keys?.length
-    ? keys.join('\n')
-    : (fromSecret(secret.sshPublicKeys)?.toString('utf8') ?? '');
+  const publicKeys = keys?.length ? keys.join('\n') : (secret.sshPublicKeys ?? '');
   const extraConfig = [
     { key: 'guestinfo.metadata', value: gzipBase64(cloudInitMetadata(vm, nics, publicKeys, dns)) },
     { key: 'guestinfo.metadata.encoding', value: CLOUD_INIT_ENCODING },
@@ -316,7 +254,7 @@ export function cloudInitGuestInfo(
   const cooked = vm.spec?.bootstrap?.cloudInit?.cloudConfig;
   const userData = cooked
     ? Buffer.from(cloudConfigDocument(cooked, secret.cloudConfig ?? NO_SECRETS))
-    : fromSecret(secret.userData);
+    : secret.userData;
   const plain = userData && plainUserData(userData);
   if (plain?.length)
     extraConfig.push(

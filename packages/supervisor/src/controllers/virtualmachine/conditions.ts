@@ -32,7 +32,7 @@ export const REASON = {
   storageClassRequired: 'StorageClassRequired',
   requiredKeyNotFound: 'RequiredKeyNotFound',
   invalid: 'Invalid',
-  /** A Secret's key that holds no data, as vm-operator reports reading it. */
+  /** A bootstrap Secret vm-operator could not read: a key without data, or a user with both passwords. */
   getError: 'GetError',
   /** A vSphere task that failed. */
   error: 'Error',

@@ -7,12 +7,11 @@
  * VM through its owner reference, as vm-operator's watch of what it owns does.
  */
 import { flat } from '@vsim/vsphere';
-import type { VirtualMachine } from '../../api/types.js';
+import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
 import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
-import type { NicAddressing, NicAddressingStatus } from './cloud-init.js';
 import {
   CONDITION,
   conditionOf,
@@ -23,6 +22,32 @@ import {
   REASON,
   type Verdict,
 } from './conditions.js';
+
+/** An address net-operator reported on a NetworkInterface. */
+export interface NicIpConfig {
+  ip: string;
+  ipFamily: string;
+  gateway?: string;
+  subnetMask?: string;
+  /** The prefix length; it wins over `subnetMask`. */
+  prefix?: number;
+}
+
+/** What net-operator reported on a NetworkInterface: its addresses and how they are assigned. */
+export interface NicAddressingStatus {
+  ipConfigs?: readonly NicIpConfig[];
+  /** `staticpool`, `dhcp` or `none`; unset: the static pool when it gave an IPv4, else DHCP. */
+  ipAssignmentMode?: string;
+  /** The same for IPv6; unset: none. */
+  ipv6AssignmentMode?: string;
+}
+
+/** One interface of the VM and what net-operator gave it. */
+export interface NicAddressing {
+  spec: VirtualMachineNetworkInterfaceSpec;
+  macAddress: string;
+  status: NicAddressingStatus;
+}
 
 /** A NIC to create: the portgroup (its key or moref value), the MAC and the addresses net-operator chose. */
 export interface PlannedNic extends NicAddressing {

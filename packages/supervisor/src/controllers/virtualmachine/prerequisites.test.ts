@@ -2,7 +2,6 @@
  * Every prerequisite of a VirtualMachine through the controller: the exact condition and
  * reason while it is missing, nothing created in vSphere, then convergence once fixed.
  */
-import { gunzipSync } from 'node:zlib';
 import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -10,8 +9,10 @@ import type { Condition, VirtualMachine } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
+import { fromGzipBase64 } from '../../testing/guest-info.js';
 import { imageNameOf } from '../images/image-controller.js';
 import { CONDITION, REASON } from './conditions.js';
+import { type DependencyReader, globalDnsOf } from './prerequisites.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
@@ -54,7 +55,7 @@ function guestInfoOf(record: VmRecord): Map<string, string> {
   for (const { key, value } of record.config.extraConfig ?? []) {
     if (!key.startsWith('guestinfo.') || key.endsWith('.encoding')) continue;
     expect(record.config.extraConfig).toContainEqual({ key: `${key}.encoding`, value: 'gzip+base64' });
-    out.set(key, gunzipSync(Buffer.from(value, 'base64')).toString('utf8'));
+    out.set(key, fromGzipBase64(value));
   }
   return out;
 }
@@ -337,6 +338,29 @@ describe('VirtualMachine prerequisites', () => {
     });
   });
 
+  it('fails the reconcile, deploying nothing, where vm-operator’s does: an empty command, the DNS placeholder', async () => {
+    const f = await setup();
+    const before = f.vms();
+    const controller = f.supervisor.virtualMachines.controller;
+    await f.create('vm1', { bootstrap: { cloudInit: { cloudConfig: { runcmd: ['ls', ''] } } } });
+    await f.settle();
+    expect(controller.errorOf('ns1/vm1')).toMatchObject({ message: 'cloud config runcmd[1] is empty' });
+    // The DNS is read first, as vm-operator reads it before it renders the bootstrap.
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'vmoperator-network-config', namespace: 'vmware-system-vmop' },
+      data: { nameservers: '<worker_dns>' },
+    });
+    await f.create('vm2', { bootstrap: { cloudInit: {} } });
+    await f.settle();
+    expect(controller.errorOf('ns1/vm2')).toMatchObject({
+      message:
+        'no valid nameservers in vmoperator-network-config ConfigMap. It still contains <worker_dns> key',
+    });
+    expect(f.vms()).toBe(before);
+  });
+
   it('refuses a user with both a hashed and a plain password, with GetError', async () => {
     const f = await setup();
     const before = f.vms();
@@ -376,6 +400,26 @@ describe('VirtualMachine prerequisites', () => {
     const failing = (vm.status?.conditions ?? []).filter((c) => c.status === 'False').map((c) => c.type);
     expect(failing.sort()).toEqual(
       [CONDITION.bootstrapReady, CONDITION.classReady, CONDITION.storageReady].sort(),
+    );
+  });
+});
+
+describe('the Supervisor’s DNS', () => {
+  it('reads the Supervisor’s DNS from its ConfigMap, and refuses the installer’s placeholder', () => {
+    const reader = (data: Record<string, string> | undefined): DependencyReader => ({
+      get: <T>() => (data ? ({ data } as T) : undefined),
+      list: () => [],
+      notFound: () => '',
+    });
+    expect(
+      globalDnsOf(reader({ nameservers: ' 10.1.1.1  10.1.1.2 ', searchsuffixes: 'a.local b.local' })),
+    ).toEqual({
+      nameservers: ['10.1.1.1', '10.1.1.2'],
+      searchDomains: ['a.local', 'b.local'],
+    });
+    expect(globalDnsOf(reader(undefined))).toEqual({ nameservers: [], searchDomains: [] });
+    expect(() => globalDnsOf(reader({ nameservers: '<worker_dns>' }))).toThrow(
+      'no valid nameservers in vmoperator-network-config ConfigMap. It still contains <worker_dns> key',
     );
   });
 });

@@ -5,7 +5,7 @@
  * its condition; the VM is created only when all of them hold. Every object a check reads
  * is recorded as a dependency, so the VM is reconciled again when that object changes.
  */
-import { getOrInsert } from '@vsim/vsphere';
+import { writeFileContent } from '../../api/cloud-config.js';
 import type {
   CloudConfig,
   SecretKeySelector,
@@ -14,12 +14,15 @@ import type {
   VirtualMachineImage,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
-import { writeFileContent } from '../../api/validation.js';
-import { PROVIDER_CONFIG_MAP, storageQuotaKey, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import {
+  NETWORK_CONFIG_MAP,
+  PROVIDER_CONFIG_MAP,
+  storageQuotaKey,
+  VM_OPERATOR_NAMESPACE,
+} from '../../namespaces/layout.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
-import type { BootstrapSecretData } from './cloud-init.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -46,6 +49,28 @@ export interface Resolved {
   policy?: VirtualMachineSetResourcePolicy;
   /** The cloud-init Secret's user data and SSH keys, base64 as it holds them. */
   bootstrapData?: BootstrapSecretData;
+}
+
+/** What a cloud-init bootstrap reads from Secrets, decoded: a raw user data (bytes) and SSH keys, or a structured CloudConfig's. */
+export interface BootstrapSecretData {
+  userData?: Buffer | undefined;
+  sshPublicKeys?: string | undefined;
+  cloudConfig?: CloudConfigSecrets;
+}
+
+/**
+ * What a structured CloudConfig takes from Secrets: each user's password by name, each file's
+ * content by path (as vm-operator keys them).
+ */
+export interface CloudConfigSecrets {
+  users: ReadonlyMap<string, { hashedPasswd?: string; passwd?: string }>;
+  writeFiles: ReadonlyMap<string, string>;
+}
+
+/** The Supervisor's DNS (vm-operator's `vmoperator-network-config` ConfigMap). */
+export interface GlobalDns {
+  nameservers: readonly string[];
+  searchDomains: readonly string[];
 }
 
 export interface Prerequisites {
@@ -105,17 +130,17 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
   return imageReadySince(ready.lastTransitionTime ?? '');
 }
 
-const IMAGE_READY = new Map<string, Verdict>();
-/** ImageReady True says since when the image is: one verdict per time, shared by its VMs. */
-const imageReadySince = (time: string): Verdict =>
-  getOrInsert(IMAGE_READY, time, () =>
-    Object.freeze({
-      type: CONDITION.imageReady,
-      status: 'True',
-      reason: 'True',
-      message: `VirtualMachineImage was ready at ${time}`,
-    }),
-  );
+/** The last ImageReady True made, and its time: VMs of images ready at that time share it. */
+let imageReady: { time: string; verdict: Verdict } | undefined;
+/** ImageReady True says since when the image is ready. */
+const imageReadySince = (time: string): Verdict => {
+  if (imageReady?.time !== time) {
+    const message = `VirtualMachineImage was ready at ${time}`;
+    const verdict = Object.freeze({ type: CONDITION.imageReady, status: 'True', reason: 'True', message });
+    imageReady = { time, verdict };
+  }
+  return imageReady.verdict;
+};
 
 function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
   const name = vm.spec?.reserved?.resourcePolicyName;
@@ -155,16 +180,22 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
  * in for `user-data` (what vm-operator keeps for v1alpha1's Secrets): the Secret is then good,
  * with no user data.
  */
-function bootstrapDataOf(secret: KubeObject, key: string): BootstrapSecretData | undefined {
-  const data = (secret as KubeObject & { data?: Record<string, string> }).data ?? {};
-  const sshPublicKeys = data['ssh-public-keys'];
-  const keys = [key, 'user-data', 'value'];
+function bootstrapDataOf(secret: WithData, key: string): BootstrapSecretData | undefined {
+  const data = secret.data ?? {};
+  const keys = data['ssh-public-keys'];
+  const sshPublicKeys = keys === undefined ? undefined : decoded(keys).toString('utf8');
+  const candidates = [key, 'user-data', 'value'];
   // The Secret needs one of the keys; the user data is the first that is not empty.
-  if (!keys.some((candidate) => data[candidate] !== undefined))
+  if (!candidates.some((candidate) => data[candidate] !== undefined))
     return key === 'user-data' && sshPublicKeys !== undefined ? { sshPublicKeys } : undefined;
-  const userData = keys.map((candidate) => data[candidate]).find((value) => value);
-  return { userData, sshPublicKeys };
+  const userData = candidates.map((candidate) => data[candidate]).find((value) => value);
+  return { userData: userData === undefined ? undefined : decoded(userData), sshPublicKeys };
 }
+
+/** An object with string data: a ConfigMap's as it is, a Secret's base64. */
+type WithData = KubeObject & { data?: Record<string, string> };
+/** A Secret's value as bytes. */
+const decoded = (value: string) => Buffer.from(value, 'base64');
 
 function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const bootstrap = vm.spec?.bootstrap;
@@ -175,7 +206,7 @@ function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolve
   if (cooked) return checkCloudConfig(read, vm, cooked, out);
   const selector = bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
-  const secret = read.get(`v1`, 'Secret', vm.metadata.namespace, selector.name);
+  const secret = read.get<WithData>(`v1`, 'Secret', vm.metadata.namespace, selector.name);
   if (!secret)
     return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name));
   const found = bootstrapDataOf(secret, selector.key);
@@ -202,7 +233,7 @@ function checkCloudConfig(
   const namespace = vm.metadata.namespace as string;
   /** A Secret's key, decoded, or why it cannot be read. */
   const secretValue = ({ name, key }: SecretKeySelector): string | Verdict => {
-    const secret = read.get<{ data?: Record<string, string> }>('v1', 'Secret', namespace, name);
+    const secret = read.get<WithData>('v1', 'Secret', namespace, name);
     if (!secret)
       return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', name));
     const data = secret.data?.[key];
@@ -212,7 +243,7 @@ function checkCloudConfig(
         REASON.getError,
         `no data found for key ${JSON.stringify(key)} for secret ${namespace}/${name}`,
       );
-    return Buffer.from(data, 'base64').toString('utf8');
+    return decoded(data).toString('utf8');
   };
   const users = new Map<string, { hashedPasswd?: string; passwd?: string }>();
   for (const user of config.users ?? []) {
@@ -244,9 +275,8 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
   const name = vm.spec?.storageClass;
   const namespace = vm.metadata.namespace as string;
   if (!name) {
-    const config = read.get(`v1`, 'ConfigMap', VM_OPERATOR_NAMESPACE, PROVIDER_CONFIG_MAP);
-    const required =
-      (config as { data?: Record<string, string> } | undefined)?.data?.StorageClassRequired === 'true';
+    const config = read.get<WithData>(`v1`, 'ConfigMap', VM_OPERATOR_NAMESPACE, PROVIDER_CONFIG_MAP);
+    const required = config?.data?.StorageClassRequired === 'true';
     return required
       ? isFalse(
           CONDITION.storageReady,
@@ -287,4 +317,19 @@ export function checkPrerequisites(read: DependencyReader, vm: VirtualMachine): 
     checkStorage(read, vm),
   ].filter((v): v is Verdict => v !== undefined);
   return { verdicts, ready: verdicts.every((v) => v.status === 'True' || v.status === 'Absent'), resolved };
+}
+
+/**
+ * The Supervisor's DNS as its ConfigMap says; none without it. A ConfigMap still holding the
+ * installer's `<worker_dns>` placeholder fails the reconcile, as it does vm-operator's.
+ */
+export function globalDnsOf(read: DependencyReader): GlobalDns {
+  const config = read.get<WithData>('v1', 'ConfigMap', VM_OPERATOR_NAMESPACE, NETWORK_CONFIG_MAP);
+  const words = (text: string | undefined) => text?.split(/\s+/).filter(Boolean) ?? [];
+  const nameservers = words(config?.data?.nameservers);
+  if (nameservers.length === 1 && nameservers[0] === '<worker_dns>')
+    throw new Error(
+      `no valid nameservers in ${NETWORK_CONFIG_MAP} ConfigMap. It still contains <worker_dns> key`,
+    );
+  return { nameservers, searchDomains: words(config?.data?.searchsuffixes) };
 }

@@ -10,6 +10,7 @@ import type {
   VirtualMachinePowerState,
   VirtualMachineStatus,
 } from '../../api/types.js';
+import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
@@ -19,9 +20,6 @@ export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachine
 };
 
 const NIC_KEY_BASE = 4000;
-
-/** The guest's prefix length for addresses net-operator hands out (/24 pools). */
-const PREFIX_LENGTH = 24;
 
 const guests = new Map<string, VirtualMachineGuestStatus>();
 /**
@@ -45,8 +43,9 @@ function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNet
       deviceKey: guestNic.deviceConfigId,
       ip: {
         macAddr: guestNic.macAddress,
+        // The guest reports net-operator's addresses, of its /24 subnets.
         addresses: mapped(guestNic.ipAddress, (address) => ({
-          address: flat(`${address}/${PREFIX_LENGTH}`),
+          address: flat(`${address}/${SUBNET_PREFIX_LENGTH}`),
           state: 'preferred',
         })),
       },

@@ -64,12 +64,13 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
-import { cloudInitGuestInfo, globalDnsOf } from './cloud-init.js';
+import { cloudInitGuestInfo } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import { planNetwork } from './network.js';
 import {
   checkPrerequisites,
   type DependencyReader,
+  globalDnsOf,
   type Resolved,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
