@@ -129,3 +129,18 @@ export function wholeUnits(nanos: bigint): bigint {
   if (nanos % NANO === 0n) return units;
   return nanos > 0n ? units + 1n : units - 1n;
 }
+
+/**
+ * A count of bytes as vm-operator writes one (`BytesToResource`): binary (`10Gi`) when it is a
+ * multiple of 1024 whose quotients divide by 1024 until one is at most 1024, else decimal (`1k`).
+ */
+export function bytesQuantity(bytes: number): string {
+  return canonical(BigInt(bytes) * NANO, isBinaryBytes(bytes) ? 'BinarySI' : 'DecimalSI');
+}
+
+function isBinaryBytes(bytes: number): boolean {
+  if (bytes === 0) return true;
+  if (bytes % 1024 !== 0) return false;
+  for (let rest = bytes / 1024; rest > 1024; rest /= 1024) if (rest % 1024 !== 0) return false;
+  return true;
+}

@@ -9,9 +9,11 @@ import type {
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
   VirtualMachineStatus,
+  VirtualMachineVolumeStatus,
 } from '../../api/types.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
+import { classicVolumes } from './volumes.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
   poweredOn: 'PoweredOn',
@@ -75,6 +77,8 @@ export function statusFromVsphere(
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
+  const volumes = classicVolumes(vm.config.devices);
+  if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
     if (ip) network.primaryIP4 = ip;

@@ -1,0 +1,88 @@
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { bytesQuantity } from '../../api/quantity.js';
+import type { VirtualMachine } from '../../api/types.js';
+import { createSupervisorFixture } from '../../testing/fixture.js';
+import { classicVolumes, pvcName } from './volumes.js';
+import { xxHash64 } from './xxhash64.js';
+
+describe('xxHash64', () => {
+  it('gives the reference digests, through every path of the algorithm', () => {
+    // The specification's vectors, and digests of xxhash's reference implementation: under 4,
+    // 4 to 7 and 8 or more bytes after the 32-byte stripes, with and without stripes.
+    const digests: [string, string][] = [
+      ['', 'ef46db3751d8e999'],
+      ['a', 'd24ec4f1a98c6e5b'],
+      ['abc', '44bc2cf5ad770999'],
+      ['hello, world!!', '69090a66e2886539'],
+      ['0123456789abcdef', '5c5b90c34e376d0b'],
+      ['Nobody inspects the spammish repetition', 'fbcea83c8a378bf1'],
+      ['6000C29a-1111-2222-3333-444455556666', '9f893515c1f3ed41'],
+    ];
+    for (const [text, digest] of digests) expect(xxHash64(Buffer.from(text)), text).toBe(digest);
+  });
+});
+
+describe('classic volumes', () => {
+  it('names a disk as vm-operator does: the prefix, a dash, 8 hex digits of its UUID’s xxHash64', () => {
+    expect(pvcName('disk', '6000C29a-1111-2222-3333-444455556666')).toBe('disk-9f893515');
+    expect(pvcName('x'.repeat(60), '')).toBe(`${'x'.repeat(54)}-ef46db37`);
+  });
+
+  it('writes sizes as vm-operator does: binary when they divide down by 1024, else decimal', () => {
+    const sizes = [0, 512, 1000, 1024, 2048, 1536 * 1024, 10 * 1024 ** 3, 10e9, 1000 * 1024 ** 2];
+    expect(sizes.map(bytesQuantity)).toEqual([
+      '0',
+      '512',
+      '1k',
+      '1Ki',
+      '2Ki',
+      '1572864',
+      '10Gi',
+      '10G',
+      '1000Mi',
+    ]);
+  });
+
+  it('lists every disk of a deployed VM as an attached Classic volume, by disk UUID', async () => {
+    const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+    const V5 = 'vmoperator.vmware.com/v1alpha5';
+    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
+        storageClass: 'wcpglobal-storage-profile',
+      },
+    });
+    await f.settle();
+    const vm = (await f.kube.get({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      namespace: 'ns1',
+      name: 'vm1',
+    })) as unknown as VirtualMachine;
+    const record = f.vsphere.store.get(vm.status?.uniqueID as string) as VmRecord;
+    const devices = record.config.devices;
+    // The node images have one disk of 20 GiB.
+    const [disk, ...others] = devices.filter((d) => d._type === 'VirtualDisk');
+    expect(others).toEqual([]);
+    const uuid = (disk?.backing as { uuid: string }).uuid;
+    expect(vm.status?.volumes).toEqual([
+      {
+        name: `disk-${xxHash64(Buffer.from(uuid)).slice(0, 8)}`,
+        type: 'Classic',
+        attached: true,
+        diskUUID: uuid,
+        limit: '20Gi',
+        requested: '20Gi',
+        used: '20Gi',
+      },
+    ]);
+    // One list per device list: a VM's status passes share it.
+    expect(classicVolumes(devices)).toBe(classicVolumes(devices));
+  });
+});
