@@ -61,6 +61,7 @@ export function statusFromVsphere(
   vm: VmRecord,
   interfaceNames: readonly string[],
   zone: string | undefined,
+  previous: VirtualMachineStatus | undefined,
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
@@ -77,7 +78,7 @@ export function statusFromVsphere(
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
-  const volumes = classicVolumes(vm.config.devices);
+  const volumes = classicVolumes(vm.config.devices, previous?.volumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};

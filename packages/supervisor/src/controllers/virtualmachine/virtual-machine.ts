@@ -500,7 +500,7 @@ export function startVirtualMachineController(
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
-    const from = statusFromVsphere(vsphere, record, names, zone);
+    const from = statusFromVsphere(vsphere, record, names, zone, vm.status);
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     verdicts.push(isTrue(CONDITION.created));
     addObservedVerdicts(verdicts, vm, record);

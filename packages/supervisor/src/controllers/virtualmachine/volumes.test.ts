@@ -82,7 +82,12 @@ describe('classic volumes', () => {
         used: '20Gi',
       },
     ]);
-    // One list per device list: a VM's status passes share it.
-    expect(classicVolumes(devices)).toBe(classicVolumes(devices));
+    // Later passes keep the list the status has while the disks are the same; a disk of another
+    // size is listed anew.
+    const listed = vm.status?.volumes;
+    expect(classicVolumes(devices, listed)).toBe(listed);
+    const resized = listed?.map((volume) => ({ ...volume, limit: '10Gi' }));
+    expect(classicVolumes(devices, resized)).toEqual(listed);
+    expect(classicVolumes([], listed)).toEqual([]);
   });
 });

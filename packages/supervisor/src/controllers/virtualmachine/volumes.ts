@@ -12,38 +12,53 @@ type Devices = VmRecord['config']['devices'];
 
 /** Disk sizes as quantities: VMs of one image share a few. */
 const SIZES = new Map<number, string>();
-const volumesOf = new WeakMap<Devices, readonly VirtualMachineVolumeStatus[]>();
 
-/** The classic volumes of a device list: one frozen list per list (records never change). */
-export function classicVolumes(devices: Devices): readonly VirtualMachineVolumeStatus[] {
-  let volumes = volumesOf.get(devices);
-  if (!volumes) {
-    const out: VirtualMachineVolumeStatus[] = [];
-    for (const device of devices) {
-      if (device._type !== 'VirtualDisk') continue;
-      const uuid = (device.backing as { uuid?: string } | undefined)?.uuid ?? '';
-      const bytes =
-        (device.capacityInBytes as number | undefined) ?? ((device.capacityInKB as number) ?? 0) * 1024;
-      const size = getOrInsert(SIZES, bytes, () => bytesQuantity(bytes));
-      // The model commits a disk's whole capacity (as its datastore usage says).
-      out.push(
-        Object.freeze({
-          name: pvcName('disk', uuid),
-          type: 'Classic',
-          attached: true,
-          diskUUID: uuid,
-          limit: size,
-          requested: size,
-          used: size,
-        }),
-      );
-    }
-    out.sort((a, b) => ((a.diskUUID as string) < (b.diskUUID as string) ? -1 : 1));
-    volumes = Object.freeze(out);
-    volumesOf.set(devices, volumes);
+const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = Object.freeze([]);
+
+/**
+ * The classic volumes of a VM's devices. The ones its status has already are kept when they
+ * are still its disks (the same UUIDs and sizes, which most passes find), so a disk is named
+ * (hashed) once.
+ */
+export function classicVolumes(
+  devices: Devices,
+  previous: readonly VirtualMachineVolumeStatus[] | undefined,
+): readonly VirtualMachineVolumeStatus[] {
+  let disks = 0;
+  let same = previous !== undefined;
+  for (const device of devices) {
+    if (device._type !== 'VirtualDisk') continue;
+    const kept = previous?.find((volume) => volume.diskUUID === uuidOf(device));
+    if (kept?.limit !== sizeOf(device)) same = false;
+    disks++;
   }
-  return volumes;
+  if (disks === 0) return NO_VOLUMES;
+  if (same && previous?.length === disks) return previous;
+  const out: VirtualMachineVolumeStatus[] = [];
+  for (const device of devices) {
+    if (device._type !== 'VirtualDisk') continue;
+    const uuid = uuidOf(device);
+    const size = sizeOf(device);
+    // The model commits a disk's whole capacity (as its datastore usage says).
+    out.push({
+      name: pvcName('disk', uuid),
+      type: 'Classic',
+      attached: true,
+      diskUUID: uuid,
+      limit: size,
+      requested: size,
+      used: size,
+    });
+  }
+  return out.sort((a, b) => ((a.diskUUID as string) < (b.diskUUID as string) ? -1 : 1));
 }
+
+const uuidOf = (disk: Devices[number]) => (disk.backing as { uuid?: string } | undefined)?.uuid ?? '';
+
+const sizeOf = (disk: Devices[number]) => {
+  const bytes = (disk.capacityInBytes as number | undefined) ?? ((disk.capacityInKB as number) ?? 0) * 1024;
+  return getOrInsert(SIZES, bytes, () => bytesQuantity(bytes));
+};
 
 /** vm-operator's `GeneratePVCName`: the prefix (at most 54 characters), a dash, 8 hex digits of the suffix's xxHash64. */
 export const pvcName = (prefix: string, suffix: string): string =>
