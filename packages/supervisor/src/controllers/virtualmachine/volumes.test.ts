@@ -70,7 +70,7 @@ describe('classic volumes', () => {
     // The node images have one disk of 20 GiB.
     const [disk, ...others] = devices.filter((d) => d._type === 'VirtualDisk');
     expect(others).toEqual([]);
-    const uuid = (disk?.backing as { uuid: string }).uuid;
+    const uuid = (disk?.backing as { uuid?: string } | undefined)?.uuid as string;
     expect(vm.status?.volumes).toEqual([
       {
         name: `disk-${xxHash64(Buffer.from(uuid)).slice(0, 8)}`,
