@@ -661,10 +661,13 @@ function probeVerdict(
     : isFalse(CONDITION.ready, REASON.notReady, 'the readiness probe has not passed');
 }
 
-/** Status fields only vSphere decides: dropped before they are read back, so a powered-off VM has no IP. */
+/**
+ * Status fields only vSphere decides: dropped before they are read back, so a powered-off VM
+ * has no IP and a VM without disks no volumes.
+ */
 function withoutVolatile(status: VirtualMachine['status']): NonNullable<VirtualMachine['status']> {
   if (!status) return {};
-  const { network: _, ...rest } = status;
+  const { network: _, volumes: __, ...rest } = status;
   return rest;
 }
 

@@ -82,12 +82,33 @@ describe('classic volumes', () => {
         used: '20Gi',
       },
     ]);
-    // Later passes keep the list the status has while the disks are the same; a disk of another
-    // size is listed anew.
-    const listed = vm.status?.volumes;
+    // Later passes keep the list the status has while the disks are the same.
+    const listed = vm.status?.volumes ?? [];
     expect(classicVolumes(devices, listed)).toBe(listed);
-    const resized = listed?.map((volume) => ({ ...volume, limit: '10Gi' }));
-    expect(classicVolumes(devices, resized)).toEqual(listed);
-    expect(classicVolumes([], listed)).toEqual([]);
+  });
+
+  it('updates volumes as vm-operator does: usage only for a disk it lists, new disks added, gone ones dropped', () => {
+    const disk = (uuid: string, gib: number) =>
+      ({ _type: 'VirtualDisk', key: 2000, capacityInKB: gib * 1024 * 1024, backing: { uuid } }) as never;
+    const listed = classicVolumes([disk('b', 20)]);
+    expect(listed).toMatchObject([{ diskUUID: 'b', limit: '20Gi', requested: '20Gi', used: '20Gi' }]);
+    // Grown: the entry keeps its limit and request; the usage follows.
+    const managed = { name: 'data', type: 'Managed' as const, attached: true, diskUUID: 'z' };
+    const grown = classicVolumes([disk('b', 30), disk('a', 1)], [...listed, managed]);
+    expect(grown).toEqual([
+      {
+        name: pvcName('disk', 'a'),
+        type: 'Classic',
+        attached: true,
+        diskUUID: 'a',
+        limit: '1Gi',
+        requested: '1Gi',
+        used: '1Gi',
+      },
+      { ...listed[0], used: '30Gi' },
+      managed,
+    ]);
+    // Gone: its Classic entry goes; a claim's stays.
+    expect(classicVolumes([], grown)).toEqual([managed]);
   });
 });

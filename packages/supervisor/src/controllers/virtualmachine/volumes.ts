@@ -16,41 +16,52 @@ const SIZES = new Map<number, string>();
 const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = Object.freeze([]);
 
 /**
- * The classic volumes of a VM's devices. The ones its status has already are kept when they
- * are still its disks (the same UUIDs and sizes, which most passes find), so a disk is named
- * (hashed) once.
+ * The volume statuses of a VM after vm-operator's update of them from its disks: an entry a disk
+ * already has keeps its name, limit and request and gets the disk's usage; a new disk gets a new
+ * entry; the Classic entry of a disk gone goes; entries of other types stay. Sorted by disk UUID.
+ * The same list comes back when nothing changed, which most passes find.
  */
 export function classicVolumes(
   devices: Devices,
-  previous: readonly VirtualMachineVolumeStatus[] | undefined,
+  previous: readonly VirtualMachineVolumeStatus[] = NO_VOLUMES,
 ): readonly VirtualMachineVolumeStatus[] {
   let disks = 0;
-  let same = previous !== undefined;
+  let unchanged = true;
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
-    const kept = previous?.find((volume) => volume.diskUUID === uuidOf(device));
-    if (kept?.limit !== sizeOf(device)) same = false;
     disks++;
+    const uuid = uuidOf(device);
+    if (previous.find((volume) => volume.diskUUID === uuid)?.used !== sizeOf(device)) unchanged = false;
   }
-  if (disks === 0) return NO_VOLUMES;
-  if (same && previous?.length === disks) return previous;
+  let classic = 0;
+  for (const volume of previous) if (volume.type === 'Classic') classic++;
+  if (unchanged && classic === disks) return previous;
+  const present = new Set<string>();
   const out: VirtualMachineVolumeStatus[] = [];
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
     const size = sizeOf(device);
+    present.add(uuid);
+    const had = previous.find((volume) => volume.diskUUID === uuid);
     // The model commits a disk's whole capacity (as its datastore usage says).
-    out.push({
-      name: pvcName('disk', uuid),
-      type: 'Classic',
-      attached: true,
-      diskUUID: uuid,
-      limit: size,
-      requested: size,
-      used: size,
-    });
+    out.push(
+      had
+        ? { ...had, used: size }
+        : {
+            name: pvcName('disk', uuid),
+            type: 'Classic',
+            attached: true,
+            diskUUID: uuid,
+            limit: size,
+            requested: size,
+            used: size,
+          },
+    );
   }
-  return out.sort((a, b) => ((a.diskUUID as string) < (b.diskUUID as string) ? -1 : 1));
+  for (const volume of previous)
+    if (volume.type !== 'Classic' && !present.has(volume.diskUUID as string)) out.push(volume);
+  return out.sort((a, b) => ((a.diskUUID ?? '') < (b.diskUUID ?? '') ? -1 : 1));
 }
 
 const uuidOf = (disk: Devices[number]) => (disk.backing as { uuid?: string } | undefined)?.uuid ?? '';
