@@ -52,6 +52,7 @@ export {
   taskMatches,
 } from './history/filters.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
+export { diskFileBytes } from './inventory/devices.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';

@@ -292,6 +292,12 @@ export const diskDatastore = (d: Device): string | undefined =>
 export const diskBytes = (d: Device): number =>
   (d.capacityInBytes as number | undefined) ?? ((d.capacityInKB as number) ?? 0) * 1024;
 
+/** A disk's descriptor file (a few lines of text); its extent holds the whole disk, committed. */
+export const DISK_DESCRIPTOR_BYTES = 512;
+
+/** What a disk's files hold on its datastore (`layoutEx`'s unique sizes): descriptor and extent. */
+export const diskFileBytes = (d: Device): number => DISK_DESCRIPTOR_BYTES + diskBytes(d);
+
 /** A MAC in vCenter's generated range 00:50:56:80:00:00 - 00:50:56:bf:ff:ff. */
 export const generatedMac = (n: number): string => {
   const b = (v: number) => v.toString(16).padStart(2, '0');

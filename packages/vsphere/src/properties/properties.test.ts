@@ -28,6 +28,40 @@ describe('properties of the default inventory', () => {
     );
   });
 
+  it("lists a VM's files in layoutEx: its configuration, and each disk's descriptor and extent, chained", () => {
+    const vm = at('/DC0/vm/DC0_C0_RP0_VM0');
+    const disk = vsphere
+      .read<{ _type: string; key: number; capacityInBytes: number }[]>(vm.id, 'config.hardware.device')
+      .find((d) => d._type === 'VirtualDisk');
+    const layout = vsphere.read<{ file: object[]; disk: object[] }>(vm.id, 'layoutEx');
+    const file = (key: number, name: string, type: string, size: number) => ({
+      _type: 'VirtualMachineFileLayoutExFileInfo',
+      key,
+      name,
+      type,
+      size,
+      uniqueSize: size,
+      accessible: true,
+    });
+    expect(layout.file).toEqual([
+      file(0, '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0.vmx', 'config', 2048),
+      file(1, '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0.vmdk', 'diskDescriptor', 512),
+      file(
+        2,
+        '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0-flat.vmdk',
+        'diskExtent',
+        disk?.capacityInBytes as number,
+      ),
+    ]);
+    expect(layout.disk).toEqual([
+      {
+        _type: 'VirtualMachineFileLayoutExDiskLayout',
+        key: disk?.key,
+        chain: [{ _type: 'VirtualMachineFileLayoutExDiskUnit', fileKey: [1, 2] }],
+      },
+    ]);
+  });
+
   it('derives back-references from the reverse indexes', () => {
     const host = at('/DC0/host/DC0_H0/DC0_H0');
     const vms = vsphere.read<MoRef[]>(host.id, 'vm').map((r) => vsphere.store.get(r.value)?.name);

@@ -1,5 +1,5 @@
 /** VirtualMachine's properties, derived from its record. */
-import { diskBytes, isDisk, isEthernetCard } from '../inventory/devices.js';
+import { DISK_DESCRIPTOR_BYTES, diskBytes, isDisk, isEthernetCard } from '../inventory/devices.js';
 import type { VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
@@ -273,6 +273,40 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
   };
 };
 
+/**
+ * The VM's files: its configuration, and per disk a descriptor and an extent, chained in
+ * `disk`, as vCenter lists them. File keys are 0 for the configuration, then two per disk.
+ */
+const vmLayoutEx = (vm: VmRecord, ctx: ReadContext) => {
+  const file: object[] = [layoutFile(0, vm.config.vmPathName, 'config', 2048)];
+  const disk: object[] = [];
+  for (const d of vm.config.devices) {
+    if (!isDisk(d)) continue;
+    const descriptor = (d.backing as { fileName: string }).fileName;
+    const [descriptorKey, extentKey] = [file.length, file.length + 1];
+    file.push(
+      layoutFile(descriptorKey, descriptor, 'diskDescriptor', DISK_DESCRIPTOR_BYTES),
+      layoutFile(extentKey, descriptor.replace(/\.vmdk$/, '-flat.vmdk'), 'diskExtent', diskBytes(d)),
+    );
+    disk.push({
+      _type: 'VirtualMachineFileLayoutExDiskLayout',
+      key: d.key,
+      chain: [{ _type: 'VirtualMachineFileLayoutExDiskUnit', fileKey: [descriptorKey, extentKey] }],
+    });
+  }
+  return { _type: 'VirtualMachineFileLayoutEx', file, disk, timestamp: iso(ctx.clock.now()) };
+};
+
+const layoutFile = (key: number, name: string, type: string, size: number) => ({
+  _type: 'VirtualMachineFileLayoutExFileInfo',
+  key,
+  name,
+  type,
+  size,
+  uniqueSize: size,
+  accessible: true,
+});
+
 export const virtualMachineProperties: PropertyTable<VmRecord> = {
   config: (vm) => vmConfig(vm),
   runtime: vmRuntime,
@@ -284,21 +318,7 @@ export const virtualMachineProperties: PropertyTable<VmRecord> = {
   parentVApp: (vm, ctx) => refOf(ctx, vm.parentVApp),
   datastore: (vm, ctx) => refsOf(ctx, vm.datastores),
   network: (vm, ctx) => refsOf(ctx, vm.networks),
-  layoutEx: (vm, ctx) => ({
-    _type: 'VirtualMachineFileLayoutEx',
-    file: [
-      {
-        _type: 'VirtualMachineFileLayoutExFileInfo',
-        key: 0,
-        name: vm.config.vmPathName,
-        type: 'config',
-        size: 2048,
-        uniqueSize: 2048,
-        accessible: true,
-      },
-    ],
-    timestamp: iso(ctx.clock.now()),
-  }),
+  layoutEx: (vm, ctx) => vmLayoutEx(vm, ctx),
   capability: () => ({
     _type: 'VirtualMachineCapability',
     snapshotOperationsSupported: true,

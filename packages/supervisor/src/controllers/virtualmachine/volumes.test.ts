@@ -67,7 +67,7 @@ describe('classic volumes', () => {
     })) as unknown as VirtualMachine;
     const record = f.vsphere.store.get(vm.status?.uniqueID as string) as VmRecord;
     const devices = record.config.devices;
-    // The node images have one disk of 20 GiB.
+    // The node images have one disk of 20 GiB; its files (descriptor and extent) hold 512 B more.
     const [disk, ...others] = devices.filter((d) => d._type === 'VirtualDisk');
     expect(others).toEqual([]);
     const uuid = (disk?.backing as { uuid?: string } | undefined)?.uuid as string;
@@ -79,7 +79,7 @@ describe('classic volumes', () => {
         diskUUID: uuid,
         limit: '20Gi',
         requested: '20Gi',
-        used: '20Gi',
+        used: '21474836992',
       },
     ]);
     // Later passes keep the list the status has while the disks are the same.
@@ -91,7 +91,8 @@ describe('classic volumes', () => {
     const disk = (uuid: string, gib: number) =>
       ({ _type: 'VirtualDisk', key: 2000, capacityInKB: gib * 1024 * 1024, backing: { uuid } }) as never;
     const listed = classicVolumes([disk('b', 20)]);
-    expect(listed).toMatchObject([{ diskUUID: 'b', limit: '20Gi', requested: '20Gi', used: '20Gi' }]);
+    const filesOf = (gib: number) => String(gib * 1024 ** 3 + 512);
+    expect(listed).toMatchObject([{ diskUUID: 'b', limit: '20Gi', requested: '20Gi', used: filesOf(20) }]);
     // Grown: the entry keeps its limit and request; the usage follows.
     const managed = { name: 'data', type: 'Managed' as const, attached: true, diskUUID: 'z' };
     const grown = classicVolumes([disk('b', 30), disk('a', 1)], [...listed, managed]);
@@ -103,9 +104,9 @@ describe('classic volumes', () => {
         diskUUID: 'a',
         limit: '1Gi',
         requested: '1Gi',
-        used: '1Gi',
+        used: filesOf(1),
       },
-      { ...listed[0], used: '30Gi' },
+      { ...listed[0], used: filesOf(30) },
       managed,
     ]);
     // Gone: its Classic entry goes; a claim's stays.

@@ -1,9 +1,10 @@
 /**
  * The VM's own disks as vm-operator reports them in `status.volumes`: each disk vSphere has
  * (not a volume a claim attached) is a `Classic` volume, attached, named after its UUID, with
- * its capacity as limit and request. Sorted by disk UUID, as vm-operator sorts them.
+ * its capacity as limit and request and its files' size (`layoutEx`) as its usage. Sorted by
+ * disk UUID, as vm-operator sorts them.
  */
-import { getOrInsert, type VmRecord } from '@vsim/vsphere';
+import { diskFileBytes, getOrInsert, type VmRecord } from '@vsim/vsphere';
 import { bytesQuantity } from '../../api/quantity.js';
 import type { VirtualMachineVolumeStatus } from '../../api/types.js';
 import { xxHash64 } from './xxhash64.js';
@@ -31,7 +32,7 @@ export function classicVolumes(
     if (device._type !== 'VirtualDisk') continue;
     disks++;
     const uuid = uuidOf(device);
-    if (previous.find((volume) => volume.diskUUID === uuid)?.used !== sizeOf(device)) unchanged = false;
+    if (previous.find((volume) => volume.diskUUID === uuid)?.used !== usedOf(device)) unchanged = false;
   }
   let classic = 0;
   for (const volume of previous) if (volume.type === 'Classic') classic++;
@@ -42,12 +43,12 @@ export function classicVolumes(
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
     const size = sizeOf(device);
+    const used = usedOf(device);
     present.add(uuid);
     const had = previous.find((volume) => volume.diskUUID === uuid);
-    // The model commits a disk's whole capacity (as its datastore usage says).
     out.push(
       had
-        ? { ...had, used: size }
+        ? { ...had, used }
         : {
             name: pvcName('disk', uuid),
             type: 'Classic',
@@ -55,7 +56,7 @@ export function classicVolumes(
             diskUUID: uuid,
             limit: size,
             requested: size,
-            used: size,
+            used,
           },
     );
   }
@@ -66,10 +67,11 @@ export function classicVolumes(
 
 const uuidOf = (disk: Devices[number]) => (disk.backing as { uuid?: string } | undefined)?.uuid ?? '';
 
-const sizeOf = (disk: Devices[number]) => {
-  const bytes = (disk.capacityInBytes as number | undefined) ?? ((disk.capacityInKB as number) ?? 0) * 1024;
-  return getOrInsert(SIZES, bytes, () => bytesQuantity(bytes));
-};
+const quantity = (bytes: number) => getOrInsert(SIZES, bytes, () => bytesQuantity(bytes));
+const sizeOf = (disk: Devices[number]) =>
+  quantity((disk.capacityInBytes as number | undefined) ?? ((disk.capacityInKB as number) ?? 0) * 1024);
+/** What its files take, as vm-operator sums their unique sizes from the VM's `layoutEx`. */
+const usedOf = (disk: Devices[number]) => quantity(diskFileBytes(disk));
 
 /** vm-operator's `GeneratePVCName`: the prefix (at most 54 characters), a dash, 8 hex digits of the suffix's xxHash64. */
 export const pvcName = (prefix: string, suffix: string): string =>
