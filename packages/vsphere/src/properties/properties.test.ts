@@ -34,24 +34,11 @@ describe('properties of the default inventory', () => {
       .read<{ _type: string; key: number; capacityInBytes: number }[]>(vm.id, 'config.hardware.device')
       .find((d) => d._type === 'VirtualDisk');
     const layout = vsphere.read<{ file: object[]; disk: object[] }>(vm.id, 'layoutEx');
-    const file = (key: number, name: string, type: string, size: number) => ({
-      _type: 'VirtualMachineFileLayoutExFileInfo',
-      key,
-      name,
-      type,
-      size,
-      uniqueSize: size,
-      accessible: true,
-    });
-    expect(layout.file).toEqual([
-      file(0, '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0.vmx', 'config', 2048),
-      file(1, '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0.vmdk', 'diskDescriptor', 512),
-      file(
-        2,
-        '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0-flat.vmdk',
-        'diskExtent',
-        disk?.capacityInBytes as number,
-      ),
+    const dir = '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0';
+    expect(layout.file.map((f) => Object.values(f).slice(1))).toEqual([
+      [0, `${dir}.vmx`, 'config', 2048, 2048, true],
+      [1, `${dir}.vmdk`, 'diskDescriptor', 512, 512, true],
+      [2, `${dir}-flat.vmdk`, 'diskExtent', disk?.capacityInBytes, disk?.capacityInBytes, true],
     ]);
     expect(layout.disk).toEqual([
       {
