@@ -1,5 +1,11 @@
 /** VirtualMachine's properties, derived from its record. */
-import { DISK_DESCRIPTOR_BYTES, diskBytes, isDisk, isEthernetCard } from '../inventory/devices.js';
+import {
+  DISK_DESCRIPTOR_BYTES,
+  diskBytes,
+  diskFileBytes,
+  isDisk,
+  isEthernetCard,
+} from '../inventory/devices.js';
 import type { VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
@@ -177,13 +183,17 @@ const guestFamily = (guestId: string) =>
       ? 'darwinGuestFamily'
       : 'linuxGuest';
 
+/** A VM's configuration file (its .vmx). */
+const CONFIG_FILE_BYTES = 2048;
+
+/** The VM's devices counted, and the bytes its files take (as `layoutEx` lists them). */
 const diskTotals = (vm: VmRecord) => {
-  let bytes = 0;
+  let bytes = CONFIG_FILE_BYTES;
   let disks = 0;
   let nics = 0;
   for (const d of vm.config.devices) {
     if (isDisk(d)) {
-      bytes += diskBytes(d);
+      bytes += diskFileBytes(d);
       disks++;
     } else if (isEthernetCard(d)) nics++;
   }
@@ -278,7 +288,7 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
  * `disk`, as vCenter lists them. File keys are 0 for the configuration, then two per disk.
  */
 const vmLayoutEx = (vm: VmRecord, ctx: ReadContext) => {
-  const file: object[] = [layoutFile(0, vm.config.vmPathName, 'config', 2048)];
+  const file: object[] = [layoutFile(0, vm.config.vmPathName, 'config', CONFIG_FILE_BYTES)];
   const disk: object[] = [];
   for (const d of vm.config.devices) {
     if (!isDisk(d)) continue;
