@@ -102,7 +102,6 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
   const spec = vm.spec?.network;
   if (spec?.disabled || !spec?.interfaces?.length)
     return { verdict: isAbsent(CONDITION.networkReady), nics: [], retry: false, pending: false };
-  const namespace = vm.metadata.namespace as string;
   const nics: PlannedNic[] = [];
   const waiting: string[] = [];
   let retry = false;
@@ -110,13 +109,8 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
   const refused: string[] = [];
   let reported = false;
   for (const iface of spec?.interfaces ?? []) {
-    const name = networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
-    let object = kube.direct.get({
-      apiVersion: NET_OPERATOR_API_VERSION,
-      kind: 'NetworkInterface',
-      namespace,
-      name,
-    });
+    const name = interfaceObjectName(vm, iface);
+    let object = interfaceObject(kube, vm, name);
     const owner = object && controllerOf(object);
     if (owner && owner.uid !== vm.metadata.uid) {
       waiting.push(`${name} (controlled by ${owner.kind} ${owner.name})`);
@@ -205,4 +199,32 @@ function networkInterfaceOf(
     },
     spec: networkName === '' ? { type: 'vmxnet3' } : { networkName, type: 'vmxnet3' },
   };
+}
+
+/** The NetworkInterface object's name of one of the VM's interfaces. */
+const interfaceObjectName = (vm: VirtualMachine, iface: VirtualMachineNetworkInterfaceSpec) =>
+  networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
+
+const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
+  kube.direct.get({
+    apiVersion: NET_OPERATOR_API_VERSION,
+    kind: 'NetworkInterface',
+    namespace: vm.metadata.namespace as string,
+    name,
+  }) as (KubeObject & { status?: NetworkInterfaceStatus }) | undefined;
+
+/**
+ * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
+ * undefined while one has no MAC yet.
+ */
+export function readAddressing(kube: KubeStore, vm: VirtualMachine): NicAddressing[] | undefined {
+  const spec = vm.spec?.network;
+  if (spec?.disabled) return [];
+  const out: NicAddressing[] = [];
+  for (const iface of spec?.interfaces ?? []) {
+    const status = interfaceObject(kube, vm, interfaceObjectName(vm, iface))?.status;
+    if (!status?.macAddress) return undefined;
+    out.push({ spec: iface, macAddress: status.macAddress, status });
+  }
+  return out;
 }

@@ -49,6 +49,8 @@ async function setup() {
   return { ...f, image, vms, get, conditionOf, create, converged, recordOf };
 }
 
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
 /** A VM's cloud-init GuestInfo, decoded (each key is gzip+base64). */
 function guestInfoOf(record: VmRecord): Map<string, string> {
   const out = new Map<string, string>();
@@ -251,6 +253,37 @@ describe('VirtualMachine prerequisites', () => {
       addresses: [`${vm.status?.network?.primaryIP4}/24`],
       match: { macaddress: mac },
     });
+  });
+
+  it('reads the bootstrap again on updates: a changed Secret reaches the guest, a deleted one is reported', async () => {
+    const f = await setup();
+    await f.kube.create(secret('vm1-data', { 'user-data': '#cloud-config\nversion: 1\n' }));
+    await f.create('vm1', {
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } } },
+    });
+    await f.settle();
+    await f.converged('vm1');
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
+    await f.kube.update({
+      ...(await f.kube.get(ref)),
+      data: { 'user-data': b64('#cloud-config\nversion: 2\n') },
+    });
+    await f.settle();
+    expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
+      '#cloud-config\nversion: 2\n',
+    );
+    await f.kube.delete(ref);
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: REASON.notFound,
+      message: 'secrets "vm1-data" not found',
+    });
+    // The VM runs on with the data it was given.
+    await f.converged('vm1');
+    expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
+      '#cloud-config\nversion: 2\n',
+    );
   });
 
   it('takes the first of the key, user-data and value that holds data', async () => {

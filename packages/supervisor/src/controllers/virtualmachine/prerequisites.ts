@@ -197,7 +197,8 @@ type WithData = KubeObject & { data?: Record<string, string> };
 /** A Secret's value as bytes. */
 const decoded = (value: string) => Buffer.from(value, 'base64');
 
-function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
+/** The bootstrap's condition, its Secrets read into `out` (the update path checks it again). */
+export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const bootstrap = vm.spec?.bootstrap;
   // No bootstrap, no condition: vm-operator deletes it.
   if (!bootstrap) return isAbsent(CONDITION.bootstrapReady);

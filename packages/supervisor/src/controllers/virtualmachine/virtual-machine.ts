@@ -66,8 +66,9 @@ import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { cloudInitGuestInfo } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
-import { planNetwork } from './network.js';
+import { planNetwork, readAddressing } from './network.js';
 import {
+  checkBootstrap,
   checkPrerequisites,
   type DependencyReader,
   globalDnsOf,
@@ -467,6 +468,28 @@ export function startVirtualMachineController(
     return undefined;
   };
 
+  /**
+   * Brings a deployed VM's cloud-init GuestInfo up to date, as vm-operator's update applies the
+   * extra config that differs (a Secret changed, say); whether it started that reconfiguration.
+   */
+  const guestInfoChanged = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    read: DependencyReader,
+    resolved: Resolved,
+  ): boolean => {
+    if (!cloudInitOf(vm)) return false;
+    const nics = readAddressing(kube, vm);
+    if (!nics) return false;
+    const wanted = cloudInitGuestInfo(vm, nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read));
+    const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
+    const changed = wanted.filter((option) => has.get(option.key) !== option.value);
+    if (changed.length === 0) return false;
+    track(key, vsphere.vm.reconfigure(record.id, { extraConfig: changed }).wait());
+    return true;
+  };
+
   const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
   const guestReboot = async (id: string) => vsphere.vm.rebootGuest(id);
 
@@ -502,6 +525,10 @@ export function startVirtualMachineController(
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone, vm.status);
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
+    // The bootstrap is read again on every update, as vm-operator does (the deploy just did).
+    const bootstrap: Resolved = {};
+    const bootstrapVerdict = fallthrough ? undefined : checkBootstrap(read, vm, bootstrap);
+    if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
     addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
@@ -514,6 +541,9 @@ export function startVirtualMachineController(
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
     const written = writeStatus(vm, status);
+    // A bootstrap that cannot be read stops the update, as vm-operator's reconcile error does.
+    if (bootstrapVerdict?.status === 'False') return undefined;
+    if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
     const started = drive(key, written, record, size);
     if (started) {
       // The restart asked for is the one that ran.
