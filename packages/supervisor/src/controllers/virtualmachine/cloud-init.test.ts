@@ -23,6 +23,8 @@ const pooled = (spec: VirtualMachineNetworkInterfaceSpec, ip = '10.0.0.10'): Nic
   status: { ipConfigs: [{ ip, ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.255.0' }] },
 });
 
+/** A VM's cloud-init bootstrap: the VM's DNS is then its interfaces' default. */
+const CLOUD_INIT = { bootstrap: { cloudInit: {} } };
 const NO_DNS: GlobalDns = { nameservers: [], searchDomains: [] };
 const metadataOf = (
   v: VirtualMachine,
@@ -128,10 +130,10 @@ describe('cloud-init metadata', () => {
       reads++;
       return global;
     };
-    const plain = metadataOf(vm({}), [pooled({ name: 'eth0' })], dns);
+    const plain = metadataOf(vm(CLOUD_INIT), [pooled({ name: 'eth0' })], dns);
     expect(plain.network.ethernets.eth0.nameservers).toEqual({ addresses: ['10.1.1.1', '10.1.1.2'] });
     const capi = metadataOf(
-      vm({}, { 'capv.vmware.com/cluster.role': 'node' }),
+      vm(CLOUD_INIT, { 'capv.vmware.com/cluster.role': 'node' }),
       [pooled({ name: 'eth0' })],
       dns,
     );
@@ -141,7 +143,7 @@ describe('cloud-init metadata', () => {
     });
     expect(reads).toBe(2);
     // Nothing missing, nothing read; the VM's own DNS opts out of the global default.
-    const own = vm({ network: { nameservers: ['1.1.1.1'], searchDomains: ['a.example'] } });
+    const own = vm({ ...CLOUD_INIT, network: { nameservers: ['1.1.1.1'], searchDomains: ['a.example'] } });
     expect(metadataOf(own, [pooled({ name: 'eth0' })], dns).network.ethernets.eth0.nameservers).toEqual({
       addresses: ['1.1.1.1'],
       search: ['a.example'],

@@ -4,103 +4,16 @@
  * each gzipped and base64-encoded, in the VM's extra config.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parseIpv4 } from '../../api/ip.js';
 import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
 import { cloudConfigDocument } from './cloud-config.js';
-import type { NicAddressing, NicIpConfig } from './network.js';
+import { type InterfaceBootstrap, interfaceBootstrap, isClusterApiMachine } from './guest-network.js';
+import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, CloudConfigSecrets, GlobalDns } from './prerequisites.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
 const CLOUD_INIT_ENCODING = 'gzip+base64';
 /** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
 const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
-
-/** A gateway of this value drops the one net-operator reported. */
-const GATEWAY_IGNORED = 'None';
-/** The labels by which vm-operator tells a Cluster API machine (it gives those the global search domains). */
-const CAPI_ROLE_LABELS = ['capw.vmware.com/cluster.role', 'capv.vmware.com/cluster.role'];
-
-interface IpConfig {
-  cidr: string;
-  ipv4: boolean;
-  gateway: string;
-}
-
-/** What the guest is told about one interface (vm-operator's network bootstrap). */
-interface InterfaceBootstrap {
-  name: string;
-  guestDeviceName: string;
-  macAddress: string;
-  dhcp4: boolean;
-  dhcp6: boolean;
-  mtu: number;
-  nameservers: readonly string[];
-  searchDomains: readonly string[];
-  routes: readonly { to: string; via: string; metric?: number | undefined }[];
-  ipConfigs: IpConfig[];
-}
-
-/** The prefix length of a dotted IPv4 mask. */
-const prefixLength = (mask: string | undefined): number | undefined => {
-  const octets = mask === undefined ? undefined : parseIpv4(mask, 'strict');
-  if (!octets) return undefined;
-  let bits = 0;
-  for (const octet of octets) for (let bit = 7; bit >= 0; bit--) if (octet & (1 << bit)) bits++;
-  return bits;
-};
-
-/** net-operator's addresses (those of its static pools) with the VM spec's overrides on top. */
-function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBootstrap {
-  const { spec, status } = nic;
-  const reported = status.ipConfigs ?? [];
-  const v4Mode =
-    status.ipAssignmentMode ||
-    (reported.some((ip) => ip.ipFamily === 'IPv4' && ip.ip !== '') ? 'staticpool' : 'dhcp');
-  const v6Mode = status.ipv6AssignmentMode || 'none';
-  const noIpam = v4Mode === 'none' && v6Mode === 'none';
-  const modeOf = (ip: NicIpConfig) =>
-    ip.ipFamily === 'IPv4' ? v4Mode : ip.ipFamily === 'IPv6' ? v6Mode : undefined;
-  const pooled = noIpam ? [] : reported.filter((ip) => modeOf(ip) === 'staticpool');
-  let ipConfigs: IpConfig[] = pooled.map((ip) => {
-    const ipv4 = ip.ipFamily === 'IPv4';
-    const prefix = ip.prefix ?? (ipv4 ? prefixLength(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
-    return { cidr: `${ip.ip}/${prefix}`, ipv4, gateway: ip.gateway ?? '' };
-  });
-  let gateway4 = spec.gateway4 ?? '';
-  let gateway6 = spec.gateway6 ?? '';
-  if (spec.addresses?.length) {
-    // Addresses of the spec replace the pool's, whose gateways stay unless the spec names its own.
-    for (const ip of ipConfigs) {
-      if (ip.ipv4 && !gateway4) gateway4 = ip.gateway;
-      if (!ip.ipv4 && !gateway6) gateway6 = ip.gateway;
-    }
-    ipConfigs = spec.addresses.map((cidr) => ({ cidr, ipv4: !cidr.includes(':'), gateway: '' }));
-  }
-  for (const ip of ipConfigs) {
-    const gateway = ip.ipv4 ? gateway4 : gateway6;
-    if (gateway) ip.gateway = gateway === GATEWAY_IGNORED ? '' : gateway;
-  }
-  const cloudInit = vm.spec?.bootstrap?.cloudInit;
-  const network = vm.spec?.network;
-  const globalNameservers = cloudInit?.useGlobalNameserversAsDefault ?? true;
-  const globalSearchDomains = cloudInit?.useGlobalSearchDomainsAsDefault ?? true;
-  return {
-    name: spec.name,
-    guestDeviceName: spec.guestDeviceName || spec.name,
-    macAddress: nic.macAddress.toLowerCase(),
-    dhcp4: spec.dhcp4 ?? (!noIpam && v4Mode === 'dhcp'),
-    dhcp6: spec.dhcp6 ?? (!noIpam && v6Mode === 'dhcp'),
-    mtu: spec.mtu ?? 0,
-    nameservers: spec.nameservers?.length
-      ? spec.nameservers
-      : (globalNameservers && network?.nameservers) || [],
-    searchDomains: spec.searchDomains?.length
-      ? spec.searchDomains
-      : (globalSearchDomains && network?.searchDomains) || [],
-    routes: (spec.routes ?? []).map((route) => ({ to: route.to, via: route.via, metric: route.metric })),
-    ipConfigs,
-  };
-}
 
 /**
  * The Supervisor's DNS for interfaces that name none, as vm-operator gives it to cloud-init:
@@ -113,8 +26,7 @@ function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBo
  */
 function withGlobalDns(vm: VirtualMachine, bootstraps: InterfaceBootstrap[], dns: () => GlobalDns): void {
   const network = vm.spec?.network;
-  const labels = vm.metadata.labels ?? {};
-  const capi = CAPI_ROLE_LABELS.some((label) => labels[label] !== undefined);
+  const capi = isClusterApiMachine(vm);
   const statics = bootstraps.filter((b) => !b.dhcp4 && !b.dhcp6);
   const needed = statics.some(
     (b) =>
