@@ -20,6 +20,12 @@ import type {
 import { newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
+import {
+  type CustomizationSpec,
+  customizedGuest,
+  guestCustomization,
+  postCustomizationEvents,
+} from '../objects/vm-customization.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
@@ -57,6 +63,11 @@ export interface DeployConfig {
   /** The network of each NIC (one NIC per entry, replacing the descriptor's) and its fixed MAC. */
   nics?: readonly { network: Ref; macAddress?: string }[];
   extraConfig?: readonly { key: string; value: string }[];
+  /**
+   * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
+   * first power-on: applied at the boot when the deployment powers the VM on, else pending.
+   */
+  customization?: CustomizationSpec;
 }
 
 /** The checked target of a deployment, as morefs resolved before the task runs. */
@@ -88,6 +99,17 @@ const configOverrides = (config: DeployConfig | undefined, nics: Target['nics'])
   if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
   if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
+};
+
+/** The deployed VM with its customization: applied when it boots at once, else pending. */
+const customized = (vm: VmRecord, spec: CustomizationSpec | undefined): VmRecord => {
+  if (!spec) return vm;
+  const customization = guestCustomization(vm, spec);
+  if (vm.powerState !== 'poweredOn') return Object.assign({}, vm, { customization });
+  return Object.assign({}, vm, {
+    customization: { ...customization, pending: false },
+    guest: customizedGuest({ customization }, vm.guest),
+  });
 };
 
 export const deployOperations = (m: Model) => {
@@ -203,6 +225,8 @@ export const deployOperations = (m: Model) => {
     );
     post(vm, 'VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, extra, args);
     if (powerOn) poweredOn(vm, false, args);
+    // Customized at this boot: the guest's tools report it.
+    if (vm.customization && !vm.customization.pending) postCustomizationEvents(m, vm);
   };
 
   return {
@@ -245,7 +269,7 @@ export const deployOperations = (m: Model) => {
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
           });
-          putVm(tx, freshlyBooted(m, vm));
+          putVm(tx, freshlyBooted(m, customized(vm, spec.config?.customization)));
           return moref('VirtualMachine', vm.id);
         },
         (ref) => postDeployed(ref.value, itemName, spec.powerOn === true),

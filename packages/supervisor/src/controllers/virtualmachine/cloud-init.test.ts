@@ -3,19 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
+import { hubVm } from '../../testing/virtual-machine.js';
 import { cloudInitGuestInfo, cloudInitMetadata, plainUserData } from './cloud-init.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
-const vm = (
-  spec: NonNullable<VirtualMachine['spec']>,
-  labels: Record<string, string> = {},
-): VirtualMachine => ({
-  apiVersion: 'vmoperator.vmware.com/v1alpha6',
-  kind: 'VirtualMachine',
-  metadata: { name: 'vm1', namespace: 'ns1', uid: 'uid-1', labels },
-  spec,
-});
+const vm = hubVm;
 
 const pooled = (spec: VirtualMachineNetworkInterfaceSpec, ip = '10.0.0.10'): NicAddressing => ({
   spec,

@@ -286,6 +286,40 @@ describe('VirtualMachine prerequisites', () => {
     );
   });
 
+  it('customizes a LinuxPrep VM before it boots: host name, net-operator’s address, the customization events', async () => {
+    const f = await setup();
+    const linuxPrep = { timeZone: 'Europe/Paris', hardwareClockIsUTC: true };
+    await f.create('vm1', {
+      bootstrap: { linuxPrep },
+      network: { hostName: 'web', domainName: 'example.com' },
+    });
+    await f.create('vm2', { bootstrap: { linuxPrep }, powerState: 'PoweredOff' });
+    await f.create('vm3', { bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } });
+    await f.settle();
+    await f.converged('vm1');
+    const vm1 = await f.recordOf('vm1');
+    const ip = (await f.get('vm1')).status?.network?.primaryIP4;
+    expect(vm1.customization).toEqual({
+      identity: 'linux',
+      hostName: 'web',
+      domain: 'example.com',
+      ips: [ip],
+      pending: false,
+    });
+    expect(vm1.guest.hostName).toBe('web');
+    const events = f.vsphere.events.list().filter((e) => e.vm?.vm.value === vm1.id);
+    expect(events.map((e) => e._type)).toContain('CustomizationSucceeded');
+    // Powered off: the customization waits for the first power-on.
+    expect((await f.recordOf('vm2')).customization).toMatchObject({ hostName: 'vm2', pending: true });
+    const vm2 = await f.kube.get(ref('vm2'));
+    await f.kube.update({ ...vm2, spec: { ...(vm2.spec as object), powerState: 'PoweredOn' } });
+    await f.settle();
+    expect((await f.recordOf('vm2')).guest.hostName).toBe('vm2');
+    expect((await f.recordOf('vm2')).customization?.pending).toBe(false);
+    // Turned off for this power-on: no customization.
+    expect((await f.recordOf('vm3')).customization).toBeUndefined();
+  });
+
   it('takes the first of the key, user-data and value that holds data', async () => {
     const f = await setup();
     await f.kube.create(secret('vm1-data', { mine: '', 'user-data': '#cloud-config\nfrom: user-data\n' }));

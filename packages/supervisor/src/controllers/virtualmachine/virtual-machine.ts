@@ -66,6 +66,7 @@ import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { cloudInitGuestInfo } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
+import { linuxPrepCustomization, linuxPrepOf } from './linux-prep.js';
 import { planNetwork, readAddressing } from './network.js';
 import {
   checkBootstrap,
@@ -399,6 +400,7 @@ export function startVirtualMachineController(
           cloudInitOf(vm)
             ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
             : undefined,
+          linuxPrepOf(vm) ? linuxPrepCustomization(vm, network.nics, () => globalDnsOf(read)) : undefined,
         ),
       },
       // vm-operator's blocking create: a deployment that takes no time has ended on return.
@@ -636,13 +638,14 @@ export function startVirtualMachineController(
 
 /**
  * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its bootstrap's
- * extra config. Set field by field: a literal of conditional spreads is several times slower.
+ * extra config or guest customization. Set field by field: a literal of conditional spreads is several times slower.
  */
 function deployConfig(
   vm: VirtualMachine,
   resolved: Resolved,
   nics: NonNullable<DeployConfig['nics']>,
   extraConfig: DeployConfig['extraConfig'],
+  customization: DeployConfig['customization'],
 ): DeployConfig {
   const config: DeployConfig = {};
   if (resolved.numCPU !== undefined) config.numCPU = resolved.numCPU;
@@ -651,6 +654,7 @@ function deployConfig(
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
   config.nics = nics;
   if (extraConfig) config.extraConfig = extraConfig;
+  if (customization) config.customization = customization;
   return config;
 }
 

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { hubVm } from '../../testing/virtual-machine.js';
+import { linuxPrepCustomization, linuxPrepOf } from './linux-prep.js';
+import type { NicAddressing } from './network.js';
+
+const vm = hubVm;
+
+const nic = (name: string, status: NicAddressing['status']): NicAddressing => ({
+  spec: { name },
+  macAddress: '00:50:56:00:00:01',
+  status,
+});
+const pooled = nic('eth0', {
+  ipConfigs: [{ ip: '10.0.0.20', ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.252.0' }],
+});
+
+describe('LinuxPrep', () => {
+  it('asks for the host name, time zone, hardware clock and each interface’s address, mask and gateway, or DHCP', () => {
+    const linuxPrep = { timeZone: 'Europe/Paris', hardwareClockIsUTC: true };
+    const spec = linuxPrepCustomization(
+      vm({ bootstrap: { linuxPrep }, network: { nameservers: ['1.1.1.1'], searchDomains: ['example.com'] } }),
+      [pooled, nic('eth1', { ipAssignmentMode: 'dhcp' }), nic('eth2', { ipAssignmentMode: 'none' })],
+      () => {
+        throw new Error('the VM names its own DNS: nothing to read');
+      },
+    );
+    expect(spec).toEqual({
+      identity: {
+        _type: 'CustomizationLinuxPrep',
+        hostName: { _type: 'CustomizationFixedName', name: 'vm1' },
+        domain: '',
+        timeZone: 'Europe/Paris',
+        hwClockUTC: true,
+      },
+      globalIPSettings: {
+        _type: 'CustomizationGlobalIPSettings',
+        dnsSuffixList: ['example.com'],
+        dnsServerList: ['1.1.1.1'],
+      },
+      nicSettingMap: [
+        {
+          _type: 'CustomizationAdapterMapping',
+          adapter: {
+            _type: 'CustomizationIPSettings',
+            dnsServerList: [],
+            ip: { _type: 'CustomizationFixedIp', ipAddress: '10.0.0.20' },
+            subnetMask: '255.255.252.0',
+            gateway: ['10.0.0.1'],
+          },
+        },
+        {
+          _type: 'CustomizationAdapterMapping',
+          adapter: {
+            _type: 'CustomizationIPSettings',
+            dnsServerList: [],
+            ip: { _type: 'CustomizationDhcpIpGenerator' },
+          },
+        },
+        {
+          _type: 'CustomizationAdapterMapping',
+          adapter: {
+            _type: 'CustomizationIPSettings',
+            dnsServerList: [],
+            ip: { _type: 'CustomizationDisableIpV4' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('takes the Supervisor’s name servers when the VM names none, and never its search domains', () => {
+    const dns = () => ({ nameservers: ['10.1.1.1'], searchDomains: ['corp.local'] });
+    const spec = linuxPrepCustomization(vm({ bootstrap: { linuxPrep: {} } }), [pooled], dns);
+    expect(spec.globalIPSettings).toEqual({
+      _type: 'CustomizationGlobalIPSettings',
+      dnsSuffixList: [],
+      dnsServerList: ['10.1.1.1'],
+    });
+  });
+
+  it('is left out when disabled or turned off for the next power-on', () => {
+    expect(linuxPrepOf(vm({ bootstrap: { linuxPrep: {} } }))).toEqual({});
+    expect(linuxPrepOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
+    expect(linuxPrepOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } }))).toBeUndefined();
+    expect(linuxPrepOf(vm({ bootstrap: { cloudInit: {} } }))).toBeUndefined();
+  });
+});

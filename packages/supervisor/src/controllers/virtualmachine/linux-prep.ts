@@ -1,0 +1,77 @@
+/**
+ * LinuxPrep, as vm-operator bootstraps a VM with it: a vSphere guest customization (Guest OS
+ * Customization) before the power-on, with the VM's host name and domain, its time zone and
+ * hardware clock, the DNS, and per interface its IPv4 address and gateway, or DHCP.
+ */
+import type { CustomizationSpec } from '@vsim/vsphere';
+import type { VirtualMachine } from '../../api/types.js';
+import { type InterfaceBootstrap, interfaceBootstrap, isClusterApiMachine } from './guest-network.js';
+import type { NicAddressing } from './network.js';
+import type { GlobalDns } from './prerequisites.js';
+
+/** The LinuxPrep a VM is deployed with, if any: not disabled, and not turned off for this power-on. */
+export const linuxPrepOf = (vm: VirtualMachine) => {
+  const bootstrap = vm.spec?.bootstrap;
+  const linuxPrep = bootstrap?.disabled ? undefined : bootstrap?.linuxPrep;
+  return linuxPrep?.customizeAtNextPowerOn === false ? undefined : linuxPrep;
+};
+
+/** A prefix length as a dotted IPv4 mask. */
+const maskOf = (prefix: number): string => {
+  const bits = prefix <= 0 ? 0 : (0xffffffff << (32 - Math.min(prefix, 32))) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join('.');
+};
+
+/** One interface's settings: its first IPv4 address with its gateway, DHCP, or none. */
+function adapterOf(b: InterfaceBootstrap) {
+  const settings = { _type: 'CustomizationIPSettings', dnsServerList: b.nameservers };
+  if (b.dhcp4) return { ...settings, ip: { _type: 'CustomizationDhcpIpGenerator' } };
+  const ipv4 = b.ipConfigs.find((ip) => ip.ipv4);
+  if (!ipv4) return { ...settings, ip: { _type: 'CustomizationDisableIpV4' } };
+  const [address = '', prefix = '32'] = ipv4.cidr.split('/');
+  return {
+    ...settings,
+    ip: { _type: 'CustomizationFixedIp', ipAddress: address },
+    subnetMask: maskOf(Number(prefix)),
+    ...(ipv4.gateway ? { gateway: [ipv4.gateway] } : {}),
+  };
+}
+
+/**
+ * The customization vm-operator's LinuxPrep asks vSphere for. The DNS servers are the VM's, else
+ * the Supervisor's when a static interface names none (or, on a Cluster API machine, no search
+ * domain); the Supervisor's search domains do not go to a guest customization.
+ */
+export function linuxPrepCustomization(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  dns: () => GlobalDns,
+): CustomizationSpec {
+  const linuxPrep = vm.spec?.bootstrap?.linuxPrep ?? {};
+  const network = vm.spec?.network;
+  const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
+  let dnsServers: readonly string[] = network?.nameservers ?? [];
+  const capi = isClusterApiMachine(vm);
+  const needed = bootstraps.some(
+    (b) =>
+      !b.dhcp4 &&
+      !b.dhcp6 &&
+      ((dnsServers.length === 0 && b.nameservers.length === 0) || (b.searchDomains.length === 0 && capi)),
+  );
+  if (needed && dnsServers.length === 0) dnsServers = dns().nameservers;
+  return {
+    identity: {
+      _type: 'CustomizationLinuxPrep',
+      hostName: { _type: 'CustomizationFixedName', name: network?.hostName || (vm.metadata.name as string) },
+      domain: network?.domainName ?? '',
+      ...(linuxPrep.timeZone ? { timeZone: linuxPrep.timeZone } : {}),
+      ...(linuxPrep.hardwareClockIsUTC !== undefined ? { hwClockUTC: linuxPrep.hardwareClockIsUTC } : {}),
+    },
+    globalIPSettings: {
+      _type: 'CustomizationGlobalIPSettings',
+      dnsSuffixList: network?.searchDomains ?? [],
+      dnsServerList: dnsServers,
+    },
+    nicSettingMap: bootstraps.map((b) => ({ _type: 'CustomizationAdapterMapping', adapter: adapterOf(b) })),
+  };
+}
