@@ -31,6 +31,8 @@ export interface InterfaceBootstrap {
   macAddress: string;
   dhcp4: boolean;
   dhcp6: boolean;
+  /** net-operator assigns no address, in either family: the guest configures its own. */
+  noIpam: boolean;
   mtu: number;
   nameservers: readonly string[];
   searchDomains: readonly string[];
@@ -87,6 +89,7 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
     name: spec.name,
     guestDeviceName: spec.guestDeviceName || spec.name,
     macAddress: nic.macAddress.toLowerCase(),
+    noIpam,
     dhcp4: spec.dhcp4 ?? (!noIpam && v4Mode === 'dhcp'),
     dhcp6: spec.dhcp6 ?? (!noIpam && v6Mode === 'dhcp'),
     mtu: spec.mtu ?? 0,

@@ -68,6 +68,15 @@ describe('LinuxPrep', () => {
     });
   });
 
+  it('gives an interface without IPAM no address, whatever addresses the spec names', () => {
+    const spec = linuxPrepCustomization(
+      vm({ bootstrap: { linuxPrep: {} }, network: { nameservers: ['1.1.1.1'] } }),
+      [{ ...nic('eth0', { ipAssignmentMode: 'none' }), spec: { name: 'eth0', addresses: ['10.9.9.9/24'] } }],
+      () => ({ nameservers: [], searchDomains: [] }),
+    );
+    expect(spec.nicSettingMap?.[0]?.adapter.ip).toEqual({ _type: 'CustomizationDisableIpV4' });
+  });
+
   it('takes the Supervisor’s name servers when the VM names none, and never its search domains', () => {
     const dns = () => ({ nameservers: ['10.1.1.1'], searchDomains: ['corp.local'] });
     const spec = linuxPrepCustomization(vm({ bootstrap: { linuxPrep: {} } }), [pooled], dns);

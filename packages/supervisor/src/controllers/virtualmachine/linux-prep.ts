@@ -22,11 +22,11 @@ const maskOf = (prefix: number): string => {
   return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join('.');
 };
 
-/** One interface's settings: its first IPv4 address with its gateway, DHCP, or none. */
+/** One interface's settings: DHCP, its first IPv4 address with its gateway, or none (also without IPAM). */
 function adapterOf(b: InterfaceBootstrap) {
   const settings = { _type: 'CustomizationIPSettings', dnsServerList: b.nameservers };
   if (b.dhcp4) return { ...settings, ip: { _type: 'CustomizationDhcpIpGenerator' } };
-  const ipv4 = b.ipConfigs.find((ip) => ip.ipv4);
+  const ipv4 = b.noIpam ? undefined : b.ipConfigs.find((ip) => ip.ipv4);
   if (!ipv4) return { ...settings, ip: { _type: 'CustomizationDisableIpV4' } };
   const [address = '', prefix = '32'] = ipv4.cidr.split('/');
   return {

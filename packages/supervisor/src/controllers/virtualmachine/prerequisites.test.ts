@@ -263,27 +263,31 @@ describe('VirtualMachine prerequisites', () => {
     });
     await f.settle();
     await f.converged('vm1');
-    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
+    const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
     await f.kube.update({
-      ...(await f.kube.get(ref)),
+      ...(await f.kube.get(secretRef)),
       data: { 'user-data': b64('#cloud-config\nversion: 2\n') },
     });
     await f.settle();
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nversion: 2\n',
     );
-    await f.kube.delete(ref);
+    await f.kube.delete(secretRef);
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
       reason: REASON.notFound,
       message: 'secrets "vm1-data" not found',
     });
-    // The VM runs on with the data it was given.
+    // The VM runs on with the data it was given, and still powers off when asked.
     await f.converged('vm1');
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nversion: 2\n',
     );
+    const vm1 = await f.kube.get(ref('vm1'));
+    await f.kube.update({ ...vm1, spec: { ...(vm1.spec as object), powerState: 'PoweredOff' } });
+    await f.settle();
+    expect((await f.recordOf('vm1')).powerState).toBe('poweredOff');
   });
 
   it('customizes a LinuxPrep VM before it boots: host name, net-operator’s address, the customization events', async () => {
@@ -309,13 +313,16 @@ describe('VirtualMachine prerequisites', () => {
     expect(vm1.guest.hostName).toBe('web');
     const events = f.vsphere.events.list().filter((e) => e.vm?.vm.value === vm1.id);
     expect(events.map((e) => e._type)).toContain('CustomizationSucceeded');
-    // Powered off: the customization waits for the first power-on.
-    expect((await f.recordOf('vm2')).customization).toMatchObject({ hostName: 'vm2', pending: true });
-    const vm2 = await f.kube.get(ref('vm2'));
-    await f.kube.update({ ...vm2, spec: { ...(vm2.spec as object), powerState: 'PoweredOn' } });
+    // Powered off: customized at its first power-on, as its spec says then.
+    expect((await f.recordOf('vm2')).customization).toBeUndefined();
+    const vm2 = (await f.get('vm2')).spec;
+    await f.kube.update({
+      ...(await f.kube.get(ref('vm2'))),
+      spec: { ...vm2, powerState: 'PoweredOn', network: { ...vm2?.network, hostName: 'later' } },
+    });
     await f.settle();
-    expect((await f.recordOf('vm2')).guest.hostName).toBe('vm2');
-    expect((await f.recordOf('vm2')).customization?.pending).toBe(false);
+    expect((await f.recordOf('vm2')).guest.hostName).toBe('later');
+    expect((await f.recordOf('vm2')).customization).toMatchObject({ hostName: 'later', pending: false });
     // Turned off for this power-on: no customization.
     expect((await f.recordOf('vm3')).customization).toBeUndefined();
   });

@@ -378,6 +378,9 @@ export function startVirtualMachineController(
       return failed || network?.retry ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
+    const powerOn =
+      (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
+      !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX);
     const task = vsphere.library.deploy(
       resolved.itemId as string,
       {
@@ -387,9 +390,7 @@ export function startVirtualMachineController(
         // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
         storageProvisioning: 'thin',
         // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
-        powerOn:
-          (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
-          !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX),
+        powerOn,
         config: deployConfig(
           vm,
           resolved,
@@ -400,7 +401,10 @@ export function startVirtualMachineController(
           cloudInitOf(vm)
             ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
             : undefined,
-          linuxPrepOf(vm) ? linuxPrepCustomization(vm, network.nics, () => globalDnsOf(read)) : undefined,
+          // Customized as it boots; one deployed powered off is customized at its first power-on.
+          powerOn && linuxPrepOf(vm)
+            ? linuxPrepCustomization(vm, network.nics, () => globalDnsOf(read))
+            : undefined,
         ),
       },
       // vm-operator's blocking create: a deployment that takes no time has ended on return.
@@ -433,6 +437,7 @@ export function startVirtualMachineController(
     vm: VirtualMachine,
     record: VmRecord,
     size: ClassSize,
+    read: DependencyReader,
   ): 'resize' | 'power' | 'restart' | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -449,6 +454,21 @@ export function startVirtualMachineController(
     }
     if (want === 'PoweredOn' && state !== 'poweredOn') {
       if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
+      // A LinuxPrep VM never customized is, before its first power-on, as its spec says now.
+      const nics =
+        state === 'poweredOff' && linuxPrepOf(vm) && !record.customization && readAddressing(kube, vm);
+      if (nics) {
+        track(
+          key,
+          vsphere.vm
+            .customize(
+              record.id,
+              linuxPrepCustomization(vm, nics, () => globalDnsOf(read)),
+            )
+            .wait(),
+        );
+        return 'power';
+      }
       track(key, vsphere.vm.powerOn(record.id).wait());
       return 'power';
     }
@@ -527,9 +547,11 @@ export function startVirtualMachineController(
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone, vm.status);
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
-    // The bootstrap is read again on every update, as vm-operator does (the deploy just did).
+    // The bootstrap is read again on every update, as vm-operator does (the deploy just did),
+    // but for a suspended VM, whose update is its resume alone.
     const bootstrap: Resolved = {};
-    const bootstrapVerdict = fallthrough ? undefined : checkBootstrap(read, vm, bootstrap);
+    const bootstrapVerdict =
+      fallthrough || record.powerState === 'suspended' ? undefined : checkBootstrap(read, vm, bootstrap);
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
     addObservedVerdicts(verdicts, vm, record);
@@ -543,10 +565,13 @@ export function startVirtualMachineController(
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
     const written = writeStatus(vm, status);
-    // A bootstrap that cannot be read stops the update, as vm-operator's reconcile error does.
-    if (bootstrapVerdict?.status === 'False') return undefined;
-    if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
-    const started = drive(key, written, record, size);
+    // A bootstrap that cannot be read stops the update, as vm-operator's reconcile error does,
+    // unless the VM is to power off.
+    if (bootstrapVerdict?.status === 'False') {
+      const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
+      if (!poweringOff) return undefined;
+    } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
+    const started = drive(key, written, record, size, read);
     if (started) {
       // The restart asked for is the one that ran.
       if (started === 'restart')
