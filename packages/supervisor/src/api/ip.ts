@@ -104,6 +104,9 @@ export function ipProblems(text: string): string[] {
   return problems;
 }
 
+/** Go's net.ParseIP: an IPv4 or IPv6 address, strictly written, without zone. */
+export const isIp = (text: string): boolean => parseIp(text, 'strict') !== undefined;
+
 /** Go's net.ParseCIDR: a strict address without zone, '/', a prefix length the family allows. */
 export function isCidr(text: string): boolean {
   const slash = text.indexOf('/');

@@ -6,6 +6,7 @@
 import { deepEqual } from '../store/meta.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
 import { writeFileContent } from './cloud-config.js';
+import { isIp } from './ip.js';
 import type { CloudConfig, VirtualMachine } from './types.js';
 
 export interface FieldError {
@@ -181,9 +182,53 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
   return errors;
 }
 
+/** vm-operator's host name: an IP address, or an RFC 1123 label (letters of any script and symbols too). */
+const HOST_NAME =
+  /^(?:[a-zA-Z0-9\p{S}\p{L}]{1,2}|[a-zA-Z0-9\p{S}\p{L}][-a-zA-Z0-9\p{S}\p{L}]{0,61}[a-zA-Z0-9\p{S}\p{L}])$/u;
+/** Its domain name: labels as host names (symbols, letters), a top-level label of ASCII only. */
+const DOMAIN_NAME =
+  /^(?:(?:[a-zA-Z0-9\p{S}\p{L}]{1,2}|[a-zA-Z0-9\p{S}\p{L}][-a-zA-Z0-9\p{S}\p{L}]{0,61}[a-zA-Z0-9\p{S}\p{L}])\.)*(?:[a-zA-Z0-9]{2}|[a-zA-Z0-9][-a-zA-Z0-9]{0,61}[a-zA-Z0-9])$/u;
+const isHostName = (name: string) => isIp(name) || HOST_NAME.test(name);
+const RFC_1123 = 'host name must adhere to RFC-1123';
+
+/** The host name a VM's guest gets: `spec.network.hostName`, else the VM's name. */
+function hostNameOf(vm: VirtualMachine): { name: string; field: string } {
+  const hostName = vm.spec?.network?.hostName;
+  return hostName
+    ? { name: hostName, field: 'spec.network.hostName' }
+    : { name: vm.metadata.name ?? '', field: 'metadata.name' };
+}
+
+const isWindows = (vm: VirtualMachine) =>
+  (vm.spec?.guestID ?? '').startsWith('win') || vm.spec?.bootstrap?.sysprep !== undefined;
+
+/**
+ * vm-operator's host and domain name rules (`ValidateHostAndDomainName`). On an update, a
+ * Windows host name already over 15 characters stays allowed.
+ */
+function validateHostAndDomainName(vm: VirtualMachine, old?: VirtualMachine): FieldError[] {
+  const network = vm.spec?.network;
+  const { name, field } = hostNameOf(vm);
+  if (!isHostName(name)) return [invalid(field, name, RFC_1123)];
+  const domainName = network?.domainName ?? '';
+  if (domainName && isIp(name))
+    return [invalid(field, name, 'host name may not be IP address when domain name is non-empty')];
+  if (isWindows(vm) && name.length > 15) {
+    const grandfathered = old?.spec?.bootstrap?.sysprep !== undefined && hostNameOf(old).name.length > 15;
+    return grandfathered ? [] : [invalid(field, name, 'host name may not exceed 15 characters for Windows')];
+  }
+  if (domainName && !(domainName.length <= 253 && DOMAIN_NAME.test(domainName)))
+    return [invalid('spec.network.domainName', domainName, 'domain name must adhere to RFC-1123')];
+  const fqdn = `${name}.${domainName}`;
+  if (domainName && fqdn.length > 255)
+    return [invalid('spec.network', fqdn, 'host name and domain name combined exceed 255 characters')];
+  return [];
+}
+
 /** Validates a VirtualMachine being created (after defaulting). */
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
+  errors.push(...validateHostAndDomainName(vm));
   if (vm.spec?.powerState === 'Suspended') {
     errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
   }
@@ -213,6 +258,7 @@ function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): Fiel
 /** Validates an update of a VirtualMachine. */
 export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
+  errors.push(...validateHostAndDomainName(vm, old));
   const spec = vm.spec ?? {};
   const prev = old.spec ?? {};
   if (spec.powerState === undefined && prev.powerState !== undefined) {

@@ -163,6 +163,38 @@ describe('validation', () => {
     ).toEqual(['Invalid value: "\\"ls\\"": value must be a list']);
   });
 
+  it('checks the host and domain names as vm-operator does', () => {
+    const named = (name: string, spec: VirtualMachine['spec'] = {}) => {
+      const out = vm(spec);
+      out.metadata.name = name;
+      return validateVirtualMachineCreate(out).map((e) => `${e.field}: ${e.message}`);
+    };
+    expect(named('web.example')).toEqual([
+      'metadata.name: Invalid value: "web.example": host name must adhere to RFC-1123',
+    ]);
+    expect(named('web.example', { network: { hostName: 'web' } })).toEqual([]);
+    expect(named('vm1', { network: { hostName: '10.0.0.1' } })).toEqual([]);
+    expect(named('vm1', { network: { hostName: '10.0.0.1', domainName: 'example.com' } })).toEqual([
+      'spec.network.hostName: Invalid value: "10.0.0.1": host name may not be IP address when domain name is non-empty',
+    ]);
+    expect(named('a-windows-host-name', { guestID: 'windows2019srv_64Guest' })).toEqual([
+      'metadata.name: Invalid value: "a-windows-host-name": host name may not exceed 15 characters for Windows',
+    ]);
+    expect(named('vm1', { network: { domainName: '-bad.com' } })).toEqual([
+      'spec.network.domainName: Invalid value: "-bad.com": domain name must adhere to RFC-1123',
+    ]);
+    const domain = `${Array.from({ length: 4 }, () => 'a'.repeat(61)).join('.')}.com`;
+    expect(named('host-name-x', { network: { domainName: domain } })).toEqual([
+      `spec.network: Invalid value: "host-name-x.${domain}": host name and domain name combined exceed 255 characters`,
+    ]);
+    // A Windows host name that was already long may stay on update.
+    const old = vm({ bootstrap: { sysprep: {} } });
+    old.metadata.name = 'a-windows-host-name';
+    const updated = vm({ bootstrap: { sysprep: {} }, powerState: 'PoweredOff' });
+    updated.metadata.name = 'a-windows-host-name';
+    expect(validateVirtualMachineUpdate(updated, old).map((e) => e.field)).not.toContain('metadata.name');
+  });
+
   it('keeps immutable fields on update', () => {
     const old = defaultVirtualMachineOnCreate(vm({ reserved: { resourcePolicyName: 'p' } }), {
       random: seeded(1),
