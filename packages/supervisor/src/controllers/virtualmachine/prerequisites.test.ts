@@ -327,6 +327,38 @@ describe('VirtualMachine prerequisites', () => {
     expect((await f.recordOf('vm3')).customization).toBeUndefined();
   });
 
+  it('customizes again when customizeAtNextPowerOn asks, then sets it back to false', async () => {
+    const f = await setup();
+    await f.create('vm1', { bootstrap: { linuxPrep: { customizeAtNextPowerOn: true } } });
+    await f.settle();
+    await f.converged('vm1');
+    const latch = async () => (await f.get('vm1')).spec?.bootstrap?.linuxPrep?.customizeAtNextPowerOn;
+    expect(await latch()).toBe(false);
+    expect((await f.recordOf('vm1')).guest.hostName).toBe('vm1');
+    const respec = async (change: (spec: NonNullable<VirtualMachine['spec']>) => VirtualMachine['spec']) => {
+      const vm = await f.get('vm1');
+      await f.kube.update({ ...(vm as unknown as KubeObject), spec: change(vm.spec ?? {}) });
+      await f.settle();
+    };
+    await respec((spec) => ({ ...spec, powerState: 'PoweredOff' }));
+    // Powered on again as it is: no new customization.
+    await respec((spec) => ({
+      ...spec,
+      powerState: 'PoweredOn',
+      network: { ...spec.network, hostName: 'ignored' },
+    }));
+    expect((await f.recordOf('vm1')).guest.hostName).toBe('vm1');
+    await respec((spec) => ({ ...spec, powerState: 'PoweredOff' }));
+    await respec((spec) => ({
+      ...spec,
+      powerState: 'PoweredOn',
+      network: { ...spec.network, hostName: 'again' },
+      bootstrap: { linuxPrep: { customizeAtNextPowerOn: true } },
+    }));
+    expect((await f.recordOf('vm1')).guest.hostName).toBe('again');
+    expect(await latch()).toBe(false);
+  });
+
   it('takes the first of the key, user-data and value that holds data', async () => {
     const f = await setup();
     await f.kube.create(secret('vm1-data', { mine: '', 'user-data': '#cloud-config\nfrom: user-data\n' }));

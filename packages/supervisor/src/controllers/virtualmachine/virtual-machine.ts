@@ -426,7 +426,19 @@ export function startVirtualMachineController(
     }
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    return updatePath(key, vm, record, read, placement?.zone, { verdicts, size: prerequisites.resolved });
+    const deployedVm = record.customization ? clearCustomizeLatch(vm) : vm;
+    return updatePath(key, deployedVm, record, read, placement?.zone, {
+      verdicts,
+      size: prerequisites.resolved,
+    });
+  };
+
+  /** `customizeAtNextPowerOn: true` set back to false once the customization it asked for is made, as vm-operator does. */
+  const clearCustomizeLatch = (vm: VirtualMachine): VirtualMachine => {
+    const linuxPrep = vm.spec?.bootstrap?.linuxPrep;
+    if (linuxPrep?.customizeAtNextPowerOn !== true) return vm;
+    const bootstrap = { ...vm.spec?.bootstrap, linuxPrep: { ...linuxPrep, customizeAtNextPowerOn: false } };
+    return write(asKube({ ...vm, spec: { ...vm.spec, bootstrap } }), 'main');
   };
 
   // --- update path ---------------------------------------------------------------
@@ -454,10 +466,16 @@ export function startVirtualMachineController(
     }
     if (want === 'PoweredOn' && state !== 'poweredOn') {
       if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
-      // A LinuxPrep VM never customized is, before its first power-on, as its spec says now.
-      const nics =
-        state === 'poweredOff' && linuxPrepOf(vm) && !record.customization && readAddressing(kube, vm);
+      // A LinuxPrep VM is customized before its first power-on, as its spec says now, and again
+      // before one `customizeAtNextPowerOn: true` asks for (vm-operator's latch, then cleared).
+      const linuxPrep = linuxPrepOf(vm);
+      const customize =
+        state === 'poweredOff' &&
+        linuxPrep !== undefined &&
+        (!record.customization || linuxPrep.customizeAtNextPowerOn === true);
+      const nics = customize && readAddressing(kube, vm);
       if (nics) {
+        clearCustomizeLatch(vm);
         track(
           key,
           vsphere.vm
