@@ -6,6 +6,7 @@
 import { deepEqual } from '../store/meta.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
 import { writeFileContent } from './cloud-config.js';
+import { hostNameOf } from './host-name.js';
 import { isIp } from './ip.js';
 import type { CloudConfig, VirtualMachine } from './types.js';
 
@@ -190,14 +191,6 @@ const DOMAIN_NAME =
   /^(?:(?:[a-zA-Z0-9\p{S}\p{L}]{1,2}|[a-zA-Z0-9\p{S}\p{L}][-a-zA-Z0-9\p{S}\p{L}]{0,61}[a-zA-Z0-9\p{S}\p{L}])\.)*(?:[a-zA-Z0-9]{2}|[a-zA-Z0-9][-a-zA-Z0-9]{0,61}[a-zA-Z0-9])$/u;
 const isHostName = (name: string) => isIp(name) || HOST_NAME.test(name);
 const RFC_1123 = 'host name must adhere to RFC-1123';
-
-/** The host name a VM's guest gets: `spec.network.hostName`, else the VM's name. */
-function hostNameOf(vm: VirtualMachine): { name: string; field: string } {
-  const hostName = vm.spec?.network?.hostName;
-  return hostName
-    ? { name: hostName, field: 'spec.network.hostName' }
-    : { name: vm.metadata.name ?? '', field: 'metadata.name' };
-}
 
 const isWindows = (vm: VirtualMachine) =>
   (vm.spec?.guestID ?? '').startsWith('win') || vm.spec?.bootstrap?.sysprep !== undefined;

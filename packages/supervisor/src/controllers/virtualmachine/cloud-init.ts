@@ -4,9 +4,10 @@
  * each gzipped and base64-encoded, in the VM's extra config.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { hostNameOf } from '../../api/host-name.js';
 import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
 import { cloudConfigDocument } from './cloud-config.js';
-import { type InterfaceBootstrap, interfaceBootstrap, isClusterApiMachine } from './guest-network.js';
+import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, CloudConfigSecrets, GlobalDns } from './prerequisites.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -14,32 +15,6 @@ import { toYaml, type YamlValue } from './yaml.js';
 const CLOUD_INIT_ENCODING = 'gzip+base64';
 /** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
 const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
-
-/**
- * The Supervisor's DNS for interfaces that name none, as vm-operator gives it to cloud-init:
- * its name servers to every static interface without its own, its search domains to those of
- * a Cluster API machine. vm-operator decides to read it by other rules than it applies it: when
- * a static interface has no name servers while the VM names none either, or no search domains
- * while it is a Cluster API machine or the VM names none. So a VM that opts out of the VM's own
- * name servers may still get the Supervisor's, and one that needs only search domains may read
- * a ConfigMap whose name servers then fail it; both kept as vm-operator has them.
- */
-function withGlobalDns(vm: VirtualMachine, bootstraps: InterfaceBootstrap[], dns: () => GlobalDns): void {
-  const network = vm.spec?.network;
-  const capi = isClusterApiMachine(vm);
-  const statics = bootstraps.filter((b) => !b.dhcp4 && !b.dhcp6);
-  const needed = statics.some(
-    (b) =>
-      (!network?.nameservers?.length && b.nameservers.length === 0) ||
-      (b.searchDomains.length === 0 && (capi || !network?.searchDomains?.length)),
-  );
-  if (!needed) return;
-  const global = dns();
-  for (const b of statics) {
-    if (b.nameservers.length === 0) b.nameservers = global.nameservers;
-    if (capi && b.searchDomains.length === 0) b.searchDomains = global.searchDomains;
-  }
-}
 
 /** netplan's version 2 network, keyed by interface name. */
 function netplan(bootstraps: readonly InterfaceBootstrap[], vlans: readonly VirtualMachineNetworkVLANSpec[]) {
@@ -95,10 +70,10 @@ export function cloudInitMetadata(
   dns: () => GlobalDns,
 ): string {
   const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
-  withGlobalDns(vm, bootstraps, dns);
+  supervisorDns(vm, bootstraps, false, dns);
   const cloudInit = vm.spec?.bootstrap?.cloudInit;
   const network = vm.spec?.network;
-  const hostName = network?.hostName || (vm.metadata.name as string);
+  const hostName = hostNameOf(vm).name;
   const fqdn = network?.domainName ? `${hostName}.${network.domainName}` : hostName;
   // An instance id kept in this annotation (VMs deployed before the field existed) wins.
   const kept = vm.metadata.annotations?.[INSTANCE_ID_ANNOTATION];

@@ -3,9 +3,11 @@
  * bootstrap): per interface its MAC, name in the guest, addresses and gateways (net-operator's
  * static pools, or the spec's), DHCP, MTU, routes and DNS.
  */
+
 import { parseIpv4 } from '../../api/ip.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { NicAddressing, NicIpConfig } from './network.js';
+import type { GlobalDns } from './prerequisites.js';
 
 /** The labels by which vm-operator tells a Cluster API machine (it gives those the global search domains). */
 const CAPI_ROLE_LABELS = ['capw.vmware.com/cluster.role', 'capv.vmware.com/cluster.role'];
@@ -101,5 +103,48 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
       : (globalSearchDomains && network?.searchDomains) || [],
     routes: (spec.routes ?? []).map((route) => ({ to: route.to, via: route.via, metric: route.metric })),
     ipConfigs,
+  };
+}
+
+/**
+ * The DNS a bootstrap gives the guest, with the Supervisor's where vm-operator puts it
+ * (`GetBootstrapArgs`): the VM's name servers and search domains, else the Supervisor's (not
+ * its search domains to a guest customization, `gosc`); under cloud-init, also the Supervisor's
+ * name servers to each static interface without its own, and its search domains to those of a
+ * Cluster API machine. vm-operator decides to read them by other rules than it applies them
+ * (when a static interface has no name servers while the VM names none either, or no search
+ * domains while it is a Cluster API machine or, but for `gosc`, the VM names none), so a VM that
+ * opts out of the VM's own name servers may still get the Supervisor's, and one that needs only
+ * search domains may read a ConfigMap whose name servers then fail it: both kept. `dns` is read
+ * only when needed.
+ */
+export function supervisorDns(
+  vm: VirtualMachine,
+  bootstraps: InterfaceBootstrap[],
+  gosc: boolean,
+  dns: () => GlobalDns,
+): GlobalDns {
+  const network = vm.spec?.network;
+  const own: GlobalDns = {
+    nameservers: network?.nameservers ?? [],
+    searchDomains: network?.searchDomains ?? [],
+  };
+  const capi = isClusterApiMachine(vm);
+  const statics = bootstraps.filter((b) => !b.dhcp4 && !b.dhcp6);
+  const needed = statics.some(
+    (b) =>
+      (own.nameservers.length === 0 && b.nameservers.length === 0) ||
+      (b.searchDomains.length === 0 && (capi || (!gosc && own.searchDomains.length === 0))),
+  );
+  if (!needed) return own;
+  const global = dns();
+  if (!gosc)
+    for (const b of statics) {
+      if (b.nameservers.length === 0) b.nameservers = global.nameservers;
+      if (capi && b.searchDomains.length === 0) b.searchDomains = global.searchDomains;
+    }
+  return {
+    nameservers: own.nameservers.length ? own.nameservers : global.nameservers,
+    searchDomains: gosc || own.searchDomains.length ? own.searchDomains : global.searchDomains,
   };
 }

@@ -4,8 +4,9 @@
  * hardware clock, the DNS, and per interface its IPv4 address and gateway, or DHCP.
  */
 import type { CustomizationSpec } from '@vsim/vsphere';
+import { hostNameOf } from '../../api/host-name.js';
 import type { VirtualMachine } from '../../api/types.js';
-import { type InterfaceBootstrap, interfaceBootstrap, isClusterApiMachine } from './guest-network.js';
+import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
@@ -50,27 +51,19 @@ export function linuxPrepCustomization(
   const linuxPrep = vm.spec?.bootstrap?.linuxPrep ?? {};
   const network = vm.spec?.network;
   const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
-  let dnsServers: readonly string[] = network?.nameservers ?? [];
-  const capi = isClusterApiMachine(vm);
-  const needed = bootstraps.some(
-    (b) =>
-      !b.dhcp4 &&
-      !b.dhcp6 &&
-      ((dnsServers.length === 0 && b.nameservers.length === 0) || (b.searchDomains.length === 0 && capi)),
-  );
-  if (needed && dnsServers.length === 0) dnsServers = dns().nameservers;
+  const global = supervisorDns(vm, bootstraps, true, dns);
   return {
     identity: {
       _type: 'CustomizationLinuxPrep',
-      hostName: { _type: 'CustomizationFixedName', name: network?.hostName || (vm.metadata.name as string) },
+      hostName: { _type: 'CustomizationFixedName', name: hostNameOf(vm).name },
       domain: network?.domainName ?? '',
       ...(linuxPrep.timeZone ? { timeZone: linuxPrep.timeZone } : {}),
       ...(linuxPrep.hardwareClockIsUTC !== undefined ? { hwClockUTC: linuxPrep.hardwareClockIsUTC } : {}),
     },
     globalIPSettings: {
       _type: 'CustomizationGlobalIPSettings',
-      dnsSuffixList: network?.searchDomains ?? [],
-      dnsServerList: dnsServers,
+      dnsSuffixList: global.searchDomains,
+      dnsServerList: global.nameservers,
     },
     nicSettingMap: bootstraps.map((b) => ({ _type: 'CustomizationAdapterMapping', adapter: adapterOf(b) })),
   };
