@@ -104,6 +104,21 @@ export function ipProblems(text: string): string[] {
   return problems;
 }
 
+/** The prefix length of a dotted IPv4 mask (the bits it sets); undefined when it is no address. */
+export function ipv4PrefixLength(mask: string | undefined): number | undefined {
+  const octets = mask === undefined ? undefined : parseIpv4(mask, 'strict');
+  if (!octets) return undefined;
+  let bits = 0;
+  for (const octet of octets) for (let bit = 7; bit >= 0; bit--) if (octet & (1 << bit)) bits++;
+  return bits;
+}
+
+/** A prefix length as a dotted IPv4 mask. */
+export function ipv4Mask(prefix: number): string {
+  const bits = prefix <= 0 ? 0 : (0xffffffff << (32 - Math.min(prefix, 32))) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join('.');
+}
+
 /** Go's net.ParseIP: an IPv4 or IPv6 address, strictly written, without zone. */
 export const isIp = (text: string): boolean => parseIp(text, 'strict') !== undefined;
 

@@ -4,7 +4,7 @@
  * static pools, or the spec's), DHCP, MTU, routes and DNS.
  */
 
-import { parseIpv4 } from '../../api/ip.js';
+import { ipv4PrefixLength } from '../../api/ip.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { NicAddressing, NicIpConfig } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
@@ -42,15 +42,6 @@ export interface InterfaceBootstrap {
   ipConfigs: IpConfig[];
 }
 
-/** The prefix length of a dotted IPv4 mask. */
-const prefixLength = (mask: string | undefined): number | undefined => {
-  const octets = mask === undefined ? undefined : parseIpv4(mask, 'strict');
-  if (!octets) return undefined;
-  let bits = 0;
-  for (const octet of octets) for (let bit = 7; bit >= 0; bit--) if (octet & (1 << bit)) bits++;
-  return bits;
-};
-
 /** net-operator's addresses (those of its static pools) with the VM spec's overrides on top. */
 export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBootstrap {
   const { spec, status } = nic;
@@ -65,7 +56,7 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
   const pooled = noIpam ? [] : reported.filter((ip) => modeOf(ip) === 'staticpool');
   let ipConfigs: IpConfig[] = pooled.map((ip) => {
     const ipv4 = ip.ipFamily === 'IPv4';
-    const prefix = ip.prefix ?? (ipv4 ? prefixLength(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
+    const prefix = ip.prefix ?? (ipv4 ? ipv4PrefixLength(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
     return { cidr: `${ip.ip}/${prefix}`, ipv4, gateway: ip.gateway ?? '' };
   });
   let gateway4 = spec.gateway4 ?? '';

@@ -5,6 +5,7 @@
  */
 import type { CustomizationSpec } from '@vsim/vsphere';
 import { hostNameOf } from '../../api/host-name.js';
+import { ipv4Mask } from '../../api/ip.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './guest-network.js';
 import type { NicAddressing } from './network.js';
@@ -17,12 +18,6 @@ export const linuxPrepOf = (vm: VirtualMachine) => {
   return linuxPrep?.customizeAtNextPowerOn === false ? undefined : linuxPrep;
 };
 
-/** A prefix length as a dotted IPv4 mask. */
-const maskOf = (prefix: number): string => {
-  const bits = prefix <= 0 ? 0 : (0xffffffff << (32 - Math.min(prefix, 32))) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join('.');
-};
-
 /** One interface's settings: DHCP, its first IPv4 address with its gateway, or none (also without IPAM). */
 function adapterOf(b: InterfaceBootstrap) {
   const settings = { _type: 'CustomizationIPSettings', dnsServerList: b.nameservers };
@@ -33,7 +28,7 @@ function adapterOf(b: InterfaceBootstrap) {
   return {
     ...settings,
     ip: { _type: 'CustomizationFixedIp', ipAddress: address },
-    subnetMask: maskOf(Number(prefix)),
+    subnetMask: ipv4Mask(Number(prefix)),
     ...(ipv4.gateway ? { gateway: [ipv4.gateway] } : {}),
   };
 }
