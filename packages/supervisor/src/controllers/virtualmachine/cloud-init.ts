@@ -12,6 +12,12 @@ import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, CloudConfigSecrets, GlobalDns } from './prerequisites.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
+/** The cloud-init bootstrap a VM is deployed with, if any (none while disabled). */
+export const cloudInitOf = (vm: VirtualMachine) => {
+  const bootstrap = vm.spec?.bootstrap;
+  return bootstrap?.disabled ? undefined : bootstrap?.cloudInit;
+};
+
 const CLOUD_INIT_ENCODING = 'gzip+base64';
 /** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
 const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';

@@ -47,7 +47,7 @@ export interface Resolved {
   className?: string;
   itemId?: string;
   policy?: VirtualMachineSetResourcePolicy;
-  /** The cloud-init Secret's user data and SSH keys, base64 as it holds them. */
+  /** What the cloud-init bootstrap read from its Secrets. */
   bootstrapData?: BootstrapSecretData;
 }
 
@@ -182,8 +182,8 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
  */
 function bootstrapDataOf(secret: WithData, key: string): BootstrapSecretData | undefined {
   const data = secret.data ?? {};
-  const keys = data['ssh-public-keys'];
-  const sshPublicKeys = keys === undefined ? undefined : decoded(keys).toString('utf8');
+  const sshKeys = data['ssh-public-keys'];
+  const sshPublicKeys = sshKeys === undefined ? undefined : decoded(sshKeys).toString('utf8');
   const candidates = [key, 'user-data', 'value'];
   // The Secret needs one of the keys; the user data is the first that is not empty.
   if (!candidates.some((candidate) => data[candidate] !== undefined))

@@ -64,7 +64,7 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
-import { cloudInitGuestInfo } from './cloud-init.js';
+import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import { linuxPrepCustomization, linuxPrepOf } from './linux-prep.js';
 import { planNetwork, readAddressing } from './network.js';
@@ -700,12 +700,6 @@ function deployConfig(
   if (customization) config.customization = customization;
   return config;
 }
-
-/** The cloud-init bootstrap a VM is deployed with, if any. */
-const cloudInitOf = (vm: VirtualMachine) => {
-  const bootstrap = vm.spec?.bootstrap;
-  return bootstrap?.disabled ? undefined : bootstrap?.cloudInit;
-};
 
 /**
  * Whether `spec.nextRestartTime` asks for a restart now: a time (the webhook makes one of `now`)
