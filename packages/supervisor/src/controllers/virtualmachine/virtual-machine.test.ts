@@ -8,6 +8,7 @@ import { createSupervisorFixture, type SupervisorFixture } from '../../testing/f
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION } from './conditions.js';
 import { PAUSED_ANNOTATION, VM_FINALIZER } from './virtual-machine.js';
+import { xxHash64 } from './xxhash64.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const ref = (name: string, namespace = 'ns1') => ({
@@ -124,6 +125,28 @@ describe('the VirtualMachine controller', () => {
       ip: { macAddr: nicStatus.macAddress },
     });
     expect(record?.guest.ipAddress).toBe(nicStatus.ipConfigs[0]?.ip);
+  });
+
+  it("reports the VM's disk as an attached Classic volume, named and sized as vm-operator does", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    // The node images have one disk of 20 GiB; its files (descriptor and extent) hold 512 B more.
+    const disks = (vsphereVm(f, vm)?.config.devices ?? []).filter((d) => d._type === 'VirtualDisk');
+    expect(disks).toHaveLength(1);
+    const uuid = (disks[0]?.backing as { uuid?: string } | undefined)?.uuid as string;
+    expect(vm.status?.volumes).toEqual([
+      {
+        name: `disk-${xxHash64(Buffer.from(uuid)).slice(0, 8)}`,
+        type: 'Classic',
+        attached: true,
+        diskUUID: uuid,
+        limit: '20Gi',
+        requested: '20Gi',
+        used: '21474836992',
+      },
+    ]);
   });
 
   it('shares, frozen, the parts of their state that VMs of one class, image and network have alike', async () => {
