@@ -21,6 +21,7 @@ import { newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import {
+  applyCustomization,
   type CustomizationSpec,
   customizedGuest,
   guestCustomization,
@@ -104,12 +105,9 @@ const configOverrides = (config: DeployConfig | undefined, nics: Target['nics'])
 /** The deployed VM with its customization: applied when it boots at once, else pending. */
 const customized = (vm: VmRecord, spec: CustomizationSpec | undefined): VmRecord => {
   if (!spec) return vm;
-  const customization = guestCustomization(vm, spec);
-  if (vm.powerState !== 'poweredOn') return Object.assign({}, vm, { customization });
-  return Object.assign({}, vm, {
-    customization: { ...customization, pending: false },
-    guest: customizedGuest({ customization }, vm.guest),
-  });
+  const pending: VmRecord = Object.assign({}, vm, { customization: guestCustomization(vm, spec) });
+  if (vm.powerState !== 'poweredOn') return pending;
+  return Object.assign(pending, applyCustomization(pending), { guest: customizedGuest(pending, vm.guest) });
 };
 
 export const deployOperations = (m: Model) => {
