@@ -110,6 +110,11 @@ export const faults = {
       `Invalid datastore path '${datastorePath}'.`,
     ),
   fileNotFound: (file: string) => fault({ _type: 'FileNotFound', file }, `File ${file} was not found`),
+  fileAlreadyExists: (file: string) =>
+    fault(
+      { _type: 'FileAlreadyExists', file },
+      `Cannot complete the operation because the file or folder ${file} already exists`,
+    ),
   notFound: (message = 'The object or item referred to could not be found.') =>
     fault({ _type: 'NotFound' }, message),
   notSupported: (message = 'The operation is not supported on the object.') =>

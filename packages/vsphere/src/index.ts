@@ -51,6 +51,7 @@ export {
   type TaskFilterSpec,
   taskMatches,
 } from './history/filters.js';
+export { attachedDiskId } from './inventory/attachments.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
 export { diskFileBytes } from './inventory/devices.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
@@ -110,6 +111,7 @@ export type {
   SharesSpec,
 } from './objects/resource-pool.js';
 export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
+export type { DiskId, VslmCreateSpec } from './objects/storage-object.js';
 export type {
   CustomizationSpec,
   VirtualDeviceConfigSpec,

@@ -19,6 +19,7 @@ import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { snapshotOperations } from './objects/snapshot.js';
+import { storageObjectOperations } from './objects/storage-object.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
@@ -45,6 +46,7 @@ const LAZY_GROUPS = {
   snapshot: snapshotOperations,
   host: hostOperations,
   customFields: customFieldOperations,
+  disks: storageObjectOperations,
 };
 
 type LazyGroups = { readonly [K in keyof typeof LAZY_GROUPS]: ReturnType<(typeof LAZY_GROUPS)[K]> };
@@ -100,6 +102,10 @@ export class VSphere extends Model {
   }
   get customFields() {
     return this.#group('customFields');
+  }
+  /** First Class Disks (VStorageObjectManager) and their attachment to VMs. */
+  get disks() {
+    return this.#group('disks');
   }
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */

@@ -1,7 +1,7 @@
 /**
  * Methods of the inventory's managed objects (VirtualMachine, Folder, ResourcePool,
- * ManagedEntity), each one the model's operation underneath. Task methods return the
- * Task's reference at once; the client polls it.
+ * ManagedEntity) and of VcenterVStorageObjectManager (First Class Disks), each one the model's
+ * operation underneath. Task methods return the Task's reference at once; the client polls it.
  */
 import { faults, type MoRef, type VSphere } from '@vsim/vsphere';
 import type { MethodTable, SoapCall } from './call.js';
@@ -48,4 +48,11 @@ export const inventoryMethods: MethodTable = {
   CreateResourcePool: ({ vsphere, self, args }) => vsphere.pool.create(self, args.name, args.spec),
   UpdateConfig: ({ vsphere, self, args }) => vsphere.pool.update(self, args.name, args.config),
   MoveIntoResourcePool: ({ vsphere, self, args }) => vsphere.pool.moveInto(self, args.list),
+  AttachDisk_Task: ({ vsphere, self, args }) =>
+    vsphere.disks.attach(self, args.diskId, args.datastore, args.controllerKey, args.unitNumber).ref,
+  DetachDisk_Task: ({ vsphere, self, args }) => vsphere.disks.detach(self, args.diskId).ref,
+  CreateDisk_Task: ({ vsphere, args }) => vsphere.disks.create(args.spec).ref,
+  RetrieveVStorageObject: ({ vsphere, args }) => vsphere.disks.retrieve(args.id, args.datastore),
+  ListVStorageObject: ({ vsphere, args }) => vsphere.disks.list(args.datastore),
+  DeleteVStorageObject_Task: ({ vsphere, args }) => vsphere.disks.delete(args.id, args.datastore).ref,
 };

@@ -362,7 +362,33 @@ export type InventoryRecord =
   | HistoryCollectorRecord
   | TagCategoryRecord
   | TagRecord
-  | TagAttachmentRecord;
+  | TagAttachmentRecord
+  | VStorageObjectRecord;
+
+/**
+ * A First Class Disk (VStorageObjectManager): a virtual disk with an identity of its own, kept
+ * apart from any VM. Its id is a UUID; its file lies in `fcd/` on its datastore, whose space it
+ * takes whether or not a VM has it attached.
+ */
+export interface VStorageObjectRecord extends StoredRecord {
+  readonly kind: 'VStorageObject';
+  readonly name: string;
+  /** Outside the inventory tree. */
+  readonly parent?: undefined;
+  readonly datastore: string;
+  /** `[datastore] fcd/<hex>.vmdk` */
+  readonly filePath: string;
+  readonly capacityInMB: number;
+  readonly createTime: number;
+  /** Whether the disk outlives a VM destroyed with it attached (CNS sets it). */
+  readonly keepAfterDeleteVm: boolean;
+  readonly backingObjectId: string;
+  readonly provisioningType?: string;
+  /** The UUID of its virtual disk file: what a VM that has it attached shows as the disk's UUID. */
+  readonly diskUuid: string;
+  /** The VM it is attached to. */
+  readonly consumer?: string;
+}
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */
 export interface ContainerViewRecord extends StoredRecord {

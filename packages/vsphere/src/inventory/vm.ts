@@ -9,6 +9,7 @@ import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
+import { followAttachments } from './attachments.js';
 import {
   DEVICE_KEY_BASE,
   diskBytes,
@@ -207,7 +208,8 @@ const NO_NETWORKS: readonly string[] = Object.freeze([]);
 const datastoresOf = (config: VmConfig, home: string): readonly string[] => {
   let out: readonly string[] = [home];
   for (const d of config.devices) {
-    const ds = isDisk(d) ? diskDatastore(d) : undefined;
+    // A First Class Disk takes its datastore's space by itself (see storage-object.ts).
+    const ds = isDisk(d) && d.vDiskId === undefined ? diskDatastore(d) : undefined;
     if (ds) out = withDistinct(out, ds);
   }
   return out;
@@ -226,7 +228,8 @@ const bytesByDatastore = (vm: VmRecord | undefined): Map<string, number> => {
   const out = new Map<string, number>();
   if (!vm) return out;
   for (const d of vm.config.devices) {
-    const ds = isDisk(d) ? diskDatastore(d) : undefined;
+    // A First Class Disk takes its datastore's space by itself (see storage-object.ts).
+    const ds = isDisk(d) && d.vDiskId === undefined ? diskDatastore(d) : undefined;
     if (ds) out.set(ds, (out.get(ds) ?? 0) + diskBytes(d));
   }
   return out;
@@ -257,6 +260,7 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
     dropSnapshots(tx, previous.snapshots?.roots ?? []);
   }
   if (previous?.config.devices === stored?.config.devices) return stored;
+  followAttachments(tx, previous, stored);
   const delta = bytesByDatastore(stored ?? undefined);
   for (const [ds, bytes] of bytesByDatastore(previous)) delta.set(ds, (delta.get(ds) ?? 0) - bytes);
   for (const [ds, bytes] of delta) {

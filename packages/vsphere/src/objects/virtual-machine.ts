@@ -13,6 +13,7 @@ import type { HostRecord, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
+import { releaseDisks } from './storage-object.js';
 import {
   bootGuest,
   cloneVm,
@@ -107,11 +108,15 @@ export const virtualMachineOperations = (m: Model) => {
       () => announce(stored(record.id)),
     );
 
-  /** Removes a VM record; its disks leave the datastores' usage with it (see putVm). */
-  const remove = (tx: Tx, id: string) => {
+  /**
+   * Removes a VM record; its disks leave the datastores' usage with it (see putVm), and a destroy
+   * takes the First Class Disks attached to it that are not kept after it.
+   */
+  const remove = (tx: Tx, id: string, destroying: boolean) => {
     const vm = currentVm(tx, id);
     requireNotRunning(vm);
     const args = eventArguments(m.store, vm);
+    releaseDisks(tx, vm, destroying);
     putVm(tx, null, id);
     return () => {
       const text = `Removed ${vm.name} on ${events.host(vm)} from ${events.dc(vm)}`;
@@ -274,7 +279,7 @@ export const virtualMachineOperations = (m: Model) => {
       return m.task(
         { method: 'Destroy_Task', target: record.id, descriptionId: 'VirtualMachine.destroy' },
         (tx) => {
-          posted = remove(tx, record.id);
+          posted = remove(tx, record.id, true);
         },
         () => posted?.(),
       );
@@ -286,7 +291,7 @@ export const virtualMachineOperations = (m: Model) => {
      */
     unregister(vm: Ref): void {
       const record = lookupVm(vm);
-      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => remove(tx, record.id))();
+      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => remove(tx, record.id, false))();
     },
 
     /** MarkAsTemplate: a powered-off VM becomes a template, which has no resource pool. */

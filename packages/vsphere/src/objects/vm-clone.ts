@@ -235,8 +235,10 @@ const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: str
       const fileName = datastorePath(ds.name, `${dir}/${name}${n === 0 ? '' : `_${n}`}.vmdk`);
       n++;
       const backing = { ...(d.backing as object), fileName, datastore: moref('Datastore', ds.id), uuid };
+      // A First Class Disk's copy is a disk of the clone's own.
+      const { vDiskId: _, ...disk } = d;
       return {
-        ...d,
+        ...disk,
         backing: { ...backing, contentId: diskContentId(uuid) },
         diskObjectId: diskObjectId(d.key, uuid),
       };

@@ -1,8 +1,8 @@
 // Command conformance drives a vCenter SOAP endpoint with govmomi the way govc does and
 // prints one line per check: "ok   <name>" or "FAIL <name>: <reason>", then
 // "N passed, M failed". It changes the inventory it is pointed at (power, clone, create,
-// reconfigure, relocate, destroy, snapshots, host states, customization, custom fields), so it
-// expects a freshly started default inventory.
+// reconfigure, relocate, destroy, snapshots, host states, customization, custom fields, First
+// Class Disks), so it expects a freshly started default inventory.
 package main
 
 import (
@@ -87,6 +87,7 @@ func main() {
 	s.hostChecks()
 	s.customizeChecks()
 	s.customFieldChecks()
+	s.diskChecks()
 	s.historyChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)

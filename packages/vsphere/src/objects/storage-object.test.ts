@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { isVimFault } from '../faults.js';
+import type { DatastoreRecord, Device, VmRecord } from '../inventory/records.js';
+import { createFixture, GIB } from '../testing/fixture.js';
+
+const setup = () => {
+  const fixture = createFixture();
+  const { vsphere } = fixture;
+  const ds = fixture.at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
+  const vm = fixture.at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+  const create = (name: string, options: { keepAfterDeleteVm?: boolean; capacityInMB?: number } = {}) =>
+    fixture.run(
+      vsphere.disks.create({
+        name,
+        capacityInMB: options.capacityInMB ?? 1024,
+        keepAfterDeleteVm: options.keepAfterDeleteVm ?? false,
+        backingSpec: { _type: 'VslmCreateSpecDiskFileBackingSpec', datastore: ds.id },
+      }),
+    );
+  const devices = () => (vsphere.store.get(vm.id) as VmRecord).config.devices;
+  const attached = (id: string) =>
+    devices().find((d) => (d.vDiskId as { id: string } | undefined)?.id === id);
+  return { ...fixture, ds, vm, create, devices, attached };
+};
+
+const faultOf = async (work: Promise<unknown> | (() => unknown)) => {
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (error) {
+    if (isVimFault(error)) return error.fault._type;
+    throw error;
+  }
+  throw new Error('no fault');
+};
+
+describe('First Class Disks', () => {
+  it('creates a disk with its file in fcd/, taking its space on the datastore', async () => {
+    const { vsphere, ds, create, used } = setup();
+    const before = used(ds.id);
+    const disk = await create('pvc-1', { capacityInMB: 2048 });
+    const id = disk.config.id.id;
+    expect(disk.config).toMatchObject({
+      name: 'pvc-1',
+      capacityInMB: 2048,
+      keepAfterDeleteVm: false,
+      consumptionType: ['disk'],
+      backing: {
+        _type: 'BaseConfigInfoDiskFileBackingInfo',
+        datastore: { type: 'Datastore', value: ds.id },
+        filePath: `[LocalDS_0] fcd/${id.replaceAll('-', '')}.vmdk`,
+      },
+    });
+    expect(used(ds.id) - before).toBe(2 * GIB);
+    expect(vsphere.disks.list(ds.id)).toEqual([{ _type: 'ID', id }]);
+    expect(vsphere.disks.retrieve({ id }, ds.id)).toEqual(disk);
+  });
+
+  it('refuses a spec without a name or capacity, and a missing datastore', async () => {
+    const { vsphere, ds } = setup();
+    const backingSpec = { datastore: ds.id };
+    expect(await faultOf(() => vsphere.disks.create({ name: '', capacityInMB: 1, backingSpec }))).toBe(
+      'InvalidArgument',
+    );
+    expect(await faultOf(() => vsphere.disks.create({ name: 'd', capacityInMB: 0, backingSpec }))).toBe(
+      'InvalidArgument',
+    );
+    expect(
+      await faultOf(() =>
+        vsphere.disks.create({ name: 'd', capacityInMB: 1, backingSpec: { datastore: 'datastore-404' } }),
+      ),
+    ).toBe('ManagedObjectNotFound');
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+  });
+
+  it('attaches a disk to a VM as a VirtualDisk with its id and file UUID, and detaches it', async () => {
+    const { vsphere, ds, vm, create, run, attached, devices, used } = setup();
+    const disk = await create('pvc-2');
+    const id = disk.config.id.id;
+    const before = used(ds.id);
+    const disks = devices().filter((d) => d._type === 'VirtualDisk').length;
+    await run(vsphere.disks.attach(vm.id, { id }, ds.id));
+    const device = attached(id) as Device;
+    expect(device).toMatchObject({
+      _type: 'VirtualDisk',
+      capacityInKB: 1024 * 1024,
+      backing: { fileName: disk.config.backing.filePath, datastore: { value: ds.id } },
+    });
+    expect(devices().filter((d) => d._type === 'VirtualDisk')).toHaveLength(disks + 1);
+    // Attached, the disk still takes its space once, not again as the VM's.
+    expect(used(ds.id)).toBe(before);
+    const vmUuid = (vsphere.store.get(vm.id) as VmRecord).config.uuid;
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toEqual([{ _type: 'ID', id: vmUuid }]);
+    // The disk's file UUID is the same at every attach.
+    const uuid = (device.backing as { uuid: string }).uuid;
+    await run(vsphere.disks.detach(vm.id, { id }));
+    expect(attached(id)).toBeUndefined();
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toBeUndefined();
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    expect(((attached(id) as Device).backing as { uuid: string }).uuid).toBe(uuid);
+  });
+
+  it('refuses a second attach, a delete while attached, and a detach of a disk the VM lacks', async () => {
+    const { vsphere, ds, vm, create, run } = setup();
+    const id = (await create('pvc-3')).config.id.id;
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    expect(await faultOf(run(vsphere.disks.attach(vm.id, id, ds.id)))).toBe('InvalidState');
+    expect(await faultOf(run(vsphere.disks.delete(id, ds.id)))).toBe('InvalidState');
+    const other = (await create('pvc-4')).config.id.id;
+    expect(await faultOf(run(vsphere.disks.detach(vm.id, other)))).toBe('NotFound');
+    expect(await faultOf(run(vsphere.disks.attach(vm.id, 'no-such-disk', ds.id)))).toBe('NotFound');
+  });
+
+  it('deletes a detached disk and frees its space', async () => {
+    const { vsphere, ds, create, run, used } = setup();
+    const before = used(ds.id);
+    const id = (await create('pvc-5')).config.id.id;
+    await run(vsphere.disks.delete(id, ds.id));
+    expect(used(ds.id)).toBe(before);
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+    expect(await faultOf(() => vsphere.disks.retrieve(id, ds.id))).toBe('NotFound');
+  });
+
+  it('a destroyed VM takes its attached disks unless they are kept after it', async () => {
+    const { vsphere, ds, vm, create, run, used } = setup();
+    const gone = (await create('pvc-6')).config.id.id;
+    const kept = (await create('pvc-7', { keepAfterDeleteVm: true })).config.id.id;
+    await run(vsphere.disks.attach(vm.id, gone, ds.id));
+    await run(vsphere.disks.attach(vm.id, kept, ds.id));
+    await run(vsphere.vm.powerOff(vm.id));
+    const before = used(ds.id);
+    await run(vsphere.vm.destroy(vm.id));
+    expect(vsphere.disks.list(ds.id)).toEqual([{ _type: 'ID', id: kept }]);
+    expect(vsphere.disks.retrieve(kept, ds.id).config.consumerId).toBeUndefined();
+    const vmDisks = vm.config.devices.filter((d) => d._type === 'VirtualDisk' && !d.vDiskId);
+    const vmBytes = vmDisks.reduce((sum, d) => sum + (d.capacityInBytes as number), 0);
+    expect(before - used(ds.id)).toBe(vmBytes + GIB);
+  });
+
+  it('a reconfiguration that removes an attached disk detaches it', async () => {
+    const { vsphere, ds, vm, create, run, attached } = setup();
+    const id = (await create('pvc-8')).config.id.id;
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    const device = attached(id) as Device;
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'remove', device }] }));
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toBeUndefined();
+    await run(vsphere.disks.delete(id, ds.id));
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+  });
+
+  it("a clone copies an attached disk as a disk of the clone's own", async () => {
+    const { vsphere, ds, vm, create, run, ref } = setup();
+    const id = (await create('pvc-9')).config.id.id;
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    const clone = await run(
+      vsphere.vm.clone(vm.id, ref('/DC0/vm'), 'copy', { location: {}, powerOn: false, template: false }),
+    );
+    const copied = (vsphere.store.get(clone.value) as VmRecord).config.devices;
+    expect(copied.some((d) => d.vDiskId !== undefined)).toBe(false);
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toHaveLength(1);
+  });
+});

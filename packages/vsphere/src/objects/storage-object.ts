@@ -1,0 +1,241 @@
+/**
+ * First Class Disks: VcenterVStorageObjectManager's CreateDisk_Task, RetrieveVStorageObject,
+ * ListVStorageObject and DeleteVStorageObject_Task, and VirtualMachine's AttachDisk_Task and
+ * DetachDisk_Task. A disk is a record of its own (see VStorageObjectRecord) whose file takes
+ * space on its datastore from its creation to its deletion; attached, it is one of the VM's
+ * VirtualDisks, with the disk's `vDiskId` and file UUID. A VM destroyed with disks attached
+ * takes with it those not marked `keepAfterDeleteVm`; the others stay, detached.
+ */
+import { faults } from '../faults.js';
+import { attachedDiskId } from '../inventory/attachments.js';
+import { diskContentId } from '../inventory/devices.js';
+import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
+import { datastorePath, putVm } from '../inventory/vm.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { iso } from '../properties/context.js';
+import { moref } from '../refs.js';
+import { currentVm } from './vm-clone.js';
+import { applyDeviceChanges, deviceContext } from './vm-devices.js';
+
+/** VslmCreateSpec, as CreateDisk_Task takes it. */
+export interface VslmCreateSpec {
+  readonly name: string;
+  readonly capacityInMB: number;
+  readonly keepAfterDeleteVm?: boolean;
+  readonly backingSpec: {
+    readonly _type?: string;
+    readonly datastore: Ref;
+    /** Where on the datastore the file goes; `fcd/<id>.vmdk` when absent. */
+    readonly path?: string;
+    readonly provisioningType?: string;
+  };
+}
+
+/** vim25's ID: how the API names a disk. */
+export type DiskId = string | { readonly id: string };
+
+const idOf = (id: DiskId): string => (typeof id === 'string' ? id : id?.id);
+
+const MB = 1024 * 1024;
+const MANAGER = 'VcenterVStorageObjectManager';
+
+/** The disk as the API shows it: VStorageObject. */
+export const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
+  const consumer = disk.consumer ? (m.store.get(disk.consumer) as VmRecord | undefined) : undefined;
+  return {
+    _type: 'VStorageObject',
+    config: {
+      _type: 'VStorageObjectConfigInfo',
+      id: { _type: 'ID', id: disk.id },
+      name: disk.name,
+      createTime: iso(disk.createTime),
+      keepAfterDeleteVm: disk.keepAfterDeleteVm,
+      relocationDisabled: false,
+      nativeSnapshotSupported: false,
+      changedBlockTrackingEnabled: false,
+      backing: {
+        _type: 'BaseConfigInfoDiskFileBackingInfo',
+        datastore: moref('Datastore', disk.datastore),
+        filePath: disk.filePath,
+        backingObjectId: disk.backingObjectId,
+        ...(disk.provisioningType ? { provisioningType: disk.provisioningType } : {}),
+      },
+      capacityInMB: disk.capacityInMB,
+      consumptionType: ['disk'],
+      ...(consumer ? { consumerId: [{ _type: 'ID', id: consumer.config.uuid }] } : {}),
+    },
+  };
+};
+
+/** The disk with that id on that datastore; NotFound otherwise, as vCenter answers. */
+const diskOn = (get: (id: string) => unknown, id: DiskId, datastore?: string): VStorageObjectRecord => {
+  const disk = get(idOf(id)) as VStorageObjectRecord | undefined;
+  if (disk?.kind !== 'VStorageObject' || (datastore !== undefined && disk.datastore !== datastore))
+    throw faults.notFound(`The object or item referred to could not be found: disk ${idOf(id)}.`);
+  return disk;
+};
+
+const charge = (tx: Tx, datastore: string, bytes: number) => {
+  const ds = tx.get(datastore) as DatastoreRecord | undefined;
+  if (ds) tx.update<DatastoreRecord>(datastore, { used: ds.used + bytes });
+};
+
+/** Deletes a disk and its file: the space it took is free again. */
+const dropDisk = (tx: Tx, disk: VStorageObjectRecord) => {
+  tx.remove(disk.id);
+  charge(tx, disk.datastore, -disk.capacityInMB * MB);
+};
+
+/**
+ * What a VM destroyed (or unregistered, `destroying` false) does to the disks attached to it:
+ * a destroy deletes those not kept after it; every other one stays, and putVm detaches it.
+ */
+export const releaseDisks = (tx: Tx, vm: VmRecord, destroying: boolean): void => {
+  if (!destroying) return;
+  for (const d of vm.config.devices) {
+    const id = attachedDiskId(d);
+    const disk = id === undefined ? undefined : (tx.get(id) as VStorageObjectRecord | undefined);
+    if (disk && !disk.keepAfterDeleteVm) dropDisk(tx, disk);
+  }
+};
+
+export const storageObjectOperations = (m: Model) => {
+  const datastoreOf = (ref: Ref) => m.lookup<DatastoreRecord>(ref, 'Datastore');
+
+  return {
+    /** CreateDisk_Task: a new disk with its file on the spec's datastore. */
+    create(spec: VslmCreateSpec): Task<ReturnType<typeof vStorageObject>> {
+      if (typeof spec?.name !== 'string' || spec.name === '') throw faults.invalidArgument('spec.name');
+      if (!(Number.isInteger(spec.capacityInMB) && spec.capacityInMB > 0))
+        throw faults.invalidArgument('spec.capacityInMB');
+      if (!spec.backingSpec?.datastore) throw faults.invalidArgument('spec.backingSpec.datastore');
+      const ds = datastoreOf(spec.backingSpec.datastore);
+      // A manager is no ManagedEntity: the task's entity is the datastore.
+      const call = { method: 'CreateDisk_Task', target: ds.id, descriptionId: `${MANAGER}.createDisk` };
+      return m.task(call, (tx) => {
+        const id = m.random.uuid();
+        const path = spec.backingSpec.path ?? `fcd/${id.replaceAll('-', '')}.vmdk`;
+        const filePath = datastorePath(ds.name, path);
+        for (const other of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
+          if (other.filePath === filePath) throw faults.fileAlreadyExists(filePath);
+        const disk: VStorageObjectRecord = {
+          id,
+          kind: 'VStorageObject',
+          name: spec.name,
+          datastore: ds.id,
+          filePath,
+          capacityInMB: spec.capacityInMB,
+          createTime: m.clock.now(),
+          keepAfterDeleteVm: spec.keepAfterDeleteVm ?? false,
+          backingObjectId: m.random.uuid(),
+          diskUuid: m.random.uuid(),
+          ...(spec.backingSpec.provisioningType
+            ? { provisioningType: spec.backingSpec.provisioningType }
+            : {}),
+        };
+        tx.put(disk);
+        charge(tx, ds.id, disk.capacityInMB * MB);
+        return vStorageObject(m, disk);
+      });
+    },
+
+    /** RetrieveVStorageObject. */
+    retrieve(id: DiskId, datastore: Ref) {
+      return vStorageObject(
+        m,
+        diskOn((x) => m.store.get(x), id, datastoreOf(datastore).id),
+      );
+    },
+
+    /** ListVStorageObject: the ids of the disks on a datastore. */
+    list(datastore: Ref): { _type: 'ID'; id: string }[] {
+      const ds = datastoreOf(datastore);
+      const out: { _type: 'ID'; id: string }[] = [];
+      for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
+        if (disk.datastore === ds.id) out.push({ _type: 'ID', id: disk.id });
+      return out;
+    },
+
+    /** DeleteVStorageObject_Task: an attached disk cannot go (InvalidState). */
+    delete(id: DiskId, datastore: Ref): Task<void> {
+      const ds = datastoreOf(datastore);
+      return m.task(
+        {
+          method: 'DeleteVStorageObject_Task',
+          target: ds.id,
+          descriptionId: `${MANAGER}.deleteVStorageObject`,
+        },
+        (tx) => {
+          const disk = diskOn((x) => tx.get(x), id, ds.id);
+          if (disk.consumer)
+            throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine.`);
+          dropDisk(tx, disk);
+        },
+      );
+    },
+
+    /**
+     * VirtualMachine.AttachDisk_Task: the disk becomes one of the VM's VirtualDisks, on the
+     * controller and unit given, else the first free SCSI unit. A disk has one VM at a time.
+     */
+    attach(vm: Ref, id: DiskId, datastore: Ref, controllerKey?: number, unitNumber?: number): Task<void> {
+      const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      const ds = datastoreOf(datastore);
+      return m.task(
+        { method: 'AttachDisk_Task', target: record.id, descriptionId: 'VirtualMachine.attachDisk' },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          const disk = diskOn((x) => tx.get(x), id, ds.id);
+          if (disk.consumer)
+            throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine already.`);
+          const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
+            {
+              operation: 'add',
+              device: {
+                _type: 'VirtualDisk',
+                key: -1,
+                capacityInKB: disk.capacityInMB * 1024,
+                backing: { fileName: disk.filePath, datastore: moref('Datastore', disk.datastore) },
+                ...(controllerKey === undefined ? {} : { controllerKey }),
+                ...(unitNumber === undefined ? {} : { unitNumber }),
+              },
+            },
+          ]);
+          const known = new Set(current.config.devices.map((d) => d.key));
+          putVm(
+            tx,
+            Object.assign({}, current, {
+              config: Object.assign({}, current.config, {
+                devices: devices.map((d) => (known.has(d.key) ? d : asAttached(d, disk))),
+              }),
+            }),
+          );
+        },
+      );
+    },
+
+    /** VirtualMachine.DetachDisk_Task: the disk leaves the VM and stays, with its file. */
+    detach(vm: Ref, id: DiskId): Task<void> {
+      const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      return m.task(
+        { method: 'DetachDisk_Task', target: record.id, descriptionId: 'VirtualMachine.detachDisk' },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          const device = current.config.devices.find((d) => attachedDiskId(d) === idOf(id));
+          if (!device) throw faults.notFound(`The disk ${idOf(id)} is not attached to ${current.name}.`);
+          const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
+            { operation: 'remove', device },
+          ]);
+          putVm(tx, Object.assign({}, current, { config: Object.assign({}, current.config, { devices }) }));
+        },
+      );
+    },
+  };
+};
+
+/** A VM's new disk device as the First Class Disk it is: the disk's file UUID and its id. */
+const asAttached = (d: Device, disk: VStorageObjectRecord): Device => ({
+  ...d,
+  backing: { ...(d.backing as object), uuid: disk.diskUuid, contentId: diskContentId(disk.diskUuid) },
+  vDiskId: { _type: 'ID', id: disk.id },
+});
