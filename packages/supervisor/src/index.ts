@@ -1,4 +1,6 @@
 export * from './api/index.js';
+export { CNS_API_VERSION, CNS_GROUP, CNS_KINDS, registerCnsKinds } from './cns-kinds.js';
+export * from './controllers/csi/index.js';
 export {
   IMAGE_CONTROLLER_NAME,
   type ImageController,
@@ -13,6 +15,12 @@ export * from './controllers/publish/index.js';
 export * from './controllers/resource-policy/index.js';
 export * from './controllers/virtualmachine/index.js';
 export * from './controllers/vm-service/index.js';
+export {
+  attachmentName,
+  MIN_HARDWARE_VERSION_FOR_PVC,
+  SELECTED_NODE_IS_ZONE_ANNOTATION,
+  VOLUME_CONTROLLER,
+} from './controllers/volume/volume-controller.js';
 export * from './namespaces/layout.js';
 export {
   DEFAULT_LIBRARY_NAME,

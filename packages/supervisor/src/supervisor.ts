@@ -5,6 +5,11 @@
  * starts every controller; `prepareNamespace` makes a namespace ready for VMs.
  */
 import { type ComputeResourceRecord, datacenterOf, type VSphere } from '@vsim/vsphere';
+import {
+  startCnsAttachmentController,
+  startCsiProvisioner,
+  startPersistentVolumeController,
+} from './controllers/csi/index.js';
 import { type ImageController, startImageController } from './controllers/images/image-controller.js';
 import {
   type NetworkInterfaceController,
@@ -25,6 +30,7 @@ import {
   type VirtualMachineServiceController,
   type VirtualMachineServiceControllerOptions,
 } from './controllers/vm-service/index.js';
+import { startVolumeController } from './controllers/volume/volume-controller.js';
 import {
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
@@ -34,6 +40,7 @@ import {
 import { startNamespaceController } from './namespaces/namespace-controller.js';
 import {
   ensure,
+  firstDatastoreOf,
   type NamespaceChanges,
   type PrepareContext,
   type PreparedNamespace,
@@ -41,7 +48,7 @@ import {
   prepareNamespace,
   updateNamespace,
 } from './namespaces/prepare.js';
-import { VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
+import { type Controller, VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -84,6 +91,14 @@ export interface Supervisor {
   readonly services: VirtualMachineServiceController;
   readonly resourcePolicies: ResourcePolicyController;
   readonly publishRequests: PublishRequestController;
+  /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
+  readonly volumes: Controller;
+  /** The vSphere CSI driver: claims provisioned as First Class Disks, and attached to VMs. */
+  readonly csi: {
+    readonly provisioner: Controller;
+    readonly persistentVolumes: Controller;
+    readonly attachments: Controller;
+  };
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
   /** Changes what a prepared namespace offers: exactly the classes given, its libraries, its storage. */
@@ -160,6 +175,20 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
+  const volumes = startVolumeController(manager, { kube });
+  const disks = {
+    kube,
+    vsphere,
+    datastore: () => {
+      if (cluster === undefined) throw new Error('the inventory has no cluster to provision volumes on');
+      return firstDatastoreOf(vsphere, cluster);
+    },
+  };
+  const csi = {
+    provisioner: startCsiProvisioner(manager, disks),
+    persistentVolumes: startPersistentVolumeController(manager, disks),
+    attachments: startCnsAttachmentController(manager, { kube, vsphere }),
+  };
   if (cluster !== undefined) {
     startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
   }
@@ -190,6 +219,8 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     services,
     resourcePolicies,
     publishRequests,
+    volumes,
+    csi,
     prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),
     updateNamespace: async (name, changes) => updateNamespace(context(), name, changes),
     get stats() {

@@ -8,6 +8,7 @@ import { createRestHandler, namespaceManagementRoutes } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import {
   KubeStore,
+  registerCnsKinds,
   registerNetOperatorKinds,
   registerTopologyKinds,
   registerVmOperatorKinds,
@@ -91,6 +92,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   registerVmOperatorKinds(kube);
   registerNetOperatorKinds(kube);
   registerTopologyKinds(kube);
+  registerCnsKinds(kube);
   const router = new Router();
   router.add('GET', '/about', aboutRoute(vsphere));
   const soap = createSoapHandler(vsphere, options.soap);

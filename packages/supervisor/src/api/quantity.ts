@@ -138,6 +138,11 @@ export function bytesQuantity(bytes: number): string {
   return canonical(BigInt(bytes) * NANO, isBinaryBytes(bytes) ? 'BinarySI' : 'DecimalSI');
 }
 
+/** A count of bytes as `resource.NewQuantity(bytes, BinarySI)` prints it (`1536Mi`): a PV's capacity. */
+export function binaryQuantity(bytes: number): string {
+  return canonical(BigInt(bytes) * NANO, 'BinarySI');
+}
+
 function isBinaryBytes(bytes: number): boolean {
   if (bytes === 0) return true;
   if (bytes % 1024 !== 0) return false;

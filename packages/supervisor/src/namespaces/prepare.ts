@@ -122,7 +122,8 @@ export function defaultLibrary(vsphere: VSphere, cluster: string): string {
   return id;
 }
 
-function firstDatastoreOf(vsphere: VSphere, cluster: string): string {
+/** The datastore of the cluster's first host: where the Supervisor's libraries and volumes go. */
+export function firstDatastoreOf(vsphere: VSphere, cluster: string): string {
   for (const id of vsphere.store.referrers('childEntity', cluster)) {
     const host = vsphere.store.get(id) as (InventoryRecord & { datastores?: string[] }) | undefined;
     const datastore = host?.kind === 'HostSystem' ? host.datastores?.[0] : undefined;

@@ -144,6 +144,14 @@ export const CORE_KINDS: readonly KindDefinition[] = [
   {
     group: '',
     versions: ['v1'],
+    kind: 'PersistentVolume',
+    plural: 'persistentvolumes',
+    namespaced: false,
+    hasStatus: true,
+  },
+  {
+    group: '',
+    versions: ['v1'],
     kind: 'ResourceQuota',
     plural: 'resourcequotas',
     namespaced: true,

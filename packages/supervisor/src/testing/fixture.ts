@@ -5,6 +5,7 @@
  * the virtual clock. Errors of controllers and scheduled jobs are collected, not thrown.
  */
 import { VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
+import { registerCnsKinds } from '../cns-kinds.js';
 import { registerNetOperatorKinds } from '../net-operator-kinds.js';
 import { ignoreNotFound } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
@@ -42,6 +43,7 @@ export async function createSupervisorFixture(
   registerVmOperatorKinds(kube);
   registerNetOperatorKinds(kube);
   registerTopologyKinds(kube);
+  registerCnsKinds(kube);
   const { scheduler, clock } = vsphere;
   const settle = async () => {
     for (let round = 0; round < 100_000; round++) {

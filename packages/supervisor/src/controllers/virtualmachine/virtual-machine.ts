@@ -378,9 +378,11 @@ export function startVirtualMachineController(
       return failed || network?.retry ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
+    // A VM with claims powers on once their disks are attached (see drive).
     const powerOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
-      !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX);
+      !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
+      !hasClaims(vm);
     const task = vsphere.library.deploy(
       resolved.itemId as string,
       {
@@ -466,6 +468,9 @@ export function startVirtualMachineController(
     }
     if (want === 'PoweredOn' && state !== 'poweredOn') {
       if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
+      // As vm-operator, no power-on while a claim's disk is not attached yet.
+      const pending = pendingVolumes(vm);
+      if (pending) throw new Error(`failed to reconcile config: updating state failed with ${pending}`);
       // A LinuxPrep VM is customized before its first power-on, as its spec says now, and again
       // before one `customizeAtNextPowerOn: true` asks for (vm-operator's latch, then cleared).
       const linuxPrep = linuxPrepOf(vm);
@@ -711,6 +716,29 @@ function restartDue(vm: VirtualMachine, nowMs: number): boolean {
   if (!(at <= nowMs)) return false;
   const last = Date.parse(vm.status?.lastRestartTime ?? '');
   return Number.isNaN(last) || at > last;
+}
+
+/** Whether the VM has claims among its volumes. */
+function hasClaims(vm: VirtualMachine): boolean {
+  return vm.spec?.volumes?.some((volume) => volume.persistentVolumeClaim !== undefined) === true;
+}
+
+/**
+ * The claims whose disks are not attached yet, as vm-operator's update finds them before a
+ * power-on (no entry of the volume's name, or one not attached); undefined when there are none.
+ */
+function pendingVolumes(vm: VirtualMachine): string | undefined {
+  if (!hasClaims(vm)) return undefined;
+  const notFound: string[] = [];
+  const notAttached: string[] = [];
+  for (const volume of vm.spec?.volumes ?? []) {
+    if (!volume.persistentVolumeClaim) continue;
+    const entry = vm.status?.volumes?.find((v) => v.name === volume.name);
+    if (!entry) notFound.push(volume.name);
+    else if (!entry.attached) notAttached.push(volume.name);
+  }
+  if (notFound.length === 0 && notAttached.length === 0) return undefined;
+  return `one or more persistent volumes is pending: notFound="${notFound.join(',')}", notAttached="${notAttached.join(',')}"`;
 }
 
 /** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */

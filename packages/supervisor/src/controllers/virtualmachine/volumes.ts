@@ -18,34 +18,38 @@ const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = Object.freeze([]);
 
 /**
  * The volume statuses of a VM after vm-operator's update of them from its disks: an entry a disk
- * already has keeps its name, limit and request and gets the disk's usage; a new disk gets a new
- * entry; the Classic entry of a disk gone goes; entries of other types stay. Sorted by disk UUID.
- * The same list comes back when nothing changed, which most passes find.
+ * already has keeps its name, limit and request and gets the disk's usage; a new disk gets a
+ * Classic entry unless it is a claim's First Class Disk (the volume controller lists those); the
+ * Classic entry of a disk gone goes; entries of other types stay. Sorted by disk UUID. The same
+ * list comes back when nothing changed, which most passes find.
  */
 export function classicVolumes(
   devices: Devices,
   previous: readonly VirtualMachineVolumeStatus[] = NO_VOLUMES,
 ): readonly VirtualMachineVolumeStatus[] {
-  let disks = 0;
+  let classicDisks = 0;
   let unchanged = true;
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
-    disks++;
     const uuid = uuidOf(device);
-    if (previous.find((volume) => volume.diskUUID === uuid)?.used !== usedOf(device)) unchanged = false;
+    const had = previous.find((volume) => volume.diskUUID === uuid);
+    if (device.vDiskId === undefined) classicDisks++;
+    else if (!had) continue;
+    if (had?.used !== usedOf(device)) unchanged = false;
   }
   let classic = 0;
   for (const volume of previous) if (volume.type === 'Classic') classic++;
-  if (unchanged && classic === disks) return previous;
+  if (unchanged && classic === classicDisks) return previous;
   const present = new Set<string>();
   const out: VirtualMachineVolumeStatus[] = [];
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
+    const had = previous.find((volume) => volume.diskUUID === uuid);
+    if (!had && device.vDiskId !== undefined) continue;
     const size = sizeOf(device);
     const used = usedOf(device);
     present.add(uuid);
-    const had = previous.find((volume) => volume.diskUUID === uuid);
     out.push(
       had
         ? { ...had, used }
@@ -62,8 +66,15 @@ export function classicVolumes(
   }
   for (const volume of previous)
     if (volume.type !== 'Classic' && !present.has(volume.diskUUID as string)) out.push(volume);
-  return out.sort((a, b) => ((a.diskUUID ?? '') < (b.diskUUID ?? '') ? -1 : 1));
+  return out.sort(byDiskUuid);
 }
+
+/** vm-operator's order of volume statuses: by disk UUID alone, those without one first, ties as they were. */
+export const byDiskUuid = (a: VirtualMachineVolumeStatus, b: VirtualMachineVolumeStatus): number => {
+  const x = a.diskUUID ?? '';
+  const y = b.diskUUID ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 const uuidOf = (disk: Devices[number]) => (disk.backing as { uuid?: string } | undefined)?.uuid ?? '';
 

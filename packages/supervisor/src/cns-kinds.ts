@@ -1,0 +1,32 @@
+/**
+ * The vSphere CSI driver's kind that vm-operator uses to attach a claim to a VM (group
+ * `cns.vmware.com`, v1alpha1): CnsNodeVmAttachment, `spec.nodeuuid` (the VM's BIOS UUID) and
+ * `spec.volumename` (a PersistentVolumeClaim of its namespace); status `attached`, `metadata`
+ * (`diskUUID`, `cnsVolumeId`) and `error`.
+ */
+import type { KindDefinition } from './store/kinds.js';
+import type { KubeStore } from './store/kube-store.js';
+
+export const CNS_GROUP = 'cns.vmware.com';
+export const CNS_API_VERSION = `${CNS_GROUP}/v1alpha1`;
+
+export const CNS_KINDS: readonly KindDefinition[] = [
+  {
+    group: CNS_GROUP,
+    versions: ['v1alpha1'],
+    kind: 'CnsNodeVmAttachment',
+    plural: 'cnsnodevmattachments',
+    namespaced: true,
+    hasStatus: true,
+    selectableFields: {
+      'spec.nodeuuid': (o) => {
+        const uuid = (o.spec as { nodeuuid?: unknown } | undefined)?.nodeuuid;
+        return typeof uuid === 'string' ? uuid : undefined;
+      },
+    },
+  },
+];
+
+export const registerCnsKinds = (store: KubeStore): void => {
+  for (const kind of CNS_KINDS) store.registerKind(kind);
+};

@@ -1,0 +1,196 @@
+/**
+ * The CSI syncer's CnsNodeVmAttachment controller, as a Supervisor runs it: it attaches the
+ * disk of the claim `spec.volumename` to the VM whose BIOS UUID is `spec.nodeuuid`.
+ *
+ * - Attach: the VM (by BIOS UUID), then the claim, bound, and its volume; a failure is written
+ *   to `status.error` with the syncer's words and retried after 1 s, doubling up to 5 minutes.
+ *   Then the finalizer `cns.vmware.com`, the disk attached (AttachDisk_Task), `status.attached`
+ *   with `metadata.diskUUID` and `metadata.cnsVolumeId`, and the claim's finalizer
+ *   `cns.vmware.com/pvc-protection`, which keeps it while a VM has its disk.
+ * - Detach, once the attachment is deleted (its VM's deletion deletes it): the disk detached if
+ *   the VM still has it, then both finalizers removed. A VM gone from vSphere counts as detached
+ *   unless a VirtualMachine of that BIOS UUID still exists and is not being deleted.
+ */
+import { attachedDiskId, isVimFault, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { CNS_API_VERSION } from '../../cns-kinds.js';
+import type { Controller } from '../../runtime/controller.js';
+import { parseObjectKey } from '../../runtime/keys.js';
+import type { Manager } from '../../runtime/manager.js';
+import type { KubeStore } from '../../store/kube-store.js';
+import { deepEqual, type KubeObject, merged } from '../../store/meta.js';
+import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
+import type { PersistentVolume, PersistentVolumeClaim } from './provisioner.js';
+
+export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
+export const CNS_FINALIZER = 'cns.vmware.com';
+export const CNS_PVC_FINALIZER = 'cns.vmware.com/pvc-protection';
+/** The keys of `status.metadata`. */
+export const DISK_UUID_KEY = 'diskUUID';
+export const VOLUME_ID_KEY = 'cnsVolumeId';
+
+const ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
+const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+const PV = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
+
+export interface CnsNodeVmAttachment extends KubeObject {
+  spec?: { nodeuuid?: string; volumename?: string };
+  status?: { attached?: boolean; metadata?: Record<string, string>; error?: string };
+}
+
+/** A step that failed, with what the syncer writes to `status.error`. */
+class AttachError extends Error {}
+
+export function startCnsAttachmentController(
+  manager: Manager,
+  deps: { kube: KubeStore; vsphere: VSphere },
+): Controller {
+  const { kube, vsphere } = deps;
+
+  const vmByBiosUuid = (uuid: string): VmRecord | undefined => {
+    const ref = vsphere.search.findByUuid(undefined, uuid.trim().toLowerCase(), true, false);
+    return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
+  };
+
+  /** The claim's volume, through its bound PersistentVolume, as the syncer's getVolumeID finds it. */
+  const volumeIdOf = (namespace: string, claimName: string): string => {
+    const claim = kube.direct.get({ ...PVC, namespace, name: claimName }) as
+      | PersistentVolumeClaim
+      | undefined;
+    if (!claim) throw new AttachError(`PersistentVolumeClaim "${claimName}" not found`);
+    const volumeName = claim.spec?.volumeName ?? '';
+    const phase = claim.status?.phase ?? '';
+    if (volumeName === '' || phase !== 'Bound')
+      throw new AttachError(
+        `PVC with name: "${claimName}" in namespace: "${namespace}" is not bound to a PV. PV: "${volumeName}", Status: "${phase}"`,
+      );
+    const volume = kube.direct.get({ ...PV, name: volumeName }) as PersistentVolume | undefined;
+    const handle = volume?.spec?.csi?.volumeHandle;
+    if (!handle) throw new AttachError(`PersistentVolume "${volumeName}" not found`);
+    return handle;
+  };
+
+  const withFinalizer = (object: KubeObject, finalizer: string, present: boolean): KubeObject | undefined => {
+    const finalizers = object.metadata.finalizers ?? [];
+    if (finalizers.includes(finalizer) === present) return undefined;
+    const next = present ? [...finalizers, finalizer] : finalizers.filter((f) => f !== finalizer);
+    return merged(object, { metadata: merged(object.metadata, { finalizers: next }) });
+  };
+
+  const setFinalizer = (object: KubeObject, finalizer: string, present: boolean): KubeObject => {
+    const changed = withFinalizer(object, finalizer, present);
+    return changed ? kube.direct.update(changed) : object;
+  };
+
+  /** The claim's finalizer, set or removed, if the claim is there. */
+  const protectClaim = (attachment: CnsNodeVmAttachment, present: boolean) => {
+    const claim = kube.direct.get({
+      ...PVC,
+      namespace: attachment.metadata.namespace as string,
+      name: attachment.spec?.volumename ?? '',
+    });
+    if (claim) setFinalizer(claim, CNS_PVC_FINALIZER, present);
+  };
+
+  const writeStatus = (attachment: CnsNodeVmAttachment, status: CnsNodeVmAttachment['status']) => {
+    if (deepEqual(attachment.status, status)) return;
+    kube.direct.updateStatus(merged(attachment, { status }));
+  };
+
+  const attach = async (attachment: CnsNodeVmAttachment) => {
+    const namespace = attachment.metadata.namespace as string;
+    const uuid = attachment.spec?.nodeuuid ?? '';
+    try {
+      const vm = vmByBiosUuid(uuid);
+      if (!vm) throw new AttachError(`Failed to find the VM with UUID: "${uuid}"`);
+      const volumeId = volumeIdOf(namespace, attachment.spec?.volumename ?? '');
+      const current = setFinalizer(attachment, CNS_FINALIZER, true) as CnsNodeVmAttachment;
+      const diskUuid = await attachDisk(vm, volumeId);
+      writeStatus(current, {
+        attached: true,
+        metadata: { [VOLUME_ID_KEY]: volumeId, [DISK_UUID_KEY]: diskUuid },
+        error: '',
+      });
+      protectClaim(current, true);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof AttachError)) throw error;
+      const latest = kube.direct.get({ ...ATTACHMENT, namespace, name: attachment.metadata.name as string });
+      if (latest) writeStatus(latest as CnsNodeVmAttachment, { attached: false, error: error.message });
+      return { requeue: true };
+    }
+  };
+
+  /** Attaches the disk (already attached counts, as CNS finds it on the VM); the disk's UUID on the VM. */
+  const attachDisk = async (vm: VmRecord, volumeId: string): Promise<string> => {
+    const disk = vsphere.store.get(volumeId) as { kind: string; datastore: string } | undefined;
+    if (!onVm(vm.id, volumeId)) {
+      const task = vsphere.disks.attach(vm.id, volumeId, disk?.datastore ?? '');
+      try {
+        await task.wait();
+      } catch (fault) {
+        if (!isVimFault(fault)) throw fault;
+        throw new AttachError(
+          `failed to attach cns volume: "${volumeId}" to node vm: "${describe(vm)}". fault: "${fault.fault._type}: ${fault.message}". opId: "${task.ref.value}"`,
+        );
+      }
+    }
+    const device = onVm(vm.id, volumeId);
+    return ((device?.backing as { uuid?: string } | undefined)?.uuid ?? '') as string;
+  };
+
+  const onVm = (vmId: string, volumeId: string) =>
+    (vsphere.store.get(vmId) as VmRecord | undefined)?.config.devices.find(
+      (d) => attachedDiskId(d) === volumeId,
+    );
+
+  const describe = (vm: VmRecord) => `VirtualMachine:${vm.id} [UUID: ${vm.config.uuid}]`;
+
+  const detach = async (attachment: CnsNodeVmAttachment) => {
+    if (!attachment.metadata.finalizers?.includes(CNS_FINALIZER)) return undefined;
+    const namespace = attachment.metadata.namespace as string;
+    const uuid = attachment.spec?.nodeuuid ?? '';
+    const vm = vmByBiosUuid(uuid);
+    if (vm) {
+      const volumeId =
+        attachment.status?.metadata?.[VOLUME_ID_KEY] ??
+        volumeIdOf(namespace, attachment.spec?.volumename ?? '');
+      if (onVm(vm.id, volumeId)) await vsphere.disks.detach(vm.id, volumeId).wait();
+    } else if (vmObjectLives(namespace, uuid)) {
+      // vSphere has no such VM, yet its VirtualMachine is not going: not known to be detached.
+      return { requeue: true };
+    }
+    protectClaim(attachment, false);
+    const latest = kube.direct.get({ ...ATTACHMENT, namespace, name: attachment.metadata.name as string });
+    if (latest) setFinalizer(latest, CNS_FINALIZER, false);
+    return undefined;
+  };
+
+  const vmObjectLives = (namespace: string, biosUuid: string) =>
+    kube.direct
+      .list(VM_OPERATOR_API_VERSION, 'VirtualMachine', namespace)
+      .some(
+        (vm) =>
+          (vm.status as { biosUUID?: string } | undefined)?.biosUUID === biosUuid &&
+          !vm.metadata.deletionTimestamp,
+      );
+
+  const reconcile = async (key: string) => {
+    const { namespace = '', name } = parseObjectKey(key);
+    const attachment = kube.direct.get({ ...ATTACHMENT, namespace, name }) as CnsNodeVmAttachment | undefined;
+    if (!attachment) return undefined;
+    if (attachment.metadata.deletionTimestamp) return detach(attachment);
+    if (attachment.status?.attached) {
+      protectClaim(attachment, true);
+      return undefined;
+    }
+    return attach(attachment);
+  };
+
+  const controller = manager.controller({
+    name: CNS_ATTACHMENT_CONTROLLER,
+    reconcile,
+    backoff: { baseDelay: 1_000, maxDelay: 300_000 },
+  });
+  controller.watches(kube, ATTACHMENT);
+  return controller;
+}

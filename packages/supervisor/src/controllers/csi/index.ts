@@ -1,0 +1,20 @@
+export {
+  CNS_ATTACHMENT_CONTROLLER,
+  CNS_FINALIZER,
+  CNS_PVC_FINALIZER,
+  type CnsNodeVmAttachment,
+  DISK_UUID_KEY,
+  startCnsAttachmentController,
+  VOLUME_ID_KEY,
+} from './attacher.js';
+export {
+  CSI_DRIVER,
+  CSI_PROVISIONER_CONTROLLER,
+  type CsiControllersDeps,
+  PERSISTENT_VOLUME_CONTROLLER,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  SELECTED_NODE_ANNOTATION,
+  startCsiProvisioner,
+  startPersistentVolumeController,
+} from './provisioner.js';

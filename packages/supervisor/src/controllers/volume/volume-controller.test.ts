@@ -1,0 +1,287 @@
+import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
+import { CNS_API_VERSION } from '../../cns-kinds.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createSupervisorFixture } from '../../testing/fixture.js';
+import {
+  CNS_FINALIZER,
+  CNS_PVC_FINALIZER,
+  type CnsNodeVmAttachment,
+  CSI_DRIVER,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+  SELECTED_NODE_ANNOTATION,
+} from '../csi/index.js';
+import { SELECTED_NODE_IS_ZONE_ANNOTATION } from './volume-controller.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+const PV = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
+const ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
+
+async function setup() {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const vm = (name: string, volumes: { name: string; claim: string }[], spec: Record<string, unknown> = {}) =>
+    f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image?.metadata.name },
+        storageClass: prepared.storageClass,
+        volumes: volumes.map((v) => ({ name: v.name, persistentVolumeClaim: { claimName: v.claim } })),
+        ...spec,
+      },
+    });
+  const claim = (
+    name: string,
+    storage = '2Gi',
+    storageClassName: string | undefined = prepared.storageClass,
+  ) =>
+    f.kube.create({
+      ...PVC,
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage } },
+        ...(storageClassName === undefined ? {} : { storageClassName }),
+      },
+    });
+  const getVm = (name: string) =>
+    f.kube.get({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      namespace: 'ns1',
+      name,
+    }) as unknown as Promise<VirtualMachine>;
+  const getClaim = (name: string) => f.find<PersistentVolumeClaim>({ ...PVC, namespace: 'ns1', name });
+  const attachment = (name: string) => f.find<CnsNodeVmAttachment>({ ...ATTACHMENT, namespace: 'ns1', name });
+  const vsphereVm = async (name: string) =>
+    f.vsphere.store.get((await getVm(name)).status?.uniqueID ?? '') as VmRecord | undefined;
+  const disks = () => [...f.vsphere.store.ofKind<VStorageObjectRecord>('VStorageObject')];
+  const fcdDevices = (vm: VmRecord | undefined) =>
+    (vm?.config.devices ?? []).filter((d: Device) => d.vDiskId);
+  const managed = (vm: VirtualMachine) => (vm.status?.volumes ?? []).filter((v) => v.type === 'Managed');
+  return { ...f, prepared, vm, claim, getVm, getClaim, attachment, vsphereVm, disks, fcdDevices, managed };
+}
+
+describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
+  it('provisions a claim as a First Class Disk and binds it to its PersistentVolume', async () => {
+    const f = await setup();
+    const ds = (id: string) => (f.vsphere.store.get(id) as DatastoreRecord).used;
+    await f.claim('data', '1536Mi');
+    await f.settle();
+    const claim = (await f.getClaim('data')) as PersistentVolumeClaim;
+    const pvName = `pvc-${claim.metadata.uid}`;
+    expect(claim.spec?.volumeName).toBe(pvName);
+    expect(claim.status).toEqual({
+      phase: 'Bound',
+      accessModes: ['ReadWriteOnce'],
+      capacity: { storage: '1536Mi' },
+    });
+    expect(claim.metadata.annotations).toMatchObject({
+      'pv.kubernetes.io/bind-completed': 'yes',
+      'volume.kubernetes.io/storage-provisioner': CSI_DRIVER,
+    });
+    const volume = (await f.find<PersistentVolume>({ ...PV, name: pvName })) as PersistentVolume & {
+      spec: Record<string, unknown>;
+    };
+    const [disk] = f.disks();
+    expect(disk).toMatchObject({ name: pvName, capacityInMB: 1536, keepAfterDeleteVm: true });
+    expect(volume.spec).toMatchObject({
+      capacity: { storage: '1536Mi' },
+      claimRef: { namespace: 'ns1', name: 'data', uid: claim.metadata.uid },
+      csi: { driver: CSI_DRIVER, fsType: 'ext4', volumeHandle: disk?.id },
+      persistentVolumeReclaimPolicy: 'Delete',
+    });
+    expect(volume.status).toEqual({ phase: 'Bound' });
+    const before = ds(disk?.datastore as string);
+    // Deleting the claim deletes its volume and its disk.
+    await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'data' });
+    await f.settle();
+    expect(await f.find({ ...PV, name: pvName })).toBeUndefined();
+    expect(f.disks()).toEqual([]);
+    expect(before - ds(disk?.datastore as string)).toBe(1536 * 1024 * 1024);
+  });
+
+  it('attaches a claim before the VM powers on, and reports it as a Managed volume', async () => {
+    const f = await setup();
+    await f.claim('data');
+    await f.vm('vm1', [{ name: 'data', claim: 'data' }]);
+    await f.settle();
+    const vm = await f.getVm('vm1');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    const att = (await f.attachment('vm1-data')) as CnsNodeVmAttachment;
+    expect(att.spec).toEqual({ nodeuuid: vm.status?.biosUUID, volumename: 'data' });
+    expect(att.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'VirtualMachine',
+      name: 'vm1',
+      controller: true,
+    });
+    expect(att.metadata.finalizers).toEqual([CNS_FINALIZER]);
+    const [disk] = f.disks();
+    expect(att.status).toEqual({
+      attached: true,
+      metadata: { cnsVolumeId: disk?.id, diskUUID: disk?.diskUuid },
+      error: '',
+    });
+    expect((await f.getClaim('data'))?.metadata.finalizers).toContain(CNS_PVC_FINALIZER);
+    const record = await f.vsphereVm('vm1');
+    expect(f.fcdDevices(record)).toHaveLength(1);
+    expect(f.managed(vm)).toEqual([
+      {
+        name: 'data',
+        type: 'Managed',
+        attached: true,
+        diskUUID: disk?.diskUuid,
+        limit: '2Gi',
+        requested: '2Gi',
+        // What its files take (descriptor and extent), filled in by the VM's status update once attached.
+        used: String(2 * 1024 ** 3 + 512),
+      },
+    ]);
+    // The VM's own disk stays a Classic volume, and the claim's disk is not one.
+    expect(vm.status?.volumes?.filter((v) => v.type === 'Classic')).toHaveLength(1);
+    const uuids = (vm.status?.volumes ?? []).map((v: VirtualMachineVolumeStatus) => v.diskUUID ?? '');
+    expect(uuids).toEqual([...uuids].sort());
+  });
+
+  it('creates the attachments of a VM powered off one at a time, in the order of its volumes', async () => {
+    const f = await setup();
+    await f.claim('a');
+    await f.claim('b');
+    await f.vm(
+      'vm2',
+      [
+        { name: 'first', claim: 'b' },
+        { name: 'second', claim: 'a' },
+      ],
+      { powerState: 'PoweredOff' },
+    );
+    await f.settle();
+    const first = (await f.attachment('vm2-first')) as CnsNodeVmAttachment;
+    const second = (await f.attachment('vm2-second')) as CnsNodeVmAttachment;
+    expect(first.status?.attached && second.status?.attached).toBe(true);
+    // The first attachment was made (and its disk attached) before the second.
+    const devices = f.fcdDevices(await f.vsphereVm('vm2'));
+    const unitOf = (volumeId: string | undefined) =>
+      devices.find((d) => (d.vDiskId as { id: string }).id === volumeId)?.unitNumber;
+    expect(unitOf(first.status?.metadata?.cnsVolumeId)).toBeLessThan(
+      unitOf(second.status?.metadata?.cnsVolumeId) as number,
+    );
+    expect(Number(first.metadata.resourceVersion)).toBeLessThan(Number(second.metadata.resourceVersion));
+    expect((await f.getVm('vm2')).status?.powerState).toBe('PoweredOff');
+  });
+
+  it('detaches a volume removed from the spec; a deleted VM leaves its claims and their disks', async () => {
+    const f = await setup();
+    await f.claim('a');
+    await f.claim('b');
+    await f.vm('vm3', [
+      { name: 'a', claim: 'a' },
+      { name: 'b', claim: 'b' },
+    ]);
+    await f.settle();
+    // A finalizer of someone else's holds the attachment of b while it is deleted.
+    const held = (await f.attachment('vm3-b')) as KubeObject;
+    const finalizers = [...(held.metadata.finalizers ?? []), 'test/hold'];
+    await f.kube.update({ ...held, metadata: { ...held.metadata, finalizers } });
+    const vm = await f.getVm('vm3');
+    await f.kube.update({
+      ...vm,
+      spec: { ...vm.spec, volumes: [vm.spec?.volumes?.[0]] },
+    } as unknown as KubeObject);
+    await f.settle();
+    // Detached in vSphere, still there in Kubernetes: vm-operator lists it as detaching.
+    expect(f.managed(await f.getVm('vm3')).map((v) => v.name)).toContain('b:detaching');
+    const holding = (await f.attachment('vm3-b')) as KubeObject;
+    await f.kube.update({ ...holding, metadata: { ...holding.metadata, finalizers: [] } });
+    await f.settle();
+    expect(await f.attachment('vm3-b')).toBeUndefined();
+    expect(f.fcdDevices(await f.vsphereVm('vm3'))).toHaveLength(1);
+    expect(f.managed(await f.getVm('vm3')).map((v) => v.name)).toEqual(['a']);
+    expect((await f.getClaim('b'))?.metadata.finalizers ?? []).not.toContain(CNS_PVC_FINALIZER);
+    // The VM deleted: its attachment goes, the claim and its disk stay.
+    await f.kube.delete({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm3' });
+    await f.settle();
+    expect(await f.attachment('vm3-a')).toBeUndefined();
+    expect((await f.getClaim('a'))?.status?.phase).toBe('Bound');
+    expect((await f.getClaim('a'))?.metadata.finalizers ?? []).not.toContain(CNS_PVC_FINALIZER);
+    expect(f.disks().map((d) => d.consumer)).toEqual([undefined, undefined]);
+  });
+
+  it('holds the power-on while a claim is missing, and converges once it exists', async () => {
+    const f = await setup();
+    await f.vm('vm4', [{ name: 'data', claim: 'late' }]);
+    await f.settle();
+    const vm = await f.getVm('vm4');
+    expect(vm.status?.powerState).toBe('PoweredOff');
+    expect(await f.attachment('vm4-data')).toBeUndefined();
+    const errors = (name: string) =>
+      f.supervisor.manager.controllers.find((c) => c.name === name)?.errors.get('ns1/vm4');
+    expect(String(errors('virtualmachine-controller'))).toContain(
+      'one or more persistent volumes is pending: notFound="data", notAttached=""',
+    );
+    expect(String(errors('volume-controller'))).toContain(
+      'cannot get PVC: persistentvolumeclaims "late" not found',
+    );
+    await f.claim('late');
+    await f.advance(60_000);
+    expect((await f.getVm('vm4')).status?.powerState).toBe('PoweredOn');
+    expect((await f.attachment('vm4-data'))?.status?.attached).toBe(true);
+  });
+
+  it("reports the syncer's error for an unbound claim, and the selected node for a late-binding class", async () => {
+    const f = await setup();
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'manual' },
+      provisioner: 'kubernetes.io/no-provisioner',
+    });
+    await f.claim('manual-claim', '1Gi', 'manual');
+    await f.vm('vm5', [{ name: 'data', claim: 'manual-claim' }]);
+    await f.settle();
+    expect((await f.attachment('vm5-data'))?.status).toEqual({
+      attached: false,
+      error:
+        'PVC with name: "manual-claim" in namespace: "ns1" is not bound to a PV. PV: "", Status: "Pending"',
+    });
+    expect(f.managed(await f.getVm('vm5'))).toEqual([
+      {
+        name: 'data',
+        type: 'Managed',
+        error:
+          'PVC with name: "manual-claim" in namespace: "ns1" is not bound to a PV. PV: "", Status: "Pending"',
+        limit: '1Gi',
+        requested: '1Gi',
+      },
+    ]);
+
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'late' },
+      provisioner: CSI_DRIVER,
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    await f.claim('late-claim', '1Gi', 'late');
+    await f.settle();
+    expect((await f.getClaim('late-claim'))?.status?.phase).toBe('Pending');
+    await f.vm('vm6', [{ name: 'data', claim: 'late-claim' }]);
+    await f.advance(10_000);
+    const claim = await f.getClaim('late-claim');
+    const zone = (await f.getVm('vm6')).status?.zone;
+    expect(claim?.metadata.annotations).toMatchObject({
+      [SELECTED_NODE_ANNOTATION]: zone,
+      [SELECTED_NODE_IS_ZONE_ANNOTATION]: 'true',
+    });
+    expect(claim?.status?.phase).toBe('Bound');
+    expect((await f.getVm('vm6')).status?.powerState).toBe('PoweredOn');
+  });
+});
