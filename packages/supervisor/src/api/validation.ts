@@ -4,6 +4,7 @@
  */
 
 import { deepEqual } from '../store/meta.js';
+import { dns1123SubdomainProblems } from '../store/names.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
@@ -91,6 +92,47 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
     if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
   }
+  errors.push(...validateVolumes(vm));
+  return errors;
+}
+
+/**
+ * `spec.volumes` as vm-operator checks it: named, uniquely, so that `<vm>-<volume>` (its
+ * claim's attachment) is a DNS subdomain; each claim named once, and not read-only.
+ */
+function validateVolumes(vm: VirtualMachine): FieldError[] {
+  const errors: FieldError[] = [];
+  const names = new Set<string>();
+  const claims = new Set<string>();
+  (vm.spec?.volumes ?? []).forEach((volume, i) => {
+    const path = `spec.volumes[${i}]`;
+    if (!volume.name) errors.push(required(`${path}.name`));
+    else if (names.has(volume.name)) errors.push(duplicate(`${path}.name`, volume.name));
+    else names.add(volume.name);
+    if (volume.name)
+      for (const problem of dns1123SubdomainProblems(`${vm.metadata.name}-${volume.name}`, 'characters'))
+        errors.push(invalid(`${path}.name`, volume.name, problem));
+    const claim = volume.persistentVolumeClaim;
+    if (!claim) return;
+    const claimPath = `${path}.persistentVolumeClaim`;
+    if (claim.claimName) {
+      if (claims.has(claim.claimName)) errors.push(duplicate(`${claimPath}.claimName`, claim.claimName));
+      claims.add(claim.claimName);
+    }
+    if (claim.readOnly) errors.push(unsupported(`${claimPath}.readOnly`, true, ['false']));
+    if (!claim.claimName) errors.push(required(`${claimPath}.claimName`));
+  });
+  return errors;
+}
+
+/** A volume that says it may not be removed (`removable: false`) stays. */
+function unremovableVolumes(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
+  const kept = new Set((vm.spec?.volumes ?? []).map((volume) => volume.name));
+  const errors: FieldError[] = [];
+  (old.spec?.volumes ?? []).forEach((volume, i) => {
+    if (volume.removable === false && !kept.has(volume.name))
+      errors.push(forbidden(`spec.volumes[${i}]`, 'cannot remove volume with removable=false'));
+  });
   return errors;
 }
 
@@ -290,6 +332,7 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
     });
   }
   errors.push(...bootstrapProviderChanges(vm, old));
+  errors.push(...unremovableVolumes(vm, old));
   if (prev.minHardwareVersion && (spec.minHardwareVersion ?? 0) < prev.minHardwareVersion) {
     errors.push(
       invalid('spec.minHardwareVersion', spec.minHardwareVersion ?? 0, 'cannot downgrade hardware version'),

@@ -195,6 +195,52 @@ describe('validation', () => {
     expect(validateVirtualMachineUpdate(updated, old).map((e) => e.field)).not.toContain('metadata.name');
   });
 
+  it('checks volumes as vm-operator does: names, claims, removal', () => {
+    const claim = (claimName: string, more: Record<string, unknown> = {}) => ({
+      persistentVolumeClaim: { claimName, ...more },
+    });
+    const errors = (spec: VirtualMachine['spec']) =>
+      validateVirtualMachineCreate(vm(spec)).map((e) => `${e.field}: ${e.message}`);
+    expect(
+      errors({
+        volumes: [
+          { name: 'data', ...claim('c1') },
+          { name: 'logs', ...claim('c2') },
+        ],
+      }),
+    ).toEqual([]);
+    expect(
+      errors({
+        volumes: [
+          { name: '', ...claim('c1') },
+          { name: 'Data', ...claim('c1', { readOnly: true }) },
+          { name: 'x', ...claim('') },
+          { name: 'x', ...claim('c3') },
+        ],
+      }),
+    ).toEqual([
+      'spec.volumes[0].name: Required value',
+      `spec.volumes[1].name: Invalid value: "Data": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      'spec.volumes[1].persistentVolumeClaim.claimName: Duplicate value: "c1"',
+      'spec.volumes[1].persistentVolumeClaim.readOnly: Unsupported value: true: supported values: "false"',
+      'spec.volumes[2].persistentVolumeClaim.claimName: Required value',
+      'spec.volumes[3].name: Duplicate value: "x"',
+    ]);
+    // The attachment's name, `<vm>-<volume>`, must be a DNS subdomain.
+    expect(errors({ volumes: [{ name: 'v'.repeat(252), ...claim('c') }] })).toEqual([
+      `spec.volumes[0].name: Invalid value: "${'v'.repeat(252)}": must be no more than 253 characters`,
+    ]);
+    const old = vm({
+      volumes: [
+        { name: 'root', removable: false, ...claim('c') },
+        { name: 'tmp', ...claim('t') },
+      ],
+    });
+    expect(
+      validateVirtualMachineUpdate(vm({ volumes: [] }), old).map((e) => `${e.field}: ${e.message}`),
+    ).toEqual(['spec.volumes[0]: Forbidden: cannot remove volume with removable=false']);
+  });
+
   it('keeps immutable fields on update', () => {
     const old = defaultVirtualMachineOnCreate(vm({ reserved: { resourcePolicyName: 'p' } }), {
       random: seeded(1),
