@@ -1,6 +1,7 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
- * CAPV reads; then see the same VM as a vSphere client does, and make a prerequisite fail.
+ * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, and
+ * attach a claim's disk.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
@@ -98,4 +99,45 @@ it('hands the cloud-init Secret to the guest, as vm-operator does through GuestI
   // The metadata names the instance and gives the guest its address as netplan.
   expect(guestInfo('guestinfo.metadata')).toContain('local-hostname: vm1\n');
   expect(guestInfo('guestinfo.metadata')).toContain(`- ${status.network?.primaryIP4}/24\n`);
+});
+
+it("attaches a PersistentVolumeClaim's disk before the VM powers on", async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'ns1' },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'wcpglobal-storage-profile',
+      resources: { requests: { storage: '4Gi' } },
+    },
+  });
+  const vm = virtualMachine('db1');
+  await sim.kube.create({
+    ...vm,
+    spec: { ...vm.spec, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] },
+  });
+  await sim.settle();
+
+  const status = (await sim.kube.get(vmRef('db1'))).status as Status & {
+    volumes?: { name: string; type: string; attached?: boolean; diskUUID?: string }[];
+  };
+  expect(status.powerState).toBe('PoweredOn');
+  const data = status.volumes?.find((v) => v.name === 'data');
+  expect(data).toMatchObject({ type: 'Managed', attached: true });
+  // The claim's First Class Disk, as a vSphere client sees it among the VM's devices.
+  const devices = sim.vsphere.read<{ vDiskId?: { id: string }; backing: { uuid: string } }[]>(
+    status.uniqueID as string,
+    'config.hardware.device',
+  );
+  const disk = devices.find((d) => d.vDiskId !== undefined);
+  expect(disk?.backing.uuid).toBe(data?.diskUUID);
+  const attachment = await sim.kube.get({
+    apiVersion: 'cns.vmware.com/v1alpha1',
+    kind: 'CnsNodeVmAttachment',
+    namespace: 'ns1',
+    name: 'db1-data',
+  });
+  expect(attachment.status).toMatchObject({ attached: true, metadata: { cnsVolumeId: disk?.vDiskId?.id } });
 });
