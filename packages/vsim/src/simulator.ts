@@ -164,9 +164,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     async advance(ms: number) {
       if (!(clock instanceof VirtualClock)) throw new Error('advance() needs the virtual clock');
       if (!(ms >= 0)) throw new RangeError('advance() takes a non-negative number of milliseconds');
-      await settle();
-      vsphere.scheduler.advanceTo(clock, clock.now() + ms);
-      await settle();
+      await vsphere.scheduler.advanceSettling(clock, clock.now() + ms, settle);
     },
     async close() {
       stopListening();

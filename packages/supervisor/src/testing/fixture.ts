@@ -65,9 +65,7 @@ export async function createSupervisorFixture(
     settle,
     async advance(ms: number) {
       if (!(clock instanceof VirtualClock)) throw new Error('advance() needs the virtual clock');
-      await settle();
-      scheduler.advanceTo(clock, clock.now() + ms);
-      await settle();
+      await scheduler.advanceSettling(clock, clock.now() + ms, settle);
     },
     find: <T extends KubeObject = KubeObject>(ref: ObjectRef) => kube.get<T>(ref).catch(ignoreNotFound),
   };

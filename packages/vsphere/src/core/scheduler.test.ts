@@ -84,6 +84,36 @@ describe('Scheduler', () => {
     expect(scheduler.nextDue()).toBe(1500);
   });
 
+  it('lets work that continues asynchronously schedule from its own time when advancing by settles', async () => {
+    const { clock, scheduler } = setup();
+    const ran: number[] = [];
+    // A job whose follow-up is scheduled only once a promise resolves, as an async reconcile's is.
+    const step = () => {
+      ran.push(clock.now());
+      if (ran.length < 3) void Promise.resolve().then(() => scheduler.schedule(step, 100));
+    };
+    scheduler.schedule(step, 100);
+    const settle = async () => {
+      do await new Promise((resolve) => setImmediate(resolve));
+      while (scheduler.runDue() > 0);
+    };
+    await scheduler.advanceSettling(clock, 1500, settle);
+    expect(ran).toEqual([1100, 1200, 1300]);
+    expect(clock.now()).toBe(1500);
+    // advanceTo, synchronous, runs the first at its time and leaves the follow-up for later.
+    const other = setup();
+    const seen: number[] = [];
+    const once = () => {
+      seen.push(other.clock.now());
+      if (seen.length < 2) void Promise.resolve().then(() => other.scheduler.schedule(once, 100));
+    };
+    other.scheduler.schedule(once, 100);
+    other.scheduler.advanceTo(other.clock, 1500);
+    await Promise.resolve();
+    expect(seen).toEqual([1100]);
+    expect(other.scheduler.nextDue()).toBe(1600);
+  });
+
   it('treats a negative delay as now, and tells a driver about new work', () => {
     const { scheduler } = setup();
     let woken = 0;

@@ -14,7 +14,7 @@
 import { attachedDiskId, isVimFault, type VmRecord, type VSphere } from '@vsim/vsphere';
 import { CNS_API_VERSION } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
-import { parseObjectKey } from '../../runtime/keys.js';
+import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, merged } from '../../store/meta.js';
@@ -191,6 +191,14 @@ export function startCnsAttachmentController(
     reconcile,
     backoff: { baseDelay: 1_000, maxDelay: 300_000 },
   });
-  controller.watches(kube, ATTACHMENT);
+  // As the syncer's watch (a generation-changed predicate): its own writes of finalizers and
+  // status bring it back no sooner than its backoff says.
+  controller.watches(kube, ATTACHMENT, (object, event, old) =>
+    event !== 'MODIFIED' ||
+    object.metadata.generation !== old?.metadata.generation ||
+    (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined)
+      ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
+      : undefined,
+  );
   return controller;
 }

@@ -215,6 +215,60 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect(f.disks().map((d) => d.consumer)).toEqual([undefined, undefined]);
   });
 
+  it('shows a volume as detaching while vSphere fails to detach it, then drops it', async () => {
+    const f = await setup();
+    await f.claim('a');
+    await f.claim('b');
+    await f.vm('vm7', [
+      { name: 'a', claim: 'a' },
+      { name: 'b', claim: 'b' },
+    ]);
+    await f.settle();
+    f.vsphere.interceptor.add({
+      method: 'DetachDisk_Task',
+      fault: { _type: 'SystemError', reason: 'busy' },
+      times: 3,
+    });
+    const vm = await f.getVm('vm7');
+    await f.kube.update({
+      ...vm,
+      spec: { ...vm.spec, volumes: [vm.spec?.volumes?.[0]] },
+    } as unknown as KubeObject);
+    await f.settle();
+    // The disk is still on the VM: its entry keeps the usage the VM's status update reports.
+    expect(f.fcdDevices(await f.vsphereVm('vm7'))).toHaveLength(2);
+    const detaching = f.managed(await f.getVm('vm7')).find((v) => v.name === 'b:detaching');
+    expect(detaching).toMatchObject({ attached: true, used: String(2 * 1024 ** 3 + 512) });
+    expect((await f.attachment('vm7-b'))?.metadata.deletionTimestamp).toBeDefined();
+    // The driver retries after 1 s, 2 s, 4 s: the fourth detach succeeds.
+    await f.advance(10_000);
+    expect(await f.attachment('vm7-b')).toBeUndefined();
+    expect(f.fcdDevices(await f.vsphereVm('vm7'))).toHaveLength(1);
+    expect(f.managed(await f.getVm('vm7')).map((v) => v.name)).toEqual(['a']);
+  });
+
+  it("writes a failed attach to the attachment's status, as vm-operator cuts it, and retries", async () => {
+    const f = await setup();
+    await f.claim('data');
+    f.vsphere.interceptor.add({
+      method: 'AttachDisk_Task',
+      fault: { _type: 'SystemError', reason: 'busy' },
+      times: 1,
+    });
+    await f.vm('vm8', [{ name: 'data', claim: 'data' }]);
+    await f.settle();
+    const failed = await f.attachment('vm8-data');
+    expect(failed?.status?.attached).toBe(false);
+    expect(failed?.status?.error).toMatch(
+      /^failed to attach cns volume: ".+" to node vm: ".+"\. fault: "SystemError: .*"\. opId: "task-\d+"$/,
+    );
+    expect(f.managed(await f.getVm('vm8'))[0]?.error).toBe('failed to attach cns volume');
+    expect((await f.getVm('vm8')).status?.powerState).toBe('PoweredOff');
+    await f.advance(1_000);
+    expect((await f.attachment('vm8-data'))?.status?.attached).toBe(true);
+    expect((await f.getVm('vm8')).status?.powerState).toBe('PoweredOn');
+  });
+
   it('holds the power-on while a claim is missing, and converges once it exists', async () => {
     const f = await setup();
     await f.vm('vm4', [{ name: 'data', claim: 'late' }]);

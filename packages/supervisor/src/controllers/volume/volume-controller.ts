@@ -283,7 +283,9 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       const orphan = volume.diskUUID === undefined ? undefined : byUuid.get(volume.diskUUID);
       if (!orphan) continue;
       const name = volume.name.endsWith(':detaching') ? volume.name : `${volume.name}:detaching`;
-      out.push(entryOf(name, orphan));
+      // Its usage kept, which the VM controller fills in while the disk is still on the VM:
+      // rebuilt without it, the two controllers would undo each other's writes forever.
+      out.push(merged(entryOf(name, orphan), volume.used === undefined ? {} : { used: volume.used }));
     }
     return out;
   };
