@@ -1516,6 +1516,32 @@ def cancel_finished_task_invalid_state():
     expect_equal((task.info.state, task.info.cancelled), ("success", False), "the task after a refused cancel")
 
 
+@check
+def first_class_disk_create_attach_detach_delete():
+    manager = S.content.vStorageObjectManager
+    ds = find("/DC0/datastore/LocalDS_0")
+    spec = vim.vslm.CreateSpec(
+        name="pyvmomi-disk", capacityInMB=256, keepAfterDeleteVm=True,
+        backingSpec=vim.vslm.CreateSpec.DiskFileBackingSpec(datastore=ds, provisioningType="thin"))
+    disk = run_task(manager.CreateDisk_Task(spec))
+    expect(isinstance(disk, vim.vslm.VStorageObject), "CreateDisk_Task result %r" % type(disk).__name__)
+    disk_id = disk.config.id
+    expect_equal((disk.config.name, disk.config.capacityInMB), ("pyvmomi-disk", 256), "name and capacity")
+    expect(disk.config.backing.filePath.startswith("[LocalDS_0] fcd/"), "filePath %r" % disk.config.backing.filePath)
+    expect_equal([i.id for i in manager.ListVStorageObject(ds)], [disk_id.id], "ListVStorageObject")
+    vm = vm_named("DC0_H0_VM1")
+    run_task(vm.AttachDisk_Task(diskId=disk_id, datastore=ds))
+    attached = [d for d in retrieve(vm, ["config.hardware.device"])["config.hardware.device"]
+                if isinstance(d, vim.vm.device.VirtualDisk) and d.vDiskId and d.vDiskId.id == disk_id.id]
+    expect_equal(len(attached), 1, "VirtualDisks with the disk's vDiskId")
+    expect_equal(attached[0].capacityInKB, 256 * 1024, "attached disk's capacityInKB")
+    expect_equal(len(manager.RetrieveVStorageObject(disk_id, ds).config.consumerId), 1, "consumerId")
+    task_error_strict(vim.fault.InvalidState, manager.DeleteVStorageObject_Task, disk_id, ds)
+    run_task(vm.DetachDisk_Task(diskId=disk_id))
+    run_task(manager.DeleteVStorageObject_Task(disk_id, ds))
+    raises(vim.fault.NotFound, manager.RetrieveVStorageObject, disk_id, ds)
+
+
 # ---------------------------------------------------------------------------------------
 
 
