@@ -120,6 +120,7 @@ export type {
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
 export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';
+export { CONFIG_FILE_BYTES } from './properties/virtual-machine.js';
 export { type MoRef, moref } from './refs.js';
 export { loadState, parseState, type SavedState, saveState, serializeState } from './save.js';
 export type { SearchOperations } from './search/search-index.js';

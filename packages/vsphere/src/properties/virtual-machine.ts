@@ -183,8 +183,8 @@ const guestFamily = (guestId: string) =>
       ? 'darwinGuestFamily'
       : 'linuxGuest';
 
-/** A VM's configuration file (its .vmx). */
-const CONFIG_FILE_BYTES = 2048;
+/** A VM's configuration file (its .vmx): in `layoutEx`, the only file of a VM that is no disk's. */
+export const CONFIG_FILE_BYTES = 2048;
 
 /** The VM's devices counted, and the bytes its files take (as `layoutEx` lists them). */
 const diskTotals = (vm: VmRecord) => {

@@ -2,7 +2,7 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import { flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { CONFIG_FILE_BYTES, flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
@@ -13,7 +13,7 @@ import type {
 } from '../../api/types.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
-import { classicVolumes } from './volumes.js';
+import { classicVolumes, storageStatus } from './volumes.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
   poweredOn: 'PoweredOn',
@@ -80,6 +80,8 @@ export function statusFromVsphere(
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
   const volumes = classicVolumes(vm.config.devices, previous?.volumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
+  const storage = storageStatus(volumes, CONFIG_FILE_BYTES);
+  if (storage) status.storage = storage;
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
     if (ip) network.primaryIP4 = ip;

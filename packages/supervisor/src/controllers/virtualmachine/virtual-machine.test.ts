@@ -147,6 +147,12 @@ describe('the VirtualMachine controller', () => {
         used: '21474836992',
       },
     ]);
+    // Its storage: the disk's request and usage, the configuration file (2 KiB), their total.
+    expect(vm.status?.storage).toEqual({
+      requested: { disks: '20Gi' },
+      usage: { disks: '21474836992', other: '2Ki' },
+      total: String(20 * 1024 ** 3 + 2048),
+    });
   });
 
   it('shares, frozen, the parts of their state that VMs of one class, image and network have alike', async () => {
@@ -168,6 +174,7 @@ describe('the VirtualMachine controller', () => {
     });
     expect(a.status?.class).toBe(b.status?.class);
     expect(a.status?.guest).toBe(b.status?.guest);
+    expect(a.status?.storage).toBe(b.status?.storage);
     expect(a.spec?.network).toEqual({ interfaces: [{ name: 'eth0', network: expect.any(Object) }] });
     expect(a.spec?.network).toBe(b.spec?.network);
     const nicOf = (vm: VirtualMachine) => vsphereVm(f, vm)?.config.devices.find((d) => 'macAddress' in d);

@@ -5,8 +5,8 @@
  * disk UUID, as vm-operator sorts them.
  */
 import { diskFileBytes, getOrInsert, type VmRecord } from '@vsim/vsphere';
-import { bytesQuantity } from '../../api/quantity.js';
-import type { VirtualMachineVolumeStatus } from '../../api/types.js';
+import { bytesQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
+import type { VirtualMachineStorageStatus, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { xxHash64 } from './xxhash64.js';
 
 type Devices = VmRecord['config']['devices'];
@@ -87,3 +87,44 @@ const usedOf = (disk: Devices[number]) => quantity(diskFileBytes(disk));
 /** vm-operator's `GeneratePVCName`: the prefix (at most 54 characters), a dash, 8 hex digits of the suffix's xxHash64. */
 export const pvcName = (prefix: string, suffix: string): string =>
   `${prefix.slice(0, 54)}-${xxHash64(Buffer.from(suffix)).slice(0, 8)}`;
+
+/** Bytes of the quantities volumes report: few distinct ones. */
+const BYTES = new Map<string, number>();
+const bytesOf = (quantity: string | undefined): number =>
+  quantity === undefined
+    ? 0
+    : getOrInsert(BYTES, quantity, () => Number(wholeUnits(parseQuantity(quantity)?.nanos ?? 0n)));
+
+/** Storage statuses by their figures: one frozen object for every VM of the same sizes. */
+const STORAGE = new Map<string, VirtualMachineStorageStatus>();
+
+/**
+ * vm-operator's `status.storage`: what the Classic volumes request and use, what the VM's other
+ * files take (`otherBytes`), and the total of requests and other files. Undefined when all are
+ * zero, where vm-operator leaves the last one as it was.
+ */
+export function storageStatus(
+  volumes: readonly VirtualMachineVolumeStatus[],
+  otherBytes: number,
+): VirtualMachineStorageStatus | undefined {
+  let requested = 0;
+  let used = 0;
+  for (const volume of volumes) {
+    if (volume.type !== 'Classic') continue;
+    requested += bytesOf(volume.requested);
+    used += bytesOf(volume.used);
+  }
+  if (requested === 0 && used === 0 && otherBytes === 0) return undefined;
+  return getOrInsert(STORAGE, `${requested}/${used}/${otherBytes}`, () => {
+    const storage: VirtualMachineStorageStatus = {};
+    if (requested > 0) storage.requested = Object.freeze({ disks: bytesQuantity(requested) });
+    if (used > 0 || otherBytes > 0) {
+      const usage: NonNullable<VirtualMachineStorageStatus['usage']> = {};
+      if (used > 0) usage.disks = bytesQuantity(used);
+      if (otherBytes > 0) usage.other = bytesQuantity(otherBytes);
+      storage.usage = Object.freeze(usage);
+    }
+    storage.total = bytesQuantity(requested + otherBytes);
+    return Object.freeze(storage);
+  });
+}

@@ -145,8 +145,9 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
         used: String(2 * 1024 ** 3 + 512),
       },
     ]);
-    // The VM's own disk stays a Classic volume, and the claim's disk is not one.
+    // The VM's own disk stays a Classic volume, and the claim's disk is not one, nor counted in its storage.
     expect(vm.status?.volumes?.filter((v) => v.type === 'Classic')).toHaveLength(1);
+    expect(vm.status?.storage?.requested).toEqual({ disks: '20Gi' });
     const uuids = (vm.status?.volumes ?? []).map((v: VirtualMachineVolumeStatus) => v.diskUUID ?? '');
     expect(uuids).toEqual([...uuids].sort());
   });
