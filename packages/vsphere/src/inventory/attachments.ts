@@ -24,7 +24,25 @@ export const followAttachments = (tx: Tx, previous: VmRecord | undefined, now: V
       tx.put(detached);
     }
   }
-  for (const id of after) if (!before.includes(id)) tx.update<VStorageObjectRecord>(id, { consumer: vmId });
+  for (const id of after) {
+    const disk = tx.get(id) as VStorageObjectRecord | undefined;
+    if (!before.includes(id) && disk?.kind === 'VStorageObject' && disk.consumer === undefined)
+      tx.update<VStorageObjectRecord>(id, { consumer: vmId });
+  }
+};
+
+/**
+ * The devices without the First Class Disks that are gone, or attached to another VM: what a
+ * VM may take back from a snapshot taken while it had them. The same list when none is.
+ */
+export const withoutForeignDisks = (tx: Tx, vmId: string, devices: readonly Device[]): readonly Device[] => {
+  const usable = (d: Device) => {
+    const id = attachedDiskId(d);
+    if (id === undefined) return true;
+    const disk = tx.get(id) as VStorageObjectRecord | undefined;
+    return disk?.kind === 'VStorageObject' && (disk.consumer === undefined || disk.consumer === vmId);
+  };
+  return devices.every(usable) ? devices : devices.filter(usable);
 };
 
 const attachedIds = (vm: VmRecord | undefined): string[] => {

@@ -208,8 +208,7 @@ const NO_NETWORKS: readonly string[] = Object.freeze([]);
 const datastoresOf = (config: VmConfig, home: string): readonly string[] => {
   let out: readonly string[] = [home];
   for (const d of config.devices) {
-    // A First Class Disk takes its datastore's space by itself (see storage-object.ts).
-    const ds = isDisk(d) && d.vDiskId === undefined ? diskDatastore(d) : undefined;
+    const ds = isDisk(d) ? diskDatastore(d) : undefined;
     if (ds) out = withDistinct(out, ds);
   }
   return out;

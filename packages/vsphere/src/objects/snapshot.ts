@@ -13,6 +13,7 @@
 import { faults, type PowerState } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
 import type { EventInput } from '../history/events.js';
+import { withoutForeignDisks } from '../inventory/attachments.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import type { HostRecord, SnapshotRecord, VmRecord, VmSnapshots } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
@@ -112,6 +113,7 @@ const revertedVm = (
   const config = Object.assign({}, snapshot.config, {
     template: vm.config.template,
     changeVersion: nextChangeVersion(m, vm.config),
+    devices: withoutForeignDisks(tx, vm.id, snapshot.config.devices),
   });
   const base = withTree(
     Object.assign({}, vm, { config }),

@@ -13,7 +13,7 @@ const setup = () => {
       vsphere.disks.create({
         name,
         capacityInMB: options.capacityInMB ?? 1024,
-        keepAfterDeleteVm: options.keepAfterDeleteVm ?? false,
+        ...(options.keepAfterDeleteVm === undefined ? {} : { keepAfterDeleteVm: options.keepAfterDeleteVm }),
         backingSpec: { _type: 'VslmCreateSpecDiskFileBackingSpec', datastore: ds.id },
       }),
     );
@@ -42,7 +42,8 @@ describe('First Class Disks', () => {
     expect(disk.config).toMatchObject({
       name: 'pvc-1',
       capacityInMB: 2048,
-      keepAfterDeleteVm: false,
+      // vSphere 8's default.
+      keepAfterDeleteVm: true,
       consumptionType: ['disk'],
       backing: {
         _type: 'BaseConfigInfoDiskFileBackingInfo',
@@ -122,8 +123,8 @@ describe('First Class Disks', () => {
 
   it('a destroyed VM takes its attached disks unless they are kept after it', async () => {
     const { vsphere, ds, vm, create, run, used } = setup();
-    const gone = (await create('pvc-6')).config.id.id;
-    const kept = (await create('pvc-7', { keepAfterDeleteVm: true })).config.id.id;
+    const gone = (await create('pvc-6', { keepAfterDeleteVm: false })).config.id.id;
+    const kept = (await create('pvc-7')).config.id.id;
     await run(vsphere.disks.attach(vm.id, gone, ds.id));
     await run(vsphere.disks.attach(vm.id, kept, ds.id));
     await run(vsphere.vm.powerOff(vm.id));
@@ -134,6 +135,40 @@ describe('First Class Disks', () => {
     const vmDisks = vm.config.devices.filter((d) => d._type === 'VirtualDisk' && !d.vDiskId);
     const vmBytes = vmDisks.reduce((sum, d) => sum + (d.capacityInBytes as number), 0);
     expect(before - used(ds.id)).toBe(vmBytes + GIB);
+  });
+
+  it('an unregistered VM leaves its disks, detached; a disk is on one VM at a time', async () => {
+    const { vsphere, ds, vm, create, run, at } = setup();
+    const id = (await create('pvc-10', { keepAfterDeleteVm: false })).config.id.id;
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    const other = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    expect(await faultOf(run(vsphere.disks.attach(other.id, id, ds.id)))).toBe('InvalidState');
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.vm.unregister(vm.id);
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toBeUndefined();
+    await run(vsphere.disks.attach(other.id, id, ds.id));
+    // The VM lists the disk's datastore among its datastores.
+    expect((vsphere.store.get(other.id) as VmRecord).datastores).toContain(ds.id);
+  });
+
+  it('a revert takes back no disk deleted or attached elsewhere since the snapshot', async () => {
+    const { vsphere, ds, vm, create, run, at, attached } = setup();
+    const deleted = (await create('pvc-11')).config.id.id;
+    const moved = (await create('pvc-12')).config.id.id;
+    const kept = (await create('pvc-13')).config.id.id;
+    for (const id of [deleted, moved, kept]) await run(vsphere.disks.attach(vm.id, id, ds.id));
+    await run(vsphere.snapshot.create(vm.id, 's1'));
+    for (const id of [deleted, moved, kept]) await run(vsphere.disks.detach(vm.id, id));
+    await run(vsphere.disks.delete(deleted, ds.id));
+    const other = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    await run(vsphere.disks.attach(other.id, moved, ds.id));
+    const snapshot = (vsphere.store.get(vm.id) as VmRecord).snapshots?.current as string;
+    await run(vsphere.snapshot.revert(snapshot));
+    expect([deleted, moved, kept].map((id) => attached(id) !== undefined)).toEqual([false, false, true]);
+    expect(vsphere.disks.retrieve(moved, ds.id).config.consumerId).toEqual([
+      { _type: 'ID', id: (vsphere.store.get(other.id) as VmRecord).config.uuid },
+    ]);
+    expect(vsphere.disks.retrieve(kept, ds.id).config.consumerId).toHaveLength(1);
   });
 
   it('a reconfiguration that removes an attached disk detaches it', async () => {

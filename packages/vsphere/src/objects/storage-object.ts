@@ -86,12 +86,8 @@ const dropDisk = (tx: Tx, disk: VStorageObjectRecord) => {
   charge(tx, disk.datastore, -disk.capacityInMB * MB);
 };
 
-/**
- * What a VM destroyed (or unregistered, `destroying` false) does to the disks attached to it:
- * a destroy deletes those not kept after it; every other one stays, and putVm detaches it.
- */
-export const releaseDisks = (tx: Tx, vm: VmRecord, destroying: boolean): void => {
-  if (!destroying) return;
+/** A destroyed VM's attached disks not kept after it go with it; putVm detaches the others. */
+export const releaseDisks = (tx: Tx, vm: VmRecord): void => {
   for (const d of vm.config.devices) {
     const id = attachedDiskId(d);
     const disk = id === undefined ? undefined : (tx.get(id) as VStorageObjectRecord | undefined);
@@ -126,7 +122,8 @@ export const storageObjectOperations = (m: Model) => {
           filePath,
           capacityInMB: spec.capacityInMB,
           createTime: m.clock.now(),
-          keepAfterDeleteVm: spec.keepAfterDeleteVm ?? false,
+          // The default of vSphere 7 and 8 (6.7's was false).
+          keepAfterDeleteVm: spec.keepAfterDeleteVm ?? true,
           backingObjectId: m.random.uuid(),
           diskUuid: m.random.uuid(),
           ...(spec.backingSpec.provisioningType

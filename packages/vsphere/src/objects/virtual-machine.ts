@@ -109,14 +109,13 @@ export const virtualMachineOperations = (m: Model) => {
     );
 
   /**
-   * Removes a VM record; its disks leave the datastores' usage with it (see putVm), and a destroy
-   * takes the First Class Disks attached to it that are not kept after it.
+   * Removes a VM record; its disks leave the datastores' usage with it (see putVm), and the First
+   * Class Disks attached to it are detached.
    */
-  const remove = (tx: Tx, id: string, destroying: boolean) => {
+  const remove = (tx: Tx, id: string) => {
     const vm = currentVm(tx, id);
     requireNotRunning(vm);
     const args = eventArguments(m.store, vm);
-    releaseDisks(tx, vm, destroying);
     putVm(tx, null, id);
     return () => {
       const text = `Removed ${vm.name} on ${events.host(vm)} from ${events.dc(vm)}`;
@@ -279,7 +278,8 @@ export const virtualMachineOperations = (m: Model) => {
       return m.task(
         { method: 'Destroy_Task', target: record.id, descriptionId: 'VirtualMachine.destroy' },
         (tx) => {
-          posted = remove(tx, record.id, true);
+          releaseDisks(tx, currentVm(tx, record.id));
+          posted = remove(tx, record.id);
         },
         () => posted?.(),
       );
@@ -291,7 +291,7 @@ export const virtualMachineOperations = (m: Model) => {
      */
     unregister(vm: Ref): void {
       const record = lookupVm(vm);
-      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => remove(tx, record.id, false))();
+      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => remove(tx, record.id))();
     },
 
     /** MarkAsTemplate: a powered-off VM becomes a template, which has no resource pool. */
