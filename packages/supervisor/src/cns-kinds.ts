@@ -9,6 +9,7 @@ import type { KubeStore } from './store/kube-store.js';
 
 export const CNS_GROUP = 'cns.vmware.com';
 export const CNS_API_VERSION = `${CNS_GROUP}/v1alpha1`;
+export const CNS_NODE_VM_ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
 
 export const CNS_KINDS: readonly KindDefinition[] = [
   {

@@ -92,16 +92,16 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
     if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
   }
-  errors.push(...validateVolumes(vm));
   return errors;
 }
 
 /**
- * `spec.volumes` as vm-operator checks it: named, uniquely, so that `<vm>-<volume>` (its
- * claim's attachment) is a DNS subdomain; each claim named once, and not read-only.
+ * `spec.volumes` as vm-operator checks it, in its order: on update, no volume with `removable:
+ * false` gone; then each named, uniquely, so that `<vm>-<volume>` (its claim's attachment) is a
+ * DNS subdomain, each claim named once, and not read-only.
  */
-function validateVolumes(vm: VirtualMachine): FieldError[] {
-  const errors: FieldError[] = [];
+function validateVolumes(vm: VirtualMachine, old?: VirtualMachine): FieldError[] {
+  const errors = old ? unremovableVolumes(vm, old) : [];
   const names = new Set<string>();
   const claims = new Set<string>();
   (vm.spec?.volumes ?? []).forEach((volume, i) => {
@@ -264,6 +264,7 @@ function validateHostAndDomainName(vm: VirtualMachine, old?: VirtualMachine): Fi
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
   errors.push(...validateHostAndDomainName(vm));
+  errors.push(...validateVolumes(vm));
   if (vm.spec?.powerState === 'Suspended') {
     errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
   }
@@ -332,7 +333,7 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
     });
   }
   errors.push(...bootstrapProviderChanges(vm, old));
-  errors.push(...unremovableVolumes(vm, old));
+  errors.push(...validateVolumes(vm, old));
   if (prev.minHardwareVersion && (spec.minHardwareVersion ?? 0) < prev.minHardwareVersion) {
     errors.push(
       invalid('spec.minHardwareVersion', spec.minHardwareVersion ?? 0, 'cannot downgrade hardware version'),

@@ -11,15 +11,26 @@
  *   the VM still has it, then both finalizers removed. A VM gone from vSphere counts as detached
  *   unless a VirtualMachine of that BIOS UUID still exists and is not being deleted.
  */
-import { attachedDiskId, isVimFault, type VmRecord, type VSphere } from '@vsim/vsphere';
-import { CNS_API_VERSION } from '../../cns-kinds.js';
+import {
+  attachedDiskId,
+  isVimFault,
+  type VmRecord,
+  type VSphere,
+  type VStorageObjectRecord,
+} from '@vsim/vsphere';
+import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, merged } from '../../store/meta.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
-import type { PersistentVolume, PersistentVolumeClaim } from './provisioner.js';
+import {
+  PERSISTENT_VOLUME,
+  PERSISTENT_VOLUME_CLAIM,
+  type PersistentVolume,
+  type PersistentVolumeClaim,
+} from './provisioner.js';
 
 export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
 export const CNS_FINALIZER = 'cns.vmware.com';
@@ -28,9 +39,9 @@ export const CNS_PVC_FINALIZER = 'cns.vmware.com/pvc-protection';
 export const DISK_UUID_KEY = 'diskUUID';
 export const VOLUME_ID_KEY = 'cnsVolumeId';
 
-const ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
-const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
-const PV = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
+const ATTACHMENT = CNS_NODE_VM_ATTACHMENT;
+const PVC = PERSISTENT_VOLUME_CLAIM;
+const PV = PERSISTENT_VOLUME;
 
 export interface CnsNodeVmAttachment extends KubeObject {
   spec?: { nodeuuid?: string; volumename?: string };
@@ -108,7 +119,6 @@ export function startCnsAttachmentController(
       writeStatus(current, {
         attached: true,
         metadata: { [VOLUME_ID_KEY]: volumeId, [DISK_UUID_KEY]: diskUuid },
-        error: '',
       });
       protectClaim(current, true);
       return undefined;
@@ -122,16 +132,24 @@ export function startCnsAttachmentController(
 
   /** Attaches the disk (already attached counts, as CNS finds it on the VM); the disk's UUID on the VM. */
   const attachDisk = async (vm: VmRecord, volumeId: string): Promise<string> => {
-    const disk = vsphere.store.get(volumeId) as { kind: string; datastore: string } | undefined;
     if (!onVm(vm.id, volumeId)) {
-      const task = vsphere.disks.attach(vm.id, volumeId, disk?.datastore ?? '');
+      const failed = (fault: { _type: string }, message: string, opId: string) =>
+        new AttachError(
+          `failed to attach cns volume: "${volumeId}" to node vm: "${describe(vm)}". fault: "${fault._type}: ${message}". opId: "${opId}"`,
+        );
+      const disk = vsphere.store.get(volumeId) as VStorageObjectRecord | undefined;
+      if (disk?.kind !== 'VStorageObject')
+        throw failed(
+          { _type: 'NotFound' },
+          `The object or item referred to could not be found: disk ${volumeId}.`,
+          '',
+        );
+      const task = vsphere.disks.attach(vm.id, volumeId, disk.datastore);
       try {
         await task.wait();
       } catch (fault) {
         if (!isVimFault(fault)) throw fault;
-        throw new AttachError(
-          `failed to attach cns volume: "${volumeId}" to node vm: "${describe(vm)}". fault: "${fault.fault._type}: ${fault.message}". opId: "${task.ref.value}"`,
-        );
+        throw failed(fault.fault, fault.message, task.ref.value);
       }
     }
     const device = onVm(vm.id, volumeId);
@@ -189,7 +207,9 @@ export function startCnsAttachmentController(
   const controller = manager.controller({
     name: CNS_ATTACHMENT_CONTROLLER,
     reconcile,
+    // The syncer's backoff, whatever the Supervisor's timing: 1 s doubling up to 5 minutes.
     backoff: { baseDelay: 1_000, maxDelay: 300_000 },
+    requeueDelay: 0,
   });
   // As the syncer's watch (a generation-changed predicate): its own writes of finalizers and
   // status bring it back no sooner than its backoff says.

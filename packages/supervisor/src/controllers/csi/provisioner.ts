@@ -17,7 +17,7 @@
 import type { VSphere, VStorageObjectRecord } from '@vsim/vsphere';
 import { binaryQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
 import type { Controller } from '../../runtime/controller.js';
-import { parseObjectKey } from '../../runtime/keys.js';
+import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { type KubeObject, merged } from '../../store/meta.js';
@@ -27,9 +27,14 @@ export const CSI_PROVISIONER_CONTROLLER = 'csi-provisioner';
 export const PERSISTENT_VOLUME_CONTROLLER = 'persistentvolume-controller';
 export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 
-const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
-const PV = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
-const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
+export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
+export const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
+const PVC = PERSISTENT_VOLUME_CLAIM;
+const PV = PERSISTENT_VOLUME;
+/** What holds a volume: while its claim is bound (the API server's), until its disk is deleted (external-provisioner's). */
+const PV_FINALIZERS = ['kubernetes.io/pv-protection', 'external-provisioner.volume.kubernetes.io/finalizer'];
+const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 
 const MIB = 1024 * 1024;
 /** What the driver gives a claim that requests no size. */
@@ -75,13 +80,6 @@ const capacityInMB = (claim: PersistentVolumeClaim): number => {
   return Number((wholeUnits(requested.nanos) + BigInt(MIB) - 1n) / BigInt(MIB));
 };
 
-/** A disk of the Supervisor by its name: a claim's, once made. */
-const diskNamed = (vsphere: VSphere, name: string): VStorageObjectRecord | undefined => {
-  for (const disk of vsphere.store.ofKind<VStorageObjectRecord>('VStorageObject'))
-    if (disk.name === name) return disk;
-  return undefined;
-};
-
 export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps): Controller {
   const { kube, vsphere } = deps;
   const startedAt = vsphere.clock.now();
@@ -91,6 +89,8 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     identity ??= `${startedAt}-${vsphere.random.below(10_000)}-${CSI_DRIVER}`;
     return identity;
   };
+  /** Disks made whose volume is not saved yet, by volume name: a retry after a failed save reuses its disk. */
+  const unsaved = new Map<string, string>();
 
   const reconcile = async (key: string) => {
     const { namespace = '', name } = parseObjectKey(key);
@@ -113,29 +113,30 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
       !claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION]
     )
       return undefined;
-    const pvName = `pvc-${claim.metadata.uid}`;
+    const uid = claim.metadata.uid as string;
+    const pvName = `pvc-${uid}`;
     const sizeMB = capacityInMB(claim);
-    const disk =
-      diskNamed(vsphere, pvName)?.id ??
-      (
-        await vsphere.disks
+    const capacity = binaryQuantity(sizeMB * MIB);
+    const accessModes = claim.spec?.accessModes ?? ['ReadWriteOnce'];
+    if (!kube.direct.get({ ...PV, name: pvName })) {
+      let disk = unsaved.get(pvName);
+      if (disk === undefined) {
+        const created = await vsphere.disks
           .create({
             name: pvName,
             capacityInMB: sizeMB,
             keepAfterDeleteVm: true,
             backingSpec: { datastore: deps.datastore() },
           })
-          .wait()
-      ).config.id.id;
-    // The claim as it is once its disk exists.
-    claim = kube.direct.get({ ...PVC, namespace, name }) as PersistentVolumeClaim | undefined;
-    if (!claim || claim.spec?.volumeName) return undefined;
-    const capacity = binaryQuantity(sizeMB * MIB);
-    const accessModes = claim.spec?.accessModes ?? ['ReadWriteOnce'];
-    if (!kube.direct.get({ ...PV, name: pvName })) {
+          .wait();
+        disk = created.config.id.id;
+        unsaved.set(pvName, disk);
+      }
+      // Saved even if the claim went while its disk was made, as external-provisioner saves it:
+      // the claim gone, the volume is reclaimed, and its disk deleted.
       const volume = kube.direct.create({
         ...PV,
-        metadata: { name: pvName, annotations: { 'pv.kubernetes.io/provisioned-by': CSI_DRIVER } },
+        metadata: { name: pvName, annotations: { [PROVISIONED_BY]: CSI_DRIVER }, finalizers: PV_FINALIZERS },
         spec: {
           accessModes,
           capacity: { storage: capacity },
@@ -144,7 +145,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
             kind: 'PersistentVolumeClaim',
             namespace,
             name,
-            uid: claim.metadata.uid,
+            uid,
             resourceVersion: claim.metadata.resourceVersion,
           },
           csi: {
@@ -161,8 +162,12 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
           volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
         },
       });
+      unsaved.delete(pvName);
       kube.direct.updateStatus(merged(volume, { status: { phase: 'Bound' } }));
     }
+    // The claim may have been deleted, or replaced by another of its name, while its disk was made.
+    claim = kube.direct.get({ ...PVC, namespace, name }) as PersistentVolumeClaim | undefined;
+    if (!claim || claim.metadata.uid !== uid || claim.spec?.volumeName) return undefined;
     const annotations = merged(claim.metadata.annotations ?? {}, {
       'pv.kubernetes.io/bind-completed': 'yes',
       'pv.kubernetes.io/bound-by-controller': 'yes',
@@ -183,47 +188,71 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
 
   const controller = manager.controller({ name: CSI_PROVISIONER_CONTROLLER, reconcile });
   controller.watches(kube, PVC);
+  // A class made after its claims: they are provisioned now.
+  controller.watches(kube, STORAGE_CLASS, (storageClass) => {
+    const keys: string[] = [];
+    for (const claim of kube.direct.list(PVC.apiVersion, PVC.kind) as PersistentVolumeClaim[])
+      if (claim.spec?.storageClassName === storageClass.metadata.name && !claim.spec?.volumeName)
+        keys.push(objectKey({ namespace: claim.metadata.namespace, name: claim.metadata.name as string }));
+    return keys;
+  });
   return controller;
 }
 
-/**
- * The PV controller's reclaiming: a volume whose claim is gone is deleted with its disk, or
- * released (see the module comment).
- */
+/** The PV controller's phases and reclaiming of volumes (see the module comment). */
 export function startPersistentVolumeController(manager: Manager, deps: CsiControllersDeps): Controller {
   const { kube, vsphere } = deps;
 
+  const setPhase = (volume: PersistentVolume, phase: string) => {
+    if (volume.status?.phase !== phase) kube.direct.updateStatus(merged(volume, { status: { phase } }));
+  };
+
+  /** Our finalizers off: a deleted volume goes. */
+  const release = (name: string) => {
+    const latest = kube.direct.get({ ...PV, name });
+    const finalizers = latest?.metadata.finalizers ?? [];
+    if (!latest || !finalizers.some((f) => PV_FINALIZERS.includes(f))) return;
+    const kept = finalizers.filter((f) => !PV_FINALIZERS.includes(f));
+    kube.direct.update(merged(latest, { metadata: merged(latest.metadata, { finalizers: kept }) }));
+  };
+
   const reconcile = async (name: string) => {
     const volume = kube.direct.get({ ...PV, name }) as PersistentVolume | undefined;
-    if (!volume || volume.spec?.csi?.driver !== CSI_DRIVER) return undefined;
-    const ref = volume.spec.claimRef;
-    const claim =
-      ref?.name === undefined
-        ? undefined
-        : (kube.direct.get({ ...PVC, namespace: ref.namespace ?? '', name: ref.name }) as
-            | PersistentVolumeClaim
-            | undefined);
-    if (claim && claim.metadata.uid === ref?.uid) return undefined;
-    if (volume.spec.persistentVolumeReclaimPolicy === 'Retain') {
-      if (volume.status?.phase !== 'Released')
-        kube.direct.updateStatus(merged(volume, { status: { phase: 'Released' } }));
+    if (!volume) return undefined;
+    const deleting = volume.metadata.deletionTimestamp !== undefined;
+    const ref = volume.spec?.claimRef;
+    if (!ref?.uid) {
+      if (deleting) release(name);
+      else setPhase(volume, 'Available');
       return undefined;
     }
-    const id = volume.spec.csi.volumeHandle ?? '';
-    const disk = vsphere.store.get(id) as VStorageObjectRecord | undefined;
-    if (disk?.kind === 'VStorageObject') {
-      // CNS deletes no disk a VM still has: retried until it is detached.
-      if (disk.consumer) return { requeue: true };
-      await vsphere.disks.delete(id, disk.datastore).wait();
+    const claim = kube.direct.get({ ...PVC, namespace: ref.namespace ?? '', name: ref.name ?? '' });
+    // Bound: nothing to reclaim, and a deleted volume waits for its claim to go.
+    if (claim?.metadata.uid === ref.uid) return undefined;
+    const ours = volume.metadata.annotations?.[PROVISIONED_BY] === CSI_DRIVER;
+    if (ours && (volume.spec?.persistentVolumeReclaimPolicy ?? 'Retain') === 'Delete') {
+      const id = volume.spec?.csi?.volumeHandle ?? '';
+      const disk = vsphere.store.get(id) as VStorageObjectRecord | undefined;
+      if (disk?.kind === 'VStorageObject') {
+        // CNS deletes no disk a VM still has: retried until it is detached.
+        if (disk.consumer) return { requeue: true };
+        await vsphere.disks.delete(id, disk.datastore).wait();
+      }
+      if (!deleting) await kube.delete({ ...PV, name });
+      release(name);
+      return undefined;
     }
-    await kube.delete({ ...PV, name });
+    if (deleting) release(name);
+    else setPhase(volume, 'Released');
     return undefined;
   };
 
   const controller = manager.controller({
     name: PERSISTENT_VOLUME_CONTROLLER,
     reconcile,
+    // The syncer's backoff, whatever the Supervisor's timing: 1 s doubling up to 5 minutes.
     backoff: { baseDelay: 1_000, maxDelay: 300_000 },
+    requeueDelay: 0,
   });
   controller.watches(kube, PV, (object) => [object.metadata.name as string]);
   // A claim gone (or replaced) sends its volume to be reclaimed.

@@ -86,6 +86,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     });
     expect(claim.metadata.annotations).toMatchObject({
       'pv.kubernetes.io/bind-completed': 'yes',
+      'pv.kubernetes.io/bound-by-controller': 'yes',
       'volume.kubernetes.io/storage-provisioner': CSI_DRIVER,
     });
     const volume = (await f.find<PersistentVolume>({ ...PV, name: pvName })) as PersistentVolume & {
@@ -128,7 +129,6 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect(att.status).toEqual({
       attached: true,
       metadata: { cnsVolumeId: disk?.id, diskUUID: disk?.diskUuid },
-      error: '',
     });
     expect((await f.getClaim('data'))?.metadata.finalizers).toContain(CNS_PVC_FINALIZER);
     const record = await f.vsphereVm('vm1');
@@ -338,5 +338,192 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     });
     expect(claim?.status?.phase).toBe('Bound');
     expect((await f.getVm('vm6')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it('attaches while the VM is off one claim at a time: none after one that is not attached', async () => {
+    const f = await setup();
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'manual' },
+      provisioner: 'kubernetes.io/no-provisioner',
+    });
+    await f.claim('never-bound', '1Gi', 'manual');
+    await f.claim('ready');
+    await f.vm('vm9', [
+      { name: 'first', claim: 'never-bound' },
+      { name: 'second', claim: 'ready' },
+    ]);
+    await f.settle();
+    expect((await f.attachment('vm9-first'))?.status?.attached).toBe(false);
+    expect(await f.attachment('vm9-second')).toBeUndefined();
+    expect((await f.getVm('vm9')).status?.powerState).toBe('PoweredOff');
+    const error = f.supervisor.virtualMachines.controller.errors.get('ns1/vm9');
+    expect(String(error)).toContain('notFound="second", notAttached="first"');
+  });
+
+  it('moves a volume to another claim: the old attachment goes, a new one attaches the new disk', async () => {
+    const f = await setup();
+    await f.claim('old');
+    await f.claim('new');
+    await f.vm('vm10', [{ name: 'data', claim: 'old' }]);
+    await f.settle();
+    const vm = await f.getVm('vm10');
+    const volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'new' } }];
+    await f.kube.update({ ...vm, spec: { ...vm.spec, volumes } } as unknown as KubeObject);
+    await f.settle();
+    const attachment = await f.attachment('vm10-data');
+    expect(attachment?.spec?.volumename).toBe('new');
+    expect(attachment?.status?.attached).toBe(true);
+    const newDisk = f.disks().find((d) => d.consumer !== undefined);
+    expect(newDisk?.id).toBe(attachment?.status?.metadata?.cnsVolumeId);
+    expect(f.fcdDevices(await f.vsphereVm('vm10'))).toHaveLength(1);
+    expect((await f.getClaim('old'))?.metadata.finalizers ?? []).not.toContain(CNS_PVC_FINALIZER);
+  });
+
+  it('keeps an attachment being deleted while its VM is gone from vSphere but not from Kubernetes', async () => {
+    const f = await setup();
+    await f.claim('data');
+    await f.vm('vm11', [{ name: 'data', claim: 'data' }]);
+    await f.settle();
+    const record = (await f.vsphereVm('vm11')) as VmRecord;
+    const vmRef = { apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm11' };
+    await f.kube.patch(
+      vmRef,
+      { metadata: { annotations: { 'vmoperator.vmware.com/paused': 'true' } } },
+      { type: 'merge' },
+    );
+    // An admin powers the VM off and destroys it; vSphere detaches the disk, which it keeps.
+    f.vsphere.vm.powerOff(record.id);
+    await f.settle();
+    f.vsphere.vm.destroy(record.id);
+    await f.settle();
+    expect(f.disks()[0]?.consumer).toBeUndefined();
+    await f.kube.delete({ ...ATTACHMENT, namespace: 'ns1', name: 'vm11-data' });
+    await f.advance(5_000);
+    // Not known to be detached: the VirtualMachine is not being deleted.
+    expect((await f.attachment('vm11-data'))?.metadata.finalizers).toEqual([CNS_FINALIZER]);
+    // vm-operator deploys the VM again (same BIOS UUID); the attachment goes, a new one attaches the disk there.
+    await f.kube.patch(
+      vmRef,
+      { metadata: { annotations: { 'vmoperator.vmware.com/paused': null } } },
+      { type: 'merge' },
+    );
+    await f.advance(60_000);
+    const again = await f.attachment('vm11-data');
+    expect(again?.metadata.deletionTimestamp).toBeUndefined();
+    expect(again?.status?.attached).toBe(true);
+    expect(f.fcdDevices(await f.vsphereVm('vm11'))).toHaveLength(1);
+    expect((await f.getVm('vm11')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it('replaces an attachment of its own left for an earlier BIOS UUID', async () => {
+    const f = await setup();
+    await f.claim('data');
+    const vmRef = { apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm12' };
+    const created = await f.vm('vm12', [{ name: 'data', claim: 'data' }]);
+    await f.kube.patch(
+      vmRef,
+      { metadata: { annotations: { 'vmoperator.vmware.com/paused': 'true' } } },
+      { type: 'merge' },
+    );
+    await f.kube.create({
+      ...ATTACHMENT,
+      metadata: {
+        name: 'vm12-data',
+        namespace: 'ns1',
+        ownerReferences: [
+          {
+            apiVersion: V5,
+            kind: 'VirtualMachine',
+            name: 'vm12',
+            uid: created.metadata.uid as string,
+            controller: true,
+          },
+        ],
+      },
+      spec: { nodeuuid: '00000000-0000-0000-0000-000000000000', volumename: 'data' },
+    });
+    await f.kube.patch(
+      vmRef,
+      { metadata: { annotations: { 'vmoperator.vmware.com/paused': null } } },
+      { type: 'merge' },
+    );
+    await f.advance(10_000);
+    const vm = await f.getVm('vm12');
+    const attachment = await f.attachment('vm12-data');
+    expect(attachment?.spec?.nodeuuid).toBe(vm.status?.biosUUID);
+    expect(attachment?.status?.attached).toBe(true);
+    expect(vm.status?.powerState).toBe('PoweredOn');
+  });
+
+  it('leaves a volume made by hand, and keeps a retained disk after its claim', async () => {
+    const f = await setup();
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'retained' },
+      provisioner: CSI_DRIVER,
+      reclaimPolicy: 'Retain',
+    });
+    await f.claim('kept', '1Gi', 'retained');
+    await f.settle();
+    const [disk] = f.disks();
+    // A volume someone made of that disk, bound to no claim.
+    await f.kube.create({
+      ...PV,
+      metadata: { name: 'by-hand' },
+      spec: { capacity: { storage: '1Gi' }, csi: { driver: CSI_DRIVER, volumeHandle: disk?.id } },
+    });
+    const claim = (await f.getClaim('kept')) as PersistentVolumeClaim;
+    await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'kept' });
+    await f.settle();
+    expect((await f.find<PersistentVolume>({ ...PV, name: 'by-hand' }))?.status).toEqual({
+      phase: 'Available',
+    });
+    expect((await f.find<PersistentVolume>({ ...PV, name: `pvc-${claim.metadata.uid}` }))?.status).toEqual({
+      phase: 'Released',
+    });
+    expect(f.disks().map((d) => d.id)).toEqual([disk?.id]);
+  });
+
+  it('reclaims a volume deleted by hand once its claim goes, and one whose claim went while its disk was made', async () => {
+    const f = await setup();
+    await f.claim('data');
+    await f.settle();
+    const claim = (await f.getClaim('data')) as PersistentVolumeClaim;
+    const pvName = `pvc-${claim.metadata.uid}`;
+    await f.kube.delete({ ...PV, name: pvName });
+    await f.settle();
+    // Held while its claim is bound.
+    expect((await f.find({ ...PV, name: pvName }))?.metadata.deletionTimestamp).toBeDefined();
+    expect(f.disks()).toHaveLength(1);
+    await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'data' });
+    await f.settle();
+    expect(await f.find({ ...PV, name: pvName })).toBeUndefined();
+    expect(f.disks()).toEqual([]);
+
+    f.vsphere.taskDurations = { ...f.vsphere.taskDurations, CreateDisk_Task: 5_000 };
+    await f.claim('brief');
+    await f.settle();
+    await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'brief' });
+    await f.advance(10_000);
+    expect(f.disks()).toEqual([]);
+    expect((await f.kube.list({ ...PV })).items).toEqual([]);
+  });
+
+  it('provisions a claim made before its class once the class exists', async () => {
+    const f = await setup();
+    await f.claim('early', '1Gi', 'later');
+    await f.settle();
+    expect((await f.getClaim('early'))?.status?.phase).toBe('Pending');
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'later' },
+      provisioner: CSI_DRIVER,
+    });
+    await f.settle();
+    expect((await f.getClaim('early'))?.status?.phase).toBe('Bound');
   });
 });

@@ -20,7 +20,7 @@
  */
 import { parseQuantity } from '../../api/quantity.js';
 import type { VirtualMachine, VirtualMachineVolume, VirtualMachineVolumeStatus } from '../../api/types.js';
-import { CNS_API_VERSION } from '../../cns-kinds.js';
+import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
@@ -30,7 +30,12 @@ import { type KindInfo, subjectOf } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, deepEqual, type KubeObject, merged } from '../../store/meta.js';
 import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
-import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
+import {
+  PERSISTENT_VOLUME_CLAIM,
+  type PersistentVolumeClaim,
+  SELECTED_NODE_ANNOTATION,
+  STORAGE_CLASS,
+} from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { PAUSED_ANNOTATION } from '../virtualmachine/virtual-machine.js';
 import { byDiskUuid } from '../virtualmachine/volumes.js';
@@ -42,9 +47,8 @@ export const MIN_HARDWARE_VERSION_FOR_PVC = 15;
 export const SELECTED_NODE_IS_ZONE_ANNOTATION = 'cns.vmware.com/selected-node-is-zone';
 
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
-const ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
-const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
-const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
+const ATTACHMENT = CNS_NODE_VM_ATTACHMENT;
+const PVC = PERSISTENT_VOLUME_CLAIM;
 
 type ClaimVolume = VirtualMachineVolume & { persistentVolumeClaim: { claimName: string } };
 
@@ -59,7 +63,7 @@ export const sanitizeCnsError = (message: string): string =>
   message.includes('opId:') ? message.slice(0, message.indexOf(':')) : message;
 
 /** Whether the volume controller has anything to do for a VM: claims, or managed entries to clear. */
-const concerns = (vm: VirtualMachine | undefined): boolean =>
+const hasVolumeWork = (vm: VirtualMachine | undefined): boolean =>
   claimVolumes(vm).length > 0 || (vm?.status?.volumes ?? []).some((v) => v.type !== 'Classic');
 
 export function startVolumeController(manager: Manager, deps: { kube: KubeStore }): Controller {
@@ -165,20 +169,24 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       }
       if (oneAtATime && pending) continue;
       pending = true;
-      const created = createAttachment(vm, name, volume.persistentVolumeClaim.claimName);
+      const created = await createAttachment(vm, name, volume.persistentVolumeClaim.claimName);
       if (created) errors.push(`cannot create CnsNodeVmAttachment: ${created}`);
       else statuses.push({ name: volume.name, type: 'Managed' });
     }
     statuses.push(...detaching(vm, orphans));
-    const volumes = (vm.status?.volumes ?? []).filter((v) => v.type === 'Classic').concat(statuses);
+    // The VM as it is now: the VM controller may have written its Classic entries meanwhile.
+    const key = objectKey({ namespace, name: vm.metadata.name as string });
+    const latest = kube.direct.get({ ...VM, namespace, name: vm.metadata.name as string }) as unknown as
+      | VirtualMachine
+      | undefined;
+    const volumes = (latest?.status?.volumes ?? []).filter((v) => v.type === 'Classic').concat(statuses);
     volumes.sort(byDiskUuid);
-    if (!deepEqual(vm.status?.volumes ?? [], volumes)) {
-      const latest = kube.direct.get({ ...VM, namespace, name: vm.metadata.name as string });
-      if (latest)
+    if (latest && !deepEqual(latest.status?.volumes ?? [], volumes))
+      controller.ownWrite(key, () =>
         kube.direct.updateStatus(
-          merged(latest, { status: merged((latest.status ?? {}) as object, { volumes }) }),
-        );
-    }
+          merged(latest, { status: merged(latest.status ?? {}, { volumes }) }) as never,
+        ),
+      );
     return errors;
   };
 
@@ -211,7 +219,11 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
   };
 
   /** The attachment of a volume, owned by its VM; what went wrong, if anything. */
-  const createAttachment = (vm: VirtualMachine, name: string, claimName: string): string | undefined => {
+  const createAttachment = async (
+    vm: VirtualMachine,
+    name: string,
+    claimName: string,
+  ): Promise<string | undefined> => {
     const namespace = vm.metadata.namespace as string;
     try {
       kube.direct.create({
@@ -231,6 +243,12 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
         return `stale client cache for CnsNodeVmAttachment ${name} that now does not exist. Force re-reconcile`;
       if (controllerOf(found)?.uid !== vm.metadata.uid)
         return `the CnsNodeVmAttachment ${name} has a different controlling owner`;
+      const nodeUuid = (found as CnsNodeVmAttachment).spec?.nodeuuid;
+      if (nodeUuid !== vm.status?.biosUUID) {
+        // Ours, for the VM's vSphere VM before this one: deleted, so that CNS detaches it there.
+        await kube.delete({ ...ATTACHMENT, namespace, name }).catch(() => undefined);
+        return `deleted stale CnsNodeVmAttachment ${name} with old NodeUUID: ${nodeUuid}`;
+      }
       return `stale client cache for expected CnsNodeVmAttachment ${name}. Force re-reconcile`;
     }
   };
@@ -285,7 +303,13 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       const name = volume.name.endsWith(':detaching') ? volume.name : `${volume.name}:detaching`;
       // Its usage kept, which the VM controller fills in while the disk is still on the VM:
       // rebuilt without it, the two controllers would undo each other's writes forever.
-      out.push(merged(entryOf(name, orphan), volume.used === undefined ? {} : { used: volume.used }));
+      out.push(
+        merged(
+          entryOf(name, orphan),
+          volume.used === undefined ? {} : { used: volume.used },
+          volume.crypto === undefined ? {} : { crypto: volume.crypto },
+        ),
+      );
     }
     return out;
   };
@@ -293,7 +317,8 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
   const controller = manager.controller({ name: VOLUME_CONTROLLER, reconcile });
   // Only VMs with claims, or managed entries left from them, have anything to do here.
   controller.watches(kube, VM, (object, _event, old) =>
-    concerns(object as unknown as VirtualMachine) || concerns(old as unknown as VirtualMachine | undefined)
+    hasVolumeWork(object as unknown as VirtualMachine) ||
+    hasVolumeWork(old as unknown as VirtualMachine | undefined)
       ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
       : undefined,
   );
