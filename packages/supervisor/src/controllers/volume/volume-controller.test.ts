@@ -52,6 +52,8 @@ async function setup() {
         ...(storageClassName === undefined ? {} : { storageClassName }),
       },
     });
+  const storageClass = (name: string, fields: Record<string, unknown>) =>
+    f.kube.create({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, ...fields });
   const getVm = (name: string) =>
     f.kube.get({
       apiVersion: V5,
@@ -67,7 +69,20 @@ async function setup() {
   const fcdDevices = (vm: VmRecord | undefined) =>
     (vm?.config.devices ?? []).filter((d: Device) => d.vDiskId);
   const managed = (vm: VirtualMachine) => (vm.status?.volumes ?? []).filter((v) => v.type === 'Managed');
-  return { ...f, prepared, vm, claim, getVm, getClaim, attachment, vsphereVm, disks, fcdDevices, managed };
+  return {
+    ...f,
+    prepared,
+    vm,
+    claim,
+    storageClass,
+    getVm,
+    getClaim,
+    attachment,
+    vsphereVm,
+    disks,
+    fcdDevices,
+    managed,
+  };
 }
 
 describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
@@ -293,12 +308,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
 
   it("reports the syncer's error for an unbound claim, and the selected node for a late-binding class", async () => {
     const f = await setup();
-    await f.kube.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: 'manual' },
-      provisioner: 'kubernetes.io/no-provisioner',
-    });
+    await f.storageClass('manual', { provisioner: 'kubernetes.io/no-provisioner' });
     await f.claim('manual-claim', '1Gi', 'manual');
     await f.vm('vm5', [{ name: 'data', claim: 'manual-claim' }]);
     await f.settle();
@@ -318,13 +328,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
       },
     ]);
 
-    await f.kube.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: 'late' },
-      provisioner: CSI_DRIVER,
-      volumeBindingMode: 'WaitForFirstConsumer',
-    });
+    await f.storageClass('late', { provisioner: CSI_DRIVER, volumeBindingMode: 'WaitForFirstConsumer' });
     await f.claim('late-claim', '1Gi', 'late');
     await f.settle();
     expect((await f.getClaim('late-claim'))?.status?.phase).toBe('Pending');
@@ -342,12 +346,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
 
   it('attaches while the VM is off one claim at a time: none after one that is not attached', async () => {
     const f = await setup();
-    await f.kube.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: 'manual' },
-      provisioner: 'kubernetes.io/no-provisioner',
-    });
+    await f.storageClass('manual', { provisioner: 'kubernetes.io/no-provisioner' });
     await f.claim('never-bound', '1Gi', 'manual');
     await f.claim('ready');
     await f.vm('vm9', [
@@ -459,13 +458,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
 
   it('leaves a volume made by hand, and keeps a retained disk after its claim', async () => {
     const f = await setup();
-    await f.kube.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: 'retained' },
-      provisioner: CSI_DRIVER,
-      reclaimPolicy: 'Retain',
-    });
+    await f.storageClass('retained', { provisioner: CSI_DRIVER, reclaimPolicy: 'Retain' });
     await f.claim('kept', '1Gi', 'retained');
     await f.settle();
     const [disk] = f.disks();
@@ -517,12 +510,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     await f.claim('early', '1Gi', 'later');
     await f.settle();
     expect((await f.getClaim('early'))?.status?.phase).toBe('Pending');
-    await f.kube.create({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
-      metadata: { name: 'later' },
-      provisioner: CSI_DRIVER,
-    });
+    await f.storageClass('later', { provisioner: CSI_DRIVER });
     await f.settle();
     expect((await f.getClaim('early'))?.status?.phase).toBe('Bound');
   });
