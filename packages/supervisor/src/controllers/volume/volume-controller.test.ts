@@ -1,4 +1,10 @@
-import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '@vsim/vsphere';
+import {
+  type DatastoreRecord,
+  type Device,
+  SAMPLE_OVF_IMAGES,
+  type VmRecord,
+  type VStorageObjectRecord,
+} from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_API_VERSION } from '../../cns-kinds.js';
@@ -513,5 +519,30 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     await f.storageClass('later', { provisioner: CSI_DRIVER });
     await f.settle();
     expect((await f.getClaim('early'))?.status?.phase).toBe('Bound');
+  });
+
+  it('attaches no claim to a VM of hardware version below 15', async () => {
+    const f = await setup();
+    const [image] = SAMPLE_OVF_IMAGES;
+    if (!image?.ovf) throw new Error('no sample image');
+    const library = f.vsphere.library.find({ name: 'vsim' })[0] as string;
+    f.vsphere.library.createItem(library, {
+      ...image,
+      name: 'old-hardware',
+      ovf: { ...image.ovf, hardwareVersion: 'vmx-13' },
+    });
+    await f.settle();
+    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+    const old = images.items.find((i) => (i.status as { name: string }).name === 'old-hardware');
+    await f.claim('data');
+    await f.vm('vm13', [{ name: 'data', claim: 'data' }], {
+      image: { kind: 'VirtualMachineImage', name: old?.metadata.name },
+    });
+    await f.settle();
+    expect((await f.getVm('vm13')).status?.hardwareVersion).toBe(13);
+    expect(await f.attachment('vm13-data')).toBeUndefined();
+    expect(String(f.supervisor.volumes.errors.get('ns1/vm13'))).toContain(
+      'vm has an unsupported hardware version 13 for PersistentVolumes. Minimum supported hardware version 15',
+    );
   });
 });
