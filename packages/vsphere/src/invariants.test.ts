@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { attachedDiskId } from './inventory/attachments.js';
 import { diskBytes, diskDatastore, isDisk } from './inventory/devices.js';
 import {
   childNameKey,
@@ -12,6 +13,7 @@ import {
   type InventoryRecord,
   relations,
   type VmRecord,
+  type VStorageObjectRecord,
 } from './inventory/records.js';
 import type { Ref } from './model.js';
 import { parseState, serializeState } from './save.js';
@@ -19,10 +21,14 @@ import { VSphere } from './vsphere.js';
 
 const ofKind = (v: VSphere, kind: string) => [...v.store.idsOf(kind)];
 
+/** A step that needs an object of a kind none is left of (every VM destroyed, say): skipped. */
+class NothingToPick extends Error {}
+
 /** Picks the n-th id of a kind (modulo), so shrinking stays meaningful as ids come and go. */
-const pick = (v: VSphere, kind: string, n: number): string | undefined => {
+const pick = (v: VSphere, kind: string, n: number): string => {
   const ids = ofKind(v, kind);
-  return ids.length === 0 ? undefined : ids[n % ids.length];
+  if (ids.length === 0) throw new NothingToPick(kind);
+  return ids[n % ids.length] as string;
 };
 
 type Step = (v: VSphere, a: number, b: number) => unknown;
@@ -72,9 +78,46 @@ const STEPS: Record<string, Step> = {
       datastore: pick(v, 'Datastore', b >> 1) as Ref,
     }),
   markAsTemplate: (v, a) => v.vm.markAsTemplate(pick(v, 'VirtualMachine', a) as Ref),
+  createDisk: (v, a, b) =>
+    v.disks.create({
+      name: `fcd-${b % 3}`,
+      capacityInMB: 1 + (b % 4) * 1024,
+      keepAfterDeleteVm: b % 2 === 0,
+      backingSpec: { datastore: pick(v, 'Datastore', a) as Ref },
+    }),
+  deleteDisk: (v, a) => {
+    const id = pick(v, 'VStorageObject', a) as string;
+    return v.disks.delete(id, (v.store.get(id) as VStorageObjectRecord).datastore);
+  },
+  attachDisk: (v, a, b) => {
+    const id = pick(v, 'VStorageObject', b) as string;
+    const disk = v.store.get(id) as VStorageObjectRecord;
+    return v.disks.attach(pick(v, 'VirtualMachine', a) as Ref, id, disk.datastore);
+  },
+  detachDisk: (v, a, b) =>
+    v.disks.detach(pick(v, 'VirtualMachine', a) as Ref, pick(v, 'VStorageObject', b) as string),
+  snapshot: (v, a) => v.snapshot.create(pick(v, 'VirtualMachine', a) as Ref, 'snap'),
+  revert: (v, a) => v.snapshot.revertToCurrent(pick(v, 'VirtualMachine', a) as Ref),
 };
 
 const step = fc.tuple(fc.constantFrom(...Object.keys(STEPS)), fc.nat(), fc.nat());
+/** The steps that move First Class Disks, and those that change the VMs they are on. */
+const diskStep = fc.tuple(
+  fc.constantFrom(
+    'createDisk',
+    'deleteDisk',
+    'attachDisk',
+    'detachDisk',
+    'snapshot',
+    'revert',
+    'powerOff',
+    'destroy',
+    'clone',
+  ),
+  // Few VMs and disks to pick from, so that steps meet on the same ones.
+  fc.nat({ max: 1 }),
+  fc.nat({ max: 1 }),
+);
 
 /** Runs one step; faults (sync or task) are the expected outcome of many random steps. */
 const run = async (v: VSphere, [name, a, b]: [string, number, number]) => {
@@ -83,6 +126,7 @@ const run = async (v: VSphere, [name, a, b]: [string, number, number]) => {
     v.scheduler.runDue();
     await result?.wait?.();
   } catch (error) {
+    if (error instanceof NothingToPick) return;
     if (!(error instanceof Error) || !('fault' in error)) throw error;
   }
 };
@@ -110,11 +154,24 @@ const checkInvariants = (v: VSphere) => {
     for (const d of vm.config.devices) {
       if (!isDisk(d)) continue;
       const ds = diskDatastore(d) as string;
-      used.set(ds, (used.get(ds) ?? 0) + diskBytes(d));
+      if (attachedDiskId(d) === undefined) used.set(ds, (used.get(ds) ?? 0) + diskBytes(d));
       expect(vm.datastores).toContain(ds);
     }
     expect(v.store.get(vm.parent as string)?.kind).toBe('Folder');
   }
+  // A First Class Disk takes its own space, attached or not, and is on its consumer alone.
+  const onVms = new Map<string, string[]>();
+  for (const vm of v.store.ofKind<VmRecord>('VirtualMachine'))
+    for (const d of vm.config.devices) {
+      const id = attachedDiskId(d);
+      if (id !== undefined) onVms.set(id, [...(onVms.get(id) ?? []), vm.id]);
+    }
+  for (const disk of v.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
+    used.set(disk.datastore, (used.get(disk.datastore) ?? 0) + disk.capacityInMB * 1024 * 1024);
+    expect(onVms.get(disk.id) ?? [], `disk ${disk.id}`).toEqual(disk.consumer ? [disk.consumer] : []);
+    onVms.delete(disk.id);
+  }
+  expect([...onVms.keys()], 'devices of disks that are gone').toEqual([]);
   for (const ds of v.store.ofKind<DatastoreRecord>('Datastore')) expect(ds.used).toBe(used.get(ds.id) ?? 0);
 };
 
@@ -127,6 +184,17 @@ describe('random sequences of operations', () => {
         checkInvariants(v);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('keep each First Class Disk on its consumer alone, and its space counted once', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(diskStep, { maxLength: 30 }), async (steps) => {
+        const v = new VSphere({ seed: 12, inventory: { cluster: 0, vm: 2, ds: 2 } });
+        for (const s of steps) await run(v, s);
+        checkInvariants(v);
+      }),
+      { numRuns: 100 },
     );
   });
 
