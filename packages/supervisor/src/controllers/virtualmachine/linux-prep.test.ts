@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hubVm } from '../../testing/virtual-machine.js';
-import { linuxPrepCustomization, linuxPrepOf } from './linux-prep.js';
+import { guestCustomizationOf } from './customization.js';
+import { linuxPrepCustomization } from './linux-prep.js';
 import type { NicAddressing } from './network.js';
 
 const vm = hubVm;
@@ -88,9 +89,11 @@ describe('LinuxPrep', () => {
   });
 
   it('is left out when disabled or turned off for the next power-on', () => {
-    expect(linuxPrepOf(vm({ bootstrap: { linuxPrep: {} } }))).toEqual({});
-    expect(linuxPrepOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
-    expect(linuxPrepOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } }))).toBeUndefined();
-    expect(linuxPrepOf(vm({ bootstrap: { cloudInit: {} } }))).toBeUndefined();
+    expect(guestCustomizationOf(vm({ bootstrap: { linuxPrep: {} } }))).toEqual({});
+    expect(guestCustomizationOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
+    expect(
+      guestCustomizationOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } })),
+    ).toBeUndefined();
+    expect(guestCustomizationOf(vm({ bootstrap: { cloudInit: {} } }))).toBeUndefined();
   });
 });

@@ -11,13 +11,6 @@ import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './gu
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
-/** The LinuxPrep a VM is deployed with, if any: not disabled, and not turned off for this power-on. */
-export const linuxPrepOf = (vm: VirtualMachine) => {
-  const bootstrap = vm.spec?.bootstrap;
-  const linuxPrep = bootstrap?.disabled ? undefined : bootstrap?.linuxPrep;
-  return linuxPrep?.customizeAtNextPowerOn === false ? undefined : linuxPrep;
-};
-
 /** One interface's settings: DHCP, its first IPv4 address with its gateway, or none (also without IPAM). */
 function adapterOf(b: InterfaceBootstrap) {
   const settings = { _type: 'CustomizationIPSettings', dnsServerList: b.nameservers };
@@ -34,32 +27,43 @@ function adapterOf(b: InterfaceBootstrap) {
 }
 
 /**
- * The customization vm-operator's LinuxPrep asks vSphere for. The DNS servers are the VM's, else
- * the Supervisor's when a static interface names none (or, on a Cluster API machine, no search
- * domain); the Supervisor's search domains do not go to a guest customization.
+ * What a guest customization (LinuxPrep or Sysprep) says of the network, as vm-operator fills
+ * it in. The DNS servers are the VM's, else the Supervisor's when a static interface names none
+ * (or, on a Cluster API machine, no search domain); the Supervisor's search domains do not go
+ * to a guest customization.
  */
-export function linuxPrepCustomization(
+export function customizationNetwork(
   vm: VirtualMachine,
   nics: readonly NicAddressing[],
   dns: () => GlobalDns,
-): CustomizationSpec {
-  const linuxPrep = vm.spec?.bootstrap?.linuxPrep ?? {};
-  const network = vm.spec?.network;
+): Pick<CustomizationSpec, 'globalIPSettings' | 'nicSettingMap'> {
   const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
   const global = supervisorDns(vm, bootstraps, true, dns);
   return {
-    identity: {
-      _type: 'CustomizationLinuxPrep',
-      hostName: { _type: 'CustomizationFixedName', name: hostNameOf(vm).name },
-      domain: network?.domainName ?? '',
-      ...(linuxPrep.timeZone ? { timeZone: linuxPrep.timeZone } : {}),
-      ...(linuxPrep.hardwareClockIsUTC !== undefined ? { hwClockUTC: linuxPrep.hardwareClockIsUTC } : {}),
-    },
     globalIPSettings: {
       _type: 'CustomizationGlobalIPSettings',
       dnsSuffixList: global.searchDomains,
       dnsServerList: global.nameservers,
     },
     nicSettingMap: bootstraps.map((b) => ({ _type: 'CustomizationAdapterMapping', adapter: adapterOf(b) })),
+  };
+}
+
+/** The customization vm-operator's LinuxPrep asks vSphere for. */
+export function linuxPrepCustomization(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  dns: () => GlobalDns,
+): CustomizationSpec {
+  const linuxPrep = vm.spec?.bootstrap?.linuxPrep ?? {};
+  return {
+    identity: {
+      _type: 'CustomizationLinuxPrep',
+      hostName: { _type: 'CustomizationFixedName', name: hostNameOf(vm).name },
+      domain: vm.spec?.network?.domainName ?? '',
+      ...(linuxPrep.timeZone ? { timeZone: linuxPrep.timeZone } : {}),
+      ...(linuxPrep.hardwareClockIsUTC !== undefined ? { hwClockUTC: linuxPrep.hardwareClockIsUTC } : {}),
+    },
+    ...customizationNetwork(vm, nics, dns),
   };
 }

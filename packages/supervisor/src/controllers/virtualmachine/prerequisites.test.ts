@@ -327,6 +327,64 @@ describe('VirtualMachine prerequisites', () => {
     expect((await f.recordOf('vm3')).customization).toBeUndefined();
   });
 
+  it('customizes a Sysprep VM before it boots, with its Secrets read as vm-operator reads them', async () => {
+    const f = await setup();
+    const sysprep = {
+      guiUnattended: { password: { name: 'win-secrets', key: 'password' } },
+      userData: { fullName: 'Jane Doe', orgName: 'Example', productID: { name: 'win-secrets', key: 'key' } },
+    };
+    await f.create('win1', { guestID: 'windows2019srv_64Guest', bootstrap: { sysprep: { sysprep } } });
+    await f.settle();
+    expect(await f.conditionOf('win1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: 'NotFound',
+      message: 'secrets "win-secrets" not found',
+    });
+    await f.kube.create(secret('win-secrets', { password: 'p4ss' }));
+    await f.settle();
+    expect(await f.conditionOf('win1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: 'GetError',
+      message: 'no data found for key "key" for secret ns1/win-secrets',
+    });
+    const withKey = await f.kube.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'ns1',
+      name: 'win-secrets',
+    });
+    await f.kube.update({
+      ...withKey,
+      data: { ...(withKey.data as object), key: Buffer.from('AAAA').toString('base64') },
+    });
+    await f.settle();
+    await f.converged('win1');
+    const record = await f.recordOf('win1');
+    expect(record.customization).toMatchObject({ identity: 'windows', hostName: 'win1', pending: false });
+    expect(record.guest.hostName).toBe('win1');
+  });
+
+  it('customizes a VM with a raw unattend XML, and reports its Secret without the key named', async () => {
+    const f = await setup();
+    await f.kube.create(secret('unattend', { other: '<unattend/>' }));
+    await f.create('win2', { bootstrap: { sysprep: { rawSysprep: { name: 'unattend', key: 'xml' } } } });
+    await f.create('win3', {
+      bootstrap: {
+        sysprep: { rawSysprep: { name: 'unattend', key: 'other' }, customizeAtNextPowerOn: true },
+      },
+    });
+    await f.settle();
+    expect(await f.conditionOf('win2', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: 'RequiredKeyNotFound',
+      message: 'required key "xml" not found in Secret unattend',
+    });
+    await f.converged('win3');
+    expect((await f.recordOf('win3')).customization).toMatchObject({ identity: 'windows', pending: false });
+    // The latch that asked for it is set back to false, as for LinuxPrep.
+    expect((await f.get('win3')).spec?.bootstrap?.sysprep?.customizeAtNextPowerOn).toBe(false);
+  });
+
   it('customizes again when customizeAtNextPowerOn asks, then sets it back to false', async () => {
     const f = await setup();
     await f.create('vm1', { bootstrap: { linuxPrep: { customizeAtNextPowerOn: true } } });

@@ -51,11 +51,23 @@ export interface Resolved {
   bootstrapData?: BootstrapSecretData;
 }
 
-/** What a cloud-init bootstrap reads from Secrets, decoded: a raw user data (bytes) and SSH keys, or a structured CloudConfig's. */
+/**
+ * What a bootstrap reads from Secrets, decoded: cloud-init's raw user data (bytes) and SSH keys,
+ * or a structured CloudConfig's; a structured Sysprep's, or a raw Sysprep Secret's data.
+ */
 export interface BootstrapSecretData {
   userData?: Buffer | undefined;
   sshPublicKeys?: string | undefined;
   cloudConfig?: CloudConfigSecrets;
+  sysprep?: SysprepSecrets;
+  rawSysprep?: Readonly<Record<string, Buffer>>;
+}
+
+/** What a structured Sysprep takes from Secrets. */
+export interface SysprepSecrets {
+  productID?: string;
+  password?: string;
+  domainPassword?: string;
 }
 
 /**
@@ -205,6 +217,7 @@ export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: 
   // Its Secrets are read even while disabled, as vm-operator reads them.
   const cooked = bootstrap.cloudInit?.cloudConfig;
   if (cooked) return checkCloudConfig(read, vm, cooked, out);
+  if (!bootstrap.cloudInit && bootstrap.sysprep) return checkSysprep(read, vm, bootstrap.sysprep, out);
   const selector = bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = read.get<WithData>(`v1`, 'Secret', vm.metadata.namespace, selector.name);
@@ -222,18 +235,13 @@ export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: 
 }
 
 /**
- * The Secrets a structured CloudConfig names (users' passwords, files' contents), read as
- * vm-operator reads them: a missing Secret is NotFound, a missing or empty key a GetError.
+ * A reader of the Secrets a structured bootstrap names (a CloudConfig's, a Sysprep's), as
+ * vm-operator reads them: a Secret's key, decoded, or why it cannot be read (a missing Secret is
+ * NotFound, a missing or empty key a GetError).
  */
-function checkCloudConfig(
-  read: DependencyReader,
-  vm: VirtualMachine,
-  config: CloudConfig,
-  out: Resolved,
-): Verdict {
-  const namespace = vm.metadata.namespace as string;
-  /** A Secret's key, decoded, or why it cannot be read. */
-  const secretValue = ({ name, key }: SecretKeySelector): string | Verdict => {
+const secretValues =
+  (read: DependencyReader, namespace: string) =>
+  ({ name, key }: SecretKeySelector): string | Verdict => {
     const secret = read.get<WithData>('v1', 'Secret', namespace, name);
     if (!secret)
       return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', name));
@@ -246,6 +254,15 @@ function checkCloudConfig(
       );
     return decoded(data).toString('utf8');
   };
+
+/** The Secrets a structured CloudConfig names: users' passwords, files' contents. */
+function checkCloudConfig(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  config: CloudConfig,
+  out: Resolved,
+): Verdict {
+  const secretValue = secretValues(read, vm.metadata.namespace as string);
   const users = new Map<string, { hashedPasswd?: string; passwd?: string }>();
   for (const user of config.users ?? []) {
     if (user.hashed_passwd && user.passwd)
@@ -269,6 +286,50 @@ function checkCloudConfig(
     writeFiles.set(file.path, value);
   }
   out.bootstrapData = { cloudConfig: { users, writeFiles } };
+  return isTrue(CONDITION.bootstrapReady);
+}
+
+/**
+ * A Sysprep's Secrets: a structured one's product key and passwords, or a raw one's Secret (its
+ * key, when named, must be there: RequiredKeyNotFound otherwise).
+ */
+function checkSysprep(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  spec: NonNullable<NonNullable<NonNullable<VirtualMachine['spec']>['bootstrap']>['sysprep']>,
+  out: Resolved,
+): Verdict {
+  if (spec.sysprep) {
+    const secretValue = secretValues(read, vm.metadata.namespace as string);
+    const sysprep: SysprepSecrets = {};
+    const selectors: [keyof SysprepSecrets, SecretKeySelector | undefined][] = [
+      ['productID', spec.sysprep.userData?.productID],
+      ['password', spec.sysprep.guiUnattended?.password],
+      ['domainPassword', spec.sysprep.identification?.domainAdminPassword],
+    ];
+    for (const [field, selector] of selectors) {
+      if (!selector?.name) continue;
+      const value = secretValue(selector);
+      if (typeof value !== 'string') return value;
+      sysprep[field] = value;
+    }
+    out.bootstrapData = { sysprep };
+    return isTrue(CONDITION.bootstrapReady);
+  }
+  const selector = spec.rawSysprep;
+  if (!selector) return isTrue(CONDITION.bootstrapReady);
+  const secret = read.get<WithData>('v1', 'Secret', vm.metadata.namespace, selector.name);
+  if (!secret)
+    return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name));
+  if (selector.key && secret.data?.[selector.key] === undefined)
+    return isFalse(
+      CONDITION.bootstrapReady,
+      REASON.requiredKeyNotFound,
+      `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
+    );
+  const rawSysprep: Record<string, Buffer> = {};
+  for (const [key, value] of Object.entries(secret.data ?? {})) rawSysprep[key] = decoded(value);
+  out.bootstrapData = { rawSysprep };
   return isTrue(CONDITION.bootstrapReady);
 }
 

@@ -66,9 +66,10 @@ import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
-import { linuxPrepCustomization, linuxPrepOf } from './linux-prep.js';
+import { guestCustomization, guestCustomizationOf } from './customization.js';
 import { planNetwork, readAddressing } from './network.js';
 import {
+  type BootstrapSecretData,
   checkBootstrap,
   checkPrerequisites,
   type DependencyReader,
@@ -151,10 +152,11 @@ interface ClassSize {
   memoryMB?: number;
 }
 
-/** What the create path an update falls through from found: its verdicts, the class's size. */
+/** What the create path an update falls through from found: its verdicts, the class's size, the bootstrap's Secrets. */
 interface Fallthrough {
   readonly verdicts: readonly Verdict[];
   readonly size: ClassSize;
+  readonly secrets: BootstrapSecretData | undefined;
 }
 
 export function startVirtualMachineController(
@@ -404,8 +406,8 @@ export function startVirtualMachineController(
             ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
             : undefined,
           // Customized as it boots; one deployed powered off is customized at its first power-on.
-          powerOn && linuxPrepOf(vm)
-            ? linuxPrepCustomization(vm, network.nics, () => globalDnsOf(read))
+          powerOn && guestCustomizationOf(vm)
+            ? guestCustomization(vm, network.nics, () => globalDnsOf(read), resolved.bootstrapData ?? {})
             : undefined,
         ),
       },
@@ -431,16 +433,19 @@ export function startVirtualMachineController(
     const deployedVm = record.customization ? clearCustomizeLatch(vm) : vm;
     return updatePath(key, deployedVm, record, read, placement?.zone, {
       verdicts,
-      size: prerequisites.resolved,
+      size: resolved,
+      secrets: resolved.bootstrapData,
     });
   };
 
   /** `customizeAtNextPowerOn: true` set back to false once the customization it asked for is made, as vm-operator does. */
   const clearCustomizeLatch = (vm: VirtualMachine): VirtualMachine => {
-    const linuxPrep = vm.spec?.bootstrap?.linuxPrep;
-    if (linuxPrep?.customizeAtNextPowerOn !== true) return vm;
-    const bootstrap = { ...vm.spec?.bootstrap, linuxPrep: { ...linuxPrep, customizeAtNextPowerOn: false } };
-    return write(asKube({ ...vm, spec: { ...vm.spec, bootstrap } }), 'main');
+    const bootstrap = vm.spec?.bootstrap;
+    const provider = bootstrap?.sysprep ? 'sysprep' : 'linuxPrep';
+    const spec = bootstrap?.[provider];
+    if (spec?.customizeAtNextPowerOn !== true) return vm;
+    const cleared = { ...bootstrap, [provider]: { ...spec, customizeAtNextPowerOn: false } };
+    return write(asKube({ ...vm, spec: { ...vm.spec, bootstrap: cleared } }), 'main');
   };
 
   // --- update path ---------------------------------------------------------------
@@ -452,6 +457,7 @@ export function startVirtualMachineController(
     record: VmRecord,
     size: ClassSize,
     read: DependencyReader,
+    secrets: BootstrapSecretData,
   ): 'resize' | 'power' | 'restart' | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -471,13 +477,13 @@ export function startVirtualMachineController(
       // As vm-operator, no power-on while a claim's disk is not attached yet.
       const pending = pendingVolumes(vm);
       if (pending) throw new Error(`failed to reconcile config: updating state failed with ${pending}`);
-      // A LinuxPrep VM is customized before its first power-on, as its spec says now, and again
-      // before one `customizeAtNextPowerOn: true` asks for (vm-operator's latch, then cleared).
-      const linuxPrep = linuxPrepOf(vm);
+      // A LinuxPrep or Sysprep VM is customized before its first power-on, as its spec says now,
+      // and again before one `customizeAtNextPowerOn: true` asks for (vm-operator's latch, then cleared).
+      const provider = guestCustomizationOf(vm);
       const customize =
         state === 'poweredOff' &&
-        linuxPrep !== undefined &&
-        (!record.customization || linuxPrep.customizeAtNextPowerOn === true);
+        provider !== undefined &&
+        (!record.customization || provider.customizeAtNextPowerOn === true);
       const nics = customize && readAddressing(kube, vm);
       if (nics) {
         clearCustomizeLatch(vm);
@@ -486,7 +492,7 @@ export function startVirtualMachineController(
           vsphere.vm
             .customize(
               record.id,
-              linuxPrepCustomization(vm, nics, () => globalDnsOf(read)),
+              guestCustomization(vm, nics, () => globalDnsOf(read), secrets),
             )
             .wait(),
         );
@@ -594,7 +600,8 @@ export function startVirtualMachineController(
       const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
       if (!poweringOff) return undefined;
     } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
-    const started = drive(key, written, record, size, read);
+    const secrets = (fallthrough ? fallthrough.secrets : bootstrap.bootstrapData) ?? {};
+    const started = drive(key, written, record, size, read, secrets);
     if (started) {
       // The restart asked for is the one that ran.
       if (started === 'restart')

@@ -1,0 +1,107 @@
+/**
+ * Sysprep, as vm-operator bootstraps a Windows VM with it: a vSphere guest customization before
+ * the power-on, from the structured `sysprep` (its passwords and product key from Secrets) or
+ * from a raw unattend XML (`rawSysprep`), with the network as LinuxPrep has it.
+ */
+import type { CustomizationSpec } from '@vsim/vsphere';
+import { hostNameOf } from '../../api/host-name.js';
+import type { Sysprep, VirtualMachine } from '../../api/types.js';
+import { plainUserData } from './cloud-init.js';
+import { customizationNetwork } from './linux-prep.js';
+import type { NicAddressing } from './network.js';
+import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
+
+/** The key of a raw Sysprep Secret that holds the unattend XML when the selector names none. */
+export const UNATTEND_KEY = 'unattend';
+
+/** UTC in Microsoft's time zone indexes: a Sysprep without `guiUnattended` gets it. */
+const UTC_TIME_ZONE = 85;
+
+const password = (value: string | undefined) =>
+  value ? { password: { _type: 'CustomizationPassword', value, plainText: true } } : {};
+
+/** The structured Sysprep as vSphere's CustomizationSysprep, with what its Secrets hold. */
+function sysprepIdentity(
+  vm: VirtualMachine,
+  from: Sysprep,
+  secrets: NonNullable<BootstrapSecretData['sysprep']>,
+) {
+  const gui = from.guiUnattended;
+  const identification = from.identification;
+  const license = from.licenseFilePrintData;
+  return {
+    _type: 'CustomizationSysprep',
+    guiUnattended: {
+      _type: 'CustomizationGuiUnattended',
+      timeZone: gui ? (gui.timeZone ?? 0) : UTC_TIME_ZONE,
+      autoLogon: gui?.autoLogon ?? false,
+      autoLogonCount: gui?.autoLogonCount ?? 0,
+      ...(gui ? password(secrets.password) : {}),
+    },
+    userData: {
+      _type: 'CustomizationUserData',
+      fullName: from.userData?.fullName ?? '',
+      orgName: from.userData?.orgName ?? '',
+      computerName: { _type: 'CustomizationFixedName', name: hostNameOf(vm).name },
+      productId: secrets.productID ?? '',
+    },
+    ...(from.guiRunOnce
+      ? { guiRunOnce: { _type: 'CustomizationGuiRunOnce', commandList: from.guiRunOnce.commands ?? [] } }
+      : {}),
+    identification: {
+      _type: 'CustomizationIdentification',
+      ...(identification?.joinWorkgroup ? { joinWorkgroup: identification.joinWorkgroup } : {}),
+      ...(identification && vm.spec?.network?.domainName ? { joinDomain: vm.spec.network.domainName } : {}),
+      ...(identification?.domainAdmin ? { domainAdmin: identification.domainAdmin } : {}),
+      ...(identification?.domainOU ? { domainOU: identification.domainOU } : {}),
+      ...(identification && secrets.domainPassword
+        ? {
+            domainAdminPassword: {
+              _type: 'CustomizationPassword',
+              value: secrets.domainPassword,
+              plainText: true,
+            },
+          }
+        : {}),
+    },
+    ...(license
+      ? {
+          licenseFilePrintData: {
+            _type: 'CustomizationLicenseFilePrintData',
+            autoMode:
+              license.autoMode === 'perSeat' || license.autoMode === 'perServer' ? license.autoMode : '',
+            ...(license.autoUsers !== undefined ? { autoUsers: license.autoUsers } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The customization vm-operator's Sysprep asks vSphere for. A raw unattend XML comes as it is
+ * once base64 and gzip are undone; a Secret without it fails the customization, as in
+ * vm-operator.
+ */
+export function sysprepCustomization(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  dns: () => GlobalDns,
+  secrets: BootstrapSecretData,
+): CustomizationSpec {
+  const spec = vm.spec?.bootstrap?.sysprep ?? {};
+  let identity: CustomizationSpec['identity'];
+  if (spec.rawSysprep) {
+    const key = spec.rawSysprep.key || UNATTEND_KEY;
+    const data = secrets.rawSysprep?.[key];
+    if (!data || data.length === 0) throw new Error(`no Sysprep XML data with key ${JSON.stringify(key)}`);
+    let xml: Buffer;
+    try {
+      xml = plainUserData(data);
+    } catch (error) {
+      throw new Error(`decoding Sysprep unattend XML failed: ${(error as Error).message}`);
+    }
+    identity = { _type: 'CustomizationSysprepText', value: xml.toString('utf8') };
+  } else if (spec.sysprep) identity = sysprepIdentity(vm, spec.sysprep, secrets.sysprep ?? {});
+  else throw new Error('no Sysprep data');
+  return { identity, ...customizationNetwork(vm, nics, dns) };
+}
