@@ -45,9 +45,16 @@ export const withoutForeignDisks = (tx: Tx, vmId: string, devices: readonly Devi
   return devices.every(usable) ? devices : devices.filter(usable);
 };
 
-const attachedIds = (vm: VmRecord | undefined): string[] => {
-  const ids: string[] = [];
-  if (vm)
-    for (const d of vm.config.devices) if (isDisk(d) && d.vDiskId) ids.push(attachedDiskId(d) as string);
-  return ids;
+const NONE: readonly string[] = [];
+const NO_DEVICES: readonly Device[] = [];
+
+/** The ids of the disks a VM has attached; no list is made for the many VMs without any. */
+const attachedIds = (vm: VmRecord | undefined): readonly string[] => {
+  let ids: string[] | undefined;
+  for (const d of vm?.config.devices ?? NO_DEVICES) {
+    if (!isDisk(d) || !d.vDiskId) continue;
+    ids ??= [];
+    ids.push(attachedDiskId(d) as string);
+  }
+  return ids ?? NONE;
 };

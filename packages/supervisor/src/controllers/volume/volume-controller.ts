@@ -63,8 +63,14 @@ export const sanitizeCnsError = (message: string): string =>
   message.includes('opId:') ? message.slice(0, message.indexOf(':')) : message;
 
 /** Whether the volume controller has anything to do for a VM: claims, or managed entries to clear. */
-const hasVolumeWork = (vm: VirtualMachine | undefined): boolean =>
-  claimVolumes(vm).length > 0 || (vm?.status?.volumes ?? []).some((v) => v.type !== 'Classic');
+const hasVolumeWork = (vm: VirtualMachine | undefined): boolean => {
+  // Every write of every VM asks: loops, no lists made.
+  for (const volume of vm?.spec?.volumes ?? NO_VOLUMES) if (volume.persistentVolumeClaim) return true;
+  for (const volume of vm?.status?.volumes ?? NO_VOLUMES) if (volume.type !== 'Classic') return true;
+  return false;
+};
+
+const NO_VOLUMES: readonly never[] = [];
 
 export function startVolumeController(manager: Manager, deps: { kube: KubeStore }): Controller {
   const { kube } = deps;
