@@ -9,7 +9,7 @@ import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
 import { isIp } from './ip.js';
-import type { CloudConfig, VirtualMachine } from './types.js';
+import type { CloudConfig, Sysprep, VirtualMachine } from './types.js';
 
 export interface FieldError {
   field: string;
@@ -212,7 +212,12 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
       errors.push(
         invalid('spec.bootstrap.sysprep', 'sysPrep', 'sysprep and rawSysprep are mutually exclusive'),
       );
+    } else if (!sysprep.sysprep && !sysprep.rawSysprep) {
+      errors.push(
+        invalid('spec.bootstrap.sysprep', 'sysPrep', 'either sysprep or rawSysprep must be provided'),
+      );
     }
+    if (sysprep.sysprep) errors.push(...validateInlineSysprep(vm, sysprep.sysprep));
   }
   if (vAppConfig && cloudInit) {
     errors.push(
@@ -222,6 +227,51 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
       ),
     );
   }
+  return errors;
+}
+
+const VCD_PARITY_NOT_ENABLED = 'VC guest customization VCD parity capability is not enabled';
+
+/** A structured Sysprep's rules: auto logon needs a count and a password; a domain join, its admin. */
+function validateInlineSysprep(vm: VirtualMachine, sysprep: Sysprep): FieldError[] {
+  const errors: FieldError[] = [];
+  const path = 'spec.bootstrap.sysprep.sysprep';
+  const gui = sysprep.guiUnattended;
+  if (gui?.autoLogon && !gui.autoLogonCount)
+    errors.push(invalid(path, 'guiUnattended', 'autoLogon requires autoLogonCount to be specified'));
+  if (gui?.autoLogon && !gui.password?.name)
+    errors.push(invalid(path, 'guiUnattended', 'autoLogon requires password selector to be set'));
+  const identification = sysprep.identification;
+  if (identification) {
+    const domainName = vm.spec?.network?.domainName ?? '';
+    if (domainName && identification.joinWorkgroup)
+      errors.push(
+        invalid(path, 'identification', 'spec.network.domainName and joinWorkgroup are mutually exclusive'),
+      );
+    if (domainName && (!identification.domainAdmin || !identification.domainAdminPassword?.name))
+      errors.push(
+        invalid(
+          path,
+          'identification',
+          'spec.network.domainName requires domainAdmin and domainAdminPassword selector to be set',
+        ),
+      );
+    if (
+      identification.joinWorkgroup &&
+      (identification.domainAdmin || identification.domainAdminPassword || identification.domainOU)
+    )
+      errors.push(
+        invalid(
+          path,
+          'identification',
+          'joinWorkgroup and domainAdmin/domainAdminPassword/domainOU are mutually exclusive',
+        ),
+      );
+  }
+  // The Supervisor's VCD parity capability is off: its fields are refused (at the sysprep bootstrap's path, as vm-operator names them).
+  if (sysprep.expirePasswordAfterNextLogin)
+    errors.push(forbidden('spec.bootstrap.sysprep.expirePasswordAfterNextLogin', VCD_PARITY_NOT_ENABLED));
+  if (sysprep.scriptText) errors.push(forbidden('spec.bootstrap.sysprep.scriptText', VCD_PARITY_NOT_ENABLED));
   return errors;
 }
 

@@ -195,6 +195,40 @@ describe('validation', () => {
     expect(validateVirtualMachineUpdate(updated, old).map((e) => e.field)).not.toContain('metadata.name');
   });
 
+  it('checks a Sysprep as vm-operator does', () => {
+    const errors = (spec: VirtualMachine['spec']) =>
+      validateVirtualMachineCreate(vm(spec)).map((e) => `${e.field}: ${e.message}`);
+    const userData = { fullName: 'Jane', orgName: 'Example' };
+    expect(errors({ bootstrap: { sysprep: {} } })).toEqual([
+      'spec.bootstrap.sysprep: Invalid value: "sysPrep": either sysprep or rawSysprep must be provided',
+    ]);
+    expect(
+      errors({ bootstrap: { sysprep: { sysprep: { userData, guiUnattended: { autoLogon: true } } } } }),
+    ).toEqual([
+      'spec.bootstrap.sysprep.sysprep: Invalid value: "guiUnattended": autoLogon requires autoLogonCount to be specified',
+      'spec.bootstrap.sysprep.sysprep: Invalid value: "guiUnattended": autoLogon requires password selector to be set',
+    ]);
+    const identification = { joinWorkgroup: 'WG', domainOU: 'OU=x' };
+    expect(
+      errors({
+        network: { domainName: 'corp.example' },
+        bootstrap: { sysprep: { sysprep: { userData, identification, expirePasswordAfterNextLogin: true } } },
+      }),
+    ).toEqual([
+      'spec.bootstrap.sysprep.sysprep: Invalid value: "identification": spec.network.domainName and joinWorkgroup are mutually exclusive',
+      'spec.bootstrap.sysprep.sysprep: Invalid value: "identification": spec.network.domainName requires domainAdmin and domainAdminPassword selector to be set',
+      'spec.bootstrap.sysprep.sysprep: Invalid value: "identification": joinWorkgroup and domainAdmin/domainAdminPassword/domainOU are mutually exclusive',
+      'spec.bootstrap.sysprep.expirePasswordAfterNextLogin: Forbidden: VC guest customization VCD parity capability is not enabled',
+    ]);
+    const joined = { domainAdmin: 'admin', domainAdminPassword: { name: 's', key: 'k' } };
+    expect(
+      errors({
+        network: { domainName: 'corp.example' },
+        bootstrap: { sysprep: { sysprep: { userData, identification: joined } } },
+      }),
+    ).toEqual([]);
+  });
+
   it('checks volumes as vm-operator does: names, claims, removal', () => {
     const claim = (claimName: string, more: Record<string, unknown> = {}) => ({
       persistentVolumeClaim: { claimName, ...more },
