@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
 import { hubVm } from '../../testing/virtual-machine.js';
-import { cloudInitGuestInfo, cloudInitMetadata, plainUserData } from './cloud-init.js';
+import { cloudInitGuestInfo, cloudInitMetadata, tryDecodeBase64Gzip } from './cloud-init.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
@@ -200,7 +200,7 @@ describe('cloud-init user data', () => {
   const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64');
 
   it('is plain whether it came plain, base64 (even twice) or gzipped, its bytes kept', () => {
-    const plain = (data: Buffer) => plainUserData(data).toString('utf8');
+    const plain = (data: Buffer) => tryDecodeBase64Gzip(data).toString('utf8');
     expect(plain(Buffer.from(text))).toBe(text);
     expect(plain(Buffer.from(b64(text)))).toBe(text);
     expect(plain(Buffer.from(b64(b64(text))))).toBe(text);
@@ -208,14 +208,17 @@ describe('cloud-init user data', () => {
     expect(plain(gzipSync(text))).toBe(text);
     // Not UTF-8: the bytes go through as they are.
     const latin1 = Buffer.from('#cloud-config\nmotd: caf\xe9\n', 'latin1');
-    expect(plainUserData(latin1)).toEqual(latin1);
+    expect(tryDecodeBase64Gzip(latin1)).toEqual(latin1);
     // The gzip magic without a gzip header is data, as Go's reader leaves it.
-    expect(plainUserData(Buffer.from([0x1f, 0x8b, 0x41, 0x42]))).toEqual(
+    expect(tryDecodeBase64Gzip(Buffer.from([0x1f, 0x8b, 0x41, 0x42]))).toEqual(
       Buffer.from([0x1f, 0x8b, 0x41, 0x42]),
     );
     // A gzip header over a broken body fails, as vm-operator's reconcile does.
     const broken = Buffer.concat([gzipSync(text).subarray(0, 12), Buffer.from('garbage')]);
-    expect(() => plainUserData(broken)).toThrow(/^decoding cloud-init userdata failed/);
+    expect(() => tryDecodeBase64Gzip(broken)).toThrow();
+    const guestInfo = () =>
+      cloudInitGuestInfo(vm({ bootstrap: { cloudInit: {} } }), [], { userData: broken }, () => NO_DNS);
+    expect(guestInfo).toThrow(/^decoding cloud-init userdata failed: /);
   });
 
   it('goes to guestinfo gzipped and base64-encoded, beside the metadata', () => {

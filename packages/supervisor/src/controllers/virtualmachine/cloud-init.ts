@@ -115,15 +115,20 @@ const isGzip = (bytes: Buffer) =>
   ((bytes[3] as number) & 0xe0) === 0;
 
 /**
- * User data as the guest gets it, whatever it came as: base64 undone as often as it decodes,
- * then gunzipped if it is gzip (vm-operator's `TryToDecodeBase64Gzip`). Bytes stay bytes.
+ * Bootstrap data as the guest gets it, whatever it came as: base64 undone as often as it
+ * decodes, then gunzipped if it is gzip (vm-operator's `TryToDecodeBase64Gzip`; a broken gzip
+ * body throws). Bytes stay bytes.
  */
-export function plainUserData(data: Buffer): Buffer {
+export function tryDecodeBase64Gzip(data: Buffer): Buffer {
   let bytes = data;
   for (let decoded = decodeBase64(bytes); decoded; decoded = decodeBase64(bytes)) bytes = decoded;
-  if (!isGzip(bytes)) return bytes;
+  return isGzip(bytes) ? gunzipSync(bytes) : bytes;
+}
+
+/** User data as the guest gets it (see tryDecodeBase64Gzip). */
+function plainUserData(data: Buffer): Buffer {
   try {
-    return gunzipSync(bytes);
+    return tryDecodeBase64Gzip(data);
   } catch (error) {
     throw new Error(`decoding cloud-init userdata failed: ${(error as Error).message}`);
   }

@@ -1,29 +1,56 @@
 /**
  * The guest customization (vSphere's Guest OS Customization) a VM's bootstrap asks for before a
- * power-on: LinuxPrep's or Sysprep's.
+ * power-on from off: LinuxPrep's or Sysprep's. As vm-operator decides: when the bootstrap's
+ * `customizeAtNextPowerOn` is set, it says; when it is not, the VM is customized whenever the
+ * customization differs from the last one made, whose hash the VM keeps in an annotation.
  */
 import type { CustomizationSpec } from '@vsim/vsphere';
+import { canonicalJson } from '../../api/conversion/paths.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { linuxPrepCustomization } from './linux-prep.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
 import { sysprepCustomization } from './sysprep.js';
+import { xxHash64 } from './xxhash64.js';
 
-/** The bootstrap provider that customizes the VM, if any: not disabled, and not turned off for this power-on. */
-export const guestCustomizationOf = (vm: VirtualMachine) => {
+/** The hash of the last customization made (vm-operator's annotation; the value is the simulator's own hash of it). */
+export const CUSTOMIZATION_HASH_ANNOTATION = 'vmoperator.vmware.com/bootstrap-hash-customspec';
+
+export type CustomizingProvider = 'linuxPrep' | 'sysprep';
+
+/**
+ * The bootstrap provider that customizes the guest, in vm-operator's order (LinuxPrep, then
+ * Sysprep), unless the bootstrap is disabled or turned off for the next power-on.
+ */
+export function guestCustomizationOf(vm: VirtualMachine): CustomizingProvider | undefined {
   const bootstrap = vm.spec?.bootstrap;
-  const provider = bootstrap?.disabled ? undefined : (bootstrap?.sysprep ?? bootstrap?.linuxPrep);
-  return provider?.customizeAtNextPowerOn === false ? undefined : provider;
-};
+  if (!bootstrap || bootstrap.disabled || bootstrap.cloudInit) return undefined;
+  const provider = bootstrap.linuxPrep ? 'linuxPrep' : bootstrap.sysprep ? 'sysprep' : undefined;
+  return provider && bootstrap[provider]?.customizeAtNextPowerOn !== false ? provider : undefined;
+}
 
 /** The CustomizationSpec of the VM's LinuxPrep or Sysprep. */
 export function guestCustomization(
   vm: VirtualMachine,
+  provider: CustomizingProvider,
   nics: readonly NicAddressing[],
   dns: () => GlobalDns,
   secrets: BootstrapSecretData,
 ): CustomizationSpec {
-  return vm.spec?.bootstrap?.sysprep
+  return provider === 'sysprep'
     ? sysprepCustomization(vm, nics, dns, secrets)
     : linuxPrepCustomization(vm, nics, dns);
+}
+
+export const customizationHash = (spec: CustomizationSpec): string =>
+  xxHash64(Buffer.from(canonicalJson(spec)));
+
+/** Whether this power-on customizes the guest: the latch when set, else a customization not made yet. */
+export function customizationNeeded(
+  vm: VirtualMachine,
+  provider: CustomizingProvider,
+  hash: string,
+): boolean {
+  const latch = vm.spec?.bootstrap?.[provider]?.customizeAtNextPowerOn;
+  return latch ?? hash !== vm.metadata.annotations?.[CUSTOMIZATION_HASH_ANNOTATION];
 }

@@ -89,7 +89,7 @@ describe('LinuxPrep', () => {
   });
 
   it('is left out when disabled or turned off for the next power-on', () => {
-    expect(guestCustomizationOf(vm({ bootstrap: { linuxPrep: {} } }))).toEqual({});
+    expect(guestCustomizationOf(vm({ bootstrap: { linuxPrep: {} } }))).toBe('linuxPrep');
     expect(guestCustomizationOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
     expect(
       guestCustomizationOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } })),

@@ -367,8 +367,12 @@ describe('VirtualMachine prerequisites', () => {
   it('customizes a VM with a raw unattend XML, and reports its Secret without the key named', async () => {
     const f = await setup();
     await f.kube.create(secret('unattend', { other: '<unattend/>' }));
-    await f.create('win2', { bootstrap: { sysprep: { rawSysprep: { name: 'unattend', key: 'xml' } } } });
+    await f.create('win2', {
+      guestID: 'windows2019srv_64Guest',
+      bootstrap: { sysprep: { rawSysprep: { name: 'unattend', key: 'xml' } } },
+    });
     await f.create('win3', {
+      guestID: 'windows2019srv_64Guest',
       bootstrap: {
         sysprep: { rawSysprep: { name: 'unattend', key: 'other' }, customizeAtNextPowerOn: true },
       },
@@ -383,6 +387,73 @@ describe('VirtualMachine prerequisites', () => {
     expect((await f.recordOf('win3')).customization).toMatchObject({ identity: 'windows', pending: false });
     // The latch that asked for it is set back to false, as for LinuxPrep.
     expect((await f.get('win3')).spec?.bootstrap?.sysprep?.customizeAtNextPowerOn).toBe(false);
+  });
+
+  it('customizes again at a power-on from off only when the customization changed, as its hash tells', async () => {
+    const f = await setup();
+    await f.create('vm1', { bootstrap: { linuxPrep: {} }, network: { hostName: 'first' } });
+    await f.settle();
+    await f.converged('vm1');
+    const hash = async () =>
+      (await f.get('vm1')).metadata.annotations?.['vmoperator.vmware.com/bootstrap-hash-customspec'];
+    const made = await hash();
+    expect(made).toMatch(/^[0-9a-f]{16}$/);
+    const customizations = async () => {
+      const id = (await f.recordOf('vm1')).id;
+      return f.vsphere.events
+        .list()
+        .filter((e) => e._type === 'CustomizationStartedEvent' && e.vm?.vm.value === id).length;
+    };
+    const respec = async (change: (spec: NonNullable<VirtualMachine['spec']>) => VirtualMachine['spec']) => {
+      const vm = await f.get('vm1');
+      await f.kube.update({ ...(vm as unknown as KubeObject), spec: change(vm.spec ?? {}) });
+      await f.settle();
+    };
+    expect(await customizations()).toBe(1);
+    await respec((spec) => ({ ...spec, powerState: 'PoweredOff' }));
+    await respec((spec) => ({ ...spec, powerState: 'PoweredOn' }));
+    expect(await customizations()).toBe(1);
+    await respec((spec) => ({ ...spec, powerState: 'PoweredOff' }));
+    await respec((spec) => ({
+      ...spec,
+      powerState: 'PoweredOn',
+      network: { ...spec.network, hostName: 'second' },
+    }));
+    expect(await customizations()).toBe(2);
+    expect((await f.recordOf('vm1')).guest.hostName).toBe('second');
+    expect(await hash()).not.toBe(made);
+  });
+
+  it('deploys powered off a VM whose customization cannot be made, reports why, and keeps its latch', async () => {
+    const f = await setup();
+    await f.kube.create(secret('unattend', { other: '<unattend/>' }));
+    const rawSysprep = { name: 'unattend', key: '' };
+    await f.create('win4', {
+      guestID: 'windows2019srv_64Guest',
+      bootstrap: { sysprep: { rawSysprep, customizeAtNextPowerOn: true } },
+    });
+    await f.settle();
+    expect((await f.get('win4')).status?.powerState).toBe('PoweredOff');
+    expect(await f.conditionOf('win4', CONDITION.created)).toMatchObject({ status: 'True' });
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/win4'))).toContain(
+      'failed to create bootstrap data: no Sysprep XML data with key "unattend"',
+    );
+    expect((await f.get('win4')).spec?.bootstrap?.sysprep?.customizeAtNextPowerOn).toBe(true);
+    // The Secret mended: customized, powered on, the latch set back to false.
+    const unattend = await f.kube.get({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'ns1',
+      name: 'unattend',
+    });
+    await f.kube.update({
+      ...unattend,
+      data: { ...(unattend.data as object), unattend: Buffer.from('<unattend/>').toString('base64') },
+    });
+    await f.settle();
+    await f.converged('win4');
+    expect((await f.recordOf('win4')).customization).toMatchObject({ identity: 'windows', pending: false });
+    expect((await f.get('win4')).spec?.bootstrap?.sysprep?.customizeAtNextPowerOn).toBe(false);
   });
 
   it('customizes again when customizeAtNextPowerOn asks, then sets it back to false', async () => {

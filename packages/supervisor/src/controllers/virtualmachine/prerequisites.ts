@@ -10,6 +10,7 @@ import type {
   CloudConfig,
   SecretKeySelector,
   VirtualMachine,
+  VirtualMachineBootstrapSysprepSpec,
   VirtualMachineClass,
   VirtualMachineImage,
   VirtualMachineSetResourcePolicy,
@@ -239,7 +240,7 @@ export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: 
  * vm-operator reads them: a Secret's key, decoded, or why it cannot be read (a missing Secret is
  * NotFound, a missing or empty key a GetError).
  */
-const secretValues =
+const secretReader =
   (read: DependencyReader, namespace: string) =>
   ({ name, key }: SecretKeySelector): string | Verdict => {
     const secret = read.get<WithData>('v1', 'Secret', namespace, name);
@@ -250,7 +251,7 @@ const secretValues =
       return isFalse(
         CONDITION.bootstrapReady,
         REASON.getError,
-        `no data found for key ${JSON.stringify(key)} for secret ${namespace}/${name}`,
+        `no data found for key ${JSON.stringify(key ?? '')} for secret ${namespace}/${name}`,
       );
     return decoded(data).toString('utf8');
   };
@@ -262,7 +263,7 @@ function checkCloudConfig(
   config: CloudConfig,
   out: Resolved,
 ): Verdict {
-  const secretValue = secretValues(read, vm.metadata.namespace as string);
+  const secretValue = secretReader(read, vm.metadata.namespace as string);
   const users = new Map<string, { hashedPasswd?: string; passwd?: string }>();
   for (const user of config.users ?? []) {
     if (user.hashed_passwd && user.passwd)
@@ -296,11 +297,11 @@ function checkCloudConfig(
 function checkSysprep(
   read: DependencyReader,
   vm: VirtualMachine,
-  spec: NonNullable<NonNullable<NonNullable<VirtualMachine['spec']>['bootstrap']>['sysprep']>,
+  spec: VirtualMachineBootstrapSysprepSpec,
   out: Resolved,
 ): Verdict {
   if (spec.sysprep) {
-    const secretValue = secretValues(read, vm.metadata.namespace as string);
+    const secretValue = secretReader(read, vm.metadata.namespace as string);
     const sysprep: SysprepSecrets = {};
     const selectors: [keyof SysprepSecrets, SecretKeySelector | undefined][] = [
       ['productID', spec.sysprep.userData?.productID],

@@ -99,9 +99,7 @@ describe('Sysprep', () => {
   });
 
   it('is the guest customization of a Sysprep VM, and left out when turned off for the next power-on', () => {
-    expect(guestCustomizationOf(vm({ bootstrap: { sysprep: { sysprep: { userData } } } }))).toEqual({
-      sysprep: { userData },
-    });
+    expect(guestCustomizationOf(vm({ bootstrap: { sysprep: { sysprep: { userData } } } }))).toBe('sysprep');
     expect(
       guestCustomizationOf(vm({ bootstrap: { sysprep: { customizeAtNextPowerOn: false } } })),
     ).toBeUndefined();

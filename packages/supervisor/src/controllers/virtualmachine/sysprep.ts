@@ -6,13 +6,13 @@
 import type { CustomizationSpec } from '@vsim/vsphere';
 import { hostNameOf } from '../../api/host-name.js';
 import type { Sysprep, VirtualMachine } from '../../api/types.js';
-import { plainUserData } from './cloud-init.js';
+import { tryDecodeBase64Gzip } from './cloud-init.js';
 import { customizationNetwork } from './linux-prep.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
 
 /** The key of a raw Sysprep Secret that holds the unattend XML when the selector names none. */
-export const UNATTEND_KEY = 'unattend';
+const UNATTEND_KEY = 'unattend';
 
 /** UTC in Microsoft's time zone indexes: a Sysprep without `guiUnattended` gets it. */
 const UTC_TIME_ZONE = 85;
@@ -46,7 +46,12 @@ function sysprepIdentity(
       productId: secrets.productID ?? '',
     },
     ...(from.guiRunOnce
-      ? { guiRunOnce: { _type: 'CustomizationGuiRunOnce', commandList: from.guiRunOnce.commands ?? [] } }
+      ? {
+          guiRunOnce: {
+            _type: 'CustomizationGuiRunOnce',
+            ...(from.guiRunOnce.commands ? { commandList: from.guiRunOnce.commands } : {}),
+          },
+        }
       : {}),
     identification: {
       _type: 'CustomizationIdentification',
@@ -96,7 +101,7 @@ export function sysprepCustomization(
     if (!data || data.length === 0) throw new Error(`no Sysprep XML data with key ${JSON.stringify(key)}`);
     let xml: Buffer;
     try {
-      xml = plainUserData(data);
+      xml = tryDecodeBase64Gzip(data);
     } catch (error) {
       throw new Error(`decoding Sysprep unattend XML failed: ${(error as Error).message}`);
     }

@@ -66,7 +66,14 @@ import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
-import { guestCustomization, guestCustomizationOf } from './customization.js';
+import {
+  CUSTOMIZATION_HASH_ANNOTATION,
+  type CustomizingProvider,
+  customizationHash,
+  customizationNeeded,
+  guestCustomization,
+  guestCustomizationOf,
+} from './customization.js';
 import { planNetwork, readAddressing } from './network.js';
 import {
   type BootstrapSecretData,
@@ -381,10 +388,28 @@ export function startVirtualMachineController(
     }
     const { resolved } = prerequisites;
     // A VM with claims powers on once their disks are attached (see drive).
-    const powerOn =
+    const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
       !hasClaims(vm);
+    // Customized as it boots. One that cannot be (a Secret without its key) is deployed powered
+    // off, and its update reports why, as vm-operator's does; one deployed powered off is
+    // customized at its first power-on.
+    const provider = poweringOn ? guestCustomizationOf(vm) : undefined;
+    let customization: DeployConfig['customization'];
+    if (provider)
+      try {
+        customization = guestCustomization(
+          vm,
+          provider,
+          network.nics,
+          () => globalDnsOf(read),
+          resolved.bootstrapData ?? {},
+        );
+      } catch {
+        // Raised by the power-on (see drive).
+      }
+    const powerOn = poweringOn && (provider === undefined || customization !== undefined);
     const task = vsphere.library.deploy(
       resolved.itemId as string,
       {
@@ -405,10 +430,7 @@ export function startVirtualMachineController(
           cloudInitOf(vm)
             ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
             : undefined,
-          // Customized as it boots; one deployed powered off is customized at its first power-on.
-          powerOn && guestCustomizationOf(vm)
-            ? guestCustomization(vm, network.nics, () => globalDnsOf(read), resolved.bootstrapData ?? {})
-            : undefined,
+          customization,
         ),
       },
       // vm-operator's blocking create: a deployment that takes no time has ended on return.
@@ -430,7 +452,8 @@ export function startVirtualMachineController(
     }
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    const deployedVm = record.customization ? clearCustomizeLatch(vm) : vm;
+    const deployedVm =
+      provider && customization ? customized(vm, provider, customizationHash(customization)) : vm;
     return updatePath(key, deployedVm, record, read, placement?.zone, {
       verdicts,
       size: resolved,
@@ -438,14 +461,38 @@ export function startVirtualMachineController(
     });
   };
 
-  /** `customizeAtNextPowerOn: true` set back to false once the customization it asked for is made, as vm-operator does. */
-  const clearCustomizeLatch = (vm: VirtualMachine): VirtualMachine => {
+  /**
+   * A customization made: its hash kept in the VM's annotation, and `customizeAtNextPowerOn:
+   * true` set back to false, as vm-operator does once the customization succeeded.
+   */
+  const customized = (vm: VirtualMachine, provider: CustomizingProvider, hash: string): VirtualMachine => {
     const bootstrap = vm.spec?.bootstrap;
-    const provider = bootstrap?.sysprep ? 'sysprep' : 'linuxPrep';
     const spec = bootstrap?.[provider];
-    if (spec?.customizeAtNextPowerOn !== true) return vm;
-    const cleared = { ...bootstrap, [provider]: { ...spec, customizeAtNextPowerOn: false } };
-    return write(asKube({ ...vm, spec: { ...vm.spec, bootstrap: cleared } }), 'main');
+    const latched = spec?.customizeAtNextPowerOn === true;
+    if (!latched && vm.metadata.annotations?.[CUSTOMIZATION_HASH_ANNOTATION] === hash) return vm;
+    const annotations = merged(vm.metadata.annotations ?? {}, { [CUSTOMIZATION_HASH_ANNOTATION]: hash });
+    const next = merged(vm, { metadata: merged(vm.metadata, { annotations }) });
+    if (latched)
+      next.spec = {
+        ...vm.spec,
+        bootstrap: { ...bootstrap, [provider]: { ...spec, customizeAtNextPowerOn: false } },
+      };
+    return write(asKube(next), 'main');
+  };
+
+  /** The customization of a VM about to power on; what stops it, in vm-operator's words. */
+  const customizationFor = (
+    vm: VirtualMachine,
+    provider: CustomizingProvider,
+    nics: Parameters<typeof guestCustomization>[2],
+    read: DependencyReader,
+    secrets: BootstrapSecretData,
+  ) => {
+    try {
+      return guestCustomization(vm, provider, nics, () => globalDnsOf(read), secrets);
+    } catch (error) {
+      throw new Error(`failed to create bootstrap data: ${(error as Error).message}`);
+    }
   };
 
   // --- update path ---------------------------------------------------------------
@@ -477,26 +524,21 @@ export function startVirtualMachineController(
       // As vm-operator, no power-on while a claim's disk is not attached yet.
       const pending = pendingVolumes(vm);
       if (pending) throw new Error(`failed to reconcile config: updating state failed with ${pending}`);
-      // A LinuxPrep or Sysprep VM is customized before its first power-on, as its spec says now,
-      // and again before one `customizeAtNextPowerOn: true` asks for (vm-operator's latch, then cleared).
-      const provider = guestCustomizationOf(vm);
-      const customize =
-        state === 'poweredOff' &&
-        provider !== undefined &&
-        (!record.customization || provider.customizeAtNextPowerOn === true);
-      const nics = customize && readAddressing(kube, vm);
-      if (nics) {
-        clearCustomizeLatch(vm);
-        track(
-          key,
-          vsphere.vm
-            .customize(
-              record.id,
-              guestCustomization(vm, nics, () => globalDnsOf(read), secrets),
-            )
-            .wait(),
-        );
-        return 'power';
+      // A LinuxPrep or Sysprep VM is customized before it powers on from off, as its spec says
+      // now: when its latch asks, or when the customization differs from the last one made.
+      const provider = state === 'poweredOff' ? guestCustomizationOf(vm) : undefined;
+      const nics = provider && readAddressing(kube, vm);
+      if (provider && nics) {
+        const customization = customizationFor(vm, provider, nics, read, secrets);
+        const hash = customizationHash(customization);
+        if (customizationNeeded(vm, provider, hash)) {
+          const made = () => {
+            const current = kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine;
+            if (current) customized(current, provider, hash);
+          };
+          track(key, vsphere.vm.customize(record.id, customization).wait().then(made));
+          return 'power';
+        }
       }
       track(key, vsphere.vm.powerOn(record.id).wait());
       return 'power';
