@@ -41,6 +41,7 @@ describe('LinuxPrep', () => {
       nicSettingMap: [
         {
           _type: 'CustomizationAdapterMapping',
+          macAddress: '00:50:56:00:00:01',
           adapter: {
             _type: 'CustomizationIPSettings',
             dnsServerList: [],
@@ -51,6 +52,7 @@ describe('LinuxPrep', () => {
         },
         {
           _type: 'CustomizationAdapterMapping',
+          macAddress: '00:50:56:00:00:01',
           adapter: {
             _type: 'CustomizationIPSettings',
             dnsServerList: [],
@@ -59,6 +61,7 @@ describe('LinuxPrep', () => {
         },
         {
           _type: 'CustomizationAdapterMapping',
+          macAddress: '00:50:56:00:00:01',
           adapter: {
             _type: 'CustomizationIPSettings',
             dnsServerList: [],
@@ -66,6 +69,39 @@ describe('LinuxPrep', () => {
           },
         },
       ],
+    });
+  });
+
+  it('asks for IPv6 by DHCP, or each address with its prefix and gateway', () => {
+    const dual = nic('eth0', {
+      ipv6AssignmentMode: 'staticpool',
+      ipConfigs: [
+        { ip: '10.0.0.20', ipFamily: 'IPv4', gateway: '10.0.0.1', subnetMask: '255.255.255.0' },
+        { ip: 'fd00::20', ipFamily: 'IPv6', gateway: 'fd00::1', prefix: 64 },
+      ],
+    });
+    const dns = () => ({ nameservers: [], searchDomains: [] });
+    const [fixed] =
+      linuxPrepCustomization(vm({ bootstrap: { linuxPrep: {} } }), [dual], dns).nicSettingMap ?? [];
+    expect(fixed?.adapter).toMatchObject({
+      ip: { _type: 'CustomizationFixedIp', ipAddress: '10.0.0.20' },
+      ipV6Spec: {
+        _type: 'CustomizationIPSettingsIpV6AddressSpec',
+        ip: [{ _type: 'CustomizationFixedIpV6', ipAddress: 'fd00::20', subnetMask: 64 }],
+        gateway: ['fd00::1'],
+      },
+    });
+    const auto = nic('eth0', { ipAssignmentMode: 'dhcp', ipv6AssignmentMode: 'dhcp' });
+    const [dhcp] =
+      linuxPrepCustomization(vm({ bootstrap: { linuxPrep: {} } }), [auto], dns).nicSettingMap ?? [];
+    expect(dhcp?.adapter).toEqual({
+      _type: 'CustomizationIPSettings',
+      dnsServerList: [],
+      ip: { _type: 'CustomizationDhcpIpGenerator' },
+      ipV6Spec: {
+        _type: 'CustomizationIPSettingsIpV6AddressSpec',
+        ip: [{ _type: 'CustomizationDhcpIpV6Generator' }],
+      },
     });
   });
 

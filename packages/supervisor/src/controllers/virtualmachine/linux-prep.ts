@@ -11,19 +11,42 @@ import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './gu
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
-/** One interface's settings: DHCP, its first IPv4 address with its gateway, or none (also without IPAM). */
+/**
+ * One interface's settings, as vm-operator's GuestOSCustomization makes them: IPv4 by DHCP, its
+ * first address with its mask and gateway, or none (also without IPAM); IPv6 by DHCP, or each of
+ * its addresses with its prefix and gateways.
+ */
 function adapterOf(b: InterfaceBootstrap) {
-  const settings = { _type: 'CustomizationIPSettings', dnsServerList: b.nameservers };
-  if (b.dhcp4) return { ...settings, ip: { _type: 'CustomizationDhcpIpGenerator' } };
-  const ipv4 = b.noIpam ? undefined : b.ipConfigs.find((ip) => ip.ipv4);
-  if (!ipv4) return { ...settings, ip: { _type: 'CustomizationDisableIpV4' } };
-  const [address = '', prefix = '32'] = ipv4.cidr.split('/');
-  return {
-    ...settings,
-    ip: { _type: 'CustomizationFixedIp', ipAddress: address },
-    subnetMask: ipv4Mask(Number(prefix)),
-    ...(ipv4.gateway ? { gateway: [ipv4.gateway] } : {}),
+  const ipv4 = b.dhcp4 || b.noIpam ? undefined : b.ipConfigs.find((ip) => ip.ipv4);
+  const [address = '', prefix = '32'] = ipv4?.cidr.split('/') ?? [];
+  const adapter: Record<string, unknown> = {
+    _type: 'CustomizationIPSettings',
+    dnsServerList: b.nameservers,
+    ip: b.dhcp4
+      ? { _type: 'CustomizationDhcpIpGenerator' }
+      : ipv4
+        ? { _type: 'CustomizationFixedIp', ipAddress: address }
+        : { _type: 'CustomizationDisableIpV4' },
   };
+  if (ipv4) {
+    adapter.subnetMask = ipv4Mask(Number(prefix));
+    if (ipv4.gateway) adapter.gateway = [ipv4.gateway];
+  }
+  const ipv6 = b.dhcp6 || b.noIpam ? [] : b.ipConfigs.filter((ip) => !ip.ipv4);
+  if (b.dhcp6 || ipv6.length > 0) {
+    const gateways = ipv6.filter((ip) => ip.gateway).map((ip) => ip.gateway);
+    adapter.ipV6Spec = {
+      _type: 'CustomizationIPSettingsIpV6AddressSpec',
+      ip: b.dhcp6
+        ? [{ _type: 'CustomizationDhcpIpV6Generator' }]
+        : ipv6.map((ip) => {
+            const [ipAddress = '', length = '128'] = ip.cidr.split('/');
+            return { _type: 'CustomizationFixedIpV6', ipAddress, subnetMask: Number(length) };
+          }),
+      ...(gateways.length > 0 ? { gateway: gateways } : {}),
+    };
+  }
+  return adapter;
 }
 
 /**
@@ -45,7 +68,11 @@ export function customizationNetwork(
       dnsSuffixList: global.searchDomains,
       dnsServerList: global.nameservers,
     },
-    nicSettingMap: bootstraps.map((b) => ({ _type: 'CustomizationAdapterMapping', adapter: adapterOf(b) })),
+    nicSettingMap: bootstraps.map((b) => ({
+      _type: 'CustomizationAdapterMapping',
+      macAddress: b.macAddress,
+      adapter: adapterOf(b),
+    })),
   };
 }
 
