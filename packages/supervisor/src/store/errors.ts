@@ -28,7 +28,8 @@ export interface Status {
   metadata: Record<string, never>;
   status: 'Failure' | 'Success';
   message: string;
-  reason: StatusReason;
+  /** One of the API server's reasons, or the one a webhook gave (vm-operator's: its field errors). */
+  reason: StatusReason | (string & {});
   details?: StatusDetails;
   code: number;
 }
@@ -48,7 +49,7 @@ const CODES: Record<StatusReason, number> = {
 export class KubeError extends Error {
   readonly status: Status;
   readonly code: number;
-  readonly reason: StatusReason;
+  readonly reason: Status['reason'];
 
   constructor(status: Status) {
     super(status.message);
@@ -87,8 +88,8 @@ export interface FieldCause {
 }
 
 /**
- * Thrown by a kind's admission hook to refuse a write; the store answers 422 Invalid
- * naming the webhook, as the API server reports a validating webhook's denial.
+ * Thrown by a kind's admission hook to refuse a write; the store answers 422 naming the
+ * webhook, its field errors as the reason, as the API server passes on vm-operator's denial.
  */
 export class AdmissionDenied extends Error {
   readonly webhook: string;
@@ -158,21 +159,23 @@ export const kubeErrors = {
       },
     ),
   /** A denial by an admission webhook: `admission webhook "<name>" denied the request: <field errors>`. */
-  denied: (s: Subject, webhook: string, causes: readonly FieldCause[]) =>
-    failure(
-      'Invalid',
-      `admission webhook "${webhook}" denied the request: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-      {
-        ...(s.name !== undefined ? { name: s.name } : {}),
-        group: s.group,
-        kind: s.kind,
-        causes: causes.map((c) => ({
-          reason: c.reason ?? 'FieldValueInvalid',
-          message: c.message,
-          field: c.field,
-        })),
-      },
-    ),
+  /**
+   * A validating webhook's denial as the API server passes on vm-operator's: its field errors
+   * joined as the Status's reason (a 422 without the `Invalid` reason, nor details), and the
+   * message naming the webhook.
+   */
+  denied: (webhook: string, causes: readonly FieldCause[]): KubeError => {
+    const reason = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+    return new KubeError({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `admission webhook "${webhook}" denied the request: ${reason}`,
+      reason,
+      code: 422,
+    });
+  },
   /** An unprocessable request that is not about one field (a failed JSON patch test). */
   unprocessable: (message: string) => failure('Invalid', message, {}),
   forbidden: (s: Subject, why: string) =>

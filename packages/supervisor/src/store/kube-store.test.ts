@@ -498,27 +498,18 @@ describe('admission', () => {
     expect(calls[1]?.old).toMatchObject({ color: 'red', size: 1 });
   });
 
-  it('answers a denial with 422 Invalid naming the webhook and the fields', async () => {
+  it("answers a denial as the API server passes on vm-operator's: 422, the field errors as its reason", async () => {
     const { store, gizmo } = admittingStore();
     const error = await store.create(gizmo('g', { size: 0 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeError);
+    const fields = 'spec.size: Invalid value: 0: must be positive, spec.owner: Required value';
     expect((error as KubeError).status).toEqual({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message:
-        'admission webhook "gizmo.example.com" denied the request: spec.size: Invalid value: 0: must be positive, spec.owner: Required value',
-      reason: 'Invalid',
-      details: {
-        name: 'g',
-        group: 'example.com',
-        kind: 'Gizmo',
-        causes: [
-          { reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be positive', field: 'spec.size' },
-          { reason: 'FieldValueRequired', message: 'Required value', field: 'spec.owner' },
-        ],
-      },
+      message: `admission webhook "gizmo.example.com" denied the request: ${fields}`,
+      reason: fields,
       code: 422,
     });
     expect(
@@ -528,11 +519,7 @@ describe('admission', () => {
     const rv = store.resourceVersion;
     await expect(
       store.patch(ref(created), { spec: { color: 'blue' } }, { type: 'merge' }),
-    ).rejects.toMatchObject({
-      code: 422,
-      reason: 'Invalid',
-      status: { details: { causes: [{ field: 'spec.color' }] } },
-    });
+    ).rejects.toMatchObject({ code: 422, reason: expect.stringMatching(/^spec\.color: /) });
     expect(store.resourceVersion).toBe(rv);
   });
 });

@@ -701,8 +701,7 @@ export class KubeStore {
           clock: this.#clock,
         }) ?? object;
     } catch (error) {
-      if (error instanceof AdmissionDenied)
-        throw kubeErrors.denied(subjectOf(info, meta.name), error.webhook, error.causes);
+      if (error instanceof AdmissionDenied) throw kubeErrors.denied(error.webhook, error.causes);
       throw error;
     }
     if (!isPlainObject(result) || !isPlainObject(result.metadata))
