@@ -51,7 +51,7 @@ export {
   type TaskFilterSpec,
   taskMatches,
 } from './history/filters.js';
-export { attachedDiskId } from './inventory/attachments.js';
+export { attachedDiskId, isFirstClassDisk } from './inventory/attachments.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
 export { diskFileBytes } from './inventory/devices.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';

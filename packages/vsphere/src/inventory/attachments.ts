@@ -12,6 +12,9 @@ import type { Device, VmRecord, VStorageObjectRecord } from './records.js';
 export const attachedDiskId = (d: Device): string | undefined =>
   (d.vDiskId as { id: string } | undefined)?.id;
 
+/** Whether a VM's device is a First Class Disk (which takes its datastore's space by itself). */
+export const isFirstClassDisk = (d: Device): boolean => attachedDiskId(d) !== undefined;
+
 export const followAttachments = (tx: Tx, previous: VmRecord | undefined, now: VmRecord | null): void => {
   const before = attachedIds(previous);
   const after = attachedIds(now ?? undefined);
@@ -52,9 +55,10 @@ const NO_DEVICES: readonly Device[] = [];
 const attachedIds = (vm: VmRecord | undefined): readonly string[] => {
   let ids: string[] | undefined;
   for (const d of vm?.config.devices ?? NO_DEVICES) {
-    if (!isDisk(d) || !d.vDiskId) continue;
+    const id = isDisk(d) ? attachedDiskId(d) : undefined;
+    if (id === undefined) continue;
     ids ??= [];
-    ids.push(attachedDiskId(d) as string);
+    ids.push(id);
   }
   return ids ?? NONE;
 };

@@ -9,7 +9,7 @@ import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
-import { followAttachments } from './attachments.js';
+import { followAttachments, isFirstClassDisk } from './attachments.js';
 import {
   DEVICE_KEY_BASE,
   diskBytes,
@@ -227,8 +227,7 @@ const bytesByDatastore = (vm: VmRecord | undefined): Map<string, number> => {
   const out = new Map<string, number>();
   if (!vm) return out;
   for (const d of vm.config.devices) {
-    // A First Class Disk takes its datastore's space by itself (see storage-object.ts).
-    const ds = isDisk(d) && d.vDiskId === undefined ? diskDatastore(d) : undefined;
+    const ds = isDisk(d) && !isFirstClassDisk(d) ? diskDatastore(d) : undefined;
     if (ds) out.set(ds, (out.get(ds) ?? 0) + diskBytes(d));
   }
   return out;
@@ -262,11 +261,14 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
   followAttachments(tx, previous, stored);
   const delta = bytesByDatastore(stored ?? undefined);
   for (const [ds, bytes] of bytesByDatastore(previous)) delta.set(ds, (delta.get(ds) ?? 0) - bytes);
-  for (const [ds, bytes] of delta) {
-    const record = tx.get(ds) as DatastoreRecord | undefined;
-    if (bytes !== 0 && record) tx.update(ds, { used: record.used + bytes });
-  }
+  for (const [ds, bytes] of delta) if (bytes !== 0) chargeDatastore(tx, ds, bytes);
   return stored;
+};
+
+/** Bytes more (or, negative, fewer) that a datastore's files take. */
+export const chargeDatastore = (tx: Tx, datastore: string, bytes: number): void => {
+  const record = tx.get(datastore) as DatastoreRecord | undefined;
+  if (record) tx.update<DatastoreRecord>(datastore, { used: record.used + bytes });
 };
 
 const dropSnapshots = (tx: Tx, ids: readonly string[]): void => {

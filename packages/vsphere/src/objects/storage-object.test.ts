@@ -111,6 +111,28 @@ describe('First Class Disks', () => {
     expect(await faultOf(run(vsphere.disks.attach(vm.id, 'no-such-disk', ds.id)))).toBe('NotFound');
   });
 
+  it('refuses a missing disk id, datastore or VM, and a path a VM already has', async () => {
+    const { vsphere, ds, vm, devices } = setup();
+    const before = devices();
+    const missing = undefined as unknown as string;
+    expect(await faultOf(() => vsphere.disks.detach(vm.id, missing))).toBe('InvalidArgument');
+    expect(await faultOf(() => vsphere.disks.detach(vm.id, { id: '' }))).toBe('InvalidArgument');
+    expect(await faultOf(() => vsphere.disks.attach(missing, 'x', ds.id))).toBe('InvalidArgument');
+    expect(await faultOf(() => vsphere.disks.list(missing))).toBe('InvalidArgument');
+    expect(await faultOf(() => vsphere.disks.retrieve('x', missing))).toBe('InvalidArgument');
+    expect(devices()).toBe(before);
+    const vmdk = (vm.config.devices.find((d) => d._type === 'VirtualDisk')?.backing as { fileName: string })
+      .fileName;
+    const path = vmdk.replace(/^\[[^\]]*\] /, '');
+    const taken = vsphere.disks.create({
+      name: 'd',
+      capacityInMB: 1,
+      backingSpec: { datastore: ds.id, path },
+    });
+    vsphere.scheduler.runDue();
+    expect(await faultOf(taken.wait())).toBe('FileAlreadyExists');
+  });
+
   it('deletes a detached disk and frees its space', async () => {
     const { vsphere, ds, create, run, used } = setup();
     const before = used(ds.id);
@@ -183,14 +205,22 @@ describe('First Class Disks', () => {
   });
 
   it("a clone copies an attached disk as a disk of the clone's own", async () => {
-    const { vsphere, ds, vm, create, run, ref } = setup();
+    const { vsphere, ds, vm, create, run, ref, used } = setup();
     const id = (await create('pvc-9')).config.id.id;
     await run(vsphere.disks.attach(vm.id, id, ds.id));
+    const before = used(ds.id);
     const clone = await run(
       vsphere.vm.clone(vm.id, ref('/DC0/vm'), 'copy', { location: {}, powerOn: false, template: false }),
     );
-    const copied = (vsphere.store.get(clone.value) as VmRecord).config.devices;
+    const disksOf = (id: string) =>
+      (vsphere.store.get(id) as VmRecord).config.devices.filter((d) => d._type === 'VirtualDisk');
+    const copied = disksOf(clone.value);
+    // Every disk copied, the attached one as a disk of the clone's own, taking its space as the clone's.
+    expect(copied).toHaveLength(disksOf(vm.id).length);
     expect(copied.some((d) => d.vDiskId !== undefined)).toBe(false);
+    const bytes = copied.reduce((sum, d) => sum + (d.capacityInBytes as number), 0);
+    expect(used(ds.id) - before).toBe(bytes);
+    expect(copied.map((d) => d.capacityInBytes)).toContain(1024 * 1024 * 1024);
     expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toHaveLength(1);
   });
 });

@@ -8,9 +8,9 @@
  */
 import { faults } from '../faults.js';
 import { attachedDiskId } from '../inventory/attachments.js';
-import { diskContentId } from '../inventory/devices.js';
+import { diskContentId, isDisk } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
-import { datastorePath, putVm } from '../inventory/vm.js';
+import { chargeDatastore, datastorePath, putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { iso } from '../properties/context.js';
 import { moref } from '../refs.js';
@@ -34,13 +34,18 @@ export interface VslmCreateSpec {
 /** vim25's ID: how the API names a disk. */
 export type DiskId = string | { readonly id: string };
 
-const idOf = (id: DiskId): string => (typeof id === 'string' ? id : id?.id);
+/** The disk's id; InvalidArgument for anything else, as the vim25 decoder refuses a missing one. */
+const idOf = (id: DiskId | undefined): string => {
+  const value = typeof id === 'string' ? id : id?.id;
+  if (typeof value !== 'string' || value === '') throw faults.invalidArgument('diskId');
+  return value;
+};
 
 const MB = 1024 * 1024;
 const MANAGER = 'VcenterVStorageObjectManager';
 
 /** The disk as the API shows it: VStorageObject. */
-export const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
+const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
   const consumer = disk.consumer ? (m.store.get(disk.consumer) as VmRecord | undefined) : undefined;
   return {
     _type: 'VStorageObject',
@@ -67,23 +72,23 @@ export const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
   };
 };
 
-/** The disk with that id on that datastore; NotFound otherwise, as vCenter answers. */
-const diskOn = (get: (id: string) => unknown, id: DiskId, datastore?: string): VStorageObjectRecord => {
-  const disk = get(idOf(id)) as VStorageObjectRecord | undefined;
+/** The disk with that id on that datastore, read from the store or a transaction; NotFound otherwise, as vCenter answers. */
+const diskOn = (
+  reader: { get(id: string): unknown },
+  id: DiskId | undefined,
+  datastore?: string,
+): VStorageObjectRecord => {
+  const wanted = idOf(id);
+  const disk = reader.get(wanted) as VStorageObjectRecord | undefined;
   if (disk?.kind !== 'VStorageObject' || (datastore !== undefined && disk.datastore !== datastore))
-    throw faults.notFound(`The object or item referred to could not be found: disk ${idOf(id)}.`);
+    throw faults.notFound(`The object or item referred to could not be found: disk ${wanted}.`);
   return disk;
-};
-
-const charge = (tx: Tx, datastore: string, bytes: number) => {
-  const ds = tx.get(datastore) as DatastoreRecord | undefined;
-  if (ds) tx.update<DatastoreRecord>(datastore, { used: ds.used + bytes });
 };
 
 /** Deletes a disk and its file: the space it took is free again. */
 const dropDisk = (tx: Tx, disk: VStorageObjectRecord) => {
   tx.remove(disk.id);
-  charge(tx, disk.datastore, -disk.capacityInMB * MB);
+  chargeDatastore(tx, disk.datastore, -disk.capacityInMB * MB);
 };
 
 /** A destroyed VM's attached disks not kept after it go with it; putVm detaches the others. */
@@ -96,7 +101,15 @@ export const releaseDisks = (tx: Tx, vm: VmRecord): void => {
 };
 
 export const storageObjectOperations = (m: Model) => {
-  const datastoreOf = (ref: Ref) => m.lookup<DatastoreRecord>(ref, 'Datastore');
+  /** The datastore or VM an argument names: InvalidArgument when it names none. */
+  const datastoreOf = (ref: Ref | undefined) => {
+    if (!ref) throw faults.invalidArgument('datastore');
+    return m.lookup<DatastoreRecord>(ref, 'Datastore');
+  };
+  const vmOf = (ref: Ref | undefined) => {
+    if (!ref) throw faults.invalidArgument('vm');
+    return m.lookup<VmRecord>(ref, 'VirtualMachine');
+  };
 
   return {
     /** CreateDisk_Task: a new disk with its file on the spec's datastore. */
@@ -114,6 +127,12 @@ export const storageObjectOperations = (m: Model) => {
         const filePath = datastorePath(ds.name, path);
         for (const other of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
           if (other.filePath === filePath) throw faults.fileAlreadyExists(filePath);
+        // A path of one's own may also name a VM's disk file.
+        if (spec.backingSpec.path !== undefined)
+          for (const vm of m.store.ofKind<VmRecord>('VirtualMachine'))
+            for (const d of vm.config.devices)
+              if (isDisk(d) && (d.backing as { fileName?: string }).fileName === filePath)
+                throw faults.fileAlreadyExists(filePath);
         const disk: VStorageObjectRecord = {
           id,
           kind: 'VStorageObject',
@@ -131,17 +150,14 @@ export const storageObjectOperations = (m: Model) => {
             : {}),
         };
         tx.put(disk);
-        charge(tx, ds.id, disk.capacityInMB * MB);
+        chargeDatastore(tx, ds.id, disk.capacityInMB * MB);
         return vStorageObject(m, disk);
       });
     },
 
     /** RetrieveVStorageObject. */
     retrieve(id: DiskId, datastore: Ref) {
-      return vStorageObject(
-        m,
-        diskOn((x) => m.store.get(x), id, datastoreOf(datastore).id),
-      );
+      return vStorageObject(m, diskOn(m.store, id, datastoreOf(datastore).id));
     },
 
     /** ListVStorageObject: the ids of the disks on a datastore. */
@@ -156,6 +172,7 @@ export const storageObjectOperations = (m: Model) => {
     /** DeleteVStorageObject_Task: an attached disk cannot go (InvalidState). */
     delete(id: DiskId, datastore: Ref): Task<void> {
       const ds = datastoreOf(datastore);
+      idOf(id);
       return m.task(
         {
           method: 'DeleteVStorageObject_Task',
@@ -163,7 +180,7 @@ export const storageObjectOperations = (m: Model) => {
           descriptionId: `${MANAGER}.deleteVStorageObject`,
         },
         (tx) => {
-          const disk = diskOn((x) => tx.get(x), id, ds.id);
+          const disk = diskOn(tx, id, ds.id);
           if (disk.consumer)
             throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine.`);
           dropDisk(tx, disk);
@@ -176,13 +193,14 @@ export const storageObjectOperations = (m: Model) => {
      * controller and unit given, else the first free SCSI unit. A disk has one VM at a time.
      */
     attach(vm: Ref, id: DiskId, datastore: Ref, controllerKey?: number, unitNumber?: number): Task<void> {
-      const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      const record = vmOf(vm);
       const ds = datastoreOf(datastore);
+      idOf(id);
       return m.task(
         { method: 'AttachDisk_Task', target: record.id, descriptionId: 'VirtualMachine.attachDisk' },
         (tx) => {
           const current = currentVm(tx, record.id);
-          const disk = diskOn((x) => tx.get(x), id, ds.id);
+          const disk = diskOn(tx, id, ds.id);
           if (disk.consumer)
             throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine already.`);
           const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
@@ -213,13 +231,14 @@ export const storageObjectOperations = (m: Model) => {
 
     /** VirtualMachine.DetachDisk_Task: the disk leaves the VM and stays, with its file. */
     detach(vm: Ref, id: DiskId): Task<void> {
-      const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      const record = vmOf(vm);
+      const wanted = idOf(id);
       return m.task(
         { method: 'DetachDisk_Task', target: record.id, descriptionId: 'VirtualMachine.detachDisk' },
         (tx) => {
           const current = currentVm(tx, record.id);
-          const device = current.config.devices.find((d) => attachedDiskId(d) === idOf(id));
-          if (!device) throw faults.notFound(`The disk ${idOf(id)} is not attached to ${current.name}.`);
+          const device = current.config.devices.find((d) => attachedDiskId(d) === wanted);
+          if (!device) throw faults.notFound(`The disk ${wanted} is not attached to ${current.name}.`);
           const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
             { operation: 'remove', device },
           ]);

@@ -4,7 +4,7 @@
  * its capacity as limit and request and its files' size (`layoutEx`) as its usage. Sorted by
  * disk UUID, as vm-operator sorts them.
  */
-import { diskFileBytes, getOrInsert, type VmRecord } from '@vsim/vsphere';
+import { diskFileBytes, getOrInsert, isFirstClassDisk, type VmRecord } from '@vsim/vsphere';
 import { bytesQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
 import type { VirtualMachineStorageStatus, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { xxHash64 } from './xxhash64.js';
@@ -33,7 +33,7 @@ export function classicVolumes(
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
     const had = previous.find((volume) => volume.diskUUID === uuid);
-    if (device.vDiskId === undefined) classicDisks++;
+    if (!isFirstClassDisk(device)) classicDisks++;
     else if (!had) continue;
     if (had?.used !== usedOf(device)) unchanged = false;
   }
@@ -46,7 +46,7 @@ export function classicVolumes(
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
     const had = previous.find((volume) => volume.diskUUID === uuid);
-    if (!had && device.vDiskId !== undefined) continue;
+    if (!had && isFirstClassDisk(device)) continue;
     const size = sizeOf(device);
     const used = usedOf(device);
     present.add(uuid);
