@@ -121,8 +121,8 @@ describe('First Class Disks', () => {
     expect(await faultOf(() => vsphere.disks.list(missing))).toBe('InvalidArgument');
     expect(await faultOf(() => vsphere.disks.retrieve('x', missing))).toBe('InvalidArgument');
     expect(devices()).toBe(before);
-    const vmdk = (vm.config.devices.find((d) => d._type === 'VirtualDisk')?.backing as { fileName: string })
-      .fileName;
+    const vmDisk = vm.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    const vmdk = (vmDisk.backing as { fileName: string }).fileName;
     const path = vmdk.replace(/^\[[^\]]*\] /, '');
     const taken = vsphere.disks.create({
       name: 'd',
