@@ -30,7 +30,7 @@ import {
   validateVirtualMachineUpdate,
   withSchemaDefaults,
 } from './api/index.js';
-import { AdmissionDenied, KubeError } from './store/errors.js';
+import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import { type AdmitFunction, parseApiVersion, type StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import type { KubeObject } from './store/meta.js';
@@ -68,15 +68,7 @@ function deny(kind: string, errors: readonly FieldError[]): void {
  * message and no field causes.
  */
 function mutationDenied(kind: string, message: string): KubeError {
-  return new KubeError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: `admission webhook "${webhookName(kind, 'mutating')}" denied the request: ${message}`,
-    reason: 'Forbidden',
-    code: 403,
-  });
+  return kubeErrors.webhookDenied(webhookName(kind, 'mutating'), message, 403, 'Forbidden');
 }
 
 const IMAGE_API_VERSION = `${GROUP}/${HUB_VERSION}`;

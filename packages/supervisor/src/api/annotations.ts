@@ -2,6 +2,8 @@
 import type { VirtualMachine } from './types.js';
 
 /** Any annotation with this prefix holds the VM's deletion. */
+/** vm-operator leaves a VirtualMachine with this annotation alone, deletion included. */
+export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
 export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 /** Any annotation with this prefix holds the VM's power-on. */
 export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';

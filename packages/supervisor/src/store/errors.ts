@@ -160,22 +160,21 @@ export const kubeErrors = {
     ),
   /** A denial by an admission webhook: `admission webhook "<name>" denied the request: <field errors>`. */
   /**
-   * A validating webhook's denial as the API server passes on vm-operator's: its field errors
-   * joined as the Status's reason (a 422 without the `Invalid` reason, nor details), and the
-   * message naming the webhook.
+   * A webhook's denial as the API server passes one on: the message naming the webhook, the
+   * webhook's own reason and code. vm-operator's validating webhooks answer 422 with their field
+   * errors joined as the reason (not `Invalid`, and without details); its mutating ones 403
+   * Forbidden.
    */
-  denied: (webhook: string, causes: readonly FieldCause[]): KubeError => {
-    const reason = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-    return new KubeError({
+  webhookDenied: (webhook: string, message: string, code: number, reason: string): KubeError =>
+    new KubeError({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: `admission webhook "${webhook}" denied the request: ${reason}`,
+      message: `admission webhook "${webhook}" denied the request: ${message}`,
       reason,
-      code: 422,
-    });
-  },
+      code,
+    }),
   /** An unprocessable request that is not about one field (a failed JSON patch test). */
   unprocessable: (message: string) => failure('Invalid', message, {}),
   forbidden: (s: Subject, why: string) =>

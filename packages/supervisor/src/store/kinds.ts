@@ -104,6 +104,11 @@ export function subjectOf(info: KindInfo, name?: string): Subject {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+/** References to core kinds the controllers read and write. */
+export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
+export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
+export const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
+
 export const CORE_KINDS: readonly KindDefinition[] = [
   {
     group: '',

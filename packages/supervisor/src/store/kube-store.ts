@@ -701,7 +701,8 @@ export class KubeStore {
           clock: this.#clock,
         }) ?? object;
     } catch (error) {
-      if (error instanceof AdmissionDenied) throw kubeErrors.denied(error.webhook, error.causes);
+      if (error instanceof AdmissionDenied)
+        throw kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message);
       throw error;
     }
     if (!isPlainObject(result) || !isPlainObject(result.metadata))

@@ -128,6 +128,18 @@ export function merged<T extends object>(base: T, ...parts: readonly object[]): 
   return Object.assign({}, base, ...parts);
 }
 
+/** The object with the finalizer added (`present`) or removed; undefined when it already is so. */
+export function withFinalizer<T extends KubeObject>(
+  object: T,
+  finalizer: string,
+  present: boolean,
+): T | undefined {
+  const finalizers = object.metadata.finalizers ?? [];
+  if (finalizers.includes(finalizer) === present) return undefined;
+  const next = present ? [...finalizers, finalizer] : finalizers.filter((f) => f !== finalizer);
+  return merged(object, { metadata: merged(object.metadata, { finalizers: next }) });
+}
+
 /** Removes an own field if it is there: `delete` of an absent one still costs a call into the runtime. */
 export function dropField(obj: object, field: string): void {
   if (Object.hasOwn(obj, field)) delete (obj as Record<string, unknown>)[field];

@@ -22,15 +22,11 @@ import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, merged } from '../../store/meta.js';
+import { deepEqual, type KubeObject, merged, withFinalizer } from '../../store/meta.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
-import {
-  PERSISTENT_VOLUME,
-  PERSISTENT_VOLUME_CLAIM,
-  type PersistentVolume,
-  type PersistentVolumeClaim,
-} from './provisioner.js';
+import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
 
 export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
 export const CNS_FINALIZER = 'cns.vmware.com';
@@ -51,6 +47,12 @@ export interface CnsNodeVmAttachment extends KubeObject {
 /** A step that failed, with what the syncer writes to `status.error`. */
 class AttachError extends Error {}
 
+/** The BIOS UUID an attachment names; anything but a string names none. */
+const nodeUuidOf = (attachment: CnsNodeVmAttachment): string => {
+  const uuid = attachment.spec?.nodeuuid;
+  return typeof uuid === 'string' ? uuid : '';
+};
+
 export function startCnsAttachmentController(
   manager: Manager,
   deps: { kube: KubeStore; vsphere: VSphere },
@@ -58,6 +60,7 @@ export function startCnsAttachmentController(
   const { kube, vsphere } = deps;
 
   const vmByBiosUuid = (uuid: string): VmRecord | undefined => {
+    if (uuid.trim() === '') return undefined;
     const ref = vsphere.search.findByUuid(undefined, uuid.trim().toLowerCase(), true, false);
     return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
   };
@@ -78,13 +81,6 @@ export function startCnsAttachmentController(
     const handle = volume?.spec?.csi?.volumeHandle;
     if (!handle) throw new AttachError(`PersistentVolume "${volumeName}" not found`);
     return handle;
-  };
-
-  const withFinalizer = (object: KubeObject, finalizer: string, present: boolean): KubeObject | undefined => {
-    const finalizers = object.metadata.finalizers ?? [];
-    if (finalizers.includes(finalizer) === present) return undefined;
-    const next = present ? [...finalizers, finalizer] : finalizers.filter((f) => f !== finalizer);
-    return merged(object, { metadata: merged(object.metadata, { finalizers: next }) });
   };
 
   const setFinalizer = (object: KubeObject, finalizer: string, present: boolean): KubeObject => {
@@ -109,7 +105,7 @@ export function startCnsAttachmentController(
 
   const attach = async (attachment: CnsNodeVmAttachment) => {
     const namespace = attachment.metadata.namespace as string;
-    const uuid = attachment.spec?.nodeuuid ?? '';
+    const uuid = nodeUuidOf(attachment);
     try {
       const vm = vmByBiosUuid(uuid);
       if (!vm) throw new AttachError(`Failed to find the VM with UUID: "${uuid}"`);
@@ -166,13 +162,11 @@ export function startCnsAttachmentController(
   const detach = async (attachment: CnsNodeVmAttachment) => {
     if (!attachment.metadata.finalizers?.includes(CNS_FINALIZER)) return undefined;
     const namespace = attachment.metadata.namespace as string;
-    const uuid = attachment.spec?.nodeuuid ?? '';
+    const uuid = nodeUuidOf(attachment);
     const vm = vmByBiosUuid(uuid);
     if (vm) {
-      const volumeId =
-        attachment.status?.metadata?.[VOLUME_ID_KEY] ??
-        volumeIdOf(namespace, attachment.spec?.volumename ?? '');
-      if (onVm(vm.id, volumeId)) await vsphere.disks.detach(vm.id, volumeId).wait();
+      const volumeId = attachedVolumeOf(attachment);
+      if (volumeId !== undefined && onVm(vm.id, volumeId)) await vsphere.disks.detach(vm.id, volumeId).wait();
     } else if (vmObjectLives(namespace, uuid)) {
       // vSphere has no such VM, yet its VirtualMachine is not going: not known to be detached.
       return { requeue: true };
@@ -181,6 +175,21 @@ export function startCnsAttachmentController(
     const latest = kube.direct.get({ ...ATTACHMENT, namespace, name: attachment.metadata.name as string });
     if (latest) setFinalizer(latest, CNS_FINALIZER, false);
     return undefined;
+  };
+
+  /**
+   * The volume an attachment attached: the one its status names, else its claim's. A claim gone
+   * or unbound, of an attachment that never attached, attached nothing: undefined.
+   */
+  const attachedVolumeOf = (attachment: CnsNodeVmAttachment): string | undefined => {
+    const recorded = attachment.status?.metadata?.[VOLUME_ID_KEY];
+    if (recorded) return recorded;
+    try {
+      return volumeIdOf(attachment.metadata.namespace as string, attachment.spec?.volumename ?? '');
+    } catch (error) {
+      if (error instanceof AttachError && !attachment.status?.attached) return undefined;
+      throw error;
+    }
   };
 
   const vmObjectLives = (namespace: string, biosUuid: string) =>
@@ -204,13 +213,7 @@ export function startCnsAttachmentController(
     return attach(attachment);
   };
 
-  const controller = manager.controller({
-    name: CNS_ATTACHMENT_CONTROLLER,
-    reconcile,
-    // The syncer's backoff, whatever the Supervisor's timing: 1 s doubling up to 5 minutes.
-    backoff: { baseDelay: 1_000, maxDelay: 300_000 },
-    requeueDelay: 0,
-  });
+  const controller = manager.controller({ name: CNS_ATTACHMENT_CONTROLLER, reconcile, ...CSI_BACKOFF });
   // As the syncer's watch (a generation-changed predicate): its own writes of finalizers and
   // status bring it back no sooner than its backoff says.
   controller.watches(kube, ATTACHMENT, (object, event, old) =>

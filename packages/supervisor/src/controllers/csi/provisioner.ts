@@ -2,34 +2,37 @@
  * The Supervisor's vSphere CSI driver, for block volumes, as a claim's user sees it: with the
  * Kubernetes PV controller and external-provisioner's parts it needs.
  *
- * A claim without a volume is `Pending`, as the PV controller marks it. One whose StorageClass names the driver (`csi.vsphere.vmware.com`) gets a
- * First Class Disk of its requested size (rounded up to MiB; 10 GiB when it requests none) on
- * the Supervisor's datastore, named as its PersistentVolume `pvc-<claim uid>`, kept after a VM
- * destroyed with it attached, as CNS keeps its disks. The PersistentVolume (`spec.csi` with the
- * disk's id as `volumeHandle`) and the claim are bound both ways, with the annotations the PV
- * controller writes. A class with `volumeBindingMode: WaitForFirstConsumer` waits for the
- * claim's `volume.kubernetes.io/selected-node` annotation (vm-operator sets the VM's zone).
+ * A claim without a volume is `Pending`, as the PV controller marks it. One whose StorageClass
+ * names the driver (`csi.vsphere.vmware.com`) gets a First Class Disk of its requested size
+ * (rounded up to MiB; 10 GiB when it requests none) on the Supervisor's datastore, named as its
+ * PersistentVolume `pvc-<claim uid>`, kept after a VM destroyed with it attached, as CNS keeps
+ * its disks. The PersistentVolume (`spec.csi` with the disk's id as `volumeHandle`) and the
+ * claim are bound both ways, with the annotations the PV controller writes. A class with
+ * `volumeBindingMode: WaitForFirstConsumer` waits for the claim's
+ * `volume.kubernetes.io/selected-node` annotation (vm-operator sets the VM's zone); a claim made
+ * before its class is provisioned once the class exists.
  *
- * Reclaiming: once its claim is gone, a volume with `persistentVolumeReclaimPolicy: Delete` (the
- * default) deletes its disk, then itself; waiting while a VM still has the disk attached. One
- * with `Retain` is `Released` and keeps its disk.
+ * Reclaiming: once the claim it was bound to is gone, a provisioned volume with
+ * `persistentVolumeReclaimPolicy: Delete` (what a class without `reclaimPolicy` gives it)
+ * deletes its disk, then itself, waiting while a VM still has the disk attached. Any other
+ * volume is `Released` and keeps its disk; one bound to no claim is `Available`. A volume
+ * deleted by hand waits for its claim to go (`kubernetes.io/pv-protection`), then is reclaimed
+ * the same way.
  */
 import type { VSphere, VStorageObjectRecord } from '@vsim/vsphere';
 import { binaryQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { type KubeObject, merged } from '../../store/meta.js';
+import { type KubeObject, merged, withFinalizer } from '../../store/meta.js';
 
 export const CSI_DRIVER = 'csi.vsphere.vmware.com';
 export const CSI_PROVISIONER_CONTROLLER = 'csi-provisioner';
 export const PERSISTENT_VOLUME_CONTROLLER = 'persistentvolume-controller';
 export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
 
-export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
-export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
-export const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
 const PVC = PERSISTENT_VOLUME_CLAIM;
 const PV = PERSISTENT_VOLUME;
 /** What holds a volume: while its claim is bound (the API server's), until its disk is deleted (external-provisioner's). */
@@ -73,12 +76,24 @@ export interface CsiControllersDeps {
   datastore: () => string;
 }
 
-/** The claim's disk size in MiB, rounded up, as the driver asks CNS for it. */
-const capacityInMB = (claim: PersistentVolumeClaim): number => {
-  const requested = parseQuantity(claim.spec?.resources?.requests?.storage ?? '');
-  if (!requested || requested.nanos <= 0n) return DEFAULT_CAPACITY_MB;
+/**
+ * The claim's disk size in MiB, rounded up, as the driver asks CNS for it (10 GiB for no
+ * request); undefined for a request that is no quantity, which the API server would refuse.
+ */
+const capacityInMB = (claim: PersistentVolumeClaim): number | undefined => {
+  const request = claim.spec?.resources?.requests?.storage;
+  if (request === undefined) return DEFAULT_CAPACITY_MB;
+  const requested = parseQuantity(String(request));
+  if (!requested || requested.nanos < 0n) return undefined;
+  if (requested.nanos === 0n) return DEFAULT_CAPACITY_MB;
   return Number((wholeUnits(requested.nanos) + BigInt(MIB) - 1n) / BigInt(MIB));
 };
+
+/**
+ * The CSI driver's backoff, whatever the Supervisor's timing: 1 s doubling up to 5 minutes, as
+ * the syncer retries (the PV controller's retries are kept the same).
+ */
+export const CSI_BACKOFF = { backoff: { baseDelay: 1_000, maxDelay: 300_000 }, requeueDelay: 0 } as const;
 
 export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps): Controller {
   const { kube, vsphere } = deps;
@@ -116,6 +131,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     const uid = claim.metadata.uid as string;
     const pvName = `pvc-${uid}`;
     const sizeMB = capacityInMB(claim);
+    if (sizeMB === undefined) return undefined;
     const capacity = binaryQuantity(sizeMB * MIB);
     const accessModes = claim.spec?.accessModes ?? ['ReadWriteOnce'];
     if (!kube.direct.get({ ...PV, name: pvName })) {
@@ -209,11 +225,11 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
 
   /** Our finalizers off: a deleted volume goes. */
   const release = (name: string) => {
-    const latest = kube.direct.get({ ...PV, name });
-    const finalizers = latest?.metadata.finalizers ?? [];
-    if (!latest || !finalizers.some((f) => PV_FINALIZERS.includes(f))) return;
-    const kept = finalizers.filter((f) => !PV_FINALIZERS.includes(f));
-    kube.direct.update(merged(latest, { metadata: merged(latest.metadata, { finalizers: kept }) }));
+    const volume = kube.direct.get({ ...PV, name });
+    let released = volume;
+    for (const finalizer of PV_FINALIZERS)
+      released = (released && withFinalizer(released, finalizer, false)) ?? released;
+    if (released && released !== volume) kube.direct.update(released);
   };
 
   const reconcile = async (name: string) => {
@@ -247,13 +263,7 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     return undefined;
   };
 
-  const controller = manager.controller({
-    name: PERSISTENT_VOLUME_CONTROLLER,
-    reconcile,
-    // The syncer's backoff, whatever the Supervisor's timing: 1 s doubling up to 5 minutes.
-    backoff: { baseDelay: 1_000, maxDelay: 300_000 },
-    requeueDelay: 0,
-  });
+  const controller = manager.controller({ name: PERSISTENT_VOLUME_CONTROLLER, reconcile, ...CSI_BACKOFF });
   controller.watches(kube, PV, (object) => [object.metadata.name as string]);
   // A claim gone (or replaced) sends its volume to be reclaimed.
   controller.watches(kube, PVC, (object, event) => {

@@ -1,8 +1,7 @@
-export { DELETE_CHECK_PREFIX, POWER_ON_CHECK_PREFIX } from '../../api/annotations.js';
+export { DELETE_CHECK_PREFIX, PAUSED_ANNOTATION, POWER_ON_CHECK_PREFIX } from '../../api/annotations.js';
 export { CONDITION, REASON } from './conditions.js';
 export { networkInterfaceName } from './network.js';
 export {
-  PAUSED_ANNOTATION,
   startVirtualMachineController,
   VIRTUAL_MACHINE_CONTROLLER,
   type VirtualMachineController,

@@ -1,5 +1,6 @@
 import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
+import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
@@ -7,7 +8,7 @@ import { REALISTIC_GUEST_ADDRESS_DELAY, REALISTIC_TASK_DURATIONS } from '../../s
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION } from './conditions.js';
-import { PAUSED_ANNOTATION, VM_FINALIZER } from './virtual-machine.js';
+import { VM_FINALIZER } from './virtual-machine.js';
 import { xxHash64 } from './xxhash64.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';

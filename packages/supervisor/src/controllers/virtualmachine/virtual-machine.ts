@@ -37,6 +37,7 @@ import {
 import {
   DELETE_CHECK_PREFIX,
   hasAnnotationWithPrefix,
+  PAUSED_ANNOTATION,
   POWER_ON_CHECK_PREFIX,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
@@ -88,7 +89,6 @@ import { addObservedVerdicts, statusFromVsphere } from './status.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
 export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
-export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
 
 export interface VirtualMachineControllerDeps {
   kube: KubeStore;

@@ -185,7 +185,16 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
       ],
       { powerState: 'PoweredOff' },
     );
+    // The first attach fails once: while it is not attached, the second is not even made.
+    f.vsphere.interceptor.add({
+      method: 'AttachDisk_Task',
+      fault: { _type: 'SystemError', reason: 'busy' },
+      times: 1,
+    });
     await f.settle();
+    expect((await f.attachment('vm2-first'))?.status?.attached).toBe(false);
+    expect(await f.attachment('vm2-second')).toBeUndefined();
+    await f.advance(1_000);
     const first = (await f.attachment('vm2-first')) as CnsNodeVmAttachment;
     const second = (await f.attachment('vm2-second')) as CnsNodeVmAttachment;
     expect(first.status?.attached && second.status?.attached).toBe(true);
@@ -544,5 +553,41 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect(String(f.supervisor.volumes.errors.get('ns1/vm13'))).toContain(
       'vm has an unsupported hardware version 13 for PersistentVolumes. Minimum supported hardware version 15',
     );
+  });
+
+  it('gives up no attachment that never attached, once its claim is gone, and reports an odd node UUID', async () => {
+    const f = await setup();
+    await f.claim('data');
+    f.vsphere.interceptor.add({ method: 'AttachDisk_Task', fault: { _type: 'SystemError', reason: 'busy' } });
+    await f.vm('vm14', [{ name: 'data', claim: 'data' }]);
+    await f.settle();
+    expect((await f.attachment('vm14-data'))?.metadata.finalizers).toEqual([CNS_FINALIZER]);
+    // Its volume dropped and its claim deleted: the attachment goes, with nothing to detach.
+    const vm = await f.getVm('vm14');
+    await f.kube.update({ ...vm, spec: { ...vm.spec, volumes: [] } } as unknown as KubeObject);
+    await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'data' });
+    await f.advance(5_000);
+    expect(await f.attachment('vm14-data')).toBeUndefined();
+    f.vsphere.interceptor.clear();
+
+    await f.kube.create({
+      ...ATTACHMENT,
+      metadata: { name: 'odd', namespace: 'ns1' },
+      spec: { nodeuuid: 42, volumename: 'data' },
+    });
+    await f.settle();
+    expect((await f.attachment('odd'))?.status).toEqual({
+      attached: false,
+      error: 'Failed to find the VM with UUID: ""',
+    });
+    expect(f.supervisor.csi.attachments.errors.size).toBe(0);
+  });
+
+  it('leaves a claim whose request is no quantity Pending', async () => {
+    const f = await setup();
+    await f.claim('lots', 'lots');
+    await f.settle();
+    expect((await f.getClaim('lots'))?.status?.phase).toBe('Pending');
+    expect(f.disks()).toEqual([]);
   });
 });

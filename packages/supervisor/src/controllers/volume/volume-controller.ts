@@ -18,6 +18,7 @@
  * Entries are sorted by disk UUID (placeholders first), as vm-operator sorts them; the VM
  * controller keeps them and fills in each attached disk's usage.
  */
+import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import { parseQuantity } from '../../api/quantity.js';
 import type { VirtualMachine, VirtualMachineVolume, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
@@ -26,18 +27,13 @@ import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { isKubeError, notFoundMessage } from '../../store/errors.js';
-import { type KindInfo, subjectOf } from '../../store/kinds.js';
+import { type KindInfo, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS, subjectOf } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, deepEqual, type KubeObject, merged } from '../../store/meta.js';
 import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
-import {
-  PERSISTENT_VOLUME_CLAIM,
-  type PersistentVolumeClaim,
-  SELECTED_NODE_ANNOTATION,
-  STORAGE_CLASS,
-} from '../csi/provisioner.js';
+import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
-import { PAUSED_ANNOTATION } from '../virtualmachine/virtual-machine.js';
+
 import { byDiskUuid } from '../virtualmachine/volumes.js';
 
 export const VOLUME_CONTROLLER = 'volume-controller';
