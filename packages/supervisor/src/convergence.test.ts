@@ -1,8 +1,8 @@
 /**
  * Property-based convergence of the VirtualMachine controller: random interleavings of what
  * users do to VirtualMachines (create in v1alpha2, v1alpha5 or v1alpha6, delete, change
- * power, pause, attach and detach claims), what a vSphere admin does to their VMs (power or
- * destroy them by hand) and
+ * power, pause, attach and detach claims), what a vSphere admin does to their VMs (power them,
+ * or destroy those without claims, by hand) and
  * what happens to their class (deleted, then back), with the Supervisor running in between
  * by whole or partial rounds, always end - once nothing is paused and the class is back - with
  * Kubernetes and vSphere agreeing: one vSphere VM per VirtualMachine, none left over,
@@ -19,6 +19,7 @@ import { CNS_API_VERSION } from './cns-kinds.js';
 import type { CnsNodeVmAttachment, PersistentVolumeClaim } from './controllers/csi/index.js';
 import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
 import { networkInterfaceName, PAUSED_ANNOTATION, VM_FINALIZER } from './controllers/virtualmachine/index.js';
+import { hasClaims } from './controllers/virtualmachine/volumes.js';
 import { isKubeError } from './store/errors.js';
 import type { KubeObject } from './store/meta.js';
 import { createSupervisorFixture, type SupervisorFixture } from './testing/fixture.js';
@@ -237,7 +238,7 @@ async function run(w: World, c: Command): Promise<void> {
       // A VM destroyed under vm-operator is deployed again with the same BIOS UUID, and CNS never
       // looks again at an attachment it has attached: its claims would stay off the new VM, in a
       // real Supervisor too. Admins do not destroy VMs with claims here.
-      if (c.action === 'destroy' && (await hasClaims(w, name))) return;
+      if (c.action === 'destroy' && (await namesClaims(w, name))) return;
       // The task runs with the Supervisor's next round; its fault, if any, is the admin's.
       if (record) w.vsphere.vm[c.action](record.id);
       return;
@@ -271,10 +272,8 @@ async function run(w: World, c: Command): Promise<void> {
   }
 }
 
-const hasClaims = async (w: World, name: string) => {
-  const vm = (await w.find(vmRef(V6, name))) as unknown as VirtualMachine | undefined;
-  return vm?.spec?.volumes?.some((v) => v.persistentVolumeClaim) === true;
-};
+const namesClaims = async (w: World, name: string) =>
+  hasClaims((await w.find(vmRef(V6, name))) as unknown as VirtualMachine | undefined);
 
 async function runTolerant(w: World, c: Command): Promise<void> {
   try {

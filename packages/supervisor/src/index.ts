@@ -15,12 +15,7 @@ export * from './controllers/publish/index.js';
 export * from './controllers/resource-policy/index.js';
 export * from './controllers/virtualmachine/index.js';
 export * from './controllers/vm-service/index.js';
-export {
-  attachmentName,
-  MIN_HARDWARE_VERSION_FOR_PVC,
-  SELECTED_NODE_IS_ZONE_ANNOTATION,
-  VOLUME_CONTROLLER,
-} from './controllers/volume/volume-controller.js';
+export * from './controllers/volume/index.js';
 export * from './namespaces/layout.js';
 export {
   DEFAULT_LIBRARY_NAME,

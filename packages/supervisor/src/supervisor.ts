@@ -30,7 +30,7 @@ import {
   type VirtualMachineServiceController,
   type VirtualMachineServiceControllerOptions,
 } from './controllers/vm-service/index.js';
-import { startVolumeController } from './controllers/volume/volume-controller.js';
+import { startVolumeController } from './controllers/volume/index.js';
 import {
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
@@ -176,7 +176,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
   const volumes = startVolumeController(manager, { kube });
-  const disks = {
+  const csiDeps = {
     kube,
     vsphere,
     datastore: () => {
@@ -185,8 +185,8 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     },
   };
   const csi = {
-    provisioner: startCsiProvisioner(manager, disks),
-    persistentVolumes: startPersistentVolumeController(manager, disks),
+    provisioner: startCsiProvisioner(manager, csiDeps),
+    persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     attachments: startCnsAttachmentController(manager, { kube, vsphere }),
   };
   if (cluster !== undefined) {

@@ -15,7 +15,6 @@ import {
   type VmRecord,
   type VStorageObjectRecord,
 } from './inventory/records.js';
-import type { Ref } from './model.js';
 import { parseState, serializeState } from './save.js';
 import { VSphere } from './vsphere.js';
 
@@ -36,13 +35,13 @@ type Step = (v: VSphere, a: number, b: number) => unknown;
 const GB = 1024 * 1024;
 
 const STEPS: Record<string, Step> = {
-  powerOn: (v, a) => v.vm.powerOn(pick(v, 'VirtualMachine', a) as Ref),
-  powerOff: (v, a) => v.vm.powerOff(pick(v, 'VirtualMachine', a) as Ref),
-  suspend: (v, a) => v.vm.suspend(pick(v, 'VirtualMachine', a) as Ref),
-  reset: (v, a) => v.vm.reset(pick(v, 'VirtualMachine', a) as Ref),
-  destroy: (v, a) => v.vm.destroy(pick(v, 'VirtualMachine', a) as Ref),
+  powerOn: (v, a) => v.vm.powerOn(pick(v, 'VirtualMachine', a)),
+  powerOff: (v, a) => v.vm.powerOff(pick(v, 'VirtualMachine', a)),
+  suspend: (v, a) => v.vm.suspend(pick(v, 'VirtualMachine', a)),
+  reset: (v, a) => v.vm.reset(pick(v, 'VirtualMachine', a)),
+  destroy: (v, a) => v.vm.destroy(pick(v, 'VirtualMachine', a)),
   addDisk: (v, a, b) =>
-    v.vm.reconfigure(pick(v, 'VirtualMachine', a) as Ref, {
+    v.vm.reconfigure(pick(v, 'VirtualMachine', a), {
       deviceChange: [
         {
           operation: 'add',
@@ -51,53 +50,50 @@ const STEPS: Record<string, Step> = {
         },
       ],
     }),
-  rename: (v, a, b) => v.entity.rename(pick(v, 'VirtualMachine', a) as Ref, `vm-name-${b % 5}`),
-  createFolder: (v, a, b) => v.folder.create(pick(v, 'Folder', a) as Ref, `folder-${b % 4}`),
-  moveIntoFolder: (v, a, b) =>
-    v.folder.moveInto(pick(v, 'Folder', a) as Ref, [pick(v, 'VirtualMachine', b) as Ref]),
-  createPool: (v, a, b) => v.pool.create(pick(v, 'ResourcePool', a) as Ref, `pool-${b % 4}`),
-  destroyPool: (v, a) => v.pool.destroy(pick(v, 'ResourcePool', a) as Ref),
-  moveIntoPool: (v, a, b) =>
-    v.pool.moveInto(pick(v, 'ResourcePool', a) as Ref, [pick(v, 'VirtualMachine', b) as Ref]),
-  destroyFolder: (v, a) => v.folder.destroy(pick(v, 'Folder', a) as Ref),
+  rename: (v, a, b) => v.entity.rename(pick(v, 'VirtualMachine', a), `vm-name-${b % 5}`),
+  createFolder: (v, a, b) => v.folder.create(pick(v, 'Folder', a), `folder-${b % 4}`),
+  moveIntoFolder: (v, a, b) => v.folder.moveInto(pick(v, 'Folder', a), [pick(v, 'VirtualMachine', b)]),
+  createPool: (v, a, b) => v.pool.create(pick(v, 'ResourcePool', a), `pool-${b % 4}`),
+  destroyPool: (v, a) => v.pool.destroy(pick(v, 'ResourcePool', a)),
+  moveIntoPool: (v, a, b) => v.pool.moveInto(pick(v, 'ResourcePool', a), [pick(v, 'VirtualMachine', b)]),
+  destroyFolder: (v, a) => v.folder.destroy(pick(v, 'Folder', a)),
   clone: (v, a, b) =>
-    v.vm.clone(pick(v, 'VirtualMachine', a) as Ref, pick(v, 'Folder', b) as Ref, `clone-${b % 3}`, {
-      location: { datastore: pick(v, 'Datastore', b) as Ref },
+    v.vm.clone(pick(v, 'VirtualMachine', a), pick(v, 'Folder', b), `clone-${b % 3}`, {
+      location: { datastore: pick(v, 'Datastore', b) },
       powerOn: b % 2 === 0,
       template: false,
     }),
   create: (v, a, b) =>
     v.vm.create(
-      pick(v, 'Folder', a) as Ref,
+      pick(v, 'Folder', a),
       { name: `new-${b % 3}`, files: { vmPathName: `[LocalDS_${b % 2}]` }, memoryMB: 64, numCPUs: 1 },
-      pick(v, 'ResourcePool', b) as Ref,
+      pick(v, 'ResourcePool', b),
     ),
   relocate: (v, a, b) =>
-    v.vm.relocate(pick(v, 'VirtualMachine', a) as Ref, {
-      host: pick(v, 'HostSystem', b) as Ref,
-      datastore: pick(v, 'Datastore', b >> 1) as Ref,
+    v.vm.relocate(pick(v, 'VirtualMachine', a), {
+      host: pick(v, 'HostSystem', b),
+      datastore: pick(v, 'Datastore', b >> 1),
     }),
-  markAsTemplate: (v, a) => v.vm.markAsTemplate(pick(v, 'VirtualMachine', a) as Ref),
+  markAsTemplate: (v, a) => v.vm.markAsTemplate(pick(v, 'VirtualMachine', a)),
   createDisk: (v, a, b) =>
     v.disks.create({
       name: `fcd-${b % 3}`,
       capacityInMB: 1 + (b % 4) * 1024,
       keepAfterDeleteVm: b % 2 === 0,
-      backingSpec: { datastore: pick(v, 'Datastore', a) as Ref },
+      backingSpec: { datastore: pick(v, 'Datastore', a) },
     }),
   deleteDisk: (v, a) => {
-    const id = pick(v, 'VStorageObject', a) as string;
+    const id = pick(v, 'VStorageObject', a);
     return v.disks.delete(id, (v.store.get(id) as VStorageObjectRecord).datastore);
   },
   attachDisk: (v, a, b) => {
-    const id = pick(v, 'VStorageObject', b) as string;
+    const id = pick(v, 'VStorageObject', b);
     const disk = v.store.get(id) as VStorageObjectRecord;
-    return v.disks.attach(pick(v, 'VirtualMachine', a) as Ref, id, disk.datastore);
+    return v.disks.attach(pick(v, 'VirtualMachine', a), id, disk.datastore);
   },
-  detachDisk: (v, a, b) =>
-    v.disks.detach(pick(v, 'VirtualMachine', a) as Ref, pick(v, 'VStorageObject', b) as string),
-  snapshot: (v, a) => v.snapshot.create(pick(v, 'VirtualMachine', a) as Ref, 'snap'),
-  revert: (v, a) => v.snapshot.revertToCurrent(pick(v, 'VirtualMachine', a) as Ref),
+  detachDisk: (v, a, b) => v.disks.detach(pick(v, 'VirtualMachine', a), pick(v, 'VStorageObject', b)),
+  snapshot: (v, a) => v.snapshot.create(pick(v, 'VirtualMachine', a), 'snap'),
+  revert: (v, a) => v.snapshot.revertToCurrent(pick(v, 'VirtualMachine', a)),
 };
 
 const step = fc.tuple(fc.constantFrom(...Object.keys(STEPS)), fc.nat(), fc.nat());

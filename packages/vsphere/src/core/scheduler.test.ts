@@ -100,6 +100,10 @@ describe('Scheduler', () => {
     await scheduler.advanceSettling(clock, 1500, settle);
     expect(ran).toEqual([1100, 1200, 1300]);
     expect(clock.now()).toBe(1500);
+    // It runs what falls due itself: a settle that does nothing still ends.
+    scheduler.schedule(() => ran.push(clock.now()), 10);
+    await scheduler.advanceSettling(clock, 1600, async () => {});
+    expect(ran.at(-1)).toBe(1510);
     // advanceTo, synchronous, runs the first at its time and leaves the follow-up for later.
     const other = setup();
     const seen: number[] = [];

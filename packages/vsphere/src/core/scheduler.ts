@@ -83,17 +83,19 @@ export class Scheduler {
   }
 
   /**
-   * Moves a virtual clock to `to` one due time at a time, letting `settle` run what falls due
-   * at each, and what the asynchronous work it starts schedules from there (a reconcile that
-   * awaits a task and then backs off for 1 s runs again 1 s later), before the clock moves on.
+   * advanceTo, with `settle` let run at each due time: what the asynchronous work that falls due
+   * there schedules once it resumes (a reconcile that awaits a task, then backs off for 1 s)
+   * runs at its own time, before the clock moves on.
    */
   async advanceSettling(clock: VirtualClock, to: number, settle: () => Promise<void>): Promise<void> {
     await settle();
     for (let due = this.nextDue(); due !== undefined && due <= to; due = this.nextDue()) {
       if (due > clock.now()) clock.set(due);
+      this.runDue();
       await settle();
     }
     if (to > clock.now()) clock.set(to);
+    this.runDue();
     await settle();
   }
 

@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
 import { hubVm } from '../../testing/virtual-machine.js';
-import { cloudInitGuestInfo, cloudInitMetadata, tryDecodeBase64Gzip } from './cloud-init.js';
+import { tryDecodeBase64Gzip } from './bootstrap-data.js';
+import { cloudInitGuestInfo, cloudInitMetadata } from './cloud-init.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 

@@ -7,6 +7,7 @@
 import type { CustomizationSpec } from '@vsim/vsphere';
 import { canonicalJson } from '../../api/conversion/paths.js';
 import type { VirtualMachine } from '../../api/types.js';
+import { BootstrapDataError } from './bootstrap-data.js';
 import { linuxPrepCustomization } from './linux-prep.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
@@ -22,14 +23,17 @@ export type CustomizingProvider = 'linuxPrep' | 'sysprep';
  * The bootstrap provider that customizes the guest, in vm-operator's order (LinuxPrep, then
  * Sysprep), unless the bootstrap is disabled or turned off for the next power-on.
  */
-export function guestCustomizationOf(vm: VirtualMachine): CustomizingProvider | undefined {
+export function customizingProviderOf(vm: VirtualMachine): CustomizingProvider | undefined {
   const bootstrap = vm.spec?.bootstrap;
   if (!bootstrap || bootstrap.disabled || bootstrap.cloudInit) return undefined;
   const provider = bootstrap.linuxPrep ? 'linuxPrep' : bootstrap.sysprep ? 'sysprep' : undefined;
   return provider && bootstrap[provider]?.customizeAtNextPowerOn !== false ? provider : undefined;
 }
 
-/** The CustomizationSpec of the VM's LinuxPrep or Sysprep. */
+/**
+ * The CustomizationSpec of the VM's LinuxPrep or Sysprep; a BootstrapDataError, in vm-operator's
+ * words, when it cannot be made.
+ */
 export function guestCustomization(
   vm: VirtualMachine,
   provider: CustomizingProvider,
@@ -37,9 +41,15 @@ export function guestCustomization(
   dns: () => GlobalDns,
   secrets: BootstrapSecretData,
 ): CustomizationSpec {
-  return provider === 'sysprep'
-    ? sysprepCustomization(vm, nics, dns, secrets)
-    : linuxPrepCustomization(vm, nics, dns);
+  try {
+    return provider === 'sysprep'
+      ? sysprepCustomization(vm, nics, dns, secrets)
+      : linuxPrepCustomization(vm, nics, dns);
+  } catch (error) {
+    if (error instanceof BootstrapDataError)
+      throw new BootstrapDataError(`failed to create bootstrap data: ${error.message}`);
+    throw error;
+  }
 }
 
 export const customizationHash = (spec: CustomizationSpec): string =>

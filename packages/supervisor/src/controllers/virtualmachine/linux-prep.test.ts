@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hubVm } from '../../testing/virtual-machine.js';
-import { guestCustomizationOf } from './customization.js';
+import { customizingProviderOf } from './customization.js';
 import { linuxPrepCustomization } from './linux-prep.js';
 import type { NicAddressing } from './network.js';
 
@@ -125,11 +125,11 @@ describe('LinuxPrep', () => {
   });
 
   it('is left out when disabled or turned off for the next power-on', () => {
-    expect(guestCustomizationOf(vm({ bootstrap: { linuxPrep: {} } }))).toBe('linuxPrep');
-    expect(guestCustomizationOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
+    expect(customizingProviderOf(vm({ bootstrap: { linuxPrep: {} } }))).toBe('linuxPrep');
+    expect(customizingProviderOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
     expect(
-      guestCustomizationOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } })),
+      customizingProviderOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } })),
     ).toBeUndefined();
-    expect(guestCustomizationOf(vm({ bootstrap: { cloudInit: {} } }))).toBeUndefined();
+    expect(customizingProviderOf(vm({ bootstrap: { cloudInit: {} } }))).toBeUndefined();
   });
 });

@@ -221,19 +221,35 @@ export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: 
   if (!bootstrap.cloudInit && bootstrap.sysprep) return checkSysprep(read, vm, bootstrap.sysprep, out);
   const selector = bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
-  const secret = read.get<WithData>(`v1`, 'Secret', vm.metadata.namespace, selector.name);
-  if (!secret)
-    return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name));
+  const secret = rawSecret(read, vm, selector);
+  if (isVerdict(secret)) return secret;
   const found = bootstrapDataOf(secret, selector.key);
-  if (!found)
-    return isFalse(
-      CONDITION.bootstrapReady,
-      REASON.requiredKeyNotFound,
-      `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
-    );
+  if (!found) return missingKey(selector);
   out.bootstrapData = found;
   return isTrue(CONDITION.bootstrapReady);
 }
+
+/** A raw bootstrap's Secret (a raw cloud-init's, a raw Sysprep's), or NotFound. */
+function rawSecret(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  selector: SecretKeySelector,
+): WithData | Verdict {
+  const secret = read.get<WithData>('v1', 'Secret', vm.metadata.namespace, selector.name);
+  return (
+    secret ?? isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name))
+  );
+}
+
+const isVerdict = (value: WithData | Verdict): value is Verdict => !('metadata' in value);
+
+/** A raw bootstrap's Secret without the key it names: RequiredKeyNotFound. */
+const missingKey = (selector: SecretKeySelector): Verdict =>
+  isFalse(
+    CONDITION.bootstrapReady,
+    REASON.requiredKeyNotFound,
+    `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
+  );
 
 /**
  * A reader of the Secrets a structured bootstrap names (a CloudConfig's, a Sysprep's), as
@@ -319,15 +335,9 @@ function checkSysprep(
   }
   const selector = spec.rawSysprep;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
-  const secret = read.get<WithData>('v1', 'Secret', vm.metadata.namespace, selector.name);
-  if (!secret)
-    return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name));
-  if (selector.key && secret.data?.[selector.key] === undefined)
-    return isFalse(
-      CONDITION.bootstrapReady,
-      REASON.requiredKeyNotFound,
-      `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
-    );
+  const secret = rawSecret(read, vm, selector);
+  if (isVerdict(secret)) return secret;
+  if (selector.key && secret.data?.[selector.key] === undefined) return missingKey(selector);
   const rawSysprep: Record<string, Buffer> = {};
   for (const [key, value] of Object.entries(secret.data ?? {})) rawSysprep[key] = decoded(value);
   out.bootstrapData = { rawSysprep };

@@ -2,7 +2,7 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import { CONFIG_FILE_BYTES, flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
@@ -80,8 +80,7 @@ export function statusFromVsphere(
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
   const volumes = classicVolumes(vm.config.devices, previous?.volumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
-  const storage = storageStatus(volumes, CONFIG_FILE_BYTES);
-  if (storage) status.storage = storage;
+  status.storage = storageStatus(volumes);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
     if (ip) network.primaryIP4 = ip;

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { hubVm } from '../../testing/virtual-machine.js';
-import { guestCustomizationOf } from './customization.js';
+import { customizingProviderOf } from './customization.js';
 import type { NicAddressing } from './network.js';
 import { sysprepCustomization } from './sysprep.js';
 
@@ -99,9 +99,9 @@ describe('Sysprep', () => {
   });
 
   it('is the guest customization of a Sysprep VM, and left out when turned off for the next power-on', () => {
-    expect(guestCustomizationOf(vm({ bootstrap: { sysprep: { sysprep: { userData } } } }))).toBe('sysprep');
+    expect(customizingProviderOf(vm({ bootstrap: { sysprep: { sysprep: { userData } } } }))).toBe('sysprep');
     expect(
-      guestCustomizationOf(vm({ bootstrap: { sysprep: { customizeAtNextPowerOn: false } } })),
+      customizingProviderOf(vm({ bootstrap: { sysprep: { customizeAtNextPowerOn: false } } })),
     ).toBeUndefined();
   });
 });

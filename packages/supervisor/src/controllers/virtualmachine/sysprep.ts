@@ -6,8 +6,8 @@
 import type { CustomizationSpec } from '@vsim/vsphere';
 import { hostNameOf } from '../../api/host-name.js';
 import type { Sysprep, VirtualMachine } from '../../api/types.js';
-import { tryDecodeBase64Gzip } from './cloud-init.js';
-import { customizationNetwork } from './linux-prep.js';
+import { BootstrapDataError, tryDecodeBase64Gzip } from './bootstrap-data.js';
+import { customizationNetwork } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
 
@@ -17,8 +17,9 @@ const UNATTEND_KEY = 'unattend';
 /** UTC in Microsoft's time zone indexes: a Sysprep without `guiUnattended` gets it. */
 const UTC_TIME_ZONE = 85;
 
-const password = (value: string | undefined) =>
-  value ? { password: { _type: 'CustomizationPassword', value, plainText: true } } : {};
+/** A password from a Secret, as the field named, when there is one. */
+const password = (field: string, value: string | undefined) =>
+  value ? { [field]: { _type: 'CustomizationPassword', value, plainText: true } } : {};
 
 /** The structured Sysprep as vSphere's CustomizationSysprep, with what its Secrets hold. */
 function sysprepIdentity(
@@ -36,7 +37,7 @@ function sysprepIdentity(
       timeZone: gui ? (gui.timeZone ?? 0) : UTC_TIME_ZONE,
       autoLogon: gui?.autoLogon ?? false,
       autoLogonCount: gui?.autoLogonCount ?? 0,
-      ...(gui ? password(secrets.password) : {}),
+      ...(gui ? password('password', secrets.password) : {}),
     },
     userData: {
       _type: 'CustomizationUserData',
@@ -59,15 +60,7 @@ function sysprepIdentity(
       ...(identification && vm.spec?.network?.domainName ? { joinDomain: vm.spec.network.domainName } : {}),
       ...(identification?.domainAdmin ? { domainAdmin: identification.domainAdmin } : {}),
       ...(identification?.domainOU ? { domainOU: identification.domainOU } : {}),
-      ...(identification && secrets.domainPassword
-        ? {
-            domainAdminPassword: {
-              _type: 'CustomizationPassword',
-              value: secrets.domainPassword,
-              plainText: true,
-            },
-          }
-        : {}),
+      ...(identification ? password('domainAdminPassword', secrets.domainPassword) : {}),
     },
     ...(license
       ? {
@@ -98,15 +91,16 @@ export function sysprepCustomization(
   if (spec.rawSysprep) {
     const key = spec.rawSysprep.key || UNATTEND_KEY;
     const data = secrets.rawSysprep?.[key];
-    if (!data || data.length === 0) throw new Error(`no Sysprep XML data with key ${JSON.stringify(key)}`);
+    if (!data || data.length === 0)
+      throw new BootstrapDataError(`no Sysprep XML data with key ${JSON.stringify(key)}`);
     let xml: Buffer;
     try {
       xml = tryDecodeBase64Gzip(data);
     } catch (error) {
-      throw new Error(`decoding Sysprep unattend XML failed: ${(error as Error).message}`);
+      throw new BootstrapDataError(`decoding Sysprep unattend XML failed: ${(error as Error).message}`);
     }
     identity = { _type: 'CustomizationSysprepText', value: xml.toString('utf8') };
   } else if (spec.sysprep) identity = sysprepIdentity(vm, spec.sysprep, secrets.sysprep ?? {});
-  else throw new Error('no Sysprep data');
+  else throw new BootstrapDataError('no Sysprep data');
   return { identity, ...customizationNetwork(vm, nics, dns) };
 }

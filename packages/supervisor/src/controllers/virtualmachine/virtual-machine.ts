@@ -65,6 +65,7 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
+import { BootstrapDataError } from './bootstrap-data.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import {
@@ -72,8 +73,8 @@ import {
   type CustomizingProvider,
   customizationHash,
   customizationNeeded,
+  customizingProviderOf,
   guestCustomization,
-  guestCustomizationOf,
 } from './customization.js';
 import { planNetwork, readAddressing } from './network.js';
 import {
@@ -86,6 +87,7 @@ import {
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
+import { claimVolumes, hasClaims } from './volumes.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
 export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
@@ -395,7 +397,7 @@ export function startVirtualMachineController(
     // Customized as it boots. One that cannot be (a Secret without its key) is deployed powered
     // off, and its update reports why, as vm-operator's does; one deployed powered off is
     // customized at its first power-on.
-    const provider = poweringOn ? guestCustomizationOf(vm) : undefined;
+    const provider = poweringOn ? customizingProviderOf(vm) : undefined;
     let customization: DeployConfig['customization'];
     if (provider)
       try {
@@ -406,8 +408,9 @@ export function startVirtualMachineController(
           () => globalDnsOf(read),
           resolved.bootstrapData ?? {},
         );
-      } catch {
-        // Raised by the power-on (see drive).
+      } catch (error) {
+        // Raised again by the power-on (see drive).
+        if (!(error instanceof BootstrapDataError)) throw error;
       }
     const powerOn = poweringOn && (provider === undefined || customization !== undefined);
     const task = vsphere.library.deploy(
@@ -453,7 +456,9 @@ export function startVirtualMachineController(
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
     const deployedVm =
-      provider && customization ? customized(vm, provider, customizationHash(customization)) : vm;
+      provider && customization
+        ? recordCustomizationMade(vm, provider, customizationHash(customization))
+        : vm;
     return updatePath(key, deployedVm, record, read, placement?.zone, {
       verdicts,
       size: resolved,
@@ -465,7 +470,11 @@ export function startVirtualMachineController(
    * A customization made: its hash kept in the VM's annotation, and `customizeAtNextPowerOn:
    * true` set back to false, as vm-operator does once the customization succeeded.
    */
-  const customized = (vm: VirtualMachine, provider: CustomizingProvider, hash: string): VirtualMachine => {
+  const recordCustomizationMade = (
+    vm: VirtualMachine,
+    provider: CustomizingProvider,
+    hash: string,
+  ): VirtualMachine => {
     const bootstrap = vm.spec?.bootstrap;
     const spec = bootstrap?.[provider];
     const latched = spec?.customizeAtNextPowerOn === true;
@@ -478,21 +487,6 @@ export function startVirtualMachineController(
         bootstrap: { ...bootstrap, [provider]: { ...spec, customizeAtNextPowerOn: false } },
       };
     return write(asKube(next), 'main');
-  };
-
-  /** The customization of a VM about to power on; what stops it, in vm-operator's words. */
-  const customizationFor = (
-    vm: VirtualMachine,
-    provider: CustomizingProvider,
-    nics: Parameters<typeof guestCustomization>[2],
-    read: DependencyReader,
-    secrets: BootstrapSecretData,
-  ) => {
-    try {
-      return guestCustomization(vm, provider, nics, () => globalDnsOf(read), secrets);
-    } catch (error) {
-      throw new Error(`failed to create bootstrap data: ${(error as Error).message}`);
-    }
   };
 
   // --- update path ---------------------------------------------------------------
@@ -526,15 +520,15 @@ export function startVirtualMachineController(
       if (pending) throw new Error(`failed to reconcile config: updating state failed with ${pending}`);
       // A LinuxPrep or Sysprep VM is customized before it powers on from off, as its spec says
       // now: when its latch asks, or when the customization differs from the last one made.
-      const provider = state === 'poweredOff' ? guestCustomizationOf(vm) : undefined;
+      const provider = state === 'poweredOff' ? customizingProviderOf(vm) : undefined;
       const nics = provider && readAddressing(kube, vm);
       if (provider && nics) {
-        const customization = customizationFor(vm, provider, nics, read, secrets);
+        const customization = guestCustomization(vm, provider, nics, () => globalDnsOf(read), secrets);
         const hash = customizationHash(customization);
         if (customizationNeeded(vm, provider, hash)) {
           const made = () => {
             const current = kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine;
-            if (current) customized(current, provider, hash);
+            if (current) recordCustomizationMade(current, provider, hash);
           };
           track(key, vsphere.vm.customize(record.id, customization).wait().then(made));
           return 'power';
@@ -767,11 +761,6 @@ function restartDue(vm: VirtualMachine, nowMs: number): boolean {
   return Number.isNaN(last) || at > last;
 }
 
-/** Whether the VM has claims among its volumes. */
-function hasClaims(vm: VirtualMachine): boolean {
-  return vm.spec?.volumes?.some((volume) => volume.persistentVolumeClaim !== undefined) === true;
-}
-
 /**
  * The claims whose disks are not attached yet, as vm-operator's update finds them before a
  * power-on (no entry of the volume's name, or one not attached); undefined when there are none.
@@ -780,8 +769,7 @@ function pendingVolumes(vm: VirtualMachine): string | undefined {
   if (!hasClaims(vm)) return undefined;
   const notFound: string[] = [];
   const notAttached: string[] = [];
-  for (const volume of vm.spec?.volumes ?? []) {
-    if (!volume.persistentVolumeClaim) continue;
+  for (const volume of claimVolumes(vm)) {
     const entry = vm.status?.volumes?.find((v) => v.name === volume.name);
     if (!entry) notFound.push(volume.name);
     else if (!entry.attached) notAttached.push(volume.name);

@@ -1,15 +1,44 @@
 /**
- * The VM's own disks as vm-operator reports them in `status.volumes`: each disk vSphere has
- * (not a volume a claim attached) is a `Classic` volume, attached, named after its UUID, with
- * its capacity as limit and request and its files' size (`layoutEx`) as its usage. Sorted by
- * disk UUID, as vm-operator sorts them.
+ * A VM's volumes as vm-operator reports them: its own disks as `Classic` entries of
+ * `status.volumes` (each attached, named after its UUID, with its capacity as limit and request
+ * and its files' size, from `layoutEx`, as its usage), a claim's disk's usage in the volume
+ * controller's `Managed` entry, all sorted by disk UUID; `status.storage` summed from them; and
+ * which volumes of the spec are claims.
  */
-import { diskFileBytes, getOrInsert, isFirstClassDisk, type VmRecord } from '@vsim/vsphere';
+import {
+  CONFIG_FILE_BYTES,
+  diskFileBytes,
+  getOrInsert,
+  isFirstClassDisk,
+  type VmRecord,
+} from '@vsim/vsphere';
 import { bytesQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
-import type { VirtualMachineStorageStatus, VirtualMachineVolumeStatus } from '../../api/types.js';
+import type {
+  VirtualMachine,
+  VirtualMachineStorageStatus,
+  VirtualMachineVolume,
+  VirtualMachineVolumeStatus,
+} from '../../api/types.js';
 import { xxHash64 } from './xxhash64.js';
 
 type Devices = VmRecord['config']['devices'];
+
+/** A volume of a claim (`spec.volumes[].persistentVolumeClaim`). */
+export type ClaimVolume = VirtualMachineVolume & { persistentVolumeClaim: { claimName: string } };
+
+const NO_SPEC_VOLUMES: readonly VirtualMachineVolume[] = [];
+
+/** The VM's volumes of claims, in the order of its spec. */
+export const claimVolumes = (vm: VirtualMachine | undefined): ClaimVolume[] =>
+  (vm?.spec?.volumes ?? NO_SPEC_VOLUMES).filter(
+    (v): v is ClaimVolume => v.persistentVolumeClaim !== undefined,
+  );
+
+/** Whether the VM names claims among its volumes; asked on every write of every VM, so no list is made. */
+export function hasClaims(vm: VirtualMachine | undefined): boolean {
+  for (const volume of vm?.spec?.volumes ?? NO_SPEC_VOLUMES) if (volume.persistentVolumeClaim) return true;
+  return false;
+}
 
 /** Disk sizes as quantities: VMs of one image share a few. */
 const SIZES = new Map<number, string>();
@@ -100,13 +129,11 @@ const STORAGE = new Map<string, VirtualMachineStorageStatus>();
 
 /**
  * vm-operator's `status.storage`: what the Classic volumes request and use, what the VM's other
- * files take (`otherBytes`), and the total of requests and other files. Undefined when all are
- * zero, where vm-operator leaves the last one as it was.
+ * files take (its configuration file, the only one `layoutEx` lists besides disks), and the
+ * total of requests and other files.
  */
-export function storageStatus(
-  volumes: readonly VirtualMachineVolumeStatus[],
-  otherBytes: number,
-): VirtualMachineStorageStatus | undefined {
+export function storageStatus(volumes: readonly VirtualMachineVolumeStatus[]): VirtualMachineStorageStatus {
+  const otherBytes = CONFIG_FILE_BYTES;
   let requested = 0;
   let used = 0;
   for (const volume of volumes) {
@@ -114,16 +141,13 @@ export function storageStatus(
     requested += bytesOf(volume.requested);
     used += bytesOf(volume.used);
   }
-  if (requested === 0 && used === 0 && otherBytes === 0) return undefined;
   return getOrInsert(STORAGE, `${requested}/${used}/${otherBytes}`, () => {
     const storage: VirtualMachineStorageStatus = {};
     if (requested > 0) storage.requested = Object.freeze({ disks: bytesQuantity(requested) });
-    if (used > 0 || otherBytes > 0) {
-      const usage: NonNullable<VirtualMachineStorageStatus['usage']> = {};
-      if (used > 0) usage.disks = bytesQuantity(used);
-      if (otherBytes > 0) usage.other = bytesQuantity(otherBytes);
-      storage.usage = Object.freeze(usage);
-    }
+    const usage: NonNullable<VirtualMachineStorageStatus['usage']> = {};
+    if (used > 0) usage.disks = bytesQuantity(used);
+    usage.other = bytesQuantity(otherBytes);
+    storage.usage = Object.freeze(usage);
     storage.total = bytesQuantity(requested + otherBytes);
     return Object.freeze(storage);
   });

@@ -20,7 +20,7 @@
  */
 import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import { parseQuantity } from '../../api/quantity.js';
-import type { VirtualMachine, VirtualMachineVolume, VirtualMachineVolumeStatus } from '../../api/types.js';
+import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
@@ -34,7 +34,7 @@ import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
 import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 
-import { byDiskUuid } from '../virtualmachine/volumes.js';
+import { byDiskUuid, type ClaimVolume, claimVolumes, hasClaims } from '../virtualmachine/volumes.js';
 
 export const VOLUME_CONTROLLER = 'volume-controller';
 /** The lowest hardware version whose VMs take claims. */
@@ -46,27 +46,22 @@ const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as co
 const ATTACHMENT = CNS_NODE_VM_ATTACHMENT;
 const PVC = PERSISTENT_VOLUME_CLAIM;
 
-type ClaimVolume = VirtualMachineVolume & { persistentVolumeClaim: { claimName: string } };
-
-const claimVolumes = (vm: VirtualMachine | undefined): ClaimVolume[] =>
-  (vm?.spec?.volumes ?? []).filter((v): v is ClaimVolume => v.persistentVolumeClaim !== undefined);
-
 /** vm-operator's CNSAttachmentNameForVolume. */
 export const attachmentName = (vm: string, volume: string): string => `${vm}-${volume}`;
 
 /** vm-operator's SanitizeCNSErrorMessage: a CNS fault's text up to its first colon. */
-export const sanitizeCnsError = (message: string): string =>
+const sanitizeCnsError = (message: string): string =>
   message.includes('opId:') ? message.slice(0, message.indexOf(':')) : message;
 
 /** Whether the volume controller has anything to do for a VM: claims, or managed entries to clear. */
 const hasVolumeWork = (vm: VirtualMachine | undefined): boolean => {
-  // Every write of every VM asks: loops, no lists made.
-  for (const volume of vm?.spec?.volumes ?? NO_VOLUMES) if (volume.persistentVolumeClaim) return true;
+  if (hasClaims(vm)) return true;
+  // Every write of every VM asks: a loop, no list made.
   for (const volume of vm?.status?.volumes ?? NO_VOLUMES) if (volume.type !== 'Classic') return true;
   return false;
 };
 
-const NO_VOLUMES: readonly never[] = [];
+const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = [];
 
 export function startVolumeController(manager: Manager, deps: { kube: KubeStore }): Controller {
   const { kube } = deps;
