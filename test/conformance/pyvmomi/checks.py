@@ -1517,7 +1517,7 @@ def cancel_finished_task_invalid_state():
 
 
 @check
-def first_class_disk_create_attach_detach_delete():
+def first_class_disk_create_attach_extend_rename_detach_delete():
     manager = S.content.vStorageObjectManager
     ds = find("/DC0/datastore/LocalDS_0")
     spec = vim.vslm.CreateSpec(
@@ -1537,6 +1537,13 @@ def first_class_disk_create_attach_detach_delete():
     expect_equal(attached[0].capacityInKB, 256 * 1024, "attached disk's capacityInKB")
     expect_equal(len(manager.RetrieveVStorageObject(disk_id, ds).config.consumerId), 1, "consumerId")
     task_error_strict(vim.fault.InvalidState, manager.DeleteVStorageObject_Task, disk_id, ds)
+    run_task(manager.ExtendDisk_Task(disk_id, ds, 512))
+    expect_equal(manager.RetrieveVStorageObject(disk_id, ds).config.capacityInMB, 512, "capacity after ExtendDisk")
+    grown = [d for d in retrieve(vm, ["config.hardware.device"])["config.hardware.device"]
+             if isinstance(d, vim.vm.device.VirtualDisk) and d.vDiskId and d.vDiskId.id == disk_id.id]
+    expect_equal(grown[0].capacityInKB, 512 * 1024, "attached disk's capacityInKB after ExtendDisk")
+    manager.RenameVStorageObject(disk_id, ds, "pyvmomi-renamed")
+    expect_equal(manager.RetrieveVStorageObject(disk_id, ds).config.name, "pyvmomi-renamed", "name after rename")
     run_task(vm.DetachDisk_Task(diskId=disk_id))
     run_task(manager.DeleteVStorageObject_Task(disk_id, ds))
     raises(vim.fault.NotFound, manager.RetrieveVStorageObject, disk_id, ds)

@@ -55,4 +55,7 @@ export const inventoryMethods: MethodTable = {
   RetrieveVStorageObject: ({ vsphere, args }) => vsphere.disks.retrieve(args.id, args.datastore),
   ListVStorageObject: ({ vsphere, args }) => vsphere.disks.list(args.datastore),
   DeleteVStorageObject_Task: ({ vsphere, args }) => vsphere.disks.delete(args.id, args.datastore).ref,
+  RenameVStorageObject: ({ vsphere, args }) => vsphere.disks.rename(args.id, args.datastore, args.name),
+  ExtendDisk_Task: ({ vsphere, args }) =>
+    vsphere.disks.extend(args.id, args.datastore, args.newCapacityInMB).ref,
 };

@@ -133,6 +133,22 @@ describe('First Class Disks', () => {
     expect(await faultOf(taken.wait())).toBe('FileAlreadyExists');
   });
 
+  it('renames a disk, and extends it (never shrinks it), the VM it is attached to seeing it grow', async () => {
+    const { vsphere, ds, vm, create, run, attached, used } = setup();
+    const id = (await create('pvc-14', { capacityInMB: 1024 })).config.id.id;
+    vsphere.disks.rename(id, ds.id, 'renamed');
+    expect(vsphere.disks.retrieve(id, ds.id).config.name).toBe('renamed');
+    expect(await faultOf(() => vsphere.disks.rename(id, ds.id, ''))).toBe('InvalidArgument');
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    const before = used(ds.id);
+    await run(vsphere.disks.extend(id, ds.id, 3072));
+    expect(vsphere.disks.retrieve(id, ds.id).config.capacityInMB).toBe(3072);
+    expect(used(ds.id) - before).toBe(2 * GIB);
+    expect(attached(id)).toMatchObject({ capacityInKB: 3072 * 1024, capacityInBytes: 3 * GIB });
+    expect(await faultOf(run(vsphere.disks.extend(id, ds.id, 2048)))).toBe('InvalidArgument');
+    expect(vsphere.disks.retrieve(id, ds.id).config.capacityInMB).toBe(3072);
+  });
+
   it('deletes a detached disk and frees its space', async () => {
     const { vsphere, ds, create, run, used } = setup();
     const before = used(ds.id);

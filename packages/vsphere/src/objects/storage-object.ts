@@ -169,6 +169,47 @@ export const storageObjectOperations = (m: Model) => {
       return out;
     },
 
+    /** RenameVStorageObject. */
+    rename(id: DiskId, datastore: Ref, name: string): void {
+      const ds = datastoreOf(datastore);
+      if (typeof name !== 'string' || name === '') throw faults.invalidArgument('name');
+      m.call({ method: 'RenameVStorageObject', target: ds.id }, (tx) => {
+        tx.update<VStorageObjectRecord>(diskOn(tx, id, ds.id).id, { name });
+      });
+    },
+
+    /**
+     * ExtendDisk_Task: the disk grows (never shrinks: InvalidArgument), taking the more space on
+     * its datastore; attached, the VM's device grows with it.
+     */
+    extend(id: DiskId, datastore: Ref, newCapacityInMB: number): Task<void> {
+      const ds = datastoreOf(datastore);
+      idOf(id);
+      return m.task(
+        { method: 'ExtendDisk_Task', target: ds.id, descriptionId: `${MANAGER}.extendDisk` },
+        (tx) => {
+          const disk = diskOn(tx, id, ds.id);
+          if (!(Number.isInteger(newCapacityInMB) && newCapacityInMB > disk.capacityInMB))
+            throw faults.invalidArgument('newCapacityInMB');
+          tx.update<VStorageObjectRecord>(disk.id, { capacityInMB: newCapacityInMB });
+          chargeDatastore(tx, disk.datastore, (newCapacityInMB - disk.capacityInMB) * MB);
+          const vm = disk.consumer ? (tx.get(disk.consumer) as VmRecord | undefined) : undefined;
+          const device = vm?.config.devices.find((d) => attachedDiskId(d) === disk.id);
+          if (!vm || !device) return;
+          // The VM's disk grows as a reconfiguration grows one.
+          const edit = {
+            ...device,
+            capacityInKB: newCapacityInMB * 1024,
+            capacityInBytes: newCapacityInMB * MB,
+          };
+          const devices = applyDeviceChanges(deviceContext(m, tx, vm), vm.config.devices, [
+            { operation: 'edit', device: edit },
+          ]);
+          putVm(tx, Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) }));
+        },
+      );
+    },
+
     /** DeleteVStorageObject_Task: an attached disk cannot go (InvalidState). */
     delete(id: DiskId, datastore: Ref): Task<void> {
       const ds = datastoreOf(datastore);

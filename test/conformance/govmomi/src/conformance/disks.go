@@ -122,6 +122,20 @@ func (s *suite) diskChecks() {
 		return nil
 	})
 
+	s.check("disks: RenameVStorageObject renames it", func(ctx context.Context) error {
+		if err := m.Rename(ctx, ds, id, "conformance-renamed"); err != nil {
+			return err
+		}
+		got, err := m.Retrieve(ctx, ds, id)
+		if err != nil {
+			return err
+		}
+		if got.Config.Name != "conformance-renamed" {
+			return fmt.Errorf("name %q after rename", got.Config.Name)
+		}
+		return nil
+	})
+
 	s.check("disks: an attached disk cannot be deleted (InvalidState)", func(ctx context.Context) error {
 		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return m.Delete(ctx, ds, id) })
 		_, err = taskFault(err, "InvalidState")
