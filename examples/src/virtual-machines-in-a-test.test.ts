@@ -1,7 +1,7 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, and
- * attach a claim's disk.
+ * attach a claim's disk, customize a Windows VM.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
@@ -140,4 +140,43 @@ it("attaches a PersistentVolumeClaim's disk before the VM powers on", async () =
     name: 'db1-data',
   });
   expect(attachment.status).toMatchObject({ attached: true, metadata: { cnsVolumeId: disk?.vDiskId?.id } });
+});
+
+it('customizes a Windows VM with Sysprep before it boots, its password from a Secret', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'win-admin', namespace: 'ns1' },
+    stringData: { password: 'Pa55w0rd!' },
+  });
+  const vm = virtualMachine('win1');
+  await sim.kube.create({
+    ...vm,
+    spec: {
+      ...vm.spec,
+      guestID: 'windows2019srv_64Guest',
+      network: { hostName: 'web01' },
+      bootstrap: {
+        sysprep: {
+          sysprep: {
+            userData: { fullName: 'Ops', orgName: 'Example' },
+            guiUnattended: {
+              autoLogon: true,
+              autoLogonCount: 1,
+              password: { name: 'win-admin', key: 'password' },
+            },
+          },
+        },
+      },
+    },
+  });
+  await sim.settle();
+
+  const status = (await sim.kube.get(vmRef('win1'))).status as Status;
+  expect(status.powerState).toBe('PoweredOn');
+  // The guest took the computer name, and vCenter posted the customization's events.
+  expect(sim.vsphere.read(status.uniqueID as string, 'guest.hostName')).toBe('web01');
+  const events = sim.vsphere.events.list().map((e) => e._type);
+  expect(events).toContain('CustomizationSucceeded');
 });
