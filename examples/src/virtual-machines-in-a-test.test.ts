@@ -1,7 +1,7 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
- * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, and
- * attach a claim's disk, customize a Windows VM.
+ * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
+ * a claim's disk, and customize a Windows VM.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
