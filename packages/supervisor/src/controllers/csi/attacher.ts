@@ -60,8 +60,9 @@ export function startCnsAttachmentController(
   const { kube, vsphere } = deps;
 
   const vmByBiosUuid = (uuid: string): VmRecord | undefined => {
-    if (uuid.trim() === '') return undefined;
-    const ref = vsphere.search.findByUuid(undefined, uuid.trim().toLowerCase(), true, false);
+    const wanted = uuid.trim().toLowerCase();
+    if (wanted === '') return undefined;
+    const ref = vsphere.search.findByUuid(undefined, wanted, true, false);
     return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
   };
 

@@ -161,11 +161,10 @@ interface ClassSize {
   memoryMB?: number;
 }
 
-/** What the create path an update falls through from found: its verdicts, the class's size, the bootstrap's Secrets. */
+/** What the create path an update falls through from found: its verdicts, and the class's size and bootstrap's Secrets it read. */
 interface Fallthrough {
   readonly verdicts: readonly Verdict[];
-  readonly size: ClassSize;
-  readonly secrets: BootstrapSecretData | undefined;
+  readonly resolved: Resolved;
 }
 
 export function startVirtualMachineController(
@@ -459,11 +458,7 @@ export function startVirtualMachineController(
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
-    return updatePath(key, deployedVm, record, read, placement?.zone, {
-      verdicts,
-      size: resolved,
-      secrets: resolved.bootstrapData,
-    });
+    return updatePath(key, deployedVm, record, read, placement?.zone, { verdicts, resolved });
   };
 
   /**
@@ -606,7 +601,7 @@ export function startVirtualMachineController(
     zone: string | undefined,
     fallthrough?: Fallthrough,
   ) => {
-    const size = fallthrough?.size ?? classSize(read, vm);
+    const size = fallthrough?.resolved ?? classSize(read, vm);
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
@@ -636,8 +631,14 @@ export function startVirtualMachineController(
       const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
       if (!poweringOff) return undefined;
     } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
-    const secrets = (fallthrough ? fallthrough.secrets : bootstrap.bootstrapData) ?? {};
-    const started = drive(key, written, record, size, read, secrets);
+    const started = drive(
+      key,
+      written,
+      record,
+      size,
+      read,
+      (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
+    );
     if (started) {
       // The restart asked for is the one that ran.
       if (started === 'restart')
