@@ -15,7 +15,7 @@ import { findChild, type VmRecord } from '@vsim/vsphere';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from './api/types.js';
-import { CNS_API_VERSION } from './cns-kinds.js';
+import { CNS_NODE_VM_ATTACHMENT } from './cns-kinds.js';
 import type { CnsNodeVmAttachment, PersistentVolumeClaim } from './controllers/csi/index.js';
 import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
 import { networkInterfaceName, PAUSED_ANNOTATION, VM_FINALIZER } from './controllers/virtualmachine/index.js';
@@ -388,9 +388,8 @@ async function assertConverged(w: World): Promise<void> {
     nics.items.filter((n) => !uids.has(n.metadata.ownerReferences?.[0]?.uid)).map((n) => n.metadata.name),
   ).toEqual([]);
   // Every attachment is a live VM's, every disk attached is attached through one.
-  const attachments = (
-    await w.kube.list({ apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment', namespace: 'ns1' })
-  ).items as CnsNodeVmAttachment[];
+  const attachments = (await w.kube.list({ ...CNS_NODE_VM_ATTACHMENT, namespace: 'ns1' }))
+    .items as CnsNodeVmAttachment[];
   expect(
     attachments.filter((a) => !uids.has(a.metadata.ownerReferences?.[0]?.uid)).map((a) => a.metadata.name),
   ).toEqual([]);

@@ -6,8 +6,9 @@ import {
   type VStorageObjectRecord,
 } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
-import { CNS_API_VERSION } from '../../cns-kinds.js';
+import type { VirtualMachine, VirtualMachineVolume, VirtualMachineVolumeStatus } from '../../api/types.js';
+import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
+import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
 import {
@@ -22,9 +23,9 @@ import {
 import { SELECTED_NODE_IS_ZONE_ANNOTATION } from './volume-controller.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
-const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
-const PV = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
-const ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
+const PVC = PERSISTENT_VOLUME_CLAIM;
+const PV = PERSISTENT_VOLUME;
+const ATTACHMENT = CNS_NODE_VM_ATTACHMENT;
 
 async function setup() {
   const f = await createSupervisorFixture({ namespaces: ['ns1'] });
@@ -60,6 +61,11 @@ async function setup() {
     });
   const storageClass = (name: string, fields: Record<string, unknown>) =>
     f.kube.create({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, ...fields });
+  /** The VM's spec.volumes set to these (its claims kept or dropped, or moved). */
+  const setVolumes = async (name: string, volumes: VirtualMachineVolume[]) => {
+    const vm = await getVm(name);
+    await f.kube.update({ ...vm, spec: { ...vm.spec, volumes } } as unknown as KubeObject);
+  };
   const getVm = (name: string) =>
     f.kube.get({
       apiVersion: V5,
@@ -81,6 +87,7 @@ async function setup() {
     vm,
     claim,
     storageClass,
+    setVolumes,
     getVm,
     getClaim,
     attachment,
@@ -222,11 +229,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     const held = (await f.attachment('vm3-b')) as KubeObject;
     const finalizers = [...(held.metadata.finalizers ?? []), 'test/hold'];
     await f.kube.update({ ...held, metadata: { ...held.metadata, finalizers } });
-    const vm = await f.getVm('vm3');
-    await f.kube.update({
-      ...vm,
-      spec: { ...vm.spec, volumes: [vm.spec?.volumes?.[0]] },
-    } as unknown as KubeObject);
+    await f.setVolumes('vm3', (await f.getVm('vm3')).spec?.volumes?.slice(0, 1) ?? []);
     await f.settle();
     // Detached in vSphere, still there in Kubernetes: vm-operator lists it as detaching.
     expect(f.managed(await f.getVm('vm3')).map((v) => v.name)).toContain('b:detaching');
@@ -260,11 +263,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
       fault: { _type: 'SystemError', reason: 'busy' },
       times: 3,
     });
-    const vm = await f.getVm('vm7');
-    await f.kube.update({
-      ...vm,
-      spec: { ...vm.spec, volumes: [vm.spec?.volumes?.[0]] },
-    } as unknown as KubeObject);
+    await f.setVolumes('vm7', (await f.getVm('vm7')).spec?.volumes?.slice(0, 1) ?? []);
     await f.settle();
     // The disk is still on the VM: its entry keeps the usage the VM's status update reports.
     expect(f.fcdDevices(await f.vsphereVm('vm7'))).toHaveLength(2);
@@ -382,9 +381,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     await f.claim('new');
     await f.vm('vm10', [{ name: 'data', claim: 'old' }]);
     await f.settle();
-    const vm = await f.getVm('vm10');
-    const volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'new' } }];
-    await f.kube.update({ ...vm, spec: { ...vm.spec, volumes } } as unknown as KubeObject);
+    await f.setVolumes('vm10', [{ name: 'data', persistentVolumeClaim: { claimName: 'new' } }]);
     await f.settle();
     const attachment = await f.attachment('vm10-data');
     expect(attachment?.spec?.volumename).toBe('new');
@@ -563,8 +560,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     await f.settle();
     expect((await f.attachment('vm14-data'))?.metadata.finalizers).toEqual([CNS_FINALIZER]);
     // Its volume dropped and its claim deleted: the attachment goes, with nothing to detach.
-    const vm = await f.getVm('vm14');
-    await f.kube.update({ ...vm, spec: { ...vm.spec, volumes: [] } } as unknown as KubeObject);
+    await f.setVolumes('vm14', []);
     await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'data' });
     await f.advance(5_000);
     expect(await f.attachment('vm14-data')).toBeUndefined();
