@@ -135,11 +135,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
           const kept = existing.get(volume.name);
           statuses.push(
             withClaimSize(
-              merged(
-                entryOf(volume.name, attachment),
-                kept?.used === undefined ? {} : { used: kept.used },
-                kept?.crypto === undefined ? {} : { crypto: kept.crypto },
-              ),
+              keepingUsage(entryOf(volume.name, attachment), kept),
               namespace,
               volume.persistentVolumeClaim.claimName,
             ),
@@ -186,6 +182,21 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       );
     return errors;
   };
+
+  /**
+   * An entry rebuilt from its attachment, with the usage (and encryption) its last one had: the
+   * VM controller fills those in while the disk is on the VM, and an entry rebuilt without them
+   * would have the two controllers undo each other's writes forever.
+   */
+  const keepingUsage = (
+    entry: VirtualMachineVolumeStatus,
+    last: VirtualMachineVolumeStatus | undefined,
+  ): VirtualMachineVolumeStatus =>
+    merged(
+      entry,
+      last?.used === undefined ? {} : { used: last.used },
+      last?.crypto === undefined ? {} : { crypto: last.crypto },
+    );
 
   /** An attachment's state as the VM's entry shows it. */
   const entryOf = (name: string, attachment: CnsNodeVmAttachment): VirtualMachineVolumeStatus => {
@@ -298,15 +309,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       const orphan = volume.diskUUID === undefined ? undefined : byUuid.get(volume.diskUUID);
       if (!orphan) continue;
       const name = volume.name.endsWith(':detaching') ? volume.name : `${volume.name}:detaching`;
-      // Its usage kept, which the VM controller fills in while the disk is still on the VM:
-      // rebuilt without it, the two controllers would undo each other's writes forever.
-      out.push(
-        merged(
-          entryOf(name, orphan),
-          volume.used === undefined ? {} : { used: volume.used },
-          volume.crypto === undefined ? {} : { crypto: volume.crypto },
-        ),
-      );
+      out.push(keepingUsage(entryOf(name, orphan), volume));
     }
     return out;
   };
