@@ -95,6 +95,43 @@ const capacityInMB = (claim: PersistentVolumeClaim): number | undefined => {
  */
 export const CSI_BACKOFF = { backoff: { baseDelay: 1_000, maxDelay: 300_000 }, requeueDelay: 0 } as const;
 
+/** The PersistentVolume external-provisioner saves for a claim and the disk made for it. */
+function volumeFor(
+  claim: PersistentVolumeClaim,
+  storageClass: StorageClass,
+  disk: string,
+  volume: { name: string; capacity: string; accessModes: string[]; identity: string },
+): KubeObject {
+  return {
+    ...PV,
+    metadata: { name: volume.name, annotations: { [PROVISIONED_BY]: CSI_DRIVER }, finalizers: PV_FINALIZERS },
+    spec: {
+      accessModes: volume.accessModes,
+      capacity: { storage: volume.capacity },
+      claimRef: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        namespace: claim.metadata.namespace,
+        name: claim.metadata.name,
+        uid: claim.metadata.uid,
+        resourceVersion: claim.metadata.resourceVersion,
+      },
+      csi: {
+        driver: CSI_DRIVER,
+        fsType: 'ext4',
+        volumeHandle: disk,
+        volumeAttributes: {
+          'storage.kubernetes.io/csiProvisionerIdentity': volume.identity,
+          type: 'vSphere CNS Block Volume',
+        },
+      },
+      persistentVolumeReclaimPolicy: storageClass.reclaimPolicy ?? 'Delete',
+      storageClassName: claim.spec?.storageClassName,
+      volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
+    },
+  };
+}
+
 export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps): Controller {
   const { kube, vsphere } = deps;
   const startedAt = vsphere.clock.now();
@@ -150,40 +187,21 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
       }
       // Saved even if the claim went while its disk was made, as external-provisioner saves it:
       // the claim gone, the volume is reclaimed, and its disk deleted.
-      const volume = kube.direct.create({
-        ...PV,
-        metadata: { name: pvName, annotations: { [PROVISIONED_BY]: CSI_DRIVER }, finalizers: PV_FINALIZERS },
-        spec: {
-          accessModes,
-          capacity: { storage: capacity },
-          claimRef: {
-            apiVersion: 'v1',
-            kind: 'PersistentVolumeClaim',
-            namespace,
-            name,
-            uid,
-            resourceVersion: claim.metadata.resourceVersion,
-          },
-          csi: {
-            driver: CSI_DRIVER,
-            fsType: 'ext4',
-            volumeHandle: disk,
-            volumeAttributes: {
-              'storage.kubernetes.io/csiProvisionerIdentity': identityOf(),
-              type: 'vSphere CNS Block Volume',
-            },
-          },
-          persistentVolumeReclaimPolicy: storageClass.reclaimPolicy ?? 'Delete',
-          storageClassName: className,
-          volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
-        },
-      });
+      const volume = kube.direct.create(
+        volumeFor(claim, storageClass, disk, { name: pvName, capacity, accessModes, identity: identityOf() }),
+      );
       unsaved.delete(pvName);
       kube.direct.updateStatus(merged(volume, { status: { phase: 'Bound' } }));
     }
     // The claim may have been deleted, or replaced by another of its name, while its disk was made.
     claim = kube.direct.get({ ...PVC, namespace, name }) as PersistentVolumeClaim | undefined;
     if (!claim || claim.metadata.uid !== uid || claim.spec?.volumeName) return undefined;
+    bind(claim, pvName, accessModes, capacity);
+    return undefined;
+  };
+
+  /** The claim bound to its volume, as the PV controller binds it: its annotations, volume name and status. */
+  const bind = (claim: PersistentVolumeClaim, pvName: string, accessModes: string[], capacity: string) => {
     const annotations = merged(claim.metadata.annotations ?? {}, {
       'pv.kubernetes.io/bind-completed': 'yes',
       'pv.kubernetes.io/bound-by-controller': 'yes',
@@ -199,7 +217,6 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     kube.direct.updateStatus(
       merged(bound, { status: { phase: 'Bound', accessModes, capacity: { storage: capacity } } }),
     );
-    return undefined;
   };
 
   const controller = manager.controller({ name: CSI_PROVISIONER_CONTROLLER, reconcile });
