@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
-import { createSupervisorFixture } from '../../testing/fixture.js';
+import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
 import { imageNameOf } from '../images/image-controller.js';
 import { CONDITION, REASON } from './conditions.js';
@@ -49,8 +49,6 @@ async function setup() {
   return { ...f, image, vms, get, conditionOf, create, converged, recordOf };
 }
 
-const b64 = (text: string) => Buffer.from(text).toString('base64');
-
 /** A VM's cloud-init GuestInfo, decoded (each key is gzip+base64). */
 function guestInfoOf(record: VmRecord): Map<string, string> {
   const out = new Map<string, string>();
@@ -68,6 +66,15 @@ const secret = (name: string, data: Record<string, string>): KubeObject => ({
   metadata: { name, namespace: 'ns1' },
   stringData: data,
 });
+
+/** The Secret `ns1/<name>` with these keys set (plain text), its others kept. */
+async function setSecretData(f: SupervisorFixture, name: string, data: Record<string, string>) {
+  const stored = await f.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name });
+  const encoded = Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  );
+  await f.kube.update({ ...stored, data: { ...(stored.data as object), ...encoded } });
+}
 
 describe('VirtualMachine prerequisites', () => {
   it('waits for a missing class with ClassReady False NotFound, then converges when it appears', async () => {
@@ -233,10 +240,7 @@ describe('VirtualMachine prerequisites', () => {
       reason: REASON.requiredKeyNotFound,
       message: 'required key "cloud-config" not found in Secret vm1-data',
     });
-    await f.kube.update({
-      ...(await f.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' })),
-      data: { 'user-data': Buffer.from('#cloud-config\n').toString('base64') },
-    });
+    await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\n' });
     await f.settle();
     await f.converged('vm1');
     const vm = await f.get('vm1');
@@ -264,10 +268,7 @@ describe('VirtualMachine prerequisites', () => {
     await f.settle();
     await f.converged('vm1');
     const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
-    await f.kube.update({
-      ...(await f.kube.get(secretRef)),
-      data: { 'user-data': b64('#cloud-config\nversion: 2\n') },
-    });
+    await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\nversion: 2\n' });
     await f.settle();
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nversion: 2\n',
@@ -347,16 +348,7 @@ describe('VirtualMachine prerequisites', () => {
       reason: 'GetError',
       message: 'no data found for key "key" for secret ns1/win-secrets',
     });
-    const withKey = await f.kube.get({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      namespace: 'ns1',
-      name: 'win-secrets',
-    });
-    await f.kube.update({
-      ...withKey,
-      data: { ...(withKey.data as object), key: Buffer.from('AAAA').toString('base64') },
-    });
+    await setSecretData(f, 'win-secrets', { key: 'AAAA' });
     await f.settle();
     await f.converged('win1');
     const record = await f.recordOf('win1');
@@ -440,16 +432,7 @@ describe('VirtualMachine prerequisites', () => {
     );
     expect((await f.get('win4')).spec?.bootstrap?.sysprep?.customizeAtNextPowerOn).toBe(true);
     // The Secret mended: customized, powered on, the latch set back to false.
-    const unattend = await f.kube.get({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      namespace: 'ns1',
-      name: 'unattend',
-    });
-    await f.kube.update({
-      ...unattend,
-      data: { ...(unattend.data as object), unattend: Buffer.from('<unattend/>').toString('base64') },
-    });
+    await setSecretData(f, 'unattend', { unattend: '<unattend/>' });
     await f.settle();
     await f.converged('win4');
     expect((await f.recordOf('win4')).customization).toMatchObject({ identity: 'windows', pending: false });
@@ -557,10 +540,7 @@ describe('VirtualMachine prerequisites', () => {
       reason: REASON.getError,
       message: 'no data found for key "alice" for secret ns1/pw',
     });
-    await f.kube.update({
-      ...(await f.kube.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'pw' })),
-      data: { alice: Buffer.from('s3cret').toString('base64') },
-    });
+    await setSecretData(f, 'pw', { alice: 's3cret' });
     await f.kube.create(secret('files', { app: 'port=8080\n' }));
     await f.settle();
     await f.converged('vm1');
