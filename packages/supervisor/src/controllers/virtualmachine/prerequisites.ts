@@ -229,7 +229,7 @@ export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: 
   return isTrue(CONDITION.bootstrapReady);
 }
 
-/** A raw bootstrap's Secret (a raw cloud-init's, a raw Sysprep's), or NotFound. */
+/** The Secret a bootstrap names (a raw one's, or one of a structured one's keys), or NotFound. */
 function rawSecret(
   read: DependencyReader,
   vm: VirtualMachine,
@@ -257,17 +257,16 @@ const missingKey = (selector: SecretKeySelector): Verdict =>
  * NotFound, a missing or empty key a GetError).
  */
 const secretReader =
-  (read: DependencyReader, namespace: string) =>
-  ({ name, key }: SecretKeySelector): string | Verdict => {
-    const secret = read.get<WithData>('v1', 'Secret', namespace, name);
-    if (!secret)
-      return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', name));
-    const data = secret.data?.[key];
+  (read: DependencyReader, vm: VirtualMachine) =>
+  (selector: SecretKeySelector): string | Verdict => {
+    const secret = rawSecret(read, vm, selector);
+    if (isVerdict(secret)) return secret;
+    const data = secret.data?.[selector.key];
     if (!data)
       return isFalse(
         CONDITION.bootstrapReady,
         REASON.getError,
-        `no data found for key ${JSON.stringify(key ?? '')} for secret ${namespace}/${name}`,
+        `no data found for key ${JSON.stringify(selector.key ?? '')} for secret ${vm.metadata.namespace}/${selector.name}`,
       );
     return decoded(data).toString('utf8');
   };
@@ -279,7 +278,7 @@ function checkCloudConfig(
   config: CloudConfig,
   out: Resolved,
 ): Verdict {
-  const secretValue = secretReader(read, vm.metadata.namespace as string);
+  const secretValue = secretReader(read, vm);
   const users = new Map<string, { hashedPasswd?: string; passwd?: string }>();
   for (const user of config.users ?? []) {
     if (user.hashed_passwd && user.passwd)
@@ -317,7 +316,7 @@ function checkSysprep(
   out: Resolved,
 ): Verdict {
   if (spec.sysprep) {
-    const secretValue = secretReader(read, vm.metadata.namespace as string);
+    const secretValue = secretReader(read, vm);
     const sysprep: SysprepSecrets = {};
     const selectors: [keyof SysprepSecrets, SecretKeySelector | undefined][] = [
       ['productID', spec.sysprep.userData?.productID],
