@@ -88,27 +88,37 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   } = options;
   const clock = clockOf(options);
   const vsphere = new VSphere({ ...modelOptions, clock });
-  const kube = new KubeStore(vsphere);
-  registerVmOperatorKinds(kube);
-  registerNetOperatorKinds(kube);
-  registerTopologyKinds(kube);
-  registerCnsKinds(kube);
   const router = new Router();
   router.add('GET', '/about', aboutRoute(vsphere));
   const soap = createSoapHandler(vsphere, options.soap);
   router.add('POST', '/sdk', (req) => soap.handle(req));
   router.add('GET', '/sdk/vimServiceVersions.xml', () => soap.versions());
-  // The Supervisor starts with the first write to the object store (or its first use, or its
-  // namespaces option): a simulator used only as a vCenter does not pay for its controllers.
+  // The object store is made with its first use, and the Supervisor starts with its first
+  // write (or its own first use, or its namespaces option): a simulator used only as a vCenter
+  // pays for neither. The store draws its ids from a stream of its own, forked now, so that
+  // when it is made moves no vSphere id.
+  const kubeRandom = vsphere.random.fork();
+  let kubeStore: KubeStore | undefined;
+  let stopListening = () => {};
+  const kube = (): KubeStore => {
+    if (kubeStore) return kubeStore;
+    const store = new KubeStore({ clock, random: kubeRandom });
+    registerVmOperatorKinds(store);
+    registerNetOperatorKinds(store);
+    registerTopologyKinds(store);
+    registerCnsKinds(store);
+    stopListening = store.onWrite(() => {
+      stopListening();
+      supervisor();
+    });
+    kubeStore = store;
+    return store;
+  };
   let started: Supervisor | undefined;
   const supervisor = () => {
-    started ??= startSupervisor({ kube, vsphere }, options.supervisor);
+    started ??= startSupervisor({ kube: kube(), vsphere }, options.supervisor);
     return started;
   };
-  const stopListening = kube.onWrite(() => {
-    stopListening();
-    supervisor();
-  });
   // Options for the Supervisor start it at once, so that a wrong one (an unknown cluster) fails here.
   if (options.supervisor) {
     const configured = supervisor();
@@ -119,7 +129,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   let restHandler: ReturnType<typeof createRestHandler> | undefined;
   const rest = () => {
     restHandler ??= createRestHandler(vsphere, {
-      routes: [namespaceManagementRoutes(namespaceManagement(kube, supervisor, vsphere))],
+      routes: [namespaceManagementRoutes(namespaceManagement(kube(), supervisor, vsphere))],
     });
     return restHandler;
   };
@@ -133,12 +143,15 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const dispatcher = createDispatcher(handle, url);
 
   const settle = () => driver.settle();
-  await settle();
+  // The namespaces prepared set the controllers to work; a new vCenter alone has nothing due.
+  if (started) await settle();
 
   return {
     url,
     vsphere,
-    kube,
+    get kube() {
+      return kube();
+    },
     get supervisor() {
       return supervisor();
     },

@@ -46,6 +46,19 @@ describe('Random', () => {
     expect(new Random(5).token()).toBe(token);
     expect(new Random(5).token(8)).toHaveLength(8);
   });
+
+  it('forks a generator that takes what a UUID takes and is independent from then on', () => {
+    const a = new Random(11);
+    const forked = a.fork();
+    const b = new Random(11);
+    b.uuid();
+    expect(a.state).toEqual(b.state);
+    const fromFork = take(forked, 10);
+    expect(take(new Random(11).fork(), 10)).toEqual(fromFork);
+    // Drawing from the fork moves nothing in its parent, and the two sequences differ.
+    expect(take(a, 10)).toEqual(take(b, 10));
+    expect(fromFork).not.toEqual(take(new Random(11), 10));
+  });
 });
 
 describe('formatUuid', () => {
