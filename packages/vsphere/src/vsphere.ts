@@ -24,6 +24,7 @@ import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
 import { searchOperations } from './search/search-index.js';
+import { dropAttachments } from './tagging/lookup.js';
 import { taggingOperations } from './tagging/tagging.js';
 
 export interface VSphereOptions extends ModelOptions {
@@ -47,14 +48,14 @@ const LAZY_GROUPS = {
   host: hostOperations,
   customFields: customFieldOperations,
   disks: storageObjectOperations,
+  tagging: taggingOperations,
 };
 
 type LazyGroups = { readonly [K in keyof typeof LAZY_GROUPS]: ReturnType<(typeof LAZY_GROUPS)[K]> };
 
 export class VSphere extends Model {
-  // History and tagging hook into the model (events, removals): they start with it.
+  // History hooks into the model's events: it starts with it.
   readonly history = historyOperations(this);
-  readonly tagging = taggingOperations(this);
   /**
    * The other groups are made the first time they are used: a simulator that serves a few
    * calls compiles only their code, which is most of the time of a first start.
@@ -107,6 +108,9 @@ export class VSphere extends Model {
   get disks() {
     return this.#group('disks');
   }
+  get tagging() {
+    return this.#group('tagging');
+  }
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
   read<T = unknown>(ref: Ref, path: string): T {
@@ -118,6 +122,8 @@ export class VSphere extends Model {
 
   constructor(options: VSphereOptions = {}) {
     super(options);
+    // Whatever removes an object takes its tag attachments with it, tagging used or not yet.
+    this.onRemove(dropAttachments(this));
     if (options.state) {
       loadState(this, options.state);
       return;

@@ -18,7 +18,6 @@ import {
   type CategoryModel,
   categoryModel,
   categoryOf,
-  dropAttachments,
   newCategoryId,
   newTagId,
   TAG_ID,
@@ -258,14 +257,12 @@ const tagOperations = (m: Model) => {
   };
 };
 
-export const taggingOperations = (m: Model) => {
-  m.onRemove(dropAttachments(m));
-  return {
-    category: categoryOperations(m),
-    tag: tagOperations(m),
-    association: associationOperations(m),
-  };
-};
+/** Tagging's operations; its removal hook (dropAttachments) is the model's from the start. */
+export const taggingOperations = (m: Model) => ({
+  category: categoryOperations(m),
+  tag: tagOperations(m),
+  association: associationOperations(m),
+});
 
 export type TaggingOperations = ReturnType<typeof taggingOperations>;
 export type CategoryOperations = TaggingOperations['category'];
