@@ -140,7 +140,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const handle = router.handle;
   const driver = new SchedulerDriver(vsphere.scheduler);
   const servers = new Set<NodeServer>();
-  const dispatcher = createDispatcher(handle, url);
+  // An undici Agent behind it: made when a client first asks for it.
+  let dispatcher: Dispatcher | undefined;
 
   const settle = () => driver.settle();
   // The namespaces prepared set the controllers to work; a new vCenter alone has nothing due.
@@ -157,7 +158,10 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     },
     router,
     fetch: createFetch(handle, url),
-    dispatcher,
+    get dispatcher() {
+      dispatcher ??= createDispatcher(handle, url);
+      return dispatcher;
+    },
     async listen(listenOptions: ListenOptions = {}) {
       const { tls = false, ...rest } = listenOptions;
       const server = await serveNode(handle, {
@@ -185,7 +189,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       driver.stop();
       await Promise.all([...servers].map((s) => s.close()));
       servers.clear();
-      await dispatcher.close();
+      await dispatcher?.close();
     },
   };
 }
