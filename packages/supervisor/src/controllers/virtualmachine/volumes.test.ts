@@ -17,6 +17,8 @@ describe('xxHash64', () => {
       ['6000C29a-1111-2222-3333-444455556666', '9f893515c1f3ed41'],
     ];
     for (const [text, digest] of digests) expect(xxHash64(Buffer.from(text)), text).toBe(digest);
+    // A prefix of a longer array: its first `length` bytes.
+    expect(xxHash64(Buffer.from('abcdef'), 3)).toBe('44bc2cf5ad770999');
   });
 });
 
@@ -24,6 +26,9 @@ describe('classic volumes', () => {
   it('names a disk as vm-operator does: the prefix, a dash, 8 hex digits of its UUID’s xxHash64', () => {
     expect(pvcName('disk', '6000C29a-1111-2222-3333-444455556666')).toBe('disk-9f893515');
     expect(pvcName('x'.repeat(60), '')).toBe(`${'x'.repeat(54)}-ef46db37`);
+    // The UTF-8 of the text is hashed, however long it is.
+    for (const suffix of ['disk-é-ü', 'z'.repeat(300), `é${'z'.repeat(255)}`])
+      expect(pvcName('disk', suffix), suffix).toBe(`disk-${xxHash64(Buffer.from(suffix)).slice(0, 8)}`);
   });
 
   it('writes sizes as vm-operator does: binary when they divide down by 1024, else decimal', () => {

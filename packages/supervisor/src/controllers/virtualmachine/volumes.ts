@@ -60,8 +60,7 @@ export function classicVolumes(
   let unchanged = true;
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
-    const uuid = uuidOf(device);
-    const had = previous.find((volume) => volume.diskUUID === uuid);
+    const had = volumeOfDisk(previous, uuidOf(device));
     if (!isFirstClassDisk(device)) classicDisks++;
     else if (!had) continue;
     if (had?.used !== usedOf(device)) unchanged = false;
@@ -69,16 +68,14 @@ export function classicVolumes(
   let classic = 0;
   for (const volume of previous) if (volume.type === 'Classic') classic++;
   if (unchanged && classic === classicDisks) return previous;
-  const present = new Set<string>();
   const out: VirtualMachineVolumeStatus[] = [];
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
-    const had = previous.find((volume) => volume.diskUUID === uuid);
+    const had = volumeOfDisk(previous, uuid);
     if (!had && isFirstClassDisk(device)) continue;
     const size = sizeOf(device);
     const used = usedOf(device);
-    present.add(uuid);
     out.push(
       had
         ? { ...had, used }
@@ -94,8 +91,17 @@ export function classicVolumes(
     );
   }
   for (const volume of previous)
-    if (volume.type !== 'Classic' && !present.has(volume.diskUUID as string)) out.push(volume);
-  return out.sort(byDiskUuid);
+    if (volume.type !== 'Classic' && !volumeOfDisk(out, volume.diskUUID)) out.push(volume);
+  return out.length > 1 ? out.sort(byDiskUuid) : out;
+}
+
+/** The entry of a disk among a VM's few volumes (a loop: this runs for every disk of every pass). */
+function volumeOfDisk(
+  volumes: readonly VirtualMachineVolumeStatus[],
+  uuid: string | undefined,
+): VirtualMachineVolumeStatus | undefined {
+  for (const volume of volumes) if (volume.diskUUID === uuid) return volume;
+  return undefined;
 }
 
 /** vm-operator's order of volume statuses: by disk UUID alone, those without one first, ties as they were. */
@@ -115,7 +121,16 @@ const usedOf = (disk: Devices[number]) => quantity(diskFileBytes(disk));
 
 /** vm-operator's `GeneratePVCName`: the prefix (at most 54 characters), a dash, 8 hex digits of the suffix's xxHash64. */
 export const pvcName = (prefix: string, suffix: string): string =>
-  `${prefix.slice(0, 54)}-${xxHash64(Buffer.from(suffix)).slice(0, 8)}`;
+  `${prefix.slice(0, 54)}-${utf8Hash(suffix).slice(0, 8)}`;
+
+/** Where a short text's UTF-8 is hashed: every VM's disk names one, and a Buffer each is garbage. */
+const scratch = new Uint8Array(256);
+const encoder = new TextEncoder();
+
+const utf8Hash = (text: string): string => {
+  const { read, written } = encoder.encodeInto(text, scratch);
+  return read === text.length ? xxHash64(scratch, written) : xxHash64(Buffer.from(text));
+};
 
 /** Bytes of the quantities volumes report: few distinct ones. */
 const BYTES = new Map<string, number>();

@@ -78,9 +78,8 @@ function mix(ah: number, al: number, lh: number, ll: number): void {
   multiply(hi(), lo(), P1H, P1L);
 }
 
-/** The digest as 16 hex digits. */
-export function xxHash64(data: Uint8Array): string {
-  const length = data.length;
+/** The digest of `data` (its first `length` bytes) as 16 hex digits. */
+export function xxHash64(data: Uint8Array, length = data.length): string {
   /** The little-endian 32-bit word at a byte offset. */
   const word = (at: number) =>
     ((data[at] as number) |
