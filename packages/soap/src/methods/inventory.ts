@@ -31,6 +31,7 @@ export const inventoryMethods: MethodTable = {
   SuspendVM_Task: ({ vsphere, self }) => vm(vsphere).suspend(self).ref,
   ResetVM_Task: ({ vsphere, self }) => vm(vsphere).reset(self).ref,
   ShutdownGuest: ({ vsphere, self }) => vm(vsphere).shutdownGuest(self),
+  StandbyGuest: ({ vsphere, self }) => vm(vsphere).standbyGuest(self),
   RebootGuest: ({ vsphere, self }) => vm(vsphere).rebootGuest(self),
   ReconfigVM_Task: ({ vsphere, self, args }) => vm(vsphere).reconfigure(self, args.spec).ref,
   CloneVM_Task: ({ vsphere, self, args }) => vm(vsphere).clone(self, args.folder, args.name, args.spec).ref,

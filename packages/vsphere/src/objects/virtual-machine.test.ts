@@ -200,6 +200,31 @@ describe('guest operations', () => {
     );
   });
 
+  it('puts the guest on standby after the call returns: standby event, then suspended', async () => {
+    const { vsphere, vm, get, run, lastEvents } = setup();
+    expect(vsphere.vm.standbyGuest(vm.id)).toBeUndefined();
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    vsphere.scheduler.runDue();
+    expect(get(vm.id)).toMatchObject({
+      powerState: 'suspended',
+      guest: { toolsRunningStatus: 'guestToolsNotRunning' },
+    });
+    expect(lastEvents(2).map((e) => [e._type, e.fullFormattedMessage])).toEqual([
+      ['VmGuestStandbyEvent', 'Guest OS standby for DC0_H0_VM0 on DC0_H0 in DC0'],
+      ['VmSuspendedEvent', 'DC0_H0_VM0 on DC0_H0 in DC0 is suspended'],
+    ]);
+    // A suspended guest is not asked again; a powered-on one without tools cannot be.
+    expect(() => vsphere.vm.standbyGuest(vm.id)).toThrow(
+      expect.objectContaining(powerFault('poweredOn', 'suspended')),
+    );
+    await run(vsphere.vm.powerOn(vm.id));
+    withoutTools(vsphere, vm.id);
+    expect(() => vsphere.vm.standbyGuest(vm.id)).toThrow(
+      expect.objectContaining({ name: 'ToolsUnavailable' }),
+    );
+    expect(get(vm.id).powerState).toBe('poweredOn');
+  });
+
   it('reboots the guest: still on, with a new boot time', async () => {
     const { vsphere, vm, get, run, later, lastEvents } = setup();
     later(1000);

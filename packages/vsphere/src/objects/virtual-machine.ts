@@ -64,6 +64,10 @@ const poweredOff = (vm: VmRecord): VmRecord => {
   return Object.assign(rest, { powerState: 'poweredOff', guest: GUEST_OFF } as const);
 };
 
+/** The VM suspended: its guest stops reporting. */
+const suspended = (vm: VmRecord): VmRecord =>
+  Object.assign({}, vm, { powerState: 'suspended', guest: GUEST_OFF } as const);
+
 /** The running VM booted again now: a new boot time and a freshly booted guest. */
 const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
   freshlyBooted(m, Object.assign({}, vm, { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
@@ -83,6 +87,37 @@ export const virtualMachineOperations = (m: Model) => {
   const events = vmEvents(m);
   const lookupVm = (vm: Ref) => m.lookup<VmRecord>(vm, 'VirtualMachine');
   const stored = (id: string) => m.store.get(id) as VmRecord;
+
+  /** The event of a VM becoming powered off or suspended, by its new state. */
+  const postPowerChanged = (now: VmRecord) =>
+    now.powerState === 'suspended'
+      ? events.post(now, 'VmSuspendedEvent', `${events.where(now)} is suspended`)
+      : events.post(now, 'VmPoweredOffEvent', `${events.where(now)} is powered off`);
+
+  /**
+   * A guest operation that changes the power state (ShutdownGuest, StandbyGuest): it returns at
+   * once, after its event, as vSphere's does; the guest makes the change as scheduled work, if
+   * the VM is still running by then.
+   */
+  const guestPowerChange = (
+    record: VmRecord,
+    method: string,
+    eventType: string,
+    eventText: string,
+    next: (current: VmRecord) => VmRecord,
+  ): void => {
+    m.call({ method, target: record.id }, (tx) => requireTools(currentVm(tx, record.id)));
+    const vmNow = stored(record.id);
+    events.post(vmNow, eventType, `${eventText} ${events.where(vmNow)}`);
+    m.scheduler.schedule(() => {
+      const changed = m.store.transact((tx) => {
+        const current = tx.get(record.id) as VmRecord | undefined;
+        if (current?.powerState !== 'poweredOn') return undefined;
+        return putVm(tx, next(current));
+      });
+      if (changed) postPowerChanged(changed);
+    });
+  };
 
   /**
    * A power-state task: `next` checks the VM as the task finds it and gives its new
@@ -185,7 +220,7 @@ export const virtualMachineOperations = (m: Model) => {
         (_, current) => {
           if (current.powerState === 'suspended') throw faults.invalidPowerState('suspended', 'suspended');
           if (current.powerState === 'poweredOff') throw faults.invalidPowerState('poweredOn', 'poweredOff');
-          return Object.assign({}, current, { powerState: 'suspended', guest: GUEST_OFF } as const);
+          return suspended(current);
         },
         (now) => {
           events.post(now, 'VmSuspendingEvent', `${events.where(now)} is being suspended`);
@@ -210,18 +245,24 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** ShutdownGuest: returns at once; the guest powers the VM off as scheduled work. */
     shutdownGuest(vm: Ref): void {
-      const record = lookupVm(vm);
-      m.call({ method: 'ShutdownGuest', target: record.id }, (tx) => requireTools(currentVm(tx, record.id)));
-      const vmNow = stored(record.id);
-      events.post(vmNow, 'VmGuestShutdownEvent', `Guest OS shut down for ${events.where(vmNow)}`);
-      m.scheduler.schedule(() => {
-        const off = m.store.transact((tx) => {
-          const current = tx.get(record.id) as VmRecord | undefined;
-          if (current?.powerState !== 'poweredOn') return undefined;
-          return putVm(tx, poweredOff(current));
-        });
-        if (off) events.post(off, 'VmPoweredOffEvent', `${events.where(off)} is powered off`);
-      });
+      guestPowerChange(
+        lookupVm(vm),
+        'ShutdownGuest',
+        'VmGuestShutdownEvent',
+        'Guest OS shut down for',
+        poweredOff,
+      );
+    },
+
+    /** StandbyGuest: returns at once; the guest goes to standby, suspending the VM, as scheduled work. */
+    standbyGuest(vm: Ref): void {
+      guestPowerChange(
+        lookupVm(vm),
+        'StandbyGuest',
+        'VmGuestStandbyEvent',
+        'Guest OS standby for',
+        suspended,
+      );
     },
 
     /** RebootGuest: the guest restarts; the VM stays on with a new bootTime. */
