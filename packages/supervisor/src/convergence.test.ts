@@ -229,7 +229,7 @@ async function run(w: World, c: Command): Promise<void> {
     case 'power':
       await w.kube.patch(
         vmRef(`${GROUP}/${c.version}`, name),
-        { spec: { powerState: c.power, powerOffMode: c.mode } },
+        { spec: { powerState: c.power, powerOffMode: c.mode, suspendMode: c.mode } },
         { type: 'merge' },
       );
       return;
@@ -314,7 +314,9 @@ const POWER: Record<VmRecord['powerState'], Desired> = {
 /**
  * The vSphere power states vm-operator leaves for a desired state: it suspends only a
  * running VM (a powered-off VM asked to suspend stays off), and it powers a suspended VM
- * off only with powerOffMode Hard or TrySoft (Soft needs a running guest).
+ * off only with powerOffMode Hard or TrySoft (Soft asks the guest, which a suspended VM does
+ * not run, and never falls back). Which of the two a Soft power-off ends in depends on the
+ * state the VM was in when asked: both are accepted.
  */
 function acceptedPower(vm: VirtualMachine): VmRecord['powerState'][] {
   switch (vm.spec?.powerState ?? 'PoweredOn') {

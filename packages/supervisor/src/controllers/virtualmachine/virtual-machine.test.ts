@@ -365,6 +365,41 @@ describe('the VirtualMachine controller', () => {
     expect(kinds).toContain('VmSuspendedEvent');
   });
 
+  it('suspends per suspendMode, and a Soft change only asks the guest, as vm-operator does', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const patch = (spec: Record<string, unknown>) => f.kube.patch(ref('vm1'), { spec }, { type: 'merge' });
+    const events = () => f.vsphere.events.list().map((e) => e._type);
+    const count = (type: string) => events().filter((t) => t === type).length;
+    const power = async () => vsphereVm(f, await getVm(f, 'vm1'))?.powerState;
+    // Soft: StandbyGuest, and the guest suspends the VM; no SuspendVM_Task.
+    await patch({ powerState: 'Suspended', suspendMode: 'Soft' });
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('Suspended');
+    expect([count('VmGuestStandbyEvent'), count('VmSuspendingEvent')]).toEqual([1, 0]);
+    // Soft power-off of a suspended VM: there is no guest to ask and no fallback.
+    await patch({ powerState: 'PoweredOff', powerOffMode: 'Soft' });
+    await f.settle();
+    expect(await power()).toBe('suspended');
+    const controller = f.supervisor.virtualMachines.controller;
+    expect(String(controller.errors.get('ns1/vm1'))).toContain(
+      'soft set power state to poweredOff failed The attempted operation cannot be performed in the current state',
+    );
+    // TrySoft asks the guest, then powers off hard.
+    await patch({ powerOffMode: 'TrySoft' });
+    await f.settle();
+    expect(await power()).toBe('poweredOff');
+    expect(controller.errors.has('ns1/vm1')).toBe(false);
+    // Hard: SuspendVM_Task, the guest not asked.
+    await patch({ powerState: 'PoweredOn' });
+    await f.settle();
+    await patch({ powerState: 'Suspended', suspendMode: 'Hard' });
+    await f.settle();
+    expect(await power()).toBe('suspended');
+    expect([count('VmGuestStandbyEvent'), count('VmSuspendingEvent')]).toEqual([1, 1]);
+  });
+
   it('powers a VM back on when someone powers it off in vSphere', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

@@ -533,18 +533,43 @@ export function startVirtualMachineController(
       return 'power';
     }
     if (want === 'PoweredOff' && state !== 'poweredOff') {
-      const soft = state === 'poweredOn' && softly(vm.spec?.powerOffMode, record);
-      track(key, soft ? guestShutdown(record.id) : vsphere.vm.powerOff(record.id).wait());
+      const softFailed = (e: Error) => `soft set power state to poweredOff failed ${e.message}`;
+      track(
+        key,
+        powerOp(
+          vm.spec?.powerOffMode,
+          () => vsphere.vm.shutdownGuest(record.id),
+          softFailed,
+          () => vsphere.vm.powerOff(record.id).wait(),
+        ),
+      );
       return 'power';
     }
     if (want === 'Suspended' && state === 'poweredOn') {
-      track(key, vsphere.vm.suspend(record.id).wait());
+      const softFailed = (e: Error) => `soft set power state to suspended failed ${e.message}`;
+      track(
+        key,
+        powerOp(
+          vm.spec?.suspendMode,
+          () => vsphere.vm.standbyGuest(record.id),
+          softFailed,
+          () => vsphere.vm.suspend(record.id).wait(),
+        ),
+      );
       return 'power';
     }
     // As vm-operator, a VM restarts only when it is to stay powered on.
     if (want === 'PoweredOn' && state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
-      const soft = softly(vm.spec?.restartMode, record);
-      track(key, soft ? guestReboot(record.id) : vsphere.vm.reset(record.id).wait());
+      const softFailed = (e: Error) => `failed to soft restart vm ${e.message}`;
+      track(
+        key,
+        powerOp(
+          vm.spec?.restartMode,
+          () => vsphere.vm.rebootGuest(record.id),
+          softFailed,
+          () => vsphere.vm.reset(record.id).wait(),
+        ),
+      );
       return 'restart';
     }
     return undefined;
@@ -571,9 +596,6 @@ export function startVirtualMachineController(
     track(key, vsphere.vm.reconfigure(record.id, { extraConfig: changed }).wait());
     return true;
   };
-
-  const guestShutdown = async (id: string) => vsphere.vm.shutdownGuest(id);
-  const guestReboot = async (id: string) => vsphere.vm.rebootGuest(id);
 
   const classSize = (read: DependencyReader, vm: VirtualMachine): ClassSize => {
     const name = vm.spec?.className;
@@ -779,9 +801,26 @@ function pendingVolumes(vm: VirtualMachine): string | undefined {
   return `one or more persistent volumes is pending: notFound="${notFound.join(',')}", notAttached="${notAttached.join(',')}"`;
 }
 
-/** Soft power-off when asked for and the guest's tools can do it (TrySoft falls back to hard). */
-function softly(mode: VirtualMachinePowerOpMode | undefined, record: VmRecord): boolean {
-  return mode !== 'Hard' && record.guest.toolsRunningStatus === 'guestToolsRunning';
+/**
+ * A power change per vm-operator's power op mode: Hard runs the VM's task; Soft asks the guest
+ * (ShutdownGuest, StandbyGuest, RebootGuest) and fails when it cannot, its error named as
+ * vm-operator names it; TrySoft, the default, asks the guest and runs the task when it cannot.
+ * The guest's calls return at once: the guest makes the change afterwards.
+ */
+function powerOp(
+  mode: VirtualMachinePowerOpMode | undefined,
+  soft: () => void,
+  softFailed: (error: Error) => string,
+  hard: () => Promise<unknown>,
+): Promise<unknown> {
+  if (mode === 'Hard') return hard();
+  try {
+    soft();
+    return Promise.resolve();
+  } catch (error) {
+    if (mode === 'Soft') return Promise.reject(new Error(softFailed(error as Error)));
+    return hard();
+  }
 }
 
 /** A readiness probe passes once the guest answers: powered on with an address (TCP), tools running (heartbeat). */
