@@ -14,12 +14,21 @@ export default defineConfig({
       {
         resolve,
         ssr,
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+          setupFiles: ['./vitest.setup.ts'],
+        },
       },
       {
         resolve,
         ssr,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/conformance/**'] },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/conformance/**'],
+          setupFiles: ['./vitest.setup.ts'],
+        },
       },
     ],
   },
