@@ -48,6 +48,8 @@ export const faults = {
         : { _type: 'InvalidPowerState', requestedState, existingState },
       `The attempted operation cannot be performed in the current state (${powerStateLabel[existingState]}).`,
     ),
+  alreadyUpgraded: () =>
+    fault({ _type: 'AlreadyUpgraded' }, 'Virtual machine compatibility is already up-to-date.'),
   invalidState: (message = 'The operation is not allowed in the current state.') =>
     fault({ _type: 'InvalidState' }, message),
   hostInMaintenance: () =>

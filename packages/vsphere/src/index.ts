@@ -58,6 +58,7 @@ export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './i
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
+export { hardwareVersionNumber, LATEST_HARDWARE_VERSION } from './inventory/vm.js';
 export type {
   ContentLibraryOperations,
   LibraryCreateSpec,

@@ -34,6 +34,7 @@ export const inventoryMethods: MethodTable = {
   StandbyGuest: ({ vsphere, self }) => vm(vsphere).standbyGuest(self),
   RebootGuest: ({ vsphere, self }) => vm(vsphere).rebootGuest(self),
   ReconfigVM_Task: ({ vsphere, self, args }) => vm(vsphere).reconfigure(self, args.spec).ref,
+  UpgradeVM_Task: ({ vsphere, self, args }) => vm(vsphere).upgrade(self, args.version).ref,
   CloneVM_Task: ({ vsphere, self, args }) => vm(vsphere).clone(self, args.folder, args.name, args.spec).ref,
   RelocateVM_Task: ({ vsphere, self, args }) => vm(vsphere).relocate(self, args.spec).ref,
   CustomizeVM_Task: ({ vsphere, self, args }) => vm(vsphere).customize(self, args.spec).ref,

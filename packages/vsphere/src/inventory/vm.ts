@@ -67,6 +67,15 @@ export interface VmSpec {
   instanceUuid?: string;
 }
 
+/** The newest virtual hardware the simulated hosts run (vSphere 8.0 U2's), and the datacenters' default. */
+export const LATEST_HARDWARE_VERSION = 'vmx-21';
+
+/** `vmx-19` → 19; undefined for a text that names no hardware version. */
+export const hardwareVersionNumber = (version: string | undefined): number | undefined => {
+  const match = version === undefined ? null : /^vmx-(\d+)$/.exec(version);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+};
+
 export const VM_DEFAULTS = {
   numCPU: 1,
   numCoresPerSocket: 1,

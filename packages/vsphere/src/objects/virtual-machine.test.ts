@@ -172,6 +172,30 @@ describe('power operations', () => {
   });
 });
 
+describe('virtual hardware upgrade', () => {
+  it('raises a powered-off VM to the version asked, or to the latest, with its events', async () => {
+    const { vsphere, vm, get, run, lastEvents } = setup();
+    await expect(run(vsphere.vm.upgrade(vm.id, 'vmx-19'))).rejects.toMatchObject(
+      powerFault('poweredOff', 'poweredOn'),
+    );
+    await run(vsphere.vm.powerOff(vm.id));
+    const before = get(vm.id).config.changeVersion;
+    await run(vsphere.vm.upgrade(vm.id, 'vmx-19'));
+    expect(get(vm.id).config).toMatchObject({ version: 'vmx-19' });
+    expect(get(vm.id).config.changeVersion).not.toBe(before);
+    expect(lastEvents(2).map((e) => [e._type, e.version])).toEqual([
+      ['VmUpgradingEvent', 'vmx-19'],
+      ['VmUpgradeCompleteEvent', 'vmx-19'],
+    ]);
+    await expect(run(vsphere.vm.upgrade(vm.id, 'vmx-17'))).rejects.toMatchObject({ name: 'AlreadyUpgraded' });
+    await run(vsphere.vm.upgrade(vm.id));
+    expect(get(vm.id).config.version).toBe('vmx-21');
+    expect(() => vsphere.vm.upgrade(vm.id, 'nineteen')).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'version' } }),
+    );
+  });
+});
+
 describe('guest operations', () => {
   it('shuts the guest down after the call returns: shutdown event, then powered off', () => {
     const { vsphere, vm, get, lastEvents } = setup();

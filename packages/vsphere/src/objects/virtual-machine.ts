@@ -10,7 +10,7 @@ import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import type { HostRecord, VmRecord } from '../inventory/records.js';
-import { putVm } from '../inventory/vm.js';
+import { hardwareVersionNumber, LATEST_HARDWARE_VERSION, putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { releaseDisks } from './storage-object.js';
@@ -307,6 +307,46 @@ export const virtualMachineOperations = (m: Model) => {
           const now = stored(record.id);
           events.post(now, 'VmReconfiguredEvent', `Reconfigured ${events.where(now)}`, {
             configSpec: { _type: 'VirtualMachineConfigSpec', ...spec },
+          });
+        },
+      );
+    },
+
+    /**
+     * UpgradeVM_Task: a powered-off VM's virtual hardware raised to `version` (`vmx-NN`), or to
+     * the latest the simulated hosts run; AlreadyUpgraded when it is there already.
+     */
+    upgrade(vm: Ref, version = LATEST_HARDWARE_VERSION): Task<void> {
+      const record = lookupVm(vm);
+      const target = hardwareVersionNumber(version);
+      if (target === undefined) throw faults.invalidArgument('version');
+      return m.task(
+        {
+          method: 'UpgradeVM_Task',
+          target: record.id,
+          descriptionId: 'VirtualMachine.upgradeVirtualHardware',
+        },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          if (current.powerState !== 'poweredOff')
+            throw faults.invalidPowerState('poweredOff', current.powerState);
+          if ((hardwareVersionNumber(current.config.version) ?? 0) >= target) throw faults.alreadyUpgraded();
+          const config = Object.assign({}, current.config, {
+            version,
+            changeVersion: nextChangeVersion(m, current.config),
+          });
+          putVm(tx, Object.assign({}, current, { config }));
+        },
+        () => {
+          const now = stored(record.id);
+          events.post(
+            now,
+            'VmUpgradingEvent',
+            `Upgrading virtual machine compatibility of ${events.where(now)} to ${version}`,
+            { version },
+          );
+          events.post(now, 'VmUpgradeCompleteEvent', `Virtual machine compatibility upgraded to ${version}`, {
+            version,
           });
         },
       );

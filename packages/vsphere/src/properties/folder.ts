@@ -1,5 +1,6 @@
 /** Folder and Datacenter properties. */
 import type { DatacenterRecord, FolderRecord, InventoryRecord } from '../inventory/records.js';
+import { LATEST_HARDWARE_VERSION } from '../inventory/vm.js';
 import { type MoRef, moref } from '../refs.js';
 import { type PropertyTable, type ReadContext, referrerRefs } from './context.js';
 
@@ -31,5 +32,8 @@ export const datacenterProperties: PropertyTable<DatacenterRecord> = {
   networkFolder: (dc) => moref('Folder', dc.networkFolder),
   datastore: (dc, ctx) => under(ctx, dc.datastoreFolder, 'Datastore'),
   network: (dc, ctx) => under(ctx, dc.networkFolder, 'Network'),
-  configuration: () => ({ _type: 'DatacenterConfigInfo', defaultHardwareVersionKey: 'vmx-21' }),
+  configuration: () => ({
+    _type: 'DatacenterConfigInfo',
+    defaultHardwareVersionKey: LATEST_HARDWARE_VERSION,
+  }),
 };

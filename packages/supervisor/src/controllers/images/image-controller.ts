@@ -16,7 +16,13 @@
  * from namespaces appearing. Nothing runs on a timer.
  */
 import { createHash } from 'node:crypto';
-import type { InventoryRecord, LibraryItemRecord, OvfDescriptor, VSphere } from '@vsim/vsphere';
+import {
+  hardwareVersionNumber,
+  type InventoryRecord,
+  type LibraryItemRecord,
+  type OvfDescriptor,
+  type VSphere,
+} from '@vsim/vsphere';
 import type {
   ClusterVirtualMachineImage,
   Condition,
@@ -95,12 +101,6 @@ export const quantityOf = (bytes: number): string => {
   return `${value}${suffix}`;
 };
 
-/** `vmx-19` → 19; undefined when the family names no number. */
-const hardwareVersionOf = (family: string): number | undefined => {
-  const match = /^vmx-(\d+)$/.exec(family);
-  return match?.[1] !== undefined ? Number(match[1]) : undefined;
-};
-
 /** Disks: capacity from the descriptor (`limit`), bytes of the item's disk file (`requested`). */
 const disksOf = (item: LibraryItemRecord, ovf: OvfDescriptor): VirtualMachineImageDiskInfo[] => {
   const files = item.files.filter((f) => f.name.endsWith('.vmdk'));
@@ -134,7 +134,7 @@ export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatu
   if (ovf.os) status.osInfo = { id: ovf.os.id, type: ovf.os.id };
   status.disks = disksOf(item, ovf);
   status.firmware = ovf.firmware;
-  const hardwareVersion = hardwareVersionOf(ovf.hardwareVersion);
+  const hardwareVersion = hardwareVersionNumber(ovf.hardwareVersion);
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   return status;
 };

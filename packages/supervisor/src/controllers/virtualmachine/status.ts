@@ -2,7 +2,7 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import { flat, getOrInsert, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { flat, getOrInsert, hardwareVersionNumber, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
@@ -30,11 +30,6 @@ const guests = new Map<string, VirtualMachineGuestStatus>();
  */
 const guestStatus = (guestID: string, guestFullName: string): VirtualMachineGuestStatus =>
   getOrInsert(guests, `${guestID}\u0000${guestFullName}`, () => Object.freeze({ guestID, guestFullName }));
-
-const hardwareVersionOf = (family: string): number | undefined => {
-  const match = /^vmx-(\d+)$/.exec(family);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
-};
 
 /** NIC i of the VM is the VM's interface i (they are created in order; device keys 4000 + i). */
 function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNetworkInterfaceStatus[] {
@@ -65,7 +60,7 @@ export function statusFromVsphere(
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
-  const hardwareVersion = hardwareVersionOf(vm.config.version);
+  const hardwareVersion = hardwareVersionNumber(vm.config.version);
   const ip = on ? vm.guest.ipAddress : undefined;
   // Field by field, in this order: a literal of conditional spreads costs several objects.
   const status: VirtualMachineStatus = {
