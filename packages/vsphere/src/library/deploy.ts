@@ -20,6 +20,7 @@ import type {
 import { newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
+import { guestFullName } from '../objects/vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -64,6 +65,9 @@ export interface DeployConfig {
   /** The network of each NIC (one NIC per entry, replacing the descriptor's) and its fixed MAC. */
   nics?: readonly { network: Ref; macAddress?: string }[];
   extraConfig?: readonly { key: string; value: string }[];
+  /** The guest OS and the virtual hardware (`vmx-NN`), over the descriptor's. */
+  guestId?: string;
+  version?: string;
   /**
    * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
    * first power-on: applied at the boot when the deployment powers the VM on, else pending.
@@ -100,6 +104,12 @@ const configOverrides = (config: DeployConfig | undefined, nics: Target['nics'])
   if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
   if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
+};
+
+/** The guest OS a deployed VM runs: the one its config asks for, else its descriptor's. */
+const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
+  if (config?.guestId) return { guestId: config.guestId, guestFullName: guestFullName(config.guestId) };
+  return ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {};
 };
 
 /** The deployed VM with its customization: applied when it boots at once, else pending. */
@@ -261,9 +271,9 @@ export const deployOperations = (m: Model) => {
             ...configOverrides(spec.config, t.nics),
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             thinProvisioned: t.thin,
-            version: ovf.hardwareVersion,
+            version: spec.config?.version ?? ovf.hardwareVersion,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
-            ...(ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {}),
+            ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
           });

@@ -449,6 +449,36 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, held)).toBeUndefined();
   });
 
+  it('raises the hardware to spec.minHardwareVersion and sets spec.guestID, at create and while off', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'old', { minHardwareVersion: 17 }));
+    await f.kube.create(newVm(f, 'new', { minHardwareVersion: 20, guestID: 'centos64Guest' }));
+    await f.settle();
+    // A minimum: the image's vmx-19 stays when it is higher.
+    const old = await getVm(f, 'old');
+    expect(old.status?.hardwareVersion).toBe(19);
+    let created = await getVm(f, 'new');
+    expect(created.status?.hardwareVersion).toBe(20);
+    expect(vsphereVm(f, created)?.config).toMatchObject({ version: 'vmx-20', guestId: 'centos64Guest' });
+    expect(created.status?.guest?.guestID).toBe('centos64Guest');
+    // Running, a VM keeps its hardware: vm-operator upgrades only a powered-off VM.
+    const patch = (spec: Record<string, unknown>) => f.kube.patch(ref('new'), { spec }, { type: 'merge' });
+    await patch({ minHardwareVersion: 21 });
+    await f.settle();
+    expect(vsphereVm(f, await getVm(f, 'new'))?.config.version).toBe('vmx-20');
+    const upgrades = () => f.vsphere.events.list().filter((e) => e._type === 'VmUpgradeCompleteEvent').length;
+    expect(upgrades()).toBe(0);
+    // Powered off: UpgradeVM_Task, then the new guest ID through a reconfiguration.
+    await patch({ powerState: 'PoweredOff' });
+    await f.settle();
+    await patch({ guestID: 'ubuntu64Guest' });
+    await f.settle();
+    created = await getVm(f, 'new');
+    expect(vsphereVm(f, created)?.config).toMatchObject({ version: 'vmx-21', guestId: 'ubuntu64Guest' });
+    expect(created.status).toMatchObject({ hardwareVersion: 21, guest: { guestID: 'ubuntu64Guest' } });
+    expect(upgrades()).toBe(1);
+  });
+
   it('resizes a powered-off VM when its class changes', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1', { powerState: 'PoweredOff' }));

@@ -28,9 +28,12 @@ import {
   type Batch,
   type DeployConfig,
   getOrInsert,
+  hardwareVersionNumber,
   type InventoryRecord,
+  type LibraryItemRecord,
   mapped,
   type NetworkRecord,
+  type VmConfigSpec,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -87,7 +90,7 @@ import {
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
-import { claimVolumes, hasClaims } from './volumes.js';
+import { claimVolumes, hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
 export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
@@ -425,6 +428,7 @@ export function startVirtualMachineController(
         config: deployConfig(
           vm,
           resolved,
+          () => imageHardwareVersion(resolved.itemId as string),
           mapped(network.nics, (nic) => ({
             network: portgroupOf(vsphere, nic.networkID),
             macAddress: nic.macAddress,
@@ -486,7 +490,11 @@ export function startVirtualMachineController(
 
   // --- update path ---------------------------------------------------------------
 
-  /** Starts the power or size change, or the restart, the VM needs, if any: which one. */
+  /**
+   * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
+   * As vm-operator's update, a powered-off VM is upgraded to `spec.minHardwareVersion`, then
+   * reconfigured to its class's size and `spec.guestID`, before it powers on.
+   */
   const drive = (
     key: string,
     vm: VirtualMachine,
@@ -494,19 +502,20 @@ export function startVirtualMachineController(
     size: ClassSize,
     read: DependencyReader,
     secrets: BootstrapSecretData,
-  ): 'resize' | 'power' | 'restart' | undefined => {
+  ): 'upgrade' | 'resize' | 'power' | 'restart' | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
-    const resize =
-      (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) ||
-      (size.memoryMB !== undefined && size.memoryMB !== record.config.memoryMB);
-    if (resize && state === 'poweredOff') {
-      const spec = {
-        ...(size.numCPU === undefined ? {} : { numCPUs: size.numCPU }),
-        ...(size.memoryMB === undefined ? {} : { memoryMB: size.memoryMB }),
-      };
-      track(key, vsphere.vm.reconfigure(record.id, spec).wait());
-      return 'resize';
+    if (state === 'poweredOff') {
+      const minimum = vm.spec?.minHardwareVersion ?? 0;
+      if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
+        track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
+        return 'upgrade';
+      }
+      const spec = reconfiguration(vm, record, size);
+      if (spec) {
+        track(key, vsphere.vm.reconfigure(record.id, spec).wait());
+        return 'resize';
+      }
     }
     if (want === 'PoweredOn' && state !== 'poweredOn') {
       if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
@@ -596,6 +605,12 @@ export function startVirtualMachineController(
     track(key, vsphere.vm.reconfigure(record.id, { extraConfig: changed }).wait());
     return true;
   };
+
+  /** The hardware version of a library item's OVF; 0 when it names none. */
+  const imageHardwareVersion = (itemId: string): number =>
+    hardwareVersionNumber(
+      (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf?.hardwareVersion,
+    ) ?? 0;
 
   const classSize = (read: DependencyReader, vm: VirtualMachine): ClassSize => {
     const name = vm.spec?.className;
@@ -757,6 +772,7 @@ export function startVirtualMachineController(
 function deployConfig(
   vm: VirtualMachine,
   resolved: Resolved,
+  imageVersion: () => number,
   nics: NonNullable<DeployConfig['nics']>,
   extraConfig: DeployConfig['extraConfig'],
   customization: DeployConfig['customization'],
@@ -766,10 +782,23 @@ function deployConfig(
   if (resolved.memoryMB !== undefined) config.memoryMB = resolved.memoryMB;
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
+  if (vm.spec?.guestID) config.guestId = vm.spec.guestID;
+  const version = createHardwareVersion(vm, imageVersion);
+  if (version !== undefined) config.version = version;
   config.nics = nics;
   if (extraConfig) config.extraConfig = extraConfig;
   if (customization) config.customization = customization;
   return config;
+}
+
+/**
+ * The hardware version a VM is created with, when its image's is too low: `spec.minHardwareVersion`,
+ * or the version claims need when the VM has some at create, as vm-operator's create config
+ * spec raises it. `minHardwareVersion` is a minimum: an image of a later version keeps its own.
+ */
+function createHardwareVersion(vm: VirtualMachine, imageVersion: () => number): string | undefined {
+  const wanted = Math.max(vm.spec?.minHardwareVersion ?? 0, hasClaims(vm) ? MIN_HARDWARE_VERSION_FOR_PVC : 0);
+  return wanted > 0 && wanted > imageVersion() ? `vmx-${wanted}` : undefined;
 }
 
 /**
@@ -799,6 +828,17 @@ function pendingVolumes(vm: VirtualMachine): string | undefined {
   }
   if (notFound.length === 0 && notAttached.length === 0) return undefined;
   return `one or more persistent volumes is pending: notFound="${notFound.join(',')}", notAttached="${notAttached.join(',')}"`;
+}
+
+/** The reconfiguration a powered-off VM needs for its class's size and `spec.guestID`, if any. */
+function reconfiguration(vm: VirtualMachine, record: VmRecord, size: ClassSize): VmConfigSpec | undefined {
+  const spec: { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] } = {};
+  if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
+  if (size.memoryMB !== undefined && size.memoryMB !== record.config.memoryMB) spec.memoryMB = size.memoryMB;
+  // vm-operator's UpdateConfigSpecGuestID: the guest ID asked for, when it differs.
+  const guestId = vm.spec?.guestID;
+  if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
+  return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 /**

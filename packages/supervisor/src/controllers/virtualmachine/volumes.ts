@@ -40,6 +40,9 @@ export function hasClaims(vm: VirtualMachine | undefined): boolean {
   return false;
 }
 
+/** The lowest hardware version whose VMs take claims. */
+export const MIN_HARDWARE_VERSION_FOR_PVC = 15;
+
 /** Disk sizes as quantities: VMs of one image share a few. */
 const SIZES = new Map<number, string>();
 

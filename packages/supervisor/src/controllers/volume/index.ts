@@ -1,6 +1,6 @@
+export { MIN_HARDWARE_VERSION_FOR_PVC } from '../virtualmachine/volumes.js';
 export {
   attachmentName,
-  MIN_HARDWARE_VERSION_FOR_PVC,
   SELECTED_NODE_IS_ZONE_ANNOTATION,
   startVolumeController,
   VOLUME_CONTROLLER,

@@ -527,7 +527,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect((await f.getClaim('early'))?.status?.phase).toBe('Bound');
   });
 
-  it('attaches no claim to a VM of hardware version below 15', async () => {
+  it('attaches no claim added to a VM of hardware version below 15; one there at create raises it to 15', async () => {
     const f = await setup();
     const [image] = SAMPLE_OVF_IMAGES;
     if (!image?.ovf) throw new Error('no sample image');
@@ -540,12 +540,18 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     await f.settle();
     const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
     const old = images.items.find((i) => (i.status as { name: string }).name === 'old-hardware');
+    const oldImage = { image: { kind: 'VirtualMachineImage', name: old?.metadata.name } };
     await f.claim('data');
-    await f.vm('vm13', [{ name: 'data', claim: 'data' }], {
-      image: { kind: 'VirtualMachineImage', name: old?.metadata.name },
-    });
+    await f.claim('more');
+    // As vm-operator's create: a VM with claims from the start gets the version they need.
+    await f.vm('vm15', [{ name: 'more', claim: 'more' }], oldImage);
+    await f.vm('vm13', [], oldImage);
     await f.settle();
+    expect((await f.getVm('vm15')).status?.hardwareVersion).toBe(15);
+    expect((await f.attachment('vm15-more'))?.status?.attached).toBe(true);
     expect((await f.getVm('vm13')).status?.hardwareVersion).toBe(13);
+    await f.setVolumes('vm13', [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]);
+    await f.settle();
     expect(await f.attachment('vm13-data')).toBeUndefined();
     expect(String(f.supervisor.volumes.errors.get('ns1/vm13'))).toContain(
       'vm has an unsupported hardware version 13 for PersistentVolumes. Minimum supported hardware version 15',

@@ -34,11 +34,15 @@ import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
 import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 
-import { byDiskUuid, type ClaimVolume, claimVolumes, hasClaims } from '../virtualmachine/volumes.js';
+import {
+  byDiskUuid,
+  type ClaimVolume,
+  claimVolumes,
+  hasClaims,
+  MIN_HARDWARE_VERSION_FOR_PVC,
+} from '../virtualmachine/volumes.js';
 
 export const VOLUME_CONTROLLER = 'volume-controller';
-/** The lowest hardware version whose VMs take claims. */
-export const MIN_HARDWARE_VERSION_FOR_PVC = 15;
 /** What vm-operator adds beside the selected node, for CNS to read it as a zone. */
 export const SELECTED_NODE_IS_ZONE_ANNOTATION = 'cns.vmware.com/selected-node-is-zone';
 
