@@ -31,12 +31,24 @@ type Status = {
   conditions?: { type: string; status: string }[];
 };
 
-/** CAPV's readiness, in its order: created, powered on, an address, a BIOS UUID. */
-const capvReady = (status: Status | undefined) =>
-  status?.conditions?.some((c) => c.type === 'VirtualMachineCreated' && c.status === 'True') === true &&
-  status.powerState === 'PoweredOn' &&
-  Boolean(status.network?.primaryIP4) &&
-  Boolean(status.biosUUID);
+/** CAPV's readiness checks, in its order: created, powered on, an address, a BIOS UUID. */
+const CAPV_STEPS = [
+  (status: Status) =>
+    status.conditions?.some((c) => c.type === 'VirtualMachineCreated' && c.status === 'True') === true,
+  (status: Status) => status.powerState === 'PoweredOn',
+  (status: Status) => Boolean(status.network?.primaryIP4),
+  (status: Status) => Boolean(status.biosUUID),
+] as const;
+const [CREATED, POWERED_ON, IP, BIOS_UUID] = [0, 1, 2, 3] as const;
+
+/** Which of CAPV's checks a status passes, in CAPV's order. */
+const capvSteps = (status: Status | undefined) => CAPV_STEPS.map((step) => step(status ?? {}));
+/** How far CAPV gets: the number of its checks passed before the first that fails. */
+const capvProgress = (steps: readonly boolean[]) => {
+  const failing = steps.indexOf(false);
+  return failing < 0 ? steps.length : failing;
+};
+const capvReady = (status: Status | undefined) => capvProgress(capvSteps(status)) === CAPV_STEPS.length;
 
 const envelope = (body: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
@@ -71,10 +83,21 @@ async function soapClient(sim: Simulator) {
   };
 }
 
-async function scenario(version: 'v1alpha2' | 'v1alpha5') {
-  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: [NS] } });
+/**
+ * The cluster, as CAPV writes it, then settled. With `realistic`, vm-operator's timing (see
+ * docs/supervisor.md); `watch` is called before anything is written.
+ */
+async function scenario(
+  version: 'v1alpha2' | 'v1alpha5',
+  options: { realistic?: boolean; watch?: (sim: Simulator, apiVersion: string) => void } = {},
+) {
+  const sim = await createSimulator({
+    seed: 1,
+    supervisor: { namespaces: [NS], ...(options.realistic ? { timing: 'realistic' as const } : {}) },
+  });
   sims.push(sim);
   const apiVersion = `vmoperator.vmware.com/${version}`;
+  options.watch?.(sim, apiVersion);
   const { kube } = sim;
   const images = await kube.list({ apiVersion, kind: 'VirtualMachineImage', namespace: NS });
   const image = images.items.find((i) => String((i.status as { name?: string }).name).startsWith('ubuntu'));
@@ -239,5 +262,75 @@ describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s', (versio
       code: 404,
     });
     expect(sim.vsphere.store.countOf('VirtualMachine')).toBe(4);
+  });
+});
+
+describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s, with realistic timing', (version) => {
+  it("brings every machine through CAPV's readiness checks in CAPV's order", async () => {
+    /** What one write left of a VM: its resourceVersion, when (on the clock), the checks it passes. */
+    type Seen = { rv: number; at: number; steps: boolean[]; biosUUID: string | undefined };
+    const history = new Map<string, Seen[]>();
+    let stop = () => {};
+    let start = 0;
+    const { sim, names, vm } = await scenario(version, {
+      realistic: true,
+      watch: (s, apiVersion) => {
+        start = s.vsphere.clock.now();
+        // Synchronous: each write of a VM is heard as it is committed, with the clock's time then.
+        stop = s.kube.subscribe({ apiVersion, kind: 'VirtualMachine', namespace: NS }, (event) => {
+          if (event.type === 'DELETED') return;
+          const name = event.object.metadata.name as string;
+          const status = event.object.status as Status | undefined;
+          const seen = history.get(name) ?? [];
+          history.set(name, seen);
+          seen.push({
+            rv: Number(event.object.metadata.resourceVersion),
+            at: s.vsphere.clock.now() - start,
+            steps: capvSteps(status),
+            biosUUID: status?.biosUUID,
+          });
+        });
+      },
+    });
+    const latest = (name: string) => history.get(name)?.at(-1);
+    const allReady = () => names.every((n) => latest(n)?.steps.every(Boolean) === true);
+    // Settled, nothing is created yet: the deployments take time.
+    expect(names.every((n) => latest(n)?.steps[CREATED] === false)).toBe(true);
+    const deploy = sim.vsphere.taskDurations.DeployLibraryItem as number;
+    const addressDelay = sim.vsphere.guestAddressDelayMs;
+    expect(deploy).toBeGreaterThan(0);
+    expect(addressDelay).toBeGreaterThan(0);
+    // Forward in 5 s steps, for at most 2 minutes of the simulator's clock.
+    while (!allReady() && sim.vsphere.clock.now() - start < 120_000) await sim.advance(5_000);
+    stop();
+    expect(allReady(), 'every machine CAPV-ready within 2 minutes').toBe(true);
+
+    for (const name of names) {
+      const seen = history.get(name) ?? [];
+      const { status } = await vm(name);
+      expect(capvReady(status), `${name} is CAPV-ready`).toBe(true);
+      // CAPV never goes back: the first of its checks that fails only moves on, write after write.
+      const progress = seen.map((s) => capvProgress(s.steps));
+      expect(progress, `${name}: CAPV's progress per write`).toEqual([...progress].sort((a, b) => a - b));
+      // No power without the VM created, no address without power, in any write.
+      for (const { steps } of seen) {
+        if (steps[POWERED_ON]) expect(steps[CREATED], `${name}: PoweredOn, not created`).toBe(true);
+        if (steps[IP]) expect(steps[POWERED_ON], `${name}: an address, not PoweredOn`).toBe(true);
+      }
+      const first = (step: number) => seen.find((s) => s.steps[step]) as Seen;
+      const [created, poweredOn, ip, bios] = [CREATED, POWERED_ON, IP, BIOS_UUID].map(first) as Seen[];
+      // The deployment includes the boot (docs/supervisor.md): Created and PoweredOn come in
+      // the same write, once the deployment's time has passed.
+      expect(poweredOn?.rv).toBe(created?.rv);
+      expect(created?.at).toBeGreaterThanOrEqual(deploy);
+      // The guest reports its address later, in a write of its own.
+      expect(ip?.rv).toBeGreaterThan(poweredOn?.rv as number);
+      expect((ip?.at as number) - (poweredOn?.at as number)).toBeGreaterThanOrEqual(addressDelay);
+      // CAPV checks the BIOS UUID last, but it is read from the VM's config (as vm-operator reads
+      // it) into the first status that says the VM is created: it is there before the address,
+      // and never is what CAPV waits for. No later order is claimed for it; it never changes.
+      expect(bios?.rv).toBe(created?.rv);
+      expect(new Set(seen.map((s) => s.biosUUID).filter(Boolean))).toEqual(new Set([status?.biosUUID]));
+    }
   });
 });

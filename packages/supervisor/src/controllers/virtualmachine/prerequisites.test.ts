@@ -5,7 +5,7 @@
 import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Condition, VirtualMachine } from '../../api/types.js';
+import type { Condition, VirtualMachine, VirtualMachineSetResourcePolicy } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
@@ -110,12 +110,17 @@ describe('VirtualMachine prerequisites', () => {
       library,
       SAMPLE_OVF_IMAGES[1] as (typeof SAMPLE_OVF_IMAGES)[number],
     );
+    const before = f.vms();
     await f.create('vm1', { image: { kind: 'VirtualMachineImage', name: imageNameOf(item) } });
     await f.settle();
+    // vm-operator's condition carries the API server's NotFound error, as for a missing class.
     expect(await f.conditionOf('vm1', CONDITION.imageReady)).toMatchObject({
       status: 'False',
       reason: REASON.notFound,
+      message: `virtualmachineimages.vmoperator.vmware.com "${imageNameOf(item)}" not found`,
     });
+    expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
+    expect(f.vms()).toBe(before);
     f.supervisor.images.setNamespaceLibraries('ns1', [
       ...(await f.supervisor.prepareNamespace('ns1')).libraries,
       library,
@@ -208,8 +213,9 @@ describe('VirtualMachine prerequisites', () => {
     await f.converged('vm1');
   });
 
-  it('requires a storage class when the provider config says so', async () => {
+  it('requires a storage class when the provider config says so, and converges with the namespace’s', async () => {
     const f = await setup();
+    const before = f.vms();
     await f.kube.patch(
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE, name: PROVIDER_CONFIG_MAP },
       { data: { StorageClassRequired: 'true' } },
@@ -220,7 +226,30 @@ describe('VirtualMachine prerequisites', () => {
     expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({
       status: 'False',
       reason: REASON.storageClassRequired,
+      message: 'StorageClass is required but not specified',
     });
+    expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
+    expect(f.vms()).toBe(before);
+    // spec.storageClass is immutable (vm-operator's webhook), even while the VM waits for one:
+    // the VM is made again with the namespace's storage class.
+    const { storageClass } = await f.supervisor.prepareNamespace('ns1');
+    await expect(
+      f.kube.patch(ref('vm1'), { spec: { storageClass } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        `spec.storageClass: Invalid value: "${storageClass}": field is immutable`,
+      ),
+    });
+    expect((await f.get('vm1')).spec?.storageClass).toBe('');
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    await expect(f.kube.get(ref('vm1'))).rejects.toMatchObject({ code: 404 });
+    await f.create('vm1', { storageClass });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({ status: 'True' });
+    await f.converged('vm1');
+    expect(f.vms()).toBe(before + 1);
   });
 
   it('reports a missing bootstrap Secret as NotFound and a Secret without the key as RequiredKeyNotFound', async () => {
@@ -593,14 +622,55 @@ describe('VirtualMachine prerequisites', () => {
     expect(f.vms()).toBe(before);
   });
 
-  it('waits for a missing resource policy with NotFound', async () => {
+  it("waits for a missing resource policy with NotFound, then deploys into the policy's child folder and pool", async () => {
     const f = await setup();
+    const before = f.vms();
     await f.create('vm1', { reserved: { resourcePolicyName: 'cluster1' } });
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.policyReady)).toMatchObject({
       status: 'False',
       reason: REASON.notFound,
+      message: 'virtualmachinesetresourcepolicies.vmoperator.vmware.com "cluster1" not found',
     });
+    expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
+    expect(f.vms()).toBe(before);
+    const policyRef = {
+      apiVersion: V5,
+      kind: 'VirtualMachineSetResourcePolicy',
+      namespace: 'ns1',
+      name: 'cluster1',
+    };
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineSetResourcePolicy',
+      metadata: { name: 'cluster1', namespace: 'ns1' },
+      spec: { resourcePool: { name: 'cluster1-pool' }, folder: 'cluster1-folder' },
+    });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.policyReady)).toMatchObject({
+      status: 'True',
+      reason: 'True',
+    });
+    await f.converged('vm1');
+    expect(f.vms()).toBe(before + 1);
+    // Deployed into the policy's child pool and child folder, under the namespace's own.
+    const namespace = await f.supervisor.prepareNamespace('ns1');
+    const policy = (await f.kube.get(policyRef)) as unknown as VirtualMachineSetResourcePolicy;
+    const childPool = policy.status?.resourcePools?.[0]?.childResourcePoolMoID;
+    const record = await f.recordOf('vm1');
+    expect(record.pool).toBeDefined();
+    expect(record.pool).toBe(childPool);
+    expect(f.vsphere.store.get(record.pool as string)).toMatchObject({
+      kind: 'ResourcePool',
+      name: 'cluster1-pool',
+      parent: namespace.pool,
+    });
+    expect(f.vsphere.store.get(record.parent as string)).toMatchObject({
+      kind: 'Folder',
+      name: 'cluster1-folder',
+      parent: namespace.folder,
+    });
+    expect(record.powerState).toBe('poweredOn');
   });
 
   it('checks every prerequisite in one pass', async () => {
