@@ -89,6 +89,15 @@ describe('VirtualMachine prerequisites', () => {
     });
     expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
     expect(f.vms()).toBe(before);
+    // Waiting, it is reconciled again with the controller's backoff (5 ms doubling), as
+    // vm-operator's failed reconcile is: none due at once, then passes 5, 15, 35, 75, 155, 315
+    // and 635 ms on.
+    const stats = () => f.supervisor.virtualMachines.controller.stats;
+    const passes = stats().reconciles;
+    await f.settle();
+    expect(stats().reconciles).toBe(passes);
+    await f.advance(1_000);
+    expect(stats().reconciles - passes).toBe(7);
     await f.kube.create({
       apiVersion: V5,
       kind: 'VirtualMachineClass',

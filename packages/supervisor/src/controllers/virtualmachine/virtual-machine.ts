@@ -388,7 +388,9 @@ export function startVirtualMachineController(
       // yet, and the interfaces' first status requeues the VM (their owner).
       if (!failed && network?.pending) return undefined;
       writeVerdicts(vm, verdicts);
-      return failed || network?.retry ? { requeue: true } : undefined;
+      // What is missing is watched, but vm-operator's reconcile also fails and comes back with
+      // its backoff: so does this one, for what no watch sees (a pool gone from vSphere).
+      return failed || !target || network?.retry ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
     // A VM with claims powers on once their disks are attached (see drive).
