@@ -22,8 +22,12 @@ import {
   type VirtualMachineImage,
   type VirtualMachineSpec,
   VM_OPERATOR_KINDS,
+  validatePublishRequestCreate,
+  validatePublishRequestUpdate,
   validateResourcePolicyCreate,
   validateResourcePolicyUpdate,
+  validateVirtualMachineClassCreate,
+  validateVirtualMachineClassUpdate,
   validateVirtualMachineCreate,
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
@@ -176,6 +180,16 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'VirtualMachineSetResourcePolicy',
       validateResourcePolicyCreate,
       validateResourcePolicyUpdate,
+    ),
+    VirtualMachineClass: validating(
+      'VirtualMachineClass',
+      validateVirtualMachineClassCreate,
+      validateVirtualMachineClassUpdate,
+    ),
+    VirtualMachinePublishRequest: validating(
+      'VirtualMachinePublishRequest',
+      validatePublishRequestCreate,
+      validatePublishRequestUpdate,
     ),
   };
   for (const k of VM_OPERATOR_KINDS) {

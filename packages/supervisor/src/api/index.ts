@@ -3,9 +3,14 @@
 export * from './conversion/index.js';
 export * from './defaults.js';
 export * from './kinds.js';
+export { validatePublishRequestCreate, validatePublishRequestUpdate } from './publish-request-validation.js';
 export { validateResourcePolicyCreate, validateResourcePolicyUpdate } from './resource-policy-validation.js';
 export type * from './types.js';
 export * from './validation.js';
+export {
+  validateVirtualMachineClassCreate,
+  validateVirtualMachineClassUpdate,
+} from './vm-class-validation.js';
 export {
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,

@@ -23,7 +23,8 @@ export type FieldErrorReason =
   | 'FieldValueInvalid'
   | 'FieldValueForbidden'
   | 'FieldValueNotSupported'
-  | 'FieldValueDuplicate';
+  | 'FieldValueDuplicate'
+  | 'InternalError';
 
 const POWER_STATES = ['PoweredOn', 'PoweredOff', 'Suspended'];
 const POWER_OP_MODES = ['Hard', 'Soft', 'TrySoft'];
@@ -33,6 +34,10 @@ export const IMMUTABLE = 'field is immutable';
 // Field errors as Kubernetes' field package words them; every kind's webhook builds its errors with these.
 export function required(field: string): FieldError {
   return { field, message: 'Required value', reason: 'FieldValueRequired' };
+}
+
+export function internalError(field: string, detail: string): FieldError {
+  return { field, message: `Internal error: ${detail}`, reason: 'InternalError' };
 }
 
 export function invalid(field: string, value: unknown, detail: string): FieldError {

@@ -709,4 +709,50 @@ describe('validating webhooks in the store', () => {
     );
     expect(changed.spec.resourcePool.reservations).toEqual({ cpu: '2' });
   });
+
+  it("refuses a VirtualMachineClass's request above its limit, storing nothing", async () => {
+    const kube = await setup();
+    const ref = { apiVersion: V6, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'c' };
+    const rv = kube.resourceVersion;
+    const resources = { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '1', memory: '4Gi' } };
+    const denied = kube.create({
+      ...ref,
+      metadata: { name: 'c', namespace: 'ns1' },
+      spec: { hardware: { cpus: 2, memory: '4Gi' }, policies: { resources } },
+    });
+    await expect(denied).rejects.toBeInstanceOf(KubeError);
+    await expect(denied).rejects.toMatchObject({
+      code: 422,
+      message: `admission webhook "default.validating.virtualmachineclass.v1alpha6.vmoperator.vmware.com" denied the request: spec.policies.resources.requests.cpu: Invalid value: "2": CPU request must not be larger than the CPU limit`,
+    });
+    expect(kube.resourceVersion).toBe(rv);
+    await expect(kube.get(ref)).rejects.toMatchObject({ code: 404 });
+  });
+
+  it("keeps a VirtualMachinePublishRequest's target, leaving the stored request as it was", async () => {
+    const kube = await setup();
+    const ref = { apiVersion: V6, kind: 'VirtualMachinePublishRequest', namespace: 'ns1', name: 'pub' };
+    await expect(
+      kube.create({ ...ref, metadata: { name: 'pub', namespace: 'ns1' }, spec: { source: { kind: 'Pod' } } }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: `${webhook('VirtualMachinePublishRequest')}: spec.source.kind: Unsupported value: "Pod": supported values: "VirtualMachine", "", spec.target.location.name: Required value, spec.target.location.kind: Unsupported value: "": supported values: "ContentLibrary", ""`,
+    });
+    const created = await kube.create({
+      ...ref,
+      metadata: { name: 'pub', namespace: 'ns1' },
+      spec: { target: { location: { name: 'lib' } } },
+    });
+    const rv = kube.resourceVersion;
+    await expect(
+      kube.patch(ref, { spec: { target: { location: { name: 'other' } } } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: `${webhook('VirtualMachinePublishRequest')}: spec.target: Invalid value: {"item":{},"location":{"name":"other","apiVersion":"imageregistry.vmware.com/v1alpha1","kind":"ContentLibrary"}}: field is immutable`,
+    });
+    expect(kube.resourceVersion).toBe(rv);
+    expect(await kube.get(ref)).toEqual(created);
+    // Another field of the spec may change.
+    await kube.patch(ref, { spec: { ttlSecondsAfterFinished: 60 } }, { type: 'merge' });
+  });
 });

@@ -1,0 +1,185 @@
+/**
+ * VirtualMachinePublishRequest validation as vm-operator's validating webhook does it: on
+ * create, a source that is a VirtualMachine of vm-operator's group and a named target location
+ * that is a ContentLibrary of the image registry's group; on update, a source and target that
+ * never change, even once the request is complete. On both, the storage quota check's
+ * annotations are the administrators' (the simulator's callers are not privileged).
+ *
+ * Not here: the webhook's check of the `vmoperator.vmware.com/virtualmachinepublishrequest-managed-by`
+ * label (kept for a VirtualMachineGroupPublishRequest's own requests), which refuses with 403
+ * and a message rather than field errors.
+ */
+
+import { deepEqual } from '../store/meta.js';
+import { GROUP } from './conversion/engine.js';
+import type {
+  VirtualMachinePublishRequest,
+  VirtualMachinePublishRequestSource,
+  VirtualMachinePublishRequestSpec,
+  VirtualMachinePublishRequestTarget,
+  VirtualMachinePublishRequestTargetLocation,
+} from './types.js';
+import {
+  type FieldError,
+  forbidden,
+  IMMUTABLE,
+  internalError,
+  invalid,
+  required,
+  unsupported,
+} from './validation.js';
+
+const IMAGE_REGISTRY_GROUP = 'imageregistry.vmware.com';
+const SOURCE_KIND = 'VirtualMachine';
+const LOCATION_KIND = 'ContentLibrary';
+
+/** The CRD schema's defaults, which the API server fills into a source or location given without them. */
+const SOURCE_DEFAULTS = { apiVersion: `${GROUP}/v1alpha1`, kind: SOURCE_KIND };
+const LOCATION_DEFAULTS = { apiVersion: `${IMAGE_REGISTRY_GROUP}/v1alpha1`, kind: LOCATION_KIND };
+
+/** The storage quota check's annotations, which only administrators may add, change or remove. */
+export const ASYNC_QUOTA_ANNOTATIONS = [
+  'vmware-system-vcfa-storage-quota',
+  'vcfa.storage.quota.check.vmware.com/requested-capacity',
+  'vcfa.storage.quota.check.vmware.com/status',
+  'vcfa.storage.quota.check.vmware.com/message',
+] as const;
+const NOT_FOR_NON_ADMINS = 'modifying this annotation is not allowed for non-admin users';
+
+/* The spec as the webhook decodes it: Go structs, an absent string the empty one. */
+
+interface GoSource {
+  name: string;
+  apiVersion: string;
+  kind: string;
+}
+type GoLocation = GoSource;
+interface GoTarget {
+  item: { name: string; description: string };
+  location: GoLocation;
+}
+
+/**
+ * The store keeps what the client wrote; the API server would have filled in the schema's
+ * defaults first, inside a source or location that is there (not in one left out).
+ */
+function sourceOf(spec: VirtualMachinePublishRequestSpec | undefined): GoSource {
+  const source: VirtualMachinePublishRequestSource | undefined = spec?.source ?? undefined;
+  return {
+    name: source?.name ?? '',
+    apiVersion: source ? (source.apiVersion ?? SOURCE_DEFAULTS.apiVersion) : '',
+    kind: source ? (source.kind ?? SOURCE_DEFAULTS.kind) : '',
+  };
+}
+
+function locationOf(location: VirtualMachinePublishRequestTargetLocation | undefined): GoLocation {
+  return {
+    name: location?.name ?? '',
+    apiVersion: location ? (location.apiVersion ?? LOCATION_DEFAULTS.apiVersion) : '',
+    kind: location ? (location.kind ?? LOCATION_DEFAULTS.kind) : '',
+  };
+}
+
+function targetOf(spec: VirtualMachinePublishRequestSpec | undefined): GoTarget {
+  const target: VirtualMachinePublishRequestTarget | undefined = spec?.target ?? undefined;
+  return {
+    item: { name: target?.item?.name ?? '', description: target?.item?.description ?? '' },
+    location: locationOf(target?.location ?? undefined),
+  };
+}
+
+/** A struct as Go's encoding/json writes it into a message: empty strings left out (`omitempty`). */
+function withoutEmpty<T extends object>(struct: T): Partial<T> {
+  return Object.fromEntries(Object.entries(struct).filter(([, value]) => value !== '')) as Partial<T>;
+}
+
+/** The target as Go writes it: its item and location are structs, which `omitempty` keeps even when empty. */
+const targetAsGoWritesIt = (target: GoTarget): object => ({
+  item: withoutEmpty(target.item),
+  location: withoutEmpty(target.location),
+});
+
+/** The group of an apiVersion as apimachinery's ParseGroupVersion reads it: none for a bare version. */
+function groupOf(apiVersion: string): string | undefined {
+  const slashes = apiVersion.split('/').length - 1;
+  if (slashes === 0) return '';
+  if (slashes === 1) return apiVersion.slice(0, apiVersion.indexOf('/'));
+  return undefined;
+}
+
+/** An apiVersion, when given, of the expected group. */
+function apiVersionProblems(field: string, apiVersion: string, expected: string): FieldError[] {
+  if (apiVersion === '') return [];
+  const group = groupOf(apiVersion);
+  if (group === undefined) return [internalError(field, `unexpected GroupVersion string: ${apiVersion}`)];
+  if (group === expected) return [];
+  return [
+    invalid(
+      field,
+      apiVersion,
+      `apiVersion ${JSON.stringify(group)} does not match the expected group: ${expected}`,
+    ),
+  ];
+}
+
+/** The source, when it says so, is a VirtualMachine of vm-operator's group. */
+function validateSource(source: GoSource): FieldError[] {
+  const errors = apiVersionProblems('spec.source.apiVersion', source.apiVersion, GROUP);
+  if (source.kind !== '' && source.kind !== SOURCE_KIND)
+    errors.push(unsupported('spec.source.kind', source.kind, [SOURCE_KIND, '']));
+  return errors;
+}
+
+/**
+ * The target location is named and a ContentLibrary of the image registry's group. Its kind is
+ * checked even when empty (vm-operator's list of supported values names "" all the same): the
+ * schema's default leaves it empty only for a request without a location.
+ */
+function validateTargetLocation(location: GoLocation): FieldError[] {
+  const path = 'spec.target.location';
+  const errors: FieldError[] = [];
+  if (location.name === '') errors.push(required(`${path}.name`));
+  errors.push(...apiVersionProblems(`${path}.apiVersion`, location.apiVersion, IMAGE_REGISTRY_GROUP));
+  if (location.kind !== LOCATION_KIND)
+    errors.push(unsupported(`${path}.kind`, location.kind, [LOCATION_KIND, '']));
+  return errors;
+}
+
+/** The quota annotations as they were (none on create): an absent one and an empty one are the same. */
+function quotaAnnotationChanges(
+  request: VirtualMachinePublishRequest,
+  old: VirtualMachinePublishRequest | undefined,
+): FieldError[] {
+  const after = request.metadata.annotations ?? {};
+  const before = old?.metadata.annotations ?? {};
+  return ASYNC_QUOTA_ANNOTATIONS.filter((key) => (after[key] ?? '') !== (before[key] ?? '')).map((key) =>
+    forbidden(`metadata.annotations[${key}]`, NOT_FOR_NON_ADMINS),
+  );
+}
+
+/** Validates a VirtualMachinePublishRequest being created. */
+export function validatePublishRequestCreate(request: VirtualMachinePublishRequest): FieldError[] {
+  return [
+    ...validateSource(sourceOf(request.spec)),
+    ...validateTargetLocation(targetOf(request.spec).location),
+    ...quotaAnnotationChanges(request, undefined),
+  ];
+}
+
+/**
+ * Validates an update of a VirtualMachinePublishRequest: source and target are immutable, lest
+ * one request publish several images, and nothing else of the spec is checked again.
+ */
+export function validatePublishRequestUpdate(
+  request: VirtualMachinePublishRequest,
+  old: VirtualMachinePublishRequest,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const source = sourceOf(request.spec);
+  if (!deepEqual(source, sourceOf(old.spec)))
+    errors.push(invalid('spec.source', withoutEmpty(source), IMMUTABLE));
+  const target = targetOf(request.spec);
+  if (!deepEqual(target, targetOf(old.spec)))
+    errors.push(invalid('spec.target', targetAsGoWritesIt(target), IMMUTABLE));
+  return [...errors, ...quotaAnnotationChanges(request, old)];
+}
