@@ -100,6 +100,7 @@ export {
   type TaskOptions,
   type TaskOutcome,
 } from './model.js';
+export type { ClusterModuleOperations, ClusterModuleSummary } from './objects/cluster-module.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';
 export type { FolderOperations } from './objects/folder.js';

@@ -13,6 +13,7 @@ import type { InventoryTree } from './inventory/tree.js';
 import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 import { contentLibraryOperations } from './library/content-library.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
+import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
 import { customFieldOperations } from './objects/custom-fields.js';
 import { entityOperations } from './objects/entity.js';
 import { folderOperations } from './objects/folder.js';
@@ -49,6 +50,7 @@ const LAZY_GROUPS = {
   customFields: customFieldOperations,
   disks: storageObjectOperations,
   tagging: taggingOperations,
+  clusterModules: clusterModuleOperations,
 };
 
 type LazyGroups = { readonly [K in keyof typeof LAZY_GROUPS]: ReturnType<(typeof LAZY_GROUPS)[K]> };
@@ -111,6 +113,10 @@ export class VSphere extends Model {
   get tagging() {
     return this.#group('tagging');
   }
+  /** vAPI's cluster modules (vcenter.cluster.modules): the VM anti-affinity groups of clusters. */
+  get clusterModules() {
+    return this.#group('clusterModules');
+  }
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */
   read<T = unknown>(ref: Ref, path: string): T {
@@ -122,8 +128,10 @@ export class VSphere extends Model {
 
   constructor(options: VSphereOptions = {}) {
     super(options);
-    // Whatever removes an object takes its tag attachments with it, tagging used or not yet.
+    // Whatever removes an object takes its tag attachments with it, tagging used or not yet;
+    // a removed VM leaves its cluster modules, and a removed cluster's modules go.
     this.onRemove(dropAttachments(this));
+    this.onRemove(leaveClusterModules(this));
     if (options.state) {
       loadState(this, options.state);
       return;

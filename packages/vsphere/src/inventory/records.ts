@@ -363,7 +363,8 @@ export type InventoryRecord =
   | TagCategoryRecord
   | TagRecord
   | TagAttachmentRecord
-  | VStorageObjectRecord;
+  | VStorageObjectRecord
+  | ClusterModuleRecord;
 
 /**
  * A First Class Disk (VStorageObjectManager): a virtual disk with an identity of its own, kept
@@ -388,6 +389,22 @@ export interface VStorageObjectRecord extends StoredRecord {
   readonly diskUuid: string;
   /** The VM it is attached to. */
   readonly consumer?: string;
+}
+
+/**
+ * A cluster module (vAPI's vcenter.cluster.modules, see objects/cluster-module.ts): VMs of one
+ * cluster that DRS keeps apart, vm-operator's anti-affinity groups. Not a managed object: its
+ * id is a UUID.
+ */
+export interface ClusterModuleRecord extends StoredRecord {
+  readonly kind: 'ClusterModule';
+  /** Its id: a module has no name of its own. */
+  readonly name: string;
+  /** Outside the inventory tree. */
+  readonly parent?: undefined;
+  readonly cluster: string;
+  /** Ids of the member VMs, in the order they joined. */
+  readonly members: readonly string[];
 }
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */
@@ -466,6 +483,11 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
       out.push(['objectAttachment', r.tag]);
       out.push(['tagAttachment', r.object]);
       break;
+    case 'ClusterModule':
+      // One relation for both ends: cluster and VM ids never collide.
+      out.push(['clusterModule', r.cluster]);
+      for (const vm of r.members) out.push(['clusterModule', vm]);
+      break;
   }
   return out;
 };
@@ -504,6 +526,10 @@ export const sameRelations = (a: InventoryRecord, b: InventoryRecord): boolean =
     case 'TagAttachment': {
       const attachment = b as TagAttachmentRecord;
       return a.tag === attachment.tag && a.object === attachment.object;
+    }
+    case 'ClusterModule': {
+      const module = b as ClusterModuleRecord;
+      return a.cluster === module.cluster && a.members === module.members;
     }
     default:
       return true;
