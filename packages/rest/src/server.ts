@@ -11,6 +11,7 @@ import type { Call, Route, RouteSet } from './routes.js';
 import { RestSessions, sessionRoutes, tokenOf } from './session.js';
 import { api, type RestResponse, rest, type Style, type StyleName } from './styles.js';
 import { taggingRoutes } from './tagging/tagging.js';
+import { clusterModuleRoutes } from './vcenter/cluster-modules.js';
 import { computeRoutes } from './vcenter/compute.js';
 import { inventoryRoutes } from './vcenter/inventory.js';
 import { vmRoutes } from './vcenter/vm.js';
@@ -89,6 +90,8 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
   const sets: RouteSet[] = [
     sessionRoutes(sessions),
     vmRoutes,
+    // Before computeRoutes: its `GET /vcenter/cluster/:cluster` would take `.../cluster/modules`.
+    clusterModuleRoutes,
     computeRoutes,
     inventoryRoutes,
     taggingRoutes,

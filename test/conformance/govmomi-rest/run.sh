@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # govmomi 0.24.2's REST clients (Debian's golang-github-vmware-govmomi-dev: vapi/rest,
-# vapi/tags, vapi/library, vapi/vcenter) against `vsim serve`, the way govc's tags.*,
-# library.* and library.deploy commands use them: a SOAP login first, then a REST session
-# (Basic credentials, or LoginByToken from the SOAP session); tag categories, tags and
-# associations with their refusals; libraries and items, a file pushed through an update
-# session, and an OVF item deployed as a VM that SOAP then finds. The checks are one Go
+# vapi/tags, vapi/library, vapi/vcenter, vapi/cluster) against `vsim serve`, the way govc's
+# tags.*, library.* and library.deploy commands and vm-operator use them: a SOAP login first,
+# then a REST session (Basic credentials, or LoginByToken from the SOAP session); tag
+# categories, tags and associations with their refusals; libraries and items, a file pushed
+# through an update session, and an OVF item deployed as a VM that SOAP then finds; a cluster
+# module with its members and refusals. The checks are one Go
 # program (src/restconformance) built in GOPATH mode; it runs over HTTP and over HTTPS
 # (certificate not verified) against a fresh default inventory each time.
 #

@@ -1,9 +1,10 @@
 // Command restconformance drives vCenter's REST (vAPI) endpoint with govmomi's REST clients
-// (vapi/rest, vapi/tags, vapi/library, vapi/vcenter) the way govc's tags.*, library.* and
-// vcenter deploy commands do: a SOAP login first, then a REST session made from Basic
-// credentials or from the SOAP session (LoginByToken). It prints one line per check, "ok
-// <name>" or "FAIL <name>: <reason>", then "N passed, M failed". It creates categories, tags,
-// libraries and a VM, so it expects a freshly started default inventory.
+// (vapi/rest, vapi/tags, vapi/library, vapi/vcenter, vapi/cluster) the way govc's tags.*,
+// library.* and vcenter deploy commands and vm-operator's cluster modules do: a SOAP login
+// first, then a REST session made from Basic credentials or from the SOAP session
+// (LoginByToken). It prints one line per check, "ok <name>" or "FAIL <name>: <reason>", then
+// "N passed, M failed". It creates categories, tags, libraries, a VM and a cluster module, so
+// it expects a freshly started default inventory.
 package main
 
 import (
@@ -108,6 +109,7 @@ func main() {
 	s.sessionChecks()
 	s.tagChecks()
 	s.libraryChecks()
+	s.clusterModuleChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
 	if s.failed > 0 {
