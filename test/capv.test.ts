@@ -215,6 +215,32 @@ describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s', (versio
       );
     }
 
+    // Each VM joined its group's cluster module (vm-operator's anti-affinity), and says so.
+    const laidOut = await kube.get({
+      apiVersion,
+      kind: 'VirtualMachineSetResourcePolicy',
+      namespace: NS,
+      name: CLUSTER,
+    });
+    const modules = (laidOut.status as { clustermodules?: { groupName: string; moduleUUID: string }[] })
+      .clustermodules;
+    const moduleOf = (group: string) => modules?.find((m) => m.groupName === group)?.moduleUUID as string;
+    const membersOf = async (group: string) =>
+      Promise.all(
+        names
+          .filter((n) => (n.includes('-cp-') ? 'control-plane-group' : `${CLUSTER}-workers-0`) === group)
+          .map(async (n) => (await vm(n)).status?.uniqueID),
+      );
+    for (const group of ['control-plane-group', `${CLUSTER}-workers-0`]) {
+      expect(sim.vsphere.clusterModules.members(moduleOf(group)).sort()).toEqual(
+        (await membersOf(group)).sort(),
+      );
+    }
+    const cp0 = await vm(names[0] as string);
+    expect(cp0.metadata.annotations?.['vsphere-cluster-module-group-uuid']).toBe(
+      moduleOf('control-plane-group'),
+    );
+
     const service = await kube.get({
       apiVersion,
       kind: 'VirtualMachineService',

@@ -8,5 +8,10 @@ export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 /** Any annotation with this prefix holds the VM's power-on. */
 export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
 
+/** CAPV's annotation: the cluster module group (of the VM's resource policy) the VM belongs to. */
+export const CLUSTER_MODULE_GROUP_ANNOTATION = 'vsphere-cluster-module-group';
+/** The module the VM was added to, as vm-operator records it once it has. */
+export const CLUSTER_MODULE_UUID_ANNOTATION = 'vsphere-cluster-module-group-uuid';
+
 export const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string): boolean =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));

@@ -79,8 +79,10 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
       ['control-plane-group', f.prepared.cluster],
       ['cluster-a-workers-0', f.prepared.cluster],
     ]);
-    for (const m of modules)
-      expect(m.moduleUUID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-/);
+    // Each a module in vSphere, on the namespace's cluster.
+    expect(f.vsphere.clusterModules.list()).toEqual(
+      modules.map((m) => ({ cluster: f.prepared.cluster, module: m.moduleUUID })),
+    );
     expect(modules[0]?.moduleUUID).not.toBe(modules[1]?.moduleUUID);
     expect(policyPlacement(f.vsphere, f.prepared, policy as VirtualMachineSetResourcePolicy)).toEqual({
       pool: pool?.id,
@@ -152,14 +154,38 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
     await f.settle();
     const policy = await f.kube.get(f.ref('old'));
     expect(policy.metadata.finalizers).toEqual([RESOURCE_POLICY_FINALIZER]);
+    const made = (await f.policy('old'))?.status?.clustermodules?.[0]?.moduleUUID as string;
+    const older = f.vsphere.clusterModules.create(f.prepared.cluster);
     await f.kube.updateStatus({
       ...policy,
-      status: { clustermodules: [{ groupName: 'g', moduleUUID: 'u-1', clusterMoID: '' }] },
+      status: { clustermodules: [{ groupName: 'g', moduleUUID: older, clusterMoID: '' }] },
     });
     await f.settle();
     expect((await f.policy('old'))?.status?.clustermodules).toEqual([
-      { groupName: 'g', moduleUUID: 'u-1', clusterMoID: f.prepared.cluster },
+      { groupName: 'g', moduleUUID: older, clusterMoID: f.prepared.cluster },
     ]);
+    // The module it had made is no longer in its status: vm-operator would not know of it either.
+    expect(f.vsphere.clusterModules.list().map((m) => m.module)).toEqual([made, older]);
+  });
+
+  it('makes a cluster module again when vSphere no longer has it, and deletes them with the policy', async () => {
+    const f = await setup();
+    await f.create('cluster-a', clusterSpec());
+    await f.settle();
+    const uuids = async () =>
+      ((await f.policy('cluster-a'))?.status?.clustermodules ?? []).map((m) => m.moduleUUID);
+    const [first, second] = await uuids();
+    f.vsphere.clusterModules.delete(first as string);
+    f.controller.enqueue('ns1/cluster-a');
+    await f.settle();
+    const [again, kept] = await uuids();
+    expect(again).not.toBe(first);
+    expect(kept).toBe(second);
+    expect(f.vsphere.clusterModules.list().map((m) => m.module)).toEqual([second, again]);
+    await f.kube.delete(f.ref('cluster-a'));
+    await f.settle();
+    expect(await f.policy('cluster-a')).toBeUndefined();
+    expect(f.vsphere.clusterModules.list()).toEqual([]);
   });
 
   it('waits with backoff for a namespace no Supervisor prepared, and converges once it is', async () => {

@@ -7,8 +7,10 @@
  * - under each pool of the namespace (one per zone, so one per cluster), a child pool
  *   `spec.resourcePool.name` with the policy's reservations and limits (vm-operator leaves
  *   a child pool at vSphere's defaults; here the spec is applied, and kept applied);
- * - one cluster module per group and cluster, kept in `status.clustermodules` only: the
- *   vSphere model has no cluster modules, so a UUID stands for each.
+ * - one cluster module per group and cluster in vSphere (vAPI's `vcenter.cluster.modules`),
+ *   its UUID kept in `status.clustermodules`, the only record of which group it serves (a
+ *   module has no name); one gone from vSphere is made again, and those of a cluster the
+ *   namespace left are deleted.
  * Status: `resourcePools[{clusterMoID, childResourcePoolMoID}]` and `clustermodules`.
  * A namespace no Supervisor prepared (no pool or folder) fails the pass, which is retried
  * with backoff, and at once when the namespace or one of its Zones changes.
@@ -17,9 +19,16 @@
  * namespace names it in `spec.reserved.resourcePolicyName` (VMs are watched, so the policy
  * goes on as soon as the last one lets go). Then its child pools and its folder are
  * destroyed, but only once empty: what still holds VMs is left alone and the policy is
- * retried when the vSphere inventory below it changes. Then the finalizer goes.
+ * retried when the vSphere inventory below it changes. Its cluster modules are deleted.
+ * Then the finalizer goes.
  */
-import { findChild, type InventoryRecord, type ResourcePoolRecord, type VSphere } from '@vsim/vsphere';
+import {
+  findChild,
+  type InventoryRecord,
+  isVimFault,
+  type ResourcePoolRecord,
+  type VSphere,
+} from '@vsim/vsphere';
 import type {
   ResourcePoolStatus,
   VirtualMachine,
@@ -97,25 +106,53 @@ export function contentOf(vsphere: VSphere, id: string): string[] {
   return out;
 }
 
-/** Cluster modules: one per group and cluster, kept once made (their UUID is their only name). */
+/**
+ * The policy's cluster modules, as vm-operator keeps them: one per group and cluster, made in
+ * vSphere when the status names none for them, or names one vSphere no longer has. An entry
+ * of an older version without a cluster is claimed when its module is on the cluster. Modules
+ * of a cluster the namespace left are deleted (best effort), once the pass saw every cluster.
+ */
 function clusterModules(
+  vsphere: VSphere,
   existing: readonly VSphereClusterModuleStatus[],
   groups: readonly string[],
   clusters: readonly string[],
-  uuid: () => string,
   complete: boolean,
+  attempt: <T>(work: () => T) => T | undefined,
 ): VSphereClusterModuleStatus[] {
+  const modules = vsphere.clusterModules.list();
+  const exists = (module: string | undefined, cluster: string) =>
+    modules.some((m) => m.module === module && m.cluster === cluster);
   const out = existing.map((m) => ({ ...m }));
   for (const cluster of clusters)
     for (const groupName of groups) {
-      if (out.some((m) => m.groupName === groupName && m.clusterMoID === cluster)) continue;
-      // An entry of an older version without a cluster is claimed rather than made anew.
-      const unclaimed = out.find((m) => m.groupName === groupName && !m.clusterMoID);
-      if (unclaimed) unclaimed.clusterMoID = cluster;
-      else out.push({ groupName, moduleUUID: uuid(), clusterMoID: cluster });
+      const entry =
+        out.find((m) => m.groupName === groupName && m.clusterMoID === cluster) ??
+        out.find((m) => m.groupName === groupName && !m.clusterMoID && exists(m.moduleUUID, cluster));
+      if (entry && exists(entry.moduleUUID, cluster)) {
+        entry.clusterMoID = cluster;
+        continue;
+      }
+      const moduleUUID = attempt(() => vsphere.clusterModules.create(cluster));
+      if (moduleUUID === undefined) continue;
+      if (entry) Object.assign(entry, { moduleUUID, clusterMoID: cluster });
+      else out.push({ groupName, moduleUUID, clusterMoID: cluster });
     }
-  // Modules of a cluster the namespace left go, once the pass saw every cluster.
-  return complete ? out.filter((m) => !m.clusterMoID || clusters.includes(m.clusterMoID)) : out;
+  if (!complete) return out;
+  const left = (m: VSphereClusterModuleStatus) =>
+    m.clusterMoID !== undefined && !clusters.includes(m.clusterMoID);
+  for (const m of out.filter(left)) deleteModule(vsphere, m.moduleUUID);
+  return out.filter((m) => !left(m));
+}
+
+/** Deletes a cluster module; one already gone is fine. */
+function deleteModule(vsphere: VSphere, module: string | undefined): void {
+  if (!module) return;
+  try {
+    vsphere.clusterModules.delete(module);
+  } catch (error) {
+    if (!isVimFault(error, 'NotFound')) throw error;
+  }
 }
 
 const failure = (errors: readonly unknown[]): Error => {
@@ -188,11 +225,12 @@ export function startResourcePolicyController(
       if (child) resourcePools.push({ clusterMoID: parent.owner, childResourcePoolMoID: child });
     }
     const modules = clusterModules(
+      vsphere,
       policy.status?.clustermodules ?? [],
       spec.clusterModuleGroups ?? [],
       clusters,
-      () => vsphere.random.uuid(),
       errors.length === 0,
+      attempt,
     );
     const { resourcePools: _p, clustermodules: _m, ...rest } = policy.status ?? {};
     const status: VirtualMachineSetResourcePolicyStatus = {
@@ -242,6 +280,7 @@ export function startResourcePolicyController(
       const why = await teardown(key, childOf(vsphere, layout.placement.folder, folderName, 'Folder'));
       if (why) held.push(why);
     }
+    for (const module of policy.status?.clustermodules ?? []) deleteModule(vsphere, module.moduleUUID);
     if (held.length > 0)
       throw new Error(
         `cannot clean up VirtualMachineSetResourcePolicy ${namespace}/${name}: ${held.join('; ')}`,

@@ -16,6 +16,12 @@ import { type DependencyReader, globalDnsOf } from './prerequisites.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+const POLICY = {
+  apiVersion: V5,
+  kind: 'VirtualMachineSetResourcePolicy',
+  namespace: 'ns1',
+  name: 'cluster1',
+};
 
 async function setup() {
   const f = await createSupervisorFixture({ namespaces: ['ns1'] });
@@ -643,12 +649,6 @@ describe('VirtualMachine prerequisites', () => {
     });
     expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
     expect(f.vms()).toBe(before);
-    const policyRef = {
-      apiVersion: V5,
-      kind: 'VirtualMachineSetResourcePolicy',
-      namespace: 'ns1',
-      name: 'cluster1',
-    };
     await f.kube.create({
       apiVersion: V5,
       kind: 'VirtualMachineSetResourcePolicy',
@@ -664,7 +664,7 @@ describe('VirtualMachine prerequisites', () => {
     expect(f.vms()).toBe(before + 1);
     // Deployed into the policy's child pool and child folder, under the namespace's own.
     const namespace = await f.supervisor.prepareNamespace('ns1');
-    const policy = (await f.kube.get(policyRef)) as unknown as VirtualMachineSetResourcePolicy;
+    const policy = (await f.kube.get(POLICY)) as unknown as VirtualMachineSetResourcePolicy;
     const childPool = policy.status?.resourcePools?.[0]?.childResourcePoolMoID;
     const record = await f.recordOf('vm1');
     expect(record.pool).toBeDefined();
@@ -680,6 +680,56 @@ describe('VirtualMachine prerequisites', () => {
       parent: namespace.folder,
     });
     expect(record.powerState).toBe('poweredOn');
+  });
+
+  it('deploys a VM of a cluster module group its policy has a module for, and adds it to the module', async () => {
+    const f = await setup();
+    await f.kube.create({
+      ...POLICY,
+      metadata: { name: 'cluster1', namespace: 'ns1' },
+      spec: { resourcePool: { name: 'cluster1' }, folder: 'cluster1', clusterModuleGroups: ['workers'] },
+    });
+    const inGroup = (name: string, group: string) =>
+      f.kube.create({
+        apiVersion: V5,
+        kind: 'VirtualMachine',
+        metadata: { name, namespace: 'ns1', annotations: { 'vsphere-cluster-module-group': group } },
+        spec: {
+          className: 'best-effort-small',
+          image: { kind: 'VirtualMachineImage', name: f.image },
+          storageClass: 'wcpglobal-storage-profile',
+          reserved: { resourcePolicyName: 'cluster1' },
+        },
+      });
+    await inGroup('md1', 'workers');
+    await inGroup('cp1', 'control-plane');
+    await f.settle();
+    await f.converged('md1');
+    const laidOut = (await f.kube.get(POLICY)) as unknown as VirtualMachineSetResourcePolicy;
+    const module = laidOut.status?.clustermodules?.find((m) => m.groupName === 'workers')
+      ?.moduleUUID as string;
+    const record = await f.recordOf('md1');
+    expect(f.vsphere.clusterModules.members(module)).toEqual([record.id]);
+    expect((await f.get('md1')).metadata.annotations?.['vsphere-cluster-module-group-uuid']).toBe(module);
+    // As vm-operator's create: a group the policy has no module for, no deployment.
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/cp1'))).toBe(
+      'Error: VirtualMachineSetResourcePolicy cluster module is not ready',
+    );
+    expect(await f.conditionOf('cp1', CONDITION.created)).toBeUndefined();
+    // A deployed VM moved to a group without a module fails its update, as vm-operator's does.
+    await f.kube.patch(
+      ref('md1'),
+      { metadata: { annotations: { 'vsphere-cluster-module-group': 'db' } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/md1'))).toBe(
+      'Error: ClusterModule "db" not found in VirtualMachineSetResourcePolicy',
+    );
+    // Destroyed, a VM leaves its module.
+    await f.kube.delete(ref('md1'));
+    await f.settle();
+    expect(f.vsphere.clusterModules.members(module)).toEqual([]);
   });
 
   it('checks every prerequisite in one pass', async () => {

@@ -33,11 +33,14 @@ import {
   type LibraryItemRecord,
   mapped,
   type NetworkRecord,
+  type ResourcePoolRecord,
   type VmConfigSpec,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
 import {
+  CLUSTER_MODULE_GROUP_ANNOTATION,
+  CLUSTER_MODULE_UUID_ANNOTATION,
   DELETE_CHECK_PREFIX,
   hasAnnotationWithPrefix,
   PAUSED_ANNOTATION,
@@ -50,6 +53,7 @@ import type {
   VirtualMachine,
   VirtualMachineClass,
   VirtualMachinePowerOpMode,
+  VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import {
   type NamespacePlacement,
@@ -374,6 +378,13 @@ export function startVirtualMachineController(
             ),
       );
     }
+    // As vm-operator's create: a VM of a cluster module group waits for its policy's module.
+    const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
+    const policy = prerequisites.resolved.policy;
+    if (target && group && policy && !moduleOf(policy, group, clusterOf(vsphere, target.pool))) {
+      writeVerdicts(vm, verdicts);
+      throw new Error('VirtualMachineSetResourcePolicy cluster module is not ready');
+    }
     const failed = faultVerdict(key, CONDITION.created);
     if (failed) verdicts.push(failed);
     const network = target
@@ -608,6 +619,35 @@ export function startVirtualMachineController(
     return true;
   };
 
+  /**
+   * vm-operator's reconcileClusterModule: a VM of a cluster module group (CAPV's annotation)
+   * joins its resource policy's module on its cluster, once; the module's UUID, kept in an
+   * annotation, says it has. A group the policy has no module for fails the update.
+   */
+  const joinClusterModule = (
+    vm: VirtualMachine,
+    record: VmRecord,
+    read: DependencyReader,
+  ): VirtualMachine => {
+    const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
+    const policyName = vm.spec?.reserved?.resourcePolicyName;
+    if (!group || !policyName) return vm;
+    const policy = read.get<VirtualMachineSetResourcePolicy>(
+      VM_OPERATOR_API_VERSION,
+      'VirtualMachineSetResourcePolicy',
+      vm.metadata.namespace,
+      policyName,
+    );
+    if (!policy) return vm;
+    const module = moduleOf(policy, group, clusterOf(vsphere, record.pool));
+    if (!module) throw new Error(`ClusterModule "${group}" not found in VirtualMachineSetResourcePolicy`);
+    if (vm.metadata.annotations?.[CLUSTER_MODULE_UUID_ANNOTATION] === module) return vm;
+    if (!vsphere.clusterModules.members(module).includes(record.id))
+      vsphere.clusterModules.addMembers(module, [record.id]);
+    const annotations = merged(vm.metadata.annotations ?? {}, { [CLUSTER_MODULE_UUID_ANNOTATION]: module });
+    return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+  };
+
   /** The hardware version of a library item's OVF; 0 when it names none. */
   const imageHardwareVersion = (itemId: string): number =>
     hardwareVersionNumber(
@@ -670,9 +710,10 @@ export function startVirtualMachineController(
       const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
       if (!poweringOff) return undefined;
     } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
+    const member = joinClusterModule(written, record, read);
     const started = drive(
       key,
-      written,
+      member,
       record,
       size,
       read,
@@ -792,6 +833,20 @@ function deployConfig(
   if (customization) config.customization = customization;
   return config;
 }
+
+/** The module of a resource policy for a group on a cluster, as vm-operator finds it in the policy's status. */
+function moduleOf(
+  policy: VirtualMachineSetResourcePolicy,
+  group: string,
+  cluster: string | undefined,
+): string | undefined {
+  return policy.status?.clustermodules?.find((m) => m.groupName === group && m.clusterMoID === cluster)
+    ?.moduleUUID;
+}
+
+/** The cluster a resource pool belongs to. */
+const clusterOf = (vsphere: VSphere, pool: string | undefined): string | undefined =>
+  (vsphere.store.get(pool ?? '') as ResourcePoolRecord | undefined)?.owner;
 
 /**
  * The hardware version a VM is created with, when its image's is too low: `spec.minHardwareVersion`,
