@@ -114,6 +114,7 @@ export type {
 } from './objects/resource-pool.js';
 export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
 export type { DiskId, VslmCreateSpec } from './objects/storage-object.js';
+export type { StoragePolicyOperations, StoragePolicySummary } from './objects/storage-policy.js';
 export type {
   CustomizationSpec,
   VirtualDeviceConfigSpec,

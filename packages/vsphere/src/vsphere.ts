@@ -21,6 +21,7 @@ import { hostOperations } from './objects/host.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { snapshotOperations } from './objects/snapshot.js';
 import { storageObjectOperations } from './objects/storage-object.js';
+import { storagePolicyOperations } from './objects/storage-policy.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
@@ -51,6 +52,7 @@ const LAZY_GROUPS = {
   disks: storageObjectOperations,
   tagging: taggingOperations,
   clusterModules: clusterModuleOperations,
+  storagePolicies: storagePolicyOperations,
 };
 
 type LazyGroups = { readonly [K in keyof typeof LAZY_GROUPS]: ReturnType<(typeof LAZY_GROUPS)[K]> };
@@ -116,6 +118,10 @@ export class VSphere extends Model {
   /** vAPI's cluster modules (vcenter.cluster.modules): the VM anti-affinity groups of clusters. */
   get clusterModules() {
     return this.#group('clusterModules');
+  }
+  /** VM storage policies (vcenter.storage.policies). */
+  get storagePolicies() {
+    return this.#group('storagePolicies');
   }
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */

@@ -364,7 +364,8 @@ export type InventoryRecord =
   | TagRecord
   | TagAttachmentRecord
   | VStorageObjectRecord
-  | ClusterModuleRecord;
+  | ClusterModuleRecord
+  | StoragePolicyRecord;
 
 /**
  * A First Class Disk (VStorageObjectManager): a virtual disk with an identity of its own, kept
@@ -405,6 +406,15 @@ export interface ClusterModuleRecord extends StoredRecord {
   readonly cluster: string;
   /** Ids of the member VMs, in the order they joined. */
   readonly members: readonly string[];
+}
+
+/** A VM storage policy (vcenter.storage.policies, see objects/storage-policy.ts); its id is a UUID. */
+export interface StoragePolicyRecord extends StoredRecord {
+  readonly kind: 'StoragePolicy';
+  readonly name: string;
+  /** Outside the inventory tree. */
+  readonly parent?: undefined;
+  readonly description: string;
 }
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */
