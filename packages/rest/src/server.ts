@@ -14,6 +14,7 @@ import { taggingRoutes } from './tagging/tagging.js';
 import { clusterModuleRoutes } from './vcenter/cluster-modules.js';
 import { computeRoutes } from './vcenter/compute.js';
 import { inventoryRoutes } from './vcenter/inventory.js';
+import { storagePolicyRoutes } from './vcenter/storage-policies.js';
 import { vmRoutes } from './vcenter/vm.js';
 
 /** The request shape of vsim's router (structural, so this package needs no HTTP). */
@@ -94,6 +95,7 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
     clusterModuleRoutes,
     computeRoutes,
     inventoryRoutes,
+    storagePolicyRoutes,
     taggingRoutes,
     content.routes,
     ...(options.routes ?? []),
