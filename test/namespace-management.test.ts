@@ -59,6 +59,10 @@ describe('namespace management over the Supervisor', () => {
     expect(ns1.vm_service_spec.vm_classes).toEqual(kubeClasses.items.map((c) => c.metadata.name));
     expect(ns1.vm_service_spec.content_libraries).toEqual(sim.vsphere.library.find({ name: 'vsim' }));
     expect(ns1.storage_specs).toHaveLength(1);
+    // Its storage policy is vSphere's, named as its storage class.
+    const [spec] = ns1.storage_specs as { policy: string }[];
+    const policies = (await call('GET', `/vcenter/storage/policies?policies=${spec?.policy}`)).json;
+    expect(policies).toEqual([{ policy: spec?.policy, name: 'wcpglobal-storage-profile', description: '' }]);
 
     // A namespace prepared in code shows up at once.
     await sim.supervisor.prepareNamespace('ns2', { classes: ['guaranteed-large'] });

@@ -132,6 +132,10 @@ export function firstDatastoreOf(vsphere: VSphere, cluster: string): string {
   throw new Error(`no host of cluster ${cluster} mounts a datastore`);
 }
 
+/** The VM storage policy behind a storage class, as a Supervisor names them: made when vSphere has none of its name. */
+const storagePolicyOf = (vsphere: VSphere, storageClass: string): string =>
+  vsphere.storagePolicies.find(storageClass) ?? vsphere.storagePolicies.create(storageClass);
+
 export async function prepareNamespace(
   ctx: PrepareContext,
   name: string,
@@ -148,7 +152,7 @@ export async function prepareNamespace(
     kind: 'StorageClass',
     metadata: { name: storageClass },
     provisioner: 'csi.vsphere.vmware.com',
-    parameters: { storagePolicyID: vsphere.random.uuid() },
+    parameters: { storagePolicyID: storagePolicyOf(vsphere, storageClass) },
   });
   ensure(kube, {
     apiVersion: 'v1',
