@@ -32,6 +32,7 @@ export const inventoryMethods: MethodTable = {
   ResetVM_Task: ({ vsphere, self }) => vm(vsphere).reset(self).ref,
   ShutdownGuest: ({ vsphere, self }) => vm(vsphere).shutdownGuest(self),
   StandbyGuest: ({ vsphere, self }) => vm(vsphere).standbyGuest(self),
+  AcquireTicket: ({ vsphere, self, args }) => vm(vsphere).acquireTicket(self, args.ticketType),
   RebootGuest: ({ vsphere, self }) => vm(vsphere).rebootGuest(self),
   ReconfigVM_Task: ({ vsphere, self, args }) => vm(vsphere).reconfigure(self, args.spec).ref,
   UpgradeVM_Task: ({ vsphere, self, args }) => vm(vsphere).upgrade(self, args.version).ref,

@@ -172,6 +172,28 @@ describe('power operations', () => {
   });
 });
 
+describe('console tickets', () => {
+  it("gives a running VM's console ticket on its host, a new one each time; refuses a VM off or an odd type", async () => {
+    const { vsphere, vm, run } = setup();
+    const ticket = vsphere.vm.acquireTicket(vm.id, 'webmks');
+    expect(ticket).toEqual({
+      _type: 'VirtualMachineTicket',
+      ticket: expect.stringMatching(/^[0-9A-Za-z_-]{32}$/),
+      cfgFile: vm.config.vmPathName,
+      host: 'DC0_H0',
+      port: 443,
+    });
+    expect(vsphere.vm.acquireTicket(vm.id, 'mks').ticket).not.toBe(ticket.ticket);
+    expect(() => vsphere.vm.acquireTicket(vm.id, 'console')).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'ticketType' } }),
+    );
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(() => vsphere.vm.acquireTicket(vm.id, 'webmks')).toThrow(
+      expect.objectContaining(powerFault('poweredOn', 'poweredOff')),
+    );
+  });
+});
+
 describe('virtual hardware upgrade', () => {
   it('raises a powered-off VM to the version asked, or to the latest, with its events', async () => {
     const { vsphere, vm, get, run, lastEvents } = setup();

@@ -44,6 +44,25 @@ export type { VirtualDeviceConfigSpec } from './vm-devices.js';
 const running = (vm: VmRecord) =>
   vm.powerState === 'poweredOn' && vm.guest.toolsRunningStatus === 'guestToolsRunning';
 
+/** VirtualMachineTicket: what AcquireTicket answers. */
+export interface VmTicket {
+  readonly _type: 'VirtualMachineTicket';
+  readonly ticket: string;
+  readonly cfgFile: string;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+/** vSphere's VirtualMachineTicketType values. */
+const TICKET_TYPES: readonly string[] = [
+  'mks',
+  'device',
+  'guestControl',
+  'webmks',
+  'guestIntegrity',
+  'webRemoteDevice',
+];
+
 /** What a guest operation needs: a running VM (InvalidPowerState) with tools (ToolsUnavailable). */
 const requireTools = (vm: VmRecord): void => {
   if (vm.powerState !== 'poweredOn') throw faults.invalidPowerState('poweredOn', vm.powerState);
@@ -310,6 +329,27 @@ export const virtualMachineOperations = (m: Model) => {
           });
         },
       );
+    },
+
+    /**
+     * AcquireTicket: a one-time ticket to a running VM's console (or another of vSphere's ticket
+     * types), served by its host on port 443; the ticket text is drawn from the seeded random.
+     */
+    acquireTicket(vm: Ref, ticketType: string): VmTicket {
+      const record = lookupVm(vm);
+      return m.call({ method: 'AcquireTicket', target: record.id }, (tx) => {
+        if (!TICKET_TYPES.includes(ticketType)) throw faults.invalidArgument('ticketType');
+        const current = currentVm(tx, record.id);
+        if (current.powerState !== 'poweredOn')
+          throw faults.invalidPowerState('poweredOn', current.powerState);
+        const host = tx.get(current.host ?? '') as HostRecord | undefined;
+        return {
+          _type: 'VirtualMachineTicket',
+          ticket: m.random.token(32),
+          cfgFile: current.config.vmPathName,
+          ...(host ? { host: host.name, port: 443 } : {}),
+        };
+      });
     },
 
     /**

@@ -143,4 +143,44 @@ func (s *suite) powerChecks() {
 		}
 		return nil
 	})
+
+	s.check("console: AcquireTicket(webmks) of a running VM is a ticket of its host on port 443", func(ctx context.Context) error {
+		t, err := vm.AcquireTicket(ctx, string(types.VirtualMachineTicketTypeWebmks))
+		if err != nil {
+			return err
+		}
+		if t.Ticket == "" || t.Host != "DC0_H0" || t.Port != 443 || t.CfgFile == "" {
+			return fmt.Errorf("ticket %+v", t)
+		}
+		return nil
+	})
+
+	s.check("hardware: UpgradeVM of a powered-off VM to vmx-19; vmx-17 then is AlreadyUpgraded, a ticket InvalidPowerState", func(ctx context.Context) error {
+		if _, err := runTask(ctx, vm.PowerOff); err != nil {
+			return err
+		}
+		if _, err := vm.AcquireTicket(ctx, "webmks"); err != nil {
+			if _, err := soapFault(err, "InvalidPowerState"); err != nil {
+				return err
+			}
+		} else {
+			return fmt.Errorf("AcquireTicket of a powered-off VM succeeded")
+		}
+		if _, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return vm.UpgradeVM(ctx, "vmx-19") }); err != nil {
+			return err
+		}
+		var m mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vm.Reference(), []string{"config.version"}, &m); err != nil {
+			return err
+		}
+		if m.Config == nil || m.Config.Version != "vmx-19" {
+			return fmt.Errorf("config.version %+v", m.Config)
+		}
+		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return vm.UpgradeVM(ctx, "vmx-17") })
+		if _, err := taskFault(err, "AlreadyUpgraded"); err != nil {
+			return err
+		}
+		_, err = runTask(ctx, vm.PowerOn)
+		return err
+	})
 }
