@@ -26,11 +26,13 @@ import {
   type VirtualMachineController,
 } from './controllers/virtualmachine/index.js';
 import {
+  SUPERVISOR_API_ADDRESS,
   startVirtualMachineServiceController,
   type VirtualMachineServiceController,
   type VirtualMachineServiceControllerOptions,
 } from './controllers/vm-service/index.js';
 import { startVolumeController } from './controllers/volume/index.js';
+import { PROXY_SERVICE, startWebConsoleRequestController } from './controllers/webconsole/index.js';
 import {
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
@@ -91,6 +93,8 @@ export interface Supervisor {
   readonly services: VirtualMachineServiceController;
   readonly resourcePolicies: ResourcePolicyController;
   readonly publishRequests: PublishRequestController;
+  /** VirtualMachineWebConsoleRequests: a VM's console ticket, encrypted for the asker. */
+  readonly webConsoleRequests: Controller;
   /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
   readonly volumes: Controller;
   /** The vSphere CSI driver: claims provisioned as First Class Disks, and attached to VMs. */
@@ -175,6 +179,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
+  const webConsoleRequests = startWebConsoleRequestController(manager, { kube, vsphere });
   const volumes = startVolumeController(manager, { kube });
   const csiDeps = {
     kube,
@@ -197,6 +202,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
     // What a Supervisor holds once it runs workloads, made with its first namespace.
     provideOperatorConfig(kube, vsphere, cluster);
+    provideApiServerService(kube);
     ensure(kube, {
       apiVersion: TOPOLOGY_API_VERSION,
       kind: 'AvailabilityZone',
@@ -219,6 +225,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     services,
     resourcePolicies,
     publishRequests,
+    webConsoleRequests,
     volumes,
     csi,
     prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),
@@ -235,6 +242,25 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     },
   };
   return supervisor;
+}
+
+/**
+ * The Supervisor's API server Service, whose load balancer address is where web consoles are
+ * proxied: the first address of the load balancer range, which VirtualMachineServices start after.
+ */
+function provideApiServerService(kube: KubeStore): void {
+  ensure(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: PROXY_SERVICE.namespace } });
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { ...PROXY_SERVICE } };
+  ensure(kube, {
+    ...service,
+    spec: { type: 'LoadBalancer', ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] },
+  });
+  const stored = kube.direct.get({ apiVersion: 'v1', kind: 'Service', ...PROXY_SERVICE });
+  if (stored && !(stored.status as { loadBalancer?: unknown } | undefined)?.loadBalancer)
+    kube.direct.updateStatus({
+      ...stored,
+      status: { loadBalancer: { ingress: [{ ip: SUPERVISOR_API_ADDRESS }] } },
+    });
 }
 
 /** vm-operator's provider ConfigMap and credential Secret, in its own namespace. */

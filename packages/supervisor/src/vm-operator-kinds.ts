@@ -32,6 +32,8 @@ import {
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
   validateVirtualMachineUpdate,
+  validateWebConsoleRequestCreate,
+  validateWebConsoleRequestUpdate,
   withSchemaDefaults,
 } from './api/index.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
@@ -190,6 +192,11 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'VirtualMachinePublishRequest',
       validatePublishRequestCreate,
       validatePublishRequestUpdate,
+    ),
+    VirtualMachineWebConsoleRequest: validating(
+      'VirtualMachineWebConsoleRequest',
+      validateWebConsoleRequestCreate,
+      validateWebConsoleRequestUpdate,
     ),
   };
   for (const k of VM_OPERATOR_KINDS) {

@@ -1086,4 +1086,25 @@ export const FULL_HUB_OBJECTS: Record<string, JsonObject> = {
       ],
     },
   },
+  VirtualMachineWebConsoleRequest: {
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineWebConsoleRequest',
+    metadata: {
+      name: 'obj',
+      namespace: 'ns',
+      generation: 2,
+      annotations: {
+        a: 'b',
+      },
+    },
+    spec: {
+      name: 'name-1',
+      publicKey: 'publicKey-2',
+    },
+    status: {
+      response: 'response-3',
+      expiryTime: 'expiryTime-4',
+      proxyAddr: 'proxyAddr-5',
+    },
+  },
 };

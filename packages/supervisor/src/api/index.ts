@@ -15,3 +15,9 @@ export {
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
 } from './vm-service-validation.js';
+export {
+  rsaPublicKeyOf,
+  validateWebConsoleRequestCreate,
+  validateWebConsoleRequestUpdate,
+  WEB_CONSOLE_UUID_LABEL,
+} from './webconsole-request-validation.js';

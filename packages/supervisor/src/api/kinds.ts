@@ -49,4 +49,5 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
   kind('VirtualMachineService', 'virtualmachineservices', ['vmservice'], true),
   kind('VirtualMachineSetResourcePolicy', 'virtualmachinesetresourcepolicies', [], true),
   kind('VirtualMachinePublishRequest', 'virtualmachinepublishrequests', ['vmpub'], true),
+  kind('VirtualMachineWebConsoleRequest', 'virtualmachinewebconsolerequests', [], true),
 ];

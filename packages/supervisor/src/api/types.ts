@@ -68,6 +68,24 @@ export type VirtualMachinePublishRequest = KubeObject<
   VirtualMachinePublishRequestSpec,
   VirtualMachinePublishRequestStatus
 >;
+export type VirtualMachineWebConsoleRequest = KubeObject<
+  'VirtualMachineWebConsoleRequest',
+  VirtualMachineWebConsoleRequestSpec,
+  VirtualMachineWebConsoleRequestStatus
+>;
+
+export interface VirtualMachineWebConsoleRequestSpec {
+  /** The VirtualMachine of the namespace whose console is asked for. */
+  name: string;
+  /** A PEM `PUBLIC KEY` block of an RSA key in PKCS #1, which the response is encrypted with. */
+  publicKey: string;
+}
+export interface VirtualMachineWebConsoleRequestStatus {
+  /** The console's URL (`wss://<host>:<port>/ticket/<ticket>`), RSA-OAEP-SHA512 encrypted, in base64. */
+  response?: string;
+  expiryTime?: string;
+  proxyAddr?: string;
+}
 
 export interface VirtualMachineClassSpec {
   controllerName?: string;

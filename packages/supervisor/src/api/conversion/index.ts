@@ -35,6 +35,8 @@ const RULES: Record<string, KindRules> = {
   VirtualMachinePublishRequest: virtualMachinePublishRequestRules,
   VirtualMachineClass: {},
   VirtualMachineSetResourcePolicy: {},
+  // The same shape in every served version.
+  VirtualMachineWebConsoleRequest: {},
 };
 
 export class ConversionError extends Error {

@@ -18,6 +18,7 @@ export {
   DEFAULT_SERVICE_RANGE,
   DEPRECATED_VM_SERVICE_FINALIZER,
   SERVICE_READY_CONDITION,
+  SUPERVISOR_API_ADDRESS,
   startVirtualMachineServiceController,
   type VirtualMachineServiceController,
   type VirtualMachineServiceControllerDeps,

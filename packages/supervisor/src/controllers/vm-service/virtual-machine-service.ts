@@ -51,6 +51,8 @@ export const VM_SERVICE_FINALIZER = 'vmoperator.vmware.com/virtualmachineservice
 export const DEPRECATED_VM_SERVICE_FINALIZER = 'virtualmachineservice.vmoperator.vmware.com';
 export const SERVICE_READY_CONDITION = 'VirtualMachineServiceServiceReady';
 export const DEFAULT_LOAD_BALANCER_RANGE = { cidr: '192.168.240.0/24', first: '192.168.240.2' } as const;
+/** The Supervisor API server's own load balancer address, before the range's first. */
+export const SUPERVISOR_API_ADDRESS = '192.168.240.1';
 export const DEFAULT_SERVICE_RANGE = { cidr: '10.96.0.0/16', first: '10.96.1.0' } as const;
 
 export interface VirtualMachineServiceControllerOptions {

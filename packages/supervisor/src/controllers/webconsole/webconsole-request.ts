@@ -1,0 +1,113 @@
+/**
+ * vm-operator's VirtualMachineWebConsoleRequest controller. A request names a VirtualMachine of
+ * its namespace and an RSA public key. The controller acquires the VM's `webmks` console ticket
+ * from vSphere and writes into the request's status the console's URL
+ * (`wss://<host>:<port>/ticket/<ticket>`) encrypted for the key (RSA-OAEP-SHA512, in base64),
+ * its expiry 120 s on, and the proxy address the console is reached through: the load balancer
+ * address of the Supervisor's API server Service, `kube-system/kube-apiserver-lb-svc`. It labels
+ * the request with its uid and makes the VM its controller, so that it goes with the VM; once
+ * expired, the request is deleted. The encryption's seed comes from the simulator's random: the
+ * same seed gives the same response.
+ */
+import type { VSphere } from '@vsim/vsphere';
+import type { VirtualMachine, VirtualMachineWebConsoleRequest } from '../../api/types.js';
+import { rsaPublicKeyOf, WEB_CONSOLE_UUID_LABEL } from '../../api/webconsole-request-validation.js';
+import type { Controller } from '../../runtime/controller.js';
+import { parseObjectKey } from '../../runtime/keys.js';
+import type { Manager } from '../../runtime/manager.js';
+import { ignoreNotFound } from '../../store/errors.js';
+import type { KubeStore } from '../../store/kube-store.js';
+import { type KubeObject, merged, timestamp } from '../../store/meta.js';
+import { encryptOaepSha512 } from './oaep.js';
+
+export const WEB_CONSOLE_CONTROLLER = 'virtualmachinewebconsolerequest-controller';
+/** How long a request's ticket is good for (vm-operator's DefaultExpiryTime). */
+export const WEB_CONSOLE_EXPIRY_MS = 120_000;
+/** The Service whose load balancer address is the console's proxy. */
+export const PROXY_SERVICE = { namespace: 'kube-system', name: 'kube-apiserver-lb-svc' } as const;
+
+const API_VERSION = 'vmoperator.vmware.com/v1alpha6';
+const REQUEST = { apiVersion: API_VERSION, kind: 'VirtualMachineWebConsoleRequest' } as const;
+const VM = { apiVersion: API_VERSION, kind: 'VirtualMachine' } as const;
+
+type Request = VirtualMachineWebConsoleRequest & KubeObject;
+
+export interface WebConsoleRequestControllerDeps {
+  kube: KubeStore;
+  vsphere: VSphere;
+}
+
+export function startWebConsoleRequestController(
+  manager: Manager,
+  { kube, vsphere }: WebConsoleRequestControllerDeps,
+): Controller {
+  /** The proxy address, as vm-operator finds it when no Supervisor properties name a DNS name. */
+  const proxyAddress = async (): Promise<string> => {
+    const where = `${PROXY_SERVICE.namespace}/${PROXY_SERVICE.name}`;
+    const service = await kube
+      .get({ apiVersion: 'v1', kind: 'Service', ...PROXY_SERVICE })
+      .catch((error: Error) => {
+        throw new Error(`failed to get proxy address service  ${where}: ${error.message}`);
+      });
+    const ingress = (service.status as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)
+      ?.loadBalancer?.ingress?.[0]?.ip;
+    if (!ingress) throw new Error(`no ingress found for proxy address service ${where}`);
+    return ingress;
+  };
+
+  /** The VM's console URL, encrypted for the request's key. */
+  const ticketFor = (vm: VirtualMachine, publicKey: string): string => {
+    const failed = (why: string) => new Error(`failed to get webmksticket: ${why}`);
+    const id = vm.status?.uniqueID;
+    if (!id || vsphere.store.get(id)?.kind !== 'VirtualMachine')
+      throw failed(`VirtualMachine ${vm.metadata.name} has no vSphere VM`);
+    const key = rsaPublicKeyOf(publicKey);
+    if (!key) throw failed('failed to decode PEM block containing public key');
+    try {
+      const ticket = vsphere.vm.acquireTicket(id, 'webmks');
+      const url = `wss://${ticket.host}:${ticket.port}/ticket/${ticket.ticket}`;
+      return encryptOaepSha512(key, Buffer.from(url), vsphere.random.bytes(64)).toString('base64');
+    } catch (error) {
+      throw failed((error as Error).message);
+    }
+  };
+
+  const reconcile = async (key: string) => {
+    const { namespace, name } = parseObjectKey(key);
+    if (namespace === undefined) return undefined;
+    const ref = { ...REQUEST, namespace, name };
+    const request = (await kube.get(ref).catch(ignoreNotFound)) as Request | undefined;
+    if (!request) return undefined;
+    const now = vsphere.clock.now();
+    const expiry = Date.parse(request.status?.expiryTime ?? '');
+    if (expiry <= now) {
+      await kube.delete(ref).catch(ignoreNotFound);
+      return undefined;
+    }
+    if (request.status?.response && request.status.proxyAddr) return { requeueAfter: expiry - now };
+    const vmName = request.spec?.name ?? '';
+    const vm = (await kube.get({ ...VM, namespace, name: vmName }).catch((error: Error) => {
+      throw new Error(`failed to get subject vm ${vmName}: ${error.message}`);
+    })) as unknown as VirtualMachine & KubeObject;
+    const response = ticketFor(vm, request.spec?.publicKey ?? '');
+    const proxyAddr = await proxyAddress();
+    const labels = merged(request.metadata.labels ?? {}, {
+      [WEB_CONSOLE_UUID_LABEL]: request.metadata.uid ?? '',
+    });
+    // vm-operator's owner reference: the VM as controller, no blockOwnerDeletion.
+    const owner = { ...VM, name: vmName, uid: vm.metadata.uid ?? '', controller: true };
+    const updated = await kube.update(
+      merged(request, { metadata: merged(request.metadata, { labels, ownerReferences: [owner] }) }),
+    );
+    await kube.updateStatus(
+      merged(updated, {
+        status: { response, expiryTime: timestamp(now + WEB_CONSOLE_EXPIRY_MS), proxyAddr },
+      }),
+    );
+    return { requeueAfter: WEB_CONSOLE_EXPIRY_MS };
+  };
+
+  const controller = manager.controller({ name: WEB_CONSOLE_CONTROLLER, reconcile });
+  controller.watches(kube, REQUEST);
+  return controller;
+}
