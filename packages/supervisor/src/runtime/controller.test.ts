@@ -174,6 +174,32 @@ describe('Controller', () => {
     expect(scheduler.pending).toBe(0);
   });
 
+  it('keeps the backoff of a key whose reconcile awaits an operation, and requeues nothing', () => {
+    const { scheduler, advance, controller } = setup();
+    const answers: (() => ReturnType<Reconciler>)[] = [
+      () => {
+        throw new Error('failed');
+      },
+      () => ({ awaiting: true }),
+      () => {
+        throw new Error('failed again');
+      },
+    ];
+    let runs = 0;
+    const c = controller(() => (answers[runs++] as () => ReturnType<Reconciler>)());
+    c.enqueue('ns1/k');
+    scheduler.runDue();
+    advance(5);
+    expect(runs).toBe(2);
+    expect(c.queue.retries('ns1/k')).toBe(1);
+    expect(scheduler.pending).toBe(0);
+    // The operation's end enqueues the key; its failure then waits 10 ms, not 5.
+    c.enqueue('ns1/k');
+    scheduler.runDue();
+    expect(runs).toBe(3);
+    expect(c.queue.retries('ns1/k')).toBe(2);
+  });
+
   it('treats a rejected asynchronous reconcile as an error', async () => {
     const { scheduler, advance, controller } = setup();
     let runs = 0;

@@ -28,12 +28,15 @@ export const VM_OPERATOR_REQUEUE_DELAY = 10_000;
  * What a reconcile asks for. Nothing (or `{}`): done, the key's backoff is reset.
  * `requeueAfter` (ms, > 0): run again after that long on the simulator's clock, backoff
  * reset. `requeue: true`: run again after the key's backoff (or after `requeueDelay` when
- * the controller has one). A thrown error (or rejected promise) counts as an error and
- * requeues with backoff.
+ * the controller has one). `awaiting: true`: an operation it started decides, and its end
+ * enqueues the key: nothing is requeued and the backoff stays, so an operation that keeps
+ * failing is retried ever later, as vm-operator's failing reconcile is. A thrown error (or
+ * rejected promise) counts as an error and requeues with backoff.
  */
 export interface ReconcileResult {
   requeue?: boolean;
   requeueAfter?: number;
+  awaiting?: boolean;
 }
 
 export type ReconcileOutcome = ReconcileResult | undefined;
@@ -297,7 +300,7 @@ export class Controller {
           this.queue.forget(key);
           this.queue.addAfter(key, this.#jittered(this.#requeueDelay));
         } else this.queue.addRateLimited(key);
-      } else this.queue.forget(key);
+      } else if (!result?.awaiting) this.queue.forget(key);
     }
     this.queue.done(key);
     this.#workers--;

@@ -378,16 +378,25 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     expect((await getVm(f, 'vm1')).status?.powerState).toBe('Suspended');
     expect([count('VmGuestStandbyEvent'), count('VmSuspendingEvent')]).toEqual([1, 0]);
-    // Soft power-off of a suspended VM: there is no guest to ask and no fallback.
+    // Soft power-off of a suspended VM: no guest to ask, no fallback, so vm-operator does nothing.
     await patch({ powerState: 'PoweredOff', powerOffMode: 'Soft' });
     await f.settle();
     expect(await power()).toBe('suspended');
     const controller = f.supervisor.virtualMachines.controller;
-    expect(String(controller.errors.get('ns1/vm1'))).toContain(
-      'soft set power state to poweredOff failed The attempted operation cannot be performed in the current state',
-    );
-    // TrySoft asks the guest, then powers off hard.
+    expect(controller.errors.has('ns1/vm1')).toBe(false);
+    // TrySoft powers it off hard.
     await patch({ powerOffMode: 'TrySoft' });
+    await f.settle();
+    expect(await power()).toBe('poweredOff');
+    // Soft, of a running VM whose guest cannot shut down: the reconcile fails as vm-operator's does.
+    await patch({ powerState: 'PoweredOn' });
+    await f.settle();
+    f.vsphere.interceptor.add({ method: 'ShutdownGuest', times: 1, fault: { _type: 'ToolsUnavailable' } });
+    await patch({ powerState: 'PoweredOff', powerOffMode: 'Soft' });
+    await f.settle();
+    expect(await power()).toBe('poweredOn');
+    expect(String(controller.errors.get('ns1/vm1'))).toContain('soft set power state to poweredOff failed');
+    await patch({ powerOffMode: 'Hard' });
     await f.settle();
     expect(await power()).toBe('poweredOff');
     expect(controller.errors.has('ns1/vm1')).toBe(false);
@@ -398,6 +407,23 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     expect(await power()).toBe('suspended');
     expect([count('VmGuestStandbyEvent'), count('VmSuspendingEvent')]).toEqual([1, 1]);
+  });
+
+  it('retries a power change that keeps failing ever later, as vm-operator backs off its failing reconcile', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    f.vsphere.interceptor.add({ method: 'PowerOffVM_Task', fault: { _type: 'SystemError', reason: 'busy' } });
+    const stats = () => f.supervisor.virtualMachines.controller.stats;
+    const before = stats().reconciles;
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } }, { type: 'merge' });
+    await f.advance(60_000);
+    // Two passes an attempt (one starts it, one reports its fault), the waits doubling from 5 ms:
+    // some fourteen attempts in a minute, not one every few milliseconds.
+    const passes = stats().reconciles - before;
+    expect(passes).toBeGreaterThan(20);
+    expect(passes).toBeLessThan(40);
+    expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOn');
   });
 
   it('powers a VM back on when someone powers it off in vSphere', async () => {

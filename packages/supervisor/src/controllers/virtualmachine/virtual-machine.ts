@@ -62,7 +62,7 @@ import {
   ZONE_LABEL,
 } from '../../namespaces/layout.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
-import type { Controller } from '../../runtime/controller.js';
+import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { notFoundMessage } from '../../store/errors.js';
@@ -125,6 +125,9 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' },
   { apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone' },
 ];
+
+/** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
+const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
@@ -327,7 +330,8 @@ export function startVirtualMachineController(
   // --- delete path ---------------------------------------------------------------
 
   const deletePath = (key: string, vm: VirtualMachine) => {
-    if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX) || busy.has(key)) return undefined;
+    if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX)) return undefined;
+    if (busy.has(key)) return AWAITING;
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const record = vsphereVmOf(key, vm);
@@ -554,12 +558,18 @@ export function startVirtualMachineController(
       track(key, vsphere.vm.powerOn(record.id).wait());
       return 'power';
     }
-    if (want === 'PoweredOff' && state !== 'poweredOff') {
+    // As vm-operator, a suspended VM is powered off only when the mode may act hard: Soft would
+    // ask a guest that is not running, so nothing is done.
+    const powerOffMode = vm.spec?.powerOffMode;
+    if (
+      want === 'PoweredOff' &&
+      (state === 'poweredOn' || (state === 'suspended' && powerOffMode !== 'Soft'))
+    ) {
       const softFailed = (e: Error) => `soft set power state to poweredOff failed ${e.message}`;
       track(
         key,
         powerOp(
-          vm.spec?.powerOffMode,
+          powerOffMode,
           () => vsphere.vm.shutdownGuest(record.id),
           softFailed,
           () => vsphere.vm.powerOff(record.id).wait(),
@@ -746,21 +756,28 @@ export function startVirtualMachineController(
       return undefined;
     }
     if (vm.metadata.annotations?.[PAUSED_ANNOTATION] !== undefined) return undefined;
-    if (vm.metadata.deletionTimestamp) return deletePath(key, vm);
-    if (busy.has(key)) return undefined;
+    if (vm.metadata.deletionTimestamp) return awaitingOr(key, deletePath(key, vm));
+    if (busy.has(key)) return AWAITING;
     const deps: Dependency[] = [];
     const read = readerFor(deps);
     try {
       const placement = placementFor(read, namespace as string);
       const current = withFinalizer(vm, placement?.zone);
       const record = vsphereVmOf(key, current);
-      return record
-        ? updatePath(key, current, record, read, placement?.zone)
-        : createPath(key, current, read, placement);
+      return awaitingOr(
+        key,
+        record
+          ? updatePath(key, current, record, read, placement?.zone)
+          : createPath(key, current, read, placement),
+      );
     } finally {
       remember(key, deps);
     }
   };
+
+  /** A pass that left a vSphere operation in flight awaits it: its end requeues the VM (see track). */
+  const awaitingOr = (key: string, outcome: ReconcileOutcome): ReconcileOutcome =>
+    outcome === undefined && busy.has(key) ? AWAITING : outcome;
 
   const placementFor = (read: DependencyReader, namespace: string) =>
     placementOf(
