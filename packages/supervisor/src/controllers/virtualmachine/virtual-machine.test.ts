@@ -416,7 +416,11 @@ describe('the VirtualMachine controller', () => {
     f.vsphere.interceptor.add({ method: 'PowerOffVM_Task', fault: { _type: 'SystemError', reason: 'busy' } });
     const stats = () => f.supervisor.virtualMachines.controller.stats;
     const before = stats().reconciles;
-    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } }, { type: 'merge' });
+    await f.kube.patch(
+      ref('vm1'),
+      { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } },
+      { type: 'merge' },
+    );
     await f.advance(60_000);
     // Two passes an attempt (one starts it, one reports its fault), the waits doubling from 5 ms:
     // some fourteen attempts in a minute, not one every few milliseconds.
