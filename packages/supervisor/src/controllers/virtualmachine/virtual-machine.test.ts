@@ -430,6 +430,29 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOn');
   });
 
+  it('records a restart once made, so one that failed is tried again', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    f.vsphere.interceptor.add({ method: 'RebootGuest', times: 1, fault: { _type: 'ToolsUnavailable' } });
+    const reboots = () => f.vsphere.events.list().filter((e) => e._type === 'VmGuestRebootEvent').length;
+    await f.kube.patch(
+      ref('vm1'),
+      { spec: { restartMode: 'Soft', nextRestartTime: 'now' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    let vm = await getVm(f, 'vm1');
+    expect([reboots(), vm.status?.lastRestartTime]).toEqual([0, undefined]);
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
+      'failed to soft restart vm',
+    );
+    await f.advance(1_000);
+    vm = await getVm(f, 'vm1');
+    expect(reboots()).toBe(1);
+    expect(vm.status?.lastRestartTime).toBe(vm.spec?.nextRestartTime);
+  });
+
   it('powers a VM back on when someone powers it off in vSphere', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

@@ -593,6 +593,12 @@ export function startVirtualMachineController(
     // As vm-operator, a VM restarts only when it is to stay powered on.
     if (want === 'PoweredOn' && state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
       const softFailed = (e: Error) => `failed to soft restart vm ${e.message}`;
+      // As vm-operator, the restart is recorded once made: one that failed is tried again.
+      const asked = vm.spec?.nextRestartTime;
+      const restarted = () => {
+        const current = kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine;
+        if (current) writeStatus(current, merged(current.status ?? {}, { lastRestartTime: asked }));
+      };
       track(
         key,
         powerOp(
@@ -600,7 +606,7 @@ export function startVirtualMachineController(
           () => vsphere.vm.rebootGuest(record.id),
           softFailed,
           () => vsphere.vm.reset(record.id).wait(),
-        ),
+        ).then(restarted),
       );
       return 'restart';
     }
@@ -729,15 +735,7 @@ export function startVirtualMachineController(
       read,
       (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
     );
-    if (started) {
-      // The restart asked for is the one that ran.
-      if (started === 'restart')
-        writeStatus(
-          written,
-          merged(written.status ?? {}, { lastRestartTime: written.spec?.nextRestartTime }),
-        );
-      return undefined;
-    }
+    if (started) return undefined;
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
     return waitingForIp ? { requeue: true } : undefined;
   };
