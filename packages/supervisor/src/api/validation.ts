@@ -320,6 +320,7 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
   errors.push(...validateHostAndDomainName(vm));
   errors.push(...validateVolumes(vm));
+  errors.push(...minHardwareVersionProblems(vm));
   if (vm.spec?.powerState === 'Suspended') {
     errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
   }
@@ -389,10 +390,27 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
   }
   errors.push(...bootstrapProviderChanges(vm, old));
   errors.push(...validateVolumes(vm, old));
-  if (prev.minHardwareVersion && (spec.minHardwareVersion ?? 0) < prev.minHardwareVersion) {
-    errors.push(
-      invalid('spec.minHardwareVersion', spec.minHardwareVersion ?? 0, 'cannot downgrade hardware version'),
-    );
-  }
+  errors.push(...minHardwareVersionProblems(vm, old));
+  return errors;
+}
+
+/** The newest hardware version vm-operator's govmomi knows (`MaxValidHardwareVersion`, vmx-22). */
+export const MAX_VALID_HARDWARE_VERSION = 22;
+
+/**
+ * vm-operator's rules for `spec.minHardwareVersion`: at most the newest version it knows; on
+ * update, never lowered, and raised only when the VM is, or is to be, powered off.
+ */
+function minHardwareVersionProblems(vm: VirtualMachine, old?: VirtualMachine): FieldError[] {
+  const path = 'spec.minHardwareVersion';
+  const wanted = vm.spec?.minHardwareVersion ?? 0;
+  const errors: FieldError[] = [];
+  if (wanted > MAX_VALID_HARDWARE_VERSION)
+    errors.push(invalid(path, wanted, `should be less than or equal to ${MAX_VALID_HARDWARE_VERSION}`));
+  if (!old) return errors;
+  const was = old.spec?.minHardwareVersion ?? 0;
+  if (wanted < was) errors.push(invalid(path, wanted, 'cannot downgrade hardware version'));
+  if (wanted > was && old.spec?.powerState !== 'PoweredOff' && vm.spec?.powerState !== 'PoweredOff')
+    errors.push(invalid(path, wanted, 'cannot upgrade hardware version unless powered off'));
   return errors;
 }

@@ -76,6 +76,11 @@ export const hardwareVersionNumber = (version: string | undefined): number | und
   return match?.[1] === undefined ? undefined : Number(match[1]);
 };
 
+/** A hardware version the simulated hosts run: `vmx-NN` up to the latest. */
+export const isSupportedHardwareVersion = (version: string): boolean =>
+  (hardwareVersionNumber(version) ?? Number.POSITIVE_INFINITY) <=
+  (hardwareVersionNumber(LATEST_HARDWARE_VERSION) as number);
+
 export const VM_DEFAULTS = {
   numCPU: 1,
   numCoresPerSocket: 1,

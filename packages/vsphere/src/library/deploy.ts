@@ -17,7 +17,7 @@ import type {
   ResourcePoolRecord,
   VmRecord,
 } from '../inventory/records.js';
-import { newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
+import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { guestFullName } from '../objects/vm-config-spec.js';
@@ -126,6 +126,9 @@ export const deployOperations = (m: Model) => {
     const item = libraryItemOf(m.store, itemId);
     if (item.type !== 'ovf' || !item.ovf) throw faults.invalidArgument('ovf_library_item_id');
     if (spec.name.trim() === '') throw faults.invalidArgument('deployment_spec.name');
+    const version = spec.config?.version;
+    if (version !== undefined && !isSupportedHardwareVersion(version))
+      throw faults.invalidArgument('deployment_spec.vm_config_spec.version');
     const folder = m.lookup<FolderRecord>(spec.folder, 'Folder');
     if (!folder.childType.includes('VirtualMachine')) throw faults.invalidArgument('target.folder_id');
     const pool = m.lookup<ResourcePoolRecord>(spec.pool, 'ResourcePool', 'VirtualApp');

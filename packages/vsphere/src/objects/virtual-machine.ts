@@ -10,7 +10,12 @@ import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import type { HostRecord, VmRecord } from '../inventory/records.js';
-import { hardwareVersionNumber, LATEST_HARDWARE_VERSION, putVm } from '../inventory/vm.js';
+import {
+  hardwareVersionNumber,
+  isSupportedHardwareVersion,
+  LATEST_HARDWARE_VERSION,
+  putVm,
+} from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { releaseDisks } from './storage-object.js';
@@ -359,7 +364,8 @@ export const virtualMachineOperations = (m: Model) => {
     upgrade(vm: Ref, version = LATEST_HARDWARE_VERSION): Task<void> {
       const record = lookupVm(vm);
       const target = hardwareVersionNumber(version);
-      if (target === undefined) throw faults.invalidArgument('version');
+      if (target === undefined || !isSupportedHardwareVersion(version))
+        throw faults.invalidArgument('version');
       return m.task(
         {
           method: 'UpgradeVM_Task',

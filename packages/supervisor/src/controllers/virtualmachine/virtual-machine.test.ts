@@ -506,7 +506,13 @@ describe('the VirtualMachine controller', () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'old', { minHardwareVersion: 17 }));
     await f.kube.create(newVm(f, 'new', { minHardwareVersion: 20, guestID: 'centos64Guest' }));
+    // vmx-22 passes the webhook, but the simulated hosts run vmx-21 at most: the deployment fails.
+    await f.kube.create(newVm(f, 'esx9', { minHardwareVersion: 22 }));
     await f.settle();
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/esx9'))).toContain(
+      'deployment_spec.vm_config_spec.version',
+    );
+    expect((await getVm(f, 'esx9')).status?.uniqueID).toBeUndefined();
     // A minimum: the image's vmx-19 stays when it is higher.
     const old = await getVm(f, 'old');
     expect(old.status?.hardwareVersion).toBe(19);
@@ -514,15 +520,24 @@ describe('the VirtualMachine controller', () => {
     expect(created.status?.hardwareVersion).toBe(20);
     expect(vsphereVm(f, created)?.config).toMatchObject({ version: 'vmx-20', guestId: 'centos64Guest' });
     expect(created.status?.guest?.guestID).toBe('centos64Guest');
-    // Running, a VM keeps its hardware: vm-operator upgrades only a powered-off VM.
+    // vm-operator's webhook raises it only with the VM powered off, and never past vmx-22.
     const patch = (spec: Record<string, unknown>) => f.kube.patch(ref('new'), { spec }, { type: 'merge' });
-    await patch({ minHardwareVersion: 21 });
-    await f.settle();
-    expect(vsphereVm(f, await getVm(f, 'new'))?.config.version).toBe('vmx-20');
+    const refusal = (spec: Record<string, unknown>) =>
+      patch(spec).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+    expect(await refusal({ minHardwareVersion: 21 })).toContain(
+      'spec.minHardwareVersion: Invalid value: 21: cannot upgrade hardware version unless powered off',
+    );
+    expect(await refusal({ minHardwareVersion: 23, powerState: 'PoweredOff' })).toContain(
+      'spec.minHardwareVersion: Invalid value: 23: should be less than or equal to 22',
+    );
+    expect(await refusal({ minHardwareVersion: 19 })).toContain('cannot downgrade hardware version');
     const upgrades = () => f.vsphere.events.list().filter((e) => e._type === 'VmUpgradeCompleteEvent').length;
     expect(upgrades()).toBe(0);
     // Powered off: UpgradeVM_Task, then the new guest ID through a reconfiguration.
-    await patch({ powerState: 'PoweredOff' });
+    await patch({ minHardwareVersion: 21, powerState: 'PoweredOff' });
     await f.settle();
     await patch({ guestID: 'ubuntu64Guest' });
     await f.settle();
