@@ -726,6 +726,26 @@ describe('VirtualMachine prerequisites', () => {
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/md1'))).toBe(
       'Error: ClusterModule "db" not found in VirtualMachineSetResourcePolicy',
     );
+    // That error does not stop a power-off, as in vm-operator.
+    await f.kube.patch(
+      ref('md1'),
+      { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect((await f.recordOf('md1')).powerState).toBe('poweredOff');
+    // A group without a resource policy is an error of the update too.
+    await f.create('lone', {});
+    await f.settle();
+    await f.kube.patch(
+      ref('lone'),
+      { metadata: { annotations: { 'vsphere-cluster-module-group': 'workers' } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/lone'))).toBe(
+      'Error: cannot set cluster module without resource policy',
+    );
     // Destroyed, a VM leaves its module.
     await f.kube.delete(ref('md1'));
     await f.settle();

@@ -646,15 +646,17 @@ export function startVirtualMachineController(
     read: DependencyReader,
   ): VirtualMachine => {
     const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
+    if (!group) return vm;
     const policyName = vm.spec?.reserved?.resourcePolicyName;
-    if (!group || !policyName) return vm;
-    const policy = read.get<VirtualMachineSetResourcePolicy>(
-      VM_OPERATOR_API_VERSION,
-      'VirtualMachineSetResourcePolicy',
-      vm.metadata.namespace,
-      policyName,
-    );
-    if (!policy) return vm;
+    const policy =
+      policyName &&
+      read.get<VirtualMachineSetResourcePolicy>(
+        VM_OPERATOR_API_VERSION,
+        'VirtualMachineSetResourcePolicy',
+        vm.metadata.namespace,
+        policyName,
+      );
+    if (!policy) throw new Error('cannot set cluster module without resource policy');
     const module = moduleOf(policy, group, clusterOf(vsphere, record.pool));
     if (!module) throw new Error(`ClusterModule "${group}" not found in VirtualMachineSetResourcePolicy`);
     if (vm.metadata.annotations?.[CLUSTER_MODULE_UUID_ANNOTATION] === module) return vm;
@@ -720,13 +722,23 @@ export function startVirtualMachineController(
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
     const written = writeStatus(vm, status);
-    // A bootstrap that cannot be read stops the update, as vm-operator's reconcile error does,
-    // unless the VM is to power off.
+    // As vm-operator, an error of the VM's configuration stops the update but for a power-off
+    // from on, which still runs.
+    const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
+    // A bootstrap that cannot be read stops the update, as vm-operator's reconcile error does.
     if (bootstrapVerdict?.status === 'False') {
-      const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
       if (!poweringOff) return undefined;
     } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
-    const member = joinClusterModule(written, record, read);
+    // No module for a suspended VM, as vm-operator's update of one is its resume alone.
+    let member = written;
+    let moduleError: unknown;
+    if (record.powerState !== 'suspended')
+      try {
+        member = joinClusterModule(written, record, read);
+      } catch (error) {
+        moduleError = error;
+      }
+    if (moduleError !== undefined && !poweringOff) throw moduleError;
     const started = drive(
       key,
       member,
@@ -735,6 +747,7 @@ export function startVirtualMachineController(
       read,
       (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
     );
+    if (moduleError !== undefined) throw moduleError;
     if (started) return undefined;
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
     return waitingForIp ? { requeue: true } : undefined;
