@@ -326,6 +326,32 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
     await f.settle();
     expect(await f.policy('p', 'bare')).toBeUndefined();
   });
+
+  it('deletes its cluster modules with it even once its namespace has no placement', async () => {
+    const f = await setup();
+    await f.create('modules', { clusterModuleGroups: ['a', 'b'] });
+    await f.settle();
+    expect(f.vsphere.clusterModules.list()).toHaveLength(2);
+    // The namespace loses its pool and folder (and its Zone): the policy has nowhere to be.
+    await f.kube.patch(
+      { apiVersion: 'v1', kind: 'Namespace', name: 'ns1' },
+      { metadata: { annotations: { 'vmware-system-resource-pool': null, 'vmware-system-vm-folder': null } } },
+      { type: 'merge' },
+    );
+    for (const zone of (
+      await f.kube.list({ apiVersion: 'topology.tanzu.vmware.com/v1alpha1', kind: 'Zone', namespace: 'ns1' })
+    ).items)
+      await f.kube.delete({
+        apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+        kind: 'Zone',
+        namespace: 'ns1',
+        name: zone.metadata.name as string,
+      });
+    await f.kube.delete(f.ref('modules'));
+    await f.settle();
+    expect(await f.policy('modules')).toBeUndefined();
+    expect(f.vsphere.clusterModules.list()).toEqual([]);
+  });
 });
 
 describe('cpuMillis', () => {

@@ -267,6 +267,8 @@ export function startResourcePolicyController(
       throw new Error(
         `failing VirtualMachineSetResourcePolicy deletion since VM: '${namespace}/${user.metadata.name}' is referencing it, resourcePolicyName: '${namespace}/${name}'`,
       );
+    // Its modules go whatever else is left: deleting them needs no pool or folder.
+    for (const module of policy.status?.clustermodules ?? []) deleteModule(vsphere, module.moduleUUID);
     const layout = await layoutOf(namespace);
     if (!layout) return;
     const held: string[] = [];
@@ -280,7 +282,6 @@ export function startResourcePolicyController(
       const why = await teardown(key, childOf(vsphere, layout.placement.folder, folderName, 'Folder'));
       if (why) held.push(why);
     }
-    for (const module of policy.status?.clustermodules ?? []) deleteModule(vsphere, module.moduleUUID);
     if (held.length > 0)
       throw new Error(
         `cannot clean up VirtualMachineSetResourcePolicy ${namespace}/${name}: ${held.join('; ')}`,

@@ -752,6 +752,35 @@ describe('VirtualMachine prerequisites', () => {
     expect(f.vsphere.clusterModules.members(module)).toEqual([]);
   });
 
+  it('deploys a VM of a policy of cluster modules alone into the namespace, in its module', async () => {
+    const f = await setup();
+    await f.kube.create({
+      ...POLICY,
+      metadata: { name: 'cluster1', namespace: 'ns1' },
+      spec: { clusterModuleGroups: ['workers'] },
+    });
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'md1', namespace: 'ns1', annotations: { 'vsphere-cluster-module-group': 'workers' } },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: f.image },
+        storageClass: 'wcpglobal-storage-profile',
+        reserved: { resourcePolicyName: 'cluster1' },
+      },
+    });
+    await f.settle();
+    await f.converged('md1');
+    const namespace = await f.supervisor.prepareNamespace('ns1');
+    const record = await f.recordOf('md1');
+    expect([record.pool, record.parent]).toEqual([namespace.pool, namespace.folder]);
+    const policy = (await f.kube.get(POLICY)) as unknown as VirtualMachineSetResourcePolicy;
+    expect(
+      f.vsphere.clusterModules.members(policy.status?.clustermodules?.[0]?.moduleUUID as string),
+    ).toEqual([record.id]);
+  });
+
   it('checks every prerequisite in one pass', async () => {
     const f = await setup();
     await f.create('vm1', {

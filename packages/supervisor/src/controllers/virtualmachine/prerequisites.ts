@@ -176,8 +176,8 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
       REASON.notReady,
       'VirtualMachineSetResourcePolicy is being deleted',
     );
-  // Its pools and folders are made by its own controller: a VM waits for them.
-  if (!policy.status?.resourcePools?.length)
+  // Its child pools are made by its own controller: a VM waits for them, when it has one.
+  if (policy.spec?.resourcePool?.name && !policy.status?.resourcePools?.length)
     return isFalse(
       CONDITION.policyReady,
       REASON.notReady,
