@@ -23,6 +23,7 @@ import {
   mebibytesOf,
   NAMESPACE_CLUSTER_LABEL,
   NO_STORAGE_LIMIT,
+  SUPERVISOR_API_ADDRESS,
   type Supervisor,
   storageClassOfQuotaKey,
 } from '@vsim/supervisor';
@@ -35,21 +36,20 @@ const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } 
 /** The Supervisor's control plane: a floating address on the management network and three VMs. */
 const MANAGEMENT_ENDPOINT = '10.192.0.10';
 const API_SERVERS = ['10.192.0.11', '10.192.0.12', '10.192.0.13'];
-/** The load-balanced API server address workloads reach (the first of the service VIP range). */
-const CLUSTER_ENDPOINT = '192.168.240.1';
 const MB = 1024 * 1024;
 
+/** `kube` is asked for at each request: a REST client that never lists namespaces never makes the store. */
 export function namespaceManagement(
-  kube: KubeStore,
+  kube: () => KubeStore,
   supervisor: () => Supervisor,
   vsphere: VSphere,
 ): NamespaceManagementSource {
   const namespaceObjects = () =>
-    kube.direct
-      .list('v1', 'Namespace')
+    kube()
+      .direct.list('v1', 'Namespace')
       .filter((ns) => ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === supervisor().cluster);
 
-  const storageClasses = () => kube.direct.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind);
+  const storageClasses = () => kube().direct.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind);
   const policyOf = (storageClass: string) =>
     (
       storageClasses().find((c) => c.metadata.name === storageClass)?.parameters as {
@@ -67,20 +67,22 @@ export function namespaceManagement(
   };
 
   const storageSpecsOf = (name: string): StorageSpec[] =>
-    kube.direct.list('v1', 'ResourceQuota', name).flatMap((quota) =>
-      Object.entries((quota.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {}).flatMap(
-        ([key, limit]) => {
-          const storageClass = storageClassOfQuotaKey(key);
-          if (storageClass === undefined) return [];
-          const policy = policyOf(storageClass);
-          const mb = limit === NO_STORAGE_LIMIT ? undefined : mebibytesOf(limit);
-          return [mb === undefined ? { policy } : { policy, limit: mb }];
-        },
-      ),
-    );
+    kube()
+      .direct.list('v1', 'ResourceQuota', name)
+      .flatMap((quota) =>
+        Object.entries((quota.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {}).flatMap(
+          ([key, limit]) => {
+            const storageClass = storageClassOfQuotaKey(key);
+            if (storageClass === undefined) return [];
+            const policy = policyOf(storageClass);
+            const mb = limit === NO_STORAGE_LIMIT ? undefined : mebibytesOf(limit);
+            return [mb === undefined ? { policy } : { policy, limit: mb }];
+          },
+        ),
+      );
 
   const vmsOf = (namespace?: string) =>
-    kube.direct.list(VM_OPERATOR, 'VirtualMachine', namespace) as (KubeObject & {
+    kube().direct.list(VM_OPERATOR, 'VirtualMachine', namespace) as (KubeObject & {
       spec?: { className?: string };
       status?: { uniqueID?: string };
     })[];
@@ -109,8 +111,8 @@ export function namespaceManagement(
       access_list: JSON.parse(annotations[ACCESS_ANNOTATION] ?? '[]') as NamespaceAccess[],
       storage_specs: storageSpecsOf(name),
       vm_service_spec: {
-        vm_classes: kube.direct
-          .list(VM_OPERATOR, 'VirtualMachineClass', name)
+        vm_classes: kube()
+          .direct.list(VM_OPERATOR, 'VirtualMachineClass', name)
           .map((c) => c.metadata.name as string),
         content_libraries: supervisor().images.librariesOf(name),
       },
@@ -122,7 +124,7 @@ export function namespaceManagement(
     if (spec.description !== undefined) annotations[DESCRIPTION_ANNOTATION] = spec.description;
     if (spec.access_list !== undefined) annotations[ACCESS_ANNOTATION] = JSON.stringify(spec.access_list);
     if (Object.keys(annotations).length > 0)
-      await kube.patch(
+      await kube().patch(
         { apiVersion: 'v1', kind: 'Namespace', name },
         { metadata: { annotations } },
         { type: 'merge' },
@@ -155,7 +157,7 @@ export function namespaceManagement(
           cluster_name: vsphere.lookup(cluster).name,
           config_status: 'RUNNING',
           kubernetes_status: 'READY',
-          api_server_cluster_endpoint: CLUSTER_ENDPOINT,
+          api_server_cluster_endpoint: SUPERVISOR_API_ADDRESS,
           api_server_management_endpoint: MANAGEMENT_ENDPOINT,
           api_servers: API_SERVERS,
           network_provider: 'VSPHERE_NETWORK',
@@ -195,10 +197,10 @@ export function namespaceManagement(
       await annotate(name, spec);
     },
     async deleteNamespace(name) {
-      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name });
+      await kube().delete({ apiVersion: 'v1', kind: 'Namespace', name });
     },
     vmClasses(): VmClassInfo[] {
-      const objects = kube.direct.list(VM_OPERATOR, 'VirtualMachineClass');
+      const objects = kube().direct.list(VM_OPERATOR, 'VirtualMachineClass');
       const names = [
         ...new Set([
           ...DEFAULT_VM_CLASSES.map((c) => c.name),

@@ -129,7 +129,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   let restHandler: ReturnType<typeof createRestHandler> | undefined;
   const rest = () => {
     restHandler ??= createRestHandler(vsphere, {
-      routes: [namespaceManagementRoutes(namespaceManagement(kube(), supervisor, vsphere))],
+      routes: [namespaceManagementRoutes(namespaceManagement(kube, supervisor, vsphere))],
     });
     return restHandler;
   };
