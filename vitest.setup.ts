@@ -4,4 +4,6 @@
  */
 import fc from 'fast-check';
 
-fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261126) });
+const seed = process.env.FC_SEED ?? '20261126';
+if (!/^-?\d+$/.test(seed)) throw new Error(`FC_SEED must be an integer, not ${JSON.stringify(seed)}`);
+fc.configureGlobal({ seed: Number(seed) });
