@@ -97,6 +97,20 @@ export function policyPlacement(
   return pool !== undefined && folder !== undefined ? { pool, folder } : undefined;
 }
 
+/** The module of a policy for a group on a cluster, as vm-operator finds it in the policy's status. */
+export function policyModuleOf(
+  policy: VirtualMachineSetResourcePolicy,
+  group: string,
+  cluster: string | undefined,
+): string | undefined {
+  return policy.status?.clustermodules?.find((m) => m.groupName === group && m.clusterMoID === cluster)
+    ?.moduleUUID;
+}
+
+/** The cluster a resource pool belongs to. */
+export const clusterOfPool = (vsphere: VSphere, pool: string | undefined): string | undefined =>
+  (vsphere.store.get(pool ?? '') as ResourcePoolRecord | undefined)?.owner;
+
 /** What a pool or folder still holds: its child entities, and for a pool its VMs. */
 export function contentOf(vsphere: VSphere, id: string): string[] {
   const out: string[] = [];

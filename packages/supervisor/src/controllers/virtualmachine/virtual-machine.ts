@@ -33,8 +33,6 @@ import {
   type LibraryItemRecord,
   mapped,
   type NetworkRecord,
-  type ResourcePoolRecord,
-  type VmConfigSpec,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -52,7 +50,6 @@ import type {
   LocalObjectRef,
   VirtualMachine,
   VirtualMachineClass,
-  VirtualMachinePowerOpMode,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import {
@@ -71,7 +68,7 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
-import { policyPlacement } from '../resource-policy/resource-policy.js';
+import { clusterOfPool, policyModuleOf, policyPlacement } from '../resource-policy/resource-policy.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
@@ -83,7 +80,9 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
+import { type ClassSize, createHardwareVersion, reconfiguration } from './hardware.js';
 import { planNetwork, readAddressing } from './network.js';
+import { powerOp, restartDue } from './power.js';
 import {
   type BootstrapSecretData,
   checkBootstrap,
@@ -94,7 +93,7 @@ import {
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
-import { claimVolumes, hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
+import { hasClaims, pendingVolumes } from './volumes.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
 export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
@@ -164,12 +163,6 @@ const NO_READERS: readonly string[] = [];
 
 const readersOf = (dep: Dependency | undefined): Iterable<string> =>
   dep?.vms === undefined ? NO_READERS : typeof dep.vms === 'string' ? [dep.vms] : dep.vms;
-
-/** The size a VM's class gives it. */
-interface ClassSize {
-  numCPU?: number;
-  memoryMB?: number;
-}
 
 /** What the create path an update falls through from found: its verdicts, and the class's size and bootstrap's Secrets it read. */
 interface Fallthrough {
@@ -385,7 +378,7 @@ export function startVirtualMachineController(
     // As vm-operator's create: a VM of a cluster module group waits for its policy's module.
     const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
     const policy = prerequisites.resolved.policy;
-    if (target && group && policy && !moduleOf(policy, group, clusterOf(vsphere, target.pool))) {
+    if (target && group && policy && !policyModuleOf(policy, group, clusterOfPool(vsphere, target.pool))) {
       writeVerdicts(vm, verdicts);
       throw new Error('VirtualMachineSetResourcePolicy cluster module is not ready');
     }
@@ -565,26 +558,24 @@ export function startVirtualMachineController(
       want === 'PoweredOff' &&
       (state === 'poweredOn' || (state === 'suspended' && powerOffMode !== 'Soft'))
     ) {
-      const softFailed = (e: Error) => `soft set power state to poweredOff failed ${e.message}`;
       track(
         key,
         powerOp(
+          'poweredOff',
           powerOffMode,
           () => vsphere.vm.shutdownGuest(record.id),
-          softFailed,
           () => vsphere.vm.powerOff(record.id).wait(),
         ),
       );
       return 'power';
     }
     if (want === 'Suspended' && state === 'poweredOn') {
-      const softFailed = (e: Error) => `soft set power state to suspended failed ${e.message}`;
       track(
         key,
         powerOp(
+          'suspended',
           vm.spec?.suspendMode,
           () => vsphere.vm.standbyGuest(record.id),
-          softFailed,
           () => vsphere.vm.suspend(record.id).wait(),
         ),
       );
@@ -592,7 +583,6 @@ export function startVirtualMachineController(
     }
     // As vm-operator, a VM restarts only when it is to stay powered on.
     if (want === 'PoweredOn' && state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
-      const softFailed = (e: Error) => `failed to soft restart vm ${e.message}`;
       // As vm-operator, the restart is recorded once made: one that failed is tried again.
       const asked = vm.spec?.nextRestartTime;
       const restarted = () => {
@@ -602,9 +592,9 @@ export function startVirtualMachineController(
       track(
         key,
         powerOp(
+          'restart',
           vm.spec?.restartMode,
           () => vsphere.vm.rebootGuest(record.id),
-          softFailed,
           () => vsphere.vm.reset(record.id).wait(),
         ).then(restarted),
       );
@@ -657,7 +647,7 @@ export function startVirtualMachineController(
         policyName,
       );
     if (!policy) throw new Error('cannot set cluster module without resource policy');
-    const module = moduleOf(policy, group, clusterOf(vsphere, record.pool));
+    const module = policyModuleOf(policy, group, clusterOfPool(vsphere, record.pool));
     if (!module) throw new Error(`ClusterModule "${group}" not found in VirtualMachineSetResourcePolicy`);
     if (vm.metadata.annotations?.[CLUSTER_MODULE_UUID_ANNOTATION] === module) return vm;
     if (!vsphere.clusterModules.members(module).includes(record.id))
@@ -860,92 +850,6 @@ function deployConfig(
   if (extraConfig) config.extraConfig = extraConfig;
   if (customization) config.customization = customization;
   return config;
-}
-
-/** The module of a resource policy for a group on a cluster, as vm-operator finds it in the policy's status. */
-function moduleOf(
-  policy: VirtualMachineSetResourcePolicy,
-  group: string,
-  cluster: string | undefined,
-): string | undefined {
-  return policy.status?.clustermodules?.find((m) => m.groupName === group && m.clusterMoID === cluster)
-    ?.moduleUUID;
-}
-
-/** The cluster a resource pool belongs to. */
-const clusterOf = (vsphere: VSphere, pool: string | undefined): string | undefined =>
-  (vsphere.store.get(pool ?? '') as ResourcePoolRecord | undefined)?.owner;
-
-/**
- * The hardware version a VM is created with, when its image's is too low: `spec.minHardwareVersion`,
- * or the version claims need when the VM has some at create, as vm-operator's create config
- * spec raises it. `minHardwareVersion` is a minimum: an image of a later version keeps its own.
- */
-function createHardwareVersion(vm: VirtualMachine, imageVersion: () => number): string | undefined {
-  const wanted = Math.max(vm.spec?.minHardwareVersion ?? 0, hasClaims(vm) ? MIN_HARDWARE_VERSION_FOR_PVC : 0);
-  return wanted > 0 && wanted > imageVersion() ? `vmx-${wanted}` : undefined;
-}
-
-/**
- * Whether `spec.nextRestartTime` asks for a restart now: a time (the webhook makes one of `now`)
- * after the last restart and not in the future, as vm-operator compares them.
- */
-function restartDue(vm: VirtualMachine, nowMs: number): boolean {
-  const next = vm.spec?.nextRestartTime;
-  const at = next ? Date.parse(next) : Number.NaN;
-  if (!(at <= nowMs)) return false;
-  const last = Date.parse(vm.status?.lastRestartTime ?? '');
-  return Number.isNaN(last) || at > last;
-}
-
-/**
- * The claims whose disks are not attached yet, as vm-operator's update finds them before a
- * power-on (no entry of the volume's name, or one not attached); undefined when there are none.
- */
-function pendingVolumes(vm: VirtualMachine): string | undefined {
-  if (!hasClaims(vm)) return undefined;
-  const notFound: string[] = [];
-  const notAttached: string[] = [];
-  for (const volume of claimVolumes(vm)) {
-    const entry = vm.status?.volumes?.find((v) => v.name === volume.name);
-    if (!entry) notFound.push(volume.name);
-    else if (!entry.attached) notAttached.push(volume.name);
-  }
-  if (notFound.length === 0 && notAttached.length === 0) return undefined;
-  return `one or more persistent volumes is pending: notFound="${notFound.join(',')}", notAttached="${notAttached.join(',')}"`;
-}
-
-/** The reconfiguration a powered-off VM needs for its class's size and `spec.guestID`, if any. */
-function reconfiguration(vm: VirtualMachine, record: VmRecord, size: ClassSize): VmConfigSpec | undefined {
-  const spec: { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] } = {};
-  if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
-  if (size.memoryMB !== undefined && size.memoryMB !== record.config.memoryMB) spec.memoryMB = size.memoryMB;
-  // vm-operator's UpdateConfigSpecGuestID: the guest ID asked for, when it differs.
-  const guestId = vm.spec?.guestID;
-  if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
-  return Object.keys(spec).length > 0 ? spec : undefined;
-}
-
-/**
- * A power change per vm-operator's power op mode: Hard runs the VM's task; Soft asks the guest
- * (ShutdownGuest, StandbyGuest, RebootGuest) and fails when it cannot, its error named as
- * vm-operator names it; TrySoft, the default, asks the guest and runs the task when it cannot.
- * The guest's calls return at once: the guest makes the change afterwards.
- */
-function powerOp(
-  mode: VirtualMachinePowerOpMode | undefined,
-  soft: () => void,
-  softFailed: (error: Error) => string,
-  hard: () => Promise<unknown>,
-): Promise<unknown> {
-  if (mode === 'Hard') return hard();
-  try {
-    soft();
-    return Promise.resolve();
-  } catch (error) {
-    if (mode === 'Soft') return Promise.reject(new Error(softFailed(error as Error)));
-    return hard();
-  }
 }
 
 /** A readiness probe passes once the guest answers: powered on with an address (TCP), tools running (heartbeat). */

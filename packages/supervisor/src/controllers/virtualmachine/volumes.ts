@@ -170,3 +170,20 @@ export function storageStatus(volumes: readonly VirtualMachineVolumeStatus[]): V
     return Object.freeze(storage);
   });
 }
+
+/**
+ * The claims whose disks are not attached yet, as vm-operator's update finds them before a
+ * power-on (no entry of the volume's name, or one not attached); undefined when there are none.
+ */
+export function pendingVolumes(vm: VirtualMachine): string | undefined {
+  if (!hasClaims(vm)) return undefined;
+  const notFound: string[] = [];
+  const notAttached: string[] = [];
+  for (const volume of claimVolumes(vm)) {
+    const entry = vm.status?.volumes?.find((v) => v.name === volume.name);
+    if (!entry) notFound.push(volume.name);
+    else if (!entry.attached) notAttached.push(volume.name);
+  }
+  if (notFound.length === 0 && notAttached.length === 0) return undefined;
+  return `one or more persistent volumes is pending: notFound="${notFound.join(',')}", notAttached="${notAttached.join(',')}"`;
+}
