@@ -170,6 +170,28 @@ function validating<T>(
   };
 }
 
+/**
+ * vm-operator's VirtualMachineClass webhooks: the mutating one keeps the `spec.controllerName`
+ * an update empties, then the validating one judges.
+ */
+function admitVirtualMachineClass(): AdmitFunction {
+  const validate = validating(
+    'VirtualMachineClass',
+    validateVirtualMachineClassCreate,
+    validateVirtualMachineClassUpdate,
+  );
+  return (operation, object, old, context) => {
+    const kept = (old?.spec as { controllerName?: string } | undefined)?.controllerName;
+    const spec = object.spec as { controllerName?: string } | undefined;
+    const admitted =
+      operation === 'UPDATE' && kept && !spec?.controllerName
+        ? Object.assign({}, object, { spec: { ...spec, controllerName: kept } })
+        : object;
+    validate(operation, admitted, old, context);
+    return admitted === object ? undefined : admitted;
+  };
+}
+
 export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKindsOptions = {}): void => {
   const admit: Partial<Record<string, AdmitFunction>> = {
     VirtualMachine: admitVirtualMachine(options),
@@ -183,11 +205,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       validateResourcePolicyCreate,
       validateResourcePolicyUpdate,
     ),
-    VirtualMachineClass: validating(
-      'VirtualMachineClass',
-      validateVirtualMachineClassCreate,
-      validateVirtualMachineClassUpdate,
-    ),
+    VirtualMachineClass: admitVirtualMachineClass(),
     VirtualMachinePublishRequest: validating(
       'VirtualMachinePublishRequest',
       validatePublishRequestCreate,

@@ -729,6 +729,26 @@ describe('validating webhooks in the store', () => {
     await expect(kube.get(ref)).rejects.toMatchObject({ code: 404 });
   });
 
+  it("keeps a VirtualMachineClass's controller name that an update empties, as vm-operator's mutating webhook does", async () => {
+    const kube = await setup();
+    const ref = { apiVersion: V6, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'c' };
+    const created = await kube.create({
+      ...ref,
+      metadata: { name: 'c', namespace: 'ns1' },
+      spec: { controllerName: 'vmoperator.vmware.com/vsphere', hardware: { cpus: 2, memory: '4Gi' } },
+    });
+    const updated = await kube.update({ ...created, spec: { hardware: { cpus: 4, memory: '4Gi' } } });
+    expect(updated.spec).toEqual({
+      controllerName: 'vmoperator.vmware.com/vsphere',
+      hardware: { cpus: 4, memory: '4Gi' },
+    });
+    const renamed = await kube.update({
+      ...updated,
+      spec: { ...(updated.spec as object), controllerName: 'other' },
+    });
+    expect((renamed.spec as { controllerName: string }).controllerName).toBe('other');
+  });
+
   it("keeps a VirtualMachinePublishRequest's target, leaving the stored request as it was", async () => {
     const kube = await setup();
     const ref = { apiVersion: V6, kind: 'VirtualMachinePublishRequest', namespace: 'ns1', name: 'pub' };
