@@ -1434,6 +1434,21 @@ def customize_running_vm_invalid_power_state():
     expect_equal(vm.guest.hostName, "pv-guest", "guest.hostName after a refused customization")
 
 
+@check
+def console_ticket_standby_guest_and_hardware_upgrade():
+    vm = run_task(vm_named("DC0_H0_VM0").CloneVM_Task(S.dc.vmFolder, "pv-standby", clone_spec()))
+    run_task(vm.PowerOnVM_Task())
+    ticket = vm.AcquireTicket("webmks")
+    expect(ticket.ticket and ticket.host == "DC0_H0" and ticket.port == 443, "AcquireTicket(webmks) = %r" % ticket)
+    vm.StandbyGuest()
+    expect_equal(poll(lambda: vm.runtime.powerState, "suspended"), "suspended", "powerState after StandbyGuest")
+    raises(vim.fault.InvalidPowerState, vm.AcquireTicket, "webmks")
+    run_task(vm.PowerOffVM_Task())
+    run_task(vm.UpgradeVM_Task("vmx-19"))
+    expect_equal(vm.config.version, "vmx-19", "config.version after UpgradeVM_Task")
+    task_error(vim.fault.AlreadyUpgraded, vm.UpgradeVM_Task, "vmx-17")
+
+
 def event_keys(events):
     return [e.key for e in events or []]
 
