@@ -1,4 +1,4 @@
-import { findByInventoryPath, VirtualClock } from '@vsim/vsphere';
+import { type DatastoreRecord, findByInventoryPath, VirtualClock, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_API_VERSION } from '../controllers/images/image-controller.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
@@ -127,6 +127,39 @@ describe('prepareNamespace', () => {
     expect(other.pool).not.toBe(again.pool);
     expect(other.folder).not.toBe(again.folder);
     expect(vsphere.library.list()).toHaveLength(1);
+  });
+
+  it("limits nothing by default: VMs past the network's first /24 and its datastore's capacity all run", async () => {
+    const { vsphere, kube, supervisor, settle } = await createSupervisorFixture();
+    const prepared = await supervisor.prepareNamespace('ns1');
+    await settle();
+    const images = await list(kube, IMAGE_API_VERSION, 'VirtualMachineImage', 'ns1');
+    const count = 300;
+    for (let i = 0; i < count; i++)
+      await kube.create({
+        apiVersion: IMAGE_API_VERSION,
+        kind: 'VirtualMachine',
+        metadata: { name: `vm-${i}`, namespace: 'ns1' },
+        spec: {
+          className: 'best-effort-small',
+          image: { kind: 'VirtualMachineImage', name: images[0]?.metadata.name },
+          storageClass: prepared.storageClass,
+        },
+      });
+    await settle();
+    const vms = (await list(kube, IMAGE_API_VERSION, 'VirtualMachine', 'ns1')) as {
+      status?: { powerState?: string; network?: { primaryIP4?: string }; uniqueID?: string };
+    }[];
+    expect(vms.filter((vm) => vm.status?.powerState === 'PoweredOn')).toHaveLength(count);
+    // More addresses than a /24 holds: net-operator took another subnet.
+    const subnets = new Set(
+      vms.map((vm) => vm.status?.network?.primaryIP4?.split('.').slice(0, 3).join('.')),
+    );
+    expect(subnets.size).toBeGreaterThan(1);
+    // More taken than the datastore holds: thin disks overcommit it, and no deployment fails.
+    const record = vsphere.store.get(vms[0]?.status?.uniqueID as string) as VmRecord;
+    const ds = vsphere.store.get(record.datastores[0] as string) as DatastoreRecord;
+    expect(ds.used).toBeGreaterThan(ds.capacity);
   });
 
   it('honours a chosen class list, storage class and limit', async () => {
