@@ -48,6 +48,9 @@ export const faults = {
         : { _type: 'InvalidPowerState', requestedState, existingState },
       `The attempted operation cannot be performed in the current state (${powerStateLabel[existingState]}).`,
     ),
+  /** A hardware version the hosts do not run, or text that names none. */
+  unsupportedHardwareVersion: (version: string) =>
+    fault({ _type: 'NotSupported' }, `The hardware version '${version}' is not supported.`),
   alreadyUpgraded: () =>
     fault({ _type: 'AlreadyUpgraded' }, 'Virtual machine compatibility is already up-to-date.'),
   invalidState: (message = 'The operation is not allowed in the current state.') =>

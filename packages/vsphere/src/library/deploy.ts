@@ -128,7 +128,7 @@ export const deployOperations = (m: Model) => {
     if (spec.name.trim() === '') throw faults.invalidArgument('deployment_spec.name');
     const version = spec.config?.version;
     if (version !== undefined && !isSupportedHardwareVersion(version))
-      throw faults.invalidArgument('deployment_spec.vm_config_spec.version');
+      throw faults.unsupportedHardwareVersion(version);
     const folder = m.lookup<FolderRecord>(spec.folder, 'Folder');
     if (!folder.childType.includes('VirtualMachine')) throw faults.invalidArgument('target.folder_id');
     const pool = m.lookup<ResourcePoolRecord>(spec.pool, 'ResourcePool', 'VirtualApp');

@@ -214,7 +214,10 @@ describe('virtual hardware upgrade', () => {
     expect(get(vm.id).config.version).toBe('vmx-21');
     for (const version of ['nineteen', 'vmx-22'])
       expect(() => vsphere.vm.upgrade(vm.id, version), version).toThrow(
-        expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'version' } }),
+        expect.objectContaining({
+          fault: { _type: 'NotSupported' },
+          message: `The hardware version '${version}' is not supported.`,
+        }),
       );
   });
 });

@@ -363,9 +363,8 @@ export const virtualMachineOperations = (m: Model) => {
      */
     upgrade(vm: Ref, version = LATEST_HARDWARE_VERSION): Task<void> {
       const record = lookupVm(vm);
-      const target = hardwareVersionNumber(version);
-      if (target === undefined || !isSupportedHardwareVersion(version))
-        throw faults.invalidArgument('version');
+      if (!isSupportedHardwareVersion(version)) throw faults.unsupportedHardwareVersion(version);
+      const target = hardwareVersionNumber(version) as number;
       return m.task(
         {
           method: 'UpgradeVM_Task',

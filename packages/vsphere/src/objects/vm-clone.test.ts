@@ -136,6 +136,8 @@ describe('CreateVM_Task', () => {
         { _type: 'InvalidArgument' },
       ],
       [basic('x', { version: 'v13' }), dc.vmFolder, undefined, { _type: 'NotSupported' }],
+      // Newer than the hosts run.
+      [basic('x', { version: 'vmx-22' }), dc.vmFolder, undefined, { _type: 'NotSupported' }],
     ];
     const count = vsphere.store.countOf('VirtualMachine');
     for (const [spec, folder, host, fault] of cases) {

@@ -22,7 +22,14 @@ import type {
   VmGuest,
   VmRecord,
 } from '../inventory/records.js';
-import { datastorePath, newMac, newVmRecord, putVm, withControllers } from '../inventory/vm.js';
+import {
+  datastorePath,
+  isSupportedHardwareVersion,
+  newMac,
+  newVmRecord,
+  putVm,
+  withControllers,
+} from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { applyConfigSpec, checkHardware, guestFullName, type VmConfigSpec } from './vm-config-spec.js';
@@ -158,8 +165,8 @@ const createdVm = (
   const vmPathName = spec.files?.vmPathName;
   if (!vmPathName) throw faults.invalidVmConfig('configSpec.files.vmPathName');
   const folder = vmFolder(tx, folderId);
-  if (spec.version !== undefined && !/^vmx-\d+$/.test(spec.version))
-    throw faults.notSupported(`The hardware version '${spec.version}' is not supported.`);
+  if (spec.version !== undefined && !isSupportedHardwareVersion(spec.version))
+    throw faults.unsupportedHardwareVersion(spec.version);
   const parsed = parseDatastorePath(vmPathName);
   const ds = parsed && datastoreByName(m, datacenterOf(m.store, folder.id)?.id, parsed.datastore);
   if (!parsed || !ds) throw faults.invalidDatastorePath(vmPathName);

@@ -509,10 +509,13 @@ describe('the VirtualMachine controller', () => {
     // vmx-22 passes the webhook, but the simulated hosts run vmx-21 at most: the deployment fails.
     await f.kube.create(newVm(f, 'esx9', { minHardwareVersion: 22 }));
     await f.settle();
-    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/esx9'))).toContain(
-      'deployment_spec.vm_config_spec.version',
-    );
-    expect((await getVm(f, 'esx9')).status?.uniqueID).toBeUndefined();
+    const esx9 = await getVm(f, 'esx9');
+    expect(condition(esx9, CONDITION.created)).toMatchObject({
+      status: 'False',
+      reason: 'Error',
+      message: "The hardware version 'vmx-22' is not supported.",
+    });
+    expect(esx9.status?.uniqueID).toBeUndefined();
     // A minimum: the image's vmx-19 stays when it is higher.
     const old = await getVm(f, 'old');
     expect(old.status?.hardwareVersion).toBe(19);

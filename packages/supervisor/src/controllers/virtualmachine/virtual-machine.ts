@@ -30,6 +30,7 @@ import {
   getOrInsert,
   hardwareVersionNumber,
   type InventoryRecord,
+  isVimFault,
   type LibraryItemRecord,
   mapped,
   type NetworkRecord,
@@ -425,33 +426,42 @@ export function startVirtualMachineController(
         if (!(error instanceof BootstrapDataError)) throw error;
       }
     const powerOn = poweringOn && (provider === undefined || customization !== undefined);
-    const task = vsphere.library.deploy(
-      resolved.itemId as string,
-      {
-        name: vm.metadata.name as string,
-        folder: target.folder,
-        pool: target.pool,
-        // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
-        storageProvisioning: 'thin',
-        // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
-        powerOn,
-        config: deployConfig(
-          vm,
-          resolved,
-          () => imageHardwareVersion(resolved.itemId as string),
-          mapped(network.nics, (nic) => ({
-            network: portgroupOf(vsphere, nic.networkID),
-            macAddress: nic.macAddress,
-          })),
-          cloudInitOf(vm)
-            ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
-            : undefined,
-          customization,
-        ),
-      },
-      // vm-operator's blocking create: a deployment that takes no time has ended on return.
-      { blocking: true },
-    );
+    // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
+    // as one that failed, as vm-operator's create reports any error.
+    let task: ReturnType<VSphere['library']['deploy']>;
+    try {
+      task = vsphere.library.deploy(
+        resolved.itemId as string,
+        {
+          name: vm.metadata.name as string,
+          folder: target.folder,
+          pool: target.pool,
+          // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
+          storageProvisioning: 'thin',
+          // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
+          powerOn,
+          config: deployConfig(
+            vm,
+            resolved,
+            () => imageHardwareVersion(resolved.itemId as string),
+            mapped(network.nics, (nic) => ({
+              network: portgroupOf(vsphere, nic.networkID),
+              macAddress: nic.macAddress,
+            })),
+            cloudInitOf(vm)
+              ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
+              : undefined,
+            customization,
+          ),
+        },
+        // vm-operator's blocking create: a deployment that takes no time has ended on return.
+        { blocking: true },
+      );
+    } catch (error) {
+      if (!isVimFault(error)) throw error;
+      writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, error)]);
+      return { requeue: true };
+    }
     const ended = task.outcome();
     if (ended === undefined) {
       // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it ends.

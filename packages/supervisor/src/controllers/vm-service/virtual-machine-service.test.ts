@@ -285,7 +285,8 @@ describe('the VirtualMachineService controller', () => {
       await f.settle();
       expect(await f.service('a')).toBeUndefined();
       expect(await f.endpoints('a')).toBeUndefined();
-      expect(f.loadBalancerAddresses.size).toBe(2);
+      // Two services' VIPs and the Supervisor API server's own.
+      expect(f.loadBalancerAddresses.size).toBe(3);
       expect(f.loadBalancerAddresses.holderOf('192.168.240.2')).toBeUndefined();
       await f.createService('d', lb());
       await f.settle();
@@ -306,7 +307,13 @@ describe('the VirtualMachineService controller', () => {
     await f.createService('owner', lb({ app: 'a' }, { loadBalancerIP: '192.168.240.77' }));
     await f.createService('rival', lb({ app: 'a' }, { loadBalancerIP: '192.168.240.77' }));
     await f.createService('far', lb({ app: 'a' }, { loadBalancerIP: '10.0.0.1' }));
+    // The Supervisor API server's address is its own.
+    await f.createService('api', lb({ app: 'a' }, { loadBalancerIP: '192.168.240.1' }));
     await f.settle();
+    expect(readyOf(await f.vmService('api'))).toMatchObject({
+      status: 'False',
+      message: 'loadBalancerIP 192.168.240.1 is in use by another service',
+    });
     expect((await f.service('owner'))?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.77' }] });
     expect((await f.service('owner'))?.spec?.loadBalancerIP).toBe('192.168.240.77');
     const rival = await f.vmService('rival');
@@ -349,7 +356,8 @@ describe('the VirtualMachineService controller', () => {
     const f = await setup();
     await f.createService('web', lb());
     await f.settle();
-    expect(f.loadBalancerAddresses.size).toBe(1);
+    // The service's VIP and the Supervisor API server's own.
+    expect(f.loadBalancerAddresses.size).toBe(2);
     await expect(
       f.kube.patch(f.ref('VirtualMachineService', 'web'), { spec: { type: 'ClusterIP' } }, { type: 'merge' }),
     ).rejects.toMatchObject({
@@ -359,7 +367,7 @@ describe('the VirtualMachineService controller', () => {
     });
     await f.remove('VirtualMachineService', 'web');
     await f.settle();
-    expect(f.loadBalancerAddresses.size).toBe(0);
+    expect(f.loadBalancerAddresses.size).toBe(1);
     expect(f.clusterAddresses.size).toBe(0);
   });
 

@@ -110,6 +110,8 @@ export function startVirtualMachineServiceController(
 ): VirtualMachineServiceController {
   const { kube, vsphere } = deps;
   const vips = new AddressRange(deps.options?.loadBalancerRange ?? DEFAULT_LOAD_BALANCER_RANGE);
+  // The Supervisor API server's own address is never a workload's (when the range holds it).
+  vips.claim('kube-system/kube-apiserver-lb-svc', SUPERVISOR_API_ADDRESS);
   const clusterIps = new AddressRange(deps.options?.serviceRange ?? DEFAULT_SERVICE_RANGE);
   /** The uid behind each key, to give its addresses back once the object is gone. */
   const holders = new Map<string, string>();
