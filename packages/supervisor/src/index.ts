@@ -16,6 +16,7 @@ export * from './controllers/resource-policy/index.js';
 export * from './controllers/virtualmachine/index.js';
 export * from './controllers/vm-service/index.js';
 export * from './controllers/volume/index.js';
+export * from './controllers/webconsole/index.js';
 export * from './namespaces/layout.js';
 export {
   DEFAULT_LIBRARY_NAME,

@@ -154,17 +154,19 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
 }
 
 /**
- * A validating webhook: on create, and on an update that changes the spec (one kept as stored,
- * a metadata or status write, passed it before) of an object not being deleted.
+ * A validating webhook: on create, and on an update of an object not being deleted that changes
+ * the spec (one kept as stored, a metadata or status write, passed it before), or every update
+ * when its rules read the metadata too (`judges: 'object'`).
  */
 function validating<T>(
   kind: string,
   onCreate: (object: T) => FieldError[],
   onUpdate: (object: T, old: T) => FieldError[],
+  judges: 'spec' | 'object' = 'spec',
 ): AdmitFunction {
   return (operation, object, old) => {
     if (operation === 'CREATE') deny(kind, onCreate(object as unknown as T));
-    else if (old && !old.metadata.deletionTimestamp && object.spec !== old.spec)
+    else if (old && !old.metadata.deletionTimestamp && (judges === 'object' || object.spec !== old.spec))
       deny(kind, onUpdate(object as unknown as T, old as unknown as T));
     return undefined;
   };
@@ -215,6 +217,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'VirtualMachineWebConsoleRequest',
       validateWebConsoleRequestCreate,
       validateWebConsoleRequestUpdate,
+      'object',
     ),
   };
   for (const k of VM_OPERATOR_KINDS) {

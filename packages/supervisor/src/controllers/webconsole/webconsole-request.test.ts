@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineWebConsoleRequest } from '../../api/types.js';
 import { WEB_CONSOLE_UUID_LABEL } from '../../api/webconsole-request-validation.js';
 import { isKubeError } from '../../store/errors.js';
-import { timestamp } from '../../store/meta.js';
+import { type KubeObject, timestamp } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
 import { SUPERVISOR_API_ADDRESS } from '../vm-service/index.js';
 import { WEB_CONSOLE_EXPIRY_MS } from './webconsole-request.js';
@@ -100,6 +100,18 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
       'Error: failed to get subject vm vm2: virtualmachines.vmoperator.vmware.com "vm2" not found',
     );
     expect((await f.get('early'))?.status?.response).toBeUndefined();
+    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+    await f.kube.create({
+      ...VM,
+      metadata: { name: 'vm2', namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
+        storageClass: 'wcpglobal-storage-profile',
+      },
+    });
+    await f.advance(1_000);
+    expect((await f.get('early'))?.status?.response).toMatch(/^[A-Za-z0-9+/]+=*$/);
   });
 
   it("refuses, as vm-operator's webhook does, a request without a VM or a usable key, and any change of them or its label", async () => {
@@ -141,6 +153,18 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
         }),
       ),
     ).toContain(`metadata.labels[${WEB_CONSOLE_UUID_LABEL}]: Invalid value: "x": field is immutable`);
+    // In process too, with the stored spec kept: the label is metadata.
+    const direct = f.kube.direct.get({
+      ...REQUEST,
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      name: 'd',
+    }) as KubeObject;
+    expect(() =>
+      f.kube.direct.update({
+        ...direct,
+        metadata: { ...direct.metadata, labels: { [WEB_CONSOLE_UUID_LABEL]: 'y' } },
+      }),
+    ).toThrow('field is immutable');
     expect((await f.kube.get({ ...REQUEST, name: 'd' })).metadata.resourceVersion).toBe(
       stored.metadata.resourceVersion,
     );

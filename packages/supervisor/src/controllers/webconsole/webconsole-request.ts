@@ -6,9 +6,11 @@
  * its expiry 120 s on, and the proxy address the console is reached through: the load balancer
  * address of the Supervisor's API server Service, `kube-system/kube-apiserver-lb-svc`. It labels
  * the request with its uid and makes the VM its controller, so that it goes with the VM; once
- * expired, the request is deleted. The encryption's seed comes from the simulator's random: the
- * same seed gives the same response.
+ * expired, the request is deleted. The encryption's seed is a hash of the ticket (drawn from
+ * the simulator's random) and the request's uid: the same seed gives the same response, and no
+ * other id moves for it.
  */
+import { createHash } from 'node:crypto';
 import type { VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineWebConsoleRequest } from '../../api/types.js';
 import { rsaPublicKeyOf, WEB_CONSOLE_UUID_LABEL } from '../../api/webconsole-request-validation.js';
@@ -19,6 +21,9 @@ import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { encryptOaepSha512 } from './oaep.js';
+
+/** OAEP's 64 random bytes, made of what the answer is for. */
+const oaepSeed = (url: string, uid: string): Buffer => createHash('sha512').update(`${uid}\n${url}`).digest();
 
 export const WEB_CONSOLE_CONTROLLER = 'virtualmachinewebconsolerequest-controller';
 /** How long a request's ticket is good for (vm-operator's DefaultExpiryTime). */
@@ -56,7 +61,7 @@ export function startWebConsoleRequestController(
   };
 
   /** The VM's console URL, encrypted for the request's key. */
-  const ticketFor = (vm: VirtualMachine, publicKey: string): string => {
+  const ticketFor = (vm: VirtualMachine, publicKey: string, uid: string): string => {
     const failed = (why: string) => new Error(`failed to get webmksticket: ${why}`);
     const id = vm.status?.uniqueID;
     if (!id || vsphere.store.get(id)?.kind !== 'VirtualMachine')
@@ -66,7 +71,7 @@ export function startWebConsoleRequestController(
     try {
       const ticket = vsphere.vm.acquireTicket(id, 'webmks');
       const url = `wss://${ticket.host}:${ticket.port}/ticket/${ticket.ticket}`;
-      return encryptOaepSha512(key, Buffer.from(url), vsphere.random.bytes(64)).toString('base64');
+      return encryptOaepSha512(key, Buffer.from(url), oaepSeed(url, uid)).toString('base64');
     } catch (error) {
       throw failed((error as Error).message);
     }
@@ -89,7 +94,7 @@ export function startWebConsoleRequestController(
     const vm = (await kube.get({ ...VM, namespace, name: vmName }).catch((error: Error) => {
       throw new Error(`failed to get subject vm ${vmName}: ${error.message}`);
     })) as unknown as VirtualMachine & KubeObject;
-    const response = ticketFor(vm, request.spec?.publicKey ?? '');
+    const response = ticketFor(vm, request.spec?.publicKey ?? '', request.metadata.uid ?? '');
     const proxyAddr = await proxyAddress();
     const labels = merged(request.metadata.labels ?? {}, {
       [WEB_CONSOLE_UUID_LABEL]: request.metadata.uid ?? '',
