@@ -724,7 +724,7 @@ describe('VirtualMachine prerequisites', () => {
     );
     await f.settle();
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/md1'))).toBe(
-      'Error: ClusterModule "db" not found in VirtualMachineSetResourcePolicy',
+      'Error: failed to reconcile config: updating state failed with ClusterModule "db" not found in VirtualMachineSetResourcePolicy',
     );
     // That error does not stop a power-off, as in vm-operator.
     await f.kube.patch(
@@ -744,7 +744,7 @@ describe('VirtualMachine prerequisites', () => {
     );
     await f.settle();
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/lone'))).toBe(
-      'Error: cannot set cluster module without resource policy',
+      'Error: failed to reconcile config: updating state failed with cannot set cluster module without resource policy',
     );
     // Destroyed, a VM leaves its module.
     await f.kube.delete(ref('md1'));

@@ -129,6 +129,10 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
 /** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
 const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 
+/** An error of vm-operator's update of a VM, as its reconcile reports it. */
+const updateFailed = (why: string): Error =>
+  new Error(`failed to reconcile config: updating state failed with ${why}`);
+
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
 
@@ -541,7 +545,7 @@ export function startVirtualMachineController(
       if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
       // As vm-operator, no power-on while a claim's disk is not attached yet.
       const pending = pendingVolumes(vm);
-      if (pending) throw new Error(`failed to reconcile config: updating state failed with ${pending}`);
+      if (pending) throw updateFailed(pending);
       // A LinuxPrep or Sysprep VM is customized before it powers on from off, as its spec says
       // now: when its latch asks, or when the customization differs from the last one made.
       const provider = state === 'poweredOff' ? customizingProviderOf(vm) : undefined;
@@ -648,17 +652,19 @@ export function startVirtualMachineController(
     const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
     if (!group) return vm;
     const policyName = vm.spec?.reserved?.resourcePolicyName;
-    const policy =
-      policyName &&
-      read.get<VirtualMachineSetResourcePolicy>(
-        VM_OPERATOR_API_VERSION,
-        'VirtualMachineSetResourcePolicy',
-        vm.metadata.namespace,
-        policyName,
+    if (!policyName) throw updateFailed('cannot set cluster module without resource policy');
+    const policy = read.get<VirtualMachineSetResourcePolicy>(
+      VM_OPERATOR_API_VERSION,
+      'VirtualMachineSetResourcePolicy',
+      vm.metadata.namespace,
+      policyName,
+    );
+    if (!policy)
+      throw updateFailed(
+        read.notFound(VM_OPERATOR_API_VERSION, 'VirtualMachineSetResourcePolicy', policyName),
       );
-    if (!policy) throw new Error('cannot set cluster module without resource policy');
     const module = policyModuleOf(policy, group, clusterOfPool(vsphere, record.pool));
-    if (!module) throw new Error(`ClusterModule "${group}" not found in VirtualMachineSetResourcePolicy`);
+    if (!module) throw updateFailed(`ClusterModule "${group}" not found in VirtualMachineSetResourcePolicy`);
     if (vm.metadata.annotations?.[CLUSTER_MODULE_UUID_ANNOTATION] === module) return vm;
     if (!vsphere.clusterModules.members(module).includes(record.id))
       vsphere.clusterModules.addMembers(module, [record.id]);
