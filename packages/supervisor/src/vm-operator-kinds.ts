@@ -186,7 +186,7 @@ function admitVirtualMachineClass(): AdmitFunction {
     const kept = (old?.spec as { controllerName?: string } | undefined)?.controllerName;
     const spec = object.spec as { controllerName?: string } | undefined;
     const admitted =
-      operation === 'UPDATE' && kept && !spec?.controllerName
+      operation === 'UPDATE' && !old?.metadata.deletionTimestamp && kept && !spec?.controllerName
         ? Object.assign({}, object, { spec: { ...spec, controllerName: kept } })
         : object;
     validate(operation, admitted, old, context);

@@ -12,23 +12,46 @@ import { type FieldError, IMMUTABLE, invalid, required } from './validation.js';
 /** The label the controller sets to the request's uid. */
 export const WEB_CONSOLE_UUID_LABEL = 'vmoperator.vmware.com/webconsolerequest-uuid';
 
-const PEM_BLOCK = /-----BEGIN ([^-\r\n]+)-----\r?\n([\s\S]*?)-----END \1-----/;
-
-/** The DER of the first PEM block of a text, as Go's pem.Decode finds it, with its type. */
+/**
+ * The type and DER of the first PEM block of a text, as Go's pem.Decode reads one: its BEGIN
+ * line at the start of a line (spaces may follow it), headers skipped, strict base64, nothing but
+ * spaces after its END line; a block that does not parse is passed over for the next.
+ */
 function pemBlock(text: string): { type: string; der: Buffer } | undefined {
-  const match = PEM_BLOCK.exec(text);
-  if (!match) return undefined;
-  const body = (match[2] as string).replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) return undefined;
-  return { type: match[1] as string, der: Buffer.from(body, 'base64') };
+  for (let from = 0; ; ) {
+    const at = text.indexOf('-----BEGIN ', from);
+    if (at < 0) return undefined;
+    from = at + 1;
+    if (at > 0 && text[at - 1] !== '\n') continue;
+    const head = /^-----BEGIN ([^\n]*?)-----[ \t]*\r?\n/.exec(text.slice(at));
+    if (!head) continue;
+    const type = head[1] as string;
+    const bodyAt = at + head[0].length;
+    const endMarker = `\n-----END ${type}-----`;
+    const endAt = text.indexOf(endMarker, bodyAt - 1);
+    if (endAt < 0) continue;
+    const rest = text.slice(endAt + endMarker.length);
+    if (rest.slice(0, rest.indexOf('\n') < 0 ? undefined : rest.indexOf('\n')).trim() !== '') continue;
+    let body = text.slice(bodyAt, endAt + 1);
+    // Headers (`Key: value` lines) end at a blank line.
+    if (/^[^\n:]*:/.test(body)) {
+      const blank = body.search(/\r?\n\r?\n/);
+      if (blank < 0) continue;
+      body = body.slice(body.indexOf('\n', blank + 1) + 1);
+    }
+    const base64 = body.replace(/[\r\n \t]/g, '');
+    if (base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) continue;
+    return { type, der: Buffer.from(base64, 'base64') };
+  }
 }
 
-/** The RSA key of a PEM `PUBLIC KEY` block holding PKCS #1, as vm-operator reads one; undefined otherwise. */
+/** The RSA key of a PEM `PUBLIC KEY` block holding PKCS #1 (nothing after it), as vm-operator reads one. */
 export function rsaPublicKeyOf(pem: string): ReturnType<typeof createPublicKey> | undefined {
   const block = pemBlock(pem);
   if (block?.type !== 'PUBLIC KEY') return undefined;
   try {
-    return createPublicKey({ key: block.der, format: 'der', type: 'pkcs1' });
+    const key = createPublicKey({ key: block.der, format: 'der', type: 'pkcs1' });
+    return key.export({ type: 'pkcs1', format: 'der' }).equals(block.der) ? key : undefined;
   } catch {
     return undefined;
   }

@@ -63,6 +63,7 @@ const TICKET_TYPES: readonly string[] = [
   'mks',
   'device',
   'guestControl',
+  'dnd',
   'webmks',
   'guestIntegrity',
   'webRemoteDevice',

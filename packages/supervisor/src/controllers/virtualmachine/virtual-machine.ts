@@ -555,7 +555,7 @@ export function startVirtualMachineController(
         const hash = customizationHash(customization);
         if (customizationNeeded(vm, provider, hash)) {
           const made = () => {
-            const current = kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine;
+            const current = storedVm(key);
             if (current) recordCustomizationMade(current, provider, hash);
           };
           track(key, vsphere.vm.customize(record.id, customization).wait().then(made));
@@ -600,7 +600,7 @@ export function startVirtualMachineController(
       // As vm-operator, the restart is recorded once made: one that failed is tried again.
       const asked = vm.spec?.nextRestartTime;
       const restarted = () => {
-        const current = kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine;
+        const current = storedVm(key);
         if (current) writeStatus(current, merged(current.status ?? {}, { lastRestartTime: asked }));
       };
       track(
@@ -671,6 +671,10 @@ export function startVirtualMachineController(
     const annotations = merged(vm.metadata.annotations ?? {}, { [CLUSTER_MODULE_UUID_ANNOTATION]: module });
     return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
   };
+
+  /** The VM as stored now, for work that ends after its pass (a task's end). */
+  const storedVm = (key: string) =>
+    kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine | undefined;
 
   /** The hardware version of a library item's OVF; 0 when it names none. */
   const imageHardwareVersion = (itemId: string): number =>
