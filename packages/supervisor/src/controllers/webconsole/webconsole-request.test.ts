@@ -91,6 +91,31 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
     expect(await f.get('again')).toBeUndefined();
   });
 
+  it("without the proxy's Service, reports why, and still writes the response and lets it expire", async () => {
+    const f = await setup();
+    const { pem } = keys();
+    await f.kube.delete({
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: 'kube-system',
+      name: 'kube-apiserver-lb-svc',
+    });
+    await f.request('lost', { name: 'vm1', publicKey: pem });
+    await f.settle();
+    expect(f.errorOf('lost')).toBe(
+      'Error: failed to get proxy address service  kube-system/kube-apiserver-lb-svc: services "kube-apiserver-lb-svc" not found',
+    );
+    const status = (await f.get('lost'))?.status;
+    expect(status?.response).toBeDefined();
+    expect(status?.proxyAddr).toBeUndefined();
+    // The Service back (a namespace prepared makes it), the address is found on a retry.
+    await f.supervisor.prepareNamespace('ns1');
+    await f.advance(10_000);
+    expect((await f.get('lost'))?.status).toEqual({ ...status, proxyAddr: SUPERVISOR_API_ADDRESS });
+    await f.advance(WEB_CONSOLE_EXPIRY_MS);
+    expect(await f.get('lost')).toBeUndefined();
+  });
+
   it('reports a missing VM, and answers once it is there', async () => {
     const f = await setup();
     const { pem } = keys();

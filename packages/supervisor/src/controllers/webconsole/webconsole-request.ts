@@ -90,12 +90,24 @@ export function startWebConsoleRequestController(
       return undefined;
     }
     if (request.status?.response && request.status.proxyAddr) return { requeueAfter: expiry - now };
+    // Answered without a proxy address: only that is looked for again, until the request expires.
+    if (request.status?.response) {
+      const proxyAddr = await proxyAddress();
+      await kube.updateStatus(merged(request, { status: merged(request.status, { proxyAddr }) }));
+      return { requeueAfter: expiry - now };
+    }
     const vmName = request.spec?.name ?? '';
     const vm = (await kube.get({ ...VM, namespace, name: vmName }).catch((error: Error) => {
       throw new Error(`failed to get subject vm ${vmName}: ${error.message}`);
     })) as unknown as VirtualMachine & KubeObject;
     const response = ticketFor(vm, request.spec?.publicKey ?? '', request.metadata.uid ?? '');
-    const proxyAddr = await proxyAddress();
+    const expiryTime = timestamp(now + WEB_CONSOLE_EXPIRY_MS);
+    // As vm-operator's deferred patch: without a proxy address, the response and its expiry are
+    // written all the same, and the request goes when it expires.
+    const proxy = await proxyAddress().then(
+      (address) => ({ address }),
+      (error: unknown) => ({ error }),
+    );
     const labels = merged(request.metadata.labels ?? {}, {
       [WEB_CONSOLE_UUID_LABEL]: request.metadata.uid ?? '',
     });
@@ -104,11 +116,10 @@ export function startWebConsoleRequestController(
     const updated = await kube.update(
       merged(request, { metadata: merged(request.metadata, { labels, ownerReferences: [owner] }) }),
     );
-    await kube.updateStatus(
-      merged(updated, {
-        status: { response, expiryTime: timestamp(now + WEB_CONSOLE_EXPIRY_MS), proxyAddr },
-      }),
-    );
+    const status =
+      'address' in proxy ? { response, expiryTime, proxyAddr: proxy.address } : { response, expiryTime };
+    await kube.updateStatus(merged(updated, { status }));
+    if ('error' in proxy) throw proxy.error;
     return { requeueAfter: WEB_CONSOLE_EXPIRY_MS };
   };
 
