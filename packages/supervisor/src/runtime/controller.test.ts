@@ -410,6 +410,20 @@ describe('Controller', () => {
       expect(gap).toBeLessThanOrEqual(13_000);
     }
     expect(run(7)).toEqual(times);
+    // A reconcile's own requeueAfter is kept exactly.
+    const { scheduler, clock, advance, controller } = setup();
+    const at: number[] = [];
+    const c = controller(
+      () => {
+        at.push(clock.now());
+        return at.length < 2 ? { requeueAfter: 120_000 } : undefined;
+      },
+      { requeueDelay: VM_OPERATOR_REQUEUE_DELAY, jitter: 0.3, random: new Random(7) },
+    );
+    c.enqueue('request');
+    scheduler.runDue();
+    advance(200_000);
+    expect((at[1] as number) - (at[0] as number)).toBe(120_000);
     expect(() => setup().controller(() => undefined, { jitter: 0.1 })).toThrow(TypeError);
   });
 });

@@ -60,8 +60,9 @@ export interface ControllerOptions {
    */
   requeueDelay?: number;
   /**
-   * Opt-in: `requeueAfter` and `requeueDelay` are lengthened by a random fraction up to this
-   * (e.g. 0.1 for up to +10%), drawn from `random`. Default 0.
+   * Opt-in: `requeueDelay` is lengthened by a random fraction up to this (e.g. 0.1 for up to
+   * +10%), drawn from `random`; a reconcile's own `requeueAfter` is kept, as controller-runtime
+   * keeps a RequeueAfter. Default 0.
    */
   jitter?: number;
   /** The seeded random source jitter draws from (required when `jitter > 0`). */
@@ -293,7 +294,7 @@ export class Controller {
       if (after !== undefined && after > 0) {
         this.#requeues++;
         this.queue.forget(key);
-        this.queue.addAfter(key, this.#jittered(after));
+        this.queue.addAfter(key, after);
       } else if (result?.requeue) {
         this.#requeues++;
         if (this.#requeueDelay !== undefined && this.#requeueDelay > 0) {
