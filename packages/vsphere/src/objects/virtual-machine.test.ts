@@ -174,7 +174,7 @@ describe('power operations', () => {
 
 describe('console tickets', () => {
   it("gives a running VM's console ticket on its host, a new one each time; refuses a VM off or an odd type", async () => {
-    const { vsphere, vm, run } = setup();
+    const { vsphere, vm, run, lastEvents } = setup();
     const ticket = vsphere.vm.acquireTicket(vm.id, 'webmks');
     expect(ticket).toEqual({
       _type: 'VirtualMachineTicket',
@@ -184,6 +184,13 @@ describe('console tickets', () => {
       port: 443,
     });
     expect(vsphere.vm.acquireTicket(vm.id, 'mks').ticket).not.toBe(ticket.ticket);
+    expect(lastEvents(1).map((e) => [e._type, e.ticketType, e.fullFormattedMessage])).toEqual([
+      [
+        'VmAcquiredTicketEvent',
+        'mks',
+        'A ticket for DC0_H0_VM0 of type mks on DC0_H0 in DC0 has been acquired',
+      ],
+    ]);
     expect(() => vsphere.vm.acquireTicket(vm.id, 'console')).toThrow(
       expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty: 'ticketType' } }),
     );

@@ -343,7 +343,7 @@ export const virtualMachineOperations = (m: Model) => {
      */
     acquireTicket(vm: Ref, ticketType: string): VmTicket {
       const record = lookupVm(vm);
-      return m.call({ method: 'AcquireTicket', target: record.id }, (tx) => {
+      const ticket = m.call({ method: 'AcquireTicket', target: record.id }, (tx): VmTicket => {
         if (!TICKET_TYPES.includes(ticketType)) throw faults.invalidArgument('ticketType');
         const current = currentVm(tx, record.id);
         if (current.powerState !== 'poweredOn')
@@ -356,6 +356,14 @@ export const virtualMachineOperations = (m: Model) => {
           ...(host ? { host: host.name, port: 443 } : {}),
         };
       });
+      const now = stored(record.id);
+      events.post(
+        now,
+        'VmAcquiredTicketEvent',
+        `A ticket for ${now.name} of type ${ticketType} on ${events.host(now)} in ${events.dc(now)} has been acquired`,
+        { ticketType },
+      );
+      return ticket;
     },
 
     /**
