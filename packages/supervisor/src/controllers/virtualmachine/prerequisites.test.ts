@@ -31,11 +31,11 @@ async function setup() {
   const get = async (name: string) => (await f.kube.get(ref(name))) as unknown as VirtualMachine;
   const conditionOf = async (name: string, type: string) =>
     (await get(name)).status?.conditions?.find((c: Condition) => c.type === type);
-  const create = (name: string, spec: Record<string, unknown>) =>
+  const create = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) =>
     f.kube.create({
       apiVersion: V5,
       kind: 'VirtualMachine',
-      metadata: { name, namespace: 'ns1' },
+      metadata: { name, namespace: 'ns1', ...(annotations ? { annotations } : {}) },
       spec: {
         className: 'best-effort-small',
         image: { kind: 'VirtualMachineImage', name: image },
@@ -54,6 +54,10 @@ async function setup() {
   };
   return { ...f, image, vms, get, conditionOf, create, converged, recordOf };
 }
+
+/** A VM of the policy `cluster1` in a cluster module group, annotated as CAPV makes one. */
+const inGroup = (f: Awaited<ReturnType<typeof setup>>, name: string, group: string) =>
+  f.create(name, { reserved: { resourcePolicyName: 'cluster1' } }, { 'vsphere-cluster-module-group': group });
 
 /** A VM's cloud-init GuestInfo, decoded (each key is gzip+base64). */
 function guestInfoOf(record: VmRecord): Map<string, string> {
@@ -689,20 +693,8 @@ describe('VirtualMachine prerequisites', () => {
       metadata: { name: 'cluster1', namespace: 'ns1' },
       spec: { resourcePool: { name: 'cluster1' }, folder: 'cluster1', clusterModuleGroups: ['workers'] },
     });
-    const inGroup = (name: string, group: string) =>
-      f.kube.create({
-        apiVersion: V5,
-        kind: 'VirtualMachine',
-        metadata: { name, namespace: 'ns1', annotations: { 'vsphere-cluster-module-group': group } },
-        spec: {
-          className: 'best-effort-small',
-          image: { kind: 'VirtualMachineImage', name: f.image },
-          storageClass: 'wcpglobal-storage-profile',
-          reserved: { resourcePolicyName: 'cluster1' },
-        },
-      });
-    await inGroup('md1', 'workers');
-    await inGroup('cp1', 'control-plane');
+    await inGroup(f, 'md1', 'workers');
+    await inGroup(f, 'cp1', 'control-plane');
     await f.settle();
     await f.converged('md1');
     const laidOut = (await f.kube.get(POLICY)) as unknown as VirtualMachineSetResourcePolicy;
@@ -759,17 +751,7 @@ describe('VirtualMachine prerequisites', () => {
       metadata: { name: 'cluster1', namespace: 'ns1' },
       spec: { clusterModuleGroups: ['workers'] },
     });
-    await f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachine',
-      metadata: { name: 'md1', namespace: 'ns1', annotations: { 'vsphere-cluster-module-group': 'workers' } },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: f.image },
-        storageClass: 'wcpglobal-storage-profile',
-        reserved: { resourcePolicyName: 'cluster1' },
-      },
-    });
+    await inGroup(f, 'md1', 'workers');
     await f.settle();
     await f.converged('md1');
     const namespace = await f.supervisor.prepareNamespace('ns1');
