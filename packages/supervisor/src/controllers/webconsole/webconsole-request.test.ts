@@ -24,22 +24,24 @@ async function setup() {
   const f = await createSupervisorFixture({ namespaces: ['ns1'] });
   const prepared = await f.supervisor.prepareNamespace('ns1');
   const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-  await f.kube.create({
-    ...VM,
-    metadata: { name: 'vm1', namespace: 'ns1' },
-    spec: {
-      className: 'best-effort-small',
-      image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
-      storageClass: prepared.storageClass,
-    },
-  });
+  const vm = (name: string) =>
+    f.kube.create({
+      ...VM,
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
+        storageClass: prepared.storageClass,
+      },
+    });
+  await vm('vm1');
   await f.settle();
   const request = (name: string, spec: Record<string, unknown>) =>
     f.kube.create({ ...REQUEST, metadata: { name, namespace: 'ns1' }, spec });
   const get = async (name: string) =>
     (await f.find({ ...REQUEST, name })) as unknown as VirtualMachineWebConsoleRequest | undefined;
   const errorOf = (name: string) => String(f.supervisor.webConsoleRequests.errors.get(`ns1/${name}`));
-  return { ...f, request, get, errorOf };
+  return { ...f, vm, request, get, errorOf };
 }
 
 describe('the VirtualMachineWebConsoleRequest controller', () => {
@@ -125,16 +127,7 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
       'Error: failed to get subject vm vm2: virtualmachines.vmoperator.vmware.com "vm2" not found',
     );
     expect((await f.get('early'))?.status?.response).toBeUndefined();
-    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-    await f.kube.create({
-      ...VM,
-      metadata: { name: 'vm2', namespace: 'ns1' },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
-        storageClass: 'wcpglobal-storage-profile',
-      },
-    });
+    await f.vm('vm2');
     await f.advance(1_000);
     expect((await f.get('early'))?.status?.response).toMatch(/^[A-Za-z0-9+/]+=*$/);
   });
