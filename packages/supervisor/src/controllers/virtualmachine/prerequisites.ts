@@ -155,15 +155,19 @@ const imageReadySince = (time: string): Verdict => {
   return imageReady.verdict;
 };
 
-function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
-  const name = vm.spec?.reserved?.resourcePolicyName;
-  if (!name) return undefined;
-  const policy = read.get<VirtualMachineSetResourcePolicy>(
+/** A resource policy of the VM's namespace, read as a dependency of the VM. */
+export const readPolicy = (read: DependencyReader, vm: VirtualMachine, name: string) =>
+  read.get<VirtualMachineSetResourcePolicy>(
     VM_OPERATOR_API_VERSION,
     'VirtualMachineSetResourcePolicy',
     vm.metadata.namespace,
     name,
   );
+
+function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
+  const name = vm.spec?.reserved?.resourcePolicyName;
+  if (!name) return undefined;
+  const policy = readPolicy(read, vm, name);
   if (!policy)
     return isFalse(
       CONDITION.policyReady,

@@ -51,7 +51,6 @@ import type {
   LocalObjectRef,
   VirtualMachine,
   VirtualMachineClass,
-  VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import {
   type NamespacePlacement,
@@ -91,6 +90,7 @@ import {
   type DependencyReader,
   globalDnsOf,
   type Resolved,
+  readPolicy,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
@@ -653,12 +653,7 @@ export function startVirtualMachineController(
     if (!group) return vm;
     const policyName = vm.spec?.reserved?.resourcePolicyName;
     if (!policyName) throw updateFailed('cannot set cluster module without resource policy');
-    const policy = read.get<VirtualMachineSetResourcePolicy>(
-      VM_OPERATOR_API_VERSION,
-      'VirtualMachineSetResourcePolicy',
-      vm.metadata.namespace,
-      policyName,
-    );
+    const policy = readPolicy(read, vm, policyName);
     if (!policy)
       throw updateFailed(
         read.notFound(VM_OPERATOR_API_VERSION, 'VirtualMachineSetResourcePolicy', policyName),
