@@ -46,12 +46,7 @@ import {
   POWER_ON_CHECK_PREFIX,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
-import type {
-  Condition,
-  LocalObjectRef,
-  VirtualMachine,
-  VirtualMachineClass,
-} from '../../api/types.js';
+import type { Condition, LocalObjectRef, VirtualMachine, VirtualMachineClass } from '../../api/types.js';
 import {
   type NamespacePlacement,
   placementOf,
