@@ -8,7 +8,7 @@
  * may mutate what they pass and what they get back.
  */
 import { type Batch, type Change, type Clock, mapped, type Random } from '@vsim/vsphere';
-import { AdmissionDenied, type KubeError, kubeErrors } from './errors.js';
+import { AdmissionDenied, type KubeError, kubeErrors, notFoundMessage } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
@@ -252,6 +252,11 @@ export class KubeStore {
     } catch {
       return undefined;
     }
+  }
+
+  /** What a get of the missing object `name` of a served kind fails with: `<resource> "<name>" not found`. */
+  notFoundMessage(apiVersion: string, kind: string, name: string): string {
+    return notFoundMessage(subjectOf(this.#kinds.resolve(apiVersion, kind).info, name));
   }
 
   /** The current resourceVersion of the whole store. */

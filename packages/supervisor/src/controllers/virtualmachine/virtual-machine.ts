@@ -57,8 +57,6 @@ import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { notFoundMessage } from '../../store/errors.js';
-import { type KindInfo, subjectOf } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -238,7 +236,7 @@ export function startVirtualMachineController(
 
   /** Made once: a reconcile's reader only points at it. */
   const notFound = (apiVersion: string, kind: string, name: string) =>
-    notFoundMessage(subjectOf(kube.kindInfo(apiVersion, kind) as KindInfo, name));
+    kube.notFoundMessage(apiVersion, kind, name);
 
   const readerFor = (deps: Dependency[]): DependencyReader => ({
     get(apiVersion, kind, namespace, name) {

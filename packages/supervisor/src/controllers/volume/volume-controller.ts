@@ -26,8 +26,8 @@ import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError, notFoundMessage } from '../../store/errors.js';
-import { type KindInfo, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS, subjectOf } from '../../store/kinds.js';
+import { isKubeError } from '../../store/errors.js';
+import { PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, deepEqual, type KubeObject, merged } from '../../store/meta.js';
 import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
@@ -70,7 +70,7 @@ const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = [];
 export function startVolumeController(manager: Manager, deps: { kube: KubeStore }): Controller {
   const { kube } = deps;
   const notFound = (kind: { apiVersion: string; kind: string }, name: string) =>
-    notFoundMessage(subjectOf(kube.kindInfo(kind.apiVersion, kind.kind) as KindInfo, name));
+    kube.notFoundMessage(kind.apiVersion, kind.kind, name);
 
   const reconcile = async (key: string) => {
     const { namespace = '', name } = parseObjectKey(key);
