@@ -30,8 +30,8 @@ function pemBlock(text: string): { type: string; der: Buffer } | undefined {
     const endMarker = `\n-----END ${type}-----`;
     const endAt = text.indexOf(endMarker, bodyAt - 1);
     if (endAt < 0) continue;
-    const rest = text.slice(endAt + endMarker.length);
-    if (rest.slice(0, rest.indexOf('\n') < 0 ? undefined : rest.indexOf('\n')).trim() !== '') continue;
+    const restOfEndLine = text.slice(endAt + endMarker.length).split('\n', 1)[0] ?? '';
+    if (restOfEndLine.trim() !== '') continue;
     let body = text.slice(bodyAt, endAt + 1);
     // Headers (`Key: value` lines) end at a blank line.
     if (/^[^\n:]*:/.test(body)) {
