@@ -279,6 +279,10 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
   return stored;
 };
 
+/** Writes a VM with a new device list. */
+export const putDevices = (tx: Tx, vm: VmRecord, devices: readonly Device[]): VmRecord =>
+  putVm(tx, Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) })) as VmRecord;
+
 /** Bytes more (or, negative, fewer) that a datastore's files take. */
 export const chargeDatastore = (tx: Tx, datastore: string, bytes: number): void => {
   const record = tx.get(datastore) as DatastoreRecord | undefined;

@@ -10,7 +10,7 @@ import { faults } from '../faults.js';
 import { attachedDiskId } from '../inventory/attachments.js';
 import { diskContentId, isDisk } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
-import { chargeDatastore, datastorePath, putVm } from '../inventory/vm.js';
+import { chargeDatastore, datastorePath, putDevices } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { iso } from '../properties/context.js';
 import { moref } from '../refs.js';
@@ -205,7 +205,7 @@ export const storageObjectOperations = (m: Model) => {
           const devices = applyDeviceChanges(deviceContext(m, tx, vm), vm.config.devices, [
             { operation: 'edit', device: edit },
           ]);
-          putVm(tx, Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) }));
+          putDevices(tx, vm, devices);
         },
       );
     },
@@ -258,13 +258,10 @@ export const storageObjectOperations = (m: Model) => {
             },
           ]);
           const known = new Set(current.config.devices.map((d) => d.key));
-          putVm(
+          putDevices(
             tx,
-            Object.assign({}, current, {
-              config: Object.assign({}, current.config, {
-                devices: devices.map((d) => (known.has(d.key) ? d : asAttached(d, disk))),
-              }),
-            }),
+            current,
+            devices.map((d) => (known.has(d.key) ? d : asAttached(d, disk))),
           );
         },
       );
@@ -283,7 +280,7 @@ export const storageObjectOperations = (m: Model) => {
           const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
             { operation: 'remove', device },
           ]);
-          putVm(tx, Object.assign({}, current, { config: Object.assign({}, current.config, { devices }) }));
+          putDevices(tx, current, devices);
         },
       );
     },

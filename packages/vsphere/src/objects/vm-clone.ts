@@ -27,6 +27,7 @@ import {
   isSupportedHardwareVersion,
   newMac,
   newVmRecord,
+  putDevices,
   putVm,
   withControllers,
 } from '../inventory/vm.js';
@@ -202,7 +203,7 @@ const createdVm = (
   };
   const vm: VmRecord = { ...base, config };
   const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);
-  return putVm(tx, Object.assign({}, vm, { config: Object.assign({}, config, { devices }) })) as VmRecord;
+  return putDevices(tx, vm, devices);
 };
 
 /** CreateVM_Task: a new powered-off VM in `folder`, on `pool` (and `host`, or one chosen). */
