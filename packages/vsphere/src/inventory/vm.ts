@@ -190,22 +190,44 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
  * Controllers list the keys of the devices on them; recompute those lists so that
  * adding or removing a device never leaves a controller pointing at nothing.
  */
-export const withControllers = (devices: readonly Device[]): Device[] => {
-  const attached = new Map<number, number[]>();
-  for (const d of devices) {
-    if (d.controllerKey === undefined) continue;
-    const list = attached.get(d.controllerKey) ?? [];
-    list.push(d.key);
-    attached.set(d.controllerKey, list);
-  }
-  return mapped(devices, (d) => {
-    if (!Array.isArray(d.device)) return d;
-    const now = attached.get(d.key) ?? [];
-    const was = d.device as number[];
-    if (now.length === was.length && now.every((k, i) => k === was[i])) return d;
-    return Object.freeze({ ...d, device: now });
-  });
+export const withControllers = (devices: readonly Device[]): Device[] =>
+  mapped(devices, (d) => (Array.isArray(d.device) ? withAttached(d, devices) : d));
+
+/** A controller listing the devices on it: itself when its list is right, else a shared variant. */
+const withAttached = (controller: Device, devices: readonly Device[]): Device => {
+  const was = controller.device as readonly number[];
+  let count = 0;
+  let same = true;
+  for (const d of devices)
+    if (d.controllerKey === controller.key) {
+      if (was[count] !== d.key) same = false;
+      count++;
+    }
+  if (same && count === was.length) return controller;
+  const now = new Array<number>(count);
+  let i = 0;
+  for (const d of devices) if (d.controllerKey === controller.key) now[i++] = d.key;
+  return controllerVariant(controller, now);
 };
+
+/**
+ * Frozen controllers with another device list, a few per controller: VMs of one layout (every
+ * VM deployed from one image) share theirs rather than each holding copies.
+ */
+const controllerVariants = new WeakMap<Device, Device[]>();
+const VARIANTS_PER_CONTROLLER = 8;
+
+const controllerVariant = (controller: Device, keys: number[]): Device => {
+  const variants = getOrInsert(controllerVariants, controller, () => []);
+  const known = variants.find((v) => sameKeys(v.device as readonly number[], keys));
+  if (known) return known;
+  const variant = Object.freeze({ ...controller, device: Object.freeze(keys) });
+  if (variants.length < VARIANTS_PER_CONTROLLER) variants.push(variant);
+  return variant;
+};
+
+const sameKeys = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((k, i) => k === b[i]);
 
 const NO_OPTIONS: readonly OptionValue[] = Object.freeze([]);
 
