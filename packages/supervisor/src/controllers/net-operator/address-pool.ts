@@ -32,6 +32,10 @@ export interface Lease {
 }
 
 interface Subnet {
+  /** The Network (uid) it was given to. */
+  readonly network: string;
+  /** Its place among that Network's subnets. */
+  readonly index: number;
   /** The first three octets with the trailing dot, e.g. `10.0.1.`. */
   readonly prefix: string;
   /** Its `.1`, one string its leases share. */
@@ -44,9 +48,15 @@ interface Subnet {
 
 const isFull = (subnet: Subnet) => subnet.used.size > LAST_HOST - FIRST_HOST;
 
+/** A Network's subnets, in the order it got them. */
+interface NetworkSubnets {
+  readonly subnets: Subnet[];
+  /** No subnet before this one has room: a lease does not scan the full ones again. */
+  open: number;
+}
+
 export class AddressPool {
-  /** Each Network's subnets, in the order it got them. */
-  readonly #networks = new Map<string, Subnet[]>();
+  readonly #networks = new Map<string, NetworkSubnets>();
   readonly #byPrefix = new Map<string, Subnet>();
   /** Subnets given out so far (never reused while the pool lives). */
   #subnetCount = 0;
@@ -69,7 +79,7 @@ export class AddressPool {
 
   /** The first subnet (`10.x.y.0/24`) of a Network, allocating one on first use. */
   subnetOf(network: string): string {
-    const [first] = this.#subnetsOf(network);
+    const [first] = this.#subnetsOf(network).subnets;
     return `${first?.prefix}0/24`;
   }
 
@@ -107,37 +117,48 @@ export class AddressPool {
     const dot = lease.ip.lastIndexOf('.') + 1;
     const subnet = this.#byPrefix.get(lease.ip.slice(0, dot));
     const host = Number(lease.ip.slice(dot));
-    if (subnet?.used.delete(host) && host < subnet.lowestFree) subnet.lowestFree = host;
+    if (subnet?.used.delete(host)) {
+      if (host < subnet.lowestFree) subnet.lowestFree = host;
+      const owner = this.#networks.get(subnet.network);
+      if (owner && subnet.index < owner.open) owner.open = subnet.index;
+    }
     return lease;
   }
 
-  #subnetsOf(network: string): Subnet[] {
+  #subnetsOf(network: string): NetworkSubnets {
     const known = this.#networks.get(network);
     if (known) return known;
-    const subnets = [this.#newSubnet()];
-    this.#networks.set(network, subnets);
-    return subnets;
+    const owner: NetworkSubnets = { subnets: [], open: 0 };
+    owner.subnets.push(this.#newSubnet(network, 0));
+    this.#networks.set(network, owner);
+    return owner;
   }
 
-  #newSubnet(): Subnet {
+  #newSubnet(network: string, index: number): Subnet {
     if (this.#subnetCount >= MAX_SUBNETS) throw new Error('no subnet left in 10.0.0.0/8');
     const k = ++this.#subnetCount;
     const prefix = `10.${k >>> 8}.${k & 0xff}.`;
-    const subnet: Subnet = { prefix, gateway: `${prefix}1`, used: new Set(), lowestFree: FIRST_HOST };
+    const subnet: Subnet = {
+      network,
+      index,
+      prefix,
+      gateway: `${prefix}1`,
+      used: new Set(),
+      lowestFree: FIRST_HOST,
+    };
     this.#byPrefix.set(subnet.prefix, subnet);
     return subnet;
   }
 
   /** The preferred address when it is the network's and free, else the lowest free one. */
   #address(network: string, preferIp: string | undefined): [Subnet, number] {
-    const subnets = this.#subnetsOf(network);
+    const owner = this.#subnetsOf(network);
     if (preferIp !== undefined) {
       const dot = preferIp.lastIndexOf('.') + 1;
       const subnet = this.#byPrefix.get(preferIp.slice(0, dot));
       const host = Number(preferIp.slice(dot));
       if (
-        subnet &&
-        subnets.includes(subnet) &&
+        subnet?.network === network &&
         Number.isInteger(host) &&
         host >= FIRST_HOST &&
         host <= LAST_HOST &&
@@ -145,9 +166,11 @@ export class AddressPool {
       )
         return [subnet, host];
     }
-    let subnet = subnets.find((s) => !isFull(s));
+    const { subnets } = owner;
+    while (owner.open < subnets.length && isFull(subnets[owner.open] as Subnet)) owner.open++;
+    let subnet = subnets[owner.open];
     if (!subnet) {
-      subnet = this.#newSubnet();
+      subnet = this.#newSubnet(network, subnets.length);
       subnets.push(subnet);
     }
     while (subnet.used.has(subnet.lowestFree)) subnet.lowestFree++;

@@ -255,6 +255,8 @@ describe('AddressPool', () => {
       mac: '00:50:56:00:00:00',
     });
     expect(pool.lease('d', 'net1').ip).toBe('10.0.1.10');
+    // An address of another Network's subnet is not adopted.
+    expect(pool.lease('e', 'net2', { ip: '10.0.1.99' }).ip).toBe('10.0.2.11');
   });
 
   it('never hands out a MAC a holder adopted ahead of its counter', () => {
