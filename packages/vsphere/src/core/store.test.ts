@@ -120,6 +120,33 @@ describe('the change feed', () => {
 });
 
 describe('back-references', () => {
+  it('counts and orders referrers as they join and leave, one or many', () => {
+    const store = newStore();
+    const put = (id: string, owner?: string) =>
+      store.transact((tx) => tx.put(owner ? { id, kind: 'Thing', owner } : { id, kind: 'Thing' }));
+    put('p');
+    put('a', 'p');
+    expect([store.referrerCount('items', 'p'), store.firstReferrer('items', 'p')]).toEqual([1, 'a']);
+    put('b', 'p');
+    put('c', 'p');
+    expect([...store.referrers('items', 'p')]).toEqual(['a', 'b', 'c']);
+    expect(store.referrerCount('items', 'p')).toBe(3);
+    store.transact((tx) => tx.remove('a'));
+    expect([store.referrerCount('items', 'p'), store.firstReferrer('items', 'p')]).toEqual([2, 'b']);
+    store.transact((tx) => {
+      tx.remove('b');
+      tx.remove('c');
+    });
+    expect([store.referrerCount('items', 'p'), store.firstReferrer('items', 'p')]).toEqual([0, undefined]);
+    expect(store.referrers('items', 'p').size).toBe(0);
+    // A referrer leaving its only target, then coming back.
+    put('d', 'p');
+    put('d', 'q');
+    expect([store.referrerCount('items', 'p'), [...store.referrers('items', 'q')]]).toEqual([0, ['d']]);
+    put('d', 'p');
+    expect([...store.referrers('items', 'p')]).toEqual(['d']);
+  });
+
   it('keeps referrers through updates and removals, and reports touched targets', () => {
     const store = newStore();
     const batches: Batch<Item>[] = [];

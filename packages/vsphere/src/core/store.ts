@@ -76,7 +76,13 @@ export interface TransactOptions {
 const EMPTY: ReadonlySet<string> = new Set();
 const NO_CHANGES: Change<never>[] = [];
 const newSet = () => new Set<string>();
-const newMap = () => new Map<string, Set<string>>();
+const newMap = () => new Map<string, Referrers>();
+
+/**
+ * The records pointing at one target: the id of the only one, or a set of several. Many
+ * targets have one referrer (a name under its parent, a tag of one object): no set for them.
+ */
+type Referrers = string | Set<string>;
 
 /** Where the change of `id` is among the first `count` changes. */
 function indexOf(changes: readonly Change<StoredRecord>[], id: string, count: number): number | undefined {
@@ -87,8 +93,8 @@ function indexOf(changes: readonly Change<StoredRecord>[], id: string, count: nu
 export class Store<R extends StoredRecord> {
   #records = new Map<string, R>();
   #byKind = new Map<string, Set<string>>();
-  /** relation -> target id -> ids of the records that point at it */
-  #referrers = new Map<string, Map<string, Set<string>>>();
+  /** relation -> target id -> the records that point at it */
+  #referrers = new Map<string, Map<string, Referrers>>();
   #relationsOf: RelationsOf<R>;
   #sameRelations: ((before: R, after: R) => boolean) | undefined;
   /** The writes of the commit under way, and the referrer changes it makes (commits never nest). */
@@ -140,9 +146,24 @@ export class Store<R extends StoredRecord> {
     return this.#records.values();
   }
 
-  /** Ids of the records whose `relation` points at `target`. */
+  /** Ids of the records whose `relation` points at `target`, in the order they joined. */
   referrers(relation: string, target: string): ReadonlySet<string> {
-    return this.#referrers.get(relation)?.get(target) ?? EMPTY;
+    const entry = this.#referrers.get(relation)?.get(target);
+    return entry === undefined ? EMPTY : typeof entry === 'string' ? new Set([entry]) : entry;
+  }
+
+  /** How many records' `relation` points at `target`. */
+  referrerCount(relation: string, target: string): number {
+    const entry = this.#referrers.get(relation)?.get(target);
+    return entry === undefined ? 0 : typeof entry === 'string' ? 1 : entry.size;
+  }
+
+  /** The first record whose `relation` points at `target`, if any. */
+  firstReferrer(relation: string, target: string): string | undefined {
+    const entry = this.#referrers.get(relation)?.get(target);
+    if (typeof entry !== 'object') return entry;
+    for (const id of entry) return id;
+    return undefined;
   }
 
   subscribe(listener: Listener<R>): () => void {
@@ -244,15 +265,29 @@ export class Store<R extends StoredRecord> {
     const had = new Set(old.map(key));
     for (const rel of old) {
       if (keep.has(key(rel))) continue;
-      this.#referrers.get(rel[0])?.get(rel[1])?.delete(id);
+      this.#unlink(id, rel[0], rel[1]);
       this.#touch(rel[1], rel[0]);
     }
     for (const rel of fresh) if (!had.has(key(rel))) this.#link(id, rel[0], rel[1]);
   }
 
   #link(id: string, relation: string, target: string): void {
-    getOrInsert(getOrInsert(this.#referrers, relation, newMap), target, newSet).add(id);
+    const targets = getOrInsert(this.#referrers, relation, newMap);
+    const entry = targets.get(target);
+    if (entry === undefined) targets.set(target, id);
+    else if (typeof entry !== 'string') entry.add(id);
+    else if (entry !== id) targets.set(target, new Set([entry, id]));
     this.#touch(target, relation);
+  }
+
+  #unlink(id: string, relation: string, target: string): void {
+    const targets = this.#referrers.get(relation);
+    const entry = targets?.get(target);
+    if (entry === id) targets?.delete(target);
+    else if (typeof entry === 'object') {
+      entry.delete(id);
+      if (entry.size === 0) targets?.delete(target);
+    }
   }
 
   #touch(target: string, relation: string): void {
@@ -299,11 +334,11 @@ export class Store<R extends StoredRecord> {
     // A load reports nothing touched.
     this.#touched.clear();
     for (const [relation, target, ids] of referrerOrder) {
-      const set = this.#referrers.get(relation)?.get(target);
-      if (!set || set.size !== ids.length || !ids.every((id) => set.has(id)))
+      const set = this.referrers(relation, target);
+      if (set.size !== ids.length || !ids.every((id) => set.has(id)))
         throw new Error(`referrer order of ${relation} ${target} does not match the records`);
-      set.clear();
-      for (const id of ids) set.add(id);
+      // One referrer has no order to restore.
+      if (ids.length > 1) this.#referrers.get(relation)?.set(target, new Set(ids));
     }
     this.#version = version;
     this.#feed = new Ring(this.#feed.capacity);

@@ -5,7 +5,7 @@ import type { HostRecord, InventoryRecord, VmRecord } from '../inventory/records
 import { moref } from '../refs.js';
 import type { VimEvent } from './events.js';
 
-type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers'>;
+type Inventory = Pick<Store<InventoryRecord>, 'get'>;
 type Arguments = Pick<VimEvent, 'datacenter' | 'computeResource' | 'host' | 'vm' | 'ds'>;
 
 export const eventArguments = (store: Inventory, record: InventoryRecord): Arguments => {

@@ -12,14 +12,14 @@ import {
   type InventoryRecord,
 } from './records.js';
 
-type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers'>;
+type Inventory = Pick<Store<InventoryRecord>, 'get' | 'firstReferrer'>;
 /** What an ancestor walk reads: the store, or a transaction's view of it. */
 type Records = Pick<Inventory, 'get'>;
 
 /** Path elements escape `/` and `%` as vSphere does, so names with slashes stay addressable. */
 const escapeName = (name: string) => name.replaceAll('%', '%25').replaceAll('/', '%2f');
 
-export const inventoryPath = (store: Inventory, id: string): string => {
+export const inventoryPath = (store: Records, id: string): string => {
   const parts: string[] = [];
   for (let r = store.get(id); r && r.id !== ROOT_FOLDER; r = r.parent ? store.get(r.parent) : undefined) {
     parts.push(escapeName(r.name));
@@ -29,8 +29,8 @@ export const inventoryPath = (store: Inventory, id: string): string => {
 
 /** The child of `parent` named `name`, as SearchIndex.FindChild finds it. */
 export const findChild = (store: Inventory, parent: string, name: string): InventoryRecord | undefined => {
-  for (const child of store.referrers('childNamed', childNameKey(parent, name))) return store.get(child);
-  return undefined;
+  const child = store.firstReferrer('childNamed', childNameKey(parent, name));
+  return child === undefined ? undefined : store.get(child);
 };
 
 export const findByInventoryPath = (store: Inventory, path: string): InventoryRecord | undefined => {
@@ -56,5 +56,5 @@ export const datacenterOf = (store: Records, id: string): DatacenterRecord | und
   ancestor<DatacenterRecord>(store, id, 'Datacenter');
 
 /** A host's parent is its compute resource (standalone or cluster). */
-export const computeResourceOf = (store: Inventory, host: HostRecord): ComputeResourceRecord | undefined =>
+export const computeResourceOf = (store: Records, host: HostRecord): ComputeResourceRecord | undefined =>
   host.parent ? (store.get(host.parent) as ComputeResourceRecord | undefined) : undefined;

@@ -174,7 +174,7 @@ export const deployOperations = (m: Model) => {
       const host = tx.get(id);
       if (host?.kind !== 'HostSystem' || !usable(host)) continue;
       if (t.datastore && !host.datastores.includes(t.datastore.id)) continue;
-      const vms = m.store.referrers('vm', host.id).size;
+      const vms = m.store.referrerCount('vm', host.id);
       if (vms < fewest) [best, fewest] = [host, vms];
     }
     if (!best)

@@ -89,7 +89,7 @@ export const placement = (
   );
   let best: HostRecord | undefined;
   for (const h of usable.length > 0 ? usable : hosts)
-    if (!best || m.store.referrers('vm', h.id).size < m.store.referrers('vm', best.id).size) best = h;
+    if (!best || m.store.referrerCount('vm', h.id) < m.store.referrerCount('vm', best.id)) best = h;
   if (!best) throw faults.invalidArgument(names.host);
   return { pool, host: best };
 };
