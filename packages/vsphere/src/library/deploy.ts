@@ -218,11 +218,11 @@ export const deployOperations = (m: Model) => {
     });
   };
 
+  const { post, poweredOn } = vmEvents(m);
   const postDeployed = (vmId: string, itemName: string, powerOn: boolean) => {
     const vm = m.store.get(vmId) as VmRecord;
     // Every event of the deployment names the same VM, host and datacenter: found once.
     const args = eventArguments(m.store, vm);
-    const { post, poweredOn } = vmEvents(m);
     const host = args.host?.name ?? '';
     const dc = args.datacenter?.name ?? '';
     // A library item is no VM: the template argument carries its name only.
