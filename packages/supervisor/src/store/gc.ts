@@ -82,12 +82,15 @@ export class GarbageCollector {
     }
   }
 
-  /** Queues the owners a state names (they may be waiting on this dependent). */
+  /**
+   * Queues the deleting owners a state names: they may be waiting on this dependent. One not
+   * deleting has nothing to do (its own owners going queue it).
+   */
   #ownersWait(record: KubeRecord | undefined): void {
     if (!record) return;
     for (const ref of record.object.metadata.ownerReferences ?? []) {
       const owner = this.#owner(record, ref);
-      if (owner) this.#queue.add(owner.id);
+      if (owner?.object.metadata.deletionTimestamp) this.#queue.add(owner.id);
     }
   }
 
