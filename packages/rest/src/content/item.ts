@@ -7,15 +7,11 @@ import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { fieldName, fileJson, invalid, itemJson, pathId, specOf, storageJson, str } from './wire.js';
 
-const ITEM_TYPES: readonly string[] = ['ovf', 'iso', 'file'];
-
 const itemOf = (call: Call, id: string): LibraryItemRecord => call.vsphere.library.getItem(id);
 
-const itemType = (value: string | undefined, field: string): LibraryItemType | undefined => {
-  if (value === undefined || value === '') return undefined;
-  if (!ITEM_TYPES.includes(value)) throw invalid(field, `must be one of ${ITEM_TYPES.join(', ')}`);
-  return value as LibraryItemType;
-};
+/** Any type: vCenter treats one it does not know as an item of files. */
+const itemType = (value: string | undefined): LibraryItemType | undefined =>
+  value === undefined || value === '' ? undefined : value;
 
 const create = (call: Call) => {
   const key = 'create_spec';
@@ -23,8 +19,7 @@ const create = (call: Call) => {
   const libraryId = str(spec, 'library_id', fieldName(call, key, 'library_id'), true) as string;
   const name = str(spec, 'name', fieldName(call, key, 'name'), true) as string;
   const description = str(spec, 'description', fieldName(call, key, 'description'));
-  const type =
-    itemType(str(spec, 'type', fieldName(call, key, 'type')), fieldName(call, key, 'type')) ?? 'file';
+  const type = itemType(str(spec, 'type', fieldName(call, key, 'type'))) ?? 'file';
   const id = call.vsphere.library.createItem(libraryId, {
     name,
     type,
@@ -44,7 +39,7 @@ const find = (call: Call) => {
   const spec = specOf(call, key);
   const name = str(spec, 'name', fieldName(call, key, 'name'));
   const libraryId = str(spec, 'library_id', fieldName(call, key, 'library_id'));
-  const type = itemType(str(spec, 'type', fieldName(call, key, 'type')), fieldName(call, key, 'type'));
+  const type = itemType(str(spec, 'type', fieldName(call, key, 'type')));
   const sourceId = str(spec, 'source_id', fieldName(call, key, 'source_id'));
   if (libraryId !== undefined) call.vsphere.library.get(libraryId);
   const ids = call.vsphere.library

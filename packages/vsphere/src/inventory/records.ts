@@ -298,7 +298,8 @@ export interface LibraryRecord extends Base<'ContentLibrary'> {
 export interface LibraryItemRecord extends Base<'LibraryItem'> {
   readonly library: string;
   readonly description: string;
-  readonly type: 'ovf' | 'iso' | 'file';
+  /** `ovf` (a template VMs deploy from) and `iso` are known; any other type is an item of files. */
+  readonly type: string;
   /** What an OVF item's descriptor says about the VM it deploys. */
   readonly ovf?: import('../library/ovf.js').OvfDescriptor;
   readonly files: readonly LibraryFile[];

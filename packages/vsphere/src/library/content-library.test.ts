@@ -217,7 +217,7 @@ describe('library items', () => {
     expect(() => vsphere.library.createItem(other, ubuntu)).not.toThrow();
   });
 
-  it('refuses an unknown library, a blank name, an unknown type and a descriptor on a non-OVF item', () => {
+  it('refuses an unknown library, a blank name, a blank type and a descriptor on a non-OVF item', () => {
     const { vsphere, lib } = setup();
     expect(() => vsphere.library.createItem('nope', ubuntu)).toThrow(
       expect.objectContaining({ fault: { _type: 'NotFound' } }),
@@ -227,13 +227,23 @@ describe('library items', () => {
     expect(() => vsphere.library.createItem(lib, { name: '', type: 'ovf' })).toThrow(
       invalid('create_spec.name'),
     );
-    expect(() => vsphere.library.createItem(lib, { name: 'x', type: 'vm-template' as 'ovf' })).toThrow(
+    expect(() => vsphere.library.createItem(lib, { name: 'x', type: '' })).toThrow(
       invalid('create_spec.type'),
     );
     expect(() => vsphere.library.createItem(lib, { name: 'x', type: 'iso', ovf: ubuntu.ovf })).toThrow(
       invalid('create_spec.type'),
     );
     expect(vsphere.library.listItems(lib)).toEqual([]);
+  });
+
+  it('keeps an item of a type it does not know as files, and finds items by name whatever the case', () => {
+    const { vsphere, lib } = setup();
+    const notes = vsphere.library.createItem(lib, { name: 'Release Notes', type: 'txt' });
+    const template = vsphere.library.createItem(lib, { name: 'node', type: 'vm-template' });
+    expect(vsphere.library.getItem(notes).type).toBe('txt');
+    expect(vsphere.library.findItems({ name: 'release notes' })).toEqual([notes]);
+    expect(vsphere.library.findItems({ name: 'NODE', type: 'vm-template' })).toEqual([template]);
+    expect(vsphere.library.findItems({ name: 'node', type: 'ovf' })).toEqual([]);
   });
 
   it('updates an item, counting its versions up, and refuses a taken name', () => {

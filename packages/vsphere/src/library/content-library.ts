@@ -56,8 +56,6 @@ export interface OvfCaptureSpec {
   description?: string;
 }
 
-const ITEM_TYPES: readonly string[] = ['ovf', 'iso', 'file'];
-
 const idOf = (ref: Ref) => (typeof ref === 'string' ? ref : ref.value);
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === '';
@@ -225,8 +223,9 @@ export const contentLibraryOperations = (m: Model) => {
         if (library.type !== 'LOCAL')
           throw faults.invalidState('Items cannot be added to a subscribed library.');
         if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
-        if (!ITEM_TYPES.includes(spec.type)) throw faults.invalidArgument('create_spec.type');
-        if (spec.ovf && spec.type !== 'ovf') throw faults.invalidArgument('create_spec.type');
+        // vCenter treats an item of a type it does not know generically: as files.
+        if (blank(spec.type) || (spec.ovf && spec.type !== 'ovf'))
+          throw faults.invalidArgument('create_spec.type');
         return putItem(tx, library, spec);
       });
       postItem('Create', record);
@@ -253,10 +252,12 @@ export const contentLibraryOperations = (m: Model) => {
           filter.libraryId === undefined
             ? [...m.store.ofKind<LibraryItemRecord>('LibraryItem')]
             : itemsOf(filter.libraryId);
+        // FindSpec's name is case-insensitive; its type is not.
+        const name = filter.name?.toLowerCase();
         return items
           .filter(
             (i) =>
-              (filter.name === undefined || i.name === filter.name) && (filter.type ?? i.type) === i.type,
+              (name === undefined || i.name.toLowerCase() === name) && (filter.type ?? i.type) === i.type,
           )
           .map((i) => i.id);
       });

@@ -85,6 +85,22 @@ describe('image names', () => {
 });
 
 describe('image controller', () => {
+  it('makes images of OVF and ISO items only, not of items of files', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const ovf = t.vsphere.library.createItem(t.lib, ubuntu);
+    const iso = t.vsphere.library.createItem(t.lib, { name: 'tools', type: 'iso' });
+    for (const type of ['file', 'txt', 'vm-template'])
+      t.vsphere.library.createItem(t.lib, { name: type, type });
+    await t.settle();
+    const images = await t.namespaced();
+    expect(images.map((i) => [i.metadata.name, i.status?.type]).sort()).toEqual(
+      [
+        [imageNameOf(ovf), 'OVF'],
+        [imageNameOf(iso), 'ISO'],
+      ].sort(),
+    );
+  });
+
   it('makes an image of a library item with its status', async () => {
     const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
     const item = t.vsphere.library.createItem(t.lib, ubuntu);

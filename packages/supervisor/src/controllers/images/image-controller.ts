@@ -158,7 +158,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   };
 
   const desiredOf = (item: LibraryItemRecord): Desired[] => {
-    if (item.type === 'file') return [];
+    if (item.type !== 'ovf' && item.type !== 'iso') return [];
     const status = imageStatusOf(item);
     const ref = (kind: string) => ({
       providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name: item.id },
