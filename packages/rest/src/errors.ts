@@ -15,6 +15,7 @@ export type ErrorType =
   | 'invalid_argument'
   | 'not_allowed_in_current_state'
   | 'not_found'
+  | 'resource_busy'
   | 'resource_in_use'
   | 'service_unavailable'
   | 'unable_to_allocate_resource'
@@ -91,6 +92,7 @@ const FAULTS: Readonly<Record<string, ErrorType | ((fault: Fault) => ErrorType)>
   NoPermission: 'unauthorized',
   NotSupported: 'unsupported',
   ResourceInUse: 'resource_in_use',
+  ResourceBusy: 'resource_busy',
   InsufficientResourcesFault: 'unable_to_allocate_resource',
   ToolsUnavailable: 'service_unavailable',
   RequestCanceled: 'canceled',

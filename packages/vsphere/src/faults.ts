@@ -126,6 +126,8 @@ export const faults = {
     fault({ _type: 'NotSupported' }, message),
   resourceInUse: (type: string, name: string) =>
     fault({ _type: 'ResourceInUse', type, name }, `The resource '${name}' is in use.`),
+  /** vAPI's ResourceBusy, which vim25 has no fault for: the content library's REST calls raise it. */
+  resourceBusy: (message: string) => fault({ _type: 'ResourceBusy' }, message),
   requestCanceled: () => fault({ _type: 'RequestCanceled' }, 'The task was canceled by a user.'),
   toolsUnavailable: () =>
     fault(

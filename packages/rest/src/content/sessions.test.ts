@@ -174,6 +174,15 @@ describe('update sessions, /rest (govmomi flow)', () => {
       value: { state: 'ERROR', error_message: { default_message: expect.stringMatching(/4 bytes/) } },
     });
     const f = await create();
+    // The item has an active update session: another is refused until it ends.
+    const busy = await send('POST', '/rest/com/vmware/content/library/item/update-session', {
+      headers,
+      body: JSON.stringify({ create_spec: { library_item_id: item } }),
+    });
+    expect([busy.status, (busy.json as { type: string }).type]).toEqual([
+      400,
+      'com.vmware.vapi.std.errors.resource_busy',
+    ]);
     await send('POST', `/rest/com/vmware/content/library/item/update-session/id:${f}?~action=fail`, {
       body: JSON.stringify({ client_error_message: 'gave up' }),
     });

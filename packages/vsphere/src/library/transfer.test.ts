@@ -124,8 +124,23 @@ describe('update sessions', () => {
     (vsphere.clock as unknown as { advance(ms: number): void }).advance?.(TRANSFER_SESSION_TIMEOUT_MS + 1);
     if (vsphere.clock.now() > library.getUpdateSession(s).expirationTime)
       expect(library.getUpdateSession(s).state).toBe('ERROR');
-    for (let i = 0; i < MAX_TRANSFER_SESSIONS + 5; i++) library.createUpdateSession(item);
+    // An item has one active update session at a time: each is ended before the next.
+    if (library.getUpdateSession(s).state === 'ACTIVE') library.cancelUpdateSession(s);
+    for (let i = 0; i < MAX_TRANSFER_SESSIONS + 5; i++)
+      library.cancelUpdateSession(library.createUpdateSession(item));
     expect(library.listUpdateSessions().length).toBe(MAX_TRANSFER_SESSIONS);
+  });
+
+  it('opens one update session at a time per item', () => {
+    const { library, item } = setup();
+    const s = library.createUpdateSession(item);
+    expect(() => library.createUpdateSession(item)).toThrow(
+      expect.objectContaining({ fault: { _type: 'ResourceBusy' }, message: expect.stringContaining(s) }),
+    );
+    library.cancelUpdateSession(s);
+    const t = library.createUpdateSession(item);
+    library.completeUpdateSession(t);
+    expect(library.getUpdateSession(library.createUpdateSession(item)).state).toBe('ACTIVE');
   });
 });
 

@@ -248,6 +248,11 @@ export const transferOperations = (m: Model) => {
         const item = libraryItemOf(tx, itemId);
         if (libraryOf(tx, item.library).type !== 'LOCAL')
           throw faults.invalidState('The items of a subscribed library cannot be changed.');
+        // One update session at a time per item, as the Content Library Service allows.
+        expire();
+        const open = [...updates.values()].find((s) => s.itemId === itemId && s.state === 'ACTIVE');
+        if (open)
+          throw faults.resourceBusy(`The library item ${itemId} has an active update session, ${open.id}.`);
         const session: UpdateSession = { ...newSession(itemId), files: new Map() };
         remember(updates, session);
         return session.id;
