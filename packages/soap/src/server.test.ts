@@ -95,6 +95,28 @@ describe('bad input', () => {
     expect(vsphere.store.version).toBe(version);
   });
 
+  it('a reference of another type than its object names nothing: ManagedObjectNotFound', async () => {
+    const { vsphere, send } = setup();
+    const version = vsphere.store.version;
+    for (const type of ['Datacenter', 'HostSystem', 'Folder']) {
+      const res = await send(
+        envelope(`<PowerOffVM_Task xmlns="urn:vim25"><_this type="${type}">vm-20</_this></PowerOffVM_Task>`),
+      );
+      expect(res.body).toContain('xsi:type="ManagedObjectNotFound"');
+      expect(res.body).toContain(`<obj type="${type}">vm-20</obj>`);
+    }
+    // A supertype names the object, as a ManagedEntity reference does.
+    const renamed = await send(
+      envelope(
+        `<Rename_Task xmlns="urn:vim25"><_this type="ManagedEntity">vm-20</_this><newName>renamed</newName></Rename_Task>`,
+      ),
+    );
+    expect(renamed.status).toBe(200);
+    vsphere.scheduler.runDue();
+    expect(vsphere.store.get('vm-20')?.name).toBe('renamed');
+    expect(vsphere.store.version).toBeGreaterThan(version);
+  });
+
   it('concurrent power-ons of one VM: one wins, the rest end in InvalidPowerState', async () => {
     const { vsphere, send } = setup();
     vsphere.vm.powerOff('vm-20');

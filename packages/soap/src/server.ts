@@ -116,8 +116,9 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
       } else if (key !== undefined && vsphere.sessions.isActive(key)) {
         session = vsphere.sessions.authenticate(key);
       }
+      // An object is found by its type and id together: a reference of another type names nothing.
       const target = vsphere.store.get(call.this.value);
-      if (!target) throw faults.managedObjectNotFound(call.this);
+      if (!target || !isSubtypeOf(target.kind, call.this.type)) throw faults.managedObjectNotFound(call.this);
       const impl = methods[name];
       if (!impl || !call.method.owners.some((owner) => isSubtypeOf(target.kind, owner))) {
         throw faults.methodNotFound(call.this, name);
