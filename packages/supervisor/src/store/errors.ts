@@ -12,7 +12,8 @@ export type StatusReason =
   | 'Expired'
   | 'Forbidden'
   | 'BadRequest'
-  | 'MethodNotAllowed';
+  | 'MethodNotAllowed'
+  | 'InternalError';
 
 export interface StatusDetails {
   name?: string;
@@ -44,6 +45,7 @@ const CODES: Record<StatusReason, number> = {
   Forbidden: 403,
   BadRequest: 400,
   MethodNotAllowed: 405,
+  InternalError: 500,
 };
 
 export class KubeError extends Error {
@@ -105,6 +107,10 @@ export class AdmissionDenied extends Error {
 
 const qualified = (s: Subject) => (s.group ? `${s.resource}.${s.group}` : s.resource);
 
+/** Errors as Go's aggregate prints them: one alone, several in brackets. */
+const aggregate = (messages: readonly string[]): string =>
+  messages.length === 1 ? (messages[0] as string) : `[${messages.join(', ')}]`;
+
 function failure(reason: StatusReason, message: string, details?: StatusDetails): KubeError {
   return new KubeError({
     kind: 'Status',
@@ -144,9 +150,9 @@ export const kubeErrors = {
   invalid: (s: Subject, causes: readonly FieldCause[]) =>
     failure(
       'Invalid',
-      `${s.kind}${s.group ? `.${s.group}` : ''} "${s.name ?? ''}" is invalid: ${causes
-        .map((c) => `${c.field}: ${c.message}`)
-        .join(', ')}`,
+      `${s.kind}${s.group ? `.${s.group}` : ''} "${s.name ?? ''}" is invalid: ${aggregate(
+        causes.map((c) => `${c.field}: ${c.message}`),
+      )}`,
       {
         ...(s.name !== undefined ? { name: s.name } : {}),
         group: s.group,
@@ -182,4 +188,7 @@ export const kubeErrors = {
   badRequest: (message: string) => failure('BadRequest', message),
   gone: (message: string) => failure('Expired', message),
   methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),
+  /** What the API server answers for an error its storage raises, as etcd's store does. */
+  internal: (cause: string) =>
+    failure('InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] }),
 };

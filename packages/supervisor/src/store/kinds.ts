@@ -81,6 +81,11 @@ export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'sel
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
+  /**
+   * Whether an update may leave out the resourceVersion it replaces: a built-in kind's may; a
+   * custom resource's (a CRD's, any kind served by `registerKind`) may not, as in the API server.
+   */
+  readonly unconditionalUpdate: boolean;
 }
 
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
@@ -177,7 +182,8 @@ export class KindRegistry {
   /** apiVersion -> kind -> what `resolve` found: every read and write resolves its kind. */
   #resolved = new Map<string, Map<string, { readonly info: KindInfo; readonly version: string }>>();
 
-  register(definition: KindDefinition): KindInfo {
+  /** Serves a kind: a custom resource's unless `builtIn` (see KindInfo.unconditionalUpdate). */
+  register(definition: KindDefinition, builtIn = false): KindInfo {
     if (definition.versions.length === 0) throw new Error(`kind ${definition.kind} serves no version`);
     const storageVersion = definition.storageVersion ?? (definition.versions[0] as string);
     if (!definition.versions.includes(storageVersion))
@@ -199,6 +205,7 @@ export class KindRegistry {
       selectableFields: { ...definition.selectableFields },
       convert: definition.convert,
       admit: definition.admit,
+      unconditionalUpdate: builtIn,
     };
     this.#byKey.set(key, info);
     this.#resolved.clear();

@@ -124,6 +124,20 @@ describe('create', () => {
     });
   });
 
+  it('refuses a resourceVersion on create (500), as the storage of the API server does', async () => {
+    const store = newStore();
+    const read = await store.create(cm('a'));
+    await store.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'a' });
+    await expect(store.create(read)).rejects.toMatchObject({
+      code: 500,
+      reason: 'InternalError',
+      message: 'Internal error occurred: resourceVersion should not be set on objects to be created',
+    });
+    // One it cannot read as a number is dropped, and "0" is none.
+    expect((await store.create(cm('b', {}, { resourceVersion: '0' }))).metadata.name).toBe('b');
+    expect((await store.create(cm('c', {}, { resourceVersion: 'x1' }))).metadata.name).toBe('c');
+  });
+
   it('generates a name from generateName with a 5-character suffix', async () => {
     const store = newStore();
     const a = await store.create({
@@ -187,6 +201,11 @@ describe('create', () => {
       code: 422,
       message: expect.stringContaining('name or generateName is required'),
     });
+    // Several errors are listed as Go's aggregate prints them, in brackets.
+    const both = await store.create(cm('Bad_Name', {}, { labels: { app: '-' } })).catch((e: KubeError) => e);
+    expect((both as KubeError).message).toMatch(
+      /^ConfigMap "Bad_Name" is invalid: \[metadata\.name: Invalid value: "Bad_Name": .*, metadata\.labels: Invalid value: "-": .*\]$/,
+    );
   });
 
   it('validates on update the metadata a write changes, beside what it keeps as stored', () => {
@@ -280,11 +299,27 @@ describe('update', () => {
     });
   });
 
-  it('accepts an update without resourceVersion (unconditional)', async () => {
+  it('accepts an update without resourceVersion (unconditional) of a built-in kind only', async () => {
     const store = newStore();
     await store.create(cm('a', { k: '1' }));
     const u = await store.update(cm('a', { k: '2' }));
     expect(u.data).toEqual({ k: '2' });
+    // A custom resource's update names the version it replaces, its status update too.
+    const created = await store.create(widget('w', { size: 1 }));
+    const rv = store.resourceVersion;
+    const unnamed = { ...created, metadata: { ...created.metadata, resourceVersion: '' } };
+    for (const write of [
+      () => store.update(unnamed),
+      () => store.updateStatus({ ...unnamed, status: { ok: 1 } }),
+    ])
+      await expect(write()).rejects.toMatchObject({
+        code: 422,
+        reason: 'Invalid',
+        message:
+          'Widget.example.com "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+      });
+    expect(store.resourceVersion).toBe(rv);
+    expect((await store.update({ ...created, spec: { size: 2 } })).spec).toEqual({ size: 2 });
   });
 
   it('answers 404 for a missing object', async () => {
@@ -484,11 +519,7 @@ describe('admission', () => {
     const updated = await store.update({ ...created, spec: { ...(created.spec as object), size: 3 } });
     expect(updated.spec).toMatchObject({ size: 3, touched: true });
     await store.patch(ref(created), { spec: { size: 4 } }, { type: 'merge' });
-    await store.updateStatus({
-      ...updated,
-      metadata: { ...updated.metadata, resourceVersion: '' },
-      status: { ok: 1 },
-    });
+    await store.updateStatus({ ...(await store.get(ref(created))), status: { ok: 1 } });
     await store.patch(ref(created), { status: { ok: 2 } }, { type: 'merge', subresource: 'status' });
     expect(calls.map((c) => `${c.op} ${c.apiVersion}`)).toEqual([
       'CREATE example.com/v2',

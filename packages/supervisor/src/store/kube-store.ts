@@ -219,7 +219,7 @@ export class KubeStore {
     this.#clock = context.clock;
     this.#random = context.random;
     this.#records = new ObjectRecords(options.historySize ?? 1024);
-    for (const kind of CORE_KINDS) this.#kinds.register(kind);
+    for (const kind of CORE_KINDS) this.#kinds.register(kind, true);
     const host: GcHost = {
       records: this.#records,
       commit: (before, next) => this.#commit(before, next),
@@ -571,6 +571,14 @@ export class KubeStore {
   /** Creates the object (taking `obj`, in its storage version, as the new state); the stored result. */
   #create(info: KindInfo, obj: KubeObject): KubeObject {
     const meta = obj.metadata;
+    // The API server's storage refuses a version (one it cannot read as a number it drops), as
+    // client code that creates what it read finds out.
+    if (
+      typeof meta.resourceVersion === 'string' &&
+      /^\d+$/.test(meta.resourceVersion) &&
+      Number(meta.resourceVersion) > 0
+    )
+      throw kubeErrors.internal('resourceVersion should not be set on objects to be created');
     for (const field of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'])
       dropField(meta, field);
     const subject = subjectOf(info, typeof meta.name === 'string' ? meta.name : undefined);
@@ -738,11 +746,16 @@ export class KubeStore {
     const existing = record.object;
     const subject = () => subjectOf(info, record.name);
     const inMeta = incoming.metadata;
-    if (
-      inMeta.resourceVersion !== undefined &&
-      inMeta.resourceVersion !== '' &&
-      inMeta.resourceVersion !== existing.metadata.resourceVersion
-    )
+    const unconditional = inMeta.resourceVersion === undefined || inMeta.resourceVersion === '';
+    if (unconditional && !info.unconditionalUpdate)
+      throw kubeErrors.invalid(subject(), [
+        {
+          field: 'metadata.resourceVersion',
+          message: 'Invalid value: 0x0: must be specified for an update',
+          reason: 'FieldValueInvalid',
+        },
+      ]);
+    if (!unconditional && inMeta.resourceVersion !== existing.metadata.resourceVersion)
       throw kubeErrors.conflict(subject());
     if (inMeta.uid !== undefined && inMeta.uid !== '' && inMeta.uid !== existing.metadata.uid)
       throw kubeErrors.conflict(
