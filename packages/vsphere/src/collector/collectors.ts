@@ -2,8 +2,12 @@
  * The property collectors of a model: the default one (`propertyCollector`, what
  * ServiceContent points to) and those CreatePropertyCollector makes. A collector's
  * record lives in the store (so lookups and ManagedObjectNotFound work as for any
- * object); its filters' reporting state lives in its PropertyCollector instance.
+ * object); its filters' reporting state lives in its PropertyCollector instance. The
+ * default collector is one per session, as in vCenter: each session sees, waits on and
+ * destroys only its own filters, and they go when the session ends.
  */
+
+import { getOrInsert } from '../core/maps.js';
 import type { PropertyFilterRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
@@ -13,17 +17,33 @@ import { PropertyCollector } from './property-collector.js';
 export const DEFAULT_COLLECTOR = 'propertyCollector';
 
 export const propertyCollectorOperations = (m: Model) => {
+  /** Created collectors by id; the default one's view per session key ('' outside a session). */
   const live = new Map<string, PropertyCollector>();
+  const defaults = new Map<string, PropertyCollector>();
 
   const get = (ref: Ref = DEFAULT_COLLECTOR): PropertyCollector => {
     const { id } = lookupKind(m, ref, 'PropertyCollector');
-    let collector = live.get(id);
-    if (!collector) {
-      collector = new PropertyCollector(m, id);
-      live.set(id, collector);
+    if (id === DEFAULT_COLLECTOR) {
+      const session = m.sessionKey;
+      return getOrInsert(defaults, session ?? '', () => new PropertyCollector(m, id, { session }));
     }
-    return collector;
+    return getOrInsert(live, id, () => new PropertyCollector(m, id));
   };
+
+  // A session's filters of the default collector end with it: after the call that ended it.
+  m.sessions.onEnd((key) =>
+    m.scheduler.schedule(() => {
+      defaults.get(key)?.dispose();
+      defaults.delete(key);
+      const ids = [...m.store.referrers('filter', DEFAULT_COLLECTOR)].filter(
+        (id) => (m.store.get(id) as PropertyFilterRecord | undefined)?.session === key,
+      );
+      if (ids.length > 0)
+        m.store.transact((tx) => {
+          for (const id of ids) tx.remove(id);
+        });
+    }),
+  );
 
   return {
     /** The collector behind a reference (the default one when none is given). */
@@ -40,17 +60,17 @@ export const propertyCollectorOperations = (m: Model) => {
 
     /**
      * DestroyPropertyCollector: its filters go too and a pending wait is canceled. The
-     * default collector stays (ServiceContent names it) but loses its filters.
+     * default collector stays (ServiceContent names it) but loses the caller's filters.
      */
     destroy(ref: Ref): void {
-      const id = typeof ref === 'string' ? ref : ref.value;
-      m.call({ method: 'DestroyPropertyCollector', target: id }, (tx) => {
-        lookupKind(m, ref, 'PropertyCollector');
-        for (const filter of m.store.referrers('filter', id)) tx.remove(filter);
-        if (id !== DEFAULT_COLLECTOR) tx.remove(id);
+      const collector = get(ref);
+      m.call({ method: 'DestroyPropertyCollector', target: collector.id }, (tx) => {
+        for (const filter of collector.filters) tx.remove(filter.value);
+        if (collector.id !== DEFAULT_COLLECTOR) tx.remove(collector.id);
       });
-      live.get(id)?.dispose();
-      if (id !== DEFAULT_COLLECTOR) live.delete(id);
+      collector.dispose();
+      if (collector.id === DEFAULT_COLLECTOR) defaults.delete(m.sessionKey ?? '');
+      else live.delete(collector.id);
     },
 
     /** DestroyPropertyFilter, called on the filter as the wire does. */

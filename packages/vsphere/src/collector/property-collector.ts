@@ -76,10 +76,29 @@ export class PropertyCollector {
   #tokenCount = 0;
   #cancelWait: (() => void) | undefined;
 
-  constructor(m: Model, id: string) {
+  /**
+   * The session whose view of the default collector this is: vCenter keeps its filters and
+   * versions per session. Undefined for a collector CreatePropertyCollector made.
+   */
+  readonly #scope: { readonly session: string | undefined } | undefined;
+
+  constructor(m: Model, id: string, scope?: { readonly session: string | undefined }) {
     this.#m = m;
     this.ref = moref('PropertyCollector', id);
     this.#storeVersion = m.store.version;
+    this.#scope = scope;
+  }
+
+  /** The ids of this collector's filters (of its session's, for the default one). */
+  *#filterIds(): IterableIterator<string> {
+    for (const id of this.#m.store.referrers('filter', this.id))
+      if (this.#owns(this.#m.store.get(id) as PropertyFilterRecord)) yield id;
+  }
+
+  #owns(record: PropertyFilterRecord): boolean {
+    return (
+      record.collector === this.id && (this.#scope === undefined || record.session === this.#scope.session)
+    );
   }
 
   get id(): string {
@@ -140,7 +159,7 @@ export class PropertyCollector {
 
   /** The collector's `filter` property. */
   get filters(): MoRef[] {
-    return [...this.#m.store.referrers('filter', this.id)].map((id) => moref('PropertyFilter', id));
+    return [...this.#filterIds()].map((id) => moref('PropertyFilter', id));
   }
 
   /** CreateFilter: the spec's objects must exist unless reportMissingObjectsInResults. */
@@ -152,11 +171,13 @@ export class PropertyCollector {
           if (!rootRecord(this.#m, o.obj)) throw faults.managedObjectNotFound(o.obj);
       }
       const id = sessionScopedId(this.#m);
+      const session = this.#scope?.session;
       tx.put({
         id,
         kind: 'PropertyFilter',
         name: 'PropertyFilter',
         collector: this.id,
+        ...(session === undefined ? {} : { session }),
         spec,
         partialUpdates,
       });
@@ -173,7 +194,7 @@ export class PropertyCollector {
       'DestroyPropertyFilter',
       (tx) => {
         const record = lookupKind<PropertyFilterRecord>(this.#m, filter, 'PropertyFilter');
-        if (record.collector !== this.id) throw faults.managedObjectNotFound(moref('PropertyFilter', id));
+        if (!this.#owns(record)) throw faults.managedObjectNotFound(moref('PropertyFilter', id));
         tx.remove(id);
       },
       id,
@@ -296,7 +317,7 @@ export class PropertyCollector {
     const summary = batches && summarize(store, batches);
     this.#storeVersion = store.version;
     const out: PropertyFilterUpdate[] = [];
-    for (const id of store.referrers('filter', this.id)) {
+    for (const id of this.#filterIds()) {
       const update = this.#state(store.get(id) as PropertyFilterRecord).update(this.#m, summary);
       if (update) out.push(update);
     }

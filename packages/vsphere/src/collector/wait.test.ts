@@ -140,3 +140,46 @@ describe('WaitForUpdatesEx', () => {
     });
   });
 });
+
+describe('the default collector, per session', () => {
+  /** Runs `work` as the session `key` makes its calls (the facades set the key per call). */
+  const as = <T>(vsphere: ReturnType<typeof createFixture>['vsphere'], key: string, work: () => T): T => {
+    const previous = vsphere.sessionKey;
+    vsphere.sessionKey = key;
+    try {
+      return work();
+    } finally {
+      vsphere.sessionKey = previous;
+    }
+  };
+
+  it("keeps each session's filters, versions and waits its own, and drops them when it ends", async () => {
+    const { vsphere, ref } = createFixture();
+    const a = vsphere.sessions.login('user', 'pass').key;
+    const b = vsphere.sessions.login('user', 'pass').key;
+    const vm = ref('/DC0/vm/DC0_H0_VM0');
+    const spec = { objectSet: [{ obj: vm }], propSet: [{ type: 'VirtualMachine', pathSet: ['name'] }] };
+    const filterA = as(vsphere, a, () => vsphere.collector.get().createFilter(spec));
+    const read = (key: string) =>
+      as(vsphere, key, () => vsphere.read('propertyCollector', 'filter') as { value: string }[]);
+    expect(read(a)).toEqual([filterA]);
+    expect(read(b)).toEqual([]);
+    // B's first wait reports nothing of A's filter, and does not cancel A's pending wait.
+    const v1 = (await as(vsphere, a, () => vsphere.collector.get().waitForUpdates('', {})))?.version;
+    const { sleep, wake } = manualSleep();
+    const pendingA = as(vsphere, a, () =>
+      vsphere.collector.get().waitForUpdates(v1, { maxWaitSeconds: 60 }, sleep),
+    );
+    const first = await as(vsphere, b, () => vsphere.collector.get().waitForUpdates('', {}));
+    expect(first?.filterSet).toEqual([]);
+    expect(() => as(vsphere, b, () => vsphere.collector.destroyFilter(filterA))).toThrow(
+      expect.objectContaining({ fault: expect.objectContaining({ _type: 'ManagedObjectNotFound' }) }),
+    );
+    wake();
+    await expect(pendingA).resolves.toBeUndefined();
+    // A's filters end with its session, after the call that ended it.
+    vsphere.sessions.logout(a);
+    vsphere.scheduler.runDue();
+    expect(vsphere.store.has(filterA.value)).toBe(false);
+  });
+});

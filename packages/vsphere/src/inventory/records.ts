@@ -442,6 +442,8 @@ export interface PropertyFilterRecord extends StoredRecord {
   readonly name: string;
   readonly parent?: string;
   readonly collector: string;
+  /** The session that made a filter of the default collector (none outside a session): its filters are its own. */
+  readonly session?: string;
   readonly spec: import('../collector/spec.js').PropertyFilterSpec;
   readonly partialUpdates: boolean;
 }

@@ -4,6 +4,7 @@
  * dotted, with keyed steps into arrays of keyed data objects:
  * `config.hardware.device[4000].deviceInfo.label`, `config.extraConfig["guestinfo.x"]`.
  */
+import { DEFAULT_COLLECTOR } from '../collector/collectors.js';
 import { containerViewProperties, listViewProperties, viewList } from '../collector/view-contents.js';
 import { faults, VimFault } from '../faults.js';
 import { historyCollectorProperties } from '../history/collectors.js';
@@ -47,7 +48,13 @@ const TABLES: Readonly<Record<string, AnyTable>> = {
   ...(SERVICE_PROPERTIES as Record<string, AnyTable>),
   PropertyCollector: {
     ...(SERVICE_PROPERTIES.PropertyCollector as AnyTable),
-    filter: (r: InventoryRecord, ctx: ReadContext) => referrerRefs(ctx, 'filter', r.id, 'PropertyFilter'),
+    // The default collector's filters are per session: the caller sees its own.
+    filter: (r: InventoryRecord, ctx: ReadContext) =>
+      referrerRefs(ctx, 'filter', r.id, 'PropertyFilter').filter(
+        (ref) =>
+          r.id !== DEFAULT_COLLECTOR ||
+          (ctx.store.get(ref.value) as PropertyFilterRecord).session === ctx.sessionKey,
+      ),
   } as AnyTable,
   ViewManager: {
     ...(SERVICE_PROPERTIES.ViewManager as AnyTable),

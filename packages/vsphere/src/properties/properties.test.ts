@@ -103,6 +103,14 @@ describe('ServiceInstance and its managers', () => {
     expect(vsphere.read<{ key: string }[]>('SessionManager', 'sessionList').map((s) => s.key)).toContain(
       session.key,
     );
+    // Each authenticated call counts.
+    for (let i = 0; i < 3; i++) vsphere.sessions.authenticate(session.key);
+    vsphere.sessionKey = session.key;
+    expect(vsphere.read('SessionManager', 'currentSession')).toMatchObject({
+      key: session.key,
+      callCount: 3,
+    });
+    vsphere.sessionKey = undefined;
     const task = vsphere.vm.powerOff('vm-20');
     expect(vsphere.read<MoRef[]>('TaskManager', 'recentTask')).toContainEqual(task.ref);
   });

@@ -7,7 +7,7 @@ import type { UserSession } from '../sessions/sessions.js';
 import { iso, type PropertyTable, type ReadContext } from './context.js';
 import { fieldDefInfo, fieldDefs } from './custom-fields.js';
 
-export const userSession = (s: UserSession) => ({
+export const userSession = (s: UserSession, callCount: number) => ({
   _type: 'UserSession',
   key: s.key,
   userName: s.userName,
@@ -19,7 +19,7 @@ export const userSession = (s: UserSession) => ({
   extensionSession: false,
   ipAddress: s.ipAddress,
   userAgent: s.userAgent,
-  callCount: 0,
+  callCount,
 });
 
 const option = (key: string, value: unknown) => ({ _type: 'OptionValue', key, value });
@@ -155,11 +155,12 @@ export const SERVICE_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceOb
     }),
   },
   SessionManager: {
-    sessionList: (_, ctx: ReadContext) => ctx.sessions.list().map(userSession),
+    sessionList: (_, ctx: ReadContext) =>
+      ctx.sessions.list().map((s) => userSession(s, ctx.sessions.callCount(s.key))),
     currentSession: (_, ctx: ReadContext) => {
       const session =
         ctx.sessionKey === undefined ? undefined : ctx.sessions.list().find((s) => s.key === ctx.sessionKey);
-      return session && userSession(session);
+      return session && userSession(session, ctx.sessions.callCount(session.key));
     },
     defaultLocale: () => 'en',
     supportedLocaleList: () => LOCALES,

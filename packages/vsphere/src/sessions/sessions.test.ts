@@ -62,6 +62,7 @@ describe('Sessions', () => {
     const session = sessions.login('user', 'pass');
     sessions.authenticate(session.key);
     sessions.authenticate(session.key);
+    expect(sessions.callCount(session.key)).toBe(2);
     clock.set(DEFAULT_EPOCH + 5000);
     sessions.logout(session.key);
     expect(() => sessions.authenticate(session.key)).toThrow(notAuthenticated);

@@ -41,8 +41,9 @@ export class Sessions {
   readonly #random: Random;
   readonly #now: () => number;
   readonly #post: SessionEventSink;
-  /** API calls per session, for the logout event's callCount. */
+  /** API calls per session, for UserSession.callCount and the logout event's. */
   #calls = new Map<string, number>();
+  readonly #endListeners: ((key: string) => void)[] = [];
 
   constructor(options: {
     credentials: Credentials;
@@ -174,6 +175,11 @@ export class Sessions {
     }
   }
 
+  /** The API calls a session has made. */
+  callCount(key: string): number {
+    return this.#calls.get(key) ?? 0;
+  }
+
   list(): UserSession[] {
     for (const key of [...this.#sessions.keys()]) this.#live(key);
     return [...this.#sessions.values()];
@@ -196,5 +202,11 @@ export class Sessions {
   #forget(key: string): void {
     this.#sessions.delete(key);
     this.#calls.delete(key);
+    for (const listener of this.#endListeners) listener(key);
+  }
+
+  /** Hears the key of each session that ends: logged out, terminated or idle too long. */
+  onEnd(listener: (key: string) => void): void {
+    this.#endListeners.push(listener);
   }
 }
