@@ -1033,11 +1033,11 @@ def unknown_moref_managed_object_not_found():
 
 
 @check
-def method_of_other_type_method_not_found():
-    # A Folder's id under the VirtualMachine type: the server finds a Folder, which has no PowerOnVM_Task.
+def reference_of_other_type_managed_object_not_found():
+    # A Folder's id under the VirtualMachine type names nothing: objects are found by type and id.
     wrong = vim.VirtualMachine(S.dc.vmFolder._moId, S.si._stub)
-    fault = raises(vmodl.fault.MethodNotFound, wrong.PowerOnVM_Task)
-    expect_equal(fault.method, "PowerOnVM_Task", "MethodNotFound.method")
+    fault = raises(vmodl.fault.ManagedObjectNotFound, wrong.PowerOnVM_Task)
+    expect_equal((fault.obj._wsdlName, fault.obj._moId), ("VirtualMachine", S.dc.vmFolder._moId), "ManagedObjectNotFound.obj")
 
 
 @check
