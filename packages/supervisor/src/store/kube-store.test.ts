@@ -238,6 +238,16 @@ describe('create', () => {
     expect(ns.metadata.namespace).toBeUndefined();
     expect(ns.status).toEqual({ phase: 'Active' });
     expect(ns.spec).toEqual({ finalizers: ['kubernetes'] });
+    // Every Namespace is labelled with its name, again by an update that drops it.
+    expect(ns.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'ns2' });
+    const updated = await store.update({ ...ns, metadata: { ...ns.metadata, labels: { team: 'a' } } });
+    expect(updated.metadata.labels).toEqual({ team: 'a', 'kubernetes.io/metadata.name': 'ns2' });
+    const selected = await store.list({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      labelSelector: 'kubernetes.io/metadata.name=ns2',
+    });
+    expect(selected.items.map((n) => n.metadata.name)).toEqual(['ns2']);
   });
 
   it('ignores status on create for kinds with a status subresource', async () => {

@@ -621,6 +621,7 @@ export class KubeStore {
       if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
       obj.spec = spec;
       obj.status = { phase: 'Active' };
+      withNamespaceNameLabel(obj);
     }
     const admitted = this.#admit(info, 'CREATE', obj, undefined);
     const stored = this.#write(undefined, recordId(info.key, meta.namespace ?? '', name), info, admitted);
@@ -796,7 +797,10 @@ export class KubeStore {
             },
           ]);
       }
-      if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
+      if (info.key === NAMESPACE_KEY) {
+        next.spec = clone(existing.spec);
+        withNamespaceNameLabel(next);
+      }
       next = this.#admit(info, 'UPDATE', next, existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
@@ -1044,6 +1048,16 @@ function sameButVersion(a: KubeObject, b: KubeObject): boolean {
 }
 
 /** Defaults the API server applies on every write. */
+/** The label the API server gives every Namespace, its name, set again by every update. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+function withNamespaceNameLabel(ns: KubeObject): void {
+  const { labels, name } = ns.metadata;
+  // A new map: the one given may be the caller's.
+  if (labels?.[NAMESPACE_NAME_LABEL] !== name)
+    ns.metadata.labels = { ...labels, [NAMESPACE_NAME_LABEL]: name as string };
+}
+
 function normalize(info: KindInfo, obj: KubeObject): void {
   if (info.key === '/Secret' && isPlainObject(obj.stringData)) {
     const data = { ...(isPlainObject(obj.data) ? obj.data : {}) };
