@@ -650,7 +650,7 @@ describe('patch', () => {
     ).rejects.toMatchObject({
       code: 422,
       reason: 'Invalid',
-      message: 'testing value /data/k failed: test failed',
+      message: 'the server rejected our request due to an error in our request',
     });
     expect((await store.get(ref(a))).metadata.resourceVersion).toBe(a.metadata.resourceVersion);
   });

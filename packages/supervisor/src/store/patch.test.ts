@@ -70,18 +70,29 @@ describe('JSON patch (RFC 6902)', () => {
     );
   });
 
+  // As the API server answers: an operation that does not apply is 422 with its one message and
+  // no details; a patch that is not a list of operations is 400.
+  const REJECTED = 'the server rejected our request due to an error in our request';
   it.each([
     [[{ op: 'remove', path: '/missing' }], 422],
     [[{ op: 'replace', path: '/missing', value: 1 }], 422],
     [[{ op: 'add', path: '/x/y', value: 1 }], 422],
     [[{ op: 'add', path: '/a/5', value: 1 }], 422],
     [[{ op: 'move', from: '/a', path: '/a/0' }], 422],
-    [[{ op: 'frobnicate', path: '/a' }], 400],
-    [[{ op: 'add', path: '/a' }], 400],
+    [[{ op: 'test', path: '/a/0', value: 1 }], 422],
+    [[{ op: 'frobnicate', path: '/a' }], 422],
+    [[{ op: 'add', path: '/a' }], 422],
+    [[{ op: 'add', path: 'a', value: 1 }], 422],
     [{ op: 'add', path: '/a', value: 1 }, 400],
-    [[{ op: 'add', path: 'a', value: 1 }], 400],
+    [['add'], 400],
   ])('%j fails with %i', (patch, code) => {
-    expect(() => applyJsonPatch({ a: [0] }, patch)).toThrow(expect.objectContaining({ code }));
+    expect(() => applyJsonPatch({ a: [0] }, patch)).toThrow(
+      expect.objectContaining(
+        code === 422
+          ? { code, message: REJECTED, status: expect.objectContaining({ details: {} }) }
+          : { code },
+      ),
+    );
   });
 
   it('applies all or nothing', () => {
