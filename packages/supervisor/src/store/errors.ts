@@ -20,6 +20,7 @@ export interface StatusDetails {
   group?: string;
   kind?: string;
   uid?: string;
+  retryAfterSeconds?: number;
   causes?: { reason?: string; message?: string; field?: string }[];
 }
 
@@ -138,6 +139,13 @@ export const kubeErrors = {
     failure('NotFound', `the server could not find the requested resource (${what})`, {}),
   alreadyExists: (s: Subject) =>
     failure('AlreadyExists', `${qualified(s)} "${s.name ?? ''}" already exists`, detailsOf(s)),
+  /** Every name generateName drew is taken: the last one drawn, and a second to retry in. */
+  generateNameConflict: (s: Subject) =>
+    failure(
+      'AlreadyExists',
+      `${qualified(s)} "${s.name ?? ''}" already exists, the server was not able to generate a unique name for the object`,
+      { ...detailsOf(s), retryAfterSeconds: 1 },
+    ),
   conflict: (
     s: Subject,
     why = 'the object has been modified; please apply your changes to the latest version and try again',

@@ -155,6 +155,29 @@ describe('create', () => {
     expect(a.metadata.generateName).toBe('web-');
   });
 
+  it('answers a generateName whose every draw is taken with 409 and the last name drawn', async () => {
+    /** A source that always draws the first suffix character. */
+    class Stuck extends Random {
+      override below(): number {
+        return 0;
+      }
+    }
+    const store = new KubeStore({ clock: clock(), random: new Stuck(1) }, { namespaces: ['ns1'] });
+    const generated = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { generateName: 'web-', namespace: 'ns1' },
+    };
+    expect((await store.create(generated)).metadata.name).toBe('web-bbbbb');
+    await expect(store.create(generated)).rejects.toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+      message:
+        'configmaps "web-bbbbb" already exists, the server was not able to generate a unique name for the object',
+      status: { details: { name: 'web-bbbbb', kind: 'configmaps', retryAfterSeconds: 1 } },
+    });
+  });
+
   it('needs an existing namespace for namespaced kinds', async () => {
     const store = newStore();
     await expect(
@@ -365,6 +388,26 @@ describe('update', () => {
     await expect(store.update({ ...b, metadata: { ...b.metadata, uid: 'other' } })).rejects.toMatchObject({
       code: 409,
     });
+  });
+
+  it('refuses to mark an object deleting (422): only a deletion does', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a'));
+    const rv = store.resourceVersion;
+    for (const [field, value] of [
+      ['deletionTimestamp', '2025-01-01T12:00:00Z'],
+      ['deletionGracePeriodSeconds', 0],
+    ] as const) {
+      const marked = { ...a, metadata: { ...a.metadata, [field]: value } };
+      await expect(store.update(marked)).rejects.toMatchObject({
+        code: 422,
+        message: `ConfigMap "a" is invalid: metadata.${field}: Invalid value: ${JSON.stringify(value)}: field is immutable; may only be changed via deletion`,
+      });
+      await expect(
+        store.patch(ref(a), { metadata: { [field]: value } }, { type: 'merge' }),
+      ).rejects.toMatchObject({ code: 422 });
+    }
+    expect(store.resourceVersion).toBe(rv);
   });
 });
 

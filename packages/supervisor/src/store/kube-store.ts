@@ -152,6 +152,7 @@ const SERVER_META = [
   'deletionGracePeriodSeconds',
 ] as const;
 /** Metadata an admission hook cannot change. */
+const DELETION_META = ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
 const PROTECTED_META = [
   'name',
   'namespace',
@@ -632,13 +633,14 @@ export class KubeStore {
   #generateName(info: KindInfo, prefix: string, namespace: string): string {
     // Like the API server, the prefix is cut so that the name stays valid.
     const base = prefix.length > 58 ? prefix.slice(0, 58) : prefix;
+    let name = base;
     for (let attempt = 0; attempt < 8; attempt++) {
       let suffix = '';
       for (let i = 0; i < 5; i++) suffix += SUFFIX_ALPHABET[this.#random.below(SUFFIX_ALPHABET.length)];
-      const name = base + suffix;
+      name = base + suffix;
       if (!this.#records.get(info.key, namespace, name)) return name;
     }
-    throw kubeErrors.alreadyExists(subjectOf(info, base));
+    throw kubeErrors.generateNameConflict(subjectOf(info, name));
   }
 
   /**
@@ -773,6 +775,16 @@ export class KubeStore {
       next = incoming;
       const meta = next.metadata;
       const old = existing.metadata;
+      // Only a deletion marks an object deleting: an update that would is refused (one that
+      // changes or drops the marks of a deleting object keeps them, as below).
+      for (const field of DELETION_META)
+        if (old[field] === undefined && meta[field] !== undefined && meta[field] !== null)
+          throw kubeErrors.invalid(subject(), [
+            {
+              field: `metadata.${field}`,
+              message: `Invalid value: ${JSON.stringify(meta[field])}: field is immutable; may only be changed via deletion`,
+            },
+          ]);
       for (const field of SERVER_META) {
         if (old[field] === undefined) dropField(meta, field);
         else meta[field] = old[field] as never;
