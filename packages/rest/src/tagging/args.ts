@@ -36,10 +36,20 @@ export const idParam = (call: Call, name: string): string => {
   return raw.slice(3);
 };
 
-/** A create or update spec: the bare body in `/api`, the body's `key` field in `/rest`; an object either way. */
-export const specOf = (call: Call, key: string): Record<string, unknown> => {
+/**
+ * A create or update spec: the bare body in `/api`, the body's `key` field in `/rest`; an object
+ * either way, with each of the `required` fields, as vAPI requires a structure's fields that are
+ * not optional even when their value may be empty (govmomi sends `"description": ""` for that).
+ */
+export const specOf = (
+  call: Call,
+  key: string,
+  required: readonly string[] = [],
+): Record<string, unknown> => {
   const spec = call.style.spec(call.body, key);
   if (!isObject(spec)) throw invalid(`The ${key} must be an object.`);
+  const missing = required.find((name) => spec[name] === undefined || spec[name] === null);
+  if (missing !== undefined) throw invalid(`The ${key} must have the field '${missing}'.`);
   return spec;
 };
 

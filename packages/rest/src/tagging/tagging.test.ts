@@ -60,7 +60,7 @@ describe('categories in /api', () => {
     const res = await send(
       'POST',
       '/api/cis/tagging/category',
-      json({ name: 'c', cardinality: 'MULTIPLE', category_id: id }),
+      json({ name: 'c', description: '', cardinality: 'MULTIPLE', associable_types: [], category_id: id }),
     );
     expect(res.status).toBe(201);
     expect(res.json).toBe(id);
@@ -102,13 +102,17 @@ describe('category errors', () => {
   it('answers a duplicate name with 400 already_exists in both styles', async () => {
     const { send, vsphere } = await session();
     vsphere.tagging.category.create({ name: 'env', cardinality: 'SINGLE' });
-    const api = await send('POST', '/api/cis/tagging/category', json({ name: 'env', cardinality: 'SINGLE' }));
+    const api = await send(
+      'POST',
+      '/api/cis/tagging/category',
+      json({ name: 'env', description: '', cardinality: 'SINGLE', associable_types: [] }),
+    );
     expect(api.status).toBe(400);
     expect(api.json).toMatchObject({ error_type: 'ALREADY_EXISTS' });
     const rest = await send(
       'POST',
       '/rest/com/vmware/cis/tagging/category',
-      json({ create_spec: { name: 'env', cardinality: 'MULTIPLE' } }),
+      json({ create_spec: { name: 'env', description: '', cardinality: 'MULTIPLE', associable_types: [] } }),
     );
     expect(rest.status).toBe(400);
     expect(rest.json).toMatchObject({
@@ -121,11 +125,37 @@ describe('category errors', () => {
     expect(rename.json).toMatchObject({ error_type: 'ALREADY_EXISTS' });
   });
 
+  it('needs every field of a create spec that is not optional, even empty, as vAPI does', async () => {
+    const { send, vsphere } = await session();
+    const full = { name: 'env', description: '', cardinality: 'SINGLE', associable_types: [] };
+    for (const field of Object.keys(full)) {
+      for (const value of [undefined, null]) {
+        const spec = { ...full, [field]: value };
+        for (const [path, body] of [
+          ['/api/cis/tagging/category', spec],
+          ['/rest/com/vmware/cis/tagging/category', { create_spec: spec }],
+        ] as const) {
+          const res = await send('POST', path, json(body));
+          expect(res.status, `${path} without ${field}`).toBe(400);
+          expect(JSON.stringify(res.json)).toContain(`the field '${field}'`);
+        }
+      }
+    }
+    const tag = await send('POST', '/api/cis/tagging/tag', json({ name: 'prod', category_id: 'x' }));
+    expect(JSON.stringify(tag.json)).toContain("the field 'description'");
+    expect(vsphere.tagging.category.list()).toEqual([]);
+  });
+
   it('answers invalid specs with 400 invalid_argument and changes nothing', async () => {
     const { send, vsphere } = await session();
-    const bad = await send('POST', '/api/cis/tagging/category', json({ name: 'x', cardinality: 'SOME' }));
+    const bad = await send(
+      'POST',
+      '/api/cis/tagging/category',
+      json({ name: 'x', description: '', cardinality: 'SOME', associable_types: [] }),
+    );
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    expect(JSON.stringify(bad.json)).toContain('cardinality');
     const notObject = await send('POST', '/api/cis/tagging/category', json('env'));
     expect(notObject.status).toBe(400);
     const unwrapped = await send(
@@ -285,13 +315,17 @@ describe('tag errors', () => {
   it('answers a duplicate name in the category with 400 already_exists in both styles', async () => {
     const { send, vsphere, category } = await withCategory();
     vsphere.tagging.tag.create({ name: 'prod', category_id: category });
-    const api = await send('POST', '/api/cis/tagging/tag', json({ name: 'prod', category_id: category }));
+    const api = await send(
+      'POST',
+      '/api/cis/tagging/tag',
+      json({ name: 'prod', description: '', category_id: category }),
+    );
     expect(api.status).toBe(400);
     expect(api.json).toMatchObject({ error_type: 'ALREADY_EXISTS' });
     const rest = await send(
       'POST',
       '/rest/com/vmware/cis/tagging/tag',
-      json({ create_spec: { name: 'prod', category_id: category } }),
+      json({ create_spec: { name: 'prod', description: '', category_id: category } }),
     );
     expect(rest.status).toBe(400);
     expect(rest.json).toMatchObject({ type: 'com.vmware.vapi.std.errors.already_exists' });
@@ -300,11 +334,15 @@ describe('tag errors', () => {
 
   it('answers a missing category_id with 400 and an unknown category with 404', async () => {
     const { send } = await withCategory();
-    const missing = await send('POST', '/api/cis/tagging/tag', json({ name: 'prod' }));
+    const missing = await send('POST', '/api/cis/tagging/tag', json({ name: 'prod', description: '' }));
     expect(missing.status).toBe(400);
     expect(missing.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
     const unknown = 'urn:vmomi:InventoryServiceCategory:nope:GLOBAL';
-    const api = await send('POST', '/api/cis/tagging/tag', json({ name: 'prod', category_id: unknown }));
+    const api = await send(
+      'POST',
+      '/api/cis/tagging/tag',
+      json({ name: 'prod', description: '', category_id: unknown }),
+    );
     expect(api.status).toBe(404);
     const list = await send(
       'POST',

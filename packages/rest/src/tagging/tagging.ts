@@ -19,7 +19,12 @@ import { base, idParam, specOf, stringField } from './args.js';
 import { associationRoutes } from './associations.js';
 
 const createCategory = (call: Call) => {
-  const spec = specOf(call, 'create_spec') as unknown as CategoryCreateSpec;
+  const spec = specOf(call, 'create_spec', [
+    'name',
+    'description',
+    'cardinality',
+    'associable_types',
+  ]) as unknown as CategoryCreateSpec;
   return { value: call.vsphere.tagging.category.create(spec), created: true };
 };
 
@@ -30,7 +35,7 @@ const updateCategory = (call: Call) => {
 };
 
 const createTag = (call: Call) => {
-  const spec = specOf(call, 'create_spec');
+  const spec = specOf(call, 'create_spec', ['name', 'description', 'category_id']);
   if (typeof spec.category_id !== 'string') {
     throw restError('invalid_argument', "The tag's create spec must name its category in 'category_id'.");
   }
