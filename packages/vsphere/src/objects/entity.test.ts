@@ -90,11 +90,17 @@ describe('Rename_Task', () => {
   });
 
   it('fails with DuplicateName when a sibling has the name', async () => {
-    const { vsphere, at, run, taskInfo, dc } = setup();
+    const { vsphere, at, run, taskInfo } = setup();
     const vm = at('/DC0/vm/DC0_H0_VM0');
+    const holder = at('/DC0/vm/DC0_H0_VM1');
     const task = vsphere.entity.rename(vm.id, 'DC0_H0_VM1');
+    // The fault names the object that has the name.
     await expect(run(task)).rejects.toMatchObject({
-      fault: { _type: 'DuplicateName', name: 'DC0_H0_VM1', object: { type: 'Folder', value: dc.vmFolder } },
+      fault: {
+        _type: 'DuplicateName',
+        name: 'DC0_H0_VM1',
+        object: { type: 'VirtualMachine', value: holder.id },
+      },
     });
     expect(taskInfo(task).error?._type).toBe('DuplicateName');
     expect(vsphere.store.get(vm.id)?.name).toBe('DC0_H0_VM0');

@@ -37,13 +37,11 @@ export const childrenOf = (m: Model, tx: Tx, parent: string): InventoryRecord[] 
   return out;
 };
 
-/** DuplicateName{name, object: parent} when a sibling other than `self` has the name. */
+/** DuplicateName naming the sibling (other than `self`) that has the name, as vcsim does. */
 export const checkUnique = (m: Model, tx: Tx, parent: string, name: string, self?: string): void => {
-  for (const child of childrenOf(m, tx, parent)) {
-    if (child.name !== name || child.id === self) continue;
-    const owner = tx.get(parent);
-    throw faults.duplicateName(name, moref(owner?.kind ?? 'Folder', parent));
-  }
+  for (const child of childrenOf(m, tx, parent))
+    if (child.name === name && child.id !== self)
+      throw faults.duplicateName(name, moref(child.kind, child.id));
 };
 
 /** Whether `id` is `ancestor` or lies below it, as the transaction sees the tree. */

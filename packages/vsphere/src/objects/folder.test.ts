@@ -62,9 +62,16 @@ describe('CreateFolder', () => {
   it('refuses a name a child of the parent already has with DuplicateName', () => {
     const { vsphere, dc, children } = setup();
     const before = children(dc.vmFolder);
+    const holder = [...vsphere.store.referrers('childEntity', dc.vmFolder)].find(
+      (id) => vsphere.store.get(id)?.name === 'DC0_H0_VM0',
+    );
     expect(() => vsphere.folder.create(dc.vmFolder, 'DC0_H0_VM0')).toThrow(
       expect.objectContaining({
-        fault: { _type: 'DuplicateName', name: 'DC0_H0_VM0', object: { type: 'Folder', value: dc.vmFolder } },
+        fault: {
+          _type: 'DuplicateName',
+          name: 'DC0_H0_VM0',
+          object: { type: 'VirtualMachine', value: holder },
+        },
       }),
     );
     vsphere.folder.create(dc.vmFolder, 'apps');

@@ -96,9 +96,9 @@ describe('CreateResourcePool', () => {
 
   it('refuses a sibling name with DuplicateName and a bad name with InvalidName', () => {
     const { vsphere, root } = setup();
-    vsphere.pool.create(root.id, 'rp');
+    const rp = vsphere.pool.create(root.id, 'rp');
     expect(() => vsphere.pool.create(root.id, 'rp')).toThrow(
-      fault({ _type: 'DuplicateName', name: 'rp', object: { type: 'ResourcePool', value: root.id } }),
+      fault({ _type: 'DuplicateName', name: 'rp', object: rp }),
     );
     expect(() => vsphere.pool.create(root.id, '')).toThrow(fault({ _type: 'InvalidName', name: '' }));
     expect(() => vsphere.pool.create(root.id, 'p'.repeat(81))).toThrow(fault({ _type: 'InvalidName' }));
@@ -134,11 +134,11 @@ describe('UpdateConfig', () => {
 
   it('refuses a sibling name, a bad name and a bad allocation, and changes nothing', () => {
     const { vsphere, pool, root } = setup();
-    vsphere.pool.create(root.id, 'a');
+    const a = vsphere.pool.create(root.id, 'a');
     const b = vsphere.pool.create(root.id, 'b');
     const before = pool(b.value);
     expect(() => vsphere.pool.update(b, 'a')).toThrow(
-      fault({ _type: 'DuplicateName', name: 'a', object: { type: 'ResourcePool', value: root.id } }),
+      fault({ _type: 'DuplicateName', name: 'a', object: a }),
     );
     expect(() => vsphere.pool.update(b, '')).toThrow(fault({ _type: 'InvalidName' }));
     expect(() => vsphere.pool.update(b, 'c', { memoryAllocation: { reservation: -3 } })).toThrow(
