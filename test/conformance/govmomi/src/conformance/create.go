@@ -142,8 +142,9 @@ func (s *suite) createChecks() {
 		if err != nil {
 			return err
 		}
-		if dn := asValue(f2).(types.DuplicateName); dn.Name != "govmomi-folder" {
-			return fmt.Errorf("DuplicateName.name = %q", dn.Name)
+		// The fault names the folder that has the name.
+		if dn := asValue(f2).(types.DuplicateName); dn.Name != "govmomi-folder" || dn.Object != f.Reference() {
+			return fmt.Errorf("DuplicateName = %q on %v, want on %v", dn.Name, dn.Object, f.Reference())
 		}
 		if _, err := runTask(ctx, f.Destroy); err != nil {
 			return err
