@@ -117,6 +117,26 @@ describe('bad input', () => {
     expect(vsphere.store.version).toBeGreaterThan(version);
   });
 
+  it("another session's view names nothing: ManagedObjectNotFound", async () => {
+    const { vsphere, send } = setup();
+    const other = vsphere.sessions.login('user', 'pass').key;
+    vsphere.sessionKey = other;
+    const view = vsphere.views.createContainerView('group-d1', ['VirtualMachine'], true);
+    vsphere.sessionKey = undefined;
+    const destroy = envelope(
+      `<DestroyView xmlns="urn:vim25"><_this type="ContainerView">${view.value}</_this></DestroyView>`,
+    );
+    expect((await send(destroy)).body).toContain('xsi:type="ManagedObjectNotFound"');
+    expect(vsphere.store.has(view.value)).toBe(true);
+    const own = await createSoapHandler(vsphere).handle({
+      method: 'POST',
+      headers: { soapaction: 'urn:vim25/7.0', cookie: `${SESSION_COOKIE}="${other}"` },
+      body: encoder.encode(destroy),
+    });
+    expect(own.status).toBe(200);
+    expect(vsphere.store.has(view.value)).toBe(false);
+  });
+
   it('concurrent power-ons of one VM: one wins, the rest end in InvalidPowerState', async () => {
     const { vsphere, send } = setup();
     vsphere.vm.powerOff('vm-20');

@@ -116,9 +116,16 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
       } else if (key !== undefined && vsphere.sessions.isActive(key)) {
         session = vsphere.sessions.authenticate(key);
       }
-      // An object is found by its type and id together: a reference of another type names nothing.
+      // An object is found by its type and id together: a reference of another type names nothing,
+      // and neither does one to an object another session made for itself (a view, a collector).
       const target = vsphere.store.get(call.this.value);
-      if (!target || !isSubtypeOf(target.kind, call.this.type)) throw faults.managedObjectNotFound(call.this);
+      const owner = (target as { session?: string } | undefined)?.session;
+      if (
+        !target ||
+        !isSubtypeOf(target.kind, call.this.type) ||
+        (owner !== undefined && owner !== session?.key)
+      )
+        throw faults.managedObjectNotFound(call.this);
       const impl = methods[name];
       if (!impl || !call.method.owners.some((owner) => isSubtypeOf(target.kind, owner))) {
         throw faults.methodNotFound(call.this, name);

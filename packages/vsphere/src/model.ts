@@ -3,6 +3,7 @@
  * (clock, scheduler, seeded ids, interception, events, sessions). Operations live in one
  * file per managed object type and reach the state only through `call` and `task`.
  */
+import { dropSessionObjects } from './collector/objects.js';
 import { type Clock, VirtualClock } from './core/clock.js';
 import { type Call, Interceptor } from './core/intercept.js';
 import { Random } from './core/random.js';
@@ -152,6 +153,8 @@ export class Model {
       now: () => this.clock.now(),
       onEvent: (event, userName) => this.events.post(event, this.clock.now(), userName ?? this.userName),
     });
+    // What a session made for itself goes when it ends, after the call that ended it.
+    this.sessions.onEnd((key) => this.scheduler.schedule(() => dropSessionObjects(this, key)));
     this.about = {
       version: options.about?.version ?? '8.0.3',
       build: options.about?.build ?? '24322831',

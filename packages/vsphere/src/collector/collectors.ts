@@ -11,7 +11,7 @@ import { getOrInsert } from '../core/maps.js';
 import type { PropertyFilterRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { lookupKind, sessionScopedId } from './objects.js';
+import { lookupKind, sessionOwner, sessionScopedId } from './objects.js';
 import { PropertyCollector } from './property-collector.js';
 
 export const DEFAULT_COLLECTOR = 'propertyCollector';
@@ -30,18 +30,17 @@ export const propertyCollectorOperations = (m: Model) => {
     return getOrInsert(live, id, () => new PropertyCollector(m, id));
   };
 
-  // A session's filters of the default collector end with it: after the call that ended it.
+  // A session's view of the default collector, and the collectors it made (their records gone
+  // with its other objects, see dropSessionObjects), end with it.
   m.sessions.onEnd((key) =>
     m.scheduler.schedule(() => {
       defaults.get(key)?.dispose();
       defaults.delete(key);
-      const ids = [...m.store.referrers('filter', DEFAULT_COLLECTOR)].filter(
-        (id) => (m.store.get(id) as PropertyFilterRecord | undefined)?.session === key,
-      );
-      if (ids.length > 0)
-        m.store.transact((tx) => {
-          for (const id of ids) tx.remove(id);
-        });
+      for (const [id, collector] of live)
+        if (!m.store.has(id)) {
+          collector.dispose();
+          live.delete(id);
+        }
     }),
   );
 
@@ -53,7 +52,7 @@ export const propertyCollectorOperations = (m: Model) => {
     create(): MoRef {
       return m.call({ method: 'CreatePropertyCollector', target: DEFAULT_COLLECTOR }, (tx) => {
         const id = sessionScopedId(m);
-        tx.put({ id, kind: 'PropertyCollector', name: 'PropertyCollector' });
+        tx.put({ id, kind: 'PropertyCollector', name: 'PropertyCollector', ...sessionOwner(m) });
         return moref('PropertyCollector', id);
       });
     },

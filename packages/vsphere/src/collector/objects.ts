@@ -1,6 +1,7 @@
 /**
  * The objects the collector and views create for a client: ids shaped like vCenter's
- * session-scoped ones (`session[<session uuid>]<uuid>`), and lookups by kind.
+ * session-scoped ones (`session[<session uuid>]<uuid>`), owned by the session that made them,
+ * and lookups by kind.
  */
 import { faults } from '../faults.js';
 import { isA } from '../inventory/managed-types.js';
@@ -18,6 +19,37 @@ export const sessionScopedId = (m: Model): string => {
     scopes.set(m, scope);
   }
   return `session[${scope}]${m.random.uuid()}`;
+};
+
+/** The owner fields of a session-scoped record: the caller's session, if any. */
+export const sessionOwner = (m: Model): { session?: string } =>
+  m.sessionKey === undefined ? {} : { session: m.sessionKey };
+
+/** The kinds of the objects a session makes for itself. */
+const SESSION_KINDS = [
+  'ContainerView',
+  'ListView',
+  'PropertyCollector',
+  'PropertyFilter',
+  'EventHistoryCollector',
+  'TaskHistoryCollector',
+] as const;
+
+/**
+ * Removes what a session that ended made for itself, as vCenter releases it at logout: its views,
+ * collectors and filters, and the filters of its collectors.
+ */
+export const dropSessionObjects = (m: Model, key: string): void => {
+  const owned = new Set<string>();
+  for (const kind of SESSION_KINDS)
+    for (const record of m.store.ofKind<InventoryRecord & { session?: string }>(kind))
+      if (record.session === key) owned.add(record.id);
+  for (const collector of [...owned])
+    for (const filter of m.store.referrers('filter', collector)) owned.add(filter);
+  if (owned.size === 0) return;
+  m.store.transact((tx) => {
+    for (const id of owned) tx.remove(id);
+  });
 };
 
 /** The record behind `ref` if it is one of `kinds`; ManagedObjectNotFound otherwise. */

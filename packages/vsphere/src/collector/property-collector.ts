@@ -23,7 +23,7 @@ import type { PropertyFilterRecord } from '../inventory/records.js';
 import type { Model, Ref, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { FilterState, summarize } from './filter-state.js';
-import { lookupKind, sessionScopedId } from './objects.js';
+import { lookupKind, sessionOwner, sessionScopedId } from './objects.js';
 import type { ObjectContent, PropertyFilterUpdate, RetrieveResult, UpdateSet } from './results.js';
 import { retrieveContents, rootRecord } from './select.js';
 import { compileSpec, type PropertyFilterSpec } from './spec.js';
@@ -171,13 +171,12 @@ export class PropertyCollector {
           if (!rootRecord(this.#m, o.obj)) throw faults.managedObjectNotFound(o.obj);
       }
       const id = sessionScopedId(this.#m);
-      const session = this.#scope?.session;
       tx.put({
         id,
         kind: 'PropertyFilter',
         name: 'PropertyFilter',
         collector: this.id,
-        ...(session === undefined ? {} : { session }),
+        ...sessionOwner(this.#m),
         spec,
         partialUpdates,
       });

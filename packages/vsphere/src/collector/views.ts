@@ -8,7 +8,7 @@ import { ENTITY_TYPES, isContainerKind } from '../inventory/managed-types.js';
 import type { ContainerViewRecord, ListViewRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { lookupKind, sessionScopedId } from './objects.js';
+import { lookupKind, sessionOwner, sessionScopedId } from './objects.js';
 
 const VIEW_MANAGER = 'ViewManager';
 
@@ -44,6 +44,7 @@ export const viewOperations = (m: Model) => {
           container: root.id,
           type: [...types],
           recursive,
+          ...sessionOwner(m),
         } satisfies ContainerViewRecord);
         return moref('ContainerView', id);
       });
@@ -60,6 +61,7 @@ export const viewOperations = (m: Model) => {
           kind: 'ListView',
           name: 'ListView',
           objects: [...new Set(found)],
+          ...sessionOwner(m),
         } satisfies ListViewRecord);
         return moref('ListView', id);
       });

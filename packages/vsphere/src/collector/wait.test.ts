@@ -182,4 +182,36 @@ describe('the default collector, per session', () => {
     vsphere.scheduler.runDue();
     expect(vsphere.store.has(filterA.value)).toBe(false);
   });
+
+  it('drops the views and collectors a session made when it ends, not those of others', () => {
+    const { vsphere, ref } = createFixture();
+    const make = (key: string) =>
+      as(vsphere, key, () => {
+        const collector = vsphere.collector.create();
+        const spec = {
+          objectSet: [{ obj: ref('/DC0/vm/DC0_H0_VM0') }],
+          propSet: [{ type: 'VirtualMachine', pathSet: ['name'] }],
+        };
+        return [
+          vsphere.views.createContainerView(ref('/').value, ['VirtualMachine'], true),
+          vsphere.views.createListView([ref('/DC0')]),
+          collector,
+          vsphere.collector.get(collector).createFilter(spec),
+          vsphere.history.createEventCollector(),
+          vsphere.history.createTaskCollector(),
+        ].map((r) => r.value);
+      });
+    const a = vsphere.sessions.login('user', 'pass').key;
+    const b = vsphere.sessions.login('user', 'pass').key;
+    const mine = make(a);
+    const theirs = make(b);
+    vsphere.sessions.logout(a);
+    vsphere.scheduler.runDue();
+    expect(mine.filter((id) => vsphere.store.has(id))).toEqual([]);
+    expect(theirs.every((id) => vsphere.store.has(id))).toBe(true);
+    // A session terminated loses them too.
+    vsphere.sessions.terminate([b], a);
+    vsphere.scheduler.runDue();
+    expect(theirs.filter((id) => vsphere.store.has(id))).toEqual([]);
+  });
 });

@@ -14,9 +14,9 @@
  * events are posted or tasks change, the collectors they match are written (their
  * `revision` counts up) as work due at once on the scheduler, and property filters on
  * `latestPage` see a modify. This costs nothing while no collector exists. A session's
- * collectors go when it logs out or is terminated.
+ * collectors go when it ends, with its other objects (see dropSessionObjects).
  */
-import { lookupKind, sessionScopedId } from '../collector/objects.js';
+import { lookupKind, sessionOwner, sessionScopedId } from '../collector/objects.js';
 import type { Batch } from '../core/store.js';
 import { faults } from '../faults.js';
 import type { HistoryCollectorRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
@@ -136,7 +136,7 @@ export const historyOperations = (m: Model) => {
         filter: stored,
         pageSize: DEFAULT_PAGE_SIZE,
         position: 0,
-        ...(session === undefined ? {} : { session }),
+        ...sessionOwner(m),
         revision: 0,
       } satisfies HistoryCollectorRecord);
       return moref(kind, id);
@@ -249,7 +249,6 @@ export const historyOperations = (m: Model) => {
 const collectorWatch = (m: Model) => {
   let events: VimEvent[] = [];
   let tasks: TaskRecord[] = [];
-  let endedSessions: string[] = [];
   let due = false;
   let unsubscribe: (() => void) | undefined;
 
@@ -260,15 +259,12 @@ const collectorWatch = (m: Model) => {
     due = false;
     const posted = events;
     const changed = tasks;
-    const ended = new Set(endedSessions);
     events = [];
     tasks = [];
-    endedSessions = [];
     m.store.transact((tx) => {
       for (const kind of ['EventHistoryCollector', 'TaskHistoryCollector'] as const) {
         for (const c of m.store.ofKind<HistoryCollectorRecord>(kind)) {
-          if (c.session !== undefined && ended.has(c.session)) tx.remove(c.id);
-          else if (kind === 'EventHistoryCollector' ? sees(c, posted) : seesTasks(c, changed))
+          if (kind === 'EventHistoryCollector' ? sees(c, posted) : seesTasks(c, changed))
             tx.put(Object.assign({}, c, { revision: c.revision + 1 }));
         }
       }
@@ -306,8 +302,6 @@ const collectorWatch = (m: Model) => {
     if (!hasCollectors()) return;
     // A loaded state may hold task collectors that nothing watches yet.
     if (m.store.countOf('TaskHistoryCollector') > 0) start();
-    const ended = event._type === 'UserLogoutSessionEvent' || event._type === 'SessionTerminatedEvent';
-    if (ended && typeof event.sessionId === 'string') endedSessions.push(event.sessionId);
     events.push(event);
     schedule();
   });

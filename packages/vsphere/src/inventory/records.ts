@@ -423,6 +423,8 @@ export interface ContainerViewRecord extends StoredRecord {
   readonly kind: 'ContainerView';
   readonly name: string;
   readonly parent?: string;
+  /** The session that made it (none outside a session): it goes when the session ends. */
+  readonly session?: string;
   readonly container: string;
   readonly type: readonly string[];
   readonly recursive: boolean;
@@ -433,6 +435,8 @@ export interface ListViewRecord extends StoredRecord {
   readonly kind: 'ListView';
   readonly name: string;
   readonly parent?: string;
+  /** The session that made it (none outside a session): it goes when the session ends. */
+  readonly session?: string;
   readonly objects: readonly string[];
 }
 
@@ -442,7 +446,7 @@ export interface PropertyFilterRecord extends StoredRecord {
   readonly name: string;
   readonly parent?: string;
   readonly collector: string;
-  /** The session that made a filter of the default collector (none outside a session): its filters are its own. */
+  /** The session that made it (none outside a session): it goes when the session ends. */
   readonly session?: string;
   readonly spec: import('../collector/spec.js').PropertyFilterSpec;
   readonly partialUpdates: boolean;
@@ -453,6 +457,8 @@ export interface ServiceObjectRecord extends StoredRecord {
   readonly kind: import('./service.js').ServiceObjectType;
   readonly name: string;
   readonly parent?: string;
+  /** The session that made a PropertyCollector (CreatePropertyCollector): it goes when the session ends. */
+  readonly session?: string;
 }
 
 /** The key under which a child is indexed by its parent and name. */
