@@ -4,8 +4,8 @@
  * Objects are kept in one storage version and shown in the version a caller asks for.
  */
 import type { Clock, Random } from '@vsim/vsphere';
-import { kubeErrors, type Subject } from './errors.js';
-import type { KubeObject, ObjectRef } from './meta.js';
+import { type FieldCause, kubeErrors, type Subject } from './errors.js';
+import { deepEqual, type KubeObject, type ObjectRef } from './meta.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
 
@@ -71,9 +71,12 @@ export interface KindDefinition {
    * run after the store's own checks and before the write.
    */
   admit?: AdmitFunction;
+  /** The API server's own checks of an update of the object (a built-in kind's immutable fields). */
+  validateUpdate?: (next: KubeObject, old: KubeObject) => FieldCause[];
 }
 
-export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit'>> {
+export interface KindInfo
+  extends Required<Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit' | 'validateUpdate'>> {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
   /** The apiVersion of the storage version: one string the stored objects share. */
@@ -81,6 +84,7 @@ export interface KindInfo extends Required<Omit<KindDefinition, 'convert' | 'sel
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
+  readonly validateUpdate: ((next: KubeObject, old: KubeObject) => FieldCause[]) | undefined;
   /**
    * Whether an update may leave out the resourceVersion it replaces: a built-in kind's may; a
    * custom resource's (a CRD's, any kind served by `registerKind`) may not, as in the API server.
@@ -109,6 +113,47 @@ export function subjectOf(info: KindInfo, name?: string): Subject {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+const forbidden = (field: string, why: string): FieldCause => ({
+  field,
+  message: `Forbidden: ${why}`,
+  reason: 'FieldValueForbidden',
+});
+
+const LOCKED = 'field is immutable when `immutable` is set';
+
+/** A ConfigMap or Secret once `immutable: true`: that and its content stay. */
+const immutableContent =
+  (fields: readonly string[]) =>
+  (next: KubeObject, old: KubeObject): FieldCause[] => {
+    if (old.immutable !== true) return [];
+    const causes: FieldCause[] = [];
+    if (next.immutable !== true) causes.push(forbidden('immutable', LOCKED));
+    for (const field of fields)
+      if (!deepEqual(next[field], old[field])) causes.push(forbidden(field, LOCKED));
+    return causes;
+  };
+
+const secretUpdate = (next: KubeObject, old: KubeObject): FieldCause[] => [
+  ...(next.type === old.type
+    ? []
+    : [{ field: 'type', message: `Invalid value: ${JSON.stringify(next.type)}: field is immutable` }]),
+  ...immutableContent(['data'])(next, old),
+];
+
+/** What a StorageClass is made with stays. */
+const storageClassUpdate = (next: KubeObject, old: KubeObject): FieldCause[] => {
+  const causes: FieldCause[] = [];
+  for (const field of ['parameters', 'provisioner', 'reclaimPolicy'])
+    if (!deepEqual(next[field], old[field]))
+      causes.push(forbidden(field, `updates to ${field} are forbidden.`));
+  if (next.volumeBindingMode !== old.volumeBindingMode)
+    causes.push({
+      field: 'volumeBindingMode',
+      message: `Invalid value: ${JSON.stringify(next.volumeBindingMode ?? null)}: field is immutable`,
+    });
+  return causes;
+};
+
 /** References to core kinds the controllers read and write. */
 export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
 export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
@@ -131,6 +176,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'configmaps',
     namespaced: true,
     hasStatus: false,
+    validateUpdate: immutableContent(['data', 'binaryData']),
   },
   {
     group: '',
@@ -140,6 +186,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     namespaced: true,
     hasStatus: false,
     selectableFields: { type: (o) => str(o.type) ?? 'Opaque' },
+    validateUpdate: secretUpdate,
   },
   { group: '', versions: ['v1'], kind: 'Service', plural: 'services', namespaced: true, hasStatus: true },
   { group: '', versions: ['v1'], kind: 'Endpoints', plural: 'endpoints', namespaced: true, hasStatus: false },
@@ -174,6 +221,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'storageclasses',
     namespaced: false,
     hasStatus: false,
+    validateUpdate: storageClassUpdate,
   },
 ];
 
@@ -205,6 +253,7 @@ export class KindRegistry {
       selectableFields: { ...definition.selectableFields },
       convert: definition.convert,
       admit: definition.admit,
+      validateUpdate: definition.validateUpdate,
       unconditionalUpdate: builtIn,
     };
     this.#byKey.set(key, info);

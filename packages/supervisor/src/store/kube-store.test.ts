@@ -390,6 +390,50 @@ describe('update', () => {
     });
   });
 
+  it('keeps what built-in kinds make immutable (422): immutable ConfigMaps and Secrets, StorageClasses', async () => {
+    const store = newStore();
+    const rv = () => Number(store.resourceVersion);
+    const locked = await store.create({ ...cm('locked', { k: '1' }), immutable: true });
+    const before = rv();
+    await expect(store.update({ ...locked, data: { k: '2' }, immutable: false })).rejects.toMatchObject({
+      code: 422,
+      message:
+        'ConfigMap "locked" is invalid: [immutable: Forbidden: field is immutable when `immutable` is set, data: Forbidden: field is immutable when `immutable` is set]',
+    });
+    expect(rv()).toBe(before);
+    // Its labels may still change, and a ConfigMap that is not immutable changes at will.
+    const relabelled = await store.update({
+      ...locked,
+      metadata: { ...locked.metadata, labels: { a: 'b' } },
+    });
+    expect(relabelled.data).toEqual({ k: '1' });
+    const open = await store.create(cm('open', { k: '1' }));
+    expect((await store.update({ ...open, data: { k: '2' } })).data).toEqual({ k: '2' });
+    const secret = await store.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns1' },
+      type: 'Opaque',
+    });
+    await expect(store.update({ ...secret, type: 'kubernetes.io/tls' })).rejects.toMatchObject({
+      message: 'Secret "s" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable',
+    });
+    const sc = await store.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'fast' },
+      provisioner: 'csi.vsphere.vmware.com',
+      parameters: { storagePolicyID: 'p1' },
+    });
+    const changed = rv();
+    await expect(store.update({ ...sc, provisioner: 'other', parameters: {} })).rejects.toMatchObject({
+      code: 422,
+      message:
+        'StorageClass.storage.k8s.io "fast" is invalid: [parameters: Forbidden: updates to parameters are forbidden., provisioner: Forbidden: updates to provisioner are forbidden.]',
+    });
+    expect(rv()).toBe(changed);
+  });
+
   it('refuses to mark an object deleting (422): only a deletion does', async () => {
     const store = newStore();
     const a = await store.create(cm('a'));

@@ -795,6 +795,8 @@ export class KubeStore {
       }
       this.#validate(info, next, record.name, existing);
       normalize(info, next);
+      const refused = info.validateUpdate?.(next, existing) ?? [];
+      if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
       if (existing.metadata.deletionTimestamp) {
         const had = new Set(existing.metadata.finalizers ?? []);
         const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
