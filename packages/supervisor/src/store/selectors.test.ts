@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { labelSelectorMatcher, parseFieldSelector, parseLabelSelector } from './selectors.js';
 
 describe('label selectors', () => {
-  const labels = { app: 'web', tier: 'front', 'example.com/role': 'x' };
+  const labels = { app: 'web', tier: 'front', 'example.com/role': 'x', replicas: '3' };
 
   it.each([
     ['', true],
@@ -20,18 +20,31 @@ describe('label selectors', () => {
     ['!missing', true],
     ['app=web,tier=back', false],
     ['app=', false],
+    ['replicas>2', true],
+    ['replicas>3', false],
+    ['replicas<4', true],
+    ['replicas < -1', false],
+    ['app>0', false],
+    ['missing<9', false],
   ])('%j matches: %s', (selector, expected) => {
     expect(parseLabelSelector(selector).matches(labels)).toBe(expected);
   });
 
-  it.each(['app in ()', 'app in web', 'app in (web', '=web', 'app=web,', 'app=a b', 'app=-x'])(
-    'refuses %j with 400',
-    (selector) => {
-      expect(() => parseLabelSelector(selector)).toThrow(
-        expect.objectContaining({ code: 400, reason: 'BadRequest' }),
-      );
-    },
-  );
+  it.each([
+    'app in ()',
+    'app in web',
+    'app in (web',
+    '=web',
+    'app=web,',
+    'app=a b',
+    'app=-x',
+    'replicas>x',
+    'replicas<',
+  ])('refuses %j with 400', (selector) => {
+    expect(() => parseLabelSelector(selector)).toThrow(
+      expect.objectContaining({ code: 400, reason: 'BadRequest' }),
+    );
+  });
 
   it('turns the structured form into requirements', () => {
     const m = labelSelectorMatcher({

@@ -1,12 +1,16 @@
 /**
  * Label and field selectors, with the API server's syntax: `a=b`, `a==b`, `a!=b`,
- * `a in (x,y)`, `a notin (x)`, `a`, `!a` for labels; `path=value`, `path!=value` for fields.
+ * `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1` for labels; `path=value`, `path!=value` for fields.
  */
 import { kubeErrors } from './errors.js';
 
 export type LabelRequirement =
   | { key: string; op: 'in' | 'notin'; values: readonly string[] }
-  | { key: string; op: 'exists' | 'notexists' };
+  | { key: string; op: 'exists' | 'notexists' }
+  /** The label's value, an integer, is above (`gt`) or below (`lt`) this one. */
+  | { key: string; op: 'gt' | 'lt'; value: number };
+
+const INTEGER = /^[-+]?[0-9]+$/;
 
 /** The structured form objects use (`spec.selector` of a Service, a Deployment...). */
 export interface LabelSelector {
@@ -48,6 +52,13 @@ export class LabelMatcher {
         case 'notin':
           if (has && r.values.includes(value as string)) return false;
           break;
+        case 'gt':
+        case 'lt': {
+          if (!has || !INTEGER.test(value as string)) return false;
+          const n = Number(value);
+          if (r.op === 'gt' ? !(n > r.value) : !(n < r.value)) return false;
+          break;
+        }
       }
     }
     return true;
@@ -120,10 +131,20 @@ function parseSelector(selector: string): LabelMatcher {
       const v = word();
       checkValue(v);
       out.push({ key, op: 'in', values: [v] });
+    } else if (selector[i] === '>' || selector[i] === '<') {
+      const op = selector[i] === '>' ? 'gt' : 'lt';
+      i++;
+      const v = word();
+      if (!INTEGER.test(v) || !Number.isSafeInteger(Number(v)))
+        throw badLabelSelector(selector, `for 'Gt', 'Lt' operators, the value must be an integer: "${v}"`);
+      out.push({ key, op, value: Number(v) });
     } else {
       const op = word();
       if (op !== 'in' && op !== 'notin')
-        throw badLabelSelector(selector, `found '${op || selector[i]}', expected: in, notin, =, ==, !=`);
+        throw badLabelSelector(
+          selector,
+          `found '${op || selector[i]}', expected: in, notin, =, ==, !=, gt, lt`,
+        );
       skip();
       if (selector[i] !== '(') throw badLabelSelector(selector, "found no '(' after in/notin");
       i++;
