@@ -90,6 +90,11 @@ export interface KindInfo
    * custom resource's (a CRD's, any kind served by `registerKind`) may not, as in the API server.
    */
   readonly unconditionalUpdate: boolean;
+  /**
+   * Whether objects keep `metadata.generation`: a custom resource's do (counting spec changes and
+   * the deletion); those of the built-in kinds served here (ConfigMap, Service...) have none.
+   */
+  readonly tracksGeneration: boolean;
 }
 
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
@@ -255,6 +260,7 @@ export class KindRegistry {
       admit: definition.admit,
       validateUpdate: definition.validateUpdate,
       unconditionalUpdate: builtIn,
+      tracksGeneration: !builtIn,
     };
     this.#byKey.set(key, info);
     this.#resolved.clear();

@@ -85,13 +85,12 @@ async function exists(store: KubeStore, r: Parameters<KubeStore['get']>[0]): Pro
 }
 
 describe('create', () => {
-  it('fills in uid, creationTimestamp, resourceVersion and generation', async () => {
+  it('fills in uid, creationTimestamp, resourceVersion, and generation for a custom resource', async () => {
     const store = newStore();
     const created = await store.create(cm('a', { k: 'v' }));
     expect(created.metadata).toMatchObject({
       name: 'a',
       namespace: 'ns1',
-      generation: 1,
       creationTimestamp: '2025-01-01T12:00:00Z',
     });
     expect(created.metadata.uid).toMatch(
@@ -100,6 +99,10 @@ describe('create', () => {
     expect(created.metadata.resourceVersion).toBe(store.resourceVersion);
     const second = await store.create(cm('b'));
     expect(Number(second.metadata.resourceVersion)).toBe(Number(created.metadata.resourceVersion) + 1);
+    // A built-in kind served here has no generation, whatever the caller sends; a custom one starts at 1.
+    expect(created.metadata.generation).toBeUndefined();
+    expect((await store.create(cm('g', {}, { generation: 7 }))).metadata.generation).toBeUndefined();
+    expect((await store.create(widget('w'))).metadata.generation).toBe(1);
   });
 
   it('is deterministic for a seed', async () => {
@@ -772,7 +775,10 @@ describe('finalizers and deletionTimestamp', () => {
     const deleting = await store.delete(ref(a));
     expect(deleting.metadata.deletionTimestamp).toBe('2025-01-01T12:00:00Z');
     expect(deleting.metadata.deletionGracePeriodSeconds).toBe(0);
-    expect(deleting.metadata.generation).toBe(2);
+    expect(deleting.metadata.generation).toBeUndefined();
+    // A custom resource's deletion counts in its generation.
+    const w = await store.create(widget('w', {}, { finalizers: ['example.com/hold'] }));
+    expect((await store.delete(ref(w))).metadata.generation).toBe(2);
     const got = await store.get(ref(a));
     expect(got.metadata.deletionTimestamp).toBeDefined();
     const one = await store.patch(ref(a), [{ op: 'remove', path: '/metadata/finalizers/0' }], {

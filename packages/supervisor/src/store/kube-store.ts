@@ -614,7 +614,8 @@ export class KubeStore {
       throw kubeErrors.alreadyExists(subjectOf(info, name));
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
-    meta.generation = 1;
+    if (info.tracksGeneration) meta.generation = 1;
+    else dropField(meta, 'generation');
     if (info.hasStatus) dropField(obj, 'status');
     normalize(info, obj);
     if (info.key === NAMESPACE_KEY) {
@@ -818,8 +819,10 @@ export class KubeStore {
       next = this.#admit(info, 'UPDATE', next, existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
-    next.metadata.generation =
-      (existing.metadata.generation ?? 1) + (specChanged(existing, next, info.hasStatus) ? 1 : 0);
+    if (info.tracksGeneration)
+      next.metadata.generation =
+        (existing.metadata.generation ?? 1) + (specChanged(existing, next, info.hasStatus) ? 1 : 0);
+    else dropField(next.metadata, 'generation');
     if (next.metadata.finalizers?.length === 0) delete next.metadata.finalizers;
     if (next.metadata.ownerReferences?.length === 0) delete next.metadata.ownerReferences;
     const result = this.#commit(record, next);
@@ -861,7 +864,7 @@ export class KubeStore {
     if (!meta.deletionTimestamp) {
       meta.deletionTimestamp = timestamp(this.#clock.now());
       meta.deletionGracePeriodSeconds = 0;
-      meta.generation = (meta.generation ?? 1) + 1;
+      if (meta.generation !== undefined) meta.generation += 1;
       if (record.kind === NAMESPACE_KEY)
         next.status = { ...(isPlainObject(next.status) ? next.status : {}), phase: 'Terminating' };
     }
