@@ -155,15 +155,11 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
       if (route.public) return style.ok(await route.run(call), headers);
       const token = tokenOf(req.headers);
       const session = sessions.authenticate(token);
-      const previous = { userName: vsphere.userName, sessionKey: vsphere.sessionKey };
-      vsphere.userName = session.userName;
-      vsphere.sessionKey = session.key;
-      try {
-        return style.ok(await route.run({ ...call, session, token: token as string }), headers);
-      } finally {
-        vsphere.userName = previous.userName;
-        vsphere.sessionKey = previous.sessionKey;
-      }
+      const caller = { userName: session.userName, sessionKey: session.key };
+      const result = await vsphere.runAs(caller, () =>
+        route.run({ ...call, session, token: token as string }),
+      );
+      return style.ok(result, headers);
     } catch (error) {
       return style.error(toRestError(error), headers);
     }

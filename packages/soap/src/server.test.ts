@@ -137,6 +137,38 @@ describe('bad input', () => {
     expect(vsphere.store.has(view.value)).toBe(false);
   });
 
+  it("lends no session's identity past its call, though its wait is pending", async () => {
+    const { vsphere } = setup();
+    const soap = createSoapHandler(vsphere);
+    const as = (key: string, body: string) =>
+      soap.handle({
+        method: 'POST',
+        headers: { soapaction: 'urn:vim25/7.0', cookie: `${SESSION_COOKIE}="${key}"` },
+        body: encoder.encode(envelope(body)),
+      });
+    const filter = `<CreateFilter xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><spec><propSet><type>VirtualMachine</type><pathSet>runtime.powerState</pathSet></propSet><objectSet><obj type="VirtualMachine">vm-20</obj></objectSet></spec><partialUpdates>false</partialUpdates></CreateFilter>`;
+    const wait = (version: string) =>
+      `<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version>${version}</version></WaitForUpdatesEx>`;
+    const versionOf = (body: string) => /<version>([^<]*)<\/version>/.exec(body)?.[1] ?? '';
+    const [a, b] = [0, 1].map(() => vsphere.sessions.login('user', 'pass').key) as [string, string];
+    for (const key of [a, b]) await as(key, filter);
+    const [va, vb] = [versionOf((await as(a, wait(''))).body), versionOf((await as(b, wait(''))).body)];
+    const pendingA = as(a, wait(va));
+    const pendingB = as(b, wait(vb));
+    expect(vsphere.sessionKey).toBeUndefined();
+    // An in-process operation while both wait is no session's.
+    const view = vsphere.views.createContainerView('group-d1', ['VirtualMachine'], true);
+    expect((vsphere.store.get(view.value) as { session?: string }).session).toBeUndefined();
+    vsphere.vm.powerOff('vm-20');
+    vsphere.scheduler.runDue();
+    const answers = await Promise.all([pendingA, pendingB]);
+    expect(answers.map((r) => r.body)).toEqual([
+      expect.stringContaining('poweredOff'),
+      expect.stringContaining('poweredOff'),
+    ]);
+    expect(vsphere.sessionKey).toBeUndefined();
+  });
+
   it('concurrent power-ons of one VM: one wins, the rest end in InvalidPowerState', async () => {
     const { vsphere, send } = setup();
     vsphere.vm.powerOff('vm-20');

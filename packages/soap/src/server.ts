@@ -143,16 +143,8 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
           headers['set-cookie'] = `${SESSION_COOKIE}=; Path=/; Max-Age=0`;
         },
       };
-      const previous = { userName: vsphere.userName, sessionKey: vsphere.sessionKey };
-      if (session) vsphere.userName = session.userName;
-      vsphere.sessionKey = session?.key;
-      let result: unknown;
-      try {
-        result = await impl(soapCall);
-      } finally {
-        vsphere.userName = previous.userName;
-        vsphere.sessionKey = previous.sessionKey;
-      }
+      const caller = { userName: session?.userName, sessionKey: session?.key };
+      const result: unknown = await vsphere.runAs(caller, () => impl(soapCall));
       const returns = call.method.returns;
       const body = returns ? encodeProperty('returnval', result, returns, { version }) : '';
       return { status: 200, headers, body: responseEnvelope(name, body) };

@@ -201,6 +201,26 @@ export class Model {
     return record as R;
   }
 
+  /**
+   * Runs `work` as a caller: the operations it makes are the user's (tasks, events) and its
+   * session's (what a session owns). Only its synchronous part: what it leaves pending (a wait)
+   * resumes as whoever runs then, so a caller that awaits never lends its identity to the next.
+   */
+  runAs<T>(
+    caller: { readonly userName?: string | undefined; readonly sessionKey: string | undefined },
+    work: () => T,
+  ): T {
+    const previous = { userName: this.userName, sessionKey: this.sessionKey };
+    if (caller.userName !== undefined) this.userName = caller.userName;
+    this.sessionKey = caller.sessionKey;
+    try {
+      return work();
+    } finally {
+      this.userName = previous.userName;
+      this.sessionKey = previous.sessionKey;
+    }
+  }
+
   /** A synchronous operation: passes the interception point, then runs as one transaction. */
   call<T>(call: Call, work: (tx: Tx) => T): T {
     const { fault } = this.interceptor.intercept(call);

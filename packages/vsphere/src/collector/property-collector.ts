@@ -82,11 +82,15 @@ export class PropertyCollector {
    */
   readonly #scope: { readonly session: string | undefined } | undefined;
 
+  /** The session the collector reads as: the default one's view's, or the one that made it. */
+  readonly #session: string | undefined;
+
   constructor(m: Model, id: string, scope?: { readonly session: string | undefined }) {
     this.#m = m;
     this.ref = moref('PropertyCollector', id);
     this.#storeVersion = m.store.version;
     this.#scope = scope;
+    this.#session = scope ? scope.session : (m.store.get(id) as { session?: string } | undefined)?.session;
   }
 
   /** The ids of this collector's filters (of its session's, for the default one). */
@@ -309,7 +313,15 @@ export class PropertyCollector {
     return this.#issue(updates, max);
   }
 
+  /**
+   * What the filters report, read as the session the collector is: a wait resumes after its
+   * call ended, while another session's call may be running.
+   */
   #updates(): PropertyFilterUpdate[] {
+    return this.#m.runAs({ sessionKey: this.#session }, () => this.#readUpdates());
+  }
+
+  #readUpdates(): PropertyFilterUpdate[] {
     const store = this.#m.store;
     // A loaded state can put the store behind what this collector saw: rescan then.
     const batches = this.#storeVersion <= store.version ? store.changesSince(this.#storeVersion) : undefined;

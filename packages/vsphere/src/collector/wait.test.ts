@@ -142,16 +142,9 @@ describe('WaitForUpdatesEx', () => {
 });
 
 describe('the default collector, per session', () => {
-  /** Runs `work` as the session `key` makes its calls (the facades set the key per call). */
-  const as = <T>(vsphere: ReturnType<typeof createFixture>['vsphere'], key: string, work: () => T): T => {
-    const previous = vsphere.sessionKey;
-    vsphere.sessionKey = key;
-    try {
-      return work();
-    } finally {
-      vsphere.sessionKey = previous;
-    }
-  };
+  /** Runs `work` as the session `key` makes its calls, as the facades run each call. */
+  const as = <T>(vsphere: ReturnType<typeof createFixture>['vsphere'], key: string, work: () => T): T =>
+    vsphere.runAs({ sessionKey: key }, work);
 
   it("keeps each session's filters, versions and waits its own, and drops them when it ends", async () => {
     const { vsphere, ref } = createFixture();
@@ -181,6 +174,38 @@ describe('the default collector, per session', () => {
     vsphere.sessions.logout(a);
     vsphere.scheduler.runDue();
     expect(vsphere.store.has(filterA.value)).toBe(false);
+  });
+
+  it("reads a pending wait's properties as its own session, whoever's call runs when it polls", async () => {
+    const { vsphere, ref } = createFixture();
+    const a = vsphere.sessions.login('user', 'pass').key;
+    const b = vsphere.sessions.login('user', 'pass').key;
+    const collector = { type: 'PropertyCollector', value: 'propertyCollector' };
+    const own = as(vsphere, a, () =>
+      vsphere.collector.get().createFilter({
+        objectSet: [{ obj: collector }],
+        propSet: [{ type: 'PropertyCollector', pathSet: ['filter'] }],
+      }),
+    );
+    const first = await as(vsphere, a, () => vsphere.collector.get().waitForUpdates('', {}));
+    expect(first?.filterSet[0]?.objectSet[0]?.changeSet).toEqual([
+      { name: 'filter', op: 'assign', val: [own] },
+    ]);
+    const { sleep, wake } = manualSleep();
+    const pending = as(vsphere, a, () =>
+      vsphere.collector.get().waitForUpdates(first?.version, { maxWaitSeconds: 60 }, sleep),
+    );
+    // B makes a filter of its own; A's wait polls once B's call is over, outside any call.
+    as(vsphere, b, () =>
+      vsphere.collector.get().createFilter({
+        objectSet: [{ obj: ref('/DC0/vm/DC0_H0_VM0') }],
+        propSet: [{ type: 'VirtualMachine', pathSet: ['name'] }],
+      }),
+    );
+    await flush();
+    wake();
+    // A's `filter` property did not change: A's wait ends with nothing to report.
+    await expect(pending).resolves.toBeUndefined();
   });
 
   it('drops the views and collectors a session made when it ends, not those of others', () => {
