@@ -150,6 +150,19 @@ describe('a loaded model', () => {
     expect(loaded.events.reserveKey()).toBe(original.events.reserveKey());
   });
 
+  it('keeps what live sessions made, not what ended ones did, though their removal is still due', () => {
+    const original = new VSphere({ seed: 3 });
+    const [gone, kept] = [0, 1].map(() => original.sessions.login('user', 'pass').key) as [string, string];
+    const viewOf = (key: string) =>
+      original.runAs({ sessionKey: key }, () => original.views.createContainerView('group-d1', [], true))
+        .value;
+    const [goneView, keptView] = [viewOf(gone), viewOf(kept)];
+    original.sessions.logout(gone);
+    const { loaded } = roundTrip(original);
+    expect([loaded.store.has(goneView), loaded.store.has(keptView)]).toEqual([false, true]);
+    expect(loaded.sessions.list().map((s) => s.key)).toEqual([kept]);
+  });
+
   it('gives the same guest address to a VM whose lease was saved', async () => {
     const original = new VSphere({ seed: 2 });
     const vm = vmAt(original, '/DC0/vm/DC0_H0_VM0');

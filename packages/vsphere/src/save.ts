@@ -50,7 +50,14 @@ export const saveState = (model: Model): SavedState => {
     const ids = inFlight.map((t) => t.id).join(', ');
     throw new Error(`cannot save while tasks are queued or running (${ids}); run the scheduler first`);
   }
-  const records = [...model.store.values()];
+  // First: reading the sessions ends the idle ones.
+  const sessions = model.sessions.list();
+  const live = new Set(sessions.map((session) => session.key));
+  // What a session that is not saved made for itself is not saved either (its removal may be due).
+  const records = [...model.store.values()].filter((record) => {
+    const owner = (record as { session?: string }).session;
+    return owner === undefined || live.has(owner);
+  });
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
@@ -65,7 +72,7 @@ export const saveState = (model: Model): SavedState => {
     },
     recentTasks: [...model.recentTasks],
     events: { nextKey: model.events.nextKey, items: model.events.list() },
-    sessions: model.sessions.list(),
+    sessions,
     ipam: model.ipam.state,
   };
 };
