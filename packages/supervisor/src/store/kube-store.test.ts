@@ -428,8 +428,19 @@ describe('update', () => {
       provisioner: 'csi.vsphere.vmware.com',
       parameters: { storagePolicyID: 'p1' },
     });
+    // Defaulted as the API server does, so an update that leaves the defaults out changes nothing kept.
+    expect([sc.reclaimPolicy, sc.volumeBindingMode]).toEqual(['Delete', 'Immediate']);
+    const { reclaimPolicy: _, volumeBindingMode: __, ...omitted } = sc;
+    const spelled = await store.update({
+      ...omitted,
+      metadata: { ...sc.metadata, labels: { tier: 'fast' } },
+    });
+    expect(spelled.reclaimPolicy).toBe('Delete');
+    const explicit = { ...spelled, reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' };
+    expect((await store.update(explicit)).volumeBindingMode).toBe('Immediate');
+    expect(spelled.metadata.labels).toEqual({ tier: 'fast' });
     const changed = rv();
-    await expect(store.update({ ...sc, provisioner: 'other', parameters: {} })).rejects.toMatchObject({
+    await expect(store.update({ ...spelled, provisioner: 'other', parameters: {} })).rejects.toMatchObject({
       code: 422,
       message:
         'StorageClass.storage.k8s.io "fast" is invalid: [parameters: Forbidden: updates to parameters are forbidden., provisioner: Forbidden: updates to provisioner are forbidden.]',

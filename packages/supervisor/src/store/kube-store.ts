@@ -1084,7 +1084,14 @@ function normalize(info: KindInfo, obj: KubeObject): void {
     delete obj.stringData;
   }
   if (info.key === '/Secret' && obj.type === undefined) obj.type = 'Opaque';
+  // The API server's defaults, which its checks of an update then compare.
+  if (info.key === STORAGE_CLASS_KEY) {
+    obj.reclaimPolicy ??= 'Delete';
+    obj.volumeBindingMode ??= 'Immediate';
+  }
 }
+
+const STORAGE_CLASS_KEY = 'storage.k8s.io/StorageClass';
 
 function encodeContinue(token: ContinueToken): string {
   return Buffer.from(
