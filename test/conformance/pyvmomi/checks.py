@@ -919,6 +919,42 @@ def session_is_active_and_clone_session():
 
 
 @check
+def property_collector_is_per_session():
+    # Two sessions wait at once on ServiceContent.propertyCollector: each sees its own filters,
+    # and one's wait does not cancel the other's (as two WaitForTask callers would).
+    PC = vmodl.query.PropertyCollector
+    a, b = login().RetrieveContent(), login().RetrieveContent()
+
+    def spec(content):
+        vm = content.searchIndex.FindByInventoryPath("/DC0/vm/DC0_H0_VM0")
+        return PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=vm)],
+                             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])])
+
+    filter_a = a.propertyCollector.CreateFilter(spec(a), partialUpdates=False)
+    version = a.propertyCollector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0)).version
+    outcome = {}
+
+    def wait_a():
+        try:
+            outcome["a"] = a.propertyCollector.WaitForUpdatesEx(version, PC.WaitOptions(maxWaitSeconds=2))
+        except Exception as e:  # noqa: BLE001 - reported below
+            outcome["a"] = e
+
+    waiter = threading.Thread(target=wait_a)
+    waiter.start()
+    time.sleep(0.3)
+    filter_b = b.propertyCollector.CreateFilter(spec(b), partialUpdates=False)
+    first = b.propertyCollector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0))
+    expect_equal([f.filter._moId for f in first.filterSet], [filter_b._moId], "B's first update names")
+    expect_equal([f._moId for f in b.propertyCollector.filter], [filter_b._moId], "B's collector's filters")
+    waiter.join(10)
+    expect(not waiter.is_alive(), "A's wait did not end")
+    expect(outcome.get("a") is None, "A's wait, with nothing changed: %r" % outcome.get("a"))
+    for content in (a, b):
+        content.sessionManager.Logout()
+
+
+@check
 def search_index_find_by_uuid():
     vm = vm_named("DC0_H0_VM0")
     si = S.content.searchIndex
