@@ -316,8 +316,15 @@ function validateHostAndDomainName(vm: VirtualMachine, old?: VirtualMachine): Fi
 }
 
 /** Validates a VirtualMachine being created (after defaulting). */
+/** The spellings of a UUID Go's `uuid.Validate` takes: plain, braced, `urn:uuid:`, or 32 hex digits. */
+const UUID_FORMS =
+  /^(?:urn:uuid:|\{(?=.{36}\}$))?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$|^[0-9a-f]{32}$/i;
+
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
+  const biosUUID = vm.spec?.biosUUID;
+  if (biosUUID && !UUID_FORMS.test(biosUUID))
+    errors.push(invalid('spec.biosUUID', biosUUID, 'must provide a valid UUID'));
   errors.push(...validateHostAndDomainName(vm));
   errors.push(...validateVolumes(vm));
   errors.push(...minHardwareVersionProblems(vm));

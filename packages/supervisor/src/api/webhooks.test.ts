@@ -100,6 +100,20 @@ describe('validation', () => {
     );
   });
 
+  it('takes a biosUUID in the spellings Go reads, and refuses anything else', () => {
+    const uuid = 'd6a4cce7-e2ff-4b2d-9f2e-d32baf30c299';
+    for (const ok of [uuid, uuid.toUpperCase(), `{${uuid}}`, `urn:uuid:${uuid}`, uuid.replaceAll('-', '')])
+      expect(validateVirtualMachineCreate(vm({ biosUUID: ok })), ok).toEqual([]);
+    for (const bad of ['not-a-uuid', `${uuid}0`, `{${uuid}`, uuid.replaceAll('-', '').slice(1)])
+      expect(validateVirtualMachineCreate(vm({ biosUUID: bad })), bad).toEqual([
+        {
+          field: 'spec.biosUUID',
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: "${bad}": must provide a valid UUID`,
+        },
+      ]);
+  });
+
   it('rejects mixed bootstrap providers and a bad image kind', () => {
     const errs = validateVirtualMachineCreate(
       vm({ bootstrap: { cloudInit: {}, linuxPrep: {} }, image: { kind: 'Pod', name: 'x' } }),
