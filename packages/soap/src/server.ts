@@ -4,7 +4,7 @@
  * encodes the answer for the client's API version. Nothing a client sends can crash it:
  * every failure becomes the fault vCenter would send.
  */
-import { faults, isVimFault, type UserSession, VimFault, type VSphere } from '@vsim/vsphere';
+import { faults, isVimFault, ownedByAnother, type UserSession, VimFault, type VSphere } from '@vsim/vsphere';
 import { decodeRequest } from './codec/decode.js';
 import { encodeProperty } from './codec/encode.js';
 import { faultEnvelope, responseEnvelope } from './codec/envelope.js';
@@ -119,12 +119,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
       // An object is found by its type and id together: a reference of another type names nothing,
       // and neither does one to an object another session made for itself (a view, a collector).
       const target = vsphere.store.get(call.this.value);
-      const owner = (target as { session?: string } | undefined)?.session;
-      if (
-        !target ||
-        !isSubtypeOf(target.kind, call.this.type) ||
-        (owner !== undefined && owner !== session?.key)
-      )
+      if (!target || !isSubtypeOf(target.kind, call.this.type) || ownedByAnother(target, session?.key))
         throw faults.managedObjectNotFound(call.this);
       const impl = methods[name];
       if (!impl || !call.method.owners.some((owner) => isSubtypeOf(target.kind, owner))) {

@@ -3,6 +3,7 @@ export {
   type PropertyCollectorOperations,
   propertyCollectorOperations,
 } from './collector/collectors.js';
+export { ownedByAnother } from './collector/objects.js';
 export {
   PropertyCollector,
   type RetrieveOptions,

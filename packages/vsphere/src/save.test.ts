@@ -153,13 +153,25 @@ describe('a loaded model', () => {
   it('keeps what live sessions made, not what ended ones did, though their removal is still due', () => {
     const original = new VSphere({ seed: 3 });
     const [gone, kept] = [0, 1].map(() => original.sessions.login('user', 'pass').key) as [string, string];
-    const viewOf = (key: string) =>
-      original.runAs({ sessionKey: key }, () => original.views.createContainerView('group-d1', [], true))
-        .value;
-    const [goneView, keptView] = [viewOf(gone), viewOf(kept)];
+    const vm = { type: 'VirtualMachine', value: vmAt(original, '/DC0/vm/DC0_H0_VM0').id };
+    const spec = { objectSet: [{ obj: vm }], propSet: [{ type: 'VirtualMachine', pathSet: ['name'] }] };
+    const made = (key: string) =>
+      original.runAs({ sessionKey: key }, () => {
+        const collector = original.collector.create();
+        return {
+          view: original.views.createContainerView('group-d1', [], true).value,
+          // A filter on the default collector: its referrer set holds both sessions' filters.
+          filter: original.collector.get().createFilter(spec).value,
+          collector: collector.value,
+        };
+      });
+    const [goneMade, keptMade] = [made(gone), made(kept)];
+    // A filter made outside any session on the ended session's collector goes with the collector.
+    const orphan = original.collector.get(goneMade.collector).createFilter(spec).value;
     original.sessions.logout(gone);
     const { loaded } = roundTrip(original);
-    expect([loaded.store.has(goneView), loaded.store.has(keptView)]).toEqual([false, true]);
+    for (const id of [...Object.values(goneMade), orphan]) expect(loaded.store.has(id), id).toBe(false);
+    for (const id of Object.values(keptMade)) expect(loaded.store.has(id), id).toBe(true);
     expect(loaded.sessions.list().map((s) => s.key)).toEqual([kept]);
   });
 

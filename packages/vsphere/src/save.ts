@@ -5,6 +5,7 @@
  * about info. A model loaded from a save continues exactly as the saved one would:
  * the same calls give the same ids, UUIDs, times and answers.
  */
+import { sessionObjects } from './collector/objects.js';
 import { VirtualClock } from './core/clock.js';
 import { getOrInsert } from './core/maps.js';
 import type { RandomState } from './core/random.js';
@@ -54,10 +55,8 @@ export const saveState = (model: Model): SavedState => {
   const sessions = model.sessions.list();
   const live = new Set(sessions.map((session) => session.key));
   // What a session that is not saved made for itself is not saved either (its removal may be due).
-  const records = [...model.store.values()].filter((record) => {
-    const owner = (record as { session?: string }).session;
-    return owner === undefined || live.has(owner);
-  });
+  const left = sessionObjects(model, (session) => !live.has(session));
+  const records = [...model.store.values()].filter((record) => !left.has(record.id));
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
@@ -91,12 +90,13 @@ const reorderedReferrers = (model: Model, records: readonly InventoryRecord[]): 
     }
   }
   const out: ReferrerOrder[] = [];
+  const kept = new Set(records.map((record) => record.id));
   for (const { relation, target, ids } of natural.values()) {
-    const actual = model.store.referrers(relation, target);
+    const actual = [...model.store.referrers(relation, target)].filter((id) => kept.has(id));
     let i = 0;
-    let same = actual.size === ids.length;
+    let same = actual.length === ids.length;
     for (const id of actual) if (!same || id !== ids[i++]) same = false;
-    if (!same) out.push([relation, target, [...actual]]);
+    if (!same) out.push([relation, target, actual]);
   }
   return out;
 };

@@ -924,34 +924,40 @@ def property_collector_is_per_session():
     # and one's wait does not cancel the other's (as two WaitForTask callers would).
     PC = vmodl.query.PropertyCollector
     a, b = login().RetrieveContent(), login().RetrieveContent()
+    try:
+        def spec(content):
+            vm = content.searchIndex.FindByInventoryPath("/DC0/vm/DC0_H0_VM0")
+            return PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=vm)],
+                                 propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])])
 
-    def spec(content):
-        vm = content.searchIndex.FindByInventoryPath("/DC0/vm/DC0_H0_VM0")
-        return PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=vm)],
-                             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])])
+        filter_a = a.propertyCollector.CreateFilter(spec(a), partialUpdates=False)
+        version_a = a.propertyCollector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0)).version
+        outcome = {}
 
-    filter_a = a.propertyCollector.CreateFilter(spec(a), partialUpdates=False)
-    version = a.propertyCollector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0)).version
-    outcome = {}
+        def wait_a():
+            try:
+                outcome["a"] = a.propertyCollector.WaitForUpdatesEx(version_a, PC.WaitOptions(maxWaitSeconds=3))
+            except Exception as e:  # noqa: BLE001 - reported below
+                outcome["a"] = e
 
-    def wait_a():
-        try:
-            outcome["a"] = a.propertyCollector.WaitForUpdatesEx(version, PC.WaitOptions(maxWaitSeconds=2))
-        except Exception as e:  # noqa: BLE001 - reported below
-            outcome["a"] = e
-
-    waiter = threading.Thread(target=wait_a)
-    waiter.start()
-    time.sleep(0.3)
-    filter_b = b.propertyCollector.CreateFilter(spec(b), partialUpdates=False)
-    first = b.propertyCollector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0))
-    expect_equal([f.filter._moId for f in first.filterSet], [filter_b._moId], "B's first update names")
-    expect_equal([f._moId for f in b.propertyCollector.filter], [filter_b._moId], "B's collector's filters")
-    waiter.join(10)
-    expect(not waiter.is_alive(), "A's wait did not end")
-    expect(outcome.get("a") is None, "A's wait, with nothing changed: %r" % outcome.get("a"))
-    for content in (a, b):
-        content.sessionManager.Logout()
+        waiter = threading.Thread(target=wait_a, daemon=True)
+        waiter.start()
+        time.sleep(0.3)
+        expect(waiter.is_alive(), "A's wait ended before B began: %r" % outcome.get("a"))
+        filter_b = b.propertyCollector.CreateFilter(spec(b), partialUpdates=False)
+        first = b.propertyCollector.WaitForUpdatesEx("", PC.WaitOptions(maxWaitSeconds=0))
+        expect_equal([f.filter._moId for f in first.filterSet], [filter_b._moId], "B's first update names")
+        expect_equal([f._moId for f in b.propertyCollector.filter], [filter_b._moId], "B's collector's filters")
+        # B waits too, while A still does: neither cancels the other.
+        expect(b.propertyCollector.WaitForUpdatesEx(first.version, PC.WaitOptions(maxWaitSeconds=1)) is None,
+               "B's wait, with nothing changed")
+        waiter.join(10)
+        expect(not waiter.is_alive(), "A's wait did not end")
+        expect(outcome.get("a") is None, "A's wait, with nothing changed: %r" % outcome.get("a"))
+        expect_equal([f._moId for f in a.propertyCollector.filter], [filter_a._moId], "A's collector's filters")
+    finally:
+        for content in (a, b):
+            content.sessionManager.Logout()
 
 
 @check

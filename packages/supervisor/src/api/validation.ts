@@ -317,8 +317,8 @@ function validateHostAndDomainName(vm: VirtualMachine, old?: VirtualMachine): Fi
 
 /** Validates a VirtualMachine being created (after defaulting). */
 /** The spellings of a UUID Go's `uuid.Validate` takes: plain, braced, `urn:uuid:`, or 32 hex digits. */
-const UUID_FORMS =
-  /^(?:urn:uuid:|\{(?=.{36}\}$))?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$|^[0-9a-f]{32}$/i;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const UUID_FORMS = new RegExp(`^(?:urn:uuid:)?${UUID}$|^\\{${UUID}\\}$|^[0-9a-f]{32}$`, 'i');
 
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);

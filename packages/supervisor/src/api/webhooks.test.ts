@@ -104,7 +104,14 @@ describe('validation', () => {
     const uuid = 'd6a4cce7-e2ff-4b2d-9f2e-d32baf30c299';
     for (const ok of [uuid, uuid.toUpperCase(), `{${uuid}}`, `urn:uuid:${uuid}`, uuid.replaceAll('-', '')])
       expect(validateVirtualMachineCreate(vm({ biosUUID: ok })), ok).toEqual([]);
-    for (const bad of ['not-a-uuid', `${uuid}0`, `{${uuid}`, uuid.replaceAll('-', '').slice(1)])
+    for (const bad of [
+      'not-a-uuid',
+      `${uuid}0`,
+      `{${uuid}`,
+      `${uuid}}`,
+      `urn:uuid:${uuid}}`,
+      uuid.replaceAll('-', '').slice(1),
+    ])
       expect(validateVirtualMachineCreate(vm({ biosUUID: bad })), bad).toEqual([
         {
           field: 'spec.biosUUID',

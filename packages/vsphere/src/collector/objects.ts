@@ -21,6 +21,15 @@ export const sessionScopedId = (m: Model): string => {
   return `session[${scope}]${m.random.uuid()}`;
 };
 
+/**
+ * Whether a record is another session's own object (a view, a collector...), which a caller in a
+ * session does not see; a caller outside any session (in process) sees everything.
+ */
+export const ownedByAnother = (record: object, sessionKey: string | undefined): boolean => {
+  const owner = (record as { session?: string }).session;
+  return owner !== undefined && sessionKey !== undefined && owner !== sessionKey;
+};
+
 /** The owner fields of a session-scoped record: the caller's session, if any. */
 export const sessionOwner = (m: Model): { session?: string } =>
   m.sessionKey === undefined ? {} : { session: m.sessionKey };
@@ -36,16 +45,22 @@ const SESSION_KINDS = [
 ] as const;
 
 /**
- * Removes what a session that ended made for itself, as vCenter releases it at logout: its views,
- * collectors and filters, and the filters of its collectors.
+ * What the sessions `ended` names made for themselves, as vCenter releases it at logout: their
+ * views, collectors and filters, and the filters of their collectors, whoever made those.
  */
-export const dropSessionObjects = (m: Model, key: string): void => {
+export const sessionObjects = (m: Model, ended: (key: string) => boolean): Set<string> => {
   const owned = new Set<string>();
   for (const kind of SESSION_KINDS)
     for (const record of m.store.ofKind<InventoryRecord & { session?: string }>(kind))
-      if (record.session === key) owned.add(record.id);
+      if (record.session !== undefined && ended(record.session)) owned.add(record.id);
   for (const collector of [...owned])
     for (const filter of m.store.referrers('filter', collector)) owned.add(filter);
+  return owned;
+};
+
+/** Removes what a session that ended made for itself (see sessionObjects). */
+export const dropSessionObjects = (m: Model, key: string): void => {
+  const owned = sessionObjects(m, (session) => session === key);
   if (owned.size === 0) return;
   m.store.transact((tx) => {
     for (const id of owned) tx.remove(id);

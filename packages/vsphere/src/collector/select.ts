@@ -10,6 +10,7 @@ import type { InventoryRecord } from '../inventory/records.js';
 import type { ReadContext } from '../properties/context.js';
 import { type PropertyValue, propertyNames, readProperty } from '../properties/index.js';
 import { type MoRef, moref } from '../refs.js';
+import { ownedByAnother } from './objects.js';
 import { localizedFault, type ObjectContent } from './results.js';
 import type { CompiledPropertySpec, CompiledSpec, Traversal } from './spec.js';
 
@@ -45,7 +46,7 @@ const refsIn = (value: unknown): MoRef[] => {
 /** A root exists when its record does and the reference's type fits the record's kind. */
 export const rootRecord = (ctx: ReadContext, obj: MoRef): InventoryRecord | undefined => {
   const record = ctx.store.get(obj.value);
-  return record && isA(record.kind, obj.type) ? record : undefined;
+  return record && isA(record.kind, obj.type) && !ownedByAnother(record, ctx.sessionKey) ? record : undefined;
 };
 
 export const selectObjects = (ctx: ReadContext, spec: CompiledSpec, reads?: Reads): Selection => {

@@ -9,6 +9,7 @@ import { ENTITY_TYPES, isA } from '../inventory/managed-types.js';
 import type { ContainerViewRecord, InventoryRecord, ListViewRecord } from '../inventory/records.js';
 import type { PropertyTable } from '../properties/context.js';
 import { type MoRef, moref } from '../refs.js';
+import { ownedByAnother } from './objects.js';
 
 type Inventory = Pick<Store<InventoryRecord>, 'get' | 'referrers' | 'idsOf'>;
 
@@ -116,7 +117,13 @@ export const listViewProperties: PropertyTable<ListViewRecord> = {
 };
 
 /** ViewManager.viewList: every view that exists. */
-export const viewList = (store: Inventory): MoRef[] => [
-  ...[...store.idsOf('ContainerView')].map((id) => moref('ContainerView', id)),
-  ...[...store.idsOf('ListView')].map((id) => moref('ListView', id)),
-];
+/** ViewManager.viewList: the views the caller may see (another session's are its own). */
+export const viewList = (store: Inventory, sessionKey: string | undefined): MoRef[] => {
+  const out: MoRef[] = [];
+  for (const kind of ['ContainerView', 'ListView'])
+    for (const id of store.idsOf(kind)) {
+      const view = store.get(id);
+      if (view && !ownedByAnother(view, sessionKey)) out.push(moref(kind, id));
+    }
+  return out;
+};

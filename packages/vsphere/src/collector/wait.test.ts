@@ -208,6 +208,31 @@ describe('the default collector, per session', () => {
     await expect(pending).resolves.toBeUndefined();
   });
 
+  it("shows no session another's views, in the view list or as an object to read", () => {
+    const { vsphere, ref } = createFixture();
+    const [a, b] = [0, 1].map(() => vsphere.sessions.login('user', 'pass').key) as [string, string];
+    const view = as(vsphere, a, () =>
+      vsphere.views.createContainerView(ref('/').value, ['VirtualMachine'], true),
+    );
+    const viewList = (key: string) =>
+      as(vsphere, key, () =>
+        vsphere.read<{ value: string }[]>('ViewManager', 'viewList').map((v) => v.value),
+      );
+    expect([viewList(a), viewList(b)]).toEqual([[view.value], []]);
+    const read = () =>
+      vsphere.collector
+        .get()
+        .retrieveProperties([
+          { objectSet: [{ obj: view }], propSet: [{ type: 'ContainerView', pathSet: ['view'] }] },
+        ]);
+    expect(as(vsphere, a, read)).toHaveLength(1);
+    expect(() => as(vsphere, b, read)).toThrow(
+      expect.objectContaining({ fault: expect.objectContaining({ _type: 'ManagedObjectNotFound' }) }),
+    );
+    // In process, outside any session, every view is there.
+    expect(vsphere.read<unknown[]>('ViewManager', 'viewList')).toHaveLength(1);
+  });
+
   it('drops the views and collectors a session made when it ends, not those of others', () => {
     const { vsphere, ref } = createFixture();
     const make = (key: string) =>

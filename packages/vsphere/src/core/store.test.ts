@@ -119,6 +119,28 @@ describe('the change feed', () => {
   });
 });
 
+describe('reset', () => {
+  it('leaves the content as it was when a referrer order does not fit the records', () => {
+    const store = newStore();
+    store.transact((tx) => {
+      tx.put({ id: 'p', kind: 'Owner' });
+      tx.put({ id: 'a', kind: 'Thing', owner: 'p' });
+    });
+    const records = [
+      { id: 'q', kind: 'Owner' },
+      { id: 'b', kind: 'Thing', owner: 'q' },
+    ];
+    expect(() => store.reset(records, 7, [['items', 'q', ['b', 'c']]])).toThrow(/referrer order/);
+    expect([store.has('a'), store.has('b'), [...store.referrers('items', 'p')]]).toEqual([
+      true,
+      false,
+      ['a'],
+    ]);
+    store.reset(records, 7, [['items', 'q', ['b']]]);
+    expect([store.has('a'), store.version, [...store.referrers('items', 'q')]]).toEqual([false, 7, ['b']]);
+  });
+});
+
 describe('back-references', () => {
   it('counts and orders referrers as they join and leave, one or many', () => {
     const store = newStore();

@@ -323,22 +323,32 @@ export class Store<R extends StoredRecord> {
    * for a set (objects that moved joined their new parent's set last).
    */
   reset(records: Iterable<R>, version: number, referrerOrder: Iterable<ReferrerOrder> = []): void {
-    this.#records.clear();
-    this.#byKind.clear();
-    this.#referrers.clear();
-    for (const record of records) {
-      this.#records.set(record.id, record);
-      getOrInsert(this.#byKind, record.kind, newSet).add(record.id);
-      this.#reindex(record.id, undefined, record);
-    }
-    // A load reports nothing touched.
-    this.#touched.clear();
-    for (const [relation, target, ids] of referrerOrder) {
-      const set = this.referrers(relation, target);
-      if (set.size !== ids.length || !ids.every((id) => set.has(id)))
-        throw new Error(`referrer order of ${relation} ${target} does not match the records`);
-      // One referrer has no order to restore.
-      if (ids.length > 1) this.#referrers.get(relation)?.set(target, new Set(ids));
+    // Built beside the content it replaces, which stays as it was if the order does not fit.
+    const previous = { records: this.#records, byKind: this.#byKind, referrers: this.#referrers };
+    this.#records = new Map();
+    this.#byKind = new Map();
+    this.#referrers = new Map();
+    try {
+      for (const record of records) {
+        this.#records.set(record.id, record);
+        getOrInsert(this.#byKind, record.kind, newSet).add(record.id);
+        this.#reindex(record.id, undefined, record);
+      }
+      for (const [relation, target, ids] of referrerOrder) {
+        const set = this.referrers(relation, target);
+        if (set.size !== ids.length || !ids.every((id) => set.has(id)))
+          throw new Error(`referrer order of ${relation} ${target} does not match the records`);
+        // One referrer has no order to restore.
+        if (ids.length > 1) this.#referrers.get(relation)?.set(target, new Set(ids));
+      }
+    } catch (error) {
+      this.#records = previous.records;
+      this.#byKind = previous.byKind;
+      this.#referrers = previous.referrers;
+      throw error;
+    } finally {
+      // A load reports nothing touched.
+      this.#touched.clear();
     }
     this.#version = version;
     this.#feed = new Ring(this.#feed.capacity);

@@ -58,7 +58,7 @@ const TABLES: Readonly<Record<string, AnyTable>> = {
   } as AnyTable,
   ViewManager: {
     ...(SERVICE_PROPERTIES.ViewManager as AnyTable),
-    viewList: (_: InventoryRecord, ctx: ReadContext) => viewList(ctx.store),
+    viewList: (_: InventoryRecord, ctx: ReadContext) => viewList(ctx.store, ctx.sessionKey),
   } as AnyTable,
   PropertyFilter: {
     spec: (f: PropertyFilterRecord) => f.spec,
