@@ -82,15 +82,11 @@ export class PropertyCollector {
    */
   readonly #scope: { readonly session: string | undefined } | undefined;
 
-  /** The session the collector reads as: the default one's view's, or the one that made it. */
-  readonly #session: string | undefined;
-
   constructor(m: Model, id: string, scope?: { readonly session: string | undefined }) {
     this.#m = m;
     this.ref = moref('PropertyCollector', id);
     this.#storeVersion = m.store.version;
     this.#scope = scope;
-    this.#session = scope ? scope.session : (m.store.get(id) as { session?: string } | undefined)?.session;
   }
 
   /** The ids of this collector's filters (of its session's, for the default one). */
@@ -256,10 +252,15 @@ export class PropertyCollector {
         settle();
       };
       const cancel = () => end(() => reject(faults.requestCanceled()));
+      // A poll runs after the call that started the wait ended, maybe during another session's
+      // call: it reads as the session that waits (its `filter`, its `currentSession`...).
+      const waiter = { sessionKey: this.#m.sessionKey };
       const poll = () => {
         scheduled = false;
         try {
-          const updates = over.signal.aborted ? undefined : this.#collect(version, max);
+          const updates = over.signal.aborted
+            ? undefined
+            : this.#m.runAs(waiter, () => this.#collect(version, max));
           if (updates) end(() => resolve(updates));
         } catch (error) {
           end(() => reject(error));
@@ -313,15 +314,7 @@ export class PropertyCollector {
     return this.#issue(updates, max);
   }
 
-  /**
-   * What the filters report, read as the session the collector is: a wait resumes after its
-   * call ended, while another session's call may be running.
-   */
   #updates(): PropertyFilterUpdate[] {
-    return this.#m.runAs({ sessionKey: this.#session }, () => this.#readUpdates());
-  }
-
-  #readUpdates(): PropertyFilterUpdate[] {
     const store = this.#m.store;
     // A loaded state can put the store behind what this collector saw: rescan then.
     const batches = this.#storeVersion <= store.version ? store.changesSince(this.#storeVersion) : undefined;
