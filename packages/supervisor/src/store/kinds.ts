@@ -5,7 +5,7 @@
  */
 import type { Clock, Random } from '@vsim/vsphere';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
-import { deepEqual, type KubeObject, type ObjectRef } from './meta.js';
+import { deepEqual, isPlainObject, type KubeObject, type ObjectRef } from './meta.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
 
@@ -71,12 +71,16 @@ export interface KindDefinition {
    * run after the store's own checks and before the write.
    */
   admit?: AdmitFunction;
+  /** What the API server fills in on every write of the object, in place (a built-in kind's defaults). */
+  defaults?: (object: KubeObject) => void;
   /** The API server's own checks of an update of the object (a built-in kind's immutable fields). */
   validateUpdate?: (next: KubeObject, old: KubeObject) => FieldCause[];
 }
 
 export interface KindInfo
-  extends Required<Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit' | 'validateUpdate'>> {
+  extends Required<
+    Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validateUpdate'>
+  > {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
   /** The apiVersion of the storage version: one string the stored objects share. */
@@ -84,17 +88,15 @@ export interface KindInfo
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
+  readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validateUpdate: ((next: KubeObject, old: KubeObject) => FieldCause[]) | undefined;
   /**
-   * Whether an update may leave out the resourceVersion it replaces: a built-in kind's may; a
-   * custom resource's (a CRD's, any kind served by `registerKind`) may not, as in the API server.
+   * A built-in kind (ConfigMap, Service...) rather than a custom resource (a CRD's, any kind served
+   * by `registerKind`). As in the API server, an update of a built-in kind's object may leave out
+   * the resourceVersion it replaces, and its objects keep no `metadata.generation`; a custom
+   * resource's update names it, and its generation counts spec changes and the deletion.
    */
-  readonly unconditionalUpdate: boolean;
-  /**
-   * Whether objects keep `metadata.generation`: a custom resource's do (counting spec changes and
-   * the deletion); those of the built-in kinds served here (ConfigMap, Service...) have none.
-   */
-  readonly tracksGeneration: boolean;
+  readonly builtIn: boolean;
 }
 
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
@@ -117,6 +119,34 @@ export function subjectOf(info: KindInfo, name?: string): Subject {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** The label the API server gives every Namespace, its name, set again by every update. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+const namespaceDefaults = (ns: KubeObject): void => {
+  const { labels, name } = ns.metadata;
+  // A new map: the one given may be the caller's.
+  if (labels?.[NAMESPACE_NAME_LABEL] !== name)
+    ns.metadata.labels = { ...labels, [NAMESPACE_NAME_LABEL]: name as string };
+};
+
+/** `stringData` written into `data` as base64, and the type `Opaque` unless given. */
+const secretDefaults = (secret: KubeObject): void => {
+  if (isPlainObject(secret.stringData)) {
+    const data = { ...(isPlainObject(secret.data) ? secret.data : {}) };
+    for (const [k, v] of Object.entries(secret.stringData))
+      data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+    secret.data = data;
+    delete secret.stringData;
+  }
+  if (secret.type === undefined) secret.type = 'Opaque';
+};
+
+/** The defaults its checks of an update then compare. */
+const storageClassDefaults = (storageClass: KubeObject): void => {
+  storageClass.reclaimPolicy ??= 'Delete';
+  storageClass.volumeBindingMode ??= 'Immediate';
+};
 
 const forbidden = (field: string, why: string): FieldCause => ({
   field,
@@ -172,6 +202,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'namespaces',
     namespaced: false,
     hasStatus: true,
+    defaults: namespaceDefaults,
     selectableFields: { 'status.phase': (o) => str((o.status as { phase?: unknown } | undefined)?.phase) },
   },
   {
@@ -191,6 +222,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     namespaced: true,
     hasStatus: false,
     selectableFields: { type: (o) => str(o.type) ?? 'Opaque' },
+    defaults: secretDefaults,
     validateUpdate: secretUpdate,
   },
   { group: '', versions: ['v1'], kind: 'Service', plural: 'services', namespaced: true, hasStatus: true },
@@ -226,6 +258,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'storageclasses',
     namespaced: false,
     hasStatus: false,
+    defaults: storageClassDefaults,
     validateUpdate: storageClassUpdate,
   },
 ];
@@ -235,7 +268,7 @@ export class KindRegistry {
   /** apiVersion -> kind -> what `resolve` found: every read and write resolves its kind. */
   #resolved = new Map<string, Map<string, { readonly info: KindInfo; readonly version: string }>>();
 
-  /** Serves a kind: a custom resource's unless `builtIn` (see KindInfo.unconditionalUpdate). */
+  /** Serves a kind: a custom resource unless `builtIn` (see KindInfo.builtIn). */
   register(definition: KindDefinition, builtIn = false): KindInfo {
     if (definition.versions.length === 0) throw new Error(`kind ${definition.kind} serves no version`);
     const storageVersion = definition.storageVersion ?? (definition.versions[0] as string);
@@ -258,9 +291,9 @@ export class KindRegistry {
       selectableFields: { ...definition.selectableFields },
       convert: definition.convert,
       admit: definition.admit,
+      defaults: definition.defaults,
       validateUpdate: definition.validateUpdate,
-      unconditionalUpdate: builtIn,
-      tracksGeneration: !builtIn,
+      builtIn,
     };
     this.#byKey.set(key, info);
     this.#resolved.clear();

@@ -614,16 +614,15 @@ export class KubeStore {
       throw kubeErrors.alreadyExists(subjectOf(info, name));
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
-    if (info.tracksGeneration) meta.generation = 1;
+    if (!info.builtIn) meta.generation = 1;
     else dropField(meta, 'generation');
     if (info.hasStatus) dropField(obj, 'status');
-    normalize(info, obj);
+    info.defaults?.(obj);
     if (info.key === NAMESPACE_KEY) {
       const spec = isPlainObject(obj.spec) ? obj.spec : {};
       if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
       obj.spec = spec;
       obj.status = { phase: 'Active' };
-      withNamespaceNameLabel(obj);
     }
     const admitted = this.#admit(info, 'CREATE', obj, undefined);
     const stored = this.#write(undefined, recordId(info.key, meta.namespace ?? '', name), info, admitted);
@@ -751,7 +750,7 @@ export class KubeStore {
     const subject = () => subjectOf(info, record.name);
     const inMeta = incoming.metadata;
     const unconditional = inMeta.resourceVersion === undefined || inMeta.resourceVersion === '';
-    if (unconditional && !info.unconditionalUpdate)
+    if (unconditional && !info.builtIn)
       throw kubeErrors.invalid(subject(), [
         {
           field: 'metadata.resourceVersion',
@@ -795,7 +794,7 @@ export class KubeStore {
         else next.status = existing.status;
       }
       this.#validate(info, next, record.name, existing);
-      normalize(info, next);
+      info.defaults?.(next);
       const refused = info.validateUpdate?.(next, existing) ?? [];
       if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
       if (existing.metadata.deletionTimestamp) {
@@ -812,14 +811,11 @@ export class KubeStore {
             },
           ]);
       }
-      if (info.key === NAMESPACE_KEY) {
-        next.spec = clone(existing.spec);
-        withNamespaceNameLabel(next);
-      }
+      if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
       next = this.#admit(info, 'UPDATE', next, existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
-    if (info.tracksGeneration)
+    if (!info.builtIn)
       next.metadata.generation =
         (existing.metadata.generation ?? 1) + (specChanged(existing, next, info.hasStatus) ? 1 : 0);
     else dropField(next.metadata, 'generation');
@@ -1065,33 +1061,6 @@ function sameButVersion(a: KubeObject, b: KubeObject): boolean {
 }
 
 /** Defaults the API server applies on every write. */
-/** The label the API server gives every Namespace, its name, set again by every update. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-
-function withNamespaceNameLabel(ns: KubeObject): void {
-  const { labels, name } = ns.metadata;
-  // A new map: the one given may be the caller's.
-  if (labels?.[NAMESPACE_NAME_LABEL] !== name)
-    ns.metadata.labels = { ...labels, [NAMESPACE_NAME_LABEL]: name as string };
-}
-
-function normalize(info: KindInfo, obj: KubeObject): void {
-  if (info.key === '/Secret' && isPlainObject(obj.stringData)) {
-    const data = { ...(isPlainObject(obj.data) ? obj.data : {}) };
-    for (const [k, v] of Object.entries(obj.stringData))
-      data[k] = Buffer.from(String(v), 'utf8').toString('base64');
-    obj.data = data;
-    delete obj.stringData;
-  }
-  if (info.key === '/Secret' && obj.type === undefined) obj.type = 'Opaque';
-  // The API server's defaults, which its checks of an update then compare.
-  if (info.key === STORAGE_CLASS_KEY) {
-    obj.reclaimPolicy ??= 'Delete';
-    obj.volumeBindingMode ??= 'Immediate';
-  }
-}
-
-const STORAGE_CLASS_KEY = 'storage.k8s.io/StorageClass';
 
 function encodeContinue(token: ContinueToken): string {
   return Buffer.from(
