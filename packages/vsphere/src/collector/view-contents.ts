@@ -116,7 +116,6 @@ export const listViewProperties: PropertyTable<ListViewRecord> = {
     }),
 };
 
-/** ViewManager.viewList: every view that exists. */
 /** ViewManager.viewList: the views the caller may see (another session's are its own). */
 export const viewList = (store: Inventory, sessionKey: string | undefined): MoRef[] => {
   const out: MoRef[] = [];
