@@ -256,7 +256,10 @@ function provideApiServerService(kube: KubeStore): void {
     spec: { type: 'LoadBalancer', ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] },
   });
   const stored = kube.direct.get({ apiVersion: 'v1', kind: 'Service', ...PROXY_SERVICE });
-  if (stored && !(stored.status as { loadBalancer?: unknown } | undefined)?.loadBalancer)
+  if (
+    stored &&
+    !(stored.status as { loadBalancer?: { ingress?: unknown } } | undefined)?.loadBalancer?.ingress
+  )
     kube.direct.updateStatus({
       ...stored,
       status: { loadBalancer: { ingress: [{ ip: SUPERVISOR_API_ADDRESS }] } },

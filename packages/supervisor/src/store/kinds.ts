@@ -4,8 +4,17 @@
  * Objects are kept in one storage version and shown in the version a caller asks for.
  */
 import type { Clock, Random } from '@vsim/vsphere';
+import {
+  claimDefaults,
+  endpointsDefaults,
+  namespaceDefaults,
+  secretDefaults,
+  serviceDefaults,
+  storageClassDefaults,
+  volumeDefaults,
+} from './core-defaults.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
-import { deepEqual, isPlainObject, type KubeObject, type ObjectRef } from './meta.js';
+import { deepEqual, type KubeObject, type ObjectRef } from './meta.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
 
@@ -120,34 +129,6 @@ export function subjectOf(info: KindInfo, name?: string): Subject {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/** The label the API server gives every Namespace, its name, set again by every update. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-
-const namespaceDefaults = (ns: KubeObject): void => {
-  const { labels, name } = ns.metadata;
-  // A new map: the one given may be the caller's.
-  if (labels?.[NAMESPACE_NAME_LABEL] !== name)
-    ns.metadata.labels = { ...labels, [NAMESPACE_NAME_LABEL]: name as string };
-};
-
-/** `stringData` written into `data` as base64, and the type `Opaque` unless given. */
-const secretDefaults = (secret: KubeObject): void => {
-  if (isPlainObject(secret.stringData)) {
-    const data = { ...(isPlainObject(secret.data) ? secret.data : {}) };
-    for (const [k, v] of Object.entries(secret.stringData))
-      data[k] = Buffer.from(String(v), 'utf8').toString('base64');
-    secret.data = data;
-    delete secret.stringData;
-  }
-  if (secret.type === undefined) secret.type = 'Opaque';
-};
-
-/** The defaults its checks of an update then compare. */
-const storageClassDefaults = (storageClass: KubeObject): void => {
-  storageClass.reclaimPolicy ??= 'Delete';
-  storageClass.volumeBindingMode ??= 'Immediate';
-};
-
 const forbidden = (field: string, why: string): FieldCause => ({
   field,
   message: `Forbidden: ${why}`,
@@ -225,8 +206,24 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     defaults: secretDefaults,
     validateUpdate: secretUpdate,
   },
-  { group: '', versions: ['v1'], kind: 'Service', plural: 'services', namespaced: true, hasStatus: true },
-  { group: '', versions: ['v1'], kind: 'Endpoints', plural: 'endpoints', namespaced: true, hasStatus: false },
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'Service',
+    plural: 'services',
+    namespaced: true,
+    hasStatus: true,
+    defaults: serviceDefaults,
+  },
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'Endpoints',
+    plural: 'endpoints',
+    namespaced: true,
+    hasStatus: false,
+    defaults: endpointsDefaults,
+  },
   {
     group: '',
     versions: ['v1'],
@@ -234,6 +231,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'persistentvolumeclaims',
     namespaced: true,
     hasStatus: true,
+    defaults: claimDefaults,
   },
   {
     group: '',
@@ -242,6 +240,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'persistentvolumes',
     namespaced: false,
     hasStatus: true,
+    defaults: volumeDefaults,
   },
   {
     group: '',

@@ -306,6 +306,160 @@ describe('create', () => {
   });
 });
 
+describe("the API server's defaults of core kinds", () => {
+  const SVC = { apiVersion: 'v1', kind: 'Service' };
+  const service = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    ...SVC,
+    metadata: { name, namespace: 'ns1' },
+    spec,
+  });
+
+  it('gives a Service its type, session affinity, port protocols and target ports, and traffic policy', async () => {
+    const store = newStore();
+    const ports = [
+      { name: 'http', port: 80 },
+      { name: 'dns', port: 53, protocol: 'UDP', targetPort: 'dns' },
+    ];
+    const sent = service('web', { ports });
+    const s = await store.create(sent);
+    expect(s.spec).toEqual({
+      type: 'ClusterIP',
+      sessionAffinity: 'None',
+      internalTrafficPolicy: 'Cluster',
+      ports: [
+        { name: 'http', port: 80, protocol: 'TCP', targetPort: 80 },
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 'dns' },
+      ],
+    });
+    expect(s.status).toEqual({ loadBalancer: {} });
+    // The caller's object is left as it was.
+    expect(sent.spec).toEqual({ ports });
+    expect(ports[0]).toEqual({ name: 'http', port: 80 });
+    // Written again as read, nothing changes: no new resourceVersion.
+    expect((await store.update(s)).metadata.resourceVersion).toBe(s.metadata.resourceVersion);
+  });
+
+  it('gives a LoadBalancer Service node ports and external traffic policy, and its addresses the VIP mode', async () => {
+    const store = newStore();
+    const s = await store.create(
+      service('lb', { type: 'LoadBalancer', ports: [{ port: 443, targetPort: 0 }] }),
+    );
+    expect(s.spec).toMatchObject({
+      externalTrafficPolicy: 'Cluster',
+      internalTrafficPolicy: 'Cluster',
+      allocateLoadBalancerNodePorts: true,
+      ports: [{ port: 443, protocol: 'TCP', targetPort: 443 }],
+    });
+    const ingress = [
+      { ip: '192.168.1.10' },
+      { hostname: 'lb.example.com' },
+      { ip: '192.168.1.11', ipMode: 'Proxy' },
+    ];
+    const written = await store.updateStatus({ ...s, status: { loadBalancer: { ingress } } });
+    expect(written.status).toEqual({
+      loadBalancer: {
+        ingress: [
+          { ip: '192.168.1.10', ipMode: 'VIP' },
+          { hostname: 'lb.example.com' },
+          { ip: '192.168.1.11', ipMode: 'Proxy' },
+        ],
+      },
+    });
+    expect(ingress[0]).toEqual({ ip: '192.168.1.10' });
+    // What the caller sets stays.
+    const chosen = await store.create(
+      service('local', { type: 'NodePort', externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' }),
+    );
+    expect(chosen.spec).toMatchObject({ externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' });
+    expect(chosen.spec).not.toHaveProperty('allocateLoadBalancerNodePorts');
+  });
+
+  it('gives client IP affinity three hours unless told, drops an affinity config without affinity, and ExternalName no policy', async () => {
+    const store = newStore();
+    const sticky = await store.create(service('sticky', { sessionAffinity: 'ClientIP' }));
+    expect(sticky.spec).toMatchObject({ sessionAffinityConfig: { clientIP: { timeoutSeconds: 10_800 } } });
+    const told = await store.create(
+      service('told', {
+        sessionAffinity: 'ClientIP',
+        sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
+      }),
+    );
+    expect(told.spec).toMatchObject({ sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } });
+    const none = await store.create(
+      service('none', { sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
+    );
+    expect(none.spec).not.toHaveProperty('sessionAffinityConfig');
+    const external = await store.create(
+      service('ext', { type: 'ExternalName', externalName: 'db.example.com' }),
+    );
+    expect(external.spec).toEqual({
+      type: 'ExternalName',
+      externalName: 'db.example.com',
+      sessionAffinity: 'None',
+    });
+    const exposed = await store.create(service('exposed', { externalIPs: ['203.0.113.5'] }));
+    expect(exposed.spec).toMatchObject({ type: 'ClusterIP', externalTrafficPolicy: 'Cluster' });
+  });
+
+  it('starts claims and volumes Pending, as file systems, volumes retained', async () => {
+    const store = newStore();
+    const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
+    const claim = await store.create({
+      ...PVC,
+      metadata: { name: 'data', namespace: 'ns1' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    expect(claim.spec).toMatchObject({ volumeMode: 'Filesystem' });
+    expect(claim.status).toEqual({ phase: 'Pending' });
+    const bound = await store.updateStatus({ ...claim, status: { phase: 'Bound' } });
+    expect(bound.status).toEqual({ phase: 'Bound' });
+    // A status written without a phase reads back Pending, as the API server decodes it.
+    expect((await store.updateStatus({ ...bound, status: { capacity: { storage: '1Gi' } } })).status).toEqual(
+      {
+        capacity: { storage: '1Gi' },
+        phase: 'Pending',
+      },
+    );
+    const block = await store.create({
+      ...PVC,
+      metadata: { name: 'raw', namespace: 'ns1' },
+      spec: { volumeMode: 'Block' },
+    });
+    expect(block.spec).toEqual({ volumeMode: 'Block' });
+    const volume = await store.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'pv-1' },
+      spec: { capacity: { storage: '1Gi' } },
+    });
+    expect(volume.spec).toEqual({
+      capacity: { storage: '1Gi' },
+      persistentVolumeReclaimPolicy: 'Retain',
+      volumeMode: 'Filesystem',
+    });
+    expect(volume.status).toEqual({ phase: 'Pending' });
+  });
+
+  it('gives Endpoints ports TCP unless they say otherwise', async () => {
+    const store = newStore();
+    const e = await store.create({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'web', namespace: 'ns1' },
+      subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] }],
+    });
+    expect(e.subsets).toEqual([
+      {
+        addresses: [{ ip: '10.0.0.1' }],
+        ports: [
+          { port: 80, protocol: 'TCP' },
+          { port: 53, protocol: 'UDP' },
+        ],
+      },
+    ]);
+  });
+});
+
 describe('copies', () => {
   it('never aliases the caller’s objects', async () => {
     const store = newStore();

@@ -771,6 +771,8 @@ export class KubeStore {
       next = merged(existing, { metadata: merged(existing.metadata) });
       if (incoming.status === undefined) dropField(next, 'status');
       else next.status = incoming.status;
+      // The API server defaults whatever it decodes, a status too (a claim's phase).
+      info.defaults?.(next);
     } else {
       next = incoming;
       const meta = next.metadata;

@@ -4,8 +4,8 @@
  * the VirtualMachineService as controlling owner, its labels and annotations merged over
  * what the Service has, its type, ports (target ports as given), external name, load
  * balancer IP and source ranges; no selector, since vm-operator writes the Endpoints
- * itself. What the API server adds on its own (cluster IPs, IP families, session affinity,
- * traffic policies) is added here too, as the simulator is also the API server.
+ * itself. With the cluster IP it gives, and the IP families, session affinity and traffic
+ * policies the API server would fill in, so that it compares with the stored Service as is.
  */
 import type { Condition, VirtualMachineService, VirtualMachineServicePort } from '../../api/types.js';
 import { kubeErrors } from '../../store/errors.js';
@@ -43,8 +43,15 @@ export interface ServiceSpec {
   sessionAffinity?: string;
 }
 
+/** A Service's load balancer address; `ipMode` is `VIP` unless the load balancer says `Proxy`. */
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: string;
+}
+
 export interface ServiceStatus {
-  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+  loadBalancer?: { ingress?: LoadBalancerIngress[] };
   conditions?: Condition[];
 }
 

@@ -128,7 +128,7 @@ describe('the VirtualMachineService controller', () => {
       sessionAffinity: 'None',
     });
     expect(service?.spec).not.toHaveProperty('selector');
-    expect(service?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.2' }] });
+    expect(service?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.2', ipMode: 'VIP' }] });
     expect(service?.status?.conditions).toMatchObject([
       { type: 'Ready', status: 'True', reason: 'VirtualIPAssigned' },
     ]);
@@ -294,11 +294,11 @@ describe('the VirtualMachineService controller', () => {
     };
     const first = await run();
     expect(first.before).toEqual([
-      [{ ingress: [{ ip: '192.168.240.2' }] }, '10.96.1.0'],
-      [{ ingress: [{ ip: '192.168.240.3' }] }, '10.96.1.1'],
-      [{ ingress: [{ ip: '192.168.240.4' }] }, '10.96.1.2'],
+      [{ ingress: [{ ip: '192.168.240.2', ipMode: 'VIP' }] }, '10.96.1.0'],
+      [{ ingress: [{ ip: '192.168.240.3', ipMode: 'VIP' }] }, '10.96.1.1'],
+      [{ ingress: [{ ip: '192.168.240.4', ipMode: 'VIP' }] }, '10.96.1.2'],
     ]);
-    expect(first.d).toEqual([{ ip: '192.168.240.2' }]);
+    expect(first.d).toEqual([{ ip: '192.168.240.2', ipMode: 'VIP' }]);
     expect(await run()).toEqual(first);
   });
 
@@ -314,7 +314,9 @@ describe('the VirtualMachineService controller', () => {
       status: 'False',
       message: 'loadBalancerIP 192.168.240.1 is in use by another service',
     });
-    expect((await f.service('owner'))?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.77' }] });
+    expect((await f.service('owner'))?.status?.loadBalancer).toEqual({
+      ingress: [{ ip: '192.168.240.77', ipMode: 'VIP' }],
+    });
     expect((await f.service('owner'))?.spec?.loadBalancerIP).toBe('192.168.240.77');
     const rival = await f.vmService('rival');
     expect(rival?.status?.loadBalancer).toEqual({});
@@ -432,7 +434,9 @@ describe('the VirtualMachineService controller', () => {
     });
     await f.remove('Service', 'web');
     await f.settle();
-    expect((await f.service('web'))?.status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.240.2' }]);
+    expect((await f.service('web'))?.status?.loadBalancer?.ingress).toEqual([
+      { ip: '192.168.240.2', ipMode: 'VIP' },
+    ]);
     expect(f.controller.errorOf('ns1/web')).toBeUndefined();
   });
 

@@ -38,6 +38,7 @@ import {
   clusterIpRefused,
   type Endpoints,
   ipFamiliesOf,
+  type LoadBalancerIngress,
   ownedBy,
   type Service,
   type ServiceStatus,
@@ -217,7 +218,8 @@ export function startVirtualMachineServiceController(
       const vip = assignVip(vmService, service);
       if ('ip' in vip) {
         waiting.delete(key);
-        status = { loadBalancer: { ingress: [{ ip: vip.ip }] } };
+        // With the mode the API server gives an address a load balancer reports.
+        status = { loadBalancer: { ingress: [{ ip: vip.ip, ipMode: 'VIP' }] } };
         status.conditions = withCondition(
           service.status?.conditions,
           { type: 'Ready', status: 'True', reason: 'VirtualIPAssigned', message: '' },
@@ -269,6 +271,12 @@ export function startVirtualMachineServiceController(
     else if (!deepEqual(existing, desired)) await kube.update(desired);
   };
 
+  /** An ingress point as a VirtualMachineService's status has it: its IP and host name alone. */
+  const vmServiceIngress = ({ ip, hostname }: LoadBalancerIngress) => ({
+    ...(ip ? { ip } : {}),
+    ...(hostname ? { hostname } : {}),
+  });
+
   const writeStatus = async (vmService: VirtualMachineService, service: Service) => {
     const ingress =
       vmService.spec?.type === 'LoadBalancer' ? (service.status?.loadBalancer?.ingress ?? []) : [];
@@ -295,7 +303,7 @@ export function startVirtualMachineServiceController(
               };
     const status = {
       ...vmService.status,
-      loadBalancer: ingress.length > 0 ? { ingress: ingress.map((i) => ({ ...i })) } : {},
+      loadBalancer: ingress.length > 0 ? { ingress: ingress.map(vmServiceIngress) } : {},
       conditions: withCondition(
         vmService.status?.conditions,
         { type: SERVICE_READY_CONDITION, ...verdict },
