@@ -100,18 +100,24 @@ function applySchemaDefaults(spec: VirtualMachineSpec): void {
   spec.suspendMode ??= 'TrySoft';
   spec.restartMode ??= 'TrySoft';
   spec.promoteDisksMode ??= 'Online';
+  const probe = spec.readinessProbe;
+  // Nested: copied, as the spec given may share it with a stored object.
+  if (probe?.guestHeartbeat && probe.guestHeartbeat.thresholdStatus === undefined)
+    spec.readinessProbe = { ...probe, guestHeartbeat: { ...probe.guestHeartbeat, thresholdStatus: 'green' } };
 }
+
+/** Whether a spec lacks a field the CRD schema defaults. */
+const lacksSchemaDefault = (spec: VirtualMachineSpec): boolean =>
+  spec.powerOffMode === undefined ||
+  spec.suspendMode === undefined ||
+  spec.restartMode === undefined ||
+  spec.promoteDisksMode === undefined ||
+  (spec.readinessProbe?.guestHeartbeat !== undefined &&
+    spec.readinessProbe.guestHeartbeat.thresholdStatus === undefined);
 
 /** The spec with the CRD schema's defaults where it has none; the same object when it lacks none. */
 export function withSchemaDefaults(spec: VirtualMachineSpec | undefined): VirtualMachineSpec | undefined {
-  if (
-    spec === undefined ||
-    (spec.powerOffMode !== undefined &&
-      spec.suspendMode !== undefined &&
-      spec.restartMode !== undefined &&
-      spec.promoteDisksMode !== undefined)
-  )
-    return spec;
+  if (spec === undefined || !lacksSchemaDefault(spec)) return spec;
   const out: VirtualMachineSpec = Object.assign({}, spec);
   applySchemaDefaults(out);
   return out;

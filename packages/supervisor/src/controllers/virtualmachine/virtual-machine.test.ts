@@ -5,7 +5,11 @@ import type { Condition, VirtualMachine } from '../../api/types.js';
 import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
 import { REALISTIC_GUEST_ADDRESS_DELAY, REALISTIC_TASK_DURATIONS } from '../../supervisor.js';
-import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
+import {
+  createSupervisorFixture,
+  type SupervisorFixture,
+  type SupervisorFixtureOptions,
+} from '../../testing/fixture.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION } from './conditions.js';
 import { VM_FINALIZER } from './virtual-machine.js';
@@ -19,8 +23,8 @@ const ref = (name: string, namespace = 'ns1') => ({
   name,
 });
 
-async function setup() {
-  const fixture = await createSupervisorFixture({ namespaces: ['ns1'] });
+async function setup(options: Pick<SupervisorFixtureOptions, 'timing'> = {}) {
+  const fixture = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
   const images = await fixture.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
   if (!ubuntu) throw new Error('no ubuntu image');
@@ -655,19 +659,77 @@ describe('the VirtualMachine controller', () => {
     expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
   });
 
-  it('reports Ready from a TCP readiness probe once the guest has an address', async () => {
-    const f = await setup();
-    await f.kube.create(
-      newVm(f, 'vm1', { readinessProbe: { tcpSocket: { port: 6443 } }, powerState: 'PoweredOff' }),
-    );
-    await f.settle();
-    expect(condition(await getVm(f, 'vm1'), CONDITION.ready)).toMatchObject({
-      status: 'False',
-      reason: 'NotReady',
+  describe('readiness probes, as vm-operator judges them', () => {
+    const ready = async (f: Fixture, name: string) => {
+      const c = condition(await getVm(f, name), CONDITION.ready);
+      return c && [c.status, c.reason, c.message];
+    };
+    const power = async (f: Fixture, name: string, powerState: string) => {
+      await f.kube.patch(ref(name), { spec: { powerState } }, { type: 'merge' });
+      await f.settle();
+    };
+
+    it('TCP: not before the guest is powered on with an address, and never on a named port', async () => {
+      const f = await setup();
+      await f.kube.create(
+        newVm(f, 'vm1', { readinessProbe: { tcpSocket: { port: 6443 } }, powerState: 'PoweredOff' }),
+      );
+      await f.kube.create(newVm(f, 'named', { readinessProbe: { tcpSocket: { port: 'https' } } }));
+      await f.settle();
+      expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', 'virtual machine is not powered on']);
+      const uid = (await getVm(f, 'named')).metadata.uid;
+      expect(await ready(f, 'named')).toEqual(['False', 'NotReady', `no suitable port for manifest: ${uid}`]);
+      await power(f, 'vm1', 'PoweredOn');
+      expect(await ready(f, 'vm1')).toEqual(['True', 'True', '']);
     });
-    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
-    await f.settle();
-    expect(condition(await getVm(f, 'vm1'), CONDITION.ready)).toMatchObject({ status: 'True' });
+
+    it('TCP: names the VM when its guest has no address yet', async () => {
+      const f = await setup({ timing: 'realistic' });
+      await f.kube.create(newVm(f, 'vm1', { readinessProbe: { tcpSocket: { port: 6443 } } }));
+      await f.advance(16_000);
+      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+      expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', "VM ns1/vm1 doesn't have an IP assigned"]);
+    });
+
+    it('heartbeat: the guest at or above the threshold, green unless told', async () => {
+      const f = await setup();
+      await f.kube.create(
+        newVm(f, 'vm1', { readinessProbe: { guestHeartbeat: {} }, powerState: 'PoweredOff' }),
+      );
+      await f.settle();
+      const vm = await getVm(f, 'vm1');
+      expect(vm.spec?.readinessProbe?.guestHeartbeat).toEqual({ thresholdStatus: 'green' });
+      expect(await ready(f, 'vm1')).toEqual([
+        'False',
+        'NotReady',
+        'heartbeat status "gray" is below threshold',
+      ]);
+      await power(f, 'vm1', 'PoweredOn');
+      expect(await ready(f, 'vm1')).toEqual(['True', 'True', '']);
+    });
+
+    it('GuestInfo: every key set in the VM, each matching its expression, as the guest writes them', async () => {
+      const f = await setup();
+      const guestInfo = [{ key: 'boot' }, { key: 'role', value: '^control' }, { key: 'any', value: '(' }];
+      await f.kube.create(newVm(f, 'vm1', { readinessProbe: { guestInfo } }));
+      await f.settle();
+      expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', '']);
+      const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+      const signal = async (extraConfig: { key: string; value: string }[]) => {
+        const task = f.vsphere.vm.reconfigure(id, { extraConfig });
+        await f.settle();
+        await task.wait();
+      };
+      await signal([
+        { key: 'guestinfo.boot', value: 'done' },
+        { key: 'guestinfo.role', value: 'worker' },
+        { key: 'guestinfo.any', value: 'x' },
+      ]);
+      expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', '']);
+      // A value expression that does not compile matches anything.
+      await signal([{ key: 'guestinfo.role', value: 'control-plane' }]);
+      expect(await ready(f, 'vm1')).toEqual(['True', 'True', '']);
+    });
   });
 
   it('reports a failed deployment on VirtualMachineCreated and retries until it succeeds', async () => {

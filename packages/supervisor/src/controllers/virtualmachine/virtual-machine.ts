@@ -86,6 +86,7 @@ import {
   readPolicy,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
+import { readinessVerdict } from './readiness.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
 import { hasClaims, pendingVolumes } from './volumes.js';
 
@@ -711,7 +712,7 @@ export function startVirtualMachineController(
     verdicts.push(isTrue(CONDITION.created));
     addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
-    if (probe) verdicts.push(probeVerdict(record, probe));
+    if (probe) verdicts.push(readinessVerdict(vsphere, vm, record, probe));
     const className = vm.spec?.className;
     const status: VirtualMachine['status'] = merged(
       withoutVolatile(vm.status),
@@ -858,20 +859,6 @@ function deployConfig(
   if (extraConfig) config.extraConfig = extraConfig;
   if (customization) config.customization = customization;
   return config;
-}
-
-/** A readiness probe passes once the guest answers: powered on with an address (TCP), tools running (heartbeat). */
-function probeVerdict(
-  record: VmRecord,
-  probe: NonNullable<NonNullable<VirtualMachine['spec']>['readinessProbe']>,
-): Verdict {
-  const on = record.powerState === 'poweredOn';
-  const ok = probe.tcpSocket
-    ? on && record.guest.ipAddress !== undefined
-    : on && record.guest.toolsRunningStatus === 'guestToolsRunning';
-  return ok
-    ? isTrue(CONDITION.ready)
-    : isFalse(CONDITION.ready, REASON.notReady, 'the readiness probe has not passed');
 }
 
 /**
