@@ -6,6 +6,7 @@ import { flat, getOrInsert, hardwareVersionNumber, mapped, type VmRecord, type V
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
+  VirtualMachineNetworkInterfaceIPStatus,
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
   VirtualMachineStatus,
@@ -35,18 +36,14 @@ const guestStatus = (guestID: string, guestFullName: string): VirtualMachineGues
 function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNetworkInterfaceStatus[] {
   return mapped(vm.guest.net, (guestNic, i) => {
     const name = names[guestNic.deviceConfigId - NIC_KEY_BASE] ?? `eth${i}`;
-    return {
-      name,
-      deviceKey: guestNic.deviceConfigId,
-      ip: {
-        macAddr: guestNic.macAddress,
-        // The guest reports net-operator's addresses, of its /24 subnets.
-        addresses: mapped(guestNic.ipAddress, (address) => ({
-          address: flat(`${address}/${SUBNET_PREFIX_LENGTH}`),
-          state: 'preferred',
-        })),
-      },
-    };
+    const ip: VirtualMachineNetworkInterfaceIPStatus = { macAddr: guestNic.macAddress };
+    // The guest reports net-operator's addresses, of its /24 subnets; none, no list.
+    if (guestNic.ipAddress.length > 0)
+      ip.addresses = mapped(guestNic.ipAddress, (address) => ({
+        address: flat(`${address}/${SUBNET_PREFIX_LENGTH}`),
+        state: 'preferred',
+      }));
+    return { name, deviceKey: guestNic.deviceConfigId, ip };
   });
 }
 

@@ -687,7 +687,10 @@ describe('the VirtualMachine controller', () => {
       const f = await setup({ timing: 'realistic' });
       await f.kube.create(newVm(f, 'vm1', { readinessProbe: { tcpSocket: { port: 6443 } } }));
       await f.advance(16_000);
-      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+      const vm = await getVm(f, 'vm1');
+      expect(vm.status?.powerState).toBe('PoweredOn');
+      // An interface without addresses has no list of them.
+      expect(vm.status?.network?.interfaces?.[0]?.ip).toEqual({ macAddr: '00:50:56:00:00:00' });
       expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', "VM ns1/vm1 doesn't have an IP assigned"]);
     });
 
