@@ -94,7 +94,8 @@ export interface Prerequisites {
 
 const IMAGE_KINDS = new Set(['VirtualMachineImage', 'ClusterVirtualMachineImage']);
 
-function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
+/** The VM's class, its size into `out` (the create reads it, and every update again). */
+export function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.className;
   if (!name) return isFalse(CONDITION.classReady, REASON.notSet, 'spec.className is not set');
   const vmClass = read.get<VirtualMachineClass>(

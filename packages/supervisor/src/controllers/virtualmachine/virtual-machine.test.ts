@@ -567,6 +567,48 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
   });
 
+  it('reads the class again on every update: gone, the VM is not powered on, and is again once it is back', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const classRef = {
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      namespace: 'ns1',
+      name: 'best-effort-small',
+    };
+    const vmClass = await f.kube.get(classRef);
+    await f.kube.delete(classRef);
+    await f.settle();
+    const classReady = async () => {
+      const c = condition(await getVm(f, 'vm1'), CONDITION.classReady);
+      return c && [c.status, c.reason, c.message];
+    };
+    const missing = 'virtualmachineclasses.vmoperator.vmware.com "best-effort-small" not found';
+    expect(await classReady()).toEqual(['False', 'NotFound', missing]);
+    const controller = f.supervisor.virtualMachines.controller;
+    expect(String(controller.errors.get('ns1/vm1'))).toBe(
+      `Error: failed to reconcile config: updating state failed with ${missing}`,
+    );
+    // A power-off from on still runs; a power-on waits for the class.
+    await f.kube.patch(
+      ref('vm1'),
+      { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOff');
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.advance(60_000);
+    expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOff');
+    const { resourceVersion: _, uid: __, creationTimestamp: ___, ...metadata } = vmClass.metadata;
+    await f.kube.create({ ...vmClass, metadata });
+    await f.settle();
+    expect(await classReady()).toEqual(['True', 'True', '']);
+    expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOn');
+    expect(controller.errors.has('ns1/vm1')).toBe(false);
+  });
+
   it('reports what vSphere observes: reconcile, power state against the spec, tools, customization', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

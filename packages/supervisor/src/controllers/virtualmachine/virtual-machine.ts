@@ -46,14 +46,13 @@ import {
   POWER_ON_CHECK_PREFIX,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
-import type { Condition, LocalObjectRef, VirtualMachine, VirtualMachineClass } from '../../api/types.js';
+import type { Condition, LocalObjectRef, VirtualMachine } from '../../api/types.js';
 import {
   type NamespacePlacement,
   placementOf,
   TOPOLOGY_API_VERSION,
   ZONE_LABEL,
 } from '../../namespaces/layout.js';
-import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -79,6 +78,7 @@ import { powerOp, restartDue } from './power.js';
 import {
   type BootstrapSecretData,
   checkBootstrap,
+  checkClass,
   checkPrerequisites,
   type DependencyReader,
   globalDnsOf,
@@ -671,24 +671,6 @@ export function startVirtualMachineController(
       (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf?.hardwareVersion,
     ) ?? 0;
 
-  const classSize = (read: DependencyReader, vm: VirtualMachine): ClassSize => {
-    const name = vm.spec?.className;
-    if (!name) return {};
-    const vmClass = read.get<VirtualMachineClass>(
-      VM_OPERATOR_API_VERSION,
-      'VirtualMachineClass',
-      vm.metadata.namespace,
-      name,
-    );
-    const hardware = vmClass?.spec?.hardware;
-    const memoryMB = hardware?.memory === undefined ? undefined : mebibytesOf(hardware.memory);
-    // Field by field: a literal of conditional spreads costs several objects.
-    const size: ClassSize = {};
-    if (hardware?.cpus !== undefined) size.numCPU = hardware.cpus;
-    if (memoryMB !== undefined) size.memoryMB = memoryMB;
-    return size;
-  };
-
   const updatePath = (
     key: string,
     vm: VirtualMachine,
@@ -697,17 +679,19 @@ export function startVirtualMachineController(
     zone: string | undefined,
     fallthrough?: Fallthrough,
   ) => {
-    const size = fallthrough?.resolved ?? classSize(read, vm);
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     const from = statusFromVsphere(vsphere, record, names, zone, vm.status);
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
-    // The bootstrap is read again on every update, as vm-operator does (the deploy just did),
-    // but for a suspended VM, whose update is its resume alone.
+    // The class and the bootstrap are read again on every update, as vm-operator does (the
+    // deploy just did), but for a suspended VM, whose update is its resume alone.
+    const rereads = !fallthrough && record.powerState !== 'suspended';
+    const size: ClassSize = fallthrough?.resolved ?? {};
+    const classVerdict = fallthrough ? undefined : checkClass(read, vm, size);
+    if (rereads) verdicts.push(classVerdict as Verdict);
     const bootstrap: Resolved = {};
-    const bootstrapVerdict =
-      fallthrough || record.powerState === 'suspended' ? undefined : checkBootstrap(read, vm, bootstrap);
+    const bootstrapVerdict = rereads ? checkBootstrap(read, vm, bootstrap) : undefined;
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
     addObservedVerdicts(verdicts, vm, record);
@@ -724,7 +708,9 @@ export function startVirtualMachineController(
     // As vm-operator, an error of the VM's configuration stops the update but for a power-off
     // from on, which still runs.
     const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
-    // A bootstrap that cannot be read stops the update, as vm-operator's reconcile error does.
+    // A class or a bootstrap that cannot be read stops the update, as vm-operator's reconcile
+    // error does: one missing class an error of the reconcile.
+    if (rereads && classVerdict?.status === 'False' && !poweringOff) throw updateFailed(classVerdict.message);
     if (bootstrapVerdict?.status === 'False') {
       if (!poweringOff) return undefined;
     } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
