@@ -413,6 +413,49 @@ describe('the VirtualMachine controller', () => {
     expect([count('VmGuestStandbyEvent'), count('VmSuspendingEvent')]).toEqual([1, 1]);
   });
 
+  it('deletes as vm-operator does: powered off per powerOffMode, then destroyed', async () => {
+    const f = await setup();
+    const events = () => f.vsphere.events.list().map((e) => e._type);
+    const count = (type: string) => events().filter((t) => t === type).length;
+    const controller = f.supervisor.virtualMachines.controller;
+    const gone = (name: string) =>
+      f.kube.get(ref(name)).then(
+        () => false,
+        (error: { code?: number }) => error.code === 404,
+      );
+    for (const [name, spec] of [
+      ['try', {}],
+      ['hard', { powerOffMode: 'Hard' }],
+      ['soft', { powerOffMode: 'Soft', suspendMode: 'Hard' }],
+    ] as const)
+      await f.kube.create(newVm(f, name, spec));
+    await f.settle();
+    const stopping = () => [count('VmGuestShutdownEvent'), count('VmStoppingEvent')];
+    // TrySoft, the default: the guest shuts down; no PowerOffVM_Task.
+    await f.kube.delete(ref('try'));
+    await f.settle();
+    expect(stopping()).toEqual([1, 0]);
+    expect(await gone('try')).toBe(true);
+    // Hard: PowerOffVM_Task.
+    await f.kube.delete(ref('hard'));
+    await f.settle();
+    expect(stopping()).toEqual([1, 1]);
+    expect(await gone('hard')).toBe(true);
+    // Soft, of a suspended VM: no guest to shut down, so the delete fails and the VM stays.
+    await f.kube.patch(ref('soft'), { spec: { powerState: 'Suspended' } }, { type: 'merge' });
+    await f.settle();
+    const soft = await getVm(f, 'soft');
+    await f.kube.delete(ref('soft'));
+    await f.settle();
+    expect(String(controller.errors.get('ns1/soft'))).toContain('soft set power state to poweredOff failed');
+    expect(vsphereVm(f, soft)?.powerState).toBe('suspended');
+    expect((await getVm(f, 'soft')).metadata.finalizers).toContain(VM_FINALIZER);
+    await f.kube.patch(ref('soft'), { spec: { powerOffMode: 'TrySoft' } }, { type: 'merge' });
+    await f.settle();
+    expect(await gone('soft')).toBe(true);
+    expect(vsphereVm(f, soft)).toBeUndefined();
+  });
+
   it('retries a power change that keeps failing ever later, as vm-operator backs off its failing reconcile', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

@@ -46,7 +46,12 @@ import {
   POWER_ON_CHECK_PREFIX,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
-import type { Condition, LocalObjectRef, VirtualMachine } from '../../api/types.js';
+import type {
+  Condition,
+  LocalObjectRef,
+  VirtualMachine,
+  VirtualMachinePowerOpMode,
+} from '../../api/types.js';
 import {
   type NamespacePlacement,
   placementOf,
@@ -321,14 +326,28 @@ export function startVirtualMachineController(
 
   // --- delete path ---------------------------------------------------------------
 
+  /** Powers the VM off per a power op mode (see `powerOp`), tracked as the key's operation. */
+  const powerOff = (key: string, record: VmRecord, mode: VirtualMachinePowerOpMode | undefined) =>
+    track(
+      key,
+      powerOp(
+        'poweredOff',
+        mode,
+        () => vsphere.vm.shutdownGuest(record.id),
+        () => vsphere.vm.powerOff(record.id).wait(),
+      ),
+    );
+
   const deletePath = (key: string, vm: VirtualMachine) => {
     if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX)) return undefined;
     if (busy.has(key)) return AWAITING;
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const record = vsphereVmOf(key, vm);
+    // Powered off per `powerOffMode`, as vm-operator's delete does (a suspended guest cannot
+    // shut down: Soft fails, TrySoft powers off).
     if (record?.powerState === 'poweredOn' || record?.powerState === 'suspended') {
-      track(key, vsphere.vm.powerOff(record.id).wait());
+      powerOff(key, record, vm.spec?.powerOffMode);
       return undefined;
     }
     if (record) {
@@ -566,15 +585,7 @@ export function startVirtualMachineController(
       want === 'PoweredOff' &&
       (state === 'poweredOn' || (state === 'suspended' && powerOffMode !== 'Soft'))
     ) {
-      track(
-        key,
-        powerOp(
-          'poweredOff',
-          powerOffMode,
-          () => vsphere.vm.shutdownGuest(record.id),
-          () => vsphere.vm.powerOff(record.id).wait(),
-        ),
-      );
+      powerOff(key, record, powerOffMode);
       return 'power';
     }
     if (want === 'Suspended' && state === 'poweredOn') {
