@@ -22,6 +22,7 @@ export const CONDITION = {
   powerStateSynced: 'VirtualMachinePowerStateSynced',
   tools: 'VirtualMachineTools',
   guestCustomization: 'GuestCustomization',
+  guestNetworkConfigSynced: 'VirtualMachineGuestNetworkConfigSynced',
 } as const;
 
 export const REASON = {

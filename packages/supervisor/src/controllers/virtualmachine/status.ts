@@ -24,6 +24,9 @@ export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachine
 
 const NIC_KEY_BASE = 4000;
 
+/** Whether an address the guest reports is an IPv6 one. */
+const isIPv6 = (address: string) => address.includes(':');
+
 const guests = new Map<string, VirtualMachineGuestStatus>();
 /**
  * The status's guest part: one frozen object per guest OS, shared by every VM that runs it
@@ -75,7 +78,7 @@ export function statusFromVsphere(
   status.storage = storageStatus(volumes);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
-    if (ip) network.primaryIP4 = ip;
+    if (ip) network[isIPv6(ip) ? 'primaryIP6' : 'primaryIP4'] = ip;
     if (vm.guest.hostName) network.hostName = vm.guest.hostName;
     network.interfaces = interfacesOf(vm, interfaceNames);
     status.network = network;
@@ -90,9 +93,36 @@ const TOOLS_NOT_RUNNING = Object.freeze(
 // vSphere reports no customization of the guest: vm-operator then knows nothing of it.
 const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomization, REASON.noGuestInfo, ''));
 
+const NO_GUEST_ADDRESS = Object.freeze(
+  isFalse(
+    CONDITION.guestNetworkConfigSynced,
+    REASON.notSynced,
+    'Neither IPv4 nor IPv6 address reported by guest',
+  ),
+);
+
+/**
+ * The network the guest reports, as vm-operator judges it: synced once it reports a primary
+ * address (the model's guest lists it on its first interface, as vm-operator wants it in the
+ * per-interface data too); nothing while it reports no network, the condition then left as it was.
+ */
+function guestNetworkVerdict(record: VmRecord): Verdict | undefined {
+  const { ipAddress, net } = record.guest;
+  if (record.powerState !== 'poweredOn' || (ipAddress === undefined && net.length === 0)) return undefined;
+  if (ipAddress === undefined) return NO_GUEST_ADDRESS;
+  const [ip4, ip6] = isIPv6(ipAddress) ? ['', ipAddress] : [ipAddress, ''];
+  return {
+    type: CONDITION.guestNetworkConfigSynced,
+    status: 'True',
+    reason: REASON.synced,
+    message: `IPv4="${ip4}", IPv6="${ip6}"`,
+  };
+}
+
 /**
  * Adds the conditions vm-operator writes on every update from what vSphere reports: the
- * reconcile ready, the power state against the spec's, VMware Tools, the guest's customization.
+ * reconcile ready, the power state against the spec's, VMware Tools, the guest's customization
+ * and network.
  */
 export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: VmRecord): void {
   const want = vm.spec?.powerState ?? '';
@@ -117,4 +147,6 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
     record.guest.toolsRunningStatus === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : isTrue(CONDITION.tools),
     NO_CUSTOMIZATION_INFO,
   );
+  const network = guestNetworkVerdict(record);
+  if (network) out.push(network);
 }

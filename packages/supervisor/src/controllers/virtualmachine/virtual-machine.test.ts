@@ -652,6 +652,37 @@ describe('the VirtualMachine controller', () => {
     expect(controller.errors.has('ns1/vm1')).toBe(false);
   });
 
+  it("reports whether the guest's primary address is among its interfaces' once it reports them", async () => {
+    const f = await setup({ timing: 'realistic' });
+    await f.kube.create(newVm(f, 'vm1'));
+    const synced = async () => {
+      const c = condition(await getVm(f, 'vm1'), CONDITION.guestNetworkConfigSynced);
+      return c && [c.status, c.reason, c.message];
+    };
+    await f.advance(16_000);
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+    expect(await synced()).toEqual(['False', 'NotSynced', 'Neither IPv4 nor IPv6 address reported by guest']);
+    await f.advance(60_000);
+    const ip = (await getVm(f, 'vm1')).status?.network?.primaryIP4;
+    expect(ip).toMatch(/^10\.0\.\d+\.\d+$/);
+    expect(await synced()).toEqual(['True', 'Synced', `IPv4="${ip}", IPv6=""`]);
+    // An IPv6 primary address is the status's primaryIP6.
+    f.vsphere.vm.setGuestIp((await getVm(f, 'vm1')).status?.uniqueID as string, 'fd00::5');
+    await f.advance(10_000);
+    expect((await getVm(f, 'vm1')).status?.network).toMatchObject({ primaryIP6: 'fd00::5' });
+    expect((await getVm(f, 'vm1')).status?.network).not.toHaveProperty('primaryIP4');
+    expect(await synced()).toEqual(['True', 'Synced', 'IPv4="", IPv6="fd00::5"']);
+    // Powered off, the guest reports nothing: the condition stays as it was.
+    await f.kube.patch(
+      ref('vm1'),
+      { spec: { powerState: 'PoweredOff', powerOffMode: 'Hard' } },
+      { type: 'merge' },
+    );
+    await f.advance(60_000);
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
+    expect(await synced()).toEqual(['True', 'Synced', 'IPv4="", IPv6="fd00::5"']);
+  });
+
   it('reports what vSphere observes: reconcile, power state against the spec, tools, customization', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));
