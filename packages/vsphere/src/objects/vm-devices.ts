@@ -54,7 +54,8 @@ const vmFiles = (vmPathName: string) => {
   return { dir: path.slice(0, slash + 1), base: path.slice(slash + 1).replace(/\.vmx$/, '') };
 };
 
-const SCSI_CONTROLLERS = new Set([
+/** The device types of SCSI controllers (vim25's `VirtualSCSIController` and its kinds). */
+export const SCSI_CONTROLLERS: ReadonlySet<string> = new Set([
   'ParaVirtualSCSIController',
   'VirtualLsiLogicController',
   'VirtualLsiLogicSASController',

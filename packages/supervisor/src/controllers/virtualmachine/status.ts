@@ -14,6 +14,7 @@ import type {
 } from '../../api/types.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
+import { hardwareStatus } from './hardware-status.js';
 import { classicVolumes, storageStatus } from './volumes.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
@@ -76,6 +77,7 @@ export function statusFromVsphere(
   const volumes = classicVolumes(vm.config.devices, previous?.volumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   status.storage = storageStatus(volumes);
+  status.hardware = hardwareStatus(vm);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
     if (ip) network[isIPv6(ip) ? 'primaryIP6' : 'primaryIP4'] = ip;

@@ -608,6 +608,25 @@ describe('the VirtualMachine controller', () => {
     );
     await f.settle();
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
+    expect((await getVm(f, 'vm1')).status?.hardware).toMatchObject({
+      cpu: { total: 4 },
+      memory: { total: '16Gi' },
+    });
+  });
+
+  it('reports the hardware vSphere observes: CPUs, memory, and the disk and CD-ROM controllers with their devices', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.hardware).toEqual({
+      controllers: [
+        { busNumber: 0, type: 'IDE', deviceKey: 200, devices: [{ type: 'CDROM', unitNumber: 0 }] },
+        { busNumber: 1, type: 'IDE', deviceKey: 201 },
+        { busNumber: 0, type: 'SCSI', deviceKey: 1000, devices: [{ type: 'Disk', unitNumber: 0 }] },
+      ],
+      cpu: { total: 2 },
+      memory: { total: '4Gi' },
+    });
   });
 
   it('reads the class again on every update: gone, the VM is not powered on, and is again once it is back', async () => {

@@ -1,0 +1,78 @@
+/**
+ * A VM's `status.hardware` as vm-operator reads it from vSphere: its CPUs and memory (the
+ * model keeps no reservations, so none is reported), and its disk and CD-ROM controllers with
+ * the unit of each device on them, sorted by type and bus, devices by type and unit.
+ */
+import { getOrInsert, SCSI_CONTROLLERS, type VmRecord } from '@vsim/vsphere';
+import { bytesQuantity } from '../../api/quantity.js';
+import type {
+  VirtualControllerStatus,
+  VirtualControllerType,
+  VirtualDeviceStatus,
+  VirtualDeviceType,
+  VirtualMachineHardwareStatus,
+} from '../../api/types.js';
+
+const MIB = 1024 * 1024;
+
+function controllerType(type: string): VirtualControllerType | undefined {
+  if (type === 'VirtualIDEController') return 'IDE';
+  if (SCSI_CONTROLLERS.has(type)) return 'SCSI';
+  if (type === 'VirtualAHCIController' || type === 'VirtualSATAController') return 'SATA';
+  if (type === 'VirtualNVMEController') return 'NVME';
+  return undefined;
+}
+
+const DEVICE_TYPES: Readonly<Record<string, VirtualDeviceType>> = {
+  VirtualDisk: 'Disk',
+  VirtualCdrom: 'CDROM',
+};
+
+const byTypeThen =
+  <T extends { type: string }>(then: (item: T) => number) =>
+  (a: T, b: T) =>
+    a.type < b.type ? -1 : a.type > b.type ? 1 : then(a) - then(b);
+
+function controllersOf(vm: VmRecord): VirtualControllerStatus[] {
+  const byKey = new Map<number, VirtualControllerStatus>();
+  for (const device of vm.config.devices) {
+    const type = controllerType(device._type);
+    if (type) byKey.set(device.key, { busNumber: device.busNumber as number, type, deviceKey: device.key });
+  }
+  for (const device of vm.config.devices) {
+    const type = DEVICE_TYPES[device._type];
+    const controller = device.controllerKey === undefined ? undefined : byKey.get(device.controllerKey);
+    if (!type || !controller || device.unitNumber === undefined) continue;
+    controller.devices ??= [];
+    controller.devices.push({ type, unitNumber: device.unitNumber });
+  }
+  const controllers = [...byKey.values()];
+  for (const controller of controllers)
+    controller.devices?.sort(byTypeThen((d: VirtualDeviceStatus) => d.unitNumber));
+  return controllers.sort(byTypeThen((c: VirtualControllerStatus) => c.busNumber));
+}
+
+/** One frozen status per size and controller layout: VMs of one class and image share it. */
+const SHARED = new Map<string, VirtualMachineHardwareStatus>();
+
+export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
+  const { numCPU, memoryMB } = vm.config;
+  let layout = `${numCPU}/${memoryMB}`;
+  for (const device of vm.config.devices)
+    if (controllerType(device._type) || DEVICE_TYPES[device._type])
+      layout += `/${device._type}:${device.key}:${device.busNumber}:${device.controllerKey}:${device.unitNumber}`;
+  return getOrInsert(SHARED, layout, () => {
+    const status: VirtualMachineHardwareStatus = {};
+    const controllers = controllersOf(vm);
+    if (controllers.length > 0) status.controllers = controllers;
+    if (numCPU > 0) status.cpu = { total: numCPU };
+    if (memoryMB > 0) status.memory = { total: bytesQuantity(memoryMB * MIB) };
+    return deepFreeze(status);
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const field of Object.values(value))
+    if (typeof field === 'object' && field !== null) deepFreeze(field);
+  return Object.freeze(value);
+}
