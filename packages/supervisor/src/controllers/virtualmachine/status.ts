@@ -80,7 +80,8 @@ export function statusFromVsphere(
   status.hardware = hardwareStatus(vm);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
-    if (ip) network[isIPv6(ip) ? 'primaryIP6' : 'primaryIP4'] = ip;
+    if (ip && isIPv6(ip)) network.primaryIP6 = ip;
+    else if (ip) network.primaryIP4 = ip;
     if (vm.guest.hostName) network.hostName = vm.guest.hostName;
     network.interfaces = interfacesOf(vm, interfaceNames);
     status.network = network;
