@@ -5,6 +5,7 @@
  * (status: `conditions`, `ipConfigs`, `macAddress`, `externalID`, `networkID`).
  * Served as plain objects; nothing reconciles them here.
  */
+import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -26,6 +27,12 @@ export const NET_OPERATOR_KINDS: readonly KindDefinition[] = [
     plural: 'networkinterfaces',
     namespaced: true,
     hasStatus: true,
+    structure: {
+      ...CONDITIONS,
+      'spec.networkName': 'string',
+      'status.ipConfigs': 'array',
+      'status.ipConfigs[]': 'object',
+    },
   },
 ];
 

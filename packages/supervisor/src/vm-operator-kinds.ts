@@ -5,6 +5,7 @@
  * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
  * update, then its validating webhook on create and update.
  */
+
 import {
   type ClusterVirtualMachineImage,
   convertTo,
@@ -36,6 +37,7 @@ import {
   validateWebConsoleRequestUpdate,
   withSchemaDefaults,
 } from './api/index.js';
+import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import { type AdmitFunction, parseApiVersion, type StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -235,6 +237,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
         if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
         return convertTo(object, version) as KubeObject;
       },
+      structure: VM_OPERATOR_STRUCTURES[k.kind],
       ...(kindAdmit ? { admit: kindAdmit } : {}),
     });
   }

@@ -797,3 +797,42 @@ describe('validating webhooks in the store', () => {
     await kube.patch(ref, { spec: { ttlSecondsAfterFinished: 60 } }, { type: 'merge' });
   });
 });
+
+describe('the JSON types of the CRD schemas, before any webhook', () => {
+  it('refuses a value of the wrong type in every served version, and nothing reads it', async () => {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['ns1'] },
+    );
+    registerVmOperatorKinds(kube, { defaultNetwork: null });
+    const create = (apiVersion: string, kind: string, spec: unknown) =>
+      kube.create({ apiVersion, kind, metadata: { name: 'x', namespace: 'ns1' }, spec: spec as never }).then(
+        () => undefined,
+        (error: KubeError) => [error.code, error.message],
+      );
+    for (const version of ['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5', 'v1alpha6'])
+      expect(await create(`vmoperator.vmware.com/${version}`, 'VirtualMachine', 'small')).toEqual([
+        422,
+        'VirtualMachine.vmoperator.vmware.com "x" is invalid: spec: Invalid value: "string": spec in body must be of type object: "string"',
+      ]);
+    expect(
+      await create('vmoperator.vmware.com/v1alpha5', 'VirtualMachine', {
+        className: 'c',
+        imageName: [],
+        volumes: 'd',
+      }),
+    ).toEqual([
+      422,
+      'VirtualMachine.vmoperator.vmware.com "x" is invalid: [spec.imageName: Invalid value: "array": spec.imageName in body must be of type string: "array", spec.volumes: Invalid value: "string": spec.volumes in body must be of type array: "string"]',
+    ]);
+    expect(
+      await create('vmoperator.vmware.com/v1alpha5', 'VirtualMachineService', {
+        ports: [null],
+        selector: { a: 1 },
+      }),
+    ).toEqual([
+      422,
+      'VirtualMachineService.vmoperator.vmware.com "x" is invalid: [spec.ports[0]: Invalid value: "null": spec.ports[0] in body must be of type object: "null", spec.selector.a: Invalid value: "integer": spec.selector.a in body must be of type string: "integer"]',
+    ]);
+  });
+});

@@ -15,6 +15,7 @@ import {
 } from './core-defaults.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type ObjectRef } from './meta.js';
+import type { Structure } from './structure.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
 
@@ -84,11 +85,16 @@ export interface KindDefinition {
   defaults?: (object: KubeObject) => void;
   /** The API server's own checks of an update of the object (a built-in kind's immutable fields). */
   validateUpdate?: (next: KubeObject, old: KubeObject) => FieldCause[];
+  /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
+  structure?: Structure | undefined;
 }
 
 export interface KindInfo
   extends Required<
-    Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validateUpdate'>
+    Omit<
+      KindDefinition,
+      'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validateUpdate' | 'structure'
+    >
   > {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
@@ -99,6 +105,7 @@ export interface KindInfo
   readonly admit: AdmitFunction | undefined;
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validateUpdate: ((next: KubeObject, old: KubeObject) => FieldCause[]) | undefined;
+  readonly structure: Structure | undefined;
   /**
    * A built-in kind (ConfigMap, Service...) rather than a custom resource (a CRD's, any kind served
    * by `registerKind`). As in the API server, an update of a built-in kind's object may leave out
@@ -292,6 +299,7 @@ export class KindRegistry {
       admit: definition.admit,
       defaults: definition.defaults,
       validateUpdate: definition.validateUpdate,
+      structure: definition.structure,
       builtIn,
     };
     this.#byKey.set(key, info);

@@ -460,6 +460,89 @@ describe("the API server's defaults of core kinds", () => {
   });
 });
 
+describe('the JSON types of a schema', () => {
+  const G = { apiVersion: 'example.com/v1', kind: 'Gadget' };
+  const typed = () => {
+    const store = newStore();
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v1'],
+      kind: 'Gadget',
+      plural: 'gadgets',
+      namespaced: true,
+      hasStatus: true,
+      structure: {
+        'spec.parts': 'array',
+        'spec.parts[]': 'object',
+        'spec.parts[].name': 'string',
+        'spec.size': 'integer',
+        'spec.labels': 'object',
+        'spec.labels.*': 'string',
+      },
+    });
+    return store;
+  };
+  const gadget = (spec: unknown, status?: unknown): KubeObject => ({
+    ...G,
+    metadata: { name: 'g', namespace: 'ns1' },
+    spec: spec as Record<string, unknown>,
+    ...(status === undefined ? {} : { status: status as Record<string, unknown> }),
+  });
+
+  it("refuses a custom resource's value of the wrong type (422), in the schema's words, and stores nothing", async () => {
+    const store = typed();
+    const refused = (spec: unknown) =>
+      store.create(gadget(spec)).then(
+        () => undefined,
+        (e: KubeError) => e,
+      );
+    const error = await refused(7);
+    expect(error).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect(error?.message).toBe(
+      'Gadget.example.com "g" is invalid: spec: Invalid value: "integer": spec in body must be of type object: "integer"',
+    );
+    expect((await refused({ parts: 'wheel', size: 1.5 }))?.message).toBe(
+      'Gadget.example.com "g" is invalid: [spec.parts: Invalid value: "string": spec.parts in body must be of type array: "string", spec.size: Invalid value: "number": spec.size in body must be of type integer: "number"]',
+    );
+    expect((await refused({ parts: [{ name: 3 }, null] }))?.status.details?.causes).toEqual([
+      expect.objectContaining({ field: 'spec.parts[1]', message: expect.stringContaining('"null"') }),
+      expect.objectContaining({ field: 'spec.parts[0].name' }),
+    ]);
+    expect((await refused({ labels: { a: 'b', c: false } }))?.status.details?.causes).toEqual([
+      expect.objectContaining({ field: 'spec.labels.c', message: expect.stringContaining('"boolean"') }),
+    ]);
+    expect(await exists(store, { ...G, namespace: 'ns1', name: 'g' })).toBe(false);
+  });
+
+  it('drops the null fields of a custom resource, not the caller’s', async () => {
+    const store = typed();
+    const sent = gadget({ parts: null, size: 2, labels: { a: 'b' } });
+    const g = await store.create(sent);
+    expect(g.spec).toEqual({ size: 2, labels: { a: 'b' } });
+    expect(sent.spec).toEqual({ parts: null, size: 2, labels: { a: 'b' } });
+    const written = await store.updateStatus({ ...g, status: { ready: true } });
+    expect(written.status).toEqual({ ready: true });
+    await expect(store.updateStatus({ ...written, status: 'ready' as never })).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('status in body must be of type object: "string"'),
+    });
+    expect((await store.update({ ...written, spec: null as never })).spec).toBeUndefined();
+  });
+
+  it("refuses a built-in kind's spec of the wrong type (400), in Go's decoder's words", async () => {
+    const store = newStore();
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns1' } };
+    await expect(store.create({ ...service, spec: 'ClusterIP' as never })).rejects.toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message:
+        'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field Service.spec of type v1.ServiceSpec',
+    });
+    // A kind without a spec in Go keeps an unknown field as it came (pruning is not modelled).
+    expect((await store.create({ ...cm('c'), spec: 'x' as never })).spec).toBe('x');
+  });
+});
+
 describe('copies', () => {
   it('never aliases the caller’s objects', async () => {
     const store = newStore();

@@ -47,6 +47,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from './selectors.js';
+import { checkStructure, dropNulls } from './structure.js';
 import { type Watch, type WatchEvent, WatchQueue } from './watch.js';
 
 export type { PropagationPolicy } from './gc.js';
@@ -550,7 +551,10 @@ export class KubeStore {
 
   #toStorage(info: KindInfo, object: KubeObject): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    return this.#present(info, object, info.storageApiVersion);
+    checkStructure(info, object);
+    const stored = this.#present(info, object, info.storageApiVersion);
+    dropNulls(info, stored);
+    return stored;
   }
 
   /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */

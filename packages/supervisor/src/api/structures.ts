@@ -1,0 +1,204 @@
+/**
+ * The JSON types vm-operator's CRD schemas give the fields its webhooks and controllers read:
+ * a value of another type is refused before either sees it (`checkStructure`), as the API
+ * server refuses it against the schema.
+ */
+import type { Structure } from '../store/structure.js';
+
+/** Conditions, as metav1.Condition types them. */
+export const CONDITIONS: Structure = {
+  'status.conditions': 'array',
+  'status.conditions[]': 'object',
+  'status.conditions[].type': 'string',
+  'status.conditions[].status': 'string',
+  'status.conditions[].reason': 'string',
+  'status.conditions[].message': 'string',
+};
+
+/** A reference to an object by kind and name (a class, an image, a network). */
+const ref = (path: string): Structure => ({
+  [path]: 'object',
+  [`${path}.apiVersion`]: 'string',
+  [`${path}.kind`]: 'string',
+  [`${path}.name`]: 'string',
+});
+
+/** A list of strings. */
+const strings = (path: string): Structure => ({ [path]: 'array', [`${path}[]`]: 'string' });
+
+/** A Secret's key, by the Secret's name and the key. */
+const secretKey = (path: string): Structure => ({
+  [path]: 'object',
+  [`${path}.name`]: 'string',
+  [`${path}.key`]: 'string',
+});
+
+const INTERFACE = 'spec.network.interfaces[]';
+const CLOUD_CONFIG = 'spec.bootstrap.cloudInit.cloudConfig';
+
+const VIRTUAL_MACHINE: Structure = {
+  ...CONDITIONS,
+  ...Object.fromEntries(
+    [
+      'className',
+      'imageName',
+      'storageClass',
+      'powerState',
+      'powerOffMode',
+      'suspendMode',
+      'restartMode',
+      'nextRestartTime',
+      'biosUUID',
+      'instanceUUID',
+      'guestID',
+      'promoteDisksMode',
+    ].map((field) => [`spec.${field}`, 'string']),
+  ),
+  'spec.minHardwareVersion': 'integer',
+  ...ref('spec.image'),
+  ...ref('spec.class'),
+  'spec.network': 'object',
+  'spec.network.hostName': 'string',
+  'spec.network.domainName': 'string',
+  'spec.network.disabled': 'boolean',
+  ...strings('spec.network.nameservers'),
+  ...strings('spec.network.searchDomains'),
+  'spec.network.interfaces': 'array',
+  [INTERFACE]: 'object',
+  [`${INTERFACE}.name`]: 'string',
+  ...ref(`${INTERFACE}.network`),
+  ...strings(`${INTERFACE}.addresses`),
+  ...strings(`${INTERFACE}.nameservers`),
+  ...strings(`${INTERFACE}.searchDomains`),
+  [`${INTERFACE}.gateway4`]: 'string',
+  [`${INTERFACE}.gateway6`]: 'string',
+  [`${INTERFACE}.dhcp4`]: 'boolean',
+  [`${INTERFACE}.dhcp6`]: 'boolean',
+  [`${INTERFACE}.mtu`]: 'integer',
+  [`${INTERFACE}.routes`]: 'array',
+  [`${INTERFACE}.routes[]`]: 'object',
+  'spec.volumes': 'array',
+  'spec.volumes[]': 'object',
+  'spec.volumes[].name': 'string',
+  'spec.volumes[].persistentVolumeClaim': 'object',
+  'spec.volumes[].persistentVolumeClaim.claimName': 'string',
+  'spec.volumes[].persistentVolumeClaim.readOnly': 'boolean',
+  'spec.bootstrap': 'object',
+  'spec.bootstrap.cloudInit': 'object',
+  'spec.bootstrap.cloudInit.instanceID': 'string',
+  ...strings('spec.bootstrap.cloudInit.sshAuthorizedKeys'),
+  ...secretKey('spec.bootstrap.cloudInit.rawCloudConfig'),
+  [CLOUD_CONFIG]: 'object',
+  [`${CLOUD_CONFIG}.timezone`]: 'string',
+  [`${CLOUD_CONFIG}.users`]: 'array',
+  [`${CLOUD_CONFIG}.users[]`]: 'object',
+  [`${CLOUD_CONFIG}.users[].name`]: 'string',
+  ...strings(`${CLOUD_CONFIG}.users[].ssh_authorized_keys`),
+  [`${CLOUD_CONFIG}.write_files`]: 'array',
+  [`${CLOUD_CONFIG}.write_files[]`]: 'object',
+  [`${CLOUD_CONFIG}.write_files[].path`]: 'string',
+  'spec.bootstrap.linuxPrep': 'object',
+  'spec.bootstrap.sysprep': 'object',
+  'spec.bootstrap.sysprep.sysprep': 'object',
+  ...secretKey('spec.bootstrap.sysprep.rawSysprep'),
+  'spec.bootstrap.vAppConfig': 'object',
+  'spec.bootstrap.vAppConfig.rawProperties': 'string',
+  'spec.bootstrap.vAppConfig.properties': 'array',
+  'spec.bootstrap.vAppConfig.properties[]': 'object',
+  'spec.bootstrap.vAppConfig.properties[].key': 'string',
+  'spec.readinessProbe': 'object',
+  'spec.readinessProbe.tcpSocket': 'object',
+  'spec.readinessProbe.tcpSocket.host': 'string',
+  'spec.readinessProbe.guestHeartbeat': 'object',
+  'spec.readinessProbe.guestHeartbeat.thresholdStatus': 'string',
+  'spec.readinessProbe.guestInfo': 'array',
+  'spec.readinessProbe.guestInfo[]': 'object',
+  'spec.readinessProbe.guestInfo[].key': 'string',
+  'spec.readinessProbe.guestInfo[].value': 'string',
+  'spec.reserved': 'object',
+  'spec.reserved.resourcePolicyName': 'string',
+  'spec.hardware': 'object',
+  'spec.advanced': 'object',
+  'spec.crypto': 'object',
+  'status.network': 'object',
+  'status.network.interfaces': 'array',
+  'status.network.interfaces[]': 'object',
+  'status.volumes': 'array',
+  'status.volumes[]': 'object',
+};
+
+const VIRTUAL_MACHINE_SERVICE: Structure = {
+  ...CONDITIONS,
+  'spec.type': 'string',
+  'spec.ports': 'array',
+  'spec.ports[]': 'object',
+  'spec.ports[].name': 'string',
+  'spec.ports[].protocol': 'string',
+  'spec.ports[].port': 'integer',
+  'spec.ports[].targetPort': 'integer',
+  'spec.selector': 'object',
+  'spec.selector.*': 'string',
+  'spec.loadBalancerIP': 'string',
+  'spec.clusterIp': 'string',
+  'spec.externalName': 'string',
+  'spec.ipFamilyPolicy': 'string',
+  ...strings('spec.loadBalancerSourceRanges'),
+  ...strings('spec.ipFamilies'),
+  'status.loadBalancer': 'object',
+  'status.loadBalancer.ingress': 'array',
+  'status.loadBalancer.ingress[]': 'object',
+  'status.loadBalancer.ingress[].ip': 'string',
+  'status.loadBalancer.ingress[].hostname': 'string',
+};
+
+const VIRTUAL_MACHINE_CLASS: Structure = {
+  ...CONDITIONS,
+  'spec.controllerName': 'string',
+  'spec.hardware': 'object',
+  'spec.hardware.cpus': 'integer',
+  'spec.hardware.devices': 'object',
+  'spec.policies': 'object',
+  'spec.policies.resources': 'object',
+  'spec.policies.resources.requests': 'object',
+  'spec.policies.resources.limits': 'object',
+};
+
+const RESOURCE_POLICY: Structure = {
+  'spec.resourcePool': 'object',
+  'spec.resourcePool.name': 'string',
+  'spec.resourcePool.reservations': 'object',
+  'spec.resourcePool.limits': 'object',
+  'spec.folder': 'string',
+  ...strings('spec.clusterModuleGroups'),
+  'status.resourcePools': 'array',
+  'status.resourcePools[]': 'object',
+  'status.clustermodules': 'array',
+  'status.clustermodules[]': 'object',
+};
+
+const PUBLISH_REQUEST: Structure = {
+  ...CONDITIONS,
+  ...ref('spec.source'),
+  'spec.target': 'object',
+  'spec.target.item': 'object',
+  'spec.target.item.name': 'string',
+  'spec.target.item.description': 'string',
+  ...ref('spec.target.location'),
+  'spec.ttlSecondsAfterFinished': 'integer',
+};
+
+const WEB_CONSOLE_REQUEST: Structure = {
+  ...CONDITIONS,
+  'spec.name': 'string',
+  'spec.publicKey': 'string',
+};
+
+/** By kind; the images' are written by the simulator alone. */
+export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
+  VirtualMachine: VIRTUAL_MACHINE,
+  VirtualMachineService: VIRTUAL_MACHINE_SERVICE,
+  VirtualMachineClass: VIRTUAL_MACHINE_CLASS,
+  VirtualMachineSetResourcePolicy: RESOURCE_POLICY,
+  VirtualMachinePublishRequest: PUBLISH_REQUEST,
+  VirtualMachineWebConsoleRequest: WEB_CONSOLE_REQUEST,
+};

@@ -1,0 +1,158 @@
+/**
+ * Property-based robustness of what clients send: valid objects of the kinds users write, with
+ * values of the wrong JSON type put anywhere in them, created, updated, patched or written as a
+ * status. Every answer is the object or a Kubernetes Status error (never a TypeError of the
+ * code that reads it), and the controllers that then reconcile never fail on a type.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isKubeError } from './store/errors.js';
+import type { KubeObject } from './store/meta.js';
+import { createSupervisorFixture } from './testing/fixture.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const ref = (apiVersion: string, kind: string) => ({ apiVersion, kind });
+
+/** Valid objects, each with a little of every part its kind has. */
+interface Seed {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly [field: string]: unknown;
+}
+
+const SEEDS = (image: string): readonly Seed[] => [
+  {
+    ...ref(V5, 'VirtualMachine'),
+    spec: {
+      className: 'best-effort-small',
+      image: { kind: 'VirtualMachineImage', name: image },
+      storageClass: 'wcpglobal-storage-profile',
+      network: {
+        hostName: 'h',
+        interfaces: [
+          { name: 'eth0', network: { kind: 'Network', name: 'primary' }, addresses: ['10.0.0.5/24'] },
+        ],
+      },
+      volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'c' } }],
+      bootstrap: { cloudInit: { cloudConfig: { users: [{ name: 'u' }], runcmd: ['ls'] } } },
+      readinessProbe: { guestInfo: [{ key: 'a', value: 'b' }] },
+      reserved: { resourcePolicyName: 'p' },
+    },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  },
+  {
+    ...ref(V5, 'VirtualMachine'),
+    spec: {
+      className: 'best-effort-small',
+      imageName: image,
+      bootstrap: { sysprep: { sysprep: { userData: { fullName: 'x' } } } },
+      readinessProbe: { tcpSocket: { port: 22 } },
+    },
+  },
+  {
+    ...ref(V5, 'VirtualMachineService'),
+    spec: {
+      type: 'LoadBalancer',
+      ports: [{ name: 'a', protocol: 'TCP', port: 80, targetPort: 80 }],
+      selector: { a: 'b' },
+      loadBalancerSourceRanges: ['10.0.0.0/8'],
+    },
+  },
+  {
+    ...ref(V5, 'VirtualMachineClass'),
+    spec: { hardware: { cpus: 2, memory: '2Gi' }, policies: { resources: { requests: { cpu: '1' } } } },
+  },
+  {
+    ...ref(V5, 'VirtualMachineSetResourcePolicy'),
+    spec: { resourcePool: { name: 'rp', limits: { cpu: '2' } }, folder: 'f', clusterModuleGroups: ['g'] },
+  },
+  {
+    ...ref(V5, 'VirtualMachinePublishRequest'),
+    spec: { source: { name: 'vm', apiVersion: V5, kind: 'VirtualMachine' }, target: { item: { name: 'i' } } },
+  },
+  { ...ref(V5, 'VirtualMachineWebConsoleRequest'), spec: { name: 'vm', publicKey: 'k' } },
+  { ...ref('v1', 'Service'), spec: { type: 'LoadBalancer', ports: [{ port: 80 }], selector: { a: 'b' } } },
+  { ...ref('v1', 'PersistentVolumeClaim'), spec: { resources: { requests: { storage: '1Gi' } } } },
+  { ...ref('netoperator.vmware.com/v1alpha1', 'NetworkInterface'), spec: { networkName: 'primary' } },
+];
+
+/** Every path of a value, as lists of keys. */
+const pathsOf = (value: unknown, prefix: (string | number)[] = []): (string | number)[][] =>
+  typeof value === 'object' && value !== null
+    ? [prefix, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...prefix, k]))]
+    : [prefix];
+
+/** A copy of `value` with `replacement` at `path`. */
+const replaced = (value: unknown, path: readonly (string | number)[], replacement: unknown): unknown => {
+  if (path.length === 0) return replacement;
+  const [key, ...rest] = path as [string | number, ...(string | number)[]];
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<
+    string | number,
+    unknown
+  >;
+  copy[key] = replaced(copy[key], rest, replacement);
+  return copy;
+};
+
+const WRONG = fc.constantFrom<unknown>(null, true, 7, 1.5, 'x', [], {}, [null], { a: 1 });
+
+describe('what clients send', () => {
+  it('is answered with the object or a Status error, whatever type a field has', async () => {
+    const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+    const images = await f.kube.list({ ...ref(V5, 'VirtualMachineImage'), namespace: 'ns1' });
+    const seeds = SEEDS(images.items[0]?.metadata.name as string);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(seeds.length - 1),
+        fc.array(fc.tuple(fc.nat(), WRONG), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('create', 'update', 'patch', 'status'),
+        async (which, changes, op) => {
+          const seed = seeds[which] as Seed;
+          const name = `x${n++}`;
+          const metadata = { name, namespace: 'ns1' };
+          const paths = pathsOf(seed).filter((p) => p.length > 0 && p[0] !== 'apiVersion' && p[0] !== 'kind');
+          let body: unknown = seed;
+          for (const [at, value] of changes)
+            body = replaced(body, paths[at % paths.length] as (string | number)[], value);
+          const sent = {
+            ...(body as object),
+            apiVersion: seed.apiVersion,
+            kind: seed.kind,
+            metadata,
+          } as KubeObject;
+          const target = { apiVersion: seed.apiVersion, kind: seed.kind, ...metadata };
+          const answer = async () => {
+            if (op === 'create') return f.kube.create(sent);
+            const created = await f.kube.create({ ...seed, metadata } as KubeObject);
+            const current = { ...sent, metadata: created.metadata };
+            if (op === 'update') return f.kube.update(current);
+            if (op === 'status') return f.kube.updateStatus(current);
+            const { apiVersion: _, kind: __, metadata: ___, ...patch } = sent;
+            return f.kube.patch(target, patch, { type: 'merge' });
+          };
+          await answer().catch((error: unknown) => {
+            if (!isKubeError(error)) throw error;
+          });
+          await f.settle();
+        },
+      ),
+      { numRuns: 300, seed: 5 },
+    );
+    const { supervisor } = f;
+    const controllers = [
+      supervisor.virtualMachines.controller,
+      supervisor.networkInterfaces.controller,
+      supervisor.services.controller,
+      supervisor.resourcePolicies.controller,
+      supervisor.publishRequests.controller,
+      supervisor.webConsoleRequests,
+      supervisor.volumes,
+    ];
+    const typeErrors = controllers.flatMap((c) =>
+      [...c.errors.values()].filter((e) => e instanceof TypeError),
+    );
+    expect(typeErrors).toEqual([]);
+    expect(f.errors).toEqual([]);
+  });
+});
