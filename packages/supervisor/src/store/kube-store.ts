@@ -551,9 +551,9 @@ export class KubeStore {
 
   #toStorage(info: KindInfo, object: KubeObject): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    checkStructure(info, object);
+    const nulls = checkStructure(info, object);
     const stored = this.#present(info, object, info.storageApiVersion);
-    dropNulls(info, stored);
+    if (nulls) dropNulls(info, stored);
     return stored;
   }
 

@@ -6,6 +6,7 @@
  * schemas prune it. A built-in kind's `spec` and `status` are Go structs: a wrong type there is
  * 400, in Go's JSON decoder's words.
  */
+import { getOrInsert } from '@vsim/vsphere';
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
 import { isPlainObject, type KubeObject } from './meta.js';
@@ -42,38 +43,30 @@ function matches(value: unknown, type: JsonType): boolean {
 }
 
 type Container = Record<string | number, unknown>;
-type Visitor = (value: unknown, at: string, container: Container, key: string | number) => void;
 
-/** Visits the values a path's segments reach below `container[key]`, each with its own path. */
-function visit(
-  container: Container,
-  key: string | number,
-  at: string,
-  rest: readonly string[],
-  out: Visitor,
-) {
-  const value = container[key];
-  if (rest.length === 0) {
-    out(value, at, container, key);
-    return;
-  }
-  const [next, ...more] = rest as [string, ...string[]];
-  if (next === '[]') {
-    if (Array.isArray(value))
-      for (let i = 0; i < value.length; i++)
-        visit(value as unknown as Container, i, `${at}[${i}]`, more, out);
-  } else if (next === '*') {
-    if (isPlainObject(value))
-      for (const field of Object.keys(value)) visit(value, field, `${at}.${field}`, more, out);
-  } else if (isPlainObject(value)) visit(value, next, `${at}.${next}`, more, out);
+/** A kind's structure as a tree of path segments (`[]` every item of a list, `*` every value of a map). */
+interface Node {
+  type?: JsonType;
+  readonly children: Map<string, Node>;
 }
 
-/** Every path of a kind's structure in segments, with its type, the top level first. */
-function pathsOf(info: KindInfo): (readonly [string[], JsonType])[] {
+const trees = new WeakMap<KindInfo, Node>();
+
+/** The kind's structure as a tree, made once per kind: every object written is walked by it. */
+function treeOf(info: KindInfo): Node {
+  let root = trees.get(info);
+  if (root) return root;
+  root = { children: new Map() };
   const top = info.builtIn && !info.hasStatus ? {} : TOP_LEVEL;
-  return Object.entries({ ...top, ...info.structure }).map(
-    ([path, type]) => [path.replace(/\[\]/g, '.[]').split('.'), type] as const,
-  );
+  for (const [path, type] of Object.entries({ ...top, ...info.structure })) {
+    let node = root;
+    for (const segment of path.replace(/\[\]/g, '.[]').split('.')) {
+      node = getOrInsert(node.children, segment, (): Node => ({ children: new Map() }));
+    }
+    node.type = type;
+  }
+  trees.set(info, root);
+  return root;
 }
 
 type TypedVisitor = (
@@ -84,19 +77,50 @@ type TypedVisitor = (
   key: string | number,
 ) => void;
 
-function eachValue(info: KindInfo, object: KubeObject, out: TypedVisitor): void {
-  for (const [[first, ...rest], type] of pathsOf(info))
-    visit(object as Container, first as string, first as string, rest, (value, at, container, key) =>
-      out(value, at, type, container, key),
-    );
+/** Visits what the tree below `node` names in `value` (at path `at`), each value with its type. */
+function walk(node: Node, value: unknown, at: string, out: TypedVisitor): void {
+  for (const [segment, child] of node.children) {
+    if (segment === '[]') {
+      if (Array.isArray(value))
+        for (let i = 0; i < value.length; i++)
+          visitChild(child, value as unknown as Container, i, `${at}[${i}]`, out);
+    } else if (isPlainObject(value)) {
+      if (segment === '*')
+        for (const field of Object.keys(value)) visitChild(child, value, field, `${at}.${field}`, out);
+      else if (segment in value) visitChild(child, value, segment, at ? `${at}.${segment}` : segment, out);
+    }
+  }
 }
 
-/** Refuses an object (as sent, left as it is) with a value of the wrong type where its structure says. */
-export function checkStructure(info: KindInfo, object: KubeObject): void {
+function visitChild(
+  node: Node,
+  container: Container,
+  key: string | number,
+  at: string,
+  out: TypedVisitor,
+): void {
+  const value = container[key];
+  if (node.type !== undefined) out(value, at, node.type, container, key);
+  if (node.children.size > 0) walk(node, value, at, out);
+}
+
+const eachValue = (info: KindInfo, object: KubeObject, out: TypedVisitor): void =>
+  walk(treeOf(info), object, '', out);
+
+/**
+ * Refuses an object (as sent, left as it is) with a value of the wrong type where its structure
+ * says; whether it has null fields to drop (see `dropNulls`).
+ */
+export function checkStructure(info: KindInfo, object: KubeObject): boolean {
   const causes: FieldCause[] = [];
+  let nulls = false;
   eachValue(info, object, (value, at, type, container) => {
-    // A null field is dropped (see dropNulls); an item of a list is not, and must be of its type.
-    if (value === undefined || (value === null && !Array.isArray(container)) || matches(value, type)) return;
+    if (value === undefined || matches(value, type)) return;
+    // A null field is dropped; an item of a list is not, and must be of its type.
+    if (value === null && !Array.isArray(container)) {
+      nulls = true;
+      return;
+    }
     if (info.builtIn) {
       const struct = `${info.storageVersion}.${info.kind}${at === 'spec' ? 'Spec' : 'Status'}`;
       throw kubeErrors.badRequest(
@@ -114,6 +138,7 @@ export function checkStructure(info: KindInfo, object: KubeObject): void {
       { group: info.group, resource: info.plural, kind: info.kind, name: object.metadata.name as string },
       causes,
     );
+  return nulls;
 }
 
 /** Drops, in the store's own copy of an object, the null fields its structure names. */
