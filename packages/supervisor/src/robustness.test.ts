@@ -73,6 +73,30 @@ const SEEDS = (image: string): readonly Seed[] => [
   { ...ref(V5, 'VirtualMachineWebConsoleRequest'), spec: { name: 'vm', publicKey: 'k' } },
   { ...ref('v1', 'Service'), spec: { type: 'LoadBalancer', ports: [{ port: 80 }], selector: { a: 'b' } } },
   { ...ref('v1', 'PersistentVolumeClaim'), spec: { resources: { requests: { storage: '1Gi' } } } },
+  // The bootstrap Secret of the VMs, written under its own name (FIXED): the VMs read it.
+  {
+    ...ref('v1', 'Secret'),
+    data: { 'user-data': 'I2Nsb3VkLWNvbmZpZw==' },
+    stringData: { 'ssh-public-keys': 'k' },
+  },
+  { ...ref('v1', 'ConfigMap'), data: { a: 'b' } },
+  {
+    ...ref(V5, 'VirtualMachine'),
+    spec: {
+      className: 'best-effort-small',
+      imageName: image,
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'boot', key: 'user-data' } } },
+    },
+  },
+  {
+    ...ref('vmoperator.vmware.com/v1alpha2', 'VirtualMachine'),
+    spec: {
+      className: 'best-effort-small',
+      imageName: image,
+      vmMetadata: { transport: 'CloudInit', secretName: 'boot' },
+      networkInterfaces: [{ networkType: 'vsphere-distributed', networkName: 'primary' }],
+    },
+  },
   { ...ref('netoperator.vmware.com/v1alpha1', 'NetworkInterface'), spec: { networkName: 'primary' } },
 ];
 
@@ -94,13 +118,35 @@ const replaced = (value: unknown, path: readonly (string | number)[], replacemen
   return copy;
 };
 
+/** The kinds whose objects are written under one name, that other objects name. */
+const FIXED: Readonly<Record<string, string>> = { Secret: 'boot', ConfigMap: 'boot' };
+
 const WRONG = fc.constantFrom<unknown>(null, true, 7, 1.5, 'x', [], {}, [null], { a: 1 });
 
 describe('what clients send', () => {
   it('is answered with the object or a Status error, whatever type a field has', async () => {
     const f = await createSupervisorFixture({ namespaces: ['ns1'] });
     const images = await f.kube.list({ ...ref(V5, 'VirtualMachineImage'), namespace: 'ns1' });
-    const seeds = SEEDS(images.items[0]?.metadata.name as string);
+    const image = images.items[0]?.metadata.name as string;
+    const seeds = SEEDS(image);
+    // A VM that reads the Secret every seed of it writes.
+    const reader = seeds.find((s) => JSON.stringify(s).includes('rawCloudConfig')) as Seed;
+    await f.kube.create({ ...reader, metadata: { name: 'reader', namespace: 'ns1' } } as KubeObject);
+    const { supervisor } = f;
+    const controllers = [
+      supervisor.virtualMachines.controller,
+      supervisor.networkInterfaces.controller,
+      supervisor.services.controller,
+      supervisor.resourcePolicies.controller,
+      supervisor.publishRequests.controller,
+      supervisor.webConsoleRequests,
+      supervisor.volumes,
+    ];
+    /** The controllers' errors that are not a reconcile's own (a type the code did not expect). */
+    const readErrors = () =>
+      controllers.flatMap((c) =>
+        [...c.errors.values()].filter((e) => e instanceof TypeError || e instanceof RangeError),
+      );
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -109,7 +155,7 @@ describe('what clients send', () => {
         fc.constantFrom('create', 'update', 'patch', 'status'),
         async (which, changes, op) => {
           const seed = seeds[which] as Seed;
-          const name = `x${n++}`;
+          const name = FIXED[seed.kind] ?? `x${n++}`;
           const metadata = { name, namespace: 'ns1' };
           const paths = pathsOf(seed).filter((p) => p.length > 0 && p[0] !== 'apiVersion' && p[0] !== 'kind');
           let body: unknown = seed;
@@ -122,6 +168,10 @@ describe('what clients send', () => {
             metadata,
           } as KubeObject;
           const target = { apiVersion: seed.apiVersion, kind: seed.kind, ...metadata };
+          if (FIXED[seed.kind])
+            await f.kube.delete(target).catch((error: unknown) => {
+              if (!isKubeError(error) || error.code !== 404) throw error;
+            });
           const answer = async () => {
             if (op === 'create') return f.kube.create(sent);
             const created = await f.kube.create({ ...seed, metadata } as KubeObject);
@@ -132,27 +182,15 @@ describe('what clients send', () => {
             return f.kube.patch(target, patch, { type: 'merge' });
           };
           await answer().catch((error: unknown) => {
-            if (!isKubeError(error)) throw error;
+            if (!isKubeError(error) || error.code >= 500) throw error;
           });
           await f.settle();
+          // Every pass after each write: a failure that a later pass mends would go unseen.
+          expect(readErrors()).toEqual([]);
         },
       ),
       { numRuns: 300, seed: 5 },
     );
-    const { supervisor } = f;
-    const controllers = [
-      supervisor.virtualMachines.controller,
-      supervisor.networkInterfaces.controller,
-      supervisor.services.controller,
-      supervisor.resourcePolicies.controller,
-      supervisor.publishRequests.controller,
-      supervisor.webConsoleRequests,
-      supervisor.volumes,
-    ];
-    const typeErrors = controllers.flatMap((c) =>
-      [...c.errors.values()].filter((e) => e instanceof TypeError),
-    );
-    expect(typeErrors).toEqual([]);
     expect(f.errors).toEqual([]);
   });
 });

@@ -55,7 +55,9 @@ const VIRTUAL_MACHINE: Structure = {
     ].map((field) => [`spec.${field}`, 'string']),
   ),
   'spec.minHardwareVersion': 'integer',
-  ...ref('spec.image'),
+  'spec.image': 'object',
+  'spec.image.kind': 'string',
+  'spec.image.name': 'string',
   ...ref('spec.class'),
   'spec.network': 'object',
   'spec.network.hostName': 'string',
@@ -152,7 +154,6 @@ const VIRTUAL_MACHINE_SERVICE: Structure = {
 };
 
 const VIRTUAL_MACHINE_CLASS: Structure = {
-  ...CONDITIONS,
   'spec.controllerName': 'string',
   'spec.hardware': 'object',
   'spec.hardware.cpus': 'integer',
@@ -188,7 +189,6 @@ const PUBLISH_REQUEST: Structure = {
 };
 
 const WEB_CONSOLE_REQUEST: Structure = {
-  ...CONDITIONS,
   'spec.name': 'string',
   'spec.publicKey': 'string',
 };

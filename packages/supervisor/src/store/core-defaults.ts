@@ -16,9 +16,12 @@ const specOf = (object: KubeObject): Fields => ({ ...fieldsOf(object.spec) });
 /** The status, copied for changes. */
 const statusOf = (object: KubeObject): Fields => ({ ...fieldsOf(object.status) });
 
+/** Unset as Go reads a string: absent or empty. */
+const unset = (value: unknown) => value === undefined || value === '';
+
 /** The phase an object starts in until a controller moves it on. */
 const startingPhase = (object: KubeObject, phase: string): void => {
-  if (fieldsOf(object.status).phase !== undefined) return;
+  if (!unset(fieldsOf(object.status).phase)) return;
   object.status = { ...statusOf(object), phase };
 };
 
@@ -32,10 +35,12 @@ export const claimDefaults = (claim: KubeObject): void => {
 /** A volume is kept once released (`Retain`) unless it says otherwise, and is a file system. */
 export const volumeDefaults = (volume: KubeObject): void => {
   const spec = fieldsOf(volume.spec);
-  if (spec.persistentVolumeReclaimPolicy === undefined || spec.volumeMode === undefined)
+  if (unset(spec.persistentVolumeReclaimPolicy) || spec.volumeMode === undefined)
     volume.spec = {
       ...spec,
-      persistentVolumeReclaimPolicy: spec.persistentVolumeReclaimPolicy ?? 'Retain',
+      persistentVolumeReclaimPolicy: unset(spec.persistentVolumeReclaimPolicy)
+        ? 'Retain'
+        : spec.persistentVolumeReclaimPolicy,
       volumeMode: spec.volumeMode ?? 'Filesystem',
     };
   startingPhase(volume, 'Pending');

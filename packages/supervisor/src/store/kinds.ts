@@ -200,6 +200,13 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'configmaps',
     namespaced: true,
     hasStatus: false,
+    structure: {
+      data: ['object', 'map[string]string'],
+      'data.*': ['string', 'string'],
+      binaryData: ['object', 'map[string][]uint8'],
+      'binaryData.*': ['string', '[]uint8'],
+      immutable: ['boolean', 'bool'],
+    },
     validateUpdate: immutableContent(['data', 'binaryData']),
   },
   {
@@ -210,6 +217,14 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     namespaced: true,
     hasStatus: false,
     selectableFields: { type: (o) => str(o.type) ?? 'Opaque' },
+    structure: {
+      data: ['object', 'map[string][]uint8'],
+      'data.*': ['string', '[]uint8'],
+      stringData: ['object', 'map[string]string'],
+      'stringData.*': ['string', 'string'],
+      type: ['string', 'v1.SecretType'],
+      immutable: ['boolean', 'bool'],
+    },
     defaults: secretDefaults,
     validateUpdate: secretUpdate,
   },

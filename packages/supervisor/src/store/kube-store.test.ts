@@ -339,7 +339,7 @@ describe("the API server's defaults of core kinds", () => {
     expect((await store.update(s)).metadata.resourceVersion).toBe(s.metadata.resourceVersion);
   });
 
-  it('gives a LoadBalancer Service node ports and external traffic policy, and its addresses the VIP mode', async () => {
+  it('gives a LoadBalancer Service allocateLoadBalancerNodePorts and external traffic policy, and its addresses the VIP mode', async () => {
     const store = newStore();
     const s = await store.create(
       service('lb', { type: 'LoadBalancer', ports: [{ port: 443, targetPort: 0 }] }),
@@ -420,6 +420,11 @@ describe("the API server's defaults of core kinds", () => {
         phase: 'Pending',
       },
     );
+    // An empty phase is unset, as Go reads a string.
+    const latest = await store.get(ref(claim));
+    expect((await store.updateStatus({ ...latest, status: { phase: '' } })).status).toEqual({
+      phase: 'Pending',
+    });
     const block = await store.create({
       ...PVC,
       metadata: { name: 'raw', namespace: 'ns1' },
@@ -514,6 +519,16 @@ describe('the JSON types of a schema', () => {
     expect(await exists(store, { ...G, namespace: 'ns1', name: 'g' })).toBe(false);
   });
 
+  it('checks only what a write keeps: not the status a spec write drops, not the spec a status write ignores', async () => {
+    const store = typed();
+    const g = await store.create(gadget({ size: 1 }, 'ignored'));
+    expect(g.status).toBeUndefined();
+    const written = await store.updateStatus({ ...g, spec: { size: 'big' }, status: { ready: true } });
+    expect([written.spec, written.status]).toEqual([{ size: 1 }, { ready: true }]);
+    const updated = await store.update({ ...written, spec: { size: 2 }, status: 'ignored' as never });
+    expect([updated.spec, updated.status]).toEqual([{ size: 2 }, { ready: true }]);
+  });
+
   it('drops the null fields of a custom resource, not the caller’s', async () => {
     const store = typed();
     const sent = gadget({ parts: null, size: 2, labels: { a: 'b' } });
@@ -529,7 +544,7 @@ describe('the JSON types of a schema', () => {
     expect((await store.update({ ...written, spec: null as never })).spec).toBeUndefined();
   });
 
-  it("refuses a built-in kind's spec of the wrong type (400), in Go's decoder's words", async () => {
+  it("refuses a built-in kind's field of the wrong type (400), in Go's decoder's words", async () => {
     const store = newStore();
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns1' } };
     await expect(store.create({ ...service, spec: 'ClusterIP' as never })).rejects.toMatchObject({
@@ -537,6 +552,25 @@ describe('the JSON types of a schema', () => {
       reason: 'BadRequest',
       message:
         'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field Service.spec of type v1.ServiceSpec',
+    });
+    // A Secret's and a ConfigMap's maps are Go maps of bytes and strings.
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1' } };
+    await expect(store.create({ ...secret, data: { key: 5 } as never })).rejects.toMatchObject({
+      code: 400,
+      message:
+        'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.data of type []uint8',
+    });
+    await expect(store.create({ ...secret, stringData: 'x' as never })).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringContaining(
+        'cannot unmarshal string into Go struct field Secret.stringData of type map[string]string',
+      ),
+    });
+    await expect(store.create({ ...cm('c'), data: { a: ['b'] } as never })).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringContaining(
+        'cannot unmarshal array into Go struct field ConfigMap.data of type string',
+      ),
     });
     // A kind without a spec in Go keeps an unknown field as it came (pruning is not modelled).
     expect((await store.create({ ...cm('c'), spec: 'x' as never })).spec).toBe('x');

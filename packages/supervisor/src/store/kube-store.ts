@@ -47,7 +47,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from './selectors.js';
-import { checkStructure, dropNulls } from './structure.js';
+import { checkStructure, dropNulls, type StructurePart } from './structure.js';
 import { type Watch, type WatchEvent, WatchQueue } from './watch.js';
 
 export type { PropagationPolicy } from './gc.js';
@@ -192,21 +192,23 @@ export class KubeStore {
     ...this.#reader,
     create: (object) => {
       const { info, apiVersion } = this.#resolve(object);
-      return this.#shared(info, this.#create(info, this.#toStorage(info, object)), apiVersion);
+      return this.#shared(info, this.#create(info, this.#toStorage(info, object, 'create')), apiVersion);
     },
     update: (object) => {
       const { info, apiVersion } = this.#resolve(object);
       // An update writes only the top level and the metadata of what it is given: copy those.
       const incoming = this.#inStorageVersion(info, object)
         ? merged(object, { metadata: merged(object.metadata) })
-        : this.#toStorage(info, object);
+        : this.#toStorage(info, object, 'main');
       return this.#shared(info, this.#replace(info, incoming, 'main'), apiVersion);
     },
     updateStatus: (object) => {
       const { info, apiVersion } = this.#resolve(object);
       if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
       // A status write reads the incoming object and keeps its status: no copy needed.
-      const incoming = this.#inStorageVersion(info, object) ? object : this.#toStorage(info, object);
+      const incoming = this.#inStorageVersion(info, object)
+        ? object
+        : this.#toStorage(info, object, 'status');
       return this.#shared(info, this.#replace(info, incoming, 'status'), apiVersion);
     },
   };
@@ -273,7 +275,7 @@ export class KubeStore {
 
   async create<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
-    return this.#present(info, this.#create(info, this.#toStorage(info, object)), apiVersion) as T;
+    return this.#present(info, this.#create(info, this.#toStorage(info, object, 'create')), apiVersion) as T;
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
@@ -288,13 +290,21 @@ export class KubeStore {
 
   async update<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
-    return this.#present(info, this.#replace(info, this.#toStorage(info, object), 'main'), apiVersion) as T;
+    return this.#present(
+      info,
+      this.#replace(info, this.#toStorage(info, object, 'main'), 'main'),
+      apiVersion,
+    ) as T;
   }
 
   async updateStatus<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
     if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
-    return this.#present(info, this.#replace(info, this.#toStorage(info, object), 'status'), apiVersion) as T;
+    return this.#present(
+      info,
+      this.#replace(info, this.#toStorage(info, object, 'status'), 'status'),
+      apiVersion,
+    ) as T;
   }
 
   async patch<T extends KubeObject = KubeObject>(
@@ -321,8 +331,8 @@ export class KubeStore {
       throw kubeErrors.badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       );
-    const incoming = this.#toStorage(info, result);
     const mode = options.subresource === 'status' ? 'status' : 'main';
+    const incoming = this.#toStorage(info, result, mode);
     return this.#present(info, this.#update(info, record, incoming, mode), apiVersion) as T;
   }
 
@@ -549,11 +559,12 @@ export class KubeStore {
     return namespace;
   }
 
-  #toStorage(info: KindInfo, object: KubeObject): KubeObject {
+  /** The object sent for a write (`write`: what the write keeps of it) in the storage version. */
+  #toStorage(info: KindInfo, object: KubeObject, write: StructurePart): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    const nulls = checkStructure(info, object);
+    const nulls = checkStructure(info, object, write);
     const stored = this.#present(info, object, info.storageApiVersion);
-    if (nulls) dropNulls(info, stored);
+    if (nulls) dropNulls(info, stored, write);
     return stored;
   }
 

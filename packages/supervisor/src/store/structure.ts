@@ -2,9 +2,11 @@
  * The JSON types the API server holds an object to before anything reads it. A custom
  * resource's schema makes `spec` and `status` objects, and a kind may name the types of values
  * within them (`spec.volumes` a list, `spec.volumes[]` an object per item, a name a string); a
- * wrong type is 422 Invalid in the schema's words, and a `null` field is dropped, as structural
- * schemas prune it. A built-in kind's `spec` and `status` are Go structs: a wrong type there is
- * 400, in Go's JSON decoder's words.
+ * wrong type is 422 Invalid in the schema's words, and a `null` at a path it names is dropped,
+ * as structural schemas prune it. Only what the write keeps is checked: a custom resource's
+ * status on a write of its spec (the API server drops it or puts back the stored one), its spec
+ * on a write of its status. A built-in kind's object is decoded into Go structs whole: a wrong
+ * type in its `spec`, `status` or the maps a kind names is 400, in Go's JSON decoder's words.
  */
 import { getOrInsert } from '@vsim/vsphere';
 import { type FieldCause, kubeErrors } from './errors.js';
@@ -16,12 +18,22 @@ export type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'b
 
 /**
  * The JSON type of each path: `spec.network` an object, `spec.volumes` a list, `spec.volumes[]`
- * each of its items, `spec.selector.*` each value of a map.
+ * each of its items, `spec.selector.*` each value of a map. A built-in kind's paths also name
+ * the Go type the decoder reads into (`[]uint8` for a Secret's data).
  */
-export type Structure = Readonly<Record<string, JsonType>>;
+export type Structure = Readonly<Record<string, JsonType | readonly [JsonType, goType: string]>>;
 
-/** The parts of every custom resource its schema makes objects, and of a built-in kind with a status. */
+/** What a write keeps of what it is sent: all of it, or all but the status, or the status alone. */
+export type StructurePart = 'create' | 'main' | 'status';
+
+/** The parts of every custom resource its schema makes objects. */
 const TOP_LEVEL: Structure = { spec: 'object', status: 'object' };
+
+/** A built-in kind's spec and status, as the Go types `v1.ServiceSpec` and `v1.ServiceStatus`. */
+const goTopLevel = (info: KindInfo): Structure => ({
+  spec: ['object', `${info.storageVersion}.${info.kind}Spec`],
+  status: ['object', `${info.storageVersion}.${info.kind}Status`],
+});
 
 /** The type a schema names a JSON value by. */
 function schemaType(value: unknown): string {
@@ -32,7 +44,7 @@ function schemaType(value: unknown): string {
 }
 
 /** The type Go's JSON decoder names a JSON value by. */
-const goType = (value: unknown): string =>
+const goName = (value: unknown): string =>
   Array.isArray(value) ? 'array' : typeof value === 'boolean' ? 'bool' : typeof value;
 
 function matches(value: unknown, type: JsonType): boolean {
@@ -47,6 +59,7 @@ type Container = Record<string | number, unknown>;
 /** A kind's structure as a tree of path segments (`[]` every item of a list, `*` every value of a map). */
 interface Node {
   type?: JsonType;
+  goType?: string;
   readonly children: Map<string, Node>;
 }
 
@@ -57,13 +70,13 @@ function treeOf(info: KindInfo): Node {
   let root = trees.get(info);
   if (root) return root;
   root = { children: new Map() };
-  const top = info.builtIn && !info.hasStatus ? {} : TOP_LEVEL;
+  const top = !info.builtIn ? TOP_LEVEL : info.hasStatus ? goTopLevel(info) : {};
   for (const [path, type] of Object.entries({ ...top, ...info.structure })) {
     let node = root;
-    for (const segment of path.replace(/\[\]/g, '.[]').split('.')) {
+    for (const segment of path.replace(/\[\]/g, '.[]').split('.'))
       node = getOrInsert(node.children, segment, (): Node => ({ children: new Map() }));
-    }
-    node.type = type;
+    if (typeof type === 'string') node.type = type;
+    else [node.type, node.goType] = type;
   }
   trees.set(info, root);
   return root;
@@ -72,7 +85,7 @@ function treeOf(info: KindInfo): Node {
 type TypedVisitor = (
   value: unknown,
   at: string,
-  type: JsonType,
+  node: Node,
   container: Container,
   key: string | number,
 ) => void;
@@ -100,31 +113,42 @@ function visitChild(
   out: TypedVisitor,
 ): void {
   const value = container[key];
-  if (node.type !== undefined) out(value, at, node.type, container, key);
+  if (node.type !== undefined) out(value, at, node, container, key);
   if (node.children.size > 0) walk(node, value, at, out);
 }
 
-const eachValue = (info: KindInfo, object: KubeObject, out: TypedVisitor): void =>
-  walk(treeOf(info), object, '', out);
+/**
+ * Visits what a kind's structure names in an object: of a custom resource with a status
+ * subresource, the part a write keeps of it.
+ */
+function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out: TypedVisitor): void {
+  const root = treeOf(info);
+  if (info.builtIn || !info.hasStatus) walk(root, object, '', out);
+  else
+    for (const [field, node] of root.children)
+      if ((field === 'status') === (write === 'status') && field in object)
+        visitChild(node, object as Container, field, field, out);
+}
 
 /**
  * Refuses an object (as sent, left as it is) with a value of the wrong type where its structure
  * says; whether it has null fields to drop (see `dropNulls`).
  */
-export function checkStructure(info: KindInfo, object: KubeObject): boolean {
+export function checkStructure(info: KindInfo, object: KubeObject, write: StructurePart): boolean {
   const causes: FieldCause[] = [];
   let nulls = false;
-  eachValue(info, object, (value, at, type, container) => {
-    if (value === undefined || matches(value, type)) return;
+  eachValue(info, object, write, (value, at, { type, goType: into }, container) => {
+    if (value === undefined || matches(value, type as JsonType)) return;
     // A null field is dropped; an item of a list is not, and must be of its type.
     if (value === null && !Array.isArray(container)) {
       nulls = true;
       return;
     }
     if (info.builtIn) {
-      const struct = `${info.storageVersion}.${info.kind}${at === 'spec' ? 'Spec' : 'Status'}`;
+      // Go names the struct's field the value is in, whatever the map key or list index below it.
+      const field = `${info.kind}.${at.split(/[.[]/)[0]}`;
       throw kubeErrors.badRequest(
-        `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${goType(value)} into Go struct field ${info.kind}.${at} of type ${struct}`,
+        `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
       );
     }
     const actual = schemaType(value);
@@ -142,8 +166,8 @@ export function checkStructure(info: KindInfo, object: KubeObject): boolean {
 }
 
 /** Drops, in the store's own copy of an object, the null fields its structure names. */
-export function dropNulls(info: KindInfo, object: KubeObject): void {
-  eachValue(info, object, (value, _at, _type, container, key) => {
+export function dropNulls(info: KindInfo, object: KubeObject, write: StructurePart): void {
+  eachValue(info, object, write, (value, _at, _node, container, key) => {
     if (value === null && !Array.isArray(container)) delete container[key];
   });
 }

@@ -34,10 +34,20 @@ function heartbeatVerdict(heartbeat: string, threshold: GuestHeartbeatStatus | u
     : isTrue(CONDITION.ready);
 }
 
-/** Whether a probe's value expression matches; one that does not compile matches anything. */
+/** Go's leading flag group (`(?i)`), which JavaScript takes as flags of the expression instead. */
+const GO_FLAGS = /^\(\?([imsU]+)\)/;
+
+/**
+ * Whether a probe's value expression (Go's syntax) matches; one that does not compile matches
+ * anything. Go's `U` (ungreedy) changes what matches, not whether: it is left out.
+ */
 function matches(expression: string, value: string): boolean {
+  const flags = GO_FLAGS.exec(expression)?.[1] ?? '';
   try {
-    return new RegExp(expression).test(value);
+    return new RegExp(
+      expression.slice(flags ? flags.length + 3 : 0),
+      [...new Set(flags.replace(/U/g, ''))].join(''),
+    ).test(value);
   } catch {
     return true;
   }

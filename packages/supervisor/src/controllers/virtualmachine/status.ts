@@ -24,6 +24,8 @@ export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachine
 };
 
 const NIC_KEY_BASE = 4000;
+/** The prefix of an IPv6 address the guest is given (net-operator's subnets are IPv4 /24s). */
+const IPV6_PREFIX_LENGTH = 64;
 
 /** Whether an address the guest reports is an IPv6 one. */
 const isIPv6 = (address: string) => address.includes(':');
@@ -44,7 +46,7 @@ function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNet
     // The guest reports net-operator's addresses, of its /24 subnets; none, no list.
     if (guestNic.ipAddress.length > 0)
       ip.addresses = mapped(guestNic.ipAddress, (address) => ({
-        address: flat(`${address}/${SUBNET_PREFIX_LENGTH}`),
+        address: flat(`${address}/${isIPv6(address) ? IPV6_PREFIX_LENGTH : SUBNET_PREFIX_LENGTH}`),
         state: 'preferred',
       }));
     return { name, deviceKey: guestNic.deviceConfigId, ip };

@@ -660,9 +660,13 @@ describe('the VirtualMachine controller', () => {
     );
     await f.settle();
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOff');
+    // Powered off and to stay so, its update is a resize, which goes on without the class.
+    expect(await classReady()).toEqual(['False', 'NotFound', missing]);
+    expect(controller.errors.has('ns1/vm1')).toBe(false);
     await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
     await f.advance(60_000);
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOff');
+    expect(String(controller.errors.get('ns1/vm1'))).toContain(missing);
     const { resourceVersion: _, uid: __, creationTimestamp: ___, ...metadata } = vmClass.metadata;
     await f.kube.create({ ...vmClass, metadata });
     await f.settle();
@@ -688,7 +692,10 @@ describe('the VirtualMachine controller', () => {
     // An IPv6 primary address is the status's primaryIP6.
     f.vsphere.vm.setGuestIp((await getVm(f, 'vm1')).status?.uniqueID as string, 'fd00::5');
     await f.advance(10_000);
-    expect((await getVm(f, 'vm1')).status?.network).toMatchObject({ primaryIP6: 'fd00::5' });
+    expect((await getVm(f, 'vm1')).status?.network).toMatchObject({
+      primaryIP6: 'fd00::5',
+      interfaces: [{ ip: { addresses: [{ address: 'fd00::5/64', state: 'preferred' }] } }],
+    });
     expect((await getVm(f, 'vm1')).status?.network).not.toHaveProperty('primaryIP4');
     expect(await synced()).toEqual(['True', 'Synced', 'IPv4="", IPv6="fd00::5"']);
     // Powered off, the guest reports nothing: the condition stays as it was.
@@ -844,11 +851,22 @@ describe('the VirtualMachine controller', () => {
       ]);
       await power(f, 'vm1', 'PoweredOn');
       expect(await ready(f, 'vm1')).toEqual(['True', 'True', '']);
+      // The schema's default on every write, a patch too.
+      await f.kube.create(newVm(f, 'vm2'));
+      await f.kube.patch(ref('vm2'), { spec: { readinessProbe: { guestHeartbeat: {} } } }, { type: 'merge' });
+      expect((await getVm(f, 'vm2')).spec?.readinessProbe?.guestHeartbeat).toEqual({
+        thresholdStatus: 'green',
+      });
     });
 
     it('GuestInfo: every key set in the VM, each matching its expression, as the guest writes them', async () => {
       const f = await setup();
-      const guestInfo = [{ key: 'boot' }, { key: 'role', value: '^control' }, { key: 'any', value: '(' }];
+      const guestInfo = [
+        { key: 'boot' },
+        { key: 'role', value: '^control' },
+        { key: 'any', value: '(' },
+        { key: 'mode', value: '(?i)^ready$' },
+      ];
       await f.kube.create(newVm(f, 'vm1', { readinessProbe: { guestInfo } }));
       await f.settle();
       expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', '']);
@@ -862,10 +880,13 @@ describe('the VirtualMachine controller', () => {
         { key: 'guestinfo.boot', value: 'done' },
         { key: 'guestinfo.role', value: 'worker' },
         { key: 'guestinfo.any', value: 'x' },
+        { key: 'guestinfo.mode', value: 'pending' },
       ]);
       expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', '']);
-      // A value expression that does not compile matches anything.
+      // A value expression that does not compile matches anything; Go's flag groups are flags.
       await signal([{ key: 'guestinfo.role', value: 'control-plane' }]);
+      expect(await ready(f, 'vm1')).toEqual(['False', 'NotReady', '']);
+      await signal([{ key: 'guestinfo.mode', value: 'READY' }]);
       expect(await ready(f, 'vm1')).toEqual(['True', 'True', '']);
     });
   });

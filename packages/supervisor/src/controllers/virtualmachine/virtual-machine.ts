@@ -720,8 +720,11 @@ export function startVirtualMachineController(
     // from on, which still runs.
     const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
     // A class or a bootstrap that cannot be read stops the update, as vm-operator's reconcile
-    // error does: one missing class an error of the reconcile.
-    if (rereads && classVerdict?.status === 'False' && !poweringOff) throw updateFailed(classVerdict.message);
+    // error does: a missing class an error of the reconcile, but for a VM that stays powered
+    // off, whose update is a resize that goes on without it.
+    const resizing = record.powerState === 'poweredOff' && vm.spec?.powerState !== 'PoweredOn';
+    if (rereads && classVerdict?.status === 'False' && !poweringOff && !resizing)
+      throw updateFailed(classVerdict.message);
     if (bootstrapVerdict?.status === 'False') {
       if (!poweringOff) return undefined;
     } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
