@@ -1336,6 +1336,35 @@ describe('list', () => {
   const names = (l: { items: KubeObject[] }) =>
     l.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
 
+  it('answers options of the wrong type with 400, lists and watches alike', async () => {
+    const store = await seeded();
+    const refused = (options: Record<string, unknown>) =>
+      store.list({ ...CM, namespace: 'ns1', ...options } as never).then(
+        () => undefined,
+        (e: KubeError) => [e.code, e.message],
+      );
+    expect(await refused({ labelSelector: null })).toEqual([
+      400,
+      'labelSelector: Invalid value: null: must be a string or a LabelSelector',
+    ]);
+    expect(await refused({ fieldSelector: 5 })).toEqual([
+      400,
+      'fieldSelector: Invalid value: 5: must be a string',
+    ]);
+    expect(await refused({ labelSelector: { matchLabels: { app: 5 } } })).toEqual([
+      400,
+      'matchLabels: Invalid value: must be a map of strings',
+    ]);
+    expect(
+      (
+        await refused({ labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [1] }] } })
+      )?.[0],
+    ).toBe(400);
+    expect(() => store.watch({ ...CM, namespace: 7 } as never)).toThrow(
+      expect.objectContaining({ code: 400, message: 'namespace: Invalid value: 7: must be a string' }),
+    );
+  });
+
   it('returns a List sorted by namespace and name', async () => {
     const store = await seeded();
     const list = await store.list(CM);

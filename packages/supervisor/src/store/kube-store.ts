@@ -911,6 +911,18 @@ export class KubeStore {
     info: KindInfo,
     options: { namespace?: string; labelSelector?: string | LabelSelector; fieldSelector?: string },
   ): Filter {
+    // What a client in this process sends may be of any type; over HTTP these are query strings.
+    const { labelSelector, fieldSelector, namespace: asked } = options as Record<string, unknown>;
+    if (labelSelector !== undefined && typeof labelSelector !== 'string' && !isPlainObject(labelSelector))
+      throw kubeErrors.badRequest(
+        `labelSelector: Invalid value: ${JSON.stringify(labelSelector)}: must be a string or a LabelSelector`,
+      );
+    for (const [name, value] of [
+      ['fieldSelector', fieldSelector],
+      ['namespace', asked],
+    ] as const)
+      if (value !== undefined && typeof value !== 'string')
+        throw kubeErrors.badRequest(`${name}: Invalid value: ${JSON.stringify(value)}: must be a string`);
     const labels =
       options.labelSelector === undefined
         ? parseLabelSelector('')

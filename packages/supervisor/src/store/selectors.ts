@@ -3,6 +3,7 @@
  * `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1` for labels; `path=value`, `path!=value` for fields.
  */
 import { kubeErrors } from './errors.js';
+import { isPlainObject } from './meta.js';
 
 export type LabelRequirement =
   | { key: string; op: 'in' | 'notin'; values: readonly string[] }
@@ -180,9 +181,23 @@ function parseSelector(selector: string): LabelMatcher {
 /** The structured selector as a matcher; `{}` selects everything. */
 export function labelSelectorMatcher(selector: LabelSelector): LabelMatcher {
   const out: LabelRequirement[] = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
-    out.push({ key, op: 'in', values: [value] });
-  for (const e of selector.matchExpressions ?? []) {
+  const { matchLabels = {}, matchExpressions = [] } = selector;
+  if (!isPlainObject(matchLabels) || Object.values(matchLabels).some((v) => typeof v !== 'string'))
+    throw kubeErrors.badRequest('matchLabels: Invalid value: must be a map of strings');
+  if (
+    !Array.isArray(matchExpressions) ||
+    matchExpressions.some(
+      (e) =>
+        !isPlainObject(e) ||
+        typeof e.key !== 'string' ||
+        (e.values !== undefined && (!Array.isArray(e.values) || e.values.some((v) => typeof v !== 'string'))),
+    )
+  )
+    throw kubeErrors.badRequest(
+      'matchExpressions: Invalid value: must be a list of requirements with a key and values',
+    );
+  for (const [key, value] of Object.entries(matchLabels)) out.push({ key, op: 'in', values: [value] });
+  for (const e of matchExpressions) {
     switch (e.operator) {
       case 'In':
       case 'NotIn':
