@@ -2,7 +2,8 @@
  * Property-based robustness of what clients send: valid objects of the kinds users write, with
  * values of the wrong JSON type put anywhere in them, created, updated, patched or written as a
  * status. Every answer is the object or a Kubernetes Status error (never a TypeError of the
- * code that reads it), and the controllers that then reconcile never fail on a type.
+ * code that reads it), and the controllers that then reconcile never fail on a type. Lists and
+ * watches with options of any type are answered with a List or a Status error too.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -192,5 +193,46 @@ describe('what clients send', () => {
       { numRuns: 300, seed: 5 },
     );
     expect(f.errors).toEqual([]);
+  });
+
+  it('lists and watches with options of any type, answered with a List or a Status error', async () => {
+    const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+    const option = fc.oneof(
+      fc.constant(undefined),
+      WRONG,
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom('a=b', 'a in (b,c)', '!a', 'x=', 'a in (', 'metadata.name=x', '-1', '0'),
+      fc.constantFrom({ matchLabels: { a: 5 } }, { matchExpressions: [{ key: 'a', operator: 'Foo' }] }),
+    );
+    const kinds = [
+      ref('v1', 'Namespace'),
+      ref('v1', 'ConfigMap'),
+      ref(V5, 'VirtualMachine'),
+      ref('vmoperator.vmware.com/v1alpha2', 'VirtualMachineImage'),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...kinds),
+        fc.record({
+          namespace: option,
+          labelSelector: option,
+          fieldSelector: option,
+          limit: option,
+          continue: option,
+          resourceVersion: option,
+        }),
+        fc.boolean(),
+        async (kind, options, watching) => {
+          const sent = { ...kind, ...options } as never;
+          try {
+            if (!watching) await f.kube.list(sent);
+            else await f.kube.watch(sent).return?.();
+          } catch (error) {
+            if (!isKubeError(error) || error.code >= 500) throw error;
+          }
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
   });
 });
