@@ -59,6 +59,18 @@ async function setup() {
 const inGroup = (f: Awaited<ReturnType<typeof setup>>, name: string, group: string) =>
   f.create(name, { reserved: { resourcePolicyName: 'cluster1' } }, { 'vsphere-cluster-module-group': group });
 
+/** md1, deployed in the `workers` module of a policy of cluster modules alone. */
+async function workerOfModulesAlone(f: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  await f.kube.create({
+    ...POLICY,
+    metadata: { name: 'cluster1', namespace: 'ns1' },
+    spec: { clusterModuleGroups: ['workers'] },
+  });
+  await inGroup(f, 'md1', 'workers');
+  await f.settle();
+  await f.converged('md1');
+}
+
 /** A VM's cloud-init GuestInfo, decoded (each key is gzip+base64). */
 function guestInfoOf(record: VmRecord): Map<string, string> {
   const out = new Map<string, string>();
@@ -744,16 +756,35 @@ describe('VirtualMachine prerequisites', () => {
     expect(f.vsphere.clusterModules.members(module)).toEqual([]);
   });
 
+  it('fails the update of a cluster module VM whose policy is being deleted, as vm-operator does', async () => {
+    const f = await setup();
+    await workerOfModulesAlone(f);
+    expect(await f.conditionOf('md1', CONDITION.policyReady)).toMatchObject({ status: 'True' });
+    // Its finalizer holds the policy while the VM names it; the VM's update refuses it.
+    await f.kube.delete(POLICY);
+    await f.settle();
+    expect((await f.kube.get(POLICY)).metadata.deletionTimestamp).toBeDefined();
+    expect(await f.conditionOf('md1', CONDITION.policyReady)).toMatchObject({
+      status: 'False',
+      reason: 'NotReady',
+      message: 'VirtualMachineSetResourcePolicy is being deleted',
+    });
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/md1'))).toBe(
+      'Error: failed to reconcile config: updating state failed with VirtualMachineSetResourcePolicy is being deleted',
+    );
+    // Out of the group, the VM no longer reads its policy: the condition stays as it was last set.
+    await f.kube.patch(
+      ref('md1'),
+      { metadata: { annotations: { 'vsphere-cluster-module-group': null } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(f.supervisor.virtualMachines.controller.errors.get('ns1/md1')).toBeUndefined();
+  });
+
   it('deploys a VM of a policy of cluster modules alone into the namespace, in its module', async () => {
     const f = await setup();
-    await f.kube.create({
-      ...POLICY,
-      metadata: { name: 'cluster1', namespace: 'ns1' },
-      spec: { clusterModuleGroups: ['workers'] },
-    });
-    await inGroup(f, 'md1', 'workers');
-    await f.settle();
-    await f.converged('md1');
+    await workerOfModulesAlone(f);
     const namespace = await f.supervisor.prepareNamespace('ns1');
     const record = await f.recordOf('md1');
     expect([record.pool, record.parent]).toEqual([namespace.pool, namespace.folder]);

@@ -165,9 +165,19 @@ export const readPolicy = (read: DependencyReader, vm: VirtualMachine, name: str
     name,
   );
 
-function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict | undefined {
+/**
+ * vm-operator's GetVMSetResourcePolicy: the VM's resource policy, refused while it is being
+ * deleted. The create also waits for the policy's child pools (`forCreate`), which the policy's
+ * own controller makes; an update, which only joins a cluster module, does not.
+ */
+export function checkPolicy(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  out: Resolved,
+  forCreate = true,
+): Verdict {
   const name = vm.spec?.reserved?.resourcePolicyName;
-  if (!name) return undefined;
+  if (!name) return isAbsent(CONDITION.policyReady);
   const policy = readPolicy(read, vm, name);
   if (!policy)
     return isFalse(
@@ -181,8 +191,7 @@ function checkPolicy(read: DependencyReader, vm: VirtualMachine, out: Resolved):
       REASON.notReady,
       'VirtualMachineSetResourcePolicy is being deleted',
     );
-  // Its child pools are made by its own controller: a VM waits for them, when it has one.
-  if (policy.spec?.resourcePool?.name && !policy.status?.resourcePools?.length)
+  if (forCreate && policy.spec?.resourcePool?.name && !policy.status?.resourcePools?.length)
     return isFalse(
       CONDITION.policyReady,
       REASON.notReady,

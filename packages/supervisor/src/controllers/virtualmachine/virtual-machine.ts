@@ -51,6 +51,7 @@ import type {
   LocalObjectRef,
   VirtualMachine,
   VirtualMachinePowerOpMode,
+  VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import {
   type NamespacePlacement,
@@ -84,11 +85,11 @@ import {
   type BootstrapSecretData,
   checkBootstrap,
   checkClass,
+  checkPolicy,
   checkPrerequisites,
   type DependencyReader,
   globalDnsOf,
   type Resolved,
-  readPolicy,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
 import { readinessVerdict } from './readiness.js';
@@ -647,22 +648,18 @@ export function startVirtualMachineController(
   /**
    * vm-operator's reconcileClusterModule: a VM of a cluster module group (CAPV's annotation)
    * joins its resource policy's module on its cluster, once; the module's UUID, kept in an
-   * annotation, says it has. A group the policy has no module for fails the update.
+   * annotation, says it has. No policy (none named, missing, being deleted: `policyVerdict`
+   * says which), or a group the policy has no module for, fails the update.
    */
   const joinClusterModule = (
     vm: VirtualMachine,
     record: VmRecord,
-    read: DependencyReader,
+    group: string,
+    policy: VirtualMachineSetResourcePolicy | undefined,
+    policyVerdict: Verdict | undefined,
   ): VirtualMachine => {
-    const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
-    if (!group) return vm;
-    const policyName = vm.spec?.reserved?.resourcePolicyName;
-    if (!policyName) throw updateFailed('cannot set cluster module without resource policy');
-    const policy = readPolicy(read, vm, policyName);
     if (!policy)
-      throw updateFailed(
-        read.notFound(VM_OPERATOR_API_VERSION, 'VirtualMachineSetResourcePolicy', policyName),
-      );
+      throw updateFailed(policyVerdict?.message || 'cannot set cluster module without resource policy');
     const module = policyModuleOf(policy, group, clusterOfPool(vsphere, record.pool));
     if (!module) throw updateFailed(`ClusterModule "${group}" not found in VirtualMachineSetResourcePolicy`);
     if (vm.metadata.annotations?.[CLUSTER_MODULE_UUID_ANNOTATION] === module) return vm;
@@ -701,6 +698,14 @@ export function startVirtualMachineController(
     const size: ClassSize = fallthrough?.resolved ?? {};
     const classVerdict = fallthrough ? undefined : checkClass(read, vm, size);
     if (rereads) verdicts.push(classVerdict as Verdict);
+    // An update reads the resource policy only for a cluster module; the deploy just did.
+    const group =
+      record.powerState === 'suspended'
+        ? undefined
+        : vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
+    const reread: Resolved = {};
+    const policyVerdict = group && rereads ? checkPolicy(read, vm, reread, false) : undefined;
+    if (policyVerdict) verdicts.push(policyVerdict);
     const bootstrap: Resolved = {};
     const bootstrapVerdict = rereads ? checkBootstrap(read, vm, bootstrap) : undefined;
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
@@ -731,9 +736,10 @@ export function startVirtualMachineController(
     // No module for a suspended VM, as vm-operator's update of one is its resume alone.
     let member = written;
     let moduleError: unknown;
-    if (record.powerState !== 'suspended')
+    if (group)
       try {
-        member = joinClusterModule(written, record, read);
+        const policy = fallthrough ? fallthrough.resolved.policy : reread.policy;
+        member = joinClusterModule(written, record, group, policy, policyVerdict);
       } catch (error) {
         moduleError = error;
       }
