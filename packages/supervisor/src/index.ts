@@ -17,6 +17,16 @@ export * from './controllers/virtualmachine/index.js';
 export * from './controllers/vm-service/index.js';
 export * from './controllers/volume/index.js';
 export * from './controllers/webconsole/index.js';
+export {
+  type ContentLibrary,
+  type ContentLibrarySpec,
+  type ContentLibraryStatus,
+  IMAGE_REGISTRY_API_VERSION,
+  IMAGE_REGISTRY_GROUP,
+  IMAGE_REGISTRY_KINDS,
+  type RegistryCondition,
+  registerImageRegistryKinds,
+} from './image-registry-kinds.js';
 export * from './namespaces/layout.js';
 export {
   DEFAULT_LIBRARY_NAME,

@@ -9,6 +9,7 @@ import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import {
   KubeStore,
   registerCnsKinds,
+  registerImageRegistryKinds,
   registerNetOperatorKinds,
   registerTopologyKinds,
   registerVmOperatorKinds,
@@ -106,6 +107,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     registerVmOperatorKinds(store);
     registerNetOperatorKinds(store);
     registerTopologyKinds(store);
+    registerImageRegistryKinds(store);
     registerCnsKinds(store);
     stopListening = store.onWrite(() => {
       stopListening();

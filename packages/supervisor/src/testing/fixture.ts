@@ -6,6 +6,7 @@
  */
 import { VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import { registerCnsKinds } from '../cns-kinds.js';
+import { registerImageRegistryKinds } from '../image-registry-kinds.js';
 import { registerNetOperatorKinds } from '../net-operator-kinds.js';
 import { ignoreNotFound } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
@@ -43,6 +44,7 @@ export async function createSupervisorFixture(
   registerVmOperatorKinds(kube);
   registerNetOperatorKinds(kube);
   registerTopologyKinds(kube);
+  registerImageRegistryKinds(kube);
   registerCnsKinds(kube);
   const { scheduler, clock } = vsphere;
   const settle = async () => {

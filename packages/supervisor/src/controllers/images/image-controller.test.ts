@@ -8,9 +8,15 @@ import {
 } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { ClusterVirtualMachineImage, VirtualMachineImage } from '../../api/types.js';
+import {
+  type ContentLibrary,
+  IMAGE_REGISTRY_API_VERSION,
+  registerImageRegistryKinds,
+} from '../../image-registry-kinds.js';
 import { Manager } from '../../runtime/manager.js';
 import { KubeStore } from '../../store/kube-store.js';
 import { registerVmOperatorKinds } from '../../vm-operator-kinds.js';
+import { contentLibraryNameOf } from './content-libraries.js';
 import {
   IMAGE_API_VERSION,
   type ImageLibraries,
@@ -33,6 +39,7 @@ function setup(libraries: (ids: { lib: string; other: string }) => ImageLibrarie
   const vsphere = new VSphere({ clock, seed: 1 });
   const kube = new KubeStore(vsphere, { namespaces: ['default', 'ns1', 'ns2'] });
   registerVmOperatorKinds(kube);
+  registerImageRegistryKinds(kube);
   const ds = findByInventoryPath(vsphere.store, '/DC0/datastore/LocalDS_0');
   if (!ds) throw new Error('no datastore');
   const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
@@ -236,5 +243,89 @@ describe('image controller', () => {
     });
     await t.settle();
     expect((await t.namespaced('ns1')).map((i) => i.metadata.name)).toEqual([imageNameOf(item)]);
+  });
+});
+
+describe('content library objects', () => {
+  const libraries = async (t: ReturnType<typeof setup>, kind: ContentLibrary['kind']) =>
+    (await t.kube.list({ apiVersion: IMAGE_REGISTRY_API_VERSION, kind }))
+      .items as unknown[] as ContentLibrary[];
+  const placed = (objects: ContentLibrary[]) => objects.map((o) => [o.metadata.namespace, o.metadata.name]);
+
+  it('names a ContentLibrary cl- and 17 hex digits of the SHA-1 of the library id without dashes', () => {
+    expect(contentLibraryNameOf('e1968c25-dd84-4506-8dc7-9beacb6b688e')).toBe('cl-0a0044d7c690bcbea');
+  });
+
+  it('shows each library where its images are, with its spec and status', async () => {
+    const t = setup(({ lib, other }) => ({ clusterScoped: [other], byNamespace: { ns1: [lib] } }));
+    await t.settle();
+    const [namespaced] = await libraries(t, 'ContentLibrary');
+    const record = t.vsphere.library.get(t.lib);
+    expect(namespaced?.metadata).toMatchObject({
+      name: contentLibraryNameOf(t.lib),
+      namespace: 'ns1',
+      labels: { 'vsim.io/library-id': t.lib },
+    });
+    expect(namespaced?.spec).toEqual({ uuid: t.lib, writable: true });
+    expect(namespaced?.status).toEqual({
+      name: 'images',
+      type: 'Local',
+      storageBacking: { type: 'Datastore', datastoreID: record.datastore },
+      version: record.version,
+      state: 'Active',
+      serverGUID: record.serverGuid,
+      creationTime: expect.any(String),
+      lastModifiedTime: expect.any(String),
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: expect.any(String) }],
+    });
+    const cluster = await libraries(t, 'ClusterContentLibrary');
+    expect(placed(cluster)).toEqual([[undefined, contentLibraryNameOf(t.other)]]);
+    expect(cluster[0]?.spec).toEqual({ uuid: t.other });
+    expect(t.images.contentLibraries.errors.size).toBe(0);
+  });
+
+  it('follows a library shown elsewhere, renamed, put back by hand, or deleted', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    await t.settle();
+    const name = contentLibraryNameOf(t.lib);
+    t.images.setNamespaceLibraries('ns1', []);
+    t.images.setNamespaceLibraries('ns2', [t.lib]);
+    await t.settle();
+    expect(placed(await libraries(t, 'ContentLibrary'))).toEqual([['ns2', name]]);
+    t.vsphere.library.update(t.lib, { name: 'renamed' });
+    await t.settle();
+    expect((await libraries(t, 'ContentLibrary'))[0]?.status?.name).toBe('renamed');
+    await t.kube.delete({
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ContentLibrary',
+      namespace: 'ns2',
+      name,
+    });
+    await t.settle();
+    expect(placed(await libraries(t, 'ContentLibrary'))).toEqual([['ns2', name]]);
+    t.vsphere.library.delete(t.lib);
+    await t.settle();
+    expect(await libraries(t, 'ContentLibrary')).toEqual([]);
+  });
+
+  it('shows a subscribed library as not writable, with its subscription', async () => {
+    const t = setup(() => ({}));
+    const ds = t.vsphere.library.get(t.lib).datastore;
+    const source = t.vsphere.library.create({ name: 'pub', datastore: ds, type: 'LOCAL', published: true });
+    const sub = t.vsphere.library.createSubscribed({
+      name: 'sub',
+      datastore: ds,
+      source,
+      subscriptionUrl: 'https://vc/lib.json',
+    });
+    t.images.setNamespaceLibraries('ns1', [sub]);
+    await t.settle();
+    const [object] = await libraries(t, 'ContentLibrary');
+    expect(object?.spec).toEqual({ uuid: sub, writable: false });
+    expect(object?.status).toMatchObject({
+      type: 'Subscribed',
+      subscriptionInfo: { URL: 'https://vc/lib.json', onDemand: true, automaticSync: true },
+      lastSyncTime: expect.any(String),
+    });
   });
 });

@@ -31,11 +31,13 @@ import type {
   VirtualMachineImageSpec,
   VirtualMachineImageStatus,
 } from '../../api/types.js';
+import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound, isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { startContentLibraryController } from './content-libraries.js';
 
 export const IMAGE_CONTROLLER_NAME = 'image-controller';
 
@@ -43,9 +45,6 @@ export const IMAGE_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 
 /** The label that ties an image to the library item it shows (its value is the item id). */
 export const LIBRARY_ITEM_LABEL = 'vsim.io/library-item-id';
-
-/** The API group `spec.providerRef` points into (vm-operator's image registry). */
-export const IMAGE_REGISTRY_API_VERSION = 'imageregistry.vmware.com/v1alpha1';
 
 /** The name of the image of a library item: `vmi-` + 17 hex digits of SHA-1(id without dashes). */
 export const imageNameOf = (itemId: string): string =>
@@ -66,6 +65,8 @@ export interface ImageControllerDeps {
 
 export interface ImageController {
   readonly controller: Controller;
+  /** The controller of the libraries' ContentLibrary and ClusterContentLibrary objects. */
+  readonly contentLibraries: Controller;
   /** Replaces the libraries a namespace sees (an empty list: none). */
   setNamespaceLibraries(namespace: string, libraryIds: readonly string[]): void;
   /** The libraries a namespace sees. */
@@ -315,24 +316,43 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     return [...libraries].flatMap(itemsOfLibrary);
   });
 
+  const contentLibraries = startContentLibraryController(manager, {
+    kube,
+    vsphere,
+    visibility: {
+      namespacesSeeing: (id) =>
+        [...byNamespace].filter(([, ids]) => ids.has(id)).map(([namespace]) => namespace),
+      isClusterScoped: (id) => clusterScoped.has(id),
+    },
+  });
+  contentLibraries.watches(kube, { apiVersion: 'v1', kind: 'Namespace' }, (object, event) => {
+    const libraries = byNamespace.get(object.metadata.name ?? '');
+    return event === 'ADDED' && libraries ? [...libraries] : undefined;
+  });
+
   for (const item of vsphere.store.ofKind<LibraryItemRecord>('LibraryItem')) controller.enqueue(item.id);
 
   const unsubscribe = vsphere.store.subscribe((batch) => {
     for (const change of batch.changes) {
       const record = change.after ?? change.before;
       if (record?.kind === 'LibraryItem') controller.enqueue(change.id);
-      else if (record?.kind === 'ContentLibrary')
+      else if (record?.kind === 'ContentLibrary') {
+        contentLibraries.enqueue(change.id);
         for (const id of itemsOfLibrary(change.id)) controller.enqueue(id);
+      }
     }
   });
 
   const enqueueLibraries = (libraries: Iterable<string>) => {
-    for (const library of new Set(libraries))
+    for (const library of new Set(libraries)) {
+      contentLibraries.enqueue(library);
       for (const id of itemsOfLibrary(library)) controller.enqueue(id);
+    }
   };
 
   return {
     controller,
+    contentLibraries,
     setNamespaceLibraries(namespace, libraryIds) {
       const before = byNamespace.get(namespace) ?? new Set<string>();
       const after = new Set(libraryIds);
