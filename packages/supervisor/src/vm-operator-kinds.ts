@@ -17,10 +17,12 @@ import {
   isServedVersion,
   nextRestartTimeOnUpdate,
   type PartialObjectRef,
+  publishRequestDefaults,
   resolveImageName,
   resolveImageNameOnCreate,
   type VirtualMachine,
   type VirtualMachineImage,
+  type VirtualMachinePublishRequest,
   type VirtualMachineSpec,
   VM_OPERATOR_KINDS,
   validatePublishRequestCreate,
@@ -239,6 +241,12 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       },
       structure: VM_OPERATOR_STRUCTURES[k.kind],
       ...(kindAdmit ? { admit: kindAdmit } : {}),
+      ...(k.kind === 'VirtualMachinePublishRequest'
+        ? {
+            defaults: (object: KubeObject) =>
+              publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
+          }
+        : {}),
     });
   }
 };

@@ -3,7 +3,11 @@
 export * from './conversion/index.js';
 export * from './defaults.js';
 export * from './kinds.js';
-export { validatePublishRequestCreate, validatePublishRequestUpdate } from './publish-request-validation.js';
+export {
+  publishRequestDefaults,
+  validatePublishRequestCreate,
+  validatePublishRequestUpdate,
+} from './publish-request-validation.js';
 export { validateResourcePolicyCreate, validateResourcePolicyUpdate } from './resource-policy-validation.js';
 export type * from './types.js';
 export * from './validation.js';

@@ -1,13 +1,11 @@
 /**
  * What the publish request controller asks of vSphere, behind one seam as vm-operator's
- * reconciler asks its VM provider: find the target library and an item by name, capture a
- * VM as an OVF item, rewrite an item's description.
+ * reconciler asks its VM provider: find the library a ContentLibrary object names and an item
+ * by name, capture a VM as an OVF item, rewrite an item's description.
  *
- * A target location names the vSphere content library itself, by id or else by name
- * (vm-operator's names a ContentLibrary object of the namespace, which the simulator does
- * not serve). An item captured for a request carries vm-operator's marker in its
- * description, `virtualmachinepublishrequest.vmoperator.vmware.com: <request uid>`, which
- * ties it to the request until the marker is dropped.
+ * An item captured for a request carries vm-operator's marker in its description,
+ * `virtualmachinepublishrequest.vmoperator.vmware.com: <request uid>`, which ties it to the
+ * request until the marker is dropped.
  */
 import type { LibraryItemRecord, LibraryRecord, VSphere } from '@vsim/vsphere';
 
@@ -30,8 +28,8 @@ export interface CaptureSpec {
 }
 
 export interface LibraryProvider {
-  /** The library a target location names: by id, else by name. */
-  findLibrary(name: string | undefined): LibraryRecord | undefined;
+  /** The vSphere library of that id. */
+  library(id: string): LibraryRecord | undefined;
   itemNamed(libraryId: string, name: string): LibraryItemRecord | undefined;
   item(id: string): LibraryItemRecord | undefined;
   /** Captures the VM (a moref value) as an OVF item; its id. Throws the capture's VimFault. */
@@ -42,13 +40,9 @@ export interface LibraryProvider {
 export function libraryProvider(vsphere: VSphere): LibraryProvider {
   const { store, library } = vsphere;
   return {
-    findLibrary(name) {
-      if (!name) return undefined;
-      const byId = store.get(name);
-      if (byId?.kind === 'ContentLibrary') return byId as LibraryRecord;
-      for (const record of store.ofKind<LibraryRecord>('ContentLibrary'))
-        if (record.name === name) return record;
-      return undefined;
+    library(id) {
+      const record = store.get(id);
+      return record?.kind === 'ContentLibrary' ? (record as LibraryRecord) : undefined;
     },
     itemNamed(libraryId, name) {
       for (const id of store.referrers('libraryItem', libraryId)) {

@@ -1,8 +1,10 @@
 import { type LibraryItemRecord, SAMPLE_OVF_IMAGES } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
+import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
+import { contentLibraryNameOf } from '../images/content-libraries.js';
 import { IMAGE_API_VERSION, imageNameOf } from '../images/image-controller.js';
 import { itemDescriptionPrefix } from './library-provider.js';
 import { PUBLISH_REQUEST_FINALIZER } from './publish-request.js';
@@ -17,6 +19,8 @@ async function setup() {
   const f = await createSupervisorFixture({ namespaces: ['ns1'] });
   const prepared = await f.supervisor.prepareNamespace('ns1');
   const library = prepared.libraries[0] as string;
+  /** The namespace's ContentLibrary object of the Supervisor's library, which requests target. */
+  const target = contentLibraryNameOf(library);
   const source = f.vsphere.library.findItems({ libraryId: library, name: UBUNTU.name })[0] as string;
   const publishing = f.supervisor.publishRequests;
 
@@ -50,7 +54,7 @@ async function setup() {
       apiVersion: V6,
       kind: 'VirtualMachinePublishRequest',
       metadata: { name, namespace: 'ns1' },
-      spec: { target: { location: { name: 'vsim' } }, ...spec },
+      spec: { target: { location: { name: target } }, ...spec },
     });
     await f.settle();
   };
@@ -74,6 +78,7 @@ async function setup() {
     ...f,
     prepared,
     library,
+    target,
     publishing,
     deploy,
     createVm,
@@ -89,6 +94,21 @@ async function setup() {
 
 type Fixture = Awaited<ReturnType<typeof setup>>;
 
+/** A writable ContentLibrary object of ns1 for a library, as an administrator could make one. */
+async function addContentLibrary(t: Fixture, name: string, libraryId: string, ready = 'True') {
+  const object = await t.kube.create({
+    apiVersion: IMAGE_REGISTRY_API_VERSION,
+    kind: 'ContentLibrary',
+    metadata: { name, namespace: 'ns1' },
+    spec: { uuid: libraryId, writable: true },
+  });
+  const { name: shown } = t.vsphere.library.get(libraryId);
+  await t.kube.updateStatus({
+    ...object,
+    status: { name: shown, conditions: [{ type: 'Ready', status: ready }] },
+  });
+}
+
 const noErrors = (t: Fixture) => {
   expect(t.errors).toEqual([]);
   expect(t.publishing.controller.errors.size).toBe(0);
@@ -99,7 +119,7 @@ describe('VirtualMachinePublishRequest controller', () => {
     const t = await setup();
     const moref = await t.deploy('web');
     await t.createVm('web', moref);
-    await t.request('web', { target: { item: { description: 'golden' }, location: { name: 'vsim' } } });
+    await t.request('web', { target: { item: { description: 'golden' }, location: { name: t.target } } });
 
     const [item] = t.itemsNamed('web-image');
     expect(item).toMatchObject({ type: 'ovf', description: 'golden' });
@@ -114,11 +134,22 @@ describe('VirtualMachinePublishRequest controller', () => {
 
     const done = await t.get('web');
     expect(done.metadata.finalizers).toEqual([PUBLISH_REQUEST_FINALIZER]);
+    // The CRD schema's defaults, as the API server stores them.
+    expect(done.spec).toEqual({
+      backoffLimit: 3,
+      target: {
+        item: { description: 'golden' },
+        location: { name: t.target, apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ContentLibrary' },
+      },
+    });
     expect(await t.conditions('web')).toEqual(t.complete);
     const now = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(done.status).toEqual({
       sourceRef: { name: 'web' },
-      targetRef: { item: { name: 'web-image', description: 'golden' }, location: { name: 'vsim' } },
+      targetRef: {
+        item: { name: 'web-image', description: 'golden' },
+        location: { name: t.target, apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ContentLibrary' },
+      },
       startTime: now,
       attempts: 1,
       lastAttemptTime: now,
@@ -136,19 +167,58 @@ describe('VirtualMachinePublishRequest controller', () => {
     expect(t.itemsNamed('web-image')).toHaveLength(1);
   });
 
-  it('takes the source and item names from the spec and the library by id', async () => {
+  it('starts the capture in a pass of its own, as vm-operator does, and reads how it went in the next', async () => {
+    const t = await setup();
+    await t.createVm('web', await t.deploy('web'));
+    const seen: string[] = [];
+    t.kube.subscribe({ apiVersion: V6, kind: 'VirtualMachinePublishRequest' }, ({ object }) => {
+      const status = (object as unknown as VirtualMachinePublishRequest).status;
+      const conditions = (status?.conditions ?? []).map((c) => `${c.type} ${c.status}`);
+      seen.push(`attempts ${status?.attempts ?? 0}: ${conditions.join(', ')}`);
+    });
+    await t.request('web');
+    expect([...new Set(seen)]).toEqual([
+      'attempts 0: ',
+      'attempts 1: SourceValid True, TargetValid True',
+      'attempts 1: Complete False, ImageAvailable False, SourceValid True, TargetValid True, Uploaded True',
+      'attempts 1: Complete True, ImageAvailable True, SourceValid True, TargetValid True, Uploaded True',
+    ]);
+    noErrors(t);
+  });
+
+  it('publishes again a capture not heard of 30 s after its attempt', async () => {
+    const t = await setup();
+    await t.request('web');
+    const pending = await t.get('web');
+    const lastAttemptTime = new Date(t.vsphere.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    await t.kube.updateStatus({
+      ...pending,
+      status: { ...pending.status, attempts: 1, lastAttemptTime },
+    } as unknown as KubeObject);
+    await t.createVm('web', await t.deploy('web'));
+    expect(await t.conditions('web')).toContain('Uploaded False UploadTaskNotStarted');
+    expect(await t.messageOf('web', 'Uploaded')).toBe("VM Publish task hasn't started.");
+    await t.advance(20_000);
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    await t.advance(11_000);
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect((await t.get('web')).status?.attempts).toBe(2);
+    noErrors(t);
+  });
+
+  it('takes the source and item names from the spec', async () => {
     const t = await setup();
     await t.createVm('db', await t.deploy('db'));
     await t.request('pub', {
       source: { name: 'db', apiVersion: V6, kind: 'VirtualMachine' },
-      target: { item: { name: 'db-golden' }, location: { name: t.library, kind: 'ContentLibrary' } },
+      target: { item: { name: 'db-golden' }, location: { name: t.target, kind: 'ContentLibrary' } },
     });
     expect(await t.conditions('pub')).toEqual(t.complete);
     const status = (await t.get('pub')).status;
     expect(status?.sourceRef).toEqual({ name: 'db' });
     expect(status?.targetRef).toEqual({
       item: { name: 'db-golden' },
-      location: { name: t.library, kind: 'ContentLibrary' },
+      location: { name: t.target, kind: 'ContentLibrary', apiVersion: IMAGE_REGISTRY_API_VERSION },
     });
     expect(t.itemsNamed('db-golden').map((i) => i.description)).toEqual(['']);
     noErrors(t);
@@ -173,7 +243,7 @@ describe('VirtualMachinePublishRequest controller', () => {
     noErrors(t);
   });
 
-  it('waits for the target library, and for the namespace to see it', async () => {
+  it('waits for the target ContentLibrary, and for an image of the item', async () => {
     const t = await setup();
     await t.createVm('web', await t.deploy('web'));
     await t.request('web', { target: { location: { name: 'team' } } });
@@ -182,8 +252,10 @@ describe('VirtualMachinePublishRequest controller', () => {
       'contentlibraries.imageregistry.vmware.com "team" not found',
     );
 
+    // A ContentLibrary made by hand: the namespace's images do not come from its library.
     const datastore = t.vsphere.library.get(t.library).datastore;
     const team = t.vsphere.library.create({ name: 'team', datastore, type: 'LOCAL' });
+    await addContentLibrary(t, 'team', team);
     await t.settle();
     // Uploaded, but ns1 sees only the Supervisor's library: no image of the item there.
     expect(await t.conditions('web')).toEqual([
@@ -205,24 +277,33 @@ describe('VirtualMachinePublishRequest controller', () => {
     noErrors(t);
   });
 
-  it('refuses a library that is not writable', async () => {
+  it('refuses a library that is not writable, and one that is not ready', async () => {
     const t = await setup();
     const datastore = t.vsphere.library.get(t.library).datastore;
     t.vsphere.library.setPublished(t.library, true);
-    t.vsphere.library.createSubscribed({
+    const mirror = t.vsphere.library.createSubscribed({
       name: 'mirror',
       datastore,
       source: t.library,
       subscriptionUrl: 'https://vsim.local/cl/vsim/lib.json',
     });
     await t.createVm('web', await t.deploy('web'));
-    await t.request('web', { target: { location: { name: 'mirror' } } });
+    t.supervisor.images.setNamespaceLibraries('ns1', [t.library, mirror]);
+    await t.request('web', { target: { location: { name: contentLibraryNameOf(mirror) } } });
     expect(await t.conditions('web')).toEqual([
       'SourceValid True True',
       'TargetValid False TargetContentLibraryNotWritable',
     ]);
     expect(await t.messageOf('web', 'TargetValid')).toBe('target location mirror is not writable');
     expect((await t.get('web')).status?.attempts).toBeUndefined();
+
+    await addContentLibrary(t, 'unready', t.library, 'False');
+    await t.request('db', { source: { name: 'web' }, target: { location: { name: 'unready' } } });
+    expect(await t.conditions('db')).toEqual([
+      'SourceValid True True',
+      'TargetValid False TargetContentLibraryNotReady',
+    ]);
+    expect(await t.messageOf('db', 'TargetValid')).toBe('target location vsim is not ready');
   });
 
   it('gives up on an item name taken in the library, and goes on once it is free', async () => {
@@ -303,7 +384,7 @@ describe('VirtualMachinePublishRequest controller', () => {
   it('fails for good once the attempts reach the backoff limit', async () => {
     const t = await setup();
     await t.createVm('web', 'vm-9999');
-    await t.request('web', { backoffLimit: 2, target: { location: { name: 'vsim' } } });
+    await t.request('web', { backoffLimit: 2, target: { location: { name: t.target } } });
     await t.advance(60_000);
     await t.advance(60_000);
     expect(await t.conditions('web')).toEqual([
@@ -323,7 +404,7 @@ describe('VirtualMachinePublishRequest controller', () => {
   it('deletes a complete request once ttlSecondsAfterFinished has passed', async () => {
     const t = await setup();
     await t.createVm('web', await t.deploy('web'));
-    await t.request('web', { ttlSecondsAfterFinished: 30, target: { location: { name: 'vsim' } } });
+    await t.request('web', { ttlSecondsAfterFinished: 30, target: { location: { name: t.target } } });
     expect(await t.conditions('web')).toEqual(t.complete);
     await t.advance(29_000);
     expect(await t.find(ref('VirtualMachinePublishRequest', 'web'))).toBeDefined();

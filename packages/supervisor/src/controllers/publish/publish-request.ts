@@ -9,27 +9,32 @@
  *   `Fatal`) is never retried;
  * - `startTime`, `sourceRef` (`spec.source.name`, default the request's own name) and
  *   `targetRef` (item name default `<vm>-image`) are set once;
- * - the target library must exist (TargetValid False `TargetContentLibraryNotExist`);
+ * - the target location names a ContentLibrary object (imageregistry.vmware.com) of the
+ *   request's namespace (TargetValid False `TargetContentLibraryNotExist`);
  * - until the item is uploaded: the source VM must exist and be created in vSphere
  *   (SourceValid False `SourceVirtualMachineNotExist` / `SourceVirtualMachineNotCreated`),
- *   the library must be writable and hold no item of the target name (TargetValid False
- *   `TargetContentLibraryNotWritable` / `TargetItemAlreadyExists`, the latter not retried);
- *   then one attempt (`attempts`, `lastAttemptTime`; at most `spec.backoffLimit`, default 3,
- *   else Complete False `Fatal`) captures the VM: Uploaded True, or False `UploadFailure`
- *   and another attempt a minute later;
+ *   the ContentLibrary must be writable and ready and its library hold no item of the target
+ *   name (TargetValid False `TargetContentLibraryNotWritable` / `TargetContentLibraryNotReady`
+ *   / `TargetItemAlreadyExists`, the last not retried); then one attempt (`attempts`,
+ *   `lastAttemptTime`; at most `spec.backoffLimit`, default 3, else Complete False `Fatal`)
+ *   starts the capture, and its pass ends there, with neither Uploaded nor Complete;
+ * - the next pass reads how the capture went: Uploaded True, or False `UploadFailure` and
+ *   another attempt a minute after the last (False `UploadTaskNotStarted` for a capture not
+ *   known, tried again 30 s after its attempt);
  * - ImageAvailable once a VirtualMachineImage of the namespace names the item as its
- *   `providerItemID` (`status.imageName`); then Complete, `ready`, `completionTime`.
+ *   `providerItemID` (`status.imageName`); then Complete, `ready`, `completionTime`. Until
+ *   then Complete False, and another look in 10 s (a minute while an upload is pending).
  *
  * The item is tied to the request by a marker in its description until the image is
- * available (see library-provider.ts, which also says how a target location names a
- * library here). The capture is synchronous, so the item id is known at once; it is kept in
- * memory, as vCenter keeps the task vm-operator reads it from. Besides vm-operator's watch
- * on VirtualMachineImages, a request is reconciled when the VirtualMachine it names
- * changes and when content libraries or their items change, so it converges as soon as
- * what it waited for is there.
+ * available (see library-provider.ts). The capture is synchronous, so its item id (or its
+ * fault) is known at once; it is kept in memory, as vCenter keeps the task vm-operator reads
+ * it from. Besides vm-operator's watch on VirtualMachineImages, a request is reconciled when
+ * the VirtualMachine it names, the ContentLibrary it targets or a library's items change, so it
+ * converges as soon as what it waited for is there.
  */
 import { isVimFault, type LibraryRecord, type VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
+import { type ContentLibrary, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -47,7 +52,7 @@ import {
   mark,
   type Pass,
   PUBLISH_REASON as R,
-  RETRY_AFTER_MS,
+  requeueOf,
   setRefs,
   sourceNameOf,
   untilRetry,
@@ -60,10 +65,9 @@ const DEPRECATED_FINALIZER = 'virtualmachinepublishrequest.vmoperator.vmware.com
 
 const API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 const REQUEST = { apiVersion: API_VERSION, kind: 'VirtualMachinePublishRequest' } as const;
-/** The CRD's default of `spec.backoffLimit`. */
-const DEFAULT_BACKOFF_LIMIT = 3;
-/** vm-operator's requeue while the image of an uploaded item is awaited. */
-const IMAGE_WAIT_MS = 10_000;
+/** How long after an attempt vm-operator waits for its task to show before it tries again. */
+const TASK_START_TIMEOUT_MS = 30_000;
+const CONTENT_LIBRARY = { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ContentLibrary' } as const;
 
 export interface PublishRequestControllerDeps {
   kube: KubeStore;
@@ -83,6 +87,9 @@ interface Stop {
   outcome: ReconcileOutcome;
 }
 
+/** A capture's result: the item it made, or its fault's message. */
+type Upload = { itemId: string } | { error: string };
+
 /**
  * Starts the publish request controller on `manager` (it runs once the manager is
  * started). See the file comment for what it does.
@@ -93,8 +100,8 @@ export function startPublishRequestController(
 ): PublishRequestController {
   const { kube, vsphere } = deps;
   const libraries = libraryProvider(vsphere);
-  /** Uploaded item ids by request uid: what vm-operator reads back from the capture task. */
-  const uploads = new Map<string, string>();
+  /** How each request's last capture went, by uid: what vm-operator reads back from the capture task. */
+  const uploads = new Map<string, Upload>();
 
   const save = async (pass: Pass): Promise<void> => {
     if (deepEqual(pass.request.status, pass.status)) return;
@@ -129,20 +136,27 @@ export function startPublishRequestController(
     return { outcome: { requeue: true } };
   };
 
-  /** vm-operator's checkIsTargetValid; an item it made on an earlier attempt counts as uploaded. */
-  const checkTarget = async (pass: Pass, library: LibraryRecord): Promise<Stop | undefined> => {
+  /**
+   * vm-operator's checkIsTargetValid: a writable, ready ContentLibrary whose library holds no
+   * item of the target name; an item made by an earlier attempt of the request counts as uploaded.
+   */
+  const checkTarget = async (pass: Pass, target: ContentLibrary): Promise<Stop | undefined> => {
     const itemName = pass.status.targetRef?.item?.name ?? '';
     const uid = pass.request.metadata.uid ?? '';
-    if (library.type !== 'LOCAL') {
-      fail(
-        pass,
-        C.targetValid,
-        R.targetLibraryNotWritable,
-        `target location ${library.name} is not writable`,
-      );
+    const shown = target.status?.name ?? '';
+    const ready = target.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (!target.spec?.writable || !ready) {
+      const [reason, problem] = target.spec?.writable
+        ? [R.targetLibraryNotReady, 'ready']
+        : [R.targetLibraryNotWritable, 'writable'];
+      fail(pass, C.targetValid, reason, `target location ${shown} is not ${problem}`);
       await save(pass);
       return { outcome: { requeue: true } };
     }
+    const library = libraries.library(target.spec.uuid);
+    if (!library)
+      throw new Error(`failed to get item "${itemName}" from library: no library ${target.spec.uuid}`);
+    pass.library = library;
     const existing = libraries.itemNamed(library.id, itemName);
     if (existing && (pass.status.attempts ?? 0) > 0 && isTiedTo(existing, uid)) {
       mark(pass, C.targetValid, { status: 'True' });
@@ -151,7 +165,7 @@ export function startPublishRequestController(
       return undefined;
     }
     if (existing) {
-      const message = `item with name ${itemName} already exists in the content library ${library.name}`;
+      const message = `item with name ${itemName} already exists in the content library ${shown}`;
       fail(pass, C.targetValid, R.targetItemAlreadyExists, message);
       await save(pass);
       return { outcome: undefined };
@@ -160,15 +174,19 @@ export function startPublishRequestController(
     return undefined;
   };
 
-  /** One capture attempt, counted in the status before it is made. */
-  const attempt = async (pass: Pass, library: LibraryRecord, vm: string): Promise<Stop | undefined> => {
+  /**
+   * One capture attempt, counted in the status before it is made; as vm-operator's, nothing else
+   * is written in its pass: the next pass reads how it went, as vm-operator reads the task.
+   */
+  const attempt = async (pass: Pass, library: LibraryRecord, vm: string): Promise<ReconcileOutcome> => {
     const { spec, metadata } = pass.request;
     const attempts = pass.status.attempts ?? 0;
-    const limit = spec?.backoffLimit ?? DEFAULT_BACKOFF_LIMIT;
+    // The store holds the schema's default (3) in every spec; with no spec, Go reads 0: no limit.
+    const limit = spec?.backoffLimit ?? 0;
     if (limit !== 0 && attempts >= limit) {
       fail(pass, C.complete, R.fatal, `publish attempts limit has been reached: ${attempts}`);
       await save(pass);
-      return { outcome: undefined };
+      return undefined;
     }
     pass.status.attempts = attempts + 1;
     pass.status.lastAttemptTime = pass.now;
@@ -182,22 +200,45 @@ export function startPublishRequestController(
         description: spec?.target?.item?.description ?? '',
         uid,
       });
-      uploads.set(uid, itemId);
-      pass.itemId = itemId;
-      mark(pass, C.uploaded, { status: 'True' });
-      return undefined;
+      uploads.set(uid, { itemId });
     } catch (error) {
       if (!isVimFault(error)) throw error;
-      fail(pass, C.uploaded, R.uploadFailure, error.message);
-      await save(pass);
-      return { outcome: { requeueAfter: RETRY_AFTER_MS } };
+      uploads.set(uid, { error: error.message });
     }
+    return requeueOf(pass);
+  };
+
+  /**
+   * vm-operator's checkPubReqStatusAndShouldRepublish: how the last attempt went, and whether to
+   * make one (`publish`), wait (an outcome) or look for the image (`uploaded`). A failed upload
+   * is tried again a minute after its attempt (`untilRetry`).
+   */
+  const checkUpload = (pass: Pass): 'publish' | 'uploaded' | Stop => {
+    const status = pass.status;
+    if ((status.attempts ?? 0) === 0) return 'publish';
+    if (isTrue(status.conditions, C.uploaded)) return 'uploaded';
+    const upload = uploads.get(pass.request.metadata.uid ?? '');
+    if (upload === undefined) {
+      const last = Date.parse(status.lastAttemptTime ?? '');
+      if (Number.isNaN(last) || vsphere.clock.now() - last > TASK_START_TIMEOUT_MS) return 'publish';
+      fail(pass, C.uploaded, R.uploadTaskNotStarted, "VM Publish task hasn't started.");
+      return { outcome: requeueOf(pass) };
+    }
+    if ('itemId' in upload) {
+      pass.itemId = upload.itemId;
+      mark(pass, C.uploaded, { status: 'True' });
+      return 'uploaded';
+    }
+    fail(pass, C.uploaded, R.uploadFailure, upload.error);
+    const wait = untilRetry(pass, vsphere.clock.now());
+    return wait > 0 ? { outcome: { requeueAfter: wait } } : 'publish';
   };
 
   /** The uploaded item: from this pass, from memory, or the item still tied to the request. */
   const uploadedItemOf = (pass: Pass): string | undefined => {
     const uid = pass.request.metadata.uid ?? '';
-    const known = pass.itemId ?? uploads.get(uid);
+    const upload = uploads.get(uid);
+    const known = pass.itemId ?? (upload && 'itemId' in upload ? upload.itemId : undefined);
     if (known !== undefined) return known;
     const library = pass.library;
     const item = library && libraries.itemNamed(library.id, pass.status.targetRef?.item?.name ?? '');
@@ -245,9 +286,26 @@ export function startPublishRequestController(
     return undefined;
   };
 
-  /** Captures unless the target check found the item of an earlier attempt. */
-  const attemptIfNeeded = (pass: Pass, library: LibraryRecord, vm: string) =>
-    isTrue(pass.status.conditions, C.uploaded) ? undefined : attempt(pass, library, vm);
+  /** vm-operator's getTargetLibrary: the ContentLibrary of the request's namespace its location names. */
+  const targetOf = (pass: Pass): ContentLibrary | undefined => {
+    const name = pass.status.targetRef?.location?.name;
+    if (!name) return undefined;
+    const namespace = pass.request.metadata.namespace ?? '';
+    return kube.direct.get({ ...CONTENT_LIBRARY, namespace, name }) as unknown as ContentLibrary | undefined;
+  };
+
+  /** vm-operator's publishVirtualMachine: the source and target checked, then an attempt. */
+  const publishVm = async (pass: Pass, target: ContentLibrary): Promise<ReconcileOutcome> => {
+    const vm = await checkSource(pass);
+    if (typeof vm !== 'string') return vm.outcome;
+    const stop = await checkTarget(pass, target);
+    if (stop) return stop.outcome;
+    if (isTrue(pass.status.conditions, C.uploaded)) {
+      await save(pass);
+      return requeueOf(pass);
+    }
+    return attempt(pass, pass.library as LibraryRecord, vm);
+  };
 
   const publish = async (request: Request): Promise<ReconcileOutcome> => {
     const pass: Pass = {
@@ -257,30 +315,29 @@ export function startPublishRequestController(
     };
     pass.status.startTime ??= pass.now;
     setRefs(pass);
-    const locationName = pass.status.targetRef?.location?.name;
-    const library = libraries.findLibrary(locationName);
-    if (!library) {
-      const message = `contentlibraries.imageregistry.vmware.com "${locationName ?? ''}" not found`;
+    const target = targetOf(pass);
+    if (!target) {
+      const name = pass.status.targetRef?.location?.name ?? '';
+      const message = `contentlibraries.imageregistry.vmware.com "${name}" not found`;
       fail(pass, C.targetValid, R.targetLibraryNotExist, message);
       await save(pass);
       return { requeue: true };
     }
-    pass.library = library;
-    if (!isTrue(pass.status.conditions, C.uploaded)) {
-      const wait = untilRetry(pass, vsphere.clock.now());
-      if (wait > 0) return { requeueAfter: wait };
-      const vm = await checkSource(pass);
-      if (typeof vm !== 'string') return vm.outcome;
-      const stop = (await checkTarget(pass, library)) ?? (await attemptIfNeeded(pass, library, vm));
-      if (stop) return stop.outcome;
+    pass.target = target;
+    const library = libraries.library(target.spec?.uuid ?? '');
+    if (library) pass.library = library;
+    const upload = checkUpload(pass);
+    if (upload === 'publish') return publishVm(pass, target);
+    if (upload !== 'uploaded') {
+      await save(pass);
+      return upload.outcome;
     }
     await checkImage(pass);
     releaseItem(pass);
     const complete = checkComplete(pass);
     if (complete) uploads.delete(pass.request.metadata.uid ?? '');
     await save(pass);
-    if (complete) return expire(pass.request);
-    return { requeueAfter: isTrue(pass.status.conditions, C.uploaded) ? IMAGE_WAIT_MS : RETRY_AFTER_MS };
+    return complete ? expire(pass.request) : requeueOf(pass);
   };
 
   const writeFinalizers = (request: Request, finalizers: string[]) =>
@@ -341,14 +398,17 @@ export function startPublishRequestController(
     return keysOf(requests.filter((r) => isPending(r) && sourceNameOf(r) === object.metadata.name));
   });
 
+  controller.watches(kube, CONTENT_LIBRARY, (object) => {
+    const requests = requestsIn(object.metadata.namespace).filter(isPending);
+    return keysOf(requests.filter((r) => r.status?.targetRef?.location?.name === object.metadata.name));
+  });
+
   const enqueuePending = () => {
     for (const key of keysOf(requestsIn(undefined).filter(isPending))) controller.enqueue(key);
   };
   const unsubscribe = vsphere.store.subscribe((batch) => {
-    for (const change of batch.changes) {
-      const kind = (change.after ?? change.before)?.kind;
-      if (kind === 'ContentLibrary' || kind === 'LibraryItem') return enqueuePending();
-    }
+    for (const change of batch.changes)
+      if ((change.after ?? change.before)?.kind === 'LibraryItem') return enqueuePending();
   });
 
   return { controller, stop: unsubscribe };

@@ -11,6 +11,8 @@ import type {
   VirtualMachinePublishRequest,
   VirtualMachinePublishRequestStatus,
 } from '../../api/types.js';
+import type { ContentLibrary } from '../../image-registry-kinds.js';
+import type { ReconcileOutcome } from '../../runtime/controller.js';
 
 export const PUBLISH_CONDITION = {
   sourceValid: 'SourceValid',
@@ -25,9 +27,11 @@ export const PUBLISH_REASON = {
   sourceNotCreated: 'SourceVirtualMachineNotCreated',
   targetLibraryNotExist: 'TargetContentLibraryNotExist',
   targetLibraryNotWritable: 'TargetContentLibraryNotWritable',
+  targetLibraryNotReady: 'TargetContentLibraryNotReady',
   targetItemAlreadyExists: 'TargetItemAlreadyExists',
   imageNotFound: 'VirtualMachineImageNotFound',
   uploadFailure: 'UploadFailure',
+  uploadTaskNotStarted: 'UploadTaskNotStarted',
   hasNotBeenUploaded: 'HasNotBeenUploaded',
   imageUnavailable: 'ImageUnavailable',
   fatal: 'Fatal',
@@ -67,8 +71,10 @@ export const conditionOf = (conditions: readonly Condition[] | undefined, type: 
 export const isTrue = (conditions: readonly Condition[] | undefined, type: string): boolean =>
   conditionOf(conditions, type)?.status === 'True';
 
-/** How long after a failed attempt the next one is made. */
+/** How long after a failed attempt the next one is made, and vm-operator's requeue while one runs. */
 export const RETRY_AFTER_MS = 60_000;
+/** vm-operator's requeue once uploaded (the image awaited) or while the upload has not started. */
+const UPLOAD_WAIT_MS = 10_000;
 
 type Request = VirtualMachinePublishRequest;
 
@@ -77,7 +83,9 @@ export interface Pass {
   request: Request;
   status: VirtualMachinePublishRequestStatus;
   now: string;
-  /** The target library, once found. */
+  /** The ContentLibrary the target location names, once found. */
+  target?: ContentLibrary;
+  /** Its vSphere library, once found. */
   library?: LibraryRecord;
   /** The uploaded item, once known. */
   itemId?: string;
@@ -145,4 +153,17 @@ export const untilRetry = (pass: Pass, now: number): number => {
   const last = Date.parse(pass.status.lastAttemptTime ?? '');
   if (uploaded?.reason !== R.uploadFailure || Number.isNaN(last)) return 0;
   return last + RETRY_AFTER_MS - now;
+};
+
+/**
+ * vm-operator's requeueResult: when a request not complete is looked at again. Never for a taken
+ * item name; soon once uploaded or while the upload has not started; else in a minute.
+ */
+export const requeueOf = (pass: Pass): ReconcileOutcome => {
+  const conditions = pass.status.conditions;
+  if (conditionOf(conditions, C.targetValid)?.reason === R.targetItemAlreadyExists) return undefined;
+  const uploaded = conditionOf(conditions, C.uploaded);
+  if (uploaded?.status === 'True' || uploaded?.reason === R.uploadTaskNotStarted)
+    return { requeueAfter: UPLOAD_WAIT_MS };
+  return { requeueAfter: RETRY_AFTER_MS };
 };
