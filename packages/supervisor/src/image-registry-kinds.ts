@@ -1,10 +1,12 @@
 /**
- * The image registry's content libraries (group `imageregistry.vmware.com`, v1alpha1), as a
- * Supervisor's image registry operator keeps them: in each namespace a ContentLibrary for every
- * vSphere content library the namespace's images come from, and a ClusterContentLibrary for every
- * cluster-wide one. vm-operator reads them where it needs a library: a publish request's target
- * location names a ContentLibrary of its namespace. The image controller keeps them
- * (controllers/images/content-libraries.ts).
+ * The image registry's content libraries and their items (group `imageregistry.vmware.com`,
+ * v1alpha1), as a Supervisor's image registry operator keeps them: in each namespace a
+ * ContentLibrary for every vSphere content library the namespace's images come from and a
+ * ContentLibraryItem for each of its OVF and ISO items; a ClusterContentLibrary and
+ * ClusterContentLibraryItems for every cluster-wide library. vm-operator makes an item's
+ * VirtualMachineImage (or ClusterVirtualMachineImage) from its object, and a publish request's
+ * target location names a ContentLibrary of its namespace. Kept by the controllers of
+ * controllers/images.
  */
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -27,6 +29,22 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     versions: ['v1alpha1'],
     kind: 'ClusterContentLibrary',
     plural: 'clustercontentlibraries',
+    namespaced: false,
+    hasStatus: true,
+  },
+  {
+    group: IMAGE_REGISTRY_GROUP,
+    versions: ['v1alpha1'],
+    kind: 'ContentLibraryItem',
+    plural: 'contentlibraryitems',
+    namespaced: true,
+    hasStatus: true,
+  },
+  {
+    group: IMAGE_REGISTRY_GROUP,
+    versions: ['v1alpha1'],
+    kind: 'ClusterContentLibraryItem',
+    plural: 'clustercontentlibraryitems',
     namespaced: false,
     hasStatus: true,
   },
@@ -77,4 +95,35 @@ export interface ContentLibrary {
   metadata: ObjectMeta;
   spec?: ContentLibrarySpec;
   status?: ContentLibraryStatus;
+}
+
+export interface ContentLibraryItemStatus {
+  /** The vSphere item's name. */
+  name?: string;
+  /** The ContentLibrary (or ClusterContentLibrary) of the item's library. */
+  contentLibraryRef?: { name: string; kind: 'ContentLibrary' | 'ClusterContentLibrary' };
+  description?: string;
+  metadataVersion?: string;
+  contentVersion?: string;
+  type?: 'OVF' | 'ISO';
+  /** The published item a subscribed library's item copies. */
+  sourceID?: string;
+  /** A quantity: the bytes of the item's files. */
+  sizeInBytes?: string;
+  cached?: boolean;
+  securityCompliance?: boolean;
+  fileInfo?: { name: string; sizeInBytes: string; version: string; cached: boolean }[];
+  creationTime?: string;
+  lastModifiedTime?: string;
+  conditions?: RegistryCondition[];
+}
+
+/** A ContentLibraryItem or a ClusterContentLibraryItem. */
+export interface ContentLibraryItem {
+  apiVersion: string;
+  kind: 'ContentLibraryItem' | 'ClusterContentLibraryItem';
+  metadata: ObjectMeta;
+  /** The vSphere item's id. */
+  spec?: { uuid: string };
+  status?: ContentLibraryItemStatus;
 }

@@ -6,10 +6,15 @@ export {
   type ImageController,
   type ImageControllerDeps,
   type ImageLibraries,
-  imageNameOf,
-  LIBRARY_ITEM_LABEL,
   startImageController,
 } from './controllers/images/image-controller.js';
+export { contentLibraryNameOf, imageNameOf, libraryItemNameOf } from './controllers/images/names.js';
+export {
+  CONTENT_LIBRARY_CONTROLLER,
+  LIBRARY_ITEM_CONTROLLER,
+  LIBRARY_ITEM_LABEL,
+  LIBRARY_LABEL,
+} from './controllers/images/registry.js';
 export * from './controllers/net-operator/index.js';
 export * from './controllers/publish/index.js';
 export * from './controllers/resource-policy/index.js';
@@ -19,6 +24,8 @@ export * from './controllers/volume/index.js';
 export * from './controllers/webconsole/index.js';
 export {
   type ContentLibrary,
+  type ContentLibraryItem,
+  type ContentLibraryItemStatus,
   type ContentLibrarySpec,
   type ContentLibraryStatus,
   IMAGE_REGISTRY_API_VERSION,

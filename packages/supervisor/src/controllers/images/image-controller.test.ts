@@ -10,21 +10,16 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterVirtualMachineImage, VirtualMachineImage } from '../../api/types.js';
 import {
   type ContentLibrary,
+  type ContentLibraryItem,
   IMAGE_REGISTRY_API_VERSION,
   registerImageRegistryKinds,
 } from '../../image-registry-kinds.js';
 import { Manager } from '../../runtime/manager.js';
 import { KubeStore } from '../../store/kube-store.js';
 import { registerVmOperatorKinds } from '../../vm-operator-kinds.js';
-import { contentLibraryNameOf } from './content-libraries.js';
-import {
-  IMAGE_API_VERSION,
-  type ImageLibraries,
-  imageNameOf,
-  LIBRARY_ITEM_LABEL,
-  quantityOf,
-  startImageController,
-} from './image-controller.js';
+import { IMAGE_API_VERSION, type ImageLibraries, startImageController } from './image-controller.js';
+import { contentLibraryNameOf, imageNameOf, libraryItemNameOf } from './names.js';
+import { LIBRARY_ITEM_LABEL, quantityOf } from './registry.js';
 
 const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
 const photon = SAMPLE_OVF_IMAGES[1] as (typeof SAMPLE_OVF_IMAGES)[number];
@@ -116,16 +111,40 @@ describe('image controller', () => {
     expect(images).toHaveLength(1);
     const image = images[0] as VirtualMachineImage;
     const record = t.vsphere.library.getItem(item);
+    const itemObject = (await t.kube.get({
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ContentLibraryItem',
+      namespace: 'ns1',
+      name: libraryItemNameOf(item),
+    })) as unknown as ContentLibraryItem;
     expect(image.metadata).toMatchObject({
       name: imageNameOf(item),
       namespace: 'ns1',
       labels: { [LIBRARY_ITEM_LABEL]: item },
+      annotations: {
+        'vmware.com/display-name': 'ubuntu-2204-kube-v1.30.0',
+        'vmoperator.vmware.com/conversion-content-lib-ref': JSON.stringify({
+          apiGroup: 'imageregistry.vmware.com',
+          kind: 'ContentLibrary',
+          name: contentLibraryNameOf(t.lib),
+        }),
+      },
+      ownerReferences: [
+        {
+          apiVersion: IMAGE_REGISTRY_API_VERSION,
+          kind: 'ContentLibraryItem',
+          name: libraryItemNameOf(item),
+          uid: itemObject.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     });
     expect(image.spec).toEqual({
       providerRef: {
         apiVersion: 'imageregistry.vmware.com/v1alpha1',
         kind: 'ContentLibraryItem',
-        name: item,
+        name: libraryItemNameOf(item),
       },
     });
     const diskFile = record.files.find((f) => f.name.endsWith('.vmdk'));
@@ -327,5 +346,147 @@ describe('content library objects', () => {
       subscriptionInfo: { URL: 'https://vc/lib.json', onDemand: true, automaticSync: true },
       lastSyncTime: expect.any(String),
     });
+  });
+});
+
+describe('content library item objects', () => {
+  const itemObjects = async (t: ReturnType<typeof setup>, kind: ContentLibraryItem['kind']) =>
+    (await t.kube.list({ apiVersion: IMAGE_REGISTRY_API_VERSION, kind }))
+      .items as unknown[] as ContentLibraryItem[];
+
+  it('shows each OVF and ISO item where its library is seen, held by the image controller', async () => {
+    const t = setup(({ lib }) => ({ clusterScoped: [lib], byNamespace: { ns1: [lib] } }));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    t.vsphere.library.createItem(t.lib, { name: 'notes', type: 'file' });
+    await t.settle();
+    const record = t.vsphere.library.getItem(item);
+    const [object] = await itemObjects(t, 'ContentLibraryItem');
+    expect(object?.metadata).toMatchObject({
+      name: libraryItemNameOf(item),
+      namespace: 'ns1',
+      labels: { [LIBRARY_ITEM_LABEL]: item },
+      finalizers: ['vmoperator.vmware.com/contentlibraryitem'],
+    });
+    expect(object?.spec).toEqual({ uuid: item });
+    expect(object?.status).toEqual({
+      name: 'ubuntu-2204-kube-v1.30.0',
+      contentLibraryRef: { name: contentLibraryNameOf(t.lib), kind: 'ContentLibrary' },
+      description: 'Ubuntu 22.04 node image for Kubernetes v1.30.0',
+      metadataVersion: record.metadataVersion,
+      contentVersion: record.contentVersion,
+      type: 'OVF',
+      sizeInBytes: quantityOf(record.size),
+      cached: record.cached,
+      securityCompliance: true,
+      fileInfo: record.files.map((f) => ({
+        name: f.name,
+        sizeInBytes: quantityOf(f.size),
+        version: f.version,
+        cached: f.cached,
+      })),
+      creationTime: expect.any(String),
+      lastModifiedTime: expect.any(String),
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: expect.any(String) }],
+    });
+    const [cluster] = await itemObjects(t, 'ClusterContentLibraryItem');
+    expect(cluster?.metadata.finalizers).toEqual(['clustercontentlibraryitem.vmoperator.vmware.com']);
+    expect(cluster?.status?.contentLibraryRef).toEqual({
+      name: contentLibraryNameOf(t.lib),
+      kind: 'ClusterContentLibrary',
+    });
+    expect((await t.cluster())[0]?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: 'ClusterContentLibraryItem',
+      uid: cluster?.metadata.uid,
+    });
+    expect(t.images.libraryItems.errors.size).toBe(0);
+  });
+
+  it('lets an item object go once deleted, and its image with it', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    await t.settle();
+    await t.kube.delete({
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ContentLibraryItem',
+      namespace: 'ns1',
+      name: libraryItemNameOf(item),
+    });
+    // The registry shows the item again: a new object, a new image owned by it.
+    await t.settle();
+    const [object] = await itemObjects(t, 'ContentLibraryItem');
+    const [image] = await t.namespaced('ns1');
+    expect(image?.metadata.ownerReferences?.map((o) => o.uid)).toEqual([object?.metadata.uid]);
+    t.vsphere.library.deleteItem(item);
+    await t.settle();
+    expect(await itemObjects(t, 'ContentLibraryItem')).toEqual([]);
+    expect(await t.namespaced('ns1')).toEqual([]);
+    expect(t.errors).toEqual([]);
+  });
+
+  it("judges an item object by its readiness and compliance, as vm-operator's controller does", async () => {
+    const t = setup(() => ({}));
+    const item = t.vsphere.library.createItem(t.lib, ubuntu);
+    const made = await t.kube.create({
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ContentLibraryItem',
+      metadata: { name: 'clitem-handmade', namespace: 'ns1' },
+      spec: { uuid: item },
+    });
+    const setStatus = async (status: object) => {
+      const current = await t.kube.get({
+        apiVersion: IMAGE_REGISTRY_API_VERSION,
+        kind: 'ContentLibraryItem',
+        namespace: 'ns1',
+        name: made.metadata.name ?? '',
+      });
+      await t.kube.updateStatus({ ...current, status });
+      await t.settle();
+    };
+    const ready = async () =>
+      (await t.namespaced('ns1')).find((i) => i.metadata.name === 'vmi-handmade')?.status;
+    await setStatus({ name: 'golden', type: 'OVF', conditions: [{ type: 'Ready', status: 'True' }] });
+    expect(await ready()).toMatchObject({
+      name: 'golden',
+      providerItemID: item,
+      type: 'OVF',
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'VirtualMachineImageProviderSecurityNotCompliant',
+          message: 'Provider item is not security compliant',
+        },
+      ],
+    });
+    await setStatus({
+      name: 'golden',
+      securityCompliance: true,
+      conditions: [{ type: 'Ready', status: 'False' }],
+    });
+    expect((await ready())?.conditions?.[0]).toMatchObject({
+      reason: 'VirtualMachineImageProviderNotReady',
+      message: 'Provider item is not in ready condition',
+    });
+    await setStatus({
+      name: 'golden',
+      securityCompliance: true,
+      conditions: [{ type: 'Ready', status: 'True' }],
+    });
+    expect(await ready()).toMatchObject({
+      name: 'ubuntu-2204-kube-v1.30.0',
+      firmware: 'efi',
+      conditions: [{ type: 'Ready', status: 'True' }],
+    });
+
+    await t.kube.create({
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ContentLibraryItem',
+      metadata: { name: 'misnamed', namespace: 'ns1' },
+      spec: { uuid: item },
+    });
+    await t.settle();
+    expect(String(t.images.controller.errors.get('ns1/misnamed'))).toBe(
+      'Error: item name does not start with "clitem"',
+    );
   });
 });

@@ -1,24 +1,26 @@
 /**
- * The image controller: every content library item a namespace (or the whole cluster) may
- * use shows up as a VirtualMachineImage (or ClusterVirtualMachineImage), as vm-operator's
- * content library provider publishes them. An image is named `vmi-` + the first 17 hex
- * digits of the SHA-1 of the item id without dashes, and its status repeats what the item
- * and its OVF descriptor say.
+ * The image controller: vm-operator's ContentLibraryItem and ClusterContentLibraryItem
+ * controllers, which make each item object of the image registry (registry.ts) a
+ * VirtualMachineImage, or a ClusterVirtualMachineImage, owned by it and named from it
+ * (`clitem-<id>` shows as `vmi-<id>`, names.ts): `spec.providerRef` names the item object, the
+ * annotations `vmware.com/display-name` and `vmoperator.vmware.com/conversion-content-lib-ref` its
+ * name and library, and the status what the item and its OVF descriptor say, `Ready` True (False
+ * `VirtualMachineImageProviderNotReady` while the item object is not ready,
+ * `VirtualMachineImageProviderSecurityNotCompliant` unless it is compliant). Its finalizer on the
+ * item object comes first; an item object being deleted only loses it, and its image goes with
+ * it (garbage collection of what it owns).
  *
  * Which libraries are visible where is configuration: `libraries.clusterScoped` yields
- * ClusterVirtualMachineImages, `libraries.byNamespace[ns]` yields VirtualMachineImages in
- * `ns`. Both can be changed later through the returned handle (`setNamespaceLibraries`,
- * `setClusterLibraries`), which reconciles the affected items.
+ * cluster-wide objects and images, `libraries.byNamespace[ns]` namespaced ones in `ns`. Both
+ * can be changed later through the returned handle (`setNamespaceLibraries`,
+ * `setClusterLibraries`); the registry's controllers, started here, follow.
  *
- * The work-queue key is a library item id. Keys come from the vSphere store's change feed
- * (items and libraries entering, changing or leaving), from watches of the images
- * themselves (an image deleted or changed by hand is put back, an orphan is removed) and
- * from namespaces appearing. Nothing runs on a timer.
+ * The work-queue key is an item object's (`ns/name`, or `name` for a cluster-wide one). Keys come
+ * from watches of the item objects, of the images (one deleted or changed by hand is put back) and
+ * of vSphere's items (a descriptor that changed). Nothing runs on a timer.
  */
-import { createHash } from 'node:crypto';
 import {
   hardwareVersionNumber,
-  type InventoryRecord,
   type LibraryItemRecord,
   type OvfDescriptor,
   type VSphere,
@@ -28,27 +30,53 @@ import type {
   Condition,
   VirtualMachineImage,
   VirtualMachineImageDiskInfo,
-  VirtualMachineImageSpec,
   VirtualMachineImageStatus,
 } from '../../api/types.js';
-import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
+import {
+  type ContentLibraryItem,
+  IMAGE_REGISTRY_API_VERSION,
+  IMAGE_REGISTRY_GROUP,
+} from '../../image-registry-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
+import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { ignoreNotFound, isKubeError } from '../../store/errors.js';
+import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
-import { startContentLibraryController } from './content-libraries.js';
+import {
+  controllerOf,
+  controllerReference,
+  deepEqual,
+  type KubeObject,
+  timestamp,
+  withFinalizer,
+} from '../../store/meta.js';
+import { imageNameOfItemObject } from './names.js';
+import {
+  LIBRARY_ITEM_LABEL,
+  quantityOf,
+  startContentLibraryController,
+  startLibraryItemController,
+} from './registry.js';
 
 export const IMAGE_CONTROLLER_NAME = 'image-controller';
 
 export const IMAGE_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 
-/** The label that ties an image to the library item it shows (its value is the item id). */
-export const LIBRARY_ITEM_LABEL = 'vsim.io/library-item-id';
+/** vm-operator's finalizers on item objects, and those it once added (removed where found). */
+const FINALIZERS = {
+  ContentLibraryItem: [
+    'vmoperator.vmware.com/contentlibraryitem',
+    'contentlibraryitem.vmoperator.vmware.com',
+  ],
+  ClusterContentLibraryItem: [
+    'clustercontentlibraryitem.vmoperator.vmware.com',
+    'vmoperator.vmware.com/clustercontentlibraryitem',
+  ],
+} as const;
 
-/** The name of the image of a library item: `vmi-` + 17 hex digits of SHA-1(id without dashes). */
-export const imageNameOf = (itemId: string): string =>
-  `vmi-${createHash('sha1').update(itemId.replaceAll('-', '')).digest('hex').slice(0, 17)}`;
+/** The annotations vm-operator gives an image: its item's name, and its item's library. */
+const DISPLAY_NAME_ANNOTATION = 'vmware.com/display-name';
+const CONTENT_LIBRARY_REF_ANNOTATION = 'vmoperator.vmware.com/conversion-content-lib-ref';
 
 export interface ImageLibraries {
   /** Libraries whose items become ClusterVirtualMachineImages. */
@@ -65,42 +93,20 @@ export interface ImageControllerDeps {
 
 export interface ImageController {
   readonly controller: Controller;
-  /** The controller of the libraries' ContentLibrary and ClusterContentLibrary objects. */
+  /** The image registry's controllers of ContentLibrary and ContentLibraryItem objects (and their cluster kinds). */
   readonly contentLibraries: Controller;
+  readonly libraryItems: Controller;
   /** Replaces the libraries a namespace sees (an empty list: none). */
   setNamespaceLibraries(namespace: string, libraryIds: readonly string[]): void;
   /** The libraries a namespace sees. */
   librariesOf(namespace: string): string[];
   /** Replaces the cluster-scoped libraries. */
   setClusterLibraries(libraryIds: readonly string[]): void;
-  /** Stops following the vSphere store (the controller itself stops with its manager). */
+  /** Stops following the vSphere store (the controllers themselves stop with their manager). */
   stop(): void;
 }
 
 type Image = VirtualMachineImage | ClusterVirtualMachineImage;
-type ImageKind = Image['kind'];
-
-interface Desired {
-  kind: ImageKind;
-  namespace: string | undefined;
-  spec: VirtualMachineImageSpec;
-  status: VirtualMachineImageStatus;
-}
-
-const isItem = (r: InventoryRecord | undefined): r is LibraryItemRecord => r?.kind === 'LibraryItem';
-
-/** Bytes as a Kubernetes quantity: the largest binary suffix that divides them exactly. */
-export const quantityOf = (bytes: number): string => {
-  const suffixes = ['Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
-  let value = bytes;
-  let suffix = '';
-  for (const next of suffixes) {
-    if (value === 0 || value % 1024 !== 0) break;
-    value /= 1024;
-    suffix = next;
-  }
-  return `${value}${suffix}`;
-};
 
 /** Disks: capacity from the descriptor (`limit`), bytes of the item's disk file (`requested`). */
 const disksOf = (item: LibraryItemRecord, ovf: OvfDescriptor): VirtualMachineImageDiskInfo[] => {
@@ -115,7 +121,7 @@ const disksOf = (item: LibraryItemRecord, ovf: OvfDescriptor): VirtualMachineIma
   });
 };
 
-/** The status an image of `item` has (conditions aside). */
+/** What vm-operator reads of a library item for its image's status (conditions aside). */
 export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatus => {
   const status: VirtualMachineImageStatus = {
     name: item.name,
@@ -141,8 +147,9 @@ export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatu
 };
 
 /**
- * Starts the image controller on `manager` (it runs once the manager is started). See the
- * file comment for what it does and how the visible libraries are configured.
+ * Starts the image controller and the image registry's controllers on `manager` (they run once
+ * the manager is started). See the file comment for what they do and how the visible libraries
+ * are configured.
  */
 export function startImageController(manager: Manager, deps: ImageControllerDeps): ImageController {
   const { kube, vsphere } = deps;
@@ -150,6 +157,167 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   const byNamespace = new Map<string, Set<string>>(
     Object.entries(deps.libraries?.byNamespace ?? {}).map(([ns, ids]) => [ns, new Set(ids)]),
   );
+  const registryDeps = {
+    kube,
+    vsphere,
+    visibility: {
+      namespacesSeeing: (id: string) =>
+        [...byNamespace].filter(([, ids]) => ids.has(id)).map(([namespace]) => namespace),
+      isClusterScoped: (id: string) => clusterScoped.has(id),
+    },
+  };
+  const contentLibraries = startContentLibraryController(manager, registryDeps);
+  const libraryItems = startLibraryItemController(manager, registryDeps);
+
+  /** `Ready` as vm-operator marks it: its time moves only when it changes. */
+  const readyCondition = (old: Condition[] | undefined, reason?: string, message = ''): Condition => {
+    const previous = old?.find((c) => c.type === 'Ready');
+    const status = reason === undefined ? 'True' : 'False';
+    const same = previous?.status === status && previous.reason === (reason ?? 'True');
+    return {
+      type: 'Ready',
+      status,
+      lastTransitionTime: same && previous ? previous.lastTransitionTime : timestamp(vsphere.clock.now()),
+      reason: reason ?? 'True',
+      message,
+    };
+  };
+
+  /** The image's status: what the item object says, and its content once it is ready and compliant. */
+  const statusOf = (item: ContentLibraryItem, old: VirtualMachineImageStatus | undefined) => {
+    const itemStatus = item.status ?? {};
+    const shown: VirtualMachineImageStatus = {
+      ...old,
+      ...(itemStatus.name ? { name: itemStatus.name } : {}),
+      providerItemID: item.spec?.uuid ?? '',
+      ...(itemStatus.type ? { type: itemStatus.type } : {}),
+    };
+    if (itemStatus.securityCompliance !== true)
+      return {
+        ...shown,
+        conditions: [
+          readyCondition(
+            old?.conditions,
+            'VirtualMachineImageProviderSecurityNotCompliant',
+            'Provider item is not security compliant',
+          ),
+        ],
+      };
+    if (itemStatus.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
+      return {
+        ...shown,
+        conditions: [
+          readyCondition(
+            old?.conditions,
+            'VirtualMachineImageProviderNotReady',
+            'Provider item is not in ready condition',
+          ),
+        ],
+      };
+    const record = vsphere.store.get(item.spec?.uuid ?? '');
+    if (record?.kind !== 'LibraryItem')
+      throw new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`);
+    return { ...imageStatusOf(record as LibraryItemRecord), conditions: [readyCondition(old?.conditions)] };
+  };
+
+  /** The image as vm-operator's CreateOrPatch leaves it: owned by the item object, naming it. */
+  const desiredMetadata = (item: ContentLibraryItem, current: Image | undefined) => {
+    const annotations = { ...current?.metadata.annotations };
+    if (item.status?.name) annotations[DISPLAY_NAME_ANNOTATION] = item.status.name;
+    const library = item.status?.contentLibraryRef;
+    if (library)
+      annotations[CONTENT_LIBRARY_REF_ANNOTATION] = JSON.stringify({
+        apiGroup: IMAGE_REGISTRY_GROUP,
+        kind: library.kind,
+        name: library.name,
+      });
+    const owner = controllerReference(item);
+    const others = (current?.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== owner.uid);
+    return {
+      labels: { ...current?.metadata.labels, [LIBRARY_ITEM_LABEL]: item.spec?.uuid ?? '' },
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ownerReferences: [...others, owner],
+    };
+  };
+
+  const reconcile = async (key: string): Promise<undefined> => {
+    const { namespace, name } = parseObjectKey(key);
+    const kind = namespace === undefined ? 'ClusterContentLibraryItem' : 'ContentLibraryItem';
+    const itemRef = {
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind,
+      name,
+      ...(namespace ? { namespace } : {}),
+    };
+    const item = kube.direct.get(itemRef) as unknown as ContentLibraryItem | undefined;
+    if (!item) return undefined;
+    const [finalizer, deprecated] = FINALIZERS[kind];
+    const object = item as unknown as KubeObject;
+    const cleaned = withFinalizer(object, deprecated, false);
+    if (item.metadata.deletionTimestamp) {
+      const released = withFinalizer(cleaned ?? object, finalizer, false) ?? cleaned;
+      if (released) await kube.update(released).catch(ignoreNotFound);
+      return undefined;
+    }
+    // The finalizer first; its write brings the item object back.
+    const held = withFinalizer(cleaned ?? object, finalizer, true) ?? cleaned;
+    if (held) {
+      await kube.update(held);
+      return undefined;
+    }
+    const imageKind = namespace === undefined ? 'ClusterVirtualMachineImage' : 'VirtualMachineImage';
+    const imageRef = {
+      apiVersion: IMAGE_API_VERSION,
+      kind: imageKind,
+      name: imageNameOfItemObject(name),
+      ...(namespace ? { namespace } : {}),
+    };
+    const current = kube.direct.get(imageRef) as unknown as Image | undefined;
+    const metadata = desiredMetadata(item, current);
+    const spec = { providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name } };
+    let image: KubeObject;
+    if (!current) {
+      image = await kube.create({
+        apiVersion: IMAGE_API_VERSION,
+        kind: imageKind,
+        metadata: { name: imageRef.name, ...(namespace ? { namespace } : {}), ...metadata },
+        spec,
+      });
+    } else {
+      image = current as unknown as KubeObject;
+      const changed =
+        !deepEqual(current.spec, spec) ||
+        (['labels', 'annotations', 'ownerReferences'] as const).some(
+          (field) => !deepEqual(current.metadata[field], (metadata as Record<string, unknown>)[field]),
+        );
+      if (changed)
+        image = await kube.update({ ...image, metadata: { ...image.metadata, ...metadata }, spec });
+    }
+    const old = image.status as VirtualMachineImageStatus | undefined;
+    const status = statusOf(item, old);
+    if (!deepEqual(old, status)) await kube.updateStatus({ ...image, status });
+    return undefined;
+  };
+
+  const controller = manager.controller({ name: IMAGE_CONTROLLER_NAME, reconcile });
+  const keyOf = (object: KubeObject) =>
+    objectKey({ namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
+  for (const kind of ['ContentLibraryItem', 'ClusterContentLibraryItem'])
+    controller.watches(kube, { apiVersion: IMAGE_REGISTRY_API_VERSION, kind }, (object) => [keyOf(object)]);
+  // An image deleted or changed by hand: its owner's key.
+  const ownerOf = (object: KubeObject): string[] => {
+    const owner = controllerOf(object);
+    if (!owner?.kind.endsWith('ContentLibraryItem')) return [];
+    return [objectKey({ namespace: object.metadata.namespace, name: owner.name })];
+  };
+  controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImage' }, ownerOf);
+  controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'ClusterVirtualMachineImage' }, ownerOf);
+  /** The item objects of a vSphere item (an item id), by their label. */
+  const itemObjectsOf = (itemId: string): string[] =>
+    ['ContentLibraryItem', 'ClusterContentLibraryItem']
+      .flatMap((kind) => kube.direct.list(IMAGE_REGISTRY_API_VERSION, kind))
+      .filter((o) => o.metadata.labels?.[LIBRARY_ITEM_LABEL] === itemId)
+      .map(keyOf);
 
   const itemsOfLibrary = (libraryId: string): string[] => {
     const out: string[] = [];
@@ -157,214 +325,44 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       if (item.library === libraryId) out.push(item.id);
     return out;
   };
-
-  const desiredOf = (item: LibraryItemRecord): Desired[] => {
-    if (item.type !== 'ovf' && item.type !== 'iso') return [];
-    const status = imageStatusOf(item);
-    const ref = (kind: string) => ({
-      providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name: item.id },
+  const enqueueLibrary = (libraryId: string) => {
+    contentLibraries.enqueue(libraryId);
+    for (const id of itemsOfLibrary(libraryId)) libraryItems.enqueue(id);
+  };
+  for (const registry of [contentLibraries, libraryItems])
+    registry.watches(kube, { apiVersion: 'v1', kind: 'Namespace' }, (object, event) => {
+      const libraries = byNamespace.get(object.metadata.name ?? '');
+      if (event !== 'ADDED' || !libraries) return undefined;
+      return registry === contentLibraries ? [...libraries] : [...libraries].flatMap(itemsOfLibrary);
     });
-    const out: Desired[] = [];
-    if (clusterScoped.has(item.library))
-      out.push({
-        kind: 'ClusterVirtualMachineImage',
-        namespace: undefined,
-        spec: ref('ClusterContentLibraryItem'),
-        status,
-      });
-    for (const [namespace, libraries] of byNamespace)
-      if (libraries.has(item.library))
-        out.push({ kind: 'VirtualMachineImage', namespace, spec: ref('ContentLibraryItem'), status });
-    return out;
-  };
-
-  const existingOf = async (itemId: string): Promise<Image[]> => {
-    const labelSelector = { matchLabels: { [LIBRARY_ITEM_LABEL]: itemId } };
-    const [cluster, namespaced] = await Promise.all([
-      kube.list({
-        apiVersion: IMAGE_API_VERSION,
-        kind: 'ClusterVirtualMachineImage',
-        labelSelector,
-      }),
-      kube.list({
-        apiVersion: IMAGE_API_VERSION,
-        kind: 'VirtualMachineImage',
-        labelSelector,
-      }),
-    ]);
-    return [...cluster.items, ...namespaced.items] as unknown[] as Image[];
-  };
-
-  const readyCondition = (old: Condition[] | undefined): Condition => {
-    const previous = old?.find((c) => c.type === 'Ready');
-    const keep = previous?.status === 'True';
-    return {
-      type: 'Ready',
-      status: 'True',
-      lastTransitionTime: keep && previous ? previous.lastTransitionTime : timestamp(vsphere.clock.now()),
-      reason: 'True',
-      message: '',
-    };
-  };
-
-  const apply = async (itemId: string, want: Desired, current: Image | undefined): Promise<void> => {
-    const name = imageNameOf(itemId);
-    let image: KubeObject;
-    if (!current) {
-      const object: KubeObject = {
-        apiVersion: IMAGE_API_VERSION,
-        kind: want.kind,
-        metadata: {
-          name,
-          ...(want.namespace !== undefined ? { namespace: want.namespace } : {}),
-          labels: { [LIBRARY_ITEM_LABEL]: itemId },
-        },
-        spec: want.spec,
-      };
-      try {
-        image = await kube.create(object);
-      } catch (error) {
-        // A namespace that does not exist (yet): its Namespace watch brings the item back.
-        if (want.namespace !== undefined && isKubeError(error) && error.code === 404) return;
-        throw error;
-      }
-    } else {
-      image = current as unknown as KubeObject;
-      if (image.metadata.labels?.[LIBRARY_ITEM_LABEL] !== itemId || !deepEqual(image.spec, want.spec)) {
-        image.metadata.labels = { ...image.metadata.labels, [LIBRARY_ITEM_LABEL]: itemId };
-        image.spec = want.spec;
-        image = await kube.update(image);
-      }
-    }
-    const old = image.status as VirtualMachineImageStatus | undefined;
-    const status: VirtualMachineImageStatus = {
-      ...want.status,
-      conditions: [readyCondition(old?.conditions)],
-    };
-    if (deepEqual(old, status)) return;
-    image.status = status;
-    await kube.updateStatus(image);
-  };
-
-  const reconcile = async (itemId: string): Promise<undefined> => {
-    const record = vsphere.store.get(itemId);
-    const wanted = isItem(record) ? desiredOf(record) : [];
-    const existing = await existingOf(itemId);
-    const name = imageNameOf(itemId);
-    const slot = (kind: string, namespace: string | undefined) => `${kind}/${namespace ?? ''}`;
-    const bySlot = new Map<string, Image>();
-    for (const image of existing) {
-      const namespace = image.metadata.namespace;
-      if (image.metadata.name === name) bySlot.set(slot(image.kind, namespace), image);
-      else
-        await kube
-          .delete({
-            apiVersion: IMAGE_API_VERSION,
-            kind: image.kind,
-            name: image.metadata.name ?? '',
-            ...(namespace ? { namespace } : {}),
-          })
-          .catch(ignoreNotFound);
-    }
-    const keep = new Set<string>();
-    for (const want of wanted) {
-      const key = slot(want.kind, want.namespace);
-      keep.add(key);
-      let current = bySlot.get(key);
-      if (!current)
-        // An image of that name not carrying the label (e.g. made by hand): adopt it.
-        current = (await kube
-          .get({
-            apiVersion: IMAGE_API_VERSION,
-            kind: want.kind,
-            name,
-            ...(want.namespace !== undefined ? { namespace: want.namespace } : {}),
-          })
-          .catch(ignoreNotFound)) as Image | undefined;
-      await apply(itemId, want, current);
-    }
-    for (const [key, image] of bySlot) {
-      if (keep.has(key)) continue;
-      const namespace = image.metadata.namespace;
-      await kube
-        .delete({
-          apiVersion: IMAGE_API_VERSION,
-          kind: image.kind,
-          name,
-          ...(namespace ? { namespace } : {}),
-        })
-        .catch(ignoreNotFound);
-    }
-    return undefined;
-  };
-
-  const controller = manager.controller({ name: IMAGE_CONTROLLER_NAME, reconcile });
-
-  const itemOfImage = (object: KubeObject): string[] => {
-    const id = object.metadata.labels?.[LIBRARY_ITEM_LABEL];
-    return id ? [id] : [];
-  };
-  controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImage' }, itemOfImage);
-  controller.watches(
-    kube,
-    { apiVersion: IMAGE_API_VERSION, kind: 'ClusterVirtualMachineImage' },
-    itemOfImage,
-  );
-  controller.watches(kube, { apiVersion: 'v1', kind: 'Namespace' }, (object, event) => {
-    const libraries = byNamespace.get(object.metadata.name ?? '');
-    if (event !== 'ADDED' || !libraries) return undefined;
-    return [...libraries].flatMap(itemsOfLibrary);
-  });
-
-  const contentLibraries = startContentLibraryController(manager, {
-    kube,
-    vsphere,
-    visibility: {
-      namespacesSeeing: (id) =>
-        [...byNamespace].filter(([, ids]) => ids.has(id)).map(([namespace]) => namespace),
-      isClusterScoped: (id) => clusterScoped.has(id),
-    },
-  });
-  contentLibraries.watches(kube, { apiVersion: 'v1', kind: 'Namespace' }, (object, event) => {
-    const libraries = byNamespace.get(object.metadata.name ?? '');
-    return event === 'ADDED' && libraries ? [...libraries] : undefined;
-  });
-
-  for (const item of vsphere.store.ofKind<LibraryItemRecord>('LibraryItem')) controller.enqueue(item.id);
 
   const unsubscribe = vsphere.store.subscribe((batch) => {
     for (const change of batch.changes) {
       const record = change.after ?? change.before;
-      if (record?.kind === 'LibraryItem') controller.enqueue(change.id);
-      else if (record?.kind === 'ContentLibrary') {
-        contentLibraries.enqueue(change.id);
-        for (const id of itemsOfLibrary(change.id)) controller.enqueue(id);
-      }
+      if (record?.kind === 'LibraryItem') {
+        libraryItems.enqueue(change.id);
+        // The image shows the item's descriptor, which its object does not.
+        for (const key of itemObjectsOf(change.id)) controller.enqueue(key);
+      } else if (record?.kind === 'ContentLibrary') enqueueLibrary(change.id);
     }
   });
-
-  const enqueueLibraries = (libraries: Iterable<string>) => {
-    for (const library of new Set(libraries)) {
-      contentLibraries.enqueue(library);
-      for (const id of itemsOfLibrary(library)) controller.enqueue(id);
-    }
-  };
 
   return {
     controller,
     contentLibraries,
+    libraryItems,
     setNamespaceLibraries(namespace, libraryIds) {
       const before = byNamespace.get(namespace) ?? new Set<string>();
       const after = new Set(libraryIds);
       if (after.size === 0) byNamespace.delete(namespace);
       else byNamespace.set(namespace, after);
-      enqueueLibraries([...before, ...after]);
+      for (const id of new Set([...before, ...after])) enqueueLibrary(id);
     },
     librariesOf: (namespace) => [...(byNamespace.get(namespace) ?? [])],
     setClusterLibraries(libraryIds) {
       const before = clusterScoped;
       clusterScoped = new Set(libraryIds);
-      enqueueLibraries([...before, ...clusterScoped]);
+      for (const id of new Set([...before, ...clusterScoped])) enqueueLibrary(id);
     },
     stop: unsubscribe,
   };

@@ -4,8 +4,8 @@ import type { VirtualMachineImage, VirtualMachinePublishRequest } from '../../ap
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
-import { contentLibraryNameOf } from '../images/content-libraries.js';
-import { IMAGE_API_VERSION, imageNameOf } from '../images/image-controller.js';
+import { IMAGE_API_VERSION } from '../images/image-controller.js';
+import { contentLibraryNameOf, imageNameOf } from '../images/names.js';
 import { itemDescriptionPrefix } from './library-provider.js';
 import { PUBLISH_REQUEST_FINALIZER } from './publish-request.js';
 

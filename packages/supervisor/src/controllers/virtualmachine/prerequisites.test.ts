@@ -10,7 +10,7 @@ import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/lay
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
-import { imageNameOf } from '../images/image-controller.js';
+import { imageNameOf } from '../images/names.js';
 import { CONDITION, REASON } from './conditions.js';
 import { type DependencyReader, globalDnsOf } from './prerequisites.js';
 

@@ -23,7 +23,7 @@ import {
 } from '../../namespaces/layout.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
-import { LIBRARY_ITEM_LABEL } from '../images/image-controller.js';
+import { LIBRARY_ITEM_LABEL } from '../images/registry.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';

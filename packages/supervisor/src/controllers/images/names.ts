@@ -1,0 +1,29 @@
+/**
+ * How a Supervisor names what it shows of a content library: the library's ContentLibrary
+ * `cl-…`, an item's ContentLibraryItem `clitem-…` and its VirtualMachineImage `vmi-…`, each
+ * suffix the first 17 hex digits of the SHA-1 of the vSphere id without dashes. vm-operator
+ * names an item's image from its ContentLibraryItem's name, the suffix kept.
+ */
+import { createHash } from 'node:crypto';
+
+const sha1Sum17 = (id: string): string =>
+  createHash('sha1').update(id.replaceAll('-', '')).digest('hex').slice(0, 17);
+
+/** The name of a library's ContentLibrary and ClusterContentLibrary. */
+export const contentLibraryNameOf = (libraryId: string): string => `cl-${sha1Sum17(libraryId)}`;
+
+/** The name of a library item's ContentLibraryItem and ClusterContentLibraryItem. */
+export const libraryItemNameOf = (itemId: string): string => `clitem-${sha1Sum17(itemId)}`;
+
+/** The name of the image of a library item. */
+export const imageNameOf = (itemId: string): string => `vmi-${sha1Sum17(itemId)}`;
+
+const ITEM_PREFIX = 'clitem';
+
+/** vm-operator's GetImageFieldNameFromItem: `clitem-<id>` is shown as `vmi-<id>`. */
+export function imageNameOfItemObject(itemName: string): string {
+  if (!itemName.startsWith(ITEM_PREFIX)) throw new Error(`item name does not start with "${ITEM_PREFIX}"`);
+  const parts = itemName.split('-');
+  if (parts.length < 2) throw new Error(`item name does not have an identifier after ${ITEM_PREFIX}-`);
+  return `vmi-${parts.slice(1).join('-')}`;
+}
