@@ -8,12 +8,33 @@
  * target location names a ContentLibrary of its namespace. Kept by the controllers of
  * controllers/images.
  */
+import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import type { ObjectMeta } from './store/meta.js';
+import type { Structure } from './store/structure.js';
 
 export const IMAGE_REGISTRY_GROUP = 'imageregistry.vmware.com';
 export const IMAGE_REGISTRY_API_VERSION = `${IMAGE_REGISTRY_GROUP}/v1alpha1`;
+
+/** The JSON types of what vm-operator (and the simulator's controllers) read of the objects. */
+const LIBRARY_STRUCTURE: Structure = {
+  ...CONDITIONS,
+  'spec.uuid': 'string',
+  'spec.writable': 'boolean',
+  'status.name': 'string',
+};
+const ITEM_STRUCTURE: Structure = {
+  ...CONDITIONS,
+  'spec.uuid': 'string',
+  'status.name': 'string',
+  'status.type': 'string',
+  'status.contentVersion': 'string',
+  'status.securityCompliance': 'boolean',
+  'status.contentLibraryRef': 'object',
+  'status.contentLibraryRef.name': 'string',
+  'status.contentLibraryRef.kind': 'string',
+};
 
 export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
   {
@@ -23,6 +44,7 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'contentlibraries',
     namespaced: true,
     hasStatus: true,
+    structure: LIBRARY_STRUCTURE,
   },
   {
     group: IMAGE_REGISTRY_GROUP,
@@ -31,6 +53,7 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'clustercontentlibraries',
     namespaced: false,
     hasStatus: true,
+    structure: LIBRARY_STRUCTURE,
   },
   {
     group: IMAGE_REGISTRY_GROUP,
@@ -39,6 +62,7 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'contentlibraryitems',
     namespaced: true,
     hasStatus: true,
+    structure: ITEM_STRUCTURE,
   },
   {
     group: IMAGE_REGISTRY_GROUP,
@@ -47,6 +71,7 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'clustercontentlibraryitems',
     namespaced: false,
     hasStatus: true,
+    structure: ITEM_STRUCTURE,
   },
 ];
 

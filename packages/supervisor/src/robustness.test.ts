@@ -12,6 +12,7 @@ import type { KubeObject } from './store/meta.js';
 import { createSupervisorFixture } from './testing/fixture.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
+const REGISTRY = 'imageregistry.vmware.com/v1alpha1';
 const ref = (apiVersion: string, kind: string) => ({ apiVersion, kind });
 
 /** Valid objects, each with a little of every part its kind has. */
@@ -99,6 +100,23 @@ const SEEDS = (image: string): readonly Seed[] => [
     },
   },
   { ...ref('netoperator.vmware.com/v1alpha1', 'NetworkInterface'), spec: { networkName: 'primary' } },
+  {
+    ...ref(REGISTRY, 'ContentLibrary'),
+    spec: { uuid: 'u', writable: true },
+    status: { name: 'n', conditions: [{ type: 'Ready', status: 'True' }] },
+  },
+  {
+    ...ref(REGISTRY, 'ContentLibraryItem'),
+    spec: { uuid: 'u' },
+    status: {
+      name: 'n',
+      type: 'OVF',
+      contentVersion: '1',
+      securityCompliance: true,
+      contentLibraryRef: { name: 'cl', kind: 'ContentLibrary' },
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+  },
 ];
 
 /** Every path of a value, as lists of keys. */
@@ -137,6 +155,9 @@ describe('what clients send', () => {
     const controllers = [
       supervisor.virtualMachines.controller,
       supervisor.networkInterfaces.controller,
+      supervisor.images.controller,
+      supervisor.images.contentLibraries,
+      supervisor.images.libraryItems,
       supervisor.services.controller,
       supervisor.resourcePolicies.controller,
       supervisor.publishRequests.controller,
