@@ -78,7 +78,7 @@ export type {
   OvfProduct,
   SampleOvfImage,
 } from './library/ovf.js';
-export { ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
+export { cimOsTypeOf, ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
 export { readOvfDescriptor } from './library/ovf-read.js';
 export type { SubscribedLibraryCreateSpec, SubscribedLibraryUpdateSpec } from './library/subscribed.js';
 export type {

@@ -50,12 +50,23 @@ const withRefDefaults = <T extends { apiVersion?: string; kind?: string }>(
 
 /**
  * The CRD schema's defaults, as the API server fills them into every write: `backoffLimit` in a
- * spec, the apiVersion and kind of a source or target location that is there (a request without
- * a spec gets none, and vm-operator then reads its backoff limit as 0: no limit). Nested objects
+ * spec, the apiVersion and kind of a source or target location that is there, in the spec and in
+ * the status's references (a request without a spec gets none, and vm-operator then reads its
+ * backoff limit as 0: no limit). Nested objects
  * may be the caller's: replaced, never changed in place. The webhook below reads requests alike
  * whether or not they were defaulted.
  */
 export function publishRequestDefaults(request: VirtualMachinePublishRequest): void {
+  const status = request.status;
+  const sourceRef = status?.sourceRef && withRefDefaults(status.sourceRef, SOURCE_DEFAULTS);
+  const targetRef = status?.targetRef;
+  const targetLocation = targetRef?.location && withRefDefaults(targetRef.location, LOCATION_DEFAULTS);
+  if (status && (sourceRef !== status.sourceRef || targetLocation !== targetRef?.location))
+    request.status = {
+      ...status,
+      ...(sourceRef ? { sourceRef } : {}),
+      ...(targetRef && targetLocation ? { targetRef: { ...targetRef, location: targetLocation } } : {}),
+    };
   const spec = request.spec;
   if (!spec) return;
   const source = spec.source && withRefDefaults(spec.source, SOURCE_DEFAULTS);

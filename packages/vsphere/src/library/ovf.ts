@@ -87,17 +87,30 @@ export const SAMPLE_OVF_IMAGES: readonly SampleOvfImage[] = Object.freeze([
   }),
 ]);
 
-/** CIM operating system ids of the guests OVFs name most (101: Linux 64-bit). */
-const CIM_OS_ID: Readonly<Record<string, number>> = {
+/** CIM operating system types (OVF's OperatingSystemSection ids) of the guests OVFs name most. */
+const CIM_OS_TYPES: Readonly<Record<string, number>> = {
   otherGuest: 1,
   otherGuest64: 102,
+  otherLinuxGuest: 36,
+  otherLinux64Guest: 101,
   ubuntuGuest: 93,
   ubuntu64Guest: 94,
   debian10_64Guest: 96,
+  debian11_64Guest: 96,
+  debian12_64Guest: 96,
   centos64Guest: 107,
+  centos7_64Guest: 107,
+  centos8_64Guest: 107,
+  rhel7_64Guest: 80,
+  rhel8_64Guest: 80,
   rhel9_64Guest: 80,
+  vmwarePhoton64Guest: 101,
   windows2019srv_64Guest: 112,
 };
+
+/** The CIM operating system type of a vSphere guest id; undefined for one not in the table. */
+export const cimOsTypeOf = (guestId: string): number | undefined =>
+  Object.hasOwn(CIM_OS_TYPES, guestId) ? CIM_OS_TYPES[guestId] : undefined;
 
 const xmlEscape = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -228,7 +241,7 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     ...(d.annotation
       ? [`      <Annotation>${xmlEscape(d.annotation)}</Annotation>`, '    </AnnotationSection>']
       : []),
-    `    <OperatingSystemSection ovf:id="${CIM_OS_ID[guestId] ?? 101}" vmw:osType="${xmlEscape(guestId)}">`,
+    `    <OperatingSystemSection ovf:id="${cimOsTypeOf(guestId) ?? 101}" vmw:osType="${xmlEscape(guestId)}">`,
     '      <Info>The kind of installed guest operating system</Info>',
     ...(d.os ? [`      <Description>${xmlEscape(d.os.description)}</Description>`] : []),
     '    </OperatingSystemSection>',

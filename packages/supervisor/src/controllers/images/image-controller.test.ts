@@ -110,7 +110,6 @@ describe('image controller', () => {
     const images = await t.namespaced();
     expect(images).toHaveLength(1);
     const image = images[0] as VirtualMachineImage;
-    const record = t.vsphere.library.getItem(item);
     const itemObject = (await t.kube.get({
       apiVersion: IMAGE_REGISTRY_API_VERSION,
       kind: 'ContentLibraryItem',
@@ -120,7 +119,11 @@ describe('image controller', () => {
     expect(image.metadata).toMatchObject({
       name: imageNameOf(item),
       namespace: 'ns1',
-      labels: { [LIBRARY_ITEM_LABEL]: item },
+      labels: {
+        'image.vmoperator.vmware.com/type': 'OVF',
+        'os.image.vmoperator.vmware.com/id': '94',
+        'os.image.vmoperator.vmware.com/type': 'ubuntu64Guest',
+      },
       annotations: {
         'vmware.com/display-name': 'ubuntu-2204-kube-v1.30.0',
         'vmoperator.vmware.com/conversion-content-lib-ref': JSON.stringify({
@@ -147,7 +150,6 @@ describe('image controller', () => {
         name: libraryItemNameOf(item),
       },
     });
-    const diskFile = record.files.find((f) => f.name.endsWith('.vmdk'));
     expect(image.status).toEqual({
       name: 'ubuntu-2204-kube-v1.30.0',
       providerItemID: item,
@@ -159,8 +161,17 @@ describe('image controller', () => {
         version: 'v1.30.0+vmware.1',
         fullVersion: 'v1.30.0+vmware.1-tkg.1',
       },
-      osInfo: { id: 'ubuntu64Guest', type: 'ubuntu64Guest' },
-      disks: [{ name: 'Hard disk 1', limit: '20Gi', requested: quantityOf(diskFile?.size ?? -1) }],
+      osInfo: { id: '94', type: 'ubuntu64Guest' },
+      disks: [
+        {
+          name: 'Hard disk 1',
+          limit: '20Gi',
+          requested: '20Gi',
+          controllerType: 'SCSI',
+          controllerBusNumber: 0,
+          unitNumber: 0,
+        },
+      ],
       firmware: 'efi',
       hardwareVersion: 19,
       conditions: [
@@ -175,6 +186,19 @@ describe('image controller', () => {
     });
     expect(t.errors).toEqual([]);
     expect(t.images.controller.errors.size).toBe(0);
+  });
+
+  it('names repeated disk labels apart, as vm-operator does', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const disk = { name: 'Hard disk', capacityKB: 1024 };
+    const ovf = { ...ubuntu.ovf, disks: [disk, disk] };
+    t.vsphere.library.createItem(t.lib, { ...ubuntu, name: 'three-disks', ovf });
+    await t.settle();
+    const [image] = await t.namespaced('ns1');
+    expect(image?.status?.disks?.map((d) => [d.name, d.unitNumber, d.limit])).toEqual([
+      ['Hard disk', 0, '1Mi'],
+      ['Hard disk_1', 1, '1Mi'],
+    ]);
   });
 
   it('follows a renamed item and a changed descriptor', async () => {
@@ -472,11 +496,28 @@ describe('content library item objects', () => {
       securityCompliance: true,
       conditions: [{ type: 'Ready', status: 'True' }],
     });
+    // The name is the item object's; the content, vSphere's item's.
     expect(await ready()).toMatchObject({
-      name: 'ubuntu-2204-kube-v1.30.0',
+      name: 'golden',
+      productInfo: { product: 'ubuntu-2204-kube-v1.30.0' },
       firmware: 'efi',
       conditions: [{ type: 'Ready', status: 'True' }],
     });
+
+    // An item vSphere no longer has: the next sync fails, and says so.
+    t.vsphere.library.deleteItem(item);
+    await setStatus({
+      name: 'golden',
+      contentVersion: '2',
+      securityCompliance: true,
+      conditions: [{ type: 'Ready', status: 'True' }],
+    });
+    expect((await ready())?.conditions?.[0]).toMatchObject({
+      status: 'False',
+      reason: 'VirtualMachineImageNotSynced',
+      message: 'Failed to sync to the latest content version from provider',
+    });
+    expect((await ready())?.firmware).toBe('efi');
 
     await t.kube.create({
       apiVersion: IMAGE_REGISTRY_API_VERSION,

@@ -20,6 +20,7 @@
  * of vSphere's items (a descriptor that changed). Nothing runs on a timer.
  */
 import {
+  cimOsTypeOf,
   hardwareVersionNumber,
   type LibraryItemRecord,
   type OvfDescriptor,
@@ -50,6 +51,7 @@ import {
   timestamp,
   withFinalizer,
 } from '../../store/meta.js';
+import { isLabelValue, labelKeyProblems } from '../../store/names.js';
 import { imageNameOfItemObject } from './names.js';
 import {
   LIBRARY_ITEM_LABEL,
@@ -73,6 +75,34 @@ const FINALIZERS = {
     'vmoperator.vmware.com/clustercontentlibraryitem',
   ],
 } as const;
+
+/** The labels vm-operator gives a synced image, from its status. */
+const TYPE_LABEL = 'image.vmoperator.vmware.com/type';
+const OS_LABEL_PREFIX = 'os.image.vmoperator.vmware.com/';
+const CAPABILITY_LABEL_PREFIX = 'capability.image.vmoperator.vmware.com/';
+
+/** vm-operator's SyncStatusToLabels: a label per field that makes a valid label value, none for the rest. */
+function withStatusLabels(
+  labels: Readonly<Record<string, string>> | undefined,
+  status: VirtualMachineImageStatus,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels ?? {}))
+    if (!key.startsWith(CAPABILITY_LABEL_PREFIX)) out[key] = value;
+  const set = (key: string, value: string | undefined) => {
+    if (value && isLabelValue(value)) out[key] = value;
+    else delete out[key];
+  };
+  set(TYPE_LABEL, status.type);
+  set(`${OS_LABEL_PREFIX}id`, status.osInfo?.id);
+  set(`${OS_LABEL_PREFIX}type`, status.osInfo?.type);
+  set(`${OS_LABEL_PREFIX}version`, status.osInfo?.version);
+  for (const capability of status.capabilities ?? []) {
+    const key = CAPABILITY_LABEL_PREFIX + capability;
+    if (labelKeyProblems(key).length === 0) out[key] = 'true';
+  }
+  return out;
+}
 
 /** The annotations vm-operator gives an image: its item's name, and its item's library. */
 const DISPLAY_NAME_ANNOTATION = 'vmware.com/display-name';
@@ -108,15 +138,26 @@ export interface ImageController {
 
 type Image = VirtualMachineImage | ClusterVirtualMachineImage;
 
-/** Disks: capacity from the descriptor (`limit`), bytes of the item's disk file (`requested`). */
-const disksOf = (item: LibraryItemRecord, ovf: OvfDescriptor): VirtualMachineImageDiskInfo[] => {
-  const files = item.files.filter((f) => f.name.endsWith('.vmdk'));
+/**
+ * Disks as vm-operator reads them from the OVF: their capacity as both `limit` and `requested`,
+ * where they sit (the simulator's OVFs put every disk on SCSI controller 0, units 0-6 then 8 on),
+ * and a label that repeats made unique with `_N`.
+ */
+const disksOf = (ovf: OvfDescriptor): VirtualMachineImageDiskInfo[] => {
+  const used = new Map<string, number>();
   return ovf.disks.map((disk, i) => {
-    const file = files[i];
+    const seen = used.get(disk.name);
+    const suffix = seen === undefined ? 0 : seen + 1;
+    const name = seen === undefined ? disk.name : `${disk.name}_${suffix}`;
+    used.set(name, suffix);
+    const capacity = quantityOf(disk.capacityKB * 1024);
     return {
-      name: disk.name,
-      limit: quantityOf(disk.capacityKB * 1024),
-      ...(file ? { requested: quantityOf(file.size) } : {}),
+      name,
+      limit: capacity,
+      requested: capacity,
+      controllerType: 'SCSI',
+      controllerBusNumber: 0,
+      unitNumber: i < 7 ? i : i + 1,
     };
   });
 };
@@ -138,8 +179,9 @@ export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatu
       version: ovf.product.version,
       fullVersion: ovf.product.fullVersion,
     };
-  if (ovf.os) status.osInfo = { id: ovf.os.id, type: ovf.os.id };
-  status.disks = disksOf(item, ovf);
+  // The OS as vm-operator gives it: its CIM type as `id` (0: unknown), the guest id as `type`.
+  if (ovf.os) status.osInfo = { id: String(cimOsTypeOf(ovf.os.id) ?? 0), type: ovf.os.id };
+  status.disks = disksOf(ovf);
   status.firmware = ovf.firmware;
   const hardwareVersion = hardwareVersionNumber(ovf.hardwareVersion);
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
@@ -183,45 +225,56 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     };
   };
 
-  /** The image's status: what the item object says, and its content once it is ready and compliant. */
+  /**
+   * The image's status: what the item object says (its name and type, even when empty), then,
+   * once it is compliant and ready, its content synced from vSphere (`synced`), else the content
+   * last synced and `Ready` False with why.
+   */
   const statusOf = (item: ContentLibraryItem, old: VirtualMachineImageStatus | undefined) => {
     const itemStatus = item.status ?? {};
-    const shown: VirtualMachineImageStatus = {
-      ...old,
-      ...(itemStatus.name ? { name: itemStatus.name } : {}),
-      providerItemID: item.spec?.uuid ?? '',
-      ...(itemStatus.type ? { type: itemStatus.type } : {}),
-    };
+    const name = itemStatus.name ?? '';
+    const type = itemStatus.type ?? '';
+    const shown: VirtualMachineImageStatus = { ...old, name, providerItemID: item.spec?.uuid ?? '', type };
+    const notReady = (reason: string, message: string) => ({
+      status: { ...shown, conditions: [readyCondition(old?.conditions, reason, message)] },
+      synced: false,
+    });
     if (itemStatus.securityCompliance !== true)
-      return {
-        ...shown,
-        conditions: [
-          readyCondition(
-            old?.conditions,
-            'VirtualMachineImageProviderSecurityNotCompliant',
-            'Provider item is not security compliant',
-          ),
-        ],
-      };
+      return notReady(
+        'VirtualMachineImageProviderSecurityNotCompliant',
+        'Provider item is not security compliant',
+      );
     if (itemStatus.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
-      return {
-        ...shown,
-        conditions: [
-          readyCondition(
-            old?.conditions,
-            'VirtualMachineImageProviderNotReady',
-            'Provider item is not in ready condition',
-          ),
-        ],
-      };
+      return notReady('VirtualMachineImageProviderNotReady', 'Provider item is not in ready condition');
     const record = vsphere.store.get(item.spec?.uuid ?? '');
     if (record?.kind !== 'LibraryItem')
-      throw new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`);
-    return { ...imageStatusOf(record as LibraryItemRecord), conditions: [readyCondition(old?.conditions)] };
+      return notReady(
+        'VirtualMachineImageNotSynced',
+        'Failed to sync to the latest content version from provider',
+      );
+    const content = imageStatusOf(record as LibraryItemRecord);
+    return {
+      status: {
+        ...shown,
+        ...content,
+        name,
+        type,
+        providerContentVersion: itemStatus.contentVersion ?? '',
+        conditions: [readyCondition(old?.conditions)],
+      },
+      synced: true,
+    };
   };
 
-  /** The image as vm-operator's CreateOrPatch leaves it: owned by the item object, naming it. */
-  const desiredMetadata = (item: ContentLibraryItem, current: Image | undefined) => {
+  /**
+   * The image as vm-operator's CreateOrPatch leaves it: owned by the item object, naming it, and,
+   * once synced, labelled with its type, OS and capabilities (vm-operator's SyncStatusToLabels).
+   */
+  const desiredMetadata = (
+    item: ContentLibraryItem,
+    current: Image | undefined,
+    synced?: VirtualMachineImageStatus,
+  ) => {
     const annotations = { ...current?.metadata.annotations };
     if (item.status?.name) annotations[DISPLAY_NAME_ANNOTATION] = item.status.name;
     const library = item.status?.contentLibraryRef;
@@ -233,8 +286,9 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       });
     const owner = controllerReference(item);
     const others = (current?.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== owner.uid);
+    const labels = synced ? withStatusLabels(current?.metadata.labels, synced) : current?.metadata.labels;
     return {
-      labels: { ...current?.metadata.labels, [LIBRARY_ITEM_LABEL]: item.spec?.uuid ?? '' },
+      ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ownerReferences: [...others, owner],
     };
@@ -253,16 +307,16 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (!item) return undefined;
     const [finalizer, deprecated] = FINALIZERS[kind];
     const object = item as unknown as KubeObject;
-    const cleaned = withFinalizer(object, deprecated, false);
     if (item.metadata.deletionTimestamp) {
-      const released = withFinalizer(cleaned ?? object, finalizer, false) ?? cleaned;
-      if (released) await kube.update(released).catch(ignoreNotFound);
+      const released = withFinalizer(object, deprecated, false);
+      const done = withFinalizer(released ?? object, finalizer, false) ?? released;
+      if (done) await kube.update(done).catch(ignoreNotFound);
       return undefined;
     }
-    // The finalizer first; its write brings the item object back.
-    const held = withFinalizer(cleaned ?? object, finalizer, true) ?? cleaned;
+    // The finalizer first (the deprecated one dropped as it is added); its write brings the item object back.
+    const held = withFinalizer(object, finalizer, true);
     if (held) {
-      await kube.update(held);
+      await kube.update(withFinalizer(held, deprecated, false) ?? held);
       return undefined;
     }
     const imageKind = namespace === undefined ? 'ClusterVirtualMachineImage' : 'VirtualMachineImage';
@@ -273,7 +327,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       ...(namespace ? { namespace } : {}),
     };
     const current = kube.direct.get(imageRef) as unknown as Image | undefined;
-    const metadata = desiredMetadata(item, current);
+    const { status, synced } = statusOf(item, current?.status);
+    const metadata = desiredMetadata(item, current, synced ? status : undefined);
     const spec = { providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name } };
     let image: KubeObject;
     if (!current) {
@@ -293,9 +348,10 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       if (changed)
         image = await kube.update({ ...image, metadata: { ...image.metadata, ...metadata }, spec });
     }
-    const old = image.status as VirtualMachineImageStatus | undefined;
-    const status = statusOf(item, old);
-    if (!deepEqual(old, status)) await kube.updateStatus({ ...image, status });
+    if (!deepEqual(image.status, status)) await kube.updateStatus({ ...image, status });
+    // As vm-operator's, a failed sync is an error of the reconcile too, retried with backoff.
+    if (status.conditions?.[0]?.reason === 'VirtualMachineImageNotSynced')
+      throw new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`);
     return undefined;
   };
 

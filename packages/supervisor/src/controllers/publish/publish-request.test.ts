@@ -145,7 +145,8 @@ describe('VirtualMachinePublishRequest controller', () => {
     expect(await t.conditions('web')).toEqual(t.complete);
     const now = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(done.status).toEqual({
-      sourceRef: { name: 'web' },
+      // The status schema's defaults too.
+      sourceRef: { name: 'web', apiVersion: 'vmoperator.vmware.com/v1alpha1', kind: 'VirtualMachine' },
       targetRef: {
         item: { name: 'web-image', description: 'golden' },
         location: { name: t.target, apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ContentLibrary' },
@@ -196,7 +197,11 @@ describe('VirtualMachinePublishRequest controller', () => {
       status: { ...pending.status, attempts: 1, lastAttemptTime },
     } as unknown as KubeObject);
     await t.createVm('web', await t.deploy('web'));
-    expect(await t.conditions('web')).toContain('Uploaded False UploadTaskNotStarted');
+    expect(await t.conditions('web')).toEqual([
+      'Complete False HasNotBeenUploaded',
+      'SourceValid False SourceVirtualMachineNotExist',
+      'Uploaded False NotStarted',
+    ]);
     expect(await t.messageOf('web', 'Uploaded')).toBe("VM Publish task hasn't started.");
     await t.advance(20_000);
     expect((await t.get('web')).status?.attempts).toBe(1);
@@ -215,7 +220,11 @@ describe('VirtualMachinePublishRequest controller', () => {
     });
     expect(await t.conditions('pub')).toEqual(t.complete);
     const status = (await t.get('pub')).status;
-    expect(status?.sourceRef).toEqual({ name: 'db' });
+    expect(status?.sourceRef).toEqual({
+      name: 'db',
+      apiVersion: 'vmoperator.vmware.com/v1alpha1',
+      kind: 'VirtualMachine',
+    });
     expect(status?.targetRef).toEqual({
       item: { name: 'db-golden' },
       location: { name: t.target, kind: 'ContentLibrary', apiVersion: IMAGE_REGISTRY_API_VERSION },

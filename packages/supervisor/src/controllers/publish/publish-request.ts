@@ -19,8 +19,8 @@
  *   `lastAttemptTime`; at most `spec.backoffLimit`, default 3, else Complete False `Fatal`)
  *   starts the capture, and its pass ends there, with neither Uploaded nor Complete;
  * - the next pass reads how the capture went: Uploaded True, or False `UploadFailure` and
- *   another attempt a minute after the last (False `UploadTaskNotStarted` for a capture not
- *   known, tried again 30 s after its attempt);
+ *   another attempt a minute after the last (False `NotStarted` for a capture not known, with
+ *   Complete False `HasNotBeenUploaded`, tried again 30 s after its attempt);
  * - ImageAvailable once a VirtualMachineImage of the namespace names the item as its
  *   `providerItemID` (`status.imageName`); then Complete, `ready`, `completionTime`. Until
  *   then Complete False, and another look in 10 s (a minute while an upload is pending).
@@ -222,6 +222,7 @@ export function startPublishRequestController(
       const last = Date.parse(status.lastAttemptTime ?? '');
       if (Number.isNaN(last) || vsphere.clock.now() - last > TASK_START_TIMEOUT_MS) return 'publish';
       fail(pass, C.uploaded, R.uploadTaskNotStarted, "VM Publish task hasn't started.");
+      checkComplete(pass);
       return { outcome: requeueOf(pass) };
     }
     if ('itemId' in upload) {

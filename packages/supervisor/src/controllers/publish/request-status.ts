@@ -31,7 +31,7 @@ export const PUBLISH_REASON = {
   targetItemAlreadyExists: 'TargetItemAlreadyExists',
   imageNotFound: 'VirtualMachineImageNotFound',
   uploadFailure: 'UploadFailure',
-  uploadTaskNotStarted: 'UploadTaskNotStarted',
+  uploadTaskNotStarted: 'NotStarted',
   hasNotBeenUploaded: 'HasNotBeenUploaded',
   imageUnavailable: 'ImageUnavailable',
   fatal: 'Fatal',

@@ -23,7 +23,6 @@ import {
 } from '../../namespaces/layout.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
-import { LIBRARY_ITEM_LABEL } from '../images/registry.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -133,7 +132,7 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
       REASON.notFound,
       read.notFound(VM_OPERATOR_API_VERSION, kind, ref.name),
     );
-  const itemId = image.metadata.labels?.[LIBRARY_ITEM_LABEL] ?? image.status?.providerItemID;
+  const itemId = image.status?.providerItemID;
   const ready = conditionOf(image.status?.conditions, 'Ready');
   // The image's own reason and message when it says why it is not ready.
   if (ready && ready.status !== 'True' && ready.reason)
