@@ -1,7 +1,7 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
- * a claim's disk, and customize a Windows VM.
+ * a claim's disk, customize a Windows VM, and publish a VM as an image.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
@@ -179,4 +179,49 @@ it('customizes a Windows VM with Sysprep before it boots, its password from a Se
   expect(sim.vsphere.read(status.uniqueID as string, 'guest.hostName')).toBe('web01');
   const events = sim.vsphere.events.list().map((e) => e._type);
   expect(events).toContain('CustomizationSucceeded');
+});
+
+it('publishes a VM as an image and deploys another VM from it', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create(virtualMachine('golden'));
+  await sim.settle();
+
+  // The namespace's content library, as the image registry shows it there.
+  const libraries = await sim.kube.list({
+    apiVersion: 'imageregistry.vmware.com/v1alpha1',
+    kind: 'ContentLibrary',
+    namespace: 'ns1',
+  });
+  const library = libraries.items[0];
+  expect(library?.status).toMatchObject({ name: 'vsim', type: 'Local' });
+  await sim.kube.create({
+    apiVersion: V5,
+    kind: 'VirtualMachinePublishRequest',
+    metadata: { name: 'golden', namespace: 'ns1' },
+    spec: { target: { item: { name: 'golden-v1' }, location: { name: library?.metadata.name } } },
+  });
+  await sim.settle();
+  const request = await sim.kube.get({
+    apiVersion: V5,
+    kind: 'VirtualMachinePublishRequest',
+    namespace: 'ns1',
+    name: 'golden',
+  });
+  const published = request.status as { ready?: boolean; imageName?: string };
+  expect(published.ready).toBe(true);
+
+  // The new item is an image of the namespace, which a VM names by its display name.
+  const image = await sim.kube.get({
+    apiVersion: V5,
+    kind: 'VirtualMachineImage',
+    namespace: 'ns1',
+    name: published.imageName as string,
+  });
+  expect(image.status).toMatchObject({ name: 'golden-v1', type: 'OVF' });
+  const copy = virtualMachine('copy');
+  await sim.kube.create({ ...copy, spec: { ...copy.spec, imageName: 'golden-v1' } });
+  await sim.settle();
+  const deployed = await sim.kube.get(vmRef('copy'));
+  expect((deployed.spec as { image?: { name?: string } }).image?.name).toBe(published.imageName);
+  expect((deployed.status as Status).powerState).toBe('PoweredOn');
 });
