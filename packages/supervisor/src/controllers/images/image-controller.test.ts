@@ -210,12 +210,19 @@ describe('image controller', () => {
     expect((await t.namespaced('ns1'))[0]?.status?.name).toBe('renamed');
 
     const record = t.vsphere.library.getItem(item);
-    t.vsphere.store.transact((tx) =>
-      tx.put({
-        ...record,
-        ovf: { ...(record.ovf ?? ubuntu.ovf), firmware: 'bios', hardwareVersion: 'vmx-21' },
-      } as LibraryItemRecord),
-    );
+    const put = (contentVersion: string) =>
+      t.vsphere.store.transact((tx) =>
+        tx.put({
+          ...record,
+          contentVersion,
+          ovf: { ...(record.ovf ?? ubuntu.ovf), firmware: 'bios', hardwareVersion: 'vmx-21' },
+        } as LibraryItemRecord),
+      );
+    // As vm-operator's, the image reads the descriptor again only for a new content version.
+    put(record.contentVersion);
+    await t.settle();
+    expect((await t.namespaced('ns1'))[0]?.status).toMatchObject({ firmware: 'efi', hardwareVersion: 19 });
+    put('2');
     await t.settle();
     const [image] = await t.namespaced('ns1');
     expect(image?.metadata.name).toBe(imageNameOf(item));

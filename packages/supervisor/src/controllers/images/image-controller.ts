@@ -16,8 +16,9 @@
  * `setClusterLibraries`); the registry's controllers, started here, follow.
  *
  * The work-queue key is an item object's (`ns/name`, or `name` for a cluster-wide one). Keys come
- * from watches of the item objects, of the images (one deleted or changed by hand is put back) and
- * of vSphere's items (a descriptor that changed). Nothing runs on a timer.
+ * from watches of the item objects and of the images (one deleted or changed by hand is put back).
+ * As vm-operator's, an image reads its item's OVF descriptor again only for a new content version.
+ * Nothing runs on a timer.
  */
 import {
   cimOsTypeOf,
@@ -53,12 +54,7 @@ import {
 } from '../../store/meta.js';
 import { isLabelValue, labelKeyProblems } from '../../store/names.js';
 import { imageNameOfItemObject } from './names.js';
-import {
-  LIBRARY_ITEM_LABEL,
-  quantityOf,
-  startContentLibraryController,
-  startLibraryItemController,
-} from './registry.js';
+import { quantityOf, startContentLibraryController, startLibraryItemController } from './registry.js';
 
 export const IMAGE_CONTROLLER_NAME = 'image-controller';
 
@@ -246,6 +242,11 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       );
     if (itemStatus.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
       return notReady('VirtualMachineImageProviderNotReady', 'Provider item is not in ready condition');
+    const contentVersion = itemStatus.contentVersion ?? '';
+    const ready = { ...shown, conditions: [readyCondition(old?.conditions)] };
+    // Content of this version synced already: vm-operator reads the OVF again only for a new one.
+    if (old?.providerContentVersion === contentVersion && old.disks?.length)
+      return { status: ready, synced: true };
     const record = vsphere.store.get(item.spec?.uuid ?? '');
     if (record?.kind !== 'LibraryItem')
       return notReady(
@@ -254,14 +255,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       );
     const content = imageStatusOf(record as LibraryItemRecord);
     return {
-      status: {
-        ...shown,
-        ...content,
-        name,
-        type,
-        providerContentVersion: itemStatus.contentVersion ?? '',
-        conditions: [readyCondition(old?.conditions)],
-      },
+      status: { ...ready, ...content, name, type, providerContentVersion: contentVersion },
       synced: true,
     };
   };
@@ -368,13 +362,6 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   };
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImage' }, ownerOf);
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'ClusterVirtualMachineImage' }, ownerOf);
-  /** The item objects of a vSphere item (an item id), by their label. */
-  const itemObjectsOf = (itemId: string): string[] =>
-    ['ContentLibraryItem', 'ClusterContentLibraryItem']
-      .flatMap((kind) => kube.direct.list(IMAGE_REGISTRY_API_VERSION, kind))
-      .filter((o) => o.metadata.labels?.[LIBRARY_ITEM_LABEL] === itemId)
-      .map(keyOf);
-
   const itemsOfLibrary = (libraryId: string): string[] => {
     const out: string[] = [];
     for (const item of vsphere.store.ofKind<LibraryItemRecord>('LibraryItem'))
@@ -395,11 +382,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   const unsubscribe = vsphere.store.subscribe((batch) => {
     for (const change of batch.changes) {
       const record = change.after ?? change.before;
-      if (record?.kind === 'LibraryItem') {
-        libraryItems.enqueue(change.id);
-        // The image shows the item's descriptor, which its object does not.
-        for (const key of itemObjectsOf(change.id)) controller.enqueue(key);
-      } else if (record?.kind === 'ContentLibrary') enqueueLibrary(change.id);
+      if (record?.kind === 'LibraryItem') libraryItems.enqueue(change.id);
+      else if (record?.kind === 'ContentLibrary') enqueueLibrary(change.id);
     }
   });
 
