@@ -108,6 +108,7 @@ export function ipFamiliesOf(vmService: VirtualMachineService): { families: stri
   return { families: ['IPv4'], policy };
 }
 
+/** A port as vm-operator writes it (no node ports: the simulated load balancer needs none). */
 const portOf = (p: VirtualMachineServicePort): ServicePort => ({
   name: p.name,
   protocol: p.protocol,
@@ -115,36 +116,66 @@ const portOf = (p: VirtualMachineServicePort): ServicePort => ({
   targetPort: p.targetPort,
 });
 
-/** The Service's spec; `clusterIP` is what the cluster IP range gave (or `None`), unset for ExternalName. */
+/** Sets a field, or drops it when the value is empty, as Go's `omitempty` writes it. */
+function setOrDrop<K extends keyof ServiceSpec>(
+  spec: ServiceSpec,
+  key: K,
+  value: ServiceSpec[K] | undefined,
+): void {
+  if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) delete spec[key];
+  else spec[key] = value;
+}
+
+/**
+ * The Service's spec as vm-operator's CreateOrPatch leaves it: the fields it owns set from the
+ * VirtualMachineService over what the Service has (what other writers set stays), then what the
+ * API server's allocator gives (`clusterIP` and `clusterIPs`, the IP families) and drops for a
+ * type that has none. `clusterIP` is what the cluster IP range gave (or `None`), unset for
+ * ExternalName.
+ */
 export function serviceSpec(
   vmService: VirtualMachineService,
   annotations: Readonly<Record<string, string>>,
+  existing: ServiceSpec | undefined,
   clusterIP: string | undefined,
 ): ServiceSpec {
   const spec = vmService.spec;
   const type = spec?.type ?? 'ClusterIP';
-  const out: ServiceSpec = { type };
-  if (spec?.ports?.length) out.ports = spec.ports.map(portOf);
-  if (spec?.externalName) out.externalName = spec.externalName;
-  if (spec?.loadBalancerIP) out.loadBalancerIP = spec.loadBalancerIP;
-  if (spec?.loadBalancerSourceRanges?.length)
-    out.loadBalancerSourceRanges = [...spec.loadBalancerSourceRanges];
-  out.sessionAffinity = 'None';
-  if (type === 'ExternalName') return out;
+  const out: ServiceSpec = { ...existing, type };
+  setOrDrop(out, 'externalName', spec?.externalName);
+  setOrDrop(out, 'loadBalancerIP', spec?.loadBalancerIP);
+  setOrDrop(
+    out,
+    'loadBalancerSourceRanges',
+    spec?.loadBalancerSourceRanges && [...spec.loadBalancerSourceRanges],
+  );
+  setOrDrop(out, 'allocateLoadBalancerNodePorts', type === 'LoadBalancer' ? false : undefined);
+  setOrDrop(out, 'ports', spec?.ports?.map(portOf));
+  if (type === 'LoadBalancer') {
+    const policyAnnotation = annotations[EXTERNAL_TRAFFIC_POLICY_ANNOTATION];
+    out.externalTrafficPolicy =
+      policyAnnotation === 'Local' || policyAnnotation === 'Cluster' ? policyAnnotation : 'Cluster';
+  } else delete out.externalTrafficPolicy;
+  if (type === 'ExternalName') {
+    for (const key of [
+      'clusterIP',
+      'clusterIPs',
+      'ipFamilies',
+      'ipFamilyPolicy',
+      'internalTrafficPolicy',
+    ] as const)
+      delete out[key];
+    return out;
+  }
   if (clusterIP !== undefined) {
     out.clusterIP = clusterIP;
     out.clusterIPs = [clusterIP];
   }
+  // The families the VirtualMachineService asks for, else those the allocator gave.
   const { families, policy } = ipFamiliesOf(vmService);
-  out.ipFamilies = families;
-  out.ipFamilyPolicy = policy;
-  out.internalTrafficPolicy = 'Cluster';
-  if (type === 'LoadBalancer') {
-    out.allocateLoadBalancerNodePorts = false;
-    const policyAnnotation = annotations[EXTERNAL_TRAFFIC_POLICY_ANNOTATION];
-    out.externalTrafficPolicy =
-      policyAnnotation === 'Local' || policyAnnotation === 'Cluster' ? policyAnnotation : 'Cluster';
-  }
+  const asked = Boolean(spec?.ipFamilies?.length || spec?.ipFamilyPolicy);
+  out.ipFamilies = asked || !out.ipFamilies?.length ? families : out.ipFamilies;
+  out.ipFamilyPolicy = asked || !out.ipFamilyPolicy ? policy : out.ipFamilyPolicy;
   return out;
 }
 

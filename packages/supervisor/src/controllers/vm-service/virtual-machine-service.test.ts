@@ -7,6 +7,7 @@ import type { EndpointSubset } from './endpoints.js';
 import { EXTERNAL_TRAFFIC_POLICY_ANNOTATION, type Service } from './service.js';
 import {
   DEPRECATED_VM_SERVICE_FINALIZER,
+  LOAD_BALANCER_CONDITION,
   SERVICE_READY_CONDITION,
   type VirtualMachineServiceControllerOptions,
   VM_SERVICE_FINALIZER,
@@ -84,6 +85,10 @@ const clusterIp = (extra: Record<string, unknown> = {}) => ({
 const readyOf = (s: VirtualMachineService | undefined) =>
   s?.status?.conditions?.find((c) => c.type === SERVICE_READY_CONDITION);
 
+/** The simulated load balancer's word on a Service's address. */
+const addressOf = (s: Service | undefined) =>
+  s?.status?.conditions?.find((c) => c.type === LOAD_BALANCER_CONDITION);
+
 const targets = (addresses: EndpointSubset['addresses']) =>
   (addresses ?? []).map((a) => [a.ip, a.targetRef.name]);
 
@@ -130,10 +135,11 @@ describe('the VirtualMachineService controller', () => {
     expect(service?.spec).not.toHaveProperty('selector');
     expect(service?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.2', ipMode: 'VIP' }] });
     expect(service?.status?.conditions).toMatchObject([
-      { type: 'Ready', status: 'True', reason: 'VirtualIPAssigned' },
+      { type: LOAD_BALANCER_CONDITION, status: 'True', reason: 'VirtualIPAssigned' },
     ]);
     expect(owner?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.2' }] });
-    expect(readyOf(owner)).toMatchObject({ status: 'True', reason: 'True', message: '' });
+    // The load balancer writes no Ready, as most of a Supervisor's do not.
+    expect(readyOf(owner)).toMatchObject({ status: 'Unknown', reason: 'ServiceReadyNotPresent' });
 
     const eps = await f.endpoints('web');
     expect(eps?.metadata.ownerReferences).toEqual(service?.metadata.ownerReferences);
@@ -155,6 +161,29 @@ describe('the VirtualMachineService controller', () => {
     expect(subset?.notReadyAddresses).toBeUndefined();
     expect(subset?.ports).toEqual([{ name: 'apiserver', port: 6443, protocol: 'TCP' }]);
     expect(f.supervisor.manager.get('virtualmachineservice-controller')?.errors.size).toBe(0);
+  });
+
+  it('writes only the Service fields vm-operator owns, leaving what other writers set', async () => {
+    const f = await setup();
+    await f.createService('web', lb());
+    await f.settle();
+    const service = (await f.service('web')) as Service;
+    await f.kube.update({
+      ...service,
+      spec: { ...service.spec, sessionAffinity: 'ClientIP', loadBalancerClass: 'example.com/lb' },
+    });
+    const vmService = await f.kube.get(f.ref('VirtualMachineService', 'web'));
+    await f.kube.update({
+      ...vmService,
+      spec: { ...(vmService.spec as object), loadBalancerSourceRanges: ['10.0.0.0/8'] },
+    });
+    await f.settle();
+    expect((await f.service('web'))?.spec).toMatchObject({
+      sessionAffinity: 'ClientIP',
+      loadBalancerClass: 'example.com/lb',
+      loadBalancerSourceRanges: ['10.0.0.0/8'],
+      clusterIP: service.spec?.clusterIP,
+    });
   });
 
   it('follows VMs: a new IP joins, a relabelled or deleted VM leaves, probes decide readiness', async () => {
@@ -310,7 +339,7 @@ describe('the VirtualMachineService controller', () => {
     // The Supervisor API server's address is its own.
     await f.createService('api', lb({ app: 'a' }, { loadBalancerIP: '192.168.240.1' }));
     await f.settle();
-    expect(readyOf(await f.vmService('api'))).toMatchObject({
+    expect(addressOf(await f.service('api'))).toMatchObject({
       status: 'False',
       message: 'loadBalancerIP 192.168.240.1 is in use by another service',
     });
@@ -320,15 +349,12 @@ describe('the VirtualMachineService controller', () => {
     expect((await f.service('owner'))?.spec?.loadBalancerIP).toBe('192.168.240.77');
     const rival = await f.vmService('rival');
     expect(rival?.status?.loadBalancer).toEqual({});
-    expect(readyOf(rival)).toMatchObject({
+    expect(addressOf(await f.service('rival'))).toMatchObject({
       status: 'False',
       reason: 'LoadBalancerIPUnavailable',
       message: 'loadBalancerIP 192.168.240.77 is in use by another service',
     });
-    expect((await f.service('rival'))?.status?.conditions).toMatchObject([
-      { type: 'Ready', status: 'False', reason: 'LoadBalancerIPUnavailable' },
-    ]);
-    expect(readyOf(await f.vmService('far'))).toMatchObject({
+    expect(addressOf(await f.service('far'))).toMatchObject({
       status: 'False',
       message: "loadBalancerIP 10.0.0.1 is not in the load balancer's range 192.168.240.0/24",
     });
@@ -337,14 +363,14 @@ describe('the VirtualMachineService controller', () => {
     await f.settle();
     const won = await f.vmService('rival');
     expect(won?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.77' }] });
-    expect(readyOf(won)).toMatchObject({ status: 'True' });
+    expect(addressOf(await f.service('rival'))).toMatchObject({ status: 'True' });
   });
 
   it('waits for an address when the range is full', async () => {
     const f = await setup({ loadBalancerRange: { cidr: '10.10.0.0/30' } });
     for (const name of ['a', 'b', 'c']) await f.createService(name, lb());
     await f.settle();
-    expect(readyOf(await f.vmService('c'))).toMatchObject({
+    expect(addressOf(await f.service('c'))).toMatchObject({
       status: 'False',
       reason: 'NoAddressAvailable',
       message: 'no free address in 10.10.0.0/30',

@@ -51,6 +51,8 @@ export const VM_SERVICE_CONTROLLER = 'virtualmachineservice-controller';
 export const VM_SERVICE_FINALIZER = 'vmoperator.vmware.com/virtualmachineservice';
 export const DEPRECATED_VM_SERVICE_FINALIZER = 'virtualmachineservice.vmoperator.vmware.com';
 export const SERVICE_READY_CONDITION = 'VirtualMachineServiceServiceReady';
+/** The simulated load balancer's condition on a Service: whether it gave it an address. */
+export const LOAD_BALANCER_CONDITION = 'vsim.io/VirtualIPAssigned';
 export const DEFAULT_LOAD_BALANCER_RANGE = { cidr: '192.168.240.0/24', first: '192.168.240.2' } as const;
 /** The Supervisor API server's own load balancer address, before the range's first. */
 export const SUPERVISOR_API_ADDRESS = '192.168.240.1';
@@ -171,7 +173,7 @@ export function startVirtualMachineServiceController(
     const existing = await kube.get<Service>(ref).catch(ignoreNotFound);
     const ownerReferences = ownedBy(existing, vmService);
     const { labels, annotations } = serviceMeta(vmService, existing);
-    const spec = serviceSpec(vmService, annotations, clusterIpOf(vmService, existing));
+    const spec = serviceSpec(vmService, annotations, existing?.spec, clusterIpOf(vmService, existing));
     const metadata = {
       ...existing?.metadata,
       name: ref.name,
@@ -211,7 +213,11 @@ export function startVirtualMachineServiceController(
     return result;
   };
 
-  /** The Service's status, as the load balancer writes it. */
+  /**
+   * The Service's status, as the load balancer writes it: its address, and a condition of the
+   * simulated load balancer's own saying whether it has one, or why not. Like most of a
+   * Supervisor's load balancers it writes no `Ready`, so vm-operator's ServiceReady is Unknown.
+   */
   const applyLoadBalancer = async (key: string, vmService: VirtualMachineService, service: Service) => {
     let status: ServiceStatus = { loadBalancer: {} };
     if (vmService.spec?.type === 'LoadBalancer') {
@@ -222,14 +228,14 @@ export function startVirtualMachineServiceController(
         status = { loadBalancer: { ingress: [{ ip: vip.ip, ipMode: 'VIP' }] } };
         status.conditions = withCondition(
           service.status?.conditions,
-          { type: 'Ready', status: 'True', reason: 'VirtualIPAssigned', message: '' },
+          { type: LOAD_BALANCER_CONDITION, status: 'True', reason: 'VirtualIPAssigned', message: '' },
           now(),
         );
       } else {
         waiting.add(key);
         status.conditions = withCondition(
           service.status?.conditions,
-          { type: 'Ready', status: 'False', ...vip },
+          { type: LOAD_BALANCER_CONDITION, status: 'False', ...vip },
           now(),
         );
       }
