@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clone, merged } from './meta.js';
+import { clone, merged, withControllerReference } from './meta.js';
 
 describe('clone', () => {
   it('copies plain objects and arrays deeply, as structuredClone does', () => {
@@ -46,5 +46,40 @@ describe('merged', () => {
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.keys(out)).toEqual(['__proto__', 'phase']);
     expect(out.phase).toBe('b');
+  });
+});
+
+describe('withControllerReference', () => {
+  const owner = {
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineService',
+    metadata: { name: 'web', uid: 'new' },
+  };
+  const ref = (kind: string, name: string, uid: string, apiVersion = owner.apiVersion) => ({
+    apiVersion,
+    kind,
+    name,
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  });
+  const owned = (...ownerReferences: ReturnType<typeof ref>[]) => ({
+    metadata: { name: 'web', namespace: 'ns1', ownerReferences },
+  });
+
+  it('replaces a reference to the same object, an older uid or version too, where it is', () => {
+    const other = { ...ref('ConfigMap', 'c', 'x', 'v1'), controller: false };
+    const stale = ref('VirtualMachineService', 'web', 'old', 'vmoperator.vmware.com/v1alpha2');
+    expect(withControllerReference(owned(other, stale), owner)).toEqual([
+      other,
+      ref('VirtualMachineService', 'web', 'new'),
+    ]);
+    expect(withControllerReference(owned(), owner)).toEqual([ref('VirtualMachineService', 'web', 'new')]);
+  });
+
+  it('refuses an object another controller owns, as controller-runtime does', () => {
+    expect(() => withControllerReference(owned(ref('VirtualMachineService', 'db', 'u')), owner)).toThrow(
+      'Object ns1/web is already owned by another VirtualMachineService controller db',
+    );
   });
 });

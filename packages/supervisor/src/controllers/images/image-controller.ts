@@ -50,6 +50,7 @@ import {
   deepEqual,
   type KubeObject,
   timestamp,
+  withControllerReference,
   withFinalizer,
 } from '../../store/meta.js';
 import { isLabelValue, labelKeyProblems } from '../../store/names.js';
@@ -278,13 +279,12 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
         kind: library.kind,
         name: library.name,
       });
-    const owner = controllerReference(item);
-    const others = (current?.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== owner.uid);
+    const ownerReferences = current ? withControllerReference(current, item) : [controllerReference(item)];
     const labels = synced ? withStatusLabels(current?.metadata.labels, synced) : current?.metadata.labels;
     return {
       ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-      ownerReferences: [...others, owner],
+      ownerReferences,
     };
   };
 

@@ -9,7 +9,12 @@
  */
 import type { Condition, VirtualMachineService, VirtualMachineServicePort } from '../../api/types.js';
 import { kubeErrors } from '../../store/errors.js';
-import { controllerReference, type KubeObject, type OwnerReference } from '../../store/meta.js';
+import {
+  controllerReference,
+  type KubeObject,
+  type OwnerReference,
+  withControllerReference,
+} from '../../store/meta.js';
 import type { EndpointSubset } from './endpoints.js';
 
 export const VM_SERVICE_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -64,16 +69,11 @@ const subject = (resource: string, kind: string, name: string) => ({ group: '', 
  * Owner references with the VirtualMachineService as controller; an object another
  * controller owns is refused as controller-runtime refuses it.
  */
-export function ownedBy(object: KubeObject | undefined, vmService: VirtualMachineService): OwnerReference[] {
-  const mine = controllerReference(vmService);
-  const refs = object?.metadata.ownerReferences ?? [];
-  const other = refs.find((ref) => ref.controller && ref.uid !== mine.uid);
-  if (other && object)
-    throw new Error(
-      `Object ${object.metadata.namespace}/${object.metadata.name} is already owned by another ${other.kind} controller ${other.name}`,
-    );
-  return [...refs.filter((ref) => ref.uid !== mine.uid), mine];
-}
+export const ownedBy = (
+  object: KubeObject | undefined,
+  vmService: VirtualMachineService,
+): OwnerReference[] =>
+  object ? withControllerReference(object, vmService) : [controllerReference(vmService)];
 
 /** Labels and annotations: the VirtualMachineService's over the Service's, managed annotations dropped when unset. */
 export function serviceMeta(vmService: VirtualMachineService, existing: Service | undefined) {
