@@ -1,9 +1,8 @@
 /**
- * A publish request's status as vm-operator works it out: the conditions it writes (types,
- * reasons, and its rule for setting one: a condition's lastTransitionTime moves when its
- * status, reason or message changes, and the list stays sorted by type with `Ready`
- * first), the references it sets once, and when a request is complete. A reconcile works
- * on a `Pass`, a draft of the status that is written at the end.
+ * A publish request's status as vm-operator works it out: the conditions it writes (types and
+ * reasons, set by vm-operator's rule, ../conditions.ts), the references it sets once, and when a
+ * request is complete. A reconcile works on a `Pass`, a draft of the status that is written at
+ * the end.
  */
 import type { LibraryRecord } from '@vsim/vsphere';
 import type {
@@ -13,6 +12,7 @@ import type {
 } from '../../api/types.js';
 import type { ContentLibrary } from '../../image-registry-kinds.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
+import { setCondition } from '../conditions.js';
 
 export const PUBLISH_CONDITION = {
   sourceValid: 'SourceValid',
@@ -39,31 +39,6 @@ export const PUBLISH_REASON = {
 
 const C = PUBLISH_CONDITION;
 const R = PUBLISH_REASON;
-
-const byType = (a: Condition, b: Condition): number => {
-  if (a.type === b.type) return 0;
-  if (a.type === 'Ready') return -1;
-  if (b.type === 'Ready') return 1;
-  return a.type < b.type ? -1 : 1;
-};
-
-/** The conditions with `type` set; vm-operator marks True with reason `True` and no message. */
-export function setCondition(
-  conditions: readonly Condition[] | undefined,
-  type: string,
-  verdict: { status: 'True' } | { status: 'False'; reason: string; message: string },
-  now: string,
-): Condition[] {
-  const next =
-    verdict.status === 'True'
-      ? { type, status: 'True' as const, reason: 'True', message: '' }
-      : { type, ...verdict };
-  const before = conditions?.find((c) => c.type === type);
-  const same =
-    before?.status === next.status && before.reason === next.reason && before.message === next.message;
-  const condition: Condition = { ...next, lastTransitionTime: same ? before.lastTransitionTime : now };
-  return [...(conditions ?? []).filter((c) => c.type !== type), condition].sort(byType);
-}
 
 export const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
   conditions?.find((c) => c.type === type);

@@ -135,7 +135,7 @@ describe('the VirtualMachineService controller', () => {
     expect(service?.spec).not.toHaveProperty('selector');
     expect(service?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.2', ipMode: 'VIP' }] });
     expect(service?.status?.conditions).toMatchObject([
-      { type: LOAD_BALANCER_CONDITION, status: 'True', reason: 'VirtualIPAssigned' },
+      { type: LOAD_BALANCER_CONDITION, status: 'True', reason: 'True' },
     ]);
     expect(owner?.status?.loadBalancer).toEqual({ ingress: [{ ip: '192.168.240.2' }] });
     // The load balancer writes no Ready, as most of a Supervisor's do not.
@@ -184,6 +184,37 @@ describe('the VirtualMachineService controller', () => {
       loadBalancerSourceRanges: ['10.0.0.0/8'],
       clusterIP: service.spec?.clusterIP,
     });
+  });
+
+  it("mirrors a Ready the Service's load balancer writes, its time moved by a new reason or message", async () => {
+    const f = await setup();
+    await f.createService('web', lb());
+    await f.settle();
+    const setReady = async (message: string) => {
+      const service = (await f.service('web')) as Service;
+      const others = (service.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
+      const ready = {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Pending',
+        message,
+        lastTransitionTime: '2025-01-01T00:00:00Z',
+      };
+      await f.kube.updateStatus({
+        ...service,
+        status: { ...service.status, conditions: [...others, ready] },
+      });
+      await f.settle();
+      return readyOf(await f.vmService('web'));
+    };
+    const first = await setReady('queued');
+    expect(first).toMatchObject({ status: 'False', reason: 'Pending', message: 'queued' });
+    await f.advance(5_000);
+    const second = await setReady('programming');
+    expect(second).toMatchObject({ status: 'False', reason: 'Pending', message: 'programming' });
+    expect(second?.lastTransitionTime).not.toBe(first?.lastTransitionTime);
+    // The load balancer's own condition stays beside it.
+    expect(addressOf(await f.service('web'))).toMatchObject({ status: 'True' });
   });
 
   it('follows VMs: a new IP joins, a relabelled or deleted VM leaves, probes decide readiness', async () => {

@@ -25,13 +25,14 @@
  * match).
  */
 import type { VSphere } from '@vsim/vsphere';
-import type { Condition, VirtualMachine, VirtualMachineService } from '../../api/types.js';
+import type { VirtualMachine, VirtualMachineService } from '../../api/types.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { setCondition } from '../conditions.js';
 import { AddressRange } from './address-range.js';
 import { endpointSubsets, readyTargets } from './endpoints.js';
 import {
@@ -94,19 +95,6 @@ const selects = (
 };
 
 /** The condition list with `next` set, its transition time kept while its status stays. */
-const withCondition = (
-  conditions: readonly Condition[] | undefined,
-  next: Omit<Condition, 'lastTransitionTime'>,
-  now: string,
-) => {
-  const old = conditions?.find((c) => c.type === next.type);
-  const condition: Condition = {
-    ...next,
-    lastTransitionTime: old?.status === next.status ? old.lastTransitionTime : now,
-  };
-  return [...(conditions ?? []).filter((c) => c.type !== next.type), condition];
-};
-
 export function startVirtualMachineServiceController(
   manager: Manager,
   deps: VirtualMachineServiceControllerDeps,
@@ -226,16 +214,18 @@ export function startVirtualMachineServiceController(
         waiting.delete(key);
         // With the mode the API server gives an address a load balancer reports.
         status = { loadBalancer: { ingress: [{ ip: vip.ip, ipMode: 'VIP' }] } };
-        status.conditions = withCondition(
+        status.conditions = setCondition(
           service.status?.conditions,
-          { type: LOAD_BALANCER_CONDITION, status: 'True', reason: 'VirtualIPAssigned', message: '' },
+          LOAD_BALANCER_CONDITION,
+          { status: 'True' },
           now(),
         );
       } else {
         waiting.add(key);
-        status.conditions = withCondition(
+        status.conditions = setCondition(
           service.status?.conditions,
-          { type: LOAD_BALANCER_CONDITION, status: 'False', ...vip },
+          LOAD_BALANCER_CONDITION,
+          { status: 'False', ...vip },
           now(),
         );
       }
@@ -310,11 +300,7 @@ export function startVirtualMachineServiceController(
     const status = {
       ...vmService.status,
       loadBalancer: ingress.length > 0 ? { ingress: ingress.map(vmServiceIngress) } : {},
-      conditions: withCondition(
-        vmService.status?.conditions,
-        { type: SERVICE_READY_CONDITION, ...verdict },
-        now(),
-      ),
+      conditions: setCondition(vmService.status?.conditions, SERVICE_READY_CONDITION, verdict, now()),
     };
     if (deepEqual(vmService.status, status)) return;
     await kube.updateStatus({ ...vmService, status } as KubeObject);
