@@ -91,17 +91,18 @@ function formatIp(bytes: number[]): string {
   return `${hex.slice(0, zerosStart).join(':')}::${hex.slice(zerosStart + zerosLength).join(':')}`;
 }
 
-/** Kubernetes' IsValidIP: an address, strictly written, not IPv4-mapped, in canonical form. */
+/**
+ * Kubernetes' IsValidIP: an address, strictly written, not IPv4-mapped, in canonical form; the
+ * first rule it breaks, as apimachinery returns at the first.
+ */
 export function ipProblems(text: string): string[] {
   const address = parseIp(text, 'sloppy');
   if (!address) return ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
-  const problems: string[] = [];
   const strict = parseIp(text, 'strict');
-  if (!strict) problems.push('must not have leading 0s');
-  else if (text.includes(':') && isV4Mapped(strict)) problems.push('must not be an IPv4-mapped IPv6 address');
+  if (!strict) return ['must not have leading 0s'];
+  if (text.includes(':') && isV4Mapped(strict)) return ['must not be an IPv4-mapped IPv6 address'];
   const canonical = formatIp(address);
-  if (text !== canonical) problems.push(`must be in canonical form (${JSON.stringify(canonical)})`);
-  return problems;
+  return text === canonical ? [] : [`must be in canonical form (${JSON.stringify(canonical)})`];
 }
 
 /** The prefix length of a dotted IPv4 mask (the bits it sets); undefined when it is no address. */

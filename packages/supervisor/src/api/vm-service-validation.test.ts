@@ -150,20 +150,18 @@ describe('VirtualMachineService create', () => {
     expect(create({ clusterIp: 'fe80::1%eth0' })).toEqual([
       `spec.clusterIP: Invalid value: "fe80::1%eth0": ${INVALID_IP}`,
     ]);
+    // A strict-parsing error alone: apimachinery does not complain of the same problem twice.
     expect(create({ clusterIp: '010.0.0.1' })).toEqual([
       'spec.clusterIP: Invalid value: "010.0.0.1": must not have leading 0s',
-      'spec.clusterIP: Invalid value: "010.0.0.1": must be in canonical form ("10.0.0.1")',
     ]);
     expect(create({ clusterIp: '::ffff:10.0.0.1' })).toEqual([
       'spec.clusterIP: Invalid value: "::ffff:10.0.0.1": must not be an IPv4-mapped IPv6 address',
-      'spec.clusterIP: Invalid value: "::ffff:10.0.0.1": must be in canonical form ("10.0.0.1")',
     ]);
     expect(create({ clusterIp: '2001:DB8:0:0:1:0:0:1' })).toEqual([
       'spec.clusterIP: Invalid value: "2001:DB8:0:0:1:0:0:1": must be in canonical form ("2001:db8::1:0:0:1")',
     ]);
     expect(create({ clusterIp: '::00001' })).toEqual([
       'spec.clusterIP: Invalid value: "::00001": must not have leading 0s',
-      'spec.clusterIP: Invalid value: "::00001": must be in canonical form ("::1")',
     ]);
     expect(create({ clusterIp: '::1.2.3.4' })).toEqual([
       'spec.clusterIP: Invalid value: "::1.2.3.4": must be in canonical form ("::102:304")',
