@@ -86,19 +86,23 @@ export function serviceMeta(vmService: VirtualMachineService, existing: Service 
 }
 
 /**
- * The IP families of the Service. The simulated cluster is IPv4 single-stack: a
- * VirtualMachineService asking for IPv6 first, or for dual stack as a requirement, gets
- * the API server's refusal; preferring dual stack yields IPv4 alone.
+ * The IP families of the Service, as the API server settles them. The simulated cluster is IPv4
+ * single-stack: a VirtualMachineService listing IPv6, or requiring dual stack for a Service that
+ * gets a cluster IP, gets the API server's refusal; preferring dual stack yields IPv4 alone. A
+ * headless Service without a selector (as every one made here is) requires dual stack unless it
+ * says otherwise, as the API server defaults it.
  */
 export function ipFamiliesOf(vmService: VirtualMachineService): { families: string[]; policy: string } {
   const name = vmService.metadata.name ?? '';
-  const wanted = vmService.spec?.ipFamilies ?? [];
-  const policy = vmService.spec?.ipFamilyPolicy ?? 'SingleStack';
-  if (wanted[0] === 'IPv6')
-    throw kubeErrors.invalid(subject('services', 'Service', name), [
-      { field: 'spec.ipFamilies[0]', message: 'Invalid value: "IPv6": not configured on this cluster' },
-    ]);
-  if (policy === 'RequireDualStack')
+  const headless = vmService.spec?.clusterIp === 'None';
+  const policy = vmService.spec?.ipFamilyPolicy ?? (headless ? 'RequireDualStack' : 'SingleStack');
+  const unconfigured = (vmService.spec?.ipFamilies ?? []).flatMap((family, i) =>
+    family === 'IPv6'
+      ? [{ field: `spec.ipFamilies[${i}]`, message: 'Invalid value: "IPv6": not configured on this cluster' }]
+      : [],
+  );
+  if (unconfigured.length > 0) throw kubeErrors.invalid(subject('services', 'Service', name), unconfigured);
+  if (policy === 'RequireDualStack' && !headless)
     throw kubeErrors.invalid(subject('services', 'Service', name), [
       {
         field: 'spec.ipFamilyPolicy',

@@ -293,7 +293,12 @@ describe('the VirtualMachineService controller', () => {
       message: 'Underlying Service does not have Ready condition',
     });
     expect((await f.service('named'))?.spec?.clusterIP).toBe('10.96.0.42');
-    expect((await f.service('headless'))?.spec?.clusterIP).toBe('None');
+    expect((await f.service('headless'))?.spec).toMatchObject({
+      clusterIP: 'None',
+      // The API server's default for a headless Service without a selector.
+      ipFamilyPolicy: 'RequireDualStack',
+      ipFamilies: ['IPv4'],
+    });
     const ext = await f.service('ext');
     expect(ext?.spec).toEqual({
       type: 'ExternalName',
@@ -515,6 +520,7 @@ describe('the VirtualMachineService controller', () => {
       labels: { app: 'web' },
     });
     await f.createService('v6', lb({ app: 'x' }, { ipFamilies: ['IPv6'] }));
+    await f.createService('dual', lb({ app: 'x' }, { ipFamilies: ['IPv4', 'IPv6'] }));
     await f.settle();
     expect((await f.vmService('web'))?.metadata.finalizers).toEqual([VM_SERVICE_FINALIZER]);
     const service = await f.service('web');
@@ -527,6 +533,10 @@ describe('the VirtualMachineService controller', () => {
       reason: 'Invalid',
       message:
         'Service "v6" is invalid: spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster',
+    });
+    expect(f.controller.errorOf('ns1/dual')).toMatchObject({
+      message:
+        'Service "dual" is invalid: spec.ipFamilies[1]: Invalid value: "IPv6": not configured on this cluster',
     });
     await f.kube.patch(
       f.ref('VirtualMachineService', 'web'),
