@@ -64,7 +64,6 @@ export {
   CORE_KINDS,
   type KindDefinition,
   type KindInfo,
-  parseApiVersion,
   type StoreReader,
 } from './store/kinds.js';
 export {
@@ -87,6 +86,7 @@ export {
   type ObjectRef,
   ORPHAN_FINALIZER,
   type OwnerReference,
+  parseApiVersion,
 } from './store/meta.js';
 export { applyJsonPatch, applyMergePatch, type JsonPatchOperation, type PatchType } from './store/patch.js';
 export {

@@ -5,7 +5,6 @@
  * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
  * update, then its validating webhook on create and update.
  */
-
 import {
   type ClusterVirtualMachineImage,
   convertTo,
@@ -41,9 +40,9 @@ import {
 } from './api/index.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
-import { type AdmitFunction, parseApiVersion, type StoreReader } from './store/kinds.js';
+import type { AdmitFunction, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
-import type { KubeObject } from './store/meta.js';
+import { type KubeObject, parseApiVersion } from './store/meta.js';
 
 /**
  * The network vm-operator gives a VM that names none, with the vSphere Distributed Switch

@@ -11,7 +11,7 @@
  * - a terminating Namespace has its content deleted, then its `kubernetes` spec finalizer
  *   removed, then goes.
  */
-import { kindKey, parseApiVersion } from './kinds.js';
+import { kindKey } from './kinds.js';
 import {
   clone,
   FOREGROUND_FINALIZER,
@@ -19,6 +19,7 @@ import {
   NAMESPACE_FINALIZER,
   ORPHAN_FINALIZER,
   type OwnerReference,
+  parseApiVersion,
 } from './meta.js';
 import { type KubeRecord, NAMESPACE_KEY, type ObjectRecords } from './records.js';
 

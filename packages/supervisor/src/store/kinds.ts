@@ -14,7 +14,7 @@ import {
   volumeDefaults,
 } from './core-defaults.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
-import { deepEqual, type KubeObject, type ObjectRef } from './meta.js';
+import { deepEqual, type KubeObject, type ObjectRef, parseApiVersion } from './meta.js';
 import type { Structure } from './structure.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
@@ -113,12 +113,6 @@ export interface KindInfo
    * resource's update names it, and its generation counts spec changes and the deletion.
    */
   readonly builtIn: boolean;
-}
-
-export function parseApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/');
-  if (slash < 0) return { group: '', version: apiVersion };
-  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
 export const apiVersionOf = (group: string, version: string) => (group ? `${group}/${version}` : version);

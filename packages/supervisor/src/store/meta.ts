@@ -159,31 +159,33 @@ export const controllerReference = (owner: {
   blockOwnerDeletion: true,
 });
 
-/** The group of an apiVersion: none for a core one (`v1`). */
-const groupOfApiVersion = (apiVersion: string) =>
-  apiVersion.slice(0, Math.max(0, apiVersion.lastIndexOf('/')));
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return { group: '', version: apiVersion };
+  return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
 
 /** Whether two owner references name the same object, as controller-runtime compares them: group, kind and name. */
 const referSameObject = (a: OwnerReference, b: OwnerReference) =>
-  groupOfApiVersion(a.apiVersion) === groupOfApiVersion(b.apiVersion) &&
+  parseApiVersion(a.apiVersion).group === parseApiVersion(b.apiVersion).group &&
   a.kind === b.kind &&
   a.name === b.name;
 
 /**
- * The object's owner references with `owner` as its controller, as controllerutil's
- * SetControllerReference leaves them: a reference to the same object (a stale uid too) replaced
- * where it is, else the new one added. Another controller refuses it.
+ * The owner references of an object (one being made: none) with `owner` as its controller, as
+ * controllerutil's SetControllerReference leaves them: a reference to the same object (a stale
+ * uid too) replaced where it is, else the new one added. Another controller refuses it.
  */
 export function withControllerReference(
-  object: { readonly metadata: ObjectMeta },
+  object: { readonly metadata: ObjectMeta } | undefined,
   owner: { readonly apiVersion: string; readonly kind: string; readonly metadata: ObjectMeta },
 ): OwnerReference[] {
   const mine = controllerReference(owner);
-  const refs = object.metadata.ownerReferences ?? [];
+  const refs = object?.metadata.ownerReferences ?? [];
   const other = refs.find((ref) => ref.controller && !referSameObject(ref, mine));
   if (other)
     throw new Error(
-      `Object ${object.metadata.namespace}/${object.metadata.name} is already owned by another ${other.kind} controller ${other.name}`,
+      `Object ${object?.metadata.namespace}/${object?.metadata.name} is already owned by another ${other.kind} controller ${other.name}`,
     );
   const at = refs.findIndex((ref) => referSameObject(ref, mine));
   return at < 0 ? [...refs, mine] : refs.map((ref, i) => (i === at ? mine : ref));

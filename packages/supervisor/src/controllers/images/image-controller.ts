@@ -46,7 +46,6 @@ import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import {
   controllerOf,
-  controllerReference,
   deepEqual,
   type KubeObject,
   timestamp,
@@ -279,7 +278,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
         kind: library.kind,
         name: library.name,
       });
-    const ownerReferences = current ? withControllerReference(current, item) : [controllerReference(item)];
+    const ownerReferences = withControllerReference(current, item);
     const labels = synced ? withStatusLabels(current?.metadata.labels, synced) : current?.metadata.labels;
     return {
       ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),

@@ -9,12 +9,7 @@
  */
 import type { Condition, VirtualMachineService, VirtualMachineServicePort } from '../../api/types.js';
 import { kubeErrors } from '../../store/errors.js';
-import {
-  controllerReference,
-  type KubeObject,
-  type OwnerReference,
-  withControllerReference,
-} from '../../store/meta.js';
+import type { KubeObject } from '../../store/meta.js';
 import type { EndpointSubset } from './endpoints.js';
 
 export const VM_SERVICE_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -64,16 +59,6 @@ export type Service = KubeObject & { spec?: ServiceSpec; status?: ServiceStatus 
 export type Endpoints = KubeObject & { subsets?: EndpointSubset[] };
 
 const subject = (resource: string, kind: string, name: string) => ({ group: '', resource, kind, name });
-
-/**
- * Owner references with the VirtualMachineService as controller; an object another
- * controller owns is refused as controller-runtime refuses it.
- */
-export const ownedBy = (
-  object: KubeObject | undefined,
-  vmService: VirtualMachineService,
-): OwnerReference[] =>
-  object ? withControllerReference(object, vmService) : [controllerReference(vmService)];
 
 /** Labels and annotations: the VirtualMachineService's over the Service's, managed annotations dropped when unset. */
 export function serviceMeta(vmService: VirtualMachineService, existing: Service | undefined) {

@@ -31,7 +31,13 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { controllerOf, deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import {
+  controllerOf,
+  deepEqual,
+  type KubeObject,
+  timestamp,
+  withControllerReference,
+} from '../../store/meta.js';
 import { setCondition } from '../conditions.js';
 import { AddressRange } from './address-range.js';
 import { endpointSubsets, readyTargets } from './endpoints.js';
@@ -40,7 +46,6 @@ import {
   type Endpoints,
   ipFamiliesOf,
   type LoadBalancerIngress,
-  ownedBy,
   type Service,
   type ServiceStatus,
   serviceMeta,
@@ -94,7 +99,6 @@ const selects = (
   return entries.length > 0 && entries.every(([k, v]) => labels?.[k] === v);
 };
 
-/** The condition list with `next` set, its transition time kept while its status stays. */
 export function startVirtualMachineServiceController(
   manager: Manager,
   deps: VirtualMachineServiceControllerDeps,
@@ -159,7 +163,7 @@ export function startVirtualMachineServiceController(
       name: vmService.metadata.name as string,
     };
     const existing = await kube.get<Service>(ref).catch(ignoreNotFound);
-    const ownerReferences = ownedBy(existing, vmService);
+    const ownerReferences = withControllerReference(existing, vmService);
     const { labels, annotations } = serviceMeta(vmService, existing);
     const spec = serviceSpec(vmService, annotations, existing?.spec, clusterIpOf(vmService, existing));
     const metadata = {
@@ -243,7 +247,7 @@ export function startVirtualMachineServiceController(
     const namespace = vmService.metadata.namespace as string;
     const ref = { ...ENDPOINTS, namespace, name: vmService.metadata.name as string };
     const existing = await kube.get<Endpoints>(ref).catch(ignoreNotFound);
-    const ownerReferences = ownedBy(existing, vmService);
+    const ownerReferences = withControllerReference(existing, vmService);
     const vms = await kube.list<VirtualMachine & KubeObject>({
       ...VM,
       namespace,
