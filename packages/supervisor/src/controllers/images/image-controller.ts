@@ -29,7 +29,6 @@ import {
 } from '@vsim/vsphere';
 import type {
   ClusterVirtualMachineImage,
-  Condition,
   VirtualMachineImage,
   VirtualMachineImageDiskInfo,
   VirtualMachineImageStatus,
@@ -52,7 +51,8 @@ import {
   withControllerReference,
   withFinalizer,
 } from '../../store/meta.js';
-import { isLabelValue, labelKeyProblems } from '../../store/names.js';
+import { isLabelValue } from '../../store/names.js';
+import { type ConditionState, setCondition } from '../conditions.js';
 import { imageNameOfItemObject } from './names.js';
 import { quantityOf, startContentLibraryController, startLibraryItemController } from './registry.js';
 
@@ -75,16 +75,16 @@ const FINALIZERS = {
 /** The labels vm-operator gives a synced image, from its status. */
 const TYPE_LABEL = 'image.vmoperator.vmware.com/type';
 const OS_LABEL_PREFIX = 'os.image.vmoperator.vmware.com/';
-const CAPABILITY_LABEL_PREFIX = 'capability.image.vmoperator.vmware.com/';
 
-/** vm-operator's SyncStatusToLabels: a label per field that makes a valid label value, none for the rest. */
+/**
+ * vm-operator's SyncStatusToLabels: a label per field that makes a valid label value, none for
+ * the rest (the simulator's images have no capabilities, so no capability labels).
+ */
 function withStatusLabels(
   labels: Readonly<Record<string, string>> | undefined,
   status: VirtualMachineImageStatus,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(labels ?? {}))
-    if (!key.startsWith(CAPABILITY_LABEL_PREFIX)) out[key] = value;
+  const out: Record<string, string> = { ...labels };
   const set = (key: string, value: string | undefined) => {
     if (value && isLabelValue(value)) out[key] = value;
     else delete out[key];
@@ -93,10 +93,6 @@ function withStatusLabels(
   set(`${OS_LABEL_PREFIX}id`, status.osInfo?.id);
   set(`${OS_LABEL_PREFIX}type`, status.osInfo?.type);
   set(`${OS_LABEL_PREFIX}version`, status.osInfo?.version);
-  for (const capability of status.capabilities ?? []) {
-    const key = CAPABILITY_LABEL_PREFIX + capability;
-    if (labelKeyProblems(key).length === 0) out[key] = 'true';
-  }
   return out;
 }
 
@@ -207,33 +203,22 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   const contentLibraries = startContentLibraryController(manager, registryDeps);
   const libraryItems = startLibraryItemController(manager, registryDeps);
 
-  /** `Ready` as vm-operator marks it: its time moves only when it changes. */
-  const readyCondition = (old: Condition[] | undefined, reason?: string, message = ''): Condition => {
-    const previous = old?.find((c) => c.type === 'Ready');
-    const status = reason === undefined ? 'True' : 'False';
-    const same = previous?.status === status && previous.reason === (reason ?? 'True');
-    return {
-      type: 'Ready',
-      status,
-      lastTransitionTime: same && previous ? previous.lastTransitionTime : timestamp(vsphere.clock.now()),
-      reason: reason ?? 'True',
-      message,
-    };
-  };
-
   /**
    * The image's status: what the item object says (its name and type, even when empty), then,
    * once it is compliant and ready, its content synced from vSphere (`synced`), else the content
-   * last synced and `Ready` False with why.
+   * last synced and `Ready` False with why (`failed` when the sync itself failed).
    */
   const statusOf = (item: ContentLibraryItem, old: VirtualMachineImageStatus | undefined) => {
     const itemStatus = item.status ?? {};
     const name = itemStatus.name ?? '';
     const type = itemStatus.type ?? '';
     const shown: VirtualMachineImageStatus = { ...old, name, providerItemID: item.spec?.uuid ?? '', type };
-    const notReady = (reason: string, message: string) => ({
-      status: { ...shown, conditions: [readyCondition(old?.conditions, reason, message)] },
+    const withReady = (state: ConditionState) =>
+      setCondition(old?.conditions, 'Ready', state, timestamp(vsphere.clock.now()));
+    const notReady = (reason: string, message: string, failed = false) => ({
+      status: { ...shown, conditions: withReady({ status: 'False', reason, message }) },
       synced: false,
+      failed,
     });
     if (itemStatus.securityCompliance !== true)
       return notReady(
@@ -243,26 +228,28 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (itemStatus.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
       return notReady('VirtualMachineImageProviderNotReady', 'Provider item is not in ready condition');
     const contentVersion = itemStatus.contentVersion ?? '';
-    const ready = { ...shown, conditions: [readyCondition(old?.conditions)] };
+    const ready = { ...shown, conditions: withReady({ status: 'True' }) };
     // Content of this version synced already: vm-operator reads the OVF again only for a new one.
     if (old?.providerContentVersion === contentVersion && old.disks?.length)
-      return { status: ready, synced: true };
+      return { status: ready, synced: true, failed: false };
     const record = vsphere.store.get(item.spec?.uuid ?? '');
     if (record?.kind !== 'LibraryItem')
       return notReady(
         'VirtualMachineImageNotSynced',
         'Failed to sync to the latest content version from provider',
+        true,
       );
     const content = imageStatusOf(record as LibraryItemRecord);
     return {
       status: { ...ready, ...content, name, type, providerContentVersion: contentVersion },
       synced: true,
+      failed: false,
     };
   };
 
   /**
    * The image as vm-operator's CreateOrPatch leaves it: owned by the item object, naming it, and,
-   * once synced, labelled with its type, OS and capabilities (vm-operator's SyncStatusToLabels).
+   * once synced, labelled with its type and OS (vm-operator's SyncStatusToLabels).
    */
   const desiredMetadata = (
     item: ContentLibraryItem,
@@ -320,7 +307,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       ...(namespace ? { namespace } : {}),
     };
     const current = kube.direct.get(imageRef) as unknown as Image | undefined;
-    const { status, synced } = statusOf(item, current?.status);
+    const { status, synced, failed } = statusOf(item, current?.status);
     const metadata = desiredMetadata(item, current, synced ? status : undefined);
     const spec = { providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name } };
     let image: KubeObject;
@@ -343,8 +330,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     }
     if (!deepEqual(image.status, status)) await kube.updateStatus({ ...image, status });
     // As vm-operator's, a failed sync is an error of the reconcile too, retried with backoff.
-    if (status.conditions?.[0]?.reason === 'VirtualMachineImageNotSynced')
-      throw new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`);
+    if (failed) throw new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`);
     return undefined;
   };
 
@@ -361,12 +347,9 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   };
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImage' }, ownerOf);
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'ClusterVirtualMachineImage' }, ownerOf);
-  const itemsOfLibrary = (libraryId: string): string[] => {
-    const out: string[] = [];
-    for (const item of vsphere.store.ofKind<LibraryItemRecord>('LibraryItem'))
-      if (item.library === libraryId) out.push(item.id);
-    return out;
-  };
+  const itemsOfLibrary = (libraryId: string): string[] => [
+    ...vsphere.store.referrers('libraryItem', libraryId),
+  ];
   const enqueueLibrary = (libraryId: string) => {
     contentLibraries.enqueue(libraryId);
     for (const id of itemsOfLibrary(libraryId)) libraryItems.enqueue(id);
