@@ -223,8 +223,14 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'object',
     ),
   };
+  /** The CRD schemas' defaults the simulator fills in beyond what the webhooks default. */
+  const defaults: Partial<Record<string, (object: KubeObject) => void>> = {
+    VirtualMachinePublishRequest: (object) =>
+      publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
+  };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];
+    const kindDefaults = defaults[k.kind];
     store.registerKind({
       group: k.group,
       versions: k.servedVersions,
@@ -240,12 +246,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       },
       structure: VM_OPERATOR_STRUCTURES[k.kind],
       ...(kindAdmit ? { admit: kindAdmit } : {}),
-      ...(k.kind === 'VirtualMachinePublishRequest'
-        ? {
-            defaults: (object: KubeObject) =>
-              publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
-          }
-        : {}),
+      ...(kindDefaults ? { defaults: kindDefaults } : {}),
     });
   }
 };

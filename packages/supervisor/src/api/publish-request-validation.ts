@@ -14,7 +14,6 @@ import { deepEqual } from '../store/meta.js';
 import { GROUP } from './conversion/engine.js';
 import type {
   VirtualMachinePublishRequest,
-  VirtualMachinePublishRequestSource,
   VirtualMachinePublishRequestSpec,
   VirtualMachinePublishRequestTarget,
   VirtualMachinePublishRequestTargetLocation,
@@ -52,9 +51,9 @@ const withRefDefaults = <T extends { apiVersion?: string; kind?: string }>(
  * The CRD schema's defaults, as the API server fills them into every write: `backoffLimit` in a
  * spec, the apiVersion and kind of a source or target location that is there, in the spec and in
  * the status's references (a request without a spec gets none, and vm-operator then reads its
- * backoff limit as 0: no limit). Nested objects
- * may be the caller's: replaced, never changed in place. The webhook below reads requests alike
- * whether or not they were defaulted.
+ * backoff limit as 0: no limit). Nested objects may be the caller's: replaced, never changed in
+ * place. The webhook below fills the same defaults in what it reads, so it judges a request alike
+ * whether or not the store defaulted it.
  */
 export function publishRequestDefaults(request: VirtualMachinePublishRequest): void {
   const status = request.status;
@@ -103,26 +102,22 @@ interface GoTarget {
   location: GoLocation;
 }
 
-/**
- * The store keeps what the client wrote; the API server would have filled in the schema's
- * defaults first, inside a source or location that is there (not in one left out).
- */
-function sourceOf(spec: VirtualMachinePublishRequestSpec | undefined): GoSource {
-  const source: VirtualMachinePublishRequestSource | undefined = spec?.source ?? undefined;
-  return {
-    name: source?.name ?? '',
-    apiVersion: source ? (source.apiVersion ?? SOURCE_DEFAULTS.apiVersion) : '',
-    kind: source ? (source.kind ?? SOURCE_DEFAULTS.kind) : '',
-  };
-}
+/** A reference as Go decodes it: an absent string the empty one. */
+const goRef = (ref: { name?: string; apiVersion?: string; kind?: string } | undefined): GoSource => ({
+  name: ref?.name ?? '',
+  apiVersion: ref?.apiVersion ?? '',
+  kind: ref?.kind ?? '',
+});
 
-function locationOf(location: VirtualMachinePublishRequestTargetLocation | undefined): GoLocation {
-  return {
-    name: location?.name ?? '',
-    apiVersion: location ? (location.apiVersion ?? LOCATION_DEFAULTS.apiVersion) : '',
-    kind: location ? (location.kind ?? LOCATION_DEFAULTS.kind) : '',
-  };
-}
+/**
+ * The source and the location as the webhook reads them: with the schema's defaults inside one
+ * that is there (not in one left out), as the API server fills them before any webhook.
+ */
+const sourceOf = (spec: VirtualMachinePublishRequestSpec | undefined): GoSource =>
+  goRef(spec?.source && withRefDefaults(spec.source, SOURCE_DEFAULTS));
+
+const locationOf = (location: VirtualMachinePublishRequestTargetLocation | undefined): GoLocation =>
+  goRef(location && withRefDefaults(location, LOCATION_DEFAULTS));
 
 function targetOf(spec: VirtualMachinePublishRequestSpec | undefined): GoTarget {
   const target: VirtualMachinePublishRequestTarget | undefined = spec?.target ?? undefined;

@@ -153,10 +153,9 @@ export function startPublishRequestController(
       await save(pass);
       return { outcome: { requeue: true } };
     }
-    const library = libraries.library(target.spec.uuid);
+    const library = pass.library;
     if (!library)
       throw new Error(`failed to get item "${itemName}" from library: no library ${target.spec.uuid}`);
-    pass.library = library;
     const existing = libraries.itemNamed(library.id, itemName);
     if (existing && (pass.status.attempts ?? 0) > 0 && isTiedTo(existing, uid)) {
       mark(pass, C.targetValid, { status: 'True' });
@@ -324,7 +323,6 @@ export function startPublishRequestController(
       await save(pass);
       return { requeue: true };
     }
-    pass.target = target;
     const library = libraries.library(target.spec?.uuid ?? '');
     if (library) pass.library = library;
     const upload = checkUpload(pass);

@@ -10,7 +10,6 @@ import type {
   VirtualMachinePublishRequest,
   VirtualMachinePublishRequestStatus,
 } from '../../api/types.js';
-import type { ContentLibrary } from '../../image-registry-kinds.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
 import { setCondition } from '../conditions.js';
 
@@ -58,9 +57,7 @@ export interface Pass {
   request: Request;
   status: VirtualMachinePublishRequestStatus;
   now: string;
-  /** The ContentLibrary the target location names, once found. */
-  target?: ContentLibrary;
-  /** Its vSphere library, once found. */
+  /** The vSphere library of the ContentLibrary the target location names, once found. */
   library?: LibraryRecord;
   /** The uploaded item, once known. */
   itemId?: string;
