@@ -190,12 +190,12 @@ describe('the VirtualMachineService controller', () => {
     const f = await setup();
     await f.createService('web', lb());
     await f.settle();
-    const setReady = async (message: string) => {
+    const setReady = async (message: string, status = 'False') => {
       const service = (await f.service('web')) as Service;
       const others = (service.status?.conditions ?? []).filter((c) => c.type !== 'Ready');
       const ready = {
         type: 'Ready',
-        status: 'False',
+        status,
         reason: 'Pending',
         message,
         lastTransitionTime: '2025-01-01T00:00:00Z',
@@ -213,6 +213,12 @@ describe('the VirtualMachineService controller', () => {
     const second = await setReady('programming');
     expect(second).toMatchObject({ status: 'False', reason: 'Pending', message: 'programming' });
     expect(second?.lastTransitionTime).not.toBe(first?.lastTransitionTime);
+    // Ready True: vm-operator marks it True with reason True and no message of its own.
+    expect(await setReady('programmed', 'True')).toMatchObject({
+      status: 'True',
+      reason: 'True',
+      message: '',
+    });
     // The load balancer's own condition stays beside it.
     expect(addressOf(await f.service('web'))).toMatchObject({ status: 'True' });
   });

@@ -289,7 +289,7 @@ export function startVirtualMachineServiceController(
             message: 'Underlying Service does not have Ready condition',
           }
         : ready.status === 'True'
-          ? { status: 'True' as const, reason: 'True', message: '' }
+          ? { status: 'True' as const }
           : ready.status === 'False'
             ? {
                 status: 'False' as const,
