@@ -76,6 +76,7 @@ export type {
   OvfDisk,
   OvfOperatingSystem,
   OvfProduct,
+  OvfProperty,
   SampleOvfImage,
 } from './library/ovf.js';
 export { cimOsTypeOf, ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';

@@ -103,6 +103,30 @@ describe('OVF library items, /rest', () => {
     });
     expect(noPool.status).toBe(400);
     expect(JSON.stringify(noPool.json)).toContain('target.resource_pool_id');
+    const badFlags = await send('POST', '/rest/com/vmware/vcenter/ovf/library-item', {
+      body: JSON.stringify({
+        source: { type: 'VirtualMachine', id: 'vm-20' },
+        target: { library_id: lib },
+        create_spec: { name: 'flagged', flags: 'EXTRA_CONFIG' },
+      }),
+    });
+    expect(badFlags.status).toBe(400);
+    expect(JSON.stringify(badFlags.json)).toContain('create_spec.flags');
+  });
+
+  it("keeps the VM's extraConfig in the captured descriptor with the EXTRA_CONFIG flag", async () => {
+    const { send, lib, vsphere } = await session();
+    const extraConfig = [{ key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' }];
+    await vsphere.vm.reconfigure('vm-20', { extraConfig }).wait();
+    const created = await send('POST', '/rest/com/vmware/vcenter/ovf/library-item', {
+      body: JSON.stringify({
+        source: { type: 'VirtualMachine', id: 'vm-20' },
+        target: { library_id: lib },
+        create_spec: { name: 'kept', flags: ['EXTRA_CONFIG'] },
+      }),
+    });
+    const item = (created.json as { value: { ovf_library_item_id: string } }).value.ovf_library_item_id;
+    expect(vsphere.library.getItem(item).ovf?.extraConfig).toEqual(extraConfig);
   });
 
   it('deploys thin disks onto a full datastore, thick ones not, and refuses an unknown provisioning', async () => {

@@ -43,6 +43,9 @@ const create = (call: Call) => {
   const spec = obj(body, 'create_spec', 'create_spec', true) as Json;
   const name = str(spec, 'name', 'create_spec.name', true) as string;
   const description = str(spec, 'description', 'create_spec.description');
+  const flags = spec.flags ?? [];
+  if (!Array.isArray(flags) || !flags.every((f) => typeof f === 'string'))
+    throw invalid('create_spec.flags', 'must be a list of strings');
   const { vsphere } = call;
   vsphere.library.get(libraryId);
   const ref = vsphere.store.get(vm);
@@ -58,6 +61,7 @@ const create = (call: Call) => {
       libraryId,
       name,
       ...(description === undefined ? {} : { description }),
+      flags,
     });
     return { value: { succeeded: true, ovf_library_item_id: id, error: emptyResult() }, created: true };
   } catch (error) {

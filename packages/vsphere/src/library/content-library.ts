@@ -54,6 +54,8 @@ export interface OvfCaptureSpec {
   libraryId: string;
   name: string;
   description?: string;
+  /** vCenter's capture flags; `EXTRA_CONFIG` puts the VM's extraConfig in the descriptor. */
+  flags?: readonly string[];
 }
 
 const idOf = (ref: Ref) => (typeof ref === 'string' ? ref : ref.value);
@@ -302,7 +304,7 @@ export const contentLibraryOperations = (m: Model) => {
         return putItem(tx, library, {
           name: spec.name,
           type: 'ovf',
-          ovf: descriptorOfVm(current, networkName),
+          ovf: descriptorOfVm(current, networkName, spec.flags?.includes('EXTRA_CONFIG') === true),
           ...(spec.description === undefined ? {} : { description: spec.description }),
         });
       });

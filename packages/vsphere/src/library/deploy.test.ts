@@ -198,6 +198,38 @@ describe('deploying an OVF item', () => {
     expect(nics[1]?.macAddress).toMatch(/^00:50:56:/);
   });
 
+  it("puts the configuration spec's extra config over the descriptor's", async () => {
+    const { vsphere, lib, target, run } = setup();
+    const item = vsphere.library.createItem(lib, {
+      ...ubuntu,
+      name: 'with-extra-config',
+      ovf: {
+        ...ubuntu.ovf,
+        extraConfig: [
+          { key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' },
+          { key: 'guestinfo.userdata', value: 'old' },
+        ],
+      },
+    });
+    const plain = await run(vsphere.library.deploy(item, target));
+    expect((vsphere.store.get(plain.value) as VmRecord).config.extraConfig).toEqual([
+      { key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' },
+      { key: 'guestinfo.userdata', value: 'old' },
+    ]);
+    const extraConfig = [
+      { key: 'guestinfo.userdata', value: 'new' },
+      { key: 'guestinfo.metadata', value: 'e30=' },
+    ];
+    const ref = await run(
+      vsphere.library.deploy(item, { ...target, name: 'node-1', config: { extraConfig } }),
+    );
+    expect((vsphere.store.get(ref.value) as VmRecord).config.extraConfig).toEqual([
+      { key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' },
+      { key: 'guestinfo.userdata', value: 'new' },
+      { key: 'guestinfo.metadata', value: 'e30=' },
+    ]);
+  });
+
   it("prefers the library's datastore, else the host's first one", async () => {
     const { vsphere, at, folder, pool, run } = setup({ inventory: { ds: 2 } });
     const ds1 = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
@@ -221,6 +253,24 @@ describe('deploying an OVF item', () => {
     expect(vm.config).toMatchObject({ numCPU: 1, memoryMB: 32, guestId: 'otherGuest', version: 'vmx-13' });
     expect(vm.config.devices.filter(isDisk).map((d) => d.capacityInKB)).toEqual([10 * 1024 * 1024]);
     expect(vm.networks).toEqual(source.networks);
+    expect(vm.config.extraConfig).toEqual([]);
+  });
+
+  it("captures the VM's extraConfig with the EXTRA_CONFIG flag, and deploys it", async () => {
+    const { vsphere, at, lib, target, run } = setup();
+    const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    const extraConfig = [{ key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' }];
+    await run(vsphere.vm.reconfigure(source.id, { extraConfig }));
+    const without = vsphere.library.createOvfFromVm(source.id, { libraryId: lib, name: 'plain' });
+    const item = vsphere.library.createOvfFromVm(source.id, {
+      libraryId: lib,
+      name: 'kept',
+      flags: ['EXTRA_CONFIG'],
+    });
+    expect(vsphere.library.getItem(without).ovf?.extraConfig).toBeUndefined();
+    expect(vsphere.library.getItem(item).ovf?.extraConfig).toEqual(extraConfig);
+    const ref = await run(vsphere.library.deploy(item, target));
+    expect((vsphere.store.get(ref.value) as VmRecord).config.extraConfig).toEqual(extraConfig);
   });
 });
 

@@ -20,7 +20,7 @@ import type {
 import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
-import { guestFullName } from '../objects/vm-config-spec.js';
+import { guestFullName, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -96,12 +96,16 @@ const KB = 1024;
 const usable = (h: HostRecord) =>
   h.connectionState === 'connected' && h.powerState === 'poweredOn' && !h.inMaintenanceMode;
 
-/** The VmSpec fields a deployment's configuration spec sets (field by field: spreads of conditionals cost more). */
-const configOverrides = (config: DeployConfig | undefined, nics: Target['nics']) => {
+/**
+ * The VmSpec fields a deployment's configuration spec sets (field by field: spreads of
+ * conditionals cost more). Its extraConfig goes over the descriptor's.
+ */
+const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, nics: Target['nics']) => {
   const out: Pick<VmSpec, 'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses'> = {};
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
-  if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
+  if (ovf.extraConfig !== undefined) out.extraConfig = mergeExtraConfig(ovf.extraConfig, config?.extraConfig);
+  else if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
   if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
 };
@@ -271,7 +275,7 @@ export const deployOperations = (m: Model) => {
             networks,
             numCPU: spec.config?.numCPU ?? ovf.numCPUs,
             memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
-            ...configOverrides(spec.config, t.nics),
+            ...configOverrides(spec.config, ovf, t.nics),
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             thinProvisioned: t.thin,
             version: spec.config?.version ?? ovf.hardwareVersion,

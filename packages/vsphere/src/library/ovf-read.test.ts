@@ -9,6 +9,35 @@ describe('readOvfDescriptor', () => {
     expect(readOvfDescriptor(ovfXml(ubuntu.ovf, ubuntu.name))).toEqual(ubuntu.ovf);
   });
 
+  it('reads back the properties of its ProductSections and its extraConfig', () => {
+    const ovf = {
+      ...ubuntu.ovf,
+      properties: [
+        { key: 'vmware-system.guest.kubernetes', type: 'string', value: 'v1.30.0' },
+        {
+          key: 'user-data',
+          type: 'string',
+          userConfigurable: true,
+          label: 'User <data>',
+          description: 'cloud-init',
+        },
+        { key: 'hostname', type: 'string', value: 'node', userConfigurable: false },
+      ],
+      extraConfig: [{ key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' }],
+    };
+    expect(readOvfDescriptor(ovfXml(ovf, ubuntu.name))).toEqual(ovf);
+    // Properties without a product section's Product, over two sections, keyless ones skipped.
+    const xml = `<Envelope><VirtualSystem>
+  <ProductSection><Property ovf:key="a" ovf:type="int" ovf:value="1" ovf:userConfigurable="1"/></ProductSection>
+  <ProductSection ovf:class="x"><Property ovf:type="string"/><Property ovf:key="b"/></ProductSection>
+</VirtualSystem></Envelope>`;
+    expect(readOvfDescriptor(xml)?.properties).toEqual([
+      { key: 'a', type: 'int', value: '1', userConfigurable: true },
+      { key: 'b', type: 'string' },
+    ]);
+    expect(readOvfDescriptor(xml)?.product).toBeUndefined();
+  });
+
   it('reads foreign prefixes, GB memory and byte capacities', () => {
     const xml = `<?xml version="1.0"?>
 <ovf:Envelope xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:r="rasd" xmlns:v="vssd" xmlns:w="vmw">

@@ -1,10 +1,12 @@
 /**
  * A tolerant reader of OVF descriptors: enough of the envelope to know the VM an uploaded
- * `.ovf` deploys (guest, CPUs, memory, disks, networks, hardware family, product). It reads
+ * `.ovf` deploys (guest, CPUs, memory, disks, networks, hardware family, product and its
+ * properties, extraConfig). It reads
  * elements by local name whatever their namespace prefix and ignores what it does not know;
  * an envelope without a VirtualSystem is no descriptor (undefined).
  */
-import type { OvfDescriptor, OvfDisk, OvfOperatingSystem, OvfProduct } from './ovf.js';
+import type { OptionValue } from '../inventory/records.js';
+import type { OvfDescriptor, OvfDisk, OvfOperatingSystem, OvfProduct, OvfProperty } from './ovf.js';
 
 const P = '(?:[\\w.-]+:)?';
 
@@ -47,6 +49,40 @@ const positive = (s: string | undefined): number | undefined => {
   const n = Number(s);
   return s !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 };
+
+/** xs:boolean: `true` or `1`, `false` or `0`; anything else says nothing. */
+const xsBoolean = (s: string | undefined): boolean | undefined =>
+  s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : undefined;
+
+/** The properties of every ProductSection of a VirtualSystem, in order; a keyless one is skipped. */
+const propertiesOf = (vs: string): OvfProperty[] => {
+  const out: OvfProperty[] = [];
+  for (const section of elements(vs, 'ProductSection'))
+    for (const p of elements(section.body, 'Property')) {
+      const key = attr(p.attrs, 'key');
+      if (key === undefined || key === '') continue;
+      const value = attr(p.attrs, 'value');
+      const userConfigurable = xsBoolean(attr(p.attrs, 'userConfigurable'));
+      const label = text(p.body, 'Label');
+      const description = text(p.body, 'Description');
+      out.push({
+        key,
+        type: attr(p.attrs, 'type') ?? 'string',
+        ...(value === undefined ? {} : { value }),
+        ...(userConfigurable === undefined ? {} : { userConfigurable }),
+        ...(label === undefined ? {} : { label }),
+        ...(description === undefined ? {} : { description }),
+      });
+    }
+  return out;
+};
+
+/** The `vmw:ExtraConfig` entries of the first VirtualHardwareSection. */
+const extraConfigOf = (vs: string): OptionValue[] =>
+  elements(first(vs, 'VirtualHardwareSection')?.body ?? '', 'ExtraConfig').flatMap((e) => {
+    const key = attr(e.attrs, 'key');
+    return key === undefined || key === '' ? [] : [{ key, value: attr(e.attrs, 'value') ?? '' }];
+  });
 
 /** The descriptor an OVF envelope describes, or undefined when it is not one. */
 export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
@@ -103,6 +139,8 @@ export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
   const family = text(vs, 'VirtualSystemType')?.split(/[\s,]+/)[0];
   const firmware = /key\s*=\s*"firmware"[^>]*value\s*=\s*"efi"/i.test(vs) ? 'efi' : 'bios';
   const annotation = text(first(vs, 'AnnotationSection')?.body ?? '', 'Annotation');
+  const properties = propertiesOf(vs);
+  const extraConfig = extraConfigOf(vs);
 
   return {
     numCPUs,
@@ -114,5 +152,7 @@ export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
     ...(os ? { os } : {}),
     ...(product ? { product } : {}),
     ...(annotation ? { annotation } : {}),
+    ...(properties.length > 0 ? { properties } : {}),
+    ...(extraConfig.length > 0 ? { extraConfig } : {}),
   };
 };

@@ -4,7 +4,7 @@
  * item, and the capture of a VM into a descriptor.
  */
 import { isDisk, isEthernetCard, nicNetwork } from '../inventory/devices.js';
-import type { LibraryFile, VmRecord } from '../inventory/records.js';
+import type { LibraryFile, OptionValue, VmRecord } from '../inventory/records.js';
 
 /** The ProductSection of an OVF (what a Kubernetes release image names itself). */
 export interface OvfProduct {
@@ -26,6 +26,20 @@ export interface OvfDisk {
   readonly capacityKB: number;
 }
 
+/**
+ * A property of a ProductSection: `ovf:key`, `ovf:type` and its default, `ovf:value`. A VM
+ * deployed from the OVF gets it as a vApp property.
+ */
+export interface OvfProperty {
+  readonly key: string;
+  readonly type: string;
+  readonly value?: string;
+  /** `ovf:userConfigurable`; absent, the property is not. */
+  readonly userConfigurable?: boolean;
+  readonly label?: string;
+  readonly description?: string;
+}
+
 /** What an OVF descriptor says about the VM it deploys. */
 export interface OvfDescriptor {
   readonly product?: OvfProduct;
@@ -39,6 +53,10 @@ export interface OvfDescriptor {
   /** The virtual hardware family, e.g. `vmx-19`. */
   readonly hardwareVersion: string;
   readonly annotation?: string;
+  /** The properties of its ProductSections, in order. */
+  readonly properties?: readonly OvfProperty[];
+  /** The VirtualHardwareSection's `vmw:ExtraConfig` entries, the deployed VM's extraConfig. */
+  readonly extraConfig?: readonly OptionValue[];
 }
 
 /** An image to put in a library as an OVF item: `library.createItem(libraryId, image)`. */
@@ -195,18 +213,43 @@ const hardwareItems = (d: OvfDescriptor): string[] => {
   return out;
 };
 
-const productSection = (p: OvfProduct | undefined): string[] =>
-  p
-    ? [
-        '    <ProductSection>',
-        '      <Info>Information about the installed software</Info>',
-        `      <Product>${xmlEscape(p.name)}</Product>`,
-        `      <Vendor>${xmlEscape(p.vendor)}</Vendor>`,
-        `      <Version>${xmlEscape(p.version)}</Version>`,
-        `      <FullVersion>${xmlEscape(p.fullVersion)}</FullVersion>`,
-        '    </ProductSection>',
-      ]
-    : [];
+const property = (p: OvfProperty): string[] => {
+  const attrs = [
+    `ovf:key="${xmlEscape(p.key)}"`,
+    `ovf:type="${xmlEscape(p.type)}"`,
+    ...(p.userConfigurable === undefined ? [] : [`ovf:userConfigurable="${p.userConfigurable}"`]),
+    ...(p.value === undefined ? [] : [`ovf:value="${xmlEscape(p.value)}"`]),
+  ].join(' ');
+  if (p.label === undefined && p.description === undefined) return [`      <Property ${attrs}/>`];
+  return [
+    `      <Property ${attrs}>`,
+    ...(p.label === undefined ? [] : [`        <Label>${xmlEscape(p.label)}</Label>`]),
+    ...(p.description === undefined
+      ? []
+      : [`        <Description>${xmlEscape(p.description)}</Description>`]),
+    '      </Property>',
+  ];
+};
+
+const productSection = (d: OvfDescriptor): string[] => {
+  const p = d.product;
+  const properties = d.properties ?? [];
+  if (!p && properties.length === 0) return [];
+  return [
+    '    <ProductSection>',
+    '      <Info>Information about the installed software</Info>',
+    ...(p
+      ? [
+          `      <Product>${xmlEscape(p.name)}</Product>`,
+          `      <Vendor>${xmlEscape(p.vendor)}</Vendor>`,
+          `      <Version>${xmlEscape(p.version)}</Version>`,
+          `      <FullVersion>${xmlEscape(p.fullVersion)}</FullVersion>`,
+        ]
+      : []),
+    ...properties.flatMap(property),
+    '    </ProductSection>',
+  ];
+};
 
 /** The OVF envelope of an item named `name` (its files are `<name>-disk-<n>.vmdk`). */
 export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string => {
@@ -255,8 +298,12 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     '      </System>',
     ...hardwareItems(d),
     `      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="${d.firmware}"/>`,
+    ...(d.extraConfig ?? []).map(
+      (o) =>
+        `      <vmw:ExtraConfig ovf:required="false" vmw:key="${xmlEscape(o.key)}" vmw:value="${xmlEscape(o.value)}"/>`,
+    ),
     '    </VirtualHardwareSection>',
-    ...productSection(d.product),
+    ...productSection(d),
     '  </VirtualSystem>',
     '</Envelope>',
   ];
@@ -276,8 +323,15 @@ export const ovfFiles = (d: OvfDescriptor, name: string): LibraryFile[] => [
   })),
 ];
 
-/** What an OVF export of `vm` describes; `networkName` names a NIC's network. */
-export const descriptorOfVm = (vm: VmRecord, networkName: (id: string) => string): OvfDescriptor => {
+/**
+ * What an OVF export of `vm` describes; `networkName` names a NIC's network. Its extraConfig
+ * goes with it only when asked (`vcenter.ovf.LibraryItem.create`'s `EXTRA_CONFIG` flag).
+ */
+export const descriptorOfVm = (
+  vm: VmRecord,
+  networkName: (id: string) => string,
+  withExtraConfig = false,
+): OvfDescriptor => {
   const c = vm.config;
   const networks = new Set<string>();
   for (const d of c.devices) {
@@ -296,5 +350,6 @@ export const descriptorOfVm = (vm: VmRecord, networkName: (id: string) => string
     firmware: 'bios',
     hardwareVersion: c.version,
     ...(c.annotation ? { annotation: c.annotation } : {}),
+    ...(withExtraConfig && c.extraConfig.length > 0 ? { extraConfig: c.extraConfig } : {}),
   };
 };

@@ -60,6 +60,8 @@ export function libraryProvider(vsphere: VSphere): LibraryProvider {
         libraryId: spec.libraryId,
         name: spec.name,
         description: itemDescriptionPrefix(spec.uid) + spec.description,
+        // As vm-operator asks: the image keeps the VM's extraConfig.
+        flags: ['EXTRA_CONFIG'],
       });
     },
     setDescription(itemId, description) {
