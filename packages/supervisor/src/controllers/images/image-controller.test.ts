@@ -201,6 +201,53 @@ describe('image controller', () => {
     ]);
   });
 
+  it("reads the OVF's properties, v1alpha1 readiness and labels from its extraConfig", async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const ovf = {
+      ...ubuntu.ovf,
+      properties: [
+        { key: 'vmware-system.guest.kubernetes.distribution.image.version', type: 'string', value: '{}' },
+        { key: 'vmware-system.empty', type: 'string' },
+        { key: 'user-data', type: 'string', userConfigurable: true },
+        { key: 'hostname', type: 'string', value: 'node', userConfigurable: true },
+        { key: 'fixed', type: 'string', value: 'x' },
+      ],
+      extraConfig: [
+        { key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' },
+        { key: 'vmservice.vmi.labels', value: 'team:a,gpu,bad:x:y' },
+      ],
+    };
+    const item = t.vsphere.library.createItem(t.lib, { ...ubuntu, name: 'with-properties', ovf });
+    await t.settle();
+    const [image] = await t.namespaced('ns1');
+    expect(image?.status?.vmwareSystemProperties).toEqual([
+      { key: 'vmware-system.guest.kubernetes.distribution.image.version', value: '{}' },
+      { key: 'vmware-system.empty' },
+    ]);
+    expect(image?.status?.ovfProperties).toEqual([
+      { key: 'user-data', type: 'string' },
+      { key: 'hostname', type: 'string', default: 'node' },
+    ]);
+    expect(image?.status?.conditions?.map((c) => [c.type, c.status])).toEqual([
+      ['Ready', 'True'],
+      ['VirtualMachineImageV1Alpha1Compatible', 'True'],
+    ]);
+    expect(image?.metadata.labels).toMatchObject({ team: 'a', gpu: '' });
+    expect(Object.keys(image?.metadata.labels ?? {})).not.toContain('bad');
+
+    // A new content version without them: the lists and the condition go, the labels stay.
+    const record = t.vsphere.library.getItem(item);
+    t.vsphere.store.transact((tx) =>
+      tx.put({ ...record, contentVersion: '2', ovf: { ...ovf, properties: [], extraConfig: [] } }),
+    );
+    await t.settle();
+    const [updated] = await t.namespaced('ns1');
+    expect(updated?.status?.ovfProperties).toBeUndefined();
+    expect(updated?.status?.vmwareSystemProperties).toBeUndefined();
+    expect(updated?.status?.conditions?.map((c) => c.type)).toEqual(['Ready']);
+    expect(updated?.metadata.labels).toMatchObject({ team: 'a', gpu: '' });
+  });
+
   it('follows a renamed item and a changed descriptor', async () => {
     const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
     const item = t.vsphere.library.createItem(t.lib, ubuntu);

@@ -6,7 +6,8 @@
  * annotations `vmware.com/display-name` and `vmoperator.vmware.com/conversion-content-lib-ref` its
  * name and library, and the status what the item and its OVF descriptor say, `Ready` True (False
  * `VirtualMachineImageProviderNotReady` while the item object is not ready,
- * `VirtualMachineImageProviderSecurityNotCompliant` unless it is compliant). Its finalizer on the
+ * `VirtualMachineImageProviderSecurityNotCompliant` unless it is compliant), and
+ * `VirtualMachineImageV1Alpha1Compatible` True when the OVF's extraConfig says so. Its finalizer on the
  * item object comes first; an item object being deleted only loses it, and its image goes with
  * it (garbage collection of what it owns).
  *
@@ -154,8 +155,32 @@ const disksOf = (ovf: OvfDescriptor): VirtualMachineImageDiskInfo[] => {
   });
 };
 
-/** What vm-operator reads of a library item for its image's status (conditions aside). */
-export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatus => {
+/** ExtraConfig keys vm-operator reads from an image's OVF: labels for the image, v1alpha1 readiness. */
+const LABELS_EXTRA_CONFIG_KEY = 'vmservice.vmi.labels';
+const V1ALPHA1_EXTRA_CONFIG_KEY = 'guestinfo.vmservice.defer-cloud-init';
+const V1ALPHA1_COMPATIBLE = 'VirtualMachineImageV1Alpha1Compatible';
+
+/** `k1:v1,k2` as vm-operator splits it into labels (`k2` empty; a part with two colons skipped). */
+const labelsOf = (value: string | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const part of value ? value.split(',') : []) {
+    const [key = '', label, ...rest] = part.split(':');
+    if (rest.length === 0) out[key] = label ?? '';
+  }
+  return out;
+};
+
+/** What vm-operator reads of a library item and its OVF when it syncs an image. */
+export interface ImageContent {
+  /** The status fields it sets (conditions aside). */
+  readonly status: VirtualMachineImageStatus;
+  /** Labels the OVF's extraConfig asks for (`vmservice.vmi.labels`). */
+  readonly labels: Record<string, string>;
+  /** Whether the OVF's extraConfig makes the image `VirtualMachineImageV1Alpha1Compatible`. */
+  readonly v1alpha1Compatible: boolean;
+}
+
+export const imageContentOf = (item: LibraryItemRecord): ImageContent => {
   const status: VirtualMachineImageStatus = {
     name: item.name,
     providerItemID: item.id,
@@ -163,7 +188,7 @@ export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatu
     type: item.type === 'iso' ? 'ISO' : 'OVF',
   };
   const ovf = item.ovf;
-  if (!ovf) return status;
+  if (!ovf) return { status, labels: {}, v1alpha1Compatible: false };
   if (ovf.product)
     status.productInfo = {
       product: ovf.product.name,
@@ -171,13 +196,29 @@ export const imageStatusOf = (item: LibraryItemRecord): VirtualMachineImageStatu
       version: ovf.product.version,
       fullVersion: ovf.product.fullVersion,
     };
+  // A ProductSection's properties: `vmware-system` ones as they are, the others when a user may
+  // set them (a default only when not empty). Both lists are made anew, empty ones dropped later.
+  if (ovf.product || ovf.properties) {
+    const properties = ovf.properties ?? [];
+    status.vmwareSystemProperties = properties
+      .filter((p) => p.key.startsWith('vmware-system'))
+      .map((p) => (p.value ? { key: p.key, value: p.value } : { key: p.key }));
+    status.ovfProperties = properties
+      .filter((p) => !p.key.startsWith('vmware-system') && p.userConfigurable === true)
+      .map((p) => ({ key: p.key, type: p.type, ...(p.value ? { default: p.value } : {}) }));
+  }
   // The OS as vm-operator gives it: its CIM type as `id` (0: unknown), the guest id as `type`.
   if (ovf.os) status.osInfo = { id: String(cimOsTypeOf(ovf.os.id) ?? 0), type: ovf.os.id };
   status.disks = disksOf(ovf);
   status.firmware = ovf.firmware;
   const hardwareVersion = hardwareVersionNumber(ovf.hardwareVersion);
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
-  return status;
+  const extraConfig = (key: string) => ovf.extraConfig?.find((o) => o.key === key)?.value;
+  return {
+    status,
+    labels: labelsOf(extraConfig(LABELS_EXTRA_CONFIG_KEY)),
+    v1alpha1Compatible: extraConfig(V1ALPHA1_EXTRA_CONFIG_KEY) === 'ready',
+  };
 };
 
 /**
@@ -205,16 +246,25 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
 
   /**
    * The image's status: what the item object says (its name and type, even when empty), then,
-   * once it is compliant and ready, its content synced from vSphere (`synced`), else the content
-   * last synced and `Ready` False with why (`failed` when the sync itself failed).
+   * once it is compliant and ready, its content synced from vSphere (`synced`; `labels` when it
+   * was read again), else the content last synced and `Ready` False with why (`failed` when the
+   * sync itself failed).
    */
-  const statusOf = (item: ContentLibraryItem, old: VirtualMachineImageStatus | undefined) => {
+  const statusOf = (
+    item: ContentLibraryItem,
+    old: VirtualMachineImageStatus | undefined,
+  ): {
+    status: VirtualMachineImageStatus;
+    synced: boolean;
+    failed: boolean;
+    labels?: Record<string, string>;
+  } => {
     const itemStatus = item.status ?? {};
     const name = itemStatus.name ?? '';
     const type = itemStatus.type ?? '';
     const shown: VirtualMachineImageStatus = { ...old, name, providerItemID: item.spec?.uuid ?? '', type };
-    const withReady = (state: ConditionState) =>
-      setCondition(old?.conditions, 'Ready', state, timestamp(vsphere.clock.now()));
+    const now = timestamp(vsphere.clock.now());
+    const withReady = (state: ConditionState) => setCondition(old?.conditions, 'Ready', state, now);
     const notReady = (reason: string, message: string, failed = false) => ({
       status: { ...shown, conditions: withReady({ status: 'False', reason, message }) },
       synced: false,
@@ -228,10 +278,9 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (itemStatus.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
       return notReady('VirtualMachineImageProviderNotReady', 'Provider item is not in ready condition');
     const contentVersion = itemStatus.contentVersion ?? '';
-    const ready = { ...shown, conditions: withReady({ status: 'True' }) };
     // Content of this version synced already: vm-operator reads the OVF again only for a new one.
     if (old?.providerContentVersion === contentVersion && old.disks?.length)
-      return { status: ready, synced: true, failed: false };
+      return { status: { ...shown, conditions: withReady({ status: 'True' }) }, synced: true, failed: false };
     const record = vsphere.store.get(item.spec?.uuid ?? '');
     if (record?.kind !== 'LibraryItem')
       return notReady(
@@ -239,22 +288,33 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
         'Failed to sync to the latest content version from provider',
         true,
       );
-    const content = imageStatusOf(record as LibraryItemRecord);
-    return {
-      status: { ...ready, ...content, name, type, providerContentVersion: contentVersion },
-      synced: true,
-      failed: false,
+    const content = imageContentOf(record as LibraryItemRecord);
+    const compatible = content.v1alpha1Compatible
+      ? setCondition(old?.conditions, V1ALPHA1_COMPATIBLE, { status: 'True' }, now)
+      : old?.conditions?.filter((c) => c.type !== V1ALPHA1_COMPATIBLE);
+    const status: VirtualMachineImageStatus = {
+      ...shown,
+      ...content.status,
+      name,
+      type,
+      providerContentVersion: contentVersion,
+      conditions: setCondition(compatible, 'Ready', { status: 'True' }, now),
     };
+    if (status.ovfProperties?.length === 0) delete status.ovfProperties;
+    if (status.vmwareSystemProperties?.length === 0) delete status.vmwareSystemProperties;
+    return { status, synced: true, failed: false, labels: content.labels };
   };
 
   /**
    * The image as vm-operator's CreateOrPatch leaves it: owned by the item object, naming it, and,
-   * once synced, labelled with its type and OS (vm-operator's SyncStatusToLabels).
+   * once synced, labelled with its type and OS (vm-operator's SyncStatusToLabels) and with what
+   * its OVF's `vmservice.vmi.labels` lists when it was read again.
    */
   const desiredMetadata = (
     item: ContentLibraryItem,
     current: Image | undefined,
     synced?: VirtualMachineImageStatus,
+    extraLabels?: Record<string, string>,
   ) => {
     const annotations = { ...current?.metadata.annotations };
     if (item.status?.name) annotations[DISPLAY_NAME_ANNOTATION] = item.status.name;
@@ -266,7 +326,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
         name: library.name,
       });
     const ownerReferences = withControllerReference(current, item);
-    const labels = synced ? withStatusLabels(current?.metadata.labels, synced) : current?.metadata.labels;
+    const kept = extraLabels ? { ...current?.metadata.labels, ...extraLabels } : current?.metadata.labels;
+    const labels = synced ? withStatusLabels(kept, synced) : kept;
     return {
       ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
@@ -307,8 +368,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       ...(namespace ? { namespace } : {}),
     };
     const current = kube.direct.get(imageRef) as unknown as Image | undefined;
-    const { status, synced, failed } = statusOf(item, current?.status);
-    const metadata = desiredMetadata(item, current, synced ? status : undefined);
+    const { status, synced, failed, labels } = statusOf(item, current?.status);
+    const metadata = desiredMetadata(item, current, synced ? status : undefined, labels);
     const spec = { providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name } };
     let image: KubeObject;
     if (!current) {
