@@ -128,6 +128,8 @@ export const REALISTIC_TASK_DURATIONS: Readonly<Record<string, number>> = {
   PowerOnVM_Task: 2_000,
   PowerOffVM_Task: 2_000,
   Destroy_Task: 1_000,
+  // A capture copies the VM's disks into the library (vcenter.ovf.LibraryItem.create).
+  'vcenter.ovf.LibraryItem.create': 90_000,
 };
 
 /**

@@ -70,6 +70,7 @@ export type {
   LibraryUpdateSpec,
   OvfCaptureSpec,
 } from './library/content-library.js';
+export { CAPTURE_DESCRIPTION_ID, capturedItemId } from './library/content-library.js';
 export type { DeployConfig, DeploySpec } from './library/deploy.js';
 export type {
   OvfDescriptor,

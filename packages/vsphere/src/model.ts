@@ -84,9 +84,13 @@ export interface Task<T = unknown> {
   outcome(): TaskOutcome<T> | undefined;
 }
 
-/** How a task runs: `blocking`, when its caller waits for it (see `Model.task`). */
+/**
+ * How a task runs: `blocking`, when its caller waits for it (see `Model.task`);
+ * `activationId`, the id its caller gave it to find it by (vAPI's `vapi-ctx-actid` header).
+ */
 export interface TaskOptions {
   readonly blocking?: boolean;
+  readonly activationId?: string;
 }
 
 /** What a task's work threw, as the fault its task ends with. */
@@ -271,7 +275,7 @@ export class Model {
     const duration = delayMs + (this.taskDurations[call.method] ?? 0);
     const id = this.newId('Task');
     const userName = this.userName;
-    const queued: TaskRecord = {
+    const queued: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       id,
       kind: 'Task',
       name: call.method,
@@ -286,6 +290,7 @@ export class Model {
       userName,
       eventChainId: this.events.reserveKey(),
     };
+    if (options.activationId !== undefined) queued.activationId = options.activationId;
     if (options.blocking && duration === 0) this.#runTask(id, fault, work, after, queued);
     else {
       this.store.transact((tx) => {

@@ -1,4 +1,4 @@
-import type { NetworkRecord, VmRecord } from '@vsim/vsphere';
+import type { NetworkRecord, TaskRecord, VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { setup } from '../test-helpers.js';
 
@@ -127,6 +127,18 @@ describe('OVF library items, /rest', () => {
     });
     const item = (created.json as { value: { ovf_library_item_id: string } }).value.ovf_library_item_id;
     expect(vsphere.library.getItem(item).ovf?.extraConfig).toEqual(extraConfig);
+  });
+
+  it('gives the task a call spawns the activation id of its vapi-ctx-actid header', async () => {
+    const { send, lib, vsphere } = await session();
+    await send('POST', '/rest/com/vmware/vcenter/ovf/library-item', {
+      body: capture(lib, 'tagged'),
+      headers: { 'vapi-ctx-actid': 'pub-1' },
+    });
+    const tasks = [...vsphere.store.ofKind<TaskRecord>('Task')].filter((t) => t.activationId === 'pub-1');
+    expect(tasks.map((t) => [t.descriptionId, t.state])).toEqual([
+      ['com.vmware.ovfs.LibraryItem.capture', 'success'],
+    ]);
   });
 
   it('deploys thin disks onto a full datastore, thick ones not, and refuses an unknown provisioning', async () => {

@@ -6,7 +6,13 @@
  * operation itself (a taken name, no room, a wrong target) is a result with
  * `succeeded: false` and the error in `error.errors`.
  */
-import { type DatacenterRecord, type DeploySpec, isVimFault, type VSphere } from '@vsim/vsphere';
+import {
+  capturedItemId,
+  type DatacenterRecord,
+  type DeploySpec,
+  isVimFault,
+  type VSphere,
+} from '@vsim/vsphere';
 import { invalid, isObject, type Json, obj, pathId, str } from '../content/wire.js';
 import { type RestError, restError, toRestError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
@@ -30,7 +36,15 @@ const bodyOf = (call: Call): Json => {
   return call.body;
 };
 
-const create = (call: Call) => {
+/** The header that names the task a vAPI call spawns (its `activationId`). */
+const ACTIVATION_ID_HEADER = 'vapi-ctx-actid';
+
+const activationOf = (call: Call) => {
+  const id = call.headers[ACTIVATION_ID_HEADER];
+  return id === undefined ? { blocking: true } : { blocking: true, activationId: id };
+};
+
+const create = async (call: Call) => {
   const body = bodyOf(call);
   const source = obj(body, 'source', 'source', true) as Json;
   const type = str(source, 'type', 'source.type', true);
@@ -57,12 +71,13 @@ const create = (call: Call) => {
       [vm],
     );
   try {
-    const id = vsphere.library.createOvfFromVm(vm, {
-      libraryId,
-      name,
-      ...(description === undefined ? {} : { description }),
-      flags,
-    });
+    // vAPI's create blocks until the capture's task ends: one that takes no time ends here.
+    const captured = vsphere.library.captureOvf(
+      vm,
+      { libraryId, name, ...(description === undefined ? {} : { description }), flags },
+      activationOf(call),
+    );
+    const id = capturedItemId(await captured.wait());
     return { value: { succeeded: true, ovf_library_item_id: id, error: emptyResult() }, created: true };
   } catch (error) {
     if (!isVimFault(error)) throw error;
@@ -147,7 +162,7 @@ const deploy = async (call: Call) => {
     if (folderId === undefined)
       throw restError('invalid_argument', `The resource pool ${pool} does not exist.`);
     // vAPI's deploy blocks until the VM exists: a deployment that takes no time ends here.
-    const vm = await vsphere.library.deploy(item.id, deploySpec, { blocking: true }).wait();
+    const vm = await vsphere.library.deploy(item.id, deploySpec, activationOf(call)).wait();
     return {
       value: { succeeded: true, resource_id: { type: 'VirtualMachine', id: vm.value }, error: emptyResult() },
     };

@@ -217,6 +217,23 @@ describe('TaskHistoryCollector', () => {
     expect(vsphere.history.latestPage(failed)).toEqual([]);
   });
 
+  it('filters by activation id, the id a vAPI caller gave the task its call spawned', async () => {
+    const { vsphere, vm, run } = setup();
+    const call = { method: 'Rename_Task', descriptionId: 'VirtualMachine.rename', target: vm.id };
+    const tagged = vsphere.task(call, () => 'a', undefined, { activationId: 'pub-1' });
+    await run(tagged);
+    await run(vsphere.task(call, () => 'b'));
+    const ref = vsphere.history.createTaskCollector({ activationId: ['pub-1'] });
+    const page = vsphere.history.latestPage(ref) as { key: string; activationId?: string }[];
+    expect(page.map((t) => [t.key, t.activationId])).toEqual([[tagged.ref.value, 'pub-1']]);
+    expect(
+      vsphere.history.latestPage(vsphere.history.createTaskCollector({ activationId: ['pub-2'] })),
+    ).toEqual([]);
+    expect(
+      vsphere.history.latestPage(vsphere.history.createTaskCollector({ activationId: [] })),
+    ).toHaveLength(2);
+  });
+
   it('tells a property filter on latestPage as its tasks run', async () => {
     const { vsphere, vm } = setup();
     const ref = vsphere.history.createTaskCollector({ entity: { entity: vm.id, recursion: 'self' } });

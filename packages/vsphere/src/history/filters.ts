@@ -48,6 +48,7 @@ export interface TaskFilterSpec {
   readonly userName?: { readonly userList?: readonly string[]; readonly systemUser?: boolean };
   readonly state?: readonly TaskState[];
   readonly eventChainId?: readonly number[];
+  readonly activationId?: readonly string[];
   readonly [field: string]: unknown;
 }
 
@@ -149,7 +150,7 @@ const TASK_TIMES = {
 } as const;
 
 /** Filters on what no task here has (alarms, scheduled tasks, parents) match nothing when set. */
-const UNSUPPORTED_TASK_FILTERS = ['alarm', 'scheduledTask', 'activationId', 'parentTaskKey', 'rootTaskKey'];
+const UNSUPPORTED_TASK_FILTERS = ['alarm', 'scheduledTask', 'parentTaskKey', 'rootTaskKey'];
 
 export const taskMatches = (store: Inventory, filter: TaskFilterSpec, t: TaskRecord): boolean => {
   if (filter.time && !within(TASK_TIMES[filter.time.timeType](t), filter.time)) return false;
@@ -157,6 +158,7 @@ export const taskMatches = (store: Inventory, filter: TaskFilterSpec, t: TaskRec
   if (nonEmpty(users) && !users.includes(t.userName)) return false;
   if (nonEmpty(filter.state) && !filter.state.includes(t.state)) return false;
   if (nonEmpty(filter.eventChainId) && !filter.eventChainId.includes(t.eventChainId)) return false;
+  if (nonEmpty(filter.activationId) && !filter.activationId.includes(t.activationId ?? '')) return false;
   for (const name of UNSUPPORTED_TASK_FILTERS) {
     const value = filter[name];
     if (value !== undefined && (!Array.isArray(value) || value.length > 0)) return false;

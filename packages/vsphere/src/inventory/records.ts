@@ -249,6 +249,7 @@ export interface TaskRecord extends Base<'Task'> {
   readonly error?: import('../faults.js').Fault & { readonly message?: string };
   readonly userName: string;
   readonly eventChainId: number;
+  readonly activationId?: string;
 }
 
 /** A file of a library item, as the content library lists it. */

@@ -3,6 +3,7 @@ import type { LibraryItemRecord, VmRecord } from '../inventory/records.js';
 import { loadState, parseState, serializeState } from '../save.js';
 import { createFixture } from '../testing/fixture.js';
 import { VSphere } from '../vsphere.js';
+import { CAPTURE_DESCRIPTION_ID, capturedItemId } from './content-library.js';
 import { ovfXml, SAMPLE_OVF_IMAGES } from './ovf.js';
 
 const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
@@ -288,14 +289,10 @@ describe('library items', () => {
 });
 
 describe('capturing a VM as an OVF item', () => {
-  it('describes the VM: hardware, guest, disks and networks', () => {
-    const { vsphere, at, lib } = setup();
+  it('describes the VM: hardware, guest, disks and networks', async () => {
+    const { vsphere, at, lib, capture } = setup();
     const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
-    const id = vsphere.library.createOvfFromVm(vm.id, {
-      libraryId: lib,
-      name: 'golden',
-      description: 'captured',
-    });
+    const id = await capture(vm.id, { libraryId: lib, name: 'golden', description: 'captured' });
     const item = vsphere.library.getItem(id) as LibraryItemRecord;
     expect(item).toMatchObject({ name: 'golden', description: 'captured', type: 'ovf', library: lib });
     expect(item.ovf).toEqual({
@@ -310,18 +307,44 @@ describe('capturing a VM as an OVF item', () => {
     expect(item.files.map((f) => f.name)).toEqual(['golden.ovf', 'golden-disk-0.vmdk']);
   });
 
-  it('fails for an unknown VM or library, or a taken name', () => {
-    const { vsphere, at, lib } = setup();
+  it("is a task on the VM, found by its activation id, its result the item's reference", async () => {
+    const { vsphere, at, lib, run, taskInfo } = setup();
     const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
-    expect(() => vsphere.library.createOvfFromVm('vm-999', { libraryId: lib, name: 'x' })).toThrow(
+    const task = vsphere.library.captureOvf(
+      vm.id,
+      { libraryId: lib, name: 'golden' },
+      { activationId: 'pub-1' },
+    );
+    expect(taskInfo(task)).toMatchObject({ state: 'queued', activationId: 'pub-1' });
+    const ref = await run(task);
+    const id = vsphere.library.listItems(lib)[0] as string;
+    expect(ref).toEqual({ type: 'ContentLibraryItem', value: `clibitem-${id}` });
+    expect(taskInfo(task)).toMatchObject({
+      state: 'success',
+      descriptionId: CAPTURE_DESCRIPTION_ID,
+      entity: vm.id,
+      activationId: 'pub-1',
+    });
+    expect(capturedItemId({ type: 'VirtualMachine', value: 'vm-1' })).toBeUndefined();
+    expect(eventsOf(vsphere, 'com.vmware.cl.CreateLibraryItemEvent').map((e) => e.objectId)).toEqual([id]);
+  });
+
+  it('fails for an unknown VM or library, or a taken name, leaving the library as it was', async () => {
+    const { vsphere, at, lib, run, capture } = setup();
+    const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    expect(() => vsphere.library.captureOvf('vm-999', { libraryId: lib, name: 'x' })).toThrow(
       expect.objectContaining({ fault: expect.objectContaining({ _type: 'ManagedObjectNotFound' }) }),
     );
-    expect(() => vsphere.library.createOvfFromVm(vm.id, { libraryId: 'nope', name: 'x' })).toThrow(
-      expect.objectContaining({ fault: { _type: 'NotFound' } }),
-    );
-    vsphere.library.createOvfFromVm(vm.id, { libraryId: lib, name: 'x' });
-    expect(() => vsphere.library.createOvfFromVm(vm.id, { libraryId: lib, name: 'x' })).toThrow(
-      expect.objectContaining({ fault: { _type: 'AlreadyExists', name: 'x' } }),
+    await expect(
+      run(vsphere.library.captureOvf(vm.id, { libraryId: 'nope', name: 'x' })),
+    ).rejects.toMatchObject({
+      fault: { _type: 'NotFound' },
+    });
+    await capture(vm.id, { libraryId: lib, name: 'x' });
+    await expect(run(vsphere.library.captureOvf(vm.id, { libraryId: lib, name: 'x' }))).rejects.toMatchObject(
+      {
+        fault: { _type: 'AlreadyExists', name: 'x' },
+      },
     );
     expect(vsphere.library.listItems(lib)).toHaveLength(1);
   });

@@ -6,7 +6,8 @@
  */
 import { faults } from '../faults.js';
 import type { LibraryItemRecord, LibraryRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
-import type { Model, Ref, Tx } from '../model.js';
+import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
+import { type MoRef, moref } from '../refs.js';
 import { deployOperations } from './deploy.js';
 import { libraryItemOf, libraryOf, nextVersion } from './lookup.js';
 import { descriptorOfVm, type OvfDescriptor, ovfFiles } from './ovf.js';
@@ -57,6 +58,18 @@ export interface OvfCaptureSpec {
   /** vCenter's capture flags; `EXTRA_CONFIG` puts the VM's extraConfig in the descriptor. */
   flags?: readonly string[];
 }
+
+/** The task a capture spawns, as vCenter describes it. */
+export const CAPTURE_DESCRIPTION_ID = 'com.vmware.ovfs.LibraryItem.capture';
+const CAPTURED_ITEM_PREFIX = 'clibitem-';
+
+/** The item id of a capture task's result; undefined for a result of another kind. */
+export const capturedItemId = (result: unknown): string | undefined => {
+  const ref = result as Partial<MoRef> | undefined;
+  return ref?.type === 'ContentLibraryItem' && ref.value?.startsWith(CAPTURED_ITEM_PREFIX)
+    ? ref.value.slice(CAPTURED_ITEM_PREFIX.length)
+    : undefined;
+};
 
 const idOf = (ref: Ref) => (typeof ref === 'string' ? ref : ref.value);
 
@@ -292,24 +305,37 @@ export const contentLibraryOperations = (m: Model) => {
       postItem('Delete', record);
     },
 
-    /** vcenter.ovf.LibraryItem.create: captures a VM (any power state) as a new OVF item. */
-    createOvfFromVm(vm: Ref, spec: OvfCaptureSpec): string {
+    /**
+     * vcenter.ovf.LibraryItem.create: captures a VM (any power state) as a new OVF item, as the
+     * task vCenter spawns for it (`com.vmware.ovfs.LibraryItem.capture`), whose result is the
+     * item as a `ContentLibraryItem` reference (`clibitem-<id>`, see `capturedItemId`). `blocking`:
+     * the caller waits, as vAPI's create call does (see `Model.task`).
+     */
+    captureOvf(vm: Ref, spec: OvfCaptureSpec, options: TaskOptions = {}): Task<MoRef> {
       const source = m.lookup<VmRecord>(vm, 'VirtualMachine');
-      const record = m.call({ method: 'vcenter.ovf.LibraryItem.create', target: source.id }, (tx) => {
-        const library = libraryOf(tx, spec.libraryId);
-        if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
-        const current = tx.get(source.id) as VmRecord | undefined;
-        if (!current) throw faults.managedObjectNotFound({ type: 'VirtualMachine', value: source.id });
-        const networkName = (id: string) => (tx.get(id) as NetworkRecord | undefined)?.name ?? id;
-        return putItem(tx, library, {
-          name: spec.name,
-          type: 'ovf',
-          ovf: descriptorOfVm(current, networkName, spec.flags?.includes('EXTRA_CONFIG') === true),
-          ...(spec.description === undefined ? {} : { description: spec.description }),
-        });
-      });
-      postItem('Create', record);
-      return record.id;
+      return m.task(
+        {
+          method: 'vcenter.ovf.LibraryItem.create',
+          target: source.id,
+          descriptionId: CAPTURE_DESCRIPTION_ID,
+        },
+        (tx) => {
+          const library = libraryOf(tx, spec.libraryId);
+          if (blank(spec.name)) throw faults.invalidArgument('create_spec.name');
+          const current = tx.get(source.id) as VmRecord | undefined;
+          if (!current) throw faults.managedObjectNotFound({ type: 'VirtualMachine', value: source.id });
+          const networkName = (id: string) => (tx.get(id) as NetworkRecord | undefined)?.name ?? id;
+          const record = putItem(tx, library, {
+            name: spec.name,
+            type: 'ovf',
+            ovf: descriptorOfVm(current, networkName, spec.flags?.includes('EXTRA_CONFIG') === true),
+            ...(spec.description === undefined ? {} : { description: spec.description }),
+          });
+          return moref('ContentLibraryItem', `${CAPTURED_ITEM_PREFIX}${record.id}`);
+        },
+        (ref) => postItem('Create', m.store.get(capturedItemId(ref) ?? '') as LibraryItemRecord),
+        options,
+      );
     },
 
     ...deployOperations(m),

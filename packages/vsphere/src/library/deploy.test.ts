@@ -244,10 +244,10 @@ describe('deploying an OVF item', () => {
     expect((vsphere.store.get(second.value) as VmRecord).homeDatastore).toBe(h0.datastores[0]);
   });
 
-  it('deploys what createOvfFromVm captured', async () => {
-    const { vsphere, at, lib, target, run } = setup();
+  it('deploys what captureOvf captured', async () => {
+    const { vsphere, at, lib, target, run, capture } = setup();
     const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
-    const item = vsphere.library.createOvfFromVm(source.id, { libraryId: lib, name: 'golden' });
+    const item = await capture(source.id, { libraryId: lib, name: 'golden' });
     const ref = await run(vsphere.library.deploy(item, target));
     const vm = vsphere.store.get(ref.value) as VmRecord;
     expect(vm.config).toMatchObject({ numCPU: 1, memoryMB: 32, guestId: 'otherGuest', version: 'vmx-13' });
@@ -257,12 +257,12 @@ describe('deploying an OVF item', () => {
   });
 
   it("captures the VM's extraConfig with the EXTRA_CONFIG flag, and deploys it", async () => {
-    const { vsphere, at, lib, target, run } = setup();
+    const { vsphere, at, lib, target, run, capture } = setup();
     const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
     const extraConfig = [{ key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' }];
     await run(vsphere.vm.reconfigure(source.id, { extraConfig }));
-    const without = vsphere.library.createOvfFromVm(source.id, { libraryId: lib, name: 'plain' });
-    const item = vsphere.library.createOvfFromVm(source.id, {
+    const without = await capture(source.id, { libraryId: lib, name: 'plain' });
+    const item = await capture(source.id, {
       libraryId: lib,
       name: 'kept',
       flags: ['EXTRA_CONFIG'],

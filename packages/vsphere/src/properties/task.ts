@@ -23,6 +23,7 @@ export const taskInfo = (task: TaskRecord) => {
     startTime: iso(task.startTime),
     completeTime: iso(task.completeTime),
     eventChainId: task.eventChainId,
+    activationId: task.activationId,
   });
 };
 

@@ -6,6 +6,7 @@
 import type { VirtualClock } from '../core/clock.js';
 import { findByInventoryPath } from '../inventory/paths.js';
 import type { DatastoreRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
+import { capturedItemId, type OvfCaptureSpec } from '../library/content-library.js';
 import type { Task } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { VSphere, type VSphereOptions } from '../vsphere.js';
@@ -14,6 +15,11 @@ export const GIB = 1024 ** 3;
 
 export const createFixture = (options: VSphereOptions = {}) => {
   const vsphere = new VSphere({ seed: 1, ...options });
+  /** Runs the work that is due (the task's among it) and settles with the task. */
+  const run = <T>(task: Task<T>): Promise<T> => {
+    vsphere.scheduler.runDue();
+    return task.wait();
+  };
   return {
     vsphere,
     /** The record at an inventory path, e.g. `/DC0/vm/DC0_H0_VM0`; a wrong path fails the test. */
@@ -28,11 +34,10 @@ export const createFixture = (options: VSphereOptions = {}) => {
       if (!record) throw new Error(`nothing at ${path}`);
       return moref(record.kind, record.id);
     },
-    /** Runs the work that is due (the task's among it) and settles with the task. */
-    run<T>(task: Task<T>): Promise<T> {
-      vsphere.scheduler.runDue();
-      return task.wait();
-    },
+    run,
+    /** Captures a VM as an OVF item, running the task: the new item's id. */
+    capture: async (vm: string, spec: OvfCaptureSpec): Promise<string> =>
+      capturedItemId(await run(vsphere.library.captureOvf(vm, spec))) as string,
     /** The task's record: its TaskInfo. */
     taskInfo: (task: Task<unknown>) => vsphere.store.get(task.ref.value) as TaskRecord,
     lastEvent: () => vsphere.events.list().at(-1),

@@ -1,13 +1,21 @@
 /**
  * What the publish request controller asks of vSphere, behind one seam as vm-operator's
  * reconciler asks its VM provider: find the library a ContentLibrary object names and an item
- * by name, capture a VM as an OVF item, rewrite an item's description.
+ * by name, start the capture of a VM as an OVF item and find its task by its activation id,
+ * rewrite an item's description.
  *
  * An item captured for a request carries vm-operator's marker in its description,
  * `virtualmachinepublishrequest.vmoperator.vmware.com: <request uid>`, which ties it to the
  * request until the marker is dropped.
  */
-import type { LibraryItemRecord, LibraryRecord, VSphere } from '@vsim/vsphere';
+import {
+  CAPTURE_DESCRIPTION_ID,
+  isVimFault,
+  type LibraryItemRecord,
+  type LibraryRecord,
+  type TaskRecord,
+  type VSphere,
+} from '@vsim/vsphere';
 
 /** The start of a captured item's description while it is tied to its request. */
 export const itemDescriptionPrefix = (uid: string): string =>
@@ -25,6 +33,8 @@ export interface CaptureSpec {
   description: string;
   /** The request's uid, marked in the item's description. */
   uid: string;
+  /** The id its task is found by. */
+  activationId: string;
 }
 
 export interface LibraryProvider {
@@ -32,8 +42,13 @@ export interface LibraryProvider {
   library(id: string): LibraryRecord | undefined;
   itemNamed(libraryId: string, name: string): LibraryItemRecord | undefined;
   item(id: string): LibraryItemRecord | undefined;
-  /** Captures the VM (a moref value) as an OVF item; its id. Throws the capture's VimFault. */
-  capture(vm: string, spec: CaptureSpec): string;
+  /**
+   * Starts capturing the VM (a moref value) as an OVF item, as vm-operator's asynchronous call
+   * does: a capture vCenter refuses at once (the VM is gone) starts no task.
+   */
+  capture(vm: string, spec: CaptureSpec): void;
+  /** The capture task of that activation id, while vCenter keeps it. */
+  captureTask(activationId: string): TaskRecord | undefined;
   setDescription(itemId: string, description: string): void;
 }
 
@@ -56,13 +71,23 @@ export function libraryProvider(vsphere: VSphere): LibraryProvider {
       return record?.kind === 'LibraryItem' ? (record as LibraryItemRecord) : undefined;
     },
     capture(vm, spec) {
-      return library.createOvfFromVm(vm, {
+      const captureSpec = {
         libraryId: spec.libraryId,
         name: spec.name,
         description: itemDescriptionPrefix(spec.uid) + spec.description,
         // As vm-operator asks: the image keeps the VM's extraConfig.
         flags: ['EXTRA_CONFIG'],
-      });
+      };
+      try {
+        library.captureOvf(vm, captureSpec, { activationId: spec.activationId });
+      } catch (error) {
+        if (!isVimFault(error)) throw error;
+      }
+    },
+    captureTask(activationId) {
+      for (const task of store.ofKind<TaskRecord>('Task'))
+        if (task.activationId === activationId && task.descriptionId === CAPTURE_DESCRIPTION_ID) return task;
+      return undefined;
     },
     setDescription(itemId, description) {
       library.updateItem(itemId, { description });

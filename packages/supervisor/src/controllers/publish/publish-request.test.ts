@@ -363,36 +363,83 @@ describe('VirtualMachinePublishRequest controller', () => {
     noErrors(t);
   });
 
-  it('retries a failed upload a minute later, and converges once the VM is there', async () => {
+  it('publishes again a minute on when vCenter refused the capture, which then starts no task', async () => {
     const t = await setup();
     await t.createVm('web', 'vm-9999');
     await t.request('web');
+    // The attempt's own write brings the request back at once, as vm-operator's watch does.
     expect(await t.conditions('web')).toEqual([
+      'Complete False HasNotBeenUploaded',
       'SourceValid True True',
       'TargetValid True True',
-      'Uploaded False UploadFailure',
+      'Uploaded False NotStarted',
     ]);
-    expect(await t.messageOf('web', 'Uploaded')).toBe(
-      "The object 'vim.VirtualMachine:vm-9999' has already been deleted or has not been completely created",
-    );
     expect((await t.get('web')).status?.attempts).toBe(1);
     await t.advance(30_000);
     expect((await t.get('web')).status?.attempts).toBe(1);
     await t.advance(30_000);
     expect((await t.get('web')).status?.attempts).toBe(2);
 
-    // The VM is created in vSphere: the next attempt, a minute after the last, succeeds.
+    // The VM is created in vSphere: no task of the last attempt, which is tried again 30 s on.
     await t.setUniqueID('web', await t.deploy('web'));
-    expect(await t.conditions('web')).toContain('Uploaded False UploadFailure');
-    await t.advance(60_000);
+    expect(await t.conditions('web')).toContain('Uploaded False NotStarted');
+    await t.advance(30_000);
     expect(await t.conditions('web')).toEqual(t.complete);
     expect((await t.get('web')).status?.attempts).toBe(3);
     noErrors(t);
   });
 
+  it('reads a failed capture task as UploadFailure and publishes again a minute after the attempt', async () => {
+    const t = await setup();
+    await t.createVm('web', await t.deploy('web'));
+    const fault = { _type: 'InsufficientResourcesFault' };
+    t.vsphere.interceptor.add({ method: 'vcenter.ovf.LibraryItem.create', times: 1, fault });
+    const uploaded: string[] = [];
+    t.kube.subscribe({ apiVersion: V6, kind: 'VirtualMachinePublishRequest' }, ({ object }) => {
+      const status = (object as unknown as VirtualMachinePublishRequest).status;
+      const condition = status?.conditions?.find((c) => c.type === 'Uploaded');
+      if (condition)
+        uploaded.push(`${status?.attempts}: ${condition.reason ?? 'True'} ${condition.message ?? ''}`);
+    });
+    await t.request('web');
+    expect(await t.conditions('web')).toContain('Uploaded False UploadFailure');
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    await t.advance(59_000);
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    await t.advance(1_000);
+    expect([...new Set(uploaded)]).toEqual([
+      '1: UploadFailure InsufficientResourcesFault (injected)',
+      '2: UploadFailure InsufficientResourcesFault (injected)',
+      '2: True ',
+    ]);
+    expect(await t.conditions('web')).toEqual(t.complete);
+    noErrors(t);
+  });
+
+  it('shows a capture that takes time as Queued until its task ends', async () => {
+    const t = await setup();
+    t.vsphere.taskDurations = { ...t.vsphere.taskDurations, 'vcenter.ovf.LibraryItem.create': 90_000 };
+    await t.createVm('web', await t.deploy('web'));
+    await t.request('web');
+    await t.advance(60_000);
+    expect(await t.conditions('web')).toEqual([
+      'Complete False HasNotBeenUploaded',
+      'SourceValid True True',
+      'TargetValid True True',
+      'Uploaded False Queued',
+    ]);
+    expect(await t.messageOf('web', 'Uploaded')).toBe('VM Publish task is queued.');
+    await t.advance(30_000);
+    expect(await t.conditions('web')).toEqual(t.complete);
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    noErrors(t);
+  });
+
   it('fails for good once the attempts reach the backoff limit', async () => {
     const t = await setup();
-    await t.createVm('web', 'vm-9999');
+    await t.createVm('web', await t.deploy('web'));
+    const rule = { method: 'vcenter.ovf.LibraryItem.create', fault: { _type: 'InsufficientResourcesFault' } };
+    t.vsphere.interceptor.add(rule);
     await t.request('web', { backoffLimit: 2, target: { location: { name: t.target } } });
     await t.advance(60_000);
     await t.advance(60_000);
@@ -404,10 +451,21 @@ describe('VirtualMachinePublishRequest controller', () => {
     ]);
     expect(await t.messageOf('web', 'Complete')).toBe('publish attempts limit has been reached: 2');
     const failed = await t.get('web');
-    await t.setUniqueID('web', await t.deploy('web'));
+    t.vsphere.interceptor.clear();
     await t.advance(600_000);
     expect((await t.get('web')).metadata.resourceVersion).toBe(failed.metadata.resourceVersion);
     expect(t.itemsNamed('web-image')).toEqual([]);
+  });
+
+  it('tries without end with a backoffLimit of 0, a minute apart', async () => {
+    const t = await setup();
+    await t.createVm('web', await t.deploy('web'));
+    t.vsphere.interceptor.add({ method: 'vcenter.ovf.LibraryItem.create', fault: { _type: 'InvalidState' } });
+    await t.request('web', { backoffLimit: 0, target: { location: { name: t.target } } });
+    expect((await t.get('web')).status?.attempts).toBe(1);
+    await t.advance(180_000);
+    expect((await t.get('web')).status?.attempts).toBe(4);
+    expect(await t.conditions('web')).toContain('Uploaded False UploadFailure');
   });
 
   it('deletes a complete request once ttlSecondsAfterFinished has passed', async () => {

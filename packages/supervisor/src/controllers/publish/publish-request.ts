@@ -18,21 +18,23 @@
  *   / `TargetItemAlreadyExists`, the last not retried); then one attempt (`attempts`,
  *   `lastAttemptTime`; at most `spec.backoffLimit`, default 3, else Complete False `Fatal`)
  *   starts the capture, and its pass ends there, with neither Uploaded nor Complete;
- * - the next pass reads how the capture went: Uploaded True, or False `UploadFailure` and
- *   another attempt a minute after the last (False `NotStarted` for a capture not known, with
- *   Complete False `HasNotBeenUploaded`, tried again 30 s after its attempt);
+ * - the next pass reads how the capture went from its vSphere task, found by the activation id
+ *   vm-operator gives it (`<uid>-<attempts>`): Uploaded True once it succeeded; False `Queued`
+ *   while it waits out its duration (`taskDurations`), with Complete False
+ *   `HasNotBeenUploaded`; False `UploadFailure` when it failed, and another attempt a minute
+ *   after the last (`untilRetry`); False `NotStarted` while no task is known, tried again 30 s
+ *   after its attempt;
  * - ImageAvailable once a VirtualMachineImage of the namespace names the item as its
  *   `providerItemID` (`status.imageName`); then Complete, `ready`, `completionTime`. Until
  *   then Complete False, and another look in 10 s (a minute while an upload is pending).
  *
  * The item is tied to the request by a marker in its description until the image is
- * available (see library-provider.ts). The capture is synchronous, so its item id (or its
- * fault) is known at once; it is kept in memory, as vCenter keeps the task vm-operator reads
- * it from. Besides vm-operator's watch on VirtualMachineImages, a request is reconciled when
+ * available (see library-provider.ts). Besides vm-operator's watch on VirtualMachineImages, and
+ * its requeues (10 s once uploaded or not started, a minute while pending), a request is reconciled when
  * the VirtualMachine it names, the ContentLibrary it targets or a library's items change, so it
  * converges as soon as what it waited for is there.
  */
-import { isVimFault, type LibraryRecord, type VSphere } from '@vsim/vsphere';
+import { capturedItemId, type LibraryRecord, type VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
 import { type ContentLibrary, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
@@ -43,6 +45,7 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { clone, deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
 import { isTiedTo, libraryProvider } from './library-provider.js';
 import {
+  activationIdOf,
   PUBLISH_CONDITION as C,
   checkComplete,
   conditionOf,
@@ -87,9 +90,6 @@ interface Stop {
   outcome: ReconcileOutcome;
 }
 
-/** A capture's result: the item it made, or its fault's message. */
-type Upload = { itemId: string } | { error: string };
-
 /**
  * Starts the publish request controller on `manager` (it runs once the manager is
  * started). See the file comment for what it does.
@@ -100,8 +100,6 @@ export function startPublishRequestController(
 ): PublishRequestController {
   const { kube, vsphere } = deps;
   const libraries = libraryProvider(vsphere);
-  /** How each request's last capture went, by uid: what vm-operator reads back from the capture task. */
-  const uploads = new Map<string, Upload>();
 
   const save = async (pass: Pass): Promise<void> => {
     if (deepEqual(pass.request.status, pass.status)) return;
@@ -175,7 +173,7 @@ export function startPublishRequestController(
 
   /**
    * One capture attempt, counted in the status before it is made; as vm-operator's, nothing else
-   * is written in its pass: the next pass reads how it went, as vm-operator reads the task.
+   * is written in its pass: the next pass reads how it went from its task.
    */
   const attempt = async (pass: Pass, library: LibraryRecord, vm: string): Promise<ReconcileOutcome> => {
     const { spec, metadata } = pass.request;
@@ -191,58 +189,60 @@ export function startPublishRequestController(
     pass.status.lastAttemptTime = pass.now;
     // Written first: a stale request fails here with a conflict and never captures twice.
     await save(pass);
-    const uid = metadata.uid ?? '';
-    try {
-      const itemId = libraries.capture(vm, {
-        libraryId: library.id,
-        name: pass.status.targetRef?.item?.name ?? '',
-        description: spec?.target?.item?.description ?? '',
-        uid,
-      });
-      uploads.set(uid, { itemId });
-    } catch (error) {
-      if (!isVimFault(error)) throw error;
-      uploads.set(uid, { error: error.message });
-    }
+    libraries.capture(vm, {
+      libraryId: library.id,
+      name: pass.status.targetRef?.item?.name ?? '',
+      description: spec?.target?.item?.description ?? '',
+      uid: metadata.uid ?? '',
+      activationId: activationIdOf(pass.request, attempts + 1),
+    });
     return requeueOf(pass);
   };
 
   /**
-   * vm-operator's checkPubReqStatusAndShouldRepublish: how the last attempt went, and whether to
-   * make one (`publish`), wait (an outcome) or look for the image (`uploaded`). A failed upload
-   * is tried again a minute after its attempt (`untilRetry`).
+   * vm-operator's checkPubReqStatusAndShouldRepublish: how the last attempt's task went, and
+   * whether to make another attempt (`publish`), wait (an outcome) or look for the image
+   * (`uploaded`).
    */
   const checkUpload = (pass: Pass): 'publish' | 'uploaded' | Stop => {
     const status = pass.status;
-    if ((status.attempts ?? 0) === 0) return 'publish';
+    const attempts = status.attempts ?? 0;
+    if (attempts === 0) return 'publish';
     if (isTrue(status.conditions, C.uploaded)) return 'uploaded';
-    const upload = uploads.get(pass.request.metadata.uid ?? '');
-    if (upload === undefined) {
-      const last = Date.parse(status.lastAttemptTime ?? '');
-      if (Number.isNaN(last) || vsphere.clock.now() - last > TASK_START_TIMEOUT_MS) return 'publish';
-      fail(pass, C.uploaded, R.uploadTaskNotStarted, "VM Publish task hasn't started.");
+    const task = libraries.captureTask(activationIdOf(pass.request, attempts));
+    const pending = (reason: string, message: string): Stop => {
+      fail(pass, C.uploaded, reason, message);
       checkComplete(pass);
       return { outcome: requeueOf(pass) };
+    };
+    if (task === undefined) {
+      const last = Date.parse(status.lastAttemptTime ?? '');
+      if (Number.isNaN(last) || vsphere.clock.now() - last > TASK_START_TIMEOUT_MS) return 'publish';
+      return pending(R.uploadTaskNotStarted, "VM Publish task hasn't started.");
     }
-    if ('itemId' in upload) {
-      pass.itemId = upload.itemId;
-      mark(pass, C.uploaded, { status: 'True' });
-      return 'uploaded';
+    // The model's tasks wait out their duration queued: vm-operator's `Uploading`, for a running
+    // task, never shows.
+    if (task.state === 'queued') return pending(R.uploadTaskQueued, 'VM Publish task is queued.');
+    if (task.state === 'error') {
+      fail(pass, C.uploaded, R.uploadFailure, task.error?.message || 'failed to publish source VM');
+      const wait = untilRetry(pass, vsphere.clock.now());
+      return wait > 0 ? { outcome: { requeueAfter: wait } } : 'publish';
     }
-    fail(pass, C.uploaded, R.uploadFailure, upload.error);
-    const wait = untilRetry(pass, vsphere.clock.now());
-    return wait > 0 ? { outcome: { requeueAfter: wait } } : 'publish';
+    const itemId = capturedItemId(task.result);
+    if (itemId !== undefined) pass.itemId = itemId;
+    mark(pass, C.uploaded, { status: 'True' });
+    return 'uploaded';
   };
 
-  /** The uploaded item: from this pass, from memory, or the item still tied to the request. */
+  /** The uploaded item: from this pass, from the last attempt's task, or the item still tied to the request. */
   const uploadedItemOf = (pass: Pass): string | undefined => {
-    const uid = pass.request.metadata.uid ?? '';
-    const upload = uploads.get(uid);
-    const known = pass.itemId ?? (upload && 'itemId' in upload ? upload.itemId : undefined);
+    if (pass.itemId !== undefined) return pass.itemId;
+    const task = libraries.captureTask(activationIdOf(pass.request, pass.status.attempts ?? 0));
+    const known = capturedItemId(task?.result);
     if (known !== undefined) return known;
     const library = pass.library;
     const item = library && libraries.itemNamed(library.id, pass.status.targetRef?.item?.name ?? '');
-    return item && isTiedTo(item, uid) ? item.id : undefined;
+    return item && isTiedTo(item, pass.request.metadata.uid ?? '') ? item.id : undefined;
   };
 
   /** vm-operator's checkIsImageAvailable: the namespace's image of the uploaded item. */
@@ -334,7 +334,6 @@ export function startPublishRequestController(
     await checkImage(pass);
     releaseItem(pass);
     const complete = checkComplete(pass);
-    if (complete) uploads.delete(pass.request.metadata.uid ?? '');
     await save(pass);
     return complete ? expire(pass.request) : requeueOf(pass);
   };
@@ -346,7 +345,6 @@ export function startPublishRequestController(
 
   /** A deleting request only loses its finalizers. */
   const release = async (request: Request): Promise<ReconcileOutcome> => {
-    uploads.delete(request.metadata.uid ?? '');
     const finalizers = request.metadata.finalizers ?? [];
     const kept = finalizers.filter((f) => f !== PUBLISH_REQUEST_FINALIZER && f !== DEPRECATED_FINALIZER);
     if (kept.length !== finalizers.length) await writeFinalizers(request, kept);

@@ -31,6 +31,7 @@ export const PUBLISH_REASON = {
   imageNotFound: 'VirtualMachineImageNotFound',
   uploadFailure: 'UploadFailure',
   uploadTaskNotStarted: 'NotStarted',
+  uploadTaskQueued: 'Queued',
   hasNotBeenUploaded: 'HasNotBeenUploaded',
   imageUnavailable: 'ImageUnavailable',
   fatal: 'Fatal',
@@ -45,8 +46,8 @@ export const conditionOf = (conditions: readonly Condition[] | undefined, type: 
 export const isTrue = (conditions: readonly Condition[] | undefined, type: string): boolean =>
   conditionOf(conditions, type)?.status === 'True';
 
-/** How long after a failed attempt the next one is made, and vm-operator's requeue while one runs. */
-export const RETRY_AFTER_MS = 60_000;
+/** vm-operator's requeue while a capture is pending. */
+const PENDING_WAIT_MS = 60_000;
 /** vm-operator's requeue once uploaded (the image awaited) or while the upload has not started. */
 const UPLOAD_WAIT_MS = 10_000;
 
@@ -117,14 +118,14 @@ export const checkComplete = (pass: Pass): boolean => {
 };
 
 /**
- * How long a failed attempt waits before the next one: vm-operator sees a capture task
- * fail at its next look, a minute after the attempt, and tries again then.
+ * How long a failed attempt waits before the next one. vm-operator sees a capture task fail at
+ * its look a minute after the attempt (its look right after the attempt finds the task still
+ * running), and tries again then; a capture that fails at once here waits for that look too, so
+ * that failures never retry in a loop that takes no time.
  */
 export const untilRetry = (pass: Pass, now: number): number => {
-  const uploaded = conditionOf(pass.status.conditions, C.uploaded);
   const last = Date.parse(pass.status.lastAttemptTime ?? '');
-  if (uploaded?.reason !== R.uploadFailure || Number.isNaN(last)) return 0;
-  return last + RETRY_AFTER_MS - now;
+  return Number.isNaN(last) ? 0 : last + PENDING_WAIT_MS - now;
 };
 
 /**
@@ -137,5 +138,9 @@ export const requeueOf = (pass: Pass): ReconcileOutcome => {
   const uploaded = conditionOf(conditions, C.uploaded);
   if (uploaded?.status === 'True' || uploaded?.reason === R.uploadTaskNotStarted)
     return { requeueAfter: UPLOAD_WAIT_MS };
-  return { requeueAfter: RETRY_AFTER_MS };
+  return { requeueAfter: PENDING_WAIT_MS };
 };
+
+/** The activation id of a request's capture of its `attempts`-th attempt, as vm-operator makes it. */
+export const activationIdOf = (request: Request, attempts: number): string =>
+  `${request.metadata.uid ?? ''}-${attempts}`;
