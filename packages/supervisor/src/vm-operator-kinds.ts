@@ -39,8 +39,9 @@ import {
   withSchemaDefaults,
 } from './api/index.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
+import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
-import type { AdmitFunction, StoreReader } from './store/kinds.js';
+import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
 
@@ -228,9 +229,14 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachinePublishRequest: (object) =>
       publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
   };
+  /** The CRD schemas' rules beyond the types of values, which the API server applies before any webhook. */
+  const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
+    VirtualMachineService: vmServiceSchemaProblems,
+  };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];
     const kindDefaults = defaults[k.kind];
+    const kindRules = schemaRules[k.kind];
     store.registerKind({
       group: k.group,
       versions: k.servedVersions,
@@ -247,6 +253,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       structure: VM_OPERATOR_STRUCTURES[k.kind],
       ...(kindAdmit ? { admit: kindAdmit } : {}),
       ...(kindDefaults ? { defaults: kindDefaults } : {}),
+      ...(kindRules ? { validate: kindRules } : {}),
     });
   }
 };

@@ -707,6 +707,64 @@ describe('validating webhooks in the store', () => {
     await kube.patch(ref, { metadata: { labels: { a: 'b' } } }, { type: 'merge' });
   });
 
+  it("refuses what a VirtualMachineService's schema does not allow before the webhook sees it", async () => {
+    const kube = await setup();
+    const invalid = (causes: string) =>
+      `VirtualMachineService.vmoperator.vmware.com "web" is invalid: ${causes}`;
+    const service = (spec: Record<string, unknown>) => ({
+      apiVersion: V6,
+      kind: 'VirtualMachineService',
+      metadata: { name: 'web', namespace: 'ns1' },
+      spec,
+    });
+    const ports = [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 443 }];
+    await expect(kube.create(service({ ports: [{ name: 'https', port: 443 }] }))).rejects.toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: invalid(
+        '[spec.type: Required value, spec.ports[0].protocol: Required value, spec.ports[0].targetPort: Required value]',
+      ),
+      status: { details: { causes: [{ field: 'spec.type', reason: 'FieldValueRequired' }, {}, {}] } },
+    });
+    await expect(
+      kube.create(
+        service({ type: 'ClusterIP', ports, ipFamilyPolicy: 'Both', ipFamilies: ['IPv4', 'IPv4', 'IPv6'] }),
+      ),
+    ).rejects.toMatchObject({
+      message: invalid(
+        '[spec.ipFamilies: Too many: 3: must have at most 2 items, spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "SingleStack", "PreferDualStack", "RequireDualStack", spec: Invalid value: "object": ipFamilies must not contain duplicate entries]',
+      ),
+    });
+    await expect(
+      kube.create(service({ type: 'ClusterIP', ports, ipFamilies: ['IPv5'] })),
+    ).rejects.toMatchObject({
+      message: invalid('spec: Invalid value: "object": each ipFamilies entry must be IPv4 or IPv6'),
+    });
+    const external = { type: 'ExternalName', externalName: 'example.com', ipFamilyPolicy: 'SingleStack' };
+    await expect(kube.create(service(external))).rejects.toMatchObject({
+      message: invalid(
+        'spec: Invalid value: "object": ipFamilies and ipFamilyPolicy may not be set when type is ExternalName',
+      ),
+    });
+
+    // The primary family stays once set; a second may come and go.
+    await kube.create(service({ type: 'ClusterIP', ports, ipFamilies: ['IPv4'] }));
+    const ref = { apiVersion: V6, kind: 'VirtualMachineService', namespace: 'ns1', name: 'web' };
+    const rv = kube.resourceVersion;
+    for (const ipFamilies of [['IPv6'], null])
+      await expect(kube.patch(ref, { spec: { ipFamilies } }, { type: 'merge' })).rejects.toMatchObject({
+        message: invalid(
+          'spec: Invalid value: "object": the primary IP family may not be changed or removed once set',
+        ),
+      });
+    expect(kube.resourceVersion).toBe(rv);
+    await kube.patch(
+      ref,
+      { spec: { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' } },
+      { type: 'merge' },
+    );
+  });
+
   it("keeps a resource policy's pool, and lets any update through once an object is being deleted", async () => {
     const kube = await setup();
     const ref = { apiVersion: V6, kind: 'VirtualMachineSetResourcePolicy', namespace: 'ns1', name: 'p' };

@@ -83,18 +83,19 @@ export interface KindDefinition {
   admit?: AdmitFunction;
   /** What the API server fills in on every write of the object, in place (a built-in kind's defaults). */
   defaults?: (object: KubeObject) => void;
-  /** The API server's own checks of an update of the object (a built-in kind's immutable fields). */
-  validateUpdate?: (next: KubeObject, old: KubeObject) => FieldCause[];
+  /**
+   * The API server's own checks of a write of the object, `old` the stored one on an update: a
+   * built-in kind's immutable fields, a CRD schema's rules beyond the types of its values (required
+   * fields, enums, list sizes, CEL rules).
+   */
+  validate?: (next: KubeObject, old: KubeObject | undefined) => FieldCause[];
   /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
   structure?: Structure | undefined;
 }
 
 export interface KindInfo
   extends Required<
-    Omit<
-      KindDefinition,
-      'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validateUpdate' | 'structure'
-    >
+    Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validate' | 'structure'>
   > {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
@@ -104,7 +105,7 @@ export interface KindInfo
   readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
   readonly defaults: ((object: KubeObject) => void) | undefined;
-  readonly validateUpdate: ((next: KubeObject, old: KubeObject) => FieldCause[]) | undefined;
+  readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
   /**
    * A built-in kind (ConfigMap, Service...) rather than a custom resource (a CRD's, any kind served
@@ -141,8 +142,8 @@ const LOCKED = 'field is immutable when `immutable` is set';
 /** A ConfigMap or Secret once `immutable: true`: that and its content stay. */
 const immutableContent =
   (fields: readonly string[]) =>
-  (next: KubeObject, old: KubeObject): FieldCause[] => {
-    if (old.immutable !== true) return [];
+  (next: KubeObject, old: KubeObject | undefined): FieldCause[] => {
+    if (old?.immutable !== true) return [];
     const causes: FieldCause[] = [];
     if (next.immutable !== true) causes.push(forbidden('immutable', LOCKED));
     for (const field of fields)
@@ -150,16 +151,17 @@ const immutableContent =
     return causes;
   };
 
-const secretUpdate = (next: KubeObject, old: KubeObject): FieldCause[] => [
-  ...(next.type === old.type
+const secretUpdate = (next: KubeObject, old: KubeObject | undefined): FieldCause[] => [
+  ...(old === undefined || next.type === old.type
     ? []
     : [{ field: 'type', message: `Invalid value: ${JSON.stringify(next.type)}: field is immutable` }]),
   ...immutableContent(['data'])(next, old),
 ];
 
 /** What a StorageClass is made with stays. */
-const storageClassUpdate = (next: KubeObject, old: KubeObject): FieldCause[] => {
+const storageClassUpdate = (next: KubeObject, old: KubeObject | undefined): FieldCause[] => {
   const causes: FieldCause[] = [];
+  if (old === undefined) return causes;
   for (const field of ['parameters', 'provisioner', 'reclaimPolicy'])
     if (!deepEqual(next[field], old[field]))
       causes.push(forbidden(field, `updates to ${field} are forbidden.`));
@@ -201,7 +203,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
       'binaryData.*': ['string', '[]uint8'],
       immutable: ['boolean', 'bool'],
     },
-    validateUpdate: immutableContent(['data', 'binaryData']),
+    validate: immutableContent(['data', 'binaryData']),
   },
   {
     group: '',
@@ -220,7 +222,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
       immutable: ['boolean', 'bool'],
     },
     defaults: secretDefaults,
-    validateUpdate: secretUpdate,
+    validate: secretUpdate,
   },
   {
     group: '',
@@ -274,7 +276,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     namespaced: false,
     hasStatus: false,
     defaults: storageClassDefaults,
-    validateUpdate: storageClassUpdate,
+    validate: storageClassUpdate,
   },
 ];
 
@@ -307,7 +309,7 @@ export class KindRegistry {
       convert: definition.convert,
       admit: definition.admit,
       defaults: definition.defaults,
-      validateUpdate: definition.validateUpdate,
+      validate: definition.validate,
       structure: definition.structure,
       builtIn,
     };

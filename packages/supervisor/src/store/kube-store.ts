@@ -633,6 +633,8 @@ export class KubeStore {
     else dropField(meta, 'generation');
     if (info.hasStatus) dropField(obj, 'status');
     info.defaults?.(obj);
+    const refused = info.validate?.(obj, undefined) ?? [];
+    if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, name), refused);
     if (info.key === NAMESPACE_KEY) {
       const spec = isPlainObject(obj.spec) ? obj.spec : {};
       if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
@@ -812,7 +814,7 @@ export class KubeStore {
       }
       this.#validate(info, next, record.name, existing);
       info.defaults?.(next);
-      const refused = info.validateUpdate?.(next, existing) ?? [];
+      const refused = info.validate?.(next, existing) ?? [];
       if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
       if (existing.metadata.deletionTimestamp) {
         const had = new Set(existing.metadata.finalizers ?? []);
