@@ -144,6 +144,7 @@ describe('sim.kube admission of VirtualMachines', () => {
       ...vm('vmoperator.vmware.com/v1alpha5', 'k0'),
       spec: {
         className: 'best-effort-small',
+        imageName: IMAGE,
         powerState: 'PoweredOff',
         powerOffMode: 'Hard',
         biosUUID: '11111111-2222-4333-8444-555555555555',

@@ -322,6 +322,8 @@ const UUID_FORMS = new RegExp(`^(?:urn:uuid:)?${UUID}$|^\\{${UUID}\\}$|^[0-9a-f]
 
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
+  // A VM without an image is for imports and restores, which the simulator's callers do not make.
+  if (!vm.spec?.image && !vm.spec?.imageName) errors.push(required('spec.image'));
   const biosUUID = vm.spec?.biosUUID;
   if (biosUUID && !UUID_FORMS.test(biosUUID))
     errors.push(invalid('spec.biosUUID', biosUUID, 'must provide a valid UUID'));

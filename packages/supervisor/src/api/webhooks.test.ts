@@ -121,6 +121,15 @@ describe('validation', () => {
       ]);
   });
 
+  it('requires an image on create, not on update', () => {
+    const { imageName: _name, ...spec } = vm().spec ?? {};
+    const imageless = { ...vm(), spec };
+    expect(validateVirtualMachineCreate(imageless)).toEqual([
+      { field: 'spec.image', reason: 'FieldValueRequired', message: 'Required value' },
+    ]);
+    expect(validateVirtualMachineUpdate(imageless, imageless)).toEqual([]);
+  });
+
   it('rejects mixed bootstrap providers and a bad image kind', () => {
     const errs = validateVirtualMachineCreate(
       vm({ bootstrap: { cloudInit: {}, linuxPrep: {} }, image: { kind: 'Pod', name: 'x' } }),

@@ -35,7 +35,11 @@ async function setup(namespaces: string[] = ['ns1']) {
       apiVersion: HUB,
       kind: 'VirtualMachine',
       metadata: { name, namespace: 'ns1' },
-      spec: { className: 'best-effort-small', reserved: { resourcePolicyName: policyName } },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: 'vmi-any' },
+        reserved: { resourcePolicyName: policyName },
+      },
     });
   const child = (parent: string, name: string) => findChild(f.vsphere.store, parent, name);
   const run = async <T>(task: Task<T>) => {

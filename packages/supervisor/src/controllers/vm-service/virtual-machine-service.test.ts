@@ -45,7 +45,11 @@ async function setup(options?: VirtualMachineServiceControllerOptions) {
     f.kube.create({
       ...ref('VirtualMachine', name),
       metadata: { name, namespace: NS, labels },
-      spec: { className: 'best-effort-small', ...spec },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: 'vmi-any' },
+        ...spec,
+      },
     });
   const setVmStatus = async (name: string, status: Record<string, unknown>) => {
     const vm = await f.kube.get(ref('VirtualMachine', name));
