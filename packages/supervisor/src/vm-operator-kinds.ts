@@ -128,6 +128,12 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   return (operation, object, old, { random, reader, clock }) => {
     const vm = object as unknown as VirtualMachine;
     if (operation === 'CREATE') {
+      // The simulator's callers are DevOps users, not privileged ones.
+      if (vm.spec?.instanceUUID)
+        throw mutationDenied(
+          'VirtualMachine',
+          'spec.instanceUUID: Forbidden: only privileged users may set this field',
+        );
       // The store hands a create its own copy: defaulted in place, kept without another copy.
       const defaulted = defaultVirtualMachineInPlace(vm, {
         random: () => random.float(),

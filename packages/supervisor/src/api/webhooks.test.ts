@@ -511,6 +511,19 @@ describe('image name resolution in the store', () => {
     return { kube, addImage, create, denial };
   }
 
+  it('denies an instanceUUID set by the caller before resolving the image, as only privileged users may', async () => {
+    const t = await setup();
+    const instanceUUID = '11111111-2222-4333-8444-555555555555';
+    const denied = await t.denial({ imageName: 'no-such-image', instanceUUID });
+    expect(denied).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      message: `admission webhook "${WEBHOOK}" denied the request: spec.instanceUUID: Forbidden: only privileged users may set this field`,
+    });
+    const created = await t.create({ imageName: 'ubuntu' });
+    expect(created.spec?.instanceUUID).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('resolves a vmi- name, a display name and a cluster image', async () => {
     const t = await setup();
     const byName = await t.create({ imageName: 'vmi-0a0044d7c690bcbea' }, V6, 'a');
