@@ -4,7 +4,8 @@
 # tags.*, library.* and library.deploy commands and vm-operator use them: a SOAP login first,
 # then a REST session (Basic credentials, or LoginByToken from the SOAP session); tag
 # categories, tags and associations with their refusals; libraries and items, a file pushed
-# through an update session, and an OVF item deployed as a VM that SOAP then finds; a cluster
+# through an update session, an OVF item deployed as a VM that SOAP then finds, and that VM
+# captured with an activation id whose task SOAP finds, as vm-operator finds it; a cluster
 # module with its members and refusals. The checks are one Go
 # program (src/restconformance) built in GOPATH mode; it runs over HTTP and over HTTPS
 # (certificate not verified) against a fresh default inventory each time.
