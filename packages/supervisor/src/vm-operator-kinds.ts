@@ -235,7 +235,11 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachinePublishRequest: (object) =>
       publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
   };
-  /** The CRD schemas' rules beyond the types of values, which the API server applies before any webhook. */
+  /**
+   * The CRD schemas' rules beyond the types of values, which the API server applies between the
+   * mutating webhooks and the validating ones (the store applies them before both: no mutation
+   * here fills what a rule requires).
+   */
   const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
     VirtualMachineService: vmServiceSchemaProblems,
   };

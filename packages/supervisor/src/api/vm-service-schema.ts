@@ -1,9 +1,12 @@
 /**
  * The VirtualMachineService CRD schema's rules beyond the types of its values, as the API server
- * applies them before any webhook: `spec.type` and each port's fields required, the
+ * applies them before the validating webhook: `spec.type` and each port's fields required, the
  * `ipFamilyPolicy` enum, at most two `ipFamilies`, and the schema's CEL rules on the spec (the
  * last a transition rule, on update only). A rule's failure is reported on `spec`, in the API
- * server's words.
+ * server's words; as the API server, no rule runs when one of the others failed.
+ *
+ * The rules are v1alpha6's, applied to a write of any version: the older versions have no IP
+ * families to judge, but for those a v1alpha5 write brings back from its conversion annotation.
  */
 import type { FieldCause } from '../store/errors.js';
 import type { KubeObject } from '../store/meta.js';
@@ -21,6 +24,14 @@ const tooMany = (field: string, count: number, max: number): FieldCause => ({
   message: `Too many: ${count}: must have at most ${max} items`,
   reason: 'FieldValueTooMany',
 });
+
+/** What the API server adds, in place of the CEL rules' verdicts, to an object already invalid. */
+const RULES_NOT_CHECKED: FieldCause = {
+  field: '<nil>',
+  message:
+    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  reason: 'FieldValueInvalid',
+};
 
 /** A CEL rule of the spec: the message it fails with when `holds` is false. */
 const rule = (holds: boolean, message: string): FieldError[] =>
@@ -43,6 +54,7 @@ export function vmServiceSchemaProblems(object: KubeObject, old: KubeObject | un
     problems.push(tooMany('spec.ipFamilies', families.length, MAX_IP_FAMILIES));
   if (spec.ipFamilyPolicy !== undefined && !IP_FAMILY_POLICIES.includes(spec.ipFamilyPolicy))
     problems.push(unsupported('spec.ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES));
+  if (problems.length > 0) return [...problems, RULES_NOT_CHECKED];
   const external = spec.type === 'ExternalName';
   problems.push(
     ...rule(

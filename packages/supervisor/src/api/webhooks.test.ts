@@ -733,6 +733,8 @@ describe('validating webhooks in the store', () => {
     const kube = await setup();
     const invalid = (causes: string) =>
       `VirtualMachineService.vmoperator.vmware.com "web" is invalid: ${causes}`;
+    const NOT_CHECKED =
+      '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
     const service = (spec: Record<string, unknown>) => ({
       apiVersion: V6,
       kind: 'VirtualMachineService',
@@ -744,9 +746,9 @@ describe('validating webhooks in the store', () => {
       code: 422,
       reason: 'Invalid',
       message: invalid(
-        '[spec.type: Required value, spec.ports[0].protocol: Required value, spec.ports[0].targetPort: Required value]',
+        `[spec.type: Required value, spec.ports[0].protocol: Required value, spec.ports[0].targetPort: Required value, ${NOT_CHECKED}]`,
       ),
-      status: { details: { causes: [{ field: 'spec.type', reason: 'FieldValueRequired' }, {}, {}] } },
+      status: { details: { causes: [{ field: 'spec.type', reason: 'FieldValueRequired' }, {}, {}, {}] } },
     });
     await expect(
       kube.create(
@@ -754,8 +756,14 @@ describe('validating webhooks in the store', () => {
       ),
     ).rejects.toMatchObject({
       message: invalid(
-        '[spec.ipFamilies: Too many: 3: must have at most 2 items, spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "SingleStack", "PreferDualStack", "RequireDualStack", spec: Invalid value: "object": ipFamilies must not contain duplicate entries]',
+        `[spec.ipFamilies: Too many: 3: must have at most 2 items, spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "SingleStack", "PreferDualStack", "RequireDualStack", ${NOT_CHECKED}]`,
       ),
+    });
+    // The CEL rules run once nothing else is wrong.
+    await expect(
+      kube.create(service({ type: 'ClusterIP', ports, ipFamilies: ['IPv4', 'IPv4'] })),
+    ).rejects.toMatchObject({
+      message: invalid('spec: Invalid value: "object": ipFamilies must not contain duplicate entries'),
     });
     await expect(
       kube.create(service({ type: 'ClusterIP', ports, ipFamilies: ['IPv5'] })),
@@ -771,6 +779,9 @@ describe('validating webhooks in the store', () => {
 
     // The primary family stays once set; a second may come and go.
     await kube.create(service({ type: 'ClusterIP', ports, ipFamilies: ['IPv4'] }));
+    // An invalid object is refused as such before its name is found taken.
+    await expect(kube.create(service({ ports }))).rejects.toMatchObject({ code: 422 });
+    await expect(kube.create(service({ type: 'ClusterIP', ports }))).rejects.toMatchObject({ code: 409 });
     const ref = { apiVersion: V6, kind: 'VirtualMachineService', namespace: 'ns1', name: 'web' };
     const rv = kube.resourceVersion;
     for (const ipFamilies of [['IPv6'], null])

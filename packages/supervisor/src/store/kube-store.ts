@@ -625,8 +625,6 @@ export class KubeStore {
       ]);
     const name = meta.name;
     this.#validate(info, obj, name);
-    if (this.#records.get(info.key, meta.namespace ?? '', name))
-      throw kubeErrors.alreadyExists(subjectOf(info, name));
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
     if (!info.builtIn) meta.generation = 1;
@@ -642,6 +640,9 @@ export class KubeStore {
       obj.status = { phase: 'Active' };
     }
     const admitted = this.#admit(info, 'CREATE', obj, undefined);
+    // Validation and admission come before storage, which finds the name taken.
+    if (this.#records.get(info.key, meta.namespace ?? '', name))
+      throw kubeErrors.alreadyExists(subjectOf(info, name));
     const stored = this.#write(undefined, recordId(info.key, meta.namespace ?? '', name), info, admitted);
     this.#gc.drain();
     return stored;
