@@ -9,7 +9,6 @@
  * request until the marker is dropped.
  */
 import {
-  CAPTURE_DESCRIPTION_ID,
   isVimFault,
   type LibraryItemRecord,
   type LibraryRecord,
@@ -47,7 +46,7 @@ export interface LibraryProvider {
    * does: a capture vCenter refuses at once (the VM is gone) starts no task.
    */
   capture(vm: string, spec: CaptureSpec): void;
-  /** The capture task of that activation id, while vCenter keeps it. */
+  /** The task of that activation id (a capture's), while vCenter keeps it. */
   captureTask(activationId: string): TaskRecord | undefined;
   setDescription(itemId: string, description: string): void;
 }
@@ -86,7 +85,7 @@ export function libraryProvider(vsphere: VSphere): LibraryProvider {
     },
     captureTask(activationId) {
       for (const task of store.ofKind<TaskRecord>('Task'))
-        if (task.activationId === activationId && task.descriptionId === CAPTURE_DESCRIPTION_ID) return task;
+        if (task.activationId === activationId) return task;
       return undefined;
     },
     setDescription(itemId, description) {

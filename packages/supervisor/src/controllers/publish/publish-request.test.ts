@@ -1,4 +1,4 @@
-import { type LibraryItemRecord, SAMPLE_OVF_IMAGES } from '@vsim/vsphere';
+import { type LibraryItemRecord, SAMPLE_OVF_IMAGES, type TaskRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
@@ -363,7 +363,7 @@ describe('VirtualMachinePublishRequest controller', () => {
     noErrors(t);
   });
 
-  it('publishes again a minute on when vCenter refused the capture, which then starts no task', async () => {
+  it('publishes again at its first look 30 s on when vCenter refused the capture, which starts no task', async () => {
     const t = await setup();
     await t.createVm('web', 'vm-9999');
     await t.request('web');
@@ -433,6 +433,30 @@ describe('VirtualMachinePublishRequest controller', () => {
     expect(await t.conditions('web')).toEqual(t.complete);
     expect((await t.get('web')).status?.attempts).toBe(1);
     noErrors(t);
+  });
+
+  it('reads a running capture task as Uploading, and a result that names no item as ItemIDInvalid', async () => {
+    const t = await setup();
+    t.vsphere.taskDurations = { ...t.vsphere.taskDurations, 'vcenter.ovf.LibraryItem.create': 90_000 };
+    await t.createVm('web', await t.deploy('web'));
+    await t.request('web');
+    const [task] = [...t.vsphere.store.ofKind<TaskRecord>('Task')].filter((r) =>
+      r.activationId?.endsWith('-1'),
+    );
+    if (!task) throw new Error('no capture task');
+    // What vCenter's task manager shows while the capture runs, then when it ends oddly.
+    t.vsphere.store.transact((tx) => tx.put({ ...task, state: 'running', startTime: t.vsphere.clock.now() }));
+    await t.advance(60_000);
+    expect(await t.conditions('web')).toContain('Uploaded False Uploading');
+    t.vsphere.store.transact((tx) =>
+      tx.put({ ...task, state: 'success', result: { type: 'ContentLibraryItem', value: 'not-an-item' } }),
+    );
+    await t.advance(60_000);
+    expect(await t.conditions('web')).toContain('Uploaded False ItemIDInvalid');
+    expect(await t.messageOf('web', 'Uploaded')).toMatch(/^Failed to get the uploaded item ID/);
+    const stuck = await t.get('web');
+    await t.advance(600_000);
+    expect((await t.get('web')).metadata.resourceVersion).toBe(stuck.metadata.resourceVersion);
   });
 
   it('fails for good once the attempts reach the backoff limit', async () => {

@@ -19,11 +19,12 @@
  *   `lastAttemptTime`; at most `spec.backoffLimit`, default 3, else Complete False `Fatal`)
  *   starts the capture, and its pass ends there, with neither Uploaded nor Complete;
  * - the next pass reads how the capture went from its vSphere task, found by the activation id
- *   vm-operator gives it (`<uid>-<attempts>`): Uploaded True once it succeeded; False `Queued`
- *   while it waits out its duration (`taskDurations`), with Complete False
- *   `HasNotBeenUploaded`; False `UploadFailure` when it failed, and another attempt a minute
- *   after the last (`untilRetry`); False `NotStarted` while no task is known, tried again 30 s
- *   after its attempt;
+ *   vm-operator gives it (`<uid>-<attempts>`): Uploaded True once it succeeded with an item;
+ *   False `Queued` while it waits out its duration (`taskDurations`; `Uploading` for a running
+ *   one), with Complete False `HasNotBeenUploaded`; False `ItemIDInvalid` for a result that names
+ *   no item, never retried; False `UploadFailure` when it failed, and another attempt a minute
+ *   after the last (`untilRetry`, the simulator's wait); False `NotStarted` while no task is known,
+ *   tried again at the first look (every 10 s) once 30 s have passed since its attempt;
  * - ImageAvailable once a VirtualMachineImage of the namespace names the item as its
  *   `providerItemID` (`status.imageName`); then Complete, `ready`, `completionTime`. Until
  *   then Complete False, and another look in 10 s (a minute while an upload is pending).
@@ -34,7 +35,7 @@
  * the VirtualMachine it names, the ContentLibrary it targets or a library's items change, so it
  * converges as soon as what it waited for is there.
  */
-import { capturedItemId, type LibraryRecord, type VSphere } from '@vsim/vsphere';
+import { CAPTURE_DESCRIPTION_ID, capturedItemId, type LibraryRecord, type VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
 import { type ContentLibrary, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
@@ -68,6 +69,9 @@ const DEPRECATED_FINALIZER = 'virtualmachinepublishrequest.vmoperator.vmware.com
 
 const API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 const REQUEST = { apiVersion: API_VERSION, kind: 'VirtualMachinePublishRequest' } as const;
+/** vm-operator's words for a capture task whose result names no item. */
+const ITEM_ID_INVALID_MESSAGE =
+  'Failed to get the uploaded item ID. This error is unrecoverable. Please create a new VirtualMachinePublishRequest to retry VM publishing.';
 /** How long after an attempt vm-operator waits for its task to show before it tries again. */
 const TASK_START_TIMEOUT_MS = 30_000;
 const CONTENT_LIBRARY = { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ContentLibrary' } as const;
@@ -220,18 +224,29 @@ export function startPublishRequestController(
       if (Number.isNaN(last) || vsphere.clock.now() - last > TASK_START_TIMEOUT_MS) return 'publish';
       return pending(R.uploadTaskNotStarted, "VM Publish task hasn't started.");
     }
-    // The model's tasks wait out their duration queued: vm-operator's `Uploading`, for a running
-    // task, never shows.
-    if (task.state === 'queued') return pending(R.uploadTaskQueued, 'VM Publish task is queued.');
-    if (task.state === 'error') {
-      fail(pass, C.uploaded, R.uploadFailure, task.error?.message || 'failed to publish source VM');
-      const wait = untilRetry(pass, vsphere.clock.now());
-      return wait > 0 ? { outcome: { requeueAfter: wait } } : 'publish';
+    if (task.descriptionId !== CAPTURE_DESCRIPTION_ID)
+      throw new Error(
+        `failed to find expected task ${CAPTURE_DESCRIPTION_ID}, found ${task.descriptionId} instead`,
+      );
+    switch (task.state) {
+      // The model's tasks wait out their duration queued.
+      case 'queued':
+        return pending(R.uploadTaskQueued, 'VM Publish task is queued.');
+      case 'running':
+        return pending(R.uploading, 'Uploading item to content library.');
+      case 'error': {
+        fail(pass, C.uploaded, R.uploadFailure, task.error?.message || 'failed to publish source VM');
+        const wait = untilRetry(pass, vsphere.clock.now());
+        return wait > 0 ? { outcome: { requeueAfter: wait } } : 'publish';
+      }
+      case 'success': {
+        const itemId = capturedItemId(task.result);
+        if (itemId === undefined) return pending(R.uploadItemIdInvalid, ITEM_ID_INVALID_MESSAGE);
+        pass.itemId = itemId;
+        mark(pass, C.uploaded, { status: 'True' });
+        return 'uploaded';
+      }
     }
-    const itemId = capturedItemId(task.result);
-    if (itemId !== undefined) pass.itemId = itemId;
-    mark(pass, C.uploaded, { status: 'True' });
-    return 'uploaded';
   };
 
   /** The uploaded item: from this pass, from the last attempt's task, or the item still tied to the request. */

@@ -32,6 +32,8 @@ export const PUBLISH_REASON = {
   uploadFailure: 'UploadFailure',
   uploadTaskNotStarted: 'NotStarted',
   uploadTaskQueued: 'Queued',
+  uploading: 'Uploading',
+  uploadItemIdInvalid: 'ItemIDInvalid',
   hasNotBeenUploaded: 'HasNotBeenUploaded',
   imageUnavailable: 'ImageUnavailable',
   fatal: 'Fatal',
@@ -118,10 +120,11 @@ export const checkComplete = (pass: Pass): boolean => {
 };
 
 /**
- * How long a failed attempt waits before the next one. vm-operator sees a capture task fail at
- * its look a minute after the attempt (its look right after the attempt finds the task still
- * running), and tries again then; a capture that fails at once here waits for that look too, so
- * that failures never retry in a loop that takes no time.
+ * How long a failed attempt waits before the next one: the simulator's choice. vm-operator
+ * republishes as soon as it sees the failed task, which against vCenter is at a look after the
+ * task ran a while; a capture that fails at once here would retry in a loop that takes no time
+ * (and `settle()` would not end with a `backoffLimit` of 0). So a failed attempt waits until a
+ * minute after it, when vm-operator's requeue of a pending capture looks again.
  */
 export const untilRetry = (pass: Pass, now: number): number => {
   const last = Date.parse(pass.status.lastAttemptTime ?? '');
@@ -130,12 +133,13 @@ export const untilRetry = (pass: Pass, now: number): number => {
 
 /**
  * vm-operator's requeueResult: when a request not complete is looked at again. Never for a taken
- * item name; soon once uploaded or while the upload has not started; else in a minute.
+ * item name or an item id it cannot read; soon once uploaded or while the upload has not started; else in a minute.
  */
 export const requeueOf = (pass: Pass): ReconcileOutcome => {
   const conditions = pass.status.conditions;
   if (conditionOf(conditions, C.targetValid)?.reason === R.targetItemAlreadyExists) return undefined;
   const uploaded = conditionOf(conditions, C.uploaded);
+  if (uploaded?.reason === R.uploadItemIdInvalid) return undefined;
   if (uploaded?.status === 'True' || uploaded?.reason === R.uploadTaskNotStarted)
     return { requeueAfter: UPLOAD_WAIT_MS };
   return { requeueAfter: PENDING_WAIT_MS };
