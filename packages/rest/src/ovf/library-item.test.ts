@@ -130,14 +130,20 @@ describe('OVF library items, /rest', () => {
   });
 
   it('gives the task a call spawns the activation id of its vapi-ctx-actid header', async () => {
-    const { send, lib, vsphere } = await session();
-    await send('POST', '/rest/com/vmware/vcenter/ovf/library-item', {
+    const { send, lib, pool, vsphere } = await session();
+    const created = await send('POST', '/rest/com/vmware/vcenter/ovf/library-item', {
       body: capture(lib, 'tagged'),
       headers: { 'vapi-ctx-actid': 'pub-1' },
     });
-    const tasks = [...vsphere.store.ofKind<TaskRecord>('Task')].filter((t) => t.activationId === 'pub-1');
-    expect(tasks.map((t) => [t.descriptionId, t.state])).toEqual([
-      ['com.vmware.ovfs.LibraryItem.capture', 'success'],
+    const item = (created.json as { value: { ovf_library_item_id: string } }).value.ovf_library_item_id;
+    await send('POST', `/api/vcenter/ovf/library-item/${item}?action=deploy`, {
+      body: JSON.stringify({ target: { resource_pool_id: pool }, deployment_spec: { name: 'tagged-vm' } }),
+      headers: { 'vapi-ctx-actid': 'dep-1' },
+    });
+    const tasks = [...vsphere.store.ofKind<TaskRecord>('Task')].filter((t) => t.activationId !== undefined);
+    expect(tasks.map((t) => [t.activationId, t.descriptionId, t.state])).toEqual([
+      ['pub-1', 'com.vmware.ovfs.LibraryItem.capture', 'success'],
+      ['dep-1', 'com.vmware.ovfs.deploy', 'success'],
     ]);
   });
 

@@ -158,7 +158,11 @@ export const taskMatches = (store: Inventory, filter: TaskFilterSpec, t: TaskRec
   if (nonEmpty(users) && !users.includes(t.userName)) return false;
   if (nonEmpty(filter.state) && !filter.state.includes(t.state)) return false;
   if (nonEmpty(filter.eventChainId) && !filter.eventChainId.includes(t.eventChainId)) return false;
-  if (nonEmpty(filter.activationId) && !filter.activationId.includes(t.activationId ?? '')) return false;
+  if (
+    nonEmpty(filter.activationId) &&
+    (t.activationId === undefined || !filter.activationId.includes(t.activationId))
+  )
+    return false;
   for (const name of UNSUPPORTED_TASK_FILTERS) {
     const value = filter[name];
     if (value !== undefined && (!Array.isArray(value) || value.length > 0)) return false;

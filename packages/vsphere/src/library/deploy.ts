@@ -14,6 +14,7 @@ import type {
   HostRecord,
   LibraryItemRecord,
   NetworkRecord,
+  OptionValue,
   ResourcePoolRecord,
   VmRecord,
 } from '../inventory/records.js';
@@ -92,6 +93,8 @@ interface Target {
 
 const KB = 1024;
 
+const NO_OPTIONS: readonly OptionValue[] = [];
+
 /** A host that can take a new VM now. */
 const usable = (h: HostRecord) =>
   h.connectionState === 'connected' && h.powerState === 'poweredOn' && !h.inMaintenanceMode;
@@ -104,8 +107,8 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
   const out: Pick<VmSpec, 'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses'> = {};
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
-  if (ovf.extraConfig !== undefined) out.extraConfig = mergeExtraConfig(ovf.extraConfig, config?.extraConfig);
-  else if (config?.extraConfig !== undefined) out.extraConfig = config.extraConfig;
+  const extraConfig = mergeExtraConfig(ovf.extraConfig ?? NO_OPTIONS, config?.extraConfig);
+  if (extraConfig.length > 0) out.extraConfig = extraConfig;
   if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
 };

@@ -9,7 +9,7 @@ describe('readOvfDescriptor', () => {
     expect(readOvfDescriptor(ovfXml(ubuntu.ovf, ubuntu.name))).toEqual(ubuntu.ovf);
   });
 
-  it('reads back the properties of its ProductSections and its extraConfig', () => {
+  it('reads back the properties of its ProductSections (a missing type empty, as govmomi reads it) and its extraConfig', () => {
     const ovf = {
       ...ubuntu.ovf,
       properties: [
@@ -33,7 +33,7 @@ describe('readOvfDescriptor', () => {
 </VirtualSystem></Envelope>`;
     expect(readOvfDescriptor(xml)?.properties).toEqual([
       { key: 'a', type: 'int', value: '1', userConfigurable: true },
-      { key: 'b', type: 'string' },
+      { key: 'b', type: '' },
     ]);
     expect(readOvfDescriptor(xml)?.product).toBeUndefined();
   });

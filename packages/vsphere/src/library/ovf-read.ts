@@ -67,7 +67,7 @@ const propertiesOf = (vs: string): OvfProperty[] => {
       const description = text(p.body, 'Description');
       out.push({
         key,
-        type: attr(p.attrs, 'type') ?? 'string',
+        type: attr(p.attrs, 'type') ?? '',
         ...(value === undefined ? {} : { value }),
         ...(userConfigurable === undefined ? {} : { userConfigurable }),
         ...(label === undefined ? {} : { label }),

@@ -27,8 +27,9 @@ export interface OvfDisk {
 }
 
 /**
- * A property of a ProductSection: `ovf:key`, `ovf:type` and its default, `ovf:value`. A VM
- * deployed from the OVF gets it as a vApp property.
+ * A property of a ProductSection: `ovf:key`, `ovf:type` and its default, `ovf:value`. vCenter
+ * gives it to a VM deployed from the OVF as a vApp property; the model keeps no vApp
+ * configuration, so here it is what the item's image reads.
  */
 export interface OvfProperty {
   readonly key: string;

@@ -246,6 +246,17 @@ describe('image controller', () => {
     expect(updated?.status?.vmwareSystemProperties).toBeUndefined();
     expect(updated?.status?.conditions?.map((c) => c.type)).toEqual(['Ready']);
     expect(updated?.metadata.labels).toMatchObject({ team: 'a', gpu: '' });
+
+    // A ProductSection of properties alone: no product any more.
+    const { product: _product, ...productless } = ovf;
+    const properties = [{ key: 'user-data', type: 'string', userConfigurable: true }];
+    t.vsphere.store.transact((tx) =>
+      tx.put({ ...record, contentVersion: '3', ovf: { ...productless, properties } }),
+    );
+    await t.settle();
+    const [third] = await t.namespaced('ns1');
+    expect(third?.status?.productInfo).toEqual({});
+    expect(third?.status?.ovfProperties).toEqual([{ key: 'user-data', type: 'string' }]);
   });
 
   it('follows a renamed item and a changed descriptor', async () => {

@@ -171,7 +171,7 @@ const labelsOf = (value: string | undefined): Record<string, string> => {
 };
 
 /** What vm-operator reads of a library item and its OVF when it syncs an image. */
-export interface ImageContent {
+interface ImageContent {
   /** The status fields it sets (conditions aside). */
   readonly status: VirtualMachineImageStatus;
   /** Labels the OVF's extraConfig asks for (`vmservice.vmi.labels`). */
@@ -180,7 +180,7 @@ export interface ImageContent {
   readonly v1alpha1Compatible: boolean;
 }
 
-export const imageContentOf = (item: LibraryItemRecord): ImageContent => {
+const imageContentOf = (item: LibraryItemRecord): ImageContent => {
   const status: VirtualMachineImageStatus = {
     name: item.name,
     providerItemID: item.id,
@@ -189,17 +189,21 @@ export const imageContentOf = (item: LibraryItemRecord): ImageContent => {
   };
   const ovf = item.ovf;
   if (!ovf) return { status, labels: {}, v1alpha1Compatible: false };
-  if (ovf.product)
-    status.productInfo = {
-      product: ovf.product.name,
-      vendor: ovf.product.vendor,
-      version: ovf.product.version,
-      fullVersion: ovf.product.fullVersion,
-    };
-  // A ProductSection's properties: `vmware-system` ones as they are, the others when a user may
-  // set them (a default only when not empty). Both lists are made anew, empty ones dropped later.
-  if (ovf.product || ovf.properties) {
-    const properties = ovf.properties ?? [];
+  // What a ProductSection says (its product, none when it names none) replaces what the
+  // image had; without one, vm-operator leaves both alone. Its properties: `vmware-system` ones
+  // as they are, the others when a user may set them (a default only when not empty); both
+  // lists are made anew, empty ones dropped later.
+  const properties = ovf.properties ?? [];
+  if (ovf.product || properties.length > 0) {
+    const product = ovf.product;
+    status.productInfo = product
+      ? {
+          product: product.name,
+          vendor: product.vendor,
+          version: product.version,
+          fullVersion: product.fullVersion,
+        }
+      : {};
     status.vmwareSystemProperties = properties
       .filter((p) => p.key.startsWith('vmware-system'))
       .map((p) => (p.value ? { key: p.key, value: p.value } : { key: p.key }));
