@@ -259,6 +259,24 @@ describe('image controller', () => {
     expect(third?.status?.ovfProperties).toEqual([{ key: 'user-data', type: 'string' }]);
   });
 
+  it('fails the image write of an OVF whose vmservice.vmi.labels makes an invalid label, as on a Supervisor', async () => {
+    const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
+    const extraConfig = [{ key: 'vmservice.vmi.labels', value: 'team:a,' }];
+    t.vsphere.library.createItem(t.lib, {
+      ...ubuntu,
+      name: 'bad-labels',
+      ovf: { ...ubuntu.ovf, extraConfig },
+    });
+    await t.settle();
+    // The image made before its item object was ready stays as it was: its patch is refused.
+    const [image] = await t.namespaced('ns1');
+    expect(image).toBeDefined();
+    expect(image?.metadata.labels?.team).toBeUndefined();
+    expect(image?.status?.disks).toBeUndefined();
+    const [error] = [...t.images.controller.errors.values()];
+    expect(String(error)).toContain('metadata.labels: Invalid value: ""');
+  });
+
   it('follows a renamed item and a changed descriptor', async () => {
     const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
     const item = t.vsphere.library.createItem(t.lib, ubuntu);
