@@ -9,9 +9,11 @@ import type {
   VirtualMachineNetworkInterfaceIPStatus,
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
+  VirtualMachineProviderStatus,
   VirtualMachineStatus,
   VirtualMachineVolumeStatus,
 } from '../../api/types.js';
+import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 import { hardwareStatus } from './hardware-status.js';
@@ -53,6 +55,18 @@ function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNet
   });
 }
 
+/**
+ * What vm-operator reports of the platform's own view of the VM: when vSphere created it (its
+ * `config.createDate`), set once and kept.
+ */
+function providerStatus(
+  vm: VmRecord,
+  previous: VirtualMachineProviderStatus | undefined,
+): VirtualMachineProviderStatus {
+  if (previous?.creationTimestamp) return previous;
+  return { creationTimestamp: timestamp(vm.config.createDate) };
+}
+
 /** The status fields vSphere decides (conditions and class aside). */
 export function statusFromVsphere(
   vsphere: VSphere,
@@ -72,6 +86,7 @@ export function statusFromVsphere(
     instanceUUID: vm.config.instanceUuid,
     powerState: POWER_STATE[vm.powerState],
   };
+  status.provider = providerStatus(vm, previous?.provider);
   if (host !== undefined) status.nodeName = host;
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;

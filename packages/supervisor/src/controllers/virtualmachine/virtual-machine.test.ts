@@ -111,6 +111,13 @@ describe('the VirtualMachine controller', () => {
     });
     expect(vm.status?.biosUUID).toBe(vm.spec?.biosUUID);
     expect(vm.status?.nodeName).toBe(f.vsphere.store.get(record?.host ?? '')?.name);
+    // When vSphere created it, as vm-operator's provider status says, the same on later passes.
+    const created = new Date(record?.config.createDate ?? 0).toISOString().replace(/\.\d+Z$/, 'Z');
+    expect(vm.status?.provider).toEqual({ creationTimestamp: created });
+    await f.advance(60_000);
+    await f.kube.patch(ref('vm1'), { metadata: { labels: { touched: 'yes' } } }, { type: 'merge' });
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.provider).toEqual({ creationTimestamp: created });
     const nic = await f.kube.get({
       apiVersion: NET_OPERATOR_API_VERSION,
       kind: 'NetworkInterface',
