@@ -327,4 +327,27 @@ describe('Supervisor options', () => {
     sim = await createSimulator({ seed: 1, supervisor: { cluster: 'DC0_C0' } });
     expect(sim.supervisor.cluster).toMatch(/^domain-c\d+$/);
   });
+
+  it("give sim.kube's webhooks the Supervisor's capabilities", async () => {
+    const service = {
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachineService',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { type: 'ClusterIP', ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 443 }] },
+    };
+    sim = await createSimulator({ seed: 1, supervisor: { capabilities: { workloadIPv6: false } } });
+    await expect(
+      sim.kube.create({ ...service, spec: { ...service.spec, ipFamilyPolicy: 'SingleStack' } }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('the WorkloadIPv6 feature is not enabled'),
+    });
+    await sim.close();
+    sim = await createSimulator({ seed: 1 });
+    const created = await sim.kube.create({
+      ...service,
+      spec: { ...service.spec, ipFamilyPolicy: 'SingleStack' },
+    });
+    expect(created.spec).toMatchObject({ ipFamilyPolicy: 'SingleStack' });
+  });
 });

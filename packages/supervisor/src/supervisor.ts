@@ -5,6 +5,7 @@
  * starts every controller; `prepareNamespace` makes a namespace ready for VMs.
  */
 import { type ComputeResourceRecord, datacenterOf, type VSphere } from '@vsim/vsphere';
+import type { VirtualMachineServiceCapabilities } from './api/vm-service-validation.js';
 import {
   startCnsAttachmentController,
   startCsiProvisioner,
@@ -70,6 +71,11 @@ export interface SupervisorOptions {
   network?: NetworkInterfaceControllerOptions['network'];
   /** The address ranges of load balancers and cluster IPs. */
   services?: VirtualMachineServiceControllerOptions;
+  /**
+   * The Supervisor's capabilities vm-operator's webhooks read, as the store that serves its
+   * kinds is given them (`registerVmOperatorKinds`): WorkloadIPv6 on unless `false`.
+   */
+  capabilities?: VirtualMachineServiceCapabilities;
 }
 
 export interface SupervisorDeps {

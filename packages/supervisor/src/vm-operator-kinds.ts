@@ -22,6 +22,8 @@ import {
   type VirtualMachine,
   type VirtualMachineImage,
   type VirtualMachinePublishRequest,
+  type VirtualMachineService,
+  type VirtualMachineServiceCapabilities,
   type VirtualMachineSpec,
   VM_OPERATOR_KINDS,
   validatePublishRequestCreate,
@@ -62,6 +64,8 @@ export interface VmOperatorKindsOptions {
    * `DEFAULT_VM_NETWORK`); `null` adds none, like a Supervisor without a network provider.
    */
   defaultNetwork?: PartialObjectRef | null;
+  /** The Supervisor's capabilities the webhooks read (WorkloadIPv6 on unless said otherwise). */
+  capabilities?: VirtualMachineServiceCapabilities;
 }
 
 /** vm-operator's webhook names: `default.<mutating|validating>.<kind>.<hub version>.<group>`. */
@@ -209,8 +213,9 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachine: admitVirtualMachine(options),
     VirtualMachineService: validating(
       'VirtualMachineService',
-      validateVirtualMachineServiceCreate,
-      validateVirtualMachineServiceUpdate,
+      (svc: VirtualMachineService) => validateVirtualMachineServiceCreate(svc, options.capabilities),
+      (svc: VirtualMachineService, old: VirtualMachineService) =>
+        validateVirtualMachineServiceUpdate(svc, old, options.capabilities),
     ),
     VirtualMachineSetResourcePolicy: validating(
       'VirtualMachineSetResourcePolicy',

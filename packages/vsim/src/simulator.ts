@@ -104,7 +104,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const kube = (): KubeStore => {
     if (kubeStore) return kubeStore;
     const store = new KubeStore({ clock, random: kubeRandom });
-    registerVmOperatorKinds(store);
+    const capabilities = options.supervisor?.capabilities;
+    registerVmOperatorKinds(store, capabilities ? { capabilities } : {});
     registerNetOperatorKinds(store);
     registerTopologyKinds(store);
     registerImageRegistryKinds(store);

@@ -16,6 +16,7 @@ export {
   validateVirtualMachineClassUpdate,
 } from './vm-class-validation.js';
 export {
+  type VirtualMachineServiceCapabilities,
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
 } from './vm-service-validation.js';

@@ -1,8 +1,9 @@
 /**
  * VirtualMachineService validation as vm-operator's validating webhook does it: it refuses
  * what could not become a valid Kubernetes Service, with Kubernetes' own checks and words.
- * The WorkloadIPv6 capability is on: IP families pass to the Service, which judges them
- * (the Supervisor's cluster is IPv4: see the VirtualMachineService controller).
+ * With the WorkloadIPv6 capability (on unless said otherwise) IP families pass to the Service,
+ * which judges them (the Supervisor's cluster is IPv4: see the VirtualMachineService
+ * controller); without it, asking for any is forbidden.
  */
 
 import {
@@ -96,8 +97,16 @@ function validateExternalName(spec: SentSpec): FieldError[] {
   return errors;
 }
 
+/** The Supervisor capabilities the webhook reads. */
+export interface VirtualMachineServiceCapabilities {
+  /** WorkloadIPv6: IP families may be asked for (on unless said otherwise). */
+  readonly workloadIPv6?: boolean;
+}
+
+const NO_IPV6 = 'the WorkloadIPv6 feature is not enabled';
+
 /** The spec's checks, on create and update alike. The paths are Go's field names (`clusterIP`). */
-function validateSpec(spec: SentSpec): FieldError[] {
+function validateSpec(spec: SentSpec, capabilities: VirtualMachineServiceCapabilities): FieldError[] {
   const errors: FieldError[] = [];
   const clusterIP = spec.clusterIp ?? '';
   if (spec.type === 'LoadBalancer' && clusterIP === HEADLESS)
@@ -127,15 +136,22 @@ function validateSpec(spec: SentSpec): FieldError[] {
         ),
       );
   });
+  if (capabilities.workloadIPv6 === false) {
+    if (spec.ipFamilies?.length) errors.push(forbidden('spec.ipFamilies', NO_IPV6));
+    if (spec.ipFamilyPolicy !== undefined) errors.push(forbidden('spec.ipFamilyPolicy', NO_IPV6));
+  }
   return errors;
 }
 
 /** Validates a VirtualMachineService being created: its name must also make a Service name. */
-export function validateVirtualMachineServiceCreate(svc: VirtualMachineService): FieldError[] {
+export function validateVirtualMachineServiceCreate(
+  svc: VirtualMachineService,
+  capabilities: VirtualMachineServiceCapabilities = {},
+): FieldError[] {
   const name = svc.metadata.name ?? '';
   return [
     ...dns1035LabelProblems(name).map((problem) => invalid('metadata.name', name, problem)),
-    ...validateSpec(svc.spec ?? {}),
+    ...validateSpec(svc.spec ?? {}, capabilities),
   ];
 }
 
@@ -143,11 +159,12 @@ export function validateVirtualMachineServiceCreate(svc: VirtualMachineService):
 export function validateVirtualMachineServiceUpdate(
   svc: VirtualMachineService,
   old: VirtualMachineService,
+  capabilities: VirtualMachineServiceCapabilities = {},
 ): FieldError[] {
   const spec: SentSpec = svc.spec ?? {};
   const prev: SentSpec = old.spec ?? {};
   const errors: FieldError[] = [];
   if ((spec.type ?? '') !== (prev.type ?? '')) errors.push(forbidden('spec.type', IMMUTABLE));
   if ((spec.clusterIp ?? '') !== (prev.clusterIp ?? '')) errors.push(forbidden('spec.clusterIP', IMMUTABLE));
-  return [...errors, ...validateSpec(spec)];
+  return [...errors, ...validateSpec(spec, capabilities)];
 }

@@ -798,6 +798,37 @@ describe('validating webhooks in the store', () => {
     );
   });
 
+  it('forbids IP families on a Supervisor without the WorkloadIPv6 capability', async () => {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['ns1'] },
+    );
+    registerVmOperatorKinds(kube, { defaultNetwork: null, capabilities: { workloadIPv6: false } });
+    const service = (spec: Record<string, unknown>) => ({
+      apiVersion: V6,
+      kind: 'VirtualMachineService',
+      metadata: { name: 'web', namespace: 'ns1' },
+      spec: {
+        type: 'ClusterIP',
+        ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 443 }],
+        ...spec,
+      },
+    });
+    await expect(
+      kube.create(service({ ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' })),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: `${webhook('VirtualMachineService')}: spec.ipFamilies: Forbidden: the WorkloadIPv6 feature is not enabled, spec.ipFamilyPolicy: Forbidden: the WorkloadIPv6 feature is not enabled`,
+    });
+    await kube.create(service({}));
+    const ref = { apiVersion: V6, kind: 'VirtualMachineService', namespace: 'ns1', name: 'web' };
+    await expect(
+      kube.patch(ref, { spec: { ipFamilies: ['IPv4'] } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      message: `${webhook('VirtualMachineService')}: spec.ipFamilies: Forbidden: the WorkloadIPv6 feature is not enabled`,
+    });
+  });
+
   it("keeps a resource policy's pool, and lets any update through once an object is being deleted", async () => {
     const kube = await setup();
     const ref = { apiVersion: V6, kind: 'VirtualMachineSetResourcePolicy', namespace: 'ns1', name: 'p' };

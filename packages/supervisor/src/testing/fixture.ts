@@ -41,7 +41,7 @@ export async function createSupervisorFixture(
   const errors: unknown[] = [];
   vsphere.scheduler.onError = (error) => errors.push(error);
   const kube = new KubeStore(vsphere);
-  registerVmOperatorKinds(kube);
+  registerVmOperatorKinds(kube, options.capabilities ? { capabilities: options.capabilities } : {});
   registerNetOperatorKinds(kube);
   registerTopologyKinds(kube);
   registerImageRegistryKinds(kube);
