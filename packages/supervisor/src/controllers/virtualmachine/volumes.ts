@@ -95,7 +95,8 @@ export function classicVolumes(
   }
   for (const volume of previous)
     if (volume.type !== 'Classic' && !volumeOfDisk(out, volume.diskUUID)) out.push(volume);
-  return out.length > 1 ? out.sort(byDiskUuid) : out;
+  // Kept in the status: copied to its size (one grown by push has room for 17).
+  return out.length > 1 ? out.sort(byDiskUuid).slice() : out.slice();
 }
 
 /** The entry of a disk among a VM's few volumes (a loop: this runs for every disk of every pass). */
