@@ -313,6 +313,7 @@ export const contentLibraryOperations = (m: Model) => {
      */
     captureOvf(vm: Ref, spec: OvfCaptureSpec, options: TaskOptions = {}): Task<MoRef> {
       const source = m.lookup<VmRecord>(vm, 'VirtualMachine');
+      let captured: LibraryItemRecord | undefined;
       return m.task(
         {
           method: 'vcenter.ovf.LibraryItem.create',
@@ -325,15 +326,15 @@ export const contentLibraryOperations = (m: Model) => {
           const current = tx.get(source.id) as VmRecord | undefined;
           if (!current) throw faults.managedObjectNotFound({ type: 'VirtualMachine', value: source.id });
           const networkName = (id: string) => (tx.get(id) as NetworkRecord | undefined)?.name ?? id;
-          const record = putItem(tx, library, {
+          captured = putItem(tx, library, {
             name: spec.name,
             type: 'ovf',
             ovf: descriptorOfVm(current, networkName, spec.flags?.includes('EXTRA_CONFIG') === true),
             ...(spec.description === undefined ? {} : { description: spec.description }),
           });
-          return moref('ContentLibraryItem', `${CAPTURED_ITEM_PREFIX}${record.id}`);
+          return moref('ContentLibraryItem', `${CAPTURED_ITEM_PREFIX}${captured.id}`);
         },
-        (ref) => postItem('Create', m.store.get(capturedItemId(ref) ?? '') as LibraryItemRecord),
+        () => postItem('Create', captured as LibraryItemRecord),
         options,
       );
     },
