@@ -170,9 +170,9 @@ const labelsOf = (value: string | undefined): Record<string, string> => {
   return out;
 };
 
-/** What vm-operator reads of a library item and its OVF when it syncs an image. */
+/** What vm-operator reads of a library item's OVF when it syncs an image. */
 interface ImageContent {
-  /** The status fields it sets (conditions aside). */
+  /** The status fields it sets from the OVF (the item object gives the rest; conditions aside). */
   readonly status: VirtualMachineImageStatus;
   /** Labels the OVF's extraConfig asks for (`vmservice.vmi.labels`). */
   readonly labels: Record<string, string>;
@@ -181,12 +181,7 @@ interface ImageContent {
 }
 
 const imageContentOf = (item: LibraryItemRecord): ImageContent => {
-  const status: VirtualMachineImageStatus = {
-    name: item.name,
-    providerItemID: item.id,
-    providerContentVersion: item.contentVersion,
-    type: item.type === 'iso' ? 'ISO' : 'OVF',
-  };
+  const status: VirtualMachineImageStatus = {};
   const ovf = item.ovf;
   if (!ovf) return { status, labels: {}, v1alpha1Compatible: false };
   // What a ProductSection says (its product, none when it names none) replaces what the
@@ -299,8 +294,6 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     const status: VirtualMachineImageStatus = {
       ...shown,
       ...content.status,
-      name,
-      type,
       providerContentVersion: contentVersion,
       conditions: setCondition(compatible, 'Ready', { status: 'True' }, now),
     };
