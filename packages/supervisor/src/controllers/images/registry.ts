@@ -214,7 +214,7 @@ export function startContentLibraryController(manager: Manager, deps: RegistryDe
 }
 
 /** The items a Supervisor shows: OVF templates and ISO images, not items of other files. */
-export const isImageItem = (item: LibraryItemRecord): boolean => item.type === 'ovf' || item.type === 'iso';
+const isImageItem = (item: LibraryItemRecord): boolean => item.type === 'ovf' || item.type === 'iso';
 
 /** The ContentLibraryItem and ClusterContentLibraryItem objects of the OVF and ISO items of the libraries seen. */
 export function startLibraryItemController(manager: Manager, deps: RegistryDeps): Controller {

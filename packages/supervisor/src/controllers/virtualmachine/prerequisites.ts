@@ -156,7 +156,7 @@ const imageReadySince = (time: string): Verdict => {
 };
 
 /** A resource policy of the VM's namespace, read as a dependency of the VM. */
-export const readPolicy = (read: DependencyReader, vm: VirtualMachine, name: string) =>
+const readPolicy = (read: DependencyReader, vm: VirtualMachine, name: string) =>
   read.get<VirtualMachineSetResourcePolicy>(
     VM_OPERATOR_API_VERSION,
     'VirtualMachineSetResourcePolicy',
