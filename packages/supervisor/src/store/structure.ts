@@ -8,7 +8,6 @@
  * on a write of its status. A built-in kind's object is decoded into Go structs whole: a wrong
  * type in its `spec`, `status` or the maps a kind names is 400, in Go's JSON decoder's words.
  */
-import { getOrInsert } from '@vsim/vsphere';
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
 import { isPlainObject, type KubeObject } from './meta.js';
@@ -58,9 +57,11 @@ type Container = Record<string | number, unknown>;
 
 /** A kind's structure as a tree of path segments (`[]` every item of a list, `*` every value of a map). */
 interface Node {
+  readonly segment: string;
   type?: JsonType;
   goType?: string;
-  readonly children: Map<string, Node>;
+  /** A list, not a map: every write walks it, and a loop over a list allocates nothing. */
+  readonly children: Node[];
 }
 
 const trees = new WeakMap<KindInfo, Node>();
@@ -69,12 +70,15 @@ const trees = new WeakMap<KindInfo, Node>();
 function treeOf(info: KindInfo): Node {
   let root = trees.get(info);
   if (root) return root;
-  root = { children: new Map() };
+  root = { segment: '', children: [] };
   const top = !info.builtIn ? TOP_LEVEL : info.hasStatus ? goTopLevel(info) : {};
   for (const [path, type] of Object.entries({ ...top, ...info.structure })) {
     let node = root;
-    for (const segment of path.replace(/\[\]/g, '.[]').split('.'))
-      node = getOrInsert(node.children, segment, (): Node => ({ children: new Map() }));
+    for (const segment of path.replace(/\[\]/g, '.[]').split('.')) {
+      let child = node.children.find((c) => c.segment === segment);
+      if (!child) node.children.push((child = { segment, children: [] }));
+      node = child;
+    }
     if (typeof type === 'string') node.type = type;
     else [node.type, node.goType] = type;
   }
@@ -82,25 +86,36 @@ function treeOf(info: KindInfo): Node {
   return root;
 }
 
+/**
+ * Where the walk is: the fields and list indices from the top, made into a path (`spec.volumes[0]`)
+ * only for a value that is reported, since almost every write has none.
+ */
+type Trail = (string | number)[];
+
+const pathOf = (trail: Trail): string =>
+  trail.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
+
 type TypedVisitor = (
   value: unknown,
-  at: string,
+  trail: Trail,
   node: Node,
   container: Container,
   key: string | number,
 ) => void;
 
-/** Visits what the tree below `node` names in `value` (at path `at`), each value with its type. */
-function walk(node: Node, value: unknown, at: string, out: TypedVisitor): void {
-  for (const [segment, child] of node.children) {
+/** Visits what the tree below `node` names in `value` (reached by `trail`), each value with its type. */
+function walk(node: Node, value: unknown, trail: Trail, out: TypedVisitor): void {
+  for (let c = 0; c < node.children.length; c++) {
+    const child = node.children[c] as Node;
+    const segment = child.segment;
     if (segment === '[]') {
       if (Array.isArray(value))
         for (let i = 0; i < value.length; i++)
-          visitChild(child, value as unknown as Container, i, `${at}[${i}]`, out);
+          visitChild(child, value as unknown as Container, i, trail, out);
     } else if (isPlainObject(value)) {
       if (segment === '*')
-        for (const field of Object.keys(value)) visitChild(child, value, field, `${at}.${field}`, out);
-      else if (segment in value) visitChild(child, value, segment, at ? `${at}.${segment}` : segment, out);
+        for (const field of Object.keys(value)) visitChild(child, value, field, trail, out);
+      else if (segment in value) visitChild(child, value, segment, trail, out);
     }
   }
 }
@@ -109,12 +124,14 @@ function visitChild(
   node: Node,
   container: Container,
   key: string | number,
-  at: string,
+  trail: Trail,
   out: TypedVisitor,
 ): void {
   const value = container[key];
-  if (node.type !== undefined) out(value, at, node, container, key);
-  if (node.children.size > 0) walk(node, value, at, out);
+  trail.push(key);
+  if (node.type !== undefined) out(value, trail, node, container, key);
+  if (node.children.length > 0) walk(node, value, trail, out);
+  trail.pop();
 }
 
 /**
@@ -123,11 +140,11 @@ function visitChild(
  */
 function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out: TypedVisitor): void {
   const root = treeOf(info);
-  if (info.builtIn || !info.hasStatus) walk(root, object, '', out);
+  if (info.builtIn || !info.hasStatus) walk(root, object, [], out);
   else
-    for (const [field, node] of root.children)
-      if ((field === 'status') === (write === 'status') && field in object)
-        visitChild(node, object as Container, field, field, out);
+    for (const node of root.children)
+      if ((node.segment === 'status') === (write === 'status') && node.segment in object)
+        visitChild(node, object as Container, node.segment, [], out);
 }
 
 /**
@@ -137,7 +154,7 @@ function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out
 export function checkStructure(info: KindInfo, object: KubeObject, write: StructurePart): boolean {
   const causes: FieldCause[] = [];
   let nulls = false;
-  eachValue(info, object, write, (value, at, { type, goType: into }, container) => {
+  eachValue(info, object, write, (value, trail, { type, goType: into }, container) => {
     if (value === undefined || matches(value, type as JsonType)) return;
     // A null field is dropped; an item of a list is not, and must be of its type.
     if (value === null && !Array.isArray(container)) {
@@ -146,12 +163,13 @@ export function checkStructure(info: KindInfo, object: KubeObject, write: Struct
     }
     if (info.builtIn) {
       // Go names the struct's field the value is in, whatever the map key or list index below it.
-      const field = `${info.kind}.${at.split(/[.[]/)[0]}`;
+      const field = `${info.kind}.${trail[0]}`;
       throw kubeErrors.badRequest(
         `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
       );
     }
     const actual = schemaType(value);
+    const at = pathOf(trail);
     causes.push({
       field: at,
       message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
@@ -167,7 +185,7 @@ export function checkStructure(info: KindInfo, object: KubeObject, write: Struct
 
 /** Drops, in the store's own copy of an object, the null fields its structure names. */
 export function dropNulls(info: KindInfo, object: KubeObject, write: StructurePart): void {
-  eachValue(info, object, write, (value, _at, _node, container, key) => {
+  eachValue(info, object, write, (value, _trail, _node, container, key) => {
     if (value === null && !Array.isArray(container)) delete container[key];
   });
 }
