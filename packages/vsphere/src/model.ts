@@ -257,7 +257,8 @@ export class Model {
   /**
    * A vSphere task: the Task object exists at once (queued); the work runs on the
    * scheduler as one transaction that also completes the task, or ends it in error
-   * with the fault it threw. Nothing of a failed task's work is applied.
+   * with the fault it threw. Nothing of a failed task's work is applied. A task with a
+   * duration (or a delay) is `running` from the scheduler's next turn until its work runs.
    *
    * A `blocking` task is one its caller waits for, as a blocking vAPI call (a content
    * library deployment) does: when it takes no time, it runs at once, and the Task object
@@ -297,9 +298,7 @@ export class Model {
         tx.put(queued);
         this.#retireOldTasks(tx, id);
       });
-      this.scheduler.schedule(() => {
-        // A task cancelled while queued (CancelTask) has ended already: its work never runs.
-        if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return;
+      const run = () => {
         const previousUser = this.userName;
         this.userName = userName;
         try {
@@ -307,7 +306,19 @@ export class Model {
         } finally {
           this.userName = previousUser;
         }
-      }, duration);
+      };
+      this.scheduler.schedule(() => {
+        // A task cancelled while queued (CancelTask) has ended already: its work never runs.
+        if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return;
+        if (duration === 0) return run();
+        // One that takes time is running meanwhile, as vCenter's are: started now, ended with its work.
+        this.store.transact((tx) =>
+          tx.update<TaskRecord>(id, { state: 'running', startTime: this.clock.now() }),
+        );
+        this.scheduler.schedule(() => {
+          if ((this.store.get(id) as TaskRecord | undefined)?.state === 'running') run();
+        }, duration);
+      }, 0);
     }
     return {
       ref: moref('Task', id),
@@ -336,7 +347,9 @@ export class Model {
     after?: (r: T) => void,
     queued?: TaskRecord,
   ) {
-    const startTime = this.clock.now();
+    // A task that ran for a while started before its work.
+    const startTime =
+      (queued ? undefined : (this.store.get(id) as TaskRecord | undefined)?.startTime) ?? this.clock.now();
     const end = (tx: Tx, ended: Partial<TaskRecord>) => {
       if (!queued) {
         tx.update<TaskRecord>(id, ended);

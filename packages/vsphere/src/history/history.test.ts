@@ -90,11 +90,13 @@ describe('task history', () => {
       userName: 'user',
     });
     expect(vsphere.recentTasks).toContain(task.ref.value);
+    vsphere.scheduler.runDue();
+    expect(vsphere.store.get(task.ref.value)).toMatchObject({ state: 'running', startTime: DEFAULT_EPOCH });
     vsphere.scheduler.advanceTo(clock, DEFAULT_EPOCH + 500);
     await task.wait();
     expect(vsphere.store.get(task.ref.value)).toMatchObject({
       state: 'success',
-      startTime: DEFAULT_EPOCH + 500,
+      startTime: DEFAULT_EPOCH,
       completeTime: DEFAULT_EPOCH + 500,
     });
   });

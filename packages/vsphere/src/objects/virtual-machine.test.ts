@@ -33,12 +33,16 @@ describe('power operations', () => {
     const { vsphere, vm, get, taskInfo } = setup();
     vsphere.taskDurations = { PowerOffVM_Task: 2000 };
     const off = vsphere.vm.powerOff(vm.id);
-    vsphere.scheduler.runDue();
     expect(taskInfo(off).state).toBe('queued');
-    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + 2000);
+    const started = vsphere.clock.now();
+    vsphere.scheduler.runDue();
+    expect(taskInfo(off)).toMatchObject({ state: 'running', startTime: started });
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, started + 1999);
+    expect(get(vm.id).powerState).toBe('poweredOn');
+    vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, started + 2000);
     await off.wait();
     expect(get(vm.id).powerState).toBe('poweredOff');
-    expect(taskInfo(off).completeTime).toBe(vsphere.clock.now());
+    expect(taskInfo(off)).toMatchObject({ state: 'success', startTime: started, completeTime: started + 2000 });
   });
 
   it("reports a booted guest's addresses after guestAddressDelayMs, unless it went off or booted again", async () => {

@@ -416,7 +416,7 @@ describe('VirtualMachinePublishRequest controller', () => {
     noErrors(t);
   });
 
-  it('shows a capture that takes time as Queued until its task ends', async () => {
+  it('shows a capture that takes time as Uploading until its task ends', async () => {
     const t = await setup();
     t.vsphere.taskDurations = { ...t.vsphere.taskDurations, 'vcenter.ovf.LibraryItem.create': 90_000 };
     await t.createVm('web', await t.deploy('web'));
@@ -426,16 +426,16 @@ describe('VirtualMachinePublishRequest controller', () => {
       'Complete False HasNotBeenUploaded',
       'SourceValid True True',
       'TargetValid True True',
-      'Uploaded False Queued',
+      'Uploaded False Uploading',
     ]);
-    expect(await t.messageOf('web', 'Uploaded')).toBe('VM Publish task is queued.');
+    expect(await t.messageOf('web', 'Uploaded')).toBe('Uploading item to content library.');
     await t.advance(30_000);
     expect(await t.conditions('web')).toEqual(t.complete);
     expect((await t.get('web')).status?.attempts).toBe(1);
     noErrors(t);
   });
 
-  it('reads a running capture task as Uploading, and a result that names no item as ItemIDInvalid', async () => {
+  it('reads a queued capture task as Queued, and a result that names no item as ItemIDInvalid', async () => {
     const t = await setup();
     t.vsphere.taskDurations = { ...t.vsphere.taskDurations, 'vcenter.ovf.LibraryItem.create': 90_000 };
     await t.createVm('web', await t.deploy('web'));
@@ -444,10 +444,11 @@ describe('VirtualMachinePublishRequest controller', () => {
       r.activationId?.endsWith('-1'),
     );
     if (!task) throw new Error('no capture task');
-    // What vCenter's task manager shows while the capture runs, then when it ends oddly.
-    t.vsphere.store.transact((tx) => tx.put({ ...task, state: 'running', startTime: t.vsphere.clock.now() }));
+    // What vCenter's task manager shows while the capture waits its turn, then when it ends oddly.
+    t.vsphere.store.transact((tx) => tx.put({ ...task, state: 'queued' }));
     await t.advance(60_000);
-    expect(await t.conditions('web')).toContain('Uploaded False Uploading');
+    expect(await t.conditions('web')).toContain('Uploaded False Queued');
+    expect(await t.messageOf('web', 'Uploaded')).toBe('VM Publish task is queued.');
     t.vsphere.store.transact((tx) =>
       tx.put({ ...task, state: 'success', result: { type: 'ContentLibraryItem', value: 'not-an-item' } }),
     );

@@ -20,8 +20,8 @@
  *   starts the capture, and its pass ends there, with neither Uploaded nor Complete;
  * - the next pass reads how the capture went from its vSphere task, found by the activation id
  *   vm-operator gives it (`<uid>-<attempts>`): Uploaded True once it succeeded with an item;
- *   False `Queued` while it waits out its duration (`taskDurations`; `Uploading` for a running
- *   one), with Complete False `HasNotBeenUploaded`; False `ItemIDInvalid` for a result that names
+ *   False `Queued` while it is queued and `Uploading` while it runs (for its duration,
+ *   `taskDurations`), with Complete False `HasNotBeenUploaded`; False `ItemIDInvalid` for a result that names
  *   no item, never retried; False `UploadFailure` when it failed, and another attempt a minute
  *   after the last (`untilRetry`, the simulator's wait); False `NotStarted` while no task is known,
  *   tried again at the first look (every 10 s) once 30 s have passed since its attempt;
@@ -229,7 +229,6 @@ export function startPublishRequestController(
         `failed to find expected task ${CAPTURE_DESCRIPTION_ID}, found ${task.descriptionId} instead`,
       );
     switch (task.state) {
-      // The model's tasks wait out their duration queued.
       case 'queued':
         return pending(R.uploadTaskQueued, 'VM Publish task is queued.');
       case 'running':
