@@ -33,6 +33,7 @@ import {
   validateVirtualMachineClassCreate,
   validateVirtualMachineClassUpdate,
   validateVirtualMachineCreate,
+  validateVirtualMachineMetadata,
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
   validateVirtualMachineUpdate,
@@ -42,6 +43,7 @@ import {
 } from './api/index.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
+import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -121,6 +123,18 @@ function withNextRestartTime(
   return out;
 }
 
+/**
+ * Why a zone label cannot name `zone`: the webhook looks the Zone up in the VM's namespace (in
+ * its cache, whose not-found error names the kind).
+ */
+const zoneProblemIn =
+  (reader: StoreReader, namespace: string | undefined) =>
+  (zone: string): string | undefined =>
+    reader.get({ apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone', namespace: namespace ?? '', name: zone }) ===
+    undefined
+      ? `Zone.topology.tanzu.vmware.com "${zone}" not found`
+      : undefined;
+
 /*
  * On update nothing about the image is defaulted: every create resolved `spec.image`, and a
  * v1alpha2 client brings it back up from the conversion annotation or `status.image`. A
@@ -129,11 +143,11 @@ function withNextRestartTime(
  */
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
-  return (operation, object, old, { random, reader, clock }) => {
+  return (operation, object, old, { random, reader, clock, privileged }) => {
     const vm = object as unknown as VirtualMachine;
+    const metadataRules = { privileged, zoneProblem: zoneProblemIn(reader, vm.metadata.namespace) };
     if (operation === 'CREATE') {
-      // The simulator's callers are DevOps users, not privileged ones.
-      if (vm.spec?.instanceUUID)
+      if (vm.spec?.instanceUUID && !privileged)
         throw mutationDenied(
           'VirtualMachine',
           'spec.instanceUUID: Forbidden: only privileged users may set this field',
@@ -146,7 +160,10 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
-      deny('VirtualMachine', validateVirtualMachineCreate(defaulted));
+      deny('VirtualMachine', [
+        ...validateVirtualMachineCreate(defaulted),
+        ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
+      ]);
       return undefined;
     }
     // The schema's defaults come first, from the API server itself.
@@ -160,9 +177,13 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if (restart.time !== spec?.nextRestartTime) spec = withNextRestartTime(spec, restart.time);
     }
     const admitted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
-    // The webhook judges the spec alone: one kept as stored (a metadata write) passed it before.
-    if (!deleting && admitted.spec !== stored.spec)
-      deny('VirtualMachine', validateVirtualMachineUpdate(admitted, stored));
+    // The metadata is judged on every update; the spec's rules, comparing it with the stored
+    // one, only when it changed (one kept as stored, in a metadata write, passed them before).
+    if (!deleting)
+      deny('VirtualMachine', [
+        ...(admitted.spec === stored.spec ? [] : validateVirtualMachineUpdate(admitted, stored)),
+        ...validateVirtualMachineMetadata(admitted, stored, metadataRules),
+      ]);
     return admitted === vm ? undefined : (admitted as unknown as KubeObject);
   };
 }

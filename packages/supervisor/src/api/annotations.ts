@@ -1,9 +1,9 @@
 /** Annotations of vm-operator's API that hold what it does to a VirtualMachine. */
 import type { VirtualMachine } from './types.js';
 
-/** Any annotation with this prefix holds the VM's deletion. */
 /** vm-operator leaves a VirtualMachine with this annotation alone, deletion included. */
 export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
+/** Any annotation with this prefix holds the VM's deletion. */
 export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 /** Any annotation with this prefix holds the VM's power-on. */
 export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
@@ -12,6 +12,11 @@ export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
 export const CLUSTER_MODULE_GROUP_ANNOTATION = 'vsphere-cluster-module-group';
 /** The module the VM was added to, as vm-operator records it once it has. */
 export const CLUSTER_MODULE_UUID_ANNOTATION = 'vsphere-cluster-module-group-uuid';
+
+/** The label vm-operator and Kubernetes use for an object's zone. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** Who paused a VM (an administrator, its DevOps user or both), as vm-operator labels it. */
+export const PAUSED_LABEL = 'vmoperator.vmware.com/paused';
 
 export const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string): boolean =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));

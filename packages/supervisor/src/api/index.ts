@@ -15,6 +15,7 @@ export {
   validateVirtualMachineClassCreate,
   validateVirtualMachineClassUpdate,
 } from './vm-class-validation.js';
+export { validateVirtualMachineMetadata } from './vm-metadata-validation.js';
 export {
   type VirtualMachineServiceCapabilities,
   validateVirtualMachineServiceCreate,

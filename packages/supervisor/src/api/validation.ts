@@ -315,11 +315,11 @@ function validateHostAndDomainName(vm: VirtualMachine, old?: VirtualMachine): Fi
   return [];
 }
 
-/** Validates a VirtualMachine being created (after defaulting). */
 /** The spellings of a UUID Go's `uuid.Validate` takes: plain, braced, `urn:uuid:`, or 32 hex digits. */
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const UUID_FORMS = new RegExp(`^(?:urn:uuid:)?${UUID}$|^\\{${UUID}\\}$|^[0-9a-f]{32}$`, 'i');
 
+/** Validates a VirtualMachine being created (after defaulting). */
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   const errors = validateSpec(vm);
   // A VM without an image is for imports and restores, which the simulator's callers do not make.
@@ -397,6 +397,8 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
       errors.push(...immutable(`${path}.macAddr`, was?.macAddr, iface.macAddr));
     });
   }
+  if (!deepEqual(spec.affinity, prev.affinity))
+    errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   errors.push(...bootstrapProviderChanges(vm, old));
   errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));

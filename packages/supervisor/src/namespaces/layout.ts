@@ -33,9 +33,6 @@ export const storageClassOfQuotaKey = (key: string): string | undefined =>
 /** The storage quota of a namespace that sets no limit. */
 export const NO_STORAGE_LIMIT = '1Ei';
 
-/** The label vm-operator and Kubernetes use for an object's zone. */
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
-
 export const TOPOLOGY_API_VERSION = 'topology.tanzu.vmware.com/v1alpha1';
 
 /** Where a namespace's VMs go: pool and folder moref values, and the zone's name. */

@@ -39,6 +39,12 @@ export interface AdmissionContext {
   readonly reader: StoreReader;
   /** The simulator's clock: what a webhook stamps is the time of the write. */
   readonly clock: Clock;
+  /**
+   * Whether the caller is a privileged account, to the webhooks that ask: code in the
+   * simulator writing through `direct` (its controllers are vm-operator's own service account).
+   * The asynchronous methods' callers are DevOps users.
+   */
+  readonly privileged: boolean;
 }
 
 /**

@@ -192,7 +192,8 @@ export class KubeStore {
     ...this.#reader,
     create: (object) => {
       const { info, apiVersion } = this.#resolve(object);
-      return this.#shared(info, this.#create(info, this.#toStorage(info, object, 'create')), apiVersion);
+      const stored = this.#privileged(() => this.#create(info, this.#toStorage(info, object, 'create')));
+      return this.#shared(info, stored, apiVersion);
     },
     update: (object) => {
       const { info, apiVersion } = this.#resolve(object);
@@ -200,7 +201,11 @@ export class KubeStore {
       const incoming = this.#inStorageVersion(info, object)
         ? merged(object, { metadata: merged(object.metadata) })
         : this.#toStorage(info, object, 'main');
-      return this.#shared(info, this.#replace(info, incoming, 'main'), apiVersion);
+      return this.#shared(
+        info,
+        this.#privileged(() => this.#replace(info, incoming, 'main')),
+        apiVersion,
+      );
     },
     updateStatus: (object) => {
       const { info, apiVersion } = this.#resolve(object);
@@ -213,6 +218,8 @@ export class KubeStore {
     },
   };
   #watches = 0;
+  /** Whether the write under way is `direct`'s (see AdmissionContext.privileged). */
+  #asPrivileged = false;
   /**
    * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
    * reaches the few controllers following its kind, not all of them.
@@ -578,6 +585,17 @@ export class KubeStore {
     return info.convert(object, apiVersion);
   }
 
+  /** Runs a write as a privileged account's. */
+  #privileged<T>(write: () => T): T {
+    const was = this.#asPrivileged;
+    this.#asPrivileged = true;
+    try {
+      return write();
+    } finally {
+      this.#asPrivileged = was;
+    }
+  }
+
   /** Updates the object `incoming` names (in its storage version); the stored result. */
   #replace(info: KindInfo, incoming: KubeObject, mode: 'main' | 'status'): KubeObject {
     const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
@@ -733,6 +751,7 @@ export class KubeStore {
           random: this.#random,
           reader: this.#reader,
           clock: this.#clock,
+          privileged: this.#asPrivileged,
         }) ?? object;
     } catch (error) {
       if (error instanceof AdmissionDenied)

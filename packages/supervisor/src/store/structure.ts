@@ -76,7 +76,10 @@ function treeOf(info: KindInfo): Node {
     let node = root;
     for (const segment of path.replace(/\[\]/g, '.[]').split('.')) {
       let child = node.children.find((c) => c.segment === segment);
-      if (!child) node.children.push((child = { segment, children: [] }));
+      if (!child) {
+        child = { segment, children: [] };
+        node.children.push(child);
+      }
       node = child;
     }
     if (typeof type === 'string') node.type = type;

@@ -42,7 +42,11 @@ describe('power operations', () => {
     vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, started + 2000);
     await off.wait();
     expect(get(vm.id).powerState).toBe('poweredOff');
-    expect(taskInfo(off)).toMatchObject({ state: 'success', startTime: started, completeTime: started + 2000 });
+    expect(taskInfo(off)).toMatchObject({
+      state: 'success',
+      startTime: started,
+      completeTime: started + 2000,
+    });
   });
 
   it("reports a booted guest's addresses after guestAddressDelayMs, unless it went off or booted again", async () => {

@@ -16,6 +16,20 @@ import { type DependencyReader, globalDnsOf } from './prerequisites.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+
+/** Sets (or, undefined, drops) annotations of a VM as a privileged account does (`direct`). */
+function asAdministrator(
+  f: SupervisorFixture,
+  name: string,
+  annotations: Record<string, string | undefined>,
+) {
+  const vm = f.kube.direct.get(ref(name)) as KubeObject;
+  const merged: Record<string, string> = { ...vm.metadata.annotations };
+  for (const [key, value] of Object.entries(annotations))
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: merged } });
+}
 const POLICY = {
   apiVersion: V5,
   kind: 'VirtualMachineSetResourcePolicy',
@@ -720,12 +734,18 @@ describe('VirtualMachine prerequisites', () => {
       'Error: VirtualMachineSetResourcePolicy cluster module is not ready',
     );
     expect(await f.conditionOf('cp1', CONDITION.created)).toBeUndefined();
-    // A deployed VM moved to a group without a module fails its update, as vm-operator's does.
-    await f.kube.patch(
-      ref('md1'),
-      { metadata: { annotations: { 'vsphere-cluster-module-group': 'db' } } },
-      { type: 'merge' },
-    );
+    // A deployed VM moved to a group without a module (by an administrator: the group is not a
+    // DevOps user's to change) fails its update, as vm-operator's does.
+    const moved = { 'vsphere-cluster-module-group': 'db' };
+    await expect(
+      f.kube.patch(ref('md1'), { metadata: { annotations: moved } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'metadata.annotations[vsphere-cluster-module-group]: Forbidden: modifying this annotation is not allowed for non-admin users',
+      ),
+    });
+    asAdministrator(f, 'md1', moved);
     await f.settle();
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/md1'))).toBe(
       'Error: failed to reconcile config: updating state failed with ClusterModule "db" not found in VirtualMachineSetResourcePolicy',
@@ -738,17 +758,12 @@ describe('VirtualMachine prerequisites', () => {
     );
     await f.settle();
     expect((await f.recordOf('md1')).powerState).toBe('poweredOff');
-    // A group without a resource policy is an error of the update too.
+    // A group without a resource policy is refused to anyone.
     await f.create('lone', {});
     await f.settle();
-    await f.kube.patch(
-      ref('lone'),
-      { metadata: { annotations: { 'vsphere-cluster-module-group': 'workers' } } },
-      { type: 'merge' },
-    );
-    await f.settle();
-    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/lone'))).toBe(
-      'Error: failed to reconcile config: updating state failed with cannot set cluster module without resource policy',
+    const lone = { 'vsphere-cluster-module-group': 'workers' };
+    expect(() => asAdministrator(f, 'lone', lone)).toThrow(
+      'metadata.annotations[vsphere-cluster-module-group]: Forbidden: cluster module assignment requires spec.reserved.resourcePolicyName to specify a VirtualMachineSetResourcePolicy',
     );
     // Destroyed, a VM leaves its module.
     await f.kube.delete(ref('md1'));
@@ -773,11 +788,7 @@ describe('VirtualMachine prerequisites', () => {
       'Error: failed to reconcile config: updating state failed with VirtualMachineSetResourcePolicy is being deleted',
     );
     // Out of the group, the VM no longer reads its policy: the condition stays as it was last set.
-    await f.kube.patch(
-      ref('md1'),
-      { metadata: { annotations: { 'vsphere-cluster-module-group': null } } },
-      { type: 'merge' },
-    );
+    asAdministrator(f, 'md1', { 'vsphere-cluster-module-group': undefined });
     await f.settle();
     expect(f.supervisor.virtualMachines.controller.errors.get('ns1/md1')).toBeUndefined();
   });

@@ -1,8 +1,7 @@
 import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { PAUSED_ANNOTATION } from '../../api/annotations.js';
+import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
 import type { Condition, VirtualMachine } from '../../api/types.js';
-import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
 import { REALISTIC_GUEST_ADDRESS_DELAY, REALISTIC_TASK_DURATIONS } from '../../supervisor.js';
 import {
@@ -526,11 +525,19 @@ describe('the VirtualMachine controller', () => {
     await f.kube.create(vm);
     await f.settle();
     expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
-    await f.kube.patch(
-      ref('vm1'),
-      { metadata: { annotations: { 'poweron.check.vmoperator.vmware.com/tests': null } } },
-      { type: 'merge' },
-    );
+    // A DevOps user may give a new VM the check, and only a privileged account take it away.
+    const released = { metadata: { annotations: { 'poweron.check.vmoperator.vmware.com/tests': null } } };
+    await expect(f.kube.patch(ref('vm1'), released, { type: 'merge' })).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'metadata.annotations.poweron.check.vmoperator.vmware.com/tests: Forbidden: removing this annotation is restricted to privileged users',
+      ),
+    });
+    const held = await getVm(f, 'vm1');
+    f.kube.direct.update({
+      ...held,
+      metadata: { ...held.metadata, annotations: {} },
+    } as unknown as KubeObject);
     await f.settle();
     expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
   });
@@ -539,13 +546,20 @@ describe('the VirtualMachine controller', () => {
     const f = await setup();
     const vm = newVm(f, 'vm1');
     vm.metadata.annotations = { 'delete.check.vmoperator.vmware.com/tests': 'wait' };
-    await f.kube.create(vm);
+    await expect(f.kube.create(vm)).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'metadata.annotations.delete.check.vmoperator.vmware.com/tests: Forbidden: adding this annotation is restricted to privileged users',
+      ),
+    });
+    f.kube.direct.create(vm);
     await f.settle();
     await f.kube.delete(ref('vm1'));
     await f.settle();
     const held = await getVm(f, 'vm1');
     expect(held.metadata.deletionTimestamp).toBeDefined();
     expect(vsphereVm(f, held)).toBeDefined();
+    // An object being deleted takes any update: its owner lets it go.
     await f.kube.patch(
       ref('vm1'),
       { metadata: { annotations: { 'delete.check.vmoperator.vmware.com/tests': null } } },

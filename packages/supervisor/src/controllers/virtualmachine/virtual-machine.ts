@@ -44,6 +44,7 @@ import {
   hasAnnotationWithPrefix,
   PAUSED_ANNOTATION,
   POWER_ON_CHECK_PREFIX,
+  ZONE_LABEL,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
 import type {
@@ -53,12 +54,7 @@ import type {
   VirtualMachinePowerOpMode,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
-import {
-  type NamespacePlacement,
-  placementOf,
-  TOPOLOGY_API_VERSION,
-  ZONE_LABEL,
-} from '../../namespaces/layout.js';
+import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';

@@ -240,7 +240,10 @@ describe('the VirtualMachineService controller', () => {
 
     // Relabelled: its old labels map it to the service, which drops it.
     const vm = await f.kube.get(f.ref('VirtualMachine', 'a'));
-    await f.kube.update({ ...vm, metadata: { ...vm.metadata, labels: { app: 'db' } } });
+    await f.kube.update({
+      ...vm,
+      metadata: { ...vm.metadata, labels: { ...vm.metadata.labels, app: 'db' } },
+    });
     await f.settle();
     expect((await f.endpoints('web'))?.subsets).toBeUndefined();
 

@@ -18,11 +18,10 @@
  * Entries are sorted by disk UUID (placeholders first), as vm-operator sorts them; the VM
  * controller keeps them and fills in each attached disk's usage.
  */
-import { PAUSED_ANNOTATION } from '../../api/annotations.js';
+import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
 import { parseQuantity } from '../../api/quantity.js';
 import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
-import { ZONE_LABEL } from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';

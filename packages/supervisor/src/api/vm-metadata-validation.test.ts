@@ -1,0 +1,173 @@
+import { Random, VirtualClock } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { KubeStore } from '../store/kube-store.js';
+import type { KubeObject } from '../store/meta.js';
+import { registerTopologyKinds } from '../topology-kinds.js';
+import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const ZONE = 'topology.kubernetes.io/zone';
+const DENIED =
+  'admission webhook "default.validating.virtualmachine.v1alpha6.vmoperator.vmware.com" denied the request: ';
+
+type Metadata = { labels?: Record<string, string>; annotations?: Record<string, string> };
+
+async function setup() {
+  const kube = new KubeStore(
+    { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+    { namespaces: ['ns1'] },
+  );
+  registerVmOperatorKinds(kube, { defaultNetwork: null });
+  registerTopologyKinds(kube);
+  await kube.create({
+    apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+    kind: 'Zone',
+    metadata: { name: 'zone-a', namespace: 'ns1' },
+  });
+  const vm = (name: string, metadata: Metadata = {}, spec: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: V5,
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: 'ns1', ...metadata },
+    spec: {
+      className: 'best-effort-small',
+      image: { kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' },
+      storageClass: 'wcpglobal-storage-profile',
+      ...spec,
+    },
+  });
+  const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+  /** The refusal of a user's merge patch of the VM's metadata, or undefined when it is taken. */
+  const patchRefusal = (name: string, metadata: Record<string, unknown>) =>
+    kube.patch(ref(name), { metadata }, { type: 'merge' }).then(
+      () => undefined,
+      (error: { code: number; message: string }) => `${error.code} ${error.message}`,
+    );
+  /** The VM with its metadata replaced by a privileged account (`direct`). */
+  const asAdministrator = (name: string, metadata: Metadata) => {
+    const stored = kube.direct.get(ref(name)) as KubeObject;
+    return kube.direct.update({ ...stored, metadata: { ...stored.metadata, ...metadata } });
+  };
+  return { kube, vm, ref, patchRefusal, asAdministrator };
+}
+
+describe("a VirtualMachine's metadata, as vm-operator's webhook judges it", () => {
+  it('refuses a cluster module group without a resource policy to anyone', async () => {
+    const t = await setup();
+    const grouped = t.vm('a', { annotations: { 'vsphere-cluster-module-group': 'workers' } });
+    const message = `${DENIED}metadata.annotations[vsphere-cluster-module-group]: Forbidden: cluster module assignment requires spec.reserved.resourcePolicyName to specify a VirtualMachineSetResourcePolicy`;
+    await expect(t.kube.create(grouped)).rejects.toMatchObject({ code: 422, message });
+    expect(() => t.kube.direct.create(grouped)).toThrow(message);
+    const reserved = t.vm('a', grouped.metadata as Metadata, {
+      reserved: { resourcePolicyName: 'cluster1' },
+    });
+    await t.kube.create(reserved);
+    // Once set, the group is an administrator's to change.
+    expect(await t.patchRefusal('a', { annotations: { 'vsphere-cluster-module-group': 'db' } })).toBe(
+      `422 ${DENIED}metadata.annotations[vsphere-cluster-module-group]: Forbidden: modifying this annotation is not allowed for non-admin users`,
+    );
+    t.asAdministrator('a', { annotations: { 'vsphere-cluster-module-group': 'db' } });
+    // A write that leaves the group as it is passes, whoever sends it.
+    expect(await t.patchRefusal('a', { labels: { team: 'x' } })).toBeUndefined();
+  });
+
+  it('takes a zone label that names a Zone of the namespace, and keeps it once set', async () => {
+    const t = await setup();
+    await expect(t.kube.create(t.vm('a', { labels: { [ZONE]: 'zone-x' } }))).rejects.toMatchObject({
+      code: 422,
+      message: `${DENIED}metadata.labels[${ZONE}]: Invalid value: "zone-x": Zone.topology.tanzu.vmware.com "zone-x" not found`,
+    });
+    await t.kube.create(t.vm('a', { labels: { [ZONE]: 'zone-a' } }));
+    const immutable = (value: string) =>
+      `422 ${DENIED}metadata.labels[${ZONE}]: Invalid value: "${value}": field is immutable`;
+    expect(await t.patchRefusal('a', { labels: { [ZONE]: 'zone-b' } })).toBe(immutable('zone-b'));
+    expect(await t.patchRefusal('a', { labels: { [ZONE]: null } })).toBe(immutable(''));
+    // A privileged account moves it (a restore into another zone).
+    expect(t.asAdministrator('a', { labels: { [ZONE]: 'zone-b' } }).metadata.labels).toEqual({
+      [ZONE]: 'zone-b',
+    });
+    // A VM without one gets one of the namespace's zones, as the controller's placement gives it.
+    await t.kube.create(t.vm('b'));
+    expect(await t.patchRefusal('b', { labels: { [ZONE]: 'zone-x' } })).toContain('"zone-x" not found');
+    expect(await t.patchRefusal('b', { labels: { [ZONE]: 'zone-a' } })).toBeUndefined();
+  });
+
+  it("keeps vm-operator's and administrators' annotations and the paused label from DevOps users", async () => {
+    const t = await setup();
+    const forbidden = (path: string, what = 'annotation') =>
+      `${path}: Forbidden: modifying this ${what} is not allowed for non-admin users`;
+    await expect(
+      t.kube.create(
+        t.vm('a', {
+          annotations: {
+            'vmoperator.vmware.com/cloud-init-instance-id': 'i-1',
+            'mgmt.proxy.vmware.com/watermark': 'w',
+          },
+          labels: { 'vmoperator.vmware.com/paused': 'devops' },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: `${DENIED}${forbidden('metadata.annotations[vmoperator.vmware.com/cloud-init-instance-id]')}, ${forbidden('metadata.annotations[mgmt.proxy.vmware.com/watermark]')}, ${forbidden('metadata.labels.vmoperator.vmware.com/paused', 'label')}`,
+    });
+    // The creation's versions come from the webhook on create; afterwards they stay.
+    await t.kube.create(
+      t.vm('a', { annotations: { 'vmoperator.vmware.com/created-at-build-version': 'v1' } }),
+    );
+    for (const key of [
+      'vmoperator.vmware.com/created-at-build-version',
+      'virtualmachine.vmoperator.vmware.com/first-boot-done',
+      'vmoperator.vmware.com/restored-vm',
+    ])
+      expect(await t.patchRefusal('a', { annotations: { [key]: 'other' } })).toBe(
+        `422 ${DENIED}${forbidden(`metadata.annotations[${key}]`)}`,
+      );
+    expect(await t.patchRefusal('a', { labels: { 'vmoperator.vmware.com/paused': 'devops' } })).toBe(
+      `422 ${DENIED}${forbidden('metadata.labels.vmoperator.vmware.com/paused', 'label')}`,
+    );
+    const stored = t.asAdministrator('a', {
+      labels: { 'vmoperator.vmware.com/paused': 'admin' },
+      annotations: { 'virtualmachine.vmoperator.vmware.com/first-boot-done': 'true' },
+    });
+    expect(stored.metadata.labels).toEqual({ 'vmoperator.vmware.com/paused': 'admin' });
+    // Sent back as they are, they pass.
+    expect(await t.patchRefusal('a', { labels: { team: 'x' } })).toBeUndefined();
+  });
+
+  it('lets a DevOps user give a new VM power-on checks, and no other check, ever', async () => {
+    const t = await setup();
+    const check = (kind: string, key: string, what: string) =>
+      `metadata.annotations.${kind}.check.vmoperator.vmware.com/${key}: Forbidden: ${what} this annotation is restricted to privileged users`;
+    await expect(
+      t.kube.create(t.vm('a', { annotations: { 'delete.check.vmoperator.vmware.com/backup': 'wait' } })),
+    ).rejects.toMatchObject({ code: 422, message: `${DENIED}${check('delete', 'backup', 'adding')}` });
+    await t.kube.create(t.vm('a', { annotations: { 'poweron.check.vmoperator.vmware.com/app': 'wait' } }));
+    expect(
+      await t.patchRefusal('a', {
+        annotations: {
+          'poweron.check.vmoperator.vmware.com/app': 'later',
+          'poweron.check.vmoperator.vmware.com/net': 'wait',
+        },
+      }),
+    ).toBe(`422 ${DENIED}${check('poweron', 'app', 'modifying')}, ${check('poweron', 'net', 'adding')}`);
+    expect(
+      await t.patchRefusal('a', { annotations: { 'poweron.check.vmoperator.vmware.com/app': null } }),
+    ).toBe(`422 ${DENIED}${check('poweron', 'app', 'removing')}`);
+    // A privileged account holds the deletion, and the owner of a VM being deleted may let it go.
+    t.asAdministrator('a', { annotations: { 'delete.check.vmoperator.vmware.com/backup': 'wait' } });
+    expect(await t.patchRefusal('a', { finalizers: ['example.com/hold'] })).toBeUndefined();
+    await t.kube.delete(t.ref('a'));
+    expect(
+      await t.patchRefusal('a', { annotations: { 'delete.check.vmoperator.vmware.com/backup': null } }),
+    ).toBe(undefined);
+  });
+
+  it('refuses any change of spec.affinity', async () => {
+    const t = await setup();
+    await t.kube.create(t.vm('a'));
+    const affinity = { vmAffinity: { requiredDuringSchedulingPreferredDuringExecution: [] } };
+    const refusal = await t.kube
+      .patch(t.ref('a'), { spec: { affinity } }, { type: 'merge' })
+      .catch((e) => e.message);
+    expect(refusal).toBe(`${DENIED}spec.affinity: Forbidden: updating Affinity is not allowed`);
+  });
+});

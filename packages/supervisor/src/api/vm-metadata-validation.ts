@@ -1,0 +1,121 @@
+/**
+ * What vm-operator's validating webhook holds a VirtualMachine's labels and annotations to, on
+ * create and on every update (a write of the metadata alone too): a cluster module group needs
+ * a resource policy; the zone label names a zone of the namespace and, once set, stays; and
+ * what vm-operator, an administrator or another Supervisor service owns is a privileged
+ * account's to add, change or remove (the cloud-init instance id, the first boot, a restored,
+ * failed-over or imported VM, the management proxy's settings, the creation's versions, the
+ * cluster module group once set, the paused label, and the checks that hold a power-on, which
+ * a DevOps user may only give a new VM, or a deletion).
+ *
+ * Not here: a zone being deleted, which vm-operator refuses to new VMs but for CAPV's service
+ * account (the simulator does not know its callers' names).
+ */
+
+import {
+  CLUSTER_MODULE_GROUP_ANNOTATION,
+  DELETE_CHECK_PREFIX,
+  PAUSED_LABEL,
+  POWER_ON_CHECK_PREFIX,
+  ZONE_LABEL,
+} from './annotations.js';
+import type { VirtualMachine } from './types.js';
+import { type FieldError, forbidden, IMMUTABLE, invalid } from './validation.js';
+
+/** Annotations only a privileged account may set or change, on create and update alike. */
+const ADMIN_ANNOTATIONS = [
+  'vmoperator.vmware.com/cloud-init-instance-id',
+  'virtualmachine.vmoperator.vmware.com/first-boot-done',
+  'vmoperator.vmware.com/restored-vm',
+  'vmoperator.vmware.com/failed-over-vm',
+  'vmoperator.vmware.com/imported-vm',
+  'mgmt.proxy.vmware.com/watermark',
+  'mgmt.proxy.vmware.com/allowlist',
+];
+/** vm-operator's mutating webhook sets these on create: afterwards, only privileged accounts change them. */
+const CREATION_ANNOTATIONS = [
+  'vmoperator.vmware.com/created-at-build-version',
+  'vmoperator.vmware.com/created-at-schema-version',
+];
+
+const NOT_FOR_NON_ADMINS = 'modifying this annotation is not allowed for non-admin users';
+const LABEL_NOT_FOR_NON_ADMINS = 'modifying this label is not allowed for non-admin users';
+const NEEDS_POLICY =
+  'cluster module assignment requires spec.reserved.resourcePolicyName to specify a VirtualMachineSetResourcePolicy';
+
+export interface MetadataRules {
+  /** Whether the caller is a privileged account (vm-operator's own, an administrator). */
+  readonly privileged: boolean;
+  /** Why the zone a new zone label names cannot be used (it does not exist), if it cannot. */
+  readonly zoneProblem: (zone: string) => string | undefined;
+}
+
+/** Validates the metadata of a VirtualMachine being created (`old` undefined) or updated. */
+export function validateVirtualMachineMetadata(
+  vm: VirtualMachine,
+  old: VirtualMachine | undefined,
+  rules: MetadataRules,
+): FieldError[] {
+  const errors = zoneProblems(vm, old, rules);
+  const annotations = vm.metadata.annotations ?? {};
+  const group = annotations[CLUSTER_MODULE_GROUP_ANNOTATION];
+  if (group && !vm.spec?.reserved?.resourcePolicyName)
+    errors.push(forbidden(annotationPath(CLUSTER_MODULE_GROUP_ANNOTATION), NEEDS_POLICY));
+  if (rules.privileged) return errors;
+  const before = old?.metadata.annotations ?? {};
+  const changed = (key: string) => (annotations[key] ?? '') !== (before[key] ?? '');
+  const restricted = old ? [...ADMIN_ANNOTATIONS, ...CREATION_ANNOTATIONS] : ADMIN_ANNOTATIONS;
+  for (const key of restricted)
+    if (changed(key)) errors.push(forbidden(annotationPath(key), NOT_FOR_NON_ADMINS));
+  if (old && changed(CLUSTER_MODULE_GROUP_ANNOTATION))
+    errors.push(forbidden(annotationPath(CLUSTER_MODULE_GROUP_ANNOTATION), NOT_FOR_NON_ADMINS));
+  if ((vm.metadata.labels?.[PAUSED_LABEL] ?? '') !== (old?.metadata.labels?.[PAUSED_LABEL] ?? ''))
+    errors.push(forbidden(`metadata.labels.${PAUSED_LABEL}`, LABEL_NOT_FOR_NON_ADMINS));
+  errors.push(...checkProblems(annotations, old && before, POWER_ON_CHECK_PREFIX, true));
+  errors.push(...checkProblems(annotations, old && before, DELETE_CHECK_PREFIX, false));
+  return errors;
+}
+
+const annotationPath = (key: string) => `metadata.annotations[${key}]`;
+
+/** The zone label: once set, a privileged account's alone to change; new, a zone of the namespace. */
+function zoneProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine | undefined,
+  rules: MetadataRules,
+): FieldError[] {
+  const path = `metadata.labels[${ZONE_LABEL}]`;
+  const zone = vm.metadata.labels?.[ZONE_LABEL] ?? '';
+  const was = old?.metadata.labels?.[ZONE_LABEL] ?? '';
+  if (was !== '') return rules.privileged || zone === was ? [] : [invalid(path, zone, IMMUTABLE)];
+  const problem = zone === '' ? undefined : rules.zoneProblem(zone);
+  return problem === undefined ? [] : [invalid(path, zone, problem)];
+}
+
+/**
+ * The check annotations of one kind (`poweron.check...`, `delete.check...`): a DevOps user may
+ * give a new VM power-on checks, and otherwise add, change or remove none.
+ */
+function checkProblems(
+  annotations: Readonly<Record<string, string>>,
+  before: Readonly<Record<string, string>> | undefined,
+  prefix: string,
+  mayAddOnCreate: boolean,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const path = (key: string) => `metadata.annotations.${key}`;
+  for (const key of Object.keys(before ?? {}).sort())
+    if (key.startsWith(prefix) && !(key in annotations))
+      errors.push(forbidden(path(key), 'removing this annotation is restricted to privileged users'));
+  for (const key of Object.keys(annotations).sort()) {
+    if (!key.startsWith(prefix)) continue;
+    if (!before) {
+      if (!mayAddOnCreate)
+        errors.push(forbidden(path(key), 'adding this annotation is restricted to privileged users'));
+    } else if (!(key in before))
+      errors.push(forbidden(path(key), 'adding this annotation is restricted to privileged users'));
+    else if (before[key] !== annotations[key])
+      errors.push(forbidden(path(key), 'modifying this annotation is restricted to privileged users'));
+  }
+  return errors;
+}
