@@ -13,6 +13,8 @@ export type StatusReason =
   | 'Forbidden'
   | 'BadRequest'
   | 'MethodNotAllowed'
+  | 'RequestEntityTooLarge'
+  | 'Timeout'
   | 'InternalError';
 
 export interface StatusDetails {
@@ -46,6 +48,8 @@ const CODES: Record<StatusReason, number> = {
   Forbidden: 403,
   BadRequest: 400,
   MethodNotAllowed: 405,
+  RequestEntityTooLarge: 413,
+  Timeout: 504,
   InternalError: 500,
 };
 
@@ -172,7 +176,6 @@ export const kubeErrors = {
         })),
       },
     ),
-  /** A denial by an admission webhook: `admission webhook "<name>" denied the request: <field errors>`. */
   /**
    * A webhook's denial as the API server passes one on: the message naming the webhook, the
    * webhook's own reason and code. vm-operator's validating webhooks answer 422 with their field
@@ -196,6 +199,13 @@ export const kubeErrors = {
   badRequest: (message: string) => failure('BadRequest', message),
   gone: (message: string) => failure('Expired', message),
   methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),
+  tooLarge: (message: string) => failure('RequestEntityTooLarge', `Request entity too large: ${message}`),
+  /** A watch from a version the store has not reached: the watch cache's answer once it gave up waiting. */
+  tooLargeResourceVersion: (rv: number, current: number) =>
+    failure('Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    }),
   /** What the API server answers for an error its storage raises, as etcd's store does. */
   internal: (cause: string) =>
     failure('InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] }),

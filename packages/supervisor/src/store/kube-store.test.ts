@@ -1040,6 +1040,39 @@ describe('patch', () => {
     ).rejects.toMatchObject({ code: 409, reason: 'Conflict' });
   });
 
+  it('refuses a subresource the kind does not have (404), and a patch without its type (400)', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    for (const subresource of ['scale', 'status'])
+      await expect(
+        store.patch(ref(a), { data: { k: '2' } }, { type: 'merge', subresource } as never),
+      ).rejects.toMatchObject({
+        code: 404,
+        message: `the server could not find the requested resource (configmaps/${subresource})`,
+      });
+    for (const options of [undefined, null, {}])
+      await expect(store.patch(ref(a), { data: { k: '2' } }, options as never)).rejects.toMatchObject({
+        code: 400,
+        message: 'unsupported patch type undefined',
+      });
+    expect((await store.get(ref(a))).metadata.resourceVersion).toBe(a.metadata.resourceVersion);
+  });
+
+  it('applies at most 10,000 operations of a JSON patch (413 beyond)', async () => {
+    const store = newStore();
+    const a = await store.create(cm('a', { k: '1' }));
+    const tests = (n: number) =>
+      Array.from({ length: n }, () => ({ op: 'test', path: '/data/k', value: '1' }));
+    await expect(store.patch(ref(a), tests(10_001), { type: 'json' })).rejects.toMatchObject({
+      code: 413,
+      reason: 'RequestEntityTooLarge',
+      message: 'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
+    });
+    await expect(store.patch(ref(a), tests(10_000), { type: 'json' })).resolves.toMatchObject({
+      data: { k: '1' },
+    });
+  });
+
   it('refuses to rename through a patch (400 BadRequest)', async () => {
     const store = newStore();
     const a = await store.create(cm('a'));
@@ -1483,6 +1516,26 @@ describe('watch', () => {
       'ADDED c',
     ]);
     w.stop();
+  });
+
+  it('refuses a resourceVersion the store has not reached: 504, ResourceVersionTooLarge', () => {
+    const store = newStore();
+    const current = Number(store.resourceVersion);
+    expect(() => store.watch({ ...CM, resourceVersion: String(current + 1) })).toThrow(
+      expect.objectContaining({
+        code: 504,
+        reason: 'Timeout',
+        message: `Timeout: Too large resource version: ${current + 1}, current: ${current}`,
+        status: expect.objectContaining({
+          details: {
+            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          },
+        }),
+      }),
+    );
+    expect(store.activeWatches).toBe(0);
+    store.watch({ ...CM, resourceVersion: String(current) }).stop();
   });
 
   it('resumes after the last event seen without loss or repeats', async () => {

@@ -320,11 +320,12 @@ export class KubeStore {
     options: PatchOptions,
   ): Promise<T> {
     const { info, apiVersion } = this.#resolve(ref);
-    if (options.subresource === 'status' && !info.hasStatus)
-      throw kubeErrors.noResource(`${info.plural}/status`);
+    const subresource = (options as PatchOptions | undefined)?.subresource;
+    if (subresource !== undefined && (subresource !== 'status' || !info.hasStatus))
+      throw kubeErrors.noResource(`${info.plural}/${String(subresource)}`);
     const record = this.#find(info, ref);
     const current = this.#present(info, record.object, apiVersion);
-    const patched = applyPatch(current, patch, options.type);
+    const patched = applyPatch(current, patch, (options as PatchOptions | undefined)?.type as PatchType);
     if (!isPlainObject(patched) || !isPlainObject(patched.metadata))
       throw kubeErrors.badRequest('the patched object is not a Kubernetes object');
     const result = patched as KubeObject;
@@ -338,7 +339,7 @@ export class KubeStore {
       throw kubeErrors.badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       );
-    const mode = options.subresource === 'status' ? 'status' : 'main';
+    const mode = subresource === 'status' ? 'status' : 'main';
     const incoming = this.#toStorage(info, result, mode);
     return this.#present(info, this.#update(info, record, incoming, mode), apiVersion) as T;
   }
@@ -373,7 +374,9 @@ export class KubeStore {
   }
 
   /**
-   * Watches one kind. Errors in the options throw at once; a resourceVersion older than the
+   * Watches one kind. Errors in the options throw at once, as does a resourceVersion the store
+   * has not reached (504 Timeout, a cause `ResourceVersionTooLarge`: the API server's answer
+   * after waiting for it a while, which a client takes to list again); one older than the
    * history yields one ERROR event (a Status with code 410, reason Expired) and ends, as
    * the API server's watch stream does.
    */
@@ -385,6 +388,8 @@ export class KubeStore {
     if (from !== undefined && from !== '' && from !== '0') {
       if (!/^[0-9]+$/.test(from)) throw kubeErrors.badRequest(`invalid resource version: ${from}`);
       since = Number(from);
+      if (since > this.#records.version)
+        throw kubeErrors.tooLargeResourceVersion(since, this.#records.version);
     }
     let unsubscribe: (() => void) | undefined;
     const queue = new WatchQueue<T>(() => {

@@ -110,9 +110,16 @@ function replace(doc: unknown, path: string, value: unknown): unknown {
 }
 
 /** A patch that does not decode as a list of operations is a bad request; one whose operations are wrong is rejected. */
+/** The most operations the API server applies from one JSON patch. */
+const MAX_JSON_PATCH_OPERATIONS = 10_000;
+
 function checkOperations(patch: unknown): JsonPatchOperation[] {
   if (!Array.isArray(patch) || !patch.every(isPlainObject))
     throw kubeErrors.badRequest('json: cannot unmarshal the patch into a list of operations');
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS)
+    throw kubeErrors.tooLarge(
+      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
+    );
   for (const op of patch) {
     if (typeof op.path !== 'string') throw rejected();
     switch (op.op) {
