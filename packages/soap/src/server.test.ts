@@ -58,6 +58,18 @@ describe('bad input', () => {
     expect(vsphere.store.version).toBe(version);
   });
 
+  it('refuses a body over 8 MiB with InvalidRequest before parsing it', async () => {
+    const { vsphere, send } = setup();
+    const version = vsphere.store.version;
+    const padding = `<!--${'x'.repeat(8 * 1024 * 1024)}-->`;
+    const res = await send(envelope(`${padding}${RECONFIGURE('<numCPUs>4</numCPUs>')}`));
+    expect(res.status).toBe(500);
+    expect(res.body).toContain('xsi:type="InvalidRequest"');
+    expect(res.body).toContain('The request body exceeds 8388608 bytes.');
+    vsphere.scheduler.runDue();
+    expect(vsphere.store.version).toBe(version);
+  });
+
   it('well-formed but wrong envelopes get InvalidRequest and change nothing', async () => {
     const { vsphere, send } = setup();
     const version = vsphere.store.version;
