@@ -161,6 +161,15 @@ describe("a VirtualMachine's metadata, as vm-operator's webhook judges it", () =
     ).toBe(undefined);
   });
 
+  it('refuses annotations that are not a map, which the conversion of a v1alpha5 write keeps as sent', async () => {
+    const t = await setup();
+    await expect(t.kube.create(t.vm('a', { annotations: 'x' } as never))).rejects.toMatchObject({
+      code: 422,
+      message:
+        'VirtualMachine.vmoperator.vmware.com "a" is invalid: metadata.annotations: Invalid value: must be a map of strings',
+    });
+  });
+
   it('refuses any change of spec.affinity', async () => {
     const t = await setup();
     await t.kube.create(t.vm('a'));

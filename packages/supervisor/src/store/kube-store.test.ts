@@ -234,6 +234,38 @@ describe('create', () => {
     );
   });
 
+  it('validates annotations and finalizers as the API server does (422 Invalid)', async () => {
+    const store = newStore();
+    const refusal = (metadata: Record<string, unknown>) =>
+      store.create(cm('ok', {}, metadata as never)).then(
+        () => 'created',
+        (e: KubeError) => `${e.code} ${e.message}`,
+      );
+    const invalid = (what: string) => `422 ConfigMap "ok" is invalid: ${what}`;
+    expect(await refusal({ annotations: 'x' })).toBe(
+      invalid('metadata.annotations: Invalid value: must be a map of strings'),
+    );
+    expect(await refusal({ annotations: { a: 1 } })).toBe(
+      invalid('metadata.annotations: Invalid value: 1: must be a string'),
+    );
+    expect(await refusal({ annotations: { 'a b': 'x' } })).toMatch(
+      /^422 ConfigMap "ok" is invalid: metadata\.annotations: Invalid value: "a b": name part must consist of alphanumeric characters/,
+    );
+    // Keys are qualified names whatever their case; a label key may not have capitals in its prefix.
+    expect(await refusal({ annotations: { 'Example.COM/Note': 'x' } })).toBe('created');
+    await store.delete({ ...CM, namespace: 'ns1', name: 'ok' });
+    expect(await refusal({ annotations: { a: 'x'.repeat(256 * 1024) } })).toBe(
+      invalid('metadata.annotations: Too long: must have at most 262144 bytes'),
+    );
+    expect(await refusal({ finalizers: ['Not A Finalizer!'] })).toMatch(
+      /^422 ConfigMap "ok" is invalid: metadata\.finalizers: Invalid value: "Not A Finalizer!": name part must consist of/,
+    );
+    expect(await refusal({ finalizers: 'x' })).toBe(
+      invalid('metadata.finalizers: Invalid value: must be a list of names'),
+    );
+    expect(await refusal({ finalizers: ['example.com/hold', 'kubernetes'] })).toBe('created');
+  });
+
   it('validates on update the metadata a write changes, beside what it keeps as stored', () => {
     const store = newStore();
     const stored = store.direct.create(cm('a', {}, { labels: { app: 'ok' }, annotations: { x: 'y' } }));

@@ -20,9 +20,11 @@ import {
   subjectOf,
 } from './kinds.js';
 import {
+  annotationProblems,
   clone,
   dropField,
   FOREGROUND_FINALIZER,
+  finalizerProblems,
   isPlainObject,
   type KubeList,
   type KubeObject,
@@ -696,20 +698,12 @@ export class KubeStore {
     if (problem) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${problem}` });
     if (obj.metadata.labels !== kept?.labels)
       for (const [field, message] of labelProblems(obj.metadata.labels)) causes.push({ field, message });
-    const annotations = obj.metadata.annotations;
-    if (
-      annotations !== undefined &&
-      annotations !== kept?.annotations &&
-      (!isPlainObject(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))
-    )
-      causes.push({ field: 'metadata.annotations', message: 'Invalid value: must be a map of strings' });
-    const finalizers = obj.metadata.finalizers;
-    if (
-      finalizers !== undefined &&
-      finalizers !== kept?.finalizers &&
-      (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string' || f === ''))
-    )
-      causes.push({ field: 'metadata.finalizers', message: 'Invalid value: must be a list of names' });
+    if (obj.metadata.annotations !== kept?.annotations)
+      for (const [field, message] of annotationProblems(obj.metadata.annotations))
+        causes.push({ field, message });
+    if (obj.metadata.finalizers !== kept?.finalizers)
+      for (const [field, message] of finalizerProblems(obj.metadata.finalizers))
+        causes.push({ field, message });
     const owners = obj.metadata.ownerReferences;
     if (owners !== undefined && owners !== kept?.ownerReferences) {
       if (!Array.isArray(owners))

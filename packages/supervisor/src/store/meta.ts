@@ -280,6 +280,49 @@ function validLabelKey(key: string): boolean {
   return true;
 }
 
+/** The most bytes an object's annotations may hold, keys and values together. */
+const MAX_ANNOTATION_BYTES = 256 * 1024;
+
+/**
+ * Problems with annotations, as `[field, message]` pairs: keys are qualified names whatever
+ * their case, values strings, and all of them together at most 256 KiB.
+ */
+export function annotationProblems(annotations: unknown): [string, string][] {
+  if (annotations === undefined) return [];
+  const field = 'metadata.annotations';
+  if (!isPlainObject(annotations)) return [[field, 'Invalid value: must be a map of strings']];
+  const out: [string, string][] = [];
+  let bytes = 0;
+  for (const k in annotations) {
+    if (!Object.hasOwn(annotations, k)) continue;
+    const v = annotations[k];
+    if (!validLabelKey(k.toLowerCase()))
+      for (const problem of labelKeyProblems(k.toLowerCase()))
+        out.push([field, `Invalid value: "${k}": ${problem}`]);
+    if (typeof v !== 'string')
+      out.push([field, `Invalid value: ${JSON.stringify(v) ?? String(v)}: must be a string`]);
+    else bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  if (bytes > MAX_ANNOTATION_BYTES)
+    out.push([field, `Too long: must have at most ${MAX_ANNOTATION_BYTES} bytes`]);
+  return out;
+}
+
+/** Problems with finalizers, as `[field, message]` pairs: each a qualified name. */
+export function finalizerProblems(finalizers: unknown): [string, string][] {
+  if (finalizers === undefined) return [];
+  const field = 'metadata.finalizers';
+  if (!Array.isArray(finalizers)) return [[field, 'Invalid value: must be a list of names']];
+  const out: [string, string][] = [];
+  for (const name of finalizers) {
+    if (typeof name !== 'string')
+      out.push([field, `Invalid value: ${JSON.stringify(name) ?? String(name)}: must be a string`]);
+    else if (!validLabelKey(name))
+      for (const problem of labelKeyProblems(name)) out.push([field, `Invalid value: "${name}": ${problem}`]);
+  }
+  return out;
+}
+
 /** Problems with labels, as `[field, message]` pairs. */
 export function labelProblems(labels: unknown): [string, string][] {
   if (labels === undefined) return [];

@@ -69,6 +69,8 @@ export function setAnnotation(obj: JsonObject, key: string, value: string | unde
     obj.metadata = metadata;
   }
   const meta = metadata as JsonObject;
+  // Annotations that are not a map are left for the store to refuse.
+  if (meta.annotations !== undefined && !isObject(meta.annotations)) return;
   const annotations = isObject(meta.annotations) ? (meta.annotations as Record<string, string>) : {};
   if (value === undefined) delete annotations[key];
   else annotations[key] = value;
