@@ -27,14 +27,13 @@ if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.mod
   $PNPM install --frozen-lockfile >&2 || exit 1
 fi
 
-# Rebuild when a package's sources are newer than its build.
+# Rebuild when a package's sources are newer than its build (however it was built: pnpm build too).
 for pkg in packages/*/; do
   [ -f "$pkg/package.json" ] || continue
-  stamp="$pkg/dist/.built"
-  if [ ! -f "$stamp" ] || [ -n "$(find "$pkg/src" "$pkg/package.json" -newer "$stamp" 2>/dev/null | head -1)" ]; then
+  built="$pkg/dist/index.js"
+  if [ ! -f "$built" ] || [ -n "$(find "$pkg/src" "$pkg/package.json" -newer "$built" 2>/dev/null | head -1)" ]; then
     echo "setup: building packages" >&2
     $PNPM build >&2 || exit 1
-    for p in packages/*/; do [ -d "$p/dist" ] && touch "$p/dist/.built"; done
     break
   fi
 done
