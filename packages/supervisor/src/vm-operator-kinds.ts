@@ -42,6 +42,7 @@ import {
   withSchemaDefaults,
 } from './api/index.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
+import { vmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
@@ -267,6 +268,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
    * here fills what a rule requires).
    */
   const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
+    VirtualMachine: vmSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
   };
   for (const k of VM_OPERATOR_KINDS) {

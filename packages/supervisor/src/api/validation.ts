@@ -26,8 +26,6 @@ export type FieldErrorReason =
   | 'FieldValueDuplicate'
   | 'InternalError';
 
-const POWER_STATES = ['PoweredOn', 'PoweredOff', 'Suspended'];
-const POWER_OP_MODES = ['Hard', 'Soft', 'TrySoft'];
 const IMAGE_KINDS = ['VirtualMachineImage', 'ClusterVirtualMachineImage'];
 export const IMMUTABLE = 'field is immutable';
 
@@ -68,15 +66,6 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
   const errors: FieldError[] = [];
   const spec = vm.spec ?? {};
   if (!spec.className) errors.push(required('spec.className'));
-  if (spec.powerState !== undefined && !POWER_STATES.includes(spec.powerState)) {
-    errors.push(unsupported('spec.powerState', spec.powerState, POWER_STATES));
-  }
-  for (const mode of ['powerOffMode', 'suspendMode', 'restartMode'] as const) {
-    const value = spec[mode];
-    if (value !== undefined && !POWER_OP_MODES.includes(value)) {
-      errors.push(unsupported(`spec.${mode}`, value, POWER_OP_MODES));
-    }
-  }
   if (spec.image && !spec.image.kind) {
     errors.push({
       field: 'spec.image.kind',

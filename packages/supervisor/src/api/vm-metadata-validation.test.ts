@@ -180,3 +180,30 @@ describe("a VirtualMachine's metadata, as vm-operator's webhook judges it", () =
     expect(refusal).toBe(`${DENIED}spec.affinity: Forbidden: updating Affinity is not allowed`);
   });
 });
+
+describe("the VirtualMachine schema's enums and minimums", () => {
+  it("are the API server's: 422 Invalid with causes, in the schema's order, before the webhook", async () => {
+    const t = await setup();
+    const refusal = (spec: Record<string, unknown>) =>
+      t.kube.create(t.vm('a', {}, spec)).then(
+        () => 'created',
+        (e: { code: number; reason: string; message: string }) => `${e.code} ${e.reason} ${e.message}`,
+      );
+    expect(await refusal({ powerState: 'On', powerOffMode: 'Nice', promoteDisksMode: 'Never' })).toBe(
+      '422 Invalid VirtualMachine.vmoperator.vmware.com "a" is invalid: [spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", spec.powerOffMode: Unsupported value: "Nice": supported values: "Hard", "Soft", "TrySoft", spec.promoteDisksMode: Unsupported value: "Never": supported values: "Online", "Offline", "Disabled"]',
+    );
+    expect(await refusal({ minHardwareVersion: 12 })).toBe(
+      '422 Invalid VirtualMachine.vmoperator.vmware.com "a" is invalid: spec.minHardwareVersion: Invalid value: 12: spec.minHardwareVersion in body should be greater than or equal to 13',
+    );
+    expect(await refusal({ minHardwareVersion: 13, suspendMode: 'Hard', restartMode: 'Soft' })).toBe(
+      'created',
+    );
+    expect(
+      await t.kube
+        .patch(t.ref('a'), { spec: { restartMode: 'Gentle' } }, { type: 'merge' })
+        .catch((e) => e.message),
+    ).toBe(
+      'VirtualMachine.vmoperator.vmware.com "a" is invalid: spec.restartMode: Unsupported value: "Gentle": supported values: "Hard", "Soft", "TrySoft"',
+    );
+  });
+});
