@@ -62,9 +62,11 @@ describe('First Class Disks', () => {
     expect(await faultOf(() => vsphere.disks.create({ name: '', capacityInMB: 1, backingSpec }))).toBe(
       'InvalidArgument',
     );
-    expect(await faultOf(() => vsphere.disks.create({ name: 'd', capacityInMB: 0, backingSpec }))).toBe(
-      'InvalidArgument',
-    );
+    // Above 0, and at most the 62 TiB of vSphere's largest disk.
+    for (const capacityInMB of [0, 62 * 1024 * 1024 + 1, 1e100])
+      expect(await faultOf(() => vsphere.disks.create({ name: 'd', capacityInMB, backingSpec }))).toBe(
+        'InvalidArgument',
+      );
     expect(
       await faultOf(() =>
         vsphere.disks.create({ name: 'd', capacityInMB: 1, backingSpec: { datastore: 'datastore-404' } }),
@@ -146,6 +148,7 @@ describe('First Class Disks', () => {
     expect(used(ds.id) - before).toBe(2 * GIB);
     expect(attached(id)).toMatchObject({ capacityInKB: 3072 * 1024, capacityInBytes: 3 * GIB });
     expect(await faultOf(run(vsphere.disks.extend(id, ds.id, 2048)))).toBe('InvalidArgument');
+    expect(await faultOf(run(vsphere.disks.extend(id, ds.id, 62 * 1024 * 1024 + 1)))).toBe('InvalidArgument');
     expect(vsphere.disks.retrieve(id, ds.id).config.capacityInMB).toBe(3072);
   });
 

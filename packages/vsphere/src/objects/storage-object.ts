@@ -100,6 +100,13 @@ export const releaseDisks = (tx: Tx, vm: VmRecord): void => {
   }
 };
 
+/** The largest virtual disk vSphere makes: 62 TiB. */
+const MAX_DISK_MB = 62 * 1024 * 1024;
+
+/** A disk's size in MB as a spec gives one: a whole number of MB, above 0, at most 62 TiB. */
+const isDiskSize = (mb: unknown): mb is number =>
+  typeof mb === 'number' && Number.isInteger(mb) && mb > 0 && mb <= MAX_DISK_MB;
+
 export const storageObjectOperations = (m: Model) => {
   /** The datastore or VM an argument names: InvalidArgument when it names none. */
   const datastoreOf = (ref: Ref | undefined) => {
@@ -115,8 +122,7 @@ export const storageObjectOperations = (m: Model) => {
     /** CreateDisk_Task: a new disk with its file on the spec's datastore. */
     create(spec: VslmCreateSpec): Task<ReturnType<typeof vStorageObject>> {
       if (typeof spec?.name !== 'string' || spec.name === '') throw faults.invalidArgument('spec.name');
-      if (!(Number.isInteger(spec.capacityInMB) && spec.capacityInMB > 0))
-        throw faults.invalidArgument('spec.capacityInMB');
+      if (!isDiskSize(spec.capacityInMB)) throw faults.invalidArgument('spec.capacityInMB');
       if (!spec.backingSpec?.datastore) throw faults.invalidArgument('spec.backingSpec.datastore');
       const ds = datastoreOf(spec.backingSpec.datastore);
       // A manager is no ManagedEntity: the task's entity is the datastore.
@@ -189,7 +195,7 @@ export const storageObjectOperations = (m: Model) => {
         { method: 'ExtendDisk_Task', target: ds.id, descriptionId: `${MANAGER}.extendDisk` },
         (tx) => {
           const disk = diskOn(tx, id, ds.id);
-          if (!(Number.isInteger(newCapacityInMB) && newCapacityInMB > disk.capacityInMB))
+          if (!(isDiskSize(newCapacityInMB) && newCapacityInMB > disk.capacityInMB))
             throw faults.invalidArgument('newCapacityInMB');
           tx.update<VStorageObjectRecord>(disk.id, { capacityInMB: newCapacityInMB });
           chargeDatastore(tx, disk.datastore, (newCapacityInMB - disk.capacityInMB) * MB);

@@ -592,4 +592,19 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect((await f.getClaim('lots'))?.status?.phase).toBe('Pending');
     expect(f.disks()).toEqual([]);
   });
+
+  it("leaves a claim larger than vSphere's largest disk (62 TiB) Pending, its provisioning failing", async () => {
+    const f = await setup();
+    await f.claim('huge', '63Ti');
+    await f.claim('most', '62Ti');
+    await f.settle();
+    expect((await f.getClaim('huge'))?.status?.phase).toBe('Pending');
+    expect(String(f.supervisor.csi.provisioner.errors.get('ns1/huge'))).toBe(
+      'InvalidArgument: A specified parameter was not correct: spec.capacityInMB',
+    );
+    expect((await f.getClaim('most'))?.status).toMatchObject({
+      phase: 'Bound',
+      capacity: { storage: '62Ti' },
+    });
+  });
 });
