@@ -9,7 +9,7 @@ import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
 import { isIp } from './ip.js';
-import type { CloudConfig, Sysprep, VirtualMachine } from './types.js';
+import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
 
 export interface FieldError {
   field: string;
@@ -21,6 +21,7 @@ export interface FieldError {
 export type FieldErrorReason =
   | 'FieldValueRequired'
   | 'FieldValueInvalid'
+  | 'FieldValueTypeInvalid'
   | 'FieldValueForbidden'
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
@@ -185,13 +186,18 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
     }
     if (cloudInit.cloudConfig) errors.push(...validateCloudConfig(cloudInit.cloudConfig));
   }
-  if (linuxPrep && (cloudInit || sysprep)) {
-    errors.push(
-      forbidden(
-        'spec.bootstrap.linuxPrep',
-        'LinuxPrep may not be used with either CloudInit or Sysprep bootstrap providers',
-      ),
-    );
+  if (linuxPrep) {
+    if (cloudInit || sysprep)
+      errors.push(
+        forbidden(
+          'spec.bootstrap.linuxPrep',
+          'LinuxPrep may not be used with either CloudInit or Sysprep bootstrap providers',
+        ),
+      );
+    // The simulator's Supervisor lacks the VCD parity capability, as for Sysprep.
+    for (const field of ['expirePasswordAfterNextLogin', 'password', 'scriptText'] as const)
+      if (linuxPrep[field])
+        errors.push(forbidden(`spec.bootstrap.linuxPrep.${field}`, VCD_PARITY_NOT_ENABLED));
   }
   if (sysprep) {
     if (cloudInit || linuxPrep) {
@@ -213,13 +219,35 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
     }
     if (sysprep.sysprep) errors.push(...validateInlineSysprep(vm, sysprep.sysprep));
   }
-  if (vAppConfig && cloudInit) {
+  if (vAppConfig) errors.push(...vAppConfigProblems(vAppConfig, cloudInit !== undefined));
+  return errors;
+}
+
+/** vAppConfig alone or beside LinuxPrep or Sysprep; properties or raw ones; each a key, and a value or a Secret's. */
+function vAppConfigProblems(
+  vAppConfig: VirtualMachineBootstrapVAppConfigSpec,
+  withCloudInit: boolean,
+): FieldError[] {
+  const path = 'spec.bootstrap.vAppConfig';
+  const errors: FieldError[] = [];
+  if (withCloudInit)
     errors.push(
-      forbidden(
-        'spec.bootstrap.vAppConfig',
-        'vAppConfig may not be used in conjunction with CloudInit bootstrap provider',
-      ),
+      forbidden(path, 'vAppConfig may not be used in conjunction with CloudInit bootstrap provider'),
     );
+  const properties = vAppConfig.properties ?? [];
+  if (properties.length > 0 && vAppConfig.rawProperties)
+    errors.push({
+      field: path,
+      message: 'Invalid value: "vAppConfig": properties and rawProperties are mutually exclusive',
+      reason: 'FieldValueTypeInvalid',
+    });
+  for (const property of properties) {
+    if (!property.key)
+      errors.push(
+        invalid(`${path}.properties.key`, 'key', 'key is a required field in vAppConfig Properties'),
+      );
+    if (property.value?.from && property.value.value !== undefined)
+      errors.push(invalid(`${path}.properties.value`, 'value', 'from and value are mutually exclusive'));
   }
   return errors;
 }

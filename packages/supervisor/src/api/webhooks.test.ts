@@ -255,6 +255,51 @@ describe('validation', () => {
     ).toEqual([]);
   });
 
+  it("refuses LinuxPrep's VCD parity fields, and vAppConfig properties beside raw ones, without a key or with two values", () => {
+    const errors = (spec: VirtualMachine['spec']) =>
+      validateVirtualMachineCreate(vm(spec)).map((e) => `${e.field}: ${e.message}`);
+    const parity = 'Forbidden: VC guest customization VCD parity capability is not enabled';
+    expect(
+      errors({
+        bootstrap: {
+          linuxPrep: {
+            hardwareClockIsUTC: true,
+            expirePasswordAfterNextLogin: true,
+            password: { name: 's', key: 'k' },
+            scriptText: { value: 'echo hi' },
+          },
+        },
+      }),
+    ).toEqual([
+      `spec.bootstrap.linuxPrep.expirePasswordAfterNextLogin: ${parity}`,
+      `spec.bootstrap.linuxPrep.password: ${parity}`,
+      `spec.bootstrap.linuxPrep.scriptText: ${parity}`,
+    ]);
+    expect(errors({ bootstrap: { linuxPrep: { timeZone: 'UTC' } } })).toEqual([]);
+    const secret = { name: 's', key: 'k' };
+    expect(
+      errors({
+        bootstrap: {
+          linuxPrep: {},
+          vAppConfig: {
+            rawProperties: 'props',
+            properties: [
+              { key: '', value: { value: 'x' } },
+              { key: 'a', value: { from: secret, value: 'y' } },
+            ],
+          },
+        },
+      }),
+    ).toEqual([
+      'spec.bootstrap.vAppConfig: Invalid value: "vAppConfig": properties and rawProperties are mutually exclusive',
+      'spec.bootstrap.vAppConfig.properties.key: Invalid value: "key": key is a required field in vAppConfig Properties',
+      'spec.bootstrap.vAppConfig.properties.value: Invalid value: "value": from and value are mutually exclusive',
+    ]);
+    expect(
+      errors({ bootstrap: { vAppConfig: { properties: [{ key: 'a', value: { from: secret } }] } } }),
+    ).toEqual([]);
+  });
+
   it('checks volumes as vm-operator does: names, claims, removal', () => {
     const claim = (claimName: string, more: Record<string, unknown> = {}) => ({
       persistentVolumeClaim: { claimName, ...more },
