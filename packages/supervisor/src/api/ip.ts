@@ -123,6 +123,13 @@ export function ipv4Mask(prefix: number): string {
 /** Go's net.ParseIP: an IPv4 or IPv6 address, strictly written, without zone. */
 export const isIp = (text: string): boolean => parseIp(text, 'strict') !== undefined;
 
+/** The family of an address as Go's `ip.To4() != nil` tells it (an IPv4-mapped IPv6 one is IPv4). */
+export function ipFamily(text: string): 4 | 6 | undefined {
+  const bytes = parseIp(text, 'strict');
+  if (!bytes) return undefined;
+  return isV4Mapped(bytes) ? 4 : 6;
+}
+
 /** Go's net.ParseCIDR: a strict address without zone, '/', a prefix length the family allows. */
 export function isCidr(text: string): boolean {
   const slash = text.indexOf('/');

@@ -10,6 +10,7 @@ import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
 import { isIp } from './ip.js';
 import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
+import { validateNetwork } from './vm-network-validation.js';
 
 export interface FieldError {
   field: string;
@@ -338,7 +339,7 @@ const UUID_FORMS = new RegExp(`^(?:urn:uuid:)?${UUID}$|^\\{${UUID}\\}$|^[0-9a-f]
 
 /** Validates a VirtualMachine being created (after defaulting). */
 export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
-  const errors = validateSpec(vm);
+  const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   // A VM without an image is for imports and restores, which the simulator's callers do not make.
   if (!vm.spec?.image && !vm.spec?.imageName) errors.push(required('spec.image'));
   const biosUUID = vm.spec?.biosUUID;
@@ -375,7 +376,7 @@ function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): Fiel
 
 /** Validates an update of a VirtualMachine. */
 export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
-  const errors = validateSpec(vm);
+  const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   errors.push(...validateHostAndDomainName(vm, old));
   const spec = vm.spec ?? {};
   const prev = old.spec ?? {};

@@ -383,6 +383,12 @@ describe('validation', () => {
     next.spec.powerState = 'Suspended';
     expect(validateVirtualMachineUpdate(next, old)).toEqual([
       {
+        field: 'spec.network.interfaces[0].macAddr',
+        message:
+          'Invalid value: "00:50:56:00:00:01": macAddr is available only with the following network providers: crd.nsx.vmware.com',
+        reason: 'FieldValueInvalid',
+      },
+      {
         field: 'spec.powerState',
         message: 'Invalid value: "Suspended": cannot suspend a VM that is powered off',
         reason: 'FieldValueInvalid',
