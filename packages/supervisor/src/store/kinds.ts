@@ -13,8 +13,9 @@ import {
   storageClassDefaults,
   volumeDefaults,
 } from './core-defaults.js';
+import { configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
-import { deepEqual, type KubeObject, type ObjectRef, parseApiVersion } from './meta.js';
+import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
 import type { Structure } from './structure.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
@@ -97,11 +98,19 @@ export interface KindDefinition {
   validate?: (next: KubeObject, old: KubeObject | undefined) => FieldCause[];
   /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
   structure?: Structure | undefined;
+  /**
+   * What its objects' names must be: an RFC 1123 subdomain (the default), an RFC 1123 label (a
+   * Namespace) or an RFC 1035 label (a Service, whose name is a DNS name of its own).
+   */
+  names?: NameFormat;
 }
 
 export interface KindInfo
   extends Required<
-    Omit<KindDefinition, 'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validate' | 'structure'>
+    Omit<
+      KindDefinition,
+      'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validate' | 'structure' | 'names'
+    >
   > {
   /** `group/kind`, the key objects are stored under. */
   readonly key: string;
@@ -113,6 +122,7 @@ export interface KindInfo
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
+  readonly names: NameFormat;
   /**
    * A built-in kind (ConfigMap, Service...) rather than a custom resource (a CRD's, any kind served
    * by `registerKind`). As in the API server, an update of a built-in kind's object may leave out
@@ -158,6 +168,7 @@ const immutableContent =
   };
 
 const secretUpdate = (next: KubeObject, old: KubeObject | undefined): FieldCause[] => [
+  ...secretProblems(next),
   ...(old === undefined || next.type === old.type
     ? []
     : [{ field: 'type', message: `Invalid value: ${JSON.stringify(next.type)}: field is immutable` }]),
@@ -192,6 +203,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'namespaces',
     namespaced: false,
     hasStatus: true,
+    names: 'label',
     defaults: namespaceDefaults,
     selectableFields: { 'status.phase': (o) => str((o.status as { phase?: unknown } | undefined)?.phase) },
   },
@@ -209,7 +221,10 @@ export const CORE_KINDS: readonly KindDefinition[] = [
       'binaryData.*': ['string', '[]uint8'],
       immutable: ['boolean', 'bool'],
     },
-    validate: immutableContent(['data', 'binaryData']),
+    validate: (next, old) => [
+      ...configMapProblems(next),
+      ...immutableContent(['data', 'binaryData'])(next, old),
+    ],
   },
   {
     group: '',
@@ -237,6 +252,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'services',
     namespaced: true,
     hasStatus: true,
+    names: 'dns1035',
     defaults: serviceDefaults,
   },
   {
@@ -317,6 +333,7 @@ export class KindRegistry {
       defaults: definition.defaults,
       validate: definition.validate,
       structure: definition.structure,
+      names: definition.names ?? 'subdomain',
       builtIn,
     };
     this.#byKey.set(key, info);

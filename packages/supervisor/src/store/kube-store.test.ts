@@ -607,6 +607,86 @@ describe('the JSON types of a schema', () => {
     // A kind without a spec in Go keeps an unknown field as it came (pruning is not modelled).
     expect((await store.create({ ...cm('c'), spec: 'x' as never })).spec).toBe('x');
   });
+
+  it("refuses bytes that are not base64 (400), where Go's decoder finds them corrupt", async () => {
+    const store = newStore();
+    const secret = (name: string, value: string) =>
+      store
+        .create({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace: 'ns1' },
+          data: { k: value },
+        })
+        .then(
+          () => 'created',
+          (e: KubeError) => `${e.code} ${e.message}`,
+        );
+    const corrupt = (at: number) =>
+      `400 Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${at}`;
+    // Plain text where base64 belongs: the last group cut short, or a character outside the alphabet.
+    expect(await secret('a', 'plaintext')).toBe(corrupt(8));
+    expect(await secret('b', 'not base64!!')).toBe(corrupt(3));
+    expect(await secret('c', 'YQ=')).toBe(corrupt(3));
+    expect(await secret('d', 'YQ==YQ==')).toBe(corrupt(4));
+    expect(await secret('e', '=YQ=')).toBe(corrupt(0));
+    for (const [name, ok] of [
+      ['f', 'YQ=='],
+      ['g', 'YWI='],
+      ['h', 'YWJj'],
+      ['i', 'YW\nJj\n'],
+      ['j', ''],
+    ])
+      expect(await secret(name as string, ok as string)).toBe('created');
+    await expect(store.create({ ...cm('m'), binaryData: { bin: 'a b' } } as never)).rejects.toMatchObject({
+      code: 400,
+      message:
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 1',
+    });
+  });
+
+  it("validates a ConfigMap's and a Secret's keys and sizes (422), as the API server does", async () => {
+    const store = newStore();
+    const refusal = (object: KubeObject) =>
+      store.create(object).then(
+        () => 'created',
+        (e: KubeError) => `${e.code} ${e.message}`,
+      );
+    expect(
+      await refusal({ ...cm('a'), data: { 'a/b': 'x', '..x': 'y' }, binaryData: { '..x': 'eQ==' } } as never),
+    ).toBe(
+      `422 ConfigMap "a" is invalid: [data[a/b]: Invalid value: "a/b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+'), data[..x]: Invalid value: "..x": must not start with '..', data[..x]: Invalid value: "..x": duplicate of key present in binaryData, binaryData[..x]: Invalid value: "..x": must not start with '..']`,
+    );
+    const mib = 1024 * 1024;
+    expect(await refusal({ ...cm('b'), data: { big: 'x'.repeat(mib + 1) } } as never)).toBe(
+      '422 ConfigMap "b" is invalid: []: Too long: must have at most 1048576 bytes',
+    );
+    expect(await refusal({ ...cm('c'), data: { big: 'x'.repeat(mib) } } as never)).toBe('created');
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1' } };
+    // A Secret's size is what its base64 stands for: 1 MiB and 3 bytes here.
+    const over = Buffer.alloc(mib + 3).toString('base64');
+    expect(await refusal({ ...secret, data: { big: over, 'a b': '' } } as never)).toBe(
+      `422 Secret "s" is invalid: [data[a b]: Invalid value: "a b": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+'), data: Too long: must have at most 1048576 bytes]`,
+    );
+    expect(await refusal({ ...secret, data: { big: Buffer.alloc(mib).toString('base64') } } as never)).toBe(
+      'created',
+    );
+  });
+
+  it('names a Service as an RFC 1035 label', async () => {
+    const store = newStore();
+    const service = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'ns1' },
+    });
+    await expect(store.create(service('a.b'))).rejects.toMatchObject({
+      code: 422,
+      message: `Service "a.b" is invalid: metadata.name: Invalid value: "a.b": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+    });
+    await expect(store.create(service('1web'))).rejects.toMatchObject({ code: 422 });
+    await expect(store.create(service('web-1'))).resolves.toMatchObject({ metadata: { name: 'web-1' } });
+  });
 });
 
 describe('copies', () => {

@@ -694,7 +694,7 @@ export class KubeStore {
   #validate(info: KindInfo, obj: KubeObject, name: string, stored?: KubeObject): void {
     const causes: { field: string; message: string; reason?: string }[] = [];
     const kept = stored?.metadata;
-    const problem = kept ? undefined : nameProblem(name, info.key === NAMESPACE_KEY);
+    const problem = kept ? undefined : nameProblem(name, info.names);
     if (problem) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${problem}` });
     if (obj.metadata.labels !== kept?.labels)
       for (const [field, message] of labelProblems(obj.metadata.labels)) causes.push({ field, message });

@@ -3,6 +3,7 @@
  */
 
 import {
+  dns1035LabelProblems,
   dns1123LabelProblems,
   dns1123SubdomainProblems,
   isLabelValue,
@@ -263,9 +264,14 @@ export function timestamp(ms: number): string {
   return lastStamp;
 }
 
-/** The API server's first problem with a name: an RFC 1123 subdomain (a label, for namespaces). */
-export function nameProblem(name: string, label: boolean): string | undefined {
-  return (label ? dns1123LabelProblems(name) : dns1123SubdomainProblems(name, 'characters'))[0];
+/** What a kind's names must be (see KindDefinition.names). */
+export type NameFormat = 'subdomain' | 'label' | 'dns1035';
+
+/** The API server's first problem with a name of a kind whose names have this format. */
+export function nameProblem(name: string, format: NameFormat): string | undefined {
+  if (format === 'label') return dns1123LabelProblems(name)[0];
+  if (format === 'dns1035') return dns1035LabelProblems(name)[0];
+  return dns1123SubdomainProblems(name, 'characters')[0];
 }
 
 /** Label keys found valid: most objects carry the same few keys, and the pattern is long. */

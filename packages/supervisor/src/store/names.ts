@@ -1,6 +1,7 @@
 /**
  * Names and labels as the API server checks and explains them (apimachinery's validation
- * package): RFC 1123 labels and subdomains, RFC 1035 labels, label keys and values. Each
+ * package): RFC 1123 labels and subdomains, RFC 1035 labels, label keys and values, the keys
+ * of a ConfigMap's or Secret's data. Each
  * check gives its problems, in the API server's words, none when the value is good.
  */
 
@@ -84,6 +85,26 @@ export const dns1123SubdomainProblems = (value: string, unit: 'characters' | 'by
 
 export const dns1035LabelProblems = (value: string): string[] =>
   formatProblems(value, 63, 'characters', DNS1035_LABEL_RE, DNS1035_LABEL_ERROR);
+
+const CONFIG_KEY = '[-._a-zA-Z0-9]+';
+const CONFIG_KEY_RE = whole(CONFIG_KEY);
+const CONFIG_KEY_ERROR = regexError(
+  "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+  CONFIG_KEY,
+  'key.name',
+  'KEY_NAME',
+  'key-name',
+);
+
+/** A key of a ConfigMap's or a Secret's data: a file name in the directory it is mounted as. */
+export function configKeyProblems(key: string): string[] {
+  const problems = tooLong(key, 253, 'characters');
+  if (!CONFIG_KEY_RE.test(key)) problems.push(CONFIG_KEY_ERROR);
+  if (key === '.') problems.push("must not be '.'");
+  else if (key === '..') problems.push("must not be '..'");
+  else if (key.startsWith('..')) problems.push("must not start with '..'");
+  return problems;
+}
 
 /** A label key: a name with an optional DNS subdomain prefix and '/'. */
 export function labelKeyProblems(key: string): string[] {

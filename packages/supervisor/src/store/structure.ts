@@ -150,6 +150,39 @@ function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out
         visitChild(node, object as Container, node.segment, [], out);
 }
 
+const BASE64 = /[A-Za-z0-9+/]/;
+
+/**
+ * Where Go's standard base64 decoder (which JSON decodes bytes with) finds a string corrupt, or
+ * undefined when it decodes: a character outside the alphabet, padding out of place, a last
+ * group cut short. Line breaks are skipped.
+ */
+function base64Problem(text: string): number | undefined {
+  let i = 0;
+  for (;;) {
+    let group = 0;
+    while (group < 4) {
+      if (i === text.length) return group === 0 ? undefined : i - group;
+      const c = text[i++] as string;
+      if (c === '\n' || c === '\r') continue;
+      if (BASE64.test(c)) {
+        group++;
+        continue;
+      }
+      if (c !== '=' || group < 2) return i - 1;
+      // Padding ends the data: '==' after two characters, '=' after three, then only line breaks.
+      if (group === 2) {
+        while (text[i] === '\n' || text[i] === '\r') i++;
+        if (i === text.length) return i;
+        if (text[i] !== '=') return i - 1;
+        i++;
+      }
+      while (text[i] === '\n' || text[i] === '\r') i++;
+      return i < text.length ? i : undefined;
+    }
+  }
+}
+
 /**
  * Refuses an object (as sent, left as it is) with a value of the wrong type where its structure
  * says; whether it has null fields to drop (see `dropNulls`).
@@ -157,7 +190,16 @@ function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out
 export function checkStructure(info: KindInfo, object: KubeObject, write: StructurePart): boolean {
   const causes: FieldCause[] = [];
   let nulls = false;
+  const undecodable = (why: string) =>
+    kubeErrors.badRequest(
+      `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: ${why}`,
+    );
   eachValue(info, object, write, (value, trail, { type, goType: into }, container) => {
+    if (into === '[]uint8' && typeof value === 'string') {
+      const at = base64Problem(value);
+      if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
+      return;
+    }
     if (value === undefined || matches(value, type as JsonType)) return;
     // A null field is dropped; an item of a list is not, and must be of its type.
     if (value === null && !Array.isArray(container)) {
@@ -167,8 +209,8 @@ export function checkStructure(info: KindInfo, object: KubeObject, write: Struct
     if (info.builtIn) {
       // Go names the struct's field the value is in, whatever the map key or list index below it.
       const field = `${info.kind}.${trail[0]}`;
-      throw kubeErrors.badRequest(
-        `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
+      throw undecodable(
+        `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
       );
     }
     const actual = schemaType(value);

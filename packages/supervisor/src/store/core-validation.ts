@@ -1,0 +1,64 @@
+/**
+ * The API server's checks of what a ConfigMap or a Secret holds: each key of its data a config
+ * key (a file name where it is mounted), no key in both of a ConfigMap's maps, and at most 1 MiB
+ * of data in all (decoded, for base64 values).
+ */
+import type { FieldCause } from './errors.js';
+import type { KubeObject } from './meta.js';
+import { configKeyProblems } from './names.js';
+
+/** Kubernetes' MaxSecretSize, which bounds ConfigMaps too. */
+const MAX_DATA_BYTES = 1024 * 1024;
+
+/** The names and values of a map as stored; anything else is the JSON type check's to refuse. */
+const entriesOf = (map: unknown): [string, string][] =>
+  typeof map === 'object' && map !== null ? (Object.entries(map) as [string, string][]) : [];
+
+const keyCauses = (map: string, key: string): FieldCause[] =>
+  configKeyProblems(key).map((problem) => ({
+    field: `${map}[${key}]`,
+    message: `Invalid value: "${key}": ${problem}`,
+  }));
+
+/** The bytes a base64 value stands for. */
+const decodedBytes = (text: string) =>
+  Math.floor((text.length * 3) / 4) - (text.match(/=+$/)?.[0].length ?? 0);
+
+const tooLong = (field: string): FieldCause => ({
+  field,
+  message: `Too long: must have at most ${MAX_DATA_BYTES} bytes`,
+  reason: 'FieldValueTooLong',
+});
+
+export function configMapProblems(configMap: KubeObject): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const binary = new Map(entriesOf(configMap.binaryData));
+  let bytes = 0;
+  for (const [key, value] of entriesOf(configMap.data)) {
+    causes.push(...keyCauses('data', key));
+    if (binary.has(key))
+      causes.push({
+        field: `data[${key}]`,
+        message: `Invalid value: "${key}": duplicate of key present in binaryData`,
+      });
+    bytes += Buffer.byteLength(value);
+  }
+  for (const [key, value] of binary) {
+    causes.push(...keyCauses('binaryData', key));
+    bytes += decodedBytes(value);
+  }
+  // The API server names no field for the whole object's size.
+  if (bytes > MAX_DATA_BYTES) causes.push(tooLong('[]'));
+  return causes;
+}
+
+export function secretProblems(secret: KubeObject): FieldCause[] {
+  const causes: FieldCause[] = [];
+  let bytes = 0;
+  for (const [key, value] of entriesOf(secret.data)) {
+    causes.push(...keyCauses('data', key));
+    bytes += decodedBytes(value);
+  }
+  if (bytes > MAX_DATA_BYTES) causes.push(tooLong('data'));
+  return causes;
+}
