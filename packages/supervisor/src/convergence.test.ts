@@ -156,7 +156,11 @@ async function setup(): Promise<World> {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         metadata: { name: `${name}-c${i}`, namespace: 'ns1' },
-        spec: { storageClassName: STORAGE_CLASS, resources: { requests: { storage: '1Gi' } } },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: STORAGE_CLASS,
+          resources: { requests: { storage: '1Gi' } },
+        },
       });
   await fixture.settle();
   const { metadata, ...rest } = await fixture.kube.get(classRef);

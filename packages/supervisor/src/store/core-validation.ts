@@ -1,7 +1,8 @@
 /**
  * The API server's checks of what a ConfigMap or a Secret holds: each key of its data a config
  * key (a file name where it is mounted), no key in both of a ConfigMap's maps, and at most 1 MiB
- * of data in all (decoded, for base64 values).
+ * of data in all (decoded, for base64 values); and of a claim: its access modes and its request
+ * of storage.
  */
 import type { FieldCause } from './errors.js';
 import type { KubeObject } from './meta.js';
@@ -60,5 +61,37 @@ export function secretProblems(secret: KubeObject): FieldCause[] {
     bytes += decodedBytes(value);
   }
   if (bytes > MAX_DATA_BYTES) causes.push(tooLong('data'));
+  return causes;
+}
+
+const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
+
+/** A claim names at least one access mode, each a known one, and requests storage. */
+export function claimProblems(claim: KubeObject): FieldCause[] {
+  const spec = (claim.spec ?? {}) as {
+    accessModes?: unknown;
+    resources?: { requests?: Record<string, unknown> };
+  };
+  const causes: FieldCause[] = [];
+  const modes = Array.isArray(spec.accessModes) ? spec.accessModes : [];
+  if (modes.length === 0)
+    causes.push({
+      field: 'spec.accessModes',
+      message: 'Required value: at least 1 access mode is required',
+      reason: 'FieldValueRequired',
+    });
+  for (const mode of modes)
+    if (!ACCESS_MODES.includes(mode as string))
+      causes.push({
+        field: 'spec.accessModes',
+        message: `Unsupported value: ${JSON.stringify(mode)}: supported values: ${ACCESS_MODES.map((m) => `"${m}"`).join(', ')}`,
+        reason: 'FieldValueNotSupported',
+      });
+  if (spec.resources?.requests?.storage === undefined)
+    causes.push({
+      field: 'spec.resources[storage]',
+      message: 'Required value',
+      reason: 'FieldValueRequired',
+    });
   return causes;
 }

@@ -13,7 +13,7 @@ import {
   storageClassDefaults,
   volumeDefaults,
 } from './core-defaults.js';
-import { configMapProblems, secretProblems } from './core-validation.js';
+import { claimProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
 import type { Structure } from './structure.js';
@@ -272,6 +272,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     namespaced: true,
     hasStatus: true,
     defaults: claimDefaults,
+    validate: claimProblems,
   },
   {
     group: '',

@@ -457,12 +457,32 @@ describe("the API server's defaults of core kinds", () => {
     expect((await store.updateStatus({ ...latest, status: { phase: '' } })).status).toEqual({
       phase: 'Pending',
     });
-    const block = await store.create({
-      ...PVC,
-      metadata: { name: 'raw', namespace: 'ns1' },
-      spec: { volumeMode: 'Block' },
+    const raw = {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '1Gi' } },
+      volumeMode: 'Block',
+    };
+    const block = await store.create({ ...PVC, metadata: { name: 'raw', namespace: 'ns1' }, spec: raw });
+    expect(block.spec).toEqual(raw);
+    // A claim names its access modes and requests storage.
+    await expect(
+      store.create({
+        ...PVC,
+        metadata: { name: 'bare', namespace: 'ns1' },
+        spec: { accessModes: ['ReadWriteSometimes'] },
+      }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message:
+        'PersistentVolumeClaim "bare" is invalid: [spec.accessModes: Unsupported value: "ReadWriteSometimes": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod", spec.resources[storage]: Required value]',
     });
-    expect(block.spec).toEqual({ volumeMode: 'Block' });
+    await expect(
+      store.create({ ...PVC, metadata: { name: 'bare', namespace: 'ns1' } }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'spec.accessModes: Required value: at least 1 access mode is required',
+      ),
+    });
     const volume = await store.create({
       apiVersion: 'v1',
       kind: 'PersistentVolume',

@@ -4,7 +4,7 @@
  *
  * A claim without a volume is `Pending`, as the PV controller marks it. One whose StorageClass
  * names the driver (`csi.vsphere.vmware.com`) gets a First Class Disk of its requested size
- * (rounded up to MiB; 10 GiB when it requests none) on the Supervisor's datastore, named as its
+ * (rounded up to MiB; 10 GiB for a request of 0) on the Supervisor's datastore, named as its
  * PersistentVolume `pvc-<claim uid>`, kept after a VM destroyed with it attached, as CNS keeps
  * its disks. The PersistentVolume (`spec.csi` with the disk's id as `volumeHandle`) and the
  * claim are bound both ways, with the annotations the PV controller writes. A class with
@@ -77,13 +77,11 @@ export interface CsiControllersDeps {
 }
 
 /**
- * The claim's disk size in MiB, rounded up, as the driver asks CNS for it (10 GiB for no
- * request); undefined for a request that is no quantity, which the API server would refuse.
+ * The claim's disk size in MiB, rounded up, as the driver asks CNS for it (10 GiB for a request
+ * of 0); undefined for a request that is no quantity, which the API server would refuse.
  */
 const capacityInMB = (claim: PersistentVolumeClaim): number | undefined => {
-  const request = claim.spec?.resources?.requests?.storage;
-  if (request === undefined) return DEFAULT_CAPACITY_MB;
-  const requested = parseQuantity(String(request));
+  const requested = parseQuantity(String(claim.spec?.resources?.requests?.storage));
   if (!requested || requested.nanos < 0n) return undefined;
   if (requested.nanos === 0n) return DEFAULT_CAPACITY_MB;
   return Number((wholeUnits(requested.nanos) + BigInt(MIB) - 1n) / BigInt(MIB));
