@@ -161,6 +161,21 @@ describe("a VirtualMachine's metadata, as vm-operator's webhook judges it", () =
     ).toBe(undefined);
   });
 
+  it("judges a user's write made while a privileged one commits as a user's", async () => {
+    const t = await setup();
+    const writes: Promise<unknown>[] = [];
+    const stop = t.kube.subscribe({ apiVersion: 'v1', kind: 'ConfigMap' }, () => {
+      writes.push(t.kube.create(t.vm('b', { annotations: { 'delete.check.vmoperator.vmware.com/x': 'y' } })));
+    });
+    t.kube.direct.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns1' } });
+    stop();
+    expect(writes).toHaveLength(1);
+    await expect(writes[0]).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('adding this annotation is restricted to privileged users'),
+    });
+  });
+
   it('refuses annotations that are not a map, which the conversion of a v1alpha5 write keeps as sent', async () => {
     const t = await setup();
     await expect(t.kube.create(t.vm('a', { annotations: 'x' } as never))).rejects.toMatchObject({

@@ -194,7 +194,7 @@ export class KubeStore {
     ...this.#reader,
     create: (object) => {
       const { info, apiVersion } = this.#resolve(object);
-      const stored = this.#privileged(() => this.#create(info, this.#toStorage(info, object, 'create')));
+      const stored = this.#as(true, () => this.#create(info, this.#toStorage(info, object, 'create')));
       return this.#shared(info, stored, apiVersion);
     },
     update: (object) => {
@@ -205,7 +205,7 @@ export class KubeStore {
         : this.#toStorage(info, object, 'main');
       return this.#shared(
         info,
-        this.#privileged(() => this.#replace(info, incoming, 'main')),
+        this.#as(true, () => this.#replace(info, incoming, 'main')),
         apiVersion,
       );
     },
@@ -284,7 +284,8 @@ export class KubeStore {
 
   async create<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
-    return this.#present(info, this.#create(info, this.#toStorage(info, object, 'create')), apiVersion) as T;
+    const stored = this.#as(false, () => this.#create(info, this.#toStorage(info, object, 'create')));
+    return this.#present(info, stored, apiVersion) as T;
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T> {
@@ -299,9 +300,10 @@ export class KubeStore {
 
   async update<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
+    const incoming = this.#toStorage(info, object, 'main');
     return this.#present(
       info,
-      this.#replace(info, this.#toStorage(info, object, 'main'), 'main'),
+      this.#as(false, () => this.#replace(info, incoming, 'main')),
       apiVersion,
     ) as T;
   }
@@ -343,7 +345,11 @@ export class KubeStore {
       );
     const mode = subresource === 'status' ? 'status' : 'main';
     const incoming = this.#toStorage(info, result, mode);
-    return this.#present(info, this.#update(info, record, incoming, mode), apiVersion) as T;
+    return this.#present(
+      info,
+      this.#as(false, () => this.#update(info, record, incoming, mode)),
+      apiVersion,
+    ) as T;
   }
 
   /**
@@ -592,10 +598,13 @@ export class KubeStore {
     return info.convert(object, apiVersion);
   }
 
-  /** Runs a write as a privileged account's. */
-  #privileged<T>(write: () => T): T {
+  /**
+   * Runs a write as a privileged account's (`direct`'s) or a user's: whoever writes, even from
+   * a listener called while another's write commits.
+   */
+  #as<T>(privileged: boolean, write: () => T): T {
     const was = this.#asPrivileged;
-    this.#asPrivileged = true;
+    this.#asPrivileged = privileged;
     try {
       return write();
     } finally {
