@@ -14,7 +14,6 @@ export type StatusReason =
   | 'BadRequest'
   | 'MethodNotAllowed'
   | 'RequestEntityTooLarge'
-  | 'Timeout'
   | 'InternalError';
 
 export interface StatusDetails {
@@ -49,7 +48,6 @@ const CODES: Record<StatusReason, number> = {
   BadRequest: 400,
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
-  Timeout: 504,
   InternalError: 500,
 };
 
@@ -200,12 +198,7 @@ export const kubeErrors = {
   gone: (message: string) => failure('Expired', message),
   methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),
   tooLarge: (message: string) => failure('RequestEntityTooLarge', `Request entity too large: ${message}`),
-  /** A watch from a version the store has not reached: the watch cache's answer once it gave up waiting. */
-  tooLargeResourceVersion: (rv: number, current: number) =>
-    failure('Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
-      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-      retryAfterSeconds: 1,
-    }),
+
   /** What the API server answers for an error its storage raises, as etcd's store does. */
   internal: (cause: string) =>
     failure('InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] }),

@@ -382,11 +382,10 @@ export class KubeStore {
   }
 
   /**
-   * Watches one kind. Errors in the options throw at once, as does a resourceVersion the store
-   * has not reached (504 Timeout, a cause `ResourceVersionTooLarge`: the API server's answer
-   * after waiting for it a while, which a client takes to list again); one older than the
+   * Watches one kind. Errors in the options throw at once; a resourceVersion older than the
    * history yields one ERROR event (a Status with code 410, reason Expired) and ends, as
-   * the API server's watch stream does.
+   * the API server's watch stream does. One the store has not reached yet opens a watch of the
+   * changes after it, as the API server's watch cache does for a client that waits for events.
    */
   watch<T extends KubeObject = KubeObject>(options: WatchOptions): Watch<T> {
     const { info, apiVersion } = this.#resolve(options);
@@ -396,8 +395,6 @@ export class KubeStore {
     if (from !== undefined && from !== '' && from !== '0') {
       if (!/^[0-9]+$/.test(from)) throw kubeErrors.badRequest(`invalid resource version: ${from}`);
       since = Number(from);
-      if (since > this.#records.version)
-        throw kubeErrors.tooLargeResourceVersion(since, this.#records.version);
     }
     let unsubscribe: (() => void) | undefined;
     const queue = new WatchQueue<T>(() => {
