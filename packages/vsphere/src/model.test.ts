@@ -35,6 +35,23 @@ describe('Task.CancelTask', () => {
     await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
   });
 
+  it('cancels a running task: it ends then, and its work never runs', async () => {
+    const { vsphere, vm, taskInfo, later } = setup();
+    vsphere.taskDurations = { PowerOffVM_Task: 2000 };
+    const task = vsphere.vm.powerOff(vm.id);
+    later(500);
+    expect(taskInfo(task).state).toBe('running');
+    vsphere.cancelTask(task.ref);
+    await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
+    later(2000);
+    expect(taskInfo(task)).toMatchObject({
+      state: 'error',
+      cancelled: true,
+      completeTime: vsphere.clock.now() - 2000,
+    });
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOn');
+  });
+
   it('refuses a finished task (InvalidState), leaving it as it ended', async () => {
     const { vsphere, vm, run, taskInfo } = setup();
     const task = vsphere.vm.powerOff(vm.id);

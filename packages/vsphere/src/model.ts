@@ -435,14 +435,15 @@ export class Model {
   }
 
   /**
-   * Task.CancelTask: a queued task ends at once in RequestCanceled and its work never
-   * runs; a running or finished one is InvalidState.
+   * Task.CancelTask: a queued or running task ends at once in RequestCanceled and its work
+   * never runs (a task's work runs at its end, in one transaction); a finished one is
+   * InvalidState.
    */
   cancelTask(task: Ref): void {
     const { id } = this.lookup<TaskRecord>(task, 'Task');
     this.call({ method: 'CancelTask', target: id }, (tx) => {
       const record = tx.get(id) as TaskRecord;
-      if (record.state !== 'queued')
+      if (record.state !== 'queued' && record.state !== 'running')
         throw faults.invalidState(`The task cannot be canceled: it is ${record.state}.`);
       const canceled = faults.requestCanceled();
       tx.update<TaskRecord>(id, {
