@@ -79,6 +79,27 @@ const vsphereVm = (f: SupervisorFixture, vm: VirtualMachine) =>
   f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
 
 describe('the VirtualMachine controller', () => {
+  it('places a VM in the zone its creator labelled it with, and keeps the label', async () => {
+    const f = await setup();
+    const { pool, folder } = f.prepared;
+    await f.kube.create({
+      apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+      kind: 'Zone',
+      metadata: { name: 'zone-b', namespace: 'ns1' },
+      spec: { namespace: { name: 'ns1', poolMoIDs: [pool], folderMoID: folder } },
+    });
+    const labelled = newVm(f, 'vm1');
+    labelled.metadata.labels = { [ZONE_LABEL]: 'zone-b' };
+    await f.kube.create(labelled);
+    await f.kube.create(newVm(f, 'vm2'));
+    await f.settle();
+    const [vm1, vm2] = [await getVm(f, 'vm1'), await getVm(f, 'vm2')];
+    expect([vm1.metadata.labels?.[ZONE_LABEL], vm1.status?.zone]).toEqual(['zone-b', 'zone-b']);
+    expect(condition(vm1, CONDITION.created)).toMatchObject({ status: 'True' });
+    // One without a label gets the namespace's first zone.
+    expect([vm2.metadata.labels?.[ZONE_LABEL], vm2.status?.zone]).toEqual([f.prepared.zone, f.prepared.zone]);
+  });
+
   it('creates, powers on and reports a VM as CAPV waits for it', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

@@ -773,7 +773,7 @@ export function startVirtualMachineController(
     const deps: Dependency[] = [];
     const read = readerFor(deps);
     try {
-      const placement = placementFor(read, namespace as string);
+      const placement = placementFor(read, namespace as string, vm.metadata.labels?.[ZONE_LABEL]);
       const current = withFinalizer(vm, placement?.zone);
       const record = vsphereVmOf(key, current);
       return awaitingOr(
@@ -791,17 +791,20 @@ export function startVirtualMachineController(
   const awaitingOr = (key: string, outcome: ReconcileOutcome): ReconcileOutcome =>
     outcome === undefined && busy.has(key) ? AWAITING : outcome;
 
-  const placementFor = (read: DependencyReader, namespace: string) =>
-    placementOf(
+  /** Where the VM goes: the zone its label names (it was placed there, or its creator chose it), else the namespace's first. */
+  const placementFor = (read: DependencyReader, namespace: string, zone: string | undefined) => {
+    const zones = read.list(TOPOLOGY_API_VERSION, 'Zone', namespace);
+    return placementOf(
       read.get('v1', 'Namespace', undefined, namespace),
-      read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
+      zone ? zones.filter((z) => z.metadata.name === zone) : zones,
     );
+  };
 
-  /** The finalizer, and the zone label once the zone is known, in one write. */
+  /** The finalizer, and the zone label once the zone is chosen (a label set stays), in one write. */
   const withFinalizer = (vm: VirtualMachine, zone: string | undefined) => {
     const finalizers = vm.metadata.finalizers ?? [];
     const labels = vm.metadata.labels ?? {};
-    const needsZone = zone !== undefined && labels[ZONE_LABEL] !== zone;
+    const needsZone = zone !== undefined && !labels[ZONE_LABEL];
     if (finalizers.includes(VM_FINALIZER) && !needsZone) return vm;
     const metadata = merged(vm.metadata, {
       finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : finalizers.concat(VM_FINALIZER),
