@@ -4,7 +4,7 @@
  */
 
 import { deepEqual } from '../store/meta.js';
-import { parseQuantity, type Quantity, wholeUnits } from './quantity.js';
+import { parseQuantity, type Quantity, wholeUnits } from '../store/quantity.js';
 import type {
   ResourcePoolSpec,
   VirtualMachineResourceSpec,

@@ -3,7 +3,7 @@
  * request of CPU or memory no larger than its limit; an update is not checked at all.
  */
 
-import { parseQuantity, type Quantity, wholeUnits } from './quantity.js';
+import { parseQuantity, type Quantity, wholeUnits } from '../store/quantity.js';
 import type { VirtualMachineClass, VirtualMachineResourceSpec } from './types.js';
 import { type FieldError, invalid } from './validation.js';
 

@@ -67,6 +67,12 @@ describe("spec.network, as vm-operator's webhook checks it with net-operator's n
     expect(with_(NETWORK, { macAddr: '00:50:56:aa:bb:cc' })).toEqual([
       'spec.network.interfaces[0].macAddr: Invalid value: "00:50:56:aa:bb:cc": macAddr is available only with the following network providers: crd.nsx.vmware.com',
     ]);
+    // A name the schema requires, missing: the interface's name ends in a dash.
+    expect(problems({ network: { interfaces: [{ network: NETWORK } as never] } })).toEqual([
+      expect.stringMatching(
+        /^spec\.network\.interfaces\[0\]\.name: Invalid value: "web-primary-": is the resulting network interface name: a lowercase RFC 1123 subdomain/,
+      ),
+    ]);
     expect(with_({ ...NETWORK, name: 'Primary_Net' })).toEqual([
       `spec.network.interfaces[0].name: Invalid value: "web-Primary_Net-eth0": is the resulting network interface name: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
     ]);

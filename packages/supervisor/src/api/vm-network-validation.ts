@@ -91,7 +91,8 @@ function interfaceProblems(
       errors.push(unsupported(`${path}.network.apiVersion`, apiVersion, [NET_OPERATOR_API_VERSION]));
     else if (kind !== 'Network') errors.push(unsupported(`${path}.network.kind`, kind, ['Network']));
   }
-  const nicName = networkName ? `${vmName}-${networkName}-${iface.name}` : `${vmName}-${iface.name}`;
+  const ifaceName = iface.name ?? '';
+  const nicName = networkName ? `${vmName}-${networkName}-${ifaceName}` : `${vmName}-${ifaceName}`;
   for (const problem of dns1123SubdomainProblems(nicName, 'characters'))
     errors.push(invalid(`${path}.name`, nicName, `is the resulting network interface name: ${problem}`));
   if (iface.macAddr && group !== VPC_GROUP)

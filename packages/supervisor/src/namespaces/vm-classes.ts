@@ -2,8 +2,9 @@
  * The default VM classes of vSphere with Tanzu: eight sizes, each as `best-effort-<size>`
  * and as `guaranteed-<size>`, the guaranteed ones reserving their full CPU and memory.
  */
-import { divideRoundingUp, NANO, parseQuantity } from '../api/quantity.js';
+
 import type { VirtualMachineClass } from '../api/types.js';
+import { divideRoundingUp, NANO, parseQuantity } from '../store/quantity.js';
 
 const SIZES: readonly (readonly [size: string, cpus: number, memoryGi: number])[] = [
   ['xsmall', 2, 2],

@@ -2,11 +2,12 @@
  * The API server's checks of what a ConfigMap or a Secret holds: each key of its data a config
  * key (a file name where it is mounted), no key in both of a ConfigMap's maps, and at most 1 MiB
  * of data in all (decoded, for base64 values); and of a claim: its access modes and its request
- * of storage.
+ * of storage, above zero.
  */
 import type { FieldCause } from './errors.js';
 import type { KubeObject } from './meta.js';
 import { configKeyProblems } from './names.js';
+import { parseQuantity } from './quantity.js';
 
 /** Kubernetes' MaxSecretSize, which bounds ConfigMaps too. */
 const MAX_DATA_BYTES = 1024 * 1024;
@@ -22,8 +23,11 @@ const keyCauses = (map: string, key: string): FieldCause[] =>
   }));
 
 /** The bytes a base64 value stands for. */
-const decodedBytes = (text: string) =>
-  Math.floor((text.length * 3) / 4) - (text.match(/=+$/)?.[0].length ?? 0);
+const decodedBytes = (text: string) => {
+  // Line breaks are skipped, as Go's decoder skips them.
+  const data = text.replace(/[\r\n]/g, '');
+  return Math.floor((data.length * 3) / 4) - (data.match(/=+$/)?.[0].length ?? 0);
+};
 
 const tooLong = (field: string): FieldCause => ({
   field,
@@ -87,11 +91,27 @@ export function claimProblems(claim: KubeObject): FieldCause[] {
         message: `Unsupported value: ${JSON.stringify(mode)}: supported values: ${ACCESS_MODES.map((m) => `"${m}"`).join(', ')}`,
         reason: 'FieldValueNotSupported',
       });
-  if (spec.resources?.requests?.storage === undefined)
+  if (modes.includes('ReadWriteOncePod') && modes.length > 1)
+    causes.push({
+      field: 'spec.accessModes',
+      message: 'Forbidden: may not use ReadWriteOncePod with other access modes',
+      reason: 'FieldValueForbidden',
+    });
+  const storage = spec.resources?.requests?.storage;
+  if (storage === undefined)
     causes.push({
       field: 'spec.resources[storage]',
       message: 'Required value',
       reason: 'FieldValueRequired',
     });
+  else {
+    // One that is no quantity is left to the claim's users, who cannot provision it.
+    const quantity = parseQuantity(String(storage));
+    if (quantity && quantity.nanos <= 0n)
+      causes.push({
+        field: 'spec.resources[storage]',
+        message: `Invalid value: "${storage}": must be greater than zero`,
+      });
+  }
   return causes;
 }

@@ -314,7 +314,7 @@ export function annotationProblems(annotations: unknown): [string, string][] {
   return out;
 }
 
-/** Problems with finalizers, as `[field, message]` pairs: each a qualified name. */
+/** Problems with finalizers, as `[field, message]` pairs: each a qualified name, `orphan` and `foregroundDeletion` not both. */
 export function finalizerProblems(finalizers: unknown): [string, string][] {
   if (finalizers === undefined) return [];
   const field = 'metadata.finalizers';
@@ -326,6 +326,12 @@ export function finalizerProblems(finalizers: unknown): [string, string][] {
     else if (!validLabelKey(name))
       for (const problem of labelKeyProblems(name)) out.push([field, `Invalid value: "${name}": ${problem}`]);
   }
+  // The two deletion policies that keep an object a while exclude each other.
+  if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion'))
+    out.push([
+      field,
+      `Invalid value: []string{${finalizers.map((f) => JSON.stringify(f)).join(', ')}}: finalizer orphan and foregroundDeletion cannot be both set`,
+    ]);
   return out;
 }
 

@@ -109,10 +109,10 @@ function replace(doc: unknown, path: string, value: unknown): unknown {
   return doc;
 }
 
-/** A patch that does not decode as a list of operations is a bad request; one whose operations are wrong is rejected. */
 /** The most operations the API server applies from one JSON patch. */
 const MAX_JSON_PATCH_OPERATIONS = 10_000;
 
+/** A patch that does not decode as a list of operations is a bad request; one whose operations are wrong is rejected. */
 function checkOperations(patch: unknown): JsonPatchOperation[] {
   if (!Array.isArray(patch) || !patch.every(isPlainObject))
     throw kubeErrors.badRequest('json: cannot unmarshal the patch into a list of operations');

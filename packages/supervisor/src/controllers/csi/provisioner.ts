@@ -4,7 +4,7 @@
  *
  * A claim without a volume is `Pending`, as the PV controller marks it. One whose StorageClass
  * names the driver (`csi.vsphere.vmware.com`) gets a First Class Disk of its requested size
- * (rounded up to MiB; 10 GiB for a request of 0) on the Supervisor's datastore, named as its
+ * (rounded up to MiB) on the Supervisor's datastore, named as its
  * PersistentVolume `pvc-<claim uid>`, kept after a VM destroyed with it attached, as CNS keeps
  * its disks. The PersistentVolume (`spec.csi` with the disk's id as `volumeHandle`) and the
  * claim are bound both ways, with the annotations the PV controller writes. A class with
@@ -20,13 +20,13 @@
  * the same way.
  */
 import type { VSphere, VStorageObjectRecord } from '@vsim/vsphere';
-import { binaryQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { type KubeObject, merged, withFinalizer } from '../../store/meta.js';
+import { binaryQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
 
 export const CSI_DRIVER = 'csi.vsphere.vmware.com';
 export const CSI_PROVISIONER_CONTROLLER = 'csi-provisioner';
@@ -41,7 +41,6 @@ const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 
 const MIB = 1024 * 1024;
 /** What the driver gives a claim that requests no size. */
-const DEFAULT_CAPACITY_MB = 10 * 1024;
 
 export interface PersistentVolumeClaim extends KubeObject {
   spec?: {
@@ -77,13 +76,12 @@ export interface CsiControllersDeps {
 }
 
 /**
- * The claim's disk size in MiB, rounded up, as the driver asks CNS for it (10 GiB for a request
- * of 0); undefined for a request that is no quantity, which the API server would refuse.
+ * The claim's disk size in MiB, rounded up, as the driver asks CNS for it; undefined for a
+ * request that is no quantity, which the API server would refuse.
  */
 const capacityInMB = (claim: PersistentVolumeClaim): number | undefined => {
   const requested = parseQuantity(String(claim.spec?.resources?.requests?.storage));
-  if (!requested || requested.nanos < 0n) return undefined;
-  if (requested.nanos === 0n) return DEFAULT_CAPACITY_MB;
+  if (!requested || requested.nanos <= 0n) return undefined;
   return Number((wholeUnits(requested.nanos) + BigInt(MIB) - 1n) / BigInt(MIB));
 };
 

@@ -5,9 +5,9 @@
  * Unset values are vSphere's defaults for a child pool (no reservation, no limit).
  */
 import type { ComputeResourceRecord, ResourceConfigSpec, ResourcePoolRecord, VSphere } from '@vsim/vsphere';
-import { divideRoundingUp, parseQuantity } from '../../api/quantity.js';
 import type { ResourcePoolSpec, VirtualMachineResourceSpec } from '../../api/types.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
+import { divideRoundingUp, parseQuantity } from '../../store/quantity.js';
 
 /** Reservation and limit of one resource, as a pool holds them. */
 export interface AllocationTarget {

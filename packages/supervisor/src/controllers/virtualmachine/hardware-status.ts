@@ -4,7 +4,6 @@
  * the unit of each device on them, sorted by type and bus, devices by type and unit.
  */
 import { getOrInsert, SCSI_CONTROLLERS, type VmRecord } from '@vsim/vsphere';
-import { bytesQuantity } from '../../api/quantity.js';
 import type {
   VirtualControllerStatus,
   VirtualControllerType,
@@ -12,6 +11,7 @@ import type {
   VirtualDeviceType,
   VirtualMachineHardwareStatus,
 } from '../../api/types.js';
+import { bytesQuantity } from '../../store/quantity.js';
 
 const MIB = 1024 * 1024;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesQuantity } from '../../api/quantity.js';
+import { bytesQuantity } from '../../store/quantity.js';
 import { classicVolumes, pvcName } from './volumes.js';
 import { xxHash64 } from './xxhash64.js';
 

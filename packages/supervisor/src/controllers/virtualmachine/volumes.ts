@@ -12,13 +12,13 @@ import {
   isFirstClassDisk,
   type VmRecord,
 } from '@vsim/vsphere';
-import { bytesQuantity, parseQuantity, wholeUnits } from '../../api/quantity.js';
 import type {
   VirtualMachine,
   VirtualMachineStorageStatus,
   VirtualMachineVolume,
   VirtualMachineVolumeStatus,
 } from '../../api/types.js';
+import { bytesQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
 import { xxHash64 } from './xxhash64.js';
 
 type Devices = VmRecord['config']['devices'];

@@ -19,7 +19,6 @@
  * controller keeps them and fills in each attached disk's usage.
  */
 import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
-import { parseQuantity } from '../../api/quantity.js';
 import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
@@ -29,6 +28,7 @@ import { isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, deepEqual, type KubeObject, merged } from '../../store/meta.js';
+import { parseQuantity } from '../../store/quantity.js';
 import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
 import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
