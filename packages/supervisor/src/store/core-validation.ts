@@ -105,7 +105,7 @@ export function claimProblems(claim: KubeObject): FieldCause[] {
       reason: 'FieldValueRequired',
     });
   else {
-    // One that is no quantity is left to the claim's users, who cannot provision it.
+    // A quantity: one that is none was refused as it was decoded (see structure.ts).
     const quantity = parseQuantity(String(storage));
     if (quantity && quantity.nanos <= 0n)
       causes.push({

@@ -271,6 +271,13 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'persistentvolumeclaims',
     namespaced: true,
     hasStatus: true,
+    structure: {
+      'spec.resources': ['object', 'v1.VolumeResourceRequirements'],
+      'spec.resources.requests': ['object', 'v1.ResourceList'],
+      'spec.resources.requests.*': ['string', 'resource.Quantity'],
+      'spec.resources.limits': ['object', 'v1.ResourceList'],
+      'spec.resources.limits.*': ['string', 'resource.Quantity'],
+    },
     defaults: claimDefaults,
     validate: claimProblems,
   },

@@ -11,6 +11,7 @@
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
 import { isPlainObject, type KubeObject } from './meta.js';
+import { parseQuantity } from './quantity.js';
 
 /** A JSON type as a schema names it. */
 export type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
@@ -152,6 +153,10 @@ function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out
 
 const BASE64 = /[A-Za-z0-9+/]/;
 
+/** What Go's decoder says of a quantity it cannot read. */
+const QUANTITY_SYNTAX =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
 /**
  * Where Go's standard base64 decoder (which JSON decodes bytes with) finds a string corrupt, or
  * undefined when it decodes: a character outside the alphabet, padding out of place, a last
@@ -198,6 +203,12 @@ export function checkStructure(info: KindInfo, object: KubeObject, write: Struct
     if (into === '[]uint8' && typeof value === 'string') {
       const at = base64Problem(value);
       if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
+      return;
+    }
+    // A quantity decodes from a string or a number, and fails whatever else it is.
+    if (into === 'resource.Quantity' && value !== undefined && value !== null) {
+      if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
+        throw undecodable(QUANTITY_SYNTAX);
       return;
     }
     if (value === undefined || matches(value, type as JsonType)) return;

@@ -76,8 +76,8 @@ export interface CsiControllersDeps {
 }
 
 /**
- * The claim's disk size in MiB, rounded up, as the driver asks CNS for it; undefined for a
- * request that is no quantity, which the API server would refuse.
+ * The claim's disk size in MiB, rounded up, as the driver asks CNS for it; undefined without a
+ * positive quantity, which the store refuses to any writer but the store's own code.
  */
 const capacityInMB = (claim: PersistentVolumeClaim): number | undefined => {
   const requested = parseQuantity(String(claim.spec?.resources?.requests?.storage));
