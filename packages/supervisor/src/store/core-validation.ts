@@ -1,7 +1,7 @@
 /**
  * The API server's checks of what a ConfigMap or a Secret holds: each key of its data a config
  * key (a file name where it is mounted), no key in both of a ConfigMap's maps, and at most 1 MiB
- * of data in all (decoded, for base64 values); and of a claim: its access modes and its request
+ * of data in all (decoded, for base64 values), a Secret the keys of its type; and of a claim: its access modes and its request
  * of storage, above zero.
  */
 import type { FieldCause } from './errors.js';
@@ -57,14 +57,43 @@ export function configMapProblems(configMap: KubeObject): FieldCause[] {
   return causes;
 }
 
+const required = (field: string): FieldCause => ({
+  field,
+  message: 'Required value',
+  reason: 'FieldValueRequired',
+});
+
+/** The keys a Secret of a type must have in its data (the docker configs' JSON is not judged). */
+const SECRET_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'kubernetes.io/tls': ['tls.crt', 'tls.key'],
+  'kubernetes.io/dockercfg': ['.dockercfg'],
+  'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
+};
+
 export function secretProblems(secret: KubeObject): FieldCause[] {
   const causes: FieldCause[] = [];
+  const data = entriesOf(secret.data);
   let bytes = 0;
-  for (const [key, value] of entriesOf(secret.data)) {
+  for (const [key, value] of data) {
     causes.push(...keyCauses('data', key));
     bytes += decodedBytes(value);
   }
   if (bytes > MAX_DATA_BYTES) causes.push(tooLong('data'));
+  const has = new Set(data.map(([key]) => key));
+  const type = String(secret.type ?? '');
+  if (type === 'kubernetes.io/service-account-token') {
+    const annotations = (secret.metadata.annotations ?? {}) as Record<string, string>;
+    if (!annotations['kubernetes.io/service-account.name'])
+      causes.push(required('metadata.annotations[kubernetes.io/service-account.name]'));
+  } else if (type === 'kubernetes.io/basic-auth') {
+    // Either may be empty, but one of them must be there.
+    if (!has.has('username') && !has.has('password'))
+      causes.push(required('data[username]'), required('data[password]'));
+  } else if (type === 'kubernetes.io/ssh-auth') {
+    // Present and not empty.
+    if (!data.some(([key, value]) => key === 'ssh-privatekey' && value !== ''))
+      causes.push(required('data[ssh-privatekey]'));
+  } else for (const key of SECRET_KEYS[type] ?? []) if (!has.has(key)) causes.push(required(`data[${key}]`));
   return causes;
 }
 

@@ -167,12 +167,13 @@ const immutableContent =
     return causes;
   };
 
+/** A Secret's type stays, and so does an immutable one's data; then what any Secret is held to. */
 const secretUpdate = (next: KubeObject, old: KubeObject | undefined): FieldCause[] => [
-  ...secretProblems(next),
   ...(old === undefined || next.type === old.type
     ? []
     : [{ field: 'type', message: `Invalid value: ${JSON.stringify(next.type)}: field is immutable` }]),
   ...immutableContent(['data'])(next, old),
+  ...secretProblems(next),
 ];
 
 /** What a StorageClass is made with stays. */

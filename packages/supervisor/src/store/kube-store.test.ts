@@ -721,6 +721,47 @@ describe('the JSON types of a schema', () => {
     expect(await refusal({ ...secret, data: { big: wrapped } } as never)).toBe('created');
   });
 
+  it('holds a Secret of a type to the keys its type needs (422 Required)', async () => {
+    const store = newStore();
+    let n = 0;
+    const refusal = (type: string, data: Record<string, string>, annotations?: Record<string, string>) =>
+      store
+        .create({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `s${++n}`, namespace: 'ns1', ...(annotations ? { annotations } : {}) },
+          type,
+          data,
+        })
+        .then(
+          () => 'created',
+          (e: KubeError) => e.message.replace(/^Secret "s\d+" is invalid: /, ''),
+        );
+    expect(await refusal('kubernetes.io/tls', { 'tls.crt': '' })).toBe('data[tls.key]: Required value');
+    expect(await refusal('kubernetes.io/tls', { 'tls.crt': '', 'tls.key': '' })).toBe('created');
+    expect(await refusal('kubernetes.io/basic-auth', {})).toBe(
+      '[data[username]: Required value, data[password]: Required value]',
+    );
+    expect(await refusal('kubernetes.io/basic-auth', { password: '' })).toBe('created');
+    expect(await refusal('kubernetes.io/ssh-auth', { 'ssh-privatekey': '' })).toBe(
+      'data[ssh-privatekey]: Required value',
+    );
+    expect(await refusal('kubernetes.io/dockerconfigjson', {})).toBe(
+      'data[.dockerconfigjson]: Required value',
+    );
+    expect(await refusal('kubernetes.io/service-account-token', {})).toBe(
+      'metadata.annotations[kubernetes.io/service-account.name]: Required value',
+    );
+    expect(
+      await refusal(
+        'kubernetes.io/service-account-token',
+        {},
+        { 'kubernetes.io/service-account.name': 'sa' },
+      ),
+    ).toBe('created');
+    expect(await refusal('example.com/custom', {})).toBe('created');
+  });
+
   it('names a Service as an RFC 1035 label', async () => {
     const store = newStore();
     const service = (name: string) => ({
@@ -850,7 +891,8 @@ describe('update', () => {
       type: 'Opaque',
     });
     await expect(store.update({ ...secret, type: 'kubernetes.io/tls' })).rejects.toMatchObject({
-      message: 'Secret "s" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable',
+      message:
+        'Secret "s" is invalid: [type: Invalid value: "kubernetes.io/tls": field is immutable, data[tls.crt]: Required value, data[tls.key]: Required value]',
     });
     const sc = await store.create({
       apiVersion: 'storage.k8s.io/v1',
