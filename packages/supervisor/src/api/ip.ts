@@ -130,6 +130,10 @@ export function ipFamily(text: string): 4 | 6 | undefined {
   return isV4Mapped(bytes) ? 4 : 6;
 }
 
+/** The family of a CIDR's address (see ipFamily); undefined when it is no CIDR. */
+export const cidrFamily = (text: string): 4 | 6 | undefined =>
+  isCidr(text) ? ipFamily(text.slice(0, text.indexOf('/'))) : undefined;
+
 /** Go's net.ParseCIDR: a strict address without zone, '/', a prefix length the family allows. */
 export function isCidr(text: string): boolean {
   const slash = text.indexOf('/');

@@ -9,8 +9,9 @@
  * CloudInit's when it takes them as defaults; an interface's device name, MTU, routes and search
  * domains CloudInit's, its nameservers CloudInit's or Sysprep's).
  */
+import { flat } from '@vsim/vsphere';
 import { dns1123SubdomainProblems } from '../store/names.js';
-import { ipFamily, isCidr, isIp } from './ip.js';
+import { cidrFamily, ipFamily, isIp } from './ip.js';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from './types.js';
 import { type FieldError, invalid, unsupported } from './validation.js';
 
@@ -19,6 +20,10 @@ const NET_OPERATOR_API_VERSION = `${NET_OPERATOR_GROUP}/v1alpha1`;
 /** The one network provider that takes a MAC address of the user's: NSX's VPC. */
 const VPC_GROUP = 'crd.nsx.vmware.com';
 const NOT_AN_ADDRESS = 'must be an IPv4 or IPv6 address';
+
+/** vm-operator's name of the NetworkInterface of a VM's interface: `<vm>-<network>-<interface>`, or `<vm>-<interface>`. */
+export const networkInterfaceName = (vm: string, network: string, iface: string): string =>
+  flat(network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`);
 
 type Bootstrap = NonNullable<NonNullable<VirtualMachine['spec']>['bootstrap']>;
 
@@ -91,8 +96,7 @@ function interfaceProblems(
       errors.push(unsupported(`${path}.network.apiVersion`, apiVersion, [NET_OPERATOR_API_VERSION]));
     else if (kind !== 'Network') errors.push(unsupported(`${path}.network.kind`, kind, ['Network']));
   }
-  const ifaceName = iface.name ?? '';
-  const nicName = networkName ? `${vmName}-${networkName}-${ifaceName}` : `${vmName}-${ifaceName}`;
+  const nicName = networkInterfaceName(vmName, networkName, iface.name ?? '');
   for (const problem of dns1123SubdomainProblems(nicName, 'characters'))
     errors.push(invalid(`${path}.name`, nicName, `is the resulting network interface name: ${problem}`));
   if (iface.macAddr && group !== VPC_GROUP)
@@ -105,7 +109,7 @@ function interfaceProblems(
     );
   const byFamily: Record<4 | 6, string[]> = { 4: [], 6: [] };
   (iface.addresses ?? []).forEach((cidr, i) => {
-    const family = isCidr(cidr) ? ipFamily(cidr.slice(0, cidr.indexOf('/'))) : undefined;
+    const family = cidrFamily(cidr);
     if (family === undefined)
       errors.push(invalid(`${path}.addresses[${i}]`, cidr, `invalid CIDR address: ${cidr}`));
     else byFamily[family].push(cidr);
@@ -152,7 +156,7 @@ function interfaceProblems(
     const at = `${path}.routes[${i}]`;
     let to: 4 | 6 | undefined;
     if (route.to !== 'default') {
-      to = isCidr(route.to) ? ipFamily(route.to.slice(0, route.to.indexOf('/'))) : undefined;
+      to = cidrFamily(route.to);
       if (to === undefined) errors.push(invalid(`${at}.to`, route.to, `invalid CIDR address: ${route.to}`));
     }
     const via = ipFamily(route.via);

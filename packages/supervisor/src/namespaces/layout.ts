@@ -47,14 +47,16 @@ interface ZoneSpec {
 }
 
 /**
- * A namespace's placement: its first Zone that names a pool and folder, else its
- * annotations; undefined for a namespace no Supervisor prepared.
+ * A namespace's placement: its first Zone that names a pool and folder (of the name `wanted`,
+ * when given), else its annotations; undefined for a namespace no Supervisor prepared.
  */
 export function placementOf(
   namespace: KubeObject | undefined,
   zones: readonly KubeObject[],
+  wanted?: string,
 ): NamespacePlacement | undefined {
   for (const zone of zones) {
+    if (wanted && zone.metadata.name !== wanted) continue;
     const spec = (zone as KubeObject & { spec?: ZoneSpec }).spec?.namespace;
     const pool = spec?.poolMoIDs?.[0];
     if (pool && spec?.folderMoID)

@@ -1,6 +1,6 @@
 export { DELETE_CHECK_PREFIX, PAUSED_ANNOTATION, POWER_ON_CHECK_PREFIX } from '../../api/annotations.js';
+export { networkInterfaceName } from '../../api/vm-network-validation.js';
 export { CONDITION, REASON } from './conditions.js';
-export { networkInterfaceName } from './network.js';
 export {
   startVirtualMachineController,
   VIRTUAL_MACHINE_CONTROLLER,

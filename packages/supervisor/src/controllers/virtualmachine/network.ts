@@ -6,8 +6,8 @@
  * then gets NICs on their portgroups with their MACs. Being owned, their changes reach the
  * VM through its owner reference, as vm-operator's watch of what it owns does.
  */
-import { flat } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
+import { networkInterfaceName } from '../../api/vm-network-validation.js';
 import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
@@ -83,9 +83,6 @@ interface NetworkInterfaceStatus extends NicAddressingStatus {
   macAddress?: string;
   networkID?: string;
 }
-
-export const networkInterfaceName = (vm: string, network: string, iface: string) =>
-  flat(network === '' ? `${vm}-${iface}` : `${vm}-${network}-${iface}`);
 
 /** How the reconcile writes NetworkInterfaces: as its own writes, which do not requeue it. */
 export interface NicWrites {

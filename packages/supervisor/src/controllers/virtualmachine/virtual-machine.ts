@@ -792,13 +792,12 @@ export function startVirtualMachineController(
     outcome === undefined && busy.has(key) ? AWAITING : outcome;
 
   /** Where the VM goes: the zone its label names (it was placed there, or its creator chose it), else the namespace's first. */
-  const placementFor = (read: DependencyReader, namespace: string, zone: string | undefined) => {
-    const zones = read.list(TOPOLOGY_API_VERSION, 'Zone', namespace);
-    return placementOf(
+  const placementFor = (read: DependencyReader, namespace: string, zone: string | undefined) =>
+    placementOf(
       read.get('v1', 'Namespace', undefined, namespace),
-      zone ? zones.filter((z) => z.metadata.name === zone) : zones,
+      read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
+      zone,
     );
-  };
 
   /** The finalizer, and the zone label once the zone is chosen (a label set stays), in one write. */
   const withFinalizer = (vm: VirtualMachine, zone: string | undefined) => {
