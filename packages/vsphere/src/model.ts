@@ -309,14 +309,14 @@ export class Model {
       };
       this.scheduler.schedule(() => {
         // A task cancelled while queued (CancelTask) has ended already: its work never runs.
-        if ((this.store.get(id) as TaskRecord | undefined)?.state !== 'queued') return;
+        if (this.#taskRecord(id)?.state !== 'queued') return;
         if (duration === 0) return run();
         // One that takes time is running meanwhile, as vCenter's are: started now, ended with its work.
         this.store.transact((tx) =>
           tx.update<TaskRecord>(id, { state: 'running', startTime: this.clock.now() }),
         );
         this.scheduler.schedule(() => {
-          if ((this.store.get(id) as TaskRecord | undefined)?.state === 'running') run();
+          if (this.#taskRecord(id)?.state === 'running') run();
         }, duration);
       }, 0);
     }
@@ -327,9 +327,13 @@ export class Model {
     };
   }
 
+  #taskRecord(id: string): TaskRecord | undefined {
+    return this.store.get(id) as TaskRecord | undefined;
+  }
+
   /** How a task ended, read from its record; undefined while it runs, or once it is gone. */
   #outcomeOf<T>(id: string): TaskOutcome<T> | undefined {
-    const record = this.store.get(id) as TaskRecord | undefined;
+    const record = this.#taskRecord(id);
     if (record?.state === 'success') return { ok: true, result: record.result as T };
     if (record?.state !== 'error') return undefined;
     const { message, ...fault } = record.error ?? { _type: 'SystemError' };
@@ -348,8 +352,7 @@ export class Model {
     queued?: TaskRecord,
   ) {
     // A task that ran for a while started before its work.
-    const startTime =
-      (queued ? undefined : (this.store.get(id) as TaskRecord | undefined)?.startTime) ?? this.clock.now();
+    const startTime = (queued ? undefined : this.#taskRecord(id)?.startTime) ?? this.clock.now();
     const end = (tx: Tx, ended: Partial<TaskRecord>) => {
       if (!queued) {
         tx.update<TaskRecord>(id, ended);
@@ -459,7 +462,7 @@ export class Model {
   restoreTasks(ids: readonly string[]): void {
     this.#recentTasks = new Set(ids);
     this.#endedTasks = ids.filter((id) => {
-      const state = (this.store.get(id) as TaskRecord | undefined)?.state;
+      const state = this.#taskRecord(id)?.state;
       return state === 'success' || state === 'error';
     });
     this.#endedHead = 0;

@@ -1,8 +1,8 @@
 /**
  * The API server's checks of what a ConfigMap or a Secret holds: each key of its data a config
- * key (a file name where it is mounted), no key in both of a ConfigMap's maps, and at most 1 MiB
- * of data in all (decoded, for base64 values), a Secret the keys of its type; and of a claim: its access modes and its request
- * of storage, above zero.
+ * key (a file name where it is mounted), no key in both of a ConfigMap's maps, at most 1 MiB of
+ * data in all (decoded, for base64 values), a Secret the keys of its type; and of a claim: its
+ * access modes and its request of storage, above zero.
  */
 import type { FieldCause } from './errors.js';
 import type { KubeObject } from './meta.js';
@@ -127,12 +127,7 @@ export function claimProblems(claim: KubeObject): FieldCause[] {
       reason: 'FieldValueForbidden',
     });
   const storage = spec.resources?.requests?.storage;
-  if (storage === undefined)
-    causes.push({
-      field: 'spec.resources[storage]',
-      message: 'Required value',
-      reason: 'FieldValueRequired',
-    });
+  if (storage === undefined) causes.push(required('spec.resources[storage]'));
   else {
     // A quantity: one that is none was refused as it was decoded (see structure.ts).
     const quantity = parseQuantity(String(storage));

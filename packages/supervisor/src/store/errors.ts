@@ -198,7 +198,6 @@ export const kubeErrors = {
   gone: (message: string) => failure('Expired', message),
   methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),
   tooLarge: (message: string) => failure('RequestEntityTooLarge', `Request entity too large: ${message}`),
-
   /** What the API server answers for an error its storage raises, as etcd's store does. */
   internal: (cause: string) =>
     failure('InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] }),

@@ -324,12 +324,13 @@ export class KubeStore {
     options: PatchOptions,
   ): Promise<T> {
     const { info, apiVersion } = this.#resolve(ref);
-    const subresource = (options as PatchOptions | undefined)?.subresource;
+    // Options may be missing from an untyped caller: no type is then a bad request, as none is.
+    const { subresource, type } = (options ?? {}) as Partial<PatchOptions>;
     if (subresource !== undefined && (subresource !== 'status' || !info.hasStatus))
       throw kubeErrors.noResource(`${info.plural}/${String(subresource)}`);
     const record = this.#find(info, ref);
     const current = this.#present(info, record.object, apiVersion);
-    const patched = applyPatch(current, patch, (options as PatchOptions | undefined)?.type as PatchType);
+    const patched = applyPatch(current, patch, type as PatchType);
     if (!isPlainObject(patched) || !isPlainObject(patched.metadata))
       throw kubeErrors.badRequest('the patched object is not a Kubernetes object');
     const result = patched as KubeObject;

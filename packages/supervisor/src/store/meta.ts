@@ -286,6 +286,18 @@ function validLabelKey(key: string): boolean {
   return true;
 }
 
+/**
+ * Adds to `out` the problems of a qualified name (a label key, an annotation key, a finalizer)
+ * as `field`'s: the cached quick check first, the API server's words only for what fails it.
+ */
+function addQualifiedNameProblems(out: [string, string][], field: string, name: string, shown = name): void {
+  if (!validLabelKey(name))
+    for (const problem of labelKeyProblems(name)) out.push([field, `Invalid value: "${shown}": ${problem}`]);
+}
+
+const notAString = (value: unknown) =>
+  `Invalid value: ${JSON.stringify(value) ?? String(value)}: must be a string`;
+
 /** The most bytes an object's annotations may hold, keys and values together. */
 const MAX_ANNOTATION_BYTES = 256 * 1024;
 
@@ -302,11 +314,9 @@ export function annotationProblems(annotations: unknown): [string, string][] {
   for (const k in annotations) {
     if (!Object.hasOwn(annotations, k)) continue;
     const v = annotations[k];
-    if (!validLabelKey(k.toLowerCase()))
-      for (const problem of labelKeyProblems(k.toLowerCase()))
-        out.push([field, `Invalid value: "${k}": ${problem}`]);
-    if (typeof v !== 'string')
-      out.push([field, `Invalid value: ${JSON.stringify(v) ?? String(v)}: must be a string`]);
+    // A qualified name whatever its case.
+    addQualifiedNameProblems(out, field, k.toLowerCase(), k);
+    if (typeof v !== 'string') out.push([field, notAString(v)]);
     else bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
   if (bytes > MAX_ANNOTATION_BYTES)
@@ -321,10 +331,8 @@ export function finalizerProblems(finalizers: unknown): [string, string][] {
   if (!Array.isArray(finalizers)) return [[field, 'Invalid value: must be a list of names']];
   const out: [string, string][] = [];
   for (const name of finalizers) {
-    if (typeof name !== 'string')
-      out.push([field, `Invalid value: ${JSON.stringify(name) ?? String(name)}: must be a string`]);
-    else if (!validLabelKey(name))
-      for (const problem of labelKeyProblems(name)) out.push([field, `Invalid value: "${name}": ${problem}`]);
+    if (typeof name !== 'string') out.push([field, notAString(name)]);
+    else addQualifiedNameProblems(out, field, name);
   }
   // The two deletion policies that keep an object a while exclude each other.
   if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion'))
@@ -343,12 +351,9 @@ export function labelProblems(labels: unknown): [string, string][] {
   for (const k in labels) {
     if (!Object.hasOwn(labels, k)) continue;
     const v = labels[k];
-    // The quick checks first: the API server's words only for what fails them.
-    if (!validLabelKey(k))
-      for (const problem of labelKeyProblems(k))
-        out.push(['metadata.labels', `Invalid value: "${k}": ${problem}`]);
-    if (typeof v !== 'string')
-      out.push(['metadata.labels', `Invalid value: ${JSON.stringify(v) ?? String(v)}: must be a string`]);
+    addQualifiedNameProblems(out, 'metadata.labels', k);
+    if (typeof v !== 'string') out.push(['metadata.labels', notAString(v)]);
+    // The quick check first: the API server's words only for what fails it.
     else if (!isLabelValue(v))
       for (const problem of labelValueProblems(v))
         out.push(['metadata.labels', `Invalid value: "${v}": ${problem}`]);
