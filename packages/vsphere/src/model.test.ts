@@ -12,12 +12,21 @@ const setup = () => {
 };
 
 describe('Task.CancelTask', () => {
-  it('cancels a queued task: RequestCanceled, cancelled, its work never runs', async () => {
+  const cloneOf = (vsphere: VSphere, vm: VmRecord, name: string) =>
+    vsphere.vm.clone(vm.id, (vsphere.store.get(vm.parent as string) as InventoryRecord).id, name, {
+      location: {},
+      powerOn: false,
+      template: false,
+    });
+  const named = (vsphere: VSphere, name: string) =>
+    [...vsphere.store.ofKind('VirtualMachine')].filter((r) => r.name === name);
+
+  it('cancels a queued clone: RequestCanceled, cancelled, its work never runs', async () => {
     const { vsphere, vm, taskInfo, later } = setup();
-    vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 1000 });
-    const task = vsphere.vm.powerOff(vm.id);
+    vsphere.interceptor.add({ method: 'CloneVM_Task', delayMs: 1000 });
+    const task = cloneOf(vsphere, vm, 'copy');
     const waiting = task.wait();
-    expect(taskInfo(task).state).toBe('queued');
+    expect(taskInfo(task)).toMatchObject({ state: 'queued', cancelable: true });
     vsphere.cancelTask(task.ref);
     await expect(waiting).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
     expect(taskInfo(task)).toMatchObject({
@@ -29,16 +38,17 @@ describe('Task.CancelTask', () => {
     expect(vsphere.read(task.ref, 'info.error.fault._type')).toBe('RequestCanceled');
     const events = vsphere.events.list().length;
     later(1000);
-    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOn');
+    expect(named(vsphere, 'copy')).toEqual([]);
     expect(taskInfo(task).state).toBe('error');
     expect(vsphere.events.list().length).toBe(events);
     await expect(task.wait()).rejects.toMatchObject({ fault: { _type: 'RequestCanceled' } });
   });
 
-  it('cancels a running task: it ends then, and its work never runs', async () => {
-    const { vsphere, vm, taskInfo, later } = setup();
-    vsphere.taskDurations = { PowerOffVM_Task: 2000 };
-    const task = vsphere.vm.powerOff(vm.id);
+  it('cancels a running relocation: it ends then, and its work never runs', async () => {
+    const { vsphere, vm, taskInfo, later, at } = setup();
+    const host = at<InventoryRecord>('/DC0/host/DC0_C0/DC0_C0_H1');
+    vsphere.taskDurations = { RelocateVM_Task: 2000 };
+    const task = vsphere.vm.relocate(vm.id, { host: host.id });
     later(500);
     expect(taskInfo(task).state).toBe('running');
     vsphere.cancelTask(task.ref);
@@ -49,17 +59,34 @@ describe('Task.CancelTask', () => {
       cancelled: true,
       completeTime: vsphere.clock.now() - 2000,
     });
-    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOn');
+    expect((vsphere.store.get(vm.id) as VmRecord).host).toBe(vm.host);
+  });
+
+  it('refuses a task that is not cancelable (NotSupported), which goes on', async () => {
+    const { vsphere, vm, taskInfo, later } = setup();
+    vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 1000 });
+    const task = vsphere.vm.powerOff(vm.id);
+    expect(taskInfo(task).cancelable).toBe(false);
+    expect(() => vsphere.cancelTask(task.ref)).toThrow(
+      expect.objectContaining({
+        name: 'NotSupported',
+        message: 'The task PowerOffVM_Task cannot be canceled.',
+      }),
+    );
+    expect(taskInfo(task)).toMatchObject({ state: 'queued', cancelled: false });
+    later(1000);
+    expect(taskInfo(task).state).toBe('success');
+    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
   });
 
   it('refuses a finished task (InvalidState), leaving it as it ended', async () => {
     const { vsphere, vm, run, taskInfo } = setup();
-    const task = vsphere.vm.powerOff(vm.id);
+    const task = cloneOf(vsphere, vm, 'copy');
     await run(task);
     expect(() => vsphere.cancelTask(task.ref)).toThrow(expect.objectContaining({ name: 'InvalidState' }));
     expect(taskInfo(task)).toMatchObject({ state: 'success', cancelled: false });
-    const failed = vsphere.vm.powerOff(vm.id);
-    await expect(run(failed)).rejects.toMatchObject({ fault: { _type: 'InvalidPowerState' } });
+    const failed = cloneOf(vsphere, vm, 'copy');
+    await expect(run(failed)).rejects.toMatchObject({ fault: { _type: 'DuplicateName' } });
     expect(() => vsphere.cancelTask(failed.ref.value)).toThrow(
       expect.objectContaining({ name: 'InvalidState' }),
     );
@@ -70,10 +97,10 @@ describe('Task.CancelTask', () => {
 
   it('passes the interception point', () => {
     const { vsphere, vm, taskInfo } = setup();
-    vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 1000 });
-    vsphere.interceptor.add({ method: 'CancelTask', times: 1, fault: { _type: 'NotSupported' } });
-    const task = vsphere.vm.powerOff(vm.id);
-    expect(() => vsphere.cancelTask(task.ref)).toThrow(expect.objectContaining({ name: 'NotSupported' }));
+    vsphere.interceptor.add({ method: 'CloneVM_Task', delayMs: 1000 });
+    vsphere.interceptor.add({ method: 'CancelTask', times: 1, fault: { _type: 'NotFound' } });
+    const task = cloneOf(vsphere, vm, 'copy');
+    expect(() => vsphere.cancelTask(task.ref)).toThrow(expect.objectContaining({ name: 'NotFound' }));
     expect(taskInfo(task).state).toBe('queued');
   });
 });
@@ -108,10 +135,9 @@ describe('Task.outcome', () => {
     expect(slow.outcome()).toBeUndefined();
     later(1);
     expect(slow.outcome()).toEqual({ ok: true, result: undefined });
-    const cancelled = vsphere.vm.powerOn(vm.id);
+    const cancelled = vsphere.vm.relocate(vm.id, {});
     vsphere.cancelTask(cancelled.ref);
     expect(cancelled.outcome()).toMatchObject({ ok: false, fault: { fault: { _type: 'RequestCanceled' } } });
-    expect((vsphere.store.get(vm.id) as VmRecord).powerState).toBe('poweredOff');
   });
 });
 

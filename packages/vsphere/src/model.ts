@@ -66,6 +66,8 @@ export interface TaskCall extends Call {
   /** TaskInfo.descriptionId, e.g. `VirtualMachine.powerOn`. */
   readonly descriptionId: string;
   readonly target: string;
+  /** TaskInfo.cancelable: whether CancelTask may stop it (vCenter's clones and relocations). */
+  readonly cancelable?: boolean;
 }
 
 /** Work that follows removals in the same transaction; `removed` are the removed ids. */
@@ -285,7 +287,7 @@ export class Model {
       entityType: target.kind,
       entityName: target.name,
       state: 'queued',
-      cancelable: false,
+      cancelable: call.cancelable === true,
       cancelled: false,
       queueTime: this.clock.now(),
       userName,
@@ -440,7 +442,7 @@ export class Model {
   /**
    * Task.CancelTask: a queued or running task ends at once in RequestCanceled and its work
    * never runs (a task's work runs at its end, in one transaction); a finished one is
-   * InvalidState.
+   * InvalidState, one that is not cancelable NotSupported.
    */
   cancelTask(task: Ref): void {
     const { id } = this.lookup<TaskRecord>(task, 'Task');
@@ -448,6 +450,7 @@ export class Model {
       const record = tx.get(id) as TaskRecord;
       if (record.state !== 'queued' && record.state !== 'running')
         throw faults.invalidState(`The task cannot be canceled: it is ${record.state}.`);
+      if (!record.cancelable) throw faults.notSupported(`The task ${record.name} cannot be canceled.`);
       const canceled = faults.requestCanceled();
       tx.update<TaskRecord>(id, {
         state: 'error',

@@ -112,16 +112,38 @@ describe('TaskHistoryCollector and CancelTask over the wire', () => {
     );
   });
 
-  it('cancels a queued task and refuses a finished one (InvalidState)', async () => {
+  /** A task started and left queued for five seconds of the simulator's clock. */
+  const queued = async (client: ReturnType<typeof soapClient>, method: string, body = '') => {
+    client.vsphere.interceptor.add({ method, delayMs: 5000 });
+    const started = await client.call(method, VM, body);
+    return ref('Task', /<returnval type="Task">(task-\d+)</.exec(started.body)?.[1] as string);
+  };
+
+  it('cancels a queued clone and refuses a finished one (InvalidState)', async () => {
     const client = soapClient();
-    client.vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 5000 });
-    const started = await client.call('PowerOffVM_Task', VM);
-    const task = ref('Task', /<returnval type="Task">(task-\d+)</.exec(started.body)?.[1] as string);
+    const folder = client.vsphere.store.get(VM.value)?.parent as string;
+    const task = await queued(
+      client,
+      'CloneVM_Task',
+      `<folder type="Folder">${folder}</folder><name>copy</name><spec><location/><template>false</template><powerOn>false</powerOn></spec>`,
+    );
+    expect(await client.retrieve(task, 'info')).toContain('<cancelable>true</cancelable>');
     expect((await client.call('CancelTask', task)).status).toBe(200);
     const info = await client.retrieve(task, 'info');
     expect(info).toContain('<state>error</state><cancelled>true</cancelled>');
     expect(info).toContain('<fault xsi:type="RequestCanceled">');
     const again = await client.call('CancelTask', task);
     expect(client.faultOf(again.body)).toBe('InvalidState');
+  });
+
+  it('refuses to cancel a power operation (NotSupported)', async () => {
+    const client = soapClient();
+    const task = await queued(client, 'PowerOffVM_Task');
+    expect(await client.retrieve(task, 'info')).toContain('<cancelable>false</cancelable>');
+    const refused = await client.call('CancelTask', task);
+    expect(client.faultOf(refused.body)).toBe('NotSupported');
+    expect(await client.retrieve(task, 'info')).toContain(
+      '<state>queued</state><cancelled>false</cancelled>',
+    );
   });
 });

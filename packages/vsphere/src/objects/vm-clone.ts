@@ -346,7 +346,7 @@ export const cloneVm = (m: Model, vm: Ref, folder: Ref, name: string, spec: VmCl
   const to = locationIds(m, spec.location, folder);
   const events = vmEvents(m);
   return m.task(
-    { method: 'CloneVM_Task', target: source.id, descriptionId: 'VirtualMachine.clone' },
+    { method: 'CloneVM_Task', target: source.id, descriptionId: 'VirtualMachine.clone', cancelable: true },
     (tx) => moref('VirtualMachine', clonedVm(m, tx, currentVm(tx, source.id), name, spec, to).id),
     (ref) => {
       const clone = m.store.get(ref.value) as VmRecord;
@@ -426,7 +426,12 @@ export const relocateVm = (m: Model, vm: Ref, spec: VmRelocateSpec): Task<void> 
   const events = vmEvents(m);
   let before: VmRecord | undefined;
   return m.task(
-    { method: 'RelocateVM_Task', target: record.id, descriptionId: 'VirtualMachine.relocate' },
+    {
+      method: 'RelocateVM_Task',
+      target: record.id,
+      descriptionId: 'VirtualMachine.relocate',
+      cancelable: true,
+    },
     (tx) => {
       before = currentVm(tx, record.id);
       relocatedVm(m, tx, before, to, spec);
