@@ -15,6 +15,7 @@ import { contentLibraryOperations } from './library/content-library.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
 import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
 import { customFieldOperations } from './objects/custom-fields.js';
+import { datastoreBrowserOperations, dropBrowsers } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
 import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
@@ -50,6 +51,7 @@ const LAZY_GROUPS = {
   host: hostOperations,
   customFields: customFieldOperations,
   disks: storageObjectOperations,
+  datastoreBrowser: datastoreBrowserOperations,
   tagging: taggingOperations,
   clusterModules: clusterModuleOperations,
   storagePolicies: storagePolicyOperations,
@@ -112,6 +114,10 @@ export class VSphere extends Model {
   get disks() {
     return this.#group('disks');
   }
+  /** HostDatastoreBrowser's searches over the files of a datastore. */
+  get datastoreBrowser() {
+    return this.#group('datastoreBrowser');
+  }
   get tagging() {
     return this.#group('tagging');
   }
@@ -138,6 +144,7 @@ export class VSphere extends Model {
     // a removed VM leaves its cluster modules, and a removed cluster's modules go.
     this.onRemove(dropAttachments(this));
     this.onRemove(leaveClusterModules(this));
+    this.onRemove(dropBrowsers(this));
     if (options.state) {
       loadState(this, options.state);
       return;

@@ -1,6 +1,7 @@
 /**
  * Methods of the inventory's managed objects (VirtualMachine, Folder, ResourcePool,
- * ManagedEntity) and of VcenterVStorageObjectManager (First Class Disks), each one the model's
+ * ManagedEntity), of VcenterVStorageObjectManager (First Class Disks) and of
+ * HostDatastoreBrowser (the files of datastores), each one the model's
  * operation underneath. Task methods return the Task's reference at once; the client polls it.
  */
 import { faults, type MoRef, type VSphere } from '@vsim/vsphere';
@@ -58,6 +59,10 @@ export const inventoryMethods: MethodTable = {
   RetrieveVStorageObject: ({ vsphere, args }) => vsphere.disks.retrieve(args.id, args.datastore),
   ListVStorageObject: ({ vsphere, args }) => vsphere.disks.list(args.datastore),
   DeleteVStorageObject_Task: ({ vsphere, args }) => vsphere.disks.delete(args.id, args.datastore).ref,
+  SearchDatastore_Task: ({ vsphere, self, args }) =>
+    vsphere.datastoreBrowser.search(self, args.datastorePath, args.searchSpec).ref,
+  SearchDatastoreSubFolders_Task: ({ vsphere, self, args }) =>
+    vsphere.datastoreBrowser.searchSubFolders(self, args.datastorePath, args.searchSpec).ref,
   RenameVStorageObject: ({ vsphere, args }) => vsphere.disks.rename(args.id, args.datastore, args.name),
   ExtendDisk_Task: ({ vsphere, args }) =>
     vsphere.disks.extend(args.id, args.datastore, args.newCapacityInMB).ref,

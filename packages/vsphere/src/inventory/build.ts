@@ -5,15 +5,16 @@
  */
 import type { Model, Tx } from '../model.js';
 import { CHILD_POOL_ALLOCATION, ROOT_POOL_ALLOCATION } from './defaults.js';
-import type {
-  ComputeResourceRecord,
-  DatacenterRecord,
-  DatastoreRecord,
-  DvsRecord,
-  FolderRecord,
-  HostRecord,
-  NetworkRecord,
-  ResourcePoolRecord,
+import {
+  browserRecord,
+  type ComputeResourceRecord,
+  type DatacenterRecord,
+  type DatastoreRecord,
+  type DvsRecord,
+  type FolderRecord,
+  type HostRecord,
+  type NetworkRecord,
+  type ResourcePoolRecord,
 } from './records.js';
 import type { DatacenterNode, InventoryTree, PoolNode, VmNode } from './tree.js';
 import { newVmRecord, putVm } from './vm.js';
@@ -292,6 +293,7 @@ const createHost = (model: Model, tx: Tx, name: string, parent: string, networks
     inMaintenanceMode: false,
     bootTime: model.clock.now(),
   } satisfies HostRecord);
+  tx.put(browserRecord(id));
   return id;
 };
 
@@ -315,6 +317,7 @@ const createDatastore = (
     accessible: true,
     maintenanceMode: 'normal',
   } satisfies DatastoreRecord);
+  tx.put(browserRecord(id));
   for (const host of dc.hosts) {
     const h = tx.get(host) as HostRecord;
     tx.put(Object.assign({}, h, { datastores: [...h.datastores, id] }));

@@ -23,6 +23,7 @@ export type ManagedType =
   | 'DistributedVirtualPortgroup'
   | 'VirtualMachine'
   | 'VirtualMachineSnapshot'
+  | 'HostDatastoreBrowser'
   | 'Task';
 
 /** A vSphere data object: `_type` is its xsi:type. */
@@ -367,7 +368,28 @@ export type InventoryRecord =
   | TagAttachmentRecord
   | VStorageObjectRecord
   | ClusterModuleRecord
-  | StoragePolicyRecord;
+  | StoragePolicyRecord
+  | DatastoreBrowserRecord;
+
+/** A HostDatastoreBrowser: one per datastore and per host, its id derived from theirs. */
+export interface DatastoreBrowserRecord extends StoredRecord {
+  readonly kind: 'HostDatastoreBrowser';
+  readonly name: string;
+  readonly parent?: undefined;
+  /** The datastore or host whose datastores it browses. */
+  readonly owner: string;
+}
+
+/** The browser of a datastore or a host (vCenter's `datastoreBrowser-datastore-11`). */
+export const browserIdOf = (owner: string): string => `datastoreBrowser-${owner}`;
+
+/** The browser a datastore or a host gets when it is made. */
+export const browserRecord = (owner: string): DatastoreBrowserRecord => ({
+  id: browserIdOf(owner),
+  kind: 'HostDatastoreBrowser',
+  name: 'HostDatastoreBrowser',
+  owner,
+});
 
 /**
  * A First Class Disk (VStorageObjectManager): a virtual disk with an identity of its own, kept

@@ -1,8 +1,8 @@
 /** HostSystem's properties. */
 import { HOST_HARDWARE, HOST_PRODUCT } from '../inventory/defaults.js';
-import type { HostRecord, VmRecord } from '../inventory/records.js';
+import { browserIdOf, type HostRecord, type VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
-import { iso, type PropertyTable, type ReadContext, referrerRefs, refsOf } from './context.js';
+import { iso, type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
 
 export const hostRuntime = (host: HostRecord) => ({
   _type: 'HostRuntimeInfo',
@@ -115,6 +115,7 @@ export const hostSystemProperties: PropertyTable<HostRecord> = {
   }),
   vm: (host, ctx) => referrerRefs(ctx, 'vm', host.id, 'VirtualMachine'),
   datastore: (host, ctx) => refsOf(ctx, host.datastores),
+  datastoreBrowser: (host, ctx) => refOf(ctx, browserIdOf(host.id)),
   network: (host, ctx) => refsOf(ctx, host.networks),
   capability: () => ({
     _type: 'HostCapability',

@@ -1,7 +1,7 @@
 /** Datastore and StoragePod properties. */
-import type { DatastoreRecord, StoragePodRecord } from '../inventory/records.js';
+import { browserIdOf, type DatastoreRecord, type StoragePodRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
-import { iso, type PropertyTable, type ReadContext, referrerRefs } from './context.js';
+import { iso, type PropertyTable, type ReadContext, referrerRefs, refOf } from './context.js';
 
 /** Capacity is not enforced unless a test opts in, so free space bottoms out at zero. */
 const freeSpace = (ds: DatastoreRecord) => Math.max(0, ds.capacity - ds.used);
@@ -56,6 +56,7 @@ export const datastoreProperties: PropertyTable<DatastoreRecord> = {
       },
     })),
   vm: (ds, ctx) => referrerRefs(ctx, 'vm', ds.id, 'VirtualMachine'),
+  browser: (ds, ctx) => refOf(ctx, browserIdOf(ds.id)),
 };
 
 export const storagePodProperties: PropertyTable<StoragePodRecord> = {
