@@ -1606,6 +1606,34 @@ def first_class_disk_create_attach_extend_rename_detach_delete():
     raises(vim.fault.NotFound, manager.RetrieveVStorageObject, disk_id, ds)
 
 
+
+@check
+def datastore_browser_search_and_subfolders():
+    ds = find("/DC0/datastore/LocalDS_0")
+    browser = ds.browser
+    expect(isinstance(browser, vim.host.DatastoreBrowser), "Datastore.browser %r" % browser)
+    expect_equal([d._moId for d in browser.datastore], [ds._moId], "the browser's datastore")
+    host = find("/DC0/host/DC0_H0/DC0_H0")
+    expect(ds._moId in [d._moId for d in host.datastoreBrowser.datastore], "the host's browser reaches LocalDS_0")
+    vmx = vm_named("DC0_H0_VM0").config.files.vmPathName
+    folder = vmx[len("[LocalDS_0] "):].rsplit("/", 1)[0]
+    spec = vim.host.DatastoreBrowser.SearchSpec(
+        matchPattern=["*.vmx"], details=vim.host.DatastoreBrowser.FileInfo.Details(fileType=True, fileSize=True))
+    found = run_task(browser.SearchDatastore_Task(datastorePath="[LocalDS_0] " + folder, searchSpec=spec))
+    expect(isinstance(found, vim.host.DatastoreBrowser.SearchResults), "result %r" % type(found).__name__)
+    expect_equal([found.folderPath + f.path for f in found.file], [vmx], "the .vmx found")
+    expect(isinstance(found.file[0], vim.host.DatastoreBrowser.VmConfigInfo) and found.file[0].fileSize > 0,
+           "the .vmx as %s" % type(found.file[0]).__name__)
+    disks = vim.host.DatastoreBrowser.SearchSpec(query=[vim.host.DatastoreBrowser.VmDiskQuery(
+        details=vim.host.DatastoreBrowser.VmDiskQuery.Details(capacityKb=True))])
+    every = run_task(browser.SearchDatastoreSubFolders_Task(datastorePath="[LocalDS_0]", searchSpec=disks))
+    files = [f for r in every for f in r.file]
+    expect(files and all(isinstance(f, vim.host.DatastoreBrowser.VmDiskInfo) and f.capacityKb > 0 for f in files),
+           "disks found below the top: %r" % [(type(f).__name__, f.path) for f in files])
+    task_error_strict(vim.fault.FileNotFound, browser.SearchDatastore_Task, datastorePath="[LocalDS_0] nowhere")
+    task_error_strict(vim.fault.InvalidDatastore, browser.SearchDatastore_Task, datastorePath="[elsewhere]")
+
+
 # ---------------------------------------------------------------------------------------
 
 

@@ -88,6 +88,7 @@ func main() {
 	s.customizeChecks()
 	s.customFieldChecks()
 	s.diskChecks()
+	s.datastoreChecks()
 	s.historyChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// datastoreChecks browse a datastore as govc's datastore.ls does: the datastore's browser,
+// SearchDatastore of a folder, SearchDatastoreSubFolders for -R.
+func (s *suite) datastoreChecks() {
+	var (
+		browser *object.HostDatastoreBrowser
+		vmx     object.DatastorePath // a VM's configuration file, read from the VM
+	)
+
+	search := func(ctx context.Context, dir string, spec types.HostDatastoreBrowserSearchSpec) (*types.HostDatastoreBrowserSearchResults, error) {
+		info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+			return browser.SearchDatastore(ctx, dir, &spec)
+		})
+		if err != nil {
+			return nil, err
+		}
+		res, ok := info.Result.(types.HostDatastoreBrowserSearchResults)
+		if !ok {
+			return nil, fmt.Errorf("task result %#v, want HostDatastoreBrowserSearchResults", info.Result)
+		}
+		return &res, nil
+	}
+	every := types.HostDatastoreBrowserSearchSpec{
+		MatchPattern: []string{"*"},
+		Details:      &types.FileQueryFlags{FileType: true, FileSize: true, Modification: true, FileOwner: types.NewBool(true)},
+	}
+
+	s.check("datastore.ls: Datastore.Browser, then SearchDatastore of the top lists a VM's folder", func(ctx context.Context) error {
+		ds, err := s.finder.Datastore(ctx, "LocalDS_0")
+		if err != nil {
+			return err
+		}
+		if browser, err = ds.Browser(ctx); err != nil {
+			return err
+		}
+		vms, err := s.finder.VirtualMachineList(ctx, "/DC0/vm/*")
+		if err != nil {
+			return err
+		}
+		var vm mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vms[0].Reference(), []string{"config.files"}, &vm); err != nil {
+			return err
+		}
+		if !vmx.FromString(vm.Config.Files.VmPathName) || vmx.Datastore != "LocalDS_0" {
+			return fmt.Errorf("vmPathName %q", vm.Config.Files.VmPathName)
+		}
+		top, err := search(ctx, "[LocalDS_0]", every)
+		if err != nil {
+			return err
+		}
+		if top.Datastore == nil || *top.Datastore != ds.Reference() {
+			return fmt.Errorf("datastore %v, want %v", top.Datastore, ds.Reference())
+		}
+		for _, f := range top.File {
+			if folder, ok := f.(*types.FolderFileInfo); ok && folder.Path == path.Dir(vmx.Path) {
+				if folder.Owner == "" || folder.Modification == nil {
+					return fmt.Errorf("folder %+v lacks the details asked for", folder)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("no folder %q in %+v", path.Dir(vmx.Path), top.File)
+	})
+
+	s.check("datastore.ls: a VM's folder holds its .vmx as VmConfigFileInfo and its disk as VmDiskFileInfo", func(ctx context.Context) error {
+		folder, err := search(ctx, fmt.Sprintf("[LocalDS_0] %s", path.Dir(vmx.Path)), every)
+		if err != nil {
+			return err
+		}
+		var config, disks int
+		for _, f := range folder.File {
+			switch info := f.(type) {
+			case *types.VmConfigFileInfo:
+				if info.Path == path.Base(vmx.Path) && info.FileSize > 0 {
+					config++
+				}
+			case *types.VmDiskFileInfo:
+				disks++
+			}
+		}
+		if config != 1 || disks == 0 {
+			return fmt.Errorf("folder %s: %d config files, %d disks in %+v", folder.FolderPath, config, disks, folder.File)
+		}
+		return nil
+	})
+
+	s.check("datastore.ls -R: SearchDatastoreSubFolders with a VmDiskFileQuery finds disks with their capacity", func(ctx context.Context) error {
+		spec := types.HostDatastoreBrowserSearchSpec{
+			Query: []types.BaseFileQuery{&types.VmDiskFileQuery{Details: &types.VmDiskFileQueryFlags{CapacityKb: true, DiskType: true}}},
+		}
+		info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+			return browser.SearchDatastoreSubFolders(ctx, "[LocalDS_0]", &spec)
+		})
+		if err != nil {
+			return err
+		}
+		all, ok := info.Result.(types.ArrayOfHostDatastoreBrowserSearchResults)
+		if !ok || len(all.HostDatastoreBrowserSearchResults) < 2 {
+			return fmt.Errorf("task result %#v, want results for the top and its folders", info.Result)
+		}
+		disks := 0
+		for _, r := range all.HostDatastoreBrowserSearchResults {
+			for _, f := range r.File {
+				disk, ok := f.(*types.VmDiskFileInfo)
+				if !ok || disk.CapacityKb <= 0 || disk.DiskType == "" {
+					return fmt.Errorf("%s: %#v, want a VmDiskFileInfo with capacityKb and diskType", r.FolderPath, f)
+				}
+				disks++
+			}
+		}
+		if disks == 0 {
+			return fmt.Errorf("no disk in %d folders", len(all.HostDatastoreBrowserSearchResults))
+		}
+		return nil
+	})
+
+	s.check("datastore.ls: a folder that is not there ends the search in FileNotFound", func(ctx context.Context) error {
+		_, err := search(ctx, "[LocalDS_0] no-such-folder", every)
+		_, err = taskFault(err, "FileNotFound")
+		return err
+	})
+}
