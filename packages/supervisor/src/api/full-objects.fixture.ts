@@ -1086,6 +1086,69 @@ export const FULL_HUB_OBJECTS: Record<string, JsonObject> = {
       ],
     },
   },
+  VirtualMachineGroup: {
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineGroup',
+    metadata: { name: 'obj', namespace: 'ns', generation: 2, annotations: { a: 'b' } },
+    spec: {
+      groupName: 'groupName-1',
+      bootOrder: [
+        {
+          members: [{ name: 'name-2', kind: 'VirtualMachine' }],
+          powerOnDelay: '10s',
+          powerOffDelay: '20s',
+        },
+      ],
+      powerState: 'PoweredOn',
+      nextForcePowerStateSyncTime: 'nextForcePowerStateSyncTime-3',
+      powerOffMode: 'Hard',
+      suspendMode: 'Soft',
+    },
+    status: {
+      members: [
+        {
+          name: 'name-4',
+          kind: 'VirtualMachine',
+          uid: 'uid-5',
+          placement: {
+            zoneID: 'zoneID-6',
+            node: 'node-7',
+            pool: 'pool-8',
+            datastores: [
+              {
+                name: 'name-9',
+                id: 'id-10',
+                url: 'url-11',
+                supportedDiskFormats: ['fmt-12'],
+                diskKey: 13,
+                topLevelDirectoryCreateSupported: true,
+              },
+            ],
+          },
+          powerState: 'PoweredOn',
+          conditions: [
+            {
+              type: 'T14',
+              status: 'True',
+              lastTransitionTime: '2024-01-01T00:00:00Z',
+              reason: 'R',
+              message: 'm',
+            },
+          ],
+        },
+      ],
+      lastUpdatedPowerStateTime: '2024-01-01T00:00:00Z',
+      conditions: [
+        {
+          type: 'T15',
+          status: 'True',
+          lastTransitionTime: '2024-01-01T00:00:00Z',
+          reason: 'R',
+          message: 'm',
+        },
+      ],
+    },
+  },
   VirtualMachineWebConsoleRequest: {
     apiVersion: 'vmoperator.vmware.com/v1alpha6',
     kind: 'VirtualMachineWebConsoleRequest',

@@ -50,4 +50,5 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
   kind('VirtualMachineSetResourcePolicy', 'virtualmachinesetresourcepolicies', [], true),
   kind('VirtualMachinePublishRequest', 'virtualmachinepublishrequests', ['vmpub'], true),
   kind('VirtualMachineWebConsoleRequest', 'virtualmachinewebconsolerequests', [], true),
+  kind('VirtualMachineGroup', 'virtualmachinegroups', ['vmg'], true),
 ];

@@ -193,6 +193,31 @@ const WEB_CONSOLE_REQUEST: Structure = {
   'spec.publicKey': 'string',
 };
 
+const MEMBERS = 'status.members[]';
+
+const VIRTUAL_MACHINE_GROUP: Structure = {
+  ...CONDITIONS,
+  'spec.groupName': 'string',
+  'spec.powerState': 'string',
+  'spec.nextForcePowerStateSyncTime': 'string',
+  'spec.powerOffMode': 'string',
+  'spec.suspendMode': 'string',
+  'spec.bootOrder': 'array',
+  'spec.bootOrder[]': 'object',
+  'spec.bootOrder[].members': 'array',
+  'spec.bootOrder[].members[]': 'object',
+  'spec.bootOrder[].members[].name': 'string',
+  'spec.bootOrder[].members[].kind': 'string',
+  'spec.bootOrder[].powerOnDelay': 'string',
+  'spec.bootOrder[].powerOffDelay': 'string',
+  'status.members': 'array',
+  [MEMBERS]: 'object',
+  [`${MEMBERS}.name`]: 'string',
+  [`${MEMBERS}.kind`]: 'string',
+  [`${MEMBERS}.conditions`]: 'array',
+  'status.lastUpdatedPowerStateTime': 'string',
+};
+
 /** By kind; the images' are written by the simulator alone. */
 export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachine: VIRTUAL_MACHINE,
@@ -201,4 +226,5 @@ export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachineSetResourcePolicy: RESOURCE_POLICY,
   VirtualMachinePublishRequest: PUBLISH_REQUEST,
   VirtualMachineWebConsoleRequest: WEB_CONSOLE_REQUEST,
+  VirtualMachineGroup: VIRTUAL_MACHINE_GROUP,
 };

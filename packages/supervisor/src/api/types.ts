@@ -74,6 +74,61 @@ export type VirtualMachineWebConsoleRequest = KubeObject<
   VirtualMachineWebConsoleRequestStatus
 >;
 
+export type VirtualMachineGroup = KubeObject<
+  'VirtualMachineGroup',
+  VirtualMachineGroupSpec,
+  VirtualMachineGroupStatus
+>;
+
+/** A member of a group: a VirtualMachine (the default kind) or a VirtualMachineGroup. */
+export interface GroupMember {
+  name: string;
+  kind?: 'VirtualMachine' | 'VirtualMachineGroup';
+}
+export interface VirtualMachineGroupBootOrderGroup {
+  members?: GroupMember[];
+  /** A metav1.Duration (`30s`, `1m30s`): how long after the previous boot order group this one powers on. */
+  powerOnDelay?: string;
+  powerOffDelay?: string;
+}
+export interface VirtualMachineGroupSpec {
+  /** The group this group is a member of. */
+  groupName?: string;
+  bootOrder?: VirtualMachineGroupBootOrderGroup[];
+  powerState?: VirtualMachinePowerState;
+  /** `now` asks for the group's power state to be applied again; the webhook writes the time. */
+  nextForcePowerStateSyncTime?: string;
+  powerOffMode?: VirtualMachinePowerOpMode;
+  suspendMode?: VirtualMachinePowerOpMode;
+}
+export interface VirtualMachineGroupPlacementDatastoreStatus {
+  name: string;
+  id?: string;
+  url?: string;
+  supportedDiskFormats?: string[];
+  diskKey?: number;
+  topLevelDirectoryCreateSupported?: boolean;
+}
+export interface VirtualMachinePlacementStatus {
+  zoneID?: string;
+  node?: string;
+  pool?: string;
+  datastores?: VirtualMachineGroupPlacementDatastoreStatus[];
+}
+export interface VirtualMachineGroupMemberStatus {
+  name: string;
+  kind: 'VirtualMachine' | 'VirtualMachineGroup';
+  uid?: string;
+  placement?: VirtualMachinePlacementStatus;
+  powerState?: VirtualMachinePowerState;
+  conditions?: Condition[];
+}
+export interface VirtualMachineGroupStatus {
+  members?: VirtualMachineGroupMemberStatus[];
+  lastUpdatedPowerStateTime?: string;
+  conditions?: Condition[];
+}
+
 export interface VirtualMachineWebConsoleRequestSpec {
   /** The VirtualMachine of the namespace whose console is asked for. */
   name: string;

@@ -190,6 +190,17 @@ describe('VirtualMachine renames', () => {
     expect(toHub(spoke)).toEqual(vm);
   });
 
+  it("a group's powerOffDelay is v1alpha6's alone: kept in the annotation below it", () => {
+    const group = hub('VirtualMachineGroup');
+    const spoke = fromHub(group, 'v1alpha5');
+    const bootOrder = (spoke.spec as { bootOrder: JsonObject[] }).bootOrder;
+    expect(bootOrder[0]).toEqual({
+      members: [{ name: 'name-2', kind: 'VirtualMachine' }],
+      powerOnDelay: '10s',
+    });
+    expect(toHub(spoke)).toEqual(group);
+  });
+
   it('image disks say capacity/size in v1alpha3-4', () => {
     const image = hub('VirtualMachineImage');
     const disk = (fromHub(image, 'v1alpha4').status as { disks: JsonObject[] }).disks[0];

@@ -17,6 +17,7 @@ import {
   versionOf,
 } from './engine.js';
 import {
+  virtualMachineGroupRules,
   virtualMachineImageRules,
   virtualMachinePublishRequestRules,
   virtualMachineServiceRules,
@@ -37,6 +38,7 @@ const RULES: Record<string, KindRules> = {
   VirtualMachineSetResourcePolicy: {},
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},
+  VirtualMachineGroup: virtualMachineGroupRules,
 };
 
 export class ConversionError extends Error {

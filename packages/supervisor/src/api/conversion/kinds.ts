@@ -47,6 +47,16 @@ export const virtualMachineServiceRules: KindRules = {
   v1alpha2: serviceIPFamilies,
 };
 
+// v1alpha6 added a boot order group's powerOffDelay; the spokes keep it in the annotation.
+const groupPowerOffDelay: SpokeRule = { hubOnly: ['spec.bootOrder[].powerOffDelay'], preserve: true };
+
+export const virtualMachineGroupRules: KindRules = {
+  v1alpha5: groupPowerOffDelay,
+  v1alpha4: groupPowerOffDelay,
+  v1alpha3: groupPowerOffDelay,
+  v1alpha2: groupPowerOffDelay,
+};
+
 const publishBackoffLimit: SpokeRule = { hubOnly: ['spec.backoffLimit'], preserve: true };
 
 export const virtualMachinePublishRequestRules: KindRules = {
