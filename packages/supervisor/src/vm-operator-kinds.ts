@@ -6,11 +6,13 @@
  * update, then its validating webhook on create and update.
  */
 import {
+  badDuration,
   type ClusterVirtualMachineImage,
   convertTo,
   defaultVirtualMachineInPlace,
   type FieldError,
   GROUP,
+  groupPowerStateMutation,
   HUB_VERSION,
   type ImageCatalog,
   isServedVersion,
@@ -19,7 +21,9 @@ import {
   publishRequestDefaults,
   resolveImageName,
   resolveImageNameOnCreate,
+  rfc3339Nano,
   type VirtualMachine,
+  type VirtualMachineGroup,
   type VirtualMachineImage,
   type VirtualMachinePublishRequest,
   type VirtualMachineService,
@@ -33,16 +37,19 @@ import {
   validateVirtualMachineClassCreate,
   validateVirtualMachineClassUpdate,
   validateVirtualMachineCreate,
+  validateVirtualMachineGroup,
   validateVirtualMachineMetadata,
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
   validateVirtualMachineUpdate,
   validateWebConsoleRequestCreate,
   validateWebConsoleRequestUpdate,
+  withoutStaleApplyTime,
+  withoutStaleGroupOwner,
   withSchemaDefaults,
 } from './api/index.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
-import { vmSchemaProblems } from './api/vm-schema.js';
+import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
@@ -177,7 +184,11 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if ('problem' in restart) throw mutationDenied('VirtualMachine', restart.problem);
       if (restart.time !== spec?.nextRestartTime) spec = withNextRestartTime(spec, restart.time);
     }
-    const admitted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
+    let admitted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
+    if (!deleting) {
+      admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
+      admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
+    }
     // The metadata is judged on every update; the spec's rules, comparing it with the stored
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).
     if (!deleting)
@@ -205,6 +216,29 @@ function validating<T>(
     else if (old && !old.metadata.deletionTimestamp && (judges === 'object' || object.spec !== old.spec))
       deny(kind, onUpdate(object as unknown as T, old as unknown as T));
     return undefined;
+  };
+}
+
+/**
+ * vm-operator's VirtualMachineGroup webhooks (see vm-group-validation.ts): a boot order delay
+ * that is no duration fails the mutating one's decoding (500), then it keeps the power-state
+ * bookkeeping and drops a stale owner reference, then the validating one judges.
+ */
+function admitVirtualMachineGroup(): AdmitFunction {
+  const kind = 'VirtualMachineGroup';
+  return (_operation, object, old, { clock, privileged }) => {
+    if (old?.metadata.deletionTimestamp) return undefined;
+    const group = object as unknown as VirtualMachineGroup;
+    const stored = old as unknown as VirtualMachineGroup | undefined;
+    const undecodable = badDuration(group);
+    if (undecodable)
+      throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), undecodable, 500, 'InternalError');
+    const mutation = groupPowerStateMutation(group, stored, rfc3339Nano(clock.now()));
+    if ('problem' in mutation) throw mutationDenied(kind, mutation.problem);
+    let admitted = mutation.group;
+    if (stored) admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
+    deny(kind, validateVirtualMachineGroup(admitted, stored, privileged));
+    return admitted === group ? undefined : (admitted as unknown as KubeObject);
   };
 }
 
@@ -256,11 +290,13 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       validateWebConsoleRequestUpdate,
       'object',
     ),
+    VirtualMachineGroup: admitVirtualMachineGroup(),
   };
   /** The CRD schemas' defaults the simulator fills in beyond what the webhooks default. */
   const defaults: Partial<Record<string, (object: KubeObject) => void>> = {
     VirtualMachinePublishRequest: (object) =>
       publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
+    VirtualMachineGroup: vmGroupSchemaDefaults,
   };
   /**
    * The CRD schemas' rules beyond the types of values, which the API server applies between the
@@ -270,6 +306,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
   const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
     VirtualMachine: vmSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
+    VirtualMachineGroup: vmGroupSchemaProblems,
   };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];

@@ -15,6 +15,19 @@ export {
   validateVirtualMachineClassCreate,
   validateVirtualMachineClassUpdate,
 } from './vm-class-validation.js';
+export {
+  APPLY_POWER_STATE_TIME,
+  badDuration,
+  GROUP_KIND,
+  groupPowerStateMutation,
+  LAST_UPDATED_POWER_STATE_TIME,
+  parseDuration,
+  parseRfc3339,
+  rfc3339Nano,
+  validateVirtualMachineGroup,
+  withoutStaleApplyTime,
+  withoutStaleGroupOwner,
+} from './vm-group-validation.js';
 export { validateVirtualMachineMetadata } from './vm-metadata-validation.js';
 export {
   type VirtualMachineServiceCapabilities,

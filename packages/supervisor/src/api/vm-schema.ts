@@ -1,12 +1,13 @@
 /**
- * The VirtualMachine CRD schema's rules beyond the types of its values, as the API server
- * applies them before the validating webhook (422 Invalid, with causes): the enums of the power
- * state, the power operations' modes and `promoteDisksMode`, in the schema's order, and the
- * lowest `minHardwareVersion` (13). The rules are v1alpha6's, applied to a write of any version.
+ * The VirtualMachine and VirtualMachineGroup CRD schemas' rules beyond the types of their values,
+ * as the API server applies them before the validating webhook (422 Invalid, with causes): the
+ * enums of the power state, the power operations' modes, `promoteDisksMode` and a group member's
+ * kind, in the schema's order, and the lowest `minHardwareVersion` (13). The rules are v1alpha6's,
+ * applied to a write of any version.
  */
 import type { FieldCause } from '../store/errors.js';
 import type { KubeObject } from '../store/meta.js';
-import type { VirtualMachineSpec } from './types.js';
+import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, unsupported } from './validation.js';
 
 const ENUMS = {
@@ -17,19 +18,27 @@ const ENUMS = {
   promoteDisksMode: ['Online', 'Offline', 'Disabled'],
 } as const;
 const ENUM_FIELDS = Object.keys(ENUMS) as (keyof typeof ENUMS)[];
+const GROUP_ENUM_FIELDS = ['powerState', 'powerOffMode', 'suspendMode'] as const;
+const MEMBER_KINDS = ['VirtualMachine', 'VirtualMachineGroup'];
+
+/** The values of `fields` of a spec outside their enums. */
+function enumProblems(spec: Record<string, unknown>, fields: readonly (keyof typeof ENUMS)[]): FieldCause[] {
+  const problems: FieldCause[] = [];
+  for (const field of fields) {
+    const value = spec[field];
+    const allowed: readonly string[] = ENUMS[field];
+    if (value !== undefined && !allowed.includes(value as string))
+      problems.push(unsupported(`spec.${field}`, value, [...allowed]));
+  }
+  return problems;
+}
 
 const MIN_HARDWARE_VERSION = 13;
 
 export function vmSchemaProblems(object: KubeObject): FieldCause[] {
   const spec = object.spec as Partial<Record<keyof VirtualMachineSpec, unknown>> | undefined;
   if (spec === undefined) return [];
-  const problems: FieldCause[] = [];
-  for (const field of ENUM_FIELDS) {
-    const value = spec[field];
-    const allowed: readonly string[] = ENUMS[field];
-    if (value !== undefined && !allowed.includes(value as string))
-      problems.push(unsupported(`spec.${field}`, value, [...allowed]));
-  }
+  const problems = enumProblems(spec, ENUM_FIELDS);
   const version = spec.minHardwareVersion;
   if (typeof version === 'number' && version < MIN_HARDWARE_VERSION)
     problems.push(
@@ -40,4 +49,23 @@ export function vmSchemaProblems(object: KubeObject): FieldCause[] {
       ),
     );
   return problems;
+}
+
+export function vmGroupSchemaProblems(object: KubeObject): FieldCause[] {
+  const spec = object.spec as VirtualMachineGroupSpec | undefined;
+  if (spec === undefined) return [];
+  const problems = enumProblems(spec as Record<string, unknown>, GROUP_ENUM_FIELDS);
+  spec.bootOrder?.forEach((order, i) => {
+    order.members?.forEach((member, j) => {
+      if (member.kind !== undefined && !MEMBER_KINDS.includes(member.kind))
+        problems.push(unsupported(`spec.bootOrder[${i}].members[${j}].kind`, member.kind, MEMBER_KINDS));
+    });
+  });
+  return problems;
+}
+
+/** The schema's default of a group member's kind: a VirtualMachine. */
+export function vmGroupSchemaDefaults(object: KubeObject): void {
+  for (const order of (object.spec as VirtualMachineGroupSpec | undefined)?.bootOrder ?? [])
+    for (const member of order.members ?? []) member.kind ??= 'VirtualMachine';
 }

@@ -1,0 +1,180 @@
+/**
+ * VirtualMachineGroup admission as vm-operator's webhooks do it. The mutating one keeps the
+ * group's power-state bookkeeping: `spec.nextForcePowerStateSyncTime` may only be set to `now`
+ * (which it turns into the time), a power change or a forced sync stamps the
+ * last-updated-power-state annotation with the time (the controller applies a power state once
+ * per stamp) and drops an apply-power-state time a parent group left, and a member leaving a
+ * group loses its owner reference to it. The validating one refuses a non-privileged change of
+ * the stamp alone, a stamp that is no RFC 3339 time, a power state emptied once set, a member
+ * listed twice, a group in itself, and `powerOffDelay` (vm-operator's TelcoVMServiceAPI
+ * capability, off on a Supervisor by default).
+ */
+import type { OwnerReference } from '../store/meta.js';
+import type { VirtualMachine, VirtualMachineGroup } from './types.js';
+import { duplicate, type FieldError, forbidden, invalid } from './validation.js';
+
+/** When the group's power state last changed (or was forced): set by the mutating webhook. */
+export const LAST_UPDATED_POWER_STATE_TIME = 'vmoperator.vmware.com.protected/last-updated-power-state-time';
+/** When a member is to apply the power state its parent group pushed down (boot order delays). */
+export const APPLY_POWER_STATE_TIME = 'vmoperator.vmware.com.protected/apply-power-state-time';
+
+export const GROUP_KIND = 'VirtualMachineGroup';
+
+/** Go's RFC3339Nano of a UTC time: the fraction's trailing zeros dropped, none when it is zero. */
+export const rfc3339Nano = (ms: number): string => new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** The time an RFC 3339 text names, in milliseconds; undefined when it names none. */
+export function parseRfc3339(text: string | undefined): number | undefined {
+  if (text === undefined || !RFC3339.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A metav1.Duration (Go's `time.ParseDuration`: `1m30s`, `1.5h`, `0`) in milliseconds; undefined when it is none. */
+export function parseDuration(text: string): number | undefined {
+  const body = text.replace(/^[-+]/, '');
+  if (body === '0') return 0;
+  if (body === '' || !/^((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(body)) return undefined;
+  let ms = 0;
+  for (const [, value, unit] of body.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
+    ms += Number(value) * (UNIT_MS[unit as string] as number);
+  return text.startsWith('-') ? -ms : ms;
+}
+
+/** The first boot order delay that is no duration, as Go's decoding of the group names it. */
+export function badDuration(group: VirtualMachineGroup): string | undefined {
+  for (const order of group.spec?.bootOrder ?? [])
+    for (const delay of [order.powerOnDelay, order.powerOffDelay])
+      if (typeof delay === 'string' && parseDuration(delay) === undefined)
+        return `time: invalid duration ${JSON.stringify(delay)}`;
+  return undefined;
+}
+
+const withAnnotations = <T extends { metadata: { annotations?: Record<string, string> } }>(
+  object: T,
+  annotations: Record<string, string>,
+): T => ({ ...object, metadata: { ...object.metadata, annotations } });
+
+/**
+ * The mutating webhook's power-state bookkeeping: the group to store, or a problem (a sync time
+ * other than `now`), which vm-operator denies with its field error.
+ */
+export function groupPowerStateMutation(
+  group: VirtualMachineGroup,
+  old: VirtualMachineGroup | undefined,
+  now: string,
+): { group: VirtualMachineGroup } | { problem: string } {
+  const oldSync = old?.spec?.nextForcePowerStateSyncTime ?? '';
+  const newSync = group.spec?.nextForcePowerStateSyncTime ?? '';
+  let out = group;
+  let forced = false;
+  if (newSync === '') {
+    if (oldSync !== '') out = { ...out, spec: { ...out.spec, nextForcePowerStateSyncTime: oldSync } };
+  } else if (newSync.toLowerCase() === 'now') {
+    out = { ...out, spec: { ...out.spec, nextForcePowerStateSyncTime: now } };
+    forced = true;
+  } else if (newSync !== oldSync) {
+    return {
+      problem: `spec.nextForcePowerStateSyncTime: Invalid value: ${JSON.stringify(newSync)}: may only be set to "now"`,
+    };
+  }
+  const stamp = forced || (group.spec?.powerState ?? '') !== (old?.spec?.powerState ?? '');
+  if (!stamp) return { group: out };
+  const annotations: Record<string, string> = {
+    ...out.metadata.annotations,
+    [LAST_UPDATED_POWER_STATE_TIME]: now,
+  };
+  // A time a parent pushed with this very write stays; an older one is stale now.
+  const pushed =
+    (annotations[APPLY_POWER_STATE_TIME] ?? '') !==
+    (old?.metadata.annotations?.[APPLY_POWER_STATE_TIME] ?? '');
+  if (!pushed) delete annotations[APPLY_POWER_STATE_TIME];
+  return { group: withAnnotations(out, annotations) };
+}
+
+/**
+ * A VM or group whose `spec.groupName` changed or went loses its owner reference to the group it
+ * left (the mutating webhooks of both kinds); undefined when there is none to drop.
+ */
+export function withoutStaleGroupOwner<T extends VirtualMachine | VirtualMachineGroup>(
+  object: T,
+  old: T,
+): T | undefined {
+  const left = old.spec?.groupName ?? '';
+  if (left === '' || left === (object.spec?.groupName ?? '')) return undefined;
+  const refs = (object.metadata.ownerReferences ?? []) as OwnerReference[];
+  const kept = refs.filter((ref) => !(ref.kind === GROUP_KIND && ref.name === left));
+  if (kept.length === refs.length) return undefined;
+  return { ...object, metadata: { ...object.metadata, ownerReferences: kept } };
+}
+
+/**
+ * A VM whose power state is set directly (not pushed by its group with a new apply time) loses
+ * the stale apply time, so the change applies at once (vm-operator's VM mutating webhook).
+ */
+export function withoutStaleApplyTime(vm: VirtualMachine, old: VirtualMachine): VirtualMachine | undefined {
+  const annotations = vm.metadata.annotations;
+  const time = annotations?.[APPLY_POWER_STATE_TIME];
+  if (time === undefined || time !== old.metadata.annotations?.[APPLY_POWER_STATE_TIME]) return undefined;
+  if ((vm.spec?.powerState ?? '') === (old.spec?.powerState ?? '')) return undefined;
+  const { [APPLY_POWER_STATE_TIME]: _, ...rest } = annotations ?? {};
+  return withAnnotations(vm, rest);
+}
+
+const NOT_FOR_NON_ADMINS = 'modifying this annotation is not allowed for non-admin users';
+const SELF_REFERENCE = 'group cannot have itself as a member or group name';
+
+export function validateVirtualMachineGroup(
+  group: VirtualMachineGroup,
+  old: VirtualMachineGroup | undefined,
+  privileged: boolean,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const stampPath = `metadata.annotations[${LAST_UPDATED_POWER_STATE_TIME}]`;
+  const stamp = group.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME] ?? '';
+  const spec = group.spec ?? {};
+  if (!privileged) {
+    const stampChanged = stamp !== (old?.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME] ?? '');
+    const powerChanged = (spec.powerState ?? '') !== (old?.spec?.powerState ?? '');
+    const syncChanged =
+      (spec.nextForcePowerStateSyncTime ?? '') !== (old?.spec?.nextForcePowerStateSyncTime ?? '');
+    if (stampChanged && !powerChanged && !syncChanged) errors.push(forbidden(stampPath, NOT_FOR_NON_ADMINS));
+  }
+  if (stamp !== '' && parseRfc3339(stamp) === undefined)
+    errors.push(invalid(stampPath, stamp, 'time must be in RFC3339Nano format'));
+  if (old?.spec?.powerState && !spec.powerState)
+    errors.push(forbidden('spec.powerState', "cannot set powerState to empty once it's been set"));
+  const seen = new Set<string>();
+  (spec.bootOrder ?? []).forEach((order, i) => {
+    (order.members ?? []).forEach((member, j) => {
+      const key = `${member.kind ?? ''}/${member.name}`;
+      const path = `spec.bootOrder[${i}].members[${j}]`;
+      if (seen.has(key)) errors.push(duplicate(path, key));
+      else seen.add(key);
+      if (member.kind === GROUP_KIND && member.name === group.metadata.name)
+        errors.push(invalid(path, key, SELF_REFERENCE));
+    });
+  });
+  if (spec.groupName && spec.groupName === group.metadata.name)
+    errors.push(invalid('spec.groupName', spec.groupName, SELF_REFERENCE));
+  (spec.bootOrder ?? []).forEach((order, i) => {
+    if (order.powerOffDelay !== undefined)
+      errors.push(
+        forbidden(`spec.bootOrder[${i}].powerOffDelay`, 'specifying powerOffDelay is not supported'),
+      );
+  });
+  return errors;
+}
