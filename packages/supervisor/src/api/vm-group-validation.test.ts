@@ -218,7 +218,7 @@ describe('VirtualMachineGroup validating webhook', () => {
 
   it("keeps the stamp a privileged account's alone to change, and the power state once set", async () => {
     const { create, group, kube, refusal } = setup();
-    const made = await create(group('g', { powerState: 'PoweredOn' }));
+    await create(group('g', { powerState: 'PoweredOn' }));
     const stored = () =>
       kube.direct.get({
         apiVersion: V6,
