@@ -26,6 +26,7 @@ import {
   startVirtualMachineController,
   type VirtualMachineController,
 } from './controllers/virtualmachine/index.js';
+import { startVirtualMachineGroupController } from './controllers/vm-group/index.js';
 import {
   SUPERVISOR_API_ADDRESS,
   startVirtualMachineServiceController,
@@ -101,6 +102,8 @@ export interface Supervisor {
   readonly publishRequests: PublishRequestController;
   /** VirtualMachineWebConsoleRequests: a VM's console ticket, encrypted for the asker. */
   readonly webConsoleRequests: Controller;
+  /** VirtualMachineGroups: members linked and owned, power pushed in boot order, VMs placed. */
+  readonly groups: Controller;
   /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
   readonly volumes: Controller;
   /** The vSphere CSI driver: claims provisioned as First Class Disks, and attached to VMs. */
@@ -188,6 +191,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
   const webConsoleRequests = startWebConsoleRequestController(manager, { kube, vsphere });
+  const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const volumes = startVolumeController(manager, { kube });
   const csiDeps = {
     kube,
@@ -234,6 +238,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     resourcePolicies,
     publishRequests,
     webConsoleRequests,
+    groups,
     volumes,
     csi,
     prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),

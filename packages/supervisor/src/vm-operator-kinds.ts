@@ -21,7 +21,6 @@ import {
   publishRequestDefaults,
   resolveImageName,
   resolveImageNameOnCreate,
-  rfc3339Nano,
   type VirtualMachine,
   type VirtualMachineGroup,
   type VirtualMachineImage,
@@ -233,7 +232,7 @@ function admitVirtualMachineGroup(): AdmitFunction {
     const undecodable = badDuration(group);
     if (undecodable)
       throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), undecodable, 500, 'InternalError');
-    const mutation = groupPowerStateMutation(group, stored, rfc3339Nano(clock.now()));
+    const mutation = groupPowerStateMutation(group, stored, clock.now());
     if ('problem' in mutation) throw mutationDenied(kind, mutation.problem);
     let admitted = mutation.group;
     if (stored) admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;

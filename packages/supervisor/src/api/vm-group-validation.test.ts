@@ -75,6 +75,19 @@ describe('VirtualMachineGroup mutating webhook', () => {
       spec: { ...on.spec, suspendMode: 'Hard' },
     } as KubeObject)) as VirtualMachineGroup;
     expect(same.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME]).toBe('2025-01-01T00:00:01.5Z');
+    const off = (await kube.update({
+      ...same,
+      spec: { ...same.spec, powerState: 'PoweredOff' },
+    } as KubeObject)) as VirtualMachineGroup;
+    expect(off.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME]).toBe('2025-01-01T00:00:02.5Z');
+    // A change before the clock moves past the last stamp gets a stamp of its own.
+    const suspended = (await kube.update({
+      ...off,
+      spec: { ...off.spec, powerState: 'Suspended' },
+    } as KubeObject)) as VirtualMachineGroup;
+    expect(suspended.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME]).toBe(
+      '2025-01-01T00:00:02.500000001Z',
+    );
   });
 
   it('turns nextForcePowerStateSyncTime "now" into the time and keeps it; any other value is denied', async () => {

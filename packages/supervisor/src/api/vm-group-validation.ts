@@ -23,6 +23,30 @@ export const GROUP_KIND = 'VirtualMachineGroup';
 /** Go's RFC3339Nano of a UTC time: the fraction's trailing zeros dropped, none when it is zero. */
 export const rfc3339Nano = (ms: number): string => new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
 
+/**
+ * The time to stamp a power change with: now, or, when the clock has not moved past the last
+ * stamp (a simulator's clock stands still between steps), a nanosecond after it, so each change
+ * has a stamp of its own.
+ */
+export function nextStamp(previous: string | undefined, nowMs: number): string {
+  const now = BigInt(nowMs) * 1_000_000n;
+  const last = previous === undefined ? undefined : nanosOf(previous);
+  const at = last === undefined || now > last ? now : last + 1n;
+  const seconds = at / 1_000_000_000n;
+  const fraction = (at % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return `${whole}${fraction ? `.${fraction}` : ''}Z`;
+}
+
+/** An RFC 3339 time in nanoseconds since the epoch; undefined when the text is none. */
+function nanosOf(text: string): bigint | undefined {
+  const ms = parseRfc3339(text);
+  if (ms === undefined) return undefined;
+  const fraction = /\.(\d{1,9})/.exec(text)?.[1] ?? '';
+  const wholeMs = Math.floor(ms / 1000) * 1000;
+  return BigInt(wholeMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0') || '0');
+}
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** The time an RFC 3339 text names, in milliseconds; undefined when it names none. */
@@ -75,8 +99,9 @@ const withAnnotations = <T extends { metadata: { annotations?: Record<string, st
 export function groupPowerStateMutation(
   group: VirtualMachineGroup,
   old: VirtualMachineGroup | undefined,
-  now: string,
+  nowMs: number,
 ): { group: VirtualMachineGroup } | { problem: string } {
+  const now = nextStamp(old?.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME], nowMs);
   const oldSync = old?.spec?.nextForcePowerStateSyncTime ?? '';
   const newSync = group.spec?.nextForcePowerStateSyncTime ?? '';
   let out = group;

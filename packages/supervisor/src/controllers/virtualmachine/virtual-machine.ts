@@ -51,9 +51,11 @@ import type {
   Condition,
   LocalObjectRef,
   VirtualMachine,
+  VirtualMachineGroup,
   VirtualMachinePowerOpMode,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
+import { APPLY_POWER_STATE_TIME, parseRfc3339 } from '../../api/vm-group-validation.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
@@ -63,9 +65,10 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { clusterOfPool, policyModuleOf, policyPlacement } from '../resource-policy/resource-policy.js';
+import { groupLinkedVerdict, groupPlacementOf, MEMBER_CONDITION } from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
-import { CONDITION, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
+import { CONDITION, isAbsent, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
 import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
@@ -107,6 +110,7 @@ export interface VirtualMachineController {
 }
 
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
+const GROUP = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' } as const;
 
 /** The kinds a VM's reconcile may read, watched to requeue the VMs that read them. */
 const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -120,6 +124,7 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'v1', kind: 'Namespace' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' },
   { apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone' },
+  { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' },
 ];
 
 /** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
@@ -164,6 +169,16 @@ const NO_READERS: readonly string[] = [];
 
 const readersOf = (dep: Dependency | undefined): Iterable<string> =>
   dep?.vms === undefined ? NO_READERS : typeof dep.vms === 'string' ? [dep.vms] : dep.vms;
+
+/**
+ * A VM of a group (`spec.groupName`): whether it is linked to the group, and whether it may be
+ * deployed (its group placed it, in `zone`, or its zone label or deployment places it).
+ */
+interface Grouping {
+  readonly linked: Verdict;
+  readonly placed: boolean;
+  readonly zone: string | undefined;
+}
 
 /** What the create path an update falls through from found: its verdicts, and the class's size and bootstrap's Secrets it read. */
 interface Fallthrough {
@@ -365,9 +380,19 @@ export function startVirtualMachineController(
     vm: VirtualMachine,
     read: DependencyReader,
     placement: NamespacePlacement | undefined,
+    grouping: Grouping | undefined,
   ) => {
     const prerequisites = checkPrerequisites(read, vm);
     const verdicts = [...prerequisites.verdicts];
+    if (grouping) {
+      verdicts.push(grouping.linked);
+      // As vm-operator's create: a VM not linked to its group fails, and one its group has not
+      // placed yet waits (the group's status requeues it).
+      if (grouping.linked.status !== 'True' || !grouping.placed) {
+        writeVerdicts(vm, verdicts);
+        return grouping.linked.status === 'True' ? undefined : { requeue: true };
+      }
+    }
     let target: { pool: string; folder: string } | undefined;
     if (!placement)
       verdicts.push(
@@ -496,7 +521,7 @@ export function startVirtualMachineController(
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
-    return updatePath(key, deployedVm, record, read, placement?.zone, { verdicts, resolved });
+    return updatePath(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
   };
 
   /**
@@ -527,7 +552,9 @@ export function startVirtualMachineController(
   /**
    * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
    * As vm-operator's update, a powered-off VM is upgraded to `spec.minHardwareVersion`, then
-   * reconfigured to its class's size and `spec.guestID`, before it powers on.
+   * reconfigured to its class's size and `spec.guestID`, before it powers on. A power state its
+   * group pushed with a time to apply it waits for that time (how long: the number returned);
+   * once it has come, the time is dropped and the power state applied.
    */
   const drive = (
     key: string,
@@ -536,9 +563,10 @@ export function startVirtualMachineController(
     size: ClassSize,
     read: DependencyReader,
     secrets: BootstrapSecretData,
-  ): 'upgrade' | 'resize' | 'power' | 'restart' | undefined => {
+  ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
+    const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
@@ -550,6 +578,12 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.reconfigure(record.id, spec).wait());
         return 'resize';
       }
+    }
+    if (applyAt !== undefined && (want === 'PoweredOn' || want === 'PoweredOff')) {
+      const wait = (parseRfc3339(applyAt) ?? 0) - vsphere.clock.now();
+      if (wait > 0) return wait;
+      const { [APPLY_POWER_STATE_TIME]: _, ...annotations } = vm.metadata.annotations ?? {};
+      vm = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
     }
     if (want === 'PoweredOn' && state !== 'poweredOn') {
       if (hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX)) return undefined;
@@ -681,6 +715,7 @@ export function startVirtualMachineController(
     record: VmRecord,
     read: DependencyReader,
     zone: string | undefined,
+    grouping: Grouping | undefined,
     fallthrough?: Fallthrough,
   ) => {
     const fault = takeFailure(key);
@@ -706,6 +741,8 @@ export function startVirtualMachineController(
     const bootstrapVerdict = rereads ? checkBootstrap(read, vm, bootstrap) : undefined;
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
+    // As vm-operator's status update: the group link, or none without a group.
+    if (!fallthrough) verdicts.push(grouping?.linked ?? isAbsent(MEMBER_CONDITION.groupLinked));
     addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(readinessVerdict(vsphere, vm, record, probe));
@@ -749,6 +786,7 @@ export function startVirtualMachineController(
       (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
     );
     if (moduleError !== undefined) throw moduleError;
+    if (typeof started === 'number') return { requeueAfter: started };
     if (started) return undefined;
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
     return waitingForIp ? { requeue: true } : undefined;
@@ -773,18 +811,42 @@ export function startVirtualMachineController(
     const deps: Dependency[] = [];
     const read = readerFor(deps);
     try {
-      const placement = placementFor(read, namespace as string, vm.metadata.labels?.[ZONE_LABEL]);
+      const record = vsphereVmOf(key, vm);
+      const grouping = vm.spec?.groupName ? groupingOf(read, vm, record !== undefined) : undefined;
+      // A VM its group has not placed yet has no zone: not the namespace's first either.
+      const placement =
+        grouping && !grouping.placed
+          ? undefined
+          : placementFor(read, namespace as string, vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone);
       const current = withFinalizer(vm, placement?.zone);
-      const record = vsphereVmOf(key, current);
       return awaitingOr(
         key,
         record
-          ? updatePath(key, current, record, read, placement?.zone)
-          : createPath(key, current, read, placement),
+          ? updatePath(key, current, record, read, placement?.zone, grouping)
+          : createPath(key, current, read, placement, grouping),
       );
     } finally {
       remember(key, deps);
     }
+  };
+
+  /**
+   * The group a VM names, as its reconcile sees it. Read as a dependency until the VM is
+   * deployed (the group's placement requeues it), plainly afterwards (as vm-operator, a group's
+   * later changes do not requeue its deployed VMs).
+   */
+  const groupingOf = (read: DependencyReader, vm: VirtualMachine, deployed: boolean): Grouping => {
+    const namespace = vm.metadata.namespace as string;
+    const name = vm.spec?.groupName as string;
+    const group = (
+      deployed
+        ? kube.direct.get({ ...GROUP, namespace, name })
+        : read.get(GROUP.apiVersion, GROUP.kind, namespace, name)
+    ) as VirtualMachineGroup | undefined;
+    const linked = groupLinkedVerdict('VirtualMachine', vm, group);
+    if (deployed || vm.metadata.labels?.[ZONE_LABEL]) return { linked, placed: true, zone: undefined };
+    const placement = groupPlacementOf(group, vm);
+    return { linked, placed: placement !== undefined, zone: placement?.zoneID };
   };
 
   /** A pass that left a vSphere operation in flight awaits it: its end requeues the VM (see track). */

@@ -1,0 +1,300 @@
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { ZONE_LABEL } from '../../api/annotations.js';
+import type {
+  Condition,
+  VirtualMachine,
+  VirtualMachineGroup,
+  VirtualMachineGroupMemberStatus,
+} from '../../api/types.js';
+import { APPLY_POWER_STATE_TIME } from '../../api/vm-group-validation.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createSupervisorFixture } from '../../testing/fixture.js';
+import { VM_GROUP_FINALIZER } from './vm-group.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const HUB = 'vmoperator.vmware.com/v1alpha6';
+
+async function setup() {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'))?.metadata
+    .name as string;
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const vmRef = (name: string) => ({ apiVersion: HUB, kind: 'VirtualMachine', namespace: 'ns1', name });
+  const groupRef = (name: string) => ({
+    apiVersion: HUB,
+    kind: 'VirtualMachineGroup',
+    namespace: 'ns1',
+    name,
+  });
+  const createVm = (name: string, spec: Record<string, unknown> = {}, labels?: Record<string, string>) =>
+    f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', ...(labels ? { labels } : {}) },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image },
+        storageClass: prepared.storageClass,
+        ...spec,
+      },
+    });
+  const createGroup = (name: string, spec: VirtualMachineGroup['spec']) =>
+    f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineGroup',
+      metadata: { name, namespace: 'ns1' },
+      spec,
+    });
+  const vm = async (name: string) => (await f.find(vmRef(name))) as unknown as VirtualMachine | undefined;
+  const group = async (name: string) =>
+    (await f.find(groupRef(name))) as unknown as VirtualMachineGroup | undefined;
+  const member = async (groupName: string, name: string) =>
+    (await group(groupName))?.status?.members?.find(
+      (m) => m.name === name,
+    ) as VirtualMachineGroupMemberStatus;
+  const edit = async (ref: ReturnType<typeof groupRef>, change: (object: KubeObject) => KubeObject) =>
+    f.kube.update(change(await f.kube.get(ref)));
+  return { ...f, prepared, vmRef, groupRef, createVm, createGroup, vm, group, member, edit };
+}
+
+const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
+  conditions?.find((c) => c.type === type);
+const brief = (c: Condition | undefined) => c && { status: c.status, reason: c.reason, message: c.message };
+const poweredOn = (members: string[]) => ({
+  powerState: 'PoweredOn' as const,
+  bootOrder: [{ members: members.map((name) => ({ name })) }],
+});
+
+describe('the VirtualMachineGroup controller', () => {
+  it('links, owns and places its VMs, which then deploy in the zone it chose; Ready once all are', async () => {
+    const f = await setup();
+    await f.createGroup('g', poweredOn(['a', 'b']));
+    await f.createVm('a', { groupName: 'g' });
+    await f.createVm('b', { groupName: 'g' });
+    await f.settle();
+
+    const group = await f.group('g');
+    expect(group?.metadata.finalizers).toEqual([VM_GROUP_FINALIZER]);
+    expect(brief(conditionOf(group?.status?.conditions, 'Ready'))).toEqual({
+      status: 'True',
+      reason: 'True',
+      message: '',
+    });
+    for (const name of ['a', 'b']) {
+      const vm = await f.vm(name);
+      const status = await f.member('g', name);
+      expect(status).toMatchObject({
+        kind: 'VirtualMachine',
+        uid: vm?.metadata.uid,
+        placement: { zoneID: f.prepared.zone, pool: f.prepared.pool },
+        powerState: 'PoweredOn',
+      });
+      expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+        ['GroupLinked', 'True', 'True'],
+        ['PlacementReady', 'True', 'True'],
+        ['PowerStateSynced', 'True', 'True'],
+      ]);
+      expect(vm?.metadata.ownerReferences).toEqual([
+        { apiVersion: HUB, kind: 'VirtualMachineGroup', name: 'g', uid: group?.metadata.uid },
+      ]);
+      expect(vm?.metadata.labels?.[ZONE_LABEL]).toBe(f.prepared.zone);
+      expect(brief(conditionOf(vm?.status?.conditions, 'GroupLinked'))).toEqual({
+        status: 'True',
+        reason: 'True',
+        message: '',
+      });
+      const record = f.vsphere.store.get(vm?.status?.uniqueID as string) as VmRecord;
+      expect([record.pool, record.powerState]).toEqual([f.prepared.pool, 'poweredOn']);
+    }
+  });
+
+  it('holds back a VM until its group lists it and has placed it', async () => {
+    const f = await setup();
+    await f.createVm('a', { groupName: 'g' });
+    await f.settle();
+    let vm = await f.vm('a');
+    expect(brief(conditionOf(vm?.status?.conditions, 'GroupLinked'))).toEqual({
+      status: 'False',
+      reason: 'NotFound',
+      message: '',
+    });
+    expect(vm?.status?.uniqueID).toBeUndefined();
+    expect(vm?.metadata.labels?.[ZONE_LABEL]).toBeUndefined();
+
+    await f.createGroup('g', poweredOn(['other']));
+    await f.settle();
+    vm = await f.vm('a');
+    expect(brief(conditionOf(vm?.status?.conditions, 'GroupLinked'))).toEqual({
+      status: 'False',
+      reason: 'NotMember',
+      message: '',
+    });
+    expect(brief(conditionOf((await f.member('g', 'other')).conditions, 'GroupLinked'))).toEqual({
+      status: 'False',
+      reason: 'NotFound',
+      message: '',
+    });
+    expect(brief(conditionOf((await f.group('g'))?.status?.conditions, 'Ready'))).toEqual({
+      status: 'False',
+      reason: 'MembersNotReady',
+      message: '1 of 1 members not ready: VirtualMachine/other condition GroupLinked is False',
+    });
+
+    await f.edit(f.groupRef('g'), (g) => ({ ...g, spec: poweredOn(['a']) }));
+    await f.settle();
+    vm = await f.vm('a');
+    expect(brief(conditionOf(vm?.status?.conditions, 'GroupLinked'))?.status).toBe('True');
+    expect(vm?.status?.uniqueID).toBeDefined();
+    expect(vm?.status?.powerState).toBe('PoweredOn');
+  });
+
+  it('tells a member that names another group, or none, that it is not one', async () => {
+    const f = await setup();
+    await f.createVm('loner', { powerState: 'PoweredOff' });
+    await f.createVm('elsewhere', { groupName: 'h', powerState: 'PoweredOff' });
+    await f.createGroup('g', { bootOrder: [{ members: [{ name: 'loner' }, { name: 'elsewhere' }] }] });
+    await f.settle();
+    expect(brief(conditionOf((await f.member('g', 'loner')).conditions, 'GroupLinked'))).toEqual({
+      status: 'False',
+      reason: 'NotMember',
+      message: 'member "VirtualMachine/loner" has no group name',
+    });
+    expect(brief(conditionOf((await f.member('g', 'elsewhere')).conditions, 'GroupLinked'))).toEqual({
+      status: 'False',
+      reason: 'NotMember',
+      message: 'member "VirtualMachine/elsewhere" has different group name: "h"',
+    });
+    expect((await f.vm('loner'))?.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('reports an already deployed VM as AlreadyPlaced in its zone, and a zone-labelled one as placed by its label', async () => {
+    const f = await setup();
+    await f.createVm('old', { powerState: 'PoweredOff' });
+    await f.createVm(
+      'labelled',
+      { groupName: 'g', powerState: 'PoweredOff' },
+      { [ZONE_LABEL]: f.prepared.zone as string },
+    );
+    await f.settle();
+    await f.edit(f.vmRef('old'), (v) => ({ ...v, spec: { ...(v.spec as object), groupName: 'g' } }));
+    await f.createGroup('g', { bootOrder: [{ members: [{ name: 'old' }, { name: 'labelled' }] }] });
+    await f.settle();
+    expect(brief(conditionOf((await f.member('g', 'old')).conditions, 'PlacementReady'))).toEqual({
+      status: 'True',
+      reason: 'AlreadyPlaced',
+      message: f.prepared.zone,
+    });
+    expect((await f.member('g', 'old')).placement).toBeUndefined();
+    expect((await f.vm('labelled'))?.status?.uniqueID).toBeDefined();
+    expect(brief(conditionOf((await f.member('g', 'labelled')).conditions, 'PlacementReady'))?.reason).toBe(
+      'AlreadyPlaced',
+    );
+  });
+
+  it('does not place a VM whose class is missing, and says why', async () => {
+    const f = await setup();
+    await f.createGroup('g', poweredOn(['a']));
+    await f.createVm('a', { groupName: 'g', className: 'no-such-class' });
+    await f.settle();
+    const placement = conditionOf((await f.member('g', 'a')).conditions, 'PlacementReady');
+    expect(placement?.status).toBe('False');
+    expect(placement?.reason).toBe('NotReady');
+    expect(placement?.message).toMatch(/^failed to get VM placement prereqs: .*no-such-class/);
+    expect((await f.vm('a'))?.status?.uniqueID).toBeUndefined();
+  });
+
+  it('powers its members on in boot order, each boot order group after its delay', async () => {
+    const f = await setup();
+    await f.createVm('db', { groupName: 'app', powerState: 'PoweredOff' });
+    await f.createVm('web', { groupName: 'app', powerState: 'PoweredOff' });
+    await f.createGroup('app', {
+      bootOrder: [{ members: [{ name: 'db' }] }, { members: [{ name: 'web' }], powerOnDelay: '30s' }],
+    });
+    await f.settle();
+    expect((await f.vm('web'))?.status?.powerState).toBe('PoweredOff');
+
+    const start = f.vsphere.clock.now();
+    await f.edit(f.groupRef('app'), (g) => ({
+      ...g,
+      spec: { ...(g.spec as object), powerState: 'PoweredOn' },
+    }));
+    await f.settle();
+    expect((await f.vm('db'))?.status?.powerState).toBe('PoweredOn');
+    const web = await f.vm('web');
+    expect(web?.spec?.powerState).toBe('PoweredOn');
+    expect(web?.metadata.annotations?.[APPLY_POWER_STATE_TIME]).toBe(
+      new Date(start + 30_000).toISOString().replace('.000', ''),
+    );
+    expect(web?.status?.powerState).toBe('PoweredOff');
+    expect(brief(conditionOf((await f.member('app', 'web')).conditions, 'PowerStateSynced'))).toEqual({
+      status: 'False',
+      reason: 'Pending',
+      message: '',
+    });
+
+    await f.advance(29_000);
+    expect((await f.vm('web'))?.status?.powerState).toBe('PoweredOff');
+    await f.advance(1_000);
+    const on = await f.vm('web');
+    expect(on?.status?.powerState).toBe('PoweredOn');
+    expect(on?.metadata.annotations?.[APPLY_POWER_STATE_TIME]).toBeUndefined();
+    expect(brief(conditionOf((await f.member('app', 'web')).conditions, 'PowerStateSynced'))?.status).toBe(
+      'True',
+    );
+  });
+
+  it('powers off in reverse boot order, and reports a member changed outside the group as NotSynced', async () => {
+    const f = await setup();
+    await f.createVm('db', { groupName: 'app' });
+    await f.createVm('web', { groupName: 'app' });
+    await f.createGroup('app', {
+      powerState: 'PoweredOn',
+      bootOrder: [{ members: [{ name: 'db' }] }, { members: [{ name: 'web' }] }],
+    });
+    await f.settle();
+    await f.edit(f.groupRef('app'), (g) => ({
+      ...g,
+      spec: { ...(g.spec as object), powerState: 'PoweredOff' },
+    }));
+    await f.settle();
+    expect((await f.vm('db'))?.status?.powerState).toBe('PoweredOff');
+    expect((await f.vm('web'))?.status?.powerState).toBe('PoweredOff');
+    const applied = (await f.group('app'))?.status?.lastUpdatedPowerStateTime;
+    expect(applied).toBeDefined();
+
+    await f.edit(f.vmRef('web'), (v) => ({ ...v, spec: { ...(v.spec as object), powerState: 'PoweredOn' } }));
+    await f.settle();
+    expect((await f.vm('web'))?.status?.powerState).toBe('PoweredOn');
+    expect(brief(conditionOf((await f.member('app', 'web')).conditions, 'PowerStateSynced'))).toEqual({
+      status: 'False',
+      reason: 'NotSynced',
+      message: '',
+    });
+  });
+
+  it('links a child group, places its VMs from the root, mirrors its Ready; members go with a deleted group', async () => {
+    const f = await setup();
+    await f.createGroup('root', {
+      bootOrder: [{ members: [{ name: 'child', kind: 'VirtualMachineGroup' }] }],
+    });
+    await f.createGroup('child', { groupName: 'root', bootOrder: [{ members: [{ name: 'a' }] }] });
+    await f.createVm('a', { groupName: 'child' });
+    await f.settle();
+    const child = await f.group('child');
+    expect(brief(conditionOf(child?.status?.conditions, 'GroupLinked'))?.status).toBe('True');
+    expect(child?.metadata.ownerReferences?.map((r) => r.name)).toEqual(['root']);
+    expect((await f.member('child', 'a')).placement?.zoneID).toBe(f.prepared.zone);
+    expect((await f.vm('a'))?.status?.uniqueID).toBeDefined();
+    const mirrored = conditionOf((await f.member('root', 'child')).conditions, 'Ready');
+    expect(brief(mirrored)).toEqual({ status: 'True', reason: 'True', message: '' });
+    expect(brief(conditionOf((await f.group('root'))?.status?.conditions, 'Ready'))?.status).toBe('True');
+
+    await f.kube.delete(f.groupRef('root'));
+    await f.settle();
+    expect(await f.group('root')).toBeUndefined();
+    expect(await f.group('child')).toBeUndefined();
+    expect(await f.vm('a')).toBeUndefined();
+  });
+});
