@@ -127,6 +127,9 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' },
 ];
 
+/** A VM naming no group has no GroupLinked condition (one it had goes). */
+const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
+
 /** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
 const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 
@@ -742,7 +745,7 @@ export function startVirtualMachineController(
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
     // As vm-operator's status update: the group link, or none without a group.
-    if (!fallthrough) verdicts.push(grouping?.linked ?? isAbsent(MEMBER_CONDITION.groupLinked));
+    if (!fallthrough) verdicts.push(grouping?.linked ?? NOT_GROUPED);
     addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(readinessVerdict(vsphere, vm, record, probe));
