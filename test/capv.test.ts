@@ -89,7 +89,12 @@ async function soapClient(sim: Simulator) {
  */
 async function scenario(
   version: 'v1alpha2' | 'v1alpha5',
-  options: { realistic?: boolean; watch?: (sim: Simulator, apiVersion: string) => void } = {},
+  options: {
+    realistic?: boolean;
+    watch?: (sim: Simulator, apiVersion: string) => void;
+    /** The workers placed by a VirtualMachineGroup named after the cluster (CAPV's node auto-placement). */
+    grouped?: boolean;
+  } = {},
 ) {
   const sim = await createSimulator({
     seed: 1,
@@ -161,12 +166,23 @@ async function scenario(
         ],
       },
       ...(role === 'controlplane' ? { readinessProbe: { tcpSocket: { port: 6443 } } } : {}),
+      ...(options.grouped && role === 'node' ? { groupName: CLUSTER } : {}),
     },
   });
   const names = [
     ...[0, 1, 2].map((i) => `${CLUSTER}-cp-${i}`),
     ...[0, 1, 2, 3, 4].map((i) => `${CLUSTER}-md-${i}`),
   ];
+  if (options.grouped)
+    await kube.create({
+      apiVersion,
+      kind: 'VirtualMachineGroup',
+      metadata: { name: CLUSTER, namespace: NS },
+      spec: {
+        powerState: 'PoweredOn',
+        bootOrder: [{ members: names.filter((n) => n.includes('-md-')).map((name) => ({ name })) }],
+      },
+    });
   for (const name of names) {
     // CAPI's bootstrap Secrets carry the data under `value`: vm-operator falls back to it.
     await kube.create({
@@ -290,6 +306,46 @@ describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s', (versio
     expect(sim.vsphere.store.countOf('VirtualMachine')).toBe(4);
   });
 });
+
+describe.each(['v1alpha2', 'v1alpha5'] as const)(
+  'a CAPV cluster in %s whose workers a group places',
+  (version) => {
+    it("places the workers through the group, in the policy's pool, and takes them with it", async () => {
+      const { sim, kube, apiVersion, names, vm } = await scenario(version, { grouped: true });
+      const soap = await soapClient(sim);
+      const groupRef = { apiVersion, kind: 'VirtualMachineGroup', namespace: NS, name: CLUSTER };
+      type GroupStatus = {
+        conditions?: { type: string; status: string }[];
+        members?: { name: string; uid?: string; placement?: { zoneID?: string; pool?: string } }[];
+      };
+      const group = await kube.get(groupRef);
+      const status = group.status as GroupStatus;
+      expect(status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      const zone = sim.supervisor?.zone as string;
+      const workers = names.filter((n) => n.includes('-md-'));
+      for (const name of names)
+        expect(capvReady((await vm(name)).status), `${name} is CAPV-ready`).toBe(true);
+      for (const name of workers) {
+        const worker = await vm(name);
+        const placed = status.members?.find((m) => m.name === name);
+        expect(placed?.uid).toBe(worker.metadata.uid);
+        expect(placed?.placement?.zoneID).toBe(zone);
+        expect(worker.metadata.labels?.['topology.kubernetes.io/zone']).toBe(zone);
+        // The group placed it in the resource policy's child pool, where vSphere has it.
+        const pool = await soap.property('VirtualMachine', worker.status?.uniqueID as string, 'resourcePool');
+        expect(pool).toContain(`>${placed?.placement?.pool}</val>`);
+        const poolName = await soap.property('ResourcePool', placed?.placement?.pool as string, 'name');
+        expect(poolName).toContain(`<val xsi:type="xsd:string">${CLUSTER}</val>`);
+        expect(worker.metadata.ownerReferences?.map((r) => r.kind)).toEqual(['VirtualMachineGroup']);
+      }
+      const morefs = await Promise.all(workers.map(async (n) => (await vm(n)).status?.uniqueID as string));
+      await kube.delete(groupRef);
+      await sim.settle();
+      for (const moref of morefs) expect(sim.vsphere.store.get(moref)).toBeUndefined();
+      expect(capvReady((await vm(names[0] as string)).status)).toBe(true);
+    });
+  },
+);
 
 describe.each(['v1alpha2', 'v1alpha5'] as const)('a CAPV cluster in %s, with realistic timing', (version) => {
   it("brings every machine through CAPV's readiness checks in CAPV's order", async () => {
