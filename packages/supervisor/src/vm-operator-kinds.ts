@@ -230,8 +230,7 @@ function admitVirtualMachineGroup(): AdmitFunction {
     const group = object as unknown as VirtualMachineGroup;
     const stored = old as unknown as VirtualMachineGroup | undefined;
     const undecodable = badDuration(group);
-    if (undecodable)
-      throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), undecodable, 500, 'InternalError');
+    if (undecodable) throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), undecodable, 500, '');
     const mutation = groupPowerStateMutation(group, stored, clock.now());
     if ('problem' in mutation) throw mutationDenied(kind, mutation.problem);
     let admitted = mutation.group;

@@ -353,6 +353,9 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   }
   if (vm.spec?.nextRestartTime)
     errors.push(invalid('spec.nextRestartTime', vm.spec.nextRestartTime, 'cannot restart VM on create'));
+  // An affinity is the group's placement to honour: a VM with one names its group.
+  if (vm.spec?.affinity && !vm.spec.groupName)
+    errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
   return errors;
 }
 

@@ -48,6 +48,13 @@ describe('Go time and duration formats', () => {
     expect(parseRfc3339('2025-01-01T00:00:01.5Z')).toBe(START + 1500);
     expect(parseRfc3339('2025-01-01T01:00:00+01:00')).toBe(START);
     expect(parseRfc3339('2025-01-01 00:00:00')).toBeUndefined();
+    // As Go reads them: a comma fraction and long fractions pass; lower case and impossible dates do not.
+    expect(parseRfc3339('2025-01-01T00:00:01,5Z')).toBe(START + 1500);
+    expect(parseRfc3339('2025-01-01T00:00:01.1234567891Z')).toBe(START + 1123);
+    expect(parseRfc3339('2025-01-01t00:00:00z')).toBeUndefined();
+    expect(parseRfc3339('2023-02-29T00:00:00Z')).toBeUndefined();
+    expect(parseRfc3339('2024-02-29T00:00:00Z')).toBeDefined();
+    expect(parseRfc3339('2025-01-01T24:00:00Z')).toBeUndefined();
     expect(parseDuration('1m30s')).toBe(90_000);
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('250ms')).toBe(250);
@@ -256,5 +263,63 @@ describe('VirtualMachineGroup validating webhook', () => {
     expect(emptied.message).toContain(
       "spec.powerState: Forbidden: cannot set powerState to empty once it's been set",
     );
+  });
+
+  it('refuses, as the CRD schema does, a member listed twice in one boot order group and one without a name', async () => {
+    const { create, group, refusal } = setup();
+    const denied = await refusal(
+      create(
+        group('g', {
+          bootOrder: [
+            {
+              members: [
+                { name: 'a' },
+                { name: 'a', kind: 'VirtualMachine' },
+                { kind: 'VirtualMachine' } as never,
+              ],
+            },
+          ],
+        }),
+      ),
+    );
+    expect(denied.status).toMatchObject({ code: 422, reason: 'Invalid' });
+    expect(denied.status.details?.causes).toEqual([
+      {
+        field: 'spec.bootOrder[0].members[1]',
+        message: 'Duplicate value: map[string]interface {}{"kind":"VirtualMachine", "name":"a"}',
+        reason: 'FieldValueDuplicate',
+      },
+      { field: 'spec.bootOrder[0].members[2].name', message: 'Required value', reason: 'FieldValueRequired' },
+    ]);
+  });
+});
+
+describe("a VM's group fields in its webhooks", () => {
+  const vm = (name: string, annotations: Record<string, string>, spec: Record<string, unknown> = {}) => ({
+    apiVersion: V6,
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: 'ns1', annotations },
+    spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'i' }, storageClass: 's', ...spec },
+  });
+
+  it('needs an RFC3339Nano apply time, and a group for an affinity', async () => {
+    const { kube, refusal } = setup();
+    await kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachineImage',
+      metadata: { name: 'i', namespace: 'ns1' },
+    });
+    const badTime = await refusal(kube.create(vm('a', { [APPLY_POWER_STATE_TIME]: 'soon' })));
+    expect(badTime.message).toContain(
+      `metadata.annotations[${APPLY_POWER_STATE_TIME}]: Invalid value: "soon": must be formatted as RFC3339Nano`,
+    );
+    const affinity = { vmAffinity: { requiredDuringSchedulingPreferredDuringExecution: [] } };
+    const lone = await refusal(kube.create(vm('b', {}, { affinity })));
+    expect(lone.message).toContain('spec.groupName: Required value: when setting affinity');
+    await expect(
+      kube.create(
+        vm('c', { [APPLY_POWER_STATE_TIME]: '2025-01-01T00:00:30Z' }, { affinity, groupName: 'g' }),
+      ),
+    ).resolves.toBeDefined();
   });
 });

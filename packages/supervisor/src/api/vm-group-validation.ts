@@ -47,14 +47,34 @@ function nanosOf(text: string): bigint | undefined {
   return BigInt(wholeMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0') || '0');
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-](\d{2}):(\d{2}))$/;
 
-/** The time an RFC 3339 text names, in milliseconds; undefined when it names none. */
+/**
+ * The time an RFC 3339 text names, in milliseconds, as Go's `time.Parse(time.RFC3339Nano, ...)`
+ * reads it (a `,` or `.` before any number of fraction digits, every field in its range);
+ * undefined when it names none.
+ */
 export function parseRfc3339(text: string | undefined): number | undefined {
-  if (text === undefined || !RFC3339.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
+  const m = text === undefined ? null : RFC3339.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const daysInMonth =
+    new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeap(year) ? 1 : 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined;
+  const fraction = m[7] === undefined ? '' : `.${m[7].slice(0, 3)}`;
+  return Date.parse(`${m.slice(1, 4).join('-')}T${m.slice(4, 7).join(':')}${fraction}${m[8]}`);
 }
+
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,

@@ -21,6 +21,7 @@ import {
 } from './annotations.js';
 import type { VirtualMachine } from './types.js';
 import { type FieldError, forbidden, IMMUTABLE, invalid } from './validation.js';
+import { APPLY_POWER_STATE_TIME, parseRfc3339 } from './vm-group-validation.js';
 
 /** Annotations only a privileged account may set or change, on create and update alike. */
 const ADMIN_ANNOTATIONS = [
@@ -58,6 +59,10 @@ export function validateVirtualMachineMetadata(
 ): FieldError[] {
   const errors = zoneProblems(vm, old, rules);
   const annotations = vm.metadata.annotations ?? {};
+  // The time a VM's group has it apply its power state: Go's RFC3339Nano, whoever writes it.
+  const applyAt = annotations[APPLY_POWER_STATE_TIME];
+  if (applyAt !== undefined && parseRfc3339(applyAt) === undefined)
+    errors.push(invalid(annotationPath(APPLY_POWER_STATE_TIME), applyAt, 'must be formatted as RFC3339Nano'));
   const group = annotations[CLUSTER_MODULE_GROUP_ANNOTATION];
   if (group && !vm.spec?.reserved?.resourcePolicyName)
     errors.push(forbidden(annotationPath(CLUSTER_MODULE_GROUP_ANNOTATION), NEEDS_POLICY));

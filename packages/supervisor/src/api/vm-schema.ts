@@ -8,7 +8,7 @@
 import type { FieldCause } from '../store/errors.js';
 import type { KubeObject } from '../store/meta.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
-import { invalid, unsupported } from './validation.js';
+import { invalid, required, unsupported } from './validation.js';
 
 const ENUMS = {
   powerState: ['PoweredOff', 'PoweredOn', 'Suspended'],
@@ -56,9 +56,21 @@ export function vmGroupSchemaProblems(object: KubeObject): FieldCause[] {
   if (spec === undefined) return [];
   const problems = enumProblems(spec as Record<string, unknown>, GROUP_ENUM_FIELDS);
   spec.bootOrder?.forEach((order, i) => {
+    // A list-map keyed by kind and name: a member listed twice in one boot order group is refused.
+    const seen = new Set<string>();
     order.members?.forEach((member, j) => {
+      const path = `spec.bootOrder[${i}].members[${j}]`;
       if (member.kind !== undefined && !MEMBER_KINDS.includes(member.kind))
-        problems.push(unsupported(`spec.bootOrder[${i}].members[${j}].kind`, member.kind, MEMBER_KINDS));
+        problems.push(unsupported(`${path}.kind`, member.kind, MEMBER_KINDS));
+      if (member.name === undefined) problems.push(required(`${path}.name`));
+      const key = `${member.kind ?? 'VirtualMachine'}\0${member.name}`;
+      if (seen.has(key))
+        problems.push({
+          field: path,
+          message: `Duplicate value: map[string]interface {}{"kind":${JSON.stringify(member.kind ?? 'VirtualMachine')}, "name":${JSON.stringify(member.name)}}`,
+          reason: 'FieldValueDuplicate',
+        });
+      seen.add(key);
     });
   });
   return problems;

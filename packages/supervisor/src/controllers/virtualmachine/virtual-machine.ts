@@ -65,7 +65,12 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { clusterOfPool, policyModuleOf, policyPlacement } from '../resource-policy/resource-policy.js';
-import { groupLinkedVerdict, groupPlacementOf, MEMBER_CONDITION } from '../vm-group/membership.js';
+import {
+  conditionIsTrue,
+  groupLinkedVerdict,
+  groupPlacementOf,
+  MEMBER_CONDITION,
+} from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import { CONDITION, isAbsent, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
@@ -387,15 +392,26 @@ export function startVirtualMachineController(
   ) => {
     const prerequisites = checkPrerequisites(read, vm);
     const verdicts = [...prerequisites.verdicts];
-    if (grouping) {
-      verdicts.push(grouping.linked);
-      // As vm-operator's create: a VM not linked to its group fails, and one its group has not
-      // placed yet waits (the group's status requeues it).
-      if (grouping.linked.status !== 'True' || !grouping.placed) {
+    if (grouping && !grouping.placed) {
+      // As vm-operator's create, once the prerequisites are met: a VM not linked to its group
+      // fails, and one its group has not placed yet waits (the group's status requeues it).
+      if (!prerequisites.ready) {
         writeVerdicts(vm, verdicts);
-        return grouping.linked.status === 'True' ? undefined : { requeue: true };
+        return { requeue: true };
       }
+      const linked = grouping.linked.status === 'True';
+      verdicts.push(
+        grouping.linked,
+        isFalse(
+          CONDITION.placementReady,
+          REASON.notReady,
+          linked ? 'VM Group placement is not ready' : 'VM is not linked to its group',
+        ),
+      );
+      writeVerdicts(vm, verdicts);
+      return linked ? undefined : { requeue: true };
     }
+    if (grouping && prerequisites.ready) verdicts.push(grouping.linked);
     let target: { pool: string; folder: string } | undefined;
     if (!placement)
       verdicts.push(
@@ -847,7 +863,10 @@ export function startVirtualMachineController(
         : read.get(GROUP.apiVersion, GROUP.kind, namespace, name)
     ) as VirtualMachineGroup | undefined;
     const linked = groupLinkedVerdict('VirtualMachine', vm, group);
-    if (deployed || vm.metadata.labels?.[ZONE_LABEL]) return { linked, placed: true, zone: undefined };
+    if (deployed) return { linked, placed: true, zone: undefined };
+    // A VM not linked is not placed, whatever its zone label says.
+    if (linked.status !== 'True') return { linked, placed: false, zone: undefined };
+    if (vm.metadata.labels?.[ZONE_LABEL]) return { linked, placed: true, zone: undefined };
     const placement = groupPlacementOf(group, vm);
     return { linked, placed: placement !== undefined, zone: placement?.zoneID };
   };
@@ -891,6 +910,31 @@ export function startVirtualMachineController(
     return owner?.kind === VM.kind && versionOf(owner.apiVersion) !== undefined
       ? [objectKey({ namespace: nic.metadata.namespace, name: owner.name })]
       : undefined;
+  });
+  // As vm-operator: a group's change requeues the VMs it has linked that do not say so yet, or
+  // are not placed (a deployed VM reads its group without following it).
+  controller.watches(kube, GROUP, (object) => {
+    const group = object as unknown as VirtualMachineGroup;
+    const namespace = object.metadata.namespace as string;
+    const keys: string[] = [];
+    for (const member of group.status?.members ?? []) {
+      if (
+        member.kind !== 'VirtualMachine' ||
+        !conditionIsTrue(member.conditions, MEMBER_CONDITION.groupLinked)
+      )
+        continue;
+      const vm = kube.direct.get({ ...VM, namespace, name: member.name }) as unknown as
+        | VirtualMachine
+        | undefined;
+      if (!vm || vm.spec?.groupName !== object.metadata.name) continue;
+      const conditions = vm.status?.conditions;
+      if (
+        !conditionIsTrue(conditions, MEMBER_CONDITION.groupLinked) ||
+        !conditionIsTrue(conditions, CONDITION.placementReady)
+      )
+        keys.push(objectKey({ namespace, name: member.name }));
+    }
+    return keys;
   });
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {

@@ -131,6 +131,11 @@ describe('the VirtualMachineGroup controller', () => {
       reason: 'NotMember',
       message: '',
     });
+    expect(brief(conditionOf(vm?.status?.conditions, 'VirtualMachineConditionPlacementReady'))).toEqual({
+      status: 'False',
+      reason: 'NotReady',
+      message: 'VM is not linked to its group',
+    });
     expect(brief(conditionOf((await f.member('g', 'other')).conditions, 'GroupLinked'))).toEqual({
       status: 'False',
       reason: 'NotFound',
@@ -296,5 +301,107 @@ describe('the VirtualMachineGroup controller', () => {
     expect(await f.group('root')).toBeUndefined();
     expect(await f.group('child')).toBeUndefined();
     expect(await f.vm('a')).toBeUndefined();
+  });
+
+  it('tells a VM it waits for its group to place it', async () => {
+    const f = await setup();
+    // A group that cannot place its VM: its class is missing.
+    await f.createGroup('g', poweredOn(['a', 'b']));
+    await f.createVm('a', { groupName: 'g' });
+    await f.createVm('b', { groupName: 'g', className: 'no-such-class' });
+    await f.settle();
+    const vm = await f.vm('a');
+    expect(brief(conditionOf(vm?.status?.conditions, 'GroupLinked'))?.status).toBe('True');
+    expect(brief(conditionOf(vm?.status?.conditions, 'VirtualMachineConditionPlacementReady'))).toEqual({
+      status: 'False',
+      reason: 'NotReady',
+      message: 'VM Group placement is not ready',
+    });
+    expect(vm?.status?.uniqueID).toBeUndefined();
+    expect(brief(conditionOf((await f.group('g'))?.status?.conditions, 'Ready'))?.status).toBe('False');
+  });
+
+  it('places a VM whose bootstrap Secret is missing: placement needs no bootstrap', async () => {
+    const f = await setup();
+    await f.createGroup('g', poweredOn(['a']));
+    await f.createVm('a', {
+      groupName: 'g',
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'gone', key: 'user-data' } } },
+    });
+    await f.settle();
+    expect(brief(conditionOf((await f.member('g', 'a')).conditions, 'PlacementReady'))?.status).toBe('True');
+    expect(
+      brief(conditionOf((await f.vm('a'))?.status?.conditions, 'VirtualMachineBootstrapReady'))?.status,
+    ).toBe('False');
+  });
+
+  it('pushes a stamp once to a VM that cannot act on it, while another member is missing, and settles', async () => {
+    const f = await setup();
+    await f.createVm('held', { groupName: 'g', powerState: 'PoweredOff' });
+    await f.createGroup('g', { bootOrder: [{ members: [{ name: 'held' }] }] });
+    await f.settle();
+    expect((await f.vm('held'))?.status?.powerState).toBe('PoweredOff');
+    // A Supervisor service holds the VM's power-on; the group then lists a member not made yet.
+    const held = f.kube.direct.get(f.vmRef('held')) as KubeObject;
+    f.kube.direct.update({
+      ...held,
+      metadata: {
+        ...held.metadata,
+        annotations: { ...held.metadata.annotations, 'poweron.check.vmoperator.vmware.com/svc': 'x' },
+      },
+    });
+    await f.edit(f.groupRef('g'), (g) => ({
+      ...g,
+      spec: { powerState: 'PoweredOn', bootOrder: [{ members: [{ name: 'held' }, { name: 'missing' }] }] },
+    }));
+    await f.settle();
+    const vm = await f.vm('held');
+    expect(vm?.spec?.powerState).toBe('PoweredOn');
+    expect(vm?.status?.powerState).toBe('PoweredOff');
+    expect(brief(conditionOf((await f.member('g', 'held')).conditions, 'PowerStateSynced'))).toEqual({
+      status: 'False',
+      reason: 'Pending',
+      message: '',
+    });
+    // The missing member keeps the stamp from being recorded.
+    expect((await f.group('g'))?.status?.lastUpdatedPowerStateTime).toBeUndefined();
+  });
+
+  it("brings a deployed VM's GroupLinked back when its group lists it again", async () => {
+    const f = await setup();
+    await f.createGroup('g', poweredOn(['a']));
+    await f.createVm('a', { groupName: 'g' });
+    await f.settle();
+    await f.edit(f.groupRef('g'), (g) => ({ ...g, spec: poweredOn([]) }));
+    // The VM's next pass (any change of it) sees it is no member any more.
+    await f.edit(f.vmRef('a'), (v) => ({
+      ...v,
+      metadata: { ...v.metadata, labels: { ...v.metadata.labels, touched: 'yes' } },
+    }));
+    await f.settle();
+    expect(brief(conditionOf((await f.vm('a'))?.status?.conditions, 'GroupLinked'))?.reason).toBe(
+      'NotMember',
+    );
+    await f.edit(f.groupRef('g'), (g) => ({ ...g, spec: poweredOn(['a']) }));
+    await f.settle();
+    expect(brief(conditionOf((await f.vm('a'))?.status?.conditions, 'GroupLinked'))?.status).toBe('True');
+  });
+
+  it('fails a group that names a parent not listing it: GroupLinked NotMember, Ready Error', async () => {
+    const f = await setup();
+    await f.createGroup('root', { bootOrder: [] });
+    await f.createGroup('child', { groupName: 'root' });
+    await f.settle();
+    const child = await f.group('child');
+    expect(brief(conditionOf(child?.status?.conditions, 'GroupLinked'))).toEqual({
+      status: 'False',
+      reason: 'NotMember',
+      message: '',
+    });
+    expect(brief(conditionOf(child?.status?.conditions, 'Ready'))).toEqual({
+      status: 'False',
+      reason: 'Error',
+      message: 'failed to reconcile group name: group is not linked to its parent group',
+    });
   });
 });

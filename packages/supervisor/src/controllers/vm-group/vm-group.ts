@@ -56,7 +56,7 @@ import { deepEqual, type KubeObject, type OwnerReference, timestamp } from '../.
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { isAbsent, isFalse, isTrue, type Verdict, withVerdicts } from '../virtualmachine/conditions.js';
 import {
-  checkPrerequisites,
+  checkPlacementPrerequisites,
   type DependencyReader,
   VM_OPERATOR_API_VERSION,
 } from '../virtualmachine/prerequisites.js';
@@ -75,6 +75,9 @@ type Member = (VirtualMachine | VirtualMachineGroup) & KubeObject;
 
 const GROUP = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' } as const;
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
+
+/** Go's zero time, 0001-01-01T00:00:00Z. */
+const ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
 
 /** What a pass waits for a watch to bring (vm-operator's NoRequeueError): not retried. */
 class Waiting extends Error {}
@@ -117,15 +120,22 @@ export function startVirtualMachineGroupController(
 
   /** The stamp each group's power state was last applied for (see powerToApply). */
   const appliedStamps = new Map<string, string>();
+  /**
+   * The members each group pushed its stamp's power state to. A member is pushed once per stamp:
+   * vm-operator pushes again on every pass until every member succeeds, which against a VM that
+   * drops the time without acting (a power-on check) loops for ever; on a simulator's clock that
+   * stands still, that loop would be one that never ends.
+   */
+  const pushed = new Map<string, { stamp: string; members: Set<string> }>();
 
   /**
-   * Whether the group's power state is still to be applied, and from when: its stamp (or now, for
-   * a group without one). As vm-operator, it is applied until the status's time is after the
+   * Whether the group's power state is still to be applied, and from when: its stamp. As vm-operator, it is applied until the status's time is after the
    * stamp; and once per stamp, which vm-operator gets from a clock that always moves on.
    */
   const powerToApply = (key: string, group: Group) => {
     const stamp = group.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME] ?? '';
-    const from = parseRfc3339(stamp) ?? vsphere.clock.now();
+    // Without a stamp, Go's zero time: every delay is long past.
+    const from = parseRfc3339(stamp) ?? ZERO_TIME;
     if (!group.spec?.powerState || appliedStamps.get(key) === stamp) return { apply: false, from, stamp };
     const applied = parseRfc3339(group.status?.lastUpdatedPowerStateTime);
     return { apply: applied === undefined || applied <= from, from, stamp };
@@ -174,7 +184,7 @@ export function startVirtualMachineGroupController(
     kind: MemberKind,
     name: string,
     status: VirtualMachineGroupMemberStatus,
-    power: { apply: boolean; at: number },
+    power: { apply: boolean; at: number; stamp: string },
   ): void => {
     const namespace = group.metadata.namespace as string;
     const memberKey = `${kind}/${name}`;
@@ -220,8 +230,31 @@ export function startVirtualMachineGroupController(
       // A VM already in the group's power state is left as it is.
       if (!wanted || observed === wanted) push = false;
     }
+    let done = pushed.get(key);
+    if (push && done?.stamp === power.stamp && done.members.has(memberKey)) push = false;
     if (push) next = withGroupPower(group, next, power.at);
-    if (next !== member) writeMember(key, next);
+    if (next !== member)
+      try {
+        writeMember(key, next);
+      } catch (error) {
+        const why = (error as Error).message;
+        status.conditions = withVerdicts(
+          status.conditions,
+          [
+            isFalse(MEMBER_CONDITION.groupLinked, 'OwnerRefPatchError', why),
+            ...(push ? [isFalse(MEMBER_CONDITION.powerStateSynced, 'PowerStatePatchError', why)] : []),
+          ],
+          now(),
+        );
+        throw new Error(`failed to patch group member "${memberKey}": ${why}`);
+      }
+    if (push) {
+      if (done?.stamp !== power.stamp) {
+        done = { stamp: power.stamp, members: new Set() };
+        pushed.set(key, done);
+      }
+      done.members.add(memberKey);
+    }
     status.conditions = withVerdict(status.conditions, isTrue(MEMBER_CONDITION.groupLinked), now());
     const ready =
       kind === 'VirtualMachineGroup' ? member.status?.conditions?.find((c) => c.type === 'Ready') : undefined;
@@ -253,7 +286,11 @@ export function startVirtualMachineGroupController(
           ? { ...was, ...(was.conditions ? { conditions: was.conditions.slice() } : {}) }
           : { name: member.name, kind };
         try {
-          reconcileMember(key, group, kind, member.name, memberStatus, { apply: power.apply, at });
+          reconcileMember(key, group, kind, member.name, memberStatus, {
+            apply: power.apply,
+            at,
+            stamp: power.stamp,
+          });
         } catch (error) {
           errors.push(error as Error);
         }
@@ -266,7 +303,9 @@ export function startVirtualMachineGroupController(
     }
     status.members = members;
     const failed = aggregate(errors);
-    if (failed) throw failed;
+    if (!failed) return;
+    const message = `failed to reconcile group members: ${failed.message}`;
+    throw failed instanceof Waiting ? new Waiting(message) : new Error(message);
   };
 
   // --- placement -------------------------------------------------------------------
@@ -296,7 +335,9 @@ export function startVirtualMachineGroupController(
         const memberStatus = status.members?.find((m) => m.kind === kind && m.name === member.name);
         if (!memberStatus)
           throw new Error(
-            `${kind === 'VirtualMachine' ? 'VM' : 'VM Group'} "${member.name}" is not in group member status`,
+            kind === 'VirtualMachine'
+              ? `VM "${member.name}" is not in group member status`
+              : `VM Group "${member.name}" is not in parent group "${group.metadata.name}" member status`,
           );
         if (kind === 'VirtualMachineGroup') {
           if (!conditionIsTrue(memberStatus.conditions, MEMBER_CONDITION.groupLinked))
@@ -306,7 +347,10 @@ export function startVirtualMachineGroupController(
           if (children.has(member.name))
             throw new Error(`cycle detected in group hierarchy: "${member.name}"`);
           const child = get<Group>(GROUP.kind, namespace, member.name);
-          if (!child) throw new Error(`failed to get group member group ${member.name}: not found`);
+          if (!child)
+            throw new Error(
+              `failed to get group member group ${member.name}: ${kube.notFoundMessage(GROUP.apiVersion, GROUP.kind, member.name)}`,
+            );
           const childStatus = structuredClone(child.status ?? {});
           children.set(member.name, { group: child, status: childStatus });
           membersToPlace(child, childStatus, children, out);
@@ -330,7 +374,10 @@ export function startVirtualMachineGroupController(
     if (!conditionIsTrue(status.conditions, MEMBER_CONDITION.groupLinked))
       fail(`VM "${name}" is not linked for group "${group.metadata.name}"`);
     const vm = get<VirtualMachine & KubeObject>(VM.kind, group.metadata.namespace as string, name);
-    if (!vm) return fail(`failed to get group member VM "${name}": not found`);
+    if (!vm)
+      return fail(
+        `failed to get group member VM "${name}": ${kube.notFoundMessage(VM.apiVersion, VM.kind, name)}`,
+      );
     if (vm.spec?.groupName !== group.metadata.name)
       fail(
         `VM "${name}" is assigned to group "${vm.spec?.groupName ?? ''}" instead of expected "${group.metadata.name}"`,
@@ -375,7 +422,7 @@ export function startVirtualMachineGroupController(
         );
         errors.push(message);
       };
-      const prerequisites = checkPrerequisites(reader, entry.vm);
+      const prerequisites = checkPlacementPrerequisites(reader, entry.vm);
       const failing = prerequisites.verdicts.find((v) => v.status === 'False');
       if (failing) {
         notReady(`failed to get VM placement prereqs: ${failing.message}`);
@@ -400,7 +447,10 @@ export function startVirtualMachineGroupController(
         now(),
       );
     }
-    if (errors.length > 0) throw new Error(`failed to place group members: ${errors.join('; ')}`);
+    if (errors.length > 0)
+      throw new Error(
+        `failed to place group members: failed to get all VM placement ConfigSpecs: ${errors.join('\n')}`,
+      );
     for (const [entry, target] of targets) {
       entry.status.placement = target;
       entry.status.conditions = withVerdict(
@@ -416,18 +466,22 @@ export function startVirtualMachineGroupController(
     if (group.spec?.groupName) return;
     const children = new Map<string, ChildStatus>();
     const vms: ToPlace[] = [];
-    let error: unknown;
     try {
       membersToPlace(group, status, children, vms);
+    } catch (failure) {
+      throw new Error(
+        `failed to reconcile group placement: failed to get all placement members: ${(failure as Error).message}`,
+      );
+    }
+    try {
       if (vms.length > 0) place(group.metadata.namespace as string, vms);
     } catch (failure) {
-      error = failure;
+      throw new Error(`failed to reconcile group placement: ${(failure as Error).message}`);
     }
-    // Child groups get their members' placement whatever happened.
+    // Child groups get their members' placement once it succeeded, as vm-operator patches them.
     for (const child of children.values())
       if (!deepEqual(child.group.status ?? {}, child.status))
         controller.ownWrite(key, () => kube.direct.updateStatus({ ...child.group, status: child.status }));
-    if (error !== undefined) throw error;
   };
 
   // --- the pass --------------------------------------------------------------------
@@ -466,6 +520,7 @@ export function startVirtualMachineGroupController(
     const group = get<Group>(GROUP.kind, namespace, name);
     if (!group) {
       appliedStamps.delete(key);
+      pushed.delete(key);
       return undefined;
     }
     const finalizers = group.metadata.finalizers ?? [];
