@@ -129,8 +129,9 @@ export function startVirtualMachineGroupController(
   const pushed = new Map<string, { stamp: string; members: Set<string> }>();
 
   /**
-   * Whether the group's power state is still to be applied, and from when: its stamp. As vm-operator, it is applied until the status's time is after the
-   * stamp; and once per stamp, which vm-operator gets from a clock that always moves on.
+   * Whether the group's power state is still to be applied, and from when: its stamp. As
+   * vm-operator, it is applied until the status's time is after the stamp; and once per stamp,
+   * which vm-operator gets from a clock that always moves on.
    */
   const powerToApply = (key: string, group: Group) => {
     const stamp = group.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME] ?? '';
