@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineGroup } from '../../api/types.js';
 import { isKubeError } from '../../store/errors.js';
-import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
 import { conditionIsTrue, listsMember, MEMBER_CONDITION } from './membership.js';
 
