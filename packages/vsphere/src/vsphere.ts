@@ -17,6 +17,7 @@ import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-
 import { customFieldOperations } from './objects/custom-fields.js';
 import { datastoreBrowserOperations, dropBrowsers } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
+import { environmentBrowserOperations } from './objects/environment-browser.js';
 import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
@@ -52,6 +53,7 @@ const LAZY_GROUPS = {
   customFields: customFieldOperations,
   disks: storageObjectOperations,
   datastoreBrowser: datastoreBrowserOperations,
+  environmentBrowser: environmentBrowserOperations,
   tagging: taggingOperations,
   clusterModules: clusterModuleOperations,
   storagePolicies: storagePolicyOperations,
@@ -117,6 +119,10 @@ export class VSphere extends Model {
   /** HostDatastoreBrowser's searches over the files of a datastore. */
   get datastoreBrowser() {
     return this.#group('datastoreBrowser');
+  }
+  /** EnvironmentBrowser's queries of what a compute resource's hosts offer a VM. */
+  get environmentBrowser() {
+    return this.#group('environmentBrowser');
   }
   get tagging() {
     return this.#group('tagging');

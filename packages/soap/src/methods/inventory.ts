@@ -1,7 +1,7 @@
 /**
  * Methods of the inventory's managed objects (VirtualMachine, Folder, ResourcePool,
- * ManagedEntity), of VcenterVStorageObjectManager (First Class Disks) and of
- * HostDatastoreBrowser (the files of datastores), each one the model's
+ * ManagedEntity), of VcenterVStorageObjectManager (First Class Disks), of HostDatastoreBrowser
+ * (the files of datastores) and of EnvironmentBrowser (what hosts offer VMs), each one the model's
  * operation underneath. Task methods return the Task's reference at once; the client polls it.
  */
 import { faults, type MoRef, type VSphere } from '@vsim/vsphere';
@@ -63,6 +63,13 @@ export const inventoryMethods: MethodTable = {
     vsphere.datastoreBrowser.search(self, args.datastorePath, args.searchSpec).ref,
   SearchDatastoreSubFolders_Task: ({ vsphere, self, args }) =>
     vsphere.datastoreBrowser.searchSubFolders(self, args.datastorePath, args.searchSpec).ref,
+  QueryConfigOptionDescriptor: ({ vsphere, self }) =>
+    vsphere.environmentBrowser.configOptionDescriptors(self),
+  QueryConfigOption: ({ vsphere, self, args }) =>
+    vsphere.environmentBrowser.configOption(self, args.key, args.host),
+  QueryConfigOptionEx: ({ vsphere, self, args }) =>
+    vsphere.environmentBrowser.configOptionEx(self, args.spec),
+  QueryConfigTarget: ({ vsphere, self, args }) => vsphere.environmentBrowser.configTarget(self, args.host),
   RenameVStorageObject: ({ vsphere, args }) => vsphere.disks.rename(args.id, args.datastore, args.name),
   ExtendDisk_Task: ({ vsphere, args }) =>
     vsphere.disks.extend(args.id, args.datastore, args.newCapacityInMB).ref,

@@ -11,6 +11,7 @@ import {
   type DatacenterRecord,
   type DatastoreRecord,
   type DvsRecord,
+  environmentBrowserRecord,
   type FolderRecord,
   type HostRecord,
   type NetworkRecord,
@@ -249,6 +250,7 @@ const createComputeResource = (
   const cr = model.newId(kind);
   const pool = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
   tx.put({ id: cr, kind, name, parent, resourcePool: pool, ...settings } satisfies ComputeResourceRecord);
+  tx.put(environmentBrowserRecord(cr));
   return { cr, pool };
 };
 

@@ -24,6 +24,7 @@ export type ManagedType =
   | 'VirtualMachine'
   | 'VirtualMachineSnapshot'
   | 'HostDatastoreBrowser'
+  | 'EnvironmentBrowser'
   | 'Task';
 
 /** A vSphere data object: `_type` is its xsi:type. */
@@ -369,7 +370,8 @@ export type InventoryRecord =
   | VStorageObjectRecord
   | ClusterModuleRecord
   | StoragePolicyRecord
-  | DatastoreBrowserRecord;
+  | DatastoreBrowserRecord
+  | EnvironmentBrowserRecord;
 
 /** A HostDatastoreBrowser: one per datastore and per host, its id derived from theirs. */
 export interface DatastoreBrowserRecord extends StoredRecord {
@@ -379,6 +381,26 @@ export interface DatastoreBrowserRecord extends StoredRecord {
   /** The datastore or host whose datastores it browses. */
   readonly owner: string;
 }
+
+/** An EnvironmentBrowser: one per compute resource (a cluster or a standalone host's), its id derived from it. */
+export interface EnvironmentBrowserRecord extends StoredRecord {
+  readonly kind: 'EnvironmentBrowser';
+  readonly name: string;
+  readonly parent?: undefined;
+  /** The compute resource whose hosts it describes. */
+  readonly owner: string;
+}
+
+/** The EnvironmentBrowser of a compute resource (vCenter's `envbrowser-domain-c7`). */
+export const environmentBrowserIdOf = (owner: string): string => `envbrowser-${owner}`;
+
+/** The EnvironmentBrowser a compute resource gets when it is made. */
+export const environmentBrowserRecord = (owner: string): EnvironmentBrowserRecord => ({
+  id: environmentBrowserIdOf(owner),
+  kind: 'EnvironmentBrowser',
+  name: 'EnvironmentBrowser',
+  owner,
+});
 
 /** The browser of a datastore or a host (vCenter's `datastoreBrowser-datastore-11`). */
 export const browserIdOf = (owner: string): string => `datastoreBrowser-${owner}`;

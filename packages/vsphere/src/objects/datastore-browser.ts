@@ -12,6 +12,7 @@ import {
   browserIdOf,
   type DatastoreBrowserRecord,
   type DatastoreRecord,
+  environmentBrowserIdOf,
   type VmRecord,
   type VStorageObjectRecord,
 } from '../inventory/records.js';
@@ -24,14 +25,13 @@ import { parseDatastorePath } from './vm-placement.js';
 
 const BROWSER_KIND = 'HostDatastoreBrowser';
 
-/** A removed datastore or host takes its browser with it. */
+/** A removed datastore or host takes its datastore browser with it, a compute resource its environment browser. */
 export const dropBrowsers =
   (m: Model): RemovalHook =>
   (tx, removed) => {
-    for (const id of removed) {
-      const browser = browserIdOf(id);
-      if (m.store.get(browser)) tx.remove(browser);
-    }
+    for (const id of removed)
+      for (const browser of [browserIdOf(id), environmentBrowserIdOf(id)])
+        if (m.store.get(browser)) tx.remove(browser);
   };
 
 /** A file or a folder, as the datastore holds it. */

@@ -13,6 +13,7 @@ import {
   STANDARD_DEVICES,
 } from '../inventory/devices.js';
 import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
+import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -33,7 +34,7 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { applyConfigSpec, checkHardware, guestFullName, type VmConfigSpec } from './vm-config-spec.js';
+import { applyConfigSpec, checkHardware, type VmConfigSpec } from './vm-config-spec.js';
 import {
   type CustomizationSpec,
   customizedGuest,
@@ -149,7 +150,7 @@ export const vmEvents = (m: Model) => {
 };
 
 /** What CreateVM_Task gives every VM before its spec's devices: no disk, CD-ROM or SCSI. */
-const BUILTIN_DEVICES: readonly Device[] = withControllers(
+export const BUILTIN_DEVICES: readonly Device[] = withControllers(
   STANDARD_DEVICES.filter((d) => d._type !== 'ParaVirtualSCSIController' && d._type !== 'VirtualCdrom'),
 );
 

@@ -4,6 +4,7 @@
  * changes it carries are applied by ./vm-devices.ts.
  */
 import { faults } from '../faults.js';
+import { guestFullName } from '../inventory/guest-os.js';
 import type { OptionValue, VmConfig, VmRecord } from '../inventory/records.js';
 import type { Model } from '../model.js';
 import { applyDeviceChanges, type DeviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
@@ -28,23 +29,6 @@ export interface VmConfigSpec {
 /** The next changeVersion: time moves on even when two changes fall on one instant. */
 export const nextChangeVersion = (m: Model, config: VmConfig): number =>
   Math.max(m.clock.now(), config.changeVersion + 1);
-
-const GUEST_FULL_NAMES: Record<string, string> = {
-  otherGuest: 'Other (32-bit)',
-  otherGuest64: 'Other (64-bit)',
-  otherLinux64Guest: 'Other Linux (64-bit)',
-  ubuntu64Guest: 'Ubuntu Linux (64-bit)',
-  debian12_64Guest: 'Debian GNU/Linux 12 (64-bit)',
-  rhel8_64Guest: 'Red Hat Enterprise Linux 8 (64-bit)',
-  rhel9_64Guest: 'Red Hat Enterprise Linux 9 (64-bit)',
-  vmwarePhoton64Guest: 'VMware Photon OS (64-bit)',
-  windows9_64Guest: 'Microsoft Windows 10 (64-bit)',
-  windows11_64Guest: 'Microsoft Windows 11 (64-bit)',
-  windows2019srvNext_64Guest: 'Microsoft Windows Server 2022 (64-bit)',
-};
-
-/** The full name vCenter shows for a guest id; an id it has no name for shows as itself. */
-export const guestFullName = (guestId: string): string => GUEST_FULL_NAMES[guestId] ?? guestId;
 
 /** numCPUs, cores per socket and memory as vCenter accepts them. */
 export const checkHardware = (numCPU: number, cores: number, memoryMB: number): void => {

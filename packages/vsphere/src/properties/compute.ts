@@ -1,10 +1,11 @@
 /** ComputeResource, ClusterComputeResource, ResourcePool and VirtualApp properties. */
 import { HOST_HARDWARE } from '../inventory/defaults.js';
-import type {
-  Allocation,
-  ComputeResourceRecord,
-  HostRecord,
-  ResourcePoolRecord,
+import {
+  type Allocation,
+  type ComputeResourceRecord,
+  environmentBrowserIdOf,
+  type HostRecord,
+  type ResourcePoolRecord,
 } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
@@ -61,6 +62,7 @@ const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
 export const computeResourceProperties: PropertyTable<ComputeResourceRecord> = {
   summary: computeSummary,
   resourcePool: (cr, ctx) => refOf(ctx, cr.resourcePool),
+  environmentBrowser: (cr, ctx) => refOf(ctx, environmentBrowserIdOf(cr.id)),
   host: (cr, ctx) => hostsOf(cr, ctx).map((h) => moref('HostSystem', h.id)),
   datastore: (cr, ctx) =>
     refsOf(

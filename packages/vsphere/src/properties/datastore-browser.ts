@@ -1,6 +1,12 @@
-/** HostDatastoreBrowser's properties, and the file types its searches tell apart. */
-import type { DatastoreBrowserRecord, DatastoreRecord, HostRecord } from '../inventory/records.js';
-import { type PropertyTable, type ReadContext, refsOf } from './context.js';
+/** The browsers' properties (HostDatastoreBrowser, EnvironmentBrowser), and the file types searches tell apart. */
+import {
+  browserIdOf,
+  type DatastoreBrowserRecord,
+  type DatastoreRecord,
+  type EnvironmentBrowserRecord,
+  type HostRecord,
+} from '../inventory/records.js';
+import { type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
 /** The file types a search can ask for: query type, info type, and the names that are of it. */
 export const FILE_TYPES: readonly (readonly [
@@ -31,4 +37,13 @@ export const browsedDatastores = (
 export const datastoreBrowserProperties: PropertyTable<DatastoreBrowserRecord> = {
   datastore: (browser, ctx) => refsOf(ctx, browsedDatastores(ctx.store, browser)),
   supportedType: () => [{ _type: 'FolderFileQuery' }, ...FILE_TYPES.map(([query]) => ({ _type: query }))],
+};
+
+export const environmentBrowserProperties: PropertyTable<EnvironmentBrowserRecord> = {
+  // The datastore browser of the compute resource's first host.
+  datastoreBrowser: (browser, ctx) => {
+    for (const id of ctx.store.referrers('childEntity', browser.owner))
+      if (ctx.store.get(id)?.kind === 'HostSystem') return refOf(ctx, browserIdOf(id));
+    return undefined;
+  },
 };

@@ -11,7 +11,7 @@ import { historyCollectorProperties } from '../history/collectors.js';
 import type { InventoryRecord, PropertyFilterRecord } from '../inventory/records.js';
 import { computeResourceProperties, resourcePoolProperties } from './compute.js';
 import { type PropertyTable, type ReadContext, referrerRefs } from './context.js';
-import { datastoreBrowserProperties } from './datastore-browser.js';
+import { datastoreBrowserProperties, environmentBrowserProperties } from './datastore-browser.js';
 import { entityProperties } from './entity.js';
 import { datacenterProperties, folderProperties } from './folder.js';
 import { hostSystemProperties } from './host.js';
@@ -47,6 +47,7 @@ const TABLES: Readonly<Record<string, AnyTable>> = {
   HistoryCollector: { filter: historyCollectorProperties.filter } as AnyTable,
   Task: taskProperties as AnyTable,
   HostDatastoreBrowser: datastoreBrowserProperties as AnyTable,
+  EnvironmentBrowser: environmentBrowserProperties as AnyTable,
   ...(SERVICE_PROPERTIES as Record<string, AnyTable>),
   PropertyCollector: {
     ...(SERVICE_PROPERTIES.PropertyCollector as AnyTable),

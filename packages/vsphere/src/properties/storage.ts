@@ -20,6 +20,17 @@ export const datastoreSummary = (ds: DatastoreRecord) => ({
   maintenanceMode: ds.maintenanceMode,
 });
 
+export const datastoreCapability = () => ({
+  _type: 'DatastoreCapability',
+  directoryHierarchySupported: true,
+  rawDiskMappingsSupported: false,
+  perFileThinProvisioningSupported: true,
+  storageIORMSupported: false,
+  nativeSnapshotSupported: false,
+  topLevelDirectoryCreateSupported: true,
+  seSparseSupported: false,
+});
+
 export const datastoreProperties: PropertyTable<DatastoreRecord> = {
   summary: datastoreSummary,
   info: (ds, ctx: ReadContext) => ({
@@ -33,16 +44,7 @@ export const datastoreProperties: PropertyTable<DatastoreRecord> = {
     timestamp: iso(ctx.clock.now()),
     path: ds.url,
   }),
-  capability: () => ({
-    _type: 'DatastoreCapability',
-    directoryHierarchySupported: true,
-    rawDiskMappingsSupported: false,
-    perFileThinProvisioningSupported: true,
-    storageIORMSupported: false,
-    nativeSnapshotSupported: false,
-    topLevelDirectoryCreateSupported: true,
-    seSparseSupported: false,
-  }),
+  capability: () => datastoreCapability(),
   host: (ds, ctx) =>
     referrerRefs(ctx, 'host', ds.id, 'HostSystem').map((key) => ({
       _type: 'DatastoreHostMount',

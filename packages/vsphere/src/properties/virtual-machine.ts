@@ -6,7 +6,8 @@ import {
   isDisk,
   isEthernetCard,
 } from '../inventory/devices.js';
-import type { VmRecord } from '../inventory/records.js';
+import { guestFamily } from '../inventory/guest-os.js';
+import { environmentBrowserIdOf, type HostRecord, type VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
@@ -176,13 +177,6 @@ export const vmGuest = (vm: VmRecord) =>
     hwVersion: vm.config.version,
   });
 
-const guestFamily = (guestId: string) =>
-  guestId.startsWith('win')
-    ? 'windowsGuest'
-    : guestId.startsWith('darwin')
-      ? 'darwinGuestFamily'
-      : 'linuxGuest';
-
 /** A VM's configuration file (its .vmx): in `layoutEx`, the only file of a VM that is no disk's. */
 export const CONFIG_FILE_BYTES = 2048;
 
@@ -317,6 +311,33 @@ const layoutFile = (key: number, name: string, type: string, size: number) => ({
   accessible: true,
 });
 
+/** What the model's VMs can do: a VM's `capability`, and an EnvironmentBrowser's config option's. */
+export const vmCapability = () => ({
+  _type: 'VirtualMachineCapability',
+  snapshotOperationsSupported: true,
+  multipleSnapshotsSupported: true,
+  snapshotConfigSupported: true,
+  poweredOffSnapshotsSupported: true,
+  memorySnapshotsSupported: true,
+  revertToSnapshotSupported: true,
+  quiescedSnapshotsSupported: true,
+  disableSnapshotsSupported: false,
+  lockSnapshotsSupported: false,
+  consolePreferencesSupported: false,
+  cpuFeatureMaskSupported: true,
+  s1AcpiManagementSupported: true,
+  settingScreenResolutionSupported: true,
+  toolsAutoUpdateSupported: false,
+  vmNpivWwnSupported: true,
+  npivWwnOnNonRdmVmSupported: true,
+  swapPlacementSupported: true,
+  toolsSyncTimeSupported: true,
+  virtualMmuUsageSupported: true,
+  diskSharesSupported: true,
+  bootOptionsSupported: true,
+  settingVideoRamSizeSupported: true,
+});
+
 export const virtualMachineProperties: PropertyTable<VmRecord> = {
   config: (vm) => vmConfig(vm),
   runtime: vmRuntime,
@@ -329,29 +350,10 @@ export const virtualMachineProperties: PropertyTable<VmRecord> = {
   datastore: (vm, ctx) => refsOf(ctx, vm.datastores),
   network: (vm, ctx) => refsOf(ctx, vm.networks),
   layoutEx: (vm, ctx) => vmLayoutEx(vm, ctx),
-  capability: () => ({
-    _type: 'VirtualMachineCapability',
-    snapshotOperationsSupported: true,
-    multipleSnapshotsSupported: true,
-    snapshotConfigSupported: true,
-    poweredOffSnapshotsSupported: true,
-    memorySnapshotsSupported: true,
-    revertToSnapshotSupported: true,
-    quiescedSnapshotsSupported: true,
-    disableSnapshotsSupported: false,
-    lockSnapshotsSupported: false,
-    consolePreferencesSupported: false,
-    cpuFeatureMaskSupported: true,
-    s1AcpiManagementSupported: true,
-    settingScreenResolutionSupported: true,
-    toolsAutoUpdateSupported: false,
-    vmNpivWwnSupported: true,
-    npivWwnOnNonRdmVmSupported: true,
-    swapPlacementSupported: true,
-    toolsSyncTimeSupported: true,
-    virtualMmuUsageSupported: true,
-    diskSharesSupported: true,
-    bootOptionsSupported: true,
-    settingVideoRamSizeSupported: true,
-  }),
+  // The EnvironmentBrowser of the compute resource the VM's host is part of.
+  environmentBrowser: (vm, ctx) => {
+    const computeResource = (ctx.store.get(vm.host ?? '') as HostRecord | undefined)?.parent;
+    return computeResource === undefined ? undefined : refOf(ctx, environmentBrowserIdOf(computeResource));
+  },
+  capability: () => vmCapability(),
 };

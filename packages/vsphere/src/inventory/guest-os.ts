@@ -1,0 +1,29 @@
+/** The guest operating systems the model names: their ids, full names and families. */
+
+const GUEST_FULL_NAMES: Record<string, string> = {
+  otherGuest: 'Other (32-bit)',
+  otherGuest64: 'Other (64-bit)',
+  otherLinux64Guest: 'Other Linux (64-bit)',
+  ubuntu64Guest: 'Ubuntu Linux (64-bit)',
+  debian12_64Guest: 'Debian GNU/Linux 12 (64-bit)',
+  rhel8_64Guest: 'Red Hat Enterprise Linux 8 (64-bit)',
+  rhel9_64Guest: 'Red Hat Enterprise Linux 9 (64-bit)',
+  vmwarePhoton64Guest: 'VMware Photon OS (64-bit)',
+  windows9_64Guest: 'Microsoft Windows 10 (64-bit)',
+  windows11_64Guest: 'Microsoft Windows 11 (64-bit)',
+  windows2019srvNext_64Guest: 'Microsoft Windows Server 2022 (64-bit)',
+};
+
+/** The full name vCenter shows for a guest id; an id it has no name for shows as itself. */
+export const guestFullName = (guestId: string): string => GUEST_FULL_NAMES[guestId] ?? guestId;
+
+/** Every guest id the model has a name for. */
+export const GUEST_IDS: readonly string[] = Object.keys(GUEST_FULL_NAMES);
+
+/** The family of a guest id, as vCenter groups them. */
+export const guestFamily = (guestId: string): string =>
+  guestId.startsWith('win')
+    ? 'windowsGuest'
+    : guestId.startsWith('darwin')
+      ? 'darwinGuestFamily'
+      : 'linuxGuest';
