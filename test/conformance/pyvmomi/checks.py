@@ -1634,6 +1634,26 @@ def datastore_browser_search_and_subfolders():
     task_error_strict(vim.fault.InvalidDatastore, browser.SearchDatastore_Task, datastorePath="[elsewhere]")
 
 
+
+@check
+def environment_browser_options_and_target():
+    browser = vm_named("DC0_H0_VM0").environmentBrowser
+    expect(isinstance(browser, vim.EnvironmentBrowser), "VirtualMachine.environmentBrowser %r" % browser)
+    descriptors = browser.QueryConfigOptionDescriptor()
+    keys = [d.key for d in descriptors]
+    expect("vmx-13" in keys and "vmx-21" in keys, "hardware versions %r" % keys)
+    expect_equal([d.key for d in descriptors if d.defaultConfigOption], ["vmx-21"], "the default config option")
+    option = browser.QueryConfigOption(key="vmx-19")
+    expect_equal((option.version, option.hardwareOptions.hwVersion), ("vmx-19", 19), "QueryConfigOption(vmx-19)")
+    spec = vim.EnvironmentBrowser.ConfigOptionQuerySpec(guestId=["ubuntu64Guest"])
+    narrowed = browser.QueryConfigOptionEx(spec=spec)
+    expect_equal([g.id for g in narrowed.guestOSDescriptor], ["ubuntu64Guest"], "guests narrowed by QueryConfigOptionEx")
+    target = browser.QueryConfigTarget()
+    expect("LocalDS_0" in [d.name for d in target.datastore], "datastores of QueryConfigTarget")
+    expect(target.numCpus > 0, "numCpus of QueryConfigTarget")
+    raises(vmodl.fault.InvalidArgument, browser.QueryConfigOption, key="vmx-99")
+
+
 # ---------------------------------------------------------------------------------------
 
 

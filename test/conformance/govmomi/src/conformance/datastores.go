@@ -6,6 +6,7 @@ import (
 	"path"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -129,5 +130,48 @@ func (s *suite) datastoreChecks() {
 		_, err := search(ctx, "[LocalDS_0] no-such-folder", every)
 		_, err = taskFault(err, "FileNotFound")
 		return err
+	})
+
+	s.check("environment browser: a VM's EnvironmentBrowser describes hardware versions, options and the hosts' datastores", func(ctx context.Context) error {
+		vms, err := s.finder.VirtualMachineList(ctx, "/DC0/vm/*")
+		if err != nil {
+			return err
+		}
+		var vm mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vms[0].Reference(), []string{"environmentBrowser"}, &vm); err != nil {
+			return err
+		}
+		browser := vm.EnvironmentBrowser
+		descriptors, err := methods.QueryConfigOptionDescriptor(ctx, s.c.Client, &types.QueryConfigOptionDescriptor{This: browser})
+		if err != nil {
+			return err
+		}
+		var latest string
+		for _, d := range descriptors.Returnval {
+			if d.DefaultConfigOption != nil && *d.DefaultConfigOption {
+				latest = d.Key
+			}
+		}
+		if latest != "vmx-21" || len(descriptors.Returnval) < 2 {
+			return fmt.Errorf("descriptors %+v, want vmx-21 the default", descriptors.Returnval)
+		}
+		option, err := methods.QueryConfigOption(ctx, s.c.Client, &types.QueryConfigOption{This: browser, Key: latest})
+		if err != nil {
+			return err
+		}
+		if option.Returnval == nil || option.Returnval.Version != latest || option.Returnval.HardwareOptions.HwVersion != 21 ||
+			len(option.Returnval.GuestOSDescriptor) == 0 {
+			return fmt.Errorf("config option %+v", option.Returnval)
+		}
+		target, err := methods.QueryConfigTarget(ctx, s.c.Client, &types.QueryConfigTarget{This: browser})
+		if err != nil {
+			return err
+		}
+		for _, ds := range target.Returnval.Datastore {
+			if ds.Name == "LocalDS_0" && ds.Datastore.Datastore != nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("no LocalDS_0 in the config target's datastores %+v", target.Returnval.Datastore)
 	})
 }
