@@ -11,7 +11,6 @@ import {
   type DatacenterRecord,
   type DatastoreRecord,
   type DvsRecord,
-  environmentBrowserRecord,
   type FolderRecord,
   type HostRecord,
   type NetworkRecord,
@@ -250,7 +249,7 @@ const createComputeResource = (
   const cr = model.newId(kind);
   const pool = createPool(model, tx, 'Resources', cr, cr, ROOT_POOL_ALLOCATION);
   tx.put({ id: cr, kind, name, parent, resourcePool: pool, ...settings } satisfies ComputeResourceRecord);
-  tx.put(environmentBrowserRecord(cr));
+  tx.put(browserRecord('EnvironmentBrowser', cr));
   return { cr, pool };
 };
 
@@ -295,7 +294,7 @@ const createHost = (model: Model, tx: Tx, name: string, parent: string, networks
     inMaintenanceMode: false,
     bootTime: model.clock.now(),
   } satisfies HostRecord);
-  tx.put(browserRecord(id));
+  tx.put(browserRecord('HostDatastoreBrowser', id));
   return id;
 };
 
@@ -319,7 +318,7 @@ const createDatastore = (
     accessible: true,
     maintenanceMode: 'normal',
   } satisfies DatastoreRecord);
-  tx.put(browserRecord(id));
+  tx.put(browserRecord('HostDatastoreBrowser', id));
   for (const host of dc.hosts) {
     const h = tx.get(host) as HostRecord;
     tx.put(Object.assign({}, h, { datastores: [...h.datastores, id] }));

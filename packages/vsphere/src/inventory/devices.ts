@@ -298,6 +298,15 @@ export const DISK_DESCRIPTOR_BYTES = 512;
 /** What a disk's files hold on its datastore (`layoutEx`'s unique sizes): descriptor and extent. */
 export const diskFileBytes = (d: Device): number => DISK_DESCRIPTOR_BYTES + diskBytes(d);
 
+/**
+ * A disk's two files, named and sized: its descriptor (the backing's `[ds] dir/name.vmdk`) and
+ * its extent beside it (`name-flat.vmdk`), which holds the whole disk.
+ */
+export const diskFiles = (descriptor: string, bytes: number) => ({
+  descriptor: { name: descriptor, size: DISK_DESCRIPTOR_BYTES },
+  extent: { name: descriptor.replace(/\.vmdk$/, '-flat.vmdk'), size: bytes },
+});
+
 /** A MAC in vCenter's generated range 00:50:56:80:00:00 - 00:50:56:bf:ff:ff. */
 export const generatedMac = (n: number): string => {
   const b = (v: number) => v.toString(16).padStart(2, '0');

@@ -370,46 +370,47 @@ export type InventoryRecord =
   | VStorageObjectRecord
   | ClusterModuleRecord
   | StoragePolicyRecord
-  | DatastoreBrowserRecord
-  | EnvironmentBrowserRecord;
+  | BrowserRecord;
 
-/** A HostDatastoreBrowser: one per datastore and per host, its id derived from theirs. */
-export interface DatastoreBrowserRecord extends StoredRecord {
-  readonly kind: 'HostDatastoreBrowser';
-  readonly name: string;
+/**
+ * The browsers objects get when they are made, one each, with ids derived from their owner's:
+ * a datastore's or a host's HostDatastoreBrowser (vCenter's `datastoreBrowser-datastore-11`), a
+ * compute resource's EnvironmentBrowser (`envbrowser-domain-c7`).
+ */
+const BROWSER_ID_PREFIXES = {
+  HostDatastoreBrowser: 'datastoreBrowser-',
+  EnvironmentBrowser: 'envbrowser-',
+} as const;
+
+export type BrowserKind = keyof typeof BROWSER_ID_PREFIXES;
+export const BROWSER_KINDS = Object.keys(BROWSER_ID_PREFIXES) as BrowserKind[];
+
+export interface BrowserRecord<K extends BrowserKind = BrowserKind> extends StoredRecord {
+  readonly kind: K;
+  readonly name: K;
   readonly parent?: undefined;
-  /** The datastore or host whose datastores it browses. */
+  /** The datastore or host whose datastores it browses, or the compute resource whose hosts it describes. */
   readonly owner: string;
 }
 
-/** An EnvironmentBrowser: one per compute resource (a cluster or a standalone host's), its id derived from it. */
-export interface EnvironmentBrowserRecord extends StoredRecord {
-  readonly kind: 'EnvironmentBrowser';
-  readonly name: string;
-  readonly parent?: undefined;
-  /** The compute resource whose hosts it describes. */
-  readonly owner: string;
-}
+export type DatastoreBrowserRecord = BrowserRecord<'HostDatastoreBrowser'>;
+export type EnvironmentBrowserRecord = BrowserRecord<'EnvironmentBrowser'>;
 
-/** The EnvironmentBrowser of a compute resource (vCenter's `envbrowser-domain-c7`). */
-export const environmentBrowserIdOf = (owner: string): string => `envbrowser-${owner}`;
+/** The id of `owner`'s browser of a kind. */
+export const browserIdFor = (kind: BrowserKind, owner: string): string =>
+  `${BROWSER_ID_PREFIXES[kind]}${owner}`;
 
-/** The EnvironmentBrowser a compute resource gets when it is made. */
-export const environmentBrowserRecord = (owner: string): EnvironmentBrowserRecord => ({
-  id: environmentBrowserIdOf(owner),
-  kind: 'EnvironmentBrowser',
-  name: 'EnvironmentBrowser',
-  owner,
-});
+/** The HostDatastoreBrowser of a datastore or a host. */
+export const browserIdOf = (owner: string): string => browserIdFor('HostDatastoreBrowser', owner);
 
-/** The browser of a datastore or a host (vCenter's `datastoreBrowser-datastore-11`). */
-export const browserIdOf = (owner: string): string => `datastoreBrowser-${owner}`;
+/** The EnvironmentBrowser of a compute resource. */
+export const environmentBrowserIdOf = (owner: string): string => browserIdFor('EnvironmentBrowser', owner);
 
-/** The browser a datastore or a host gets when it is made. */
-export const browserRecord = (owner: string): DatastoreBrowserRecord => ({
-  id: browserIdOf(owner),
-  kind: 'HostDatastoreBrowser',
-  name: 'HostDatastoreBrowser',
+/** The browser of a kind an object gets when it is made. */
+export const browserRecord = <K extends BrowserKind>(kind: K, owner: string): BrowserRecord<K> => ({
+  id: browserIdFor(kind, owner),
+  kind,
+  name: kind,
   owner,
 });
 

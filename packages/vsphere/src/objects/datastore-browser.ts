@@ -7,12 +7,12 @@
  * (`HostSystem.datastoreBrowser`), which reaches the datastores the host mounts.
  */
 import { faults } from '../faults.js';
-import { DISK_DESCRIPTOR_BYTES, diskBytes, diskDatastore, isDisk } from '../inventory/devices.js';
+import { diskBytes, diskDatastore, diskFiles, isDisk } from '../inventory/devices.js';
 import {
-  browserIdOf,
+  BROWSER_KINDS,
+  browserIdFor,
   type DatastoreBrowserRecord,
   type DatastoreRecord,
-  environmentBrowserIdOf,
   type VmRecord,
   type VStorageObjectRecord,
 } from '../inventory/records.js';
@@ -23,15 +23,15 @@ import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
 import { moref } from '../refs.js';
 import { parseDatastorePath } from './vm-placement.js';
 
-const BROWSER_KIND = 'HostDatastoreBrowser';
-
 /** A removed datastore or host takes its datastore browser with it, a compute resource its environment browser. */
 export const dropBrowsers =
   (m: Model): RemovalHook =>
   (tx, removed) => {
     for (const id of removed)
-      for (const browser of [browserIdOf(id), environmentBrowserIdOf(id)])
+      for (const kind of BROWSER_KINDS) {
+        const browser = browserIdFor(kind, id);
         if (m.store.get(browser)) tx.remove(browser);
+      }
   };
 
 /** A file or a folder, as the datastore holds it. */
@@ -77,17 +77,18 @@ const addFile = (tree: Tree, path: string, file: Omit<Entry, 'name' | 'folder'>)
   }
 };
 
-/** A disk's descriptor and extent, `descriptor` being its backing's `[ds] dir/name.vmdk`. */
-const addDisk = (tree: Tree, descriptor: string, bytes: number, thin: boolean, modified: number) => {
-  const path = parseDatastorePath(descriptor)?.path;
-  if (!path) return;
-  const extent = path.replace(/\.vmdk$/, '-flat.vmdk');
-  addFile(tree, path, {
-    size: DISK_DESCRIPTOR_BYTES,
+/** A disk's descriptor and extent, as `layoutEx` names them (`fileName`: its backing's `[ds] dir/name.vmdk`). */
+const addDisk = (tree: Tree, fileName: string, bytes: number, thin: boolean, modified: number) => {
+  const { descriptor, extent } = diskFiles(fileName, bytes);
+  const descriptorPath = parseDatastorePath(descriptor.name)?.path;
+  const extentPath = parseDatastorePath(extent.name)?.path;
+  if (!descriptorPath || !extentPath) return;
+  addFile(tree, descriptorPath, {
+    size: descriptor.size,
     modified,
-    disk: { capacityKb: Math.floor(bytes / 1024), thin, extent: split(extent).name },
+    disk: { capacityKb: Math.floor(bytes / 1024), thin, extent: split(extentPath).name },
   });
-  addFile(tree, extent, { size: bytes, modified });
+  addFile(tree, extentPath, { size: extent.size, modified });
 };
 
 /** The files on a datastore, made from the VMs and First Class Disks on it. */
@@ -227,7 +228,7 @@ const folderPath = (ds: DatastoreRecord, dir: string) =>
 
 export const datastoreBrowserOperations = (m: Model) => {
   const search = (browserRef: Ref, datastorePath: string, spec: SearchSpec, subFolders: boolean) => {
-    const browser = m.lookup<DatastoreBrowserRecord>(browserRef, BROWSER_KIND);
+    const browser = m.lookup<DatastoreBrowserRecord>(browserRef, 'HostDatastoreBrowser');
     if (typeof datastorePath !== 'string') throw faults.invalidArgument('datastorePath');
     const parsed = parseDatastorePath(datastorePath);
     const reached = browsedDatastores(m.store, browser);
@@ -248,7 +249,7 @@ export const datastoreBrowserOperations = (m: Model) => {
         const top = parsed.path.replace(/^\/+|\/+$/g, '');
         const tree = filesOn(m, ds.id);
         if (!tree.has(top)) throw faults.fileNotFound(datastorePath);
-        const { fileInfo, order } = searcher(spec ?? {});
+        const { fileInfo, order } = searcher(spec);
         const results: object[] = [];
         const visit = (dir: string) => {
           const entries = [...(tree.get(dir) as Map<string, Entry>).values()].sort(order);

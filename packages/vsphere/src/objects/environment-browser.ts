@@ -10,13 +10,16 @@ import { faults } from '../faults.js';
 import { HOST_HARDWARE } from '../inventory/defaults.js';
 import { GUEST_IDS, guestFamily, guestFullName } from '../inventory/guest-os.js';
 import type {
+  DatastoreRecord,
+  DvsRecord,
   EnvironmentBrowserRecord,
   HostRecord,
-  InventoryRecord,
   NetworkRecord,
 } from '../inventory/records.js';
 import { hardwareVersionNumber, LATEST_HARDWARE_VERSION } from '../inventory/vm.js';
 import type { Model, Ref } from '../model.js';
+import { hostsOfComputeResource } from '../properties/compute.js';
+import { networkSummary } from '../properties/network.js';
 import { datastoreCapability, datastoreSummary } from '../properties/storage.js';
 import { vmCapability } from '../properties/virtual-machine.js';
 import { moref } from '../refs.js';
@@ -92,15 +95,6 @@ export interface ConfigOptionSpec {
 
 export const environmentBrowserOperations = (m: Model) => {
   const browserOf = (ref: Ref) => m.lookup<EnvironmentBrowserRecord>(ref, 'EnvironmentBrowser');
-  /** The hosts of the browser's compute resource. */
-  const hostsOf = (browser: EnvironmentBrowserRecord): HostRecord[] => {
-    const out: HostRecord[] = [];
-    for (const id of m.store.referrers('childEntity', browser.owner)) {
-      const record = m.store.get(id);
-      if (record?.kind === 'HostSystem') out.push(record as HostRecord);
-    }
-    return out;
-  };
   /** The host asked about: one of the compute resource's (InvalidArgument otherwise). */
   const hostIn = (browser: EnvironmentBrowserRecord, host: Ref | undefined): HostRecord | undefined => {
     if (host === undefined) return undefined;
@@ -139,7 +133,7 @@ export const environmentBrowserOperations = (m: Model) => {
     /** QueryConfigOptionDescriptor: the hardware versions the hosts run, the latest the default. */
     configOptionDescriptors(browserRef: Ref): object[] {
       const browser = browserOf(browserRef);
-      const hosts = hostsOf(browser).map((h) => moref('HostSystem', h.id));
+      const hosts = hostsOfComputeResource(m.store, browser.owner).map((h) => moref('HostSystem', h.id));
       return HARDWARE.map((h) => ({
         _type: 'VirtualMachineConfigOptionDescriptor',
         key: keyOf(h.version),
@@ -163,7 +157,7 @@ export const environmentBrowserOperations = (m: Model) => {
     configTarget(browserRef: Ref, host?: Ref): object {
       const browser = browserOf(browserRef);
       const only = hostIn(browser, host);
-      const hosts = only ? [only] : hostsOf(browser);
+      const hosts = only ? [only] : hostsOfComputeResource(m.store, browser.owner);
       const seen = new Set<string>();
       const datastore: object[] = [];
       const network: object[] = [];
@@ -172,7 +166,7 @@ export const environmentBrowserOperations = (m: Model) => {
         for (const id of h.datastores) {
           if (seen.has(id)) continue;
           seen.add(id);
-          const ds = m.store.get(id) as Parameters<typeof datastoreSummary>[0] | undefined;
+          const ds = m.store.get(id) as DatastoreRecord | undefined;
           if (!ds) continue;
           datastore.push({
             _type: 'VirtualMachineDatastoreInfo',
@@ -193,15 +187,10 @@ export const environmentBrowserOperations = (m: Model) => {
             network.push({
               _type: 'VirtualMachineNetworkInfo',
               name: net.name,
-              network: {
-                _type: 'NetworkSummary',
-                network: moref('Network', net.id),
-                name: net.name,
-                accessible: true,
-              },
+              network: networkSummary(net),
             });
           else if (net?.kind === 'DistributedVirtualPortgroup' && !net.uplink) {
-            const dvs = m.store.get(net.dvs ?? '') as (InventoryRecord & { uuid: string }) | undefined;
+            const dvs = m.store.get(net.dvs ?? '') as DvsRecord | undefined;
             distributedVirtualPortgroup.push({
               _type: 'DistributedVirtualPortgroupInfo',
               switchName: dvs?.name ?? '',

@@ -10,14 +10,18 @@ import {
 import { moref } from '../refs.js';
 import { type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
 
-const hostsOf = (cr: ComputeResourceRecord, ctx: ReadContext): HostRecord[] => {
+/** The hosts of a compute resource (a cluster's, or a standalone host alone). */
+export const hostsOfComputeResource = (store: ReadContext['store'], cr: string): HostRecord[] => {
   const out: HostRecord[] = [];
-  for (const id of ctx.store.referrers('childEntity', cr.id)) {
-    const r = ctx.store.get(id);
+  for (const id of store.referrers('childEntity', cr)) {
+    const r = store.get(id);
     if (r?.kind === 'HostSystem') out.push(r as HostRecord);
   }
   return out;
 };
+
+const hostsOf = (cr: ComputeResourceRecord, ctx: ReadContext): HostRecord[] =>
+  hostsOfComputeResource(ctx.store, cr.id);
 
 /** The union of what the hosts see, in first-seen order. */
 const unionOf = (hosts: HostRecord[], pick: (h: HostRecord) => readonly string[]) => [

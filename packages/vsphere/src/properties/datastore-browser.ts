@@ -6,6 +6,7 @@ import {
   type EnvironmentBrowserRecord,
   type HostRecord,
 } from '../inventory/records.js';
+import { hostsOfComputeResource } from './compute.js';
 import { type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
 /** The file types a search can ask for: query type, info type, and the names that are of it. */
@@ -42,8 +43,7 @@ export const datastoreBrowserProperties: PropertyTable<DatastoreBrowserRecord> =
 export const environmentBrowserProperties: PropertyTable<EnvironmentBrowserRecord> = {
   // The datastore browser of the compute resource's first host.
   datastoreBrowser: (browser, ctx) => {
-    for (const id of ctx.store.referrers('childEntity', browser.owner))
-      if (ctx.store.get(id)?.kind === 'HostSystem') return refOf(ctx, browserIdOf(id));
-    return undefined;
+    const host = hostsOfComputeResource(ctx.store, browser.owner)[0];
+    return host && refOf(ctx, browserIdOf(host.id));
   },
 };

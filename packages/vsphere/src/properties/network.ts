@@ -3,14 +3,16 @@ import type { DvsRecord, NetworkRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { type PropertyTable, referrerRefs, refOf } from './context.js';
 
+export const networkSummary = (net: NetworkRecord) => ({
+  _type: 'NetworkSummary',
+  network: moref(net.kind, net.id),
+  name: net.name,
+  accessible: true,
+  ipPoolName: '',
+});
+
 export const networkProperties: PropertyTable<NetworkRecord> = {
-  summary: (net) => ({
-    _type: 'NetworkSummary',
-    network: moref(net.kind, net.id),
-    name: net.name,
-    accessible: true,
-    ipPoolName: '',
-  }),
+  summary: networkSummary,
   host: (net, ctx) => referrerRefs(ctx, 'host', net.id, 'HostSystem'),
   vm: (net, ctx) => referrerRefs(ctx, 'vm', net.id, 'VirtualMachine'),
 };

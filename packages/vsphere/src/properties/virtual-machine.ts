@@ -1,11 +1,5 @@
 /** VirtualMachine's properties, derived from its record. */
-import {
-  DISK_DESCRIPTOR_BYTES,
-  diskBytes,
-  diskFileBytes,
-  isDisk,
-  isEthernetCard,
-} from '../inventory/devices.js';
+import { diskBytes, diskFileBytes, diskFiles, isDisk, isEthernetCard } from '../inventory/devices.js';
 import { guestFamily } from '../inventory/guest-os.js';
 import { environmentBrowserIdOf, type HostRecord, type VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
@@ -286,11 +280,11 @@ const vmLayoutEx = (vm: VmRecord, ctx: ReadContext) => {
   const disk: object[] = [];
   for (const d of vm.config.devices) {
     if (!isDisk(d)) continue;
-    const descriptor = (d.backing as { fileName: string }).fileName;
+    const { descriptor, extent } = diskFiles((d.backing as { fileName: string }).fileName, diskBytes(d));
     const [descriptorKey, extentKey] = [file.length, file.length + 1];
     file.push(
-      layoutFile(descriptorKey, descriptor, 'diskDescriptor', DISK_DESCRIPTOR_BYTES),
-      layoutFile(extentKey, descriptor.replace(/\.vmdk$/, '-flat.vmdk'), 'diskExtent', diskBytes(d)),
+      layoutFile(descriptorKey, descriptor.name, 'diskDescriptor', descriptor.size),
+      layoutFile(extentKey, extent.name, 'diskExtent', extent.size),
     );
     disk.push({
       _type: 'VirtualMachineFileLayoutExDiskLayout',
