@@ -138,8 +138,6 @@ const vmRef = (apiVersion: string, name: string) => ({
 });
 const classRef = { apiVersion: V6, kind: 'VirtualMachineClass', namespace: 'ns1', name: CLASS };
 
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 async function setup(): Promise<World> {
   const fixture = await createSupervisorFixture({ namespaces: ['ns1'] });
   const images = await fixture.kube.list({
@@ -268,10 +266,7 @@ async function run(w: World, c: Command): Promise<void> {
       await w.advance(400);
       return;
     case 'round':
-      // One round of due work only: the next command lands on a Supervisor half way.
-      await flush();
-      w.vsphere.scheduler.runDue();
-      await flush();
+      await w.round();
       return;
   }
 }

@@ -30,7 +30,7 @@ export const rfc3339Nano = (ms: number): string => new Date(ms).toISOString().re
  */
 export function nextStamp(previous: string | undefined, nowMs: number): string {
   const now = BigInt(nowMs) * 1_000_000n;
-  const last = previous === undefined ? undefined : nanosOf(previous);
+  const last = previous === undefined ? undefined : rfc3339Nanos(previous);
   const at = last === undefined || now > last ? now : last + 1n;
   const seconds = at / 1_000_000_000n;
   const fraction = (at % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
@@ -38,23 +38,14 @@ export function nextStamp(previous: string | undefined, nowMs: number): string {
   return `${whole}${fraction ? `.${fraction}` : ''}Z`;
 }
 
-/** An RFC 3339 time in nanoseconds since the epoch; undefined when the text is none. */
-function nanosOf(text: string): bigint | undefined {
-  const ms = parseRfc3339(text);
-  if (ms === undefined) return undefined;
-  const fraction = /\.(\d{1,9})/.exec(text)?.[1] ?? '';
-  const wholeMs = Math.floor(ms / 1000) * 1000;
-  return BigInt(wholeMs) * 1_000_000n + BigInt(fraction.padEnd(9, '0') || '0');
-}
-
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /**
- * The time an RFC 3339 text names, in milliseconds, as Go's `time.Parse(time.RFC3339Nano, ...)`
- * reads it (a `,` or `.` before any number of fraction digits, every field in its range);
- * undefined when it names none.
+ * The time an RFC 3339 text names, in nanoseconds since the epoch, as Go's
+ * `time.Parse(time.RFC3339Nano, ...)` reads it (a `,` or `.` before any number of fraction digits,
+ * every field in its range); undefined when it names none.
  */
-export function parseRfc3339(text: string | undefined): number | undefined {
+function rfc3339Nanos(text: string | undefined): bigint | undefined {
   const m = text === undefined ? null : RFC3339.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
@@ -70,8 +61,14 @@ export function parseRfc3339(text: string | undefined): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
     return undefined;
   if (m[9] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59)) return undefined;
-  const fraction = m[7] === undefined ? '' : `.${m[7].slice(0, 3)}`;
-  return Date.parse(`${m.slice(1, 4).join('-')}T${m.slice(4, 7).join(':')}${fraction}${m[8]}`);
+  const seconds = Date.parse(`${m.slice(1, 4).join('-')}T${m.slice(4, 7).join(':')}${m[8]}`);
+  return BigInt(seconds) * 1_000_000n + BigInt((m[7] ?? '').slice(0, 9).padEnd(9, '0'));
+}
+
+/** The time an RFC 3339 text names, in milliseconds (see rfc3339Nanos); undefined when it names none. */
+export function parseRfc3339(text: string | undefined): number | undefined {
+  const nanos = rfc3339Nanos(text);
+  return nanos === undefined ? undefined : Number(nanos / 1_000_000n);
 }
 
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;

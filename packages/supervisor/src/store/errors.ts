@@ -111,7 +111,7 @@ export class AdmissionDenied extends Error {
 const qualified = (s: Subject) => (s.group ? `${s.resource}.${s.group}` : s.resource);
 
 /** Errors as Go's aggregate prints them: one alone, several in brackets. */
-const aggregate = (messages: readonly string[]): string =>
+export const aggregate = (messages: readonly string[]): string =>
   messages.length === 1 ? (messages[0] as string) : `[${messages.join(', ')}]`;
 
 function failure(reason: StatusReason, message: string, details?: StatusDetails): KubeError {

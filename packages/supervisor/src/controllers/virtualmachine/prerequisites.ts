@@ -391,39 +391,26 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
       );
 }
 
-/** Every prerequisite, each with its verdict; `ready` when all are True. */
-export function checkPrerequisites(read: DependencyReader, vm: VirtualMachine): Prerequisites {
+/**
+ * Every prerequisite, each with its verdict; `ready` when all are True. A group's placement of a
+ * VM checks them without the bootstrap (`bootstrap` false), as vm-operator's
+ * vmGroupGetVMCreatePrereqs does.
+ */
+export function checkPrerequisites(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  bootstrap = true,
+): Prerequisites {
   const resolved: Resolved = {};
-  return judged(
-    [
-      checkClass(read, vm, resolved),
-      checkImage(read, vm, resolved),
-      checkPolicy(read, vm, resolved),
-      checkBootstrap(read, vm, resolved),
-      checkStorage(read, vm),
-    ],
-    resolved,
-  );
-}
-
-/** What a group's placement of a VM needs (vm-operator's vmGroupGetVMCreatePrereqs): all but the bootstrap. */
-export function checkPlacementPrerequisites(read: DependencyReader, vm: VirtualMachine): Prerequisites {
-  const resolved: Resolved = {};
-  return judged(
-    [
-      checkClass(read, vm, resolved),
-      checkImage(read, vm, resolved),
-      checkPolicy(read, vm, resolved),
-      checkStorage(read, vm),
-    ],
-    resolved,
-  );
-}
-
-const judged = (all: (Verdict | undefined)[], resolved: Resolved): Prerequisites => {
-  const verdicts = all.filter((v): v is Verdict => v !== undefined);
+  const verdicts = [
+    checkClass(read, vm, resolved),
+    checkImage(read, vm, resolved),
+    checkPolicy(read, vm, resolved),
+    bootstrap ? checkBootstrap(read, vm, resolved) : undefined,
+    checkStorage(read, vm),
+  ].filter((v): v is Verdict => v !== undefined);
   return { verdicts, ready: verdicts.every((v) => v.status === 'True' || v.status === 'Absent'), resolved };
-};
+}
 
 /**
  * The Supervisor's DNS as its ConfigMap says; none without it. A ConfigMap still holding the

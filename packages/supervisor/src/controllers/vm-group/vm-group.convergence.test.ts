@@ -61,7 +61,6 @@ interface World extends SupervisorFixture {
 
 const vmRef = (name: string) => ({ apiVersion: V6, kind: 'VirtualMachine', namespace: 'ns1', name });
 const groupRef = { apiVersion: V6, kind: 'VirtualMachineGroup', namespace: 'ns1', name: GROUP_NAME };
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function setup(): Promise<World> {
   const f = await createSupervisorFixture({ namespaces: ['ns1'] });
@@ -136,9 +135,7 @@ async function run(w: World, c: Command): Promise<void> {
       await w.advance(4_000);
       return;
     case 'round':
-      await flush();
-      w.vsphere.scheduler.runDue();
-      await flush();
+      await w.round();
       return;
   }
 }

@@ -51,12 +51,13 @@ import { placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { aggregate } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, type OwnerReference, timestamp } from '../../store/meta.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import { isAbsent, isFalse, isTrue, type Verdict, withVerdicts } from '../virtualmachine/conditions.js';
 import {
-  checkPlacementPrerequisites,
+  checkPrerequisites,
   type DependencyReader,
   VM_OPERATOR_API_VERSION,
 } from '../virtualmachine/prerequisites.js';
@@ -82,16 +83,12 @@ const ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
 /** What a pass waits for a watch to bring (vm-operator's NoRequeueError): not retried. */
 class Waiting extends Error {}
 
-/** Several members' errors as one; one that waits only when all of them wait. */
-function aggregate(errors: readonly Error[]): Error | undefined {
+/** Several members' errors as one (as Go aggregates them); one that waits only when all of them wait. */
+function aggregated(errors: readonly Error[]): Error | undefined {
   if (errors.length === 0) return undefined;
-  const message =
-    errors.length === 1 ? (errors[0] as Error).message : `[${errors.map((e) => e.message).join(', ')}]`;
+  const message = aggregate(errors.map((e) => e.message));
   return errors.every((e) => e instanceof Waiting) ? new Waiting(message) : new Error(message);
 }
-
-const withVerdict = (conditions: Condition[] | undefined, verdict: Verdict, now: string) =>
-  withVerdicts(conditions, [verdict], now);
 
 const reverse = <T>(list: readonly T[]): T[] => list.slice().reverse();
 
@@ -118,15 +115,29 @@ export function startVirtualMachineGroupController(
 
   // --- power -----------------------------------------------------------------------
 
-  /** The stamp each group's power state was last applied for (see powerToApply). */
-  const appliedStamps = new Map<string, string>();
   /**
-   * The members each group pushed its stamp's power state to. A member is pushed once per stamp:
-   * vm-operator pushes again on every pass until every member succeeds, which against a VM that
-   * drops the time without acting (a power-on check) loops for ever; on a simulator's clock that
-   * stands still, that loop would be one that never ends.
+   * Per group, its last stamp: the members its power state was pushed to, and whether it was
+   * applied (pushed to every member). A member is pushed once per stamp: vm-operator pushes again
+   * on every pass until every member succeeds, which against a VM that drops the time without
+   * acting (a power-on check) loops for ever; on a simulator's clock that stands still, that
+   * loop would be one that never ends.
    */
-  const pushed = new Map<string, { stamp: string; members: Set<string> }>();
+  const stamps = new Map<string, { stamp: string; pushed: Set<string>; applied: boolean }>();
+
+  /** The group's record of `stamp`, a new one when the stamp changed. */
+  const stampOf = (key: string, stamp: string) => {
+    let record = stamps.get(key);
+    if (record?.stamp !== stamp) {
+      record = { stamp, pushed: new Set(), applied: false };
+      stamps.set(key, record);
+    }
+    return record;
+  };
+
+  /** Applies verdicts to the conditions of a group, or of a member in its status. */
+  const mark = (holder: { conditions?: Condition[] }, ...verdicts: Verdict[]) => {
+    holder.conditions = withVerdicts(holder.conditions, verdicts, now());
+  };
 
   /**
    * Whether the group's power state is still to be applied, and from when: its stamp. As
@@ -137,7 +148,7 @@ export function startVirtualMachineGroupController(
     const stamp = group.metadata.annotations?.[LAST_UPDATED_POWER_STATE_TIME] ?? '';
     // Without a stamp, Go's zero time: every delay is long past.
     const from = parseRfc3339(stamp) ?? ZERO_TIME;
-    if (!group.spec?.powerState || appliedStamps.get(key) === stamp) return { apply: false, from, stamp };
+    if (!group.spec?.powerState || stampOf(key, stamp).applied) return { apply: false, from, stamp };
     const applied = parseRfc3339(group.status?.lastUpdatedPowerStateTime);
     return { apply: applied === undefined || applied <= from, from, stamp };
   };
@@ -191,11 +202,7 @@ export function startVirtualMachineGroupController(
     const memberKey = `${kind}/${name}`;
     const member = get<Member>(kind, namespace, name);
     if (!member) {
-      status.conditions = withVerdict(
-        status.conditions,
-        isFalse(MEMBER_CONDITION.groupLinked, 'NotFound', ''),
-        now(),
-      );
+      mark(status, isFalse(MEMBER_CONDITION.groupLinked, 'NotFound', ''));
       throw new Waiting(`member "${memberKey}" not found`);
     }
     const groupName = member.spec?.groupName ?? '';
@@ -204,11 +211,7 @@ export function startVirtualMachineGroupController(
         groupName === ''
           ? `member "${memberKey}" has no group name`
           : `member "${memberKey}" has different group name: "${groupName}"`;
-      status.conditions = withVerdict(
-        status.conditions,
-        isFalse(MEMBER_CONDITION.groupLinked, 'NotMember', why),
-        now(),
-      );
+      mark(status, isFalse(MEMBER_CONDITION.groupLinked, 'NotMember', why));
       throw new Waiting(why);
     }
     let next = ownedBy(group, member);
@@ -227,44 +230,31 @@ export function startVirtualMachineGroupController(
           power.apply || member.spec?.powerState === wanted ? 'Pending' : 'NotSynced',
           '',
         );
-      status.conditions = withVerdict(status.conditions, synced, now());
+      mark(status, synced);
       // A VM already in the group's power state is left as it is.
       if (!wanted || observed === wanted) push = false;
     }
-    let done = pushed.get(key);
-    if (push && done?.stamp === power.stamp && done.members.has(memberKey)) push = false;
+    const pushes = stampOf(key, power.stamp).pushed;
+    if (pushes.has(memberKey)) push = false;
     if (push) next = withGroupPower(group, next, power.at);
     if (next !== member)
       try {
         writeMember(key, next);
       } catch (error) {
         const why = (error as Error).message;
-        status.conditions = withVerdicts(
-          status.conditions,
-          [
-            isFalse(MEMBER_CONDITION.groupLinked, 'OwnerRefPatchError', why),
-            ...(push ? [isFalse(MEMBER_CONDITION.powerStateSynced, 'PowerStatePatchError', why)] : []),
-          ],
-          now(),
+        mark(
+          status,
+          isFalse(MEMBER_CONDITION.groupLinked, 'OwnerRefPatchError', why),
+          ...(push ? [isFalse(MEMBER_CONDITION.powerStateSynced, 'PowerStatePatchError', why)] : []),
         );
         throw new Error(`failed to patch group member "${memberKey}": ${why}`);
       }
-    if (push) {
-      if (done?.stamp !== power.stamp) {
-        done = { stamp: power.stamp, members: new Set() };
-        pushed.set(key, done);
-      }
-      done.members.add(memberKey);
-    }
-    status.conditions = withVerdict(status.conditions, isTrue(MEMBER_CONDITION.groupLinked), now());
+    if (push) pushes.add(memberKey);
+    mark(status, isTrue(MEMBER_CONDITION.groupLinked));
     const ready =
       kind === 'VirtualMachineGroup' ? member.status?.conditions?.find((c) => c.type === 'Ready') : undefined;
     if (ready)
-      status.conditions = withVerdict(
-        status.conditions,
-        { type: 'Ready', status: ready.status, reason: ready.reason, message: ready.message },
-        now(),
-      );
+      mark(status, { type: 'Ready', status: ready.status, reason: ready.reason, message: ready.message });
   };
 
   const reconcileMembers = (key: string, group: Group, status: VirtualMachineGroupStatus): void => {
@@ -300,10 +290,10 @@ export function startVirtualMachineGroupController(
     }
     if (power.apply && errors.length === 0) {
       status.lastUpdatedPowerStateTime = now();
-      appliedStamps.set(key, power.stamp);
+      stampOf(key, power.stamp).applied = true;
     }
     status.members = members;
-    const failed = aggregate(errors);
+    const failed = aggregated(errors);
     if (!failed) return;
     const message = `failed to reconcile group members: ${failed.message}`;
     throw failed instanceof Waiting ? new Waiting(message) : new Error(message);
@@ -365,11 +355,7 @@ export function startVirtualMachineGroupController(
   /** The VM when the group is to place it; else its status says why not (or needs nothing). */
   const vmToPlace = (group: Group, name: string, status: VirtualMachineGroupMemberStatus) => {
     const fail = (message: string) => {
-      status.conditions = withVerdict(
-        status.conditions,
-        isFalse(MEMBER_CONDITION.placementReady, 'Error', message),
-        now(),
-      );
+      mark(status, isFalse(MEMBER_CONDITION.placementReady, 'Error', message));
       throw new Error(message);
     };
     if (!conditionIsTrue(status.conditions, MEMBER_CONDITION.groupLinked))
@@ -388,16 +374,12 @@ export function startVirtualMachineGroupController(
     status.uid = vm.metadata.uid as string;
     if (vm.status?.uniqueID) {
       // A contract with VKS: the message is the zone the VM is in.
-      status.conditions = withVerdict(
-        status.conditions,
-        {
-          type: MEMBER_CONDITION.placementReady,
-          status: 'True',
-          reason: 'AlreadyPlaced',
-          message: vm.status.zone ?? '',
-        },
-        now(),
-      );
+      mark(status, {
+        type: MEMBER_CONDITION.placementReady,
+        status: 'True',
+        reason: 'AlreadyPlaced',
+        message: vm.status.zone ?? '',
+      });
       return undefined;
     }
     // A zone label places the VM where it says, outside the group.
@@ -416,14 +398,10 @@ export function startVirtualMachineGroupController(
     const targets = new Map<ToPlace, VirtualMachinePlacementStatus>();
     for (const entry of vms) {
       const notReady = (message: string) => {
-        entry.status.conditions = withVerdict(
-          entry.status.conditions,
-          isFalse(MEMBER_CONDITION.placementReady, 'NotReady', message),
-          now(),
-        );
+        mark(entry.status, isFalse(MEMBER_CONDITION.placementReady, 'NotReady', message));
         errors.push(message);
       };
-      const prerequisites = checkPlacementPrerequisites(reader, entry.vm);
+      const prerequisites = checkPrerequisites(reader, entry.vm, false);
       const failing = prerequisites.verdicts.find((v) => v.status === 'False');
       if (failing) {
         notReady(`failed to get VM placement prereqs: ${failing.message}`);
@@ -442,11 +420,7 @@ export function startVirtualMachineGroupController(
         continue;
       }
       targets.set(entry, { ...(placement?.zone ? { zoneID: placement.zone } : {}), pool: target.pool });
-      entry.status.conditions = withVerdict(
-        entry.status.conditions,
-        isFalse(MEMBER_CONDITION.placementReady, 'PendingPlacement', ''),
-        now(),
-      );
+      mark(entry.status, isFalse(MEMBER_CONDITION.placementReady, 'PendingPlacement', ''));
     }
     if (errors.length > 0)
       throw new Error(
@@ -454,11 +428,7 @@ export function startVirtualMachineGroupController(
       );
     for (const [entry, target] of targets) {
       entry.status.placement = target;
-      entry.status.conditions = withVerdict(
-        entry.status.conditions,
-        isTrue(MEMBER_CONDITION.placementReady),
-        now(),
-      );
+      mark(entry.status, isTrue(MEMBER_CONDITION.placementReady));
     }
   };
 
@@ -520,8 +490,7 @@ export function startVirtualMachineGroupController(
     if (namespace === undefined) return undefined;
     const group = get<Group>(GROUP.kind, namespace, name);
     if (!group) {
-      appliedStamps.delete(key);
-      pushed.delete(key);
+      stamps.delete(key);
       return undefined;
     }
     const finalizers = group.metadata.finalizers ?? [];
@@ -542,7 +511,7 @@ export function startVirtualMachineGroupController(
         ? get<Group>(GROUP.kind, namespace, group.spec.groupName)
         : undefined;
       const linked = groupLinkedVerdict('VirtualMachineGroup', group, parent);
-      status.conditions = withVerdict(status.conditions, linked, now());
+      mark(status, linked);
       if (linked.status === 'False')
         throw new Error('failed to reconcile group name: group is not linked to its parent group');
       reconcileMembers(key, group, status);
@@ -550,7 +519,7 @@ export function startVirtualMachineGroupController(
     } catch (failure) {
       error = failure;
     }
-    status.conditions = withVerdict(status.conditions, readyVerdict(status, error), now());
+    mark(status, readyVerdict(status, error));
     if (!deepEqual(group.status ?? {}, status))
       controller.ownWrite(key, () => kube.direct.updateStatus({ ...group, status }));
     if (error !== undefined && !(error instanceof Waiting)) throw error;
