@@ -27,12 +27,15 @@ import {
   type VirtualMachinePublishRequest,
   type VirtualMachineService,
   type VirtualMachineServiceCapabilities,
+  type VirtualMachineSnapshot,
   type VirtualMachineSpec,
   VM_OPERATOR_KINDS,
   validatePublishRequestCreate,
   validatePublishRequestUpdate,
   validateResourcePolicyCreate,
   validateResourcePolicyUpdate,
+  validateSnapshotCreate,
+  validateSnapshotUpdate,
   validateVirtualMachineClassCreate,
   validateVirtualMachineClassUpdate,
   validateVirtualMachineCreate,
@@ -46,6 +49,7 @@ import {
   withoutStaleApplyTime,
   withoutStaleGroupOwner,
   withSchemaDefaults,
+  withVmNameLabel,
 } from './api/index.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
 import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
@@ -241,6 +245,33 @@ function admitVirtualMachineGroup(): AdmitFunction {
 }
 
 /**
+ * vm-operator's VirtualMachineSnapshot webhooks (see vm-snapshot-validation.ts): the mutating one
+ * labels the snapshot with its VM's name, then the validating one judges, reading the VM it names.
+ */
+function admitVirtualMachineSnapshot(): AdmitFunction {
+  const kind = 'VirtualMachineSnapshot';
+  return (_operation, object, old, { reader }) => {
+    if (old?.metadata.deletionTimestamp) return undefined;
+    const labelled = withVmNameLabel(object as unknown as VirtualMachineSnapshot);
+    const snapshot = labelled ?? (object as unknown as VirtualMachineSnapshot);
+    if (old) deny(kind, validateSnapshotUpdate(snapshot, old as unknown as VirtualMachineSnapshot));
+    else {
+      const vmName = snapshot.spec?.vmName;
+      const vm = vmName
+        ? reader.get({
+            apiVersion: `${GROUP}/${HUB_VERSION}`,
+            kind: 'VirtualMachine',
+            namespace: snapshot.metadata.namespace ?? '',
+            name: vmName,
+          })
+        : undefined;
+      deny(kind, validateSnapshotCreate(snapshot, vm as unknown as VirtualMachine | undefined));
+    }
+    return labelled as unknown as KubeObject | undefined;
+  };
+}
+
+/**
  * vm-operator's VirtualMachineClass webhooks: the mutating one keeps the `spec.controllerName`
  * an update empties, then the validating one judges.
  */
@@ -289,6 +320,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'object',
     ),
     VirtualMachineGroup: admitVirtualMachineGroup(),
+    VirtualMachineSnapshot: admitVirtualMachineSnapshot(),
   };
   /** The CRD schemas' defaults the simulator fills in beyond what the webhooks default. */
   const defaults: Partial<Record<string, (object: KubeObject) => void>> = {

@@ -18,5 +18,16 @@ export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 /** Who paused a VM (an administrator, its DevOps user or both), as vm-operator labels it. */
 export const PAUSED_LABEL = 'vmoperator.vmware.com/paused';
 
+/**
+ * The labels by which vm-operator tells a Cluster API machine (a VKS node): it gives those the
+ * global search domains, and neither snapshots nor reverts them.
+ */
+const CAPI_ROLE_LABELS = ['capw.vmware.com/cluster.role', 'capv.vmware.com/cluster.role'];
+
+export const isClusterApiMachine = (object: { metadata: { labels?: Record<string, string> } }): boolean => {
+  const labels = object.metadata.labels ?? {};
+  return CAPI_ROLE_LABELS.some((label) => labels[label] !== undefined);
+};
+
 export const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string): boolean =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));

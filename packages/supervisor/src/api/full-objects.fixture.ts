@@ -1170,4 +1170,38 @@ export const FULL_HUB_OBJECTS: Record<string, JsonObject> = {
       proxyAddr: 'proxyAddr-5',
     },
   },
+  VirtualMachineSnapshot: {
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineSnapshot',
+    metadata: {
+      name: 'obj',
+      namespace: 'ns',
+      generation: 2,
+      annotations: {
+        a: 'b',
+      },
+    },
+    spec: {
+      memory: true,
+      quiesce: { timeout: '10m0s' },
+      description: 'description-1',
+      vmName: 'vmName-2',
+    },
+    status: {
+      powerState: 'PoweredOn',
+      quiesced: true,
+      uniqueID: 'snapshot-3',
+      children: [{ type: 'Managed', name: 'name-4' }],
+      conditions: [
+        {
+          type: 'T5',
+          status: 'True',
+          lastTransitionTime: '2024-01-01T00:00:00Z',
+          reason: 'R',
+          message: 'm',
+        },
+      ],
+      storage: { used: '6Gi', requested: [{ storageClass: 'storageClass-7', total: '8Gi' }] },
+    },
+  },
 };

@@ -35,6 +35,13 @@ export {
   validateVirtualMachineServiceUpdate,
 } from './vm-service-validation.js';
 export {
+  currentSnapshotNameProblems,
+  VM_NAME_FOR_SNAPSHOT_LABEL,
+  validateSnapshotCreate,
+  validateSnapshotUpdate,
+  withVmNameLabel,
+} from './vm-snapshot-validation.js';
+export {
   rsaPublicKeyOf,
   validateWebConsoleRequestCreate,
   validateWebConsoleRequestUpdate,

@@ -21,7 +21,7 @@ function kind(
   plural: string,
   shortNames: string[],
   namespaced: boolean,
-  hasStatus = true,
+  since: ServedVersion = 'v1alpha2',
 ): VmOperatorKind {
   return {
     group: GROUP,
@@ -30,9 +30,9 @@ function kind(
     singular: name.toLowerCase(),
     shortNames,
     namespaced,
-    hasStatus,
+    hasStatus: true,
     storageVersion: HUB_VERSION,
-    servedVersions: SERVED,
+    servedVersions: SERVED.slice(SERVED.indexOf(since)),
   };
 }
 
@@ -51,4 +51,5 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
   kind('VirtualMachinePublishRequest', 'virtualmachinepublishrequests', ['vmpub'], true),
   kind('VirtualMachineWebConsoleRequest', 'virtualmachinewebconsolerequests', [], true),
   kind('VirtualMachineGroup', 'virtualmachinegroups', ['vmg'], true),
+  kind('VirtualMachineSnapshot', 'virtualmachinesnapshots', ['vmsnapshot'], true, 'v1alpha5'),
 ];

@@ -218,6 +218,22 @@ const VIRTUAL_MACHINE_GROUP: Structure = {
   'status.lastUpdatedPowerStateTime': 'string',
 };
 
+const VIRTUAL_MACHINE_SNAPSHOT: Structure = {
+  ...CONDITIONS,
+  'spec.memory': 'boolean',
+  'spec.quiesce': 'object',
+  'spec.quiesce.timeout': 'string',
+  'spec.description': 'string',
+  'spec.vmName': 'string',
+  'status.powerState': 'string',
+  'status.quiesced': 'boolean',
+  'status.uniqueID': 'string',
+  'status.children': 'array',
+  'status.children[]': 'object',
+  'status.children[].type': 'string',
+  'status.children[].name': 'string',
+};
+
 /** By kind; the images' are written by the simulator alone. */
 export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachine: VIRTUAL_MACHINE,
@@ -227,4 +243,5 @@ export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachinePublishRequest: PUBLISH_REQUEST,
   VirtualMachineWebConsoleRequest: WEB_CONSOLE_REQUEST,
   VirtualMachineGroup: VIRTUAL_MACHINE_GROUP,
+  VirtualMachineSnapshot: VIRTUAL_MACHINE_SNAPSHOT,
 };

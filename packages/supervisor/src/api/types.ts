@@ -80,6 +80,36 @@ export type VirtualMachineGroup = KubeObject<
   VirtualMachineGroupStatus
 >;
 
+export type VirtualMachineSnapshot = KubeObject<
+  'VirtualMachineSnapshot',
+  VirtualMachineSnapshotSpec,
+  VirtualMachineSnapshotStatus
+>;
+
+export interface VirtualMachineSnapshotSpec {
+  /** Whether the snapshot holds the running VM's memory (a revert then finds it powered on). */
+  memory?: boolean;
+  /** Quiesce the guest's file systems, within `timeout` (a Go duration, 5 to 240 minutes). */
+  quiesce?: { timeout?: string };
+  description?: string;
+  /** The VirtualMachine of the namespace to snapshot. */
+  vmName?: string;
+}
+export interface VirtualMachineSnapshotStatus {
+  powerState?: VirtualMachinePowerState;
+  quiesced?: boolean;
+  /** The vSphere snapshot's moref value. */
+  uniqueID?: string;
+  children?: VirtualMachineSnapshotReference[];
+  conditions?: Condition[];
+  storage?: VirtualMachineSnapshotStorageStatus;
+}
+export interface VirtualMachineSnapshotStorageStatus {
+  /** Quantity: what the snapshot's files take, but for FCDs. */
+  used?: string;
+  requested?: { storageClass: string; total: string }[];
+}
+
 /** A member of a group: a VirtualMachine (the default kind) or a VirtualMachineGroup. */
 export interface GroupMember {
   name: string;

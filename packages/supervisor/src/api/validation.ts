@@ -11,6 +11,7 @@ import { hostNameOf } from './host-name.js';
 import { isIp } from './ip.js';
 import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
 import { validateNetwork } from './vm-network-validation.js';
+import { currentSnapshotNameProblems } from './vm-snapshot-validation.js';
 
 export interface FieldError {
   field: string;
@@ -356,10 +357,11 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   // An affinity is the group's placement to honour: a VM with one names its group.
   if (vm.spec?.affinity && !vm.spec.groupName)
     errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
+  errors.push(...currentSnapshotNameProblems(vm));
   return errors;
 }
 
-function immutable(field: string, before: unknown, after: unknown): FieldError[] {
+export function immutable(field: string, before: unknown, after: unknown): FieldError[] {
   // Compared as Go's DeepEqual does: by value, whatever the order of the keys.
   return deepEqual(before, after) ? [] : [invalid(field, after ?? '', IMMUTABLE)];
 }
@@ -423,6 +425,7 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
   errors.push(...bootstrapProviderChanges(vm, old));
   errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));
+  errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;
 }
 

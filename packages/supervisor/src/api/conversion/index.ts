@@ -38,6 +38,7 @@ const RULES: Record<string, KindRules> = {
   VirtualMachineSetResourcePolicy: {},
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},
+  VirtualMachineSnapshot: {},
   VirtualMachineGroup: virtualMachineGroupRules,
 };
 

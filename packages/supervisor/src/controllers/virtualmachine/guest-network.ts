@@ -6,18 +6,11 @@
  */
 
 import type { CustomizationSpec } from '@vsim/vsphere';
+import { isClusterApiMachine } from '../../api/annotations.js';
 import { ipv4Mask, ipv4PrefixLength } from '../../api/ip.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { NicAddressing, NicIpConfig } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
-
-/** The labels by which vm-operator tells a Cluster API machine (it gives those the global search domains). */
-const CAPI_ROLE_LABELS = ['capw.vmware.com/cluster.role', 'capv.vmware.com/cluster.role'];
-
-export const isClusterApiMachine = (vm: VirtualMachine): boolean => {
-  const labels = vm.metadata.labels ?? {};
-  return CAPI_ROLE_LABELS.some((label) => labels[label] !== undefined);
-};
 
 /** A gateway of this value drops the one net-operator reported. */
 const GATEWAY_IGNORED = 'None';
