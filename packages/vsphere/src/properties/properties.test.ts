@@ -49,6 +49,36 @@ describe('properties of the default inventory', () => {
     ]);
   });
 
+  it("lists a VM's snapshots in layoutEx: state file, memory of a running one, and the disks they chain to", async () => {
+    const { vsphere, at, run } = createFixture();
+    const vm = at('/DC0/vm/DC0_C0_RP0_VM0');
+    const first = await run(vsphere.snapshot.create(vm.id, 'cold'));
+    const second = await run(vsphere.snapshot.create(vm.id, 'warm', { memory: true }));
+    type Layout = {
+      file: { key: number; name: string; type: string; size: number }[];
+      disk: { key: number; chain: { fileKey: number[] }[] }[];
+      snapshot: {
+        key: MoRef;
+        dataKey: number;
+        memoryKey: number;
+        disk: { key: number; chain: { fileKey: number[] }[] }[];
+      }[];
+    };
+    const layout = vsphere.read<Layout>(vm.id, 'layoutEx');
+    const dir = '[LocalDS_0] DC0_C0_RP0_VM0/DC0_C0_RP0_VM0';
+    expect(layout.file.slice(3).map((f) => [f.key, f.name, f.type, f.size])).toEqual([
+      [3, `${dir}-Snapshot1.vmsn`, 'snapshotData', 16 * 1024],
+      [4, `${dir}-Snapshot2.vmsn`, 'snapshotData', 16 * 1024],
+      [5, `${dir}-Snapshot2.vmem`, 'snapshotMemory', 32 * 1024 * 1024],
+    ]);
+    expect(layout.snapshot.map((s) => [s.key.value, s.dataKey, s.memoryKey])).toEqual([
+      [first.value, 3, -1],
+      [second.value, 4, 5],
+    ]);
+    // Each disk's files are listed once, the VM's and its snapshots' chains pointing at them.
+    for (const s of layout.snapshot) expect(s.disk).toEqual(layout.disk);
+  });
+
   it('derives back-references from the reverse indexes', () => {
     const host = at('/DC0/host/DC0_H0/DC0_H0');
     const vms = vsphere.read<MoRef[]>(host.id, 'vm').map((r) => vsphere.store.get(r.value)?.name);

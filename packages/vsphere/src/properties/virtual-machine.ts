@@ -1,7 +1,12 @@
 /** VirtualMachine's properties, derived from its record. */
 import { diskBytes, diskFileBytes, diskFiles, isDisk, isEthernetCard } from '../inventory/devices.js';
 import { guestFamily } from '../inventory/guest-os.js';
-import { environmentBrowserIdOf, type HostRecord, type VmRecord } from '../inventory/records.js';
+import {
+  environmentBrowserIdOf,
+  type HostRecord,
+  type SnapshotRecord,
+  type VmRecord,
+} from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
@@ -275,24 +280,69 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
  * The VM's files: its configuration, and per disk a descriptor and an extent, chained in
  * `disk`, as vCenter lists them. File keys are 0 for the configuration, then two per disk.
  */
+/** What a snapshot's state file (its .vmsn) takes. */
+export const SNAPSHOT_DATA_BYTES = 16 * 1024;
+
 const vmLayoutEx = (vm: VmRecord, ctx: ReadContext) => {
   const file: object[] = [layoutFile(0, vm.config.vmPathName, 'config', CONFIG_FILE_BYTES)];
-  const disk: object[] = [];
-  for (const d of vm.config.devices) {
-    if (!isDisk(d)) continue;
-    const { descriptor, extent } = diskFiles((d.backing as { fileName: string }).fileName, diskBytes(d));
-    const [descriptorKey, extentKey] = [file.length, file.length + 1];
-    file.push(
-      layoutFile(descriptorKey, descriptor.name, 'diskDescriptor', descriptor.size),
-      layoutFile(extentKey, extent.name, 'diskExtent', extent.size),
-    );
-    disk.push({
-      _type: 'VirtualMachineFileLayoutExDiskLayout',
-      key: d.key,
-      chain: [{ _type: 'VirtualMachineFileLayoutExDiskUnit', fileKey: [descriptorKey, extentKey] }],
+  /** A disk's file keys (descriptor, extent) by its backing's file name, each disk listed once. */
+  const diskFileKeys = new Map<string, number[]>();
+  const disksOf = (devices: VmRecord['config']['devices']) => {
+    const disk: object[] = [];
+    for (const d of devices) {
+      if (!isDisk(d)) continue;
+      const fileName = (d.backing as { fileName: string }).fileName;
+      let keys = diskFileKeys.get(fileName);
+      if (!keys) {
+        const { descriptor, extent } = diskFiles(fileName, diskBytes(d));
+        keys = [file.length, file.length + 1];
+        file.push(
+          layoutFile(file.length, descriptor.name, 'diskDescriptor', descriptor.size),
+          layoutFile(file.length + 1, extent.name, 'diskExtent', extent.size),
+        );
+        diskFileKeys.set(fileName, keys);
+      }
+      disk.push({
+        _type: 'VirtualMachineFileLayoutExDiskLayout',
+        key: d.key,
+        chain: [{ _type: 'VirtualMachineFileLayoutExDiskUnit', fileKey: keys }],
+      });
+    }
+    return disk;
+  };
+  const disk = disksOf(vm.config.devices);
+  // A snapshot's state file, its memory (of a running or suspended VM it holds) and its disks'
+  // chain: the disks as it found them (no delta disks here, so their base files).
+  const snapshot: object[] = [];
+  const base = vm.config.vmPathName.replace(/\.vmx$/, '');
+  const addSnapshot = (id: string) => {
+    const s = ctx.store.get(id) as SnapshotRecord | undefined;
+    if (!s) return;
+    const name = `${base}-Snapshot${s.snapshotId}`;
+    const dataKey = file.length;
+    file.push(layoutFile(dataKey, `${name}.vmsn`, 'snapshotData', SNAPSHOT_DATA_BYTES));
+    let memoryKey = -1;
+    if (s.state !== 'poweredOff') {
+      memoryKey = file.length;
+      file.push(layoutFile(memoryKey, `${name}.vmem`, 'snapshotMemory', s.config.memoryMB * 1024 * 1024));
+    }
+    snapshot.push({
+      _type: 'VirtualMachineFileLayoutExSnapshotLayout',
+      key: moref('VirtualMachineSnapshot', s.id),
+      dataKey,
+      memoryKey,
+      disk: disksOf(s.config.devices),
     });
-  }
-  return { _type: 'VirtualMachineFileLayoutEx', file, disk, timestamp: iso(ctx.clock.now()) };
+    for (const child of s.children) addSnapshot(child);
+  };
+  for (const root of vm.snapshots?.roots ?? []) addSnapshot(root);
+  return {
+    _type: 'VirtualMachineFileLayoutEx',
+    file,
+    disk,
+    ...(snapshot.length > 0 ? { snapshot } : {}),
+    timestamp: iso(ctx.clock.now()),
+  };
 };
 
 const layoutFile = (key: number, name: string, type: string, size: number) => ({
