@@ -9,6 +9,7 @@ import type { VirtualMachineServiceCapabilities } from './api/vm-service-validat
 import {
   startCnsAttachmentController,
   startCsiProvisioner,
+  startCsiVolumeSync,
   startPersistentVolumeController,
 } from './controllers/csi/index.js';
 import { type ImageController, startImageController } from './controllers/images/image-controller.js';
@@ -33,6 +34,7 @@ import {
   type VirtualMachineServiceController,
   type VirtualMachineServiceControllerOptions,
 } from './controllers/vm-service/index.js';
+import { startVirtualMachineSnapshotController } from './controllers/vm-snapshot/index.js';
 import { startVolumeController } from './controllers/volume/index.js';
 import { PROXY_SERVICE, startWebConsoleRequestController } from './controllers/webconsole/index.js';
 import {
@@ -104,6 +106,8 @@ export interface Supervisor {
   readonly webConsoleRequests: Controller;
   /** VirtualMachineGroups: members linked and owned, power pushed in boot order, VMs placed. */
   readonly groups: Controller;
+  /** VirtualMachineSnapshots' books (the VirtualMachine controller takes and reverts them). */
+  readonly snapshots: Controller;
   /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
   readonly volumes: Controller;
   /** The vSphere CSI driver: claims provisioned as First Class Disks, and attached to VMs. */
@@ -111,6 +115,8 @@ export interface Supervisor {
     readonly provisioner: Controller;
     readonly persistentVolumes: Controller;
     readonly attachments: Controller;
+    /** Answers a VirtualMachineSnapshot's request to sync its volumes. */
+    readonly volumeSync: Controller;
   };
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
@@ -137,6 +143,9 @@ export const REALISTIC_TASK_DURATIONS: Readonly<Record<string, number>> = {
   PowerOnVM_Task: 2_000,
   PowerOffVM_Task: 2_000,
   Destroy_Task: 1_000,
+  CreateSnapshot_Task: 5_000,
+  RevertToSnapshot_Task: 5_000,
+  RemoveSnapshot_Task: 2_000,
   // A capture copies the VM's disks into the library (vcenter.ovf.LibraryItem.create).
   'vcenter.ovf.LibraryItem.create': 90_000,
 };
@@ -192,6 +201,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
   const webConsoleRequests = startWebConsoleRequestController(manager, { kube, vsphere });
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
+  const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
   const volumes = startVolumeController(manager, { kube });
   const csiDeps = {
     kube,
@@ -205,6 +215,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     provisioner: startCsiProvisioner(manager, csiDeps),
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     attachments: startCnsAttachmentController(manager, { kube, vsphere }),
+    volumeSync: startCsiVolumeSync(manager, { kube }),
   };
   if (cluster !== undefined) {
     startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
@@ -239,6 +250,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     publishRequests,
     webConsoleRequests,
     groups,
+    snapshots,
     volumes,
     csi,
     prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),

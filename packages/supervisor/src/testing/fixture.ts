@@ -79,3 +79,38 @@ export async function createSupervisorFixture(
     find: <T extends KubeObject = KubeObject>(ref: ObjectRef) => kube.get<T>(ref).catch(ignoreNotFound),
   };
 }
+
+/**
+ * A fixture with the namespace `ns1` prepared, and what tests of VMs there use: the Ubuntu
+ * image, a VM's hub reference, and a v1alpha5 VM of the default class and storage created.
+ */
+export async function createNamespaceFixture(options: SupervisorFixtureOptions = {}) {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
+  const images = await f.kube.list({
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachineImage',
+    namespace: 'ns1',
+  });
+  const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'))?.metadata
+    .name as string;
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const vmRef = (name: string) => ({
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachine',
+    namespace: 'ns1',
+    name,
+  });
+  const createVm = (name: string, spec: Record<string, unknown> = {}, labels?: Record<string, string>) =>
+    f.kube.create({
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', ...(labels ? { labels } : {}) },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image },
+        storageClass: prepared.storageClass,
+        ...spec,
+      },
+    });
+  return { ...f, image, prepared, vmRef, createVm };
+}

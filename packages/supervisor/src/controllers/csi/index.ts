@@ -18,3 +18,4 @@ export {
   startCsiProvisioner,
   startPersistentVolumeController,
 } from './provisioner.js';
+export { CSI_VOLUME_SYNC_CONTROLLER, startCsiVolumeSync } from './volume-sync.js';

@@ -2,6 +2,14 @@ export { DELETE_CHECK_PREFIX, PAUSED_ANNOTATION, POWER_ON_CHECK_PREFIX } from '.
 export { networkInterfaceName } from '../../api/vm-network-validation.js';
 export { CONDITION, REASON } from './conditions.js';
 export {
+  BACKUP_RESOURCE_KEY,
+  REVERT_CONDITION,
+  REVERT_IN_PROGRESS_ANNOTATION,
+  REVERT_REASON,
+  SNAPSHOT_CONDITION,
+  SNAPSHOT_REASON,
+} from './snapshots.js';
+export {
   startVirtualMachineController,
   VIRTUAL_MACHINE_CONTROLLER,
   type VirtualMachineController,

@@ -34,6 +34,7 @@ import {
   type LibraryItemRecord,
   mapped,
   type NetworkRecord,
+  type SnapshotRecord,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -97,6 +98,25 @@ import {
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
 import { readinessVerdict } from './readiness.js';
+import {
+  applySnapshotTree,
+  BACKUP_RESOURCE_KEY,
+  backupIsCurrent,
+  encodedBackup,
+  markSnapshot,
+  nextSnapshot,
+  REVERT_CONDITION,
+  REVERT_IN_PROGRESS_ANNOTATION,
+  REVERT_REASON,
+  revertCheck,
+  revertedVm,
+  SNAPSHOT_REASON,
+  type Snapshot,
+  type SnapshotDeps,
+  takeSnapshot,
+  VM_SNAPSHOT,
+  writeSnapshotChildren,
+} from './snapshots.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
 import { hasClaims, pendingVolumes } from './volumes.js';
 
@@ -134,6 +154,8 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
 
 /** A VM naming no group has no GroupLinked condition (one it had goes). */
 const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
+/** A VM asking for no revert has no revert condition (one a failed revert left goes). */
+const NO_REVERT = isAbsent(REVERT_CONDITION);
 
 /** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
 const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
@@ -313,6 +335,7 @@ export function startVirtualMachineController(
   };
 
   const now = () => timestamp(vsphere.clock.now());
+  const snapshotDeps: SnapshotDeps = { kube, vsphere, track: (key, work) => track(key, work), now };
 
   /** The fault of the VM's last task, taken: it is reported once. */
   const takeFailure = (key: string): unknown => {
@@ -728,6 +751,91 @@ export function startVirtualMachineController(
       (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf?.hardwareVersion,
     ) ?? 0;
 
+  /**
+   * Reverts the VM to a vSphere snapshot, then restores what the snapshot holds of it (see
+   * revertedVm). Written without `ownWrite`: the restored VM's event brings it back, and that pass
+   * fills its emptied status. A revert that takes time is marked in progress meanwhile.
+   */
+  const startRevert = (key: string, vm: VirtualMachine, snapshot: SnapshotRecord): ReconcileOutcome => {
+    const task = vsphere.snapshot.revert(snapshot.id);
+    const restore = (current: VirtualMachine | undefined) => {
+      if (!current) return;
+      const restored = revertedVm(current, snapshot);
+      if ('problem' in restored) {
+        const message = `failed to restore vm spec and metadata from snapshot: ${restored.problem}`;
+        markRevert(current, isFalse(REVERT_CONDITION, REVERT_REASON.invalidManifest, message));
+        throw new Error(message);
+      }
+      const updated = kube.direct.update(asKube(restored));
+      kube.direct.updateStatus(merged(updated, { status: {} }));
+    };
+    const taskFailed = (current: VirtualMachine | undefined, fault: unknown) => {
+      const message = (fault as Error).message ?? String(fault);
+      if (current) markRevert(current, isFalse(REVERT_CONDITION, REVERT_REASON.taskFailed, message));
+      throw new Error(`failed to revert vSphere snapshot ${JSON.stringify(snapshot.name)}: ${message}`);
+    };
+    const outcome = task.outcome();
+    if (outcome) {
+      if (!outcome.ok) taskFailed(vm, outcome.fault);
+      restore(vm);
+      return undefined;
+    }
+    const annotations = merged(vm.metadata.annotations ?? {}, { [REVERT_IN_PROGRESS_ANNOTATION]: '' });
+    const marked = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+    markRevert(marked, isFalse(REVERT_CONDITION, REVERT_REASON.inProgress, 'snapshot revert in progress'));
+    track(
+      key,
+      task.wait().then(
+        () => restore(storedVm(key)),
+        (fault: unknown) => {
+          // The mark goes with the failure: the next pass reports it and tries again.
+          const current = storedVm(key);
+          const { [REVERT_IN_PROGRESS_ANNOTATION]: _, ...rest } = current?.metadata.annotations ?? {};
+          const unmarked =
+            current &&
+            kube.direct.update(
+              asKube(merged(current, { metadata: merged(current.metadata, { annotations: rest }) })),
+            );
+          taskFailed(unmarked as unknown as VirtualMachine | undefined, fault);
+        },
+      ),
+    );
+    return undefined;
+  };
+
+  /** Writes the VM's revert condition. */
+  const markRevert = (vm: VirtualMachine, verdict: Verdict) => writeVerdicts(vm, [verdict]);
+
+  /**
+   * Takes the VM's next snapshot: first its resource written into its extra config when that
+   * is not current (the snapshot holds it for a revert), then the snapshot marked in progress
+   * and made. More waiting requeue the VM.
+   */
+  const snapshotNext = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    snapshot: Snapshot,
+    more: boolean,
+  ): ReconcileOutcome => {
+    if (!backupIsCurrent(vm, record)) {
+      track(
+        key,
+        vsphere.vm
+          .reconfigure(record.id, { extraConfig: [{ key: BACKUP_RESOURCE_KEY, value: encodedBackup(vm) }] })
+          .wait(),
+      );
+      return undefined;
+    }
+    const marked = markSnapshot(snapshotDeps, snapshot, {
+      status: 'False',
+      reason: SNAPSHOT_REASON.creationInProgress,
+      message: 'snapshot in progress',
+    });
+    takeSnapshot(snapshotDeps, key, record, marked);
+    return more ? { requeue: true } : undefined;
+  };
+
   const updatePath = (
     key: string,
     vm: VirtualMachine,
@@ -765,14 +873,26 @@ export function startVirtualMachineController(
     addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
     if (probe) verdicts.push(readinessVerdict(vsphere, vm, record, probe));
+    const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
+    if (revert?.verdict) verdicts.push(revert.verdict);
+    else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
+      verdicts.push(NO_REVERT);
     const className = vm.spec?.className;
-    const status: VirtualMachine['status'] = merged(
+    const status: NonNullable<VirtualMachine['status']> = merged(
       withoutVolatile(vm.status),
       from,
       className ? { class: classRef(className) } : {},
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
+    const children =
+      record.snapshots || status.currentSnapshot || status.rootSnapshots
+        ? applySnapshotTree(kube, vsphere, record, vm.metadata.namespace as string, status)
+        : undefined;
     const written = writeStatus(vm, status);
+    if (children) writeSnapshotChildren(kube, children);
+    // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
+    if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
+    if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
     // As vm-operator, an error of the VM's configuration stops the update but for a power-off
     // from on, which still runs.
     const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
@@ -807,6 +927,11 @@ export function startVirtualMachineController(
     if (moduleError !== undefined) throw moduleError;
     if (typeof started === 'number') return { requeueAfter: started };
     if (started) return undefined;
+    // As vm-operator, a revert that cannot be made fails the pass once its snapshots are taken.
+    const next = nextSnapshot(kube, member);
+    const taking = next && snapshotNext(key, member, record, next.snapshot, next.more);
+    if (revert?.error) throw revert.error;
+    if (next) return taking;
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
     return waitingForIp ? { requeue: true } : undefined;
   };
@@ -935,6 +1060,11 @@ export function startVirtualMachineController(
         keys.push(objectKey({ namespace, name: member.name }));
     }
     return keys;
+  });
+  // As vm-operator: a snapshot's change requeues the VM it names.
+  controller.watches(kube, VM_SNAPSHOT, (object) => {
+    const vmName = (object as unknown as Snapshot).spec?.vmName;
+    return vmName ? [objectKey({ namespace: object.metadata.namespace, name: vmName })] : undefined;
   });
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {

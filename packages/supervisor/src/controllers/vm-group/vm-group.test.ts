@@ -9,37 +9,20 @@ import type {
 } from '../../api/types.js';
 import { APPLY_POWER_STATE_TIME } from '../../api/vm-group-validation.js';
 import type { KubeObject } from '../../store/meta.js';
-import { createSupervisorFixture } from '../../testing/fixture.js';
+import { createNamespaceFixture } from '../../testing/fixture.js';
 import { VM_GROUP_FINALIZER } from './vm-group.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 
 async function setup() {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
-  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-  const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'))?.metadata
-    .name as string;
-  const prepared = await f.supervisor.prepareNamespace('ns1');
-  const vmRef = (name: string) => ({ apiVersion: HUB, kind: 'VirtualMachine', namespace: 'ns1', name });
+  const f = await createNamespaceFixture();
   const groupRef = (name: string) => ({
     apiVersion: HUB,
     kind: 'VirtualMachineGroup',
     namespace: 'ns1',
     name,
   });
-  const createVm = (name: string, spec: Record<string, unknown> = {}, labels?: Record<string, string>) =>
-    f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachine',
-      metadata: { name, namespace: 'ns1', ...(labels ? { labels } : {}) },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: image },
-        storageClass: prepared.storageClass,
-        ...spec,
-      },
-    });
   const createGroup = (name: string, spec: VirtualMachineGroup['spec']) =>
     f.kube.create({
       apiVersion: V5,
@@ -47,7 +30,7 @@ async function setup() {
       metadata: { name, namespace: 'ns1' },
       spec,
     });
-  const vm = async (name: string) => (await f.find(vmRef(name))) as unknown as VirtualMachine | undefined;
+  const vm = async (name: string) => (await f.find(f.vmRef(name))) as unknown as VirtualMachine | undefined;
   const group = async (name: string) =>
     (await f.find(groupRef(name))) as unknown as VirtualMachineGroup | undefined;
   const member = async (groupName: string, name: string) =>
@@ -56,7 +39,7 @@ async function setup() {
     ) as VirtualMachineGroupMemberStatus;
   const edit = async (ref: ReturnType<typeof groupRef>, change: (object: KubeObject) => KubeObject) =>
     f.kube.update(change(await f.kube.get(ref)));
-  return { ...f, prepared, vmRef, groupRef, createVm, createGroup, vm, group, member, edit };
+  return { ...f, groupRef, createGroup, vm, group, member, edit };
 }
 
 const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
