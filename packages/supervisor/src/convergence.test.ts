@@ -1,20 +1,22 @@
 /**
  * Property-based convergence of the VirtualMachine controller: random interleavings of what
  * users do to VirtualMachines (create in v1alpha2, v1alpha5 or v1alpha6, delete, change
- * power, pause, attach and detach claims), what a vSphere admin does to their VMs (power them,
- * or destroy those without claims, by hand) and
+ * power, pause, attach and detach claims, or, in runs of their own, take, delete and revert to
+ * snapshots), what a vSphere admin does to their VMs (power them, or destroy those without
+ * claims or snapshots, by hand) and
  * what happens to their class (deleted, then back), with the Supervisor running in between
  * by whole or partial rounds, always end - once nothing is paused and the class is back - with
  * Kubernetes and vSphere agreeing: one vSphere VM per VirtualMachine, none left over,
  * power and addresses as vm-operator reports them, each VM with exactly the disks of its
- * claims, attached and reported, and no controller left in error. Some
+ * claims, attached and reported, each snapshot taken, ready and in its VM's vSphere tree, no
+ * revert left asked for, and no controller left in error. Some
  * runs make vSphere tasks take time (so operations land while tasks are in flight) or fail
  * some of them while the operations run (vSphere recovers before the Supervisor must).
  */
-import { findChild, type VmRecord } from '@vsim/vsphere';
+import { findChild, type SnapshotRecord, type VmRecord } from '@vsim/vsphere';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { VirtualMachine } from './api/types.js';
+import type { VirtualMachine, VirtualMachineSnapshot } from './api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from './cns-kinds.js';
 import type { CnsNodeVmAttachment, PersistentVolumeClaim } from './controllers/csi/index.js';
 import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
@@ -53,6 +55,9 @@ type Command =
   | { op: 'power'; vm: number; version: Version; power: Desired; mode: 'Hard' | 'Soft' | 'TrySoft' }
   | { op: 'vsphere'; vm: number; action: 'powerOn' | 'powerOff' | 'suspend' | 'destroy' }
   | { op: 'pause' | 'unpause'; vm: number }
+  | { op: 'snapshot'; vm: number; memory: boolean }
+  | { op: 'deleteSnapshot' | 'revert'; vm: number }
+  | { op: 'deleteSnapshotObject'; name: string }
   | { op: 'deleteClass' | 'recreateClass' | 'settle' | 'round' | 'advance' };
 
 /** How vSphere behaves while the commands run. */
@@ -63,59 +68,90 @@ interface TaskBehaviour {
   taskFaults: 0 | 0.25;
 }
 
-const vmIndex = fc.nat({ max: NAMES.length - 1 });
 const version = fc.constantFrom(...VERSIONS);
 
-const command: fc.Arbitrary<Command> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      op: fc.constant('create' as const),
-      vm: vmIndex,
-      version,
-      by: fc.constantFrom<ImageBy>('image', 'imageName', 'displayName'),
-      power: fc.constantFrom('PoweredOn' as const, 'PoweredOff' as const),
-      claims,
-    }),
-  },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('volumes' as const), vm: vmIndex, claims }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), vm: vmIndex }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      op: fc.constant('power' as const),
-      vm: vmIndex,
-      version,
-      power: fc.constantFrom<Desired>('PoweredOn', 'PoweredOff', 'Suspended'),
-      mode: fc.constantFrom('Hard' as const, 'Soft' as const, 'TrySoft' as const),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      op: fc.constant('vsphere' as const),
-      vm: vmIndex,
-      action: fc.constantFrom(
-        'powerOn' as const,
-        'powerOff' as const,
-        'suspend' as const,
-        'destroy' as const,
-      ),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ op: fc.constantFrom('pause' as const, 'unpause' as const), vm: vmIndex }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ op: fc.constantFrom('deleteClass' as const, 'recreateClass' as const) }),
-  },
-  {
-    weight: 4,
-    arbitrary: fc.record({ op: fc.constantFrom('settle' as const, 'round' as const, 'advance' as const) }),
-  },
-);
+/**
+ * Commands on the VMs `vmIndex` picks: with claims, or with snapshots (weighing `snapshots`
+ * against the others). Not both: a revert to a snapshot taken before a claim's disk was attached
+ * detaches it in vSphere behind CNS's back, which a real Supervisor does not mend either.
+ */
+const commandOf = (vmIndex: fc.Arbitrary<number>, snapshots: number): fc.Arbitrary<Command> => {
+  const withSnapshots = snapshots > 0;
+  const claimed = withSnapshots ? fc.constant<number[]>([]) : claims;
+  const commands: fc.WeightedArbitrary<Command>[] = [
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('create' as const),
+        vm: vmIndex,
+        version,
+        by: fc.constantFrom<ImageBy>('image', 'imageName', 'displayName'),
+        power: fc.constantFrom('PoweredOn' as const, 'PoweredOff' as const),
+        claims: claimed,
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), vm: vmIndex }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('power' as const),
+        vm: vmIndex,
+        version,
+        power: fc.constantFrom<Desired>('PoweredOn', 'PoweredOff', 'Suspended'),
+        mode: fc.constantFrom('Hard' as const, 'Soft' as const, 'TrySoft' as const),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('vsphere' as const),
+        vm: vmIndex,
+        action: fc.constantFrom(
+          'powerOn' as const,
+          'powerOff' as const,
+          'suspend' as const,
+          'destroy' as const,
+        ),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constantFrom('pause' as const, 'unpause' as const), vm: vmIndex }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constantFrom('deleteClass' as const, 'recreateClass' as const) }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({ op: fc.constantFrom('settle' as const, 'round' as const, 'advance' as const) }),
+    },
+  ];
+  if (withSnapshots)
+    commands.push(
+      {
+        weight: snapshots,
+        arbitrary: fc.record({ op: fc.constant('snapshot' as const), vm: vmIndex, memory: fc.boolean() }),
+      },
+      {
+        weight: snapshots,
+        arbitrary: fc.record({
+          op: fc.constantFrom('deleteSnapshot' as const, 'revert' as const),
+          vm: vmIndex,
+        }),
+      },
+    );
+  else
+    commands.push({
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant('volumes' as const), vm: vmIndex, claims }),
+    });
+  return fc.oneof(...commands);
+};
+
+const command = commandOf(fc.nat({ max: NAMES.length - 1 }), 0);
+/** On the two VMs made first, snapshots taken, deleted and reverted to more often than not. */
+const snapshotCommand = commandOf(fc.nat({ max: 1 }), 8);
 
 const taskBehaviour: fc.Arbitrary<TaskBehaviour> = fc.record({
   taskDelay: fc.constantFrom(0 as const, 1_000 as const),
@@ -128,6 +164,9 @@ interface World extends SupervisorFixture {
   folder: string;
   /** The class as the namespace got it, to put back after it is deleted. */
   vmClass: KubeObject;
+  /** VMs an admin destroyed by hand, and VMs snapshots were asked for: never both (see run). */
+  destroyed: Set<string>;
+  snapshotted: Set<string>;
 }
 
 const vmRef = (apiVersion: string, name: string) => ({
@@ -137,6 +176,13 @@ const vmRef = (apiVersion: string, name: string) => ({
   name,
 });
 const classRef = { apiVersion: V6, kind: 'VirtualMachineClass', namespace: 'ns1', name: CLASS };
+const SNAPSHOT = { apiVersion: V6, kind: 'VirtualMachineSnapshot', namespace: 'ns1' } as const;
+
+/** The VM's snapshot objects, oldest first. */
+const snapshotsOf = async (w: World, name: string) =>
+  ((await w.kube.list(SNAPSHOT)).items as unknown as VirtualMachineSnapshot[]).filter(
+    (s) => s.spec?.vmName === name,
+  );
 
 async function setup(): Promise<World> {
   const fixture = await createSupervisorFixture({ namespaces: ['ns1'] });
@@ -168,6 +214,8 @@ async function setup(): Promise<World> {
     image: { object: ubuntu.metadata.name as string, display: (ubuntu.status as { name: string }).name },
     folder,
     vmClass: vmClass as KubeObject,
+    destroyed: new Set(),
+    snapshotted: new Set(),
   };
 }
 
@@ -206,11 +254,14 @@ const isVimFault = (error: unknown) => error instanceof Error && 'fault' in erro
 
 /**
  * 404 and 409 are the API server's answers to racing clients, and 422 the webhook's to a power
- * change it refuses (a VM powered off is not suspended); anything else is a failure.
+ * change it refuses (a VM powered off is not suspended) or to a revert while another is asked
+ * for; anything else is a failure.
  */
 const isExpectedKubeError = (error: unknown, c: Command) =>
   isKubeError(error) &&
-  (error.code === 404 || error.code === 409 || (error.code === 422 && c.op === 'power'));
+  (error.code === 404 ||
+    error.code === 409 ||
+    (error.code === 422 && (c.op === 'power' || c.op === 'revert')));
 
 async function run(w: World, c: Command): Promise<void> {
   const name = 'vm' in c ? (NAMES[c.vm] as string) : '';
@@ -241,6 +292,10 @@ async function run(w: World, c: Command): Promise<void> {
       // looks again at an attachment it has attached: its claims would stay off the new VM, in a
       // real Supervisor too. Admins do not destroy VMs with claims here.
       if (c.action === 'destroy' && (await namesClaims(w, name))) return;
+      // Nor VMs with snapshots, which go with the VM and leave their objects naming none (in a real
+      // Supervisor too): a VM is either snapshotted or destroyed by hand here, whatever the order.
+      if (c.action === 'destroy' && w.snapshotted.has(name)) return;
+      if (c.action === 'destroy') w.destroyed.add(name);
       // The task runs with the Supervisor's next round; its fault, if any, is the admin's.
       if (record) w.vsphere.vm[c.action](record.id);
       return;
@@ -253,6 +308,33 @@ async function run(w: World, c: Command): Promise<void> {
         { type: 'merge' },
       );
       return;
+    case 'snapshot':
+      if (w.destroyed.has(name)) return;
+      w.snapshotted.add(name);
+      await w.kube.create({
+        ...SNAPSHOT,
+        metadata: { generateName: `${name}-`, namespace: 'ns1' },
+        spec: { vmName: name, memory: c.memory },
+      });
+      return;
+    case 'deleteSnapshot': {
+      const [oldest] = await snapshotsOf(w, name);
+      if (oldest) await w.kube.delete({ ...SNAPSHOT, name: oldest.metadata.name as string });
+      return;
+    }
+    case 'deleteSnapshotObject':
+      await w.kube.delete({ ...SNAPSHOT, name: c.name });
+      return;
+    case 'revert': {
+      const newest = (await snapshotsOf(w, name)).at(-1);
+      if (newest)
+        await w.kube.patch(
+          vmRef(V6, name),
+          { spec: { currentSnapshotName: newest.metadata.name } },
+          { type: 'merge' },
+        );
+      return;
+    }
     case 'deleteClass':
       await w.kube.delete(classRef);
       return;
@@ -300,6 +382,39 @@ async function letConverge(w: World): Promise<void> {
       );
   await runTolerant(w, { op: 'recreateClass' });
   await w.settle();
+  // A VM deleted while suspended with powerOffMode Soft waits for a guest that does not run (in
+  // vm-operator too): its user lets it power off hard.
+  for (const vm of await listVms(w))
+    if (vm.metadata.deletionTimestamp && vm.spec?.powerOffMode === 'Soft')
+      await runTolerant(w, {
+        op: 'power',
+        vm: NAMES.indexOf(vm.metadata.name as never),
+        version: 'v1alpha6',
+        power: vm.spec.powerState ?? 'PoweredOn',
+        mode: 'TrySoft',
+      });
+  // A snapshot of a VM that was gone before vm-operator made it its VM's is its user's to delete
+  // (those it did go with their VM).
+  const names = new Set((await listVms(w)).map((vm) => vm.metadata.name));
+  for (const s of (await w.kube.list(SNAPSHOT)).items as unknown as VirtualMachineSnapshot[])
+    if (!names.has(s.spec?.vmName) && !s.metadata.ownerReferences?.length)
+      await runTolerant(w, { op: 'deleteSnapshotObject', name: s.metadata.name as string });
+  for (let i = 0; i < 3; i++) await w.advance(5_000);
+  // A revert that still cannot be made (its snapshot gone, or the VM it restores refused, as a
+  // suspended snapshot for a VM to stay powered off is, in vm-operator too) is given up.
+  for (const vm of await listVms(w)) {
+    const failing = vm.status?.conditions?.find(
+      (c) =>
+        c.type === 'VirtualMachineSnapshotRevertSucceeded' &&
+        c.reason !== 'VirtualMachineSnapshotRevertInProgress',
+    );
+    if (vm.spec?.currentSnapshotName && failing)
+      await w.kube.patch(
+        vmRef(V6, vm.metadata.name as string),
+        { spec: { currentSnapshotName: null } },
+        { type: 'merge' },
+      );
+  }
   for (let i = 0; i < 3; i++) await w.advance(5_000);
   await w.settle();
 }
@@ -396,6 +511,7 @@ async function assertConverged(w: World): Promise<void> {
   ).toEqual([]);
   const attachedDisks = records.flatMap((r) => r.config.devices.filter((d) => d.vDiskId));
   expect(attachedDisks.length).toBe(attachments.length);
+  await assertSnapshotsTaken(w, vms);
   // A key's error is cleared by its next successful reconcile, and the reconcile of an
   // object that is gone succeeds: after convergence no key, live or gone, is in error.
   expect(w.errors).toEqual([]);
@@ -403,6 +519,44 @@ async function assertConverged(w: World): Promise<void> {
     expect(
       [...controller.errors].map(([key, error]) => `${controller.name} ${key}: ${String(error)}`),
     ).toEqual([]);
+}
+
+/**
+ * Each VM's snapshot objects are exactly the snapshots of its vSphere VM, each ready and naming its
+ * vSphere snapshot; its status names the current one; no revert is left asked for. No snapshot
+ * object outlives its VM.
+ */
+async function assertSnapshotsTaken(w: World, vms: readonly VirtualMachine[]): Promise<void> {
+  const all = (await w.kube.list(SNAPSHOT)).items as unknown as VirtualMachineSnapshot[];
+  const names = new Set(vms.map((vm) => vm.metadata.name));
+  expect(all.filter((s) => !names.has(s.spec?.vmName)).map((s) => s.metadata.name)).toEqual([]);
+  for (const vm of vms) {
+    const name = vm.metadata.name as string;
+    const record = w.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord;
+    const taken = new Map<string, SnapshotRecord>();
+    const walk = (ids: readonly string[]) => {
+      for (const id of ids) {
+        const node = w.vsphere.store.get(id) as SnapshotRecord;
+        taken.set(node.name, node);
+        walk(node.children);
+      }
+    };
+    walk(record.snapshots?.roots ?? []);
+    const objects = all.filter((s) => s.spec?.vmName === name);
+    expect(objects.map((s) => s.metadata.name).sort(), `${name}: its snapshots in vSphere`).toEqual(
+      [...taken.keys()].sort(),
+    );
+    for (const s of objects) {
+      const ready = s.status?.conditions?.find((c) => c.type === 'VirtualMachineSnapshotReady');
+      expect(ready?.status, `${s.metadata.name}: ready`).toBe('True');
+      expect(s.status?.uniqueID).toBe(taken.get(s.metadata.name as string)?.id);
+    }
+    expect(vm.spec?.currentSnapshotName, `${name}: no revert left`).toBeUndefined();
+    const current = record.snapshots?.current;
+    expect(vm.status?.currentSnapshot?.name).toBe(
+      current === undefined ? undefined : (w.vsphere.store.get(current) as SnapshotRecord).name,
+    );
+  }
 }
 
 /** The VM has exactly the disks of its claims, each attached through its own attachment and reported. */
@@ -432,28 +586,56 @@ async function assertClaimsAttached(w: World, vm: VirtualMachine, record: VmReco
   );
 }
 
+/**
+ * The commands `commands` draws, run on a fresh Supervisor (after `prepare`) whose vSphere tasks
+ * behave as drawn, always converge.
+ */
+const converges = (
+  commands: fc.Arbitrary<Command>,
+  numRuns: number,
+  prepare: (w: World) => Promise<void> = async () => {},
+) =>
+  fc.assert(
+    fc.asyncProperty(
+      taskBehaviour,
+      fc.array(commands, { minLength: 1, maxLength: 25 }),
+      async (how, drawn) => {
+        const w = await setup();
+        await prepare(w);
+        const tasks = /_Task$/;
+        if (how.taskDelay > 0) w.vsphere.interceptor.add({ method: tasks, delayMs: how.taskDelay });
+        if (how.taskFaults > 0)
+          w.vsphere.interceptor.add({
+            method: tasks,
+            probability: how.taskFaults,
+            fault: { _type: 'SystemError', reason: 'injected' },
+          });
+        for (const c of drawn) await runTolerant(w, c);
+        await letConverge(w);
+        await assertConverged(w);
+      },
+    ),
+    { numRuns },
+  );
+
 describe('VirtualMachines under random interleavings of operations', () => {
-  it('converge to Kubernetes and vSphere agreeing', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        taskBehaviour,
-        fc.array(command, { minLength: 1, maxLength: 25 }),
-        async (how, commands) => {
-          const w = await setup();
-          const tasks = /_Task$/;
-          if (how.taskDelay > 0) w.vsphere.interceptor.add({ method: tasks, delayMs: how.taskDelay });
-          if (how.taskFaults > 0)
-            w.vsphere.interceptor.add({
-              method: tasks,
-              probability: how.taskFaults,
-              fault: { _type: 'SystemError', reason: 'injected' },
-            });
-          for (const c of commands) await runTolerant(w, c);
-          await letConverge(w);
-          await assertConverged(w);
-        },
-      ),
-      { numRuns: 200 },
-    );
-  }, 60_000);
+  it('converge to Kubernetes and vSphere agreeing', () => converges(command, 200), 60_000);
+
+  it(
+    'converge with snapshots taken, deleted and reverted to while they run',
+    () =>
+      converges(snapshotCommand, 300, async (w) => {
+        for (const vm of [0, 1])
+          await run(w, {
+            op: 'create',
+            vm,
+            version: 'v1alpha6',
+            by: 'image',
+            power: 'PoweredOn',
+            claims: [],
+          });
+        await w.settle();
+      }),
+    60_000,
+  );
 });

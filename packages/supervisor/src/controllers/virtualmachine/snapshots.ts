@@ -345,21 +345,18 @@ export function takeSnapshot(deps: SnapshotDeps, key: string, record: VmRecord, 
         powerState: POWER_STATE[taken.state],
       },
     );
-  const failedWith = (fault: unknown) =>
-    markSnapshot(deps, snapshot, {
-      status: 'False',
-      reason: SNAPSHOT_REASON.creationFailed,
-      message: `failed to create snapshot for VM: failed to create snapshot: ${(fault as Error).message ?? String(fault)}`,
-    });
+  // Marked failed, then the VM's pass fails and comes back to take it again.
+  const failedWith = (fault: unknown): never => {
+    const message = `failed to create snapshot for VM: failed to create snapshot: ${(fault as Error).message ?? String(fault)}`;
+    markSnapshot(deps, snapshot, { status: 'False', reason: SNAPSHOT_REASON.creationFailed, message });
+    throw new Error(`failed to create snapshot ${JSON.stringify(name)}: ${message}`);
+  };
   const found = findSnapshot(deps.vsphere, record, name);
   if ('snapshot' in found) {
     done(found.snapshot);
     return;
   }
-  if (found.problem.endsWith('multiple snapshots found')) {
-    failedWith(new Error(found.problem));
-    return;
-  }
+  if (found.problem.endsWith('multiple snapshots found')) failedWith(new Error(found.problem));
   const task = deps.vsphere.snapshot.create(record.id, name, {
     description: snapshot.spec?.description ?? '',
     memory: snapshot.spec?.memory ?? false,
@@ -374,9 +371,6 @@ export function takeSnapshot(deps: SnapshotDeps, key: string, record: VmRecord, 
   }
   deps.track(
     key,
-    task.wait().then(
-      (ref) => done(takenOf(ref)),
-      (fault: unknown) => failedWith(fault),
-    ),
+    task.wait().then((ref) => done(takenOf(ref)), failedWith),
   );
 }

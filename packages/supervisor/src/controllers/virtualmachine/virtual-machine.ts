@@ -61,6 +61,7 @@ import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../.
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -754,53 +755,58 @@ export function startVirtualMachineController(
   /**
    * Reverts the VM to a vSphere snapshot, then restores what the snapshot holds of it (see
    * revertedVm). Written without `ownWrite`: the restored VM's event brings it back, and that pass
-   * fills its emptied status. A revert that takes time is marked in progress meanwhile.
+   * fills its emptied status. A revert that takes time is marked in progress meanwhile; one that
+   * fails (the task, or the restored VM its webhook refuses) is unmarked, reported in its
+   * condition, and fails the pass, to be tried again.
    */
   const startRevert = (key: string, vm: VirtualMachine, snapshot: SnapshotRecord): ReconcileOutcome => {
     const task = vsphere.snapshot.revert(snapshot.id);
-    const restore = (current: VirtualMachine | undefined) => {
+    const failed = (reason: string, message: string, error = new Error(message)): never => {
+      const current = storedVm(key);
+      if (current) markRevert(unmarkedRevert(current), isFalse(REVERT_CONDITION, reason, message));
+      throw error;
+    };
+    const restore = () => {
+      const current = storedVm(key);
       if (!current) return;
       const restored = revertedVm(current, snapshot);
-      if ('problem' in restored) {
-        const message = `failed to restore vm spec and metadata from snapshot: ${restored.problem}`;
-        markRevert(current, isFalse(REVERT_CONDITION, REVERT_REASON.invalidManifest, message));
-        throw new Error(message);
+      const why = (problem: string) => `failed to restore vm spec and metadata from snapshot: ${problem}`;
+      if ('problem' in restored) return failed(REVERT_REASON.invalidManifest, why(restored.problem));
+      let updated: KubeObject;
+      try {
+        updated = kube.direct.update(asKube(restored));
+      } catch (error) {
+        if (!isKubeError(error)) throw error;
+        return failed(REVERT_REASON.failed, why(error.message));
       }
-      const updated = kube.direct.update(asKube(restored));
       kube.direct.updateStatus(merged(updated, { status: {} }));
     };
-    const taskFailed = (current: VirtualMachine | undefined, fault: unknown) => {
+    const taskFailed = (fault: unknown) => {
       const message = (fault as Error).message ?? String(fault);
-      if (current) markRevert(current, isFalse(REVERT_CONDITION, REVERT_REASON.taskFailed, message));
-      throw new Error(`failed to revert vSphere snapshot ${JSON.stringify(snapshot.name)}: ${message}`);
+      return failed(
+        REVERT_REASON.taskFailed,
+        message,
+        new Error(`failed to revert vSphere snapshot ${JSON.stringify(snapshot.name)}: ${message}`),
+      );
     };
     const outcome = task.outcome();
     if (outcome) {
-      if (!outcome.ok) taskFailed(vm, outcome.fault);
-      restore(vm);
+      if (!outcome.ok) return taskFailed(outcome.fault);
+      restore();
       return undefined;
     }
     const annotations = merged(vm.metadata.annotations ?? {}, { [REVERT_IN_PROGRESS_ANNOTATION]: '' });
     const marked = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
     markRevert(marked, isFalse(REVERT_CONDITION, REVERT_REASON.inProgress, 'snapshot revert in progress'));
-    track(
-      key,
-      task.wait().then(
-        () => restore(storedVm(key)),
-        (fault: unknown) => {
-          // The mark goes with the failure: the next pass reports it and tries again.
-          const current = storedVm(key);
-          const { [REVERT_IN_PROGRESS_ANNOTATION]: _, ...rest } = current?.metadata.annotations ?? {};
-          const unmarked =
-            current &&
-            kube.direct.update(
-              asKube(merged(current, { metadata: merged(current.metadata, { annotations: rest }) })),
-            );
-          taskFailed(unmarked as unknown as VirtualMachine | undefined, fault);
-        },
-      ),
-    );
+    track(key, task.wait().then(restore, taskFailed));
     return undefined;
+  };
+
+  /** The VM without the mark of a revert in progress. */
+  const unmarkedRevert = (vm: VirtualMachine): VirtualMachine => {
+    if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] === undefined) return vm;
+    const { [REVERT_IN_PROGRESS_ANNOTATION]: _, ...annotations } = vm.metadata.annotations;
+    return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
   };
 
   /** Writes the VM's revert condition. */
