@@ -1211,6 +1211,25 @@ def snapshot_property_tree_and_current():
 
 
 @check
+def snapshot_files_in_layout_ex():
+    vm = Snap.vm
+    layout = retrieve(vm, ["layoutEx"])["layoutEx"]
+    files = {f.key: f for f in layout.file}
+    by_snapshot = {s.key._moId: s for s in layout.snapshot}
+    expect_equal(sorted(by_snapshot), sorted([Snap.first._moId, Snap.second._moId, Snap.third._moId]),
+                 "layoutEx.snapshot keys")
+    first = by_snapshot[Snap.first._moId]
+    expect_equal(files[first.dataKey].type, "snapshotData", "the first snapshot's state file")
+    expect(files[first.dataKey].name.endswith("-Snapshot1.vmsn"), "state file %r" % files[first.dataKey].name)
+    # The first was taken of a running VM with its memory (32 MB then); the third of a powered-off one.
+    expect_equal((files[first.memoryKey].type, files[first.memoryKey].size), ("snapshotMemory", 32 * 1024 * 1024),
+                 "the first snapshot's memory file")
+    expect_equal(by_snapshot[Snap.third._moId].memoryKey, -1, "a powered-off snapshot's memoryKey")
+    disk_keys = {d.key for d in layout.disk}
+    expect_equal({d.key for d in first.disk}, disk_keys, "the disks the first snapshot chains to")
+
+
+@check
 def snapshot_revert_restores_power_state_and_config():
     vm = Snap.vm
     run_task(Snap.first.RevertToSnapshot_Task())
