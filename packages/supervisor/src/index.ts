@@ -19,6 +19,7 @@ export * from './controllers/net-operator/index.js';
 export * from './controllers/publish/index.js';
 export * from './controllers/resource-policy/index.js';
 export * from './controllers/virtualmachine/index.js';
+export * from './controllers/vm-replicaset/index.js';
 export * from './controllers/vm-service/index.js';
 export * from './controllers/vm-snapshot/index.js';
 export * from './controllers/volume/index.js';

@@ -28,6 +28,7 @@ import {
   type VirtualMachineController,
 } from './controllers/virtualmachine/index.js';
 import { startVirtualMachineGroupController } from './controllers/vm-group/index.js';
+import { startVirtualMachineReplicaSetController } from './controllers/vm-replicaset/index.js';
 import {
   SUPERVISOR_API_ADDRESS,
   startVirtualMachineServiceController,
@@ -108,6 +109,8 @@ export interface Supervisor {
   readonly groups: Controller;
   /** VirtualMachineSnapshots' books (the VirtualMachine controller takes and reverts them). */
   readonly snapshots: Controller;
+  /** VirtualMachineReplicaSets: the VMs of their template, as many as asked for. */
+  readonly replicaSets: Controller;
   /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
   readonly volumes: Controller;
   /** The vSphere CSI driver: claims provisioned as First Class Disks, and attached to VMs. */
@@ -202,6 +205,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const webConsoleRequests = startWebConsoleRequestController(manager, { kube, vsphere });
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
+  const replicaSets = startVirtualMachineReplicaSetController(manager, { kube, clock: vsphere.clock });
   const volumes = startVolumeController(manager, { kube });
   const csiDeps = {
     kube,
@@ -251,6 +255,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     webConsoleRequests,
     groups,
     snapshots,
+    replicaSets,
     volumes,
     csi,
     prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),

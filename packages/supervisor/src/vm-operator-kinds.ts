@@ -19,12 +19,15 @@ import {
   nextRestartTimeOnUpdate,
   type PartialObjectRef,
   publishRequestDefaults,
+  replicaSetDefaults,
+  replicaSetSchemaProblems,
   resolveImageName,
   resolveImageNameOnCreate,
   type VirtualMachine,
   type VirtualMachineGroup,
   type VirtualMachineImage,
   type VirtualMachinePublishRequest,
+  type VirtualMachineReplicaSet,
   type VirtualMachineService,
   type VirtualMachineServiceCapabilities,
   type VirtualMachineSnapshot,
@@ -32,6 +35,7 @@ import {
   VM_OPERATOR_KINDS,
   validatePublishRequestCreate,
   validatePublishRequestUpdate,
+  validateReplicaSet,
   validateResourcePolicyCreate,
   validateResourcePolicyUpdate,
   validateSnapshotCreate,
@@ -321,12 +325,19 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     ),
     VirtualMachineGroup: admitVirtualMachineGroup(),
     VirtualMachineSnapshot: admitVirtualMachineSnapshot(),
+    VirtualMachineReplicaSet: validating<VirtualMachineReplicaSet>(
+      'VirtualMachineReplicaSet',
+      validateReplicaSet,
+      validateReplicaSet,
+      'object',
+    ),
   };
   /** The CRD schemas' defaults the simulator fills in beyond what the webhooks default. */
   const defaults: Partial<Record<string, (object: KubeObject) => void>> = {
     VirtualMachinePublishRequest: (object) =>
       publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
     VirtualMachineGroup: vmGroupSchemaDefaults,
+    VirtualMachineReplicaSet: (object) => replicaSetDefaults(object as unknown as VirtualMachineReplicaSet),
   };
   /**
    * The CRD schemas' rules beyond the types of values, which the API server applies between the
@@ -337,6 +348,8 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachine: vmSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
     VirtualMachineGroup: vmGroupSchemaProblems,
+    VirtualMachineReplicaSet: (object) =>
+      replicaSetSchemaProblems(object as unknown as VirtualMachineReplicaSet),
   };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];

@@ -1205,3 +1205,28 @@ export const FULL_HUB_OBJECTS: Record<string, JsonObject> = {
     },
   },
 };
+
+// A replica set's template is a VM's metadata and spec: the VM's, every field set.
+FULL_HUB_OBJECTS.VirtualMachineReplicaSet = {
+  apiVersion: 'vmoperator.vmware.com/v1alpha6',
+  kind: 'VirtualMachineReplicaSet',
+  metadata: { name: 'obj', namespace: 'ns', generation: 2, annotations: { a: 'b' } },
+  spec: {
+    replicas: 3,
+    deletePolicy: 'Random',
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' }, annotations: { c: 'd' } },
+      spec: structuredClone(FULL_HUB_OBJECTS.VirtualMachine?.spec as JsonObject),
+    },
+  },
+  status: {
+    replicas: 3,
+    fullyLabeledReplicas: 3,
+    readyReplicas: 3,
+    observedGeneration: 2,
+    conditions: [
+      { type: 'T1', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z', reason: 'R', message: 'm' },
+    ],
+  },
+};

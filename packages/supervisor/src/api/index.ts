@@ -30,6 +30,14 @@ export {
 } from './vm-group-validation.js';
 export { validateVirtualMachineMetadata } from './vm-metadata-validation.js';
 export {
+  REPLICA_SET_NAME_LABEL,
+  replicaSetDefaults,
+  replicaSetSchemaProblems,
+  selectorOf,
+  selectorString,
+  validateReplicaSet,
+} from './vm-replicaset-validation.js';
+export {
   type VirtualMachineServiceCapabilities,
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,

@@ -234,6 +234,36 @@ const VIRTUAL_MACHINE_SNAPSHOT: Structure = {
   'status.children[].name': 'string',
 };
 
+/** A replica set: its own fields, and its template's metadata and VM spec. */
+const VIRTUAL_MACHINE_REPLICA_SET: Structure = {
+  ...CONDITIONS,
+  'spec.replicas': 'integer',
+  'spec.deletePolicy': 'string',
+  'spec.selector': 'object',
+  'spec.selector.matchLabels': 'object',
+  'spec.selector.matchLabels.*': 'string',
+  'spec.selector.matchExpressions': 'array',
+  'spec.selector.matchExpressions[]': 'object',
+  'spec.selector.matchExpressions[].key': 'string',
+  'spec.selector.matchExpressions[].operator': 'string',
+  ...strings('spec.selector.matchExpressions[].values'),
+  'spec.template': 'object',
+  'spec.template.metadata': 'object',
+  'spec.template.metadata.labels': 'object',
+  'spec.template.metadata.labels.*': 'string',
+  'spec.template.metadata.annotations': 'object',
+  'spec.template.metadata.annotations.*': 'string',
+  ...Object.fromEntries(
+    Object.entries(VIRTUAL_MACHINE)
+      .filter(([path]) => path.startsWith('spec.'))
+      .map(([path, type]) => [`spec.template.${path}`, type]),
+  ),
+  'status.replicas': 'integer',
+  'status.fullyLabeledReplicas': 'integer',
+  'status.readyReplicas': 'integer',
+  'status.observedGeneration': 'integer',
+};
+
 /** By kind; the images' are written by the simulator alone. */
 export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachine: VIRTUAL_MACHINE,
@@ -244,4 +274,5 @@ export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachineWebConsoleRequest: WEB_CONSOLE_REQUEST,
   VirtualMachineGroup: VIRTUAL_MACHINE_GROUP,
   VirtualMachineSnapshot: VIRTUAL_MACHINE_SNAPSHOT,
+  VirtualMachineReplicaSet: VIRTUAL_MACHINE_REPLICA_SET,
 };

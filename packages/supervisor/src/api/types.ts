@@ -80,6 +80,32 @@ export type VirtualMachineGroup = KubeObject<
   VirtualMachineGroupStatus
 >;
 
+export type VirtualMachineReplicaSet = KubeObject<
+  'VirtualMachineReplicaSet',
+  VirtualMachineReplicaSetSpec,
+  VirtualMachineReplicaSetStatus
+>;
+
+export interface VirtualMachineReplicaSetSpec {
+  /** How many VMs (default 1). */
+  replicas?: number;
+  deletePolicy?: string;
+  /** The VMs the set counts: their labels match it (and the template's labels must). */
+  selector?: LabelSelector;
+  /** What each VM is made of: its labels and annotations, and its spec. */
+  template?: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: VirtualMachineSpec;
+  };
+}
+export interface VirtualMachineReplicaSetStatus {
+  replicas?: number;
+  fullyLabeledReplicas?: number;
+  readyReplicas?: number;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
 export type VirtualMachineSnapshot = KubeObject<
   'VirtualMachineSnapshot',
   VirtualMachineSnapshotSpec,

@@ -80,6 +80,21 @@ describe('round trips', () => {
   }
 });
 
+describe('VirtualMachineReplicaSet', () => {
+  it("converts its template's spec as a VM's: v1alpha3-4 keep CD-ROMs at spec.cdrom, newer fields go", () => {
+    const set = hub('VirtualMachineReplicaSet');
+    const template = (obj: JsonObject) => (obj.spec as { template: { spec: JsonObject } }).template.spec;
+    const v3 = fromHub(set, 'v1alpha3');
+    // The template's spec is what a v1alpha3 VM of that spec holds.
+    expect(template(v3)).toEqual(fromHub({ ...hub('VirtualMachine'), spec: template(set) }, 'v1alpha3').spec);
+    expect(template(v3).cdrom).toHaveLength(1);
+    expect(template(v3).hardware).toBeUndefined();
+    expect(template(v3).currentSnapshotName).toBeUndefined();
+    expect((v3.spec as JsonObject).selector).toEqual((set.spec as JsonObject).selector);
+    expect(template(toHub(v3))).toEqual(template(set));
+  });
+});
+
 describe('VirtualMachine renames', () => {
   it('status nodeName is host in v1alpha2-3, nodeName from v1alpha4', () => {
     const vm = hub('VirtualMachine');

@@ -23,7 +23,7 @@ import {
   virtualMachineServiceRules,
 } from './kinds.js';
 import { isObject, type JsonObject } from './paths.js';
-import { virtualMachineRules } from './virtualmachine.js';
+import { virtualMachineReplicaSetRules, virtualMachineRules } from './virtualmachine.js';
 
 export * from './engine.js';
 export type { JsonObject } from './paths.js';
@@ -39,6 +39,7 @@ const RULES: Record<string, KindRules> = {
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},
   VirtualMachineSnapshot: {},
+  VirtualMachineReplicaSet: virtualMachineReplicaSetRules,
   VirtualMachineGroup: virtualMachineGroupRules,
 };
 

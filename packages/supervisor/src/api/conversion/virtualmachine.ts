@@ -316,3 +316,38 @@ export const virtualMachineRules: KindRules = {
     ['+spec.network.domainName'],
   ),
 };
+
+const TEMPLATE_SPEC = 'spec.template.spec';
+
+/** A VM's `spec` path rooted at a replica set's template (`+` kept: it makes the parents). */
+const inTemplate = (paths: readonly string[] = []): string[] =>
+  paths
+    .filter((path) => path.replace(/^\+/, '').startsWith('spec.'))
+    .map((path) =>
+      path.startsWith('+') ? `+${TEMPLATE_SPEC}${path.slice(5)}` : `${TEMPLATE_SPEC}${path.slice(4)}`,
+    );
+
+/** The template's spec as a VM the VM's reshapes work on (they touch its `spec` alone). */
+const templateView = (obj: JsonObject): JsonObject => {
+  const spec = getPath(obj, TEMPLATE_SPEC);
+  return isObject(spec) ? { spec } : {};
+};
+
+/**
+ * A VirtualMachineReplicaSet's template is a VM's spec, converted as a VM's is (vm-operator
+ * converts it with the VM's functions); the set's own fields are alike in every version.
+ */
+export const virtualMachineReplicaSetRules: KindRules = Object.fromEntries(
+  (['v1alpha3', 'v1alpha4', 'v1alpha5'] as const).map((version) => {
+    const vm = virtualMachineRules[version] as SpokeRule;
+    const rule: SpokeRule = {
+      hubOnly: inTemplate(vm.hubOnly),
+      restoreIfAbsent: inTemplate(vm.restoreIfAbsent),
+      preserve: true,
+      down: (hub, spoke) => vm.down?.(templateView(hub), templateView(spoke)),
+      up: (spoke, hub, restored) =>
+        vm.up?.(templateView(spoke), templateView(hub), restored && templateView(restored)),
+    };
+    return [version, rule];
+  }),
+);

@@ -1,0 +1,77 @@
+/**
+ * VirtualMachineReplicaSet admission as vm-operator's webhooks do it: on create and update the
+ * selector must parse and select the template's labels, and the template's labels and
+ * annotations must be valid; `spec.selector` is required by the schema, and `spec.replicas`
+ * defaults to 1.
+ */
+import { isKubeError } from '../store/errors.js';
+import { annotationProblems, labelProblems } from '../store/meta.js';
+import { type LabelMatcher, labelSelectorMatcher } from '../store/selectors.js';
+import type { VirtualMachineReplicaSet } from './types.js';
+import { type FieldError, invalid, required } from './validation.js';
+
+/** The label vm-operator gives a replica set's VMs: the set's name (see replicaSetLabelValue). */
+export const REPLICA_SET_NAME_LABEL = 'vmoperator.vmware.com/replicaset-name';
+
+/** A selector as Go's labels.Selector prints it: its requirements sorted by key. */
+export function selectorString(matcher: LabelMatcher): string {
+  const words = matcher.requirements.map((r) => {
+    switch (r.op) {
+      case 'exists':
+        return r.key;
+      case 'notexists':
+        return `!${r.key}`;
+      case 'in':
+      case 'notin':
+        return r.values.length === 1 && r.op === 'in'
+          ? `${r.key}=${r.values[0]}`
+          : `${r.key} ${r.op} (${[...r.values].sort().join(',')})`;
+      default:
+        return `${r.key}${r.op === 'gt' ? '>' : '<'}${r.value}`;
+    }
+  });
+  return words.sort().join(',');
+}
+
+/** The set's selector as a matcher, or why it is none. */
+export function selectorOf(set: VirtualMachineReplicaSet): LabelMatcher | { problem: string } {
+  try {
+    return labelSelectorMatcher(set.spec?.selector ?? {});
+  } catch (error) {
+    if (!isKubeError(error)) throw error;
+    return { problem: error.message };
+  }
+}
+
+export function validateReplicaSet(set: VirtualMachineReplicaSet): FieldError[] {
+  const errors: FieldError[] = [];
+  const selector = selectorOf(set);
+  const labels = set.spec?.template?.metadata?.labels;
+  if ('problem' in selector)
+    errors.push(invalid('spec.selector', set.spec?.selector ?? null, selector.problem));
+  else if (!selector.matches(labels))
+    errors.push(
+      invalid(
+        'spec.template.metadata.labels',
+        labels ?? null,
+        `must match spec.selector ${JSON.stringify(selectorString(selector))}`,
+      ),
+    );
+  const metadata = set.spec?.template?.metadata;
+  for (const [field, message] of [
+    ...labelProblems(metadata?.labels),
+    ...annotationProblems(metadata?.annotations),
+  ])
+    errors.push({ field: `spec.template.${field}`, message, reason: 'FieldValueInvalid' });
+  return errors;
+}
+
+/** The CRD schema's rules: a selector is required. */
+export function replicaSetSchemaProblems(set: VirtualMachineReplicaSet): FieldError[] {
+  return set.spec?.selector === undefined ? [required('spec.selector')] : [];
+}
+
+/** The CRD schema's default: one replica (a set without a spec has no selector, and is refused). */
+export function replicaSetDefaults(set: VirtualMachineReplicaSet): void {
+  if (set.spec) set.spec.replicas ??= 1;
+}
