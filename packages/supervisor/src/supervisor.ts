@@ -18,7 +18,11 @@ import {
   type NetworkInterfaceControllerOptions,
   startNetworkInterfaceController,
 } from './controllers/net-operator/index.js';
-import { type PublishRequestController, startPublishRequestController } from './controllers/publish/index.js';
+import {
+  type PublishRequestController,
+  startGroupPublishRequestController,
+  startPublishRequestController,
+} from './controllers/publish/index.js';
 import {
   type ResourcePolicyController,
   startResourcePolicyController,
@@ -109,6 +113,8 @@ export interface Supervisor {
   readonly groups: Controller;
   /** VirtualMachineSnapshots' books (the VirtualMachine controller takes and reverts them). */
   readonly snapshots: Controller;
+  /** VirtualMachineGroupPublishRequests: a group's VMs published, one VirtualMachinePublishRequest each. */
+  readonly groupPublishRequests: Controller;
   /** VirtualMachineReplicaSets: the VMs of their template, as many as asked for. */
   readonly replicaSets: Controller;
   /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
@@ -206,6 +212,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
   const replicaSets = startVirtualMachineReplicaSetController(manager, { kube, clock: vsphere.clock });
+  const groupPublishRequests = startGroupPublishRequestController(manager, { kube, clock: vsphere.clock });
   const volumes = startVolumeController(manager, { kube });
   const csiDeps = {
     kube,
@@ -255,6 +262,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     webConsoleRequests,
     groups,
     snapshots,
+    groupPublishRequests,
     replicaSets,
     volumes,
     csi,

@@ -9,10 +9,13 @@ import {
   badDuration,
   type ClusterVirtualMachineImage,
   convertTo,
+  DEFAULT_PUBLISH_LIBRARY_LABEL,
   defaultVirtualMachineInPlace,
   type FieldError,
   GROUP,
+  type GroupPublishReader,
   groupPowerStateMutation,
+  groupPublishRequestDefaults,
   HUB_VERSION,
   type ImageCatalog,
   isServedVersion,
@@ -25,6 +28,7 @@ import {
   resolveImageNameOnCreate,
   type VirtualMachine,
   type VirtualMachineGroup,
+  type VirtualMachineGroupPublishRequest,
   type VirtualMachineImage,
   type VirtualMachinePublishRequest,
   type VirtualMachineReplicaSet,
@@ -33,6 +37,8 @@ import {
   type VirtualMachineSnapshot,
   type VirtualMachineSpec,
   VM_OPERATOR_KINDS,
+  validateGroupPublishRequestCreate,
+  validateGroupPublishRequestUpdate,
   validatePublishRequestCreate,
   validatePublishRequestUpdate,
   validateReplicaSet,
@@ -58,8 +64,9 @@ import {
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
 import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
+import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
-import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
+import { AdmissionDenied, type KubeError, kubeErrors, notFoundMessage } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
@@ -275,6 +282,54 @@ function admitVirtualMachineSnapshot(): AdmitFunction {
   };
 }
 
+/** The groups and libraries of a namespace, as the group publish request's webhooks read them. */
+function groupPublishReader(reader: StoreReader, namespace: string): GroupPublishReader {
+  const libraries = () => reader.list(IMAGE_REGISTRY_API_VERSION, 'ContentLibrary', namespace);
+  return {
+    group: (name) =>
+      reader.get({
+        apiVersion: IMAGE_API_VERSION,
+        kind: 'VirtualMachineGroup',
+        namespace,
+        name,
+      }) as unknown as VirtualMachineGroup | undefined,
+    groupNotFound: (name) =>
+      notFoundMessage({ kind: 'VirtualMachineGroup', resource: 'virtualmachinegroups', group: GROUP, name }),
+    library: (name) => libraries().some((l) => l.metadata.name === name),
+    defaultLibraries: () =>
+      libraries()
+        .filter((l) => l.metadata.labels?.[DEFAULT_PUBLISH_LIBRARY_LABEL] === '')
+        .map((l) => l.metadata.name as string),
+  };
+}
+
+/**
+ * vm-operator's VirtualMachineGroupPublishRequest webhooks (see group-publish-request-validation.ts):
+ * on create the mutating one fills the source, target and VMs in (or answers with its error's
+ * code), then the validating one judges; on an update of the spec, nothing of it changes.
+ */
+function admitGroupPublishRequest(): AdmitFunction {
+  const kind = 'VirtualMachineGroupPublishRequest';
+  return (_operation, object, old, { reader }) => {
+    if (old?.metadata.deletionTimestamp) return undefined;
+    const request = object as unknown as VirtualMachineGroupPublishRequest;
+    if (old) {
+      if (object.spec !== old.spec)
+        deny(
+          kind,
+          validateGroupPublishRequestUpdate(request, old as unknown as VirtualMachineGroupPublishRequest),
+        );
+      return undefined;
+    }
+    const read = groupPublishReader(reader, request.metadata.namespace ?? '');
+    const defaulted = groupPublishRequestDefaults(request, read);
+    if ('code' in defaulted)
+      throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), defaulted.message, defaulted.code, '');
+    deny(kind, validateGroupPublishRequestCreate(defaulted.request, read));
+    return defaulted.request as unknown as KubeObject;
+  };
+}
+
 /**
  * vm-operator's VirtualMachineClass webhooks: the mutating one keeps the `spec.controllerName`
  * an update empties, then the validating one judges.
@@ -325,6 +380,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     ),
     VirtualMachineGroup: admitVirtualMachineGroup(),
     VirtualMachineSnapshot: admitVirtualMachineSnapshot(),
+    VirtualMachineGroupPublishRequest: admitGroupPublishRequest(),
     VirtualMachineReplicaSet: validating<VirtualMachineReplicaSet>(
       'VirtualMachineReplicaSet',
       validateReplicaSet,

@@ -1230,3 +1230,40 @@ FULL_HUB_OBJECTS.VirtualMachineReplicaSet = {
     ],
   },
 };
+
+FULL_HUB_OBJECTS.VirtualMachineGroupPublishRequest = {
+  apiVersion: 'vmoperator.vmware.com/v1alpha6',
+  kind: 'VirtualMachineGroupPublishRequest',
+  metadata: { name: 'obj', namespace: 'ns', generation: 2, annotations: { a: 'b' } },
+  spec: {
+    source: 'source-1',
+    virtualMachines: ['vm-2', 'vm-3'],
+    target: 'target-4',
+    ttlSecondsAfterFinished: 5,
+  },
+  status: {
+    source: 'source-6',
+    target: 'target-7',
+    completionTime: '2024-01-01T00:00:08Z',
+    startTime: '2024-01-01T00:00:09Z',
+    images: [
+      {
+        source: 'vm-2',
+        publishRequestName: 'publishRequestName-10',
+        imageName: 'imageName-11',
+        conditions: [
+          {
+            type: 'T12',
+            status: 'True',
+            lastTransitionTime: '2024-01-01T00:00:00Z',
+            reason: 'R',
+            message: 'm',
+          },
+        ],
+      },
+    ],
+    conditions: [
+      { type: 'T13', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z', reason: 'R', message: 'm' },
+    ],
+  },
+};

@@ -2,6 +2,15 @@
 
 export * from './conversion/index.js';
 export * from './defaults.js';
+export {
+  DEFAULT_PUBLISH_LIBRARY_LABEL,
+  type GroupPublishReader,
+  groupPublishRequestDefaults,
+  groupVms,
+  PUBLISH_MANAGED_BY_LABEL,
+  validateGroupPublishRequestCreate,
+  validateGroupPublishRequestUpdate,
+} from './group-publish-request-validation.js';
 export * from './kinds.js';
 export {
   publishRequestDefaults,

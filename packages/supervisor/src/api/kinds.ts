@@ -52,5 +52,12 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
   kind('VirtualMachineWebConsoleRequest', 'virtualmachinewebconsolerequests', [], true),
   kind('VirtualMachineGroup', 'virtualmachinegroups', ['vmg'], true),
   kind('VirtualMachineSnapshot', 'virtualmachinesnapshots', ['vmsnapshot'], true, 'v1alpha5'),
+  kind(
+    'VirtualMachineGroupPublishRequest',
+    'virtualmachinegrouppublishrequests',
+    ['vmgpub'],
+    true,
+    'v1alpha5',
+  ),
   kind('VirtualMachineReplicaSet', 'virtualmachinereplicasets', ['vmrs', 'vmreplicaset'], true, 'v1alpha3'),
 ];

@@ -234,6 +234,21 @@ const VIRTUAL_MACHINE_SNAPSHOT: Structure = {
   'status.children[].name': 'string',
 };
 
+const GROUP_PUBLISH_REQUEST: Structure = {
+  ...CONDITIONS,
+  'spec.source': 'string',
+  ...strings('spec.virtualMachines'),
+  'spec.target': 'string',
+  'spec.ttlSecondsAfterFinished': 'integer',
+  'status.source': 'string',
+  'status.target': 'string',
+  'status.images': 'array',
+  'status.images[]': 'object',
+  'status.images[].source': 'string',
+  'status.images[].publishRequestName': 'string',
+  'status.images[].imageName': 'string',
+};
+
 /** A replica set: its own fields, and its template's metadata and VM spec. */
 const VIRTUAL_MACHINE_REPLICA_SET: Structure = {
   ...CONDITIONS,
@@ -275,4 +290,5 @@ export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachineGroup: VIRTUAL_MACHINE_GROUP,
   VirtualMachineSnapshot: VIRTUAL_MACHINE_SNAPSHOT,
   VirtualMachineReplicaSet: VIRTUAL_MACHINE_REPLICA_SET,
+  VirtualMachineGroupPublishRequest: GROUP_PUBLISH_REQUEST,
 };

@@ -80,6 +80,36 @@ export type VirtualMachineGroup = KubeObject<
   VirtualMachineGroupStatus
 >;
 
+export type VirtualMachineGroupPublishRequest = KubeObject<
+  'VirtualMachineGroupPublishRequest',
+  VirtualMachineGroupPublishRequestSpec,
+  VirtualMachineGroupPublishRequestStatus
+>;
+
+export interface VirtualMachineGroupPublishRequestSpec {
+  /** The VirtualMachineGroup (default: the request's name). */
+  source?: string;
+  /** Its VMs to publish (default: every VM of the group, nested groups' too). */
+  virtualMachines?: string[];
+  /** The ContentLibrary (default: the namespace's one labelled `imageregistry.vmware.com/default`). */
+  target?: string;
+  ttlSecondsAfterFinished?: number;
+}
+export interface VirtualMachineGroupPublishRequestStatus {
+  source?: string;
+  target?: string;
+  completionTime?: string;
+  startTime?: string;
+  images?: VirtualMachineGroupPublishRequestImageStatus[];
+  conditions?: Condition[];
+}
+export interface VirtualMachineGroupPublishRequestImageStatus {
+  source: string;
+  publishRequestName: string;
+  imageName?: string;
+  conditions?: Condition[];
+}
+
 export type VirtualMachineReplicaSet = KubeObject<
   'VirtualMachineReplicaSet',
   VirtualMachineReplicaSetSpec,

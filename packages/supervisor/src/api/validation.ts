@@ -27,6 +27,7 @@ export type FieldErrorReason =
   | 'FieldValueForbidden'
   | 'FieldValueNotSupported'
   | 'FieldValueDuplicate'
+  | 'FieldValueNotFound'
   | 'InternalError';
 
 const IMAGE_KINDS = ['VirtualMachineImage', 'ClusterVirtualMachineImage'];
@@ -59,6 +60,10 @@ export function unsupported(field: string, value: unknown, allowed: string[]): F
     message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((v) => `"${v}"`).join(', ')}`,
     reason: 'FieldValueNotSupported',
   };
+}
+
+export function notFound(field: string, value: unknown): FieldError {
+  return { field, message: `Not found: ${JSON.stringify(value)}`, reason: 'FieldValueNotFound' };
 }
 
 export function duplicate(field: string, value: unknown): FieldError {

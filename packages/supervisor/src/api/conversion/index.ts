@@ -39,6 +39,7 @@ const RULES: Record<string, KindRules> = {
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},
   VirtualMachineSnapshot: {},
+  VirtualMachineGroupPublishRequest: {},
   VirtualMachineReplicaSet: virtualMachineReplicaSetRules,
   VirtualMachineGroup: virtualMachineGroupRules,
 };

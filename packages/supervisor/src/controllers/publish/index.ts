@@ -1,3 +1,9 @@
+export {
+  GROUP_PUBLISH_REQUEST_CONTROLLER,
+  GROUP_PUBLISH_REQUEST_FINALIZER,
+  INVALID_GROUP_PUBLISH_SPEC,
+  startGroupPublishRequestController,
+} from './group-publish-request.js';
 export { itemDescriptionPrefix } from './library-provider.js';
 export {
   PUBLISH_REQUEST_CONTROLLER,

@@ -23,17 +23,11 @@ import type { Clock } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineReplicaSet } from '../../api/types.js';
 import { REPLICA_SET_NAME_LABEL } from '../../api/vm-replicaset-validation.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
+import { writeFinalizer } from '../../runtime/finalizers.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import {
-  controllerOf,
-  deepEqual,
-  type KubeObject,
-  merged,
-  timestamp,
-  withFinalizer,
-} from '../../store/meta.js';
+import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { isLabelValue } from '../../store/names.js';
 import { labelSelectorMatcher } from '../../store/selectors.js';
 import { type ConditionState, setCondition } from '../conditions.js';
@@ -200,16 +194,10 @@ export function startVirtualMachineReplicaSetController(
     if (namespace === undefined) return undefined;
     const set = kube.direct.get({ ...SET, namespace, name }) as ReplicaSet | undefined;
     if (!set) return undefined;
-    if (set.metadata.deletionTimestamp) {
-      const released = withFinalizer(set, VM_REPLICA_SET_FINALIZER, false);
-      if (released) kube.direct.update(released);
+    // Deleted, it lets go at once: its VMs go with it (it is their controller).
+    if (writeFinalizer(kube, set, VM_REPLICA_SET_FINALIZER, !set.metadata.deletionTimestamp))
       return undefined;
-    }
-    const finalized = withFinalizer(set, VM_REPLICA_SET_FINALIZER, true);
-    if (finalized) {
-      kube.direct.update(finalized);
-      return undefined;
-    }
+    if (set.metadata.deletionTimestamp) return undefined;
     const labels = selectorMap(set);
     if (typeof labels === 'string')
       throw new Error(
