@@ -20,7 +20,12 @@ import type { VirtualMachine, VirtualMachineSnapshot } from './api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from './cns-kinds.js';
 import type { CnsNodeVmAttachment, PersistentVolumeClaim } from './controllers/csi/index.js';
 import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
-import { networkInterfaceName, PAUSED_ANNOTATION, VM_FINALIZER } from './controllers/virtualmachine/index.js';
+import {
+  networkInterfaceName,
+  PAUSED_ANNOTATION,
+  REVERT_IN_PROGRESS_ANNOTATION,
+  VM_FINALIZER,
+} from './controllers/virtualmachine/index.js';
 import { hasClaims } from './controllers/virtualmachine/volumes.js';
 import { isKubeError } from './store/errors.js';
 import type { KubeObject } from './store/meta.js';
@@ -400,8 +405,9 @@ async function letConverge(w: World): Promise<void> {
     if (!names.has(s.spec?.vmName) && !s.metadata.ownerReferences?.length)
       await runTolerant(w, { op: 'deleteSnapshotObject', name: s.metadata.name as string });
   for (let i = 0; i < 3; i++) await w.advance(5_000);
-  // A revert that still cannot be made (its snapshot gone, or the VM it restores refused, as a
-  // suspended snapshot for a VM to stay powered off is, in vm-operator too) is given up.
+  // A revert that still cannot be made is given up: its snapshot gone, or the VM it restores
+  // refused (a suspended snapshot for a VM to stay powered off, in vm-operator too), or its task
+  // failed, which leaves the VM marked as reverting until an administrator removes the mark.
   for (const vm of await listVms(w)) {
     const failing = vm.status?.conditions?.find(
       (c) =>
@@ -411,7 +417,10 @@ async function letConverge(w: World): Promise<void> {
     if (vm.spec?.currentSnapshotName && failing)
       await w.kube.patch(
         vmRef(V6, vm.metadata.name as string),
-        { spec: { currentSnapshotName: null } },
+        {
+          metadata: { annotations: { [REVERT_IN_PROGRESS_ANNOTATION]: null } },
+          spec: { currentSnapshotName: null },
+        },
         { type: 'merge' },
       );
   }

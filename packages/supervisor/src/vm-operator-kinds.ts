@@ -23,7 +23,6 @@ import {
   type PartialObjectRef,
   publishRequestDefaults,
   replicaSetDefaults,
-  replicaSetSchemaProblems,
   resolveImageName,
   resolveImageNameOnCreate,
   type VirtualMachine,
@@ -404,8 +403,6 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachine: vmSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
     VirtualMachineGroup: vmGroupSchemaProblems,
-    VirtualMachineReplicaSet: (object) =>
-      replicaSetSchemaProblems(object as unknown as VirtualMachineReplicaSet),
   };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];

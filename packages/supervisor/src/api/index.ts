@@ -41,7 +41,6 @@ export { validateVirtualMachineMetadata } from './vm-metadata-validation.js';
 export {
   REPLICA_SET_NAME_LABEL,
   replicaSetDefaults,
-  replicaSetSchemaProblems,
   selectorOf,
   selectorString,
   validateReplicaSet,

@@ -1,14 +1,13 @@
 /**
  * VirtualMachineReplicaSet admission as vm-operator's webhooks do it: on create and update the
- * selector must parse and select the template's labels, and the template's labels and
- * annotations must be valid; `spec.selector` is required by the schema, and `spec.replicas`
- * defaults to 1.
+ * selector must parse and select the template's labels (a set without one selects nothing), and
+ * the template's labels and annotations must be valid; `spec.replicas` defaults to 1.
  */
 import { isKubeError } from '../store/errors.js';
 import { annotationProblems, labelProblems } from '../store/meta.js';
-import { type LabelMatcher, labelSelectorMatcher } from '../store/selectors.js';
+import { LabelMatcher, labelSelectorMatcher } from '../store/selectors.js';
 import type { VirtualMachineReplicaSet } from './types.js';
-import { type FieldError, invalid, required } from './validation.js';
+import { type FieldError, invalid } from './validation.js';
 
 /** The label vm-operator gives a replica set's VMs: the set's name (see replicaSetLabelValue). */
 export const REPLICA_SET_NAME_LABEL = 'vmoperator.vmware.com/replicaset-name';
@@ -33,6 +32,9 @@ export function selectorString(matcher: LabelMatcher): string {
   return words.sort().join(',');
 }
 
+/** What a set without a selector has: a selector of nothing (its requirements print as ""). */
+const NOTHING = new LabelMatcher([]);
+
 /** The set's selector as a matcher, or why it is none. */
 export function selectorOf(set: VirtualMachineReplicaSet): LabelMatcher | { problem: string } {
   try {
@@ -45,11 +47,12 @@ export function selectorOf(set: VirtualMachineReplicaSet): LabelMatcher | { prob
 
 export function validateReplicaSet(set: VirtualMachineReplicaSet): FieldError[] {
   const errors: FieldError[] = [];
-  const selector = selectorOf(set);
   const labels = set.spec?.template?.metadata?.labels;
+  // Go's selector of no selector selects nothing, and prints as nothing.
+  const selector = set.spec?.selector ? selectorOf(set) : NOTHING;
   if ('problem' in selector)
     errors.push(invalid('spec.selector', set.spec?.selector ?? null, selector.problem));
-  else if (!selector.matches(labels))
+  else if (selector === NOTHING || !selector.matches(labels))
     errors.push(
       invalid(
         'spec.template.metadata.labels',
@@ -66,12 +69,7 @@ export function validateReplicaSet(set: VirtualMachineReplicaSet): FieldError[] 
   return errors;
 }
 
-/** The CRD schema's rules: a selector is required. */
-export function replicaSetSchemaProblems(set: VirtualMachineReplicaSet): FieldError[] {
-  return set.spec?.selector === undefined ? [required('spec.selector')] : [];
-}
-
-/** The CRD schema's default: one replica (a set without a spec has no selector, and is refused). */
+/** The CRD schema's default: one replica (a set without a spec selects nothing, and is refused). */
 export function replicaSetDefaults(set: VirtualMachineReplicaSet): void {
   if (set.spec) set.spec.replicas ??= 1;
 }

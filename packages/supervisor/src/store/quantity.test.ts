@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuantity, wholeUnits } from './quantity.js';
+import { parseQuantity, sumOfQuantities, wholeUnits } from './quantity.js';
 
 describe('parseQuantity', () => {
   it('reads a quantity exactly, in billionths, and prints it as the API server does', () => {
@@ -19,5 +19,15 @@ describe('parseQuantity', () => {
     for (const bad of ['', 'Gi', '4 GB', '4Gib', 'two']) expect(parseQuantity(bad)).toBeUndefined();
     expect(wholeUnits(1_500_000_000n)).toBe(2n);
     expect(wholeUnits(-1_500_000_000n)).toBe(-2n);
+  });
+});
+
+describe('sumOfQuantities', () => {
+  it("adds as apimachinery's Add into a zero quantity: in the first one's format", () => {
+    expect(sumOfQuantities(['20Gi', '4Gi'])).toBe('24Gi');
+    expect(sumOfQuantities(['10G', '4Gi'])).toBe('14294967296');
+    expect(sumOfQuantities(['10G', '5G'])).toBe('15G');
+    expect(sumOfQuantities(['1Gi', '500M'])).toBe('1573741824');
+    expect(sumOfQuantities([])).toBe('0');
   });
 });

@@ -123,6 +123,22 @@ export function parseQuantity(text: string): Quantity | undefined {
 export const divideRoundingUp = (dividend: bigint, divisor: bigint): bigint =>
   (dividend + divisor - 1n) / divisor;
 
+/**
+ * Quantities added up as apimachinery's `Add` leaves them in a zero quantity: the sum, printed
+ * in the format of the first one added (a quantity that is none counts as zero).
+ */
+export function sumOfQuantities(texts: readonly string[]): string {
+  let nanos = 0n;
+  let format: QuantityFormat | undefined;
+  for (const text of texts) {
+    const quantity = parseQuantity(text);
+    if (!quantity) continue;
+    nanos += quantity.nanos;
+    format ??= suffixOf(QUANTITY.exec(text)?.[4] ?? '')?.format;
+  }
+  return canonical(nanos, format ?? 'BinarySI');
+}
+
 /** Go's `Value()`: whole units, rounded away from zero. */
 export function wholeUnits(nanos: bigint): bigint {
   const units = nanos / NANO;

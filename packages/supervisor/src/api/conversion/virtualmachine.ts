@@ -334,19 +334,19 @@ const templateView = (obj: JsonObject): JsonObject => {
 };
 
 /**
- * A VirtualMachineReplicaSet's template is a VM's spec, converted as a VM's is (vm-operator
- * converts it with the VM's functions); the set's own fields are alike in every version.
+ * A VirtualMachineReplicaSet's template is a VM's spec, reshaped as a VM's is (vm-operator's
+ * generated conversion calls the VM's functions). What the older versions lack of it is lost:
+ * v1alpha5 keeps no annotation, and v1alpha3-4 keep one but restore only the status from it.
  */
 export const virtualMachineReplicaSetRules: KindRules = Object.fromEntries(
   (['v1alpha3', 'v1alpha4', 'v1alpha5'] as const).map((version) => {
     const vm = virtualMachineRules[version] as SpokeRule;
     const rule: SpokeRule = {
-      hubOnly: inTemplate(vm.hubOnly),
-      restoreIfAbsent: inTemplate(vm.restoreIfAbsent),
-      preserve: true,
+      hubOnly: [],
+      lost: inTemplate(vm.hubOnly),
+      preserve: version !== 'v1alpha5',
       down: (hub, spoke) => vm.down?.(templateView(hub), templateView(spoke)),
-      up: (spoke, hub, restored) =>
-        vm.up?.(templateView(spoke), templateView(hub), restored && templateView(restored)),
+      up: (spoke, hub) => vm.up?.(templateView(spoke), templateView(hub), undefined),
     };
     return [version, rule];
   }),

@@ -755,15 +755,17 @@ export function startVirtualMachineController(
   /**
    * Reverts the VM to a vSphere snapshot, then restores what the snapshot holds of it (see
    * revertedVm). Written without `ownWrite`: the restored VM's event brings it back, and that pass
-   * fills its emptied status. A revert that takes time is marked in progress meanwhile; one that
-   * fails (the task, or the restored VM its webhook refuses) is unmarked, reported in its
-   * condition, and fails the pass, to be tried again.
+   * fills its emptied status. The VM is marked as reverting (`snapshot-revert-in-progress`) while
+   * the task runs. As in vm-operator, a task that fails, or a snapshot without the VM's resource,
+   * leaves the mark: the VM's reconciles stop there until an administrator removes it. A
+   * restored VM the webhook refuses (which vm-operator's write of it would fail on, and try the
+   * revert again) is unmarked, reported and tried again.
    */
   const startRevert = (key: string, vm: VirtualMachine, snapshot: SnapshotRecord): ReconcileOutcome => {
     const task = vsphere.snapshot.revert(snapshot.id);
-    const failed = (reason: string, message: string, error = new Error(message)): never => {
+    const failed = (reason: string, message: string, error: Error, keepMark: boolean): never => {
       const current = storedVm(key);
-      if (current) markRevert(unmarkedRevert(current), isFalse(REVERT_CONDITION, reason, message));
+      if (current) markRevert(withRevertMark(current, keepMark), isFalse(REVERT_CONDITION, reason, message));
       throw error;
     };
     const restore = () => {
@@ -771,41 +773,48 @@ export function startVirtualMachineController(
       if (!current) return;
       const restored = revertedVm(current, snapshot);
       const why = (problem: string) => `failed to restore vm spec and metadata from snapshot: ${problem}`;
-      if ('problem' in restored) return failed(REVERT_REASON.invalidManifest, why(restored.problem));
+      if ('problem' in restored) {
+        const message = why(restored.problem);
+        return failed(REVERT_REASON.invalidManifest, message, new Error(message), true);
+      }
       let updated: KubeObject;
       try {
         updated = kube.direct.update(asKube(restored));
       } catch (error) {
         if (!isKubeError(error)) throw error;
-        return failed(REVERT_REASON.failed, why(error.message));
+        const message = why(error.message);
+        return failed(REVERT_REASON.failed, message, new Error(message), false);
       }
       kube.direct.updateStatus(merged(updated, { status: {} }));
     };
-    const taskFailed = (fault: unknown) => {
-      const message = (fault as Error).message ?? String(fault);
-      return failed(
+    // vm-operator's message is what the task's fault says under its revert keys, which the
+    // model's faults do not carry: the condition's message is empty, the pass's error says why.
+    const taskFailed = (fault: unknown) =>
+      failed(
         REVERT_REASON.taskFailed,
-        message,
-        new Error(`failed to revert vSphere snapshot ${JSON.stringify(snapshot.name)}: ${message}`),
+        '',
+        new Error(
+          `failed to revert snapshot ${JSON.stringify(snapshot.name)}: ${(fault as Error).message ?? String(fault)}`,
+        ),
+        true,
       );
-    };
     const outcome = task.outcome();
     if (outcome) {
       if (!outcome.ok) return taskFailed(outcome.fault);
       restore();
       return undefined;
     }
-    const annotations = merged(vm.metadata.annotations ?? {}, { [REVERT_IN_PROGRESS_ANNOTATION]: '' });
-    const marked = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+    const marked = withRevertMark(vm, true);
     markRevert(marked, isFalse(REVERT_CONDITION, REVERT_REASON.inProgress, 'snapshot revert in progress'));
     track(key, task.wait().then(restore, taskFailed));
     return undefined;
   };
 
-  /** The VM without the mark of a revert in progress. */
-  const unmarkedRevert = (vm: VirtualMachine): VirtualMachine => {
-    if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] === undefined) return vm;
-    const { [REVERT_IN_PROGRESS_ANNOTATION]: _, ...annotations } = vm.metadata.annotations;
+  /** The VM with (or without) the mark of a revert in progress. */
+  const withRevertMark = (vm: VirtualMachine, present: boolean): VirtualMachine => {
+    if ((vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) === present) return vm;
+    const { [REVERT_IN_PROGRESS_ANNOTATION]: _, ...others } = vm.metadata.annotations ?? {};
+    const annotations = present ? { ...others, [REVERT_IN_PROGRESS_ANNOTATION]: '' } : others;
     return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
   };
 

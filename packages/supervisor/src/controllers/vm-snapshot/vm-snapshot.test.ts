@@ -4,7 +4,12 @@ import type { Condition, VirtualMachine, VirtualMachineSnapshot } from '../../ap
 import { VM_NAME_FOR_SNAPSHOT_LABEL } from '../../api/vm-snapshot-validation.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createNamespaceFixture, type SupervisorFixtureOptions } from '../../testing/fixture.js';
-import { BACKUP_RESOURCE_KEY, decodedBackup, REVERT_CONDITION } from '../virtualmachine/snapshots.js';
+import {
+  BACKUP_RESOURCE_KEY,
+  decodedBackup,
+  REVERT_CONDITION,
+  REVERT_IN_PROGRESS_ANNOTATION,
+} from '../virtualmachine/snapshots.js';
 import { CSI_VOLUME_SYNC_ANNOTATION, VM_SNAPSHOT_FINALIZER } from './vm-snapshot.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
@@ -200,6 +205,49 @@ describe('VirtualMachineSnapshot', () => {
     expect(vm.spec?.powerState).toBe('PoweredOn');
     expect(vm.status?.currentSnapshot).toEqual({ type: 'Managed', name: 'later' });
     expect(vm.status?.conditions?.find((c) => c.type === REVERT_CONDITION)).toBeUndefined();
+  });
+
+  it('leaves a VM whose revert task failed marked as reverting, its reconciles stopped, until the mark goes', async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.settle();
+    await f.createSnapshot('s', { vmName: 'vm1' });
+    await f.settle();
+    f.vsphere.interceptor.add({
+      method: 'RevertToSnapshot_Task',
+      fault: { _type: 'SystemError', reason: 'injected' },
+    });
+    await f.edit(f.vmRef('vm1'), (vm) => ({
+      ...vm,
+      spec: { ...(vm.spec as object), currentSnapshotName: 's' },
+    }));
+    await f.settle();
+    let vm = await f.vm('vm1');
+    expect(vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION]).toBe('');
+    expect(brief(vm.status?.conditions, REVERT_CONDITION)).toEqual({
+      status: 'False',
+      reason: 'VirtualMachineSnapshotRevertTaskFailed',
+      message: '',
+    });
+    // Stopped: a power-off asked for now is not made.
+    f.vsphere.interceptor.clear();
+    await f.edit(f.vmRef('vm1'), (v) => ({
+      ...v,
+      spec: { ...(v.spec as object), powerState: 'PoweredOff' },
+    }));
+    await f.advance(60_000);
+    expect((await f.record('vm1')).powerState).toBe('poweredOn');
+    // An administrator removes the mark: the revert is made (to a snapshot of a running VM
+    // without memory: powered off).
+    await f.edit(f.vmRef('vm1'), (v) => {
+      const { [REVERT_IN_PROGRESS_ANNOTATION]: _, ...annotations } = v.metadata.annotations ?? {};
+      return { ...v, metadata: { ...v.metadata, annotations } };
+    });
+    await f.settle();
+    vm = await f.vm('vm1');
+    expect(vm.spec?.currentSnapshotName).toBeUndefined();
+    expect(vm.status?.currentSnapshot).toEqual({ type: 'Managed', name: 's' });
+    expect((await f.record('vm1')).powerState).toBe('poweredOff');
   });
 
   it('with realistic timing, marks a snapshot in progress while vSphere takes it', async () => {

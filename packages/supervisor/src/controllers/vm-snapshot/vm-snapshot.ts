@@ -22,7 +22,7 @@ import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
-import { binaryQuantity, bytesQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
+import { bytesQuantity, sumOfQuantities } from '../../store/quantity.js';
 import { type ConditionState, setCondition } from '../conditions.js';
 import type { PersistentVolumeClaim } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
@@ -73,10 +73,6 @@ function readyState(status: Status): ConditionState {
   return { status: 'True' };
 }
 
-/** Bytes of a quantity the store holds (it admitted it, so it parses). */
-const bytesOf = (quantity: string | undefined): number =>
-  Number(wholeUnits(parseQuantity(quantity ?? '0')?.nanos ?? 0n));
-
 export function startVirtualMachineSnapshotController(
   manager: Manager,
   { kube, vsphere }: VirtualMachineSnapshotControllerDeps,
@@ -103,29 +99,32 @@ export function startVirtualMachineSnapshotController(
     return new Error(`failed to get VirtualMachine ${JSON.stringify(where)}: ${message}`);
   };
 
-  /** vm-operator's requested capacity per storage class; an error's message when it cannot tell. */
+  /**
+   * vm-operator's requested capacity per storage class, each total in the format of the first
+   * quantity added to it; an error's message when it cannot tell.
+   */
   const requestedStorage = (snapshot: Snapshot, vm: VirtualMachine): Requested | string => {
-    const totals = new Map<string, number>();
-    const add = (storageClass: string, bytes: number) =>
-      totals.set(storageClass, (totals.get(storageClass) ?? 0) + bytes);
+    const totals = new Map<string, string[]>();
+    const add = (storageClass: string, quantity: string) =>
+      totals.set(storageClass, [...(totals.get(storageClass) ?? []), quantity]);
     const vmClass = vm.spec?.storageClass ?? '';
     if (snapshot.spec?.memory) {
       const memory = vm.status?.hardware?.memory?.total;
       if (!memory)
         return 'failed to calculate reserved storage capacity for snapshot since VM does not have memory usage set';
-      add(vmClass, bytesOf(memory));
+      add(vmClass, memory);
     }
     const claims = new Map((vm.spec?.volumes ?? []).map((v) => [v.name, v.persistentVolumeClaim]));
     for (const volume of vm.status?.volumes ?? []) {
       if (volume.type === 'Classic') {
         if (!volume.requested) return 'requested is not set for classic disk';
-        add(vmClass, bytesOf(volume.requested));
+        add(vmClass, volume.requested);
         continue;
       }
       const claim = claims.get(volume.name);
       if (!claim) continue;
       if (claim.instanceVolumeClaim) {
-        add(claim.instanceVolumeClaim.storageClass, bytesOf(claim.instanceVolumeClaim.size));
+        add(claim.instanceVolumeClaim.storageClass, claim.instanceVolumeClaim.size);
         continue;
       }
       const pvc = kube.direct.get({
@@ -140,9 +139,12 @@ export function startVirtualMachineSnapshotController(
       if (!storageClass) return `storage class is not set for pvc ${claim.claimName}`;
       const size = pvc.spec?.resources?.requests?.storage;
       if (!size) return `requests is not set for pvc ${claim.claimName}`;
-      add(storageClass, bytesOf(size));
+      add(storageClass, size);
     }
-    return [...totals].map(([storageClass, bytes]) => ({ storageClass, total: binaryQuantity(bytes) }));
+    return [...totals].map(([storageClass, quantities]) => ({
+      storageClass,
+      total: sumOfQuantities(quantities),
+    }));
   };
 
   /** What the snapshot's files take (vm-operator's GetSnapshotSize): state, memory, and its disks' but FCDs'. */
