@@ -162,6 +162,44 @@ export function applySnapshotTree(
   return children;
 }
 
+/**
+ * What each of a VM's snapshots takes, by its id, as vm-operator's GetSnapshotSize reads
+ * `layoutEx`: its state file, its memory, and the files of the last link of each disk's chain,
+ * FCDs' apart.
+ */
+export function snapshotSizes(
+  vsphere: VSphere,
+  record: VmRecord,
+): Map<string, { total: number; fcd: number }> {
+  type Layout = {
+    file: { key: number; size: number }[];
+    snapshot?: {
+      key: { value: string };
+      dataKey: number;
+      memoryKey: number;
+      disk: { key: number; chain: { fileKey: number[] }[] }[];
+    }[];
+  };
+  const layout = vsphere.read<Layout>(record.id, 'layoutEx');
+  const sizes = new Map(layout.file.map((f) => [f.key, f.size]));
+  const fcds = new Set<number>();
+  for (const device of record.config.devices) if (device.vDiskId) fcds.add(device.key);
+  const out = new Map<string, { total: number; fcd: number }>();
+  for (const entry of layout.snapshot ?? []) {
+    let total =
+      (sizes.get(entry.dataKey) ?? 0) + (entry.memoryKey === -1 ? 0 : (sizes.get(entry.memoryKey) ?? 0));
+    let fcd = 0;
+    for (const disk of entry.disk) {
+      let bytes = 0;
+      for (const key of disk.chain.at(-1)?.fileKey ?? []) bytes += sizes.get(key) ?? 0;
+      if (fcds.has(disk.key)) fcd += bytes;
+      else total += bytes;
+    }
+    out.set(entry.key.value, { total, fcd });
+  }
+  return out;
+}
+
 /** Writes each managed snapshot's children where they differ (in any order) from what it lists. */
 export function writeSnapshotChildren(
   kube: KubeStore,

@@ -17,6 +17,7 @@ import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 import { hardwareStatus } from './hardware-status.js';
+import { snapshotSizes } from './snapshots.js';
 import { classicVolumes, storageStatus } from './volumes.js';
 
 export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachinePowerState>> = {
@@ -67,6 +68,16 @@ function providerStatus(
   return { creationTimestamp: timestamp(vm.config.createDate) };
 }
 
+/** What all the VM's snapshots take: theirs, and their FCDs'. */
+function snapshotUsage(vsphere: VSphere, vm: VmRecord): { vm: number; volume: number } {
+  const usage = { vm: 0, volume: 0 };
+  for (const { total, fcd } of snapshotSizes(vsphere, vm).values()) {
+    usage.vm += total;
+    usage.volume += fcd;
+  }
+  return usage;
+}
+
 /** The status fields vSphere decides (conditions and class aside). */
 export function statusFromVsphere(
   vsphere: VSphere,
@@ -93,7 +104,10 @@ export function statusFromVsphere(
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
   const volumes = classicVolumes(vm.config.devices, previous?.volumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
-  status.storage = storageStatus(volumes);
+  status.storage = storageStatus(
+    volumes,
+    vm.snapshots?.roots.length ? snapshotUsage(vsphere, vm) : undefined,
+  );
   status.hardware = hardwareStatus(vm);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};

@@ -148,10 +148,14 @@ const STORAGE = new Map<string, VirtualMachineStorageStatus>();
 
 /**
  * vm-operator's `status.storage`: what the Classic volumes request and use, what the VM's other
- * files take (its configuration file, the only one `layoutEx` lists besides disks), and the
- * total of requests and other files.
+ * files take (its configuration file, the only one `layoutEx` lists besides disks and snapshot
+ * files), what its snapshots take (`usage.snapshots`: theirs, and their FCDs'), and the total of
+ * requests and other files.
  */
-export function storageStatus(volumes: readonly VirtualMachineVolumeStatus[]): VirtualMachineStorageStatus {
+export function storageStatus(
+  volumes: readonly VirtualMachineVolumeStatus[],
+  snapshots: { vm: number; volume: number } = NO_SNAPSHOTS,
+): VirtualMachineStorageStatus {
   const otherBytes = CONFIG_FILE_BYTES;
   let requested = 0;
   let used = 0;
@@ -160,17 +164,26 @@ export function storageStatus(volumes: readonly VirtualMachineVolumeStatus[]): V
     requested += bytesOf(volume.requested);
     used += bytesOf(volume.used);
   }
-  return getOrInsert(STORAGE, `${requested}/${used}/${otherBytes}`, () => {
+  const key = `${requested}/${used}/${otherBytes}/${snapshots.vm}/${snapshots.volume}`;
+  return getOrInsert(STORAGE, key, () => {
     const storage: VirtualMachineStorageStatus = {};
     if (requested > 0) storage.requested = Object.freeze({ disks: bytesQuantity(requested) });
     const usage: NonNullable<VirtualMachineStorageStatus['usage']> = {};
     if (used > 0) usage.disks = bytesQuantity(used);
     usage.other = bytesQuantity(otherBytes);
+    if (snapshots.vm > 0 || snapshots.volume > 0) {
+      const taken: NonNullable<typeof usage.snapshots> = {};
+      if (snapshots.vm > 0) taken.vm = bytesQuantity(snapshots.vm);
+      if (snapshots.volume > 0) taken.volume = bytesQuantity(snapshots.volume);
+      usage.snapshots = Object.freeze(taken);
+    }
     storage.usage = Object.freeze(usage);
     storage.total = bytesQuantity(requested + otherBytes);
     return Object.freeze(storage);
   });
 }
+
+const NO_SNAPSHOTS = Object.freeze({ vm: 0, volume: 0 });
 
 /**
  * The claims whose disks are not attached yet, as vm-operator's update finds them before a

@@ -82,6 +82,8 @@ describe('VirtualMachineSnapshot', () => {
     });
     expect(vm.status?.currentSnapshot).toEqual({ type: 'Managed', name: 'snap-1' });
     expect(vm.status?.rootSnapshots).toEqual([{ type: 'Managed', name: 'snap-1' }]);
+    // The VM's storage counts what its snapshots take apart from its own files.
+    expect(vm.status?.storage?.usage?.snapshots).toEqual({ vm: snap?.status?.storage?.used });
     // The snapshot holds the VM's resource, as vm-operator's backup writes it.
     const held = taken?.config.extraConfig.find((o) => o.key === BACKUP_RESOURCE_KEY)?.value as string;
     expect(decodedBackup(held)?.spec?.className).toBe('best-effort-small');

@@ -14,7 +14,7 @@
  *
  * Its errors are vm-operator's messages, and a failed pass is retried with backoff.
  */
-import type { SnapshotRecord, VmRecord, VSphere } from '@vsim/vsphere';
+import type { VmRecord, VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineStatus } from '../../api/types.js';
 import { VM_NAME_FOR_SNAPSHOT_LABEL } from '../../api/vm-snapshot-validation.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
@@ -33,6 +33,7 @@ import {
   SNAPSHOT_REASON,
   type Snapshot,
   snapshotConditionIsTrue,
+  snapshotSizes,
   VM_SNAPSHOT,
   writeSnapshotChildren,
 } from '../virtualmachine/snapshots.js';
@@ -147,36 +148,6 @@ export function startVirtualMachineSnapshotController(
     }));
   };
 
-  /** What the snapshot's files take (vm-operator's GetSnapshotSize): state, memory, and its disks' but FCDs'. */
-  const usedBytes = (record: VmRecord, taken: SnapshotRecord): number => {
-    type Layout = {
-      file: { key: number; size: number }[];
-      snapshot?: {
-        key: { value: string };
-        dataKey: number;
-        memoryKey: number;
-        disk: { key: number; chain: { fileKey: number[] }[] }[];
-      }[];
-    };
-    const layout = vsphere.read<Layout>(record.id, 'layoutEx');
-    const sizes = new Map(layout.file.map((f) => [f.key, f.size]));
-    const fcds = new Set(
-      vsphere
-        .read<{ key: number; vDiskId?: { id?: string } }[]>(record.id, 'config.hardware.device')
-        .filter((d) => d.vDiskId?.id)
-        .map((d) => d.key),
-    );
-    const entry = layout.snapshot?.find((s) => s.key.value === taken.id);
-    if (!entry) return 0;
-    let total =
-      (sizes.get(entry.dataKey) ?? 0) + (entry.memoryKey === -1 ? 0 : (sizes.get(entry.memoryKey) ?? 0));
-    for (const disk of entry.disk) {
-      if (fcds.has(disk.key)) continue;
-      for (const key of disk.chain.at(-1)?.fileKey ?? []) total += sizes.get(key) ?? 0;
-    }
-    return total;
-  };
-
   /** Writes the snapshot's metadata and status where they changed, with Ready worked out (but while it is deleted). */
   const save = (stored: Snapshot, next: Snapshot) => {
     let status = next.status ?? {};
@@ -250,7 +221,7 @@ export function startVirtualMachineSnapshotController(
           `failed to get snapshot size: failed to find snapshot ${JSON.stringify(snapshot.metadata.name)}: ${found && 'problem' in found ? found.problem : 'no vSphere VM'}`,
         ),
       };
-    const used = bytesQuantity(usedBytes(record, found.snapshot));
+    const used = bytesQuantity(snapshotSizes(vsphere, record).get(found.snapshot.id)?.total ?? 0);
     status = merged(status, { storage: merged(status.storage ?? {}, { used }) });
     return { next: merged(next, { status }) };
   };
