@@ -80,8 +80,9 @@ export interface SupervisorOptions {
   /** The address ranges of load balancers and cluster IPs. */
   services?: VirtualMachineServiceControllerOptions;
   /**
-   * The Supervisor's capabilities vm-operator's webhooks read, as the store that serves its
-   * kinds is given them (`registerVmOperatorKinds`): WorkloadIPv6 on unless `false`.
+   * The Supervisor's capabilities vm-operator's webhooks and controllers read, as the store that
+   * serves its kinds is given them (`registerVmOperatorKinds`): WorkloadIPv6 on unless `false`,
+   * VMResize off unless `true`.
    */
   capabilities?: VirtualMachineServiceCapabilities;
 }
@@ -200,7 +201,11 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...(options.network ? { options: { network: options.network } } : {}),
   });
   const images = startImageController(manager, { kube, vsphere });
-  const virtualMachines = startVirtualMachineController(manager, { kube, vsphere });
+  const virtualMachines = startVirtualMachineController(manager, {
+    kube,
+    vsphere,
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+  });
   const services = startVirtualMachineServiceController(manager, {
     kube,
     vsphere,

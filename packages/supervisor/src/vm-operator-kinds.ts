@@ -60,6 +60,7 @@ import {
   withSchemaDefaults,
   withVmNameLabel,
 } from './api/index.js';
+import { withResizeMark } from './api/resize.js';
 import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
 import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
@@ -201,12 +202,15 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     if (!deleting) {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
+      if (options.capabilities?.vmResize) admitted = withResizeMark(admitted, stored) ?? admitted;
     }
     // The metadata is judged on every update; the spec's rules, comparing it with the stored
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).
     if (!deleting)
       deny('VirtualMachine', [
-        ...(admitted.spec === stored.spec ? [] : validateVirtualMachineUpdate(admitted, stored)),
+        ...(admitted.spec === stored.spec
+          ? []
+          : validateVirtualMachineUpdate(admitted, stored, options.capabilities)),
         ...validateVirtualMachineMetadata(admitted, stored, metadataRules),
       ]);
     return admitted === vm ? undefined : (admitted as unknown as KubeObject);

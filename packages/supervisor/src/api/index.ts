@@ -17,6 +17,15 @@ export {
   validatePublishRequestCreate,
   validatePublishRequestUpdate,
 } from './publish-request-validation.js';
+export {
+  LAST_RESIZED_ANNOTATION,
+  type LastResized,
+  lastResizedOf,
+  lastResizedValue,
+  resizeNeeded,
+  SAME_CLASS_RESIZE_ANNOTATION,
+  withResizeMark,
+} from './resize.js';
 export { validateResourcePolicyCreate, validateResourcePolicyUpdate } from './resource-policy-validation.js';
 export type * from './types.js';
 export * from './validation.js';

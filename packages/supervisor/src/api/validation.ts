@@ -384,8 +384,12 @@ function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): Fiel
   return dropped ? [forbidden(`spec.bootstrap.${dropped}`, BOOTSTRAP_CHANGED)] : [];
 }
 
-/** Validates an update of a VirtualMachine. */
-export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
+/** Validates an update of a VirtualMachine (with VMResize, its class may change). */
+export function validateVirtualMachineUpdate(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  capabilities: { readonly vmResize?: boolean } = {},
+): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   errors.push(...validateHostAndDomainName(vm, old));
   const spec = vm.spec ?? {};
@@ -401,7 +405,7 @@ export function validateVirtualMachineUpdate(vm: VirtualMachine, old: VirtualMac
     errors.push(forbidden('spec.guestID', 'updates to this field is not allowed when VM power is on'));
   errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
   errors.push(...immutable('spec.image', prev.image, spec.image));
-  errors.push(...immutable('spec.className', prev.className, spec.className));
+  if (!capabilities.vmResize) errors.push(...immutable('spec.className', prev.className, spec.className));
   errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
   if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
   if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));

@@ -97,10 +97,15 @@ function validateExternalName(spec: SentSpec): FieldError[] {
   return errors;
 }
 
-/** The Supervisor capabilities the webhook reads. */
+/** The Supervisor capabilities vm-operator's webhooks and controllers read. */
 export interface VirtualMachineServiceCapabilities {
   /** WorkloadIPv6: IP families may be asked for (on unless said otherwise). */
   readonly workloadIPv6?: boolean;
+  /**
+   * VMResize (off unless said): a VM's `spec.className` may change, which resizes it once it is
+   * powered off; an edit of its class resizes it only with the `same-vm-class-resize` annotation.
+   */
+  readonly vmResize?: boolean;
 }
 
 const NO_IPV6 = 'the WorkloadIPv6 feature is not enabled';

@@ -9,6 +9,7 @@ import type { Condition } from '../../api/types.js';
 
 export const CONDITION = {
   classReady: 'VirtualMachineClassReady',
+  classConfigurationSynced: 'VirtualMachineClassConfigurationSynced',
   imageReady: 'VirtualMachineImageReady',
   policyReady: 'VirtualMachineConditionVMSetResourcePolicyReady',
   storageReady: 'VirtualMachineStorageReady',

@@ -48,15 +48,24 @@ import {
   ZONE_LABEL,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
+import {
+  LAST_RESIZED_ANNOTATION,
+  lastResizedOf,
+  lastResizedValue,
+  resizeNeeded,
+  SAME_CLASS_RESIZE_ANNOTATION,
+} from '../../api/resize.js';
 import type {
   Condition,
   LocalObjectRef,
   VirtualMachine,
+  VirtualMachineClass,
   VirtualMachineGroup,
   VirtualMachinePowerOpMode,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import { APPLY_POWER_STATE_TIME, parseRfc3339 } from '../../api/vm-group-validation.js';
+import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
@@ -75,7 +84,16 @@ import {
 } from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
-import { CONDITION, isAbsent, isFalse, isTrue, REASON, type Verdict, withVerdicts } from './conditions.js';
+import {
+  CONDITION,
+  isAbsent,
+  isFalse,
+  isTrue,
+  isUnknown,
+  REASON,
+  type Verdict,
+  withVerdicts,
+} from './conditions.js';
 import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
@@ -127,6 +145,8 @@ export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
 export interface VirtualMachineControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
+  /** With `vmResize`, a VM is resized when its class name changes, not when its class is edited. */
+  capabilities?: VirtualMachineServiceCapabilities;
 }
 
 export interface VirtualMachineController {
@@ -137,6 +157,7 @@ export interface VirtualMachineController {
 
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
 const GROUP = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' } as const;
+const CLASS = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass' } as const;
 
 /** The kinds a VM's reconcile may read, watched to requeue the VMs that read them. */
 const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -155,6 +176,8 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
 
 /** A VM naming no group has no GroupLinked condition (one it had goes). */
 const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
+/** A VM without a class has no class configuration condition (VMResize). */
+const NO_CLASS_SYNC = isAbsent(CONDITION.classConfigurationSynced);
 /** A VM asking for no revert has no revert condition (one a failed revert left goes). */
 const NO_REVERT = isAbsent(REVERT_CONDITION);
 
@@ -222,6 +245,7 @@ export function startVirtualMachineController(
   deps: VirtualMachineControllerDeps,
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
+  const vmResize = deps.capabilities?.vmResize === true;
   /**
    * What the VMs read, and the reverse. The same dependency object for every read of an
    * object: a reconcile compares what it read with what the last one read by identity.
@@ -560,10 +584,12 @@ export function startVirtualMachineController(
     }
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    const deployedVm =
+    const customized =
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
+    // With VMResize, a VM is made at its class's size: that class is the one it was sized to.
+    const deployedVm = vmResize ? recordResized(customized) : customized;
     return updatePath(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
   };
 
@@ -606,6 +632,7 @@ export function startVirtualMachineController(
     size: ClassSize,
     read: DependencyReader,
     secrets: BootstrapSecretData,
+    resized?: () => void,
   ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -618,9 +645,10 @@ export function startVirtualMachineController(
       }
       const spec = reconfiguration(vm, record, size);
       if (spec) {
-        track(key, vsphere.vm.reconfigure(record.id, spec).wait());
+        track(key, vsphere.vm.reconfigure(record.id, spec).wait().then(resized));
         return 'resize';
       }
+      resized?.();
     }
     if (applyAt !== undefined && (want === 'PoweredOn' || want === 'PoweredOff')) {
       const wait = (parseRfc3339(applyAt) ?? 0) - vsphere.clock.now();
@@ -740,6 +768,47 @@ export function startVirtualMachineController(
       vsphere.clusterModules.addMembers(module, [record.id]);
     const annotations = merged(vm.metadata.annotations ?? {}, { [CLUSTER_MODULE_UUID_ANNOTATION]: module });
     return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+  };
+
+  /**
+   * With VMResize: the VM's class (name, uid and generation) recorded as the one it was last sized
+   * to, once it was (made, or resized while powered off).
+   */
+  const recordResized = (vm: VirtualMachine): VirtualMachine => {
+    const name = vm.spec?.className ?? '';
+    const vmClass = kube.direct.get({ ...CLASS, namespace: vm.metadata.namespace as string, name }) as
+      | (VirtualMachineClass & KubeObject)
+      | undefined;
+    const value = lastResizedValue({
+      name,
+      uid: vmClass?.metadata.uid,
+      generation: vmClass?.metadata.generation,
+    });
+    if (vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === value) return vm;
+    const annotations = merged(vm.metadata.annotations ?? {}, { [LAST_RESIZED_ANNOTATION]: value });
+    return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+  };
+
+  /** With VMResize: whether the VM's class says it is sized as it should be (vm-operator's ClassConfigurationSynced). */
+  const classSyncedVerdict = (vm: VirtualMachine, read: DependencyReader): Verdict => {
+    const className = vm.spec?.className;
+    if (!className) return NO_CLASS_SYNC;
+    const last = lastResizedOf(vm);
+    if (!last?.name)
+      return vm.metadata.annotations?.[SAME_CLASS_RESIZE_ANNOTATION] !== undefined
+        ? isFalse(CONDITION.classConfigurationSynced, 'SameClassResize', '')
+        : isTrue(CONDITION.classConfigurationSynced);
+    if (className !== last.name) return isFalse(CONDITION.classConfigurationSynced, 'ClassNameChanged', '');
+    const vmClass = read.get<VirtualMachineClass & KubeObject>(
+      CLASS.apiVersion,
+      CLASS.kind,
+      vm.metadata.namespace,
+      className,
+    );
+    if (!vmClass) return isUnknown(CONDITION.classConfigurationSynced, 'ClassNotFound', '');
+    return vmClass.metadata.uid === last.uid && vmClass.metadata.generation === last.generation
+      ? isTrue(CONDITION.classConfigurationSynced)
+      : isFalse(CONDITION.classConfigurationSynced, 'ClassUpdated', '');
   };
 
   /** The VM as stored now, for work that ends after its pass (a task's end). */
@@ -892,7 +961,9 @@ export function startVirtualMachineController(
     if (revert?.verdict) verdicts.push(revert.verdict);
     else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
       verdicts.push(NO_REVERT);
-    const className = vm.spec?.className;
+    if (vmResize) verdicts.push(classSyncedVerdict(vm, read));
+    // With VMResize the status names the class the VM was last sized to (none yet: as it was).
+    const className = vmResize ? lastResizedOf(vm)?.name || vm.status?.class?.name : vm.spec?.className;
     const status: NonNullable<VirtualMachine['status']> = merged(
       withoutVolatile(vm.status),
       from,
@@ -931,13 +1002,31 @@ export function startVirtualMachineController(
         moduleError = error;
       }
     if (moduleError !== undefined && !poweringOff) throw moduleError;
+    // With VMResize the class sizes a powered-off VM only when a resize is needed, then is recorded.
+    const resize =
+      vmResize &&
+      resizeNeeded(
+        member,
+        read.get<VirtualMachineClass & KubeObject>(
+          CLASS.apiVersion,
+          CLASS.kind,
+          member.metadata.namespace,
+          member.spec?.className ?? '',
+        ),
+      );
     const started = drive(
       key,
       member,
       record,
-      size,
+      vmResize && !resize ? {} : size,
       read,
       (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
+      resize
+        ? () => {
+            const current = storedVm(key);
+            if (current) recordResized(current);
+          }
+        : undefined,
     );
     if (moduleError !== undefined) throw moduleError;
     if (typeof started === 'number') return { requeueAfter: started };

@@ -1,0 +1,114 @@
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { LAST_RESIZED_ANNOTATION, SAME_CLASS_RESIZE_ANNOTATION } from '../../api/resize.js';
+import type { Condition, VirtualMachine } from '../../api/types.js';
+import type { KubeError } from '../../store/errors.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createNamespaceFixture } from '../../testing/fixture.js';
+
+const HUB = 'vmoperator.vmware.com/v1alpha6';
+const SYNCED = 'VirtualMachineClassConfigurationSynced';
+
+async function setup(vmResize: boolean) {
+  const f = await createNamespaceFixture({ capabilities: { vmResize } });
+  const classRef = (name: string) => ({
+    apiVersion: HUB,
+    kind: 'VirtualMachineClass',
+    namespace: 'ns1',
+    name,
+  });
+  const vm = async () => (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
+  const record = async () => f.vsphere.store.get((await vm()).status?.uniqueID ?? '') as VmRecord;
+  const patch = (change: Record<string, unknown>) => f.kube.patch(f.vmRef('vm1'), change, { type: 'merge' });
+  /** An edit of the small class: 4 CPUs. */
+  const editSmallClass = async () => {
+    const small = await f.kube.get(classRef('best-effort-small'));
+    const spec = small.spec as { hardware: { cpus: number; memory: string } };
+    await f.kube.update({
+      ...small,
+      spec: { ...spec, hardware: { ...spec.hardware, cpus: 4 } },
+    } as KubeObject);
+    await f.settle();
+  };
+  const synced = async () => {
+    const c = (await vm()).status?.conditions?.find((x: Condition) => x.type === SYNCED);
+    return c && `${c.status} ${c.reason}`;
+  };
+  return { ...f, classRef, vm, record, patch, editSmallClass, synced };
+}
+
+describe('VM resize (the VMResize capability)', () => {
+  it('records the class a VM is made at, and resizes it to a new class once it is powered off', async () => {
+    const f = await setup(true);
+    await f.createVm('vm1');
+    await f.settle();
+    const small = await f.kube.get(f.classRef('best-effort-small'));
+    expect(JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '')).toEqual({
+      name: 'best-effort-small',
+      uid: small.metadata.uid,
+      generation: small.metadata.generation,
+    });
+    expect(await f.synced()).toBe('True True');
+
+    await f.patch({ spec: { className: 'best-effort-medium' } });
+    await f.settle();
+    // Powered on: not resized yet, and the status still names the class it is sized to.
+    expect((await f.record()).config.memoryMB).toBe(4096);
+    expect((await f.vm()).status?.class?.name).toBe('best-effort-small');
+    expect(await f.synced()).toBe('False ClassNameChanged');
+
+    await f.patch({ spec: { powerState: 'PoweredOff' } });
+    await f.settle();
+    expect((await f.record()).config.memoryMB).toBe(8192);
+    const vm = await f.vm();
+    expect(JSON.parse(vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '').name).toBe(
+      'best-effort-medium',
+    );
+    expect(vm.status?.class?.name).toBe('best-effort-medium');
+    expect(await f.synced()).toBe('True True');
+  });
+
+  it('resizes for an edit of the class only with the same-class annotation', async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    await f.editSmallClass();
+    expect((await f.record()).config.numCPU).toBe(2);
+    expect(await f.synced()).toBe('False ClassUpdated');
+    await f.patch({ metadata: { annotations: { [SAME_CLASS_RESIZE_ANNOTATION]: '' } } });
+    await f.settle();
+    expect((await f.record()).config.numCPU).toBe(4);
+    expect(await f.synced()).toBe('True True');
+  });
+
+  it("without it, a VM's class stays, and an edit of its class resizes a powered-off VM", async () => {
+    const f = await setup(false);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    const refused = await f.patch({ spec: { className: 'best-effort-medium' } }).catch((e: KubeError) => e);
+    expect((refused as KubeError).message).toContain(
+      'spec.className: Invalid value: "best-effort-medium": field is immutable',
+    );
+    expect((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION]).toBeUndefined();
+    expect(await f.synced()).toBeUndefined();
+    await f.editSmallClass();
+    expect((await f.record()).config.numCPU).toBe(4);
+  });
+
+  it('marks a VM made before the capability with its old class when its class name changes', async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    // As a VM made before: without the annotation.
+    await f.patch({ metadata: { annotations: { [LAST_RESIZED_ANNOTATION]: null } } });
+    await f.settle();
+    expect(await f.synced()).toBe('True True');
+    await f.patch({ spec: { className: 'best-effort-large' } });
+    expect(JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '')).toEqual({
+      name: 'best-effort-small',
+    });
+    await f.settle();
+    expect((await f.record()).config.numCPU).toBe(4);
+    expect(await f.synced()).toBe('True True');
+  });
+});
