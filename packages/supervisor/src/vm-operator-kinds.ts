@@ -16,6 +16,7 @@ import {
   type GroupPublishReader,
   groupPowerStateMutation,
   groupPublishRequestDefaults,
+  groupPublishRequestSchemaProblems,
   HUB_VERSION,
   type ImageCatalog,
   isServedVersion,
@@ -66,7 +67,7 @@ import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from '
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
-import { AdmissionDenied, type KubeError, kubeErrors, notFoundMessage } from './store/errors.js';
+import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
@@ -296,8 +297,8 @@ function groupPublishReader(reader: StoreReader, namespace: string): GroupPublis
         namespace,
         name,
       }) as unknown as VirtualMachineGroup | undefined,
-    groupNotFound: (name) =>
-      notFoundMessage({ kind: 'VirtualMachineGroup', resource: 'virtualmachinegroups', group: GROUP, name }),
+    // The webhook's cached client names the kind, not the resource.
+    groupNotFound: (name) => `VirtualMachineGroup.${GROUP} ${JSON.stringify(name)} not found`,
     library: (name) => libraries().some((l) => l.metadata.name === name),
     defaultLibraries: () =>
       libraries()
@@ -407,6 +408,8 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachine: vmSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
     VirtualMachineGroup: vmGroupSchemaProblems,
+    VirtualMachineGroupPublishRequest: (object) =>
+      groupPublishRequestSchemaProblems(object as unknown as VirtualMachineGroupPublishRequest),
   };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];

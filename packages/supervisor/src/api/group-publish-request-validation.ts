@@ -58,8 +58,9 @@ export function groupVms(
       const child = groupVms(read, member.name, visited);
       if ('error' in child) return child;
       const both = [...child.vms].filter((vm) => vms.has(vm));
-      if (both.length > 0)
-        return { error: `duplicate member(s) found in the group: ${JSON.stringify(both)}` };
+      // Go's %q of a list: each quoted, spaces between.
+      const quoted = both.map((vm) => JSON.stringify(vm)).join(' ');
+      if (both.length > 0) return { error: `duplicate member(s) found in the group: [${quoted}]` };
       for (const vm of child.vms) vms.add(vm);
     } else
       return {
@@ -128,6 +129,20 @@ export function validateGroupPublishRequestCreate(
   return errors;
 }
 
+/** The CRD schema's bound: a TTL is not negative. */
+export function groupPublishRequestSchemaProblems(request: VirtualMachineGroupPublishRequest): FieldError[] {
+  const ttl = request.spec?.ttlSecondsAfterFinished;
+  return typeof ttl === 'number' && ttl < 0
+    ? [
+        invalid(
+          'spec.ttlSecondsAfterFinished',
+          ttl,
+          'spec.ttlSecondsAfterFinished in body should be greater than or equal to 0',
+        ),
+      ]
+    : [];
+}
+
 export function validateGroupPublishRequestUpdate(
   request: VirtualMachineGroupPublishRequest,
   old: VirtualMachineGroupPublishRequest,
@@ -137,18 +152,9 @@ export function validateGroupPublishRequestUpdate(
   return [
     ...immutable('spec.source', prev.source ?? '', spec.source ?? ''),
     ...immutable('spec.target', prev.target ?? '', spec.target ?? ''),
+    // A list is printed as JSON (`null` when there is none), as apimachinery prints one.
     ...(deepEqual(prev.virtualMachines ?? [], spec.virtualMachines ?? [])
       ? []
-      : [
-          {
-            field: 'spec.virtualMachines',
-            message: `Invalid value: ${goStrings(spec.virtualMachines)}: ${IMMUTABLE}`,
-            reason: 'FieldValueInvalid' as const,
-          },
-        ]),
+      : [invalid('spec.virtualMachines', spec.virtualMachines ?? null, IMMUTABLE)]),
   ];
 }
-
-/** A list of strings as Go's `%#v` prints it in a field error. */
-const goStrings = (list: readonly string[] | undefined): string =>
-  list ? `[]string{${list.map((v) => JSON.stringify(v)).join(', ')}}` : '[]string(nil)';

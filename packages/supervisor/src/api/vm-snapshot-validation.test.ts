@@ -96,7 +96,7 @@ describe('VirtualMachineSnapshot webhooks', () => {
       'spec.memory: Invalid value: true: field is immutable',
     );
     expect((await change({ vmName: 'vm1' })).message).toContain(
-      'spec.quiesce: Invalid value: "null": field is immutable',
+      'spec.quiesce: Invalid value: null: field is immutable',
     );
     expect((await change({ vmName: 'vm2', quiesce: { timeout: '10m' } })).message).toContain(
       'spec.vmName: Invalid value: "vm2": field is immutable',

@@ -5,9 +5,19 @@
  * match it, and of a VM that exists that it is no Cluster API machine (a VKS node) and that its
  * SCSI controllers share nothing; on update `memory`, `quiesce` and `vmName` stay as they were.
  */
+
+import { deepEqual } from '../store/meta.js';
 import { isClusterApiMachine } from './annotations.js';
 import type { VirtualMachine, VirtualMachineSnapshot } from './types.js';
-import { type FieldError, forbidden, immutable, invalid, required, unsupported } from './validation.js';
+import {
+  type FieldError,
+  forbidden,
+  IMMUTABLE,
+  immutable,
+  invalid,
+  required,
+  unsupported,
+} from './validation.js';
 
 /** The label naming a snapshot's VirtualMachine (vm-operator's VMNameForSnapshotLabel). */
 export const VM_NAME_FOR_SNAPSHOT_LABEL = 'snapshot.vmoperator.vmware.com/vm-name';
@@ -73,8 +83,10 @@ export function validateSnapshotUpdate(
   const prev = old.spec ?? {};
   return [
     ...immutable('spec.memory', prev.memory ?? false, spec.memory ?? false),
-    // A nil pointer, as Go's field errors print one.
-    ...immutable('spec.quiesce', prev.quiesce ?? 'null', spec.quiesce ?? 'null'),
+    // An object printed as JSON (`null` when there is none), as apimachinery prints one.
+    ...(deepEqual(prev.quiesce, spec.quiesce)
+      ? []
+      : [invalid('spec.quiesce', spec.quiesce ?? null, IMMUTABLE)]),
     ...immutable('spec.vmName', prev.vmName ?? '', spec.vmName ?? ''),
     ...labelMismatch(snapshot),
   ];

@@ -4,8 +4,7 @@
  *
  * - The finalizer `vmoperator.vmware.com/virtualmachinegrouppublishrequest` first; deleted, the
  *   request deletes its publish requests, then drops it.
- * - A spec without its source, target or VMs (its webhook fills them on create) is `Complete`
- *   False, reason vm-operator's sentence, and is not tried again.
+ * - A spec without its source, target or VMs (its webhook fills them on create) is left alone.
  * - `status.startTime` once; a publish request per VM not yet asked for (`<request>-<random>`,
  *   controlled by the group request and labelled with its uid, item `<request>-<vm>`);
  *   `status.images` per VM, by name: its publish request, image and conditions; `Complete` True
@@ -33,10 +32,6 @@ import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 
 export const GROUP_PUBLISH_REQUEST_CONTROLLER = 'virtualmachinegrouppublishrequest-controller';
 export const GROUP_PUBLISH_REQUEST_FINALIZER = 'vmoperator.vmware.com/virtualmachinegrouppublishrequest';
-/** vm-operator's reason of a request whose spec its webhook did not fill. */
-export const INVALID_GROUP_PUBLISH_SPEC =
-  'webhooks failed to mutate/validate spec. please delete and create again.';
-
 const REQUEST = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroupPublishRequest' } as const;
 const PUBLISH = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachinePublishRequest' } as const;
 
@@ -150,24 +145,12 @@ export function startGroupPublishRequestController(
       await kube.delete({ ...REQUEST, namespace, name }).catch(ignoreNotFound);
       return undefined;
     }
-    const missing = (['source', 'target', 'virtualMachines'] as const).filter((field) =>
-      field === 'virtualMachines' ? !request.spec?.virtualMachines?.length : !request.spec?.[field],
-    );
-    const next: GroupRequest['status'] =
-      missing.length > 0
-        ? merged(status, {
-            conditions: setCondition(
-              status.conditions,
-              'Complete',
-              {
-                status: 'False',
-                reason: INVALID_GROUP_PUBLISH_SPEC,
-                message: missing.map((field) => `spec.${field} is undefined`).join('\n'),
-              },
-              now(),
-            ),
-          })
-        : progress(request);
+    // A spec its webhook did not fill (the store's own writes pass no webhook) is not worked on.
+    // vm-operator marks it Complete False with a sentence for a reason, which the schema's
+    // pattern for reasons refuses: the condition is never stored, and the request stays as it is.
+    const spec = request.spec;
+    if (!spec?.source || !spec.target || !spec.virtualMachines?.length) return undefined;
+    const next = progress(request);
     if (!deepEqual(status, next)) kube.direct.updateStatus(merged(request, { status: next }));
     return undefined;
   };

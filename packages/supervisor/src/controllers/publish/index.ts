@@ -1,7 +1,6 @@
 export {
   GROUP_PUBLISH_REQUEST_CONTROLLER,
   GROUP_PUBLISH_REQUEST_FINALIZER,
-  INVALID_GROUP_PUBLISH_SPEC,
   startGroupPublishRequestController,
 } from './group-publish-request.js';
 export { itemDescriptionPrefix } from './library-provider.js';

@@ -9,8 +9,8 @@ import { createNamespaceFixture } from '../../testing/fixture.js';
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 const SYNCED = 'VirtualMachineClassConfigurationSynced';
 
-async function setup(vmResize: boolean) {
-  const f = await createNamespaceFixture({ capabilities: { vmResize } });
+async function setup(vmResize: boolean, timing: 'instant' | 'realistic' = 'instant') {
+  const f = await createNamespaceFixture({ capabilities: { vmResize }, timing });
   const classRef = (name: string) => ({
     apiVersion: HUB,
     kind: 'VirtualMachineClass',
@@ -66,6 +66,36 @@ describe('VM resize (the VMResize capability)', () => {
     );
     expect(vm.status?.class?.name).toBe('best-effort-medium');
     expect(await f.synced()).toBe('True True');
+  });
+
+  it('waits for a class that does not exist yet, keeping the mark of the one it had', async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    await f.patch({ spec: { className: 'custom' } });
+    await f.advance(60_000);
+    expect(JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '').name).toBe(
+      'best-effort-small',
+    );
+    expect((await f.record()).config.numCPU).toBe(2);
+    const large = await f.kube.get(f.classRef('best-effort-large'));
+    await f.kube.create({ ...large, metadata: { name: 'custom', namespace: 'ns1' } } as KubeObject);
+    await f.settle();
+    expect((await f.record()).config.numCPU).toBe(4);
+    expect((await f.vm()).status?.class?.name).toBe('custom');
+    expect(await f.synced()).toBe('True True');
+  });
+
+  it('marks a VM with its class when it is made, however long the deployment takes', async () => {
+    const f = await setup(true, 'realistic');
+    await f.createVm('vm1');
+    await f.advance(120_000);
+    const vm = await f.vm();
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect(JSON.parse(vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '').name).toBe(
+      'best-effort-small',
+    );
+    expect(vm.status?.class?.name).toBe('best-effort-small');
   });
 
   it('resizes for an edit of the class only with the same-class annotation', async () => {

@@ -584,12 +584,10 @@ export function startVirtualMachineController(
     }
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    const customized =
+    const deployedVm =
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
-    // With VMResize, a VM is made at its class's size: that class is the one it was sized to.
-    const deployedVm = vmResize ? recordResized(customized) : customized;
     return updatePath(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
   };
 
@@ -770,10 +768,7 @@ export function startVirtualMachineController(
     return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
   };
 
-  /**
-   * With VMResize: the VM's class (name, uid and generation) recorded as the one it was last sized
-   * to, once it was (made, or resized while powered off).
-   */
+  /** With VMResize: the VM's class (name, uid and generation) recorded as the one it was resized to. */
   const recordResized = (vm: VirtualMachine): VirtualMachine => {
     const name = vm.spec?.className ?? '';
     const vmClass = kube.direct.get({ ...CLASS, namespace: vm.metadata.namespace as string, name }) as
@@ -1003,17 +998,16 @@ export function startVirtualMachineController(
       }
     if (moduleError !== undefined && !poweringOff) throw moduleError;
     // With VMResize the class sizes a powered-off VM only when a resize is needed, then is recorded.
-    const resize =
+    // (Only with the class found: while it is missing the VM keeps the mark of the one it had.)
+    const vmClass =
       vmResize &&
-      resizeNeeded(
-        member,
-        read.get<VirtualMachineClass & KubeObject>(
-          CLASS.apiVersion,
-          CLASS.kind,
-          member.metadata.namespace,
-          member.spec?.className ?? '',
-        ),
+      read.get<VirtualMachineClass & KubeObject>(
+        CLASS.apiVersion,
+        CLASS.kind,
+        member.metadata.namespace,
+        member.spec?.className ?? '',
       );
+    const resize = vmClass ? resizeNeeded(member, vmClass) : false;
     const started = drive(
       key,
       member,
@@ -1066,7 +1060,11 @@ export function startVirtualMachineController(
         grouping && !grouping.placed
           ? undefined
           : placementFor(read, namespace as string, vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone);
-      const current = withFinalizer(vm, placement?.zone);
+      const current = withFinalizer(
+        vm,
+        placement?.zone,
+        vmResize && !record ? createResizeMark(vm) : undefined,
+      );
       return awaitingOr(
         key,
         record
@@ -1113,16 +1111,31 @@ export function startVirtualMachineController(
     );
 
   /** The finalizer, and the zone label once the zone is chosen (a label set stays), in one write. */
-  const withFinalizer = (vm: VirtualMachine, zone: string | undefined) => {
+  const withFinalizer = (vm: VirtualMachine, zone: string | undefined, resizeMark: string | undefined) => {
     const finalizers = vm.metadata.finalizers ?? [];
     const labels = vm.metadata.labels ?? {};
     const needsZone = zone !== undefined && !labels[ZONE_LABEL];
-    if (finalizers.includes(VM_FINALIZER) && !needsZone) return vm;
+    if (finalizers.includes(VM_FINALIZER) && !needsZone && resizeMark === undefined) return vm;
     const metadata = merged(vm.metadata, {
       finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : finalizers.concat(VM_FINALIZER),
     });
     if (needsZone) metadata.labels = merged(labels, { [ZONE_LABEL]: zone });
+    if (resizeMark !== undefined)
+      metadata.annotations = merged(vm.metadata.annotations ?? {}, { [LAST_RESIZED_ANNOTATION]: resizeMark });
     return write(asKube(merged(vm, { metadata })), 'main');
+  };
+
+  /**
+   * With VMResize, a VM not made yet whose class exists is marked as sized to it, as vm-operator's
+   * create marks it before it makes the VM (deployed or still deploying); undefined once marked.
+   */
+  const createResizeMark = (vm: VirtualMachine): string | undefined => {
+    if (vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] !== undefined) return undefined;
+    const name = vm.spec?.className ?? '';
+    const vmClass = kube.direct.get({ ...CLASS, namespace: vm.metadata.namespace as string, name });
+    return vmClass
+      ? lastResizedValue({ name, uid: vmClass.metadata.uid, generation: vmClass.metadata.generation })
+      : undefined;
   };
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
