@@ -1,7 +1,7 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
- * a claim's disk, customize a Windows VM, and publish a VM as an image.
+ * a claim's disk, customize a Windows VM, publish a VM as an image, and snapshot and revert one.
  */
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
@@ -224,4 +224,39 @@ it('publishes a VM as an image and deploys another VM from it', async () => {
   const deployed = await sim.kube.get(vmRef('copy'));
   expect((deployed.spec as { image?: { name?: string } }).image?.name).toBe(published.imageName);
   expect((deployed.status as Status).powerState).toBe('PoweredOn');
+});
+
+it('snapshots a VM and reverts it, as the VirtualMachineSnapshot API does', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create(virtualMachine('vm1'));
+  await sim.settle();
+  await sim.kube.create({
+    apiVersion: V5,
+    kind: 'VirtualMachineSnapshot',
+    metadata: { name: 'before-upgrade', namespace: 'ns1' },
+    spec: { vmName: 'vm1', memory: true },
+  });
+  await sim.settle();
+  const snapshot = await sim.kube.get({
+    apiVersion: V5,
+    kind: 'VirtualMachineSnapshot',
+    namespace: 'ns1',
+    name: 'before-upgrade',
+  });
+  expect((snapshot.status as Status).conditions).toContainEqual(
+    expect.objectContaining({ type: 'VirtualMachineSnapshotReady', status: 'True' }),
+  );
+  // The vSphere snapshot, as a SOAP client sees it.
+  const id = ((await sim.kube.get(vmRef('vm1'))).status as Status).uniqueID as string;
+  const tree = sim.vsphere.read<{ rootSnapshotList: { name: string }[] }>(id, 'snapshot');
+  expect(tree.rootSnapshotList.map((s) => s.name)).toEqual(['before-upgrade']);
+
+  // A change made after the snapshot, then the revert that undoes it.
+  await sim.kube.patch(vmRef('vm1'), { metadata: { labels: { upgraded: 'true' } } }, { type: 'merge' });
+  await sim.kube.patch(vmRef('vm1'), { spec: { currentSnapshotName: 'before-upgrade' } }, { type: 'merge' });
+  await sim.settle();
+  const vm = await sim.kube.get(vmRef('vm1'));
+  expect(vm.metadata.labels?.upgraded).toBeUndefined();
+  expect((vm.spec as { currentSnapshotName?: string }).currentSnapshotName).toBeUndefined();
+  expect((vm.status as Status).powerState).toBe('PoweredOn');
 });
