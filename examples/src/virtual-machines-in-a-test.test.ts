@@ -11,7 +11,9 @@ let sim: Simulator;
 afterEach(() => sim.close());
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
-const vmRef = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+/** An object of the namespace `ns1`, in v1alpha5. */
+const inNs1 = (kind: string, name: string) => ({ apiVersion: V5, kind, namespace: 'ns1', name });
+const vmRef = (name: string) => inNs1('VirtualMachine', name);
 
 const virtualMachine = (name: string, className = 'best-effort-small') => ({
   apiVersion: V5,
@@ -201,12 +203,7 @@ it('publishes a VM as an image and deploys another VM from it', async () => {
     spec: { target: { item: { name: 'golden-v1' }, location: { name: library?.metadata.name } } },
   });
   await sim.settle();
-  const request = await sim.kube.get({
-    apiVersion: V5,
-    kind: 'VirtualMachinePublishRequest',
-    namespace: 'ns1',
-    name: 'golden',
-  });
+  const request = await sim.kube.get(inNs1('VirtualMachinePublishRequest', 'golden'));
   const published = request.status as { ready?: boolean; imageName?: string };
   expect(published.ready).toBe(true);
 
@@ -237,12 +234,7 @@ it('snapshots a VM and reverts it, as the VirtualMachineSnapshot API does', asyn
     spec: { vmName: 'vm1', memory: true },
   });
   await sim.settle();
-  const snapshot = await sim.kube.get({
-    apiVersion: V5,
-    kind: 'VirtualMachineSnapshot',
-    namespace: 'ns1',
-    name: 'before-upgrade',
-  });
+  const snapshot = await sim.kube.get(inNs1('VirtualMachineSnapshot', 'before-upgrade'));
   expect((snapshot.status as Status).conditions).toContainEqual(
     expect.objectContaining({ type: 'VirtualMachineSnapshotReady', status: 'True' }),
   );
