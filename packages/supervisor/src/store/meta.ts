@@ -188,8 +188,16 @@ export function withControllerReference(
     throw new Error(
       `Object ${object?.metadata.namespace}/${object?.metadata.name} is already owned by another ${other.kind} controller ${other.name}`,
     );
-  const at = refs.findIndex((ref) => referSameObject(ref, mine));
-  return at < 0 ? [...refs, mine] : refs.map((ref, i) => (i === at ? mine : ref));
+  return withOwnerReference(refs, mine);
+}
+
+/**
+ * The owner references with `owner` in place of one naming the same object (a stale uid too),
+ * else added, as controllerutil's SetOwnerReference leaves them.
+ */
+export function withOwnerReference(refs: readonly OwnerReference[], owner: OwnerReference): OwnerReference[] {
+  const at = refs.findIndex((ref) => referSameObject(ref, owner));
+  return at < 0 ? [...refs, owner] : refs.map((ref, i) => (i === at ? owner : ref));
 }
 
 /** The controlling owner of an object, if any. */

@@ -26,7 +26,14 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
+import {
+  controllerOf,
+  controllerReference,
+  deepEqual,
+  type KubeObject,
+  merged,
+  timestamp,
+} from '../../store/meta.js';
 import { setCondition } from '../conditions.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 
@@ -62,15 +69,7 @@ export function startGroupPublishRequestController(
     metadata: {
       generateName: `${request.metadata.name}-`,
       namespace: request.metadata.namespace as string,
-      ownerReferences: [
-        {
-          ...REQUEST,
-          name: request.metadata.name as string,
-          uid: request.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(request)],
       labels: { [PUBLISH_MANAGED_BY_LABEL]: request.metadata.uid ?? '' },
     },
     spec: {
@@ -86,9 +85,11 @@ export function startGroupPublishRequestController(
     },
   });
 
-  /** The status of a request being worked on, its new publish requests made. */
-  const progress = (request: GroupRequest): NonNullable<GroupRequest['status']> => {
-    const existing = publishRequestsOf(request);
+  /** The request's status for the publish requests it had when its pass began (by their VM). */
+  const statusOf = (
+    request: GroupRequest,
+    existing: ReadonlyMap<string, Publish>,
+  ): NonNullable<GroupRequest['status']> => {
     const images: VirtualMachineGroupPublishRequestImageStatus[] = [...existing]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([source, publish]) => ({
@@ -98,7 +99,6 @@ export function startGroupPublishRequestController(
         ...(publish.status?.conditions ? { conditions: publish.status.conditions } : {}),
       }));
     const desired = request.spec?.virtualMachines ?? [];
-    for (const vm of desired) if (!existing.has(vm)) kube.direct.create(newPublishRequest(request, vm));
     const done = [...existing].filter(([, publish]) => publish.status?.ready).map(([vm]) => vm);
     const complete = done.length === new Set(desired).size && desired.every((vm) => done.includes(vm));
     const status = request.status ?? {};
@@ -150,7 +150,10 @@ export function startGroupPublishRequestController(
     // pattern for reasons refuses: the condition is never stored, and the request stays as it is.
     const spec = request.spec;
     if (!spec?.source || !spec.target || !spec.virtualMachines?.length) return undefined;
-    const next = progress(request);
+    const existing = publishRequestsOf(request);
+    for (const vm of spec.virtualMachines)
+      if (!existing.has(vm)) kube.direct.create(newPublishRequest(request, vm));
+    const next = statusOf(request, existing);
     if (!deepEqual(status, next)) kube.direct.updateStatus(merged(request, { status: next }));
     return undefined;
   };

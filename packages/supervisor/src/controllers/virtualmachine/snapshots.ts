@@ -19,7 +19,7 @@
  *   `VirtualMachineSnapshotRevertSucceeded` condition False with its reason.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { SnapshotRecord, Task, VmRecord, VSphere } from '@vsim/vsphere';
+import type { SnapshotRecord, VmRecord, VSphere } from '@vsim/vsphere';
 import { isClusterApiMachine, ZONE_LABEL } from '../../api/annotations.js';
 import type {
   VirtualMachine,
@@ -249,9 +249,6 @@ export interface SnapshotDeps {
   now(): string;
 }
 
-/** The outcome of a task that took no time, or undefined while it runs. */
-const ended = <T>(task: Task<T>) => task.outcome();
-
 /**
  * The revert a VM asks for (`spec.currentSnapshotName`), checked before its status is written:
  * the verdict its condition gets, the error its pass ends with, and the vSphere snapshot to
@@ -401,7 +398,7 @@ export function takeSnapshot(deps: SnapshotDeps, key: string, record: VmRecord, 
     quiesce: snapshot.spec?.quiesce !== undefined,
   });
   const takenOf = (ref: { value: string }) => deps.vsphere.store.get(ref.value) as SnapshotRecord;
-  const outcome = ended(task);
+  const outcome = task.outcome();
   if (outcome) {
     if (outcome.ok) done(takenOf(outcome.result));
     else failedWith(outcome.fault);

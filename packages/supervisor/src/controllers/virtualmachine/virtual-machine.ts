@@ -770,18 +770,19 @@ export function startVirtualMachineController(
 
   /** With VMResize: the VM's class (name, uid and generation) recorded as the one it was resized to. */
   const recordResized = (vm: VirtualMachine): VirtualMachine => {
-    const name = vm.spec?.className ?? '';
-    const vmClass = kube.direct.get({ ...CLASS, namespace: vm.metadata.namespace as string, name }) as
-      | (VirtualMachineClass & KubeObject)
-      | undefined;
-    const value = lastResizedValue({
-      name,
-      uid: vmClass?.metadata.uid,
-      generation: vmClass?.metadata.generation,
-    });
-    if (vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === value) return vm;
+    const value = classMark(vm);
+    if (value === undefined || vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === value) return vm;
     const annotations = merged(vm.metadata.annotations ?? {}, { [LAST_RESIZED_ANNOTATION]: value });
     return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+  };
+
+  /** With VMResize: the last-resized mark of the VM's class; undefined while the class does not exist. */
+  const classMark = (vm: VirtualMachine): string | undefined => {
+    const name = vm.spec?.className ?? '';
+    const vmClass = kube.direct.get({ ...CLASS, namespace: vm.metadata.namespace as string, name });
+    return vmClass
+      ? lastResizedValue({ name, uid: vmClass.metadata.uid, generation: vmClass.metadata.generation })
+      : undefined;
   };
 
   /** With VMResize: whether the VM's class says it is sized as it should be (vm-operator's ClassConfigurationSynced). */
@@ -1060,11 +1061,10 @@ export function startVirtualMachineController(
         grouping && !grouping.placed
           ? undefined
           : placementFor(read, namespace as string, vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone);
-      const current = withFinalizer(
-        vm,
-        placement?.zone,
-        vmResize && !record ? createResizeMark(vm) : undefined,
-      );
+      // With VMResize, a VM is marked with its class before it is made, as vm-operator's create marks it.
+      const unmarked =
+        vmResize && !record && vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === undefined;
+      const current = withFinalizer(vm, placement?.zone, unmarked ? classMark(vm) : undefined);
       return awaitingOr(
         key,
         record
@@ -1123,19 +1123,6 @@ export function startVirtualMachineController(
     if (resizeMark !== undefined)
       metadata.annotations = merged(vm.metadata.annotations ?? {}, { [LAST_RESIZED_ANNOTATION]: resizeMark });
     return write(asKube(merged(vm, { metadata })), 'main');
-  };
-
-  /**
-   * With VMResize, a VM not made yet whose class exists is marked as sized to it, as vm-operator's
-   * create marks it before it makes the VM (deployed or still deploying); undefined once marked.
-   */
-  const createResizeMark = (vm: VirtualMachine): string | undefined => {
-    if (vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] !== undefined) return undefined;
-    const name = vm.spec?.className ?? '';
-    const vmClass = kube.direct.get({ ...CLASS, namespace: vm.metadata.namespace as string, name });
-    return vmClass
-      ? lastResizedValue({ name, uid: vmClass.metadata.uid, generation: vmClass.metadata.generation })
-      : undefined;
   };
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });

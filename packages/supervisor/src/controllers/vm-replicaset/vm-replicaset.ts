@@ -27,7 +27,14 @@ import { writeFinalizer } from '../../runtime/finalizers.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
+import {
+  controllerOf,
+  controllerReference,
+  deepEqual,
+  type KubeObject,
+  merged,
+  timestamp,
+} from '../../store/meta.js';
 import { isLabelValue } from '../../store/names.js';
 import { labelSelectorMatcher } from '../../store/selectors.js';
 import { type ConditionState, setCondition } from '../conditions.js';
@@ -80,14 +87,6 @@ export function startVirtualMachineReplicaSetController(
 ): Controller {
   const now = () => timestamp(clock.now());
 
-  const controllerRefOf = (set: ReplicaSet) => ({
-    ...SET,
-    name: set.metadata.name as string,
-    uid: set.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  });
-
   /** A new VM of the set's template. */
   const newVm = (set: ReplicaSet): KubeObject => {
     const template = set.spec?.template ?? {};
@@ -96,7 +95,7 @@ export function startVirtualMachineReplicaSetController(
       metadata: {
         generateName: `${set.metadata.name}-`,
         namespace: set.metadata.namespace as string,
-        ownerReferences: [controllerRefOf(set)],
+        ownerReferences: [controllerReference(set)],
         labels: {
           ...template.metadata?.labels,
           [REPLICA_SET_NAME_LABEL]: replicaSetLabelValue(set.metadata.name as string),
@@ -214,7 +213,7 @@ export function startVirtualMachineReplicaSetController(
         vm = kube.direct.update(
           merged(vm, {
             metadata: merged(vm.metadata, {
-              ownerReferences: [...(vm.metadata.ownerReferences ?? []), controllerRefOf(set)],
+              ownerReferences: [...(vm.metadata.ownerReferences ?? []), controllerReference(set)],
             }),
           }),
         ) as Vm;

@@ -18,10 +18,18 @@ import type { VmRecord, VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineStatus } from '../../api/types.js';
 import { VM_NAME_FOR_SNAPSHOT_LABEL } from '../../api/vm-snapshot-validation.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
+import { writeFinalizer } from '../../runtime/finalizers.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
+import {
+  deepEqual,
+  type KubeObject,
+  merged,
+  timestamp,
+  withFinalizer,
+  withOwnerReference,
+} from '../../store/meta.js';
 import { bytesQuantity, sumOfQuantities } from '../../store/quantity.js';
 import { type ConditionState, setCondition } from '../conditions.js';
 import type { PersistentVolumeClaim } from '../csi/provisioner.js';
@@ -161,29 +169,17 @@ export function startVirtualMachineSnapshotController(
   };
 
   const reconcileNormal = (snapshot: Snapshot): { next: Snapshot; error?: Error } => {
-    const finalizers = snapshot.metadata.finalizers ?? [];
-    if (!finalizers.includes(VM_SNAPSHOT_FINALIZER))
-      return {
-        next: merged(snapshot, {
-          metadata: merged(snapshot.metadata, { finalizers: [...finalizers, VM_SNAPSHOT_FINALIZER] }),
-        }),
-      };
+    const finalized = withFinalizer(snapshot, VM_SNAPSHOT_FINALIZER, true);
+    if (finalized) return { next: finalized };
     const vmName = snapshot.spec?.vmName;
     if (!vmName) return { next: snapshot, error: new Error('vmName is required') };
     const labels = merged(snapshot.metadata.labels ?? {}, { [VM_NAME_FOR_SNAPSHOT_LABEL]: vmName });
     let next: Snapshot = merged(snapshot, { metadata: merged(snapshot.metadata, { labels }) });
     const vm = vmOf(snapshot);
     if (!vm) return { next, error: vmNotFound(snapshot) };
-    // controllerutil.SetOwnerReference: the VM as an owner (not the controller), replacing one of that name.
+    // controllerutil.SetOwnerReference: the VM as an owner, not the controller.
     const owner = { apiVersion: VM.apiVersion, kind: VM.kind, name: vmName, uid: vm.metadata.uid ?? '' };
-    const others = (next.metadata.ownerReferences ?? []).filter(
-      (ref) => !(ref.kind === VM.kind && ref.name === vmName),
-    );
-    const at = (next.metadata.ownerReferences ?? []).findIndex(
-      (ref) => ref.kind === VM.kind && ref.name === vmName,
-    );
-    const ownerReferences =
-      at < 0 ? [...others, owner] : [...others.slice(0, at), owner, ...others.slice(at)];
+    const ownerReferences = withOwnerReference(next.metadata.ownerReferences ?? [], owner);
     next = merged(next, { metadata: merged(next.metadata, { ownerReferences }) });
     if (!vm.status?.uniqueID) return { next, error: new Error("VM hasn't been created and has no uniqueID") };
     let status: Status = next.status ?? {};
@@ -240,8 +236,7 @@ export function startVirtualMachineSnapshotController(
     if (!snapshot.spec?.vmName) return undefined;
     if (removing.has(key)) return { awaiting: true };
     const release = () => {
-      const finalizers = (snapshot.metadata.finalizers ?? []).filter((f) => f !== VM_SNAPSHOT_FINALIZER);
-      kube.direct.update(merged(snapshot, { metadata: merged(snapshot.metadata, { finalizers }) }));
+      writeFinalizer(kube, snapshot, VM_SNAPSHOT_FINALIZER, false);
       return undefined;
     };
     const vm = vmOf(snapshot);
