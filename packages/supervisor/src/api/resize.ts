@@ -37,14 +37,12 @@ export function lastResizedOf(vm: VirtualMachine): LastResized | undefined {
 }
 
 /** vm-operator's ResizeNeeded. */
-export function resizeNeeded(vm: VirtualMachine, vmClass: VirtualMachineClass | undefined): boolean {
+export function resizeNeeded(vm: VirtualMachine, vmClass: VirtualMachineClass): boolean {
   const last = lastResizedOf(vm);
   const sameClass = vm.metadata.annotations?.[SAME_CLASS_RESIZE_ANNOTATION] !== undefined;
   if (!last) return sameClass;
   if (vm.spec?.className !== last.name) return true;
-  return (
-    sameClass && !(vmClass?.metadata.uid === last.uid && vmClass?.metadata.generation === last.generation)
-  );
+  return sameClass && !(vmClass.metadata.uid === last.uid && vmClass.metadata.generation === last.generation);
 }
 
 /**

@@ -786,7 +786,7 @@ export function startVirtualMachineController(
   };
 
   /** With VMResize: whether the VM's class says it is sized as it should be (vm-operator's ClassConfigurationSynced). */
-  const classSyncedVerdict = (vm: VirtualMachine, read: DependencyReader): Verdict => {
+  const classSyncedVerdict = (vm: VirtualMachine, vmClass: VirtualMachineClass | undefined): Verdict => {
     const className = vm.spec?.className;
     if (!className) return NO_CLASS_SYNC;
     const last = lastResizedOf(vm);
@@ -795,12 +795,6 @@ export function startVirtualMachineController(
         ? isFalse(CONDITION.classConfigurationSynced, 'SameClassResize', '')
         : isTrue(CONDITION.classConfigurationSynced);
     if (className !== last.name) return isFalse(CONDITION.classConfigurationSynced, 'ClassNameChanged', '');
-    const vmClass = read.get<VirtualMachineClass & KubeObject>(
-      CLASS.apiVersion,
-      CLASS.kind,
-      vm.metadata.namespace,
-      className,
-    );
     if (!vmClass) return isUnknown(CONDITION.classConfigurationSynced, 'ClassNotFound', '');
     return vmClass.metadata.uid === last.uid && vmClass.metadata.generation === last.generation
       ? isTrue(CONDITION.classConfigurationSynced)
@@ -830,7 +824,8 @@ export function startVirtualMachineController(
     const task = vsphere.snapshot.revert(snapshot.id);
     const failed = (reason: string, message: string, error: Error, keepMark: boolean): never => {
       const current = storedVm(key);
-      if (current) markRevert(withRevertMark(current, keepMark), isFalse(REVERT_CONDITION, reason, message));
+      if (current)
+        writeVerdicts(withRevertMark(current, keepMark), [isFalse(REVERT_CONDITION, reason, message)]);
       throw error;
     };
     const restore = () => {
@@ -870,7 +865,9 @@ export function startVirtualMachineController(
       return undefined;
     }
     const marked = withRevertMark(vm, true);
-    markRevert(marked, isFalse(REVERT_CONDITION, REVERT_REASON.inProgress, 'snapshot revert in progress'));
+    writeVerdicts(marked, [
+      isFalse(REVERT_CONDITION, REVERT_REASON.inProgress, 'snapshot revert in progress'),
+    ]);
     track(key, task.wait().then(restore, taskFailed));
     return undefined;
   };
@@ -882,9 +879,6 @@ export function startVirtualMachineController(
     const annotations = present ? { ...others, [REVERT_IN_PROGRESS_ANNOTATION]: '' } : others;
     return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
   };
-
-  /** Writes the VM's revert condition. */
-  const markRevert = (vm: VirtualMachine, verdict: Verdict) => writeVerdicts(vm, [verdict]);
 
   /**
    * Takes the VM's next snapshot: first its resource written into its extra config when that
@@ -957,7 +951,16 @@ export function startVirtualMachineController(
     if (revert?.verdict) verdicts.push(revert.verdict);
     else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
       verdicts.push(NO_REVERT);
-    if (vmResize) verdicts.push(classSyncedVerdict(vm, read));
+    // With VMResize, the class the VM names, read once for its condition and its resize.
+    const vmClass = vmResize
+      ? read.get<VirtualMachineClass>(
+          CLASS.apiVersion,
+          CLASS.kind,
+          vm.metadata.namespace,
+          vm.spec?.className ?? '',
+        )
+      : undefined;
+    if (vmResize) verdicts.push(classSyncedVerdict(vm, vmClass));
     // With VMResize the status names the class the VM was last sized to (none yet: as it was).
     const className = vmResize ? lastResizedOf(vm)?.name || vm.status?.class?.name : vm.spec?.className;
     const status: NonNullable<VirtualMachine['status']> = merged(
@@ -1000,14 +1003,6 @@ export function startVirtualMachineController(
     if (moduleError !== undefined && !poweringOff) throw moduleError;
     // With VMResize the class sizes a powered-off VM only when a resize is needed, then is recorded.
     // (Only with the class found: while it is missing the VM keeps the mark of the one it had.)
-    const vmClass =
-      vmResize &&
-      read.get<VirtualMachineClass & KubeObject>(
-        CLASS.apiVersion,
-        CLASS.kind,
-        member.metadata.namespace,
-        member.spec?.className ?? '',
-      );
     const resize = vmClass ? resizeNeeded(member, vmClass) : false;
     const started = drive(
       key,
