@@ -70,11 +70,8 @@ export type Snapshot = VirtualMachineSnapshot & KubeObject;
 const UNMANAGED: VirtualMachineSnapshotReference = Object.freeze({ type: 'Unmanaged', name: '' });
 const managed = (name: string): VirtualMachineSnapshotReference => ({ type: 'Managed', name });
 
-const conditionOf = (snapshot: VirtualMachineSnapshot, type: string) =>
-  snapshot.status?.conditions?.find((c) => c.type === type);
-
 export const snapshotConditionIsTrue = (snapshot: VirtualMachineSnapshot, type: string): boolean =>
-  conditionOf(snapshot, type)?.status === 'True';
+  snapshot.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
 
 /** The VirtualMachineSnapshots naming a VM, oldest first (names break ties). */
 export function snapshotsOfVm(kube: KubeStore, namespace: string, vmName: string): Snapshot[] {
@@ -213,11 +210,20 @@ export function writeSnapshotChildren(
   }
 }
 
-/** The VM's resource as vm-operator's backup keeps it: no status, no zone label, no last-applied configuration. */
-export function encodedBackup(vm: VirtualMachine): string {
+/** The VM's metadata as vm-operator's backup keeps it: no zone label, no last-applied configuration. */
+function backupMetadata(vm: VirtualMachine): VirtualMachine['metadata'] {
   const { [LAST_APPLIED_ANNOTATION]: _, ...annotations } = vm.metadata.annotations ?? {};
   const { [ZONE_LABEL]: __, ...labels } = vm.metadata.labels ?? {};
-  const metadata = { ...vm.metadata, labels, annotations };
+  return { ...vm.metadata, labels, annotations };
+}
+
+/** The backup a VM's configuration holds in its extra config, as written; undefined without one. */
+const heldBackup = (config: VmRecord['config']): unknown =>
+  config.extraConfig.find((option) => option.key === BACKUP_RESOURCE_KEY)?.value;
+
+/** The VM's resource as vm-operator's backup keeps it: no status, and its metadata trimmed. */
+export function encodedBackup(vm: VirtualMachine): string {
+  const metadata = backupMetadata(vm);
   const resource = { apiVersion: vm.apiVersion, kind: vm.kind, metadata, spec: vm.spec ?? {}, status: {} };
   return gzipSync(JSON.stringify(resource)).toString('base64');
 }
@@ -295,7 +301,7 @@ export function revertedVm(
   vm: VirtualMachine,
   snapshot: SnapshotRecord,
 ): VirtualMachine | { problem: string } {
-  const encoded = snapshot.config.extraConfig.find((option) => option.key === BACKUP_RESOURCE_KEY)?.value;
+  const encoded = heldBackup(snapshot.config);
   if (typeof encoded !== 'string' || encoded === '') return { problem: 'no VM YAML in snapshot config' };
   const backup = decodedBackup(encoded);
   if (!backup)
@@ -350,12 +356,11 @@ export function markSnapshot(
 
 /** Whether the VM's backup in its extra config is its resource as it is now. */
 export const backupIsCurrent = (vm: VirtualMachine, record: VmRecord): boolean => {
-  const held = record.config.extraConfig.find((option) => option.key === BACKUP_RESOURCE_KEY)?.value;
+  const held = heldBackup(record.config);
   if (typeof held !== 'string') return false;
   const backup = decodedBackup(held);
   // As vm-operator compares them: the generation, labels and annotations.
-  const { [ZONE_LABEL]: _, ...labels } = vm.metadata.labels ?? {};
-  const { [LAST_APPLIED_ANNOTATION]: __, ...annotations } = vm.metadata.annotations ?? {};
+  const { labels, annotations } = backupMetadata(vm);
   return (
     backup?.metadata.generation === vm.metadata.generation &&
     deepEqual(backup?.metadata.labels ?? {}, labels) &&
