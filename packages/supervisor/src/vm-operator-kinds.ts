@@ -423,6 +423,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       plural: k.plural,
       namespaced: k.namespaced,
       hasStatus: k.hasStatus,
+      ...(k.scale ? { scale: k.scale } : {}),
       convert: (object, apiVersion) => {
         const { version } = parseApiVersion(apiVersion);
         if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);

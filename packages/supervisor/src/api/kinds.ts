@@ -1,5 +1,6 @@
 /** The vm-operator kinds the supervisor serves, as the store registers them. */
 
+import type { ScaleSubresource } from '../store/scale.js';
 import { GROUP, HUB_VERSION, type ServedVersion, SPOKE_VERSIONS } from './conversion/engine.js';
 
 export interface VmOperatorKind {
@@ -12,6 +13,8 @@ export interface VmOperatorKind {
   readonly hasStatus: boolean;
   readonly storageVersion: typeof HUB_VERSION;
   readonly servedVersions: readonly ServedVersion[];
+  /** Its `scale` subresource, where its CRD has one. */
+  readonly scale?: ScaleSubresource;
 }
 
 const SERVED: readonly ServedVersion[] = [...SPOKE_VERSIONS, HUB_VERSION];
@@ -59,5 +62,14 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
     true,
     'v1alpha5',
   ),
-  kind('VirtualMachineReplicaSet', 'virtualmachinereplicasets', ['vmrs', 'vmreplicaset'], true, 'v1alpha3'),
+  {
+    ...kind(
+      'VirtualMachineReplicaSet',
+      'virtualmachinereplicasets',
+      ['vmrs', 'vmreplicaset'],
+      true,
+      'v1alpha3',
+    ),
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  },
 ];

@@ -16,6 +16,7 @@ import {
 import { claimProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
+import { replicasProblems, type ScaleSubresource } from './scale.js';
 import type { Structure } from './structure.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
@@ -75,6 +76,8 @@ export interface KindDefinition {
   namespaced: boolean;
   /** Whether `status` is a subresource: updates of the object ignore it, `updateStatus` sets it. */
   hasStatus: boolean;
+  /** A `scale` subresource: where the kind keeps its replicas (the same in every served version). */
+  scale?: ScaleSubresource;
   /** Extra field-selector fields beyond metadata.name and metadata.namespace. */
   selectableFields?: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   /**
@@ -109,7 +112,7 @@ export interface KindInfo
   extends Required<
     Omit<
       KindDefinition,
-      'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validate' | 'structure' | 'names'
+      'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validate' | 'structure' | 'names' | 'scale'
     >
   > {
   /** `group/kind`, the key objects are stored under. */
@@ -123,6 +126,7 @@ export interface KindInfo
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
   readonly names: NameFormat;
+  readonly scale: ScaleSubresource | undefined;
   /**
    * A built-in kind (ConfigMap, Service...) rather than a custom resource (a CRD's, any kind served
    * by `registerKind`). As in the API server, an update of a built-in kind's object may leave out
@@ -311,6 +315,15 @@ export const CORE_KINDS: readonly KindDefinition[] = [
   },
 ];
 
+/** A kind with a `scale` subresource: its desired replicas checked on every write of its spec, as the API server does. */
+function withReplicasChecked(
+  validate: KindDefinition['validate'],
+  scale: ScaleSubresource | undefined,
+): KindDefinition['validate'] {
+  if (!scale) return validate;
+  return (next, old) => [...(validate?.(next, old) ?? []), ...replicasProblems(next, scale.specReplicasPath)];
+}
+
 export class KindRegistry {
   #byKey = new Map<string, KindInfo>();
   /** apiVersion -> kind -> what `resolve` found: every read and write resolves its kind. */
@@ -340,8 +353,9 @@ export class KindRegistry {
       convert: definition.convert,
       admit: definition.admit,
       defaults: definition.defaults,
-      validate: definition.validate,
+      validate: withReplicasChecked(definition.validate, definition.scale),
       structure: definition.structure,
+      scale: definition.scale,
       names: definition.names ?? 'subdomain',
       builtIn,
     };

@@ -984,6 +984,144 @@ describe('status subresource', () => {
   });
 });
 
+describe('scale subresource', () => {
+  function scalingStore() {
+    const store = newStore();
+    const admitted: AdmissionOperation[] = [];
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v1'],
+      kind: 'Crowd',
+      plural: 'crowds',
+      namespaced: true,
+      hasStatus: true,
+      scale: {
+        specReplicasPath: '.spec.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.status.selector',
+      },
+      admit: (operation) => {
+        admitted.push(operation);
+        return undefined;
+      },
+    });
+    const crowd = (name: string, replicas?: number): KubeObject => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Crowd',
+      metadata: { name, namespace: 'ns1' },
+      spec: replicas === undefined ? {} : { replicas },
+    });
+    const at = (name: string) => ({ apiVersion: 'example.com/v1', kind: 'Crowd', namespace: 'ns1', name });
+    return { store, admitted, crowd, at };
+  }
+
+  it('reads a Scale from the replicas at the kind’s paths', async () => {
+    const { store, crowd, at } = scalingStore();
+    const c = await store.create(crowd('c', 3));
+    expect(await store.getScale(at('c'))).toEqual({
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: {
+        name: 'c',
+        namespace: 'ns1',
+        uid: c.metadata.uid,
+        resourceVersion: c.metadata.resourceVersion,
+        creationTimestamp: c.metadata.creationTimestamp,
+      },
+      spec: { replicas: 3 },
+      status: { replicas: 0 },
+    });
+    await store.updateStatus({ ...c, status: { replicas: 2, selector: 'app=web' } });
+    expect((await store.getScale(at('c'))).status).toEqual({ replicas: 2, selector: 'app=web' });
+    await store.create(crowd('none'));
+    // Zero (or nothing) is left out, as Go's JSON omits it.
+    expect((await store.getScale(at('none'))).spec).toEqual({});
+  });
+
+  it('sets the desired replicas without the kind’s admission, under the Scale’s version when it names one', async () => {
+    const { store, admitted, crowd, at } = scalingStore();
+    const c = await store.create(crowd('c', 3));
+    admitted.length = 0;
+    const scale = await store.getScale(at('c'));
+    const scaled = await store.updateScale(at('c'), { ...scale, spec: { replicas: 5 } });
+    expect(scaled.spec).toEqual({ replicas: 5 });
+    expect(scaled.metadata.resourceVersion).not.toBe(c.metadata.resourceVersion);
+    const stored = await store.get(at('c'));
+    expect(stored.spec).toEqual({ replicas: 5 });
+    expect(stored.metadata.generation).toBe(2);
+    expect(admitted).toEqual([]);
+    // The Scale read before is stale now; one without a version is not checked.
+    await expect(store.updateScale(at('c'), { ...scale, spec: { replicas: 1 } })).rejects.toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+    });
+    const { resourceVersion: _, ...unversioned } = scale.metadata;
+    const latest = await store.updateScale(at('c'), { ...scale, metadata: unversioned as never, spec: {} });
+    expect(latest.spec).toEqual({});
+    expect((await store.get(at('c'))).spec).toEqual({ replicas: 0 });
+  });
+
+  it('patches a Scale and returns it', async () => {
+    const { store, crowd, at } = scalingStore();
+    await store.create(crowd('c', 1));
+    const merged = await store.patch(
+      at('c'),
+      { spec: { replicas: 4 } },
+      { type: 'merge', subresource: 'scale' },
+    );
+    expect(merged).toMatchObject({ kind: 'Scale', spec: { replicas: 4 } });
+    const json = await store.patch(at('c'), [{ op: 'replace', path: '/spec/replicas', value: 2 }], {
+      type: 'json',
+      subresource: 'scale',
+    });
+    expect(json.spec).toEqual({ replicas: 2 });
+    expect((await store.get(at('c'))).spec).toEqual({ replicas: 2 });
+  });
+
+  it('refuses what the API server refuses, and writes nothing', async () => {
+    const { store, crowd, at } = scalingStore();
+    const c = await store.create(crowd('c', 3));
+    const scale = await store.getScale(at('c'));
+    const refusal = async (write: Promise<unknown>) => {
+      const error = await write.then(
+        () => undefined,
+        (e: unknown) => e as KubeError,
+      );
+      return error && { code: error.code, message: error.message };
+    };
+    expect(await refusal(store.updateScale(at('c'), { ...scale, spec: { replicas: -1 } }))).toEqual({
+      code: 422,
+      message:
+        'Crowd.example.com "c" is invalid: .spec.replicas: Invalid value: -1: should be a non-negative integer',
+    });
+    expect(
+      await refusal(store.updateScale(at('c'), { ...scale, metadata: { ...scale.metadata, name: 'd' } })),
+    ).toEqual({ code: 400, message: 'the name of the object (d) does not match the name on the URL (c)' });
+    expect(await refusal(store.updateScale(at('c'), { ...scale, spec: { replicas: 1.5 } }))).toMatchObject({
+      code: 400,
+    });
+    expect(await refusal(store.updateScale(at('c'), { ...c, spec: { replicas: 1 } } as never))).toMatchObject(
+      { code: 400 },
+    );
+    // The checks of the replicas hold on every write of the part that keeps them.
+    expect(await refusal(store.update({ ...c, spec: { replicas: -2 } }))).toMatchObject({ code: 422 });
+    expect(await refusal(store.updateStatus({ ...c, status: { replicas: -2 } }))).toEqual({
+      code: 422,
+      message:
+        'Crowd.example.com "c" is invalid: .status.replicas: Invalid value: -2: should be a non-negative integer',
+    });
+    expect((await store.get(at('c'))).metadata.resourceVersion).toBe(c.metadata.resourceVersion);
+    // A kind without the subresource has none to read or write.
+    const w = await store.create(widget('w'));
+    for (const write of [
+      store.getScale(ref(w)),
+      store.updateScale(ref(w), scale),
+      store.patch(ref(w), { spec: { replicas: 1 } }, { type: 'merge', subresource: 'scale' }),
+    ])
+      expect(await refusal(write)).toMatchObject({ code: 404 });
+  });
+});
+
 describe('versions', () => {
   it('serves a kind in each of its versions', async () => {
     const store = newStore();

@@ -40,6 +40,7 @@ import {
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { compareRecords, type KubeRecord, NAMESPACE_KEY, ObjectRecords, recordId } from './records.js';
+import { replicasProblems, type Scale, type ScaleSubresource, scaled, scaleOf } from './scale.js';
 import {
   type FieldRequirement,
   fieldsMatch,
@@ -122,8 +123,11 @@ export interface CacheEvent {
 
 export interface PatchOptions {
   type: PatchType;
-  /** `'status'` patches the status subresource: only `status` changes. */
-  subresource?: 'status';
+  /**
+   * `'status'` patches the status subresource: only `status` changes. `'scale'` patches the
+   * Scale of a kind that has one (see `getScale`) and returns the Scale.
+   */
+  subresource?: 'status' | 'scale';
 }
 
 export interface DeleteOptions {
@@ -326,6 +330,12 @@ export class KubeStore {
     const { info, apiVersion } = this.#resolve(ref);
     // Options may be missing from an untyped caller: no type is then a bad request, as none is.
     const { subresource, type } = (options ?? {}) as Partial<PatchOptions>;
+    if (subresource === 'scale') {
+      const scale = this.#scaleSubresource(info);
+      const record = this.#find(info, ref);
+      const patched = applyPatch(scaleOf(record.object, scale), patch, type as PatchType);
+      return this.#scale(info, scale, record, patched) as unknown as T;
+    }
     if (subresource !== undefined && (subresource !== 'status' || !info.hasStatus))
       throw kubeErrors.noResource(`${info.plural}/${String(subresource)}`);
     const record = this.#find(info, ref);
@@ -351,6 +361,25 @@ export class KubeStore {
       this.#as(false, () => this.#update(info, record, incoming, mode)),
       apiVersion,
     ) as T;
+  }
+
+  /** The Scale (autoscaling/v1) of an object whose kind has a `scale` subresource (a VirtualMachineReplicaSet). */
+  async getScale(ref: ObjectRef): Promise<Scale> {
+    const { info } = this.#resolve(ref);
+    const scale = this.#scaleSubresource(info);
+    return scaleOf(this.#find(info, ref).object, scale);
+  }
+
+  /**
+   * Sets an object's desired replicas from a Scale, as `kubectl scale` does: under the Scale's
+   * resourceVersion when it names one, else whatever the object's is. The kind's admission is
+   * not asked (webhooks register for the resource, not its `scale`); the API server's checks
+   * of the object are. Returns the new Scale.
+   */
+  async updateScale(ref: ObjectRef, scale: Scale): Promise<Scale> {
+    const { info } = this.#resolve(ref);
+    const subresource = this.#scaleSubresource(info);
+    return this.#scale(info, subresource, this.#find(info, ref), scale);
   }
 
   /**
@@ -610,6 +639,19 @@ export class KubeStore {
     }
   }
 
+  #scaleSubresource(info: KindInfo): ScaleSubresource {
+    if (!info.scale) throw kubeErrors.noResource(`${info.plural}/scale`);
+    return info.scale;
+  }
+
+  #scale(info: KindInfo, subresource: ScaleSubresource, record: KubeRecord, body: unknown): Scale {
+    const next = scaled(record.object, subresource, body);
+    return scaleOf(
+      this.#as(false, () => this.#update(info, record, next, 'scale')),
+      subresource,
+    );
+  }
+
   /** Updates the object `incoming` names (in its storage version); the stored result. */
   #replace(info: KindInfo, incoming: KubeObject, mode: 'main' | 'status'): KubeObject {
     const record = this.#find(info, { name: incoming.metadata.name, namespace: incoming.metadata.namespace });
@@ -785,10 +827,16 @@ export class KubeStore {
   }
 
   /**
-   * The update rules shared by update, updateStatus and patch: resourceVersion and uid
-   * preconditions, the status subresource, generation, finalizers of a deleting object.
+   * The update rules shared by update, updateStatus, patch and the scale subresource:
+   * resourceVersion and uid preconditions, the status subresource, generation, finalizers of a
+   * deleting object. A `'scale'` write is a main one without admission.
    */
-  #update(info: KindInfo, record: KubeRecord, incoming: KubeObject, mode: 'main' | 'status'): KubeObject {
+  #update(
+    info: KindInfo,
+    record: KubeRecord,
+    incoming: KubeObject,
+    mode: 'main' | 'status' | 'scale',
+  ): KubeObject {
     const existing = record.object;
     const subject = () => subjectOf(info, record.name);
     const inMeta = incoming.metadata;
@@ -816,6 +864,8 @@ export class KubeStore {
       else next.status = incoming.status;
       // The API server defaults whatever it decodes, a status too (a claim's phase).
       info.defaults?.(next);
+      const refused = info.scale ? replicasProblems(next, info.scale.statusReplicasPath) : [];
+      if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
     } else {
       next = incoming;
       const meta = next.metadata;
@@ -857,7 +907,7 @@ export class KubeStore {
           ]);
       }
       if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
-      next = this.#admit(info, 'UPDATE', next, existing);
+      if (mode === 'main') next = this.#admit(info, 'UPDATE', next, existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
     if (!info.builtIn)

@@ -99,7 +99,7 @@ describe('VirtualMachineReplicaSet', () => {
     expect(brief(set?.status?.conditions, 'VirtualMachinesCreated')?.status).toBe('True');
   });
 
-  it('scales down (by name) and up; deleted, takes its VMs with it', async () => {
+  it('scales down (by name) and up, through its spec or its scale subresource; deleted, takes its VMs with it', async () => {
     const f = await setup();
     await f.createSet('web');
     await f.settle();
@@ -108,9 +108,14 @@ describe('VirtualMachineReplicaSet', () => {
     await f.settle();
     expect((await f.vms()).map((vm) => vm.metadata.name)).toEqual([names[2]]);
     expect((await f.set('web'))?.status?.replicas).toBe(1);
-    await f.scale('web', 2);
+    // As `kubectl scale` does it, in any served version.
+    const v5 = { ...f.setRef('web'), apiVersion: 'vmoperator.vmware.com/v1alpha5' };
+    const scale = await f.kube.getScale(v5);
+    expect(scale).toMatchObject({ kind: 'Scale', spec: { replicas: 1 }, status: { replicas: 1 } });
+    await f.kube.updateScale(v5, { ...scale, spec: { replicas: 2 } });
     await f.settle();
     expect(await f.vms()).toHaveLength(2);
+    expect((await f.kube.getScale(v5)).status.replicas).toBe(2);
     const records = () =>
       [...f.vsphere.store.ofKind('VirtualMachine')].filter((r) => r.name.startsWith('web-'));
     expect(records()).toHaveLength(2);
