@@ -41,7 +41,7 @@ import {
 } from './controllers/vm-service/index.js';
 import { startVirtualMachineSnapshotController } from './controllers/vm-snapshot/index.js';
 import { startVolumeController } from './controllers/volume/index.js';
-import { PROXY_SERVICE, startWebConsoleRequestController } from './controllers/webconsole/index.js';
+import { PROXY_SERVICE, startWebConsoleRequestControllers } from './controllers/webconsole/index.js';
 import {
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
@@ -110,6 +110,8 @@ export interface Supervisor {
   readonly publishRequests: PublishRequestController;
   /** VirtualMachineWebConsoleRequests: a VM's console ticket, encrypted for the asker. */
   readonly webConsoleRequests: Controller;
+  /** v1alpha1's WebConsoleRequests, the same answered by a controller of their own. */
+  readonly v1alpha1WebConsoleRequests: Controller;
   /** VirtualMachineGroups: members linked and owned, power pushed in boot order, VMs placed. */
   readonly groups: Controller;
   /** VirtualMachineSnapshots' books (the VirtualMachine controller takes and reverts them). */
@@ -213,7 +215,10 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
-  const webConsoleRequests = startWebConsoleRequestController(manager, { kube, vsphere });
+  const [webConsoleRequests, v1alpha1WebConsoleRequests] = startWebConsoleRequestControllers(manager, {
+    kube,
+    vsphere,
+  }) as [Controller, Controller];
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
   const replicaSets = startVirtualMachineReplicaSetController(manager, { kube, clock: vsphere.clock });
@@ -265,6 +270,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     resourcePolicies,
     publishRequests,
     webConsoleRequests,
+    v1alpha1WebConsoleRequests,
     groups,
     snapshots,
     groupPublishRequests,

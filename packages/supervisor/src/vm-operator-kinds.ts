@@ -8,6 +8,7 @@
 import {
   badDuration,
   type ClusterVirtualMachineImage,
+  type ConsoleRequest,
   convertTo,
   DEFAULT_PUBLISH_LIBRARY_LABEL,
   defaultVirtualMachineInPlace,
@@ -56,13 +57,14 @@ import {
   validateVirtualMachineUpdate,
   validateWebConsoleRequestCreate,
   validateWebConsoleRequestUpdate,
+  WEB_CONSOLE_REQUEST_VM_NAME,
   withoutStaleApplyTime,
   withoutStaleGroupOwner,
   withSchemaDefaults,
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
-import { VM_OPERATOR_STRUCTURES } from './api/structures.js';
+import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_STRUCTURES } from './api/structures.js';
 import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
@@ -71,6 +73,7 @@ import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
+import type { Structure } from './store/structure.js';
 
 /**
  * The network vm-operator gives a VM that names none, with the vSphere Distributed Switch
@@ -93,9 +96,11 @@ export interface VmOperatorKindsOptions {
   capabilities?: VirtualMachineServiceCapabilities;
 }
 
-/** vm-operator's webhook names: `default.<mutating|validating>.<kind>.<hub version>.<group>`. */
+const STORAGE_VERSIONS = new Map(VM_OPERATOR_KINDS.map((k) => [k.kind, k.storageVersion]));
+
+/** vm-operator's webhook names: `default.<mutating|validating>.<kind>.<its storage version>.<group>`. */
 export const webhookName = (kind: string, type: 'mutating' | 'validating'): string =>
-  `default.${type}.${kind.toLowerCase()}.${HUB_VERSION}.${GROUP}`;
+  `default.${type}.${kind.toLowerCase()}.${STORAGE_VERSIONS.get(kind) ?? HUB_VERSION}.${GROUP}`;
 
 function deny(kind: string, errors: readonly FieldError[]): void {
   if (errors.length > 0) throw new AdmissionDenied(webhookName(kind, 'validating'), errors);
@@ -382,6 +387,13 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       validateWebConsoleRequestUpdate,
       'object',
     ),
+    WebConsoleRequest: validating(
+      'WebConsoleRequest',
+      (request: ConsoleRequest) => validateWebConsoleRequestCreate(request, WEB_CONSOLE_REQUEST_VM_NAME),
+      (request: ConsoleRequest, old: ConsoleRequest) =>
+        validateWebConsoleRequestUpdate(request, old, WEB_CONSOLE_REQUEST_VM_NAME),
+      'object',
+    ),
     VirtualMachineGroup: admitVirtualMachineGroup(),
     VirtualMachineSnapshot: admitVirtualMachineSnapshot(),
     VirtualMachineGroupPublishRequest: admitGroupPublishRequest(),
@@ -424,12 +436,20 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       namespaced: k.namespaced,
       hasStatus: k.hasStatus,
       ...(k.scale ? { scale: k.scale } : {}),
-      convert: (object, apiVersion) => {
-        const { version } = parseApiVersion(apiVersion);
-        if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
-        return convertTo(object, version) as KubeObject;
-      },
+      // A kind of one version (v1alpha1's own) has nothing to convert.
+      ...(k.servedVersions.length > 1
+        ? {
+            convert: (object: KubeObject, apiVersion: string) => {
+              const { version } = parseApiVersion(apiVersion);
+              if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
+              return convertTo(object, version) as KubeObject;
+            },
+          }
+        : {}),
       structure: VM_OPERATOR_STRUCTURES[k.kind],
+      ...(VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind]
+        ? { versionStructures: { v1alpha1: VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind] as Structure } }
+        : {}),
       ...(kindAdmit ? { admit: kindAdmit } : {}),
       ...(kindDefaults ? { defaults: kindDefaults } : {}),
       ...(kindRules ? { validate: kindRules } : {}),

@@ -68,8 +68,12 @@ export {
   withVmNameLabel,
 } from './vm-snapshot-validation.js';
 export {
+  type ConsoleRequest,
+  type ConsoleRequestVmName,
   rsaPublicKeyOf,
+  VM_WEB_CONSOLE_REQUEST_VM_NAME,
   validateWebConsoleRequestCreate,
   validateWebConsoleRequestUpdate,
+  WEB_CONSOLE_REQUEST_VM_NAME,
   WEB_CONSOLE_UUID_LABEL,
 } from './webconsole-request-validation.js';

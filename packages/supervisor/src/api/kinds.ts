@@ -11,7 +11,7 @@ export interface VmOperatorKind {
   readonly shortNames: readonly string[];
   readonly namespaced: boolean;
   readonly hasStatus: boolean;
-  readonly storageVersion: typeof HUB_VERSION;
+  readonly storageVersion: ServedVersion;
   readonly servedVersions: readonly ServedVersion[];
   /** Its `scale` subresource, where its CRD has one. */
   readonly scale?: ScaleSubresource;
@@ -39,19 +39,39 @@ function kind(
   };
 }
 
+/**
+ * A kind vm-operator still serves in v1alpha1 alone: one a newer kind replaced
+ * (WebConsoleRequest), or one deprecated whose objects nothing reconciles any more.
+ */
+function v1alpha1Kind(
+  name: string,
+  plural: string,
+  shortNames: string[],
+  namespaced: boolean,
+  hasStatus: boolean,
+): VmOperatorKind {
+  return {
+    ...kind(name, plural, shortNames, namespaced),
+    hasStatus,
+    storageVersion: 'v1alpha1',
+    servedVersions: ['v1alpha1'],
+  };
+}
+
 export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
-  kind('VirtualMachine', 'virtualmachines', ['vm'], true),
-  kind('VirtualMachineClass', 'virtualmachineclasses', ['vmclass'], true),
-  kind('VirtualMachineImage', 'virtualmachineimages', ['vmi', 'vmimage'], true),
+  kind('VirtualMachine', 'virtualmachines', ['vm'], true, 'v1alpha1'),
+  kind('VirtualMachineClass', 'virtualmachineclasses', ['vmclass'], true, 'v1alpha1'),
+  kind('VirtualMachineImage', 'virtualmachineimages', ['vmi', 'vmimage'], true, 'v1alpha1'),
   kind(
     'ClusterVirtualMachineImage',
     'clustervirtualmachineimages',
     ['cvmi', 'cvmimage', 'clustervmi', 'clustervmimage'],
     false,
+    'v1alpha1',
   ),
-  kind('VirtualMachineService', 'virtualmachineservices', ['vmservice'], true),
-  kind('VirtualMachineSetResourcePolicy', 'virtualmachinesetresourcepolicies', [], true),
-  kind('VirtualMachinePublishRequest', 'virtualmachinepublishrequests', ['vmpub'], true),
+  kind('VirtualMachineService', 'virtualmachineservices', ['vmservice'], true, 'v1alpha1'),
+  kind('VirtualMachineSetResourcePolicy', 'virtualmachinesetresourcepolicies', [], true, 'v1alpha1'),
+  kind('VirtualMachinePublishRequest', 'virtualmachinepublishrequests', ['vmpub'], true, 'v1alpha1'),
   kind('VirtualMachineWebConsoleRequest', 'virtualmachinewebconsolerequests', [], true),
   kind('VirtualMachineGroup', 'virtualmachinegroups', ['vmg'], true),
   kind('VirtualMachineSnapshot', 'virtualmachinesnapshots', ['vmsnapshot'], true, 'v1alpha5'),
@@ -72,4 +92,9 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
     ),
     scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
   },
+  v1alpha1Kind('WebConsoleRequest', 'webconsolerequests', [], true, true),
+  v1alpha1Kind('VirtualMachineClassBinding', 'virtualmachineclassbindings', ['vmclassbinding'], true, false),
+  v1alpha1Kind('ContentSource', 'contentsources', [], false, false),
+  v1alpha1Kind('ContentSourceBinding', 'contentsourcebindings', [], true, false),
+  v1alpha1Kind('ContentLibraryProvider', 'contentlibraryproviders', [], false, false),
 ];

@@ -279,6 +279,60 @@ const VIRTUAL_MACHINE_REPLICA_SET: Structure = {
   'status.observedGeneration': 'integer',
 };
 
+/** v1alpha1's own spellings of what the conversion reads, where they differ from the hub's. */
+const V1ALPHA1_RESOURCE_POLICY: Structure = {
+  'spec.resourcepool': 'object',
+  'spec.resourcepool.name': 'string',
+  'spec.resourcepool.reservations': 'object',
+  'spec.resourcepool.limits': 'object',
+  'spec.folder': 'object',
+  'spec.folder.name': 'string',
+  'spec.clustermodules': 'array',
+  'spec.clustermodules[]': 'object',
+  'spec.clustermodules[].groupname': 'string',
+  'status.resourcePools': 'array',
+  'status.resourcePools[]': 'object',
+  'status.clustermodules': 'array',
+  'status.clustermodules[]': 'object',
+};
+
+const V1ALPHA1_INTERFACE = 'spec.networkInterfaces[]';
+
+const V1ALPHA1_VIRTUAL_MACHINE: Structure = {
+  ...Object.fromEntries(Object.entries(VIRTUAL_MACHINE).filter(([path]) => !path.startsWith('spec.network'))),
+  'spec.networkInterfaces': 'array',
+  [V1ALPHA1_INTERFACE]: 'object',
+  [`${V1ALPHA1_INTERFACE}.networkType`]: 'string',
+  [`${V1ALPHA1_INTERFACE}.networkName`]: 'string',
+  [`${V1ALPHA1_INTERFACE}.ethernetCardType`]: 'string',
+  [`${V1ALPHA1_INTERFACE}.providerRef`]: 'object',
+  'spec.vmMetadata': 'object',
+  'spec.vmMetadata.configMapName': 'string',
+  'spec.vmMetadata.secretName': 'string',
+  'spec.vmMetadata.transport': 'string',
+  'spec.advancedOptions': 'object',
+  'spec.advancedOptions.defaultVolumeProvisioningOptions': 'object',
+  'spec.advancedOptions.defaultVolumeProvisioningOptions.thinProvisioned': 'boolean',
+  'spec.advancedOptions.defaultVolumeProvisioningOptions.eagerZeroed': 'boolean',
+  'spec.advancedOptions.changeBlockTracking': 'boolean',
+  'spec.volumes[].vSphereVolume': 'object',
+  'spec.volumes[].vSphereVolume.deviceKey': 'integer',
+  'spec.volumes[].vSphereVolume.capacity': 'object',
+  'spec.ports': 'array',
+  'spec.ports[]': 'object',
+  'spec.resourcePolicyName': 'string',
+  'status.vmIp': 'string',
+  'status.phase': 'string',
+  'status.networkInterfaces': 'array',
+  'status.networkInterfaces[]': 'object',
+};
+
+/** By kind and version, where v1alpha1 spells them its own way. */
+export const VM_OPERATOR_V1ALPHA1_STRUCTURES: Readonly<Record<string, Structure>> = {
+  VirtualMachine: V1ALPHA1_VIRTUAL_MACHINE,
+  VirtualMachineSetResourcePolicy: V1ALPHA1_RESOURCE_POLICY,
+};
+
 /** By kind; the images' are written by the simulator alone. */
 export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachine: VIRTUAL_MACHINE,
@@ -287,6 +341,7 @@ export const VM_OPERATOR_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachineSetResourcePolicy: RESOURCE_POLICY,
   VirtualMachinePublishRequest: PUBLISH_REQUEST,
   VirtualMachineWebConsoleRequest: WEB_CONSOLE_REQUEST,
+  WebConsoleRequest: { 'spec.virtualMachineName': 'string', 'spec.publicKey': 'string' },
   VirtualMachineGroup: VIRTUAL_MACHINE_GROUP,
   VirtualMachineSnapshot: VIRTUAL_MACHINE_SNAPSHOT,
   VirtualMachineReplicaSet: VIRTUAL_MACHINE_REPLICA_SET,

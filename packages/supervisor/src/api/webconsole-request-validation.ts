@@ -1,13 +1,33 @@
 /**
- * VirtualMachineWebConsoleRequest validation as vm-operator's webhook does it: on create, the
- * VM's name and an RSA public key are required, the key a PEM `PUBLIC KEY` block that holds a
- * PKCS #1 key (what vm-operator encrypts the console's ticket with); on update, neither changes,
- * nor, once the controller has set it, the request's UUID label. Field paths are vm-operator's
- * own (`spec.Name`, capital N).
+ * Web console request validation as vm-operator's webhooks do it, for VirtualMachineWebConsoleRequest
+ * and v1alpha1's WebConsoleRequest alike: on create, the VM's name and an RSA public key are
+ * required, the key a PEM `PUBLIC KEY` block that holds a PKCS #1 key (what vm-operator encrypts
+ * the console's ticket with); on update, neither changes, nor, once the controller has set it,
+ * the request's UUID label. Field paths are vm-operator's own (`spec.Name`, capital N, for
+ * VirtualMachineWebConsoleRequest).
  */
 import { createPublicKey } from 'node:crypto';
-import type { VirtualMachineWebConsoleRequest } from './types.js';
+import type { ObjectMeta } from '../store/meta.js';
 import { type FieldError, IMMUTABLE, invalid, required } from './validation.js';
+
+/** Either kind of request: the VM named by `spec.name` or (v1alpha1) `spec.virtualMachineName`. */
+export interface ConsoleRequest {
+  metadata: ObjectMeta;
+  spec?: { name?: string; virtualMachineName?: string; publicKey?: string };
+  status?: { response?: string; expiryTime?: string; proxyAddr?: string };
+}
+
+/** Where a kind of request names its VM, and the path its webhook reports it under. */
+export interface ConsoleRequestVmName {
+  readonly field: 'name' | 'virtualMachineName';
+  readonly path: string;
+}
+
+export const VM_WEB_CONSOLE_REQUEST_VM_NAME: ConsoleRequestVmName = { field: 'name', path: 'spec.Name' };
+export const WEB_CONSOLE_REQUEST_VM_NAME: ConsoleRequestVmName = {
+  field: 'virtualMachineName',
+  path: 'spec.virtualMachineName',
+};
 
 /** The label the controller sets to the request's uid. */
 export const WEB_CONSOLE_UUID_LABEL = 'vmoperator.vmware.com/webconsolerequest-uuid';
@@ -63,20 +83,24 @@ function publicKeyProblems(field: string, publicKey: string | undefined): FieldE
   return rsaPublicKeyOf(publicKey) ? [] : [invalid(field, '', 'invalid public key')];
 }
 
-export function validateWebConsoleRequestCreate(request: VirtualMachineWebConsoleRequest): FieldError[] {
+export function validateWebConsoleRequestCreate(
+  request: ConsoleRequest,
+  vmName = VM_WEB_CONSOLE_REQUEST_VM_NAME,
+): FieldError[] {
   return [
-    ...(request.spec?.name ? [] : [required('spec.Name')]),
+    ...(request.spec?.[vmName.field] ? [] : [required(vmName.path)]),
     ...publicKeyProblems('spec.publicKey', request.spec?.publicKey),
   ];
 }
 
 export function validateWebConsoleRequestUpdate(
-  request: VirtualMachineWebConsoleRequest,
-  old: VirtualMachineWebConsoleRequest,
+  request: ConsoleRequest,
+  old: ConsoleRequest,
+  vmName = VM_WEB_CONSOLE_REQUEST_VM_NAME,
 ): FieldError[] {
   const errors: FieldError[] = [];
-  const name = request.spec?.name ?? '';
-  if (name !== (old.spec?.name ?? '')) errors.push(invalid('spec.Name', name, IMMUTABLE));
+  const name = request.spec?.[vmName.field] ?? '';
+  if (name !== (old.spec?.[vmName.field] ?? '')) errors.push(invalid(vmName.path, name, IMMUTABLE));
   const publicKey = request.spec?.publicKey ?? '';
   if (publicKey !== (old.spec?.publicKey ?? '')) errors.push(invalid('spec.publicKey', publicKey, IMMUTABLE));
   const label = old.metadata.labels?.[WEB_CONSOLE_UUID_LABEL];

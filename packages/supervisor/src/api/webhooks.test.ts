@@ -1005,3 +1005,58 @@ describe('the JSON types of the CRD schemas, before any webhook', () => {
     ]);
   });
 });
+
+describe("v1alpha1's own kinds", () => {
+  it('serves the deprecated ones in v1alpha1 alone, with their scope, and nothing reconciles them', async () => {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['ns1'] },
+    );
+    registerVmOperatorKinds(kube, { defaultNetwork: null });
+    const V1 = 'vmoperator.vmware.com/v1alpha1';
+    const binding = await kube.create({
+      apiVersion: V1,
+      kind: 'VirtualMachineClassBinding',
+      metadata: { name: 'small', namespace: 'ns1' },
+      classRef: { apiVersion: V1, kind: 'VirtualMachineClass', name: 'best-effort-small' },
+    });
+    expect(binding.classRef).toEqual({
+      apiVersion: V1,
+      kind: 'VirtualMachineClass',
+      name: 'best-effort-small',
+    });
+    const source = await kube.create({
+      apiVersion: V1,
+      kind: 'ContentSource',
+      metadata: { name: 'lib', namespace: 'ignored' },
+      spec: { providerRef: { apiVersion: V1, kind: 'ContentLibraryProvider', name: 'lib' } },
+    });
+    expect(source.metadata.namespace).toBeUndefined();
+    await kube.create({
+      apiVersion: V1,
+      kind: 'ContentLibraryProvider',
+      metadata: { name: 'lib' },
+      spec: { uuid: 'a3f1c0de-0000-4000-8000-000000000001' },
+    });
+    await kube.create({
+      apiVersion: V1,
+      kind: 'ContentSourceBinding',
+      metadata: { name: 'lib', namespace: 'ns1' },
+      contentSourceRef: { apiVersion: V1, kind: 'ContentSource', name: 'lib' },
+    });
+    for (const kind of [
+      'VirtualMachineClassBinding',
+      'ContentSource',
+      'ContentSourceBinding',
+      'ContentLibraryProvider',
+    ])
+      await expect(
+        kube.list({ apiVersion: 'vmoperator.vmware.com/v1alpha2', kind, namespace: 'ns1' }),
+      ).rejects.toMatchObject({ code: 404 });
+    expect(
+      (await kube.list({ apiVersion: V1, kind: 'ContentSourceBinding', namespace: 'ns1' })).items.map(
+        (b) => b.contentSourceRef,
+      ),
+    ).toEqual([{ apiVersion: V1, kind: 'ContentSource', name: 'lib' }]);
+  });
+});

@@ -101,6 +101,8 @@ export interface KindDefinition {
   validate?: (next: KubeObject, old: KubeObject | undefined) => FieldCause[];
   /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
   structure?: Structure | undefined;
+  /** The structures of served versions whose shape differs from the storage version's, by version. */
+  versionStructures?: Readonly<Record<string, Structure>> | undefined;
   /**
    * What its objects' names must be: an RFC 1123 subdomain (the default), an RFC 1123 label (a
    * Namespace) or an RFC 1035 label (a Service, whose name is a DNS name of its own).
@@ -112,7 +114,15 @@ export interface KindInfo
   extends Required<
     Omit<
       KindDefinition,
-      'convert' | 'selectableFields' | 'admit' | 'defaults' | 'validate' | 'structure' | 'names' | 'scale'
+      | 'convert'
+      | 'selectableFields'
+      | 'admit'
+      | 'defaults'
+      | 'validate'
+      | 'structure'
+      | 'versionStructures'
+      | 'names'
+      | 'scale'
     >
   > {
   /** `group/kind`, the key objects are stored under. */
@@ -125,6 +135,7 @@ export interface KindInfo
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
+  readonly versionStructures: Readonly<Record<string, Structure>> | undefined;
   readonly names: NameFormat;
   readonly scale: ScaleSubresource | undefined;
   /**
@@ -355,6 +366,7 @@ export class KindRegistry {
       defaults: definition.defaults,
       validate: withReplicasChecked(definition.validate, definition.scale),
       structure: definition.structure,
+      versionStructures: definition.versionStructures,
       scale: definition.scale,
       names: definition.names ?? 'subdomain',
       builtIn,

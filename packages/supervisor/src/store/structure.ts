@@ -65,15 +65,30 @@ interface Node {
   readonly children: Node[];
 }
 
-const trees = new WeakMap<KindInfo, Node>();
+/** Trees by kind, or by the structure of a version of the kind's that has its own. */
+const trees = new WeakMap<object, Node>();
 
-/** The kind's structure as a tree, made once per kind: every object written is walked by it. */
-function treeOf(info: KindInfo): Node {
-  let root = trees.get(info);
-  if (root) return root;
-  root = { segment: '', children: [] };
+/**
+ * The structure of an object of the kind as a tree, made once per kind (and per version of its
+ * own shape): every object written is walked by it.
+ */
+function treeOf(info: KindInfo, object: KubeObject): Node {
+  const own = info.versionStructures ? info.versionStructures[versionOf(object.apiVersion)] : undefined;
+  const key = own ?? info;
+  let root = trees.get(key);
+  if (!root) {
+    root = buildTree(info, own ?? info.structure);
+    trees.set(key, root);
+  }
+  return root;
+}
+
+const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
+
+function buildTree(info: KindInfo, structure: Structure | undefined): Node {
+  const root: Node = { segment: '', children: [] };
   const top = !info.builtIn ? TOP_LEVEL : info.hasStatus ? goTopLevel(info) : {};
-  for (const [path, type] of Object.entries({ ...top, ...info.structure })) {
+  for (const [path, type] of Object.entries({ ...top, ...structure })) {
     let node = root;
     for (const segment of path.replace(/\[\]/g, '.[]').split('.')) {
       let child = node.children.find((c) => c.segment === segment);
@@ -86,7 +101,6 @@ function treeOf(info: KindInfo): Node {
     if (typeof type === 'string') node.type = type;
     else [node.type, node.goType] = type;
   }
-  trees.set(info, root);
   return root;
 }
 
@@ -143,7 +157,7 @@ function visitChild(
  * subresource, the part a write keeps of it.
  */
 function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out: TypedVisitor): void {
-  const root = treeOf(info);
+  const root = treeOf(info, object);
   if (info.builtIn || !info.hasStatus) walk(root, object, [], out);
   else
     for (const node of root.children)

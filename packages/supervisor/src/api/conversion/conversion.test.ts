@@ -12,7 +12,12 @@ import {
 } from './index.js';
 import { virtualMachineImageRules } from './kinds.js';
 import { canonicalJson, dropPaths, type JsonObject } from './paths.js';
+import {
+  virtualMachineImageV1alpha1Rule,
+  virtualMachinePublishRequestV1alpha1Rule,
+} from './v1alpha1-kinds.js';
 import { virtualMachineReplicaSetRules } from './virtualmachine.js';
+import { virtualMachineV1alpha1Rule } from './virtualmachine-v1alpha1.js';
 
 function hub(kind: string): JsonObject {
   const obj = FULL_HUB_OBJECTS[kind];
@@ -22,15 +27,27 @@ function hub(kind: string): JsonObject {
 
 /** The kinds whose older versions lose fields of the hub. */
 const lossy: Record<string, KindRules> = {
-  VirtualMachineImage: virtualMachineImageRules,
-  ClusterVirtualMachineImage: virtualMachineImageRules,
+  VirtualMachine: { v1alpha1: virtualMachineV1alpha1Rule },
+  VirtualMachineImage: { ...virtualMachineImageRules, v1alpha1: virtualMachineImageV1alpha1Rule },
+  ClusterVirtualMachineImage: { ...virtualMachineImageRules, v1alpha1: virtualMachineImageV1alpha1Rule },
+  VirtualMachinePublishRequest: { v1alpha1: virtualMachinePublishRequestV1alpha1Rule },
   VirtualMachineReplicaSet: virtualMachineReplicaSetRules,
+};
+
+/**
+ * What a version loses of the fixtures beyond its rule's `lost`: the VM's bootstrap names every
+ * provider at once (no webhook would take it), and v1alpha1's one transport keeps cloud-init alone.
+ */
+const fixtureLosses: Record<string, Partial<Record<(typeof SPOKE_VERSIONS)[number], string[]>>> = {
+  VirtualMachine: {
+    v1alpha1: ['spec.bootstrap.linuxPrep', 'spec.bootstrap.sysprep', 'spec.bootstrap.vAppConfig'],
+  },
 };
 
 function lostIn(kind: string, version: (typeof SPOKE_VERSIONS)[number], obj: JsonObject): JsonObject {
   const out = structuredClone(obj);
   const rules = lossy[kind]?.[version];
-  dropPaths(out, rules?.lost ?? []);
+  dropPaths(out, [...(rules?.lost ?? []), ...(fixtureLosses[kind]?.[version] ?? [])]);
   return out;
 }
 
@@ -80,7 +97,8 @@ describe('canonicalJson', () => {
 });
 
 describe('round trips', () => {
-  for (const { kind, servedVersions } of VM_OPERATOR_KINDS) {
+  // v1alpha1's own kinds are served in one version: nothing to convert.
+  for (const { kind, servedVersions } of VM_OPERATOR_KINDS.filter((k) => k.servedVersions.length > 1)) {
     for (const version of SPOKE_VERSIONS.filter((v) => servedVersions.includes(v))) {
       it(`${kind} hub -> ${version} -> hub`, () => {
         const original = hub(kind);

@@ -12,7 +12,7 @@ import { canonicalJson, dropPaths, isObject, type JsonObject, restorePath } from
 export const GROUP = 'vmoperator.vmware.com';
 const GROUP_PREFIX = `${GROUP}/`;
 export const HUB_VERSION = 'v1alpha6';
-export const SPOKE_VERSIONS = ['v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5'] as const;
+export const SPOKE_VERSIONS = ['v1alpha1', 'v1alpha2', 'v1alpha3', 'v1alpha4', 'v1alpha5'] as const;
 export type SpokeVersion = (typeof SPOKE_VERSIONS)[number];
 export type ServedVersion = SpokeVersion | typeof HUB_VERSION;
 

@@ -23,19 +23,30 @@ import {
   virtualMachineServiceRules,
 } from './kinds.js';
 import { isObject, type JsonObject } from './paths.js';
+import {
+  virtualMachineClassV1alpha1Rule,
+  virtualMachineImageV1alpha1Rule,
+  virtualMachinePublishRequestV1alpha1Rule,
+  virtualMachineServiceV1alpha1Rule,
+  virtualMachineSetResourcePolicyV1alpha1Rule,
+} from './v1alpha1-kinds.js';
 import { virtualMachineReplicaSetRules, virtualMachineRules } from './virtualmachine.js';
+import { virtualMachineV1alpha1Rule } from './virtualmachine-v1alpha1.js';
 
 export * from './engine.js';
 export type { JsonObject } from './paths.js';
 
 const RULES: Record<string, KindRules> = {
-  VirtualMachine: virtualMachineRules,
-  VirtualMachineImage: virtualMachineImageRules,
-  ClusterVirtualMachineImage: virtualMachineImageRules,
-  VirtualMachineService: virtualMachineServiceRules,
-  VirtualMachinePublishRequest: virtualMachinePublishRequestRules,
-  VirtualMachineClass: {},
-  VirtualMachineSetResourcePolicy: {},
+  VirtualMachine: { ...virtualMachineRules, v1alpha1: virtualMachineV1alpha1Rule },
+  VirtualMachineImage: { ...virtualMachineImageRules, v1alpha1: virtualMachineImageV1alpha1Rule },
+  ClusterVirtualMachineImage: { ...virtualMachineImageRules, v1alpha1: virtualMachineImageV1alpha1Rule },
+  VirtualMachineService: { ...virtualMachineServiceRules, v1alpha1: virtualMachineServiceV1alpha1Rule },
+  VirtualMachinePublishRequest: {
+    ...virtualMachinePublishRequestRules,
+    v1alpha1: virtualMachinePublishRequestV1alpha1Rule,
+  },
+  VirtualMachineClass: { v1alpha1: virtualMachineClassV1alpha1Rule },
+  VirtualMachineSetResourcePolicy: { v1alpha1: virtualMachineSetResourcePolicyV1alpha1Rule },
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},
   VirtualMachineSnapshot: {},

@@ -9,17 +9,20 @@ import { ensureObject, getPath, isObject, type JsonObject } from './paths.js';
 const HUB_PAUSE_ANNOTATION = 'vmoperator.vmware.com/paused';
 const V1ALPHA2_PAUSE_ANNOTATION = 'vmoperator.vmware.com/pause-reconcile';
 
+/** The fields of `spec.advanced` v1alpha6 added. */
+export const ADVANCED_SINCE_V1ALPHA6 = [
+  'preferHtEnabled',
+  'hugePages1GEnabled',
+  'timeTrackerLowLatencyEnabled',
+  'cpuAffinityExclusiveNoStatsEnabled',
+  'vmxSwapEnabled',
+  'pnumaNodeAffinity',
+  'extraConfig',
+];
+
 /** Fields v1alpha6 added over v1alpha5; every older version lacks them too. */
 const SINCE_V1ALPHA6 = [
-  ...[
-    'preferHtEnabled',
-    'hugePages1GEnabled',
-    'timeTrackerLowLatencyEnabled',
-    'cpuAffinityExclusiveNoStatsEnabled',
-    'vmxSwapEnabled',
-    'pnumaNodeAffinity',
-    'extraConfig',
-  ].map((f) => `+spec.advanced.${f}`),
+  ...ADVANCED_SINCE_V1ALPHA6.map((f) => `+spec.advanced.${f}`),
   '+spec.bootstrap.disabled',
   ...['type', 'vnumaNodeID', 'vmxnet3', 'advancedProperties', 'ipamModes'].map(
     (f) => `spec.network.interfaces[].${f}`,
@@ -46,6 +49,17 @@ const SINCE_V1ALPHA6 = [
   ...['limit', 'reservationLockedToMax', 'hotAddEnabled'].map((f) => `status.hardware.memory.${f}`),
 ];
 
+/** The fields of a volume v1alpha5 added: its placement and how it is attached. */
+export const VOLUME_FIELDS_SINCE_V1ALPHA5 = [
+  'removable',
+  'applicationType',
+  'controllerBusNumber',
+  'controllerType',
+  'diskMode',
+  'sharingMode',
+  'unitNumber',
+];
+
 /** Fields v1alpha5 added over v1alpha4. */
 const SINCE_V1ALPHA5 = [
   'spec.class',
@@ -65,15 +79,7 @@ const SINCE_V1ALPHA5 = [
   'spec.bootstrap.sysprep.sysprep.expirePasswordAfterNextLogin',
   'spec.bootstrap.sysprep.sysprep.scriptText',
   'spec.crypto.vTPMMode',
-  ...[
-    'removable',
-    'applicationType',
-    'controllerBusNumber',
-    'controllerType',
-    'diskMode',
-    'sharingMode',
-    'unitNumber',
-  ].map((f) => `spec.volumes[].${f}`),
+  ...VOLUME_FIELDS_SINCE_V1ALPHA5.map((f) => `spec.volumes[].${f}`),
   'status.provider',
   'status.currentSnapshot',
   'status.rootSnapshots',

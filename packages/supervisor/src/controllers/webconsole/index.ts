@@ -1,6 +1,7 @@
 export {
   PROXY_SERVICE,
-  startWebConsoleRequestController,
+  startWebConsoleRequestControllers,
+  V1ALPHA1_WEB_CONSOLE_CONTROLLER,
   WEB_CONSOLE_CONTROLLER,
   WEB_CONSOLE_EXPIRY_MS,
   type WebConsoleRequestControllerDeps,

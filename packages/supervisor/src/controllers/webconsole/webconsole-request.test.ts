@@ -188,3 +188,60 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
     );
   });
 });
+
+describe("v1alpha1's WebConsoleRequest controller", () => {
+  const V1 = 'vmoperator.vmware.com/v1alpha1';
+  const LEGACY = { apiVersion: V1, kind: 'WebConsoleRequest', namespace: 'ns1' };
+
+  it('answers as the newer kind does, the VM named by spec.virtualMachineName and owning it in v1alpha1', async () => {
+    const f = await setup();
+    const { pem, privateKey } = keys();
+    const created = await f.kube.create({
+      ...LEGACY,
+      metadata: { name: 'old', namespace: 'ns1' },
+      spec: { virtualMachineName: 'vm1', publicKey: pem },
+    });
+    await f.settle();
+    const answered = (await f.kube.get({
+      ...LEGACY,
+      name: 'old',
+    })) as unknown as VirtualMachineWebConsoleRequest;
+    const status = answered.status ?? {};
+    expect(status.proxyAddr).toBe(SUPERVISOR_API_ADDRESS);
+    expect(status.expiryTime).toBe(timestamp(f.vsphere.clock.now() + WEB_CONSOLE_EXPIRY_MS));
+    const url = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha512' },
+      Buffer.from(status.response ?? '', 'base64'),
+    ).toString();
+    expect(url).toMatch(/^wss:\/\/.+:443\/ticket\/[0-9A-Za-z_-]{32}$/);
+    const vm = await f.kube.get({ ...VM, name: 'vm1' });
+    expect(answered.metadata.labels).toEqual({ [WEB_CONSOLE_UUID_LABEL]: created.metadata.uid });
+    expect(answered.metadata.ownerReferences).toEqual([
+      { apiVersion: V1, kind: 'VirtualMachine', name: 'vm1', uid: vm.metadata.uid, controller: true },
+    ]);
+    await f.advance(WEB_CONSOLE_EXPIRY_MS);
+    expect(await f.find({ ...LEGACY, name: 'old' })).toBeUndefined();
+  });
+
+  it("is judged by its own webhook, in vm-operator's words", async () => {
+    const f = await setup();
+    const error = await f.kube
+      .create({ ...LEGACY, metadata: { name: 'bad', namespace: 'ns1' }, spec: {} })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { code: number },
+      );
+    expect(error?.code).toBe(422);
+    expect(error?.message).toBe(
+      'admission webhook "default.validating.webconsolerequest.v1alpha1.vmoperator.vmware.com" denied the request: spec.virtualMachineName: Required value, spec.publicKey: Required value',
+    );
+    // Served in v1alpha1 alone, as vm-operator serves it.
+    await expect(
+      f.kube.list({
+        apiVersion: 'vmoperator.vmware.com/v1alpha5',
+        kind: 'WebConsoleRequest',
+        namespace: 'ns1',
+      }),
+    ).rejects.toMatchObject({ code: 404 });
+  });
+});

@@ -1,6 +1,8 @@
 /**
- * vm-operator's VirtualMachineWebConsoleRequest controller. A request names a VirtualMachine of
- * its namespace and an RSA public key. The controller acquires the VM's `webmks` console ticket
+ * vm-operator's VirtualMachineWebConsoleRequest controller, and its v1alpha1 WebConsoleRequest
+ * controller, which differ in where the VM is named (`spec.name`, `spec.virtualMachineName`) and in
+ * the version of the VM the owner reference names. A request names a VirtualMachine of its namespace and
+ * an RSA public key. The controller acquires the VM's `webmks` console ticket
  * from vSphere and writes into the request's status the console's URL
  * (`wss://<host>:<port>/ticket/<ticket>`) encrypted for the key (RSA-OAEP-SHA512, in base64),
  * its expiry 120 s on, and the proxy address the console is reached through: the load balancer
@@ -12,8 +14,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { VSphere } from '@vsim/vsphere';
-import type { VirtualMachine, VirtualMachineWebConsoleRequest } from '../../api/types.js';
-import { rsaPublicKeyOf, WEB_CONSOLE_UUID_LABEL } from '../../api/webconsole-request-validation.js';
+import type { VirtualMachine } from '../../api/types.js';
+import {
+  type ConsoleRequest,
+  type ConsoleRequestVmName,
+  rsaPublicKeyOf,
+  VM_WEB_CONSOLE_REQUEST_VM_NAME,
+  WEB_CONSOLE_REQUEST_VM_NAME,
+  WEB_CONSOLE_UUID_LABEL,
+} from '../../api/webconsole-request-validation.js';
 import type { Controller } from '../../runtime/controller.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -26,26 +35,51 @@ import { encryptOaepSha512 } from './oaep.js';
 const oaepSeed = (url: string, uid: string): Buffer => createHash('sha512').update(`${uid}\n${url}`).digest();
 
 export const WEB_CONSOLE_CONTROLLER = 'virtualmachinewebconsolerequest-controller';
+export const V1ALPHA1_WEB_CONSOLE_CONTROLLER = 'webconsolerequest-controller';
 /** How long a request's ticket is good for (vm-operator's DefaultExpiryTime). */
 export const WEB_CONSOLE_EXPIRY_MS = 120_000;
 /** The Service whose load balancer address is the console's proxy. */
 export const PROXY_SERVICE = { namespace: 'kube-system', name: 'kube-apiserver-lb-svc' } as const;
 
-const API_VERSION = 'vmoperator.vmware.com/v1alpha6';
-const REQUEST = { apiVersion: API_VERSION, kind: 'VirtualMachineWebConsoleRequest' } as const;
-const VM = { apiVersion: API_VERSION, kind: 'VirtualMachine' } as const;
+/** What a kind of request differs in. */
+interface ConsoleRequestKind {
+  readonly controller: string;
+  readonly request: { readonly apiVersion: string; readonly kind: string };
+  /** The version the VM is read in, which its owner reference on the request names. */
+  readonly vmApiVersion: string;
+  readonly vmName: ConsoleRequestVmName;
+}
 
-type Request = VirtualMachineWebConsoleRequest & KubeObject;
+const HUB = 'vmoperator.vmware.com/v1alpha6';
+const V1ALPHA1 = 'vmoperator.vmware.com/v1alpha1';
+
+const CONSOLE_REQUEST_KINDS: readonly ConsoleRequestKind[] = [
+  {
+    controller: WEB_CONSOLE_CONTROLLER,
+    request: { apiVersion: HUB, kind: 'VirtualMachineWebConsoleRequest' },
+    vmApiVersion: HUB,
+    vmName: VM_WEB_CONSOLE_REQUEST_VM_NAME,
+  },
+  {
+    controller: V1ALPHA1_WEB_CONSOLE_CONTROLLER,
+    request: { apiVersion: V1ALPHA1, kind: 'WebConsoleRequest' },
+    vmApiVersion: V1ALPHA1,
+    vmName: WEB_CONSOLE_REQUEST_VM_NAME,
+  },
+];
+
+type Request = ConsoleRequest & KubeObject;
 
 export interface WebConsoleRequestControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
 }
 
-export function startWebConsoleRequestController(
+/** Both controllers: VirtualMachineWebConsoleRequests' and v1alpha1 WebConsoleRequests'. */
+export function startWebConsoleRequestControllers(
   manager: Manager,
   { kube, vsphere }: WebConsoleRequestControllerDeps,
-): Controller {
+): Controller[] {
   /** The proxy address, as vm-operator finds it when no Supervisor properties name a DNS name. */
   const proxyAddress = async (): Promise<string> => {
     const where = `${PROXY_SERVICE.namespace}/${PROXY_SERVICE.name}`;
@@ -77,10 +111,10 @@ export function startWebConsoleRequestController(
     }
   };
 
-  const reconcile = async (key: string) => {
+  const reconcile = async (kind: ConsoleRequestKind, key: string) => {
     const { namespace, name } = parseObjectKey(key);
     if (namespace === undefined) return undefined;
-    const ref = { ...REQUEST, namespace, name };
+    const ref = { ...kind.request, namespace, name };
     const request = (await kube.get(ref).catch(ignoreNotFound)) as Request | undefined;
     if (!request) return undefined;
     const now = vsphere.clock.now();
@@ -91,13 +125,16 @@ export function startWebConsoleRequestController(
     }
     if (request.status?.response && request.status.proxyAddr) return { requeueAfter: expiry - now };
     // Answered without a proxy address: only that is looked for again, until the request expires.
+    // (vm-operator's v1alpha1 controller answers such a request again whole, and its own status
+    // write brings it back at once: a loop until the address is found, not followed here.)
     if (request.status?.response) {
       const proxyAddr = await proxyAddress();
       await kube.updateStatus(merged(request, { status: merged(request.status, { proxyAddr }) }));
       return { requeueAfter: expiry - now };
     }
-    const vmName = request.spec?.name ?? '';
-    const vm = (await kube.get({ ...VM, namespace, name: vmName }).catch((error: Error) => {
+    const vmName = request.spec?.[kind.vmName.field] ?? '';
+    const vmRef = { apiVersion: kind.vmApiVersion, kind: 'VirtualMachine' };
+    const vm = (await kube.get({ ...vmRef, namespace, name: vmName }).catch((error: Error) => {
       throw new Error(`failed to get subject vm ${vmName}: ${error.message}`);
     })) as unknown as VirtualMachine & KubeObject;
     const response = ticketFor(vm, request.spec?.publicKey ?? '', request.metadata.uid ?? '');
@@ -112,7 +149,7 @@ export function startWebConsoleRequestController(
       [WEB_CONSOLE_UUID_LABEL]: request.metadata.uid ?? '',
     });
     // vm-operator's owner reference: the VM as controller, no blockOwnerDeletion.
-    const owner = { ...VM, name: vmName, uid: vm.metadata.uid ?? '', controller: true };
+    const owner = { ...vmRef, name: vmName, uid: vm.metadata.uid ?? '', controller: true };
     const updated = await kube.update(
       merged(request, { metadata: merged(request.metadata, { labels, ownerReferences: [owner] }) }),
     );
@@ -123,7 +160,12 @@ export function startWebConsoleRequestController(
     return { requeueAfter: WEB_CONSOLE_EXPIRY_MS };
   };
 
-  const controller = manager.controller({ name: WEB_CONSOLE_CONTROLLER, reconcile });
-  controller.watches(kube, REQUEST);
-  return controller;
+  return CONSOLE_REQUEST_KINDS.map((kind) => {
+    const controller = manager.controller({
+      name: kind.controller,
+      reconcile: (key) => reconcile(kind, key),
+    });
+    controller.watches(kube, kind.request);
+    return controller;
+  });
 }
