@@ -65,7 +65,12 @@ import {
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
 import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_STRUCTURES } from './api/structures.js';
-import { vmGroupSchemaDefaults, vmGroupSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
+import {
+  vmGroupSchemaDefaults,
+  vmGroupSchemaProblems,
+  vmReplicaSetSchemaProblems,
+  vmSchemaProblems,
+} from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
@@ -418,6 +423,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
    */
   const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
     VirtualMachine: vmSchemaProblems,
+    VirtualMachineReplicaSet: vmReplicaSetSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
     VirtualMachineGroup: vmGroupSchemaProblems,
     VirtualMachineGroupPublishRequest: (object) =>

@@ -2,11 +2,12 @@
  * The VirtualMachine and VirtualMachineGroup CRD schemas' rules beyond the types of their values,
  * as the API server applies them before the validating webhook (422 Invalid, with causes): the
  * enums of the power state, the power operations' modes, `promoteDisksMode` and a group member's
- * kind, in the schema's order, and the lowest `minHardwareVersion` (13). The rules are v1alpha6's,
- * applied to a write of any version.
+ * kind, in the schema's order, and the lowest `minHardwareVersion` (13); a
+ * VirtualMachineReplicaSet's template is held to the VM's. The rules are v1alpha6's, applied to a
+ * write of any version.
  */
 import type { FieldCause } from '../store/errors.js';
-import type { KubeObject } from '../store/meta.js';
+import { isPlainObject, type KubeObject } from '../store/meta.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
 
@@ -21,34 +22,45 @@ const ENUM_FIELDS = Object.keys(ENUMS) as (keyof typeof ENUMS)[];
 const GROUP_ENUM_FIELDS = ['powerState', 'powerOffMode', 'suspendMode'] as const;
 const MEMBER_KINDS = ['VirtualMachine', 'VirtualMachineGroup'];
 
-/** The values of `fields` of a spec outside their enums. */
-function enumProblems(spec: Record<string, unknown>, fields: readonly (keyof typeof ENUMS)[]): FieldCause[] {
+/** The values of `fields` of a spec (at `at`) outside their enums. */
+function enumProblems(
+  spec: Record<string, unknown>,
+  fields: readonly (keyof typeof ENUMS)[],
+  at = 'spec',
+): FieldCause[] {
   const problems: FieldCause[] = [];
   for (const field of fields) {
     const value = spec[field];
     const allowed: readonly string[] = ENUMS[field];
     if (value !== undefined && !allowed.includes(value as string))
-      problems.push(unsupported(`spec.${field}`, value, [...allowed]));
+      problems.push(unsupported(`${at}.${field}`, value, [...allowed]));
   }
   return problems;
 }
 
 const MIN_HARDWARE_VERSION = 13;
 
-export function vmSchemaProblems(object: KubeObject): FieldCause[] {
-  const spec = object.spec as Partial<Record<keyof VirtualMachineSpec, unknown>> | undefined;
-  if (spec === undefined) return [];
-  const problems = enumProblems(spec, ENUM_FIELDS);
+/** A VM's spec, at `at` in the object written, against the VM schema's rules. */
+function vmSpecProblems(spec: Partial<Record<keyof VirtualMachineSpec, unknown>>, at: string): FieldCause[] {
+  const problems = enumProblems(spec, ENUM_FIELDS, at);
   const version = spec.minHardwareVersion;
+  const path = `${at}.minHardwareVersion`;
   if (typeof version === 'number' && version < MIN_HARDWARE_VERSION)
     problems.push(
-      invalid(
-        'spec.minHardwareVersion',
-        version,
-        `spec.minHardwareVersion in body should be greater than or equal to ${MIN_HARDWARE_VERSION}`,
-      ),
+      invalid(path, version, `${path} in body should be greater than or equal to ${MIN_HARDWARE_VERSION}`),
     );
   return problems;
+}
+
+export function vmSchemaProblems(object: KubeObject): FieldCause[] {
+  const spec = object.spec as Partial<Record<keyof VirtualMachineSpec, unknown>> | undefined;
+  return spec === undefined ? [] : vmSpecProblems(spec, 'spec');
+}
+
+/** A replica set's template: the VM spec its VMs are made of, held to the same rules when written. */
+export function vmReplicaSetSchemaProblems(object: KubeObject): FieldCause[] {
+  const template = (object.spec as { template?: { spec?: unknown } } | undefined)?.template;
+  return isPlainObject(template?.spec) ? vmSpecProblems(template.spec, 'spec.template.spec') : [];
 }
 
 export function vmGroupSchemaProblems(object: KubeObject): FieldCause[] {

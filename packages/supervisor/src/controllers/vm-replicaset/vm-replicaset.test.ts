@@ -215,4 +215,25 @@ describe('VirtualMachineReplicaSet webhooks and versions', () => {
     const v2 = await refused(f.createSet('d', {}, 'vmoperator.vmware.com/v1alpha2'));
     expect(v2?.code).toBe(404);
   });
+
+  it("holds its template to the VM schema's rules when it is written, before its webhook", async () => {
+    const f = await setup();
+    const template = (spec: Record<string, unknown>) => ({
+      ...f.template,
+      spec: { ...f.template.spec, ...spec },
+    });
+    const error = await f
+      .createSet('e', { template: template({ powerState: 'On', minHardwareVersion: 11 }) })
+      .then(
+        () => undefined,
+        (e: KubeError) => e,
+      );
+    expect(error?.code).toBe(422);
+    expect(error?.message).toBe(
+      'VirtualMachineReplicaSet.vmoperator.vmware.com "e" is invalid: [spec.template.spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", spec.template.spec.minHardwareVersion: Invalid value: 11: spec.template.spec.minHardwareVersion in body should be greater than or equal to 13]',
+    );
+    expect(await f.set('e')).toBeUndefined();
+    await f.createSet('f', { template: template({ powerState: 'PoweredOff', minHardwareVersion: 13 }) });
+    expect((await f.set('f'))?.spec?.template?.spec?.powerState).toBe('PoweredOff');
+  });
 });
