@@ -32,13 +32,20 @@ interface V1alpha1Status {
 
 type KubeObject = Parameters<Simulator['kube']['create']>[0];
 
+/** The cloud-init user data the guest is handed, from the VM's extra config. */
+function userDataOf(sim: Simulator, moref: string): string {
+  const extraConfig = sim.vsphere.read(moref, 'config.extraConfig') as { key: string; value: string }[];
+  const encoded = extraConfig.find((o) => o.key === 'guestinfo.userdata')?.value as string;
+  return gunzipSync(Buffer.from(encoded, 'base64')).toString();
+}
+
 async function cluster() {
   const sim = await createSimulator({ seed: 1, supervisor: { namespaces: [NS] } });
   sims.push(sim);
   const { kube } = sim;
   await sim.settle();
   const images = await kube.list({ apiVersion: V1, kind: 'VirtualMachineImage', namespace: NS });
-  // v1alpha1 keeps an image's name and product in its spec.
+  // v1alpha1's image status names the image as the library item does.
   const image = images.items.find((i) =>
     String((i.status as { imageName?: string }).imageName).startsWith('ubuntu'),
   );
@@ -99,7 +106,7 @@ async function cluster() {
   await sim.settle();
   const vm = async (name: string, apiVersion = V1) =>
     kube.get({ apiVersion, kind: 'VirtualMachine', namespace: NS, name });
-  return { sim, kube, names, vm };
+  return { sim, kube, names, vm, imageName };
 }
 
 describe('a CAPV cluster in v1alpha1', () => {
@@ -124,14 +131,7 @@ describe('a CAPV cluster in v1alpha1', () => {
       expect(sim.vsphere.read(record?.id as string, 'name')).toBe(name);
       const parent = sim.vsphere.read(record?.id as string, 'parent') as { value: string };
       expect(sim.vsphere.read(parent.value, 'name')).toBe(CLUSTER);
-      const extraConfig = sim.vsphere.read(record?.id as string, 'config.extraConfig') as {
-        key: string;
-        value: string;
-      }[];
-      const userData = extraConfig.find((o) => o.key === 'guestinfo.userdata')?.value as string;
-      expect(gunzipSync(Buffer.from(userData, 'base64')).toString()).toBe(
-        `#cloud-config\nhostname: ${name}\n`,
-      );
+      expect(userDataOf(sim, record?.id as string)).toBe(`#cloud-config\nhostname: ${name}\n`);
       // A newer client reads the same VM in its version.
       const newer = await vm(name, V5);
       expect(newer.spec).toMatchObject({
@@ -176,5 +176,46 @@ describe('a CAPV cluster in v1alpha1', () => {
     await sim.settle();
     expect(sim.vsphere.store.get(moref)).toBeUndefined();
     await expect(vm(name)).rejects.toMatchObject({ code: 404 });
+  });
+
+  it("hands the guest a ConfigMap's data when vmMetadata names one, and an ExtraConfig Secret's", async () => {
+    const { sim, kube, vm, imageName } = await cluster();
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'plain', namespace: NS },
+      data: { 'user-data': '#cloud-config\nhostname: from-config-map\n' },
+    });
+    await kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'extra', namespace: NS },
+      stringData: { 'guestinfo.userdata': '#cloud-config\nhostname: from-extra-config\n' },
+    });
+    const machine = (name: string, vmMetadata: Record<string, string>): KubeObject => ({
+      apiVersion: V1,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: NS },
+      spec: {
+        imageName,
+        className: 'best-effort-small',
+        storageClass: 'wcpglobal-storage-profile',
+        powerState: 'poweredOn',
+        vmMetadata,
+      },
+    });
+    await kube.create(machine('by-config-map', { configMapName: 'plain', transport: 'CloudInit' }));
+    await kube.create(machine('by-extra-config', { secretName: 'extra', transport: 'ExtraConfig' }));
+    await sim.settle();
+    for (const [name, hostname, vmMetadata] of [
+      ['by-config-map', 'from-config-map', { configMapName: 'plain', transport: 'CloudInit' }],
+      ['by-extra-config', 'from-extra-config', { secretName: 'extra', transport: 'ExtraConfig' }],
+    ] as const) {
+      const made = await vm(name);
+      const status = made.status as V1alpha1Status;
+      expect(status.phase, name).toBe('Created');
+      expect(userDataOf(sim, status.uniqueID as string)).toBe(`#cloud-config\nhostname: ${hostname}\n`);
+      expect((made.spec as { vmMetadata?: unknown }).vmMetadata).toEqual(vmMetadata);
+    }
   });
 });

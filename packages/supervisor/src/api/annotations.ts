@@ -3,6 +3,15 @@ import type { VirtualMachine } from './types.js';
 
 /** vm-operator leaves a VirtualMachine with this annotation alone, deletion included. */
 export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
+/** The pause annotation's name in v1alpha1 and v1alpha2. */
+export const OLD_PAUSED_ANNOTATION = 'vmoperator.vmware.com/pause-reconcile';
+/**
+ * Marks a VM whose v1alpha1 `vmMetadata` named a ConfigMap: its bootstrap data is read from a
+ * ConfigMap of that name, where every newer version names a Secret.
+ */
+export const V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION = 'vmoperator.vmware.com/v1a1-configmap-md-transport';
+/** An image's content library, as vm-operator's image controller records it for v1alpha1's status. */
+export const CONTENT_LIBRARY_REF_ANNOTATION = 'vmoperator.vmware.com/conversion-content-lib-ref';
 /** Any annotation with this prefix holds the VM's deletion. */
 export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 /** Any annotation with this prefix holds the VM's power-on. */

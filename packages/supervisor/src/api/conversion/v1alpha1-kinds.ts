@@ -7,6 +7,7 @@
  */
 
 import { clone, setField } from '../../store/meta.js';
+import { CONTENT_LIBRARY_REF_ANNOTATION } from '../annotations.js';
 import { getAnnotation, type SpokeRule, setAnnotation } from './engine.js';
 import { getPath, isObject, type JsonObject } from './paths.js';
 
@@ -131,7 +132,6 @@ export const virtualMachineSetResourcePolicyV1alpha1Rule: SpokeRule = {
   },
 };
 
-const CONTENT_LIBRARY_REF_ANNOTATION = 'vmoperator.vmware.com/conversion-content-lib-ref';
 const SYSTEM_PROPERTY_PREFIX = 'vmware-system';
 const PRODUCT_INFO_FIELDS = ['product', 'vendor', 'version', 'fullVersion'];
 // The hub's osInfo.id has no v1alpha1 counterpart.

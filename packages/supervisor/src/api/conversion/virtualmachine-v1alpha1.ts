@@ -24,15 +24,15 @@
  *   and PrereqReady comes back as the hub's conditions it stands for, with a PrereqReady again.
  */
 
-import { PAUSED_ANNOTATION } from '../annotations.js';
+import {
+  V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION as CONFIG_MAP_TRANSPORT_ANNOTATION,
+  OLD_PAUSED_ANNOTATION,
+  PAUSED_ANNOTATION,
+} from '../annotations.js';
 import { ipFamily } from '../ip.js';
 import { getAnnotation, type SpokeRule, setAnnotation } from './engine.js';
 import { ensureObject, getPath, isObject, type JsonObject } from './paths.js';
 import { ADVANCED_SINCE_V1ALPHA6, VOLUME_FIELDS_SINCE_V1ALPHA5 } from './virtualmachine.js';
-
-const V1ALPHA1_PAUSE_ANNOTATION = 'vmoperator.vmware.com/pause-reconcile';
-/** Marks a VM whose v1alpha1 vmMetadata named a ConfigMap, so that it goes back down as one. */
-const CONFIG_MAP_TRANSPORT_ANNOTATION = 'vmoperator.vmware.com/v1a1-configmap-md-transport';
 
 /** The device key of a VM's first disk, which v1alpha1 resizes through a vSphere volume. */
 const BOOT_DISK_DEVICE_KEY = 2000;
@@ -411,7 +411,7 @@ function down(hub: JsonObject, spoke: JsonObject): void {
   if (isObject(spoke.spec)) spoke.spec = specDown(spoke.spec, toConfigMap);
   spoke.status = statusDown(objectOr(spoke.status) ?? {});
   setAnnotation(spoke, CONFIG_MAP_TRANSPORT_ANNOTATION, undefined);
-  moveAnnotation(spoke, PAUSED_ANNOTATION, V1ALPHA1_PAUSE_ANNOTATION);
+  moveAnnotation(spoke, PAUSED_ANNOTATION, OLD_PAUSED_ANNOTATION);
 }
 
 // Up: the hub starts as a copy of the spoke, whose parts move into the hub's shape.
@@ -692,7 +692,7 @@ function up(_spoke: JsonObject, hub: JsonObject, saved: JsonObject | undefined):
   const namesConfigMap = isSet(getPath(v1alpha1Spec, 'vmMetadata.configMapName'));
   if (namesConfigMap && getAnnotation(hub, CONFIG_MAP_TRANSPORT_ANNOTATION) === undefined)
     setAnnotation(hub, CONFIG_MAP_TRANSPORT_ANNOTATION, 'true');
-  moveAnnotation(hub, V1ALPHA1_PAUSE_ANNOTATION, PAUSED_ANNOTATION);
+  moveAnnotation(hub, OLD_PAUSED_ANNOTATION, PAUSED_ANNOTATION);
   // The status is the hub's alone: with the annotation, the saved one comes back whole.
   const status = saved ? saved.status : statusUp(objectOr(hub.status) ?? {}, spec);
   if (saved) restoreSpec(spec, objectOr(saved.spec) ?? {});

@@ -3,11 +3,9 @@
  * spokes, following vm-operator's api/v1alpha{2,3,4,5}/virtualmachine_conversion.go.
  */
 
+import { OLD_PAUSED_ANNOTATION, PAUSED_ANNOTATION } from '../annotations.js';
 import type { KindRules, SpokeRule } from './engine.js';
 import { ensureObject, getPath, isObject, type JsonObject } from './paths.js';
-
-const HUB_PAUSE_ANNOTATION = 'vmoperator.vmware.com/paused';
-const V1ALPHA2_PAUSE_ANNOTATION = 'vmoperator.vmware.com/pause-reconcile';
 
 /** The fields of `spec.advanced` v1alpha6 added. */
 export const ADVANCED_SINCE_V1ALPHA6 = [
@@ -194,7 +192,7 @@ function renameAnnotation(obj: JsonObject, from: string, to: string): void {
 
 function v1alpha2Down(hub: JsonObject, spoke: JsonObject): void {
   renameNodeNameToHost(spoke);
-  renameAnnotation(spoke, HUB_PAUSE_ANNOTATION, V1ALPHA2_PAUSE_ANNOTATION);
+  renameAnnotation(spoke, PAUSED_ANNOTATION, OLD_PAUSED_ANNOTATION);
   const spec = isObject(spoke.spec) ? spoke.spec : undefined;
   const image = getPath(hub, 'spec.image');
   if (spec && isObject(image)) {
@@ -225,7 +223,7 @@ function v1alpha2Down(hub: JsonObject, spoke: JsonObject): void {
 
 function v1alpha2Up(spoke: JsonObject, hub: JsonObject, restored: JsonObject | undefined): void {
   renameHostToNodeName(hub);
-  renameAnnotation(hub, V1ALPHA2_PAUSE_ANNOTATION, HUB_PAUSE_ANNOTATION);
+  renameAnnotation(hub, OLD_PAUSED_ANNOTATION, PAUSED_ANNOTATION);
   const status = isObject(hub.status) ? hub.status : undefined;
   const statusImage = status?.image;
   if (status) {

@@ -21,6 +21,7 @@
  * As vm-operator's, an image reads its item's OVF descriptor again only for a new content version.
  * Nothing runs on a timer.
  */
+
 import {
   cimOsTypeOf,
   hardwareVersionNumber,
@@ -28,6 +29,7 @@ import {
   type OvfDescriptor,
   type VSphere,
 } from '@vsim/vsphere';
+import { CONTENT_LIBRARY_REF_ANNOTATION } from '../../api/annotations.js';
 import type {
   ClusterVirtualMachineImage,
   VirtualMachineImage,
@@ -99,7 +101,6 @@ function withStatusLabels(
 
 /** The annotations vm-operator gives an image: its item's name, and its item's library. */
 const DISPLAY_NAME_ANNOTATION = 'vmware.com/display-name';
-const CONTENT_LIBRARY_REF_ANNOTATION = 'vmoperator.vmware.com/conversion-content-lib-ref';
 
 export interface ImageLibraries {
   /** Libraries whose items become ClusterVirtualMachineImages. */

@@ -5,6 +5,7 @@
  * its condition; the VM is created only when all of them hold. Every object a check reads
  * is recorded as a dependency, so the VM is reconciled again when that object changes.
  */
+import { V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION } from '../../api/annotations.js';
 import { writeFileContent } from '../../api/cloud-config.js';
 import type {
   CloudConfig,
@@ -242,16 +243,26 @@ export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: 
   return isTrue(CONDITION.bootstrapReady);
 }
 
-/** The Secret a bootstrap names (a raw one's, or one of a structured one's keys), or NotFound. */
+/**
+ * The Secret a bootstrap names (a raw one's, or one of a structured one's keys), or NotFound; a
+ * ConfigMap of that name for a VM whose v1alpha1 `vmMetadata` named one, as vm-operator reads it.
+ */
 function rawSecret(
   read: DependencyReader,
   vm: VirtualMachine,
   selector: SecretKeySelector,
 ): WithData | Verdict {
-  const secret = read.get<WithData>('v1', 'Secret', vm.metadata.namespace, selector.name);
-  return (
-    secret ?? isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', 'Secret', selector.name))
-  );
+  const fromConfigMap = vm.metadata.annotations?.[V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION] !== undefined;
+  const kind = fromConfigMap ? 'ConfigMap' : 'Secret';
+  const found = read.get<WithData>('v1', kind, vm.metadata.namespace, selector.name);
+  if (!found)
+    return isFalse(CONDITION.bootstrapReady, REASON.notFound, read.notFound('v1', kind, selector.name));
+  if (!fromConfigMap) return found;
+  // A ConfigMap's data is text where a Secret's is base64: encoded, both are read alike.
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(found.data ?? {}))
+    data[key] = Buffer.from(value).toString('base64');
+  return { ...found, data };
 }
 
 const isVerdict = (value: WithData | Verdict): value is Verdict => !('metadata' in value);
