@@ -9,6 +9,7 @@ import {
   badDuration,
   type ClusterVirtualMachineImage,
   type ConsoleRequest,
+  ConversionError,
   convertTo,
   DEFAULT_PUBLISH_LIBRARY_LABEL,
   defaultVirtualMachineInPlace,
@@ -448,7 +449,12 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
             convert: (object: KubeObject, apiVersion: string) => {
               const { version } = parseApiVersion(apiVersion);
               if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
-              return convertTo(object, version) as KubeObject;
+              try {
+                return convertTo(object, version) as KubeObject;
+              } catch (error) {
+                if (!(error instanceof ConversionError)) throw error;
+                throw kubeErrors.conversionFailed(object.apiVersion, k.kind, error.message);
+              }
             },
           }
         : {}),

@@ -1060,3 +1060,48 @@ describe("v1alpha1's own kinds", () => {
     ).toEqual([{ apiVersion: V1, kind: 'ContentSource', name: 'lib' }]);
   });
 });
+
+describe('conversion failures', () => {
+  it("answers 500 as the API server answers its conversion webhook's failure, and writes nothing", async () => {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['ns1'] },
+    );
+    registerVmOperatorKinds(kube, { defaultNetwork: null });
+    const V5 = 'vmoperator.vmware.com/v1alpha5';
+    const service = await kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineService',
+      metadata: { name: 'lb', namespace: 'ns1' },
+      spec: { type: 'LoadBalancer', ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 443 }] },
+    });
+    const withAnnotation = (value: string) => ({
+      ...service,
+      metadata: { ...service.metadata, annotations: { 'vmoperator.vmware.com/conversion': value } },
+    });
+    const refusal = (write: Promise<unknown>) =>
+      write.then(
+        () => undefined,
+        (error: KubeError) => ({ code: error.code, reason: error.reason, message: error.message }),
+      );
+    expect(await refusal(kube.update(withAnnotation('{"spec": ')))).toMatchObject({
+      code: 500,
+      reason: 'InternalError',
+      message: expect.stringMatching(
+        /^Internal error occurred: conversion webhook for vmoperator\.vmware\.com\/v1alpha5, Kind=VirtualMachineService failed: the vmoperator\.vmware\.com\/conversion annotation is not JSON: /,
+      ),
+    });
+    // What the annotation brings back is held to the hub's types, as decoding it would be.
+    const wrongType = JSON.stringify({ spec: { ipFamilies: 'IPv4' } });
+    expect(await refusal(kube.update(withAnnotation(wrongType)))).toEqual({
+      code: 500,
+      reason: 'InternalError',
+      message:
+        'Internal error occurred: conversion webhook for vmoperator.vmware.com/v1alpha5, Kind=VirtualMachineService failed: VirtualMachineService.vmoperator.vmware.com "lb" is invalid: spec.ipFamilies: Invalid value: "string": spec.ipFamilies in body must be of type array: "string"',
+    });
+    expect(
+      (await kube.get({ apiVersion: V5, kind: 'VirtualMachineService', namespace: 'ns1', name: 'lb' }))
+        .metadata.resourceVersion,
+    ).toBe(service.metadata.resourceVersion);
+  });
+});

@@ -201,4 +201,7 @@ export const kubeErrors = {
   /** What the API server answers for an error its storage raises, as etcd's store does. */
   internal: (cause: string) =>
     failure('InternalError', `Internal error occurred: ${cause}`, { causes: [{ message: cause }] }),
+  /** A write whose conversion to the storage version failed, as the API server reports its conversion webhook's failure. */
+  conversionFailed: (apiVersion: string, kind: string, why: string) =>
+    kubeErrors.internal(`conversion webhook for ${apiVersion}, Kind=${kind} failed: ${why}`),
 };

@@ -8,7 +8,7 @@
  * may mutate what they pass and what they get back.
  */
 import { type Batch, type Change, type Clock, mapped, type Random } from '@vsim/vsphere';
-import { AdmissionDenied, type KubeError, kubeErrors, notFoundMessage } from './errors.js';
+import { AdmissionDenied, isKubeError, type KubeError, kubeErrors, notFoundMessage } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
@@ -609,8 +609,17 @@ export class KubeStore {
   /** The object sent for a write (`write`: what the write keeps of it) in the storage version. */
   #toStorage(info: KindInfo, object: KubeObject, write: StructurePart): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    const nulls = checkStructure(info, object, write);
+    let nulls = checkStructure(info, object, write);
     const stored = this.#present(info, object, info.storageApiVersion);
+    // A conversion may bring back what the object sent does not show (vm-operator's annotation):
+    // held to the storage version's types, as decoding it into them would be.
+    if (info.convert && object.apiVersion !== info.storageApiVersion)
+      try {
+        nulls = checkStructure(info, stored, write) || nulls;
+      } catch (error) {
+        if (!isKubeError(error)) throw error;
+        throw kubeErrors.conversionFailed(object.apiVersion, info.kind, error.message);
+      }
     if (nulls) dropNulls(info, stored, write);
     return stored;
   }

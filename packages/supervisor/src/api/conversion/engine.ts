@@ -16,6 +16,11 @@ export const SPOKE_VERSIONS = ['v1alpha1', 'v1alpha2', 'v1alpha3', 'v1alpha4', '
 export type SpokeVersion = (typeof SPOKE_VERSIONS)[number];
 export type ServedVersion = SpokeVersion | typeof HUB_VERSION;
 
+/** A conversion that cannot be made: the API server answers the write with its conversion webhook's failure. */
+export class ConversionError extends Error {
+  override readonly name = 'ConversionError';
+}
+
 /** vm-operator's annotation holding the hub object a spoke was converted from. */
 export const CONVERSION_ANNOTATION = 'vmoperator.vmware.com/conversion';
 
@@ -118,12 +123,17 @@ export function convertUp(spoke: JsonObject, rule: SpokeRule | undefined): JsonO
   return hub;
 }
 
-function parseRestored(raw: string): JsonObject | undefined {
+/** The annotation's hub object; one that is not an object's JSON fails the conversion, as in vm-operator. */
+function parseRestored(raw: string): JsonObject {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return isObject(parsed) ? parsed : undefined;
-  } catch {
-    // A mangled annotation restores nothing, as an unreadable one would in vm-operator.
-    return undefined;
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new ConversionError(
+      `the ${CONVERSION_ANNOTATION} annotation is not JSON: ${(error as Error).message}`,
+    );
   }
+  if (!isObject(parsed))
+    throw new ConversionError(`the ${CONVERSION_ANNOTATION} annotation holds no object: ${raw.slice(0, 64)}`);
+  return parsed;
 }

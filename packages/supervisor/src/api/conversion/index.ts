@@ -7,6 +7,7 @@
 import { clone } from '../../store/meta.js';
 import {
   apiVersionOf,
+  ConversionError,
   convertDown,
   convertUp,
   HUB_VERSION,
@@ -54,10 +55,6 @@ const RULES: Record<string, KindRules> = {
   VirtualMachineReplicaSet: virtualMachineReplicaSetRules,
   VirtualMachineGroup: virtualMachineGroupRules,
 };
-
-export class ConversionError extends Error {
-  override readonly name = 'ConversionError';
-}
 
 export function isServedVersion(version: string): version is ServedVersion {
   return version === HUB_VERSION || (SPOKE_VERSIONS as readonly string[]).includes(version);

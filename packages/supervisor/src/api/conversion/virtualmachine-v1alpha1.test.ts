@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FULL_HUB_OBJECTS } from '../full-objects.fixture.js';
-import { CONVERSION_ANNOTATION, convertDown, convertUp, getAnnotation, setAnnotation } from './engine.js';
+import {
+  CONVERSION_ANNOTATION,
+  ConversionError,
+  convertDown,
+  convertUp,
+  getAnnotation,
+  setAnnotation,
+} from './engine.js';
 import { dropPaths, getPath, type JsonObject } from './paths.js';
 import { virtualMachineV1alpha1Rule as rule } from './virtualmachine-v1alpha1.js';
 
@@ -892,18 +899,11 @@ describe('restoring from the annotation', () => {
     expect(hub.status).toEqual(saved.status);
   });
 
-  it('restores nothing from a mangled annotation: the object goes up as a plain v1alpha1 one', () => {
+  it('fails the conversion of an object whose annotation is no JSON object, as vm-operator does', () => {
     const spoke = stored();
     setAnnotation(spoke, CONVERSION_ANNOTATION, '{"spec": {"biosUUID": ');
-    const hub = up(spoke);
-    expect(hub).toEqual(up(withoutAnnotation(spoke)));
-    expect(annotations(hub)).toEqual({ a: 'b' });
-    expect(spec(hub).biosUUID).toBeUndefined();
-    expect(spec(hub).class).toBeUndefined();
-    expect(getPath(hub, 'spec.network.interfaces')).toEqual([
-      { name: 'eth0', network: { name: 'name-169' } },
-    ]);
-    expect(status(hub).nodeName).toBe('nodeName-339');
-    expect(status(hub).storage).toBeUndefined();
+    expect(() => up(spoke)).toThrow(ConversionError);
+    setAnnotation(spoke, CONVERSION_ANNOTATION, '"a string"');
+    expect(() => up(spoke)).toThrow('annotation holds no object');
   });
 });
