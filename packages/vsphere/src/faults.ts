@@ -120,6 +120,13 @@ export const faults = {
       { _type: 'FileAlreadyExists', file },
       `Cannot complete the operation because the file or folder ${file} already exists`,
     ),
+  cannotCreateFile: (file: string) =>
+    fault({ _type: 'CannotCreateFile', file }, `Cannot create the file or folder ${file}`),
+  cannotDeleteFile: (file: string) =>
+    fault({ _type: 'CannotDeleteFile', file }, `Cannot delete the file or folder ${file}`),
+  /** A file in use: those a VM or a First Class Disk is made of. */
+  fileLocked: (file: string) =>
+    fault({ _type: 'FileLocked', file }, `Unable to access the file ${file} since it is locked`),
   notFound: (message = 'The object or item referred to could not be found.') =>
     fault({ _type: 'NotFound' }, message),
   notSupported: (message = 'The operation is not supported on the object.') =>

@@ -106,6 +106,7 @@ export {
 export type { ClusterModuleOperations, ClusterModuleSummary } from './objects/cluster-module.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';
+export type { DatastoreItem, FileManagerOperations } from './objects/file-manager.js';
 export type { FolderOperations } from './objects/folder.js';
 export type { HostOperations } from './objects/host.js';
 export type {

@@ -18,6 +18,7 @@ import { customFieldOperations } from './objects/custom-fields.js';
 import { datastoreBrowserOperations, dropBrowsers } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
 import { environmentBrowserOperations } from './objects/environment-browser.js';
+import { dropDatastoreFiles, fileManagerOperations } from './objects/file-manager.js';
 import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
@@ -53,6 +54,7 @@ const LAZY_GROUPS = {
   customFields: customFieldOperations,
   disks: storageObjectOperations,
   datastoreBrowser: datastoreBrowserOperations,
+  files: fileManagerOperations,
   environmentBrowser: environmentBrowserOperations,
   tagging: taggingOperations,
   clusterModules: clusterModuleOperations,
@@ -120,6 +122,10 @@ export class VSphere extends Model {
   get datastoreBrowser() {
     return this.#group('datastoreBrowser');
   }
+  /** FileManager's and the `/folder` endpoint's work on the files clients put on datastores. */
+  get files() {
+    return this.#group('files');
+  }
   /** EnvironmentBrowser's queries of what a compute resource's hosts offer a VM. */
   get environmentBrowser() {
     return this.#group('environmentBrowser');
@@ -151,6 +157,7 @@ export class VSphere extends Model {
     this.onRemove(dropAttachments(this));
     this.onRemove(leaveClusterModules(this));
     this.onRemove(dropBrowsers(this));
+    this.onRemove(dropDatastoreFiles(this));
     if (options.state) {
       loadState(this, options.state);
       return;

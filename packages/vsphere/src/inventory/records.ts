@@ -368,6 +368,7 @@ export type InventoryRecord =
   | TagRecord
   | TagAttachmentRecord
   | VStorageObjectRecord
+  | DatastoreFileRecord
   | ClusterModuleRecord
   | StoragePolicyRecord
   | BrowserRecord;
@@ -437,6 +438,26 @@ export interface VStorageObjectRecord extends StoredRecord {
   readonly diskUuid: string;
   /** The VM it is attached to. */
   readonly consumer?: string;
+}
+
+/**
+ * A file or folder a client put on a datastore (FileManager, HTTP `/folder`), beside those the
+ * model's objects make (see objects/datastore-files.ts). Its id joins its datastore and its
+ * path, so a path names one record; its bytes are kept as base64 and take space on the datastore.
+ */
+export interface DatastoreFileRecord extends StoredRecord {
+  readonly kind: 'DatastoreFile';
+  /** Its path on the datastore, `dir/file`, without the datastore's name. */
+  readonly name: string;
+  /** Outside the inventory tree. */
+  readonly parent?: undefined;
+  readonly datastore: string;
+  readonly folder: boolean;
+  /** A file's bytes, base64; none for a folder. */
+  readonly content?: string;
+  /** A file's bytes; 0 for a folder. */
+  readonly size: number;
+  readonly modified: number;
 }
 
 /**
@@ -548,6 +569,9 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
       out.push(['objectAttachment', r.tag]);
       out.push(['tagAttachment', r.object]);
       break;
+    case 'DatastoreFile':
+      out.push(['datastoreFile', r.datastore]);
+      break;
     case 'ClusterModule':
       // One relation for both ends: cluster and VM ids never collide.
       out.push(['clusterModule', r.cluster]);
@@ -592,6 +616,8 @@ export const sameRelations = (a: InventoryRecord, b: InventoryRecord): boolean =
       const attachment = b as TagAttachmentRecord;
       return a.tag === attachment.tag && a.object === attachment.object;
     }
+    case 'DatastoreFile':
+      return a.datastore === (b as DatastoreFileRecord).datastore;
     case 'ClusterModule': {
       const module = b as ClusterModuleRecord;
       return a.cluster === module.cluster && a.members === module.members;

@@ -1,26 +1,21 @@
 /**
  * HostDatastoreBrowser: SearchDatastore_Task and SearchDatastoreSubFolders_Task over the files
- * a datastore holds. The model keeps no file system: a datastore's files are those its objects
- * make, as `layoutEx` lists them: each VM's configuration file in its home folder, each disk's
- * descriptor and extent where its backing names them, and First Class Disks under `fcd/`.
- * Every datastore has a browser (`Datastore.browser`), and so has every host
+ * a datastore holds (see ./datastore-files.ts): those its objects make and those clients put
+ * there. Every datastore has a browser (`Datastore.browser`), and so has every host
  * (`HostSystem.datastoreBrowser`), which reaches the datastores the host mounts.
  */
 import { faults } from '../faults.js';
-import { diskBytes, diskDatastore, diskFiles, isDisk } from '../inventory/devices.js';
 import {
   BROWSER_KINDS,
   browserIdFor,
   type DatastoreBrowserRecord,
   type DatastoreRecord,
-  type VmRecord,
-  type VStorageObjectRecord,
 } from '../inventory/records.js';
 import type { Model, Ref, RemovalHook, Task } from '../model.js';
 import { iso } from '../properties/context.js';
 import { browsedDatastores, FILE_TYPES } from '../properties/datastore-browser.js';
-import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
 import { moref } from '../refs.js';
+import { type Entry, filesOn } from './datastore-files.js';
 import { parseDatastorePath } from './vm-placement.js';
 
 /** A removed datastore or host takes its datastore browser with it, a compute resource its environment browser. */
@@ -33,87 +28,6 @@ export const dropBrowsers =
         if (m.store.get(browser)) tx.remove(browser);
       }
   };
-
-/** A file or a folder, as the datastore holds it. */
-interface Entry {
-  readonly name: string;
-  readonly folder: boolean;
-  readonly size: number;
-  readonly modified: number;
-  /** A disk's descriptor: what VmDiskFileInfo tells of it. */
-  readonly disk?: { readonly capacityKb: number; readonly thin: boolean; readonly extent: string };
-}
-
-/** A datastore's folders, by path ('' is its top), each with its entries by name. */
-type Tree = Map<string, Map<string, Entry>>;
-
-/** `a/b/c.vmx` -> `{ dir: 'a/b', name: 'c.vmx' }`; a name at the top has the dir ''. */
-const split = (path: string) => {
-  const slash = path.lastIndexOf('/');
-  return { dir: slash < 0 ? '' : path.slice(0, slash), name: path.slice(slash + 1) };
-};
-
-/** The folder at `path`, made (with the folders above it) when it is not there yet. */
-const folderOf = (tree: Tree, path: string): Map<string, Entry> => {
-  let folder = tree.get(path);
-  if (!folder) {
-    folder = new Map();
-    tree.set(path, folder);
-    const { dir, name } = split(path);
-    folderOf(tree, dir).set(name, { name, folder: true, size: 0, modified: 0 });
-  }
-  return folder;
-};
-
-/** Puts a file at `path`, relative to the datastore's top. A folder is as new as its newest file. */
-const addFile = (tree: Tree, path: string, file: Omit<Entry, 'name' | 'folder'>): void => {
-  const { dir, name } = split(path);
-  folderOf(tree, dir).set(name, { name, folder: false, ...file });
-  for (let at = dir; at !== ''; at = split(at).dir) {
-    const up = split(at);
-    const parent = tree.get(up.dir) as Map<string, Entry>;
-    const entry = parent.get(up.name) as Entry;
-    if (entry.modified < file.modified) parent.set(up.name, { ...entry, modified: file.modified });
-  }
-};
-
-/** A disk's descriptor and extent, as `layoutEx` names them (`fileName`: its backing's `[ds] dir/name.vmdk`). */
-const addDisk = (tree: Tree, fileName: string, bytes: number, thin: boolean, modified: number) => {
-  const { descriptor, extent } = diskFiles(fileName, bytes);
-  const descriptorPath = parseDatastorePath(descriptor.name)?.path;
-  const extentPath = parseDatastorePath(extent.name)?.path;
-  if (!descriptorPath || !extentPath) return;
-  addFile(tree, descriptorPath, {
-    size: descriptor.size,
-    modified,
-    disk: { capacityKb: Math.floor(bytes / 1024), thin, extent: split(extentPath).name },
-  });
-  addFile(tree, extentPath, { size: extent.size, modified });
-};
-
-/** The files on a datastore, made from the VMs and First Class Disks on it. */
-const filesOn = (m: Model, ds: string): Tree => {
-  const tree: Tree = new Map([['', new Map()]]);
-  for (const id of m.store.referrers('vm', ds)) {
-    const vm = m.store.get(id) as VmRecord;
-    const modified = vm.config.changeVersion;
-    if (vm.homeDatastore === ds) {
-      const path = parseDatastorePath(vm.config.vmPathName)?.path;
-      if (path) addFile(tree, path, { size: CONFIG_FILE_BYTES, modified });
-    }
-    for (const d of vm.config.devices) {
-      if (!isDisk(d) || diskDatastore(d) !== ds) continue;
-      const backing = d.backing as { fileName: string; thinProvisioned?: boolean };
-      addDisk(tree, backing.fileName, diskBytes(d), backing.thinProvisioned !== false, modified);
-    }
-  }
-  for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
-    if (disk.datastore !== ds) continue;
-    const thin = disk.provisioningType === undefined || disk.provisioningType === 'thin';
-    addDisk(tree, disk.filePath, disk.capacityInMB * 1024 * 1024, thin, disk.createTime);
-  }
-  return tree;
-};
 
 /** HostDatastoreBrowserSearchSpec, as far as the simulator reads it. */
 export interface SearchSpec {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isVimFault } from '../faults.js';
 import type { DatastoreRecord, Device, VmRecord } from '../inventory/records.js';
-import { createFixture, GIB } from '../testing/fixture.js';
+import { createFixture, faultOf, GIB } from '../testing/fixture.js';
 
 const setup = () => {
   const fixture = createFixture();
@@ -21,16 +20,6 @@ const setup = () => {
   const attached = (id: string) =>
     devices().find((d) => (d.vDiskId as { id: string } | undefined)?.id === id);
   return { ...fixture, ds, vm, create, devices, attached };
-};
-
-const faultOf = async (work: Promise<unknown> | (() => unknown)) => {
-  try {
-    await (typeof work === 'function' ? work() : work);
-  } catch (error) {
-    if (isVimFault(error)) return error.fault._type;
-    throw error;
-  }
-  throw new Error('no fault');
 };
 
 describe('First Class Disks', () => {

@@ -4,6 +4,7 @@
  * find a record by inventory path, run a task to its end, read what it left behind.
  */
 import type { VirtualClock } from '../core/clock.js';
+import { isVimFault } from '../faults.js';
 import { findByInventoryPath } from '../inventory/paths.js';
 import type { DatastoreRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
 import { capturedItemId, type OvfCaptureSpec } from '../library/content-library.js';
@@ -12,6 +13,17 @@ import { type MoRef, moref } from '../refs.js';
 import { VSphere, type VSphereOptions } from '../vsphere.js';
 
 export const GIB = 1024 ** 3;
+
+/** The type of the fault a call throws or a task ends with; a call that succeeds fails the test. */
+export const faultOf = async (work: Promise<unknown> | (() => unknown)): Promise<string> => {
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (error) {
+    if (isVimFault(error)) return error.fault._type;
+    throw error;
+  }
+  throw new Error('no fault');
+};
 
 export const createFixture = (options: VSphereOptions = {}) => {
   const vsphere = new VSphere({ seed: 1, ...options });

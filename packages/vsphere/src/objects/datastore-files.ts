@@ -1,0 +1,137 @@
+/**
+ * The files a datastore holds, as a tree of folders. Two sources make them: the model's objects
+ * (each VM's configuration file in its home folder, each disk's descriptor and extent where its
+ * backing names them, First Class Disks under `fcd/`, as `layoutEx` lists them), derived on
+ * read; and the DatastoreFile records clients put there (FileManager, HTTP `/folder`). Where
+ * both name one path, the object's file wins.
+ */
+import { diskBytes, diskDatastore, diskFiles, isDisk } from '../inventory/devices.js';
+import type { DatastoreFileRecord, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
+import type { Model } from '../model.js';
+import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
+import { parseDatastorePath } from './vm-placement.js';
+
+/** A file or a folder, as the datastore holds it. */
+export interface Entry {
+  readonly name: string;
+  readonly folder: boolean;
+  readonly size: number;
+  readonly modified: number;
+  /** A disk's descriptor: what VmDiskFileInfo tells of it. */
+  readonly disk?: { readonly capacityKb: number; readonly thin: boolean; readonly extent: string };
+}
+
+/** A datastore's folders, by path ('' is its top), each with its entries by name. */
+export type Tree = Map<string, Map<string, Entry>>;
+
+/** `a/b/c.vmx` -> `{ dir: 'a/b', name: 'c.vmx' }`; a name at the top has the dir ''. */
+export const splitPath = (path: string) => {
+  const slash = path.lastIndexOf('/');
+  return { dir: slash < 0 ? '' : path.slice(0, slash), name: path.slice(slash + 1) };
+};
+
+/** The entry at `path` ('' is the top, a folder). */
+export const entryAt = (tree: Tree, path: string): Entry | undefined => {
+  if (path === '') return { name: '', folder: true, size: 0, modified: 0 };
+  const { dir, name } = splitPath(path);
+  return tree.get(dir)?.get(name);
+};
+
+/** The folder at `path`, made (with the folders above it) when it is not there yet. */
+const folderOf = (tree: Tree, path: string): Map<string, Entry> => {
+  let folder = tree.get(path);
+  if (!folder) {
+    folder = new Map();
+    tree.set(path, folder);
+    const { dir, name } = splitPath(path);
+    folderOf(tree, dir).set(name, { name, folder: true, size: 0, modified: 0 });
+  }
+  return folder;
+};
+
+/** A folder is as recent as its newest entry: `modified` reaches the folders from `dir` up. */
+const touchFolders = (tree: Tree, dir: string, modified: number): void => {
+  for (let at = dir; at !== ''; at = splitPath(at).dir) {
+    const up = splitPath(at);
+    const parent = tree.get(up.dir) as Map<string, Entry>;
+    const entry = parent.get(up.name) as Entry;
+    if (entry.modified < modified) parent.set(up.name, { ...entry, modified });
+  }
+};
+
+/** Puts a file at `path`, relative to the datastore's top. */
+const addFile = (tree: Tree, path: string, file: Omit<Entry, 'name' | 'folder'>): void => {
+  const { dir, name } = splitPath(path);
+  folderOf(tree, dir).set(name, { name, folder: false, ...file });
+  touchFolders(tree, dir, file.modified);
+};
+
+/** A disk's descriptor and extent, as `layoutEx` names them (`fileName`: its backing's `[ds] dir/name.vmdk`). */
+const addDisk = (tree: Tree, fileName: string, bytes: number, thin: boolean, modified: number) => {
+  const { descriptor, extent } = diskFiles(fileName, bytes);
+  const descriptorPath = parseDatastorePath(descriptor.name)?.path;
+  const extentPath = parseDatastorePath(extent.name)?.path;
+  if (!descriptorPath || !extentPath) return;
+  addFile(tree, descriptorPath, {
+    size: descriptor.size,
+    modified,
+    disk: { capacityKb: Math.floor(bytes / 1024), thin, extent: splitPath(extentPath).name },
+  });
+  addFile(tree, extentPath, { size: extent.size, modified });
+};
+
+/** The files on a datastore that the VMs and First Class Disks on it make. */
+export const objectFilesOn = (m: Model, ds: string): Tree => {
+  const tree: Tree = new Map([['', new Map()]]);
+  for (const id of m.store.referrers('vm', ds)) {
+    const vm = m.store.get(id) as VmRecord;
+    const modified = vm.config.changeVersion;
+    if (vm.homeDatastore === ds) {
+      const path = parseDatastorePath(vm.config.vmPathName)?.path;
+      if (path) addFile(tree, path, { size: CONFIG_FILE_BYTES, modified });
+    }
+    for (const d of vm.config.devices) {
+      if (!isDisk(d) || diskDatastore(d) !== ds) continue;
+      const backing = d.backing as { fileName: string; thinProvisioned?: boolean };
+      addDisk(tree, backing.fileName, diskBytes(d), backing.thinProvisioned !== false, modified);
+    }
+  }
+  for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
+    if (disk.datastore !== ds) continue;
+    const thin = disk.provisioningType === undefined || disk.provisioningType === 'thin';
+    addDisk(tree, disk.filePath, disk.capacityInMB * 1024 * 1024, thin, disk.createTime);
+  }
+  return tree;
+};
+
+/** The id of the DatastoreFile record at `path` on `ds`. */
+export const datastoreFileId = (ds: string, path: string): string => `dsfile:${ds}:${path}`;
+
+/** The DatastoreFile records on a datastore, as the store holds them. */
+export const fileRecordsOn = (m: Model, ds: string): DatastoreFileRecord[] => {
+  const out: DatastoreFileRecord[] = [];
+  for (const id of m.store.referrers('datastoreFile', ds)) out.push(m.store.get(id) as DatastoreFileRecord);
+  return out;
+};
+
+/** Whether a file (not a folder) of the tree lies above `path`: a record there is hidden. */
+const underFile = (tree: Tree, path: string): boolean => {
+  for (let at = splitPath(path).dir; at !== ''; at = splitPath(at).dir)
+    if (entryAt(tree, at)?.folder === false) return true;
+  return false;
+};
+
+/** Every file on a datastore: its objects' and its records', merged. */
+export const filesOn = (m: Model, ds: string): Tree => {
+  const tree = objectFilesOn(m, ds);
+  for (const record of fileRecordsOn(m, ds)) {
+    const path = record.name;
+    const there = entryAt(tree, path);
+    if (underFile(tree, path) || (there && (!there.folder || !record.folder))) continue;
+    if (record.folder) {
+      folderOf(tree, path);
+      touchFolders(tree, path, record.modified);
+    } else addFile(tree, path, { size: record.size, modified: record.modified });
+  }
+  return tree;
+};
