@@ -12,6 +12,7 @@ import { isSubtypeOf, knownVersions, versionFromNamespace } from './metadata/reg
 import type { MethodTable, SoapCall } from './methods/call.js';
 import { customFieldsMethods } from './methods/custom-fields.js';
 import { eventManagerMethods } from './methods/event-manager.js';
+import { fileManagerMethods } from './methods/file-manager.js';
 import { historyCollectorMethods } from './methods/history-collectors.js';
 import { hostMethods } from './methods/host.js';
 import { inventoryMethods } from './methods/inventory.js';
@@ -92,6 +93,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...hostMethods,
     ...customFieldsMethods,
     ...historyCollectorMethods,
+    ...fileManagerMethods,
     ...options.methods,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
