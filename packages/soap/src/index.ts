@@ -54,4 +54,5 @@ export {
   type SoapOptions,
   type SoapRequest,
   type SoapResponse,
+  sessionKeyOf,
 } from './server.js';

@@ -64,7 +64,8 @@ const clientVersion = (soapAction: string | undefined): string => {
   return (action && versionFromNamespace(action)) || NEWEST;
 };
 
-const sessionKeyOf = (headers: Readonly<Record<string, string>>): string | undefined => {
+/** The SOAP session a request names: the `vmware_soap_session` header or cookie. */
+export const sessionKeyOf = (headers: Readonly<Record<string, string>>): string | undefined => {
   const header = headers[SESSION_COOKIE];
   if (header) return header.replaceAll('"', '');
   const cookie = headers.cookie;

@@ -20,10 +20,11 @@ import {
 import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
 import { aboutRoute } from './about.js';
+import { datastoreFolderRoute } from './datastore-folder.js';
 import { loopbackCertificate } from './http/certs.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { createFetch, type FetchFunction } from './http/fetch.js';
-import { type NodeServer, serveNode } from './http/node-http.js';
+import { DEFAULT_MAX_BODY_BYTES, type NodeServer, serveNode } from './http/node-http.js';
 import { Router } from './http/router.js';
 import { namespaceManagement } from './namespace-management.js';
 import { SchedulerDriver } from './scheduler-driver.js';
@@ -40,6 +41,8 @@ export interface SimulatorOptions extends Omit<VSphereOptions, 'clock'> {
   url?: string;
   /** The SOAP (vim25) endpoint's limits. */
   soap?: Pick<SoapOptions, 'maxBodyBytes'>;
+  /** The datastore file endpoint's (`/folder`) limits: uploads above `maxBodyBytes` (32 MiB) get 413. */
+  folder?: { maxBodyBytes?: number };
   /** The Supervisor: its cluster, namespaces to prepare at once, its timing. */
   supervisor?: SupervisorOptions;
 }
@@ -85,6 +88,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     url = DEFAULT_URL,
     soap: ___,
     supervisor: ____,
+    folder: _____,
     ...modelOptions
   } = options;
   const clock = clockOf(options);
@@ -94,6 +98,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const soap = createSoapHandler(vsphere, options.soap);
   router.add('POST', '/sdk', (req) => soap.handle(req));
   router.add('GET', '/sdk/vimServiceVersions.xml', () => soap.versions());
+  router.add(
+    '*',
+    '/folder/*',
+    datastoreFolderRoute(vsphere, { maxBodyBytes: options.folder?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES }),
+  );
   // The object store is made with its first use, and the Supervisor starts with its first
   // write (or its own first use, or its namespaces option): a simulator used only as a vCenter
   // pays for neither. The store draws its ids from a stream of its own, forked now, so that

@@ -27,7 +27,7 @@ export interface NodeServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export async function serveNode(handler: Handler, options: ServeNodeOptions = {}): Promise<NodeServer> {
   const { host = '127.0.0.1', port = 0, tls = false, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;

@@ -1,0 +1,101 @@
+/** `/folder`: a datastore's files over HTTP, in process and on a port, behind a SOAP session. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSimulator, type Simulator, type SimulatorOptions } from 'vsim';
+
+const sims: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+const login =
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+  '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>' +
+  '</soapenv:Body></soapenv:Envelope>';
+
+const setup = async (options: SimulatorOptions = {}) => {
+  const sim = await createSimulator({ seed: 1, ...options });
+  sims.push(sim);
+  const res = await sim.fetch(`${sim.url}/sdk`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml', soapaction: 'urn:vim25/7.0' },
+    body: login,
+  });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const url = (path: string, query = 'dcPath=DC0&dsName=LocalDS_0') => `${sim.url}/folder/${path}?${query}`;
+  const send = (method: string, path: string, body?: string | Uint8Array, query?: string) =>
+    sim.fetch(url(path, query), { method, headers: { cookie }, ...(body === undefined ? {} : { body }) });
+  const ds = [...sim.vsphere.store.ofKind('Datastore')][0]?.id as string;
+  const used = () => sim.vsphere.read<number>(ds, 'summary.freeSpace');
+  return { sim, cookie, url, send, used };
+};
+
+describe('/folder', () => {
+  it('stores a PUT body (201, then 200 when replaced) and gives it back on GET and HEAD', async () => {
+    const { send, sim } = await setup();
+    const put = await send('PUT', 'isos/boot.iso', 'bytes of an iso');
+    expect(put.status).toBe(201);
+    expect((await send('PUT', 'isos/boot.iso', 'new bytes')).status).toBe(200);
+    const get = await send('GET', 'isos/boot.iso');
+    expect(get.status).toBe(200);
+    expect(await get.text()).toBe('new bytes');
+    expect(get.headers.get('content-type')).toBe('application/octet-stream');
+    const head = await send('HEAD', 'isos/boot.iso');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('9');
+    const folder = await send('GET', 'isos');
+    expect(folder.headers.get('content-type')).toContain('text/html');
+    expect(await folder.text()).toContain('>boot.iso</a>');
+    expect(
+      sim.vsphere.files.download(sim.vsphere.files.datastoreAt('DC0', 'LocalDS_0').id, 'isos/boot.iso'),
+    ).toMatchObject({
+      folder: false,
+    });
+  });
+
+  it('deletes a file with DELETE and refuses what the model makes (409)', async () => {
+    const { send } = await setup();
+    await send('PUT', 'a.txt', 'a');
+    expect((await send('DELETE', 'a.txt')).status).toBe(204);
+    expect((await send('GET', 'a.txt')).status).toBe(404);
+    expect((await send('DELETE', 'a.txt')).status).toBe(404);
+    expect((await send('DELETE', 'DC0_H0_VM0')).status).toBe(409);
+    expect((await send('PUT', 'DC0_H0_VM0/DC0_H0_VM0.vmx', 'x')).status).toBe(409);
+    expect((await send('POST', 'a.txt', 'x')).status).toBe(405);
+  });
+
+  it('answers 401 without a session, 404 for an unknown datacenter or datastore, 400 for a bad path', async () => {
+    const { sim, url, send } = await setup();
+    expect((await sim.fetch(url('a.txt'), { method: 'PUT', body: 'x' })).status).toBe(401);
+    expect(
+      (await sim.fetch(url('a.txt'), { method: 'GET', headers: { cookie: 'vmware_soap_session="nope"' } }))
+        .status,
+    ).toBe(401);
+    expect((await send('GET', 'a.txt', undefined, 'dcPath=DC9&dsName=LocalDS_0')).status).toBe(404);
+    expect((await send('PUT', 'a.txt', 'x', 'dcPath=DC0&dsName=nowhere')).status).toBe(404);
+    expect((await send('PUT', 'a.txt', 'x', 'dcPath=DC0')).status).toBe(404);
+    // One datacenter: dcPath may be left out.
+    expect((await send('PUT', 'a.txt', 'x', 'dsName=LocalDS_0')).status).toBe(201);
+    expect((await send('PUT', 'a%2F..%2Fb.txt', 'x')).status).toBe(400);
+    expect((await send('GET', '%E0%A4%A')).status).toBe(400);
+  });
+
+  it('answers 413 for a body over the limit, leaving the datastore as it was', async () => {
+    const { send, used } = await setup({ folder: { maxBodyBytes: 1024 } });
+    const before = used();
+    expect((await send('PUT', 'big.bin', new Uint8Array(1025))).status).toBe(413);
+    expect((await send('GET', 'big.bin')).status).toBe(404);
+    expect(used()).toBe(before);
+    expect((await send('PUT', 'small.bin', new Uint8Array(1024))).status).toBe(201);
+    expect(used()).toBe(before - 1024);
+  });
+
+  it('serves a port as it serves fetch', async () => {
+    const { sim, cookie } = await setup();
+    const server = await sim.listen();
+    const at = `${server.url}/folder/notes/a.txt?dcPath=DC0&dsName=LocalDS_0`;
+    expect((await fetch(at, { method: 'PUT', headers: { cookie }, body: 'over a socket' })).status).toBe(201);
+    const got = await fetch(at, { headers: { cookie } });
+    expect(await got.text()).toBe('over a socket');
+    expect((await fetch(at)).status).toBe(401);
+  });
+});
