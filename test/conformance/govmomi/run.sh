@@ -2,7 +2,8 @@
 # govmomi 0.24.2 (Debian's golang-github-vmware-govmomi-dev) against `vsim serve`, driven the
 # way govc drives vCenter: sessions, finder paths, property collector, views, waits, VM
 # tasks, search index, task and event history, snapshots, host maintenance and connection,
-# guest customization, custom fields, event history collectors, faults. The checks are one Go
+# guest customization, custom fields, event history collectors, datastore files (FileManager
+# and /folder uploads and downloads), faults. The checks are one Go
 # program (src/conformance) built in GOPATH mode; it runs over HTTP and over HTTPS (certificate
 # not verified, as with vcsim) against a fresh default inventory each time.
 #

@@ -45,16 +45,11 @@ func (s *suite) datastoreChecks() {
 		if browser, err = ds.Browser(ctx); err != nil {
 			return err
 		}
-		vms, err := s.finder.VirtualMachineList(ctx, "/DC0/vm/*")
-		if err != nil {
+		if vmx, err = s.firstVMConfigFile(ctx); err != nil {
 			return err
 		}
-		var vm mo.VirtualMachine
-		if err := s.pc.RetrieveOne(ctx, vms[0].Reference(), []string{"config.files"}, &vm); err != nil {
-			return err
-		}
-		if !vmx.FromString(vm.Config.Files.VmPathName) || vmx.Datastore != "LocalDS_0" {
-			return fmt.Errorf("vmPathName %q", vm.Config.Files.VmPathName)
+		if vmx.Datastore != "LocalDS_0" {
+			return fmt.Errorf("a VM's configuration file %s is not on LocalDS_0", vmx)
 		}
 		top, err := search(ctx, "[LocalDS_0]", every)
 		if err != nil {

@@ -92,6 +92,23 @@ func runTask(ctx context.Context, start func(ctx context.Context) (*object.Task,
 	return t.WaitForResult(ctx)
 }
 
+// firstVMConfigFile is the configuration file of DC0's first VM, as its config.files names it.
+func (s *suite) firstVMConfigFile(ctx context.Context) (object.DatastorePath, error) {
+	var vmx object.DatastorePath
+	vms, err := s.finder.VirtualMachineList(ctx, "/DC0/vm/*")
+	if err != nil {
+		return vmx, err
+	}
+	var vm mo.VirtualMachine
+	if err := s.pc.RetrieveOne(ctx, vms[0].Reference(), []string{"config.files"}, &vm); err != nil {
+		return vmx, err
+	}
+	if !vmx.FromString(vm.Config.Files.VmPathName) {
+		return vmx, fmt.Errorf("vmPathName %q", vm.Config.Files.VmPathName)
+	}
+	return vmx, nil
+}
+
 func (s *suite) vm(ctx context.Context, name string) (*object.VirtualMachine, error) {
 	return s.finder.VirtualMachine(ctx, "/DC0/vm/"+name)
 }
