@@ -1653,6 +1653,27 @@ def datastore_browser_search_and_subfolders():
     task_error_strict(vim.fault.InvalidDatastore, browser.SearchDatastore_Task, datastorePath="[elsewhere]")
 
 
+@check
+def file_manager_make_directory_and_delete():
+    files = S.content.fileManager
+    expect(isinstance(files, vim.FileManager), "ServiceContent.fileManager %r" % files)
+    browser = S.dc.datastore[0].browser
+
+    def listed():
+        return [f.path for f in run_task(browser.SearchDatastore_Task(datastorePath="[LocalDS_0]")).file]
+
+    files.MakeDirectory(name="[LocalDS_0] pyvmomi/made", datacenter=S.dc, createParentDirectories=True)
+    expect("pyvmomi" in listed(), "pyvmomi not listed at the top: %r" % listed())
+    raises(vim.fault.FileAlreadyExists, files.MakeDirectory, name="[LocalDS_0] pyvmomi/made", datacenter=S.dc)
+    raises(vim.fault.FileNotFound, files.MakeDirectory, name="[LocalDS_0] none/made", datacenter=S.dc)
+    raises(vmodl.fault.InvalidArgument, files.MakeDirectory, name="[LocalDS_0] pyvmomi/other")
+    run_task(files.DeleteDatastoreFile_Task(name="[LocalDS_0] pyvmomi", datacenter=S.dc))
+    expect("pyvmomi" not in listed(), "pyvmomi still listed: %r" % listed())
+    task_error_strict(vim.fault.FileNotFound, files.DeleteDatastoreFile_Task, name="[LocalDS_0] pyvmomi", datacenter=S.dc)
+    task_error_strict(vim.fault.CannotDeleteFile, files.DeleteDatastoreFile_Task, name="[LocalDS_0] DC0_H0_VM0",
+                      datacenter=S.dc)
+
+
 
 @check
 def environment_browser_options_and_target():
