@@ -215,10 +215,10 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, { kube, vsphere });
-  const [webConsoleRequests, v1alpha1WebConsoleRequests] = startWebConsoleRequestControllers(manager, {
+  const { webConsoleRequests, v1alpha1WebConsoleRequests } = startWebConsoleRequestControllers(manager, {
     kube,
     vsphere,
-  }) as [Controller, Controller];
+  });
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
   const replicaSets = startVirtualMachineReplicaSetController(manager, { kube, clock: vsphere.clock });

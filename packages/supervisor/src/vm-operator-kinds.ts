@@ -67,6 +67,7 @@ import {
 import { withResizeMark } from './api/resize.js';
 import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_STRUCTURES } from './api/structures.js';
 import {
+  v1alpha1VmSchemaProblems,
   vmGroupSchemaDefaults,
   vmGroupSchemaProblems,
   vmReplicaSetSchemaProblems,
@@ -460,7 +461,14 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
         : {}),
       structure: VM_OPERATOR_STRUCTURES[k.kind],
       ...(VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind]
-        ? { versionStructures: { v1alpha1: VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind] as Structure } }
+        ? {
+            versionSchemas: {
+              v1alpha1: {
+                structure: VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind] as Structure,
+                ...(k.kind === 'VirtualMachine' ? { rules: v1alpha1VmSchemaProblems } : {}),
+              },
+            },
+          }
         : {}),
       ...(kindAdmit ? { admit: kindAdmit } : {}),
       ...(kindDefaults ? { defaults: kindDefaults } : {}),

@@ -47,8 +47,7 @@ function v1alpha1Kind(
   name: string,
   plural: string,
   shortNames: string[],
-  namespaced: boolean,
-  hasStatus: boolean,
+  { namespaced, hasStatus }: { namespaced: boolean; hasStatus: boolean },
 ): VmOperatorKind {
   return {
     ...kind(name, plural, shortNames, namespaced),
@@ -92,9 +91,15 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
     ),
     scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
   },
-  v1alpha1Kind('WebConsoleRequest', 'webconsolerequests', [], true, true),
-  v1alpha1Kind('VirtualMachineClassBinding', 'virtualmachineclassbindings', ['vmclassbinding'], true, false),
-  v1alpha1Kind('ContentSource', 'contentsources', [], false, false),
-  v1alpha1Kind('ContentSourceBinding', 'contentsourcebindings', [], true, false),
-  v1alpha1Kind('ContentLibraryProvider', 'contentlibraryproviders', [], false, false),
+  v1alpha1Kind('WebConsoleRequest', 'webconsolerequests', [], { namespaced: true, hasStatus: true }),
+  v1alpha1Kind('VirtualMachineClassBinding', 'virtualmachineclassbindings', ['vmclassbinding'], {
+    namespaced: true,
+    hasStatus: false,
+  }),
+  v1alpha1Kind('ContentSource', 'contentsources', [], { namespaced: false, hasStatus: false }),
+  v1alpha1Kind('ContentSourceBinding', 'contentsourcebindings', [], { namespaced: true, hasStatus: false }),
+  v1alpha1Kind('ContentLibraryProvider', 'contentlibraryproviders', [], {
+    namespaced: false,
+    hasStatus: false,
+  }),
 ];

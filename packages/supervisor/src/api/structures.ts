@@ -327,7 +327,7 @@ const V1ALPHA1_VIRTUAL_MACHINE: Structure = {
   'status.networkInterfaces[]': 'object',
 };
 
-/** By kind and version, where v1alpha1 spells them its own way. */
+/** By kind, where v1alpha1 spells them its own way. */
 export const VM_OPERATOR_V1ALPHA1_STRUCTURES: Readonly<Record<string, Structure>> = {
   VirtualMachine: V1ALPHA1_VIRTUAL_MACHINE,
   VirtualMachineSetResourcePolicy: V1ALPHA1_RESOURCE_POLICY,

@@ -1105,3 +1105,82 @@ describe('conversion failures', () => {
     ).toBe(service.metadata.resourceVersion);
   });
 });
+
+describe("v1alpha1's own schema", () => {
+  const V1 = 'vmoperator.vmware.com/v1alpha1';
+  async function setup() {
+    const kube = new KubeStore(
+      { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
+      { namespaces: ['ns1'] },
+    );
+    registerVmOperatorKinds(kube, { defaultNetwork: null });
+    return kube;
+  }
+  const refusal = (write: Promise<unknown>) =>
+    write.then(
+      () => undefined,
+      (error: KubeError) => ({ code: error.code, message: error.message }),
+    );
+
+  it("holds a v1alpha1 VM to v1alpha1's required names and enums, in v1alpha1's spelling", async () => {
+    const kube = await setup();
+    const vm = (spec: Record<string, unknown>) =>
+      kube.create({
+        apiVersion: V1,
+        kind: 'VirtualMachine',
+        metadata: { name: 'm', namespace: 'ns1' },
+        spec,
+      });
+    expect(
+      await refusal(
+        vm({ powerState: 'PoweredOn', powerOffMode: 'Hard', vmMetadata: { transport: 'Bogus' } }),
+      ),
+    ).toEqual({
+      code: 422,
+      message:
+        'VirtualMachine.vmoperator.vmware.com "m" is invalid: [spec.className: Required value, spec.imageName: Required value, spec.powerOffMode: Unsupported value: "Hard": supported values: "hard", "soft", "trySoft", spec.powerState: Unsupported value: "PoweredOn": supported values: "poweredOn", "poweredOff", "suspended", spec.vmMetadata.transport: Unsupported value: "Bogus": supported values: "ExtraConfig", "OvfEnv", "vAppConfig", "CloudInit", "Sysprep"]',
+    });
+    // Its own JSON types, not the hub's.
+    expect(
+      await refusal(vm({ className: 'c', imageName: 'i', networkInterfaces: { networkType: 'nsx-t' } })),
+    ).toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'spec.networkInterfaces: Invalid value: "object": spec.networkInterfaces in body must be of type array: "object"',
+      ),
+    });
+    expect(await kube.list({ apiVersion: V1, kind: 'VirtualMachine', namespace: 'ns1' })).toMatchObject({
+      items: [],
+    });
+  });
+
+  it("types a v1alpha1 resource policy's folder as an object, the hub's as a string", async () => {
+    const kube = await setup();
+    const policy = (apiVersion: string, name: string, folder: unknown) =>
+      kube.create({
+        apiVersion,
+        kind: 'VirtualMachineSetResourcePolicy',
+        metadata: { name, namespace: 'ns1' },
+        spec: { folder },
+      });
+    expect(await refusal(policy(V1, 'a', 'x'))).toMatchObject({
+      code: 422,
+      message: expect.stringContaining('spec.folder in body must be of type object: "string"'),
+    });
+    const made = await policy(V1, 'b', { name: 'x' });
+    expect(made.spec).toEqual({ folder: { name: 'x' } });
+    expect(
+      (
+        await kube.get({
+          apiVersion: 'vmoperator.vmware.com/v1alpha5',
+          kind: 'VirtualMachineSetResourcePolicy',
+          namespace: 'ns1',
+          name: 'b',
+        })
+      ).spec,
+    ).toMatchObject({ folder: 'x' });
+    expect(await refusal(policy('vmoperator.vmware.com/v1alpha5', 'c', { name: 'x' }))).toMatchObject({
+      code: 422,
+    });
+  });
+});

@@ -64,6 +64,13 @@ export type AdmitFunction = (
   context: AdmissionContext,
 ) => KubeObject | undefined;
 
+/** A served version's own schema: the JSON types of its fields, and its rules (required fields, enums). */
+export interface VersionSchema {
+  readonly structure: Structure;
+  /** Checked on an object written in this version, before its conversion; not on a status write. */
+  readonly rules?: (object: KubeObject) => FieldCause[];
+}
+
 export interface KindDefinition {
   /** The API group; '' for the core group (apiVersion `v1`). */
   group: string;
@@ -101,8 +108,8 @@ export interface KindDefinition {
   validate?: (next: KubeObject, old: KubeObject | undefined) => FieldCause[];
   /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
   structure?: Structure | undefined;
-  /** The structures of served versions whose shape differs from the storage version's, by version. */
-  versionStructures?: Readonly<Record<string, Structure>> | undefined;
+  /** The schemas of served versions whose shape differs from the storage version's, by version. */
+  versionSchemas?: Readonly<Record<string, VersionSchema>> | undefined;
   /**
    * What its objects' names must be: an RFC 1123 subdomain (the default), an RFC 1123 label (a
    * Namespace) or an RFC 1035 label (a Service, whose name is a DNS name of its own).
@@ -120,7 +127,7 @@ export interface KindInfo
       | 'defaults'
       | 'validate'
       | 'structure'
-      | 'versionStructures'
+      | 'versionSchemas'
       | 'names'
       | 'scale'
     >
@@ -135,7 +142,7 @@ export interface KindInfo
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
-  readonly versionStructures: Readonly<Record<string, Structure>> | undefined;
+  readonly versionSchemas: Readonly<Record<string, VersionSchema>> | undefined;
   readonly names: NameFormat;
   readonly scale: ScaleSubresource | undefined;
   /**
@@ -366,7 +373,7 @@ export class KindRegistry {
       defaults: definition.defaults,
       validate: withReplicasChecked(definition.validate, definition.scale),
       structure: definition.structure,
-      versionStructures: definition.versionStructures,
+      versionSchemas: definition.versionSchemas,
       scale: definition.scale,
       names: definition.names ?? 'subdomain',
       builtIn,

@@ -34,6 +34,7 @@ import {
   nameProblem,
   type ObjectRef,
   ORPHAN_FINALIZER,
+  parseApiVersion,
   sameFieldsBut,
   specChanged,
   timestamp,
@@ -610,6 +611,11 @@ export class KubeStore {
   #toStorage(info: KindInfo, object: KubeObject, write: StructurePart): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
     let nulls = checkStructure(info, object, write);
+    const rules = info.versionSchemas?.[parseApiVersion(object.apiVersion).version]?.rules;
+    if (rules && write !== 'status') {
+      const refused = rules(object);
+      if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
+    }
     const stored = this.#present(info, object, info.storageApiVersion);
     // A conversion may bring back what the object sent does not show (vm-operator's annotation):
     // held to the storage version's types, as decoding it into them would be.

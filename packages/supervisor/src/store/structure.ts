@@ -10,7 +10,7 @@
  */
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
-import { isPlainObject, type KubeObject } from './meta.js';
+import { isPlainObject, type KubeObject, parseApiVersion } from './meta.js';
 import { parseQuantity } from './quantity.js';
 
 /** A JSON type as a schema names it. */
@@ -73,7 +73,7 @@ const trees = new WeakMap<object, Node>();
  * own shape): every object written is walked by it.
  */
 function treeOf(info: KindInfo, object: KubeObject): Node {
-  const own = info.versionStructures ? info.versionStructures[versionOf(object.apiVersion)] : undefined;
+  const own = info.versionSchemas?.[parseApiVersion(object.apiVersion).version]?.structure;
   const key = own ?? info;
   let root = trees.get(key);
   if (!root) {
@@ -82,8 +82,6 @@ function treeOf(info: KindInfo, object: KubeObject): Node {
   }
   return root;
 }
-
-const versionOf = (apiVersion: string): string => apiVersion.slice(apiVersion.lastIndexOf('/') + 1);
 
 function buildTree(info: KindInfo, structure: Structure | undefined): Node {
   const root: Node = { segment: '', children: [] };

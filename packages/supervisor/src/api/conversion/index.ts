@@ -25,7 +25,6 @@ import {
 } from './kinds.js';
 import { isObject, type JsonObject } from './paths.js';
 import {
-  virtualMachineClassV1alpha1Rule,
   virtualMachineImageV1alpha1Rule,
   virtualMachinePublishRequestV1alpha1Rule,
   virtualMachineServiceV1alpha1Rule,
@@ -46,7 +45,8 @@ const RULES: Record<string, KindRules> = {
     ...virtualMachinePublishRequestRules,
     v1alpha1: virtualMachinePublishRequestV1alpha1Rule,
   },
-  VirtualMachineClass: { v1alpha1: virtualMachineClassV1alpha1Rule },
+  // The same shape in every served version; vm-operator keeps no annotation for it.
+  VirtualMachineClass: {},
   VirtualMachineSetResourcePolicy: { v1alpha1: virtualMachineSetResourcePolicyV1alpha1Rule },
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},

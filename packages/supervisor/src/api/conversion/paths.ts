@@ -12,6 +12,10 @@ import { clone, setField } from '../../store/meta.js';
 
 export type JsonObject = { [key: string]: unknown };
 
+/** The items of a list that are objects; none when it is no list. */
+export const objectsIn = (value: unknown): JsonObject[] =>
+  Array.isArray(value) ? value.filter(isObject) : [];
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -9,17 +9,14 @@
 import { clone, setField } from '../../store/meta.js';
 import { CONTENT_LIBRARY_REF_ANNOTATION } from '../annotations.js';
 import { getAnnotation, type SpokeRule, setAnnotation } from './engine.js';
-import { getPath, isObject, type JsonObject } from './paths.js';
+import { getPath, isObject, type JsonObject, objectsIn } from './paths.js';
 
 const asObject = (value: unknown): JsonObject => (isObject(value) ? value : {});
 
 const stringOr = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** The conditions at `status.conditions` that are objects. */
-function conditionsOf(obj: JsonObject): JsonObject[] {
-  const conditions = getPath(obj, 'status.conditions');
-  return Array.isArray(conditions) ? conditions.filter(isObject) : [];
-}
+const conditionsOf = (obj: JsonObject): JsonObject[] => objectsIn(getPath(obj, 'status.conditions'));
 
 /** Copies a string field under another name, leaving out an empty one as Go's omitempty does. */
 function copyString(from: JsonObject, fromKey: string, to: JsonObject, toKey: string): void {
@@ -51,7 +48,7 @@ function renameField(obj: JsonObject, from: string, to: string): void {
 }
 
 /** A metav1.Condition as v1alpha1 writes it: reason and message are omitted when empty. */
-function conditionDown(condition: JsonObject): void {
+export function conditionDown(condition: JsonObject): void {
   if (condition.reason === '') delete condition.reason;
   if (condition.message === '') delete condition.message;
 }
@@ -60,14 +57,11 @@ function conditionDown(condition: JsonObject): void {
  * A v1alpha1 Condition as metav1.Condition: no severity, and a reason (required there), the
  * status standing in for a missing one; the message is always written.
  */
-function conditionUp(condition: JsonObject): void {
+export function conditionUp(condition: JsonObject): void {
   delete condition.severity;
   if (!condition.reason && typeof condition.status === 'string') condition.reason = condition.status;
   condition.message ??= '';
 }
-
-// The same shape in both versions; vm-operator keeps no annotation.
-export const virtualMachineClassV1alpha1Rule: SpokeRule = { hubOnly: [], preserve: false };
 
 export const virtualMachinePublishRequestV1alpha1Rule: SpokeRule = {
   hubOnly: ['spec.backoffLimit'],

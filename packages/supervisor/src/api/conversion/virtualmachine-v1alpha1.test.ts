@@ -516,7 +516,7 @@ describe('the mapping, as vm-operator converts', () => {
       { conditions: [{ type: 'Ready', status: 'False', severity: 'Warning', lastTransitionTime: T1 }] },
     );
     expect(conditionsOf(up(spoke))).toEqual([
-      { type: 'Ready', status: 'False', lastTransitionTime: T1, reason: 'False' },
+      { type: 'Ready', status: 'False', lastTransitionTime: T1, reason: 'False', message: '' },
     ]);
   });
 
@@ -645,7 +645,13 @@ describe('the mapping, as vm-operator converts', () => {
         ],
       });
       expect(conditionsOf(up(spoke))).toEqual([
-        { type: 'VirtualMachineClassReady', status: 'False', lastTransitionTime: T1, reason: 'False' },
+        {
+          type: 'VirtualMachineClassReady',
+          status: 'False',
+          lastTransitionTime: T1,
+          reason: 'False',
+          message: '',
+        },
       ]);
     });
   });

@@ -31,7 +31,8 @@ import {
 } from '../annotations.js';
 import { ipFamily } from '../ip.js';
 import { getAnnotation, type SpokeRule, setAnnotation } from './engine.js';
-import { ensureObject, getPath, isObject, type JsonObject } from './paths.js';
+import { ensureObject, getPath, isObject, type JsonObject, objectsIn } from './paths.js';
+import { conditionDown, conditionUp } from './v1alpha1-kinds.js';
 import { ADVANCED_SINCE_V1ALPHA6, VOLUME_FIELDS_SINCE_V1ALPHA5 } from './virtualmachine.js';
 
 /** The device key of a VM's first disk, which v1alpha1 resizes through a vSphere volume. */
@@ -159,7 +160,6 @@ const RESTORED_LINUX_PREP_FIELDS = [
 ];
 
 const objectOr = (value: unknown): JsonObject | undefined => (isObject(value) ? value : undefined);
-const objectsIn = (value: unknown): JsonObject[] => (Array.isArray(value) ? value.filter(isObject) : []);
 const isSet = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 function setDefined(to: JsonObject, field: string, value: unknown): void {
@@ -302,6 +302,7 @@ function statusDown(hub: JsonObject): JsonObject {
   const conditions = objectsIn(hub.conditions).map((condition) => {
     const out: JsonObject = {};
     copyFields(condition, out, CONDITION_FIELDS);
+    conditionDown(out);
     return out;
   });
   // Go serializes the phase whatever it is, so every v1alpha1 status has one.
@@ -510,7 +511,7 @@ function statusUp(v1alpha1: JsonObject, spec: JsonObject): JsonObject | undefine
   const status: JsonObject = {};
   setDefined(status, 'nodeName', v1alpha1.host);
   setDefined(status, 'powerState', respell(POWER_STATES_UP, v1alpha1.powerState));
-  const conditions = objectsIn(v1alpha1.conditions).map(conditionUp);
+  const conditions = objectsIn(v1alpha1.conditions).map(hubCondition);
   prerequisitesUp(conditions, spec);
   if (conditions.length > 0) status.conditions = conditions;
   setDefined(status, 'network', networkStatusUp(v1alpha1.vmIp, v1alpha1.networkInterfaces));
@@ -526,11 +527,11 @@ function statusUp(v1alpha1: JsonObject, spec: JsonObject): JsonObject | undefine
   return Object.keys(status).length > 0 ? status : undefined;
 }
 
-/** A metav1.Condition needs a reason, which v1alpha1's did not: its status stands in. */
-function conditionUp(condition: JsonObject): JsonObject {
+/** A v1alpha1 condition as the hub's: the fields they share, with a reason and a message. */
+function hubCondition(condition: JsonObject): JsonObject {
   const out: JsonObject = {};
   copyFields(condition, out, CONDITION_FIELDS);
-  if (!isSet(out.reason)) setDefined(out, 'reason', condition.status);
+  conditionUp(out);
   return out;
 }
 

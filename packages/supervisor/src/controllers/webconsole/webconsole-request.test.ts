@@ -235,6 +235,24 @@ describe("v1alpha1's WebConsoleRequest controller", () => {
     expect(error?.message).toBe(
       'admission webhook "default.validating.webconsolerequest.v1alpha1.vmoperator.vmware.com" denied the request: spec.virtualMachineName: Required value, spec.publicKey: Required value',
     );
+    // Its VM, key and, once set, UUID label never change.
+    const { pem } = keys();
+    await f.kube.create({
+      ...LEGACY,
+      metadata: { name: 'kept', namespace: 'ns1' },
+      spec: { virtualMachineName: 'vm1', publicKey: pem },
+    });
+    await f.settle();
+    const stored = await f.kube.get({ ...LEGACY, name: 'kept' });
+    const changed = await f.kube
+      .update({ ...stored, spec: { virtualMachineName: 'vm2', publicKey: pem } })
+      .then(
+        () => undefined,
+        (e: unknown) => (e as Error).message,
+      );
+    expect(changed).toBe(
+      'admission webhook "default.validating.webconsolerequest.v1alpha1.vmoperator.vmware.com" denied the request: spec.virtualMachineName: Invalid value: "vm2": field is immutable',
+    );
     // Served in v1alpha1 alone, as vm-operator serves it.
     await expect(
       f.kube.list({

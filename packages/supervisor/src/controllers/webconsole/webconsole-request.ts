@@ -53,20 +53,18 @@ interface ConsoleRequestKind {
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 const V1ALPHA1 = 'vmoperator.vmware.com/v1alpha1';
 
-const CONSOLE_REQUEST_KINDS: readonly ConsoleRequestKind[] = [
-  {
-    controller: WEB_CONSOLE_CONTROLLER,
-    request: { apiVersion: HUB, kind: 'VirtualMachineWebConsoleRequest' },
-    vmApiVersion: HUB,
-    vmName: VM_WEB_CONSOLE_REQUEST_VM_NAME,
-  },
-  {
-    controller: V1ALPHA1_WEB_CONSOLE_CONTROLLER,
-    request: { apiVersion: V1ALPHA1, kind: 'WebConsoleRequest' },
-    vmApiVersion: V1ALPHA1,
-    vmName: WEB_CONSOLE_REQUEST_VM_NAME,
-  },
-];
+const VM_WEB_CONSOLE_REQUESTS: ConsoleRequestKind = {
+  controller: WEB_CONSOLE_CONTROLLER,
+  request: { apiVersion: HUB, kind: 'VirtualMachineWebConsoleRequest' },
+  vmApiVersion: HUB,
+  vmName: VM_WEB_CONSOLE_REQUEST_VM_NAME,
+};
+const WEB_CONSOLE_REQUESTS: ConsoleRequestKind = {
+  controller: V1ALPHA1_WEB_CONSOLE_CONTROLLER,
+  request: { apiVersion: V1ALPHA1, kind: 'WebConsoleRequest' },
+  vmApiVersion: V1ALPHA1,
+  vmName: WEB_CONSOLE_REQUEST_VM_NAME,
+};
 
 type Request = ConsoleRequest & KubeObject;
 
@@ -79,7 +77,7 @@ export interface WebConsoleRequestControllerDeps {
 export function startWebConsoleRequestControllers(
   manager: Manager,
   { kube, vsphere }: WebConsoleRequestControllerDeps,
-): Controller[] {
+): { webConsoleRequests: Controller; v1alpha1WebConsoleRequests: Controller } {
   /** The proxy address, as vm-operator finds it when no Supervisor properties name a DNS name. */
   const proxyAddress = async (): Promise<string> => {
     const where = `${PROXY_SERVICE.namespace}/${PROXY_SERVICE.name}`;
@@ -125,8 +123,8 @@ export function startWebConsoleRequestControllers(
     }
     if (request.status?.response && request.status.proxyAddr) return { requeueAfter: expiry - now };
     // Answered without a proxy address: only that is looked for again, until the request expires.
-    // (vm-operator's v1alpha1 controller answers such a request again whole, and its own status
-    // write brings it back at once: a loop until the address is found, not followed here.)
+    // (vm-operator's controllers answer such a request again whole, and their own status write
+    // brings it back at once: a loop until the address is found, not followed here.)
     if (request.status?.response) {
       const proxyAddr = await proxyAddress();
       await kube.updateStatus(merged(request, { status: merged(request.status, { proxyAddr }) }));
@@ -160,12 +158,16 @@ export function startWebConsoleRequestControllers(
     return { requeueAfter: WEB_CONSOLE_EXPIRY_MS };
   };
 
-  return CONSOLE_REQUEST_KINDS.map((kind) => {
+  const start = (kind: ConsoleRequestKind) => {
     const controller = manager.controller({
       name: kind.controller,
       reconcile: (key) => reconcile(kind, key),
     });
     controller.watches(kube, kind.request);
     return controller;
-  });
+  };
+  return {
+    webConsoleRequests: start(VM_WEB_CONSOLE_REQUESTS),
+    v1alpha1WebConsoleRequests: start(WEB_CONSOLE_REQUESTS),
+  };
 }
