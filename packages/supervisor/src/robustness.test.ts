@@ -12,6 +12,7 @@ import type { KubeObject } from './store/meta.js';
 import { createSupervisorFixture } from './testing/fixture.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
+const V1 = 'vmoperator.vmware.com/v1alpha1';
 const REGISTRY = 'imageregistry.vmware.com/v1alpha1';
 const ref = (apiVersion: string, kind: string) => ({ apiVersion, kind });
 
@@ -99,6 +100,35 @@ const SEEDS = (image: string): readonly Seed[] => [
       networkInterfaces: [{ networkType: 'vsphere-distributed', networkName: 'primary' }],
     },
   },
+  {
+    ...ref(V1, 'VirtualMachine'),
+    spec: {
+      className: 'best-effort-small',
+      imageName: image,
+      powerState: 'poweredOn',
+      vmMetadata: { transport: 'CloudInit', configMapName: 'boot' },
+      networkInterfaces: [{ networkType: 'vsphere-distributed', networkName: 'primary' }],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: 'c' } },
+        { name: 'boot', vSphereVolume: { deviceKey: 2000, capacity: { 'ephemeral-storage': '40Gi' } } },
+      ],
+      readinessProbe: { tcpSocket: { port: 6443 } },
+      advancedOptions: {
+        defaultVolumeProvisioningOptions: { thinProvisioned: true },
+        changeBlockTracking: true,
+      },
+      resourcePolicyName: 'rp',
+    },
+  },
+  {
+    ...ref(V1, 'VirtualMachineSetResourcePolicy'),
+    spec: { resourcepool: { name: 'rp' }, folder: { name: 'f' }, clustermodules: [{ groupname: 'g' }] },
+  },
+  {
+    ...ref(V1, 'VirtualMachineService'),
+    spec: { type: 'LoadBalancer', ports: [{ name: 'a', protocol: 'TCP', port: 80, targetPort: 80 }] },
+  },
+  { ...ref(V1, 'WebConsoleRequest'), spec: { virtualMachineName: 'vm', publicKey: 'k' } },
   { ...ref('netoperator.vmware.com/v1alpha1', 'NetworkInterface'), spec: { networkName: 'primary' } },
   {
     ...ref(REGISTRY, 'ContentLibrary'),
