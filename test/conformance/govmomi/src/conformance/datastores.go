@@ -20,17 +20,7 @@ func (s *suite) datastoreChecks() {
 	)
 
 	search := func(ctx context.Context, dir string, spec types.HostDatastoreBrowserSearchSpec) (*types.HostDatastoreBrowserSearchResults, error) {
-		info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
-			return browser.SearchDatastore(ctx, dir, &spec)
-		})
-		if err != nil {
-			return nil, err
-		}
-		res, ok := info.Result.(types.HostDatastoreBrowserSearchResults)
-		if !ok {
-			return nil, fmt.Errorf("task result %#v, want HostDatastoreBrowserSearchResults", info.Result)
-		}
-		return &res, nil
+		return searchDatastore(ctx, browser, dir, spec)
 	}
 	every := types.HostDatastoreBrowserSearchSpec{
 		MatchPattern: []string{"*"},

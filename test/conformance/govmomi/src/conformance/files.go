@@ -120,15 +120,9 @@ func (s *suite) datastoreFileChecks() {
 			return err
 		}
 		spec := types.HostDatastoreBrowserSearchSpec{Details: &types.FileQueryFlags{FileType: true, FileSize: true, Modification: true, FileOwner: types.NewBool(false)}}
-		info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
-			return browser.SearchDatastore(ctx, "[LocalDS_0] conformance", &spec)
-		})
+		res, err := searchDatastore(ctx, browser, "[LocalDS_0] conformance", spec)
 		if err != nil {
 			return err
-		}
-		res, ok := info.Result.(types.HostDatastoreBrowserSearchResults)
-		if !ok {
-			return fmt.Errorf("task result %#v", info.Result)
 		}
 		for _, f := range res.File {
 			if fi := f.GetFileInfo(); fi.Path == "upload.txt" {

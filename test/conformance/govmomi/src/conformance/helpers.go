@@ -92,6 +92,21 @@ func runTask(ctx context.Context, start func(ctx context.Context) (*object.Task,
 	return t.WaitForResult(ctx)
 }
 
+// searchDatastore runs SearchDatastore on a folder, as govc's datastore.ls does, and reads its result.
+func searchDatastore(ctx context.Context, browser *object.HostDatastoreBrowser, dir string, spec types.HostDatastoreBrowserSearchSpec) (*types.HostDatastoreBrowserSearchResults, error) {
+	info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+		return browser.SearchDatastore(ctx, dir, &spec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res, ok := info.Result.(types.HostDatastoreBrowserSearchResults)
+	if !ok {
+		return nil, fmt.Errorf("task result %#v, want HostDatastoreBrowserSearchResults", info.Result)
+	}
+	return &res, nil
+}
+
 // firstVMConfigFile is the configuration file of DC0's first VM, as its config.files names it.
 func (s *suite) firstVMConfigFile(ctx context.Context) (object.DatastorePath, error) {
 	var vmx object.DatastorePath
