@@ -131,6 +131,8 @@ export const faults = {
     fault({ _type: 'NotFound' }, message),
   notSupported: (message = 'The operation is not supported on the object.') =>
     fault({ _type: 'NotSupported' }, message),
+  notImplemented: (message = 'The operation is not implemented.') =>
+    fault({ _type: 'NotImplemented' }, message),
   resourceInUse: (type: string, name: string) =>
     fault({ _type: 'ResourceInUse', type, name }, `The resource '${name}' is in use.`),
   /** vAPI's ResourceBusy, which vim25 has no fault for: the content library's REST calls raise it. */

@@ -119,6 +119,7 @@ export type {
 export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
 export type { DiskId, VslmCreateSpec } from './objects/storage-object.js';
 export type { StoragePolicyOperations, StoragePolicySummary } from './objects/storage-policy.js';
+export type { VirtualDiskManagerOperations, VirtualDiskSpec } from './objects/virtual-disk-manager.js';
 export type {
   CustomizationSpec,
   VirtualDeviceConfigSpec,

@@ -25,6 +25,7 @@ import { resourcePoolOperations } from './objects/resource-pool.js';
 import { snapshotOperations } from './objects/snapshot.js';
 import { storageObjectOperations } from './objects/storage-object.js';
 import { storagePolicyOperations } from './objects/storage-policy.js';
+import { virtualDiskManagerOperations } from './objects/virtual-disk-manager.js';
 import { virtualMachineOperations } from './objects/virtual-machine.js';
 import { readProperty } from './properties/index.js';
 import { loadState, type SavedState } from './save.js';
@@ -55,6 +56,7 @@ const LAZY_GROUPS = {
   disks: storageObjectOperations,
   datastoreBrowser: datastoreBrowserOperations,
   files: fileManagerOperations,
+  virtualDisks: virtualDiskManagerOperations,
   environmentBrowser: environmentBrowserOperations,
   tagging: taggingOperations,
   clusterModules: clusterModuleOperations,
@@ -125,6 +127,10 @@ export class VSphere extends Model {
   /** FileManager's and the `/folder` endpoint's work on the files clients put on datastores. */
   get files() {
     return this.#group('files');
+  }
+  /** VirtualDiskManager's work on standalone virtual disks, among the datastore files. */
+  get virtualDisks() {
+    return this.#group('virtualDisks');
   }
   /** EnvironmentBrowser's queries of what a compute resource's hosts offer a VM. */
   get environmentBrowser() {

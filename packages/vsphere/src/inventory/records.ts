@@ -458,6 +458,22 @@ export interface DatastoreFileRecord extends StoredRecord {
   /** A file's bytes; 0 for a folder. */
   readonly size: number;
   readonly modified: number;
+  /**
+   * A virtual disk's descriptor (VirtualDiskManager): what the disk is. Its extent,
+   * `<name>-flat.vmdk` beside it, is a record of its own whose size is the disk's capacity.
+   */
+  readonly disk?: VirtualDiskFacts;
+}
+
+/** A standalone virtual disk, as its descriptor tells of it. */
+export interface VirtualDiskFacts {
+  readonly capacityKb: number;
+  /** VirtualDiskType: `thin`, `preallocated`, `eagerZeroedThick` or `thick`. */
+  readonly diskType: string;
+  /** VirtualDiskAdapterType: `ide`, `busLogic` or `lsiLogic`. */
+  readonly adapterType: string;
+  /** Canonical form (`6000c29a-...`); QueryVirtualDiskUuid shows it as the descriptor's ddb.uuid. */
+  readonly uuid: string;
 }
 
 /**

@@ -3,7 +3,8 @@
  * (each VM's configuration file in its home folder, each disk's descriptor and extent where its
  * backing names them, First Class Disks under `fcd/`, as `layoutEx` lists them), derived on
  * read; and the DatastoreFile records clients put there (FileManager, HTTP `/folder`). Where
- * both name one path, the object's file wins.
+ * both name one path, the object's file wins. A standalone disk (VirtualDiskManager) is two records:
+ * its descriptor, which tells what the disk is, and its extent.
  */
 import { diskBytes, diskDatastore, diskFiles, isDisk } from '../inventory/devices.js';
 import type { DatastoreFileRecord, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
@@ -80,6 +81,9 @@ const addDisk = (tree: Tree, fileName: string, bytes: number, thin: boolean, mod
   addFile(tree, extentPath, { size: extent.size, modified });
 };
 
+/** The path of a disk's extent, beside its descriptor at `path`. */
+export const extentOf = (path: string): string => diskFiles(path, 0).extent.name;
+
 /** The files on a datastore that the VMs and First Class Disks on it make. */
 export const objectFilesOn = (m: Model, ds: string): Tree => {
   const tree: Tree = new Map([['', new Map()]]);
@@ -131,7 +135,20 @@ export const filesOn = (m: Model, ds: string): Tree => {
     if (record.folder) {
       folderOf(tree, path);
       touchFolders(tree, path, record.modified);
-    } else addFile(tree, path, { size: record.size, modified: record.modified });
+    } else
+      addFile(tree, path, {
+        size: record.size,
+        modified: record.modified,
+        ...(record.disk
+          ? {
+              disk: {
+                capacityKb: record.disk.capacityKb,
+                thin: record.disk.diskType === 'thin',
+                extent: splitPath(extentOf(path)).name,
+              },
+            }
+          : {}),
+      });
   }
   return tree;
 };

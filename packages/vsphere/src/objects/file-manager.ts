@@ -8,11 +8,17 @@
  * holds the datastore) or `/folder` URLs (`https://host/folder/dir/file?dcPath=DC0&dsName=ds`).
  */
 import { faults } from '../faults.js';
-import { ROOT_FOLDER } from '../inventory/build.js';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type { DatacenterRecord, DatastoreFileRecord, DatastoreRecord } from '../inventory/records.js';
-import { chargeDatastore, datastorePath } from '../inventory/vm.js';
+import type { DatastoreFileRecord, DatastoreRecord } from '../inventory/records.js';
+import { datastorePath } from '../inventory/vm.js';
 import type { Model, Ref, RemovalHook, Task, Tx } from '../model.js';
+import {
+  datastoreFileAccess,
+  type Located,
+  label,
+  normalPath,
+  type RecordContent,
+  within,
+} from './datastore-file-access.js';
 import {
   datastoreFileId,
   type Entry,
@@ -20,40 +26,13 @@ import {
   fileRecordsOn,
   filesOn,
   objectFilesOn,
-  splitPath,
   type Tree,
 } from './datastore-files.js';
-import { datastoreByName, parseDatastorePath } from './vm-placement.js';
-
-/** A file or folder a name resolves to: its datastore and its path there, never the top. */
-interface Located {
-  readonly ds: DatastoreRecord;
-  readonly path: string;
-}
 
 /** What a download finds: a file's bytes, or a folder's entries. */
 export type DatastoreItem =
   | { readonly folder: false; readonly bytes: Uint8Array; readonly modified: number }
   | { readonly folder: true; readonly entries: readonly Entry[] };
-
-const isUrl = (name: string) => /^https?:\/\//i.test(name);
-
-/** `a//b/` -> `a/b`; undefined for `.` and `..`, which name no file of their own. */
-const normalPath = (path: string): string | undefined => {
-  const parts = path.split('/').filter((part) => part !== '');
-  return parts.some((part) => part === '.' || part === '..') ? undefined : parts.join('/');
-};
-
-const label = (at: Located) => datastorePath(at.ds.name, at.path);
-
-/** The folders above `path`, the top's child first. */
-const foldersAbove = (path: string): string[] => {
-  const out: string[] = [];
-  for (let at = splitPath(path).dir; at !== ''; at = splitPath(at).dir) out.unshift(at);
-  return out;
-};
-
-const within = (path: string, folder: string) => path === folder || path.startsWith(`${folder}/`);
 
 /** Bytes as base64 and back, without Node's Buffer: the model runs anywhere. */
 const toBase64 = (bytes: Uint8Array): string => {
@@ -81,130 +60,14 @@ export const dropDatastoreFiles =
   };
 
 export const fileManagerOperations = (m: Model) => {
-  /**
-   * The datastore a `/folder` URL names: `dsName` in the datacenter at `dcPath` (an inventory
-   * path, `DC0` or `folder/DC0`; the only datacenter when absent). InvalidDatastore otherwise.
-   */
-  const datastoreAt = (dcPath: string | undefined, dsName: string | undefined): DatastoreRecord => {
-    const datacenters = m.store.idsOf('Datacenter');
-    const dc = dcPath
-      ? findByInventoryPath(m.store, dcPath)
-      : datacenters.size === 1
-        ? m.store.get([...datacenters][0] as string)
-        : undefined;
-    const ds = dc?.kind === 'Datacenter' && dsName ? datastoreByName(m, dc.id, dsName) : undefined;
-    if (!ds) throw faults.invalidDatastore(dsName ?? '');
-    return ds;
-  };
-
-  /** A datastore path needs its datacenter (InvalidArgument), a URL does not: the call's own faults. */
-  const datacenterFor = (
-    name: unknown,
-    datacenter: Ref | undefined,
-    [nameField, datacenterField]: readonly [string, string],
-  ) => {
-    if (typeof name !== 'string') throw faults.invalidArgument(nameField);
-    if (datacenter) return m.lookup<DatacenterRecord>(datacenter, 'Datacenter');
-    if (!isUrl(name)) throw faults.invalidArgument(datacenterField);
-    return undefined;
-  };
-
-  /** The file a name names: InvalidDatastorePath, InvalidDatastore otherwise. */
-  const locate = (name: string, dc: DatacenterRecord | undefined): Located => {
-    let ds: DatastoreRecord | undefined;
-    let raw: string;
-    if (isUrl(name)) {
-      let url: URL;
-      try {
-        url = new URL(name);
-      } catch {
-        throw faults.invalidDatastorePath(name);
-      }
-      if (!url.pathname.startsWith('/folder/')) throw faults.invalidDatastorePath(name);
-      ds = datastoreAt(
-        url.searchParams.get('dcPath') ?? undefined,
-        url.searchParams.get('dsName') ?? undefined,
-      );
-      try {
-        raw = decodeURIComponent(url.pathname.slice('/folder/'.length));
-      } catch {
-        throw faults.invalidDatastorePath(name);
-      }
-    } else {
-      const parsed = parseDatastorePath(name);
-      if (!parsed) throw faults.invalidDatastorePath(name);
-      ds = dc && datastoreByName(m, dc.id, parsed.datastore);
-      if (!ds) throw faults.invalidDatastore(parsed.datastore);
-      raw = parsed.path;
-    }
-    const path = normalPath(raw);
-    if (!path) throw faults.invalidDatastorePath(name);
-    return { ds, path };
-  };
-
-  /** The datastore a task acts on, when its name finds one; else the datacenter, else the root. */
-  const taskTarget = (name: string, dc: DatacenterRecord | undefined): string => {
-    try {
-      return locate(name, dc).ds.id;
-    } catch {
-      return dc?.id ?? ROOT_FOLDER;
-    }
-  };
-
-  /** The file put at `path` (a record), read through the transaction. */
-  const recordAt = (tx: Tx, ds: string, path: string) =>
-    tx.get(datastoreFileId(ds, path)) as DatastoreFileRecord | undefined;
-
-  /** The records at `path` and below it, as they were before the transaction. */
-  const recordsWithin = (ds: string, path: string) =>
-    fileRecordsOn(m, ds).filter((record) => within(record.name, path));
-
-  /**
-   * Gives every folder above `path` a record of its own (a folder the model's objects make too:
-   * what is put in it outlives them). A missing folder is made when `create`, FileNotFound
-   * otherwise; a file in the way is CannotCreateFile.
-   */
-  const ensureFoldersAbove = (tx: Tx, at: Located, objects: Tree, create: boolean) => {
-    for (const path of foldersAbove(at.path)) {
-      const here = { ds: at.ds, path };
-      const object = entryAt(objects, path);
-      const record = recordAt(tx, at.ds.id, path);
-      if ((object && !object.folder) || (record && !record.folder))
-        throw faults.cannotCreateFile(label(here));
-      if (record) continue;
-      if (!object && !create) throw faults.fileNotFound(label(here));
-      putRecord(tx, here, { folder: true, size: 0 });
-    }
-  };
-
-  const putRecord = (tx: Tx, at: Located, file: { folder: boolean; size: number; content?: string }) => {
-    const record: DatastoreFileRecord = {
-      id: datastoreFileId(at.ds.id, at.path),
-      kind: 'DatastoreFile',
-      name: at.path,
-      datastore: at.ds.id,
-      modified: m.clock.now(),
-      ...file,
-    };
-    tx.put(record);
-    chargeDatastore(tx, at.ds.id, record.size);
-  };
-
-  const removeRecords = (tx: Tx, ds: string, records: readonly DatastoreFileRecord[]) => {
-    let bytes = 0;
-    for (const record of records) {
-      tx.remove(record.id);
-      bytes += record.size;
-    }
-    chargeDatastore(tx, ds, -bytes);
-  };
+  const access = datastoreFileAccess(m);
 
   /** Deletes a file or a folder with all below it: CannotDeleteFile where the model's objects have files. */
   const deleteAt = (tx: Tx, at: Located) => {
     if (entryAt(objectFilesOn(m, at.ds.id), at.path)) throw faults.cannotDeleteFile(label(at));
-    const records = recordsWithin(at.ds.id, at.path);
+    const records = access.recordsWithin(at.ds.id, at.path);
     if (records.length === 0) throw faults.fileNotFound(label(at));
-    removeRecords(tx, at.ds.id, records);
+    access.removeRecords(tx, at.ds.id, records);
   };
 
   /**
@@ -214,10 +77,10 @@ export const fileManagerOperations = (m: Model) => {
   const clearDestination = (tx: Tx, to: Located, objects: Tree, force: boolean) => {
     if (entryAt(objects, to.path))
       throw force ? faults.fileLocked(label(to)) : faults.fileAlreadyExists(label(to));
-    const there = recordsWithin(to.ds.id, to.path);
+    const there = access.recordsWithin(to.ds.id, to.path);
     if (there.length === 0) return;
     if (!force) throw faults.fileAlreadyExists(label(to));
-    removeRecords(tx, to.ds.id, there);
+    access.removeRecords(tx, to.ds.id, there);
   };
 
   /** A folder cannot go into itself, nor a file over one of its folders. */
@@ -229,7 +92,7 @@ export const fileManagerOperations = (m: Model) => {
   /** What a copy of `from` holds, by path below it ('' is `from` itself): the objects' files as empty files. */
   const copiedFrom = (from: Located) => {
     const objects = objectFilesOn(m, from.ds.id);
-    const items = new Map<string, { folder: boolean; size: number; content?: string }>();
+    const items = new Map<string, RecordContent>();
     const top = entryAt(objects, from.path);
     if (top) items.set('', { folder: top.folder, size: 0 });
     if (top?.folder)
@@ -237,13 +100,16 @@ export const fileManagerOperations = (m: Model) => {
         if (within(dir, from.path))
           for (const entry of entries.values())
             items.set(`${dir}/${entry.name}`.slice(from.path.length + 1), { folder: entry.folder, size: 0 });
-    for (const record of recordsWithin(from.ds.id, from.path)) {
+    for (const record of access.recordsWithin(from.ds.id, from.path)) {
       const rest = record.name.slice(from.path.length + 1);
       if (items.has(rest)) continue;
+      // A disk's descriptor copies as bytes do: the same disk, its UUID with it.
+      const { folder, size, content, disk } = record;
       items.set(rest, {
-        folder: record.folder,
-        size: record.size,
-        ...(record.content === undefined ? {} : { content: record.content }),
+        folder,
+        size,
+        ...(content === undefined ? {} : { content }),
+        ...(disk ? { disk } : {}),
       });
     }
     return items;
@@ -265,69 +131,66 @@ export const fileManagerOperations = (m: Model) => {
       force = false,
     ): Task<void> => {
       const method = move ? 'MoveDatastoreFile_Task' : 'CopyDatastoreFile_Task';
-      const sourceDc = datacenterFor(sourceName, sourceDatacenter, ['sourceName', 'sourceDatacenter']);
-      const destinationDc = datacenterFor(destinationName, destinationDatacenter, [
+      const sourceDc = access.datacenterFor(sourceName, sourceDatacenter, ['sourceName', 'sourceDatacenter']);
+      const destinationDc = access.datacenterFor(destinationName, destinationDatacenter, [
         'destinationName',
         'destinationDatacenter',
       ]);
       const call = {
         method,
-        target: taskTarget(sourceName, sourceDc),
+        target: access.taskTarget(sourceName, sourceDc),
         descriptionId: `FileManager.${move ? 'move' : 'copy'}DatastoreFile`,
       };
       return m.task(call, (tx) => {
-        const from = locate(sourceName, sourceDc);
-        const to = locate(destinationName, destinationDc);
+        const from = access.locate(sourceName, sourceDc);
+        const to = access.locate(destinationName, destinationDc);
         checkApart(from, to);
         if (move && entryAt(objectFilesOn(m, from.ds.id), from.path)) throw faults.fileLocked(label(from));
         const items = move ? undefined : copiedFrom(from);
-        const moving = move ? recordsWithin(from.ds.id, from.path) : [];
+        const moving = move ? access.recordsWithin(from.ds.id, from.path) : [];
         if ((items?.size ?? moving.length) === 0) throw faults.fileNotFound(label(from));
         const objects = objectFilesOn(m, to.ds.id);
         clearDestination(tx, to, objects, force === true);
-        ensureFoldersAbove(tx, to, objects, false);
+        access.ensureFoldersAbove(tx, to, objects, false);
         if (items) {
-          for (const [rest, item] of items) putRecord(tx, sub(to, rest), item);
+          for (const [rest, item] of items) access.putRecord(tx, sub(to, rest), item);
           return;
         }
-        removeRecords(tx, from.ds.id, moving);
+        access.removeRecords(tx, from.ds.id, moving);
         // A move keeps each file's time.
-        for (const record of moving) {
-          const at = sub(to, record.name.slice(from.path.length + 1));
-          tx.put({ ...record, id: datastoreFileId(at.ds.id, at.path), name: at.path, datastore: at.ds.id });
-          chargeDatastore(tx, at.ds.id, record.size);
-        }
+        for (const record of moving)
+          access.relocateRecord(tx, record, sub(to, record.name.slice(from.path.length + 1)));
       });
     };
 
   return {
-    datastoreAt,
+    datastoreAt: access.datastoreAt,
 
     /**
      * MakeDirectory: a folder. FileAlreadyExists when something is there; a missing folder above
      * it is made with `createParentDirectories`, FileNotFound otherwise.
      */
     makeDirectory(name: string, datacenter?: Ref, createParentDirectories = false): void {
-      const dc = datacenterFor(name, datacenter, ['name', 'datacenter']);
+      const dc = access.datacenterFor(name, datacenter, ['name', 'datacenter']);
       m.call({ method: 'MakeDirectory', target: 'FileManager' }, (tx) => {
-        const at = locate(name, dc);
+        const at = access.locate(name, dc);
         const objects = objectFilesOn(m, at.ds.id);
-        if (entryAt(objects, at.path) || recordAt(tx, at.ds.id, at.path))
+        if (entryAt(objects, at.path) || access.recordAt(tx, at.ds.id, at.path))
           throw faults.fileAlreadyExists(label(at));
-        ensureFoldersAbove(tx, at, objects, createParentDirectories === true);
-        putRecord(tx, at, { folder: true, size: 0 });
+        access.ensureFoldersAbove(tx, at, objects, createParentDirectories === true);
+        access.putRecord(tx, at, { folder: true, size: 0 });
       });
     },
 
     /** DeleteDatastoreFile_Task: a file, or a folder with everything below it. */
     delete(name: string, datacenter?: Ref): Task<void> {
-      const dc = datacenterFor(name, datacenter, ['name', 'datacenter']);
+      const dc = access.datacenterFor(name, datacenter, ['name', 'datacenter']);
       const call = {
         method: 'DeleteDatastoreFile_Task',
-        target: taskTarget(name, dc),
+        target: access.taskTarget(name, dc),
         descriptionId: 'FileManager.deleteDatastoreFile',
       };
-      return m.task(call, (tx) => deleteAt(tx, locate(name, dc)));
+      return m.task(call, (tx) => deleteAt(tx, access.locate(name, dc)));
     },
 
     /** MoveDatastoreFile_Task: the files keep their bytes and times; across datastores too. */
@@ -348,12 +211,12 @@ export const fileManagerOperations = (m: Model) => {
         const at = { ds, path: normal };
         const objects = objectFilesOn(m, ds.id);
         const object = entryAt(objects, normal);
-        const earlier = recordAt(tx, ds.id, normal);
+        const earlier = access.recordAt(tx, ds.id, normal);
         if (object?.folder || earlier?.folder) throw faults.fileAlreadyExists(label(at));
         if (object) throw faults.fileLocked(label(at));
-        ensureFoldersAbove(tx, at, objects, true);
-        if (earlier) removeRecords(tx, ds.id, [earlier]);
-        putRecord(tx, at, { folder: false, size: bytes.byteLength, content: toBase64(bytes) });
+        access.ensureFoldersAbove(tx, at, objects, true);
+        if (earlier) access.removeRecords(tx, ds.id, [earlier]);
+        access.putRecord(tx, at, { folder: false, size: bytes.byteLength, content: toBase64(bytes) });
         return { created: !earlier };
       });
     },

@@ -1,0 +1,327 @@
+/**
+ * VirtualDiskManager: standalone virtual disks over the datastore files (see ./datastore-files.ts).
+ * A disk is two DatastoreFile records: its descriptor (`[ds] dir/disk.vmdk`, which tells its
+ * capacity, type, adapter and UUID) and its extent beside it (`disk-flat.vmdk`), whose size is
+ * the whole capacity: a thin disk counts in full, as the model's other disks do. The disks the
+ * model's objects use (a VM's, a First Class Disk's) may be read (QueryVirtualDiskUuid, copied),
+ * never changed: FileLocked. Names are resolved as FileManager resolves them.
+ */
+import { faults } from '../faults.js';
+import { DISK_DESCRIPTOR_BYTES, isDisk } from '../inventory/devices.js';
+import type {
+  DatastoreFileRecord,
+  VirtualDiskFacts,
+  VmRecord,
+  VStorageObjectRecord,
+} from '../inventory/records.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { datastoreFileAccess, type Located, label } from './datastore-file-access.js';
+import { entryAt, extentOf, objectFilesOn } from './datastore-files.js';
+
+/** VirtualDiskSpec or FileBackedVirtualDiskSpec, as CreateVirtualDisk_Task takes it. */
+export interface VirtualDiskSpec {
+  readonly _type?: string;
+  readonly diskType?: string;
+  readonly adapterType?: string;
+  readonly capacityKb?: number;
+}
+
+const MANAGER = 'VirtualDiskManager';
+
+/** The VirtualDiskType values of a flat file disk on a datastore, the ones ESX makes. */
+const DISK_TYPES = ['thin', 'preallocated', 'eagerZeroedThick', 'thick'];
+/** VirtualDiskAdapterType. */
+const ADAPTER_TYPES = ['ide', 'busLogic', 'lsiLogic'];
+/** The largest virtual disk vSphere makes: 62 TiB. */
+const MAX_DISK_KB = 62 * 1024 ** 3;
+
+/** A canonical UUID as a descriptor's ddb.uuid: `60 00 c2 9a 01 02 03 04-05 06 ...`. */
+const ddbUuid = (uuid: string): string => {
+  const bytes = uuid.replaceAll('-', '').match(/../g) as string[];
+  return `${bytes.slice(0, 8).join(' ')}-${bytes.slice(8).join(' ')}`;
+};
+
+/** A UUID in either form (canonical or ddb.uuid) as a canonical one; undefined when it is none. */
+const canonicalUuid = (text: unknown): string | undefined => {
+  if (typeof text !== 'string') return undefined;
+  const hex = text.replace(/[\s-]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(hex)) return undefined;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+/** What a spec makes, checked: the call's own InvalidArgument, NotSupported for a device-backed disk. */
+const factsOf = (spec: VirtualDiskSpec | undefined): Omit<VirtualDiskFacts, 'uuid'> => {
+  if (!spec || typeof spec !== 'object') throw faults.invalidArgument('spec');
+  if (spec._type === 'DeviceBackedVirtualDiskSpec')
+    throw faults.notSupported('The simulator has no host devices to back a virtual disk.');
+  if (!DISK_TYPES.includes(spec.diskType as string)) throw faults.invalidArgument('spec.diskType');
+  if (!ADAPTER_TYPES.includes(spec.adapterType as string)) throw faults.invalidArgument('spec.adapterType');
+  const kb = spec.capacityKb;
+  if (!(typeof kb === 'number' && Number.isInteger(kb) && kb > 0 && kb <= MAX_DISK_KB))
+    throw faults.invalidArgument('spec.capacityKb');
+  return { capacityKb: kb, diskType: spec.diskType as string, adapterType: spec.adapterType as string };
+};
+
+type Descriptor = DatastoreFileRecord & { readonly disk: VirtualDiskFacts };
+
+/** A standalone disk: its descriptor and its extent's record (gone if a client deleted it alone). */
+interface StandaloneDisk {
+  readonly locked: false;
+  readonly descriptor: Descriptor;
+  readonly extent: DatastoreFileRecord | undefined;
+}
+
+/** A disk a name finds: a standalone one, or one the objects use. */
+type FoundDisk = StandaloneDisk | { readonly locked: true; readonly capacityKb: number };
+
+export const virtualDiskManagerOperations = (m: Model) => {
+  const files = datastoreFileAccess(m);
+  const extentAt = (at: Located): Located => ({ ds: at.ds, path: extentOf(at.path) });
+
+  /** The disk at `at`: FileNotFound when nothing is there, or a file that is no disk's descriptor. */
+  const diskAt = (reader: { get(id: string): unknown }, at: Located): FoundDisk => {
+    const object = entryAt(objectFilesOn(m, at.ds.id), at.path);
+    if (object?.disk) return { locked: true, capacityKb: object.disk.capacityKb };
+    const descriptor = object ? undefined : files.recordAt(reader, at.ds.id, at.path);
+    if (!descriptor?.disk) throw faults.fileNotFound(label(at));
+    return {
+      locked: false,
+      descriptor: descriptor as Descriptor,
+      extent: files.recordAt(reader, at.ds.id, extentOf(at.path)),
+    };
+  };
+
+  /** A standalone disk to change: FileLocked when the model's objects use it. */
+  const ownDiskAt = (tx: Tx, at: Located): StandaloneDisk => {
+    const found = diskAt(tx, at);
+    if (found.locked) throw faults.fileLocked(label(at));
+    return found;
+  };
+
+  const diskRecords = (found: StandaloneDisk) =>
+    found.extent ? [found.descriptor, found.extent] : [found.descriptor];
+
+  /** A disk's name ends in `.vmdk`, and is no extent's: InvalidDatastorePath otherwise. */
+  const asDiskName = (at: Located): Located => {
+    if (!at.path.endsWith('.vmdk') || at.path.endsWith('-flat.vmdk'))
+      throw faults.invalidDatastorePath(label(at));
+    return at;
+  };
+
+  /**
+   * Makes room for a disk at `to`, its descriptor and its extent: FileAlreadyExists when a file
+   * is there, unless `force` replaces one clients put there (the objects' stay: FileLocked). The
+   * folder it goes in must be there (FileNotFound).
+   */
+  const clearForDisk = (tx: Tx, to: Located, force: boolean) => {
+    const objects = objectFilesOn(m, to.ds.id);
+    for (const at of [to, extentAt(to)]) {
+      if (entryAt(objects, at.path))
+        throw force ? faults.fileLocked(label(at)) : faults.fileAlreadyExists(label(at));
+      const record = files.recordAt(tx, at.ds.id, at.path);
+      if (!record) continue;
+      if (!force || record.folder) throw faults.fileAlreadyExists(label(at));
+      files.removeRecords(tx, at.ds.id, [record]);
+    }
+    files.ensureFoldersAbove(tx, to, objects, false);
+  };
+
+  const putDisk = (tx: Tx, at: Located, disk: VirtualDiskFacts) => {
+    files.putRecord(tx, at, { folder: false, size: DISK_DESCRIPTOR_BYTES, disk });
+    files.putRecord(tx, extentAt(at), { folder: false, size: disk.capacityKb * 1024 });
+  };
+
+  /** The UUID of a disk the objects use: a VM's device's, a First Class Disk's. */
+  const objectDiskUuid = (at: Located): string | undefined => {
+    const fileName = label(at);
+    for (const id of m.store.referrers('vm', at.ds.id))
+      for (const d of (m.store.get(id) as VmRecord).config.devices) {
+        const backing = d.backing as { fileName?: string; uuid?: string } | undefined;
+        if (isDisk(d) && backing?.fileName === fileName) return backing.uuid;
+      }
+    for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
+      if (disk.filePath === fileName) return disk.diskUuid;
+    return undefined;
+  };
+
+  /** One task on one disk, named as FileManager names files; the datastore is its entity. */
+  const diskTask = <T>(
+    method: string,
+    name: string,
+    datacenter: Ref | undefined,
+    work: (tx: Tx, at: Located) => T,
+  ): Task<T> => {
+    const dc = files.datacenterFor(name, datacenter, ['name', 'datacenter']);
+    const descriptionId = `${MANAGER}.${method[0]?.toLowerCase()}${method.slice(1, -'_Task'.length)}`;
+    return m.task({ method, target: files.taskTarget(name, dc), descriptionId }, (tx) =>
+      work(tx, files.locate(name, dc)),
+    );
+  };
+
+  /** Rewrites a standalone disk's descriptor with new facts (its time the clock's). */
+  const retype = (tx: Tx, at: Located, from: Record<string, string>) => {
+    const found = ownDiskAt(tx, at);
+    const diskType = from[found.descriptor.disk.diskType];
+    if (diskType)
+      tx.put({ ...found.descriptor, modified: m.clock.now(), disk: { ...found.descriptor.disk, diskType } });
+  };
+
+  /** MoveVirtualDisk_Task or CopyVirtualDisk_Task: the destination's datacenter is the source's when not given. */
+  const transfer = (
+    move: boolean,
+    sourceName: string,
+    sourceDatacenter: Ref | undefined,
+    destName: string,
+    destDatacenter: Ref | undefined,
+    work: (tx: Tx, from: Located, to: Located) => void,
+  ): Task<string> => {
+    const method = move ? 'MoveVirtualDisk_Task' : 'CopyVirtualDisk_Task';
+    const sourceDc = files.datacenterFor(sourceName, sourceDatacenter, ['sourceName', 'sourceDatacenter']);
+    const destDc = files.datacenterFor(destName, destDatacenter ?? sourceDatacenter, [
+      'destName',
+      'destDatacenter',
+    ]);
+    const call = {
+      method,
+      target: files.taskTarget(sourceName, sourceDc),
+      descriptionId: `${MANAGER}.${move ? 'move' : 'copy'}VirtualDisk`,
+    };
+    return m.task(call, (tx) => {
+      const from = files.locate(sourceName, sourceDc);
+      const to = asDiskName(files.locate(destName, destDc));
+      // A disk onto itself: no effect, as the API reference says of a copy.
+      if (from.ds.id !== to.ds.id || from.path !== to.path) work(tx, from, to);
+      return label(to);
+    });
+  };
+
+  return {
+    /** CreateVirtualDisk_Task: a new disk, its descriptor and extent; the task's result is its path. */
+    create(name: string, datacenter: Ref | undefined, spec: VirtualDiskSpec): Task<string> {
+      const facts = factsOf(spec);
+      return diskTask('CreateVirtualDisk_Task', name, datacenter, (tx, located) => {
+        const at = asDiskName(located);
+        clearForDisk(tx, at, false);
+        putDisk(tx, at, { ...facts, uuid: m.random.uuid() });
+        return label(at);
+      });
+    },
+
+    /** DeleteVirtualDisk_Task: the descriptor and its extent go, and the space they took. */
+    delete(name: string, datacenter?: Ref): Task<void> {
+      return diskTask('DeleteVirtualDisk_Task', name, datacenter, (tx, at) => {
+        const found = ownDiskAt(tx, at);
+        files.removeRecords(tx, at.ds.id, diskRecords(found));
+      });
+    },
+
+    /**
+     * CopyVirtualDisk_Task: a new disk of the source's capacity, made as the API reference says
+     * a copy without a spec is (preallocated, busLogic), with a UUID of its own. The source may be
+     * a disk the objects use. A destination that is there is FileAlreadyExists, `force` or not
+     * (the reference: force is ignored); a `destSpec` is NotImplemented, as vCenter answers.
+     */
+    copy(
+      sourceName: string,
+      sourceDatacenter: Ref | undefined,
+      destName: string,
+      destDatacenter?: Ref,
+      destSpec?: VirtualDiskSpec,
+      _force?: boolean,
+    ): Task<string> {
+      return transfer(false, sourceName, sourceDatacenter, destName, destDatacenter, (tx, from, to) => {
+        if (destSpec) throw faults.notImplemented('A destination spec is not implemented by vCenter.');
+        const found = diskAt(tx, from);
+        const capacityKb = found.locked ? found.capacityKb : found.descriptor.disk.capacityKb;
+        clearForDisk(tx, to, false);
+        putDisk(tx, to, {
+          capacityKb,
+          diskType: 'preallocated',
+          adapterType: 'busLogic',
+          uuid: m.random.uuid(),
+        });
+      });
+    },
+
+    /**
+     * MoveVirtualDisk_Task: the disk, its UUID and its files' times, to another path or
+     * datastore; `force` replaces what is at the destination. A disk in use cannot move.
+     */
+    move(
+      sourceName: string,
+      sourceDatacenter: Ref | undefined,
+      destName: string,
+      destDatacenter?: Ref,
+      force = false,
+    ): Task<string> {
+      return transfer(true, sourceName, sourceDatacenter, destName, destDatacenter, (tx, from, to) => {
+        const found = ownDiskAt(tx, from);
+        clearForDisk(tx, to, force === true);
+        files.removeRecords(tx, from.ds.id, diskRecords(found));
+        files.relocateRecord(tx, found.descriptor, to);
+        if (found.extent) files.relocateRecord(tx, found.extent, extentAt(to));
+      });
+    },
+
+    /** ExtendVirtualDisk_Task: a larger capacity only (InvalidArgument otherwise), taking the more space. */
+    extend(name: string, datacenter: Ref | undefined, newCapacityKb: number): Task<void> {
+      return diskTask('ExtendVirtualDisk_Task', name, datacenter, (tx, at) => {
+        const found = ownDiskAt(tx, at);
+        const { disk } = found.descriptor;
+        if (
+          !(
+            Number.isInteger(newCapacityKb) &&
+            newCapacityKb > disk.capacityKb &&
+            newCapacityKb <= MAX_DISK_KB
+          )
+        )
+          throw faults.invalidArgument('newCapacityKb');
+        files.removeRecords(tx, at.ds.id, diskRecords(found));
+        putDisk(tx, at, { ...disk, capacityKb: newCapacityKb });
+      });
+    },
+
+    /** InflateVirtualDisk_Task: a thin disk becomes eagerZeroedThick; a thick one stays as it is. */
+    inflate(name: string, datacenter?: Ref): Task<void> {
+      return diskTask('InflateVirtualDisk_Task', name, datacenter, (tx, at) =>
+        retype(tx, at, { thin: 'eagerZeroedThick' }),
+      );
+    },
+
+    /** EagerZeroVirtualDisk_Task: a lazily zeroed thick disk becomes eagerZeroedThick; others stay. */
+    eagerZero(name: string, datacenter?: Ref): Task<void> {
+      return diskTask('EagerZeroVirtualDisk_Task', name, datacenter, (tx, at) =>
+        retype(tx, at, { preallocated: 'eagerZeroedThick', thick: 'eagerZeroedThick' }),
+      );
+    },
+
+    /** ZeroFillVirtualDisk_Task: the simulator keeps no blocks, so the disk stays as it is. */
+    zeroFill(name: string, datacenter?: Ref): Task<void> {
+      return diskTask('ZeroFillVirtualDisk_Task', name, datacenter, (tx, at) => {
+        ownDiskAt(tx, at);
+      });
+    },
+
+    /** QueryVirtualDiskUuid: the disk's UUID as its descriptor writes it (ddb.uuid); any disk's. */
+    queryUuid(name: string, datacenter?: Ref): string {
+      const at = files.locate(name, files.datacenterFor(name, datacenter, ['name', 'datacenter']));
+      const found = diskAt(m.store, at);
+      const uuid = found.locked ? objectDiskUuid(at) : found.descriptor.disk.uuid;
+      if (!uuid) throw faults.fileNotFound(label(at));
+      return ddbUuid(uuid);
+    },
+
+    /** SetVirtualDiskUuid: a UUID in either form; InvalidArgument for anything else. */
+    setUuid(name: string, datacenter: Ref | undefined, uuid: string): void {
+      const dc = files.datacenterFor(name, datacenter, ['name', 'datacenter']);
+      const canonical = canonicalUuid(uuid);
+      if (!canonical) throw faults.invalidArgument('uuid');
+      m.call({ method: 'SetVirtualDiskUuid', target: 'virtualDiskManager' }, (tx) => {
+        const found = ownDiskAt(tx, files.locate(name, dc));
+        tx.put({ ...found.descriptor, disk: { ...found.descriptor.disk, uuid: canonical } });
+      });
+    },
+  };
+};
+
+export type VirtualDiskManagerOperations = ReturnType<typeof virtualDiskManagerOperations>;
