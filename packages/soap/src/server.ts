@@ -27,6 +27,7 @@ import {
   UNAUTHENTICATED,
 } from './methods/service-instance.js';
 import { snapshotMethods } from './methods/snapshot.js';
+import { virtualDiskManagerMethods } from './methods/virtual-disk-manager.js';
 
 /** The request/response shape of vsim's router (kept structural so this package needs no HTTP). */
 export interface SoapRequest {
@@ -95,6 +96,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...customFieldsMethods,
     ...historyCollectorMethods,
     ...fileManagerMethods,
+    ...virtualDiskManagerMethods,
     ...options.methods,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
