@@ -3,9 +3,9 @@
 # way govc drives vCenter: sessions, finder paths, property collector, views, waits, VM
 # tasks, search index, task and event history, snapshots, host maintenance and connection,
 # guest customization, custom fields, event history collectors, datastore files (FileManager
-# and /folder uploads and downloads), faults. The checks are one Go
-# program (src/conformance) built in GOPATH mode; it runs over HTTP and over HTTPS (certificate
-# not verified, as with vcsim) against a fresh default inventory each time.
+# and /folder uploads and downloads), standalone virtual disks (VirtualDiskManager), faults.
+# The checks are one Go program (src/conformance) built in GOPATH mode; it runs over HTTP and
+# over HTTPS (certificate not verified, as with vcsim) against a fresh default inventory each time.
 #
 #   VCSIM_REFERENCE=1  also run the checks against govmomi's own vcsim, for reference only:
 #                      its results are printed, never counted (vcsim 0.24.2 is wrong in places)

@@ -62,15 +62,6 @@ func (s *suite) datastoreFileChecks() {
 		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return files.DeleteDatastoreFile(ctx, name, s.dc) })
 		return err
 	}
-	// inOrder runs steps until one fails.
-	inOrder := func(steps ...func() error) error {
-		for _, step := range steps {
-			if err := step(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 
 	s.check("datastore.upload: Datastore.Upload over /folder, then Download gives the bytes back", func(ctx context.Context) error {
 		var err error

@@ -83,6 +83,16 @@ func anyFault(err error, want ...string) (interface{}, error) {
 	return f, fmt.Errorf("want %s, got %s (%v)", strings.Join(want, " or "), typeName(f), err)
 }
 
+// inOrder runs steps until one fails.
+func inOrder(steps ...func() error) error {
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // runTask waits for a task started by `start` and returns its info or its error.
 func runTask(ctx context.Context, start func(ctx context.Context) (*object.Task, error)) (*types.TaskInfo, error) {
 	t, err := start(ctx)

@@ -2,7 +2,8 @@
 // prints one line per check: "ok   <name>" or "FAIL <name>: <reason>", then
 // "N passed, M failed". It changes the inventory it is pointed at (power, clone, create,
 // reconfigure, relocate, destroy, snapshots, host states, customization, custom fields, First
-// Class Disks, datastore files), so it expects a freshly started default inventory.
+// Class Disks, datastore files, standalone virtual disks), so it expects a freshly started
+// default inventory.
 package main
 
 import (
@@ -90,6 +91,7 @@ func main() {
 	s.diskChecks()
 	s.datastoreChecks()
 	s.datastoreFileChecks()
+	s.virtualDiskChecks()
 	s.historyChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
