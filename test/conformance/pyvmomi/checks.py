@@ -1674,6 +1674,29 @@ def file_manager_make_directory_and_delete():
                       datacenter=S.dc)
 
 
+@check
+def virtual_disk_manager_create_query_and_delete():
+    disks = S.content.virtualDiskManager
+    expect(isinstance(disks, vim.VirtualDiskManager), "ServiceContent.virtualDiskManager %r" % disks)
+    name = "[LocalDS_0] pyvmomi-disk.vmdk"
+    spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType="thin", adapterType="lsiLogic", capacityKb=1024)
+    expect_equal(run_task(disks.CreateVirtualDisk_Task(name=name, datacenter=S.dc, spec=spec)), name,
+                 "CreateVirtualDisk_Task's result")
+    query = vim.host.DatastoreBrowser.VmDiskQuery(
+        details=vim.host.DatastoreBrowser.VmDiskQuery.Details(capacityKb=True, thin=True))
+    search = vim.host.DatastoreBrowser.SearchSpec(query=[query], matchPattern=["pyvmomi-disk.vmdk"])
+    found = run_task(S.dc.datastore[0].browser.SearchDatastore_Task(datastorePath="[LocalDS_0]", searchSpec=search))
+    expect_equal([(f.path, f.capacityKb, f.thin) for f in found.file], [("pyvmomi-disk.vmdk", 1024, True)],
+                 "the disk as the browser lists it")
+    uuid = disks.QueryVirtualDiskUuid(name=name, datacenter=S.dc)
+    expect(len(uuid) == 47 and uuid[23] == "-", "QueryVirtualDiskUuid %r, want a descriptor's ddb.uuid" % uuid)
+    task_error_strict(vim.fault.FileAlreadyExists, disks.CreateVirtualDisk_Task, name=name, datacenter=S.dc, spec=spec)
+    run_task(disks.DeleteVirtualDisk_Task(name=name, datacenter=S.dc))
+    raises(vim.fault.FileNotFound, disks.QueryVirtualDiskUuid, name=name, datacenter=S.dc)
+    task_error_strict(vim.fault.FileLocked, disks.DeleteVirtualDisk_Task,
+                      name="[LocalDS_0] DC0_H0_VM0/DC0_H0_VM0.vmdk", datacenter=S.dc)
+
+
 
 @check
 def environment_browser_options_and_target():
