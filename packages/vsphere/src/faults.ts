@@ -133,6 +133,8 @@ export const faults = {
     fault({ _type: 'NotSupported' }, message),
   notImplemented: (message = 'The operation is not implemented.') =>
     fault({ _type: 'NotImplemented' }, message),
+  /** What a host answers when it cannot make a change of its configuration. */
+  hostConfigFault: (message: string) => fault({ _type: 'HostConfigFault' }, message),
   resourceInUse: (type: string, name: string) =>
     fault({ _type: 'ResourceInUse', type, name }, `The resource '${name}' is in use.`),
   /** vAPI's ResourceBusy, which vim25 has no fault for: the content library's REST calls raise it. */

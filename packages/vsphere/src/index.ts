@@ -109,6 +109,13 @@ export type { EntityOperations } from './objects/entity.js';
 export type { DatastoreItem, FileManagerOperations } from './objects/file-manager.js';
 export type { FolderOperations } from './objects/folder.js';
 export type { HostOperations } from './objects/host.js';
+export type { HostDatastoreSystemOperations, NasVolumeSpec } from './objects/host-datastore-system.js';
+export type {
+  HostNetworkSystemOperations,
+  PortGroupSpec,
+  VirtualSwitchSpec,
+} from './objects/host-network-system.js';
+export type { HostServiceSystemOperations } from './objects/host-service-system.js';
 export type {
   ResourceAllocationSpec,
   ResourceConfigSpec,

@@ -21,6 +21,9 @@ import { environmentBrowserOperations } from './objects/environment-browser.js';
 import { dropDatastoreFiles, fileManagerOperations } from './objects/file-manager.js';
 import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
+import { hostDatastoreSystemOperations } from './objects/host-datastore-system.js';
+import { hostNetworkSystemOperations } from './objects/host-network-system.js';
+import { hostServiceSystemOperations } from './objects/host-service-system.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { snapshotOperations } from './objects/snapshot.js';
 import { storageObjectOperations } from './objects/storage-object.js';
@@ -52,6 +55,9 @@ const LAZY_GROUPS = {
   search: searchOperations,
   snapshot: snapshotOperations,
   host: hostOperations,
+  datastoreSystem: hostDatastoreSystemOperations,
+  networkSystem: hostNetworkSystemOperations,
+  hostServices: hostServiceSystemOperations,
   customFields: customFieldOperations,
   disks: storageObjectOperations,
   datastoreBrowser: datastoreBrowserOperations,
@@ -112,6 +118,18 @@ export class VSphere extends Model {
   }
   get host() {
     return this.#group('host');
+  }
+  /** A host's HostDatastoreSystem: NFS and local datastores mounted and unmounted. */
+  get datastoreSystem() {
+    return this.#group('datastoreSystem');
+  }
+  /** A host's HostNetworkSystem: its standard switches and portgroups. */
+  get networkSystem() {
+    return this.#group('networkSystem');
+  }
+  /** A host's HostServiceSystem's services and HostDateTimeSystem's clock. */
+  get hostServices() {
+    return this.#group('hostServices');
   }
   get customFields() {
     return this.#group('customFields');

@@ -12,7 +12,9 @@ import {
   type DatastoreRecord,
   type DvsRecord,
   type FolderRecord,
+  HOST_MANAGER_KINDS,
   type HostRecord,
+  hostManagerRecord,
   type NetworkRecord,
   type ResourcePoolRecord,
 } from './records.js';
@@ -295,6 +297,7 @@ const createHost = (model: Model, tx: Tx, name: string, parent: string, networks
     bootTime: model.clock.now(),
   } satisfies HostRecord);
   tx.put(browserRecord('HostDatastoreBrowser', id));
+  for (const kind of HOST_MANAGER_KINDS) tx.put(hostManagerRecord(kind, id));
   return id;
 };
 

@@ -25,6 +25,7 @@ export type ManagedType =
   | 'VirtualMachineSnapshot'
   | 'HostDatastoreBrowser'
   | 'EnvironmentBrowser'
+  | HostManagerKind
   | 'Task';
 
 /** A vSphere data object: `_type` is its xsi:type. */
@@ -100,6 +101,19 @@ export interface DatastoreRecord extends Base<'Datastore'> {
   readonly used: number;
   readonly accessible: boolean;
   readonly maintenanceMode: 'normal' | 'enteringMaintenance' | 'inMaintenance';
+  /** An NFS datastore's volume (HostDatastoreSystem.CreateNasDatastore). */
+  readonly nas?: NasVolume;
+  /** A local datastore's folder on its host (HostDatastoreSystem.CreateLocalDatastore). */
+  readonly localPath?: string;
+}
+
+/** What a HostNasVolumeSpec mounted: the export and how hosts mount it. */
+export interface NasVolume {
+  readonly remoteHost: string;
+  readonly remotePath: string;
+  /** HostMountMode: `readWrite` or `readOnly`. */
+  readonly accessMode: string;
+  readonly userName?: string;
 }
 
 export interface StoragePodRecord extends Base<'StoragePod'> {}
@@ -371,7 +385,10 @@ export type InventoryRecord =
   | DatastoreFileRecord
   | ClusterModuleRecord
   | StoragePolicyRecord
-  | BrowserRecord;
+  | BrowserRecord
+  | HostManagerRecord
+  | HostNetworkSystemRecord
+  | HostServiceSystemRecord;
 
 /**
  * The browsers objects get when they are made, one each, with ids derived from their owner's:
@@ -386,13 +403,19 @@ const BROWSER_ID_PREFIXES = {
 export type BrowserKind = keyof typeof BROWSER_ID_PREFIXES;
 export const BROWSER_KINDS = Object.keys(BROWSER_ID_PREFIXES) as BrowserKind[];
 
-export interface BrowserRecord<K extends BrowserKind = BrowserKind> extends StoredRecord {
+/** An object made and removed with its owner, named after its kind: a browser, a host's manager. */
+interface OwnedRecord<K extends string> extends StoredRecord {
   readonly kind: K;
   readonly name: K;
   readonly parent?: undefined;
-  /** The datastore or host whose datastores it browses, or the compute resource whose hosts it describes. */
+  /**
+   * A browser's datastore or host (whose datastores it browses) or compute resource (whose hosts
+   * it describes); a manager's host.
+   */
   readonly owner: string;
 }
+
+export type BrowserRecord<K extends BrowserKind = BrowserKind> = OwnedRecord<K>;
 
 export type DatastoreBrowserRecord = BrowserRecord<'HostDatastoreBrowser'>;
 export type EnvironmentBrowserRecord = BrowserRecord<'EnvironmentBrowser'>;
@@ -413,6 +436,81 @@ export const browserRecord = <K extends BrowserKind>(kind: K, owner: string): Br
   kind,
   name: kind,
   owner,
+});
+
+/**
+ * The managers a host's `configManager` names, one each, made with the host, with vCenter's
+ * ids: host-21's HostDatastoreSystem is `datastoreSystem-21`.
+ */
+const HOST_MANAGER_ID_PREFIXES = {
+  HostDatastoreSystem: 'datastoreSystem-',
+  HostNetworkSystem: 'networkSystem-',
+  HostServiceSystem: 'serviceSystem-',
+  HostDateTimeSystem: 'dateTimeSystem-',
+  HostFirewallSystem: 'firewallSystem-',
+} as const;
+
+export type HostManagerKind = keyof typeof HOST_MANAGER_ID_PREFIXES;
+export const HOST_MANAGER_KINDS = Object.keys(HOST_MANAGER_ID_PREFIXES) as HostManagerKind[];
+
+export type HostManagerRecord<K extends HostManagerKind = HostManagerKind> = OwnedRecord<K>;
+
+/** A standard virtual switch of a host, as HostNetworkSystem keeps it. */
+export interface VirtualSwitchState {
+  readonly name: string;
+  /** HostVirtualSwitchSpec.numPorts, as asked. */
+  readonly numPorts: number;
+  readonly mtu: number;
+  /** The physical NICs it bridges (`vmnic0`). */
+  readonly nics: readonly string[];
+  /** HostNetworkPolicy as the client sent it; the host's default when absent. */
+  readonly policy?: DataObject;
+}
+
+/** A portgroup of a standard switch: VMs on it see the datacenter's Network of that name. */
+export interface PortGroupState {
+  readonly name: string;
+  readonly vswitch: string;
+  readonly vlanId: number;
+  /** HostNetworkPolicy as the client sent it: what it overrides of its switch's. */
+  readonly policy?: DataObject;
+}
+
+/**
+ * A host's HostNetworkSystem. Its switches and portgroups are derived from the host's standard
+ * networks (one `vSwitch0`) until a client changes them; from then on they are kept here.
+ */
+export interface HostNetworkSystemRecord extends HostManagerRecord<'HostNetworkSystem'> {
+  readonly vswitches?: readonly VirtualSwitchState[];
+  readonly portgroups?: readonly PortGroupState[];
+}
+
+/** A host service's state where a client changed it (HostServiceSystem). */
+export interface HostServiceState {
+  readonly key: string;
+  readonly running: boolean;
+  /** HostServicePolicy: `on`, `automatic` or `off`. */
+  readonly policy: string;
+}
+
+export interface HostServiceSystemRecord extends HostManagerRecord<'HostServiceSystem'> {
+  /** Only the services a client changed; the others are as the host boots them. */
+  readonly services?: readonly HostServiceState[];
+}
+
+/** The id of a host's manager of a kind. */
+export const hostManagerIdOf = (kind: HostManagerKind, host: string): string =>
+  `${HOST_MANAGER_ID_PREFIXES[kind]}${host.startsWith('host-') ? host.slice('host-'.length) : host}`;
+
+/** The manager of a kind a host gets when it is made. */
+export const hostManagerRecord = <K extends HostManagerKind>(
+  kind: K,
+  host: string,
+): HostManagerRecord<K> => ({
+  id: hostManagerIdOf(kind, host),
+  kind,
+  name: kind,
+  owner: host,
 });
 
 /**

@@ -10,6 +10,8 @@ import {
   browserIdFor,
   type DatastoreBrowserRecord,
   type DatastoreRecord,
+  HOST_MANAGER_KINDS,
+  hostManagerIdOf,
 } from '../inventory/records.js';
 import type { Model, Ref, RemovalHook, Task } from '../model.js';
 import { iso } from '../properties/context.js';
@@ -18,15 +20,20 @@ import { moref } from '../refs.js';
 import { type Entry, filesOn } from './datastore-files.js';
 import { parseDatastorePath } from './vm-placement.js';
 
-/** A removed datastore or host takes its datastore browser with it, a compute resource its environment browser. */
+/**
+ * A removed datastore or host takes its datastore browser with it, a compute resource its
+ * environment browser, a host its configManager's managers.
+ */
 export const dropBrowsers =
   (m: Model): RemovalHook =>
   (tx, removed) => {
-    for (const id of removed)
-      for (const kind of BROWSER_KINDS) {
-        const browser = browserIdFor(kind, id);
-        if (m.store.get(browser)) tx.remove(browser);
-      }
+    const drop = (id: string) => {
+      if (m.store.get(id)) tx.remove(id);
+    };
+    for (const id of removed) {
+      for (const kind of BROWSER_KINDS) drop(browserIdFor(kind, id));
+      if (id.startsWith('host-')) for (const kind of HOST_MANAGER_KINDS) drop(hostManagerIdOf(kind, id));
+    }
   };
 
 /** HostDatastoreBrowserSearchSpec, as far as the simulator reads it. */

@@ -3,6 +3,8 @@ import { HOST_HARDWARE, HOST_PRODUCT } from '../inventory/defaults.js';
 import { browserIdOf, type HostRecord, type VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { iso, type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
+import { configManager } from './host-config.js';
+import { managementNic } from './host-network.js';
 
 export const hostRuntime = (host: HostRecord) => ({
   _type: 'HostRuntimeInfo',
@@ -96,23 +98,9 @@ export const hostSystemProperties: PropertyTable<HostRecord> = {
     _type: 'HostConfigInfo',
     host: moref('HostSystem', host.id),
     product: HOST_PRODUCT,
-    network: {
-      _type: 'HostNetworkInfo',
-      vnic: [
-        {
-          _type: 'HostVirtualNic',
-          device: 'vmk0',
-          key: 'key-vim.host.VirtualNic-vmk0',
-          portgroup: 'Management Network',
-          spec: {
-            _type: 'HostVirtualNicSpec',
-            ip: { _type: 'HostIpConfig', dhcp: false, ipAddress: host.ip, subnetMask: '255.240.0.0' },
-            mtu: 1500,
-          },
-        },
-      ],
-    },
+    network: { _type: 'HostNetworkInfo', vnic: [managementNic(host)] },
   }),
+  configManager,
   vm: (host, ctx) => referrerRefs(ctx, 'vm', host.id, 'VirtualMachine'),
   datastore: (host, ctx) => refsOf(ctx, host.datastores),
   datastoreBrowser: (host, ctx) => refOf(ctx, browserIdOf(host.id)),

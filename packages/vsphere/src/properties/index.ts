@@ -15,6 +15,13 @@ import { datastoreBrowserProperties, environmentBrowserProperties } from './data
 import { entityProperties } from './entity.js';
 import { datacenterProperties, folderProperties } from './folder.js';
 import { hostSystemProperties } from './host.js';
+import {
+  hostDatastoreSystemProperties,
+  hostDateTimeSystemProperties,
+  hostFirewallSystemProperties,
+  hostServiceSystemProperties,
+} from './host-config.js';
+import { hostNetworkSystemProperties } from './host-network.js';
 import { LEAF_READERS } from './leaves.js';
 import { dvsProperties, networkProperties, portgroupProperties } from './network.js';
 import { SERVICE_PROPERTIES } from './service.js';
@@ -48,6 +55,11 @@ const TABLES: Readonly<Record<string, AnyTable>> = {
   Task: taskProperties as AnyTable,
   HostDatastoreBrowser: datastoreBrowserProperties as AnyTable,
   EnvironmentBrowser: environmentBrowserProperties as AnyTable,
+  HostDatastoreSystem: hostDatastoreSystemProperties as AnyTable,
+  HostNetworkSystem: hostNetworkSystemProperties as AnyTable,
+  HostServiceSystem: hostServiceSystemProperties as AnyTable,
+  HostDateTimeSystem: hostDateTimeSystemProperties as AnyTable,
+  HostFirewallSystem: hostFirewallSystemProperties as AnyTable,
   ...(SERVICE_PROPERTIES as Record<string, AnyTable>),
   PropertyCollector: {
     ...(SERVICE_PROPERTIES.PropertyCollector as AnyTable),

@@ -15,7 +15,8 @@ export const datastoreSummary = (ds: DatastoreRecord) => ({
   freeSpace: freeSpace(ds),
   uncommitted: 0,
   accessible: ds.accessible,
-  multipleHostAccess: true,
+  // A local datastore is its host's alone.
+  multipleHostAccess: ds.localPath === undefined,
   type: ds.type,
   maintenanceMode: ds.maintenanceMode,
 });
@@ -33,17 +34,31 @@ export const datastoreCapability = () => ({
 
 export const datastoreProperties: PropertyTable<DatastoreRecord> = {
   summary: datastoreSummary,
-  info: (ds, ctx: ReadContext) => ({
-    _type: 'LocalDatastoreInfo',
-    name: ds.name,
-    url: ds.url,
-    freeSpace: freeSpace(ds),
-    maxFileSize: ds.capacity,
-    maxVirtualDiskCapacity: ds.capacity,
-    maxMemoryFileSize: ds.capacity,
-    timestamp: iso(ctx.clock.now()),
-    path: ds.url,
-  }),
+  info: (ds, ctx: ReadContext) => {
+    const info = {
+      name: ds.name,
+      url: ds.url,
+      freeSpace: freeSpace(ds),
+      maxFileSize: ds.capacity,
+      maxVirtualDiskCapacity: ds.capacity,
+      maxMemoryFileSize: ds.capacity,
+      timestamp: iso(ctx.clock.now()),
+    };
+    if (!ds.nas) return { _type: 'LocalDatastoreInfo', ...info, path: ds.localPath ?? ds.url };
+    return {
+      _type: 'NasDatastoreInfo',
+      ...info,
+      nas: {
+        _type: 'HostNasVolume',
+        type: ds.type,
+        name: ds.name,
+        capacity: ds.capacity,
+        remoteHost: ds.nas.remoteHost,
+        remotePath: ds.nas.remotePath,
+        ...(ds.nas.userName ? { userName: ds.nas.userName } : {}),
+      },
+    };
+  },
   capability: () => datastoreCapability(),
   host: (ds, ctx) =>
     referrerRefs(ctx, 'host', ds.id, 'HostSystem').map((key) => ({
@@ -51,8 +66,8 @@ export const datastoreProperties: PropertyTable<DatastoreRecord> = {
       key,
       mountInfo: {
         _type: 'HostMountInfo',
-        path: ds.url,
-        accessMode: 'readWrite',
+        path: ds.localPath ?? ds.url,
+        accessMode: ds.nas?.accessMode ?? 'readWrite',
         mounted: true,
         accessible: ds.accessible,
       },
