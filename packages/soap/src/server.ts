@@ -15,6 +15,7 @@ import { eventManagerMethods } from './methods/event-manager.js';
 import { fileManagerMethods } from './methods/file-manager.js';
 import { historyCollectorMethods } from './methods/history-collectors.js';
 import { hostMethods } from './methods/host.js';
+import { hostConfigMethods } from './methods/host-config.js';
 import { inventoryMethods } from './methods/inventory.js';
 import {
   propertyCollectorMethods,
@@ -93,6 +94,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...eventManagerMethods,
     ...snapshotMethods,
     ...hostMethods,
+    ...hostConfigMethods,
     ...customFieldsMethods,
     ...historyCollectorMethods,
     ...fileManagerMethods,
