@@ -1699,6 +1699,31 @@ def virtual_disk_manager_create_query_and_delete():
 
 
 @check
+def host_config_manager_nfs_datastore_and_portgroup():
+    host = find("/DC0/host/DC0_C0/DC0_C0_H2")
+    expect(host is not None, "no host DC0_C0_H2")
+    cm = host.configManager
+    expect(isinstance(cm.datastoreSystem, vim.host.DatastoreSystem), "configManager.datastoreSystem %r" % cm.datastoreSystem)
+    spec = vim.host.NasVolume.Specification(remoteHost="nfs.example.com", remotePath="/exports/pyvmomi",
+                                            localPath="nfs-pyvmomi", accessMode="readWrite", type="NFS")
+    ds = cm.datastoreSystem.CreateNasDatastore(spec=spec)
+    expect_equal((ds.summary.type, ds.info.nas.remoteHost), ("NFS", "nfs.example.com"), "the NFS datastore")
+    expect(ds in cm.datastoreSystem.datastore, "HostDatastoreSystem.datastore lacks the new datastore")
+    raises(vim.fault.AlreadyExists, cm.datastoreSystem.CreateNasDatastore, spec=spec)
+    cm.datastoreSystem.RemoveDatastore(datastore=ds)
+    expect(find("/DC0/datastore/nfs-pyvmomi") is None, "the datastore outlived its only host")
+    ns = cm.networkSystem
+    ns.AddPortGroup(portgrp=vim.host.PortGroup.Specification(name="pg-pyvmomi", vlanId=3, vswitchName="vSwitch0",
+                                                             policy=vim.host.NetworkPolicy()))
+    expect_equal([(pg.spec.name, pg.spec.vlanId) for pg in ns.networkInfo.portgroup if pg.spec.name == "pg-pyvmomi"],
+                 [("pg-pyvmomi", 3)], "the portgroup in networkInfo")
+    expect(find("/DC0/network/pg-pyvmomi") is not None, "no Network for the new portgroup")
+    raises(vim.fault.NotFound, ns.RemoveVirtualSwitch, vswitchName="vSwitch9")
+    ns.RemovePortGroup(pgName="pg-pyvmomi")
+    expect(find("/DC0/network/pg-pyvmomi") is None, "the Network outlived its only portgroup")
+
+
+@check
 def environment_browser_options_and_target():
     browser = vm_named("DC0_H0_VM0").environmentBrowser
     expect(isinstance(browser, vim.EnvironmentBrowser), "VirtualMachine.environmentBrowser %r" % browser)
