@@ -111,7 +111,8 @@ export const faults = {
   invalidProperty: (name: string) => fault({ _type: 'InvalidProperty', name }, `Invalid property: ${name}`),
   invalidDatastorePath: (datastorePath: string) =>
     fault(
-      { _type: 'InvalidDatastorePath', datastore: '', name: datastorePath, datastorePath },
+      // InvalidDatastore.datastore, a reference, is optional: no datastore is named here.
+      { _type: 'InvalidDatastorePath', name: datastorePath, datastorePath },
       `Invalid datastore path '${datastorePath}'.`,
     ),
   fileNotFound: (file: string) => fault({ _type: 'FileNotFound', file }, `File ${file} was not found`),

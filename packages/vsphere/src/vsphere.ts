@@ -15,7 +15,7 @@ import { contentLibraryOperations } from './library/content-library.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
 import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
 import { customFieldOperations } from './objects/custom-fields.js';
-import { datastoreBrowserOperations, dropBrowsers } from './objects/datastore-browser.js';
+import { datastoreBrowserOperations, dropOwnedObjects } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
 import { environmentBrowserOperations } from './objects/environment-browser.js';
 import { dropDatastoreFiles, fileManagerOperations } from './objects/file-manager.js';
@@ -180,7 +180,7 @@ export class VSphere extends Model {
     // a removed VM leaves its cluster modules, and a removed cluster's modules go.
     this.onRemove(dropAttachments(this));
     this.onRemove(leaveClusterModules(this));
-    this.onRemove(dropBrowsers(this));
+    this.onRemove(dropOwnedObjects(this));
     this.onRemove(dropDatastoreFiles(this));
     if (options.state) {
       loadState(this, options.state);

@@ -44,7 +44,11 @@ describe('FileManager over the wire', () => {
       (await mkdir('[LocalDS_0] a/b', '<createParentDirectories>true</createParentDirectories>')).status,
     ).toBe(200);
     expect(faultOf((await mkdir('[nowhere] x')).body)).toBe('InvalidDatastore');
-    expect(faultOf((await mkdir('nowhere')).body)).toBe('InvalidDatastorePath');
+    const badPath = await mkdir('nowhere');
+    expect(faultOf(badPath.body)).toBe('InvalidDatastorePath');
+    // Its datastore, a reference, is left out: the path names none.
+    expect(badPath.body).toContain('<datastorePath>nowhere</datastorePath>');
+    expect(badPath.body).not.toMatch(/<datastore[ >]/);
     const noDc = await call('MakeDirectory', FILE_MANAGER, '<name>[LocalDS_0] x</name>');
     expect(faultOf(noDc.body)).toBe('InvalidArgument');
     expect(noDc.body).toContain('<invalidProperty>datacenter</invalidProperty>');

@@ -24,7 +24,7 @@ import { parseDatastorePath } from './vm-placement.js';
  * A removed datastore or host takes its datastore browser with it, a compute resource its
  * environment browser, a host its configManager's managers.
  */
-export const dropBrowsers =
+export const dropOwnedObjects =
   (m: Model): RemovalHook =>
   (tx, removed) => {
     const drop = (id: string) => {

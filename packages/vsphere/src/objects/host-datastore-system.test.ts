@@ -116,6 +116,12 @@ describe('HostDatastoreSystem', () => {
     expect(lastEvent()).toMatchObject({ _type: 'DatastoreRemovedOnHostEvent', host: { name: host.name } });
     vsphere.datastoreSystem.remove(systemOf(other), ds);
     expect(vsphere.store.get(ds.value)).toBeUndefined();
+    // The event of the last unmount still names the datastore that went.
+    expect(lastEvent()).toMatchObject({
+      _type: 'DatastoreRemovedOnHostEvent',
+      host: { name: other.name },
+      datastore: { name: NFS.localPath, datastore: ds },
+    });
     expect(vsphere.store.get(browserIdOf(ds.value))).toBeUndefined();
   });
 

@@ -82,14 +82,19 @@ export const hostDatastoreSystemOperations = (m: Model) => {
     return id;
   };
 
-  const postHostEvent = (host: string, ds: string, _type: string, text: (where: string) => string) => {
+  /** `ds` as it was before the change: a datastore the last host let go is no longer in the store. */
+  const postHostEvent = (
+    host: string,
+    ds: DatastoreRecord,
+    _type: string,
+    text: (where: string) => string,
+  ) => {
     const h = m.store.get(host) as HostRecord;
-    const d = m.store.get(ds) as DatastoreRecord | undefined;
     const args = eventArguments(m.store, h);
     m.postEvent({
       _type,
       ...args,
-      datastore: { name: d?.name ?? '', datastore: moref('Datastore', ds) },
+      datastore: { name: ds.name, datastore: moref('Datastore', ds.id) },
       fullFormattedMessage: text(`${h.name} in ${args.datacenter?.name ?? ''}`),
     });
   };
@@ -151,7 +156,7 @@ export const hostDatastoreSystemOperations = (m: Model) => {
       });
       postHostEvent(
         record.owner,
-        id,
+        m.store.get(id) as DatastoreRecord,
         'NASDatastoreCreatedEvent',
         (where) => `Created NAS datastore ${spec.localPath} on ${where}`,
       );
@@ -171,7 +176,7 @@ export const hostDatastoreSystemOperations = (m: Model) => {
       });
       postHostEvent(
         record.owner,
-        id,
+        m.store.get(id) as DatastoreRecord,
         'LocalDatastoreCreatedEvent',
         (where) => `Created local datastore ${name} on ${where}`,
       );
@@ -202,7 +207,7 @@ export const hostDatastoreSystemOperations = (m: Model) => {
       });
       postHostEvent(
         record.owner,
-        target.id,
+        target,
         'DatastoreRemovedOnHostEvent',
         (where) => `Removed datastore ${target.name} from ${where}`,
       );

@@ -225,6 +225,11 @@ describe('VirtualDiskManager.CopyVirtualDisk_Task and MoveVirtualDisk_Task', () 
     expect(await failsWith(move(VM_DISK, '[LocalDS_0] c.vmdk'))).toBe('FileLocked');
     expect(await failsWith(move('[LocalDS_0] a.vmdk', VM_DISK, true))).toBe('FileLocked');
     expect(await failsWith(move('[LocalDS_0] missing.vmdk', '[LocalDS_0] c.vmdk'))).toBe('FileNotFound');
+    // Onto itself a disk is left as it is; a missing one is still not found.
+    expect(await run(move('[LocalDS_0] a.vmdk', '[LocalDS_0] a.vmdk')())).toBe('[LocalDS_0] a.vmdk');
+    expect(await failsWith(move('[LocalDS_0] missing.vmdk', '[LocalDS_0] missing.vmdk'))).toBe(
+      'FileNotFound',
+    );
     await run(move('[LocalDS_0] a.vmdk', '[LocalDS_0] b.vmdk', true)());
     expect(disks.queryUuid('[LocalDS_0] b.vmdk', dc.id)).toBe(uuid);
     expect(await faultOf(() => disks.queryUuid('[LocalDS_0] a.vmdk', dc.id))).toBe('FileNotFound');

@@ -189,8 +189,9 @@ export const virtualDiskManagerOperations = (m: Model) => {
     return m.task(call, (tx) => {
       const from = files.locate(sourceName, sourceDc);
       const to = asDiskName(files.locate(destName, destDc));
-      // A disk onto itself: no effect, as the API reference says of a copy.
+      // A disk onto itself: no effect, as the API reference says of a copy; a missing one is still not found.
       if (from.ds.id !== to.ds.id || from.path !== to.path) work(tx, from, to);
+      else diskAt(tx, from);
       return label(to);
     });
   };

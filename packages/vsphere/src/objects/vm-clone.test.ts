@@ -109,6 +109,16 @@ describe('CreateVM_Task', () => {
     expect(get(second.value).config.vmPathName).toBe('[LocalDS_0] twin_1/twin.vmx');
   });
 
+  it("does not take a folder name a client's file holds", async () => {
+    const { vsphere, get, run, dc, ds, hostPool } = setup();
+    vsphere.files.upload(ds.id, 'solo', new TextEncoder().encode('mine'));
+    const made = await run(vsphere.vm.create(dc.vmFolder, basic('solo'), hostPool.id));
+    expect(get(made.value).config.vmPathName).toBe('[LocalDS_0] solo_1/solo.vmx');
+    expect(
+      new TextDecoder().decode((vsphere.files.download(ds.id, 'solo') as { bytes: Uint8Array }).bytes),
+    ).toBe('mine');
+  });
+
   it('ends in the fault vCenter gives for each bad argument, creating nothing', async () => {
     const { vsphere, at, run, dc, hostPool } = setup();
     const clusterHost = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');

@@ -17,6 +17,7 @@ import type {
 import { datastorePath } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
+import { datastoreFileId } from './datastore-files.js';
 
 /** `[LocalDS_0] dir/vm.vmx` -> `{ datastore: 'LocalDS_0', path: 'dir/vm.vmx' }`. */
 export const parseDatastorePath = (p: string): { datastore: string; path: string } | undefined => {
@@ -94,15 +95,16 @@ export const placement = (
   return { pool, host: best };
 };
 
-/** A VM folder on `ds` no other VM uses: `name`, else `name_1`, `name_2`, ... */
+/** A VM folder on `ds` no other VM uses and no file a client put there: `name`, else `name_1`, `name_2`, ... */
 export const freeDirectory = (m: Model, ds: DatastoreRecord, name: string): string => {
   const used = new Set<string>();
   for (const id of m.store.referrers('vm', ds.id)) {
     const path = parseDatastorePath((m.store.get(id) as VmRecord).config.vmPathName)?.path ?? '';
     used.add(path.slice(0, path.lastIndexOf('/')));
   }
+  const taken = (dir: string) => used.has(dir) || m.store.get(datastoreFileId(ds.id, dir)) !== undefined;
   let dir = name;
-  for (let n = 1; used.has(dir); n++) dir = `${name}_${n}`;
+  for (let n = 1; taken(dir); n++) dir = `${name}_${n}`;
   return dir;
 };
 
