@@ -31,7 +31,7 @@ const setup = async (options: SimulatorOptions = {}) => {
 
 describe('/folder', () => {
   it('stores a PUT body (201, then 200 when replaced) and gives it back on GET and HEAD', async () => {
-    const { send, sim } = await setup();
+    const { send, sim, cookie } = await setup();
     const put = await send('PUT', 'isos/boot.iso', 'bytes of an iso');
     expect(put.status).toBe(201);
     expect((await send('PUT', 'isos/boot.iso', 'new bytes')).status).toBe(200);
@@ -45,6 +45,14 @@ describe('/folder', () => {
     const folder = await send('GET', 'isos');
     expect(folder.headers.get('content-type')).toContain('text/html');
     expect(await folder.text()).toContain('>boot.iso</a>');
+    // A folder whose name needs escaping links to its entries all the same.
+    expect((await send('PUT', 'a%3Fb%20c/x%231', 'x')).status).toBe(201);
+    const odd = await (await send('GET', 'a%3Fb%20c')).text();
+    const href = /href="([^"]+)"/.exec(odd)?.[1] as string;
+    expect(href).toBe('/folder/a%3Fb%20c/x%231?dcPath=DC0&amp;dsName=LocalDS_0');
+    expect(
+      await (await sim.fetch(`${sim.url}${href.replaceAll('&amp;', '&')}`, { headers: { cookie } })).text(),
+    ).toBe('x');
     expect(
       sim.vsphere.files.download(sim.vsphere.files.datastoreAt('DC0', 'LocalDS_0').id, 'isos/boot.iso'),
     ).toMatchObject({

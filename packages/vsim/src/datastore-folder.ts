@@ -49,11 +49,13 @@ const listing = (
   query: string,
   item: Extract<DatastoreItem, { folder: true }>,
 ): PlainResponse => {
+  // The folder's own path, as its entries', is escaped segment by segment: names may hold `?`, `#`, `%`.
+  const base = path ? `${path.split('/').map(encodeURIComponent).join('/')}/` : '';
   const links = [...item.entries]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((entry) => {
       const name = entry.folder ? `${entry.name}/` : entry.name;
-      const href = `/folder/${path ? `${path}/` : ''}${encodeURIComponent(entry.name)}${entry.folder ? '/' : ''}?${query}`;
+      const href = `/folder/${base}${encodeURIComponent(entry.name)}${entry.folder ? '/' : ''}?${query}`;
       return `<li><a href="${escapeHtml(href)}">${escapeHtml(name)}</a></li>`;
     });
   return {
