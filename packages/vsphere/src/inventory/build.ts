@@ -57,7 +57,13 @@ export const buildInventory = (model: Model, tree: InventoryTree): void => {
       // As in vcsim, datastores come after every datacenter, VMs after every datastore.
       for (const { node, dc } of built) {
         dc.datastores = (node.datastores ?? []).map((ds) =>
-          createDatastore(model, tx, dc, ds.name, ds.capacity),
+          putDatastore(
+            model,
+            tx,
+            dc.datastoreFolder,
+            { name: ds.name, type: 'OTHER', capacity: ds.capacity ?? TIB * Math.max(1, dc.hosts.length) },
+            dc.hosts,
+          ),
         );
       }
       for (const { dc } of built) {
@@ -301,28 +307,34 @@ const createHost = (model: Model, tx: Tx, name: string, parent: string, networks
   return id;
 };
 
-const createDatastore = (
+/**
+ * A new, empty datastore in a datacenter's datastore folder, with its browser, mounted on
+ * `hosts`: the inventory's, and those a host's datastore system makes.
+ */
+export const putDatastore = (
   model: Model,
   tx: Tx,
-  dc: BuiltDatacenter,
-  name: string,
-  capacity?: number,
+  datastoreFolder: string,
+  fields: Pick<DatastoreRecord, 'name' | 'type' | 'capacity'> & Partial<DatastoreRecord>,
+  hosts: readonly string[],
 ): string => {
   const id = model.newId('Datastore');
+  const { name, type, capacity, ...more } = fields;
   tx.put({
     id,
     kind: 'Datastore',
     name,
-    parent: dc.datastoreFolder,
+    parent: datastoreFolder,
     url: `ds:///vmfs/volumes/${id}/`,
-    type: 'OTHER',
-    capacity: capacity ?? TIB * Math.max(1, dc.hosts.length),
+    type,
+    capacity,
     used: 0,
     accessible: true,
     maintenanceMode: 'normal',
+    ...more,
   } satisfies DatastoreRecord);
   tx.put(browserRecord('HostDatastoreBrowser', id));
-  for (const host of dc.hosts) {
+  for (const host of hosts) {
     const h = tx.get(host) as HostRecord;
     tx.put(Object.assign({}, h, { datastores: [...h.datastores, id] }));
   }

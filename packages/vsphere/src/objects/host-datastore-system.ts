@@ -9,16 +9,16 @@
  */
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
+import { putDatastore } from '../inventory/build.js';
 import { datacenterOf } from '../inventory/paths.js';
-import {
-  browserRecord,
-  type DatastoreRecord,
-  type HostManagerRecord,
-  type HostRecord,
-  type LibraryRecord,
-  type NasVolume,
-  type VmRecord,
-  type VStorageObjectRecord,
+import type {
+  DatastoreRecord,
+  HostManagerRecord,
+  HostRecord,
+  LibraryRecord,
+  NasVolume,
+  VmRecord,
+  VStorageObjectRecord,
 } from '../inventory/records.js';
 import type { Model, Ref, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
@@ -57,7 +57,7 @@ export const hostDatastoreSystemOperations = (m: Model) => {
   const mount = (tx: Tx, host: HostRecord, ds: string) =>
     tx.put(Object.assign({}, host, { datastores: [...host.datastores, ds] }));
 
-  /** A new datastore in the datacenter's datastore folder, mounted on the host. */
+  /** A new datastore of 1 TiB in the datacenter's datastore folder, mounted on the host. */
   const create = (
     tx: Tx,
     host: HostRecord,
@@ -65,21 +65,7 @@ export const hostDatastoreSystemOperations = (m: Model) => {
   ) => {
     const dc = datacenterOf(m.store, host.id);
     if (!dc) throw faults.hostConfigFault(`The host ${host.name} is in no datacenter.`);
-    const id = m.newId('Datastore');
-    tx.put({
-      id,
-      kind: 'Datastore',
-      parent: dc.datastoreFolder,
-      url: `ds:///vmfs/volumes/${id}/`,
-      capacity: TIB,
-      used: 0,
-      accessible: true,
-      maintenanceMode: 'normal',
-      ...fields,
-    } satisfies DatastoreRecord);
-    tx.put(browserRecord('HostDatastoreBrowser', id));
-    mount(tx, host, id);
-    return id;
+    return putDatastore(m, tx, dc.datastoreFolder, { capacity: TIB, ...fields }, [host.id]);
   };
 
   /** `ds` as it was before the change: a datastore the last host let go is no longer in the store. */
