@@ -321,6 +321,37 @@ describe('standalone disks among the datastore files', () => {
   });
 });
 
+describe('a standalone disk attached to a VM', () => {
+  it("takes the descriptor's capacity, type and UUID, whatever capacity the device names", async () => {
+    const { disks, dc, vsphere, create, run, at } = setup();
+    await create('attached.vmdk', spec(4096, 'preallocated'));
+    const uuid = disks.queryUuid('[LocalDS_0] attached.vmdk', dc.id);
+    const vm = at<VmRecord>(`/DC0/vm/${VM}`);
+    // As govc's vm.disk.attach sends it: an existing file, no capacity.
+    await run(
+      vsphere.vm.reconfigure(vm.id, {
+        deviceChange: [
+          {
+            operation: 'add',
+            device: {
+              _type: 'VirtualDisk',
+              key: -1,
+              capacityInKB: 0,
+              backing: { _type: 'VirtualDiskFlatVer2BackingInfo', fileName: '[LocalDS_0] attached.vmdk' },
+            },
+          },
+        ],
+      }),
+    );
+    const attached = (vsphere.store.get(vm.id) as VmRecord).config.devices.find(
+      (d) => (d.backing as { fileName?: string } | undefined)?.fileName === '[LocalDS_0] attached.vmdk',
+    );
+    expect(attached).toMatchObject({ capacityInKB: 4096, backing: { thinProvisioned: false } });
+    // The VM's disk is the same disk: the same UUID, now read from the VM's device.
+    expect(disks.queryUuid('[LocalDS_0] attached.vmdk', dc.id)).toBe(uuid);
+  });
+});
+
 describe('standalone disks in the state', () => {
   const calls = async (fixture: ReturnType<typeof setup>) => {
     const { disks, dc, create, run } = fixture;

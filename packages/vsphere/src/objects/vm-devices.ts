@@ -15,10 +15,18 @@ import {
   virtualDisk,
 } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
-import type { DatastoreRecord, Device, DvsRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
+import type {
+  DatastoreFileRecord,
+  DatastoreRecord,
+  Device,
+  DvsRecord,
+  NetworkRecord,
+  VmRecord,
+} from '../inventory/records.js';
 import { datastorePath, newMac, nicBacking, withControllers } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
+import { datastoreFileId } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** VirtualDeviceConfigSpec: one entry of `deviceChange`. */
@@ -221,14 +229,21 @@ const newDisk = (
 ) => {
   const d = spec.device;
   const backing = (d.backing ?? {}) as DiskBackingInput;
-  const kb = d.capacityInKB as number | undefined;
-  const bytes = (d.capacityInBytes as number | undefined) ?? (kb === undefined ? undefined : kb * 1024);
-  if (bytes === undefined || bytes < 0)
-    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.capacityInKB', i);
   const creating = spec.fileOperation === 'create';
   const path = backing.fileName ? parseDatastorePath(backing.fileName)?.path : undefined;
   if (!creating && !path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
   const ds = diskDatastoreFor(ctx, backing, i);
+  // An existing standalone disk (VirtualDiskManager's) is what its descriptor says it is.
+  const existing =
+    !creating && path
+      ? (ctx.tx.get(datastoreFileId(ds.id, path)) as DatastoreFileRecord | undefined)?.disk
+      : undefined;
+  const kb = d.capacityInKB as number | undefined;
+  const bytes = existing
+    ? existing.capacityKb * 1024
+    : ((d.capacityInBytes as number | undefined) ?? (kb === undefined ? undefined : kb * 1024));
+  if (bytes === undefined || bytes < 0)
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.capacityInKB', i);
   const fileName = path ? datastorePath(ds.name, path) : nextDiskFile(ctx, devices, ds.name);
   const taken = devices.some((x) => isDisk(x) && (x.backing as DiskBackingInput).fileName === fileName);
   if (creating && taken) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
@@ -239,8 +254,8 @@ const newDisk = (
     capacityInKB: Math.ceil(bytes / 1024),
     fileName,
     datastore: moref('Datastore', ds.id),
-    uuid: ctx.model.random.uuid(),
-    thinProvisioned: backing.thinProvisioned ?? true,
+    uuid: existing?.uuid ?? ctx.model.random.uuid(),
+    thinProvisioned: existing ? existing.diskType === 'thin' : (backing.thinProvisioned ?? true),
   });
   const options = {
     ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
