@@ -610,10 +610,10 @@ export class KubeStore {
   /** The object sent for a write (`write`: what the write keeps of it) in the storage version. */
   #toStorage(info: KindInfo, object: KubeObject, write: StructurePart): KubeObject {
     if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    let nulls = checkStructure(info, object, write);
-    const rules = info.versionSchemas?.[parseApiVersion(object.apiVersion).version]?.rules;
-    if (rules && write !== 'status') {
-      const refused = rules(object);
+    const own = info.versionSchemas?.[parseApiVersion(object.apiVersion).version];
+    let nulls = checkStructure(info, object, write, own?.structure);
+    if (own?.rules && write !== 'status') {
+      const refused = own.rules(object);
       if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
     }
     const stored = this.#present(info, object, info.storageApiVersion);

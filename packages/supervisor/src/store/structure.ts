@@ -10,7 +10,7 @@
  */
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
-import { isPlainObject, type KubeObject, parseApiVersion } from './meta.js';
+import { isPlainObject, type KubeObject } from './meta.js';
 import { parseQuantity } from './quantity.js';
 
 /** A JSON type as a schema names it. */
@@ -69,11 +69,10 @@ interface Node {
 const trees = new WeakMap<object, Node>();
 
 /**
- * The structure of an object of the kind as a tree, made once per kind (and per version of its
- * own shape): every object written is walked by it.
+ * A structure of the kind (its storage version's, or a version's own) as a tree, made once:
+ * every object written is walked by it.
  */
-function treeOf(info: KindInfo, object: KubeObject): Node {
-  const own = info.versionSchemas?.[parseApiVersion(object.apiVersion).version]?.structure;
+function treeOf(info: KindInfo, own: Structure | undefined): Node {
   const key = own ?? info;
   let root = trees.get(key);
   if (!root) {
@@ -154,8 +153,14 @@ function visitChild(
  * Visits what a kind's structure names in an object: of a custom resource with a status
  * subresource, the part a write keeps of it.
  */
-function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out: TypedVisitor): void {
-  const root = treeOf(info, object);
+function eachValue(
+  info: KindInfo,
+  object: KubeObject,
+  write: StructurePart,
+  out: TypedVisitor,
+  own?: Structure,
+): void {
+  const root = treeOf(info, own);
   if (info.builtIn || !info.hasStatus) walk(root, object, [], out);
   else
     for (const node of root.children)
@@ -204,45 +209,57 @@ function base64Problem(text: string): number | undefined {
  * Refuses an object (as sent, left as it is) with a value of the wrong type where its structure
  * says; whether it has null fields to drop (see `dropNulls`).
  */
-export function checkStructure(info: KindInfo, object: KubeObject, write: StructurePart): boolean {
+export function checkStructure(
+  info: KindInfo,
+  object: KubeObject,
+  write: StructurePart,
+  /** The structure of the version the object is in, where it has its own (see `versionSchemas`). */
+  own?: Structure,
+): boolean {
   const causes: FieldCause[] = [];
   let nulls = false;
   const undecodable = (why: string) =>
     kubeErrors.badRequest(
       `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: ${why}`,
     );
-  eachValue(info, object, write, (value, trail, { type, goType: into }, container) => {
-    if (into === '[]uint8' && typeof value === 'string') {
-      const at = base64Problem(value);
-      if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
-      return;
-    }
-    // A quantity decodes from a string or a number, and fails whatever else it is.
-    if (into === 'resource.Quantity' && value !== undefined && value !== null) {
-      if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
-        throw undecodable(QUANTITY_SYNTAX);
-      return;
-    }
-    if (value === undefined || matches(value, type as JsonType)) return;
-    // A null field is dropped; an item of a list is not, and must be of its type.
-    if (value === null && !Array.isArray(container)) {
-      nulls = true;
-      return;
-    }
-    if (info.builtIn) {
-      // Go names the struct's field the value is in, whatever the map key or list index below it.
-      const field = `${info.kind}.${trail[0]}`;
-      throw undecodable(
-        `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
-      );
-    }
-    const actual = schemaType(value);
-    const at = pathOf(trail);
-    causes.push({
-      field: at,
-      message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
-    });
-  });
+  eachValue(
+    info,
+    object,
+    write,
+    (value, trail, { type, goType: into }, container) => {
+      if (into === '[]uint8' && typeof value === 'string') {
+        const at = base64Problem(value);
+        if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
+        return;
+      }
+      // A quantity decodes from a string or a number, and fails whatever else it is.
+      if (into === 'resource.Quantity' && value !== undefined && value !== null) {
+        if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
+          throw undecodable(QUANTITY_SYNTAX);
+        return;
+      }
+      if (value === undefined || matches(value, type as JsonType)) return;
+      // A null field is dropped; an item of a list is not, and must be of its type.
+      if (value === null && !Array.isArray(container)) {
+        nulls = true;
+        return;
+      }
+      if (info.builtIn) {
+        // Go names the struct's field the value is in, whatever the map key or list index below it.
+        const field = `${info.kind}.${trail[0]}`;
+        throw undecodable(
+          `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
+        );
+      }
+      const actual = schemaType(value);
+      const at = pathOf(trail);
+      causes.push({
+        field: at,
+        message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
+      });
+    },
+    own,
+  );
   if (causes.length > 0)
     throw kubeErrors.invalid(
       { group: info.group, resource: info.plural, kind: info.kind, name: object.metadata.name as string },
