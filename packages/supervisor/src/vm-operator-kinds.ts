@@ -65,9 +65,8 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
-import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_STRUCTURES } from './api/structures.js';
+import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_SCHEMAS } from './api/structures.js';
 import {
-  v1alpha1VmSchemaProblems,
   vmGroupSchemaDefaults,
   vmGroupSchemaProblems,
   vmReplicaSetSchemaProblems,
@@ -80,7 +79,6 @@ import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
-import type { Structure } from './store/structure.js';
 
 /**
  * The network vm-operator gives a VM that names none, with the vSphere Distributed Switch
@@ -435,6 +433,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     const kindAdmit = admit[k.kind];
     const kindDefaults = defaults[k.kind];
     const kindRules = schemaRules[k.kind];
+    const v1alpha1Schema = VM_OPERATOR_V1ALPHA1_SCHEMAS[k.kind];
     store.registerKind({
       group: k.group,
       versions: k.servedVersions,
@@ -460,16 +459,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
           }
         : {}),
       structure: VM_OPERATOR_STRUCTURES[k.kind],
-      ...(VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind]
-        ? {
-            versionSchemas: {
-              v1alpha1: {
-                structure: VM_OPERATOR_V1ALPHA1_STRUCTURES[k.kind] as Structure,
-                ...(k.kind === 'VirtualMachine' ? { rules: v1alpha1VmSchemaProblems } : {}),
-              },
-            },
-          }
-        : {}),
+      ...(v1alpha1Schema ? { versionSchemas: { v1alpha1: v1alpha1Schema } } : {}),
       ...(kindAdmit ? { admit: kindAdmit } : {}),
       ...(kindDefaults ? { defaults: kindDefaults } : {}),
       ...(kindRules ? { validate: kindRules } : {}),

@@ -3,7 +3,9 @@
  * a value of another type is refused before either sees it (`checkStructure`), as the API
  * server refuses it against the schema.
  */
+import type { VersionSchema } from '../store/kinds.js';
 import type { Structure } from '../store/structure.js';
+import { v1alpha1VmSchemaProblems } from './vm-schema.js';
 
 /** Conditions, as metav1.Condition types them. */
 export const CONDITIONS: Structure = {
@@ -327,10 +329,10 @@ const V1ALPHA1_VIRTUAL_MACHINE: Structure = {
   'status.networkInterfaces[]': 'object',
 };
 
-/** By kind, where v1alpha1 spells them its own way. */
-export const VM_OPERATOR_V1ALPHA1_STRUCTURES: Readonly<Record<string, Structure>> = {
-  VirtualMachine: V1ALPHA1_VIRTUAL_MACHINE,
-  VirtualMachineSetResourcePolicy: V1ALPHA1_RESOURCE_POLICY,
+/** v1alpha1's own schemas, by kind, where it spells the kind its own way. */
+export const VM_OPERATOR_V1ALPHA1_SCHEMAS: Readonly<Record<string, VersionSchema>> = {
+  VirtualMachine: { structure: V1ALPHA1_VIRTUAL_MACHINE, rules: v1alpha1VmSchemaProblems },
+  VirtualMachineSetResourcePolicy: { structure: V1ALPHA1_RESOURCE_POLICY },
 };
 
 /** By kind; the images' are written by the simulator alone. */
