@@ -23,7 +23,7 @@ import { newVmRecord, putVm } from './vm.js';
 
 export const ROOT_FOLDER = 'group-d1';
 
-const TIB = 1024 ** 4;
+export const TIB = 1024 ** 4;
 /** vcsim's default disk: 10 GiB. */
 const DEFAULT_DISK_KB = 10 * 1024 * 1024;
 
@@ -307,6 +307,12 @@ const createHost = (model: Model, tx: Tx, name: string, parent: string, networks
   return id;
 };
 
+/** The host mounts the datastore. */
+export const mountDatastore = (tx: Tx, host: string, ds: string): void => {
+  const h = tx.get(host) as HostRecord;
+  tx.put(Object.assign({}, h, { datastores: [...h.datastores, ds] }));
+};
+
 /**
  * A new, empty datastore in a datacenter's datastore folder, with its browser, mounted on
  * `hosts`: the inventory's, and those a host's datastore system makes.
@@ -334,10 +340,7 @@ export const putDatastore = (
     ...more,
   } satisfies DatastoreRecord);
   tx.put(browserRecord('HostDatastoreBrowser', id));
-  for (const host of hosts) {
-    const h = tx.get(host) as HostRecord;
-    tx.put(Object.assign({}, h, { datastores: [...h.datastores, id] }));
-  }
+  for (const host of hosts) mountDatastore(tx, host, id);
   return id;
 };
 

@@ -9,7 +9,7 @@
  */
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { putDatastore } from '../inventory/build.js';
+import { mountDatastore, putDatastore, TIB } from '../inventory/build.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -23,6 +23,7 @@ import type {
 import type { Model, Ref, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { checkName, current } from './entity.js';
+import { datastoreByName } from './vm-placement.js';
 
 /** HostNasVolumeSpec, as far as the simulator reads it. */
 export interface NasVolumeSpec {
@@ -36,7 +37,6 @@ export interface NasVolumeSpec {
   readonly userName?: string;
 }
 
-const TIB = 1024 ** 4;
 const NAS_TYPES = ['NFS', 'NFS41'];
 const ACCESS_MODES = ['readWrite', 'readOnly'];
 
@@ -53,9 +53,6 @@ export const hostDatastoreSystemOperations = (m: Model) => {
     }
     return out;
   };
-
-  const mount = (tx: Tx, host: HostRecord, ds: string) =>
-    tx.put(Object.assign({}, host, { datastores: [...host.datastores, ds] }));
 
   /** A new datastore of 1 TiB in the datacenter's datastore folder, mounted on the host. */
   const create = (
@@ -129,7 +126,7 @@ export const hostDatastoreSystemOperations = (m: Model) => {
             continue;
           }
           if (!sameExport(ds)) throw faults.duplicateName(ds.name, moref('Datastore', ds.id));
-          mount(tx, host, ds.id);
+          mountDatastore(tx, host.id, ds.id);
           return ds.id;
         }
         const nas: NasVolume = {
@@ -156,8 +153,8 @@ export const hostDatastoreSystemOperations = (m: Model) => {
         const host = current<HostRecord>(tx, record.owner, 'HostSystem');
         checkName(name);
         if (!path.startsWith('/')) throw faults.fileNotFound(path);
-        for (const ds of datastoresNear(tx, host))
-          if (ds.name === name) throw faults.duplicateName(name, moref('Datastore', ds.id));
+        const taken = datastoreByName(m, datacenterOf(m.store, host.id)?.id, name);
+        if (taken) throw faults.duplicateName(name, moref('Datastore', taken.id));
         return create(tx, host, { name, type: 'OTHER', localPath: path });
       });
       postHostEvent(

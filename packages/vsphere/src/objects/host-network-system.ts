@@ -24,6 +24,7 @@ import {
   type HostNetworking,
   hasManagementNic,
   hostNetworking,
+  hostNetworkNamed,
   networkNamed,
 } from '../properties/host-network.js';
 import { current } from './entity.js';
@@ -80,7 +81,7 @@ export const hostNetworkSystemOperations = (m: Model) => {
   /** Whether the management NIC or a VM of the host is on the portgroup. */
   const inUse = (tx: Tx, host: HostRecord, pg: PortGroupState): boolean => {
     if (hasManagementNic(pg)) return true;
-    const net = networkNamed(m.store, host, pg.name);
+    const net = hostNetworkNamed(m.store, host, pg.name);
     if (!net) return false;
     for (const id of m.store.referrers('vm', net.id))
       if ((tx.get(id) as VmRecord | undefined)?.host === host.id) return true;
@@ -106,7 +107,7 @@ export const hostNetworkSystemOperations = (m: Model) => {
 
   /** The host leaves the Network of the portgroup's name; a Network no host and no VM has goes. */
   const leaveNetwork = (tx: Tx, host: HostRecord, name: string): void => {
-    const net = networkNamed(m.store, host, name);
+    const net = hostNetworkNamed(m.store, host, name);
     if (!net) return;
     const now = tx.get(host.id) as HostRecord;
     tx.put(Object.assign({}, now, { networks: now.networks.filter((n) => n !== net.id) }));

@@ -55,7 +55,7 @@ type HostServiceDefault = readonly [
   running: boolean,
 ];
 
-export const HOST_SERVICES: readonly HostServiceDefault[] = [
+const HOST_SERVICES: readonly HostServiceDefault[] = [
   ['DCUI', 'Direct Console UI', [], true],
   ['TSM', 'ESXi Shell', [], false],
   ['TSM-SSH', 'SSH', ['sshServer'], false],

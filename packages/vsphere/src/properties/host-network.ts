@@ -17,9 +17,9 @@ import type {
 import type { PropertyTable, ReadContext } from './context.js';
 import { entityProperties } from './entity.js';
 
-export const DEFAULT_VSWITCH = 'vSwitch0';
+const DEFAULT_VSWITCH = 'vSwitch0';
 /** The portgroup of the host's management NIC, vmk0: a host-only portgroup, no Network. */
-export const MANAGEMENT_PORTGROUP = 'Management Network';
+const MANAGEMENT_PORTGROUP = 'Management Network';
 const MANAGEMENT_NIC = 'vmk0';
 const UPLINK = 'vmnic0';
 /** ESXi's switch ports are elastic: a switch reports this many whatever its spec asks. */
@@ -62,8 +62,21 @@ export const networkNamed = (
   return undefined;
 };
 
+/** The host's Network of a name: a portgroup's, which the host is on (no datacenter-wide search). */
+export const hostNetworkNamed = (
+  store: ReadContext['store'],
+  host: HostRecord,
+  name: string,
+): NetworkRecord | undefined => {
+  for (const id of host.networks) {
+    const net = store.get(id);
+    if (net?.kind === 'Network' && net.name === name) return net as NetworkRecord;
+  }
+  return undefined;
+};
+
 /** The MACs of the NICs of the host's VMs that are on a network. */
-export const vmMacsOn = (store: ReadContext['store'], host: string, network: string): string[] => {
+const vmMacsOn = (store: ReadContext['store'], host: string, network: string): string[] => {
   const macs: string[] = [];
   for (const id of store.referrers('vm', network)) {
     const vm = store.get(id) as VmRecord | undefined;
@@ -185,7 +198,7 @@ const networkInfo = (system: HostNetworkSystemRecord, ctx: ReadContext) => {
   const portsOf = (pg: PortGroupState) => {
     const ports: object[] = [];
     if (hasManagementNic(pg)) ports.push({ _type: 'HostPortGroupPort', mac: [hostMac(host)], type: 'host' });
-    const net = networkNamed(ctx.store, host, pg.name);
+    const net = hostNetworkNamed(ctx.store, host, pg.name);
     if (net)
       for (const mac of vmMacsOn(ctx.store, host.id, net.id))
         ports.push({ _type: 'HostPortGroupPort', mac: [mac], type: 'virtualMachine' });
