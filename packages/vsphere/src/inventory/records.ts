@@ -543,6 +543,9 @@ export interface VStorageObjectRecord extends StoredRecord {
  * model's objects make (see objects/datastore-files.ts). Its id joins its datastore and its
  * path, so a path names one record; its bytes are kept as base64 and take space on the datastore.
  */
+/** The id of the DatastoreFile record at `path` on `ds`, derived as the browsers' ids are. */
+export const datastoreFileId = (ds: string, path: string): string => `dsfile:${ds}:${path}`;
+
 export interface DatastoreFileRecord extends StoredRecord {
   readonly kind: 'DatastoreFile';
   /** Its path on the datastore, `dir/file`, without the datastore's name. */

@@ -7,10 +7,15 @@
 import { faults } from '../faults.js';
 import { ROOT_FOLDER } from '../inventory/build.js';
 import { findByInventoryPath } from '../inventory/paths.js';
-import type { DatacenterRecord, DatastoreFileRecord, DatastoreRecord } from '../inventory/records.js';
+import {
+  type DatacenterRecord,
+  type DatastoreFileRecord,
+  type DatastoreRecord,
+  datastoreFileId,
+} from '../inventory/records.js';
 import { chargeDatastore, datastorePath } from '../inventory/vm.js';
 import type { Model, Ref, Tx } from '../model.js';
-import { datastoreFileId, entryAt, fileRecordsOn, splitPath, type Tree } from './datastore-files.js';
+import { entryAt, fileRecordsOn, splitPath, type Tree } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** A file or folder a name resolves to: its datastore and its path there, never the top. */

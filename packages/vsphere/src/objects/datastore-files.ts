@@ -108,9 +108,6 @@ export const objectFilesOn = (m: Model, ds: string): Tree => {
   return tree;
 };
 
-/** The id of the DatastoreFile record at `path` on `ds`. */
-export const datastoreFileId = (ds: string, path: string): string => `dsfile:${ds}:${path}`;
-
 /** The DatastoreFile records on a datastore, as the store holds them. */
 export const fileRecordsOn = (m: Model, ds: string): DatastoreFileRecord[] => {
   const out: DatastoreFileRecord[] = [];

@@ -8,7 +8,7 @@
  * holds the datastore) or `/folder` URLs (`https://host/folder/dir/file?dcPath=DC0&dsName=ds`).
  */
 import { faults } from '../faults.js';
-import type { DatastoreFileRecord, DatastoreRecord } from '../inventory/records.js';
+import { type DatastoreFileRecord, type DatastoreRecord, datastoreFileId } from '../inventory/records.js';
 import { datastorePath } from '../inventory/vm.js';
 import type { Model, Ref, RemovalHook, Task, Tx } from '../model.js';
 import {
@@ -19,15 +19,7 @@ import {
   type RecordContent,
   within,
 } from './datastore-file-access.js';
-import {
-  datastoreFileId,
-  type Entry,
-  entryAt,
-  fileRecordsOn,
-  filesOn,
-  objectFilesOn,
-  type Tree,
-} from './datastore-files.js';
+import { type Entry, entryAt, fileRecordsOn, filesOn, objectFilesOn, type Tree } from './datastore-files.js';
 
 /** What a download finds: a file's bytes, or a folder's entries. */
 export type DatastoreItem =

@@ -15,18 +15,18 @@ import {
   virtualDisk,
 } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
-import type {
-  DatastoreFileRecord,
-  DatastoreRecord,
-  Device,
-  DvsRecord,
-  NetworkRecord,
-  VmRecord,
+import {
+  type DatastoreFileRecord,
+  type DatastoreRecord,
+  type Device,
+  type DvsRecord,
+  datastoreFileId,
+  type NetworkRecord,
+  type VmRecord,
 } from '../inventory/records.js';
 import { datastorePath, newMac, nicBacking, withControllers } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { datastoreFileId } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** VirtualDeviceConfigSpec: one entry of `deviceChange`. */

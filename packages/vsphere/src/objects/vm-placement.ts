@@ -6,18 +6,18 @@
  */
 import { faults } from '../faults.js';
 import { datacenterOf, findChild } from '../inventory/paths.js';
-import type {
-  ComputeResourceRecord,
-  DatastoreRecord,
-  FolderRecord,
-  HostRecord,
-  ResourcePoolRecord,
-  VmRecord,
+import {
+  type ComputeResourceRecord,
+  type DatastoreRecord,
+  datastoreFileId,
+  type FolderRecord,
+  type HostRecord,
+  type ResourcePoolRecord,
+  type VmRecord,
 } from '../inventory/records.js';
 import { datastorePath } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
-import { datastoreFileId } from './datastore-files.js';
 
 /** `[LocalDS_0] dir/vm.vmx` -> `{ datastore: 'LocalDS_0', path: 'dir/vm.vmx' }`. */
 export const parseDatastorePath = (p: string): { datastore: string; path: string } | undefined => {
