@@ -439,19 +439,20 @@ export const browserRecord = <K extends BrowserKind>(kind: K, owner: string): Br
 });
 
 /**
- * The managers a host's `configManager` names, one each, made with the host, with vCenter's
- * ids: host-21's HostDatastoreSystem is `datastoreSystem-21`.
+ * The managers a host's `configManager` names, one each, made with the host: each kind's field
+ * of HostConfigManager, which is also its id's prefix, as vCenter's ids go (host-21's
+ * HostDatastoreSystem is `datastoreSystem-21`).
  */
-const HOST_MANAGER_ID_PREFIXES = {
-  HostDatastoreSystem: 'datastoreSystem-',
-  HostNetworkSystem: 'networkSystem-',
-  HostServiceSystem: 'serviceSystem-',
-  HostDateTimeSystem: 'dateTimeSystem-',
-  HostFirewallSystem: 'firewallSystem-',
+export const HOST_MANAGER_FIELDS = {
+  HostDatastoreSystem: 'datastoreSystem',
+  HostNetworkSystem: 'networkSystem',
+  HostServiceSystem: 'serviceSystem',
+  HostDateTimeSystem: 'dateTimeSystem',
+  HostFirewallSystem: 'firewallSystem',
 } as const;
 
-export type HostManagerKind = keyof typeof HOST_MANAGER_ID_PREFIXES;
-export const HOST_MANAGER_KINDS = Object.keys(HOST_MANAGER_ID_PREFIXES) as HostManagerKind[];
+export type HostManagerKind = keyof typeof HOST_MANAGER_FIELDS;
+export const HOST_MANAGER_KINDS = Object.keys(HOST_MANAGER_FIELDS) as HostManagerKind[];
 
 export type HostManagerRecord<K extends HostManagerKind = HostManagerKind> = OwnedRecord<K>;
 
@@ -500,7 +501,7 @@ export interface HostServiceSystemRecord extends HostManagerRecord<'HostServiceS
 
 /** The id of a host's manager of a kind. */
 export const hostManagerIdOf = (kind: HostManagerKind, host: string): string =>
-  `${HOST_MANAGER_ID_PREFIXES[kind]}${host.startsWith('host-') ? host.slice('host-'.length) : host}`;
+  `${HOST_MANAGER_FIELDS[kind]}-${host.startsWith('host-') ? host.slice('host-'.length) : host}`;
 
 /** The manager of a kind a host gets when it is made. */
 export const hostManagerRecord = <K extends HostManagerKind>(

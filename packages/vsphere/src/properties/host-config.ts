@@ -3,6 +3,7 @@
  * HostServiceSystem, HostDateTimeSystem, HostFirewallSystem) and their properties.
  */
 import {
+  HOST_MANAGER_FIELDS,
   HOST_MANAGER_KINDS,
   type HostManagerRecord,
   type HostRecord,
@@ -13,21 +14,12 @@ import {
 import { iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 import { entityProperties } from './entity.js';
 
-/** HostConfigManager's field of each manager the simulator has. */
-const CONFIG_MANAGER_FIELDS = {
-  HostDatastoreSystem: 'datastoreSystem',
-  HostNetworkSystem: 'networkSystem',
-  HostServiceSystem: 'serviceSystem',
-  HostDateTimeSystem: 'dateTimeSystem',
-  HostFirewallSystem: 'firewallSystem',
-} as const;
-
 /** HostSystem.configManager: the managers the simulator has; the others are left unset. */
 export const configManager = (host: HostRecord, ctx: ReadContext) => {
   const out: Record<string, unknown> = { _type: 'HostConfigManager' };
   for (const kind of HOST_MANAGER_KINDS) {
     const ref = refOf(ctx, hostManagerIdOf(kind, host.id));
-    if (ref) out[CONFIG_MANAGER_FIELDS[kind]] = ref;
+    if (ref) out[HOST_MANAGER_FIELDS[kind]] = ref;
   }
   return out;
 };
