@@ -8,7 +8,6 @@
  * host unmounts it. Its name is unique in the datacenter (DuplicateName).
  */
 import { faults } from '../faults.js';
-import { eventArguments } from '../history/arguments.js';
 import { mountDatastore, putDatastore, TIB } from '../inventory/build.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
@@ -23,6 +22,7 @@ import type {
 import type { Model, Ref, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { checkName, current } from './entity.js';
+import { postHostEvents } from './host.js';
 import { datastoreByName } from './vm-placement.js';
 
 /** HostNasVolumeSpec, as far as the simulator reads it. */
@@ -66,21 +66,10 @@ export const hostDatastoreSystemOperations = (m: Model) => {
   };
 
   /** `ds` as it was before the change: a datastore the last host let go is no longer in the store. */
-  const postHostEvent = (
-    host: string,
-    ds: DatastoreRecord,
-    _type: string,
-    text: (where: string) => string,
-  ) => {
-    const h = m.store.get(host) as HostRecord;
-    const args = eventArguments(m.store, h);
-    m.postEvent({
-      _type,
-      ...args,
-      datastore: { name: ds.name, datastore: moref('Datastore', ds.id) },
-      fullFormattedMessage: text(`${h.name} in ${args.datacenter?.name ?? ''}`),
-    });
-  };
+  const postHostEvent = (host: string, ds: DatastoreRecord, _type: string, text: (where: string) => string) =>
+    postHostEvents(m, host, [
+      [_type, text, { datastore: { name: ds.name, datastore: moref('Datastore', ds.id) } }],
+    ]);
 
   /** Why the last host may not let a datastore go: what lives on it. */
   const inUse = (tx: Tx, ds: DatastoreRecord): boolean => {

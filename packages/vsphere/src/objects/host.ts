@@ -34,19 +34,24 @@ const vmsOn = (m: Model, tx: Tx, hostId: string): VmRecord[] => {
 };
 
 /** An event type, its message given `<host> in <datacenter>`, and its own fields. */
-type HostEvent = readonly [type: string, text: (where: string) => string, extra?: Record<string, unknown>];
+export type HostEvent = readonly [
+  type: string,
+  text: (where: string) => string,
+  extra?: Record<string, unknown>,
+];
+
+/** Posts a host's events with vCenter's wording: `... <host> in <datacenter> ...`. */
+export const postHostEvents = (m: Model, id: string, events: readonly HostEvent[]): void => {
+  const host = m.store.get(id) as HostRecord;
+  const args = eventArguments(m.store, host);
+  const where = `${host.name} in ${args.datacenter?.name ?? ''}`;
+  for (const [_type, text, extra] of events)
+    m.postEvent({ _type, ...args, ...extra, fullFormattedMessage: text(where) });
+};
 
 export const hostOperations = (m: Model) => {
   const lookupHost = (host: Ref) => m.lookup<HostRecord>(host, 'HostSystem');
-
-  /** Posts host events with vCenter's wording: `Host <host> in <datacenter> ...`. */
-  const post = (id: string, events: readonly HostEvent[]) => {
-    const host = m.store.get(id) as HostRecord;
-    const args = eventArguments(m.store, host);
-    const where = `${host.name} in ${args.datacenter?.name ?? ''}`;
-    for (const [_type, text, extra] of events)
-      m.postEvent({ _type, ...args, ...extra, fullFormattedMessage: text(where) });
-  };
+  const post = (id: string, events: readonly HostEvent[]) => postHostEvents(m, id, events);
 
   /** Marks every VM on the host connected or disconnected with it. */
   const setVmConnection = (tx: Tx, hostId: string, connectionState: VmRecord['connectionState']) => {
