@@ -18,7 +18,7 @@ import { customFieldOperations } from './objects/custom-fields.js';
 import { datastoreBrowserOperations, dropOwnedObjects } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
 import { environmentBrowserOperations } from './objects/environment-browser.js';
-import { dropDatastoreFiles, fileManagerOperations } from './objects/file-manager.js';
+import { fileManagerOperations } from './objects/file-manager.js';
 import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
 import { hostDatastoreSystemOperations } from './objects/host-datastore-system.js';
@@ -181,7 +181,6 @@ export class VSphere extends Model {
     this.onRemove(dropAttachments(this));
     this.onRemove(leaveClusterModules(this));
     this.onRemove(dropOwnedObjects(this));
-    this.onRemove(dropDatastoreFiles(this));
     if (options.state) {
       loadState(this, options.state);
       return;

@@ -22,7 +22,7 @@ import { parseDatastorePath } from './vm-placement.js';
 
 /**
  * A removed datastore or host takes its datastore browser with it, a compute resource its
- * environment browser, a host its configManager's managers.
+ * environment browser, a host its configManager's managers, a datastore the files put on it.
  */
 export const dropOwnedObjects =
   (m: Model): RemovalHook =>
@@ -33,6 +33,7 @@ export const dropOwnedObjects =
     for (const id of removed) {
       for (const kind of BROWSER_KINDS) drop(browserIdFor(kind, id));
       if (id.startsWith('host-')) for (const kind of HOST_MANAGER_KINDS) drop(hostManagerIdOf(kind, id));
+      for (const file of m.store.referrers('datastoreFile', id)) tx.remove(file);
     }
   };
 

@@ -10,7 +10,7 @@
 import { faults } from '../faults.js';
 import { type DatastoreFileRecord, type DatastoreRecord, datastoreFileId } from '../inventory/records.js';
 import { datastorePath } from '../inventory/vm.js';
-import type { Model, Ref, RemovalHook, Task, Tx } from '../model.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
 import {
   datastoreFileAccess,
   type Located,
@@ -19,7 +19,7 @@ import {
   type RecordContent,
   within,
 } from './datastore-file-access.js';
-import { type Entry, entryAt, fileRecordsOn, filesOn, objectFilesOn, type Tree } from './datastore-files.js';
+import { type Entry, entryAt, filesOn, objectFilesOn, type Tree } from './datastore-files.js';
 
 /** What a download finds: a file's bytes, or a folder's entries. */
 export type DatastoreItem =
@@ -41,15 +41,6 @@ const fromBase64 = (text: string): Uint8Array => {
 };
 
 const EMPTY = new Uint8Array(0);
-
-/** A removed datastore takes the files put on it with it. */
-export const dropDatastoreFiles =
-  (m: Model): RemovalHook =>
-  (tx, removed) => {
-    for (const id of removed)
-      if (m.store.get(id)?.kind === 'Datastore')
-        for (const record of fileRecordsOn(m, id)) tx.remove(record.id);
-  };
 
 export const fileManagerOperations = (m: Model) => {
   const access = datastoreFileAccess(m);
