@@ -295,6 +295,16 @@ export const diskBytes = (d: Device): number =>
 /** A disk's descriptor file (a few lines of text); its extent holds the whole disk, committed. */
 export const DISK_DESCRIPTOR_BYTES = 512;
 
+/** The largest virtual disk vSphere makes: 62 TiB. */
+const MAX_DISK_KB = 62 * 1024 ** 3;
+
+/**
+ * A capacity a spec may ask for a disk, in units of `unitKb` KB (1024: MB): a whole number above
+ * `floor` (an extended disk's capacity, 0 for a new disk), at most 62 TiB.
+ */
+export const isDiskCapacity = (value: unknown, unitKb: number, floor = 0): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value > floor && value * unitKb <= MAX_DISK_KB;
+
 /** What a disk's files hold on its datastore (`layoutEx`'s unique sizes): descriptor and extent. */
 export const diskFileBytes = (d: Device): number => DISK_DESCRIPTOR_BYTES + diskBytes(d);
 

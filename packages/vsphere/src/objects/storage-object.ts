@@ -8,7 +8,7 @@
  */
 import { faults } from '../faults.js';
 import { attachedDiskId } from '../inventory/attachments.js';
-import { diskContentId, isDisk } from '../inventory/devices.js';
+import { diskContentId, isDisk, isDiskCapacity } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
 import { chargeDatastore, datastorePath, putDevices } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
@@ -100,13 +100,6 @@ export const releaseDisks = (tx: Tx, vm: VmRecord): void => {
   }
 };
 
-/** The largest virtual disk vSphere makes: 62 TiB. */
-const MAX_DISK_MB = 62 * 1024 * 1024;
-
-/** A disk's size in MB as a spec gives one: a whole number of MB, above 0, at most 62 TiB. */
-const isDiskSize = (mb: unknown): mb is number =>
-  typeof mb === 'number' && Number.isInteger(mb) && mb > 0 && mb <= MAX_DISK_MB;
-
 export const storageObjectOperations = (m: Model) => {
   /** The datastore or VM an argument names: InvalidArgument when it names none. */
   const datastoreOf = (ref: Ref | undefined) => {
@@ -122,7 +115,7 @@ export const storageObjectOperations = (m: Model) => {
     /** CreateDisk_Task: a new disk with its file on the spec's datastore. */
     create(spec: VslmCreateSpec): Task<ReturnType<typeof vStorageObject>> {
       if (typeof spec?.name !== 'string' || spec.name === '') throw faults.invalidArgument('spec.name');
-      if (!isDiskSize(spec.capacityInMB)) throw faults.invalidArgument('spec.capacityInMB');
+      if (!isDiskCapacity(spec.capacityInMB, 1024)) throw faults.invalidArgument('spec.capacityInMB');
       if (!spec.backingSpec?.datastore) throw faults.invalidArgument('spec.backingSpec.datastore');
       const ds = datastoreOf(spec.backingSpec.datastore);
       // A manager is no ManagedEntity: the task's entity is the datastore.
@@ -195,7 +188,7 @@ export const storageObjectOperations = (m: Model) => {
         { method: 'ExtendDisk_Task', target: ds.id, descriptionId: `${MANAGER}.extendDisk` },
         (tx) => {
           const disk = diskOn(tx, id, ds.id);
-          if (!(isDiskSize(newCapacityInMB) && newCapacityInMB > disk.capacityInMB))
+          if (!isDiskCapacity(newCapacityInMB, 1024, disk.capacityInMB))
             throw faults.invalidArgument('newCapacityInMB');
           tx.update<VStorageObjectRecord>(disk.id, { capacityInMB: newCapacityInMB });
           chargeDatastore(tx, disk.datastore, (newCapacityInMB - disk.capacityInMB) * MB);

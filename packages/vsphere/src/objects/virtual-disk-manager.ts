@@ -7,7 +7,7 @@
  * never changed: FileLocked. Names are resolved as FileManager resolves them.
  */
 import { faults } from '../faults.js';
-import { DISK_DESCRIPTOR_BYTES, isDisk } from '../inventory/devices.js';
+import { DISK_DESCRIPTOR_BYTES, isDisk, isDiskCapacity } from '../inventory/devices.js';
 import type {
   DatastoreFileRecord,
   VirtualDiskFacts,
@@ -32,8 +32,6 @@ const MANAGER = 'VirtualDiskManager';
 const DISK_TYPES = ['thin', 'preallocated', 'eagerZeroedThick', 'thick'];
 /** VirtualDiskAdapterType. */
 const ADAPTER_TYPES = ['ide', 'busLogic', 'lsiLogic'];
-/** The largest virtual disk vSphere makes: 62 TiB. */
-const MAX_DISK_KB = 62 * 1024 ** 3;
 
 /** A canonical UUID as a descriptor's ddb.uuid: `60 00 c2 9a 01 02 03 04-05 06 ...`. */
 const ddbUuid = (uuid: string): string => {
@@ -56,10 +54,12 @@ const factsOf = (spec: VirtualDiskSpec | undefined): Omit<VirtualDiskFacts, 'uui
     throw faults.notSupported('The simulator has no host devices to back a virtual disk.');
   if (!DISK_TYPES.includes(spec.diskType as string)) throw faults.invalidArgument('spec.diskType');
   if (!ADAPTER_TYPES.includes(spec.adapterType as string)) throw faults.invalidArgument('spec.adapterType');
-  const kb = spec.capacityKb;
-  if (!(typeof kb === 'number' && Number.isInteger(kb) && kb > 0 && kb <= MAX_DISK_KB))
-    throw faults.invalidArgument('spec.capacityKb');
-  return { capacityKb: kb, diskType: spec.diskType as string, adapterType: spec.adapterType as string };
+  if (!isDiskCapacity(spec.capacityKb, 1)) throw faults.invalidArgument('spec.capacityKb');
+  return {
+    capacityKb: spec.capacityKb,
+    diskType: spec.diskType as string,
+    adapterType: spec.adapterType as string,
+  };
 };
 
 type Descriptor = DatastoreFileRecord & { readonly disk: VirtualDiskFacts };
@@ -269,14 +269,7 @@ export const virtualDiskManagerOperations = (m: Model) => {
       return diskTask('ExtendVirtualDisk_Task', name, datacenter, (tx, at) => {
         const found = ownDiskAt(tx, at);
         const { disk } = found.descriptor;
-        if (
-          !(
-            Number.isInteger(newCapacityKb) &&
-            newCapacityKb > disk.capacityKb &&
-            newCapacityKb <= MAX_DISK_KB
-          )
-        )
-          throw faults.invalidArgument('newCapacityKb');
+        if (!isDiskCapacity(newCapacityKb, 1, disk.capacityKb)) throw faults.invalidArgument('newCapacityKb');
         files.removeRecords(tx, at.ds.id, diskRecords(found));
         putDisk(tx, at, { ...disk, capacityKb: newCapacityKb });
       });
