@@ -127,15 +127,7 @@ const buildDatacenter = (model: Model, tx: Tx, node: DatacenterNode): BuiltDatac
     datastoreFolder: top.datastore,
     networkFolder: top.network,
   } satisfies DatacenterRecord);
-  const networks = (node.networks ?? ['VM Network']).map(
-    (name) =>
-      tx.put({
-        id: model.newId('Network'),
-        kind: 'Network',
-        name,
-        parent: top.network,
-      } satisfies NetworkRecord).id,
-  );
+  const networks = (node.networks ?? ['VM Network']).map((name) => putNetwork(model, tx, top.network, name));
   for (const name of node.storagePods ?? []) {
     tx.put({ id: model.newId('StoragePod'), kind: 'StoragePod', name, parent: top.datastore });
   }
@@ -306,6 +298,11 @@ const createHost = (model: Model, tx: Tx, name: string, parent: string, networks
   for (const kind of HOST_MANAGER_KINDS) tx.put(hostManagerRecord(kind, id));
   return id;
 };
+
+/** A standard Network in a datacenter's network folder: the inventory's, and a host's new portgroup's. */
+export const putNetwork = (model: Model, tx: Tx, networkFolder: string, name: string): string =>
+  tx.put({ id: model.newId('Network'), kind: 'Network', name, parent: networkFolder } satisfies NetworkRecord)
+    .id;
 
 /** The host mounts the datastore. */
 export const mountDatastore = (tx: Tx, host: string, ds: string): void => {

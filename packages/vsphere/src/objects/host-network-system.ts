@@ -9,12 +9,12 @@
  * host on its Network, or the management NIC on it) cannot be removed or renamed: ResourceInUse.
  */
 import { faults } from '../faults.js';
+import { putNetwork } from '../inventory/build.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DataObject,
   HostNetworkSystemRecord,
   HostRecord,
-  NetworkRecord,
   PortGroupState,
   VirtualSwitchState,
   VmRecord,
@@ -94,12 +94,7 @@ export const hostNetworkSystemOperations = (m: Model) => {
     if (!net) {
       const dc = datacenterOf(m.store, host.id);
       if (!dc) throw faults.hostConfigFault(`The host ${host.name} is in no datacenter.`);
-      net = tx.put({
-        id: m.newId('Network'),
-        kind: 'Network',
-        name,
-        parent: dc.networkFolder,
-      } satisfies NetworkRecord).id;
+      net = putNetwork(m, tx, dc.networkFolder, name);
     }
     const now = tx.get(host.id) as HostRecord;
     if (!now.networks.includes(net)) tx.put(Object.assign({}, now, { networks: [...now.networks, net] }));
