@@ -1,9 +1,10 @@
 /**
  * What FileManager and VirtualDiskManager share: a name (`[ds] dir/file` with the datacenter
- * that holds the datastore, or a `/folder` URL) resolved to a datastore and a path, the task's
- * target, and the writes of the DatastoreFile records clients' files are (see
+ * that holds the datastore, or a `/folder` URL) resolved to a datastore and a path, one task on
+ * the files some names name, and the writes of the DatastoreFile records clients' files are (see
  * ./datastore-files.ts), each charged to its datastore's used space.
  */
+import { getOrInsert } from '../core/maps.js';
 import { faults } from '../faults.js';
 import { ROOT_FOLDER } from '../inventory/build.js';
 import { findByInventoryPath } from '../inventory/paths.js';
@@ -14,8 +15,8 @@ import {
   datastoreFileId,
 } from '../inventory/records.js';
 import { chargeDatastore, datastorePath } from '../inventory/vm.js';
-import type { Model, Ref, Tx } from '../model.js';
-import { entryAt, fileRecordsOn, splitPath, type Tree } from './datastore-files.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
+import { entryAt, fileRecordsOn, objectFilesOn, splitPath, type Tree } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** A file or folder a name resolves to: its datastore and its path there, never the top. */
@@ -23,6 +24,19 @@ export interface Located {
   readonly ds: DatastoreRecord;
   readonly path: string;
 }
+
+/** A name a call gives, its datacenter, and the call's names of both for its faults. */
+export interface FileName {
+  readonly name: unknown;
+  readonly datacenter: Ref | undefined;
+  readonly fields: readonly [name: string, datacenter: string];
+}
+
+/**
+ * The files the model's objects make on a datastore, as one call reads them: each datastore's
+ * built once (the call changes none of them).
+ */
+export type ObjectFiles = (ds: string) => Tree;
 
 /** What a record holds apart from where it is and when it was written. */
 export type RecordContent = Pick<DatastoreFileRecord, 'folder' | 'size' | 'content' | 'disk'>;
@@ -118,6 +132,25 @@ export const datastoreFileAccess = (m: Model) => {
     }
   };
 
+  /**
+   * One task on the files `names` name: their datacenters checked at once (the call's own
+   * faults), the first name's datastore its entity, the names located when it runs.
+   */
+  const fileTask = <T, N extends readonly [FileName, ...FileName[]]>(
+    call: { readonly method: string; readonly descriptionId: string },
+    names: N,
+    work: (tx: Tx, objects: ObjectFiles, located: { readonly [K in keyof N]: Located }) => T,
+  ): Task<T> => {
+    const dcs = names.map((n) => datacenterFor(n.name, n.datacenter, n.fields));
+    const target = taskTarget(names[0].name as string, dcs[0]);
+    return m.task({ ...call, target }, (tx) => {
+      const trees = new Map<string, Tree>();
+      const objects: ObjectFiles = (ds) => getOrInsert(trees, ds, () => objectFilesOn(m, ds));
+      const located = names.map((n, i) => locate(n.name as string, dcs[i]));
+      return work(tx, objects, located as { readonly [K in keyof N]: Located });
+    });
+  };
+
   /** The file put at `path` (a record), read through a transaction or from the store. */
   const recordAt = (reader: { get(id: string): unknown }, ds: string, path: string) =>
     reader.get(datastoreFileId(ds, path)) as DatastoreFileRecord | undefined;
@@ -155,6 +188,20 @@ export const datastoreFileAccess = (m: Model) => {
   };
 
   /**
+   * Clears the destination of a move, copy or new disk: FileAlreadyExists when something is
+   * there, unless `force` replaces what clients put there (a folder with all below it); the
+   * objects' files stay: FileLocked.
+   */
+  const clearDestination = (tx: Tx, to: Located, objects: Tree, force: boolean) => {
+    if (entryAt(objects, to.path))
+      throw force ? faults.fileLocked(label(to)) : faults.fileAlreadyExists(label(to));
+    const there = recordsWithin(to.ds.id, to.path);
+    if (there.length === 0) return;
+    if (!force) throw faults.fileAlreadyExists(label(to));
+    removeRecords(tx, to.ds.id, there);
+  };
+
+  /**
    * Gives every folder above `path` a record of its own (a folder the model's objects make too:
    * what is put in it outlives them). A missing folder is made when `create`, FileNotFound
    * otherwise; a file in the way is CannotCreateFile.
@@ -176,7 +223,8 @@ export const datastoreFileAccess = (m: Model) => {
     datastoreAt,
     datacenterFor,
     locate,
-    taskTarget,
+    fileTask,
+    clearDestination,
     recordAt,
     recordsWithin,
     putRecord,

@@ -18,8 +18,13 @@ export interface Entry {
   readonly folder: boolean;
   readonly size: number;
   readonly modified: number;
-  /** A disk's descriptor: what VmDiskFileInfo tells of it. */
-  readonly disk?: { readonly capacityKb: number; readonly thin: boolean; readonly extent: string };
+  /** A disk's descriptor: what VmDiskFileInfo tells of it, and its UUID (`ddb.uuid`) when it has one. */
+  readonly disk?: {
+    readonly capacityKb: number;
+    readonly thin: boolean;
+    readonly extent: string;
+    readonly uuid?: string;
+  };
 }
 
 /** A datastore's folders, by path ('' is its top), each with its entries by name. */
@@ -68,16 +73,20 @@ const addFile = (tree: Tree, path: string, file: Omit<Entry, 'name' | 'folder'>)
 };
 
 /** A disk's descriptor and extent, as `layoutEx` names them (`fileName`: its backing's `[ds] dir/name.vmdk`). */
-const addDisk = (tree: Tree, fileName: string, bytes: number, thin: boolean, modified: number) => {
+const addDisk = (
+  tree: Tree,
+  fileName: string,
+  bytes: number,
+  thin: boolean,
+  modified: number,
+  uuid: string | undefined,
+) => {
   const { descriptor, extent } = diskFiles(fileName, bytes);
   const descriptorPath = parseDatastorePath(descriptor.name)?.path;
   const extentPath = parseDatastorePath(extent.name)?.path;
   if (!descriptorPath || !extentPath) return;
-  addFile(tree, descriptorPath, {
-    size: descriptor.size,
-    modified,
-    disk: { capacityKb: Math.floor(bytes / 1024), thin, extent: splitPath(extentPath).name },
-  });
+  const disk = { capacityKb: Math.floor(bytes / 1024), thin, extent: splitPath(extentPath).name };
+  addFile(tree, descriptorPath, { size: descriptor.size, modified, disk: uuid ? { ...disk, uuid } : disk });
   addFile(tree, extentPath, { size: extent.size, modified });
 };
 
@@ -96,14 +105,15 @@ export const objectFilesOn = (m: Model, ds: string): Tree => {
     }
     for (const d of vm.config.devices) {
       if (!isDisk(d) || diskDatastore(d) !== ds) continue;
-      const backing = d.backing as { fileName: string; thinProvisioned?: boolean };
-      addDisk(tree, backing.fileName, diskBytes(d), backing.thinProvisioned !== false, modified);
+      const backing = d.backing as { fileName: string; thinProvisioned?: boolean; uuid?: string };
+      const thin = backing.thinProvisioned !== false;
+      addDisk(tree, backing.fileName, diskBytes(d), thin, modified, backing.uuid);
     }
   }
   for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
     if (disk.datastore !== ds) continue;
     const thin = disk.provisioningType === undefined || disk.provisioningType === 'thin';
-    addDisk(tree, disk.filePath, disk.capacityInMB * 1024 * 1024, thin, disk.createTime);
+    addDisk(tree, disk.filePath, disk.capacityInMB * 1024 * 1024, thin, disk.createTime, disk.diskUuid);
   }
   return tree;
 };
@@ -122,9 +132,12 @@ const underFile = (tree: Tree, path: string): boolean => {
   return false;
 };
 
-/** Every file on a datastore: its objects' and its records', merged. */
-export const filesOn = (m: Model, ds: string): Tree => {
-  const tree = objectFilesOn(m, ds);
+/**
+ * Every file on a datastore: its objects' and its records', merged. `objects`: the objects' tree
+ * when the caller has built it already; the records are merged into it.
+ */
+export const filesOn = (m: Model, ds: string, objects?: Tree): Tree => {
+  const tree = objects ?? objectFilesOn(m, ds);
   for (const record of fileRecordsOn(m, ds)) {
     const path = record.name;
     const there = entryAt(tree, path);
@@ -142,6 +155,7 @@ export const filesOn = (m: Model, ds: string): Tree => {
                 capacityKb: record.disk.capacityKb,
                 thin: record.disk.diskType === 'thin',
                 extent: splitPath(extentOf(path)).name,
+                uuid: record.disk.uuid,
               },
             }
           : {}),

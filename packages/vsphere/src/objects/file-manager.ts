@@ -46,24 +46,11 @@ export const fileManagerOperations = (m: Model) => {
   const access = datastoreFileAccess(m);
 
   /** Deletes a file or a folder with all below it: CannotDeleteFile where the model's objects have files. */
-  const deleteAt = (tx: Tx, at: Located) => {
-    if (entryAt(objectFilesOn(m, at.ds.id), at.path)) throw faults.cannotDeleteFile(label(at));
+  const deleteAt = (tx: Tx, at: Located, objects: Tree) => {
+    if (entryAt(objects, at.path)) throw faults.cannotDeleteFile(label(at));
     const records = access.recordsWithin(at.ds.id, at.path);
     if (records.length === 0) throw faults.fileNotFound(label(at));
     access.removeRecords(tx, at.ds.id, records);
-  };
-
-  /**
-   * Clears the destination of a move or copy: FileAlreadyExists when something is there (unless
-   * `force`, which replaces what was put there; the objects' files stay: FileLocked).
-   */
-  const clearDestination = (tx: Tx, to: Located, objects: Tree, force: boolean) => {
-    if (entryAt(objects, to.path))
-      throw force ? faults.fileLocked(label(to)) : faults.fileAlreadyExists(label(to));
-    const there = access.recordsWithin(to.ds.id, to.path);
-    if (there.length === 0) return;
-    if (!force) throw faults.fileAlreadyExists(label(to));
-    access.removeRecords(tx, to.ds.id, there);
   };
 
   /** A folder cannot go into itself, nor a file over one of its folders. */
@@ -73,8 +60,7 @@ export const fileManagerOperations = (m: Model) => {
   };
 
   /** What a copy of `from` holds, by path below it ('' is `from` itself): the objects' files as empty files. */
-  const copiedFrom = (from: Located) => {
-    const objects = objectFilesOn(m, from.ds.id);
+  const copiedFrom = (from: Located, objects: Tree) => {
     const items = new Map<string, RecordContent>();
     const top = entryAt(objects, from.path);
     if (top) items.set('', { folder: top.folder, size: 0 });
@@ -113,27 +99,26 @@ export const fileManagerOperations = (m: Model) => {
       destinationDatacenter?: Ref,
       force = false,
     ): Task<void> => {
-      const method = move ? 'MoveDatastoreFile_Task' : 'CopyDatastoreFile_Task';
-      const sourceDc = access.datacenterFor(sourceName, sourceDatacenter, ['sourceName', 'sourceDatacenter']);
-      const destinationDc = access.datacenterFor(destinationName, destinationDatacenter, [
-        'destinationName',
-        'destinationDatacenter',
-      ]);
       const call = {
-        method,
-        target: access.taskTarget(sourceName, sourceDc),
+        method: move ? 'MoveDatastoreFile_Task' : 'CopyDatastoreFile_Task',
         descriptionId: `FileManager.${move ? 'move' : 'copy'}DatastoreFile`,
       };
-      return m.task(call, (tx) => {
-        const from = access.locate(sourceName, sourceDc);
-        const to = access.locate(destinationName, destinationDc);
+      const names = [
+        { name: sourceName, datacenter: sourceDatacenter, fields: ['sourceName', 'sourceDatacenter'] },
+        {
+          name: destinationName,
+          datacenter: destinationDatacenter,
+          fields: ['destinationName', 'destinationDatacenter'],
+        },
+      ] as const;
+      return access.fileTask(call, names, (tx, objectsOn, [from, to]) => {
         checkApart(from, to);
-        if (move && entryAt(objectFilesOn(m, from.ds.id), from.path)) throw faults.fileLocked(label(from));
-        const items = move ? undefined : copiedFrom(from);
+        if (move && entryAt(objectsOn(from.ds.id), from.path)) throw faults.fileLocked(label(from));
+        const items = move ? undefined : copiedFrom(from, objectsOn(from.ds.id));
         const moving = move ? access.recordsWithin(from.ds.id, from.path) : [];
         if ((items?.size ?? moving.length) === 0) throw faults.fileNotFound(label(from));
-        const objects = objectFilesOn(m, to.ds.id);
-        clearDestination(tx, to, objects, force === true);
+        const objects = objectsOn(to.ds.id);
+        access.clearDestination(tx, to, objects, force === true);
         access.ensureFoldersAbove(tx, to, objects, false);
         if (items) {
           for (const [rest, item] of items) access.putRecord(tx, sub(to, rest), item);
@@ -167,13 +152,12 @@ export const fileManagerOperations = (m: Model) => {
 
     /** DeleteDatastoreFile_Task: a file, or a folder with everything below it. */
     delete(name: string, datacenter?: Ref): Task<void> {
-      const dc = access.datacenterFor(name, datacenter, ['name', 'datacenter']);
-      const call = {
-        method: 'DeleteDatastoreFile_Task',
-        target: access.taskTarget(name, dc),
-        descriptionId: 'FileManager.deleteDatastoreFile',
-      };
-      return m.task(call, (tx) => deleteAt(tx, access.locate(name, dc)));
+      const call = { method: 'DeleteDatastoreFile_Task', descriptionId: 'FileManager.deleteDatastoreFile' };
+      return access.fileTask(
+        call,
+        [{ name, datacenter, fields: ['name', 'datacenter'] }],
+        (tx, objects, [at]) => deleteAt(tx, at, objects(at.ds.id)),
+      );
     },
 
     /** MoveDatastoreFile_Task: the files keep their bytes and times; across datastores too. */
@@ -209,13 +193,14 @@ export const fileManagerOperations = (m: Model) => {
       const ds = m.lookup<DatastoreRecord>(datastore, 'Datastore');
       const normal = normalPath(path);
       if (normal === undefined) throw faults.invalidDatastorePath(datastorePath(ds.name, path));
-      const object = entryAt(objectFilesOn(m, ds.id), normal);
+      const objects = objectFilesOn(m, ds.id);
+      const object = entryAt(objects, normal);
       const record = m.store.get(datastoreFileId(ds.id, normal)) as DatastoreFileRecord | undefined;
       if (object && !object.folder) return { folder: false, bytes: EMPTY, modified: object.modified };
       if (!object && record && !record.folder)
         return { folder: false, bytes: fromBase64(record.content ?? ''), modified: record.modified };
       if (!object && !record && normal !== '') throw faults.fileNotFound(datastorePath(ds.name, normal));
-      return { folder: true, entries: [...(filesOn(m, ds.id).get(normal)?.values() ?? [])] };
+      return { folder: true, entries: [...(filesOn(m, ds.id, objects).get(normal)?.values() ?? [])] };
     },
 
     /** HTTP DELETE: as DeleteDatastoreFile_Task, at once. */
@@ -224,7 +209,7 @@ export const fileManagerOperations = (m: Model) => {
       m.call({ method: 'DELETE /folder', target: ds.id }, (tx) => {
         const normal = normalPath(path);
         if (!normal) throw faults.invalidDatastorePath(datastorePath(ds.name, path));
-        deleteAt(tx, { ds, path: normal });
+        deleteAt(tx, { ds, path: normal }, objectFilesOn(m, ds.id));
       });
     },
   };

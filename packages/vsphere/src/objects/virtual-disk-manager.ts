@@ -7,15 +7,10 @@
  * never changed: FileLocked. Names are resolved as FileManager resolves them.
  */
 import { faults } from '../faults.js';
-import { DISK_DESCRIPTOR_BYTES, isDisk, isDiskCapacity } from '../inventory/devices.js';
-import type {
-  DatastoreFileRecord,
-  VirtualDiskFacts,
-  VmRecord,
-  VStorageObjectRecord,
-} from '../inventory/records.js';
+import { DISK_DESCRIPTOR_BYTES, isDiskCapacity } from '../inventory/devices.js';
+import type { DatastoreFileRecord, VirtualDiskFacts } from '../inventory/records.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
-import { datastoreFileAccess, type Located, label } from './datastore-file-access.js';
+import { datastoreFileAccess, type Located, label, type ObjectFiles } from './datastore-file-access.js';
 import { entryAt, extentOf, objectFilesOn } from './datastore-files.js';
 
 /** VirtualDiskSpec or FileBackedVirtualDiskSpec, as CreateVirtualDisk_Task takes it. */
@@ -72,16 +67,18 @@ interface StandaloneDisk {
 }
 
 /** A disk a name finds: a standalone one, or one the objects use. */
-type FoundDisk = StandaloneDisk | { readonly locked: true; readonly capacityKb: number };
+type FoundDisk =
+  | StandaloneDisk
+  | { readonly locked: true; readonly capacityKb: number; readonly uuid: string | undefined };
 
 export const virtualDiskManagerOperations = (m: Model) => {
   const files = datastoreFileAccess(m);
   const extentAt = (at: Located): Located => ({ ds: at.ds, path: extentOf(at.path) });
 
   /** The disk at `at`: FileNotFound when nothing is there, or a file that is no disk's descriptor. */
-  const diskAt = (reader: { get(id: string): unknown }, at: Located): FoundDisk => {
-    const object = entryAt(objectFilesOn(m, at.ds.id), at.path);
-    if (object?.disk) return { locked: true, capacityKb: object.disk.capacityKb };
+  const diskAt = (reader: { get(id: string): unknown }, at: Located, objects: ObjectFiles): FoundDisk => {
+    const object = entryAt(objects(at.ds.id), at.path);
+    if (object?.disk) return { locked: true, capacityKb: object.disk.capacityKb, uuid: object.disk.uuid };
     const descriptor = object ? undefined : files.recordAt(reader, at.ds.id, at.path);
     if (!descriptor?.disk) throw faults.fileNotFound(label(at));
     return {
@@ -92,8 +89,8 @@ export const virtualDiskManagerOperations = (m: Model) => {
   };
 
   /** A standalone disk to change: FileLocked when the model's objects use it. */
-  const ownDiskAt = (tx: Tx, at: Located): StandaloneDisk => {
-    const found = diskAt(tx, at);
+  const ownDiskAt = (tx: Tx, at: Located, objects: ObjectFiles): StandaloneDisk => {
+    const found = diskAt(tx, at, objects);
     if (found.locked) throw faults.fileLocked(label(at));
     return found;
   };
@@ -109,20 +106,12 @@ export const virtualDiskManagerOperations = (m: Model) => {
   };
 
   /**
-   * Makes room for a disk at `to`, its descriptor and its extent: FileAlreadyExists when a file
-   * is there, unless `force` replaces one clients put there (the objects' stay: FileLocked). The
-   * folder it goes in must be there (FileNotFound).
+   * Makes room for a disk at `to`, its descriptor and its extent, as for any file (see
+   * `clearDestination`). The folder it goes in must be there (FileNotFound).
    */
-  const clearForDisk = (tx: Tx, to: Located, force: boolean) => {
-    const objects = objectFilesOn(m, to.ds.id);
-    for (const at of [to, extentAt(to)]) {
-      if (entryAt(objects, at.path))
-        throw force ? faults.fileLocked(label(at)) : faults.fileAlreadyExists(label(at));
-      const record = files.recordAt(tx, at.ds.id, at.path);
-      if (!record) continue;
-      if (!force || record.folder) throw faults.fileAlreadyExists(label(at));
-      files.removeRecords(tx, at.ds.id, [record]);
-    }
+  const clearForDisk = (tx: Tx, to: Located, objectsOn: ObjectFiles, force: boolean) => {
+    const objects = objectsOn(to.ds.id);
+    for (const at of [to, extentAt(to)]) files.clearDestination(tx, at, objects, force);
     files.ensureFoldersAbove(tx, to, objects, false);
   };
 
@@ -131,36 +120,21 @@ export const virtualDiskManagerOperations = (m: Model) => {
     files.putRecord(tx, extentAt(at), { folder: false, size: disk.capacityKb * 1024 });
   };
 
-  /** The UUID of a disk the objects use: a VM's device's, a First Class Disk's. */
-  const objectDiskUuid = (at: Located): string | undefined => {
-    const fileName = label(at);
-    for (const id of m.store.referrers('vm', at.ds.id))
-      for (const d of (m.store.get(id) as VmRecord).config.devices) {
-        const backing = d.backing as { fileName?: string; uuid?: string } | undefined;
-        if (isDisk(d) && backing?.fileName === fileName) return backing.uuid;
-      }
-    for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
-      if (disk.filePath === fileName) return disk.diskUuid;
-    return undefined;
-  };
-
   /** One task on one disk, named as FileManager names files; the datastore is its entity. */
   const diskTask = <T>(
     method: string,
     name: string,
     datacenter: Ref | undefined,
-    work: (tx: Tx, at: Located) => T,
+    work: (tx: Tx, at: Located, objects: ObjectFiles) => T,
   ): Task<T> => {
-    const dc = files.datacenterFor(name, datacenter, ['name', 'datacenter']);
     const descriptionId = `${MANAGER}.${method[0]?.toLowerCase()}${method.slice(1, -'_Task'.length)}`;
-    return m.task({ method, target: files.taskTarget(name, dc), descriptionId }, (tx) =>
-      work(tx, files.locate(name, dc)),
-    );
+    const names = [{ name, datacenter, fields: ['name', 'datacenter'] }] as const;
+    return files.fileTask({ method, descriptionId }, names, (tx, objects, [at]) => work(tx, at, objects));
   };
 
   /** Rewrites a standalone disk's descriptor with new facts (its time the clock's). */
-  const retype = (tx: Tx, at: Located, from: Record<string, string>) => {
-    const found = ownDiskAt(tx, at);
+  const retype = (tx: Tx, at: Located, objects: ObjectFiles, from: Record<string, string>) => {
+    const found = ownDiskAt(tx, at, objects);
     const diskType = from[found.descriptor.disk.diskType];
     if (diskType)
       tx.put({ ...found.descriptor, modified: m.clock.now(), disk: { ...found.descriptor.disk, diskType } });
@@ -173,25 +147,25 @@ export const virtualDiskManagerOperations = (m: Model) => {
     sourceDatacenter: Ref | undefined,
     destName: string,
     destDatacenter: Ref | undefined,
-    work: (tx: Tx, from: Located, to: Located) => void,
+    work: (tx: Tx, from: Located, to: Located, objects: ObjectFiles) => void,
   ): Task<string> => {
-    const method = move ? 'MoveVirtualDisk_Task' : 'CopyVirtualDisk_Task';
-    const sourceDc = files.datacenterFor(sourceName, sourceDatacenter, ['sourceName', 'sourceDatacenter']);
-    const destDc = files.datacenterFor(destName, destDatacenter ?? sourceDatacenter, [
-      'destName',
-      'destDatacenter',
-    ]);
     const call = {
-      method,
-      target: files.taskTarget(sourceName, sourceDc),
+      method: move ? 'MoveVirtualDisk_Task' : 'CopyVirtualDisk_Task',
       descriptionId: `${MANAGER}.${move ? 'move' : 'copy'}VirtualDisk`,
     };
-    return m.task(call, (tx) => {
-      const from = files.locate(sourceName, sourceDc);
-      const to = asDiskName(files.locate(destName, destDc));
+    const names = [
+      { name: sourceName, datacenter: sourceDatacenter, fields: ['sourceName', 'sourceDatacenter'] },
+      {
+        name: destName,
+        datacenter: destDatacenter ?? sourceDatacenter,
+        fields: ['destName', 'destDatacenter'],
+      },
+    ] as const;
+    return files.fileTask(call, names, (tx, objects, [from, dest]) => {
+      const to = asDiskName(dest);
       // A disk onto itself: no effect, as the API reference says of a copy; a missing one is still not found.
-      if (from.ds.id !== to.ds.id || from.path !== to.path) work(tx, from, to);
-      else diskAt(tx, from);
+      if (from.ds.id !== to.ds.id || from.path !== to.path) work(tx, from, to, objects);
+      else diskAt(tx, from, objects);
       return label(to);
     });
   };
@@ -200,9 +174,9 @@ export const virtualDiskManagerOperations = (m: Model) => {
     /** CreateVirtualDisk_Task: a new disk, its descriptor and extent; the task's result is its path. */
     create(name: string, datacenter: Ref | undefined, spec: VirtualDiskSpec): Task<string> {
       const facts = factsOf(spec);
-      return diskTask('CreateVirtualDisk_Task', name, datacenter, (tx, located) => {
+      return diskTask('CreateVirtualDisk_Task', name, datacenter, (tx, located, objects) => {
         const at = asDiskName(located);
-        clearForDisk(tx, at, false);
+        clearForDisk(tx, at, objects, false);
         putDisk(tx, at, { ...facts, uuid: m.random.uuid() });
         return label(at);
       });
@@ -210,8 +184,8 @@ export const virtualDiskManagerOperations = (m: Model) => {
 
     /** DeleteVirtualDisk_Task: the descriptor and its extent go, and the space they took. */
     delete(name: string, datacenter?: Ref): Task<void> {
-      return diskTask('DeleteVirtualDisk_Task', name, datacenter, (tx, at) => {
-        const found = ownDiskAt(tx, at);
+      return diskTask('DeleteVirtualDisk_Task', name, datacenter, (tx, at, objects) => {
+        const found = ownDiskAt(tx, at, objects);
         files.removeRecords(tx, at.ds.id, diskRecords(found));
       });
     },
@@ -230,18 +204,25 @@ export const virtualDiskManagerOperations = (m: Model) => {
       destSpec?: VirtualDiskSpec,
       _force?: boolean,
     ): Task<string> {
-      return transfer(false, sourceName, sourceDatacenter, destName, destDatacenter, (tx, from, to) => {
-        if (destSpec) throw faults.notImplemented('A destination spec is not implemented by vCenter.');
-        const found = diskAt(tx, from);
-        const capacityKb = found.locked ? found.capacityKb : found.descriptor.disk.capacityKb;
-        clearForDisk(tx, to, false);
-        putDisk(tx, to, {
-          capacityKb,
-          diskType: 'preallocated',
-          adapterType: 'busLogic',
-          uuid: m.random.uuid(),
-        });
-      });
+      return transfer(
+        false,
+        sourceName,
+        sourceDatacenter,
+        destName,
+        destDatacenter,
+        (tx, from, to, objects) => {
+          if (destSpec) throw faults.notImplemented('A destination spec is not implemented by vCenter.');
+          const found = diskAt(tx, from, objects);
+          const capacityKb = found.locked ? found.capacityKb : found.descriptor.disk.capacityKb;
+          clearForDisk(tx, to, objects, false);
+          putDisk(tx, to, {
+            capacityKb,
+            diskType: 'preallocated',
+            adapterType: 'busLogic',
+            uuid: m.random.uuid(),
+          });
+        },
+      );
     },
 
     /**
@@ -255,19 +236,26 @@ export const virtualDiskManagerOperations = (m: Model) => {
       destDatacenter?: Ref,
       force = false,
     ): Task<string> {
-      return transfer(true, sourceName, sourceDatacenter, destName, destDatacenter, (tx, from, to) => {
-        const found = ownDiskAt(tx, from);
-        clearForDisk(tx, to, force === true);
-        files.removeRecords(tx, from.ds.id, diskRecords(found));
-        files.relocateRecord(tx, found.descriptor, to);
-        if (found.extent) files.relocateRecord(tx, found.extent, extentAt(to));
-      });
+      return transfer(
+        true,
+        sourceName,
+        sourceDatacenter,
+        destName,
+        destDatacenter,
+        (tx, from, to, objects) => {
+          const found = ownDiskAt(tx, from, objects);
+          clearForDisk(tx, to, objects, force === true);
+          files.removeRecords(tx, from.ds.id, diskRecords(found));
+          files.relocateRecord(tx, found.descriptor, to);
+          if (found.extent) files.relocateRecord(tx, found.extent, extentAt(to));
+        },
+      );
     },
 
     /** ExtendVirtualDisk_Task: a larger capacity only (InvalidArgument otherwise), taking the more space. */
     extend(name: string, datacenter: Ref | undefined, newCapacityKb: number): Task<void> {
-      return diskTask('ExtendVirtualDisk_Task', name, datacenter, (tx, at) => {
-        const found = ownDiskAt(tx, at);
+      return diskTask('ExtendVirtualDisk_Task', name, datacenter, (tx, at, objects) => {
+        const found = ownDiskAt(tx, at, objects);
         const { disk } = found.descriptor;
         if (!isDiskCapacity(newCapacityKb, 1, disk.capacityKb)) throw faults.invalidArgument('newCapacityKb');
         files.removeRecords(tx, at.ds.id, diskRecords(found));
@@ -277,30 +265,30 @@ export const virtualDiskManagerOperations = (m: Model) => {
 
     /** InflateVirtualDisk_Task: a thin disk becomes eagerZeroedThick; a thick one stays as it is. */
     inflate(name: string, datacenter?: Ref): Task<void> {
-      return diskTask('InflateVirtualDisk_Task', name, datacenter, (tx, at) =>
-        retype(tx, at, { thin: 'eagerZeroedThick' }),
+      return diskTask('InflateVirtualDisk_Task', name, datacenter, (tx, at, objects) =>
+        retype(tx, at, objects, { thin: 'eagerZeroedThick' }),
       );
     },
 
     /** EagerZeroVirtualDisk_Task: a lazily zeroed thick disk becomes eagerZeroedThick; others stay. */
     eagerZero(name: string, datacenter?: Ref): Task<void> {
-      return diskTask('EagerZeroVirtualDisk_Task', name, datacenter, (tx, at) =>
-        retype(tx, at, { preallocated: 'eagerZeroedThick', thick: 'eagerZeroedThick' }),
+      return diskTask('EagerZeroVirtualDisk_Task', name, datacenter, (tx, at, objects) =>
+        retype(tx, at, objects, { preallocated: 'eagerZeroedThick', thick: 'eagerZeroedThick' }),
       );
     },
 
     /** ZeroFillVirtualDisk_Task: the simulator keeps no blocks, so the disk stays as it is. */
     zeroFill(name: string, datacenter?: Ref): Task<void> {
-      return diskTask('ZeroFillVirtualDisk_Task', name, datacenter, (tx, at) => {
-        ownDiskAt(tx, at);
+      return diskTask('ZeroFillVirtualDisk_Task', name, datacenter, (tx, at, objects) => {
+        ownDiskAt(tx, at, objects);
       });
     },
 
     /** QueryVirtualDiskUuid: the disk's UUID as its descriptor writes it (ddb.uuid); any disk's. */
     queryUuid(name: string, datacenter?: Ref): string {
       const at = files.locate(name, files.datacenterFor(name, datacenter, ['name', 'datacenter']));
-      const found = diskAt(m.store, at);
-      const uuid = found.locked ? objectDiskUuid(at) : found.descriptor.disk.uuid;
+      const found = diskAt(m.store, at, (ds) => objectFilesOn(m, ds));
+      const uuid = found.locked ? found.uuid : found.descriptor.disk.uuid;
       if (!uuid) throw faults.fileNotFound(label(at));
       return ddbUuid(uuid);
     },
@@ -311,7 +299,7 @@ export const virtualDiskManagerOperations = (m: Model) => {
       const canonical = canonicalUuid(uuid);
       if (!canonical) throw faults.invalidArgument('uuid');
       m.call({ method: 'SetVirtualDiskUuid', target: 'virtualDiskManager' }, (tx) => {
-        const found = ownDiskAt(tx, files.locate(name, dc));
+        const found = ownDiskAt(tx, files.locate(name, dc), (ds) => objectFilesOn(m, ds));
         tx.put({ ...found.descriptor, disk: { ...found.descriptor.disk, uuid: canonical } });
       });
     },
