@@ -125,6 +125,12 @@ export const faults = {
     fault({ _type: 'CannotCreateFile', file }, `Cannot create the file or folder ${file}`),
   cannotDeleteFile: (file: string) =>
     fault({ _type: 'CannotDeleteFile', file }, `Cannot delete the file or folder ${file}`),
+  /** A write that needs more than a datastore's free space. */
+  noDiskSpace: (file: string, datastore: string) =>
+    fault(
+      { _type: 'NoDiskSpace', file, datastore },
+      `There is not enough space on the file system for the selected operation: ${file} on datastore '${datastore}'.`,
+    ),
   /** A file in use: those a VM or a First Class Disk is made of. */
   fileLocked: (file: string) =>
     fault({ _type: 'FileLocked', file }, `Unable to access the file ${file} since it is locked`),

@@ -7,7 +7,7 @@
 import { getOrInsert } from '../core/maps.js';
 import { flat } from '../core/strings.js';
 import type { MoRef } from '../refs.js';
-import type { Device } from './records.js';
+import type { Device, VStorageObjectRecord } from './records.js';
 
 export const DEVICE_KEY_BASE = {
   pciController: 100,
@@ -294,6 +294,10 @@ export const diskBytes = (d: Device): number =>
 
 /** A disk's descriptor file (a few lines of text); its extent holds the whole disk, committed. */
 export const DISK_DESCRIPTOR_BYTES = 512;
+
+/** A First Class Disk is thin unless made thick (`eagerZeroedThick`, `lazyZeroedThick`). */
+export const isThinStorageObject = (disk: Pick<VStorageObjectRecord, 'provisioningType'>): boolean =>
+  disk.provisioningType === undefined || disk.provisioningType === 'thin';
 
 /** The largest virtual disk vSphere makes: 62 TiB. */
 const MAX_DISK_KB = 62 * 1024 ** 3;

@@ -6,7 +6,7 @@
 import { mapped } from '../core/arrays.js';
 import { getOrInsert } from '../core/maps.js';
 import { flat } from '../core/strings.js';
-import type { PowerState } from '../faults.js';
+import { faults, type PowerState } from '../faults.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
 import { followAttachments, isFirstClassDisk } from './attachments.js';
@@ -304,6 +304,16 @@ export const putVm = (tx: Tx, vm: VmRecord | null, id?: string): VmRecord | null
 /** Writes a VM with a new device list. */
 export const putDevices = (tx: Tx, vm: VmRecord, devices: readonly Device[]): VmRecord =>
   putVm(tx, Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) })) as VmRecord;
+
+/**
+ * A write that allocates `bytes` more on a datastore needs that much free space: NoDiskSpace,
+ * naming the file written, otherwise. A thin disk allocates nothing when made, grown or moved
+ * (though its capacity counts in `used`, as with every disk), so its writes are not checked.
+ */
+export const checkFreeSpace = (tx: Tx, datastore: string, bytes: number, file: string): void => {
+  const ds = tx.get(datastore) as DatastoreRecord | undefined;
+  if (ds && bytes > 0 && ds.used + bytes > ds.capacity) throw faults.noDiskSpace(file, ds.name);
+};
 
 /** Bytes more (or, negative, fewer) that a datastore's files take. */
 export const chargeDatastore = (tx: Tx, datastore: string, bytes: number): void => {

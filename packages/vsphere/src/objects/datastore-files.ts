@@ -6,7 +6,7 @@
  * both name one path, the object's file wins. A standalone disk (VirtualDiskManager) is two records:
  * its descriptor, which tells what the disk is, and its extent.
  */
-import { diskBytes, diskDatastore, diskFiles, isDisk } from '../inventory/devices.js';
+import { diskBytes, diskDatastore, diskFiles, isDisk, isThinStorageObject } from '../inventory/devices.js';
 import type { DatastoreFileRecord, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
 import type { Model } from '../model.js';
 import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
@@ -112,8 +112,8 @@ export const objectFilesOn = (m: Model, ds: string): Tree => {
   }
   for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
     if (disk.datastore !== ds) continue;
-    const thin = disk.provisioningType === undefined || disk.provisioningType === 'thin';
-    addDisk(tree, disk.filePath, disk.capacityInMB * 1024 * 1024, thin, disk.createTime, disk.diskUuid);
+    const bytes = disk.capacityInMB * 1024 * 1024;
+    addDisk(tree, disk.filePath, bytes, isThinStorageObject(disk), disk.createTime, disk.diskUuid);
   }
   return tree;
 };

@@ -304,3 +304,28 @@ describe('datastore files in the state', () => {
     expect((loaded.store.get(task.ref.value) as TaskRecord).state).toBe('success');
   });
 });
+
+describe('free space', () => {
+  it('refuses an upload, a copy, or a move to another datastore that needs more than the free space', async () => {
+    const fixture = setup({ ds: 2 });
+    const { files, dc, ds, put, read, run, at, leaveFree, snapshot } = fixture;
+    const other = at<DatastoreRecord>('/DC0/datastore/LocalDS_1');
+    put('a.txt', 'a'.repeat(3000));
+    await leaveFree(ds.id, 2000);
+    const before = snapshot();
+    expect(await faultOf(() => put('b.txt', 'b'.repeat(3100)))).toBe('NoDiskSpace');
+    expect(snapshot()).toEqual(before);
+    // What fits is written, and a file replaced frees its own space first.
+    put('c.txt', 'c'.repeat(1500));
+    put('c.txt', 'c'.repeat(2000));
+    expect(read('c.txt')).toHaveLength(2000);
+    const copy = () => files.copy('[LocalDS_0] a.txt', dc.id, '[LocalDS_0] copy.txt', dc.id);
+    expect(await failsWith(fixture, copy)).toBe('NoDiskSpace');
+    // A move on one datastore takes no more space; to a full one, it needs room there.
+    await run(files.move('[LocalDS_0] a.txt', dc.id, '[LocalDS_0] moved.txt', dc.id));
+    await leaveFree(other.id, 2000);
+    const move = () => files.move('[LocalDS_0] moved.txt', dc.id, '[LocalDS_1] moved.txt', dc.id);
+    expect(await failsWith(fixture, move)).toBe('NoDiskSpace');
+    expect(read('moved.txt')).toHaveLength(3000);
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { faults } from '../faults.js';
 import { type DatastoreFileRecord, type DatastoreRecord, datastoreFileId } from '../inventory/records.js';
-import { datastorePath } from '../inventory/vm.js';
+import { checkFreeSpace, datastorePath } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import {
   datastoreFileAccess,
@@ -120,6 +120,12 @@ export const fileManagerOperations = (m: Model) => {
         const objects = objectsOn(to.ds.id);
         access.clearDestination(tx, to, objects, force === true);
         access.ensureFoldersAbove(tx, to, objects, false);
+        // A copy, or a move to another datastore, takes the files' space where they go.
+        if (items || from.ds.id !== to.ds.id) {
+          let bytes = 0;
+          for (const file of items?.values() ?? moving) bytes += file.size;
+          checkFreeSpace(tx, to.ds.id, bytes, label(to));
+        }
         if (items) {
           for (const [rest, item] of items) access.putRecord(tx, sub(to, rest), item);
           return;
@@ -183,6 +189,7 @@ export const fileManagerOperations = (m: Model) => {
         if (object) throw faults.fileLocked(label(at));
         access.ensureFoldersAbove(tx, at, objects, true);
         if (earlier) access.removeRecords(tx, ds.id, [earlier]);
+        checkFreeSpace(tx, ds.id, bytes.byteLength, label(at));
         access.putRecord(tx, at, { folder: false, size: bytes.byteLength, content: toBase64(bytes) });
         return { created: !earlier };
       });

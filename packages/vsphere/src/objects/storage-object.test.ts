@@ -232,3 +232,22 @@ describe('First Class Disks', () => {
     expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toHaveLength(1);
   });
 });
+
+describe('First Class Disks and free space', () => {
+  it('refuses a thick disk, or growing one, beyond the free space; a thin disk takes none', async () => {
+    const { vsphere, ds, run, leaveFree } = setup();
+    await leaveFree(ds.id, 4 * 1024 * 1024);
+    const make = (provisioningType: string, capacityInMB: number) =>
+      run(
+        vsphere.disks.create({
+          name: `${provisioningType}-${capacityInMB}`,
+          capacityInMB,
+          backingSpec: { _type: 'VslmCreateSpecDiskFileBackingSpec', datastore: ds.id, provisioningType },
+        }),
+      );
+    expect(await faultOf(make('eagerZeroedThick', 8))).toBe('NoDiskSpace');
+    const thick = await make('lazyZeroedThick', 2);
+    expect(await faultOf(run(vsphere.disks.extend(thick.config.id.id, ds.id, 8)))).toBe('NoDiskSpace');
+    expect((await make('thin', 8)).config.capacityInMB).toBe(8);
+  });
+});

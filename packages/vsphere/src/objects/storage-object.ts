@@ -8,9 +8,9 @@
  */
 import { faults } from '../faults.js';
 import { attachedDiskId } from '../inventory/attachments.js';
-import { diskContentId, isDisk, isDiskCapacity } from '../inventory/devices.js';
+import { diskContentId, isDisk, isDiskCapacity, isThinStorageObject } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
-import { chargeDatastore, datastorePath, putDevices } from '../inventory/vm.js';
+import { chargeDatastore, checkFreeSpace, datastorePath, putDevices } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { iso } from '../properties/context.js';
 import { moref } from '../refs.js';
@@ -148,6 +148,7 @@ export const storageObjectOperations = (m: Model) => {
             ? { provisioningType: spec.backingSpec.provisioningType }
             : {}),
         };
+        if (!isThinStorageObject(disk)) checkFreeSpace(tx, ds.id, disk.capacityInMB * MB, filePath);
         tx.put(disk);
         chargeDatastore(tx, ds.id, disk.capacityInMB * MB);
         return vStorageObject(m, disk);
@@ -190,8 +191,10 @@ export const storageObjectOperations = (m: Model) => {
           const disk = diskOn(tx, id, ds.id);
           if (!isDiskCapacity(newCapacityInMB, 1024, disk.capacityInMB))
             throw faults.invalidArgument('newCapacityInMB');
+          const growth = (newCapacityInMB - disk.capacityInMB) * MB;
+          if (!isThinStorageObject(disk)) checkFreeSpace(tx, disk.datastore, growth, disk.filePath);
           tx.update<VStorageObjectRecord>(disk.id, { capacityInMB: newCapacityInMB });
-          chargeDatastore(tx, disk.datastore, (newCapacityInMB - disk.capacityInMB) * MB);
+          chargeDatastore(tx, disk.datastore, growth);
           const vm = disk.consumer ? (tx.get(disk.consumer) as VmRecord | undefined) : undefined;
           const device = vm?.config.devices.find((d) => attachedDiskId(d) === disk.id);
           if (!vm || !device) return;

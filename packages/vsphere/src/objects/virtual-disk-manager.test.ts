@@ -380,3 +380,24 @@ describe('standalone disks in the state', () => {
     );
   });
 });
+
+describe('free space', () => {
+  it('refuses a thick disk, a grown one or a copy that needs more than the free space; a thin disk takes none', async () => {
+    const { disks, dc, ds, create, failsWith, leaveFree, run, used } = setup();
+    await leaveFree(ds.id, 4 * KB * KB);
+    const disk = (name: string) => `[LocalDS_0] ${name}`;
+    expect(await failsWith(() => disks.create(disk('thick.vmdk'), dc.id, spec(8 * KB, 'preallocated')))).toBe(
+      'NoDiskSpace',
+    );
+    await create('small.vmdk', spec(KB, 'eagerZeroedThick'));
+    expect(await failsWith(() => disks.extend(disk('small.vmdk'), dc.id, 8 * KB))).toBe('NoDiskSpace');
+    await run(disks.extend(disk('small.vmdk'), dc.id, 2 * KB));
+    // A copy is preallocated: 2 MiB more where about 1 MiB is free.
+    expect(await failsWith(() => disks.copy(disk('small.vmdk'), dc.id, disk('copy.vmdk')))).toBe(
+      'NoDiskSpace',
+    );
+    const before = used(ds.id);
+    await create('thin.vmdk', spec(8 * KB, 'thin'));
+    expect(used(ds.id) - before).toBe(8 * KB * KB + 512);
+  });
+});

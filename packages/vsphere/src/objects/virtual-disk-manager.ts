@@ -9,6 +9,7 @@
 import { faults } from '../faults.js';
 import { DISK_DESCRIPTOR_BYTES, isDiskCapacity } from '../inventory/devices.js';
 import type { DatastoreFileRecord, VirtualDiskFacts } from '../inventory/records.js';
+import { checkFreeSpace } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { datastoreFileAccess, type Located, label, type ObjectFiles } from './datastore-file-access.js';
 import { entryAt, extentOf, objectFilesOn } from './datastore-files.js';
@@ -115,7 +116,16 @@ export const virtualDiskManagerOperations = (m: Model) => {
     files.ensureFoldersAbove(tx, to, objects, false);
   };
 
+  /** What a disk takes on its datastore: its descriptor and its extent, the whole capacity. */
+  const diskBytes = (disk: VirtualDiskFacts) => DISK_DESCRIPTOR_BYTES + disk.capacityKb * 1024;
+
+  /** A disk that is not thin allocates its whole capacity where it is written: NoDiskSpace without room. */
+  const checkRoomFor = (tx: Tx, at: Located, disk: VirtualDiskFacts) => {
+    if (disk.diskType !== 'thin') checkFreeSpace(tx, at.ds.id, diskBytes(disk), label(at));
+  };
+
   const putDisk = (tx: Tx, at: Located, disk: VirtualDiskFacts) => {
+    checkRoomFor(tx, at, disk);
     files.putRecord(tx, at, { folder: false, size: DISK_DESCRIPTOR_BYTES, disk });
     files.putRecord(tx, extentAt(at), { folder: false, size: disk.capacityKb * 1024 });
   };
@@ -245,6 +255,7 @@ export const virtualDiskManagerOperations = (m: Model) => {
         (tx, from, to, objects) => {
           const found = ownDiskAt(tx, from, objects);
           clearForDisk(tx, to, objects, force === true);
+          if (from.ds.id !== to.ds.id) checkRoomFor(tx, to, found.descriptor.disk);
           files.removeRecords(tx, from.ds.id, diskRecords(found));
           files.relocateRecord(tx, found.descriptor, to);
           if (found.extent) files.relocateRecord(tx, found.extent, extentAt(to));

@@ -5,8 +5,9 @@
  */
 import type { VirtualClock } from '../core/clock.js';
 import { isVimFault } from '../faults.js';
-import { findByInventoryPath } from '../inventory/paths.js';
-import type { DatastoreRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
+import { DISK_DESCRIPTOR_BYTES } from '../inventory/devices.js';
+import { datacenterOf, findByInventoryPath } from '../inventory/paths.js';
+import type { DatacenterRecord, DatastoreRecord, InventoryRecord, TaskRecord } from '../inventory/records.js';
 import { capturedItemId, type OvfCaptureSpec } from '../library/content-library.js';
 import type { Task } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
@@ -55,6 +56,22 @@ export const createFixture = (options: VSphereOptions = {}) => {
     lastEvent: () => vsphere.events.list().at(-1),
     /** Bytes a datastore counts as used. */
     used: (datastore: string) => (vsphere.store.get(datastore) as DatastoreRecord).used,
+    /**
+     * Takes a datastore's free space down to between `free` and `free` + 1 KiB with a thick
+     * standalone disk, `[ds] filler.vmdk` (in the datastore's datacenter).
+     */
+    leaveFree: async (datastore: string, free: number): Promise<void> => {
+      const ds = vsphere.store.get(datastore) as DatastoreRecord;
+      const dc = datacenterOf(vsphere.store, datastore) as DatacenterRecord;
+      const capacityKb = Math.floor((ds.capacity - ds.used - DISK_DESCRIPTOR_BYTES - free) / 1024);
+      const spec = {
+        _type: 'FileBackedVirtualDiskSpec',
+        diskType: 'preallocated',
+        adapterType: 'lsiLogic',
+        capacityKb,
+      };
+      await run(vsphere.virtualDisks.create(`[${ds.name}] filler.vmdk`, moref('Datacenter', dc.id), spec));
+    },
     /** Moves the virtual clock on by `ms`, running the work that falls due on the way. */
     later: (ms: number) =>
       vsphere.scheduler.advanceTo(vsphere.clock as VirtualClock, vsphere.clock.now() + ms),
