@@ -1625,6 +1625,22 @@ def first_class_disk_create_attach_extend_rename_detach_delete():
     raises(vim.fault.NotFound, manager.RetrieveVStorageObject, disk_id, ds)
 
 
+@check
+def disks_beyond_free_space_no_disk_space():
+    ds = find("/DC0/datastore/LocalDS_0")
+    free_mb = ds.summary.freeSpace // (1024 * 1024)
+    backing = vim.vslm.CreateSpec.DiskFileBackingSpec(datastore=ds, provisioningType="eagerZeroedThick")
+    spec = vim.vslm.CreateSpec(name="pyvmomi-too-big", capacityInMB=free_mb + 1, backingSpec=backing)
+    fault = task_error_strict(vim.fault.NoDiskSpace, S.content.vStorageObjectManager.CreateDisk_Task, spec)
+    expect_equal(fault.datastore, "LocalDS_0", "NoDiskSpace.datastore")
+    expect_equal(ds.summary.freeSpace // (1024 * 1024), free_mb, "free space after the refusal")
+    vdm_spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(
+        diskType="preallocated", adapterType="lsiLogic", capacityKb=(free_mb + 1) * 1024)
+    dc = find("/DC0")
+    task_error_strict(vim.fault.NoDiskSpace, S.content.virtualDiskManager.CreateVirtualDisk_Task,
+                      "[LocalDS_0] pyvmomi-too-big.vmdk", dc, vdm_spec)
+
+
 
 @check
 def datastore_browser_search_and_subfolders():
