@@ -28,6 +28,15 @@ export const sessionManagerMethods: MethodTable = {
   TerminateSession: ({ vsphere, args, session }) => vsphere.sessions.terminate(args.sessionId, session?.key),
   AcquireCloneTicket: ({ vsphere, session }) =>
     vsphere.sessions.acquireCloneTicket((session as { key: string }).key),
+  // Only HTTP requests are ticketed here: the simulator serves no other service a ticket could name.
+  AcquireGenericServiceTicket: ({ vsphere, session, args }) => {
+    if (args.spec._type !== 'SessionManagerHttpServiceRequestSpec')
+      throw faults.notSupported(`A ${args.spec._type} names no service the simulator serves.`);
+    return {
+      _type: 'SessionManagerGenericServiceTicket',
+      id: vsphere.sessions.acquireServiceTicket((session as { key: string }).key, args.spec),
+    };
+  },
   CloneSession: (call) => {
     const session = call.vsphere.sessions.cloneByTicket(call.args.cloneTicket);
     call.startSession(session);

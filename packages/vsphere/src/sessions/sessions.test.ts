@@ -112,6 +112,65 @@ describe('Sessions', () => {
     expect(() => sessions.clone(session.key)).toThrow(notAuthenticated);
   });
 
+  it('hands out service tickets, each good once for its request, for two minutes, while its session lives', () => {
+    const { sessions, clock } = setup();
+    const session = sessions.login('user', 'pass');
+    const url = 'https://10.0.0.1/folder/dir/a%20b.txt?dsName=LocalDS_0&dcPath=DC0';
+    const put = { method: 'PUT', url: '/folder/dir/a b.txt?dcPath=DC0&dsName=LocalDS_0' };
+    const ticket = () => sessions.acquireServiceTicket(session.key, { method: 'httpPut', url });
+    // Another host, port, spelling or order of the query is the same request; its session acts.
+    const first = ticket();
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sessions.spendServiceTicket(first, put)?.key).toBe(session.key);
+    expect(sessions.spendServiceTicket(first, put)).toBeUndefined();
+    // Another method or URL spends the ticket to no effect.
+    const other = ticket();
+    expect(sessions.spendServiceTicket(other, { ...put, method: 'GET' })).toBeUndefined();
+    expect(sessions.spendServiceTicket(other, put)).toBeUndefined();
+    expect(
+      sessions.spendServiceTicket(ticket(), { ...put, url: '/folder/dir/a.txt?dsName=LocalDS_0' }),
+    ).toBeUndefined();
+    expect(sessions.spendServiceTicket('unknown', put)).toBeUndefined();
+    // No method is any method.
+    const any = sessions.acquireServiceTicket(session.key, { url });
+    expect(sessions.spendServiceTicket(any, { ...put, method: 'DELETE' })?.key).toBe(session.key);
+    // Two minutes on the clock.
+    const late = ticket();
+    const early = ticket();
+    clock.set(DEFAULT_EPOCH + 2 * MINUTE - 1);
+    expect(sessions.spendServiceTicket(early, put)?.key).toBe(session.key);
+    clock.set(DEFAULT_EPOCH + 2 * MINUTE);
+    expect(sessions.spendServiceTicket(late, put)).toBeUndefined();
+    // A ticket dies with its session.
+    const orphan = ticket();
+    sessions.logout(session.key);
+    expect(sessions.spendServiceTicket(orphan, put)).toBeUndefined();
+    expect(() => ticket()).toThrow(notAuthenticated);
+  });
+
+  it('refuses a service ticket for a URL or an HTTP method that is none (InvalidArgument)', () => {
+    const { sessions } = setup();
+    const { key } = sessions.login('user', 'pass');
+    const invalid = (invalidProperty: string) =>
+      expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty } });
+    expect(() => sessions.acquireServiceTicket(key, { url: '/folder/a.txt' })).toThrow(invalid('spec.url'));
+    expect(() => sessions.acquireServiceTicket(key, { url: 'https://h/folder/%E0%A4%A' })).toThrow(
+      invalid('spec.url'),
+    );
+    expect(() => sessions.acquireServiceTicket(key, { method: 'GET', url: 'https://h/folder' })).toThrow(
+      invalid('spec.method'),
+    );
+  });
+
+  it('makes the same tickets from the same seed', () => {
+    const tickets = () => {
+      const { sessions } = setup();
+      const { key } = sessions.login('user', 'pass');
+      return [1, 2].map(() => sessions.acquireServiceTicket(key, { url: 'https://h/folder' }));
+    };
+    expect(tickets()).toEqual(tickets());
+  });
+
   it('lists the live sessions and terminates others, all or nothing', () => {
     const { sessions, events } = setup();
     const a = sessions.login('user', 'pass');
