@@ -66,6 +66,16 @@ describe('host methods', () => {
     expect(events.body).toContain('<returnval xsi:type="HostConnectedEvent">');
   });
 
+  it('names vmk0 as the management NIC in config.virtualNicManagerInfo, with the host address', async () => {
+    const client = soapClient();
+    const { host } = hostOf(client);
+    const body = await client.retrieve(host, 'config.virtualNicManagerInfo.netConfig');
+    const ip = (client.vsphere.store.get(host.value) as HostRecord).ip;
+    expect(body).toContain('<nicType>management</nicType>');
+    expect(body).toContain(`<ipAddress>${ip}</ipAddress>`);
+    expect(body).toContain('<selectedVnic>management.key-vim.host.VirtualNic-vmk0</selectedVnic>');
+  });
+
   it('answers MethodNotFound for a host method called on a VM', async () => {
     const client = soapClient();
     const res = await client.call('DisconnectHost_Task', ref('VirtualMachine', 'vm-20'));

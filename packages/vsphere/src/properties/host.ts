@@ -94,12 +94,29 @@ export const hostSystemProperties: PropertyTable<HostRecord> = {
     },
     memorySize: HOST_HARDWARE.memorySize,
   }),
-  config: (host) => ({
-    _type: 'HostConfigInfo',
-    host: moref('HostSystem', host.id),
-    product: HOST_PRODUCT,
-    network: { _type: 'HostNetworkInfo', vnic: [managementNic(host)] },
-  }),
+  config: (host) => {
+    const nic = managementNic(host);
+    const managing = { ...nic, key: `management.${nic.key}` };
+    return {
+      _type: 'HostConfigInfo',
+      host: moref('HostSystem', host.id),
+      product: HOST_PRODUCT,
+      network: { _type: 'HostNetworkInfo', vnic: [nic] },
+      // vmk0 serves management: where govmomi finds a host's address (ManagementIPs, service tickets).
+      virtualNicManagerInfo: {
+        _type: 'HostVirtualNicManagerInfo',
+        netConfig: [
+          {
+            _type: 'VirtualNicManagerNetConfig',
+            nicType: 'management',
+            multiSelectAllowed: true,
+            candidateVnic: [managing],
+            selectedVnic: [managing.key],
+          },
+        ],
+      },
+    };
+  },
   configManager,
   vm: (host, ctx) => referrerRefs(ctx, 'vm', host.id, 'VirtualMachine'),
   datastore: (host, ctx) => refsOf(ctx, host.datastores),
