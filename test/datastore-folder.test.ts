@@ -7,10 +7,15 @@ afterEach(async () => {
   await Promise.all(sims.splice(0).map((s) => s.close()));
 });
 
-const login =
-  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
-  '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>' +
-  '</soapenv:Body></soapenv:Envelope>';
+const envelope = (body: string) =>
+  '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+  `xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+
+const login = envelope(
+  '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>user</userName><password>pass</password></Login>',
+);
+
+const escapeXml = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
 const setup = async (options: SimulatorOptions = {}) => {
   const sim = await createSimulator({ seed: 1, ...options });
@@ -26,7 +31,22 @@ const setup = async (options: SimulatorOptions = {}) => {
     sim.fetch(url(path, query), { method, headers: { cookie }, ...(body === undefined ? {} : { body }) });
   const ds = [...sim.vsphere.store.ofKind('Datastore')][0]?.id as string;
   const used = () => sim.vsphere.read<number>(ds, 'summary.freeSpace');
-  return { sim, cookie, url, send, used };
+  /** AcquireGenericServiceTicket for `method` (`httpGet`, ...) on `ticketUrl`: the ticket's id. */
+  const ticket = async (method: string, ticketUrl: string) => {
+    const res = await sim.fetch(`${sim.url}/sdk`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml', soapaction: 'urn:vim25/7.0', cookie },
+      body: envelope(
+        '<AcquireGenericServiceTicket xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this>' +
+          `<spec xsi:type="SessionManagerHttpServiceRequestSpec"><method>${method}</method><url>${escapeXml(ticketUrl)}</url></spec>` +
+          '</AcquireGenericServiceTicket>',
+      ),
+    });
+    const id = /<id>([^<]+)<\/id>/.exec(await res.text())?.[1];
+    if (!id) throw new Error(`no ticket: ${res.status}`);
+    return id;
+  };
+  return { sim, cookie, url, send, used, ticket };
 };
 
 describe('/folder', () => {
@@ -105,5 +125,74 @@ describe('/folder', () => {
     const got = await fetch(at, { headers: { cookie } });
     expect(await got.text()).toBe('over a socket');
     expect((await fetch(at)).status).toBe(401);
+  });
+
+  it('takes a service ticket in place of the session, once, for the request it was asked for', async () => {
+    const { sim, send, ticket } = await setup();
+    // govmomi asks for the host's URL without dcPath; only the path and query count.
+    const at = `${sim.url}/folder/iso/a.iso?dsName=LocalDS_0`;
+    const withTicket = (id: string, method: string, body?: string) =>
+      sim.fetch(at, {
+        method,
+        headers: { cookie: `vmware_cgi_ticket=${id}` },
+        ...(body === undefined ? {} : { body }),
+      });
+    const put = await ticket('httpPut', 'https://10.0.0.1/folder/iso/a.iso?dsName=LocalDS_0');
+    expect((await withTicket(put, 'PUT', 'ticketed')).status).toBe(201);
+    expect((await withTicket(put, 'PUT', 'again')).status).toBe(401);
+    const get = await ticket('httpGet', at);
+    expect(await (await withTicket(get, 'GET')).text()).toBe('ticketed');
+    // Another method or path is refused, and spends the ticket.
+    const other = await ticket('httpGet', at);
+    expect((await withTicket(other, 'DELETE')).status).toBe(401);
+    expect((await withTicket(other, 'GET')).status).toBe(401);
+    const elsewhere = await ticket('httpGet', `${sim.url}/folder/iso/b.iso?dsName=LocalDS_0`);
+    expect((await withTicket(elsewhere, 'GET')).status).toBe(401);
+    expect((await withTicket('nope', 'GET')).status).toBe(401);
+    // Two minutes on the simulator's clock.
+    const late = await ticket('httpGet', at);
+    await sim.advance(2 * 60_000);
+    expect((await withTicket(late, 'GET')).status).toBe(401);
+    // A bad ticket is refused beside a good session cookie too.
+    expect((await send('GET', 'iso/a.iso', undefined, 'dsName=LocalDS_0')).status).toBe(200);
+    expect(
+      (await sim.fetch(at, { headers: { cookie: `${(await setup()).cookie}; vmware_cgi_ticket=nope` } }))
+        .status,
+    ).toBe(401);
+  });
+
+  it("lists the datacenters at /folder and a datacenter's datastores at /folder?dcPath=", async () => {
+    const { sim, cookie } = await setup({ inventory: { dc: 2, folder: 1 } });
+    const get = async (at: string, method = 'GET') => {
+      const res = await sim.fetch(`${sim.url}${at}`, { method, headers: { cookie } });
+      const links = [...(await res.text()).matchAll(/href="([^"]+)">([^<]+)</g)].map((m) => [
+        (m[1] as string).replaceAll('&amp;', '&'),
+        m[2],
+      ]);
+      return { status: res.status, links };
+    };
+    expect(await get('/folder')).toEqual({
+      status: 200,
+      links: [
+        ['/folder?dcPath=DC0', 'DC0'],
+        ['/folder?dcPath=F0%2FDC1', 'F0/DC1'],
+      ],
+    });
+    const datastores = await get('/folder?dcPath=F0%2FDC1');
+    expect(datastores.links).toContainEqual(['/folder?dcPath=F0%2FDC1&dsName=LocalDS_0', 'LocalDS_0']);
+    // Each link leads to the next listing, the last to the datastore's top.
+    const top = await get(datastores.links[0]?.[0] as string);
+    expect(top.status).toBe(200);
+    expect((await get('/folder?dcPath=DC9')).status).toBe(404);
+    expect((await get('/folder', 'PUT')).status).toBe(405);
+  });
+
+  it("refuses a PUT of a folder's path or of no path (400), storing nothing", async () => {
+    const { send, used } = await setup();
+    const before = used();
+    expect((await send('PUT', 'dir/', 'x')).status).toBe(400);
+    expect((await send('PUT', '', 'x')).status).toBe(400);
+    expect((await send('GET', 'dir')).status).toBe(404);
+    expect(used()).toBe(before);
   });
 });

@@ -49,6 +49,7 @@ export type {
 export { PropertyFlags } from './metadata/types.js';
 export type { MethodImpl, MethodTable, SoapCall } from './methods/call.js';
 export {
+  cookieOf,
   createSoapHandler,
   SESSION_COOKIE,
   type SoapOptions,

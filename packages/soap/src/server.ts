@@ -66,21 +66,24 @@ const clientVersion = (soapAction: string | undefined): string => {
   return (action && versionFromNamespace(action)) || NEWEST;
 };
 
-/** The SOAP session a request names: the `vmware_soap_session` header or cookie. */
-export const sessionKeyOf = (headers: Readonly<Record<string, string>>): string | undefined => {
-  const header = headers[SESSION_COOKIE];
-  if (header) return header.replaceAll('"', '');
-  const cookie = headers.cookie;
-  if (!cookie) return undefined;
-  for (const part of cookie.split(';')) {
+/** The value of the cookie `name` among a request's cookies, its quotes taken off. */
+export const cookieOf = (headers: Readonly<Record<string, string>>, name: string): string | undefined => {
+  for (const part of (headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (part.slice(0, eq).trim() === SESSION_COOKIE)
+    if (eq > 0 && part.slice(0, eq).trim() === name)
       return part
         .slice(eq + 1)
         .trim()
         .replaceAll('"', '');
   }
   return undefined;
+};
+
+/** The SOAP session a request names: the `vmware_soap_session` header or cookie. */
+export const sessionKeyOf = (headers: Readonly<Record<string, string>>): string | undefined => {
+  const header = headers[SESSION_COOKIE];
+  if (header) return header.replaceAll('"', '');
+  return cookieOf(headers, SESSION_COOKIE);
 };
 
 export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) => {
