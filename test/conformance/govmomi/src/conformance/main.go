@@ -91,6 +91,7 @@ func main() {
 	s.diskChecks()
 	s.datastoreChecks()
 	s.datastoreFileChecks()
+	s.folderChecks()
 	s.virtualDiskChecks()
 	s.historyChecks()
 	s.hostConfigChecks()
