@@ -1,13 +1,13 @@
 /**
- * An IPv4 range that hands out addresses to holders (a VirtualMachineService's uid): the
- * load balancer's VIPs and the Services' cluster IPs. Dynamic leases take the lowest free
- * address from `first` up, so the same sequence of services always gets the same
- * addresses; a holder may instead ask for one address of the range (its
- * `spec.loadBalancerIP`, its `spec.clusterIp`, or what it reported before a restart).
- * The network and broadcast addresses are never handed out.
+ * An IPv4 range that hands out addresses to holders: the Services' cluster IPs (held by
+ * Service uid) and the load balancer's VIPs (by VirtualMachineService uid). Dynamic leases
+ * take the lowest free address from `first` up, so the same sequence of services always gets
+ * the same addresses; a holder may instead ask for one address of the range (a Service's
+ * `spec.clusterIP`, a `spec.loadBalancerIP`, or what it reported before a restart). The
+ * network and broadcast addresses are never handed out.
  */
 
-import { parseIpv4 } from '../../api/ip.js';
+import { parseIpv4 } from '../api/ip.js';
 
 /** Why a requested address cannot be had. */
 export type AddressRefusal = 'outside' | 'taken';
@@ -84,10 +84,19 @@ export class AddressRange {
   lease(holder: string): string | undefined {
     const held = this.addressOf(holder);
     if (held !== undefined) return held;
-    for (let value = this.#first; value <= this.#high; value++)
-      if (!this.#byAddress.has(value)) return this.#assign(holder, value);
-    for (let value = this.#low; value < this.#first; value++)
-      if (!this.#byAddress.has(value)) return this.#assign(holder, value);
+    const value = this.#lowestFree();
+    return value === undefined ? undefined : this.#assign(holder, value);
+  }
+
+  /** The address a new holder's lease would take now (none is assigned); undefined when the range is full. */
+  free(): string | undefined {
+    const value = this.#lowestFree();
+    return value === undefined ? undefined : formatIp(value);
+  }
+
+  #lowestFree(): number | undefined {
+    for (let value = this.#first; value <= this.#high; value++) if (!this.#byAddress.has(value)) return value;
+    for (let value = this.#low; value < this.#first; value++) if (!this.#byAddress.has(value)) return value;
     return undefined;
   }
 

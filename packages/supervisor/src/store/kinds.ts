@@ -17,6 +17,7 @@ import { claimProblems, configMapProblems, secretProblems } from './core-validat
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
 import { replicasProblems, type ScaleSubresource } from './scale.js';
+import { serviceProblems } from './service-validation.js';
 import type { Structure } from './structure.js';
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
@@ -276,7 +277,31 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     namespaced: true,
     hasStatus: true,
     names: 'dns1035',
+    // What the Service's storage and validation read (a target port is a number or a name).
+    structure: {
+      'spec.type': ['string', 'v1.ServiceType'],
+      'spec.ports': ['array', '[]v1.ServicePort'],
+      'spec.ports[]': ['object', 'v1.ServicePort'],
+      'spec.ports[].name': ['string', 'string'],
+      'spec.ports[].protocol': ['string', 'v1.Protocol'],
+      'spec.ports[].port': ['integer', 'int32'],
+      'spec.ports[].nodePort': ['integer', 'int32'],
+      'spec.selector': ['object', 'map[string]string'],
+      'spec.clusterIP': ['string', 'string'],
+      'spec.clusterIPs': ['array', '[]string'],
+      'spec.clusterIPs[]': ['string', 'string'],
+      'spec.ipFamilies': ['array', '[]v1.IPFamily'],
+      'spec.ipFamilies[]': ['string', 'v1.IPFamily'],
+      'spec.ipFamilyPolicy': ['string', 'v1.IPFamilyPolicy'],
+      'spec.externalName': ['string', 'string'],
+      'spec.sessionAffinity': ['string', 'v1.ServiceAffinity'],
+      'spec.externalTrafficPolicy': ['string', 'v1.ServiceExternalTrafficPolicy'],
+      'spec.internalTrafficPolicy': ['string', 'v1.ServiceInternalTrafficPolicy'],
+      'spec.healthCheckNodePort': ['integer', 'int32'],
+      'spec.allocateLoadBalancerNodePorts': ['boolean', 'bool'],
+    },
     defaults: serviceDefaults,
+    validate: serviceProblems,
   },
   {
     group: '',

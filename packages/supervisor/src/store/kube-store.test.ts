@@ -363,6 +363,11 @@ describe("the API server's defaults of core kinds", () => {
       type: 'ClusterIP',
       sessionAffinity: 'None',
       internalTrafficPolicy: 'Cluster',
+      // What the Service's storage allocates (see the Services' tests).
+      clusterIP: '10.96.1.0',
+      clusterIPs: ['10.96.1.0'],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
       ports: [
         { name: 'http', port: 80, protocol: 'TCP', targetPort: 80 },
         { name: 'dns', port: 53, protocol: 'UDP', targetPort: 'dns' },
@@ -405,7 +410,12 @@ describe("the API server's defaults of core kinds", () => {
     expect(ingress[0]).toEqual({ ip: '192.168.1.10' });
     // What the caller sets stays.
     const chosen = await store.create(
-      service('local', { type: 'NodePort', externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' }),
+      service('local', {
+        type: 'NodePort',
+        ports: [{ port: 80 }],
+        externalTrafficPolicy: 'Local',
+        internalTrafficPolicy: 'Local',
+      }),
     );
     expect(chosen.spec).toMatchObject({ externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' });
     expect(chosen.spec).not.toHaveProperty('allocateLoadBalancerNodePorts');
@@ -413,17 +423,19 @@ describe("the API server's defaults of core kinds", () => {
 
   it('gives client IP affinity three hours unless told, drops an affinity config without affinity, and ExternalName no policy', async () => {
     const store = newStore();
-    const sticky = await store.create(service('sticky', { sessionAffinity: 'ClientIP' }));
+    const ports = [{ port: 80 }];
+    const sticky = await store.create(service('sticky', { ports, sessionAffinity: 'ClientIP' }));
     expect(sticky.spec).toMatchObject({ sessionAffinityConfig: { clientIP: { timeoutSeconds: 10_800 } } });
     const told = await store.create(
       service('told', {
+        ports,
         sessionAffinity: 'ClientIP',
         sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } },
       }),
     );
     expect(told.spec).toMatchObject({ sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } });
     const none = await store.create(
-      service('none', { sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
+      service('none', { ports, sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
     );
     expect(none.spec).not.toHaveProperty('sessionAffinityConfig');
     const external = await store.create(
@@ -434,7 +446,7 @@ describe("the API server's defaults of core kinds", () => {
       externalName: 'db.example.com',
       sessionAffinity: 'None',
     });
-    const exposed = await store.create(service('exposed', { externalIPs: ['203.0.113.5'] }));
+    const exposed = await store.create(service('exposed', { ports, externalIPs: ['203.0.113.5'] }));
     expect(exposed.spec).toMatchObject({ type: 'ClusterIP', externalTrafficPolicy: 'Cluster' });
   });
 
@@ -768,6 +780,7 @@ describe('the JSON types of a schema', () => {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace: 'ns1' },
+      spec: { ports: [{ port: 80 }] },
     });
     await expect(store.create(service('a.b'))).rejects.toMatchObject({
       code: 422,

@@ -51,6 +51,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from './selectors.js';
+import { ServiceAllocator } from './service-allocation.js';
 import { checkStructure, dropNulls, type StructurePart } from './structure.js';
 import { type Watch, type WatchEvent, WatchQueue } from './watch.js';
 
@@ -61,6 +62,8 @@ export interface KubeStoreOptions {
   historySize?: number;
   /** Namespaces that exist from the start (default `['default']`). */
   namespaces?: readonly string[];
+  /** The range Services' cluster IPs come from (default 10.96.0.0/16). */
+  serviceRange?: string;
 }
 
 /** What the store needs from the simulator: its clock and its seeded random source (a Model has both). */
@@ -145,6 +148,8 @@ interface ContinueToken {
 }
 
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+/** The kind whose writes the API server's Service storage allocates addresses and ports for. */
+const SERVICE_KEY = '/Service';
 /** The list `direct` returns when there is nothing: read-only, as everything it returns. */
 const NO_OBJECTS: readonly KubeObject[] = Object.freeze([]);
 /** The characters the API server draws generated name suffixes from. */
@@ -185,6 +190,8 @@ export class KubeStore {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #gc: GarbageCollector;
+  /** The cluster IPs and node ports the stored Services hold. */
+  readonly #services: ServiceAllocator;
   /** What admission hooks and controllers read the store through: stored objects, read-only. */
   readonly #reader: StoreReader = this.#sharedReader();
   /**
@@ -237,6 +244,7 @@ export class KubeStore {
     this.#clock = context.clock;
     this.#random = context.random;
     this.#records = new ObjectRecords(options.historySize ?? 1024);
+    this.#services = new ServiceAllocator(options.serviceRange);
     for (const kind of CORE_KINDS) this.#kinds.register(kind, true);
     const host: GcHost = {
       records: this.#records,
@@ -720,6 +728,7 @@ export class KubeStore {
     else dropField(meta, 'generation');
     if (info.hasStatus) dropField(obj, 'status');
     info.defaults?.(obj);
+    if (info.key === SERVICE_KEY) this.#services.allocate(obj, undefined);
     const refused = info.validate?.(obj, undefined) ?? [];
     if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, name), refused);
     if (info.key === NAMESPACE_KEY) {
@@ -905,6 +914,7 @@ export class KubeStore {
       }
       this.#validate(info, next, record.name, existing);
       info.defaults?.(next);
+      if (info.key === SERVICE_KEY) this.#services.allocate(next, existing);
       const refused = info.validate?.(next, existing) ?? [];
       if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
       if (existing.metadata.deletionTimestamp) {
@@ -985,6 +995,9 @@ export class KubeStore {
     object: KubeObject | null,
   ): KubeObject {
     const rv = this.#records.version + 1;
+    // Held before anyone hears of the write (a listener may write another Service).
+    if ((object === null ? before?.kind : (info as KindInfo).key) === SERVICE_KEY)
+      this.#services.committed(before?.object, object ?? undefined);
     if (object === null) this.#records.remove(before as KubeRecord);
     else {
       object.metadata.resourceVersion = String(rv);

@@ -1,4 +1,9 @@
-export { AddressRange, type AddressRangeOptions, type AddressRefusal, isIpv4 } from './address-range.js';
+export {
+  AddressRange,
+  type AddressRangeOptions,
+  type AddressRefusal,
+  isIpv4,
+} from '../../store/address-range.js';
 export {
   type EndpointAddress,
   type EndpointPort,
@@ -15,7 +20,6 @@ export {
 } from './service.js';
 export {
   DEFAULT_LOAD_BALANCER_RANGE,
-  DEFAULT_SERVICE_RANGE,
   DEPRECATED_VM_SERVICE_FINALIZER,
   LOAD_BALANCER_CONDITION,
   SERVICE_READY_CONDITION,

@@ -1,12 +1,10 @@
 /**
  * vm-operator's VirtualMachineService controller, with the simulator standing in for the
- * API server's cluster IP allocator and for the load balancer. For each
- * VirtualMachineService:
+ * load balancer. For each VirtualMachineService:
  * - the finalizer `vmoperator.vmware.com/virtualmachineservice` first (the deprecated
  *   `virtualmachineservice.vmoperator.vmware.com` is dropped);
- * - a Service of the same name it controls (see service.ts), with a cluster IP from the
- *   service range (10.96.0.0/16; dynamic ones from 10.96.1.0 up, as the API server keeps
- *   the low band for addresses asked for by name) unless it is ExternalName or headless;
+ * - a Service of the same name it controls (see service.ts), which the store gives a cluster
+ *   IP as the API server does (from 10.96.0.0/16) unless it is ExternalName or headless;
  * - for LoadBalancer, a VIP from the load balancer range (192.168.240.0/24, from .2 up),
  *   or `spec.loadBalancerIP` when it is in the range and free, written to the Service's
  *   `status.loadBalancer.ingress` with a `Ready` condition (False, and retried when an
@@ -16,9 +14,9 @@
  * - its status: the Service's ingress, and `VirtualMachineServiceServiceReady` mirroring
  *   the Service's `Ready` condition (Unknown `ServiceReadyNotPresent` without one).
  * Deleting it deletes the Endpoints and the Service (which the garbage collector would
- * also do through their owner references) and gives both addresses back. Addresses are
- * held by the VirtualMachineService's uid, so the same objects created in the same order
- * get the same addresses.
+ * also do through their owner references, giving the cluster IP back) and gives the VIP back.
+ * VIPs are held by the VirtualMachineService's uid, so the same objects created in the same
+ * order get the same addresses.
  *
  * Keys come from VirtualMachineServices, the Services and Endpoints they own, and
  * VirtualMachines (each maps to the services of its namespace its labels, old or new,
@@ -29,6 +27,7 @@ import type { VirtualMachine, VirtualMachineService } from '../../api/types.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { AddressRange } from '../../store/address-range.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import {
@@ -39,12 +38,9 @@ import {
   withControllerReference,
 } from '../../store/meta.js';
 import { setCondition } from '../conditions.js';
-import { AddressRange } from './address-range.js';
 import { endpointSubsets, readyTargets } from './endpoints.js';
 import {
-  clusterIpRefused,
   type Endpoints,
-  ipFamiliesOf,
   type LoadBalancerIngress,
   type Service,
   type ServiceStatus,
@@ -62,13 +58,10 @@ export const LOAD_BALANCER_CONDITION = 'vsim.io/VirtualIPAssigned';
 export const DEFAULT_LOAD_BALANCER_RANGE = { cidr: '192.168.240.0/24', first: '192.168.240.2' } as const;
 /** The Supervisor API server's own load balancer address, before the range's first. */
 export const SUPERVISOR_API_ADDRESS = '192.168.240.1';
-export const DEFAULT_SERVICE_RANGE = { cidr: '10.96.0.0/16', first: '10.96.1.0' } as const;
 
 export interface VirtualMachineServiceControllerOptions {
   /** Where load balancer VIPs come from (default 192.168.240.0/24 from .2). */
   loadBalancerRange?: { cidr: string; first?: string };
-  /** Where cluster IPs come from (default 10.96.0.0/16, dynamic ones from 10.96.1.0). */
-  serviceRange?: { cidr: string; first?: string };
 }
 
 export interface VirtualMachineServiceControllerDeps {
@@ -81,8 +74,6 @@ export interface VirtualMachineServiceController {
   readonly controller: Controller;
   /** The VIPs handed out, by VirtualMachineService uid. */
   readonly loadBalancerAddresses: AddressRange;
-  /** The cluster IPs handed out, by VirtualMachineService uid. */
-  readonly clusterAddresses: AddressRange;
 }
 
 const VM_SERVICE = { apiVersion: VM_SERVICE_API_VERSION, kind: 'VirtualMachineService' } as const;
@@ -107,7 +98,6 @@ export function startVirtualMachineServiceController(
   const vips = new AddressRange(deps.options?.loadBalancerRange ?? DEFAULT_LOAD_BALANCER_RANGE);
   // The Supervisor API server's own address is never a workload's (when the range holds it).
   vips.claim('kube-system/kube-apiserver-lb-svc', SUPERVISOR_API_ADDRESS);
-  const clusterIps = new AddressRange(deps.options?.serviceRange ?? DEFAULT_SERVICE_RANGE);
   /** The uid behind each key, to give its addresses back once the object is gone. */
   const holders = new Map<string, string>();
   /** Services waiting for a VIP: reconciled again when one is given back. */
@@ -124,36 +114,7 @@ export function startVirtualMachineServiceController(
     waiting.delete(key);
     if (holder === undefined) return;
     holders.delete(key);
-    clusterIps.release(holder);
     giveBackVip(holder);
-  };
-
-  /** The Service's cluster IP: kept once given, else the one asked for or the next free one. */
-  const clusterIpOf = (vmService: VirtualMachineService, existing: Service | undefined) => {
-    const uid = vmService.metadata.uid as string;
-    const name = vmService.metadata.name as string;
-    if (vmService.spec?.type === 'ExternalName') {
-      clusterIps.release(uid);
-      return undefined;
-    }
-    // The API server checks the families before it allocates anything.
-    ipFamiliesOf(vmService);
-    const current = existing?.spec?.type !== 'ExternalName' ? existing?.spec?.clusterIP : undefined;
-    if (current !== undefined && current !== '') {
-      if (current !== 'None' && clusterIps.holderOf(current) === undefined) clusterIps.claim(uid, current);
-      return current;
-    }
-    const wanted = vmService.spec?.clusterIp;
-    if (wanted === 'None') return 'None';
-    if (wanted) {
-      const claim = clusterIps.claim(uid, wanted);
-      if ('refused' in claim) throw clusterIpRefused(name, wanted, claim.refused, clusterIps.cidr);
-      return claim.ip;
-    }
-    const ip = clusterIps.lease(uid);
-    if (ip === undefined)
-      throw new Error('Internal error occurred: failed to allocate a serviceIP: range is full');
-    return ip;
   };
 
   const applyService = async (vmService: VirtualMachineService): Promise<Service> => {
@@ -165,7 +126,7 @@ export function startVirtualMachineServiceController(
     const existing = await kube.get<Service>(ref).catch(ignoreNotFound);
     const ownerReferences = withControllerReference(existing, vmService);
     const { labels, annotations } = serviceMeta(vmService, existing);
-    const spec = serviceSpec(vmService, annotations, existing?.spec, clusterIpOf(vmService, existing));
+    const spec = serviceSpec(vmService, annotations, existing?.spec);
     const metadata = {
       ...existing?.metadata,
       name: ref.name,
@@ -398,5 +359,5 @@ export function startVirtualMachineServiceController(
   controller.watches(kube, SERVICE, toOwner);
   controller.watches(kube, ENDPOINTS, toOwner);
   controller.watches(kube, VM, toServices);
-  return { controller, loadBalancerAddresses: vips, clusterAddresses: clusterIps };
+  return { controller, loadBalancerAddresses: vips };
 }
