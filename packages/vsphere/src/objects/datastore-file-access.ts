@@ -7,16 +7,18 @@
 import { getOrInsert } from '../core/maps.js';
 import { faults } from '../faults.js';
 import { ROOT_FOLDER } from '../inventory/build.js';
+import { DISK_DESCRIPTOR_BYTES } from '../inventory/devices.js';
 import { findByInventoryPath } from '../inventory/paths.js';
 import {
   type DatacenterRecord,
   type DatastoreFileRecord,
   type DatastoreRecord,
   datastoreFileId,
+  type VirtualDiskFacts,
 } from '../inventory/records.js';
 import { chargeDatastore, datastorePath } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
-import { entryAt, fileRecordsOn, objectFilesOn, splitPath, type Tree } from './datastore-files.js';
+import { entryAt, extentOf, fileRecordsOn, objectFilesOn, splitPath, type Tree } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** A file or folder a name resolves to: its datastore and its path there, never the top. */
@@ -172,6 +174,12 @@ export const datastoreFileAccess = (m: Model) => {
     chargeDatastore(tx, at.ds.id, record.size);
   };
 
+  /** A standalone disk's two records: its descriptor, which tells what the disk is, and its extent. */
+  const putDiskRecords = (tx: Tx, at: Located, disk: VirtualDiskFacts) => {
+    putRecord(tx, at, { folder: false, size: DISK_DESCRIPTOR_BYTES, disk });
+    putRecord(tx, { ds: at.ds, path: extentOf(at.path) }, { folder: false, size: disk.capacityKb * 1024 });
+  };
+
   /** Puts a record at another path as it is, its time kept: a move. */
   const relocateRecord = (tx: Tx, record: DatastoreFileRecord, to: Located) => {
     tx.put({ ...record, id: datastoreFileId(to.ds.id, to.path), name: to.path, datastore: to.ds.id });
@@ -228,6 +236,7 @@ export const datastoreFileAccess = (m: Model) => {
     recordAt,
     recordsWithin,
     putRecord,
+    putDiskRecords,
     relocateRecord,
     removeRecords,
     ensureFoldersAbove,

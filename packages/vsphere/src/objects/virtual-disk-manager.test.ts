@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type {
   DatacenterRecord,
   DatastoreRecord,
+  Device,
   VmRecord,
   VStorageObjectRecord,
 } from '../inventory/records.js';
@@ -20,6 +21,10 @@ const spec = (capacityKb = 2048, diskType = 'thin', adapterType = 'lsiLogic') =>
   adapterType,
   capacityKb,
 });
+
+/** The capacity of a VM's first disk, in KB. */
+const diskKb = (vm: VmRecord) =>
+  vm.config.devices.find((d) => d._type === 'VirtualDisk')?.capacityInKB as number;
 
 const setup = (options: { ds?: number; seed?: number } = {}) => {
   const fixture = createFixture({ inventory: { ds: options.ds ?? 1 }, seed: options.seed ?? 1 });
@@ -349,6 +354,70 @@ describe('a standalone disk attached to a VM', () => {
     expect(attached).toMatchObject({ capacityInKB: 4096, backing: { thinProvisioned: false } });
     // The VM's disk is the same disk: the same UUID, now read from the VM's device.
     expect(disks.queryUuid('[LocalDS_0] attached.vmdk', dc.id)).toBe(uuid);
+  });
+
+  it('is counted once while the VM has it, and goes with the VM', async () => {
+    const { vsphere, ds, create, run, at, used, names } = setup();
+    await create('attached.vmdk', spec(4096, 'preallocated'));
+    const before = used(ds.id);
+    const vm = at<VmRecord>(`/DC0/vm/${VM}`);
+    const file = '[LocalDS_0] attached.vmdk';
+    const disk = { _type: 'VirtualDisk', key: -1, capacityInKB: 0, backing: { fileName: file } };
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: disk }] }));
+    // The VM's disk is the file now: the descriptor's own bytes are no longer counted apart.
+    expect(used(ds.id)).toBe(before - 512);
+    expect([...vsphere.store.ofKind('DatastoreFile')]).toEqual([]);
+    expect(await names('[LocalDS_0]')).toContain('attached.vmdk');
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.destroy(vm.id));
+    expect(await names('[LocalDS_0]')).not.toContain('attached.vmdk');
+    expect(used(ds.id)).toBe(before - 512 - 4096 * KB - diskKb(vm) * KB);
+  });
+});
+
+describe('a disk a VM lets go', () => {
+  const remove = (fixture: ReturnType<typeof setup>, vm: VmRecord, fileOperation?: 'destroy') => {
+    const disk = vm.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    const change = {
+      operation: 'remove' as const,
+      device: disk,
+      ...(fileOperation ? { fileOperation } : {}),
+    };
+    return fixture.run(fixture.vsphere.vm.reconfigure(vm.id, { deviceChange: [change] }));
+  };
+
+  it('stays on its datastore without `destroy`, a standalone disk of its capacity, type and UUID', async () => {
+    const fixture = setup();
+    const { disks, dc, ds, at, used, listed, run } = fixture;
+    const vm = at<VmRecord>(`/DC0/vm/${VM}`);
+    const uuid = disks.queryUuid(VM_DISK, dc.id);
+    const kb = diskKb(vm);
+    const before = used(ds.id);
+    await remove(fixture, vm);
+    expect(disks.queryUuid(VM_DISK, dc.id)).toBe(uuid);
+    expect(await listed(`[LocalDS_0] ${VM}`)).toEqual([
+      expect.objectContaining({
+        path: `${VM}.vmdk`,
+        capacityKb: kb,
+        thin: true,
+        diskExtents: [`${VM}-flat.vmdk`],
+      }),
+    ]);
+    // Its descriptor is a file of its own now.
+    expect(used(ds.id)).toBe(before + 512);
+    // No longer the VM's, it may go.
+    await run(disks.delete(VM_DISK, dc.id));
+    expect(used(ds.id)).toBe(before - kb * KB);
+  });
+
+  it('goes with `destroy`, and its space with it', async () => {
+    const fixture = setup();
+    const { disks, dc, ds, at, used } = fixture;
+    const vm = at<VmRecord>(`/DC0/vm/${VM}`);
+    const before = used(ds.id);
+    await remove(fixture, vm, 'destroy');
+    expect(await faultOf(() => disks.queryUuid(VM_DISK, dc.id))).toBe('FileNotFound');
+    expect(used(ds.id)).toBe(before - diskKb(vm) * KB);
   });
 });
 

@@ -126,8 +126,7 @@ export const virtualDiskManagerOperations = (m: Model) => {
 
   const putDisk = (tx: Tx, at: Located, disk: VirtualDiskFacts) => {
     checkRoomFor(tx, at, disk);
-    files.putRecord(tx, at, { folder: false, size: DISK_DESCRIPTOR_BYTES, disk });
-    files.putRecord(tx, extentAt(at), { folder: false, size: disk.capacityKb * 1024 });
+    files.putDiskRecords(tx, at, disk);
   };
 
   /** One task on one disk, named as FileManager names files; the datastore is its entity. */

@@ -6,9 +6,11 @@
  * their files and NICs on their networks.
  */
 import { faults } from '../faults.js';
+import { isFirstClassDisk } from '../inventory/attachments.js';
 import {
   DEVICE_KEY_BASE,
   diskBytes,
+  diskDatastore,
   ethernetCard,
   isDisk,
   isEthernetCard,
@@ -27,6 +29,8 @@ import {
 import { datastorePath, newMac, nicBacking, withControllers } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
+import { datastoreFileAccess } from './datastore-file-access.js';
+import { extentOf } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** VirtualDeviceConfigSpec: one entry of `deviceChange`. */
@@ -234,10 +238,11 @@ const newDisk = (
   if (!creating && !path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
   const ds = diskDatastoreFor(ctx, backing, i);
   // An existing standalone disk (VirtualDiskManager's) is what its descriptor says it is.
-  const existing =
+  const descriptor =
     !creating && path
-      ? (ctx.tx.get(datastoreFileId(ds.id, path)) as DatastoreFileRecord | undefined)?.disk
+      ? (ctx.tx.get(datastoreFileId(ds.id, path)) as DatastoreFileRecord | undefined)
       : undefined;
+  const existing = descriptor?.disk;
   const kb = d.capacityInKB as number | undefined;
   const bytes = existing
     ? existing.capacityKb * 1024
@@ -261,7 +266,47 @@ const newDisk = (
     ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
     ...(backing.eagerlyScrub !== undefined ? { eagerlyScrub: backing.eagerlyScrub } : {}),
   };
+  // The VM takes the standalone disk's files as its own: they are its disk's now, counted once.
+  if (existing && path) {
+    const files = datastoreFileAccess(ctx.model);
+    const extent = files.recordAt(ctx.tx, ds.id, extentOf(path));
+    files.removeRecords(ctx.tx, ds.id, extent ? [descriptor, extent] : [descriptor]);
+  }
   return { ...disk, capacityInBytes: bytes, backing: { ...(disk.backing as object), ...options } };
+};
+
+/** VirtualDiskAdapterType of a disk's controller, as a descriptor names it. */
+const adapterOf = (devices: readonly Device[], disk: Device): string => {
+  const type = devices.find((d) => d.key === disk.controllerKey)?._type;
+  return type === 'VirtualIDEController'
+    ? 'ide'
+    : type === 'VirtualBusLogicController'
+      ? 'busLogic'
+      : 'lsiLogic';
+};
+
+/**
+ * A disk removed without `destroy` leaves its files on the datastore, a standalone disk of its
+ * capacity, type and UUID, as VirtualDiskManager keeps one. A First Class Disk stays one.
+ */
+const keepDiskFiles = (ctx: DeviceContext, devices: readonly Device[], disk: Device) => {
+  if (isFirstClassDisk(disk)) return;
+  const backing = disk.backing as DiskBackingInput & { uuid?: string };
+  const ds = ctx.tx.get(diskDatastore(disk) ?? '') as DatastoreRecord | undefined;
+  const path = backing.fileName ? parseDatastorePath(backing.fileName)?.path : undefined;
+  if (!ds || !path) return;
+  const diskType =
+    backing.thinProvisioned !== false ? 'thin' : backing.eagerlyScrub ? 'eagerZeroedThick' : 'preallocated';
+  datastoreFileAccess(ctx.model).putDiskRecords(
+    ctx.tx,
+    { ds, path },
+    {
+      capacityKb: Math.ceil(diskBytes(disk) / 1024),
+      diskType,
+      adapterType: adapterOf(devices, disk),
+      uuid: backing.uuid ?? ctx.model.random.uuid(),
+    },
+  );
 };
 
 interface NicBackingInput {
@@ -403,9 +448,9 @@ export const applyDeviceChanges = (
     if (at < 0) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.key', i);
     if (spec.operation === 'edit') devices[at] = edited(ctx, devices[at] as Device, spec, i);
     else {
-      // Detached or destroyed alike: the simulator keeps no disk files apart from VMs.
-      devices.splice(at, 1);
+      const [removed] = devices.splice(at, 1) as [Device];
       removedAt.set(spec.device.key, i);
+      if (isDisk(removed) && spec.fileOperation !== 'destroy') keepDiskFiles(ctx, current, removed);
     }
   });
   // A controller cannot go while devices still sit on it.
