@@ -117,6 +117,29 @@ describe('/folder', () => {
     expect(used()).toBe(before - 1024);
   });
 
+  it('answers 507 for a body over the free space, leaving the datastore as it was', async () => {
+    const { send, sim, used } = await setup();
+    const ds = sim.vsphere.files.datastoreAt('DC0', 'LocalDS_0');
+    const dc = { type: 'Datacenter', value: [...sim.vsphere.store.idsOf('Datacenter')][0] as string };
+    // A thick disk takes all but a little over 1 KiB of the space.
+    const capacityKb = Math.floor((ds.capacity - ds.used - 512 - 1024) / 1024);
+    const filler = sim.vsphere.virtualDisks.create('[LocalDS_0] filler.vmdk', dc, {
+      _type: 'FileBackedVirtualDiskSpec',
+      diskType: 'preallocated',
+      adapterType: 'lsiLogic',
+      capacityKb,
+    });
+    await sim.settle();
+    await filler.wait();
+    const free = used();
+    const put = await send('PUT', 'big.bin', new Uint8Array(4096));
+    expect(put.status).toBe(507);
+    expect(await put.text()).toContain('not enough space');
+    expect((await send('GET', 'big.bin')).status).toBe(404);
+    expect(used()).toBe(free);
+    expect((await send('PUT', 'small.bin', new Uint8Array(512))).status).toBe(201);
+  });
+
   it('serves a port as it serves fetch', async () => {
     const { sim, cookie } = await setup();
     const server = await sim.listen();

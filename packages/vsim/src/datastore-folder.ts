@@ -35,7 +35,7 @@ const text = (status: number, message: string, headers: Record<string, string> =
   body: `${message}\n`,
 });
 
-/** The HTTP status of a file fault: what is not there, a bad path, or a file in the way. */
+/** The HTTP status of a file fault: what is not there, a bad path, a file in the way, or no room. */
 const statusOf = (type: string): number => {
   switch (type) {
     case 'FileNotFound':
@@ -48,6 +48,8 @@ const statusOf = (type: string): number => {
     case 'CannotDeleteFile':
     case 'FileLocked':
       return 409;
+    case 'NoDiskSpace':
+      return 507;
     default:
       return 500;
   }
