@@ -5,6 +5,7 @@
  * may be the caller's (a controller's direct write): they are replaced, never changed in place.
  */
 import { isPlainObject, type KubeObject } from './meta.js';
+import { externallyAccessible } from './service-allocation.js';
 
 type Fields = Record<string, unknown>;
 
@@ -72,12 +73,6 @@ const servicePort = (port: unknown): unknown => {
   const target = out.targetPort;
   return target === undefined || target === 0 || target === '' ? { ...out, targetPort: out.port } : out;
 };
-
-/** Reached from outside the cluster: through node ports, a load balancer or external IPs. */
-const externallyAccessible = (spec: Fields): boolean =>
-  spec.type === 'LoadBalancer' ||
-  spec.type === 'NodePort' ||
-  (spec.type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
 
 /** The types whose traffic kube-proxy routes inside the cluster. */
 const PROXIED_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'];
