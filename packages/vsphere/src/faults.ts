@@ -134,6 +134,9 @@ export const faults = {
   /** A file in use: those a VM or a First Class Disk is made of. */
   fileLocked: (file: string) =>
     fault({ _type: 'FileLocked', file }, `Unable to access the file ${file} since it is locked`),
+  /** A VM's configuration file that cannot be read as one (a VmConfigFault). */
+  invalidFormat: (file: string) =>
+    fault({ _type: 'InvalidFormat' }, `The file ${file} is not a virtual machine configuration file.`),
   notFound: (message = 'The object or item referred to could not be found.') =>
     fault({ _type: 'NotFound' }, message),
   notSupported: (message = 'The operation is not supported on the object.') =>

@@ -47,6 +47,14 @@ export const inventoryMethods: MethodTable = {
   Destroy_Task: destroy,
   Rename_Task: ({ vsphere, self, args }) => vsphere.entity.rename(self, args.newName).ref,
   CreateVM_Task: ({ vsphere, self, args }) => vm(vsphere).create(self, args.config, args.pool, args.host).ref,
+  RegisterVM_Task: ({ vsphere, self, args }) =>
+    vm(vsphere).register(self, {
+      path: args.path,
+      name: args.name,
+      asTemplate: args.asTemplate,
+      pool: args.pool,
+      host: args.host,
+    }).ref,
   CreateFolder: ({ vsphere, self, args }) => vsphere.folder.create(self, args.name),
   MoveIntoFolder_Task: ({ vsphere, self, args }) => vsphere.folder.moveInto(self, args.list).ref,
   CreateResourcePool: ({ vsphere, self, args }) => vsphere.pool.create(self, args.name, args.spec),

@@ -565,6 +565,18 @@ export interface DatastoreFileRecord extends StoredRecord {
    * `<name>-flat.vmdk` beside it, is a record of its own whose size is the disk's capacity.
    */
   readonly disk?: VirtualDiskFacts;
+  /**
+   * A configuration file UnregisterVM left (`name.vmx`): the VM as RegisterVM_Task brings it back.
+   * Its `content` is the same configuration as `.vmx` text, what a client reads or copies.
+   */
+  readonly vm?: VmConfigFile;
+}
+
+/** What an unregistered VM's configuration file holds: its name and its configuration. */
+export interface VmConfigFile {
+  /** `displayName`: the name a registration gives the VM when the call names none. */
+  readonly displayName: string;
+  readonly config: VmConfig;
 }
 
 /** A standalone virtual disk, as its descriptor tells of it. */

@@ -41,7 +41,7 @@ export interface FileName {
 export type ObjectFiles = (ds: string) => Tree;
 
 /** What a record holds apart from where it is and when it was written. */
-export type RecordContent = Pick<DatastoreFileRecord, 'folder' | 'size' | 'content' | 'disk'>;
+export type RecordContent = Pick<DatastoreFileRecord, 'folder' | 'size' | 'content' | 'disk' | 'vm'>;
 
 const isUrl = (name: string) => /^https?:\/\//i.test(name);
 

@@ -29,14 +29,17 @@ const DISK_TYPES = ['thin', 'preallocated', 'eagerZeroedThick', 'thick'];
 /** VirtualDiskAdapterType. */
 const ADAPTER_TYPES = ['ide', 'busLogic', 'lsiLogic'];
 
-/** A canonical UUID as a descriptor's ddb.uuid: `60 00 c2 9a 01 02 03 04-05 06 ...`. */
-const ddbUuid = (uuid: string): string => {
+/**
+ * A canonical UUID as a descriptor's ddb.uuid (and a .vmx's uuid.bios) writes it:
+ * `60 00 c2 9a 01 02 03 04-05 06 ...`.
+ */
+export const ddbUuid = (uuid: string): string => {
   const bytes = uuid.replaceAll('-', '').match(/../g) as string[];
   return `${bytes.slice(0, 8).join(' ')}-${bytes.slice(8).join(' ')}`;
 };
 
 /** A UUID in either form (canonical or ddb.uuid) as a canonical one; undefined when it is none. */
-const canonicalUuid = (text: unknown): string | undefined => {
+export const canonicalUuid = (text: unknown): string | undefined => {
   if (typeof text !== 'string') return undefined;
   const hex = text.replace(/[\s-]/g, '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(hex)) return undefined;

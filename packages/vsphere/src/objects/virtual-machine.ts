@@ -40,11 +40,13 @@ import {
 } from './vm-customization.js';
 import { deviceContext } from './vm-devices.js';
 import { placement } from './vm-placement.js';
+import { keepVmFiles, registerVm, type VmRegisterArgs } from './vm-registration.js';
 
 export { currentVm, type VmCloneSpec, type VmRelocateSpec } from './vm-clone.js';
 export type { VmConfigSpec } from './vm-config-spec.js';
 export type { CustomizationSpec } from './vm-customization.js';
 export type { VirtualDeviceConfigSpec } from './vm-devices.js';
+export type { VmRegisterArgs } from './vm-registration.js';
 
 const running = (vm: VmRecord) =>
   vm.powerState === 'poweredOn' && vm.guest.toolsRunningStatus === 'guestToolsRunning';
@@ -421,13 +423,21 @@ export const virtualMachineOperations = (m: Model) => {
     },
 
     /**
-     * UnregisterVM: vCenter forgets the VM and leaves its files on the datastore. The
-     * simulator has no files apart from VMs, so the disks stop counting as used too.
+     * UnregisterVM: vCenter forgets the VM and leaves its files on the datastore, its
+     * configuration file and its disks (see vm-registration.ts), which a registration takes back.
      */
     unregister(vm: Ref): void {
       const record = lookupVm(vm);
-      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => remove(tx, record.id))();
+      m.call({ method: 'UnregisterVM', target: record.id }, (tx) => {
+        const current = currentVm(tx, record.id);
+        const posted = remove(tx, record.id);
+        keepVmFiles(m, tx, current);
+        return posted;
+      })();
     },
+
+    /** RegisterVM_Task on a folder: a VM of the configuration file at `args.path`. */
+    register: (folder: Ref, args: VmRegisterArgs): Task<MoRef> => registerVm(m, folder, args),
 
     /** MarkAsTemplate: a powered-off VM becomes a template, which has no resource pool. */
     markAsTemplate(vm: Ref): void {

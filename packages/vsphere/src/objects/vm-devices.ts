@@ -10,7 +10,9 @@ import { isFirstClassDisk } from '../inventory/attachments.js';
 import {
   DEVICE_KEY_BASE,
   diskBytes,
+  diskContentId,
   diskDatastore,
+  diskObjectId,
   ethernetCard,
   isDisk,
   isEthernetCard,
@@ -224,6 +226,48 @@ const diskDatastoreFor = (ctx: DeviceContext, backing: DiskBackingInput, i: numb
   return ds;
 };
 
+/** The descriptor of the standalone disk at `path` on `ds`, when one is there. */
+const standaloneDescriptor = (tx: Tx, ds: string, path: string) => {
+  const record = tx.get(datastoreFileId(ds, path)) as DatastoreFileRecord | undefined;
+  return record?.disk ? record : undefined;
+};
+
+/** A VM takes a standalone disk's files as its own: they are its disk's now, counted once. */
+const takeStandaloneDisk = (ctx: DeviceContext, descriptor: DatastoreFileRecord) => {
+  const files = datastoreFileAccess(ctx.model);
+  const extent = files.recordAt(ctx.tx, descriptor.datastore, extentOf(descriptor.name));
+  files.removeRecords(ctx.tx, descriptor.datastore, extent ? [descriptor, extent] : [descriptor]);
+};
+
+/**
+ * A disk of a VM being registered, as the standalone disk at its file says it is now (its
+ * capacity, type and UUID may have changed while no VM had it); the VM takes its files.
+ * FileNotFound when no disk is there.
+ */
+export const reclaimDisk = (ctx: DeviceContext, disk: Device): Device => {
+  const backing = disk.backing as DiskBackingInput & { fileName: string };
+  const path = parseDatastorePath(backing.fileName)?.path;
+  const ds = diskDatastore(disk);
+  const descriptor = ds && path ? standaloneDescriptor(ctx.tx, ds, path) : undefined;
+  if (!descriptor?.disk) throw faults.fileNotFound(backing.fileName);
+  takeStandaloneDisk(ctx, descriptor);
+  const { capacityKb, diskType, uuid } = descriptor.disk;
+  return {
+    ...disk,
+    capacityInKB: capacityKb,
+    capacityInBytes: capacityKb * 1024,
+    deviceInfo: description(disk.deviceInfo?.label ?? '', `${capacityKb.toLocaleString('en-US')} KB`),
+    diskObjectId: diskObjectId(disk.key, uuid),
+    backing: {
+      ...backing,
+      uuid,
+      contentId: diskContentId(uuid),
+      thinProvisioned: diskType === 'thin',
+      eagerlyScrub: diskType === 'eagerZeroedThick',
+    },
+  };
+};
+
 /** A new disk; with fileOperation `create` it gets a new file beside the VM's .vmx. */
 const newDisk = (
   ctx: DeviceContext,
@@ -238,10 +282,7 @@ const newDisk = (
   if (!creating && !path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
   const ds = diskDatastoreFor(ctx, backing, i);
   // An existing standalone disk (VirtualDiskManager's) is what its descriptor says it is.
-  const descriptor =
-    !creating && path
-      ? (ctx.tx.get(datastoreFileId(ds.id, path)) as DatastoreFileRecord | undefined)
-      : undefined;
+  const descriptor = !creating && path ? standaloneDescriptor(ctx.tx, ds.id, path) : undefined;
   const existing = descriptor?.disk;
   const kb = d.capacityInKB as number | undefined;
   const bytes = existing
@@ -266,12 +307,7 @@ const newDisk = (
     ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
     ...(backing.eagerlyScrub !== undefined ? { eagerlyScrub: backing.eagerlyScrub } : {}),
   };
-  // The VM takes the standalone disk's files as its own: they are its disk's now, counted once.
-  if (existing && path) {
-    const files = datastoreFileAccess(ctx.model);
-    const extent = files.recordAt(ctx.tx, ds.id, extentOf(path));
-    files.removeRecords(ctx.tx, ds.id, extent ? [descriptor, extent] : [descriptor]);
-  }
+  if (descriptor) takeStandaloneDisk(ctx, descriptor);
   return { ...disk, capacityInBytes: bytes, backing: { ...(disk.backing as object), ...options } };
 };
 
@@ -289,7 +325,7 @@ const adapterOf = (devices: readonly Device[], disk: Device): string => {
  * A disk removed without `destroy` leaves its files on the datastore, a standalone disk of its
  * capacity, type and UUID, as VirtualDiskManager keeps one. A First Class Disk stays one.
  */
-const keepDiskFiles = (ctx: DeviceContext, devices: readonly Device[], disk: Device) => {
+export const keepDiskFiles = (ctx: DeviceContext, devices: readonly Device[], disk: Device) => {
   if (isFirstClassDisk(disk)) return;
   const backing = disk.backing as DiskBackingInput & { uuid?: string };
   const ds = ctx.tx.get(diskDatastore(disk) ?? '') as DatastoreRecord | undefined;
