@@ -1715,6 +1715,42 @@ def virtual_disk_manager_create_query_and_delete():
 
 
 @check
+def unregister_browse_and_register_back():
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    disk = vim.vm.device.VirtualDeviceSpec(
+        operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
+        fileOperation=vim.vm.device.VirtualDeviceSpec.FileOperation.create,
+        device=vim.vm.device.VirtualDisk(key=-1, controllerKey=-100, capacityInKB=2048,
+                                         backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent")))
+    spec = created_vm_spec("pv-registered")
+    spec.deviceChange = list(spec.deviceChange) + [disk]
+    vm = run_task(S.dc.vmFolder.CreateVM_Task(spec, pool, host))
+    vmx, uuid, instance = vm.config.files.vmPathName, vm.config.uuid, vm.config.instanceUuid
+    disk_uuids = [d.backing.uuid for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
+    vm.UnregisterVM()
+    expect(find("/DC0/vm/pv-registered") is None, "the VM is still in the inventory")
+    folder = vmx.rsplit("/", 1)[0]
+    found = run_task(S.dc.datastore[0].browser.SearchDatastore_Task(datastorePath=folder))
+    expect_equal(sorted(f.path for f in found.file),
+                 ["pv-registered-flat.vmdk", "pv-registered.vmdk", "pv-registered.vmx"], "the files left")
+    task_error_strict(vmodl.fault.InvalidArgument, S.dc.vmFolder.RegisterVM_Task, path=vmx, asTemplate=False)
+    task_error_strict(vmodl.fault.InvalidArgument, S.dc.vmFolder.RegisterVM_Task, path=vmx, asTemplate=True)
+    task_error_strict(vim.fault.NotFound, S.dc.vmFolder.RegisterVM_Task, path="[LocalDS_0] none/none.vmx",
+                      asTemplate=False, pool=pool)
+    back = run_task(S.dc.vmFolder.RegisterVM_Task(path=vmx, asTemplate=False, pool=pool))
+    expect(back._moId != vm._moId, "the registered VM kept the old id %s" % back._moId)
+    expect_equal((back.name, back.config.uuid, back.config.instanceUuid, back.resourcePool._moId),
+                 ("pv-registered", uuid, instance, pool._moId), "name, UUIDs and pool")
+    expect_equal([d.backing.uuid for d in back.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)],
+                 disk_uuids, "the disks' UUIDs")
+    task_error_strict(vim.fault.AlreadyExists, S.dc.vmFolder.RegisterVM_Task, path=vmx, asTemplate=False, pool=pool)
+    run_task(back.PowerOnVM_Task())
+    expect_equal(back.runtime.powerState, "poweredOn", "powerState")
+    run_task(back.PowerOffVM_Task())
+    run_task(back.Destroy_Task())
+
+
+@check
 def host_config_manager_nfs_datastore_and_portgroup():
     host = find("/DC0/host/DC0_C0/DC0_C0_H2")
     expect(host is not None, "no host DC0_C0_H2")

@@ -81,6 +81,7 @@ func main() {
 	s.powerChecks()
 	s.cloneChecks()
 	s.createChecks()
+	s.registerChecks()
 	s.relocateChecks()
 	s.searchChecks()
 	s.faultChecks()
