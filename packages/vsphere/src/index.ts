@@ -102,8 +102,10 @@ export {
   type Task,
   type TaskOptions,
   type TaskOutcome,
+  type WriteHook,
 } from './model.js';
 export type { ClusterModuleOperations, ClusterModuleSummary } from './objects/cluster-module.js';
+export type { ComputeResourceConfigSpec, ComputeResourceOperations } from './objects/compute-resource.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { EntityOperations } from './objects/entity.js';
 export type { DatastoreItem, FileManagerOperations } from './objects/file-manager.js';

@@ -73,6 +73,9 @@ export interface TaskCall extends Call {
 /** Work that follows removals in the same transaction; `removed` are the removed ids. */
 export type RemovalHook = (tx: Tx, removed: readonly string[]) => void;
 
+/** Work that follows writes in the same transaction; `written` are the ids written, removed ones too. */
+export type WriteHook = (tx: Tx, written: readonly string[]) => void;
+
 /** A running or finished task as the TypeScript API hands it out. */
 export interface Task<T = unknown> {
   readonly ref: MoRef;
@@ -140,6 +143,7 @@ export class Model {
   readonly #taskCapacity: number;
   readonly #waiters = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }[]>();
   readonly #removalHooks: RemovalHook[] = [];
+  readonly #writeHooks: WriteHook[] = [];
 
   constructor(options: ModelOptions = {}) {
     this.options = options;
@@ -243,12 +247,26 @@ export class Model {
     this.#removalHooks.push(hook);
   }
 
+  /**
+   * Registers work that runs in the transaction of every operation that wrote records, after the
+   * removal hooks: what follows an object wherever an operation puts it (a VM that leaves its
+   * cluster leaves the cluster's groups).
+   */
+  onWrite(hook: WriteHook): void {
+    this.#writeHooks.push(hook);
+  }
+
   #followingRemovals<T>(tx: Tx, work: (tx: Tx) => T): T {
     const result = work(tx);
-    if (this.#removalHooks.length === 0) return result;
-    const removed: string[] = [];
-    for (const [id, after] of tx.writes) if (after === null) removed.push(id);
-    if (removed.length > 0) for (const hook of this.#removalHooks) hook(tx, removed);
+    if (this.#removalHooks.length > 0) {
+      const removed: string[] = [];
+      for (const [id, after] of tx.writes) if (after === null) removed.push(id);
+      if (removed.length > 0) for (const hook of this.#removalHooks) hook(tx, removed);
+    }
+    if (this.#writeHooks.length > 0) {
+      const written = [...tx.writes.keys()];
+      for (const hook of this.#writeHooks) hook(tx, written);
+    }
     return result;
   }
 

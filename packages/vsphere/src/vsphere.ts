@@ -14,6 +14,7 @@ import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 import { contentLibraryOperations } from './library/content-library.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
 import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
+import { computeResourceOperations, leaveClusterConfig } from './objects/compute-resource.js';
 import { customFieldOperations } from './objects/custom-fields.js';
 import { datastoreBrowserOperations, dropOwnedObjects } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
@@ -66,6 +67,7 @@ const LAZY_GROUPS = {
   environmentBrowser: environmentBrowserOperations,
   tagging: taggingOperations,
   clusterModules: clusterModuleOperations,
+  computeResource: computeResourceOperations,
   storagePolicies: storagePolicyOperations,
 };
 
@@ -161,6 +163,10 @@ export class VSphere extends Model {
   get clusterModules() {
     return this.#group('clusterModules');
   }
+  /** A compute resource's configuration: a cluster's DRS and HA settings, groups, rules and overrides. */
+  get computeResource() {
+    return this.#group('computeResource');
+  }
   /** VM storage policies (vcenter.storage.policies). */
   get storagePolicies() {
     return this.#group('storagePolicies');
@@ -177,10 +183,12 @@ export class VSphere extends Model {
   constructor(options: VSphereOptions = {}) {
     super(options);
     // Whatever removes an object takes its tag attachments with it, tagging used or not yet;
-    // a removed VM leaves its cluster modules, and a removed cluster's modules go.
+    // a removed VM leaves its cluster modules, and a removed cluster's modules go; a VM or host
+    // removed or moved out of a cluster leaves its groups, rules and overrides.
     this.onRemove(dropAttachments(this));
     this.onRemove(leaveClusterModules(this));
     this.onRemove(dropOwnedObjects(this));
+    this.onWrite(leaveClusterConfig(this));
     if (options.state) {
       loadState(this, options.state);
       return;

@@ -7,6 +7,7 @@
 import type { StoredRecord } from '../core/store.js';
 import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
+import type { ClusterServiceConfig, ComputeResourceConfig } from './cluster-config.js';
 
 export type ManagedType =
   | 'Folder'
@@ -61,9 +62,11 @@ export interface DatacenterRecord extends Base<'Datacenter'> {
 
 export interface ComputeResourceRecord extends Base<'ComputeResource' | 'ClusterComputeResource'> {
   readonly resourcePool: string;
-  /** Cluster configuration; absent for a standalone host's compute resource. */
-  readonly drs?: { readonly enabled: boolean; readonly defaultVmBehavior: string };
-  readonly das?: { readonly enabled: boolean };
+  /** A cluster's DRS and HA configuration; absent for a standalone host's compute resource. */
+  readonly drs?: ClusterServiceConfig;
+  readonly das?: ClusterServiceConfig;
+  /** What ReconfigureComputeResource_Task set beyond them (groups, rules, overrides, swap placement). */
+  readonly config?: ComputeResourceConfig;
 }
 
 export interface HostRecord extends Base<'HostSystem'> {

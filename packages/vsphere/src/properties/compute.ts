@@ -1,4 +1,5 @@
 /** ComputeResource, ClusterComputeResource, ResourcePool and VirtualApp properties. */
+import type { ClusterRule, ClusterVmOverride } from '../inventory/cluster-config.js';
 import { HOST_HARDWARE } from '../inventory/defaults.js';
 import {
   type Allocation,
@@ -63,6 +64,97 @@ const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
   };
 };
 
+/** Where the powered-on VMs among `vms` run: DRS rules place running VMs only. */
+const runningHosts = (ctx: ReadContext, vms: readonly string[]): string[] => {
+  const hosts: string[] = [];
+  for (const id of vms) {
+    const vm = ctx.store.get(id);
+    if (vm?.kind === 'VirtualMachine' && vm.powerState === 'poweredOn' && vm.host) hosts.push(vm.host);
+  }
+  return hosts;
+};
+
+/** Whether the VMs run where an enabled rule wants them (a disabled one asks nothing). */
+const ruleInCompliance = (cr: ComputeResourceRecord, rule: ClusterRule, ctx: ReadContext): boolean => {
+  if (!rule.enabled) return true;
+  const membersOf = (name: string | undefined) =>
+    cr.config?.groups?.find((g) => g.name === name)?.members ?? [];
+  switch (rule.type) {
+    case 'ClusterAffinityRuleSpec':
+      return new Set(runningHosts(ctx, rule.vms ?? [])).size <= 1;
+    case 'ClusterAntiAffinityRuleSpec': {
+      const hosts = runningHosts(ctx, rule.vms ?? []);
+      return new Set(hosts).size === hosts.length;
+    }
+    case 'ClusterVmHostRuleInfo': {
+      const affine = rule.affineHostGroupName === undefined ? undefined : membersOf(rule.affineHostGroupName);
+      const antiAffine = membersOf(rule.antiAffineHostGroupName);
+      return runningHosts(ctx, membersOf(rule.vmGroupName)).every(
+        (host) => (affine === undefined || affine.includes(host)) && !antiAffine.includes(host),
+      );
+    }
+    case 'ClusterDependencyRuleInfo':
+      return true;
+  }
+};
+
+/** A ClusterRuleInfo of its type, as ClusterConfigInfoEx.rule and FindRulesForVm answer it. */
+export const clusterRuleInfo = (cr: ComputeResourceRecord, rule: ClusterRule, ctx: ReadContext) => {
+  const inCompliance = ruleInCompliance(cr, rule, ctx);
+  const { type, vms, ...fields } = rule;
+  return {
+    _type: type,
+    ...fields,
+    status: inCompliance ? 'green' : 'red',
+    inCompliance,
+    ...(vms ? { vm: vms.map((vm) => moref('VirtualMachine', vm)) } : {}),
+  };
+};
+
+const vmConfigInfos = (type: string, overrides: readonly ClusterVmOverride[] | undefined) =>
+  (overrides ?? []).map((o) => ({ _type: type, key: moref('VirtualMachine', o.vm), ...o.fields }));
+
+/** ClusterConfigInfoEx: vCenter's defaults under what ReconfigureComputeResource_Task set. */
+const clusterConfigInfo = (cr: ComputeResourceRecord, ctx: ReadContext) => ({
+  _type: 'ClusterConfigInfoEx',
+  vmSwapPlacement: cr.config?.vmSwapPlacement ?? 'vmDirectory',
+  dasConfig: {
+    _type: 'ClusterDasConfigInfo',
+    enabled: false,
+    vmMonitoring: 'vmMonitoringDisabled',
+    hostMonitoring: 'enabled',
+    failoverLevel: 1,
+    admissionControlEnabled: true,
+    ...cr.das,
+  },
+  dasVmConfig: vmConfigInfos('ClusterDasVmConfigInfo', cr.config?.dasVmConfig),
+  drsConfig: {
+    _type: 'ClusterDrsConfigInfo',
+    enabled: false,
+    enableVmBehaviorOverrides: true,
+    defaultVmBehavior: 'fullyAutomated',
+    vmotionRate: 3,
+    ...cr.drs,
+  },
+  drsVmConfig: vmConfigInfos('ClusterDrsVmConfigInfo', cr.config?.drsVmConfig),
+  rule: (cr.config?.rules ?? []).map((rule) => clusterRuleInfo(cr, rule, ctx)),
+  group: (cr.config?.groups ?? []).map((g) =>
+    g.type === 'ClusterVmGroup'
+      ? {
+          _type: g.type,
+          name: g.name,
+          userCreated: true,
+          vm: g.members.map((id) => moref('VirtualMachine', id)),
+        }
+      : {
+          _type: g.type,
+          name: g.name,
+          userCreated: true,
+          host: g.members.map((id) => moref('HostSystem', id)),
+        },
+  ),
+});
+
 export const computeResourceProperties: PropertyTable<ComputeResourceRecord> = {
   summary: computeSummary,
   resourcePool: (cr, ctx) => refOf(ctx, cr.resourcePool),
@@ -78,19 +170,13 @@ export const computeResourceProperties: PropertyTable<ComputeResourceRecord> = {
       ctx,
       unionOf(hostsOf(cr, ctx), (h) => h.networks),
     ),
-  configurationEx: (cr) =>
+  configurationEx: (cr, ctx) =>
     cr.kind === 'ClusterComputeResource'
-      ? {
-          _type: 'ClusterConfigInfoEx',
-          dasConfig: { _type: 'ClusterDasConfigInfo', enabled: cr.das?.enabled ?? false },
-          drsConfig: {
-            _type: 'ClusterDrsConfigInfo',
-            enabled: cr.drs?.enabled ?? false,
-            defaultVmBehavior: cr.drs?.defaultVmBehavior ?? 'fullyAutomated',
-          },
-          vmSwapPlacement: 'vmDirectory',
-        }
-      : { _type: 'ComputeResourceConfigInfo', vmSwapPlacement: 'vmDirectory' },
+      ? clusterConfigInfo(cr, ctx)
+      : {
+          _type: 'ComputeResourceConfigInfo',
+          vmSwapPlacement: cr.config?.vmSwapPlacement ?? 'vmDirectory',
+        },
 };
 
 const allocation = (a: Allocation) => ({
