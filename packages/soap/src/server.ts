@@ -10,6 +10,7 @@ import { encodeProperty } from './codec/encode.js';
 import { faultEnvelope, responseEnvelope } from './codec/envelope.js';
 import { isSubtypeOf, knownVersions, versionFromNamespace } from './metadata/registry.js';
 import type { MethodTable, SoapCall } from './methods/call.js';
+import { computeResourceMethods } from './methods/compute-resource.js';
 import { customFieldsMethods } from './methods/custom-fields.js';
 import { eventManagerMethods } from './methods/event-manager.js';
 import { fileManagerMethods } from './methods/file-manager.js';
@@ -97,6 +98,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...eventManagerMethods,
     ...snapshotMethods,
     ...hostMethods,
+    ...computeResourceMethods,
     ...hostConfigMethods,
     ...customFieldsMethods,
     ...historyCollectorMethods,
