@@ -1794,6 +1794,52 @@ def environment_browser_options_and_target():
     raises(vmodl.fault.InvalidArgument, browser.QueryConfigOption, key="vmx-99")
 
 
+@check
+def cluster_groups_and_rules():
+    cluster = find("/DC0/host/DC0_C0")
+    vm0, vm1 = vm_named("DC0_C0_RP0_VM0"), vm_named("DC0_C0_RP0_VM1")
+    host0 = find("/DC0/host/DC0_C0/DC0_C0_H0")
+    spec = vim.cluster.ConfigSpecEx(
+        groupSpec=[
+            vim.cluster.GroupSpec(operation="add", info=vim.cluster.VmGroup(name="py-vms", vm=[vm0])),
+            vim.cluster.GroupSpec(operation="add", info=vim.cluster.HostGroup(name="py-hosts", host=[host0])),
+        ],
+        rulesSpec=[
+            vim.cluster.RuleSpec(operation="add", info=vim.cluster.VmHostRuleInfo(
+                name="py-pin", enabled=True, mandatory=False, vmGroupName="py-vms", affineHostGroupName="py-hosts")),
+            vim.cluster.RuleSpec(operation="add", info=vim.cluster.AntiAffinityRuleSpec(
+                name="py-apart", enabled=True, vm=[vm0, vm1])),
+        ],
+    )
+    run_task(cluster.ReconfigureComputeResource_Task(spec=spec, modify=True))
+    config = cluster.configurationEx
+    groups = {g.name: g for g in config.group}
+    expect(isinstance(groups.get("py-vms"), vim.cluster.VmGroup), "the VM group in configurationEx.group")
+    expect_equal([h._moId for h in groups["py-hosts"].host], [host0._moId], "the host group's hosts")
+    rules = {r.name: r for r in config.rule}
+    expect(isinstance(rules.get("py-pin"), vim.cluster.VmHostRuleInfo), "the VM-host rule in configurationEx.rule")
+    expect(isinstance(rules.get("py-apart"), vim.cluster.AntiAffinityRuleSpec), "the anti-affinity rule")
+    expect(rules["py-pin"].key != rules["py-apart"].key, "rule keys")
+    expect_equal([r.name for r in cluster.FindRulesForVm(vm=vm1)], ["py-apart"], "FindRulesForVm")
+    # A VM joins a group as Cluster API Provider vSphere adds one: the group read, edited whole.
+    group = groups["py-vms"]
+    group.vm = list(group.vm) + [vm1]
+    run_task(cluster.ReconfigureComputeResource_Task(
+        spec=vim.cluster.ConfigSpecEx(groupSpec=[vim.cluster.GroupSpec(operation="edit", info=group)]), modify=True))
+    edited = [g for g in cluster.configurationEx.group if g.name == "py-vms"][0]
+    expect_equal(sorted(v._moId for v in edited.vm), sorted([vm0._moId, vm1._moId]), "the edited group's VMs")
+    # One VM is no anti-affinity rule: the task fails, nothing changes.
+    lonely = vim.cluster.ConfigSpecEx(rulesSpec=[vim.cluster.RuleSpec(
+        operation="add", info=vim.cluster.AntiAffinityRuleSpec(name="py-lonely", enabled=True, vm=[vm0]))])
+    task_error_strict(vmodl.fault.InvalidArgument, cluster.ReconfigureComputeResource_Task, spec=lonely, modify=True)
+    expect_equal(len(cluster.configurationEx.rule), 2, "rules after a refused spec")
+    run_task(cluster.ReconfigureComputeResource_Task(spec=vim.cluster.ConfigSpecEx(
+        rulesSpec=[vim.cluster.RuleSpec(operation="remove", removeKey=r.key) for r in rules.values()],
+        groupSpec=[vim.cluster.GroupSpec(operation="remove", removeKey=name) for name in groups],
+    ), modify=True))
+    config = cluster.configurationEx
+    expect_equal((list(config.group), list(config.rule)), ([], []), "groups and rules after their removal")
+
 # ---------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 // prints one line per check: "ok   <name>" or "FAIL <name>: <reason>", then
 // "N passed, M failed". It changes the inventory it is pointed at (power, clone, create,
 // reconfigure, relocate, destroy, snapshots, host states, customization, custom fields, First
-// Class Disks, datastore files, standalone virtual disks, host datastores and switches), so it expects a freshly started
+// Class Disks, datastore files, standalone virtual disks, host datastores and switches, cluster groups and rules), so it expects a freshly started
 // default inventory.
 package main
 
@@ -96,6 +96,7 @@ func main() {
 	s.virtualDiskChecks()
 	s.historyChecks()
 	s.hostConfigChecks()
+	s.clusterChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
 	if s.failed > 0 {
