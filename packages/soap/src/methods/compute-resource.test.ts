@@ -72,6 +72,20 @@ describe('ReconfigureComputeResource_Task', () => {
     expect(await client.retrieve(cluster, 'configurationEx')).not.toContain('<group');
   });
 
+  it('takes the deprecated ReconfigureCluster_Task and its ClusterConfigSpec; configuration reports the rules', async () => {
+    const { client, cluster, vm0, vm1 } = setup();
+    const done = await client.task(
+      'ReconfigureCluster_Task',
+      cluster,
+      '<spec><rulesSpec><operation>add</operation><info xsi:type="ClusterAffinityRuleSpec"><name>together</name>' +
+        `<vm type="VirtualMachine">${vm0}</vm><vm type="VirtualMachine">${vm1}</vm></info></rulesSpec></spec><modify>true</modify>`,
+    );
+    expect(done.fault).toBeUndefined();
+    const body = await client.retrieve(cluster, 'configuration');
+    expect(body).toContain('<val xsi:type="ClusterConfigInfo">');
+    expect(body).toContain('<rule xsi:type="ClusterAffinityRuleSpec"><key>1</key>');
+  });
+
   it("answers MethodNotFound for FindRulesForVm on a standalone host's compute resource", async () => {
     const { client, vm0 } = setup();
     const standalone = findByInventoryPath(client.vsphere.store, '/DC0/host/DC0_H0');

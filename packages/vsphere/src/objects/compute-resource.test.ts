@@ -337,6 +337,30 @@ describe('ReconfigureComputeResource_Task on a cluster', () => {
   });
 });
 
+describe('ReconfigureCluster_Task', () => {
+  it('applies a ClusterConfigSpec as ReconfigureComputeResource_Task does; configuration reports it without groups', async () => {
+    const { vsphere, run, cluster, vm0, vm1, taskInfo } = setup();
+    const task = vsphere.computeResource.reconfigureCluster(
+      cluster,
+      {
+        _type: 'ClusterConfigSpec',
+        drsConfig: { defaultVmBehavior: 'manual' },
+        rulesSpec: [addRule({ _type: 'ClusterAffinityRuleSpec', name: 'together', vm: [vm(vm0), vm(vm1)] })],
+      },
+      true,
+    );
+    await run(task);
+    expect(taskInfo(task).descriptionId).toBe('ClusterComputeResource.reconfigure');
+    const configuration = vsphere.read<Record<string, unknown>>(cluster, 'configuration');
+    expect(configuration).toMatchObject({
+      _type: 'ClusterConfigInfo',
+      drsConfig: { enabled: true, defaultVmBehavior: 'manual' },
+      rule: [{ _type: 'ClusterAffinityRuleSpec', key: 1, name: 'together' }],
+    });
+    expect(configuration).not.toHaveProperty('group');
+  });
+});
+
 describe('ReconfigureComputeResource_Task on a standalone host', () => {
   it('sets vmSwapPlacement and refuses a cluster spec', async () => {
     const { vsphere, run, standalone, config } = setup();

@@ -364,8 +364,35 @@ const apply = (
 };
 
 export const computeResourceOperations = (m: Model) => {
-  const lookup = (ref: Ref) =>
-    m.lookup<ComputeResourceRecord>(ref, 'ComputeResource', 'ClusterComputeResource');
+  const lookup = (ref: Ref, ...kinds: ComputeResourceRecord['kind'][]) =>
+    m.lookup<ComputeResourceRecord>(ref, ...kinds);
+
+  /** One reconfiguration task, either method's: the spec applied, ClusterReconfiguredEvent for a cluster. */
+  const reconfigureTask = (
+    target: ComputeResourceRecord,
+    method: string,
+    descriptionId: string,
+    spec: ComputeResourceConfigSpec,
+    modify: boolean,
+  ): Task<void> =>
+    m.task(
+      { method, target: target.id, descriptionId },
+      (tx) => {
+        const now = current<ComputeResourceRecord>(tx, target.id, target.kind);
+        tx.put(apply(m, tx, now, spec, modify));
+      },
+      () => {
+        if (target.kind !== 'ClusterComputeResource') return;
+        const cluster = m.store.get(target.id) as ComputeResourceRecord;
+        const args = eventArguments(m.store, cluster);
+        m.postEvent({
+          _type: 'ClusterReconfiguredEvent',
+          ...args,
+          computeResource: { name: cluster.name, computeResource: moref(cluster.kind, cluster.id) },
+          fullFormattedMessage: `Reconfigured cluster ${cluster.name} in datacenter ${args.datacenter?.name ?? ''}`,
+        });
+      },
+    );
 
   return {
     /**
@@ -375,28 +402,28 @@ export const computeResourceOperations = (m: Model) => {
      * the simulator has nothing behind (DPM, vSAN, orchestration, ...) are ignored.
      */
     reconfigure(computeResource: Ref, spec: ComputeResourceConfigSpec, modify: boolean): Task<void> {
-      const target = lookup(computeResource);
-      return m.task(
-        {
-          method: 'ReconfigureComputeResource_Task',
-          target: target.id,
-          descriptionId: `${target.kind}.reconfigureEx`,
-        },
-        (tx) => {
-          const now = current<ComputeResourceRecord>(tx, target.id, target.kind);
-          tx.put(apply(m, tx, now, spec, modify));
-        },
-        () => {
-          if (target.kind !== 'ClusterComputeResource') return;
-          const cluster = m.store.get(target.id) as ComputeResourceRecord;
-          const args = eventArguments(m.store, cluster);
-          m.postEvent({
-            _type: 'ClusterReconfiguredEvent',
-            ...args,
-            computeResource: { name: cluster.name, computeResource: moref(cluster.kind, cluster.id) },
-            fullFormattedMessage: `Reconfigured cluster ${cluster.name} in datacenter ${args.datacenter?.name ?? ''}`,
-          });
-        },
+      const target = lookup(computeResource, 'ComputeResource', 'ClusterComputeResource');
+      return reconfigureTask(
+        target,
+        'ReconfigureComputeResource_Task',
+        `${target.kind}.reconfigureEx`,
+        spec,
+        modify,
+      );
+    },
+
+    /**
+     * ReconfigureCluster_Task, deprecated since VI API 2.5 for the above: a ClusterConfigSpec
+     * (DRS and HA configuration, rules, per-VM overrides), applied the same way.
+     */
+    reconfigureCluster(cluster: Ref, spec: ComputeResourceConfigSpec, modify: boolean): Task<void> {
+      const target = lookup(cluster, 'ClusterComputeResource');
+      return reconfigureTask(
+        target,
+        'ReconfigureCluster_Task',
+        'ClusterComputeResource.reconfigure',
+        spec,
+        modify,
       );
     },
 

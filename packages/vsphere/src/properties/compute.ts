@@ -170,6 +170,12 @@ export const computeResourceProperties: PropertyTable<ComputeResourceRecord> = {
       ctx,
       unionOf(hostsOf(cr, ctx), (h) => h.networks),
     ),
+  // ClusterConfigInfo, deprecated for configurationEx: the same configuration, without groups.
+  configuration: (cr, ctx) => {
+    if (cr.kind !== 'ClusterComputeResource') return undefined;
+    const { dasConfig, dasVmConfig, drsConfig, drsVmConfig, rule } = clusterConfigInfo(cr, ctx);
+    return { _type: 'ClusterConfigInfo', dasConfig, dasVmConfig, drsConfig, drsVmConfig, rule };
+  },
   configurationEx: (cr, ctx) =>
     cr.kind === 'ClusterComputeResource'
       ? clusterConfigInfo(cr, ctx)
