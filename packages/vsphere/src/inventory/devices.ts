@@ -7,7 +7,7 @@
 import { getOrInsert } from '../core/maps.js';
 import { flat } from '../core/strings.js';
 import type { MoRef } from '../refs.js';
-import type { Device, VStorageObjectRecord } from './records.js';
+import type { Device, VirtualDiskFacts, VStorageObjectRecord } from './records.js';
 
 export const DEVICE_KEY_BASE = {
   pciController: 100,
@@ -295,9 +295,38 @@ export const diskBytes = (d: Device): number =>
 /** A disk's descriptor file (a few lines of text); its extent holds the whole disk, committed. */
 export const DISK_DESCRIPTOR_BYTES = 512;
 
-/** A First Class Disk is thin unless made thick (`eagerZeroedThick`, `lazyZeroedThick`). */
-export const isThinStorageObject = (disk: Pick<VStorageObjectRecord, 'provisioningType'>): boolean =>
-  disk.provisioningType === undefined || disk.provisioningType === 'thin';
+/** VirtualDiskAdapterType of a disk's controller, as a descriptor names it. */
+const adapterOf = (devices: readonly Device[], disk: Device): string => {
+  const type = devices.find((d) => d.key === disk.controllerKey)?._type;
+  return type === 'VirtualIDEController'
+    ? 'ide'
+    : type === 'VirtualBusLogicController'
+      ? 'busLogic'
+      : 'lsiLogic';
+};
+
+/**
+ * A VM's disk as its descriptor tells of it (VirtualDiskManager's terms): its capacity, its
+ * type (`thin`, else `eagerZeroedThick` when eagerly scrubbed, else `preallocated`), and its
+ * controller's adapter, among the VM's `devices`.
+ */
+export const diskFactsOf = (devices: readonly Device[], disk: Device): Omit<VirtualDiskFacts, 'uuid'> => {
+  const backing = disk.backing as { thinProvisioned?: boolean; eagerlyScrub?: boolean };
+  return {
+    capacityKb: Math.ceil(diskBytes(disk) / 1024),
+    diskType:
+      backing.thinProvisioned !== false ? 'thin' : backing.eagerlyScrub ? 'eagerZeroedThick' : 'preallocated',
+    adapterType: adapterOf(devices, disk),
+  };
+};
+
+/** A First Class Disk's VirtualDiskType: thin unless made thick (`eagerZeroedThick`, `lazyZeroedThick`). */
+export const storageObjectDiskType = (disk: Pick<VStorageObjectRecord, 'provisioningType'>): string =>
+  disk.provisioningType === 'eagerZeroedThick'
+    ? 'eagerZeroedThick'
+    : disk.provisioningType === 'lazyZeroedThick'
+      ? 'preallocated'
+      : 'thin';
 
 /** The largest virtual disk vSphere makes: 62 TiB. */
 const MAX_DISK_KB = 62 * 1024 ** 3;

@@ -109,7 +109,7 @@ const searcher = (spec: SearchSpec) => {
       if (type !== 'VmDiskFileQuery' || !entry.disk) return true;
       const filter = q.filter;
       return (
-        (filter?.thin === undefined || filter.thin === entry.disk.thin) &&
+        (filter?.thin === undefined || filter.thin === (entry.disk.diskType === 'thin')) &&
         (!filter?.diskType?.length || filter.diskType.includes(DISK_TYPE))
       );
     });
@@ -135,7 +135,7 @@ const searcher = (spec: SearchSpec) => {
       ...(disk && wanted.diskType ? { diskType: DISK_TYPE } : {}),
       ...(disk && wanted.capacityKb ? { capacityKb: disk.capacityKb } : {}),
       ...(disk && wanted.diskExtents ? { diskExtents: [disk.extent] } : {}),
-      ...(disk && wanted.thin ? { thin: disk.thin } : {}),
+      ...(disk && wanted.thin ? { thin: disk.diskType === 'thin' } : {}),
     };
   };
   const order = (a: Entry, b: Entry) =>

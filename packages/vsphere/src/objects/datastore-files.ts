@@ -6,8 +6,20 @@
  * both name one path, the object's file wins. A standalone disk (VirtualDiskManager) is two records:
  * its descriptor, which tells what the disk is, and its extent.
  */
-import { diskBytes, diskDatastore, diskFiles, isDisk, isThinStorageObject } from '../inventory/devices.js';
-import type { DatastoreFileRecord, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
+import {
+  diskBytes,
+  diskDatastore,
+  diskFactsOf,
+  diskFiles,
+  isDisk,
+  storageObjectDiskType,
+} from '../inventory/devices.js';
+import type {
+  DatastoreFileRecord,
+  VirtualDiskFacts,
+  VmRecord,
+  VStorageObjectRecord,
+} from '../inventory/records.js';
 import type { Model } from '../model.js';
 import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
 import { parseDatastorePath } from './vm-placement.js';
@@ -18,14 +30,14 @@ export interface Entry {
   readonly folder: boolean;
   readonly size: number;
   readonly modified: number;
-  /** A disk's descriptor: what VmDiskFileInfo tells of it, and its UUID (`ddb.uuid`) when it has one. */
-  readonly disk?: {
-    readonly capacityKb: number;
-    readonly thin: boolean;
-    readonly extent: string;
-    readonly uuid?: string;
-  };
+  /** A disk's descriptor: what it tells of the disk, its UUID (`ddb.uuid`) when it has one, its extent's name. */
+  readonly disk?: DiskFacts & { readonly extent: string };
+  /** A VM's configuration file: the VM's id. */
+  readonly vm?: string;
 }
+
+/** What a descriptor tells of its disk; a disk of the model's objects may have no UUID. */
+type DiskFacts = Omit<VirtualDiskFacts, 'uuid'> & { readonly uuid?: string };
 
 /** A datastore's folders, by path ('' is its top), each with its entries by name. */
 export type Tree = Map<string, Map<string, Entry>>;
@@ -73,20 +85,13 @@ const addFile = (tree: Tree, path: string, file: Omit<Entry, 'name' | 'folder'>)
 };
 
 /** A disk's descriptor and extent, as `layoutEx` names them (`fileName`: its backing's `[ds] dir/name.vmdk`). */
-const addDisk = (
-  tree: Tree,
-  fileName: string,
-  bytes: number,
-  thin: boolean,
-  modified: number,
-  uuid: string | undefined,
-) => {
+const addDisk = (tree: Tree, fileName: string, bytes: number, facts: DiskFacts, modified: number) => {
   const { descriptor, extent } = diskFiles(fileName, bytes);
   const descriptorPath = parseDatastorePath(descriptor.name)?.path;
   const extentPath = parseDatastorePath(extent.name)?.path;
   if (!descriptorPath || !extentPath) return;
-  const disk = { capacityKb: Math.floor(bytes / 1024), thin, extent: splitPath(extentPath).name };
-  addFile(tree, descriptorPath, { size: descriptor.size, modified, disk: uuid ? { ...disk, uuid } : disk });
+  const disk = { ...facts, extent: splitPath(extentPath).name };
+  addFile(tree, descriptorPath, { size: descriptor.size, modified, disk });
   addFile(tree, extentPath, { size: extent.size, modified });
 };
 
@@ -101,19 +106,30 @@ export const objectFilesOn = (m: Model, ds: string): Tree => {
     const modified = vm.config.changeVersion;
     if (vm.homeDatastore === ds) {
       const path = parseDatastorePath(vm.config.vmPathName)?.path;
-      if (path) addFile(tree, path, { size: CONFIG_FILE_BYTES, modified });
+      if (path) addFile(tree, path, { size: CONFIG_FILE_BYTES, modified, vm: vm.id });
     }
     for (const d of vm.config.devices) {
       if (!isDisk(d) || diskDatastore(d) !== ds) continue;
-      const backing = d.backing as { fileName: string; thinProvisioned?: boolean; uuid?: string };
-      const thin = backing.thinProvisioned !== false;
-      addDisk(tree, backing.fileName, diskBytes(d), thin, modified, backing.uuid);
+      const backing = d.backing as { fileName: string; uuid?: string };
+      const facts = diskFactsOf(vm.config.devices, d);
+      addDisk(
+        tree,
+        backing.fileName,
+        diskBytes(d),
+        backing.uuid ? { ...facts, uuid: backing.uuid } : facts,
+        modified,
+      );
     }
   }
   for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
     if (disk.datastore !== ds) continue;
-    const bytes = disk.capacityInMB * 1024 * 1024;
-    addDisk(tree, disk.filePath, bytes, isThinStorageObject(disk), disk.createTime, disk.diskUuid);
+    const facts = {
+      capacityKb: disk.capacityInMB * 1024,
+      diskType: storageObjectDiskType(disk),
+      adapterType: 'lsiLogic',
+      uuid: disk.diskUuid,
+    };
+    addDisk(tree, disk.filePath, facts.capacityKb * 1024, facts, disk.createTime);
   }
   return tree;
 };
@@ -151,12 +167,7 @@ export const filesOn = (m: Model, ds: string, objects?: Tree): Tree => {
         modified: record.modified,
         ...(record.disk
           ? {
-              disk: {
-                capacityKb: record.disk.capacityKb,
-                thin: record.disk.diskType === 'thin',
-                extent: splitPath(extentOf(path)).name,
-                uuid: record.disk.uuid,
-              },
+              disk: { ...record.disk, extent: splitPath(extentOf(path)).name },
             }
           : {}),
       });

@@ -145,7 +145,7 @@ describe('upload and download', () => {
   });
 
   it('refuses to overwrite an object file or a folder, and to read what is not there', async () => {
-    const { files, ds, put, snapshot } = setup();
+    const { files, ds, put, read, snapshot } = setup();
     const before = snapshot();
     expect(await faultOf(() => put(`${VM}/${VM}.vmx`, 'x'))).toBe('FileLocked');
     expect(await faultOf(() => put(VM, 'x'))).toBe('FileAlreadyExists');
@@ -153,8 +153,9 @@ describe('upload and download', () => {
     expect(await faultOf(() => put('../x', 'x'))).toBe('InvalidDatastorePath');
     expect(snapshot()).toEqual(before);
     expect(await faultOf(() => files.download(ds.id, 'missing.txt'))).toBe('FileNotFound');
-    // An object's file has no bytes of its own.
-    expect(files.download(ds.id, `${VM}/${VM}.vmx`)).toMatchObject({
+    // A VM's configuration file reads as its .vmx text; a disk's files have no bytes of their own.
+    expect(read(`${VM}/${VM}.vmx`)).toContain(`displayName = "${VM}"`);
+    expect(files.download(ds.id, `${VM}/${VM}.vmdk`)).toMatchObject({
       folder: false,
       bytes: new Uint8Array(0),
     });
@@ -248,19 +249,33 @@ describe('FileManager.MoveDatastoreFile_Task and CopyDatastoreFile_Task', () => 
     expect(read('b.txt')).toBe('a');
   });
 
-  it("copies files with their bytes, and the objects' files as empty files", async () => {
+  it("copies files with their bytes, a VM's .vmx as its text, a VM's disk as a standalone disk", async () => {
     const fixture = setup();
-    const { files, dc, ds, put, read, names, run, used, listed } = fixture;
+    const { files, dc, ds, put, read, names, run, used, listed, vsphere } = fixture;
     put(`${VM}/notes.txt`, 'note');
     const before = used(ds.id);
     const copy = (from: string, to: string, force = false) =>
       files.copy(`[LocalDS_0] ${from}`, dc.id, `[LocalDS_0] ${to}`, dc.id, force);
     await run(copy(VM, 'backup'));
     expect(await names('[LocalDS_0] backup')).toEqual(await names(`[LocalDS_0] ${VM}`));
-    expect((await listed('[LocalDS_0] backup')).map((f) => f.fileSize)).toEqual([0, 0, 4, 0].sort());
+    const sizes = (found: { path: string; fileSize: number }[]) => found.map((f) => [f.path, f.fileSize]);
+    expect(sizes(await listed('[LocalDS_0] backup'))).toEqual(
+      sizes(await listed(`[LocalDS_0] ${VM}`)).map(([path, size]) =>
+        path === `${VM}.vmx` ? [path, read(`${VM}/${VM}.vmx`).length] : [path, size],
+      ),
+    );
     expect(read('backup/notes.txt')).toBe('note');
     expect(read(`${VM}/notes.txt`)).toBe('note');
-    expect(used(ds.id) - before).toBe(4);
+    expect(read(`backup/${VM}.vmx`)).toBe(read(`${VM}/${VM}.vmx`));
+    // The copied descriptor is the same disk (its UUID), no longer the VM's: it counts on its own.
+    const disk = (folder: string) => `[LocalDS_0] ${folder}/${VM}.vmdk`;
+    expect(vsphere.virtualDisks.queryUuid(disk('backup'), dc.id)).toBe(
+      vsphere.virtualDisks.queryUuid(disk(VM), dc.id),
+    );
+    const extent =
+      (await listed(`[LocalDS_0] ${VM}`)).find((f) => f.path === `${VM}-flat.vmdk`)?.fileSize ?? 0;
+    expect(used(ds.id) - before).toBe(4 + read(`${VM}/${VM}.vmx`).length + 512 + extent);
+    await run(vsphere.virtualDisks.delete(disk('backup'), dc.id));
     expect(await failsWith(fixture, () => copy(`${VM}/notes.txt`, 'backup/notes.txt'))).toBe(
       'FileAlreadyExists',
     );

@@ -7,8 +7,14 @@
  * moved or overwritten. Names are datastore paths (`[ds] dir/file`, with the datacenter that
  * holds the datastore) or `/folder` URLs (`https://host/folder/dir/file?dcPath=DC0&dsName=ds`).
  */
+import { fromBase64, toBase64 } from '../core/strings.js';
 import { faults } from '../faults.js';
-import { type DatastoreFileRecord, type DatastoreRecord, datastoreFileId } from '../inventory/records.js';
+import {
+  type DatastoreFileRecord,
+  type DatastoreRecord,
+  datastoreFileId,
+  type VmRecord,
+} from '../inventory/records.js';
 import { checkFreeSpace, datastorePath } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import {
@@ -20,25 +26,12 @@ import {
   within,
 } from './datastore-file-access.js';
 import { type Entry, entryAt, filesOn, objectFilesOn, type Tree } from './datastore-files.js';
+import { vmConfigFile, vmxBytes } from './vmx.js';
 
 /** What a download finds: a file's bytes, or a folder's entries. */
 export type DatastoreItem =
   | { readonly folder: false; readonly bytes: Uint8Array; readonly modified: number }
   | { readonly folder: true; readonly entries: readonly Entry[] };
-
-/** Bytes as base64 and back, without Node's Buffer: the model runs anywhere. */
-export const toBase64 = (bytes: Uint8Array): string => {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-};
-export const fromBase64 = (text: string): Uint8Array => {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-};
 
 const EMPTY = new Uint8Array(0);
 
@@ -59,16 +52,37 @@ export const fileManagerOperations = (m: Model) => {
       throw faults.invalidArgument('destinationName');
   };
 
-  /** What a copy of `from` holds, by path below it ('' is `from` itself): the objects' files as empty files. */
+  /** A VM's configuration file as `.vmx` text (what the VM is now). */
+  const vmxOf = (vm: string) => vmxBytes(vmConfigFile(m.store.get(vm) as VmRecord));
+
+  /**
+   * A copy of a file of the model's objects: a VM's configuration file as its `.vmx` text, a
+   * disk's descriptor as a standalone disk's (the same disk: its UUID with it, as the
+   * descriptor's bytes hold it), an extent of the disk's size. No other bytes are kept.
+   */
+  const copyOfObjectFile = (entry: Entry): RecordContent => {
+    if (entry.folder) return { folder: true, size: 0 };
+    if (entry.vm) {
+      const bytes = vmxOf(entry.vm);
+      return { folder: false, size: bytes.byteLength, content: toBase64(bytes) };
+    }
+    if (entry.disk) {
+      const { extent: _extent, ...facts } = entry.disk;
+      return { folder: false, size: entry.size, disk: { ...facts, uuid: facts.uuid ?? m.random.uuid() } };
+    }
+    return { folder: false, size: entry.size };
+  };
+
+  /** What a copy of `from` holds, by path below it ('' is `from` itself). */
   const copiedFrom = (from: Located, objects: Tree) => {
     const items = new Map<string, RecordContent>();
     const top = entryAt(objects, from.path);
-    if (top) items.set('', { folder: top.folder, size: 0 });
+    if (top) items.set('', copyOfObjectFile(top));
     if (top?.folder)
       for (const [dir, entries] of objects)
         if (within(dir, from.path))
           for (const entry of entries.values())
-            items.set(`${dir}/${entry.name}`.slice(from.path.length + 1), { folder: entry.folder, size: 0 });
+            items.set(`${dir}/${entry.name}`.slice(from.path.length + 1), copyOfObjectFile(entry));
     for (const record of access.recordsWithin(from.ds.id, from.path)) {
       const rest = record.name.slice(from.path.length + 1);
       if (items.has(rest)) continue;
@@ -203,7 +217,8 @@ export const fileManagerOperations = (m: Model) => {
       const objects = objectFilesOn(m, ds.id);
       const object = entryAt(objects, normal);
       const record = m.store.get(datastoreFileId(ds.id, normal)) as DatastoreFileRecord | undefined;
-      if (object && !object.folder) return { folder: false, bytes: EMPTY, modified: object.modified };
+      if (object && !object.folder)
+        return { folder: false, bytes: object.vm ? vmxOf(object.vm) : EMPTY, modified: object.modified };
       if (!object && record && !record.folder)
         return { folder: false, bytes: fromBase64(record.content ?? ''), modified: record.modified };
       if (!object && !record && normal !== '') throw faults.fileNotFound(datastorePath(ds.name, normal));

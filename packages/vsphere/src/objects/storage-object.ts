@@ -8,7 +8,7 @@
  */
 import { faults } from '../faults.js';
 import { attachedDiskId } from '../inventory/attachments.js';
-import { diskContentId, isDisk, isDiskCapacity, isThinStorageObject } from '../inventory/devices.js';
+import { diskContentId, isDisk, isDiskCapacity, storageObjectDiskType } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
 import { chargeDatastore, checkFreeSpace, datastorePath, putDevices } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
@@ -148,7 +148,8 @@ export const storageObjectOperations = (m: Model) => {
             ? { provisioningType: spec.backingSpec.provisioningType }
             : {}),
         };
-        if (!isThinStorageObject(disk)) checkFreeSpace(tx, ds.id, disk.capacityInMB * MB, filePath);
+        if (storageObjectDiskType(disk) !== 'thin')
+          checkFreeSpace(tx, ds.id, disk.capacityInMB * MB, filePath);
         tx.put(disk);
         chargeDatastore(tx, ds.id, disk.capacityInMB * MB);
         return vStorageObject(m, disk);
@@ -192,7 +193,8 @@ export const storageObjectOperations = (m: Model) => {
           if (!isDiskCapacity(newCapacityInMB, 1024, disk.capacityInMB))
             throw faults.invalidArgument('newCapacityInMB');
           const growth = (newCapacityInMB - disk.capacityInMB) * MB;
-          if (!isThinStorageObject(disk)) checkFreeSpace(tx, disk.datastore, growth, disk.filePath);
+          if (storageObjectDiskType(disk) !== 'thin')
+            checkFreeSpace(tx, disk.datastore, growth, disk.filePath);
           tx.update<VStorageObjectRecord>(disk.id, { capacityInMB: newCapacityInMB });
           chargeDatastore(tx, disk.datastore, growth);
           const vm = disk.consumer ? (tx.get(disk.consumer) as VmRecord | undefined) : undefined;

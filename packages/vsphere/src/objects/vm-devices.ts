@@ -12,6 +12,7 @@ import {
   diskBytes,
   diskContentId,
   diskDatastore,
+  diskFactsOf,
   diskObjectId,
   ethernetCard,
   isDisk,
@@ -311,16 +312,6 @@ const newDisk = (
   return { ...disk, capacityInBytes: bytes, backing: { ...(disk.backing as object), ...options } };
 };
 
-/** VirtualDiskAdapterType of a disk's controller, as a descriptor names it. */
-const adapterOf = (devices: readonly Device[], disk: Device): string => {
-  const type = devices.find((d) => d.key === disk.controllerKey)?._type;
-  return type === 'VirtualIDEController'
-    ? 'ide'
-    : type === 'VirtualBusLogicController'
-      ? 'busLogic'
-      : 'lsiLogic';
-};
-
 /**
  * A disk removed without `destroy` leaves its files on the datastore, a standalone disk of its
  * capacity, type and UUID, as VirtualDiskManager keeps one. A First Class Disk stays one.
@@ -331,17 +322,10 @@ export const keepDiskFiles = (ctx: DeviceContext, devices: readonly Device[], di
   const ds = ctx.tx.get(diskDatastore(disk) ?? '') as DatastoreRecord | undefined;
   const path = backing.fileName ? parseDatastorePath(backing.fileName)?.path : undefined;
   if (!ds || !path) return;
-  const diskType =
-    backing.thinProvisioned !== false ? 'thin' : backing.eagerlyScrub ? 'eagerZeroedThick' : 'preallocated';
   datastoreFileAccess(ctx.model).putDiskRecords(
     ctx.tx,
     { ds, path },
-    {
-      capacityKb: Math.ceil(diskBytes(disk) / 1024),
-      diskType,
-      adapterType: adapterOf(devices, disk),
-      uuid: backing.uuid ?? ctx.model.random.uuid(),
-    },
+    { ...diskFactsOf(devices, disk), uuid: backing.uuid ?? ctx.model.random.uuid() },
   );
 };
 

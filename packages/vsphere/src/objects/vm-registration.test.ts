@@ -288,3 +288,23 @@ describe('Folder.RegisterVM_Task', () => {
     expect([...vsphere.store.ofKind('DatastoreFile')].map((r) => r.name)).toEqual(['up']);
   });
 });
+
+describe('a VM folder copied with FileManager', () => {
+  it("registers as a VM of its own: the .vmx's text, the copied disks taken", async () => {
+    const { vsphere, run, dc, register, used, get, vm, pool } = setup();
+    await run(vsphere.files.copy(`[LocalDS_0] ${VM}`, dc.id, '[LocalDS_0] copy', dc.id));
+    const before = used();
+    const ref = await run(register(`[LocalDS_0] copy/${VM}.vmx`, { pool: pool.id, name: 'copy' }));
+    const copied = get(ref.value);
+    const source = get(vm.id);
+    expect(copied.name).toBe('copy');
+    expect(
+      copied.config.devices.filter(isDisk).map((d) => (d.backing as { fileName: string }).fileName),
+    ).toEqual([`[LocalDS_0] copy/${VM}.vmdk`]);
+    expect(copied.config.devices.filter(isDisk).map((d) => d.capacityInKB)).toEqual(
+      source.config.devices.filter(isDisk).map((d) => d.capacityInKB),
+    );
+    // The copied disk is the VM's now: its descriptor and the .vmx no longer count apart.
+    expect(used()).toBeLessThan(before);
+  });
+});

@@ -4,8 +4,8 @@
  * the datastore; Folder.RegisterVM_Task makes a VM of such a file, or of a `.vmx` a client put
  * there, and the VM takes the files back as its own.
  */
+import { fromBase64, toBase64 } from '../core/strings.js';
 import { faults } from '../faults.js';
-import { isFirstClassDisk } from '../inventory/attachments.js';
 import { DEVICE_KEY_BASE, isDisk, virtualDisk } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import { guestFullName } from '../inventory/guest-os.js';
@@ -15,7 +15,6 @@ import type {
   FolderRecord,
   HostRecord,
   VmConfig,
-  VmConfigFile,
   VmRecord,
 } from '../inventory/records.js';
 import {
@@ -29,7 +28,6 @@ import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { datastoreFileAccess, label } from './datastore-file-access.js';
 import { objectFilesOn } from './datastore-files.js';
-import { fromBase64, toBase64 } from './file-manager.js';
 import { BUILTIN_DEVICES, vmEvents } from './vm-clone.js';
 import { checkHardware } from './vm-config-spec.js';
 import {
@@ -42,7 +40,7 @@ import {
   type VirtualDeviceConfigSpec,
 } from './vm-devices.js';
 import { checkFreeName, datastoreByName, parseDatastorePath, placement, vmFolder } from './vm-placement.js';
-import { diskPathOf, parseVmx, renderVmx, type VmxFacts } from './vmx.js';
+import { diskPathOf, parseVmx, type VmxFacts, vmConfigFile, vmxBytes } from './vmx.js';
 
 /**
  * What UnregisterVM leaves of a VM being removed in `tx`: its configuration file, which a
@@ -55,13 +53,9 @@ export const keepVmFiles = (m: Model, tx: Tx, vm: VmRecord): void => {
   const path = parseDatastorePath(vm.config.vmPathName)?.path;
   if (!ds || !path) return;
   const ctx = deviceContext(m, tx, vm);
-  const devices = vm.config.devices.filter((d) => !isFirstClassDisk(d));
-  for (const d of devices) if (isDisk(d)) keepDiskFiles(ctx, vm.config.devices, d);
-  const file: VmConfigFile = {
-    displayName: vm.name,
-    config: Object.assign({}, vm.config, { devices: withControllers(devices) }),
-  };
-  const bytes = new TextEncoder().encode(renderVmx(file));
+  for (const d of vm.config.devices) if (isDisk(d)) keepDiskFiles(ctx, vm.config.devices, d);
+  const file = vmConfigFile(vm);
+  const bytes = vmxBytes(file);
   const files = datastoreFileAccess(m);
   const at = { ds, path };
   files.ensureFoldersAbove(tx, at, objectFilesOn(m, ds.id), true);

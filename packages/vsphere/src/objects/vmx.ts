@@ -6,8 +6,9 @@
  */
 import { diskDatastore, isDisk, isEthernetCard } from '../inventory/devices.js';
 import { GUEST_IDS } from '../inventory/guest-os.js';
-import type { VmConfigFile } from '../inventory/records.js';
-import { hardwareVersionNumber } from '../inventory/vm.js';
+import { isFirstClassDisk } from '../inventory/attachments.js';
+import type { VmConfigFile, VmRecord } from '../inventory/records.js';
+import { hardwareVersionNumber, withControllers } from '../inventory/vm.js';
 import { canonicalUuid, ddbUuid } from './virtual-disk-manager.js';
 import { SCSI_CONTROLLERS } from './vm-devices.js';
 import { parseDatastorePath } from './vm-placement.js';
@@ -59,6 +60,20 @@ const diskFileName = (fileName: string, home: string) => {
   const rest = dir !== '' && fileName.startsWith(dir) ? fileName.slice(dir.length) : undefined;
   return rest && !rest.includes('/') ? rest : fileName;
 };
+
+/**
+ * A VM's configuration file: its name and configuration, without the First Class Disks it has
+ * attached (files of their own, which stay apart from the VM's).
+ */
+export const vmConfigFile = (vm: VmRecord): VmConfigFile => ({
+  displayName: vm.name,
+  config: Object.assign({}, vm.config, {
+    devices: withControllers(vm.config.devices.filter((d) => !isFirstClassDisk(d))),
+  }),
+});
+
+/** The .vmx text of a VM's configuration file, as bytes. */
+export const vmxBytes = (file: VmConfigFile): Uint8Array => new TextEncoder().encode(renderVmx(file));
 
 /** The .vmx text of a VM's configuration. */
 export const renderVmx = ({ displayName, config }: VmConfigFile): string => {
