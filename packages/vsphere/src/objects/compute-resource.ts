@@ -1,6 +1,6 @@
 /**
- * ComputeResource's and ClusterComputeResource's ReconfigureComputeResource_Task and
- * ClusterComputeResource.FindRulesForVm: a cluster's DRS and HA configuration, its VM and host
+ * ComputeResource's ReconfigureComputeResource_Task and ClusterComputeResource's
+ * ReconfigureCluster_Task and FindRulesForVm: a cluster's DRS and HA configuration, its VM and host
  * groups, its DRS rules and its per-VM overrides, as govc's `cluster.change`, `cluster.group.*`
  * and `cluster.rule.*` and Terraform's cluster rules and groups change them.
  *
