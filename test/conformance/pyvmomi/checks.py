@@ -1751,6 +1751,35 @@ def unregister_browse_and_register_back():
 
 
 @check
+def vm_folder_copied_and_registered():
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    disk = vim.vm.device.VirtualDeviceSpec(
+        operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
+        fileOperation=vim.vm.device.VirtualDeviceSpec.FileOperation.create,
+        device=vim.vm.device.VirtualDisk(key=-1, controllerKey=-100, capacityInKB=4096,
+                                         backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent")))
+    spec = created_vm_spec("pv-copied")
+    spec.deviceChange = list(spec.deviceChange) + [disk]
+    vm = run_task(S.dc.vmFolder.CreateVM_Task(spec, pool, host))
+    folder = vm.config.files.vmPathName.rsplit("/", 1)[0]
+    ds = folder[1:folder.index("]")]
+    copy = "[%s] pv-copy" % ds
+    run_task(S.content.fileManager.CopyDatastoreFile_Task(sourceName=folder, sourceDatacenter=S.dc,
+                                                          destinationName=copy, destinationDatacenter=S.dc))
+    vdm = S.content.virtualDiskManager
+    expect_equal(vdm.QueryVirtualDiskUuid(copy + "/pv-copied.vmdk", S.dc),
+                 vdm.QueryVirtualDiskUuid(folder + "/pv-copied.vmdk", S.dc), "the copied disk's UUID")
+    clone = run_task(S.dc.vmFolder.RegisterVM_Task(path=copy + "/pv-copied.vmx", name="pv-copy",
+                                                   asTemplate=False, pool=pool))
+    disks = [d for d in clone.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
+    expect_equal([(d.backing.fileName, d.capacityInKB) for d in disks], [(copy + "/pv-copied.vmdk", 4096)],
+                 "the registered copy's disk")
+    expect_equal(clone.config.uuid, vm.config.uuid, "the copy's BIOS UUID, from its .vmx")
+    for v in (clone, vm):
+        run_task(v.Destroy_Task())
+
+
+@check
 def host_config_manager_nfs_datastore_and_portgroup():
     host = find("/DC0/host/DC0_C0/DC0_C0_H2")
     expect(host is not None, "no host DC0_C0_H2")
