@@ -74,7 +74,8 @@ export interface TaskCall extends Call {
 export type RemovalHook = (tx: Tx, removed: readonly string[]) => void;
 
 /** Work that follows writes in the same transaction; `written` are the ids written, removed ones too. */
-export type WriteHook = (tx: Tx, written: readonly string[]) => void;
+/** `written`: the ids the transaction wrote or removed so far. */
+export type WriteHook = (tx: Tx, written: Iterable<string>) => void;
 
 /** A running or finished task as the TypeScript API hands it out. */
 export interface Task<T = unknown> {
@@ -263,10 +264,7 @@ export class Model {
       for (const [id, after] of tx.writes) if (after === null) removed.push(id);
       if (removed.length > 0) for (const hook of this.#removalHooks) hook(tx, removed);
     }
-    if (this.#writeHooks.length > 0) {
-      const written = [...tx.writes.keys()];
-      for (const hook of this.#writeHooks) hook(tx, written);
-    }
+    for (const hook of this.#writeHooks) hook(tx, tx.writes.keys());
     return result;
   }
 

@@ -482,6 +482,15 @@ const prunedConfig = (
   };
 };
 
+/** Whether a transaction wrote or removed a VM or a host. */
+const wroteVmOrHost = (tx: Tx, written: Iterable<string>): boolean => {
+  for (const id of written) {
+    const record = tx.get(id);
+    if (record === undefined || record.kind === 'VirtualMachine' || record.kind === 'HostSystem') return true;
+  }
+  return false;
+};
+
 /**
  * A write hook (Model.onWrite): whatever operation removes a VM or a host, or moves one out of
  * a cluster, it leaves that cluster's groups, rules and overrides in the same transaction. A rule
@@ -489,13 +498,13 @@ const prunedConfig = (
  */
 export const leaveClusterConfig =
   (m: Model) =>
-  (tx: Tx, written: readonly string[]): void => {
-    const moved = written.some((id) => {
-      const record = tx.get(id);
-      return record === undefined || record.kind === 'VirtualMachine' || record.kind === 'HostSystem';
-    });
-    if (!moved) return;
+  (tx: Tx, written: Iterable<string>): void => {
+    // Looked at only once a cluster has a configuration: most inventories have none.
+    let moved: boolean | undefined;
     for (const stored of m.store.ofKind<ComputeResourceRecord>('ClusterComputeResource')) {
+      if (!stored.config) continue;
+      moved ??= wroteVmOrHost(tx, written);
+      if (!moved) return;
       const cluster = tx.get(stored.id) as ComputeResourceRecord | undefined;
       if (!cluster?.config) continue;
       const keep = (id: string) => isVmOfCluster(tx, id, cluster.id) || isHostOfCluster(tx, id, cluster.id);
