@@ -10,13 +10,7 @@ import { DEVICE_KEY_BASE, isDisk, virtualDisk } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
-import type {
-  DatastoreRecord,
-  FolderRecord,
-  HostRecord,
-  VmConfig,
-  VmRecord,
-} from '../inventory/records.js';
+import type { DatastoreRecord, FolderRecord, HostRecord, VmConfig, VmRecord } from '../inventory/records.js';
 import {
   datastorePath,
   isSupportedHardwareVersion,

@@ -4,9 +4,10 @@
  * the keys the model maps are read (name, hardware, guest, UUIDs, annotation, SCSI disks, NICs);
  * others, extraConfig's among them, are ignored.
  */
+
+import { isFirstClassDisk } from '../inventory/attachments.js';
 import { diskDatastore, isDisk, isEthernetCard } from '../inventory/devices.js';
 import { GUEST_IDS } from '../inventory/guest-os.js';
-import { isFirstClassDisk } from '../inventory/attachments.js';
 import type { VmConfigFile, VmRecord } from '../inventory/records.js';
 import { hardwareVersionNumber, withControllers } from '../inventory/vm.js';
 import { canonicalUuid, ddbUuid } from './virtual-disk-manager.js';
