@@ -150,6 +150,15 @@ export const faults = {
   /** vAPI's ResourceBusy, which vim25 has no fault for: the content library's REST calls raise it. */
   resourceBusy: (message: string) => fault({ _type: 'ResourceBusy' }, message),
   requestCanceled: () => fault({ _type: 'RequestCanceled' }, 'The task was canceled by a user.'),
+  /** CPUs added (or removed) while the VM runs without cpuHotAddEnabled (cpuHotRemoveEnabled). */
+  cpuHotPlugNotSupported: () =>
+    fault({ _type: 'CpuHotPlugNotSupported' }, 'CPU hot plug is not supported for this virtual machine.'),
+  /** Memory changed while the VM runs without memoryHotAddEnabled, or shrunk while it runs. */
+  memoryHotPlugNotSupported: () =>
+    fault(
+      { _type: 'MemoryHotPlugNotSupported' },
+      'Memory hot plug is not supported for this virtual machine.',
+    ),
   toolsUnavailable: () =>
     fault(
       { _type: 'ToolsUnavailable' },

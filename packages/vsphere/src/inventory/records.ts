@@ -147,6 +147,16 @@ export interface OptionValue {
   readonly value: string;
 }
 
+/** ScheduledHardwareUpgradeInfo: a hardware upgrade a VM waits to run at a power cycle. */
+export interface ScheduledHardwareUpgrade {
+  /** `never`, `onSoftPowerOff` or `always`. */
+  readonly upgradePolicy: string;
+  /** `vmx-NN`; absent: the latest the hosts run. */
+  readonly versionKey?: string;
+  /** `none`, `pending`, `success` or `failed`. */
+  readonly scheduledHardwareUpgradeStatus: string;
+}
+
 export interface VmConfig {
   readonly uuid: string;
   readonly instanceUuid: string;
@@ -157,6 +167,11 @@ export interface VmConfig {
   readonly numCPU: number;
   readonly numCoresPerSocket: number;
   readonly memoryMB: number;
+  /** CPUs may be added, or removed, while the VM runs; memory may be added. */
+  readonly cpuHotAddEnabled: boolean;
+  readonly cpuHotRemoveEnabled: boolean;
+  readonly memoryHotAddEnabled: boolean;
+  readonly scheduledHardwareUpgrade: ScheduledHardwareUpgrade;
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
   readonly vmPathName: string;

@@ -81,6 +81,12 @@ export const isSupportedHardwareVersion = (version: string): boolean =>
   (hardwareVersionNumber(version) ?? Number.POSITIVE_INFINITY) <=
   (hardwareVersionNumber(LATEST_HARDWARE_VERSION) as number);
 
+/** A VM with no hardware upgrade scheduled. */
+export const NO_SCHEDULED_UPGRADE = Object.freeze({
+  upgradePolicy: 'never',
+  scheduledHardwareUpgradeStatus: 'none',
+});
+
 export const VM_DEFAULTS = {
   numCPU: 1,
   numCoresPerSocket: 1,
@@ -157,6 +163,10 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     numCPU: spec.numCPU ?? VM_DEFAULTS.numCPU,
     numCoresPerSocket: spec.numCoresPerSocket ?? VM_DEFAULTS.numCoresPerSocket,
     memoryMB: spec.memoryMB ?? VM_DEFAULTS.memoryMB,
+    cpuHotAddEnabled: false,
+    cpuHotRemoveEnabled: false,
+    memoryHotAddEnabled: false,
+    scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),

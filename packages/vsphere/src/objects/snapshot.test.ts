@@ -133,6 +133,8 @@ describe('RevertToSnapshot_Task and RevertToCurrentSnapshot_Task', () => {
   it('restores the captured config (CPU, memory, devices) and datastore usage', async () => {
     const { vsphere, vm, run, get, used } = setup();
     const ds = vsphere.store.get(vm.homeDatastore) as DatastoreRecord;
+    // CPUs and memory change only while the VM is off (it has no hot plug).
+    await run(vsphere.vm.powerOff(vm.id));
     const snapshot = await run(vsphere.snapshot.create(vm.id, 'base'));
     await run(
       vsphere.vm.reconfigure(vm.id, {
@@ -151,6 +153,7 @@ describe('RevertToSnapshot_Task and RevertToCurrentSnapshot_Task', () => {
     expect(used(ds.id)).toBe(ds.used + GIB);
     const task = vsphere.snapshot.revert(snapshot);
     await run(task);
+    expect(get(vm.id)).toMatchObject({ powerState: 'poweredOff' });
     expect(get(vm.id).config).toMatchObject({
       numCPU: vm.config.numCPU,
       memoryMB: vm.config.memoryMB,

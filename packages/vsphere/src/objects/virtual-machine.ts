@@ -9,7 +9,7 @@ import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
-import type { HostRecord, VmRecord } from '../inventory/records.js';
+import type { HostRecord, ScheduledHardwareUpgrade, VmRecord } from '../inventory/records.js';
 import {
   hardwareVersionNumber,
   isSupportedHardwareVersion,
@@ -89,6 +89,29 @@ const requireNotRunning = (vm: VmRecord): void => {
 const poweredOff = (vm: VmRecord): VmRecord => {
   const { bootTime: _, ...rest } = vm;
   return Object.assign(rest, { powerState: 'poweredOff', guest: GUEST_OFF } as const);
+};
+
+/**
+ * The VM with the hardware upgrade scheduled for `moment` run, when one is: its version raised
+ * (the scheduled one, else the latest), the schedule done (`success`, or `failed` when the VM is
+ * there already) and back to `never`, as a one-time upgrade.
+ */
+const upgradedAt = (m: Model, vm: VmRecord, moment: 'powerOn' | 'guestShutdown'): VmRecord => {
+  // States saved before upgrades could be scheduled have no schedule.
+  const scheduled = vm.config.scheduledHardwareUpgrade as ScheduledHardwareUpgrade | undefined;
+  const due = moment === 'powerOn' ? 'always' : 'onSoftPowerOff';
+  if (scheduled?.upgradePolicy !== due) return vm;
+  const version = scheduled.versionKey ?? LATEST_HARDWARE_VERSION;
+  const newer = (hardwareVersionNumber(version) ?? 0) > (hardwareVersionNumber(vm.config.version) ?? 0);
+  const config = Object.assign({}, vm.config, {
+    version: newer ? version : vm.config.version,
+    scheduledHardwareUpgrade: {
+      upgradePolicy: 'never',
+      scheduledHardwareUpgradeStatus: newer ? 'success' : 'failed',
+    },
+    changeVersion: nextChangeVersion(m, vm.config),
+  });
+  return Object.assign({}, vm, { config });
 };
 
 /** The VM suspended: its guest stops reporting. */
@@ -204,7 +227,8 @@ export const virtualMachineOperations = (m: Model) => {
           customized = current.customization?.pending === true;
           const on: VmRecord = Object.assign(
             {},
-            current,
+            // A suspended VM resumes as it was: its hardware cannot change.
+            resumed ? current : upgradedAt(m, current, 'powerOn'),
             onHost ? { host: onHost.id } : {},
             {
               powerState: 'poweredOn',
@@ -270,14 +294,17 @@ export const virtualMachineOperations = (m: Model) => {
       );
     },
 
-    /** ShutdownGuest: returns at once; the guest powers the VM off as scheduled work. */
+    /**
+     * ShutdownGuest: returns at once; the guest powers the VM off as scheduled work, and a hardware
+     * upgrade scheduled for a clean shutdown runs then.
+     */
     shutdownGuest(vm: Ref): void {
       guestPowerChange(
         lookupVm(vm),
         'ShutdownGuest',
         'VmGuestShutdownEvent',
         'Guest OS shut down for',
-        poweredOff,
+        (current) => upgradedAt(m, poweredOff(current), 'guestShutdown'),
       );
     },
 

@@ -200,6 +200,9 @@ const createdVm = (
     ...base.config,
     ...(spec.uuid ? { uuid: spec.uuid } : {}),
     ...(spec.instanceUuid ? { instanceUuid: spec.instanceUuid } : {}),
+    cpuHotAddEnabled: spec.cpuHotAddEnabled === true,
+    cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled === true,
+    memoryHotAddEnabled: spec.memoryHotAddEnabled === true,
     vmPathName: homePath(m, ds, parsed.path, name),
   };
   const vm: VmRecord = { ...base, config };

@@ -36,7 +36,8 @@ const deviceFault = (property: string, deviceIndex: number, _type = 'InvalidDevi
 
 describe('ReconfigVM_Task: hardware and settings', () => {
   it('changes CPUs, memory, annotation and guest, bumping changeVersion and posting the event', async () => {
-    const { vsphere, vm, get, reconfigure, taskInfo, lastEvent } = setup();
+    const { vsphere, vm, get, reconfigure, taskInfo, lastEvent, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
     const task = vsphere.vm.reconfigure(vm.id, {
       numCPUs: 4,
       numCoresPerSocket: 2,
@@ -64,6 +65,81 @@ describe('ReconfigVM_Task: hardware and settings', () => {
       fullFormattedMessage: 'Reconfigured DC0_H0_VM0 on DC0_H0 in DC0',
       configSpec: { annotation: 'again' },
     });
+  });
+
+  it('changes CPUs and memory of a running VM only as its hot plug flags allow', async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    expect(get().powerState).toBe('poweredOn');
+    const hotPlug = { cpuHotAddEnabled: true, cpuHotRemoveEnabled: false, memoryHotAddEnabled: true };
+    const refused: [VmConfigSpec, string][] = [
+      [{ numCPUs: 2 }, 'CpuHotPlugNotSupported'],
+      [{ memoryMB: 64 }, 'MemoryHotPlugNotSupported'],
+      [hotPlug, 'InvalidPowerState'],
+      [{ numCPUs: 2, numCoresPerSocket: 2 }, 'InvalidPowerState'],
+    ];
+    for (const [spec, _type] of refused)
+      await expect(reconfigure(spec)).rejects.toMatchObject({ fault: { _type } });
+    await run(vsphere.vm.powerOff(vm.id));
+    await reconfigure(hotPlug);
+    await run(vsphere.vm.powerOn(vm.id));
+    await reconfigure({ numCPUs: 2, memoryMB: 64 });
+    expect(get().config).toMatchObject({ numCPU: 2, memoryMB: 64, ...hotPlug });
+    expect(vsphere.read(vm.id, 'config.cpuHotAddEnabled')).toBe(true);
+    await expect(reconfigure({ numCPUs: 1 })).rejects.toMatchObject({
+      fault: { _type: 'CpuHotPlugNotSupported' },
+    });
+    await expect(reconfigure({ memoryMB: 32 })).rejects.toMatchObject({
+      fault: { _type: 'MemoryHotPlugNotSupported' },
+    });
+    await run(vsphere.vm.suspend(vm.id));
+    await expect(reconfigure({ numCPUs: 4 })).rejects.toMatchObject({
+      fault: { _type: 'InvalidPowerState', existingState: 'suspended' },
+    });
+  });
+
+  it('creates a VM with the hot plug flags its CreateVM_Task spec sets', async () => {
+    const { vsphere, vm, get, run } = setup();
+    const flags = { cpuHotAddEnabled: true, cpuHotRemoveEnabled: false, memoryHotAddEnabled: true };
+    const spec = { name: 'hot', files: { vmPathName: '[LocalDS_0]' }, ...flags };
+    const ref = await run(vsphere.vm.create(vm.parent as string, spec, vm.pool as string));
+    expect(get(ref.value).config).toMatchObject(flags);
+  });
+
+  it('schedules a hardware upgrade: pending under a policy, none again under never', async () => {
+    const { vsphere, vm, reconfigure } = setup();
+    await reconfigure({ scheduledHardwareUpgradeInfo: { upgradePolicy: 'always', versionKey: 'vmx-19' } });
+    expect(vsphere.read(vm.id, 'config.scheduledHardwareUpgradeInfo')).toEqual({
+      _type: 'ScheduledHardwareUpgradeInfo',
+      upgradePolicy: 'always',
+      versionKey: 'vmx-19',
+      scheduledHardwareUpgradeStatus: 'pending',
+    });
+    await expect(
+      reconfigure({ scheduledHardwareUpgradeInfo: { upgradePolicy: 'sometimes' } }),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidArgument' } });
+    await reconfigure({ scheduledHardwareUpgradeInfo: { upgradePolicy: 'never' } });
+    expect(vsphere.read(vm.id, 'config.scheduledHardwareUpgradeInfo')).toMatchObject({
+      upgradePolicy: 'never',
+      scheduledHardwareUpgradeStatus: 'none',
+    });
+  });
+
+  it('runs a scheduled upgrade at the next power-on (always) or clean guest shutdown (onSoftPowerOff)', async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    await reconfigure({ scheduledHardwareUpgradeInfo: { upgradePolicy: 'always', versionKey: 'vmx-19' } });
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(get().config.version).toBe(vm.config.version);
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(get().config).toMatchObject({
+      version: 'vmx-19',
+      scheduledHardwareUpgrade: { upgradePolicy: 'never', scheduledHardwareUpgradeStatus: 'success' },
+    });
+    await reconfigure({
+      scheduledHardwareUpgradeInfo: { upgradePolicy: 'onSoftPowerOff', versionKey: 'vmx-20' },
+    });
+    vsphere.vm.shutdownGuest(vm.id);
+    vsphere.scheduler.runDue();
+    expect(get()).toMatchObject({ powerState: 'poweredOff', config: { version: 'vmx-20' } });
   });
 
   it('refuses CPUs that are not a multiple of the cores per socket, and memory of 0', async () => {

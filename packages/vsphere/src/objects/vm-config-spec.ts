@@ -5,7 +5,8 @@
  */
 import { faults } from '../faults.js';
 import { guestFullName } from '../inventory/guest-os.js';
-import type { OptionValue, VmConfig, VmRecord } from '../inventory/records.js';
+import type { OptionValue, ScheduledHardwareUpgrade, VmConfig, VmRecord } from '../inventory/records.js';
+import { isSupportedHardwareVersion, NO_SCHEDULED_UPGRADE } from '../inventory/vm.js';
 import type { Model } from '../model.js';
 import { applyDeviceChanges, type DeviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
 import { checkFreeName } from './vm-placement.js';
@@ -17,6 +18,10 @@ export interface VmConfigSpec {
   numCPUs?: number;
   numCoresPerSocket?: number;
   memoryMB?: number;
+  cpuHotAddEnabled?: boolean;
+  cpuHotRemoveEnabled?: boolean;
+  memoryHotAddEnabled?: boolean;
+  scheduledHardwareUpgradeInfo?: { upgradePolicy?: string; versionKey?: string };
   annotation?: string;
   version?: string;
   uuid?: string;
@@ -58,6 +63,10 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'numCPUs',
   'numCoresPerSocket',
   'memoryMB',
+  'cpuHotAddEnabled',
+  'cpuHotRemoveEnabled',
+  'memoryHotAddEnabled',
+  'scheduledHardwareUpgradeInfo',
   'version',
   'uuid',
   'instanceUuid',
@@ -65,6 +74,50 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'deviceChange',
   'extraConfig',
 ];
+
+const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const;
+
+/**
+ * What a VM that is not powered off may change of its CPUs and memory, as vSphere allows it: the
+ * hot plug flags and cores per socket only while off; more CPUs with cpuHotAddEnabled, fewer
+ * with cpuHotRemoveEnabled, more memory with memoryHotAddEnabled (and never less), all while on.
+ */
+const checkHotPlug = (vm: VmRecord, spec: VmConfigSpec, numCPU: number, memoryMB: number): void => {
+  const c = vm.config;
+  if (vm.powerState === 'poweredOff') return;
+  const offOnly =
+    HOT_PLUG_FLAGS.some((k) => spec[k] !== undefined && spec[k] !== c[k]) ||
+    (spec.numCoresPerSocket !== undefined && spec.numCoresPerSocket !== c.numCoresPerSocket);
+  const resized = numCPU !== c.numCPU || memoryMB !== c.memoryMB;
+  if (offOnly || (resized && vm.powerState !== 'poweredOn'))
+    throw faults.invalidPowerState('poweredOff', vm.powerState);
+  if (numCPU > c.numCPU && !c.cpuHotAddEnabled) throw faults.cpuHotPlugNotSupported();
+  if (numCPU < c.numCPU && !c.cpuHotRemoveEnabled) throw faults.cpuHotPlugNotSupported();
+  if (memoryMB < c.memoryMB || (memoryMB > c.memoryMB && !c.memoryHotAddEnabled))
+    throw faults.memoryHotPlugNotSupported();
+};
+
+const UPGRADE_POLICIES: readonly string[] = ['never', 'onSoftPowerOff', 'always'];
+
+/** The upgrade a spec schedules: a policy other than `never` leaves it pending. */
+const scheduledUpgrade = (
+  current: ScheduledHardwareUpgrade,
+  info: VmConfigSpec['scheduledHardwareUpgradeInfo'],
+): ScheduledHardwareUpgrade => {
+  if (info === undefined) return current;
+  const upgradePolicy = info.upgradePolicy ?? current.upgradePolicy;
+  if (!UPGRADE_POLICIES.includes(upgradePolicy))
+    throw faults.invalidArgument('scheduledHardwareUpgradeInfo.upgradePolicy');
+  if (info.versionKey !== undefined && !isSupportedHardwareVersion(info.versionKey))
+    throw faults.unsupportedHardwareVersion(info.versionKey);
+  if (upgradePolicy === 'never') return NO_SCHEDULED_UPGRADE;
+  const versionKey = info.versionKey ?? current.versionKey;
+  return {
+    upgradePolicy,
+    ...(versionKey === undefined ? {} : { versionKey }),
+    scheduledHardwareUpgradeStatus: 'pending',
+  };
+};
 
 const isSet = (v: unknown) => v !== undefined && !(Array.isArray(v) && v.length === 0);
 
@@ -81,12 +134,17 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   const numCoresPerSocket = spec.numCoresPerSocket ?? c.numCoresPerSocket;
   const memoryMB = spec.memoryMB ?? c.memoryMB;
   checkHardware(numCPU, numCoresPerSocket, memoryMB);
+  checkHotPlug(vm, spec, numCPU, memoryMB);
   // Copies by Object.assign, field by field: a spread with fields after it gives the copies
   // of a reconfigured VM other hidden classes as its site warms up (decision 11).
   const config: { -readonly [K in keyof VmConfig]: VmConfig[K] } = Object.assign({}, c, {
     numCPU,
     numCoresPerSocket,
     memoryMB,
+    cpuHotAddEnabled: spec.cpuHotAddEnabled ?? c.cpuHotAddEnabled,
+    cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled ?? c.cpuHotRemoveEnabled,
+    memoryHotAddEnabled: spec.memoryHotAddEnabled ?? c.memoryHotAddEnabled,
+    scheduledHardwareUpgrade: scheduledUpgrade(c.scheduledHardwareUpgrade, spec.scheduledHardwareUpgradeInfo),
     extraConfig: mergeExtraConfig(c.extraConfig, spec.extraConfig),
     devices: applyDeviceChanges(ctx, c.devices, spec.deviceChange ?? []),
     changeVersion: nextChangeVersion(ctx.model, c),

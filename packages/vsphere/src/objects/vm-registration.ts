@@ -14,6 +14,7 @@ import type { DatastoreRecord, FolderRecord, HostRecord, VmConfig, VmRecord } fr
 import {
   datastorePath,
   isSupportedHardwareVersion,
+  NO_SCHEDULED_UPGRADE,
   putVm,
   VM_DEFAULTS,
   withControllers,
@@ -124,6 +125,10 @@ const configOfVmx = (m: Model, ctx: DeviceContext, vmx: VmxFacts): VmConfig => {
     numCPU,
     numCoresPerSocket,
     memoryMB,
+    cpuHotAddEnabled: false,
+    cpuHotRemoveEnabled: false,
+    memoryHotAddEnabled: false,
+    scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
     devices: withControllers([...devices, ...disks]),
     extraConfig: [],
     vmPathName: ctx.vmPathName,
