@@ -2,8 +2,9 @@
  * `GET /vcenter/vm/{vm}`: the VM's Info in vAPI's shape, read from the model's
  * `config` property (devices keyed by their device key, as vCenter keys them).
  */
-import type { Device, VSphere } from '@vsim/vsphere';
+import type { Device, VmRecord, VSphere } from '@vsim/vsphere';
 import type { Style } from '../styles.js';
+import { cpuInfo, hardwareInfo, memoryInfo } from './vm-hardware.js';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -12,18 +13,14 @@ interface VmConfigView {
   guestId: string;
   uuid: string;
   instanceUuid: string;
-  version: string;
   firmware: string;
-  cpuHotAddEnabled: boolean;
-  cpuHotRemoveEnabled: boolean;
-  memoryHotAddEnabled: boolean;
   bootOptions: {
     bootDelay: number;
     bootRetryEnabled: boolean;
     bootRetryDelay: number;
     enterBIOSSetup: boolean;
   };
-  hardware: { numCPU: number; numCoresPerSocket: number; memoryMB: number; device: readonly Device[] };
+  hardware: { device: readonly Device[] };
 }
 
 /** vSphere's guestId as vAPI's GuestOS value: `rhel7_64Guest` -> `RHEL_7_64`, `otherGuest` -> `OTHER`. */
@@ -41,13 +38,13 @@ export const POWER_STATES = {
   suspended: 'SUSPENDED',
 } as const;
 
-const SCSI_TYPES: Readonly<Record<string, string>> = {
+export const SCSI_TYPES: Readonly<Record<string, string>> = {
   ParaVirtualSCSIController: 'PVSCSI',
   VirtualLsiLogicController: 'LSILOGIC',
   VirtualLsiLogicSASController: 'LSILOGICSAS',
   VirtualBusLogicController: 'BUSLOGIC',
 };
-const NIC_TYPES: Readonly<Record<string, string>> = {
+export const NIC_TYPES: Readonly<Record<string, string>> = {
   VirtualVmxnet3: 'VMXNET3',
   VirtualVmxnet2: 'VMXNET2',
   VirtualE1000: 'E1000',
@@ -89,7 +86,8 @@ const address = (d: Device, controller: Device | undefined) => {
   return { type: 'SCSI', scsi: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
 };
 
-const disk = (d: Device, controller: Device | undefined) => {
+/** Disk.Info. */
+export const diskInfo = (d: Device, controller: Device | undefined) => {
   const backing = d.backing as Obj | undefined;
   return {
     label: label(d),
@@ -100,7 +98,8 @@ const disk = (d: Device, controller: Device | undefined) => {
   };
 };
 
-const nic = (d: Device) => {
+/** Ethernet.Info. */
+export const nicInfo = (d: Device) => {
   const backing = d.backing as { network?: { value: string }; deviceName?: string; port?: Obj } | undefined;
   const port = backing?.port as { portgroupKey?: string; switchUuid?: string; portKey?: string } | undefined;
   return {
@@ -124,7 +123,8 @@ const nic = (d: Device) => {
   };
 };
 
-const cdrom = (d: Device, controller: Device | undefined) => {
+/** Cdrom.Info. */
+export const cdromInfo = (d: Device, controller: Device | undefined) => {
   const backing = d.backing as { _type?: string; fileName?: string; deviceName?: string } | undefined;
   const kind = backing?._type ?? '';
   const cdBacking = kind.includes('Iso')
@@ -144,11 +144,11 @@ const scsiAdapter = (d: Device) => ({
 });
 
 /** JSON leaves out what is undefined, as vAPI leaves out unset optional fields. */
-const defined = <T extends object>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
+export const defined = <T extends object>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
 
 export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
   const config = vsphere.read<VmConfigView>(id, 'config');
-  const power = vsphere.read<keyof typeof POWER_STATES>(id, 'runtime.powerState');
+  const record = vsphere.store.get(id) as VmRecord;
   const devices = config.hardware.device;
   const byKey = new Map(devices.map((d) => [d.key, d]));
   const controllerOf = (d: Device) =>
@@ -158,14 +158,10 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
   const boot = config.bootOptions;
   return defined({
     name: config.name,
-    power_state: POWER_STATES[power],
+    power_state: POWER_STATES[record.powerState],
     guest_OS: guestOsOf(config.guestId),
     identity: { name: config.name, bios_uuid: config.uuid, instance_uuid: config.instanceUuid },
-    hardware: {
-      version: config.version.toUpperCase().replace('-', '_'),
-      upgrade_policy: 'NEVER',
-      upgrade_status: 'NONE',
-    },
+    hardware: hardwareInfo(record.config),
     boot: {
       type: config.firmware.toUpperCase(),
       delay: boot.bootDelay,
@@ -174,21 +170,16 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
       enter_setup_mode: boot.enterBIOSSetup,
     },
     boot_devices: [],
-    cpu: {
-      count: config.hardware.numCPU,
-      cores_per_socket: config.hardware.numCoresPerSocket,
-      hot_add_enabled: config.cpuHotAddEnabled,
-      hot_remove_enabled: config.cpuHotRemoveEnabled,
-    },
-    memory: { size_MiB: config.hardware.memoryMB, hot_add_enabled: config.memoryHotAddEnabled },
+    cpu: cpuInfo(record.config),
+    memory: memoryInfo(record.config),
     disks: of(
       (d) => d._type === 'VirtualDisk',
-      (d) => disk(d, controllerOf(d)),
+      (d) => diskInfo(d, controllerOf(d)),
     ),
-    nics: of((d) => d._type in NIC_TYPES, nic),
+    nics: of((d) => d._type in NIC_TYPES, nicInfo),
     cdroms: of(
       (d) => d._type === 'VirtualCdrom',
-      (d) => cdrom(d, controllerOf(d)),
+      (d) => cdromInfo(d, controllerOf(d)),
     ),
     floppies: of(
       (d) => d._type === 'VirtualFloppy',

@@ -167,22 +167,3 @@ describe('power', () => {
     expect(again.json).toMatchObject({ type: 'com.vmware.vapi.std.errors.already_in_desired_state' });
   });
 });
-
-describe('GET /vcenter/vm/{vm}/guest/identity', () => {
-  it('reports what the tools report, and 503 while they are not running', async () => {
-    const { send, vsphere } = await session();
-    const res = await send('GET', '/api/vcenter/vm/vm-20/guest/identity');
-    expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({
-      name: 'OTHER',
-      family: expect.any(String),
-      full_name: { default_message: expect.any(String), args: [] },
-      host_name: 'DC0_H0_VM0',
-      ip_address: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/),
-    });
-    await vsphere.vm.powerOff('vm-20').wait();
-    const off = await send('GET', '/api/vcenter/vm/vm-20/guest/identity');
-    expect(off.status).toBe(503);
-    expect(off.json).toMatchObject({ error_type: 'SERVICE_UNAVAILABLE' });
-  });
-});

@@ -1,21 +1,27 @@
 /**
  * Virtual machines: the list (`GET /vcenter/vm` with its FilterSpec), the Info
- * (`GET /vcenter/vm/{vm}`), power (`GET .../power`; actions `?action=start|stop|reset|suspend`
- * in `/api`, `POST .../power/start` in `/rest`) and the guest identity. Power actions run
- * the model's tasks and answer once they finish, as vCenter's do.
+ * (`GET /vcenter/vm/{vm}`) and power (`GET .../power`; actions `?action=start|stop|reset|suspend`
+ * in `/api`, `POST .../power/start` in `/rest`), then the routes of the VM's other services:
+ * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-disk.ts, vm-cdrom.ts,
+ * vm-ethernet.ts)
+ * and guest (vm-guest.ts). Power actions run the model's tasks and answer once they finish, as
+ * vCenter's do.
  */
 import { isVimFault, type Task, type VmRecord, type VSphere } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
-import { clusterOfHost, datacenterOf, type FilterSpec, has, listMatching, lookupOf } from './filters.js';
-import { guestOsOf, POWER_STATES, vmInfo } from './vm-info.js';
+import { clusterOfHost, datacenterOf, type FilterSpec, has, listMatching } from './filters.js';
+import { vmCdromRoutes } from './vm-cdrom.js';
+import { vmDiskRoutes } from './vm-disk.js';
+import { vmEthernetRoutes } from './vm-ethernet.js';
+import { vmGuestRoutes } from './vm-guest.js';
+import { vmHardwareRoutes } from './vm-hardware.js';
+import { POWER_STATES, vmInfo } from './vm-info.js';
+import { vmLifecycleRoutes } from './vm-lifecycle.js';
+import { lookupVm } from './vm-target.js';
 
 /** vCenter lists at most this many VMs; more matches are `unable_to_allocate_resource`. */
 export const MAX_VMS = 4000;
-const VM_NOT_FOUND = 'com.vmware.api.vcenter.vm.not_found';
-
-const lookupVm = (vsphere: VSphere, id: string | undefined) =>
-  lookupOf<VmRecord>(vsphere, id, ['VirtualMachine'], 'Virtual machine', VM_NOT_FOUND);
 
 const vmFilter = (vsphere: VSphere): FilterSpec<VmRecord> => ({
   vms: { match: (vm, v) => v.has(vm.id) },
@@ -67,50 +73,6 @@ const powerInfo = (call: Call) => {
   return { value: state === 'POWERED_OFF' ? { state, clean_power_off: true } : { state } };
 };
 
-const FAMILIES: Readonly<Record<string, string>> = {
-  windowsGuest: 'WINDOWS',
-  linuxGuest: 'LINUX',
-  netwareGuest: 'NETWARE',
-  solarisGuest: 'SOLARIS',
-  darwinGuestFamily: 'DARWIN',
-};
-
-interface GuestView {
-  toolsRunningStatus: string;
-  guestId?: string;
-  guestFamily?: string;
-  guestFullName?: string;
-  hostName?: string;
-  ipAddress?: string;
-}
-
-/** What the guest's tools report; vCenter answers 503 while they are not running. */
-const identity = (call: Call) => {
-  const vm = lookupVm(call.vsphere, call.params.vm);
-  const guest = call.vsphere.read<GuestView>(vm.id, 'guest');
-  if (guest.toolsRunningStatus !== 'guestToolsRunning' || guest.guestId === undefined) {
-    throw restError(
-      'service_unavailable',
-      `Guest identity of virtual machine '${vm.id}' is not available: VMware Tools is not running.`,
-      'com.vmware.api.vcenter.vm.guest.identity.unavailable',
-      [vm.id],
-    );
-  }
-  return {
-    value: {
-      name: guestOsOf(guest.guestId),
-      family: FAMILIES[guest.guestFamily ?? ''] ?? 'OTHER',
-      full_name: {
-        id: `vmsg.guestos.${guest.guestId}.label`,
-        default_message: guest.guestFullName ?? '',
-        args: [],
-      },
-      host_name: guest.hostName ?? '',
-      ...(guest.ipAddress ? { ip_address: guest.ipAddress } : {}),
-    },
-  };
-};
-
 const ACTIONS: readonly PowerAction[] = ['start', 'stop', 'reset', 'suspend'];
 
 export const vmRoutes: RouteSet = (style): Route[] => [
@@ -140,5 +102,10 @@ export const vmRoutes: RouteSet = (style): Route[] => [
         ? { method: 'POST', path: '/vcenter/vm/:vm/power', action, run: (call) => power(call, action) }
         : { method: 'POST', path: `/vcenter/vm/:vm/power/${action}`, run: (call) => power(call, action) },
   ),
-  { method: 'GET', path: '/vcenter/vm/:vm/guest/identity', run: identity },
+  ...vmLifecycleRoutes(style),
+  ...vmHardwareRoutes(style),
+  ...vmDiskRoutes(style),
+  ...vmCdromRoutes(style),
+  ...vmEthernetRoutes(style),
+  ...vmGuestRoutes(style),
 ];

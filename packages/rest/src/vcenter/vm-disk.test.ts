@@ -1,0 +1,88 @@
+import type { DatastoreRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { setup } from '../test-helpers.js';
+
+const GIB = 1024 ** 3;
+
+const session = async () => {
+  const ctx = setup();
+  const auth = await ctx.login();
+  const post = (url: string, body: object) => auth.send('POST', url, { body: JSON.stringify(body) });
+  return { ...ctx, ...auth, post };
+};
+
+describe('/vcenter/vm/{vm}/hardware/disk', () => {
+  it('lists and reads disks by device key', async () => {
+    const { send } = await session();
+    expect((await send('GET', '/api/vcenter/vm/vm-20/hardware/disk')).json).toEqual([{ disk: '2000' }]);
+    expect((await send('GET', '/api/vcenter/vm/vm-20/hardware/disk/2000')).json).toMatchObject({
+      label: 'Hard disk 1',
+      type: 'SCSI',
+      scsi: { bus: 0, unit: 0 },
+      backing: { type: 'VMDK_FILE', vmdk_file: expect.stringContaining('.vmdk') },
+    });
+    expect((await send('GET', '/rest/vcenter/vm/vm-20/hardware/disk')).json).toEqual({
+      value: [{ disk: '2000' }],
+    });
+    const missing = await send('GET', '/api/vcenter/vm/vm-20/hardware/disk/2999');
+    expect(missing).toMatchObject({ status: 404, json: { error_type: 'NOT_FOUND' } });
+  });
+
+  it('adds a new VMDK of the capacity asked for, at the address asked for, taking its space', async () => {
+    const { post, send, vsphere } = await session();
+    const ds = () => vsphere.store.get('datastore-19') as DatastoreRecord;
+    const free = vsphere.read<number>('datastore-19', 'summary.freeSpace');
+    const res = await post('/api/vcenter/vm/vm-20/hardware/disk', {
+      new_vmdk: { name: 'data', capacity: 2 * GIB },
+      scsi: { bus: 0, unit: 3 },
+    });
+    expect(res).toMatchObject({ status: 201, json: '2001' });
+    expect((await send('GET', '/api/vcenter/vm/vm-20/hardware/disk/2001')).json).toMatchObject({
+      scsi: { bus: 0, unit: 3 },
+      capacity: 2 * GIB,
+      backing: { vmdk_file: expect.stringMatching(/^\[LocalDS_0\] .*\/data\.vmdk$/) },
+    });
+    expect(vsphere.read<number>(ds().id, 'summary.freeSpace')).toBeLessThan(free);
+    const sata = await post('/api/vcenter/vm/vm-20/hardware/disk', {
+      type: 'SATA',
+      new_vmdk: { capacity: GIB },
+    });
+    const info = (await send('GET', `/api/vcenter/vm/vm-20/hardware/disk/${sata.json}`)).json;
+    expect(info).toMatchObject({ type: 'SATA', sata: { bus: 0, unit: 0 }, capacity: GIB });
+    const rest = await send('POST', '/rest/vcenter/vm/vm-20/hardware/disk', {
+      body: JSON.stringify({ spec: { new_vmdk: { capacity: GIB } } }),
+    });
+    expect(rest.json).toEqual({ value: expect.stringMatching(/^20\d\d$/) });
+    const tasks = [...vsphere.recentTasks].map((t) => vsphere.store.get(t)?.name);
+    expect(tasks.filter((t) => t === 'ReconfigVM_Task')).toHaveLength(3);
+  });
+
+  it('refuses a spec with both or neither backing, or a taken address', async () => {
+    const { post } = await session();
+    for (const spec of [
+      {},
+      { backing: { type: 'VMDK_FILE', vmdk_file: '[LocalDS_0] x.vmdk' }, new_vmdk: {} },
+      { new_vmdk: {}, scsi: { bus: 0, unit: 0 } },
+      { type: 'FLOPPY', new_vmdk: {} },
+    ]) {
+      expect((await post('/api/vcenter/vm/vm-20/hardware/disk', spec)).json).toMatchObject({
+        error_type: 'INVALID_ARGUMENT',
+      });
+    }
+  });
+
+  it('detaches a disk, leaving its VMDK on the datastore', async () => {
+    const { send, post } = await session();
+    const info = (await send('GET', '/api/vcenter/vm/vm-20/hardware/disk/2000')).json;
+    const file = (info as { backing: { vmdk_file: string } }).backing.vmdk_file;
+    expect((await send('DELETE', '/api/vcenter/vm/vm-20/hardware/disk/2000')).status).toBe(204);
+    expect((await send('GET', '/api/vcenter/vm/vm-20/hardware/disk')).json).toEqual([]);
+    const again = await post('/api/vcenter/vm/vm-20/hardware/disk', {
+      backing: { type: 'VMDK_FILE', vmdk_file: file },
+    });
+    expect(again.status).toBe(201);
+    expect((await send('GET', `/api/vcenter/vm/vm-20/hardware/disk/${again.json}`)).json).toMatchObject({
+      backing: { vmdk_file: file },
+    });
+  });
+});

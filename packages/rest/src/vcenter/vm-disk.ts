@@ -1,0 +1,82 @@
+/**
+ * A VM's virtual disks (vcenter.vm.hardware.disk): list, get, create and delete, each a
+ * ReconfigVM_Task device change. `diskChanges` also serves VM creation: a Disk.CreateSpec on an
+ * adapter of its type (see vm-adapters.ts) with either a new VMDK (`new_vmdk.capacity` bytes)
+ * or an existing one (`backing.vmdk_file`).
+ */
+import { restError } from '../errors.js';
+import type { Route, RouteSet } from '../routes.js';
+import { deviceSlots } from './vm-adapters.js';
+import { type DeviceKind, deviceRoutes } from './vm-device-routes.js';
+import { diskInfo } from './vm-info.js';
+import { field, isObject, specOf, targetVm } from './vm-target.js';
+
+const GIB = 1024 ** 3;
+/** A new VMDK without a capacity: vCenter takes the guest's recommended size; vsim takes 16 GiB. */
+const DEFAULT_CAPACITY = 16 * GIB;
+
+/** `[ds] dir/vm.vmx` -> `[ds] dir/`: where a named new VMDK goes. */
+const vmDirectory = (vmPathName: string) => vmPathName.slice(0, vmPathName.lastIndexOf('/') + 1);
+
+/**
+ * Where a new disk's file comes from: a new VMDK (created) or an existing one. A new VMDK's name
+ * needs the VM's folder (`vmPathName`); without it (a VM being created) it is named after the VM.
+ */
+const diskBacking = (spec: Record<string, unknown>, vmPathName: string | undefined) => {
+  const backing = field(spec, 'backing', 'object');
+  const vmdk = field(spec, 'new_vmdk', 'object');
+  if ((backing === undefined) === (vmdk === undefined))
+    throw restError('invalid_argument', "Exactly one of 'backing' and 'new_vmdk' must be set for a disk.");
+  if (backing) {
+    const file = field(backing, 'vmdk_file', 'string');
+    if (field(backing, 'type', 'string') !== 'VMDK_FILE' || file === undefined)
+      throw restError('invalid_argument', "A disk backing must be of type VMDK_FILE with a 'vmdk_file'.");
+    return { device: { backing: { fileName: file } } };
+  }
+  const name = field(vmdk as Record<string, unknown>, 'name', 'string');
+  const capacity = field(vmdk as Record<string, unknown>, 'capacity', 'number') ?? DEFAULT_CAPACITY;
+  return {
+    fileOperation: 'create' as const,
+    device: {
+      capacityInBytes: capacity,
+      backing:
+        name === undefined || vmPathName === undefined
+          ? {}
+          : { fileName: `${vmDirectory(vmPathName)}${name}.vmdk` },
+    },
+  };
+};
+
+/** The device changes that add `specs` (Disk.CreateSpec) to a VM of `devices`, with its adapters. */
+export const diskChanges = (
+  slots: ReturnType<typeof deviceSlots>,
+  specs: readonly unknown[],
+  vmPathName: string | undefined,
+): void => {
+  for (const raw of specs) {
+    if (!isObject(raw)) throw restError('invalid_argument', 'A disk spec must be an object.');
+    const at = slots.place(raw, ['SCSI', 'SATA', 'NVME', 'IDE'], 'SCSI');
+    const { device, ...operation } = diskBacking(raw, vmPathName);
+    slots.add({
+      operation: 'add',
+      ...operation,
+      device: { _type: 'VirtualDisk', key: slots.nextKey(), ...at, ...device },
+    });
+  }
+};
+
+/** Disk.delete detaches the disk: its VMDK stays on the datastore, as vCenter leaves it. */
+const DISK: DeviceKind = {
+  path: '/vcenter/vm/:vm/hardware/disk',
+  key: 'disk',
+  what: 'Virtual disk',
+  is: (d) => d._type === 'VirtualDisk',
+  info: diskInfo,
+  changes: (call, devices) => {
+    const slots = deviceSlots(devices);
+    diskChanges(slots, [specOf(call)], targetVm(call).config.vmPathName);
+    return slots.changes;
+  },
+};
+
+export const vmDiskRoutes: RouteSet = (): Route[] => deviceRoutes(DISK);

@@ -1,0 +1,93 @@
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { setup } from '../test-helpers.js';
+
+const session = async () => {
+  const ctx = setup();
+  const auth = await ctx.login();
+  const post = (url: string, body?: object) =>
+    auth.send('POST', url, body === undefined ? {} : { body: JSON.stringify(body) });
+  return { ...ctx, ...auth, post };
+};
+
+const NICS = '/api/vcenter/vm/vm-20/hardware/ethernet';
+
+describe('/vcenter/vm/{vm}/hardware/ethernet', () => {
+  it('lists and reads adapters by device key', async () => {
+    const { send } = await session();
+    expect((await send('GET', NICS)).json).toEqual([{ nic: '4000' }]);
+    expect((await send('GET', `${NICS}/4000`)).json).toMatchObject({
+      type: 'E1000',
+      backing: { type: 'DISTRIBUTED_PORTGROUP' },
+      state: 'CONNECTED',
+    });
+    expect((await send('GET', `${NICS}/4999`)).status).toBe(404);
+  });
+
+  it('adds adapters on a standard or distributed portgroup, with a manual MAC when asked', async () => {
+    const { post, send, vsphere } = await session();
+    const standard = await post(NICS, {
+      type: 'E1000',
+      backing: { type: 'STANDARD_PORTGROUP', network: 'network-7' },
+      start_connected: true,
+    });
+    expect(standard).toMatchObject({ status: 201, json: '4001' });
+    expect((await send('GET', `${NICS}/4001`)).json).toMatchObject({
+      type: 'E1000',
+      backing: { type: 'STANDARD_PORTGROUP', network: 'network-7', network_name: 'VM Network' },
+      start_connected: true,
+      state: 'CONNECTED',
+      mac_address: expect.stringMatching(/^00:50:56:/),
+    });
+    const manual = await post(NICS, {
+      backing: { type: 'DISTRIBUTED_PORTGROUP', network: 'dvportgroup-10' },
+      mac_type: 'MANUAL',
+      mac_address: '00:50:56:aa:bb:cc',
+    });
+    expect((await send('GET', `${NICS}/${manual.json}`)).json).toMatchObject({
+      mac_type: 'MANUAL',
+      mac_address: '00:50:56:aa:bb:cc',
+      backing: { type: 'DISTRIBUTED_PORTGROUP', network: 'dvportgroup-10' },
+      state: 'NOT_CONNECTED',
+    });
+    expect((vsphere.store.get('vm-20') as VmRecord).networks).toContain('network-7');
+    const rest = await send('POST', '/rest/vcenter/vm/vm-20/hardware/ethernet', {
+      body: JSON.stringify({ spec: { backing: { type: 'STANDARD_PORTGROUP', network: 'network-7' } } }),
+    });
+    expect(rest.json).toEqual({ value: '4003' });
+  });
+
+  it('refuses an unknown network, a backing of the wrong type and a MANUAL MAC without an address', async () => {
+    const { post } = await session();
+    expect(
+      (await post(NICS, { backing: { type: 'STANDARD_PORTGROUP', network: 'network-99' } })).status,
+    ).toBe(404);
+    for (const spec of [
+      { backing: { type: 'STANDARD_PORTGROUP', network: 'dvportgroup-10' } },
+      { backing: { type: 'OPAQUE_NETWORK', network: 'network-7' } },
+      { backing: { type: 'STANDARD_PORTGROUP', network: 'network-7' }, mac_type: 'MANUAL' },
+      {},
+    ]) {
+      const res = await post(NICS, spec);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(['INVALID_ARGUMENT', 'NOT_FOUND']).toContain((res.json as { error_type: string }).error_type);
+    }
+  });
+
+  it("disconnects and connects a running VM's adapter, and removes it", async () => {
+    const { post, send, vsphere } = await session();
+    expect((await post(`${NICS}/4000?action=disconnect`)).status).toBe(204);
+    expect((await send('GET', `${NICS}/4000`)).json).toMatchObject({ state: 'NOT_CONNECTED' });
+    expect((await post(`${NICS}/4000?action=disconnect`)).json).toMatchObject({
+      error_type: 'ALREADY_IN_DESIRED_STATE',
+    });
+    expect((await send('POST', '/rest/vcenter/vm/vm-20/hardware/ethernet/4000/connect')).status).toBe(200);
+    expect((await send('GET', `${NICS}/4000`)).json).toMatchObject({ state: 'CONNECTED' });
+    await vsphere.vm.powerOff('vm-20').wait();
+    expect((await post(`${NICS}/4000?action=disconnect`)).json).toMatchObject({
+      error_type: 'NOT_ALLOWED_IN_CURRENT_STATE',
+    });
+    expect((await send('DELETE', `${NICS}/4000`)).status).toBe(204);
+    expect((await send('GET', NICS)).json).toEqual([]);
+  });
+});

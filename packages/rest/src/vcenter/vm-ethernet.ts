@@ -1,0 +1,118 @@
+/**
+ * A VM's virtual Ethernet adapters (vcenter.vm.hardware.ethernet): list, get, create, delete,
+ * connect and disconnect, each a ReconfigVM_Task device change. `nicDevice` also serves VM
+ * creation: an Ethernet.CreateSpec on a standard or distributed portgroup, its MAC generated
+ * unless `mac_type` is MANUAL.
+ */
+import type { Device, VirtualDeviceConfigSpec, VSphere } from '@vsim/vsphere';
+import { moref } from '@vsim/vsphere';
+import { restError } from '../errors.js';
+import type { Call, Route, RouteSet } from '../routes.js';
+import { lookupOf } from './filters.js';
+import { type DeviceKind, deviceOf, deviceRoutes } from './vm-device-routes.js';
+import { NIC_TYPES, nicInfo } from './vm-info.js';
+import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
+
+/** vAPI's adapter types as vSphere's device types (VMXNET3 unless the spec says). */
+const NIC_CLASSES: Readonly<Record<string, string>> = {
+  VMXNET3: 'VirtualVmxnet3',
+  VMXNET2: 'VirtualVmxnet2',
+  E1000: 'VirtualE1000',
+  E1000E: 'VirtualE1000e',
+  PCNET32: 'VirtualPCNet32',
+};
+
+/** The backing types vsim has networks for, and the kind of network each names. */
+const BACKINGS: Readonly<Record<string, string>> = {
+  STANDARD_PORTGROUP: 'Network',
+  DISTRIBUTED_PORTGROUP: 'DistributedVirtualPortgroup',
+};
+
+/** An Ethernet.CreateSpec as the device a ReconfigVM_Task or CreateVM_Task adds. */
+export const nicDevice = (vsphere: VSphere, spec: unknown, key: number, poweredOn: boolean): Device => {
+  if (!isObject(spec)) throw restError('invalid_argument', 'An Ethernet adapter spec must be an object.');
+  const type = field(spec, 'type', 'string') ?? 'VMXNET3';
+  const _type = NIC_CLASSES[type];
+  if (_type === undefined)
+    throw restError('invalid_argument', `Invalid value '${type}' for the adapter's 'type'.`);
+  const backing = field(spec, 'backing', 'object');
+  const kind = BACKINGS[String(backing?.type)];
+  if (!backing || kind === undefined)
+    throw restError(
+      'invalid_argument',
+      "An Ethernet adapter needs a 'backing' of type STANDARD_PORTGROUP or DISTRIBUTED_PORTGROUP.",
+    );
+  const network = lookupOf(
+    vsphere,
+    field(backing, 'network', 'string'),
+    [kind],
+    'Network',
+    'com.vmware.api.vcenter.network.not_found',
+  );
+  const macType = field(spec, 'mac_type', 'string') ?? 'GENERATED';
+  const mac = field(spec, 'mac_address', 'string');
+  if (
+    !['GENERATED', 'ASSIGNED', 'MANUAL'].includes(macType) ||
+    (macType === 'MANUAL') !== (mac !== undefined)
+  )
+    throw restError('invalid_argument', "A MANUAL 'mac_type' needs a 'mac_address', and only it.");
+  const startConnected = field(spec, 'start_connected', 'boolean') ?? false;
+  return {
+    _type,
+    key,
+    backing: { network: moref(kind, network.id) },
+    ...(macType === 'MANUAL' ? { addressType: 'manual', macAddress: mac } : {}),
+    connectable: {
+      startConnected,
+      allowGuestControl: field(spec, 'allow_guest_control', 'boolean') ?? false,
+      // A new adapter of a running VM connects at once when it would at power-on.
+      connected: startConnected && poweredOn,
+    },
+  };
+};
+
+const NIC: DeviceKind = {
+  path: '/vcenter/vm/:vm/hardware/ethernet',
+  key: 'nic',
+  what: 'Ethernet adapter',
+  is: (d) => d._type in NIC_TYPES,
+  info: nicInfo,
+  changes: (call) => [
+    {
+      operation: 'add',
+      device: nicDevice(call.vsphere, specOf(call), -1, targetVm(call).powerState === 'poweredOn'),
+    },
+  ],
+};
+
+/**
+ * Ethernet.connect and .disconnect: only a running VM's adapters connect, as vCenter's; one in
+ * the state asked for already is already_in_desired_state.
+ */
+const setConnected = async (call: Call, connected: boolean) => {
+  const nic = deviceOf(call, NIC);
+  if (targetVm(call).powerState !== 'poweredOn')
+    throw restError('not_allowed_in_current_state', 'The virtual machine is not powered on.');
+  const connectable = nic.connectable as { connected?: boolean } | undefined;
+  if ((connectable?.connected === true) === connected)
+    throw restError(
+      'already_in_desired_state',
+      `The Ethernet adapter is already ${connected ? 'connected' : 'disconnected'}.`,
+    );
+  const edit: VirtualDeviceConfigSpec = {
+    operation: 'edit',
+    device: { _type: nic._type, key: nic.key, connectable: { ...connectable, connected } },
+  };
+  await reconfigureVm(call, { deviceChange: [edit] });
+  return {};
+};
+
+export const vmEthernetRoutes: RouteSet = (style): Route[] => [
+  ...deviceRoutes(NIC),
+  ...(['connect', 'disconnect'] as const).map((action): Route => {
+    const run = (call: Call) => setConnected(call, action === 'connect');
+    return style === 'api'
+      ? { method: 'POST', path: `${NIC.path}/:nic`, action, run }
+      : { method: 'POST', path: `${NIC.path}/:nic/${action}`, run };
+  }),
+];

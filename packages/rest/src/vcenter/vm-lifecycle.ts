@@ -1,0 +1,164 @@
+/**
+ * VM.create and VM.delete: `POST /vcenter/vm` with a CreateSpec (`{"spec": ...}` in `/rest`)
+ * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs and NICs as the hardware
+ * endpoints add them) and answers its id; `boot`, `boot_devices`, floppies and serial and
+ * parallel ports are not made. `DELETE /vcenter/vm/{vm}`
+ * destroys it with Destroy_Task (a running VM is not_allowed_in_current_state).
+ *
+ * The placement is checked as vCenter documents it: `folder` and `datastore` are required, and
+ * one of `resource_pool`, `host`, `cluster` (a host or cluster alone places the VM in its root
+ * pool). Unknown ids are not_found, a taken name already_exists (the model's DuplicateName).
+ */
+import type {
+  ComputeResourceRecord,
+  Device,
+  HostRecord,
+  InventoryRecord,
+  VmConfigSpec,
+  VSphere,
+} from '@vsim/vsphere';
+import { restError } from '../errors.js';
+import type { Call, Route, RouteSet } from '../routes.js';
+import { lookupOf } from './filters.js';
+import { deviceSlots } from './vm-adapters.js';
+import { cdromChanges } from './vm-cdrom.js';
+import { diskChanges } from './vm-disk.js';
+import { nicDevice } from './vm-ethernet.js';
+import { hardwareVersion } from './vm-hardware.js';
+import { field, specOf, targetVm } from './vm-target.js';
+
+/** The IDE adapters every new VM has, at the keys vSphere gives them. */
+const NEW_VM_ADAPTERS: readonly Device[] = [
+  { _type: 'VirtualIDEController', key: 200, busNumber: 0 },
+  { _type: 'VirtualIDEController', key: 201, busNumber: 1 },
+];
+
+/** The name a VM gets when the spec has none: vCenter generates one; vsim's is `Virtual machine (n)`. */
+const DEFAULT_NAME = 'Virtual machine';
+
+/** vAPI's GuestOS as vSphere's guestId: `RHEL_7_64` -> `rhel7_64Guest`, `OTHER_LINUX_64` -> `otherLinux64Guest`. */
+export const guestIdOf = (guestOs: string): string => {
+  if (guestOs === 'OTHER_64') return 'otherGuest64';
+  const [first = '', ...rest] = guestOs.toLowerCase().split('_');
+  let id = first;
+  for (const part of rest) {
+    if (/^\d/.test(part)) id += /\d$/.test(id) ? `_${part}` : part;
+    else id += `${part.charAt(0).toUpperCase()}${part.slice(1)}`;
+  }
+  return `${id}Guest`;
+};
+
+const lookup = <R extends InventoryRecord>(
+  vsphere: VSphere,
+  id: string | undefined,
+  kinds: string[],
+  what: string,
+) => lookupOf<R>(vsphere, id, kinds, what, `com.vmware.api.vcenter.${kinds[0]?.toLowerCase()}.not_found`);
+
+interface Placement {
+  folder: string;
+  pool: string;
+  host?: string;
+  datastore: string;
+}
+
+const placementOf = (vsphere: VSphere, spec: Record<string, unknown>): Placement => {
+  const p = field(spec, 'placement', 'object');
+  const required = (name: string) => {
+    const id = p ? field(p, name, 'string') : undefined;
+    if (id === undefined) throw restError('invalid_argument', `The field 'placement.${name}' is required.`);
+    return id;
+  };
+  const folder = lookup(vsphere, required('folder'), ['Folder'], 'Folder');
+  const datastore = lookup(vsphere, required('datastore'), ['Datastore'], 'Datastore');
+  const poolId = p && field(p, 'resource_pool', 'string');
+  const hostId = p && field(p, 'host', 'string');
+  const clusterId = p && field(p, 'cluster', 'string');
+  const host = hostId === undefined ? undefined : lookup<HostRecord>(vsphere, hostId, ['HostSystem'], 'Host');
+  const cluster =
+    clusterId === undefined
+      ? undefined
+      : lookup<ComputeResourceRecord>(vsphere, clusterId, ['ClusterComputeResource'], 'Cluster');
+  if (host && cluster && host.parent !== cluster.id)
+    throw restError('invalid_argument', `Host '${host.id}' is not in cluster '${cluster.id}'.`);
+  const owner =
+    cluster ?? (host && (vsphere.store.get(host.parent ?? '') as ComputeResourceRecord | undefined));
+  const pool =
+    poolId !== undefined
+      ? lookup(vsphere, poolId, ['ResourcePool', 'VirtualApp'], 'Resource pool').id
+      : owner?.resourcePool;
+  if (pool === undefined)
+    throw restError(
+      'invalid_argument',
+      "One of 'placement.resource_pool', 'host' and 'cluster' is required.",
+    );
+  return { folder: folder.id, pool, ...(host ? { host: host.id } : {}), datastore: datastore.id };
+};
+
+/** The spec's name, or the first free `Virtual machine`, `Virtual machine (1)`, ... in the folder. */
+const nameIn = (vsphere: VSphere, folder: string, name: string | undefined): string => {
+  if (name !== undefined) return name;
+  const taken = new Set<string>();
+  for (const vm of vsphere.store.ofKind('VirtualMachine')) if (vm.parent === folder) taken.add(vm.name);
+  let candidate = DEFAULT_NAME;
+  for (let n = 1; taken.has(candidate); n++) candidate = `${DEFAULT_NAME} (${n})`;
+  return candidate;
+};
+
+const listOf = (spec: Record<string, unknown>, name: string): unknown[] | undefined => {
+  const value = spec[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw restError('invalid_argument', `The field '${name}' must be a list.`);
+  return value;
+};
+
+/** VM.CreateSpec as CreateVM_Task's VirtualMachineConfigSpec. */
+const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Placement): VmConfigSpec => {
+  const guestOs = field(spec, 'guest_OS', 'string') ?? field(spec, 'guest_os', 'string');
+  if (guestOs === undefined || !/^[A-Z][A-Z0-9_]*$/.test(guestOs))
+    throw restError('invalid_argument', "The field 'guest_OS' is required and must be a GuestOS value.");
+  const cpu = field(spec, 'cpu', 'object') ?? {};
+  const memory = field(spec, 'memory', 'object') ?? {};
+  const version = spec.hardware_version ?? undefined;
+  const datastoreName = vsphere.store.get(at.datastore)?.name ?? '';
+  const slots = deviceSlots(NEW_VM_ADAPTERS);
+  // No `disks`: one new disk, as vCenter makes a blank disk of the guest's size.
+  diskChanges(slots, listOf(spec, 'disks') ?? [{ new_vmdk: {} }], undefined);
+  cdromChanges(slots, listOf(spec, 'cdroms') ?? [], 0);
+  for (const nic of listOf(spec, 'nics') ?? [])
+    slots.add({ operation: 'add', device: nicDevice(vsphere, nic, slots.nextKey(), false) });
+  const count = field(cpu, 'count', 'number');
+  const cores = field(cpu, 'cores_per_socket', 'number');
+  const size = field(memory, 'size_MiB', 'number') ?? field(memory, 'size_mib', 'number');
+  return {
+    name: nameIn(vsphere, at.folder, field(spec, 'name', 'string')),
+    guestId: guestIdOf(guestOs),
+    files: { vmPathName: `[${datastoreName}]` },
+    ...(version === undefined ? {} : { version: hardwareVersion(version, 'hardware_version') }),
+    ...(count === undefined ? {} : { numCPUs: count }),
+    ...(cores === undefined ? {} : { numCoresPerSocket: cores }),
+    ...(size === undefined ? {} : { memoryMB: size }),
+    cpuHotAddEnabled: field(cpu, 'hot_add_enabled', 'boolean') ?? false,
+    cpuHotRemoveEnabled: field(cpu, 'hot_remove_enabled', 'boolean') ?? false,
+    memoryHotAddEnabled: field(memory, 'hot_add_enabled', 'boolean') ?? false,
+    deviceChange: slots.changes,
+  };
+};
+
+const createVm = async (call: Call) => {
+  const spec = specOf(call);
+  const at = placementOf(call.vsphere, spec);
+  const config = configSpecOf(call.vsphere, spec, at);
+  const ref = await call.vsphere.vm.create(at.folder, config, at.pool, at.host).wait();
+  return { value: ref.value, created: true };
+};
+
+const deleteVm = async (call: Call) => {
+  await call.vsphere.vm.destroy(targetVm(call).id).wait();
+  return {};
+};
+
+export const vmLifecycleRoutes: RouteSet = (): Route[] => [
+  { method: 'POST', path: '/vcenter/vm', run: createVm },
+  { method: 'DELETE', path: '/vcenter/vm/:vm', run: deleteVm },
+];
