@@ -94,6 +94,12 @@ export type {
   UpdateFileStatus,
   UpdateValidation,
 } from './library/transfer.js';
+export type {
+  VmTemplateCreateSpec,
+  VmTemplateDeploySpec,
+  VmTemplateInfo,
+  VmTemplatePlacement,
+} from './library/vm-template.js';
 export {
   Model,
   type ModelOptions,

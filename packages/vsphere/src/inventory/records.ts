@@ -333,10 +333,15 @@ export interface LibraryRecord extends Base<'ContentLibrary'> {
 export interface LibraryItemRecord extends Base<'LibraryItem'> {
   readonly library: string;
   readonly description: string;
-  /** `ovf` (a template VMs deploy from) and `iso` are known; any other type is an item of files. */
+  /**
+   * `ovf` (a template VMs deploy from), `vm-template` (a template VM of the inventory) and
+   * `iso` are known; any other type is an item of files.
+   */
   readonly type: string;
   /** What an OVF item's descriptor says about the VM it deploys. */
   readonly ovf?: import('../library/ovf.js').OvfDescriptor;
+  /** The template VM a `vm-template` item holds (its `vm_template`). */
+  readonly template?: string;
   readonly files: readonly LibraryFile[];
   /** Bytes of all the item's files. */
   readonly size: number;

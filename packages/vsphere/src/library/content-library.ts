@@ -2,7 +2,8 @@
  * Local content libraries and their items (the `library` namespace). Libraries and items
  * are vAPI objects kept in the model's store as records, so they save, load and reach the
  * change feed like managed objects; their ids are UUIDs. Each operation passes the
- * interception point under its vAPI operation name. Deploying an item is in ./deploy.ts.
+ * interception point under its vAPI operation name. Deploying an item is in ./deploy.ts,
+ * VM template items in ./vm-template.ts.
  */
 import { faults } from '../faults.js';
 import type { LibraryItemRecord, LibraryRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
@@ -13,6 +14,7 @@ import { libraryItemOf, libraryOf, nextVersion } from './lookup.js';
 import { descriptorOfVm, type OvfDescriptor, ovfFiles } from './ovf.js';
 import { subscriptionOperations } from './subscribed.js';
 import { transferOperations } from './transfer.js';
+import { dropTemplateVm, vmTemplateOperations } from './vm-template.js';
 
 export type LibraryItemType = LibraryItemRecord['type'];
 
@@ -133,8 +135,16 @@ export const contentLibraryOperations = (m: Model) => {
   const takenItemName = (libraryId: string, name: string, except?: string) =>
     itemsOf(libraryId).some((i) => i.name === name && i.id !== except);
 
-  /** Writes a new item of `library`; the callers have checked the spec. */
-  const putItem = (tx: Tx, library: LibraryRecord, spec: LibraryItemCreateSpec): LibraryItemRecord => {
+  /**
+   * Writes a new item of `library`; the callers have checked the spec. A template item's
+   * `backing` is its template VM and the bytes it takes.
+   */
+  const putItem = (
+    tx: Tx,
+    library: LibraryRecord,
+    spec: LibraryItemCreateSpec,
+    backing?: { template: string; size: number },
+  ): LibraryItemRecord => {
     if (takenItemName(library.id, spec.name)) throw faults.alreadyExists(spec.name);
     const files = spec.ovf ? ovfFiles(spec.ovf, spec.name) : [];
     const now = m.clock.now();
@@ -146,8 +156,9 @@ export const contentLibraryOperations = (m: Model) => {
       description: spec.description ?? '',
       type: spec.type,
       ...(spec.ovf ? { ovf: spec.ovf } : {}),
+      ...(backing ? { template: backing.template } : {}),
       files,
-      size: files.reduce((sum, f) => sum + f.size, 0),
+      size: backing?.size ?? files.reduce((sum, f) => sum + f.size, 0),
       cached: true,
       contentVersion: '1',
       metadataVersion: '1',
@@ -224,7 +235,10 @@ export const contentLibraryOperations = (m: Model) => {
     delete(id: string): void {
       const record = m.call({ method: 'content.LocalLibrary.delete', target: id }, (tx) => {
         const library = libraryOf(tx, id);
-        for (const item of itemsOf(id)) tx.remove(item.id);
+        for (const item of itemsOf(id)) {
+          dropTemplateVm(tx, item);
+          tx.remove(item.id);
+        }
         tx.remove(id);
         return library;
       });
@@ -295,10 +309,11 @@ export const contentLibraryOperations = (m: Model) => {
       if (record) postItem('Update', record);
     },
 
-    /** content.library.Item.delete */
+    /** content.library.Item.delete: a template item's template VM goes with it. */
     deleteItem(id: string): void {
       const record = m.call({ method: 'content.library.Item.delete', target: id }, (tx) => {
         const item = libraryItemOf(tx, id);
+        dropTemplateVm(tx, item);
         tx.remove(id);
         return item;
       });
@@ -340,6 +355,11 @@ export const contentLibraryOperations = (m: Model) => {
     },
 
     ...deployOperations(m),
+    ...vmTemplateOperations(m, {
+      putItem,
+      takenItemName,
+      postCreated: (item) => postItem('Create', item),
+    }),
     ...transferOperations(m),
     ...subscriptionOperations(m),
   };

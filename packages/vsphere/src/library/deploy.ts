@@ -128,6 +128,33 @@ const customized = (vm: VmRecord, spec: CustomizationSpec | undefined): VmRecord
   return Object.assign(pending, applyCustomization(pending), { guest: customizedGuest(pending, vm.guest) });
 };
 
+/**
+ * What a deployment posts, as vCenter words it: the VM being deployed and deployed from
+ * `source` (an OVF item's name, or a template VM), then its power-on and customization.
+ */
+export const deployEvents = (m: Model) => {
+  const { post, poweredOn } = vmEvents(m);
+  return (vmId: string, source: { name: string; vm?: MoRef }, powerOn: boolean) => {
+    const vm = m.store.get(vmId) as VmRecord;
+    // Every event of the deployment names the same VM, host and datacenter: found once.
+    const args = eventArguments(m.store, vm);
+    const host = args.host?.name ?? '';
+    const dc = args.datacenter?.name ?? '';
+    const extra = { template: false, srcTemplate: source };
+    post(
+      vm,
+      'VmBeingDeployedEvent',
+      `Deploying ${vm.name} on host ${host} in ${dc} from template ${source.name}`,
+      extra,
+      args,
+    );
+    post(vm, 'VmDeployedEvent', `Template ${source.name} deployed on host ${host}`, extra, args);
+    if (powerOn) poweredOn(vm, false, args);
+    // Customized at this boot: the guest's tools report it.
+    if (vm.customization && !vm.customization.pending) postCustomizationEvents(m, vm);
+  };
+};
+
 export const deployOperations = (m: Model) => {
   /** Immediate faults: what is missing or of the wrong kind fails before any task exists. */
   const resolve = (itemId: string, spec: DeploySpec): Target => {
@@ -226,27 +253,7 @@ export const deployOperations = (m: Model) => {
     });
   };
 
-  const { post, poweredOn } = vmEvents(m);
-  const postDeployed = (vmId: string, itemName: string, powerOn: boolean) => {
-    const vm = m.store.get(vmId) as VmRecord;
-    // Every event of the deployment names the same VM, host and datacenter: found once.
-    const args = eventArguments(m.store, vm);
-    const host = args.host?.name ?? '';
-    const dc = args.datacenter?.name ?? '';
-    // A library item is no VM: the template argument carries its name only.
-    const extra = { template: false, srcTemplate: { name: itemName } };
-    post(
-      vm,
-      'VmBeingDeployedEvent',
-      `Deploying ${vm.name} on host ${host} in ${dc} from template ${itemName}`,
-      extra,
-      args,
-    );
-    post(vm, 'VmDeployedEvent', `Template ${itemName} deployed on host ${host}`, extra, args);
-    if (powerOn) poweredOn(vm, false, args);
-    // Customized at this boot: the guest's tools report it.
-    if (vm.customization && !vm.customization.pending) postCustomizationEvents(m, vm);
-  };
+  const postDeployed = deployEvents(m);
 
   return {
     /**
@@ -291,7 +298,8 @@ export const deployOperations = (m: Model) => {
           putVm(tx, freshlyBooted(m, customized(vm, spec.config?.customization)));
           return moref('VirtualMachine', vm.id);
         },
-        (ref) => postDeployed(ref.value, itemName, spec.powerOn === true),
+        // A library item is no VM: the template argument carries its name only.
+        (ref) => postDeployed(ref.value, { name: itemName }, spec.powerOn === true),
         options,
       );
     },

@@ -81,7 +81,8 @@ export const subscriptionOperations = (m: Model) => {
         tx.put(Object.assign({}, copy, { lastSyncTime: now }));
         continue;
       }
-      const { id: _, library: __, sourceId: ___, lastSyncTime: ____, ...content } = item;
+      // A template item's copy holds no template VM: the publisher's stays its own.
+      const { id: _, library: __, sourceId: ___, lastSyncTime: ____, template: _____, ...content } = item;
       tx.put({
         ...content,
         id: copy?.id ?? m.random.uuid(),

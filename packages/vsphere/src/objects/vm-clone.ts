@@ -261,7 +261,8 @@ const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: str
   });
 };
 
-interface Location {
+/** Where a clone goes, as ids (resolved by the caller). */
+export interface CloneLocation {
   folder?: string;
   pool?: string;
   host?: string;
@@ -269,14 +270,22 @@ interface Location {
 }
 
 /** The ids a spec names; an unknown one is ManagedObjectNotFound at once. */
-const locationIds = (m: Model, spec: VmRelocateSpec, folder = spec.folder): Location => ({
+const locationIds = (m: Model, spec: VmRelocateSpec, folder = spec.folder): CloneLocation => ({
   ...(folder ? { folder: m.lookup(folder, 'Folder').id } : {}),
   ...(spec.pool ? { pool: m.lookup(spec.pool).id } : {}),
   ...(spec.host ? { host: m.lookup(spec.host).id } : {}),
   ...(spec.datastore ? { datastore: m.lookup(spec.datastore).id } : {}),
 });
 
-const clonedVm = (m: Model, tx: Tx, source: VmRecord, name: string, spec: VmCloneSpec, to: Location) => {
+/** The clone of `source` written in `tx`: CloneVM_Task's work, which library templates share. */
+export const clonedVm = (
+  m: Model,
+  tx: Tx,
+  source: VmRecord,
+  name: string,
+  spec: VmCloneSpec,
+  to: CloneLocation,
+): VmRecord => {
   const folder = vmFolder(tx, to.folder as string);
   if (name.trim() === '') throw faults.invalidArgument('name');
   checkFreeName(m, folder.id, name);
@@ -344,38 +353,40 @@ const clonedVm = (m: Model, tx: Tx, source: VmRecord, name: string, spec: VmClon
   return putVm(tx, reshaped(vm)) as VmRecord;
 };
 
+/** The events of a finished clone, as vCenter posts them (`source` as it was when it was cloned). */
+export const postCloneEvents = (m: Model, source: VmRecord, clone: VmRecord, customized: boolean): void => {
+  const events = vmEvents(m);
+  const from = (m.store.get(source.id) as VmRecord | undefined) ?? source;
+  const destHost = m.store.get(clone.host ?? '');
+  events.post(
+    from,
+    'VmBeingClonedEvent',
+    `Cloning ${events.onHost(from)} to ${clone.name} on host ${destHost?.name ?? ''}`,
+    {
+      destName: clone.name,
+      ...entityArgument('destFolder', 'folder', m.store.get(clone.parent ?? '')),
+      ...entityArgument('destHost', 'host', destHost),
+    },
+  );
+  postUuidEvents(m, clone);
+  const sourceVm = entityArgument('sourceVm', 'vm', from);
+  events.post(clone, 'VmClonedEvent', `Clone of ${from.name} completed`, sourceVm);
+  if (clone.powerState === 'poweredOn') events.poweredOn(clone);
+  if (clone.powerState === 'poweredOn' && customized) postCustomizationEvents(m, clone);
+};
+
 /** CloneVM_Task: a copy of `vm` named `name` in `folder`; the task's result is its MoRef. */
 export const cloneVm = (m: Model, vm: Ref, folder: Ref, name: string, spec: VmCloneSpec): Task<MoRef> => {
   const source = m.lookup<VmRecord>(vm, 'VirtualMachine');
   const to = locationIds(m, spec.location, folder);
-  const events = vmEvents(m);
   return m.task(
     { method: 'CloneVM_Task', target: source.id, descriptionId: 'VirtualMachine.clone', cancelable: true },
     (tx) => moref('VirtualMachine', clonedVm(m, tx, currentVm(tx, source.id), name, spec, to).id),
-    (ref) => {
-      const clone = m.store.get(ref.value) as VmRecord;
-      const from = (m.store.get(source.id) as VmRecord | undefined) ?? source;
-      const destHost = m.store.get(clone.host ?? '');
-      events.post(
-        from,
-        'VmBeingClonedEvent',
-        `Cloning ${events.onHost(from)} to ${name} on host ${destHost?.name ?? ''}`,
-        {
-          destName: name,
-          ...entityArgument('destFolder', 'folder', m.store.get(clone.parent ?? '')),
-          ...entityArgument('destHost', 'host', destHost),
-        },
-      );
-      postUuidEvents(m, clone);
-      const sourceVm = entityArgument('sourceVm', 'vm', from);
-      events.post(clone, 'VmClonedEvent', `Clone of ${from.name} completed`, sourceVm);
-      if (clone.powerState === 'poweredOn') events.poweredOn(clone);
-      if (clone.powerState === 'poweredOn' && spec.customization) postCustomizationEvents(m, clone);
-    },
+    (ref) => postCloneEvents(m, source, m.store.get(ref.value) as VmRecord, spec.customization !== undefined),
   );
 };
 
-const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: Location, spec: VmRelocateSpec) => {
+const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: CloneLocation, spec: VmRelocateSpec) => {
   let moved: VmRecord = vm;
   if (to.folder && to.folder !== vm.parent) {
     checkFreeName(m, vmFolder(tx, to.folder).id, vm.name);
