@@ -1,11 +1,13 @@
 /**
  * The content library service of the REST facade: its routes in both styles (items and
- * sessions before libraries, whose `:id` would take their names) plus the OVF library item
- * service, and the transfer handler the router mounts for upload and download endpoints.
+ * sessions before libraries, whose `:id` would take their names) plus the OVF and VM template
+ * library item services, and the transfer handler the router mounts for upload and download
+ * endpoints.
  */
 import type { VSphere } from '@vsim/vsphere';
 import { ovfRoutes } from '../ovf/library-item.js';
 import type { RouteSet } from '../routes.js';
+import { vmTemplateRoutes } from '../vm-template/library-items.js';
 import { itemRoutes } from './item.js';
 import { libraryRoutes } from './library.js';
 import { transferSessionRoutes } from './sessions.js';
@@ -23,6 +25,7 @@ export const createContentService = (vsphere: VSphere, maxContentBytes = DEFAULT
     ...itemRoutes(style),
     ...libraryRoutes(style),
     ...ovfRoutes(style),
+    ...vmTemplateRoutes(style),
   ];
   return { routes, transfer: transferHandler(vsphere, blobs), blobs };
 };

@@ -39,7 +39,8 @@ const bodyOf = (call: Call): Json => {
 /** The header that names the task a vAPI call spawns (its `activationId`). */
 const ACTIVATION_ID_HEADER = 'vapi-ctx-actid';
 
-const activationOf = (call: Call) => {
+/** A blocking vAPI call's task options: the task it spawns carries the caller's activation id. */
+export const activationOf = (call: Call) => {
   const id = call.headers[ACTIVATION_ID_HEADER];
   return id === undefined ? { blocking: true } : { blocking: true, activationId: id };
 };
