@@ -5,8 +5,9 @@
 # then a REST session (Basic credentials, or LoginByToken from the SOAP session); tag
 # categories, tags and associations with their refusals; libraries and items, a file pushed
 # through an update session, an OVF item deployed as a VM that SOAP then finds, and that VM
-# captured with an activation id whose task SOAP finds, as vm-operator finds it; a cluster
-# module with its members and refusals. The checks are one Go
+# captured with an activation id whose task SOAP finds, as vm-operator finds it; a VM captured
+# as a VM template item, its template read and deployed as a VM SOAP finds, the item's deletion
+# taking the template VM along; a cluster module with its members and refusals. The checks are one Go
 # program (src/restconformance) built in GOPATH mode; it runs over HTTP and over HTTPS
 # (certificate not verified) against a fresh default inventory each time.
 #

@@ -79,23 +79,15 @@ func (s *suite) libraryChecks() {
 	data := []byte(ovfDescriptor)
 
 	s.check("library: the storage and placement targets are found through SOAP", func(ctx context.Context) error {
-		ds, err := s.finder.Datastore(ctx, "/DC0/datastore/LocalDS_0")
-		if err != nil {
-			return err
-		}
-		pool, err := s.finder.ResourcePool(ctx, "/DC0/host/DC0_C0/Resources")
-		if err != nil {
-			return err
-		}
-		folder, err := s.finder.Folder(ctx, "/DC0/vm")
-		if err != nil {
+		var err error
+		if dsRef, poolRef, folderRef, err = s.placementTargets(ctx); err != nil {
 			return err
 		}
 		net, err := s.finder.Network(ctx, "/DC0/network/VM Network")
 		if err != nil {
 			return err
 		}
-		dsRef, poolRef, folderRef, netRef = ds.Reference(), pool.Reference(), folder.Reference(), net.Reference()
+		netRef = net.Reference()
 		return nil
 	})
 
@@ -456,6 +448,24 @@ func (s *suite) libraryChecks() {
 		}
 		return nil
 	})
+}
+
+// placementTargets finds, through SOAP, where the checks put libraries and VMs: the datastore
+// LocalDS_0, the cluster's root pool and the datacenter's VM folder.
+func (s *suite) placementTargets(ctx context.Context) (ds, pool, folder types.ManagedObjectReference, err error) {
+	d, err := s.finder.Datastore(ctx, "/DC0/datastore/LocalDS_0")
+	if err != nil {
+		return
+	}
+	p, err := s.finder.ResourcePool(ctx, "/DC0/host/DC0_C0/Resources")
+	if err != nil {
+		return
+	}
+	f, err := s.finder.Folder(ctx, "/DC0/vm")
+	if err != nil {
+		return
+	}
+	return d.Reference(), p.Reference(), f.Reference(), nil
 }
 
 // activationID names the task a vAPI call spawns, through the header vm-operator sets

@@ -109,6 +109,7 @@ func main() {
 	s.sessionChecks()
 	s.tagChecks()
 	s.libraryChecks()
+	s.templateChecks()
 	s.clusterModuleChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
