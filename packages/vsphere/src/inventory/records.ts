@@ -157,6 +157,17 @@ export interface ScheduledHardwareUpgrade {
   readonly scheduledHardwareUpgradeStatus: string;
 }
 
+/** VirtualMachineBootOptions: how the VM's firmware boots. */
+export interface VmBootOptions {
+  readonly bootDelay: number;
+  /** The next boot enters setup; the VM clears it as it boots. */
+  readonly enterBIOSSetup: boolean;
+  readonly bootRetryEnabled: boolean;
+  readonly bootRetryDelay: number;
+  /** `ipv4` or `ipv6`. */
+  readonly networkBootProtocol: string;
+}
+
 export interface VmConfig {
   readonly uuid: string;
   readonly instanceUuid: string;
@@ -172,6 +183,9 @@ export interface VmConfig {
   readonly cpuHotRemoveEnabled: boolean;
   readonly memoryHotAddEnabled: boolean;
   readonly scheduledHardwareUpgrade: ScheduledHardwareUpgrade;
+  /** `bios` or `efi`. */
+  readonly firmware: string;
+  readonly bootOptions: VmBootOptions;
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
   readonly vmPathName: string;

@@ -81,6 +81,15 @@ export const isSupportedHardwareVersion = (version: string): boolean =>
   (hardwareVersionNumber(version) ?? Number.POSITIVE_INFINITY) <=
   (hardwareVersionNumber(LATEST_HARDWARE_VERSION) as number);
 
+/** vSphere's boot options of a new VM. */
+export const DEFAULT_BOOT_OPTIONS = Object.freeze({
+  bootDelay: 0,
+  enterBIOSSetup: false,
+  bootRetryEnabled: false,
+  bootRetryDelay: 10000,
+  networkBootProtocol: 'ipv4',
+});
+
 /** A VM with no hardware upgrade scheduled. */
 export const NO_SCHEDULED_UPGRADE = Object.freeze({
   upgradePolicy: 'never',
@@ -167,6 +176,8 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     cpuHotRemoveEnabled: false,
     memoryHotAddEnabled: false,
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
+    firmware: 'bios',
+    bootOptions: DEFAULT_BOOT_OPTIONS,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),

@@ -114,13 +114,23 @@ const upgradedAt = (m: Model, vm: VmRecord, moment: 'powerOn' | 'guestShutdown')
   return Object.assign({}, vm, { config });
 };
 
+/** The VM as it boots: a boot into setup happens once, and the flag is cleared, as vSphere does. */
+const booted = (vm: VmRecord): VmRecord =>
+  vm.config.bootOptions?.enterBIOSSetup
+    ? Object.assign({}, vm, {
+        config: Object.assign({}, vm.config, {
+          bootOptions: Object.assign({}, vm.config.bootOptions, { enterBIOSSetup: false }),
+        }),
+      })
+    : vm;
+
 /** The VM suspended: its guest stops reporting. */
 const suspended = (vm: VmRecord): VmRecord =>
   Object.assign({}, vm, { powerState: 'suspended', guest: GUEST_OFF } as const);
 
 /** The running VM booted again now: a new boot time and a freshly booted guest. */
 const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
-  freshlyBooted(m, Object.assign({}, vm, { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
+  freshlyBooted(m, Object.assign({}, booted(vm), { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
 
 /** A running VM's guest after its NICs changed: same leases, same host name. */
 const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
@@ -228,7 +238,7 @@ export const virtualMachineOperations = (m: Model) => {
           const on: VmRecord = Object.assign(
             {},
             // A suspended VM resumes as it was: its hardware cannot change.
-            resumed ? current : upgradedAt(m, current, 'powerOn'),
+            resumed ? current : booted(upgradedAt(m, current, 'powerOn')),
             onHost ? { host: onHost.id } : {},
             {
               powerState: 'poweredOn',

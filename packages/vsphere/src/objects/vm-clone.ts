@@ -34,7 +34,7 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { applyConfigSpec, checkHardware, type VmConfigSpec } from './vm-config-spec.js';
+import { applyConfigSpec, checkFirmware, checkHardware, type VmConfigSpec } from './vm-config-spec.js';
 import {
   type CustomizationSpec,
   customizedGuest,
@@ -203,6 +203,8 @@ const createdVm = (
     cpuHotAddEnabled: spec.cpuHotAddEnabled === true,
     cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled === true,
     memoryHotAddEnabled: spec.memoryHotAddEnabled === true,
+    ...(spec.firmware === undefined ? {} : { firmware: checkFirmware(spec.firmware) }),
+    bootOptions: Object.assign({}, base.config.bootOptions, spec.bootOptions),
     vmPathName: homePath(m, ds, parsed.path, name),
   };
   const vm: VmRecord = { ...base, config };

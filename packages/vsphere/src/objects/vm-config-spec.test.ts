@@ -105,6 +105,38 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     expect(get(ref.value).config).toMatchObject(flags);
   });
 
+  it('changes the firmware only while off and merges boot options; a boot clears enterBIOSSetup', async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    await expect(reconfigure({ firmware: 'efi' })).rejects.toMatchObject({
+      fault: { _type: 'InvalidPowerState' },
+    });
+    await reconfigure({ bootOptions: { bootDelay: 5000, enterBIOSSetup: true } });
+    expect(vsphere.read(vm.id, 'config.bootOptions')).toMatchObject({
+      bootDelay: 5000,
+      enterBIOSSetup: true,
+      bootRetryDelay: 10000,
+    });
+    vsphere.vm.rebootGuest(vm.id);
+    expect(get().config.bootOptions).toMatchObject({ bootDelay: 5000, enterBIOSSetup: false });
+    await run(vsphere.vm.powerOff(vm.id));
+    await expect(reconfigure({ firmware: 'uefi' })).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument' },
+    });
+    await reconfigure({ firmware: 'efi' });
+    expect(vsphere.read(vm.id, 'config.firmware')).toBe('efi');
+    const spec = {
+      name: 'efi',
+      files: { vmPathName: '[LocalDS_0]' },
+      firmware: 'efi',
+      bootOptions: { bootRetryEnabled: true },
+    };
+    const ref = await run(vsphere.vm.create(vm.parent as string, spec, vm.pool as string));
+    expect(get(ref.value).config).toMatchObject({
+      firmware: 'efi',
+      bootOptions: { bootRetryEnabled: true, bootDelay: 0 },
+    });
+  });
+
   it('schedules a hardware upgrade: pending under a policy, none again under never', async () => {
     const { vsphere, vm, reconfigure } = setup();
     await reconfigure({ scheduledHardwareUpgradeInfo: { upgradePolicy: 'always', versionKey: 'vmx-19' } });

@@ -5,7 +5,13 @@
  */
 import { faults } from '../faults.js';
 import { guestFullName } from '../inventory/guest-os.js';
-import type { OptionValue, ScheduledHardwareUpgrade, VmConfig, VmRecord } from '../inventory/records.js';
+import type {
+  OptionValue,
+  ScheduledHardwareUpgrade,
+  VmBootOptions,
+  VmConfig,
+  VmRecord,
+} from '../inventory/records.js';
 import { isSupportedHardwareVersion, NO_SCHEDULED_UPGRADE } from '../inventory/vm.js';
 import type { Model } from '../model.js';
 import { applyDeviceChanges, type DeviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
@@ -22,6 +28,8 @@ export interface VmConfigSpec {
   cpuHotRemoveEnabled?: boolean;
   memoryHotAddEnabled?: boolean;
   scheduledHardwareUpgradeInfo?: { upgradePolicy?: string; versionKey?: string };
+  firmware?: string;
+  bootOptions?: Partial<VmBootOptions>;
   annotation?: string;
   version?: string;
   uuid?: string;
@@ -67,6 +75,8 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'cpuHotRemoveEnabled',
   'memoryHotAddEnabled',
   'scheduledHardwareUpgradeInfo',
+  'firmware',
+  'bootOptions',
   'version',
   'uuid',
   'instanceUuid',
@@ -79,7 +89,7 @@ const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAdd
 
 /**
  * What a VM that is not powered off may change of its CPUs and memory, as vSphere allows it: the
- * hot plug flags and cores per socket only while off; more CPUs with cpuHotAddEnabled, fewer
+ * hot plug flags, cores per socket and firmware only while off; more CPUs with cpuHotAddEnabled, fewer
  * with cpuHotRemoveEnabled, more memory with memoryHotAddEnabled (and never less), all while on.
  */
 const checkHotPlug = (vm: VmRecord, spec: VmConfigSpec, numCPU: number, memoryMB: number): void => {
@@ -87,6 +97,7 @@ const checkHotPlug = (vm: VmRecord, spec: VmConfigSpec, numCPU: number, memoryMB
   if (vm.powerState === 'poweredOff') return;
   const offOnly =
     HOT_PLUG_FLAGS.some((k) => spec[k] !== undefined && spec[k] !== c[k]) ||
+    (spec.firmware !== undefined && spec.firmware !== c.firmware) ||
     (spec.numCoresPerSocket !== undefined && spec.numCoresPerSocket !== c.numCoresPerSocket);
   const resized = numCPU !== c.numCPU || memoryMB !== c.memoryMB;
   if (offOnly || (resized && vm.powerState !== 'poweredOn'))
@@ -95,6 +106,12 @@ const checkHotPlug = (vm: VmRecord, spec: VmConfigSpec, numCPU: number, memoryMB
   if (numCPU < c.numCPU && !c.cpuHotRemoveEnabled) throw faults.cpuHotPlugNotSupported();
   if (memoryMB < c.memoryMB || (memoryMB > c.memoryMB && !c.memoryHotAddEnabled))
     throw faults.memoryHotPlugNotSupported();
+};
+
+/** `bios` or `efi`; InvalidArgument otherwise. */
+export const checkFirmware = (firmware: string): string => {
+  if (firmware !== 'bios' && firmware !== 'efi') throw faults.invalidArgument('firmware');
+  return firmware;
 };
 
 const UPGRADE_POLICIES: readonly string[] = ['never', 'onSoftPowerOff', 'always'];
@@ -145,6 +162,8 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled ?? c.cpuHotRemoveEnabled,
     memoryHotAddEnabled: spec.memoryHotAddEnabled ?? c.memoryHotAddEnabled,
     scheduledHardwareUpgrade: scheduledUpgrade(c.scheduledHardwareUpgrade, spec.scheduledHardwareUpgradeInfo),
+    firmware: spec.firmware === undefined ? c.firmware : checkFirmware(spec.firmware),
+    bootOptions: spec.bootOptions ? Object.assign({}, c.bootOptions, spec.bootOptions) : c.bootOptions,
     extraConfig: mergeExtraConfig(c.extraConfig, spec.extraConfig),
     devices: applyDeviceChanges(ctx, c.devices, spec.deviceChange ?? []),
     changeVersion: nextChangeVersion(ctx.model, c),

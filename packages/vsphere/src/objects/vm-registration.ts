@@ -12,6 +12,7 @@ import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type { DatastoreRecord, FolderRecord, HostRecord, VmConfig, VmRecord } from '../inventory/records.js';
 import {
+  DEFAULT_BOOT_OPTIONS,
   datastorePath,
   isSupportedHardwareVersion,
   NO_SCHEDULED_UPGRADE,
@@ -129,6 +130,8 @@ const configOfVmx = (m: Model, ctx: DeviceContext, vmx: VmxFacts): VmConfig => {
     cpuHotRemoveEnabled: false,
     memoryHotAddEnabled: false,
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
+    firmware: 'bios',
+    bootOptions: DEFAULT_BOOT_OPTIONS,
     devices: withControllers([...devices, ...disks]),
     extraConfig: [],
     vmPathName: ctx.vmPathName,

@@ -98,19 +98,12 @@ export const vmConfig = (vm: VmRecord) => {
     cpuHotRemoveEnabled: c.cpuHotRemoveEnabled,
     extraConfig: extraConfig(vm),
     swapPlacement: 'inherit',
-    firmware: 'bios',
+    firmware: c.firmware,
     scheduledHardwareUpgradeInfo: {
       _type: 'ScheduledHardwareUpgradeInfo',
       ...c.scheduledHardwareUpgrade,
     },
-    bootOptions: {
-      _type: 'VirtualMachineBootOptions',
-      bootDelay: 0,
-      enterBIOSSetup: false,
-      bootRetryEnabled: false,
-      bootRetryDelay: 10000,
-      networkBootProtocol: 'ipv4',
-    },
+    bootOptions: { _type: 'VirtualMachineBootOptions', ...c.bootOptions },
   };
 };
 
