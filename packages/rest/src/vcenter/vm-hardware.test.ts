@@ -116,3 +116,39 @@ describe('/vcenter/vm/{vm}/hardware/cpu and /memory', () => {
     expect((vsphere.store.get('vm-20') as VmRecord).config).toMatchObject({ numCPU: 2, memoryMB: 64 });
   });
 });
+
+describe('/vcenter/vm/{vm}/hardware/boot', () => {
+  it('reads and changes the firmware and boot options, the firmware only while off', async () => {
+    const { send, patch, vsphere } = await session();
+    expect((await send('GET', '/api/vcenter/vm/vm-20/hardware/boot')).json).toEqual({
+      type: 'BIOS',
+      delay: 0,
+      retry: false,
+      retry_delay: 10000,
+      enter_setup_mode: false,
+    });
+    expect((await patch('/api/vcenter/vm/vm-20/hardware/boot', { delay: 3000, retry: true })).status).toBe(
+      204,
+    );
+    expect((await patch('/api/vcenter/vm/vm-20/hardware/boot', { type: 'EFI' })).json).toMatchObject({
+      error_type: 'NOT_ALLOWED_IN_CURRENT_STATE',
+    });
+    expect((await patch('/api/vcenter/vm/vm-20/hardware/boot', { type: 'UEFI' })).json).toMatchObject({
+      error_type: 'INVALID_ARGUMENT',
+    });
+    await vsphere.vm.powerOff('vm-20').wait();
+    const rest = await send('PATCH', '/rest/vcenter/vm/vm-20/hardware/boot', {
+      body: JSON.stringify({ spec: { type: 'EFI', network_protocol: 'IPV6' } }),
+    });
+    expect(rest.status).toBe(200);
+    expect((await send('GET', '/api/vcenter/vm/vm-20/hardware/boot')).json).toEqual({
+      type: 'EFI',
+      network_protocol: 'IPV6',
+      delay: 3000,
+      retry: true,
+      retry_delay: 10000,
+      enter_setup_mode: false,
+    });
+    expect(vsphere.read('vm-20', 'config.firmware')).toBe('efi');
+  });
+});

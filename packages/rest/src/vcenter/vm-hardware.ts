@@ -1,11 +1,16 @@
 /**
- * A VM's hardware settings (vcenter.vm.hardware, .cpu, .memory): `GET` reads them from the VM's
+ * A VM's hardware settings (vcenter.vm.hardware, .boot, .cpu, .memory): `GET` reads them from the VM's
  * configuration, `PATCH` changes them with ReconfigVM_Task, and `?action=upgrade`
  * (`/hardware/action/upgrade` in `/rest`) raises the hardware version with UpgradeVM_Task.
  * What a running VM may change is the model's rule (hot plug flags, see vm-config-spec.ts); its
  * refusals are not_allowed_in_current_state through the error table.
  */
-import { hardwareVersionNumber, LATEST_HARDWARE_VERSION, type VmConfig } from '@vsim/vsphere';
+import {
+  hardwareVersionNumber,
+  LATEST_HARDWARE_VERSION,
+  type VmConfig,
+  type VmConfigSpec,
+} from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
@@ -55,6 +60,52 @@ export const memoryInfo = (config: VmConfig) => ({
   size_MiB: config.memoryMB,
   hot_add_enabled: config.memoryHotAddEnabled,
 });
+
+/** Boot.Info; the network protocol only for EFI, where it applies. */
+export const bootInfo = (config: VmConfig) => {
+  const boot = config.bootOptions;
+  return {
+    type: config.firmware.toUpperCase(),
+    ...(config.firmware === 'efi' ? { network_protocol: boot.networkBootProtocol.toUpperCase() } : {}),
+    delay: boot.bootDelay,
+    retry: boot.bootRetryEnabled,
+    retry_delay: boot.bootRetryDelay,
+    enter_setup_mode: boot.enterBIOSSetup,
+  };
+};
+
+const FIRMWARE: Readonly<Record<string, string>> = { BIOS: 'bios', EFI: 'efi' };
+const PROTOCOLS: Readonly<Record<string, string>> = { IPV4: 'ipv4', IPV6: 'ipv6' };
+
+/** An enum field of a spec as vSphere's value; invalid_argument for a value not in `values`. */
+const enumField = (spec: Record<string, unknown>, name: string, values: Readonly<Record<string, string>>) => {
+  const value = field(spec, name, 'string');
+  if (value === undefined) return undefined;
+  const mapped = values[value];
+  if (mapped === undefined) throw restError('invalid_argument', `Invalid value '${value}' for '${name}'.`);
+  return mapped;
+};
+
+/** Boot.CreateSpec or Boot.UpdateSpec as a config spec's firmware and boot options (`efi_legacy_boot` is not kept). */
+export const bootSpec = (spec: Record<string, unknown>): VmConfigSpec => {
+  const firmware = enumField(spec, 'type', FIRMWARE);
+  const protocol = enumField(spec, 'network_protocol', PROTOCOLS);
+  const delay = field(spec, 'delay', 'number');
+  const retry = field(spec, 'retry', 'boolean');
+  const retryDelay = field(spec, 'retry_delay', 'number');
+  const setup = field(spec, 'enter_setup_mode', 'boolean');
+  const bootOptions = {
+    ...(delay === undefined ? {} : { bootDelay: delay }),
+    ...(retry === undefined ? {} : { bootRetryEnabled: retry }),
+    ...(retryDelay === undefined ? {} : { bootRetryDelay: retryDelay }),
+    ...(setup === undefined ? {} : { enterBIOSSetup: setup }),
+    ...(protocol === undefined ? {} : { networkBootProtocol: protocol }),
+  };
+  return {
+    ...(firmware === undefined ? {} : { firmware }),
+    ...(Object.keys(bootOptions).length === 0 ? {} : { bootOptions }),
+  };
+};
 
 const versionOf = (vmx: string) => hardwareVersionNumber(vmx) ?? 0;
 
@@ -137,6 +188,15 @@ export const vmHardwareRoutes: RouteSet = (style): Route[] => [
   style === 'api'
     ? { method: 'POST', path: HARDWARE, action: 'upgrade', run: upgradeHardware }
     : { method: 'POST', path: `${HARDWARE}/action/upgrade`, run: upgradeHardware },
+  { method: 'GET', path: `${HARDWARE}/boot`, run: (call) => ({ value: bootInfo(targetVm(call).config) }) },
+  {
+    method: 'PATCH',
+    path: `${HARDWARE}/boot`,
+    run: async (call) => {
+      await reconfigureVm(call, bootSpec(specOf(call)));
+      return {};
+    },
+  },
   { method: 'GET', path: `${HARDWARE}/cpu`, run: (call) => ({ value: cpuInfo(targetVm(call).config) }) },
   { method: 'PATCH', path: `${HARDWARE}/cpu`, run: updateCpu },
   {

@@ -4,7 +4,7 @@
  */
 import type { Device, VmRecord, VSphere } from '@vsim/vsphere';
 import type { Style } from '../styles.js';
-import { cpuInfo, hardwareInfo, memoryInfo } from './vm-hardware.js';
+import { bootInfo, cpuInfo, hardwareInfo, memoryInfo } from './vm-hardware.js';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -13,13 +13,6 @@ interface VmConfigView {
   guestId: string;
   uuid: string;
   instanceUuid: string;
-  firmware: string;
-  bootOptions: {
-    bootDelay: number;
-    bootRetryEnabled: boolean;
-    bootRetryDelay: number;
-    enterBIOSSetup: boolean;
-  };
   hardware: { device: readonly Device[] };
 }
 
@@ -155,20 +148,13 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
     d.controllerKey === undefined ? undefined : byKey.get(d.controllerKey);
   const of = (test: (d: Device) => boolean, shape: (d: Device) => unknown) =>
     style.map(devices.filter(test).map((d) => [d.key, shape(d)] as const));
-  const boot = config.bootOptions;
   return defined({
     name: config.name,
     power_state: POWER_STATES[record.powerState],
     guest_OS: guestOsOf(config.guestId),
     identity: { name: config.name, bios_uuid: config.uuid, instance_uuid: config.instanceUuid },
     hardware: hardwareInfo(record.config),
-    boot: {
-      type: config.firmware.toUpperCase(),
-      delay: boot.bootDelay,
-      retry: boot.bootRetryEnabled,
-      retry_delay: boot.bootRetryDelay,
-      enter_setup_mode: boot.enterBIOSSetup,
-    },
+    boot: bootInfo(record.config),
     boot_devices: [],
     cpu: cpuInfo(record.config),
     memory: memoryInfo(record.config),

@@ -19,6 +19,7 @@ describe('POST /vcenter/vm', () => {
         guest_OS: 'RHEL_8_64',
         placement,
         hardware_version: 'VMX_17',
+        boot: { type: 'EFI', delay: 2000 },
         cpu: { count: 4, cores_per_socket: 2, hot_add_enabled: true },
         memory: { size_MiB: 2048 },
         disks: [{ new_vmdk: { capacity: 2 * 1024 ** 3 } }, { type: 'SATA', new_vmdk: {} }],
@@ -53,6 +54,7 @@ describe('POST /vcenter/vm', () => {
       guest_OS: 'RHEL_8_64',
       cpu: { count: 4, hot_add_enabled: true },
       hardware: { version: 'VMX_17' },
+      boot: { type: 'EFI', delay: 2000 },
     });
     expect(Object.values(info.disks ?? {})).toEqual([
       expect.objectContaining({ type: 'SCSI', scsi: { bus: 0, unit: 0 }, capacity: 2 * 1024 ** 3 }),

@@ -1,8 +1,8 @@
 /**
  * VM.create and VM.delete: `POST /vcenter/vm` with a CreateSpec (`{"spec": ...}` in `/rest`)
  * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs and NICs as the hardware
- * endpoints add them) and answers its id; `boot`, `boot_devices`, floppies and serial and
- * parallel ports are not made. `DELETE /vcenter/vm/{vm}`
+ * endpoints add them) and answers its id; `boot_devices`, floppies and serial and parallel ports
+ * are not made. `DELETE /vcenter/vm/{vm}`
  * destroys it with Destroy_Task (a running VM is not_allowed_in_current_state).
  *
  * The placement is checked as vCenter documents it: `folder` and `datastore` are required, and
@@ -24,7 +24,7 @@ import { deviceSlots } from './vm-adapters.js';
 import { cdromChanges } from './vm-cdrom.js';
 import { diskChanges } from './vm-disk.js';
 import { nicDevice } from './vm-ethernet.js';
-import { hardwareVersion } from './vm-hardware.js';
+import { bootSpec, hardwareVersion } from './vm-hardware.js';
 import { field, specOf, targetVm } from './vm-target.js';
 
 /** The IDE adapters every new VM has, at the keys vSphere gives them. */
@@ -118,6 +118,7 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
   if (guestOs === undefined || !/^[A-Z][A-Z0-9_]*$/.test(guestOs))
     throw restError('invalid_argument', "The field 'guest_OS' is required and must be a GuestOS value.");
   const cpu = field(spec, 'cpu', 'object') ?? {};
+  const boot = field(spec, 'boot', 'object');
   const memory = field(spec, 'memory', 'object') ?? {};
   const version = spec.hardware_version ?? undefined;
   const datastoreName = vsphere.store.get(at.datastore)?.name ?? '';
@@ -141,6 +142,7 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
     cpuHotAddEnabled: field(cpu, 'hot_add_enabled', 'boolean') ?? false,
     cpuHotRemoveEnabled: field(cpu, 'hot_remove_enabled', 'boolean') ?? false,
     memoryHotAddEnabled: field(memory, 'hot_add_enabled', 'boolean') ?? false,
+    ...(boot === undefined ? {} : bootSpec(boot)),
     deviceChange: slots.changes,
   };
 };
