@@ -67,3 +67,5 @@ export const deviceSlots = (devices: readonly Device[]) => {
 
   return { changes, nextKey, add, place };
 };
+
+export type DeviceSlots = ReturnType<typeof deviceSlots>;

@@ -5,27 +5,27 @@
  */
 import { restError } from '../errors.js';
 import type { Route, RouteSet } from '../routes.js';
-import { deviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceRoutes } from './vm-device-routes.js';
+import type { DeviceSlots } from './vm-adapters.js';
+import { type DeviceKind, deviceRoutes, newDrive } from './vm-device-routes.js';
 import { cdromInfo } from './vm-info.js';
 import { field, isObject, specOf } from './vm-target.js';
 
 /** Cdrom.BackingSpec as vSphere's backing of a VirtualCdrom. */
 const cdromBacking = (spec: Record<string, unknown>) => {
-  const backing = field(spec, 'backing', 'object');
-  const type = backing && field(backing, 'type', 'string');
+  const backing = field(spec, 'backing', 'object') ?? {};
+  const type = field(backing, 'type', 'string');
   if (type === 'ISO_FILE') {
-    const file = field(backing as Record<string, unknown>, 'iso_file', 'string');
+    const file = field(backing, 'iso_file', 'string');
     if (file === undefined) throw restError('invalid_argument', "An ISO_FILE backing needs an 'iso_file'.");
     return { _type: 'VirtualCdromIsoBackingInfo', fileName: file };
   }
   if (type === 'HOST_DEVICE')
     return {
       _type: 'VirtualCdromAtapiBackingInfo',
-      deviceName: field(backing as Record<string, unknown>, 'host_device', 'string') ?? '',
+      deviceName: field(backing, 'host_device', 'string') ?? '',
     };
   if (type === 'CLIENT_DEVICE') {
-    const access = field(backing as Record<string, unknown>, 'device_access_type', 'string') ?? 'EMULATION';
+    const access = field(backing, 'device_access_type', 'string') ?? 'EMULATION';
     const _type =
       access === 'PASSTHRU'
         ? 'VirtualCdromRemotePassthroughBackingInfo'
@@ -39,30 +39,14 @@ const cdromBacking = (spec: Record<string, unknown>) => {
 };
 
 /** Adds the drives of `specs` (Cdrom.CreateSpec) to `slots`, labelled after the VM's `existing` ones. */
-export const cdromChanges = (
-  slots: ReturnType<typeof deviceSlots>,
-  specs: readonly unknown[],
-  existing: number,
-) => {
+export const cdromChanges = (slots: DeviceSlots, specs: readonly unknown[], existing: number) => {
   specs.forEach((raw, i) => {
     if (!isObject(raw)) throw restError('invalid_argument', 'A CD-ROM spec must be an object.');
     const at = slots.place(raw, ['IDE', 'SATA'], 'IDE');
     const label = `CD/DVD drive ${existing + i + 1}`;
-    slots.add({
-      operation: 'add',
-      device: {
-        _type: 'VirtualCdrom',
-        key: slots.nextKey(),
-        ...at,
-        deviceInfo: { label, summary: label },
-        backing: cdromBacking(raw),
-        connectable: {
-          startConnected: field(raw, 'start_connected', 'boolean') ?? false,
-          allowGuestControl: field(raw, 'allow_guest_control', 'boolean') ?? false,
-          connected: false,
-        },
-      },
-    });
+    slots.add(
+      newDrive(raw, { _type: 'VirtualCdrom', key: slots.nextKey(), label, backing: cdromBacking(raw) }, at),
+    );
   });
 };
 
@@ -72,11 +56,7 @@ const CDROM: DeviceKind = {
   what: 'CD-ROM',
   is: (d) => d._type === 'VirtualCdrom',
   info: cdromInfo,
-  changes: (call, devices) => {
-    const slots = deviceSlots(devices);
-    cdromChanges(slots, [specOf(call)], devices.filter(CDROM.is).length);
-    return slots.changes;
-  },
+  changes: (call, slots, devices) => cdromChanges(slots, [specOf(call)], devices.filter(CDROM.is).length),
 };
 
 export const vmCdromRoutes: RouteSet = (): Route[] => deviceRoutes(CDROM);

@@ -7,8 +7,9 @@
 import type { Device, VirtualDeviceConfigSpec } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route } from '../routes.js';
+import { type DeviceSlots, deviceSlots } from './vm-adapters.js';
 import { defined } from './vm-info.js';
-import { reconfigureVm, targetVm } from './vm-target.js';
+import { field, reconfigureVm, targetVm } from './vm-target.js';
 
 export interface DeviceKind {
   /** The path of the service, `/vcenter/vm/:vm/hardware/<kind>`. */
@@ -20,9 +21,30 @@ export interface DeviceKind {
   readonly is: (d: Device) => boolean;
   /** The device's Info; `controller` is the adapter it sits on. */
   readonly info: (d: Device, controller: Device | undefined) => object;
-  /** The device changes a create spec makes, on the VM's current devices. */
-  readonly changes: (call: Call, devices: readonly Device[]) => VirtualDeviceConfigSpec[];
+  /** Adds the device changes the call's create spec makes to `slots`, on the VM's `devices`. */
+  readonly changes: (call: Call, slots: DeviceSlots, devices: readonly Device[]) => void;
 }
+
+/** A new CD-ROM or floppy drive where `at` says, labelled, connected at power-on as `spec` says. */
+export const newDrive = (
+  spec: Record<string, unknown>,
+  device: { _type: string; key: number; label: string; backing: object },
+  at: { controllerKey: number; unitNumber?: number },
+): VirtualDeviceConfigSpec => ({
+  operation: 'add',
+  device: {
+    _type: device._type,
+    key: device.key,
+    ...at,
+    deviceInfo: { label: device.label, summary: device.label },
+    backing: device.backing,
+    connectable: {
+      startConnected: field(spec, 'start_connected', 'boolean') ?? false,
+      allowGuestControl: field(spec, 'allow_guest_control', 'boolean') ?? false,
+      connected: false,
+    },
+  },
+});
 
 export const devicesOf = (call: Call, kind: DeviceKind) => targetVm(call).config.devices.filter(kind.is);
 
@@ -41,7 +63,9 @@ export const deviceOf = (call: Call, kind: DeviceKind): Device => {
 const create = async (call: Call, kind: DeviceKind) => {
   const devices = targetVm(call).config.devices;
   const before = new Set(devices.map((d) => d.key));
-  await reconfigureVm(call, { deviceChange: kind.changes(call, devices) });
+  const slots = deviceSlots(devices);
+  kind.changes(call, slots, devices);
+  await reconfigureVm(call, { deviceChange: slots.changes });
   const added = devicesOf(call, kind).find((d) => !before.has(d.key));
   return { value: String(added?.key), created: true };
 };

@@ -6,7 +6,7 @@
  */
 import { restError } from '../errors.js';
 import type { Route, RouteSet } from '../routes.js';
-import { deviceSlots } from './vm-adapters.js';
+import type { DeviceSlots } from './vm-adapters.js';
 import { type DeviceKind, deviceRoutes } from './vm-device-routes.js';
 import { diskInfo } from './vm-info.js';
 import { field, isObject, specOf, targetVm } from './vm-target.js';
@@ -49,7 +49,7 @@ const diskBacking = (spec: Record<string, unknown>, vmPathName: string | undefin
 
 /** The device changes that add `specs` (Disk.CreateSpec) to a VM of `devices`, with its adapters. */
 export const diskChanges = (
-  slots: ReturnType<typeof deviceSlots>,
+  slots: DeviceSlots,
   specs: readonly unknown[],
   vmPathName: string | undefined,
 ): void => {
@@ -72,11 +72,7 @@ const DISK: DeviceKind = {
   what: 'Virtual disk',
   is: (d) => d._type === 'VirtualDisk',
   info: diskInfo,
-  changes: (call, devices) => {
-    const slots = deviceSlots(devices);
-    diskChanges(slots, [specOf(call)], targetVm(call).config.vmPathName);
-    return slots.changes;
-  },
+  changes: (call, slots) => diskChanges(slots, [specOf(call)], targetVm(call).config.vmPathName),
 };
 
 export const vmDiskRoutes: RouteSet = (): Route[] => deviceRoutes(DISK);

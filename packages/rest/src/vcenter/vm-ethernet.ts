@@ -77,12 +77,16 @@ const NIC: DeviceKind = {
   what: 'Ethernet adapter',
   is: (d) => d._type in NIC_TYPES,
   info: nicInfo,
-  changes: (call) => [
-    {
+  changes: (call, slots) =>
+    slots.add({
       operation: 'add',
-      device: nicDevice(call.vsphere, specOf(call), -1, targetVm(call).powerState === 'poweredOn'),
-    },
-  ],
+      device: nicDevice(
+        call.vsphere,
+        specOf(call),
+        slots.nextKey(),
+        targetVm(call).powerState === 'poweredOn',
+      ),
+    }),
 };
 
 /**

@@ -129,6 +129,21 @@ export const cdromInfo = (d: Device, controller: Device | undefined) => {
   return { type, label: label(d), ...where, backing: cdBacking, ...connection(d) };
 };
 
+/** Floppy.Info. */
+export const floppyInfo = (d: Device) => {
+  const backing = d.backing as { _type?: string; fileName?: string; deviceName?: string } | undefined;
+  const kind = backing?._type ?? '';
+  return {
+    label: label(d),
+    backing: kind.includes('Image')
+      ? { type: 'IMAGE_FILE', image_file: backing?.fileName }
+      : kind.includes('Remote')
+        ? { type: 'CLIENT_DEVICE' }
+        : { type: 'HOST_DEVICE', host_device: backing?.deviceName, auto_detect: false },
+    ...connection(d),
+  };
+};
+
 const scsiAdapter = (d: Device) => ({
   label: label(d),
   type: SCSI_TYPES[d._type],
@@ -167,10 +182,7 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
       (d) => d._type === 'VirtualCdrom',
       (d) => cdromInfo(d, controllerOf(d)),
     ),
-    floppies: of(
-      (d) => d._type === 'VirtualFloppy',
-      (d) => ({ label: label(d), ...connection(d) }),
-    ),
+    floppies: of((d) => d._type === 'VirtualFloppy', floppyInfo),
     parallel_ports: of(
       (d) => d._type === 'VirtualParallelPort',
       (d) => ({ label: label(d), ...connection(d) }),

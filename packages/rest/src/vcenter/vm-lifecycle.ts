@@ -1,8 +1,8 @@
 /**
  * VM.create and VM.delete: `POST /vcenter/vm` with a CreateSpec (`{"spec": ...}` in `/rest`)
  * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs and NICs as the hardware
- * endpoints add them) and answers its id; `boot_devices`, floppies and serial and parallel ports
- * are not made. `DELETE /vcenter/vm/{vm}`
+ * endpoints add them) and answers its id; `boot_devices` and serial and parallel ports are not
+ * made. `DELETE /vcenter/vm/{vm}`
  * destroys it with Destroy_Task (a running VM is not_allowed_in_current_state).
  *
  * The placement is checked as vCenter documents it: `folder` and `datastore` are required, and
@@ -24,13 +24,15 @@ import { deviceSlots } from './vm-adapters.js';
 import { cdromChanges } from './vm-cdrom.js';
 import { diskChanges } from './vm-disk.js';
 import { nicDevice } from './vm-ethernet.js';
+import { floppyChanges } from './vm-floppy.js';
 import { bootSpec, hardwareVersion } from './vm-hardware.js';
 import { field, specOf, targetVm } from './vm-target.js';
 
-/** The IDE adapters every new VM has, at the keys vSphere gives them. */
+/** The IDE and SIO controllers every new VM has, at the keys vSphere gives them. */
 const NEW_VM_ADAPTERS: readonly Device[] = [
   { _type: 'VirtualIDEController', key: 200, busNumber: 0 },
   { _type: 'VirtualIDEController', key: 201, busNumber: 1 },
+  { _type: 'VirtualSIOController', key: 400, busNumber: 0 },
 ];
 
 /** The name a VM gets when the spec has none: vCenter generates one; vsim's is `Virtual machine (n)`. */
@@ -126,6 +128,7 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
   // No `disks`: one new disk, as vCenter makes a blank disk of the guest's size.
   diskChanges(slots, listOf(spec, 'disks') ?? [{ new_vmdk: {} }], undefined);
   cdromChanges(slots, listOf(spec, 'cdroms') ?? [], 0);
+  floppyChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'floppies') ?? []);
   for (const nic of listOf(spec, 'nics') ?? [])
     slots.add({ operation: 'add', device: nicDevice(vsphere, nic, slots.nextKey(), false) });
   const count = field(cpu, 'count', 'number');

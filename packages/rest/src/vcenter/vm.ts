@@ -3,7 +3,7 @@
  * (`GET /vcenter/vm/{vm}`) and power (`GET .../power`; actions `?action=start|stop|reset|suspend`
  * in `/api`, `POST .../power/start` in `/rest`), then the routes of the VM's other services:
  * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-disk.ts, vm-cdrom.ts,
- * vm-ethernet.ts)
+ * vm-floppy.ts, vm-ethernet.ts)
  * and guest (vm-guest.ts). Power actions run the model's tasks and answer once they finish, as
  * vCenter's do.
  */
@@ -14,6 +14,7 @@ import { clusterOfHost, datacenterOf, type FilterSpec, has, listMatching } from 
 import { vmCdromRoutes } from './vm-cdrom.js';
 import { vmDiskRoutes } from './vm-disk.js';
 import { vmEthernetRoutes } from './vm-ethernet.js';
+import { vmFloppyRoutes } from './vm-floppy.js';
 import { vmGuestRoutes } from './vm-guest.js';
 import { vmHardwareRoutes } from './vm-hardware.js';
 import { POWER_STATES, vmInfo } from './vm-info.js';
@@ -106,6 +107,7 @@ export const vmRoutes: RouteSet = (style): Route[] => [
   ...vmHardwareRoutes(style),
   ...vmDiskRoutes(style),
   ...vmCdromRoutes(style),
+  ...vmFloppyRoutes(style),
   ...vmEthernetRoutes(style),
   ...vmGuestRoutes(style),
 ];
