@@ -57,6 +57,30 @@ describe('/vcenter/vm/{vm}/hardware/ethernet', () => {
     expect(rest.json).toEqual({ value: '4003' });
   });
 
+  it('moves an adapter to another network and sets its MAC and power-on connection', async () => {
+    const { send, vsphere } = await session();
+    const patch = (body: object) => send('PATCH', `${NICS}/4000`, { body: JSON.stringify(body) });
+    const res = await patch({
+      backing: { type: 'STANDARD_PORTGROUP', network: 'network-7' },
+      mac_type: 'MANUAL',
+      mac_address: '00:50:56:01:02:03',
+      start_connected: false,
+    });
+    expect(res.status).toBe(204);
+    expect((await send('GET', `${NICS}/4000`)).json).toMatchObject({
+      type: 'E1000',
+      backing: { type: 'STANDARD_PORTGROUP', network: 'network-7' },
+      mac_type: 'MANUAL',
+      mac_address: '00:50:56:01:02:03',
+      start_connected: false,
+    });
+    expect((vsphere.store.get('vm-20') as VmRecord).networks).toEqual(['network-7']);
+    expect((await patch({ backing: { type: 'DISTRIBUTED_PORTGROUP', network: 'network-7' } })).status).toBe(
+      404,
+    );
+    expect((await patch({ mac_type: 'MANUAL' })).json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+  });
+
   it('refuses an unknown network, a backing of the wrong type and a MANUAL MAC without an address', async () => {
     const { post } = await session();
     expect(

@@ -1,6 +1,6 @@
 /**
- * A VM's virtual Ethernet adapters (vcenter.vm.hardware.ethernet): list, get, create, delete,
- * connect and disconnect, each a ReconfigVM_Task device change. `nicDevice` also serves VM
+ * A VM's virtual Ethernet adapters (vcenter.vm.hardware.ethernet): list, get, create, update,
+ * delete, connect and disconnect, each a ReconfigVM_Task device change. `nicDevice` also serves VM
  * creation: an Ethernet.CreateSpec on a standard or distributed portgroup, its MAC generated
  * unless `mac_type` is MANUAL.
  */
@@ -28,6 +28,31 @@ const BACKINGS: Readonly<Record<string, string>> = {
   DISTRIBUTED_PORTGROUP: 'DistributedVirtualPortgroup',
 };
 
+/** Ethernet.BackingSpec as a NIC's backing on the network it names (not_found for an unknown one). */
+const networkBacking = (vsphere: VSphere, backing: Record<string, unknown> | undefined) => {
+  const kind = BACKINGS[String(backing?.type)];
+  if (!backing || kind === undefined)
+    throw restError(
+      'invalid_argument',
+      "An Ethernet adapter needs a 'backing' of type STANDARD_PORTGROUP or DISTRIBUTED_PORTGROUP.",
+    );
+  const id = field(backing, 'network', 'string');
+  const network = lookupOf(vsphere, id, [kind], 'Network', 'com.vmware.api.vcenter.network.not_found');
+  return { network: moref(kind, network.id) };
+};
+
+/** The MAC fields of a spec: a MANUAL `mac_type` with its `mac_address`, and only it. */
+const macOf = (spec: Record<string, unknown>) => {
+  const macType = field(spec, 'mac_type', 'string');
+  const mac = field(spec, 'mac_address', 'string');
+  if (
+    (macType !== undefined && !['GENERATED', 'ASSIGNED', 'MANUAL'].includes(macType)) ||
+    (macType === 'MANUAL') !== (mac !== undefined)
+  )
+    throw restError('invalid_argument', "A MANUAL 'mac_type' needs a 'mac_address', and only it.");
+  return macType === 'MANUAL' ? { addressType: 'manual', macAddress: mac } : {};
+};
+
 /** An Ethernet.CreateSpec as the device a ReconfigVM_Task or CreateVM_Task adds. */
 export const nicDevice = (vsphere: VSphere, spec: unknown, key: number, poweredOn: boolean): Device => {
   if (!isObject(spec)) throw restError('invalid_argument', 'An Ethernet adapter spec must be an object.');
@@ -35,33 +60,14 @@ export const nicDevice = (vsphere: VSphere, spec: unknown, key: number, poweredO
   const _type = NIC_CLASSES[type];
   if (_type === undefined)
     throw restError('invalid_argument', `Invalid value '${type}' for the adapter's 'type'.`);
-  const backing = field(spec, 'backing', 'object');
-  const kind = BACKINGS[String(backing?.type)];
-  if (!backing || kind === undefined)
-    throw restError(
-      'invalid_argument',
-      "An Ethernet adapter needs a 'backing' of type STANDARD_PORTGROUP or DISTRIBUTED_PORTGROUP.",
-    );
-  const network = lookupOf(
-    vsphere,
-    field(backing, 'network', 'string'),
-    [kind],
-    'Network',
-    'com.vmware.api.vcenter.network.not_found',
-  );
-  const macType = field(spec, 'mac_type', 'string') ?? 'GENERATED';
-  const mac = field(spec, 'mac_address', 'string');
-  if (
-    !['GENERATED', 'ASSIGNED', 'MANUAL'].includes(macType) ||
-    (macType === 'MANUAL') !== (mac !== undefined)
-  )
-    throw restError('invalid_argument', "A MANUAL 'mac_type' needs a 'mac_address', and only it.");
+  const backing = networkBacking(vsphere, field(spec, 'backing', 'object'));
+  const mac = macOf(spec);
   const startConnected = field(spec, 'start_connected', 'boolean') ?? false;
   return {
     _type,
     key,
-    backing: { network: moref(kind, network.id) },
-    ...(macType === 'MANUAL' ? { addressType: 'manual', macAddress: mac } : {}),
+    backing,
+    ...mac,
     connectable: {
       startConnected,
       allowGuestControl: field(spec, 'allow_guest_control', 'boolean') ?? false,
@@ -90,6 +96,32 @@ const NIC: DeviceKind = {
 };
 
 /**
+ * Ethernet.update: another network, a manual MAC, and how the adapter connects at power-on. The
+ * adapter's type and the other fields stay as they are.
+ */
+const updateNic = async (call: Call) => {
+  const nic = deviceOf(call, NIC);
+  const spec = specOf(call);
+  const backing = field(spec, 'backing', 'object');
+  const startConnected = field(spec, 'start_connected', 'boolean');
+  const guestControl = field(spec, 'allow_guest_control', 'boolean');
+  const connectable = {
+    ...(nic.connectable as object | undefined),
+    ...(startConnected === undefined ? {} : { startConnected }),
+    ...(guestControl === undefined ? {} : { allowGuestControl: guestControl }),
+  };
+  const device: Device = {
+    _type: nic._type,
+    key: nic.key,
+    ...(backing === undefined ? {} : { backing: networkBacking(call.vsphere, backing) }),
+    ...macOf(spec),
+    connectable,
+  };
+  await reconfigureVm(call, { deviceChange: [{ operation: 'edit', device }] });
+  return {};
+};
+
+/**
  * Ethernet.connect and .disconnect: only a running VM's adapters connect, as vCenter's; one in
  * the state asked for already is already_in_desired_state.
  */
@@ -113,6 +145,7 @@ const setConnected = async (call: Call, connected: boolean) => {
 
 export const vmEthernetRoutes: RouteSet = (style): Route[] => [
   ...deviceRoutes(NIC),
+  { method: 'PATCH', path: `${NIC.path}/:nic`, run: updateNic },
   ...(['connect', 'disconnect'] as const).map((action): Route => {
     const run = (call: Call) => setConnected(call, action === 'connect');
     return style === 'api'
