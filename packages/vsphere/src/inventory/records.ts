@@ -157,6 +157,12 @@ export interface ScheduledHardwareUpgrade {
   readonly scheduledHardwareUpgradeStatus: string;
 }
 
+/** VirtualMachineBootOptionsBootableDevice: a CD-ROM, a floppy, or a disk or NIC by device key. */
+export interface BootableDevice {
+  readonly _type: string;
+  readonly deviceKey?: number;
+}
+
 /** VirtualMachineBootOptions: how the VM's firmware boots. */
 export interface VmBootOptions {
   readonly bootDelay: number;
@@ -166,6 +172,8 @@ export interface VmBootOptions {
   readonly bootRetryDelay: number;
   /** `ipv4` or `ipv6`. */
   readonly networkBootProtocol: string;
+  /** The devices tried first, in order; empty: the firmware's own order. */
+  readonly bootOrder: readonly BootableDevice[];
 }
 
 export interface VmConfig {

@@ -88,6 +88,7 @@ export const DEFAULT_BOOT_OPTIONS = Object.freeze({
   bootRetryEnabled: false,
   bootRetryDelay: 10000,
   networkBootProtocol: 'ipv4',
+  bootOrder: Object.freeze([]),
 });
 
 /** A VM with no hardware upgrade scheduled. */

@@ -116,6 +116,9 @@ describe('ReconfigVM_Task: hardware and settings', () => {
       enterBIOSSetup: true,
       bootRetryDelay: 10000,
     });
+    const bootOrder = [{ _type: 'VirtualMachineBootOptionsBootableDiskDevice', deviceKey: 2000 }];
+    await reconfigure({ bootOptions: { bootOrder } });
+    expect(vsphere.read(vm.id, 'config.bootOptions.bootOrder')).toEqual(bootOrder);
     vsphere.vm.rebootGuest(vm.id);
     expect(get().config.bootOptions).toMatchObject({ bootDelay: 5000, enterBIOSSetup: false });
     await run(vsphere.vm.powerOff(vm.id));
