@@ -50,3 +50,9 @@ export const setup = (options: VSphereOptions = { seed: 1 }) => {
   };
   return { vsphere, handler, send, login };
 };
+
+/** A model and handler as `setup` gives them, with a logged-in sender. */
+export const loggedIn = async (options?: VSphereOptions) => {
+  const ctx = setup(options);
+  return { ...ctx, ...(await ctx.login()) };
+};

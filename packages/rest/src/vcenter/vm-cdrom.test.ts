@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
-
-const session = async () => {
-  const ctx = setup();
-  return { ...ctx, ...(await ctx.login()) };
-};
+import { loggedIn } from '../test-helpers.js';
 
 const CDROMS = '/api/vcenter/vm/vm-20/hardware/cdrom';
 
 describe('/vcenter/vm/{vm}/hardware/cdrom', () => {
   it('lists, adds on the free IDE slot or a SATA adapter, reads and removes CD-ROM drives', async () => {
-    const { send } = await session();
+    const { send } = await loggedIn();
     expect((await send('GET', CDROMS)).json).toEqual([{ cdrom: '3000' }]);
     const iso = await send('POST', CDROMS, {
       body: JSON.stringify({

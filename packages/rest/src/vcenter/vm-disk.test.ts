@@ -1,14 +1,13 @@
 import type { DatastoreRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
+import { loggedIn } from '../test-helpers.js';
 
 const GIB = 1024 ** 3;
 
 const session = async () => {
-  const ctx = setup();
-  const auth = await ctx.login();
-  const post = (url: string, body: object) => auth.send('POST', url, { body: JSON.stringify(body) });
-  return { ...ctx, ...auth, post };
+  const ctx = await loggedIn();
+  const post = (url: string, body: object) => ctx.send('POST', url, { body: JSON.stringify(body) });
+  return { ...ctx, post };
 };
 
 describe('/vcenter/vm/{vm}/hardware/disk', () => {

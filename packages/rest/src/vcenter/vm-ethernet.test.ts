@@ -1,13 +1,12 @@
 import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
+import { loggedIn } from '../test-helpers.js';
 
 const session = async () => {
-  const ctx = setup();
-  const auth = await ctx.login();
+  const ctx = await loggedIn();
   const post = (url: string, body?: object) =>
-    auth.send('POST', url, body === undefined ? {} : { body: JSON.stringify(body) });
-  return { ...ctx, ...auth, post };
+    ctx.send('POST', url, body === undefined ? {} : { body: JSON.stringify(body) });
+  return { ...ctx, post };
 };
 
 const NICS = '/api/vcenter/vm/vm-20/hardware/ethernet';

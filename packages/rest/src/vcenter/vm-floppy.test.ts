@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
-
-const session = async () => {
-  const ctx = setup();
-  return { ...ctx, ...(await ctx.login()) };
-};
+import { loggedIn } from '../test-helpers.js';
 
 const FLOPPIES = '/api/vcenter/vm/vm-20/hardware/floppy';
 
 describe('/vcenter/vm/{vm}/hardware/floppy', () => {
   it('adds floppy drives on the SIO controller, reads and removes them', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     expect((await send('GET', FLOPPIES)).json).toEqual([]);
     const image = await send('POST', FLOPPIES, {
       body: JSON.stringify({ backing: { type: 'IMAGE_FILE', image_file: '[LocalDS_0] boot.flp' } }),
@@ -36,7 +31,7 @@ describe('/vcenter/vm/{vm}/hardware/floppy', () => {
   });
 
   it('gives a new VM the floppy drives of its CreateSpec', async () => {
-    const { send } = await session();
+    const { send } = await loggedIn();
     const res = await send('POST', '/api/vcenter/vm', {
       body: JSON.stringify({
         guest_OS: 'OTHER',

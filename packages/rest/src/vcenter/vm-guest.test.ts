@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
-
-const session = async () => {
-  const ctx = setup();
-  return { ...ctx, ...(await ctx.login()) };
-};
+import { loggedIn } from '../test-helpers.js';
 
 describe('GET /vcenter/vm/{vm}/guest/identity', () => {
   it('reports what the tools report, and 503 while they are not running', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     const res = await send('GET', '/api/vcenter/vm/vm-20/guest/identity');
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({
@@ -27,7 +22,7 @@ describe('GET /vcenter/vm/{vm}/guest/identity', () => {
 
 describe('/vcenter/vm/{vm}/guest/power', () => {
   it('reads the guest power state and whether soft operations are ready', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     expect((await send('GET', '/api/vcenter/vm/vm-20/guest/power')).json).toEqual({
       state: 'RUNNING',
       operations_ready: true,
@@ -39,7 +34,7 @@ describe('/vcenter/vm/{vm}/guest/power', () => {
   });
 
   it('shuts the guest down, reboots it and puts it in standby, answering at once', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     expect((await send('POST', '/api/vcenter/vm/vm-21/guest/power?action=reboot')).status).toBe(204);
     expect(vsphere.read('vm-21', 'runtime.powerState')).toBe('poweredOn');
     expect((await send('POST', '/api/vcenter/vm/vm-20/guest/power?action=shutdown')).status).toBe(204);
@@ -54,7 +49,7 @@ describe('/vcenter/vm/{vm}/guest/power', () => {
   });
 
   it('answers service_unavailable when the tools are unavailable', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     vsphere.interceptor.add({ method: 'ShutdownGuest', times: 1, fault: { _type: 'ToolsUnavailable' } });
     const res = await send('POST', '/api/vcenter/vm/vm-20/guest/power?action=shutdown');
     expect(res).toMatchObject({ status: 503, json: { error_type: 'SERVICE_UNAVAILABLE' } });
@@ -63,7 +58,7 @@ describe('/vcenter/vm/{vm}/guest/power', () => {
 
 describe('GET /vcenter/vm/{vm}/guest/networking/interfaces', () => {
   it("lists the guest's NICs with their addresses, and 503 while the tools do not run", async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     const res = await send('GET', '/api/vcenter/vm/vm-20/guest/networking/interfaces');
     expect(res.json).toEqual([
       {

@@ -1,13 +1,12 @@
 import { LATEST_HARDWARE_VERSION, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
+import { loggedIn } from '../test-helpers.js';
 import { vmxVersion } from './vm-hardware.js';
 
 const session = async () => {
-  const ctx = setup();
-  const auth = await ctx.login();
-  const patch = (url: string, body: object) => auth.send('PATCH', url, { body: JSON.stringify(body) });
-  return { ...ctx, ...auth, patch };
+  const ctx = await loggedIn();
+  const patch = (url: string, body: object) => ctx.send('PATCH', url, { body: JSON.stringify(body) });
+  return { ...ctx, patch };
 };
 
 const LATEST = vmxVersion(LATEST_HARDWARE_VERSION);

@@ -2,7 +2,7 @@
  * `GET /vcenter/vm/{vm}`: the VM's Info in vAPI's shape, read from the model's
  * `config` property (devices keyed by their device key, as vCenter keys them).
  */
-import type { Device, VmRecord, VSphere } from '@vsim/vsphere';
+import type { Device, VmConfig, VmRecord, VSphere } from '@vsim/vsphere';
 import type { Style } from '../styles.js';
 import { bootInfo, cpuInfo, hardwareInfo, memoryInfo } from './vm-hardware.js';
 
@@ -151,6 +151,39 @@ const scsiAdapter = (d: Device) => ({
   sharing: SHARING[String(d.sharedBus ?? 'noSharing')] ?? 'NONE',
 });
 
+const BOOTABLE = 'VirtualMachineBootOptionsBootable';
+/** vAPI's boot device types as vSphere's bootable device types. */
+export const BOOTABLE_TYPES: Readonly<Record<string, string>> = {
+  CDROM: `${BOOTABLE}CdromDevice`,
+  DISK: `${BOOTABLE}DiskDevice`,
+  ETHERNET: `${BOOTABLE}EthernetDevice`,
+  FLOPPY: `${BOOTABLE}FloppyDevice`,
+};
+const TYPE_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(BOOTABLE_TYPES).map(([k, v]) => [v, k]),
+);
+
+interface Entry {
+  type: string;
+  nic?: string;
+  disks?: string[];
+}
+
+/** The boot order as Device.Entry values. */
+export const bootDevices = (config: VmConfig): Entry[] => {
+  const entries: Entry[] = [];
+  for (const device of config.bootOptions.bootOrder) {
+    const type = TYPE_OF[device._type];
+    if (type === undefined) continue;
+    const key = String(device.deviceKey);
+    const last = entries.at(-1);
+    if (type === 'DISK' && last?.type === 'DISK') last.disks?.push(key);
+    else if (type === 'DISK') entries.push({ type, disks: [key] });
+    else entries.push(type === 'ETHERNET' ? { type, nic: key } : { type });
+  }
+  return entries;
+};
+
 /** JSON leaves out what is undefined, as vAPI leaves out unset optional fields. */
 export const defined = <T extends object>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
 
@@ -170,7 +203,7 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
     identity: { name: config.name, bios_uuid: config.uuid, instance_uuid: config.instanceUuid },
     hardware: hardwareInfo(record.config),
     boot: bootInfo(record.config),
-    boot_devices: [],
+    boot_devices: bootDevices(record.config),
     cpu: cpuInfo(record.config),
     memory: memoryInfo(record.config),
     disks: of(

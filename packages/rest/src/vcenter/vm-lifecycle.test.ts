@@ -1,18 +1,13 @@
 import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { setup } from '../test-helpers.js';
+import { loggedIn } from '../test-helpers.js';
 import { guestIdOf } from './vm-lifecycle.js';
-
-const session = async () => {
-  const ctx = setup();
-  return { ...ctx, ...(await ctx.login()) };
-};
 
 const placement = { folder: 'group-v3', cluster: 'domain-c14', datastore: 'datastore-19' };
 
 describe('POST /vcenter/vm', () => {
   it('creates a VM through CreateVM_Task with its CPUs, memory, disks and NICs: 201 and its id', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     const res = await send('POST', '/api/vcenter/vm', {
       body: JSON.stringify({
         name: 'web-1',
@@ -81,7 +76,7 @@ describe('POST /vcenter/vm', () => {
   });
 
   it('gives a VM without disks one new disk, and a VM without a name a generated one', async () => {
-    const { send } = await session();
+    const { send } = await loggedIn();
     const body = JSON.stringify({
       guest_OS: 'OTHER',
       placement: { ...placement, cluster: undefined, host: 'host-13' },
@@ -99,7 +94,7 @@ describe('POST /vcenter/vm', () => {
   });
 
   it('answers /rest with {value} for a {spec} body', async () => {
-    const { send } = await session();
+    const { send } = await loggedIn();
     const res = await send('POST', '/rest/vcenter/vm', {
       body: JSON.stringify({ spec: { name: 'old-style', guest_OS: 'UBUNTU_64', placement } }),
     });
@@ -108,7 +103,7 @@ describe('POST /vcenter/vm', () => {
   });
 
   it('refuses a missing placement, unknown ids and a taken name as vCenter does, making nothing', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     const count = () => [...vsphere.store.ofKind('VirtualMachine')].length;
     const before = count();
     const create = (spec: object) => send('POST', '/api/vcenter/vm', { body: JSON.stringify(spec) });
@@ -139,7 +134,7 @@ describe('POST /vcenter/vm', () => {
 
 describe('DELETE /vcenter/vm/{vm}', () => {
   it('destroys a powered-off VM and refuses a running one with not_allowed_in_current_state', async () => {
-    const { send, vsphere } = await session();
+    const { send, vsphere } = await loggedIn();
     const running = await send('DELETE', '/api/vcenter/vm/vm-20');
     expect(running).toMatchObject({ status: 400, json: { error_type: 'NOT_ALLOWED_IN_CURRENT_STATE' } });
     await vsphere.vm.powerOff('vm-20').wait();

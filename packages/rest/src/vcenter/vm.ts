@@ -2,7 +2,7 @@
  * Virtual machines: the list (`GET /vcenter/vm` with its FilterSpec), the Info
  * (`GET /vcenter/vm/{vm}`) and power (`GET .../power`; actions `?action=start|stop|reset|suspend`
  * in `/api`, `POST .../power/start` in `/rest`), then the routes of the VM's other services:
- * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-disk.ts, vm-cdrom.ts,
+ * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-boot-devices.ts, vm-disk.ts, vm-cdrom.ts,
  * vm-floppy.ts, vm-ethernet.ts)
  * and guest (vm-guest.ts). Power actions run the model's tasks and answer once they finish, as
  * vCenter's do.
@@ -11,6 +11,7 @@ import { isVimFault, type Task, type VmRecord, type VSphere } from '@vsim/vspher
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { clusterOfHost, datacenterOf, type FilterSpec, has, listMatching } from './filters.js';
+import { vmBootDeviceRoutes } from './vm-boot-devices.js';
 import { vmCdromRoutes } from './vm-cdrom.js';
 import { vmDiskRoutes } from './vm-disk.js';
 import { vmEthernetRoutes } from './vm-ethernet.js';
@@ -105,6 +106,7 @@ export const vmRoutes: RouteSet = (style): Route[] => [
   ),
   ...vmLifecycleRoutes(style),
   ...vmHardwareRoutes(style),
+  ...vmBootDeviceRoutes(style),
   ...vmDiskRoutes(style),
   ...vmCdromRoutes(style),
   ...vmFloppyRoutes(style),
