@@ -15,6 +15,7 @@ describe('POST /vcenter/vm', () => {
         placement,
         hardware_version: 'VMX_17',
         boot: { type: 'EFI', delay: 2000 },
+        boot_devices: [{ type: 'CDROM' }, { type: 'DISK' }],
         cpu: { count: 4, cores_per_socket: 2, hot_add_enabled: true },
         memory: { size_MiB: 2048 },
         disks: [{ new_vmdk: { capacity: 2 * 1024 ** 3 } }, { type: 'SATA', new_vmdk: {} }],
@@ -50,6 +51,7 @@ describe('POST /vcenter/vm', () => {
       cpu: { count: 4, hot_add_enabled: true },
       hardware: { version: 'VMX_17' },
       boot: { type: 'EFI', delay: 2000 },
+      boot_devices: [{ type: 'CDROM' }, { type: 'DISK', disks: ['2000'] }],
     });
     expect(Object.values(info.disks ?? {})).toEqual([
       expect.objectContaining({ type: 'SCSI', scsi: { bus: 0, unit: 0 }, capacity: 2 * 1024 ** 3 }),
@@ -124,6 +126,8 @@ describe('POST /vcenter/vm', () => {
       nics: [{ backing: { type: 'STANDARD_PORTGROUP', network: 'network-999' } }],
     });
     expect(network.status).toBe(404);
+    const noNic = await create({ guest_OS: 'OTHER', placement, boot_devices: [{ type: 'ETHERNET' }] });
+    expect(noNic.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
     const wrongHost = await create({ guest_OS: 'OTHER', placement: { ...placement, host: 'host-13' } });
     expect(wrongHost.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
     const taken = await create({ name: 'DC0_H0_VM0', guest_OS: 'OTHER', placement });

@@ -1,8 +1,7 @@
 /**
  * VM.create and VM.delete: `POST /vcenter/vm` with a CreateSpec (`{"spec": ...}` in `/rest`)
  * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs and NICs as the hardware
- * endpoints add them) and answers its id; `boot_devices` and serial and parallel ports are not
- * made. `DELETE /vcenter/vm/{vm}`
+ * endpoints add them) and answers its id; serial and parallel ports are not made. `DELETE /vcenter/vm/{vm}`
  * destroys it with Destroy_Task (a running VM is not_allowed_in_current_state).
  *
  * The placement is checked as vCenter documents it: `folder` and `datastore` are required, and
@@ -10,6 +9,7 @@
  * pool). Unknown ids are not_found, a taken name already_exists (the model's DuplicateName).
  */
 import type {
+  BootableDevice,
   ComputeResourceRecord,
   Device,
   HostRecord,
@@ -26,7 +26,8 @@ import { diskChanges } from './vm-disk.js';
 import { nicDevice } from './vm-ethernet.js';
 import { floppyChanges } from './vm-floppy.js';
 import { bootSpec, hardwareVersion } from './vm-hardware.js';
-import { field, specOf, targetVm } from './vm-target.js';
+import { BOOTABLE_TYPES, NIC_TYPES } from './vm-info.js';
+import { field, isObject, specOf, targetVm } from './vm-target.js';
 
 /** The IDE and SIO controllers every new VM has, at the keys vSphere gives them. */
 const NEW_VM_ADAPTERS: readonly Device[] = [
@@ -114,6 +115,28 @@ const listOf = (spec: Record<string, unknown>, name: string): unknown[] | undefi
   return value;
 };
 
+/** The keys vSphere gives a new VM's first disk and first NIC. */
+const FIRST_KEYS: Readonly<Record<string, number>> = { DISK: 2000, ETHERNET: 4000 };
+
+/**
+ * A CreateSpec's `boot_devices` (types only) as a boot order: a DISK or ETHERNET entry is the
+ * VM's first disk or NIC, which it must have.
+ */
+const bootOrderOf = (entries: readonly unknown[], devices: readonly Device[]): BootableDevice[] =>
+  entries.map((entry) => {
+    const type = isObject(entry) ? String(entry.type) : '';
+    const _type = BOOTABLE_TYPES[type];
+    if (_type === undefined) throw restError('invalid_argument', `Invalid boot device type '${type}'.`);
+    const deviceKey = FIRST_KEYS[type];
+    if (deviceKey === undefined) return { _type };
+    const has =
+      type === 'DISK'
+        ? devices.some((d) => d._type === 'VirtualDisk')
+        : devices.some((d) => d._type in NIC_TYPES);
+    if (!has) throw restError('invalid_argument', `The virtual machine has no ${type} device to boot from.`);
+    return { _type, deviceKey };
+  });
+
 /** VM.CreateSpec as CreateVM_Task's VirtualMachineConfigSpec. */
 const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Placement): VmConfigSpec => {
   const guestOs = field(spec, 'guest_OS', 'string') ?? field(spec, 'guest_os', 'string');
@@ -131,6 +154,15 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
   floppyChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'floppies') ?? []);
   for (const nic of listOf(spec, 'nics') ?? [])
     slots.add({ operation: 'add', device: nicDevice(vsphere, nic, slots.nextKey(), false) });
+  const bootOrder = bootOrderOf(
+    listOf(spec, 'boot_devices') ?? [],
+    slots.changes.map((c) => c.device),
+  );
+  const bootSettings = boot === undefined ? {} : bootSpec(boot);
+  const bootOptions = {
+    ...bootSettings.bootOptions,
+    ...(bootOrder.length === 0 ? {} : { bootOrder }),
+  };
   const count = field(cpu, 'count', 'number');
   const cores = field(cpu, 'cores_per_socket', 'number');
   const size = field(memory, 'size_MiB', 'number') ?? field(memory, 'size_mib', 'number');
@@ -145,7 +177,8 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
     cpuHotAddEnabled: field(cpu, 'hot_add_enabled', 'boolean') ?? false,
     cpuHotRemoveEnabled: field(cpu, 'hot_remove_enabled', 'boolean') ?? false,
     memoryHotAddEnabled: field(memory, 'hot_add_enabled', 'boolean') ?? false,
-    ...(boot === undefined ? {} : bootSpec(boot)),
+    ...(bootSettings.firmware === undefined ? {} : { firmware: bootSettings.firmware }),
+    ...(Object.keys(bootOptions).length === 0 ? {} : { bootOptions }),
     deviceChange: slots.changes,
   };
 };
