@@ -1,6 +1,6 @@
 /**
- * A VM's hardware settings (vcenter.vm.hardware, .boot, .cpu, .memory): `GET` reads them from the VM's
- * configuration, `PATCH` changes them with ReconfigVM_Task, and `?action=upgrade`
+ * A VM's hardware settings (vcenter.vm.hardware, .boot, .cpu, .memory): `GET` reads them from the
+ * VM's configuration, `PATCH` changes them with ReconfigVM_Task, and `?action=upgrade`
  * (`/hardware/action/upgrade` in `/rest`) raises the hardware version with UpgradeVM_Task.
  * What a running VM may change is the model's rule (hot plug flags, see vm-config-spec.ts); its
  * refusals are not_allowed_in_current_state through the error table.

@@ -1,8 +1,9 @@
 /**
  * VM.create and VM.delete: `POST /vcenter/vm` with a CreateSpec (`{"spec": ...}` in `/rest`)
- * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs and NICs as the hardware
- * endpoints add them) and answers its id; serial and parallel ports are not made. `DELETE /vcenter/vm/{vm}`
- * destroys it with Destroy_Task (a running VM is not_allowed_in_current_state).
+ * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs, floppies and NICs as the
+ * hardware endpoints add them) and answers its id; serial and parallel ports are not made.
+ * `DELETE /vcenter/vm/{vm}` destroys it with Destroy_Task (a running VM is
+ * not_allowed_in_current_state).
  *
  * The placement is checked as vCenter documents it: `folder` and `datastore` are required, and
  * one of `resource_pool`, `host`, `cluster` (a host or cluster alone places the VM in its root

@@ -2,10 +2,9 @@
  * Virtual machines: the list (`GET /vcenter/vm` with its FilterSpec), the Info
  * (`GET /vcenter/vm/{vm}`) and power (`GET .../power`; actions `?action=start|stop|reset|suspend`
  * in `/api`, `POST .../power/start` in `/rest`), then the routes of the VM's other services:
- * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-boot-devices.ts, vm-disk.ts, vm-cdrom.ts,
- * vm-floppy.ts, vm-ethernet.ts)
- * and guest (vm-guest.ts). Power actions run the model's tasks and answer once they finish, as
- * vCenter's do.
+ * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-boot-devices.ts, vm-disk.ts,
+ * vm-cdrom.ts, vm-floppy.ts, vm-ethernet.ts) and guest (vm-guest.ts). Power actions run the
+ * model's tasks and answer once they finish, as vCenter's do.
  */
 import { isVimFault, type Task, type VmRecord, type VSphere } from '@vsim/vsphere';
 import { restError } from '../errors.js';
