@@ -1197,8 +1197,10 @@ def snapshot_property_tree_and_current():
     expect_equal(node.vm._moId, vm._moId, "tree node's vm")
     expect_equal(vm.snapshot.currentSnapshot._moId, Snap.first._moId, "currentSnapshot")
     expect_equal([s._moId for s in vm.rootSnapshot], [Snap.first._moId], "vm.rootSnapshot")
-    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=2, memoryMB=64)))
+    # Without CPU and memory hot add, a running VM's CPUs and memory change only when it is off.
+    task_error_strict(vim.fault.CpuHotPlugNotSupported, vm.ReconfigVM_Task, vim.vm.ConfigSpec(numCPUs=2))
     run_task(vm.PowerOffVM_Task())
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=2, memoryMB=64)))
     Snap.second = run_task(vm.CreateSnapshot_Task("pv-snap2", "", True, False))
     Snap.third = run_task(vm.CreateSnapshot_Task("pv-snap3", "", False, False))
     expect_equal(snapshot_tree(vm),
