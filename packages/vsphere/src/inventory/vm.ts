@@ -65,6 +65,8 @@ export interface VmSpec {
   /** The BIOS UUID (`config.uuid`) and instance UUID; random when absent. */
   uuid?: string;
   instanceUuid?: string;
+  /** `bios` (the default) or `efi`. */
+  firmware?: string;
 }
 
 /** The newest virtual hardware the simulated hosts run (vSphere 8.0 U2's), and the datacenters' default. */
@@ -177,7 +179,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     cpuHotRemoveEnabled: false,
     memoryHotAddEnabled: false,
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
-    firmware: 'bios',
+    firmware: spec.firmware ?? 'bios',
     bootOptions: DEFAULT_BOOT_OPTIONS,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,

@@ -12,7 +12,7 @@ import type { MoRef } from '../refs.js';
 import { createFixture, GIB } from '../testing/fixture.js';
 import type { VSphere, VSphereOptions } from '../vsphere.js';
 import type { DeploySpec } from './deploy.js';
-import { SAMPLE_OVF_IMAGES } from './ovf.js';
+import { descriptorOfVm, SAMPLE_OVF_IMAGES } from './ovf.js';
 
 const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
 
@@ -70,7 +70,10 @@ describe('deploying an OVF item', () => {
       guestId: 'ubuntu64Guest',
       guestFullName: 'Ubuntu Linux (64-bit)',
       version: 'vmx-19',
+      firmware: 'efi',
     });
+    // An OVF export of the VM says its firmware again.
+    expect(descriptorOfVm(vm, (id) => id).firmware).toBe('efi');
     expect(vm.config.devices.filter(isDisk).map((d) => d.capacityInKB)).toEqual([20 * 1024 * 1024]);
     expect(vsphere.store.referrers('childEntity', folder).has(vm.id)).toBe(true);
     expect(vsphere.store.referrers('vm', host.id).has(vm.id)).toBe(true);

@@ -290,6 +290,7 @@ export const deployOperations = (m: Model) => {
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             thinProvisioned: t.thin,
             version: spec.config?.version ?? ovf.hardwareVersion,
+            firmware: ovf.firmware,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),

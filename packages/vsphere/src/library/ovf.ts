@@ -348,7 +348,7 @@ export const descriptorOfVm = (
       capacityKB: d.capacityInKB as number,
     })),
     networks: [...networks],
-    firmware: 'bios',
+    firmware: c.firmware === 'efi' ? 'efi' : 'bios',
     hardwareVersion: c.version,
     ...(c.annotation ? { annotation: c.annotation } : {}),
     ...(withExtraConfig && c.extraConfig.length > 0 ? { extraConfig: c.extraConfig } : {}),
