@@ -66,16 +66,18 @@ export const within = (path: string, folder: string) => path === folder || path.
 export const datastoreFileAccess = (m: Model) => {
   /**
    * The datastore a `/folder` URL names: `dsName` in the datacenter at `dcPath` (an inventory
-   * path, `DC0` or `folder/DC0`; the only datacenter when absent). InvalidDatastore otherwise.
+   * path, `DC0` or `folder/DC0`). Without `dcPath`, as a host's URL names its datastore alone,
+   * the one datastore of that name in the inventory. InvalidDatastore otherwise.
    */
   const datastoreAt = (dcPath: string | undefined, dsName: string | undefined): DatastoreRecord => {
-    const datacenters = m.store.idsOf('Datacenter');
-    const dc = dcPath
-      ? findByInventoryPath(m.store, dcPath)
-      : datacenters.size === 1
-        ? m.store.get([...datacenters][0] as string)
-        : undefined;
-    const ds = dc?.kind === 'Datacenter' && dsName ? datastoreByName(m, dc.id, dsName) : undefined;
+    let ds: DatastoreRecord | undefined;
+    if (dsName && dcPath) {
+      const dc = findByInventoryPath(m.store, dcPath);
+      ds = dc?.kind === 'Datacenter' ? datastoreByName(m, dc.id, dsName) : undefined;
+    } else if (dsName) {
+      const named = [...m.store.idsOf('Datacenter')].flatMap((dc) => datastoreByName(m, dc, dsName) ?? []);
+      ds = named.length === 1 ? named[0] : undefined;
+    }
     if (!ds) throw faults.invalidDatastore(dsName ?? '');
     return ds;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DatacenterRecord, DatastoreRecord, TaskRecord } from '../inventory/records.js';
+import type { DatacenterRecord, DatastoreRecord, HostRecord, TaskRecord } from '../inventory/records.js';
 import type { Task } from '../model.js';
 import type { MoRef } from '../refs.js';
 import { saveState, serializeState } from '../save.js';
@@ -342,5 +342,27 @@ describe('free space', () => {
     const move = () => files.move('[LocalDS_0] moved.txt', dc.id, '[LocalDS_1] moved.txt', dc.id);
     expect(await failsWith(fixture, move)).toBe('NoDiskSpace');
     expect(read('moved.txt')).toHaveLength(3000);
+  });
+});
+
+describe('a /folder URL without dcPath', () => {
+  it('finds the one datastore of its name in the inventory, and no datastore whose name two datacenters share', async () => {
+    const { vsphere, at } = createFixture({ inventory: { dc: 2 } });
+    const host = at<HostRecord>('/DC1/host/DC1_C0/DC1_C0_H0');
+    const system = vsphere.read<{ datastoreSystem: MoRef }>(host.id, 'configManager').datastoreSystem;
+    const nfs = vsphere.datastoreSystem.createNas(system, {
+      remoteHost: 'nfs.example.com',
+      remotePath: '/exports/iso',
+      localPath: 'nfs-iso',
+      accessMode: 'readWrite',
+    });
+    expect(vsphere.files.datastoreAt(undefined, 'nfs-iso').id).toBe(nfs.value);
+    expect(vsphere.files.datastoreAt('DC1', 'nfs-iso').id).toBe(nfs.value);
+    expect(await faultOf(() => vsphere.files.datastoreAt('DC0', 'nfs-iso'))).toBe('InvalidDatastore');
+    // Each datacenter has a LocalDS_0: without dcPath the name is not enough.
+    expect(vsphere.files.datastoreAt('DC1', 'LocalDS_0').id).not.toBe(
+      vsphere.files.datastoreAt('DC0', 'LocalDS_0').id,
+    );
+    expect(await faultOf(() => vsphere.files.datastoreAt(undefined, 'LocalDS_0'))).toBe('InvalidDatastore');
   });
 });
