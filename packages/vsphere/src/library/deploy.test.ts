@@ -49,6 +49,12 @@ const setup = (options: VSphereOptions = {}) => {
 };
 
 describe('deploying an OVF item', () => {
+  it("gives the VM the firmware its deployment asks for, over the descriptor's", async () => {
+    const { vsphere, item, target, run } = setup();
+    const ref = await run(vsphere.library.deploy(item, { ...target, config: { firmware: 'bios' } }));
+    expect((vsphere.store.get(ref.value) as VmRecord).config.firmware).toBe('bios');
+  });
+
   it('creates the VM the descriptor describes on the least loaded host of the pool', async () => {
     const { vsphere, at, ds, item, folder, pool, target, run } = setup();
     const used = ds.used;

@@ -70,6 +70,8 @@ export interface DeployConfig {
   /** The guest OS and the virtual hardware (`vmx-NN`), over the descriptor's. */
   guestId?: string;
   version?: string;
+  /** `bios` or `efi`, over the descriptor's. */
+  firmware?: string;
   /**
    * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
    * first power-on: applied at the boot when the deployment powers the VM on, else pending.
@@ -290,7 +292,7 @@ export const deployOperations = (m: Model) => {
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             thinProvisioned: t.thin,
             version: spec.config?.version ?? ovf.hardwareVersion,
-            firmware: ovf.firmware,
+            firmware: spec.config?.firmware ?? ovf.firmware,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),

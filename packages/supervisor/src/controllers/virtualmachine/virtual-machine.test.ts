@@ -591,6 +591,15 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, held)).toBeUndefined();
   });
 
+  it("creates the VM with spec.bootOptions.firmware, else the image's firmware", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'image-firmware'));
+    await f.kube.create(newVm(f, 'bios', { bootOptions: { firmware: 'bios' } }));
+    await f.settle();
+    expect(vsphereVm(f, await getVm(f, 'image-firmware'))?.config.firmware).toBe('efi');
+    expect(vsphereVm(f, await getVm(f, 'bios'))?.config.firmware).toBe('bios');
+  });
+
   it('raises the hardware to spec.minHardwareVersion and sets spec.guestID, at create and while off', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'old', { minHardwareVersion: 17 }));

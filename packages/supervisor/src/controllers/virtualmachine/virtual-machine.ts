@@ -1195,6 +1195,9 @@ function deployConfig(
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
   if (vm.spec?.guestID) config.guestId = vm.spec.guestID;
+  // vm-operator's create config spec: the spec's firmware over the image's.
+  const firmware = vm.spec?.bootOptions?.firmware;
+  if (firmware === 'bios' || firmware === 'efi') config.firmware = firmware;
   const version = createHardwareVersion(vm, imageVersion);
   if (version !== undefined) config.version = version;
   config.nics = nics;
