@@ -1716,17 +1716,22 @@ def virtual_disk_manager_create_query_and_delete():
 
 
 
-@check
-def unregister_browse_and_register_back():
+def vm_with_new_disk(name, capacity_kb):
+    """A new VM on DC0_H0 with a disk of its own: its host's pool and the VM."""
     host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
     disk = vim.vm.device.VirtualDeviceSpec(
         operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
         fileOperation=vim.vm.device.VirtualDeviceSpec.FileOperation.create,
-        device=vim.vm.device.VirtualDisk(key=-1, controllerKey=-100, capacityInKB=2048,
+        device=vim.vm.device.VirtualDisk(key=-1, controllerKey=-100, capacityInKB=capacity_kb,
                                          backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent")))
-    spec = created_vm_spec("pv-registered")
+    spec = created_vm_spec(name)
     spec.deviceChange = list(spec.deviceChange) + [disk]
-    vm = run_task(S.dc.vmFolder.CreateVM_Task(spec, pool, host))
+    return pool, run_task(S.dc.vmFolder.CreateVM_Task(spec, pool, host))
+
+
+@check
+def unregister_browse_and_register_back():
+    pool, vm = vm_with_new_disk("pv-registered", 2048)
     vmx, uuid, instance = vm.config.files.vmPathName, vm.config.uuid, vm.config.instanceUuid
     disk_uuids = [d.backing.uuid for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
     vm.UnregisterVM()
@@ -1754,15 +1759,7 @@ def unregister_browse_and_register_back():
 
 @check
 def vm_folder_copied_and_registered():
-    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
-    disk = vim.vm.device.VirtualDeviceSpec(
-        operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
-        fileOperation=vim.vm.device.VirtualDeviceSpec.FileOperation.create,
-        device=vim.vm.device.VirtualDisk(key=-1, controllerKey=-100, capacityInKB=4096,
-                                         backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent")))
-    spec = created_vm_spec("pv-copied")
-    spec.deviceChange = list(spec.deviceChange) + [disk]
-    vm = run_task(S.dc.vmFolder.CreateVM_Task(spec, pool, host))
+    pool, vm = vm_with_new_disk("pv-copied", 4096)
     folder = vm.config.files.vmPathName.rsplit("/", 1)[0]
     ds = folder[1:folder.index("]")]
     copy = "[%s] pv-copy" % ds
