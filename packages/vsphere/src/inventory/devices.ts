@@ -320,6 +320,12 @@ export const diskFactsOf = (devices: readonly Device[], disk: Device): Omit<Virt
   };
 };
 
+/** A descriptor's VirtualDiskType as a disk backing's flags: the other way from `diskFactsOf`'s type. */
+export const provisioningOf = (diskType: string) => ({
+  thinProvisioned: diskType === 'thin',
+  eagerlyScrub: diskType === 'eagerZeroedThick',
+});
+
 /** A First Class Disk's VirtualDiskType: thin unless made thick (`eagerZeroedThick`, `lazyZeroedThick`). */
 export const storageObjectDiskType = (disk: Pick<VStorageObjectRecord, 'provisioningType'>): string =>
   disk.provisioningType === 'eagerZeroedThick'

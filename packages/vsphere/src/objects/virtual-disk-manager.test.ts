@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type {
   DatacenterRecord,
+  DatastoreFileRecord,
   DatastoreRecord,
   Device,
   VmRecord,
@@ -354,6 +355,29 @@ describe('a standalone disk attached to a VM', () => {
     expect(attached).toMatchObject({ capacityInKB: 4096, backing: { thinProvisioned: false } });
     // The VM's disk is the same disk: the same UUID, now read from the VM's device.
     expect(disks.queryUuid('[LocalDS_0] attached.vmdk', dc.id)).toBe(uuid);
+  });
+
+  it('keeps an eagerly zeroed disk eagerly zeroed, attached and let go again', async () => {
+    const { vsphere, create, run, at, disks, dc, listed } = setup();
+    await create('eager.vmdk', spec(2048, 'eagerZeroedThick'));
+    const vm = at<VmRecord>(`/DC0/vm/${VM}`);
+    const file = '[LocalDS_0] eager.vmdk';
+    const device = { _type: 'VirtualDisk', key: -1, capacityInKB: 0, backing: { fileName: file } };
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device }] }));
+    const attached = (vsphere.store.get(vm.id) as VmRecord).config.devices.find(
+      (d) => (d.backing as { fileName?: string } | undefined)?.fileName === file,
+    ) as Device;
+    expect(attached.backing).toMatchObject({ thinProvisioned: false, eagerlyScrub: true });
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'remove', device: attached }] }));
+    expect(disks.queryUuid(file, dc.id)).toBeTruthy();
+    expect(await listed('[LocalDS_0]')).toContainEqual(
+      expect.objectContaining({ path: 'eager.vmdk', thin: false }),
+    );
+    const kept = [...vsphere.store.ofKind<DatastoreFileRecord>('DatastoreFile')].find(
+      (r) => r.name === 'eager.vmdk',
+    );
+    expect(kept?.disk).toMatchObject({ capacityKb: 2048, diskType: 'eagerZeroedThick' });
   });
 
   it('is counted once while the VM has it, and goes with the VM', async () => {

@@ -17,6 +17,7 @@ import {
   ethernetCard,
   isDisk,
   isEthernetCard,
+  provisioningOf,
   virtualDisk,
 } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
@@ -263,8 +264,7 @@ export const reclaimDisk = (ctx: DeviceContext, disk: Device): Device => {
       ...backing,
       uuid,
       contentId: diskContentId(uuid),
-      thinProvisioned: diskType === 'thin',
-      eagerlyScrub: diskType === 'eagerZeroedThick',
+      ...provisioningOf(diskType),
     },
   };
 };
@@ -285,6 +285,7 @@ const newDisk = (
   // An existing standalone disk (VirtualDiskManager's) is what its descriptor says it is.
   const descriptor = !creating && path ? standaloneDescriptor(ctx.tx, ds.id, path) : undefined;
   const existing = descriptor?.disk;
+  const provisioning = existing && provisioningOf(existing.diskType);
   const kb = d.capacityInKB as number | undefined;
   const bytes = existing
     ? existing.capacityKb * 1024
@@ -302,11 +303,12 @@ const newDisk = (
     fileName,
     datastore: moref('Datastore', ds.id),
     uuid: existing?.uuid ?? ctx.model.random.uuid(),
-    thinProvisioned: existing ? existing.diskType === 'thin' : (backing.thinProvisioned ?? true),
+    thinProvisioned: provisioning ? provisioning.thinProvisioned : (backing.thinProvisioned ?? true),
   });
+  const eagerlyScrub = provisioning ? provisioning.eagerlyScrub : backing.eagerlyScrub;
   const options = {
     ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
-    ...(backing.eagerlyScrub !== undefined ? { eagerlyScrub: backing.eagerlyScrub } : {}),
+    ...(eagerlyScrub !== undefined ? { eagerlyScrub } : {}),
   };
   if (descriptor) takeStandaloneDisk(ctx, descriptor);
   return { ...disk, capacityInBytes: bytes, backing: { ...(disk.backing as object), ...options } };
