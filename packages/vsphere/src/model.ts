@@ -74,8 +74,8 @@ export interface TaskCall extends Call {
 export type RemovalHook = (tx: Tx, removed: readonly string[]) => void;
 
 /** Work that follows writes in the same transaction; `written` are the ids written, removed ones too. */
-/** `written`: the ids the transaction wrote or removed so far. */
-export type WriteHook = (tx: Tx, written: Iterable<string>) => void;
+/** Reads what the transaction wrote or removed so far in `tx.writes`, when it needs to. */
+export type WriteHook = (tx: Tx) => void;
 
 /** A running or finished task as the TypeScript API hands it out. */
 export interface Task<T = unknown> {
@@ -264,7 +264,7 @@ export class Model {
       for (const [id, after] of tx.writes) if (after === null) removed.push(id);
       if (removed.length > 0) for (const hook of this.#removalHooks) hook(tx, removed);
     }
-    for (const hook of this.#writeHooks) hook(tx, tx.writes.keys());
+    for (const hook of this.#writeHooks) hook(tx);
     return result;
   }
 

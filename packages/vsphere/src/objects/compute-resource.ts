@@ -483,8 +483,8 @@ const prunedConfig = (
 };
 
 /** Whether a transaction wrote or removed a VM or a host. */
-const wroteVmOrHost = (tx: Tx, written: Iterable<string>): boolean => {
-  for (const id of written) {
+const wroteVmOrHost = (tx: Tx): boolean => {
+  for (const id of tx.writes.keys()) {
     const record = tx.get(id);
     if (record === undefined || record.kind === 'VirtualMachine' || record.kind === 'HostSystem') return true;
   }
@@ -498,12 +498,12 @@ const wroteVmOrHost = (tx: Tx, written: Iterable<string>): boolean => {
  */
 export const leaveClusterConfig =
   (m: Model) =>
-  (tx: Tx, written: Iterable<string>): void => {
+  (tx: Tx): void => {
     // Looked at only once a cluster has a configuration: most inventories have none.
     let moved: boolean | undefined;
     for (const stored of m.store.ofKind<ComputeResourceRecord>('ClusterComputeResource')) {
       if (!stored.config) continue;
-      moved ??= wroteVmOrHost(tx, written);
+      moved ??= wroteVmOrHost(tx);
       if (!moved) return;
       const cluster = tx.get(stored.id) as ComputeResourceRecord | undefined;
       if (!cluster?.config) continue;
