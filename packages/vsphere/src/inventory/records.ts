@@ -170,6 +170,8 @@ export interface VmBootOptions {
   readonly enterBIOSSetup: boolean;
   readonly bootRetryEnabled: boolean;
   readonly bootRetryDelay: number;
+  /** The firmware checks the signatures of what it boots (EFI firmware only). */
+  readonly efiSecureBootEnabled: boolean;
   /** `ipv4` or `ipv6`. */
   readonly networkBootProtocol: string;
   /** The devices tried first, in order; empty: the firmware's own order. */
@@ -194,6 +196,8 @@ export interface VmConfig {
   /** `bios` or `efi`. */
   readonly firmware: string;
   readonly bootOptions: VmBootOptions;
+  /** Changed Block Tracking of the VM's disks, what backup software reads. */
+  readonly changeTrackingEnabled: boolean;
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
   readonly vmPathName: string;

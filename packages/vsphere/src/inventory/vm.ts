@@ -89,6 +89,7 @@ export const DEFAULT_BOOT_OPTIONS = Object.freeze({
   enterBIOSSetup: false,
   bootRetryEnabled: false,
   bootRetryDelay: 10000,
+  efiSecureBootEnabled: false,
   networkBootProtocol: 'ipv4',
   bootOrder: Object.freeze([]),
 });
@@ -181,6 +182,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
     firmware: spec.firmware ?? 'bios',
     bootOptions: DEFAULT_BOOT_OPTIONS,
+    changeTrackingEnabled: false,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),

@@ -34,7 +34,13 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { applyConfigSpec, checkFirmware, checkHardware, type VmConfigSpec } from './vm-config-spec.js';
+import {
+  applyConfigSpec,
+  bootOptionsAfter,
+  checkFirmware,
+  checkHardware,
+  type VmConfigSpec,
+} from './vm-config-spec.js';
 import {
   type CustomizationSpec,
   customizedGuest,
@@ -196,6 +202,7 @@ const createdVm = (
     ...(spec.extraConfig ? { extraConfig: spec.extraConfig.filter((o) => o.value !== '') } : {}),
     ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
   });
+  const firmware = spec.firmware === undefined ? base.config.firmware : checkFirmware(spec.firmware);
   const config = {
     ...base.config,
     ...(spec.uuid ? { uuid: spec.uuid } : {}),
@@ -203,8 +210,9 @@ const createdVm = (
     cpuHotAddEnabled: spec.cpuHotAddEnabled === true,
     cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled === true,
     memoryHotAddEnabled: spec.memoryHotAddEnabled === true,
-    ...(spec.firmware === undefined ? {} : { firmware: checkFirmware(spec.firmware) }),
-    bootOptions: Object.assign({}, base.config.bootOptions, spec.bootOptions),
+    firmware,
+    bootOptions: bootOptionsAfter(base.config.bootOptions, spec.bootOptions, firmware),
+    changeTrackingEnabled: spec.changeTrackingEnabled === true,
     vmPathName: homePath(m, ds, parsed.path, name),
   };
   const vm: VmRecord = { ...base, config };

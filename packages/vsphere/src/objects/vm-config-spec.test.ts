@@ -140,6 +140,48 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     });
   });
 
+  it('turns secure boot on for EFI firmware alone (InvalidVmConfig otherwise), also in a create', async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(vsphere.read(vm.id, 'config.bootOptions.efiSecureBootEnabled')).toBe(false);
+    await expect(reconfigure({ bootOptions: { efiSecureBootEnabled: true } })).rejects.toMatchObject({
+      fault: { _type: 'InvalidVmConfig', property: 'msg.hostd.configSpec.efi' },
+    });
+    expect(get().config.bootOptions.efiSecureBootEnabled).toBe(false);
+    // The firmware of the same spec counts.
+    await reconfigure({ firmware: 'efi', bootOptions: { efiSecureBootEnabled: true } });
+    expect(vsphere.read(vm.id, 'config.bootOptions.efiSecureBootEnabled')).toBe(true);
+    const spec = { name: 'secure', files: { vmPathName: '[LocalDS_0]' } };
+    const secure = { bootOptions: { efiSecureBootEnabled: true } };
+    await expect(
+      run(vsphere.vm.create(vm.parent as string, { ...spec, ...secure }, vm.pool as string)),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidVmConfig' } });
+    const ref = await run(
+      vsphere.vm.create(vm.parent as string, { ...spec, ...secure, firmware: 'efi' }, vm.pool as string),
+    );
+    expect(get(ref.value).config.bootOptions.efiSecureBootEnabled).toBe(true);
+  });
+
+  it('turns Changed Block Tracking on and off, in a create too; a template may not', async () => {
+    const { vsphere, vm, reconfigure, run } = setup();
+    expect(vsphere.read(vm.id, 'config.changeTrackingEnabled')).toBe(false);
+    expect(vsphere.read(vm.id, 'capability.changeTrackingSupported')).toBe(true);
+    await reconfigure({ changeTrackingEnabled: true });
+    expect(vsphere.read(vm.id, 'config.changeTrackingEnabled')).toBe(true);
+    await reconfigure({ annotation: 'kept' });
+    expect(vsphere.read(vm.id, 'config.changeTrackingEnabled')).toBe(true);
+    await reconfigure({ changeTrackingEnabled: false });
+    expect(vsphere.read(vm.id, 'config.changeTrackingEnabled')).toBe(false);
+    const spec = { name: 'ctk', files: { vmPathName: '[LocalDS_0]' }, changeTrackingEnabled: true };
+    const ref = await run(vsphere.vm.create(vm.parent as string, spec, vm.pool as string));
+    expect(vsphere.read(ref.value, 'config.changeTrackingEnabled')).toBe(true);
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.vm.markAsTemplate(vm.id);
+    await expect(reconfigure({ changeTrackingEnabled: true })).rejects.toMatchObject({
+      fault: { _type: 'NotSupported' },
+    });
+  });
+
   it('schedules a hardware upgrade: pending under a policy, none again under never', async () => {
     const { vsphere, vm, reconfigure } = setup();
     await reconfigure({ scheduledHardwareUpgradeInfo: { upgradePolicy: 'always', versionKey: 'vmx-19' } });

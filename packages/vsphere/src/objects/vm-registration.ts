@@ -132,6 +132,7 @@ const configOfVmx = (m: Model, ctx: DeviceContext, vmx: VmxFacts): VmConfig => {
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
     firmware: 'bios',
     bootOptions: DEFAULT_BOOT_OPTIONS,
+    changeTrackingEnabled: false,
     devices: withControllers([...devices, ...disks]),
     extraConfig: [],
     vmPathName: ctx.vmPathName,

@@ -104,6 +104,7 @@ export const vmConfig = (vm: VmRecord) => {
       ...c.scheduledHardwareUpgrade,
     },
     bootOptions: { _type: 'VirtualMachineBootOptions', ...c.bootOptions },
+    changeTrackingEnabled: c.changeTrackingEnabled,
   };
 };
 
@@ -376,6 +377,7 @@ export const vmCapability = () => ({
   virtualMmuUsageSupported: true,
   diskSharesSupported: true,
   bootOptionsSupported: true,
+  changeTrackingSupported: true,
   settingVideoRamSizeSupported: true,
 });
 
