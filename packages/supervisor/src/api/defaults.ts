@@ -12,6 +12,7 @@ import type {
   ClusterVirtualMachineImage,
   PartialObjectRef,
   VirtualMachine,
+  VirtualMachineBootOptions,
   VirtualMachineImage,
   VirtualMachineImageRef,
   VirtualMachineNetworkSpec,
@@ -104,7 +105,18 @@ function applySchemaDefaults(spec: VirtualMachineSpec): void {
   // Nested: copied, as the spec given may share it with a stored object.
   if (probe?.guestHeartbeat && probe.guestHeartbeat.thresholdStatus === undefined)
     spec.readinessProbe = { ...probe, guestHeartbeat: { ...probe.guestHeartbeat, thresholdStatus: 'green' } };
+  const boot = spec.bootOptions;
+  if (boot && lacksBootDefault(boot))
+    spec.bootOptions = {
+      ...boot,
+      bootRetry: boot.bootRetry ?? 'Disabled',
+      efiSecureBoot: boot.efiSecureBoot ?? 'Disabled',
+      networkBootProtocol: boot.networkBootProtocol ?? 'IP4',
+    };
 }
+
+const lacksBootDefault = (boot: VirtualMachineBootOptions): boolean =>
+  boot.bootRetry === undefined || boot.efiSecureBoot === undefined || boot.networkBootProtocol === undefined;
 
 /** Whether a spec lacks a field the CRD schema defaults. */
 const lacksSchemaDefault = (spec: VirtualMachineSpec): boolean =>
@@ -113,7 +125,8 @@ const lacksSchemaDefault = (spec: VirtualMachineSpec): boolean =>
   spec.restartMode === undefined ||
   spec.promoteDisksMode === undefined ||
   (spec.readinessProbe?.guestHeartbeat !== undefined &&
-    spec.readinessProbe.guestHeartbeat.thresholdStatus === undefined);
+    spec.readinessProbe.guestHeartbeat.thresholdStatus === undefined) ||
+  (spec.bootOptions !== undefined && lacksBootDefault(spec.bootOptions));
 
 /** The spec with the CRD schema's defaults where it has none; the same object when it lacks none. */
 export function withSchemaDefaults(spec: VirtualMachineSpec | undefined): VirtualMachineSpec | undefined {

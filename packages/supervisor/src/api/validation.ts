@@ -5,6 +5,7 @@
 
 import { deepEqual } from '../store/meta.js';
 import { dns1123SubdomainProblems } from '../store/names.js';
+import { quantityValue } from '../store/quantity.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
@@ -94,8 +95,94 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
     if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
   }
+  const capacity = bootDiskCapacity(vm);
+  if (capacity !== undefined && capacity % MIB !== 0)
+    errors.push(invalid('spec.advanced.bootDiskCapacity', capacity, 'value must be a multiple of MB'));
   return errors;
 }
+
+const MIB = 1024 * 1024;
+
+/** `spec.advanced.bootDiskCapacity` in bytes; undefined when it is unset or zero, as vm-operator ignores it then. */
+export function bootDiskCapacity(vm: VirtualMachine): number | undefined {
+  const capacity = vm.spec?.advanced?.bootDiskCapacity;
+  const bytes = capacity === undefined ? undefined : quantityValue(capacity);
+  return bytes || undefined;
+}
+
+/**
+ * vm-operator's `validateBootOptions`: a boot order is set after create only, naming devices the
+ * VM has, each once; a retry delay needs retries; secure boot needs EFI firmware.
+ */
+function bootOptionsProblems(vm: VirtualMachine, old?: VirtualMachine): FieldError[] {
+  const options = vm.spec?.bootOptions;
+  if (!options) return [];
+  const errors: FieldError[] = [];
+  if (options.bootOrder)
+    errors.push(
+      ...(old ? bootOrderProblems(vm) : [forbidden('spec.bootOptions.bootOrder', 'when creating a VM')]),
+    );
+  if (options.bootRetryDelay !== undefined && options.bootRetry !== 'Enabled')
+    errors.push({
+      ...required('spec.bootOptions.bootRetry'),
+      message: 'Required value: bootRetry must be set when setting bootRetryDelay',
+    });
+  if (options.efiSecureBoot === 'Enabled' && options.firmware !== 'efi')
+    errors.push(
+      forbidden(
+        'spec.bootOptions.efiSecureBoot',
+        "cannot set efiSecureBoot when image firmware is not 'efi'",
+      ),
+    );
+  return errors;
+}
+
+function bootOrderProblems(vm: VirtualMachine): FieldError[] {
+  const errors: FieldError[] = [];
+  const names = new Set<string>();
+  const spec = vm.spec ?? {};
+  spec.bootOptions?.bootOrder?.forEach((device, i) => {
+    const path = `spec.bootOptions.bootOrder[${i}]`;
+    const name = device.name ?? '';
+    if ((device.type === 'Network' || device.type === 'Disk') && name === '') {
+      errors.push({
+        ...required(`${path}.name`),
+        message: `Required value: name must not be empty when specifying a bootable device of type "${device.type}"`,
+      });
+      return;
+    }
+    if (names.has(name)) {
+      errors.push(duplicate(path, name));
+      return;
+    }
+    names.add(name);
+    if (device.type === 'Network') {
+      if (!spec.network)
+        errors.push(
+          invalid(path, device, `cannot specify network device "${name}" when vm.spec.network is empty`),
+        );
+      else if (!spec.network.interfaces?.some((iface) => iface.name === name))
+        errors.push(
+          invalid(
+            path,
+            device,
+            `bootable network device "${name}" was not found in vm.Spec.Network.Interfaces`,
+          ),
+        );
+    } else if (device.type === 'Disk') {
+      if (!vm.status?.volumes?.some((volume) => volume.name === name))
+        errors.push(
+          invalid(path, device, `bootable disk device "${name}" was not found in vm.Status.Volumes`),
+        );
+    } else if (device.type === 'CDRom') {
+      if (!spec.hardware?.cdrom?.length)
+        errors.push(invalid(path, device, 'no CD-ROM device(s) defined for this VM'));
+    } else errors.push(invalid(`${path}.type`, device, `unsupported bootable device type: "${device.type}"`));
+  });
+  return errors;
+}
+
+const NOT_WHEN_POWERED_ON = 'updates to this field is not allowed when VM power is on';
 
 /**
  * `spec.volumes` as vm-operator checks it, in its order: on update, no volume with `removable:
@@ -362,6 +449,7 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   // An affinity is the group's placement to honour: a VM with one names its group.
   if (vm.spec?.affinity && !vm.spec.groupName)
     errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
+  errors.push(...bootOptionsProblems(vm));
   errors.push(...currentSnapshotNameProblems(vm));
   return errors;
 }
@@ -401,8 +489,11 @@ export function validateVirtualMachineUpdate(
     errors.push(invalid('spec.powerState', 'Suspended', 'cannot suspend a VM that is powered off'));
   // A VM whose power-on a check annotation holds is not on yet: it may still change.
   const on = prev.powerState === 'PoweredOn' && !hasAnnotationWithPrefix(old, POWER_ON_CHECK_PREFIX);
-  if (on && spec.powerState === 'PoweredOn' && spec.guestID !== prev.guestID)
-    errors.push(forbidden('spec.guestID', 'updates to this field is not allowed when VM power is on'));
+  if (on && spec.powerState === 'PoweredOn') {
+    if (spec.guestID !== prev.guestID) errors.push(forbidden('spec.guestID', NOT_WHEN_POWERED_ON));
+    if (!deepEqual(spec.bootOptions, prev.bootOptions))
+      errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
+  }
   errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
   errors.push(...immutable('spec.image', prev.image, spec.image));
   if (!capabilities.vmResize) errors.push(...immutable('spec.className', prev.className, spec.className));
@@ -434,6 +525,7 @@ export function validateVirtualMachineUpdate(
   errors.push(...bootstrapProviderChanges(vm, old));
   errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));
+  errors.push(...bootOptionsProblems(vm, old));
   errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;
 }

@@ -222,3 +222,95 @@ describe("the VirtualMachine schema's enums and minimums", () => {
     );
   });
 });
+
+describe("a VirtualMachine's boot options and advanced settings, as the schema and the webhook judge them", () => {
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'taken',
+      (e: { code: number; message: string }) => `${e.code} ${e.message}`,
+    );
+
+  it("takes the schema's enums, quantity pattern and defaults, before the webhook", async () => {
+    const t = await setup();
+    expect(
+      await refusal(
+        t.kube.create(
+          t.vm(
+            'a',
+            {},
+            {
+              bootOptions: { firmware: 'uefi', networkBootProtocol: 'IPX', bootOrder: [{ name: 'eth0' }] },
+              advanced: { defaultVolumeProvisioningMode: 'Sparse', bootDiskCapacity: '20 GiB' },
+            },
+          ),
+        ),
+      ),
+    ).toBe(
+      `422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [spec.bootOptions.firmware: Unsupported value: "uefi": supported values: "bios", "efi", spec.bootOptions.networkBootProtocol: Unsupported value: "IPX": supported values: "IP4", "IP6", spec.bootOptions.bootOrder[0].type: Required value, spec.advanced.defaultVolumeProvisioningMode: Unsupported value: "Sparse": supported values: "Thin", "Thick", "ThickEagerZero", spec.advanced.bootDiskCapacity: Invalid value: "20 GiB": spec.advanced.bootDiskCapacity in body should match '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$']`,
+    );
+    expect(await refusal(t.kube.create(t.vm('a', {}, { advanced: { bootDiskCapacity: true } })))).toBe(
+      '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: spec.advanced.bootDiskCapacity: Invalid value: "boolean": spec.advanced.bootDiskCapacity in body must be of type integer,string: "boolean"',
+    );
+    const made = await t.kube.create(
+      t.vm('a', {}, { bootOptions: { firmware: 'efi' }, advanced: { bootDiskCapacity: 21474836480 } }),
+    );
+    expect((made.spec as Record<string, unknown>).bootOptions).toEqual({
+      firmware: 'efi',
+      bootRetry: 'Disabled',
+      efiSecureBoot: 'Disabled',
+      networkBootProtocol: 'IP4',
+    });
+  });
+
+  it('refuses a boot disk capacity that is no whole number of MiB, a retry delay without retries and secure boot without EFI', async () => {
+    const t = await setup();
+    const spec = {
+      advanced: { bootDiskCapacity: '20G' },
+      bootOptions: { bootRetryDelay: '10s', efiSecureBoot: 'Enabled', firmware: 'bios' },
+    };
+    expect(await refusal(t.kube.create(t.vm('a', {}, spec)))).toBe(
+      `422 ${DENIED}spec.advanced.bootDiskCapacity: Invalid value: 20000000000: value must be a multiple of MB, spec.bootOptions.bootRetry: Required value: bootRetry must be set when setting bootRetryDelay, spec.bootOptions.efiSecureBoot: Forbidden: cannot set efiSecureBoot when image firmware is not 'efi'`,
+    );
+    const fixed = {
+      advanced: { bootDiskCapacity: '20Gi' },
+      bootOptions: { bootRetry: 'Enabled', bootRetryDelay: '10s', efiSecureBoot: 'Enabled', firmware: 'efi' },
+    };
+    expect(await refusal(t.kube.create(t.vm('a', {}, fixed)))).toBe('taken');
+  });
+
+  it('takes a boot order after create alone, naming devices the VM has, each once; not while it runs', async () => {
+    const t = await setup();
+    const order = (bootOrder: unknown[]) => ({ bootOptions: { bootOrder } });
+    expect(
+      await refusal(
+        t.kube.create(t.vm('a', {}, { powerState: 'PoweredOff', ...order([{ type: 'CDRom' }]) })),
+      ),
+    ).toBe(`422 ${DENIED}spec.bootOptions.bootOrder: Forbidden: when creating a VM`);
+    await t.kube.create(
+      t.vm('a', {}, { powerState: 'PoweredOff', network: { interfaces: [{ name: 'eth0' }] } }),
+    );
+    const patch = (spec: Record<string, unknown>) =>
+      refusal(t.kube.patch(t.ref('a'), { spec }, { type: 'merge' }));
+    expect(
+      await patch(
+        order([
+          { type: 'Network' },
+          { type: 'Network', name: 'eth1' },
+          { type: 'Disk', name: 'disk-1' },
+          { type: 'CDRom' },
+          { type: 'Network', name: 'eth0' },
+          { type: 'Network', name: 'eth0' },
+        ]),
+      ),
+    ).toBe(
+      `422 ${DENIED}spec.bootOptions.bootOrder[0].name: Required value: name must not be empty when specifying a bootable device of type "Network", spec.bootOptions.bootOrder[1]: Invalid value: {"type":"Network","name":"eth1"}: bootable network device "eth1" was not found in vm.Spec.Network.Interfaces, spec.bootOptions.bootOrder[2]: Invalid value: {"type":"Disk","name":"disk-1"}: bootable disk device "disk-1" was not found in vm.Status.Volumes, spec.bootOptions.bootOrder[3]: Invalid value: {"type":"CDRom"}: no CD-ROM device(s) defined for this VM, spec.bootOptions.bootOrder[5]: Duplicate value: "eth0"`,
+    );
+    expect(await patch(order([{ type: 'Network', name: 'eth0' }]))).toBe('taken');
+    expect(await patch({ powerState: 'PoweredOn' })).toBe('taken');
+    expect(await patch({ bootOptions: { bootDelay: '5s' } })).toBe(
+      `422 ${DENIED}spec.bootOptions: Forbidden: updates to this field is not allowed when VM power is on`,
+    );
+    // Powering off in the same write lets it through.
+    expect(await patch({ powerState: 'PoweredOff', bootOptions: { bootDelay: '5s' } })).toBe('taken');
+  });
+});

@@ -1,13 +1,15 @@
 /**
  * The VirtualMachine and VirtualMachineGroup CRD schemas' rules beyond the types of their values,
  * as the API server applies them before the validating webhook (422 Invalid, with causes): the
- * enums of the power state, the power operations' modes, `promoteDisksMode` and a group member's
- * kind, in the schema's order, and the lowest `minHardwareVersion` (13); a
+ * enums of the power state, the power operations' modes, `promoteDisksMode`, the boot options,
+ * `defaultVolumeProvisioningMode` and a group member's kind, in the schema's order, the lowest
+ * `minHardwareVersion` (13) and `bootDiskCapacity`'s quantity pattern; a
  * VirtualMachineReplicaSet's template is held to the VM's. The rules are v1alpha6's, applied to a
  * write of any version.
  */
 import type { FieldCause } from '../store/errors.js';
 import { isPlainObject, type KubeObject } from '../store/meta.js';
+import { parseQuantity } from '../store/quantity.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
 
@@ -40,6 +42,55 @@ function enumProblems(
 
 const MIN_HARDWARE_VERSION = 13;
 
+const BOOT_OPTION_ENUMS: Readonly<Record<string, readonly string[]>> = {
+  efiSecureBoot: ['Enabled', 'Disabled'],
+  firmware: ['bios', 'efi'],
+  networkBootProtocol: ['IP4', 'IP6'],
+};
+const BOOTABLE_DEVICE_TYPES = ['Disk', 'Network', 'CDRom'];
+const PROVISIONING_MODES = ['Thin', 'Thick', 'ThickEagerZero'];
+/** The schema's pattern of a quantity written as a string (an int-or-string field). */
+const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
+/** `spec.bootOptions` (an object, by its structure) against its enums and the bootable devices' required type. */
+function bootOptionsProblems(options: Record<string, unknown>, at: string): FieldCause[] {
+  const problems: FieldCause[] = [];
+  for (const [field, allowed] of Object.entries(BOOT_OPTION_ENUMS)) {
+    const value = options[field];
+    if (value !== undefined && !allowed.includes(value as string))
+      problems.push(unsupported(`${at}.${field}`, value, [...allowed]));
+  }
+  const order = options.bootOrder as { type?: unknown }[] | undefined;
+  order?.forEach((device, i) => {
+    const path = `${at}.bootOrder[${i}].type`;
+    if (device.type === undefined) problems.push(required(path));
+    else if (!BOOTABLE_DEVICE_TYPES.includes(device.type as string))
+      problems.push(unsupported(path, device.type, BOOTABLE_DEVICE_TYPES));
+  });
+  return problems;
+}
+
+/** `spec.advanced`: the provisioning mode's enum, and the boot disk's capacity an integer or a quantity. */
+function advancedProblems(advanced: Record<string, unknown>, at: string): FieldCause[] {
+  const problems: FieldCause[] = [];
+  const mode = advanced.defaultVolumeProvisioningMode;
+  if (mode !== undefined && !PROVISIONING_MODES.includes(mode as string))
+    problems.push(unsupported(`${at}.defaultVolumeProvisioningMode`, mode, PROVISIONING_MODES));
+  const capacity = advanced.bootDiskCapacity;
+  const path = `${at}.bootDiskCapacity`;
+  if (capacity === undefined || capacity === null || Number.isInteger(capacity)) return problems;
+  if (typeof capacity !== 'string') {
+    const type = Array.isArray(capacity) ? 'array' : typeof capacity;
+    problems.push({
+      field: path,
+      message: `Invalid value: "${type}": ${path} in body must be of type integer,string: "${type}"`,
+    });
+  } else if (!parseQuantity(capacity))
+    problems.push(invalid(path, capacity, `${path} in body should match '${QUANTITY_PATTERN}'`));
+  return problems;
+}
+
 /** A VM's spec, at `at` in the object written, against the VM schema's rules. */
 function vmSpecProblems(spec: Partial<Record<keyof VirtualMachineSpec, unknown>>, at: string): FieldCause[] {
   const problems = enumProblems(spec, ENUM_FIELDS, at);
@@ -49,6 +100,9 @@ function vmSpecProblems(spec: Partial<Record<keyof VirtualMachineSpec, unknown>>
     problems.push(
       invalid(path, version, `${path} in body should be greater than or equal to ${MIN_HARDWARE_VERSION}`),
     );
+  if (isPlainObject(spec.bootOptions))
+    problems.push(...bootOptionsProblems(spec.bootOptions, `${at}.bootOptions`));
+  if (isPlainObject(spec.advanced)) problems.push(...advancedProblems(spec.advanced, `${at}.advanced`));
   return problems;
 }
 

@@ -146,6 +146,12 @@ export function wholeUnits(nanos: bigint): bigint {
   return nanos > 0n ? units + 1n : units - 1n;
 }
 
+/** A quantity's `Value()` as a number (a quantity field may be written as an integer); undefined when it is none. */
+export function quantityValue(quantity: string | number): number | undefined {
+  const parsed = parseQuantity(String(quantity));
+  return parsed && Number(wholeUnits(parsed.nanos));
+}
+
 /**
  * A count of bytes as vm-operator writes one (`BytesToResource`): binary (`10Gi`) when it is a
  * multiple of 1024 whose quotients divide by 1024 until one is at most 1024, else decimal (`1k`).

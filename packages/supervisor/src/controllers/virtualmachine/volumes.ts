@@ -18,7 +18,7 @@ import type {
   VirtualMachineVolume,
   VirtualMachineVolumeStatus,
 } from '../../api/types.js';
-import { bytesQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
+import { bytesQuantity, quantityValue } from '../../store/quantity.js';
 import { xxHash64 } from './xxhash64.js';
 
 type Devices = VmRecord['config']['devices'];
@@ -139,9 +139,7 @@ const utf8Hash = (text: string): string => {
 /** Bytes of the quantities volumes report: few distinct ones. */
 const BYTES = new Map<string, number>();
 const bytesOf = (quantity: string | undefined): number =>
-  quantity === undefined
-    ? 0
-    : getOrInsert(BYTES, quantity, () => Number(wholeUnits(parseQuantity(quantity)?.nanos ?? 0n)));
+  quantity === undefined ? 0 : getOrInsert(BYTES, quantity, () => quantityValue(quantity) ?? 0);
 
 /** Storage statuses by their figures: one frozen object for every VM of the same sizes. */
 const STORAGE = new Map<string, VirtualMachineStorageStatus>();
