@@ -28,6 +28,7 @@ import {
   replicaSetDefaults,
   resolveImageName,
   resolveImageNameOnCreate,
+  undecodableDuration,
   type VirtualMachine,
   type VirtualMachineGroup,
   type VirtualMachineGroupPublishRequest,
@@ -178,6 +179,12 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
   return (operation, object, old, { random, reader, clock, privileged }) => {
     const vm = object as unknown as VirtualMachine;
+    // A delay Go cannot decode fails the mutating webhook before it looks at anything, but for an
+    // object being deleted, which takes any update.
+    const boot = old?.metadata.deletionTimestamp ? undefined : vm.spec?.bootOptions;
+    const undecodable = boot && undecodableDuration([boot.bootDelay, boot.bootRetryDelay]);
+    if (undecodable)
+      throw kubeErrors.webhookDenied(webhookName('VirtualMachine', 'mutating'), undecodable, 500, '');
     const metadataRules = { privileged, zoneProblem: zoneProblemIn(reader, vm.metadata.namespace) };
     if (operation === 'CREATE') {
       if (vm.spec?.instanceUUID && !privileged)

@@ -54,12 +54,12 @@ export {
 } from './history/filters.js';
 export { attachedDiskId, isFirstClassDisk } from './inventory/attachments.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
-export { diskFileBytes } from './inventory/devices.js';
+export { diskBytes, diskFileBytes, isEthernetCard } from './inventory/devices.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
-export { hardwareVersionNumber, LATEST_HARDWARE_VERSION } from './inventory/vm.js';
+export { DEFAULT_BOOT_OPTIONS, hardwareVersionNumber, LATEST_HARDWARE_VERSION } from './inventory/vm.js';
 export type {
   ContentLibraryOperations,
   LibraryCreateSpec,

@@ -2,6 +2,7 @@
 
 export * from './conversion/index.js';
 export * from './defaults.js';
+export { parseDuration, undecodableDuration } from './duration.js';
 export {
   DEFAULT_PUBLISH_LIBRARY_LABEL,
   type GroupPublishReader,
@@ -40,7 +41,6 @@ export {
   GROUP_KIND,
   groupPowerStateMutation,
   LAST_UPDATED_POWER_STATE_TIME,
-  parseDuration,
   parseRfc3339,
   rfc3339Nano,
   validateVirtualMachineGroup,

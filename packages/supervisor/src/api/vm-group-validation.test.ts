@@ -4,11 +4,11 @@ import type { KubeError } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
+import { parseDuration } from './duration.js';
 import type { VirtualMachine, VirtualMachineGroup } from './types.js';
 import {
   APPLY_POWER_STATE_TIME,
   LAST_UPDATED_POWER_STATE_TIME,
-  parseDuration,
   parseRfc3339,
   rfc3339Nano,
 } from './vm-group-validation.js';

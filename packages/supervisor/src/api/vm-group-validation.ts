@@ -10,6 +10,7 @@
  * capability, off on a Supervisor by default).
  */
 import type { OwnerReference } from '../store/meta.js';
+import { undecodableDuration } from './duration.js';
 import type { VirtualMachine, VirtualMachineGroup } from './types.js';
 import { duplicate, type FieldError, forbidden, invalid } from './validation.js';
 
@@ -73,36 +74,11 @@ export function parseRfc3339(text: string | undefined): number | undefined {
 
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** A metav1.Duration (Go's `time.ParseDuration`: `1m30s`, `1.5h`, `0`) in milliseconds; undefined when it is none. */
-export function parseDuration(text: string): number | undefined {
-  const body = text.replace(/^[-+]/, '');
-  if (body === '0') return 0;
-  if (body === '' || !/^((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(body)) return undefined;
-  let ms = 0;
-  for (const [, value, unit] of body.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
-    ms += Number(value) * (UNIT_MS[unit as string] as number);
-  return text.startsWith('-') ? -ms : ms;
-}
-
 /** The first boot order delay that is no duration, as Go's decoding of the group names it. */
-export function badDuration(group: VirtualMachineGroup): string | undefined {
-  for (const order of group.spec?.bootOrder ?? [])
-    for (const delay of [order.powerOnDelay, order.powerOffDelay])
-      if (typeof delay === 'string' && parseDuration(delay) === undefined)
-        return `time: invalid duration ${JSON.stringify(delay)}`;
-  return undefined;
-}
+export const badDuration = (group: VirtualMachineGroup): string | undefined =>
+  undecodableDuration(
+    group.spec?.bootOrder?.flatMap((order) => [order.powerOnDelay, order.powerOffDelay]) ?? [],
+  );
 
 const withAnnotations = <T extends { metadata: { annotations?: Record<string, string> } }>(
   object: T,

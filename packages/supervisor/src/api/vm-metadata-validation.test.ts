@@ -278,6 +278,16 @@ describe("a VirtualMachine's boot options and advanced settings, as the schema a
     expect(await refusal(t.kube.create(t.vm('a', {}, fixed)))).toBe('taken');
   });
 
+  it('fails the mutating webhook on a delay that is no duration, as Go cannot decode the VM', async () => {
+    const t = await setup();
+    expect(await refusal(t.kube.create(t.vm('a', {}, { bootOptions: { bootDelay: '5 seconds' } })))).toBe(
+      '500 admission webhook "default.mutating.virtualmachine.v1alpha6.vmoperator.vmware.com" denied the request: time: invalid duration "5 seconds"',
+    );
+    expect(await refusal(t.kube.create(t.vm('a', {}, { bootOptions: { bootDelay: '1m30s' } })))).toBe(
+      'taken',
+    );
+  });
+
   it('takes a boot order after create alone, naming devices the VM has, each once; not while it runs', async () => {
     const t = await setup();
     const order = (bootOrder: unknown[]) => ({ bootOptions: { bootOrder } });

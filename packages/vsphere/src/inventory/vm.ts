@@ -67,6 +67,7 @@ export interface VmSpec {
   instanceUuid?: string;
   /** `bios` (the default) or `efi`. */
   firmware?: string;
+  changeTrackingEnabled?: boolean;
 }
 
 /** The newest virtual hardware the simulated hosts run (vSphere 8.0 U2's), and the datacenters' default. */
@@ -182,7 +183,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
     firmware: spec.firmware ?? 'bios',
     bootOptions: DEFAULT_BOOT_OPTIONS,
-    changeTrackingEnabled: false,
+    changeTrackingEnabled: spec.changeTrackingEnabled ?? false,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),

@@ -72,6 +72,7 @@ export interface DeployConfig {
   version?: string;
   /** `bios` or `efi`, over the descriptor's. */
   firmware?: string;
+  changeTrackingEnabled?: boolean;
   /**
    * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
    * first power-on: applied at the boot when the deployment powers the VM on, else pending.
@@ -107,8 +108,12 @@ const usable = (h: HostRecord) =>
  * conditionals cost more). Its extraConfig goes over the descriptor's.
  */
 const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, nics: Target['nics']) => {
-  const out: Pick<VmSpec, 'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses'> = {};
+  const out: Pick<
+    VmSpec,
+    'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses' | 'changeTrackingEnabled'
+  > = {};
   if (config?.uuid !== undefined) out.uuid = config.uuid;
+  if (config?.changeTrackingEnabled !== undefined) out.changeTrackingEnabled = config.changeTrackingEnabled;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
   const extraConfig = mergeExtraConfig(ovf.extraConfig ?? NO_OPTIONS, config?.extraConfig);
   if (extraConfig.length > 0) out.extraConfig = extraConfig;

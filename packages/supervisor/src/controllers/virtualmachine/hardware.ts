@@ -1,6 +1,14 @@
-/** What vm-operator's create and update make of a VM's hardware: its size, version and guest. */
-import type { VmConfigSpec, VmRecord } from '@vsim/vsphere';
+/** What vm-operator's create and update make of a VM's hardware and configuration. */
+import {
+  DEFAULT_BOOT_OPTIONS,
+  type Device,
+  diskBytes,
+  type VmConfigSpec,
+  type VmRecord,
+} from '@vsim/vsphere';
+import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
+import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it. */
@@ -8,6 +16,8 @@ export interface ClassSize {
   numCPU?: number;
   memoryMB?: number;
 }
+
+type MutableSpec = { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] };
 
 /**
  * The hardware version a VM is created with, when its image's is too low: `spec.minHardwareVersion`,
@@ -19,17 +29,70 @@ export function createHardwareVersion(vm: VirtualMachine, imageVersion: () => nu
   return wanted > 0 && wanted > imageVersion() ? `vmx-${wanted}` : undefined;
 }
 
-/** The reconfiguration a powered-off VM needs for its class's size and `spec.guestID`, if any. */
+/**
+ * Whether a VM's first update reconfigures it before its first boot, so that it is deployed
+ * powered off: vm-operator's create leaves the boot disk's size and the boot options to that
+ * update. (Changed Block Tracking is in the create's own configuration.)
+ */
+export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskBytes: () => number): boolean {
+  const capacity = resizableBootDisk(vm);
+  return (
+    (capacity !== undefined && capacity !== imageBootDiskBytes()) ||
+    bootOptionsSetOnNewVm(vm, DEFAULT_BOOT_OPTIONS)
+  );
+}
+
+/**
+ * The reconfiguration a powered-off VM needs, if any: its class's size, `spec.guestID`, the boot
+ * disk grown to `spec.advanced.bootDiskCapacity`, Changed Block Tracking and the boot options.
+ * Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot device the
+ * VM lacks).
+ */
 export function reconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   size: ClassSize,
 ): VmConfigSpec | undefined {
-  const spec: { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] } = {};
+  const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
   if (size.memoryMB !== undefined && size.memoryMB !== record.config.memoryMB) spec.memoryMB = size.memoryMB;
   // vm-operator's UpdateConfigSpecGuestID: the guest ID asked for, when it differs.
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
+  const disk = bootDiskChange(vm, record.config.devices);
+  if (disk) spec.deviceChange = [{ operation: 'edit', device: disk }];
+  addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
+}
+
+/** The reconfiguration a powered-on VM needs, if any: Changed Block Tracking and the boot options. */
+export function runningReconfiguration(vm: VirtualMachine, record: VmRecord): VmConfigSpec | undefined {
+  if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions) return undefined;
+  const spec: MutableSpec = {};
+  addRunningChanges(spec, vm, record);
+  return Object.keys(spec).length > 0 ? spec : undefined;
+}
+
+function addRunningChanges(spec: MutableSpec, vm: VirtualMachine, record: VmRecord): void {
+  // vm-operator's UpdateConfigSpecChangeBlockTracking: the spec's, when set and different.
+  const tracking = vm.spec?.advanced?.changeBlockTracking;
+  if (tracking !== undefined && tracking !== record.config.changeTrackingEnabled)
+    spec.changeTrackingEnabled = tracking;
+  const boot = bootOptionsChange(vm, record.config.bootOptions, record.config.devices);
+  if (boot) spec.bootOptions = boot;
+}
+
+/** `bootDiskCapacity`, unless the VM boots from CD-ROMs (an ISO VM's boot disk is a claim's). */
+const resizableBootDisk = (vm: VirtualMachine): number | undefined =>
+  vm.spec?.hardware?.cdrom?.length ? undefined : bootDiskCapacity(vm);
+
+/** vm-operator's boot disk resize: the first disk grown to the capacity asked for; never shrunk. */
+function bootDiskChange(vm: VirtualMachine, devices: readonly Device[]): Device | undefined {
+  const capacity = resizableBootDisk(vm);
+  if (capacity === undefined) return undefined;
+  const disk = devices.find((d) => d._type === 'VirtualDisk');
+  if (!disk) throw new Error('could not find the boot disk to change capacity');
+  const bytes = diskBytes(disk);
+  if (capacity < bytes) throw new Error(`cannot shrink boot disk from ${bytes} bytes to ${capacity} bytes`);
+  return capacity > bytes ? { _type: 'VirtualDisk', key: disk.key, capacityInBytes: capacity } : undefined;
 }

@@ -104,6 +104,7 @@ export function statusFromVsphere(
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
   const volumes = classicVolumes(vm.config.devices, previous?.volumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
+  status.changeBlockTracking = vm.config.changeTrackingEnabled;
   status.storage = storageStatus(
     volumes,
     vm.snapshots?.roots.length ? snapshotUsage(vsphere, vm) : undefined,

@@ -648,6 +648,128 @@ describe('the VirtualMachine controller', () => {
     expect(upgrades()).toBe(1);
   });
 
+  it('grows the boot disk to spec.advanced.bootDiskCapacity before the first boot and while off, and never shrinks it', async () => {
+    const f = await setup();
+    const GIB = 1024 ** 3;
+    const advanced = (bootDiskCapacity: string) => ({ advanced: { bootDiskCapacity } });
+    await f.kube.create(newVm(f, 'big', advanced('40Gi')));
+    await f.kube.create(newVm(f, 'same', advanced('20Gi')));
+    await f.kube.create(newVm(f, 'small', advanced('10Gi')));
+    await f.settle();
+    const bootDisk = async (name: string) =>
+      vsphereVm(f, await getVm(f, name))?.config.devices.find((d) => d._type === 'VirtualDisk');
+    const reconfigured = (name: string) =>
+      f.vsphere.events.list().filter((e) => e._type === 'VmReconfiguredEvent' && e.vm?.name === name).length;
+    // Deployed powered off, grown by the first update, then powered on.
+    expect(await bootDisk('big')).toMatchObject({ capacityInBytes: 40 * GIB });
+    expect((await getVm(f, 'big')).status?.powerState).toBe('PoweredOn');
+    expect(reconfigured('big')).toBe(1);
+    // The image's own size: deployed and powered on at once, nothing to change.
+    expect((await getVm(f, 'same')).status?.powerState).toBe('PoweredOn');
+    expect(reconfigured('same')).toBe(0);
+    // Smaller than the image's: the update fails and the VM stays off until the spec is mended.
+    const controller = f.supervisor.virtualMachines.controller;
+    expect(String(controller.errors.get('ns1/small'))).toContain(
+      `cannot shrink boot disk from ${20 * GIB} bytes to ${10 * GIB} bytes`,
+    );
+    expect((await getVm(f, 'small')).status?.powerState).toBe('PoweredOff');
+    await f.kube.patch(ref('small'), { spec: advanced('30Gi') }, { type: 'merge' });
+    await f.settle();
+    expect(await bootDisk('small')).toMatchObject({ capacityInBytes: 30 * GIB });
+    expect((await getVm(f, 'small')).status?.powerState).toBe('PoweredOn');
+    // A running VM's disk is resized once it is off.
+    await f.kube.patch(ref('big'), { spec: advanced('50Gi') }, { type: 'merge' });
+    await f.settle();
+    expect(await bootDisk('big')).toMatchObject({ capacityInBytes: 40 * GIB });
+    await f.kube.patch(ref('big'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    expect(await bootDisk('big')).toMatchObject({ capacityInBytes: 50 * GIB });
+    // vm-operator keeps the volume's limit and request; its usage follows the disk.
+    expect((await getVm(f, 'big')).status?.volumes?.[0]).toMatchObject({
+      limit: '20Gi',
+      used: String(50 * GIB + 512),
+    });
+  });
+
+  it('turns Changed Block Tracking on at create and on or off while on or off; the status follows vSphere', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'plain'));
+    await f.kube.create(newVm(f, 'tracked', { advanced: { changeBlockTracking: true } }));
+    await f.settle();
+    expect((await getVm(f, 'plain')).status?.changeBlockTracking).toBe(false);
+    const tracked = await getVm(f, 'tracked');
+    expect(tracked.status).toMatchObject({ changeBlockTracking: true, powerState: 'PoweredOn' });
+    // In the create's own configuration: no reconfiguration after it.
+    expect(f.vsphere.events.list().some((e) => e._type === 'VmReconfiguredEvent')).toBe(false);
+    await f.kube.patch(
+      ref('tracked'),
+      { spec: { advanced: { changeBlockTracking: false } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(vsphereVm(f, tracked)?.config.changeTrackingEnabled).toBe(false);
+    expect((await getVm(f, 'tracked')).status?.changeBlockTracking).toBe(false);
+    // Turned on in vSphere behind its back, it is turned off again; a VM that leaves it unset is left alone.
+    for (const name of ['tracked', 'plain']) {
+      const record = vsphereVm(f, await getVm(f, name)) as VmRecord;
+      f.vsphere.vm.reconfigure(record.id, { changeTrackingEnabled: true });
+    }
+    await f.settle();
+    expect((await getVm(f, 'tracked')).status?.changeBlockTracking).toBe(false);
+    expect((await getVm(f, 'plain')).status?.changeBlockTracking).toBe(true);
+  });
+
+  it('applies spec.bootOptions before the first boot and on every update, a boot order by volume and interface', async () => {
+    const f = await setup();
+    const options = {
+      bootDelay: '5s',
+      bootRetry: 'Enabled',
+      bootRetryDelay: '1m30s',
+      networkBootProtocol: 'IP6',
+    };
+    await f.kube.create(newVm(f, 'boot', { bootOptions: options }));
+    await f.kube.create(newVm(f, 'secure', { bootOptions: { firmware: 'efi', efiSecureBoot: 'Enabled' } }));
+    await f.kube.create(newVm(f, 'defaults', { bootOptions: { firmware: 'efi' } }));
+    await f.settle();
+    const bootOptionsOf = async (name: string) => vsphereVm(f, await getVm(f, name))?.config.bootOptions;
+    const reconfigured = (name: string) =>
+      f.vsphere.events.list().filter((e) => e._type === 'VmReconfiguredEvent' && e.vm?.name === name).length;
+    expect(await bootOptionsOf('boot')).toMatchObject({
+      bootDelay: 5000,
+      bootRetryEnabled: true,
+      bootRetryDelay: 90_000,
+      networkBootProtocol: 'ipv6',
+      efiSecureBootEnabled: false,
+    });
+    expect((await getVm(f, 'boot')).status?.powerState).toBe('PoweredOn');
+    expect(await bootOptionsOf('secure')).toMatchObject({ efiSecureBootEnabled: true });
+    // The schema's defaults are vSphere's: nothing to reconfigure.
+    expect(reconfigured('defaults')).toBe(0);
+    // Changed in vSphere while it runs, the VM's options are set back as the spec has them.
+    const boot = vsphereVm(f, await getVm(f, 'boot')) as VmRecord;
+    f.vsphere.vm.reconfigure(boot.id, { bootOptions: { bootDelay: 0, networkBootProtocol: 'ipv4' } });
+    await f.settle();
+    expect(await bootOptionsOf('boot')).toMatchObject({ bootDelay: 5000, networkBootProtocol: 'ipv6' });
+    // A boot order, set while off, names the disk by its volume and the NIC by its interface.
+    const volume = (await getVm(f, 'boot')).status?.volumes?.[0]?.name as string;
+    const bootOrder = [
+      { type: 'Network', name: 'eth0' },
+      { type: 'Disk', name: volume },
+    ];
+    await f.kube.patch(
+      ref('boot'),
+      { spec: { powerState: 'PoweredOff', bootOptions: { ...options, bootOrder } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    const devices = vsphereVm(f, await getVm(f, 'boot'))?.config.devices ?? [];
+    const keyOf = (type: string) => devices.find((d) => d._type === type)?.key;
+    expect((await bootOptionsOf('boot'))?.bootOrder).toEqual([
+      { _type: 'VirtualMachineBootOptionsBootableEthernetDevice', deviceKey: keyOf('VirtualVmxnet3') },
+      { _type: 'VirtualMachineBootOptionsBootableDiskDevice', deviceKey: keyOf('VirtualDisk') },
+    ]);
+  });
+
   it('resizes a powered-off VM when its class changes', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1', { powerState: 'PoweredOff' }));

@@ -102,7 +102,13 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
-import { type ClassSize, createHardwareVersion, reconfiguration } from './hardware.js';
+import {
+  type ClassSize,
+  createHardwareVersion,
+  reconfiguration,
+  reconfiguredBeforeFirstBoot,
+  runningReconfiguration,
+} from './hardware.js';
 import { planNetwork, readAddressing } from './network.js';
 import { powerOp, restartDue } from './power.js';
 import {
@@ -187,6 +193,25 @@ const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 /** An error of vm-operator's update of a VM, as its reconcile reports it. */
 const updateFailed = (why: string): Error =>
   new Error(`failed to reconcile config: updating state failed with ${why}`);
+
+/** What a reconfiguration cannot do (a boot disk to shrink, say) fails the update. */
+function configurationError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw updateFailed((error as Error).message);
+  }
+}
+
+const PROVISIONING: Readonly<Record<string, 'thin' | 'thick' | 'eagerZeroedThick'>> = {
+  Thin: 'thin',
+  Thick: 'thick',
+  ThickEagerZero: 'eagerZeroedThick',
+};
+
+/** vm-operator's default disk provisioning: `spec.advanced.defaultVolumeProvisioningMode`, else thin. */
+const provisioningOf = (vm: VirtualMachine) =>
+  PROVISIONING[vm.spec?.advanced?.defaultVolumeProvisioningMode ?? ''] ?? 'thin';
 
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
@@ -509,10 +534,12 @@ export function startVirtualMachineController(
     }
     const { resolved } = prerequisites;
     // A VM with claims powers on once their disks are attached (see drive).
+    // One whose first update reconfigures it powers on after that (see drive).
     const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
-      !hasClaims(vm);
+      !hasClaims(vm) &&
+      !reconfiguredBeforeFirstBoot(vm, () => imageBootDiskBytes(resolved.itemId as string));
     // Customized as it boots. One that cannot be (a Secret without its key) is deployed powered
     // off, and its update reports why, as vm-operator's does; one deployed powered off is
     // customized at its first power-on.
@@ -542,8 +569,9 @@ export function startVirtualMachineController(
           name: vm.metadata.name as string,
           folder: target.folder,
           pool: target.pool,
-          // vm-operator's images deploy thin, so a namespace of many VMs overcommits its datastore.
-          storageProvisioning: 'thin',
+          // vm-operator's images deploy thin unless the VM asks otherwise, so a namespace of many
+          // VMs overcommits its datastore.
+          storageProvisioning: provisioningOf(vm),
           // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
           powerOn,
           config: deployConfig(
@@ -641,12 +669,19 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const spec = reconfiguration(vm, record, size);
+      const spec = configurationError(() => reconfiguration(vm, record, size));
       if (spec) {
         track(key, vsphere.vm.reconfigure(record.id, spec).wait().then(resized));
         return 'resize';
       }
       resized?.();
+    } else if (state === 'poweredOn') {
+      // As vm-operator's update of a powered-on VM, before any power change.
+      const spec = configurationError(() => runningReconfiguration(vm, record));
+      if (spec) {
+        track(key, vsphere.vm.reconfigure(record.id, spec).wait());
+        return 'resize';
+      }
     }
     if (applyAt !== undefined && (want === 'PoweredOn' || want === 'PoweredOff')) {
       const wait = (parseRfc3339(applyAt) ?? 0) - vsphere.clock.now();
@@ -806,10 +841,10 @@ export function startVirtualMachineController(
     kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine | undefined;
 
   /** The hardware version of a library item's OVF; 0 when it names none. */
+  const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
   const imageHardwareVersion = (itemId: string): number =>
-    hardwareVersionNumber(
-      (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf?.hardwareVersion,
-    ) ?? 0;
+    hardwareVersionNumber(imageOvf(itemId)?.hardwareVersion) ?? 0;
+  const imageBootDiskBytes = (itemId: string): number => (imageOvf(itemId)?.disks[0]?.capacityKB ?? 0) * 1024;
 
   /**
    * Reverts the VM to a vSphere snapshot, then restores what the snapshot holds of it (see
@@ -1198,6 +1233,8 @@ function deployConfig(
   // vm-operator's create config spec: the spec's firmware over the image's.
   const firmware = vm.spec?.bootOptions?.firmware;
   if (firmware === 'bios' || firmware === 'efi') config.firmware = firmware;
+  const tracking = vm.spec?.advanced?.changeBlockTracking;
+  if (tracking !== undefined) config.changeTrackingEnabled = tracking;
   const version = createHardwareVersion(vm, imageVersion);
   if (version !== undefined) config.version = version;
   config.nics = nics;

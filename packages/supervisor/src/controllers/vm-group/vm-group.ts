@@ -32,6 +32,7 @@
  */
 import type { VSphere } from '@vsim/vsphere';
 import { ZONE_LABEL } from '../../api/annotations.js';
+import { parseDuration } from '../../api/duration.js';
 import type {
   Condition,
   VirtualMachine,
@@ -43,7 +44,6 @@ import type {
 import {
   APPLY_POWER_STATE_TIME,
   LAST_UPDATED_POWER_STATE_TIME,
-  parseDuration,
   parseRfc3339,
   rfc3339Nano,
 } from '../../api/vm-group-validation.js';
