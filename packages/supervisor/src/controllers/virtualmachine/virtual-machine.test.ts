@@ -691,6 +691,17 @@ describe('the VirtualMachine controller', () => {
     });
   });
 
+  it('provisions the disks as spec.advanced.defaultVolumeProvisioningMode says, thin by default', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'thin'));
+    await f.kube.create(newVm(f, 'thick', { advanced: { defaultVolumeProvisioningMode: 'Thick' } }));
+    await f.settle();
+    const backing = async (name: string) =>
+      vsphereVm(f, await getVm(f, name))?.config.devices.find((d) => d._type === 'VirtualDisk')?.backing;
+    expect(await backing('thin')).toMatchObject({ thinProvisioned: true });
+    expect(await backing('thick')).toMatchObject({ thinProvisioned: false });
+  });
+
   it('turns Changed Block Tracking on at create and on or off while on or off; the status follows vSphere', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'plain'));
