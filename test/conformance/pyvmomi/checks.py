@@ -885,6 +885,20 @@ def extra_config_keyed_after_reconfigure():
 
 
 @check
+def change_tracking_and_secure_boot():
+    vm = vm_named("pv-created")
+    expect_equal((vm.capability.changeTrackingSupported, vm.config.changeTrackingEnabled), (True, False),
+                 "changeTrackingSupported, changeTrackingEnabled")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(changeTrackingEnabled=True)))
+    expect_equal(vm.config.changeTrackingEnabled, True, "config.changeTrackingEnabled")
+    # Secure boot is for EFI firmware, which this VM does not have.
+    secure = vim.vm.ConfigSpec(bootOptions=vim.vm.BootOptions(efiSecureBootEnabled=True))
+    fault = task_error_strict(vim.fault.InvalidVmConfig, vm.ReconfigVM_Task, secure)
+    expect_equal(fault.property, "msg.hostd.configSpec.efi", "InvalidVmConfig.property")
+    expect_equal(vm.config.bootOptions.efiSecureBootEnabled, False, "config.bootOptions.efiSecureBootEnabled")
+
+
+@check
 def relocate_updates_host_vm():
     vm = vm_named("DC0_H0_VM1")
     old_host = vm.runtime.host
