@@ -137,7 +137,7 @@ export interface ContentLibraryItemStatus {
   sizeInBytes?: string;
   cached?: boolean;
   securityCompliance?: boolean;
-  fileInfo?: { name: string; sizeInBytes: string; version: string; cached: boolean }[];
+  fileInfo?: { name: string; sizeInBytes: string; version: string; cached: boolean; storageURI?: string }[];
   creationTime?: string;
   lastModifiedTime?: string;
   conditions?: RegistryCondition[];

@@ -11,6 +11,7 @@ import type {
   TransferSessionInfo,
   VSphere,
 } from '@vsim/vsphere';
+import { libraryFileUri } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call } from '../routes.js';
 
@@ -174,10 +175,7 @@ export const fileJson = (f: LibraryFile) => ({
 
 /** Where a file of an item lies on the library's datastore. */
 export const storageJson = (vsphere: VSphere, item: LibraryItemRecord, f: LibraryFile) => {
-  const library = vsphere.store.get(item.library) as LibraryRecord | undefined;
-  const datastore = library?.datastore ?? '';
-  const url = (vsphere.store.get(datastore) as { url?: string } | undefined)?.url ?? `ds:///${datastore}/`;
-  const dir = url.endsWith('/') ? url : `${url}/`;
+  const datastore = (vsphere.store.get(item.library) as LibraryRecord | undefined)?.datastore ?? '';
   return {
     name: f.name,
     size: f.size,
@@ -185,7 +183,7 @@ export const storageJson = (vsphere: VSphere, item: LibraryItemRecord, f: Librar
     version: f.version,
     ...checksumJson(f),
     storage_backing: { type: 'DATASTORE', datastore_id: datastore },
-    storage_uris: [`${dir}contentlib-${item.library}/${item.id}/${f.name}`],
+    storage_uris: [libraryFileUri(vsphere.store, item, f.name)],
   };
 };
 

@@ -20,5 +20,15 @@ export const libraryItemOf = (store: Reader, id: string): LibraryItemRecord => {
   return r;
 };
 
+/**
+ * Where a file of an item lies: a URL on the library's datastore (`ds:///vmfs/volumes/<uuid>/`),
+ * as vCenter reports it and a CD-ROM backing may name it.
+ */
+export const libraryFileUri = (store: Reader, item: LibraryItemRecord, fileName: string): string => {
+  const datastore = (store.get(item.library) as LibraryRecord | undefined)?.datastore ?? '';
+  const url = (store.get(datastore) as { url?: string } | undefined)?.url ?? `ds:///${datastore}/`;
+  return `${url.endsWith('/') ? url : `${url}/`}contentlib-${item.library}/${item.id}/${fileName}`;
+};
+
 /** vAPI versions are decimal counters carried as strings. */
 export const nextVersion = (version: string): string => String(Number(version) + 1);

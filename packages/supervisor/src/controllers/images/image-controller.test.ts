@@ -467,6 +467,9 @@ describe('content library item objects', () => {
     t.vsphere.library.createItem(t.lib, { name: 'notes', type: 'file' });
     await t.settle();
     const record = t.vsphere.library.getItem(item);
+    // Each file's place on the library's datastore, as a CD-ROM backing names an ISO file.
+    const { datastore } = t.vsphere.store.get(t.lib) as { datastore: string };
+    const { url } = t.vsphere.store.get(datastore) as { url: string };
     const [object] = await itemObjects(t, 'ContentLibraryItem');
     expect(object?.metadata).toMatchObject({
       name: libraryItemNameOf(item),
@@ -490,6 +493,7 @@ describe('content library item objects', () => {
         sizeInBytes: quantityOf(f.size),
         version: f.version,
         cached: f.cached,
+        storageURI: `${url}contentlib-${t.lib}/${item}/${f.name}`,
       })),
       creationTime: expect.any(String),
       lastModifiedTime: expect.any(String),

@@ -15,6 +15,7 @@
  * by hand is put back).
  */
 import type { LibraryItemRecord, LibraryRecord, VSphere } from '@vsim/vsphere';
+import { libraryFileUri } from '@vsim/vsphere';
 import {
   type ContentLibraryItemStatus,
   type ContentLibraryStatus,
@@ -253,6 +254,8 @@ export function startLibraryItemController(manager: Manager, deps: RegistryDeps)
           sizeInBytes: quantityOf(file.size),
           version: file.version,
           cached: file.cached,
+          // Known once the file is on the library's storage: what a CD-ROM backing names.
+          ...(file.cached ? { storageURI: libraryFileUri(store, item, file.name) } : {}),
         })),
         ...timesOf(item, ready),
       };
