@@ -13,6 +13,7 @@ import type {
   PartialObjectRef,
   VirtualMachine,
   VirtualMachineBootOptions,
+  VirtualMachineCdromSpec,
   VirtualMachineImage,
   VirtualMachineImageRef,
   VirtualMachineNetworkSpec,
@@ -105,6 +106,16 @@ function applySchemaDefaults(spec: VirtualMachineSpec): void {
   // Nested: copied, as the spec given may share it with a stored object.
   if (probe?.guestHeartbeat && probe.guestHeartbeat.thresholdStatus === undefined)
     spec.readinessProbe = { ...probe, guestHeartbeat: { ...probe.guestHeartbeat, thresholdStatus: 'green' } };
+  const cdroms = spec.hardware?.cdrom;
+  if (cdroms?.some(lacksCdromDefault))
+    spec.hardware = {
+      ...spec.hardware,
+      cdrom: cdroms.map((c) =>
+        lacksCdromDefault(c)
+          ? { ...c, connected: c.connected ?? true, allowGuestControl: c.allowGuestControl ?? true }
+          : c,
+      ),
+    };
   const boot = spec.bootOptions;
   if (boot && lacksBootDefault(boot))
     spec.bootOptions = {
@@ -114,6 +125,9 @@ function applySchemaDefaults(spec: VirtualMachineSpec): void {
       networkBootProtocol: boot.networkBootProtocol ?? 'IP4',
     };
 }
+
+const lacksCdromDefault = (cdrom: VirtualMachineCdromSpec): boolean =>
+  cdrom.connected === undefined || cdrom.allowGuestControl === undefined;
 
 const lacksBootDefault = (boot: VirtualMachineBootOptions): boolean =>
   boot.bootRetry === undefined || boot.efiSecureBoot === undefined || boot.networkBootProtocol === undefined;
@@ -126,7 +140,8 @@ const lacksSchemaDefault = (spec: VirtualMachineSpec): boolean =>
   spec.promoteDisksMode === undefined ||
   (spec.readinessProbe?.guestHeartbeat !== undefined &&
     spec.readinessProbe.guestHeartbeat.thresholdStatus === undefined) ||
-  (spec.bootOptions !== undefined && lacksBootDefault(spec.bootOptions));
+  (spec.bootOptions !== undefined && lacksBootDefault(spec.bootOptions)) ||
+  spec.hardware?.cdrom?.some(lacksCdromDefault) === true;
 
 /** The spec with the CRD schema's defaults where it has none; the same object when it lacks none. */
 export function withSchemaDefaults(spec: VirtualMachineSpec | undefined): VirtualMachineSpec | undefined {

@@ -185,6 +185,50 @@ function bootOrderProblems(vm: VirtualMachine): FieldError[] {
 const NOT_WHEN_POWERED_ON = 'updates to this field is not allowed when VM power is on';
 
 /**
+ * vm-operator's `validateCdrom`: a VM with CD-ROMs names its guest (vSphere cannot tell it from a
+ * disk image), and each CD-ROM an image of an image kind, no image twice.
+ */
+function cdromProblems(vm: VirtualMachine): FieldError[] {
+  const cdroms = vm.spec?.hardware?.cdrom ?? [];
+  if (cdroms.length === 0) return [];
+  const errors: FieldError[] = [];
+  if (!vm.spec?.guestID)
+    errors.push({ ...required('spec.guestID'), message: 'Required value: when deploying a VM with CD-ROMs' });
+  const images = new Set<string>();
+  cdroms.forEach((cdrom, i) => {
+    const path = `spec.hardware.cdrom[${i}].image`;
+    if (!IMAGE_KINDS.includes(cdrom.image.kind))
+      errors.push(unsupported(`${path}.kind`, cdrom.image.kind, IMAGE_KINDS));
+    if (images.has(cdrom.image.name)) errors.push(duplicate(`${path}.name`, cdrom.image.name));
+    images.add(cdrom.image.name);
+  });
+  return errors;
+}
+
+/** vm-operator's `validateCdromWhenPoweredOn`: a running VM's CD-ROMs may change their connection alone. */
+function cdromChangesWhenPoweredOn(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
+  const cdroms = vm.spec?.hardware?.cdrom ?? [];
+  const before = old.spec?.hardware?.cdrom ?? [];
+  if (cdroms.length !== before.length) return [forbidden('spec.hardware.cdrom', NOT_WHEN_POWERED_ON)];
+  const errors: FieldError[] = [];
+  const imageBefore = new Map(before.map((cdrom) => [cdrom.name, cdrom.image]));
+  const names = new Set(cdroms.map((cdrom) => cdrom.name));
+  for (const cdrom of before)
+    if (!names.has(cdrom.name))
+      errors.push(
+        forbidden('spec.hardware.cdrom.name', 'removing CD-ROMs is not allowed when VM is powered on'),
+      );
+  cdroms.forEach((cdrom, i) => {
+    const path = `spec.hardware.cdrom[${i}]`;
+    if (!imageBefore.has(cdrom.name))
+      errors.push(forbidden(`${path}.name`, 'adding new CD-ROMs is not allowed when VM is powered on'));
+    else if (!deepEqual(cdrom.image, imageBefore.get(cdrom.name)))
+      errors.push(forbidden(`${path}.image`, NOT_WHEN_POWERED_ON));
+  });
+  return errors;
+}
+
+/**
  * `spec.volumes` as vm-operator checks it, in its order: on update, no volume with `removable:
  * false` gone; then each named, uniquely, so that `<vm>-<volume>` (its claim's attachment) is a
  * DNS subdomain, each claim named once, and not read-only.
@@ -449,6 +493,7 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   // An affinity is the group's placement to honour: a VM with one names its group.
   if (vm.spec?.affinity && !vm.spec.groupName)
     errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
+  errors.push(...cdromProblems(vm));
   errors.push(...bootOptionsProblems(vm));
   errors.push(...currentSnapshotNameProblems(vm));
   return errors;
@@ -491,6 +536,7 @@ export function validateVirtualMachineUpdate(
   const on = prev.powerState === 'PoweredOn' && !hasAnnotationWithPrefix(old, POWER_ON_CHECK_PREFIX);
   if (on && spec.powerState === 'PoweredOn') {
     if (spec.guestID !== prev.guestID) errors.push(forbidden('spec.guestID', NOT_WHEN_POWERED_ON));
+    errors.push(...cdromChangesWhenPoweredOn(vm, old));
     if (!deepEqual(spec.bootOptions, prev.bootOptions))
       errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
   }
@@ -525,6 +571,7 @@ export function validateVirtualMachineUpdate(
   errors.push(...bootstrapProviderChanges(vm, old));
   errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));
+  errors.push(...cdromProblems(vm));
   errors.push(...bootOptionsProblems(vm, old));
   errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;

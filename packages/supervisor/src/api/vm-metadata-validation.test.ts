@@ -324,3 +324,60 @@ describe("a VirtualMachine's boot options and advanced settings, as the schema a
     expect(await patch({ powerState: 'PoweredOff', bootOptions: { bootDelay: '5s' } })).toBe('taken');
   });
 });
+
+describe("a VirtualMachine's CD-ROMs, as the schema and the webhook judge them", () => {
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'taken',
+      (e: { code: number; message: string }) => `${e.code} ${e.message}`,
+    );
+  const iso = (name: string, image = 'vmi-0123456789abcdef0', kind = 'VirtualMachineImage') => ({
+    name,
+    image: { kind, name: image },
+  });
+
+  it("takes the schema's names, required image and defaults, then vm-operator's guest, kinds and one CD-ROM per image", async () => {
+    const t = await setup();
+    const hardware = (cdrom: unknown[]) => ({ hardware: { cdrom } });
+    expect(
+      await refusal(
+        t.kube.create(t.vm('a', {}, hardware([{ name: 'A' }, { name: 'cd', image: { name: 'x' } }]))),
+      ),
+    ).toBe(
+      '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [spec.hardware.cdrom[0].name: Invalid value: "A": spec.hardware.cdrom[0].name in body should match \'^[a-z0-9]{2,}$\', spec.hardware.cdrom[0].image: Required value, spec.hardware.cdrom[1].image.kind: Required value]',
+    );
+    expect(
+      await refusal(
+        t.kube.create(
+          t.vm('a', {}, hardware([iso('cd1'), iso('cd2'), iso('cd3', 'other', 'ContentLibraryItem')])),
+        ),
+      ),
+    ).toBe(
+      `422 ${DENIED}spec.guestID: Required value: when deploying a VM with CD-ROMs, spec.hardware.cdrom[1].image.name: Duplicate value: "vmi-0123456789abcdef0", spec.hardware.cdrom[2].image.kind: Unsupported value: "ContentLibraryItem": supported values: "VirtualMachineImage", "ClusterVirtualMachineImage"`,
+    );
+    const made = await t.kube.create(
+      t.vm('a', {}, { guestID: 'otherLinux64Guest', ...hardware([iso('cd1')]) }),
+    );
+    expect((made.spec as { hardware: unknown }).hardware).toEqual({
+      cdrom: [{ ...iso('cd1'), connected: true, allowGuestControl: true }],
+    });
+  });
+
+  it("lets a running VM change its CD-ROMs' connection alone", async () => {
+    const t = await setup();
+    const cdrom = [iso('cd1'), iso('cd2', 'vmi-00000000000000002')];
+    await t.kube.create(t.vm('a', {}, { guestID: 'otherLinux64Guest', hardware: { cdrom } }));
+    const patch = (hardware: unknown) =>
+      refusal(t.kube.patch(t.ref('a'), { spec: { hardware } }, { type: 'merge' }));
+    expect(await patch({ cdrom: [iso('cd1')] })).toBe(
+      `422 ${DENIED}spec.hardware.cdrom: Forbidden: updates to this field is not allowed when VM power is on`,
+    );
+    expect(await patch({ cdrom: [iso('cd1'), iso('cd3', 'vmi-00000000000000002')] })).toBe(
+      `422 ${DENIED}spec.hardware.cdrom.name: Forbidden: removing CD-ROMs is not allowed when VM is powered on, spec.hardware.cdrom[1].name: Forbidden: adding new CD-ROMs is not allowed when VM is powered on`,
+    );
+    expect(await patch({ cdrom: [iso('cd1', 'vmi-00000000000000003'), cdrom[1]] })).toBe(
+      `422 ${DENIED}spec.hardware.cdrom[0].image: Forbidden: updates to this field is not allowed when VM power is on`,
+    );
+    expect(await patch({ cdrom: [{ ...cdrom[0], connected: false }, cdrom[1]] })).toBe('taken');
+  });
+});

@@ -91,6 +91,25 @@ function advancedProblems(advanced: Record<string, unknown>, at: string): FieldC
   return problems;
 }
 
+const CDROM_NAME = /^[a-z0-9]{2,}$/;
+
+/** `spec.hardware.cdrom` (a list of objects, by its structure): each named by the schema's pattern, with an image of a kind and name. */
+function cdromProblems(cdroms: Record<string, unknown>[], at: string): FieldCause[] {
+  const problems: FieldCause[] = [];
+  cdroms.forEach((cdrom, i) => {
+    const path = `${at}[${i}]`;
+    const { name, image } = cdrom as { name?: string; image?: { kind?: string; name?: string } };
+    if (name === undefined) problems.push(required(`${path}.name`));
+    else if (!CDROM_NAME.test(name))
+      problems.push(invalid(`${path}.name`, name, `${path}.name in body should match '^[a-z0-9]{2,}$'`));
+    if (image === undefined) problems.push(required(`${path}.image`));
+    else
+      for (const field of ['kind', 'name'] as const)
+        if (image[field] === undefined) problems.push(required(`${path}.image.${field}`));
+  });
+  return problems;
+}
+
 /** A VM's spec, at `at` in the object written, against the VM schema's rules. */
 function vmSpecProblems(spec: Partial<Record<keyof VirtualMachineSpec, unknown>>, at: string): FieldCause[] {
   const problems = enumProblems(spec, ENUM_FIELDS, at);
@@ -103,6 +122,8 @@ function vmSpecProblems(spec: Partial<Record<keyof VirtualMachineSpec, unknown>>
   if (isPlainObject(spec.bootOptions))
     problems.push(...bootOptionsProblems(spec.bootOptions, `${at}.bootOptions`));
   if (isPlainObject(spec.advanced)) problems.push(...advancedProblems(spec.advanced, `${at}.advanced`));
+  const cdroms = (spec.hardware as { cdrom?: Record<string, unknown>[] } | undefined)?.cdrom;
+  if (cdroms) problems.push(...cdromProblems(cdroms, `${at}.hardware.cdrom`));
   return problems;
 }
 
