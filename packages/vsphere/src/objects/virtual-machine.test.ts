@@ -91,6 +91,38 @@ describe('power operations', () => {
     expect(now.guest.ipAddress).toBe(vm.guest.ipAddress);
   });
 
+  it('connects file-backed CD-ROMs that start connected as the VM powers on, and disconnects them as it stops', async () => {
+    const { vsphere, vm, get, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const iso = (fileName: string, startConnected: boolean) => ({
+      operation: 'add' as const,
+      device: {
+        _type: 'VirtualCdrom',
+        key: -1,
+        backing: { _type: 'VirtualCdromIsoBackingInfo', fileName },
+        connectable: { startConnected, connected: false, allowGuestControl: true },
+      },
+    });
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [iso('[LocalDS_0] a.iso', true)] }));
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [iso('[LocalDS_0] b.iso', false)] }));
+    const connected = () =>
+      get(vm.id)
+        .config.devices.filter((d) => d._type === 'VirtualCdrom')
+        .map((d) => [
+          (d.backing as { fileName?: string }).fileName,
+          (d.connectable as { connected: boolean }).connected,
+        ]);
+    await run(vsphere.vm.powerOn(vm.id));
+    // The VM's remote CD-ROM, which needs a client, stays as it was.
+    expect(connected()).toEqual([
+      [undefined, false],
+      ['[LocalDS_0] a.iso', true],
+      ['[LocalDS_0] b.iso', false],
+    ]);
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(connected().map(([, on]) => on)).toEqual([false, false, false]);
+  });
+
   it('ends a power-on of a running VM in InvalidPowerState', async () => {
     const { vsphere, vm, taskInfo } = setup();
     const task = vsphere.vm.powerOn(vm.id);

@@ -9,7 +9,7 @@ import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
-import type { HostRecord, ScheduledHardwareUpgrade, VmRecord } from '../inventory/records.js';
+import type { Device, HostRecord, ScheduledHardwareUpgrade, VmRecord } from '../inventory/records.js';
 import {
   hardwareVersionNumber,
   isSupportedHardwareVersion,
@@ -85,10 +85,32 @@ const requireNotRunning = (vm: VmRecord): void => {
 // VM states are copied with Object.assign, not a spread: a spread's copies get another hidden
 // class each time its site warms up, and the code reading VMs goes megamorphic.
 
-/** The VM powered off: no boot time, and a guest that reports nothing. */
+/** The VM powered off: no boot time, a guest that reports nothing, its file-backed media disconnected. */
 const poweredOff = (vm: VmRecord): VmRecord => {
-  const { bootTime: _, ...rest } = vm;
+  const { bootTime: _, ...rest } = withMediaConnected(vm, false);
   return Object.assign(rest, { powerState: 'poweredOff', guest: GUEST_OFF } as const);
+};
+
+/** A CD-ROM of an ISO file or a floppy of an image file: media the host connects without a client. */
+const isFileMedia = (d: Device) => {
+  const backing = (d.backing as { _type?: string } | undefined)?._type;
+  return backing === 'VirtualCdromIsoBackingInfo' || backing === 'VirtualFloppyImageBackingInfo';
+};
+
+/**
+ * The VM's file-backed CD-ROMs and floppies connected as vSphere connects them at power-on
+ * (those with `startConnected`), or disconnected at power-off; the same VM when none changes.
+ */
+const withMediaConnected = (vm: VmRecord, on: boolean): VmRecord => {
+  const connection = (d: Device) =>
+    d.connectable as { connected?: boolean; startConnected?: boolean } | undefined;
+  const changes = (d: Device) =>
+    isFileMedia(d) && (connection(d)?.connected === true) !== (on && connection(d)?.startConnected === true);
+  if (!vm.config.devices.some(changes)) return vm;
+  const devices = vm.config.devices.map((d) =>
+    changes(d) ? Object.assign({}, d, { connectable: { ...connection(d), connected: on } }) : d,
+  );
+  return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
 };
 
 /**
@@ -238,7 +260,7 @@ export const virtualMachineOperations = (m: Model) => {
           const on: VmRecord = Object.assign(
             {},
             // A suspended VM resumes as it was: its hardware cannot change.
-            resumed ? current : booted(upgradedAt(m, current, 'powerOn')),
+            resumed ? current : withMediaConnected(booted(upgradedAt(m, current, 'powerOn')), true),
             onHost ? { host: onHost.id } : {},
             {
               powerState: 'poweredOn',

@@ -9,6 +9,7 @@ import {
 import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
+import { cdromChanges, cdromConnectionChanges, type IsoFileOf } from './cdrom.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it. */
@@ -31,12 +32,14 @@ export function createHardwareVersion(vm: VirtualMachine, imageVersion: () => nu
 
 /**
  * Whether a VM's first update reconfigures it before its first boot, so that it is deployed
- * powered off: vm-operator's create leaves the boot disk's size and the boot options to that
- * update. (Changed Block Tracking is in the create's own configuration.)
+ * powered off: vm-operator's create leaves the boot disk's size, the boot options and the
+ * CD-ROMs (of any VM with `spec.hardware`) to that update. (Changed Block Tracking is in the
+ * create's own configuration.)
  */
 export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskBytes: () => number): boolean {
   const capacity = resizableBootDisk(vm);
   return (
+    vm.spec?.hardware !== undefined ||
     (capacity !== undefined && capacity !== imageBootDiskBytes()) ||
     bootOptionsSetOnNewVm(vm, DEFAULT_BOOT_OPTIONS)
   );
@@ -44,14 +47,15 @@ export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskByt
 
 /**
  * The reconfiguration a powered-off VM needs, if any: its class's size, `spec.guestID`, the boot
- * disk grown to `spec.advanced.bootDiskCapacity`, Changed Block Tracking and the boot options.
- * Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot device the
- * VM lacks).
+ * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking and the boot
+ * options. Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot
+ * device the VM lacks, an image that is no ISO).
  */
 export function reconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   size: ClassSize,
+  isoFile: IsoFileOf,
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
@@ -60,15 +64,28 @@ export function reconfiguration(
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
   const disk = bootDiskChange(vm, record.config.devices);
-  if (disk) spec.deviceChange = [{ operation: 'edit', device: disk }];
+  const devices = cdromChanges(vm, record, isoFile);
+  if (disk) devices.unshift({ operation: 'edit', device: disk });
+  if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
-/** The reconfiguration a powered-on VM needs, if any: Changed Block Tracking and the boot options. */
-export function runningReconfiguration(vm: VirtualMachine, record: VmRecord): VmConfigSpec | undefined {
-  if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions) return undefined;
+/**
+ * The reconfiguration a powered-on VM needs, if any: its CD-ROMs' connection, Changed Block
+ * Tracking and the boot options.
+ */
+export function runningReconfiguration(
+  vm: VirtualMachine,
+  record: VmRecord,
+  isoFile: IsoFileOf,
+): VmConfigSpec | undefined {
+  const cdroms = vm.spec?.hardware?.cdrom;
+  if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && !cdroms)
+    return undefined;
   const spec: MutableSpec = {};
+  const edits = cdroms ? cdromConnectionChanges(vm, record, isoFile) : [];
+  if (edits.length > 0) spec.deviceChange = edits;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }

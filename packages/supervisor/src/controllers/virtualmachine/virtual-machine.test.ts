@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
@@ -779,6 +780,133 @@ describe('the VirtualMachine controller', () => {
       { _type: 'VirtualMachineBootOptionsBootableEthernetDevice', deviceKey: keyOf('VirtualVmxnet3') },
       { _type: 'VirtualMachineBootOptionsBootableDiskDevice', deviceKey: keyOf('VirtualDisk') },
     ]);
+  });
+
+  describe('CD-ROMs', () => {
+    /** An ISO item in the namespace's library, its file uploaded; the name of its image once settled. */
+    async function isoImage(f: Fixture, name: string): Promise<string> {
+      const { library } = f.vsphere;
+      const item = library.createItem(f.prepared.libraries[0] as string, { name, type: 'iso' });
+      const session = library.createUpdateSession(item);
+      const bytes = new TextEncoder().encode(`${name} contents`);
+      library.addUpdateFile(session, { name: `${name}.iso`, sourceType: 'PUSH', size: bytes.length });
+      const sha1 = createHash('sha1').update(bytes).digest('hex');
+      library.receiveUpdateFile(session, `${name}.iso`, { bytes, sha1 });
+      library.completeUpdateSession(session);
+      await f.settle();
+      const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+      const image = images.items.find((i) => (i.status as { name?: string }).name === name);
+      if (!image) throw new Error(`no image of ${name}`);
+      return image.metadata.name as string;
+    }
+    const cdromsOf = async (f: Fixture, name: string) =>
+      (vsphereVm(f, await getVm(f, name))?.config.devices ?? [])
+        .filter((d) => d._type === 'VirtualCdrom')
+        .map((d) => ({ file: (d.backing as { fileName?: string }).fileName, ...(d.connectable as object) }));
+    const cdrom = (name: string, image: string, extra: Record<string, unknown> = {}) => ({
+      name,
+      image: { kind: 'VirtualMachineImage', name: image },
+      ...extra,
+    });
+
+    it('makes the VM of an ISO image empty and gives it its CD-ROM before its first boot', async () => {
+      const f = await setup();
+      const photon = await isoImage(f, 'photon-5');
+      const image = (await f.kube.get({
+        apiVersion: V5,
+        kind: 'VirtualMachineImage',
+        namespace: 'ns1',
+        name: photon,
+      })) as unknown as { spec: { providerRef: { name: string } } };
+      const item = await f.kube.get({
+        apiVersion: 'imageregistry.vmware.com/v1alpha1',
+        kind: 'ContentLibraryItem',
+        namespace: 'ns1',
+        name: image.spec.providerRef.name,
+      });
+      const file = (item.status as { fileInfo: { storageURI: string }[] }).fileInfo[0]?.storageURI;
+      expect(file).toMatch(/^ds:\/\/\/vmfs\/volumes\/.+\/photon-5\.iso$/);
+      await f.kube.create(
+        newVm(f, 'installer', {
+          image: { kind: 'VirtualMachineImage', name: photon },
+          guestID: 'vmwarePhoton64Guest',
+          hardware: { cdrom: [cdrom('cdrom1', photon)] },
+        }),
+      );
+      await f.settle();
+      const vm = await getVm(f, 'installer');
+      expect(vm.status).toMatchObject({ powerState: 'PoweredOn' });
+      expect(condition(vm, CONDITION.created)?.status).toBe('True');
+      const record = vsphereVm(f, vm) as VmRecord;
+      // CreateVM_Task, not a deployment: no disk, the class's size, the NIC net-operator made.
+      expect(record.config.devices.some((d) => d._type === 'VirtualDisk')).toBe(false);
+      expect(record.config).toMatchObject({ guestId: 'vmwarePhoton64Guest', numCPU: 2, memoryMB: 4096 });
+      expect(record.guest.ipAddress).toBe(vm.status?.network?.primaryIP4);
+      const types = f.vsphere.events
+        .list()
+        .filter((e) => e.vm?.name === 'installer')
+        .map((e) => e._type);
+      expect(types).toEqual([
+        'VmBeingCreatedEvent',
+        'VmInstanceUuidAssignedEvent',
+        'VmUuidAssignedEvent',
+        'VmCreatedEvent',
+        'VmReconfiguredEvent',
+        'VmStartingEvent',
+        'VmPoweredOnEvent',
+      ]);
+      // Added while off, connected as the VM powered on.
+      expect(await cdromsOf(f, 'installer')).toEqual([
+        { file, startConnected: true, connected: true, allowGuestControl: true },
+      ]);
+      expect(vm.status?.volumes).toBeUndefined();
+    });
+
+    it("follows the spec's connection while the VM runs, and its CD-ROMs while it is off", async () => {
+      const f = await setup();
+      const photon = await isoImage(f, 'photon-5');
+      const tools = await isoImage(f, 'tools');
+      const spec = (cdroms: unknown[], extra: Record<string, unknown> = {}) => ({
+        spec: { guestID: 'ubuntu64Guest', hardware: { cdrom: cdroms }, ...extra },
+      });
+      // An OVF VM with CD-ROMs: its own remote CD-ROM goes, the ISO's comes, before it boots.
+      await f.kube.create(newVm(f, 'vm1', spec([cdrom('cdrom1', photon)]).spec));
+      await f.settle();
+      const files = async () => (await cdromsOf(f, 'vm1')).map((c) => c.file);
+      expect(await files()).toEqual([expect.stringMatching(/photon-5\.iso$/)]);
+      const patch = (body: unknown) =>
+        f.kube.patch(ref('vm1'), body as Record<string, unknown>, { type: 'merge' });
+      await patch(spec([cdrom('cdrom1', photon, { connected: false })]));
+      await f.settle();
+      expect(await cdromsOf(f, 'vm1')).toMatchObject([{ startConnected: false, connected: false }]);
+      await patch(spec([cdrom('cdrom1', photon, { connected: true })]));
+      await f.settle();
+      expect(await cdromsOf(f, 'vm1')).toMatchObject([{ startConnected: true, connected: true }]);
+      // Off, the CD-ROMs follow the spec: one added, one removed.
+      await patch(spec([cdrom('cdrom2', tools)], { powerState: 'PoweredOff' }));
+      await f.settle();
+      expect(await files()).toEqual([expect.stringMatching(/tools\.iso$/)]);
+      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
+    });
+
+    it('fails the update while a CD-ROM names an image that is no ISO, and goes on once it names one', async () => {
+      const f = await setup();
+      const photon = await isoImage(f, 'photon-5');
+      await f.kube.create(
+        newVm(f, 'vm1', { guestID: 'ubuntu64Guest', hardware: { cdrom: [cdrom('cdrom1', f.image)] } }),
+      );
+      await f.settle();
+      const controller = f.supervisor.virtualMachines.controller;
+      expect(String(controller.errors.get('ns1/vm1'))).toContain(`image type "OVF" is not ISO`);
+      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
+      // The spec says on: the webhook takes a change of the image only with the VM to be off.
+      const hardware = { cdrom: [cdrom('cdrom1', photon)] };
+      await f.kube.patch(ref('vm1'), { spec: { hardware, powerState: 'PoweredOff' } }, { type: 'merge' });
+      await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+      await f.settle();
+      expect(controller.errors.has('ns1/vm1')).toBe(false);
+      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+    });
   });
 
   it('resizes a powered-off VM when its class changes', async () => {

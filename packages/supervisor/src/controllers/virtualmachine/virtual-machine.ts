@@ -32,9 +32,11 @@ import {
   type InventoryRecord,
   isVimFault,
   type LibraryItemRecord,
+  type LibraryRecord,
   mapped,
   type NetworkRecord,
   type SnapshotRecord,
+  type VmConfigSpec,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -66,6 +68,7 @@ import type {
 } from '../../api/types.js';
 import { APPLY_POWER_STATE_TIME, parseRfc3339 } from '../../api/vm-group-validation.js';
 import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
+import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
@@ -83,6 +86,7 @@ import {
   MEMBER_CONDITION,
 } from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
+import { isoFileReader } from './cdrom.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import {
   CONDITION,
@@ -178,6 +182,9 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' },
   { apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone' },
   { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' },
+  // A CD-ROM's file is its image's item's.
+  { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ContentLibraryItem' },
+  { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ClusterContentLibraryItem' },
 ];
 
 /** A VM naming no group has no GroupLinked condition (one it had goes). */
@@ -533,13 +540,16 @@ export function startVirtualMachineController(
       return failed || !target || network?.retry ? { requeue: true } : undefined;
     }
     const { resolved } = prerequisites;
-    // A VM with claims powers on once their disks are attached (see drive).
-    // One whose first update reconfigures it powers on after that (see drive).
+    const itemId = resolved.itemId as string;
+    const iso = (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.type === 'iso';
+    // A VM with claims powers on once their disks are attached, one whose first update
+    // reconfigures it (an ISO VM, made empty, always) after that update (see drive).
     const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
       !hasClaims(vm) &&
-      !reconfiguredBeforeFirstBoot(vm, () => imageBootDiskBytes(resolved.itemId as string));
+      !iso &&
+      !reconfiguredBeforeFirstBoot(vm, () => imageBootDiskBytes(itemId));
     // Customized as it boots. One that cannot be (a Secret without its key) is deployed powered
     // off, and its update reports why, as vm-operator's does; one deployed powered off is
     // customized at its first power-on.
@@ -561,36 +571,40 @@ export function startVirtualMachineController(
     const powerOn = poweringOn && (provider === undefined || customization !== undefined);
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
+    const config = deployConfig(
+      vm,
+      resolved,
+      () => imageHardwareVersion(itemId),
+      mapped(network.nics, (nic) => ({
+        network: portgroupOf(vsphere, nic.networkID),
+        macAddress: nic.macAddress,
+      })),
+      cloudInitOf(vm)
+        ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
+        : undefined,
+      customization,
+    );
     let task: ReturnType<VSphere['library']['deploy']>;
     try {
-      task = vsphere.library.deploy(
-        resolved.itemId as string,
-        {
-          name: vm.metadata.name as string,
-          folder: target.folder,
-          pool: target.pool,
-          // vm-operator's images deploy thin unless the VM asks otherwise, so a namespace of many
-          // VMs overcommits its datastore.
-          storageProvisioning: provisioningOf(vm),
-          // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
-          powerOn,
-          config: deployConfig(
-            vm,
-            resolved,
-            () => imageHardwareVersion(resolved.itemId as string),
-            mapped(network.nics, (nic) => ({
-              network: portgroupOf(vsphere, nic.networkID),
-              macAddress: nic.macAddress,
-            })),
-            cloudInitOf(vm)
-              ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
-              : undefined,
-            customization,
-          ),
-        },
-        // vm-operator's blocking create: a deployment that takes no time has ended on return.
-        { blocking: true },
-      );
+      task = iso
+        ? // vm-operator's create from an ISO image: an empty VM of the same configuration.
+          vsphere.vm.create(target.folder, isoVmSpec(vsphere, vm, config, isoHome(itemId)), target.pool)
+        : vsphere.library.deploy(
+            itemId,
+            {
+              name: vm.metadata.name as string,
+              folder: target.folder,
+              pool: target.pool,
+              // vm-operator's images deploy thin unless the VM asks otherwise, so a namespace of
+              // many VMs overcommits its datastore.
+              storageProvisioning: provisioningOf(vm),
+              // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
+              powerOn,
+              config,
+            },
+            // vm-operator's blocking create: a deployment that takes no time has ended on return.
+            { blocking: true },
+          );
     } catch (error) {
       if (!isVimFault(error)) throw error;
       writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, error)]);
@@ -669,7 +683,8 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const spec = configurationError(() => reconfiguration(vm, record, size));
+      const isoFile = isoFileReader(read, vm.metadata.namespace as string);
+      const spec = configurationError(() => reconfiguration(vm, record, size, isoFile));
       if (spec) {
         track(key, vsphere.vm.reconfigure(record.id, spec).wait().then(resized));
         return 'resize';
@@ -677,7 +692,14 @@ export function startVirtualMachineController(
       resized?.();
     } else if (state === 'poweredOn') {
       // As vm-operator's update of a powered-on VM, before any power change.
-      const spec = configurationError(() => runningReconfiguration(vm, record));
+      const isoFile = isoFileReader(read, vm.metadata.namespace as string);
+      let spec: VmConfigSpec | undefined;
+      try {
+        spec = configurationError(() => runningReconfiguration(vm, record, isoFile));
+      } catch (error) {
+        // As vm-operator, a VM going off is powered off whatever its configuration's error.
+        if (want !== 'PoweredOff') throw error;
+      }
       if (spec) {
         track(key, vsphere.vm.reconfigure(record.id, spec).wait());
         return 'resize';
@@ -845,6 +867,12 @@ export function startVirtualMachineController(
   const imageHardwareVersion = (itemId: string): number =>
     hardwareVersionNumber(imageOvf(itemId)?.hardwareVersion) ?? 0;
   const imageBootDiskBytes = (itemId: string): number => (imageOvf(itemId)?.disks[0]?.capacityKB ?? 0) * 1024;
+  /** Where an ISO VM's files go: its image's library's datastore, where a deployment puts an OVF's. */
+  const isoHome = (itemId: string): string => {
+    const item = vsphere.store.get(itemId) as LibraryItemRecord;
+    const datastore = (vsphere.store.get(item.library) as LibraryRecord | undefined)?.datastore;
+    return `[${(datastore && vsphere.store.get(datastore)?.name) ?? ''}]`;
+  };
 
   /**
    * Reverts the VM to a vSphere snapshot, then restores what the snapshot holds of it (see
@@ -1241,6 +1269,39 @@ function deployConfig(
   if (extraConfig) config.extraConfig = extraConfig;
   if (customization) config.customization = customization;
   return config;
+}
+
+/**
+ * CreateVM_Task's spec of an ISO VM: the configuration a deployment would give it, its NICs
+ * (VMXNET3, net-operator's MACs) its only devices.
+ */
+function isoVmSpec(vsphere: VSphere, vm: VirtualMachine, config: DeployConfig, home: string): VmConfigSpec {
+  const spec: { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] } = {
+    name: vm.metadata.name as string,
+    files: { vmPathName: home },
+  };
+  if (config.numCPU !== undefined) spec.numCPUs = config.numCPU;
+  if (config.memoryMB !== undefined) spec.memoryMB = config.memoryMB;
+  if (config.guestId) spec.guestId = config.guestId;
+  if (config.uuid) spec.uuid = config.uuid;
+  if (config.instanceUuid) spec.instanceUuid = config.instanceUuid;
+  if (config.firmware) spec.firmware = config.firmware;
+  if (config.version) spec.version = config.version;
+  if (config.changeTrackingEnabled !== undefined) spec.changeTrackingEnabled = config.changeTrackingEnabled;
+  if (config.extraConfig) spec.extraConfig = config.extraConfig;
+  spec.deviceChange = (config.nics ?? []).map((nic, i) => {
+    const id = typeof nic.network === 'string' ? nic.network : nic.network.value;
+    return {
+      operation: 'add',
+      device: {
+        _type: 'VirtualVmxnet3',
+        key: -100 - i,
+        backing: { network: { type: vsphere.store.get(id)?.kind ?? 'Network', value: id } },
+        ...(nic.macAddress ? { addressType: 'manual', macAddress: nic.macAddress } : {}),
+      },
+    };
+  });
+  return spec;
 }
 
 /**

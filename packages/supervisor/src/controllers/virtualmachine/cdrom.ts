@@ -1,0 +1,153 @@
+/**
+ * vm-operator's CD-ROMs (`spec.hardware.cdrom`, its legacy update, without shared disks): each
+ * CD-ROM backed by its ISO image's file on the library's storage. While the VM is off, a CD-ROM
+ * a new image needs is added, one of no image the spec names is removed (a VM with
+ * `spec.hardware` keeps no other CD-ROM), and each one's connection follows the spec; while it
+ * runs, only the connection does.
+ */
+import type { Device, VirtualDeviceConfigSpec, VmRecord } from '@vsim/vsphere';
+import type {
+  VirtualMachine,
+  VirtualMachineCdromSpec,
+  VirtualMachineImage,
+  VirtualMachineImageRef,
+} from '../../api/types.js';
+import { type ContentLibraryItem, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
+import { conditionOf } from './conditions.js';
+import { type DependencyReader, VM_OPERATOR_API_VERSION } from './prerequisites.js';
+
+const ISO_BACKING = 'VirtualCdromIsoBackingInfo';
+
+/** The ISO file a CD-ROM's image names (its storage URI), or throws in vm-operator's words. */
+export type IsoFileOf = (image: VirtualMachineImageRef) => string;
+
+/** vm-operator's `GetBackingFileNameByImageRef`: the image, ready and of an ISO, and its item's first file. */
+export function isoFileReader(read: DependencyReader, namespace: string): IsoFileOf {
+  return (ref) => {
+    const why = (problem: string) =>
+      new Error(`error getting backing file name by image ref ${JSON.stringify(ref)}: ${problem}`);
+    if (ref.kind !== 'VirtualMachineImage' && ref.kind !== 'ClusterVirtualMachineImage')
+      throw why(`unsupported image kind: ${JSON.stringify(ref.kind)}`);
+    const scope = ref.kind === 'VirtualMachineImage' ? namespace : undefined;
+    const image = read.get<VirtualMachineImage>(VM_OPERATOR_API_VERSION, ref.kind, scope, ref.name);
+    if (!image) throw why(read.notFound(VM_OPERATOR_API_VERSION, ref.kind, ref.name));
+    if (conditionOf(image.status?.conditions, 'Ready')?.status !== 'True')
+      throw why('image condition is not ready');
+    if (image.status?.type !== 'ISO')
+      throw why(`image type ${JSON.stringify(image.status?.type ?? '')} is not ISO`);
+    const itemName = image.spec?.providerRef?.name;
+    if (!itemName) throw why('image provider ref is empty');
+    const itemKind = scope === undefined ? 'ClusterContentLibraryItem' : 'ContentLibraryItem';
+    const item = read.get<ContentLibraryItem>(IMAGE_REGISTRY_API_VERSION, itemKind, scope, itemName);
+    if (!item) throw why(read.notFound(IMAGE_REGISTRY_API_VERSION, itemKind, itemName));
+    const uri = item.status?.fileInfo?.[0]?.storageURI;
+    if (!uri) throw why('no storage URI found in the content library item status');
+    return uri;
+  };
+}
+
+const isCdrom = (device: Device) => device._type === 'VirtualCdrom';
+const isoFileOf = (device: Device) => {
+  const backing = device.backing as { _type?: string; fileName?: string } | undefined;
+  return backing?._type === ISO_BACKING ? backing.fileName : undefined;
+};
+
+/** The VM's one CD-ROM backed by `file`; vm-operator's error for two. */
+function cdromOf(devices: readonly Device[], file: string): Device | undefined {
+  const found = devices.filter((d) => isCdrom(d) && isoFileOf(d) === file);
+  if (found.length > 1)
+    throw new Error(
+      `error getting CD-ROM device by backing file name ${file}: found multiple CD-ROMs with same backing file name: ${file}`,
+    );
+  return found[0];
+}
+
+interface Connection {
+  startConnected: boolean;
+  connected: boolean;
+  allowGuestControl: boolean;
+}
+
+/** What the spec asks of a CD-ROM's connection: a device connects only while the VM runs. */
+const wantedConnection = (spec: VirtualMachineCdromSpec, poweredOn: boolean): Connection => ({
+  startConnected: spec.connected === true,
+  connected: spec.connected === true && poweredOn,
+  allowGuestControl: spec.allowGuestControl === true,
+});
+
+/** The edit of an existing CD-ROM whose connection is not the spec's, if any. */
+function connectionEdit(device: Device, wanted: Connection): VirtualDeviceConfigSpec | undefined {
+  const has = (device.connectable ?? {}) as Partial<Connection>;
+  const same =
+    (has.startConnected === true) === wanted.startConnected &&
+    (has.connected === true) === wanted.connected &&
+    (has.allowGuestControl === true) === wanted.allowGuestControl;
+  return same
+    ? undefined
+    : {
+        operation: 'edit',
+        device: { _type: 'VirtualCdrom', key: device.key, connectable: { ...has, ...wanted } },
+      };
+}
+
+/**
+ * The device changes a powered-off VM's CD-ROMs need (vm-operator's
+ * `UpdateCdromDeviceChangesLegacy`): none without `spec.hardware`.
+ */
+export function cdromChanges(
+  vm: VirtualMachine,
+  record: VmRecord,
+  isoFile: IsoFileOf,
+): VirtualDeviceConfigSpec[] {
+  const hardware = vm.spec?.hardware;
+  if (!hardware) return [];
+  const devices = record.config.devices;
+  const poweredOn = record.powerState === 'poweredOn';
+  const changes: VirtualDeviceConfigSpec[] = [];
+  const edits: VirtualDeviceConfigSpec[] = [];
+  const expected = new Set<string>();
+  (hardware.cdrom ?? []).forEach((spec, i) => {
+    const file = isoFile(spec.image);
+    expected.add(file);
+    const wanted = wantedConnection(spec, poweredOn);
+    const existing = cdromOf(devices, file);
+    if (existing) {
+      const edit = connectionEdit(existing, wanted);
+      if (edit) edits.push(edit);
+      return;
+    }
+    // On a free IDE slot, where vSphere puts a CD-ROM added without a controller.
+    changes.push({
+      operation: 'add',
+      device: {
+        _type: 'VirtualCdrom',
+        key: -200 - i,
+        backing: { _type: ISO_BACKING, fileName: file },
+        connectable: wanted,
+      },
+    });
+  });
+  for (const device of devices)
+    if (isCdrom(device) && !expected.has(isoFileOf(device) ?? ''))
+      changes.push({ operation: 'remove', device: { _type: 'VirtualCdrom', key: device.key } });
+  return changes.concat(edits);
+}
+
+/**
+ * The connection changes a running VM's CD-ROMs need (vm-operator's
+ * `UpdateConfigSpecCdromDeviceConnection`); a CD-ROM the VM lacks fails the update.
+ */
+export function cdromConnectionChanges(
+  vm: VirtualMachine,
+  record: VmRecord,
+  isoFile: IsoFileOf,
+): VirtualDeviceConfigSpec[] {
+  const edits: VirtualDeviceConfigSpec[] = [];
+  for (const spec of vm.spec?.hardware?.cdrom ?? []) {
+    const device = cdromOf(record.config.devices, isoFile(spec.image));
+    if (!device) throw new Error(`no CD-ROM is found for image ref ${JSON.stringify(spec.image)}`);
+    const edit = connectionEdit(device, wantedConnection(spec, record.powerState === 'poweredOn'));
+    if (edit) edits.push(edit);
+  }
+  return edits;
+}
