@@ -899,6 +899,31 @@ def change_tracking_and_secure_boot():
 
 
 @check
+def iso_cdrom_connects_at_power_on():
+    vm = vm_named("pv-created")
+    ide = next(d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualIDEController))
+    cdrom = vim.vm.device.VirtualCdrom(
+        key=-1, controllerKey=ide.key,
+        backing=vim.vm.device.VirtualCdrom.IsoBackingInfo(fileName="[LocalDS_0] pv.iso"),
+        connectable=vim.vm.device.VirtualDevice.ConnectInfo(startConnected=True, connected=False,
+                                                            allowGuestControl=True),
+    )
+    change = vim.vm.device.VirtualDeviceSpec(operation="add", device=cdrom)
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(deviceChange=[change])))
+
+    def iso_connected():
+        return next(d.connectable.connected for d in vm.config.hardware.device
+                    if isinstance(d, vim.vm.device.VirtualCdrom)
+                    and isinstance(d.backing, vim.vm.device.VirtualCdrom.IsoBackingInfo))
+
+    expect_equal(iso_connected(), False, "the ISO CD-ROM connected while the VM is off")
+    run_task(vm.PowerOnVM_Task())
+    expect_equal(iso_connected(), True, "the ISO CD-ROM connected once the VM is on")
+    run_task(vm.PowerOffVM_Task())
+    expect_equal(iso_connected(), False, "the ISO CD-ROM connected once the VM is off again")
+
+
+@check
 def relocate_updates_host_vm():
     vm = vm_named("DC0_H0_VM1")
     old_host = vm.runtime.host
