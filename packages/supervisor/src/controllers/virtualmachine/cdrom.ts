@@ -103,34 +103,68 @@ export function cdromChanges(
   if (!hardware) return [];
   const devices = record.config.devices;
   const poweredOn = record.powerState === 'poweredOn';
-  const changes: VirtualDeviceConfigSpec[] = [];
   const edits: VirtualDeviceConfigSpec[] = [];
+  const missing: { file: string; connectable: Connection }[] = [];
   const expected = new Set<string>();
-  (hardware.cdrom ?? []).forEach((spec, i) => {
+  for (const spec of hardware.cdrom ?? []) {
     const file = isoFile(spec.image);
     expected.add(file);
     const wanted = wantedConnection(spec, poweredOn);
     const existing = cdromOf(devices, file);
-    if (existing) {
-      const edit = connectionEdit(existing, wanted);
-      if (edit) edits.push(edit);
-      return;
-    }
-    // On a free IDE slot, where vSphere puts a CD-ROM added without a controller.
-    changes.push({
-      operation: 'add',
-      device: {
-        _type: 'VirtualCdrom',
-        key: -200 - i,
-        backing: { _type: ISO_BACKING, fileName: file },
-        connectable: wanted,
-      },
-    });
+    const edit = existing && connectionEdit(existing, wanted);
+    if (edit) edits.push(edit);
+    if (!existing) missing.push({ file, connectable: wanted });
+  }
+  const obsolete = devices.filter((d) => isCdrom(d) && !expected.has(isoFileOf(d) ?? ''));
+  // Removed first, so that a CD-ROM added may take a slot one removed leaves.
+  const changes: VirtualDeviceConfigSpec[] = obsolete.map((d) => ({
+    operation: 'remove',
+    device: { _type: 'VirtualCdrom', key: d.key },
+  }));
+  const controllerFor = controllers(
+    devices.filter((d) => !obsolete.includes(d)),
+    changes,
+  );
+  missing.forEach(({ file, connectable }, i) => {
+    const device = {
+      _type: 'VirtualCdrom',
+      key: -200 - i,
+      backing: { _type: ISO_BACKING, fileName: file },
+      connectable,
+    };
+    changes.push({ operation: 'add', device: { ...device, controllerKey: controllerFor() } });
   });
-  for (const device of devices)
-    if (isCdrom(device) && !expected.has(isoFileOf(device) ?? ''))
-      changes.push({ operation: 'remove', device: { _type: 'VirtualCdrom', key: device.key } });
   return changes.concat(edits);
+}
+
+const IDE_UNITS = 2;
+const SATA_UNITS = 30;
+/** The key of the SATA controller a reconfiguration adds, until vSphere gives it its own. */
+const NEW_SATA_KEY = -300;
+
+/**
+ * vm-operator's controller for each CD-ROM it adds: an IDE controller with a free slot, else a
+ * SATA controller with one, else a new SATA controller (added to `changes`).
+ */
+function controllers(devices: readonly Device[], changes: VirtualDeviceConfigSpec[]): () => number {
+  const used = new Map<number, number>();
+  for (const d of devices)
+    if (d.controllerKey !== undefined) used.set(d.controllerKey, (used.get(d.controllerKey) ?? 0) + 1);
+  const candidates = devices.filter(
+    (d) => d._type === 'VirtualIDEController' || d._type === 'VirtualAHCIController',
+  );
+  const free = (type: string, units: number) =>
+    candidates.find((c) => c._type === type && (used.get(c.key) ?? 0) < units);
+  return () => {
+    let controller = free('VirtualIDEController', IDE_UNITS) ?? free('VirtualAHCIController', SATA_UNITS);
+    if (!controller) {
+      controller = { _type: 'VirtualAHCIController', key: NEW_SATA_KEY };
+      changes.push({ operation: 'add', device: controller });
+      candidates.push(controller);
+    }
+    used.set(controller.key, (used.get(controller.key) ?? 0) + 1);
+    return controller.key;
+  };
 }
 
 /**

@@ -889,6 +889,32 @@ describe('the VirtualMachine controller', () => {
       expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
     });
 
+    it('puts CD-ROMs on the free IDE slots, then on a SATA controller it adds', async () => {
+      const f = await setup();
+      const images: string[] = [];
+      for (const name of ['iso1', 'iso2', 'iso3', 'iso4', 'iso5']) images.push(await isoImage(f, name));
+      await f.kube.create(
+        newVm(f, 'many', {
+          image: { kind: 'VirtualMachineImage', name: images[0] },
+          guestID: 'otherLinux64Guest',
+          hardware: { cdrom: images.map((image, i) => cdrom(`cdrom${i}`, image)) },
+        }),
+      );
+      await f.settle();
+      const devices = vsphereVm(f, await getVm(f, 'many'))?.config.devices ?? [];
+      const controllerOf = (d: { controllerKey?: number }) =>
+        devices.find((c) => c.key === d.controllerKey)?._type;
+      const placed = devices.filter((d) => d._type === 'VirtualCdrom').map(controllerOf);
+      expect(placed).toEqual([
+        'VirtualIDEController',
+        'VirtualIDEController',
+        'VirtualIDEController',
+        'VirtualIDEController',
+        'VirtualAHCIController',
+      ]);
+      expect((await getVm(f, 'many')).status?.powerState).toBe('PoweredOn');
+    });
+
     it('fails the update while a CD-ROM names an image that is no ISO, and goes on once it names one', async () => {
       const f = await setup();
       const photon = await isoImage(f, 'photon-5');
