@@ -92,6 +92,15 @@ export const faults = {
       { _type: 'InvalidDeviceSpec', property, deviceIndex },
       `Invalid configuration for device '${deviceIndex}'.`,
     ),
+  /** A device a running VM can neither gain nor lose (a serial or parallel port). */
+  deviceHotPlugNotSupported: (property: string, deviceIndex: number) =>
+    fault(
+      { _type: 'DeviceHotPlugNotSupported', property, deviceIndex },
+      `The device of device change '${deviceIndex}' cannot be added or removed unless the virtual machine is powered off.`,
+    ),
+  /** More devices of one kind than a VM may have. */
+  tooManyDevices: (property: string, message: string) =>
+    fault({ _type: 'TooManyDevices', property }, message),
   invalidDeviceOperation: (property: string, deviceIndex: number, badOp?: string, badFileOp?: string) =>
     fault(
       {

@@ -23,6 +23,13 @@ const disk = (key: number, capacityInKB: number, extra: Partial<Device> = {}): D
   ...extra,
 });
 
+const serialPort = (key: number): Device => ({
+  _type: 'VirtualSerialPort',
+  key,
+  yieldOnPoll: true,
+  backing: { _type: 'VirtualSerialPortFileBackingInfo', fileName: '[LocalDS_0] serial.log' },
+});
+
 /** An added device whose file the operation creates (a new disk). */
 const create = (d: Device): VirtualDeviceConfigSpec => ({
   operation: 'add',
@@ -426,6 +433,59 @@ describe('ReconfigVM_Task: device changes', () => {
         device: { _type: 'VirtualVmxnet3', key: -1, backing: { deviceName: 'nope' } },
       }),
     ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.backing', 0));
+  });
+
+  it('adds serial and parallel ports on the SIO controller, each type numbering its own units', async () => {
+    const { vsphere, vm, device, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    await change(
+      { operation: 'add', device: { _type: 'VirtualFloppy', key: -1 } },
+      { operation: 'add', device: serialPort(-2) },
+      { operation: 'add', device: serialPort(-3) },
+      { operation: 'add', device: { _type: 'VirtualParallelPort', key: -4 } },
+    );
+    expect(device(8000)).toMatchObject({ controllerKey: 400, unitNumber: 0 });
+    expect(device(9000)).toMatchObject({ controllerKey: 400, unitNumber: 0, yieldOnPoll: true });
+    expect(device(9001)).toMatchObject({ controllerKey: 400, unitNumber: 1 });
+    expect(device(10000)).toMatchObject({ controllerKey: 400, unitNumber: 0 });
+    expect(device(400)?.device).toEqual([8000, 9000, 9001, 10000]);
+  });
+
+  it('adds and removes serial and parallel ports only while the VM is off (DeviceHotPlugNotSupported)', async () => {
+    const { vsphere, vm, get, device, change, run } = setup();
+    const notHotPluggable = { fault: { _type: 'DeviceHotPlugNotSupported', deviceIndex: 0 } };
+    await expect(change({ operation: 'add', device: serialPort(-1) })).rejects.toMatchObject(notHotPluggable);
+    await run(vsphere.vm.powerOff(vm.id));
+    await change({ operation: 'add', device: serialPort(-1) });
+    await run(vsphere.vm.powerOn(vm.id));
+    const config = get().config;
+    await expect(change({ operation: 'remove', device: { _type: '', key: 9000 } })).rejects.toMatchObject(
+      notHotPluggable,
+    );
+    expect(get().config).toBe(config);
+    // Its settings may change while the VM runs.
+    await change({ operation: 'edit', device: { ...(device(9000) as Device), yieldOnPoll: false } });
+    expect(device(9000)?.yieldOnPoll).toBe(false);
+  });
+
+  it('refuses a 33rd serial port and a 4th parallel port with TooManyDevices', async () => {
+    const { vsphere, vm, get, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const serial = Array.from({ length: 32 }, (_, i) => ({
+      operation: 'add' as const,
+      device: serialPort(-1 - i),
+    }));
+    await change(...serial);
+    const parallel = [1, 2, 3].map((i) => ({
+      operation: 'add' as const,
+      device: { _type: 'VirtualParallelPort', key: -i },
+    }));
+    await change(...parallel);
+    const config = get().config;
+    const tooMany = { fault: { _type: 'TooManyDevices' } };
+    await expect(change({ operation: 'add', device: serialPort(-1) })).rejects.toMatchObject(tooMany);
+    await expect(change(parallel[0] as VirtualDeviceConfigSpec)).rejects.toMatchObject(tooMany);
+    expect(get().config).toBe(config);
   });
 
   it('changes nothing when one device change of several fails', async () => {

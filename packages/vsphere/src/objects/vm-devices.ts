@@ -3,7 +3,8 @@
  * ReconfigVM_Task, CloneVM_Task and RelocateVM_Task apply them: vSphere's key assignment
  * (a new device's temporary key becomes the next free key of its type's range, and
  * references to the temporary key follow), unit numbers on controllers, new disks with
- * their files and NICs on their networks.
+ * their files, NICs on their networks, and serial and parallel ports on the SIO controller, added
+ * or removed only while the VM is off.
  */
 import { faults } from '../faults.js';
 import { isFirstClassDisk } from '../inventory/attachments.js';
@@ -52,6 +53,8 @@ export interface DeviceContext {
   readonly homeDatastore: string;
   readonly host: string | undefined;
   readonly datacenter: string | undefined;
+  /** Serial and parallel ports come and go only while the VM is off. */
+  readonly powerState: VmRecord['powerState'];
 }
 
 export const deviceContext = (m: Model, tx: Tx, vm: VmRecord): DeviceContext => ({
@@ -61,6 +64,7 @@ export const deviceContext = (m: Model, tx: Tx, vm: VmRecord): DeviceContext => 
   homeDatastore: vm.homeDatastore,
   host: vm.host,
   datacenter: datacenterOf(m.store, vm.parent ?? vm.id)?.id,
+  powerState: vm.powerState,
 });
 
 /** The folder part (with its slash) and the base name of a VM's .vmx path. */
@@ -107,6 +111,20 @@ const description = (label: string, summary: string) => ({ _type: 'Description',
 
 const isController = (d: Device) => Array.isArray(d.device) || d._type.endsWith('Controller');
 
+/** The devices of the SIO controller, each type numbering its units from 0. */
+const SIO_DEVICES: ReadonlySet<string> = new Set([
+  'VirtualFloppy',
+  'VirtualSerialPort',
+  'VirtualParallelPort',
+]);
+
+const MAX_SERIAL_PORTS = 32;
+/** How many ports of each kind a VM may have, none of them hot-pluggable (vSphere's maxima). */
+const PORT_LIMITS: Readonly<Record<string, { max: number; what: string }>> = {
+  VirtualSerialPort: { max: MAX_SERIAL_PORTS, what: 'serial ports' },
+  VirtualParallelPort: { max: 3, what: 'parallel ports' },
+};
+
 /**
  * New devices with a key <= 0 (or one already taken) get the next free key of their
  * type's range; entries whose controllerKey named a temporary key are rewritten.
@@ -146,12 +164,19 @@ const unitsOf = (controller: Device): { count: number; reserved?: number } => {
   if (controller._type === 'VirtualIDEController') return { count: 2 };
   if (controller._type === 'VirtualAHCIController') return { count: 30 };
   if (controller._type === 'VirtualPCIController') return { count: 32 };
+  if (controller._type === 'VirtualSIOController') return { count: MAX_SERIAL_PORTS };
   return { count: 16 };
 };
 
-const unitTaken = (devices: readonly Device[], controller: Device, unit: number): boolean =>
+/** Whether `device` would take `unit` of `controller`: on the SIO controller, only from its own type. */
+const unitTaken = (devices: readonly Device[], controller: Device, device: Device, unit: number): boolean =>
   unit === unitsOf(controller).reserved ||
-  devices.some((d) => d.controllerKey === controller.key && d.unitNumber === unit);
+  devices.some(
+    (d) =>
+      d.controllerKey === controller.key &&
+      d.unitNumber === unit &&
+      (controller._type !== 'VirtualSIOController' || d._type === device._type),
+  );
 
 /** NICs take PCI slots from 7 on, controllers from 3 on (vCenter's layout). */
 const firstFreeUnit = (
@@ -162,7 +187,7 @@ const firstFreeUnit = (
   const pci = controller._type === 'VirtualPCIController';
   const start = pci ? (isEthernetCard(device) ? 7 : isController(device) ? 3 : 0) : 0;
   for (let unit = start; unit < unitsOf(controller).count; unit++)
-    if (!unitTaken(devices, controller, unit)) return unit;
+    if (!unitTaken(devices, controller, device, unit)) return unit;
   return undefined;
 };
 
@@ -175,6 +200,7 @@ const defaultController = (devices: readonly Device[], d: Device): Device | unde
       devices.find((c) => c._type === 'VirtualIDEController' && free(c))
     );
   if (d._type === 'VirtualCdrom') return devices.find((c) => c._type === 'VirtualIDEController' && free(c));
+  if (SIO_DEVICES.has(d._type)) return devices.find((c) => c._type === 'VirtualSIOController');
   if (isEthernetCard(d) || isController(d) || OTHER_KEY_BASE[d._type] !== undefined)
     return devices.find((c) => c._type === 'VirtualPCIController');
   return undefined;
@@ -191,7 +217,7 @@ const place = (devices: readonly Device[], d: Device, i: number): Device => {
   }
   if (!isController(controller)) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.controllerKey', i);
   const unitNumber = d.unitNumber ?? firstFreeUnit(devices, controller, d);
-  if (unitNumber === undefined || unitTaken(devices, controller, unitNumber))
+  if (unitNumber === undefined || unitTaken(devices, controller, d, unitNumber))
     throw faults.invalidDeviceSpec('virtualDeviceSpec.device.unitNumber', i);
   return { ...d, controllerKey: controller.key, unitNumber };
 };
@@ -450,6 +476,28 @@ const edited = (ctx: DeviceContext, was: Device, spec: VirtualDeviceConfigSpec, 
   return { ...was, ...changes, ...(isController(was) ? { device: was.device } : {}) };
 };
 
+/**
+ * A serial or parallel port added or removed: only while the VM is off, and never past the most
+ * ports of its kind a VM may have.
+ */
+const checkPortChange = (
+  ctx: DeviceContext,
+  devices: readonly Device[],
+  spec: VirtualDeviceConfigSpec,
+  i: number,
+) => {
+  const type =
+    spec.operation === 'add' ? spec.device._type : devices.find((d) => d.key === spec.device.key)?._type;
+  const limit = type === undefined ? undefined : PORT_LIMITS[type];
+  if (limit === undefined) return;
+  if (ctx.powerState !== 'poweredOff') throw faults.deviceHotPlugNotSupported('virtualDeviceSpec.device', i);
+  if (spec.operation === 'add' && devices.filter((d) => d._type === type).length >= limit.max)
+    throw faults.tooManyDevices(
+      'virtualDeviceSpec.device',
+      `A virtual machine can have at most ${limit.max} ${limit.what}.`,
+    );
+};
+
 /** The device list after `changes`, in order; controllers' `device` lists follow. */
 export const applyDeviceChanges = (
   ctx: DeviceContext,
@@ -460,6 +508,7 @@ export const applyDeviceChanges = (
   const devices = [...current];
   const removedAt = new Map<number, number>();
   assignKeys(current, changes).forEach((spec, i) => {
+    if (spec.operation === 'add' || spec.operation === 'remove') checkPortChange(ctx, devices, spec, i);
     if (spec.operation === 'add') {
       devices.push(added(ctx, devices, spec, i));
       return;

@@ -188,6 +188,8 @@ const registeredVm = (m: Model, tx: Tx, r: Registration): VmRecord => {
     homeDatastore: at.ds.id,
     host: host.id,
     datacenter: dc?.id,
+    // A VM is registered powered off.
+    powerState: 'poweredOff',
   };
   const config = record.vm
     ? Object.assign({}, record.vm.config, {
