@@ -60,6 +60,7 @@ type Command =
   | { op: 'power'; vm: number; version: Version; power: Desired; mode: 'Hard' | 'Soft' | 'TrySoft' }
   | { op: 'vsphere'; vm: number; action: 'powerOn' | 'powerOff' | 'suspend' | 'destroy' }
   | { op: 'pause' | 'unpause'; vm: number }
+  | { op: 'configure'; vm: number; diskGiB: 20 | 30 | 40; tracking: boolean; bootDelay: '0s' | '2s' }
   | { op: 'snapshot'; vm: number; memory: boolean }
   | { op: 'deleteSnapshot' | 'revert'; vm: number }
   | { op: 'deleteSnapshotObject'; name: string }
@@ -122,6 +123,16 @@ const commandOf = (vmIndex: fc.Arbitrary<number>, snapshots: number): fc.Arbitra
     {
       weight: 1,
       arbitrary: fc.record({ op: fc.constantFrom('pause' as const, 'unpause' as const), vm: vmIndex }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('configure' as const),
+        vm: vmIndex,
+        diskGiB: fc.constantFrom(20 as const, 30 as const, 40 as const),
+        tracking: fc.boolean(),
+        bootDelay: fc.constantFrom('0s' as const, '2s' as const),
+      }),
     },
     {
       weight: 1,
@@ -266,7 +277,7 @@ const isExpectedKubeError = (error: unknown, c: Command) =>
   isKubeError(error) &&
   (error.code === 404 ||
     error.code === 409 ||
-    (error.code === 422 && (c.op === 'power' || c.op === 'revert')));
+    (error.code === 422 && (c.op === 'power' || c.op === 'revert' || c.op === 'configure')));
 
 async function run(w: World, c: Command): Promise<void> {
   const name = 'vm' in c ? (NAMES[c.vm] as string) : '';
@@ -303,6 +314,19 @@ async function run(w: World, c: Command): Promise<void> {
       if (c.action === 'destroy') w.destroyed.add(name);
       // The task runs with the Supervisor's next round; its fault, if any, is the admin's.
       if (record) w.vsphere.vm[c.action](record.id);
+      return;
+    }
+    case 'configure': {
+      // Its user grows the boot disk, never shrinks it (vm-operator would refuse to, for good);
+      // the boot options change only while the VM is to be off (the webhook refuses it otherwise).
+      const vm = (await w.find(vmRef(V6, name))) as unknown as VirtualMachine | undefined;
+      const had = Number.parseInt(vm?.spec?.advanced?.bootDiskCapacity ?? '20', 10);
+      const advanced = { bootDiskCapacity: `${Math.max(had, c.diskGiB)}Gi`, changeBlockTracking: c.tracking };
+      await w.kube.patch(
+        vmRef(V6, name),
+        { spec: { advanced, bootOptions: { bootDelay: c.bootDelay } } },
+        { type: 'merge' },
+      );
       return;
     }
     case 'pause':
@@ -493,6 +517,7 @@ async function assertConverged(w: World): Promise<void> {
       vm.metadata.uid,
     );
     await assertClaimsAttached(w, vm, record);
+    assertConfigured(vm, record);
     if (record.powerState === 'poweredOn') {
       expect(record.guest.ipAddress).toBeTruthy();
       expect(vm.status?.network?.primaryIP4).toBe(record.guest.ipAddress);
@@ -528,6 +553,29 @@ async function assertConverged(w: World): Promise<void> {
     expect(
       [...controller.errors].map(([key, error]) => `${controller.name} ${key}: ${String(error)}`),
     ).toEqual([]);
+}
+
+/**
+ * What `configure` asked is what vSphere has: Changed Block Tracking and the boot delay in any
+ * power state, the boot disk grown to its capacity once the VM has been off since (at least the
+ * image's 20 GiB, never more than asked).
+ */
+function assertConfigured(vm: VirtualMachine, record: VmRecord): void {
+  const name = vm.metadata.name as string;
+  // A suspended VM's update changes its boot options alone, as vm-operator's does.
+  const tracking = vm.spec?.advanced?.changeBlockTracking;
+  if (tracking !== undefined && record.powerState !== 'suspended')
+    expect(record.config.changeTrackingEnabled, `${name}: tracking`).toBe(tracking);
+  expect(vm.status?.changeBlockTracking).toBe(record.config.changeTrackingEnabled);
+  if (vm.spec?.bootOptions?.bootDelay === '2s') expect(record.config.bootOptions.bootDelay).toBe(2000);
+  const disk = record.config.devices.find((d) => d._type === 'VirtualDisk');
+  const asked = Number.parseInt(vm.spec?.advanced?.bootDiskCapacity ?? '20', 10) * 1024 ** 3;
+  const bytes = (disk?.capacityInBytes as number | undefined) ?? 0;
+  expect(
+    bytes >= 20 * 1024 ** 3 && bytes <= asked,
+    `${name}: boot disk of ${bytes} bytes, ${asked} asked`,
+  ).toBe(true);
+  if (record.powerState === 'poweredOff') expect(bytes, `${name}: boot disk, off`).toBe(asked);
 }
 
 /**

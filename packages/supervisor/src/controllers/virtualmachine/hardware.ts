@@ -90,6 +90,13 @@ export function runningReconfiguration(
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
+/** The reconfiguration a suspended VM needs, if any: its boot options alone (vm-operator's update of one). */
+export function suspendedReconfiguration(vm: VirtualMachine, record: VmRecord): VmConfigSpec | undefined {
+  const boot =
+    vm.spec?.bootOptions && bootOptionsChange(vm, record.config.bootOptions, record.config.devices);
+  return boot ? { bootOptions: boot } : undefined;
+}
+
 function addRunningChanges(spec: MutableSpec, vm: VirtualMachine, record: VmRecord): void {
   // vm-operator's UpdateConfigSpecChangeBlockTracking: the spec's, when set and different.
   const tracking = vm.spec?.advanced?.changeBlockTracking;

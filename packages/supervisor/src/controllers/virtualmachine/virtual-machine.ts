@@ -112,6 +112,7 @@ import {
   reconfiguration,
   reconfiguredBeforeFirstBoot,
   runningReconfiguration,
+  suspendedReconfiguration,
 } from './hardware.js';
 import { planNetwork, readAddressing } from './network.js';
 import { powerOp, restartDue } from './power.js';
@@ -690,12 +691,16 @@ export function startVirtualMachineController(
         return 'resize';
       }
       resized?.();
-    } else if (state === 'poweredOn') {
-      // As vm-operator's update of a powered-on VM, before any power change.
+    } else {
+      // As vm-operator's update of a powered-on or suspended VM, before any power change.
       const isoFile = isoFileReader(read, vm.metadata.namespace as string);
       let spec: VmConfigSpec | undefined;
       try {
-        spec = configurationError(() => runningReconfiguration(vm, record, isoFile));
+        spec = configurationError(() =>
+          state === 'poweredOn'
+            ? runningReconfiguration(vm, record, isoFile)
+            : suspendedReconfiguration(vm, record),
+        );
       } catch (error) {
         // As vm-operator, a VM going off is powered off whatever its configuration's error.
         if (want !== 'PoweredOff') throw error;
