@@ -1,12 +1,13 @@
 /**
  * What the hardware services of one kind of device (disk, cdrom, ethernet) share: the list of
  * `{<kind>: key}`, the Info of one device by its key (not_found otherwise), a create that runs
- * its device changes with ReconfigVM_Task and answers the new device's key (201 in `/api`), and a
- * delete that removes the device.
+ * its device changes with ReconfigVM_Task and answers the new device's key (201 in `/api`), a
+ * delete that removes the device, and the connect and disconnect actions of connectable ones.
  */
 import type { Device, VirtualDeviceConfigSpec } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route } from '../routes.js';
+import type { StyleName } from '../styles.js';
 import { type DeviceSlots, deviceSlots } from './vm-adapters.js';
 import { defined } from './vm-info.js';
 import { field, reconfigureVm, targetVm } from './vm-target.js';
@@ -25,19 +26,20 @@ export interface DeviceKind {
   readonly changes: (call: Call, slots: DeviceSlots, devices: readonly Device[]) => void;
 }
 
-/** A new CD-ROM or floppy drive where `at` says, labelled, connected at power-on as `spec` says. */
+/**
+ * A new CD-ROM, floppy drive or serial or parallel port where `at` says, labelled, connected at
+ * power-on as `spec` says.
+ */
 export const newDrive = (
   spec: Record<string, unknown>,
-  device: { _type: string; key: number; label: string; backing: object },
+  { label, ...device }: { _type: string; key: number; label: string; backing: object; yieldOnPoll?: boolean },
   at: { controllerKey: number; unitNumber?: number },
 ): VirtualDeviceConfigSpec => ({
   operation: 'add',
   device: {
-    _type: device._type,
-    key: device.key,
+    ...device,
     ...at,
-    deviceInfo: { label: device.label, summary: device.label },
-    backing: device.backing,
+    deviceInfo: { label, summary: label },
     connectable: {
       startConnected: field(spec, 'start_connected', 'boolean') ?? false,
       allowGuestControl: field(spec, 'allow_guest_control', 'boolean') ?? false,
@@ -59,6 +61,49 @@ export const deviceOf = (call: Call, kind: DeviceKind): Device => {
     );
   return device;
 };
+
+/** The device's connection after an UpdateSpec's `start_connected` and `allow_guest_control`. */
+export const connectableAfter = (device: Device, spec: Record<string, unknown>) => {
+  const startConnected = field(spec, 'start_connected', 'boolean');
+  const guestControl = field(spec, 'allow_guest_control', 'boolean');
+  return {
+    ...(device.connectable as object | undefined),
+    ...(startConnected === undefined ? {} : { startConnected }),
+    ...(guestControl === undefined ? {} : { allowGuestControl: guestControl }),
+  };
+};
+
+/**
+ * Connect and disconnect: only a running VM's devices connect, as vCenter's; one in the state
+ * asked for already is already_in_desired_state.
+ */
+const setConnected = async (call: Call, kind: DeviceKind, connected: boolean) => {
+  const device = deviceOf(call, kind);
+  if (targetVm(call).powerState !== 'poweredOn')
+    throw restError('not_allowed_in_current_state', 'The virtual machine is not powered on.');
+  const connectable = device.connectable as { connected?: boolean } | undefined;
+  if ((connectable?.connected === true) === connected)
+    throw restError(
+      'already_in_desired_state',
+      `${kind.what} '${device.key}' is already ${connected ? 'connected' : 'disconnected'}.`,
+    );
+  const edit: VirtualDeviceConfigSpec = {
+    operation: 'edit',
+    device: { _type: device._type, key: device.key, connectable: { ...connectable, connected } },
+  };
+  await reconfigureVm(call, { deviceChange: [edit] });
+  return {};
+};
+
+/** The connect and disconnect actions: `?action=connect` in `/api`, `POST .../{key}/connect` in `/rest`. */
+export const connectionRoutes = (kind: DeviceKind, style: StyleName): Route[] =>
+  (['connect', 'disconnect'] as const).map((action): Route => {
+    const run = (call: Call) => setConnected(call, kind, action === 'connect');
+    const path = `${kind.path}/:${kind.key}`;
+    return style === 'api'
+      ? { method: 'POST', path, action, run }
+      : { method: 'POST', path: `${path}/${action}`, run };
+  });
 
 const create = async (call: Call, kind: DeviceKind) => {
   const devices = targetVm(call).config.devices;

@@ -4,12 +4,18 @@
  * creation: an Ethernet.CreateSpec on a standard or distributed portgroup, its MAC generated
  * unless `mac_type` is MANUAL.
  */
-import type { Device, VirtualDeviceConfigSpec, VSphere } from '@vsim/vsphere';
+import type { Device, VSphere } from '@vsim/vsphere';
 import { moref } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { lookupOf } from './filters.js';
-import { type DeviceKind, deviceOf, deviceRoutes } from './vm-device-routes.js';
+import {
+  connectableAfter,
+  connectionRoutes,
+  type DeviceKind,
+  deviceOf,
+  deviceRoutes,
+} from './vm-device-routes.js';
 import { NIC_TYPES, nicInfo } from './vm-info.js';
 import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
 
@@ -103,53 +109,19 @@ const updateNic = async (call: Call) => {
   const nic = deviceOf(call, NIC);
   const spec = specOf(call);
   const backing = field(spec, 'backing', 'object');
-  const startConnected = field(spec, 'start_connected', 'boolean');
-  const guestControl = field(spec, 'allow_guest_control', 'boolean');
-  const connectable = {
-    ...(nic.connectable as object | undefined),
-    ...(startConnected === undefined ? {} : { startConnected }),
-    ...(guestControl === undefined ? {} : { allowGuestControl: guestControl }),
-  };
   const device: Device = {
     _type: nic._type,
     key: nic.key,
     ...(backing === undefined ? {} : { backing: networkBacking(call.vsphere, backing) }),
     ...macOf(spec),
-    connectable,
+    connectable: connectableAfter(nic, spec),
   };
   await reconfigureVm(call, { deviceChange: [{ operation: 'edit', device }] });
-  return {};
-};
-
-/**
- * Ethernet.connect and .disconnect: only a running VM's adapters connect, as vCenter's; one in
- * the state asked for already is already_in_desired_state.
- */
-const setConnected = async (call: Call, connected: boolean) => {
-  const nic = deviceOf(call, NIC);
-  if (targetVm(call).powerState !== 'poweredOn')
-    throw restError('not_allowed_in_current_state', 'The virtual machine is not powered on.');
-  const connectable = nic.connectable as { connected?: boolean } | undefined;
-  if ((connectable?.connected === true) === connected)
-    throw restError(
-      'already_in_desired_state',
-      `The Ethernet adapter is already ${connected ? 'connected' : 'disconnected'}.`,
-    );
-  const edit: VirtualDeviceConfigSpec = {
-    operation: 'edit',
-    device: { _type: nic._type, key: nic.key, connectable: { ...connectable, connected } },
-  };
-  await reconfigureVm(call, { deviceChange: [edit] });
   return {};
 };
 
 export const vmEthernetRoutes: RouteSet = (style): Route[] => [
   ...deviceRoutes(NIC),
   { method: 'PATCH', path: `${NIC.path}/:nic`, run: updateNic },
-  ...(['connect', 'disconnect'] as const).map((action): Route => {
-    const run = (call: Call) => setConnected(call, action === 'connect');
-    return style === 'api'
-      ? { method: 'POST', path: `${NIC.path}/:nic`, action, run }
-      : { method: 'POST', path: `${NIC.path}/:nic/${action}`, run };
-  }),
+  ...connectionRoutes(NIC, style),
 ];
