@@ -144,6 +144,54 @@ export const floppyInfo = (d: Device) => {
   };
 };
 
+interface PortBackingInfo {
+  _type?: string;
+  fileName?: string;
+  deviceName?: string;
+  useAutoDetect?: boolean;
+  pipeName?: string;
+  endpoint?: string;
+  noRxLoss?: boolean;
+  serviceURI?: string;
+  direction?: string;
+  proxyURI?: string;
+}
+
+/** A serial or parallel port's backing as its BackingInfo. */
+const portBacking = (d: Device) => {
+  const b = (d.backing ?? {}) as PortBackingInfo;
+  const kind = b._type ?? '';
+  if (kind.endsWith('FileBackingInfo')) return { type: 'FILE', file: b.fileName };
+  if (kind.endsWith('PipeBackingInfo'))
+    return {
+      type: `PIPE_${String(b.endpoint).toUpperCase()}`,
+      pipe: b.pipeName,
+      no_rx_loss: b.noRxLoss === true,
+    };
+  if (kind.endsWith('URIBackingInfo'))
+    return {
+      type: `NETWORK_${String(b.direction).toUpperCase()}`,
+      network_location: b.serviceURI,
+      proxy: b.proxyURI,
+    };
+  return {
+    type: 'HOST_DEVICE',
+    host_device: b.deviceName || undefined,
+    auto_detect: b.useAutoDetect === true,
+  };
+};
+
+/** Serial.Info. */
+export const serialInfo = (d: Device) => ({
+  label: label(d),
+  yield_on_poll: d.yieldOnPoll === true,
+  backing: portBacking(d),
+  ...connection(d),
+});
+
+/** Parallel.Info. */
+export const parallelInfo = (d: Device) => ({ label: label(d), backing: portBacking(d), ...connection(d) });
+
 const scsiAdapter = (d: Device) => ({
   label: label(d),
   type: SCSI_TYPES[d._type],
@@ -216,14 +264,8 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
       (d) => cdromInfo(d, controllerOf(d)),
     ),
     floppies: of((d) => d._type === 'VirtualFloppy', floppyInfo),
-    parallel_ports: of(
-      (d) => d._type === 'VirtualParallelPort',
-      (d) => ({ label: label(d), ...connection(d) }),
-    ),
-    serial_ports: of(
-      (d) => d._type === 'VirtualSerialPort',
-      (d) => ({ label: label(d), ...connection(d) }),
-    ),
+    parallel_ports: of((d) => d._type === 'VirtualParallelPort', parallelInfo),
+    serial_ports: of((d) => d._type === 'VirtualSerialPort', serialInfo),
     sata_adapters: of(
       (d) => d._type === 'VirtualAHCIController',
       (d) => ({ label: label(d), type: 'AHCI', bus: d.busNumber ?? 0 }),

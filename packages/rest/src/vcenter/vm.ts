@@ -3,8 +3,8 @@
  * (`GET /vcenter/vm/{vm}`) and power (`GET .../power`; actions `?action=start|stop|reset|suspend`
  * in `/api`, `POST .../power/start` in `/rest`), then the routes of the VM's other services:
  * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-boot-devices.ts, vm-disk.ts,
- * vm-cdrom.ts, vm-floppy.ts, vm-ethernet.ts) and guest (vm-guest.ts). Power actions run the
- * model's tasks and answer once they finish, as vCenter's do.
+ * vm-cdrom.ts, vm-floppy.ts, vm-ethernet.ts, vm-serial-parallel.ts) and guest (vm-guest.ts). Power
+ * actions run the model's tasks and answer once they finish, as vCenter's do.
  */
 import { isVimFault, type Task, type VmRecord, type VSphere } from '@vsim/vsphere';
 import { restError } from '../errors.js';
@@ -19,6 +19,7 @@ import { vmGuestRoutes } from './vm-guest.js';
 import { vmHardwareRoutes } from './vm-hardware.js';
 import { POWER_STATES, vmInfo } from './vm-info.js';
 import { vmLifecycleRoutes } from './vm-lifecycle.js';
+import { vmSerialParallelRoutes } from './vm-serial-parallel.js';
 import { lookupVm } from './vm-target.js';
 
 /** vCenter lists at most this many VMs; more matches are `unable_to_allocate_resource`. */
@@ -110,5 +111,6 @@ export const vmRoutes: RouteSet = (style): Route[] => [
   ...vmCdromRoutes(style),
   ...vmFloppyRoutes(style),
   ...vmEthernetRoutes(style),
+  ...vmSerialParallelRoutes(style),
   ...vmGuestRoutes(style),
 ];
