@@ -60,6 +60,7 @@ import {
   updateNamespace,
 } from './namespaces/prepare.js';
 import { type Controller, VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
+import { eventRecorder, NO_EVENTS } from './runtime/events.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -85,6 +86,12 @@ export interface SupervisorOptions {
    * VMResize off unless `true`.
    */
   capabilities?: VirtualMachineServiceCapabilities;
+  /**
+   * Records Kubernetes Events as vm-operator's controllers do (`CreateSuccess`, `UpdateSuccess`,
+   * `DeleteSuccess`, their failures, ...), deduplicated and rate limited as client-go records
+   * them. Off by default: each one costs the store a write.
+   */
+  events?: boolean;
 }
 
 export interface SupervisorDeps {
@@ -146,6 +153,9 @@ function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResou
   return undefined;
 }
 
+/** vm-operator's controller manager, the source its controllers' Events name. */
+const VM_OPERATOR_MANAGER = 'vmware-system-vmop-controller-manager';
+
 /** How long a guest takes to report its addresses after booting, with realistic timing. */
 export const REALISTIC_GUEST_ADDRESS_DELAY = 20_000;
 
@@ -203,9 +213,15 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...(options.network ? { options: { network: options.network } } : {}),
   });
   const images = startImageController(manager, { kube, vsphere });
+  /** What a controller of vm-operator's controller manager records, as its recorder names itself. */
+  const recorder = (controller: string) =>
+    options.events
+      ? eventRecorder(kube, vsphere.clock, `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`)
+      : NO_EVENTS;
   const virtualMachines = startVirtualMachineController(manager, {
     kube,
     vsphere,
+    events: recorder('virtualmachine-controller'),
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
   });
   const services = startVirtualMachineServiceController(manager, {

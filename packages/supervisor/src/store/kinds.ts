@@ -214,6 +214,9 @@ const storageClassUpdate = (next: KubeObject, old: KubeObject | undefined): Fiel
   return causes;
 };
 
+/** The object an Event is about. */
+const involved = (event: KubeObject) => event.involvedObject as Record<string, unknown> | undefined;
+
 /** References to core kinds the controllers read and write. */
 export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
 export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
@@ -345,6 +348,26 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     plural: 'resourcequotas',
     namespaced: true,
     hasStatus: true,
+  },
+  {
+    // What a controller records of an object (client-go's recorder): kubectl describe lists them
+    // by the fields of the object they are about.
+    group: '',
+    versions: ['v1'],
+    kind: 'Event',
+    plural: 'events',
+    namespaced: true,
+    hasStatus: false,
+    selectableFields: {
+      'involvedObject.kind': (o) => str(involved(o)?.kind),
+      'involvedObject.namespace': (o) => str(involved(o)?.namespace),
+      'involvedObject.name': (o) => str(involved(o)?.name),
+      'involvedObject.uid': (o) => str(involved(o)?.uid),
+      'involvedObject.apiVersion': (o) => str(involved(o)?.apiVersion),
+      reason: (o) => str(o.reason),
+      type: (o) => str(o.type),
+      source: (o) => str((o.source as { component?: unknown } | undefined)?.component),
+    },
   },
   {
     group: 'storage.k8s.io',

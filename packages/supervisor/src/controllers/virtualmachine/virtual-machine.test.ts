@@ -23,7 +23,7 @@ const ref = (name: string, namespace = 'ns1') => ({
   name,
 });
 
-async function setup(options: Pick<SupervisorFixtureOptions, 'timing'> = {}) {
+async function setup(options: Pick<SupervisorFixtureOptions, 'timing' | 'events'> = {}) {
   const fixture = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
   const images = await fixture.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
@@ -933,6 +933,52 @@ describe('the VirtualMachine controller', () => {
       expect(controller.errors.has('ns1/vm1')).toBe(false);
       expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
     });
+  });
+
+  it("records vm-operator's Events when asked: a create, its updates counted in one Event, a delete", async () => {
+    const f = await setup({ events: true });
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    const eventsOf = async () =>
+      (
+        await f.kube.list({
+          apiVersion: 'v1',
+          kind: 'Event',
+          namespace: 'ns1',
+          fieldSelector: `involvedObject.name=vm1,involvedObject.uid=${vm.metadata.uid}`,
+        })
+      ).items as unknown as {
+        reason: string;
+        type: string;
+        count: number;
+        message: string;
+        source: object;
+      }[];
+    const summary = async () =>
+      (await eventsOf()).map((e) => `${e.type} ${e.reason} x${e.count}: ${e.message}`);
+    expect(await summary()).toEqual([
+      'Normal CreateSuccess x1: Create success',
+      'Normal UpdateSuccess x1: Update success',
+    ]);
+    expect((await eventsOf())[0]?.source).toEqual({
+      component: 'vmware-system-vmop/vmware-system-vmop-controller-manager/virtualmachine-controller',
+    });
+    // Each update pass counts up the same Event.
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    const updates = (await eventsOf()).find((e) => e.reason === 'UpdateSuccess');
+    expect(updates?.count).toBeGreaterThan(1);
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    expect(await summary()).toContain('Normal DeleteSuccess x1: Delete success');
+  });
+
+  it('records no Events by default', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    expect((await f.kube.list({ apiVersion: 'v1', kind: 'Event', namespace: 'ns1' })).items).toEqual([]);
   });
 
   it('resizes a powered-off VM when its class changes', async () => {

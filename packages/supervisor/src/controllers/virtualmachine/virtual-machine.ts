@@ -71,6 +71,7 @@ import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-val
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
+import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { isKubeError } from '../../store/errors.js';
@@ -158,6 +159,8 @@ export interface VirtualMachineControllerDeps {
   vsphere: VSphere;
   /** With `vmResize`, a VM is resized when its class name changes, not when its class is edited. */
   capabilities?: VirtualMachineServiceCapabilities;
+  /** Where vm-operator's Events of a VM go (none by default). */
+  events?: EventRecorder;
 }
 
 export interface VirtualMachineController {
@@ -279,6 +282,7 @@ export function startVirtualMachineController(
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
   const vmResize = deps.capabilities?.vmResize === true;
+  const events = deps.events ?? NO_EVENTS;
   /**
    * What the VMs read, and the reverse. The same dependency object for every read of an
    * object: a reconcile compares what it read with what the last one read by identity.
@@ -443,7 +447,10 @@ export function startVirtualMachineController(
     if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX)) return undefined;
     if (busy.has(key)) return AWAITING;
     const fault = takeFailure(key);
-    if (fault !== undefined) throw fault;
+    if (fault !== undefined) {
+      events.emit(asKube(vm), 'Delete', fault);
+      throw fault;
+    }
     const record = vsphereVmOf(key, vm);
     // Powered off per `powerOffMode`, as vm-operator's delete does (a suspended guest cannot
     // shut down: Soft fails, TrySoft powers off).
@@ -457,8 +464,10 @@ export function startVirtualMachineController(
     }
     const finalizers = (vm.metadata.finalizers ?? []).filter((f) => f !== VM_FINALIZER);
     forget(key);
-    if (finalizers.length !== (vm.metadata.finalizers ?? []).length)
+    if (finalizers.length !== (vm.metadata.finalizers ?? []).length) {
+      events.emit(asKube(vm), 'Delete', undefined);
       write(asKube({ ...vm, metadata: { ...vm.metadata, finalizers } }), 'main');
+    }
     return undefined;
   };
 
@@ -523,7 +532,10 @@ export function startVirtualMachineController(
       throw new Error('VirtualMachineSetResourcePolicy cluster module is not ready');
     }
     const failed = faultVerdict(key, CONDITION.created);
-    if (failed) verdicts.push(failed);
+    if (failed) {
+      verdicts.push(failed);
+      events.emit(asKube(vm), 'Create', failed.message);
+    }
     const network = target
       ? planNetwork(kube, vm, {
           create: (nic) => controller.ownWrite(key, () => kube.direct.create(nic)),
@@ -608,30 +620,37 @@ export function startVirtualMachineController(
           );
     } catch (error) {
       if (!isVimFault(error)) throw error;
+      events.emit(asKube(vm), 'Create', error);
       writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, error)]);
       return { requeue: true };
     }
     const ended = task.outcome();
     if (ended === undefined) {
-      // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it ends.
+      // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it
+      // ends (a failure is reported by the pass it requeues, see faultVerdict).
       writeVerdicts(vm, verdicts);
       track(
         key,
-        task.wait().then((ref) => noteDeployed(key, ref.value)),
+        task.wait().then((ref) => {
+          events.emit(asKube(vm), 'Create', undefined);
+          return noteDeployed(key, ref.value);
+        }),
       );
       return undefined;
     }
     if (!ended.ok) {
+      events.emit(asKube(vm), 'Create', ended.fault);
       writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, ended.fault)]);
       return { requeue: true };
     }
+    events.emit(asKube(vm), 'Create', undefined);
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
     const deployedVm =
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
-    return updatePath(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
+    return recordedUpdate(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
   };
 
   /**
@@ -1098,6 +1117,19 @@ export function startVirtualMachineController(
     return waitingForIp ? { requeue: true } : undefined;
   };
 
+  /** The update path, each pass recorded as vm-operator records every update of a VM it finds. */
+  const recordedUpdate = (...args: Parameters<typeof updatePath>): ReturnType<typeof updatePath> => {
+    const vm = asKube(args[1]);
+    try {
+      const outcome = updatePath(...args);
+      events.emit(vm, 'Update', undefined);
+      return outcome;
+    } catch (error) {
+      events.emit(vm, 'Update', error);
+      throw error;
+    }
+  };
+
   // --- reconcile -----------------------------------------------------------------
 
   const reconcile = (key: string) => {
@@ -1131,7 +1163,7 @@ export function startVirtualMachineController(
       return awaitingOr(
         key,
         record
-          ? updatePath(key, current, record, read, placement?.zone, grouping)
+          ? recordedUpdate(key, current, record, read, placement?.zone, grouping)
           : createPath(key, current, read, placement, grouping),
       );
     } finally {

@@ -1,0 +1,124 @@
+/**
+ * Kubernetes Events as client-go's recorder writes them for a controller: one Event per distinct
+ * (object, type, reason, message), named `<object>.<hex nanoseconds>`; the same again counts up
+ * the Event's `count` and `lastTimestamp`; and each object's events are rate limited (a burst of
+ * 25, then one per five minutes, on the simulator's clock). An Event someone deleted is made again.
+ */
+import type { Clock } from '@vsim/vsphere';
+import { isKubeError } from '../store/errors.js';
+import type { KubeStore } from '../store/kube-store.js';
+import { type KubeObject, timestamp } from '../store/meta.js';
+
+export interface EventRecorder {
+  /** A `Normal` event of the object. */
+  normal(object: KubeObject, reason: string, message: string): void;
+  /** A `Warning` event of the object. */
+  warning(object: KubeObject, reason: string, message: string): void;
+  /** vm-operator's EmitEvent: `<op>Success` (unless `ignoreSuccess`), or `<op>Failure` with the error's message. */
+  emit(object: KubeObject, op: string, error: unknown, ignoreSuccess?: boolean): void;
+}
+
+/** The recorder of a Supervisor that records no events (the default: they cost writes). */
+export const NO_EVENTS: EventRecorder = { normal() {}, warning() {}, emit() {} };
+
+/** client-go's spam filter: a burst of 25 events per object, then one per 300 s. */
+const BURST = 25;
+const REFILL_MS = 300_000;
+/** client-go's event cache holds this many distinct events; older ones are forgotten. */
+const CACHE_SIZE = 4096;
+
+/** An Event written: its name and its count so far. */
+interface Seen {
+  name: string;
+  count: number;
+}
+
+export function eventRecorder(kube: KubeStore, clock: Clock, component: string): EventRecorder {
+  const seen = new Map<string, Seen>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  let sequence = 0;
+
+  /** Whether the object's bucket has a token left, refilled as time went by. */
+  const allowed = (objectKey: string, now: number): boolean => {
+    const bucket = buckets.get(objectKey) ?? { tokens: BURST, at: now };
+    const tokens = Math.min(BURST, bucket.tokens + Math.floor((now - bucket.at) / REFILL_MS));
+    const at = tokens === bucket.tokens ? bucket.at : now;
+    if (tokens < 1) {
+      buckets.set(objectKey, { tokens, at });
+      return false;
+    }
+    buckets.set(objectKey, { tokens: tokens - 1, at });
+    return true;
+  };
+
+  const record = (object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => {
+    const { metadata } = object;
+    const namespace = metadata.namespace || 'default';
+    const involvedObject = {
+      kind: object.kind,
+      namespace: metadata.namespace,
+      name: metadata.name,
+      uid: metadata.uid,
+      apiVersion: object.apiVersion,
+      resourceVersion: metadata.resourceVersion,
+    };
+    const objectKey = [object.kind, namespace, metadata.name, metadata.uid, object.apiVersion].join('\u0000');
+    const now = clock.now();
+    if (!allowed(objectKey, now)) return;
+    const key = [objectKey, type, reason, message].join('\u0000');
+    const stamp = timestamp(now);
+    const previous = seen.get(key);
+    if (previous) {
+      seen.delete(key);
+      const stored = kube.direct.get({ apiVersion: 'v1', kind: 'Event', namespace, name: previous.name });
+      if (stored) {
+        previous.count++;
+        seen.set(key, previous);
+        write(() => kube.direct.update({ ...stored, count: previous.count, lastTimestamp: stamp }));
+        return;
+      }
+    }
+    // Nanoseconds as client-go names an Event, unique among those made at one instant.
+    const nanos = BigInt(now) * 1_000_000n + BigInt(sequence++ % 1_000_000);
+    const name = `${metadata.name}.${nanos.toString(16)}`;
+    const event: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject,
+      reason,
+      message,
+      source: { component },
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: '',
+      reportingInstance: '',
+    };
+    if (seen.size >= CACHE_SIZE) seen.delete(seen.keys().next().value as string);
+    seen.set(key, { name, count: 1 });
+    write(() => kube.direct.create(event));
+  };
+
+  return {
+    normal: (object, reason, message) => record(object, 'Normal', reason, message),
+    warning: (object, reason, message) => record(object, 'Warning', reason, message),
+    emit(object, op, error, ignoreSuccess = false) {
+      if (error === undefined || error === null) {
+        if (!ignoreSuccess) record(object, 'Normal', `${op}Success`, `${op} success`);
+      } else
+        record(object, 'Warning', `${op}Failure`, error instanceof Error ? error.message : String(error));
+    },
+  };
+}
+
+/** An event that cannot be written (its namespace being deleted) is dropped, as client-go drops it. */
+function write(make: () => void): void {
+  try {
+    make();
+  } catch (error) {
+    if (!isKubeError(error)) throw error;
+  }
+}
