@@ -91,7 +91,7 @@ describe('power operations', () => {
     expect(now.guest.ipAddress).toBe(vm.guest.ipAddress);
   });
 
-  it('connects file-backed CD-ROMs that start connected as the VM powers on, and disconnects them as it stops', async () => {
+  it('connects file-backed CD-ROMs and serial ports that start connected as the VM powers on, and disconnects them as it stops', async () => {
     const { vsphere, vm, get, run } = setup();
     await run(vsphere.vm.powerOff(vm.id));
     const iso = (fileName: string, startConnected: boolean) => ({
@@ -105,6 +105,20 @@ describe('power operations', () => {
     });
     await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [iso('[LocalDS_0] a.iso', true)] }));
     await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [iso('[LocalDS_0] b.iso', false)] }));
+    const serial = {
+      _type: 'VirtualSerialPort',
+      key: -2,
+      yieldOnPoll: true,
+      backing: { _type: 'VirtualSerialPortFileBackingInfo', fileName: '[LocalDS_0] console.log' },
+      connectable: { startConnected: true, connected: false, allowGuestControl: false },
+    };
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: serial }] }));
+    const serialConnected = () =>
+      (
+        get(vm.id).config.devices.find((d) => d._type === 'VirtualSerialPort')?.connectable as {
+          connected: boolean;
+        }
+      ).connected;
     const connected = () =>
       get(vm.id)
         .config.devices.filter((d) => d._type === 'VirtualCdrom')
@@ -119,8 +133,10 @@ describe('power operations', () => {
       ['[LocalDS_0] a.iso', true],
       ['[LocalDS_0] b.iso', false],
     ]);
+    expect(serialConnected()).toBe(true);
     await run(vsphere.vm.powerOff(vm.id));
     expect(connected().map(([, on]) => on)).toEqual([false, false, false]);
+    expect(serialConnected()).toBe(false);
   });
 
   it('ends a power-on of a running VM in InvalidPowerState', async () => {

@@ -85,27 +85,31 @@ const requireNotRunning = (vm: VmRecord): void => {
 // VM states are copied with Object.assign, not a spread: a spread's copies get another hidden
 // class each time its site warms up, and the code reading VMs goes megamorphic.
 
-/** The VM powered off: no boot time, a guest that reports nothing, its file-backed media disconnected. */
+/** The VM powered off: no boot time, a guest that reports nothing, the devices its host connected disconnected. */
 const poweredOff = (vm: VmRecord): VmRecord => {
   const { bootTime: _, ...rest } = withMediaConnected(vm, false);
   return Object.assign(rest, { powerState: 'poweredOff', guest: GUEST_OFF } as const);
 };
 
-/** A CD-ROM of an ISO file or a floppy of an image file: media the host connects without a client. */
-const isFileMedia = (d: Device) => {
+/**
+ * What the host connects itself, without a client: a CD-ROM of an ISO file, a floppy of an image
+ * file, a serial or parallel port.
+ */
+const hostConnects = (d: Device) => {
+  if (d._type === 'VirtualSerialPort' || d._type === 'VirtualParallelPort') return true;
   const backing = (d.backing as { _type?: string } | undefined)?._type;
   return backing === 'VirtualCdromIsoBackingInfo' || backing === 'VirtualFloppyImageBackingInfo';
 };
 
 /**
- * The VM's file-backed CD-ROMs and floppies connected as vSphere connects them at power-on
- * (those with `startConnected`), or disconnected at power-off; the same VM when none changes.
+ * The VM's devices the host connects (see hostConnects) connected as vSphere connects them at
+ * power-on (those with `startConnected`), or disconnected at power-off; the same VM when none changes.
  */
 const withMediaConnected = (vm: VmRecord, on: boolean): VmRecord => {
   const connection = (d: Device) =>
     d.connectable as { connected?: boolean; startConnected?: boolean } | undefined;
   const changes = (d: Device) =>
-    isFileMedia(d) && (connection(d)?.connected === true) !== (on && connection(d)?.startConnected === true);
+    hostConnects(d) && (connection(d)?.connected === true) !== (on && connection(d)?.startConnected === true);
   if (!vm.config.devices.some(changes)) return vm;
   const devices = vm.config.devices.map((d) =>
     changes(d) ? Object.assign({}, d, { connectable: { ...connection(d), connected: on } }) : d,
