@@ -113,12 +113,10 @@ describe('power operations', () => {
       connectable: { startConnected: true, connected: false, allowGuestControl: false },
     };
     await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: serial }] }));
-    const serialConnected = () =>
-      (
-        get(vm.id).config.devices.find((d) => d._type === 'VirtualSerialPort')?.connectable as {
-          connected: boolean;
-        }
-      ).connected;
+    const serialConnected = () => {
+      const port = get(vm.id).config.devices.find((d) => d._type === 'VirtualSerialPort');
+      return (port?.connectable as { connected?: boolean } | undefined)?.connected;
+    };
     const connected = () =>
       get(vm.id)
         .config.devices.filter((d) => d._type === 'VirtualCdrom')
