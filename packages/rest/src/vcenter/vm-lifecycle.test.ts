@@ -104,6 +104,86 @@ describe('POST /vcenter/vm', () => {
     expect(res.json).toEqual({ value: expect.stringMatching(/^vm-\d+$/) });
   });
 
+  it('makes the serial and parallel ports of the spec on the SIO controller, as the port services add them', async () => {
+    const { send } = await loggedIn();
+    const res = await send('POST', '/api/vcenter/vm', {
+      body: JSON.stringify({
+        guest_OS: 'OTHER',
+        placement,
+        serial_ports: [
+          { backing: { type: 'NETWORK_SERVER', network_location: 'telnet://:9001' }, yield_on_poll: true },
+          { backing: { type: 'FILE', file: '[LocalDS_0] com2.log' }, start_connected: true },
+        ],
+        parallel_ports: [{ backing: { type: 'HOST_DEVICE', host_device: '/dev/lp0' } }],
+      }),
+    });
+    expect(res.status).toBe(201);
+    const info = (await send('GET', `/api/vcenter/vm/${res.json}`)).json as Record<string, unknown>;
+    expect(info.serial_ports).toEqual({
+      '9000': {
+        label: 'Serial port 1',
+        yield_on_poll: true,
+        backing: { type: 'NETWORK_SERVER', network_location: 'telnet://:9001' },
+        state: 'NOT_CONNECTED',
+        start_connected: false,
+        allow_guest_control: false,
+      },
+      '9001': expect.objectContaining({
+        label: 'Serial port 2',
+        backing: { type: 'FILE', file: '[LocalDS_0] com2.log' },
+        start_connected: true,
+      }),
+    });
+    expect(info.parallel_ports).toEqual({
+      '10000': expect.objectContaining({
+        label: 'Parallel port 1',
+        backing: { type: 'HOST_DEVICE', host_device: '/dev/lp0', auto_detect: false },
+      }),
+    });
+    const rest = await send('POST', '/rest/vcenter/vm', {
+      body: JSON.stringify({ spec: { guest_OS: 'OTHER', placement, serial_ports: [{}] } }),
+    });
+    const ports = await send(
+      'GET',
+      `/rest/vcenter/vm/${(rest.json as { value: string }).value}/hardware/serial`,
+    );
+    expect(ports.json).toEqual({ value: [{ port: '9000' }] });
+  });
+
+  it("refuses bad serial and parallel ports with the port services' errors, making no VM", async () => {
+    const { send, vsphere } = await loggedIn();
+    const count = () => [...vsphere.store.ofKind('VirtualMachine')].length;
+    const before = count();
+    const create = async (spec: object) => {
+      const res = await send('POST', '/api/vcenter/vm', {
+        body: JSON.stringify({ guest_OS: 'OTHER', placement, ...spec }),
+      });
+      return {
+        status: res.status,
+        ...(res.json as { error_type: string; messages: { default_message: string }[] }),
+      };
+    };
+    expect(await create({ serial_ports: [{ backing: { type: 'FILE' } }] })).toMatchObject({
+      error_type: 'INVALID_ARGUMENT',
+      messages: [{ default_message: "A FILE backing needs a 'file'." }],
+    });
+    expect(await create({ parallel_ports: [{ backing: { type: 'PIPE_SERVER', pipe: 'p' } }] })).toMatchObject(
+      { error_type: 'INVALID_ARGUMENT' },
+    );
+    expect(
+      await create({ serial_ports: [{ backing: { type: 'FILE', file: 'f', pipe: 'p' } }] }),
+    ).toMatchObject({
+      error_type: 'INVALID_ARGUMENT',
+    });
+    expect(await create({ serial_ports: ['COM1'] })).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    expect(await create({ serial_ports: {} })).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    expect(await create({ parallel_ports: [{}, {}, {}, {}] })).toMatchObject({
+      status: 400,
+      error_type: 'UNABLE_TO_ALLOCATE_RESOURCE',
+    });
+    expect(count()).toBe(before);
+  });
+
   it('refuses a missing placement, unknown ids and a taken name as vCenter does, making nothing', async () => {
     const { send, vsphere } = await loggedIn();
     const count = () => [...vsphere.store.ofKind('VirtualMachine')].length;

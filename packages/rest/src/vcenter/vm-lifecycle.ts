@@ -1,7 +1,7 @@
 /**
  * VM.create and VM.delete: `POST /vcenter/vm` with a CreateSpec (`{"spec": ...}` in `/rest`)
- * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs, floppies and NICs as the
- * hardware endpoints add them) and answers its id; serial and parallel ports are not made.
+ * makes the VM with the model's CreateVM_Task (its disks, CD-ROMs, floppies, NICs and serial and
+ * parallel ports as the hardware endpoints add them) and answers its id.
  * `DELETE /vcenter/vm/{vm}` destroys it with Destroy_Task (a running VM is
  * not_allowed_in_current_state).
  *
@@ -28,6 +28,7 @@ import { nicDevice } from './vm-ethernet.js';
 import { floppyChanges } from './vm-floppy.js';
 import { bootSpec, hardwareVersion } from './vm-hardware.js';
 import { BOOTABLE_TYPES, NIC_TYPES } from './vm-info.js';
+import { parallelPortChanges, serialPortChanges } from './vm-serial-parallel.js';
 import { field, isObject, specOf, targetVm } from './vm-target.js';
 
 /** The IDE and SIO controllers every new VM has, at the keys vSphere gives them. */
@@ -153,6 +154,8 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
   diskChanges(slots, listOf(spec, 'disks') ?? [{ new_vmdk: {} }], undefined);
   cdromChanges(slots, listOf(spec, 'cdroms') ?? [], 0);
   floppyChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'floppies') ?? []);
+  serialPortChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'serial_ports') ?? []);
+  parallelPortChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'parallel_ports') ?? []);
   for (const nic of listOf(spec, 'nics') ?? [])
     slots.add({ operation: 'add', device: nicDevice(vsphere, nic, slots.nextKey(), false) });
   const bootOrder = bootOrderOf(

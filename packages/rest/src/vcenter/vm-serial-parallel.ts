@@ -2,7 +2,7 @@
  * A VM's serial and parallel ports (vcenter.vm.hardware.serial and .parallel): list, get, create,
  * update, delete, connect and disconnect, each a ReconfigVM_Task device change on the VM's SIO
  * controller. The model adds and removes ports only while the VM is off, at most 32 serial and
- * 3 parallel ones.
+ * 3 parallel ones. `serialPortChanges` and `parallelPortChanges` also serve VM creation.
  */
 import type { Device } from '@vsim/vsphere';
 import { restError } from '../errors.js';
@@ -17,7 +17,7 @@ import {
   newDrive,
 } from './vm-device-routes.js';
 import { parallelInfo, serialInfo } from './vm-info.js';
-import { field, reconfigureVm, specOf, targetVm } from './vm-target.js';
+import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
 
 type Spec = Record<string, unknown>;
 
@@ -117,24 +117,32 @@ const freeLabel = (port: Port, devices: readonly Device[]) => {
   return `${port.kind.what} ${n}`;
 };
 
-/** Port.create: a port of the CreateSpec on the SIO controller. */
-const addPort = (port: Port, call: Call, slots: DeviceSlots, devices: readonly Device[]) => {
-  const spec = specOf(call);
+/**
+ * Adds the ports of `specs` (Serial or Parallel CreateSpecs) on the SIO controller among
+ * `devices`: the Port.create service and a VM's CreateSpec alike.
+ */
+const portChanges = (
+  port: Port,
+  slots: DeviceSlots,
+  devices: readonly Device[],
+  specs: readonly unknown[],
+) => {
+  const what = port.kind.what.toLowerCase();
   const sio = devices.find((d) => d._type === 'VirtualSIOController');
-  if (!sio)
-    throw restError(
-      'invalid_argument',
-      `The virtual machine has no SIO controller for a ${port.kind.what.toLowerCase()}.`,
-    );
-  const device = {
-    _type: port._type,
-    key: slots.nextKey(),
-    label: freeLabel(port, devices),
-    backing: backingOf(port, field(spec, 'backing', 'object')),
-    ...(port.yields ? { yieldOnPoll: false } : {}),
-    ...yieldOnPollOf(port, spec),
-  };
-  slots.add(newDrive(spec, device, { controllerKey: sio.key }));
+  for (const spec of specs) {
+    if (!isObject(spec)) throw restError('invalid_argument', `A ${what} spec must be an object.`);
+    if (!sio) throw restError('invalid_argument', `The virtual machine has no SIO controller for a ${what}.`);
+    const device = {
+      _type: port._type,
+      key: slots.nextKey(),
+      // The ports this call adds before this one take their labels too.
+      label: freeLabel(port, [...devices, ...slots.changes.map((c) => c.device)]),
+      backing: backingOf(port, field(spec, 'backing', 'object')),
+      ...(port.yields ? { yieldOnPoll: false } : {}),
+      ...yieldOnPollOf(port, spec),
+    };
+    slots.add(newDrive(spec, device, { controllerKey: sio.key }));
+  }
 };
 
 /**
@@ -177,7 +185,7 @@ const portType = (
       what,
       is: (d) => d._type === type._type,
       info,
-      changes: (call, slots, devices) => addPort(port, call, slots, devices),
+      changes: (call, slots, devices) => portChanges(port, slots, devices, [specOf(call)]),
     },
   };
   return port;
@@ -206,6 +214,20 @@ const PARALLEL = portType('parallel', 'Parallel port', {
   },
   yields: false,
 });
+
+/** The serial ports of a VM's CreateSpec (`serial_ports`). */
+export const serialPortChanges = (
+  slots: DeviceSlots,
+  devices: readonly Device[],
+  specs: readonly unknown[],
+) => portChanges(SERIAL, slots, devices, specs);
+
+/** The parallel ports of a VM's CreateSpec (`parallel_ports`). */
+export const parallelPortChanges = (
+  slots: DeviceSlots,
+  devices: readonly Device[],
+  specs: readonly unknown[],
+) => portChanges(PARALLEL, slots, devices, specs);
 
 export const vmSerialParallelRoutes: RouteSet = (style): Route[] =>
   [SERIAL, PARALLEL].flatMap((port) => [
