@@ -227,6 +227,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const services = startVirtualMachineServiceController(manager, {
     kube,
     vsphere,
+    events: recorder('virtualmachineservice-controller'),
     ...(options.services ? { options: options.services } : {}),
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
@@ -237,7 +238,11 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   });
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
-  const replicaSets = startVirtualMachineReplicaSetController(manager, { kube, clock: vsphere.clock });
+  const replicaSets = startVirtualMachineReplicaSetController(manager, {
+    kube,
+    clock: vsphere.clock,
+    events: recorder('virtualmachinereplicaset-controller'),
+  });
   const groupPublishRequests = startGroupPublishRequestController(manager, { kube, clock: vsphere.clock });
   const volumes = startVolumeController(manager, { kube });
   const csiDeps = {

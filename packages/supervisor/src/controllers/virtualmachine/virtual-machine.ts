@@ -91,6 +91,7 @@ import { isoFileReader } from './cdrom.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import {
   CONDITION,
+  conditionOf,
   isAbsent,
   isFalse,
   isTrue,
@@ -1033,7 +1034,17 @@ export function startVirtualMachineController(
     if (!fallthrough) verdicts.push(grouping?.linked ?? NOT_GROUPED);
     addObservedVerdicts(verdicts, vm, record);
     const probe = vm.spec?.readinessProbe;
-    if (probe) verdicts.push(readinessVerdict(vsphere, vm, record, probe));
+    if (probe) {
+      const ready = readinessVerdict(vsphere, vm, record, probe);
+      verdicts.push(ready);
+      // vm-operator records the probe's result as it comes or changes: Ready, or why not.
+      if (conditionOf(vm.status?.conditions, 'Ready')?.status !== ready.status)
+        events.normal(
+          asKube(vm),
+          ready.status === 'True' ? 'Ready' : ready.reason,
+          ready.status === 'True' ? '' : ready.message,
+        );
+    }
     const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
     if (revert?.verdict) verdicts.push(revert.verdict);
     else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))

@@ -23,6 +23,7 @@ import type { Clock } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineReplicaSet } from '../../api/types.js';
 import { REPLICA_SET_NAME_LABEL } from '../../api/vm-replicaset-validation.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
+import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { writeFinalizer } from '../../runtime/finalizers.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -83,7 +84,7 @@ const hasLabels = (labels: Record<string, string> | undefined, wanted: Record<st
 
 export function startVirtualMachineReplicaSetController(
   manager: Manager,
-  { kube, clock }: { kube: KubeStore; clock: Clock },
+  { kube, clock, events = NO_EVENTS }: { kube: KubeStore; clock: Clock; events?: EventRecorder },
 ): Controller {
   const now = () => timestamp(clock.now());
 
@@ -120,23 +121,34 @@ export function startVirtualMachineReplicaSetController(
   const syncReplicas = async (set: ReplicaSet, vms: readonly Vm[]): Promise<Error[]> => {
     const errors: Error[] = [];
     const want = set.spec?.replicas ?? 1;
+    const object = set as unknown as KubeObject;
     for (let i = vms.length; i < want; i++)
       try {
-        kube.direct.create(newVm(set));
+        const vm = kube.direct.create(newVm(set));
+        events.normal(object, 'SuccessfulCreate', `Created vm ${JSON.stringify(vm.metadata.name)}`);
       } catch (error) {
+        events.warning(
+          object,
+          'FailedCreate',
+          `Failed to create VirtualMachine: ${(error as Error).message}`,
+        );
         errors.push(error as Error);
       }
     for (const vm of toDelete(vms, vms.length - want))
-      if (!vm.metadata.deletionTimestamp)
+      if (!vm.metadata.deletionTimestamp) {
+        const name = vm.metadata.name as string;
         try {
-          await kube.delete({
-            ...VM,
-            namespace: vm.metadata.namespace as string,
-            name: vm.metadata.name as string,
-          });
+          await kube.delete({ ...VM, namespace: vm.metadata.namespace as string, name });
+          events.normal(object, 'SuccessfulDelete', `Deleted VM ${JSON.stringify(name)}`);
         } catch (error) {
+          events.warning(
+            object,
+            'FailedDelete',
+            `Failed to delete VM ${JSON.stringify(name)}: ${(error as Error).message}`,
+          );
           errors.push(error as Error);
         }
+      }
     return errors;
   };
 
@@ -194,8 +206,10 @@ export function startVirtualMachineReplicaSetController(
     const set = kube.direct.get({ ...SET, namespace, name }) as ReplicaSet | undefined;
     if (!set) return undefined;
     // Deleted, it lets go at once: its VMs go with it (it is their controller).
-    if (writeFinalizer(kube, set, VM_REPLICA_SET_FINALIZER, !set.metadata.deletionTimestamp))
+    if (writeFinalizer(kube, set, VM_REPLICA_SET_FINALIZER, !set.metadata.deletionTimestamp)) {
+      if (set.metadata.deletionTimestamp) events.emit(set as unknown as KubeObject, 'Delete', undefined);
       return undefined;
+    }
     if (set.metadata.deletionTimestamp) return undefined;
     const labels = selectorMap(set);
     if (typeof labels === 'string')
@@ -208,7 +222,7 @@ export function startVirtualMachineReplicaSetController(
       if (!hasLabels(listed.metadata.labels, labels)) continue;
       let vm = listed;
       const owner = controllerOf(vm);
-      if (!owner)
+      if (!owner) {
         // An orphan the selector picks is adopted (a VM being deleted too, as vm-operator does).
         vm = kube.direct.update(
           merged(vm, {
@@ -217,7 +231,12 @@ export function startVirtualMachineReplicaSetController(
             }),
           }),
         ) as Vm;
-      else if (owner.uid !== set.metadata.uid) continue;
+        events.normal(
+          set as unknown as KubeObject,
+          'SuccessfulAdopt',
+          `Adopted VirtualMachine ${JSON.stringify(vm.metadata.name)}`,
+        );
+      } else if (owner.uid !== set.metadata.uid) continue;
       if (vm.metadata.labels?.[REPLICA_SET_NAME_LABEL] !== label)
         vm = kube.direct.update(
           merged(vm, {

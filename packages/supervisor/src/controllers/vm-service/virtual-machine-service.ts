@@ -25,6 +25,7 @@
 import type { VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineService } from '../../api/types.js';
 import type { Controller } from '../../runtime/controller.js';
+import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { AddressRange } from '../../store/address-range.js';
@@ -68,6 +69,8 @@ export interface VirtualMachineServiceControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
   options?: VirtualMachineServiceControllerOptions;
+  /** Where vm-operator's Events of a VirtualMachineService go (none by default). */
+  events?: EventRecorder;
 }
 
 export interface VirtualMachineServiceController {
@@ -95,6 +98,7 @@ export function startVirtualMachineServiceController(
   deps: VirtualMachineServiceControllerDeps,
 ): VirtualMachineServiceController {
   const { kube, vsphere } = deps;
+  const events = deps.events ?? NO_EVENTS;
   const vips = new AddressRange(deps.options?.loadBalancerRange ?? DEFAULT_LOAD_BALANCER_RANGE);
   // The Supervisor API server's own address is never a workload's (when the range holds it).
   vips.claim('kube-system/kube-apiserver-lb-svc', SUPERVISOR_API_ADDRESS);
@@ -135,9 +139,16 @@ export function startVirtualMachineServiceController(
       annotations,
       ownerReferences,
     };
-    if (!existing) return kube.create<Service>({ ...SERVICE, metadata, spec });
+    // vm-operator records a Service it made or changed (CreateK8sServiceSuccess, UpdateK8sServiceSuccess).
+    if (!existing) {
+      const created = await kube.create<Service>({ ...SERVICE, metadata, spec });
+      events.emit(vmService as unknown as KubeObject, 'CreateK8sService', undefined);
+      return created;
+    }
     if (deepEqual(existing.metadata, metadata) && deepEqual(existing.spec, spec)) return existing;
-    return kube.update<Service>({ ...existing, metadata, spec });
+    const updated = await kube.update<Service>({ ...existing, metadata, spec });
+    events.emit(vmService as unknown as KubeObject, 'UpdateK8sService', undefined);
+    return updated;
   };
 
   /** The VIP a LoadBalancer service gets, or why it gets none. */
@@ -278,6 +289,7 @@ export function startVirtualMachineServiceController(
     if (finalizers.includes(VM_SERVICE_FINALIZER) || finalizers.includes(DEPRECATED_VM_SERVICE_FINALIZER)) {
       await kube.delete({ ...ENDPOINTS, namespace, name }).catch(ignoreNotFound);
       await kube.delete({ ...SERVICE, namespace, name }).catch(ignoreNotFound);
+      events.emit(vmService as unknown as KubeObject, 'DeleteK8sService', undefined);
     }
     release(objectKey({ namespace, name }));
     const kept = finalizers.filter(

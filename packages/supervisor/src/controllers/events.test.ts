@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { createNamespaceFixture } from '../testing/fixture.js';
+
+const HUB = 'vmoperator.vmware.com/v1alpha6';
+
+/** Each Event of the namespace about `kind`/`name`, as `<type> <reason> x<count>: <message>`. */
+const eventsAbout = async (
+  f: Awaited<ReturnType<typeof createNamespaceFixture>>,
+  kind: string,
+  name: string,
+) => {
+  const list = await f.kube.list({
+    apiVersion: 'v1',
+    kind: 'Event',
+    namespace: 'ns1',
+    fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+  });
+  return (list.items as unknown as { type: string; reason: string; count: number; message: string }[]).map(
+    (e) => `${e.type} ${e.reason} x${e.count}: ${e.message}`,
+  );
+};
+
+describe("vm-operator's Events, when the Supervisor records them", () => {
+  it("a VirtualMachineService's Service made, changed and deleted", async () => {
+    const f = await createNamespaceFixture({ events: true });
+    const service = (ports: unknown[]) => ({
+      apiVersion: HUB,
+      kind: 'VirtualMachineService',
+      metadata: { name: 'web', namespace: 'ns1' },
+      spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports },
+    });
+    const port = (n: number) => ({ name: `p${n}`, protocol: 'TCP', port: n, targetPort: n });
+    await f.kube.create(service([port(80)]));
+    await f.settle();
+    await f.kube.patch(
+      { apiVersion: HUB, kind: 'VirtualMachineService', namespace: 'ns1', name: 'web' },
+      { spec: { ports: [port(80), port(443)] } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    await f.kube.delete({ apiVersion: HUB, kind: 'VirtualMachineService', namespace: 'ns1', name: 'web' });
+    await f.settle();
+    expect(await eventsAbout(f, 'VirtualMachineService', 'web')).toEqual([
+      'Normal CreateK8sServiceSuccess x1: CreateK8sService success',
+      'Normal UpdateK8sServiceSuccess x1: UpdateK8sService success',
+      'Normal DeleteK8sServiceSuccess x1: DeleteK8sService success',
+    ]);
+  });
+
+  it("a VirtualMachineReplicaSet's VMs made, adopted and deleted, and the set deleted", async () => {
+    const f = await createNamespaceFixture({ events: true });
+    await f.createVm('orphan', {}, { app: 'web' });
+    const ref = { apiVersion: HUB, kind: 'VirtualMachineReplicaSet', namespace: 'ns1', name: 'web' };
+    await f.kube.create({
+      apiVersion: HUB,
+      kind: 'VirtualMachineReplicaSet',
+      metadata: { name: 'web', namespace: 'ns1' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            className: 'best-effort-small',
+            image: { kind: 'VirtualMachineImage', name: f.image },
+            storageClass: f.prepared.storageClass,
+          },
+        },
+      },
+    });
+    await f.settle();
+    const vms = (await f.kube.list({ apiVersion: HUB, kind: 'VirtualMachine', namespace: 'ns1' })).items;
+    const made = vms.map((vm) => vm.metadata.name).find((name) => name !== 'orphan');
+    await f.kube.patch(ref, { spec: { replicas: 1 } }, { type: 'merge' });
+    await f.settle();
+    await f.kube.delete(ref);
+    await f.settle();
+    expect(await eventsAbout(f, 'VirtualMachineReplicaSet', 'web')).toEqual([
+      'Normal SuccessfulAdopt x1: Adopted VirtualMachine "orphan"',
+      `Normal SuccessfulCreate x1: Created vm "${made}"`,
+      `Normal SuccessfulDelete x1: Deleted VM "${[made, 'orphan'].sort()[0]}"`,
+      'Normal DeleteSuccess x1: Delete success',
+    ]);
+  });
+
+  it("a VirtualMachine's readiness as its probe comes and changes", async () => {
+    const f = await createNamespaceFixture({ events: true });
+    await f.createVm('vm1', { readinessProbe: { guestInfo: [{ key: 'ready', value: 'yes' }] } });
+    await f.settle();
+    const vm = await f.kube.get(f.vmRef('vm1'));
+    const record = f.vsphere.store.get((vm.status as { uniqueID: string }).uniqueID) as { id: string };
+    // The guest says it is ready.
+    f.vsphere.vm.reconfigure(record.id, { extraConfig: [{ key: 'guestinfo.ready', value: 'yes' }] });
+    await f.settle();
+    const readiness = (await eventsAbout(f, 'VirtualMachine', 'vm1')).filter((e) => !/Success/.test(e));
+    expect(readiness).toEqual([expect.stringMatching(/^Normal NotReady x1: /), 'Normal Ready x1: ']);
+  });
+});
