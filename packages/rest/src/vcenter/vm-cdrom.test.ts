@@ -5,7 +5,7 @@ const CDROMS = '/api/vcenter/vm/vm-20/hardware/cdrom';
 
 describe('/vcenter/vm/{vm}/hardware/cdrom', () => {
   it('lists, adds on the free IDE slot or a SATA adapter, reads and removes CD-ROM drives', async () => {
-    const { send } = await loggedIn();
+    const { send, vsphere } = await loggedIn();
     expect((await send('GET', CDROMS)).json).toEqual([{ cdrom: '3000' }]);
     const iso = await send('POST', CDROMS, {
       body: JSON.stringify({
@@ -21,6 +21,8 @@ describe('/vcenter/vm/{vm}/hardware/cdrom', () => {
       backing: { type: 'ISO_FILE', iso_file: '[LocalDS_0] iso/os.iso' },
       start_connected: true,
     });
+    // The SATA adapter the drive needs is added with it, which only a VM that is off takes.
+    await vsphere.vm.powerOff('vm-20').wait();
     const sata = await send('POST', CDROMS, {
       body: JSON.stringify({
         type: 'SATA',

@@ -42,6 +42,8 @@ describe('/vcenter/vm/{vm}/hardware/disk', () => {
       backing: { vmdk_file: expect.stringMatching(/^\[LocalDS_0\] .*\/data\.vmdk$/) },
     });
     expect(vsphere.read<number>(ds().id, 'summary.freeSpace')).toBeLessThan(free);
+    // The SATA adapter the disk needs is added with it, which only a VM that is off takes.
+    await vsphere.vm.powerOff('vm-20').wait();
     const sata = await post('/api/vcenter/vm/vm-20/hardware/disk', {
       type: 'SATA',
       new_vmdk: { capacity: GIB },

@@ -30,6 +30,11 @@ const serialPort = (key: number): Device => ({
   backing: { _type: 'VirtualSerialPortFileBackingInfo', fileName: '[LocalDS_0] serial.log' },
 });
 
+const controller = (_type: string, key: number, extra: Partial<Device> = {}): VirtualDeviceConfigSpec => ({
+  operation: 'add',
+  device: { _type, key, ...extra },
+});
+
 /** An added device whose file the operation creates (a new disk). */
 const create = (d: Device): VirtualDeviceConfigSpec => ({
   operation: 'add',
@@ -294,7 +299,8 @@ describe('ReconfigVM_Task: device changes', () => {
   });
 
   it('adds a SCSI controller and a disk on it, rewriting the temporary controller key', async () => {
-    const { device, change } = setup();
+    const { vsphere, vm, device, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
     await change(
       { operation: 'add', device: { _type: 'ParaVirtualSCSIController', key: -100 } },
       create(disk(-101, 1024, { controllerKey: -100 })),
@@ -362,7 +368,8 @@ describe('ReconfigVM_Task: device changes', () => {
   });
 
   it('refuses to remove a controller that still has devices on it', async () => {
-    const { device, change } = setup();
+    const { vsphere, vm, device, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
     await expect(change({ operation: 'remove', device: device(1000) as Device })).rejects.toMatchObject(
       deviceFault('virtualDeviceSpec.device', 0),
     );
@@ -488,6 +495,88 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(get().config).toBe(config);
   });
 
+  it('adds SATA, NVMe and SCSI controllers on the PCI bus, each kind taking its first free bus', async () => {
+    const { vsphere, vm, device, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    await change(
+      controller('VirtualAHCIController', -1),
+      controller('VirtualAHCIController', -2, { busNumber: 2 }),
+      controller('VirtualNVMEController', -3, {
+        slotInfo: { _type: 'VirtualDevicePciBusSlotInfo', pciSlotNumber: 256 },
+      }),
+      controller('VirtualLsiLogicSASController', -4, { sharedBus: 'virtualSharing' }),
+    );
+    expect(device(15000)).toMatchObject({
+      busNumber: 0,
+      controllerKey: 100,
+      device: [],
+      deviceInfo: { label: 'SATA controller 0' },
+    });
+    expect(device(15001)).toMatchObject({ busNumber: 2, deviceInfo: { label: 'SATA controller 2' } });
+    expect(device(31000)).toMatchObject({
+      busNumber: 0,
+      deviceInfo: { label: 'NVME controller 0' },
+      slotInfo: { pciSlotNumber: 256 },
+    });
+    // SCSI's types share their buses: bus 0 is the PVSCSI controller's.
+    expect(device(1001)).toMatchObject({
+      busNumber: 1,
+      sharedBus: 'virtualSharing',
+      scsiCtlrUnitNumber: 7,
+      deviceInfo: { label: 'SCSI controller 1' },
+    });
+    expect(device(100)?.device).toEqual(expect.arrayContaining([15000, 15001, 31000, 1001]));
+  });
+
+  it('refuses a bus taken or out of range (InvalidDeviceSpec) and a fifth controller of a kind (TooManyDevices)', async () => {
+    const { vsphere, vm, get, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const busFault = (index: number) => deviceFault('virtualDeviceSpec.device.busNumber', index);
+    await expect(change(controller('VirtualBusLogicController', -1, { busNumber: 0 }))).rejects.toMatchObject(
+      busFault(0),
+    );
+    await expect(
+      change(
+        controller('VirtualNVMEController', -1),
+        controller('VirtualNVMEController', -2, { busNumber: 0 }),
+      ),
+    ).rejects.toMatchObject(busFault(1));
+    for (const busNumber of [4, -1, 1.5])
+      await expect(change(controller('VirtualAHCIController', -1, { busNumber }))).rejects.toMatchObject(
+        busFault(0),
+      );
+    await change(...[1, 2, 3].map((n) => controller('ParaVirtualSCSIController', -n)));
+    await change(...[1, 2, 3, 4].map((n) => controller('VirtualAHCIController', -n)));
+    const config = get().config;
+    const tooMany = { fault: { _type: 'TooManyDevices' } };
+    await expect(change(controller('VirtualLsiLogicController', -1))).rejects.toMatchObject(tooMany);
+    await expect(change(controller('VirtualAHCIController', -1))).rejects.toMatchObject(tooMany);
+    expect(get().config).toBe(config);
+  });
+
+  it('adds and removes storage controllers only while the VM is off (DeviceHotPlugNotSupported)', async () => {
+    const { vsphere, vm, get, device, change, run } = setup();
+    const notHotPluggable = { fault: { _type: 'DeviceHotPlugNotSupported', deviceIndex: 0 } };
+    await expect(change(controller('VirtualNVMEController', -1))).rejects.toMatchObject(notHotPluggable);
+    await run(vsphere.vm.powerOff(vm.id));
+    await change(controller('VirtualNVMEController', -1));
+    await run(vsphere.vm.powerOn(vm.id));
+    const config = get().config;
+    await expect(change({ operation: 'remove', device: device(31000) as Device })).rejects.toMatchObject(
+      notHotPluggable,
+    );
+    expect(get().config).toBe(config);
+    // A running VM's SCSI controller may change its sharing.
+    await change({
+      operation: 'edit',
+      device: { ...(device(1000) as Device), sharedBus: 'physicalSharing' },
+    });
+    expect(device(1000)?.sharedBus).toBe('physicalSharing');
+    await run(vsphere.vm.powerOff(vm.id));
+    await change({ operation: 'remove', device: device(31000) as Device });
+    expect(device(31000)).toBeUndefined();
+  });
+
   it('changes nothing when one device change of several fails', async () => {
     const { get, vm, used, change } = setup();
     const before = used();
@@ -508,10 +597,6 @@ describe('ReconfigVM_Task: the fault for each bad device change', () => {
     const nic = (backing: object, extra: Partial<Device> = {}): VirtualDeviceConfigSpec => ({
       operation: 'add',
       device: { _type: 'VirtualVmxnet3', key: -1, backing, ...extra },
-    });
-    const scsi = (key: number): VirtualDeviceConfigSpec => ({
-      operation: 'add',
-      device: { _type: 'ParaVirtualSCSIController', key },
     });
     const cases: [VirtualDeviceConfigSpec[], Record<string, unknown>][] = [
       [
@@ -564,7 +649,6 @@ describe('ReconfigVM_Task: the fault for each bad device change', () => {
         deviceFault('virtualDeviceSpec.operation', 0),
       ],
       [[{ operation: 'add', device: { key: -1 } as Device }], deviceFault('virtualDeviceSpec.device', 0)],
-      [[scsi(-1), scsi(-2), scsi(-3), scsi(-4)], deviceFault('virtualDeviceSpec.device.busNumber', 3)],
     ];
     for (const [changes, fault] of cases) await expect(change(...changes)).rejects.toMatchObject(fault);
     expect(get().config).toBe(vm.config);

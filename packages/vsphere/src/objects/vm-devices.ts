@@ -3,8 +3,9 @@
  * ReconfigVM_Task, CloneVM_Task and RelocateVM_Task apply them: vSphere's key assignment
  * (a new device's temporary key becomes the next free key of its type's range, and
  * references to the temporary key follow), unit numbers on controllers, new disks with
- * their files, NICs on their networks, and serial and parallel ports on the SIO controller, added
- * or removed only while the VM is off.
+ * their files, NICs on their networks, storage controllers (SCSI, SATA, NVMe) on their buses, and
+ * serial and parallel ports on the SIO controller; ports and storage controllers are added or
+ * removed only while the VM is off.
  */
 import { faults } from '../faults.js';
 import { isFirstClassDisk } from '../inventory/attachments.js';
@@ -53,7 +54,7 @@ export interface DeviceContext {
   readonly homeDatastore: string;
   readonly host: string | undefined;
   readonly datacenter: string | undefined;
-  /** Serial and parallel ports come and go only while the VM is off. */
+  /** Serial and parallel ports and storage controllers come and go only while the VM is off. */
   readonly powerState: VmRecord['powerState'];
 }
 
@@ -118,12 +119,37 @@ const SIO_DEVICES: ReadonlySet<string> = new Set([
   'VirtualParallelPort',
 ]);
 
+/**
+ * The storage controllers, each kind numbering its buses from 0 (SCSI's four types share theirs):
+ * the label a new one gets and what it starts with.
+ */
+const STORAGE_CONTROLLERS: readonly {
+  readonly is: (type: string) => boolean;
+  readonly label: string;
+  readonly defaults: Partial<Device>;
+}[] = [
+  {
+    is: (type) => SCSI_CONTROLLERS.has(type),
+    label: 'SCSI controller',
+    defaults: { hotAddRemove: true, sharedBus: 'noSharing', scsiCtlrUnitNumber: 7 },
+  },
+  { is: (type) => type === 'VirtualAHCIController', label: 'SATA controller', defaults: {} },
+  { is: (type) => type === 'VirtualNVMEController', label: 'NVME controller', defaults: {} },
+];
+
 const MAX_SERIAL_PORTS = 32;
-/** How many ports of each kind a VM may have, none of them hot-pluggable (vSphere's maxima). */
-const PORT_LIMITS: Readonly<Record<string, { max: number; what: string }>> = {
-  VirtualSerialPort: { max: MAX_SERIAL_PORTS, what: 'serial ports' },
-  VirtualParallelPort: { max: 3, what: 'parallel ports' },
-};
+/** Buses 0-3: vSphere's most controllers of each storage kind. */
+const MAX_STORAGE_CONTROLLERS = 4;
+
+/**
+ * The devices a VM gains or loses only while it is off, and how many of each kind it may have
+ * (vSphere's maxima).
+ */
+const COLD_PLUGGED: readonly { readonly is: (type: string) => boolean; max: number; what: string }[] = [
+  { is: (type) => type === 'VirtualSerialPort', max: MAX_SERIAL_PORTS, what: 'serial ports' },
+  { is: (type) => type === 'VirtualParallelPort', max: 3, what: 'parallel ports' },
+  ...STORAGE_CONTROLLERS.map(({ is, label }) => ({ is, max: MAX_STORAGE_CONTROLLERS, what: `${label}s` })),
+];
 
 /**
  * New devices with a key <= 0 (or one already taken) get the next free key of their
@@ -424,21 +450,25 @@ const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDevi
   if (isDisk(d)) return newDisk(ctx, devices, { ...spec, device: d }, i);
   if (isEthernetCard(d)) return newNic(ctx, d, i);
   const deviceInfo = d.deviceInfo ?? description(`${d._type} ${d.key}`, d._type);
-  if (!SCSI_CONTROLLERS.has(d._type)) return { ...d, deviceInfo, ...(isController(d) ? { device: [] } : {}) };
-  // A new SCSI controller takes the first free bus number.
-  const buses = new Set(devices.filter((c) => SCSI_CONTROLLERS.has(c._type)).map((c) => c.busNumber));
+  const storage = STORAGE_CONTROLLERS.find((c) => c.is(d._type));
+  if (!storage) return { ...d, deviceInfo, ...(isController(d) ? { device: [] } : {}) };
+  // A new storage controller takes the first free bus number of its kind.
+  const buses = new Set(devices.filter((c) => storage.is(c._type)).map((c) => c.busNumber));
   let busNumber = (d.busNumber as number | undefined) ?? 0;
   while (d.busNumber === undefined && buses.has(busNumber)) busNumber++;
-  if (buses.has(busNumber) || busNumber > 3)
+  if (
+    buses.has(busNumber) ||
+    !Number.isInteger(busNumber) ||
+    busNumber < 0 ||
+    busNumber >= MAX_STORAGE_CONTROLLERS
+  )
     throw faults.invalidDeviceSpec('virtualDeviceSpec.device.busNumber', i);
   return {
-    hotAddRemove: true,
-    sharedBus: 'noSharing',
-    scsiCtlrUnitNumber: 7,
+    ...storage.defaults,
     ...d,
     busNumber,
     device: [],
-    deviceInfo: d.deviceInfo ?? description(`SCSI controller ${busNumber}`, d._type),
+    deviceInfo: d.deviceInfo ?? description(`${storage.label} ${busNumber}`, d._type),
   };
 };
 
@@ -477,10 +507,10 @@ const edited = (ctx: DeviceContext, was: Device, spec: VirtualDeviceConfigSpec, 
 };
 
 /**
- * A serial or parallel port added or removed: only while the VM is off, and never past the most
- * ports of its kind a VM may have.
+ * A serial or parallel port or a storage controller added or removed: only while the VM is off,
+ * and never past the most devices of its kind a VM may have.
  */
-const checkPortChange = (
+const checkColdPlugChange = (
   ctx: DeviceContext,
   devices: readonly Device[],
   spec: VirtualDeviceConfigSpec,
@@ -488,13 +518,13 @@ const checkPortChange = (
 ) => {
   const type =
     spec.operation === 'add' ? spec.device._type : devices.find((d) => d.key === spec.device.key)?._type;
-  const limit = type === undefined ? undefined : PORT_LIMITS[type];
-  if (limit === undefined) return;
+  const kind = type === undefined ? undefined : COLD_PLUGGED.find((k) => k.is(type));
+  if (kind === undefined) return;
   if (ctx.powerState !== 'poweredOff') throw faults.deviceHotPlugNotSupported('virtualDeviceSpec.device', i);
-  if (spec.operation === 'add' && devices.filter((d) => d._type === type).length >= limit.max)
+  if (spec.operation === 'add' && devices.filter((d) => kind.is(d._type)).length >= kind.max)
     throw faults.tooManyDevices(
       'virtualDeviceSpec.device',
-      `A virtual machine can have at most ${limit.max} ${limit.what}.`,
+      `A virtual machine can have at most ${kind.max} ${kind.what}.`,
     );
 };
 
@@ -508,7 +538,7 @@ export const applyDeviceChanges = (
   const devices = [...current];
   const removedAt = new Map<number, number>();
   assignKeys(current, changes).forEach((spec, i) => {
-    if (spec.operation === 'add' || spec.operation === 'remove') checkPortChange(ctx, devices, spec, i);
+    if (spec.operation === 'add' || spec.operation === 'remove') checkColdPlugChange(ctx, devices, spec, i);
     if (spec.operation === 'add') {
       devices.push(added(ctx, devices, spec, i));
       return;
