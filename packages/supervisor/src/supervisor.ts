@@ -203,6 +203,11 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     vsphere.taskDurations = { ...vsphere.taskDurations, ...REALISTIC_TASK_DURATIONS };
   }
   const zone = cluster;
+  /** What a controller of vm-operator's controller manager records, as its recorder names itself. */
+  const recorder = (controller: string) =>
+    options.events
+      ? eventRecorder(kube, vsphere.clock, `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`)
+      : NO_EVENTS;
   const manager = new Manager({
     scheduler: vsphere.scheduler,
     defaults: timingDefaults(vsphere, options.timing),
@@ -212,12 +217,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     vsphere,
     ...(options.network ? { options: { network: options.network } } : {}),
   });
-  const images = startImageController(manager, { kube, vsphere });
-  /** What a controller of vm-operator's controller manager records, as its recorder names itself. */
-  const recorder = (controller: string) =>
-    options.events
-      ? eventRecorder(kube, vsphere.clock, `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`)
-      : NO_EVENTS;
+  const images = startImageController(manager, { kube, vsphere, recorderFor: recorder });
   const virtualMachines = startVirtualMachineController(manager, {
     kube,
     vsphere,
@@ -231,10 +231,15 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...(options.services ? { options: options.services } : {}),
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
-  const publishRequests = startPublishRequestController(manager, { kube, vsphere });
+  const publishRequests = startPublishRequestController(manager, {
+    kube,
+    vsphere,
+    events: recorder('virtualmachinepublishrequest-controller'),
+  });
   const { webConsoleRequests, v1alpha1WebConsoleRequests } = startWebConsoleRequestControllers(manager, {
     kube,
     vsphere,
+    recorderFor: recorder,
   });
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });

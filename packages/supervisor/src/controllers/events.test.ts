@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createNamespaceFixture } from '../testing/fixture.js';
+import { contentLibraryNameOf } from './images/names.js';
 
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 
@@ -81,6 +83,54 @@ describe("vm-operator's Events, when the Supervisor records them", () => {
       `Normal SuccessfulDelete x1: Deleted VM "${[made, 'orphan'].sort()[0]}"`,
       'Normal DeleteSuccess x1: Delete success',
     ]);
+  });
+
+  it("a web console request's ticket, and a VM it cannot find", async () => {
+    const f = await createNamespaceFixture({ events: true });
+    await f.createVm('vm1');
+    await f.settle();
+    const der = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'pkcs1', format: 'der' })
+      .toString('base64');
+    const publicKey = `-----BEGIN PUBLIC KEY-----\n${der.match(/.{1,64}/g)?.join('\n')}\n-----END PUBLIC KEY-----\n`;
+    for (const [name, vm] of [
+      ['console', 'vm1'],
+      ['astray', 'nowhere'],
+    ] as const)
+      await f.kube.create({
+        apiVersion: HUB,
+        kind: 'VirtualMachineWebConsoleRequest',
+        metadata: { name, namespace: 'ns1' },
+        spec: { name: vm, publicKey },
+      });
+    await f.settle();
+    expect(await eventsAbout(f, 'VirtualMachineWebConsoleRequest', 'console')).toEqual([
+      'Normal Acquired TicketSuccess x1: Acquired Ticket success',
+    ]);
+    expect((await eventsAbout(f, 'VirtualMachineWebConsoleRequest', 'astray'))[0]).toMatch(
+      /^Warning VirtualMachine Not Found x\d+: $/,
+    );
+  });
+
+  it("a publish request's capture, and each image's sync", async () => {
+    const f = await createNamespaceFixture({ events: true });
+    await f.createVm('vm1');
+    await f.settle();
+    await f.kube.create({
+      apiVersion: HUB,
+      kind: 'VirtualMachinePublishRequest',
+      metadata: { name: 'pub', namespace: 'ns1' },
+      spec: {
+        source: { name: 'vm1' },
+        target: { location: { name: contentLibraryNameOf(f.prepared.libraries[0] as string) } },
+      },
+    });
+    await f.settle();
+    expect(await eventsAbout(f, 'VirtualMachinePublishRequest', 'pub')).toEqual([
+      'Normal PublishSuccess x1: Publish success',
+    ]);
+    const image = await eventsAbout(f, 'VirtualMachineImage', f.image);
+    expect(image[0]).toMatch(/^Normal UpdateSuccess x\d+: Update success$/);
   });
 
   it("a VirtualMachine's readiness as its probe comes and changes", async () => {

@@ -42,6 +42,7 @@ import {
   IMAGE_REGISTRY_GROUP,
 } from '../../image-registry-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
+import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
@@ -113,6 +114,8 @@ export interface ImageControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
   libraries?: ImageLibraries;
+  /** Where each of vm-operator's item controllers records its Events, by its name (none by default). */
+  recorderFor?: (controller: string) => EventRecorder;
 }
 
 export interface ImageController {
@@ -227,6 +230,11 @@ const imageContentOf = (item: LibraryItemRecord): ImageContent => {
  * are configured.
  */
 export function startImageController(manager: Manager, deps: ImageControllerDeps): ImageController {
+  const recorderFor = deps.recorderFor ?? (() => NO_EVENTS);
+  const itemEvents = {
+    ContentLibraryItem: recorderFor('contentlibraryitem-controller'),
+    ClusterContentLibraryItem: recorderFor('clustercontentlibraryitem-controller'),
+  };
   const { kube, vsphere } = deps;
   let clusterScoped = new Set(deps.libraries?.clusterScoped ?? []);
   const byNamespace = new Map<string, Set<string>>(
@@ -387,9 +395,12 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       if (changed)
         image = await kube.update({ ...image, metadata: { ...image.metadata, ...metadata }, spec });
     }
-    if (!deepEqual(image.status, status)) await kube.updateStatus({ ...image, status });
-    // As vm-operator's, a failed sync is an error of the reconcile too, retried with backoff.
-    if (failed) throw new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`);
+    if (!deepEqual(image.status, status)) image = await kube.updateStatus({ ...image, status });
+    // As vm-operator's, a failed sync is an error of the reconcile too, retried with backoff; each
+    // sync is recorded on the image (UpdateSuccess, UpdateFailure).
+    const error = failed ? new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`) : undefined;
+    itemEvents[kind].emit(image, 'Update', error);
+    if (error) throw error;
     return undefined;
   };
 

@@ -39,6 +39,7 @@ import { CAPTURE_DESCRIPTION_ID, capturedItemId, type LibraryRecord, type VSpher
 import type { VirtualMachine, VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
 import { type ContentLibrary, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
+import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
@@ -79,6 +80,8 @@ const CONTENT_LIBRARY = { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'Content
 export interface PublishRequestControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
+  /** Where vm-operator's Events of a publish request go (none by default). */
+  events?: EventRecorder;
 }
 
 export interface PublishRequestController {
@@ -103,7 +106,15 @@ export function startPublishRequestController(
   deps: PublishRequestControllerDeps,
 ): PublishRequestController {
   const { kube, vsphere } = deps;
+  const events = deps.events ?? NO_EVENTS;
   const libraries = libraryProvider(vsphere);
+  /** The attempts whose end was recorded: vm-operator records each once, as its capture returns. */
+  const recorded = new Set<string>();
+  const recordEnd = (pass: Pass, id: string, error: string | undefined) => {
+    if (recorded.has(id)) return;
+    recorded.add(id);
+    events.emit(pass.request as unknown as KubeObject, 'Publish', error);
+  };
 
   const save = async (pass: Pass): Promise<void> => {
     if (deepEqual(pass.request.status, pass.status)) return;
@@ -213,7 +224,8 @@ export function startPublishRequestController(
     const attempts = status.attempts ?? 0;
     if (attempts === 0) return 'publish';
     if (isTrue(status.conditions, C.uploaded)) return 'uploaded';
-    const task = libraries.captureTask(activationIdOf(pass.request, attempts));
+    const activationId = activationIdOf(pass.request, attempts);
+    const task = libraries.captureTask(activationId);
     const pending = (reason: string, message: string): Stop => {
       fail(pass, C.uploaded, reason, message);
       checkComplete(pass);
@@ -234,13 +246,19 @@ export function startPublishRequestController(
       case 'running':
         return pending(R.uploading, 'Uploading item to content library.');
       case 'error': {
-        fail(pass, C.uploaded, R.uploadFailure, task.error?.message || 'failed to publish source VM');
+        const message = task.error?.message || 'failed to publish source VM';
+        recordEnd(pass, activationId, message);
+        fail(pass, C.uploaded, R.uploadFailure, message);
         const wait = untilRetry(pass, vsphere.clock.now());
         return wait > 0 ? { outcome: { requeueAfter: wait } } : 'publish';
       }
       case 'success': {
         const itemId = capturedItemId(task.result);
-        if (itemId === undefined) return pending(R.uploadItemIdInvalid, ITEM_ID_INVALID_MESSAGE);
+        recordEnd(pass, activationId, undefined);
+        if (itemId === undefined) {
+          events.warning(pass.request as unknown as KubeObject, 'PublishFailure', ITEM_ID_INVALID_MESSAGE);
+          return pending(R.uploadItemIdInvalid, ITEM_ID_INVALID_MESSAGE);
+        }
         pass.itemId = itemId;
         mark(pass, C.uploaded, { status: 'True' });
         return 'uploaded';

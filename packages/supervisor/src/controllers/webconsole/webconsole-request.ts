@@ -24,6 +24,7 @@ import {
   WEB_CONSOLE_UUID_LABEL,
 } from '../../api/webconsole-request-validation.js';
 import type { Controller } from '../../runtime/controller.js';
+import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
@@ -71,12 +72,14 @@ type Request = ConsoleRequest & KubeObject;
 export interface WebConsoleRequestControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
+  /** Where each controller's Events go, by the controller's name (none by default). */
+  recorderFor?: (controller: string) => EventRecorder;
 }
 
 /** Both controllers: VirtualMachineWebConsoleRequests' and v1alpha1 WebConsoleRequests'. */
 export function startWebConsoleRequestControllers(
   manager: Manager,
-  { kube, vsphere }: WebConsoleRequestControllerDeps,
+  { kube, vsphere, recorderFor = () => NO_EVENTS }: WebConsoleRequestControllerDeps,
 ): { webConsoleRequests: Controller; v1alpha1WebConsoleRequests: Controller } {
   /** The proxy address, as vm-operator finds it when no Supervisor properties name a DNS name. */
   const proxyAddress = async (): Promise<string> => {
@@ -109,7 +112,7 @@ export function startWebConsoleRequestControllers(
     }
   };
 
-  const reconcile = async (kind: ConsoleRequestKind, key: string) => {
+  const reconcile = async (kind: ConsoleRequestKind, events: EventRecorder, key: string) => {
     const { namespace, name } = parseObjectKey(key);
     if (namespace === undefined) return undefined;
     const ref = { ...kind.request, namespace, name };
@@ -133,6 +136,7 @@ export function startWebConsoleRequestControllers(
     const vmName = request.spec?.[kind.vmName.field] ?? '';
     const vmRef = { apiVersion: kind.vmApiVersion, kind: 'VirtualMachine' };
     const vm = (await kube.get({ ...vmRef, namespace, name: vmName }).catch((error: Error) => {
+      events.warning(request, 'VirtualMachine Not Found', '');
       throw new Error(`failed to get subject vm ${vmName}: ${error.message}`);
     })) as unknown as VirtualMachine & KubeObject;
     const response = ticketFor(vm, request.spec?.publicKey ?? '', request.metadata.uid ?? '');
@@ -153,15 +157,17 @@ export function startWebConsoleRequestControllers(
     );
     const status =
       'address' in proxy ? { response, expiryTime, proxyAddr: proxy.address } : { response, expiryTime };
-    await kube.updateStatus(merged(updated, { status }));
+    const answered = await kube.updateStatus(merged(updated, { status }));
     if ('error' in proxy) throw proxy.error;
+    events.emit(answered, 'Acquired Ticket', undefined);
     return { requeueAfter: WEB_CONSOLE_EXPIRY_MS };
   };
 
   const start = (kind: ConsoleRequestKind) => {
+    const events = recorderFor(kind.controller);
     const controller = manager.controller({
       name: kind.controller,
-      reconcile: (key) => reconcile(kind, key),
+      reconcile: (key) => reconcile(kind, events, key),
     });
     controller.watches(kube, kind.request);
     return controller;
