@@ -133,6 +133,15 @@ describe("vm-operator's Events, when the Supervisor records them", () => {
     expect(image[0]).toMatch(/^Normal UpdateSuccess x\d+: Update success$/);
   });
 
+  it('a create that fails on a missing class, with its condition'''s message', async () => {
+    const f = await createNamespaceFixture({ events: true });
+    await f.createVm('vm1', { className: 'nope' });
+    await f.settle();
+    expect(await eventsAbout(f, 'VirtualMachine', 'vm1')).toEqual([
+      'Warning CreateFailure x1: virtualmachineclasses.vmoperator.vmware.com "nope" not found',
+    ]);
+  });
+
   it("a VirtualMachine's readiness as its probe comes and changes", async () => {
     const f = await createNamespaceFixture({ events: true });
     await f.createVm('vm1', { readinessProbe: { guestInfo: [{ key: 'ready', value: 'yes' }] } });

@@ -474,6 +474,12 @@ export function startVirtualMachineController(
 
   // --- create path ---------------------------------------------------------------
 
+  /** vm-operator's create fails on what it cannot find: recorded as a CreateFailure, with its condition's message. */
+  const missingPrerequisite = (vm: VirtualMachine, verdicts: readonly Verdict[]) => {
+    const missing = verdicts.find((v) => v.status === 'False');
+    if (missing) events.emit(asKube(vm), 'Create', missing.message || missing.reason);
+  };
+
   const createPath = (
     key: string,
     vm: VirtualMachine,
@@ -488,6 +494,7 @@ export function startVirtualMachineController(
       // fails, and one its group has not placed yet waits (the group's status requeues it).
       if (!prerequisites.ready) {
         writeVerdicts(vm, verdicts);
+        missingPrerequisite(vm, verdicts);
         return { requeue: true };
       }
       const linked = grouping.linked.status === 'True';
@@ -549,6 +556,7 @@ export function startVirtualMachineController(
       // yet, and the interfaces' first status requeues the VM (their owner).
       if (!failed && network?.pending) return undefined;
       writeVerdicts(vm, verdicts);
+      if (!prerequisites.ready) missingPrerequisite(vm, verdicts);
       // What is missing is watched, but vm-operator's reconcile also fails and comes back with
       // its backoff: so does this one, for what no watch sees (a pool gone from vSphere).
       return failed || !target || network?.retry ? { requeue: true } : undefined;
