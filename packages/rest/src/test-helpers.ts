@@ -56,3 +56,19 @@ export const loggedIn = async (options?: VSphereOptions) => {
   const ctx = setup(options);
   return { ...ctx, ...(await ctx.login()) };
 };
+
+/**
+ * A logged-in session on a simulator whose VM `vm` is off (as adding cold-plugged devices needs),
+ * with a sender of JSON bodies and one that answers just the status and vAPI error type.
+ */
+export const poweredOffSession = async (vm: string) => {
+  const ctx = await loggedIn();
+  await ctx.vsphere.vm.powerOff(vm).wait();
+  const call = (method: string, url: string, body?: unknown) =>
+    ctx.send(method, url, body === undefined ? {} : { body: JSON.stringify(body) });
+  const errorOf = async (method: string, url: string, body?: unknown) => {
+    const res = await call(method, url, body);
+    return { status: res.status, error_type: (res.json as { error_type?: string }).error_type };
+  };
+  return { ...ctx, call, errorOf };
+};

@@ -45,13 +45,17 @@ export const NIC_TYPES: Readonly<Record<string, string>> = {
   VirtualPCNet32: 'PCNET32',
   VirtualSriovEthernetCard: 'VMXNET3',
 };
-const SHARING: Readonly<Record<string, string>> = {
+/** vSphere's sharedBus of a SCSI controller as vAPI's Scsi.Sharing. */
+export const SHARING: Readonly<Record<string, string>> = {
   noSharing: 'NONE',
   virtualSharing: 'VIRTUAL',
   physicalSharing: 'PHYSICAL',
 };
 
 const label = (d: Device) => d.deviceInfo?.label ?? '';
+
+/** Where the device sits on the PCI bus, once it has a slot. */
+const pciSlotNumber = (d: Device) => (d.slotInfo as { pciSlotNumber?: number } | undefined)?.pciSlotNumber;
 
 const connection = (d: Device) => {
   const c = d.connectable as
@@ -101,8 +105,7 @@ export const nicInfo = (d: Device) => {
     upt_compatibility_enabled: d.uptCompatibilityEnabled === true,
     mac_type: String(d.addressType ?? 'generated').toUpperCase(),
     mac_address: d.macAddress,
-    pci_slot_number:
-      d.slotInfo === undefined ? undefined : (d.slotInfo as { pciSlotNumber?: number }).pciSlotNumber,
+    pci_slot_number: pciSlotNumber(d),
     wake_on_lan_enabled: d.wakeOnLanEnabled === true,
     backing: port
       ? {
@@ -192,11 +195,28 @@ export const serialInfo = (d: Device) => ({
 /** Parallel.Info. */
 export const parallelInfo = (d: Device) => ({ label: label(d), backing: portBacking(d), ...connection(d) });
 
-const scsiAdapter = (d: Device) => ({
+/** Sata.Info. */
+export const sataAdapterInfo = (d: Device) => ({
+  label: label(d),
+  type: 'AHCI',
+  bus: d.busNumber ?? 0,
+  pci_slot_number: pciSlotNumber(d),
+});
+
+/** Scsi.Info: `scsi.unit` is the unit the controller keeps for itself. */
+export const scsiAdapterInfo = (d: Device) => ({
   label: label(d),
   type: SCSI_TYPES[d._type],
   scsi: { bus: d.busNumber ?? 0, unit: d.scsiCtlrUnitNumber ?? 7 },
+  pci_slot_number: pciSlotNumber(d),
   sharing: SHARING[String(d.sharedBus ?? 'noSharing')] ?? 'NONE',
+});
+
+/** Nvme.Info. */
+export const nvmeAdapterInfo = (d: Device) => ({
+  label: label(d),
+  bus: d.busNumber ?? 0,
+  pci_slot_number: pciSlotNumber(d),
 });
 
 const BOOTABLE = 'VirtualMachineBootOptionsBootable';
@@ -266,15 +286,9 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
     floppies: of((d) => d._type === 'VirtualFloppy', floppyInfo),
     parallel_ports: of((d) => d._type === 'VirtualParallelPort', parallelInfo),
     serial_ports: of((d) => d._type === 'VirtualSerialPort', serialInfo),
-    sata_adapters: of(
-      (d) => d._type === 'VirtualAHCIController',
-      (d) => ({ label: label(d), type: 'AHCI', bus: d.busNumber ?? 0 }),
-    ),
-    scsi_adapters: of((d) => d._type in SCSI_TYPES, scsiAdapter),
-    nvme_adapters: of(
-      (d) => d._type === 'VirtualNVMEController',
-      (d) => ({ label: label(d), bus: d.busNumber ?? 0 }),
-    ),
+    sata_adapters: of((d) => d._type === 'VirtualAHCIController', sataAdapterInfo),
+    scsi_adapters: of((d) => d._type in SCSI_TYPES, scsiAdapterInfo),
+    nvme_adapters: of((d) => d._type === 'VirtualNVMEController', nvmeAdapterInfo),
     instant_clone_frozen: false,
   });
 };

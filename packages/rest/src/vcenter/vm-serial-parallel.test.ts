@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loggedIn } from '../test-helpers.js';
+import { poweredOffSession } from '../test-helpers.js';
 
 const SERIAL = '/api/vcenter/vm/vm-20/hardware/serial';
 const PARALLEL = '/api/vcenter/vm/vm-20/hardware/parallel';
 
-/** A session on a simulator whose vm-20 is off, as adding a port needs. */
-const session = async () => {
-  const ctx = await loggedIn();
-  await ctx.vsphere.vm.powerOff('vm-20').wait();
-  const call = (method: string, url: string, body?: unknown) =>
-    ctx.send(method, url, body === undefined ? {} : { body: JSON.stringify(body) });
-  const errorOf = async (method: string, url: string, body?: unknown) => {
-    const res = await call(method, url, body);
-    return { status: res.status, error_type: (res.json as { error_type?: string }).error_type };
-  };
-  return { ...ctx, call, errorOf };
-};
+const session = () => poweredOffSession('vm-20');
 
 describe('/vcenter/vm/{vm}/hardware/serial', () => {
   it('adds ports of each backing type on the SIO controller, reads, updates and removes them', async () => {

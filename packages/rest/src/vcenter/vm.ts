@@ -3,13 +3,15 @@
  * (`GET /vcenter/vm/{vm}`) and power (`GET .../power`; actions `?action=start|stop|reset|suspend`
  * in `/api`, `POST .../power/start` in `/rest`), then the routes of the VM's other services:
  * create and delete (vm-lifecycle.ts), hardware (vm-hardware.ts, vm-boot-devices.ts, vm-disk.ts,
- * vm-cdrom.ts, vm-floppy.ts, vm-ethernet.ts, vm-serial-parallel.ts) and guest (vm-guest.ts). Power
- * actions run the model's tasks and answer once they finish, as vCenter's do.
+ * vm-cdrom.ts, vm-floppy.ts, vm-ethernet.ts, vm-serial-parallel.ts, vm-adapter-services.ts) and
+ * guest (vm-guest.ts). Power actions run the model's tasks and answer once they finish, as
+ * vCenter's do.
  */
 import { isVimFault, type Task, type VmRecord, type VSphere } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { clusterOfHost, datacenterOf, type FilterSpec, has, listMatching } from './filters.js';
+import { vmAdapterRoutes } from './vm-adapter-services.js';
 import { vmBootDeviceRoutes } from './vm-boot-devices.js';
 import { vmCdromRoutes } from './vm-cdrom.js';
 import { vmDiskRoutes } from './vm-disk.js';
@@ -112,5 +114,6 @@ export const vmRoutes: RouteSet = (style): Route[] => [
   ...vmFloppyRoutes(style),
   ...vmEthernetRoutes(style),
   ...vmSerialParallelRoutes(style),
+  ...vmAdapterRoutes(style),
   ...vmGuestRoutes(style),
 ];
