@@ -133,7 +133,7 @@ describe("vm-operator's Events, when the Supervisor records them", () => {
     expect(image[0]).toMatch(/^Normal UpdateSuccess x\d+: Update success$/);
   });
 
-  it('a create that fails on a missing class, with its condition'''s message', async () => {
+  it("a create that fails on a missing class, with its condition's message", async () => {
     const f = await createNamespaceFixture({ events: true });
     await f.createVm('vm1', { className: 'nope' });
     await f.settle();
