@@ -206,7 +206,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   /** What a controller of vm-operator's controller manager records, as its recorder names itself. */
   const recorder = (controller: string) =>
     options.events
-      ? eventRecorder(kube, vsphere.clock, `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`)
+      ? eventRecorder(kube, vsphere, `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`)
       : NO_EVENTS;
   const manager = new Manager({
     scheduler: vsphere.scheduler,

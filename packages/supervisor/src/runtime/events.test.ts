@@ -1,4 +1,4 @@
-import { Random, VirtualClock } from '@vsim/vsphere';
+import { Random, Scheduler, VirtualClock } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
@@ -7,7 +7,8 @@ import { eventRecorder } from './events.js';
 const setup = async () => {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const kube = new KubeStore({ clock, random: new Random(1) }, { namespaces: ['ns1'] });
-  const recorder = eventRecorder(kube, clock, 'ns/manager/thing-controller');
+  const scheduler = new Scheduler(clock);
+  const recorder = eventRecorder(kube, { clock, scheduler }, 'ns/manager/thing-controller');
   const object = await kube.create({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -21,7 +22,7 @@ const setup = async () => {
       type: string;
       lastTimestamp: string;
     })[];
-  return { clock, kube, recorder, object, events };
+  return { clock, scheduler, kube, recorder, object, events };
 };
 
 describe('the event recorder', () => {
@@ -70,17 +71,42 @@ describe('the event recorder', () => {
     });
     recorder.normal(object, 'Synced', 'again');
     expect((await events()).map((e) => e.count)).toEqual([1]);
-    for (let i = 0; i < 30; i++) recorder.normal(object, 'Step', `step ${i}`);
+    // Of distinct reasons, so that none is combined with another.
+    for (let i = 0; i < 30; i++) recorder.normal(object, `Step${i}`, 'a step');
     // Two of the burst went to the first Event; 23 steps were written, the rest dropped.
-    expect((await events()).filter((e) => e.reason === 'Step')).toHaveLength(23);
+    expect((await events()).filter((e) => e.reason.startsWith('Step'))).toHaveLength(23);
     clock.set(clock.now() + 299_000);
-    recorder.normal(object, 'Step', 'late');
+    recorder.normal(object, 'Late', 'late');
     expect((await events()).some((e) => e.message === 'late')).toBe(false);
     clock.set(clock.now() + 1_000);
-    recorder.normal(object, 'Step', 'later');
-    recorder.normal(object, 'Step', 'too soon');
+    recorder.normal(object, 'Later', 'later');
+    recorder.normal(object, 'TooSoon', 'too soon');
     const messages = (await events()).map((e) => e.message);
     expect(messages).toContain('later');
     expect(messages).not.toContain('too soon');
+  });
+
+  it('combines more than ten messages of one reason within ten minutes into one Event', async () => {
+    const { clock, recorder, object, events } = await setup();
+    for (let i = 1; i <= 12; i++) recorder.warning(object, 'Failed', `attempt ${i}`);
+    const summary = (await events()).map((e) => `x${e.count}: ${e.message}`);
+    expect(summary.slice(0, 9)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => `x1: attempt ${i}`));
+    expect(summary.slice(9)).toEqual(['x3: (combined from similar events): attempt 12']);
+    // Ten minutes later a message of that reason stands alone again.
+    clock.set(clock.now() + 600_001);
+    recorder.warning(object, 'Failed', 'attempt 13');
+    expect((await events()).at(-1)?.message).toBe('attempt 13');
+  });
+
+  it('lets an Event go an hour after its last write, as the API server does', async () => {
+    const { clock, scheduler, recorder, object, events } = await setup();
+    recorder.normal(object, 'Synced', 'once');
+    recorder.normal(object, 'Other', 'kept alive');
+    clock.set(clock.now() + 1_800_000);
+    recorder.normal(object, 'Other', 'kept alive');
+    scheduler.advanceTo(clock, clock.now() + 1_800_000);
+    expect((await events()).map((e) => `${e.reason} x${e.count}`)).toEqual(['Other x2']);
+    scheduler.advanceTo(clock, clock.now() + 1_800_000);
+    expect(await events()).toEqual([]);
   });
 });

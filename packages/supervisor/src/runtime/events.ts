@@ -1,11 +1,14 @@
 /**
  * Kubernetes Events as client-go's recorder writes them for a controller: one Event per distinct
  * (object, type, reason, message), named `<object>.<hex nanoseconds>`; the same again counts up
- * the Event's `count` and `lastTimestamp`; and each object's events are rate limited (a burst of
- * 25, then one per five minutes, on the simulator's clock). An Event someone deleted is made again.
+ * the Event's `count` and `lastTimestamp`; more than 10 messages of one reason about an object
+ * within 10 minutes are combined into one Event (`(combined from similar events): …`); and each
+ * object's events are rate limited (a burst of 25, then one per five minutes). An Event someone
+ * deleted is made again; the API server lets each go an hour after its last write. All of it on
+ * the simulator's clock.
  */
-import type { Clock } from '@vsim/vsphere';
-import { isKubeError } from '../store/errors.js';
+import type { Clock, Scheduler } from '@vsim/vsphere';
+import { ignoreNotFound, isKubeError } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
 import { type KubeObject, timestamp } from '../store/meta.js';
 
@@ -26,6 +29,12 @@ const BURST = 25;
 const REFILL_MS = 300_000;
 /** client-go's event cache holds this many distinct events; older ones are forgotten. */
 const CACHE_SIZE = 4096;
+/** client-go's aggregation: this many distinct messages of one reason within the interval are combined. */
+const SIMILAR_EVENTS = 10;
+const SIMILAR_INTERVAL_MS = 600_000;
+const COMBINED = '(combined from similar events): ';
+/** The API server's event TTL (`--event-ttl`). */
+const EVENT_TTL_MS = 3_600_000;
 
 /** An Event written: its name and its count so far. */
 interface Seen {
@@ -33,8 +42,14 @@ interface Seen {
   count: number;
 }
 
-export function eventRecorder(kube: KubeStore, clock: Clock, component: string): EventRecorder {
+export function eventRecorder(
+  kube: KubeStore,
+  { clock, scheduler }: { clock: Clock; scheduler: Scheduler },
+  component: string,
+): EventRecorder {
   const seen = new Map<string, Seen>();
+  /** Per object and reason, the distinct messages seen and when the last came. */
+  const similar = new Map<string, { messages: Set<string>; at: number }>();
   const buckets = new Map<string, { tokens: number; at: number }>();
   let sequence = 0;
 
@@ -51,7 +66,8 @@ export function eventRecorder(kube: KubeStore, clock: Clock, component: string):
     return true;
   };
 
-  const record = (object: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => {
+  const record = (object: KubeObject, type: 'Normal' | 'Warning', reason: string, given: string) => {
+    let message = given;
     const { metadata } = object;
     const namespace = metadata.namespace || 'default';
     const involvedObject = {
@@ -65,7 +81,16 @@ export function eventRecorder(kube: KubeStore, clock: Clock, component: string):
     const objectKey = [object.kind, namespace, metadata.name, metadata.uid, object.apiVersion].join('\u0000');
     const now = clock.now();
     if (!allowed(objectKey, now)) return;
-    const key = [objectKey, type, reason, message].join('\u0000');
+    // client-go's aggregator: past 10 distinct messages of one reason in 10 minutes, the event
+    // becomes the combined one, whose key leaves its message out.
+    const similarKey = [objectKey, type, reason].join('\u0000');
+    const group = similar.get(similarKey);
+    const messages = group && now - group.at <= SIMILAR_INTERVAL_MS ? group.messages : new Set<string>();
+    messages.add(message);
+    similar.set(similarKey, { messages, at: now });
+    const combined = messages.size >= SIMILAR_EVENTS;
+    if (combined) message = `${COMBINED}${message}`;
+    const key = combined ? similarKey : [objectKey, type, reason, message].join('\u0000');
     const stamp = timestamp(now);
     const previous = seen.get(key);
     if (previous) {
@@ -74,7 +99,8 @@ export function eventRecorder(kube: KubeStore, clock: Clock, component: string):
       if (stored) {
         previous.count++;
         seen.set(key, previous);
-        write(() => kube.direct.update({ ...stored, count: previous.count, lastTimestamp: stamp }));
+        write(() => kube.direct.update({ ...stored, message, count: previous.count, lastTimestamp: stamp }));
+        expireLater(namespace, previous.name, stamp);
         return;
       }
     }
@@ -100,7 +126,15 @@ export function eventRecorder(kube: KubeStore, clock: Clock, component: string):
     if (seen.size >= CACHE_SIZE) seen.delete(seen.keys().next().value as string);
     seen.set(key, { name, count: 1 });
     write(() => kube.direct.create(event));
+    expireLater(namespace, name, stamp);
   };
+
+  /** The Event goes an hour after this write, unless written again meanwhile. */
+  const expireLater = (namespace: string, name: string, stamp: string) =>
+    scheduler.schedule(() => {
+      const ref = { apiVersion: 'v1', kind: 'Event', namespace, name };
+      if (kube.direct.get(ref)?.lastTimestamp === stamp) kube.delete(ref).catch(ignoreNotFound);
+    }, EVENT_TTL_MS);
 
   return {
     normal: (object, reason, message) => record(object, 'Normal', reason, message),
