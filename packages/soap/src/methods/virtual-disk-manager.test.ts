@@ -105,4 +105,29 @@ describe('VirtualDiskManager over the wire', () => {
     const noDc = await call('QueryVirtualDiskUuid', MANAGER, '<name>[LocalDS_0] a.vmdk</name>');
     expect(faultOf(noDc.body)).toBe('InvalidArgument');
   });
+
+  it('answers geometry and fragmentation, defragments and shrinks, with the faults', async () => {
+    const { call, faultOf, datacenter, create, onDisk } = setup();
+    await create('[LocalDS_0] g.vmdk', 10 * 1024 * 1024);
+    const geometry = await call(
+      'QueryVirtualDiskGeometry',
+      MANAGER,
+      `<name>[LocalDS_0] g.vmdk</name>${datacenter()}`,
+    );
+    expect(geometry.body).toContain(
+      '<returnval><cylinder>1305</cylinder><head>255</head><sector>63</sector></returnval>',
+    );
+    const fragmentation = (name: string) =>
+      call('QueryVirtualDiskFragmentation', MANAGER, `<name>${name}</name>${datacenter()}`);
+    expect((await fragmentation('[LocalDS_0] g.vmdk')).body).toContain('<returnval>0</returnval>');
+    expect(faultOf((await fragmentation('[LocalDS_0] none.vmdk')).body)).toBe('FileNotFound');
+    expect(faultOf((await fragmentation('[nowhere] g.vmdk')).body)).toBe('InvalidDatastore');
+    expect((await onDisk('DefragmentVirtualDisk_Task', '[LocalDS_0] g.vmdk')).fault).toBeUndefined();
+    expect(
+      (await onDisk('ShrinkVirtualDisk_Task', '[LocalDS_0] g.vmdk', '<copy>false</copy>')).fault,
+    ).toBeUndefined();
+    const vmDisk = '[LocalDS_0] DC0_H0_VM0/DC0_H0_VM0.vmdk';
+    expect((await onDisk('ShrinkVirtualDisk_Task', vmDisk)).fault).toBe('FileLocked');
+    expect((await onDisk('DefragmentVirtualDisk_Task', '[LocalDS_0] none.vmdk')).fault).toBe('FileNotFound');
+  });
 });

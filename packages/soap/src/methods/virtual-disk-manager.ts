@@ -30,6 +30,14 @@ export const virtualDiskManagerMethods: MethodTable = {
     vsphere.virtualDisks.eagerZero(args.name, args.datacenter).ref,
   ZeroFillVirtualDisk_Task: ({ vsphere, args }) =>
     vsphere.virtualDisks.zeroFill(args.name, args.datacenter).ref,
+  DefragmentVirtualDisk_Task: ({ vsphere, args }) =>
+    vsphere.virtualDisks.defragment(args.name, args.datacenter).ref,
+  ShrinkVirtualDisk_Task: ({ vsphere, args }) =>
+    vsphere.virtualDisks.shrink(args.name, args.datacenter, args.copy).ref,
+  QueryVirtualDiskGeometry: ({ vsphere, args }) =>
+    vsphere.virtualDisks.queryGeometry(args.name, args.datacenter),
+  QueryVirtualDiskFragmentation: ({ vsphere, args }) =>
+    vsphere.virtualDisks.queryFragmentation(args.name, args.datacenter),
   QueryVirtualDiskUuid: ({ vsphere, args }) => vsphere.virtualDisks.queryUuid(args.name, args.datacenter),
   SetVirtualDiskUuid: ({ vsphere, args }) =>
     vsphere.virtualDisks.setUuid(args.name, args.datacenter, args.uuid),

@@ -312,6 +312,83 @@ describe('VirtualDiskManager.QueryVirtualDiskUuid and SetVirtualDiskUuid', () =>
   });
 });
 
+describe('VirtualDiskManager.QueryVirtualDiskGeometry and QueryVirtualDiskFragmentation', () => {
+  const GB = 1024 * 1024;
+
+  it("answers a disk's geometry as ESX writes it: 255 heads, 63 sectors, an IDE disk's 16 heads", async () => {
+    const { disks, dc, create } = setup();
+    // 10 GiB is 1305 whole cylinders of 255 heads of 63 sectors of 512 bytes.
+    await create('scsi.vmdk', spec(10 * GB));
+    expect(disks.queryGeometry('[LocalDS_0] scsi.vmdk', dc.id)).toEqual({
+      _type: 'HostDiskDimensionsChs',
+      cylinder: 1305,
+      head: 255,
+      sector: 63,
+    });
+    await create('ide.vmdk', spec(5 * GB, 'thin', 'ide'));
+    expect(disks.queryGeometry('[LocalDS_0] ide.vmdk', dc.id)).toMatchObject({
+      cylinder: 10402,
+      head: 16,
+      sector: 63,
+    });
+    // ATA counts at most 16383 cylinders.
+    await create('big-ide.vmdk', spec(64 * GB, 'thin', 'ide'));
+    expect(disks.queryGeometry('[LocalDS_0] big-ide.vmdk', dc.id)).toMatchObject({
+      cylinder: 16383,
+      head: 16,
+    });
+  });
+
+  it("reads the objects' disks too; a disk is never fragmented; the faults are the call's", async () => {
+    const { disks, dc, at, create } = setup();
+    const vm = at<VmRecord>(`/DC0/vm/${VM}`);
+    const cylinders = Math.floor((diskKb(vm) * KB) / (255 * 63 * 512));
+    expect(disks.queryGeometry(VM_DISK, dc.id)).toMatchObject({ cylinder: cylinders, head: 255 });
+    await create('f.vmdk');
+    expect(disks.queryFragmentation('[LocalDS_0] f.vmdk', dc.id)).toBe(0);
+    expect(disks.queryFragmentation(VM_DISK, dc.id)).toBe(0);
+    for (const query of [disks.queryGeometry, disks.queryFragmentation]) {
+      expect(await faultOf(() => query('[LocalDS_0] none.vmdk', dc.id))).toBe('FileNotFound');
+      expect(await faultOf(() => query(`[LocalDS_0] ${VM}/${VM}.vmx`, dc.id))).toBe('FileNotFound');
+      expect(await faultOf(() => query('[nowhere] f.vmdk', dc.id))).toBe('InvalidDatastore');
+      expect(await faultOf(() => query('LocalDS_0 f.vmdk', dc.id))).toBe('InvalidDatastorePath');
+      expect(await faultOf(() => query('[LocalDS_0] f.vmdk'))).toBe('InvalidArgument');
+    }
+  });
+});
+
+describe('VirtualDiskManager.DefragmentVirtualDisk_Task and ShrinkVirtualDisk_Task', () => {
+  it('defragment any standalone disk and shrink a thin one, changing nothing', async () => {
+    const { disks, dc, create, snapshot, run, taskInfo, ds } = setup();
+    await create('thin.vmdk', spec(2048, 'thin'));
+    await create('flat.vmdk', spec(2048, 'preallocated'));
+    const before = snapshot();
+    for (const name of ['thin.vmdk', 'flat.vmdk']) await run(disks.defragment(`[LocalDS_0] ${name}`, dc.id));
+    const shrink = disks.shrink('[LocalDS_0] thin.vmdk', dc.id);
+    await run(shrink);
+    await run(disks.shrink('[LocalDS_0] thin.vmdk', dc.id, false));
+    expect(snapshot()).toEqual(before);
+    expect(taskInfo(shrink)).toMatchObject({
+      entity: ds.id,
+      name: 'ShrinkVirtualDisk_Task',
+      descriptionId: 'VirtualDiskManager.shrinkVirtualDisk',
+      state: 'success',
+    });
+  });
+
+  it('refuses a flat disk to shrink, what is no disk, a disk in use and bad names, changing nothing', async () => {
+    const { disks, dc, create, failsWith } = setup();
+    await create('flat.vmdk', spec(1024, 'eagerZeroedThick'));
+    expect(await failsWith(() => disks.shrink('[LocalDS_0] flat.vmdk', dc.id))).toBe('NotSupported');
+    for (const task of [disks.defragment, disks.shrink]) {
+      expect(await failsWith(() => task('[LocalDS_0] none.vmdk', dc.id))).toBe('FileNotFound');
+      expect(await failsWith(() => task(VM_DISK, dc.id))).toBe('FileLocked');
+      expect(await failsWith(() => task('[nowhere] a.vmdk', dc.id))).toBe('InvalidDatastore');
+      expect(await failsWith(() => task('[LocalDS_0] a.vmdk'))).toBe('InvalidArgument');
+    }
+  });
+});
+
 describe('standalone disks among the datastore files', () => {
   it('copy and move with FileManager as the files they are: the descriptor keeps the disk and its UUID', async () => {
     const { disks, dc, vsphere, create, listed, run } = setup();

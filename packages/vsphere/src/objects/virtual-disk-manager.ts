@@ -12,7 +12,7 @@ import type { DatastoreFileRecord, VirtualDiskFacts } from '../inventory/records
 import { checkFreeSpace } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { datastoreFileAccess, type Located, label, type ObjectFiles } from './datastore-file-access.js';
-import { entryAt, extentOf, objectFilesOn } from './datastore-files.js';
+import { type Entry, entryAt, extentOf, objectFilesOn } from './datastore-files.js';
 
 /** VirtualDiskSpec or FileBackedVirtualDiskSpec, as CreateVirtualDisk_Task takes it. */
 export interface VirtualDiskSpec {
@@ -70,10 +70,38 @@ interface StandaloneDisk {
   readonly extent: DatastoreFileRecord | undefined;
 }
 
+/** What a descriptor tells of a disk; one of the objects' disks may have no UUID. */
+type DiskFacts = NonNullable<Entry['disk']>;
+
 /** A disk a name finds: a standalone one, or one the objects use. */
-type FoundDisk =
-  | StandaloneDisk
-  | { readonly locked: true; readonly capacityKb: number; readonly uuid: string | undefined };
+type FoundDisk = StandaloneDisk | { readonly locked: true; readonly facts: DiskFacts };
+
+const factsOfFound = (found: FoundDisk): Omit<DiskFacts, 'extent'> =>
+  found.locked ? found.facts : found.descriptor.disk;
+
+/** Bytes in a sector, as a disk's geometry counts them. */
+const SECTOR_BYTES = 512;
+/** Sectors per track ESX writes in a descriptor (`ddb.geometry.sectors`), whatever the adapter. */
+const SECTORS_PER_TRACK = 63;
+/** The most cylinders an ATA (IDE) geometry counts. */
+const IDE_MAX_CYLINDERS = 16383;
+
+/**
+ * A disk's geometry as ESX writes it in the descriptor (`ddb.geometry.*`): 255 heads and 63
+ * sectors for a SCSI disk, its cylinders the whole ones its capacity fills; 16 heads for an IDE
+ * disk, its cylinders at most 16383.
+ */
+export const diskGeometry = (disk: { capacityKb: number; adapterType: string }) => {
+  const ide = disk.adapterType === 'ide';
+  const head = ide ? 16 : 255;
+  const cylinder = Math.floor((disk.capacityKb * 1024) / (head * SECTORS_PER_TRACK * SECTOR_BYTES));
+  return {
+    _type: 'HostDiskDimensionsChs',
+    cylinder: ide ? Math.min(cylinder, IDE_MAX_CYLINDERS) : cylinder,
+    head,
+    sector: SECTORS_PER_TRACK,
+  };
+};
 
 export const virtualDiskManagerOperations = (m: Model) => {
   const files = datastoreFileAccess(m);
@@ -82,7 +110,7 @@ export const virtualDiskManagerOperations = (m: Model) => {
   /** The disk at `at`: FileNotFound when nothing is there, or a file that is no disk's descriptor. */
   const diskAt = (reader: { get(id: string): unknown }, at: Located, objects: ObjectFiles): FoundDisk => {
     const object = entryAt(objects(at.ds.id), at.path);
-    if (object?.disk) return { locked: true, capacityKb: object.disk.capacityKb, uuid: object.disk.uuid };
+    if (object?.disk) return { locked: true, facts: object.disk };
     const descriptor = object ? undefined : files.recordAt(reader, at.ds.id, at.path);
     if (!descriptor?.disk) throw faults.fileNotFound(label(at));
     return {
@@ -144,6 +172,12 @@ export const virtualDiskManagerOperations = (m: Model) => {
     return files.fileTask({ method, descriptionId }, names, (tx, objects, [at]) => work(tx, at, objects));
   };
 
+  /** A task that finds a standalone disk and leaves it as it is: the simulator keeps no blocks to work on. */
+  const blocksTask = (method: string, name: string, datacenter: Ref | undefined): Task<void> =>
+    diskTask(method, name, datacenter, (tx, at, objects) => {
+      ownDiskAt(tx, at, objects);
+    });
+
   /** Rewrites a standalone disk's descriptor with new facts (its time the clock's). */
   const retype = (tx: Tx, at: Located, objects: ObjectFiles, from: Record<string, string>) => {
     const found = ownDiskAt(tx, at, objects);
@@ -180,6 +214,12 @@ export const virtualDiskManagerOperations = (m: Model) => {
       else diskAt(tx, from, objects);
       return label(to);
     });
+  };
+
+  /** What a query reads: any disk's facts, the objects' disks' too; the faults are the call's. */
+  const readDisk = (name: string, datacenter: Ref | undefined) => {
+    const at = files.locate(name, files.datacenterFor(name, datacenter, ['name', 'datacenter']));
+    return { at, facts: factsOfFound(diskAt(m.store, at, (ds) => objectFilesOn(m, ds))) };
   };
 
   return {
@@ -224,8 +264,7 @@ export const virtualDiskManagerOperations = (m: Model) => {
         destDatacenter,
         (tx, from, to, objects) => {
           if (destSpec) throw faults.notImplemented('A destination spec is not implemented by vCenter.');
-          const found = diskAt(tx, from, objects);
-          const capacityKb = found.locked ? found.capacityKb : found.descriptor.disk.capacityKb;
+          const { capacityKb } = factsOfFound(diskAt(tx, from, objects));
           clearForDisk(tx, to, objects, false);
           putDisk(tx, to, {
             capacityKb,
@@ -292,18 +331,46 @@ export const virtualDiskManagerOperations = (m: Model) => {
 
     /** ZeroFillVirtualDisk_Task: the simulator keeps no blocks, so the disk stays as it is. */
     zeroFill(name: string, datacenter?: Ref): Task<void> {
-      return diskTask('ZeroFillVirtualDisk_Task', name, datacenter, (tx, at, objects) => {
-        ownDiskAt(tx, at, objects);
-      });
+      return blocksTask('ZeroFillVirtualDisk_Task', name, datacenter);
     },
 
     /** QueryVirtualDiskUuid: the disk's UUID as its descriptor writes it (ddb.uuid); any disk's. */
     queryUuid(name: string, datacenter?: Ref): string {
-      const at = files.locate(name, files.datacenterFor(name, datacenter, ['name', 'datacenter']));
-      const found = diskAt(m.store, at, (ds) => objectFilesOn(m, ds));
-      const uuid = found.locked ? found.uuid : found.descriptor.disk.uuid;
-      if (!uuid) throw faults.fileNotFound(label(at));
-      return ddbUuid(uuid);
+      const { at, facts } = readDisk(name, datacenter);
+      if (!facts.uuid) throw faults.fileNotFound(label(at));
+      return ddbUuid(facts.uuid);
+    },
+
+    /** QueryVirtualDiskGeometry: the disk's cylinders, heads and sectors, as its descriptor writes them; any disk's. */
+    queryGeometry(name: string, datacenter?: Ref) {
+      return diskGeometry(readDisk(name, datacenter).facts);
+    },
+
+    /** QueryVirtualDiskFragmentation: a percentage; the simulator's disks keep no blocks, so are never fragmented. */
+    queryFragmentation(name: string, datacenter?: Ref): number {
+      readDisk(name, datacenter);
+      return 0;
+    },
+
+    /**
+     * DefragmentVirtualDisk_Task: nothing to do, the simulator keeping no blocks. Any standalone
+     * disk: VDDK's defragment succeeds on a flat disk too, doing nothing.
+     */
+    defragment(name: string, datacenter?: Ref): Task<void> {
+      return blocksTask('DefragmentVirtualDisk_Task', name, datacenter);
+    },
+
+    /**
+     * ShrinkVirtualDisk_Task: a sparse (thin) disk only, as the reference says (NotSupported for a
+     * flat one); in copy mode (`copy` true or unset) or in place, it changes nothing, the
+     * simulator's thin disks holding no blocks.
+     */
+    shrink(name: string, datacenter?: Ref, _copy?: boolean): Task<void> {
+      return diskTask('ShrinkVirtualDisk_Task', name, datacenter, (tx, at, objects) => {
+        const { disk } = ownDiskAt(tx, at, objects).descriptor;
+        if (disk.diskType !== 'thin')
+          throw faults.notSupported(`${label(at)} is a ${disk.diskType} disk: only a sparse disk shrinks.`);
+      });
     },
 
     /** SetVirtualDiskUuid: a UUID in either form; InvalidArgument for anything else. */
