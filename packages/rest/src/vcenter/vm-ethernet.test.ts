@@ -97,6 +97,42 @@ describe('/vcenter/vm/{vm}/hardware/ethernet', () => {
     }
   });
 
+  it('keeps wake-on-LAN and UPT compatibility, UPT on VMXNET3 alone', async () => {
+    const { post, send, vsphere } = await session();
+    const backing = { type: 'STANDARD_PORTGROUP', network: 'network-7' };
+    const vmxnet3 = await post(NICS, { backing, wake_on_lan_enabled: true });
+    expect((await send('GET', `${NICS}/${vmxnet3.json}`)).json).toMatchObject({
+      type: 'VMXNET3',
+      wake_on_lan_enabled: true,
+      upt_compatibility_enabled: false,
+    });
+    const patch = await send('PATCH', `${NICS}/${vmxnet3.json}`, {
+      body: JSON.stringify({ wake_on_lan_enabled: false, upt_compatibility_enabled: true }),
+    });
+    expect(patch.status).toBe(204);
+    const nic = (vsphere.store.get('vm-20') as VmRecord).config.devices.find(
+      (d) => String(d.key) === vmxnet3.json,
+    );
+    expect(nic).toMatchObject({ wakeOnLanEnabled: false, uptCompatibilityEnabled: true });
+    const rest = await send('GET', `/rest/vcenter/vm/vm-20/hardware/ethernet/${vmxnet3.json}`);
+    expect(rest.json).toMatchObject({
+      value: { wake_on_lan_enabled: false, upt_compatibility_enabled: true },
+    });
+    const e1000 = await send('GET', `${NICS}/4000`);
+    expect(e1000.json).toMatchObject({ type: 'E1000', wake_on_lan_enabled: true });
+    expect(e1000.json).not.toHaveProperty('upt_compatibility_enabled');
+    for (const res of [
+      await post(NICS, { type: 'E1000E', backing, upt_compatibility_enabled: true }),
+      await send('PATCH', `${NICS}/4000`, { body: JSON.stringify({ upt_compatibility_enabled: false }) }),
+      await post(NICS, { backing, wake_on_lan_enabled: 'yes' }),
+    ])
+      expect(res).toMatchObject({ status: 400, json: { error_type: 'INVALID_ARGUMENT' } });
+    const wrapped = await send('PATCH', '/rest/vcenter/vm/vm-20/hardware/ethernet/4000', {
+      body: JSON.stringify({ spec: { upt_compatibility_enabled: true } }),
+    });
+    expect(wrapped.json).toMatchObject({ type: 'com.vmware.vapi.std.errors.invalid_argument' });
+  });
+
   it("disconnects and connects a running VM's adapter, and removes it", async () => {
     const { post, send, vsphere } = await session();
     expect((await post(`${NICS}/4000?action=disconnect`)).status).toBe(204);

@@ -59,6 +59,21 @@ const macOf = (spec: Record<string, unknown>) => {
   return macType === 'MANUAL' ? { addressType: 'manual', macAddress: mac } : {};
 };
 
+/**
+ * The wake-on-LAN and UPT flags a spec sets. UPT compatibility is a VMXNET3 adapter's alone: naming
+ * it for another type is invalid_argument (the model's refusal).
+ */
+const nicFlags = (
+  spec: Record<string, unknown>,
+): { wakeOnLanEnabled?: boolean; uptCompatibilityEnabled?: boolean } => {
+  const wakeOnLan = field(spec, 'wake_on_lan_enabled', 'boolean');
+  const upt = field(spec, 'upt_compatibility_enabled', 'boolean');
+  return {
+    ...(wakeOnLan === undefined ? {} : { wakeOnLanEnabled: wakeOnLan }),
+    ...(upt === undefined ? {} : { uptCompatibilityEnabled: upt }),
+  };
+};
+
 /** An Ethernet.CreateSpec as the device a ReconfigVM_Task or CreateVM_Task adds. */
 export const nicDevice = (vsphere: VSphere, spec: unknown, key: number, poweredOn: boolean): Device => {
   if (!isObject(spec)) throw restError('invalid_argument', 'An Ethernet adapter spec must be an object.');
@@ -69,11 +84,16 @@ export const nicDevice = (vsphere: VSphere, spec: unknown, key: number, poweredO
   const backing = networkBacking(vsphere, field(spec, 'backing', 'object'));
   const mac = macOf(spec);
   const startConnected = field(spec, 'start_connected', 'boolean') ?? false;
+  const { wakeOnLanEnabled = false, uptCompatibilityEnabled } = nicFlags(spec);
+  // Both flags are false unless set, as vAPI defaults them; only VMXNET3 has a UPT flag to default.
+  const upt = uptCompatibilityEnabled !== undefined || _type === 'VirtualVmxnet3';
   return {
     _type,
     key,
     backing,
     ...mac,
+    wakeOnLanEnabled,
+    ...(upt ? { uptCompatibilityEnabled: uptCompatibilityEnabled ?? false } : {}),
     connectable: {
       startConnected,
       allowGuestControl: field(spec, 'allow_guest_control', 'boolean') ?? false,
@@ -102,8 +122,8 @@ const NIC: DeviceKind = {
 };
 
 /**
- * Ethernet.update: another network, a manual MAC, and how the adapter connects at power-on. The
- * adapter's type and the other fields stay as they are.
+ * Ethernet.update: another network, a manual MAC, the wake-on-LAN and UPT flags, and how the adapter
+ * connects at power-on. The adapter's type and the other fields stay as they are.
  */
 const updateNic = async (call: Call) => {
   const nic = deviceOf(call, NIC);
@@ -114,6 +134,7 @@ const updateNic = async (call: Call) => {
     key: nic.key,
     ...(backing === undefined ? {} : { backing: networkBacking(call.vsphere, backing) }),
     ...macOf(spec),
+    ...nicFlags(spec),
     connectable: connectableAfter(nic, spec),
   };
   await reconfigureVm(call, { deviceChange: [{ operation: 'edit', device }] });

@@ -102,7 +102,8 @@ export const nicInfo = (d: Device) => {
   return {
     label: label(d),
     type: NIC_TYPES[d._type] ?? 'VMXNET3',
-    upt_compatibility_enabled: d.uptCompatibilityEnabled === true,
+    // Unset for any type but VMXNET3, the only one with UPT compatibility.
+    upt_compatibility_enabled: d._type === 'VirtualVmxnet3' ? d.uptCompatibilityEnabled === true : undefined,
     mac_type: String(d.addressType ?? 'generated').toUpperCase(),
     mac_address: d.macAddress,
     pci_slot_number: pciSlotNumber(d),

@@ -267,7 +267,8 @@ export const ethernetCard = (
   addressType: 'assigned',
   macAddress,
   wakeOnLanEnabled: true,
-  uptCompatibilityEnabled: true,
+  // Universal Passthrough is VMXNET3's alone: other adapter types have no such field.
+  ...(type === 'VirtualVmxnet3' ? { uptCompatibilityEnabled: true } : {}),
 });
 
 /** The network a NIC's backing points at, as a moref value. */

@@ -442,6 +442,39 @@ describe('ReconfigVM_Task: device changes', () => {
     ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.backing', 0));
   });
 
+  it("sets a NIC's wake-on-LAN and UPT flags; UPT on anything but VMXNET3 is InvalidDeviceSpec", async () => {
+    const { vsphere, at, vm, device, change } = setup();
+    const network = moref('Network', at<InventoryRecord>('/DC0/network/VM Network').id);
+    await change({
+      operation: 'add',
+      device: { _type: 'VirtualVmxnet3', key: -1, backing: { network }, wakeOnLanEnabled: false },
+    });
+    expect(device(4001)).toMatchObject({ wakeOnLanEnabled: false, uptCompatibilityEnabled: true });
+    await change({
+      operation: 'edit',
+      device: { _type: 'VirtualVmxnet3', key: 4001, uptCompatibilityEnabled: false },
+    });
+    const read = vsphere.read<{ hardware: { device: Device[] } }>(vm.id, 'config');
+    expect(read.hardware.device.find((d) => d.key === 4001)).toMatchObject({
+      wakeOnLanEnabled: false,
+      uptCompatibilityEnabled: false,
+    });
+    await change({ operation: 'add', device: { _type: 'VirtualE1000e', key: -1, backing: { network } } });
+    expect(device(4002)).not.toHaveProperty('uptCompatibilityEnabled');
+    await expect(
+      change({
+        operation: 'edit',
+        device: { _type: 'VirtualE1000e', key: 4002, uptCompatibilityEnabled: true },
+      }),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.uptCompatibilityEnabled', 0));
+    await expect(
+      change({
+        operation: 'add',
+        device: { _type: 'VirtualE1000', key: -1, backing: { network }, uptCompatibilityEnabled: false },
+      }),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.device.uptCompatibilityEnabled', 0));
+  });
+
   it('adds serial and parallel ports on the SIO controller, each type numbering its own units', async () => {
     const { vsphere, vm, device, change, run } = setup();
     await run(vsphere.vm.powerOff(vm.id));

@@ -420,6 +420,12 @@ const nicNetworkOf = (ctx: DeviceContext, backing: NicBackingInput | undefined, 
   return named.id;
 };
 
+/** UPT compatibility is a VMXNET3 adapter's setting: any other type naming it is refused. */
+const checkUptCompatibility = (type: string, d: Device, i: number) => {
+  if (d.uptCompatibilityEnabled !== undefined && type !== 'VirtualVmxnet3')
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.uptCompatibilityEnabled', i);
+};
+
 /** A NIC on its network; vCenter generates its MAC unless the spec gives a manual one. */
 const nic = (ctx: DeviceContext, d: Device, mac: string, i: number): Device => {
   const card = ethernetCard(
@@ -430,6 +436,10 @@ const nic = (ctx: DeviceContext, d: Device, mac: string, i: number): Device => {
   );
   return {
     ...card,
+    ...(typeof d.wakeOnLanEnabled === 'boolean' ? { wakeOnLanEnabled: d.wakeOnLanEnabled } : {}),
+    ...(typeof d.uptCompatibilityEnabled === 'boolean'
+      ? { uptCompatibilityEnabled: d.uptCompatibilityEnabled }
+      : {}),
     ...(d.controllerKey === undefined ? {} : { controllerKey: d.controllerKey, unitNumber: d.unitNumber }),
     ...(d.connectable
       ? { connectable: { ...(card.connectable as object), ...(d.connectable as object) } }
@@ -438,6 +448,7 @@ const nic = (ctx: DeviceContext, d: Device, mac: string, i: number): Device => {
 };
 
 const newNic = (ctx: DeviceContext, d: Device, i: number): Device => {
+  checkUptCompatibility(d._type, d, i);
   if (d.addressType !== 'manual') return nic(ctx, d, newMac(ctx.model), i);
   if (typeof d.macAddress !== 'string' || d.macAddress === '')
     throw faults.invalidDeviceSpec('virtualDeviceSpec.device.macAddress', i);
@@ -472,7 +483,10 @@ const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDevi
   };
 };
 
-/** An edited disk can only grow; an edited NIC may move to another network or MAC. */
+/**
+ * An edited disk can only grow; an edited NIC may move to another network or MAC and change its
+ * wake-on-LAN and UPT flags.
+ */
 const edited = (ctx: DeviceContext, was: Device, spec: VirtualDeviceConfigSpec, i: number): Device => {
   const d = spec.device;
   if (d._type && d._type !== was._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
@@ -498,6 +512,7 @@ const edited = (ctx: DeviceContext, was: Device, spec: VirtualDeviceConfigSpec, 
     };
   }
   if (isEthernetCard(was)) {
+    checkUptCompatibility(was._type, d, i);
     const manual = d.addressType === 'manual' && typeof d.macAddress === 'string';
     const mac = manual ? (d.macAddress as string) : (was.macAddress as string);
     const moved = d.backing ? nic(ctx, { ...was, ...changes }, mac, i) : { ...was, ...changes };
