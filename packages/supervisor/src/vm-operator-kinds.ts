@@ -60,6 +60,7 @@ import {
   validateWebConsoleRequestCreate,
   validateWebConsoleRequestUpdate,
   WEB_CONSOLE_REQUEST_VM_NAME,
+  withCdromImageKinds,
   withoutStaleApplyTime,
   withoutStaleGroupOwner,
   withSchemaDefaults,
@@ -221,6 +222,11 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
       if (options.capabilities?.vmResize) admitted = withResizeMark(admitted, stored) ?? admitted;
+      if (admitted.spec?.hardware?.cdrom && stored.spec) {
+        const mutated = structuredClone(admitted.spec);
+        if (withCdromImageKinds(mutated, stored.spec))
+          admitted = Object.assign({}, admitted, { spec: mutated });
+      }
     }
     // The metadata is judged on every update; the spec's rules, comparing it with the stored
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).

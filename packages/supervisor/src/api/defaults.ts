@@ -88,12 +88,38 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
 
   spec.powerState ??= 'PoweredOn';
   applySchemaDefaults(spec);
+  withCdromImageKinds(spec);
+  // vm-operator's SetImageNameFromCdrom: a VM of CD-ROMs alone is of its first connected one's image.
+  const cdroms = spec.hardware?.cdrom ?? [];
+  const fromCdrom = (cdroms.find((c) => c.connected === true) ?? cdroms[0])?.image.name;
+  if (!spec.imageName && !spec.image && fromCdrom) spec.imageName = fromCdrom;
   if (!spec.instanceUUID) spec.instanceUUID = randomUUID(ctx.random);
   if (!spec.biosUUID) spec.biosUUID = randomUUID(ctx.random);
   const cloudInit = spec.bootstrap?.cloudInit;
   if (cloudInit && !cloudInit.instanceID) cloudInit.instanceID = spec.biosUUID;
 
   return out;
+}
+
+/**
+ * vm-operator's SetDefaultCdromImgKind: a CD-ROM's image without a kind is a VirtualMachineImage,
+ * on create, and on update when the stored CD-ROM of that image was one (an image whose kind was
+ * another stays without one, and is refused). In place; whether anything changed.
+ */
+export function withCdromImageKinds(spec: VirtualMachineSpec, old?: VirtualMachineSpec): boolean {
+  const cdroms = spec.hardware?.cdrom;
+  if (!cdroms?.some((c) => !c.image.kind)) return false;
+  const before = new Map((old?.hardware?.cdrom ?? []).map((c) => [c.image.name, c.image.kind]));
+  let changed = false;
+  spec.hardware = {
+    ...spec.hardware,
+    cdrom: cdroms.map((c) => {
+      if (c.image.kind || (old && before.get(c.image.name) !== 'VirtualMachineImage')) return c;
+      changed = true;
+      return { ...c, image: { ...c.image, kind: 'VirtualMachineImage' } };
+    }),
+  };
+  return changed;
 }
 
 /** The defaults of vm-operator's CRD schema, which the API server applies to every write. */

@@ -344,7 +344,7 @@ describe("a VirtualMachine's CD-ROMs, as the schema and the webhook judge them",
         t.kube.create(t.vm('a', {}, hardware([{ name: 'A' }, { name: 'cd', image: { name: 'x' } }]))),
       ),
     ).toBe(
-      '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [spec.hardware.cdrom[0].name: Invalid value: "A": spec.hardware.cdrom[0].name in body should match \'^[a-z0-9]{2,}$\', spec.hardware.cdrom[0].image: Required value, spec.hardware.cdrom[1].image.kind: Required value]',
+      '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [spec.hardware.cdrom[0].name: Invalid value: "A": spec.hardware.cdrom[0].name in body should match \'^[a-z0-9]{2,}$\', spec.hardware.cdrom[0].image: Required value]',
     );
     expect(
       await refusal(
@@ -361,6 +361,50 @@ describe("a VirtualMachine's CD-ROMs, as the schema and the webhook judge them",
     expect((made.spec as { hardware: unknown }).hardware).toEqual({
       cdrom: [{ ...iso('cd1'), connected: true, allowGuestControl: true }],
     });
+  });
+
+  it("defaults a CD-ROM image's kind, and a VM of CD-ROMs alone takes its image from the first connected one", async () => {
+    const t = await setup();
+    const cdrom = (name: string, image: string, connected: boolean) => ({
+      name,
+      image: { name: image },
+      connected,
+    });
+    const cdroms = [
+      cdrom('cd1', 'vmi-00000000000000001', false),
+      cdrom('cd2', 'vmi-00000000000000002', true),
+    ];
+    // The image the mutating webhook resolves the VM's image name to.
+    await t.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineImage',
+      metadata: { name: 'vmi-00000000000000002', namespace: 'ns1' },
+    });
+    const { image: _, ...imageless } = t.vm('a').spec as Record<string, unknown>;
+    const made = await t.kube.create({
+      ...t.vm('a'),
+      spec: { ...imageless, guestID: 'otherLinux64Guest', hardware: { cdrom: cdroms } },
+    });
+    type Spec = {
+      image?: { kind: string; name: string };
+      hardware: { cdrom: { image: { kind?: string } }[] };
+    };
+    const spec = made.spec as Spec;
+    expect(spec.hardware.cdrom.map((c) => c.image.kind)).toEqual([
+      'VirtualMachineImage',
+      'VirtualMachineImage',
+    ]);
+    expect(spec.image).toEqual({ kind: 'VirtualMachineImage', name: 'vmi-00000000000000002' });
+    // On update, a kind left out is the stored one's, which was a VirtualMachineImage.
+    const updated = await t.kube.patch(
+      t.ref('a'),
+      { spec: { hardware: { cdrom: cdroms } } },
+      { type: 'merge' },
+    );
+    expect((updated.spec as Spec).hardware.cdrom.map((c) => c.image.kind)).toEqual([
+      'VirtualMachineImage',
+      'VirtualMachineImage',
+    ]);
   });
 
   it("lets a running VM change its CD-ROMs' connection alone", async () => {
