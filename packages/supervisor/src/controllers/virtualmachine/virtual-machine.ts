@@ -1137,14 +1137,21 @@ export function startVirtualMachineController(
   };
 
   /** The update path, each pass recorded as vm-operator records every update of a VM it finds. */
-  const recordedUpdate = (...args: Parameters<typeof updatePath>): ReturnType<typeof updatePath> => {
-    const vm = asKube(args[1]);
+  const recordedUpdate = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    read: DependencyReader,
+    zone: string | undefined,
+    grouping: Grouping | undefined,
+    fallthrough?: Fallthrough,
+  ): ReturnType<typeof updatePath> => {
     try {
-      const outcome = updatePath(...args);
-      events.emit(vm, 'Update', undefined);
+      const outcome = updatePath(key, vm, record, read, zone, grouping, fallthrough);
+      events.emit(asKube(vm), 'Update', undefined);
       return outcome;
     } catch (error) {
-      events.emit(vm, 'Update', error);
+      events.emit(asKube(vm), 'Update', error);
       throw error;
     }
   };
