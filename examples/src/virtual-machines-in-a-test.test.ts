@@ -1,8 +1,10 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
- * a claim's disk, customize a Windows VM, publish a VM as an image, and snapshot and revert one.
+ * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
+ * image, and snapshot and revert one.
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from 'vsim';
@@ -142,6 +144,69 @@ it("attaches a PersistentVolumeClaim's disk before the VM powers on", async () =
     name: 'db1-data',
   });
   expect(attachment.status).toMatchObject({ attached: true, metadata: { cnsVolumeId: disk?.vDiskId?.id } });
+});
+
+it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and the Events vm-operator records', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'], events: true } });
+  // An ISO file in the namespace's content library becomes a VirtualMachineImage of type ISO.
+  const { library } = sim.vsphere;
+  const [libraryId] = library.list();
+  const item = library.createItem(libraryId as string, { name: 'photon-5', type: 'iso' });
+  const session = library.createUpdateSession(item);
+  const bytes = new TextEncoder().encode('an ISO 9660 image');
+  library.addUpdateFile(session, { name: 'photon-5.iso', sourceType: 'PUSH', size: bytes.length });
+  const sha1 = createHash('sha1').update(bytes).digest('hex');
+  library.receiveUpdateFile(session, 'photon-5.iso', { bytes, sha1 });
+  library.completeUpdateSession(session);
+  await sim.settle();
+  const images = await sim.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const iso = images.items.find((i) => (i.status as { type?: string }).type === 'ISO')?.metadata
+    .name as string;
+
+  await sim.kube.create({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'root', namespace: 'ns1' },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'wcpglobal-storage-profile',
+      resources: { requests: { storage: '16Gi' } },
+    },
+  });
+  await sim.kube.create({
+    apiVersion: V5,
+    kind: 'VirtualMachine',
+    metadata: { name: 'installer', namespace: 'ns1' },
+    spec: {
+      className: 'best-effort-small',
+      storageClass: 'wcpglobal-storage-profile',
+      guestID: 'vmwarePhoton64Guest',
+      // No spec.image: a VM of CD-ROMs alone is of its first connected one's image.
+      hardware: { cdrom: [{ name: 'cdrom1', image: { kind: 'VirtualMachineImage', name: iso } }] },
+      volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'root' } }],
+    },
+  });
+  await sim.settle();
+
+  const status = (await sim.kube.get(vmRef('installer'))).status as Status;
+  expect(status.powerState).toBe('PoweredOn');
+  const devices = sim.vsphere.read<
+    { _type: string; backing: { fileName?: string }; connectable?: { connected: boolean } }[]
+  >(status.uniqueID as string, 'config.hardware.device');
+  const cdrom = devices.find((d) => d._type === 'VirtualCdrom');
+  expect(cdrom?.backing.fileName).toMatch(/photon-5\.iso$/);
+  expect(cdrom?.connectable?.connected).toBe(true);
+
+  // What `kubectl describe vm installer` lists under Events.
+  const events = await sim.kube.list({
+    apiVersion: 'v1',
+    kind: 'Event',
+    namespace: 'ns1',
+    fieldSelector: 'involvedObject.name=installer',
+  });
+  expect(events.items.map((e) => e.reason)).toEqual(
+    expect.arrayContaining(['CreateSuccess', 'UpdateSuccess']),
+  );
 });
 
 it('customizes a Windows VM with Sysprep before it boots, its password from a Secret', async () => {
