@@ -59,7 +59,13 @@ export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './i
 export type * from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
-export { DEFAULT_BOOT_OPTIONS, hardwareVersionNumber, LATEST_HARDWARE_VERSION } from './inventory/vm.js';
+export {
+  DEFAULT_BOOT_OPTIONS,
+  HOT_PLUG_MEMORY_INCREMENT_MB,
+  hardwareVersionNumber,
+  hotPlugMemoryLimitMB,
+  LATEST_HARDWARE_VERSION,
+} from './inventory/vm.js';
 export type {
   ContentLibraryOperations,
   LibraryCreateSpec,

@@ -109,10 +109,38 @@ describe('/vcenter/vm/{vm}/hardware/cpu and /memory', () => {
     await patch('/api/vcenter/vm/vm-20/hardware/memory', { hot_add_enabled: true });
     await vsphere.vm.powerOn('vm-20').wait();
     expect((await patch('/api/vcenter/vm/vm-20/hardware/cpu', { count: 2 })).status).toBe(204);
-    expect((await patch('/api/vcenter/vm/vm-20/hardware/memory', { size_MiB: 64 })).status).toBe(204);
+    expect((await patch('/api/vcenter/vm/vm-20/hardware/memory', { size_MiB: 256 })).status).toBe(204);
     await refused('/api/vcenter/vm/vm-20/hardware/cpu', { count: 1 });
-    await refused('/api/vcenter/vm/vm-20/hardware/memory', { size_MiB: 32 });
-    expect((vsphere.store.get('vm-20') as VmRecord).config).toMatchObject({ numCPU: 2, memoryMB: 64 });
+    await refused('/api/vcenter/vm/vm-20/hardware/memory', { size_MiB: 128 });
+    expect((vsphere.store.get('vm-20') as VmRecord).config).toMatchObject({ numCPU: 2, memoryMB: 256 });
+  });
+});
+
+describe('/vcenter/vm/{vm}/hardware/memory hot add', () => {
+  it('gives a running VM with hot add its increment and limit, and holds a hot add to them', async () => {
+    const { send, patch, vsphere } = await session();
+    const MEMORY = '/api/vcenter/vm/vm-20/hardware/memory';
+    await vsphere.vm.powerOff('vm-20').wait();
+    await patch(MEMORY, { hot_add_enabled: true, size_MiB: 1024 });
+    expect((await send('GET', MEMORY)).json).toEqual({ size_MiB: 1024, hot_add_enabled: true });
+    await vsphere.vm.powerOn('vm-20').wait();
+    const hotAdd = {
+      size_MiB: 1024,
+      hot_add_enabled: true,
+      hot_add_increment_size_MiB: 128,
+      hot_add_limit_MiB: 16384,
+    };
+    expect((await send('GET', MEMORY)).json).toEqual(hotAdd);
+    expect((await send('GET', '/rest/vcenter/vm/vm-20/hardware/memory')).json).toEqual({ value: hotAdd });
+    for (const size_MiB of [1100, 16512, 'big'])
+      expect((await patch(MEMORY, { size_MiB })).json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    const grown = await send('PATCH', '/rest/vcenter/vm/vm-20/hardware/memory', {
+      body: JSON.stringify({ spec: { size_MiB: 16384 } }),
+    });
+    expect(grown.status).toBe(200);
+    expect((await send('GET', '/api/vcenter/vm/vm-20')).json).toMatchObject({
+      memory: { ...hotAdd, size_MiB: 16384 },
+    });
   });
 });
 

@@ -6,10 +6,13 @@
  * refusals are not_allowed_in_current_state through the error table.
  */
 import {
+  HOT_PLUG_MEMORY_INCREMENT_MB,
   hardwareVersionNumber,
+  hotPlugMemoryLimitMB,
   LATEST_HARDWARE_VERSION,
   type VmConfig,
   type VmConfigSpec,
+  type VmRecord,
 } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
@@ -56,9 +59,16 @@ export const cpuInfo = (config: VmConfig) => ({
   hot_remove_enabled: config.cpuHotRemoveEnabled,
 });
 
-export const memoryInfo = (config: VmConfig) => ({
-  size_MiB: config.memoryMB,
-  hot_add_enabled: config.memoryHotAddEnabled,
+/** Memory.Info: the hot add increment and limit only of a running VM with hot add enabled, as vAPI sets them. */
+export const memoryInfo = (vm: VmRecord) => ({
+  size_MiB: vm.config.memoryMB,
+  hot_add_enabled: vm.config.memoryHotAddEnabled,
+  ...(vm.config.memoryHotAddEnabled && vm.powerState === 'poweredOn'
+    ? {
+        hot_add_increment_size_MiB: HOT_PLUG_MEMORY_INCREMENT_MB,
+        hot_add_limit_MiB: hotPlugMemoryLimitMB(vm),
+      }
+    : {}),
 });
 
 /** Boot.Info; the network protocol only for EFI, where it applies. */
@@ -202,7 +212,7 @@ export const vmHardwareRoutes: RouteSet = (style): Route[] => [
   {
     method: 'GET',
     path: `${HARDWARE}/memory`,
-    run: (call) => ({ value: memoryInfo(targetVm(call).config) }),
+    run: (call) => ({ value: memoryInfo(targetVm(call)) }),
   },
   { method: 'PATCH', path: `${HARDWARE}/memory`, run: updateMemory },
 ];

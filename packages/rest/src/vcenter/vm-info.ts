@@ -274,7 +274,7 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
     boot: bootInfo(record.config),
     boot_devices: bootDevices(record.config),
     cpu: cpuInfo(record.config),
-    memory: memoryInfo(record.config),
+    memory: memoryInfo(record),
     disks: of(
       (d) => d._type === 'VirtualDisk',
       (d) => diskInfo(d, controllerOf(d)),

@@ -235,6 +235,8 @@ export interface VmRecord extends Base<'VirtualMachine'> {
   readonly powerState: PowerState;
   readonly connectionState: 'connected' | 'disconnected' | 'orphaned' | 'inaccessible' | 'invalid';
   readonly bootTime?: number;
+  /** The memory a running VM booted with, kept once a hot add grows it: its hot add limit follows it. */
+  readonly bootMemoryMB?: number;
   readonly guest: VmGuest;
   /** The snapshot tree (see objects/snapshot.ts); absent until the first snapshot. */
   readonly snapshots?: VmSnapshots;

@@ -73,6 +73,15 @@ export interface VmSpec {
 /** The newest virtual hardware the simulated hosts run (vSphere 8.0 U2's), and the datacenters' default. */
 export const LATEST_HARDWARE_VERSION = 'vmx-21';
 
+/** Memory a running VM adds comes in steps of 128 MB (`hotPlugMemoryIncrementSize`), as ESX reports it. */
+export const HOT_PLUG_MEMORY_INCREMENT_MB = 128;
+
+/**
+ * The most memory a running VM may grow to (`hotPlugMemoryLimit`): 16 times what it booted with,
+ * ESX's default (VMware KB 2020846); while off, what it would boot with.
+ */
+export const hotPlugMemoryLimitMB = (vm: VmRecord): number => 16 * (vm.bootMemoryMB ?? vm.config.memoryMB);
+
 /** `vmx-19` → 19; undefined for a text that names no hardware version. */
 export const hardwareVersionNumber = (version: string | undefined): number | undefined => {
   const match = version === undefined ? null : /^vmx-(\d+)$/.exec(version);

@@ -85,9 +85,12 @@ const requireNotRunning = (vm: VmRecord): void => {
 // VM states are copied with Object.assign, not a spread: a spread's copies get another hidden
 // class each time its site warms up, and the code reading VMs goes megamorphic.
 
-/** The VM powered off: no boot time, a guest that reports nothing, the devices its host connected disconnected. */
+/**
+ * The VM powered off: no boot time or boot memory, a guest that reports nothing, the devices its host
+ * connected disconnected.
+ */
 const poweredOff = (vm: VmRecord): VmRecord => {
-  const { bootTime: _, ...rest } = withMediaConnected(vm, false);
+  const { bootTime: _, bootMemoryMB: _memory, ...rest } = withMediaConnected(vm, false);
   return Object.assign(rest, { powerState: 'poweredOff', guest: GUEST_OFF } as const);
 };
 

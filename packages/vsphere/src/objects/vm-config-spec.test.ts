@@ -94,8 +94,8 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     await run(vsphere.vm.powerOff(vm.id));
     await reconfigure(hotPlug);
     await run(vsphere.vm.powerOn(vm.id));
-    await reconfigure({ numCPUs: 2, memoryMB: 64 });
-    expect(get().config).toMatchObject({ numCPU: 2, memoryMB: 64, ...hotPlug });
+    await reconfigure({ numCPUs: 2, memoryMB: 256 });
+    expect(get().config).toMatchObject({ numCPU: 2, memoryMB: 256, ...hotPlug });
     expect(vsphere.read(vm.id, 'config.cpuHotAddEnabled')).toBe(true);
     await expect(reconfigure({ numCPUs: 1 })).rejects.toMatchObject({
       fault: { _type: 'CpuHotPlugNotSupported' },
@@ -107,6 +107,28 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     await expect(reconfigure({ numCPUs: 4 })).rejects.toMatchObject({
       fault: { _type: 'InvalidPowerState', existingState: 'suspended' },
     });
+  });
+
+  it('hot adds memory in 128 MB steps up to 16 times the boot memory, which holds until power-off', async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBeUndefined();
+    await run(vsphere.vm.powerOff(vm.id));
+    await reconfigure({ memoryHotAddEnabled: true, memoryMB: 256 });
+    expect(vsphere.read(vm.id, 'config')).toMatchObject({
+      hotPlugMemoryIncrementSize: 128,
+      hotPlugMemoryLimit: 4096,
+    });
+    await run(vsphere.vm.powerOn(vm.id));
+    for (const memoryMB of [300, 4224, 320])
+      await expect(reconfigure({ memoryMB })).rejects.toMatchObject({
+        fault: { _type: 'InvalidArgument', invalidProperty: 'memoryMB' },
+      });
+    await reconfigure({ memoryMB: 2048 });
+    await reconfigure({ memoryMB: 4096 });
+    expect(get().config.memoryMB).toBe(4096);
+    expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(4096);
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(65536);
   });
 
   it('creates a VM with the hot plug flags its CreateVM_Task spec sets', async () => {

@@ -12,7 +12,12 @@ import type {
   VmConfig,
   VmRecord,
 } from '../inventory/records.js';
-import { isSupportedHardwareVersion, NO_SCHEDULED_UPGRADE } from '../inventory/vm.js';
+import {
+  HOT_PLUG_MEMORY_INCREMENT_MB,
+  hotPlugMemoryLimitMB,
+  isSupportedHardwareVersion,
+  NO_SCHEDULED_UPGRADE,
+} from '../inventory/vm.js';
 import type { Model } from '../model.js';
 import { applyDeviceChanges, type DeviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
 import { checkFreeName } from './vm-placement.js';
@@ -93,6 +98,8 @@ const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAdd
  * What a VM that is not powered off may change of its CPUs and memory, as vSphere allows it: the
  * hot plug flags, cores per socket and firmware only while off; more CPUs with cpuHotAddEnabled, fewer
  * with cpuHotRemoveEnabled, more memory with memoryHotAddEnabled (and never less), all while on.
+ * Memory added comes in whole steps of the hot add increment, up to the hot add limit
+ * (InvalidArgument on `memoryMB` otherwise).
  */
 const checkHotPlug = (vm: VmRecord, spec: VmConfigSpec, numCPU: number, memoryMB: number): void => {
   const c = vm.config;
@@ -108,6 +115,13 @@ const checkHotPlug = (vm: VmRecord, spec: VmConfigSpec, numCPU: number, memoryMB
   if (numCPU < c.numCPU && !c.cpuHotRemoveEnabled) throw faults.cpuHotPlugNotSupported();
   if (memoryMB < c.memoryMB || (memoryMB > c.memoryMB && !c.memoryHotAddEnabled))
     throw faults.memoryHotPlugNotSupported();
+  if (
+    memoryMB > c.memoryMB &&
+    (memoryMB % HOT_PLUG_MEMORY_INCREMENT_MB !== 0 ||
+      memoryMB - c.memoryMB < HOT_PLUG_MEMORY_INCREMENT_MB ||
+      memoryMB > hotPlugMemoryLimitMB(vm))
+  )
+    throw faults.invalidArgument('memoryMB');
 };
 
 /** `bios` or `efi`; InvalidArgument otherwise. */
@@ -192,5 +206,8 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
   if (spec.uuid) config.uuid = spec.uuid;
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;
-  return Object.assign({}, vm, { name: spec.name ?? vm.name, config });
+  // A running VM's hot add limit stays the one its boot memory gave it.
+  const hotAdded = vm.powerState !== 'poweredOff' && memoryMB !== c.memoryMB;
+  const bootMemoryMB = hotAdded ? (vm.bootMemoryMB ?? c.memoryMB) : vm.bootMemoryMB;
+  return Object.assign({}, vm, { name: spec.name ?? vm.name, config, bootMemoryMB });
 };

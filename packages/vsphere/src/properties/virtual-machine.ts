@@ -7,6 +7,7 @@ import {
   type SnapshotRecord,
   type VmRecord,
 } from '../inventory/records.js';
+import { HOT_PLUG_MEMORY_INCREMENT_MB, hotPlugMemoryLimitMB } from '../inventory/vm.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
@@ -94,6 +95,13 @@ export const vmConfig = (vm: VmRecord) => {
     cpuAllocation: ALLOCATION,
     memoryAllocation: ALLOCATION,
     memoryHotAddEnabled: c.memoryHotAddEnabled,
+    // Set only with memory hot add enabled, as vSphere reports them.
+    ...(c.memoryHotAddEnabled
+      ? {
+          hotPlugMemoryLimit: hotPlugMemoryLimitMB(vm),
+          hotPlugMemoryIncrementSize: HOT_PLUG_MEMORY_INCREMENT_MB,
+        }
+      : {}),
     cpuHotAddEnabled: c.cpuHotAddEnabled,
     cpuHotRemoveEnabled: c.cpuHotRemoveEnabled,
     extraConfig: extraConfig(vm),
