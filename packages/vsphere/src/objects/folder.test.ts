@@ -327,3 +327,65 @@ describe('Destroy_Task on a folder', () => {
     });
   });
 });
+
+describe('UnregisterAndDestroy_Task', () => {
+  it('unregisters the VMs at any depth, leaving their files, and destroys the folders', async () => {
+    const { vsphere, at, run, powerOff, dc, children, used, taskInfo } = setup();
+    await powerOff('/DC0/vm/DC0_H0_VM0', '/DC0/vm/DC0_H0_VM1');
+    const gone = vsphere.folder.create(dc.vmFolder, 'gone');
+    const sub = vsphere.folder.create(gone, 'sub');
+    const vm0 = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    const vm1 = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    await run(vsphere.folder.moveInto(gone, [vm0.id]));
+    await run(vsphere.folder.moveInto(sub, [vm1.id]));
+    const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
+    const events = vsphere.events.list().length;
+    const task = vsphere.folder.unregisterAndDestroy(gone);
+    await run(task);
+    expect(taskInfo(task)).toMatchObject({
+      name: 'UnregisterAndDestroy_Task',
+      descriptionId: 'Folder.unregisterAndDestroy',
+      entity: gone.value,
+      state: 'success',
+    });
+    for (const id of [gone.value, sub.value, vm0.id, vm1.id]) expect(vsphere.store.has(id)).toBe(false);
+    expect(children(dc.vmFolder)).not.toContain(gone.value);
+    // The VMs' disks stay, as UnregisterVM leaves them: the space is the files' now.
+    expect(used(ds.id)).toBeGreaterThan(ds.used);
+    const file = (vm: VmRecord) => vsphere.files.download(ds.id, `${vm.name}/${vm.name}.vmx`);
+    expect(file(vm0)).toMatchObject({ folder: false });
+    expect(vsphere.virtualDisks.queryUuid(`[LocalDS_0] ${vm1.name}/${vm1.name}.vmdk`, dc.id)).toBeTruthy();
+    const posted = vsphere.events.list().slice(events);
+    expect(posted.map((e) => [e._type, e.vm?.name])).toEqual(
+      expect.arrayContaining([
+        ['VmRemovedEvent', 'DC0_H0_VM0'],
+        ['VmRemovedEvent', 'DC0_H0_VM1'],
+      ]),
+    );
+    const pool = at('/DC0/host/DC0_H0/Resources');
+    const back = await run(
+      vsphere.vm.register(dc.vmFolder, { path: vm0.config.vmPathName, asTemplate: false, pool: pool.id }),
+    );
+    expect((vsphere.store.get(back.value) as VmRecord).config.uuid).toBe(vm0.config.uuid);
+  });
+
+  it('refuses the root and datacenter folders, a folder of no VMs and a running VM, changing nothing', async () => {
+    const { vsphere, at, run, dc } = setup();
+    const hosts = vsphere.folder.create(dc.hostFolder, 'hosts');
+    const busy = vsphere.folder.create(dc.vmFolder, 'busy');
+    const running = at('/DC0/vm/DC0_H0_VM0');
+    await run(vsphere.folder.moveInto(busy, [running.id]));
+    const fault = (id: string) =>
+      run(vsphere.folder.unregisterAndDestroy(id)).then(
+        () => undefined,
+        (e: { fault: { _type: string } }) => e.fault._type,
+      );
+    for (const id of [ROOT_FOLDER, dc.vmFolder, hosts.value]) expect(await fault(id)).toBe('NotSupported');
+    const version = vsphere.store.version;
+    expect(await fault(busy.value)).toBe('InvalidPowerState');
+    for (const id of [hosts.value, busy.value, running.id]) expect(vsphere.store.has(id)).toBe(true);
+    expect([...vsphere.store.ofKind('DatastoreFile')]).toEqual([]);
+    const changed = vsphere.store.changesSince(version)?.flatMap((b) => b.changes.map((c) => c.id));
+    expect(changed?.every((id) => id.startsWith('task-'))).toBe(true);
+  });
+});

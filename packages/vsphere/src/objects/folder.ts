@@ -1,7 +1,7 @@
 /**
- * Folder's operations: CreateFolder, MoveIntoFolder_Task and Destroy_Task. vim25 has no
- * folder event types, so creating and moving post none (as vCenter); destroying posts
- * the removal events of what the folder held.
+ * Folder's operations: CreateFolder, MoveIntoFolder_Task, Destroy_Task and
+ * UnregisterAndDestroy_Task. vim25 has no folder event types, so creating and moving post none
+ * (as vCenter); destroying posts the removal events of what the folder held.
  */
 import { faults } from '../faults.js';
 import { entityArgument, eventArguments } from '../history/arguments.js';
@@ -28,6 +28,7 @@ import {
   taskPostingEvents,
 } from './entity.js';
 import { poolDestroyedEvent } from './resource-pool.js';
+import { keepVmFiles } from './vm-registration.js';
 
 /** The childType entry that admits each kind of entity into a folder. */
 const CHILD_TYPE_OF: Partial<Record<ManagedType, string>> = {
@@ -164,9 +165,10 @@ const removedEvent = (m: Model, r: InventoryRecord): EventInput | undefined => {
 
 /**
  * Removes a folder and all it holds, all or nothing: a powered-on VM is InvalidPowerState,
- * a datastore or network still used by a VM elsewhere is ResourceInUse.
+ * a datastore or network still used by a VM elsewhere is ResourceInUse. With `keepFiles` the
+ * VMs are unregistered: their files stay on their datastores, as UnregisterVM leaves them.
  */
-const destroyTree = (m: Model, tx: Tx, folder: string): EventInput[] => {
+const destroyTree = (m: Model, tx: Tx, folder: string, keepFiles = false): EventInput[] => {
   const gone = subtree(m, tx, folder);
   for (const r of gone.values())
     if (r.kind === 'VirtualMachine' && r.powerState === 'poweredOn')
@@ -180,10 +182,20 @@ const destroyTree = (m: Model, tx: Tx, folder: string): EventInput[] => {
     const event = removedEvent(m, r);
     if (event) events.push(event);
     // VMs leave through putVm so the datastores they used get their space back.
-    if (r.kind === 'VirtualMachine') putVm(tx, null, r.id);
-    else tx.remove(r.id);
+    if (r.kind === 'VirtualMachine') {
+      putVm(tx, null, r.id);
+      if (keepFiles) keepVmFiles(m, tx, r);
+    } else tx.remove(r.id);
   }
   return events;
+};
+
+/** A folder that may go: the root folder and a datacenter's own folders are NotSupported. */
+const destroyable = (tx: Tx, id: string): FolderRecord => {
+  const folder = current<FolderRecord>(tx, id, 'Folder');
+  if (!folder.parent || isDatacenterFolder(tx, folder))
+    throw faults.notSupported(`The folder '${folder.name}' cannot be destroyed.`);
+  return folder;
 };
 
 export const folderOperations = (m: Model) => {
@@ -250,11 +262,29 @@ export const folderOperations = (m: Model) => {
       return taskPostingEvents(
         m,
         { method: 'Destroy_Task', target: target.id, descriptionId: 'Folder.destroy' },
+        (tx) => destroyTree(m, tx, destroyable(tx, target.id).id),
+      );
+    },
+
+    /**
+     * UnregisterAndDestroy_Task: a VM folder's VMs and vApps, at any depth, unregistered (their
+     * files stay) and the folder destroyed with its subfolders. Only a VM folder (NotSupported
+     * otherwise, as the reference says); a running VM is InvalidPowerState, as for UnregisterVM.
+     */
+    unregisterAndDestroy(folder: Ref): Task<void> {
+      const target = m.lookup<FolderRecord>(folder, 'Folder');
+      return taskPostingEvents(
+        m,
+        {
+          method: 'UnregisterAndDestroy_Task',
+          target: target.id,
+          descriptionId: 'Folder.unregisterAndDestroy',
+        },
         (tx) => {
-          const now = current<FolderRecord>(tx, target.id, 'Folder');
-          if (!now.parent || isDatacenterFolder(tx, now))
-            throw faults.notSupported(`The folder '${now.name}' cannot be destroyed.`);
-          return destroyTree(m, tx, now.id);
+          const now = destroyable(tx, target.id);
+          if (!now.childType.includes('VirtualMachine'))
+            throw faults.notSupported(`The folder '${now.name}' holds no virtual machines.`);
+          return destroyTree(m, tx, now.id, true);
         },
       );
     },

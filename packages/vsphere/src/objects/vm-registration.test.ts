@@ -13,7 +13,7 @@ import { saveState } from '../save.js';
 import { createFixture, faultOf } from '../testing/fixture.js';
 import { VSphere } from '../vsphere.js';
 import type { DatastoreItem } from './file-manager.js';
-import type { VmRegisterArgs } from './vm-registration.js';
+import { reloadVmFromPath, type VmRegisterArgs } from './vm-registration.js';
 
 const VM = 'DC0_H0_VM0';
 const VMX = `[LocalDS_0] ${VM}/${VM}.vmx`;
@@ -306,5 +306,82 @@ describe('a VM folder copied with FileManager', () => {
     );
     // The copied disk is the VM's now: its descriptor and the .vmx no longer count apart.
     expect(used()).toBeLessThan(before);
+  });
+});
+
+describe('VirtualMachine.reloadVirtualMachineFromPath_Task', () => {
+  const VM1 = 'DC0_H0_VM1';
+
+  /** VM1 powered off, and a copy of VM0's folder (its .vmx as text, its disk standalone) to reload it from. */
+  const withCopy = async () => {
+    const fixture = setup();
+    const { vsphere, dc, at, run } = fixture;
+    const target = at<VmRecord>(`/DC0/vm/${VM1}`);
+    await run(vsphere.vm.powerOff(target.id));
+    await run(vsphere.files.copy(`[LocalDS_0] ${VM}`, dc.id, '[LocalDS_0] copy', dc.id));
+    const reload = (path: string) => reloadVmFromPath(vsphere, target.id, path);
+    return { ...fixture, target, reload };
+  };
+
+  it("takes the file's configuration and disks, keeping its reference, name and place; its own files stay", async () => {
+    const { vsphere, dc, vm, target, reload, run, get, names, taskInfo, lastEvent } = await withCopy();
+    const source = get(vm.id);
+    const was = get(target.id);
+    const task = reload(`[LocalDS_0] copy/${VM}.vmx`);
+    await run(task);
+    expect(taskInfo(task)).toMatchObject({
+      entity: target.id,
+      name: 'reloadVirtualMachineFromPath_Task',
+      descriptionId: 'VirtualMachine.reloadFromPath',
+      state: 'success',
+    });
+    const now = get(target.id);
+    expect(now).toMatchObject({ name: VM1, parent: was.parent, pool: was.pool, powerState: 'poweredOff' });
+    expect(now.config).toMatchObject({
+      uuid: source.config.uuid,
+      instanceUuid: source.config.instanceUuid,
+      vmPathName: `[LocalDS_0] copy/${VM}.vmx`,
+    });
+    expect(
+      now.config.devices.filter(isDisk).map((d) => (d.backing as { fileName: string }).fileName),
+    ).toEqual([`[LocalDS_0] copy/${VM}.vmdk`]);
+    // Its former files are left as UnregisterVM leaves them: a .vmx and a standalone disk.
+    expect(await names(`[LocalDS_0] ${VM1}`)).toEqual([`${VM1}-flat.vmdk`, `${VM1}.vmdk`, `${VM1}.vmx`]);
+    const oldDisk = was.config.devices.find(isDisk)?.backing as { uuid: string };
+    const ddb = vsphere.virtualDisks.queryUuid(`[LocalDS_0] ${VM1}/${VM1}.vmdk`, dc.id);
+    expect(ddb.replace(/[\s-]/g, '')).toBe(oldDisk.uuid.replaceAll('-', ''));
+    expect(lastEvent()).toMatchObject({
+      _type: 'VmReloadFromPathEvent',
+      vm: { vm: { value: target.id } },
+      configPath: `[LocalDS_0] copy/${VM}.vmx`,
+    });
+  });
+
+  it('leaves a VM reloaded from its own file as it is; its snapshots go with another file', async () => {
+    const { vsphere, target, reload, run, get } = await withCopy();
+    await run(vsphere.snapshot.create(target.id, 's1'));
+    const was = get(target.id);
+    await run(reload(was.config.vmPathName));
+    expect(get(target.id)).toEqual(was);
+    await run(reload(`[LocalDS_0] copy/${VM}.vmx`));
+    expect(get(target.id).snapshots).toBeUndefined();
+    expect([...vsphere.store.ofKind('VirtualMachineSnapshot')]).toEqual([]);
+  });
+
+  it('refuses a running VM, a missing file, a registered one, a file that is no .vmx and bad hardware, changing nothing', async () => {
+    const { vsphere, ds, vm, target, reload, failsWith } = await withCopy();
+    expect(await failsWith(() => reloadVmFromPath(vsphere, vm.id, `[LocalDS_0] copy/${VM}.vmx`))).toBe(
+      'InvalidPowerState',
+    );
+    expect(await failsWith(() => reload('[LocalDS_0] copy/none.vmx'))).toBe('FileNotFound');
+    expect(await failsWith(() => reload('[LocalDS_0] copy'))).toBe('FileNotFound');
+    expect(await failsWith(() => reload(VMX))).toBe('AlreadyExists');
+    expect(await failsWith(() => reload('[nowhere] x.vmx'))).toBe('InvalidDatastore');
+    expect(await failsWith(() => reload('nowhere.vmx'))).toBe('InvalidDatastorePath');
+    vsphere.files.upload(ds.id, 'junk/junk.vmx', bytesOf('\u0000\u0001 not a configuration'));
+    expect(await failsWith(() => reload('[LocalDS_0] junk/junk.vmx'))).toBe('InvalidFormat');
+    vsphere.files.upload(ds.id, 'odd/odd.vmx', bytesOf('numvcpus = "3"\ncpuid.coresPerSocket = "2"\n'));
+    expect(await failsWith(() => reload('[LocalDS_0] odd/odd.vmx'))).toBe('InvalidArgument');
+    expect(vsphere.store.get(target.id)).toBeDefined();
   });
 });

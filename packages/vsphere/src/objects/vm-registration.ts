@@ -10,7 +10,14 @@ import { DEVICE_KEY_BASE, isDisk, virtualDisk } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
-import type { DatastoreRecord, FolderRecord, HostRecord, VmConfig, VmRecord } from '../inventory/records.js';
+import type {
+  DatastoreFileRecord,
+  DatastoreRecord,
+  FolderRecord,
+  HostRecord,
+  VmConfig,
+  VmRecord,
+} from '../inventory/records.js';
 import {
   DEFAULT_BOOT_OPTIONS,
   datastorePath,
@@ -22,7 +29,7 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
-import { datastoreFileAccess, label } from './datastore-file-access.js';
+import { datastoreFileAccess, type Located, label } from './datastore-file-access.js';
 import { objectFilesOn } from './datastore-files.js';
 import { BUILTIN_DEVICES, vmEvents } from './vm-clone.js';
 import { checkHardware } from './vm-config-spec.js';
@@ -149,23 +156,63 @@ const configOfVmx = (m: Model, ctx: DeviceContext, vmx: VmxFacts): VmConfig => {
 const nameOf = (asked: string | undefined, file: string | undefined, path: string): string =>
   asked || (file ?? path.split('/').slice(-2, -1)[0] ?? path);
 
+/** A configuration file a VM is made of: one UnregisterVM left, or a `.vmx` a client put there. */
+interface ConfigFile {
+  readonly at: Located;
+  readonly record: DatastoreFileRecord;
+  /** The configuration UnregisterVM saved, or the facts of a `.vmx` a client put there. */
+  readonly content: { readonly saved: VmConfig } | { readonly vmx: VmxFacts };
+  readonly displayName: string | undefined;
+}
+
+/** AlreadyExists when a VM other than `except` has the configuration file at `at`. */
+const checkUnregistered = (m: Model, tx: Tx, at: Located, except?: string): void => {
+  const vmPathName = label(at);
+  for (const id of m.store.referrers('vm', at.ds.id))
+    if (id !== except && (tx.get(id) as VmRecord | undefined)?.config.vmPathName === vmPathName)
+      throw faults.alreadyExists(id);
+};
+
+/**
+ * The configuration file at `at`: `missing` when nothing is there (each method names its own
+ * fault), InvalidFormat for a file that is no `.vmx`.
+ */
+const readConfigFile = (m: Model, tx: Tx, at: Located, missing: (file: string) => Error): ConfigFile => {
+  const vmPathName = label(at);
+  const record = datastoreFileAccess(m).recordAt(tx, at.ds.id, at.path);
+  if (!record || record.folder) throw missing(vmPathName);
+  if (record.vm)
+    return { at, record, content: { saved: record.vm.config }, displayName: record.vm.displayName };
+  const vmx = parseVmx(new TextDecoder().decode(fromBase64(record.content ?? '')));
+  if (!vmx) throw faults.invalidFormat(vmPathName);
+  return { at, record, content: { vmx }, displayName: vmx.displayName };
+};
+
+/** The configuration a file holds, its disks taken back: the file is the VM's from now on, as its disks are. */
+const takeConfig = (m: Model, ctx: DeviceContext, file: ConfigFile): VmConfig => {
+  const { content } = file;
+  const config =
+    'vmx' in content
+      ? configOfVmx(m, ctx, content.vmx)
+      : Object.assign({}, content.saved, {
+          devices: content.saved.devices.map((d) => (isDisk(d) ? reclaimDisk(ctx, d) : d)),
+        });
+  datastoreFileAccess(m).removeRecords(ctx.tx, file.at.ds.id, [file.record]);
+  return config;
+};
+
 const registeredVm = (m: Model, tx: Tx, r: Registration): VmRecord => {
   const folder = vmFolder(tx, r.folder);
   if (r.asTemplate && !r.host) throw faults.invalidArgument('host');
   if (r.asTemplate && r.pool) throw faults.invalidArgument('pool');
   if (!r.asTemplate && !r.pool) throw faults.invalidArgument('pool');
-  const files = datastoreFileAccess(m);
   const dc = datacenterOf(m.store, folder.id);
-  const at = files.locate(r.path, dc);
+  const at = datastoreFileAccess(m).locate(r.path, dc);
   const vmPathName = label(at);
-  for (const id of m.store.referrers('vm', at.ds.id))
-    if ((tx.get(id) as VmRecord | undefined)?.config.vmPathName === vmPathName)
-      throw faults.alreadyExists(id);
-  const record = files.recordAt(tx, at.ds.id, at.path);
-  if (!record || record.folder) throw faults.notFound(`The file ${vmPathName} was not found.`);
-  const vmx = record.vm ? undefined : parseVmx(new TextDecoder().decode(fromBase64(record.content ?? '')));
-  if (!record.vm && !vmx) throw faults.invalidFormat(vmPathName);
-  const name = nameOf(r.name, record.vm?.displayName ?? vmx?.displayName, at.path);
+  checkUnregistered(m, tx, at);
+  // The reference: NotFound when the configuration file is not found.
+  const file = readConfigFile(m, tx, at, (path) => faults.notFound(`The file ${path} was not found.`));
+  const name = nameOf(r.name, file.displayName, at.path);
   if (name.trim() === '') throw faults.invalidName(name);
   checkFreeName(m, folder.id, name);
   let host: HostRecord;
@@ -191,13 +238,7 @@ const registeredVm = (m: Model, tx: Tx, r: Registration): VmRecord => {
     // A VM is registered powered off.
     powerState: 'poweredOff',
   };
-  const config = record.vm
-    ? Object.assign({}, record.vm.config, {
-        devices: record.vm.config.devices.map((d) => (isDisk(d) ? reclaimDisk(ctx, d) : d)),
-      })
-    : configOfVmx(m, ctx, vmx as VmxFacts);
-  // The configuration file is the VM's from now on, as its disks are.
-  files.removeRecords(tx, at.ds.id, [record]);
+  const config = takeConfig(m, ctx, file);
   const vm: VmRecord = {
     id: m.newId('VirtualMachine'),
     kind: 'VirtualMachine',
@@ -245,6 +286,68 @@ export const registerVm = (m: Model, folder: Ref, args: VmRegisterArgs): Task<Mo
     (ref) => {
       const vm = m.store.get(ref.value) as VmRecord;
       events.post(vm, 'VmRegisteredEvent', `Registered ${events.where(vm)}`);
+    },
+  );
+};
+
+/**
+ * The VM reloaded from the configuration file at `path`, as an unregistration and a registration
+ * from that path would leave it, keeping its reference, name, place and events: its own files are
+ * left as UnregisterVM leaves them (its snapshots go), and it takes the file's configuration and
+ * disks. Its own configuration file is what the VM already is: no change.
+ */
+const reloadedVm = (m: Model, tx: Tx, id: string, path: string): VmRecord => {
+  const vm = tx.get(id) as VmRecord;
+  if (vm.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', vm.powerState);
+  const dc = datacenterOf(m.store, vm.id);
+  const at = datastoreFileAccess(m).locate(path, dc);
+  const vmPathName = label(at);
+  if (vmPathName === vm.config.vmPathName) return vm;
+  checkUnregistered(m, tx, at, vm.id);
+  const file = readConfigFile(m, tx, at, (missing) => faults.fileNotFound(missing));
+  putVm(tx, null, vm.id);
+  keepVmFiles(m, tx, vm);
+  const ctx: DeviceContext = {
+    model: m,
+    tx,
+    vmPathName,
+    homeDatastore: at.ds.id,
+    host: vm.host,
+    datacenter: dc?.id,
+    powerState: 'poweredOff',
+  };
+  const config = takeConfig(m, ctx, file);
+  const { snapshots: _gone, ...kept } = vm;
+  const reloaded: VmRecord = Object.assign({}, kept, {
+    homeDatastore: at.ds.id,
+    config: Object.assign({}, config, {
+      template: vm.config.template,
+      vmPathName,
+      changeVersion: m.clock.now(),
+    }),
+  });
+  return putVm(tx, reloaded) as VmRecord;
+};
+
+/** VirtualMachine.reloadVirtualMachineFromPath_Task: the VM takes the configuration of the file at `path`. */
+export const reloadVmFromPath = (m: Model, vm: Ref, path: string): Task<void> => {
+  const target = m.lookup<VmRecord>(vm, 'VirtualMachine');
+  const events = vmEvents(m);
+  return m.task(
+    {
+      method: 'reloadVirtualMachineFromPath_Task',
+      target: target.id,
+      descriptionId: 'VirtualMachine.reloadFromPath',
+    },
+    (tx) => {
+      reloadedVm(m, tx, target.id, path);
+    },
+    () => {
+      const now = m.store.get(target.id) as VmRecord;
+      const configPath = now.config.vmPathName;
+      events.post(now, 'VmReloadFromPathEvent', `${events.where(now)} is reloaded from ${configPath}`, {
+        configPath,
+      });
     },
   );
 };

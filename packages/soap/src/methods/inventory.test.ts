@@ -1,0 +1,61 @@
+/** The inventory's methods over the wire: a VM reloaded from a configuration file, a VM folder unregistered and destroyed. */
+import type { DatacenterRecord, VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { ref, soapClient } from './test-client.js';
+
+const VM0 = 'DC0_H0_VM0';
+const VM1 = 'DC0_H0_VM1';
+
+describe('inventory methods over the wire', () => {
+  const setup = () => {
+    const client = soapClient();
+    const { vsphere } = client;
+    const vmNamed = (name: string) =>
+      [...vsphere.store.ofKind<VmRecord>('VirtualMachine')].find((vm) => vm.name === name) as VmRecord;
+    const powerOff = (name: string) =>
+      client.task('PowerOffVM_Task', ref('VirtualMachine', vmNamed(name).id));
+    return { ...client, vmNamed, powerOff };
+  };
+
+  it('reloads a powered-off VM from a .vmx, with the faults', async () => {
+    const { vsphere, task, vmNamed, powerOff } = setup();
+    await powerOff(VM1);
+    const dc = [...vsphere.store.ofKind('Datacenter')][0]?.id as string;
+    const copy = vsphere.files.copy(`[LocalDS_0] ${VM0}`, dc, '[LocalDS_0] copy', dc);
+    vsphere.scheduler.runDue();
+    await copy.wait();
+    const reload = (name: string, path: string) =>
+      task(
+        'reloadVirtualMachineFromPath_Task',
+        ref('VirtualMachine', vmNamed(name).id),
+        `<configurationPath>${path}</configurationPath>`,
+      );
+    expect((await reload(VM1, `[LocalDS_0] copy/${VM0}.vmx`)).fault).toBeUndefined();
+    expect(vmNamed(VM1).config.uuid).toBe(vmNamed(VM0).config.uuid);
+    expect((await reload(VM0, `[LocalDS_0] copy/${VM0}.vmx`)).fault).toBe('InvalidPowerState');
+    expect((await reload(VM1, '[LocalDS_0] none/none.vmx')).fault).toBe('FileNotFound');
+    expect((await reload(VM1, `[LocalDS_0] ${VM0}/${VM0}.vmx`)).fault).toBe('AlreadyExists');
+  });
+
+  it('unregisters and destroys a VM folder, refusing a folder of no VMs', async () => {
+    const { vsphere, task, call, vmNamed, powerOff } = setup();
+    await powerOff(VM0);
+    const dc = [...vsphere.store.ofKind<DatacenterRecord>('Datacenter')][0];
+    const created = await call('CreateFolder', ref('Folder', dc?.vmFolder as string), '<name>gone</name>');
+    const folder = /<returnval type="Folder">([^<]+)</.exec(created.body)?.[1] as string;
+    await task(
+      'MoveIntoFolder_Task',
+      ref('Folder', folder),
+      `<list type="VirtualMachine">${vmNamed(VM0).id}</list>`,
+    );
+    expect((await task('UnregisterAndDestroy_Task', ref('Folder', folder))).fault).toBeUndefined();
+    expect(vmNamed(VM0)).toBeUndefined();
+    expect(vsphere.store.get(folder)).toBeUndefined();
+    expect(
+      vsphere.files.download([...vsphere.store.ofKind('Datastore')][0]?.id as string, `${VM0}/${VM0}.vmx`),
+    ).toMatchObject({ folder: false });
+    expect((await task('UnregisterAndDestroy_Task', ref('Folder', dc?.hostFolder as string))).fault).toBe(
+      'NotSupported',
+    );
+  });
+});
