@@ -425,3 +425,37 @@ describe("a VirtualMachine's CD-ROMs, as the schema and the webhook judge them",
     expect(await patch({ cdrom: [{ ...cdrom[0], connected: false }, cdrom[1]] })).toBe('taken');
   });
 });
+
+describe("a VirtualMachine's controllers, as the schema holds them", () => {
+  it('refuses too many, a bus out of range or given twice, an unknown type or sharing, a CD-ROM named twice', async () => {
+    const t = await setup();
+    const hardware = {
+      ideControllers: [{ busNumber: 0 }, { busNumber: 2 }, { busNumber: 0 }],
+      scsiControllers: [{ busNumber: 1, type: 'Buslogic', sharingMode: 'Shared' }, {}],
+      nvmeControllers: [{ busNumber: 0, sharingMode: 'Virtual' }],
+      cdrom: [
+        { name: 'cd1', image: { kind: 'VirtualMachineImage', name: 'a' }, controllerType: 'USB' },
+        { name: 'cd1', image: { kind: 'VirtualMachineImage', name: 'b' } },
+      ],
+    };
+    const refusal = await t.kube.create(t.vm('a', {}, { hardware })).then(
+      () => 'taken',
+      (e: { code: number; message: string }) => `${e.code} ${e.message}`,
+    );
+    expect(refusal).toBe(
+      '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [' +
+        [
+          'spec.hardware.cdrom[0].controllerType: Unsupported value: "USB": supported values: "IDE", "NVME", "SCSI", "SATA"',
+          'spec.hardware.cdrom[1]: Duplicate value: map[string]interface {}{"name":"cd1"}',
+          'spec.hardware.ideControllers: Too many: 3: must have at most 2 items',
+          'spec.hardware.ideControllers[1].busNumber: Invalid value: 2: spec.hardware.ideControllers[1].busNumber in body should be less than or equal to 1',
+          'spec.hardware.ideControllers[2]: Duplicate value: map[string]interface {}{"busNumber":0}',
+          'spec.hardware.nvmeControllers[0].sharingMode: Unsupported value: "Virtual": supported values: "None", "Physical"',
+          'spec.hardware.scsiControllers[0].sharingMode: Unsupported value: "Shared": supported values: "None", "Physical", "Virtual"',
+          'spec.hardware.scsiControllers[0].type: Unsupported value: "Buslogic": supported values: "ParaVirtual", "BusLogic", "LsiLogic", "LsiLogicSAS"',
+          'spec.hardware.scsiControllers[1].busNumber: Required value',
+        ].join(', ') +
+        ']',
+    );
+  });
+});

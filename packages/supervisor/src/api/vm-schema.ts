@@ -12,6 +12,7 @@ import { isPlainObject, type KubeObject } from '../store/meta.js';
 import { parseQuantity } from '../store/quantity.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
+import { tooMany } from './vm-service-schema.js';
 
 const ENUMS = {
   powerState: ['PoweredOff', 'PoweredOn', 'Suspended'],
@@ -92,16 +93,81 @@ function advancedProblems(advanced: Record<string, unknown>, at: string): FieldC
 }
 
 const CDROM_NAME = /^[a-z0-9]{2,}$/;
+const CDROM_CONTROLLER_TYPES = ['IDE', 'NVME', 'SCSI', 'SATA'];
+
+/** The schema of each controller list: how many, their bus numbers, their enums. */
+const CONTROLLER_LISTS: Readonly<
+  Record<string, { max: number; lastBus: number; enums: Readonly<Record<string, readonly string[]>> }>
+> = {
+  ideControllers: { max: 2, lastBus: 1, enums: {} },
+  nvmeControllers: { max: 4, lastBus: 3, enums: { sharingMode: ['None', 'Physical'] } },
+  sataControllers: { max: 4, lastBus: 3, enums: {} },
+  scsiControllers: {
+    max: 4,
+    lastBus: 3,
+    enums: {
+      sharingMode: ['None', 'Physical', 'Virtual'],
+      type: ['ParaVirtual', 'BusLogic', 'LsiLogic', 'LsiLogicSAS'],
+    },
+  },
+};
+
+/** A list-map's key given twice, as the API server names the duplicate entry. */
+const duplicateKey = (field: string, key: string, value: unknown): FieldCause => ({
+  field,
+  message: `Duplicate value: map[string]interface {}{${JSON.stringify(key)}:${JSON.stringify(value)}}`,
+  reason: 'FieldValueDuplicate',
+});
+
+/** `spec.hardware`'s controller lists (each a list-map by bus number), against their schema. */
+function controllerProblems(hardware: Record<string, unknown>, at: string): FieldCause[] {
+  const problems: FieldCause[] = [];
+  for (const [list, rules] of Object.entries(CONTROLLER_LISTS)) {
+    const controllers = hardware[list] as Record<string, unknown>[] | undefined;
+    if (!controllers) continue;
+    const path = `${at}.${list}`;
+    if (controllers.length > rules.max) problems.push(tooMany(path, controllers.length, rules.max));
+    const buses = new Set<unknown>();
+    controllers.forEach((controller, i) => {
+      const bus = controller.busNumber;
+      const busPath = `${path}[${i}].busNumber`;
+      if (bus === undefined) problems.push(required(busPath));
+      else if (typeof bus === 'number' && bus < 0)
+        problems.push(invalid(busPath, bus, `${busPath} in body should be greater than or equal to 0`));
+      else if (typeof bus === 'number' && bus > rules.lastBus)
+        problems.push(
+          invalid(busPath, bus, `${busPath} in body should be less than or equal to ${rules.lastBus}`),
+        );
+      if (bus !== undefined && buses.has(bus)) problems.push(duplicateKey(`${path}[${i}]`, 'busNumber', bus));
+      buses.add(bus);
+      for (const [field, allowed] of Object.entries(rules.enums)) {
+        const value = controller[field];
+        if (value !== undefined && !allowed.includes(value as string))
+          problems.push(unsupported(`${path}[${i}].${field}`, value, [...allowed]));
+      }
+    });
+  }
+  return problems;
+}
 
 /** `spec.hardware.cdrom` (a list of objects, by its structure): each named by the schema's pattern, with an image of a kind and name. */
 function cdromProblems(cdroms: Record<string, unknown>[], at: string): FieldCause[] {
   const problems: FieldCause[] = [];
+  const names = new Set<string>();
   cdroms.forEach((cdrom, i) => {
     const path = `${at}[${i}]`;
-    const { name, image } = cdrom as { name?: string; image?: { kind?: string; name?: string } };
+    const { name, image, controllerType } = cdrom as {
+      name?: string;
+      image?: { kind?: string; name?: string };
+      controllerType?: string;
+    };
     if (name === undefined) problems.push(required(`${path}.name`));
     else if (!CDROM_NAME.test(name))
       problems.push(invalid(`${path}.name`, name, `${path}.name in body should match '^[a-z0-9]{2,}$'`));
+    if (name !== undefined && names.has(name)) problems.push(duplicateKey(path, 'name', name));
+    if (name !== undefined) names.add(name);
+    if (controllerType !== undefined && !CDROM_CONTROLLER_TYPES.includes(controllerType))
+      problems.push(unsupported(`${path}.controllerType`, controllerType, CDROM_CONTROLLER_TYPES));
     // The image's kind is defaulted by vm-operator's mutating webhook, which runs before the
     // API server holds the object to its schema; the validating webhook refuses one left empty.
     if (image === undefined) problems.push(required(`${path}.image`));
@@ -122,8 +188,11 @@ function vmSpecProblems(spec: Partial<Record<keyof VirtualMachineSpec, unknown>>
   if (isPlainObject(spec.bootOptions))
     problems.push(...bootOptionsProblems(spec.bootOptions, `${at}.bootOptions`));
   if (isPlainObject(spec.advanced)) problems.push(...advancedProblems(spec.advanced, `${at}.advanced`));
-  const cdroms = (spec.hardware as { cdrom?: Record<string, unknown>[] } | undefined)?.cdrom;
-  if (cdroms) problems.push(...cdromProblems(cdroms, `${at}.hardware.cdrom`));
+  if (isPlainObject(spec.hardware)) {
+    const cdroms = spec.hardware.cdrom as Record<string, unknown>[] | undefined;
+    if (cdroms) problems.push(...cdromProblems(cdroms, `${at}.hardware.cdrom`));
+    problems.push(...controllerProblems(spec.hardware, `${at}.hardware`));
+  }
   return problems;
 }
 

@@ -19,7 +19,7 @@ const PORT_FIELDS = ['name', 'protocol', 'port', 'targetPort'] as const;
 
 type Spec = Partial<VirtualMachineServiceSpec>;
 
-const tooMany = (field: string, count: number, max: number): FieldCause => ({
+export const tooMany = (field: string, count: number, max: number): FieldCause => ({
   field,
   message: `Too many: ${count}: must have at most ${max} items`,
   reason: 'FieldValueTooMany',
