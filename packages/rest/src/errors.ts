@@ -84,6 +84,7 @@ const FAULTS: Readonly<Record<string, ErrorType | ((fault: Fault) => ErrorType)>
   InvalidProperty: 'invalid_argument',
   InvalidVmConfig: 'invalid_argument',
   InvalidDeviceSpec: 'invalid_argument',
+  InvalidDatastorePath: 'invalid_argument',
   // vCenter's word for a device that cannot be hot-plugged into a running VM.
   DeviceHotPlugNotSupported: 'not_allowed_in_current_state',
   TooManyDevices: 'unable_to_allocate_resource',

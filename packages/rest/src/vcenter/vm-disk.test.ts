@@ -86,4 +86,36 @@ describe('/vcenter/vm/{vm}/hardware/disk', () => {
       backing: { vmdk_file: file },
     });
   });
+  it('points a disk at another VMDK file while the VM is off, in both URL styles', async () => {
+    const { send, post, vsphere } = await session();
+    const DISKS = '/api/vcenter/vm/vm-20/hardware/disk';
+    const fileOf = async (disk: string) =>
+      ((await send('GET', `${DISKS}/${disk}`)).json as { backing: { vmdk_file: string } }).backing.vmdk_file;
+    const patch = (url: string, body: object) => send('PATCH', url, { body: JSON.stringify(body) });
+    const backing = (vmdk_file: string) => ({ backing: { type: 'VMDK_FILE', vmdk_file } });
+    const first = await fileOf('2000');
+    const added = await post(DISKS, { new_vmdk: { name: 'data', capacity: 2 * GIB } });
+    const data = await fileOf(added.json as string);
+    await send('DELETE', `${DISKS}/${added.json}`);
+    expect((await patch(`${DISKS}/2000`, backing(data))).json).toMatchObject({
+      error_type: 'NOT_ALLOWED_IN_CURRENT_STATE',
+    });
+    await vsphere.vm.powerOff('vm-20').wait();
+    expect((await patch(`${DISKS}/2000`, backing(data))).status).toBe(204);
+    expect((await send('GET', `${DISKS}/2000`)).json).toMatchObject({
+      backing: { vmdk_file: data },
+      capacity: 2 * GIB,
+    });
+    const rest = await patch('/rest/vcenter/vm/vm-20/hardware/disk/2000', { spec: backing(first) });
+    expect(rest.status).toBe(200);
+    expect(await fileOf('2000')).toBe(first);
+    for (const [body, error_type] of [
+      [backing('[LocalDS_0] nothing/here.vmdk'), 'NOT_FOUND'],
+      [backing('[NoSuchDS] data.vmdk'), 'INVALID_ARGUMENT'],
+      [{ backing: { type: 'VMDK_FILE' } }, 'INVALID_ARGUMENT'],
+      [{ backing: { type: 'DISK', vmdk_file: data } }, 'INVALID_ARGUMENT'],
+    ] as const)
+      expect((await patch(`${DISKS}/2000`, body)).json).toMatchObject({ error_type });
+    expect((await patch(`${DISKS}/2999`, backing(data))).status).toBe(404);
+  });
 });

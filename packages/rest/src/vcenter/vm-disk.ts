@@ -1,15 +1,15 @@
 /**
- * A VM's virtual disks (vcenter.vm.hardware.disk): list, get, create and delete, each a
- * ReconfigVM_Task device change. `diskChanges` also serves VM creation: a Disk.CreateSpec on an
+ * A VM's virtual disks (vcenter.vm.hardware.disk): list, get, create, update (another file) and
+ * delete, each a ReconfigVM_Task device change. `diskChanges` also serves VM creation: a Disk.CreateSpec on an
  * adapter of its type (see vm-adapters.ts) with either a new VMDK (`new_vmdk.capacity` bytes)
  * or an existing one (`backing.vmdk_file`).
  */
 import { restError } from '../errors.js';
-import type { Route, RouteSet } from '../routes.js';
+import type { Call, Route, RouteSet } from '../routes.js';
 import type { DeviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceRoutes } from './vm-device-routes.js';
+import { type DeviceKind, deviceOf, deviceRoutes } from './vm-device-routes.js';
 import { diskInfo } from './vm-info.js';
-import { field, isObject, specOf, targetVm } from './vm-target.js';
+import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
 
 const GIB = 1024 ** 3;
 /** A new VMDK without a capacity: vCenter takes the guest's recommended size; vsim takes 16 GiB. */
@@ -17,6 +17,14 @@ const DEFAULT_CAPACITY = 16 * GIB;
 
 /** `[ds] dir/vm.vmx` -> `[ds] dir/`: where a named new VMDK goes. */
 const vmDirectory = (vmPathName: string) => vmPathName.slice(0, vmPathName.lastIndexOf('/') + 1);
+
+/** Disk.BackingSpec's file: the only backing type is VMDK_FILE, and it names the file. */
+const vmdkFile = (backing: Record<string, unknown>): string => {
+  const file = field(backing, 'vmdk_file', 'string');
+  if (field(backing, 'type', 'string') !== 'VMDK_FILE' || file === undefined)
+    throw restError('invalid_argument', "A disk backing must be of type VMDK_FILE with a 'vmdk_file'.");
+  return file;
+};
 
 /**
  * Where a new disk's file comes from: a new VMDK (created) or an existing one. A new VMDK's name
@@ -27,12 +35,7 @@ const diskBacking = (spec: Record<string, unknown>, vmPathName: string | undefin
   const vmdk = field(spec, 'new_vmdk', 'object');
   if ((backing === undefined) === (vmdk === undefined))
     throw restError('invalid_argument', "Exactly one of 'backing' and 'new_vmdk' must be set for a disk.");
-  if (backing) {
-    const file = field(backing, 'vmdk_file', 'string');
-    if (field(backing, 'type', 'string') !== 'VMDK_FILE' || file === undefined)
-      throw restError('invalid_argument', "A disk backing must be of type VMDK_FILE with a 'vmdk_file'.");
-    return { device: { backing: { fileName: file } } };
-  }
+  if (backing) return { device: { backing: { fileName: vmdkFile(backing) } } };
   const name = field(vmdk as Record<string, unknown>, 'name', 'string');
   const capacity = field(vmdk as Record<string, unknown>, 'capacity', 'number') ?? DEFAULT_CAPACITY;
   return {
@@ -75,4 +78,20 @@ const DISK: DeviceKind = {
   changes: (call, slots) => diskChanges(slots, [specOf(call)], targetVm(call).config.vmPathName),
 };
 
-export const vmDiskRoutes: RouteSet = (): Route[] => deviceRoutes(DISK);
+/**
+ * Disk.update: the disk takes another file, a standalone disk, while the VM is off; the model's
+ * refusals are not_found (no disk there) and not_allowed_in_current_state (the VM is not off).
+ */
+const updateDisk = async (call: Call) => {
+  const disk = deviceOf(call, DISK);
+  const backing = field(specOf(call), 'backing', 'object');
+  if (backing === undefined) return {};
+  const edit = { _type: disk._type, key: disk.key, backing: { fileName: vmdkFile(backing) } };
+  await reconfigureVm(call, { deviceChange: [{ operation: 'edit', device: edit }] });
+  return {};
+};
+
+export const vmDiskRoutes: RouteSet = (): Route[] => [
+  ...deviceRoutes(DISK),
+  { method: 'PATCH', path: `${DISK.path}/:${DISK.key}`, run: updateDisk },
+];

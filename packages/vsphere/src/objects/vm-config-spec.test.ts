@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Device, DvsRecord, InventoryRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { createFixture, GIB } from '../testing/fixture.js';
+import { canonicalUuid } from './virtual-disk-manager.js';
 import type { VmConfigSpec } from './vm-config-spec.js';
 import type { VirtualDeviceConfigSpec } from './vm-devices.js';
 
@@ -387,6 +388,44 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(device(2000)).toBeUndefined();
     expect(device(1000)?.device).toEqual([]);
     expect(used()).toBe(before - 10 * GIB);
+  });
+
+  it('points a disk of a VM that is off at a standalone disk, whose files it takes, leaving its own', async () => {
+    const { vsphere, at, vm, device, change, run, used } = setup();
+    const dc = at<InventoryRecord>('/DC0');
+    vsphere.files.makeDirectory('[LocalDS_0] disks', dc.id);
+    const disk = { _type: 'FileBackedVirtualDiskSpec', diskType: 'preallocated', adapterType: 'lsiLogic' };
+    await run(
+      vsphere.virtualDisks.create('[LocalDS_0] disks/data.vmdk', dc.id, { ...disk, capacityKb: 4096 }),
+    );
+    // QueryVirtualDiskUuid answers a descriptor's `ddb.uuid` form of the backing's UUID.
+    const uuidOf = (file: string) => canonicalUuid(vsphere.virtualDisks.queryUuid(file, dc.id));
+    const uuid = uuidOf('[LocalDS_0] disks/data.vmdk');
+    const old = device(2000) as Device;
+    const oldFile = (old.backing as { fileName: string }).fileName;
+    const rebacked = {
+      ...old,
+      backing: { ...(old.backing as object), fileName: '[LocalDS_0] disks/data.vmdk' },
+    };
+    await expect(change({ operation: 'edit', device: rebacked })).rejects.toMatchObject({
+      fault: { _type: 'InvalidPowerState', existingState: 'poweredOn' },
+    });
+    await run(vsphere.vm.powerOff(vm.id));
+    const before = used();
+    await change({ operation: 'edit', device: rebacked });
+    expect(device(2000)).toMatchObject({
+      key: 2000,
+      controllerKey: old.controllerKey,
+      unitNumber: old.unitNumber,
+      capacityInKB: 4096,
+      backing: { fileName: '[LocalDS_0] disks/data.vmdk', uuid, thinProvisioned: false },
+    });
+    expect(used()).toBe(before);
+    expect(uuidOf(oldFile)).toBe((old.backing as { uuid: string }).uuid);
+    const missing = { ...rebacked, backing: { fileName: '[LocalDS_0] disks/none.vmdk' } };
+    await expect(change({ operation: 'edit', device: missing })).rejects.toMatchObject({
+      fault: { _type: 'FileNotFound' },
+    });
   });
 
   it('refuses to remove a controller that still has devices on it', async () => {

@@ -484,15 +484,49 @@ const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDevi
 };
 
 /**
- * An edited disk can only grow; an edited NIC may move to another network or MAC and change its
+ * A disk pointed at another file while the VM is off: a standalone disk the VM takes as it is
+ * (FileNotFound when there is none), leaving its old file behind as one, as a removal does.
+ */
+const rebacked = (
+  ctx: DeviceContext,
+  devices: readonly Device[],
+  was: Device,
+  fileName: string,
+  i: number,
+) => {
+  if (ctx.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', ctx.powerState);
+  const ds = diskDatastoreFor(ctx, { fileName }, i);
+  const path = parseDatastorePath(fileName)?.path;
+  if (!path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
+  const backing = {
+    ...(was.backing as object),
+    fileName: datastorePath(ds.name, path),
+    datastore: moref('Datastore', ds.id),
+  };
+  const disk = reclaimDisk(ctx, { ...was, backing });
+  keepDiskFiles(ctx, devices, was);
+  return disk;
+};
+
+/**
+ * An edited disk can only grow, or take another file; an edited NIC may move to another network or MAC and change its
  * wake-on-LAN and UPT flags.
  */
-const edited = (ctx: DeviceContext, was: Device, spec: VirtualDeviceConfigSpec, i: number): Device => {
+const edited = (
+  ctx: DeviceContext,
+  devices: readonly Device[],
+  was: Device,
+  spec: VirtualDeviceConfigSpec,
+  i: number,
+): Device => {
   const d = spec.device;
   if (d._type && d._type !== was._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
   // Where a device sits and what it is stay as they are; the rest may change.
   const { key: _key, _type: _t, controllerKey: _c, unitNumber: _u, ...changes } = d;
   if (isDisk(was)) {
+    const newFile = (d.backing as DiskBackingInput | undefined)?.fileName;
+    if (newFile !== undefined && newFile !== (was.backing as DiskBackingInput).fileName)
+      return rebacked(ctx, devices, was, newFile, i);
     const oldBytes = diskBytes(was);
     const kb = d.capacityInKB as number | undefined;
     const inBytes = d.capacityInBytes as number | undefined;
@@ -562,7 +596,7 @@ export const applyDeviceChanges = (
       throw faults.invalidDeviceSpec('virtualDeviceSpec.operation', i);
     const at = devices.findIndex((d) => d.key === spec.device.key);
     if (at < 0) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.key', i);
-    if (spec.operation === 'edit') devices[at] = edited(ctx, devices[at] as Device, spec, i);
+    if (spec.operation === 'edit') devices[at] = edited(ctx, devices, devices[at] as Device, spec, i);
     else {
       const [removed] = devices.splice(at, 1) as [Device];
       removedAt.set(spec.device.key, i);
