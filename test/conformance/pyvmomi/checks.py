@@ -1755,6 +1755,33 @@ def virtual_disk_manager_create_query_and_delete():
 
 
 
+@check
+def virtual_disk_manager_geometry_fragmentation_defragment_and_shrink():
+    disks = S.content.virtualDiskManager
+    thin, thick = "[LocalDS_0] pyvmomi-thin.vmdk", "[LocalDS_0] pyvmomi-thick.vmdk"
+    for name, disk_type in ((thin, "thin"), (thick, "preallocated")):
+        spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType=disk_type, adapterType="lsiLogic",
+                                                                capacityKb=10 * 1024 * 1024)
+        run_task(disks.CreateVirtualDisk_Task(name=name, datacenter=S.dc, spec=spec))
+    chs = disks.QueryVirtualDiskGeometry(name=thin, datacenter=S.dc)
+    expect(isinstance(chs, vim.host.DiskDimensions.Chs), "QueryVirtualDiskGeometry %r" % chs)
+    expect_equal((chs.cylinder, chs.head, chs.sector), (1305, 255, 63), "a 10 GiB SCSI disk's geometry")
+    expect_equal(disks.QueryVirtualDiskFragmentation(name=thin, datacenter=S.dc), 0, "the fragmentation")
+    vm_disk = "[LocalDS_0] DC0_H0_VM0/DC0_H0_VM0.vmdk"
+    expect(disks.QueryVirtualDiskGeometry(name=vm_disk, datacenter=S.dc).head == 255, "a VM's disk's geometry")
+    raises(vim.fault.FileNotFound, disks.QueryVirtualDiskGeometry, name="[LocalDS_0] none.vmdk", datacenter=S.dc)
+    raises(vim.fault.InvalidDatastore, disks.QueryVirtualDiskFragmentation, name="[nowhere] a.vmdk",
+           datacenter=S.dc)
+    run_task(disks.DefragmentVirtualDisk_Task(name=thick, datacenter=S.dc))
+    run_task(disks.ShrinkVirtualDisk_Task(name=thin, datacenter=S.dc, copy=False))
+    task_error_strict(vmodl.fault.NotSupported, disks.ShrinkVirtualDisk_Task, name=thick, datacenter=S.dc)
+    task_error_strict(vim.fault.FileLocked, disks.DefragmentVirtualDisk_Task, name=vm_disk, datacenter=S.dc)
+    task_error_strict(vim.fault.FileNotFound, disks.ShrinkVirtualDisk_Task, name="[LocalDS_0] none.vmdk",
+                      datacenter=S.dc)
+    for name in (thin, thick):
+        run_task(disks.DeleteVirtualDisk_Task(name=name, datacenter=S.dc))
+
+
 def vm_with_new_disk(name, capacity_kb):
     """A new VM on DC0_H0 with a disk of its own: its host's pool and the VM."""
     host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
@@ -1815,6 +1842,50 @@ def vm_folder_copied_and_registered():
     expect_equal(clone.config.uuid, vm.config.uuid, "the copy's BIOS UUID, from its .vmx")
     for v in (clone, vm):
         run_task(v.Destroy_Task())
+
+
+@check
+def vm_reloaded_from_another_configuration_file():
+    pool, source = vm_with_new_disk("pv-reload-source", 2048)
+    _, vm = vm_with_new_disk("pv-reloaded", 1024)
+    folder = source.config.files.vmPathName.rsplit("/", 1)[0]
+    copy = folder[:folder.index("]") + 1] + " pv-reload-copy"
+    run_task(S.content.fileManager.CopyDatastoreFile_Task(sourceName=folder, sourceDatacenter=S.dc,
+                                                          destinationName=copy, destinationDatacenter=S.dc))
+    vmx = copy + "/pv-reload-source.vmx"
+    task_error_strict(vim.fault.FileNotFound, vm.ReloadFromPath, configurationPath=copy + "/none.vmx")
+    task_error_strict(vim.fault.AlreadyExists, vm.ReloadFromPath, configurationPath=source.config.files.vmPathName)
+    run_task(vm.ReloadFromPath(configurationPath=vmx))
+    expect_equal((vm.name, vm.config.files.vmPathName, vm.config.uuid), ("pv-reloaded", vmx, source.config.uuid),
+                 "the reloaded VM's name, configuration file and BIOS UUID")
+    disks = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
+    expect_equal([(d.backing.fileName, d.capacityInKB) for d in disks], [(copy + "/pv-reload-source.vmdk", 2048)],
+                 "the reloaded VM's disk")
+    run_task(vm.PowerOnVM_Task())
+    task_error_strict(vim.fault.InvalidPowerState, vm.ReloadFromPath, configurationPath=vmx)
+    run_task(vm.PowerOffVM_Task())
+    for v in (vm, source):
+        run_task(v.Destroy_Task())
+
+
+@check
+def vm_folder_unregistered_and_destroyed():
+    pool, vm = vm_with_new_disk("pv-unregistered", 1024)
+    vmx = vm.config.files.vmPathName
+    folder = S.dc.vmFolder.CreateFolder("pv-unregister")
+    sub = folder.CreateFolder("sub")
+    run_task(sub.MoveIntoFolder_Task([vm]))
+    run_task(vm.PowerOnVM_Task())
+    task_error_strict(vim.fault.InvalidState, folder.UnregisterAndDestroy_Task)
+    run_task(vm.PowerOffVM_Task())
+    run_task(folder.UnregisterAndDestroy_Task())
+    expect(find("/DC0/vm/pv-unregister") is None, "the folder is still in the inventory")
+    hosts = S.dc.hostFolder.CreateFolder("pv-hosts")
+    task_error_strict(vmodl.fault.NotSupported, hosts.UnregisterAndDestroy_Task)
+    run_task(hosts.Destroy_Task())
+    back = run_task(S.dc.vmFolder.RegisterVM_Task(path=vmx, asTemplate=False, pool=pool))
+    expect_equal(back.name, "pv-unregistered", "the VM registered back from the files it left")
+    run_task(back.Destroy_Task())
 
 
 @check

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -129,6 +130,47 @@ func (s *suite) registerChecks() {
 		return s.hasEvent(ctx, back.Reference(), "VmRegisteredEvent")
 	})
 
+	s.check("reloadVirtualMachineFromPath_Task: a VM reloaded from its own .vmx stays as it is; FileNotFound, AlreadyExists", func(ctx context.Context) error {
+		if back == nil {
+			return fmt.Errorf("no VM was registered")
+		}
+		reload := func(path string) error {
+			_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+				req := types.ReloadVirtualMachineFromPath_Task{This: back.Reference(), ConfigurationPath: path}
+				res, err := methods.ReloadVirtualMachineFromPath_Task(ctx, s.c.Client, &req)
+				if err != nil {
+					return nil, err
+				}
+				return object.NewTask(s.c.Client, res.Returnval), nil
+			})
+			return err
+		}
+		other, err := s.firstVMConfigFile(ctx)
+		if err != nil {
+			return err
+		}
+		return inOrder(
+			func() error { return reload(vmx) },
+			func() error {
+				var now mo.VirtualMachine
+				err := s.pc.RetrieveOne(ctx, back.Reference(), []string{"config"}, &now)
+				if err == nil && (now.Config.Files.VmPathName != vmx || now.Config.Uuid != before.Config.Uuid) {
+					err = fmt.Errorf("reloaded from %s, uuid %s; want %s, %s", now.Config.Files.VmPathName, now.Config.Uuid, vmx, before.Config.Uuid)
+				}
+				return err
+			},
+			func() error {
+				_, err := taskFault(reload(strings.Replace(vmx, ".vmx", "-none.vmx", 1)), "FileNotFound")
+				return err
+			},
+			func() error {
+				_, err := taskFault(reload(other.String()), "AlreadyExists")
+				return err
+			},
+			func() error { return s.hasEvent(ctx, back.Reference(), "VmReloadFromPathEvent") },
+		)
+	})
+
 	s.check("vm.register: the registered VM powers on, off and is destroyed with its files", func(ctx context.Context) error {
 		if back == nil {
 			return fmt.Errorf("no VM was registered")
@@ -138,6 +180,66 @@ func (s *suite) registerChecks() {
 			func() error { return s.wantPowerState(ctx, back.Reference(), types.VirtualMachinePowerStatePoweredOn) },
 			func() error { _, err := runTask(ctx, back.PowerOff); return err },
 			func() error { _, err := runTask(ctx, back.Destroy); return err },
+		)
+	})
+
+	s.check("UnregisterAndDestroy_Task: a VM folder's VMs unregistered, their files left for RegisterVM; a host folder is NotSupported", func(ctx context.Context) error {
+		folder, err := s.folders.VmFolder.CreateFolder(ctx, "gv-unregister")
+		if err != nil {
+			return err
+		}
+		spec, err := s.createSpec(ctx, "gv-unregistered")
+		if err != nil {
+			return err
+		}
+		info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return folder.CreateVM(ctx, spec, pool, nil) })
+		if err != nil {
+			return err
+		}
+		vm := object.NewVirtualMachine(s.c.Client, asValue(info.Result).(types.ManagedObjectReference))
+		var made mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vm.Reference(), []string{"config.files.vmPathName"}, &made); err != nil {
+			return err
+		}
+		unregisterAndDestroy := func(f *object.Folder) error {
+			_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+				res, err := methods.UnregisterAndDestroy_Task(ctx, s.c.Client, &types.UnregisterAndDestroy_Task{This: f.Reference()})
+				if err != nil {
+					return nil, err
+				}
+				return object.NewTask(s.c.Client, res.Returnval), nil
+			})
+			return err
+		}
+		hosts, err := s.folders.HostFolder.CreateFolder(ctx, "gv-hosts")
+		if err != nil {
+			return err
+		}
+		return inOrder(
+			func() error { return unregisterAndDestroy(folder) },
+			func() error {
+				found, err := s.finder.FolderOrDefault(ctx, "/DC0/vm/gv-unregister")
+				if err == nil {
+					return fmt.Errorf("the folder is still there: %v", found)
+				}
+				return nil
+			},
+			func() error {
+				info, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+					return s.folders.VmFolder.RegisterVM(ctx, made.Config.Files.VmPathName, "", false, pool, nil)
+				})
+				if err != nil {
+					return err
+				}
+				again := object.NewVirtualMachine(s.c.Client, asValue(info.Result).(types.ManagedObjectReference))
+				_, err = runTask(ctx, again.Destroy)
+				return err
+			},
+			func() error {
+				_, err := taskFault(unregisterAndDestroy(hosts), "NotSupported")
+				return err
+			},
+			func() error { _, err := runTask(ctx, hosts.Destroy); return err },
 		)
 	})
 }

@@ -182,6 +182,56 @@ func (s *suite) virtualDiskChecks() {
 		)
 	})
 
+	s.check("QueryVirtualDiskGeometry, QueryVirtualDiskFragmentation, DefragmentVirtualDisk_Task; ShrinkVirtualDisk a thin disk only", func(ctx context.Context) error {
+		name := func(disk string) string { return "[LocalDS_0] vdisks/" + disk }
+		dc := types.NewReference(s.dc.Reference())
+		// moved.vmdk is thin, copy.vmdk preallocated (a copy).
+		return inOrder(
+			func() error {
+				res, err := methods.QueryVirtualDiskGeometry(ctx, s.c.Client, &types.QueryVirtualDiskGeometry{This: disks.Reference(), Name: name("moved.vmdk"), Datacenter: dc})
+				if err == nil && (res.Returnval.Head != 255 || res.Returnval.Sector != 63 || res.Returnval.Cylinder != capacityKb*1024/(255*63*512)) {
+					err = fmt.Errorf("geometry %+v, want 255 heads, 63 sectors", res.Returnval)
+				}
+				return err
+			},
+			func() error {
+				res, err := methods.QueryVirtualDiskFragmentation(ctx, s.c.Client, &types.QueryVirtualDiskFragmentation{This: disks.Reference(), Name: name("moved.vmdk"), Datacenter: dc})
+				if err == nil && res.Returnval != 0 {
+					err = fmt.Errorf("fragmentation %d, want 0", res.Returnval)
+				}
+				return err
+			},
+			func() error {
+				_, err := methods.QueryVirtualDiskGeometry(ctx, s.c.Client, &types.QueryVirtualDiskGeometry{This: disks.Reference(), Name: name("none.vmdk"), Datacenter: dc})
+				_, err = soapFault(err, "FileNotFound")
+				return err
+			},
+			func() error {
+				_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+					res, err := methods.DefragmentVirtualDisk_Task(ctx, s.c.Client, &types.DefragmentVirtualDisk_Task{This: disks.Reference(), Name: name("copy.vmdk"), Datacenter: dc})
+					if err != nil {
+						return nil, err
+					}
+					return object.NewTask(s.c.Client, res.Returnval), nil
+				})
+				return err
+			},
+			func() error {
+				_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+					return disks.ShrinkVirtualDisk(ctx, name("moved.vmdk"), s.dc, nil)
+				})
+				return err
+			},
+			func() error {
+				_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+					return disks.ShrinkVirtualDisk(ctx, name("copy.vmdk"), s.dc, types.NewBool(false))
+				})
+				_, err = taskFault(err, "NotSupported")
+				return err
+			},
+		)
+	})
+
 	s.check("datastore.rm: DeleteVirtualDisk removes the disk; FileNotFound when it is gone", func(ctx context.Context) error {
 		return inOrder(
 			func() error { return files.Delete(ctx, "vdisks/moved.vmdk") },
