@@ -150,7 +150,6 @@ export type {
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
 export { SCSI_CONTROLLERS } from './objects/vm-devices.js';
-export { reloadVmFromPath } from './objects/vm-registration.js';
 export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';
 export { CONFIG_FILE_BYTES } from './properties/virtual-machine.js';
 export { type MoRef, moref } from './refs.js';

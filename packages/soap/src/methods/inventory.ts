@@ -4,7 +4,7 @@
  * (the files of datastores) and of EnvironmentBrowser (what hosts offer VMs), each one the model's
  * operation underneath. Task methods return the Task's reference at once; the client polls it.
  */
-import { faults, type MoRef, reloadVmFromPath, type VSphere } from '@vsim/vsphere';
+import { faults, type MoRef, type VSphere } from '@vsim/vsphere';
 import type { MethodTable, SoapCall } from './call.js';
 
 const kindOf = ({ vsphere, self }: SoapCall) => vsphere.store.get(self.value)?.kind;
@@ -42,7 +42,7 @@ export const inventoryMethods: MethodTable = {
   CustomizeVM_Task: ({ vsphere, self, args }) => vm(vsphere).customize(self, args.spec).ref,
   UnregisterVM: ({ vsphere, self }) => vm(vsphere).unregister(self),
   reloadVirtualMachineFromPath_Task: ({ vsphere, self, args }) =>
-    reloadVmFromPath(vsphere, self, args.configurationPath).ref,
+    vsphere.vm.reloadFromPath(self, args.configurationPath).ref,
   MarkAsTemplate: ({ vsphere, self }) => vm(vsphere).markAsTemplate(self),
   MarkAsVirtualMachine: ({ vsphere, self, args }) =>
     vm(vsphere).markAsVirtualMachine(self, args.pool, args.host),

@@ -40,7 +40,7 @@ import {
 } from './vm-customization.js';
 import { deviceContext } from './vm-devices.js';
 import { placement } from './vm-placement.js';
-import { keepVmFiles, registerVm, type VmRegisterArgs } from './vm-registration.js';
+import { keepVmFiles, registerVm, reloadVmFromPath, type VmRegisterArgs } from './vm-registration.js';
 
 export { currentVm, type VmCloneSpec, type VmRelocateSpec } from './vm-clone.js';
 export type { VmConfigSpec } from './vm-config-spec.js';
@@ -504,6 +504,9 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** RegisterVM_Task on a folder: a VM of the configuration file at `args.path`. */
     register: (folder: Ref, args: VmRegisterArgs): Task<MoRef> => registerVm(m, folder, args),
+
+    /** reloadVirtualMachineFromPath_Task: the VM takes the configuration of a `.vmx` (see vm-registration.ts). */
+    reloadFromPath: (vm: Ref, path: string): Task<void> => reloadVmFromPath(m, vm, path),
 
     /** MarkAsTemplate: a powered-off VM becomes a template, which has no resource pool. */
     markAsTemplate(vm: Ref): void {
