@@ -118,4 +118,31 @@ describe('/vcenter/vm/{vm}/hardware/disk', () => {
       expect((await patch(`${DISKS}/2000`, body)).json).toMatchObject({ error_type });
     expect((await patch(`${DISKS}/2999`, backing(data))).status).toBe(404);
   });
+  it("puts a new VMDK under the storage policy it names, which the VM's storage policy shows", async () => {
+    const { send, post, vsphere } = await session();
+    const gold = vsphere.storagePolicies.create('gold');
+    const added = await post('/api/vcenter/vm/vm-20/hardware/disk', {
+      new_vmdk: { capacity: GIB, storage_policy: { policy: gold } },
+    });
+    expect(added.status).toBe(201);
+    expect((await send('GET', `/api/vcenter/vm/vm-20/hardware/disk/${added.json}`)).json).not.toHaveProperty(
+      'storage_policy',
+    );
+    expect((await send('GET', '/api/vcenter/vm/vm-20/storage/policy')).json).toEqual({
+      disks: { [added.json as string]: gold },
+    });
+    expect((await send('GET', '/rest/vcenter/vm/vm-20/storage/policy')).json).toEqual({
+      value: { disks: [{ key: added.json, value: gold }] },
+    });
+    const wrapped = await send('POST', '/rest/vcenter/vm/vm-20/hardware/disk', {
+      body: JSON.stringify({ spec: { new_vmdk: { capacity: GIB, storage_policy: { policy: 'nope' } } } }),
+    });
+    expect(wrapped.json).toMatchObject({ type: 'com.vmware.vapi.std.errors.invalid_argument' });
+    for (const storage_policy of [{ policy: 'nope' }, {}, 'gold'])
+      expect(
+        (await post('/api/vcenter/vm/vm-20/hardware/disk', { new_vmdk: { capacity: GIB, storage_policy } }))
+          .json,
+      ).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    expect((await send('GET', '/api/vcenter/vm/vm-99/storage/policy')).status).toBe(404);
+  });
 });

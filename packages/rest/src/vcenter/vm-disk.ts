@@ -1,13 +1,14 @@
 /**
  * A VM's virtual disks (vcenter.vm.hardware.disk): list, get, create, update (another file) and
- * delete, each a ReconfigVM_Task device change. `diskChanges` also serves VM creation: a Disk.CreateSpec on an
- * adapter of its type (see vm-adapters.ts) with either a new VMDK (`new_vmdk.capacity` bytes)
- * or an existing one (`backing.vmdk_file`).
+ * delete, each a ReconfigVM_Task device change. `diskChanges` also serves VM creation: a
+ * Disk.CreateSpec on an adapter of its type (see vm-adapters.ts) with either a new VMDK
+ * (`new_vmdk.capacity` bytes, under the storage policy it names) or an existing one
+ * (`backing.vmdk_file`). The disks' policies are read at `/vcenter/vm/{vm}/storage/policy`.
  */
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import type { DeviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceOf, deviceRoutes } from './vm-device-routes.js';
+import { type DeviceKind, deviceOf, deviceRoutes, devicesOf } from './vm-device-routes.js';
 import { diskInfo } from './vm-info.js';
 import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
 
@@ -26,6 +27,16 @@ const vmdkFile = (backing: Record<string, unknown>): string => {
   return file;
 };
 
+/** A new VMDK's `storage_policy` as the profile the disk goes under (the model refuses an unknown one). */
+const storagePolicyOf = (vmdk: Record<string, unknown>) => {
+  const spec = field(vmdk, 'storage_policy', 'object');
+  if (spec === undefined) return {};
+  const policy = field(spec, 'policy', 'string');
+  if (policy === undefined)
+    throw restError('invalid_argument', "A disk's 'storage_policy' needs a 'policy'.");
+  return { profile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }] };
+};
+
 /**
  * Where a new disk's file comes from: a new VMDK (created) or an existing one. A new VMDK's name
  * needs the VM's folder (`vmPathName`); without it (a VM being created) it is named after the VM.
@@ -40,6 +51,7 @@ const diskBacking = (spec: Record<string, unknown>, vmPathName: string | undefin
   const capacity = field(vmdk as Record<string, unknown>, 'capacity', 'number') ?? DEFAULT_CAPACITY;
   return {
     fileOperation: 'create' as const,
+    ...storagePolicyOf(vmdk as Record<string, unknown>),
     device: {
       capacityInBytes: capacity,
       backing:
@@ -91,7 +103,17 @@ const updateDisk = async (call: Call) => {
   return {};
 };
 
+/**
+ * vcenter.vm.storage.Policy.get: the policies of the VM's disks that have one, by disk key. The
+ * home folder's policy is not kept, so `vm_home` is unset, as for a home without one.
+ */
+const storagePolicyInfo = (call: Call) => {
+  const disks = devicesOf(call, DISK).filter((d) => typeof d.storagePolicyId === 'string');
+  return { value: { disks: call.style.map(disks.map((d) => [d.key, d.storagePolicyId] as const)) } };
+};
+
 export const vmDiskRoutes: RouteSet = (): Route[] => [
   ...deviceRoutes(DISK),
   { method: 'PATCH', path: `${DISK.path}/:${DISK.key}`, run: updateDisk },
+  { method: 'GET', path: '/vcenter/vm/:vm/storage/policy', run: storagePolicyInfo },
 ];

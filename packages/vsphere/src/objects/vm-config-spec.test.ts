@@ -428,6 +428,17 @@ describe('ReconfigVM_Task: device changes', () => {
     });
   });
 
+  it('keeps the storage policy a new disk names, and refuses one that does not exist', async () => {
+    const { vsphere, device, change } = setup();
+    const gold = vsphere.storagePolicies.create('gold');
+    const profile = (profileId: string) => [{ _type: 'VirtualMachineDefinedProfileSpec', profileId }];
+    await change({ ...create(disk(-1, 1024)), profile: profile(gold) });
+    expect(device(2001)).toMatchObject({ storagePolicyId: gold });
+    await expect(
+      change({ ...create(disk(-1, 1024)), profile: profile('no-such-policy') }),
+    ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.profile', 0));
+  });
+
   it('refuses to remove a controller that still has devices on it', async () => {
     const { vsphere, vm, device, change, run } = setup();
     await run(vsphere.vm.powerOff(vm.id));

@@ -39,11 +39,19 @@ import { datastoreFileAccess } from './datastore-file-access.js';
 import { extentOf } from './datastore-files.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
+/** VirtualMachineProfileSpec: a VirtualMachineDefinedProfileSpec names a storage policy by its id. */
+export interface VirtualMachineProfileSpec {
+  _type?: string;
+  profileId?: string;
+}
+
 /** VirtualDeviceConfigSpec: one entry of `deviceChange`. */
 export interface VirtualDeviceConfigSpec {
   operation: 'add' | 'edit' | 'remove';
   fileOperation?: 'create' | 'destroy' | 'replace';
   device: Device;
+  /** The storage policy a new disk goes under. */
+  profile?: readonly VirtualMachineProfileSpec[];
 }
 /** What device changes need to know about the VM they apply to. */
 export interface DeviceContext {
@@ -455,10 +463,23 @@ const newNic = (ctx: DeviceContext, d: Device, i: number): Device => {
   return { ...nic(ctx, d, d.macAddress, i), addressType: 'manual' };
 };
 
+/**
+ * A new disk under the storage policy its spec names, kept as `storagePolicyId` (vSphere tells it
+ * through its policy service, not the device, so SOAP shows no such field); InvalidDeviceSpec for
+ * a policy that does not exist.
+ */
+const withStoragePolicy = (ctx: DeviceContext, disk: Device, spec: VirtualDeviceConfigSpec, i: number) => {
+  const policy = spec.profile?.find((p) => p.profileId !== undefined)?.profileId;
+  if (policy === undefined) return disk;
+  if (ctx.tx.get(policy)?.kind !== 'StoragePolicy')
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.profile', i);
+  return { ...disk, storagePolicyId: policy };
+};
+
 const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDeviceConfigSpec, i: number) => {
   if (!spec.device._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
   const d = place(devices, spec.device, i);
-  if (isDisk(d)) return newDisk(ctx, devices, { ...spec, device: d }, i);
+  if (isDisk(d)) return withStoragePolicy(ctx, newDisk(ctx, devices, { ...spec, device: d }, i), spec, i);
   if (isEthernetCard(d)) return newNic(ctx, d, i);
   const deviceInfo = d.deviceInfo ?? description(`${d._type} ${d.key}`, d._type);
   const storage = STORAGE_CONTROLLERS.find((c) => c.is(d._type));
