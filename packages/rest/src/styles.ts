@@ -34,6 +34,8 @@ export interface Style {
   error(error: RestError, headers: Record<string, string | string[]>): RestResponse;
   /** A vAPI map (keyed by device key, id, ...) in the style's encoding. */
   map(entries: Iterable<readonly [string | number, unknown]>): unknown;
+  /** A vAPI map a request sends, as its entries; invalid_argument for what is no map of the style. */
+  entries(map: unknown, what: string): [string, unknown][];
   /** A create/update spec out of a request body: bare in `/api`, wrapped under `key` in `/rest`. */
   spec(body: unknown, key: string): unknown;
   /** The action a request names (`?action=` / `?~action=`). */
@@ -66,6 +68,10 @@ export const api: Style = {
     for (const [key, value] of entries) out[String(key)] = value;
     return out;
   },
+  entries: (map, what) => {
+    if (!isObject(map)) throw restError('invalid_argument', `'${what}' must be an object.`);
+    return Object.entries(map);
+  },
   spec: (body) => body,
   action: (query) => query.get('action') ?? undefined,
   filter: (query, name) => query.getAll(name),
@@ -87,6 +93,14 @@ export const rest: Style = {
       headers,
     ),
   map: (entries) => [...entries].map(([key, value]) => ({ key: String(key), value })),
+  entries: (map, what) => {
+    const pairs = Array.isArray(map) ? map : [undefined];
+    return pairs.map((pair) => {
+      if (!isObject(pair) || typeof pair.key !== 'string')
+        throw restError('invalid_argument', `'${what}' must be a list of {key, value}.`);
+      return [pair.key, pair.value];
+    });
+  },
   spec: (body, key) => {
     if (!isObject(body) || !(key in body)) {
       throw restError('invalid_argument', `The request body must be an object with the field '${key}'.`);

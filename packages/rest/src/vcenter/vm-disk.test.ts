@@ -145,4 +145,46 @@ describe('/vcenter/vm/{vm}/hardware/disk', () => {
       ).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
     expect((await send('GET', '/api/vcenter/vm/vm-99/storage/policy')).status).toBe(404);
   });
+  it("changes the policies of the VM's home and disks, the default one clearing them", async () => {
+    const { send, vsphere } = await session();
+    const gold = vsphere.storagePolicies.create('gold');
+    const patch = (url: string, body: object) => send('PATCH', url, { body: JSON.stringify(body) });
+    const specified = { type: 'USE_SPECIFIED_POLICY', policy: gold };
+    expect(
+      (
+        await patch('/api/vcenter/vm/vm-20/storage/policy', {
+          vm_home: specified,
+          disks: { 2000: specified },
+        })
+      ).status,
+    ).toBe(204);
+    expect((await send('GET', '/api/vcenter/vm/vm-20/storage/policy')).json).toEqual({
+      vm_home: gold,
+      disks: { 2000: gold },
+    });
+    // A SOAP client sees the same: the VM's home policy is a configuration change.
+    expect(vsphere.store.get('vm-20')).toMatchObject({ config: { homeStoragePolicyId: gold } });
+    const cleared = await patch('/rest/vcenter/vm/vm-20/storage/policy', {
+      spec: { disks: [{ key: '2000', value: { type: 'USE_DEFAULT_POLICY' } }] },
+    });
+    expect(cleared.status).toBe(200);
+    expect((await send('GET', '/api/vcenter/vm/vm-20/storage/policy')).json).toEqual({
+      vm_home: gold,
+      disks: {},
+    });
+    for (const [body, error_type] of [
+      [{ vm_home: { type: 'USE_SPECIFIED_POLICY', policy: 'nope' } }, 'INVALID_ARGUMENT'],
+      [{ vm_home: { type: 'USE_SPECIFIED_POLICY' } }, 'INVALID_ARGUMENT'],
+      [{ disks: { 2000: { type: 'SOMETHING' } } }, 'INVALID_ARGUMENT'],
+      [{ disks: { 2000: 'gold' } }, 'INVALID_ARGUMENT'],
+      [{ disks: [] }, 'INVALID_ARGUMENT'],
+      [{ disks: { 2999: specified } }, 'NOT_FOUND'],
+    ] as const)
+      expect((await patch('/api/vcenter/vm/vm-20/storage/policy', body)).json).toMatchObject({ error_type });
+    // Nothing of a refused update was made.
+    expect((await send('GET', '/api/vcenter/vm/vm-20/storage/policy')).json).toEqual({
+      vm_home: gold,
+      disks: {},
+    });
+  });
 });

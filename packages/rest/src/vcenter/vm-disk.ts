@@ -104,16 +104,66 @@ const updateDisk = async (call: Call) => {
 };
 
 /**
- * vcenter.vm.storage.Policy.get: the policies of the VM's disks that have one, by disk key. The
- * home folder's policy is not kept, so `vm_home` is unset, as for a home without one.
+ * vcenter.vm.storage.Policy.get: the policy of the VM's home and those of its disks that have one,
+ * by disk key (`vm_home` unset for a home without one).
  */
 const storagePolicyInfo = (call: Call) => {
+  const home = targetVm(call).config.homeStoragePolicyId;
   const disks = devicesOf(call, DISK).filter((d) => typeof d.storagePolicyId === 'string');
-  return { value: { disks: call.style.map(disks.map((d) => [d.key, d.storagePolicyId] as const)) } };
+  return {
+    value: {
+      ...(home === undefined ? {} : { vm_home: home }),
+      disks: call.style.map(disks.map((d) => [d.key, d.storagePolicyId] as const)),
+    },
+  };
+};
+
+/**
+ * A Policy.UpdateSpec's VmHomePolicySpec or DiskPolicySpec as vSphere's profile: the policy it
+ * specifies (USE_SPECIFIED_POLICY), or the default one (USE_DEFAULT_POLICY).
+ */
+const profileOf = (spec: unknown, what: string) => {
+  if (!isObject(spec))
+    throw restError('invalid_argument', `The storage policy of ${what} must be an object.`);
+  const type = field(spec, 'type', 'string');
+  if (type === 'USE_DEFAULT_POLICY') return [{ _type: 'VirtualMachineDefaultProfileSpec' }];
+  const policy = field(spec, 'policy', 'string');
+  if (type !== 'USE_SPECIFIED_POLICY' || policy === undefined)
+    throw restError(
+      'invalid_argument',
+      `The storage policy of ${what} needs a 'type' of USE_DEFAULT_POLICY or USE_SPECIFIED_POLICY, the latter with a 'policy'.`,
+    );
+  return [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }];
+};
+
+/** vcenter.vm.storage.Policy.update: the home's and the named disks' policies, in one reconfiguration. */
+const updateStoragePolicy = async (call: Call) => {
+  const spec = specOf(call);
+  const home = field(spec, 'vm_home', 'object');
+  const disks = devicesOf(call, DISK);
+  const deviceChange = call.style.entries(spec.disks ?? call.style.map([]), 'disks').map(([key, policy]) => {
+    const disk = disks.find((d) => String(d.key) === key);
+    if (!disk)
+      throw restError(
+        'not_found',
+        `Virtual disk '${key}' of virtual machine '${call.params.vm ?? ''}' does not exist.`,
+      );
+    return {
+      operation: 'edit' as const,
+      device: { _type: disk._type, key: disk.key },
+      profile: profileOf(policy, `disk '${key}'`),
+    };
+  });
+  await reconfigureVm(call, {
+    ...(home === undefined ? {} : { vmProfile: profileOf(home, "the VM's home") }),
+    deviceChange,
+  });
+  return {};
 };
 
 export const vmDiskRoutes: RouteSet = (): Route[] => [
   ...deviceRoutes(DISK),
   { method: 'PATCH', path: `${DISK.path}/:${DISK.key}`, run: updateDisk },
   { method: 'GET', path: '/vcenter/vm/:vm/storage/policy', run: storagePolicyInfo },
+  { method: 'PATCH', path: '/vcenter/vm/:vm/storage/policy', run: updateStoragePolicy },
 ];

@@ -198,6 +198,8 @@ export interface VmConfig {
   readonly bootOptions: VmBootOptions;
   /** Changed Block Tracking of the VM's disks, what backup software reads. */
   readonly changeTrackingEnabled: boolean;
+  /** The storage policy of the VM's home (its configuration files), when it has one. */
+  readonly homeStoragePolicyId?: string;
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
   readonly vmPathName: string;

@@ -437,6 +437,26 @@ describe('ReconfigVM_Task: device changes', () => {
     await expect(
       change({ ...create(disk(-1, 1024)), profile: profile('no-such-policy') }),
     ).rejects.toMatchObject(deviceFault('virtualDeviceSpec.profile', 0));
+    // An existing disk changes its policy, or goes back to the default one (none of the simulator's).
+    const silver = vsphere.storagePolicies.create('silver');
+    const edit = { operation: 'edit' as const, device: { _type: 'VirtualDisk', key: 2001 } };
+    await change({ ...edit, profile: profile(silver) });
+    expect(device(2001)).toMatchObject({ storagePolicyId: silver, capacityInKB: 1024 });
+    await change({ ...edit, profile: [{ _type: 'VirtualMachineDefaultProfileSpec' }] });
+    expect(device(2001)).not.toHaveProperty('storagePolicyId');
+  });
+
+  it("keeps the storage policy of the VM's home its vmProfile names, and the default one clears it", async () => {
+    const { vsphere, get, reconfigure } = setup();
+    const gold = vsphere.storagePolicies.create('gold');
+    await reconfigure({ vmProfile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: gold }] });
+    expect(get().config.homeStoragePolicyId).toBe(gold);
+    await expect(
+      reconfigure({ vmProfile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: 'nope' }] }),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidArgument', invalidProperty: 'vmProfile' } });
+    expect(get().config.homeStoragePolicyId).toBe(gold);
+    await reconfigure({ vmProfile: [{ _type: 'VirtualMachineDefaultProfileSpec' }] });
+    expect(get().config).not.toHaveProperty('homeStoragePolicyId');
   });
 
   it('refuses to remove a controller that still has devices on it', async () => {

@@ -19,7 +19,13 @@ import {
   NO_SCHEDULED_UPGRADE,
 } from '../inventory/vm.js';
 import type { Model } from '../model.js';
-import { applyDeviceChanges, type DeviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
+import {
+  applyDeviceChanges,
+  type DeviceContext,
+  storagePolicyOf,
+  type VirtualDeviceConfigSpec,
+  type VirtualMachineProfileSpec,
+} from './vm-devices.js';
 import { checkFreeName } from './vm-placement.js';
 
 /** VirtualMachineConfigSpec, with vSphere's field names (the part the simulator honours). */
@@ -36,6 +42,8 @@ export interface VmConfigSpec {
   firmware?: string;
   bootOptions?: Partial<VmBootOptions>;
   changeTrackingEnabled?: boolean;
+  /** The storage policy of the VM's home: a VirtualMachineDefinedProfileSpec, or the default one. */
+  vmProfile?: readonly VirtualMachineProfileSpec[];
   annotation?: string;
   version?: string;
   uuid?: string;
@@ -84,6 +92,7 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'firmware',
   'bootOptions',
   'changeTrackingEnabled',
+  'vmProfile',
   'version',
   'uuid',
   'instanceUuid',
@@ -204,6 +213,9 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     config.guestFullName = guestFullName(spec.guestId);
   }
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
+  const homePolicy = storagePolicyOf(ctx, spec.vmProfile, 'vmProfile');
+  if (homePolicy) config.homeStoragePolicyId = homePolicy;
+  else if (homePolicy === null) delete config.homeStoragePolicyId;
   if (spec.uuid) config.uuid = spec.uuid;
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;
   // A running VM's hot add limit stays the one its boot memory gave it.

@@ -464,16 +464,35 @@ const newNic = (ctx: DeviceContext, d: Device, i: number): Device => {
 };
 
 /**
- * A new disk under the storage policy its spec names, kept as `storagePolicyId` (vSphere tells it
- * through its policy service, not the device, so SOAP shows no such field); InvalidDeviceSpec for
- * a policy that does not exist.
+ * A disk under the storage policy its spec names, kept as `storagePolicyId` (vSphere tells it
+ * through its policy service, not the device, so SOAP shows no such field), or under none again
+ * with a VirtualMachineDefaultProfileSpec; InvalidDeviceSpec for a policy that does not exist.
  */
 const withStoragePolicy = (ctx: DeviceContext, disk: Device, spec: VirtualDeviceConfigSpec, i: number) => {
-  const policy = spec.profile?.find((p) => p.profileId !== undefined)?.profileId;
+  const policy = storagePolicyOf(ctx, spec.profile, 'virtualDeviceSpec.profile', i);
   if (policy === undefined) return disk;
+  if (policy !== null) return { ...disk, storagePolicyId: policy };
+  const { storagePolicyId: _, ...unprofiled } = disk;
+  return unprofiled;
+};
+
+/**
+ * The storage policy a VirtualMachineProfileSpec list names: its id, null for the default one
+ * (none of the simulator's own), undefined when it names none; InvalidDeviceSpec (or InvalidArgument
+ * for a VM's home) for a policy that does not exist.
+ */
+export const storagePolicyOf = (
+  ctx: { readonly tx: Tx },
+  profiles: readonly VirtualMachineProfileSpec[] | undefined,
+  property: string,
+  i?: number,
+): string | null | undefined => {
+  if (profiles?.some((p) => p._type === 'VirtualMachineDefaultProfileSpec')) return null;
+  const policy = profiles?.find((p) => p.profileId !== undefined)?.profileId;
+  if (policy === undefined) return undefined;
   if (ctx.tx.get(policy)?.kind !== 'StoragePolicy')
-    throw faults.invalidDeviceSpec('virtualDeviceSpec.profile', i);
-  return { ...disk, storagePolicyId: policy };
+    throw i === undefined ? faults.invalidArgument(property) : faults.invalidDeviceSpec(property, i);
+  return policy;
 };
 
 const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDeviceConfigSpec, i: number) => {
@@ -547,7 +566,7 @@ const edited = (
   if (isDisk(was)) {
     const newFile = (d.backing as DiskBackingInput | undefined)?.fileName;
     if (newFile !== undefined && newFile !== (was.backing as DiskBackingInput).fileName)
-      return rebacked(ctx, devices, was, newFile, i);
+      return withStoragePolicy(ctx, rebacked(ctx, devices, was, newFile, i), spec, i);
     const oldBytes = diskBytes(was);
     const kb = d.capacityInKB as number | undefined;
     const inBytes = d.capacityInBytes as number | undefined;
@@ -557,7 +576,7 @@ const edited = (
       throw faults.invalidDeviceOperation('virtualDeviceSpec.device.capacityInKB', i, 'edit');
     const capacityInKB = Math.ceil(bytes / 1024);
     const { fileName, datastore, uuid } = was.backing as DiskBackingInput & { uuid: string };
-    return {
+    const grown = {
       ...was,
       ...changes,
       capacityInKB,
@@ -565,6 +584,7 @@ const edited = (
       deviceInfo: description(was.deviceInfo?.label ?? '', `${capacityInKB.toLocaleString('en-US')} KB`),
       backing: { ...(was.backing as object), ...(d.backing as object), fileName, datastore, uuid },
     };
+    return withStoragePolicy(ctx, grown, spec, i);
   }
   if (isEthernetCard(was)) {
     checkUptCompatibility(was._type, d, i);
