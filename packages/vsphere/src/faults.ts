@@ -173,6 +173,12 @@ export const faults = {
       { _type: 'ToolsUnavailable' },
       'Cannot complete operation because VMware Tools is not running in this virtual machine.',
     ),
+  /** A mandatory VM-host rule keeps the VM off the host (a VmConfigFault). */
+  vmHostAffinityRuleViolation: (vmName: string, hostName: string) =>
+    fault(
+      { _type: 'VmHostAffinityRuleViolation', vmName, hostName },
+      `The virtual machine ${vmName} violates a mandatory VM-Host affinity rule on host ${hostName}.`,
+    ),
   insufficientResources: (message = 'Insufficient resources to satisfy the request.') =>
     fault({ _type: 'InsufficientResourcesFault' }, message),
   invalidCollectorVersion: () =>

@@ -21,6 +21,7 @@ import type {
 } from '../inventory/records.js';
 import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
+import { chooseHost } from '../objects/drs-placement.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
@@ -210,15 +211,18 @@ export const deployOperations = (m: Model) => {
       if (!usable(host)) throw faults.invalidState(`The host ${host.name} is not connected.`);
       return host;
     }
-    let best: HostRecord | undefined;
-    let fewest = Number.POSITIVE_INFINITY;
+    const candidates: HostRecord[] = [];
     for (const id of m.store.referrers('childEntity', t.pool.owner)) {
       const host = tx.get(id);
-      if (host?.kind !== 'HostSystem' || !usable(host)) continue;
-      if (t.datastore && !host.datastores.includes(t.datastore.id)) continue;
-      const vms = m.store.referrerCount('vm', host.id);
-      if (vms < fewest) [best, fewest] = [host, vms];
+      if (
+        host?.kind === 'HostSystem' &&
+        usable(host) &&
+        (!t.datastore || host.datastores.includes(t.datastore.id))
+      )
+        candidates.push(host);
     }
+    // A deployed VM is in no group or rule yet: the least loaded host.
+    const best = chooseHost(m, candidates);
     if (!best)
       throw faults.insufficientResources('No host in the resource pool can run the virtual machine.');
     return best;

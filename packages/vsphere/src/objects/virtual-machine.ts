@@ -18,6 +18,7 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
+import { powerOnHost } from './drs-placement.js';
 import { releaseDisks } from './storage-object.js';
 import {
   bootGuest,
@@ -260,7 +261,7 @@ export const virtualMachineOperations = (m: Model) => {
         { method: 'PowerOnVM_Task', descriptionId: 'VirtualMachine.powerOn' },
         (tx, current) => {
           if (current.powerState === 'poweredOn') throw faults.invalidPowerState('poweredOn', 'poweredOn');
-          const onHost = (tx.get(hostId ?? current.host ?? '') as HostRecord | undefined) ?? undefined;
+          const onHost = powerOnHost(m, tx, current, hostId);
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
           resumed = current.powerState === 'suspended';
           customized = current.customization?.pending === true;

@@ -18,6 +18,7 @@ import {
 import { datastorePath } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
+import { chooseHost } from './drs-placement.js';
 
 /** `[LocalDS_0] dir/vm.vmx` -> `{ datastore: 'LocalDS_0', path: 'dir/vm.vmx' }`. */
 export const parseDatastorePath = (p: string): { datastore: string; path: string } | undefined => {
@@ -88,9 +89,8 @@ export const placement = (
   const usable = hosts.filter(
     (h) => !h.inMaintenanceMode && h.connectionState === 'connected' && h.datastores.includes(datastore),
   );
-  let best: HostRecord | undefined;
-  for (const h of usable.length > 0 ? usable : hosts)
-    if (!best || m.store.referrerCount('vm', h.id) < m.store.referrerCount('vm', best.id)) best = h;
+  // A VM new to the compute resource is in none of its groups or rules: the least loaded host.
+  const best = chooseHost(m, usable.length > 0 ? usable : hosts);
   if (!best) throw faults.invalidArgument(names.host);
   return { pool, host: best };
 };
