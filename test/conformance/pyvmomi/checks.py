@@ -1978,6 +1978,36 @@ def cluster_groups_and_rules():
     config = cluster.configurationEx
     expect_equal((list(config.group), list(config.rule)), ([], []), "groups and rules after their removal")
 
+
+@check
+def drs_places_a_vm_by_a_mandatory_rule():
+    cluster = find("/DC0/host/DC0_C0")
+    vm = run_task(S.dc.vmFolder.CreateVM_Task(created_vm_spec("pv-drs-pinned"), cluster.resourcePool))
+    created_on = vm.runtime.host
+    expect(created_on in cluster.host, "a new VM without a host on one of the cluster's hosts")
+    target, other = [h for h in cluster.host if h != created_on][:2]
+    # A new VM is in no group yet: it joins one, and DRS places it at power-on.
+    run_task(cluster.ReconfigureComputeResource_Task(spec=vim.cluster.ConfigSpecEx(
+        drsConfig=vim.cluster.DrsConfigInfo(enabled=True, defaultVmBehavior="fullyAutomated"),
+        groupSpec=[
+            vim.cluster.GroupSpec(operation="add", info=vim.cluster.VmGroup(name="py-pinned", vm=[vm])),
+            vim.cluster.GroupSpec(operation="add", info=vim.cluster.HostGroup(name="py-target", host=[target])),
+        ],
+        rulesSpec=[vim.cluster.RuleSpec(operation="add", info=vim.cluster.VmHostRuleInfo(
+            name="py-must", enabled=True, mandatory=True, vmGroupName="py-pinned", affineHostGroupName="py-target"))],
+    ), modify=True))
+    run_task(vm.PowerOnVM_Task())
+    expect_equal(vm.runtime.host, target, "the host of the must-run-on group after power-on")
+    # Power-on on a host the rule forbids, named, fails as vCenter fails it.
+    run_task(vm.PowerOffVM_Task())
+    fault = task_error_strict(vim.fault.VmHostAffinityRuleViolation, vm.PowerOnVM_Task, host=other)
+    expect_equal((fault.vmName, fault.hostName), ("pv-drs-pinned", other.name), "the fault's VM and host")
+    run_task(vm.Destroy_Task())
+    run_task(cluster.ReconfigureComputeResource_Task(spec=vim.cluster.ConfigSpecEx(
+        rulesSpec=[vim.cluster.RuleSpec(operation="remove", removeKey=r.key) for r in cluster.configurationEx.rule],
+        groupSpec=[vim.cluster.GroupSpec(operation="remove", removeKey=name) for name in ("py-pinned", "py-target")],
+    ), modify=True))
+
 # ---------------------------------------------------------------------------------------
 
 
