@@ -147,6 +147,7 @@ export type {
   VirtualDeviceConfigSpec,
   VmCloneSpec,
   VmConfigSpec,
+  VmMigrateSpec,
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
 export { SCSI_CONTROLLERS } from './objects/vm-devices.js';

@@ -2002,6 +2002,11 @@ def drs_places_a_vm_by_a_mandatory_rule():
     run_task(vm.PowerOffVM_Task())
     fault = task_error_strict(vim.fault.VmHostAffinityRuleViolation, vm.PowerOnVM_Task, host=other)
     expect_equal((fault.vmName, fault.hostName), ("pv-drs-pinned", other.name), "the fault's VM and host")
+    # So does a migration onto it, leaving the VM where it is.
+    fault = task_error_strict(vim.fault.VmHostAffinityRuleViolation, vm.MigrateVM_Task,
+                              host=other, priority="defaultPriority")
+    expect_equal((fault.vmName, fault.hostName), ("pv-drs-pinned", other.name), "the migration's fault")
+    expect_equal(vm.runtime.host, target, "the host after a refused migration")
     run_task(vm.Destroy_Task())
     run_task(cluster.ReconfigureComputeResource_Task(spec=vim.cluster.ConfigSpecEx(
         rulesSpec=[vim.cluster.RuleSpec(operation="remove", removeKey=r.key) for r in cluster.configurationEx.rule],

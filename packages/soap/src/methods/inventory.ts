@@ -39,6 +39,8 @@ export const inventoryMethods: MethodTable = {
   UpgradeVM_Task: ({ vsphere, self, args }) => vm(vsphere).upgrade(self, args.version).ref,
   CloneVM_Task: ({ vsphere, self, args }) => vm(vsphere).clone(self, args.folder, args.name, args.spec).ref,
   RelocateVM_Task: ({ vsphere, self, args }) => vm(vsphere).relocate(self, args.spec).ref,
+  MigrateVM_Task: ({ vsphere, self, args }) =>
+    vm(vsphere).migrate(self, { pool: args.pool, host: args.host, state: args.state }).ref,
   CustomizeVM_Task: ({ vsphere, self, args }) => vm(vsphere).customize(self, args.spec).ref,
   UnregisterVM: ({ vsphere, self }) => vm(vsphere).unregister(self),
   reloadVirtualMachineFromPath_Task: ({ vsphere, self, args }) =>

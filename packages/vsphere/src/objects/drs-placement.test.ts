@@ -165,6 +165,59 @@ describe('DRS placement at power-on', () => {
   });
 });
 
+describe('DRS and migrations', () => {
+  it('refuses a migration or relocation onto a host a mandatory rule forbids, changing nothing', async () => {
+    const { pinVm0ToH2, vsphere, run, hosts, hostOf } = setup();
+    const { vm0, h0, h2 } = await pinVm0ToH2(drs());
+    const h1 = hosts[1] as string;
+    await expect(run(vsphere.vm.migrate(vm0, { host: h1 }))).rejects.toMatchObject({
+      fault: { _type: 'VmHostAffinityRuleViolation', vmName: 'DC0_C0_RP0_VM0', hostName: 'DC0_C0_H1' },
+    });
+    expect(await faultOf(run(vsphere.vm.relocate(vm0, { host: h1 })))).toBe('VmHostAffinityRuleViolation');
+    expect(hostOf(vm0)).toBe(h0);
+    await run(vsphere.vm.migrate(vm0, { host: h2 }));
+    expect(hostOf(vm0)).toBe(h2);
+  });
+
+  it('keeps an allowed host on a relocation without one, and moves the VM off a forbidden one', async () => {
+    const { pinVm0ToH2, reconfigure, vsphere, run, hostOf } = setup();
+    const { vm0, h0, h2 } = await pinVm0ToH2(drs('manual'));
+    const pool = (vsphere.store.get(vm0) as VmRecord).pool as string;
+    // Manual DRS moves nothing: the VM's own forbidden host is refused.
+    expect(await faultOf(run(vsphere.vm.relocate(vm0, { pool })))).toBe('VmHostAffinityRuleViolation');
+    expect(hostOf(vm0)).toBe(h0);
+    await reconfigure({ drsConfig: drs('partiallyAutomated') });
+    await run(vsphere.vm.relocate(vm0, { pool }));
+    expect(hostOf(vm0)).toBe(h2);
+    // An allowed host stays, though another has fewer VMs.
+    await reconfigure({
+      groupSpec: [
+        {
+          operation: 'edit',
+          info: {
+            _type: 'ClusterHostGroup',
+            name: 'hosts',
+            host: [h0, h2].map((h) => moref('HostSystem', h)),
+          },
+        },
+      ],
+    });
+    await run(vsphere.vm.migrate(vm0, { pool }));
+    expect(hostOf(vm0)).toBe(h2);
+  });
+
+  it('migrates a VM only in the power state asked for', async () => {
+    const { vsphere, run, vms, hosts, hostOf } = setup();
+    const [vm0] = vms as [string];
+    const h1 = hosts[1] as string;
+    const state = (vsphere.store.get(vm0) as VmRecord).powerState;
+    const other = state === 'poweredOn' ? 'poweredOff' : 'poweredOn';
+    expect(await faultOf(run(vsphere.vm.migrate(vm0, { host: h1, state: other })))).toBe('InvalidPowerState');
+    await run(vsphere.vm.migrate(vm0, { host: h1, state }));
+    expect(hostOf(vm0)).toBe(h1);
+  });
+});
+
 describe('chooseHost', () => {
   it('without rules picks the host with the fewest VMs, ties by order', () => {
     const { vsphere, hosts } = setup();

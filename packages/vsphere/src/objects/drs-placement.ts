@@ -1,8 +1,9 @@
 /**
  * The host DRS chooses for a VM: the least loaded of the candidates, off the hosts a mandatory
  * VM-host rule forbids and on the ones that meet most of its other enabled rules (should-run
- * rules, affinity, anti-affinity). Every placement path picks its host here; power-on moves a
- * VM an automated DRS cluster's rules keep off its host, or refuses as vCenter does.
+ * rules, affinity, anti-affinity). Every placement path picks its host here; power-on,
+ * migration and relocation move a VM an automated DRS cluster's rules keep off its host, or
+ * refuse as vCenter does.
  */
 
 import { faults } from '../faults.js';
@@ -97,11 +98,54 @@ const behaviorOf = (cluster: ComputeResourceRecord, vm: string): unknown => {
   return override?.behavior ?? cluster.drs?.defaultVmBehavior ?? 'fullyAutomated';
 };
 
+/** The hosts of a cluster DRS can put a VM on: connected, out of maintenance, with `datastore`. */
+const usableHosts = (m: Model, tx: Tx, cluster: ComputeResourceRecord, datastore: string): HostRecord[] =>
+  [...m.store.referrers('childEntity', cluster.id)]
+    .map((id) => tx.get(id))
+    .filter(
+      (h): h is HostRecord =>
+        h?.kind === 'HostSystem' &&
+        h.connectionState === 'connected' &&
+        !h.inMaintenanceMode &&
+        h.datastores.includes(datastore),
+    );
+
+/** How DRS treats the host a VM is about to run on. */
+interface HostCheck {
+  /** Whether the client named the host (DRS then never picks another). */
+  readonly named: boolean;
+  /** The datastore the VM's files are on once it is there. */
+  readonly datastore: string;
+  /** Whether DRS also moves a VM whose host meets fewer of its other rules (initial placement). */
+  readonly placesByPreference: boolean;
+}
+
 /**
- * The host a VM powers on on: the one named, else its own. In a DRS cluster whose enabled
- * rules name the VM, with no host named and initial placement automated (fully or partially
- * automated), DRS moves it to the host `chooseHost` prefers when its own meets fewer rules;
- * a host a mandatory VM-host rule forbids is refused with VmHostAffinityRuleViolation.
+ * `host`, or the host DRS puts the VM on instead: in a DRS cluster whose enabled rules name the
+ * VM, with no host named and its automation fully or partially automated, the host `chooseHost`
+ * prefers when a mandatory VM-host rule forbids `host` (or, placing by preference, when `host`
+ * meets fewer rules); a forbidden host left is refused with VmHostAffinityRuleViolation.
+ */
+const hostByRules = (m: Model, tx: Tx, vm: VmRecord, host: HostRecord, check: HostCheck): HostRecord => {
+  const cluster =
+    host.parent === undefined ? undefined : (tx.get(host.parent) as ComputeResourceRecord | undefined);
+  const rules = cluster?.kind === 'ClusterComputeResource' ? drsRulesForVm(tx, cluster, vm.id) : undefined;
+  if (!cluster || !rules) return host;
+  if (!check.named && behaviorOf(cluster, vm.id) !== 'manual') {
+    const best = chooseHost(m, usableHosts(m, tx, cluster, check.datastore), rules);
+    const moves =
+      best !== undefined &&
+      (rules.forbids(host.id) ||
+        (check.placesByPreference && rules.preference(best.id) > rules.preference(host.id)));
+    if (moves) return best;
+  }
+  if (rules.forbids(host.id)) throw faults.vmHostAffinityRuleViolation(vm.name, host.name);
+  return host;
+};
+
+/**
+ * The host a VM powers on on: the one named, else its own, or the one DRS's initial placement
+ * prefers (`hostByRules`, placing by preference).
  */
 export const powerOnHost = (
   m: Model,
@@ -110,25 +154,25 @@ export const powerOnHost = (
   named: string | undefined,
 ): HostRecord | undefined => {
   const host = tx.get(named ?? vm.host ?? '') as HostRecord | undefined;
-  const cluster =
-    host?.parent === undefined ? undefined : (tx.get(host.parent) as ComputeResourceRecord | undefined);
-  const rules = cluster?.kind === 'ClusterComputeResource' ? drsRulesForVm(tx, cluster, vm.id) : undefined;
-  if (!host || !cluster || !rules) return host;
-  const automated = named === undefined && behaviorOf(cluster, vm.id) !== 'manual';
-  if (automated) {
-    const candidates = [...m.store.referrers('childEntity', cluster.id)]
-      .map((id) => tx.get(id))
-      .filter(
-        (h): h is HostRecord =>
-          h?.kind === 'HostSystem' &&
-          h.connectionState === 'connected' &&
-          !h.inMaintenanceMode &&
-          h.datastores.includes(vm.homeDatastore),
-      );
-    const best = chooseHost(m, candidates, rules);
-    const stays = !rules.forbids(host.id) && best && rules.preference(host.id) >= rules.preference(best.id);
-    if (best && !stays) return best;
-  }
-  if (rules.forbids(host.id)) throw faults.vmHostAffinityRuleViolation(vm.name, host.name);
-  return host;
+  return (
+    host &&
+    hostByRules(m, tx, vm, host, {
+      named: named !== undefined,
+      datastore: vm.homeDatastore,
+      placesByPreference: true,
+    })
+  );
 };
+
+/**
+ * The host a migration or relocation ends on: `host` (the one named, else the one placement
+ * kept or chose), unless DRS must take the VM off a host a mandatory rule forbids
+ * (`hostByRules`, moving it only then).
+ */
+export const migrationHost = (
+  m: Model,
+  tx: Tx,
+  vm: VmRecord,
+  host: HostRecord,
+  check: Omit<HostCheck, 'placesByPreference'>,
+): HostRecord => hostByRules(m, tx, vm, host, { ...check, placesByPreference: false });

@@ -27,8 +27,10 @@ import {
   currentVm,
   freshlyBooted,
   GUEST_HOST_NAME_KEY,
+  migrateVm,
   relocateVm,
   type VmCloneSpec,
+  type VmMigrateSpec,
   type VmRelocateSpec,
   vmEvents,
 } from './vm-clone.js';
@@ -43,7 +45,7 @@ import { deviceContext } from './vm-devices.js';
 import { placement } from './vm-placement.js';
 import { keepVmFiles, registerVm, reloadVmFromPath, type VmRegisterArgs } from './vm-registration.js';
 
-export { currentVm, type VmCloneSpec, type VmRelocateSpec } from './vm-clone.js';
+export { currentVm, type VmCloneSpec, type VmMigrateSpec, type VmRelocateSpec } from './vm-clone.js';
 export type { VmConfigSpec } from './vm-config-spec.js';
 export type { CustomizationSpec } from './vm-customization.js';
 export type { VirtualDeviceConfigSpec } from './vm-devices.js';
@@ -380,6 +382,9 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** RelocateVM_Task. */
     relocate: (vm: Ref, spec: VmRelocateSpec): Task<void> => relocateVm(m, vm, spec),
+
+    /** MigrateVM_Task. */
+    migrate: (vm: Ref, spec: VmMigrateSpec): Task<void> => migrateVm(m, vm, spec),
 
     /** CustomizeVM_Task: applied at the next power-on (see vm-customization.ts). */
     customize: (vm: Ref, spec: CustomizationSpec): Task<void> => customizeVm(m, vm, spec),

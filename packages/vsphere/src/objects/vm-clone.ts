@@ -3,7 +3,7 @@
  * VM may go is ./vm-placement.ts), plus what every VM operation shares: the current
  * record, the booted guest and vCenter's event wording.
  */
-import { faults } from '../faults.js';
+import { faults, type PowerState } from '../faults.js';
 import { entityArgument, eventArguments } from '../history/arguments.js';
 import {
   diskContentId,
@@ -34,6 +34,7 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
+import { migrationHost } from './drs-placement.js';
 import {
   applyConfigSpec,
   bootOptionsAfter,
@@ -410,12 +411,13 @@ const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: CloneLocation, spec: Vm
     moved = { ...moved, host: to.host };
   } else if (to.pool || to.host) {
     const at = placement(m, tx, to.pool ?? vm.pool, to.host, ds.id, { pool: 'pool', host: 'host' }, vm.host);
-    if (vm.powerState === 'poweredOn' && at.host.id !== vm.host && at.host.inMaintenanceMode)
+    const host = migrationHost(m, tx, vm, at.host, { named: to.host !== undefined, datastore: ds.id });
+    if (vm.powerState === 'poweredOn' && host.id !== vm.host && host.inMaintenanceMode)
       throw faults.hostInMaintenance();
     const { pool: _pool, parentVApp: _vApp, ...rest } = moved;
     moved = {
       ...rest,
-      host: at.host.id,
+      host: host.id,
       // A template has no resource pool, wherever it is registered.
       ...(vm.config.template ? {} : { pool: at.pool.id }),
       ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
@@ -444,21 +446,39 @@ const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: CloneLocation, spec: Vm
   return putVm(tx, moved === vm ? vm : reshaped(moved)) as VmRecord;
 };
 
+/** MigrateVM_Task's arguments: where the VM goes, and the power state it must be in when given. */
+export interface VmMigrateSpec {
+  pool?: Ref;
+  host?: Ref;
+  state?: PowerState;
+}
+
 /** RelocateVM_Task: moves a VM to another host, pool, datastore (its files follow) or folder. */
-export const relocateVm = (m: Model, vm: Ref, spec: VmRelocateSpec): Task<void> => {
+export const relocateVm = (m: Model, vm: Ref, spec: VmRelocateSpec): Task<void> =>
+  movedVm(m, vm, spec, { method: 'RelocateVM_Task', descriptionId: 'VirtualMachine.relocate' });
+
+/** MigrateVM_Task: a relocation to another pool or host, refused (InvalidPowerState) out of `state`. */
+export const migrateVm = (m: Model, vm: Ref, { state, ...spec }: VmMigrateSpec): Task<void> =>
+  movedVm(m, vm, spec, { method: 'MigrateVM_Task', descriptionId: 'VirtualMachine.migrate' }, state);
+
+/** The task of a relocation or migration, for a VM in the power state `state` when given. */
+const movedVm = (
+  m: Model,
+  vm: Ref,
+  spec: VmRelocateSpec,
+  task: { method: string; descriptionId: string },
+  state?: PowerState,
+): Task<void> => {
   const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
   const to = locationIds(m, spec);
   const events = vmEvents(m);
   let before: VmRecord | undefined;
   return m.task(
-    {
-      method: 'RelocateVM_Task',
-      target: record.id,
-      descriptionId: 'VirtualMachine.relocate',
-      cancelable: true,
-    },
+    { ...task, target: record.id, cancelable: true },
     (tx) => {
       before = currentVm(tx, record.id);
+      if (state !== undefined && before.powerState !== state)
+        throw faults.invalidPowerState(state, before.powerState);
       relocatedVm(m, tx, before, to, spec);
     },
     () => {
