@@ -142,6 +142,16 @@ describe('/vcenter/vm/{vm}/hardware/memory hot add', () => {
       memory: { ...hotAdd, size_MiB: 16384 },
     });
   });
+
+  it("caps the limit at the largest VM of the VM's hardware version", async () => {
+    const { send, patch, vsphere } = await session();
+    const MEMORY = '/api/vcenter/vm/vm-20/hardware/memory';
+    await vsphere.vm.powerOff('vm-20').wait();
+    await vsphere.vm.reconfigure('vm-20', { version: 'vmx-17' }).wait();
+    await patch(MEMORY, { hot_add_enabled: true, size_MiB: 512 * 1024 });
+    await vsphere.vm.powerOn('vm-20').wait();
+    expect((await send('GET', MEMORY)).json).toMatchObject({ hot_add_limit_MiB: 6128 * 1024 });
+  });
 });
 
 describe('/vcenter/vm/{vm}/hardware/boot', () => {

@@ -76,12 +76,6 @@ export const LATEST_HARDWARE_VERSION = 'vmx-21';
 /** Memory a running VM adds comes in steps of 128 MB (`hotPlugMemoryIncrementSize`), as ESX reports it. */
 export const HOT_PLUG_MEMORY_INCREMENT_MB = 128;
 
-/**
- * The most memory a running VM may grow to (`hotPlugMemoryLimit`): 16 times what it booted with,
- * ESX's default (VMware KB 2020846); while off, what it would boot with.
- */
-export const hotPlugMemoryLimitMB = (vm: VmRecord): number => 16 * (vm.bootMemoryMB ?? vm.config.memoryMB);
-
 /** `vmx-19` → 19; undefined for a text that names no hardware version. */
 export const hardwareVersionNumber = (version: string | undefined): number | undefined => {
   const match = version === undefined ? null : /^vmx-(\d+)$/.exec(version);
@@ -92,6 +86,39 @@ export const hardwareVersionNumber = (version: string | undefined): number | und
 export const isSupportedHardwareVersion = (version: string): boolean =>
   (hardwareVersionNumber(version) ?? Number.POSITIVE_INFINITY) <=
   (hardwareVersionNumber(LATEST_HARDWARE_VERSION) as number);
+
+export const GIB_MB = 1024;
+
+/**
+ * The hardware versions the hosts run: the release that brought each, and its largest VM (VMware's
+ * "Hardware Features Available with Virtual Machine Compatibility Settings").
+ */
+export const HARDWARE_VERSIONS: readonly {
+  version: number;
+  release: string;
+  maxCPUs: number;
+  maxMemoryMB: number;
+}[] = [
+  { version: 13, release: 'ESXi 6.5', maxCPUs: 128, maxMemoryMB: 6128 * GIB_MB },
+  { version: 14, release: 'ESXi 6.7', maxCPUs: 128, maxMemoryMB: 6128 * GIB_MB },
+  { version: 15, release: 'ESXi 6.7 U2', maxCPUs: 256, maxMemoryMB: 6128 * GIB_MB },
+  { version: 17, release: 'ESXi 7.0', maxCPUs: 256, maxMemoryMB: 6128 * GIB_MB },
+  { version: 18, release: 'ESXi 7.0 U1', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
+  { version: 19, release: 'ESXi 7.0 U2', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
+  { version: 20, release: 'ESXi 8.0', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
+  { version: 21, release: 'ESXi 8.0 U2', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
+].filter((h) => h.version <= (hardwareVersionNumber(LATEST_HARDWARE_VERSION) as number));
+
+/**
+ * The most memory a running VM may grow to (`hotPlugMemoryLimit`): 16 times what it booted with,
+ * ESX's default (VMware KB 2020846), at most its hardware version's largest VM; while off, what it
+ * would boot with. A version older than the hosts' table keeps the 16 times.
+ */
+export const hotPlugMemoryLimitMB = (vm: VmRecord): number => {
+  const version = hardwareVersionNumber(vm.config.version);
+  const maxMemoryMB = HARDWARE_VERSIONS.find((h) => h.version === version)?.maxMemoryMB;
+  return Math.min(16 * (vm.bootMemoryMB ?? vm.config.memoryMB), maxMemoryMB ?? Number.POSITIVE_INFINITY);
+};
 
 /** vSphere's boot options of a new VM. */
 export const DEFAULT_BOOT_OPTIONS = Object.freeze({

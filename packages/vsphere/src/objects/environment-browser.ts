@@ -16,7 +16,7 @@ import type {
   HostRecord,
   NetworkRecord,
 } from '../inventory/records.js';
-import { hardwareVersionNumber, LATEST_HARDWARE_VERSION } from '../inventory/vm.js';
+import { GIB_MB, HARDWARE_VERSIONS, LATEST_HARDWARE_VERSION } from '../inventory/vm.js';
 import type { Model, Ref } from '../model.js';
 import { hostsOfComputeResource } from '../properties/compute.js';
 import { networkSummary } from '../properties/network.js';
@@ -25,22 +25,8 @@ import { vmCapability } from '../properties/virtual-machine.js';
 import { moref } from '../refs.js';
 import { BUILTIN_DEVICES } from './vm-clone.js';
 
-const GIB_MB = 1024;
-
-/** The hardware versions the hosts run: the release that brought each, and its largest VM. */
-const HARDWARE: readonly { version: number; release: string; maxCPUs: number; maxMemoryMB: number }[] = [
-  { version: 13, release: 'ESXi 6.5', maxCPUs: 128, maxMemoryMB: 6128 * GIB_MB },
-  { version: 14, release: 'ESXi 6.7', maxCPUs: 128, maxMemoryMB: 6128 * GIB_MB },
-  { version: 15, release: 'ESXi 6.7 U2', maxCPUs: 256, maxMemoryMB: 6128 * GIB_MB },
-  { version: 17, release: 'ESXi 7.0', maxCPUs: 256, maxMemoryMB: 6128 * GIB_MB },
-  { version: 18, release: 'ESXi 7.0 U1', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
-  { version: 19, release: 'ESXi 7.0 U2', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
-  { version: 20, release: 'ESXi 8.0', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
-  { version: 21, release: 'ESXi 8.0 U2', maxCPUs: 768, maxMemoryMB: 24560 * GIB_MB },
-].filter((h) => h.version <= (hardwareVersionNumber(LATEST_HARDWARE_VERSION) as number));
-
 const keyOf = (version: number) => `vmx-${version}`;
-const descriptionOf = (h: (typeof HARDWARE)[number]) => `${h.release} virtual machine`;
+const descriptionOf = (h: (typeof HARDWARE_VERSIONS)[number]) => `${h.release} virtual machine`;
 
 /** A guest operating system as a config option describes it. */
 const guestDescriptor = (id: string) => {
@@ -75,7 +61,7 @@ const guestDescriptor = (id: string) => {
 };
 
 /** VirtualHardwareOption of a hardware version: its CPU counts, cores per socket and memory. */
-const hardwareOption = (h: (typeof HARDWARE)[number]) => ({
+const hardwareOption = (h: (typeof HARDWARE_VERSIONS)[number]) => ({
   _type: 'VirtualHardwareOption',
   hwVersion: h.version,
   virtualDeviceOption: [],
@@ -108,7 +94,7 @@ export const environmentBrowserOperations = (m: Model) => {
     const browser = browserOf(browserRef);
     hostIn(browser, spec.host);
     const key = spec.key ?? LATEST_HARDWARE_VERSION;
-    const hardware = HARDWARE.find((h) => keyOf(h.version) === key);
+    const hardware = HARDWARE_VERSIONS.find((h) => keyOf(h.version) === key);
     if (!hardware) throw faults.invalidArgument('key');
     // "If there is no match, the whole list is returned."
     const wanted = GUEST_IDS.filter((id) => spec.guestId?.includes(id));
@@ -134,7 +120,7 @@ export const environmentBrowserOperations = (m: Model) => {
     configOptionDescriptors(browserRef: Ref): object[] {
       const browser = browserOf(browserRef);
       const hosts = hostsOfComputeResource(m.store, browser.owner).map((h) => moref('HostSystem', h.id));
-      return HARDWARE.map((h) => ({
+      return HARDWARE_VERSIONS.map((h) => ({
         _type: 'VirtualMachineConfigOptionDescriptor',
         key: keyOf(h.version),
         description: descriptionOf(h),

@@ -132,6 +132,18 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(65536);
   });
 
+  it("caps the hot add limit at the largest VM of the VM's hardware version", async () => {
+    const { vsphere, vm, reconfigure, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const bootMemoryMB = 512 * 1024;
+    await reconfigure({ memoryHotAddEnabled: true, memoryMB: bootMemoryMB, version: 'vmx-17' });
+    expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(6128 * 1024);
+    await run(vsphere.vm.upgrade(vm.id, 'vmx-19'));
+    expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(16 * bootMemoryMB);
+    await reconfigure({ memoryMB: 4 * bootMemoryMB });
+    expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(24560 * 1024);
+  });
+
   it('creates a VM with the hot plug flags its CreateVM_Task spec sets', async () => {
     const { vsphere, vm, get, run } = setup();
     const flags = { cpuHotAddEnabled: true, cpuHotRemoveEnabled: false, memoryHotAddEnabled: true };
