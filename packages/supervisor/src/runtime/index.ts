@@ -11,6 +11,7 @@ export {
   type WatchEventKind,
   type WatchTarget,
 } from './controller.js';
+export { type EventRecorder, eventRecorder, NO_EVENTS } from './events.js';
 export { writeFinalizer } from './finalizers.js';
 export { type ObjectKey, objectKey, parseObjectKey } from './keys.js';
 export { type ControllerDefaults, Manager, type ManagerOptions, type ManagerStats } from './manager.js';
