@@ -659,7 +659,7 @@ export function startVirtualMachineController(
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
-    return recordedUpdate(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
+    return updatePath(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
   };
 
   /**
@@ -1136,26 +1136,6 @@ export function startVirtualMachineController(
     return waitingForIp ? { requeue: true } : undefined;
   };
 
-  /** The update path, each pass recorded as vm-operator records every update of a VM it finds. */
-  const recordedUpdate = (
-    key: string,
-    vm: VirtualMachine,
-    record: VmRecord,
-    read: DependencyReader,
-    zone: string | undefined,
-    grouping: Grouping | undefined,
-    fallthrough?: Fallthrough,
-  ): ReturnType<typeof updatePath> => {
-    try {
-      const outcome = updatePath(key, vm, record, read, zone, grouping, fallthrough);
-      events.emit(asKube(vm), 'Update', undefined);
-      return outcome;
-    } catch (error) {
-      events.emit(asKube(vm), 'Update', error);
-      throw error;
-    }
-  };
-
   // --- reconcile -----------------------------------------------------------------
 
   const reconcile = (key: string) => {
@@ -1186,12 +1166,16 @@ export function startVirtualMachineController(
       const unmarked =
         vmResize && !record && vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === undefined;
       const current = withFinalizer(vm, placement?.zone, unmarked ? classMark(vm) : undefined);
-      return awaitingOr(
-        key,
-        record
-          ? recordedUpdate(key, current, record, read, placement?.zone, grouping)
-          : createPath(key, current, read, placement, grouping),
-      );
+      const outcome = record
+        ? updatePath(key, current, record, read, placement?.zone, grouping)
+        : createPath(key, current, read, placement, grouping);
+      // vm-operator records every update of a VM it finds: this pass's, or the one a blocking
+      // create falls through to (the VM then known to be deployed).
+      if (deployed.has(key)) events.emit(asKube(vm), 'Update', undefined);
+      return awaitingOr(key, outcome);
+    } catch (error) {
+      if (deployed.has(key)) events.emit(asKube(vm), 'Update', error);
+      throw error;
     } finally {
       remember(key, deps);
     }
