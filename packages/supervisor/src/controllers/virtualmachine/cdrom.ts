@@ -21,6 +21,11 @@ const ISO_BACKING = 'VirtualCdromIsoBackingInfo';
 /** The ISO file a CD-ROM's image names (its storage URI), or throws in vm-operator's words. */
 export type IsoFileOf = (image: VirtualMachineImageRef) => string;
 
+/** The files of a VM without `spec.hardware`, which has no CD-ROMs to look them up for. */
+export const NO_ISO_FILES: IsoFileOf = () => {
+  throw new Error('a VM without spec.hardware has no CD-ROM images');
+};
+
 /** vm-operator's `GetBackingFileNameByImageRef`: the image, ready and of an ISO, and its item's first file. */
 export function isoFileReader(read: DependencyReader, namespace: string): IsoFileOf {
   return (ref) => {

@@ -87,7 +87,7 @@ import {
   MEMBER_CONDITION,
 } from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
-import { isoFileReader } from './cdrom.js';
+import { isoFileReader, NO_ISO_FILES } from './cdrom.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import {
   CONDITION,
@@ -706,13 +706,14 @@ export function startVirtualMachineController(
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
+    // Only a VM with `spec.hardware` has CD-ROMs whose files are looked for.
+    const isoFile = vm.spec?.hardware ? isoFileReader(read, vm.metadata.namespace as string) : NO_ISO_FILES;
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const isoFile = isoFileReader(read, vm.metadata.namespace as string);
       const spec = configurationError(() => reconfiguration(vm, record, size, isoFile));
       if (spec) {
         track(key, vsphere.vm.reconfigure(record.id, spec).wait().then(resized));
@@ -721,7 +722,6 @@ export function startVirtualMachineController(
       resized?.();
     } else {
       // As vm-operator's update of a powered-on or suspended VM, before any power change.
-      const isoFile = isoFileReader(read, vm.metadata.namespace as string);
       let spec: VmConfigSpec | undefined;
       try {
         spec = configurationError(() =>
