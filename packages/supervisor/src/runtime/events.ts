@@ -27,8 +27,15 @@ export const NO_EVENTS: EventRecorder = { normal() {}, warning() {}, emit() {} }
 /** client-go's spam filter: a burst of 25 events per object, then one per 300 s. */
 const BURST = 25;
 const REFILL_MS = 300_000;
-/** client-go's event cache holds this many distinct events; older ones are forgotten. */
+/** client-go's caches hold this many entries each (events, similar ones, rate limits); the oldest go first. */
 const CACHE_SIZE = 4096;
+
+/** Sets a cache's entry as its newest, forgetting the oldest one past CACHE_SIZE. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+}
 /** client-go's aggregation: this many distinct messages of one reason within the interval are combined. */
 const SIMILAR_EVENTS = 10;
 const SIMILAR_INTERVAL_MS = 600_000;
@@ -58,26 +65,14 @@ export function eventRecorder(
     const bucket = buckets.get(objectKey) ?? { tokens: BURST, at: now };
     const tokens = Math.min(BURST, bucket.tokens + Math.floor((now - bucket.at) / REFILL_MS));
     const at = tokens === bucket.tokens ? bucket.at : now;
-    if (tokens < 1) {
-      buckets.set(objectKey, { tokens, at });
-      return false;
-    }
-    buckets.set(objectKey, { tokens: tokens - 1, at });
-    return true;
+    remember(buckets, objectKey, { tokens: Math.max(0, tokens - 1), at });
+    return tokens >= 1;
   };
 
   const record = (object: KubeObject, type: 'Normal' | 'Warning', reason: string, given: string) => {
     let message = given;
     const { metadata } = object;
     const namespace = metadata.namespace || 'default';
-    const involvedObject = {
-      kind: object.kind,
-      namespace: metadata.namespace,
-      name: metadata.name,
-      uid: metadata.uid,
-      apiVersion: object.apiVersion,
-      resourceVersion: metadata.resourceVersion,
-    };
     const objectKey = [object.kind, namespace, metadata.name, metadata.uid, object.apiVersion].join('\u0000');
     const now = clock.now();
     if (!allowed(objectKey, now)) return;
@@ -87,7 +82,7 @@ export function eventRecorder(
     const group = similar.get(similarKey);
     const messages = group && now - group.at <= SIMILAR_INTERVAL_MS ? group.messages : new Set<string>();
     messages.add(message);
-    similar.set(similarKey, { messages, at: now });
+    remember(similar, similarKey, { messages, at: now });
     const combined = messages.size >= SIMILAR_EVENTS;
     if (combined) message = `${COMBINED}${message}`;
     const key = combined ? similarKey : [objectKey, type, reason, message].join('\u0000');
@@ -98,7 +93,7 @@ export function eventRecorder(
       const stored = kube.direct.get({ apiVersion: 'v1', kind: 'Event', namespace, name: previous.name });
       if (stored) {
         previous.count++;
-        seen.set(key, previous);
+        remember(seen, key, previous);
         write(() => kube.direct.update({ ...stored, message, count: previous.count, lastTimestamp: stamp }));
         expireLater(namespace, previous.name, stamp);
         return;
@@ -111,7 +106,14 @@ export function eventRecorder(
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name, namespace },
-      involvedObject,
+      involvedObject: {
+        kind: object.kind,
+        namespace: metadata.namespace,
+        name: metadata.name,
+        uid: metadata.uid,
+        apiVersion: object.apiVersion,
+        resourceVersion: metadata.resourceVersion,
+      },
       reason,
       message,
       source: { component },
@@ -123,8 +125,7 @@ export function eventRecorder(
       reportingComponent: '',
       reportingInstance: '',
     };
-    if (seen.size >= CACHE_SIZE) seen.delete(seen.keys().next().value as string);
-    seen.set(key, { name, count: 1 });
+    remember(seen, key, { name, count: 1 });
     write(() => kube.direct.create(event));
     expireLater(namespace, name, stamp);
   };
