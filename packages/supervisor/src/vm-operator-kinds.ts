@@ -5,6 +5,7 @@
  * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
  * update, then its validating webhook on create and update.
  */
+import { withCdromPlacements } from './api/cdrom-placement.js';
 import {
   badDuration,
   type ClusterVirtualMachineImage,
@@ -198,11 +199,14 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         random: () => random.float(),
         defaultNetwork: defaultNetwork ?? undefined,
       });
+      // Placed as the VM is made: vm-operator places them on the update after its schema upgrade.
+      if (options.capabilities?.vmSharedDisks && defaulted.spec?.hardware?.cdrom)
+        withCdromPlacements(defaulted.spec.hardware, undefined);
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
       deny('VirtualMachine', [
-        ...validateVirtualMachineCreate(defaulted),
+        ...validateVirtualMachineCreate(defaulted, options.capabilities),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
       ]);
       return undefined;
@@ -224,7 +228,10 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if (options.capabilities?.vmResize) admitted = withResizeMark(admitted, stored) ?? admitted;
       if (admitted.spec?.hardware?.cdrom && stored.spec) {
         const mutated = structuredClone(admitted.spec);
-        if (withCdromImageKinds(mutated, stored.spec))
+        const placed =
+          options.capabilities?.vmSharedDisks === true &&
+          withCdromPlacements(mutated.hardware ?? {}, stored.status?.hardware);
+        if (withCdromImageKinds(mutated, stored.spec) || placed)
           admitted = Object.assign({}, admitted, { spec: mutated });
       }
     }

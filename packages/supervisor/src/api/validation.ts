@@ -7,11 +7,17 @@ import { deepEqual } from '../store/meta.js';
 import { dns1123SubdomainProblems } from '../store/names.js';
 import { quantityValue } from '../store/quantity.js';
 import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
+import {
+  cdromPlacementChangesWhenPoweredOn,
+  cdromPlacementProblemsOnCreate,
+  cdromPlacementProblemsOnUpdate,
+} from './cdrom-placement.js';
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
 import { isIp } from './ip.js';
 import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
 import { validateNetwork } from './vm-network-validation.js';
+import type { VirtualMachineServiceCapabilities } from './vm-service-validation.js';
 import { currentSnapshotNameProblems } from './vm-snapshot-validation.js';
 
 export interface FieldError {
@@ -204,6 +210,8 @@ function cdromProblems(vm: VirtualMachine): FieldError[] {
   });
   return errors;
 }
+
+const cdromCount = (vm: VirtualMachine): number => vm.spec?.hardware?.cdrom?.length ?? 0;
 
 /** vm-operator's `validateCdromWhenPoweredOn`: a running VM's CD-ROMs may change their connection alone. */
 function cdromChangesWhenPoweredOn(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
@@ -475,7 +483,10 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const UUID_FORMS = new RegExp(`^(?:urn:uuid:)?${UUID}$|^\\{${UUID}\\}$|^[0-9a-f]{32}$`, 'i');
 
 /** Validates a VirtualMachine being created (after defaulting). */
-export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
+export function validateVirtualMachineCreate(
+  vm: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities = {},
+): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   // A VM without an image is for imports and restores, which the simulator's callers do not make.
   if (!vm.spec?.image && !vm.spec?.imageName) errors.push(required('spec.image'));
@@ -494,6 +505,8 @@ export function validateVirtualMachineCreate(vm: VirtualMachine): FieldError[] {
   if (vm.spec?.affinity && !vm.spec.groupName)
     errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
   errors.push(...cdromProblems(vm));
+  if (capabilities.vmSharedDisks)
+    errors.push(...cdromPlacementProblemsOnCreate(vm.spec?.hardware?.cdrom ?? []));
   errors.push(...bootOptionsProblems(vm));
   errors.push(...currentSnapshotNameProblems(vm));
   return errors;
@@ -521,7 +534,7 @@ function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): Fiel
 export function validateVirtualMachineUpdate(
   vm: VirtualMachine,
   old: VirtualMachine,
-  capabilities: { readonly vmResize?: boolean } = {},
+  capabilities: VirtualMachineServiceCapabilities = {},
 ): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   errors.push(...validateHostAndDomainName(vm, old));
@@ -537,6 +550,15 @@ export function validateVirtualMachineUpdate(
   if (on && spec.powerState === 'PoweredOn') {
     if (spec.guestID !== prev.guestID) errors.push(forbidden('spec.guestID', NOT_WHEN_POWERED_ON));
     errors.push(...cdromChangesWhenPoweredOn(vm, old));
+    // Once the VM exists in vSphere (its power state reported), its CD-ROMs stay where they are.
+    if (capabilities.vmSharedDisks && old.status?.powerState && cdromCount(vm) === cdromCount(old))
+      errors.push(
+        ...cdromPlacementChangesWhenPoweredOn(
+          spec.hardware?.cdrom ?? [],
+          prev.hardware?.cdrom ?? [],
+          NOT_WHEN_POWERED_ON,
+        ),
+      );
     if (!deepEqual(spec.bootOptions, prev.bootOptions))
       errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
   }
@@ -572,6 +594,8 @@ export function validateVirtualMachineUpdate(
   errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));
   errors.push(...cdromProblems(vm));
+  if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)
+    errors.push(...cdromPlacementProblemsOnUpdate(spec.hardware.cdrom));
   errors.push(...bootOptionsProblems(vm, old));
   errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;

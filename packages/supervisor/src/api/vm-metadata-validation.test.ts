@@ -445,7 +445,7 @@ describe("a VirtualMachine's controllers, as the schema holds them", () => {
     expect(refusal).toBe(
       '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [' +
         [
-          'spec.hardware.cdrom[0].controllerType: Unsupported value: "USB": supported values: "IDE", "NVME", "SCSI", "SATA"',
+          'spec.hardware.cdrom[0].controllerType: Unsupported value: "USB": supported values: "IDE", "SATA"',
           'spec.hardware.cdrom[1]: Duplicate value: map[string]interface {}{"name":"cd1"}',
           'spec.hardware.ideControllers: Too many: 3: must have at most 2 items',
           'spec.hardware.ideControllers[1].busNumber: Invalid value: 2: spec.hardware.ideControllers[1].busNumber in body should be less than or equal to 1',

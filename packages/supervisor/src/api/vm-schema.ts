@@ -93,7 +93,7 @@ function advancedProblems(advanced: Record<string, unknown>, at: string): FieldC
 }
 
 const CDROM_NAME = /^[a-z0-9]{2,}$/;
-const CDROM_CONTROLLER_TYPES = ['IDE', 'NVME', 'SCSI', 'SATA'];
+const CDROM_CONTROLLER_TYPES = ['IDE', 'SATA'];
 
 /** The schema of each controller list: how many, their bus numbers, their enums. */
 const CONTROLLER_LISTS: Readonly<

@@ -106,6 +106,11 @@ export interface VirtualMachineServiceCapabilities {
    * powered off; an edit of its class resizes it only with the `same-vm-class-resize` annotation.
    */
   readonly vmResize?: boolean;
+  /**
+   * VMSharedDisks (off unless said): CD-ROMs are placed where `spec.hardware.cdrom` says, each
+   * left unplaced given a controller and unit by the mutating webhook.
+   */
+  readonly vmSharedDisks?: boolean;
 }
 
 const NO_IPV6 = 'the WorkloadIPv6 feature is not enabled';

@@ -9,6 +9,7 @@ import type { Device, VirtualDeviceConfigSpec, VmRecord } from '@vsim/vsphere';
 import type {
   VirtualMachine,
   VirtualMachineCdromSpec,
+  VirtualMachineHardwareSpec,
   VirtualMachineImage,
   VirtualMachineImageRef,
 } from '../../api/types.js';
@@ -19,7 +20,11 @@ import { type DependencyReader, VM_OPERATOR_API_VERSION } from './prerequisites.
 const ISO_BACKING = 'VirtualCdromIsoBackingInfo';
 
 /** The ISO file a CD-ROM's image names (its storage URI), or throws in vm-operator's words. */
-export type IsoFileOf = (image: VirtualMachineImageRef) => string;
+export interface IsoFileOf {
+  (image: VirtualMachineImageRef): string;
+  /** VMSharedDisks: each CD-ROM goes where its spec places it (`placedCdromChanges`). */
+  readonly sharedDisks?: boolean;
+}
 
 /** The files of a VM without `spec.hardware`, which has no CD-ROMs to look them up for. */
 export const NO_ISO_FILES: IsoFileOf = () => {
@@ -27,8 +32,8 @@ export const NO_ISO_FILES: IsoFileOf = () => {
 };
 
 /** vm-operator's `GetBackingFileNameByImageRef`: the image, ready and of an ISO, and its item's first file. */
-export function isoFileReader(read: DependencyReader, namespace: string): IsoFileOf {
-  return (ref) => {
+export function isoFileReader(read: DependencyReader, namespace: string, sharedDisks = false): IsoFileOf {
+  const fileOf = (ref: VirtualMachineImageRef) => {
     const why = (problem: string) =>
       new Error(`error getting backing file name by image ref ${JSON.stringify(ref)}: ${problem}`);
     if (ref.kind !== 'VirtualMachineImage' && ref.kind !== 'ClusterVirtualMachineImage')
@@ -49,6 +54,7 @@ export function isoFileReader(read: DependencyReader, namespace: string): IsoFil
     if (!uri) throw why('no storage URI found in the content library item status');
     return uri;
   };
+  return Object.assign(fileOf, { sharedDisks });
 }
 
 const isCdrom = (device: Device) => device._type === 'VirtualCdrom';
@@ -106,6 +112,7 @@ export function cdromChanges(
 ): VirtualDeviceConfigSpec[] {
   const hardware = vm.spec?.hardware;
   if (!hardware) return [];
+  if (isoFile.sharedDisks) return placedCdromChanges(hardware, record, isoFile);
   const devices = record.config.devices;
   const poweredOn = record.powerState === 'poweredOn';
   const edits: VirtualDeviceConfigSpec[] = [];
@@ -170,6 +177,129 @@ function controllers(devices: readonly Device[], changes: VirtualDeviceConfigSpe
     used.set(controller.key, (used.get(controller.key) ?? 0) + 1);
     return controller.key;
   };
+}
+
+/** The IDE and SATA controllers a CD-ROM may sit on, by key, named as the spec names them. */
+function cdromControllers(devices: readonly Device[]): Map<number, { type: string; bus: number }> {
+  const controllers = new Map<number, { type: string; bus: number }>();
+  for (const d of devices) {
+    const type = CDROM_CONTROLLER_TYPES[d._type];
+    if (type && typeof d.busNumber === 'number') controllers.set(d.key, { type, bus: d.busNumber });
+  }
+  return controllers;
+}
+
+const CDROM_CONTROLLER_TYPES: Readonly<Record<string, string>> = {
+  VirtualIDEController: 'IDE',
+  VirtualAHCIController: 'SATA',
+};
+
+/**
+ * vm-operator's virtual controller reconcile, its IDE and SATA part: a controller
+ * `spec.hardware` lists that the VM lacks is added. (It also removes those the spec lacks,
+ * which the webhook's schema upgrade fills in from vSphere; the simulator has no such upgrade,
+ * so it removes none.)
+ */
+function missingControllers(hardware: VirtualMachineHardwareSpec, devices: readonly Device[]) {
+  const present = new Set([...cdromControllers(devices).values()].map((c) => `${c.type}:${c.bus}`));
+  const wanted = [
+    ...(hardware.ideControllers ?? []).map((c) => ({ _type: 'VirtualIDEController', bus: c.busNumber })),
+    ...(hardware.sataControllers ?? []).map((c) => ({ _type: 'VirtualAHCIController', bus: c.busNumber })),
+  ];
+  return wanted
+    .filter((c) => !present.has(`${CDROM_CONTROLLER_TYPES[c._type]}:${c.bus}`))
+    .map(
+      (c, i): VirtualDeviceConfigSpec => ({
+        operation: 'add',
+        device: { _type: c._type, key: NEW_SATA_KEY - i, busNumber: c.bus },
+      }),
+    );
+}
+
+/**
+ * The device changes a powered-off VM's CD-ROMs need with VMSharedDisks (vm-operator's
+ * `UpdateCdromDeviceChangesWithSharedDisks`): controllers the spec lists come first, and the
+ * CD-ROMs wait for the next pass; then each CD-ROM goes on the controller and unit its spec
+ * names, one found elsewhere removed and added there again, and one of no file the spec names
+ * removed.
+ */
+function placedCdromChanges(
+  hardware: VirtualMachineHardwareSpec,
+  record: VmRecord,
+  isoFile: IsoFileOf,
+): VirtualDeviceConfigSpec[] {
+  const devices = record.config.devices;
+  const controllerAdds = missingControllers(hardware, devices);
+  if (controllerAdds.length > 0) return controllerAdds;
+  const controllers = cdromControllers(devices);
+  const poweredOn = record.powerState === 'poweredOn';
+  const moved: Device[] = [];
+  const added: { spec: VirtualMachineCdromSpec; file: string }[] = [];
+  const edits: VirtualDeviceConfigSpec[] = [];
+  const expected = new Set<string>();
+  for (const spec of hardware.cdrom ?? []) {
+    const file = isoFile(spec.image);
+    expected.add(file);
+    const existing = cdromOf(devices, file);
+    if (existing) {
+      const at = controllers.get(existing.controllerKey ?? 0);
+      if (!at) throw new Error(`controller with key ${existing.controllerKey} not found for CD-ROM device`);
+      if (
+        at.type === spec.controllerType &&
+        at.bus === spec.controllerBusNumber &&
+        existing.unitNumber === spec.unitNumber
+      ) {
+        const edit = connectionEdit(existing, wantedConnection(spec, poweredOn));
+        if (edit) edits.push(edit);
+        continue;
+      }
+      moved.push(existing);
+    }
+    added.push({ spec, file });
+  }
+  const obsolete = devices.filter((d) => isCdrom(d) && !expected.has(isoFileOf(d) ?? ''));
+  // As vm-operator counts them: a moved CD-ROM's old unit stays taken, an obsolete one's is free.
+  const taken = new Set(
+    devices
+      .filter((d) => d.controllerKey !== undefined && !obsolete.includes(d))
+      .map((d) => `${d.controllerKey}:${d.unitNumber}`),
+  );
+  const changes: VirtualDeviceConfigSpec[] = [...obsolete, ...moved].map((d) => ({
+    operation: 'remove',
+    device: { _type: 'VirtualCdrom', key: d.key },
+  }));
+  added.forEach(({ spec, file }, i) => {
+    const { controllerType: type, controllerBusNumber: bus, unitNumber: unit } = spec;
+    if (type === undefined || bus === undefined || unit === undefined)
+      throw new Error(`CD-ROM spec does not have all the controller information: ${goCdromSpec(spec)}`);
+    const key = [...controllers].find(([, c]) => c.type === type && c.bus === bus)?.[0];
+    if (key === undefined) throw new Error(`controller not found: type=${type}, busNumber=${bus}`);
+    if (taken.has(`${key}:${unit}`)) throw new Error(`found a CD-ROM spec with a used unitNumber ${unit}`);
+    taken.add(`${key}:${unit}`);
+    const connectable = wantedConnection(spec, poweredOn);
+    const backing = { _type: ISO_BACKING, fileName: file };
+    const device = {
+      _type: 'VirtualCdrom',
+      key: -200 - i,
+      backing,
+      connectable,
+      controllerKey: key,
+      unitNumber: unit,
+    };
+    changes.push({ operation: 'add', device });
+  });
+  return changes.concat(edits);
+}
+
+/** A CD-ROM's spec as Go's `%+v` prints it, its pointers' values shown where Go shows addresses. */
+function goCdromSpec(spec: VirtualMachineCdromSpec): string {
+  const pointer = (value: unknown) => (value === undefined ? '<nil>' : String(value));
+  return (
+    `{Name:${spec.name} Image:{Kind:${spec.image.kind} Name:${spec.image.name}} ` +
+    `ControllerBusNumber:${pointer(spec.controllerBusNumber)} ControllerType:${spec.controllerType ?? ''} ` +
+    `UnitNumber:${pointer(spec.unitNumber)} Connected:${pointer(spec.connected)} ` +
+    `AllowGuestControl:${pointer(spec.allowGuestControl)}}`
+  );
 }
 
 /**

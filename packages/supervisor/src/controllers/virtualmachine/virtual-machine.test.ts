@@ -23,7 +23,7 @@ const ref = (name: string, namespace = 'ns1') => ({
   name,
 });
 
-async function setup(options: Pick<SupervisorFixtureOptions, 'timing' | 'events'> = {}) {
+async function setup(options: Pick<SupervisorFixtureOptions, 'timing' | 'events' | 'capabilities'> = {}) {
   const fixture = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
   const images = await fixture.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
@@ -378,7 +378,8 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     let vm = await getVm(f, 'vm1');
     expect(vm.status?.powerState).toBe('PoweredOff');
-    expect(vm.status?.network).toBeUndefined();
+    // What the guest reported goes with its power; what it was told stays.
+    expect(Object.keys(vm.status?.network ?? {})).toEqual(['config']);
     expect(vsphereVm(f, vm)?.powerState).toBe('poweredOff');
     await patch({ powerState: 'PoweredOn' });
     await f.settle();
@@ -913,6 +914,101 @@ describe('the VirtualMachine controller', () => {
         'VirtualAHCIController',
       ]);
       expect((await getVm(f, 'many')).status?.powerState).toBe('PoweredOn');
+    });
+
+    describe('with VMSharedDisks', () => {
+      /** Each CD-ROM's file, controller (type and bus) and unit, as vSphere has them. */
+      const placedCdroms = async (f: Fixture, name: string) => {
+        const devices = vsphereVm(f, await getVm(f, name))?.config.devices ?? [];
+        return devices
+          .filter((d) => d._type === 'VirtualCdrom')
+          .map((d) => {
+            const controller = devices.find((c) => c.key === d.controllerKey);
+            const file = (d.backing as { fileName: string }).fileName.replace(/^.*\//, '');
+            return `${file} ${controller?._type} ${controller?.busNumber}:${d.unitNumber}`;
+          });
+      };
+
+      /** `vm1`, of the ISO image `image`, with these CD-ROMs. */
+      const createIsoVm = (
+        f: Fixture,
+        image: string,
+        cdroms: unknown[],
+        spec: Record<string, unknown> = {},
+      ) =>
+        f.kube.create(
+          newVm(f, 'vm1', {
+            image: { kind: 'VirtualMachineImage', name: image },
+            guestID: 'otherLinux64Guest',
+            hardware: { cdrom: cdroms },
+            ...spec,
+          }),
+        );
+
+      it('places CD-ROMs where the spec or the webhook says, adding the SATA controller named', async () => {
+        const f = await setup({ capabilities: { vmSharedDisks: true } });
+        const photon = await isoImage(f, 'photon-5');
+        const tools = await isoImage(f, 'tools');
+        const drivers = await isoImage(f, 'drivers');
+        await createIsoVm(f, photon, [
+          cdrom('cdrom1', photon),
+          cdrom('cdrom2', tools, { controllerType: 'SATA', controllerBusNumber: 1, unitNumber: 5 }),
+          cdrom('cdrom3', drivers, { controllerType: 'IDE', controllerBusNumber: 1 }),
+        ]);
+        const hardware = (await getVm(f, 'vm1')).spec?.hardware;
+        expect(hardware?.cdrom?.map((c) => [c.controllerType, c.controllerBusNumber, c.unitNumber])).toEqual([
+          ['IDE', 0, 0],
+          ['SATA', 1, 5],
+          ['IDE', 1, 0],
+        ]);
+        expect(hardware?.sataControllers).toEqual([{ busNumber: 1 }]);
+        await f.settle();
+        expect(await placedCdroms(f, 'vm1')).toEqual([
+          'photon-5.iso VirtualIDEController 0:0',
+          'tools.iso VirtualAHCIController 1:5',
+          'drivers.iso VirtualIDEController 1:0',
+        ]);
+        expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+        // Running, a CD-ROM stays where it is; off, one moved is removed and added at its new place.
+        const moved = structuredClone(hardware);
+        Object.assign(moved?.cdrom?.[0] ?? {}, { unitNumber: 1 });
+        const patch = (spec: Record<string, unknown>) =>
+          f.kube.patch(ref('vm1'), { spec: { hardware: moved, ...spec } }, { type: 'merge' });
+        await expect(patch({})).rejects.toMatchObject({
+          code: 422,
+          message: expect.stringContaining('spec.hardware.cdrom[0].unitNumber: Forbidden'),
+        });
+        await patch({ powerState: 'PoweredOff' });
+        await f.settle();
+        expect(await placedCdroms(f, 'vm1')).toEqual([
+          'tools.iso VirtualAHCIController 1:5',
+          'drivers.iso VirtualIDEController 1:0',
+          'photon-5.iso VirtualIDEController 0:1',
+        ]);
+      });
+
+      it('fails the update while a CD-ROM would move onto a unit another still holds', async () => {
+        const f = await setup({ capabilities: { vmSharedDisks: true } });
+        const photon = await isoImage(f, 'photon-5');
+        const tools = await isoImage(f, 'tools');
+        await createIsoVm(f, photon, [cdrom('cdrom1', photon), cdrom('cdrom2', tools)], {
+          powerState: 'PoweredOff',
+        });
+        await f.settle();
+        expect(await placedCdroms(f, 'vm1')).toEqual([
+          'photon-5.iso VirtualIDEController 0:0',
+          'tools.iso VirtualIDEController 0:1',
+        ]);
+        const hardware = structuredClone((await getVm(f, 'vm1')).spec?.hardware);
+        Object.assign(hardware?.cdrom?.[0] ?? {}, { unitNumber: 1 });
+        Object.assign(hardware?.cdrom?.[1] ?? {}, { unitNumber: 0 });
+        await f.kube.patch(ref('vm1'), { spec: { hardware } }, { type: 'merge' });
+        await f.settle();
+        const controller = f.supervisor.virtualMachines.controller;
+        expect(String(controller.errors.get('ns1/vm1'))).toContain(
+          'found a CD-ROM spec with a used unitNumber',
+        );
+      });
     });
 
     it('fails the update while a CD-ROM names an image that is no ISO, and goes on once it names one', async () => {

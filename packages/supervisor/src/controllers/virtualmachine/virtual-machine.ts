@@ -707,7 +707,9 @@ export function startVirtualMachineController(
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
     // Only a VM with `spec.hardware` has CD-ROMs whose files are looked for.
-    const isoFile = vm.spec?.hardware ? isoFileReader(read, vm.metadata.namespace as string) : NO_ISO_FILES;
+    const isoFile = vm.spec?.hardware
+      ? isoFileReader(read, vm.metadata.namespace as string, deps.capabilities?.vmSharedDisks === true)
+      : NO_ISO_FILES;
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
