@@ -77,7 +77,7 @@ export function cloudInitMetadata(
   dns: () => GlobalDns,
 ): string {
   const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
-  supervisorDns(vm, bootstraps, false, dns);
+  supervisorDns(vm, bootstraps, 'cloudInit', dns);
   const cloudInit = vm.spec?.bootstrap?.cloudInit;
   const network = vm.spec?.network;
   const hostName = hostNameOf(vm).name;

@@ -7,8 +7,15 @@
 
 import type { CustomizationSpec } from '@vsim/vsphere';
 import { isClusterApiMachine } from '../../api/annotations.js';
+import { hostNameOf } from '../../api/host-name.js';
 import { ipv4Mask, ipv4PrefixLength } from '../../api/ip.js';
-import type { VirtualMachine } from '../../api/types.js';
+import type {
+  VirtualMachine,
+  VirtualMachineNetworkConfigDNSStatus,
+  VirtualMachineNetworkConfigInterfaceIPStatus,
+  VirtualMachineNetworkConfigInterfaceStatus,
+  VirtualMachineNetworkConfigStatus,
+} from '../../api/types.js';
 import type { NicAddressing, NicIpConfig } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
@@ -93,6 +100,10 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
 }
 
 /**
+/** A VM's bootstrap as vm-operator's DNS defaults tell them apart: LinuxPrep and Sysprep are `gosc`. */
+export type BootstrapKind = 'cloudInit' | 'gosc' | 'none';
+
+/**
  * The DNS a bootstrap gives the guest, with the Supervisor's where vm-operator puts it
  * (`GetBootstrapArgs`): the VM's name servers and search domains, else the Supervisor's (not
  * its search domains to a guest customization, `gosc`); under cloud-init, also the Supervisor's
@@ -107,9 +118,10 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
 export function supervisorDns(
   vm: VirtualMachine,
   bootstraps: InterfaceBootstrap[],
-  gosc: boolean,
+  kind: BootstrapKind,
   dns: () => GlobalDns,
 ): GlobalDns {
+  const gosc = kind === 'gosc';
   const network = vm.spec?.network;
   const own: GlobalDns = {
     nameservers: network?.nameservers ?? [],
@@ -124,7 +136,7 @@ export function supervisorDns(
   );
   if (!needed) return own;
   const global = dns();
-  if (!gosc)
+  if (kind === 'cloudInit')
     for (const b of statics) {
       if (b.nameservers.length === 0) b.nameservers = global.nameservers;
       if (capi && b.searchDomains.length === 0) b.searchDomains = global.searchDomains;
@@ -185,7 +197,7 @@ export function customizationNetwork(
   dns: () => GlobalDns,
 ): Pick<CustomizationSpec, 'globalIPSettings' | 'nicSettingMap'> {
   const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
-  const global = supervisorDns(vm, bootstraps, true, dns);
+  const global = supervisorDns(vm, bootstraps, 'gosc', dns);
   return {
     globalIPSettings: {
       _type: 'CustomizationGlobalIPSettings',
@@ -198,4 +210,80 @@ export function customizationNetwork(
       adapter: adapterOf(b),
     })),
   };
+}
+
+/** The kind of bootstrap vm-operator's DNS defaults see: LinuxPrep or Sysprep is a guest customization. */
+export function bootstrapKindOf(vm: VirtualMachine): BootstrapKind {
+  const bootstrap = vm.spec?.bootstrap;
+  if (bootstrap?.cloudInit) return 'cloudInit';
+  return bootstrap?.linuxPrep || bootstrap?.sysprep ? 'gosc' : 'none';
+}
+
+/** The DNS part of the network config, none when every field is empty. */
+function dnsStatus(fields: {
+  hostName?: string;
+  domainName?: string | undefined;
+  nameservers: readonly string[];
+  searchDomains: readonly string[];
+}): VirtualMachineNetworkConfigDNSStatus | undefined {
+  const out: VirtualMachineNetworkConfigDNSStatus = {};
+  if (fields.hostName) out.hostName = fields.hostName;
+  if (fields.domainName) out.domainName = fields.domainName;
+  if (fields.nameservers.length > 0) out.nameservers = fields.nameservers.slice();
+  if (fields.searchDomains.length > 0) out.searchDomains = fields.searchDomains.slice();
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** An interface's addresses, gateways (the first of each family), DHCP and DNS; none without addresses or DHCP. */
+function interfaceConfig(b: InterfaceBootstrap): VirtualMachineNetworkConfigInterfaceStatus | undefined {
+  const dhcp = b.dhcp4 || b.dhcp6;
+  if (b.ipConfigs.length === 0 && !dhcp) return undefined;
+  const ip: VirtualMachineNetworkConfigInterfaceIPStatus = {};
+  const addresses: string[] = [];
+  for (const config of b.ipConfigs) {
+    if (config.gateway && config.ipv4 && !ip.gateway4) ip.gateway4 = config.gateway;
+    else if (config.gateway && !config.ipv4 && !ip.gateway6) ip.gateway6 = config.gateway;
+    if (config.cidr) addresses.push(config.cidr);
+  }
+  if (addresses.length > 0) ip.addresses = addresses.sort();
+  if (dhcp) {
+    ip.dhcp = {};
+    if (b.dhcp4) ip.dhcp.ip4 = { enabled: true };
+    if (b.dhcp6) ip.dhcp.ip6 = { enabled: true };
+  }
+  const out: VirtualMachineNetworkConfigInterfaceStatus = { name: b.name, ip };
+  const dns = dnsStatus({ nameservers: b.nameservers, searchDomains: b.searchDomains });
+  if (dns) out.dns = dns;
+  return out;
+}
+
+/**
+ * vm-operator's `status.network.config`: what the VM's bootstrap (any, or none) was told of its
+ * network, for guests configured by hand. The host name (`spec.network.hostName`, else the VM's
+ * name), domain name and DNS, with the Supervisor's where vm-operator puts them, and per
+ * interface with addresses or DHCP its sorted addresses, first gateway of each family, DHCP and
+ * DNS.
+ */
+export function networkConfigStatus(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  dns: () => GlobalDns,
+): VirtualMachineNetworkConfigStatus {
+  const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
+  const global = supervisorDns(vm, bootstraps, bootstrapKindOf(vm), dns);
+  const config: VirtualMachineNetworkConfigStatus = {};
+  const interfaces: VirtualMachineNetworkConfigInterfaceStatus[] = [];
+  for (const b of bootstraps) {
+    const iface = interfaceConfig(b);
+    if (iface) interfaces.push(iface);
+  }
+  if (interfaces.length > 0) config.interfaces = interfaces;
+  const vmDns = dnsStatus({
+    hostName: hostNameOf(vm).name,
+    domainName: vm.spec?.network?.domainName,
+    nameservers: global.nameservers,
+    searchDomains: global.searchDomains,
+  });
+  if (vmDns) config.dns = vmDns;
+  return config;
 }

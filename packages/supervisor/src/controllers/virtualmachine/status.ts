@@ -6,6 +6,7 @@ import { flat, getOrInsert, hardwareVersionNumber, mapped, type VmRecord, type V
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
+  VirtualMachineNetworkConfigStatus,
   VirtualMachineNetworkInterfaceIPStatus,
   VirtualMachineNetworkInterfaceStatus,
   VirtualMachinePowerState,
@@ -85,6 +86,7 @@ export function statusFromVsphere(
   interfaceNames: readonly string[],
   zone: string | undefined,
   previous: VirtualMachineStatus | undefined,
+  networkConfig: VirtualMachineNetworkConfigStatus | undefined,
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
@@ -112,11 +114,15 @@ export function statusFromVsphere(
   status.hardware = hardwareStatus(vm);
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
+    if (networkConfig) network.config = networkConfig;
     if (ip && isIPv6(ip)) network.primaryIP6 = ip;
     else if (ip) network.primaryIP4 = ip;
     if (vm.guest.hostName) network.hostName = vm.guest.hostName;
     network.interfaces = interfacesOf(vm, interfaceNames);
     status.network = network;
+  } else if (networkConfig) {
+    // What the guest reports goes with its power; what it was told stays.
+    status.network = { config: networkConfig };
   }
   return status;
 }

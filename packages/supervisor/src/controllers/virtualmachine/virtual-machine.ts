@@ -63,6 +63,7 @@ import type {
   VirtualMachine,
   VirtualMachineClass,
   VirtualMachineGroup,
+  VirtualMachineNetworkConfigStatus,
   VirtualMachinePowerOpMode,
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
@@ -108,6 +109,7 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
+import { networkConfigStatus } from './guest-network.js';
 import {
   type ClassSize,
   createHardwareVersion,
@@ -116,7 +118,7 @@ import {
   runningReconfiguration,
   suspendedReconfiguration,
 } from './hardware.js';
-import { planNetwork, readAddressing } from './network.js';
+import { type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { powerOp, restartDue } from './power.js';
 import {
   type BootstrapSecretData,
@@ -125,6 +127,7 @@ import {
   checkPolicy,
   checkPrerequisites,
   type DependencyReader,
+  type GlobalDns,
   globalDnsOf,
   type Resolved,
   VM_OPERATOR_API_VERSION,
@@ -225,6 +228,9 @@ const PROVISIONING: Readonly<Record<string, 'thin' | 'thick' | 'eagerZeroedThick
 const provisioningOf = (vm: VirtualMachine) =>
   PROVISIONING[vm.spec?.advanced?.defaultVolumeProvisioningMode ?? ''] ?? 'thin';
 
+/** What stands for the Supervisor's DNS once its ConfigMap failed to read: nothing of it is used. */
+const NO_GLOBAL_DNS: GlobalDns = { nameservers: [], searchDomains: [] };
+
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
 
@@ -275,6 +281,7 @@ interface Grouping {
 interface Fallthrough {
   readonly verdicts: readonly Verdict[];
   readonly resolved: Resolved;
+  readonly nics: readonly NicAddressing[];
 }
 
 export function startVirtualMachineController(
@@ -659,7 +666,11 @@ export function startVirtualMachineController(
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
-    return updatePath(key, deployedVm, record, read, placement?.zone, grouping, { verdicts, resolved });
+    return updatePath(key, deployedVm, record, read, placement?.zone, grouping, {
+      verdicts,
+      resolved,
+      nics: network.nics,
+    });
   };
 
   /**
@@ -686,6 +697,32 @@ export function startVirtualMachineController(
   };
 
   // --- update path ---------------------------------------------------------------
+
+  /**
+   * The VM's `status.network.config`, as vm-operator's update makes it from its bootstrap's
+   * arguments; the one it had while its interfaces or the Supervisor's DNS cannot be read. The
+   * same object when nothing changed.
+   */
+  const networkConfigOf = (
+    vm: VirtualMachine,
+    nics: readonly NicAddressing[] | undefined,
+    read: DependencyReader,
+  ): VirtualMachineNetworkConfigStatus | undefined => {
+    const previous = vm.status?.network?.config;
+    const addressing = nics ?? readAddressing(kube, vm);
+    if (!addressing) return previous;
+    let unreadable = false;
+    const config = networkConfigStatus(vm, addressing, () => {
+      try {
+        return globalDnsOf(read);
+      } catch {
+        unreadable = true;
+        return NO_GLOBAL_DNS;
+      }
+    });
+    if (unreadable) return previous;
+    return previous && deepEqual(previous, config) ? previous : config;
+  };
 
   /**
    * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
@@ -1020,7 +1057,12 @@ export function startVirtualMachineController(
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
-    const from = statusFromVsphere(vsphere, record, names, zone, vm.status);
+    // A suspended VM's update is its resume alone: what its guest was told stays as it was.
+    const networkConfig =
+      record.powerState === 'suspended'
+        ? vm.status?.network?.config
+        : networkConfigOf(vm, fallthrough?.nics, read);
+    const from = statusFromVsphere(vsphere, record, names, zone, vm.status, networkConfig);
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     // The class and the bootstrap are read again on every update, as vm-operator does (the
     // deploy just did), but for a suspended VM, whose update is its resume alone.

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachine } from '../../api/types.js';
+import { NETWORK_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const V2 = 'vmoperator.vmware.com/v1alpha2';
+const ref = (name: string, apiVersion = V5) => ({
+  apiVersion,
+  kind: 'VirtualMachine',
+  namespace: 'ns1',
+  name,
+});
+
+async function setup(dns?: { nameservers: string; searchsuffixes: string }) {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
+  if (dns)
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: NETWORK_CONFIG_MAP, namespace: VM_OPERATOR_NAMESPACE },
+      data: dns,
+    });
+  const create = async (
+    name: string,
+    spec: Record<string, unknown> = {},
+    labels?: Record<string, string>,
+  ) => {
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', ...(labels ? { labels } : {}) },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image?.metadata.name },
+        storageClass: prepared.storageClass,
+        ...spec,
+      },
+    });
+    await f.settle();
+    return get(f, name);
+  };
+  return { ...f, create };
+}
+
+const get = async (f: SupervisorFixture, name: string, apiVersion = V5) =>
+  (await f.kube.get(ref(name, apiVersion))) as unknown as VirtualMachine;
+
+/** The address and gateway net-operator gave the VM's first interface. */
+const poolAddress = (vm: VirtualMachine) => {
+  const ip = vm.status?.network?.primaryIP4 as string;
+  return { cidr: `${ip}/24`, gateway: ip.replace(/\.\d+$/, '.1') };
+};
+
+const SUPERVISOR_DNS = { nameservers: '10.10.10.10 10.10.10.11', searchsuffixes: 'corp.example lab.example' };
+const CAPV_LABELS = { 'capv.vmware.com/cluster.role': 'node' };
+
+describe('status.network.config', () => {
+  it('tells a VM without a bootstrap its host name, the Supervisor’s DNS and its interface’s address', async () => {
+    const f = await setup(SUPERVISOR_DNS);
+    const vm = await f.create('vm1');
+    const { cidr, gateway } = poolAddress(vm);
+    expect(vm.status?.network?.config).toEqual({
+      dns: {
+        hostName: 'vm1',
+        nameservers: ['10.10.10.10', '10.10.10.11'],
+        searchDomains: ['corp.example', 'lab.example'],
+      },
+      interfaces: [{ name: 'eth0', ip: { addresses: [cidr], gateway4: gateway } }],
+    });
+  });
+
+  it('gives a cloud-init VM’s static interfaces the Supervisor’s name servers, and a Cluster API machine’s its search domains', async () => {
+    const f = await setup(SUPERVISOR_DNS);
+    const plain = await f.create('vm1', { bootstrap: { cloudInit: {} } });
+    expect(plain.status?.network?.config?.interfaces?.[0]?.dns).toEqual({
+      nameservers: ['10.10.10.10', '10.10.10.11'],
+    });
+    const machine = await f.create('vm2', { bootstrap: { cloudInit: {} } }, CAPV_LABELS);
+    expect(machine.status?.network?.config?.interfaces?.[0]?.dns).toEqual({
+      nameservers: ['10.10.10.10', '10.10.10.11'],
+      searchDomains: ['corp.example', 'lab.example'],
+    });
+  });
+
+  it('keeps the Supervisor’s search domains from a guest customization', async () => {
+    const f = await setup(SUPERVISOR_DNS);
+    const vm = await f.create('vm1', { bootstrap: { linuxPrep: { hardwareClockIsUTC: true } } });
+    expect(vm.status?.network?.config?.dns).toEqual({
+      hostName: 'vm1',
+      nameservers: ['10.10.10.10', '10.10.10.11'],
+    });
+  });
+
+  it('takes the spec’s host name, domain, DNS, addresses (sorted) and DHCP', async () => {
+    const f = await setup(SUPERVISOR_DNS);
+    const vm = await f.create('vm1', {
+      // The VM's own DNS needs a guest customization (the webhook's rule).
+      bootstrap: { linuxPrep: { hardwareClockIsUTC: true } },
+      network: {
+        hostName: 'web',
+        domainName: 'example.com',
+        nameservers: ['1.1.1.1'],
+        searchDomains: ['example.com'],
+        interfaces: [
+          { name: 'eth0', addresses: ['192.168.5.9/24', '192.168.5.7/24'], gateway4: '192.168.5.1' },
+          { name: 'eth1', dhcp4: true },
+        ],
+      },
+    });
+    expect(vm.status?.network?.config).toEqual({
+      dns: {
+        hostName: 'web',
+        domainName: 'example.com',
+        nameservers: ['1.1.1.1'],
+        searchDomains: ['example.com'],
+      },
+      interfaces: [
+        { name: 'eth0', ip: { addresses: ['192.168.5.7/24', '192.168.5.9/24'], gateway4: '192.168.5.1' } },
+        // DHCP asked of an interface net-operator gave an address from its pool: both told.
+        {
+          name: 'eth1',
+          ip: {
+            addresses: [expect.stringMatching(/^10\.0\.\d+\.\d+\/24$/)],
+            gateway4: expect.stringMatching(/^10\.0\.\d+\.1$/),
+            dhcp: { ip4: { enabled: true } },
+          },
+        },
+      ],
+    });
+    // v1alpha2 has no domain name there.
+    expect((await get(f, 'vm1', V2)).status?.network?.config?.dns).toEqual({
+      hostName: 'web',
+      nameservers: ['1.1.1.1'],
+      searchDomains: ['example.com'],
+    });
+  });
+
+  it('stays when the VM powers off, and follows a changed DNS at the next update', async () => {
+    const f = await setup(SUPERVISOR_DNS);
+    const on = await f.create('vm1');
+    const told = on.status?.network?.config;
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    const off = await get(f, 'vm1');
+    expect(off.status?.powerState).toBe('PoweredOff');
+    expect(off.status?.network).toEqual({ config: told });
+    await f.kube.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE, name: NETWORK_CONFIG_MAP },
+      { data: { nameservers: '10.20.0.2' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect((await get(f, 'vm1')).status?.network?.config?.dns?.nameservers).toEqual(['10.20.0.2']);
+  });
+
+  it('keeps what it had while the Supervisor’s DNS still holds the installer’s placeholder', async () => {
+    const f = await setup(SUPERVISOR_DNS);
+    const vm = await f.create('vm1');
+    const told = vm.status?.network?.config;
+    await f.kube.patch(
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE, name: NETWORK_CONFIG_MAP },
+      { data: { nameservers: '<worker_dns>' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    const after = await get(f, 'vm1');
+    expect(after.status?.network?.config).toEqual(told);
+    expect(after.status?.powerState).toBe('PoweredOn');
+  });
+});
