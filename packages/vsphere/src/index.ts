@@ -77,7 +77,7 @@ export type {
   OvfCaptureSpec,
 } from './library/content-library.js';
 export { CAPTURE_DESCRIPTION_ID, capturedItemId } from './library/content-library.js';
-export type { DeployConfig, DeploySpec } from './library/deploy.js';
+export type { DeployConfig, DeploySpec, DiskProvisioning } from './library/deploy.js';
 export { libraryFileUri } from './library/lookup.js';
 export type {
   OvfDescriptor,

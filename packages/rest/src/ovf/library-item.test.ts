@@ -204,4 +204,29 @@ describe('OVF library items, /api', () => {
     });
     expect(refused.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
   });
+
+  it('deploys the disks as storage_provisioning says: thin, lazily zeroed thick or eagerly zeroed thick', async () => {
+    const { send, lib, pool, vsphere } = await session();
+    const created = await send('POST', '/api/vcenter/ovf/library-item', { body: capture(lib, 'tpl') });
+    const item = (created.json as { ovf_library_item_id: string }).ovf_library_item_id;
+    const backings = async (storage_provisioning: string) => {
+      const deployed = await send('POST', `/api/vcenter/ovf/library-item/${item}?action=deploy`, {
+        body: JSON.stringify({
+          target: { resource_pool_id: pool },
+          deployment_spec: { name: storage_provisioning, storage_provisioning },
+        }),
+      });
+      const vm = (deployed.json as { resource_id: { id: string } }).resource_id.id;
+      const disks = (vsphere.store.get(vm) as VmRecord).config.devices.filter(
+        (d) => d._type === 'VirtualDisk',
+      );
+      return disks.map((d) => {
+        const { thinProvisioned, eagerlyScrub } = d.backing as Record<string, boolean>;
+        return { thinProvisioned, eagerlyScrub };
+      });
+    };
+    expect(await backings('thin')).toEqual([{ thinProvisioned: true, eagerlyScrub: false }]);
+    expect(await backings('thick')).toEqual([{ thinProvisioned: false, eagerlyScrub: false }]);
+    expect(await backings('eagerZeroedThick')).toEqual([{ thinProvisioned: false, eagerlyScrub: true }]);
+  });
 });

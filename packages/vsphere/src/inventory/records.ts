@@ -666,6 +666,17 @@ export interface StoragePolicyRecord extends StoredRecord {
   /** Outside the inventory tree. */
   readonly parent?: undefined;
   readonly description: string;
+  /** What it requires of the storage it places objects on (none when absent). */
+  readonly rules?: StoragePolicyRules;
+}
+
+/** A storage policy's rules, the capabilities of its requirements that the model knows. */
+export interface StoragePolicyRules {
+  /**
+   * vSAN's object space reservation (capability `VSAN.proportionalCapacity`): the percentage
+   * of each object's size reserved when it is provisioned, 0 (thin) to 100 (thick).
+   */
+  readonly proportionalCapacity?: number;
 }
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isDisk, nicNetwork } from '../inventory/devices.js';
 import type {
   DatastoreRecord,
+  Device,
   HostRecord,
   InventoryRecord,
   NetworkRecord,
@@ -358,12 +359,19 @@ describe('deployment failures', () => {
     );
   });
 
-  it('ends in InsufficientResourcesFault when the datastore cannot hold the disks', async () => {
-    const { vsphere, ds, item, target, failsWith } = setup();
-    vsphere.store.transact((tx) => tx.put({ ...ds, capacity: ds.used + GIB }));
-    const before = snapshot(vsphere);
-    await failsWith(vsphere.library.deploy(item, target), { _type: 'InsufficientResourcesFault' }, before);
-  });
+  it.each([undefined, 'thick', 'eagerZeroedThick'] as const)(
+    'ends in InsufficientResourcesFault when the datastore cannot hold %s disks',
+    async (storageProvisioning) => {
+      const { vsphere, ds, item, target, failsWith } = setup();
+      vsphere.store.transact((tx) => tx.put({ ...ds, capacity: ds.used + GIB }));
+      const before = snapshot(vsphere);
+      const task = vsphere.library.deploy(item, {
+        ...target,
+        ...(storageProvisioning && { storageProvisioning }),
+      });
+      await failsWith(task, { _type: 'InsufficientResourcesFault' }, before);
+    },
+  );
 
   it('overcommits the datastore with thin disks, as thin provisioning allows', async () => {
     const { vsphere, ds, item, target, run } = setup();
@@ -375,6 +383,26 @@ describe('deployment failures', () => {
     const after = vsphere.store.get(ds.id) as DatastoreRecord;
     expect(after.used).toBeGreaterThan(after.capacity);
   });
+
+  it.each([
+    [undefined, { thinProvisioned: false, eagerlyScrub: false }],
+    ['thick', { thinProvisioned: false, eagerlyScrub: false }],
+    ['eagerZeroedThick', { thinProvisioned: false, eagerlyScrub: true }],
+    ['thin', { thinProvisioned: true, eagerlyScrub: false }],
+  ] as const)(
+    'gives %s disks their backing and charges the datastore their capacity',
+    async (storageProvisioning, backing) => {
+      const { vsphere, ds, item, target, run } = setup();
+      const ref = await run(
+        vsphere.library.deploy(item, { ...target, ...(storageProvisioning && { storageProvisioning }) }),
+      );
+      // What SOAP clients read: the hardware's disks.
+      const disks = vsphere.read<Device[]>(ref.value, 'config.hardware.device').filter(isDisk);
+      expect(disks.map((d) => d.backing)).toEqual([expect.objectContaining(backing)]);
+      const capacity = disks.reduce((sum, d) => sum + (d.capacityInBytes as number), 0);
+      expect((vsphere.store.get(ds.id) as DatastoreRecord).used).toBe(ds.used + capacity);
+    },
+  );
 
   it('refuses a folder that holds no VMs or sits in another datacenter at once', () => {
     const { vsphere, at, item, target } = setup({ inventory: { dc: 2 } });

@@ -7,6 +7,7 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
+import { isDisk } from '../inventory/devices.js';
 import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
@@ -48,16 +49,19 @@ export interface DeploySpec {
   annotation?: string;
   /**
    * How the disks are provisioned (vAPI's `storage_provisioning`; default thick, as the
-   * descriptors name no format). Thin disks may overcommit the datastore, as in vSphere;
-   * thick ones must fit in its free space.
+   * descriptors name no format): `thin`, `thick` (lazily zeroed) or `eagerZeroedThick`. Thin
+   * disks may overcommit the datastore, as in vSphere; thick ones must fit in its free space.
    */
-  storageProvisioning?: 'thin' | 'thick' | 'eagerZeroedThick';
+  storageProvisioning?: DiskProvisioning;
   /**
    * What the deployed VM gets instead of the descriptor's, as a configuration spec passed
    * with the deployment does (vm-operator sizes a VM from its class this way).
    */
   config?: DeployConfig;
 }
+
+/** vcenter.ovf.DiskProvisioningType */
+export type DiskProvisioning = 'thin' | 'thick' | 'eagerZeroedThick';
 
 export interface DeployConfig {
   numCPU?: number;
@@ -90,8 +94,8 @@ interface Target {
   host?: HostRecord;
   datastore?: DatastoreRecord;
   networks: ReadonlyMap<string, string>;
-  /** Thin disks: the datastore may be overcommitted. */
-  thin: boolean;
+  /** Thin disks may overcommit the datastore; thick ones are allocated, eagerly zeroed or not. */
+  provisioning: DiskProvisioning;
   /** The NICs of `spec.config.nics`, resolved to network ids. */
   nics?: readonly { network: string; macAddress?: string }[];
 }
@@ -120,6 +124,14 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
   if (extraConfig.length > 0) out.extraConfig = extraConfig;
   if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
+};
+
+/** The VM with its (thick) disks zeroed when made: their backings eagerly scrubbed. */
+const eagerlyZeroed = (vm: VmRecord): VmRecord => {
+  const devices = mapped(vm.config.devices, (d) =>
+    isDisk(d) ? Object.assign({}, d, { backing: Object.assign({}, d.backing, { eagerlyScrub: true }) }) : d,
+  );
+  return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
 };
 
 /** The guest OS a deployed VM runs: the one its config asks for, else its descriptor's. */
@@ -192,7 +204,7 @@ export const deployOperations = (m: Model) => {
       folder,
       pool,
       networks,
-      thin: spec.storageProvisioning === 'thin',
+      provisioning: spec.storageProvisioning ?? 'thick',
       ...(nics ? { nics } : {}),
       ...(spec.host === undefined ? {} : { host: m.lookup<HostRecord>(spec.host, 'HostSystem') }),
       ...(spec.datastore === undefined
@@ -237,7 +249,7 @@ export const deployOperations = (m: Model) => {
     if (!ds || !host.datastores.includes(ds.id) || !ds.accessible)
       throw faults.invalidArgument('deployment_spec.default_datastore_id');
     const bytes = t.ovf.disks.reduce((sum, d) => sum + d.capacityKB * KB, 0);
-    if (!t.thin && ds.used + bytes > ds.capacity)
+    if (t.provisioning !== 'thin' && ds.used + bytes > ds.capacity)
       throw faults.insufficientResources(`Insufficient disk space on datastore '${ds.name}'.`);
     return ds;
   };
@@ -299,7 +311,7 @@ export const deployOperations = (m: Model) => {
             memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
             ...configOverrides(spec.config, ovf, t.nics),
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
-            thinProvisioned: t.thin,
+            thinProvisioned: t.provisioning === 'thin',
             version: spec.config?.version ?? ovf.hardwareVersion,
             firmware: spec.config?.firmware ?? ovf.firmware,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
@@ -307,7 +319,8 @@ export const deployOperations = (m: Model) => {
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
           });
-          putVm(tx, freshlyBooted(m, customized(vm, spec.config?.customization)));
+          const made = t.provisioning === 'eagerZeroedThick' ? eagerlyZeroed(vm) : vm;
+          putVm(tx, freshlyBooted(m, customized(made, spec.config?.customization)));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.

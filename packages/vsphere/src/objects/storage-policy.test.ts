@@ -36,6 +36,26 @@ describe('storage policies', () => {
     expect(policies.list().map((p) => p.name)).toEqual(['gold']);
   });
 
+  it("keeps a policy's object space reservation, and refuses one that is no percentage", () => {
+    const vsphere = new VSphere({ seed: 1 });
+    const policies = vsphere.storagePolicies;
+    const thick = policies.create('thick', '', { proportionalCapacity: 100 });
+    const plain = policies.create('plain');
+    expect(policies.rulesOf(thick)).toEqual({ proportionalCapacity: 100 });
+    expect([policies.rulesOf(plain), policies.rulesOf('no-such-policy'), policies.rulesOf('vm-20')]).toEqual([
+      {},
+      {},
+      {},
+    ]);
+    for (const proportionalCapacity of [-1, 101, 2.5, '100' as unknown as number])
+      expect(() => policies.create('odd', '', { proportionalCapacity })).toThrow(
+        expect.objectContaining({
+          fault: { _type: 'InvalidArgument', invalidProperty: 'rules.proportionalCapacity' },
+        }),
+      );
+    expect(policies.find('odd')).toBeUndefined();
+  });
+
   it('passes the interception point, and saves and loads with the model', () => {
     const vsphere = new VSphere({ seed: 1 });
     vsphere.interceptor.add({
@@ -46,10 +66,11 @@ describe('storage policies', () => {
     expect(() => vsphere.storagePolicies.create('gold')).toThrow(
       expect.objectContaining({ name: 'SystemError' }),
     );
-    const gold = vsphere.storagePolicies.create('gold');
+    const gold = vsphere.storagePolicies.create('gold', '', { proportionalCapacity: 0 });
     const saved = serializeState(vsphere);
     const loaded = new VSphere({ state: parseState(saved) });
     expect(loaded.storagePolicies.list()).toEqual([{ policy: gold, name: 'gold', description: '' }]);
+    expect(loaded.storagePolicies.rulesOf(gold)).toEqual({ proportionalCapacity: 0 });
     expect(serializeState(loaded)).toBe(saved);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * VM storage policies (vcenter.storage.policies): the profiles of vCenter's policy service
  * that provisioning names by id. The model keeps those made through it, each a record with a
- * UUID id, a name no other policy has, and a description; a Supervisor makes one for each
- * storage class it prepares, whose `storagePolicyID` names it.
+ * UUID id, a name no other policy has, a description and the rules it was made with (vSAN's
+ * object space reservation, which vm-operator reads to provision a VM's disks); a Supervisor
+ * makes one for each storage class it prepares, whose `storagePolicyID` names it.
  */
 import { faults } from '../faults.js';
-import type { StoragePolicyRecord } from '../inventory/records.js';
+import type { StoragePolicyRecord, StoragePolicyRules } from '../inventory/records.js';
 import type { Model } from '../model.js';
 
 /** vcenter.storage.policies.Summary */
@@ -14,6 +15,12 @@ export interface StoragePolicySummary {
   name: string;
   description: string;
 }
+
+const NO_RULES: StoragePolicyRules = Object.freeze({});
+
+/** A percentage of an object's size. */
+const isPercent = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
 
 const summaryOf = (r: StoragePolicyRecord): StoragePolicySummary => ({
   policy: r.id,
@@ -24,14 +31,29 @@ const summaryOf = (r: StoragePolicyRecord): StoragePolicySummary => ({
 export const storagePolicyOperations = (m: Model) => {
   const all = () => m.store.ofKind<StoragePolicyRecord>('StoragePolicy');
   return {
-    /** A new policy; its name must be a text no other policy has (AlreadyExists). Returns its id. */
-    create(name: string, description = ''): string {
+    /**
+     * A new policy; its name must be a text no other policy has (AlreadyExists). Its rules
+     * (none by default) are kept as given. Returns its id.
+     */
+    create(name: string, description = '', rules: StoragePolicyRules = NO_RULES): string {
       return m.call({ method: 'vcenter.storage.policies.create' }, (tx) => {
         if (typeof name !== 'string' || name.trim() === '') throw faults.invalidArgument('name');
         if (typeof description !== 'string') throw faults.invalidArgument('description');
+        const { proportionalCapacity } = rules;
+        if (proportionalCapacity !== undefined && !isPercent(proportionalCapacity))
+          throw faults.invalidArgument('rules.proportionalCapacity');
         for (const r of all()) if (r.name === name) throw faults.alreadyExists(name);
         const id = m.random.uuid();
-        const record: StoragePolicyRecord = { id, kind: 'StoragePolicy', name, description };
+        const record: StoragePolicyRecord =
+          proportionalCapacity === undefined
+            ? { id, kind: 'StoragePolicy', name, description }
+            : {
+                id,
+                kind: 'StoragePolicy',
+                name,
+                description,
+                rules: Object.freeze({ proportionalCapacity }),
+              };
         return tx.put(record).id;
       });
     },
@@ -39,6 +61,15 @@ export const storagePolicyOperations = (m: Model) => {
     /** vcenter.storage.policies.list: every policy, oldest first. */
     list(): StoragePolicySummary[] {
       return m.call({ method: 'vcenter.storage.policies.list' }, () => [...all()].map(summaryOf));
+    },
+
+    /**
+     * The rules of the policy of this id: none for an id no policy has, as the policy service
+     * retrieves nothing for one. The stored rules themselves (a lookup, for every deployment).
+     */
+    rulesOf(id: string): StoragePolicyRules {
+      const record = m.store.get(id) as StoragePolicyRecord | undefined;
+      return (record?.kind === 'StoragePolicy' && record.rules) || NO_RULES;
     },
 
     /** The id of the policy of this name, if any. */

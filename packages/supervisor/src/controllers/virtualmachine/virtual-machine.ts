@@ -132,6 +132,7 @@ import {
   type Resolved,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
+import { provisioningOf } from './provisioning.js';
 import { readinessVerdict } from './readiness.js';
 import {
   applySnapshotTree,
@@ -217,16 +218,6 @@ function configurationError<T>(make: () => T): T {
     throw updateFailed((error as Error).message);
   }
 }
-
-const PROVISIONING: Readonly<Record<string, 'thin' | 'thick' | 'eagerZeroedThick'>> = {
-  Thin: 'thin',
-  Thick: 'thick',
-  ThickEagerZero: 'eagerZeroedThick',
-};
-
-/** vm-operator's default disk provisioning: `spec.advanced.defaultVolumeProvisioningMode`, else thin. */
-const provisioningOf = (vm: VirtualMachine) =>
-  PROVISIONING[vm.spec?.advanced?.defaultVolumeProvisioningMode ?? ''] ?? 'thin';
 
 /** What stands for the Supervisor's DNS once its ConfigMap failed to read: nothing of it is used. */
 const NO_GLOBAL_DNS: GlobalDns = { nameservers: [], searchDomains: [] };
@@ -624,9 +615,9 @@ export function startVirtualMachineController(
               name: vm.metadata.name as string,
               folder: target.folder,
               pool: target.pool,
-              // vm-operator's images deploy thin unless the VM asks otherwise, so a namespace of
-              // many VMs overcommits its datastore.
-              storageProvisioning: provisioningOf(vm),
+              // vm-operator's images deploy thin unless the VM or its storage policy asks
+              // otherwise, so a namespace of many VMs overcommits its datastore.
+              storageProvisioning: provisioningOf(vm, kube.direct, vsphere),
               // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
               powerOn,
               config,
