@@ -17,6 +17,16 @@ export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 /** Any annotation with this prefix holds the VM's power-on. */
 export const POWER_ON_CHECK_PREFIX = 'poweron.check.vmoperator.vmware.com/';
 
+/** The vm-operator build a VM was made by, as its mutating webhook records it on create. */
+export const CREATED_AT_BUILD_VERSION_ANNOTATION = 'vmoperator.vmware.com/created-at-build-version';
+/** The storage schema version (the hub) a VM was made at, recorded beside its build. */
+export const CREATED_AT_SCHEMA_VERSION_ANNOTATION = 'vmoperator.vmware.com/created-at-schema-version';
+/**
+ * The build the simulator records: vm-operator's version of a build of its main branch, which
+ * carries no release (the simulator follows its main branch, v1alpha6 its hub).
+ */
+export const VM_OPERATOR_BUILD_VERSION = 'v0.0.0';
+
 /** CAPV's annotation: the cluster module group (of the VM's resource policy) the VM belongs to. */
 export const CLUSTER_MODULE_GROUP_ANNOTATION = 'vsphere-cluster-module-group';
 /** The module the VM was added to, as vm-operator records it once it has. */

@@ -1,6 +1,6 @@
 /**
  * VirtualMachine defaulting as vm-operator's mutation webhook does it on
- * create: power state, power op modes, instance and BIOS UUIDs (cloud-init
+ * create: the build and schema it is made at (annotations), power state, power op modes, instance and BIOS UUIDs (cloud-init
  * instanceID follows the BIOS UUID), an eth0 on the namespace's default
  * network, and `spec.imageName` resolved to `spec.image` (vm-operator's
  * `ResolveImageNameOnCreate`) from the images the caller hands over.
@@ -8,6 +8,12 @@
 
 import { getOrInsert, uuidV4 } from '@vsim/vsphere';
 import { clone, nanoTimestamp } from '../store/meta.js';
+import {
+  CREATED_AT_BUILD_VERSION_ANNOTATION,
+  CREATED_AT_SCHEMA_VERSION_ANNOTATION,
+  VM_OPERATOR_BUILD_VERSION,
+} from './annotations.js';
+import { HUB_VERSION } from './conversion/engine.js';
 import type {
   ClusterVirtualMachineImage,
   PartialObjectRef,
@@ -73,6 +79,10 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   out.spec = spec;
 
   const annotations = out.metadata.annotations ?? {};
+  // vm-operator's SetCreatedAtAnnotations, over whatever the creator wrote there.
+  annotations[CREATED_AT_BUILD_VERSION_ANNOTATION] = VM_OPERATOR_BUILD_VERSION;
+  annotations[CREATED_AT_SCHEMA_VERSION_ANNOTATION] = HUB_VERSION;
+  out.metadata.annotations = annotations;
   if (!spec.network?.disabled && (spec.network?.interfaces ?? []).length === 0 && ctx.defaultNetwork) {
     if (annotations[NO_DEFAULT_NIC_ANNOTATION] === undefined) {
       spec.network =

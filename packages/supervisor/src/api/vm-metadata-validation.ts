@@ -14,6 +14,8 @@
 
 import {
   CLUSTER_MODULE_GROUP_ANNOTATION,
+  CREATED_AT_BUILD_VERSION_ANNOTATION,
+  CREATED_AT_SCHEMA_VERSION_ANNOTATION,
   DELETE_CHECK_PREFIX,
   PAUSED_LABEL,
   POWER_ON_CHECK_PREFIX,
@@ -34,10 +36,7 @@ const ADMIN_ANNOTATIONS = [
   'mgmt.proxy.vmware.com/allowlist',
 ];
 /** vm-operator's mutating webhook sets these on create: afterwards, only privileged accounts change them. */
-const CREATION_ANNOTATIONS = [
-  'vmoperator.vmware.com/created-at-build-version',
-  'vmoperator.vmware.com/created-at-schema-version',
-];
+const CREATION_ANNOTATIONS = [CREATED_AT_BUILD_VERSION_ANNOTATION, CREATED_AT_SCHEMA_VERSION_ANNOTATION];
 
 const NOT_FOR_NON_ADMINS = 'modifying this annotation is not allowed for non-admin users';
 const LABEL_NOT_FOR_NON_ADMINS = 'modifying this label is not allowed for non-admin users';

@@ -50,6 +50,17 @@ describe('defaulting', () => {
     expect(out.spec?.network?.interfaces).toEqual([{ name: 'eth0', network }]);
   });
 
+  it('records the build and schema the VM is made at, over what its creator wrote', () => {
+    const given = vm();
+    given.metadata.annotations = { 'vmoperator.vmware.com/created-at-build-version': 'v9', keep: 'me' };
+    const out = defaultVirtualMachineOnCreate(given, { random: seeded(1) });
+    expect(out.metadata.annotations).toEqual({
+      'vmoperator.vmware.com/created-at-build-version': 'v0.0.0',
+      'vmoperator.vmware.com/created-at-schema-version': 'v1alpha6',
+      keep: 'me',
+    });
+  });
+
   it('is reproducible with the same seed and keeps given values', () => {
     const a = defaultVirtualMachineOnCreate(vm(), { random: seeded(7) });
     const b = defaultVirtualMachineOnCreate(vm(), { random: seeded(7) });
