@@ -184,7 +184,7 @@ describe('POST /vcenter/vm', () => {
     expect(count()).toBe(before);
   });
 
-  it('refuses a missing placement, unknown ids and a taken name as vCenter does, making nothing', async () => {
+  it('refuses a missing placement, unknown ids, an unknown guest OS and a taken name as vCenter does, making nothing', async () => {
     const { send, vsphere } = await loggedIn();
     const count = () => [...vsphere.store.ofKind('VirtualMachine')].length;
     const before = count();
@@ -210,6 +210,9 @@ describe('POST /vcenter/vm', () => {
     expect(noNic.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
     const wrongHost = await create({ guest_OS: 'OTHER', placement: { ...placement, host: 'host-13' } });
     expect(wrongHost.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    // A GuestOS no host knows: CreateVM_Task's InvalidArgument on configSpec.guestId.
+    const guest = await create({ guest_OS: 'NOT_AN_OS_64', placement });
+    expect(guest).toMatchObject({ status: 400, json: { error_type: 'INVALID_ARGUMENT' } });
     const taken = await create({ name: 'DC0_H0_VM0', guest_OS: 'OTHER', placement });
     expect(taken).toMatchObject({ status: 400, json: { error_type: 'ALREADY_EXISTS' } });
     expect(count()).toBe(before);

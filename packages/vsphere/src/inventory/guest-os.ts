@@ -1,4 +1,5 @@
 /** The guest operating systems the model names: their ids, full names and families. */
+import { GUEST_OS_IDENTIFIERS } from '../generated/guest-os-identifiers.js';
 
 const GUEST_FULL_NAMES: Record<string, string> = {
   otherGuest: 'Other (32-bit)',
@@ -19,6 +20,15 @@ export const guestFullName = (guestId: string): string => GUEST_FULL_NAMES[guest
 
 /** Every guest id the model has a name for. */
 export const GUEST_IDS: readonly string[] = Object.keys(GUEST_FULL_NAMES);
+
+/**
+ * The guest ids a host accepts in a VM's configuration: vim25's VirtualMachineGuestOsIdentifier
+ * (generated from the API's bindings, which stop at 7.0) and the newer ones the model names.
+ * A set: every create or reconfigure that names a guest id asks it.
+ */
+const KNOWN_GUEST_IDS: ReadonlySet<string> = new Set([...GUEST_OS_IDENTIFIERS, ...GUEST_IDS]);
+
+export const isKnownGuestId = (guestId: string): boolean => KNOWN_GUEST_IDS.has(guestId);
 
 /** The family of a guest id, as vCenter groups them. */
 export const guestFamily = (guestId: string): string =>

@@ -39,6 +39,7 @@ import {
   applyConfigSpec,
   bootOptionsAfter,
   checkFirmware,
+  checkGuestId,
   checkHardware,
   type VmConfigSpec,
 } from './vm-config-spec.js';
@@ -185,6 +186,7 @@ const createdVm = (
   const numCoresPerSocket = spec.numCoresPerSocket ?? 1;
   const memoryMB = spec.memoryMB ?? 32;
   checkHardware(numCPU, numCoresPerSocket, memoryMB);
+  if (spec.guestId) checkGuestId(spec.guestId);
   const guestId = spec.guestId ?? 'otherGuest';
   const base = newVmRecord(m, tx, {
     name,

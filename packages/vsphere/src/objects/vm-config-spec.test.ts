@@ -277,6 +277,35 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     expect(get().config).toBe(vm.config);
   });
 
+  it('refuses a guest id the host does not know with InvalidArgument on configSpec.guestId, in a create and a clone too', async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    const refused = { fault: { _type: 'InvalidArgument', invalidProperty: 'configSpec.guestId' } };
+    await expect(reconfigure({ guestId: 'invalid-guest-id', annotation: 'x' })).rejects.toMatchObject(
+      refused,
+    );
+    expect(get().config).toBe(vm.config);
+    const spec = { name: 'guest', files: { vmPathName: '[LocalDS_0]' } };
+    await expect(
+      run(vsphere.vm.create(vm.parent as string, { ...spec, guestId: 'ubuntu' }, vm.pool as string)),
+    ).rejects.toMatchObject(refused);
+    const clone = { location: {}, powerOn: false, template: false, config: { guestId: 'Ubuntu64Guest' } };
+    await expect(run(vsphere.vm.clone(vm.id, vm.parent as string, 'copy', clone))).rejects.toMatchObject(
+      refused,
+    );
+    // vim25's enum, and the newer ids the model names.
+    for (const guestId of ['crxPod1Guest', 'otherGuest64', 'windows11_64Guest']) {
+      await reconfigure({ guestId });
+      expect(get().config.guestId).toBe(guestId);
+    }
+    const ref = await run(
+      vsphere.vm.create(vm.parent as string, { ...spec, guestId: 'rhel9_64Guest' }, vm.pool as string),
+    );
+    expect(get(ref.value).config).toMatchObject({
+      guestId: 'rhel9_64Guest',
+      guestFullName: 'Red Hat Enterprise Linux 9 (64-bit)',
+    });
+  });
+
   it('renames a VM, but not onto the name of another entity in its folder', async () => {
     const { get, reconfigure } = setup();
     await reconfigure({ name: 'renamed' });

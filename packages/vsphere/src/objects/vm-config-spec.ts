@@ -4,7 +4,7 @@
  * changes it carries are applied by ./vm-devices.ts.
  */
 import { faults } from '../faults.js';
-import { guestFullName } from '../inventory/guest-os.js';
+import { guestFullName, isKnownGuestId } from '../inventory/guest-os.js';
 import type {
   OptionValue,
   ScheduledHardwareUpgrade,
@@ -63,6 +63,12 @@ export const checkHardware = (numCPU: number, cores: number, memoryMB: number): 
   if (!Number.isInteger(cores) || cores < 1 || numCPU % cores !== 0)
     throw faults.invalidArgument('numCoresPerSocket');
   if (!Number.isInteger(memoryMB) || memoryMB <= 0) throw faults.invalidArgument('memoryMB');
+};
+
+/** A guest id the host knows; vCenter refuses any other with InvalidArgument on `configSpec.guestId`. */
+export const checkGuestId = (guestId: string): string => {
+  if (!isKnownGuestId(guestId)) throw faults.invalidArgument('configSpec.guestId');
+  return guestId;
 };
 
 /** Sets the options given; an empty value removes its key. */
@@ -209,7 +215,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     changeVersion: nextChangeVersion(ctx.model, c),
   });
   if (spec.guestId) {
-    config.guestId = spec.guestId;
+    config.guestId = checkGuestId(spec.guestId);
     config.guestFullName = guestFullName(spec.guestId);
   }
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
