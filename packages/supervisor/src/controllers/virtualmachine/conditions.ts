@@ -24,6 +24,8 @@ export const CONDITION = {
   tools: 'VirtualMachineTools',
   guestCustomization: 'GuestCustomization',
   guestNetworkConfigSynced: 'VirtualMachineGuestNetworkConfigSynced',
+  // Written after a reconfigure that asked for a guest ID vSphere refused.
+  guestIdReconfigured: 'GuestIDReconfigured',
 } as const;
 
 export const REASON = {

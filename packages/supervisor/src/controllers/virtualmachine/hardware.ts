@@ -3,6 +3,7 @@ import {
   DEFAULT_BOOT_OPTIONS,
   type Device,
   diskBytes,
+  isVimFault,
   type VmConfigSpec,
   type VmRecord,
 } from '@vsim/vsphere';
@@ -10,6 +11,7 @@ import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { cdromChanges, cdromConnectionChanges, type IsoFileOf } from './cdrom.js';
+import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it. */
@@ -104,6 +106,56 @@ function addRunningChanges(spec: MutableSpec, vm: VirtualMachine, record: VmReco
     spec.changeTrackingEnabled = tracking;
   const boot = bootOptionsChange(vm, record.config.bootOptions, record.config.devices);
   if (boot) spec.bootOptions = boot;
+}
+
+/** The property vSphere's InvalidArgument names when it refuses a spec's guest ID. */
+const GUEST_ID_PROPERTY = 'configSpec.guestId';
+
+const NO_GUEST_ID_CONDITION = isAbsent(CONDITION.guestIdReconfigured);
+
+/** vm-operator's reading of a failed reconfigure: an InvalidArgument whose property is the guest ID. */
+const refusesGuestId = (fault: unknown): boolean =>
+  isVimFault(fault, 'InvalidArgument') &&
+  String(fault.fault.invalidProperty ?? '').includes(GUEST_ID_PROPERTY);
+
+/** Keeps a VM's GuestIDReconfigured condition as vm-operator does (see `guestIdConditions`). */
+export interface GuestIdConditions {
+  /** The verdict once a reconfigure of the VM ended (`fault`: why it failed); undefined when nothing changes. */
+  afterReconfigure(key: string, vm: VirtualMachine, spec: VmConfigSpec, fault: unknown): Verdict | undefined;
+  /** The verdict of an update of a VM powered on or off; undefined when nothing changes. */
+  onUpdate(key: string, vm: VirtualMachine, record: VmRecord): Verdict | undefined;
+  forget(key: string): void;
+}
+
+/**
+ * vm-operator's GuestIDReconfigured: False (`Invalid`) after a reconfigure that vSphere refused
+ * for the guest ID the spec asked for; removed after any other reconfigure, and by an update of
+ * a VM powered on or off whose spec asks for no guest ID. The VMs it was set on are remembered,
+ * so that the update of a VM without one costs nothing.
+ */
+export function guestIdConditions(): GuestIdConditions {
+  const refused = new Set<string>();
+  return {
+    afterReconfigure(key, vm, spec, fault) {
+      if (spec.guestId && refusesGuestId(fault)) {
+        refused.add(key);
+        const message = `The specified guest ID value is not supported: ${spec.guestId}`;
+        return isFalse(CONDITION.guestIdReconfigured, REASON.invalid, message);
+      }
+      refused.delete(key);
+      // A reconfigure is rare next to updates: reading the conditions here costs nothing.
+      return conditionOf(vm.status?.conditions, CONDITION.guestIdReconfigured)
+        ? NO_GUEST_ID_CONDITION
+        : undefined;
+    },
+    onUpdate(key, vm, record) {
+      if (refused.size === 0 || vm.spec?.guestID || record.powerState === 'suspended') return undefined;
+      return refused.delete(key) ? NO_GUEST_ID_CONDITION : undefined;
+    },
+    forget: (key) => {
+      refused.delete(key);
+    },
+  };
 }
 
 /** `bootDiskCapacity`, unless the VM boots from CD-ROMs (an ISO VM's boot disk is a claim's). */

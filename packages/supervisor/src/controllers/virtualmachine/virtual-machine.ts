@@ -113,6 +113,7 @@ import { networkConfigStatus } from './guest-network.js';
 import {
   type ClassSize,
   createHardwareVersion,
+  guestIdConditions,
   reconfiguration,
   reconfiguredBeforeFirstBoot,
   runningReconfiguration,
@@ -341,6 +342,7 @@ export function startVirtualMachineController(
     if (id !== undefined) byMoref.delete(id);
     deployed.delete(key);
     failures.delete(key);
+    guestIds.forget(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -689,6 +691,27 @@ export function startVirtualMachineController(
 
   // --- update path ---------------------------------------------------------------
 
+  const guestIds = guestIdConditions();
+
+  /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
+  const reconfigure = (key: string, record: VmRecord, spec: VmConfigSpec): Promise<void> => {
+    const ended = (fault: unknown) => {
+      const vm = storedVm(key);
+      const verdict = vm && guestIds.afterReconfigure(key, vm, spec, fault);
+      if (vm && verdict) writeVerdicts(vm, [verdict]);
+    };
+    return vsphere.vm
+      .reconfigure(record.id, spec)
+      .wait()
+      .then(
+        () => ended(undefined),
+        (fault: unknown) => {
+          ended(fault);
+          throw fault;
+        },
+      );
+  };
+
   /**
    * The VM's `status.network.config`, as vm-operator's update makes it from its bootstrap's
    * arguments; the one it had while its interfaces or the Supervisor's DNS cannot be read. The
@@ -746,7 +769,7 @@ export function startVirtualMachineController(
       }
       const spec = configurationError(() => reconfiguration(vm, record, size, isoFile));
       if (spec) {
-        track(key, vsphere.vm.reconfigure(record.id, spec).wait().then(resized));
+        track(key, reconfigure(key, record, spec).then(resized));
         return 'resize';
       }
       resized?.();
@@ -764,7 +787,7 @@ export function startVirtualMachineController(
         if (want !== 'PoweredOff') throw error;
       }
       if (spec) {
-        track(key, vsphere.vm.reconfigure(record.id, spec).wait());
+        track(key, reconfigure(key, record, spec));
         return 'resize';
       }
     }
@@ -860,7 +883,7 @@ export function startVirtualMachineController(
     const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
     const changed = wanted.filter((option) => has.get(option.key) !== option.value);
     if (changed.length === 0) return false;
-    track(key, vsphere.vm.reconfigure(record.id, { extraConfig: changed }).wait());
+    track(key, reconfigure(key, record, { extraConfig: changed }));
     return true;
   };
 
@@ -1089,6 +1112,8 @@ export function startVirtualMachineController(
         );
     }
     const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
+    const guestId = guestIds.onUpdate(key, vm, record);
+    if (guestId) verdicts.push(guestId);
     if (revert?.verdict) verdicts.push(revert.verdict);
     else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
       verdicts.push(NO_REVERT);
