@@ -424,6 +424,13 @@ describe('deployment failures', () => {
     await failsWith(task, fault, before);
   });
 
+  it('ends in InvalidArgument for a guest id in its configuration spec that no host knows', async () => {
+    const { vsphere, item, target, failsWith } = setup();
+    const before = snapshot(vsphere);
+    const task = vsphere.library.deploy(item, { ...target, config: { guestId: 'beos64Guest' } });
+    await failsWith(task, { _type: 'InvalidArgument', invalidProperty: 'configSpec.guestId' }, before);
+  });
+
   it('ends in InvalidState for a disconnected host', async () => {
     const { vsphere, at, item, target, failsWith } = setup();
     const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H1');

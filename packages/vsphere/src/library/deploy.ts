@@ -24,7 +24,7 @@ import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { chooseHost } from '../objects/drs-placement.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
-import { mergeExtraConfig } from '../objects/vm-config-spec.js';
+import { checkGuestId, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -136,7 +136,9 @@ const eagerlyZeroed = (vm: VmRecord): VmRecord => {
 
 /** The guest OS a deployed VM runs: the one its config asks for, else its descriptor's. */
 const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
-  if (config?.guestId) return { guestId: config.guestId, guestFullName: guestFullName(config.guestId) };
+  // The configuration spec is checked as a reconfiguration's is: an unknown guest id refused.
+  if (config?.guestId)
+    return { guestId: checkGuestId(config.guestId), guestFullName: guestFullName(config.guestId) };
   return ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {};
 };
 

@@ -87,6 +87,28 @@ describe('spec.guestID that vSphere refuses (GuestIDReconfigured)', () => {
     expect(f.error()).toBeUndefined();
   });
 
+  it('fails the create of a VM whose deployment names a guest ID vSphere refuses, until it is fixed', async () => {
+    const f = await setup();
+    await f.createVm('vm1', { guestID: 'invalid-guest-id' });
+    await f.settle();
+    const created = (await f.vm()).status?.conditions?.find((c) => c.type === 'VirtualMachineCreated');
+    expect(created).toMatchObject({
+      status: 'False',
+      message: expect.stringContaining('configSpec.guestId'),
+    });
+    expect([...f.vsphere.store.ofKind('VirtualMachine')].some((r) => r.name === 'vm1')).toBe(false);
+    // The webhook takes a new guest ID with the VM asked off; it is deployed with it, then powered on.
+    await f.patch({ spec: { guestID: 'ubuntu64Guest', powerState: 'PoweredOff' } });
+    await f.advance(60_000);
+    expect(await f.record()).toMatchObject({
+      powerState: 'poweredOff',
+      config: { guestId: 'ubuntu64Guest' },
+    });
+    await f.patch({ spec: { powerState: 'PoweredOn' } });
+    await f.settle();
+    expect((await f.record()).powerState).toBe('poweredOn');
+  });
+
   it('removes the condition after the next reconfigure, even one that leaves the guest alone', async () => {
     const f = await setup();
     await f.poweredOff();
