@@ -27,6 +27,9 @@ export const CREATED_AT_SCHEMA_VERSION_ANNOTATION = 'vmoperator.vmware.com/creat
  */
 export const VM_OPERATOR_BUILD_VERSION = 'v0.0.0';
 
+/** The vCenter managing a VM (its `about.instanceUuid`), as vm-operator records it on every reconcile. */
+export const MANAGER_ID_ANNOTATION = 'vmoperator.vmware.com/manager-id';
+
 /** CAPV's annotation: the cluster module group (of the VM's resource policy) the VM belongs to. */
 export const CLUSTER_MODULE_GROUP_ANNOTATION = 'vsphere-cluster-module-group';
 /** The module the VM was added to, as vm-operator records it once it has. */

@@ -108,6 +108,8 @@ describe('the VirtualMachine controller', () => {
     const vm = await getVm(f, 'vm1');
     expect(vm.metadata.finalizers).toEqual([VM_FINALIZER]);
     expect(vm.metadata.labels?.[ZONE_LABEL]).toBe(f.prepared.zone);
+    // Marked with its vCenter, as vm-operator marks every VM it reconciles.
+    expect(vm.metadata.annotations?.['vmoperator.vmware.com/manager-id']).toBe(f.vsphere.about.instanceUuid);
     for (const type of [
       CONDITION.classReady,
       CONDITION.imageReady,
@@ -337,6 +339,19 @@ describe('the VirtualMachine controller', () => {
     );
     await f.settle();
     expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it('marks a VM another vCenter managed with its own again', async () => {
+    const f = await setup();
+    const managerId = { 'vmoperator.vmware.com/manager-id': 'another-vcenter' };
+    await f.kube.create({
+      ...newVm(f, 'vm1'),
+      metadata: { name: 'vm1', namespace: 'ns1', annotations: managerId },
+    });
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(vm.metadata.annotations?.['vmoperator.vmware.com/manager-id']).toBe(f.vsphere.about.instanceUuid);
+    expect(vm.status?.powerState).toBe('PoweredOn');
   });
 
   it('leaves a paused VM alone', async () => {

@@ -45,6 +45,7 @@ import {
   CLUSTER_MODULE_UUID_ANNOTATION,
   DELETE_CHECK_PREFIX,
   hasAnnotationWithPrefix,
+  MANAGER_ID_ANNOTATION,
   PAUSED_ANNOTATION,
   POWER_ON_CHECK_PREFIX,
   ZONE_LABEL,
@@ -1279,14 +1280,25 @@ export function startVirtualMachineController(
   const withFinalizer = (vm: VirtualMachine, zone: string | undefined, resizeMark: string | undefined) => {
     const finalizers = vm.metadata.finalizers ?? [];
     const labels = vm.metadata.labels ?? {};
+    const annotations = vm.metadata.annotations ?? {};
     const needsZone = zone !== undefined && !labels[ZONE_LABEL];
-    if (finalizers.includes(VM_FINALIZER) && !needsZone && resizeMark === undefined) return vm;
+    // The vCenter managing the VM, as vm-operator reads it from its ServiceContent.
+    const managerId = vsphere.about.instanceUuid;
+    const needsManager = annotations[MANAGER_ID_ANNOTATION] !== managerId;
+    if (finalizers.includes(VM_FINALIZER) && !needsZone && !needsManager && resizeMark === undefined)
+      return vm;
     const metadata = merged(vm.metadata, {
       finalizers: finalizers.includes(VM_FINALIZER) ? finalizers : finalizers.concat(VM_FINALIZER),
     });
     if (needsZone) metadata.labels = merged(labels, { [ZONE_LABEL]: zone });
-    if (resizeMark !== undefined)
-      metadata.annotations = merged(vm.metadata.annotations ?? {}, { [LAST_RESIZED_ANNOTATION]: resizeMark });
+    // vm-operator marks the VM with its vCenter before it creates or updates it.
+    if (needsManager || resizeMark !== undefined)
+      metadata.annotations = merged(
+        annotations,
+        resizeMark === undefined
+          ? { [MANAGER_ID_ANNOTATION]: managerId }
+          : { [MANAGER_ID_ANNOTATION]: managerId, [LAST_RESIZED_ANNOTATION]: resizeMark },
+      );
     return write(asKube(merged(vm, { metadata })), 'main');
   };
 
