@@ -44,6 +44,17 @@ export interface InterfaceBootstrap {
   ipConfigs: IpConfig[];
 }
 
+/** The prefix lengths of the valid IPv4 masks (33 at most), parsed once: every VM's update reads one. */
+const MASK_PREFIXES = new Map<string, number>();
+const maskPrefix = (mask: string | undefined): number | undefined => {
+  if (mask === undefined) return undefined;
+  const known = MASK_PREFIXES.get(mask);
+  if (known !== undefined) return known;
+  const prefix = ipv4PrefixLength(mask);
+  if (prefix !== undefined) MASK_PREFIXES.set(mask, prefix);
+  return prefix;
+};
+
 /** net-operator's addresses (those of its static pools) with the VM spec's overrides on top. */
 export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBootstrap {
   const { spec, status } = nic;
@@ -58,7 +69,7 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
   const pooled = noIpam ? [] : reported.filter((ip) => modeOf(ip) === 'staticpool');
   let ipConfigs: IpConfig[] = pooled.map((ip) => {
     const ipv4 = ip.ipFamily === 'IPv4';
-    const prefix = ip.prefix ?? (ipv4 ? ipv4PrefixLength(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
+    const prefix = ip.prefix ?? (ipv4 ? maskPrefix(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
     return { cidr: `${ip.ip}/${prefix}`, ipv4, gateway: ip.gateway ?? '' };
   });
   let gateway4 = spec.gateway4 ?? '';
@@ -229,8 +240,9 @@ function dnsStatus(fields: {
   const out: VirtualMachineNetworkConfigDNSStatus = {};
   if (fields.hostName) out.hostName = fields.hostName;
   if (fields.domainName) out.domainName = fields.domainName;
-  if (fields.nameservers.length > 0) out.nameservers = fields.nameservers.slice();
-  if (fields.searchDomains.length > 0) out.searchDomains = fields.searchDomains.slice();
+  // The lists are shared, not copied: stored objects never change.
+  if (fields.nameservers.length > 0) out.nameservers = fields.nameservers as string[];
+  if (fields.searchDomains.length > 0) out.searchDomains = fields.searchDomains as string[];
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

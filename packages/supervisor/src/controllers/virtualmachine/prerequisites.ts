@@ -5,6 +5,7 @@
  * its condition; the VM is created only when all of them hold. Every object a check reads
  * is recorded as a dependency, so the VM is reconciled again when that object changes.
  */
+import { getOrInsert } from '@vsim/vsphere';
 import { V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION } from '../../api/annotations.js';
 import { writeFileContent } from '../../api/cloud-config.js';
 import type {
@@ -48,6 +49,8 @@ export interface Resolved {
   className?: string;
   itemId?: string;
   policy?: VirtualMachineSetResourcePolicy;
+  /** The storage policy the VM's storage class names (its `storagePolicyID` parameter), if any. */
+  storagePolicyId?: string;
   /** What the cloud-init bootstrap read from its Secrets. */
   bootstrapData?: BootstrapSecretData;
 }
@@ -367,7 +370,7 @@ function checkSysprep(
   return isTrue(CONDITION.bootstrapReady);
 }
 
-function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
+function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.storageClass;
   const namespace = vm.metadata.namespace as string;
   if (!name) {
@@ -381,7 +384,14 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine): Verdict {
         )
       : isTrue(CONDITION.storageReady);
   }
-  const storageClass = read.get('storage.k8s.io/v1', 'StorageClass', undefined, name);
+  const storageClass = read.get<{ parameters?: Record<string, string> }>(
+    'storage.k8s.io/v1',
+    'StorageClass',
+    undefined,
+    name,
+  );
+  const policyId = storageClass?.parameters?.storagePolicyID;
+  if (policyId) out.storagePolicyId = policyId;
   if (!storageClass)
     return isFalse(
       CONDITION.storageReady,
@@ -418,7 +428,7 @@ export function checkPrerequisites(
     checkImage(read, vm, resolved),
     checkPolicy(read, vm, resolved),
     bootstrap ? checkBootstrap(read, vm, resolved) : undefined,
-    checkStorage(read, vm),
+    checkStorage(read, vm, resolved),
   ].filter((v): v is Verdict => v !== undefined);
   return { verdicts, ready: verdicts.every((v) => v.status === 'True' || v.status === 'Absent'), resolved };
 }
@@ -429,11 +439,25 @@ export function checkPrerequisites(
  */
 export function globalDnsOf(read: DependencyReader): GlobalDns {
   const config = read.get<WithData>('v1', 'ConfigMap', VM_OPERATOR_NAMESPACE, NETWORK_CONFIG_MAP);
-  const words = (text: string | undefined) => text?.split(/\s+/).filter(Boolean) ?? [];
-  const nameservers = words(config?.data?.nameservers);
-  if (nameservers.length === 1 && nameservers[0] === '<worker_dns>')
+  if (!config) return NO_DNS;
+  const dns = getOrInsert(dnsOfConfigMaps, config, () => {
+    const words = (text: string | undefined) => Object.freeze(text?.split(/\s+/).filter(Boolean) ?? []);
+    return Object.freeze({
+      nameservers: words(config.data?.nameservers),
+      searchDomains: words(config.data?.searchsuffixes),
+    });
+  });
+  if (dns.nameservers.length === 1 && dns.nameservers[0] === '<worker_dns>')
     throw new Error(
       `no valid nameservers in ${NETWORK_CONFIG_MAP} ConfigMap. It still contains <worker_dns> key`,
     );
-  return { nameservers, searchDomains: words(config?.data?.searchsuffixes) };
+  return dns;
 }
+
+/** No DNS of the Supervisor's: no ConfigMap, or one that could not be read. */
+export const NO_DNS: GlobalDns = Object.freeze({
+  nameservers: Object.freeze([]),
+  searchDomains: Object.freeze([]),
+});
+/** The DNS of each version of the ConfigMap, read once: every VM's update reads it. */
+const dnsOfConfigMaps = new WeakMap<WithData, GlobalDns>();

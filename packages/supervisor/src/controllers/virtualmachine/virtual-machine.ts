@@ -129,8 +129,8 @@ import {
   checkPolicy,
   checkPrerequisites,
   type DependencyReader,
-  type GlobalDns,
   globalDnsOf,
+  NO_DNS,
   type Resolved,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
@@ -220,9 +220,6 @@ function configurationError<T>(make: () => T): T {
     throw updateFailed((error as Error).message);
   }
 }
-
-/** What stands for the Supervisor's DNS once its ConfigMap failed to read: nothing of it is used. */
-const NO_GLOBAL_DNS: GlobalDns = { nameservers: [], searchDomains: [] };
 
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
@@ -620,7 +617,7 @@ export function startVirtualMachineController(
               pool: target.pool,
               // vm-operator's images deploy thin unless the VM or its storage policy asks
               // otherwise, so a namespace of many VMs overcommits its datastore.
-              storageProvisioning: provisioningOf(vm, kube.direct, vsphere),
+              storageProvisioning: provisioningOf(vm, resolved.storagePolicyId, vsphere),
               // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
               powerOn,
               config,
@@ -732,7 +729,7 @@ export function startVirtualMachineController(
         return globalDnsOf(read);
       } catch {
         unreadable = true;
-        return NO_GLOBAL_DNS;
+        return NO_DNS;
       }
     });
     if (unreadable) return previous;
