@@ -19,20 +19,24 @@ import { type DependencyReader, VM_OPERATOR_API_VERSION } from './prerequisites.
 
 const ISO_BACKING = 'VirtualCdromIsoBackingInfo';
 
-/** The ISO file a CD-ROM's image names (its storage URI), or throws in vm-operator's words. */
-export interface IsoFileOf {
-  (image: VirtualMachineImageRef): string;
+/** What a VM's CD-ROMs are made from: their images' files, and whether the spec places them. */
+export interface CdromSources {
+  /** The ISO file a CD-ROM's image names (its storage URI), or throws in vm-operator's words. */
+  readonly fileOf: (image: VirtualMachineImageRef) => string;
   /** VMSharedDisks: each CD-ROM goes where its spec places it (`placedCdromChanges`). */
-  readonly sharedDisks?: boolean;
+  readonly placed: boolean;
 }
 
-/** The files of a VM without `spec.hardware`, which has no CD-ROMs to look them up for. */
-export const NO_ISO_FILES: IsoFileOf = () => {
-  throw new Error('a VM without spec.hardware has no CD-ROM images');
+/** The sources of a VM without `spec.hardware`, which has no CD-ROMs to look files up for. */
+export const NO_CDROM_SOURCES: CdromSources = {
+  fileOf: () => {
+    throw new Error('a VM without spec.hardware has no CD-ROM images');
+  },
+  placed: false,
 };
 
 /** vm-operator's `GetBackingFileNameByImageRef`: the image, ready and of an ISO, and its item's first file. */
-export function isoFileReader(read: DependencyReader, namespace: string, sharedDisks = false): IsoFileOf {
+export function cdromSources(read: DependencyReader, namespace: string, placed: boolean): CdromSources {
   const fileOf = (ref: VirtualMachineImageRef) => {
     const why = (problem: string) =>
       new Error(`error getting backing file name by image ref ${JSON.stringify(ref)}: ${problem}`);
@@ -54,7 +58,7 @@ export function isoFileReader(read: DependencyReader, namespace: string, sharedD
     if (!uri) throw why('no storage URI found in the content library item status');
     return uri;
   };
-  return Object.assign(fileOf, { sharedDisks });
+  return { fileOf, placed };
 }
 
 const isCdrom = (device: Device) => device._type === 'VirtualCdrom';
@@ -108,18 +112,18 @@ function connectionEdit(device: Device, wanted: Connection): VirtualDeviceConfig
 export function cdromChanges(
   vm: VirtualMachine,
   record: VmRecord,
-  isoFile: IsoFileOf,
+  sources: CdromSources,
 ): VirtualDeviceConfigSpec[] {
   const hardware = vm.spec?.hardware;
   if (!hardware) return [];
-  if (isoFile.sharedDisks) return placedCdromChanges(hardware, record, isoFile);
+  if (sources.placed) return placedCdromChanges(hardware, record, sources);
   const devices = record.config.devices;
   const poweredOn = record.powerState === 'poweredOn';
   const edits: VirtualDeviceConfigSpec[] = [];
   const missing: { file: string; connectable: Connection }[] = [];
   const expected = new Set<string>();
   for (const spec of hardware.cdrom ?? []) {
-    const file = isoFile(spec.image);
+    const file = sources.fileOf(spec.image);
     expected.add(file);
     const wanted = wantedConnection(spec, poweredOn);
     const existing = cdromOf(devices, file);
@@ -226,7 +230,7 @@ function missingControllers(hardware: VirtualMachineHardwareSpec, devices: reado
 function placedCdromChanges(
   hardware: VirtualMachineHardwareSpec,
   record: VmRecord,
-  isoFile: IsoFileOf,
+  sources: CdromSources,
 ): VirtualDeviceConfigSpec[] {
   const devices = record.config.devices;
   const controllerAdds = missingControllers(hardware, devices);
@@ -238,7 +242,7 @@ function placedCdromChanges(
   const edits: VirtualDeviceConfigSpec[] = [];
   const expected = new Set<string>();
   for (const spec of hardware.cdrom ?? []) {
-    const file = isoFile(spec.image);
+    const file = sources.fileOf(spec.image);
     expected.add(file);
     const existing = cdromOf(devices, file);
     if (existing) {
@@ -309,11 +313,11 @@ function goCdromSpec(spec: VirtualMachineCdromSpec): string {
 export function cdromConnectionChanges(
   vm: VirtualMachine,
   record: VmRecord,
-  isoFile: IsoFileOf,
+  sources: CdromSources,
 ): VirtualDeviceConfigSpec[] {
   const edits: VirtualDeviceConfigSpec[] = [];
   for (const spec of vm.spec?.hardware?.cdrom ?? []) {
-    const device = cdromOf(record.config.devices, isoFile(spec.image));
+    const device = cdromOf(record.config.devices, sources.fileOf(spec.image));
     if (!device) throw new Error(`no CD-ROM is found for image ref ${JSON.stringify(spec.image)}`);
     const edit = connectionEdit(device, wantedConnection(spec, record.powerState === 'poweredOn'));
     if (edit) edits.push(edit);

@@ -10,7 +10,7 @@ import {
 import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
-import { cdromChanges, cdromConnectionChanges, type IsoFileOf } from './cdrom.js';
+import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
@@ -57,7 +57,7 @@ export function reconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   size: ClassSize,
-  isoFile: IsoFileOf,
+  sources: CdromSources,
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
@@ -66,7 +66,7 @@ export function reconfiguration(
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
   const disk = bootDiskChange(vm, record.config.devices);
-  const devices = cdromChanges(vm, record, isoFile);
+  const devices = cdromChanges(vm, record, sources);
   if (disk) devices.unshift({ operation: 'edit', device: disk });
   if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
@@ -80,13 +80,13 @@ export function reconfiguration(
 export function runningReconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
-  isoFile: IsoFileOf,
+  sources: CdromSources,
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
   if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && !cdroms)
     return undefined;
   const spec: MutableSpec = {};
-  const edits = cdroms ? cdromConnectionChanges(vm, record, isoFile) : [];
+  const edits = cdroms ? cdromConnectionChanges(vm, record, sources) : [];
   if (edits.length > 0) spec.deviceChange = edits;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;

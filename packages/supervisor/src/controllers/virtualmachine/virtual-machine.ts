@@ -89,7 +89,7 @@ import {
   MEMBER_CONDITION,
 } from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
-import { isoFileReader, NO_ISO_FILES } from './cdrom.js';
+import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import {
   CONDITION,
@@ -756,16 +756,16 @@ export function startVirtualMachineController(
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
     // Only a VM with `spec.hardware` has CD-ROMs whose files are looked for.
-    const isoFile = vm.spec?.hardware
-      ? isoFileReader(read, vm.metadata.namespace as string, deps.capabilities?.vmSharedDisks === true)
-      : NO_ISO_FILES;
+    const cdroms = vm.spec?.hardware
+      ? cdromSources(read, vm.metadata.namespace as string, deps.capabilities?.vmSharedDisks === true)
+      : NO_CDROM_SOURCES;
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const spec = configurationError(() => reconfiguration(vm, record, size, isoFile));
+      const spec = configurationError(() => reconfiguration(vm, record, size, cdroms));
       if (spec) {
         track(key, reconfigure(key, record, spec).then(resized));
         return 'resize';
@@ -777,7 +777,7 @@ export function startVirtualMachineController(
       try {
         spec = configurationError(() =>
           state === 'poweredOn'
-            ? runningReconfiguration(vm, record, isoFile)
+            ? runningReconfiguration(vm, record, cdroms)
             : suspendedReconfiguration(vm, record),
         );
       } catch (error) {
