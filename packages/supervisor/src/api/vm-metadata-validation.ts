@@ -100,6 +100,22 @@ function zoneProblems(
  * The check annotations of one kind (`poweron.check...`, `delete.check...`): a DevOps user may
  * give a new VM power-on checks, and otherwise add, change or remove none.
  */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** The keys with the prefix, sorted; no list made for the many maps without one. */
+function keysWithPrefix(
+  map: Readonly<Record<string, string>> | undefined,
+  prefix: string,
+): readonly string[] {
+  let keys: string[] | undefined;
+  for (const key in map) {
+    if (!key.startsWith(prefix)) continue;
+    keys ??= [];
+    keys.push(key);
+  }
+  return keys ? keys.sort() : NO_KEYS;
+}
+
 function checkProblems(
   annotations: Readonly<Record<string, string>>,
   before: Readonly<Record<string, string>> | undefined,
@@ -108,11 +124,10 @@ function checkProblems(
 ): FieldError[] {
   const errors: FieldError[] = [];
   const path = (key: string) => `metadata.annotations.${key}`;
-  for (const key of Object.keys(before ?? {}).sort())
-    if (key.startsWith(prefix) && !(key in annotations))
+  for (const key of keysWithPrefix(before, prefix))
+    if (!(key in annotations))
       errors.push(forbidden(path(key), 'removing this annotation is restricted to privileged users'));
-  for (const key of Object.keys(annotations).sort()) {
-    if (!key.startsWith(prefix)) continue;
+  for (const key of keysWithPrefix(annotations, prefix)) {
     if (!before) {
       if (!mayAddOnCreate)
         errors.push(forbidden(path(key), 'adding this annotation is restricted to privileged users'));

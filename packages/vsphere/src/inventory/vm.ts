@@ -78,9 +78,14 @@ export const HOT_PLUG_MEMORY_INCREMENT_MB = 128;
 
 /** `vmx-19` → 19; undefined for a text that names no hardware version. */
 export const hardwareVersionNumber = (version: string | undefined): number | undefined => {
-  const match = version === undefined ? null : /^vmx-(\d+)$/.exec(version);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
+  if (version === undefined) return undefined;
+  // Read on every status sync of every VM: a match's array each time is garbage.
+  if (!HARDWARE_VERSION.test(version)) return undefined;
+  let number = 0;
+  for (let i = 4; i < version.length; i++) number = number * 10 + version.charCodeAt(i) - 48;
+  return number;
 };
+const HARDWARE_VERSION = /^vmx-\d+$/;
 
 /** A hardware version the simulated hosts run: `vmx-NN` up to the latest. */
 export const isSupportedHardwareVersion = (version: string): boolean =>

@@ -16,7 +16,7 @@ import type {
   VirtualMachineNetworkConfigInterfaceStatus,
   VirtualMachineNetworkConfigStatus,
 } from '../../api/types.js';
-import type { NicAddressing, NicIpConfig } from './network.js';
+import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
 /** A gateway of this value drops the one net-operator reported. */
@@ -55,6 +55,8 @@ const maskPrefix = (mask: string | undefined): number | undefined => {
   return prefix;
 };
 
+const NO_ROUTES: InterfaceBootstrap['routes'] = Object.freeze([]);
+
 /** net-operator's addresses (those of its static pools) with the VM spec's overrides on top. */
 export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): InterfaceBootstrap {
   const { spec, status } = nic;
@@ -64,14 +66,16 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
     (reported.some((ip) => ip.ipFamily === 'IPv4' && ip.ip !== '') ? 'staticpool' : 'dhcp');
   const v6Mode = status.ipv6AssignmentMode || 'none';
   const noIpam = v4Mode === 'none' && v6Mode === 'none';
-  const modeOf = (ip: NicIpConfig) =>
-    ip.ipFamily === 'IPv4' ? v4Mode : ip.ipFamily === 'IPv6' ? v6Mode : undefined;
-  const pooled = noIpam ? [] : reported.filter((ip) => modeOf(ip) === 'staticpool');
-  let ipConfigs: IpConfig[] = pooled.map((ip) => {
-    const ipv4 = ip.ipFamily === 'IPv4';
-    const prefix = ip.prefix ?? (ipv4 ? maskPrefix(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
-    return { cidr: `${ip.ip}/${prefix}`, ipv4, gateway: ip.gateway ?? '' };
-  });
+  // The static pool's addresses, in one loop: every VM's update pass reads them.
+  let ipConfigs: IpConfig[] = [];
+  if (!noIpam)
+    for (const ip of reported) {
+      const ipv4 = ip.ipFamily === 'IPv4';
+      const mode = ipv4 ? v4Mode : ip.ipFamily === 'IPv6' ? v6Mode : undefined;
+      if (mode !== 'staticpool') continue;
+      const prefix = ip.prefix ?? (ipv4 ? maskPrefix(ip.subnetMask) : undefined) ?? (ipv4 ? 32 : 128);
+      ipConfigs.push({ cidr: `${ip.ip}/${prefix}`, ipv4, gateway: ip.gateway ?? '' });
+    }
   let gateway4 = spec.gateway4 ?? '';
   let gateway6 = spec.gateway6 ?? '';
   if (spec.addresses?.length) {
@@ -105,7 +109,9 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
     searchDomains: spec.searchDomains?.length
       ? spec.searchDomains
       : (globalSearchDomains && network?.searchDomains) || [],
-    routes: (spec.routes ?? []).map((route) => ({ to: route.to, via: route.via, metric: route.metric })),
+    routes: spec.routes?.length
+      ? spec.routes.map((route) => ({ to: route.to, via: route.via, metric: route.metric }))
+      : NO_ROUTES,
     ipConfigs,
   };
 }
