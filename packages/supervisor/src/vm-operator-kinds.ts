@@ -466,11 +466,11 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       // A kind of one version (v1alpha1's own) has nothing to convert.
       ...(k.servedVersions.length > 1
         ? {
-            convert: (object: KubeObject, apiVersion: string) => {
+            convert: (object: KubeObject, apiVersion: string, stored?: boolean) => {
               const { version } = parseApiVersion(apiVersion);
               if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
               try {
-                return convertTo(object, version) as KubeObject;
+                return convertTo(object, version, stored) as KubeObject;
               } catch (error) {
                 if (!(error instanceof ConversionError)) throw error;
                 throw kubeErrors.conversionFailed(object.apiVersion, k.kind, error.message);

@@ -90,10 +90,10 @@ export interface KindDefinition {
   selectableFields?: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
   /**
    * Converts an object (any served version of this kind) to `apiVersion`: a new object,
-   * the argument left as it was (it may be a stored object). Without it, versions differ
-   * only in their `apiVersion` string.
+   * the argument left as it was (it may be a stored object; `stored` says it is one, which
+   * never changes). Without it, versions differ only in their `apiVersion` string.
    */
-  convert?: (object: KubeObject, apiVersion: string) => KubeObject;
+  convert?: (object: KubeObject, apiVersion: string, stored?: boolean) => KubeObject;
   /**
    * Admission of create, update and patch of the object (never of the status subresource),
    * run after the store's own checks and before the write.
@@ -138,7 +138,8 @@ export interface KindInfo
   /** The apiVersion of the storage version: one string the stored objects share. */
   readonly storageApiVersion: string;
   readonly selectableFields: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
-  readonly convert: ((object: KubeObject, apiVersion: string) => KubeObject) | undefined;
+  /** `stored`: the object is a stored one, which never changes (its conversion may defer work). */
+  readonly convert: ((object: KubeObject, apiVersion: string, stored?: boolean) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;

@@ -624,7 +624,7 @@ export class KubeStore {
       const refused = own.rules(object);
       if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
     }
-    const stored = this.#present(info, object, info.storageApiVersion);
+    const stored = this.#present(info, object, info.storageApiVersion, false);
     // A conversion may bring back what the object sent does not show (vm-operator's annotation):
     // held to the storage version's types, as decoding it into them would be.
     if (info.convert && object.apiVersion !== info.storageApiVersion)
@@ -639,13 +639,14 @@ export class KubeStore {
   }
 
   /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */
-  #present(info: KindInfo, object: KubeObject, apiVersion: string): KubeObject {
+  /** A copy of the object as `apiVersion`; `stored` unless it is a write's object, not yet stored. */
+  #present(info: KindInfo, object: KubeObject, apiVersion: string, stored = true): KubeObject {
     if (object.apiVersion === apiVersion || !info.convert) {
       const copy = clone(object);
       copy.apiVersion = apiVersion;
       return copy;
     }
-    return info.convert(object, apiVersion);
+    return info.convert(object, apiVersion, stored);
   }
 
   /**

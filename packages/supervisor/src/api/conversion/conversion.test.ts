@@ -119,6 +119,41 @@ describe('round trips', () => {
   }
 });
 
+describe("a stored object's annotation, made when first read", () => {
+  const annotationsOf = (obj: JsonObject) =>
+    (obj.metadata as { annotations: Record<string, string> }).annotations;
+
+  it('reads, lists and serializes as the one made at once', () => {
+    const stored = hub('VirtualMachine');
+    const eager = fromHub(stored, 'v1alpha5');
+    expect(Object.keys(annotationsOf(fromHub(stored, 'v1alpha5', true)))).toEqual(
+      Object.keys(annotationsOf(eager)),
+    );
+    expect(JSON.stringify(fromHub(stored, 'v1alpha5', true))).toBe(JSON.stringify(eager));
+    expect(fromHub(stored, 'v1alpha5', true)).toEqual(eager);
+    const lazy = fromHub(stored, 'v1alpha5', true);
+    expect(annotationsOf(lazy)[CONVERSION_ANNOTATION]).toBe(annotationsOf(eager)[CONVERSION_ANNOTATION]);
+    // Read once, a plain value from then on.
+    expect(Object.getOwnPropertyDescriptor(annotationsOf(lazy), CONVERSION_ANNOTATION)).toMatchObject({
+      value: annotationsOf(eager)[CONVERSION_ANNOTATION],
+      writable: true,
+      enumerable: true,
+    });
+    expect(toHub(fromHub(stored, 'v1alpha5', true))).toEqual(toHub(eager));
+  });
+
+  it('takes an assignment or a deletion before it is read', () => {
+    const stored = hub('VirtualMachine');
+    const assigned = fromHub(stored, 'v1alpha5', true);
+    annotationsOf(assigned)[CONVERSION_ANNOTATION] = '{}';
+    expect(annotationsOf(assigned)[CONVERSION_ANNOTATION]).toBe('{}');
+    const deleted = fromHub(stored, 'v1alpha5', true);
+    delete annotationsOf(deleted)[CONVERSION_ANNOTATION];
+    expect(annotationsOf(deleted)).not.toHaveProperty([CONVERSION_ANNOTATION]);
+    expect(JSON.stringify(deleted)).not.toContain(CONVERSION_ANNOTATION);
+  });
+});
+
 describe('VirtualMachineReplicaSet', () => {
   it("converts its template's spec as a VM's: v1alpha3-4 keep CD-ROMs at spec.cdrom, newer fields go", () => {
     const set = hub('VirtualMachineReplicaSet');

@@ -83,11 +83,56 @@ export function setAnnotation(obj: JsonObject, key: string, value: string | unde
   else delete meta.annotations;
 }
 
+/**
+ * Sets an annotation whose value is made when first read: an enumerable property, read, listed
+ * and serialized as any other, that becomes a plain value once read or assigned.
+ */
+function setLazyAnnotation(obj: JsonObject, key: string, value: () => string): void {
+  let metadata = obj.metadata;
+  if (!isObject(metadata)) {
+    metadata = {};
+    obj.metadata = metadata;
+  }
+  const meta = metadata as JsonObject;
+  if (meta.annotations !== undefined && !isObject(meta.annotations)) return;
+  const annotations = (meta.annotations ?? {}) as JsonObject;
+  meta.annotations = annotations;
+  const settle = (target: object, settled: string) =>
+    Object.defineProperty(target, key, {
+      value: settled,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  Object.defineProperty(annotations, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const made = value();
+      settle(this, made);
+      return made;
+    },
+    set(assigned: string) {
+      settle(this, assigned);
+    },
+  });
+}
+
 export function getAnnotation(obj: JsonObject, key: string): string | undefined {
   return annotationsOf(obj)?.[key];
 }
 
-export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeRule | undefined): JsonObject {
+/**
+ * The hub object as `version`. `stored` says the hub is a stored object, which never changes:
+ * its annotation is then written when first read (most readers of a create's or a list's
+ * answer never read it, and it is the whole object as JSON), a data property from then on.
+ */
+export function convertDown(
+  hub: JsonObject,
+  version: SpokeVersion,
+  rule: SpokeRule | undefined,
+  stored = false,
+): JsonObject {
   const spoke = clone(hub);
   spoke.apiVersion = apiVersionOf(version);
   setAnnotation(spoke, CONVERSION_ANNOTATION, undefined);
@@ -95,7 +140,8 @@ export function convertDown(hub: JsonObject, version: SpokeVersion, rule: SpokeR
   dropPaths(spoke, rule.hubOnly);
   if (rule.lost) dropPaths(spoke, rule.lost);
   rule.down?.(hub, spoke);
-  if (rule.preserve) setAnnotation(spoke, CONVERSION_ANNOTATION, preserved(hub));
+  if (rule.preserve && stored) setLazyAnnotation(spoke, CONVERSION_ANNOTATION, () => preserved(hub));
+  else if (rule.preserve) setAnnotation(spoke, CONVERSION_ANNOTATION, preserved(hub));
   return spoke;
 }
 

@@ -85,22 +85,25 @@ export function toHub<T extends object>(obj: T): JsonObject {
   return convertUp(json, rules[version as SpokeVersion]);
 }
 
-/** Converts a hub object to `version` (a new object). */
-export function fromHub<T extends object>(obj: T, version: ServedVersion): JsonObject {
+/**
+ * Converts a hub object to `version` (a new object); `stored`, a stored object (which never
+ * changes), lets the conversion annotation be made when it is first read.
+ */
+export function fromHub<T extends object>(obj: T, version: ServedVersion, stored = false): JsonObject {
   const json = obj as unknown as JsonObject;
   if (servedVersionOf(json) !== HUB_VERSION)
     throw new ConversionError('fromHub takes a hub (v1alpha6) object');
   const rules = rulesFor(json);
   if (version === HUB_VERSION) return clone(json);
-  return convertDown(json, version, rules[version]);
+  return convertDown(json, version, rules[version], stored);
 }
 
-/** Converts between any two served versions through the hub. */
-export function convertTo<T extends object>(obj: T, version: ServedVersion): JsonObject {
+/** Converts between any two served versions through the hub; `stored` as fromHub's. */
+export function convertTo<T extends object>(obj: T, version: ServedVersion, stored = false): JsonObject {
   const json = obj as unknown as JsonObject;
   // A hub object goes down as it is: fromHub copies (and never changes its argument).
   if (version !== HUB_VERSION && isObject(json) && versionOf(json.apiVersion) === HUB_VERSION)
-    return fromHub(json, version);
+    return fromHub(json, version, stored);
   const hub = toHub(obj);
   return version === HUB_VERSION ? hub : fromHub(hub, version);
 }
