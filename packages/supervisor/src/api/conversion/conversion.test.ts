@@ -142,6 +142,17 @@ describe("a stored object's annotation, made when first read", () => {
     expect(toHub(fromHub(stored, 'v1alpha5', true))).toEqual(toHub(eager));
   });
 
+  it('reads the same once frozen, and refuses an assignment then as a frozen object does', () => {
+    const stored = hub('VirtualMachine');
+    const eager = annotationsOf(fromHub(stored, 'v1alpha5'))[CONVERSION_ANNOTATION];
+    const frozen: Record<string, string> = Object.freeze(annotationsOf(fromHub(stored, 'v1alpha5', true)));
+    expect(frozen[CONVERSION_ANNOTATION]).toBe(eager);
+    expect(frozen[CONVERSION_ANNOTATION]).toBe(eager);
+    expect(() => {
+      frozen[CONVERSION_ANNOTATION] = '{}';
+    }).toThrow(TypeError);
+  });
+
   it('takes an assignment or a deletion before it is read', () => {
     const stored = hub('VirtualMachine');
     const assigned = fromHub(stored, 'v1alpha5', true);

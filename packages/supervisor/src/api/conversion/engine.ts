@@ -97,8 +97,9 @@ function setLazyAnnotation(obj: JsonObject, key: string, value: () => string): v
   if (meta.annotations !== undefined && !isObject(meta.annotations)) return;
   const annotations = (meta.annotations ?? {}) as JsonObject;
   meta.annotations = annotations;
+  // Reflect's answers false where a frozen object (immer freezes what it makes) refuses the change.
   const settle = (target: object, settled: string) =>
-    Object.defineProperty(target, key, {
+    Reflect.defineProperty(target, key, {
       value: settled,
       enumerable: true,
       configurable: true,
@@ -113,7 +114,8 @@ function setLazyAnnotation(obj: JsonObject, key: string, value: () => string): v
       return made;
     },
     set(assigned: string) {
-      settle(this, assigned);
+      if (!settle(this, assigned))
+        throw new TypeError(`Cannot assign to read only property '${key}' of object`);
     },
   });
 }
