@@ -21,12 +21,49 @@ export const guestFullName = (guestId: string): string => GUEST_FULL_NAMES[guest
 /** Every guest id the model has a name for. */
 export const GUEST_IDS: readonly string[] = Object.keys(GUEST_FULL_NAMES);
 
+/** The ids vSphere 8.0 added to VirtualMachineGuestOsIdentifier, which the generated bindings (7.0) lack. */
+const VSPHERE_8_GUEST_IDS: readonly string[] = [
+  'almalinux_64Guest',
+  'crxSys1Guest',
+  'darwin22_64Guest',
+  'darwin23_64Guest',
+  'debian12Guest',
+  'debian12_64Guest',
+  'debian13Guest',
+  'debian13_64Guest',
+  'freebsd14Guest',
+  'freebsd14_64Guest',
+  'freebsd15Guest',
+  'freebsd15_64Guest',
+  'fusionos_64Guest',
+  'kylinlinux_64Guest',
+  'miraclelinux_64Guest',
+  'oracleLinux10_64Guest',
+  'other6xLinux64Guest',
+  'other6xLinuxGuest',
+  'other7xLinux64Guest',
+  'other7xLinuxGuest',
+  'pardus_64Guest',
+  'prolinux_64Guest',
+  'rhel10_64Guest',
+  'rockylinux_64Guest',
+  'vmkernel8Guest',
+  'vmkernel9Guest',
+  'windows11_64Guest',
+  'windows12_64Guest',
+  'windows2022srvNext_64Guest',
+];
+
 /**
  * The guest ids a host accepts in a VM's configuration: vim25's VirtualMachineGuestOsIdentifier
- * (generated from the API's bindings, which stop at 7.0) and the newer ones the model names.
- * A set: every create or reconfigure that names a guest id asks it.
+ * (generated from the API's bindings, which stop at 7.0), those vSphere 8.0 added, and the ones
+ * the model names. A set: every create or reconfigure that names a guest id asks it.
  */
-const KNOWN_GUEST_IDS: ReadonlySet<string> = new Set([...GUEST_OS_IDENTIFIERS, ...GUEST_IDS]);
+const KNOWN_GUEST_IDS: ReadonlySet<string> = new Set([
+  ...GUEST_OS_IDENTIFIERS,
+  ...VSPHERE_8_GUEST_IDS,
+  ...GUEST_IDS,
+]);
 
 export const isKnownGuestId = (guestId: string): boolean => KNOWN_GUEST_IDS.has(guestId);
 

@@ -292,8 +292,14 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     await expect(run(vsphere.vm.clone(vm.id, vm.parent as string, 'copy', clone))).rejects.toMatchObject(
       refused,
     );
-    // vim25's enum, and the newer ids the model names.
-    for (const guestId of ['crxPod1Guest', 'otherGuest64', 'windows11_64Guest']) {
+    // vim25's enum, the ids vSphere 8.0 added to it, and the ids the model names.
+    for (const guestId of [
+      'crxPod1Guest',
+      'otherGuest64',
+      'rockylinux_64Guest',
+      'windows12_64Guest',
+      'windows11_64Guest',
+    ]) {
       await reconfigure({ guestId });
       expect(get().config.guestId).toBe(guestId);
     }

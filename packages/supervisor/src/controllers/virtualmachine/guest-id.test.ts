@@ -66,7 +66,7 @@ describe('spec.guestID that vSphere refuses (GuestIDReconfigured)', () => {
   it('removes the condition when the spec no longer asks for a guest ID', async () => {
     const f = await setup();
     await f.poweredOff();
-    await f.patch({ spec: { guestID: 'windows12_64Guest' } });
+    await f.patch({ spec: { guestID: 'windows99_64Guest' } });
     await f.settle();
     expect((await f.condition())?.status).toBe('False');
 
