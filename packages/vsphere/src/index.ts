@@ -126,6 +126,11 @@ export type { FolderOperations } from './objects/folder.js';
 export type { HostOperations } from './objects/host.js';
 export type { HostDatastoreSystemOperations, NasVolumeSpec } from './objects/host-datastore-system.js';
 export type {
+  HostDateTimeConfig,
+  HostDateTimeSystemOperations,
+} from './objects/host-date-time-system.js';
+export type { HostFirewallSystemOperations, RulesetIpList } from './objects/host-firewall-system.js';
+export type {
   HostNetworkSystemOperations,
   PortGroupSpec,
   VirtualSwitchSpec,

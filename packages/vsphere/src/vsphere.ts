@@ -23,6 +23,8 @@ import { fileManagerOperations } from './objects/file-manager.js';
 import { folderOperations } from './objects/folder.js';
 import { hostOperations } from './objects/host.js';
 import { hostDatastoreSystemOperations } from './objects/host-datastore-system.js';
+import { hostDateTimeSystemOperations } from './objects/host-date-time-system.js';
+import { hostFirewallSystemOperations } from './objects/host-firewall-system.js';
 import { hostNetworkSystemOperations } from './objects/host-network-system.js';
 import { hostServiceSystemOperations } from './objects/host-service-system.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
@@ -59,6 +61,8 @@ const LAZY_GROUPS = {
   datastoreSystem: hostDatastoreSystemOperations,
   networkSystem: hostNetworkSystemOperations,
   hostServices: hostServiceSystemOperations,
+  dateTimeSystem: hostDateTimeSystemOperations,
+  firewallSystem: hostFirewallSystemOperations,
   customFields: customFieldOperations,
   disks: storageObjectOperations,
   datastoreBrowser: datastoreBrowserOperations,
@@ -129,9 +133,17 @@ export class VSphere extends Model {
   get networkSystem() {
     return this.#group('networkSystem');
   }
-  /** A host's HostServiceSystem's services and HostDateTimeSystem's clock. */
+  /** A host's HostServiceSystem's services. */
   get hostServices() {
     return this.#group('hostServices');
+  }
+  /** A host's HostDateTimeSystem: its clock and NTP servers. */
+  get dateTimeSystem() {
+    return this.#group('dateTimeSystem');
+  }
+  /** A host's HostFirewallSystem: its rulesets and default policy. */
+  get firewallSystem() {
+    return this.#group('firewallSystem');
   }
   get customFields() {
     return this.#group('customFields');

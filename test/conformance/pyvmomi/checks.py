@@ -10,6 +10,7 @@ fails the check that asked for it. Prints `ok   <name>` or `FAIL <name>: <reason
 check and a final `N passed, M failed`.
 """
 
+import datetime
 import ssl
 import sys
 import threading
@@ -1911,6 +1912,29 @@ def host_config_manager_nfs_datastore_and_portgroup():
     raises(vim.fault.NotFound, ns.RemoveVirtualSwitch, vswitchName="vSwitch9")
     ns.RemovePortGroup(pgName="pg-pyvmomi")
     expect(find("/DC0/network/pg-pyvmomi") is None, "the Network outlived its only portgroup")
+
+
+@check
+def host_clock_and_firewall_setters():
+    cm = find("/DC0/host/DC0_C0/DC0_C0_H1").configManager
+    clock, firewall = cm.dateTimeSystem, cm.firewallSystem
+    want = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    clock.UpdateDateTime(dateTime=want)
+    # The host clock goes on from the time set, as the server's own clock runs.
+    drift = (clock.QueryDateTime() - want).total_seconds()
+    expect(0 <= drift < 60, "QueryDateTime is %ss from the time set" % drift)
+    clock.UpdateDateTimeConfig(config=vim.host.DateTimeConfig(ntpConfig=vim.host.NtpConfig(server=["0.pool.ntp.org"])))
+    info = clock.dateTimeInfo
+    expect_equal((info.timeZone.key, list(info.ntpConfig.server)), ("UTC", ["0.pool.ntp.org"]), "dateTimeInfo")
+    raises(vim.fault.HostConfigFault, clock.UpdateDateTimeConfig, config=vim.host.DateTimeConfig(timeZone="Europe/Paris"))
+
+    def ntp_client():
+        return [r.enabled for r in firewall.firewallInfo.ruleset if r.key == "ntpClient"]
+    firewall.EnableRuleset(id="ntpClient")
+    expect_equal(ntp_client(), [True], "ntpClient enabled in firewallInfo")
+    firewall.DisableRuleset(id="ntpClient")
+    expect_equal(ntp_client(), [False], "ntpClient disabled in firewallInfo")
+    raises(vim.fault.NotFound, firewall.EnableRuleset, id="nope")
 
 
 @check

@@ -1,4 +1,6 @@
 /** A host's configManager over the wire: the references to its managers and their methods. */
+
+import type { MoRef } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { ref, soapClient } from './test-client.js';
 
@@ -10,6 +12,10 @@ const managerOf = async (client: ReturnType<typeof soapClient>, type: string) =>
   if (!value) throw new Error(`no ${type} in ${body}`);
   return ref(type, value);
 };
+
+/** The fault a call answers with, if it fails. */
+const failure = async (client: ReturnType<typeof soapClient>, method: string, self: MoRef, args: string) =>
+  client.faultOf((await client.call(method, self, args)).body);
 
 const NFS =
   '<spec><remoteHost>nfs.example.com</remoteHost><remotePath>/exports/iso</remotePath>' +
@@ -98,5 +104,72 @@ describe('HostConfigManager over the wire', () => {
     expect(time.body).toContain(
       `<returnval>${new Date(client.vsphere.clock.now()).toISOString()}</returnval>`,
     );
+  });
+
+  it('sets the host clock with UpdateDateTime and its NTP servers with UpdateDateTimeConfig', async () => {
+    const client = soapClient();
+    const clock = await managerOf(client, 'HostDateTimeSystem');
+    const set = await client.call('UpdateDateTime', clock, '<dateTime>2030-01-02T03:04:05Z</dateTime>');
+    expect(set.status).toBe(200);
+    expect((await client.call('QueryDateTime', clock)).body).toContain(
+      '<returnval>2030-01-02T03:04:05.000Z</returnval>',
+    );
+    const config = await client.call(
+      'UpdateDateTimeConfig',
+      clock,
+      '<config><timeZone>UTC</timeZone><ntpConfig><server>0.pool.ntp.org</server>' +
+        '<server>1.pool.ntp.org</server></ntpConfig></config>',
+    );
+    expect(config.status).toBe(200);
+    expect(await client.retrieve(clock, 'dateTimeInfo')).toContain(
+      '<ntpConfig><server>0.pool.ntp.org</server><server>1.pool.ntp.org</server></ntpConfig>',
+    );
+    expect(
+      await failure(client, 'UpdateDateTimeConfig', clock, '<config><timeZone>PST8PDT</timeZone></config>'),
+    ).toBe('HostConfigFault');
+    expect((await client.call('QueryAvailableTimeZones', clock)).body).toMatch(
+      /<returnval><key>UTC<\/key><name>UTC<\/name><description>UTC<\/description><gmtOffset>0<\/gmtOffset><\/returnval>/,
+    );
+  });
+
+  it('opens and closes firewall rulesets, seen in firewallInfo', async () => {
+    const client = soapClient();
+    const firewall = await managerOf(client, 'HostFirewallSystem');
+    const ntp = async () =>
+      /<key>ntpClient<\/key>.*?<enabled>(\w+)<\/enabled>/.exec(
+        await client.retrieve(firewall, 'firewallInfo'),
+      )?.[1];
+    expect(await ntp()).toBe('false');
+    expect((await client.call('EnableRuleset', firewall, '<id>ntpClient</id>')).status).toBe(200);
+    expect(await ntp()).toBe('true');
+    expect((await client.call('DisableRuleset', firewall, '<id>ntpClient</id>')).status).toBe(200);
+    expect(await ntp()).toBe('false');
+    expect(await failure(client, 'EnableRuleset', firewall, '<id>nope</id>')).toBe('NotFound');
+    const limited = await client.call(
+      'UpdateRuleset',
+      firewall,
+      '<id>sshServer</id><spec><allowedHosts><ipAddress>10.0.0.5</ipAddress>' +
+        '<ipNetwork><network>192.168.0.0</network><prefixLength>16</prefixLength></ipNetwork>' +
+        '<allIp>false</allIp></allowedHosts></spec>',
+    );
+    expect(limited.status).toBe(200);
+    expect(await client.retrieve(firewall, 'firewallInfo')).toContain(
+      '<allowedHosts><ipAddress>10.0.0.5</ipAddress><ipNetwork><network>192.168.0.0</network>' +
+        '<prefixLength>16</prefixLength></ipNetwork><allIp>false</allIp></allowedHosts>',
+    );
+    const bad = '<allowedHosts><ipAddress>10.0.0.300</ipAddress><allIp>false</allIp></allowedHosts>';
+    expect(await failure(client, 'UpdateRuleset', firewall, `<id>sshServer</id><spec>${bad}</spec>`)).toBe(
+      'InvalidArgument',
+    );
+    const policy = await client.call(
+      'UpdateDefaultPolicy',
+      firewall,
+      '<defaultPolicy><outgoingBlocked>false</outgoingBlocked></defaultPolicy>',
+    );
+    expect(policy.status).toBe(200);
+    expect(await client.retrieve(firewall, 'firewallInfo')).toContain(
+      '<defaultPolicy><incomingBlocked>true</incomingBlocked><outgoingBlocked>false</outgoingBlocked></defaultPolicy>',
+    );
+    expect((await client.call('RefreshFirewall', firewall)).status).toBe(200);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Methods of the managers a host's configManager names: HostDatastoreSystem, HostNetworkSystem,
- * HostServiceSystem and HostDateTimeSystem, each the model's operation underneath.
+ * HostServiceSystem, HostDateTimeSystem and HostFirewallSystem, each the model's operation underneath.
  */
 import type { MethodTable } from './call.js';
 
@@ -26,5 +26,15 @@ export const hostConfigMethods: MethodTable = {
   RestartService: ({ vsphere, self, args }) => vsphere.hostServices.restart(self, args.id),
   UpdateServicePolicy: ({ vsphere, self, args }) =>
     vsphere.hostServices.updatePolicy(self, args.id, args.policy),
-  QueryDateTime: ({ vsphere, self }) => vsphere.hostServices.queryDateTime(self),
+  QueryDateTime: ({ vsphere, self }) => vsphere.dateTimeSystem.queryDateTime(self),
+  UpdateDateTime: ({ vsphere, self, args }) => vsphere.dateTimeSystem.updateDateTime(self, args.dateTime),
+  UpdateDateTimeConfig: ({ vsphere, self, args }) => vsphere.dateTimeSystem.updateConfig(self, args.config),
+  QueryAvailableTimeZones: ({ vsphere, self }) => vsphere.dateTimeSystem.availableTimeZones(self),
+  RefreshDateTimeSystem: ({ vsphere, self }) => vsphere.dateTimeSystem.refresh(self),
+  EnableRuleset: ({ vsphere, self, args }) => vsphere.firewallSystem.enableRuleset(self, args.id),
+  DisableRuleset: ({ vsphere, self, args }) => vsphere.firewallSystem.disableRuleset(self, args.id),
+  UpdateRuleset: ({ vsphere, self, args }) => vsphere.firewallSystem.updateRuleset(self, args.id, args.spec),
+  UpdateDefaultPolicy: ({ vsphere, self, args }) =>
+    vsphere.firewallSystem.updateDefaultPolicy(self, args.defaultPolicy),
+  RefreshFirewall: ({ vsphere, self }) => vsphere.firewallSystem.refresh(self),
 };

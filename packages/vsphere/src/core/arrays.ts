@@ -10,3 +10,9 @@ export const mapped = <T, U>(list: readonly T[], fn: (item: T, index: number) =>
   // A list grown by push keeps room for 17 items; records keep these, so copy it to its size.
   return out.slice();
 };
+
+/** `list` with `item` in place of the entry of its key, which goes last (added if it was not there). */
+export const withKeyed = <T extends { readonly key: string }>(
+  list: readonly T[] | undefined,
+  item: T,
+): T[] => [...(list ?? []).filter((x) => x.key !== item.key), item];

@@ -441,7 +441,9 @@ export type InventoryRecord =
   | BrowserRecord
   | HostManagerRecord
   | HostNetworkSystemRecord
-  | HostServiceSystemRecord;
+  | HostServiceSystemRecord
+  | HostDateTimeSystemRecord
+  | HostFirewallSystemRecord;
 
 /**
  * The browsers objects get when they are made, one each, with ids derived from their owner's:
@@ -550,6 +552,34 @@ export interface HostServiceState {
 export interface HostServiceSystemRecord extends HostManagerRecord<'HostServiceSystem'> {
   /** Only the services a client changed; the others are as the host boots them. */
   readonly services?: readonly HostServiceState[];
+}
+
+/**
+ * A host's HostDateTimeSystem: what UpdateDateTime and UpdateDateTimeConfig changed; a host
+ * no client changed keeps the simulator's time, in UTC, with no NTP servers.
+ */
+export interface HostDateTimeSystemRecord extends HostManagerRecord<'HostDateTimeSystem'> {
+  /** Milliseconds the host's clock is ahead of the simulator's (UpdateDateTime), so it advances with it. */
+  readonly clockOffset?: number;
+  /** HostNtpConfig.server as the host keeps it. */
+  readonly ntpServers?: readonly string[];
+  /** HostNtpConfig.configFile, when a client sent one. */
+  readonly ntpConfigFile?: readonly string[];
+}
+
+/** A firewall ruleset's state where a client changed it (HostFirewallSystem). */
+export interface FirewallRulesetState {
+  readonly key: string;
+  readonly enabled: boolean;
+  /** HostFirewallRulesetIpList as UpdateRuleset set it; all addresses until then. */
+  readonly allowedHosts?: DataObject;
+}
+
+export interface HostFirewallSystemRecord extends HostManagerRecord<'HostFirewallSystem'> {
+  /** Only the rulesets a client changed; the others are as the host boots them. */
+  readonly rulesets?: readonly FirewallRulesetState[];
+  /** HostFirewallDefaultPolicy where a client changed it: both directions blocked until then. */
+  readonly defaultPolicy?: { readonly incomingBlocked: boolean; readonly outgoingBlocked: boolean };
 }
 
 /** The id of a host's manager of a kind. */

@@ -6,7 +6,7 @@
 import { faults } from '../faults.js';
 import { entityArgument, eventArguments } from '../history/arguments.js';
 import type { EventInput } from '../history/events.js';
-import type { InventoryRecord } from '../inventory/records.js';
+import type { InventoryRecord, ManagedType } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskCall, Tx } from '../model.js';
 import { moref } from '../refs.js';
@@ -25,6 +25,21 @@ export const current = <R extends InventoryRecord>(tx: Tx, id: string, type: str
   const record = tx.get(id);
   if (!record) throw faults.managedObjectNotFound(moref(type, id));
   return record as R;
+};
+
+/**
+ * A synchronous method of one object: the interception point, then one transaction in which
+ * `work` sees the object's record as it is then.
+ */
+export const callOn = <R extends InventoryRecord>(
+  m: Model,
+  method: string,
+  ref: Ref,
+  kind: ManagedType,
+  work: (tx: Tx, self: R) => void,
+): void => {
+  const { id } = m.lookup<R>(ref, kind);
+  m.call({ method, target: id }, (tx) => work(tx, current<R>(tx, id, kind)));
 };
 
 /** The entities whose parent is `parent`, as the transaction sees them. */

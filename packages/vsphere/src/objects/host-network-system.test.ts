@@ -209,7 +209,7 @@ describe('HostServiceSystem and HostDateTimeSystem', () => {
       'InvalidArgument',
     );
     expect(snapshot()).toEqual(before);
-    expect(vsphere.hostServices.queryDateTime(managers.dateTimeSystem)).toBe(
+    expect(vsphere.dateTimeSystem.queryDateTime(managers.dateTimeSystem)).toBe(
       new Date(vsphere.clock.now()).toISOString(),
     );
     expect(vsphere.read(managers.dateTimeSystem, 'dateTimeInfo.timeZone.key')).toBe('UTC');

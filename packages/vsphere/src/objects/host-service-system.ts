@@ -1,13 +1,13 @@
 /**
  * HostServiceSystem's StartService, StopService, RestartService and UpdateServicePolicy over the
- * services a host runs (ESXi Shell, SSH, NTP, ...), and HostDateTimeSystem's QueryDateTime: a
- * host's clock is the simulator's.
+ * services a host runs (ESXi Shell, SSH, NTP, ...).
  */
+import { withKeyed } from '../core/arrays.js';
 import { faults } from '../faults.js';
-import type { HostManagerRecord, HostServiceState, HostServiceSystemRecord } from '../inventory/records.js';
+import type { HostServiceState, HostServiceSystemRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
-import { hostDateTime, serviceState } from '../properties/host-config.js';
-import { current } from './entity.js';
+import { serviceState } from '../properties/host-config.js';
+import { callOn } from './entity.js';
 
 const POLICIES = ['on', 'automatic', 'off'];
 
@@ -19,13 +19,10 @@ export const hostServiceSystemOperations = (m: Model) => {
     id: string,
     change: (s: HostServiceState) => HostServiceState,
   ) => {
-    const record = m.lookup<HostServiceSystemRecord>(system, 'HostServiceSystem');
-    m.call({ method, target: record.id }, (tx) => {
-      const self = current<HostServiceSystemRecord>(tx, record.id, 'HostServiceSystem');
+    callOn<HostServiceSystemRecord>(m, method, system, 'HostServiceSystem', (tx, self) => {
       const state = serviceState(self, id);
       if (!state) throw faults.notFound(`The host has no service '${id}'.`);
-      const services = [...(self.services ?? []).filter((s) => s.key !== id), change(state)];
-      tx.put(Object.assign({}, self, { services }));
+      tx.put(Object.assign({}, self, { services: withKeyed(self.services, change(state)) }));
     });
   };
 
@@ -43,11 +40,6 @@ export const hostServiceSystemOperations = (m: Model) => {
     updatePolicy(system: Ref, id: string, policy: string): void {
       if (!POLICIES.includes(policy)) throw faults.invalidArgument('policy');
       update('UpdateServicePolicy', system, id, (s) => ({ ...s, policy }));
-    },
-    /** QueryDateTime: the host's clock, the simulator's. */
-    queryDateTime(system: Ref): string {
-      m.lookup<HostManagerRecord>(system, 'HostDateTimeSystem');
-      return hostDateTime(m);
     },
   };
 };

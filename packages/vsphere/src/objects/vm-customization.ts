@@ -11,6 +11,7 @@
  * device order, or to the NIC with the given MAC; more settings than NICs is
  * NicSettingMismatch, fewer leaves the rest on DHCP.
  */
+import { isIpv4 } from '../core/addresses.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
@@ -50,7 +51,6 @@ export interface CustomizationSpec {
 }
 
 const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** The name a CustomizationName gives a VM; undefined keeps the guest's own. */
 const chosenName = (name: CustomizationName | undefined, vm: Pick<VmRecord, 'id' | 'name'>, path: string) => {
@@ -103,8 +103,7 @@ export const guestCustomization = (
     if (at < 0) throw faults.invalidArgument('spec.nicSettingMap.macAddress');
     const ip = setting.adapter.ip;
     if (ip?._type !== 'CustomizationFixedIp') return;
-    if (!IPV4.test(ip.ipAddress ?? ''))
-      throw faults.invalidArgument('spec.nicSettingMap.adapter.ip.ipAddress');
+    if (!isIpv4(ip.ipAddress ?? '')) throw faults.invalidArgument('spec.nicSettingMap.adapter.ip.ipAddress');
     ips[at] = ip.ipAddress as string;
   });
   return {

@@ -3,15 +3,18 @@
  * HostServiceSystem, HostDateTimeSystem, HostFirewallSystem) and their properties.
  */
 import {
+  type FirewallRulesetState,
   HOST_MANAGER_FIELDS,
   HOST_MANAGER_KINDS,
+  type HostDateTimeSystemRecord,
+  type HostFirewallSystemRecord,
   type HostManagerRecord,
   type HostRecord,
   type HostServiceState,
   type HostServiceSystemRecord,
   hostManagerIdOf,
 } from '../inventory/records.js';
-import { iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
+import { type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 import { entityProperties } from './entity.js';
 
 /** HostSystem.configManager: the managers the simulator has; the others are left unset. */
@@ -84,22 +87,32 @@ export const hostServiceSystemProperties: PropertyTable<HostServiceSystemRecord>
   availableField: entityProperties.availableField as PropertyTable<HostServiceSystemRecord>[string],
 };
 
-export const hostDateTimeSystemProperties: PropertyTable<HostManagerRecord> = {
-  dateTimeInfo: () => ({
+/** The one time zone ESXi has: QueryAvailableTimeZones answers it alone. */
+export const UTC_TIME_ZONE = {
+  _type: 'HostDateTimeSystemTimeZone',
+  key: 'UTC',
+  name: 'UTC',
+  description: 'UTC',
+  gmtOffset: 0,
+} as const;
+
+export const hostDateTimeSystemProperties: PropertyTable<HostDateTimeSystemRecord> = {
+  dateTimeInfo: (system) => ({
     _type: 'HostDateTimeInfo',
-    timeZone: {
-      _type: 'HostDateTimeSystemTimeZone',
-      key: 'UTC',
-      name: 'UTC',
-      description: 'UTC',
-      gmtOffset: 0,
+    timeZone: { ...UTC_TIME_ZONE },
+    ntpConfig: {
+      _type: 'HostNtpConfig',
+      server: [...(system.ntpServers ?? [])],
+      ...(system.ntpConfigFile ? { configFile: [...system.ntpConfigFile] } : {}),
     },
-    ntpConfig: { _type: 'HostNtpConfig', server: [] },
   }),
 };
 
-/** The time a host's clock shows: the simulator's. */
-export const hostDateTime = (ctx: Pick<ReadContext, 'clock'>): string => iso(ctx.clock.now()) as string;
+/** The time a host's clock shows: the simulator's, moved by what UpdateDateTime set. */
+export const hostDateTime = (
+  ctx: Pick<ReadContext, 'clock'>,
+  system: Pick<HostDateTimeSystemRecord, 'clockOffset'>,
+): string => new Date(ctx.clock.now() + (system.clockOffset ?? 0)).toISOString();
 
 const rule = (port: number, direction: 'inbound' | 'outbound', protocol: 'tcp' | 'udp') => ({
   _type: 'HostFirewallRule',
@@ -123,12 +136,41 @@ const RULESETS: readonly (readonly [
   ['webAccess', 'vSphere Web Access', [rule(80, 'inbound', 'tcp')], true],
 ];
 
-export const hostFirewallSystemProperties: PropertyTable<HostManagerRecord> = {
-  firewallInfo: () => ({
+/** A ruleset's state: as a client left it, else as the host boots it (open to every address). */
+export const rulesetState = (
+  system: HostFirewallSystemRecord,
+  key: string,
+): FirewallRulesetState | undefined => {
+  const changed = system.rulesets?.find((r) => r.key === key);
+  if (changed) return changed;
+  const known = RULESETS.find(([k]) => k === key);
+  return known && { key, enabled: known[3] };
+};
+
+/** The service that uses a ruleset, if any. */
+export const rulesetService = (key: string): string | undefined =>
+  HOST_SERVICES.find(([, , sets]) => sets.includes(key))?.[0];
+
+/** The rulesets a service uses. */
+export const serviceRulesets = (service: string): readonly string[] =>
+  HOST_SERVICES.find(([key]) => key === service)?.[2] ?? [];
+
+const ALL_HOSTS = { _type: 'HostFirewallRulesetIpList', allIp: true };
+
+/** HostFirewallDefaultPolicy: as a client left it, else both directions blocked, as ESXi boots. */
+export const defaultFirewallPolicy = (system: HostFirewallSystemRecord) =>
+  system.defaultPolicy ?? { incomingBlocked: true, outgoingBlocked: true };
+
+export const hostFirewallSystemProperties: PropertyTable<HostFirewallSystemRecord> = {
+  firewallInfo: (system) => ({
     _type: 'HostFirewallInfo',
-    defaultPolicy: { _type: 'HostFirewallDefaultPolicy', incomingBlocked: true, outgoingBlocked: true },
-    ruleset: RULESETS.map(([key, label, rules, enabled]) => {
-      const service = HOST_SERVICES.find(([, , sets]) => sets.includes(key))?.[0];
+    defaultPolicy: {
+      _type: 'HostFirewallDefaultPolicy',
+      ...defaultFirewallPolicy(system),
+    },
+    ruleset: RULESETS.map(([key, label, rules]) => {
+      const service = rulesetService(key);
+      const state = rulesetState(system, key) as FirewallRulesetState;
       return {
         _type: 'HostFirewallRuleset',
         key,
@@ -136,10 +178,11 @@ export const hostFirewallSystemProperties: PropertyTable<HostManagerRecord> = {
         required: false,
         rule: rules,
         ...(service ? { service } : {}),
-        enabled,
+        enabled: state.enabled,
+        allowedHosts: state.allowedHosts ?? ALL_HOSTS,
       };
     }),
   }),
-  value: entityProperties.value as PropertyTable<HostManagerRecord>[string],
-  availableField: entityProperties.availableField as PropertyTable<HostManagerRecord>[string],
+  value: entityProperties.value as PropertyTable<HostFirewallSystemRecord>[string],
+  availableField: entityProperties.availableField as PropertyTable<HostFirewallSystemRecord>[string],
 };

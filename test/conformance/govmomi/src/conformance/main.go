@@ -96,6 +96,7 @@ func main() {
 	s.virtualDiskChecks()
 	s.historyChecks()
 	s.hostConfigChecks()
+	s.hostClockAndFirewallChecks()
 	s.clusterChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
