@@ -42,10 +42,11 @@ describe('storage policies', () => {
     const thick = policies.create('thick', '', { proportionalCapacity: 100 });
     const plain = policies.create('plain');
     expect(policies.rulesOf(thick)).toEqual({ proportionalCapacity: 100 });
+    // A policy without rules has none; an id no policy has (another object's too) is no policy.
     expect([policies.rulesOf(plain), policies.rulesOf('no-such-policy'), policies.rulesOf('vm-20')]).toEqual([
       {},
-      {},
-      {},
+      undefined,
+      undefined,
     ]);
     for (const proportionalCapacity of [-1, 101, 2.5, '100' as unknown as number])
       expect(() => policies.create('odd', '', { proportionalCapacity })).toThrow(

@@ -64,12 +64,13 @@ export const storagePolicyOperations = (m: Model) => {
     },
 
     /**
-     * The rules of the policy of this id: none for an id no policy has, as the policy service
-     * retrieves nothing for one. The stored rules themselves (a lookup, for every deployment).
+     * The rules of the policy of this id, undefined for an id no policy has (the policy
+     * service's PbmRetrieveContent answers InvalidArgument on `profileId` for one). The stored
+     * rules themselves (a lookup, for every deployment).
      */
-    rulesOf(id: string): StoragePolicyRules {
+    rulesOf(id: string): StoragePolicyRules | undefined {
       const record = m.store.get(id) as StoragePolicyRecord | undefined;
-      return (record?.kind === 'StoragePolicy' && record.rules) || NO_RULES;
+      return record?.kind === 'StoragePolicy' ? (record.rules ?? NO_RULES) : undefined;
     },
 
     /** The id of the policy of this name, if any. */

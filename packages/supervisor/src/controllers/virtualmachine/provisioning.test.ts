@@ -66,14 +66,31 @@ describe("a VM's disk provisioning", () => {
 
   it("is else thick when the storage class's policy reserves all of an object's space, thin otherwise", async () => {
     const f = await setup();
-    for (const storageClass of ['vsan-thick', 'vsan-thin', 'vsan-half', 'unknown'])
+    for (const storageClass of ['vsan-thick', 'vsan-thin', 'vsan-half'])
       await f.createVm(storageClass, { storageClass });
     await f.createVm('default');
     await f.settle();
     expect(await f.disks('vsan-thick')).toEqual(['thick']);
-    // No reservation, a partial one, a policy vSphere does not have, one without rules: thin.
-    for (const name of ['vsan-thin', 'vsan-half', 'unknown', 'default'])
-      expect(await f.disks(name)).toEqual(['thin']);
+    // No reservation, a partial one, one without rules: thin.
+    for (const name of ['vsan-thin', 'vsan-half', 'default']) expect(await f.disks(name)).toEqual(['thin']);
+  });
+
+  it('fails the create of a VM whose storage class names a policy vSphere does not have', async () => {
+    const f = await setup();
+    await f.createVm('vm1', { storageClass: 'unknown' });
+    await f.settle();
+    const vm = await f.vm('vm1');
+    expect(vm.status?.uniqueID).toBeUndefined();
+    expect(vm.status?.conditions?.find((c) => c.type === CONDITION.storageReady)).toMatchObject({
+      status: 'False',
+      reason: 'GetError',
+      message:
+        'failed to get storage profiles for ID: 4d3c2b1a-0000-4000-8000-000000000000: ServerFaultCode: A specified parameter was not correct: profileId',
+    });
+    // A mode of its own needs no policy, as vm-operator then asks none.
+    await f.createVm('vm2', { storageClass: 'unknown', ...mode('Thick') });
+    await f.settle();
+    expect(await f.disks('vm2')).toEqual(['thick']);
   });
 
   it("fails the create of a thick VM the datastore cannot hold, as vSphere's deploy does", async () => {

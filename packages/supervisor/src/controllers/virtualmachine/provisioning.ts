@@ -13,20 +13,24 @@ const MODES: Readonly<Record<string, DiskProvisioning>> = {
 };
 
 /**
- * The VM's disk provisioning, `storagePolicyId` the policy its storage class names. A policy
- * decides only when it reserves all of an object (thick) or none of it (thin): vm-operator
- * leaves a partial reservation (25% to 75%) to the default, thin, and so the only answer a
- * policy changes is thick. Lazily zeroed: no policy asks for eager zeroing.
+ * The VM's disk provisioning, `storagePolicyId` the policy its storage class names; a problem,
+ * in vm-operator's words, when vSphere has no policy of that id (its lookup fails the create).
+ * A policy decides only when it reserves all of an object (thick) or none of it (thin):
+ * vm-operator leaves a partial reservation (25% to 75%) to the default, thin, and so the only
+ * answer a policy changes is thick. Lazily zeroed: no policy asks for eager zeroing.
  */
 export const provisioningOf = (
   vm: VirtualMachine,
   storagePolicyId: string | undefined,
   vsphere: Pick<VSphere, 'storagePolicies'>,
-): DiskProvisioning => {
+): DiskProvisioning | { problem: string } => {
   const mode = MODES[vm.spec?.advanced?.defaultVolumeProvisioningMode ?? ''];
   if (mode) return mode;
-  return storagePolicyId !== undefined &&
-    vsphere.storagePolicies.rulesOf(storagePolicyId).proportionalCapacity === 100
-    ? 'thick'
-    : 'thin';
+  if (storagePolicyId === undefined) return 'thin';
+  const rules = vsphere.storagePolicies.rulesOf(storagePolicyId);
+  if (!rules)
+    return {
+      problem: `failed to get storage profiles for ID: ${storagePolicyId}: ServerFaultCode: A specified parameter was not correct: profileId`,
+    };
+  return rules.proportionalCapacity === 100 ? 'thick' : 'thin';
 };

@@ -537,6 +537,18 @@ export function startVirtualMachineController(
       writeVerdicts(vm, verdicts);
       throw new Error('VirtualMachineSetResourcePolicy cluster module is not ready');
     }
+    // As vm-operator's create, before its networking: the disks' provisioning, which a storage
+    // policy vSphere does not have fails.
+    const provisioning = target
+      ? provisioningOf(vm, prerequisites.resolved.storagePolicyId, vsphere)
+      : 'thin';
+    if (typeof provisioning !== 'string') {
+      const storage = isFalse(CONDITION.storageReady, REASON.getError, provisioning.problem);
+      const withStorage = verdicts.map((v) => (v.type === CONDITION.storageReady ? storage : v));
+      writeVerdicts(vm, withStorage);
+      missingPrerequisite(vm, withStorage);
+      return { requeue: true };
+    }
     const failed = faultVerdict(key, CONDITION.created);
     if (failed) {
       verdicts.push(failed);
@@ -617,7 +629,7 @@ export function startVirtualMachineController(
               pool: target.pool,
               // vm-operator's images deploy thin unless the VM or its storage policy asks
               // otherwise, so a namespace of many VMs overcommits its datastore.
-              storageProvisioning: provisioningOf(vm, resolved.storagePolicyId, vsphere),
+              storageProvisioning: provisioning,
               // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
               powerOn,
               config,
