@@ -20,7 +20,8 @@ const LIMITS: Readonly<Record<CdromControllerType, { buses: number; units: numbe
   IDE: { buses: 2, units: 2 },
   SATA: { buses: 4, units: 30 },
 };
-const CDROM_CONTROLLER_TYPES: readonly CdromControllerType[] = ['IDE', 'SATA'];
+/** The controllers a CD-ROM may sit on. */
+export const CDROM_CONTROLLER_TYPES: readonly CdromControllerType[] = ['IDE', 'SATA'];
 
 const isCdromControllerType = (type: string | undefined): type is CdromControllerType =>
   type === 'IDE' || type === 'SATA';

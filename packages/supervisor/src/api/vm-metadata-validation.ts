@@ -96,10 +96,6 @@ function zoneProblems(
   return problem === undefined ? [] : [invalid(path, zone, problem)];
 }
 
-/**
- * The check annotations of one kind (`poweron.check...`, `delete.check...`): a DevOps user may
- * give a new VM power-on checks, and otherwise add, change or remove none.
- */
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** The keys with the prefix, sorted; no list made for the many maps without one. */
@@ -116,6 +112,10 @@ function keysWithPrefix(
   return keys ? keys.sort() : NO_KEYS;
 }
 
+/**
+ * The check annotations of one kind (`poweron.check...`, `delete.check...`): a DevOps user may
+ * give a new VM power-on checks, and otherwise add, change or remove none.
+ */
 function checkProblems(
   annotations: Readonly<Record<string, string>>,
   before: Readonly<Record<string, string>> | undefined,

@@ -10,6 +10,7 @@
 import type { FieldCause } from '../store/errors.js';
 import { isPlainObject, type KubeObject } from '../store/meta.js';
 import { parseQuantity } from '../store/quantity.js';
+import { CDROM_CONTROLLER_TYPES } from './cdrom-placement.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
 import { tooMany } from './vm-service-schema.js';
@@ -93,7 +94,6 @@ function advancedProblems(advanced: Record<string, unknown>, at: string): FieldC
 }
 
 const CDROM_NAME = /^[a-z0-9]{2,}$/;
-const CDROM_CONTROLLER_TYPES = ['IDE', 'SATA'];
 
 /** The schema of each controller list: how many, their bus numbers, their enums. */
 const CONTROLLER_LISTS: Readonly<
@@ -166,8 +166,11 @@ function cdromProblems(cdroms: Record<string, unknown>[], at: string): FieldCaus
       problems.push(invalid(`${path}.name`, name, `${path}.name in body should match '^[a-z0-9]{2,}$'`));
     if (name !== undefined && names.has(name)) problems.push(duplicateKey(path, 'name', name));
     if (name !== undefined) names.add(name);
-    if (controllerType !== undefined && !CDROM_CONTROLLER_TYPES.includes(controllerType))
-      problems.push(unsupported(`${path}.controllerType`, controllerType, CDROM_CONTROLLER_TYPES));
+    if (
+      controllerType !== undefined &&
+      !(CDROM_CONTROLLER_TYPES as readonly string[]).includes(controllerType)
+    )
+      problems.push(unsupported(`${path}.controllerType`, controllerType, [...CDROM_CONTROLLER_TYPES]));
     // The image's kind is defaulted by vm-operator's mutating webhook, which runs before the
     // API server holds the object to its schema; the validating webhook refuses one left empty.
     if (image === undefined) problems.push(required(`${path}.image`));

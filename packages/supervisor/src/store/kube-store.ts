@@ -624,7 +624,7 @@ export class KubeStore {
       const refused = own.rules(object);
       if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
     }
-    const stored = this.#present(info, object, info.storageApiVersion, false);
+    const stored = this.#converted(info, object, info.storageApiVersion, false);
     // A conversion may bring back what the object sent does not show (vm-operator's annotation):
     // held to the storage version's types, as decoding it into them would be.
     if (info.convert && object.apiVersion !== info.storageApiVersion)
@@ -638,9 +638,16 @@ export class KubeStore {
     return stored;
   }
 
-  /** A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself. */
-  /** A copy of the object as `apiVersion`; `stored` unless it is a write's object, not yet stored. */
-  #present(info: KindInfo, object: KubeObject, apiVersion: string, stored = true): KubeObject {
+  /** A copy of a stored object (one that never changes) in `apiVersion`. */
+  #present(info: KindInfo, object: KubeObject, apiVersion: string): KubeObject {
+    return this.#converted(info, object, apiVersion, true);
+  }
+
+  /**
+   * A copy of `object` in `apiVersion`; a kind's conversion makes a new object itself, and may
+   * leave work for later on a `stored` object, which never changes.
+   */
+  #converted(info: KindInfo, object: KubeObject, apiVersion: string, stored: boolean): KubeObject {
     if (object.apiVersion === apiVersion || !info.convert) {
       const copy = clone(object);
       copy.apiVersion = apiVersion;

@@ -85,18 +85,17 @@ export function setAnnotation(obj: JsonObject, key: string, value: string | unde
 
 /**
  * Sets an annotation whose value is made when first read: an enumerable property, read, listed
- * and serialized as any other, that becomes a plain value once read or assigned.
+ * and serialized as any other, that becomes a plain value once read or assigned. (Node's
+ * inspector shows it as a getter until then.) Made once: on an object frozen meanwhile, which
+ * keeps the accessor, each read answers the value made.
  */
 function setLazyAnnotation(obj: JsonObject, key: string, value: () => string): void {
-  let metadata = obj.metadata;
-  if (!isObject(metadata)) {
-    metadata = {};
-    obj.metadata = metadata;
-  }
-  const meta = metadata as JsonObject;
-  if (meta.annotations !== undefined && !isObject(meta.annotations)) return;
-  const annotations = (meta.annotations ?? {}) as JsonObject;
-  meta.annotations = annotations;
+  // Made in place first, so it takes the place a plain value would among the others.
+  setAnnotation(obj, key, '');
+  const annotations = annotationsOf(obj);
+  if (!annotations) return;
+  let make: (() => string) | undefined = value;
+  let made = '';
   // Reflect's answers false where a frozen object (immer freezes what it makes) refuses the change.
   const settle = (target: object, settled: string) =>
     Reflect.defineProperty(target, key, {
@@ -109,7 +108,11 @@ function setLazyAnnotation(obj: JsonObject, key: string, value: () => string): v
     enumerable: true,
     configurable: true,
     get() {
-      const made = value();
+      if (make) {
+        made = make();
+        // What it was made from need not stay reachable.
+        make = undefined;
+      }
       settle(this, made);
       return made;
     },

@@ -155,8 +155,8 @@ export function cdromChanges(
 
 const IDE_UNITS = 2;
 const SATA_UNITS = 30;
-/** The key of the SATA controller a reconfiguration adds, until vSphere gives it its own. */
-const NEW_SATA_KEY = -300;
+/** The key of a controller a reconfiguration adds (the next ones count down), until vSphere gives it its own. */
+const NEW_CONTROLLER_KEY = -300;
 
 /**
  * vm-operator's controller for each CD-ROM it adds: an IDE controller with a free slot, else a
@@ -174,7 +174,7 @@ function controllers(devices: readonly Device[], changes: VirtualDeviceConfigSpe
   return () => {
     let controller = free('VirtualIDEController', IDE_UNITS) ?? free('VirtualAHCIController', SATA_UNITS);
     if (!controller) {
-      controller = { _type: 'VirtualAHCIController', key: NEW_SATA_KEY };
+      controller = { _type: 'VirtualAHCIController', key: NEW_CONTROLLER_KEY };
       changes.push({ operation: 'add', device: controller });
       candidates.push(controller);
     }
@@ -187,13 +187,14 @@ function controllers(devices: readonly Device[], changes: VirtualDeviceConfigSpe
 function cdromControllers(devices: readonly Device[]): Map<number, { type: string; bus: number }> {
   const controllers = new Map<number, { type: string; bus: number }>();
   for (const d of devices) {
-    const type = CDROM_CONTROLLER_TYPES[d._type];
+    const type = SPEC_TYPE_OF_CONTROLLER[d._type];
     if (type && typeof d.busNumber === 'number') controllers.set(d.key, { type, bus: d.busNumber });
   }
   return controllers;
 }
 
-const CDROM_CONTROLLER_TYPES: Readonly<Record<string, string>> = {
+/** vSphere's CD-ROM controllers by device type, as the spec names them. */
+const SPEC_TYPE_OF_CONTROLLER: Readonly<Record<string, string>> = {
   VirtualIDEController: 'IDE',
   VirtualAHCIController: 'SATA',
 };
@@ -211,11 +212,11 @@ function missingControllers(hardware: VirtualMachineHardwareSpec, devices: reado
     ...(hardware.sataControllers ?? []).map((c) => ({ _type: 'VirtualAHCIController', bus: c.busNumber })),
   ];
   return wanted
-    .filter((c) => !present.has(`${CDROM_CONTROLLER_TYPES[c._type]}:${c.bus}`))
+    .filter((c) => !present.has(`${SPEC_TYPE_OF_CONTROLLER[c._type]}:${c.bus}`))
     .map(
       (c, i): VirtualDeviceConfigSpec => ({
         operation: 'add',
-        device: { _type: c._type, key: NEW_SATA_KEY - i, busNumber: c.bus },
+        device: { _type: c._type, key: NEW_CONTROLLER_KEY - i, busNumber: c.bus },
       }),
     );
 }

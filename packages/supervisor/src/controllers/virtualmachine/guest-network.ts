@@ -116,7 +116,6 @@ export function interfaceBootstrap(vm: VirtualMachine, nic: NicAddressing): Inte
   };
 }
 
-/**
 /** A VM's bootstrap as vm-operator's DNS defaults tell them apart: LinuxPrep and Sysprep are `gosc`. */
 export type BootstrapKind = 'cloudInit' | 'gosc' | 'none';
 
@@ -229,7 +228,7 @@ export function customizationNetwork(
   };
 }
 
-/** The kind of bootstrap vm-operator's DNS defaults see: LinuxPrep or Sysprep is a guest customization. */
+/** The VM's BootstrapKind. */
 export function bootstrapKindOf(vm: VirtualMachine): BootstrapKind {
   const bootstrap = vm.spec?.bootstrap;
   if (bootstrap?.cloudInit) return 'cloudInit';
@@ -246,7 +245,7 @@ function dnsStatus(fields: {
   const out: VirtualMachineNetworkConfigDNSStatus = {};
   if (fields.hostName) out.hostName = fields.hostName;
   if (fields.domainName) out.domainName = fields.domainName;
-  // The lists are shared, not copied: stored objects never change.
+  // The lists are shared, not copied (the Supervisor's are frozen): stored objects never change.
   if (fields.nameservers.length > 0) out.nameservers = fields.nameservers as string[];
   if (fields.searchDomains.length > 0) out.searchDomains = fields.searchDomains as string[];
   return Object.keys(out).length > 0 ? out : undefined;

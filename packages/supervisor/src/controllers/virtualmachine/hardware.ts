@@ -119,43 +119,36 @@ const refusesGuestId = (fault: unknown): boolean =>
   String(fault.fault.invalidProperty ?? '').includes(GUEST_ID_PROPERTY);
 
 /** Keeps a VM's GuestIDReconfigured condition as vm-operator does (see `guestIdConditions`). */
-export interface GuestIdConditions {
-  /** The verdict once a reconfigure of the VM ended (`fault`: why it failed); undefined when nothing changes. */
-  afterReconfigure(key: string, vm: VirtualMachine, spec: VmConfigSpec, fault: unknown): Verdict | undefined;
-  /** The verdict of an update of a VM powered on or off; undefined when nothing changes. */
-  onUpdate(key: string, vm: VirtualMachine, record: VmRecord): Verdict | undefined;
-  forget(key: string): void;
+/**
+ * vm-operator's GuestIDReconfigured once a reconfigure of the VM ended (`fault`: why it failed):
+ * False (`Invalid`) when vSphere refused the guest ID the spec asked for, else removed; undefined
+ * when nothing changes.
+ */
+export function guestIdAfterReconfigure(
+  vm: VirtualMachine,
+  spec: VmConfigSpec,
+  fault: unknown,
+): Verdict | undefined {
+  if (spec.guestId && refusesGuestId(fault))
+    return isFalse(
+      CONDITION.guestIdReconfigured,
+      REASON.invalid,
+      `The specified guest ID value is not supported: ${spec.guestId}`,
+    );
+  return conditionOf(vm.status?.conditions, CONDITION.guestIdReconfigured)
+    ? NO_GUEST_ID_CONDITION
+    : undefined;
 }
 
 /**
- * vm-operator's GuestIDReconfigured: False (`Invalid`) after a reconfigure that vSphere refused
- * for the guest ID the spec asked for; removed after any other reconfigure, and by an update of
- * a VM powered on or off whose spec asks for no guest ID. The VMs it was set on are remembered,
- * so that the update of a VM without one costs nothing.
+ * GuestIDReconfigured on an update of a VM powered on or off: removed when its spec asks for no
+ * guest ID (vm-operator then assumes the guest ID is valid); undefined when nothing changes.
  */
-export function guestIdConditions(): GuestIdConditions {
-  const refused = new Set<string>();
-  return {
-    afterReconfigure(key, vm, spec, fault) {
-      if (spec.guestId && refusesGuestId(fault)) {
-        refused.add(key);
-        const message = `The specified guest ID value is not supported: ${spec.guestId}`;
-        return isFalse(CONDITION.guestIdReconfigured, REASON.invalid, message);
-      }
-      refused.delete(key);
-      // A reconfigure is rare next to updates: reading the conditions here costs nothing.
-      return conditionOf(vm.status?.conditions, CONDITION.guestIdReconfigured)
-        ? NO_GUEST_ID_CONDITION
-        : undefined;
-    },
-    onUpdate(key, vm, record) {
-      if (refused.size === 0 || vm.spec?.guestID || record.powerState === 'suspended') return undefined;
-      return refused.delete(key) ? NO_GUEST_ID_CONDITION : undefined;
-    },
-    forget: (key) => {
-      refused.delete(key);
-    },
-  };
+export function guestIdOnUpdate(vm: VirtualMachine, record: VmRecord): Verdict | undefined {
+  if (vm.spec?.guestID || record.powerState === 'suspended') return undefined;
+  return conditionOf(vm.status?.conditions, CONDITION.guestIdReconfigured)
+    ? NO_GUEST_ID_CONDITION
+    : undefined;
 }
 
 /** `bootDiskCapacity`, unless the VM boots from CD-ROMs (an ISO VM's boot disk is a claim's). */

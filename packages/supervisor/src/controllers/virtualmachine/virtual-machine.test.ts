@@ -986,7 +986,9 @@ describe('the VirtualMachine controller', () => {
         expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
         // Running, a CD-ROM stays where it is; off, one moved is removed and added at its new place.
         const moved = structuredClone(hardware);
-        Object.assign(moved?.cdrom?.[0] ?? {}, { unitNumber: 1 });
+        const first = moved?.cdrom?.[0];
+        if (!first) throw new Error('vm1 has no CD-ROM in its spec');
+        first.unitNumber = 1;
         const patch = (spec: Record<string, unknown>) =>
           f.kube.patch(ref('vm1'), { spec: { hardware: moved, ...spec } }, { type: 'merge' });
         await expect(patch({})).rejects.toMatchObject({
@@ -1015,8 +1017,10 @@ describe('the VirtualMachine controller', () => {
           'tools.iso VirtualIDEController 0:1',
         ]);
         const hardware = structuredClone((await getVm(f, 'vm1')).spec?.hardware);
-        Object.assign(hardware?.cdrom?.[0] ?? {}, { unitNumber: 1 });
-        Object.assign(hardware?.cdrom?.[1] ?? {}, { unitNumber: 0 });
+        const [first, second] = hardware?.cdrom ?? [];
+        if (!first || !second) throw new Error('vm1 has not its two CD-ROMs in its spec');
+        first.unitNumber = 1;
+        second.unitNumber = 0;
         await f.kube.patch(ref('vm1'), { spec: { hardware } }, { type: 'merge' });
         await f.settle();
         const controller = f.supervisor.virtualMachines.controller;

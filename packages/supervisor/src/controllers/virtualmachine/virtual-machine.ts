@@ -114,7 +114,8 @@ import { networkConfigStatus } from './guest-network.js';
 import {
   type ClassSize,
   createHardwareVersion,
-  guestIdConditions,
+  guestIdAfterReconfigure,
+  guestIdOnUpdate,
   reconfiguration,
   reconfiguredBeforeFirstBoot,
   runningReconfiguration,
@@ -340,7 +341,6 @@ export function startVirtualMachineController(
     if (id !== undefined) byMoref.delete(id);
     deployed.delete(key);
     failures.delete(key);
-    guestIds.forget(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -701,14 +701,19 @@ export function startVirtualMachineController(
 
   // --- update path ---------------------------------------------------------------
 
-  const guestIds = guestIdConditions();
-
   /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
   const reconfigure = (key: string, record: VmRecord, spec: VmConfigSpec): Promise<void> => {
     const ended = (fault: unknown) => {
       const vm = storedVm(key);
-      const verdict = vm && guestIds.afterReconfigure(key, vm, spec, fault);
-      if (vm && verdict) writeVerdicts(vm, [verdict]);
+      const verdict = vm && guestIdAfterReconfigure(vm, spec, fault);
+      if (!vm || !verdict) return;
+      try {
+        writeVerdicts(vm, [verdict]);
+      } catch (error) {
+        // The store refused the write (the VM changed meanwhile): the reconfigure's own outcome
+        // stands, and the VM's next pass, which reconfigures it again, reports it.
+        if (!isKubeError(error)) throw error;
+      }
     };
     return vsphere.vm
       .reconfigure(record.id, spec)
@@ -1122,7 +1127,7 @@ export function startVirtualMachineController(
         );
     }
     const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
-    const guestId = guestIds.onUpdate(key, vm, record);
+    const guestId = guestIdOnUpdate(vm, record);
     if (guestId) verdicts.push(guestId);
     if (revert?.verdict) verdicts.push(revert.verdict);
     else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
