@@ -83,7 +83,7 @@ export interface SupervisorOptions {
   /**
    * The Supervisor's capabilities vm-operator's webhooks and controllers read, as the store that
    * serves its kinds is given them (`registerVmOperatorKinds`): WorkloadIPv6 on unless `false`,
-   * VMResize off unless `true`.
+   * VMResize and VMSharedDisks off unless `true`.
    */
   capabilities?: VirtualMachineServiceCapabilities;
   /**
