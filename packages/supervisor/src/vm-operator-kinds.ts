@@ -23,6 +23,8 @@ import {
   HUB_VERSION,
   type ImageCatalog,
   isServedVersion,
+  managedByProblemOnCreate,
+  managedByProblemOnUpdate,
   nextRestartTimeOnUpdate,
   type PartialObjectRef,
   publishRequestDefaults,
@@ -338,6 +340,32 @@ function groupPublishReader(reader: StoreReader, namespace: string): GroupPublis
 }
 
 /**
+ * vm-operator's VirtualMachinePublishRequest validating webhook (see publish-request-validation.ts):
+ * the managed-by label's ownership first, refused with 403 (on an update, a user's alone), then
+ * the fields, on create and on an update of the spec.
+ */
+function admitPublishRequest(): AdmitFunction {
+  const kind = 'VirtualMachinePublishRequest';
+  const refuse = (problem: string) =>
+    kubeErrors.webhookDenied(webhookName(kind, 'validating'), problem, 403, '');
+  return (operation, object, old, { privileged }) => {
+    const request = object as unknown as VirtualMachinePublishRequest;
+    if (operation === 'CREATE') {
+      const problem = managedByProblemOnCreate(request);
+      if (problem) throw refuse(problem);
+      deny(kind, validatePublishRequestCreate(request));
+      return undefined;
+    }
+    if (!old || old.metadata.deletionTimestamp) return undefined;
+    const stored = old as unknown as VirtualMachinePublishRequest;
+    const problem = privileged ? undefined : managedByProblemOnUpdate(request, stored);
+    if (problem) throw refuse(problem);
+    if (object.spec !== old.spec) deny(kind, validatePublishRequestUpdate(request, stored));
+    return undefined;
+  };
+}
+
+/**
  * vm-operator's VirtualMachineGroupPublishRequest webhooks (see group-publish-request-validation.ts):
  * on create the mutating one fills the source, target and VMs in (or answers with its error's
  * code), then the validating one judges; on an update of the spec, nothing of it changes.
@@ -401,11 +429,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       validateResourcePolicyUpdate,
     ),
     VirtualMachineClass: admitVirtualMachineClass(),
-    VirtualMachinePublishRequest: validating(
-      'VirtualMachinePublishRequest',
-      validatePublishRequestCreate,
-      validatePublishRequestUpdate,
-    ),
+    VirtualMachinePublishRequest: admitPublishRequest(),
     VirtualMachineWebConsoleRequest: validating(
       'VirtualMachineWebConsoleRequest',
       validateWebConsoleRequestCreate,

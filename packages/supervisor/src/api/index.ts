@@ -15,6 +15,8 @@ export {
 } from './group-publish-request-validation.js';
 export * from './kinds.js';
 export {
+  managedByProblemOnCreate,
+  managedByProblemOnUpdate,
   publishRequestDefaults,
   validatePublishRequestCreate,
   validatePublishRequestUpdate,

@@ -3,15 +3,15 @@
  * create, a source that is a VirtualMachine of vm-operator's group and a named target location
  * that is a ContentLibrary of the image registry's group; on update, a source and target that
  * never change, even once the request is complete. On both, the storage quota check's
- * annotations are the administrators' (the simulator's callers are not privileged).
- *
- * Not here: the webhook's check of the `vmoperator.vmware.com/virtualmachinepublishrequest-managed-by`
- * label (kept for a VirtualMachineGroupPublishRequest's own requests), which refuses with 403
- * and a message rather than field errors.
+ * annotations are the administrators' (the simulator's callers are not privileged). And, before
+ * those, the `vmoperator.vmware.com/virtualmachinepublishrequest-managed-by` label of a
+ * VirtualMachineGroupPublishRequest's own requests, which the webhook refuses with 403 and a
+ * message rather than field errors.
  */
 
 import { deepEqual } from '../store/meta.js';
 import { GROUP } from './conversion/engine.js';
+import { PUBLISH_MANAGED_BY_LABEL } from './group-publish-request-validation.js';
 import type {
   VirtualMachinePublishRequest,
   VirtualMachinePublishRequestSpec,
@@ -221,4 +221,33 @@ export function validatePublishRequestUpdate(
   if (!deepEqual(target, targetOf(old.spec)))
     errors.push(invalid('spec.target', targetAsGoWritesIt(target), IMMUTABLE));
   return [...errors, ...quotaAnnotationChanges(request, old)];
+}
+
+const NOT_OWNED = `cannot add the "${PUBLISH_MANAGED_BY_LABEL}" label without a VirtualMachineGroupPublishRequest owner reference`;
+
+/**
+ * Why a new request may not carry the managed-by label, if it may not (whoever makes it): the
+ * label names a VirtualMachineGroupPublishRequest that owns the request, by its uid.
+ */
+export function managedByProblemOnCreate(request: VirtualMachinePublishRequest): string | undefined {
+  const labels = request.metadata.labels;
+  if (!labels || !(PUBLISH_MANAGED_BY_LABEL in labels)) return undefined;
+  const owned = (request.metadata.ownerReferences ?? []).some(
+    (ref) => ref.kind === 'VirtualMachineGroupPublishRequest' && ref.uid === labels[PUBLISH_MANAGED_BY_LABEL],
+  );
+  return owned ? undefined : NOT_OWNED;
+}
+
+/**
+ * Why a user (not a privileged account) may not make this update, if they may not: a group
+ * request's own requests are its alone, and the label is given only as a request is made.
+ */
+export function managedByProblemOnUpdate(
+  request: VirtualMachinePublishRequest,
+  old: VirtualMachinePublishRequest,
+): string | undefined {
+  if (old.metadata.labels && PUBLISH_MANAGED_BY_LABEL in old.metadata.labels)
+    return 'cannot update VirtualMachineGroupPublishRequest owned VirtualMachinePublishRequest';
+  if (request.metadata.labels && PUBLISH_MANAGED_BY_LABEL in request.metadata.labels) return NOT_OWNED;
+  return undefined;
 }

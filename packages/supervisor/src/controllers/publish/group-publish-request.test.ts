@@ -111,6 +111,54 @@ describe('VirtualMachineGroupPublishRequest', () => {
     expect(await f.request('g')).toBeUndefined();
   });
 
+  it('keeps its own publish requests its own: the managed-by label needs it as owner, and users change none', async () => {
+    const f = await setup();
+    await f.group();
+    await f.markDefault();
+    await f.createRequest('g');
+    await f.settle();
+    const [own] = await f.publishRequests();
+    if (!own) throw new Error('the group request made no publish request');
+    const VALIDATING_PUB = 'default.validating.virtualmachinepublishrequest.v1alpha6.vmoperator.vmware.com';
+    const notOwned = `admission webhook "${VALIDATING_PUB}" denied the request: cannot add the "${PUBLISH_MANAGED_BY_LABEL}" label without a VirtualMachineGroupPublishRequest owner reference`;
+    // A user's update of one is refused, whatever it changes.
+    const labelled = await f.refusal(
+      f.kube.update({
+        ...own,
+        metadata: { ...own.metadata, labels: { ...own.metadata.labels, x: 'y' } },
+      } as never),
+    );
+    expect([labelled.code, labelled.message]).toEqual([
+      403,
+      `admission webhook "${VALIDATING_PUB}" denied the request: cannot update VirtualMachineGroupPublishRequest owned VirtualMachinePublishRequest`,
+    ]);
+    // A new request with the label but not owned by the group request it names is refused.
+    const spec = { source: { name: 'a' }, target: { location: { name: f.library } } };
+    const forged = await f.refusal(
+      f.kube.create({
+        apiVersion: HUB,
+        kind: 'VirtualMachinePublishRequest',
+        metadata: { name: 'forged', namespace: 'ns1', labels: { [PUBLISH_MANAGED_BY_LABEL]: 'some-uid' } },
+        spec,
+      }),
+    );
+    expect([forged.code, forged.message]).toEqual([403, notOwned]);
+    // Nor may a user's request take the label later.
+    const plain = await f.kube.create({
+      apiVersion: HUB,
+      kind: 'VirtualMachinePublishRequest',
+      metadata: { name: 'plain', namespace: 'ns1' },
+      spec,
+    });
+    const taken = await f.refusal(
+      f.kube.update({
+        ...plain,
+        metadata: { ...plain.metadata, labels: { [PUBLISH_MANAGED_BY_LABEL]: '' } },
+      }),
+    );
+    expect([taken.code, taken.message]).toEqual([403, notOwned]);
+  });
+
   it("answers with its webhooks' errors, and keeps its spec", async () => {
     const f = await setup();
     await f.group();

@@ -370,10 +370,17 @@ export function startPublishRequestController(
     return complete ? expire(pass.request) : requeueOf(pass);
   };
 
-  const writeFinalizers = (request: Request, finalizers: string[]) =>
-    kube
-      .update({ ...request, metadata: { ...request.metadata, finalizers } } as unknown as KubeObject)
-      .catch(ignoreNotFound);
+  // As vm-operator's own account, which the webhook lets change a group request's own requests.
+  const writeFinalizers = async (request: Request, finalizers: string[]) => {
+    try {
+      kube.direct.update({
+        ...request,
+        metadata: { ...request.metadata, finalizers },
+      } as unknown as KubeObject);
+    } catch (error) {
+      ignoreNotFound(error);
+    }
+  };
 
   /** A deleting request only loses its finalizers. */
   const release = async (request: Request): Promise<ReconcileOutcome> => {
