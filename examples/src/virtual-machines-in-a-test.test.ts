@@ -28,7 +28,13 @@ type Status = {
   powerState?: string;
   biosUUID?: string;
   uniqueID?: string;
-  network?: { primaryIP4?: string };
+  network?: {
+    primaryIP4?: string;
+    config?: {
+      dns?: { hostName?: string };
+      interfaces?: { name: string; ip?: { addresses?: string[]; gateway4?: string } }[];
+    };
+  };
   conditions?: { type: string; status: string; reason: string }[];
 };
 
@@ -42,6 +48,12 @@ it('turns a VirtualMachine into a running vSphere VM', async () => {
   expect(status.network?.primaryIP4).toMatch(/^10\./);
   const providerID = `vsphere://${status.biosUUID}`;
   expect(providerID).toMatch(/^vsphere:\/\/[0-9a-f-]{36}$/);
+  // What the guest was told of its network, for one configured by hand (no bootstrap here).
+  expect(status.network?.config?.dns?.hostName).toBe('vm1');
+  expect(status.network?.config?.interfaces?.[0]).toMatchObject({
+    name: 'eth0',
+    ip: { addresses: [`${status.network?.primaryIP4}/24`], gateway4: expect.stringMatching(/^10\./) },
+  });
 
   // The same VM, as the vSphere model (and so SOAP and REST clients) sees it.
   const id = status.uniqueID as string;
