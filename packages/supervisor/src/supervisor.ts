@@ -9,6 +9,7 @@ import type { VirtualMachineServiceCapabilities } from './api/vm-service-validat
 import {
   startCnsAttachmentController,
   startCsiProvisioner,
+  startCsiResizer,
   startCsiVolumeSync,
   startPersistentVolumeController,
 } from './controllers/csi/index.js';
@@ -134,6 +135,8 @@ export interface Supervisor {
     readonly provisioner: Controller;
     readonly persistentVolumes: Controller;
     readonly attachments: Controller;
+    /** external-resizer: a bound claim that asks for more storage gets its disk grown. */
+    readonly resizer: Controller;
     /** Answers a VirtualMachineSnapshot's request to sync its volumes. */
     readonly volumeSync: Controller;
   };
@@ -262,6 +265,11 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     provisioner: startCsiProvisioner(manager, csiDeps),
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     attachments: startCnsAttachmentController(manager, { kube, vsphere }),
+    resizer: startCsiResizer(manager, {
+      ...csiDeps,
+      recorderFor: (component: string) =>
+        options.events ? eventRecorder(kube, vsphere, component) : NO_EVENTS,
+    }),
     volumeSync: startCsiVolumeSync(manager, { kube }),
   };
   if (cluster !== undefined) {

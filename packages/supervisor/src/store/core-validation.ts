@@ -2,10 +2,11 @@
  * The API server's checks of what a ConfigMap or a Secret holds: each key of its data a config
  * key (a file name where it is mounted), no key in both of a ConfigMap's maps, at most 1 MiB of
  * data in all (decoded, for base64 values), a Secret the keys of its type; and of a claim: its
- * access modes and its request of storage, above zero.
+ * access modes and its request of storage, above zero, and on update a spec that stays but for
+ * a bound claim's requests (one that asks for less than its capacity refused).
  */
 import type { FieldCause } from './errors.js';
-import type { KubeObject } from './meta.js';
+import { deepEqual, type KubeObject } from './meta.js';
 import { configKeyProblems } from './names.js';
 import { parseQuantity } from './quantity.js';
 
@@ -137,5 +138,94 @@ export function claimProblems(claim: KubeObject): FieldCause[] {
         message: `Invalid value: "${storage}": must be greater than zero`,
       });
   }
+  return causes;
+}
+
+interface ClaimSpec {
+  volumeName?: string | undefined;
+  volumeMode?: string;
+  resources?: {
+    requests?: Record<string, unknown> | undefined;
+    limits?: Record<string, unknown> | undefined;
+  };
+  [field: string]: unknown;
+}
+
+/** The bytes (in billionths) a quantity field holds; undefined when it holds none. */
+const nanosOf = (value: unknown): bigint | undefined =>
+  value === undefined ? undefined : parseQuantity(String(value))?.nanos;
+
+/** Quantities by value, as the API server compares them (`1Gi` is `1024Mi`). */
+const byValue = (list: Record<string, unknown> | undefined) =>
+  list &&
+  Object.fromEntries(Object.entries(list).map(([name, value]) => [name, String(nanosOf(value) ?? value)]));
+
+/** Go's name of a spec field, as the API server's diff of two specs shows it. */
+const goName = (field: string) =>
+  field === 'volumeAttributesClassName'
+    ? 'VolumeAttributesClassName'
+    : field[0]?.toUpperCase() + field.slice(1);
+
+/**
+ * What changed between two specs, in the shape of the diff the API server appends (go-cmp's,
+ * whose spacing is not stable on purpose: the first line is what clients match).
+ */
+const specDiff = (old: ClaimSpec, next: ClaimSpec): string => {
+  const lines = ['  core.PersistentVolumeClaimSpec{'];
+  for (const field of new Set([...Object.keys(old), ...Object.keys(next)]))
+    if (!deepEqual(old[field], next[field])) {
+      if (old[field] !== undefined) lines.push(`- \t${goName(field)}: ${JSON.stringify(old[field])},`);
+      if (next[field] !== undefined) lines.push(`+ \t${goName(field)}: ${JSON.stringify(next[field])},`);
+    }
+  lines.push('  }');
+  return lines.join('\n');
+};
+
+/**
+ * An update of a claim, as ValidatePersistentVolumeClaimUpdate judges it: the spec stays, but
+ * for a volume name set once and a bound claim's request of storage, which may go down no
+ * further than the capacity the claim has (so a failed expansion can be taken back).
+ */
+export function claimUpdateProblems(next: KubeObject, old: KubeObject): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const nextSpec = (next.spec ?? {}) as ClaimSpec;
+  const oldSpec = (old.spec ?? {}) as ClaimSpec;
+  const bound = (next.status as { phase?: unknown } | undefined)?.phase === 'Bound';
+  const comparable = (spec: ClaimSpec, storage: unknown): ClaimSpec => {
+    const requests = { ...spec.resources?.requests };
+    if (storage !== undefined) requests.storage = storage;
+    return {
+      ...spec,
+      ...(oldSpec.volumeName ? {} : { volumeName: undefined }),
+      resources: { ...spec.resources, requests: byValue(requests), limits: byValue(spec.resources?.limits) },
+    };
+  };
+  const oldStorage = oldSpec.resources?.requests?.storage;
+  if (
+    !deepEqual(
+      comparable(nextSpec, bound && nextSpec.resources?.requests ? oldStorage : undefined),
+      comparable(oldSpec, undefined),
+    )
+  )
+    causes.push({
+      field: 'spec',
+      message: `Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n${specDiff(oldSpec, nextSpec)}`,
+      reason: 'FieldValueForbidden',
+    });
+  const newSize = nanosOf(nextSpec.resources?.requests?.storage) ?? 0n;
+  const capacity = nanosOf(
+    (old.status as { capacity?: { storage?: unknown } } | undefined)?.capacity?.storage,
+  );
+  if (newSize < (nanosOf(oldStorage) ?? 0n) && newSize <= (capacity ?? 0n))
+    causes.push({
+      field: 'spec.resources.requests.storage',
+      message: 'Forbidden: field can not be less than status.capacity',
+      reason: 'FieldValueForbidden',
+    });
+  if (nextSpec.volumeMode !== oldSpec.volumeMode)
+    causes.push({
+      field: 'volumeMode',
+      message: `Invalid value: ${JSON.stringify(nextSpec.volumeMode ?? null)}: field is immutable`,
+    });
   return causes;
 }

@@ -13,9 +13,10 @@ import {
   storageClassDefaults,
   volumeDefaults,
 } from './core-defaults.js';
-import { claimProblems, configMapProblems, secretProblems } from './core-validation.js';
+import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
+import { parseQuantity } from './quantity.js';
 import { replicasProblems, type ScaleSubresource } from './scale.js';
 import { serviceProblems } from './service-validation.js';
 import type { Structure } from './structure.js';
@@ -215,6 +216,48 @@ const storageClassUpdate = (next: KubeObject, old: KubeObject | undefined): Fiel
   return causes;
 };
 
+/**
+ * The PersistentVolumeClaimResize admission plugin: a claim asks for more storage only once
+ * bound, and only of a class, the one it was made with, that allows volume expansion.
+ */
+const admitClaimResize: AdmitFunction = (operation, claim, old, { reader }) => {
+  if (operation !== 'UPDATE' || !old) return undefined;
+  const storage = (object: KubeObject) =>
+    parseQuantity(String((object.spec as ClaimFields | undefined)?.resources?.requests?.storage))?.nanos ??
+    0n;
+  if (storage(claim) <= storage(old)) return undefined;
+  const refuse = (why: string) => {
+    throw kubeErrors.forbidden(
+      {
+        group: '',
+        resource: 'persistentvolumeclaims',
+        kind: 'PersistentVolumeClaim',
+        name: claim.metadata.name as string,
+      },
+      why,
+    );
+  };
+  if ((old.status as { phase?: unknown } | undefined)?.phase !== 'Bound')
+    refuse('Only bound persistent volume claims can be expanded');
+  const className = (claim.spec as ClaimFields | undefined)?.storageClassName;
+  const storageClass =
+    typeof className === 'string' &&
+    className !== '' &&
+    className === (old.spec as ClaimFields | undefined)?.storageClassName
+      ? reader.get({ ...STORAGE_CLASS, name: className })
+      : undefined;
+  if (storageClass?.allowVolumeExpansion !== true)
+    refuse(
+      'only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize',
+    );
+  return undefined;
+};
+
+interface ClaimFields {
+  storageClassName?: unknown;
+  resources?: { requests?: { storage?: unknown } };
+}
+
 /** The object an Event is about. */
 const involved = (event: KubeObject) => event.involvedObject as Record<string, unknown> | undefined;
 
@@ -331,7 +374,8 @@ export const CORE_KINDS: readonly KindDefinition[] = [
       'spec.resources.limits.*': ['string', 'resource.Quantity'],
     },
     defaults: claimDefaults,
-    validate: claimProblems,
+    validate: (next, old) => [...claimProblems(next), ...(old ? claimUpdateProblems(next, old) : [])],
+    admit: admitClaimResize,
   },
   {
     group: '',

@@ -18,4 +18,10 @@ export {
   startCsiProvisioner,
   startPersistentVolumeController,
 } from './provisioner.js';
+export {
+  CSI_RESIZER_CONTROLLER,
+  NODE_EXPANSION_NOT_REQUIRED,
+  RESIZER_COMPONENT,
+  startCsiResizer,
+} from './resizer.js';
 export { CSI_VOLUME_SYNC_CONTROLLER, startCsiVolumeSync } from './volume-sync.js';
