@@ -7,7 +7,7 @@
  * deleted is made again; the API server lets each go an hour after its last write. All of it on
  * the simulator's clock.
  */
-import type { Clock, Scheduler } from '@vsim/vsphere';
+import { type Clock, getOrInsert, type Scheduler } from '@vsim/vsphere';
 import { ignoreNotFound, isKubeError } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
 import { type KubeObject, timestamp } from '../store/meta.js';
@@ -49,6 +49,14 @@ interface Seen {
   count: number;
 }
 
+/**
+ * The count that tells apart the Events made at one instant of the simulator's clock, one per
+ * store: two recorders (components) naming theirs at the same instant must not collide, as their
+ * real clocks' nanoseconds never do.
+ */
+const sequences = new WeakMap<KubeStore, { next: number }>();
+const sequenceOf = (kube: KubeStore) => getOrInsert(sequences, kube, () => ({ next: 0 }));
+
 export function eventRecorder(
   kube: KubeStore,
   { clock, scheduler }: { clock: Clock; scheduler: Scheduler },
@@ -58,7 +66,7 @@ export function eventRecorder(
   /** Per object and reason, the distinct messages seen and when the last came. */
   const similar = new Map<string, { messages: Set<string>; at: number }>();
   const buckets = new Map<string, { tokens: number; at: number }>();
-  let sequence = 0;
+  const sequence = sequenceOf(kube);
 
   /** Whether the object's bucket has a token left, refilled as time went by. */
   const allowed = (objectKey: string, now: number): boolean => {
@@ -99,8 +107,8 @@ export function eventRecorder(
         return;
       }
     }
-    // Nanoseconds as client-go names an Event, unique among those made at one instant.
-    const nanos = BigInt(now) * 1_000_000n + BigInt(sequence++ % 1_000_000);
+    // Nanoseconds as client-go names an Event, unique among those any recorder makes at one instant.
+    const nanos = BigInt(now) * 1_000_000n + BigInt(sequence.next++ % 1_000_000);
     const name = `${metadata.name}.${nanos.toString(16)}`;
     const event: KubeObject = {
       apiVersion: 'v1',

@@ -34,6 +34,8 @@ import {
 export const CSI_RESIZER_CONTROLLER = 'csi-resizer';
 /** What external-resizer's Events name as their source. */
 export const RESIZER_COMPONENT = `external-resizer ${CSI_DRIVER}`;
+/** kube-controller-manager's expand controller, which leaves a CSI volume's resize to the driver's resizer. */
+const EXPAND_COMPONENT = 'volume_expand';
 export const NODE_EXPANSION_NOT_REQUIRED = 'volume.kubernetes.io/node-expansion-not-required';
 
 const PVC = PERSISTENT_VOLUME_CLAIM;
@@ -96,6 +98,7 @@ export function startCsiResizer(
 ): Controller {
   const { kube, vsphere } = deps;
   const events = deps.recorderFor?.(RESIZER_COMPONENT) ?? NO_EVENTS;
+  const expandEvents = deps.recorderFor?.(EXPAND_COMPONENT) ?? NO_EVENTS;
 
   const condition = (type: string, message?: string): ClaimCondition => ({
     type,
@@ -198,6 +201,7 @@ export function startCsiResizer(
       },
       false,
     );
+    expandEvents.normal(claim, 'ExternalExpanding', 'waiting for an external controller to expand this PVC');
     events.normal(claim, 'Resizing', `External resizer is resizing volume ${volume.metadata.name}`);
 
     let grown: bigint;
