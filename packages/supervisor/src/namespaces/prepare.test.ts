@@ -74,7 +74,12 @@ describe('prepareNamespace', () => {
     ]);
     await expect(
       kube.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: prepared.storageClass }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject({
+      provisioner: 'csi.vsphere.vmware.com',
+      allowVolumeExpansion: true,
+      reclaimPolicy: 'Delete',
+      volumeBindingMode: 'Immediate',
+    });
     const networks = await list(kube, 'netoperator.vmware.com/v1alpha1', 'Network', 'ns1');
     expect(networks.map((n) => n.metadata.name)).toEqual(['primary']);
     const images = await list(kube, IMAGE_API_VERSION, 'VirtualMachineImage', 'ns1');

@@ -153,6 +153,10 @@ export async function prepareNamespace(
     metadata: { name: storageClass },
     provisioner: 'csi.vsphere.vmware.com',
     parameters: { storagePolicyID: storagePolicyOf(vsphere, storageClass) },
+    // As the Supervisor makes a namespace's storage classes: claims may grow, bound at once.
+    allowVolumeExpansion: true,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
   });
   ensure(kube, {
     apiVersion: 'v1',
