@@ -900,6 +900,19 @@ def change_tracking_and_secure_boot():
 
 
 @check
+def unknown_guest_id_refused():
+    vm = vm_named("pv-created")
+    guest = vm.config.guestId
+    fault = task_error_strict(vmodl.fault.InvalidArgument, vm.ReconfigVM_Task, vim.vm.ConfigSpec(guestId="beos64Guest"))
+    expect_equal(fault.invalidProperty, "configSpec.guestId", "InvalidArgument.invalidProperty")
+    expect_equal(vm.config.guestId, guest, "config.guestId after a refused reconfigure")
+    # One vSphere 8.0 added to the enum this pyVmomi's bindings predate.
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(guestId="rockylinux_64Guest")))
+    expect_equal(vm.config.guestId, "rockylinux_64Guest", "config.guestId")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(guestId=guest)))
+
+
+@check
 def iso_cdrom_connects_at_power_on():
     vm = vm_named("pv-created")
     ide = next(d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualIDEController))
