@@ -24,6 +24,18 @@ const virtualMachine = (name: string, className = 'best-effort-small') => ({
   spec: { className, imageName: 'ubuntu-2204-kube-v1.30.0', storageClass: 'wcpglobal-storage-profile' },
 });
 
+/** A claim of the namespace's storage class, as a workload asks for a disk. */
+const claim = (name: string, storage: string) => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name, namespace: 'ns1' },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    storageClassName: 'wcpglobal-storage-profile',
+    resources: { requests: { storage } },
+  },
+});
+
 type Status = {
   powerState?: string;
   biosUUID?: string;
@@ -119,16 +131,7 @@ it('hands the cloud-init Secret to the guest, as vm-operator does through GuestI
 
 it("attaches a PersistentVolumeClaim's disk before the VM powers on", async () => {
   sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
-  await sim.kube.create({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: 'data', namespace: 'ns1' },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: 'wcpglobal-storage-profile',
-      resources: { requests: { storage: '4Gi' } },
-    },
-  });
+  await sim.kube.create(claim('data', '4Gi'));
   const vm = virtualMachine('db1');
   await sim.kube.create({
     ...vm,
@@ -175,16 +178,7 @@ it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and t
   const iso = images.items.find((i) => (i.status as { type?: string }).type === 'ISO')?.metadata
     .name as string;
 
-  await sim.kube.create({
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name: 'root', namespace: 'ns1' },
-    spec: {
-      accessModes: ['ReadWriteOnce'],
-      storageClassName: 'wcpglobal-storage-profile',
-      resources: { requests: { storage: '16Gi' } },
-    },
-  });
+  await sim.kube.create(claim('root', '16Gi'));
   await sim.kube.create({
     apiVersion: V5,
     kind: 'VirtualMachine',
