@@ -167,6 +167,8 @@ export interface DiskSpec {
   datastore: MoRef;
   uuid: string;
   thinProvisioned?: boolean;
+  /** Zeroed when made (eagerly zeroed thick); thin or lazily zeroed otherwise. */
+  eagerlyScrub?: boolean;
 }
 
 const NORMAL_SHARES = Object.freeze({ _type: 'SharesInfo', shares: 1000, level: 'normal' });
@@ -203,7 +205,7 @@ export const virtualDisk = (d: DiskSpec): Device => ({
     split: false,
     writeThrough: false,
     thinProvisioned: d.thinProvisioned ?? true,
-    eagerlyScrub: false,
+    eagerlyScrub: d.eagerlyScrub ?? false,
     uuid: d.uuid,
     contentId: diskContentId(d.uuid),
     digestEnabled: false,

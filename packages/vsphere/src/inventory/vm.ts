@@ -53,6 +53,8 @@ export interface VmSpec {
   disksKB?: readonly number[];
   /** Whether the disks are thin (the default) or thick provisioned. */
   thinProvisioned?: boolean;
+  /** Whether thick disks are zeroed when made (eagerly zeroed thick). */
+  eagerlyScrub?: boolean;
   template?: boolean;
   powerState?: PowerState;
   annotation?: string;
@@ -193,7 +195,8 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       fileName: datastorePath(ds.name, `${spec.name}/${spec.name}${i === 0 ? '' : `_${i}`}.vmdk`),
       datastore: dsRef,
       uuid: model.random.uuid(),
-      ...(spec.thinProvisioned === undefined ? {} : { thinProvisioned: spec.thinProvisioned }),
+      thinProvisioned: spec.thinProvisioned ?? true,
+      eagerlyScrub: spec.eagerlyScrub === true,
     }),
   );
   const nics = mapped(spec.networks ?? [], (net, i) => {

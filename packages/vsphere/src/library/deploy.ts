@@ -7,7 +7,6 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { isDisk } from '../inventory/devices.js';
 import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
@@ -124,14 +123,6 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
   if (extraConfig.length > 0) out.extraConfig = extraConfig;
   if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
   return out;
-};
-
-/** The VM with its (thick) disks zeroed when made: their backings eagerly scrubbed. */
-const eagerlyZeroed = (vm: VmRecord): VmRecord => {
-  const devices = mapped(vm.config.devices, (d) =>
-    isDisk(d) ? Object.assign({}, d, { backing: Object.assign({}, d.backing, { eagerlyScrub: true }) }) : d,
-  );
-  return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
 };
 
 /** The guest OS a deployed VM runs: the one its config asks for, else its descriptor's. */
@@ -314,6 +305,7 @@ export const deployOperations = (m: Model) => {
             ...configOverrides(spec.config, ovf, t.nics),
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             thinProvisioned: t.provisioning === 'thin',
+            eagerlyScrub: t.provisioning === 'eagerZeroedThick',
             version: spec.config?.version ?? ovf.hardwareVersion,
             firmware: spec.config?.firmware ?? ovf.firmware,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
@@ -321,8 +313,7 @@ export const deployOperations = (m: Model) => {
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
           });
-          const made = t.provisioning === 'eagerZeroedThick' ? eagerlyZeroed(vm) : vm;
-          putVm(tx, freshlyBooted(m, customized(made, spec.config?.customization)));
+          putVm(tx, freshlyBooted(m, customized(vm, spec.config?.customization)));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.
