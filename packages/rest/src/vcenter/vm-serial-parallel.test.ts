@@ -158,6 +158,7 @@ describe('/vcenter/vm/{vm}/hardware/serial', () => {
     const invalid = { status: 400, error_type: 'INVALID_ARGUMENT' };
     for (const body of [
       { backing: { type: 'FLOPPY' } },
+      { backing: { type: 'toString' } },
       { backing: { file: '[LocalDS_0] a.log' } },
       { backing: { type: 'FILE' } },
       { backing: { type: 'FILE', file: '[LocalDS_0] a.log', pipe: 'com1' } },

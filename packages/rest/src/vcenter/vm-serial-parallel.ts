@@ -89,7 +89,8 @@ const backingOf = (port: Port, spec: Spec | undefined): object => {
   const hostDevice = port.backings.HOST_DEVICE as BackingType;
   if (spec === undefined) return hostDevice.backing({});
   const type = field(spec, 'type', 'string');
-  const backing = type === undefined ? undefined : port.backings[type];
+  // Own keys alone: a type such as `toString` names no backing.
+  const backing = type !== undefined && Object.hasOwn(port.backings, type) ? port.backings[type] : undefined;
   if (type === undefined || backing === undefined)
     throw restError(
       'invalid_argument',
