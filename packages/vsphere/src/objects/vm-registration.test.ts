@@ -384,4 +384,13 @@ describe('VirtualMachine.reloadVirtualMachineFromPath_Task', () => {
     expect(await failsWith(() => reload('[LocalDS_0] odd/odd.vmx'))).toBe('InvalidArgument');
     expect(vsphere.store.get(target.id)).toBeDefined();
   });
+
+  it('ends in ManagedObjectNotFound for a VM destroyed while its reload was queued', async () => {
+    const { vsphere, target, reload, run } = await withCopy();
+    // Both queued: the destroy runs first.
+    const destroyed = vsphere.vm.destroy(target.id);
+    const task = reload(`[LocalDS_0] copy/${VM}.vmx`);
+    await run(destroyed);
+    await expect(run(task)).rejects.toMatchObject({ fault: { _type: 'ManagedObjectNotFound' } });
+  });
 });

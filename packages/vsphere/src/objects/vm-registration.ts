@@ -31,8 +31,8 @@ import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { datastoreFileAccess, type Located, label } from './datastore-file-access.js';
 import { objectFilesOn } from './datastore-files.js';
-import { BUILTIN_DEVICES, vmEvents } from './vm-clone.js';
-import { checkHardware } from './vm-config-spec.js';
+import { BUILTIN_DEVICES, currentVm, vmEvents } from './vm-clone.js';
+import { checkHardware, nextChangeVersion } from './vm-config-spec.js';
 import {
   applyDeviceChanges,
   type DeviceContext,
@@ -297,7 +297,8 @@ export const registerVm = (m: Model, folder: Ref, args: VmRegisterArgs): Task<Mo
  * disks. Its own configuration file is what the VM already is: no change.
  */
 const reloadedVm = (m: Model, tx: Tx, id: string, path: string): VmRecord => {
-  const vm = tx.get(id) as VmRecord;
+  // Destroyed while the task waited: ManagedObjectNotFound, as for any task on a VM gone.
+  const vm = currentVm(tx, id);
   if (vm.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', vm.powerState);
   const dc = datacenterOf(m.store, vm.id);
   const at = datastoreFileAccess(m).locate(path, dc);
@@ -323,7 +324,7 @@ const reloadedVm = (m: Model, tx: Tx, id: string, path: string): VmRecord => {
     config: Object.assign({}, config, {
       template: vm.config.template,
       vmPathName,
-      changeVersion: m.clock.now(),
+      changeVersion: nextChangeVersion(m, vm.config),
     }),
   });
   return putVm(tx, reloaded) as VmRecord;
