@@ -109,4 +109,16 @@ describe('the event recorder', () => {
     scheduler.advanceTo(clock, clock.now() + 1_800_000);
     expect(await events()).toEqual([]);
   });
+
+  it('keeps one expiry per Event however often it is counted again', async () => {
+    const { clock, scheduler, recorder, object, events } = await setup();
+    recorder.normal(object, 'Synced', 'again');
+    const pending = scheduler.pending;
+    for (let i = 0; i < 20; i++) {
+      clock.set(clock.now() + 1_000);
+      recorder.normal(object, 'Synced', 'again');
+    }
+    expect(scheduler.pending).toBe(pending);
+    expect((await events()).map((e) => `${e.reason} x${e.count}`)).toEqual(['Synced x21']);
+  });
 });

@@ -47,6 +47,8 @@ const EVENT_TTL_MS = 3_600_000;
 interface Seen {
   name: string;
   count: number;
+  /** When the Event was last written: its expiry counts from there. */
+  life: { last: number };
 }
 
 /**
@@ -103,7 +105,7 @@ export function eventRecorder(
         previous.count++;
         remember(seen, key, previous);
         write(() => kube.direct.update({ ...stored, message, count: previous.count, lastTimestamp: stamp }));
-        expireLater(namespace, previous.name, stamp);
+        previous.life.last = now;
         return;
       }
     }
@@ -133,17 +135,30 @@ export function eventRecorder(
       reportingComponent: '',
       reportingInstance: '',
     };
-    remember(seen, key, { name, count: 1 });
+    remember(seen, key, { name, count: 1, life: expiring(namespace, name) });
     write(() => kube.direct.create(event));
-    expireLater(namespace, name, stamp);
   };
 
-  /** The Event goes an hour after this write, unless written again meanwhile. */
-  const expireLater = (namespace: string, name: string, stamp: string) =>
-    scheduler.schedule(() => {
+  /**
+   * The Event goes an hour after its last write: one timer per Event, which moves on when it
+   * finds the Event written since (a timer per write would pile up with every count). One
+   * another writer changed since is left alone.
+   */
+  const expiring = (namespace: string, name: string) => {
+    const life = { last: clock.now() };
+    const check = () => {
+      const left = life.last + EVENT_TTL_MS - clock.now();
+      if (left > 0) {
+        scheduler.schedule(check, left);
+        return;
+      }
       const ref = { apiVersion: 'v1', kind: 'Event', namespace, name };
-      if (kube.direct.get(ref)?.lastTimestamp === stamp) kube.delete(ref).catch(ignoreNotFound);
-    }, EVENT_TTL_MS);
+      if (kube.direct.get(ref)?.lastTimestamp === timestamp(life.last))
+        kube.delete(ref).catch(ignoreNotFound);
+    };
+    scheduler.schedule(check, EVENT_TTL_MS);
+    return life;
+  };
 
   return {
     normal: (object, reason, message) => record(object, 'Normal', reason, message),
