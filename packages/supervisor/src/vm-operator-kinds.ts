@@ -346,22 +346,17 @@ function groupPublishReader(reader: StoreReader, namespace: string): GroupPublis
  */
 function admitPublishRequest(): AdmitFunction {
   const kind = 'VirtualMachinePublishRequest';
-  const refuse = (problem: string) =>
-    kubeErrors.webhookDenied(webhookName(kind, 'validating'), problem, 403, '');
-  return (operation, object, old, { privileged }) => {
+  const fields = validating(kind, validatePublishRequestCreate, validatePublishRequestUpdate);
+  return (operation, object, old, context) => {
     const request = object as unknown as VirtualMachinePublishRequest;
-    if (operation === 'CREATE') {
-      const problem = managedByProblemOnCreate(request);
-      if (problem) throw refuse(problem);
-      deny(kind, validatePublishRequestCreate(request));
-      return undefined;
-    }
-    if (!old || old.metadata.deletionTimestamp) return undefined;
-    const stored = old as unknown as VirtualMachinePublishRequest;
-    const problem = privileged ? undefined : managedByProblemOnUpdate(request, stored);
-    if (problem) throw refuse(problem);
-    if (object.spec !== old.spec) deny(kind, validatePublishRequestUpdate(request, stored));
-    return undefined;
+    const problem =
+      operation === 'CREATE'
+        ? managedByProblemOnCreate(request)
+        : old && !old.metadata.deletionTimestamp && !context.privileged
+          ? managedByProblemOnUpdate(request, old as unknown as VirtualMachinePublishRequest)
+          : undefined;
+    if (problem) throw kubeErrors.webhookDenied(webhookName(kind, 'validating'), problem, 403, '');
+    return fields(operation, object, old, context);
   };
 }
 

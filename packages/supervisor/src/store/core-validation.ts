@@ -8,7 +8,7 @@
 import type { FieldCause } from './errors.js';
 import { deepEqual, type KubeObject } from './meta.js';
 import { configKeyProblems } from './names.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity, quantityNanos } from './quantity.js';
 
 /** Kubernetes' MaxSecretSize, which bounds ConfigMaps too. */
 const MAX_DATA_BYTES = 1024 * 1024;
@@ -151,14 +151,12 @@ interface ClaimSpec {
   [field: string]: unknown;
 }
 
-/** The bytes (in billionths) a quantity field holds; undefined when it holds none. */
-const nanosOf = (value: unknown): bigint | undefined =>
-  value === undefined ? undefined : parseQuantity(String(value))?.nanos;
-
 /** Quantities by value, as the API server compares them (`1Gi` is `1024Mi`). */
 const byValue = (list: Record<string, unknown> | undefined) =>
   list &&
-  Object.fromEntries(Object.entries(list).map(([name, value]) => [name, String(nanosOf(value) ?? value)]));
+  Object.fromEntries(
+    Object.entries(list).map(([name, value]) => [name, String(quantityNanos(value) ?? value)]),
+  );
 
 /** Go's name of a spec field, as the API server's diff of two specs shows it. */
 const goName = (field: string) =>
@@ -212,11 +210,11 @@ export function claimUpdateProblems(next: KubeObject, old: KubeObject): FieldCau
       message: `Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n${specDiff(oldSpec, nextSpec)}`,
       reason: 'FieldValueForbidden',
     });
-  const newSize = nanosOf(nextSpec.resources?.requests?.storage) ?? 0n;
-  const capacity = nanosOf(
+  const newSize = quantityNanos(nextSpec.resources?.requests?.storage) ?? 0n;
+  const capacity = quantityNanos(
     (old.status as { capacity?: { storage?: unknown } } | undefined)?.capacity?.storage,
   );
-  if (newSize < (nanosOf(oldStorage) ?? 0n) && newSize <= (capacity ?? 0n))
+  if (newSize < (quantityNanos(oldStorage) ?? 0n) && newSize <= (capacity ?? 0n))
     causes.push({
       field: 'spec.resources.requests.storage',
       message: 'Forbidden: field can not be less than status.capacity',

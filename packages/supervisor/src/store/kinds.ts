@@ -16,7 +16,7 @@ import {
 import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
-import { parseQuantity } from './quantity.js';
+import { quantityNanos } from './quantity.js';
 import { replicasProblems, type ScaleSubresource } from './scale.js';
 import { serviceProblems } from './service-validation.js';
 import type { Structure } from './structure.js';
@@ -223,8 +223,7 @@ const storageClassUpdate = (next: KubeObject, old: KubeObject | undefined): Fiel
 const admitClaimResize: AdmitFunction = (operation, claim, old, { reader }) => {
   if (operation !== 'UPDATE' || !old) return undefined;
   const storage = (object: KubeObject) =>
-    parseQuantity(String((object.spec as ClaimFields | undefined)?.resources?.requests?.storage))?.nanos ??
-    0n;
+    quantityNanos((object.spec as ClaimFields | undefined)?.resources?.requests?.storage) ?? 0n;
   if (storage(claim) <= storage(old)) return undefined;
   const refuse = (why: string) => {
     throw kubeErrors.forbidden(

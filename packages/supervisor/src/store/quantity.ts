@@ -120,6 +120,10 @@ export function parseQuantity(text: string): Quantity | undefined {
   return { nanos, text: keptAsWritten(digits, fraction, suffix) ? text : canonical(nanos, suffix.format) };
 }
 
+/** The value (in billionths) a quantity field holds, written as a string or a number; undefined when it holds none. */
+export const quantityNanos = (value: unknown): bigint | undefined =>
+  value === undefined ? undefined : parseQuantity(String(value))?.nanos;
+
 export const divideRoundingUp = (dividend: bigint, divisor: bigint): bigint =>
   (dividend + divisor - 1n) / divisor;
 

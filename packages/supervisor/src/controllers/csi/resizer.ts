@@ -22,7 +22,13 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import { deepEqual, merged, timestamp } from '../../store/meta.js';
-import { binaryQuantity, divideRoundingUp, parseQuantity, wholeUnits } from '../../store/quantity.js';
+import {
+  binaryQuantity,
+  divideRoundingUp,
+  parseQuantity,
+  quantityNanos,
+  wholeUnits,
+} from '../../store/quantity.js';
 import {
   CSI_BACKOFF,
   CSI_DRIVER,
@@ -71,9 +77,6 @@ interface ResizeStatus {
 
 /** The driver's answer to a failed ControllerExpandVolume, as the resizer's gRPC client prints it. */
 class ExpandError extends Error {}
-
-const nanos = (value: unknown): bigint | undefined =>
-  value === undefined ? undefined : parseQuantity(String(value))?.nanos;
 
 const statusOf = (claim: PersistentVolumeClaim) => (claim.status ?? {}) as ResizeStatus;
 
@@ -128,8 +131,8 @@ export function startCsiResizer(
   /** The size to expand to, as external-resizer picks it, or undefined when there is nothing to do. */
   const target = (claim: PersistentVolumeClaim, pvSize: bigint): bigint | undefined => {
     const status = statusOf(claim);
-    const requested = nanos(claim.spec?.resources?.requests?.storage) ?? 0n;
-    const allocated = nanos(status.allocatedResources?.storage);
+    const requested = quantityNanos(claim.spec?.resources?.requests?.storage) ?? 0n;
+    const allocated = quantityNanos(status.allocatedResources?.storage);
     const state = status.allocatedResourceStatuses?.storage;
     const nodePending = state === 'NodeResizePending' || state === 'NodeResizeInProgress';
     if (pvSize < requested) {
@@ -170,19 +173,19 @@ export function startCsiResizer(
     const { namespace = '', name } = parseObjectKey(key);
     let claim = kube.direct.get({ ...PVC, namespace, name }) as PersistentVolumeClaim | undefined;
     if (!claim?.spec?.volumeName || statusOf(claim).phase !== 'Bound') return undefined;
-    const requested = nanos(claim.spec.resources?.requests?.storage) ?? 0n;
-    if (requested <= (nanos(statusOf(claim).capacity?.storage) ?? 0n)) return undefined;
+    const requested = quantityNanos(claim.spec.resources?.requests?.storage) ?? 0n;
+    if (requested <= (quantityNanos(statusOf(claim).capacity?.storage) ?? 0n)) return undefined;
     const volume = kube.direct.get({ ...PV, name: claim.spec.volumeName }) as PersistentVolume | undefined;
     if (!volume) throw new Error(`PV "${claim.spec.volumeName}" bound to pvc "${key}" not found`);
     if (volume.spec?.csi?.driver !== CSI_DRIVER || volume.spec.claimRef?.uid !== claim.metadata.uid)
       return undefined;
     const capacity = (volume.spec as { capacity?: { storage?: string } }).capacity?.storage;
-    const size = target(claim, nanos(capacity) ?? 0n);
+    const size = target(claim, quantityNanos(capacity) ?? 0n);
     if (size === undefined) return undefined;
 
     const before = statusOf(claim);
     // The same size again (a retry) keeps what the last attempt wrote.
-    const again = nanos(before.allocatedResources?.storage) === size;
+    const again = quantityNanos(before.allocatedResources?.storage) === size;
     // Recorded as asked for (a retry at a size asked for earlier keeps its words).
     const request = parseQuantity(String(claim.spec.resources?.requests?.storage));
     const asked =
@@ -283,8 +286,10 @@ export function startCsiResizer(
     const claim = object as PersistentVolumeClaim;
     const was = old as PersistentVolumeClaim;
     const changed =
-      nanos(claim.spec?.resources?.requests?.storage) !== nanos(was.spec?.resources?.requests?.storage) ||
-      (nanos(statusOf(claim).capacity?.storage) ?? 0n) > (nanos(statusOf(was).capacity?.storage) ?? 0n) ||
+      quantityNanos(claim.spec?.resources?.requests?.storage) !==
+        quantityNanos(was.spec?.resources?.requests?.storage) ||
+      (quantityNanos(statusOf(claim).capacity?.storage) ?? 0n) >
+        (quantityNanos(statusOf(was).capacity?.storage) ?? 0n) ||
       statusOf(claim).allocatedResourceStatuses?.storage !== statusOf(was).allocatedResourceStatuses?.storage;
     return changed ? key : undefined;
   });

@@ -27,7 +27,10 @@ export interface CdromSources {
   readonly placed: boolean;
 }
 
-/** The sources of a VM without `spec.hardware`, which has no CD-ROMs to look files up for. */
+/**
+ * The sources of a VM without `spec.hardware`, which has no CD-ROMs to look files up for: no
+ * reader made on the update pass of the many VMs without one.
+ */
 export const NO_CDROM_SOURCES: CdromSources = {
   fileOf: () => {
     throw new Error('a VM without spec.hardware has no CD-ROM images');

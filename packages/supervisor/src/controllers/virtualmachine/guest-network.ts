@@ -51,7 +51,8 @@ const maskPrefix = (mask: string | undefined): number | undefined => {
   const known = MASK_PREFIXES.get(mask);
   if (known !== undefined) return known;
   const prefix = ipv4PrefixLength(mask);
-  if (prefix !== undefined) MASK_PREFIXES.set(mask, prefix);
+  // Only a mask as written canonically is kept, so the table stays as small as its comment says.
+  if (prefix !== undefined && ipv4Mask(prefix) === mask) MASK_PREFIXES.set(mask, prefix);
   return prefix;
 };
 

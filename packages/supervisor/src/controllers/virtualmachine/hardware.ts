@@ -118,7 +118,6 @@ const refusesGuestId = (fault: unknown): boolean =>
   isVimFault(fault, 'InvalidArgument') &&
   String(fault.fault.invalidProperty ?? '').includes(GUEST_ID_PROPERTY);
 
-/** Keeps a VM's GuestIDReconfigured condition as vm-operator does (see `guestIdConditions`). */
 /**
  * vm-operator's GuestIDReconfigured once a reconfigure of the VM ended (`fault`: why it failed):
  * False (`Invalid`) when vSphere refused the guest ID the spec asked for, else removed; undefined
