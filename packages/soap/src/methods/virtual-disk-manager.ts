@@ -32,8 +32,7 @@ export const virtualDiskManagerMethods: MethodTable = {
     vsphere.virtualDisks.zeroFill(args.name, args.datacenter).ref,
   DefragmentVirtualDisk_Task: ({ vsphere, args }) =>
     vsphere.virtualDisks.defragment(args.name, args.datacenter).ref,
-  ShrinkVirtualDisk_Task: ({ vsphere, args }) =>
-    vsphere.virtualDisks.shrink(args.name, args.datacenter, args.copy).ref,
+  ShrinkVirtualDisk_Task: ({ vsphere, args }) => vsphere.virtualDisks.shrink(args.name, args.datacenter).ref,
   QueryVirtualDiskGeometry: ({ vsphere, args }) =>
     vsphere.virtualDisks.queryGeometry(args.name, args.datacenter),
   QueryVirtualDiskFragmentation: ({ vsphere, args }) =>

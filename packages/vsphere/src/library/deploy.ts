@@ -7,7 +7,6 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -23,7 +22,7 @@ import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { chooseHost } from '../objects/drs-placement.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
-import { checkGuestId, mergeExtraConfig } from '../objects/vm-config-spec.js';
+import { knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -128,8 +127,7 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
 /** The guest OS a deployed VM runs: the one its config asks for, else its descriptor's. */
 const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
   // The configuration spec is checked as a reconfiguration's is: an unknown guest id refused.
-  if (config?.guestId)
-    return { guestId: checkGuestId(config.guestId), guestFullName: guestFullName(config.guestId) };
+  if (config?.guestId) return knownGuest(config.guestId);
   return ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {};
 };
 

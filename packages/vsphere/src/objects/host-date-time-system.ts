@@ -44,15 +44,16 @@ const ntpSettings = (ntp: NonNullable<HostDateTimeConfig['ntpConfig']>) => {
 export const hostDateTimeSystemOperations = (m: Model) => {
   const systemOf = (ref: Ref) => m.lookup<HostDateTimeSystemRecord>(ref, 'HostDateTimeSystem');
 
-  /** Writes what `change` makes of the manager. */
+  /** Writes what `change` makes of the manager; nothing when that is the manager as it was. */
   const update = (
     method: string,
     system: Ref,
     change: (self: HostDateTimeSystemRecord) => HostDateTimeSystemRecord,
   ) =>
-    callOn<HostDateTimeSystemRecord>(m, method, system, 'HostDateTimeSystem', (tx, self) =>
-      tx.put(change(self)),
-    );
+    callOn<HostDateTimeSystemRecord>(m, method, system, 'HostDateTimeSystem', (tx, self) => {
+      const next = change(self);
+      if (next !== self) tx.put(next);
+    });
 
   return {
     /** QueryDateTime: the simulator's clock plus what UpdateDateTime set. */

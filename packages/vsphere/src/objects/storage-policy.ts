@@ -44,16 +44,10 @@ export const storagePolicyOperations = (m: Model) => {
           throw faults.invalidArgument('rules.proportionalCapacity');
         for (const r of all()) if (r.name === name) throw faults.alreadyExists(name);
         const id = m.random.uuid();
-        const record: StoragePolicyRecord =
-          proportionalCapacity === undefined
-            ? { id, kind: 'StoragePolicy', name, description }
-            : {
-                id,
-                kind: 'StoragePolicy',
-                name,
-                description,
-                rules: Object.freeze({ proportionalCapacity }),
-              };
+        const record: StoragePolicyRecord = Object.assign(
+          { id, kind: 'StoragePolicy' as const, name, description },
+          proportionalCapacity === undefined ? undefined : { rules: Object.freeze({ proportionalCapacity }) },
+        );
         return tx.put(record).id;
       });
     },

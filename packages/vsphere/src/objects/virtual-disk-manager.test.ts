@@ -366,7 +366,6 @@ describe('VirtualDiskManager.DefragmentVirtualDisk_Task and ShrinkVirtualDisk_Ta
     for (const name of ['thin.vmdk', 'flat.vmdk']) await run(disks.defragment(`[LocalDS_0] ${name}`, dc.id));
     const shrink = disks.shrink('[LocalDS_0] thin.vmdk', dc.id);
     await run(shrink);
-    await run(disks.shrink('[LocalDS_0] thin.vmdk', dc.id, false));
     expect(snapshot()).toEqual(before);
     expect(taskInfo(shrink)).toMatchObject({
       entity: ds.id,

@@ -362,10 +362,10 @@ export const virtualDiskManagerOperations = (m: Model) => {
 
     /**
      * ShrinkVirtualDisk_Task: a sparse (thin) disk only, as the reference says (NotSupported for a
-     * flat one); in copy mode (`copy` true or unset) or in place, it changes nothing, the
-     * simulator's thin disks holding no blocks.
+     * flat one); it changes nothing, the simulator's thin disks holding no blocks, so its `copy`
+     * mode (in place or not) is not asked for.
      */
-    shrink(name: string, datacenter?: Ref, _copy?: boolean): Task<void> {
+    shrink(name: string, datacenter?: Ref): Task<void> {
       return diskTask('ShrinkVirtualDisk_Task', name, datacenter, (tx, at, objects) => {
         const { disk } = ownDiskAt(tx, at, objects).descriptor;
         if (disk.diskType !== 'thin')

@@ -13,7 +13,6 @@ import {
   STANDARD_DEVICES,
 } from '../inventory/devices.js';
 import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
-import { guestFullName } from '../inventory/guest-os.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -39,8 +38,8 @@ import {
   applyConfigSpec,
   bootOptionsAfter,
   checkFirmware,
-  checkGuestId,
   checkHardware,
+  knownGuest,
   type VmConfigSpec,
 } from './vm-config-spec.js';
 import {
@@ -186,8 +185,7 @@ const createdVm = (
   const numCoresPerSocket = spec.numCoresPerSocket ?? 1;
   const memoryMB = spec.memoryMB ?? 32;
   checkHardware(numCPU, numCoresPerSocket, memoryMB);
-  if (spec.guestId) checkGuestId(spec.guestId);
-  const guestId = spec.guestId ?? 'otherGuest';
+  const guest = knownGuest(spec.guestId ?? 'otherGuest');
   const base = newVmRecord(m, tx, {
     name,
     folder: folder.id,
@@ -198,8 +196,7 @@ const createdVm = (
     numCPU,
     numCoresPerSocket,
     memoryMB,
-    guestId,
-    guestFullName: guestFullName(guestId),
+    ...guest,
     ...(spec.version ? { version: spec.version } : {}),
     ...(spec.annotation ? { annotation: spec.annotation } : {}),
     ...(spec.extraConfig ? { extraConfig: spec.extraConfig.filter((o) => o.value !== '') } : {}),

@@ -71,6 +71,12 @@ export const checkGuestId = (guestId: string): string => {
   return guestId;
 };
 
+/** A guest id the host knows (InvalidArgument otherwise) with the full name vCenter shows for it. */
+export const knownGuest = (guestId: string): { guestId: string; guestFullName: string } => ({
+  guestId: checkGuestId(guestId),
+  guestFullName: guestFullName(guestId),
+});
+
 /** Sets the options given; an empty value removes its key. */
 export const mergeExtraConfig = (
   current: readonly OptionValue[],
@@ -214,10 +220,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     devices: applyDeviceChanges(ctx, c.devices, spec.deviceChange ?? []),
     changeVersion: nextChangeVersion(ctx.model, c),
   });
-  if (spec.guestId) {
-    config.guestId = checkGuestId(spec.guestId);
-    config.guestFullName = guestFullName(spec.guestId);
-  }
+  if (spec.guestId) Object.assign(config, knownGuest(spec.guestId));
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
   const homePolicy = storagePolicyOf(ctx, spec.vmProfile, 'vmProfile');
   if (homePolicy) config.homeStoragePolicyId = homePolicy;
@@ -226,6 +229,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;
   // A running VM's hot add limit stays the one its boot memory gave it.
   const hotAdded = vm.powerState !== 'poweredOff' && memoryMB !== c.memoryMB;
-  const bootMemoryMB = hotAdded ? (vm.bootMemoryMB ?? c.memoryMB) : vm.bootMemoryMB;
-  return Object.assign({}, vm, { name: spec.name ?? vm.name, config, bootMemoryMB });
+  // Set by a VM's first hot add alone: no other reconfigure writes the field.
+  const boot = hotAdded && vm.bootMemoryMB === undefined ? { bootMemoryMB: c.memoryMB } : undefined;
+  return Object.assign({}, vm, { name: spec.name ?? vm.name, config }, boot);
 };

@@ -14,7 +14,7 @@ import {
   type HostServiceSystemRecord,
   hostManagerIdOf,
 } from '../inventory/records.js';
-import { type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
+import { iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 import { entityProperties } from './entity.js';
 
 /** HostSystem.configManager: the managers the simulator has; the others are left unset. */
@@ -112,7 +112,7 @@ export const hostDateTimeSystemProperties: PropertyTable<HostDateTimeSystemRecor
 export const hostDateTime = (
   ctx: Pick<ReadContext, 'clock'>,
   system: Pick<HostDateTimeSystemRecord, 'clockOffset'>,
-): string => new Date(ctx.clock.now() + (system.clockOffset ?? 0)).toISOString();
+): string => iso(ctx.clock.now() + (system.clockOffset ?? 0)) as string;
 
 const rule = (port: number, direction: 'inbound' | 'outbound', protocol: 'tcp' | 'udp') => ({
   _type: 'HostFirewallRule',
