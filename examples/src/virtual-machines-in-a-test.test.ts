@@ -48,6 +48,7 @@ type Status = {
     };
   };
   conditions?: { type: string; status: string; reason: string }[];
+  volumes?: { name: string; type: string; attached?: boolean; diskUUID?: string }[];
 };
 
 it('turns a VirtualMachine into a running vSphere VM', async () => {
@@ -139,9 +140,7 @@ it("attaches a PersistentVolumeClaim's disk before the VM powers on", async () =
   });
   await sim.settle();
 
-  const status = (await sim.kube.get(vmRef('db1'))).status as Status & {
-    volumes?: { name: string; type: string; attached?: boolean; diskUUID?: string }[];
-  };
+  const status = (await sim.kube.get(vmRef('db1'))).status as Status;
   expect(status.powerState).toBe('PoweredOn');
   const data = status.volumes?.find((v) => v.name === 'data');
   expect(data).toMatchObject({ type: 'Managed', attached: true });
@@ -175,14 +174,12 @@ it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and t
   library.completeUpdateSession(session);
   await sim.settle();
   const images = await sim.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-  const iso = images.items.find((i) => (i.status as { type?: string }).type === 'ISO')?.metadata
-    .name as string;
+  const iso = images.items.find((i) => (i.status as { name?: string }).name === 'photon-5')?.metadata.name;
+  if (!iso) throw new Error('no VirtualMachineImage of the ISO item');
 
   await sim.kube.create(claim('root', '16Gi'));
   await sim.kube.create({
-    apiVersion: V5,
-    kind: 'VirtualMachine',
-    metadata: { name: 'installer', namespace: 'ns1' },
+    ...virtualMachine('installer'),
     spec: {
       className: 'best-effort-small',
       storageClass: 'wcpglobal-storage-profile',
@@ -202,6 +199,8 @@ it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and t
   const cdrom = devices.find((d) => d._type === 'VirtualCdrom');
   expect(cdrom?.backing.fileName).toMatch(/photon-5\.iso$/);
   expect(cdrom?.connectable?.connected).toBe(true);
+  // Its boot disk is the claim's, attached.
+  expect(status.volumes?.find((v) => v.name === 'root')).toMatchObject({ attached: true });
 
   // What `kubectl describe vm installer` lists under Events.
   const events = await sim.kube.list({
