@@ -94,10 +94,10 @@ export const rest: Style = {
     ),
   map: (entries) => [...entries].map(([key, value]) => ({ key: String(key), value })),
   entries: (map, what) => {
-    const pairs = Array.isArray(map) ? map : [undefined];
-    return pairs.map((pair) => {
-      if (!isObject(pair) || typeof pair.key !== 'string')
-        throw restError('invalid_argument', `'${what}' must be a list of {key, value}.`);
+    const notPairs = () => restError('invalid_argument', `'${what}' must be a list of {key, value}.`);
+    if (!Array.isArray(map)) throw notPairs();
+    return map.map((pair) => {
+      if (!isObject(pair) || typeof pair.key !== 'string') throw notPairs();
       return [pair.key, pair.value];
     });
   },

@@ -51,9 +51,17 @@ export const newDrive = (
 export const devicesOf = (call: Call, kind: DeviceKind) => targetVm(call).config.devices.filter(kind.is);
 
 /** The device the call's path names, by its device key; not_found otherwise. */
-export const deviceOf = (call: Call, kind: DeviceKind): Device => {
-  const key = call.params[kind.key] ?? '';
-  const device = devicesOf(call, kind).find((d) => String(d.key) === key);
+export const deviceOf = (call: Call, kind: DeviceKind): Device =>
+  deviceByKey(call, kind, devicesOf(call, kind), call.params[kind.key] ?? '');
+
+/** The device of this key among `devices`, or not_found in vCenter's words. */
+export const deviceByKey = (
+  call: Call,
+  kind: DeviceKind,
+  devices: readonly Device[],
+  key: string,
+): Device => {
+  const device = devices.find((d) => String(d.key) === key);
   if (!device)
     throw restError(
       'not_found',

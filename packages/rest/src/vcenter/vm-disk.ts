@@ -8,7 +8,7 @@
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import type { DeviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceOf, deviceRoutes, devicesOf } from './vm-device-routes.js';
+import { type DeviceKind, deviceByKey, deviceOf, deviceRoutes, devicesOf } from './vm-device-routes.js';
 import { diskInfo } from './vm-info.js';
 import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
 
@@ -141,19 +141,16 @@ const updateStoragePolicy = async (call: Call) => {
   const spec = specOf(call);
   const home = field(spec, 'vm_home', 'object');
   const disks = devicesOf(call, DISK);
-  const deviceChange = call.style.entries(spec.disks ?? call.style.map([]), 'disks').map(([key, policy]) => {
-    const disk = disks.find((d) => String(d.key) === key);
-    if (!disk)
-      throw restError(
-        'not_found',
-        `Virtual disk '${key}' of virtual machine '${call.params.vm ?? ''}' does not exist.`,
-      );
-    return {
-      operation: 'edit' as const,
-      device: { _type: disk._type, key: disk.key },
-      profile: profileOf(policy, `disk '${key}'`),
-    };
-  });
+  const deviceChange = (spec.disks === undefined ? [] : call.style.entries(spec.disks, 'disks')).map(
+    ([key, policy]) => {
+      const disk = deviceByKey(call, DISK, disks, key);
+      return {
+        operation: 'edit' as const,
+        device: { _type: disk._type, key: disk.key },
+        profile: profileOf(policy, `disk '${key}'`),
+      };
+    },
+  );
   await reconfigureVm(call, {
     ...(home === undefined ? {} : { vmProfile: profileOf(home, "the VM's home") }),
     deviceChange,
