@@ -229,10 +229,11 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
       if (options.capabilities?.vmResize) admitted = withResizeMark(admitted, stored) ?? admitted;
       if (admitted.spec?.hardware?.cdrom && stored.spec) {
-        const mutated = structuredClone(admitted.spec);
-        const placed =
-          options.capabilities?.vmSharedDisks === true &&
-          withCdromPlacements(mutated.hardware ?? {}, stored.status?.hardware);
+        // Placement edits the hardware in place, so it gets a copy of its own; the image kinds
+        // replace what they change.
+        const placing = options.capabilities?.vmSharedDisks === true;
+        const mutated = placing ? structuredClone(admitted.spec) : { ...admitted.spec };
+        const placed = placing && withCdromPlacements(mutated.hardware ?? {}, stored.status?.hardware);
         if (withCdromImageKinds(mutated, stored.spec) || placed)
           admitted = Object.assign({}, admitted, { spec: mutated });
       }
