@@ -729,16 +729,16 @@ export function startVirtualMachineController(
 
   /**
    * The VM's `status.network.config`, as vm-operator's update makes it from its bootstrap's
-   * arguments; the one it had while its interfaces or the Supervisor's DNS cannot be read. The
-   * same object when nothing changed.
+   * arguments (`addressing`: its interfaces, undefined while they cannot be read); the one it
+   * had while its interfaces or the Supervisor's DNS cannot be read. The same object when
+   * nothing changed.
    */
   const networkConfigOf = (
     vm: VirtualMachine,
-    nics: readonly NicAddressing[] | undefined,
+    addressing: readonly NicAddressing[] | undefined,
     read: DependencyReader,
   ): VirtualMachineNetworkConfigStatus | undefined => {
     const previous = vm.status?.network?.config;
-    const addressing = nics ?? readAddressing(kube, vm);
     if (!addressing) return previous;
     let unreadable = false;
     const config = networkConfigStatus(vm, addressing, () => {
@@ -890,10 +890,9 @@ export function startVirtualMachineController(
     record: VmRecord,
     read: DependencyReader,
     resolved: Resolved,
+    nics: readonly NicAddressing[] | undefined,
   ): boolean => {
-    if (!cloudInitOf(vm)) return false;
-    const nics = readAddressing(kube, vm);
-    if (!nics) return false;
+    if (!cloudInitOf(vm) || !nics) return false;
     const wanted = cloudInitGuestInfo(vm, nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read));
     const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
     const changed = wanted.filter((option) => has.get(option.key) !== option.value);
@@ -1087,10 +1086,10 @@ export function startVirtualMachineController(
     if (fault !== undefined) throw fault;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     // A suspended VM's update is its resume alone: what its guest was told stays as it was.
-    const networkConfig =
-      record.powerState === 'suspended'
-        ? vm.status?.network?.config
-        : networkConfigOf(vm, fallthrough?.nics, read);
+    // Otherwise its interfaces are read once, for its network config and its GuestInfo.
+    const suspended = record.powerState === 'suspended';
+    const nics = suspended ? undefined : (fallthrough?.nics ?? readAddressing(kube, vm));
+    const networkConfig = suspended ? vm.status?.network?.config : networkConfigOf(vm, nics, read);
     const from = statusFromVsphere(vsphere, record, names, zone, vm.status, networkConfig);
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     // The class and the bootstrap are read again on every update, as vm-operator does (the
@@ -1170,7 +1169,8 @@ export function startVirtualMachineController(
       throw updateFailed(classVerdict.message);
     if (bootstrapVerdict?.status === 'False') {
       if (!poweringOff) return undefined;
-    } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap)) return undefined;
+    } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap, nics))
+      return undefined;
     // No module for a suspended VM, as vm-operator's update of one is its resume alone.
     let member = written;
     let moduleError: unknown;
