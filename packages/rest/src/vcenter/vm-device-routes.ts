@@ -54,6 +54,24 @@ export const devicesOf = (call: Call, kind: DeviceKind) => targetVm(call).config
 export const deviceOf = (call: Call, kind: DeviceKind): Device =>
   deviceByKey(call, kind, devicesOf(call, kind), call.params[kind.key] ?? '');
 
+/**
+ * The first `<prefix> N` no device of the kind has, among the VM's `devices` and those `slots`
+ * adds before this one, as vSphere labels a new device (a deleted one's number is taken again).
+ */
+export const freeLabel = (
+  prefix: string,
+  is: (device: Device) => boolean,
+  devices: readonly Device[],
+  slots: DeviceSlots,
+): string => {
+  const taken = new Set<unknown>();
+  for (const d of devices) if (is(d)) taken.add(d.deviceInfo?.label);
+  for (const change of slots.changes) if (is(change.device)) taken.add(change.device.deviceInfo?.label);
+  let n = 1;
+  while (taken.has(`${prefix} ${n}`)) n++;
+  return `${prefix} ${n}`;
+};
+
 /** The device of this key among `devices`, or not_found in vCenter's words. */
 export const deviceByKey = (
   call: Call,

@@ -28,6 +28,16 @@ describe('/vcenter/vm/{vm}/hardware/floppy', () => {
     expect(bad.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
     expect((await send('DELETE', `${FLOPPIES}/8000`)).status).toBe(204);
     expect((await send('GET', FLOPPIES)).json).toEqual([{ floppy: '8001' }]);
+    // A new drive takes the first label no drive has: the deleted one's.
+    const again = await send('POST', FLOPPIES, {
+      body: JSON.stringify({ backing: { type: 'CLIENT_DEVICE' } }),
+    });
+    const labels = await Promise.all(
+      ['8001', again.json as string].map(
+        async (key) => ((await send('GET', `${FLOPPIES}/${key}`)).json as { label: string }).label,
+      ),
+    );
+    expect(labels).toEqual(['Floppy drive 2', 'Floppy drive 1']);
   });
 
   it('gives a new VM the floppy drives of its CreateSpec', async () => {

@@ -7,7 +7,7 @@ import type { Device } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Route, RouteSet } from '../routes.js';
 import type { DeviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceRoutes, newDrive } from './vm-device-routes.js';
+import { type DeviceKind, deviceRoutes, freeLabel, newDrive } from './vm-device-routes.js';
 import { floppyInfo } from './vm-info.js';
 import { field, isObject, specOf } from './vm-target.js';
 
@@ -36,12 +36,11 @@ const floppyBacking = (spec: Record<string, unknown>) => {
 /** Adds the drives of `specs` (Floppy.CreateSpec) on the SIO controller among `devices`. */
 export const floppyChanges = (slots: DeviceSlots, devices: readonly Device[], specs: readonly unknown[]) => {
   const sio = devices.find((d) => d._type === 'VirtualSIOController');
-  const existing = devices.filter(FLOPPY.is).length;
-  specs.forEach((raw, i) => {
+  for (const raw of specs) {
     if (!isObject(raw)) throw restError('invalid_argument', 'A floppy spec must be an object.');
     if (!sio)
       throw restError('invalid_argument', 'The virtual machine has no SIO controller for a floppy drive.');
-    const label = `Floppy drive ${existing + i + 1}`;
+    const label = freeLabel('Floppy drive', FLOPPY.is, devices, slots);
     const backing = floppyBacking(raw);
     slots.add(
       newDrive(
@@ -50,7 +49,7 @@ export const floppyChanges = (slots: DeviceSlots, devices: readonly Device[], sp
         { controllerKey: sio.key },
       ),
     );
-  });
+  }
 };
 
 const FLOPPY: DeviceKind = {

@@ -14,6 +14,7 @@ import {
   type DeviceKind,
   deviceOf,
   deviceRoutes,
+  freeLabel,
   newDrive,
 } from './vm-device-routes.js';
 import { parallelInfo, serialInfo } from './vm-info.js';
@@ -110,14 +111,6 @@ const yieldOnPollOf = (port: Port, spec: Spec) => {
   return yieldOnPoll === undefined ? {} : { yieldOnPoll };
 };
 
-/** The first `Serial port N` (or `Parallel port N`) no port of the VM has. */
-const freeLabel = (port: Port, devices: readonly Device[]) => {
-  const taken = new Set(devices.filter(port.kind.is).map((d) => d.deviceInfo?.label));
-  let n = 1;
-  while (taken.has(`${port.kind.what} ${n}`)) n++;
-  return `${port.kind.what} ${n}`;
-};
-
 /**
  * Adds the ports of `specs` (Serial or Parallel CreateSpecs) on the SIO controller among
  * `devices`: the Port.create service and a VM's CreateSpec alike.
@@ -136,8 +129,7 @@ const portChanges = (
     const device = {
       _type: port._type,
       key: slots.nextKey(),
-      // The ports this call adds before this one take their labels too.
-      label: freeLabel(port, [...devices, ...slots.changes.map((c) => c.device)]),
+      label: freeLabel(port.kind.what, port.kind.is, devices, slots),
       backing: backingOf(port, field(spec, 'backing', 'object')),
       ...(port.yields ? { yieldOnPoll: false } : {}),
       ...yieldOnPollOf(port, spec),
