@@ -8,9 +8,9 @@
 import type { Device } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
-import type { DeviceSlots } from './vm-adapters.js';
+import { ADAPTERS, type DeviceSlots, SCSI_TYPES } from './vm-adapters.js';
 import { type DeviceKind, deviceOf, deviceRoutes } from './vm-device-routes.js';
-import { nvmeAdapterInfo, SCSI_TYPES, SHARING, sataAdapterInfo, scsiAdapterInfo } from './vm-info.js';
+import { nvmeAdapterInfo, SHARING, sataAdapterInfo, scsiAdapterInfo } from './vm-info.js';
 import { field, reconfigureVm, specOf } from './vm-target.js';
 
 type Spec = Record<string, unknown>;
@@ -60,37 +60,21 @@ const adapterKind = (
   changes: (call, slots) => changes(specOf(call), slots),
 });
 
-const SATA = adapterKind(
-  'sata',
-  'SATA adapter',
-  (d) => d._type === 'VirtualAHCIController',
-  sataAdapterInfo,
-  (spec, slots) => {
-    const _type =
-      enumField(spec, 'type', { VirtualAHCIController: 'AHCI' }, 'SATA adapter') ?? 'VirtualAHCIController';
-    addAdapter(slots, spec, { _type });
-  },
-);
+const SATA = adapterKind('sata', 'SATA adapter', ADAPTERS.SATA.is, sataAdapterInfo, (spec, slots) => {
+  const _type =
+    enumField(spec, 'type', { VirtualAHCIController: 'AHCI' }, 'SATA adapter') ?? 'VirtualAHCIController';
+  addAdapter(slots, spec, { _type });
+});
 
 /** Without a `type`, a paravirtual adapter, as vsim adds for a disk on a VM without a SCSI adapter. */
-const SCSI = adapterKind(
-  'scsi',
-  'SCSI adapter',
-  (d) => d._type in SCSI_TYPES,
-  scsiAdapterInfo,
-  (spec, slots) => {
-    const _type = enumField(spec, 'type', SCSI_TYPES, 'SCSI adapter') ?? 'ParaVirtualSCSIController';
-    const sharedBus = enumField(spec, 'sharing', SHARING, 'SCSI adapter');
-    addAdapter(slots, spec, { _type, ...(sharedBus === undefined ? {} : { sharedBus }) });
-  },
-);
+const SCSI = adapterKind('scsi', 'SCSI adapter', ADAPTERS.SCSI.is, scsiAdapterInfo, (spec, slots) => {
+  const _type = enumField(spec, 'type', SCSI_TYPES, 'SCSI adapter') ?? 'ParaVirtualSCSIController';
+  const sharedBus = enumField(spec, 'sharing', SHARING, 'SCSI adapter');
+  addAdapter(slots, spec, { _type, ...(sharedBus === undefined ? {} : { sharedBus }) });
+});
 
-const NVME = adapterKind(
-  'nvme',
-  'NVMe adapter',
-  (d) => d._type === 'VirtualNVMEController',
-  nvmeAdapterInfo,
-  (spec, slots) => addAdapter(slots, spec, { _type: 'VirtualNVMEController' }),
+const NVME = adapterKind('nvme', 'NVMe adapter', ADAPTERS.NVME.is, nvmeAdapterInfo, (spec, slots) =>
+  addAdapter(slots, spec, { _type: 'VirtualNVMEController' }),
 );
 
 /** Scsi.update: the adapter's bus sharing; without `sharing` nothing changes. */

@@ -6,15 +6,25 @@
  */
 import type { Device, VirtualDeviceConfigSpec } from '@vsim/vsphere';
 import { restError } from '../errors.js';
-import { SCSI_TYPES } from './vm-info.js';
 import { field } from './vm-target.js';
 
 export type Bus = 'IDE' | 'SCSI' | 'SATA' | 'NVME';
 
-/** Each bus's adapters, and the adapter added when the VM has none on the bus asked for. */
-const ADAPTERS: Readonly<Record<Bus, { is: (d: Device) => boolean; added?: string }>> = {
+/** vSphere's SCSI controller types as vAPI's Scsi.Type. */
+export const SCSI_TYPES: Readonly<Record<string, string>> = {
+  ParaVirtualSCSIController: 'PVSCSI',
+  VirtualLsiLogicController: 'LSILOGIC',
+  VirtualLsiLogicSASController: 'LSILOGICSAS',
+  VirtualBusLogicController: 'BUSLOGIC',
+};
+
+/**
+ * Each bus's adapters (the one test of whether a device is an adapter of that bus), and the adapter
+ * added when the VM has none on the bus asked for.
+ */
+export const ADAPTERS: Readonly<Record<Bus, { is: (d: Device) => boolean; added?: string }>> = {
   IDE: { is: (d) => d._type === 'VirtualIDEController' },
-  SCSI: { is: (d) => d._type in SCSI_TYPES, added: 'ParaVirtualSCSIController' },
+  SCSI: { is: (d) => Object.hasOwn(SCSI_TYPES, d._type), added: 'ParaVirtualSCSIController' },
   SATA: { is: (d) => d._type === 'VirtualAHCIController', added: 'VirtualAHCIController' },
   NVME: { is: (d) => d._type === 'VirtualNVMEController', added: 'VirtualNVMEController' },
 };

@@ -4,6 +4,7 @@
  */
 import type { Device, VmConfig, VmRecord, VSphere } from '@vsim/vsphere';
 import type { Style } from '../styles.js';
+import { ADAPTERS, type Bus, SCSI_TYPES } from './vm-adapters.js';
 import { bootInfo, cpuInfo, hardwareInfo, memoryInfo } from './vm-hardware.js';
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -31,12 +32,6 @@ export const POWER_STATES = {
   suspended: 'SUSPENDED',
 } as const;
 
-export const SCSI_TYPES: Readonly<Record<string, string>> = {
-  ParaVirtualSCSIController: 'PVSCSI',
-  VirtualLsiLogicController: 'LSILOGIC',
-  VirtualLsiLogicSASController: 'LSILOGICSAS',
-  VirtualBusLogicController: 'BUSLOGIC',
-};
 export const NIC_TYPES: Readonly<Record<string, string>> = {
   VirtualVmxnet3: 'VMXNET3',
   VirtualVmxnet2: 'VMXNET2',
@@ -68,19 +63,14 @@ const connection = (d: Device) => {
   };
 };
 
-/** Where a device sits on its controller, in the field vAPI names after the bus. */
+const BUSES: readonly Bus[] = ['IDE', 'SATA', 'NVME'];
+
+/** Where a device sits on its controller, in the field vAPI names after the bus (SCSI for any other). */
 const address = (d: Device, controller: Device | undefined) => {
-  const type = controller?._type ?? '';
-  if (type === 'VirtualIDEController') {
-    return { type: 'IDE', ide: { primary: controller?.busNumber === 0, master: d.unitNumber === 0 } };
-  }
-  if (type === 'VirtualAHCIController') {
-    return { type: 'SATA', sata: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
-  }
-  if (type === 'VirtualNVMEController') {
-    return { type: 'NVME', nvme: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
-  }
-  return { type: 'SCSI', scsi: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
+  const type = BUSES.find((bus) => controller !== undefined && ADAPTERS[bus].is(controller)) ?? 'SCSI';
+  if (type === 'IDE')
+    return { type, ide: { primary: controller?.busNumber === 0, master: d.unitNumber === 0 } };
+  return { type, [type.toLowerCase()]: { bus: controller?.busNumber ?? 0, unit: d.unitNumber ?? 0 } };
 };
 
 /** Disk.Info. */
@@ -287,9 +277,9 @@ export const vmInfo = (vsphere: VSphere, id: string, style: Style): unknown => {
     floppies: of((d) => d._type === 'VirtualFloppy', floppyInfo),
     parallel_ports: of((d) => d._type === 'VirtualParallelPort', parallelInfo),
     serial_ports: of((d) => d._type === 'VirtualSerialPort', serialInfo),
-    sata_adapters: of((d) => d._type === 'VirtualAHCIController', sataAdapterInfo),
-    scsi_adapters: of((d) => d._type in SCSI_TYPES, scsiAdapterInfo),
-    nvme_adapters: of((d) => d._type === 'VirtualNVMEController', nvmeAdapterInfo),
+    sata_adapters: of(ADAPTERS.SATA.is, sataAdapterInfo),
+    scsi_adapters: of(ADAPTERS.SCSI.is, scsiAdapterInfo),
+    nvme_adapters: of(ADAPTERS.NVME.is, nvmeAdapterInfo),
     instant_clone_frozen: false,
   });
 };
