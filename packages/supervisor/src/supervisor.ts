@@ -24,6 +24,7 @@ import {
   startGroupPublishRequestController,
   startPublishRequestController,
 } from './controllers/publish/index.js';
+import type { RecorderFor } from './controllers/recorders.js';
 import {
   type ResourcePolicyController,
   startResourcePolicyController,
@@ -61,7 +62,7 @@ import {
   updateNamespace,
 } from './namespaces/prepare.js';
 import { type Controller, VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
-import { eventRecorder, NO_EVENTS } from './runtime/events.js';
+import { eventRecorder } from './runtime/events.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -206,11 +207,13 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     vsphere.taskDurations = { ...vsphere.taskDurations, ...REALISTIC_TASK_DURATIONS };
   }
   const zone = cluster;
-  /** What a controller of vm-operator's controller manager records, as its recorder names itself. */
-  const recorder = (controller: string) =>
-    options.events
-      ? eventRecorder(kube, vsphere, `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`)
-      : NO_EVENTS;
+  /** The controllers' deps that record Events (when `options.events`), each recorder named by `source`. */
+  const recording = (source: (component: string) => string): { recorderFor?: RecorderFor } =>
+    options.events ? { recorderFor: (component) => eventRecorder(kube, vsphere, source(component)) } : {};
+  /** vm-operator's controllers record as its controller manager names their recorders. */
+  const vmOperatorRecording = recording(
+    (controller) => `${VM_OPERATOR_NAMESPACE}/${VM_OPERATOR_MANAGER}/${controller}`,
+  );
   const manager = new Manager({
     scheduler: vsphere.scheduler,
     defaults: timingDefaults(vsphere, options.timing),
@@ -220,36 +223,36 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     vsphere,
     ...(options.network ? { options: { network: options.network } } : {}),
   });
-  const images = startImageController(manager, { kube, vsphere, recorderFor: recorder });
+  const images = startImageController(manager, { kube, vsphere, ...vmOperatorRecording });
   const virtualMachines = startVirtualMachineController(manager, {
     kube,
     vsphere,
-    events: recorder('virtualmachine-controller'),
+    ...vmOperatorRecording,
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
   });
   const services = startVirtualMachineServiceController(manager, {
     kube,
     vsphere,
-    events: recorder('virtualmachineservice-controller'),
+    ...vmOperatorRecording,
     ...(options.services ? { options: options.services } : {}),
   });
   const resourcePolicies = startResourcePolicyController(manager, { kube, vsphere });
   const publishRequests = startPublishRequestController(manager, {
     kube,
     vsphere,
-    events: recorder('virtualmachinepublishrequest-controller'),
+    ...vmOperatorRecording,
   });
   const { webConsoleRequests, v1alpha1WebConsoleRequests } = startWebConsoleRequestControllers(manager, {
     kube,
     vsphere,
-    recorderFor: recorder,
+    ...vmOperatorRecording,
   });
   const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
   const replicaSets = startVirtualMachineReplicaSetController(manager, {
     kube,
     clock: vsphere.clock,
-    events: recorder('virtualmachinereplicaset-controller'),
+    ...vmOperatorRecording,
   });
   const groupPublishRequests = startGroupPublishRequestController(manager, { kube, clock: vsphere.clock });
   const volumes = startVolumeController(manager, { kube });
@@ -267,8 +270,8 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     attachments: startCnsAttachmentController(manager, { kube, vsphere }),
     resizer: startCsiResizer(manager, {
       ...csiDeps,
-      recorderFor: (component: string) =>
-        options.events ? eventRecorder(kube, vsphere, component) : NO_EVENTS,
+      // The resizer's Events go by its components' own names, outside vm-operator's manager.
+      ...recording((component) => component),
     }),
     volumeSync: startCsiVolumeSync(manager, { kube }),
   };

@@ -133,6 +133,45 @@ describe("vm-operator's Events, when the Supervisor records them", () => {
     expect(image[0]).toMatch(/^Normal UpdateSuccess x\d+: Update success$/);
   });
 
+  it("each controller's Events go by its recorder's name in vm-operator's controller manager", async () => {
+    const f = await createNamespaceFixture({ events: true });
+    await f.createVm('vm1', {}, { app: 'web' });
+    const library = contentLibraryNameOf(f.prepared.libraries[0] as string);
+    const port = { name: 'p80', protocol: 'TCP', port: 80, targetPort: 80 };
+    const { storageClass } = f.prepared;
+    const image = { kind: 'VirtualMachineImage', name: f.image };
+    const set = { app: 'set' };
+    const template = {
+      metadata: { labels: set },
+      spec: { className: 'best-effort-small', image, storageClass },
+    };
+    // One object for each controller that records Events, the publish request's image for the items'.
+    const objects: [kind: string, spec: Record<string, unknown>][] = [
+      ['VirtualMachineService', { type: 'LoadBalancer', selector: { app: 'web' }, ports: [port] }],
+      ['VirtualMachineReplicaSet', { replicas: 0, selector: { matchLabels: set }, template }],
+      ['VirtualMachinePublishRequest', { source: { name: 'vm1' }, target: { location: { name: library } } }],
+    ];
+    for (const [kind, spec] of objects)
+      await f.kube.create({ apiVersion: HUB, kind, metadata: { name: 'web', namespace: 'ns1' }, spec });
+    await f.settle();
+    await f.kube.delete({ apiVersion: HUB, kind: 'VirtualMachineReplicaSet', namespace: 'ns1', name: 'web' });
+    await f.settle();
+    const events = (await f.kube.list({ apiVersion: 'v1', kind: 'Event', namespace: 'ns1' }))
+      .items as unknown as {
+      involvedObject: { kind: string };
+      source: { component: string };
+    }[];
+    const recorders = new Set(events.map((e) => `${e.involvedObject.kind} ${e.source.component}`));
+    const manager = 'vmware-system-vmop/vmware-system-vmop-controller-manager';
+    expect([...recorders].sort()).toEqual([
+      `VirtualMachine ${manager}/virtualmachine-controller`,
+      `VirtualMachineImage ${manager}/contentlibraryitem-controller`,
+      `VirtualMachinePublishRequest ${manager}/virtualmachinepublishrequest-controller`,
+      `VirtualMachineReplicaSet ${manager}/virtualmachinereplicaset-controller`,
+      `VirtualMachineService ${manager}/virtualmachineservice-controller`,
+    ]);
+  });
+
   it("a create that fails on a missing class, with its condition's message", async () => {
     const f = await createNamespaceFixture({ events: true });
     await f.createVm('vm1', { className: 'nope' });

@@ -17,7 +17,6 @@
  */
 import { isVimFault, type VStorageObjectRecord } from '@vsim/vsphere';
 import type { Controller } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
@@ -29,6 +28,7 @@ import {
   quantityNanos,
   wholeUnits,
 } from '../../store/quantity.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import {
   CSI_BACKOFF,
   CSI_DRIVER,
@@ -97,11 +97,11 @@ const mergeConditions = (old: ClaimCondition[] | undefined, added: ClaimConditio
 
 export function startCsiResizer(
   manager: Manager,
-  deps: CsiControllersDeps & { recorderFor?: (component: string) => EventRecorder },
+  deps: CsiControllersDeps & { recorderFor?: RecorderFor },
 ): Controller {
   const { kube, vsphere } = deps;
-  const events = deps.recorderFor?.(RESIZER_COMPONENT) ?? NO_EVENTS;
-  const expandEvents = deps.recorderFor?.(EXPAND_COMPONENT) ?? NO_EVENTS;
+  const events = recorderOf(deps, RESIZER_COMPONENT);
+  const expandEvents = recorderOf(deps, EXPAND_COMPONENT);
 
   const condition = (type: string, message?: string): ClaimCondition => ({
     type,

@@ -42,7 +42,6 @@ import {
   IMAGE_REGISTRY_GROUP,
 } from '../../image-registry-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
@@ -57,6 +56,7 @@ import {
 } from '../../store/meta.js';
 import { isLabelValue } from '../../store/names.js';
 import { type ConditionState, setCondition } from '../conditions.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { imageNameOfItemObject } from './names.js';
 import { quantityOf, startContentLibraryController, startLibraryItemController } from './registry.js';
 
@@ -115,7 +115,7 @@ export interface ImageControllerDeps {
   vsphere: VSphere;
   libraries?: ImageLibraries;
   /** Where each of vm-operator's item controllers records its Events, by its name (none by default). */
-  recorderFor?: (controller: string) => EventRecorder;
+  recorderFor?: RecorderFor;
 }
 
 export interface ImageController {
@@ -230,10 +230,9 @@ const imageContentOf = (item: LibraryItemRecord): ImageContent => {
  * are configured.
  */
 export function startImageController(manager: Manager, deps: ImageControllerDeps): ImageController {
-  const recorderFor = deps.recorderFor ?? (() => NO_EVENTS);
   const itemEvents = {
-    ContentLibraryItem: recorderFor('contentlibraryitem-controller'),
-    ClusterContentLibraryItem: recorderFor('clustercontentlibraryitem-controller'),
+    ContentLibraryItem: recorderOf(deps, 'contentlibraryitem-controller'),
+    ClusterContentLibraryItem: recorderOf(deps, 'clustercontentlibraryitem-controller'),
   };
   const { kube, vsphere } = deps;
   let clusterScoped = new Set(deps.libraries?.clusterScoped ?? []);

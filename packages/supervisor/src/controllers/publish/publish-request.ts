@@ -39,12 +39,12 @@ import { CAPTURE_DESCRIPTION_ID, capturedItemId, type LibraryRecord, type VSpher
 import type { VirtualMachine, VirtualMachineImage, VirtualMachinePublishRequest } from '../../api/types.js';
 import { type ContentLibrary, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { clone, deepEqual, type KubeObject, timestamp } from '../../store/meta.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { isTiedTo, libraryProvider } from './library-provider.js';
 import {
   activationIdOf,
@@ -80,8 +80,8 @@ const CONTENT_LIBRARY = { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'Content
 export interface PublishRequestControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
-  /** Where vm-operator's Events of a publish request go (none by default). */
-  events?: EventRecorder;
+  /** Where vm-operator's Events of a publish request go, by its recorder's name (none by default). */
+  recorderFor?: RecorderFor;
 }
 
 export interface PublishRequestController {
@@ -106,7 +106,7 @@ export function startPublishRequestController(
   deps: PublishRequestControllerDeps,
 ): PublishRequestController {
   const { kube, vsphere } = deps;
-  const events = deps.events ?? NO_EVENTS;
+  const events = recorderOf(deps, PUBLISH_REQUEST_CONTROLLER);
   const libraries = libraryProvider(vsphere);
   /** The attempts whose end was recorded: vm-operator records each once, as its capture returns. */
   const recorded = new Set<string>();

@@ -73,7 +73,6 @@ import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-val
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { isKubeError } from '../../store/errors.js';
@@ -81,6 +80,7 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { clusterOfPool, policyModuleOf, policyPlacement } from '../resource-policy/resource-policy.js';
 import {
   conditionIsTrue,
@@ -167,8 +167,8 @@ export interface VirtualMachineControllerDeps {
   vsphere: VSphere;
   /** With `vmResize`, a VM is resized when its class name changes, not when its class is edited. */
   capabilities?: VirtualMachineServiceCapabilities;
-  /** Where vm-operator's Events of a VM go (none by default). */
-  events?: EventRecorder;
+  /** Where vm-operator's Events of a VM go, by its recorder's name (none by default). */
+  recorderFor?: RecorderFor;
 }
 
 export interface VirtualMachineController {
@@ -281,7 +281,7 @@ export function startVirtualMachineController(
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
   const vmResize = deps.capabilities?.vmResize === true;
-  const events = deps.events ?? NO_EVENTS;
+  const events = recorderOf(deps, VIRTUAL_MACHINE_CONTROLLER);
   /**
    * What the VMs read, and the reverse. The same dependency object for every read of an
    * object: a reconcile compares what it read with what the last one read by identity.

@@ -23,7 +23,6 @@ import type { Clock } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineReplicaSet } from '../../api/types.js';
 import { REPLICA_SET_NAME_LABEL } from '../../api/vm-replicaset-validation.js';
 import type { Controller, ReconcileOutcome } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { writeFinalizer } from '../../runtime/finalizers.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -39,6 +38,7 @@ import {
 import { isLabelValue } from '../../store/names.js';
 import { labelSelectorMatcher } from '../../store/selectors.js';
 import { type ConditionState, setCondition } from '../conditions.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 
 export const VM_REPLICA_SET_CONTROLLER = 'virtualmachinereplicaset-controller';
@@ -84,8 +84,10 @@ const hasLabels = (labels: Record<string, string> | undefined, wanted: Record<st
 
 export function startVirtualMachineReplicaSetController(
   manager: Manager,
-  { kube, clock, events = NO_EVENTS }: { kube: KubeStore; clock: Clock; events?: EventRecorder },
+  deps: { kube: KubeStore; clock: Clock; recorderFor?: RecorderFor },
 ): Controller {
+  const { kube, clock } = deps;
+  const events = recorderOf(deps, VM_REPLICA_SET_CONTROLLER);
   const now = () => timestamp(clock.now());
 
   /** A new VM of the set's template. */

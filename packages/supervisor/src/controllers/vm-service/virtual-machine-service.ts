@@ -25,7 +25,6 @@
 import type { VSphere } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineService } from '../../api/types.js';
 import type { Controller } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { AddressRange } from '../../store/address-range.js';
@@ -39,6 +38,7 @@ import {
   withControllerReference,
 } from '../../store/meta.js';
 import { setCondition } from '../conditions.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { endpointSubsets, readyTargets } from './endpoints.js';
 import {
   type Endpoints,
@@ -69,8 +69,8 @@ export interface VirtualMachineServiceControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
   options?: VirtualMachineServiceControllerOptions;
-  /** Where vm-operator's Events of a VirtualMachineService go (none by default). */
-  events?: EventRecorder;
+  /** Where vm-operator's Events of a VirtualMachineService go, by its recorder's name (none by default). */
+  recorderFor?: RecorderFor;
 }
 
 export interface VirtualMachineServiceController {
@@ -98,7 +98,7 @@ export function startVirtualMachineServiceController(
   deps: VirtualMachineServiceControllerDeps,
 ): VirtualMachineServiceController {
   const { kube, vsphere } = deps;
-  const events = deps.events ?? NO_EVENTS;
+  const events = recorderOf(deps, VM_SERVICE_CONTROLLER);
   const vips = new AddressRange(deps.options?.loadBalancerRange ?? DEFAULT_LOAD_BALANCER_RANGE);
   // The Supervisor API server's own address is never a workload's (when the range holds it).
   vips.claim('kube-system/kube-apiserver-lb-svc', SUPERVISOR_API_ADDRESS);

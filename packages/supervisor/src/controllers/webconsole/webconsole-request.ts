@@ -24,12 +24,13 @@ import {
   WEB_CONSOLE_UUID_LABEL,
 } from '../../api/webconsole-request-validation.js';
 import type { Controller } from '../../runtime/controller.js';
-import { type EventRecorder, NO_EVENTS } from '../../runtime/events.js';
+import type { EventRecorder } from '../../runtime/events.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { ignoreNotFound } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { type KubeObject, merged, timestamp } from '../../store/meta.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { encryptOaepSha512 } from './oaep.js';
 
 /** OAEP's 64 random bytes, made of what the answer is for. */
@@ -73,14 +74,15 @@ export interface WebConsoleRequestControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
   /** Where each controller's Events go, by the controller's name (none by default). */
-  recorderFor?: (controller: string) => EventRecorder;
+  recorderFor?: RecorderFor;
 }
 
 /** Both controllers: VirtualMachineWebConsoleRequests' and v1alpha1 WebConsoleRequests'. */
 export function startWebConsoleRequestControllers(
   manager: Manager,
-  { kube, vsphere, recorderFor = () => NO_EVENTS }: WebConsoleRequestControllerDeps,
+  deps: WebConsoleRequestControllerDeps,
 ): { webConsoleRequests: Controller; v1alpha1WebConsoleRequests: Controller } {
+  const { kube, vsphere } = deps;
   /** The proxy address, as vm-operator finds it when no Supervisor properties name a DNS name. */
   const proxyAddress = async (): Promise<string> => {
     const where = `${PROXY_SERVICE.namespace}/${PROXY_SERVICE.name}`;
@@ -164,7 +166,7 @@ export function startWebConsoleRequestControllers(
   };
 
   const start = (kind: ConsoleRequestKind) => {
-    const events = recorderFor(kind.controller);
+    const events = recorderOf(deps, kind.controller);
     const controller = manager.controller({
       name: kind.controller,
       reconcile: (key) => reconcile(kind, events, key),
