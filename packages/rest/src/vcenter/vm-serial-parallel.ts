@@ -18,7 +18,7 @@ import {
   newDrive,
 } from './vm-device-routes.js';
 import { parallelInfo, serialInfo } from './vm-info.js';
-import { field, isObject, reconfigureVm, specOf, targetVm } from './vm-target.js';
+import { field, isObject, reconfigureVm, specOf } from './vm-target.js';
 
 type Spec = Record<string, unknown>;
 
@@ -139,19 +139,13 @@ const portChanges = (
 };
 
 /**
- * Port.update: its backing (not while it is connected to a running VM, as vCenter documents),
+ * Port.update: its backing (not while it is connected to a running VM, which the model refuses),
  * `yield_on_poll` and how it connects at power-on; what the spec leaves out stays.
  */
 const updatePort = async (port: Port, call: Call) => {
   const device = deviceOf(call, port.kind);
   const spec = specOf(call);
   const backingSpec = field(spec, 'backing', 'object');
-  const connected = (device.connectable as { connected?: boolean } | undefined)?.connected === true;
-  if (backingSpec !== undefined && connected && targetVm(call).powerState === 'poweredOn')
-    throw restError(
-      'not_allowed_in_current_state',
-      `The backing of ${port.kind.what} '${device.key}' cannot change while it is connected.`,
-    );
   const edited: Device = {
     _type: device._type,
     key: device.key,

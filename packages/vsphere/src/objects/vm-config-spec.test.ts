@@ -647,6 +647,41 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(device(9000)?.yieldOnPoll).toBe(false);
   });
 
+  it("changes a port's backing only while it is disconnected or the VM is off (InvalidPowerState)", async () => {
+    const { vsphere, vm, get, device, change, run } = setup();
+    const connectable = { startConnected: true, connected: false, allowGuestControl: false };
+    const lpt = (fileName: string) => ({ _type: 'VirtualParallelPortFileBackingInfo', fileName });
+    await run(vsphere.vm.powerOff(vm.id));
+    await change(
+      { operation: 'add', device: { ...serialPort(-1), connectable } },
+      {
+        operation: 'add',
+        device: { _type: 'VirtualParallelPort', key: -2, backing: lpt('[LocalDS_0] a.lpt'), connectable },
+      },
+    );
+    await run(vsphere.vm.powerOn(vm.id));
+    const serial = device(9000) as Device;
+    expect(serial.connectable).toMatchObject({ connected: true });
+    const console = { _type: 'VirtualSerialPortFileBackingInfo', fileName: '[LocalDS_0] console.log' };
+    const config = get().config;
+    const refused = { fault: { _type: 'InvalidPowerState', existingState: 'poweredOn' } };
+    await expect(
+      change({ operation: 'edit', device: { ...serial, backing: console } }),
+    ).rejects.toMatchObject(refused);
+    const parallel = { ...(device(10000) as Device), backing: lpt('[LocalDS_0] b.lpt') };
+    await expect(change({ operation: 'edit', device: parallel })).rejects.toMatchObject(refused);
+    expect(get().config).toBe(config);
+    // The device as read, its backing unchanged, edits as before.
+    await change({ operation: 'edit', device: { ...serial, yieldOnPoll: false } });
+    const disconnected = { ...connectable, connected: false };
+    await change({ operation: 'edit', device: { ...(device(9000) as Device), connectable: disconnected } });
+    await change({ operation: 'edit', device: { _type: 'VirtualSerialPort', key: 9000, backing: console } });
+    expect(device(9000)).toMatchObject({ backing: console, yieldOnPoll: false });
+    await run(vsphere.vm.powerOff(vm.id));
+    await change({ operation: 'edit', device: parallel });
+    expect(device(10000)?.backing).toEqual(parallel.backing);
+  });
+
   it('refuses a 33rd serial port and a 4th parallel port with TooManyDevices', async () => {
     const { vsphere, vm, get, change, run } = setup();
     await run(vsphere.vm.powerOff(vm.id));

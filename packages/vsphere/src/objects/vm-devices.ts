@@ -5,8 +5,9 @@
  * references to the temporary key follow), unit numbers on controllers, new disks with
  * their files, NICs on their networks, storage controllers (SCSI, SATA, NVMe) on their buses, and
  * serial and parallel ports on the SIO controller; ports and storage controllers are added or
- * removed only while the VM is off.
+ * removed only while the VM is off, and a port connected to a running VM keeps its backing.
  */
+import { deepEqual } from '../collector/diff.js';
 import { faults } from '../faults.js';
 import { isFirstClassDisk } from '../inventory/attachments.js';
 import {
@@ -549,8 +550,24 @@ const rebacked = (
 };
 
 /**
+ * A serial or parallel port takes another backing only while it is disconnected or its VM is not
+ * running, as vSphere documents; InvalidPowerState otherwise, as for a disk's new file.
+ */
+const checkPortBacking = (ctx: DeviceContext, was: Device, backing: unknown) => {
+  if (was._type !== 'VirtualSerialPort' && was._type !== 'VirtualParallelPort') return;
+  const connected = (was.connectable as { connected?: boolean } | undefined)?.connected === true;
+  if (
+    connected &&
+    ctx.powerState === 'poweredOn' &&
+    backing !== undefined &&
+    !deepEqual(backing, was.backing)
+  )
+    throw faults.invalidPowerState('poweredOff', ctx.powerState);
+};
+
+/**
  * An edited disk can only grow, or take another file; an edited NIC may move to another network or MAC and change its
- * wake-on-LAN and UPT flags.
+ * wake-on-LAN and UPT flags; an edited port keeps its backing while it is connected to a running VM.
  */
 const edited = (
   ctx: DeviceContext,
@@ -593,6 +610,7 @@ const edited = (
     const moved = d.backing ? nic(ctx, { ...was, ...changes }, mac, i) : { ...was, ...changes };
     return { ...moved, macAddress: mac, addressType: manual ? 'manual' : was.addressType };
   }
+  checkPortBacking(ctx, was, d.backing);
   return { ...was, ...changes, ...(isController(was) ? { device: was.device } : {}) };
 };
 
