@@ -20,7 +20,7 @@ import type {
 } from '../inventory/records.js';
 import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
-import { chooseHost } from '../objects/drs-placement.js';
+import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
@@ -101,10 +101,6 @@ interface Target {
 const KB = 1024;
 
 const NO_OPTIONS: readonly OptionValue[] = [];
-
-/** A host that can take a new VM now. */
-const usable = (h: HostRecord) =>
-  h.connectionState === 'connected' && h.powerState === 'poweredOn' && !h.inMaintenanceMode;
 
 /**
  * The VmSpec fields a deployment's configuration spec sets (field by field: spreads of
@@ -211,21 +207,11 @@ export const deployOperations = (m: Model) => {
       if (!host) throw faults.managedObjectNotFound(moref('HostSystem', t.host.id));
       if (host.parent !== t.pool.owner) throw faults.invalidArgument('target.host_id');
       if (host.inMaintenanceMode) throw faults.hostInMaintenance();
-      if (!usable(host)) throw faults.invalidState(`The host ${host.name} is not connected.`);
+      if (!canRunVms(host)) throw faults.invalidState(`The host ${host.name} is not connected.`);
       return host;
     }
-    const candidates: HostRecord[] = [];
-    for (const id of m.store.referrers('childEntity', t.pool.owner)) {
-      const host = tx.get(id);
-      if (
-        host?.kind === 'HostSystem' &&
-        usable(host) &&
-        (!t.datastore || host.datastores.includes(t.datastore.id))
-      )
-        candidates.push(host);
-    }
     // A deployed VM is in no group or rule yet: the least loaded host.
-    const best = chooseHost(m, candidates);
+    const best = chooseHost(m, usableHosts(m, tx, t.pool.owner, t.datastore?.id));
     if (!best)
       throw faults.insufficientResources('No host in the resource pool can run the virtual machine.');
     return best;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { HostRecord, VmRecord } from '../inventory/records.js';
+import type { DatacenterRecord, HostRecord, VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { createFixture, faultOf } from '../testing/fixture.js';
 import type { ComputeResourceConfigSpec } from './compute-resource.js';
-import { chooseHost } from './drs-placement.js';
+import { chooseHost, usableHosts } from './drs-placement.js';
 
 const vmRefs = (ids: string[]) => ids.map((id) => moref('VirtualMachine', id));
 const drs = (defaultVmBehavior = 'fullyAutomated') => ({ enabled: true, defaultVmBehavior });
@@ -215,6 +215,38 @@ describe('DRS and migrations', () => {
     expect(await faultOf(run(vsphere.vm.migrate(vm0, { host: h1, state: other })))).toBe('InvalidPowerState');
     await run(vsphere.vm.migrate(vm0, { host: h1, state }));
     expect(hostOf(vm0)).toBe(h1);
+  });
+});
+
+describe('the hosts a placement picks among', () => {
+  it('are those connected, powered on and out of maintenance: with none, nothing is placed', async () => {
+    const { vsphere, run, at, hosts, hostOf } = setup();
+    const cluster = at('/DC0/host/DC0_C0').id;
+    const pool = at('/DC0/host/DC0_C0/Resources').id;
+    const { vmFolder } = at<DatacenterRecord>('/DC0');
+    const ds = at('/DC0/datastore/LocalDS_0').id;
+    const create = (name: string) =>
+      vsphere.vm.create(
+        vmFolder,
+        { name, numCPUs: 1, memoryMB: 128, guestId: 'otherGuest', files: { vmPathName: '[LocalDS_0]' } },
+        pool,
+      );
+    // The most loaded host is the one left: placement takes it only because the others cannot.
+    const [first, second, last] = [...hosts].sort(
+      (a, b) => vsphere.store.referrerCount('vm', a) - vsphere.store.referrerCount('vm', b),
+    ) as [string, string, string];
+    await run(vsphere.host.disconnect(first));
+    // No operation puts a host in standby: written as DPM would leave it, still connected.
+    vsphere.store.transact((tx) => tx.update<HostRecord>(second, { powerState: 'standBy' }));
+    expect(usableHosts(vsphere, vsphere.store, cluster, ds).map((h) => h.id)).toEqual([last]);
+    expect(usableHosts(vsphere, vsphere.store, cluster, 'datastore-none')).toEqual([]);
+    expect(hostOf((await run(create('placed'))).value)).toBe(last);
+    for (const vm of vsphere.store.referrers('vm', last))
+      if ((vsphere.store.get(vm) as VmRecord).powerState === 'poweredOn') await run(vsphere.vm.powerOff(vm));
+    await run(vsphere.host.enterMaintenanceMode(last));
+    const vms = vsphere.store.countOf('VirtualMachine');
+    expect(await faultOf(run(create('nowhere')))).toBe('InvalidState');
+    expect(vsphere.store.countOf('VirtualMachine')).toBe(vms);
   });
 });
 

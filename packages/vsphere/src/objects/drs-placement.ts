@@ -98,17 +98,33 @@ const behaviorOf = (cluster: ComputeResourceRecord, vm: string): unknown => {
   return override?.behavior ?? cluster.drs?.defaultVmBehavior ?? 'fullyAutomated';
 };
 
-/** The hosts of a cluster DRS can put a VM on: connected, out of maintenance, with `datastore`. */
-const usableHosts = (m: Model, tx: Tx, cluster: ComputeResourceRecord, datastore: string): HostRecord[] =>
-  [...m.store.referrers('childEntity', cluster.id)]
-    .map((id) => tx.get(id))
-    .filter(
-      (h): h is HostRecord =>
-        h?.kind === 'HostSystem' &&
-        h.connectionState === 'connected' &&
-        !h.inMaintenanceMode &&
-        h.datastores.includes(datastore),
-    );
+/** Whether a host can take a VM now: connected, powered on (not in standby) and out of maintenance. */
+export const canRunVms = (host: HostRecord): boolean =>
+  host.connectionState === 'connected' && host.powerState === 'poweredOn' && !host.inMaintenanceMode;
+
+/**
+ * The hosts of the compute resource `owner` every placement picks among: those that can take a
+ * VM now (`canRunVms`) and, when `datastore` is given, mount it. One pass, one array: library
+ * deployments place through here.
+ */
+export const usableHosts = (
+  m: Model,
+  tx: Pick<Tx, 'get'>,
+  owner: string,
+  datastore?: string,
+): HostRecord[] => {
+  const hosts: HostRecord[] = [];
+  for (const id of m.store.referrers('childEntity', owner)) {
+    const host = tx.get(id);
+    if (
+      host?.kind === 'HostSystem' &&
+      canRunVms(host) &&
+      (datastore === undefined || host.datastores.includes(datastore))
+    )
+      hosts.push(host);
+  }
+  return hosts;
+};
 
 /** How DRS treats the host a VM is about to run on. */
 interface HostCheck {
@@ -131,15 +147,13 @@ const hostByRules = (m: Model, tx: Tx, vm: VmRecord, host: HostRecord, check: Ho
     host.parent === undefined ? undefined : (tx.get(host.parent) as ComputeResourceRecord | undefined);
   const rules = cluster?.kind === 'ClusterComputeResource' ? drsRulesForVm(tx, cluster, vm.id) : undefined;
   if (!cluster || !rules) return host;
-  if (!check.named && behaviorOf(cluster, vm.id) !== 'manual') {
-    const best = chooseHost(m, usableHosts(m, tx, cluster, check.datastore), rules);
-    const moves =
-      best !== undefined &&
-      (rules.forbids(host.id) ||
-        (check.placesByPreference && rules.preference(best.id) > rules.preference(host.id)));
-    if (moves) return best;
+  const forbidden = rules.forbids(host.id);
+  // Chosen only when it may be used: a migration keeps an allowed host whatever DRS would pick.
+  if (!check.named && (forbidden || check.placesByPreference) && behaviorOf(cluster, vm.id) !== 'manual') {
+    const best = chooseHost(m, usableHosts(m, tx, cluster.id, check.datastore), rules);
+    if (best && (forbidden || rules.preference(best.id) > rules.preference(host.id))) return best;
   }
-  if (rules.forbids(host.id)) throw faults.vmHostAffinityRuleViolation(vm.name, host.name);
+  if (forbidden) throw faults.vmHostAffinityRuleViolation(vm.name, host.name);
   return host;
 };
 

@@ -7,7 +7,6 @@
 import { faults } from '../faults.js';
 import { datacenterOf, findChild } from '../inventory/paths.js';
 import {
-  type ComputeResourceRecord,
   type DatastoreRecord,
   datastoreFileId,
   type FolderRecord,
@@ -18,7 +17,7 @@ import {
 import { datastorePath } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { moref } from '../refs.js';
-import { chooseHost } from './drs-placement.js';
+import { chooseHost, usableHosts } from './drs-placement.js';
 
 /** `[LocalDS_0] dir/vm.vmx` -> `{ datastore: 'LocalDS_0', path: 'dir/vm.vmx' }`. */
 export const parseDatastorePath = (p: string): { datastore: string; path: string } | undefined => {
@@ -62,8 +61,10 @@ export interface Placement {
 
 /**
  * The pool and host a VM runs on. The host must belong to the pool's compute resource;
- * without one, `prefer` stays if it does, else the usable host with the fewest VMs
- * (ties by order) is chosen, so placement is reproducible.
+ * without one, `prefer` stays if it does, else the usable host (`usableHosts`: it can take a
+ * VM now and mounts `datastore`) with the fewest VMs (ties by order) is chosen, so placement
+ * is reproducible. None usable is InvalidState (vCenter's NoActiveHostInCluster is one): a VM
+ * never lands on a host that is down, in maintenance or without its datastore.
  */
 export const placement = (
   m: Model,
@@ -76,22 +77,21 @@ export const placement = (
 ): Placement => {
   const pool = poolId ? (tx.get(poolId) as ResourcePoolRecord | undefined) : undefined;
   if (pool?.kind !== 'ResourcePool' && pool?.kind !== 'VirtualApp') throw faults.invalidArgument(names.pool);
-  const cr = tx.get(pool.owner) as ComputeResourceRecord;
-  const hosts = [...m.store.referrers('childEntity', cr.id)]
-    .map((id) => tx.get(id))
-    .filter((r): r is HostRecord => r?.kind === 'HostSystem');
-  const wanted = hostId ?? (hosts.some((h) => h.id === prefer) ? prefer : undefined);
-  if (wanted) {
-    const host = hosts.find((h) => h.id === wanted);
+  /** A host of the pool's compute resource. */
+  const ofPool = (id: string | undefined) => {
+    const host = id === undefined ? undefined : tx.get(id);
+    return host?.kind === 'HostSystem' && host.parent === pool.owner ? host : undefined;
+  };
+  if (hostId !== undefined) {
+    const host = ofPool(hostId);
     if (!host) throw faults.invalidArgument(names.host);
     return { pool, host };
   }
-  const usable = hosts.filter(
-    (h) => !h.inMaintenanceMode && h.connectionState === 'connected' && h.datastores.includes(datastore),
-  );
+  const kept = ofPool(prefer);
+  if (kept) return { pool, host: kept };
   // A VM new to the compute resource is in none of its groups or rules: the least loaded host.
-  const best = chooseHost(m, usable.length > 0 ? usable : hosts);
-  if (!best) throw faults.invalidArgument(names.host);
+  const best = chooseHost(m, usableHosts(m, tx, pool.owner, datastore));
+  if (!best) throw faults.invalidState('No host in the compute resource can take the virtual machine.');
   return { pool, host: best };
 };
 
