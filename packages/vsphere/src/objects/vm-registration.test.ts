@@ -357,6 +357,18 @@ describe('VirtualMachine.reloadVirtualMachineFromPath_Task', () => {
     });
   });
 
+  it('is one modification of the VM to watchers: its id and its place among its host and datastore VMs kept', async () => {
+    const { vsphere, target, reload, run } = await withCopy();
+    const links = () =>
+      [target.host as string, target.homeDatastore].map((id) => [...vsphere.store.referrers('vm', id)]);
+    const before = links();
+    const version = vsphere.store.version;
+    await run(reload(`[LocalDS_0] copy/${VM}.vmx`));
+    const changes = (vsphere.store.changesSince(version) ?? []).flatMap((batch) => batch.changes);
+    expect(changes.filter((c) => c.id === target.id).map((c) => c.op)).toEqual(['modify']);
+    expect(links()).toEqual(before);
+  });
+
   it('leaves a VM reloaded from its own file as it is; its snapshots go with another file', async () => {
     const { vsphere, target, reload, run, get } = await withCopy();
     await run(vsphere.snapshot.create(target.id, 's1'));
