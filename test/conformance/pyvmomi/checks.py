@@ -837,6 +837,19 @@ def create_vm_bad_config_spec():
 
 
 @check
+def unknown_vm_profile_refused_by_create_and_reconfigure():
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    profile = [vim.vm.DefinedProfileSpec(profileId="aa6d5a82-1c88-45da-85d3-3d74b91a5bad")]
+    bad = created_vm_spec("pv-unknown-profile", vmProfile=profile)
+    fault = task_error_strict(vmodl.fault.InvalidArgument, S.dc.vmFolder.CreateVM_Task, bad, pool, host)
+    expect_equal(fault.invalidProperty, "vmProfile", "CreateVM_Task: InvalidArgument.invalidProperty")
+    expect(find("/DC0/vm/pv-unknown-profile") is None, "a VM was created under an unknown storage policy")
+    fault = task_error_strict(vmodl.fault.InvalidArgument, vm_named("pv-created").ReconfigVM_Task,
+                              vim.vm.ConfigSpec(vmProfile=profile))
+    expect_equal(fault.invalidProperty, "vmProfile", "ReconfigVM_Task: InvalidArgument.invalidProperty")
+
+
+@check
 def reconfigure_cpu_and_memory():
     vm = vm_named("pv-created")
     run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(numCPUs=4, memoryMB=256)))

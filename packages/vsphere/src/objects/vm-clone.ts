@@ -40,6 +40,7 @@ import {
   checkFirmware,
   checkHardware,
   knownGuest,
+  setHomePolicy,
   type VmConfigSpec,
 } from './vm-config-spec.js';
 import {
@@ -215,6 +216,7 @@ const createdVm = (
     changeTrackingEnabled: spec.changeTrackingEnabled === true,
     vmPathName: homePath(m, ds, parsed.path, name),
   };
+  setHomePolicy({ tx }, config, spec.vmProfile);
   const vm: VmRecord = { ...base, config };
   const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);
   return putDevices(tx, vm, devices);

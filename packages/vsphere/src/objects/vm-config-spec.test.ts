@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { findByInventoryPath } from '../inventory/paths.js';
 import type { Device, DvsRecord, InventoryRecord, NetworkRecord, VmRecord } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { createFixture, GIB } from '../testing/fixture.js';
@@ -504,6 +505,29 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(get().config.homeStoragePolicyId).toBe(gold);
     await reconfigure({ vmProfile: [{ _type: 'VirtualMachineDefaultProfileSpec' }] });
     expect(get().config).not.toHaveProperty('homeStoragePolicyId');
+  });
+
+  it("creates a VM with its home under the vmProfile's policy, refusing an unknown one as a reconfigure does", async () => {
+    const { vsphere, vm, get, run } = setup();
+    const gold = vsphere.storagePolicies.create('gold');
+    const create = (name: string, profileId: string) =>
+      run(
+        vsphere.vm.create(
+          vm.parent as string,
+          {
+            name,
+            files: { vmPathName: '[LocalDS_0]' },
+            vmProfile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId }],
+          },
+          vm.pool as string,
+        ),
+      );
+    const ref = await create('gold-home', gold);
+    expect(get(ref.value).config.homeStoragePolicyId).toBe(gold);
+    await expect(create('no-home', 'nope')).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'vmProfile' },
+    });
+    expect(findByInventoryPath(vsphere.store, '/DC0/vm/no-home')).toBeUndefined();
   });
 
   it('refuses to remove a controller that still has devices on it', async () => {

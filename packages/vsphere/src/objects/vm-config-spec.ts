@@ -18,7 +18,7 @@ import {
   isSupportedHardwareVersion,
   NO_SCHEDULED_UPGRADE,
 } from '../inventory/vm.js';
-import type { Model } from '../model.js';
+import type { Model, Tx } from '../model.js';
 import {
   applyDeviceChanges,
   type DeviceContext,
@@ -186,6 +186,21 @@ const scheduledUpgrade = (
   };
 };
 
+/**
+ * Puts the VM's home under the storage policy a spec's vmProfile names, or under none again with the
+ * default one: CreateVM_Task's and ReconfigVM_Task's. InvalidArgument on `vmProfile` for a policy
+ * that does not exist.
+ */
+export const setHomePolicy = (
+  ctx: { readonly tx: Tx },
+  config: { homeStoragePolicyId?: string },
+  vmProfile: VmConfigSpec['vmProfile'],
+): void => {
+  const policy = storagePolicyOf(ctx, vmProfile, 'vmProfile');
+  if (policy) config.homeStoragePolicyId = policy;
+  else if (policy === null) delete config.homeStoragePolicyId;
+};
+
 const isSet = (v: unknown) => v !== undefined && !(Array.isArray(v) && v.length === 0);
 
 /** The VM after ReconfigVM_Task's spec (not stored: the caller writes it with putVm). */
@@ -222,9 +237,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   });
   if (spec.guestId) Object.assign(config, knownGuest(spec.guestId));
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
-  const homePolicy = storagePolicyOf(ctx, spec.vmProfile, 'vmProfile');
-  if (homePolicy) config.homeStoragePolicyId = homePolicy;
-  else if (homePolicy === null) delete config.homeStoragePolicyId;
+  setHomePolicy(ctx, config, spec.vmProfile);
   if (spec.uuid) config.uuid = spec.uuid;
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;
   // A running VM's hot add limit stays the one its boot memory gave it.
