@@ -55,6 +55,12 @@ export const faults = {
     fault({ _type: 'AlreadyUpgraded' }, 'Virtual machine compatibility is already up-to-date.'),
   invalidState: (message = 'The operation is not allowed in the current state.') =>
     fault({ _type: 'InvalidState' }, message),
+  /** No host of the compute resource can run a VM (all down, in maintenance or without its datastore). */
+  noActiveHostInCluster: (computeResource: MoRef) =>
+    fault(
+      { _type: 'NoActiveHostInCluster', computeResource },
+      'The compute resource has no host available to run the virtual machine.',
+    ),
   hostInMaintenance: () =>
     fault(
       { _type: 'InvalidState' },

@@ -245,7 +245,7 @@ describe('the hosts a placement picks among', () => {
       if ((vsphere.store.get(vm) as VmRecord).powerState === 'poweredOn') await run(vsphere.vm.powerOff(vm));
     await run(vsphere.host.enterMaintenanceMode(last));
     const vms = vsphere.store.countOf('VirtualMachine');
-    expect(await faultOf(run(create('nowhere')))).toBe('InvalidState');
+    expect(await faultOf(run(create('nowhere')))).toBe('NoActiveHostInCluster');
     expect(vsphere.store.countOf('VirtualMachine')).toBe(vms);
   });
 });

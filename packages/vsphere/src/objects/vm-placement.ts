@@ -63,7 +63,7 @@ export interface Placement {
  * The pool and host a VM runs on. The host must belong to the pool's compute resource;
  * without one, `prefer` stays if it does, else the usable host (`usableHosts`: it can take a
  * VM now and mounts `datastore`) with the fewest VMs (ties by order) is chosen, so placement
- * is reproducible. None usable is InvalidState (vCenter's NoActiveHostInCluster is one): a VM
+ * is reproducible. None usable is NoActiveHostInCluster, as vCenter answers: a VM
  * never lands on a host that is down, in maintenance or without its datastore.
  */
 export const placement = (
@@ -91,7 +91,7 @@ export const placement = (
   if (kept) return { pool, host: kept };
   // A VM new to the compute resource is in none of its groups or rules: the least loaded host.
   const best = chooseHost(m, usableHosts(m, tx, pool.owner, datastore));
-  if (!best) throw faults.invalidState('No host in the compute resource can take the virtual machine.');
+  if (!best) throw faults.noActiveHostInCluster(moref(tx.get(pool.owner)?.kind ?? 'ComputeResource', pool.owner));
   return { pool, host: best };
 };
 
