@@ -91,7 +91,8 @@ export const placement = (
   if (kept) return { pool, host: kept };
   // A VM new to the compute resource is in none of its groups or rules: the least loaded host.
   const best = chooseHost(m, usableHosts(m, tx, pool.owner, datastore));
-  if (!best) throw faults.noActiveHostInCluster(moref(tx.get(pool.owner)?.kind ?? 'ComputeResource', pool.owner));
+  if (!best)
+    throw faults.noActiveHostInCluster(moref(tx.get(pool.owner)?.kind ?? 'ComputeResource', pool.owner));
   return { pool, host: best };
 };
 
