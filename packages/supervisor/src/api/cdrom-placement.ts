@@ -15,8 +15,13 @@ import { duplicate, type FieldError, forbidden, invalid, required, unsupported }
 
 type CdromControllerType = Extract<VirtualControllerType, 'IDE' | 'SATA'>;
 
-/** Per controller type: how many a VM may have, and how many devices each holds. */
-const LIMITS: Readonly<Record<CdromControllerType, { buses: number; units: number }>> = {
+/**
+ * Per controller type: how many a VM may have (bus numbers 0 to one fewer, as the VM schema also
+ * bounds them), and how many devices each holds.
+ */
+export const CDROM_CONTROLLER_LIMITS: Readonly<
+  Record<CdromControllerType, { buses: number; units: number }>
+> = {
   IDE: { buses: 2, units: 2 },
   SATA: { buses: 4, units: 30 },
 };
@@ -60,14 +65,14 @@ function occupiedSlots(
 }
 
 const freeUnit = (type: CdromControllerType, taken: ReadonlySet<number>): number | undefined => {
-  for (let unit = 0; unit < LIMITS[type].units; unit++) if (!taken.has(unit)) return unit;
+  for (let unit = 0; unit < CDROM_CONTROLLER_LIMITS[type].units; unit++) if (!taken.has(unit)) return unit;
   return undefined;
 };
 
 /** The first bus with a free unit, else the first bus without a controller yet. */
 function busWithRoom(slots: ReadonlyMap<string, Set<number>>, type: CdromControllerType): number | undefined {
   let unused: number | undefined;
-  for (let bus = 0; bus < LIMITS[type].buses; bus++) {
+  for (let bus = 0; bus < CDROM_CONTROLLER_LIMITS[type].buses; bus++) {
     const taken = slots.get(controllerId(type, bus));
     if (taken && freeUnit(type, taken) !== undefined) return bus;
     if (!taken) unused ??= bus;
@@ -140,7 +145,7 @@ function rangeProblems(cdrom: Placed, path: string): FieldError[] {
   const type = cdrom.controllerType;
   if (!isCdromControllerType(type))
     return [unsupported(`${path}.controllerType`, type, [...CDROM_CONTROLLER_TYPES])];
-  const { buses, units } = LIMITS[type];
+  const { buses, units } = CDROM_CONTROLLER_LIMITS[type];
   const errors: FieldError[] = [];
   const bus = cdrom.controllerBusNumber;
   const unit = cdrom.unitNumber;

@@ -458,4 +458,29 @@ describe("a VirtualMachine's controllers, as the schema holds them", () => {
         ']',
     );
   });
+
+  it('holds SATA, SCSI and NVMe controllers to four, on buses 0 to 3', async () => {
+    const t = await setup();
+    const buses = (...numbers: number[]) => numbers.map((busNumber) => ({ busNumber }));
+    const hardware = {
+      sataControllers: buses(0, 1, 2, 3, 4),
+      scsiControllers: buses(4),
+      nvmeControllers: buses(3),
+    };
+    const refusal = await t.kube.create(t.vm('a', {}, { hardware })).then(
+      () => 'taken',
+      (e: { code: number; message: string }) => `${e.code} ${e.message}`,
+    );
+    const beyond = (list: string, i: number) =>
+      `spec.hardware.${list}[${i}].busNumber: Invalid value: 4: spec.hardware.${list}[${i}].busNumber in body should be less than or equal to 3`;
+    expect(refusal).toBe(
+      '422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [' +
+        [
+          'spec.hardware.sataControllers: Too many: 5: must have at most 4 items',
+          beyond('sataControllers', 4),
+          beyond('scsiControllers', 0),
+        ].join(', ') +
+        ']',
+    );
+  });
 });

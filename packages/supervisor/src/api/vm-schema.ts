@@ -10,7 +10,7 @@
 import type { FieldCause } from '../store/errors.js';
 import { isPlainObject, type KubeObject } from '../store/meta.js';
 import { parseQuantity } from '../store/quantity.js';
-import { CDROM_CONTROLLER_TYPES } from './cdrom-placement.js';
+import { CDROM_CONTROLLER_LIMITS, CDROM_CONTROLLER_TYPES } from './cdrom-placement.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
 import { tooMany } from './vm-service-schema.js';
@@ -95,16 +95,15 @@ function advancedProblems(advanced: Record<string, unknown>, at: string): FieldC
 
 const CDROM_NAME = /^[a-z0-9]{2,}$/;
 
-/** The schema of each controller list: how many, their bus numbers, their enums. */
+/** The schema of each controller list: how many (on buses 0 to one fewer), their enums. */
 const CONTROLLER_LISTS: Readonly<
-  Record<string, { max: number; lastBus: number; enums: Readonly<Record<string, readonly string[]>> }>
+  Record<string, { buses: number; enums: Readonly<Record<string, readonly string[]>> }>
 > = {
-  ideControllers: { max: 2, lastBus: 1, enums: {} },
-  nvmeControllers: { max: 4, lastBus: 3, enums: { sharingMode: ['None', 'Physical'] } },
-  sataControllers: { max: 4, lastBus: 3, enums: {} },
+  ideControllers: { buses: CDROM_CONTROLLER_LIMITS.IDE.buses, enums: {} },
+  nvmeControllers: { buses: 4, enums: { sharingMode: ['None', 'Physical'] } },
+  sataControllers: { buses: CDROM_CONTROLLER_LIMITS.SATA.buses, enums: {} },
   scsiControllers: {
-    max: 4,
-    lastBus: 3,
+    buses: 4,
     enums: {
       sharingMode: ['None', 'Physical', 'Virtual'],
       type: ['ParaVirtual', 'BusLogic', 'LsiLogic', 'LsiLogicSAS'],
@@ -126,7 +125,8 @@ function controllerProblems(hardware: Record<string, unknown>, at: string): Fiel
     const controllers = hardware[list] as Record<string, unknown>[] | undefined;
     if (!controllers) continue;
     const path = `${at}.${list}`;
-    if (controllers.length > rules.max) problems.push(tooMany(path, controllers.length, rules.max));
+    if (controllers.length > rules.buses) problems.push(tooMany(path, controllers.length, rules.buses));
+    const lastBus = rules.buses - 1;
     const buses = new Set<unknown>();
     controllers.forEach((controller, i) => {
       const bus = controller.busNumber;
@@ -134,10 +134,8 @@ function controllerProblems(hardware: Record<string, unknown>, at: string): Fiel
       if (bus === undefined) problems.push(required(busPath));
       else if (typeof bus === 'number' && bus < 0)
         problems.push(invalid(busPath, bus, `${busPath} in body should be greater than or equal to 0`));
-      else if (typeof bus === 'number' && bus > rules.lastBus)
-        problems.push(
-          invalid(busPath, bus, `${busPath} in body should be less than or equal to ${rules.lastBus}`),
-        );
+      else if (typeof bus === 'number' && bus > lastBus)
+        problems.push(invalid(busPath, bus, `${busPath} in body should be less than or equal to ${lastBus}`));
       if (bus !== undefined && buses.has(bus)) problems.push(duplicateKey(`${path}[${i}]`, 'busNumber', bus));
       buses.add(bus);
       for (const [field, allowed] of Object.entries(rules.enums)) {
