@@ -392,7 +392,8 @@ export const chargeDatastore = (tx: Tx, datastore: string, bytes: number): void 
   if (record) tx.update<DatastoreRecord>(datastore, { used: record.used + bytes });
 };
 
-const dropSnapshots = (tx: Tx, ids: readonly string[]): void => {
+/** Removes snapshots and all their descendants. */
+export const dropSnapshots = (tx: Tx, ids: readonly string[]): void => {
   for (const id of ids) {
     const snapshot = tx.get(id) as SnapshotRecord | undefined;
     tx.remove(id);

@@ -16,7 +16,7 @@ import type { EventInput } from '../history/events.js';
 import { withoutForeignDisks } from '../inventory/attachments.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import type { HostRecord, SnapshotRecord, VmRecord, VmSnapshots } from '../inventory/records.js';
-import { putVm } from '../inventory/vm.js';
+import { dropSnapshots, putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { bootGuest, currentVm, freshlyBooted } from './vm-clone.js';
@@ -265,7 +265,7 @@ export const snapshotOperations = (m: Model) => {
         (tx) => {
           const now = currentVm(tx, record.id);
           const tree = snapshotsOf(now);
-          for (const root of tree.roots) for (const id of subtree(tx, root)) tx.remove(id);
+          dropSnapshots(tx, tree.roots);
           putVm(tx, withTree(now, { roots: [], lastId: tree.lastId }));
         },
       );
