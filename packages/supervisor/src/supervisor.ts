@@ -69,6 +69,11 @@ import type { KubeStore } from './store/kube-store.js';
 export interface SupervisorOptions {
   /** The vSphere cluster the Supervisor runs on: its name or moref value (default: the first cluster). */
   cluster?: string;
+  /**
+   * The vSphere clusters of a Supervisor on several zones, one zone each (vSphere's three-zone
+   * Supervisor), by name or moref value, all in one datacenter; instead of `cluster`.
+   */
+  clusters?: readonly string[];
   /** Namespaces to prepare at once. */
   namespaces?: readonly string[];
   /**
@@ -106,11 +111,13 @@ export interface Supervisor {
   readonly vsphere: VSphere;
   readonly manager: Manager;
   /**
-   * The cluster the Supervisor runs on (moref value) and its zone's name; undefined in an
-   * inventory without clusters, where namespaces cannot be prepared.
+   * The cluster the Supervisor runs on (moref value) and its zone's name, the first of several;
+   * undefined in an inventory without clusters, where namespaces cannot be prepared.
    */
   readonly cluster: string | undefined;
   readonly zone: string | undefined;
+  /** Every cluster of the Supervisor, one zone each (a zone is named by its cluster's moref value). */
+  readonly clusters: readonly string[];
   readonly images: ImageController;
   readonly networkInterfaces: NetworkInterfaceController;
   readonly virtualMachines: VirtualMachineController;
@@ -157,6 +164,19 @@ function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResou
   return undefined;
 }
 
+/** The Supervisor's clusters (moref values): those named, else the first; each once, in one datacenter. */
+function findClusters(vsphere: VSphere, options: SupervisorOptions): string[] {
+  if (options.cluster !== undefined && options.clusters !== undefined)
+    throw new Error('a Supervisor takes `cluster` or `clusters`, not both');
+  if (options.clusters?.length === 0) throw new Error('`clusters` names no cluster');
+  const found = (options.clusters ?? [options.cluster]).map((wanted) => findCluster(vsphere, wanted));
+  const ids = found.flatMap((record) => (record ? [record.id] : []));
+  if (new Set(ids).size !== ids.length) throw new Error('`clusters` names a cluster twice');
+  const datacenters = new Set(ids.map((id) => datacenterOf(vsphere.store, id)?.id));
+  if (datacenters.size > 1) throw new Error("a Supervisor's clusters are in one datacenter");
+  return ids;
+}
+
 /** vm-operator's controller manager, the source its controllers' Events name. */
 const VM_OPERATOR_MANAGER = 'vmware-system-vmop-controller-manager';
 
@@ -201,7 +221,8 @@ export async function createSupervisor(
 /** Starts a Supervisor's controllers at once; `options.namespaces` is left to the caller. */
 export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions = {}): Supervisor {
   const { kube, vsphere } = deps;
-  const cluster = findCluster(vsphere, options.cluster)?.id;
+  const clusters = findClusters(vsphere, options);
+  const cluster = clusters[0];
   if (options.timing === 'realistic') {
     vsphere.guestAddressDelayMs = REALISTIC_GUEST_ADDRESS_DELAY;
     vsphere.taskDurations = { ...vsphere.taskDurations, ...REALISTIC_TASK_DURATIONS };
@@ -275,24 +296,23 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     }),
     volumeSync: startCsiVolumeSync(manager, { kube }),
   };
-  if (cluster !== undefined) {
-    startNamespaceController(manager, { kube, vsphere, images, cluster, zone: cluster });
-  }
+  if (cluster !== undefined) startNamespaceController(manager, { kube, vsphere, images, clusters });
   manager.start();
   const context = (): PrepareContext => {
     if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
     // What a Supervisor holds once it runs workloads, made with its first namespace.
     provideOperatorConfig(kube, vsphere, cluster);
     provideApiServerService(kube);
-    ensure(kube, {
-      apiVersion: TOPOLOGY_API_VERSION,
-      kind: 'AvailabilityZone',
-      metadata: { name: cluster },
-      spec: { clusterComputeResourceMoIDs: [cluster] },
-    });
+    for (const zone of clusters)
+      ensure(kube, {
+        apiVersion: TOPOLOGY_API_VERSION,
+        kind: 'AvailabilityZone',
+        metadata: { name: zone },
+        spec: { clusterComputeResourceMoIDs: [zone] },
+      });
     const showLibraries = (namespace: string, ids: readonly string[]) =>
       images.setNamespaceLibraries(namespace, ids);
-    return { kube, vsphere, cluster, zone: cluster, showLibraries };
+    return { kube, vsphere, clusters, showLibraries };
   };
   const supervisor: Supervisor = {
     kube,
@@ -300,6 +320,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     manager,
     cluster,
     zone,
+    clusters,
     images,
     networkInterfaces,
     virtualMachines,

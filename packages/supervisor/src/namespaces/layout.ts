@@ -40,28 +40,54 @@ export interface NamespacePlacement {
   pool: string;
   folder: string;
   zone?: string;
+  /** Chosen among several zones (none wanted): the VM's zone label is its to write once it is there. */
+  chosen?: true;
 }
+
+/** Picks the zone of a VM that wants none among a namespace's several; undefined leaves the first. */
+export type ZoneChooser = (candidates: readonly NamespacePlacement[]) => NamespacePlacement | undefined;
 
 interface ZoneSpec {
   namespace?: { poolMoIDs?: string[]; folderMoID?: string };
 }
 
+const zonePlacement = (zone: KubeObject): NamespacePlacement | undefined => {
+  const spec = (zone as KubeObject & { spec?: ZoneSpec }).spec?.namespace;
+  const pool = spec?.poolMoIDs?.[0];
+  return pool && spec?.folderMoID
+    ? { pool, folder: spec.folderMoID, zone: zone.metadata.name as string }
+    : undefined;
+};
+
 /**
- * A namespace's placement: its first Zone that names a pool and folder (of the name `wanted`,
- * when given), else its annotations; undefined for a namespace no Supervisor prepared.
+ * A namespace's placement: the Zone named `wanted`; else its only Zone that names a pool and
+ * folder, or with several the one `choose` picks (as vm-operator asks vCenter's DRS), by
+ * default the first; else its annotations; undefined for a namespace no Supervisor prepared.
  */
 export function placementOf(
   namespace: KubeObject | undefined,
   zones: readonly KubeObject[],
   wanted?: string,
+  choose?: ZoneChooser,
 ): NamespacePlacement | undefined {
+  let first: NamespacePlacement | undefined;
+  // Listed only once a second zone is found: most namespaces have one.
+  let candidates: NamespacePlacement[] | undefined;
   for (const zone of zones) {
     if (wanted && zone.metadata.name !== wanted) continue;
-    const spec = (zone as KubeObject & { spec?: ZoneSpec }).spec?.namespace;
-    const pool = spec?.poolMoIDs?.[0];
-    if (pool && spec?.folderMoID)
-      return { pool, folder: spec.folderMoID, zone: zone.metadata.name as string };
+    const placement = zonePlacement(zone);
+    if (!placement) continue;
+    if (wanted || !choose) return placement;
+    if (!first) first = placement;
+    else if (!candidates) candidates = [first, placement];
+    else candidates.push(placement);
   }
+  if (candidates) {
+    const chosen = choose?.(candidates) ?? (first as NamespacePlacement);
+    chosen.chosen = true;
+    return chosen;
+  }
+  if (first) return first;
   const annotations = namespace?.metadata.annotations ?? {};
   const pool = annotations[NAMESPACE_POOL_ANNOTATION];
   const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];

@@ -20,6 +20,7 @@ import {
   NAMESPACE_POOL_ANNOTATION,
   TOPOLOGY_API_VERSION,
 } from './layout.js';
+import { existingNamespacePool } from './prepare.js';
 
 export const NAMESPACE_CONTROLLER = 'supervisor-namespace';
 
@@ -27,14 +28,14 @@ export interface NamespaceControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
   images: ImageController;
-  cluster: string;
-  zone: string;
+  /** The Supervisor's clusters, each a zone of that name. */
+  clusters: readonly string[];
 }
 
 export function startNamespaceController(manager: Manager, deps: NamespaceControllerDeps): Controller {
-  const { kube, vsphere, images, cluster, zone } = deps;
-  /** The pool and folder of each Supervisor namespace seen, to clean up after it. */
-  const layouts = new Map<string, { pool: string; folder: string }>();
+  const { kube, vsphere, images, clusters } = deps;
+  /** The pools (one per zone) and folder of each Supervisor namespace seen, to clean up after it. */
+  const layouts = new Map<string, { pools: string[]; folder: string }>();
 
   const destroyIfEmpty = async (id: string, destroy: (id: string) => { wait(): Promise<void> }) => {
     if (vsphere.store.has(id) && contentOf(vsphere, id).length === 0) await destroy(id).wait();
@@ -44,15 +45,16 @@ export function startNamespaceController(manager: Manager, deps: NamespaceContro
     const layout = layouts.get(name);
     if (!layout) return;
     await destroyIfEmpty(layout.folder, (id) => vsphere.folder.destroy(id));
-    await destroyIfEmpty(layout.pool, (id) => vsphere.pool.destroy(id));
+    for (const pool of layout.pools) await destroyIfEmpty(pool, (id) => vsphere.pool.destroy(id));
     images.setNamespaceLibraries(name, []);
-    await kube
-      .patch(
-        { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: zone },
-        { spec: { namespaces: { [name]: null } } },
-        { type: 'merge' },
-      )
-      .catch(ignoreNotFound);
+    for (const zone of clusters)
+      await kube
+        .patch(
+          { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: zone },
+          { spec: { namespaces: { [name]: null } } },
+          { type: 'merge' },
+        )
+        .catch(ignoreNotFound);
     layouts.delete(name);
   };
 
@@ -66,8 +68,11 @@ export function startNamespaceController(manager: Manager, deps: NamespaceContro
     const annotations = ns.metadata.annotations ?? {};
     const pool = annotations[NAMESPACE_POOL_ANNOTATION];
     const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];
-    if (ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === cluster && pool && folder)
-      layouts.set(name, { pool, folder });
+    if (ns.metadata.labels?.[NAMESPACE_CLUSTER_LABEL] === clusters[0] && pool && folder) {
+      // The first zone's pool is the one the annotation names; the others are found by name.
+      const others = clusters.slice(1).flatMap((c) => existingNamespacePool(vsphere, c, name) ?? []);
+      layouts.set(name, { pools: [pool, ...others], folder });
+    }
     return undefined;
   };
 

@@ -51,13 +51,23 @@ export interface PrepareNamespaceOptions {
   labels?: Readonly<Record<string, string>>;
 }
 
+/** A zone of a prepared namespace: its name, its cluster and the namespace's pool there. */
+export interface PreparedZone {
+  name: string;
+  cluster: string;
+  pool: string;
+}
+
 /** What a prepared namespace is made of (vSphere ids are moref values). */
 export interface PreparedNamespace {
   name: string;
+  /** The first zone's cluster, pool and name (the Namespace object's annotations name that pool). */
   cluster: string;
   pool: string;
   folder: string;
   zone: string;
+  /** Every zone, one per cluster of the Supervisor. */
+  zones: PreparedZone[];
   storageClass: string;
   libraries: string[];
   classes: string[];
@@ -68,10 +78,8 @@ export interface PreparedNamespace {
 export interface PrepareContext {
   kube: KubeStore;
   vsphere: VSphere;
-  /** The Supervisor's cluster (moref value). */
-  cluster: string;
-  /** The zone name of the Supervisor's cluster. */
-  zone: string;
+  /** The Supervisor's clusters (moref values), each a zone of that name: at least one. */
+  clusters: readonly string[];
   /** Makes the items of these libraries the namespace's images. */
   showLibraries(namespace: string, libraryIds: readonly string[]): void;
 }
@@ -90,21 +98,30 @@ function child(vsphere: VSphere, parent: string, name: string, make: () => { val
   return findChild(vsphere.store, parent, name)?.id ?? make().value;
 }
 
-/** The namespace's pool and folder in vSphere, made when missing. */
-export function namespaceLayout(vsphere: VSphere, cluster: string, name: string) {
+/** The namespace's pool in a cluster, made when missing. */
+function namespacePool(vsphere: VSphere, cluster: string, name: string): string {
   const compute = vsphere.lookup<ComputeResourceRecord>(cluster, 'ClusterComputeResource');
-  const dc = datacenterOf(vsphere.store, compute.id);
-  if (!dc) throw new Error(`cluster ${cluster} is in no datacenter`);
   const poolsParent = child(vsphere, compute.resourcePool, NAMESPACES_PARENT, () =>
     vsphere.pool.create(compute.resourcePool, NAMESPACES_PARENT),
   );
+  return child(vsphere, poolsParent, name, () => vsphere.pool.create(poolsParent, name));
+}
+
+/** The namespace's pool in a cluster, if it has one. */
+export function existingNamespacePool(vsphere: VSphere, cluster: string, name: string): string | undefined {
+  const compute = vsphere.store.get(cluster) as ComputeResourceRecord | undefined;
+  const poolsParent = compute && findChild(vsphere.store, compute.resourcePool, NAMESPACES_PARENT);
+  return poolsParent ? findChild(vsphere.store, poolsParent.id, name)?.id : undefined;
+}
+
+/** The namespace's VM folder in the datacenter of a cluster, made when missing. */
+function namespaceFolder(vsphere: VSphere, cluster: string, name: string): string {
+  const dc = datacenterOf(vsphere.store, cluster);
+  if (!dc) throw new Error(`cluster ${cluster} is in no datacenter`);
   const foldersParent = child(vsphere, dc.vmFolder, NAMESPACES_PARENT, () =>
     vsphere.folder.create(dc.vmFolder, NAMESPACES_PARENT),
   );
-  return {
-    pool: child(vsphere, poolsParent, name, () => vsphere.pool.create(poolsParent, name)),
-    folder: child(vsphere, foldersParent, name, () => vsphere.folder.create(foldersParent, name)),
-  };
+  return child(vsphere, foldersParent, name, () => vsphere.folder.create(foldersParent, name));
 }
 
 /** The Supervisor's own content library, with its two node images, made when missing. */
@@ -141,8 +158,12 @@ export async function prepareNamespace(
   name: string,
   options: PrepareNamespaceOptions = {},
 ): Promise<PreparedNamespace> {
-  const { kube, vsphere, cluster, zone } = ctx;
-  const { pool, folder } = namespaceLayout(vsphere, cluster, name);
+  const { kube, vsphere, clusters } = ctx;
+  const cluster = clusters[0] as string;
+  // One folder for the namespace, one pool in each zone's cluster (a zone is named by its cluster).
+  const folder = namespaceFolder(vsphere, cluster, name);
+  const zones = clusters.map((c) => ({ name: c, cluster: c, pool: namespacePool(vsphere, c, name) }));
+  const { pool, name: zone } = zones[0] as PreparedZone;
   const storageClass = options.storageClass ?? DEFAULT_STORAGE_CLASS;
   const libraries = [...(options.libraries ?? [defaultLibrary(vsphere, cluster)])];
   const classes = [...(options.classes ?? DEFAULT_VM_CLASS_NAMES)];
@@ -164,20 +185,22 @@ export async function prepareNamespace(
     metadata: { name: `${name}-storagequota`, namespace: name },
     spec: { hard: { [storageQuotaKey(storageClass)]: options.storageLimit ?? NO_STORAGE_LIMIT } },
   });
-  await kube.patch(
-    { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: zone },
-    { spec: { namespaces: { [name]: { poolMoIDs: [pool], folderMoId: folder } } } },
-    { type: 'merge' },
-  );
-  ensure(kube, {
-    apiVersion: TOPOLOGY_API_VERSION,
-    kind: 'Zone',
-    metadata: { name: zone, namespace: name },
-    spec: {
-      namespace: { name, poolMoIDs: [pool], folderMoID: folder },
-      availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: zone },
-    },
-  });
+  for (const z of zones) {
+    await kube.patch(
+      { apiVersion: TOPOLOGY_API_VERSION, kind: 'AvailabilityZone', name: z.name },
+      { spec: { namespaces: { [name]: { poolMoIDs: [z.pool], folderMoId: folder } } } },
+      { type: 'merge' },
+    );
+    ensure(kube, {
+      apiVersion: TOPOLOGY_API_VERSION,
+      kind: 'Zone',
+      metadata: { name: z.name, namespace: name },
+      spec: {
+        namespace: { name, poolMoIDs: [z.pool], folderMoID: folder },
+        availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: z.name },
+      },
+    });
+  }
   for (const className of classes) ensureClass(kube, name, className);
   ensure(kube, {
     apiVersion: NET_OPERATOR_API_VERSION,
@@ -192,6 +215,7 @@ export async function prepareNamespace(
     pool,
     folder,
     zone,
+    zones,
     storageClass,
     libraries,
     classes,

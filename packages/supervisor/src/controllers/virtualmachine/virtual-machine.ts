@@ -72,6 +72,7 @@ import { APPLY_POWER_STATE_TIME, parseRfc3339 } from '../../api/vm-group-validat
 import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
+import { leastLoadedZone, zoneHolding } from '../../namespaces/zone-choice.js';
 import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -648,12 +649,19 @@ export function startVirtualMachineController(
       // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it
       // ends (a failure is reported by the pass it requeues, see faultVerdict).
       writeVerdicts(vm, verdicts);
+      const zone = placement?.zone;
+      if (zone !== undefined) deploying.set(zone, (deploying.get(zone) ?? 0) + 1);
       track(
         key,
-        task.wait().then((ref) => {
-          events.emit(asKube(vm), 'Create', undefined);
-          return noteDeployed(key, ref.value);
-        }),
+        task
+          .wait()
+          .then((ref) => {
+            events.emit(asKube(vm), 'Create', undefined);
+            return noteDeployed(key, ref.value);
+          })
+          .finally(() => {
+            if (zone !== undefined) deploying.set(zone, (deploying.get(zone) ?? 1) - 1);
+          }),
       );
       return undefined;
     }
@@ -665,10 +673,12 @@ export function startVirtualMachineController(
     events.emit(asKube(vm), 'Create', undefined);
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    const deployedVm =
+    const customized =
       provider && customization
         ? recordCustomizationMade(vm, provider, customizationHash(customization))
         : vm;
+    // A zone DRS chose is the VM's label from now on.
+    const deployedVm = placement?.chosen ? withFinalizer(customized, placement.zone, undefined) : customized;
     return updatePath(key, deployedVm, record, read, placement?.zone, grouping, {
       verdicts,
       resolved,
@@ -1236,11 +1246,19 @@ export function startVirtualMachineController(
       const placement =
         grouping && !grouping.placed
           ? undefined
-          : placementFor(read, namespace as string, vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone);
+          : placementFor(
+              read,
+              namespace as string,
+              vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone,
+              record,
+            );
+      // A zone chosen among several is labelled once the VM is there (see createPath), as
+      // vm-operator labels a VM in the create that places it.
+      const zone = record || !placement?.chosen ? placement?.zone : undefined;
       // With VMResize, a VM is marked with its class before it is made, as vm-operator's create marks it.
       const unmarked =
         vmResize && !record && vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === undefined;
-      const current = withFinalizer(vm, placement?.zone, unmarked ? classMark(vm) : undefined);
+      const current = withFinalizer(vm, zone, unmarked ? classMark(vm) : undefined);
       const outcome = record
         ? updatePath(key, current, record, read, placement?.zone, grouping)
         : createPath(key, current, read, placement, grouping);
@@ -1282,12 +1300,26 @@ export function startVirtualMachineController(
   const awaitingOr = (key: string, outcome: ReconcileOutcome): ReconcileOutcome =>
     outcome === undefined && busy.has(key) ? AWAITING : outcome;
 
-  /** Where the VM goes: the zone its label names (it was placed there, or its creator chose it), else the namespace's first. */
-  const placementFor = (read: DependencyReader, namespace: string, zone: string | undefined) =>
+  /** VMs being deployed into each zone, which DRS counts where they go. */
+  const deploying = new Map<string, number>();
+  const chooseForNew = leastLoadedZone(vsphere, (zone) => deploying.get(zone) ?? 0);
+
+  /**
+   * Where the VM goes: the zone its label names (it was placed there, or its creator chose it),
+   * else the namespace's only one; of several, the one DRS picks for a new VM, or the one that
+   * holds a deployed VM's pool.
+   */
+  const placementFor = (
+    read: DependencyReader,
+    namespace: string,
+    zone: string | undefined,
+    record?: VmRecord,
+  ) =>
     placementOf(
       read.get('v1', 'Namespace', undefined, namespace),
       read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
       zone,
+      zone !== undefined ? undefined : record ? zoneHolding(vsphere, record.pool) : chooseForNew,
     );
 
   /** The finalizer, and the zone label once the zone is chosen (a label set stays), in one write. */

@@ -48,6 +48,7 @@ import {
   rfc3339Nano,
 } from '../../api/vm-group-validation.js';
 import { placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
+import { leastLoadedZone } from '../../namespaces/zone-choice.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -97,6 +98,8 @@ export function startVirtualMachineGroupController(
   deps: VirtualMachineGroupControllerDeps,
 ): Controller {
   const { kube, vsphere } = deps;
+  /** DRS's choice of a zone for a group's VMs, placed together (deployments in flight not counted). */
+  const chooseZone = leastLoadedZone(vsphere, () => 0);
   const now = () => timestamp(vsphere.clock.now());
   const get = <T extends KubeObject>(kind: string, namespace: string, name: string) =>
     kube.direct.get({ apiVersion: VM_OPERATOR_API_VERSION, kind, namespace, name }) as T | undefined;
@@ -387,11 +390,16 @@ export function startVirtualMachineGroupController(
     return vm;
   };
 
-  /** Places the VMs as a lone VM is placed: the namespace's first zone, its pool or the policy's child pool. */
+  /**
+   * Places the VMs as a lone VM is placed, together: the zone DRS picks (the namespace's only
+   * one, or of several the least loaded), its pool or the policy's child pool.
+   */
   const place = (namespace: string, vms: readonly ToPlace[]): void => {
     const placement = placementOf(
       reader.get('v1', 'Namespace', undefined, namespace),
       reader.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
+      undefined,
+      chooseZone,
     );
     const errors: string[] = [];
     let childPool: string | undefined;

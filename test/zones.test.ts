@@ -1,0 +1,199 @@
+/**
+ * A Supervisor on three clusters, one vSphere zone each: namespaces prepared in every zone, VMs
+ * without a zone label spread by DRS's choice (the least loaded cluster, counting deployments on
+ * their way), VMs with one placed where it says, resource policies' child pools in every zone,
+ * and a namespace's deletion cleaning every zone.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSimulator, type Simulator } from 'vsim';
+
+const sims: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+const NS = 'ns1';
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const TOPOLOGY = 'topology.tanzu.vmware.com/v1alpha1';
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+const CLUSTERS = ['DC0_C0', 'DC0_C1', 'DC0_C2'];
+
+type KubeObject = Parameters<Simulator['kube']['create']>[0];
+type VmStatus = { zone?: string; uniqueID?: string; powerState?: string; network?: { primaryIP4?: string } };
+type ZoneObject = KubeObject & { spec: { namespace: { poolMoIDs: string[]; folderMoID: string } } };
+
+async function zonalSupervisor(options: { timing?: 'realistic' } = {}) {
+  const sim = await createSimulator({
+    seed: 1,
+    inventory: { cluster: 3, host: 2, vm: 0, standaloneHost: 0 },
+    supervisor: { clusters: CLUSTERS, namespaces: [NS], ...options },
+  });
+  sims.push(sim);
+  return sim;
+}
+
+const vm = (name: string, labels: Record<string, string> = {}, spec: Record<string, unknown> = {}) => ({
+  apiVersion: V5,
+  kind: 'VirtualMachine',
+  metadata: { name, namespace: NS, labels },
+  spec: {
+    className: 'best-effort-small',
+    imageName: 'ubuntu-2204-kube-v1.30.0',
+    storageClass: 'wcpglobal-storage-profile',
+    ...spec,
+  },
+});
+
+const getVm = (sim: Simulator, name: string) =>
+  sim.kube.get({ apiVersion: V5, kind: 'VirtualMachine', namespace: NS, name });
+
+/** The cluster a vSphere VM runs in, read from its pool and from its host: both must agree. */
+function clusterOfVm(sim: Simulator, id: string): string {
+  const record = sim.vsphere.store.get(id) as { pool?: string; host?: string } | undefined;
+  const pool = sim.vsphere.store.get(record?.pool ?? '') as { owner?: string } | undefined;
+  const host = sim.vsphere.store.get(record?.host ?? '') as { parent?: string } | undefined;
+  expect(host?.parent).toBe(pool?.owner);
+  return pool?.owner as string;
+}
+
+/** Each VM's zone: its label, its status and the cluster vSphere runs it in, which must all agree. */
+async function zonesOf(sim: Simulator, names: readonly string[]): Promise<string[]> {
+  const zones: string[] = [];
+  for (const name of names) {
+    const object = await getVm(sim, name);
+    const status = object.status as VmStatus;
+    expect(status.powerState).toBe('PoweredOn');
+    const zone = object.metadata.labels?.[ZONE_LABEL] as string;
+    expect(status.zone).toBe(zone);
+    expect(clusterOfVm(sim, status.uniqueID as string)).toBe(zone);
+    zones.push(zone);
+  }
+  return zones;
+}
+
+const countBy = (values: readonly string[]) => {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.values()].sort();
+};
+
+describe('a Supervisor on three zones', () => {
+  it('prepares a namespace in every zone: a pool per cluster, one folder, a Zone and its AvailabilityZone each', async () => {
+    const sim = await zonalSupervisor();
+    const clusterIds = sim.supervisor.clusters;
+    expect(clusterIds).toHaveLength(3);
+    expect(sim.supervisor.cluster).toBe(clusterIds[0]);
+    const names = clusterIds.map((id) => (sim.vsphere.store.get(id) as { name: string }).name);
+    expect(names).toEqual(CLUSTERS);
+
+    const zones = (await sim.kube.list({ apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS }))
+      .items as ZoneObject[];
+    expect(zones.map((z) => z.metadata.name).sort()).toEqual([...clusterIds].sort());
+    const folders = new Set(zones.map((z) => z.spec.namespace.folderMoID));
+    expect(folders.size).toBe(1);
+    for (const zone of zones) {
+      const [pool] = zone.spec.namespace.poolMoIDs;
+      const record = sim.vsphere.store.get(pool as string) as { kind: string; name: string; owner: string };
+      expect([record.kind, record.name, record.owner]).toEqual(['ResourcePool', NS, zone.metadata.name]);
+      const az = await sim.kube.get({
+        apiVersion: TOPOLOGY,
+        kind: 'AvailabilityZone',
+        name: zone.metadata.name as string,
+      });
+      expect(
+        (az.spec as { namespaces: Record<string, { poolMoIDs: string[] }> }).namespaces[NS]?.poolMoIDs,
+      ).toEqual([pool]);
+    }
+  });
+
+  it('spreads VMs that name no zone over the least loaded clusters, each labelled with its zone', async () => {
+    const sim = await zonalSupervisor();
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const name of names) await sim.kube.create(vm(name));
+    await sim.settle();
+    expect(countBy(await zonesOf(sim, names))).toEqual([2, 2, 2]);
+  });
+
+  it('places a VM with a zone label in that zone, and counts it for the next one', async () => {
+    const sim = await zonalSupervisor();
+    const [, second] = sim.supervisor.clusters as [string, string, string];
+    await sim.kube.create(vm('pinned', { [ZONE_LABEL]: second }));
+    await sim.settle();
+    expect(await zonesOf(sim, ['pinned'])).toEqual([second]);
+    for (const name of ['x', 'y']) await sim.kube.create(vm(name));
+    await sim.settle();
+    const zones = await zonesOf(sim, ['x', 'y']);
+    expect(zones).not.toContain(second);
+    expect(new Set(zones).size).toBe(2);
+  });
+
+  it('counts deployments still on their way when VMs are created together under realistic timings', async () => {
+    const sim = await zonalSupervisor({ timing: 'realistic' });
+    const names = ['r1', 'r2', 'r3'];
+    await Promise.all(names.map((name) => sim.kube.create(vm(name, {}, { powerState: 'PoweredOn' }))));
+    const ready = async () =>
+      (await Promise.all(names.map((n) => getVm(sim, n)))).every(
+        (o) => (o.status as VmStatus | undefined)?.network?.primaryIP4,
+      );
+    // Deployments take 15 s and guests 20 s more to report their addresses: well within 5 minutes.
+    for (let i = 0; i < 30 && !(await ready()); i++) await sim.advance(10_000);
+    expect(countBy(await zonesOf(sim, names))).toEqual([1, 1, 1]);
+  });
+
+  it("lays a resource policy's child pool out in every zone, and a VM naming it runs in its zone's", async () => {
+    const sim = await zonalSupervisor();
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineSetResourcePolicy',
+      metadata: { name: 'policy', namespace: NS },
+      spec: { resourcePool: { name: 'workers' }, folder: 'workers' },
+    });
+    await sim.settle();
+    const policy = await sim.kube.get({
+      apiVersion: V5,
+      kind: 'VirtualMachineSetResourcePolicy',
+      namespace: NS,
+      name: 'policy',
+    });
+    const pools = (
+      policy.status as { resourcePools: { clusterMoID: string; childResourcePoolMoID: string }[] }
+    ).resourcePools;
+    expect(pools.map((p) => p.clusterMoID).sort()).toEqual([...sim.supervisor.clusters].sort());
+    for (const name of ['p1', 'p2'])
+      await sim.kube.create(vm(name, {}, { reserved: { resourcePolicyName: 'policy' } }));
+    await sim.settle();
+    const zones = await zonesOf(sim, ['p1', 'p2']);
+    for (const [i, name] of ['p1', 'p2'].entries()) {
+      const id = ((await getVm(sim, name)).status as VmStatus).uniqueID as string;
+      const pool = (sim.vsphere.store.get(id) as { pool: string }).pool;
+      expect(pools.find((p) => p.clusterMoID === zones[i])?.childResourcePoolMoID).toBe(pool);
+    }
+  });
+
+  it('cleans every zone up when the namespace is deleted', async () => {
+    const sim = await zonalSupervisor();
+    const zones = (await sim.kube.list({ apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS }))
+      .items as ZoneObject[];
+    const pools = zones.map((z) => z.spec.namespace.poolMoIDs[0] as string);
+    await sim.kube.create(vm('doomed'));
+    await sim.settle();
+    await sim.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: NS });
+    await sim.settle();
+    for (const pool of pools) expect(sim.vsphere.store.has(pool)).toBe(false);
+    for (const id of sim.supervisor.clusters) {
+      const az = await sim.kube.get({ apiVersion: TOPOLOGY, kind: 'AvailabilityZone', name: id });
+      expect((az.spec as { namespaces?: Record<string, unknown> }).namespaces?.[NS]).toBeUndefined();
+    }
+  });
+
+  it('refuses clusters it cannot run on', async () => {
+    const inventory = { dc: 2, cluster: 2, host: 1, vm: 0, standaloneHost: 0 };
+    const start = (supervisor: Record<string, unknown>) =>
+      createSimulator({ seed: 1, inventory, supervisor });
+    await expect(start({ cluster: 'DC0_C0', clusters: ['DC0_C1'] })).rejects.toThrow('not both');
+    await expect(start({ clusters: [] })).rejects.toThrow('names no cluster');
+    await expect(start({ clusters: ['DC0_C0', 'DC0_C0'] })).rejects.toThrow('twice');
+    await expect(start({ clusters: ['DC0_C0', 'nowhere'] })).rejects.toThrow('no cluster nowhere');
+    await expect(start({ clusters: ['DC0_C0', 'DC1_C0'] })).rejects.toThrow('one datacenter');
+  });
+});
