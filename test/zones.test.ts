@@ -140,6 +140,25 @@ describe('a Supervisor on three zones', () => {
     expect(countBy(await zonesOf(sim, names))).toEqual([1, 1, 1]);
   });
 
+  it("places a group's VMs together in the least loaded zone", async () => {
+    const sim = await zonalSupervisor();
+    await sim.kube.create(vm('first'));
+    await sim.settle();
+    const [busiest] = await zonesOf(sim, ['first']);
+    const members = ['g1', 'g2'];
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineGroup',
+      metadata: { name: 'group', namespace: NS },
+      spec: { powerState: 'PoweredOn', bootOrder: [{ members: members.map((name) => ({ name })) }] },
+    });
+    for (const name of members) await sim.kube.create(vm(name, {}, { groupName: 'group' }));
+    await sim.settle();
+    const zones = await zonesOf(sim, members);
+    expect(new Set(zones).size).toBe(1);
+    expect(zones[0]).not.toBe(busiest);
+  });
+
   it("lays a resource policy's child pool out in every zone, and a VM naming it runs in its zone's", async () => {
     const sim = await zonalSupervisor();
     await sim.kube.create({
