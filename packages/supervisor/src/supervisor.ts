@@ -4,7 +4,13 @@
  * registers nothing in the store (the kinds are registered by whoever made the store) and
  * starts every controller; `prepareNamespace` makes a namespace ready for VMs.
  */
-import { type ComputeResourceRecord, datacenterOf, type VSphere } from '@vsim/vsphere';
+import {
+  type ComputeResourceRecord,
+  checkOptionKeys,
+  datacenterOf,
+  type OptionKeys,
+  type VSphere,
+} from '@vsim/vsphere';
 import type { VirtualMachineServiceCapabilities } from './api/vm-service-validation.js';
 import {
   startCnsAttachmentController,
@@ -164,6 +170,17 @@ function findCluster(vsphere: VSphere, wanted: string | undefined): ComputeResou
   return undefined;
 }
 
+const SUPERVISOR_OPTIONS: OptionKeys<SupervisorOptions> = {
+  cluster: true,
+  clusters: true,
+  namespaces: true,
+  timing: true,
+  network: true,
+  services: true,
+  capabilities: true,
+  events: true,
+};
+
 /** The Supervisor's clusters (moref values): those named, else the first; each once, in one datacenter. */
 function findClusters(vsphere: VSphere, options: SupervisorOptions): string[] {
   if (options.cluster !== undefined && options.clusters !== undefined)
@@ -221,6 +238,7 @@ export async function createSupervisor(
 /** Starts a Supervisor's controllers at once; `options.namespaces` is left to the caller. */
 export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions = {}): Supervisor {
   const { kube, vsphere } = deps;
+  checkOptionKeys(options, SUPERVISOR_OPTIONS, 'supervisor');
   const clusters = findClusters(vsphere, options);
   const cluster = clusters[0];
   if (options.timing === 'realistic') {

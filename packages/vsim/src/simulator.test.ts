@@ -32,3 +32,33 @@ describe('what a simulator makes with its first use', () => {
     }
   });
 });
+
+describe('options a simulator does not know', () => {
+  // Options from JavaScript, or built at run time, are not checked by the compiler.
+  const start = (options: Record<string, unknown>) => createSimulator(options as never);
+
+  it('refuses a misspelled option anywhere, naming it and the known ones', async () => {
+    await expect(start({ seed: 1, invntory: {} })).rejects.toThrow(
+      "createSimulator: unknown option 'invntory' (known: seed, clock,",
+    );
+    await expect(start({ inventory: { datacenter: 2 } })).rejects.toThrow(
+      "inventory: unknown option 'datacenter' (known: dc, cluster,",
+    );
+    await expect(start({ supervisor: { namespace: ['ns1'] } })).rejects.toThrow(
+      "supervisor: unknown option 'namespace' (known: cluster, clusters, namespaces,",
+    );
+    await expect(start({ soap: { maxBody: 1 } })).rejects.toThrow("soap: unknown option 'maxBody'");
+    await expect(start({ folder: { limit: 1 } })).rejects.toThrow("folder: unknown option 'limit'");
+  });
+
+  it('refuses an inventory count that is not a whole number, 0 or more', async () => {
+    for (const host of [-1, 1.5, '3', Number.NaN])
+      await expect(start({ inventory: { host } })).rejects.toThrow(
+        `inventory: host must be a count (a whole number, 0 or more), not ${String(host)}`,
+      );
+    const sim = await start({ inventory: { host: 0, vm: 0 } });
+    // No cluster hosts: the standalone host alone.
+    expect(sim.vsphere.store.countOf('HostSystem')).toBe(1);
+    await sim.close();
+  });
+});

@@ -17,7 +17,15 @@ import {
   type SupervisorOptions,
   startSupervisor,
 } from '@vsim/supervisor';
-import { type Clock, RealClock, VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
+import {
+  type Clock,
+  checkOptionKeys,
+  type OptionKeys,
+  RealClock,
+  VirtualClock,
+  VSphere,
+  type VSphereOptions,
+} from '@vsim/vsphere';
 import type { Dispatcher } from 'undici';
 import { aboutRoute } from './about.js';
 import { datastoreFolderRoute } from './datastore-folder.js';
@@ -81,7 +89,27 @@ const clockOf = (options: SimulatorOptions): Clock => {
   return options.clock === 'real' ? new RealClock() : new VirtualClock(options.startTime);
 };
 
+const SIMULATOR_OPTIONS: OptionKeys<SimulatorOptions> = {
+  seed: true,
+  clock: true,
+  startTime: true,
+  url: true,
+  about: true,
+  credentials: true,
+  sessionIdleTimeoutMs: true,
+  history: true,
+  inventory: true,
+  state: true,
+  soap: true,
+  folder: true,
+  supervisor: true,
+};
+const BODY_LIMIT_OPTIONS: OptionKeys<{ maxBodyBytes?: number }> = { maxBodyBytes: true };
+
 export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  checkOptionKeys(options, SIMULATOR_OPTIONS, 'createSimulator');
+  if (options.soap) checkOptionKeys(options.soap, BODY_LIMIT_OPTIONS, 'soap');
+  if (options.folder) checkOptionKeys(options.folder, BODY_LIMIT_OPTIONS, 'folder');
   const {
     clock: _,
     startTime: __,

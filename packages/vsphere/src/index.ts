@@ -24,6 +24,7 @@ export { mapped } from './core/arrays.js';
 export { type Clock, DEFAULT_EPOCH, RealClock, VirtualClock } from './core/clock.js';
 export type { Call, InterceptRule } from './core/intercept.js';
 export { getOrInsert } from './core/maps.js';
+export { checkOptionKeys, type OptionKeys } from './core/options.js';
 export { Random, uuidV4 } from './core/random.js';
 export { Ring } from './core/ring.js';
 export { type Cancel, Scheduler } from './core/scheduler.js';

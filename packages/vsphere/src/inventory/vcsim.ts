@@ -2,6 +2,7 @@
  * vcsim's inventory flags and the tree they build, with vcsim's names
  * (`DC0`, `DC0_C0_H1`, `DC0_C0_RP0_VM1`, `LocalDS_0`, `DC0_DVPG0`, ...).
  */
+import { checkOptionKeys } from '../core/options.js';
 import type { ClusterNode, DatacenterNode, InventoryTree, PoolNode, VmNode } from './tree.js';
 
 export interface VcsimFlags {
@@ -50,6 +51,12 @@ const vms = (prefix: string, n: number): VmNode[] =>
   range(n, (i) => ({ name: `${prefix}_VM${i}`, powerState: 'poweredOn' }));
 
 export const vcsimTree = (partial: Partial<VcsimFlags> = {}): InventoryTree => {
+  checkOptionKeys(partial, VCSIM_DEFAULTS, 'inventory');
+  for (const [flag, count] of Object.entries(partial))
+    if (count !== undefined && !(Number.isSafeInteger(count) && count >= 0))
+      throw new TypeError(
+        `inventory: ${flag} must be a count (a whole number, 0 or more), not ${String(count)}`,
+      );
   const f = { ...VCSIM_DEFAULTS, ...partial };
   let folders = 0;
   return {
