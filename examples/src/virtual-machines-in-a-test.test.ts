@@ -2,7 +2,7 @@
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
- * image, and snapshot and revert one.
+ * image, snapshot and revert one, and spread VMs over the zones of a three-zone Supervisor.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -321,4 +321,34 @@ it('snapshots a VM and reverts it, as the VirtualMachineSnapshot API does', asyn
   expect(vm.metadata.labels?.upgraded).toBeUndefined();
   expect((vm.spec as { currentSnapshotName?: string }).currentSnapshotName).toBeUndefined();
   expect((vm.status as Status).powerState).toBe('PoweredOn');
+});
+
+it('runs VMs across the zones of a three-zone Supervisor, as CAPV spreads a cluster over failure domains', async () => {
+  // Three vSphere clusters, one zone each.
+  sim = await createSimulator({
+    seed: 1,
+    inventory: { cluster: 3 },
+    supervisor: { clusters: ['DC0_C0', 'DC0_C1', 'DC0_C2'], namespaces: ['ns1'] },
+  });
+  const zones = sim.supervisor.clusters; // a zone is named by its cluster's moref value
+  const ZONE = 'topology.kubernetes.io/zone';
+  // CAPV labels a control-plane machine of a failure domain with its zone ...
+  for (const [i, zone] of zones.entries()) {
+    const vm = virtualMachine(`cp-${i}`);
+    await sim.kube.create({ ...vm, metadata: { ...vm.metadata, labels: { [ZONE]: zone } } });
+  }
+  // ... and leaves workers to vm-operator, which asks vCenter's DRS: the least loaded zone.
+  for (const i of [0, 1, 2]) await sim.kube.create(virtualMachine(`md-${i}`));
+  await sim.settle();
+
+  const clusterOf = async (name: string) => {
+    const vm = await sim.kube.get(vmRef(name));
+    const id = (vm.status as Status).uniqueID as string;
+    const host = sim.vsphere.read<{ value: string }>(id, 'runtime.host').value;
+    const cluster = sim.vsphere.read<{ value: string }>(host, 'parent').value;
+    expect(vm.metadata.labels?.[ZONE]).toBe(cluster); // labelled with the zone it runs in
+    return cluster;
+  };
+  expect(await Promise.all(['cp-0', 'cp-1', 'cp-2'].map(clusterOf))).toEqual(zones);
+  expect(new Set(await Promise.all(['md-0', 'md-1', 'md-2'].map(clusterOf))).size).toBe(3);
 });
