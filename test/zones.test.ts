@@ -189,6 +189,34 @@ describe('a Supervisor on three zones', () => {
     }
   });
 
+  it("attaches a claim's disk to a VM in another zone than the first", async () => {
+    const sim = await zonalSupervisor();
+    const third = sim.supervisor.clusters[2] as string;
+    await sim.kube.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: NS },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'wcpglobal-storage-profile',
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    await sim.kube.create(
+      vm(
+        'stateful',
+        { [ZONE_LABEL]: third },
+        { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] },
+      ),
+    );
+    await sim.settle();
+    expect(await zonesOf(sim, ['stateful'])).toEqual([third]);
+    const status = (await getVm(sim, 'stateful')).status as {
+      volumes?: { name: string; attached?: boolean }[];
+    };
+    expect(status.volumes).toContainEqual(expect.objectContaining({ name: 'data', attached: true }));
+  });
+
   it('cleans every zone up when the namespace is deleted', async () => {
     const sim = await zonalSupervisor();
     const zones = (await sim.kube.list({ apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS }))
