@@ -4,6 +4,7 @@
  * their way), VMs with one placed where it says, resource policies' child pools in every zone,
  * and a namespace's deletion cleaning every zone.
  */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from 'vsim';
 
@@ -70,6 +71,11 @@ async function zonesOf(sim: Simulator, names: readonly string[]): Promise<string
   }
   return zones;
 }
+
+/** A rejection handler that lets the API server's answer `reason` pass and throws any other error. */
+const unless = (reason: string) => (error: unknown) => {
+  if ((error as { reason?: unknown }).reason !== reason) throw error;
+};
 
 const countBy = (values: readonly string[]) => {
   const counts = new Map<string, number>();
@@ -231,6 +237,56 @@ describe('a Supervisor on three zones', () => {
       const az = await sim.kube.get({ apiVersion: TOPOLOGY, kind: 'AvailabilityZone', name: id });
       expect((az.spec as { namespaces?: Record<string, unknown> }).namespaces?.[NS]).toBeUndefined();
     }
+  });
+
+  it('keeps every VM in the zone it is labelled with, whatever the interleaving of creates, deletes and time', async () => {
+    const NAMES = ['v0', 'v1', 'v2', 'v3', 'v4'];
+    const command = fc.oneof(
+      fc.record({
+        op: fc.constant('create' as const),
+        vm: fc.nat(NAMES.length - 1),
+        zone: fc.option(fc.nat(2), { nil: undefined }),
+      }),
+      fc.record({ op: fc.constant('delete' as const), vm: fc.nat(NAMES.length - 1) }),
+      fc.record({ op: fc.constantFrom('settle' as const, 'advance' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(command, { maxLength: 12 }), async (realistic, commands) => {
+        const sim = await zonalSupervisor(realistic ? { timing: 'realistic' } : {});
+        const zones = sim.supervisor.clusters;
+        for (const c of commands) {
+          const name = 'vm' in c ? (NAMES[c.vm] as string) : '';
+          if (c.op === 'create') {
+            const labels = c.zone === undefined ? {} : { [ZONE_LABEL]: zones[c.zone] as string };
+            await sim.kube.create(vm(name, labels)).catch(unless('AlreadyExists'));
+          } else if (c.op === 'delete')
+            await sim.kube
+              .delete({ apiVersion: V5, kind: 'VirtualMachine', namespace: NS, name })
+              .catch(unless('NotFound'));
+          else if (c.op === 'settle') await sim.settle();
+          else await sim.advance(5_000);
+        }
+        // Long enough for every deployment, deletion and guest address under realistic timings.
+        for (let i = 0; i < 12; i++) await sim.advance(10_000);
+        const left = (await sim.kube.list({ apiVersion: V5, kind: 'VirtualMachine', namespace: NS })).items;
+        await zonesOf(
+          sim,
+          left.map((o) => o.metadata.name as string),
+        );
+        const pools = new Set(
+          (
+            (await sim.kube.list({ apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS })).items as ZoneObject[]
+          ).map((z) => z.spec.namespace.poolMoIDs[0]),
+        );
+        const inVsphere = [...sim.vsphere.store.ofKind('VirtualMachine')].filter((r) =>
+          pools.has((r as { pool?: string }).pool),
+        );
+        expect(inVsphere).toHaveLength(left.length);
+        await sim.close();
+        sims.splice(sims.indexOf(sim), 1);
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('refuses clusters it cannot run on', async () => {
