@@ -157,6 +157,7 @@ export type {
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
 export { SCSI_CONTROLLERS } from './objects/vm-devices.js';
+export type { VAppPropertySpec, VmVAppConfigSpec } from './objects/vm-vapp-config.js';
 export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';
 export { CONFIG_FILE_BYTES } from './properties/virtual-machine.js';
 export { type MoRef, moref } from './refs.js';

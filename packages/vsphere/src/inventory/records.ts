@@ -178,6 +178,29 @@ export interface VmBootOptions {
   readonly bootOrder: readonly BootableDevice[];
 }
 
+/** A vApp property of a VM (vim25 VAppPropertyInfo). */
+export interface VAppProperty {
+  /** Unique within the VM. */
+  readonly key: number;
+  /** The OVF property's `ovf:key`. */
+  readonly id: string;
+  /** `string`, `boolean`, `int`, `password`, `string(..64)`, ... */
+  readonly type: string;
+  readonly category?: string;
+  readonly label?: string;
+  readonly description?: string;
+  readonly userConfigurable?: boolean;
+  /** The OVF's `ovf:value`. */
+  readonly defaultValue?: string;
+  /** What was set: '' until set, as vCenter reports it. */
+  readonly value?: string;
+}
+
+/** The part of a VM's vApp configuration (vim25 VmConfigInfo) the model keeps. */
+export interface VmVAppConfig {
+  readonly properties: readonly VAppProperty[];
+}
+
 export interface VmConfig {
   readonly uuid: string;
   readonly instanceUuid: string;
@@ -202,6 +225,11 @@ export interface VmConfig {
   readonly homeStoragePolicyId?: string;
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
+  /**
+   * The vApp options, undefined for a VM without them. Always set as a field, undefined or
+   * not, so every configuration has one shape.
+   */
+  readonly vAppConfig: VmVAppConfig | undefined;
   readonly vmPathName: string;
   readonly annotation: string;
   readonly createDate: number;

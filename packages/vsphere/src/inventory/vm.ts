@@ -33,6 +33,7 @@ import type {
   SnapshotRecord,
   VmConfig,
   VmRecord,
+  VmVAppConfig,
 } from './records.js';
 
 /** What a test or an operation says about a new VM; everything else gets vcsim's defaults. */
@@ -59,6 +60,8 @@ export interface VmSpec {
   powerState?: PowerState;
   annotation?: string;
   extraConfig?: readonly { key: string; value: string }[];
+  /** The vApp options (a deployed OVF's); none when absent. */
+  vAppConfig?: VmVAppConfig | undefined;
   parentVApp?: string;
   /** The NIC device type, e.g. `VirtualVmxnet3` (the default) or `VirtualE1000`. */
   nicType?: string;
@@ -230,6 +233,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     changeTrackingEnabled: spec.changeTrackingEnabled ?? false,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,
+    vAppConfig: spec.vAppConfig,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),
     annotation: spec.annotation ?? '',
     createDate: now,

@@ -33,7 +33,7 @@ import {
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
-import type { OvfDescriptor } from './ovf.js';
+import { type OvfDescriptor, vAppConfigOfOvf } from './ovf.js';
 
 export interface DeploySpec {
   name: string;
@@ -292,6 +292,7 @@ export const deployOperations = (m: Model) => {
             eagerlyScrub: t.provisioning === 'eagerZeroedThick',
             version: spec.config?.version ?? ovf.hardwareVersion,
             firmware: spec.config?.firmware ?? ovf.firmware,
+            vAppConfig: vAppConfigOfOvf(ovf),
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),

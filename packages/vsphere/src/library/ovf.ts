@@ -3,8 +3,10 @@
  * guest OS, product), the envelope XML generated from them, the file list of an OVF
  * item, and the capture of a VM into a descriptor.
  */
+import { mapped } from '../core/arrays.js';
+import { getOrInsert } from '../core/maps.js';
 import { isDisk, isEthernetCard, nicNetwork } from '../inventory/devices.js';
-import type { LibraryFile, OptionValue, VmRecord } from '../inventory/records.js';
+import type { LibraryFile, OptionValue, VAppProperty, VmRecord, VmVAppConfig } from '../inventory/records.js';
 
 /** The ProductSection of an OVF (what a Kubernetes release image names itself). */
 export interface OvfProduct {
@@ -28,8 +30,7 @@ export interface OvfDisk {
 
 /**
  * A property of a ProductSection: `ovf:key`, `ovf:type` and its default, `ovf:value`. vCenter
- * gives it to a VM deployed from the OVF as a vApp property; the model keeps no vApp
- * configuration, so here it is what the item's image reads.
+ * gives it to a VM deployed from the OVF as a vApp property (see vAppConfigOfOvf).
  */
 export interface OvfProperty {
   readonly key: string;
@@ -59,6 +60,33 @@ export interface OvfDescriptor {
   /** The VirtualHardwareSection's `vmw:ExtraConfig` entries, the deployed VM's extraConfig. */
   readonly extraConfig?: readonly OptionValue[];
 }
+
+/** One per descriptor: every VM deployed from an item shares its vApp options until one is edited. */
+const vAppConfigs = new WeakMap<OvfDescriptor, VmVAppConfig>();
+
+/**
+ * The vApp options of a VM deployed from `d`: a ProductSection gives it them, its properties
+ * keyed 0, 1, 2... in order, unset until a value is set, as vCenter deploys them; undefined
+ * for an OVF without a ProductSection.
+ */
+export const vAppConfigOfOvf = (d: OvfDescriptor): VmVAppConfig | undefined => {
+  if (!d.product && !d.properties) return undefined;
+  return getOrInsert(vAppConfigs, d, () =>
+    Object.freeze({ properties: Object.freeze(mapped(d.properties ?? [], vAppPropertyOf)) }),
+  );
+};
+
+const vAppPropertyOf = (p: OvfProperty, key: number): VAppProperty =>
+  Object.freeze({
+    key,
+    id: p.key,
+    ...(p.label === undefined ? {} : { label: p.label }),
+    type: p.type,
+    userConfigurable: p.userConfigurable ?? false,
+    ...(p.value === undefined ? {} : { defaultValue: p.value }),
+    value: '',
+    ...(p.description === undefined ? {} : { description: p.description }),
+  });
 
 /** An image to put in a library as an OVF item: `library.createItem(libraryId, image)`. */
 export interface SampleOvfImage {

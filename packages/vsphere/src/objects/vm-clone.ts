@@ -60,6 +60,7 @@ import {
   placement,
   vmFolder,
 } from './vm-placement.js';
+import { vAppConfigAfter } from './vm-vapp-config.js';
 
 /** VirtualMachineRelocateSpec: where a VM (or a clone) goes. */
 export interface VmRelocateSpec {
@@ -214,6 +215,7 @@ const createdVm = (
     firmware,
     bootOptions: bootOptionsAfter(base.config.bootOptions, spec.bootOptions, firmware),
     changeTrackingEnabled: spec.changeTrackingEnabled === true,
+    vAppConfig: vAppConfigAfter(undefined, spec.vAppConfig),
     vmPathName: homePath(m, ds, parsed.path, name),
   };
   setHomePolicy({ tx }, config, spec.vmProfile);

@@ -27,6 +27,7 @@ import {
   type VirtualMachineProfileSpec,
 } from './vm-devices.js';
 import { checkFreeName } from './vm-placement.js';
+import { type VmVAppConfigSpec, vAppConfigAfter } from './vm-vapp-config.js';
 
 /** VirtualMachineConfigSpec, with vSphere's field names (the part the simulator honours). */
 export interface VmConfigSpec {
@@ -51,6 +52,10 @@ export interface VmConfigSpec {
   files?: { vmPathName?: string };
   deviceChange?: readonly VirtualDeviceConfigSpec[];
   extraConfig?: readonly OptionValue[];
+  /** Edits of the vApp properties (see ./vm-vapp-config.ts). */
+  vAppConfig?: VmVAppConfigSpec;
+  /** Drops the vApp options, before `vAppConfig` applies. */
+  vAppConfigRemoved?: boolean;
 }
 
 /** The next changeVersion: time moves on even when two changes fall on one instant. */
@@ -111,6 +116,8 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'files',
   'deviceChange',
   'extraConfig',
+  'vAppConfig',
+  'vAppConfigRemoved',
 ];
 
 const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const;
@@ -232,6 +239,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     bootOptions: bootOptionsAfter(c.bootOptions, spec.bootOptions, firmware),
     changeTrackingEnabled: spec.changeTrackingEnabled ?? c.changeTrackingEnabled,
     extraConfig: mergeExtraConfig(c.extraConfig, spec.extraConfig),
+    vAppConfig: vAppConfigAfter(c.vAppConfig, spec.vAppConfig, spec.vAppConfigRemoved),
     devices: applyDeviceChanges(ctx, c.devices, spec.deviceChange ?? []),
     changeVersion: nextChangeVersion(ctx.model, c),
   });

@@ -6,6 +6,7 @@ import {
   type HostRecord,
   type SnapshotRecord,
   type VmRecord,
+  type VmVAppConfig,
 } from '../inventory/records.js';
 import { HOT_PLUG_MEMORY_INCREMENT_MB, hotPlugMemoryLimitMB } from '../inventory/vm.js';
 import { moref } from '../refs.js';
@@ -25,6 +26,15 @@ const vmDirectory = (vmPathName: string) =>
 
 const extraConfig = (vm: VmRecord) =>
   vm.config.extraConfig.map((o) => ({ _type: 'OptionValue', key: o.key, value: o.value }));
+
+/** VmConfigInfo: the vApp properties the model keeps, the rest as a VM with vApp options and no products has it. */
+const vAppConfigInfo = (vApp: VmVAppConfig) => ({
+  _type: 'VmConfigInfo',
+  property: vApp.properties.map((p) => ({ _type: 'VAppPropertyInfo', ...p })),
+  ipAssignment: { _type: 'VAppIPAssignmentInfo' },
+  installBootRequired: false,
+  installBootStopDelay: 0,
+});
 
 export const vmConfig = (vm: VmRecord) => {
   const c = vm.config;
@@ -112,6 +122,8 @@ export const vmConfig = (vm: VmRecord) => {
       ...c.scheduledHardwareUpgrade,
     },
     bootOptions: { _type: 'VirtualMachineBootOptions', ...c.bootOptions },
+    // Unset for a VM without vApp options, as vCenter leaves it.
+    ...(c.vAppConfig ? { vAppConfig: vAppConfigInfo(c.vAppConfig) } : {}),
     changeTrackingEnabled: c.changeTrackingEnabled,
   };
 };
