@@ -58,4 +58,30 @@ describe('inventory methods over the wire', () => {
       'NotSupported',
     );
   });
+
+  it('edits vApp properties by ReconfigVM_Task and serves them as VmConfigInfo, unset for a VM without', async () => {
+    const { task, retrieve, vmNamed } = setup();
+    const vm = ref('VirtualMachine', vmNamed(VM0).id);
+    expect(await retrieve(vm, 'config.vAppConfig')).not.toContain('<name>config.vAppConfig</name>');
+    const property = (operation: string, inner: string) =>
+      `<property><operation>${operation}</operation>${inner}</property>`;
+    const reconfigure = (...properties: string[]) =>
+      task('ReconfigVM_Task', vm, `<spec><vAppConfig>${properties.join('')}</vAppConfig></spec>`);
+    const added = await reconfigure(
+      property('add', '<info><key>0</key><id>role</id><type>string</type></info>'),
+      property('add', '<info><key>1</key><id>tier</id><type>string</type></info>'),
+    );
+    expect(added.fault).toBeUndefined();
+    const edited = await reconfigure(
+      property('edit', '<info><key>0</key><value>db</value></info>'),
+      property('remove', '<removeKey xsi:type="xsd:int">1</removeKey>'),
+    );
+    expect(edited.fault).toBeUndefined();
+    expect(await retrieve(vm, 'config.vAppConfig')).toContain(
+      '<val xsi:type="VmConfigInfo"><property><key>0</key><id>role</id><type>string</type><value>db</value></property>',
+    );
+    expect((await reconfigure(property('edit', '<info><key>5</key><value>x</value></info>'))).fault).toBe(
+      'InvalidArgument',
+    );
+  });
 });
