@@ -913,6 +913,27 @@ def change_tracking_and_secure_boot():
 
 
 @check
+def vapp_properties_added_edited_and_removed():
+    vm = vm_named("pv-created")
+    expect(vm.config.vAppConfig is None, "config.vAppConfig of a VM without vApp options: %r" % vm.config.vAppConfig)
+
+    def reconfigure(*specs):
+        return vm.ReconfigVM_Task(vim.vm.ConfigSpec(vAppConfig=vim.vApp.VmConfigSpec(property=list(specs))))
+
+    def prop(operation, **info):
+        return vim.vApp.PropertySpec(operation=operation, info=vim.vApp.PropertyInfo(**info))
+
+    run_task(reconfigure(prop("add", key=0, id="role", type="string", userConfigurable=True, defaultValue="web"),
+                         prop("add", key=1, id="debug", type="boolean", value="False")))
+    run_task(reconfigure(prop("edit", key=0, value="db"), vim.vApp.PropertySpec(operation="remove", removeKey=1)))
+    props = vm.config.vAppConfig.property
+    expect_equal([(p.key, p.id, p.type, p.userConfigurable, p.defaultValue, p.value) for p in props],
+                 [(0, "role", "string", True, "web", "db")], "config.vAppConfig.property")
+    fault = task_error_strict(vmodl.fault.InvalidArgument, reconfigure, prop("edit", key=7, value="x"))
+    expect_equal(fault.invalidProperty, "vAppConfig.property.info.key", "InvalidArgument.invalidProperty")
+
+
+@check
 def unknown_guest_id_refused():
     vm = vm_named("pv-created")
     guest = vm.config.guestId

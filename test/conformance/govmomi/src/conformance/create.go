@@ -309,6 +309,43 @@ func (s *suite) createChecks() {
 		return nil
 	})
 
+	s.check("reconfigure: vAppConfig properties added, edited and removed, read back from config.vAppConfig.property", func(ctx context.Context) error {
+		vApp := func(props ...types.VAppPropertySpec) func(ctx context.Context) (*object.Task, error) {
+			return func(ctx context.Context) (*object.Task, error) {
+				return vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{VAppConfig: &types.VmConfigSpec{Property: props}})
+			}
+		}
+		op := func(operation types.ArrayUpdateOperation, info *types.VAppPropertyInfo) types.VAppPropertySpec {
+			return types.VAppPropertySpec{ArrayUpdateSpec: types.ArrayUpdateSpec{Operation: operation}, Info: info}
+		}
+		configurable := true
+		if _, err := runTask(ctx, vApp(
+			op(types.ArrayUpdateOperationAdd, &types.VAppPropertyInfo{Key: 0, Id: "role", Type: "string", UserConfigurable: &configurable, DefaultValue: "web"}),
+			op(types.ArrayUpdateOperationAdd, &types.VAppPropertyInfo{Key: 1, Id: "debug", Type: "boolean"}),
+		)); err != nil {
+			return err
+		}
+		remove := types.VAppPropertySpec{ArrayUpdateSpec: types.ArrayUpdateSpec{Operation: types.ArrayUpdateOperationRemove, RemoveKey: int32(1)}}
+		if _, err := runTask(ctx, vApp(op(types.ArrayUpdateOperationEdit, &types.VAppPropertyInfo{Key: 0, Value: "db"}), remove)); err != nil {
+			return err
+		}
+		var m mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vm.Reference(), []string{"config.vAppConfig"}, &m); err != nil {
+			return err
+		}
+		if m.Config == nil || m.Config.VAppConfig == nil {
+			return fmt.Errorf("config.vAppConfig unset")
+		}
+		props := m.Config.VAppConfig.GetVmConfigInfo().Property
+		if len(props) != 1 || props[0].Key != 0 || props[0].Id != "role" || props[0].Value != "db" ||
+			props[0].DefaultValue != "web" || props[0].UserConfigurable == nil || !*props[0].UserConfigurable {
+			return fmt.Errorf("config.vAppConfig.property = %+v", props)
+		}
+		_, err := runTask(ctx, vApp(op(types.ArrayUpdateOperationEdit, &types.VAppPropertyInfo{Key: 7, Value: "x"})))
+		_, err = anyFault(err, "InvalidArgument")
+		return err
+	})
+
 	s.check("reconfigure: a bad spec (numCPUs -1) fails with InvalidArgument/InvalidVmConfig and changes nothing", func(ctx context.Context) error {
 		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
 			return vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{NumCPUs: -1, MemoryMB: 128})
