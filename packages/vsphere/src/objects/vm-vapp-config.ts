@@ -73,7 +73,8 @@ const applyProperty = (properties: VAppProperty[], spec: VAppPropertySpec): void
   if (at < 0) throw faults.invalidArgument('vAppConfig.property.info.key');
   // An edit sets the fields it gives and leaves the others as they were.
   const edited: VAppProperty = Object.assign({}, properties[at], fieldsOf(spec.info));
-  checkId(properties, edited);
+  // The model keeps no classId: properties an OVF gave one id in two classes stay as they are.
+  if (spec.info?.id !== undefined) checkId(properties, edited);
   properties[at] = edited;
 };
 
