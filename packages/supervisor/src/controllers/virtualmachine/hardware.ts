@@ -12,6 +12,8 @@ import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
+import type { BootstrapSecretData } from './prerequisites.js';
+import { NO_VAPP_SECRETS, vAppBootstrapOf, vAppEdits } from './vapp-config.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it. */
@@ -34,14 +36,15 @@ export function createHardwareVersion(vm: VirtualMachine, imageVersion: () => nu
 
 /**
  * Whether a VM's first update reconfigures it before its first boot, so that it is deployed
- * powered off: vm-operator's create leaves the boot disk's size, the boot options and the
- * CD-ROMs (of any VM with `spec.hardware`) to that update. (Changed Block Tracking is in the
- * create's own configuration.)
+ * powered off: vm-operator's create leaves the boot disk's size, the boot options, the
+ * CD-ROMs (of any VM with `spec.hardware`) and the vApp properties to that update. (Changed
+ * Block Tracking is in the create's own configuration.)
  */
 export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskBytes: () => number): boolean {
   const capacity = resizableBootDisk(vm);
   return (
     vm.spec?.hardware !== undefined ||
+    vAppBootstrapOf(vm) !== undefined ||
     (capacity !== undefined && capacity !== imageBootDiskBytes()) ||
     bootOptionsSetOnNewVm(vm, DEFAULT_BOOT_OPTIONS)
   );
@@ -49,15 +52,16 @@ export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskByt
 
 /**
  * The reconfiguration a powered-off VM needs, if any: its class's size, `spec.guestID`, the boot
- * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking and the boot
- * options. Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot
- * device the VM lacks, an image that is no ISO).
+ * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking, the boot
+ * options and the vApp properties. Throws, in vm-operator's words, what cannot be done (a boot
+ * disk to shrink, a boot device the VM lacks, an image that is no ISO, a vApp value its type refuses).
  */
 export function reconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   size: ClassSize,
   sources: CdromSources,
+  secrets: BootstrapSecretData,
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
@@ -69,26 +73,32 @@ export function reconfiguration(
   const devices = cdromChanges(vm, record, sources);
   if (disk) devices.unshift({ operation: 'edit', device: disk });
   if (devices.length > 0) spec.deviceChange = devices;
-  addRunningChanges(spec, vm, record);
+  addRunningChanges(spec, vm, record, secrets);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 /**
  * The reconfiguration a powered-on VM needs, if any: its CD-ROMs' connection, Changed Block
- * Tracking and the boot options.
+ * Tracking, the boot options and the vApp properties.
  */
 export function runningReconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   sources: CdromSources,
+  secrets: BootstrapSecretData,
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
-  if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && !cdroms)
+  if (
+    vm.spec?.advanced?.changeBlockTracking === undefined &&
+    !vm.spec?.bootOptions &&
+    !cdroms &&
+    !vm.spec?.bootstrap?.vAppConfig
+  )
     return undefined;
   const spec: MutableSpec = {};
   const edits = cdroms ? cdromConnectionChanges(vm, record, sources) : [];
   if (edits.length > 0) spec.deviceChange = edits;
-  addRunningChanges(spec, vm, record);
+  addRunningChanges(spec, vm, record, secrets);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -99,13 +109,21 @@ export function suspendedReconfiguration(vm: VirtualMachine, record: VmRecord): 
   return boot ? { bootOptions: boot } : undefined;
 }
 
-function addRunningChanges(spec: MutableSpec, vm: VirtualMachine, record: VmRecord): void {
+function addRunningChanges(
+  spec: MutableSpec,
+  vm: VirtualMachine,
+  record: VmRecord,
+  secrets: BootstrapSecretData,
+): void {
   // vm-operator's UpdateConfigSpecChangeBlockTracking: the spec's, when set and different.
   const tracking = vm.spec?.advanced?.changeBlockTracking;
   if (tracking !== undefined && tracking !== record.config.changeTrackingEnabled)
     spec.changeTrackingEnabled = tracking;
   const boot = bootOptionsChange(vm, record.config.bootOptions, record.config.devices);
   if (boot) spec.bootOptions = boot;
+  // vm-operator's bootstrap, on a VM powered on or off: the vApp properties that differ.
+  const vApp = vAppEdits(vm, record, secrets.vApp ?? NO_VAPP_SECRETS);
+  if (vApp) spec.vAppConfig = vApp;
 }
 
 /** The property vSphere's InvalidArgument names when it refuses a spec's guest ID. */

@@ -12,7 +12,9 @@ import type {
   CloudConfig,
   SecretKeySelector,
   VirtualMachine,
+  VirtualMachineBootstrapSpec,
   VirtualMachineBootstrapSysprepSpec,
+  VirtualMachineBootstrapVAppConfigSpec,
   VirtualMachineClass,
   VirtualMachineImage,
   VirtualMachineSetResourcePolicy,
@@ -26,6 +28,7 @@ import {
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+import type { VAppSecrets } from './vapp-config.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
 
@@ -65,6 +68,8 @@ export interface BootstrapSecretData {
   cloudConfig?: CloudConfigSecrets;
   sysprep?: SysprepSecrets;
   rawSysprep?: Readonly<Record<string, Buffer>>;
+  /** What a vApp bootstrap (beside any other) read. */
+  vApp?: VAppSecrets;
 }
 
 /** What a structured Sysprep takes from Secrets. */
@@ -227,11 +232,75 @@ type WithData = KubeObject & { data?: Record<string, string> };
 /** A Secret's value as bytes. */
 const decoded = (value: string) => Buffer.from(value, 'base64');
 
-/** The bootstrap's condition, its Secrets read into `out` (the update path checks it again). */
+/**
+ * The bootstrap's condition, its Secrets read into `out` (the update path checks it again): the
+ * provider's, then a vApp bootstrap's (which goes beside LinuxPrep or Sysprep), as vm-operator
+ * reads them.
+ */
 export function checkBootstrap(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const bootstrap = vm.spec?.bootstrap;
   // No bootstrap, no condition: vm-operator deletes it.
   if (!bootstrap) return isAbsent(CONDITION.bootstrapReady);
+  const verdict = checkProviderBootstrap(read, vm, bootstrap, out);
+  return verdict.status === 'True' && bootstrap.vAppConfig
+    ? checkVAppSecrets(read, vm, bootstrap.vAppConfig, out)
+    : verdict;
+}
+
+/**
+ * A vApp bootstrap's Secrets: every key of the `rawProperties` one, else each Secret a property
+ * takes its value from (its key required; a key missing from a Secret read before is named as
+ * vm-operator names it).
+ */
+function checkVAppSecrets(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  spec: VirtualMachineBootstrapVAppConfigSpec,
+  out: Resolved,
+): Verdict {
+  const decodedData = (secret: WithData) => {
+    const data: Record<string, string> = {};
+    for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = decoded(value).toString('utf8');
+    return data;
+  };
+  let vApp: VAppSecrets;
+  if (spec.rawProperties) {
+    const secret = rawSecret(read, vm, { name: spec.rawProperties, key: '' });
+    if (isVerdict(secret)) return secret;
+    vApp = { raw: decodedData(secret) };
+  } else {
+    const from = new Map<string, Record<string, string>>();
+    for (const property of spec.properties ?? []) {
+      const selector = property.value?.from;
+      if (!selector) continue;
+      const known = from.get(selector.name);
+      if (known) {
+        if (selector.key && known[selector.key] === undefined)
+          return isFalse(
+            CONDITION.bootstrapReady,
+            REASON.requiredKeyNotFound,
+            `required key ${JSON.stringify(selector.key)} not found in vApp Properties Secret ${selector.name}`,
+          );
+        continue;
+      }
+      const secret = rawSecret(read, vm, selector);
+      if (isVerdict(secret)) return secret;
+      if (selector.key && secret.data?.[selector.key] === undefined) return missingKey(selector);
+      from.set(selector.name, decodedData(secret));
+    }
+    vApp = { from };
+  }
+  out.bootstrapData = { ...out.bootstrapData, vApp };
+  return isTrue(CONDITION.bootstrapReady);
+}
+
+/** The condition of the bootstrap provider's Secrets (cloud-init's, Sysprep's), read into `out`. */
+function checkProviderBootstrap(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  bootstrap: VirtualMachineBootstrapSpec,
+  out: Resolved,
+): Verdict {
   // Its Secrets are read even while disabled, as vm-operator reads them.
   const cooked = bootstrap.cloudInit?.cloudConfig;
   if (cooked) return checkCloudConfig(read, vm, cooked, out);

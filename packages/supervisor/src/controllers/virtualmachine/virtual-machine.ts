@@ -792,7 +792,7 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const spec = configurationError(() => reconfiguration(vm, record, size, cdroms));
+      const spec = configurationError(() => reconfiguration(vm, record, size, cdroms, secrets));
       if (spec) {
         track(key, reconfigure(key, record, spec).then(resized));
         return 'resize';
@@ -804,7 +804,7 @@ export function startVirtualMachineController(
       try {
         spec = configurationError(() =>
           state === 'poweredOn'
-            ? runningReconfiguration(vm, record, cdroms)
+            ? runningReconfiguration(vm, record, cdroms, secrets)
             : suspendedReconfiguration(vm, record),
         );
       } catch (error) {

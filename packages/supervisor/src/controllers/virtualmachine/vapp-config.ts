@@ -1,0 +1,182 @@
+/**
+ * vm-operator's vApp bootstrap (`spec.bootstrap.vAppConfig`, alone or beside LinuxPrep or
+ * Sysprep): values for the VM's vApp properties, from the spec's `properties` (a value, or a
+ * Secret's key) or from every key of a Secret (`rawProperties`), set on the user-configurable
+ * properties the image's OVF gave the VM, each checked against its OVF type as vm-operator's
+ * GetMergedvAppConfigSpec checks it, in its words.
+ */
+import { isIP } from 'node:net';
+import type { VAppProperty, VmConfigSpec, VmRecord } from '@vsim/vsphere';
+import type { VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from '../../api/types.js';
+
+/** What a vApp bootstrap read from Secrets, decoded: `rawProperties`' keys, or each `from` Secret's. */
+export interface VAppSecrets {
+  readonly raw?: Readonly<Record<string, string>>;
+  readonly from?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+/** No Secrets read: a VM without a vApp bootstrap. */
+export const NO_VAPP_SECRETS: VAppSecrets = Object.freeze({});
+
+/** The vApp bootstrap the VM's guest gets: none beside cloud-init, none while bootstraps are disabled. */
+export function vAppBootstrapOf(vm: VirtualMachine): VirtualMachineBootstrapVAppConfigSpec | undefined {
+  const bootstrap = vm.spec?.bootstrap;
+  return bootstrap?.vAppConfig && !bootstrap.disabled && !bootstrap.cloudInit
+    ? bootstrap.vAppConfig
+    : undefined;
+}
+
+/**
+ * The values asked for, by property id: the spec's properties when it lists some, else the
+ * `rawProperties` Secret's keys. vm-operator renders them as Go templates; here only its
+ * unescaping of `\{` and `\}` is done, actions (`{{ ... }}`) are left as written.
+ */
+function valuesOf(spec: VirtualMachineBootstrapVAppConfigSpec, secrets: VAppSecrets): Map<string, string> {
+  const values = new Map<string, string>();
+  if (spec.properties?.length) {
+    for (const { key, value } of spec.properties)
+      if (value?.value !== undefined) values.set(key, value.value);
+      else if (value?.from) values.set(key, secrets.from?.get(value.from.name)?.[value.from.key] ?? '');
+  } else for (const [key, value] of Object.entries(secrets.raw ?? {})) values.set(key, value);
+  for (const [key, value] of values)
+    if (value.includes('\\{') || value.includes('\\}'))
+      values.set(key, value.replaceAll('\\{', '{').replaceAll('\\}', '}'));
+  return values;
+}
+
+/**
+ * The edits of the VM's vApp properties its bootstrap asks for: each user-configurable property
+ * whose value differs, in the VM's order; undefined when none does. Throws what vm-operator's
+ * update fails with: a VM without a vApp configuration, a value its property's type refuses.
+ */
+export function vAppEdits(
+  vm: VirtualMachine,
+  record: VmRecord,
+  secrets: VAppSecrets,
+): VmConfigSpec['vAppConfig'] | undefined {
+  const spec = vAppBootstrapOf(vm);
+  if (!spec) return undefined;
+  const properties = record.config.vAppConfig?.properties;
+  if (!properties) throw new Error('failed to create bootstrap data: vAppConfig is not yet available');
+  const values = valuesOf(spec, secrets);
+  const edits: { operation: 'edit'; info: { key: number; value: string } }[] = [];
+  for (const p of properties) {
+    if (!p.userConfigurable) continue;
+    const value = values.get(p.id);
+    if (value === undefined || (p.value ?? '') === value) continue;
+    // As written for its type (`true` is `True`): what vm-operator's configuration hash compares.
+    const checked = checkedValue(p, value);
+    if ((p.value ?? '') !== checked) edits.push({ operation: 'edit', info: { key: p.key, value: checked } });
+  }
+  return edits.length > 0 ? { property: edits } : undefined;
+}
+
+const MAX_STRING_LENGTH = 65535;
+const STRING_MIN = /^(?:string|password)\((\d+)\.\.\)$/;
+const STRING_MAX = /^(?:string|password)\(\.\.(\d+)\)$/;
+const STRING_MIN_MAX = /^(?:string|password)\((\d+)\.\.(\d+)\)$/;
+const INT_RANGE = /^int\(([+-]?\d+)\.\.([+-]?\d+)\)$/;
+const REAL_RANGE = /^real\(([+-]?(?:\d+(?:\.\d*)?|\.\d+))\.\.([+-]?(?:\d+(?:\.\d*)?|\.\d+))\)$/;
+
+/** Go's strconv.ParseInt and ParseUint in base 10 (the digits, a sign for a signed one): the value, or undefined. */
+function parseInteger(text: string, signed: boolean, bits: 32 | 64): bigint | undefined {
+  if (!(signed ? /^[+-]?\d+$/ : /^\d+$/).test(text)) return undefined;
+  const value = BigInt(text);
+  const [min, max] = signed
+    ? [-(2n ** BigInt(bits - 1)), 2n ** BigInt(bits - 1) - 1n]
+    : [0n, 2n ** BigInt(bits) - 1n];
+  return value >= min && value <= max ? value : undefined;
+}
+
+/** Go's strconv.ParseFloat of a decimal number, an infinity or NaN: the value, or undefined. */
+function parseReal(text: string): number | undefined {
+  if (/^[+-]?(?:inf|infinity)$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?nan$/i.test(text)) return Number.NaN;
+  return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
+}
+
+/** Go's net.ParseIP, or net.ParseCIDR for an address with a prefix length. */
+function isIPOrCIDR(text: string): boolean {
+  const slash = text.indexOf('/');
+  if (slash < 0) return isIP(text) !== 0;
+  const family = isIP(text.slice(0, slash));
+  const bits = text.slice(slash + 1);
+  return family !== 0 && /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** Go's strconv.ParseBool's true spellings; anything else is false to vm-operator. */
+const TRUE_SPELLINGS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
+/** The value a property takes, as vm-operator writes it for its type; its error otherwise. */
+function checkedValue(p: VAppProperty, value: string): string {
+  const prop = `prop=${JSON.stringify(p.id)}, type=${p.type}`;
+  const parseError = () => new Error(`failed to parse ${prop}, value=${value}`);
+  const lengthError = (min: number, max: number) =>
+    new Error(
+      `failed to parse ${prop} due to length: len=${Buffer.byteLength(value)}, min=${min}, max=${max}`,
+    );
+  const sizeError = (val: string, min: string, max: string) =>
+    new Error(`failed to parse ${prop} due to size: val=${val}, min=${min}, max=${max}`);
+  const length = Buffer.byteLength(value);
+  switch (p.type) {
+    case 'string':
+    case 'password':
+      if (length > MAX_STRING_LENGTH) throw lengthError(0, MAX_STRING_LENGTH);
+      return value;
+    case 'boolean':
+      return TRUE_SPELLINGS.has(value) ? 'True' : 'False';
+    case 'int':
+      if (parseInteger(value, true, 32) === undefined) throw parseError();
+      return value;
+    case 'real':
+      if (parseReal(value) === undefined) throw parseError();
+      return value;
+    case 'ip':
+      if (!isIPOrCIDR(value)) throw parseError();
+      return value;
+    case 'expression':
+      throw new Error(`failed to parse unsupported ${prop}, value=${value}, reason=unsupported type`);
+  }
+  if (p.type.startsWith('ip:'))
+    throw new Error(`failed to parse unsupported ${prop}, value=${value}, reason=unsupported type`);
+  let m = STRING_MIN.exec(p.type);
+  if (m) {
+    const min = Number(m[1]);
+    if (length < min) throw lengthError(min, MAX_STRING_LENGTH);
+    return value;
+  }
+  m = STRING_MAX.exec(p.type);
+  if (m) {
+    const max = Number(m[1]);
+    if (length > max) throw lengthError(0, max);
+    return value;
+  }
+  m = STRING_MIN_MAX.exec(p.type);
+  if (m) {
+    const [min, max] = [Number(m[1]), Number(m[2])];
+    if (min > max) throw new Error(`failed to parse ${prop} due to min=${min} > max=${max}`);
+    if (length < min || length > max) throw lengthError(min, max);
+    return value;
+  }
+  m = INT_RANGE.exec(p.type);
+  if (m) {
+    const [min, max] = [BigInt(m[1] as string), BigInt(m[2] as string)];
+    if (min > max) throw new Error(`failed to parse ${prop} due to min=${min} > max=${max}`);
+    const parsed = parseInteger(value, min < 0n, 64);
+    if (parsed === undefined) throw parseError();
+    if (parsed < min || parsed > max) throw sizeError(String(parsed), String(min), String(max));
+    return value;
+  }
+  m = REAL_RANGE.exec(p.type);
+  if (m) {
+    const [min, max] = [Number(m[1]), Number(m[2])];
+    // Go's %f: six decimals.
+    if (min > max)
+      throw new Error(`failed to parse ${prop} due to min=${min.toFixed(6)} > max=${max.toFixed(6)}`);
+    const parsed = parseReal(value);
+    if (parsed === undefined) throw parseError();
+    if (parsed < min || parsed > max) throw sizeError(parsed.toFixed(6), min.toFixed(6), max.toFixed(6));
+    return value;
+  }
+  return value;
+}
