@@ -109,6 +109,20 @@ describe("vm-operator's vApp bootstrap", () => {
     expect((await vAppOf(sim, 'app1'))['admin-password']).toBe('second');
   });
 
+  it('goes beside LinuxPrep: the properties set and the guest customized before the first boot', async () => {
+    const sim = await withAppliance();
+    const vm = appliance('app5', { properties: [{ key: 'hostname', value: { value: 'app5.example' } }] });
+    await sim.kube.create({
+      ...vm,
+      spec: { ...vm.spec, bootstrap: { ...vm.spec.bootstrap, linuxPrep: { hardwareClockIsUTC: true } } },
+    });
+    await sim.settle();
+    const object = await sim.kube.get(vmRef('app5'));
+    expect((object.status as Status).powerState).toBe('PoweredOn');
+    expect(object.metadata.annotations?.['vmoperator.vmware.com/bootstrap-hash-customspec']).toBeDefined();
+    expect((await vAppOf(sim, 'app5')).hostname).toBe('app5.example');
+  });
+
   it('takes every key of a rawProperties Secret, and waits for it with BootstrapReady False', async () => {
     const sim = await withAppliance();
     await sim.kube.create(appliance('app2', { rawProperties: 'app2-props' }));
