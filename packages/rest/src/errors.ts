@@ -91,6 +91,7 @@ const FAULTS: Readonly<Record<string, ErrorType | ((fault: Fault) => ErrorType)>
   InvalidPowerState: powerState,
   InvalidState: 'not_allowed_in_current_state',
   InvalidHostConnectionState: 'not_allowed_in_current_state',
+  NoActiveHostInCluster: 'not_allowed_in_current_state',
   CpuHotPlugNotSupported: 'not_allowed_in_current_state',
   MemoryHotPlugNotSupported: 'not_allowed_in_current_state',
   AlreadyUpgraded: 'already_in_desired_state',

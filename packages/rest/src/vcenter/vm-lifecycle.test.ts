@@ -217,6 +217,16 @@ describe('POST /vcenter/vm', () => {
     expect(taken).toMatchObject({ status: 400, json: { error_type: 'ALREADY_EXISTS' } });
     expect(count()).toBe(before);
   });
+
+  it("answers a cluster with no host to run the VM (vSphere's NoActiveHostInCluster) with not_allowed_in_current_state", async () => {
+    const { send, vsphere } = await loggedIn();
+    for (const host of vsphere.store.referrers('childEntity', placement.cluster))
+      if (vsphere.store.get(host)?.kind === 'HostSystem') await vsphere.host.disconnect(host).wait();
+    const created = await send('POST', '/api/vcenter/vm', {
+      body: JSON.stringify({ guest_OS: 'OTHER', placement }),
+    });
+    expect(created).toMatchObject({ status: 400, json: { error_type: 'NOT_ALLOWED_IN_CURRENT_STATE' } });
+  });
 });
 
 describe('DELETE /vcenter/vm/{vm}', () => {
