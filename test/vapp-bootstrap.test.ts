@@ -66,6 +66,19 @@ const secret = (name: string, stringData: Record<string, string>) => ({
 
 const vmRef = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: NS, name });
 
+/** The types of the events vSphere posted for a VM, in order. */
+function eventsOf(sim: Simulator, id: string): string[] {
+  const events = sim.vsphere.events.list() as { _type: string; vm?: { vm?: { value: string } } }[];
+  return events.filter((e) => e.vm?.vm?.value === id).map((e) => e._type);
+}
+
+/** Whether vSphere reconfigured the VM before it first powered it on. */
+function reconfiguredBeforeBoot(sim: Simulator, id: string): boolean {
+  const events = eventsOf(sim, id);
+  const reconfigured = events.indexOf('VmReconfiguredEvent');
+  return reconfigured >= 0 && reconfigured < events.indexOf('VmPoweredOnEvent');
+}
+
 /** The vApp properties of the VM's vSphere VM, by id, as a vSphere client reads them. */
 async function vAppOf(sim: Simulator, name: string): Promise<Record<string, string | undefined>> {
   const id = ((await sim.kube.get(vmRef(name))).status as Status).uniqueID as string;
@@ -93,6 +106,7 @@ describe("vm-operator's vApp bootstrap", () => {
     expect(status.conditions).toContainEqual(
       expect.objectContaining({ type: 'VirtualMachineBootstrapReady', status: 'True' }),
     );
+    expect(reconfiguredBeforeBoot(sim, status.uniqueID as string)).toBe(true);
     expect(await vAppOf(sim, 'app1')).toEqual({
       hostname: 'app1.example',
       'admin-password': 'first',
@@ -120,6 +134,19 @@ describe("vm-operator's vApp bootstrap", () => {
     const object = await sim.kube.get(vmRef('app5'));
     expect((object.status as Status).powerState).toBe('PoweredOn');
     expect(object.metadata.annotations?.['vmoperator.vmware.com/bootstrap-hash-customspec']).toBeDefined();
+    expect(reconfiguredBeforeBoot(sim, (object.status as Status).uniqueID as string)).toBe(true);
+    expect((await vAppOf(sim, 'app5')).hostname).toBe('app5.example');
+    // Beside LinuxPrep the properties go with the customization, at a power-on from off alone.
+    await sim.kube.patch(
+      vmRef('app5'),
+      {
+        spec: {
+          bootstrap: { vAppConfig: { properties: [{ key: 'hostname', value: { value: 'renamed' } }] } },
+        },
+      },
+      { type: 'merge' },
+    );
+    await sim.settle();
     expect((await vAppOf(sim, 'app5')).hostname).toBe('app5.example');
   });
 

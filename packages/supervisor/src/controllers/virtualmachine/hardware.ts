@@ -13,7 +13,7 @@ import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
 import type { BootstrapSecretData } from './prerequisites.js';
-import { NO_VAPP_SECRETS, vAppBootstrapOf, vAppEdits } from './vapp-config.js';
+import { vAppBootstrapOf, vAppEdits } from './vapp-config.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it. */
@@ -122,7 +122,7 @@ function addRunningChanges(
   const boot = bootOptionsChange(vm, record.config.bootOptions, record.config.devices);
   if (boot) spec.bootOptions = boot;
   // vm-operator's bootstrap, on a VM powered on or off: the vApp properties that differ.
-  const vApp = vAppEdits(vm, record, secrets.vApp ?? NO_VAPP_SECRETS);
+  const vApp = vAppEdits(vm, record, secrets.vApp);
   if (vApp) spec.vAppConfig = vApp;
 }
 

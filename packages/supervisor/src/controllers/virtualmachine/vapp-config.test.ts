@@ -86,7 +86,9 @@ describe('the vApp bootstrap', () => {
     ).toBeUndefined();
     expect(edit('boolean', 'yes')).toBe('False');
     expect(edit('int', '-2147483648')).toBe('-2147483648');
-    expect(() => edit('int', '2147483648')).toThrow('failed to parse prop="p0", type=int, value=2147483648');
+    expect(() => edit('int', '2147483648')).toThrow(
+      'failed to create bootstrap data: failed to parse prop="p0", type=int, value=2147483648',
+    );
     expect(edit('real', '1.5e3')).toBe('1.5e3');
     expect(() => edit('real', 'one')).toThrow('failed to parse prop="p0", type=real, value=one');
     expect(edit('ip', '10.0.0.1')).toBe('10.0.0.1');
@@ -111,6 +113,36 @@ describe('the vApp bootstrap', () => {
     );
     expect(edit('anything-else', 'as is')).toBe('as is');
     expect(() => edit('string', 'x'.repeat(65536))).toThrow('due to length: len=65536, min=0, max=65535');
+  });
+
+  it('asks for nothing without the Secrets read (one missing), rather than empty values', () => {
+    const spec = vm({
+      vAppConfig: { properties: [{ key: 'p0', value: { from: { name: 'gone', key: 'k' } } }] },
+    });
+    expect(vAppEdits(spec, recordWith([{ value: 'kept' }]), undefined)).toBeUndefined();
+  });
+
+  it('beside LinuxPrep or Sysprep, hands the properties over only as the VM powers on from off, unless its latch says no', () => {
+    const properties = [{ key: 'p0', value: { value: 'new' } }];
+    const off = { ...recordWith([{}]), powerState: 'poweredOff' } as VmRecord;
+    const on = { ...off, powerState: 'poweredOn' } as VmRecord;
+    const edits = { property: [{ operation: 'edit', info: { key: 0, value: 'new' } }] };
+    const linuxPrep = (customizeAtNextPowerOn?: boolean) =>
+      vm({
+        linuxPrep: customizeAtNextPowerOn === undefined ? {} : { customizeAtNextPowerOn },
+        vAppConfig: { properties },
+      });
+    expect(vAppEdits(linuxPrep(), off, {})).toEqual(edits);
+    expect(vAppEdits(linuxPrep(), on, {})).toBeUndefined();
+    expect(vAppEdits(linuxPrep(false), off, {})).toBeUndefined();
+    expect(vAppEdits(vm({ sysprep: {}, vAppConfig: { properties } }), on, {})).toBeUndefined();
+    const staysOff = hubVm({
+      powerState: 'PoweredOff',
+      bootstrap: { linuxPrep: {}, vAppConfig: { properties } },
+    });
+    expect(vAppEdits(staysOff, off, {})).toBeUndefined();
+    // Alone, on every update, powered on or off.
+    expect(vAppEdits(vm({ vAppConfig: { properties } }), on, {})).toEqual(edits);
   });
 
   it('fails a VM its image gave no vApp configuration', () => {

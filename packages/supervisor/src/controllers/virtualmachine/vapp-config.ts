@@ -15,9 +15,6 @@ export interface VAppSecrets {
   readonly from?: ReadonlyMap<string, Readonly<Record<string, string>>>;
 }
 
-/** No Secrets read: a VM without a vApp bootstrap. */
-export const NO_VAPP_SECRETS: VAppSecrets = Object.freeze({});
-
 /** The vApp bootstrap the VM's guest gets: none beside cloud-init, none while bootstraps are disabled. */
 export function vAppBootstrapOf(vm: VirtualMachine): VirtualMachineBootstrapVAppConfigSpec | undefined {
   const bootstrap = vm.spec?.bootstrap;
@@ -45,19 +42,46 @@ function valuesOf(spec: VirtualMachineBootstrapVAppConfigSpec, secrets: VAppSecr
 }
 
 /**
- * The edits of the VM's vApp properties its bootstrap asks for: each user-configurable property
- * whose value differs, in the VM's order; undefined when none does. Throws what vm-operator's
- * update fails with: a VM without a vApp configuration, a value its property's type refuses.
+ * Whether this update hands the vApp properties over: a vApp bootstrap alone does on every update;
+ * beside LinuxPrep or Sysprep only with the customization, as the VM powers on from off and
+ * unless `customizeAtNextPowerOn` is false (vm-operator's BootStrapLinuxPrep and BootstrapSysPrep).
+ */
+function handsOver(vm: VirtualMachine, record: VmRecord): boolean {
+  const bootstrap = vm.spec?.bootstrap;
+  const provider = bootstrap?.linuxPrep ?? bootstrap?.sysprep;
+  if (!provider) return true;
+  const offToOn = record.powerState === 'poweredOff' && (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn';
+  return offToOn && provider.customizeAtNextPowerOn !== false;
+}
+
+/**
+ * The edits of the VM's vApp properties its bootstrap asks for, with the values its Secrets gave
+ * (none read, as when one is missing, asks for nothing): each user-configurable property whose
+ * value differs, in the VM's order; undefined when none does. Throws what vm-operator's update
+ * fails with: a VM without a vApp configuration, a value its property's type refuses.
  */
 export function vAppEdits(
   vm: VirtualMachine,
   record: VmRecord,
-  secrets: VAppSecrets,
+  secrets: VAppSecrets | undefined,
 ): VmConfigSpec['vAppConfig'] | undefined {
   const spec = vAppBootstrapOf(vm);
-  if (!spec) return undefined;
+  if (!spec || !secrets || !handsOver(vm, record)) return undefined;
+  try {
+    return editsOf(spec, record, secrets);
+  } catch (error) {
+    // As vm-operator's DoBootstrap reports any of its errors.
+    throw new Error(`failed to create bootstrap data: ${(error as Error).message}`);
+  }
+}
+
+function editsOf(
+  spec: VirtualMachineBootstrapVAppConfigSpec,
+  record: VmRecord,
+  secrets: VAppSecrets,
+): VmConfigSpec['vAppConfig'] | undefined {
   const properties = record.config.vAppConfig?.properties;
-  if (!properties) throw new Error('failed to create bootstrap data: vAppConfig is not yet available');
+  if (!properties) throw new Error('vAppConfig is not yet available');
   const values = valuesOf(spec, secrets);
   const edits: { operation: 'edit'; info: { key: number; value: string } }[] = [];
   for (const p of properties) {
