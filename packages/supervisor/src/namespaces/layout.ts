@@ -44,7 +44,7 @@ export interface NamespacePlacement {
   chosen?: true;
 }
 
-/** Picks the zone of a VM that wants none among a namespace's several; undefined leaves the first. */
+/** Picks the zone of a VM that wants none among a namespace's several; undefined: none of them (no zone). */
 export type ZoneChooser = (candidates: readonly NamespacePlacement[]) => NamespacePlacement | undefined;
 
 interface ZoneSpec {
@@ -63,6 +63,8 @@ const zonePlacement = (zone: KubeObject): NamespacePlacement | undefined => {
  * A namespace's placement: the Zone named `wanted`; else its only Zone that names a pool and
  * folder, or with several the one `choose` picks (as vm-operator asks vCenter's DRS), by
  * default the first; else its annotations; undefined for a namespace no Supervisor prepared.
+ * Zones being deleted are left out of the choice, as vm-operator leaves them out, while another
+ * can take the VM (with none, vm-operator fails the placement: here the first such zone serves).
  */
 export function placementOf(
   namespace: KubeObject | undefined,
@@ -71,23 +73,28 @@ export function placementOf(
   choose?: ZoneChooser,
 ): NamespacePlacement | undefined {
   let first: NamespacePlacement | undefined;
+  let deleting: NamespacePlacement | undefined;
   // Listed only once a second zone is found: most namespaces have one.
   let candidates: NamespacePlacement[] | undefined;
   for (const zone of zones) {
     if (wanted && zone.metadata.name !== wanted) continue;
     const placement = zonePlacement(zone);
     if (!placement) continue;
-    if (wanted || !choose) return placement;
-    if (!first) first = placement;
+    if (wanted) return placement;
+    if (zone.metadata.deletionTimestamp) deleting ??= placement;
+    else if (!choose) return placement;
+    else if (!first) first = placement;
     else if (!candidates) candidates = [first, placement];
     else candidates.push(placement);
   }
   if (candidates) {
-    const chosen = choose?.(candidates) ?? (first as NamespacePlacement);
-    chosen.chosen = true;
-    return chosen;
+    const chosen = choose?.(candidates);
+    if (chosen) chosen.chosen = true;
+    // Held by none of them: the namespace's pool and folder, no zone.
+    const { pool, folder } = first as NamespacePlacement;
+    return chosen ?? { pool, folder };
   }
-  if (first) return first;
+  if (first ?? deleting) return first ?? deleting;
   const annotations = namespace?.metadata.annotations ?? {};
   const pool = annotations[NAMESPACE_POOL_ANNOTATION];
   const folder = annotations[NAMESPACE_FOLDER_ANNOTATION];

@@ -226,8 +226,9 @@ export interface VmConfig {
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
   /**
-   * The vApp options, undefined for a VM without them. Always set as a field, undefined or
-   * not, so every configuration has one shape.
+   * The vApp options, undefined for a VM without them. Set as a field, undefined or not, on
+   * every configuration the model builds, so they have one shape (a saved state leaves an
+   * undefined one out, as JSON does).
    */
   readonly vAppConfig: VmVAppConfig | undefined;
   readonly vmPathName: string;
