@@ -157,9 +157,18 @@ describe("vm-operator's vApp bootstrap", () => {
     expect(((await sim.kube.get(vmRef('app2'))).status as Status).conditions).toContainEqual(
       expect.objectContaining({ type: 'VirtualMachineBootstrapReady', status: 'False', reason: 'NotFound' }),
     );
-    await sim.kube.create(secret('app2-props', { hostname: 'app2.example', unknown: 'ignored' }));
+    // A value is rendered as vm-operator's templates, over the VM's network.
+    await sim.kube.create(
+      secret('app2-props', {
+        hostname: 'node-{{ V1alpha2_FormatIP V1alpha2_FirstIP "" }}',
+        unknown: 'ignored',
+      }),
+    );
     await sim.settle();
-    expect((await vAppOf(sim, 'app2')).hostname).toBe('app2.example');
+    const ip = ((await sim.kube.get(vmRef('app2'))).status as { network?: { primaryIP4?: string } }).network
+      ?.primaryIP4;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect((await vAppOf(sim, 'app2')).hostname).toBe(`node-${ip}`);
   });
 
   it('names a key missing from a property’s Secret', async () => {

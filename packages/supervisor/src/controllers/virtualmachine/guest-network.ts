@@ -16,6 +16,7 @@ import type {
   VirtualMachineNetworkConfigInterfaceStatus,
   VirtualMachineNetworkConfigStatus,
 } from '../../api/types.js';
+import type { TemplateNetwork } from './bootstrap-template.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
@@ -226,6 +227,31 @@ export function customizationNetwork(
       macAddress: b.macAddress,
       adapter: adapterOf(b),
     })),
+  };
+}
+
+/**
+ * The network vm-operator's bootstrap templates read: each interface's MAC address (written with
+ * `-`, as Sysprep wants it), its IPv4 addresses and first IPv4 gateway, and the DNS servers the
+ * bootstrap got.
+ */
+export function templateNetwork(
+  vm: VirtualMachine,
+  nics: readonly NicAddressing[],
+  dns: () => GlobalDns,
+): TemplateNetwork {
+  const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
+  const global = supervisorDns(vm, bootstraps, bootstrapKindOf(vm), dns);
+  return {
+    devices: bootstraps.map((b) => {
+      const ipv4 = b.ipConfigs.filter((ip) => ip.ipv4);
+      return {
+        macAddress: b.macAddress.replaceAll(':', '-'),
+        ipAddresses: ipv4.map((ip) => ip.cidr),
+        gateway4: ipv4.find((ip) => ip.gateway)?.gateway ?? '',
+      };
+    }),
+    nameservers: global.nameservers,
   };
 }
 

@@ -12,8 +12,7 @@ import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
-import type { BootstrapSecretData } from './prerequisites.js';
-import { vAppBootstrapOf, vAppEdits } from './vapp-config.js';
+import { vAppBootstrapOf } from './vapp-config.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it. */
@@ -52,16 +51,15 @@ export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskByt
 
 /**
  * The reconfiguration a powered-off VM needs, if any: its class's size, `spec.guestID`, the boot
- * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking, the boot
- * options and the vApp properties. Throws, in vm-operator's words, what cannot be done (a boot
- * disk to shrink, a boot device the VM lacks, an image that is no ISO, a vApp value its type refuses).
+ * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking and the boot
+ * options. Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot
+ * device the VM lacks, an image that is no ISO).
  */
 export function reconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   size: ClassSize,
   sources: CdromSources,
-  secrets: BootstrapSecretData,
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
@@ -73,32 +71,26 @@ export function reconfiguration(
   const devices = cdromChanges(vm, record, sources);
   if (disk) devices.unshift({ operation: 'edit', device: disk });
   if (devices.length > 0) spec.deviceChange = devices;
-  addRunningChanges(spec, vm, record, secrets);
+  addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 /**
  * The reconfiguration a powered-on VM needs, if any: its CD-ROMs' connection, Changed Block
- * Tracking, the boot options and the vApp properties.
+ * Tracking and the boot options.
  */
 export function runningReconfiguration(
   vm: VirtualMachine,
   record: VmRecord,
   sources: CdromSources,
-  secrets: BootstrapSecretData,
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
-  if (
-    vm.spec?.advanced?.changeBlockTracking === undefined &&
-    !vm.spec?.bootOptions &&
-    !cdroms &&
-    !vm.spec?.bootstrap?.vAppConfig
-  )
+  if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && !cdroms)
     return undefined;
   const spec: MutableSpec = {};
   const edits = cdroms ? cdromConnectionChanges(vm, record, sources) : [];
   if (edits.length > 0) spec.deviceChange = edits;
-  addRunningChanges(spec, vm, record, secrets);
+  addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -109,21 +101,13 @@ export function suspendedReconfiguration(vm: VirtualMachine, record: VmRecord): 
   return boot ? { bootOptions: boot } : undefined;
 }
 
-function addRunningChanges(
-  spec: MutableSpec,
-  vm: VirtualMachine,
-  record: VmRecord,
-  secrets: BootstrapSecretData,
-): void {
+function addRunningChanges(spec: MutableSpec, vm: VirtualMachine, record: VmRecord): void {
   // vm-operator's UpdateConfigSpecChangeBlockTracking: the spec's, when set and different.
   const tracking = vm.spec?.advanced?.changeBlockTracking;
   if (tracking !== undefined && tracking !== record.config.changeTrackingEnabled)
     spec.changeTrackingEnabled = tracking;
   const boot = bootOptionsChange(vm, record.config.bootOptions, record.config.devices);
   if (boot) spec.bootOptions = boot;
-  // vm-operator's bootstrap, on a VM powered on or off: the vApp properties that differ.
-  const vApp = vAppEdits(vm, record, secrets.vApp);
-  if (vApp) spec.vAppConfig = vApp;
 }
 
 /** The property vSphere's InvalidArgument names when it refuses a spec's guest ID. */

@@ -98,6 +98,26 @@ describe('Sysprep', () => {
     ).toThrow('no Sysprep XML data with key "xml"');
   });
 
+  it("renders a raw unattend XML as vm-operator's templates, over the VM's network", () => {
+    const staticNic: NicAddressing = {
+      spec: { name: 'eth0' },
+      macAddress: '00:50:56:00:00:07',
+      status: { ipConfigs: [{ ip: '192.168.1.20', prefix: 24, gateway: '192.168.1.1', ipFamily: 'IPv4' }] },
+    };
+    const xml =
+      '<ip>{{ V1alpha2_FormatIP V1alpha2_FirstIP "" }}</ip><mac>{{ V1alpha2_FirstNicMacAddr }}</mac>';
+    const spec = sysprepCustomization(
+      vm({ bootstrap: { sysprep: { rawSysprep: { name: 's', key: 'unattend' } } } }),
+      [staticNic],
+      noDns,
+      { rawSysprep: { unattend: Buffer.from(xml) } },
+    );
+    expect(spec.identity).toEqual({
+      _type: 'CustomizationSysprepText',
+      value: '<ip>192.168.1.20</ip><mac>00-50-56-00-00-07</mac>',
+    });
+  });
+
   it('is the guest customization of a Sysprep VM, and left out when turned off for the next power-on', () => {
     expect(customizingProviderOf(vm({ bootstrap: { sysprep: { sysprep: { userData } } } }))).toBe('sysprep');
     expect(

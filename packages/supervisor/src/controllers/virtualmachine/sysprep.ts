@@ -7,7 +7,8 @@ import type { CustomizationSpec } from '@vsim/vsphere';
 import { hostNameOf } from '../../api/host-name.js';
 import type { Sysprep, VirtualMachine } from '../../api/types.js';
 import { BootstrapDataError, tryDecodeBase64Gzip } from './bootstrap-data.js';
-import { customizationNetwork } from './guest-network.js';
+import { renderTemplate } from './bootstrap-template.js';
+import { customizationNetwork, templateNetwork } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
 
@@ -99,7 +100,9 @@ export function sysprepCustomization(
     } catch (error) {
       throw new BootstrapDataError(`decoding Sysprep unattend XML failed: ${(error as Error).message}`);
     }
-    identity = { _type: 'CustomizationSysprepText', value: xml.toString('utf8') };
+    // vm-operator renders the XML as a template over the VM's network (see bootstrap-template).
+    const value = renderTemplate(xml.toString('utf8'), () => templateNetwork(vm, nics, dns), vm);
+    identity = { _type: 'CustomizationSysprepText', value };
   } else if (spec.sysprep) identity = sysprepIdentity(vm, spec.sysprep, secrets.sysprep ?? {});
   else throw new BootstrapDataError('no Sysprep data');
   return { identity, ...customizationNetwork(vm, nics, dns) };

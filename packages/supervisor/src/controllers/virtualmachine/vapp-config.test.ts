@@ -1,8 +1,9 @@
 import type { VAppProperty, VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import type { VirtualMachineBootstrapSpec } from '../../api/types.js';
+import type { VirtualMachine, VirtualMachineBootstrapSpec } from '../../api/types.js';
 import { hubVm } from '../../testing/virtual-machine.js';
-import { vAppBootstrapOf, vAppEdits } from './vapp-config.js';
+import { renderTemplate } from './bootstrap-template.js';
+import { type VAppSecrets, vAppBootstrapOf, vAppEdits } from './vapp-config.js';
 
 /** A deployed VM with these vApp properties (user-configurable unless said), as vSphere reports them. */
 const recordWith = (properties: Partial<VAppProperty>[]): VmRecord =>
@@ -22,6 +23,18 @@ const recordWith = (properties: Partial<VAppProperty>[]): VmRecord =>
   }) as unknown as VmRecord;
 
 const vm = (bootstrap: VirtualMachineBootstrapSpec) => hubVm({ bootstrap });
+/** The edits, the values rendered as templates over a VM with one interface. */
+const editsFor = (spec: VirtualMachine, record: VmRecord, secrets: VAppSecrets | undefined) =>
+  vAppEdits(spec, record, secrets, (text) =>
+    renderTemplate(
+      text,
+      () => ({
+        devices: [{ macAddress: '00-50-56-00-00-01', ipAddresses: ['10.0.0.5/24'], gateway4: '10.0.0.1' }],
+        nameservers: [],
+      }),
+      spec,
+    ),
+  );
 const values = (pairs: Record<string, string>) => ({
   vAppConfig: { properties: Object.entries(pairs).map(([key, value]) => ({ key, value: { value } })) },
 });
@@ -55,20 +68,33 @@ describe('the vApp bootstrap', () => {
         ],
       },
     });
-    expect(vAppEdits(spec, record, { from: new Map([['creds', { pw: 's3cret' }]]) })).toEqual({
+    expect(editsFor(spec, record, { from: new Map([['creds', { pw: 's3cret' }]]) })).toEqual({
       property: [
         { operation: 'edit', info: { key: 0, value: 'web-1' } },
         { operation: 'edit', info: { key: 3, value: 's3cret' } },
       ],
     });
     // With nothing that differs, nothing to reconfigure.
-    expect(vAppEdits(vm(values({ same: 'kept' })), record, {})).toBeUndefined();
+    expect(editsFor(vm(values({ same: 'kept' })), record, {})).toBeUndefined();
+  });
+
+  it('renders each value as a template over the VM’s network', () => {
+    const record = recordWith([{ id: 'ip' }, { id: 'gateway' }]);
+    const spec = vm(
+      values({ ip: '{{ V1alpha2_FirstIP }}', gateway: '{{ (index .V1alpha2.Net.Devices 0).Gateway4 }}' }),
+    );
+    expect(editsFor(spec, record, {})).toEqual({
+      property: [
+        { operation: 'edit', info: { key: 0, value: '10.0.0.5/24' } },
+        { operation: 'edit', info: { key: 1, value: '10.0.0.1' } },
+      ],
+    });
   });
 
   it("takes every key of the rawProperties Secret, and unescapes braces as vm-operator's templates do", () => {
     const record = recordWith([{ id: 'a' }, { id: 'b' }]);
     expect(
-      vAppEdits(vm({ vAppConfig: { rawProperties: 'raw' } }), record, { raw: { a: '\\{x\\}', c: '3' } }),
+      editsFor(vm({ vAppConfig: { rawProperties: 'raw' } }), record, { raw: { a: '\\{x\\}', c: '3' } }),
     ).toEqual({
       property: [{ operation: 'edit', info: { key: 0, value: '{x}' } }],
     });
@@ -76,13 +102,13 @@ describe('the vApp bootstrap', () => {
 
   it('checks each value against its OVF type, in vm-operator’s words', () => {
     const edit = (type: string, value: string) => {
-      const spec = vAppEdits(vm(values({ p0: value })), recordWith([{ type }]), {});
+      const spec = editsFor(vm(values({ p0: value })), recordWith([{ type }]), {});
       return spec?.property?.[0]?.info?.value;
     };
     expect(edit('boolean', 'true')).toBe('True');
     // A value as vSphere already has it, once written for its type, asks for nothing.
     expect(
-      vAppEdits(vm(values({ p0: 'true' })), recordWith([{ type: 'boolean', value: 'True' }]), {}),
+      editsFor(vm(values({ p0: 'true' })), recordWith([{ type: 'boolean', value: 'True' }]), {}),
     ).toBeUndefined();
     expect(edit('boolean', 'yes')).toBe('False');
     expect(edit('int', '-2147483648')).toBe('-2147483648');
@@ -119,7 +145,7 @@ describe('the vApp bootstrap', () => {
     const spec = vm({
       vAppConfig: { properties: [{ key: 'p0', value: { from: { name: 'gone', key: 'k' } } }] },
     });
-    expect(vAppEdits(spec, recordWith([{ value: 'kept' }]), undefined)).toBeUndefined();
+    expect(editsFor(spec, recordWith([{ value: 'kept' }]), undefined)).toBeUndefined();
   });
 
   it('beside LinuxPrep or Sysprep, hands the properties over only as the VM powers on from off, unless its latch says no', () => {
@@ -132,22 +158,22 @@ describe('the vApp bootstrap', () => {
         linuxPrep: customizeAtNextPowerOn === undefined ? {} : { customizeAtNextPowerOn },
         vAppConfig: { properties },
       });
-    expect(vAppEdits(linuxPrep(), off, {})).toEqual(edits);
-    expect(vAppEdits(linuxPrep(), on, {})).toBeUndefined();
-    expect(vAppEdits(linuxPrep(false), off, {})).toBeUndefined();
-    expect(vAppEdits(vm({ sysprep: {}, vAppConfig: { properties } }), on, {})).toBeUndefined();
+    expect(editsFor(linuxPrep(), off, {})).toEqual(edits);
+    expect(editsFor(linuxPrep(), on, {})).toBeUndefined();
+    expect(editsFor(linuxPrep(false), off, {})).toBeUndefined();
+    expect(editsFor(vm({ sysprep: {}, vAppConfig: { properties } }), on, {})).toBeUndefined();
     const staysOff = hubVm({
       powerState: 'PoweredOff',
       bootstrap: { linuxPrep: {}, vAppConfig: { properties } },
     });
-    expect(vAppEdits(staysOff, off, {})).toBeUndefined();
+    expect(editsFor(staysOff, off, {})).toBeUndefined();
     // Alone, on every update, powered on or off.
-    expect(vAppEdits(vm({ vAppConfig: { properties } }), on, {})).toEqual(edits);
+    expect(editsFor(vm({ vAppConfig: { properties } }), on, {})).toEqual(edits);
   });
 
   it('fails a VM its image gave no vApp configuration', () => {
     const bare = { config: { vAppConfig: undefined } } as unknown as VmRecord;
-    expect(() => vAppEdits(vm(values({ a: 'b' })), bare, {})).toThrow(
+    expect(() => editsFor(vm(values({ a: 'b' })), bare, {})).toThrow(
       'failed to create bootstrap data: vAppConfig is not yet available',
     );
   });

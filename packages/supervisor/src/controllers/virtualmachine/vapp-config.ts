@@ -25,19 +25,20 @@ export function vAppBootstrapOf(vm: VirtualMachine): VirtualMachineBootstrapVApp
 
 /**
  * The values asked for, by property id: the spec's properties when it lists some, else the
- * `rawProperties` Secret's keys. vm-operator renders them as Go templates; here only its
- * unescaping of `\{` and `\}` is done, actions (`{{ ... }}`) are left as written.
+ * `rawProperties` Secret's keys; each rendered as vm-operator renders them (see bootstrap-template).
  */
-function valuesOf(spec: VirtualMachineBootstrapVAppConfigSpec, secrets: VAppSecrets): Map<string, string> {
+function valuesOf(
+  spec: VirtualMachineBootstrapVAppConfigSpec,
+  secrets: VAppSecrets,
+  render: (text: string) => string,
+): Map<string, string> {
   const values = new Map<string, string>();
   if (spec.properties?.length) {
     for (const { key, value } of spec.properties)
       if (value?.value !== undefined) values.set(key, value.value);
       else if (value?.from) values.set(key, secrets.from?.get(value.from.name)?.[value.from.key] ?? '');
   } else for (const [key, value] of Object.entries(secrets.raw ?? {})) values.set(key, value);
-  for (const [key, value] of values)
-    if (value.includes('\\{') || value.includes('\\}'))
-      values.set(key, value.replaceAll('\\{', '{').replaceAll('\\}', '}'));
+  for (const [key, value] of values) values.set(key, render(value));
   return values;
 }
 
@@ -64,11 +65,12 @@ export function vAppEdits(
   vm: VirtualMachine,
   record: VmRecord,
   secrets: VAppSecrets | undefined,
+  render: (text: string) => string,
 ): VmConfigSpec['vAppConfig'] | undefined {
   const spec = vAppBootstrapOf(vm);
   if (!spec || !secrets || !handsOver(vm, record)) return undefined;
   try {
-    return editsOf(spec, record, secrets);
+    return editsOf(spec, record, secrets, render);
   } catch (error) {
     // As vm-operator's DoBootstrap reports any of its errors.
     throw new Error(`failed to create bootstrap data: ${(error as Error).message}`);
@@ -79,10 +81,11 @@ function editsOf(
   spec: VirtualMachineBootstrapVAppConfigSpec,
   record: VmRecord,
   secrets: VAppSecrets,
+  render: (text: string) => string,
 ): VmConfigSpec['vAppConfig'] | undefined {
   const properties = record.config.vAppConfig?.properties;
   if (!properties) throw new Error('vAppConfig is not yet available');
-  const values = valuesOf(spec, secrets);
+  const values = valuesOf(spec, secrets, render);
   const edits: { operation: 'edit'; info: { key: number; value: string } }[] = [];
   for (const p of properties) {
     if (!p.userConfigurable) continue;

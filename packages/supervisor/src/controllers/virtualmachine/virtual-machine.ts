@@ -90,6 +90,7 @@ import {
   MEMBER_CONDITION,
 } from '../vm-group/membership.js';
 import { BootstrapDataError } from './bootstrap-data.js';
+import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
 import {
@@ -111,7 +112,7 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
-import { networkConfigStatus } from './guest-network.js';
+import { networkConfigStatus, templateNetwork } from './guest-network.js';
 import {
   type ClassSize,
   createHardwareVersion,
@@ -158,6 +159,7 @@ import {
   writeSnapshotChildren,
 } from './snapshots.js';
 import { addObservedVerdicts, statusFromVsphere } from './status.js';
+import { vAppEdits } from './vapp-config.js';
 import { hasClaims, pendingVolumes } from './volumes.js';
 
 export const VIRTUAL_MACHINE_CONTROLLER = 'virtualmachine-controller';
@@ -770,6 +772,23 @@ export function startVirtualMachineController(
    * group pushed with a time to apply it waits for that time (how long: the number returned);
    * once it has come, the time is dropped and the power state applied.
    */
+  /**
+   * A reconfiguration with the vApp properties the bootstrap hands over, on a VM powered on or
+   * off (see vAppEdits), their templates rendered over the VM's network.
+   */
+  const withVAppEdits = (
+    spec: VmConfigSpec | undefined,
+    vm: VirtualMachine,
+    record: VmRecord,
+    read: DependencyReader,
+    secrets: BootstrapSecretData,
+  ): VmConfigSpec | undefined => {
+    if (!secrets.vApp) return spec;
+    const network = () => templateNetwork(vm, readAddressing(kube, vm) ?? [], () => globalDnsOf(read));
+    const vApp = vAppEdits(vm, record, secrets.vApp, (text) => renderTemplate(text, network, vm));
+    return vApp ? { ...spec, vAppConfig: vApp } : spec;
+  };
+
   const drive = (
     key: string,
     vm: VirtualMachine,
@@ -792,7 +811,9 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const spec = configurationError(() => reconfiguration(vm, record, size, cdroms, secrets));
+      const spec = configurationError(() =>
+        withVAppEdits(reconfiguration(vm, record, size, cdroms), vm, record, read, secrets),
+      );
       if (spec) {
         track(key, reconfigure(key, record, spec).then(resized));
         return 'resize';
@@ -804,7 +825,7 @@ export function startVirtualMachineController(
       try {
         spec = configurationError(() =>
           state === 'poweredOn'
-            ? runningReconfiguration(vm, record, cdroms, secrets)
+            ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
             : suspendedReconfiguration(vm, record),
         );
       } catch (error) {
