@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hubVm } from '../../testing/virtual-machine.js';
 import { renderTemplate, type TemplateNetwork } from './bootstrap-template.js';
@@ -47,6 +48,30 @@ describe("vm-operator's bootstrap templates", () => {
     expect(render('a {{- " b " -}} c')).toBe('a b c');
     expect(render('{{/* a comment */}}x')).toBe('x');
     expect(render('{{ "tab\\tand\\x41" }}')).toBe('tab\tandA');
+  });
+
+  it('never fails on any text: it renders, or gives the text back', () => {
+    const pieces = fc.constantFrom(
+      '{{',
+      '}}',
+      '-',
+      ' ',
+      '"',
+      '`',
+      '(',
+      ')',
+      '|',
+      '.V1alpha2.Net',
+      'V1alpha2_FirstIP',
+      'index',
+      '1',
+      '\\',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(pieces, fc.string()), { maxLength: 12 }), (parts) => {
+        expect(typeof render(parts.join(''))).toBe('string');
+      }),
+    );
   });
 
   it('gives a text back as written when it does not parse or run, as vm-operator does', () => {
