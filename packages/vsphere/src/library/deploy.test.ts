@@ -266,6 +266,41 @@ describe('deploying an OVF item', () => {
     expect(vm.config.extraConfig).toEqual([]);
   });
 
+  it("captures the VM's vApp properties with their defaults, and deploys them", async () => {
+    const { vsphere, at, lib, target, run, capture } = setup();
+    const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    const property = { operation: 'add' as const, info: { key: 0, id: 'admin-password', type: 'password' } };
+    await run(
+      vsphere.vm.reconfigure(source.id, {
+        vAppConfig: {
+          property: [
+            {
+              ...property,
+              info: { ...property.info, defaultValue: '', userConfigurable: true, label: 'Password' },
+            },
+            { operation: 'add', info: { key: 1, id: 'build', type: 'string', defaultValue: '42' } },
+          ],
+        },
+      }),
+    );
+    await run(
+      vsphere.vm.reconfigure(source.id, {
+        vAppConfig: { property: [{ operation: 'edit', info: { key: 0, value: 's3cret' } }] },
+      }),
+    );
+    const item = await capture(source.id, { libraryId: lib, name: 'appliance' });
+    expect(vsphere.library.getItem(item).ovf?.properties).toEqual([
+      { key: 'admin-password', type: 'password', value: '', userConfigurable: true, label: 'Password' },
+      { key: 'build', type: 'string', value: '42' },
+    ]);
+    const ref = await run(vsphere.library.deploy(item, target));
+    const deployed = (vsphere.store.get(ref.value) as VmRecord).config.vAppConfig?.properties;
+    expect(deployed?.map((p) => [p.id, p.defaultValue, p.value])).toEqual([
+      ['admin-password', '', ''],
+      ['build', '42', ''],
+    ]);
+  });
+
   it("captures the VM's extraConfig with the EXTRA_CONFIG flag, and deploys it", async () => {
     const { vsphere, at, lib, target, run, capture } = setup();
     const source = at<VmRecord>('/DC0/vm/DC0_H0_VM0');

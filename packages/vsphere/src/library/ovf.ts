@@ -380,5 +380,19 @@ export const descriptorOfVm = (
     hardwareVersion: c.version,
     ...(c.annotation ? { annotation: c.annotation } : {}),
     ...(withExtraConfig && c.extraConfig.length > 0 ? { extraConfig: c.extraConfig } : {}),
+    ...(c.vAppConfig?.properties.length ? { properties: c.vAppConfig.properties.map(ovfPropertyOf) } : {}),
   };
 };
+
+/**
+ * A VM's vApp property as its captured OVF declares it: its id, type, label, description and
+ * whether users set it, with its default (not the value the VM was given, which may be a password).
+ */
+const ovfPropertyOf = (p: VAppProperty): OvfProperty => ({
+  key: p.id,
+  type: p.type,
+  ...(p.defaultValue === undefined ? {} : { value: p.defaultValue }),
+  ...(p.userConfigurable === undefined ? {} : { userConfigurable: p.userConfigurable }),
+  ...(p.label === undefined ? {} : { label: p.label }),
+  ...(p.description === undefined ? {} : { description: p.description }),
+});
