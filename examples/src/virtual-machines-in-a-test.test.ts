@@ -2,12 +2,13 @@
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
- * image, snapshot and revert one, and spread VMs over the zones of a three-zone Supervisor.
+ * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, and set
+ * an appliance's vApp properties.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from 'vsim';
+import { createSimulator, SAMPLE_OVF_IMAGES, type Simulator } from 'vsim';
 
 let sim: Simulator;
 afterEach(() => sim.close());
@@ -351,4 +352,56 @@ it('runs VMs across the zones of a three-zone Supervisor, as CAPV spreads a clus
   };
   expect(await Promise.all(['cp-0', 'cp-1', 'cp-2'].map(clusterOf))).toEqual(zones);
   expect(new Set(await Promise.all(['md-0', 'md-1', 'md-2'].map(clusterOf))).size).toBe(3);
+});
+
+it("sets an appliance's vApp properties from its VirtualMachine, templates rendered over its network", async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  // An appliance image: an OVF whose ProductSection has properties users may set.
+  const [library] = sim.vsphere.library.find({ name: 'vsim' });
+  const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
+  const properties = [
+    { key: 'ip0', type: 'string', userConfigurable: true },
+    { key: 'dns', type: 'string', userConfigurable: true },
+    { key: 'debug', type: 'boolean', value: 'False', userConfigurable: true },
+  ];
+  sim.vsphere.library.createItem(library as string, {
+    ...ubuntu,
+    name: 'appliance',
+    ovf: { ...ubuntu.ovf, properties },
+  });
+  await sim.settle();
+
+  const vm = virtualMachine('appliance-1');
+  await sim.kube.create({
+    ...vm,
+    spec: {
+      ...vm.spec,
+      imageName: 'appliance',
+      network: { nameservers: ['10.0.0.53'] },
+      // LinuxPrep customizes the guest (and hands it the name servers); vAppConfig goes beside it.
+      bootstrap: {
+        linuxPrep: { hardwareClockIsUTC: true },
+        vAppConfig: {
+          properties: [
+            { key: 'ip0', value: { value: '{{ V1alpha2_FormatIP V1alpha2_FirstIP "" }}' } },
+            { key: 'dns', value: { value: '{{ V1alpha2_FormatNameservers -1 "," }}' } },
+            { key: 'debug', value: { value: 'true' } },
+          ],
+        },
+      },
+    },
+  });
+  await sim.settle();
+
+  // The vSphere VM's vApp properties, as a vSphere client reads them.
+  const status = (await sim.kube.get(vmRef('appliance-1'))).status as Status;
+  const vApp = sim.vsphere.read<{ property: { id: string; value: string }[] }>(
+    status.uniqueID as string,
+    'config.vAppConfig',
+  );
+  expect(Object.fromEntries(vApp.property.map((p) => [p.id, p.value]))).toEqual({
+    ip0: status.network?.primaryIP4,
+    dns: '10.0.0.53',
+    debug: 'True',
+  });
 });
