@@ -8,7 +8,7 @@
  * not parse or run (a control action, an error of a function) stays as written, as vm-operator
  * leaves it; either way `\{` and `\}` become braces.
  */
-import { isIP } from 'node:net';
+import { ipFamily, ipv4Mask, ipv4PrefixLength, isCidr, isIp } from '../../api/ip.js';
 import type { VirtualMachine } from '../../api/types.js';
 
 /** The network a template reads (vm-operator's NetworkStatus of the bootstrap's interfaces). */
@@ -247,28 +247,11 @@ const int = (value: Value): number =>
 const str = (value: Value): string =>
   typeof value === 'string' ? value : fail(`expected a string, not ${String(value)}`);
 
-/** An IPv4 mask of a prefix length, dotted. */
-const maskOf = (bits: number): string => {
-  const n = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 0xff).join('.');
-};
-
 /** Go's net.ParseCIDR: the address and prefix length, or an error. */
-function parseCIDR(s: string): { ip: string; bits: number; v4: boolean } {
-  const [ip = '', bits = '', more] = s.split('/');
-  const family = isIP(ip);
-  const n = Number(bits);
-  if (more !== undefined || family === 0 || !/^\d+$/.test(bits) || n > (family === 4 ? 32 : 128))
-    return fail(`invalid CIDR address: ${s}`);
-  return { ip, bits: n, v4: family === 4 };
-}
-
-/** An IPv4 mask's prefix length, when it is one. */
-function maskBits(mask: string): number | undefined {
-  if (isIP(mask) !== 4) return undefined;
-  const n = mask.split('.').reduce((acc, part) => acc * 256 + Number(part), 0);
-  const bits = 32 - Math.log2(2 ** 32 - n);
-  return Number.isInteger(bits) && maskOf(bits) === mask ? bits : undefined;
+function parseCIDR(s: string): { ip: string; bits: number } {
+  if (!isCidr(s)) return fail(`invalid CIDR address: ${s}`);
+  const slash = s.indexOf('/');
+  return { ip: s.slice(0, slash), bits: Number(s.slice(slash + 1)) };
 }
 
 /** vm-operator's template functions, the same under every version's name. */
@@ -292,11 +275,11 @@ function functions(network: TemplateNetwork): Funcs {
     },
     SubnetMask: (cidr) => {
       const parsed = parseCIDR(str(cidr));
-      return parsed.v4 ? maskOf(parsed.bits) : fail('not an IPv4 network');
+      return ipFamily(parsed.ip) === 4 ? ipv4Mask(parsed.bits) : fail('not an IPv4 network');
     },
     IP: (ip) => {
-      const family = isIP(str(ip));
-      if (family === 0) fail('input IP address not valid');
+      const family = ipFamily(str(ip));
+      if (family === undefined) fail('input IP address not valid');
       // Go's DefaultMask: the class of an IPv4 address, none (0 bits) for others.
       const first = family === 4 ? Number(str(ip).split('.')[0]) : 255;
       return `${ip}/${first < 128 ? 8 : first < 192 ? 16 : first < 224 ? 24 : 0}`;
@@ -304,16 +287,19 @@ function functions(network: TemplateNetwork): Funcs {
     FormatIP: (s, m) => {
       const text = str(s);
       const ip = text.includes('/') ? parseCIDR(text).ip : text;
-      if (isIP(ip) === 0) fail('input IP address not valid');
+      if (!isIp(ip)) fail('input IP address not valid');
       const mask = str(m);
       if (mask === '') return ip;
       if (mask.startsWith('/')) {
         parseCIDR(ip + mask);
         return ip + mask;
       }
-      if (isIP(mask) === 0) fail('mask is an invalid IP');
-      const bits = maskBits(mask);
-      return bits === undefined || isIP(ip) !== 4 ? fail(`invalid ip net: ${ip}`) : `${ip}/${bits}`;
+      if (!isIp(mask)) fail('mask is an invalid IP');
+      // Only a mask as written canonically makes an IP/CIDR, and only for an IPv4 address.
+      const bits = ipv4PrefixLength(mask);
+      return bits === undefined || ipv4Mask(bits) !== mask || ipFamily(ip) !== 4
+        ? fail(`invalid ip net: ${ip}`)
+        : `${ip}/${bits}`;
     },
   };
   const out = new Map<string, (...args: Value[]) => Value>();

@@ -5,8 +5,8 @@
  * properties the image's OVF gave the VM, each checked against its OVF type as vm-operator's
  * GetMergedvAppConfigSpec checks it, in its words.
  */
-import { isIP } from 'node:net';
 import type { VAppProperty, VmConfigSpec, VmRecord } from '@vsim/vsphere';
+import { isCidr, isIp } from '../../api/ip.js';
 import type { VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from '../../api/types.js';
 
 /** What a vApp bootstrap read from Secrets, decoded: `rawProperties`' keys, or each `from` Secret's. */
@@ -122,15 +122,6 @@ function parseReal(text: string): number | undefined {
   return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
 }
 
-/** Go's net.ParseIP, or net.ParseCIDR for an address with a prefix length. */
-function isIPOrCIDR(text: string): boolean {
-  const slash = text.indexOf('/');
-  if (slash < 0) return isIP(text) !== 0;
-  const family = isIP(text.slice(0, slash));
-  const bits = text.slice(slash + 1);
-  return family !== 0 && /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
-}
-
 /** Go's strconv.ParseBool's true spellings; anything else is false to vm-operator. */
 const TRUE_SPELLINGS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
@@ -159,7 +150,8 @@ function checkedValue(p: VAppProperty, value: string): string {
       if (parseReal(value) === undefined) throw parseError();
       return value;
     case 'ip':
-      if (!isIPOrCIDR(value)) throw parseError();
+      // Go's net.ParseIP, or net.ParseCIDR for an address with a prefix length.
+      if (!isIp(value) && !isCidr(value)) throw parseError();
       return value;
     case 'expression':
       throw new Error(`failed to parse unsupported ${prop}, value=${value}, reason=unsupported type`);
