@@ -6,6 +6,7 @@
  * runs, only the connection does.
  */
 import type { Device, VirtualDeviceConfigSpec, VmRecord } from '@vsim/vsphere';
+import { CDROM_CONTROLLER_LIMITS } from '../../api/cdrom-placement.js';
 import type {
   VirtualMachine,
   VirtualMachineCdromSpec,
@@ -156,8 +157,6 @@ export function cdromChanges(
   return changes.concat(edits);
 }
 
-const IDE_UNITS = 2;
-const SATA_UNITS = 30;
 /** The key of a controller a reconfiguration adds (the next ones count down), until vSphere gives it its own. */
 const NEW_CONTROLLER_KEY = -300;
 
@@ -175,7 +174,9 @@ function controllers(devices: readonly Device[], changes: VirtualDeviceConfigSpe
   const free = (type: string, units: number) =>
     candidates.find((c) => c._type === type && (used.get(c.key) ?? 0) < units);
   return () => {
-    let controller = free('VirtualIDEController', IDE_UNITS) ?? free('VirtualAHCIController', SATA_UNITS);
+    let controller =
+      free('VirtualIDEController', CDROM_CONTROLLER_LIMITS.IDE.units) ??
+      free('VirtualAHCIController', CDROM_CONTROLLER_LIMITS.SATA.units);
     if (!controller) {
       controller = { _type: 'VirtualAHCIController', key: NEW_CONTROLLER_KEY };
       changes.push({ operation: 'add', device: controller });

@@ -766,13 +766,6 @@ export function startVirtualMachineController(
   };
 
   /**
-   * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
-   * As vm-operator's update, a powered-off VM is upgraded to `spec.minHardwareVersion`, then
-   * reconfigured to its class's size and `spec.guestID`, before it powers on. A power state its
-   * group pushed with a time to apply it waits for that time (how long: the number returned);
-   * once it has come, the time is dropped and the power state applied.
-   */
-  /**
    * A reconfiguration with the vApp properties the bootstrap hands over, on a VM powered on or
    * off (see vAppEdits), their templates rendered over the VM's network.
    */
@@ -789,6 +782,13 @@ export function startVirtualMachineController(
     return vApp ? { ...spec, vAppConfig: vApp } : spec;
   };
 
+  /**
+   * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
+   * As vm-operator's update, a powered-off VM is upgraded to `spec.minHardwareVersion`, then
+   * reconfigured to its class's size and `spec.guestID`, before it powers on. A power state its
+   * group pushed with a time to apply it waits for that time (how long: the number returned);
+   * once it has come, the time is dropped and the power state applied.
+   */
   const drive = (
     key: string,
     vm: VirtualMachine,
