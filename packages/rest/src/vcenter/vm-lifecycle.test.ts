@@ -1,6 +1,8 @@
 import type { VmRecord } from '@vsim/vsphere';
+import { KNOWN_GUEST_IDS } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { loggedIn } from '../test-helpers.js';
+import { guestOsOf } from './vm-info.js';
 import { guestIdOf } from './vm-lifecycle.js';
 
 const placement = { folder: 'group-v3', cluster: 'domain-c14', datastore: 'datastore-19' };
@@ -261,5 +263,14 @@ describe('guestIdOf', () => {
       'windows9_64Guest',
       'debian12_64Guest',
     ]);
+    expect(['WIN_NT', 'WINDOWS_2019SRV_64'].map(guestIdOf)).toEqual(['winNTGuest', 'windows2019srv_64Guest']);
+  });
+
+  it('creates from the GuestOS a VM’s Info shows the guest id it shows it for', () => {
+    for (const id of KNOWN_GUEST_IDS) {
+      const created = guestIdOf(guestOsOf(id));
+      expect(KNOWN_GUEST_IDS.has(created)).toBe(true);
+      expect(guestOsOf(created)).toBe(guestOsOf(id));
+    }
   });
 });

@@ -9,14 +9,15 @@
  * one of `resource_pool`, `host`, `cluster` (a host or cluster alone places the VM in its root
  * pool). Unknown ids are not_found, a taken name already_exists (the model's DuplicateName).
  */
-import type {
-  BootableDevice,
-  ComputeResourceRecord,
-  Device,
-  HostRecord,
-  InventoryRecord,
-  VmConfigSpec,
-  VSphere,
+import {
+  type BootableDevice,
+  type ComputeResourceRecord,
+  type Device,
+  type HostRecord,
+  type InventoryRecord,
+  KNOWN_GUEST_IDS,
+  type VmConfigSpec,
+  type VSphere,
 } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
@@ -27,7 +28,7 @@ import { diskChanges } from './vm-disk.js';
 import { nicDevice } from './vm-ethernet.js';
 import { floppyChanges } from './vm-floppy.js';
 import { bootSpec, hardwareVersion } from './vm-hardware.js';
-import { BOOTABLE_TYPES, NIC_TYPES } from './vm-info.js';
+import { BOOTABLE_TYPES, guestOsOf, NIC_TYPES } from './vm-info.js';
 import { parallelPortChanges, serialPortChanges } from './vm-serial-parallel.js';
 import { field, isObject, specOf, targetVm } from './vm-target.js';
 
@@ -41,9 +42,22 @@ const NEW_VM_ADAPTERS: readonly Device[] = [
 /** The name a VM gets when the spec has none: vCenter generates one; vsim's is `Virtual machine (n)`. */
 const DEFAULT_NAME = 'Virtual machine';
 
-/** vAPI's GuestOS as vSphere's guestId: `RHEL_7_64` -> `rhel7_64Guest`, `OTHER_LINUX_64` -> `otherLinux64Guest`. */
+/** Each guest id the hosts know, by the GuestOS value a VM's Info shows for it (the first of a name). */
+let knownByGuestOs: Map<string, string> | undefined;
+
+/**
+ * vAPI's GuestOS as vSphere's guestId: the known id a VM's Info shows as that value (so a GET's
+ * value creates the same guest), else spelled out (`RHEL_7_64` -> `rhel7_64Guest`), which the
+ * model refuses when no host knows it.
+ */
 export const guestIdOf = (guestOs: string): string => {
-  if (guestOs === 'OTHER_64') return 'otherGuest64';
+  if (!knownByGuestOs) {
+    knownByGuestOs = new Map();
+    for (const id of KNOWN_GUEST_IDS)
+      if (!knownByGuestOs.has(guestOsOf(id))) knownByGuestOs.set(guestOsOf(id), id);
+  }
+  const known = knownByGuestOs.get(guestOs);
+  if (known) return known;
   const [first = '', ...rest] = guestOs.toLowerCase().split('_');
   let id = first;
   for (const part of rest) {

@@ -59,7 +59,7 @@ const VSPHERE_8_GUEST_IDS: readonly string[] = [
  * (generated from the API's bindings, which stop at 7.0), those vSphere 8.0 added, and the ones
  * the model names. A set: every create or reconfigure that names a guest id asks it.
  */
-const KNOWN_GUEST_IDS: ReadonlySet<string> = new Set([
+export const KNOWN_GUEST_IDS: ReadonlySet<string> = new Set([
   ...GUEST_OS_IDENTIFIERS,
   ...VSPHERE_8_GUEST_IDS,
   ...GUEST_IDS,
