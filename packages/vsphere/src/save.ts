@@ -56,7 +56,7 @@ export const saveState = (model: Model): SavedState => {
   const live = new Set(sessions.map((session) => session.key));
   // What a session that is not saved made for itself is not saved either (its removal may be due).
   const left = sessionObjects(model, (session) => !live.has(session));
-  const records = [...model.store.values()].filter((record) => !left.has(record.id)).map(withoutUnset);
+  const records = [...model.store.values()].filter((record) => !left.has(record.id));
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
@@ -74,24 +74,6 @@ export const saveState = (model: Model): SavedState => {
     sessions,
     ipam: model.ipam.state,
   };
-};
-
-/**
- * `value` without its fields that are undefined, as JSON keeps it (a VM's configuration holds
- * its unset vApp options as a field, for one shape); copied only where it has such fields.
- */
-const withoutUnset = <T>(value: T): T => {
-  if (typeof value !== 'object' || value === null) return value;
-  const list = Array.isArray(value);
-  let copy: Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(value)) {
-    const kept = withoutUnset(v);
-    if (kept === v && (v !== undefined || list)) continue;
-    copy ??= (list ? [...(value as unknown[])] : { ...value }) as Record<string, unknown>;
-    if (kept === undefined) delete copy[k];
-    else copy[k] = kept;
-  }
-  return (copy ?? value) as T;
 };
 
 /**

@@ -225,12 +225,8 @@ export interface VmConfig {
   readonly homeStoragePolicyId?: string;
   readonly devices: readonly Device[];
   readonly extraConfig: readonly OptionValue[];
-  /**
-   * The vApp options, undefined for a VM without them. Set as a field, undefined or not, on
-   * every configuration the model builds, so they have one shape (a saved state leaves an
-   * undefined one out, as JSON does).
-   */
-  readonly vAppConfig: VmVAppConfig | undefined;
+  /** The vApp options; none for a VM without them. */
+  readonly vAppConfig?: VmVAppConfig;
   readonly vmPathName: string;
   readonly annotation: string;
   readonly createDate: number;

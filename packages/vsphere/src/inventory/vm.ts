@@ -214,7 +214,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
   });
   const devices = withControllers([...STANDARD_DEVICES, ...disks, ...nics]);
   const now = model.clock.now();
-  const config: VmConfig = {
+  const config: { -readonly [K in keyof VmConfig]: VmConfig[K] } = {
     uuid: spec.uuid ?? model.random.uuid(),
     instanceUuid: spec.instanceUuid ?? model.random.uuid(),
     guestId: spec.guestId ?? VM_DEFAULTS.guestId,
@@ -233,12 +233,12 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     changeTrackingEnabled: spec.changeTrackingEnabled ?? false,
     devices,
     extraConfig: spec.extraConfig ?? NO_OPTIONS,
-    vAppConfig: spec.vAppConfig,
     vmPathName: datastorePath(ds.name, `${spec.name}/${spec.name}.vmx`),
     annotation: spec.annotation ?? '',
     createDate: now,
     changeVersion: now,
   };
+  if (spec.vAppConfig) config.vAppConfig = spec.vAppConfig;
   const on = spec.powerState === 'poweredOn' && !config.template;
   return {
     id,

@@ -19,6 +19,7 @@ import type {
   Device,
   FolderRecord,
   NetworkRecord,
+  VmConfig,
   VmGuest,
   VmRecord,
 } from '../inventory/records.js';
@@ -205,7 +206,7 @@ const createdVm = (
     ...(at.pool.kind === 'VirtualApp' ? { parentVApp: at.pool.id } : {}),
   });
   const firmware = spec.firmware === undefined ? base.config.firmware : checkFirmware(spec.firmware);
-  const config = {
+  const config: { -readonly [K in keyof VmConfig]: VmConfig[K] } = {
     ...base.config,
     ...(spec.uuid ? { uuid: spec.uuid } : {}),
     ...(spec.instanceUuid ? { instanceUuid: spec.instanceUuid } : {}),
@@ -215,9 +216,10 @@ const createdVm = (
     firmware,
     bootOptions: bootOptionsAfter(base.config.bootOptions, spec.bootOptions, firmware),
     changeTrackingEnabled: spec.changeTrackingEnabled === true,
-    vAppConfig: vAppConfigAfter(undefined, spec.vAppConfig),
     vmPathName: homePath(m, ds, parsed.path, name),
   };
+  const vApp = vAppConfigAfter(undefined, spec.vAppConfig);
+  if (vApp) config.vAppConfig = vApp;
   setHomePolicy({ tx }, config, spec.vmProfile);
   const vm: VmRecord = { ...base, config };
   const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);

@@ -239,10 +239,12 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     bootOptions: bootOptionsAfter(c.bootOptions, spec.bootOptions, firmware),
     changeTrackingEnabled: spec.changeTrackingEnabled ?? c.changeTrackingEnabled,
     extraConfig: mergeExtraConfig(c.extraConfig, spec.extraConfig),
-    vAppConfig: vAppConfigAfter(c.vAppConfig, spec.vAppConfig, spec.vAppConfigRemoved),
     devices: applyDeviceChanges(ctx, c.devices, spec.deviceChange ?? []),
     changeVersion: nextChangeVersion(ctx.model, c),
   });
+  const vApp = vAppConfigAfter(c.vAppConfig, spec.vAppConfig, spec.vAppConfigRemoved);
+  if (vApp) config.vAppConfig = vApp;
+  else delete config.vAppConfig;
   if (spec.guestId) Object.assign(config, knownGuest(spec.guestId));
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
   setHomePolicy(ctx, config, spec.vmProfile);

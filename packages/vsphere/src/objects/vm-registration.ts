@@ -142,7 +142,6 @@ const configOfVmx = (m: Model, ctx: DeviceContext, vmx: VmxFacts): VmConfig => {
     changeTrackingEnabled: false,
     devices: withControllers([...devices, ...disks]),
     extraConfig: [],
-    vAppConfig: undefined,
     vmPathName: ctx.vmPathName,
     annotation: vmx.annotation ?? '',
     createDate: now,
