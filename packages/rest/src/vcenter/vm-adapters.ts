@@ -4,7 +4,7 @@
  * unit}`, `ide` `{primary, master}`) or the first free unit, which the model picks. A SCSI, SATA
  * or NVMe adapter the VM lacks is added in the same reconfiguration; IDE adapters every VM has.
  */
-import type { Device, VirtualDeviceConfigSpec } from '@vsim/vsphere';
+import { type Device, SCSI_CONTROLLERS, type VirtualDeviceConfigSpec } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import { field } from './vm-target.js';
 
@@ -24,7 +24,7 @@ export const SCSI_TYPES: Readonly<Record<string, string>> = {
  */
 export const ADAPTERS: Readonly<Record<Bus, { is: (d: Device) => boolean; added?: string }>> = {
   IDE: { is: (d) => d._type === 'VirtualIDEController' },
-  SCSI: { is: (d) => Object.hasOwn(SCSI_TYPES, d._type), added: 'ParaVirtualSCSIController' },
+  SCSI: { is: (d) => SCSI_CONTROLLERS.has(d._type), added: 'ParaVirtualSCSIController' },
   SATA: { is: (d) => d._type === 'VirtualAHCIController', added: 'VirtualAHCIController' },
   NVME: { is: (d) => d._type === 'VirtualNVMEController', added: 'VirtualNVMEController' },
 };
