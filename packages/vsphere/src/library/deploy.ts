@@ -7,6 +7,7 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
+import { provisioningOf } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -288,8 +289,7 @@ export const deployOperations = (m: Model) => {
             memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
             ...configOverrides(spec.config, ovf, t.nics),
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
-            thinProvisioned: t.provisioning === 'thin',
-            eagerlyScrub: t.provisioning === 'eagerZeroedThick',
+            ...provisioningOf(t.provisioning),
             version: spec.config?.version ?? ovf.hardwareVersion,
             firmware: spec.config?.firmware ?? ovf.firmware,
             vAppConfig: vAppConfigOfOvf(ovf),

@@ -71,7 +71,7 @@ export const checkHardware = (numCPU: number, cores: number, memoryMB: number): 
 };
 
 /** A guest id the host knows; vCenter refuses any other with InvalidArgument on `configSpec.guestId`. */
-export const checkGuestId = (guestId: string): string => {
+const checkGuestId = (guestId: string): string => {
   if (!isKnownGuestId(guestId)) throw faults.invalidArgument('configSpec.guestId');
   return guestId;
 };

@@ -61,10 +61,11 @@ export interface Placement {
 
 /**
  * The pool and host a VM runs on. The host must belong to the pool's compute resource;
- * without one, `prefer` stays if it does, else the usable host (`usableHosts`: it can take a
- * VM now and mounts `datastore`) with the fewest VMs (ties by order) is chosen, so placement
- * is reproducible. None usable is NoActiveHostInCluster, as vCenter answers: a VM
- * never lands on a host that is down, in maintenance or without its datastore.
+ * without one, `prefer` (a clone's source host, a relocated VM's own) stays if it does, else
+ * the usable host (`usableHosts`: it can take a VM now and mounts `datastore`) with the fewest
+ * VMs (ties by order) is chosen, so placement is reproducible. None usable is
+ * NoActiveHostInCluster, as vCenter answers: a host chosen is never down, in maintenance or
+ * without the datastore (a kept one is not checked).
  */
 export const placement = (
   m: Model,

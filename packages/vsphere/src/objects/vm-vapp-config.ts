@@ -3,6 +3,7 @@
  * ProductSection gives a VM deployed from it, and their edits by a configuration spec's
  * `vAppConfig` (VmConfigSpec), as CreateVM_Task, ReconfigVM_Task and CloneVM_Task apply it.
  */
+import type { OptionKeys } from '../core/options.js';
 import { faults } from '../faults.js';
 import type { VAppProperty, VmVAppConfig } from '../inventory/records.js';
 
@@ -21,16 +22,18 @@ export interface VmVAppConfigSpec {
 /** vApp options without properties, shared. */
 const NO_PROPERTIES: VmVAppConfig = Object.freeze({ properties: Object.freeze([]) });
 
-const INFO_FIELDS = [
-  'id',
-  'type',
-  'category',
-  'label',
-  'description',
-  'userConfigurable',
-  'defaultValue',
-  'value',
-] as const;
+/** The VAppPropertyInfo fields the model keeps, the key aside: every one, as the type grows. */
+const INFO: OptionKeys<Omit<VAppProperty, 'key'>> = {
+  id: true,
+  type: true,
+  category: true,
+  label: true,
+  description: true,
+  userConfigurable: true,
+  defaultValue: true,
+  value: true,
+};
+const INFO_FIELDS = Object.keys(INFO) as (keyof typeof INFO)[];
 
 /** The VAppPropertyInfo fields a spec sets (a decoded one carries `_type` and fields the model keeps not). */
 const fieldsOf = (info: VAppPropertySpec['info']): Partial<VAppProperty> => {
