@@ -104,12 +104,13 @@ const SIMULATOR_OPTIONS: OptionKeys<SimulatorOptions> = {
   folder: true,
   supervisor: true,
 };
-const BODY_LIMIT_OPTIONS: OptionKeys<{ maxBodyBytes?: number }> = { maxBodyBytes: true };
+const SOAP_OPTIONS: OptionKeys<NonNullable<SimulatorOptions['soap']>> = { maxBodyBytes: true };
+const FOLDER_OPTIONS: OptionKeys<NonNullable<SimulatorOptions['folder']>> = { maxBodyBytes: true };
 
 export async function createSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   checkOptionKeys(options, SIMULATOR_OPTIONS, 'createSimulator');
-  if (options.soap) checkOptionKeys(options.soap, BODY_LIMIT_OPTIONS, 'soap');
-  if (options.folder) checkOptionKeys(options.folder, BODY_LIMIT_OPTIONS, 'folder');
+  if (options.soap) checkOptionKeys(options.soap, SOAP_OPTIONS, 'soap');
+  if (options.folder) checkOptionKeys(options.folder, FOLDER_OPTIONS, 'folder');
   const {
     clock: _,
     startTime: __,
