@@ -20,6 +20,19 @@ export type {
   TraversalSpec,
 } from './collector/spec.js';
 export type { ViewOperations } from './collector/views.js';
+export {
+  cidrFamily,
+  type IpSyntax,
+  ipFamily,
+  ipProblems,
+  ipv4Mask,
+  ipv4PrefixLength,
+  isCidr,
+  isIp,
+  isIpv4,
+  isIpv6,
+  parseIpv4,
+} from './core/addresses.js';
 export { mapped } from './core/arrays.js';
 export { type Clock, DEFAULT_EPOCH, RealClock, VirtualClock } from './core/clock.js';
 export type { Call, InterceptRule } from './core/intercept.js';

@@ -3,6 +3,7 @@
  * a list of field errors, messages in its words.
  */
 
+import { isIp } from '@vsim/vsphere';
 import { deepEqual } from '../store/meta.js';
 import { dns1123SubdomainProblems } from '../store/names.js';
 import { quantityValue } from '../store/quantity.js';
@@ -14,7 +15,6 @@ import {
 } from './cdrom-placement.js';
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
-import { isIp } from './ip.js';
 import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
 import { validateNetwork } from './vm-network-validation.js';
 import type { VirtualMachineServiceCapabilities } from './vm-service-validation.js';

@@ -9,9 +9,8 @@
  * CloudInit's when it takes them as defaults; an interface's device name, MTU, routes and search
  * domains CloudInit's, its nameservers CloudInit's or Sysprep's).
  */
-import { flat } from '@vsim/vsphere';
+import { cidrFamily, flat, ipFamily, isIp } from '@vsim/vsphere';
 import { dns1123SubdomainProblems } from '../store/names.js';
-import { cidrFamily, ipFamily, isIp } from './ip.js';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from './types.js';
 import { type FieldError, invalid, unsupported } from './validation.js';
 

@@ -6,6 +6,7 @@
  * controller); without it, asking for any is forbidden.
  */
 
+import { ipProblems, isCidr } from '@vsim/vsphere';
 import {
   dns1035LabelProblems,
   dns1123LabelProblems,
@@ -13,7 +14,6 @@ import {
   labelKeyProblems,
   labelValueProblems,
 } from '../store/names.js';
-import { ipProblems, isCidr } from './ip.js';
 import type { VirtualMachineService, VirtualMachineServicePort, VirtualMachineServiceSpec } from './types.js';
 import {
   duplicate,

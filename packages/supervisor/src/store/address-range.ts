@@ -7,7 +7,7 @@
  * network and broadcast addresses are never handed out.
  */
 
-import { parseIpv4 } from '../api/ip.js';
+import { parseIpv4 } from '@vsim/vsphere';
 
 /** Why a requested address cannot be had. */
 export type AddressRefusal = 'outside' | 'taken';
@@ -27,9 +27,6 @@ const parseIp = (text: string): number | undefined =>
 
 const formatIp = (value: number): string =>
   [value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff].join('.');
-
-/** Whether `text` is a dotted-quad IPv4 address. */
-export const isIpv4 = (text: string): boolean => parseIp(text) !== undefined;
 
 export class AddressRange {
   readonly cidr: string;

@@ -10,7 +10,7 @@
  * stored objects say. Dynamic allocations take the lowest free value above the band the API
  * server keeps for values asked for by name, then that band: the same writes get the same values.
  */
-import { ipProblems, parseIpv4 } from '../api/ip.js';
+import { ipProblems, parseIpv4 } from '@vsim/vsphere';
 import { AddressRange } from './address-range.js';
 import { type FieldCause, kubeErrors } from './errors.js';
 import { deepEqual, isPlainObject, type KubeObject } from './meta.js';

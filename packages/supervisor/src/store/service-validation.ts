@@ -3,7 +3,7 @@
  * cluster IP stays), in its words: run on what the Service's storage made of the write (see
  * service-allocation.ts), so allocated values are there to check.
  */
-import { ipProblems } from '../api/ip.js';
+import { ipProblems } from '@vsim/vsphere';
 import type { FieldCause } from './errors.js';
 import { isPlainObject, type KubeObject } from './meta.js';
 import { dns1123LabelProblems, dns1123SubdomainProblems } from './names.js';

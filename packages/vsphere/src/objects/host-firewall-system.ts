@@ -2,7 +2,7 @@
  * HostFirewallSystem: a host's firewall rulesets opened and closed, the addresses a ruleset
  * admits, and the default policy, as govc's `firewall.ruleset.find` reads them back.
  */
-import { isIpAddress, isIpv4 } from '../core/addresses.js';
+import { isIp, isIpv4 } from '../core/addresses.js';
 import { withKeyed } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import {
@@ -33,10 +33,10 @@ export interface RulesetIpList {
 const allowedHostsOf = (list: RulesetIpList | undefined): DataObject => {
   if (!list) throw faults.invalidArgument('spec.allowedHosts');
   const ipAddress = list.ipAddress ?? [];
-  if (!ipAddress.every(isIpAddress)) throw faults.invalidArgument('spec.allowedHosts.ipAddress');
+  if (!ipAddress.every(isIp)) throw faults.invalidArgument('spec.allowedHosts.ipAddress');
   const ipNetwork = (list.ipNetwork ?? []).map(({ network, prefixLength }) => {
     const bits = isIpv4(network) ? 32 : 128;
-    if (!isIpAddress(network) || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > bits)
+    if (!isIp(network) || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > bits)
       throw faults.invalidArgument('spec.allowedHosts.ipNetwork');
     return { _type: 'HostFirewallRulesetIpNetwork', network, prefixLength };
   });

@@ -24,12 +24,12 @@
  *   and PrereqReady comes back as the hub's conditions it stands for, with a PrereqReady again.
  */
 
+import { ipFamily } from '@vsim/vsphere';
 import {
   V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION as CONFIG_MAP_TRANSPORT_ANNOTATION,
   OLD_PAUSED_ANNOTATION,
   PAUSED_ANNOTATION,
 } from '../annotations.js';
-import { ipFamily } from '../ip.js';
 import { getAnnotation, type SpokeRule, setAnnotation } from './engine.js';
 import { ensureObject, getPath, isObject, type JsonObject, objectsIn } from './paths.js';
 import { conditionDown, conditionUp } from './v1alpha1-kinds.js';

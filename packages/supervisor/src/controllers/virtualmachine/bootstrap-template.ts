@@ -8,7 +8,7 @@
  * not parse or run (a control action, an error of a function) stays as written, as vm-operator
  * leaves it; either way `\{` and `\}` become braces.
  */
-import { ipFamily, ipv4Mask, ipv4PrefixLength, isCidr, isIp } from '../../api/ip.js';
+import { ipFamily, ipv4Mask, ipv4PrefixLength, isCidr, isIp } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
 
 /** The network a template reads (vm-operator's NetworkStatus of the bootstrap's interfaces). */

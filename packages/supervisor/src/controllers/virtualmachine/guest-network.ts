@@ -5,10 +5,9 @@
  * (LinuxPrep, Sysprep) says it.
  */
 
-import type { CustomizationSpec } from '@vsim/vsphere';
+import { type CustomizationSpec, ipv4Mask, ipv4PrefixLength } from '@vsim/vsphere';
 import { isClusterApiMachine } from '../../api/annotations.js';
 import { hostNameOf } from '../../api/host-name.js';
-import { ipv4Mask, ipv4PrefixLength } from '../../api/ip.js';
 import type {
   VirtualMachine,
   VirtualMachineNetworkConfigDNSStatus,

@@ -5,8 +5,7 @@
  * properties the image's OVF gave the VM, each checked against its OVF type as vm-operator's
  * GetMergedvAppConfigSpec checks it, in its words.
  */
-import type { VAppProperty, VmConfigSpec, VmRecord } from '@vsim/vsphere';
-import { isCidr, isIp } from '../../api/ip.js';
+import { isCidr, isIp, type VAppProperty, type VmConfigSpec, type VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from '../../api/types.js';
 
 /** What a vApp bootstrap read from Secrets, decoded: `rawProperties`' keys, or each `from` Secret's. */

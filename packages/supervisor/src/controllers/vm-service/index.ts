@@ -2,7 +2,6 @@ export {
   AddressRange,
   type AddressRangeOptions,
   type AddressRefusal,
-  isIpv4,
 } from '../../store/address-range.js';
 export {
   type EndpointAddress,
