@@ -14,8 +14,8 @@ afterEach(async () => {
 const basic = `Basic ${Buffer.from('user:pass').toString('base64')}`;
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 
-async function start() {
-  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+async function start(options: Parameters<typeof createSimulator>[0] = {}) {
+  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] }, ...options });
   sims.push(sim);
   const login = await sim.fetch(`${sim.url}/api/session`, {
     method: 'POST',
@@ -134,6 +134,45 @@ describe('namespace management over the Supervisor', () => {
     expect((await call('GET', '/vcenter/namespaces/instances/team-a')).status).toBe(404);
     expect(findByInventoryPath(sim.vsphere.store, '/DC0/vm/Namespaces/team-a')).toBeUndefined();
     expect(sim.vsphere.store.get((vm.status as { uniqueID: string }).uniqueID)).toBeUndefined();
+  });
+
+  it('lists every cluster of a Supervisor on several zones, each a cluster to create in', async () => {
+    const { sim, call } = await start({
+      inventory: { cluster: 2, host: 2, vm: 0, standaloneHost: 0 },
+      supervisor: { clusters: ['DC0_C0', 'DC0_C1'], namespaces: ['ns1'] },
+    });
+    const [first, second] = sim.supervisor.clusters as [string, string];
+    const clusters = (await call('GET', '/vcenter/namespace-management/clusters')).json;
+    expect(clusters).toMatchObject([
+      { cluster: first, cluster_name: 'DC0_C0', config_status: 'RUNNING' },
+      { cluster: second, cluster_name: 'DC0_C1', config_status: 'RUNNING' },
+    ]);
+    const read = await call('GET', `/vcenter/namespace-management/clusters/${second}`);
+    expect(read).toMatchObject({
+      status: 200,
+      json: { config_status: 'RUNNING', kubernetes_status: 'READY' },
+    });
+    expect(
+      (read.json as { stat_summary: { cpu_capacity: number } }).stat_summary.cpu_capacity,
+    ).toBeGreaterThan(0);
+
+    const created = await call('POST', '/vcenter/namespaces/instances', {
+      namespace: 'team-b',
+      cluster: second,
+    });
+    expect(created.status).toBe(204);
+    await sim.settle();
+    // Prepared in every zone, as a zonal Supervisor's namespaces are.
+    const zones = await sim.kube.list({
+      apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
+      kind: 'Zone',
+      namespace: 'team-b',
+    });
+    expect(zones.items.map((z) => z.metadata.name).sort()).toEqual([first, second].sort());
+    const names = ((await call('GET', '/vcenter/namespaces/instances')).json as Info[]).map(
+      (n) => n.namespace,
+    );
+    expect(names).toEqual(['ns1', 'team-b']);
   });
 
   it('refuses a storage policy no storage class carries', async () => {

@@ -141,37 +141,39 @@ export function namespaceManagement(
     };
   };
 
+  /**
+   * One of the Supervisor's clusters: with several zones, each is listed and each is a valid id
+   * for the calls that take a cluster, as vCenter lists a zonal Supervisor's.
+   */
+  const clusterInfo = (cluster: string): SupervisorClusterInfo => {
+    const summary = vsphere.read<{ totalCpu: number; totalMemory: number }>(cluster, 'summary');
+    const datastores = vsphere.read<{ value: string }[]>(cluster, 'datastore');
+    const storage = datastores.reduce(
+      (sum, ds) => sum + vsphere.read<number>(ds.value, 'summary.capacity'),
+      0,
+    );
+    return {
+      cluster,
+      cluster_name: vsphere.lookup(cluster).name,
+      config_status: 'RUNNING',
+      kubernetes_status: 'READY',
+      api_server_cluster_endpoint: SUPERVISOR_API_ADDRESS,
+      api_server_management_endpoint: MANAGEMENT_ENDPOINT,
+      api_servers: API_SERVERS,
+      network_provider: 'VSPHERE_NETWORK',
+      stats: {
+        cpu_used: 0,
+        cpu_capacity: summary.totalCpu,
+        memory_used: 0,
+        memory_capacity: Math.floor(summary.totalMemory / MB),
+        storage_used: 0,
+        storage_capacity: Math.floor(storage / MB),
+      },
+    };
+  };
+
   return {
-    clusters(): SupervisorClusterInfo[] {
-      const cluster = supervisor().cluster;
-      if (cluster === undefined) return [];
-      const summary = vsphere.read<{ totalCpu: number; totalMemory: number }>(cluster, 'summary');
-      const datastores = vsphere.read<{ value: string }[]>(cluster, 'datastore');
-      const storage = datastores.reduce(
-        (sum, ds) => sum + vsphere.read<number>(ds.value, 'summary.capacity'),
-        0,
-      );
-      return [
-        {
-          cluster,
-          cluster_name: vsphere.lookup(cluster).name,
-          config_status: 'RUNNING',
-          kubernetes_status: 'READY',
-          api_server_cluster_endpoint: SUPERVISOR_API_ADDRESS,
-          api_server_management_endpoint: MANAGEMENT_ENDPOINT,
-          api_servers: API_SERVERS,
-          network_provider: 'VSPHERE_NETWORK',
-          stats: {
-            cpu_used: 0,
-            cpu_capacity: summary.totalCpu,
-            memory_used: 0,
-            memory_capacity: Math.floor(summary.totalMemory / MB),
-            storage_used: 0,
-            storage_capacity: Math.floor(storage / MB),
-          },
-        },
-      ];
-    },
+    clusters: () => supervisor().clusters.map(clusterInfo),
     namespaces: () => namespaceObjects().map(info),
     namespace(name) {
       const ns = namespaceObjects().find((n) => n.metadata.name === name);
