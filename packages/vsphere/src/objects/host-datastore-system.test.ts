@@ -126,7 +126,7 @@ describe('HostDatastoreSystem', () => {
   });
 
   it('answers NotFound for a datastore the host does not mount, ResourceInUse while VMs or files are on it', async () => {
-    const { vsphere, host, system, at, snapshot } = setup();
+    const { vsphere, host, other, system, systemOf, at, snapshot } = setup();
     const local = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
     const vm = at<VmRecord>('/DC0/vm/DC0_C0_RP0_VM0');
     const ds = vsphere.datastoreSystem.createLocal(system, 'local-1', '/data');
@@ -136,8 +136,7 @@ describe('HostDatastoreSystem', () => {
     expect(await faultOf(() => owner.remove(system, local.id))).toBe('ResourceInUse');
     expect(vm).toMatchObject({ host: host.id, datastores: [local.id] });
     expect(await faultOf(() => owner.remove(system, ds))).toBe('ResourceInUse');
-    const elsewhere = vsphere.read<{ datastoreSystem: MoRef }>('host-13', 'configManager').datastoreSystem;
-    expect(await faultOf(() => owner.remove(elsewhere, ds))).toBe('NotFound');
+    expect(await faultOf(() => owner.remove(systemOf(other), ds))).toBe('NotFound');
     expect(snapshot()).toEqual(before);
   });
 

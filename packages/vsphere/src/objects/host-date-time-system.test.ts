@@ -89,7 +89,7 @@ describe('HostDateTimeSystem', () => {
   });
 
   it('refuses another time zone, a blank server and a time that is none, changing nothing', async () => {
-    const { vsphere, system, snapshot } = setup();
+    const { vsphere, system, snapshot, at } = setup();
     const dt = vsphere.dateTimeSystem;
     const before = snapshot();
     expect(await faultOf(() => dt.updateConfig(system, { timeZone: 'Europe/Paris' }))).toBe(
@@ -102,7 +102,10 @@ describe('HostDateTimeSystem', () => {
       'InvalidArgument',
     );
     expect(await faultOf(() => dt.updateDateTime(system, 'yesterday'))).toBe('InvalidArgument');
-    expect(await faultOf(() => dt.queryDateTime('host-16'))).toBe('ManagedObjectNotFound');
+    // A host is no DateTimeSystem.
+    expect(await faultOf(() => dt.queryDateTime(at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0').id))).toBe(
+      'ManagedObjectNotFound',
+    );
     expect(snapshot()).toEqual(before);
   });
 
