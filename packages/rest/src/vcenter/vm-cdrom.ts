@@ -3,11 +3,10 @@
  * ReconfigVM_Task device change. `cdromChanges` also serves VM creation: a Cdrom.CreateSpec on
  * an IDE (the default) or SATA adapter, backed by an ISO file, a host device or the client's.
  */
-import type { Device } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Route, RouteSet } from '../routes.js';
 import type { DeviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceRoutes, freeLabel, newDrive } from './vm-device-routes.js';
+import { type DeviceKind, deviceRoutes, newDrive } from './vm-device-routes.js';
 import { cdromInfo } from './vm-info.js';
 import { field, isObject, specOf } from './vm-target.js';
 
@@ -39,15 +38,12 @@ const cdromBacking = (spec: Record<string, unknown>) => {
   );
 };
 
-/** Adds the drives of `specs` (Cdrom.CreateSpec) to `slots`, labelled after the VM's `devices`. */
-export const cdromChanges = (slots: DeviceSlots, specs: readonly unknown[], devices: readonly Device[]) => {
+/** Adds the drives of `specs` (Cdrom.CreateSpec) to `slots`. */
+export const cdromChanges = (slots: DeviceSlots, specs: readonly unknown[]) => {
   for (const raw of specs) {
     if (!isObject(raw)) throw restError('invalid_argument', 'A CD-ROM spec must be an object.');
     const at = slots.place(raw, ['IDE', 'SATA'], 'IDE');
-    const label = freeLabel('CD/DVD drive', CDROM.is, devices, slots);
-    slots.add(
-      newDrive(raw, { _type: 'VirtualCdrom', key: slots.nextKey(), label, backing: cdromBacking(raw) }, at),
-    );
+    slots.add(newDrive(raw, { _type: 'VirtualCdrom', key: slots.nextKey(), backing: cdromBacking(raw) }, at));
   }
 };
 
@@ -57,7 +53,7 @@ const CDROM: DeviceKind = {
   what: 'CD-ROM',
   is: (d) => d._type === 'VirtualCdrom',
   info: cdromInfo,
-  changes: (call, slots, devices) => cdromChanges(slots, [specOf(call)], devices),
+  changes: (call, slots) => cdromChanges(slots, [specOf(call)]),
 };
 
 export const vmCdromRoutes: RouteSet = (): Route[] => deviceRoutes(CDROM);

@@ -27,19 +27,18 @@ export interface DeviceKind {
 }
 
 /**
- * A new CD-ROM, floppy drive or serial or parallel port where `at` says, labelled, connected at
- * power-on as `spec` says.
+ * A new CD-ROM, floppy drive or serial or parallel port where `at` says, connected at power-on as
+ * `spec` says; vSphere labels it.
  */
 export const newDrive = (
   spec: Record<string, unknown>,
-  { label, ...device }: { _type: string; key: number; label: string; backing: object; yieldOnPoll?: boolean },
+  device: { _type: string; key: number; backing: object; yieldOnPoll?: boolean },
   at: { controllerKey: number; unitNumber?: number },
 ): VirtualDeviceConfigSpec => ({
   operation: 'add',
   device: {
     ...device,
     ...at,
-    deviceInfo: { label, summary: label },
     connectable: {
       startConnected: field(spec, 'start_connected', 'boolean') ?? false,
       allowGuestControl: field(spec, 'allow_guest_control', 'boolean') ?? false,
@@ -53,24 +52,6 @@ export const devicesOf = (call: Call, kind: DeviceKind) => targetVm(call).config
 /** The device the call's path names, by its device key; not_found otherwise. */
 export const deviceOf = (call: Call, kind: DeviceKind): Device =>
   deviceByKey(call, kind, devicesOf(call, kind), call.params[kind.key] ?? '');
-
-/**
- * The first `<prefix> N` no device of the kind has, among the VM's `devices` and those `slots`
- * adds before this one, as vSphere labels a new device (a deleted one's number is taken again).
- */
-export const freeLabel = (
-  prefix: string,
-  is: (device: Device) => boolean,
-  devices: readonly Device[],
-  slots: DeviceSlots,
-): string => {
-  const taken = new Set<unknown>();
-  for (const d of devices) if (is(d)) taken.add(d.deviceInfo?.label);
-  for (const change of slots.changes) if (is(change.device)) taken.add(change.device.deviceInfo?.label);
-  let n = 1;
-  while (taken.has(`${prefix} ${n}`)) n++;
-  return `${prefix} ${n}`;
-};
 
 /** The device of this key among `devices`, or not_found in vCenter's words. */
 export const deviceByKey = (

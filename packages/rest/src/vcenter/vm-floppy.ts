@@ -7,7 +7,7 @@ import type { Device } from '@vsim/vsphere';
 import { restError } from '../errors.js';
 import type { Route, RouteSet } from '../routes.js';
 import type { DeviceSlots } from './vm-adapters.js';
-import { type DeviceKind, deviceRoutes, freeLabel, newDrive } from './vm-device-routes.js';
+import { type DeviceKind, deviceRoutes, newDrive } from './vm-device-routes.js';
 import { floppyInfo } from './vm-info.js';
 import { field, isObject, specOf } from './vm-target.js';
 
@@ -40,14 +40,9 @@ export const floppyChanges = (slots: DeviceSlots, devices: readonly Device[], sp
     if (!isObject(raw)) throw restError('invalid_argument', 'A floppy spec must be an object.');
     if (!sio)
       throw restError('invalid_argument', 'The virtual machine has no SIO controller for a floppy drive.');
-    const label = freeLabel('Floppy drive', FLOPPY.is, devices, slots);
     const backing = floppyBacking(raw);
     slots.add(
-      newDrive(
-        raw,
-        { _type: 'VirtualFloppy', key: slots.nextKey(), label, backing },
-        { controllerKey: sio.key },
-      ),
+      newDrive(raw, { _type: 'VirtualFloppy', key: slots.nextKey(), backing }, { controllerKey: sio.key }),
     );
   }
 };

@@ -166,7 +166,7 @@ const configSpecOf = (vsphere: VSphere, spec: Record<string, unknown>, at: Place
   const slots = deviceSlots(NEW_VM_ADAPTERS);
   // No `disks`: one new disk, as vCenter makes a blank disk of the guest's size.
   diskChanges(slots, listOf(spec, 'disks') ?? [{ new_vmdk: {} }], undefined);
-  cdromChanges(slots, listOf(spec, 'cdroms') ?? [], NEW_VM_ADAPTERS);
+  cdromChanges(slots, listOf(spec, 'cdroms') ?? []);
   floppyChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'floppies') ?? []);
   serialPortChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'serial_ports') ?? []);
   parallelPortChanges(slots, NEW_VM_ADAPTERS, listOf(spec, 'parallel_ports') ?? []);

@@ -14,7 +14,6 @@ import {
   type DeviceKind,
   deviceOf,
   deviceRoutes,
-  freeLabel,
   newDrive,
 } from './vm-device-routes.js';
 import { parallelInfo, serialInfo } from './vm-info.js';
@@ -129,7 +128,6 @@ const portChanges = (
     const device = {
       _type: port._type,
       key: slots.nextKey(),
-      label: freeLabel(port.kind.what, port.kind.is, devices, slots),
       backing: backingOf(port, field(spec, 'backing', 'object')),
       ...(port.yields ? { yieldOnPoll: false } : {}),
       ...yieldOnPollOf(port, spec),

@@ -654,6 +654,31 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(device(400)?.device).toEqual([8000, 9000, 9001, 10000]);
   });
 
+  it("labels a new drive or port as vCenter does, taking a removed one's number again", async () => {
+    const { vsphere, vm, device, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const label = (key: number) => device(key)?.deviceInfo?.label;
+    await change(
+      { operation: 'add', device: { _type: 'VirtualCdrom', key: -1 } },
+      { operation: 'add', device: serialPort(-2) },
+      { operation: 'add', device: serialPort(-3) },
+      { operation: 'add', device: { _type: 'VirtualParallelPort', key: -4 } },
+      { operation: 'add', device: { _type: 'VirtualFloppy', key: -5 } },
+    );
+    // The VM came with CD/DVD drive 1 (key 3000).
+    expect([label(3000), label(3001), label(9000), label(9001), label(10000), label(8000)]).toEqual([
+      'CD/DVD drive 1',
+      'CD/DVD drive 2',
+      'Serial port 1',
+      'Serial port 2',
+      'Parallel port 1',
+      'Floppy drive 1',
+    ]);
+    await change({ operation: 'remove', device: { _type: 'VirtualSerialPort', key: 9000 } });
+    await change({ operation: 'add', device: serialPort(-1) });
+    expect(label(9000)).toBe('Serial port 1');
+  });
+
   it('adds and removes serial and parallel ports only while the VM is off (DeviceHotPlugNotSupported)', async () => {
     const { vsphere, vm, get, device, change, run } = setup();
     const notHotPluggable = { fault: { _type: 'DeviceHotPlugNotSupported', deviceIndex: 0 } };

@@ -496,12 +496,31 @@ export const storagePolicyOf = (
   return policy;
 };
 
+/** The kinds vCenter labels `<prefix> N`, N the first number no device of the kind has (a removed one's taken again). */
+const NUMBERED_LABELS: Readonly<Record<string, string>> = {
+  VirtualCdrom: 'CD/DVD drive',
+  VirtualFloppy: 'Floppy drive',
+  VirtualSerialPort: 'Serial port',
+  VirtualParallelPort: 'Parallel port',
+};
+
+/** The label of a device added without one. */
+const newLabel = (devices: readonly Device[], d: Device): string => {
+  const prefix = NUMBERED_LABELS[d._type];
+  if (prefix === undefined) return `${d._type} ${d.key}`;
+  const taken = new Set<unknown>();
+  for (const x of devices) if (x._type === d._type) taken.add(x.deviceInfo?.label);
+  let n = 1;
+  while (taken.has(`${prefix} ${n}`)) n++;
+  return `${prefix} ${n}`;
+};
+
 const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDeviceConfigSpec, i: number) => {
   if (!spec.device._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
   const d = place(devices, spec.device, i);
   if (isDisk(d)) return withStoragePolicy(ctx, newDisk(ctx, devices, { ...spec, device: d }, i), spec, i);
   if (isEthernetCard(d)) return newNic(ctx, d, i);
-  const deviceInfo = d.deviceInfo ?? description(`${d._type} ${d.key}`, d._type);
+  const deviceInfo = d.deviceInfo ?? description(newLabel(devices, d), d._type);
   const storage = STORAGE_CONTROLLERS.find((c) => c.is(d._type));
   if (!storage) return { ...d, deviceInfo, ...(isController(d) ? { device: [] } : {}) };
   // A new storage controller takes the first free bus number of its kind.
