@@ -55,13 +55,14 @@ export const hostFirewallSystemOperations = (m: Model) => {
    */
   const followService = (tx: Tx, self: HostFirewallSystemRecord, key: string) => {
     const service = rulesetService(key);
+    if (!service) return;
     const services = current<HostServiceSystemRecord>(
       tx,
       hostManagerIdOf('HostServiceSystem', self.owner),
       'HostServiceSystem',
     );
-    const state = service ? serviceState(services, service) : undefined;
-    if (!service || state?.policy !== 'automatic') return;
+    const state = serviceState(services, service);
+    if (state?.policy !== 'automatic') return;
     const running = serviceRulesets(service).some((r) => rulesetState(self, r)?.enabled);
     if (running === state.running) return;
     tx.put({ ...services, services: withKeyed(services.services, { ...state, running }) });

@@ -27,7 +27,7 @@ import {
   hostNetworkNamed,
   networkNamed,
 } from '../properties/host-network.js';
-import { current } from './entity.js';
+import { callOn, current } from './entity.js';
 
 /** HostVirtualSwitchSpec, as far as the simulator reads it. */
 export interface VirtualSwitchSpec {
@@ -61,17 +61,13 @@ const portgroupOf = (spec: PortGroupSpec): PortGroupState => ({
 });
 
 export const hostNetworkSystemOperations = (m: Model) => {
-  const systemOf = (ref: Ref) => m.lookup<HostNetworkSystemRecord>(ref, 'HostNetworkSystem');
-
   /** One change of a host's networking, in one transaction: `work` returns the new switches and portgroups. */
   const change = (
     method: string,
     system: Ref,
     work: (tx: Tx, host: HostRecord, now: HostNetworking) => HostNetworking,
   ): void => {
-    const record = systemOf(system);
-    m.call({ method, target: record.id }, (tx) => {
-      const self = current<HostNetworkSystemRecord>(tx, record.id, 'HostNetworkSystem');
+    callOn<HostNetworkSystemRecord>(m, method, system, 'HostNetworkSystem', (tx, self) => {
       const host = current<HostRecord>(tx, self.owner, 'HostSystem');
       const next = work(tx, host, hostNetworking(m.store, self));
       tx.put(Object.assign({}, self, { vswitches: next.vswitches, portgroups: next.portgroups }));
