@@ -199,6 +199,8 @@ export interface VAppProperty {
 /** The part of a VM's vApp configuration (vim25 VmConfigInfo) the model keeps. */
 export interface VmVAppConfig {
   readonly properties: readonly VAppProperty[];
+  /** How the guest gets its OVF environment (`com.vmware.guestInfo`, `iso`); unset, none. */
+  readonly ovfEnvironmentTransport?: readonly string[];
 }
 
 export interface VmConfig {

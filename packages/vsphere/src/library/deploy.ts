@@ -77,6 +77,8 @@ export interface DeployConfig {
   /** `bios` or `efi`, over the descriptor's. */
   firmware?: string;
   changeTrackingEnabled?: boolean;
+  /** The descriptor's vApp options left out, as a spec's `vAppConfigRemoved` drops a VM's. */
+  vAppConfigRemoved?: boolean;
   /**
    * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
    * first power-on: applied at the boot when the deployment powers the VM on, else pending.
@@ -292,7 +294,7 @@ export const deployOperations = (m: Model) => {
             ...provisioningOf(t.provisioning),
             version: spec.config?.version ?? ovf.hardwareVersion,
             firmware: spec.config?.firmware ?? ovf.firmware,
-            vAppConfig: vAppConfigOfOvf(ovf),
+            vAppConfig: spec.config?.vAppConfigRemoved === true ? undefined : vAppConfigOfOvf(ovf),
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),

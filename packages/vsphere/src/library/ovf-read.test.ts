@@ -9,7 +9,7 @@ describe('readOvfDescriptor', () => {
     expect(readOvfDescriptor(ovfXml(ubuntu.ovf, ubuntu.name))).toEqual(ubuntu.ovf);
   });
 
-  it('reads back the properties of its ProductSections (a missing type empty, as govmomi reads it) and its extraConfig', () => {
+  it('reads back the properties of its ProductSections (a missing type empty, as govmomi reads it), its extraConfig and transports', () => {
     const ovf = {
       ...ubuntu.ovf,
       properties: [
@@ -24,6 +24,7 @@ describe('readOvfDescriptor', () => {
         { key: 'hostname', type: 'string', value: 'node', userConfigurable: false },
       ],
       extraConfig: [{ key: 'guestinfo.vmservice.defer-cloud-init', value: 'ready' }],
+      transport: ['com.vmware.guestInfo', 'iso'],
     };
     expect(readOvfDescriptor(ovfXml(ovf, ubuntu.name))).toEqual(ovf);
     // Properties without a product section's Product, over two sections, keyless ones skipped.

@@ -78,8 +78,8 @@ const propertiesOf = (vs: string): OvfProperty[] => {
 };
 
 /** The `vmw:ExtraConfig` entries of the first VirtualHardwareSection. */
-const extraConfigOf = (vs: string): OptionValue[] =>
-  elements(first(vs, 'VirtualHardwareSection')?.body ?? '', 'ExtraConfig').flatMap((e) => {
+const extraConfigOf = (hardware: string): OptionValue[] =>
+  elements(hardware, 'ExtraConfig').flatMap((e) => {
     const key = attr(e.attrs, 'key');
     return key === undefined || key === '' ? [] : [{ key, value: attr(e.attrs, 'value') ?? '' }];
   });
@@ -140,7 +140,11 @@ export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
   const firmware = /key\s*=\s*"firmware"[^>]*value\s*=\s*"efi"/i.test(vs) ? 'efi' : 'bios';
   const annotation = text(first(vs, 'AnnotationSection')?.body ?? '', 'Annotation');
   const properties = propertiesOf(vs);
-  const extraConfig = extraConfigOf(vs);
+  const hardware = first(vs, 'VirtualHardwareSection');
+  const extraConfig = extraConfigOf(hardware?.body ?? '');
+  const transport = (hardware === undefined ? undefined : attr(hardware.attrs, 'transport'))
+    ?.split(/\s+/)
+    .filter(Boolean);
 
   return {
     numCPUs,
@@ -154,5 +158,6 @@ export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
     ...(annotation ? { annotation } : {}),
     ...(properties.length > 0 ? { properties } : {}),
     ...(extraConfig.length > 0 ? { extraConfig } : {}),
+    ...(transport?.length ? { transport } : {}),
   };
 };

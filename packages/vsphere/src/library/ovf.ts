@@ -59,21 +59,26 @@ export interface OvfDescriptor {
   readonly properties?: readonly OvfProperty[];
   /** The VirtualHardwareSection's `vmw:ExtraConfig` entries, the deployed VM's extraConfig. */
   readonly extraConfig?: readonly OptionValue[];
+  /** The VirtualHardwareSection's `ovf:transport`: how the guest gets its OVF environment. */
+  readonly transport?: readonly string[];
 }
 
 /** One per descriptor: every VM deployed from an item shares its vApp options until one is edited. */
 const vAppConfigs = new WeakMap<OvfDescriptor, VmVAppConfig>();
 
 /**
- * The vApp options of a VM deployed from `d`: a ProductSection gives it them, its properties
- * keyed 0, 1, 2... in order, unset until a value is set, as vCenter deploys them; undefined
- * for an OVF without a ProductSection.
+ * The vApp options of a VM deployed from `d`: a ProductSection or a transport gives it them, its
+ * properties keyed 0, 1, 2... in order, unset until a value is set, as vCenter deploys them;
+ * undefined for an OVF with neither.
  */
 export const vAppConfigOfOvf = (d: OvfDescriptor): VmVAppConfig | undefined => {
-  if (!d.product && !d.properties) return undefined;
-  return getOrInsert(vAppConfigs, d, () =>
-    Object.freeze({ properties: Object.freeze(mapped(d.properties ?? [], vAppPropertyOf)) }),
-  );
+  if (!d.product && !d.properties && !d.transport) return undefined;
+  return getOrInsert(vAppConfigs, d, () => {
+    const properties = Object.freeze(mapped(d.properties ?? [], vAppPropertyOf));
+    return Object.freeze(
+      d.transport ? { properties, ovfEnvironmentTransport: Object.freeze([...d.transport]) } : { properties },
+    );
+  });
 };
 
 const vAppPropertyOf = (p: OvfProperty, key: number): VAppProperty =>
@@ -317,7 +322,9 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     '      <Info>The kind of installed guest operating system</Info>',
     ...(d.os ? [`      <Description>${xmlEscape(d.os.description)}</Description>`] : []),
     '    </OperatingSystemSection>',
-    '    <VirtualHardwareSection>',
+    d.transport
+      ? `    <VirtualHardwareSection ovf:transport="${xmlEscape(d.transport.join(' '))}">`
+      : '    <VirtualHardwareSection>',
     '      <Info>Virtual hardware requirements</Info>',
     '      <System>',
     '        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>',
@@ -381,6 +388,9 @@ export const descriptorOfVm = (
     ...(c.annotation ? { annotation: c.annotation } : {}),
     ...(withExtraConfig && c.extraConfig.length > 0 ? { extraConfig: c.extraConfig } : {}),
     ...(c.vAppConfig?.properties.length ? { properties: c.vAppConfig.properties.map(ovfPropertyOf) } : {}),
+    ...(c.vAppConfig?.ovfEnvironmentTransport?.length
+      ? { transport: c.vAppConfig.ovfEnvironmentTransport }
+      : {}),
   };
 };
 

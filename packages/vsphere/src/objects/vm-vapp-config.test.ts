@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatacenterRecord, InventoryRecord, VmRecord } from '../inventory/records.js';
-import { SAMPLE_OVF_IMAGES } from '../library/ovf.js';
+import { descriptorOfVm, SAMPLE_OVF_IMAGES } from '../library/ovf.js';
 import { readOvfDescriptor } from '../library/ovf-read.js';
 import { createFixture } from '../testing/fixture.js';
 import type { VmConfigSpec } from './vm-config-spec.js';
@@ -119,6 +119,42 @@ describe('ReconfigVM_Task: vAppConfig', () => {
     expect(properties(vm)).toStrictEqual([{ key: 0, id: 'role', type: 'string', value: 'db' }]);
     await run(vsphere.vm.reconfigure(vm, { vAppConfigRemoved: true }));
     expect(get(vm).config.vAppConfig).toBeUndefined();
+  });
+
+  it('takes the transports an OVF declares, and those a spec sets, keeping them through property edits', async () => {
+    const { at, vsphere, lib, deploy, reconfigure, get, run } = setup();
+    const ovf = readOvfDescriptor(
+      APPLIANCE.replace(
+        '<VirtualSystem ovf:id="appliance">',
+        '<VirtualSystem ovf:id="appliance"><VirtualHardwareSection ovf:transport="iso com.vmware.guestInfo"/>',
+      ),
+    );
+    if (!ovf) throw new Error('the descriptor does not read');
+    const item = vsphere.library.createItem(lib, {
+      name: 'with-transport',
+      description: '',
+      type: 'ovf',
+      ovf,
+    });
+    const vm = await deploy('t', item);
+    expect(vm.config.vAppConfig?.ovfEnvironmentTransport).toEqual(['iso', 'com.vmware.guestInfo']);
+    await reconfigure(vm.id, { operation: 'edit', info: { key: 0, value: 'web' } });
+    expect(get(vm.id).config.vAppConfig?.ovfEnvironmentTransport).toEqual(['iso', 'com.vmware.guestInfo']);
+    // A VM without vApp options gets them with the spec's transport; an empty list clears it.
+    const plain = at<VmRecord>('/DC0/vm/DC0_H0_VM0').id;
+    await run(
+      vsphere.vm.reconfigure(plain, { vAppConfig: { ovfEnvironmentTransport: ['com.vmware.guestInfo'] } }),
+    );
+    expect(get(plain).config.vAppConfig).toStrictEqual({
+      properties: [],
+      ovfEnvironmentTransport: ['com.vmware.guestInfo'],
+    });
+    // A capture declares it.
+    expect(descriptorOfVm(get(plain), (id) => id).transport).toEqual(['com.vmware.guestInfo']);
+    await run(vsphere.vm.reconfigure(plain, { vAppConfig: { ovfEnvironmentTransport: [] } }));
+    expect(get(plain).config.vAppConfig?.ovfEnvironmentTransport).toEqual([]);
+    // An item without one deploys VMs without one.
+    expect((await deploy('u')).config.vAppConfig?.ovfEnvironmentTransport).toBeUndefined();
   });
 
   it.each<[string, VAppPropertySpec, string]>([

@@ -14,9 +14,11 @@ export interface VAppPropertySpec {
   removeKey?: number;
 }
 
-/** VmConfigSpec, the part the simulator honours: the property edits, applied in order. */
+/** VmConfigSpec, the part the simulator honours: the property edits, applied in order, and the transports. */
 export interface VmVAppConfigSpec {
   property?: readonly VAppPropertySpec[];
+  /** Replaces the transports the VM's OVF environment goes by. */
+  ovfEnvironmentTransport?: readonly string[];
 }
 
 /** vApp options without properties, shared. */
@@ -82,9 +84,10 @@ const applyProperty = (properties: VAppProperty[], spec: VAppPropertySpec): void
 };
 
 /**
- * The vApp options after a spec's: its property edits in order (a VM without vApp options gets
- * them), none with `removed` (`vAppConfigRemoved`). InvalidArgument on an add of a key in use,
- * an edit or removal of a key not in use, or an id that is empty or another property's.
+ * The vApp options after a spec's: its property edits in order and its transports (a VM without
+ * vApp options gets them), none with `removed` (`vAppConfigRemoved`). InvalidArgument on an add
+ * of a key in use, an edit or removal of a key not in use, or an id that is empty or another
+ * property's.
  */
 export const vAppConfigAfter = (
   current: VmVAppConfig | undefined,
@@ -93,8 +96,16 @@ export const vAppConfigAfter = (
 ): VmVAppConfig | undefined => {
   const base = removed === true ? undefined : current;
   const edits = spec?.property;
-  if (!edits || edits.length === 0) return spec && !base ? NO_PROPERTIES : base;
-  const properties = [...(base?.properties ?? [])];
-  for (const edit of edits) applyProperty(properties, edit);
-  return Object.freeze({ properties: Object.freeze(properties) });
+  const transport = spec?.ovfEnvironmentTransport;
+  if ((!edits || edits.length === 0) && transport === undefined) return spec && !base ? NO_PROPERTIES : base;
+  let properties = base?.properties ?? NO_PROPERTIES.properties;
+  if (edits && edits.length > 0) {
+    const edited = [...properties];
+    for (const edit of edits) applyProperty(edited, edit);
+    properties = Object.freeze(edited);
+  }
+  const transports = transport === undefined ? base?.ovfEnvironmentTransport : Object.freeze([...transport]);
+  return Object.freeze(
+    transports === undefined ? { properties } : { properties, ovfEnvironmentTransport: transports },
+  );
 };
