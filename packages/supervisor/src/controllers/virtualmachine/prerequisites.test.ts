@@ -5,6 +5,7 @@
 import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import type { Condition, VirtualMachine, VirtualMachineSetResourcePolicy } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
@@ -556,6 +557,30 @@ describe('VirtualMachine prerequisites', () => {
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nfrom: user-data\n',
     );
+  });
+
+  it("deploys a cloud-init VM without its image's vApp options, and removes those it is given later", async () => {
+    const f = await setup();
+    await f.kube.create(secret('vm1-data', { 'user-data': '#cloud-config\n' }));
+    await f.create('vm1', {
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } } },
+    });
+    await f.create('vm2', {});
+    await f.settle();
+    await f.converged('vm1');
+    // The image's ProductSection gives its VMs vApp options; cloud-init's VM has none.
+    expect((await f.recordOf('vm2')).config.vAppConfig).toBeDefined();
+    const record = await f.recordOf('vm1');
+    expect(record.config.vAppConfig).toBeUndefined();
+    // Given some while vm-operator leaves it alone, then reconciled again.
+    asAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: 'true' });
+    const property = { operation: 'add', info: { key: 0, id: 'role', value: 'db' } } as const;
+    f.vsphere.vm.reconfigure(record.id, { vAppConfig: { property: [property] } });
+    await f.settle();
+    expect((await f.recordOf('vm1')).config.vAppConfig?.properties).toHaveLength(1);
+    asAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: undefined });
+    await f.settle();
+    expect((await f.recordOf('vm1')).config.vAppConfig).toBeUndefined();
   });
 
   it('reads a disabled bootstrap’s Secrets all the same, and deploys without cloud-init', async () => {

@@ -73,6 +73,8 @@ describe('the vApp bootstrap', () => {
         { operation: 'edit', info: { key: 0, value: 'web-1' } },
         { operation: 'edit', info: { key: 3, value: 's3cret' } },
       ],
+      // The guest reads them through GuestInfo.
+      ovfEnvironmentTransport: ['com.vmware.guestInfo'],
     });
     // With nothing that differs, nothing to reconfigure.
     expect(editsFor(vm(values({ same: 'kept' })), record, {})).toBeUndefined();
@@ -88,6 +90,7 @@ describe('the vApp bootstrap', () => {
         { operation: 'edit', info: { key: 0, value: '10.0.0.5/24' } },
         { operation: 'edit', info: { key: 1, value: '10.0.0.1' } },
       ],
+      ovfEnvironmentTransport: ['com.vmware.guestInfo'],
     });
   });
 
@@ -97,6 +100,7 @@ describe('the vApp bootstrap', () => {
       editsFor(vm({ vAppConfig: { rawProperties: 'raw' } }), record, { raw: { a: '\\{x\\}', c: '3' } }),
     ).toEqual({
       property: [{ operation: 'edit', info: { key: 0, value: '{x}' } }],
+      ovfEnvironmentTransport: ['com.vmware.guestInfo'],
     });
   });
 
@@ -152,7 +156,10 @@ describe('the vApp bootstrap', () => {
     const properties = [{ key: 'p0', value: { value: 'new' } }];
     const off = { ...recordWith([{}]), powerState: 'poweredOff' } as VmRecord;
     const on = { ...off, powerState: 'poweredOn' } as VmRecord;
-    const edits = { property: [{ operation: 'edit', info: { key: 0, value: 'new' } }] };
+    const edits = {
+      property: [{ operation: 'edit', info: { key: 0, value: 'new' } }],
+      ovfEnvironmentTransport: ['com.vmware.guestInfo'],
+    };
     const linuxPrep = (customizeAtNextPowerOn?: boolean) =>
       vm({
         linuxPrep: customizeAtNextPowerOn === undefined ? {} : { customizeAtNextPowerOn },

@@ -94,8 +94,14 @@ function editsOf(
     const checked = checkedValue(p, value);
     if ((p.value ?? '') !== checked) edits.push({ operation: 'edit', info: { key: p.key, value: checked } });
   }
-  return edits.length > 0 ? { property: edits } : undefined;
+  // The transport guestInfo, for a VM without the CD-ROM the ISO transport needs.
+  return edits.length > 0
+    ? { property: edits, ovfEnvironmentTransport: [OVF_ENVIRONMENT_GUEST_INFO] }
+    : undefined;
 }
+
+/** The OVF environment transport through GuestInfo (`guestinfo.ovfEnv`). */
+const OVF_ENVIRONMENT_GUEST_INFO = 'com.vmware.guestInfo';
 
 const MAX_STRING_LENGTH = 65535;
 const STRING_MIN = /^(?:string|password)\((\d+)\.\.\)$/;

@@ -913,7 +913,9 @@ export function startVirtualMachineController(
 
   /**
    * Brings a deployed VM's cloud-init GuestInfo up to date, as vm-operator's update applies the
-   * extra config that differs (a Secret changed, say); whether it started that reconfiguration.
+   * extra config that differs (a Secret changed, say), and removes vApp options the VM has got
+   * since, so that cloud-init in the guest does not prefer the OVF datasource; whether it
+   * started that reconfiguration.
    */
   const guestInfoChanged = (
     key: string,
@@ -927,8 +929,16 @@ export function startVirtualMachineController(
     const wanted = cloudInitGuestInfo(vm, nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read));
     const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
     const changed = wanted.filter((option) => has.get(option.key) !== option.value);
-    if (changed.length === 0) return false;
-    track(key, reconfigure(key, record, { extraConfig: changed }));
+    const vAppConfigRemoved = record.config.vAppConfig !== undefined;
+    if (changed.length === 0 && !vAppConfigRemoved) return false;
+    track(
+      key,
+      reconfigure(
+        key,
+        record,
+        vAppConfigRemoved ? { extraConfig: changed, vAppConfigRemoved } : { extraConfig: changed },
+      ),
+    );
     return true;
   };
 
@@ -1452,7 +1462,12 @@ function deployConfig(
   const version = createHardwareVersion(vm, imageVersion);
   if (version !== undefined) config.version = version;
   config.nics = nics;
-  if (extraConfig) config.extraConfig = extraConfig;
+  // A cloud-init VM is deployed without its image's vApp options, as vm-operator's bootstrap
+  // removes them before the first boot.
+  if (extraConfig) {
+    config.extraConfig = extraConfig;
+    config.vAppConfigRemoved = true;
+  }
   if (customization) config.customization = customization;
   return config;
 }
