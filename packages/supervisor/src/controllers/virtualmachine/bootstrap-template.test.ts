@@ -10,6 +10,8 @@ const network: TemplateNetwork = {
   ],
   nameservers: ['8.8.8.8', '8.8.4.4', '1.1.1.1'],
 };
+const oneNic: TemplateNetwork = { devices: network.devices.slice(0, 1), nameservers: network.nameservers };
+const noNetwork: TemplateNetwork = { devices: [], nameservers: [] };
 const vm = hubVm({ className: 'best-effort-small' }, { tier: 'web' });
 const render = (text: string, net = network) => renderTemplate(text, () => net, vm);
 
@@ -66,28 +68,280 @@ describe("vm-operator's bootstrap templates", () => {
       'index',
       '1',
       '\\',
+      'if ',
+      'else',
+      'end',
+      'range $i, $e := ',
+      '$x = ',
+      'break',
+      'printf "%d" ',
     );
     fc.assert(
       fc.property(fc.array(fc.oneof(pieces, fc.string()), { maxLength: 12 }), (parts) => {
         expect(typeof render(parts.join(''))).toBe('string');
       }),
     );
+    // Past the engine's limits: a string too long, a nesting too deep.
+    for (const text of ['{{ printf "%999999999d" 1 }}', `{{ ${'('.repeat(50_000)} }}`])
+      expect(render(text)).toBe(text);
   });
 
   it('gives a text back as written when it does not parse or run, as vm-operator does', () => {
     for (const text of [
-      '{{ if .V1alpha2.Net.Devices }}yes{{ end }}',
       '{{ NoSuchFunction }}',
       '{{ V1alpha2_FirstIPFromNIC 5 }}',
       '{{ V1alpha2_FirstIP 1 }}',
       '{{ .V1alpha2.Net.NoSuchField }}',
       '{{ V1alpha2_FormatIP "not-an-ip" "" }}',
       '{{ unclosed',
+      '{{ nil }}',
+      '{{ "a" "b" }}',
+      '{{ 1 | 2 }}',
+      // Only a parenthesized value takes a field: a parse error, in a branch not taken too.
+      '{{ if false }}{{ "a".X }}{{ end }}ok',
     ])
       expect(render(text)).toBe(text);
     expect(render('{{ V1alpha2_FirstIP }}', { devices: [], nameservers: [] })).toBe('{{ V1alpha2_FirstIP }}');
     expect(render('{{ V1alpha2_FormatNameservers 1 "," }}', { devices: [], nameservers: [] })).toBe(
       '{{ V1alpha2_FormatNameservers 1 "," }}',
     );
+  });
+
+  it('reads if, else if and else on fields and function results, with Go’s truth', () => {
+    const nics =
+      '{{ if eq (len .V1alpha2.Net.Devices) 1 }}one{{ else if .V1alpha2.Net.Devices }}many{{ else }}none{{ end }}';
+    expect(render(nics)).toBe('many');
+    expect(render(nics, oneNic)).toBe('one');
+    expect(render(nics, noNetwork)).toBe('none');
+    expect(render('{{ if V1alpha2_FirstIP }}ip {{ V1alpha2_FirstIP }}{{ else }}no ip{{ end }}')).toBe(
+      'ip 192.168.10.5/24',
+    );
+    const truth = (value: string, onVm = vm) =>
+      renderTemplate(`{{ if ${value} }}T{{ else }}F{{ end }}`, () => network, onVm);
+    for (const value of ['0', '""', 'false', '(index .V1alpha2.VM.Labels "none")', '(slice "ab" 1 1)'])
+      expect(truth(value)).toBe('F');
+    expect(truth('.V1alpha2.VM.Labels', hubVm({}, {}))).toBe('F');
+    for (const value of [
+      '1',
+      '-1',
+      '"0"',
+      'true',
+      '.V1alpha2.Net',
+      '.V1alpha2.VM.Labels',
+      '.V1alpha2.Net.Nameservers',
+    ])
+      expect(truth(value)).toBe('T');
+  });
+
+  it('ranges over lists and maps (in key order), with index, key and element variables', () => {
+    expect(render('{{ range $i, $d := .V1alpha2.Net.Devices }}{{ $i }}={{ $d.MacAddress }} {{ end }}')).toBe(
+      '0=00-50-56-00-00-01 1=00-50-56-00-00-02 ',
+    );
+    expect(render('{{ range .V1alpha2.Net.Devices }}[{{ .Gateway4 }}]{{ end }}')).toBe(
+      '[192.168.10.1][10.1.0.1]',
+    );
+    expect(render('{{ range $ip := V1alpha2_IPsFromNIC 1 }}{{ $ip }};{{ end }}')).toBe(
+      '10.1.0.7/16;10.1.0.8/16;',
+    );
+    const labels = hubVm({}, { zone: 'a', app: 'b' });
+    expect(
+      renderTemplate(
+        '{{ range $k, $v := .V1alpha2.VM.Labels }}{{ $k }}={{ $v }},{{ end }}',
+        () => network,
+        labels,
+      ),
+    ).toBe('app=b,zone=a,');
+    expect(renderTemplate('{{ range .V1alpha2.VM.Labels }}{{ . }}{{ end }}', () => network, labels)).toBe(
+      'ba',
+    );
+  });
+
+  it('runs a range’s else over an empty list, an empty map or nil', () => {
+    const nameservers = '{{ range .V1alpha2.Net.Nameservers }}{{ . }} {{ else }}no nameservers{{ end }}';
+    expect(render(nameservers)).toBe('8.8.8.8 8.8.4.4 1.1.1.1 ');
+    expect(render(nameservers, noNetwork)).toBe('no nameservers');
+    expect(
+      renderTemplate('{{ range .V1alpha2.VM.Labels }}x{{ else }}none{{ end }}', () => network, hubVm({}, {})),
+    ).toBe('none');
+    // The VM's spec has no volumes: a nil list.
+    expect(render('{{ range .V1alpha2.VM.Spec.Volumes }}x{{ else }}no volumes{{ end }}')).toBe('no volumes');
+  });
+
+  it('reads with, else with and else, dot being the value and $ the data', () => {
+    const first = '{{ with .V1alpha2.Net.Nameservers }}{{ index . 0 }}{{ else }}none{{ end }}';
+    expect(render(first)).toBe('8.8.8.8');
+    expect(render(first, noNetwork)).toBe('none');
+    expect(
+      render(
+        '{{ with index .V1alpha2.VM.Labels "none" }}{{ . }}{{ else with .V1alpha2.VM.Labels.tier }}tier {{ . }}{{ end }}',
+      ),
+    ).toBe('tier web');
+    expect(render('{{ with .V1alpha2.Net }}{{ len .Devices }} {{ $.V1alpha2.VM.Name }}{{ end }}')).toBe(
+      '2 vm1',
+    );
+    expect(render('{{ range .V1alpha2.Net.Devices }}{{ $.V1alpha2.VM.Name }} {{ end }}')).toBe('vm1 vm1 ');
+  });
+
+  it('declares and assigns variables, in scope to the end of their control structure', () => {
+    expect(render('a{{ $x := V1alpha2_FirstIP }}b{{ $x }}')).toBe('ab192.168.10.5/24');
+    expect(render('{{ $d := index .V1alpha2.Net.Devices 1 }}{{ $d.Gateway4 }}')).toBe('10.1.0.1');
+    expect(
+      render('{{ $last := "" }}{{ range .V1alpha2.Net.Devices }}{{ $last = .Gateway4 }}{{ end }}{{ $last }}'),
+    ).toBe('10.1.0.1');
+    expect(
+      render('{{ $x := "outer" }}{{ range .V1alpha2.Net.Devices }}{{ $x := .MacAddress }}{{ end }}{{ $x }}'),
+    ).toBe('outer');
+    expect(render('{{ if $n := len .V1alpha2.Net.Devices }}{{ $n }} NICs{{ else }}{{ $n }}{{ end }}')).toBe(
+      '2 NICs',
+    );
+    // A declaration in a range's body goes out of scope at each iteration's end, so `=` assigns the outer `$x`.
+    expect(
+      render(
+        '{{ $x := "" }}{{ range .V1alpha2.Net.Nameservers }}{{ $x = . }}{{ $x := "in" }}{{ end }}{{ $x }}',
+      ),
+    ).toBe('1.1.1.1');
+    for (const text of [
+      '{{ if true }}{{ $y := 1 }}{{ end }}{{ $y }}',
+      // Out of scope is a parse error, in a branch not taken too.
+      '{{ if true }}{{ $y := 1 }}{{ end }}{{ if false }}{{ $y }}{{ end }}ok',
+      '{{ $z }}',
+      '{{ $z = 1 }}',
+      '{{ $a, $b := 1 }}',
+    ])
+      expect(render(text)).toBe(text);
+  });
+
+  it('trims the space around control actions and comments with their markers', () => {
+    expect(render('nameservers:\n{{- range .V1alpha2.Net.Nameservers }}\n  - {{ . }}\n{{- end }}\n')).toBe(
+      'nameservers:\n  - 8.8.8.8\n  - 8.8.4.4\n  - 1.1.1.1\n',
+    );
+    expect(render('<{{ if true -}} \t x \n {{- else -}} y {{- end }}>')).toBe('<x>');
+    expect(render('a {{- /* a comment */ -}} \n b')).toBe('ab');
+    expect(render('{{/* }} */}}x')).toBe('x');
+  });
+
+  it('compares with eq, ne, lt, le, gt and ge, and decides with and, or and not', () => {
+    expect(
+      render(
+        '{{ eq 1 1 }} {{ eq "a" "b" "a" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ le 2 2 }} {{ gt "b" "a" }} {{ ge 1 2 }}',
+      ),
+    ).toBe('true true true true true true false');
+    expect(render('{{ eq "a" nil }} {{ eq .V1alpha2.VM.Labels.tier "web" }}')).toBe('false true');
+    expect(
+      render(
+        '{{ and 1 0 "x" }} {{ and 1 "x" }} {{ or 0 "" "y" }} {{ or 0 "" }}| {{ not 0 }} {{ not .V1alpha2.Net }}',
+      ),
+    ).toBe('0 x y | true false');
+    // and and or evaluate their arguments only until one decides.
+    expect(render('{{ and false (V1alpha2_FirstIPFromNIC 5) }}')).toBe('false');
+    expect(render('{{ or V1alpha2_FirstIP (V1alpha2_FirstIPFromNIC 5) }}')).toBe('192.168.10.5/24');
+    expect(render('{{ if and .V1alpha2.Net.Devices (eq (len .V1alpha2.Net.Devices) 2) }}two{{ end }}')).toBe(
+      'two',
+    );
+    for (const text of [
+      '{{ eq 1 "1" }}',
+      '{{ lt true false }}',
+      '{{ lt 1 "a" }}',
+      '{{ eq 1 }}',
+      '{{ and }}',
+      '{{ eq .V1alpha2.Net .V1alpha2.Net }}',
+    ])
+      expect(render(text)).toBe(text);
+  });
+
+  it('prints with print, println and printf as Go’s fmt', () => {
+    expect(render('{{ print "a" 1 2 "b" true nil }}|{{ println "a" 1 }}|')).toBe('a1 2btrue <nil>|a 1\n|');
+    expect(render('{{ printf "%s/%d" "10.0.0.1" 24 }}')).toBe('10.0.0.1/24');
+    expect(render('{{ printf "%v %q %x %X %t %%" .V1alpha2.Net.Nameservers "a\\"b" "hi" 255 true }}')).toBe(
+      '[8.8.8.8 8.8.4.4 1.1.1.1] "a\\"b" 6869 FF true %',
+    );
+    expect(render('{{ printf "[%5s][%-4d][%3d]" "ab" 7 (slice .V1alpha2.Net.Nameservers 0 0) }}')).toBe(
+      '[   ab][7   ][[]]',
+    );
+    expect(render('{{ printf "%q %c %q" 65 9731 "\\t☃\\x01" }}')).toBe('\'A\' ☃ "\\t☃\\x01"');
+    expect(render('{{ printf "%d %t %s" "x" 1 }}')).toBe('%!d(string=x) %!t(int=1) %!s(MISSING)');
+    expect(render('{{ printf "%s" "a" 1 nil }}')).toBe('a%!(EXTRA int=1, <nil>)');
+    expect(render('{{ printf "%.2f" 1 }}')).toBe('{{ printf "%.2f" 1 }}');
+  });
+
+  it('escapes with html, js and urlquery, slices and indexes strings by bytes', () => {
+    expect(render('{{ html "<b>Tom & \'Jerry\'</b>" }}')).toBe(
+      '&lt;b&gt;Tom &amp; &#39;Jerry&#39;&lt;/b&gt;',
+    );
+    expect(render('{{ js "it\'s \\"q\\" <x> = &\\n" }}')).toBe(
+      String.raw`it\'s \"q\" \u003Cx\u003E \u003D \u0026\u000A`,
+    );
+    expect(render('{{ urlquery "a b&c=d/é~" }} {{ "x" | urlquery 1 nil }}')).toBe(
+      'a+b%26c%3Dd%2F%C3%A9~ 1%3Cno+value%3Ex',
+    );
+    expect(
+      render('{{ slice .V1alpha2.Net.Nameservers 1 }} {{ slice .V1alpha2.Net.Nameservers 0 1 2 }}'),
+    ).toBe('[8.8.4.4 1.1.1.1] [8.8.8.8]');
+    expect(render('{{ slice V1alpha2_FirstIP 0 3 }} {{ len "é" }} {{ index "AB" 1 }}')).toBe('192 2 66');
+    for (const text of [
+      '{{ slice "abc" 0 1 2 }}',
+      '{{ slice "abc" 2 1 }}',
+      '{{ slice "abc" 0 4 }}',
+      '{{ index "AB" 2 }}',
+    ])
+      expect(render(text)).toBe(text);
+  });
+
+  it('breaks and continues the innermost range', () => {
+    expect(
+      render(
+        '{{ range $i, $ns := .V1alpha2.Net.Nameservers }}{{ if eq $i 1 }}{{ continue }}{{ end }}{{ $ns }} {{ end }}',
+      ),
+    ).toBe('8.8.8.8 1.1.1.1 ');
+    expect(
+      render(
+        '{{ range .V1alpha2.Net.Nameservers }}{{ if eq . "8.8.4.4" }}{{ break }}{{ end }}{{ . }} {{ end }}',
+      ),
+    ).toBe('8.8.8.8 ');
+    expect(
+      render(
+        '{{ range .V1alpha2.Net.Devices }}{{ range .IPAddresses }}{{ . }}{{ break }}{{ end }};{{ end }}',
+      ),
+    ).toBe('192.168.10.5/24;10.1.0.7/16;');
+  });
+
+  it('mixes control actions with vm-operator’s functions', () => {
+    const first = '{{ if eq (len .V1alpha2.Net.Devices) 1 }}{{ V1alpha2_FirstIP }}{{ end }}';
+    expect(render(first, oneNic)).toBe('192.168.10.5/24');
+    expect(render(first)).toBe('');
+    expect(
+      render(
+        '{{ range $i, $d := .V1alpha2.Net.Devices }}{{ V1alpha2_SubnetMask (V1alpha2_FirstIPFromNIC $i) }} {{ end }}',
+      ),
+    ).toBe('255.255.255.0 255.255.0.0 ');
+    // A branch not taken does not run, but is parsed: an undefined function there is an error still.
+    expect(render('{{ if false }}{{ V1alpha2_FirstIPFromNIC 5 }}{{ end }}ok')).toBe('ok');
+    const undefinedFunction = '{{ if false }}{{ NoSuchFunction }}{{ end }}ok';
+    expect(render(undefinedFunction)).toBe(undefinedFunction);
+  });
+
+  it('gives back a text whose control structure does not parse, or is not read here', () => {
+    for (const text of [
+      '{{ if .V1alpha2.Net.Devices }}yes',
+      'a {{ end }}',
+      '{{ if true }}b{{ end }}{{ end }}',
+      '{{ else }}',
+      '{{ if }}x{{ end }}',
+      '{{ if true }}x{{ end true }}',
+      '{{ range .V1alpha2.Net.Devices }}x{{ else }}y{{ else }}z{{ end }}',
+      '{{ range .V1alpha2.Net.Devices }}x{{ else if true }}y{{ end }}',
+      '{{ if true }}a{{ else with 1 }}b{{ end }}',
+      '{{ break }}',
+      '{{ range .V1alpha2.Net.Devices }}{{ continue 1 }}{{ end }}',
+      '{{ range .V1alpha2.Net.Devices }}{{ else }}{{ break }}{{ end }}',
+      '{{ define "x" }}y{{ end }}',
+      '{{ template "x" }}',
+      '{{ range 3 }}{{ . }}{{ end }}',
+      '{{ range "abc" }}{{ . }}{{ end }}',
+      '{{ with .V1alpha2.Net }}{{ . }}{{ end }}',
+      '{{ /* not a comment */ }}',
+    ])
+      expect(render(text)).toBe(text);
+    expect(render('\\{\\{ {{ if true }}')).toBe('{{ {{ if true }}');
   });
 });
