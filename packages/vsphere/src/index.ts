@@ -31,6 +31,7 @@ export {
   isIp,
   isIpv4,
   isIpv6,
+  parseCidr,
   parseIpv4,
 } from './core/addresses.js';
 export { mapped } from './core/arrays.js';

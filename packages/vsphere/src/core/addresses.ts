@@ -139,15 +139,21 @@ export function ipFamily(text: string): 4 | 6 | undefined {
 }
 
 /** The family of a CIDR's address (see ipFamily); undefined when it is no CIDR. */
-export const cidrFamily = (text: string): 4 | 6 | undefined =>
-  isCidr(text) ? ipFamily(text.slice(0, text.indexOf('/'))) : undefined;
+export const cidrFamily = (text: string): 4 | 6 | undefined => {
+  const cidr = parseCidr(text);
+  return cidr && ipFamily(cidr.address);
+};
 
 /** Go's net.ParseCIDR: a strict address without zone, '/', a prefix length the family allows. */
-export function isCidr(text: string): boolean {
+export function parseCidr(text: string): { address: string; prefix: number } | undefined {
   const slash = text.indexOf('/');
-  if (slash < 0) return false;
+  if (slash < 0) return undefined;
   const address = text.slice(0, slash);
   const prefix = text.slice(slash + 1);
   const maxPrefix = address.includes(':') ? 128 : 32;
-  return parseIp(address, 'strict') !== undefined && /^[0-9]+$/.test(prefix) && Number(prefix) <= maxPrefix;
+  return parseIp(address, 'strict') !== undefined && /^[0-9]+$/.test(prefix) && Number(prefix) <= maxPrefix
+    ? { address, prefix: Number(prefix) }
+    : undefined;
 }
+
+export const isCidr = (text: string): boolean => parseCidr(text) !== undefined;

@@ -320,6 +320,48 @@ describe("vm-operator's bootstrap templates", () => {
     expect(render(undefinedFunction)).toBe(undefinedFunction);
   });
 
+  it("reads the VM's objects as Go's structs and its labels and annotations as Go's maps", () => {
+    const prepped = hubVm({ bootstrap: { linuxPrep: {} } }, { tier: 'web' });
+    const onPrepped = (text: string) => renderTemplate(text, () => network, prepped);
+    // An empty struct is true, as Go's structs all are.
+    expect(onPrepped('{{ if .V1alpha2.VM.Spec.Bootstrap.LinuxPrep }}A{{ else }}B{{ end }}')).toBe('A');
+    expect(onPrepped('{{ if .V1alpha2.VM.Spec.Bootstrap.CloudInit }}A{{ else }}B{{ end }}')).toBe('B');
+    // A label is read by its key as written; index of a key the map lacks is the empty string.
+    expect(render('{{ .V1alpha2.VM.Labels.tier }}|{{ .V1alpha2.VM.Labels.Tier }}')).toBe('web|<no value>');
+    expect(render('[{{ index .V1alpha2.VM.Labels "topology.kubernetes.io/zone" }}]')).toBe('[]');
+    expect(render('{{ index .V1alpha2.VM.Labels "tier" | len }}')).toBe('3');
+    // A struct has no length, no elements and no keys to range over; a list has no fields.
+    for (const text of [
+      '{{ len .V1alpha2.VM.Spec }}',
+      '{{ range .V1alpha2.VM.Spec }}x{{ end }}',
+      '{{ index .V1alpha2.VM.Spec "className" }}',
+      '{{ .V1alpha2.Net.Devices.length }}',
+    ])
+      expect(render(text)).toBe(text);
+  });
+
+  it('ends the inner range with a break in its else, the outer one going on', () => {
+    expect(
+      render(
+        '{{ range .V1alpha2.Net.Nameservers }}{{ range $.V1alpha2.VM.Spec.Volumes }}{{ else }}{{ break }}{{ end }}[{{ . }}]{{ end }}',
+      ),
+    ).toBe('[8.8.8.8][8.8.4.4][1.1.1.1]');
+  });
+
+  it('refuses literals and declarations Go reads otherwise or refuses', () => {
+    expect(render('{{ "\\x41" }}{{ 10 }}')).toBe('A10');
+    for (const text of [
+      // Octal in Go.
+      '{{ 010 }}',
+      '{{ 08 }}',
+      '{{ range $i, .V1alpha2.Net.Devices }}x{{ end }}',
+      // No `\'` in a double-quoted string; a raw byte a text cannot hold.
+      '{{ "\\\'" }}',
+      '{{ "\\xe9" }}',
+    ])
+      expect(render(text)).toBe(text);
+  });
+
   it('gives back a text whose control structure does not parse, or is not read here', () => {
     for (const text of [
       '{{ if .V1alpha2.Net.Devices }}yes',

@@ -13,7 +13,7 @@
  * `template`, `block`, a range over an integer, a struct or map printed, an error of a function)
  * stays as written, as vm-operator leaves it; either way `\{` and `\}` become braces.
  */
-import { ipFamily, ipv4Mask, ipv4PrefixLength, isCidr, isIp } from '@vsim/vsphere';
+import { ipFamily, ipv4Mask, ipv4PrefixLength, isIp, parseCidr } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
 
 /** The network a template reads (vm-operator's NetworkStatus of the bootstrap's interfaces). */
@@ -71,6 +71,7 @@ function execute(text: string, network: TemplateNetwork, vm: VirtualMachine): st
     Nameservers: network.nameservers,
   });
   const data = struct(Object.fromEntries(VERSIONS.map((v) => [v, struct({ Net: net, VM: vm })])));
+  for (const map of [vm.metadata.labels, vm.metadata.annotations]) if (map) MAPS.add(map);
   return run(parse(lex(text), funcs), data, funcs);
 }
 
@@ -135,16 +136,17 @@ const struct = <T extends object>(value: T): T => {
   return value;
 };
 
-/** A Go interpreted string literal (JSON's escapes and Go's own: `\x`, octal, `\a`, `\v`, `\'`). */
+/** A Go interpreted string literal (JSON's escapes and Go's own: `\x`, octal, `\a`, `\v`). */
 function goString(quoted: string): string {
   // Go's escapes JSON lacks, made JSON's `\uXXXX`.
   const unicode = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
-  const body = quoted.slice(1, -1).replace(/\\(\\|x[0-9a-fA-F]{2}|[0-7]{3}|a|v|')/g, (_, e: string) => {
+  const body = quoted.slice(1, -1).replace(/\\(\\|x[0-9a-fA-F]{2}|[0-7]{3}|a|v)/g, (_, e: string) => {
     if (e === '\\') return '\\\\';
-    if (e === "'") return e;
     if (e === 'a') return unicode(7);
     if (e === 'v') return unicode(11);
-    return unicode(e.startsWith('x') ? Number.parseInt(e.slice(1), 16) : Number.parseInt(e, 8));
+    const byte = e.startsWith('x') ? Number.parseInt(e.slice(1), 16) : Number.parseInt(e, 8);
+    // A byte past ASCII is a raw byte in Go's string, which a text here cannot hold.
+    return byte < 0x80 ? unicode(byte) : fail(`unsupported byte escape in ${quoted}`);
   });
   try {
     return JSON.parse(`"${body}"`) as string;
@@ -175,8 +177,11 @@ function tokens(body: string): Token[] {
     const joined = !SPACE.test(whole[0] as string);
     if (quoted !== undefined) out.push({ kind: 'string', text: quoted, value: goString(quoted), joined });
     else if (raw !== undefined) out.push({ kind: 'string', text: raw, value: raw.slice(1, -1), joined });
-    else if (number !== undefined) out.push({ kind: 'number', text: number, value: Number(number), joined });
-    else if (field !== undefined) out.push({ kind: 'field', text: field, joined });
+    else if (number !== undefined) {
+      // Go reads a leading zero as octal (`010` is 8, `08` no number): not read here.
+      if (/^-?0\d/.test(number)) fail(`unsupported number ${number}`);
+      out.push({ kind: 'number', text: number, value: Number(number), joined });
+    } else if (field !== undefined) out.push({ kind: 'field', text: field, joined });
     else if (variable !== undefined) out.push({ kind: 'variable', text: variable, joined });
     else if (ident !== undefined) out.push({ kind: 'ident', text: ident, joined });
     else out.push({ kind: punct as Token['kind'], text: punct as string, joined });
@@ -315,6 +320,7 @@ function parse(items: readonly Item[], funcs: Funcs): Node[] {
     const read = (rangeHead: boolean): Pipeline => {
       const decl: string[] = [];
       let assign = false;
+      let declared = false;
       for (
         let token = tokens[at];
         token?.kind === 'variable' && !token.text.includes('.');
@@ -323,6 +329,7 @@ function parse(items: readonly Item[], funcs: Funcs): Node[] {
         const after = tokens[at + 1]?.kind;
         if (after === ':=' || after === '=') {
           assign = after === '=';
+          declared = true;
           decl.push(token.text);
           at += 2;
           break;
@@ -332,6 +339,8 @@ function parse(items: readonly Item[], funcs: Funcs): Node[] {
         decl.push(token.text);
         at += 2;
       }
+      // `{{range $i, .List}}`: variables named but not declared.
+      if (decl.length > 0 && !declared) fail('range can only initialize variables');
       vars.push(...decl);
       const commands: Command[] = [];
       do {
@@ -464,7 +473,10 @@ function run(tree: readonly Node[], data: Value, funcs: Funcs): string {
       vars.length = scope;
       if (flow === 'break') break;
     }
-    return entries.length === 0 ? walk(node.elseList, dot) : undefined;
+    if (entries.length > 0) return undefined;
+    // A `{{break}}` in the `{{else}}` ends this range, not the one around it.
+    const flow = walk(node.elseList, dot);
+    return flow === 'break' ? undefined : flow;
   };
 
   walk(tree, data);
@@ -476,8 +488,14 @@ function fieldOf(data: Value, path: string): Value {
   let value = data;
   for (const name of path.split('.').slice(1)) {
     if (name === '') continue;
-    if (value === null || typeof value !== 'object') return fail(`can't evaluate field ${name}`);
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return fail(`can't evaluate field ${name}`);
     const object = value as Record<string, unknown>;
+    // A map's key is read as written.
+    if (isMap(object)) {
+      value = Object.hasOwn(object, name) ? object[name] : undefined;
+      continue;
+    }
     if (Object.hasOwn(object, name)) {
       value = object[name];
       continue;
@@ -494,15 +512,16 @@ function fieldOf(data: Value, path: string): Value {
   return value;
 }
 
-/** A map of the data: an object that is not one of its structs (the VM's own objects are read as maps). */
-const isMap = (value: Value): value is Record<string, Value> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && !STRUCTS.has(value);
+/** The data's Go maps (`map[string]string`): the VM's labels and annotations; its other objects are structs. */
+const MAPS = new WeakSet<object>();
+const isMap = (value: Value): value is Readonly<Record<string, string>> =>
+  typeof value === 'object' && value !== null && MAPS.has(value);
 
-/** Go's truth: false, 0, nil, and an empty string, list or map are false; a struct (all have fields here) is true. */
+/** Go's truth: false, 0, nil, and an empty string, list or map are false; a struct is true. */
 function truth(value: Value): boolean {
   if (typeof value === 'string' || Array.isArray(value)) return value.length > 0;
-  if (typeof value === 'object' && value !== null) return Object.keys(value).length > 0;
-  return Boolean(value);
+  if (isMap(value)) return Object.keys(value).length > 0;
+  return value !== null && Boolean(value);
 }
 
 /** What a range visits: a list's indices and elements, a map's keys (sorted) and values; nothing for nil. */
@@ -745,9 +764,8 @@ const BUILTINS = new Map<string, Func>([
               : typeof value === 'string'
                 ? element(Buffer.from(value), int(key))
                 : isMap(value)
-                  ? Object.hasOwn(value, str(key))
-                    ? value[str(key)]
-                    : undefined
+                  ? // A key it lacks gives the element type's zero value, as Go's index does.
+                    (value[str(key)] ?? '')
                   : fail(`can't index ${String(value)}`),
           item,
         ),
@@ -785,11 +803,7 @@ const BUILTINS = new Map<string, Func>([
 ]);
 
 /** Go's net.ParseCIDR: the address and prefix length, or an error. */
-function parseCIDR(s: string): { ip: string; bits: number } {
-  if (!isCidr(s)) return fail(`invalid CIDR address: ${s}`);
-  const slash = s.indexOf('/');
-  return { ip: s.slice(0, slash), bits: Number(s.slice(slash + 1)) };
-}
+const cidrOf = (s: string) => parseCidr(s) ?? fail(`invalid CIDR address: ${s}`);
 
 /** vm-operator's template functions, the same under every version's name, and Go's builtins. */
 function functions(network: TemplateNetwork): Funcs {
@@ -811,8 +825,8 @@ function functions(network: TemplateNetwork): Funcs {
       return (n < 0 || n >= all.length ? all : all.slice(0, n)).join(str(delimiter));
     },
     SubnetMask: (cidr) => {
-      const parsed = parseCIDR(str(cidr));
-      return ipFamily(parsed.ip) === 4 ? ipv4Mask(parsed.bits) : fail('not an IPv4 network');
+      const parsed = cidrOf(str(cidr));
+      return ipFamily(parsed.address) === 4 ? ipv4Mask(parsed.prefix) : fail('not an IPv4 network');
     },
     IP: (ip) => {
       const family = ipFamily(str(ip));
@@ -823,12 +837,12 @@ function functions(network: TemplateNetwork): Funcs {
     },
     FormatIP: (s, m) => {
       const text = str(s);
-      const ip = text.includes('/') ? parseCIDR(text).ip : text;
+      const ip = text.includes('/') ? cidrOf(text).address : text;
       if (!isIp(ip)) fail('input IP address not valid');
       const mask = str(m);
       if (mask === '') return ip;
       if (mask.startsWith('/')) {
-        parseCIDR(ip + mask);
+        cidrOf(ip + mask);
         return ip + mask;
       }
       if (!isIp(mask)) fail('mask is an invalid IP');
