@@ -173,6 +173,10 @@ describe('namespace management over the Supervisor', () => {
       (n) => n.namespace,
     );
     expect(names).toEqual(['ns1', 'team-b']);
+    // Its cluster is the Supervisor's first, as every namespace's.
+    expect((await call('GET', '/vcenter/namespaces/instances/team-b')).json).toMatchObject({
+      cluster: first,
+    });
   });
 
   it('refuses a storage policy no storage class carries', async () => {

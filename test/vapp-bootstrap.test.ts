@@ -113,6 +113,12 @@ describe("vm-operator's vApp bootstrap", () => {
       'ssh-enabled': 'True',
       'vendor-build': '',
     });
+    // The guest reads them through GuestInfo.
+    const transport = sim.vsphere.read<{ ovfEnvironmentTransport?: string[] }>(
+      status.uniqueID as string,
+      'config.vAppConfig',
+    ).ovfEnvironmentTransport;
+    expect(transport).toEqual(['com.vmware.guestInfo']);
 
     await sim.kube.patch(
       { apiVersion: 'v1', kind: 'Secret', namespace: NS, name: 'creds' },

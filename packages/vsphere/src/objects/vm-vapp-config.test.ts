@@ -151,8 +151,14 @@ describe('ReconfigVM_Task: vAppConfig', () => {
     });
     // A capture declares it.
     expect(descriptorOfVm(get(plain), (id) => id).transport).toEqual(['com.vmware.guestInfo']);
+    const transportRead = () =>
+      vsphere.read<{ ovfEnvironmentTransport?: string[] }>(plain, 'config.vAppConfig')
+        .ovfEnvironmentTransport;
+    expect(transportRead()).toEqual(['com.vmware.guestInfo']);
     await run(vsphere.vm.reconfigure(plain, { vAppConfig: { ovfEnvironmentTransport: [] } }));
     expect(get(plain).config.vAppConfig?.ovfEnvironmentTransport).toEqual([]);
+    // An empty list is no transport to a client.
+    expect(transportRead()).toBeUndefined();
     // An item without one deploys VMs without one.
     expect((await deploy('u')).config.vAppConfig?.ovfEnvironmentTransport).toBeUndefined();
   });

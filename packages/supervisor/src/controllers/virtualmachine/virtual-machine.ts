@@ -1437,15 +1437,15 @@ export function startVirtualMachineController(
 }
 
 /**
- * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its bootstrap's
- * extra config or guest customization. Set field by field: a literal of conditional spreads is several times slower.
+ * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its cloud-init
+ * GuestInfo or guest customization. Set field by field: a literal of conditional spreads is several times slower.
  */
 function deployConfig(
   vm: VirtualMachine,
   resolved: Resolved,
   imageVersion: () => number,
   nics: NonNullable<DeployConfig['nics']>,
-  extraConfig: DeployConfig['extraConfig'],
+  cloudInitGuestInfo: DeployConfig['extraConfig'],
   customization: DeployConfig['customization'],
 ): DeployConfig {
   const config: DeployConfig = {};
@@ -1464,8 +1464,8 @@ function deployConfig(
   config.nics = nics;
   // A cloud-init VM is deployed without its image's vApp options, as vm-operator's bootstrap
   // removes them before the first boot.
-  if (extraConfig) {
-    config.extraConfig = extraConfig;
+  if (cloudInitGuestInfo) {
+    config.extraConfig = cloudInitGuestInfo;
     config.vAppConfigRemoved = true;
   }
   if (customization) config.customization = customization;
