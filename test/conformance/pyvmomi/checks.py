@@ -965,10 +965,25 @@ def iso_cdrom_connects_at_power_on():
                     and isinstance(d.backing, vim.vm.device.VirtualCdrom.IsoBackingInfo))
 
     expect_equal(iso_connected(), False, "the ISO CD-ROM connected while the VM is off")
+    # Labelled as vCenter labels a new drive: the first number no other CD-ROM has.
+    labels = [d.deviceInfo.label for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualCdrom)]
+    wanted = ["CD/DVD drive %d" % (i + 1) for i in range(len(labels))]
+    expect_equal(sorted(labels), wanted, "the CD-ROMs' labels")
     run_task(vm.PowerOnVM_Task())
     expect_equal(iso_connected(), True, "the ISO CD-ROM connected once the VM is on")
     run_task(vm.PowerOffVM_Task())
     expect_equal(iso_connected(), False, "the ISO CD-ROM connected once the VM is off again")
+
+
+@check
+def vapp_environment_transport():
+    vm = vm_named("DC0_H0_VM1")
+    spec = vim.vApp.VmConfigSpec(ovfEnvironmentTransport=["com.vmware.guestInfo"])
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(vAppConfig=spec)))
+    expect_equal(list(vm.config.vAppConfig.ovfEnvironmentTransport), ["com.vmware.guestInfo"],
+                 "config.vAppConfig.ovfEnvironmentTransport")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(vAppConfigRemoved=True)))
+    expect(vm.config.vAppConfig is None, "config.vAppConfig after vAppConfigRemoved")
 
 
 @check
