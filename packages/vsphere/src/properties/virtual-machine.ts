@@ -31,7 +31,9 @@ const extraConfig = (vm: VmRecord) =>
 const vAppConfigInfo = (vApp: VmVAppConfig) => ({
   _type: 'VmConfigInfo',
   property: vApp.properties.map((p) => ({ _type: 'VAppPropertyInfo', ...p })),
-  ...(vApp.ovfEnvironmentTransport?.length ? { ovfEnvironmentTransport: [...vApp.ovfEnvironmentTransport] } : {}),
+  ...(vApp.ovfEnvironmentTransport?.length
+    ? { ovfEnvironmentTransport: [...vApp.ovfEnvironmentTransport] }
+    : {}),
   ipAssignment: { _type: 'VAppIPAssignmentInfo' },
   installBootRequired: false,
   installBootStopDelay: 0,
