@@ -340,6 +340,26 @@ describe("vm-operator's bootstrap templates", () => {
       expect(render(text)).toBe(text);
   });
 
+  it("reads each version's VM as that version has it, converted from the hub", () => {
+    const placed = {
+      ...hubVm({ image: { kind: 'VirtualMachineImage', name: 'vmi-1' } }),
+      status: { nodeName: 'esx-1' },
+    };
+    const onPlaced = (text: string) => renderTemplate(text, () => network, placed);
+    // `host` until v1alpha3, `nodeName` from v1alpha4.
+    expect(onPlaced('{{ .V1alpha2.VM.Status.Host }} {{ .V1alpha3.VM.Status.Host }}')).toBe('esx-1 esx-1');
+    expect(onPlaced('{{ .V1alpha4.VM.Status.NodeName }} {{ .V1alpha6.VM.Status.NodeName }}')).toBe(
+      'esx-1 esx-1',
+    );
+    expect(onPlaced('{{ .V1alpha2.VM.Status.NodeName }}|{{ .V1alpha5.VM.Status.Host }}')).toBe(
+      '<no value>|<no value>',
+    );
+    // `spec.image` since v1alpha3.
+    expect(onPlaced('{{ .V1alpha3.VM.Spec.Image.Name }}|{{ .V1alpha2.VM.Spec.Image }}')).toBe(
+      'vmi-1|<no value>',
+    );
+  });
+
   it('ends the inner range with a break in its else, the outer one going on', () => {
     expect(
       render(

@@ -7,13 +7,15 @@
  * `else`; variables (`$`, `$x := `, `$x = `, `$x.Field`, in scope to the `{{end}}` of the control
  * structure they are declared in); pipelines of functions, string, raw-string, integer,
  * boolean and nil literals, parentheses, and fields of `.`: `.V1alphaN.Net` (`Devices`, each
- * `MacAddress`, `IPAddresses`, `Gateway4`; `Nameservers`) and `.V1alphaN.VM` (the VM's fields by
- * their Go names, its metadata's promoted); Go's builtins but `call` (printf's verbs `%v %s %d
+ * `MacAddress`, `IPAddresses`, `Gateway4`; `Nameservers`) and `.V1alphaN.VM` (the VM converted
+ * to that version, its fields by their Go names, its metadata's promoted); Go's builtins but `call` (printf's verbs `%v %s %d
  * %q %x %X %t %c %%`, with a width and `-`). A text that does not parse or run (`define`,
  * `template`, `block`, a range over an integer, a struct or map printed, an error of a function)
  * stays as written, as vm-operator leaves it; either way `\{` and `\}` become braces.
  */
 import { ipFamily, ipv4Mask, ipv4PrefixLength, isIp, parseCidr } from '@vsim/vsphere';
+import { HUB_VERSION, type ServedVersion } from '../../api/conversion/engine.js';
+import { fromHub } from '../../api/conversion/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 
 /** The network a template reads (vm-operator's NetworkStatus of the bootstrap's interfaces). */
@@ -32,7 +34,7 @@ const fail = (message: string): never => {
   throw new TemplateError(message);
 };
 
-const VERSIONS = ['V1alpha1', 'V1alpha2', 'V1alpha3', 'V1alpha4', 'V1alpha5', 'V1alpha6'];
+const VERSIONS = ['V1alpha1', 'V1alpha2', 'V1alpha3', 'V1alpha4', 'V1alpha5', 'V1alpha6'] as const;
 const KEYWORDS = new Set([
   'if',
   'else',
@@ -70,9 +72,28 @@ function execute(text: string, network: TemplateNetwork, vm: VirtualMachine): st
     ),
     Nameservers: network.nameservers,
   });
-  const data = struct(Object.fromEntries(VERSIONS.map((v) => [v, struct({ Net: net, VM: vm })])));
-  for (const map of [vm.metadata.labels, vm.metadata.annotations]) if (map) MAPS.add(map);
+  const data = struct(Object.fromEntries(VERSIONS.map((v) => [v, versionData(net, vm, v)])));
   return run(parse(lex(text), funcs), data, funcs);
+}
+
+/**
+ * `.V1alphaN`: the network, and the VM converted down to that version as vm-operator converts a
+ * copy for each, when a template first reads it.
+ */
+function versionData(net: object, hub: VirtualMachine, version: (typeof VERSIONS)[number]): object {
+  let vm: VirtualMachine | undefined;
+  const entry = struct({ Net: net });
+  return Object.defineProperty(entry, 'VM', {
+    enumerable: true,
+    get: () => {
+      if (vm === undefined) {
+        const served = `v${version.slice(1)}` as ServedVersion;
+        vm = (served === HUB_VERSION ? hub : fromHub(hub, served)) as unknown as VirtualMachine;
+        for (const map of [vm.metadata.labels, vm.metadata.annotations]) if (map) MAPS.add(map);
+      }
+      return vm;
+    },
+  });
 }
 
 /** A text between actions, or an action's tokens (a comment is neither). */
