@@ -13,6 +13,7 @@ import {
   CREATED_AT_SCHEMA_VERSION_ANNOTATION,
   VM_OPERATOR_BUILD_VERSION,
 } from './annotations.js';
+import { CDROM_CONTROLLER_LIMITS } from './cdrom-placement.js';
 import { HUB_VERSION } from './conversion/engine.js';
 import type {
   ClusterVirtualMachineImage,
@@ -83,6 +84,9 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   annotations[CREATED_AT_BUILD_VERSION_ANNOTATION] = VM_OPERATOR_BUILD_VERSION;
   annotations[CREATED_AT_SCHEMA_VERSION_ANNOTATION] = HUB_VERSION;
   out.metadata.annotations = annotations;
+  // vm-operator's SetDefaultControllers: every IDE bus a VM may have, unless it names some.
+  if (!spec.hardware?.ideControllers?.length)
+    spec.hardware = { ...spec.hardware, ideControllers: defaultIdeControllers() };
   if (!spec.network?.disabled && (spec.network?.interfaces ?? []).length === 0 && ctx.defaultNetwork) {
     if (annotations[NO_DEFAULT_NIC_ANNOTATION] === undefined) {
       spec.network =
@@ -110,6 +114,9 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
 
   return out;
 }
+
+const defaultIdeControllers = () =>
+  Array.from({ length: CDROM_CONTROLLER_LIMITS.IDE.buses }, (_, busNumber) => ({ busNumber }));
 
 /**
  * vm-operator's SetDefaultCdromImgKind: a CD-ROM's image without a kind is a VirtualMachineImage,

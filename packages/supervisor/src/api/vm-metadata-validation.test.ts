@@ -358,8 +358,10 @@ describe("a VirtualMachine's CD-ROMs, as the schema and the webhook judge them",
     const made = await t.kube.create(
       t.vm('a', {}, { guestID: 'otherLinux64Guest', ...hardware([iso('cd1')]) }),
     );
+    // With vm-operator's default controllers: both IDE buses.
     expect((made.spec as { hardware: unknown }).hardware).toEqual({
       cdrom: [{ ...iso('cd1'), connected: true, allowGuestControl: true }],
+      ideControllers: [{ busNumber: 0 }, { busNumber: 1 }],
     });
   });
 

@@ -61,6 +61,18 @@ describe('defaulting', () => {
     });
   });
 
+  it("gives a VM both IDE buses unless it names some, as vm-operator's SetDefaultControllers does", () => {
+    const out = defaultVirtualMachineOnCreate(vm({ hardware: { cdrom: [] } }), { random: seeded(1) });
+    expect(out.spec?.hardware).toEqual({ cdrom: [], ideControllers: [{ busNumber: 0 }, { busNumber: 1 }] });
+    expect(defaultVirtualMachineOnCreate(vm(), { random: seeded(1) }).spec?.hardware).toEqual({
+      ideControllers: [{ busNumber: 0 }, { busNumber: 1 }],
+    });
+    const named = defaultVirtualMachineOnCreate(vm({ hardware: { ideControllers: [{ busNumber: 1 }] } }), {
+      random: seeded(1),
+    });
+    expect(named.spec?.hardware?.ideControllers).toEqual([{ busNumber: 1 }]);
+  });
+
   it('is reproducible with the same seed and keeps given values', () => {
     const a = defaultVirtualMachineOnCreate(vm(), { random: seeded(7) });
     const b = defaultVirtualMachineOnCreate(vm(), { random: seeded(7) });

@@ -65,6 +65,8 @@ export interface VmSpec {
   parentVApp?: string;
   /** The NIC device type, e.g. `VirtualVmxnet3` (the default) or `VirtualE1000`. */
   nicType?: string;
+  /** Made without the standard CD-ROM drive. */
+  withoutCdrom?: boolean;
   /** Fixed MACs per NIC (set manually, as a Supervisor's network provider does); generated otherwise. */
   macAddresses?: readonly (string | undefined)[];
   /** The BIOS UUID (`config.uuid`) and instance UUID; random when absent. */
@@ -212,7 +214,11 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     );
     return fixed === undefined ? nic : Object.assign({}, nic, { addressType: 'manual' });
   });
-  const devices = withControllers([...STANDARD_DEVICES, ...disks, ...nics]);
+  const devices = withControllers([
+    ...(spec.withoutCdrom === true ? STANDARD_DEVICES_WITHOUT_CDROM : STANDARD_DEVICES),
+    ...disks,
+    ...nics,
+  ]);
   const now = model.clock.now();
   const config: { -readonly [K in keyof VmConfig]: VmConfig[K] } = {
     uuid: spec.uuid ?? model.random.uuid(),
@@ -265,6 +271,10 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
  * Controllers list the keys of the devices on them; recompute those lists so that
  * adding or removing a device never leaves a controller pointing at nothing.
  */
+const STANDARD_DEVICES_WITHOUT_CDROM: readonly Device[] = Object.freeze(
+  STANDARD_DEVICES.filter((d) => d._type !== 'VirtualCdrom'),
+);
+
 export const withControllers = (devices: readonly Device[]): Device[] =>
   mapped(devices, (d) => (Array.isArray(d.device) ? withAttached(d, devices) : d));
 

@@ -12,7 +12,7 @@ import type { Task } from '../model.js';
 import type { MoRef } from '../refs.js';
 import { createFixture, GIB } from '../testing/fixture.js';
 import type { VSphere, VSphereOptions } from '../vsphere.js';
-import type { DeploySpec } from './deploy.js';
+import type { DeployConfig, DeploySpec } from './deploy.js';
 import { descriptorOfVm, SAMPLE_OVF_IMAGES } from './ovf.js';
 
 const ubuntu = SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number];
@@ -206,6 +206,24 @@ describe('deploying an OVF item', () => {
     expect(nics[0]).toMatchObject({ macAddress: '00:50:56:00:00:07', addressType: 'manual' });
     expect(nics[1]).toMatchObject({ addressType: 'assigned' });
     expect(nics[1]?.macAddress).toMatch(/^00:50:56:/);
+  });
+
+  it('leaves the CD-ROM drive or the vApp options out when its configuration spec says so', async () => {
+    const { vsphere, item, target, run } = setup();
+    const deployed = async (name: string, config: DeployConfig) =>
+      vsphere.store.get(
+        (await run(vsphere.library.deploy(item, { ...target, name, config }))).value,
+      ) as VmRecord;
+    const cdromsOf = (vm: VmRecord) => vm.config.devices.filter((d) => d._type === 'VirtualCdrom');
+    const ideOf = (vm: VmRecord) => vm.config.devices.find((d) => d.key === 200)?.device;
+    const plain = await deployed('plain', {});
+    expect(cdromsOf(plain)).toHaveLength(1);
+    expect(ideOf(plain)).toEqual([3000]);
+    expect(plain.config.vAppConfig).toBeDefined();
+    const bare = await deployed('bare', { withoutCdrom: true, vAppConfigRemoved: true });
+    expect(cdromsOf(bare)).toEqual([]);
+    expect(ideOf(bare)).toEqual([]);
+    expect(bare.config.vAppConfig).toBeUndefined();
   });
 
   it("puts the configuration spec's extra config over the descriptor's", async () => {

@@ -79,6 +79,8 @@ export interface DeployConfig {
   changeTrackingEnabled?: boolean;
   /** The descriptor's vApp options left out, as a spec's `vAppConfigRemoved` drops a VM's. */
   vAppConfigRemoved?: boolean;
+  /** The VM's CD-ROM drive left out, as a spec that removes it would. */
+  withoutCdrom?: boolean;
   /**
    * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
    * first power-on: applied at the boot when the deployment powers the VM on, else pending.
@@ -295,6 +297,7 @@ export const deployOperations = (m: Model) => {
             version: spec.config?.version ?? ovf.hardwareVersion,
             firmware: spec.config?.firmware ?? ovf.firmware,
             vAppConfig: spec.config?.vAppConfigRemoved === true ? undefined : vAppConfigOfOvf(ovf),
+            withoutCdrom: spec.config?.withoutCdrom === true,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),

@@ -36,13 +36,16 @@ export function createHardwareVersion(vm: VirtualMachine, imageVersion: () => nu
 /**
  * Whether a VM's first update reconfigures it before its first boot, so that it is deployed
  * powered off: vm-operator's create leaves the boot disk's size, the boot options, the
- * CD-ROMs (of any VM with `spec.hardware`) and the vApp properties to that update. (Changed
- * Block Tracking is in the create's own configuration.)
+ * CD-ROMs and controllers `spec.hardware` names and the vApp properties to that update.
+ * (Changed Block Tracking is in the create's own configuration; the image's CD-ROM, which that
+ * update removes when the spec names none, is left out of the deployment.)
  */
 export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskBytes: () => number): boolean {
   const capacity = resizableBootDisk(vm);
+  const hardware = vm.spec?.hardware;
   return (
-    vm.spec?.hardware !== undefined ||
+    (hardware?.cdrom?.length ?? 0) > 0 ||
+    (hardware?.sataControllers?.length ?? 0) > 0 ||
     vAppBootstrapOf(vm) !== undefined ||
     (capacity !== undefined && capacity !== imageBootDiskBytes()) ||
     bootOptionsSetOnNewVm(vm, DEFAULT_BOOT_OPTIONS)

@@ -1469,6 +1469,9 @@ function deployConfig(
     config.vAppConfigRemoved = true;
   }
   if (customization) config.customization = customization;
+  // vm-operator's first update removes the CD-ROMs no spec entry names from a VM with
+  // `spec.hardware` (every VM, with its default IDE controllers): it is deployed without.
+  if (vm.spec?.hardware) config.withoutCdrom = true;
   return config;
 }
 
