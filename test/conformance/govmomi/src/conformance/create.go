@@ -346,6 +346,32 @@ func (s *suite) createChecks() {
 		return err
 	})
 
+	s.check("reconfigure: a floppy added as govc device.floppy.add adds it is labelled as vCenter labels it", func(ctx context.Context) error {
+		devices, err := vm.Device(ctx)
+		if err != nil {
+			return err
+		}
+		floppy, err := devices.CreateFloppy()
+		if err != nil {
+			return err
+		}
+		if err := vm.AddDevice(ctx, floppy); err != nil {
+			return err
+		}
+		if devices, err = vm.Device(ctx); err != nil {
+			return err
+		}
+		floppies := devices.SelectByType((*types.VirtualFloppy)(nil))
+		if len(floppies) != 1 {
+			return fmt.Errorf("%d floppies after AddDevice", len(floppies))
+		}
+		info := floppies[0].GetVirtualDevice().DeviceInfo
+		if info == nil || info.GetDescription().Label != "Floppy drive 1" {
+			return fmt.Errorf("deviceInfo %+v, want the label Floppy drive 1", info)
+		}
+		return vm.RemoveDevice(ctx, false, floppies[0])
+	})
+
 	s.check("reconfigure: a bad spec (numCPUs -1) fails with InvalidArgument/InvalidVmConfig and changes nothing", func(ctx context.Context) error {
 		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
 			return vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{NumCPUs: -1, MemoryMB: 128})
