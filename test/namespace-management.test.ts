@@ -173,6 +173,24 @@ describe('namespace management over the Supervisor', () => {
       (n) => n.namespace,
     );
     expect(names).toEqual(['ns1', 'team-b']);
+    // The Supervisor: its id, and a zone per cluster; the datastore both mount counted once.
+    const summaries = (await call('GET', '/vcenter/namespace-management/supervisors/summaries')).json as {
+      items: { supervisor: string; info: { name: string; stats: { storage_capacity: number } } }[];
+    };
+    const [only] = summaries.items;
+    expect(summaries.items).toHaveLength(1);
+    expect(only?.supervisor).toBe(`${first}:${sim.vsphere.about.instanceUuid}`);
+    expect(only?.info.name).toBe('DC0_C0');
+    const perCluster = (read.json as { stat_summary: { storage_capacity: number } }).stat_summary;
+    expect(only?.info.stats.storage_capacity).toBe(perCluster.storage_capacity);
+    const topology = await call(
+      'GET',
+      `/vcenter/namespace-management/supervisors/${encodeURIComponent(only?.supervisor ?? '')}/topology`,
+    );
+    expect(topology.json).toEqual([
+      { zone: first, clusters: [first] },
+      { zone: second, clusters: [second] },
+    ]);
     // Its cluster is the Supervisor's first, as every namespace's.
     expect((await call('GET', '/vcenter/namespaces/instances/team-b')).json).toMatchObject({
       cluster: first,

@@ -8,12 +8,14 @@
  * list), it is kept as annotations of the Namespace object.
  */
 import type {
+  ClusterStats,
   NamespaceAccess,
   NamespaceInfo,
   NamespaceManagementSource,
   NamespaceUpdateSpec,
   StorageSpec,
   SupervisorClusterInfo,
+  SupervisorInfo,
   VmClassInfo,
 } from '@vsim/rest';
 import {
@@ -141,39 +143,67 @@ export function namespaceManagement(
     };
   };
 
+  /** What clusters hold: CPU and memory summed, the storage of the datastores they mount (each once). */
+  const statsOf = (clusters: readonly string[]): ClusterStats => {
+    let cpu = 0;
+    let memory = 0;
+    const datastores = new Set<string>();
+    for (const cluster of clusters) {
+      const summary = vsphere.read<{ totalCpu: number; totalMemory: number }>(cluster, 'summary');
+      cpu += summary.totalCpu;
+      memory += summary.totalMemory;
+      for (const ds of vsphere.read<{ value: string }[]>(cluster, 'datastore')) datastores.add(ds.value);
+    }
+    let storage = 0;
+    for (const ds of datastores) storage += vsphere.read<number>(ds, 'summary.capacity');
+    return {
+      cpu_used: 0,
+      cpu_capacity: cpu,
+      memory_used: 0,
+      memory_capacity: Math.floor(memory / MB),
+      storage_used: 0,
+      storage_capacity: Math.floor(storage / MB),
+    };
+  };
+
   /**
    * One of the Supervisor's clusters: with several zones, each is listed and each is a valid id
    * for the calls that take a cluster, as vCenter lists a zonal Supervisor's.
    */
-  const clusterInfo = (cluster: string): SupervisorClusterInfo => {
-    const summary = vsphere.read<{ totalCpu: number; totalMemory: number }>(cluster, 'summary');
-    const datastores = vsphere.read<{ value: string }[]>(cluster, 'datastore');
-    const storage = datastores.reduce(
-      (sum, ds) => sum + vsphere.read<number>(ds.value, 'summary.capacity'),
-      0,
-    );
-    return {
-      cluster,
-      cluster_name: vsphere.lookup(cluster).name,
-      config_status: 'RUNNING',
-      kubernetes_status: 'READY',
-      api_server_cluster_endpoint: SUPERVISOR_API_ADDRESS,
-      api_server_management_endpoint: MANAGEMENT_ENDPOINT,
-      api_servers: API_SERVERS,
-      network_provider: 'VSPHERE_NETWORK',
-      stats: {
-        cpu_used: 0,
-        cpu_capacity: summary.totalCpu,
-        memory_used: 0,
-        memory_capacity: Math.floor(summary.totalMemory / MB),
-        storage_used: 0,
-        storage_capacity: Math.floor(storage / MB),
+  const clusterInfo = (cluster: string): SupervisorClusterInfo => ({
+    cluster,
+    cluster_name: vsphere.lookup(cluster).name,
+    config_status: 'RUNNING',
+    kubernetes_status: 'READY',
+    api_server_cluster_endpoint: SUPERVISOR_API_ADDRESS,
+    api_server_management_endpoint: MANAGEMENT_ENDPOINT,
+    api_servers: API_SERVERS,
+    network_provider: 'VSPHERE_NETWORK',
+    stats: statsOf([cluster]),
+  });
+
+  /**
+   * The Supervisor: its id as vCenter makes one (its first cluster's and the vCenter's), the
+   * first cluster's name, what its clusters hold, a zone per cluster (named by it).
+   */
+  const supervisorInfo = (): SupervisorInfo[] => {
+    const { cluster, clusters } = supervisor();
+    if (cluster === undefined) return [];
+    return [
+      {
+        supervisor: `${cluster}:${vsphere.about.instanceUuid}`,
+        name: vsphere.lookup(cluster).name,
+        config_status: 'RUNNING',
+        kubernetes_status: 'READY',
+        stats: statsOf(clusters),
+        topology: clusters.map((c) => ({ zone: c, clusters: [c] })),
       },
-    };
+    ];
   };
 
   return {
     clusters: () => supervisor().clusters.map(clusterInfo),
+    supervisors: supervisorInfo,
     namespaces: () => namespaceObjects().map(info),
     namespace(name) {
       const ns = namespaceObjects().find((n) => n.metadata.name === name);

@@ -7,6 +7,7 @@ import type {
   NamespaceInfo,
   NamespaceManagementSource,
   SupervisorClusterInfo,
+  SupervisorInfo,
   VmClassInfo,
 } from './source.js';
 
@@ -49,12 +50,22 @@ const NS1: NamespaceInfo = {
   vm_service_spec: { vm_classes: ['best-effort-small'], content_libraries: [] },
 };
 
+const SUPERVISOR: SupervisorInfo = {
+  supervisor: 'domain-c14:5e1f2a3b-0c4d-4e5f-8a6b-7c8d9e0f1a2b',
+  name: 'DC0_C0',
+  config_status: 'RUNNING',
+  kubernetes_status: 'READY',
+  stats: CLUSTER.stats,
+  topology: [{ zone: 'zone-a', clusters: ['domain-c14'] }],
+};
+
 /** An in-memory Supervisor that records every write it is asked for. */
 const fakeSource = () => {
   const calls: [string, ...unknown[]][] = [];
   const namespaces = new Map<string, NamespaceInfo>([['ns1', NS1]]);
   const source: NamespaceManagementSource = {
     clusters: () => [CLUSTER],
+    supervisors: () => [SUPERVISOR],
     namespaces: () => [...namespaces.values()],
     namespace: (name) => namespaces.get(name),
     createNamespace: async (spec) => {
@@ -115,6 +126,7 @@ const setup = async () => {
 };
 
 const CLUSTERS = '/vcenter/namespace-management/clusters';
+const SUPERVISORS = '/vcenter/namespace-management/supervisors';
 const CLASSES_PATH = '/vcenter/namespace-management/virtual-machine-classes';
 const INSTANCES = '/vcenter/namespaces/instances';
 
@@ -153,6 +165,29 @@ describe('clusters', () => {
     const rest = await send('GET', `/rest${CLUSTERS}/domain-c99`);
     expect(rest.status).toBe(404);
     expect(rest.json).toMatchObject({ type: 'com.vmware.vapi.std.errors.not_found' });
+  });
+});
+
+describe('supervisors', () => {
+  it('lists the Supervisors, reads one and its zones, in both styles; an unknown one is 404', async () => {
+    const { send } = await setup();
+    const info = {
+      name: 'DC0_C0',
+      stats: CLUSTER.stats,
+      config_status: 'RUNNING',
+      kubernetes_status: 'READY',
+    };
+    const items = { items: [{ supervisor: SUPERVISOR.supervisor, info }] };
+    expect((await send('GET', `/api${SUPERVISORS}/summaries`)).json).toEqual(items);
+    expect((await send('GET', `/rest${SUPERVISORS}/summaries`)).json).toEqual({ value: items });
+    const id = encodeURIComponent(SUPERVISOR.supervisor);
+    expect((await send('GET', `/api${SUPERVISORS}/${id}/summary`)).json).toEqual(info);
+    expect((await send('GET', `/api${SUPERVISORS}/${id}/topology`)).json).toEqual([
+      { zone: 'zone-a', clusters: ['domain-c14'] },
+    ]);
+    const unknown = await send('GET', `/api${SUPERVISORS}/nope/topology`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toMatchObject({ error_type: 'NOT_FOUND' });
   });
 });
 

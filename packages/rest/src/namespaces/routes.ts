@@ -4,6 +4,8 @@
  *
  * - `GET /vcenter/namespace-management/clusters[/{cluster}]`: the clusters running a
  *   Supervisor (summaries, then one cluster's info; 404 for a cluster without one).
+ * - `GET /vcenter/namespace-management/supervisors/summaries`, `.../supervisors/{supervisor}/summary`
+ *   and `.../topology`: the Supervisors, one's summary, the zones and clusters it runs on.
  * - `/vcenter/namespaces/instances`: GET lists summaries, POST creates (`/api`: the bare
  *   CreateSpec, 204; `/rest`: `{"spec": ...}`, 200). `.../instances/{namespace}`: GET info,
  *   PATCH changes the fields given, PUT sets the whole configuration (fields left out are
@@ -27,6 +29,7 @@ import type {
   NamespaceUpdateSpec,
   StorageSpec,
   SupervisorClusterInfo,
+  SupervisorInfo,
   VmClassInfo,
   VmServiceSpec,
 } from './source.js';
@@ -35,6 +38,7 @@ import type {
 export type * from './source.js';
 
 const CLUSTERS = '/vcenter/namespace-management/clusters';
+const SUPERVISORS = '/vcenter/namespace-management/supervisors';
 const VM_CLASSES = '/vcenter/namespace-management/virtual-machine-classes';
 const INSTANCES = '/vcenter/namespaces/instances';
 /** The name of the spec parameter of create, update and set: the `/rest` wrapper. */
@@ -75,6 +79,13 @@ const clusterInfo = (c: SupervisorClusterInfo) => ({
   api_server_cluster_endpoint: c.api_server_cluster_endpoint,
   api_servers: c.api_servers,
   network_provider: c.network_provider,
+});
+
+const supervisorSummary = (s: SupervisorInfo) => ({
+  name: s.name,
+  stats: s.stats,
+  config_status: s.config_status,
+  kubernetes_status: s.kubernetes_status,
 });
 
 const namespaceSummary = (n: NamespaceInfo) => ({
@@ -250,6 +261,13 @@ const clusterOf = (source: NamespaceManagementSource, call: Call): SupervisorClu
   return cluster;
 };
 
+const supervisorOf = (source: NamespaceManagementSource, call: Call): SupervisorInfo => {
+  const id = call.params.supervisor ?? '';
+  const supervisor = source.supervisors().find((s) => s.supervisor === id);
+  if (supervisor === undefined) throw notFound('supervisor', id);
+  return supervisor;
+};
+
 const existing = (source: NamespaceManagementSource, call: Call): NamespaceInfo => {
   const name = call.params.namespace ?? '';
   const info = source.namespace(name);
@@ -311,6 +329,25 @@ export const namespaceManagementRoutes =
       method: 'GET',
       path: `${CLUSTERS}/:cluster`,
       run: (call) => ({ value: clusterInfo(clusterOf(source, call)) }),
+    },
+    {
+      method: 'GET',
+      path: `${SUPERVISORS}/summaries`,
+      run: () => ({
+        value: {
+          items: source.supervisors().map((s) => ({ supervisor: s.supervisor, info: supervisorSummary(s) })),
+        },
+      }),
+    },
+    {
+      method: 'GET',
+      path: `${SUPERVISORS}/:supervisor/summary`,
+      run: (call) => ({ value: supervisorSummary(supervisorOf(source, call)) }),
+    },
+    {
+      method: 'GET',
+      path: `${SUPERVISORS}/:supervisor/topology`,
+      run: (call) => ({ value: supervisorOf(source, call).topology }),
     },
     { method: 'GET', path: INSTANCES, run: () => ({ value: source.namespaces().map(namespaceSummary) }) },
     { method: 'POST', path: INSTANCES, run: create(source) },

@@ -66,6 +66,19 @@ export interface SupervisorClusterInfo {
   readonly kubernetes_status_messages?: readonly StatusMessage[];
 }
 
+/** A Supervisor (Supervisors.Summary.Info) and the zones it runs on (Topology.Info). */
+export interface SupervisorInfo {
+  /** Its immutable id. */
+  readonly supervisor: string;
+  readonly name: string;
+  readonly config_status: ClusterConfigStatus;
+  readonly kubernetes_status: KubernetesStatus;
+  /** Its clusters' together. */
+  readonly stats: ClusterStats;
+  /** Each zone (its id) with the clusters (moref ids) it holds. */
+  readonly topology: readonly { readonly zone: string; readonly clusters: readonly string[] }[];
+}
+
 /** Instances.Stats: CPU in MHz, memory and storage in MiB. */
 export interface NamespaceStats {
   readonly cpu_used: number;
@@ -159,6 +172,8 @@ export interface VmClassInfo {
 export interface NamespaceManagementSource {
   /** The clusters that run a Supervisor. */
   clusters(): readonly SupervisorClusterInfo[];
+  /** The Supervisors (one, or none without a cluster). */
+  supervisors(): readonly SupervisorInfo[];
   namespaces(): readonly NamespaceInfo[];
   namespace(name: string): NamespaceInfo | undefined;
   /** Resolves once the namespace exists (its config_status may still be CONFIGURING). */
