@@ -186,7 +186,7 @@ export function namespaceManagement(
    * The Supervisor: its id as vCenter makes one (its first cluster's and the vCenter's), the
    * first cluster's name, what its clusters hold, a zone per cluster (named by it).
    */
-  const supervisorInfo = (): SupervisorInfo[] => {
+  const supervisors = (): SupervisorInfo[] => {
     const { cluster, clusters } = supervisor();
     if (cluster === undefined) return [];
     return [
@@ -203,7 +203,7 @@ export function namespaceManagement(
 
   return {
     clusters: () => supervisor().clusters.map(clusterInfo),
-    supervisors: supervisorInfo,
+    supervisors,
     namespaces: () => namespaceObjects().map(info),
     namespace(name) {
       const ns = namespaceObjects().find((n) => n.metadata.name === name);

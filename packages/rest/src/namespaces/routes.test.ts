@@ -185,9 +185,16 @@ describe('supervisors', () => {
     expect((await send('GET', `/api${SUPERVISORS}/${id}/topology`)).json).toEqual([
       { zone: 'zone-a', clusters: ['domain-c14'] },
     ]);
-    const unknown = await send('GET', `/api${SUPERVISORS}/nope/topology`);
-    expect(unknown.status).toBe(404);
-    expect(unknown.json).toMatchObject({ error_type: 'NOT_FOUND' });
+    // Summary.FilterSpec's statuses.
+    expect((await send('GET', `/api${SUPERVISORS}/summaries?config_status=RUNNING`)).json).toEqual(items);
+    expect((await send('GET', `/api${SUPERVISORS}/summaries?kubernetes_status=ERROR`)).json).toEqual({
+      items: [],
+    });
+    for (const path of ['nope/topology', 'nope/summary']) {
+      const unknown = await send('GET', `/api${SUPERVISORS}/${path}`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toMatchObject({ error_type: 'NOT_FOUND' });
+    }
   });
 });
 

@@ -261,6 +261,13 @@ const clusterOf = (source: NamespaceManagementSource, call: Call): SupervisorClu
   return cluster;
 };
 
+/** Summary.FilterSpec: the statuses the query names, each left out matching any. */
+const matchesFilter = (call: Call, s: SupervisorInfo): boolean =>
+  (['config_status', 'kubernetes_status'] as const).every((field) => {
+    const wanted = call.query.get(field);
+    return wanted === null || wanted === s[field];
+  });
+
 const supervisorOf = (source: NamespaceManagementSource, call: Call): SupervisorInfo => {
   const id = call.params.supervisor ?? '';
   const supervisor = source.supervisors().find((s) => s.supervisor === id);
@@ -333,9 +340,12 @@ export const namespaceManagementRoutes =
     {
       method: 'GET',
       path: `${SUPERVISORS}/summaries`,
-      run: () => ({
+      run: (call) => ({
         value: {
-          items: source.supervisors().map((s) => ({ supervisor: s.supervisor, info: supervisorSummary(s) })),
+          items: source
+            .supervisors()
+            .filter((s) => matchesFilter(call, s))
+            .map((s) => ({ supervisor: s.supervisor, info: supervisorSummary(s) })),
         },
       }),
     },

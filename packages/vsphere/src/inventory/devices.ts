@@ -158,6 +158,11 @@ export const STANDARD_DEVICES: readonly Device[] = Object.freeze([
   }),
 ]);
 
+/** The standard devices but the CD-ROM drive. */
+export const STANDARD_DEVICES_WITHOUT_CDROM: readonly Device[] = Object.freeze(
+  STANDARD_DEVICES.filter((d) => d._type !== 'VirtualCdrom'),
+);
+
 export interface DiskSpec {
   key: number;
   controllerKey: number;

@@ -21,6 +21,7 @@ import {
   type NicBacking,
   nicNetwork,
   STANDARD_DEVICES,
+  STANDARD_DEVICES_WITHOUT_CDROM,
   virtualDisk,
 } from './devices.js';
 import { GUEST_OFF, runningGuest } from './guest.js';
@@ -271,10 +272,6 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
  * Controllers list the keys of the devices on them; recompute those lists so that
  * adding or removing a device never leaves a controller pointing at nothing.
  */
-const STANDARD_DEVICES_WITHOUT_CDROM: readonly Device[] = Object.freeze(
-  STANDARD_DEVICES.filter((d) => d._type !== 'VirtualCdrom'),
-);
-
 export const withControllers = (devices: readonly Device[]): Device[] =>
   mapped(devices, (d) => (Array.isArray(d.device) ? withAttached(d, devices) : d));
 

@@ -10,7 +10,7 @@ import {
   diskObjectId,
   isDisk,
   isEthernetCard,
-  STANDARD_DEVICES,
+  STANDARD_DEVICES_WITHOUT_CDROM,
 } from '../inventory/devices.js';
 import { GUEST_OFF, runningGuest } from '../inventory/guest.js';
 import { datacenterOf } from '../inventory/paths.js';
@@ -161,7 +161,7 @@ export const vmEvents = (m: Model) => {
 
 /** What CreateVM_Task gives every VM before its spec's devices: no disk, CD-ROM or SCSI. */
 export const BUILTIN_DEVICES: readonly Device[] = withControllers(
-  STANDARD_DEVICES.filter((d) => d._type !== 'ParaVirtualSCSIController' && d._type !== 'VirtualCdrom'),
+  STANDARD_DEVICES_WITHOUT_CDROM.filter((d) => d._type !== 'ParaVirtualSCSIController'),
 );
 
 const createdVm = (

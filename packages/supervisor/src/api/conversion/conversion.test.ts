@@ -261,6 +261,20 @@ describe('VirtualMachine renames', () => {
     expect(spec.cdrom).toEqual([expect.not.objectContaining({ unitNumber: expect.anything() })]);
   });
 
+  it("v1alpha2-4 restore the hub's controllers into a spec.hardware they have none of", () => {
+    const vm = {
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: { className: 'small', hardware: { ideControllers: [{ busNumber: 0 }, { busNumber: 1 }] } },
+    };
+    for (const version of ['v1alpha2', 'v1alpha3', 'v1alpha4'] as const) {
+      const spoke = fromHub(vm, version);
+      expect((spoke.spec as JsonObject).hardware).toBeUndefined();
+      expect((toHub(spoke).spec as JsonObject).hardware).toEqual(vm.spec.hardware);
+    }
+  });
+
   it('v1alpha3 reports storage as usage{total, disks, other}', () => {
     const vm = hub('VirtualMachine');
     const storage = (vm.status as { storage: JsonObject }).storage;

@@ -64,8 +64,9 @@ const SINCE_V1ALPHA5 = [
   'spec.bootOptions',
   'spec.currentSnapshotName',
   'spec.policies',
+  // Restored into a `spec.hardware` the older version has none of, as vm-operator restores it.
   ...['ideControllers', 'nvmeControllers', 'sataControllers', 'scsiControllers'].map(
-    (f) => `spec.hardware.${f}`,
+    (f) => `+spec.hardware.${f}`,
   ),
   ...['controllerBusNumber', 'controllerType', 'unitNumber'].map((f) => `spec.hardware.cdrom[].${f}`),
   'spec.bootstrap.cloudInit.waitOnNetwork4',

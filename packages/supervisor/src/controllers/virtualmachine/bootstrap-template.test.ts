@@ -351,6 +351,8 @@ describe("vm-operator's bootstrap templates", () => {
     expect(onPlaced('{{ .V1alpha4.VM.Status.NodeName }} {{ .V1alpha6.VM.Status.NodeName }}')).toBe(
       'esx-1 esx-1',
     );
+    // A field the version lacks reads as nil here; Go fails such a template (the simulator knows
+    // no version's full list of fields): what this pins is that the field is not the hub's.
     expect(onPlaced('{{ .V1alpha2.VM.Status.NodeName }}|{{ .V1alpha5.VM.Status.Host }}')).toBe(
       '<no value>|<no value>',
     );
@@ -358,6 +360,12 @@ describe("vm-operator's bootstrap templates", () => {
     expect(onPlaced('{{ .V1alpha3.VM.Spec.Image.Name }}|{{ .V1alpha2.VM.Spec.Image }}')).toBe(
       'vmi-1|<no value>',
     );
+  });
+
+  it('reads a VM that does not convert as an empty one, as vm-operator ignores that error', () => {
+    const unconvertible = { ...vm, apiVersion: 'example.com/v1' };
+    expect(renderTemplate('[{{ .V1alpha2.VM.Name }}]', () => network, unconvertible)).toBe('[<no value>]');
+    expect(renderTemplate('[{{ .V1alpha6.VM.Name }}]', () => network, unconvertible)).toBe('[vm1]');
   });
 
   it('ends the inner range with a break in its else, the outer one going on', () => {

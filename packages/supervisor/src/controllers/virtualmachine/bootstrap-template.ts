@@ -14,7 +14,7 @@
  * stays as written, as vm-operator leaves it; either way `\{` and `\}` become braces.
  */
 import { ipFamily, ipv4Mask, ipv4PrefixLength, isIp, parseCidr } from '@vsim/vsphere';
-import { HUB_VERSION, type ServedVersion } from '../../api/conversion/engine.js';
+import { ConversionError, HUB_VERSION, type ServedVersion } from '../../api/conversion/engine.js';
 import { fromHub } from '../../api/conversion/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 
@@ -76,6 +76,17 @@ function execute(text: string, network: TemplateNetwork, vm: VirtualMachine): st
   return run(parse(lex(text), funcs), data, funcs);
 }
 
+/** The hub VM in an older version; an empty one when it does not convert, as vm-operator ignores that error. */
+function downConverted(hub: VirtualMachine, version: ServedVersion): VirtualMachine {
+  try {
+    // A stored object: its conversion annotation is made only if a template reads it.
+    return fromHub(hub, version, true) as unknown as VirtualMachine;
+  } catch (error) {
+    if (!(error instanceof ConversionError)) throw error;
+    return { metadata: {} } as VirtualMachine;
+  }
+}
+
 /**
  * `.V1alphaN`: the network, and the VM converted down to that version as vm-operator converts a
  * copy for each, when a template first reads it.
@@ -88,7 +99,7 @@ function versionData(net: object, hub: VirtualMachine, version: (typeof VERSIONS
     get: () => {
       if (vm === undefined) {
         const served = `v${version.slice(1)}` as ServedVersion;
-        vm = (served === HUB_VERSION ? hub : fromHub(hub, served)) as unknown as VirtualMachine;
+        vm = served === HUB_VERSION ? hub : downConverted(hub, served);
         for (const map of [vm.metadata.labels, vm.metadata.annotations]) if (map) MAPS.add(map);
       }
       return vm;

@@ -29,8 +29,8 @@ export interface CdromSources {
 }
 
 /**
- * The sources of a VM without `spec.hardware`, which has no CD-ROMs to look files up for: no
- * reader made on the update pass of the many VMs without one.
+ * The sources of a VM without CD-ROMs in its spec, which has no files to look up: no reader
+ * made on the update pass of the many VMs without one.
  */
 export const NO_CDROM_SOURCES: CdromSources = {
   fileOf: () => {

@@ -801,10 +801,13 @@ export function startVirtualMachineController(
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
-    // Only a VM with `spec.hardware` has CD-ROMs whose files are looked for.
-    const cdroms = vm.spec?.hardware
-      ? cdromSources(read, vm.metadata.namespace as string, deps.capabilities?.vmSharedDisks === true)
-      : NO_CDROM_SOURCES;
+    // Only a VM with CD-ROMs in its spec has files to look for (with VMSharedDisks, controllers
+    // to place too).
+    const placed = deps.capabilities?.vmSharedDisks === true;
+    const cdroms =
+      vm.spec?.hardware?.cdrom?.length || placed
+        ? cdromSources(read, vm.metadata.namespace as string, placed)
+        : NO_CDROM_SOURCES;
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
@@ -1470,7 +1473,7 @@ function deployConfig(
   }
   if (customization) config.customization = customization;
   // vm-operator's first update removes the CD-ROMs no spec entry names from a VM with
-  // `spec.hardware` (every VM, with its default IDE controllers): it is deployed without.
+  // `spec.hardware` (every VM created with its default IDE controllers): it is deployed without.
   if (vm.spec?.hardware) config.withoutCdrom = true;
   return config;
 }
