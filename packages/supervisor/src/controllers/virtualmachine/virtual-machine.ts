@@ -934,14 +934,7 @@ export function startVirtualMachineController(
     const changed = wanted.filter((option) => has.get(option.key) !== option.value);
     const vAppConfigRemoved = record.config.vAppConfig !== undefined;
     if (changed.length === 0 && !vAppConfigRemoved) return false;
-    track(
-      key,
-      reconfigure(
-        key,
-        record,
-        vAppConfigRemoved ? { extraConfig: changed, vAppConfigRemoved } : { extraConfig: changed },
-      ),
-    );
+    track(key, reconfigure(key, record, { extraConfig: changed, vAppConfigRemoved }));
     return true;
   };
 
