@@ -987,6 +987,37 @@ def vapp_environment_transport():
 
 
 @check
+def vgpu_and_managing_extension():
+    vm = vm_named("pv-created")
+    if vm.runtime.powerState != "poweredOff":
+        run_task(vm.PowerOffVM_Task())
+    gpu = vim.vm.device.VirtualPCIPassthrough(
+        key=-1, backing=vim.vm.device.VirtualPCIPassthrough.VmiopBackingInfo(vgpu="grid_t4-2q"))
+    add = vim.vm.device.VirtualDeviceSpec(operation="add", device=gpu)
+    managed_by = vim.ext.ManagedByInfo(extensionKey="com.example.scheduler", type="worker")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(managedBy=managed_by, deviceChange=[add])))
+    pci = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualPCIPassthrough)]
+    expect_equal(len(pci), 1, "PCI passthrough devices")
+    expect_equal(pci[0].backing.vgpu, "grid_t4-2q", "the vGPU's profile")
+    expect_equal(pci[0].deviceInfo.label, "PCI device 0", "the vGPU's label")
+    expect_equal(pci[0].controllerKey, 100, "the vGPU's controller")
+    # A field of vim25/6.7 on: a 6.5 client is not sent it.
+    expect_equal(vm.summary.config.numVmiopBackings, 1 if HTTPS else None, "summary.config.numVmiopBackings")
+    expect_equal(vm.config.managedBy.extensionKey, "com.example.scheduler", "config.managedBy.extensionKey")
+    expect_equal(vm.summary.config.managedBy.type, "worker", "summary.config.managedBy.type")
+    run_task(vm.PowerOnVM_Task())
+    remove = vim.vm.device.VirtualDeviceSpec(operation="remove", device=pci[0])
+    task_error_strict(vim.fault.DeviceHotPlugNotSupported, vm.ReconfigVM_Task,
+                      vim.vm.ConfigSpec(deviceChange=[remove]))
+    run_task(vm.PowerOffVM_Task())
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
+        deviceChange=[remove], managedBy=vim.ext.ManagedByInfo(extensionKey="", type=""))))
+    expect_equal(vm.summary.config.numVmiopBackings, 0 if HTTPS else None,
+                 "summary.config.numVmiopBackings after the removal")
+    expect(vm.config.managedBy is None, "config.managedBy after an empty extension key")
+
+
+@check
 def relocate_updates_host_vm():
     vm = vm_named("DC0_H0_VM1")
     old_host = vm.runtime.host

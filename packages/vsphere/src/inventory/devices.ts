@@ -286,6 +286,14 @@ export const nicNetwork = (d: Device): string | undefined => {
 
 export const isDisk = (d: Device): boolean => d._type === 'VirtualDisk';
 
+/** A PCI passthrough device: an NVIDIA vGPU (a `vmiop` backing) or a Dynamic DirectPath I/O device. */
+export const isPciPassthrough = (d: Device): boolean => d._type === 'VirtualPCIPassthrough';
+
+/** An NVIDIA vGPU, its profile named by its backing's `vgpu`. */
+export const isVgpu = (d: Device): boolean =>
+  isPciPassthrough(d) &&
+  (d.backing as { _type?: string } | undefined)?._type === 'VirtualPCIPassthroughVmiopBackingInfo';
+
 export const isEthernetCard = (d: Device): boolean =>
   d._type === 'VirtualVmxnet3' ||
   d._type === 'VirtualE1000' ||

@@ -147,6 +147,12 @@ export interface OptionValue {
   readonly value: string;
 }
 
+/** The extension that manages a VM (`config.managedBy`), as vSphere Client shows it. */
+export interface ManagedByInfo {
+  readonly extensionKey: string;
+  readonly type: string;
+}
+
 /** ScheduledHardwareUpgradeInfo: a hardware upgrade a VM waits to run at a power cycle. */
 export interface ScheduledHardwareUpgrade {
   /** `never`, `onSoftPowerOff` or `always`. */
@@ -231,6 +237,8 @@ export interface VmConfig {
   readonly vAppConfig?: VmVAppConfig;
   readonly vmPathName: string;
   readonly annotation: string;
+  /** The extension managing the VM; none for most. */
+  readonly managedBy?: ManagedByInfo;
   readonly createDate: number;
   readonly changeVersion: number;
 }

@@ -29,6 +29,7 @@ import type {
   DatastoreRecord,
   Device,
   DvsRecord,
+  ManagedByInfo,
   NetworkRecord,
   OptionValue,
   SnapshotRecord,
@@ -60,6 +61,7 @@ export interface VmSpec {
   template?: boolean;
   powerState?: PowerState;
   annotation?: string;
+  managedBy?: ManagedByInfo;
   extraConfig?: readonly { key: string; value: string }[];
   /** The vApp options (a deployed OVF's); none when absent. */
   vAppConfig?: VmVAppConfig | undefined;
@@ -246,6 +248,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     changeVersion: now,
   };
   if (spec.vAppConfig) config.vAppConfig = spec.vAppConfig;
+  if (spec.managedBy) config.managedBy = spec.managedBy;
   const on = spec.powerState === 'poweredOn' && !config.template;
   return {
     id,

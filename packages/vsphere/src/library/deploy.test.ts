@@ -226,6 +226,46 @@ describe('deploying an OVF item', () => {
     expect(bare.config.vAppConfig).toBeUndefined();
   });
 
+  it("adds its configuration spec's devices and managing extension before the VM boots", async () => {
+    const { vsphere, item, target, run } = setup();
+    const managedBy = { extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' };
+    const vgpu = {
+      operation: 'add' as const,
+      device: {
+        _type: 'VirtualPCIPassthrough',
+        key: -200,
+        backing: { _type: 'VirtualPCIPassthroughVmiopBackingInfo', vgpu: 'grid_t4-2q' },
+      },
+    };
+    const ref = await run(
+      vsphere.library.deploy(item, {
+        ...target,
+        name: 'gpu',
+        powerOn: true,
+        config: { managedBy, deviceChange: [vgpu] },
+      }),
+    );
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.powerState).toBe('poweredOn');
+    expect(vm.config.managedBy).toEqual(managedBy);
+    expect(vm.config.devices.find((d) => d._type === 'VirtualPCIPassthrough')).toMatchObject({
+      key: 13000,
+      controllerKey: 100,
+      deviceInfo: { label: 'PCI device 0' },
+    });
+    // A device the spec cannot add fails the deployment, leaving no VM behind.
+    const broken = {
+      ...vgpu,
+      device: { ...vgpu.device, backing: { _type: 'VirtualPCIPassthroughVmiopBackingInfo' } },
+    };
+    await expect(
+      run(vsphere.library.deploy(item, { ...target, name: 'broken', config: { deviceChange: [broken] } })),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidDeviceSpec' } });
+    expect([...vsphere.store.ofKind<VmRecord>('VirtualMachine')].some((v) => v.name === 'broken')).toBe(
+      false,
+    );
+  });
+
   it("puts the configuration spec's extra config over the descriptor's", async () => {
     const { vsphere, lib, target, run } = setup();
     const item = vsphere.library.createItem(lib, {

@@ -14,6 +14,7 @@ import type {
   FolderRecord,
   HostRecord,
   LibraryItemRecord,
+  ManagedByInfo,
   NetworkRecord,
   OptionValue,
   ResourcePoolRecord,
@@ -31,6 +32,7 @@ import {
   guestCustomization,
   postCustomizationEvents,
 } from '../objects/vm-customization.js';
+import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from '../objects/vm-devices.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
@@ -79,6 +81,10 @@ export interface DeployConfig {
   changeTrackingEnabled?: boolean;
   /** The descriptor's vApp options left out, as a spec's `vAppConfigRemoved` drops a VM's. */
   vAppConfigRemoved?: boolean;
+  /** The extension that manages the VM (vm-operator's VMs are the Supervisor's). */
+  managedBy?: ManagedByInfo;
+  /** Devices added to the descriptor's (a VM class's vGPUs), as a spec's `deviceChange` adds them. */
+  deviceChange?: readonly VirtualDeviceConfigSpec[];
   /** The VM's CD-ROM drive left out, as a spec that removes it would. */
   withoutCdrom?: boolean;
   /**
@@ -130,6 +136,13 @@ const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
   // The configuration spec is checked as a reconfiguration's is: an unknown guest id refused.
   if (config?.guestId) return knownGuest(config.guestId);
   return ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {};
+};
+
+/** The deployed VM with a configuration spec's devices, added before it first boots. */
+const withDevicesAdded = (m: Model, tx: Tx, vm: VmRecord, changes: readonly VirtualDeviceConfigSpec[]) => {
+  const ctx = Object.assign(deviceContext(m, tx, vm), { powerState: 'poweredOff' as const });
+  const devices = applyDeviceChanges(ctx, vm.config.devices, changes);
+  return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
 };
 
 /** The deployed VM with its customization: applied when it boots at once, else pending. */
@@ -302,8 +315,11 @@ export const deployOperations = (m: Model) => {
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
+            ...(spec.config?.managedBy ? { managedBy: spec.config.managedBy } : {}),
           });
-          putVm(tx, freshlyBooted(m, customized(vm, spec.config?.customization)));
+          const deviceChange = spec.config?.deviceChange;
+          const equipped = deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm;
+          putVm(tx, freshlyBooted(m, customized(equipped, spec.config?.customization)));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.

@@ -42,6 +42,7 @@ import {
   checkHardware,
   knownGuest,
   setHomePolicy,
+  setManagedBy,
   type VmConfigSpec,
 } from './vm-config-spec.js';
 import {
@@ -220,6 +221,7 @@ const createdVm = (
   };
   const vApp = vAppConfigAfter(undefined, spec.vAppConfig);
   if (vApp) config.vAppConfig = vApp;
+  setManagedBy(config, spec.managedBy);
   setHomePolicy({ tx }, config, spec.vmProfile);
   const vm: VmRecord = { ...base, config };
   const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);

@@ -81,6 +81,24 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     });
   });
 
+  it('sets and clears the extension managing the VM, read in its config and summary', async () => {
+    const { vsphere, vm, get, reconfigure } = setup();
+    expect(vsphere.read(vm.id, 'config.managedBy')).toBeUndefined();
+    const managedBy = { extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' };
+    await reconfigure({ managedBy });
+    expect(get().config.managedBy).toEqual(managedBy);
+    expect(vsphere.read(vm.id, 'config.managedBy')).toEqual({ _type: 'ManagedByInfo', ...managedBy });
+    expect(vsphere.read(vm.id, 'summary.config.managedBy')).toEqual({ _type: 'ManagedByInfo', ...managedBy });
+    const config = get().config;
+    await expect(reconfigure({ managedBy: { extensionKey: 'x', type: '' } })).rejects.toMatchObject({
+      fault: { _type: 'InvalidArgument', invalidProperty: 'managedBy.type' },
+    });
+    expect(get().config).toBe(config);
+    await reconfigure({ managedBy: { extensionKey: '', type: '' } });
+    expect(get().config.managedBy).toBeUndefined();
+    expect(vsphere.read(vm.id, 'summary.config.managedBy')).toBeUndefined();
+  });
+
   it('changes CPUs and memory of a running VM only as its hot plug flags allow', async () => {
     const { vsphere, vm, get, reconfigure, run } = setup();
     expect(get().powerState).toBe('poweredOn');
@@ -677,6 +695,75 @@ describe('ReconfigVM_Task: device changes', () => {
     await change({ operation: 'remove', device: { _type: 'VirtualSerialPort', key: 9000 } });
     await change({ operation: 'add', device: serialPort(-1) });
     expect(label(9000)).toBe('Serial port 1');
+  });
+
+  it('adds vGPUs and Dynamic DirectPath I/O devices on the PCI controller while the VM is off', async () => {
+    const { vsphere, vm, get, device, change, run } = setup();
+    const vgpu = (key: number, profile: string): VirtualDeviceConfigSpec => ({
+      operation: 'add',
+      device: {
+        _type: 'VirtualPCIPassthrough',
+        key,
+        backing: { _type: 'VirtualPCIPassthroughVmiopBackingInfo', vgpu: profile },
+      },
+    });
+    const dynamic: VirtualDeviceConfigSpec = {
+      operation: 'add',
+      device: {
+        _type: 'VirtualPCIPassthrough',
+        key: -3,
+        backing: {
+          _type: 'VirtualPCIPassthroughDynamicBackingInfo',
+          allowedDevice: [
+            { _type: 'VirtualPCIPassthroughAllowedDevice', vendorId: 0x10de, deviceId: 0x20b0 },
+          ],
+          customLabel: 'a100',
+        },
+      },
+    };
+    await expect(change(vgpu(-1, 'grid_a100-4c'))).rejects.toMatchObject({
+      fault: { _type: 'DeviceHotPlugNotSupported', deviceIndex: 0 },
+    });
+    await run(vsphere.vm.powerOff(vm.id));
+    await change(vgpu(-1, 'grid_a100-4c'), vgpu(-2, 'grid_a100-8c'), dynamic);
+    expect(device(13000)).toMatchObject({
+      controllerKey: 100,
+      deviceInfo: { label: 'PCI device 0', summary: 'NVIDIA GRID vGPU grid_a100-4c' },
+    });
+    expect(device(13001)?.deviceInfo?.label).toBe('PCI device 1');
+    expect(device(13002)).toMatchObject({
+      controllerKey: 100,
+      deviceInfo: { label: 'PCI device 2' },
+      backing: { customLabel: 'a100' },
+    });
+    expect(device(100)?.device).toEqual(expect.arrayContaining([13000, 13001, 13002]));
+    expect(vsphere.read(vm.id, 'summary.config.numVmiopBackings')).toBe(2);
+    await run(vsphere.vm.powerOn(vm.id));
+    await expect(
+      change({ operation: 'remove', device: { _type: 'VirtualPCIPassthrough', key: 13000 } }),
+    ).rejects.toMatchObject({ fault: { _type: 'DeviceHotPlugNotSupported' } });
+    expect(get().config.devices.filter((d) => d._type === 'VirtualPCIPassthrough')).toHaveLength(3);
+  });
+
+  it('refuses a PCI passthrough device without a vGPU profile or an allowed device (InvalidDeviceSpec)', async () => {
+    const { vsphere, vm, get, change, run } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    const config = get().config;
+    const passthrough = (backing: unknown): VirtualDeviceConfigSpec => ({
+      operation: 'add',
+      device: { _type: 'VirtualPCIPassthrough', key: -1, backing },
+    });
+    const refused: [unknown, string][] = [
+      [undefined, 'virtualDeviceSpec.device.backing'],
+      [{ _type: 'VirtualPCIPassthroughVmiopBackingInfo', vgpu: '' }, 'virtualDeviceSpec.device.backing.vgpu'],
+      [
+        { _type: 'VirtualPCIPassthroughDynamicBackingInfo', allowedDevice: [] },
+        'virtualDeviceSpec.device.backing.allowedDevice',
+      ],
+    ];
+    for (const [backing, property] of refused)
+      await expect(change(passthrough(backing))).rejects.toMatchObject(deviceFault(property, 0));
+    expect(get().config).toBe(config);
   });
 
   it('adds and removes serial and parallel ports only while the VM is off (DeviceHotPlugNotSupported)', async () => {

@@ -6,6 +6,7 @@
 import { faults } from '../faults.js';
 import { guestFullName, isKnownGuestId } from '../inventory/guest-os.js';
 import type {
+  ManagedByInfo,
   OptionValue,
   ScheduledHardwareUpgrade,
   VmBootOptions,
@@ -46,6 +47,8 @@ export interface VmConfigSpec {
   /** The storage policy of the VM's home: a VirtualMachineDefinedProfileSpec, or the default one. */
   vmProfile?: readonly VirtualMachineProfileSpec[];
   annotation?: string;
+  /** The managing extension; one with an empty `extensionKey` leaves the VM managed by none. */
+  managedBy?: ManagedByInfo;
   version?: string;
   uuid?: string;
   instanceUuid?: string;
@@ -118,6 +121,7 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'extraConfig',
   'vAppConfig',
   'vAppConfigRemoved',
+  'managedBy',
 ];
 
 const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const;
@@ -208,6 +212,18 @@ export const setHomePolicy = (
   else if (policy === null) delete config.homeStoragePolicyId;
 };
 
+/** A spec's managing extension (InvalidArgument without a type); an empty key removes the VM's. */
+export const setManagedBy = (config: { managedBy?: ManagedByInfo }, managedBy: ManagedByInfo | undefined) => {
+  if (managedBy === undefined) return;
+  if (!managedBy.extensionKey) {
+    delete config.managedBy;
+    return;
+  }
+  if (typeof managedBy.type !== 'string' || managedBy.type === '')
+    throw faults.invalidArgument('managedBy.type');
+  config.managedBy = { extensionKey: managedBy.extensionKey, type: managedBy.type };
+};
+
 const isSet = (v: unknown) => v !== undefined && !(Array.isArray(v) && v.length === 0);
 
 /** The VM after ReconfigVM_Task's spec (not stored: the caller writes it with putVm). */
@@ -247,6 +263,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   else delete config.vAppConfig;
   if (spec.guestId) Object.assign(config, knownGuest(spec.guestId));
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
+  setManagedBy(config, spec.managedBy);
   setHomePolicy(ctx, config, spec.vmProfile);
   if (spec.uuid) config.uuid = spec.uuid;
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;

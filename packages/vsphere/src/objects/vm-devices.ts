@@ -20,6 +20,8 @@ import {
   ethernetCard,
   isDisk,
   isEthernetCard,
+  isPciPassthrough,
+  isVgpu,
   provisioningOf,
   virtualDisk,
 } from '../inventory/devices.js';
@@ -101,6 +103,7 @@ const OTHER_KEY_BASE: Record<string, number> = {
   VirtualSerialPort: 9000,
   VirtualParallelPort: 10000,
   VirtualUSBXHCIController: 14000,
+  VirtualPCIPassthrough: 13000,
   VirtualAHCIController: 15000,
   VirtualNVMEController: 31000,
 };
@@ -147,6 +150,8 @@ const STORAGE_CONTROLLERS: readonly {
 ];
 
 const MAX_SERIAL_PORTS = 32;
+/** vSphere's most PCI passthrough devices (vGPUs and DirectPath I/O devices) per VM. */
+const MAX_PCI_PASSTHROUGH = 16;
 /** Buses 0-3: vSphere's most controllers of each storage kind. */
 const MAX_STORAGE_CONTROLLERS = 4;
 
@@ -157,6 +162,11 @@ const MAX_STORAGE_CONTROLLERS = 4;
 const COLD_PLUGGED: readonly { readonly is: (type: string) => boolean; max: number; what: string }[] = [
   { is: (type) => type === 'VirtualSerialPort', max: MAX_SERIAL_PORTS, what: 'serial ports' },
   { is: (type) => type === 'VirtualParallelPort', max: 3, what: 'parallel ports' },
+  {
+    is: (type) => type === 'VirtualPCIPassthrough',
+    max: MAX_PCI_PASSTHROUGH,
+    what: 'PCI passthrough devices',
+  },
   ...STORAGE_CONTROLLERS.map(({ is, label }) => ({ is, max: MAX_STORAGE_CONTROLLERS, what: `${label}s` })),
 ];
 
@@ -496,23 +506,55 @@ export const storagePolicyOf = (
   return policy;
 };
 
-/** The kinds vCenter labels `<prefix> N`, N the first number no device of the kind has (a removed one's taken again). */
-const NUMBERED_LABELS: Readonly<Record<string, string>> = {
-  VirtualCdrom: 'CD/DVD drive',
-  VirtualFloppy: 'Floppy drive',
-  VirtualSerialPort: 'Serial port',
-  VirtualParallelPort: 'Parallel port',
+/**
+ * The kinds vCenter labels `<prefix> N`, N the first number from `first` no device of the kind
+ * has (a removed one's taken again).
+ */
+const NUMBERED_LABELS: Readonly<Record<string, { prefix: string; first: number }>> = {
+  VirtualCdrom: { prefix: 'CD/DVD drive', first: 1 },
+  VirtualFloppy: { prefix: 'Floppy drive', first: 1 },
+  VirtualSerialPort: { prefix: 'Serial port', first: 1 },
+  VirtualParallelPort: { prefix: 'Parallel port', first: 1 },
+  VirtualPCIPassthrough: { prefix: 'PCI device', first: 0 },
 };
 
 /** The label of a device added without one. */
 const newLabel = (devices: readonly Device[], d: Device): string => {
-  const prefix = NUMBERED_LABELS[d._type];
-  if (prefix === undefined) return `${d._type} ${d.key}`;
+  const numbered = NUMBERED_LABELS[d._type];
+  if (numbered === undefined) return `${d._type} ${d.key}`;
   const taken = new Set<unknown>();
   for (const x of devices) if (x._type === d._type) taken.add(x.deviceInfo?.label);
-  let n = 1;
-  while (taken.has(`${prefix} ${n}`)) n++;
-  return `${prefix} ${n}`;
+  let n = numbered.first;
+  while (taken.has(`${numbered.prefix} ${n}`)) n++;
+  return `${numbered.prefix} ${n}`;
+};
+
+/** A new device's summary: a vGPU's names its profile, as vCenter shows it. */
+const summaryOf = (d: Device): string =>
+  isVgpu(d) ? `NVIDIA GRID vGPU ${(d.backing as { vgpu: string }).vgpu}` : d._type;
+
+/** A PCI passthrough device's backing: a vGPU profile, or the devices a Dynamic DirectPath I/O one may take. */
+const checkPassthroughBacking = (d: Device, i: number): void => {
+  const backing = d.backing as
+    | {
+        _type?: string;
+        vgpu?: unknown;
+        allowedDevice?: readonly { vendorId?: unknown; deviceId?: unknown }[];
+      }
+    | undefined;
+  const property = 'virtualDeviceSpec.device.backing';
+  if (backing?._type === 'VirtualPCIPassthroughVmiopBackingInfo') {
+    if (typeof backing.vgpu !== 'string' || backing.vgpu === '')
+      throw faults.invalidDeviceSpec(`${property}.vgpu`, i);
+  } else if (backing?._type === 'VirtualPCIPassthroughDynamicBackingInfo') {
+    const allowed = backing.allowedDevice;
+    if (
+      !Array.isArray(allowed) ||
+      allowed.length === 0 ||
+      !allowed.every((a) => Number.isInteger(a.vendorId) && Number.isInteger(a.deviceId))
+    )
+      throw faults.invalidDeviceSpec(`${property}.allowedDevice`, i);
+  } else throw faults.invalidDeviceSpec(property, i);
 };
 
 const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDeviceConfigSpec, i: number) => {
@@ -520,7 +562,8 @@ const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDevi
   const d = place(devices, spec.device, i);
   if (isDisk(d)) return withStoragePolicy(ctx, newDisk(ctx, devices, { ...spec, device: d }, i), spec, i);
   if (isEthernetCard(d)) return newNic(ctx, d, i);
-  const deviceInfo = d.deviceInfo ?? description(newLabel(devices, d), d._type);
+  if (isPciPassthrough(d)) checkPassthroughBacking(d, i);
+  const deviceInfo = d.deviceInfo ?? description(newLabel(devices, d), summaryOf(d));
   const storage = STORAGE_CONTROLLERS.find((c) => c.is(d._type));
   if (!storage) return { ...d, deviceInfo, ...(isController(d) ? { device: [] } : {}) };
   // A new storage controller takes the first free bus number of its kind.

@@ -1,5 +1,5 @@
 /** VirtualMachine's properties, derived from its record. */
-import { diskBytes, diskFileBytes, diskFiles, isDisk, isEthernetCard } from '../inventory/devices.js';
+import { diskBytes, diskFileBytes, diskFiles, isDisk, isEthernetCard, isVgpu } from '../inventory/devices.js';
 import { guestFamily } from '../inventory/guest-os.js';
 import {
   environmentBrowserIdOf,
@@ -128,6 +128,7 @@ export const vmConfig = (vm: VmRecord) => {
     // Unset for a VM without vApp options, as vCenter leaves it.
     ...(c.vAppConfig ? { vAppConfig: vAppConfigInfo(c.vAppConfig) } : {}),
     changeTrackingEnabled: c.changeTrackingEnabled,
+    ...(c.managedBy ? { managedBy: { _type: 'ManagedByInfo', ...c.managedBy } } : {}),
   };
 };
 
@@ -205,13 +206,15 @@ const diskTotals = (vm: VmRecord) => {
   let bytes = CONFIG_FILE_BYTES;
   let disks = 0;
   let nics = 0;
+  let vgpus = 0;
   for (const d of vm.config.devices) {
     if (isDisk(d)) {
       bytes += diskFileBytes(d);
       disks++;
     } else if (isEthernetCard(d)) nics++;
+    else if (isVgpu(d)) vgpus++;
   }
-  return { bytes, disks, nics };
+  return { bytes, disks, nics, vgpus };
 };
 
 export const vmStorage = (vm: VmRecord, ctx: ReadContext) => {
@@ -230,7 +233,7 @@ export const vmStorage = (vm: VmRecord, ctx: ReadContext) => {
 };
 
 export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
-  const { bytes, disks, nics } = diskTotals(vm);
+  const { bytes, disks, nics, vgpus } = diskTotals(vm);
   const on = vm.powerState === 'poweredOn';
   return {
     _type: 'VirtualMachineSummary',
@@ -265,6 +268,8 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
       guestFullName: vm.config.guestFullName,
       annotation: vm.config.annotation,
       installBootRequired: false,
+      ...(vm.config.managedBy ? { managedBy: { _type: 'ManagedByInfo', ...vm.config.managedBy } } : {}),
+      numVmiopBackings: vgpus,
       hwVersion: vm.config.version,
     },
     storage: {
