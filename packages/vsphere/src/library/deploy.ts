@@ -24,7 +24,7 @@ import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
-import { knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
+import { checkHardware, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -66,6 +66,8 @@ export type DiskProvisioning = 'thin' | 'thick' | 'eagerZeroedThick';
 
 export interface DeployConfig {
   numCPU?: number;
+  /** CPUs per socket; they must divide the CPUs (InvalidArgument on `numCoresPerSocket`). */
+  numCoresPerSocket?: number;
   memoryMB?: number;
   /** BIOS and instance UUIDs. */
   uuid?: string;
@@ -120,8 +122,9 @@ const NO_OPTIONS: readonly OptionValue[] = [];
 const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, nics: Target['nics']) => {
   const out: Pick<
     VmSpec,
-    'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses' | 'changeTrackingEnabled'
+    'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses' | 'changeTrackingEnabled' | 'numCoresPerSocket'
   > = {};
+  if (config?.numCoresPerSocket !== undefined) out.numCoresPerSocket = config.numCoresPerSocket;
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.changeTrackingEnabled !== undefined) out.changeTrackingEnabled = config.changeTrackingEnabled;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
@@ -295,6 +298,10 @@ export const deployOperations = (m: Model) => {
           const networks = placeNetworks(tx, t, host);
           const ovf = item.ovf ?? t.ovf;
           const annotation = spec.annotation ?? ovf.annotation;
+          const numCPU = spec.config?.numCPU ?? ovf.numCPUs;
+          const memoryMB = spec.config?.memoryMB ?? ovf.memoryMB;
+          const cores = spec.config?.numCoresPerSocket;
+          if (cores !== undefined) checkHardware(numCPU, cores, memoryMB);
           const vm = newVmRecord(m, tx, {
             name: spec.name,
             folder: t.folder.id,
@@ -302,8 +309,8 @@ export const deployOperations = (m: Model) => {
             host: host.id,
             datastore: datastore.id,
             networks,
-            numCPU: spec.config?.numCPU ?? ovf.numCPUs,
-            memoryMB: spec.config?.memoryMB ?? ovf.memoryMB,
+            numCPU,
+            memoryMB,
             ...configOverrides(spec.config, ovf, t.nics),
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             ...provisioningOf(t.provisioning),

@@ -85,12 +85,25 @@ export const knownGuest = (guestId: string): { guestId: string; guestFullName: s
   guestFullName: guestFullName(guestId),
 });
 
+/** Options of distinct keys and non-empty string values: a few, compared pairwise. */
+const isPlainOptionList = (options: readonly OptionValue[]): boolean => {
+  if (options.length > 16) return false;
+  for (let i = 0; i < options.length; i++) {
+    const { key, value } = options[i] as OptionValue;
+    if (typeof value !== 'string' || value === '') return false;
+    for (let j = 0; j < i; j++) if ((options[j] as OptionValue).key === key) return false;
+  }
+  return true;
+};
+
 /** Sets the options given; an empty value removes its key. */
 export const mergeExtraConfig = (
   current: readonly OptionValue[],
   changes: readonly OptionValue[] | undefined,
 ): readonly OptionValue[] => {
   if (!changes || changes.length === 0) return current;
+  // A new VM's options (a deployment's): kept as given when there is nothing to merge or drop.
+  if (current.length === 0 && isPlainOptionList(changes)) return changes;
   const options = new Map(current.map((o) => [o.key, o.value]));
   for (const { key, value } of changes) {
     if (value === '' || value === undefined || value === null) options.delete(key);

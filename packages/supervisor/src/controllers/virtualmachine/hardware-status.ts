@@ -1,15 +1,17 @@
 /**
  * A VM's `status.hardware` as vm-operator reads it from vSphere: its CPUs and memory (the
- * model keeps no reservations, so none is reported), and its disk and CD-ROM controllers with
- * the unit of each device on them, sorted by type and bus, devices by type and unit.
+ * model keeps no reservations, so none is reported), its disk and CD-ROM controllers with
+ * the unit of each device on them, sorted by type and bus, devices by type and unit, and its
+ * NVIDIA vGPUs.
  */
-import { getOrInsert, SCSI_CONTROLLERS, type VmRecord } from '@vsim/vsphere';
+import { type Device, getOrInsert, isVgpu, SCSI_CONTROLLERS, type VmRecord } from '@vsim/vsphere';
 import type {
   VirtualControllerStatus,
   VirtualControllerType,
   VirtualDeviceStatus,
   VirtualDeviceType,
   VirtualMachineHardwareStatus,
+  VirtualMachineHardwareVGPUStatus,
 } from '../../api/types.js';
 import { bytesQuantity } from '../../store/quantity.js';
 
@@ -52,7 +54,22 @@ function controllersOf(vm: VmRecord): VirtualControllerStatus[] {
   return controllers.sort(byTypeThen((c: VirtualControllerStatus) => c.busNumber));
 }
 
-/** One frozen status per size and controller layout: VMs of one class and image share it. */
+/** A vGPU's vMotion support as vm-operator reads it from its backing. */
+function vgpuStatus(device: Device): VirtualMachineHardwareVGPUStatus {
+  const backing = device.backing as {
+    vgpu: string;
+    migrateSupported?: boolean;
+    enhancedMigrateCapability?: boolean;
+  };
+  const migrationType = backing.enhancedMigrateCapability
+    ? 'Enhanced'
+    : backing.migrateSupported
+      ? 'Normal'
+      : 'None';
+  return { type: 'Nvidia', profile: backing.vgpu, migrationType };
+}
+
+/** One frozen status per size, controller layout and vGPUs: VMs of one class and image share it. */
 const SHARED = new Map<string, VirtualMachineHardwareStatus>();
 
 export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
@@ -61,12 +78,19 @@ export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
   for (const device of vm.config.devices)
     if (controllerType(device._type) || DEVICE_TYPES[device._type])
       layout += `/${device._type}:${device.key}:${device.busNumber}:${device.controllerKey}:${device.unitNumber}`;
+    else if (isVgpu(device)) {
+      const { type, profile, migrationType } = vgpuStatus(device);
+      layout += `/${type}:${profile}:${migrationType}`;
+    }
   return getOrInsert(SHARED, layout, () => {
     const status: VirtualMachineHardwareStatus = {};
     const controllers = controllersOf(vm);
     if (controllers.length > 0) status.controllers = controllers;
     if (numCPU > 0) status.cpu = { total: numCPU };
     if (memoryMB > 0) status.memory = { total: bytesQuantity(memoryMB * MIB) };
+    // In device order, as vm-operator lists them.
+    const vgpus = vm.config.devices.filter(isVgpu).map(vgpuStatus);
+    if (vgpus.length > 0) status.vGPUs = vgpus;
     return deepFreeze(status);
   });
 }

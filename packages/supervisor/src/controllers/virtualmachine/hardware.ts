@@ -3,6 +3,7 @@ import {
   DEFAULT_BOOT_OPTIONS,
   type Device,
   diskBytes,
+  hardwareVersionNumber,
   isVimFault,
   type VmConfigSpec,
   type VmRecord,
@@ -12,6 +13,7 @@ import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
+import { type ClassConfig, hasPciPassthrough } from './create-config.js';
 import { vAppBootstrapOf } from './vapp-config.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
@@ -23,13 +25,30 @@ export interface ClassSize {
 
 type MutableSpec = { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] };
 
+/** The lowest virtual hardware that runs PCI passthrough devices (vm-operator's). */
+const MIN_HARDWARE_VERSION_FOR_PCI_PASSTHROUGH = 17;
+
 /**
- * The hardware version a VM is created with, when its image's is too low: `spec.minHardwareVersion`,
- * or the version claims need when the VM has some at create, as vm-operator's create config
- * spec raises it. `minHardwareVersion` is a minimum: an image of a later version keeps its own.
+ * The hardware version a VM is created with, as vm-operator's create config spec chooses it: the
+ * version its class's config spec names (raised to `spec.minHardwareVersion`); else, when its
+ * image's is too low, `spec.minHardwareVersion` or the version its class's PCI passthrough
+ * devices, or its claims at create, need. `minHardwareVersion` is a minimum: an image of a later
+ * version keeps its own.
  */
-export function createHardwareVersion(vm: VirtualMachine, imageVersion: () => number): string | undefined {
-  const wanted = Math.max(vm.spec?.minHardwareVersion ?? 0, hasClaims(vm) ? MIN_HARDWARE_VERSION_FOR_PVC : 0);
+export function createHardwareVersion(
+  vm: VirtualMachine,
+  imageVersion: () => number,
+  classConfig: ClassConfig,
+): string | undefined {
+  const min = vm.spec?.minHardwareVersion ?? 0;
+  const named = hardwareVersionNumber(classConfig.version);
+  if (named !== undefined) return `vmx-${Math.max(min, named)}`;
+  const devices = hasPciPassthrough(classConfig)
+    ? MIN_HARDWARE_VERSION_FOR_PCI_PASSTHROUGH
+    : hasClaims(vm)
+      ? MIN_HARDWARE_VERSION_FOR_PVC
+      : 0;
+  const wanted = Math.max(min, devices);
   return wanted > 0 && wanted > imageVersion() ? `vmx-${wanted}` : undefined;
 }
 

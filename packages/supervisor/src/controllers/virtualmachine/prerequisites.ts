@@ -50,6 +50,8 @@ export interface Resolved {
   numCPU?: number;
   memoryMB?: number;
   className?: string;
+  /** The class, whose config spec a create reads. */
+  vmClass?: VirtualMachineClass;
   itemId?: string;
   policy?: VirtualMachineSetResourcePolicy;
   /** The storage policy the VM's storage class names (its `storagePolicyID` parameter), if any. */
@@ -123,6 +125,7 @@ export function checkClass(read: DependencyReader, vm: VirtualMachine, out: Reso
   if (hardware?.memory !== undefined && memory === undefined)
     return isFalse(CONDITION.classReady, REASON.invalid, `invalid memory quantity ${hardware.memory}`);
   out.className = name;
+  out.vmClass = vmClass;
   if (hardware?.cpus !== undefined) out.numCPU = hardware.cpus;
   if (memory !== undefined) out.memoryMB = memory;
   return isTrue(CONDITION.classReady);

@@ -1129,6 +1129,191 @@ describe('the VirtualMachine controller', () => {
     });
   });
 
+  it("deploys a VM as vm-operator's create config spec has it: annotated, managed by the Supervisor, its extra config", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const config = vsphereVm(f, await getVm(f, 'vm1'))?.config;
+    expect(config?.annotation).toBe('Virtual Machine managed by the vSphere Virtual Machine service');
+    expect(config?.managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
+    expect(config?.extraConfig).toEqual([
+      { key: 'vmservice.namespacedName', value: 'ns1/vm1' },
+      { key: 'disk.enableUUID', value: 'TRUE' },
+      { key: 'vmware.tools.gosc.ignoretoolscheck', value: 'TRUE' },
+    ]);
+    // The same over SOAP, as vSphere Client and govc read it.
+    const vmId = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    expect(f.vsphere.read(vmId, 'summary.config.managedBy')).toMatchObject({
+      extensionKey: 'com.vmware.vcenter.wcp',
+    });
+  });
+
+  it("gives a VM its class's vGPUs and Dynamic DirectPath I/O devices, reported in status.hardware", async () => {
+    const f = await setup();
+    const devices = {
+      vgpuDevices: [{ profileName: 'grid_t4-2q' }],
+      dynamicDirectPathIODevices: [{ vendorID: 0x10de, deviceID: 0x1eb8, customLabel: 't4' }],
+    };
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'gpu-small', namespace: 'ns1' },
+      spec: { hardware: { cpus: 2, memory: '4Gi', devices } },
+    });
+    await f.kube.create(newVm(f, 'gpu', { className: 'gpu-small' }));
+    await f.kube.create({
+      ...newVm(f, 'no-mmio', { className: 'gpu-small' }),
+      metadata: {
+        name: 'no-mmio',
+        namespace: 'ns1',
+        annotations: { 'vmoperator.vmware.com/pci-passthru-64bit-mmio-size': '0' },
+      },
+    });
+    await f.settle();
+    const gpu = await getVm(f, 'gpu');
+    expect(gpu.status?.powerState).toBe('PoweredOn');
+    const record = vsphereVm(f, gpu) as VmRecord;
+    const passthrough = record.config.devices.filter((d) => d._type === 'VirtualPCIPassthrough');
+    expect(passthrough.map((d) => [d.key, d.deviceInfo?.label, d.backing])).toEqual([
+      [13000, 'PCI device 0', { _type: 'VirtualPCIPassthroughVmiopBackingInfo', vgpu: 'grid_t4-2q' }],
+      [
+        13001,
+        'PCI device 1',
+        {
+          _type: 'VirtualPCIPassthroughDynamicBackingInfo',
+          allowedDevice: [
+            { _type: 'VirtualPCIPassthroughAllowedDevice', vendorId: 0x10de, deviceId: 0x1eb8 },
+          ],
+          customLabel: 't4',
+        },
+      ],
+    ]);
+    // The image's vmx-19 is above what PCI passthrough needs (vmx-17).
+    expect(record.config.version).toBe('vmx-19');
+    expect(record.config.extraConfig).toEqual(
+      expect.arrayContaining([
+        { key: 'pciPassthru.64bitMMIOSizeGB', value: '512' },
+        { key: 'pciPassthru.use64bitMMIO', value: 'TRUE' },
+      ]),
+    );
+    expect(gpu.status?.hardware?.vGPUs).toEqual([
+      { type: 'Nvidia', profile: 'grid_t4-2q', migrationType: 'None' },
+    ]);
+    const noMmio = vsphereVm(f, await getVm(f, 'no-mmio')) as VmRecord;
+    expect(noMmio.config.extraConfig.map((o) => o.key)).not.toContain('pciPassthru.use64bitMMIO');
+  });
+
+  it("deploys from a class's config spec: its devices, extra config, annotation, hardware version and topology", async () => {
+    const f = await setup();
+    const configSpec = {
+      _typeName: 'VirtualMachineConfigSpec',
+      annotation: 'AI workloads',
+      version: 'vmx-20',
+      numCoresPerSocket: 2,
+      // Sanitized away, as vm-operator's class config specs are: identities, files, disks, NICs.
+      uuid: '00000000-0000-0000-0000-000000000001',
+      guestId: 'windows9_64Guest',
+      extraConfig: [
+        { _typeName: 'OptionValue', key: 'disk.enableUUID', value: { _typeName: 'string', _value: 'FALSE' } },
+        {
+          _typeName: 'OptionValue',
+          key: 'sched.cpu.latencySensitivity',
+          value: { _typeName: 'string', _value: 'high' },
+        },
+        {
+          _typeName: 'OptionValue',
+          key: 'maintenance.vm.evacuation.poweroff',
+          value: { _typeName: 'string', _value: 'TRUE' },
+        },
+      ],
+      deviceChange: [
+        {
+          _typeName: 'VirtualDeviceConfigSpec',
+          operation: 'add',
+          device: {
+            _typeName: 'VirtualPCIPassthrough',
+            key: -42,
+            backing: {
+              _typeName: 'VirtualPCIPassthroughVmiopBackingInfo',
+              vgpu: 'grid_a100-8c',
+              migrateSupported: true,
+            },
+          },
+        },
+        {
+          _typeName: 'VirtualDeviceConfigSpec',
+          operation: 'add',
+          device: { _typeName: 'VirtualE1000e', key: -43 },
+        },
+        {
+          _typeName: 'VirtualDeviceConfigSpec',
+          operation: 'add',
+          fileOperation: 'create',
+          device: { _typeName: 'VirtualDisk', key: -44, capacityInKB: 1024 },
+        },
+      ],
+    };
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'a100', namespace: 'ns1' },
+      // Its CPUs and memory go over the config spec's.
+      spec: { hardware: { cpus: 4, memory: '8Gi' }, configSpec: { ...configSpec, numCPUs: 8 } },
+    });
+    await f.kube.create(newVm(f, 'ai', { className: 'a100' }));
+    await f.settle();
+    const ai = await getVm(f, 'ai');
+    const config = (vsphereVm(f, ai) as VmRecord).config;
+    expect(config).toMatchObject({
+      annotation: 'AI workloads',
+      version: 'vmx-20',
+      numCPU: 4,
+      numCoresPerSocket: 2,
+      memoryMB: 8192,
+      guestId: 'ubuntu64Guest',
+    });
+    expect(config.uuid).not.toBe(configSpec.uuid);
+    expect(config.extraConfig.slice(0, 3)).toEqual([
+      { key: 'disk.enableUUID', value: 'FALSE' },
+      { key: 'sched.cpu.latencySensitivity', value: 'high' },
+      { key: 'vmservice.namespacedName', value: 'ns1/ai' },
+    ]);
+    expect(config.extraConfig.map((o) => o.key)).not.toContain('maintenance.vm.evacuation.poweroff');
+    expect(config.devices.filter((d) => d._type === 'VirtualDisk')).toHaveLength(1);
+    expect(config.devices.filter((d) => d._type === 'VirtualE1000e')).toEqual([]);
+    expect(ai.status?.hardware?.vGPUs).toEqual([
+      { type: 'Nvidia', profile: 'grid_a100-8c', migrationType: 'Normal' },
+    ]);
+    expect(ai.status?.hardwareVersion).toBe(20);
+  });
+
+  it("leaves a VM whose class's config spec does not decode uncreated, and creates it once the class is fixed", async () => {
+    const f = await setup({ events: true });
+    const classRef = { apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'broken' };
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'broken', namespace: 'ns1' },
+      spec: {
+        hardware: { cpus: 2, memory: '4Gi' },
+        configSpec: { _typeName: 'VirtualMachineConfigSpec', deviceChange: [{ operation: 'add' }] },
+      },
+    });
+    await f.kube.create(newVm(f, 'vm1', { className: 'broken' }));
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(vm.status?.uniqueID).toBeUndefined();
+    expect(condition(vm, CONDITION.classReady)?.status).toBe('True');
+    const controller = f.supervisor.virtualMachines.controller;
+    expect(String(controller.errors.get('ns1/vm1'))).toContain('spec.configSpec.deviceChange[0]: no device');
+    const events = await f.kube.list({ apiVersion: 'v1', kind: 'Event', namespace: 'ns1' });
+    expect(events.items.map((e) => (e as unknown as { reason: string }).reason)).toContain('CreateFailure');
+    await f.kube.patch(classRef, { spec: { configSpec: { deviceChange: null } } }, { type: 'merge' });
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+    expect(controller.errors.has('ns1/vm1')).toBe(false);
+  });
+
   it('reads the class again on every update: gone, the VM is not powered on, and is again once it is back', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

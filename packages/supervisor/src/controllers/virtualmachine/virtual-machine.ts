@@ -36,6 +36,7 @@ import {
   mapped,
   type NetworkRecord,
   type SnapshotRecord,
+  type VirtualDeviceConfigSpec,
   type VmConfigSpec,
   type VmRecord,
   type VSphere,
@@ -104,6 +105,14 @@ import {
   type Verdict,
   withVerdicts,
 } from './conditions.js';
+import {
+  type ClassConfig,
+  ClassConfigSpecError,
+  classConfigOf,
+  createExtraConfig,
+  VM_SERVICE_ANNOTATION,
+  VM_SERVICE_MANAGED_BY,
+} from './create-config.js';
 import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
@@ -604,11 +613,22 @@ export function startVirtualMachineController(
         if (!(error instanceof BootstrapDataError)) throw error;
       }
     const powerOn = poweringOn && (provider === undefined || customization !== undefined);
+    let classConfig: ClassConfig;
+    try {
+      classConfig = classConfigOf(resolved.vmClass);
+    } catch (error) {
+      // vm-operator's create fails, and its reconcile comes back with its backoff.
+      if (!(error instanceof ClassConfigSpecError)) throw error;
+      writeVerdicts(vm, verdicts);
+      events.emit(asKube(vm), 'Create', error.message);
+      throw error;
+    }
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
     const config = deployConfig(
       vm,
       resolved,
+      classConfig,
       () => imageHardwareVersion(itemId),
       mapped(network.nics, (nic) => ({
         network: portgroupOf(vsphere, nic.networkID),
@@ -619,17 +639,23 @@ export function startVirtualMachineController(
         : undefined,
       customization,
     );
+    const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
     let task: ReturnType<VSphere['library']['deploy']>;
     try {
       task = iso
         ? // vm-operator's create from an ISO image: an empty VM of the same configuration.
-          vsphere.vm.create(target.folder, isoVmSpec(vsphere, vm, config, isoHome(itemId)), target.pool)
+          vsphere.vm.create(
+            target.folder,
+            isoVmSpec(vsphere, vm, config, isoHome(itemId), annotation),
+            target.pool,
+          )
         : vsphere.library.deploy(
             itemId,
             {
               name: vm.metadata.name as string,
               folder: target.folder,
               pool: target.pool,
+              annotation,
               // vm-operator's images deploy thin unless the VM or its storage policy asks
               // otherwise, so a namespace of many VMs overcommits its datastore.
               storageProvisioning: provisioning,
@@ -1439,13 +1465,15 @@ export function startVirtualMachineController(
 function deployConfig(
   vm: VirtualMachine,
   resolved: Resolved,
+  classConfig: ClassConfig,
   imageVersion: () => number,
   nics: NonNullable<DeployConfig['nics']>,
   cloudInitGuestInfo: DeployConfig['extraConfig'],
   customization: DeployConfig['customization'],
 ): DeployConfig {
-  const config: DeployConfig = {};
+  const config: DeployConfig = { managedBy: VM_SERVICE_MANAGED_BY };
   if (resolved.numCPU !== undefined) config.numCPU = resolved.numCPU;
+  if (classConfig.numCoresPerSocket !== undefined) config.numCoresPerSocket = classConfig.numCoresPerSocket;
   if (resolved.memoryMB !== undefined) config.memoryMB = resolved.memoryMB;
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
@@ -1455,15 +1483,18 @@ function deployConfig(
   if (firmware === 'bios' || firmware === 'efi') config.firmware = firmware;
   const tracking = vm.spec?.advanced?.changeBlockTracking;
   if (tracking !== undefined) config.changeTrackingEnabled = tracking;
-  const version = createHardwareVersion(vm, imageVersion);
+  const version = createHardwareVersion(vm, imageVersion, classConfig);
   if (version !== undefined) config.version = version;
   config.nics = nics;
+  if (classConfig.deviceChange.length > 0) config.deviceChange = classConfig.deviceChange;
+  const extraConfig = createExtraConfig(vm, resolved.vmClass, classConfig);
   // A cloud-init VM is deployed without its image's vApp options, as vm-operator's bootstrap
-  // removes them before the first boot.
+  // removes them before the first boot; its GuestInfo goes over the create's extra config.
   if (cloudInitGuestInfo) {
-    config.extraConfig = cloudInitGuestInfo;
+    extraConfig.push(...cloudInitGuestInfo);
     config.vAppConfigRemoved = true;
   }
+  config.extraConfig = extraConfig;
   if (customization) config.customization = customization;
   // vm-operator's first update removes the CD-ROMs no spec entry names from a VM with
   // `spec.hardware` (every VM created with its default IDE controllers): it is deployed without.
@@ -1475,12 +1506,21 @@ function deployConfig(
  * CreateVM_Task's spec of an ISO VM: the configuration a deployment would give it, its NICs
  * (VMXNET3, net-operator's MACs) its only devices.
  */
-function isoVmSpec(vsphere: VSphere, vm: VirtualMachine, config: DeployConfig, home: string): VmConfigSpec {
+function isoVmSpec(
+  vsphere: VSphere,
+  vm: VirtualMachine,
+  config: DeployConfig,
+  home: string,
+  annotation: string,
+): VmConfigSpec {
   const spec: { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] } = {
     name: vm.metadata.name as string,
     files: { vmPathName: home },
+    annotation,
   };
+  if (config.managedBy) spec.managedBy = config.managedBy;
   if (config.numCPU !== undefined) spec.numCPUs = config.numCPU;
+  if (config.numCoresPerSocket !== undefined) spec.numCoresPerSocket = config.numCoresPerSocket;
   if (config.memoryMB !== undefined) spec.memoryMB = config.memoryMB;
   if (config.guestId) spec.guestId = config.guestId;
   if (config.uuid) spec.uuid = config.uuid;
@@ -1489,7 +1529,7 @@ function isoVmSpec(vsphere: VSphere, vm: VirtualMachine, config: DeployConfig, h
   if (config.version) spec.version = config.version;
   if (config.changeTrackingEnabled !== undefined) spec.changeTrackingEnabled = config.changeTrackingEnabled;
   if (config.extraConfig) spec.extraConfig = config.extraConfig;
-  spec.deviceChange = (config.nics ?? []).map((nic, i) => {
+  const nics = (config.nics ?? []).map((nic, i): VirtualDeviceConfigSpec => {
     const id = typeof nic.network === 'string' ? nic.network : nic.network.value;
     return {
       operation: 'add',
@@ -1501,6 +1541,7 @@ function isoVmSpec(vsphere: VSphere, vm: VirtualMachine, config: DeployConfig, h
       },
     };
   });
+  spec.deviceChange = [...nics, ...(config.deviceChange ?? [])];
   return spec;
 }
 

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
+import { ClassConfigSpecError, classConfigOf, createExtraConfig } from './create-config.js';
+
+const vmClass = (spec: VirtualMachineClass['spec']): VirtualMachineClass =>
+  ({
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineClass',
+    metadata: { name: 'c', namespace: 'ns1' },
+    spec,
+  }) as VirtualMachineClass;
+
+const vm = (annotations: Record<string, string> = {}): VirtualMachine =>
+  ({
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachine',
+    metadata: { name: 'vm1', namespace: 'ns1', annotations },
+  }) as VirtualMachine;
+
+describe("a class's config spec, as vm-operator decodes it", () => {
+  it("reads govmomi's JSON: type names, boxed values and arrays", () => {
+    const config = classConfigOf(
+      vmClass({
+        configSpec: {
+          _typeName: 'VirtualMachineConfigSpec',
+          extraConfig: [
+            { _typeName: 'OptionValue', key: 'a', value: { _typeName: 'int', _value: 7 } },
+            { _typeName: 'OptionValue', key: 'b', value: { _typeName: 'boolean', _value: true } },
+          ],
+          deviceChange: [
+            {
+              _typeName: 'VirtualDeviceConfigSpec',
+              operation: 'add',
+              device: {
+                _typeName: 'VirtualPCIPassthrough',
+                key: -1,
+                backing: {
+                  _typeName: 'VirtualPCIPassthroughDynamicBackingInfo',
+                  allowedDevice: {
+                    _typeName: 'ArrayOfVirtualPCIPassthroughAllowedDevice',
+                    _value: [{ _typeName: 'VirtualPCIPassthroughAllowedDevice', vendorId: 1, deviceId: 2 }],
+                  },
+                },
+              },
+            },
+            // Only additions are the class's to make.
+            {
+              _typeName: 'VirtualDeviceConfigSpec',
+              operation: 'remove',
+              device: { _typeName: 'VirtualFloppy', key: 8000 },
+            },
+          ],
+        },
+      }),
+    );
+    expect(config.extraConfig).toEqual([
+      { key: 'a', value: '7' },
+      { key: 'b', value: 'true' },
+    ]);
+    expect(config.deviceChange).toEqual([
+      {
+        operation: 'add',
+        device: {
+          _type: 'VirtualPCIPassthrough',
+          key: -1,
+          backing: {
+            _type: 'VirtualPCIPassthroughDynamicBackingInfo',
+            allowedDevice: [{ _type: 'VirtualPCIPassthroughAllowedDevice', vendorId: 1, deviceId: 2 }],
+          },
+        },
+      },
+    ]);
+  });
+
+  it('keeps a raw device mapping, but no other disk', () => {
+    const disk = (backing: string) => ({
+      operation: 'add',
+      device: { _typeName: 'VirtualDisk', key: -1, backing: { _typeName: backing } },
+    });
+    const config = classConfigOf(
+      vmClass({
+        configSpec: {
+          deviceChange: [
+            disk('VirtualDiskFlatVer2BackingInfo'),
+            disk('VirtualDiskRawDiskMappingVer1BackingInfo'),
+          ],
+        },
+      }),
+    );
+    expect(config.deviceChange.map((c) => (c.device.backing as { _type: string })._type)).toEqual([
+      'VirtualDiskRawDiskMappingVer1BackingInfo',
+    ]);
+  });
+
+  it('refuses what is no VirtualMachineConfigSpec', () => {
+    const refused: [unknown, string][] = [
+      [[], 'spec.configSpec: not a VirtualMachineConfigSpec'],
+      [{ _typeName: 'VirtualMachineCloneSpec' }, 'spec.configSpec: not a VirtualMachineConfigSpec'],
+      [{ annotation: { _typeName: 7 } }, 'spec.configSpec.annotation._typeName: not a type name'],
+      [
+        { annotation: { _typeName: 'OptionValue', _value: 'x' } },
+        'spec.configSpec.annotation: a OptionValue is no boxed value',
+      ],
+      [{ extraConfig: [{ value: 'x' }] }, 'spec.configSpec.extraConfig[0]: no key'],
+      [{ deviceChange: [{ operation: 'add', device: {} }] }, 'spec.configSpec.deviceChange[0]: no device'],
+    ];
+    for (const [configSpec, message] of refused) {
+      const decode = () => classConfigOf(vmClass({ configSpec }));
+      expect(decode).toThrow(ClassConfigSpecError);
+      expect(decode).toThrow(message);
+    }
+  });
+
+  it('is decoded once per version of the class', () => {
+    const c = vmClass({ hardware: { devices: { vgpuDevices: [{ profileName: 'grid_t4-1q' }] } } });
+    expect(classConfigOf(c)).toBe(classConfigOf(c));
+    expect(classConfigOf(vmClass({}))).toBe(classConfigOf(undefined));
+  });
+});
+
+describe("the extra config vm-operator's create gives a VM", () => {
+  it("puts the VM's name and the class's reserved profile over the class's, and its own defaults under it", () => {
+    const c = vmClass({
+      reservedProfileID: 'profile-1',
+      configSpec: {
+        extraConfig: [
+          { key: 'vmservice.namespacedName', value: 'other/name' },
+          { key: 'vmware.tools.gosc.ignoretoolscheck', value: 'FALSE' },
+        ],
+      },
+    });
+    expect(createExtraConfig(vm(), c, classConfigOf(c))).toEqual([
+      { key: 'vmservice.namespacedName', value: 'ns1/vm1' },
+      { key: 'vmware.tools.gosc.ignoretoolscheck', value: 'FALSE' },
+      { key: 'resourcepool.vmResourceProfileId', value: 'profile-1' },
+      { key: 'disk.enableUUID', value: 'TRUE' },
+    ]);
+  });
+
+  it('opens a 64-bit MMIO window for PCI passthrough devices, of the size the VM asks for', () => {
+    const c = vmClass({ hardware: { devices: { vgpuDevices: [{ profileName: 'grid_t4-1q' }] } } });
+    const mmio = (annotations?: Record<string, string>) =>
+      createExtraConfig(vm(annotations), c, classConfigOf(c))
+        .filter((o) => o.key.startsWith('pciPassthru'))
+        .map((o) => `${o.key}=${o.value}`);
+    expect(mmio()).toEqual(['pciPassthru.64bitMMIOSizeGB=512', 'pciPassthru.use64bitMMIO=TRUE']);
+    expect(mmio({ 'vmoperator.vmware.com/pci-passthru-64bit-mmio-size': '256' })).toEqual([
+      'pciPassthru.64bitMMIOSizeGB=256',
+      'pciPassthru.use64bitMMIO=TRUE',
+    ]);
+    expect(mmio({ 'vmoperator.vmware.com/pci-passthru-64bit-mmio-size': '0' })).toEqual([]);
+  });
+});

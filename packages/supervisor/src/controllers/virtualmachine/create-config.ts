@@ -1,0 +1,206 @@
+/**
+ * What vm-operator's create config spec (its CreateConfigSpec) gives a VM in vSphere beside its
+ * class's size: the class's `spec.configSpec` (vim25 JSON, as govmomi encodes it, sanitized as
+ * vm-operator sanitizes it) or, without one, the vGPUs and Dynamic DirectPath I/O devices of its
+ * `spec.hardware.devices`; the VM service's annotation and managing extension; and the extra
+ * config every VM gets (the VM's namespaced name, the class's reserved profile, the disks' UUIDs,
+ * the PCI passthrough MMIO window).
+ */
+import {
+  flat,
+  isPciPassthrough,
+  type ManagedByInfo,
+  type OptionValue,
+  type VirtualDeviceConfigSpec,
+} from '@vsim/vsphere';
+import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
+
+/** The annotation of a VM whose class's config spec gives none. */
+export const VM_SERVICE_ANNOTATION = 'Virtual Machine managed by the vSphere Virtual Machine service';
+
+/** The Supervisor's extension, which manages every VM vm-operator creates. */
+export const VM_SERVICE_MANAGED_BY: ManagedByInfo = Object.freeze({
+  extensionKey: 'com.vmware.vcenter.wcp',
+  type: 'VirtualMachine',
+});
+
+/** Sets a 64-bit MMIO window of the annotation's size in GB (`0`: none) for a VM with PCI passthrough devices. */
+export const PCI_PASSTHROUGH_MMIO_ANNOTATION = 'vmoperator.vmware.com/pci-passthru-64bit-mmio-size';
+const DEFAULT_MMIO_SIZE_GB = '512';
+
+const option = (key: string, value: string): OptionValue => Object.freeze({ key, value });
+
+/**
+ * The global extra config of vm-operator's provider (every VM's disks show UUIDs, and its
+ * customization skips the tools check), and with the MMIO window of a VM with PCI passthrough
+ * devices. vm-operator appends them from a map, in no order: sorted by key here, so that runs agree.
+ */
+const DISK_UUID = option('disk.enableUUID', 'TRUE');
+const IGNORE_TOOLS_CHECK = option('vmware.tools.gosc.ignoretoolscheck', 'TRUE');
+const GLOBAL_EXTRA_CONFIG: readonly OptionValue[] = [DISK_UUID, IGNORE_TOOLS_CHECK];
+const withMmioWindow = (sizeGB: string): readonly OptionValue[] => [
+  DISK_UUID,
+  option('pciPassthru.64bitMMIOSizeGB', sizeGB),
+  option('pciPassthru.use64bitMMIO', 'TRUE'),
+  IGNORE_TOOLS_CHECK,
+];
+
+/** What a class gives the VMs deployed from it, beside its size. */
+export interface ClassConfig {
+  readonly annotation?: string;
+  readonly extraConfig: readonly OptionValue[];
+  /** The devices it adds: its PCI passthrough devices and what else its config spec adds but disks and NICs. */
+  readonly deviceChange: readonly VirtualDeviceConfigSpec[];
+  readonly version?: string;
+  readonly firmware?: string;
+  readonly numCoresPerSocket?: number;
+}
+
+/** A class whose config spec vm-operator cannot decode: its create fails, and is tried again. */
+export class ClassConfigSpecError extends Error {}
+
+const NO_CLASS_CONFIG: ClassConfig = Object.freeze({ extraConfig: [], deviceChange: [] });
+
+/** The VMs of one class share what it gives them: decoded once per version of the class. */
+const decoded = new WeakMap<object, ClassConfig>();
+
+/** What the VM's class gives it; throws ClassConfigSpecError for a config spec that does not decode. */
+export function classConfigOf(vmClass: VirtualMachineClass | undefined): ClassConfig {
+  const spec = vmClass?.spec;
+  if (!spec) return NO_CLASS_CONFIG;
+  let config = decoded.get(spec);
+  if (!config) {
+    config = spec.configSpec === undefined ? fromClassDevices(vmClass) : fromConfigSpec(spec.configSpec);
+    decoded.set(spec, config);
+  }
+  return config;
+}
+
+/** vm-operator's ConfigSpecFromVMClassDevices: a vGPU per profile, a Dynamic DirectPath I/O device per device. */
+function fromClassDevices(vmClass: VirtualMachineClass | undefined): ClassConfig {
+  const devices = vmClass?.spec?.hardware?.devices;
+  const vgpus = devices?.vgpuDevices ?? [];
+  const dynamic = devices?.dynamicDirectPathIODevices ?? [];
+  if (vgpus.length + dynamic.length === 0) return NO_CLASS_CONFIG;
+  const backings = [
+    ...vgpus.map((v) => ({ _type: 'VirtualPCIPassthroughVmiopBackingInfo', vgpu: v.profileName })),
+    ...dynamic.map((d) => ({
+      _type: 'VirtualPCIPassthroughDynamicBackingInfo',
+      allowedDevice: [
+        { _type: 'VirtualPCIPassthroughAllowedDevice', vendorId: d.vendorID, deviceId: d.deviceID },
+      ],
+      customLabel: d.customLabel ?? '',
+    })),
+  ];
+  const deviceChange = backings.map(
+    (backing, i): VirtualDeviceConfigSpec => ({
+      operation: 'add',
+      device: { _type: 'VirtualPCIPassthrough', key: PCI_DEVICE_KEY - i, backing },
+    }),
+  );
+  return { extraConfig: [], deviceChange };
+}
+
+/** vm-operator's first key of the PCI devices it adds (a negative range, as vSphere's temporary keys are). */
+const PCI_DEVICE_KEY = -200;
+
+/** The vim25 JSON types of a value in an `any` field: `{"_typeName": "string", "_value": "x"}`. */
+const PRIMITIVES: ReadonlySet<string> = new Set(
+  'boolean byte short int long float double string dateTime anyURI base64Binary'.split(' '),
+);
+
+/**
+ * A vim25 JSON value as the model reads vSphere's data: `_typeName` as `_type`, a boxed
+ * primitive or array (`ArrayOfString`) as its value.
+ */
+function fromVimJson(value: unknown, path: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => fromVimJson(v, `${path}[${i}]`));
+  if (typeof value !== 'object' || value === null) return value;
+  const object = value as Record<string, unknown>;
+  const typeName = object._typeName;
+  if (typeName !== undefined && typeof typeName !== 'string')
+    throw new ClassConfigSpecError(`${path}._typeName: not a type name`);
+  if (typeName !== undefined && '_value' in object) {
+    if (PRIMITIVES.has(typeName)) return object._value;
+    if (typeName.startsWith('ArrayOf') && Array.isArray(object._value))
+      return fromVimJson(object._value, `${path}._value`);
+    throw new ClassConfigSpecError(`${path}: a ${typeName} is no boxed value`);
+  }
+  const out: Record<string, unknown> = typeName === undefined ? {} : { _type: typeName };
+  for (const [key, field] of Object.entries(object))
+    if (key !== '_typeName') out[key] = fromVimJson(field, `${path}.${key}`);
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A device the class's config spec may not give: a disk (but a raw device mapping) or a NIC (the VM's interfaces are its NICs). */
+function leftOut(device: Record<string, unknown>): boolean {
+  const type = String(device._type ?? '');
+  if (type === 'VirtualDisk') {
+    const backing = isObject(device.backing) ? String(device.backing._type ?? '') : '';
+    return !backing.startsWith('VirtualDiskRawDiskMapping');
+  }
+  return /^Virtual(Vmxnet\d?|E1000e?|PCNet32|SriovEthernetCard)$/.test(type);
+}
+
+/** vm-operator's GetVMClassConfigSpec: the class's config spec decoded, then sanitized. */
+function fromConfigSpec(raw: unknown): ClassConfig {
+  const spec = fromVimJson(raw, 'spec.configSpec');
+  if (!isObject(spec) || (spec._type !== undefined && spec._type !== 'VirtualMachineConfigSpec'))
+    throw new ClassConfigSpecError('spec.configSpec: not a VirtualMachineConfigSpec');
+  const deviceChange: VirtualDeviceConfigSpec[] = [];
+  for (const [i, change] of ((spec.deviceChange as unknown[] | undefined) ?? []).entries()) {
+    if (!isObject(change) || !isObject(change.device) || typeof change.device._type !== 'string')
+      throw new ClassConfigSpecError(`spec.configSpec.deviceChange[${i}]: no device`);
+    if (change.operation !== 'add' || leftOut(change.device)) continue;
+    deviceChange.push({ operation: 'add', device: change.device as VirtualDeviceConfigSpec['device'] });
+  }
+  const extraConfig: OptionValue[] = [];
+  for (const [i, option] of ((spec.extraConfig as unknown[] | undefined) ?? []).entries()) {
+    if (!isObject(option) || typeof option.key !== 'string')
+      throw new ClassConfigSpecError(`spec.configSpec.extraConfig[${i}]: no key`);
+    // Sanitized away: whether maintenance mode powers the VM off is not the class's to say.
+    if (option.key !== 'maintenance.vm.evacuation.poweroff')
+      extraConfig.push({ key: option.key, value: String(option.value ?? '') });
+  }
+  const config: { -readonly [K in keyof ClassConfig]: ClassConfig[K] } = { extraConfig, deviceChange };
+  if (typeof spec.annotation === 'string' && spec.annotation !== '') config.annotation = spec.annotation;
+  if (typeof spec.version === 'string' && spec.version !== '') config.version = spec.version;
+  if (typeof spec.firmware === 'string' && spec.firmware !== '') config.firmware = spec.firmware;
+  if (typeof spec.numCoresPerSocket === 'number' && spec.numCoresPerSocket > 0)
+    config.numCoresPerSocket = spec.numCoresPerSocket;
+  return config;
+}
+
+/** Whether the class gives its VMs PCI passthrough devices. */
+export const hasPciPassthrough = (config: ClassConfig): boolean =>
+  config.deviceChange.some((c) => isPciPassthrough(c.device));
+
+/**
+ * The extra config a VM is created with, in vm-operator's order: the class's, the VM's
+ * namespaced name and the class's reserved profile over it, then the provider's own (and the
+ * MMIO window of a VM with PCI passthrough devices) where the class set none.
+ */
+export function createExtraConfig(
+  vm: VirtualMachine,
+  vmClass: VirtualMachineClass | undefined,
+  config: ClassConfig,
+): OptionValue[] {
+  // Flat: every VM keeps it, and a rope of its pieces is twice its size.
+  const own = [
+    { key: 'vmservice.namespacedName', value: flat(`${vm.metadata.namespace}/${vm.metadata.name}`) },
+  ];
+  const reserved = vmClass?.spec?.reservedProfileID;
+  if (reserved) own.push({ key: 'resourcepool.vmResourceProfileId', value: reserved });
+  const mmio = vm.metadata.annotations?.[PCI_PASSTHROUGH_MMIO_ANNOTATION] || DEFAULT_MMIO_SIZE_GB;
+  const defaults = hasPciPassthrough(config) && mmio !== '0' ? withMmioWindow(mmio) : GLOBAL_EXTRA_CONFIG;
+  // Every VM of a class without extra config: nothing to merge.
+  if (config.extraConfig.length === 0) return [...own, ...defaults];
+  const out = new Map<string, string>();
+  for (const { key, value } of config.extraConfig) out.set(key, value);
+  for (const { key, value } of own) out.set(key, value);
+  for (const { key, value } of defaults) if (!out.has(key)) out.set(key, value);
+  return Array.from(out, ([key, value]) => ({ key, value }));
+}
