@@ -9,7 +9,13 @@ import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
-import type { Device, HostRecord, ScheduledHardwareUpgrade, VmRecord } from '../inventory/records.js';
+import type {
+  Device,
+  HostRecord,
+  OptionValue,
+  ScheduledHardwareUpgrade,
+  VmRecord,
+} from '../inventory/records.js';
 import {
   hardwareVersionNumber,
   isSupportedHardwareVersion,
@@ -163,6 +169,13 @@ const suspended = (vm: VmRecord): VmRecord =>
 /** The running VM booted again now: a new boot time and a freshly booted guest. */
 const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
   freshlyBooted(m, Object.assign({}, booted(vm), { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
+
+/** The `guestinfo.*` options, as one text to compare. */
+const guestInfoOf = (options: readonly OptionValue[]): string =>
+  options
+    .filter((o) => o.key.startsWith('guestinfo.'))
+    .map((o) => `${o.key}=${o.value}`)
+    .join('\n');
 
 /** A running VM's guest after its NICs changed: same leases, same host name. */
 const refreshGuest = (tx: Tx, m: Model, vm: VmRecord): VmRecord => {
@@ -397,9 +410,10 @@ export const virtualMachineOperations = (m: Model) => {
         (tx) => {
           const current = currentVm(tx, record.id);
           const next = applyConfigSpec(deviceContext(m, tx, current), current, spec);
+          // The guest sees its devices and its GuestInfo (`guestinfo.*`), not the rest of the extra config.
           const changed =
             next.config.devices !== current.config.devices ||
-            next.config.extraConfig !== current.config.extraConfig;
+            guestInfoOf(next.config.extraConfig) !== guestInfoOf(current.config.extraConfig);
           putVm(tx, changed ? refreshGuest(tx, m, next) : next);
         },
         () => {

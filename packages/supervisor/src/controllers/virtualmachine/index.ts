@@ -1,8 +1,8 @@
 export { DELETE_CHECK_PREFIX, PAUSED_ANNOTATION, POWER_ON_CHECK_PREFIX } from '../../api/annotations.js';
 export { networkInterfaceName } from '../../api/vm-network-validation.js';
+export { BACKUP_KEYS, FORCE_ENABLE_BACKUP_ANNOTATION } from './backup.js';
 export { CONDITION, REASON } from './conditions.js';
 export {
-  BACKUP_RESOURCE_KEY,
   REVERT_CONDITION,
   REVERT_IN_PROGRESS_ANNOTATION,
   REVERT_REASON,

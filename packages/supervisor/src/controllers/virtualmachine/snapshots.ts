@@ -8,19 +8,16 @@
  *   `status.children` its children's.
  * - Take: a snapshot owned by its VM and not yet `VirtualMachineSnapshotCreated` is marked in
  *   progress, then made in vSphere (named as the object, with its description, memory and
- *   quiesce), and its status records the vSphere snapshot's id and power state. Before that, the
- *   VM's resource is written into its extra config (`vmservice.virtualmachine.resource.yaml`,
- *   gzipped and in base64), so that the snapshot holds it: vm-operator's backup keeps that key
- *   current on every reconcile of a VM that is no VKS node; the simulator writes it when it
- *   takes a snapshot, which is when a revert will need it.
+ *   quiesce), and its status records the vSphere snapshot's id and power state. The snapshot
+ *   holds the VM's resource as its backup (./backup.ts) keeps it in its extra config, current
+ *   on every pass of a VM that is no VKS node, for a revert.
  * - Revert: of a ready snapshot of a VM that is no VKS node, the vSphere revert, then the VM's
  *   spec, labels and annotations as the snapshot holds them, `spec.powerState` the snapshot's,
  *   `spec.currentSnapshotName` cleared and the status emptied. What stops it is a
  *   `VirtualMachineSnapshotRevertSucceeded` condition False with its reason.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SnapshotRecord, VmRecord, VSphere } from '@vsim/vsphere';
-import { isClusterApiMachine, ZONE_LABEL } from '../../api/annotations.js';
+import { isClusterApiMachine } from '../../api/annotations.js';
 import type {
   VirtualMachine,
   VirtualMachineSnapshot,
@@ -30,6 +27,7 @@ import type {
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, merged } from '../../store/meta.js';
 import { setCondition } from '../conditions.js';
+import { decodedBackup, heldBackup } from './backup.js';
 import { isFalse, type Verdict } from './conditions.js';
 import { VM_OPERATOR_API_VERSION } from './prerequisites.js';
 import { POWER_STATE } from './status.js';
@@ -61,9 +59,6 @@ export const REVERT_REASON = {
 } as const;
 
 export const REVERT_IN_PROGRESS_ANNOTATION = 'vmoperator.vmware.com/snapshot-revert-in-progress';
-/** The extra config key of the VM's resource, as vm-operator's backup writes it. */
-export const BACKUP_RESOURCE_KEY = 'vmservice.virtualmachine.resource.yaml';
-const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export type Snapshot = VirtualMachineSnapshot & KubeObject;
 
@@ -210,42 +205,6 @@ export function writeSnapshotChildren(
   }
 }
 
-/** The VM's metadata as vm-operator's backup keeps it: no zone label, no last-applied configuration. */
-function backupMetadata(vm: VirtualMachine): VirtualMachine['metadata'] {
-  const { [LAST_APPLIED_ANNOTATION]: _, ...annotations } = vm.metadata.annotations ?? {};
-  const { [ZONE_LABEL]: __, ...labels } = vm.metadata.labels ?? {};
-  return { ...vm.metadata, labels, annotations };
-}
-
-/** The backup a VM's configuration holds in its extra config, as written; undefined without one. */
-const heldBackup = (config: VmRecord['config']): unknown =>
-  config.extraConfig.find((option) => option.key === BACKUP_RESOURCE_KEY)?.value;
-
-/** The VM's resource as vm-operator's backup keeps it: no status, and its metadata trimmed. */
-export function encodedBackup(vm: VirtualMachine): string {
-  const metadata = backupMetadata(vm);
-  const resource = { apiVersion: vm.apiVersion, kind: vm.kind, metadata, spec: vm.spec ?? {}, status: {} };
-  return gzipSync(JSON.stringify(resource)).toString('base64');
-}
-
-/** A backup's resource; undefined when it is none (vm-operator also reads it ungzipped). */
-export function decodedBackup(encoded: string): VirtualMachine | undefined {
-  let text = encoded;
-  try {
-    text = gunzipSync(Buffer.from(encoded, 'base64')).toString('utf8');
-  } catch {
-    // Kept as written.
-  }
-  try {
-    const resource = JSON.parse(text) as VirtualMachine;
-    return typeof resource === 'object' && resource !== null && typeof resource.metadata === 'object'
-      ? resource
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** What a VM's pass needs to take and revert snapshots. */
 export interface SnapshotDeps {
   kube: KubeStore;
@@ -353,20 +312,6 @@ export function markSnapshot(
     merged(stored, { status: merged(stored.status ?? {}, fields, { conditions }) }),
   ) as Snapshot;
 }
-
-/** Whether the VM's backup in its extra config is its resource as it is now. */
-export const backupIsCurrent = (vm: VirtualMachine, record: VmRecord): boolean => {
-  const held = heldBackup(record.config);
-  if (typeof held !== 'string') return false;
-  const backup = decodedBackup(held);
-  // As vm-operator compares them: the generation, labels and annotations.
-  const { labels, annotations } = backupMetadata(vm);
-  return (
-    backup?.metadata.generation === vm.metadata.generation &&
-    deepEqual(backup?.metadata.labels ?? {}, labels) &&
-    deepEqual(backup?.metadata.annotations ?? {}, annotations)
-  );
-};
 
 /**
  * Takes the snapshot in vSphere (or finds it taken) and records it in its status: its vSphere id,

@@ -90,6 +90,7 @@ import {
   groupPlacementOf,
   MEMBER_CONDITION,
 } from '../vm-group/membership.js';
+import { Backups, backedUp, bootstrapResources, claimDisks } from './backup.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
@@ -150,9 +151,6 @@ import { provisioningOf } from './provisioning.js';
 import { readinessVerdict } from './readiness.js';
 import {
   applySnapshotTree,
-  BACKUP_RESOURCE_KEY,
-  backupIsCurrent,
-  encodedBackup,
   markSnapshot,
   nextSnapshot,
   REVERT_CONDITION,
@@ -353,11 +351,32 @@ export function startVirtualMachineController(
     if (id !== undefined) byMoref.delete(id);
     deployed.delete(key);
     failures.delete(key);
+    backups.forget(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
   const notFound = (apiVersion: string, kind: string, name: string) =>
     kube.notFoundMessage(apiVersion, kind, name);
+
+  const backups = new Backups();
+
+  /**
+   * vm-operator's backup of the VM (see ./backup.ts), after its status and before its
+   * configuration: the extra config it changes is reconfigured, and the pass ends there.
+   */
+  const backingUp = (key: string, vm: VirtualMachine, record: VmRecord, read: DependencyReader): boolean => {
+    if (!backedUp(vm)) return false;
+    const changes = backups.changes(
+      key,
+      vm,
+      record,
+      bootstrapResources(read, vm),
+      claimDisks(read, vm, record),
+    );
+    if (changes.length === 0) return false;
+    track(key, reconfigure(key, record, { extraConfig: changes }));
+    return true;
+  };
 
   const readerFor = (deps: Dependency[]): DependencyReader => ({
     get(apiVersion, kind, namespace, name) {
@@ -1107,26 +1126,15 @@ export function startVirtualMachineController(
   };
 
   /**
-   * Takes the VM's next snapshot: first its resource written into its extra config when that
-   * is not current (the snapshot holds it for a revert), then the snapshot marked in progress
-   * and made. More waiting requeue the VM.
+   * Takes the VM's next snapshot, marked in progress, then made; its backup, current since the
+   * pass's backup step, is what the snapshot holds for a revert. More waiting requeue the VM.
    */
   const snapshotNext = (
     key: string,
-    vm: VirtualMachine,
     record: VmRecord,
     snapshot: Snapshot,
     more: boolean,
   ): ReconcileOutcome => {
-    if (!backupIsCurrent(vm, record)) {
-      track(
-        key,
-        vsphere.vm
-          .reconfigure(record.id, { extraConfig: [{ key: BACKUP_RESOURCE_KEY, value: encodedBackup(vm) }] })
-          .wait(),
-      );
-      return undefined;
-    }
     const marked = markSnapshot(snapshotDeps, snapshot, {
       status: 'False',
       reason: SNAPSHOT_REASON.creationInProgress,
@@ -1218,6 +1226,7 @@ export function startVirtualMachineController(
         : undefined;
     const written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
+    if (!suspended && backingUp(key, written, record, read)) return undefined;
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
@@ -1267,7 +1276,7 @@ export function startVirtualMachineController(
     if (started) return undefined;
     // As vm-operator, a revert that cannot be made fails the pass once its snapshots are taken.
     const next = nextSnapshot(kube, member);
-    const taking = next && snapshotNext(key, member, record, next.snapshot, next.more);
+    const taking = next && snapshotNext(key, record, next.snapshot, next.more);
     if (revert?.error) throw revert.error;
     if (next) return taking;
     const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;

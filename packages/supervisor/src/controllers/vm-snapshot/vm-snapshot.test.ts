@@ -4,12 +4,8 @@ import type { Condition, VirtualMachine, VirtualMachineSnapshot } from '../../ap
 import { VM_NAME_FOR_SNAPSHOT_LABEL } from '../../api/vm-snapshot-validation.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createNamespaceFixture, type SupervisorFixtureOptions } from '../../testing/fixture.js';
-import {
-  BACKUP_RESOURCE_KEY,
-  decodedBackup,
-  REVERT_CONDITION,
-  REVERT_IN_PROGRESS_ANNOTATION,
-} from '../virtualmachine/snapshots.js';
+import { BACKUP_KEYS, decodedBackup } from '../virtualmachine/backup.js';
+import { REVERT_CONDITION, REVERT_IN_PROGRESS_ANNOTATION } from '../virtualmachine/snapshots.js';
 import { CSI_VOLUME_SYNC_ANNOTATION, VM_SNAPSHOT_FINALIZER } from './vm-snapshot.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
@@ -85,7 +81,7 @@ describe('VirtualMachineSnapshot', () => {
     // The VM's storage counts what its snapshots take apart from its own files.
     expect(vm.status?.storage?.usage?.snapshots).toEqual({ vm: snap?.status?.storage?.used });
     // The snapshot holds the VM's resource, as vm-operator's backup writes it.
-    const held = taken?.config.extraConfig.find((o) => o.key === BACKUP_RESOURCE_KEY)?.value as string;
+    const held = taken?.config.extraConfig.find((o) => o.key === BACKUP_KEYS.resource)?.value as string;
     expect(decodedBackup(held)?.spec?.className).toBe('best-effort-small');
   });
 

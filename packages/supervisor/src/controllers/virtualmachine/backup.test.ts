@@ -1,0 +1,162 @@
+import { gunzipSync } from 'node:zlib';
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { ZONE_LABEL } from '../../api/annotations.js';
+import type { VirtualMachine } from '../../api/types.js';
+import { createNamespaceFixture } from '../../testing/fixture.js';
+import { BACKUP_KEYS, FORCE_ENABLE_BACKUP_ANNOTATION } from './backup.js';
+
+type Fixture = Awaited<ReturnType<typeof createNamespaceFixture>>;
+
+const vmOf = (f: Fixture, name: string) => f.kube.get(f.vmRef(name)) as unknown as Promise<VirtualMachine>;
+
+const recordOf = async (f: Fixture, name: string) =>
+  f.vsphere.store.get((await vmOf(f, name)).status?.uniqueID ?? '') as VmRecord;
+
+/** A backup key of the VM's extra config, ungzipped; undefined without it. */
+const backupOf = async (f: Fixture, name: string, key: string) => {
+  const value = (await recordOf(f, name)).config.extraConfig.find((o) => o.key === key)?.value;
+  return value === undefined ? undefined : gunzipSync(Buffer.from(value, 'base64')).toString('utf8');
+};
+
+const backups = (f: Fixture) =>
+  f.vsphere.events
+    .list()
+    .filter(
+      (e) =>
+        e._type === 'VmReconfiguredEvent' &&
+        (e as { configSpec?: { extraConfig?: { key: string }[] } }).configSpec?.extraConfig?.some(
+          (o) => o.key === BACKUP_KEYS.resource,
+        ),
+    ).length;
+
+const CAPV_NODE = { 'capv.vmware.com/cluster.role': 'node', 'cluster.x-k8s.io/cluster-name': 'c1' };
+
+describe("vm-operator's backup of a VM into its extra config", () => {
+  it('keeps the resource without its status or zone label, again when its spec, labels or annotations change', async () => {
+    const f = await createNamespaceFixture();
+    await f.createVm('vm1', {}, { app: 'web' });
+    await f.settle();
+    const vm = await vmOf(f, 'vm1');
+    expect(vm.metadata.labels?.[ZONE_LABEL]).toBeDefined();
+    const backup = JSON.parse((await backupOf(f, 'vm1', BACKUP_KEYS.resource)) as string);
+    expect(backup).toMatchObject({
+      apiVersion: vm.apiVersion,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', uid: vm.metadata.uid, generation: 1, labels: { app: 'web' } },
+      spec: vm.spec,
+      status: {},
+    });
+    expect(backup.metadata.labels).not.toHaveProperty(ZONE_LABEL);
+    expect(backups(f)).toBe(1);
+    // What only its status changes leaves it as it was.
+    f.vsphere.vm.setGuestIp(vm.status?.uniqueID as string, '10.0.1.99');
+    await f.settle();
+    expect(backups(f)).toBe(1);
+    await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { app: 'db' } } }, { type: 'merge' });
+    await f.settle();
+    expect(backups(f)).toBe(2);
+    expect(JSON.parse((await backupOf(f, 'vm1', BACKUP_KEYS.resource)) as string).metadata.labels).toEqual({
+      app: 'db',
+    });
+    await f.kube.patch(f.vmRef('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    expect(JSON.parse((await backupOf(f, 'vm1', BACKUP_KEYS.resource)) as string)).toMatchObject({
+      metadata: { generation: 2 },
+      spec: { powerState: 'PoweredOff' },
+    });
+  });
+
+  it('writes a backup again that someone removed from the extra config', async () => {
+    const f = await createNamespaceFixture();
+    await f.createVm('vm1');
+    await f.settle();
+    const record = await recordOf(f, 'vm1');
+    const removal = f.vsphere.vm.reconfigure(record.id, {
+      extraConfig: [{ key: BACKUP_KEYS.resource, value: '' }],
+    });
+    await f.settle();
+    await removal.wait();
+    // The first backup, the removal, and the backup written again.
+    expect(backups(f)).toBe(3);
+    expect(await backupOf(f, 'vm1', BACKUP_KEYS.resource)).toContain('"name":"vm1"');
+  });
+
+  it("leaves a CAPI cluster's nodes alone, unless annotated to back one up", async () => {
+    const f = await createNamespaceFixture();
+    await f.createVm('node', {}, CAPV_NODE);
+    await f.kube.create({
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachine',
+      metadata: {
+        name: 'forced',
+        namespace: 'ns1',
+        labels: CAPV_NODE,
+        annotations: { [FORCE_ENABLE_BACKUP_ANNOTATION]: '' },
+      },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: f.image },
+        storageClass: f.prepared.storageClass,
+      },
+    });
+    await f.settle();
+    expect(await backupOf(f, 'node', BACKUP_KEYS.resource)).toBeUndefined();
+    expect(await backupOf(f, 'forced', BACKUP_KEYS.resource)).toContain('"name":"forced"');
+  });
+
+  it("keeps the Secrets its bootstrap reads, again when one changes, and its claims' disks", async () => {
+    const f = await createNamespaceFixture();
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'vm1-data',
+        namespace: 'ns1',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      },
+      stringData: { 'user-data': '#cloud-config\n' },
+    });
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        storageClassName: f.prepared.storageClass,
+      },
+    });
+    await f.createVm('vm1', {
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } } },
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+    });
+    await f.settle();
+    const resources = (await backupOf(f, 'vm1', BACKUP_KEYS.additionalResources)) as string;
+    const [secret] = resources.split('\n---\n').map((doc) => JSON.parse(doc));
+    expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'vm1-data', annotations: {} } });
+    const record = await recordOf(f, 'vm1');
+    const disk = record.config.devices.find((d) => d.vDiskId) as unknown as {
+      backing: { fileName: string; uuid: string };
+    };
+    expect(JSON.parse((await backupOf(f, 'vm1', BACKUP_KEYS.pvcDiskData)) as string)).toEqual([
+      {
+        FileName: disk.backing.fileName,
+        PVCName: 'data',
+        AccessModes: ['ReadWriteOnce'],
+        UUID: disk.backing.uuid,
+      },
+    ]);
+    const version = secret.metadata.resourceVersion;
+    await f.kube.patch(
+      { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' },
+      { stringData: { 'user-data': '#cloud-config\nhostname: web\n' } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    const [again] = ((await backupOf(f, 'vm1', BACKUP_KEYS.additionalResources)) as string)
+      .split('\n---\n')
+      .map((doc) => JSON.parse(doc));
+    expect(again.metadata.resourceVersion).not.toBe(version);
+  });
+});
