@@ -184,10 +184,11 @@ interface World extends SupervisorFixture {
   destroyed: Set<string>;
   snapshotted: Set<string>;
   /**
-   * Snapshots deleted while vSphere was taking them: as in vm-operator, whose delete does not wait
-   * for the take, the vSphere snapshot may outlive its object (its VM then reports it Unmanaged).
+   * Snapshots deleted: as in vm-operator, whose delete does not wait for a take under way, the
+   * vSphere snapshot of one deleted while it was taken may outlive its object (its VM then
+   * reports it Unmanaged). No other vSphere snapshot may.
    */
-  deletedWhileTaken: Set<string>;
+  deletedSnapshots: Set<string>;
 }
 
 const vmRef = (apiVersion: string, name: string) => ({
@@ -237,7 +238,7 @@ async function setup(): Promise<World> {
     vmClass: vmClass as KubeObject,
     destroyed: new Set(),
     snapshotted: new Set(),
-    deletedWhileTaken: new Set(),
+    deletedSnapshots: new Set(),
   };
 }
 
@@ -355,9 +356,7 @@ async function run(w: World, c: Command): Promise<void> {
     case 'deleteSnapshot': {
       const [oldest] = await snapshotsOf(w, name);
       if (!oldest) return;
-      const created = oldest.status?.conditions?.find((c) => c.type === 'VirtualMachineSnapshotCreated');
-      if (created?.reason === 'VirtualMachineSnapshotCreationInProgress')
-        w.deletedWhileTaken.add(oldest.metadata.name as string);
+      w.deletedSnapshots.add(oldest.metadata.name as string);
       await w.kube.delete({ ...SNAPSHOT, name: oldest.metadata.name as string });
       return;
     }
@@ -610,7 +609,7 @@ async function assertSnapshotsTaken(w: World, vms: readonly VirtualMachine[]): P
     };
     walk(record.snapshots?.roots ?? []);
     const objects = all.filter((s) => s.spec?.vmName === name);
-    const managed = [...taken.keys()].filter((n) => !w.deletedWhileTaken.has(n));
+    const managed = [...taken.keys()].filter((n) => !w.deletedSnapshots.has(n));
     expect(objects.map((s) => s.metadata.name).sort(), `${name}: its snapshots in vSphere`).toEqual(
       managed.sort(),
     );
@@ -624,7 +623,7 @@ async function assertSnapshotsTaken(w: World, vms: readonly VirtualMachine[]): P
     const currentName =
       current === undefined ? undefined : (w.vsphere.store.get(current) as SnapshotRecord).name;
     // One whose object went while it was taken is the VM's, unmanaged.
-    const orphan = currentName !== undefined && w.deletedWhileTaken.has(currentName);
+    const orphan = currentName !== undefined && w.deletedSnapshots.has(currentName);
     expect(vm.status?.currentSnapshot).toEqual(
       currentName === undefined
         ? undefined

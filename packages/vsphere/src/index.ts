@@ -69,7 +69,14 @@ export {
 } from './history/filters.js';
 export { attachedDiskId, isFirstClassDisk } from './inventory/attachments.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
-export { diskBytes, diskFileBytes, isEthernetCard, isPciPassthrough, isVgpu } from './inventory/devices.js';
+export {
+  diskBytes,
+  diskFileBytes,
+  isDisk,
+  isEthernetCard,
+  isPciPassthrough,
+  isVgpu,
+} from './inventory/devices.js';
 export { KNOWN_GUEST_IDS } from './inventory/guest-os.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';

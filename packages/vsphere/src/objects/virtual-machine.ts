@@ -170,10 +170,10 @@ const suspended = (vm: VmRecord): VmRecord =>
 const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
   freshlyBooted(m, Object.assign({}, booted(vm), { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
 
-/** The `guestinfo.*` options, as one text to compare. */
+/** The options the guest reads (`guestinfo.*`, its host name), as one text to compare. */
 const guestInfoOf = (options: readonly OptionValue[]): string =>
   options
-    .filter((o) => o.key.startsWith('guestinfo.'))
+    .filter((o) => o.key.startsWith('guestinfo.') || o.key === GUEST_HOST_NAME_KEY)
     .map((o) => `${o.key}=${o.value}`)
     .join('\n');
 
@@ -410,7 +410,7 @@ export const virtualMachineOperations = (m: Model) => {
         (tx) => {
           const current = currentVm(tx, record.id);
           const next = applyConfigSpec(deviceContext(m, tx, current), current, spec);
-          // The guest sees its devices and its GuestInfo (`guestinfo.*`), not the rest of the extra config.
+          // The guest sees its devices and what it reads of its extra config, not the rest.
           const changed =
             next.config.devices !== current.config.devices ||
             guestInfoOf(next.config.extraConfig) !== guestInfoOf(current.config.extraConfig);

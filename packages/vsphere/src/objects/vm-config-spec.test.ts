@@ -81,6 +81,17 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     });
   });
 
+  it("refreshes a running VM's guest for what it reads of the extra config alone", async () => {
+    const { vm, get, reconfigure } = setup();
+    expect(get().powerState).toBe('poweredOn');
+    const guest = get().guest;
+    await reconfigure({ extraConfig: [{ key: 'vmservice.virtualmachine.resource.yaml', value: 'e30=' }] });
+    expect(get().guest).toBe(guest);
+    await reconfigure({ extraConfig: [{ key: 'SET.guest.hostName', value: 'web-1' }] });
+    expect(get().guest.hostName).toBe('web-1');
+    expect(vm.guest.hostName).not.toBe('web-1');
+  });
+
   it('sets and clears the extension managing the VM, read in its config and summary', async () => {
     const { vsphere, vm, get, reconfigure } = setup();
     expect(vsphere.read(vm.id, 'config.managedBy')).toBeUndefined();

@@ -82,6 +82,42 @@ describe("vm-operator's backup of a VM into its extra config", () => {
     expect(await backupOf(f, 'vm1', BACKUP_KEYS.resource)).toContain('"name":"vm1"');
   });
 
+  it('backs up a suspended VM too', async () => {
+    const f = await createNamespaceFixture();
+    await f.createVm('vm1', { suspendMode: 'Hard' });
+    await f.settle();
+    await f.kube.patch(f.vmRef('vm1'), { spec: { powerState: 'Suspended' } }, { type: 'merge' });
+    await f.settle();
+    expect((await vmOf(f, 'vm1')).status?.powerState).toBe('Suspended');
+    await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { tier: 'cold' } } }, { type: 'merge' });
+    await f.settle();
+    const backup = JSON.parse((await backupOf(f, 'vm1', BACKUP_KEYS.resource)) as string);
+    expect(backup).toMatchObject({
+      metadata: { labels: { tier: 'cold' } },
+      spec: { powerState: 'Suspended' },
+    });
+  });
+
+  it('goes on with the update when vSphere refuses a backup, and makes it once the VM changes', async () => {
+    const f = await createNamespaceFixture();
+    const refuse = f.vsphere.interceptor.add({
+      method: /^ReconfigVM_Task$/,
+      fault: { _type: 'SystemError', reason: 'injected' },
+    });
+    await f.createVm('vm1');
+    await f.settle();
+    expect((await vmOf(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+    expect(await backupOf(f, 'vm1', BACKUP_KEYS.resource)).toBeUndefined();
+    // Its power is still driven: the pass goes past the backup it cannot make.
+    await f.kube.patch(f.vmRef('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    expect((await recordOf(f, 'vm1')).powerState).toBe('poweredOff');
+    refuse();
+    await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { app: 'web' } } }, { type: 'merge' });
+    await f.settle();
+    expect(await backupOf(f, 'vm1', BACKUP_KEYS.resource)).toContain('"app":"web"');
+  });
+
   it("leaves a CAPI cluster's nodes alone, unless annotated to back one up", async () => {
     const f = await createNamespaceFixture();
     await f.createVm('node', {}, CAPV_NODE);
@@ -158,5 +194,9 @@ describe("vm-operator's backup of a VM into its extra config", () => {
       .split('\n---\n')
       .map((doc) => JSON.parse(doc));
     expect(again.metadata.resourceVersion).not.toBe(version);
+    // Without claims left, the disks' backup goes.
+    await f.kube.patch(f.vmRef('vm1'), { spec: { volumes: [] } }, { type: 'merge' });
+    await f.settle();
+    expect(await backupOf(f, 'vm1', BACKUP_KEYS.pvcDiskData)).toBeUndefined();
   });
 });

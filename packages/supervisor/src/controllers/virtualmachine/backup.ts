@@ -93,8 +93,11 @@ export interface ClaimDisk {
 
 const BACKED_UP_KINDS: ReadonlySet<string> = new Set(['Secret', 'ConfigMap']);
 
-/** The Secrets and ConfigMaps the VM's bootstrap reads, in the order it reads them, each once. */
-export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): KubeObject[] {
+/**
+ * The Secrets and ConfigMaps the VM's bootstrap reads, in the order it reads them, each once;
+ * undefined when one is missing (vm-operator's backup then fails).
+ */
+export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): KubeObject[] | undefined {
   if (!vm.spec?.bootstrap) return [];
   const found = new Map<string, KubeObject>();
   const recording: DependencyReader = {
@@ -105,8 +108,7 @@ export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): 
       return object as T | undefined;
     },
   };
-  checkBootstrap(recording, vm, {});
-  return [...found.values()];
+  return checkBootstrap(recording, vm, {}).status === 'False' ? undefined : [...found.values()];
 }
 
 /** The VM's disks its claims' volumes are attached as, in device order. */
@@ -194,9 +196,12 @@ export class Backups {
     return value === held ? undefined : value;
   }
 
-  /** The claims' disks as JSON (Go's field names), when it differs from the backup's. */
+  /** The claims' disks as JSON (Go's field names), when it differs from the backup's; none removes it. */
   #disksValue(key: string, disks: readonly ClaimDisk[], held: string | undefined): string | undefined {
-    if (disks.length === 0) return undefined;
+    if (disks.length === 0) {
+      this.#disks.delete(key);
+      return held ? '' : undefined;
+    }
     const json = JSON.stringify(
       disks.map(({ claim, disk }) => {
         const backing = disk.backing as { fileName: string; uuid: string };

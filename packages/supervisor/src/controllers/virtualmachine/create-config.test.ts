@@ -26,6 +26,12 @@ describe("a class's config spec, as vm-operator decodes it", () => {
           extraConfig: [
             { _typeName: 'OptionValue', key: 'a', value: { _typeName: 'int', _value: 7 } },
             { _typeName: 'OptionValue', key: 'b', value: { _typeName: 'boolean', _value: true } },
+            // An enum's value in an `any` field.
+            {
+              _typeName: 'OptionValue',
+              key: 'c',
+              value: { _typeName: 'VirtualMachinePowerState', _value: 'poweredOn' },
+            },
           ],
           deviceChange: [
             {
@@ -43,7 +49,7 @@ describe("a class's config spec, as vm-operator decodes it", () => {
                 },
               },
             },
-            // Only additions are the class's to make.
+            // Kept, as vm-operator keeps it: vSphere says whether it can be done.
             {
               _typeName: 'VirtualDeviceConfigSpec',
               operation: 'remove',
@@ -56,9 +62,11 @@ describe("a class's config spec, as vm-operator decodes it", () => {
     expect(config.extraConfig).toEqual([
       { key: 'a', value: '7' },
       { key: 'b', value: 'true' },
+      { key: 'c', value: 'poweredOn' },
     ]);
     expect(config.deviceChange).toEqual([
       {
+        _type: 'VirtualDeviceConfigSpec',
         operation: 'add',
         device: {
           _type: 'VirtualPCIPassthrough',
@@ -69,7 +77,13 @@ describe("a class's config spec, as vm-operator decodes it", () => {
           },
         },
       },
+      {
+        _type: 'VirtualDeviceConfigSpec',
+        operation: 'remove',
+        device: { _type: 'VirtualFloppy', key: 8000 },
+      },
     ]);
+    expect(Object.isFrozen(config.deviceChange)).toBe(true);
   });
 
   it('keeps a raw device mapping, but no other disk', () => {
@@ -98,9 +112,10 @@ describe("a class's config spec, as vm-operator decodes it", () => {
       [{ _typeName: 'VirtualMachineCloneSpec' }, 'spec.configSpec: not a VirtualMachineConfigSpec'],
       [{ annotation: { _typeName: 7 } }, 'spec.configSpec.annotation._typeName: not a type name'],
       [
-        { annotation: { _typeName: 'OptionValue', _value: 'x' } },
+        { annotation: { _typeName: 'OptionValue', _value: { key: 'x' } } },
         'spec.configSpec.annotation: a OptionValue is no boxed value',
       ],
+      [{ deviceChange: { operation: 'add' } }, 'spec.configSpec.deviceChange: not a list'],
       [{ extraConfig: [{ value: 'x' }] }, 'spec.configSpec.extraConfig[0]: no key'],
       [{ deviceChange: [{ operation: 'add', device: {} }] }, 'spec.configSpec.deviceChange[0]: no device'],
     ];

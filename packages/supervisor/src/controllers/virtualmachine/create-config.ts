@@ -7,7 +7,10 @@
  * the PCI passthrough MMIO window).
  */
 import {
+  type Device,
   flat,
+  isDisk,
+  isEthernetCard,
   isPciPassthrough,
   type ManagedByInfo,
   type OptionValue,
@@ -52,14 +55,17 @@ export interface ClassConfig {
   /** The devices it adds: its PCI passthrough devices and what else its config spec adds but disks and NICs. */
   readonly deviceChange: readonly VirtualDeviceConfigSpec[];
   readonly version?: string;
-  readonly firmware?: string;
   readonly numCoresPerSocket?: number;
 }
 
 /** A class whose config spec vm-operator cannot decode: its create fails, and is tried again. */
 export class ClassConfigSpecError extends Error {}
 
-const NO_CLASS_CONFIG: ClassConfig = Object.freeze({ extraConfig: [], deviceChange: [] });
+const NO_OPTIONS: readonly OptionValue[] = Object.freeze([]);
+const NO_CLASS_CONFIG: ClassConfig = Object.freeze({
+  extraConfig: NO_OPTIONS,
+  deviceChange: Object.freeze([]),
+});
 
 /** The VMs of one class share what it gives them: decoded once per version of the class. */
 const decoded = new WeakMap<object, ClassConfig>();
@@ -98,7 +104,7 @@ function fromClassDevices(vmClass: VirtualMachineClass | undefined): ClassConfig
       device: { _type: 'VirtualPCIPassthrough', key: PCI_DEVICE_KEY - i, backing },
     }),
   );
-  return { extraConfig: [], deviceChange };
+  return Object.freeze({ extraConfig: NO_OPTIONS, deviceChange: Object.freeze(deviceChange) });
 }
 
 /** vm-operator's first key of the PCI devices it adds (a negative range, as vSphere's temporary keys are). */
@@ -121,9 +127,10 @@ function fromVimJson(value: unknown, path: string): unknown {
   if (typeName !== undefined && typeof typeName !== 'string')
     throw new ClassConfigSpecError(`${path}._typeName: not a type name`);
   if (typeName !== undefined && '_value' in object) {
-    if (PRIMITIVES.has(typeName)) return object._value;
-    if (typeName.startsWith('ArrayOf') && Array.isArray(object._value))
-      return fromVimJson(object._value, `${path}._value`);
+    const boxed = object._value;
+    if (typeName.startsWith('ArrayOf') && Array.isArray(boxed)) return fromVimJson(boxed, `${path}._value`);
+    // A primitive, or an enum's value, in an `any` field.
+    if (PRIMITIVES.has(typeName) || typeof boxed === 'string') return boxed;
     throw new ClassConfigSpecError(`${path}: a ${typeName} is no boxed value`);
   }
   const out: Record<string, unknown> = typeName === undefined ? {} : { _type: typeName };
@@ -136,13 +143,20 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A device the class's config spec may not give: a disk (but a raw device mapping) or a NIC (the VM's interfaces are its NICs). */
-function leftOut(device: Record<string, unknown>): boolean {
-  const type = String(device._type ?? '');
-  if (type === 'VirtualDisk') {
+function leftOut(device: Device): boolean {
+  if (isDisk(device)) {
     const backing = isObject(device.backing) ? String(device.backing._type ?? '') : '';
     return !backing.startsWith('VirtualDiskRawDiskMapping');
   }
-  return /^Virtual(Vmxnet\d?|E1000e?|PCNet32|SriovEthernetCard)$/.test(type);
+  return isEthernetCard(device);
+}
+
+/** A list the config spec holds at `field` (none when absent). */
+function listAt(spec: Record<string, unknown>, field: string): unknown[] {
+  const value = spec[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ClassConfigSpecError(`spec.configSpec.${field}: not a list`);
+  return value;
 }
 
 /** vm-operator's GetVMClassConfigSpec: the class's config spec decoded, then sanitized. */
@@ -151,27 +165,31 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   if (!isObject(spec) || (spec._type !== undefined && spec._type !== 'VirtualMachineConfigSpec'))
     throw new ClassConfigSpecError('spec.configSpec: not a VirtualMachineConfigSpec');
   const deviceChange: VirtualDeviceConfigSpec[] = [];
-  for (const [i, change] of ((spec.deviceChange as unknown[] | undefined) ?? []).entries()) {
+  for (const [i, change] of listAt(spec, 'deviceChange').entries()) {
     if (!isObject(change) || !isObject(change.device) || typeof change.device._type !== 'string')
       throw new ClassConfigSpecError(`spec.configSpec.deviceChange[${i}]: no device`);
-    if (change.operation !== 'add' || leftOut(change.device)) continue;
-    deviceChange.push({ operation: 'add', device: change.device as VirtualDeviceConfigSpec['device'] });
+    const device = change.device as Device;
+    // Kept whatever its operation, as vm-operator keeps it: vSphere refuses what it cannot do.
+    if (!leftOut(device))
+      deviceChange.push(Object.freeze({ ...(change as object), device }) as VirtualDeviceConfigSpec);
   }
   const extraConfig: OptionValue[] = [];
-  for (const [i, option] of ((spec.extraConfig as unknown[] | undefined) ?? []).entries()) {
+  for (const [i, option] of listAt(spec, 'extraConfig').entries()) {
     if (!isObject(option) || typeof option.key !== 'string')
       throw new ClassConfigSpecError(`spec.configSpec.extraConfig[${i}]: no key`);
     // Sanitized away: whether maintenance mode powers the VM off is not the class's to say.
     if (option.key !== 'maintenance.vm.evacuation.poweroff')
       extraConfig.push({ key: option.key, value: String(option.value ?? '') });
   }
-  const config: { -readonly [K in keyof ClassConfig]: ClassConfig[K] } = { extraConfig, deviceChange };
+  const config: { -readonly [K in keyof ClassConfig]: ClassConfig[K] } = {
+    extraConfig: Object.freeze(extraConfig),
+    deviceChange: Object.freeze(deviceChange),
+  };
   if (typeof spec.annotation === 'string' && spec.annotation !== '') config.annotation = spec.annotation;
   if (typeof spec.version === 'string' && spec.version !== '') config.version = spec.version;
-  if (typeof spec.firmware === 'string' && spec.firmware !== '') config.firmware = spec.firmware;
   if (typeof spec.numCoresPerSocket === 'number' && spec.numCoresPerSocket > 0)
     config.numCoresPerSocket = spec.numCoresPerSocket;
-  return config;
+  return Object.freeze(config);
 }
 
 /** Whether the class gives its VMs PCI passthrough devices. */

@@ -352,6 +352,7 @@ export function startVirtualMachineController(
     deployed.delete(key);
     failures.delete(key);
     backups.forget(key);
+    failedBackups.delete(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -359,22 +360,31 @@ export function startVirtualMachineController(
     kube.notFoundMessage(apiVersion, kind, name);
 
   const backups = new Backups();
+  /** The backup whose reconfiguration failed last, per VM: not tried again until it changes. */
+  const failedBackups = new Map<string, string>();
 
   /**
    * vm-operator's backup of the VM (see ./backup.ts), after its status and before its
-   * configuration: the extra config it changes is reconfigured, and the pass ends there.
+   * configuration: the extra config it changes is reconfigured, and the pass ends there. A
+   * backup that cannot be made (a bootstrap's Secret missing, a reconfiguration vSphere refused)
+   * lets the pass go on, as vm-operator's reconcile goes on past the backup's error.
    */
   const backingUp = (key: string, vm: VirtualMachine, record: VmRecord, read: DependencyReader): boolean => {
     if (!backedUp(vm)) return false;
-    const changes = backups.changes(
+    const resources = bootstrapResources(read, vm);
+    if (!resources) return false;
+    const changes = backups.changes(key, vm, record, resources, claimDisks(read, vm, record));
+    const attempt = changes.map((o) => `${o.key}=${o.value}`).join('\n');
+    if (changes.length === 0 || failedBackups.get(key) === attempt) return false;
+    failedBackups.delete(key);
+    // Not through `reconfigure`: a backup's reconfiguration says nothing of the guest ID.
+    const task = vsphere.vm.reconfigure(record.id, { extraConfig: changes });
+    track(
       key,
-      vm,
-      record,
-      bootstrapResources(read, vm),
-      claimDisks(read, vm, record),
+      task.wait().catch(() => {
+        failedBackups.set(key, attempt);
+      }),
     );
-    if (changes.length === 0) return false;
-    track(key, reconfigure(key, record, { extraConfig: changes }));
     return true;
   };
 
@@ -1226,7 +1236,7 @@ export function startVirtualMachineController(
         : undefined;
     const written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
-    if (!suspended && backingUp(key, written, record, read)) return undefined;
+    if (backingUp(key, written, record, read)) return undefined;
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
