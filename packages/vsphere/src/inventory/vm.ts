@@ -68,6 +68,8 @@ export interface VmSpec {
   parentVApp?: string;
   /** The NIC device type, e.g. `VirtualVmxnet3` (the default) or `VirtualE1000`. */
   nicType?: string;
+  /** Per NIC, its device type over `nicType`. */
+  nicTypes?: readonly (string | undefined)[];
   /** Made without the standard CD-ROM drive. */
   withoutCdrom?: boolean;
   /** Fixed MACs per NIC (set manually, as a Supervisor's network provider does); generated otherwise. */
@@ -213,7 +215,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       DEVICE_KEY_BASE.ethernet + i,
       fixed ?? newMac(model),
       nicBacking(tx, net),
-      spec.nicType,
+      spec.nicTypes?.[i] ?? spec.nicType,
     );
     return fixed === undefined ? nic : Object.assign({}, nic, { addressType: 'manual' });
   });

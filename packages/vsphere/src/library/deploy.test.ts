@@ -208,6 +208,37 @@ describe('deploying an OVF item', () => {
     expect(nics[1]?.macAddress).toMatch(/^00:50:56:/);
   });
 
+  it("gives each NIC its configuration spec's device type and CPUs per socket", async () => {
+    const { vsphere, at, item, target, run } = setup();
+    const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
+    const nics = [{ network: pg.id, type: 'VirtualE1000e' }, { network: pg.id }];
+    const ref = await run(
+      vsphere.library.deploy(item, { ...target, config: { numCPU: 4, numCoresPerSocket: 2, nics } }),
+    );
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.config.numCoresPerSocket).toBe(2);
+    expect(vm.config.devices.filter((d) => nicNetwork(d) !== undefined).map((d) => d._type)).toEqual([
+      'VirtualE1000e',
+      'VirtualVmxnet3',
+    ]);
+    expect(() =>
+      vsphere.library.deploy(item, {
+        ...target,
+        name: 'x',
+        config: { nics: [{ network: pg.id, type: 'VirtualDisk' }] },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        fault: expect.objectContaining({ invalidProperty: 'deployment_spec.nics' }),
+      }),
+    );
+    await expect(
+      run(
+        vsphere.library.deploy(item, { ...target, name: 'y', config: { numCPU: 3, numCoresPerSocket: 2 } }),
+      ),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidArgument', invalidProperty: 'numCoresPerSocket' } });
+  });
+
   it('leaves the CD-ROM drive or the vApp options out when its configuration spec says so', async () => {
     const { vsphere, item, target, run } = setup();
     const deployed = async (name: string, config: DeployConfig) =>

@@ -7,7 +7,7 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { provisioningOf } from '../inventory/devices.js';
+import { isEthernetCard, provisioningOf } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -72,8 +72,11 @@ export interface DeployConfig {
   /** BIOS and instance UUIDs. */
   uuid?: string;
   instanceUuid?: string;
-  /** The network of each NIC (one NIC per entry, replacing the descriptor's) and its fixed MAC. */
-  nics?: readonly { network: Ref; macAddress?: string }[];
+  /**
+   * The network of each NIC (one NIC per entry, replacing the descriptor's), its fixed MAC and its
+   * device type (VMXNET3 by default; InvalidArgument on `deployment_spec.nics` for one that is no NIC).
+   */
+  nics?: readonly { network: Ref; macAddress?: string; type?: string }[];
   extraConfig?: readonly { key: string; value: string }[];
   /** The guest OS and the virtual hardware (`vmx-NN`), over the descriptor's. */
   guestId?: string;
@@ -108,7 +111,7 @@ interface Target {
   /** Thin disks may overcommit the datastore; thick ones are allocated, eagerly zeroed or not. */
   provisioning: DiskProvisioning;
   /** The NICs of `spec.config.nics`, resolved to network ids. */
-  nics?: readonly { network: string; macAddress?: string }[];
+  nics?: readonly { network: string; macAddress?: string; type?: string }[];
 }
 
 const KB = 1024;
@@ -122,7 +125,13 @@ const NO_OPTIONS: readonly OptionValue[] = [];
 const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, nics: Target['nics']) => {
   const out: Pick<
     VmSpec,
-    'uuid' | 'instanceUuid' | 'extraConfig' | 'macAddresses' | 'changeTrackingEnabled' | 'numCoresPerSocket'
+    | 'uuid'
+    | 'instanceUuid'
+    | 'extraConfig'
+    | 'macAddresses'
+    | 'nicTypes'
+    | 'changeTrackingEnabled'
+    | 'numCoresPerSocket'
   > = {};
   if (config?.numCoresPerSocket !== undefined) out.numCoresPerSocket = config.numCoresPerSocket;
   if (config?.uuid !== undefined) out.uuid = config.uuid;
@@ -130,7 +139,10 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
   const extraConfig = mergeExtraConfig(ovf.extraConfig ?? NO_OPTIONS, config?.extraConfig);
   if (extraConfig.length > 0) out.extraConfig = extraConfig;
-  if (nics) out.macAddresses = mapped(nics, (nic) => nic.macAddress);
+  if (nics) {
+    out.macAddresses = mapped(nics, (nic) => nic.macAddress);
+    if (nics.some((nic) => nic.type !== undefined)) out.nicTypes = mapped(nics, (nic) => nic.type);
+  }
   return out;
 };
 
@@ -202,10 +214,15 @@ export const deployOperations = (m: Model) => {
       networks.set(name, m.lookup(ref, 'Network', 'DistributedVirtualPortgroup').id);
     const nics =
       spec.config?.nics &&
-      mapped(spec.config.nics, (nic) => ({
-        network: m.lookup(nic.network, 'Network', 'DistributedVirtualPortgroup').id,
-        ...(nic.macAddress === undefined ? {} : { macAddress: nic.macAddress }),
-      }));
+      mapped(spec.config.nics, (nic) => {
+        if (nic.type !== undefined && !isEthernetCard({ _type: nic.type, key: 0 }))
+          throw faults.invalidArgument('deployment_spec.nics');
+        return {
+          network: m.lookup(nic.network, 'Network', 'DistributedVirtualPortgroup').id,
+          ...(nic.macAddress === undefined ? {} : { macAddress: nic.macAddress }),
+          ...(nic.type === undefined ? {} : { type: nic.type }),
+        };
+      });
     return {
       item,
       ovf: item.ovf,

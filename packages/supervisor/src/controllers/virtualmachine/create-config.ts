@@ -54,6 +54,8 @@ export interface ClassConfig {
   readonly extraConfig: readonly OptionValue[];
   /** The devices it adds: its PCI passthrough devices and what else its config spec adds but disks and NICs. */
   readonly deviceChange: readonly VirtualDeviceConfigSpec[];
+  /** The device types of its config spec's NICs, in order: the VM's interfaces take them, as vm-operator pairs them. */
+  readonly nicTypes: readonly string[];
   readonly version?: string;
   readonly numCoresPerSocket?: number;
 }
@@ -62,9 +64,11 @@ export interface ClassConfig {
 export class ClassConfigSpecError extends Error {}
 
 const NO_OPTIONS: readonly OptionValue[] = Object.freeze([]);
+const NONE: readonly never[] = Object.freeze([]);
 const NO_CLASS_CONFIG: ClassConfig = Object.freeze({
   extraConfig: NO_OPTIONS,
-  deviceChange: Object.freeze([]),
+  deviceChange: NONE,
+  nicTypes: NONE,
 });
 
 /** The VMs of one class share what it gives them: decoded once per version of the class. */
@@ -104,7 +108,11 @@ function fromClassDevices(vmClass: VirtualMachineClass | undefined): ClassConfig
       device: { _type: 'VirtualPCIPassthrough', key: PCI_DEVICE_KEY - i, backing },
     }),
   );
-  return Object.freeze({ extraConfig: NO_OPTIONS, deviceChange: Object.freeze(deviceChange) });
+  return Object.freeze({
+    extraConfig: NO_OPTIONS,
+    deviceChange: Object.freeze(deviceChange),
+    nicTypes: NONE,
+  });
 }
 
 /** vm-operator's first key of the PCI devices it adds (a negative range, as vSphere's temporary keys are). */
@@ -142,13 +150,11 @@ function fromVimJson(value: unknown, path: string): unknown {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A device the class's config spec may not give: a disk (but a raw device mapping) or a NIC (the VM's interfaces are its NICs). */
-function leftOut(device: Device): boolean {
-  if (isDisk(device)) {
-    const backing = isObject(device.backing) ? String(device.backing._type ?? '') : '';
-    return !backing.startsWith('VirtualDiskRawDiskMapping');
-  }
-  return isEthernetCard(device);
+/** A disk the class's config spec may not give: any but a raw device mapping. */
+function leftOutDisk(device: Device): boolean {
+  if (!isDisk(device)) return false;
+  const backing = isObject(device.backing) ? String(device.backing._type ?? '') : '';
+  return !backing.startsWith('VirtualDiskRawDiskMapping');
 }
 
 /** A list the config spec holds at `field` (none when absent). */
@@ -165,12 +171,16 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   if (!isObject(spec) || (spec._type !== undefined && spec._type !== 'VirtualMachineConfigSpec'))
     throw new ClassConfigSpecError('spec.configSpec: not a VirtualMachineConfigSpec');
   const deviceChange: VirtualDeviceConfigSpec[] = [];
+  const nicTypes: string[] = [];
   for (const [i, change] of listAt(spec, 'deviceChange').entries()) {
     if (!isObject(change) || !isObject(change.device) || typeof change.device._type !== 'string')
       throw new ClassConfigSpecError(`spec.configSpec.deviceChange[${i}]: no device`);
     const device = change.device as Device;
-    // Kept whatever its operation, as vm-operator keeps it: vSphere refuses what it cannot do.
-    if (!leftOut(device))
+    // A NIC gives the VM's interface of its rank its type; one without an interface goes.
+    if (isEthernetCard(device)) {
+      if (change.operation === 'add') nicTypes.push(device._type);
+    } else if (!leftOutDisk(device))
+      // Kept whatever its operation, as vm-operator keeps it: vSphere refuses what it cannot do.
       deviceChange.push(Object.freeze({ ...(change as object), device }) as VirtualDeviceConfigSpec);
   }
   const extraConfig: OptionValue[] = [];
@@ -184,6 +194,7 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   const config: { -readonly [K in keyof ClassConfig]: ClassConfig[K] } = {
     extraConfig: Object.freeze(extraConfig),
     deviceChange: Object.freeze(deviceChange),
+    nicTypes: Object.freeze(nicTypes),
   };
   if (typeof spec.annotation === 'string' && spec.annotation !== '') config.annotation = spec.annotation;
   if (typeof spec.version === 'string' && spec.version !== '') config.version = spec.version;

@@ -871,7 +871,17 @@ describe('the VirtualMachine controller', () => {
       const record = vsphereVm(f, vm) as VmRecord;
       // CreateVM_Task, not a deployment: no disk, the class's size, the NIC net-operator made.
       expect(record.config.devices.some((d) => d._type === 'VirtualDisk')).toBe(false);
-      expect(record.config).toMatchObject({ guestId: 'vmwarePhoton64Guest', numCPU: 2, memoryMB: 4096 });
+      expect(record.config).toMatchObject({
+        guestId: 'vmwarePhoton64Guest',
+        numCPU: 2,
+        memoryMB: 4096,
+        annotation: 'Virtual Machine managed by the vSphere Virtual Machine service',
+        managedBy: { extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' },
+      });
+      expect(record.config.extraConfig).toContainEqual({
+        key: 'vmservice.namespacedName',
+        value: 'ns1/installer',
+      });
       expect(record.guest.ipAddress).toBe(vm.status?.network?.primaryIP4);
       const types = f.vsphere.events
         .list()
@@ -1301,7 +1311,10 @@ describe('the VirtualMachine controller', () => {
     ]);
     expect(config.extraConfig.map((o) => o.key)).not.toContain('maintenance.vm.evacuation.poweroff');
     expect(config.devices.filter((d) => d._type === 'VirtualDisk')).toHaveLength(1);
-    expect(config.devices.filter((d) => d._type === 'VirtualE1000e')).toEqual([]);
+    // The class's NIC gives the VM's interface its type; the VM has no other NIC.
+    const nics = config.devices.filter((d) => 'macAddress' in d);
+    expect(nics.map((d) => d._type)).toEqual(['VirtualE1000e']);
+    expect(nics[0]?.macAddress).toBe(ai.status?.network?.interfaces?.[0]?.ip?.macAddr);
     expect(ai.status?.hardware?.vGPUs).toEqual([
       { type: 'Nvidia', profile: 'grid_a100-8c', migrationType: 'Normal' },
     ]);

@@ -659,10 +659,11 @@ export function startVirtualMachineController(
       resolved,
       classConfig,
       () => imageHardwareVersion(itemId),
-      mapped(network.nics, (nic) => ({
-        network: portgroupOf(vsphere, nic.networkID),
-        macAddress: nic.macAddress,
-      })),
+      mapped(network.nics, (nic, i) => {
+        const type = classConfig.nicTypes[i];
+        const deployed = { network: portgroupOf(vsphere, nic.networkID), macAddress: nic.macAddress };
+        return type === undefined ? deployed : { ...deployed, type };
+      }),
       cloudInitOf(vm)
         ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
         : undefined,
@@ -1553,7 +1554,7 @@ function isoVmSpec(
     return {
       operation: 'add',
       device: {
-        _type: 'VirtualVmxnet3',
+        _type: nic.type ?? 'VirtualVmxnet3',
         key: -100 - i,
         backing: { network: { type: vsphere.store.get(id)?.kind ?? 'Network', value: id } },
         ...(nic.macAddress ? { addressType: 'manual', macAddress: nic.macAddress } : {}),
