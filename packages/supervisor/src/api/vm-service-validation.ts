@@ -111,6 +111,11 @@ export interface VirtualMachineServiceCapabilities {
    * left unplaced given a controller and unit by the mutating webhook.
    */
   readonly vmSharedDisks?: boolean;
+  /**
+   * VMIncrementalRestore (off unless said): every backup is a version, kept in the VM's extra
+   * config and annotation, and `VirtualMachineBackupUpToDate` says how the last went.
+   */
+  readonly vmIncrementalRestore?: boolean;
 }
 
 const NO_IPV6 = 'the WorkloadIPv6 feature is not enabled';

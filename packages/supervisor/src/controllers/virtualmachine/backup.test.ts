@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ZONE_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
-import { BACKUP_KEYS, FORCE_ENABLE_BACKUP_ANNOTATION } from './backup.js';
+import {
+  BACKUP_CONDITION,
+  BACKUP_KEYS,
+  BACKUP_VERSION_ANNOTATION,
+  FORCE_ENABLE_BACKUP_ANNOTATION,
+} from './backup.js';
 
 type Fixture = Awaited<ReturnType<typeof createNamespaceFixture>>;
 
@@ -198,5 +203,72 @@ describe("vm-operator's backup of a VM into its extra config", () => {
     await f.kube.patch(f.vmRef('vm1'), { spec: { volumes: [] } }, { type: 'merge' });
     await f.settle();
     expect(await backupOf(f, 'vm1', BACKUP_KEYS.pvcDiskData)).toBeUndefined();
+  });
+
+  describe('with incremental restores (VMIncrementalRestore)', () => {
+    const setup = () => createNamespaceFixture({ capabilities: { vmIncrementalRestore: true } });
+    const held = async (f: Fixture, name: string) =>
+      (await recordOf(f, name)).config.extraConfig.find((o) => o.key === BACKUP_KEYS.backupVersion)?.value;
+    const upToDate = async (f: Fixture, name: string) => {
+      const c = (await vmOf(f, name)).status?.conditions?.find((x) => x.type === BACKUP_CONDITION);
+      return c && [c.status, c.reason, c.message];
+    };
+
+    it('versions every backup, annotating the VM with the version once it is made', async () => {
+      const f = await setup();
+      await f.createVm('vm1');
+      await f.settle();
+      const version = String(f.vsphere.clock.now());
+      expect(await held(f, 'vm1')).toBe(version);
+      const vm = await vmOf(f, 'vm1');
+      expect(vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION]).toBe(version);
+      expect(await upToDate(f, 'vm1')).toEqual(['True', 'True', `Backup version: ${version}`]);
+      // The backup holds the annotation it was made with: the VM is up to date, nothing more.
+      const backup = JSON.parse((await backupOf(f, 'vm1', BACKUP_KEYS.resource)) as string);
+      expect(backup.metadata.annotations[BACKUP_VERSION_ANNOTATION]).toBe(version);
+      const count = backups(f);
+      await f.advance(60_000);
+      expect(backups(f)).toBe(count);
+      // A change is a new version.
+      await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { app: 'web' } } }, { type: 'merge' });
+      await f.settle();
+      expect(await held(f, 'vm1')).toBe(String(f.vsphere.clock.now()));
+      expect(backups(f)).toBe(count + 1);
+    });
+
+    it('pauses backups while a restore is under way, and fails them for a version that is no number', async () => {
+      const f = await setup();
+      await f.createVm('vm1');
+      await f.settle();
+      const version = (await held(f, 'vm1')) as string;
+      const count = backups(f);
+      const annotate = (value: string) =>
+        f.kube.patch(
+          f.vmRef('vm1'),
+          { metadata: { annotations: { [BACKUP_VERSION_ANNOTATION]: value } } },
+          { type: 'merge' },
+        );
+      await annotate(String(Number(version) + 1000));
+      await f.settle();
+      expect(await upToDate(f, 'vm1')).toEqual([
+        'False',
+        'VirtualMachineBackupPaused',
+        'A restore was detected',
+      ]);
+      expect(await held(f, 'vm1')).toBe(version);
+      await annotate('soon');
+      await f.settle();
+      expect(await upToDate(f, 'vm1')).toEqual([
+        'False',
+        'VirtualMachineBackupFailed',
+        'Failed to backup VM. err: strconv.ParseInt: parsing "soon": invalid syntax',
+      ]);
+      expect(backups(f)).toBe(count);
+      // An older annotation than the backup's is no restore: backed up again.
+      await annotate('1');
+      await f.settle();
+      expect(backups(f)).toBe(count + 1);
+      expect(await upToDate(f, 'vm1')).toEqual(['True', 'True', `Backup version: ${await held(f, 'vm1')}`]);
+    });
   });
 });

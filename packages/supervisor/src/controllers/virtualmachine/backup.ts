@@ -19,7 +19,40 @@ export const BACKUP_KEYS = {
   resource: 'vmservice.virtualmachine.resource.yaml',
   additionalResources: 'vmservice.virtualmachine.additional.resources.yaml',
   pvcDiskData: 'vmservice.virtualmachine.pvc.disk.data',
+  /** With incremental restores: the version of the last backup, the VM annotated with it too. */
+  backupVersion: 'vmservice.virtualmachine.backupVersion',
 } as const;
+
+/** The backup version the VM was last backed up as (with incremental restores). */
+export const BACKUP_VERSION_ANNOTATION = 'vmoperator.vmware.com/backup-version';
+export const BACKUP_CONDITION = 'VirtualMachineBackupUpToDate';
+export const BACKUP_REASON = {
+  paused: 'VirtualMachineBackupPaused',
+  failed: 'VirtualMachineBackupFailed',
+} as const;
+
+/**
+ * vm-operator's canPerformBackup: with a backup version in both the VM's annotation and its
+ * extra config, a backup goes on while they are equal or the annotation is the older; a newer
+ * annotation is a restore under way (`paused`). A version that is no integer fails the backup.
+ */
+export function backupBlocked(
+  vm: VirtualMachine,
+  record: VmRecord,
+): { reason: string; message: string } | undefined {
+  const annotation = vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION];
+  const held = record.config.extraConfig.find((o) => o.key === BACKUP_KEYS.backupVersion)?.value;
+  if (!annotation || !held || annotation === held) return undefined;
+  for (const text of [held, annotation])
+    if (!/^[+-]?\d+$/.test(text))
+      return {
+        reason: BACKUP_REASON.failed,
+        message: `Failed to backup VM. err: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`,
+      };
+  return BigInt(annotation) > BigInt(held)
+    ? { reason: BACKUP_REASON.paused, message: 'A restore was detected' }
+    : undefined;
+}
 
 /** Backs up a VM of a CAPI cluster, which is not by default. */
 export const FORCE_ENABLE_BACKUP_ANNOTATION = 'vmoperator.vmware.com/force-enable-backup';
@@ -157,6 +190,7 @@ export class Backups {
     record: VmRecord,
     additional: readonly KubeObject[],
     disks: readonly ClaimDisk[],
+    version?: string,
   ): OptionValue[] {
     const held = (name: string) => record.config.extraConfig.find((o) => o.key === name)?.value;
     const out: OptionValue[] = [];
@@ -164,21 +198,34 @@ export class Backups {
     if (resources !== undefined) out.push({ key: BACKUP_KEYS.additionalResources, value: resources });
     const diskData = this.#disksValue(key, disks, held(BACKUP_KEYS.pvcDiskData));
     if (diskData !== undefined) out.push({ key: BACKUP_KEYS.pvcDiskData, value: diskData });
-    const resource = this.#resourceValue(key, vm, held(BACKUP_KEYS.resource));
-    if (resource !== undefined) out.push({ key: BACKUP_KEYS.resource, value: resource });
+    const current = this.#resourceIsCurrent(key, vm, held(BACKUP_KEYS.resource));
+    if (version === undefined) {
+      if (!current) out.push(this.#resource(key, vm));
+      return out;
+    }
+    // With incremental restores, any change is a new backup version, the VM annotated with it.
+    if (vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION] === undefined || out.length > 0 || !current) {
+      const annotations = { ...vm.metadata.annotations, [BACKUP_VERSION_ANNOTATION]: version };
+      const versioned = { ...vm, metadata: { ...vm.metadata, annotations } };
+      out.push({ key: BACKUP_KEYS.backupVersion, value: version }, this.#resource(key, versioned));
+    }
     return out;
   }
 
-  /** The VM's resource, when its backup is of another generation, other labels or annotations. */
-  #resourceValue(key: string, vm: VirtualMachine, held: string | undefined): string | undefined {
+  /** Whether the backup held is of the VM as it is: one of another generation, other labels or annotations is not. */
+  #resourceIsCurrent(key: string, vm: VirtualMachine, held: string | undefined): boolean {
     const last = this.#resources.get(key);
-    const current =
+    return (
       held !== undefined &&
-      (last?.value === held ? sameResource(last.made, vm) : sameResource(decodedBackup(held), vm));
-    if (current) return undefined;
+      (last?.value === held ? sameResource(last.made, vm) : sameResource(decodedBackup(held), vm))
+    );
+  }
+
+  /** The VM's resource backed up. */
+  #resource(key: string, vm: VirtualMachine): OptionValue {
     const value = encodedBackup(vm);
     this.#resources.set(key, { made: trimmed(vm), value });
-    return value;
+    return { key: BACKUP_KEYS.resource, value };
   }
 
   /** The bootstrap's resources, `---` between them, while any's resource version differs from its backup's. */

@@ -90,7 +90,17 @@ import {
   groupPlacementOf,
   MEMBER_CONDITION,
 } from '../vm-group/membership.js';
-import { Backups, backedUp, bootstrapResources, claimDisks } from './backup.js';
+import {
+  BACKUP_CONDITION,
+  BACKUP_KEYS,
+  BACKUP_REASON,
+  BACKUP_VERSION_ANNOTATION,
+  Backups,
+  backedUp,
+  backupBlocked,
+  bootstrapResources,
+  claimDisks,
+} from './backup.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
@@ -360,32 +370,79 @@ export function startVirtualMachineController(
     kube.notFoundMessage(apiVersion, kind, name);
 
   const backups = new Backups();
-  /** The backup whose reconfiguration failed last, per VM: not tried again until it changes. */
+  /** The state of a VM whose backup's reconfiguration failed last: not tried again until it changes. */
   const failedBackups = new Map<string, string>();
+  const incrementalRestore = deps.capabilities?.vmIncrementalRestore === true;
+
+  /** A backup's condition (with incremental restores), written where it changed. */
+  const backupVerdict = (key: string, verdict: Verdict) => {
+    const vm = storedVm(key);
+    if (vm) writeVerdicts(vm, [verdict]);
+  };
 
   /**
    * vm-operator's backup of the VM (see ./backup.ts), after its status and before its
    * configuration: the extra config it changes is reconfigured, and the pass ends there. A
    * backup that cannot be made (a bootstrap's Secret missing, a reconfiguration vSphere refused)
-   * lets the pass go on, as vm-operator's reconcile goes on past the backup's error.
+   * lets the pass go on, as vm-operator's reconcile goes on past the backup's error. With
+   * incremental restores, a backup is a version: the VM is annotated with it once it is made,
+   * and a newer annotation than the backup's (a restore) pauses backups.
    */
   const backingUp = (key: string, vm: VirtualMachine, record: VmRecord, read: DependencyReader): boolean => {
     if (!backedUp(vm)) return false;
+    const blocked = incrementalRestore ? backupBlocked(vm, record) : undefined;
+    if (blocked) {
+      backupVerdict(key, isFalse(BACKUP_CONDITION, blocked.reason, blocked.message));
+      return false;
+    }
     const resources = bootstrapResources(read, vm);
     if (!resources) return false;
-    const changes = backups.changes(key, vm, record, resources, claimDisks(read, vm, record));
-    const attempt = changes.map((o) => `${o.key}=${o.value}`).join('\n');
-    if (changes.length === 0 || failedBackups.get(key) === attempt) return false;
+    const attempt = `${vm.metadata.resourceVersion}/${record.config.changeVersion}`;
+    if (failedBackups.get(key) === attempt) return false;
+    const version = incrementalRestore ? String(vsphere.clock.now()) : undefined;
+    const changes = backups.changes(key, vm, record, resources, claimDisks(read, vm, record), version);
+    if (changes.length === 0) return false;
     failedBackups.delete(key);
     // Not through `reconfigure`: a backup's reconfiguration says nothing of the guest ID.
     const task = vsphere.vm.reconfigure(record.id, { extraConfig: changes });
+    const versioned = changes.some((o) => o.key === BACKUP_KEYS.backupVersion);
     track(
       key,
-      task.wait().catch(() => {
-        failedBackups.set(key, attempt);
-      }),
+      task.wait().then(
+        () => {
+          if (versioned && version !== undefined) backedUpAs(key, version);
+        },
+        (fault: unknown) => {
+          failedBackups.set(key, attempt);
+          if (incrementalRestore)
+            backupVerdict(
+              key,
+              isFalse(
+                BACKUP_CONDITION,
+                BACKUP_REASON.failed,
+                `Failed to backup VM. err: ${(fault as Error).message ?? String(fault)}`,
+              ),
+            );
+        },
+      ),
     );
     return true;
+  };
+
+  /** The VM annotated with the backup version just made, and its condition True. */
+  const backedUpAs = (key: string, version: string) => {
+    const vm = storedVm(key);
+    if (!vm) return;
+    const annotations = merged(vm.metadata.annotations ?? {}, { [BACKUP_VERSION_ANNOTATION]: version });
+    const annotated = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+    // vm-operator's True condition with a message: its reason stays `True`.
+    const upToDate: Verdict = {
+      type: BACKUP_CONDITION,
+      status: 'True',
+      reason: 'True',
+      message: `Backup version: ${version}`,
+    };
+    writeVerdicts(annotated, [upToDate]);
   };
 
   const readerFor = (deps: Dependency[]): DependencyReader => ({
