@@ -2,8 +2,8 @@
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
- * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, and set
- * an appliance's vApp properties.
+ * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
+ * an appliance's vApp properties, and give a VM a vGPU and read its backup.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -74,6 +74,44 @@ it('turns a VirtualMachine into a running vSphere VM', async () => {
   expect(sim.vsphere.read(id, 'config.uuid')).toBe(status.biosUUID);
   expect(sim.vsphere.read(id, 'guest.ipAddress')).toBe(status.network?.primaryIP4);
   expect(sim.vsphere.read(id, 'config.hardware.numCPU')).toBe(2);
+});
+
+it("gives a VM its class's vGPU, and backs it up as a backup vendor reads it", async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  // A class with an NVIDIA vGPU, as an administrator makes one for AI workloads.
+  await sim.kube.create({
+    apiVersion: V5,
+    kind: 'VirtualMachineClass',
+    metadata: { name: 'gpu-small', namespace: 'ns1' },
+    spec: {
+      hardware: { cpus: 4, memory: '16Gi', devices: { vgpuDevices: [{ profileName: 'grid_a100-4c' }] } },
+    },
+  });
+  await sim.kube.create(virtualMachine('trainer', 'gpu-small'));
+  await sim.settle();
+
+  const status = (await sim.kube.get(vmRef('trainer'))).status as Status & {
+    hardware?: { vGPUs?: { type: string; profile: string }[] };
+  };
+  expect(status.hardware?.vGPUs).toEqual([
+    { type: 'Nvidia', profile: 'grid_a100-4c', migrationType: 'None' },
+  ]);
+  // In vSphere: the PCI device, the Supervisor managing the VM, and its backup in the extra config.
+  const id = status.uniqueID as string;
+  const devices = sim.vsphere.read(id, 'config.hardware.device') as {
+    _type: string;
+    backing?: { vgpu?: string };
+  }[];
+  expect(devices.find((d) => d._type === 'VirtualPCIPassthrough')?.backing?.vgpu).toBe('grid_a100-4c');
+  expect(sim.vsphere.read(id, 'config.managedBy')).toMatchObject({ extensionKey: 'com.vmware.vcenter.wcp' });
+  const extraConfig = sim.vsphere.read(id, 'config.extraConfig') as { key: string; value: string }[];
+  const backup = extraConfig.find((o) => o.key === 'vmservice.virtualmachine.resource.yaml')?.value as string;
+  const resource = JSON.parse(gunzipSync(Buffer.from(backup, 'base64')).toString('utf8'));
+  expect(resource).toMatchObject({
+    kind: 'VirtualMachine',
+    metadata: { name: 'trainer' },
+    spec: { className: 'gpu-small' },
+  });
 });
 
 it('reports a missing class and converges once it exists', async () => {
