@@ -211,16 +211,18 @@ describe('deploying an OVF item', () => {
   it("gives each NIC its configuration spec's device type and CPUs per socket", async () => {
     const { vsphere, at, item, target, run } = setup();
     const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');
-    const nics = [{ network: pg.id, type: 'VirtualE1000e' }, { network: pg.id }];
+    const nics = [
+      { network: pg.id, type: 'VirtualE1000e', macAddress: '00:50:56:00:00:09' },
+      { network: pg.id },
+    ];
     const ref = await run(
       vsphere.library.deploy(item, { ...target, config: { numCPU: 4, numCoresPerSocket: 2, nics } }),
     );
     const vm = vsphere.store.get(ref.value) as VmRecord;
     expect(vm.config.numCoresPerSocket).toBe(2);
-    expect(vm.config.devices.filter((d) => nicNetwork(d) !== undefined).map((d) => d._type)).toEqual([
-      'VirtualE1000e',
-      'VirtualVmxnet3',
-    ]);
+    const deployed = vm.config.devices.filter((d) => nicNetwork(d) !== undefined);
+    expect(deployed.map((d) => d._type)).toEqual(['VirtualE1000e', 'VirtualVmxnet3']);
+    expect(deployed[0]).toMatchObject({ macAddress: '00:50:56:00:00:09', addressType: 'manual' });
     expect(() =>
       vsphere.library.deploy(item, {
         ...target,

@@ -232,8 +232,33 @@ describe("vm-operator's backup of a VM into its extra config", () => {
       // A change is a new version.
       await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { app: 'web' } } }, { type: 'merge' });
       await f.settle();
-      expect(await held(f, 'vm1')).toBe(String(f.vsphere.clock.now()));
+      const next = String(f.vsphere.clock.now());
+      expect(await held(f, 'vm1')).toBe(next);
+      expect((await vmOf(f, 'vm1')).metadata.annotations?.[BACKUP_VERSION_ANNOTATION]).toBe(next);
+      expect(await upToDate(f, 'vm1')).toEqual(['True', 'True', `Backup version: ${next}`]);
+      await f.advance(60_000);
       expect(backups(f)).toBe(count + 1);
+    });
+
+    it('reports a backup vSphere refuses, tries it once, and goes on with the update', async () => {
+      const f = await setup();
+      let attempts = 0;
+      f.vsphere.interceptor.add({
+        method: /^ReconfigVM_Task$/,
+        fault: () => {
+          attempts++;
+          return { _type: 'SystemError', reason: 'injected' };
+        },
+      });
+      await f.createVm('vm1');
+      await f.settle();
+      expect(attempts).toBe(1);
+      const [status, reason, message] = (await upToDate(f, 'vm1')) ?? [];
+      expect([status, reason]).toEqual(['False', 'VirtualMachineBackupFailed']);
+      expect(message).toMatch(/^Failed to backup VM\. err: ./);
+      await f.kube.patch(f.vmRef('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+      await f.settle();
+      expect((await recordOf(f, 'vm1')).powerState).toBe('poweredOff');
     });
 
     it('pauses backups while a restore is under way, and fails them for a version that is no number', async () => {
@@ -256,6 +281,15 @@ describe("vm-operator's backup of a VM into its extra config", () => {
         'A restore was detected',
       ]);
       expect(await held(f, 'vm1')).toBe(version);
+      // Paused, the update goes on.
+      await f.kube.patch(f.vmRef('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+      await f.settle();
+      expect((await recordOf(f, 'vm1')).powerState).toBe('poweredOff');
+      await annotate('9223372036854775808');
+      await f.settle();
+      expect((await upToDate(f, 'vm1'))?.[2]).toBe(
+        'Failed to backup VM. err: strconv.ParseInt: parsing "9223372036854775808": value out of range',
+      );
       await annotate('soon');
       await f.settle();
       expect(await upToDate(f, 'vm1')).toEqual([

@@ -31,6 +31,9 @@ export const BACKUP_REASON = {
   failed: 'VirtualMachineBackupFailed',
 } as const;
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 /**
  * vm-operator's canPerformBackup: with a backup version in both the VM's annotation and its
  * extra config, a backup goes on while they are equal or the annotation is the older; a newer
@@ -43,12 +46,18 @@ export function backupBlocked(
   const annotation = vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION];
   const held = record.config.extraConfig.find((o) => o.key === BACKUP_KEYS.backupVersion)?.value;
   if (!annotation || !held || annotation === held) return undefined;
-  for (const text of [held, annotation])
-    if (!/^[+-]?\d+$/.test(text))
+  for (const text of [held, annotation]) {
+    const problem = !/^[+-]?\d+$/.test(text)
+      ? 'invalid syntax'
+      : BigInt(text) < INT64_MIN || BigInt(text) > INT64_MAX
+        ? 'value out of range'
+        : undefined;
+    if (problem)
       return {
         reason: BACKUP_REASON.failed,
-        message: `Failed to backup VM. err: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`,
+        message: `Failed to backup VM. err: strconv.ParseInt: parsing ${JSON.stringify(text)}: ${problem}`,
       };
+  }
   return BigInt(annotation) > BigInt(held)
     ? { reason: BACKUP_REASON.paused, message: 'A restore was detected' }
     : undefined;
@@ -182,7 +191,9 @@ export class Backups {
 
   /**
    * The extra config a backup of the VM changes, none when it is up to date. `additional`: the
-   * Secrets and ConfigMaps its bootstrap reads; `disks`: its claims' disks.
+   * Secrets and ConfigMaps its bootstrap reads; `disks`: its claims' disks; `version`, with
+   * incremental restores: the version a backup made now is (the backup then holds the VM
+   * annotated with it, as the VM will be once it is made).
    */
   changes(
     key: string,
@@ -204,7 +215,7 @@ export class Backups {
       return out;
     }
     // With incremental restores, any change is a new backup version, the VM annotated with it.
-    if (vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION] === undefined || out.length > 0 || !current) {
+    if (!vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION] || out.length > 0 || !current) {
       const annotations = { ...vm.metadata.annotations, [BACKUP_VERSION_ANNOTATION]: version };
       const versioned = { ...vm, metadata: { ...vm.metadata, annotations } };
       out.push({ key: BACKUP_KEYS.backupVersion, value: version }, this.#resource(key, versioned));

@@ -176,10 +176,10 @@ function fromConfigSpec(raw: unknown): ClassConfig {
     if (!isObject(change) || !isObject(change.device) || typeof change.device._type !== 'string')
       throw new ClassConfigSpecError(`spec.configSpec.deviceChange[${i}]: no device`);
     const device = change.device as Device;
-    // A NIC gives the VM's interface of its rank its type; one without an interface goes.
-    if (isEthernetCard(device)) {
-      if (change.operation === 'add') nicTypes.push(device._type);
-    } else if (!leftOutDisk(device))
+    // A NIC, whatever its operation, gives the VM's interface of its rank its type, as
+    // vm-operator pairs them; one without an interface goes.
+    if (isEthernetCard(device)) nicTypes.push(device._type);
+    else if (!leftOutDisk(device))
       // Kept whatever its operation, as vm-operator keeps it: vSphere refuses what it cannot do.
       deviceChange.push(Object.freeze({ ...(change as object), device }) as VirtualDeviceConfigSpec);
   }

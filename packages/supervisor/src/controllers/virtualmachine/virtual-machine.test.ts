@@ -1276,6 +1276,12 @@ describe('the VirtualMachine controller', () => {
           operation: 'add',
           device: { _typeName: 'VirtualE1000e', key: -43 },
         },
+        // A NIC more than the VM has interfaces: left out.
+        {
+          _typeName: 'VirtualDeviceConfigSpec',
+          operation: 'add',
+          device: { _typeName: 'VirtualVmxnet2', key: -45 },
+        },
         {
           _typeName: 'VirtualDeviceConfigSpec',
           operation: 'add',

@@ -374,59 +374,65 @@ export function startVirtualMachineController(
   const failedBackups = new Map<string, string>();
   const incrementalRestore = deps.capabilities?.vmIncrementalRestore === true;
 
-  /** A backup's condition (with incremental restores), written where it changed. */
-  const backupVerdict = (key: string, verdict: Verdict) => {
-    const vm = storedVm(key);
-    if (vm) writeVerdicts(vm, [verdict]);
-  };
-
   /**
    * vm-operator's backup of the VM (see ./backup.ts), after its status and before its
    * configuration: the extra config it changes is reconfigured, and the pass ends there. A
-   * backup that cannot be made (a bootstrap's Secret missing, a reconfiguration vSphere refused)
-   * lets the pass go on, as vm-operator's reconcile goes on past the backup's error. With
-   * incremental restores, a backup is a version: the VM is annotated with it once it is made,
-   * and a newer annotation than the backup's (a restore) pauses backups.
+   * backup that cannot be made (a bootstrap's Secret missing, a reconfiguration vSphere refused,
+   * a restore under way: `blocked`) lets the pass go on, as vm-operator's reconcile goes on past
+   * the backup's error. With incremental restores, a backup is a version: the VM is annotated
+   * with it once it is made.
    */
-  const backingUp = (key: string, vm: VirtualMachine, record: VmRecord, read: DependencyReader): boolean => {
-    if (!backedUp(vm)) return false;
-    const blocked = incrementalRestore ? backupBlocked(vm, record) : undefined;
-    if (blocked) {
-      backupVerdict(key, isFalse(BACKUP_CONDITION, blocked.reason, blocked.message));
-      return false;
-    }
+  const backingUp = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    read: DependencyReader,
+    blocked: boolean,
+  ): boolean => {
+    if (blocked || !backedUp(vm)) return false;
     const resources = bootstrapResources(read, vm);
     if (!resources) return false;
-    const attempt = `${vm.metadata.resourceVersion}/${record.config.changeVersion}`;
-    if (failedBackups.get(key) === attempt) return false;
-    const version = incrementalRestore ? String(vsphere.clock.now()) : undefined;
+    if (failedBackups.get(key) === stateOf(vm, record)) return false;
+    const version = incrementalRestore ? nextBackupVersion(record) : undefined;
     const changes = backups.changes(key, vm, record, resources, claimDisks(read, vm, record), version);
     if (changes.length === 0) return false;
     failedBackups.delete(key);
     // Not through `reconfigure`: a backup's reconfiguration says nothing of the guest ID.
     const task = vsphere.vm.reconfigure(record.id, { extraConfig: changes });
-    const versioned = changes.some((o) => o.key === BACKUP_KEYS.backupVersion);
     track(
       key,
       task.wait().then(
         () => {
-          if (versioned && version !== undefined) backedUpAs(key, version);
+          if (version !== undefined) backedUpAs(key, version);
         },
         (fault: unknown) => {
-          failedBackups.set(key, attempt);
-          if (incrementalRestore)
-            backupVerdict(
-              key,
-              isFalse(
-                BACKUP_CONDITION,
-                BACKUP_REASON.failed,
-                `Failed to backup VM. err: ${(fault as Error).message ?? String(fault)}`,
-              ),
-            );
+          const now = storedVm(key);
+          if (!now) return;
+          const after = incrementalRestore
+            ? writeVerdicts(now, [
+                isFalse(
+                  BACKUP_CONDITION,
+                  BACKUP_REASON.failed,
+                  `Failed to backup VM. err: ${(fault as Error).message ?? String(fault)}`,
+                ),
+              ])
+            : now;
+          failedBackups.set(key, stateOf(after, vsphere.store.get(record.id) as VmRecord));
         },
       ),
     );
     return true;
+  };
+
+  /** What a failed backup was tried against: the VM's and its configuration's versions. */
+  const stateOf = (vm: VirtualMachine, record: VmRecord) =>
+    `${vm.metadata.resourceVersion}/${record?.config.changeVersion}`;
+
+  /** A new backup version: the clock's milliseconds, past the last one. */
+  const nextBackupVersion = (record: VmRecord): string => {
+    const held = Number(record.config.extraConfig.find((o) => o.key === BACKUP_KEYS.backupVersion)?.value);
+    const now = vsphere.clock.now();
+    return String(Number.isSafeInteger(held) && held >= now ? held + 1 : now);
   };
 
   /** The VM annotated with the backup version just made, and its condition True. */
@@ -1268,6 +1274,9 @@ export function startVirtualMachineController(
     const guestId = guestIdOnUpdate(vm, record);
     if (guestId) verdicts.push(guestId);
     if (revert?.verdict) verdicts.push(revert.verdict);
+    // With incremental restores, a backup that cannot go on says why in this pass's status.
+    const backupHold = incrementalRestore && backedUp(vm) ? backupBlocked(vm, record) : undefined;
+    if (backupHold) verdicts.push(isFalse(BACKUP_CONDITION, backupHold.reason, backupHold.message));
     else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
       verdicts.push(NO_REVERT);
     // With VMResize, the class the VM names, read once for its condition and its resize.
@@ -1294,7 +1303,7 @@ export function startVirtualMachineController(
         : undefined;
     const written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
-    if (backingUp(key, written, record, read)) return undefined;
+    if (backingUp(key, written, record, read, backupHold !== undefined)) return undefined;
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
