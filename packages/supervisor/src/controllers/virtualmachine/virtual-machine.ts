@@ -1274,11 +1274,11 @@ export function startVirtualMachineController(
     const guestId = guestIdOnUpdate(vm, record);
     if (guestId) verdicts.push(guestId);
     if (revert?.verdict) verdicts.push(revert.verdict);
+    else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
+      verdicts.push(NO_REVERT);
     // With incremental restores, a backup that cannot go on says why in this pass's status.
     const backupHold = incrementalRestore && backedUp(vm) ? backupBlocked(vm, record) : undefined;
     if (backupHold) verdicts.push(isFalse(BACKUP_CONDITION, backupHold.reason, backupHold.message));
-    else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
-      verdicts.push(NO_REVERT);
     // With VMResize, the class the VM names, read once for its condition and its resize.
     const vmClass = vmResize
       ? read.get<VirtualMachineClass>(
@@ -1590,7 +1590,7 @@ function deployConfig(
 
 /**
  * CreateVM_Task's spec of an ISO VM: the configuration a deployment would give it, its NICs
- * (VMXNET3, net-operator's MACs) its only devices.
+ * (of its class's types, else VMXNET3; net-operator's MACs) and its class's devices its only ones.
  */
 function isoVmSpec(
   vsphere: VSphere,
