@@ -88,7 +88,7 @@ export interface DeployConfig {
   vAppConfigRemoved?: boolean;
   /** The extension that manages the VM (vm-operator's VMs are the Supervisor's). */
   managedBy?: ManagedByInfo;
-  /** Devices added to the descriptor's (a VM class's vGPUs), as a spec's `deviceChange` adds them. */
+  /** Changes of the descriptor's devices (a VM class's vGPUs added), as a spec's `deviceChange` makes them. */
   deviceChange?: readonly VirtualDeviceConfigSpec[];
   /** The VM's CD-ROM drive left out, as a spec that removes it would. */
   withoutCdrom?: boolean;
@@ -153,7 +153,7 @@ const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
   return ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {};
 };
 
-/** The deployed VM with a configuration spec's devices, added before it first boots. */
+/** The deployed VM with a configuration spec's device changes, made before it first boots. */
 const withDevicesAdded = (m: Model, tx: Tx, vm: VmRecord, changes: readonly VirtualDeviceConfigSpec[]) => {
   const ctx = Object.assign(deviceContext(m, tx, vm), { powerState: 'poweredOff' as const });
   const devices = applyDeviceChanges(ctx, vm.config.devices, changes);
