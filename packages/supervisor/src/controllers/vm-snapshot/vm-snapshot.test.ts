@@ -179,6 +179,30 @@ describe('VirtualMachineSnapshot', () => {
     expect(events).toContain('com.vmware.vc.vm.VmStateRevertedToSnapshot');
   });
 
+  it('holds the VM as it was when it was asked for, a change just before included', async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.settle();
+    // The label and the snapshot in one go: the backup the snapshot holds is made first.
+    await f.edit(f.vmRef('vm1'), (vm) => ({
+      ...vm,
+      metadata: { ...vm.metadata, labels: { ...vm.metadata.labels, tier: 'gold' } },
+    }));
+    await f.createSnapshot('warm', { vmName: 'vm1' });
+    await f.settle();
+    await f.edit(f.vmRef('vm1'), (vm) => {
+      const { tier: _, ...labels } = vm.metadata.labels ?? {};
+      return { ...vm, metadata: { ...vm.metadata, labels } };
+    });
+    await f.settle();
+    await f.edit(f.vmRef('vm1'), (vm) => ({
+      ...vm,
+      spec: { ...(vm.spec as object), currentSnapshotName: 'warm' },
+    }));
+    await f.settle();
+    expect((await f.vm('vm1')).metadata.labels?.tier).toBe('gold');
+  });
+
   it('refuses to revert to what is missing or not ready, then reverts once it can', async () => {
     const f = await setup();
     await f.createVm('vm1');
