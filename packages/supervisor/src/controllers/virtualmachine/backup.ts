@@ -136,13 +136,12 @@ export interface ClaimDisk {
 const BACKED_UP_KINDS: ReadonlySet<string> = new Set(['Secret', 'ConfigMap']);
 
 /**
- * The Secrets and ConfigMaps the VM's bootstrap reads, in the order it reads them, each once;
- * undefined when one is missing (vm-operator's backup then fails).
+ * A reader that records the Secrets and ConfigMaps read through it, in the order first read:
+ * what a bootstrap's check reads is what its backup keeps.
  */
-export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): KubeObject[] | undefined {
-  if (!vm.spec?.bootstrap) return [];
+export function recordingReader(read: DependencyReader): { reader: DependencyReader; read: KubeObject[] } {
   const found = new Map<string, KubeObject>();
-  const recording: DependencyReader = {
+  const reader: DependencyReader = {
     ...read,
     get<T>(apiVersion: string, kind: string, namespace: string | undefined, name: string) {
       const object = read.get<KubeObject>(apiVersion, kind, namespace, name);
@@ -150,7 +149,22 @@ export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): 
       return object as T | undefined;
     },
   };
-  return checkBootstrap(recording, vm, {}).status === 'False' ? undefined : [...found.values()];
+  return {
+    reader,
+    get read() {
+      return [...found.values()];
+    },
+  };
+}
+
+/**
+ * The Secrets and ConfigMaps the VM's bootstrap reads, each once; undefined when one is missing
+ * (vm-operator's backup then fails).
+ */
+export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): KubeObject[] | undefined {
+  if (!vm.spec?.bootstrap) return [];
+  const recording = recordingReader(read);
+  return checkBootstrap(recording.reader, vm, {}).status === 'False' ? undefined : recording.read;
 }
 
 /** The VM's disks its claims' volumes are attached as, in device order. */

@@ -100,6 +100,7 @@ import {
   backupBlocked,
   bootstrapResources,
   claimDisks,
+  recordingReader,
 } from './backup.js';
 import { BootstrapDataError } from './bootstrap-data.js';
 import { renderTemplate } from './bootstrap-template.js';
@@ -379,19 +380,19 @@ export function startVirtualMachineController(
    * configuration: the extra config it changes is reconfigured, and the pass ends there. A
    * backup that cannot be made (a bootstrap's Secret missing, a reconfiguration vSphere refused,
    * a restore under way: `blocked`) lets the pass go on, as vm-operator's reconcile goes on past
-   * the backup's error. With incremental restores, a backup is a version: the VM is annotated
-   * with it once it is made.
+   * the backup's error. `resources`: the bootstrap's Secrets and ConfigMaps, undefined for a VM
+   * that is not backed up or whose bootstrap misses one. With incremental restores, a backup is a
+   * version: the VM is annotated with it once it is made.
    */
   const backingUp = (
     key: string,
     vm: VirtualMachine,
     record: VmRecord,
     read: DependencyReader,
+    resources: readonly KubeObject[] | undefined,
     blocked: boolean,
   ): boolean => {
-    if (blocked || !backedUp(vm)) return false;
-    const resources = bootstrapResources(read, vm);
-    if (!resources) return false;
+    if (blocked || !resources) return false;
     if (failedBackups.get(key) === stateOf(vm, record)) return false;
     const version = incrementalRestore ? nextBackupVersion(record) : undefined;
     const changes = backups.changes(key, vm, record, resources, claimDisks(read, vm, record), version);
@@ -1252,7 +1253,9 @@ export function startVirtualMachineController(
     const policyVerdict = group && rereads ? checkPolicy(read, vm, reread, false) : undefined;
     if (policyVerdict) verdicts.push(policyVerdict);
     const bootstrap: Resolved = {};
-    const bootstrapVerdict = rereads ? checkBootstrap(read, vm, bootstrap) : undefined;
+    // What the bootstrap's check reads is what a backup keeps: recorded when there is one to make.
+    const recording = rereads && vm.spec?.bootstrap && backedUp(vm) ? recordingReader(read) : undefined;
+    const bootstrapVerdict = rereads ? checkBootstrap(recording?.reader ?? read, vm, bootstrap) : undefined;
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
     // As vm-operator's status update: the group link, or none without a group.
@@ -1303,7 +1306,15 @@ export function startVirtualMachineController(
         : undefined;
     const written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
-    if (backingUp(key, written, record, read, backupHold !== undefined)) return undefined;
+    // The bootstrap's resources a backup keeps (read again when this pass did not read them).
+    const resources = !backedUp(vm)
+      ? undefined
+      : recording
+        ? bootstrapVerdict?.status === 'False'
+          ? undefined
+          : recording.read
+        : bootstrapResources(read, vm);
+    if (backingUp(key, written, record, read, resources, backupHold !== undefined)) return undefined;
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
