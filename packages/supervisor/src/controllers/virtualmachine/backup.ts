@@ -44,7 +44,7 @@ export function backupBlocked(
   record: VmRecord,
 ): { reason: string; message: string } | undefined {
   const annotation = vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION];
-  const held = record.config.extraConfig.find((o) => o.key === BACKUP_KEYS.backupVersion)?.value;
+  const held = heldOption(record.config, BACKUP_KEYS.backupVersion);
   if (!annotation || !held || annotation === held) return undefined;
   for (const text of [held, annotation]) {
     const problem = !/^[+-]?\d+$/.test(text)
@@ -82,9 +82,13 @@ function trimmed<T extends KubeObject | VirtualMachine>(object: T): T {
   return { ...object, metadata: { ...metadata, labels, annotations } };
 }
 
+/** The value of a key of a VM's extra config; undefined without it. */
+export const heldOption = (config: VmRecord['config'], key: string): string | undefined =>
+  config.extraConfig.find((option) => option.key === key)?.value;
+
 /** The backup a VM's configuration holds in its extra config, as written; undefined without one. */
-export const heldBackup = (config: VmRecord['config']): unknown =>
-  config.extraConfig.find((option) => option.key === BACKUP_KEYS.resource)?.value;
+export const heldBackup = (config: VmRecord['config']): string | undefined =>
+  heldOption(config, BACKUP_KEYS.resource);
 
 /** The VM's resource as vm-operator's backup keeps it: no status (an empty one), its metadata trimmed. */
 export function encodedBackup(vm: VirtualMachine): string {
@@ -217,7 +221,7 @@ export class Backups {
     disks: readonly ClaimDisk[],
     version?: string,
   ): OptionValue[] {
-    const held = (name: string) => record.config.extraConfig.find((o) => o.key === name)?.value;
+    const held = (name: string) => heldOption(record.config, name);
     const out: OptionValue[] = [];
     const resources = this.#additionalValue(key, additional, held(BACKUP_KEYS.additionalResources));
     if (resources !== undefined) out.push({ key: BACKUP_KEYS.additionalResources, value: resources });

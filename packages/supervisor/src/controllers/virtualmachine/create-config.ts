@@ -17,6 +17,7 @@ import {
   type VirtualDeviceConfigSpec,
 } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
+import { isPlainObject } from '../../store/meta.js';
 
 /** The annotation of a VM whose class's config spec gives none. */
 export const VM_SERVICE_ANNOTATION = 'Virtual Machine managed by the vSphere Virtual Machine service';
@@ -147,13 +148,10 @@ function fromVimJson(value: unknown, path: string): unknown {
   return out;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A disk the class's config spec may not give: any but a raw device mapping. */
 function leftOutDisk(device: Device): boolean {
   if (!isDisk(device)) return false;
-  const backing = isObject(device.backing) ? String(device.backing._type ?? '') : '';
+  const backing = isPlainObject(device.backing) ? String(device.backing._type ?? '') : '';
   return !backing.startsWith('VirtualDiskRawDiskMapping');
 }
 
@@ -168,12 +166,12 @@ function listAt(spec: Record<string, unknown>, field: string): unknown[] {
 /** vm-operator's GetVMClassConfigSpec: the class's config spec decoded, then sanitized. */
 function fromConfigSpec(raw: unknown): ClassConfig {
   const spec = fromVimJson(raw, 'spec.configSpec');
-  if (!isObject(spec) || (spec._type !== undefined && spec._type !== 'VirtualMachineConfigSpec'))
+  if (!isPlainObject(spec) || (spec._type !== undefined && spec._type !== 'VirtualMachineConfigSpec'))
     throw new ClassConfigSpecError('spec.configSpec: not a VirtualMachineConfigSpec');
   const deviceChange: VirtualDeviceConfigSpec[] = [];
   const nicTypes: string[] = [];
   for (const [i, change] of listAt(spec, 'deviceChange').entries()) {
-    if (!isObject(change) || !isObject(change.device) || typeof change.device._type !== 'string')
+    if (!isPlainObject(change) || !isPlainObject(change.device) || typeof change.device._type !== 'string')
       throw new ClassConfigSpecError(`spec.configSpec.deviceChange[${i}]: no device`);
     const device = change.device as Device;
     // A NIC, whatever its operation, gives the VM's interface of its rank its type, as
@@ -185,7 +183,7 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   }
   const extraConfig: OptionValue[] = [];
   for (const [i, option] of listAt(spec, 'extraConfig').entries()) {
-    if (!isObject(option) || typeof option.key !== 'string')
+    if (!isPlainObject(option) || typeof option.key !== 'string')
       throw new ClassConfigSpecError(`spec.configSpec.extraConfig[${i}]: no key`);
     // Sanitized away: whether maintenance mode powers the VM off is not the class's to say.
     if (option.key !== 'maintenance.vm.evacuation.poweroff')

@@ -75,12 +75,15 @@ const SHARED = new Map<string, VirtualMachineHardwareStatus>();
 export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
   const { numCPU, memoryMB } = vm.config;
   let layout = `${numCPU}/${memoryMB}`;
+  // In device order, as vm-operator lists them.
+  let vgpus: VirtualMachineHardwareVGPUStatus[] | undefined;
   for (const device of vm.config.devices)
     if (controllerType(device._type) || DEVICE_TYPES[device._type])
       layout += `/${device._type}:${device.key}:${device.busNumber}:${device.controllerKey}:${device.unitNumber}`;
     else if (isVgpu(device)) {
-      const { type, profile, migrationType } = vgpuStatus(device);
-      layout += `/${type}:${profile}:${migrationType}`;
+      const vgpu = vgpuStatus(device);
+      (vgpus ??= []).push(vgpu);
+      layout += `/${vgpu.type}:${vgpu.profile}:${vgpu.migrationType}`;
     }
   return getOrInsert(SHARED, layout, () => {
     const status: VirtualMachineHardwareStatus = {};
@@ -88,9 +91,7 @@ export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
     if (controllers.length > 0) status.controllers = controllers;
     if (numCPU > 0) status.cpu = { total: numCPU };
     if (memoryMB > 0) status.memory = { total: bytesQuantity(memoryMB * MIB) };
-    // In device order, as vm-operator lists them.
-    const vgpus = vm.config.devices.filter(isVgpu).map(vgpuStatus);
-    if (vgpus.length > 0) status.vGPUs = vgpus;
+    if (vgpus) status.vGPUs = vgpus;
     return deepFreeze(status);
   });
 }

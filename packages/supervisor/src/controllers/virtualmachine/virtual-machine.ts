@@ -100,6 +100,7 @@ import {
   backupBlocked,
   bootstrapResources,
   claimDisks,
+  heldOption,
   recordingReader,
 } from './backup.js';
 import { BootstrapDataError } from './bootstrap-data.js';
@@ -379,10 +380,10 @@ export function startVirtualMachineController(
    * vm-operator's backup of the VM (see ./backup.ts), after its status and before its
    * configuration: the extra config it changes is reconfigured, and the pass ends there. A
    * backup that cannot be made (a bootstrap's Secret missing, a reconfiguration vSphere refused,
-   * a restore under way: `blocked`) lets the pass go on, as vm-operator's reconcile goes on past
-   * the backup's error. `resources`: the bootstrap's Secrets and ConfigMaps, undefined for a VM
-   * that is not backed up or whose bootstrap misses one. With incremental restores, a backup is a
-   * version: the VM is annotated with it once it is made.
+   * a restore under way) lets the pass go on, as vm-operator's reconcile goes on past the
+   * backup's error. `resources`: the bootstrap's Secrets and ConfigMaps, undefined for a VM that
+   * is not backed up, whose backup is held, or whose bootstrap misses one. With incremental
+   * restores, a backup is a version: the VM is annotated with it once it is made.
    */
   const backingUp = (
     key: string,
@@ -390,9 +391,8 @@ export function startVirtualMachineController(
     record: VmRecord,
     read: DependencyReader,
     resources: readonly KubeObject[] | undefined,
-    blocked: boolean,
   ): boolean => {
-    if (blocked || !resources) return false;
+    if (!resources) return false;
     if (failedBackups.get(key) === stateOf(vm, record)) return false;
     const version = incrementalRestore ? nextBackupVersion(record) : undefined;
     const changes = backups.changes(key, vm, record, resources, claimDisks(read, vm, record), version);
@@ -431,7 +431,7 @@ export function startVirtualMachineController(
 
   /** A new backup version: the clock's milliseconds, past the last one. */
   const nextBackupVersion = (record: VmRecord): string => {
-    const held = Number(record.config.extraConfig.find((o) => o.key === BACKUP_KEYS.backupVersion)?.value);
+    const held = Number(heldOption(record.config, BACKUP_KEYS.backupVersion));
     const now = vsphere.clock.now();
     return String(Number.isSafeInteger(held) && held >= now ? held + 1 : now);
   };
@@ -1306,15 +1306,17 @@ export function startVirtualMachineController(
         : undefined;
     const written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
-    // The bootstrap's resources a backup keeps (read again when this pass did not read them).
-    const resources = !backedUp(vm)
-      ? undefined
-      : recording
-        ? bootstrapVerdict?.status === 'False'
-          ? undefined
-          : recording.read
-        : bootstrapResources(read, vm);
-    if (backingUp(key, written, record, read, resources, backupHold !== undefined)) return undefined;
+    // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
+    // for a VM not backed up or whose backup is held.
+    const resources =
+      backupHold || !backedUp(vm)
+        ? undefined
+        : recording
+          ? bootstrapVerdict?.status === 'False'
+            ? undefined
+            : recording.read
+          : bootstrapResources(read, vm);
+    if (backingUp(key, written, record, read, resources)) return undefined;
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
