@@ -82,7 +82,8 @@ export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
       layout += `/${device._type}:${device.key}:${device.busNumber}:${device.controllerKey}:${device.unitNumber}`;
     else if (isVgpu(device)) {
       const vgpu = vgpuStatus(device);
-      (vgpus ??= []).push(vgpu);
+      vgpus ??= [];
+      vgpus.push(vgpu);
       layout += `/${vgpu.type}:${vgpu.profile}:${vgpu.migrationType}`;
     }
   return getOrInsert(SHARED, layout, () => {
