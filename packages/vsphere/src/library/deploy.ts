@@ -132,7 +132,9 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
     | 'nicTypes'
     | 'changeTrackingEnabled'
     | 'numCoresPerSocket'
+    | 'managedBy'
   > = {};
+  if (config?.managedBy) out.managedBy = config.managedBy;
   if (config?.numCoresPerSocket !== undefined) out.numCoresPerSocket = config.numCoresPerSocket;
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.changeTrackingEnabled !== undefined) out.changeTrackingEnabled = config.changeTrackingEnabled;
@@ -217,11 +219,13 @@ export const deployOperations = (m: Model) => {
       mapped(spec.config.nics, (nic) => {
         if (nic.type !== undefined && !isEthernetCard({ _type: nic.type, key: 0 }))
           throw faults.invalidArgument('deployment_spec.nics');
-        return {
+        // Field by field: every deployment of a Supervisor VM comes this way.
+        const resolved: { network: string; macAddress?: string; type?: string } = {
           network: m.lookup(nic.network, 'Network', 'DistributedVirtualPortgroup').id,
-          ...(nic.macAddress === undefined ? {} : { macAddress: nic.macAddress }),
-          ...(nic.type === undefined ? {} : { type: nic.type }),
         };
+        if (nic.macAddress !== undefined) resolved.macAddress = nic.macAddress;
+        if (nic.type !== undefined) resolved.type = nic.type;
+        return resolved;
       });
     return {
       item,
@@ -339,7 +343,6 @@ export const deployOperations = (m: Model) => {
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
-            ...(spec.config?.managedBy ? { managedBy: spec.config.managedBy } : {}),
           });
           const deviceChange = spec.config?.deviceChange;
           const equipped = deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm;
