@@ -160,12 +160,14 @@ export type {
 } from './objects/host-network-system.js';
 export type { HostServiceSystemOperations } from './objects/host-service-system.js';
 export type {
+  LatencySensitivitySpec,
   ResourceAllocationSpec,
   ResourceConfigSpec,
-  ResourcePoolOperations,
   SharesLevel,
   SharesSpec,
-} from './objects/resource-pool.js';
+  VmResourceSpec,
+} from './objects/resource-allocation.js';
+export type { ResourcePoolOperations } from './objects/resource-pool.js';
 export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
 export type { DiskId, VslmCreateSpec } from './objects/storage-object.js';
 export type { StoragePolicyOperations, StoragePolicySummary } from './objects/storage-policy.js';

@@ -1018,6 +1018,39 @@ def vgpu_and_managing_extension():
 
 
 @check
+def vm_resource_allocation_and_latency_sensitivity():
+    vm = vm_named("pv-created")
+    cpus = vm.config.hardware.numCPU
+    expect_equal(vm.config.cpuAllocation.shares.shares, 1000 * cpus, "normal CPU shares for the VM's size")
+    expect_equal(vm.config.cpuAllocation.limit, -1, "no CPU limit by default")
+    spec = vim.vm.ConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(
+            reservation=1200, limit=4000, shares=vim.SharesInfo(level="high", shares=0)),
+        memoryAllocation=vim.ResourceAllocationInfo(
+            reservation=16, shares=vim.SharesInfo(level="custom", shares=4242)),
+        latencySensitivity=vim.LatencySensitivity(level="high"))
+    run_task(vm.ReconfigVM_Task(spec))
+    expect_equal(vm.config.cpuAllocation.reservation, 1200, "config.cpuAllocation.reservation")
+    expect_equal(vm.config.cpuAllocation.shares.shares, 2000 * cpus, "high CPU shares for the VM's size")
+    expect_equal(vm.config.memoryAllocation.shares.shares, 4242, "custom memory shares")
+    expect_equal(vm.config.latencySensitivity.level, "high", "config.latencySensitivity.level")
+    expect_equal(vm.summary.config.cpuReservation, 1200, "summary.config.cpuReservation")
+    expect_equal(vm.summary.config.memoryReservation, 16, "summary.config.memoryReservation")
+    expect_equal(vm.resourceConfig.memoryAllocation.reservation, 16, "resourceConfig.memoryAllocation")
+    children = {c.entity._moId: c for c in vm.resourcePool.childConfiguration}
+    expect_equal(children[vm._moId].cpuAllocation.limit, 4000, "the pool's childConfiguration of the VM")
+    fault = task_error_strict(vmodl.fault.InvalidArgument, vm.ReconfigVM_Task, vim.vm.ConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=5000)))
+    expect_equal(fault.invalidProperty, "spec.cpuAllocation", "a reservation above the limit")
+    expect_equal(vm.config.cpuAllocation.reservation, 1200, "the refused spec changed nothing")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=0, limit=-1, shares=vim.SharesInfo(level="normal", shares=0)),
+        memoryAllocation=vim.ResourceAllocationInfo(reservation=0, shares=vim.SharesInfo(level="normal", shares=0)),
+        latencySensitivity=vim.LatencySensitivity(level="normal"))))
+    expect_equal(vm.summary.config.cpuReservation, 0, "the reservation given back")
+
+
+@check
 def relocate_updates_host_vm():
     vm = vm_named("DC0_H0_VM1")
     old_host = vm.runtime.host

@@ -80,11 +80,36 @@ export interface HostRecord extends Base<'HostSystem'> {
   readonly bootTime: number;
 }
 
+export type SharesLevel = 'low' | 'normal' | 'high' | 'custom';
+
+/** vSphere's SharesInfo: a level, and the count it stands for. */
+export interface SharesInfo {
+  readonly level: SharesLevel;
+  readonly shares: number;
+}
+
+/** A pool's ResourceAllocationInfo. */
 export interface Allocation {
   readonly reservation: number;
   readonly expandableReservation: boolean;
   readonly limit: number;
-  readonly shares: { readonly level: 'low' | 'normal' | 'high' | 'custom'; readonly shares: number };
+  readonly shares: SharesInfo;
+}
+
+/**
+ * A VM's ResourceAllocationInfo (MHz or MB); its shares' count is kept for a custom level
+ * alone, the others' following the VM's size.
+ */
+export interface VmAllocation {
+  readonly reservation: number;
+  readonly limit: number;
+  readonly shares: { readonly level: SharesLevel; readonly shares?: number };
+}
+
+/** vSphere's LatencySensitivity of a VM: `sensitivity` with the (deprecated) custom level alone. */
+export interface LatencySensitivity {
+  readonly level: 'low' | 'normal' | 'medium' | 'high' | 'custom';
+  readonly sensitivity?: number;
 }
 
 export interface ResourcePoolRecord extends Base<'ResourcePool' | 'VirtualApp'> {
@@ -223,6 +248,11 @@ export interface VmConfig {
   readonly cpuHotAddEnabled: boolean;
   readonly cpuHotRemoveEnabled: boolean;
   readonly memoryHotAddEnabled: boolean;
+  /** What the VM reserves, may use and shares of CPU (MHz) and memory (MB); vSphere's defaults when absent. */
+  readonly cpuAllocation?: VmAllocation;
+  readonly memoryAllocation?: VmAllocation;
+  /** Its latency sensitivity; `normal` when absent. */
+  readonly latencySensitivity?: LatencySensitivity;
   readonly scheduledHardwareUpgrade: ScheduledHardwareUpgrade;
   /** `bios` or `efi`. */
   readonly firmware: string;

@@ -299,6 +299,31 @@ describe('deploying an OVF item', () => {
     );
   });
 
+  it("reserves what its configuration spec's allocations say, refusing an unusable one", async () => {
+    const { vsphere, item, target, run } = setup();
+    const memoryAllocation = { reservation: 2048, limit: -1, shares: { level: 'normal' as const } };
+    const ref = await run(
+      vsphere.library.deploy(item, {
+        ...target,
+        name: 'guaranteed',
+        config: {
+          cpuAllocation: { reservation: 4588 },
+          memoryAllocation,
+          latencySensitivity: { level: 'high' },
+        },
+      }),
+    );
+    expect(vsphere.read(ref.value, 'summary.config')).toMatchObject({
+      cpuReservation: 4588,
+      memoryReservation: 2048,
+    });
+    expect(vsphere.read(ref.value, 'config.latencySensitivity.level')).toBe('high');
+    await expect(
+      run(vsphere.library.deploy(item, { ...target, name: 'bad', config: { cpuAllocation: { limit: -2 } } })),
+    ).rejects.toMatchObject({ fault: { _type: 'InvalidArgument', invalidProperty: 'spec.cpuAllocation' } });
+    expect([...vsphere.store.ofKind<VmRecord>('VirtualMachine')].some((v) => v.name === 'bad')).toBe(false);
+  });
+
   it("puts the configuration spec's extra config over the descriptor's", async () => {
     const { vsphere, lib, target, run } = setup();
     const item = vsphere.library.createItem(lib, {

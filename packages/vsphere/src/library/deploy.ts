@@ -23,6 +23,7 @@ import type {
 import { isSupportedHardwareVersion, newVmRecord, putVm, type VmSpec } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js';
+import { setVmResources, type VmResourceSpec } from '../objects/resource-allocation.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkHardware, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
@@ -64,7 +65,8 @@ export interface DeploySpec {
 /** vcenter.ovf.DiskProvisioningType */
 export type DiskProvisioning = 'thin' | 'thick' | 'eagerZeroedThick';
 
-export interface DeployConfig {
+/** A deployment's configuration spec; its allocations and latency sensitivity as a VirtualMachineConfigSpec's. */
+export interface DeployConfig extends VmResourceSpec {
   numCPU?: number;
   /** CPUs per socket; they must divide the CPUs (InvalidArgument on `numCoresPerSocket`). */
   numCoresPerSocket?: number;
@@ -160,6 +162,14 @@ const withDevicesAdded = (m: Model, tx: Tx, vm: VmRecord, changes: readonly Virt
   const ctx = Object.assign(deviceContext(m, tx, vm), { powerState: 'poweredOff' as const });
   const devices = applyDeviceChanges(ctx, vm.config.devices, changes);
   return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
+};
+
+/** The deployed VM with a configuration spec's allocations and latency sensitivity. */
+const withResources = (vm: VmRecord, config: DeployConfig | undefined): VmRecord => {
+  if (!config?.cpuAllocation && !config?.memoryAllocation && !config?.latencySensitivity) return vm;
+  const resourced = Object.assign({}, vm.config);
+  setVmResources(resourced, config);
+  return Object.assign({}, vm, { config: resourced });
 };
 
 /** The deployed VM with its customization: applied when it boots at once, else pending. */
@@ -345,7 +355,10 @@ export const deployOperations = (m: Model) => {
             ...(annotation === undefined ? {} : { annotation }),
           });
           const deviceChange = spec.config?.deviceChange;
-          const equipped = deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm;
+          const equipped = withResources(
+            deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm,
+            spec.config,
+          );
           putVm(tx, freshlyBooted(m, customized(equipped, spec.config?.customization)));
           return moref('VirtualMachine', vm.id);
         },

@@ -18,29 +18,12 @@ import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { checkName, checkUnique, childrenOf, current, isWithin, taskPostingEvents } from './entity.js';
-
-export type SharesLevel = Allocation['shares']['level'];
-
-/** vSphere's SharesInfo; `shares` counts only with level `custom`. */
-export interface SharesSpec {
-  level: SharesLevel;
-  shares?: number;
-}
-
-/** vSphere's ResourceAllocationInfo: unset fields keep the pool's value (defaults on create). */
-export interface ResourceAllocationSpec {
-  reservation?: number;
-  expandableReservation?: boolean;
-  limit?: number;
-  shares?: SharesSpec;
-  /** Not settable on a pool: vCenter refuses it. */
-  overheadLimit?: number;
-}
-
-export interface ResourceConfigSpec {
-  cpuAllocation?: ResourceAllocationSpec;
-  memoryAllocation?: ResourceAllocationSpec;
-}
+import {
+  checkedAllocation,
+  type Resource,
+  type ResourceAllocationSpec,
+  type ResourceConfigSpec,
+} from './resource-allocation.js';
 
 /** The share values vCenter gives a pool for each level (CPU per pool, memory per pool). */
 const LEVEL_SHARES = {
@@ -48,34 +31,26 @@ const LEVEL_SHARES = {
   memory: { low: 81920, normal: 163840, high: 327680 },
 } as const;
 
-const LEVELS: readonly string[] = ['low', 'normal', 'high', 'custom'];
-
-const isCount = (n: number) => Number.isFinite(n) && Number.isInteger(n);
-
-/** Merges a spec over an allocation, InvalidArgument{spec.<resource>Allocation} when it is unusable. */
+/** Merges a spec over a pool's allocation, InvalidArgument{spec.<resource>Allocation} when it is unusable. */
 const allocation = (
   spec: ResourceAllocationSpec | undefined,
   base: Allocation,
-  resource: 'cpu' | 'memory',
+  resource: Resource,
 ): Allocation => {
   if (!spec) return base;
-  const bad = () => faults.invalidArgument(`spec.${resource}Allocation`);
-  const { reservation = base.reservation, limit = base.limit } = spec;
-  if (spec.overheadLimit !== undefined) throw bad();
-  if (!isCount(reservation) || reservation < 0 || !isCount(limit) || limit < -1) throw bad();
-  if (limit !== -1 && reservation > limit) throw bad();
-  let shares = base.shares;
-  if (spec.shares) {
-    const { level, shares: count } = spec.shares;
-    if (!LEVELS.includes(level)) throw bad();
-    if (level === 'custom' && (count === undefined || !isCount(count) || count < 0)) throw bad();
-    shares = { level, shares: level === 'custom' ? (count as number) : LEVEL_SHARES[resource][level] };
-  }
+  const { reservation, limit, shares } = checkedAllocation(spec, base, resource);
   return Object.freeze({
     reservation,
     expandableReservation: spec.expandableReservation ?? base.expandableReservation,
     limit,
-    shares,
+    shares:
+      shares === base.shares
+        ? base.shares
+        : {
+            level: shares.level,
+            shares:
+              shares.level === 'custom' ? (shares.shares as number) : LEVEL_SHARES[resource][shares.level],
+          },
   });
 };
 

@@ -35,6 +35,7 @@ import {
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { migrationHost } from './drs-placement.js';
+import { setVmResources } from './resource-allocation.js';
 import {
   applyConfigSpec,
   bootOptionsAfter,
@@ -223,6 +224,7 @@ const createdVm = (
   if (vApp) config.vAppConfig = vApp;
   setManagedBy(config, spec.managedBy);
   setHomePolicy({ tx }, config, spec.vmProfile);
+  setVmResources(config, spec);
   const vm: VmRecord = { ...base, config };
   const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);
   return putDevices(tx, vm, devices);

@@ -174,6 +174,123 @@ describe('ReconfigVM_Task: hardware and settings', () => {
     expect(vsphere.read(vm.id, 'config.hotPlugMemoryLimit')).toBe(24560 * 1024);
   });
 
+  it("sets a VM's CPU and memory allocations and latency sensitivity, read in its config, summary and pool", async () => {
+    const { vsphere, vm, get, reconfigure, run } = setup();
+    const read = (path: string) => vsphere.read(vm.id, path);
+    // vSphere's defaults: nothing reserved, no limit, normal shares for the VM's size.
+    expect(read('config.cpuAllocation')).toEqual({
+      _type: 'ResourceAllocationInfo',
+      reservation: 0,
+      expandableReservation: false,
+      limit: -1,
+      shares: { _type: 'SharesInfo', level: 'normal', shares: 1000 },
+    });
+    expect(read('config.memoryAllocation.shares')).toEqual({
+      _type: 'SharesInfo',
+      level: 'normal',
+      shares: 320,
+    });
+    expect(read('config.latencySensitivity')).toEqual({ _type: 'LatencySensitivity', level: 'normal' });
+    // A running VM's allocations change; its CPUs while off.
+    await reconfigure({ memoryAllocation: { reservation: 16 } });
+    expect(read('config.memoryAllocation.reservation')).toBe(16);
+    await run(vsphere.vm.powerOff(vm.id));
+    await reconfigure({
+      numCPUs: 2,
+      cpuAllocation: { reservation: 1000, limit: 4000, shares: { level: 'high' } },
+      memoryAllocation: { reservation: 32, shares: { level: 'custom', shares: 777 } },
+      latencySensitivity: { level: 'high' },
+    });
+    expect(read('config.cpuAllocation')).toMatchObject({
+      reservation: 1000,
+      limit: 4000,
+      shares: { level: 'high', shares: 4000 },
+    });
+    expect(read('config.memoryAllocation')).toMatchObject({
+      reservation: 32,
+      limit: -1,
+      shares: { level: 'custom', shares: 777 },
+    });
+    expect(read('config.latencySensitivity')).toEqual({ _type: 'LatencySensitivity', level: 'high' });
+    expect(read('summary.config.cpuReservation')).toBe(1000);
+    expect(read('summary.config.memoryReservation')).toBe(32);
+    expect(read('resourceConfig')).toMatchObject({
+      _type: 'ResourceConfigSpec',
+      entity: moref('VirtualMachine', vm.id),
+      cpuAllocation: { reservation: 1000 },
+      memoryAllocation: { reservation: 32 },
+    });
+    const children = vsphere.read(vm.pool as string, 'childConfiguration') as { entity: { value: string } }[];
+    expect(children.find((c) => c.entity.value === vm.id)).toMatchObject({
+      cpuAllocation: { reservation: 1000 },
+    });
+    // Unset fields keep theirs; defaults again leave the record without them.
+    await reconfigure({ cpuAllocation: { limit: -1 } });
+    expect(read('config.cpuAllocation')).toMatchObject({ reservation: 1000, limit: -1 });
+    await reconfigure({
+      cpuAllocation: { reservation: 0, shares: { level: 'normal' } },
+      memoryAllocation: { reservation: 0, shares: { level: 'normal' } },
+      latencySensitivity: { level: 'normal' },
+    });
+    expect(get().config).not.toHaveProperty('cpuAllocation');
+    expect(get().config).not.toHaveProperty('memoryAllocation');
+    expect(get().config).not.toHaveProperty('latencySensitivity');
+  });
+
+  it('refuses an unusable allocation or latency sensitivity with InvalidArgument, changing nothing', async () => {
+    const { vm, get, reconfigure } = setup();
+    const before = get();
+    const refused = (property: string) => ({
+      fault: { _type: 'InvalidArgument', invalidProperty: property },
+    });
+    await expect(reconfigure({ cpuAllocation: { reservation: -1 } })).rejects.toMatchObject(
+      refused('spec.cpuAllocation'),
+    );
+    await expect(reconfigure({ memoryAllocation: { reservation: 64, limit: 32 } })).rejects.toMatchObject(
+      refused('spec.memoryAllocation'),
+    );
+    await expect(reconfigure({ cpuAllocation: { shares: { level: 'custom' } } })).rejects.toMatchObject(
+      refused('spec.cpuAllocation'),
+    );
+    await expect(reconfigure({ cpuAllocation: { overheadLimit: 10 } })).rejects.toMatchObject(
+      refused('spec.cpuAllocation'),
+    );
+    await expect(
+      reconfigure({ cpuAllocation: { reservation: 10 }, latencySensitivity: { level: 'extreme' } }),
+    ).rejects.toMatchObject(refused('spec.latencySensitivity'));
+    expect(get(vm.id)).toBe(before);
+  });
+
+  it('creates and clones a VM with the allocations of its spec; a template may not change them', async () => {
+    const { vsphere, vm, get, run, reconfigure } = setup();
+    const cpuAllocation = { reservation: 500, shares: { level: 'low' as const } };
+    const spec = { name: 'reserved', files: { vmPathName: '[LocalDS_0]' }, cpuAllocation };
+    const ref = await run(vsphere.vm.create(vm.parent as string, spec, vm.pool as string));
+    expect(get(ref.value).config.cpuAllocation).toEqual({
+      reservation: 500,
+      limit: -1,
+      shares: { level: 'low' },
+    });
+    const clone = await run(
+      vsphere.vm.clone(ref.value, vm.parent as string, 'copy', {
+        location: {},
+        powerOn: false,
+        template: false,
+      }),
+    );
+    expect(vsphere.read(clone.value, 'config.cpuAllocation.shares')).toEqual({
+      _type: 'SharesInfo',
+      level: 'low',
+      shares: 500,
+    });
+    await run(vsphere.vm.powerOff(vm.id));
+    vsphere.vm.markAsTemplate(vm.id);
+    await expect(reconfigure({ cpuAllocation: { reservation: 1 } })).rejects.toMatchObject({
+      fault: { _type: 'NotSupported' },
+    });
+    expect(vsphere.read(vm.id, 'resourceConfig')).toBeUndefined();
+  });
+
   it('creates a VM with the hot plug flags its CreateVM_Task spec sets', async () => {
     const { vsphere, vm, get, run } = setup();
     const flags = { cpuHotAddEnabled: true, cpuHotRemoveEnabled: false, memoryHotAddEnabled: true };

@@ -20,6 +20,7 @@ import {
   NO_SCHEDULED_UPGRADE,
 } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
+import { setVmResources, type VmResourceSpec } from './resource-allocation.js';
 import {
   applyDeviceChanges,
   type DeviceContext,
@@ -31,7 +32,7 @@ import { checkFreeName } from './vm-placement.js';
 import { type VmVAppConfigSpec, vAppConfigAfter } from './vm-vapp-config.js';
 
 /** VirtualMachineConfigSpec, with vSphere's field names (the part the simulator honours). */
-export interface VmConfigSpec {
+export interface VmConfigSpec extends VmResourceSpec {
   name?: string;
   guestId?: string;
   numCPUs?: number;
@@ -121,6 +122,9 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'cpuHotAddEnabled',
   'cpuHotRemoveEnabled',
   'memoryHotAddEnabled',
+  'cpuAllocation',
+  'memoryAllocation',
+  'latencySensitivity',
   'scheduledHardwareUpgradeInfo',
   'firmware',
   'bootOptions',
@@ -278,6 +282,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   if (spec.annotation !== undefined) config.annotation = spec.annotation;
   setManagedBy(config, spec.managedBy);
   setHomePolicy(ctx, config, spec.vmProfile);
+  setVmResources(config, spec);
   if (spec.uuid) config.uuid = spec.uuid;
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;
   // A running VM's hot add limit stays the one its boot memory gave it.

@@ -7,9 +7,11 @@ import {
   environmentBrowserIdOf,
   type HostRecord,
   type ResourcePoolRecord,
+  type VmRecord,
 } from '../inventory/records.js';
 import { moref } from '../refs.js';
 import { type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
+import { vmResourceConfig } from './virtual-machine.js';
 
 /** The hosts of a compute resource (a cluster's, or a standalone host alone). */
 export const hostsOfComputeResource = (store: ReadContext['store'], cr: string): HostRecord[] => {
@@ -238,5 +240,18 @@ export const resourcePoolProperties: PropertyTable<ResourcePoolRecord> = {
     configuredMemoryMB: 0,
   }),
   parentFolder: (pool, ctx) => refOf(ctx, pool.parentFolder),
-  childConfiguration: () => [],
+  // The allocations of its child pools and VMs, as UpdateChildResourceConfiguration takes them.
+  childConfiguration: (pool, ctx) => {
+    const out: object[] = [];
+    for (const id of ctx.store.referrers('childEntity', pool.id)) {
+      const child = ctx.store.get(id);
+      if (child?.kind === 'ResourcePool' || child?.kind === 'VirtualApp')
+        out.push(poolConfig(child as ResourcePoolRecord));
+    }
+    for (const id of ctx.store.referrers('vm', pool.id)) {
+      const vm = ctx.store.get(id) as VmRecord | undefined;
+      if (vm?.kind === 'VirtualMachine') out.push(vmResourceConfig(vm));
+    }
+    return out;
+  },
 };

@@ -4,21 +4,44 @@ import { guestFamily } from '../inventory/guest-os.js';
 import {
   environmentBrowserIdOf,
   type HostRecord,
+  type LatencySensitivity,
   type SnapshotRecord,
+  type VmAllocation,
+  type VmConfig,
   type VmRecord,
   type VmVAppConfig,
 } from '../inventory/records.js';
 import { HOT_PLUG_MEMORY_INCREMENT_MB, hotPlugMemoryLimitMB } from '../inventory/vm.js';
+import { DEFAULT_VM_ALLOCATION, type Resource, vmShares } from '../objects/resource-allocation.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
-const ALLOCATION = Object.freeze({
-  _type: 'ResourceAllocationInfo',
-  reservation: 0,
-  expandableReservation: false,
-  limit: -1,
-  shares: { _type: 'SharesInfo', shares: 1000, level: 'normal' },
+/** A VM's ResourceAllocationInfo: its shares' count follows its CPUs (or MB of memory) unless custom. */
+const allocationInfo = (a: VmAllocation | undefined, resource: Resource, units: number) => {
+  const { reservation, limit, shares } = a ?? DEFAULT_VM_ALLOCATION;
+  return {
+    _type: 'ResourceAllocationInfo',
+    reservation,
+    expandableReservation: false,
+    limit,
+    shares: { _type: 'SharesInfo', ...vmShares(shares, resource, units) },
+  };
+};
+
+const cpuAllocation = (c: VmConfig) => allocationInfo(c.cpuAllocation, 'cpu', c.numCPU);
+const memoryAllocation = (c: VmConfig) => allocationInfo(c.memoryAllocation, 'memory', c.memoryMB);
+
+/** The VM's allocations as its pool's `childConfiguration` and its own `resourceConfig` list them. */
+export const vmResourceConfig = (vm: VmRecord) => ({
+  _type: 'ResourceConfigSpec',
+  entity: moref('VirtualMachine', vm.id),
+  changeVersion: String(vm.config.changeVersion),
+  lastModified: iso(vm.config.changeVersion),
+  cpuAllocation: cpuAllocation(vm.config),
+  memoryAllocation: memoryAllocation(vm.config),
 });
+
+const NORMAL_LATENCY: LatencySensitivity = Object.freeze({ level: 'normal' });
 
 /** `[ds] dir/file.vmx` -> `[ds] dir`: where vSphere keeps a VM's other files. */
 const vmDirectory = (vmPathName: string) =>
@@ -105,8 +128,9 @@ export const vmConfig = (vm: VmRecord) => {
       virtualSMCPresent: false,
       device: c.devices,
     },
-    cpuAllocation: ALLOCATION,
-    memoryAllocation: ALLOCATION,
+    cpuAllocation: cpuAllocation(c),
+    memoryAllocation: memoryAllocation(c),
+    latencySensitivity: { _type: 'LatencySensitivity', ...(c.latencySensitivity ?? NORMAL_LATENCY) },
     memoryHotAddEnabled: c.memoryHotAddEnabled,
     // Set only with memory hot add enabled, as vSphere reports them.
     ...(c.memoryHotAddEnabled
@@ -257,8 +281,8 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
       template: vm.config.template,
       vmPathName: vm.config.vmPathName,
       memorySizeMB: vm.config.memoryMB,
-      cpuReservation: 0,
-      memoryReservation: 0,
+      cpuReservation: vm.config.cpuAllocation?.reservation ?? 0,
+      memoryReservation: vm.config.memoryAllocation?.reservation ?? 0,
       numCpu: vm.config.numCPU,
       numEthernetCards: nics,
       numVirtualDisks: disks,
@@ -417,6 +441,7 @@ export const virtualMachineProperties: PropertyTable<VmRecord> = {
   summary: vmSummary,
   storage: vmStorage,
   resourcePool: (vm, ctx) => (vm.config.template ? undefined : refOf(ctx, vm.pool)),
+  resourceConfig: (vm) => (vm.config.template ? undefined : vmResourceConfig(vm)),
   parentVApp: (vm, ctx) => refOf(ctx, vm.parentVApp),
   datastore: (vm, ctx) => refsOf(ctx, vm.datastores),
   network: (vm, ctx) => refsOf(ctx, vm.networks),
