@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
-import { ClassConfigSpecError, classConfigOf, createExtraConfig } from './create-config.js';
+import {
+  ClassConfigSpecError,
+  classAllocations,
+  classConfigOf,
+  createExtraConfig,
+  isDefaultAllocation,
+} from './create-config.js';
 
 const vmClass = (spec: VirtualMachineClass['spec']): VirtualMachineClass =>
   ({
@@ -118,6 +124,15 @@ describe("a class's config spec, as vm-operator decodes it", () => {
       [{ deviceChange: { operation: 'add' } }, 'spec.configSpec.deviceChange: not a list'],
       [{ extraConfig: [{ value: 'x' }] }, 'spec.configSpec.extraConfig[0]: no key'],
       [{ deviceChange: [{ operation: 'add', device: {} }] }, 'spec.configSpec.deviceChange[0]: no device'],
+      [{ cpuAllocation: [] }, 'spec.configSpec.cpuAllocation: not a ResourceAllocationInfo'],
+      [
+        { memoryAllocation: { reservation: '1Gi' } },
+        'spec.configSpec.memoryAllocation.reservation: not a number',
+      ],
+      [
+        { cpuAllocation: { shares: { shares: 10 } } },
+        'spec.configSpec.cpuAllocation.shares.level: not a level',
+      ],
     ];
     for (const [configSpec, message] of refused) {
       const decode = () => classConfigOf(vmClass({ configSpec }));
@@ -130,6 +145,30 @@ describe("a class's config spec, as vm-operator decodes it", () => {
     const c = vmClass({ hardware: { devices: { vgpuDevices: [{ profileName: 'grid_t4-1q' }] } } });
     expect(classConfigOf(c)).toBe(classConfigOf(c));
     expect(classConfigOf(vmClass({}))).toBe(classConfigOf(undefined));
+  });
+});
+
+describe("the allocations vm-operator's create config spec gives a VM", () => {
+  const mhz = () => 2000;
+
+  it("turns a class's requests and limits into a reservation and a limit, normal shares", () => {
+    const c = vmClass({
+      policies: { resources: { requests: { cpu: '1500m', memory: '1.5Gi' }, limits: { memory: '2Gi' } } },
+    });
+    expect(classAllocations(c, classConfigOf(c), mhz)).toEqual({
+      cpu: { reservation: 3000, limit: -1, shares: { level: 'normal' } },
+      memory: { reservation: 1536, limit: 2048, shares: { level: 'normal' } },
+    });
+  });
+
+  it("otherwise completes the config spec's with vSphere's defaults, and gives none at all the defaults", () => {
+    const configSpec = { cpuAllocation: { limit: 100, shares: { level: 'low', shares: 0 } } };
+    const c = vmClass({ configSpec, policies: { resources: { requests: { cpu: '0' } } } });
+    const allocations = classAllocations(c, classConfigOf(c), mhz);
+    expect(allocations.cpu).toEqual({ reservation: 0, limit: 100, shares: { level: 'low', shares: 0 } });
+    expect(isDefaultAllocation(allocations.cpu)).toBe(false);
+    expect(isDefaultAllocation(allocations.memory)).toBe(true);
+    expect(isDefaultAllocation(classAllocations(undefined, classConfigOf(undefined), mhz).cpu)).toBe(true);
   });
 });
 

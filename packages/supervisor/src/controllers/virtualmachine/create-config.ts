@@ -2,9 +2,9 @@
  * What vm-operator's create config spec (its CreateConfigSpec) gives a VM in vSphere beside its
  * class's size: the class's `spec.configSpec` (vim25 JSON, as govmomi encodes it, sanitized as
  * vm-operator sanitizes it) or, without one, the vGPUs and Dynamic DirectPath I/O devices of its
- * `spec.hardware.devices`; the VM service's annotation and managing extension; and the extra
- * config every VM gets (the VM's namespaced name, the class's reserved profile, the disks' UUIDs,
- * the PCI passthrough MMIO window).
+ * `spec.hardware.devices`; the CPU and memory allocations of the class's requests and limits; the
+ * VM service's annotation and managing extension; and the extra config every VM gets (the VM's
+ * namespaced name, the class's reserved profile, the disks' UUIDs, the PCI passthrough MMIO window).
  */
 import {
   type Device,
@@ -12,12 +12,17 @@ import {
   isDisk,
   isEthernetCard,
   isPciPassthrough,
+  type LatencySensitivitySpec,
   type ManagedByInfo,
   type OptionValue,
+  type ResourceAllocationSpec,
+  type SharesLevel,
   type VirtualDeviceConfigSpec,
 } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
+import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import { isPlainObject } from '../../store/meta.js';
+import { cpuMillis } from '../resource-policy/allocation.js';
 
 /** The annotation of a VM whose class's config spec gives none. */
 export const VM_SERVICE_ANNOTATION = 'Virtual Machine managed by the vSphere Virtual Machine service';
@@ -59,6 +64,10 @@ export interface ClassConfig {
   readonly nicTypes: readonly string[];
   readonly version?: string;
   readonly numCoresPerSocket?: number;
+  /** Its config spec's allocations and latency sensitivity. */
+  readonly cpuAllocation?: ResourceAllocationSpec;
+  readonly memoryAllocation?: ResourceAllocationSpec;
+  readonly latencySensitivity?: LatencySensitivitySpec;
 }
 
 /** A class whose config spec vm-operator cannot decode: its create fails, and is tried again. */
@@ -198,7 +207,107 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   if (typeof spec.version === 'string' && spec.version !== '') config.version = spec.version;
   if (typeof spec.numCoresPerSocket === 'number' && spec.numCoresPerSocket > 0)
     config.numCoresPerSocket = spec.numCoresPerSocket;
+  const cpuAllocation = allocationOf(spec.cpuAllocation, 'cpuAllocation');
+  if (cpuAllocation) config.cpuAllocation = cpuAllocation;
+  const memoryAllocation = allocationOf(spec.memoryAllocation, 'memoryAllocation');
+  if (memoryAllocation) config.memoryAllocation = memoryAllocation;
+  const sensitivity = spec.latencySensitivity;
+  if (isPlainObject(sensitivity) && typeof sensitivity.level === 'string') {
+    const level: LatencySensitivitySpec = { level: sensitivity.level };
+    if (typeof sensitivity.sensitivity === 'number') level.sensitivity = sensitivity.sensitivity;
+    config.latencySensitivity = Object.freeze(level);
+  }
   return Object.freeze(config);
+}
+
+/** A config spec's ResourceAllocationInfo: its reservation, limit and shares, as Go decodes them. */
+function allocationOf(value: unknown, field: string): ResourceAllocationSpec | undefined {
+  if (value === undefined || value === null) return undefined;
+  const path = `spec.configSpec.${field}`;
+  if (!isPlainObject(value)) throw new ClassConfigSpecError(`${path}: not a ResourceAllocationInfo`);
+  const out: ResourceAllocationSpec = {};
+  for (const key of ['reservation', 'limit'] as const) {
+    const number = value[key];
+    if (number === undefined || number === null) continue;
+    if (typeof number !== 'number') throw new ClassConfigSpecError(`${path}.${key}: not a number`);
+    out[key] = number;
+  }
+  const shares = value.shares;
+  if (isPlainObject(shares)) {
+    if (typeof shares.level !== 'string') throw new ClassConfigSpecError(`${path}.shares.level: not a level`);
+    out.shares = { level: shares.level as SharesLevel, shares: Number(shares.shares ?? 0) };
+  }
+  return Object.freeze(out);
+}
+
+const NORMAL_SHARES = Object.freeze({ level: 'normal' as const });
+const DEFAULT_ALLOCATION: ResourceAllocationSpec = Object.freeze({
+  reservation: 0,
+  limit: -1,
+  shares: NORMAL_SHARES,
+});
+
+/** Whether an allocation is vSphere's default for a VM (which a deployment need not say). */
+export const isDefaultAllocation = (a: ResourceAllocationSpec): boolean =>
+  a === DEFAULT_ALLOCATION || (a.reservation === 0 && a.limit === -1 && a.shares?.level === 'normal');
+
+/** vm-operator's initResourceAllocation: vSphere's defaults where the allocation sets nothing. */
+const completed = (a: ResourceAllocationSpec | undefined): ResourceAllocationSpec =>
+  a === undefined
+    ? DEFAULT_ALLOCATION
+    : { reservation: a.reservation ?? 0, limit: a.limit ?? -1, shares: a.shares ?? NORMAL_SHARES };
+
+/** A class's policy quantity in the units vSphere reserves, undefined when it is unset or zero. */
+const units = (quantity: string | undefined, toUnits: (quantity: string) => number | undefined) => {
+  const value = quantity === undefined || quantity === '' ? undefined : toUnits(quantity);
+  return value === undefined || value === 0 ? undefined : value;
+};
+
+/**
+ * vm-operator's allocation of one resource from a class's requests and limits: normal shares,
+ * the request reserved, the limit or none; undefined when the class asks for neither.
+ */
+function fromPolicies(
+  request: string | undefined,
+  limit: string | undefined,
+  toUnits: (quantity: string) => number | undefined,
+): ResourceAllocationSpec | undefined {
+  const reserved = units(request, toUnits);
+  const limited = units(limit, toUnits);
+  if (reserved === undefined && limited === undefined) return undefined;
+  const out: ResourceAllocationSpec = { shares: NORMAL_SHARES, limit: limited ?? -1 };
+  if (reserved !== undefined) out.reservation = reserved;
+  return out;
+}
+
+/** The CPU and memory allocations vm-operator's create config spec gives a VM of a class. */
+export interface ClassAllocations {
+  readonly cpu: ResourceAllocationSpec;
+  readonly memory: ResourceAllocationSpec;
+}
+
+/**
+ * vm-operator's create config spec's allocations: a class's requests and limits (CPU in MHz at
+ * `cpuMhz`, the clock of the Supervisor's slowest host, memory in MB) replace its config spec's,
+ * which otherwise get vSphere's defaults where they set nothing.
+ */
+export function classAllocations(
+  vmClass: VirtualMachineClass | undefined,
+  config: ClassConfig,
+  cpuMhz: () => number,
+): ClassAllocations {
+  const resources = vmClass?.spec?.policies?.resources;
+  const mhz = (quantity: string) => {
+    const millis = cpuMillis(quantity);
+    return millis === undefined ? undefined : Math.ceil((millis * cpuMhz()) / 1000);
+  };
+  return {
+    cpu:
+      fromPolicies(resources?.requests?.cpu, resources?.limits?.cpu, mhz) ?? completed(config.cpuAllocation),
+    memory:
+      fromPolicies(resources?.requests?.memory, resources?.limits?.memory, mebibytesOf) ??
+      completed(config.memoryAllocation),
+  };
 }
 
 /** Whether the class gives its VMs PCI passthrough devices. */

@@ -45,8 +45,8 @@ describe('status.hardware', () => {
         { type: 'SCSI', busNumber: 1, deviceKey: 1001 },
       ],
       cpu: { total: 4 },
-      // As vm-operator's BytesToResource writes 1536 MiB: binary only when it reduces to at most 1024.
-      memory: { total: '1610612736' },
+      // vm-operator's millions of bytes per MB, as its BytesToResource writes them.
+      memory: { total: '1536M' },
     });
     expect(Object.isFrozen(status.controllers?.[0]?.devices)).toBe(true);
   });
@@ -59,5 +59,22 @@ describe('status.hardware', () => {
     expect(hardwareStatus(vmWith(layout(), 2, 4096))).toBe(hardwareStatus(vmWith(layout(), 2, 4096)));
     expect(hardwareStatus(vmWith(layout(), 2, 4096))).not.toBe(hardwareStatus(vmWith(layout(), 2, 8192)));
     expect(hardwareStatus(vmWith([], 1, 0))).toEqual({ cpu: { total: 1 } });
+  });
+
+  it('reports the CPU reservation in MHz and the memory reservation as vm-operator counts MB', () => {
+    const vm = vmWith([], 2, 2048);
+    const reserved = {
+      ...vm,
+      config: {
+        ...vm.config,
+        cpuAllocation: { reservation: 1000, limit: -1, shares: { level: 'normal' } },
+        memoryAllocation: { reservation: 1024, limit: -1, shares: { level: 'normal' } },
+      },
+    } as VmRecord;
+    expect(hardwareStatus(reserved)).toEqual({
+      cpu: { total: 2, reservation: 1000 },
+      memory: { total: '2048M', reservation: '1024M' },
+    });
+    expect(hardwareStatus(vm)).toEqual({ cpu: { total: 2 }, memory: { total: '2048M' } });
   });
 });

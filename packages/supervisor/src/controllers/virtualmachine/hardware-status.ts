@@ -1,6 +1,7 @@
 /**
- * A VM's `status.hardware` as vm-operator reads it from vSphere: its CPUs and memory (the
- * model keeps no reservations, so none is reported), its disk and CD-ROM controllers with
+ * A VM's `status.hardware` as vm-operator reads it from vSphere: its CPUs and memory with their
+ * reservations (memory in MB taken as millions of bytes, as vm-operator counts it: `2048M` for
+ * 2,048 MB), its disk and CD-ROM controllers with
  * the unit of each device on them, sorted by type and bus, devices by type and unit, and its
  * NVIDIA vGPUs.
  */
@@ -15,7 +16,8 @@ import type {
 } from '../../api/types.js';
 import { bytesQuantity } from '../../store/quantity.js';
 
-const MIB = 1024 * 1024;
+/** vm-operator's bytes per MB of a VM's memory (its reconcileStatusHardware). */
+const MB = 1000 * 1000;
 
 function controllerType(type: string): VirtualControllerType | undefined {
   if (type === 'VirtualIDEController') return 'IDE';
@@ -74,7 +76,9 @@ const SHARED = new Map<string, VirtualMachineHardwareStatus>();
 
 export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
   const { numCPU, memoryMB } = vm.config;
-  let layout = `${numCPU}/${memoryMB}`;
+  const cpuReservation = vm.config.cpuAllocation?.reservation ?? 0;
+  const memoryReservation = vm.config.memoryAllocation?.reservation ?? 0;
+  let layout = `${numCPU}/${memoryMB}/${cpuReservation}/${memoryReservation}`;
   // In device order, as vm-operator lists them.
   let vgpus: VirtualMachineHardwareVGPUStatus[] | undefined;
   for (const device of vm.config.devices)
@@ -90,8 +94,16 @@ export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
     const status: VirtualMachineHardwareStatus = {};
     const controllers = controllersOf(vm);
     if (controllers.length > 0) status.controllers = controllers;
-    if (numCPU > 0) status.cpu = { total: numCPU };
-    if (memoryMB > 0) status.memory = { total: bytesQuantity(memoryMB * MIB) };
+    if (numCPU > 0 || cpuReservation > 0) {
+      status.cpu = {};
+      if (numCPU > 0) status.cpu.total = numCPU;
+      if (cpuReservation > 0) status.cpu.reservation = cpuReservation;
+    }
+    if (memoryMB > 0 || memoryReservation > 0) {
+      status.memory = {};
+      if (memoryMB > 0) status.memory.total = bytesQuantity(memoryMB * MB);
+      if (memoryReservation > 0) status.memory.reservation = bytesQuantity(memoryReservation * MB);
+    }
     if (vgpus) status.vGPUs = vgpus;
     return deepFreeze(status);
   });

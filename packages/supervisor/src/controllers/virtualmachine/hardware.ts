@@ -1,10 +1,13 @@
 /** What vm-operator's create and update make of a VM's hardware and configuration. */
 import {
   DEFAULT_BOOT_OPTIONS,
+  DEFAULT_VM_ALLOCATION,
   type Device,
   diskBytes,
   hardwareVersionNumber,
   isVimFault,
+  type ResourceAllocationSpec,
+  type VmAllocation,
   type VmConfigSpec,
   type VmRecord,
 } from '@vsim/vsphere';
@@ -13,14 +16,15 @@ import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
-import { type ClassConfig, hasPciPassthrough } from './create-config.js';
+import { type ClassAllocations, type ClassConfig, hasPciPassthrough } from './create-config.js';
 import { vAppBootstrapOf } from './vapp-config.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
-/** The size a VM's class gives it. */
+/** The size a VM's class gives it, and what it reserves. */
 export interface ClassSize {
   numCPU?: number;
   memoryMB?: number;
+  allocations?: ClassAllocations;
 }
 
 type MutableSpec = { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] };
@@ -86,6 +90,12 @@ export function reconfiguration(
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
   if (size.memoryMB !== undefined && size.memoryMB !== record.config.memoryMB) spec.memoryMB = size.memoryMB;
+  if (size.allocations) {
+    const cpu = allocationChange(record.config.cpuAllocation, size.allocations.cpu);
+    if (cpu) spec.cpuAllocation = cpu;
+    const memory = allocationChange(record.config.memoryAllocation, size.allocations.memory);
+    if (memory) spec.memoryAllocation = memory;
+  }
   // vm-operator's UpdateConfigSpecGuestID: the guest ID asked for, when it differs.
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
@@ -95,6 +105,30 @@ export function reconfiguration(
   if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
+}
+
+/**
+ * vm-operator's CompareCPUAllocation and CompareMemoryAllocation: the parts of the class's
+ * allocation the VM does not have (a custom level's count counted), none when it has them all.
+ */
+function allocationChange(
+  current: VmAllocation = DEFAULT_VM_ALLOCATION,
+  want: ResourceAllocationSpec,
+): ResourceAllocationSpec | undefined {
+  const out: ResourceAllocationSpec = {};
+  if (want.reservation !== undefined && want.reservation !== current.reservation)
+    out.reservation = want.reservation;
+  if (want.limit !== undefined && want.limit !== current.limit) out.limit = want.limit;
+  const shares = want.shares;
+  if (
+    shares &&
+    (shares.level !== current.shares.level ||
+      (shares.level === 'custom' && shares.shares !== current.shares.shares))
+  )
+    out.shares = shares;
+  return out.reservation === undefined && out.limit === undefined && out.shares === undefined
+    ? undefined
+    : out;
 }
 
 /**

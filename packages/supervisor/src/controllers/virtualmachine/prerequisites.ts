@@ -28,6 +28,7 @@ import {
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
+import type { ClassAllocations } from './create-config.js';
 import type { VAppSecrets } from './vapp-config.js';
 
 export const VM_OPERATOR_API_VERSION = 'vmoperator.vmware.com/v1alpha6';
@@ -49,6 +50,8 @@ export interface DependencyReader {
 export interface Resolved {
   numCPU?: number;
   memoryMB?: number;
+  /** The CPU and memory allocations its class gives it (see classAllocations). */
+  allocations?: ClassAllocations;
   className?: string;
   /** The class, whose config spec a create reads. */
   vmClass?: VirtualMachineClass;

@@ -76,6 +76,10 @@ const getVm = (f: SupervisorFixture, name: string) =>
 const condition = (vm: VirtualMachine, type: string) =>
   (vm.status?.conditions ?? []).find((c: Condition) => c.type === type);
 
+/** A class of the namespace `ns1`. */
+const createClass = (f: SupervisorFixture, name: string, spec: Record<string, unknown>) =>
+  f.kube.create({ apiVersion: V5, kind: 'VirtualMachineClass', metadata: { name, namespace: 'ns1' }, spec });
+
 const vsphereVm = (f: SupervisorFixture, vm: VirtualMachine) =>
   f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
 
@@ -1137,7 +1141,7 @@ describe('the VirtualMachine controller', () => {
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.config).toMatchObject({ numCPU: 4, memoryMB: 16384 });
     expect((await getVm(f, 'vm1')).status?.hardware).toMatchObject({
       cpu: { total: 4 },
-      memory: { total: '16Gi' },
+      memory: { total: '16384M' },
     });
   });
 
@@ -1153,7 +1157,7 @@ describe('the VirtualMachine controller', () => {
         { busNumber: 0, type: 'SCSI', deviceKey: 1000, devices: [{ type: 'Disk', unitNumber: 0 }] },
       ],
       cpu: { total: 2 },
-      memory: { total: '4Gi' },
+      memory: { total: '4096M' },
     });
   });
 
@@ -1185,12 +1189,7 @@ describe('the VirtualMachine controller', () => {
       vgpuDevices: [{ profileName: 'grid_t4-2q' }],
       dynamicDirectPathIODevices: [{ vendorID: 0x10de, deviceID: 0x1eb8, customLabel: 't4' }],
     };
-    await f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'gpu-small', namespace: 'ns1' },
-      spec: { hardware: { cpus: 2, memory: '4Gi', devices } },
-    });
+    await createClass(f, 'gpu-small', { hardware: { cpus: 2, memory: '4Gi', devices } });
     await f.kube.create(newVm(f, 'gpu', { className: 'gpu-small' }));
     await f.kube.create({
       ...newVm(f, 'no-mmio', { className: 'gpu-small' }),
@@ -1290,12 +1289,10 @@ describe('the VirtualMachine controller', () => {
         },
       ],
     };
-    await f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'a100', namespace: 'ns1' },
-      // Its CPUs and memory go over the config spec's.
-      spec: { hardware: { cpus: 4, memory: '8Gi' }, configSpec: { ...configSpec, numCPUs: 8 } },
+    // Its CPUs and memory go over the config spec's.
+    await createClass(f, 'a100', {
+      hardware: { cpus: 4, memory: '8Gi' },
+      configSpec: { ...configSpec, numCPUs: 8 },
     });
     await f.kube.create(newVm(f, 'ai', { className: 'a100' }));
     await f.settle();
@@ -1327,17 +1324,76 @@ describe('the VirtualMachine controller', () => {
     expect(ai.status?.hardwareVersion).toBe(20);
   });
 
+  it("reserves a guaranteed class's CPU (in MHz of the slowest host) and memory, and follows a class that changes them", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', { className: 'guaranteed-small', powerState: 'PoweredOff' }));
+    await f.settle();
+    const config = async () => (vsphereVm(f, await getVm(f, 'vm1')) as VmRecord).config;
+    // 2 CPUs of the hosts' 2,294 MHz, 4Gi; normal shares and no limit, as vm-operator's create config spec.
+    expect(await config()).toMatchObject({
+      cpuAllocation: { reservation: 4588, limit: -1, shares: { level: 'normal' } },
+      memoryAllocation: { reservation: 4096, limit: -1, shares: { level: 'normal' } },
+    });
+    expect((await getVm(f, 'vm1')).status?.hardware).toMatchObject({
+      cpu: { total: 2, reservation: 4588 },
+      memory: { total: '4096M', reservation: '4096M' },
+    });
+    await f.kube.patch(
+      { apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'guaranteed-small' },
+      {
+        spec: { policies: { resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1' } } } },
+      },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(await config()).toMatchObject({
+      cpuAllocation: { reservation: 1147, limit: 2294 },
+      memoryAllocation: { reservation: 1024, limit: -1 },
+    });
+    expect((await getVm(f, 'vm1')).status?.hardware?.memory?.reservation).toBe('1024M');
+    // A best-effort VM reserves nothing: vSphere's defaults, which its record keeps none of.
+    await f.kube.create(newVm(f, 'vm2'));
+    await f.settle();
+    const vm2 = await getVm(f, 'vm2');
+    expect((vsphereVm(f, vm2) as VmRecord).config.cpuAllocation).toBeUndefined();
+    expect(vm2.status?.hardware?.cpu).toEqual({ total: 2 });
+  });
+
+  it("deploys with its class's config spec allocations and latency sensitivity, the class's requests over them", async () => {
+    const f = await setup();
+    const configSpec = {
+      _typeName: 'VirtualMachineConfigSpec',
+      cpuAllocation: { _typeName: 'ResourceAllocationInfo', limit: 3000 },
+      memoryAllocation: {
+        _typeName: 'ResourceAllocationInfo',
+        reservation: 512,
+        shares: { _typeName: 'SharesInfo', level: 'custom', shares: 2048 },
+      },
+      latencySensitivity: { _typeName: 'LatencySensitivity', level: 'high' },
+    };
+    await createClass(f, 'tuned', {
+      hardware: { cpus: 2, memory: '2Gi' },
+      policies: { resources: { requests: { memory: '2Gi' } } },
+      configSpec,
+    });
+    await f.kube.create(newVm(f, 'vm1', { className: 'tuned' }));
+    await f.settle();
+    const config = (vsphereVm(f, await getVm(f, 'vm1')) as VmRecord).config;
+    expect(config).toMatchObject({
+      // The config spec's, vSphere's defaults where it sets nothing.
+      cpuAllocation: { reservation: 0, limit: 3000, shares: { level: 'normal' } },
+      // The class's request replaces the config spec's memory allocation whole.
+      memoryAllocation: { reservation: 2048, limit: -1, shares: { level: 'normal' } },
+      latencySensitivity: { level: 'high' },
+    });
+  });
+
   it("leaves a VM whose class's config spec does not decode uncreated, and creates it once the class is fixed", async () => {
     const f = await setup({ events: true });
     const classRef = { apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'broken' };
-    await f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'broken', namespace: 'ns1' },
-      spec: {
-        hardware: { cpus: 2, memory: '4Gi' },
-        configSpec: { _typeName: 'VirtualMachineConfigSpec', deviceChange: [{ operation: 'add' }] },
-      },
+    await createClass(f, 'broken', {
+      hardware: { cpus: 2, memory: '4Gi' },
+      configSpec: { _typeName: 'VirtualMachineConfigSpec', deviceChange: [{ operation: 'add' }] },
     });
     await f.kube.create(newVm(f, 'vm1', { className: 'broken' }));
     await f.settle();

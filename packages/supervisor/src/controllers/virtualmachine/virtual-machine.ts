@@ -83,6 +83,7 @@ import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
+import { clusterCpuMhz } from '../resource-policy/allocation.js';
 import { clusterOfPool, policyModuleOf, policyPlacement } from '../resource-policy/resource-policy.js';
 import {
   conditionIsTrue,
@@ -119,10 +120,13 @@ import {
   withVerdicts,
 } from './conditions.js';
 import {
+  type ClassAllocations,
   type ClassConfig,
   ClassConfigSpecError,
+  classAllocations,
   classConfigOf,
   createExtraConfig,
+  isDefaultAllocation,
   VM_SERVICE_ANNOTATION,
   VM_SERVICE_MANAGED_BY,
 } from './create-config.js';
@@ -335,6 +339,46 @@ export function startVirtualMachineController(
   const byMoref = new Map<string, string>();
   /** Conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
+  let slowestCpuMhz: number | undefined;
+  /**
+   * vm-operator's minimum CPU frequency, which sizes a class's CPU requests in MHz: of the slowest
+   * host of the clusters of the Supervisor's availability zones, found once (0 without hosts).
+   */
+  const cpuMhz = (): number => {
+    if (slowestCpuMhz !== undefined) return slowestCpuMhz;
+    let slowest = 0;
+    for (const zone of kube.direct.list(TOPOLOGY_API_VERSION, 'AvailabilityZone')) {
+      const spec = zone.spec as {
+        clusterComputeResourceMoIDs?: string[];
+        clusterComputeResourceMoId?: string;
+      };
+      const clusters = spec?.clusterComputeResourceMoIDs?.length
+        ? spec.clusterComputeResourceMoIDs
+        : [spec?.clusterComputeResourceMoId ?? ''];
+      for (const cluster of clusters) {
+        const mhz = clusterCpuMhz(vsphere, cluster) ?? 0;
+        if (slowest === 0 || (mhz > 0 && mhz < slowest)) slowest = mhz;
+      }
+    }
+    slowestCpuMhz = slowest;
+    return slowest;
+  };
+  /** What each version of a class reserves, worked out once. */
+  const allocationsByClass = new WeakMap<object, ClassAllocations>();
+  /** The allocations of a VM's class; none for a class whose config spec does not decode. */
+  const allocationsOf = (vmClass: VirtualMachineClass): ClassAllocations | undefined => {
+    const spec = vmClass.spec ?? vmClass;
+    let allocations = allocationsByClass.get(spec);
+    if (allocations) return allocations;
+    try {
+      allocations = classAllocations(vmClass, classConfigOf(vmClass), cpuMhz);
+    } catch (error) {
+      if (error instanceof ClassConfigSpecError) return undefined;
+      throw error;
+    }
+    allocationsByClass.set(spec, allocations);
+    return allocations;
+  };
   /** The status's class reference: one frozen object per class, shared by its VMs. */
   const classRefs = new Map<string, LocalObjectRef>();
   const classRef = (name: string): LocalObjectRef =>
@@ -716,6 +760,8 @@ export function startVirtualMachineController(
       events.emit(asKube(vm), 'Create', error.message);
       throw error;
     }
+    const allocations = resolved.vmClass && allocationsOf(resolved.vmClass);
+    if (allocations) resolved.allocations = allocations;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
     const config = deployConfig(
@@ -1241,8 +1287,10 @@ export function startVirtualMachineController(
     // The class and the bootstrap are read again on every update, as vm-operator does (the
     // deploy just did), but for a suspended VM, whose update is its resume alone.
     const rereads = !fallthrough && record.powerState !== 'suspended';
-    const size: ClassSize = fallthrough?.resolved ?? {};
+    const size: Resolved = fallthrough?.resolved ?? {};
     const classVerdict = fallthrough ? undefined : checkClass(read, vm, size);
+    const allocations = !fallthrough && size.vmClass && allocationsOf(size.vmClass);
+    if (allocations) size.allocations = allocations;
     if (rereads) verdicts.push(classVerdict as Verdict);
     // An update reads the resource policy only for a cluster module; the deploy just did.
     const group =
@@ -1574,6 +1622,11 @@ function deployConfig(
   if (resolved.numCPU !== undefined) config.numCPU = resolved.numCPU;
   if (classConfig.numCoresPerSocket !== undefined) config.numCoresPerSocket = classConfig.numCoresPerSocket;
   if (resolved.memoryMB !== undefined) config.memoryMB = resolved.memoryMB;
+  // vSphere's defaults (every VM of a class that reserves nothing) go without saying.
+  const allocations = resolved.allocations;
+  if (allocations && !isDefaultAllocation(allocations.cpu)) config.cpuAllocation = allocations.cpu;
+  if (allocations && !isDefaultAllocation(allocations.memory)) config.memoryAllocation = allocations.memory;
+  if (classConfig.latencySensitivity) config.latencySensitivity = classConfig.latencySensitivity;
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
   if (vm.spec?.guestID) config.guestId = vm.spec.guestID;
@@ -1627,6 +1680,9 @@ function isoVmSpec(
   if (config.firmware) spec.firmware = config.firmware;
   if (config.version) spec.version = config.version;
   if (config.changeTrackingEnabled !== undefined) spec.changeTrackingEnabled = config.changeTrackingEnabled;
+  if (config.cpuAllocation) spec.cpuAllocation = config.cpuAllocation;
+  if (config.memoryAllocation) spec.memoryAllocation = config.memoryAllocation;
+  if (config.latencySensitivity) spec.latencySensitivity = config.latencySensitivity;
   if (config.extraConfig) spec.extraConfig = config.extraConfig;
   const nics = (config.nics ?? []).map((nic, i): VirtualDeviceConfigSpec => {
     const id = typeof nic.network === 'string' ? nic.network : nic.network.value;

@@ -68,12 +68,13 @@ describe('VirtualMachineSnapshot', () => {
     const [taken] = await f.tree('vm1');
     expect(taken).toMatchObject({ name: 'snap-1', description: 'before the upgrade', state: 'poweredOn' });
     expect(snap?.status).toMatchObject({ uniqueID: taken?.id, powerState: 'PoweredOn', quiesced: false });
-    // Requested: the VM's memory (4 GiB) and classic disk (20 GiB), in its storage class. Used: what
-    // vSphere's layout lists, the state file (16 KiB), the memory and the disk's descriptor and extent.
-    expect(vm.status?.hardware?.memory?.total).toBe('4Gi');
+    // Requested: the VM's memory as its status counts it (4,096 MB as millions of bytes) and its
+    // classic disk (20 GiB), in its storage class, in the first one's format. Used: what vSphere's
+    // layout lists, the state file (16 KiB), the memory (4 GiB) and the disk's descriptor and extent.
+    expect(vm.status?.hardware?.memory?.total).toBe('4096M');
     expect(vm.status?.volumes?.find((v) => v.type === 'Classic')?.requested).toBe('20Gi');
     expect(snap?.status?.storage).toEqual({
-      requested: [{ storageClass: f.prepared.storageClass, total: '24Gi' }],
+      requested: [{ storageClass: f.prepared.storageClass, total: String(4096e6 + 20 * 1024 ** 3) }],
       used: String(24 * 1024 ** 3 + 16 * 1024 + 512),
     });
     expect(vm.status?.currentSnapshot).toEqual({ type: 'Managed', name: 'snap-1' });
