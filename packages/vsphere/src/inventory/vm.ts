@@ -80,6 +80,10 @@ export interface VmSpec {
   /** `bios` (the default) or `efi`. */
   firmware?: string;
   changeTrackingEnabled?: boolean;
+  /** CPUs may be added (or removed), memory added, while it runs; none by default. */
+  cpuHotAddEnabled?: boolean;
+  cpuHotRemoveEnabled?: boolean;
+  memoryHotAddEnabled?: boolean;
 }
 
 /** The newest virtual hardware the simulated hosts run (vSphere 8.0 U2's), and the datacenters' default. */
@@ -235,9 +239,9 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     numCPU: spec.numCPU ?? VM_DEFAULTS.numCPU,
     numCoresPerSocket: spec.numCoresPerSocket ?? VM_DEFAULTS.numCoresPerSocket,
     memoryMB: spec.memoryMB ?? VM_DEFAULTS.memoryMB,
-    cpuHotAddEnabled: false,
-    cpuHotRemoveEnabled: false,
-    memoryHotAddEnabled: false,
+    cpuHotAddEnabled: spec.cpuHotAddEnabled ?? false,
+    cpuHotRemoveEnabled: spec.cpuHotRemoveEnabled ?? false,
+    memoryHotAddEnabled: spec.memoryHotAddEnabled ?? false,
     scheduledHardwareUpgrade: NO_SCHEDULED_UPGRADE,
     firmware: spec.firmware ?? 'bios',
     bootOptions: DEFAULT_BOOT_OPTIONS,

@@ -86,6 +86,10 @@ export interface DeployConfig extends VmResourceSpec {
   /** `bios` or `efi`, over the descriptor's. */
   firmware?: string;
   changeTrackingEnabled?: boolean;
+  /** The hot plug flags (none by default, as the descriptors have none). */
+  cpuHotAddEnabled?: boolean;
+  cpuHotRemoveEnabled?: boolean;
+  memoryHotAddEnabled?: boolean;
   /** The descriptor's vApp options left out, as a spec's `vAppConfigRemoved` drops a VM's. */
   vAppConfigRemoved?: boolean;
   /** The extension that manages the VM (vm-operator's VMs are the Supervisor's). */
@@ -135,12 +139,18 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
     | 'changeTrackingEnabled'
     | 'numCoresPerSocket'
     | 'managedBy'
+    | 'cpuHotAddEnabled'
+    | 'cpuHotRemoveEnabled'
+    | 'memoryHotAddEnabled'
   > = {};
   if (config?.managedBy) out.managedBy = config.managedBy;
   if (config?.numCoresPerSocket !== undefined) out.numCoresPerSocket = config.numCoresPerSocket;
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.changeTrackingEnabled !== undefined) out.changeTrackingEnabled = config.changeTrackingEnabled;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
+  if (config?.cpuHotAddEnabled !== undefined) out.cpuHotAddEnabled = config.cpuHotAddEnabled;
+  if (config?.cpuHotRemoveEnabled !== undefined) out.cpuHotRemoveEnabled = config.cpuHotRemoveEnabled;
+  if (config?.memoryHotAddEnabled !== undefined) out.memoryHotAddEnabled = config.memoryHotAddEnabled;
   const extraConfig = mergeExtraConfig(ovf.extraConfig ?? NO_OPTIONS, config?.extraConfig);
   if (extraConfig.length > 0) out.extraConfig = extraConfig;
   if (nics) {

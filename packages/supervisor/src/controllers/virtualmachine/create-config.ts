@@ -64,6 +64,11 @@ export interface ClassConfig {
   readonly nicTypes: readonly string[];
   readonly version?: string;
   readonly numCoresPerSocket?: number;
+  /** Its config spec's hot plug flags, and its firmware (which a VM's or its image's overrides). */
+  readonly cpuHotAddEnabled?: boolean;
+  readonly cpuHotRemoveEnabled?: boolean;
+  readonly memoryHotAddEnabled?: boolean;
+  readonly firmware?: string;
   /** Its config spec's allocations and latency sensitivity. */
   readonly cpuAllocation?: ResourceAllocationSpec;
   readonly memoryAllocation?: ResourceAllocationSpec;
@@ -207,6 +212,9 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   if (typeof spec.version === 'string' && spec.version !== '') config.version = spec.version;
   if (typeof spec.numCoresPerSocket === 'number' && spec.numCoresPerSocket > 0)
     config.numCoresPerSocket = spec.numCoresPerSocket;
+  for (const flag of ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const)
+    if (typeof spec[flag] === 'boolean') config[flag] = spec[flag];
+  if (typeof spec.firmware === 'string' && spec.firmware !== '') config.firmware = spec.firmware;
   const cpuAllocation = allocationOf(spec.cpuAllocation, 'cpuAllocation');
   if (cpuAllocation) config.cpuAllocation = cpuAllocation;
   const memoryAllocation = allocationOf(spec.memoryAllocation, 'memoryAllocation');

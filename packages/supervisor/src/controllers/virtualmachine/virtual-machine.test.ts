@@ -1359,10 +1359,14 @@ describe('the VirtualMachine controller', () => {
     expect(vm2.status?.hardware?.cpu).toEqual({ total: 2 });
   });
 
-  it("deploys with its class's config spec allocations and latency sensitivity, the class's requests over them", async () => {
+  it("deploys with its class's config spec allocations, latency sensitivity and hot plug flags, the class's requests over them", async () => {
     const f = await setup();
     const configSpec = {
       _typeName: 'VirtualMachineConfigSpec',
+      cpuHotAddEnabled: true,
+      memoryHotAddEnabled: true,
+      // Under an image's own firmware, as vm-operator's create config spec puts it.
+      firmware: 'bios',
       cpuAllocation: { _typeName: 'ResourceAllocationInfo', limit: 3000 },
       memoryAllocation: {
         _typeName: 'ResourceAllocationInfo',
@@ -1385,6 +1389,10 @@ describe('the VirtualMachine controller', () => {
       // The class's request replaces the config spec's memory allocation whole.
       memoryAllocation: { reservation: 2048, limit: -1, shares: { level: 'normal' } },
       latencySensitivity: { level: 'high' },
+      cpuHotAddEnabled: true,
+      cpuHotRemoveEnabled: false,
+      memoryHotAddEnabled: true,
+      firmware: 'efi',
     });
   });
 

@@ -35,6 +35,7 @@ import {
   type LibraryRecord,
   mapped,
   type NetworkRecord,
+  type OvfDescriptor,
   type SnapshotRecord,
   type VirtualDeviceConfigSpec,
   type VmConfigSpec,
@@ -768,7 +769,7 @@ export function startVirtualMachineController(
       vm,
       resolved,
       classConfig,
-      () => imageHardwareVersion(itemId),
+      () => imageOvf(itemId),
       mapped(network.nics, (nic, i) => {
         const type = classConfig.nicTypes[i];
         const deployed = { network: portgroupOf(vsphere, nic.networkID), macAddress: nic.macAddress };
@@ -1167,8 +1168,6 @@ export function startVirtualMachineController(
 
   /** The hardware version of a library item's OVF; 0 when it names none. */
   const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
-  const imageHardwareVersion = (itemId: string): number =>
-    hardwareVersionNumber(imageOvf(itemId)?.hardwareVersion) ?? 0;
   const imageBootDiskBytes = (itemId: string): number => (imageOvf(itemId)?.disks[0]?.capacityKB ?? 0) * 1024;
   /** Where an ISO VM's files go: its image's library's datastore, where a deployment puts an OVF's. */
   const isoHome = (itemId: string): string => {
@@ -1613,7 +1612,7 @@ function deployConfig(
   vm: VirtualMachine,
   resolved: Resolved,
   classConfig: ClassConfig,
-  imageVersion: () => number,
+  image: () => OvfDescriptor | undefined,
   nics: NonNullable<DeployConfig['nics']>,
   cloudInitGuestInfo: DeployConfig['extraConfig'],
   customization: DeployConfig['customization'],
@@ -1630,12 +1629,22 @@ function deployConfig(
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
   if (vm.spec?.guestID) config.guestId = vm.spec.guestID;
-  // vm-operator's create config spec: the spec's firmware over the image's.
+  if (classConfig.cpuHotAddEnabled !== undefined) config.cpuHotAddEnabled = classConfig.cpuHotAddEnabled;
+  if (classConfig.cpuHotRemoveEnabled !== undefined)
+    config.cpuHotRemoveEnabled = classConfig.cpuHotRemoveEnabled;
+  if (classConfig.memoryHotAddEnabled !== undefined)
+    config.memoryHotAddEnabled = classConfig.memoryHotAddEnabled;
+  // vm-operator's create config spec: the spec's firmware over the image's, the class's without either.
   const firmware = vm.spec?.bootOptions?.firmware;
   if (firmware === 'bios' || firmware === 'efi') config.firmware = firmware;
+  else if (classConfig.firmware && !image()?.firmware) config.firmware = classConfig.firmware;
   const tracking = vm.spec?.advanced?.changeBlockTracking;
   if (tracking !== undefined) config.changeTrackingEnabled = tracking;
-  const version = createHardwareVersion(vm, imageVersion, classConfig);
+  const version = createHardwareVersion(
+    vm,
+    () => hardwareVersionNumber(image()?.hardwareVersion) ?? 0,
+    classConfig,
+  );
   if (version !== undefined) config.version = version;
   config.nics = nics;
   if (classConfig.deviceChange.length > 0) config.deviceChange = classConfig.deviceChange;
@@ -1680,6 +1689,9 @@ function isoVmSpec(
   if (config.firmware) spec.firmware = config.firmware;
   if (config.version) spec.version = config.version;
   if (config.changeTrackingEnabled !== undefined) spec.changeTrackingEnabled = config.changeTrackingEnabled;
+  if (config.cpuHotAddEnabled !== undefined) spec.cpuHotAddEnabled = config.cpuHotAddEnabled;
+  if (config.cpuHotRemoveEnabled !== undefined) spec.cpuHotRemoveEnabled = config.cpuHotRemoveEnabled;
+  if (config.memoryHotAddEnabled !== undefined) spec.memoryHotAddEnabled = config.memoryHotAddEnabled;
   if (config.cpuAllocation) spec.cpuAllocation = config.cpuAllocation;
   if (config.memoryAllocation) spec.memoryAllocation = config.memoryAllocation;
   if (config.latencySensitivity) spec.latencySensitivity = config.latencySensitivity;
