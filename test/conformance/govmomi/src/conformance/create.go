@@ -190,6 +190,44 @@ func (s *suite) createChecks() {
 		return nil
 	})
 
+	s.check("reconfigure: CPU and memory allocations and latency sensitivity (govc vm.change -cpu.reservation, -mem.shares)", func(ctx context.Context) error {
+		reservation, limit := int64(500), int64(2000)
+		if _, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+			return vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{
+				CpuAllocation:      &types.ResourceAllocationInfo{Reservation: &reservation, Limit: &limit},
+				MemoryAllocation:   &types.ResourceAllocationInfo{Shares: &types.SharesInfo{Level: types.SharesLevelHigh}},
+				LatencySensitivity: &types.LatencySensitivity{Level: types.LatencySensitivitySensitivityLevelHigh},
+			})
+		}); err != nil {
+			return err
+		}
+		var m mo.VirtualMachine
+		paths := []string{"config.cpuAllocation", "config.memoryAllocation", "config.latencySensitivity", "resourceConfig", "summary.config.cpuReservation"}
+		if err := s.pc.RetrieveOne(ctx, vm.Reference(), paths, &m); err != nil {
+			return err
+		}
+		cpu, memory := m.Config.CpuAllocation, m.Config.MemoryAllocation
+		// Shares follow the VM's size (2 CPUs, 64 MB): 1000 per CPU at normal, 20 per MB at high.
+		if *cpu.Reservation != 500 || *cpu.Limit != 2000 || cpu.Shares.Shares != 2000 || memory.Shares.Level != types.SharesLevelHigh || memory.Shares.Shares != 1280 {
+			return fmt.Errorf("cpuAllocation %+v %+v, memoryAllocation shares %+v", *cpu.Reservation, *cpu.Limit, memory.Shares)
+		}
+		if m.Config.LatencySensitivity.Level != types.LatencySensitivitySensitivityLevelHigh || *m.ResourceConfig.CpuAllocation.Reservation != 500 || m.Summary.Config.CpuReservation != 500 {
+			return fmt.Errorf("latencySensitivity %v, resourceConfig %+v, summary.config.cpuReservation %d", m.Config.LatencySensitivity.Level, m.ResourceConfig.CpuAllocation, m.Summary.Config.CpuReservation)
+		}
+		over := int64(3000)
+		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) {
+			return vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{CpuAllocation: &types.ResourceAllocationInfo{Reservation: &over}})
+		})
+		f, err := taskFault(err, "InvalidArgument")
+		if err != nil {
+			return err
+		}
+		if got := f.(*types.InvalidArgument).InvalidProperty; got != "spec.cpuAllocation" {
+			return fmt.Errorf("InvalidArgument on %q, want spec.cpuAllocation", got)
+		}
+		return nil
+	})
+
 	s.check("reconfigure: add a disk (govc disk.add): key assigned, datastore freeSpace drops", func(ctx context.Context) error {
 		before, err := s.freeSpace(ctx)
 		if err != nil {
