@@ -322,6 +322,25 @@ export function classAllocations(
 export const hasPciPassthrough = (config: ClassConfig): boolean =>
   config.deviceChange.some((c) => isPciPassthrough(c.device));
 
+/** vm-operator's own extra config of a VM: its namespaced name, and its class's reserved profile. */
+function ownExtraConfig(vm: VirtualMachine, vmClass: VirtualMachineClass | undefined): OptionValue[] {
+  // Flat: every VM keeps it, and a rope of its pieces is twice its size.
+  const own = [
+    { key: 'vmservice.namespacedName', value: flat(`${vm.metadata.namespace}/${vm.metadata.name}`) },
+  ];
+  const reserved = vmClass?.spec?.reservedProfileID;
+  if (reserved) own.push({ key: 'resourcepool.vmResourceProfileId', value: reserved });
+  return own;
+}
+
+/** The class's options with the VM's own over them. */
+function withOwn(config: ClassConfig, own: readonly OptionValue[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { key, value } of config.extraConfig) out.set(key, value);
+  for (const { key, value } of own) out.set(key, value);
+  return out;
+}
+
 /**
  * The extra config a VM is created with, in vm-operator's order: the class's, the VM's
  * namespaced name and the class's reserved profile over it, then the provider's own (and the
@@ -332,19 +351,24 @@ export function createExtraConfig(
   vmClass: VirtualMachineClass | undefined,
   config: ClassConfig,
 ): OptionValue[] {
-  // Flat: every VM keeps it, and a rope of its pieces is twice its size.
-  const own = [
-    { key: 'vmservice.namespacedName', value: flat(`${vm.metadata.namespace}/${vm.metadata.name}`) },
-  ];
-  const reserved = vmClass?.spec?.reservedProfileID;
-  if (reserved) own.push({ key: 'resourcepool.vmResourceProfileId', value: reserved });
+  const own = ownExtraConfig(vm, vmClass);
   const mmio = vm.metadata.annotations?.[PCI_PASSTHROUGH_MMIO_ANNOTATION] || DEFAULT_MMIO_SIZE_GB;
   const defaults = hasPciPassthrough(config) && mmio !== '0' ? withMmioWindow(mmio) : GLOBAL_EXTRA_CONFIG;
   // Every VM of a class without extra config: nothing to merge.
   if (config.extraConfig.length === 0) return [...own, ...defaults];
-  const out = new Map<string, string>();
-  for (const { key, value } of config.extraConfig) out.set(key, value);
-  for (const { key, value } of own) out.set(key, value);
+  const out = withOwn(config, own);
   for (const { key, value } of defaults) if (!out.has(key)) out.set(key, value);
   return Array.from(out, ([key, value]) => ({ key, value }));
+}
+
+/**
+ * What vm-operator's resize (VMResize) wants of a VM's extra config: its create config spec's,
+ * the class's options with the VM's own over them (the provider's are not the class's to resize).
+ */
+export function resizeExtraConfig(
+  vm: VirtualMachine,
+  vmClass: VirtualMachineClass | undefined,
+  config: ClassConfig,
+): OptionValue[] {
+  return Array.from(withOwn(config, ownExtraConfig(vm, vmClass)), ([key, value]) => ({ key, value }));
 }

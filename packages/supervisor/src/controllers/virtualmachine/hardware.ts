@@ -6,6 +6,7 @@ import {
   diskBytes,
   hardwareVersionNumber,
   isVimFault,
+  type OptionValue,
   type ResourceAllocationSpec,
   type VmAllocation,
   type VmConfigSpec,
@@ -25,6 +26,8 @@ export interface ClassSize {
   numCPU?: number;
   memoryMB?: number;
   allocations?: ClassAllocations;
+  /** With VMResize, the class's config spec the VM is resized to, and the extra config that wants. */
+  resizeTo?: { readonly config: ClassConfig; readonly extraConfig: readonly OptionValue[] };
 }
 
 type MutableSpec = { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] };
@@ -96,6 +99,7 @@ export function reconfiguration(
     const memory = allocationChange(record.config.memoryAllocation, size.allocations.memory);
     if (memory) spec.memoryAllocation = memory;
   }
+  if (size.resizeTo) addClassConfigChanges(spec, record, size.resizeTo.config, size.resizeTo.extraConfig);
   // vm-operator's UpdateConfigSpecGuestID: the guest ID asked for, when it differs.
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
@@ -105,6 +109,32 @@ export function reconfiguration(
   if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
+}
+
+/**
+ * The rest of vm-operator's CreateResizeConfigSpec the model keeps: the class's config spec's
+ * cores per socket, hot plug flags and latency sensitivity, and its extra config's values, where
+ * the VM's differ. (Its devices are left as they are.)
+ */
+function addClassConfigChanges(
+  spec: MutableSpec,
+  record: VmRecord,
+  config: ClassConfig,
+  extraConfig: readonly OptionValue[],
+): void {
+  const c = record.config;
+  if (config.numCoresPerSocket !== undefined && config.numCoresPerSocket !== c.numCoresPerSocket)
+    spec.numCoresPerSocket = config.numCoresPerSocket;
+  for (const flag of ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const) {
+    const want = config[flag];
+    if (want !== undefined && want !== c[flag]) spec[flag] = want;
+  }
+  const sensitivity = config.latencySensitivity;
+  if (sensitivity && sensitivity.level !== (c.latencySensitivity?.level ?? 'normal'))
+    spec.latencySensitivity = { level: sensitivity.level };
+  const current = new Map(c.extraConfig.map((o) => [o.key, o.value]));
+  const changed = extraConfig.filter((o) => current.get(o.key) !== o.value);
+  if (changed.length > 0) spec.extraConfig = changed;
 }
 
 /**

@@ -141,4 +141,42 @@ describe('VM resize (the VMResize capability)', () => {
     expect((await f.record()).config.numCPU).toBe(4);
     expect(await f.synced()).toBe('True True');
   });
+
+  it("resizes to a new class's config spec as a whole: cores, hot plug flags, latency, extra config and allocations", async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    await f.kube.create({
+      apiVersion: HUB,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'tuned', namespace: 'ns1' },
+      spec: {
+        hardware: { cpus: 4, memory: '4Gi' },
+        policies: { resources: { requests: { cpu: '1' } } },
+        configSpec: {
+          _typeName: 'VirtualMachineConfigSpec',
+          numCoresPerSocket: 2,
+          cpuHotAddEnabled: true,
+          latencySensitivity: { _typeName: 'LatencySensitivity', level: 'high' },
+          extraConfig: [{ _typeName: 'OptionValue', key: 'sched.mem.pin', value: 'TRUE' }],
+        },
+      },
+    } as KubeObject);
+    await f.patch({ spec: { className: 'tuned' } });
+    await f.settle();
+    const config = (await f.record()).config;
+    expect(config).toMatchObject({
+      numCPU: 4,
+      numCoresPerSocket: 2,
+      cpuHotAddEnabled: true,
+      cpuHotRemoveEnabled: false,
+      latencySensitivity: { level: 'high' },
+      cpuAllocation: { reservation: 2294 },
+    });
+    expect(config.extraConfig).toContainEqual({ key: 'sched.mem.pin', value: 'TRUE' });
+    // The VM's own options stay, and the provider's are left alone.
+    expect(config.extraConfig).toContainEqual({ key: 'vmservice.namespacedName', value: 'ns1/vm1' });
+    expect(config.extraConfig).toContainEqual({ key: 'disk.enableUUID', value: 'TRUE' });
+    expect(await f.synced()).toBe('True True');
+  });
 });

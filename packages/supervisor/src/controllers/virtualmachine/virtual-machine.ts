@@ -128,6 +128,7 @@ import {
   classConfigOf,
   createExtraConfig,
   isDefaultAllocation,
+  resizeExtraConfig,
   VM_SERVICE_ANNOTATION,
   VM_SERVICE_MANAGED_BY,
 } from './create-config.js';
@@ -379,6 +380,19 @@ export function startVirtualMachineController(
     }
     allocationsByClass.set(spec, allocations);
     return allocations;
+  };
+  /**
+   * With VMResize, what a VM is resized to: its class's size and config spec as a whole (vm-operator's
+   * CreateResizeConfigSpec), its size alone while the config spec does not decode.
+   */
+  const resizedTo = (vm: VirtualMachine, size: Resolved, vmClass: VirtualMachineClass): ClassSize => {
+    try {
+      const config = classConfigOf(vmClass);
+      return { ...size, resizeTo: { config, extraConfig: resizeExtraConfig(vm, vmClass, config) } };
+    } catch (error) {
+      if (error instanceof ClassConfigSpecError) return size;
+      throw error;
+    }
   };
   /** The status's class reference: one frozen object per class, shared by its VMs. */
   const classRefs = new Map<string, LocalObjectRef>();
@@ -1398,7 +1412,7 @@ export function startVirtualMachineController(
       key,
       member,
       record,
-      vmResize && !resize ? {} : size,
+      resize ? resizedTo(member, size, vmClass as VirtualMachineClass) : vmResize ? {} : size,
       read,
       (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
       resize
