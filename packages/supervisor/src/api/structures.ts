@@ -25,6 +25,16 @@ const ref = (path: string): Structure => ({
   [`${path}.name`]: 'string',
 });
 
+/** A quantity (`4Gi`, `500m`, or an integer), as controller-gen's schema has resource.Quantity. */
+const QUANTITY = ['string', 'resource.Quantity'] as const;
+
+/** CPU and memory quantities under `path`. */
+const resources = (path: string): Structure => ({
+  [path]: 'object',
+  [`${path}.cpu`]: QUANTITY,
+  [`${path}.memory`]: QUANTITY,
+});
+
 /** A list of strings. */
 const strings = (path: string): Structure => ({ [path]: 'array', [`${path}[]`]: 'string' });
 
@@ -87,6 +97,8 @@ const VIRTUAL_MACHINE: Structure = {
   'spec.volumes[].persistentVolumeClaim': 'object',
   'spec.volumes[].persistentVolumeClaim.claimName': 'string',
   'spec.volumes[].persistentVolumeClaim.readOnly': 'boolean',
+  'spec.volumes[].persistentVolumeClaim.instanceVolumeClaim': 'object',
+  'spec.volumes[].persistentVolumeClaim.instanceVolumeClaim.size': QUANTITY,
   'spec.bootstrap': 'object',
   'spec.bootstrap.cloudInit': 'object',
   'spec.bootstrap.cloudInit.instanceID': 'string',
@@ -191,18 +203,23 @@ const VIRTUAL_MACHINE_CLASS: Structure = {
   'spec.controllerName': 'string',
   'spec.hardware': 'object',
   'spec.hardware.cpus': 'integer',
+  'spec.hardware.memory': QUANTITY,
   'spec.hardware.devices': 'object',
+  'spec.hardware.instanceStorage': 'object',
+  'spec.hardware.instanceStorage.volumes': 'array',
+  'spec.hardware.instanceStorage.volumes[]': 'object',
+  'spec.hardware.instanceStorage.volumes[].size': QUANTITY,
   'spec.policies': 'object',
   'spec.policies.resources': 'object',
-  'spec.policies.resources.requests': 'object',
-  'spec.policies.resources.limits': 'object',
+  ...resources('spec.policies.resources.requests'),
+  ...resources('spec.policies.resources.limits'),
 };
 
 const RESOURCE_POLICY: Structure = {
   'spec.resourcePool': 'object',
   'spec.resourcePool.name': 'string',
-  'spec.resourcePool.reservations': 'object',
-  'spec.resourcePool.limits': 'object',
+  ...resources('spec.resourcePool.reservations'),
+  ...resources('spec.resourcePool.limits'),
   'spec.folder': 'string',
   ...strings('spec.clusterModuleGroups'),
   'status.resourcePools': 'array',
@@ -317,8 +334,8 @@ const VIRTUAL_MACHINE_REPLICA_SET: Structure = {
 const V1ALPHA1_RESOURCE_POLICY: Structure = {
   'spec.resourcepool': 'object',
   'spec.resourcepool.name': 'string',
-  'spec.resourcepool.reservations': 'object',
-  'spec.resourcepool.limits': 'object',
+  ...resources('spec.resourcepool.reservations'),
+  ...resources('spec.resourcepool.limits'),
   'spec.folder': 'object',
   'spec.folder.name': 'string',
   'spec.clustermodules': 'array',

@@ -9,7 +9,7 @@
  */
 import type { FieldCause } from '../store/errors.js';
 import { isPlainObject, type KubeObject } from '../store/meta.js';
-import { parseQuantity } from '../store/quantity.js';
+import { quantityProblem } from '../store/structure.js';
 import { CDROM_CONTROLLER_LIMITS, CDROM_CONTROLLER_TYPES } from './cdrom-placement.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
@@ -51,9 +51,6 @@ const BOOT_OPTION_ENUMS: Readonly<Record<string, readonly string[]>> = {
 };
 const BOOTABLE_DEVICE_TYPES = ['Disk', 'Network', 'CDRom'];
 const PROVISIONING_MODES = ['Thin', 'Thick', 'ThickEagerZero'];
-/** The schema's pattern of a quantity written as a string (an int-or-string field). */
-const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 /** `spec.bootOptions` (an object, by its structure) against its enums and the bootable devices' required type. */
 function bootOptionsProblems(options: Record<string, unknown>, at: string): FieldCause[] {
@@ -80,16 +77,11 @@ function advancedProblems(advanced: Record<string, unknown>, at: string): FieldC
   if (mode !== undefined && !PROVISIONING_MODES.includes(mode as string))
     problems.push(unsupported(`${at}.defaultVolumeProvisioningMode`, mode, PROVISIONING_MODES));
   const capacity = advanced.bootDiskCapacity;
-  const path = `${at}.bootDiskCapacity`;
-  if (capacity === undefined || capacity === null || Number.isInteger(capacity)) return problems;
-  if (typeof capacity !== 'string') {
-    const type = Array.isArray(capacity) ? 'array' : typeof capacity;
-    problems.push({
-      field: path,
-      message: `Invalid value: "${type}": ${path} in body must be of type integer,string: "${type}"`,
-    });
-  } else if (!parseQuantity(capacity))
-    problems.push(invalid(path, capacity, `${path} in body should match '${QUANTITY_PATTERN}'`));
+  const problem =
+    capacity === undefined || capacity === null
+      ? undefined
+      : quantityProblem(capacity, `${at}.bootDiskCapacity`);
+  if (problem) problems.push(problem);
   return problems;
 }
 

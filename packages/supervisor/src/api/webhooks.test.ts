@@ -1026,6 +1026,33 @@ describe('the JSON types of the CRD schemas, before any webhook', () => {
       422,
       'VirtualMachineService.vmoperator.vmware.com "x" is invalid: [spec.ports[0]: Invalid value: "null": spec.ports[0] in body must be of type object: "null", spec.selector.a: Invalid value: "integer": spec.selector.a in body must be of type string: "integer"]',
     ]);
+    // Quantities: an integer or a string of the schema's pattern, whatever Go would make of it.
+    const pattern = String.raw`^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`;
+    expect(
+      await create('vmoperator.vmware.com/v1alpha5', 'VirtualMachineClass', {
+        hardware: { cpus: 2, memory: 'lots' },
+        policies: { resources: { requests: { cpu: true, memory: 1.5 } } },
+      }),
+    ).toEqual([
+      422,
+      `VirtualMachineClass.vmoperator.vmware.com "x" is invalid: [spec.hardware.memory: Invalid value: "lots": spec.hardware.memory in body should match '${pattern}', spec.policies.resources.requests.cpu: Invalid value: "boolean": spec.policies.resources.requests.cpu in body must be of type integer,string: "boolean", spec.policies.resources.requests.memory: Invalid value: "number": spec.policies.resources.requests.memory in body must be of type integer,string: "number"]`,
+    ]);
+    expect(
+      await create('vmoperator.vmware.com/v1alpha5', 'VirtualMachineClass', {
+        hardware: { cpus: 2, memory: 4294967296 },
+        policies: {
+          resources: { requests: { cpu: '500m', memory: '1.5Gi' }, limits: { cpu: '+1', memory: '.5e10' } },
+        },
+      }),
+    ).toBeUndefined();
+    expect(
+      await create('vmoperator.vmware.com/v1alpha1', 'VirtualMachineSetResourcePolicy', {
+        resourcepool: { name: 'p', reservations: { cpu: '1 GHz' } },
+      }),
+    ).toEqual([
+      422,
+      `VirtualMachineSetResourcePolicy.vmoperator.vmware.com "x" is invalid: spec.resourcepool.reservations.cpu: Invalid value: "1 GHz": spec.resourcepool.reservations.cpu in body should match '${pattern}'`,
+    ]);
   });
 });
 

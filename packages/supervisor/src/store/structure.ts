@@ -170,6 +170,31 @@ function eachValue(
 
 const BASE64 = /[A-Za-z0-9+/]/;
 
+/** The pattern a custom resource's schema gives a quantity (controller-gen's, for resource.Quantity). */
+const CRD_QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+const CRD_QUANTITY = new RegExp(CRD_QUANTITY_PATTERN);
+
+/**
+ * What a custom resource's schema says of a value at a quantity (an integer or a string of the
+ * pattern, `x-kubernetes-int-or-string`), undefined when it holds one.
+ */
+export function quantityProblem(value: unknown, at: string): FieldCause | undefined {
+  if (Number.isInteger(value)) return undefined;
+  if (typeof value !== 'string') {
+    const actual = schemaType(value);
+    return {
+      field: at,
+      message: `Invalid value: "${actual}": ${at} in body must be of type integer,string: "${actual}"`,
+    };
+  }
+  if (CRD_QUANTITY.test(value)) return undefined;
+  return {
+    field: at,
+    message: `Invalid value: "${value}": ${at} in body should match '${CRD_QUANTITY_PATTERN}'`,
+  };
+}
+
 /** What Go's decoder says of a quantity it cannot read. */
 const QUANTITY_SYNTAX =
   "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
@@ -232,8 +257,14 @@ export function checkStructure(
         if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
         return;
       }
-      // A quantity decodes from a string or a number, and fails whatever else it is.
       if (into === 'resource.Quantity' && value !== undefined && value !== null) {
+        if (!info.builtIn) {
+          // A custom resource's schema holds it to its pattern before anything decodes it.
+          const problem = quantityProblem(value, pathOf(trail));
+          if (problem) causes.push(problem);
+          return;
+        }
+        // A quantity decodes from a string or a number, and fails whatever else it is.
         if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
           throw undecodable(QUANTITY_SYNTAX);
         return;

@@ -222,10 +222,14 @@ describe('the VirtualMachineSetResourcePolicy controller', () => {
     expect(f.errorOf('cluster-a')).toBeUndefined();
     expect((await f.policy('cluster-a'))?.status?.resourcePools).toHaveLength(1);
 
-    await f.create('bad', { resourcePool: { name: 'bad', reservations: { cpu: 'lots' } } });
+    // What is no quantity the schema refuses; a negative one the controller cannot reserve.
+    await expect(
+      f.create('bad', { resourcePool: { name: 'bad', reservations: { cpu: 'lots' } } }),
+    ).rejects.toMatchObject({ code: 422 });
+    await f.create('bad', { resourcePool: { name: 'bad', reservations: { cpu: '-1' } } });
     await f.settle();
     expect(f.errorOf('bad')).toMatchObject({
-      message: 'spec.resourcePool.reservations.cpu: invalid quantity "lots"',
+      message: 'spec.resourcePool.reservations.cpu: invalid quantity "-1"',
     });
     expect(f.child(f.prepared.pool, 'bad')).toBeUndefined();
     // Its spec being immutable, it is made again.
