@@ -344,7 +344,8 @@ export function startVirtualMachineController(
   let slowestCpuMhz: number | undefined;
   /**
    * vm-operator's minimum CPU frequency, which sizes a class's CPU requests in MHz: of the slowest
-   * host of the clusters of the Supervisor's availability zones, found once (0 without hosts).
+   * host of the clusters of the Supervisor's availability zones, found once there is one (0
+   * until then, as vm-operator's, which looks again each time while it has none).
    */
   const cpuMhz = (): number => {
     if (slowestCpuMhz !== undefined) return slowestCpuMhz;
@@ -362,7 +363,7 @@ export function startVirtualMachineController(
         if (slowest === 0 || (mhz > 0 && mhz < slowest)) slowest = mhz;
       }
     }
-    slowestCpuMhz = slowest;
+    if (slowest > 0) slowestCpuMhz = slowest;
     return slowest;
   };
   /** What each version of a class reserves, worked out once. */
@@ -372,13 +373,20 @@ export function startVirtualMachineController(
     const spec = vmClass.spec ?? vmClass;
     let allocations = allocationsByClass.get(spec);
     if (allocations) return allocations;
+    // Kept unless a CPU request was sized without a clock (before any zone has a host).
+    let clockless = false;
+    const clock = () => {
+      const mhz = cpuMhz();
+      if (mhz === 0) clockless = true;
+      return mhz;
+    };
     try {
-      allocations = classAllocations(vmClass, classConfigOf(vmClass), cpuMhz);
+      allocations = classAllocations(vmClass, classConfigOf(vmClass), clock);
     } catch (error) {
       if (error instanceof ClassConfigSpecError) return undefined;
       throw error;
     }
-    allocationsByClass.set(spec, allocations);
+    if (!clockless) allocationsByClass.set(spec, allocations);
     return allocations;
   };
   /**
