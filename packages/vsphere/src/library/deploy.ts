@@ -356,7 +356,7 @@ export const deployOperations = (m: Model) => {
             disksKB: mapped(ovf.disks, (d) => d.capacityKB),
             ...provisioningOf(t.provisioning),
             version: spec.config?.version ?? ovf.hardwareVersion,
-            firmware: spec.config?.firmware ?? ovf.firmware,
+            firmware: spec.config?.firmware ?? ovf.firmware ?? 'bios',
             vAppConfig: spec.config?.vAppConfigRemoved === true ? undefined : vAppConfigOfOvf(ovf),
             withoutCdrom: spec.config?.withoutCdrom === true,
             powerState: spec.powerOn ? 'poweredOn' : 'poweredOff',

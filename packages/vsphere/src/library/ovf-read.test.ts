@@ -58,8 +58,8 @@ describe('readOvfDescriptor', () => {
       numCPUs: 4,
       memoryMB: 2048,
       disks: [{ name: 'Hard disk 1', capacityKB: 2 * 1024 * 1024 }],
+      // No firmware key: none (a deployment boots it with BIOS).
       networks: ['net & more'],
-      firmware: 'bios',
       hardwareVersion: 'vmx-11',
       os: { id: 'ubuntu64Guest', description: 'ubuntu64Guest' },
     });

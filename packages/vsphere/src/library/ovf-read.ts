@@ -137,7 +137,9 @@ export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
         };
 
   const family = text(vs, 'VirtualSystemType')?.split(/[\s,]+/)[0];
-  const firmware = /key\s*=\s*"firmware"[^>]*value\s*=\s*"efi"/i.test(vs) ? 'efi' : 'bios';
+  const firmwareKey = /key\s*=\s*"firmware"[^>]*value\s*=\s*"([^"]*)"/i.exec(vs)?.[1];
+  const firmware =
+    firmwareKey === undefined ? undefined : firmwareKey.toLowerCase() === 'efi' ? 'efi' : 'bios';
   const annotation = text(first(vs, 'AnnotationSection')?.body ?? '', 'Annotation');
   const properties = propertiesOf(vs);
   const hardware = first(vs, 'VirtualHardwareSection');
@@ -151,7 +153,7 @@ export const readOvfDescriptor = (xml: string): OvfDescriptor | undefined => {
     memoryMB,
     disks,
     networks,
-    firmware,
+    ...(firmware ? { firmware } : {}),
     hardwareVersion: family !== undefined && /^vmx-\d+$/.test(family) ? family : 'vmx-13',
     ...(os ? { os } : {}),
     ...(product ? { product } : {}),

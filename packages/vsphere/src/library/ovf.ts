@@ -51,7 +51,8 @@ export interface OvfDescriptor {
   readonly disks: readonly OvfDisk[];
   /** The OVF's logical networks, one NIC each; deploy maps them onto inventory networks. */
   readonly networks: readonly string[];
-  readonly firmware: 'bios' | 'efi';
+  /** Its `firmware` key; unset when it names none (a VM deployed from it boots with BIOS). */
+  readonly firmware?: 'bios' | 'efi';
   /** The virtual hardware family, e.g. `vmx-19`. */
   readonly hardwareVersion: string;
   readonly annotation?: string;
@@ -333,7 +334,9 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     `        <vssd:VirtualSystemType>${xmlEscape(d.hardwareVersion)}</vssd:VirtualSystemType>`,
     '      </System>',
     ...hardwareItems(d),
-    `      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="${d.firmware}"/>`,
+    ...(d.firmware
+      ? [`      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="${d.firmware}"/>`]
+      : []),
     ...(d.extraConfig ?? []).map(
       (o) =>
         `      <vmw:ExtraConfig ovf:required="false" vmw:key="${xmlEscape(o.key)}" vmw:value="${xmlEscape(o.value)}"/>`,

@@ -220,10 +220,13 @@ describe('ReconfigVM_Task: hardware and settings', () => {
       cpuAllocation: { reservation: 1000 },
       memoryAllocation: { reservation: 32 },
     });
+    const child = vsphere.pool.create(vm.pool as string, 'child');
     const children = vsphere.read(vm.pool as string, 'childConfiguration') as { entity: { value: string } }[];
     expect(children.find((c) => c.entity.value === vm.id)).toMatchObject({
       cpuAllocation: { reservation: 1000 },
     });
+    // A child pool's, as its own `config` has it.
+    expect(children.find((c) => c.entity.value === child.value)).toEqual(vsphere.read(child.value, 'config'));
     // Unset fields keep theirs; defaults again leave the record without them.
     await reconfigure({ cpuAllocation: { limit: -1 } });
     expect(read('config.cpuAllocation')).toMatchObject({ reservation: 1000, limit: -1 });

@@ -240,7 +240,7 @@ export const resourcePoolProperties: PropertyTable<ResourcePoolRecord> = {
     configuredMemoryMB: 0,
   }),
   parentFolder: (pool, ctx) => refOf(ctx, pool.parentFolder),
-  // The allocations of its child pools and VMs, as UpdateChildResourceConfiguration takes them.
+  // The allocations of its child pools and VMs, each a ResourceConfigSpec naming its entity.
   childConfiguration: (pool, ctx) => {
     const out: object[] = [];
     for (const id of ctx.store.referrers('childEntity', pool.id)) {

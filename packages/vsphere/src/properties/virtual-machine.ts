@@ -35,7 +35,7 @@ const memoryAllocation = (c: VmConfig) => allocationInfo(c.memoryAllocation, 'me
 export const vmResourceConfig = (vm: VmRecord) => ({
   _type: 'ResourceConfigSpec',
   entity: moref('VirtualMachine', vm.id),
-  changeVersion: String(vm.config.changeVersion),
+  changeVersion: iso(vm.config.changeVersion),
   lastModified: iso(vm.config.changeVersion),
   cpuAllocation: cpuAllocation(vm.config),
   memoryAllocation: memoryAllocation(vm.config),

@@ -213,7 +213,7 @@ const imageContentOf = (item: LibraryItemRecord): ImageContent => {
   // The OS as vm-operator gives it: its CIM type as `id` (0: unknown), the guest id as `type`.
   if (ovf.os) status.osInfo = { id: String(cimOsTypeOf(ovf.os.id) ?? 0), type: ovf.os.id };
   status.disks = disksOf(ovf);
-  status.firmware = ovf.firmware;
+  if (ovf.firmware) status.firmware = ovf.firmware;
   const hardwareVersion = hardwareVersionNumber(ovf.hardwareVersion);
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   const extraConfig = (key: string) => ovf.extraConfig?.find((o) => o.key === key)?.value;

@@ -127,12 +127,19 @@ describe("a class's config spec, as vm-operator decodes it", () => {
       [{ cpuAllocation: [] }, 'spec.configSpec.cpuAllocation: not a ResourceAllocationInfo'],
       [
         { memoryAllocation: { reservation: '1Gi' } },
-        'spec.configSpec.memoryAllocation.reservation: not a number',
+        'spec.configSpec.memoryAllocation.reservation: not an integer',
       ],
+      [{ cpuAllocation: { limit: 1.5 } }, 'spec.configSpec.cpuAllocation.limit: not an integer'],
       [
         { cpuAllocation: { shares: { shares: 10 } } },
-        'spec.configSpec.cpuAllocation.shares.level: not a level',
+        'spec.configSpec.cpuAllocation.shares: not a SharesInfo',
       ],
+      [{ cpuAllocation: { shares: 'high' } }, 'spec.configSpec.cpuAllocation.shares: not a SharesInfo'],
+      [
+        { memoryAllocation: { shares: { level: 'custom', shares: 'many' } } },
+        'spec.configSpec.memoryAllocation.shares.shares: not an integer',
+      ],
+      [{ latencySensitivity: 'high' }, 'spec.configSpec.latencySensitivity: not a LatencySensitivity'],
     ];
     for (const [configSpec, message] of refused) {
       const decode = () => classConfigOf(vmClass({ configSpec }));
@@ -158,6 +165,14 @@ describe("the allocations vm-operator's create config spec gives a VM", () => {
     expect(classAllocations(c, classConfigOf(c), mhz)).toEqual({
       cpu: { reservation: 3000, limit: -1, shares: { level: 'normal' } },
       memory: { reservation: 1536, limit: 2048, shares: { level: 'normal' } },
+    });
+    // A negative request is passed on (for vSphere to refuse); without a clock a core is 0 MHz.
+    const negative = vmClass({ policies: { resources: { requests: { cpu: '-500m' } } } });
+    expect(classAllocations(negative, classConfigOf(negative), mhz).cpu.reservation).toBe(-1000);
+    const clockless = vmClass({ policies: { resources: { limits: { cpu: '1' } } } });
+    expect(classAllocations(clockless, classConfigOf(clockless), () => 0).cpu).toEqual({
+      limit: 0,
+      shares: { level: 'normal' },
     });
   });
 

@@ -7,6 +7,7 @@
  * namespaced name, the class's reserved profile, the disks' UUIDs, the PCI passthrough MMIO window).
  */
 import {
+  DEFAULT_VM_ALLOCATION,
   type Device,
   flat,
   isDisk,
@@ -20,9 +21,8 @@ import {
   type VirtualDeviceConfigSpec,
 } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
-import { mebibytesOf } from '../../namespaces/vm-classes.js';
 import { isPlainObject } from '../../store/meta.js';
-import { cpuMillis } from '../resource-policy/allocation.js';
+import { quantityNanos, wholeUnits } from '../../store/quantity.js';
 
 /** The annotation of a VM whose class's config spec gives none. */
 export const VM_SERVICE_ANNOTATION = 'Virtual Machine managed by the vSphere Virtual Machine service';
@@ -219,13 +219,17 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   if (cpuAllocation) config.cpuAllocation = cpuAllocation;
   const memoryAllocation = allocationOf(spec.memoryAllocation, 'memoryAllocation');
   if (memoryAllocation) config.memoryAllocation = memoryAllocation;
-  const sensitivity = spec.latencySensitivity;
-  if (isPlainObject(sensitivity) && typeof sensitivity.level === 'string') {
-    const level: LatencySensitivitySpec = { level: sensitivity.level };
-    if (typeof sensitivity.sensitivity === 'number') level.sensitivity = sensitivity.sensitivity;
-    config.latencySensitivity = Object.freeze(level);
-  }
+  const latencySensitivity = latencySensitivityOf(spec.latencySensitivity);
+  if (latencySensitivity) config.latencySensitivity = latencySensitivity;
   return Object.freeze(config);
+}
+
+/** A number of a config spec as Go decodes it into an integer field; undefined when absent. */
+function integerAt(value: Record<string, unknown>, key: string, path: string): number | undefined {
+  const number = value[key];
+  if (number === undefined || number === null) return undefined;
+  if (!Number.isInteger(number)) throw new ClassConfigSpecError(`${path}.${key}: not an integer`);
+  return number as number;
 }
 
 /** A config spec's ResourceAllocationInfo: its reservation, limit and shares, as Go decodes them. */
@@ -234,57 +238,67 @@ function allocationOf(value: unknown, field: string): ResourceAllocationSpec | u
   const path = `spec.configSpec.${field}`;
   if (!isPlainObject(value)) throw new ClassConfigSpecError(`${path}: not a ResourceAllocationInfo`);
   const out: ResourceAllocationSpec = {};
-  for (const key of ['reservation', 'limit'] as const) {
-    const number = value[key];
-    if (number === undefined || number === null) continue;
-    if (typeof number !== 'number') throw new ClassConfigSpecError(`${path}.${key}: not a number`);
-    out[key] = number;
-  }
+  const reservation = integerAt(value, 'reservation', path);
+  if (reservation !== undefined) out.reservation = reservation;
+  const limit = integerAt(value, 'limit', path);
+  if (limit !== undefined) out.limit = limit;
   const shares = value.shares;
-  if (isPlainObject(shares)) {
-    if (typeof shares.level !== 'string') throw new ClassConfigSpecError(`${path}.shares.level: not a level`);
-    out.shares = { level: shares.level as SharesLevel, shares: Number(shares.shares ?? 0) };
+  if (shares !== undefined && shares !== null) {
+    if (!isPlainObject(shares) || typeof shares.level !== 'string')
+      throw new ClassConfigSpecError(`${path}.shares: not a SharesInfo`);
+    out.shares = {
+      level: shares.level as SharesLevel,
+      shares: integerAt(shares, 'shares', `${path}.shares`) ?? 0,
+    };
   }
   return Object.freeze(out);
 }
 
-const NORMAL_SHARES = Object.freeze({ level: 'normal' as const });
-const DEFAULT_ALLOCATION: ResourceAllocationSpec = Object.freeze({
-  reservation: 0,
-  limit: -1,
-  shares: NORMAL_SHARES,
-});
+/** A config spec's LatencySensitivity, as Go decodes it; undefined when absent. */
+function latencySensitivityOf(value: unknown): LatencySensitivitySpec | undefined {
+  if (value === undefined || value === null) return undefined;
+  const path = 'spec.configSpec.latencySensitivity';
+  if (!isPlainObject(value) || typeof value.level !== 'string')
+    throw new ClassConfigSpecError(`${path}: not a LatencySensitivity`);
+  const out: LatencySensitivitySpec = { level: value.level };
+  const sensitivity = integerAt(value, 'sensitivity', path);
+  if (sensitivity !== undefined) out.sensitivity = sensitivity;
+  return Object.freeze(out);
+}
 
-/** Whether an allocation is vSphere's default for a VM (which a deployment need not say). */
+/** Whether an allocation is vSphere's default for a new VM (which a deployment need not say). */
 export const isDefaultAllocation = (a: ResourceAllocationSpec): boolean =>
-  a === DEFAULT_ALLOCATION || (a.reservation === 0 && a.limit === -1 && a.shares?.level === 'normal');
+  (a.reservation ?? 0) === 0 && a.limit === -1 && a.shares?.level === 'normal';
 
 /** vm-operator's initResourceAllocation: vSphere's defaults where the allocation sets nothing. */
 const completed = (a: ResourceAllocationSpec | undefined): ResourceAllocationSpec =>
   a === undefined
-    ? DEFAULT_ALLOCATION
-    : { reservation: a.reservation ?? 0, limit: a.limit ?? -1, shares: a.shares ?? NORMAL_SHARES };
-
-/** A class's policy quantity in the units vSphere reserves, undefined when it is unset or zero. */
-const units = (quantity: string | undefined, toUnits: (quantity: string) => number | undefined) => {
-  const value = quantity === undefined || quantity === '' ? undefined : toUnits(quantity);
-  return value === undefined || value === 0 ? undefined : value;
-};
+    ? DEFAULT_VM_ALLOCATION
+    : {
+        reservation: a.reservation ?? DEFAULT_VM_ALLOCATION.reservation,
+        limit: a.limit ?? DEFAULT_VM_ALLOCATION.limit,
+        shares: a.shares ?? DEFAULT_VM_ALLOCATION.shares,
+      };
 
 /**
  * vm-operator's allocation of one resource from a class's requests and limits: normal shares,
- * the request reserved, the limit or none; undefined when the class asks for neither.
+ * the request reserved, the limit or none; undefined when the class asks for neither (a zero
+ * quantity asks for nothing; a negative one is passed on, for vSphere to refuse).
  */
 function fromPolicies(
   request: string | undefined,
   limit: string | undefined,
-  toUnits: (quantity: string) => number | undefined,
+  toUnits: (nanos: bigint) => number,
 ): ResourceAllocationSpec | undefined {
-  const reserved = units(request, toUnits);
-  const limited = units(limit, toUnits);
-  if (reserved === undefined && limited === undefined) return undefined;
-  const out: ResourceAllocationSpec = { shares: NORMAL_SHARES, limit: limited ?? -1 };
-  if (reserved !== undefined) out.reservation = reserved;
+  const requested = request === undefined ? undefined : quantityNanos(request);
+  const limited = limit === undefined ? undefined : quantityNanos(limit);
+  const asks = (nanos: bigint | undefined): nanos is bigint => nanos !== undefined && nanos !== 0n;
+  if (!asks(requested) && !asks(limited)) return undefined;
+  const out: ResourceAllocationSpec = {
+    shares: DEFAULT_VM_ALLOCATION.shares,
+    limit: asks(limited) ? toUnits(limited) : -1,
+  };
+  if (asks(requested)) out.reservation = toUnits(requested);
   return out;
 }
 
@@ -294,10 +308,12 @@ export interface ClassAllocations {
   readonly memory: ResourceAllocationSpec;
 }
 
+const MIB = 1024 * 1024;
+
 /**
  * vm-operator's create config spec's allocations: a class's requests and limits (CPU in MHz at
- * `cpuMhz`, the clock of the Supervisor's slowest host, memory in MB) replace its config spec's,
- * which otherwise get vSphere's defaults where they set nothing.
+ * `cpuMhz`, the clock of the Supervisor's slowest host, a core its clock; memory in MB) replace
+ * its config spec's, which otherwise get vSphere's defaults where they set nothing.
  */
 export function classAllocations(
   vmClass: VirtualMachineClass | undefined,
@@ -305,15 +321,14 @@ export function classAllocations(
   cpuMhz: () => number,
 ): ClassAllocations {
   const resources = vmClass?.spec?.policies?.resources;
-  const mhz = (quantity: string) => {
-    const millis = cpuMillis(quantity);
-    return millis === undefined ? undefined : Math.ceil((millis * cpuMhz()) / 1000);
-  };
+  // vm-operator's CPUQuantityToMhz (of the quantity's millicores) and MemoryQuantityToMb.
+  const mhz = (nanos: bigint) => Math.ceil((Number(wholeUnits(nanos * 1000n)) * cpuMhz()) / 1000);
+  const mb = (nanos: bigint) => Math.ceil(Number(wholeUnits(nanos)) / MIB);
   return {
     cpu:
       fromPolicies(resources?.requests?.cpu, resources?.limits?.cpu, mhz) ?? completed(config.cpuAllocation),
     memory:
-      fromPolicies(resources?.requests?.memory, resources?.limits?.memory, mebibytesOf) ??
+      fromPolicies(resources?.requests?.memory, resources?.limits?.memory, mb) ??
       completed(config.memoryAllocation),
   };
 }

@@ -129,9 +129,11 @@ function addClassConfigChanges(
     const want = config[flag];
     if (want !== undefined && want !== c[flag]) spec[flag] = want;
   }
-  const sensitivity = config.latencySensitivity;
-  if (sensitivity && sensitivity.level !== (c.latencySensitivity?.level ?? 'normal'))
-    spec.latencySensitivity = { level: sensitivity.level };
+  // vm-operator's compareLatencySensitivity: the level and the (custom level's) sensitivity.
+  const want = config.latencySensitivity;
+  const has = c.latencySensitivity;
+  if (want && (want.level !== (has?.level ?? 'normal') || want.sensitivity !== has?.sensitivity))
+    spec.latencySensitivity = want;
   const current = new Map(c.extraConfig.map((o) => [o.key, o.value]));
   const changed = extraConfig.filter((o) => current.get(o.key) !== o.value);
   if (changed.length > 0) spec.extraConfig = changed;

@@ -179,4 +179,31 @@ describe('VM resize (the VMResize capability)', () => {
     expect(config.extraConfig).toContainEqual({ key: 'disk.enableUUID', value: 'TRUE' });
     expect(await f.synced()).toBe('True True');
   });
+
+  it('fails a resize to a class whose config spec does not decode, leaving the VM and its mark, until the class is fixed', async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    const broken = {
+      apiVersion: HUB,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'broken', namespace: 'ns1' },
+      spec: { hardware: { cpus: 4, memory: '4Gi' }, configSpec: { extraConfig: [{ value: 'no key' }] } },
+    };
+    await f.kube.create(broken as KubeObject);
+    await f.patch({ spec: { className: 'broken' } });
+    await f.settle();
+    expect((await f.record()).config.numCPU).toBe(2);
+    const mark = async () =>
+      JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '{}').name;
+    expect(await mark()).toBe('best-effort-small');
+    await f.kube.patch(
+      f.classRef('broken'),
+      { spec: { configSpec: { extraConfig: null, numCoresPerSocket: 2 } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect((await f.record()).config).toMatchObject({ numCPU: 4, numCoresPerSocket: 2 });
+    expect(await mark()).toBe('broken');
+  });
 });

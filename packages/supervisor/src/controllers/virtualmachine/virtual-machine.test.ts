@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VmRecord } from '@vsim/vsphere';
+import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
 import type { Condition, VirtualMachine } from '../../api/types.js';
@@ -10,6 +10,7 @@ import {
   type SupervisorFixture,
   type SupervisorFixtureOptions,
 } from '../../testing/fixture.js';
+import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION } from './conditions.js';
 import { VM_FINALIZER } from './virtual-machine.js';
@@ -1394,6 +1395,20 @@ describe('the VirtualMachine controller', () => {
       memoryHotAddEnabled: true,
       firmware: 'efi',
     });
+    // An image whose OVF names no firmware takes the class's.
+    const { firmware: _none, ...ovf } = (SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number]).ovf;
+    const item = f.vsphere.library.createItem(f.prepared.libraries[0] as string, {
+      name: 'no-firmware',
+      type: 'ovf',
+      ovf,
+    });
+    await createClass(f, 'efi', { hardware: { cpus: 2, memory: '2Gi' }, configSpec: { firmware: 'efi' } });
+    await f.settle();
+    await f.kube.create(
+      newVm(f, 'vm2', { className: 'efi', image: { kind: 'VirtualMachineImage', name: imageNameOf(item) } }),
+    );
+    await f.settle();
+    expect((vsphereVm(f, await getVm(f, 'vm2')) as VmRecord).config.firmware).toBe('efi');
   });
 
   it("leaves a VM whose class's config spec does not decode uncreated, and creates it once the class is fixed", async () => {

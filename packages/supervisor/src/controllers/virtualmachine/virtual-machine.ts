@@ -389,19 +389,6 @@ export function startVirtualMachineController(
     if (!clockless) allocationsByClass.set(spec, allocations);
     return allocations;
   };
-  /**
-   * With VMResize, what a VM is resized to: its class's size and config spec as a whole (vm-operator's
-   * CreateResizeConfigSpec), its size alone while the config spec does not decode.
-   */
-  const resizedTo = (vm: VirtualMachine, size: Resolved, vmClass: VirtualMachineClass): ClassSize => {
-    try {
-      const config = classConfigOf(vmClass);
-      return { ...size, resizeTo: { config, extraConfig: resizeExtraConfig(vm, vmClass, config) } };
-    } catch (error) {
-      if (error instanceof ClassConfigSpecError) return size;
-      throw error;
-    }
-  };
   /** The status's class reference: one frozen object per class, shared by its VMs. */
   const classRefs = new Map<string, LocalObjectRef>();
   const classRef = (name: string): LocalObjectRef =>
@@ -1624,6 +1611,16 @@ export function startVirtualMachineController(
     }
   });
   return { controller, stop: unsubscribe };
+}
+
+/**
+ * With VMResize, what a VM is resized to: its class's size and config spec as a whole (vm-operator's
+ * CreateResizeConfigSpec). A config spec that does not decode fails the pass (ClassConfigSpecError),
+ * as it fails vm-operator's resize, and the VM is not marked resized.
+ */
+function resizedTo(vm: VirtualMachine, size: Resolved, vmClass: VirtualMachineClass): ClassSize {
+  const config = classConfigOf(vmClass);
+  return { ...size, resizeTo: { config, extraConfig: resizeExtraConfig(vm, vmClass, config) } };
 }
 
 /**
