@@ -864,6 +864,8 @@ describe('the VirtualMachine controller', () => {
       expect(file).toMatch(/^ds:\/\/\/vmfs\/volumes\/.+\/photon-5\.iso$/);
       await f.kube.create(
         newVm(f, 'installer', {
+          // A class that reserves: CreateVM_Task's spec carries it as a deployment's does.
+          className: 'guaranteed-small',
           image: { kind: 'VirtualMachineImage', name: photon },
           guestID: 'vmwarePhoton64Guest',
           hardware: { cdrom: [cdrom('cdrom1', photon)] },
@@ -882,6 +884,8 @@ describe('the VirtualMachine controller', () => {
         memoryMB: 4096,
         annotation: 'Virtual Machine managed by the vSphere Virtual Machine service',
         managedBy: { extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' },
+        cpuAllocation: { reservation: 4588 },
+        memoryAllocation: { reservation: 4096 },
       });
       expect(record.config.extraConfig).toContainEqual({
         key: 'vmservice.namespacedName',
