@@ -73,6 +73,8 @@ function vgpuStatus(device: Device): VirtualMachineHardwareVGPUStatus {
 
 /** One frozen status per size, controller layout and vGPUs: VMs of one class and image share it. */
 const SHARED = new Map<string, VirtualMachineHardwareStatus>();
+/** Past this many layouts the statuses are made again: a long-lived process sees ever new ones. */
+const MAX_SHARED = 4096;
 
 export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
   const { numCPU, memoryMB } = vm.config;
@@ -90,6 +92,7 @@ export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
       vgpus.push(vgpu);
       layout += `/${vgpu.type}:${vgpu.profile}:${vgpu.migrationType}`;
     }
+  if (SHARED.size >= MAX_SHARED && !SHARED.has(layout)) SHARED.clear();
   return getOrInsert(SHARED, layout, () => {
     const status: VirtualMachineHardwareStatus = {};
     const controllers = controllersOf(vm);
