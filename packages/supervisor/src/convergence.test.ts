@@ -16,7 +16,7 @@
 import { findChild, type SnapshotRecord, type VmRecord } from '@vsim/vsphere';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { VirtualMachine, VirtualMachineSnapshot } from './api/types.js';
+import type { VirtualMachine, VirtualMachineClass, VirtualMachineSnapshot } from './api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from './cns-kinds.js';
 import type { CnsNodeVmAttachment, PersistentVolumeClaim } from './controllers/csi/index.js';
 import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
@@ -64,7 +64,15 @@ type Command =
   | { op: 'snapshot'; vm: number; memory: boolean }
   | { op: 'deleteSnapshot' | 'revert'; vm: number }
   | { op: 'deleteSnapshotObject'; name: string }
+  | { op: 'reserveClass'; cpu: ClassRequest['cpu']; memory: ClassRequest['memory'] }
   | { op: 'deleteClass' | 'recreateClass' | 'settle' | 'round' | 'advance' };
+
+/** What the class may come to request, and what vSphere reserves for it (MHz of 2,294 MHz hosts, MB). */
+interface ClassRequest {
+  cpu: '0' | '500m' | '2';
+  memory: '0' | '1Gi';
+}
+const RESERVED: Readonly<Record<string, number>> = { '0': 0, '500m': 1147, '2': 4588, '1Gi': 1024 };
 
 /** How vSphere behaves while the commands run. */
 interface TaskBehaviour {
@@ -137,6 +145,14 @@ const commandOf = (vmIndex: fc.Arbitrary<number>, snapshots: number): fc.Arbitra
     {
       weight: 1,
       arbitrary: fc.record({ op: fc.constantFrom('deleteClass' as const, 'recreateClass' as const) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('reserveClass' as const),
+        cpu: fc.constantFrom('0' as const, '500m' as const, '2' as const),
+        memory: fc.constantFrom('0' as const, '1Gi' as const),
+      }),
     },
     {
       weight: 4,
@@ -379,6 +395,13 @@ async function run(w: World, c: Command): Promise<void> {
     case 'recreateClass':
       await w.kube.create(structuredClone(w.vmClass));
       return;
+    case 'reserveClass':
+      await w.kube.patch(
+        classRef,
+        { spec: { policies: { resources: { requests: { cpu: c.cpu, memory: c.memory } } } } },
+        { type: 'merge' },
+      );
+      return;
     case 'settle':
       await w.settle();
       return;
@@ -487,6 +510,8 @@ function acceptedPower(vm: VirtualMachine): VmRecord['powerState'][] {
 
 async function assertConverged(w: World): Promise<void> {
   const vms = await listVms(w);
+  const requests = ((await w.kube.get(classRef)).spec as VirtualMachineClass['spec'])?.policies?.resources
+    ?.requests;
   const records = [...w.vsphere.store.ofKind<VmRecord>('VirtualMachine')];
   const inFolder = records.filter((r) => r.parent === w.folder);
   // Deleted VirtualMachines are gone, not held.
@@ -516,6 +541,12 @@ async function assertConverged(w: World): Promise<void> {
       record.powerState,
     );
     expect(vm.status?.powerState).toBe(POWER[record.powerState]);
+    // A VM that is off was resized to what its class reserves now.
+    if (record.powerState === 'poweredOff')
+      expect([
+        record.config.cpuAllocation?.reservation ?? 0,
+        record.config.memoryAllocation?.reservation ?? 0,
+      ]).toEqual([RESERVED[requests?.cpu ?? '0'], RESERVED[requests?.memory ?? '0']]);
     const nic = await w.find({
       apiVersion: NET_OPERATOR_API_VERSION,
       kind: 'NetworkInterface',
