@@ -24,6 +24,7 @@ import {
   viewManagerMethods,
 } from './methods/property-collector.js';
 import {
+  optionManagerMethods,
   serviceInstanceMethods,
   sessionManagerMethods,
   UNAUTHENTICATED,
@@ -91,6 +92,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
   const methods: MethodTable = {
     ...serviceInstanceMethods,
     ...sessionManagerMethods,
+    ...optionManagerMethods,
     ...inventoryMethods,
     ...propertyCollectorMethods,
     ...viewManagerMethods,

@@ -159,6 +159,7 @@ export type {
   VirtualSwitchSpec,
 } from './objects/host-network-system.js';
 export type { HostServiceSystemOperations } from './objects/host-service-system.js';
+export type { OptionManagerOperations } from './objects/option-manager.js';
 export type {
   LatencySensitivitySpec,
   ResourceAllocationSpec,

@@ -27,6 +27,7 @@ import { hostDateTimeSystemOperations } from './objects/host-date-time-system.js
 import { hostFirewallSystemOperations } from './objects/host-firewall-system.js';
 import { hostNetworkSystemOperations } from './objects/host-network-system.js';
 import { hostServiceSystemOperations } from './objects/host-service-system.js';
+import { optionManagerOperations } from './objects/option-manager.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { snapshotOperations } from './objects/snapshot.js';
 import { storageObjectOperations } from './objects/storage-object.js';
@@ -62,6 +63,7 @@ const LAZY_GROUPS = {
   networkSystem: hostNetworkSystemOperations,
   hostServices: hostServiceSystemOperations,
   dateTimeSystem: hostDateTimeSystemOperations,
+  settings: optionManagerOperations,
   firewallSystem: hostFirewallSystemOperations,
   customFields: customFieldOperations,
   disks: storageObjectOperations,
@@ -140,6 +142,10 @@ export class VSphere extends Model {
   /** A host's HostDateTimeSystem: its clock and NTP servers. */
   get dateTimeSystem() {
     return this.#group('dateTimeSystem');
+  }
+  /** vCenter's OptionManager (ServiceContent.setting): its advanced settings. */
+  get settings() {
+    return this.#group('settings');
   }
   /** A host's HostFirewallSystem: its rulesets and default policy. */
   get firewallSystem() {

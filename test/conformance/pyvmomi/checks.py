@@ -1051,6 +1051,22 @@ def vm_resource_allocation_and_latency_sensitivity():
 
 
 @check
+def option_manager_query_and_update():
+    om = S.content.setting
+    keys = sorted(o.key for o in om.QueryOptions("event."))
+    expect_equal(keys, ["event.maxAge", "event.maxAgeEnabled"], "QueryOptions of a prefix")
+    om.UpdateOptions(changedValue=[vim.option.OptionValue(key="event.maxAge", value=60)])
+    expect_equal(om.QueryOptions("event.maxAge")[0].value, 60, "event.maxAge after UpdateOptions")
+    om.UpdateOptions(changedValue=[vim.option.OptionValue(key="config.vsim.pyvmomi", value="yes")])
+    expect("config.vsim.pyvmomi" in [o.key for o in om.setting], "a new config. setting in setting")
+    fault = raises(vim.fault.InvalidName, om.QueryOptions, "nothing.")
+    expect_equal(fault.name, "nothing.", "InvalidName.name")
+    raises(vim.fault.InvalidName, om.UpdateOptions,
+           changedValue=[vim.option.OptionValue(key="vsim.unknown", value="x")])
+    om.UpdateOptions(changedValue=[vim.option.OptionValue(key="event.maxAge", value=30)])
+
+
+@check
 def relocate_updates_host_vm():
     vm = vm_named("DC0_H0_VM1")
     old_host = vm.runtime.host

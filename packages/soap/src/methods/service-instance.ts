@@ -1,4 +1,4 @@
-/** ServiceInstance and SessionManager methods. */
+/** ServiceInstance, SessionManager and OptionManager methods. */
 import { faults } from '@vsim/vsphere';
 import type { MethodTable } from './call.js';
 
@@ -7,6 +7,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const serviceInstanceMethods: MethodTable = {
   RetrieveServiceContent: ({ vsphere }) => vsphere.read('ServiceInstance', 'content'),
   CurrentTime: ({ vsphere }) => iso(vsphere.clock.now()),
+};
+
+/** vCenter's advanced settings (ServiceContent.setting). */
+export const optionManagerMethods: MethodTable = {
+  QueryOptions: ({ vsphere, self, args }) =>
+    vsphere.settings
+      .query(self, args.name)
+      .map((o) => ({ _type: 'OptionValue', key: o.key, value: o.value })),
+  UpdateOptions: ({ vsphere, self, args }) => vsphere.settings.update(self, args.changedValue ?? []),
 };
 
 const userSession = ({ vsphere }: Parameters<MethodTable[string]>[0], key: string) =>

@@ -815,6 +815,14 @@ export interface ServiceObjectRecord extends StoredRecord {
   readonly parent?: string;
   /** The session that made a PropertyCollector (CreatePropertyCollector): it goes when the session ends. */
   readonly session?: string;
+  /** An OptionManager's settings clients changed or added (UpdateOptions), over its defaults. */
+  readonly options?: readonly OptionSetting[];
+}
+
+/** An OptionManager's setting: a key and its value, of the type it was given. */
+export interface OptionSetting {
+  readonly key: string;
+  readonly value: unknown;
 }
 
 /** The key under which a child is indexed by its parent and name. */

@@ -2,6 +2,7 @@
 
 import type { ServiceObjectRecord } from '../inventory/records.js';
 import { serviceContent } from '../inventory/service.js';
+import { settingsOf } from '../objects/option-manager.js';
 import { moref } from '../refs.js';
 import type { UserSession } from '../sessions/sessions.js';
 import { iso, type PropertyTable, type ReadContext } from './context.js';
@@ -41,15 +42,7 @@ const role = (roleId: number, name: string, label: string, system = true) => ({
 /** What the other managers report: enough for the clients that read them at start-up. */
 const MANAGER_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceObjectRecord>>> = {
   OptionManager: {
-    setting: (_, ctx) => [
-      option('VirtualCenter.InstanceName', ctx.about.instanceUuid),
-      option('VirtualCenter.FQDN', 'vcenter.vsim.local'),
-      option('event.maxAge', 30),
-      option('event.maxAgeEnabled', true),
-      option('task.maxAge', 30),
-      option('task.maxAgeEnabled', true),
-      option('config.vpxd.sso.default.admin', 'Administrator@vsphere.local'),
-    ],
+    setting: (manager, ctx) => settingsOf(ctx.about.instanceUuid, manager).map((o) => option(o.key, o.value)),
     supportedOption: () => [],
   },
   PerformanceManager: {

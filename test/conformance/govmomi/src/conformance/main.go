@@ -98,6 +98,7 @@ func main() {
 	s.hostConfigChecks()
 	s.hostClockAndFirewallChecks()
 	s.clusterChecks()
+	s.settingChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
 	if s.failed > 0 {
