@@ -5,9 +5,11 @@ import {
   type Device,
   diskBytes,
   hardwareVersionNumber,
+  isPciPassthrough,
   isVimFault,
   type OptionValue,
   type ResourceAllocationSpec,
+  type VirtualDeviceConfigSpec,
   type VmAllocation,
   type VmConfigSpec,
   type VmRecord,
@@ -106,6 +108,7 @@ export function reconfiguration(
   const disk = bootDiskChange(vm, record.config.devices);
   const devices = cdromChanges(vm, record, sources);
   if (disk) devices.unshift({ operation: 'edit', device: disk });
+  if (size.resizeTo) devices.push(...pciDeviceChanges(size.resizeTo.config, record.config.devices));
   if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
@@ -114,7 +117,8 @@ export function reconfiguration(
 /**
  * The rest of vm-operator's CreateResizeConfigSpec the model keeps: the class's config spec's
  * cores per socket, hot plug flags and latency sensitivity, and its extra config's values, where
- * the VM's differ. (Its devices are left as they are.)
+ * the VM's differ. (Its PCI passthrough devices are compared by pciDeviceChanges; its other
+ * devices are left as they are.)
  */
 function addClassConfigChanges(
   spec: MutableSpec,
@@ -137,6 +141,44 @@ function addClassConfigChanges(
   const current = new Map(c.extraConfig.map((o) => [o.key, o.value]));
   const changed = extraConfig.filter((o) => current.get(o.key) !== o.value);
   if (changed.length > 0) spec.extraConfig = changed;
+}
+
+type Backing = { _type?: string; vgpu?: string; customLabel?: string; allowedDevice?: AllowedDevice[] };
+type AllowedDevice = { vendorId?: number; deviceId?: number };
+
+/**
+ * vm-operator's matching of a PCI passthrough device the class wants with one the VM has: a vGPU
+ * by its profile; a Dynamic DirectPath I/O device by its label, when the class gives one, and by
+ * one allowed device in common, when the class names any.
+ */
+function samePciBacking(want: Backing, has: Backing): boolean {
+  if (want._type !== has._type) return false;
+  if (want._type === 'VirtualPCIPassthroughVmiopBackingInfo') return want.vgpu === has.vgpu;
+  if (want.customLabel && want.customLabel !== has.customLabel) return false;
+  const wanted = want.allowedDevice ?? [];
+  if (wanted.length === 0) return true;
+  return (has.allowedDevice ?? []).some((x) =>
+    wanted.some((y) => x.vendorId === y.vendorId && x.deviceId === y.deviceId),
+  );
+}
+
+/**
+ * vm-operator's ComparePCIDevices in a VMResize resize: each PCI passthrough device the class
+ * gives is matched with one of the VM's (each of the VM's matched once); the VM's unmatched ones
+ * are removed, then the class's unmatched ones added.
+ */
+function pciDeviceChanges(config: ClassConfig, devices: readonly Device[]): VirtualDeviceConfigSpec[] {
+  const unmatched = devices.filter(isPciPassthrough);
+  const adds: VirtualDeviceConfigSpec[] = [];
+  for (const change of config.deviceChange) {
+    if (!isPciPassthrough(change.device)) continue;
+    const want = change.device.backing as Backing;
+    const at = unmatched.findIndex((d) => samePciBacking(want, d.backing as Backing));
+    if (at < 0) adds.push({ operation: 'add', device: change.device });
+    else unmatched.splice(at, 1);
+  }
+  const removes = unmatched.map((device): VirtualDeviceConfigSpec => ({ operation: 'remove', device }));
+  return [...removes, ...adds];
 }
 
 /**

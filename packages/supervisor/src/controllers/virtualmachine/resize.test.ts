@@ -206,4 +206,36 @@ describe('VM resize (the VMResize capability)', () => {
     expect((await f.record()).config).toMatchObject({ numCPU: 4, numCoresPerSocket: 2 });
     expect(await mark()).toBe('broken');
   });
+
+  it("adds and removes PCI passthrough devices to match a new class's, as vm-operator matches their backings", async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    const gpuClass = (name: string, devices: Record<string, unknown>) =>
+      f.kube.create({
+        apiVersion: HUB,
+        kind: 'VirtualMachineClass',
+        metadata: { name, namespace: 'ns1' },
+        spec: { hardware: { cpus: 2, memory: '4Gi', devices } },
+      } as KubeObject);
+    const t4 = { profileName: 'grid_t4-2q' };
+    const a100 = { vendorID: 0x10de, deviceID: 0x20b0, customLabel: 'a100' };
+    await gpuClass('two-t4', { vgpuDevices: [t4, t4] });
+    await gpuClass('t4-and-a100', { vgpuDevices: [t4], dynamicDirectPathIODevices: [a100] });
+    const pci = async () =>
+      (await f.record()).config.devices
+        .filter((d) => d._type === 'VirtualPCIPassthrough')
+        .map((d) => {
+          const backing = d.backing as { vgpu?: string; customLabel?: string };
+          return `${d.deviceInfo?.label}: ${backing.vgpu ?? backing.customLabel}`;
+        });
+    await f.patch({ spec: { className: 'two-t4' } });
+    await f.settle();
+    expect(await pci()).toEqual(['PCI device 0: grid_t4-2q', 'PCI device 1: grid_t4-2q']);
+    // One vGPU matches and stays; the other goes, and the DirectPath device comes.
+    await f.patch({ spec: { className: 't4-and-a100' } });
+    await f.settle();
+    expect(await pci()).toEqual(['PCI device 0: grid_t4-2q', 'PCI device 1: a100']);
+    expect(await f.synced()).toBe('True True');
+  });
 });
