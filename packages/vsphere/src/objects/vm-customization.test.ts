@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatacenterRecord, VmRecord } from '../inventory/records.js';
 import { createFixture } from '../testing/fixture.js';
-import type { CustomizationSpec } from './vm-customization.js';
+import { type CustomizationSpec, customizationStatus } from './vm-customization.js';
 
 const setup = () => {
   const fixture = createFixture();
@@ -41,6 +41,8 @@ const linux = (name: string, ip?: string): CustomizationSpec => ({
 describe('CustomizeVM_Task', () => {
   it('is applied at the next power-on: host name and fixed address, then the customization events', async () => {
     const { vsphere, vm, run, get, eventTypes, taskInfo } = setup();
+    // A running guest that was never customized reports its tools idle.
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_IDLE');
     await run(vsphere.vm.powerOff(vm.id));
     const task = vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15'));
     expect(taskInfo(task)).toMatchObject({
@@ -56,8 +58,11 @@ describe('CustomizeVM_Task', () => {
       pending: true,
     });
     expect(get(vm.id).guest.hostName).toBeUndefined();
+    // Tools that do not run report nothing.
+    expect(customizationStatus(get(vm.id))).toBeUndefined();
     const from = vsphere.events.list().length;
     await run(vsphere.vm.powerOn(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
     expect(vsphere.read(vm.id, 'guest.hostName')).toBe('web-01');
     expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe('10.20.0.15');
     expect(vsphere.read(vm.id, 'guest.net')).toMatchObject([{ ipAddress: ['10.20.0.15'] }]);

@@ -133,6 +133,16 @@ export const customizedGuest = (vm: Pick<VmRecord, 'customization'>, guest: VmGu
   };
 };
 
+/**
+ * What the guest's tools report of its customization (vSphere's GuestInfo.customizationInfo,
+ * which the vim25 tables, ending at 7.0, cannot serve): nothing while they do not run; a
+ * customization done at its boot, or none (`TOOLSDEPLOYPKG_IDLE`), once they do.
+ */
+export const customizationStatus = (vm: VmRecord): string | undefined => {
+  if (vm.guest.toolsRunningStatus === 'guestToolsNotRunning') return undefined;
+  return vm.customization && !vm.customization.pending ? 'TOOLSDEPLOYPKG_SUCCEEDED' : 'TOOLSDEPLOYPKG_IDLE';
+};
+
 /** A power-on applies a pending customization: the VM's customization is no longer pending. */
 export const applyCustomization = (vm: VmRecord): Partial<VmRecord> =>
   vm.customization?.pending ? { customization: { ...vm.customization, pending: false } } : {};

@@ -2,7 +2,15 @@
  * A VirtualMachine's status as vm-operator reads it back from vSphere: power state, the
  * ids from the VM's configuration, where it runs, its guest's addresses per interface.
  */
-import { flat, getOrInsert, hardwareVersionNumber, mapped, type VmRecord, type VSphere } from '@vsim/vsphere';
+import {
+  customizationStatus,
+  flat,
+  getOrInsert,
+  hardwareVersionNumber,
+  mapped,
+  type VmRecord,
+  type VSphere,
+} from '@vsim/vsphere';
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
@@ -131,8 +139,10 @@ const SYNCED = new Map<string, Verdict>();
 const TOOLS_NOT_RUNNING = Object.freeze(
   isFalse(CONDITION.tools, REASON.toolsNotRunning, 'VMware Tools is not running'),
 );
-// vSphere reports no customization of the guest: vm-operator then knows nothing of it.
+// The guest's tools report no customization while they do not run: vm-operator then knows nothing of it.
 const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomization, REASON.noGuestInfo, ''));
+// Idle, or done: vm-operator's MarkCustomizationInfoCondition reads either as True.
+const CUSTOMIZED = Object.freeze(isTrue(CONDITION.guestCustomization));
 
 const NO_GUEST_ADDRESS = Object.freeze(
   isFalse(
@@ -186,7 +196,8 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
         ),
     // The model's guest always reports its tools: running (or running scripts), or not.
     record.guest.toolsRunningStatus === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : isTrue(CONDITION.tools),
-    NO_CUSTOMIZATION_INFO,
+    // The model's customizations run at boot: none is pending or running where the tools report.
+    customizationStatus(record) === undefined ? NO_CUSTOMIZATION_INFO : CUSTOMIZED,
   );
   const network = guestNetworkVerdict(record);
   if (network) out.push(network);
