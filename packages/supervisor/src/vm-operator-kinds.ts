@@ -78,6 +78,7 @@ import {
   vmSchemaProblems,
 } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
+import { resizesByClassName } from './api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
@@ -227,7 +228,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     if (!deleting) {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
-      if (options.capabilities?.vmResize) admitted = withResizeMark(admitted, stored) ?? admitted;
+      if (resizesByClassName(options.capabilities)) admitted = withResizeMark(admitted, stored) ?? admitted;
       if (admitted.spec?.hardware?.cdrom && stored.spec) {
         // Placement edits the hardware in place, so it gets a copy of its own; the image kinds
         // replace what they change.

@@ -17,7 +17,7 @@ import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
 import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
 import { validateNetwork } from './vm-network-validation.js';
-import type { VirtualMachineServiceCapabilities } from './vm-service-validation.js';
+import { resizesByClassName, type VirtualMachineServiceCapabilities } from './vm-service-validation.js';
 import { currentSnapshotNameProblems } from './vm-snapshot-validation.js';
 
 export interface FieldError {
@@ -564,7 +564,8 @@ export function validateVirtualMachineUpdate(
   }
   errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
   errors.push(...immutable('spec.image', prev.image, spec.image));
-  if (!capabilities.vmResize) errors.push(...immutable('spec.className', prev.className, spec.className));
+  if (!resizesByClassName(capabilities))
+    errors.push(...immutable('spec.className', prev.className, spec.className));
   errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
   if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
   if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));

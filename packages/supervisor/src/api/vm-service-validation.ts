@@ -107,6 +107,11 @@ export interface VirtualMachineServiceCapabilities {
    */
   readonly vmResize?: boolean;
   /**
+   * VMResizeCPUMemory (off unless said): as VMResize, but a resize changes the VM's CPUs, memory
+   * and their allocations alone, not the rest of its class's config spec.
+   */
+  readonly vmResizeCpuMemory?: boolean;
+  /**
    * VMSharedDisks (off unless said): CD-ROMs are placed where `spec.hardware.cdrom` says, each
    * left unplaced given a controller and unit by the mutating webhook.
    */
@@ -117,6 +122,10 @@ export interface VirtualMachineServiceCapabilities {
    */
   readonly vmIncrementalRestore?: boolean;
 }
+
+/** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */
+export const resizesByClassName = (capabilities: VirtualMachineServiceCapabilities | undefined): boolean =>
+  capabilities?.vmResize === true || capabilities?.vmResizeCpuMemory === true;
 
 const NO_IPV6 = 'the WorkloadIPv6 feature is not enabled';
 

@@ -9,14 +9,26 @@ import { createNamespaceFixture } from '../../testing/fixture.js';
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 const SYNCED = 'VirtualMachineClassConfigurationSynced';
 
-async function setup(vmResize: boolean, timing: 'instant' | 'realistic' = 'instant') {
-  const f = await createNamespaceFixture({ capabilities: { vmResize }, timing });
+async function setup(
+  vmResize: boolean,
+  timing: 'instant' | 'realistic' = 'instant',
+  capabilities: { vmResizeCpuMemory?: boolean } = {},
+) {
+  const f = await createNamespaceFixture({ capabilities: { vmResize, ...capabilities }, timing });
   const classRef = (name: string) => ({
     apiVersion: HUB,
     kind: 'VirtualMachineClass',
     namespace: 'ns1',
     name,
   });
+  /** A class of the namespace. */
+  const createClass = (name: string, spec: Record<string, unknown>) =>
+    f.kube.create({
+      apiVersion: HUB,
+      kind: 'VirtualMachineClass',
+      metadata: { name, namespace: 'ns1' },
+      spec,
+    });
   const vm = async () => (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
   const record = async () => f.vsphere.store.get((await vm()).status?.uniqueID ?? '') as VmRecord;
   const patch = (change: Record<string, unknown>) => f.kube.patch(f.vmRef('vm1'), change, { type: 'merge' });
@@ -34,7 +46,7 @@ async function setup(vmResize: boolean, timing: 'instant' | 'realistic' = 'insta
     const c = (await vm()).status?.conditions?.find((x: Condition) => x.type === SYNCED);
     return c && `${c.status} ${c.reason}`;
   };
-  return { ...f, classRef, vm, record, patch, editSmallClass, synced };
+  return { ...f, classRef, createClass, vm, record, patch, editSmallClass, synced };
 }
 
 describe('VM resize (the VMResize capability)', () => {
@@ -146,22 +158,17 @@ describe('VM resize (the VMResize capability)', () => {
     const f = await setup(true);
     await f.createVm('vm1', { powerState: 'PoweredOff' });
     await f.settle();
-    await f.kube.create({
-      apiVersion: HUB,
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'tuned', namespace: 'ns1' },
-      spec: {
-        hardware: { cpus: 4, memory: '4Gi' },
-        policies: { resources: { requests: { cpu: '1' } } },
-        configSpec: {
-          _typeName: 'VirtualMachineConfigSpec',
-          numCoresPerSocket: 2,
-          cpuHotAddEnabled: true,
-          latencySensitivity: { _typeName: 'LatencySensitivity', level: 'high' },
-          extraConfig: [{ _typeName: 'OptionValue', key: 'sched.mem.pin', value: 'TRUE' }],
-        },
+    await f.createClass('tuned', {
+      hardware: { cpus: 4, memory: '4Gi' },
+      policies: { resources: { requests: { cpu: '1' } } },
+      configSpec: {
+        _typeName: 'VirtualMachineConfigSpec',
+        numCoresPerSocket: 2,
+        cpuHotAddEnabled: true,
+        latencySensitivity: { _typeName: 'LatencySensitivity', level: 'high' },
+        extraConfig: [{ _typeName: 'OptionValue', key: 'sched.mem.pin', value: 'TRUE' }],
       },
-    } as KubeObject);
+    });
     await f.patch({ spec: { className: 'tuned' } });
     await f.settle();
     const config = (await f.record()).config;
@@ -184,13 +191,10 @@ describe('VM resize (the VMResize capability)', () => {
     const f = await setup(true);
     await f.createVm('vm1', { powerState: 'PoweredOff' });
     await f.settle();
-    const broken = {
-      apiVersion: HUB,
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'broken', namespace: 'ns1' },
-      spec: { hardware: { cpus: 4, memory: '4Gi' }, configSpec: { extraConfig: [{ value: 'no key' }] } },
-    };
-    await f.kube.create(broken as KubeObject);
+    await f.createClass('broken', {
+      hardware: { cpus: 4, memory: '4Gi' },
+      configSpec: { extraConfig: [{ value: 'no key' }] },
+    });
     await f.patch({ spec: { className: 'broken' } });
     await f.settle();
     expect((await f.record()).config.numCPU).toBe(2);
@@ -212,12 +216,7 @@ describe('VM resize (the VMResize capability)', () => {
     await f.createVm('vm1', { powerState: 'PoweredOff' });
     await f.settle();
     const gpuClass = (name: string, devices: Record<string, unknown>) =>
-      f.kube.create({
-        apiVersion: HUB,
-        kind: 'VirtualMachineClass',
-        metadata: { name, namespace: 'ns1' },
-        spec: { hardware: { cpus: 2, memory: '4Gi', devices } },
-      } as KubeObject);
+      f.createClass(name, { hardware: { cpus: 2, memory: '4Gi', devices } });
     const t4 = { profileName: 'grid_t4-2q' };
     const a100 = { vendorID: 0x10de, deviceID: 0x20b0, customLabel: 'a100' };
     await gpuClass('two-t4', { vgpuDevices: [t4, t4] });
@@ -236,6 +235,31 @@ describe('VM resize (the VMResize capability)', () => {
     await f.patch({ spec: { className: 't4-and-a100' } });
     await f.settle();
     expect(await pci()).toEqual(['PCI device 0: grid_t4-2q', 'PCI device 1: a100']);
+    expect(await f.synced()).toBe('True True');
+  });
+
+  it('with VMResizeCPUMemory alone, resizes the CPUs, memory and allocations, not the rest of the config spec', async () => {
+    const f = await setup(false, 'instant', { vmResizeCpuMemory: true });
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    await f.createClass('tuned', {
+      hardware: { cpus: 4, memory: '8Gi' },
+      policies: { resources: { requests: { memory: '8Gi' } } },
+      configSpec: { _typeName: 'VirtualMachineConfigSpec', numCoresPerSocket: 2, cpuHotAddEnabled: true },
+    });
+    // The class name may change, as with VMResize.
+    await f.patch({ spec: { className: 'tuned' } });
+    await f.settle();
+    expect((await f.record()).config).toMatchObject({
+      numCPU: 4,
+      memoryMB: 8192,
+      memoryAllocation: { reservation: 8192 },
+      numCoresPerSocket: 1,
+      cpuHotAddEnabled: false,
+    });
+    expect(JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '{}').name).toBe(
+      'tuned',
+    );
     expect(await f.synced()).toBe('True True');
   });
 });

@@ -71,7 +71,10 @@ import type {
   VirtualMachineSetResourcePolicy,
 } from '../../api/types.js';
 import { APPLY_POWER_STATE_TIME, parseRfc3339 } from '../../api/vm-group-validation.js';
-import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
+import {
+  resizesByClassName,
+  type VirtualMachineServiceCapabilities,
+} from '../../api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import { leastLoadedZone, zoneHolding } from '../../namespaces/zone-choice.js';
@@ -193,7 +196,10 @@ export const VM_FINALIZER = 'vmoperator.vmware.com/virtualmachine';
 export interface VirtualMachineControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
-  /** With `vmResize`, a VM is resized when its class name changes, not when its class is edited. */
+  /**
+   * With `vmResize` (or `vmResizeCpuMemory`), a VM is resized when its class name changes, not
+   * when its class is edited.
+   */
   capabilities?: VirtualMachineServiceCapabilities;
   /** Where vm-operator's Events of a VM go, by its recorder's name (none by default). */
   recorderFor?: RecorderFor;
@@ -308,7 +314,9 @@ export function startVirtualMachineController(
   deps: VirtualMachineControllerDeps,
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
-  const vmResize = deps.capabilities?.vmResize === true;
+  const vmResize = resizesByClassName(deps.capabilities);
+  /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
+  const wholeResize = deps.capabilities?.vmResize === true;
   const events = recorderOf(deps, VIRTUAL_MACHINE_CONTROLLER);
   /**
    * What the VMs read, and the reverse. The same dependency object for every read of an
@@ -1407,7 +1415,11 @@ export function startVirtualMachineController(
       key,
       member,
       record,
-      resize ? resizedTo(member, size, vmClass as VirtualMachineClass) : vmResize ? {} : size,
+      resize && wholeResize
+        ? resizedTo(member, size, vmClass as VirtualMachineClass)
+        : vmResize && !resize
+          ? {}
+          : size,
       read,
       (fallthrough?.resolved ?? bootstrap).bootstrapData ?? {},
       resize
