@@ -96,7 +96,7 @@ export interface SupervisorOptions {
   /**
    * The Supervisor's capabilities vm-operator's webhooks and controllers read, as the store that
    * serves its kinds is given them (`registerVmOperatorKinds`): WorkloadIPv6 on unless `false`,
-   * VMResize and VMSharedDisks off unless `true`.
+   * the others (VMResize, VMResizeCPUMemory, VMSharedDisks, VMIncrementalRestore) off unless `true`.
    */
   capabilities?: VirtualMachineServiceCapabilities;
   /**

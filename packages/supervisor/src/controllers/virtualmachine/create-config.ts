@@ -47,12 +47,14 @@ const option = (key: string, value: string): OptionValue => Object.freeze({ key,
 const DISK_UUID = option('disk.enableUUID', 'TRUE');
 const IGNORE_TOOLS_CHECK = option('vmware.tools.gosc.ignoretoolscheck', 'TRUE');
 const GLOBAL_EXTRA_CONFIG: readonly OptionValue[] = [DISK_UUID, IGNORE_TOOLS_CHECK];
-const withMmioWindow = (sizeGB: string): readonly OptionValue[] => [
-  DISK_UUID,
-  option('pciPassthru.64bitMMIOSizeGB', sizeGB),
-  option('pciPassthru.use64bitMMIO', 'TRUE'),
-  IGNORE_TOOLS_CHECK,
-];
+
+/** The MMIO window a VM with PCI passthrough devices asks for, in its annotation; none for `0`. */
+export const mmioWindowOf = (vm: VirtualMachine): readonly OptionValue[] => {
+  const sizeGB = vm.metadata.annotations?.[PCI_PASSTHROUGH_MMIO_ANNOTATION] || DEFAULT_MMIO_SIZE_GB;
+  return sizeGB === '0'
+    ? NO_OPTIONS
+    : [option('pciPassthru.64bitMMIOSizeGB', sizeGB), option('pciPassthru.use64bitMMIO', 'TRUE')];
+};
 
 /** What a class gives the VMs deployed from it, beside its size. */
 export interface ClassConfig {
@@ -367,8 +369,9 @@ export function createExtraConfig(
   config: ClassConfig,
 ): OptionValue[] {
   const own = ownExtraConfig(vm, vmClass);
-  const mmio = vm.metadata.annotations?.[PCI_PASSTHROUGH_MMIO_ANNOTATION] || DEFAULT_MMIO_SIZE_GB;
-  const defaults = hasPciPassthrough(config) && mmio !== '0' ? withMmioWindow(mmio) : GLOBAL_EXTRA_CONFIG;
+  const mmio = hasPciPassthrough(config) ? mmioWindowOf(vm) : NO_OPTIONS;
+  // Sorted by key: the disks' UUIDs, the window, the tools check.
+  const defaults = mmio.length > 0 ? [DISK_UUID, ...mmio, IGNORE_TOOLS_CHECK] : GLOBAL_EXTRA_CONFIG;
   // Every VM of a class without extra config: nothing to merge.
   if (config.extraConfig.length === 0) return [...own, ...defaults];
   const out = withOwn(config, own);

@@ -73,7 +73,7 @@ function vgpuStatus(device: Device): VirtualMachineHardwareVGPUStatus {
 
 /** One frozen status per size, controller layout and vGPUs: VMs of one class and image share it. */
 const SHARED = new Map<string, VirtualMachineHardwareStatus>();
-/** Past this many layouts the statuses are made again: a long-lived process sees ever new ones. */
+/** Past this many layouts the oldest is dropped: a long-lived process sees ever new ones. */
 const MAX_SHARED = 4096;
 
 export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
@@ -92,7 +92,7 @@ export function hardwareStatus(vm: VmRecord): VirtualMachineHardwareStatus {
       vgpus.push(vgpu);
       layout += `/${vgpu.type}:${vgpu.profile}:${vgpu.migrationType}`;
     }
-  if (SHARED.size >= MAX_SHARED && !SHARED.has(layout)) SHARED.clear();
+  if (SHARED.size >= MAX_SHARED && !SHARED.has(layout)) SHARED.delete(SHARED.keys().next().value as string);
   return getOrInsert(SHARED, layout, () => {
     const status: VirtualMachineHardwareStatus = {};
     const controllers = controllersOf(vm);

@@ -19,7 +19,7 @@ import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
-import { type ClassAllocations, type ClassConfig, hasPciPassthrough } from './create-config.js';
+import { type ClassAllocations, type ClassConfig, hasPciPassthrough, mmioWindowOf } from './create-config.js';
 import { vAppBootstrapOf } from './vapp-config.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
@@ -108,7 +108,11 @@ export function reconfiguration(
   const disk = bootDiskChange(vm, record.config.devices);
   const devices = cdromChanges(vm, record, sources);
   if (disk) devices.unshift({ operation: 'edit', device: disk });
-  if (size.resizeTo) devices.push(...pciDeviceChanges(size.resizeTo.config, record.config.devices));
+  if (size.resizeTo) {
+    const pci = pciDeviceChanges(size.resizeTo.config, record.config.devices);
+    devices.push(...pci);
+    addMmioWindow(spec, vm, record, pci);
+  }
   if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
@@ -143,6 +147,22 @@ function addClassConfigChanges(
   if (changed.length > 0) spec.extraConfig = changed;
 }
 
+/**
+ * vm-operator's overrideMMIOSize in a VMResize resize: the MMIO window of the VM's annotation,
+ * where it differs, for a VM that has PCI passthrough devices or is given some.
+ */
+function addMmioWindow(
+  spec: MutableSpec,
+  vm: VirtualMachine,
+  record: VmRecord,
+  pci: readonly VirtualDeviceConfigSpec[],
+): void {
+  if (!record.config.devices.some(isPciPassthrough) && !pci.some((c) => isPciPassthrough(c.device))) return;
+  const current = new Map(record.config.extraConfig.map((o) => [o.key, o.value]));
+  const window = mmioWindowOf(vm).filter((o) => current.get(o.key) !== o.value);
+  if (window.length > 0) spec.extraConfig = [...(spec.extraConfig ?? []), ...window];
+}
+
 type Backing = { _type?: string; vgpu?: string; customLabel?: string; allowedDevice?: AllowedDevice[] };
 type AllowedDevice = { vendorId?: number; deviceId?: number };
 
@@ -151,8 +171,9 @@ type AllowedDevice = { vendorId?: number; deviceId?: number };
  * by its profile; a Dynamic DirectPath I/O device by its label, when the class gives one, and by
  * one allowed device in common, when the class names any.
  */
-function samePciBacking(want: Backing, has: Backing): boolean {
-  if (want._type !== has._type) return false;
+function samePciBacking(want: Backing | undefined, has: Backing | undefined): boolean {
+  // A device without a backing matches none: it is added, for vSphere to refuse.
+  if (!want || !has || want._type !== has._type) return false;
   if (want._type === 'VirtualPCIPassthroughVmiopBackingInfo') return want.vgpu === has.vgpu;
   if (want.customLabel && want.customLabel !== has.customLabel) return false;
   const wanted = want.allowedDevice ?? [];

@@ -226,16 +226,26 @@ describe('VM resize (the VMResize capability)', () => {
         .filter((d) => d._type === 'VirtualPCIPassthrough')
         .map((d) => {
           const backing = d.backing as { vgpu?: string; customLabel?: string };
-          return `${d.deviceInfo?.label}: ${backing.vgpu ?? backing.customLabel}`;
+          return `${d.key} ${backing.vgpu ?? backing.customLabel}`;
         });
+    const mmio = async () =>
+      (await f.record()).config.extraConfig
+        .filter((o) => o.key.startsWith('pciPassthru.'))
+        .map((o) => o.value);
     await f.patch({ spec: { className: 'two-t4' } });
     await f.settle();
-    expect(await pci()).toEqual(['PCI device 0: grid_t4-2q', 'PCI device 1: grid_t4-2q']);
-    // One vGPU matches and stays; the other goes, and the DirectPath device comes.
+    expect(await pci()).toEqual(['13000 grid_t4-2q', '13001 grid_t4-2q']);
+    // The MMIO window the devices need, as a VM made with them gets it.
+    expect(await mmio()).toEqual(['512', 'TRUE']);
+    // One vGPU matches and stays (its key with it); the other goes, and the DirectPath device comes.
     await f.patch({ spec: { className: 't4-and-a100' } });
     await f.settle();
-    expect(await pci()).toEqual(['PCI device 0: grid_t4-2q', 'PCI device 1: a100']);
+    expect(await pci()).toEqual(['13000 grid_t4-2q', '13002 a100']);
     expect(await f.synced()).toBe('True True');
+    // A class without devices takes them all away.
+    await f.patch({ spec: { className: 'best-effort-small' } });
+    await f.settle();
+    expect(await pci()).toEqual([]);
   });
 
   it('with VMResizeCPUMemory alone, resizes the CPUs, memory and allocations, not the rest of the config spec', async () => {
@@ -247,7 +257,9 @@ describe('VM resize (the VMResize capability)', () => {
       policies: { resources: { requests: { memory: '8Gi' } } },
       configSpec: { _typeName: 'VirtualMachineConfigSpec', numCoresPerSocket: 2, cpuHotAddEnabled: true },
     });
-    // The class name may change, as with VMResize.
+    // The class name may change, as with VMResize; an edit of the class it had resizes nothing.
+    await f.editSmallClass();
+    expect((await f.record()).config.numCPU).toBe(2);
     await f.patch({ spec: { className: 'tuned' } });
     await f.settle();
     expect((await f.record()).config).toMatchObject({
