@@ -508,7 +508,8 @@ export type InventoryRecord =
   | HostNetworkSystemRecord
   | HostServiceSystemRecord
   | HostDateTimeSystemRecord
-  | HostFirewallSystemRecord;
+  | HostFirewallSystemRecord
+  | HostOptionManagerRecord;
 
 /**
  * The browsers objects get when they are made, one each, with ids derived from their owner's:
@@ -569,6 +570,7 @@ export const HOST_MANAGER_FIELDS = {
   HostServiceSystem: 'serviceSystem',
   HostDateTimeSystem: 'dateTimeSystem',
   HostFirewallSystem: 'firewallSystem',
+  OptionManager: 'advancedOption',
 } as const;
 
 export type HostManagerKind = keyof typeof HOST_MANAGER_FIELDS;
@@ -645,6 +647,11 @@ export interface HostFirewallSystemRecord extends HostManagerRecord<'HostFirewal
   readonly rulesets?: readonly FirewallRulesetState[];
   /** HostFirewallDefaultPolicy where a client changed it: both directions blocked until then. */
   readonly defaultPolicy?: { readonly incomingBlocked: boolean; readonly outgoingBlocked: boolean };
+}
+
+/** A host's advanced settings (`configManager.advancedOption`): the ones a client changed. */
+export interface HostOptionManagerRecord extends HostManagerRecord<'OptionManager'> {
+  readonly options?: readonly OptionSetting[];
 }
 
 /** The id of a host's manager of a kind. */

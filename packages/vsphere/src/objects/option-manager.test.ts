@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { HostRecord } from '../inventory/records.js';
+import type { MoRef } from '../refs.js';
 import { saveState } from '../save.js';
 import { createFixture } from '../testing/fixture.js';
 import { VSphere } from '../vsphere.js';
@@ -53,5 +55,37 @@ describe("vCenter's OptionManager (ServiceContent.setting)", () => {
     expect(loaded.settings.query(SETTING, 'config.vsim.')).toEqual([
       { key: 'config.vsim.test', value: 'yes' },
     ]);
+  });
+
+  it("serves a host's advanced settings (configManager.advancedOption): a fixed set, changed but not added to", () => {
+    const { vsphere, at } = createFixture();
+    const host = at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H0');
+    const manager = vsphere.read<{ advancedOption: MoRef }>(host.id, 'configManager').advancedOption;
+    // Named as the host's other managers are: the field, then the host's number.
+    expect(manager).toEqual({
+      type: 'OptionManager',
+      value: `advancedOption-${host.id.slice('host-'.length)}`,
+    });
+    const { settings } = vsphere;
+    expect(settings.query(manager, 'Mem.')).toEqual([{ key: 'Mem.ShareForceSalting', value: 2 }]);
+    settings.update(manager, [{ key: 'UserVars.SuppressShellWarning', value: 1 }]);
+    expect(settings.query(manager, 'UserVars.SuppressShellWarning')).toEqual([
+      { key: 'UserVars.SuppressShellWarning', value: 1 },
+    ]);
+    // Another host's are its own, and vCenter's untouched.
+    const other = vsphere.read<{ advancedOption: MoRef }>(
+      at<HostRecord>('/DC0/host/DC0_C0/DC0_C0_H1').id,
+      'configManager',
+    ).advancedOption;
+    expect(settings.query(other, 'UserVars.SuppressShellWarning')).toEqual([
+      { key: 'UserVars.SuppressShellWarning', value: 0 },
+    ]);
+    expect(() => settings.query(SETTING, 'UserVars.')).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidName', name: 'UserVars.' } }),
+    );
+    // A host takes no new setting, not even under config.
+    expect(() => settings.update(manager, [{ key: 'config.vsim.test', value: 'x' }])).toThrow(
+      expect.objectContaining({ fault: { _type: 'InvalidName', name: 'config.vsim.test' } }),
+    );
   });
 });

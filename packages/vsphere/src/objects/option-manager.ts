@@ -1,11 +1,12 @@
 /**
- * OptionManager: vCenter's advanced settings (ServiceContent.setting), as govc's `option.ls` and
- * `option.set` use them. QueryOptions answers one setting by its name, or every setting under a
- * name ending in `.` (all of them without a name); UpdateOptions changes settings, and adds new
- * ones under `config.` alone, as vCenter does.
+ * OptionManager: vCenter's advanced settings (ServiceContent.setting) and a host's
+ * (`configManager.advancedOption`), as govc's `option.ls`, `option.set`, `host.option.ls` and
+ * `host.option.set` use them. QueryOptions answers one setting by its name, or every setting
+ * under a name ending in `.` (all of them without a name); UpdateOptions changes settings, and
+ * adds new ones to vCenter's under `config.` alone (a host has a fixed set).
  */
 import { faults } from '../faults.js';
-import type { OptionSetting, ServiceObjectRecord } from '../inventory/records.js';
+import type { HostOptionManagerRecord, OptionSetting, ServiceObjectRecord } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { moref } from '../refs.js';
 
@@ -20,10 +21,32 @@ export const defaultSettings = (instanceUuid: string): readonly OptionSetting[] 
   { key: 'config.vpxd.sso.default.admin', value: 'Administrator@vsphere.local' },
 ];
 
+/**
+ * A few of the settings an ESXi host reports, with its defaults (the ones scripts most often
+ * read or set): what the simulated hosts have.
+ */
+const HOST_SETTINGS: readonly OptionSetting[] = [
+  { key: 'Annotations.WelcomeMessage', value: '' },
+  { key: 'Config.HostAgent.log.level', value: 'info' },
+  { key: 'Config.HostAgent.plugins.solo.enableMob', value: false },
+  { key: 'Mem.ShareForceSalting', value: 2 },
+  { key: 'Net.BlockGuestBPDU', value: 0 },
+  { key: 'Syslog.global.logHost', value: '' },
+  { key: 'UserVars.ESXiShellTimeOut', value: 0 },
+  { key: 'UserVars.SuppressShellWarning', value: 0 },
+];
+
+/** vCenter's OptionManager, or a host's. */
+export type OptionManagerRecord = ServiceObjectRecord | HostOptionManagerRecord;
+
+const isHostManager = (manager: OptionManagerRecord): manager is HostOptionManagerRecord =>
+  'owner' in manager;
+
 /** A manager's settings: its defaults, with what clients changed over them and added after them. */
-export const settingsOf = (instanceUuid: string, manager: ServiceObjectRecord): OptionSetting[] => {
+export const settingsOf = (instanceUuid: string, manager: OptionManagerRecord): OptionSetting[] => {
   const changed = new Map((manager.options ?? []).map((o) => [o.key, o]));
-  const out = defaultSettings(instanceUuid).map((o) => changed.get(o.key) ?? o);
+  const defaults = isHostManager(manager) ? HOST_SETTINGS : defaultSettings(instanceUuid);
+  const out = defaults.map((o) => changed.get(o.key) ?? o);
   for (const option of manager.options ?? []) if (!out.some((o) => o.key === option.key)) out.push(option);
   return out;
 };
@@ -32,11 +55,11 @@ export const settingsOf = (instanceUuid: string, manager: ServiceObjectRecord): 
 const NEW_KEY_PREFIX = 'config.';
 
 export const optionManagerOperations = (m: Model) => {
-  const managerOf = (ref: Ref): ServiceObjectRecord => {
+  const managerOf = (ref: Ref): OptionManagerRecord => {
     const id = typeof ref === 'string' ? ref : ref.value;
     const record = m.store.get(id);
     if (record?.kind !== 'OptionManager') throw faults.managedObjectNotFound(moref('OptionManager', id));
-    return record as ServiceObjectRecord;
+    return record as OptionManagerRecord;
   };
   return {
     /** QueryOptions: the setting `name`, those under a `name.`, or all; InvalidName when none is. */
@@ -51,17 +74,18 @@ export const optionManagerOperations = (m: Model) => {
     },
 
     /**
-     * UpdateOptions: the settings changed, and new ones under `config.` added, all or nothing;
-     * InvalidName for a new key elsewhere or an empty one.
+     * UpdateOptions: the settings changed, and new ones under `config.` added to vCenter's, all or
+     * nothing; InvalidName for any other new key, or an empty one.
      */
     update(manager: Ref, changes: readonly OptionSetting[]): void {
       const { id } = managerOf(manager);
       m.call({ method: 'UpdateOptions', target: id }, (tx) => {
-        const self = tx.get(id) as ServiceObjectRecord;
+        const self = tx.get(id) as OptionManagerRecord;
         const known = new Set(settingsOf(m.about.instanceUuid, self).map((o) => o.key));
+        const addable = (key: string) => !isHostManager(self) && key.startsWith(NEW_KEY_PREFIX);
         const options = new Map((self.options ?? []).map((o) => [o.key, o]));
         for (const { key, value } of changes) {
-          if (typeof key !== 'string' || key === '' || (!known.has(key) && !key.startsWith(NEW_KEY_PREFIX)))
+          if (typeof key !== 'string' || key === '' || (!known.has(key) && !addable(key)))
             throw faults.invalidName(String(key));
           options.set(key, { key, value });
         }

@@ -41,4 +41,29 @@ func (s *suite) settingChecks() {
 		}
 		return m.Update(ctx, []types.BaseOptionValue{&types.OptionValue{Key: "task.maxAge", Value: int32(30)}})
 	})
+
+	s.check("settings: host.option.ls and host.option.set on a host's advancedOption; no new setting", func(ctx context.Context) error {
+		host, err := s.finder.HostSystem(ctx, "/DC0/host/DC0_C0/DC0_C0_H0")
+		if err != nil {
+			return err
+		}
+		m, err := host.ConfigManager().OptionManager(ctx)
+		if err != nil {
+			return err
+		}
+		if err := m.Update(ctx, []types.BaseOptionValue{&types.OptionValue{Key: "UserVars.SuppressShellWarning", Value: int32(1)}}); err != nil {
+			return err
+		}
+		got, err := m.Query(ctx, "UserVars.SuppressShellWarning")
+		if err != nil {
+			return err
+		}
+		if v := asValue(got[0].GetOptionValue().Value); v != int32(1) {
+			return fmt.Errorf("UserVars.SuppressShellWarning = %T %v after Update", v, v)
+		}
+		if _, err := anyFault(m.Update(ctx, []types.BaseOptionValue{&types.OptionValue{Key: "config.vsim.govmomi", Value: "x"}}), "InvalidName"); err != nil {
+			return err
+		}
+		return m.Update(ctx, []types.BaseOptionValue{&types.OptionValue{Key: "UserVars.SuppressShellWarning", Value: int32(0)}})
+	})
 }
