@@ -3,7 +3,8 @@
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
- * an appliance's vApp properties, and give a VM a vGPU and read its backup.
+ * an appliance's vApp properties, give a VM a vGPU and read its backup, and reserve a
+ * guaranteed class's CPU and memory.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -112,6 +113,26 @@ it("gives a VM its class's vGPU, and backs it up as a backup vendor reads it", a
     metadata: { name: 'trainer' },
     spec: { className: 'gpu-small' },
   });
+});
+
+it("reserves a guaranteed class's CPU and memory in vSphere, and reports the reservations", async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  await sim.kube.create(virtualMachine('database', 'guaranteed-small'));
+  await sim.settle();
+
+  const status = (await sim.kube.get(vmRef('database'))).status as Status & {
+    hardware?: {
+      cpu?: { total: number; reservation?: number };
+      memory?: { total: string; reservation?: string };
+    };
+  };
+  // 2 CPUs of the hosts' 2,294 MHz, and 4Gi, counted as vm-operator counts MB.
+  expect(status.hardware?.cpu).toEqual({ total: 2, reservation: 4588 });
+  expect(status.hardware?.memory).toEqual({ total: '4096M', reservation: '4096M' });
+  // What a vSphere client reads of it.
+  const id = status.uniqueID as string;
+  expect(sim.vsphere.read(id, 'summary.config.cpuReservation')).toBe(4588);
+  expect(sim.vsphere.read(id, 'config.memoryAllocation')).toMatchObject({ reservation: 4096, limit: -1 });
 });
 
 it('reports a missing class and converges once it exists', async () => {
