@@ -94,6 +94,17 @@ const STEPS: Record<string, Step> = {
   detachDisk: (v, a, b) => v.disks.detach(pick(v, 'VirtualMachine', a), pick(v, 'VStorageObject', b)),
   snapshot: (v, a) => v.snapshot.create(pick(v, 'VirtualMachine', a), 'snap'),
   revert: (v, a) => v.snapshot.revertToCurrent(pick(v, 'VirtualMachine', a)),
+  // Reservations, limits and shares, some of them unusable (a limit below the reservation, a
+  // custom level without its count): those are refused.
+  allocate: (v, a, b) => {
+    const levels = ['low', 'normal', 'high', 'custom'] as const;
+    const level = levels[b % 4] as (typeof levels)[number];
+    return v.vm.reconfigure(pick(v, 'VirtualMachine', a), {
+      cpuAllocation: { reservation: (b % 3) * 500, limit: b % 5 === 0 ? -1 : (b % 4) * 400 },
+      memoryAllocation: { shares: b % 7 === 0 ? { level: 'custom' } : { level, shares: b % 100 } },
+      latencySensitivity: { level: b % 2 === 0 ? 'high' : 'normal' },
+    });
+  },
 };
 
 const step = fc.tuple(fc.constantFrom(...Object.keys(STEPS)), fc.nat(), fc.nat());
@@ -154,6 +165,14 @@ const checkInvariants = (v: VSphere) => {
       expect(vm.datastores).toContain(ds);
     }
     expect(v.store.get(vm.parent as string)?.kind).toBe('Folder');
+    // Allocations are kept only when usable, and only when they are not vSphere's defaults.
+    for (const a of [vm.config.cpuAllocation, vm.config.memoryAllocation]) {
+      if (!a) continue;
+      expect(a.reservation).toBeGreaterThanOrEqual(0);
+      if (a.limit !== -1) expect(a.limit).toBeGreaterThanOrEqual(a.reservation);
+      expect(a.shares.level === 'custom').toBe(a.shares.shares !== undefined);
+      expect(a.reservation === 0 && a.limit === -1 && a.shares.level === 'normal').toBe(false);
+    }
   }
   // A First Class Disk takes its own space, attached or not, and is on its consumer alone.
   const onVms = new Map<string, string[]>();
