@@ -182,6 +182,7 @@ export type {
   VmMigrateSpec,
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
+export { HOT_PLUG_FLAGS } from './objects/vm-config-spec.js';
 export { customizationStatus } from './objects/vm-customization.js';
 export { SCSI_CONTROLLERS } from './objects/vm-devices.js';
 export type { VAppPropertySpec, VmVAppConfigSpec } from './objects/vm-vapp-config.js';

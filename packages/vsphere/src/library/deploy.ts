@@ -25,7 +25,7 @@ import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js';
 import { setVmResources, type VmResourceSpec } from '../objects/resource-allocation.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
-import { checkHardware, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
+import { checkHardware, HOT_PLUG_FLAGS, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -148,9 +148,7 @@ const configOverrides = (config: DeployConfig | undefined, ovf: OvfDescriptor, n
   if (config?.uuid !== undefined) out.uuid = config.uuid;
   if (config?.changeTrackingEnabled !== undefined) out.changeTrackingEnabled = config.changeTrackingEnabled;
   if (config?.instanceUuid !== undefined) out.instanceUuid = config.instanceUuid;
-  if (config?.cpuHotAddEnabled !== undefined) out.cpuHotAddEnabled = config.cpuHotAddEnabled;
-  if (config?.cpuHotRemoveEnabled !== undefined) out.cpuHotRemoveEnabled = config.cpuHotRemoveEnabled;
-  if (config?.memoryHotAddEnabled !== undefined) out.memoryHotAddEnabled = config.memoryHotAddEnabled;
+  for (const flag of HOT_PLUG_FLAGS) if (config?.[flag] !== undefined) out[flag] = config[flag];
   const extraConfig = mergeExtraConfig(ovf.extraConfig ?? NO_OPTIONS, config?.extraConfig);
   if (extraConfig.length > 0) out.extraConfig = extraConfig;
   if (nics) {

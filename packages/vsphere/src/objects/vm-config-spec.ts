@@ -141,7 +141,8 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'managedBy',
 ];
 
-const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const;
+/** The flags that let a running VM take more CPUs (or fewer) and more memory. */
+export const HOT_PLUG_FLAGS = ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const;
 
 /**
  * What a VM that is not powered off may change of its CPUs and memory, as vSphere allows it: the

@@ -10,6 +10,7 @@ import {
   DEFAULT_VM_ALLOCATION,
   type Device,
   flat,
+  HOT_PLUG_FLAGS,
   isDisk,
   isEthernetCard,
   isPciPassthrough,
@@ -214,8 +215,7 @@ function fromConfigSpec(raw: unknown): ClassConfig {
   if (typeof spec.version === 'string' && spec.version !== '') config.version = spec.version;
   if (typeof spec.numCoresPerSocket === 'number' && spec.numCoresPerSocket > 0)
     config.numCoresPerSocket = spec.numCoresPerSocket;
-  for (const flag of ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const)
-    if (typeof spec[flag] === 'boolean') config[flag] = spec[flag];
+  for (const flag of HOT_PLUG_FLAGS) if (typeof spec[flag] === 'boolean') config[flag] = spec[flag];
   if (typeof spec.firmware === 'string' && spec.firmware !== '') config.firmware = spec.firmware;
   const cpuAllocation = allocationOf(spec.cpuAllocation, 'cpuAllocation');
   if (cpuAllocation) config.cpuAllocation = cpuAllocation;

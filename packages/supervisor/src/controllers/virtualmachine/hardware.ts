@@ -4,6 +4,7 @@ import {
   DEFAULT_VM_ALLOCATION,
   type Device,
   diskBytes,
+  HOT_PLUG_FLAGS,
   hardwareVersionNumber,
   isPciPassthrough,
   isVimFault,
@@ -16,6 +17,7 @@ import {
 } from '@vsim/vsphere';
 import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
+import { heldOption } from './backup.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
@@ -101,39 +103,36 @@ export function reconfiguration(
     const memory = allocationChange(record.config.memoryAllocation, size.allocations.memory);
     if (memory) spec.memoryAllocation = memory;
   }
-  if (size.resizeTo) addClassConfigChanges(spec, record, size.resizeTo.config, size.resizeTo.extraConfig);
   // vm-operator's UpdateConfigSpecGuestID: the guest ID asked for, when it differs.
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
   const disk = bootDiskChange(vm, record.config.devices);
   const devices = cdromChanges(vm, record, sources);
   if (disk) devices.unshift({ operation: 'edit', device: disk });
-  if (size.resizeTo) {
-    const pci = pciDeviceChanges(size.resizeTo.config, record.config.devices);
-    devices.push(...pci);
-    addMmioWindow(spec, vm, record, pci);
-  }
+  if (size.resizeTo) addResizeChanges(spec, devices, vm, record, size.resizeTo);
   if (devices.length > 0) spec.deviceChange = devices;
   addRunningChanges(spec, vm, record);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 /**
- * The rest of vm-operator's CreateResizeConfigSpec the model keeps: the class's config spec's
- * cores per socket, hot plug flags and latency sensitivity, and its extra config's values, where
- * the VM's differ. (Its PCI passthrough devices are compared by pciDeviceChanges; its other
- * devices are left as they are.)
+ * The rest of vm-operator's CreateResizeConfigSpec the model keeps, where the VM's differ: the
+ * class's config spec's cores per socket, hot plug flags, latency sensitivity and extra config
+ * values, its PCI passthrough devices (see pciDeviceChanges, into `devices`), and, as
+ * vm-operator's overrideMMIOSize, the MMIO window of a VM that has such devices or is given some.
+ * Its other devices are left as they are.
  */
-function addClassConfigChanges(
+function addResizeChanges(
   spec: MutableSpec,
+  devices: VirtualDeviceConfigSpec[],
+  vm: VirtualMachine,
   record: VmRecord,
-  config: ClassConfig,
-  extraConfig: readonly OptionValue[],
+  { config, extraConfig }: NonNullable<ClassSize['resizeTo']>,
 ): void {
   const c = record.config;
   if (config.numCoresPerSocket !== undefined && config.numCoresPerSocket !== c.numCoresPerSocket)
     spec.numCoresPerSocket = config.numCoresPerSocket;
-  for (const flag of ['cpuHotAddEnabled', 'cpuHotRemoveEnabled', 'memoryHotAddEnabled'] as const) {
+  for (const flag of HOT_PLUG_FLAGS) {
     const want = config[flag];
     if (want !== undefined && want !== c[flag]) spec[flag] = want;
   }
@@ -142,25 +141,13 @@ function addClassConfigChanges(
   const has = c.latencySensitivity;
   if (want && (want.level !== (has?.level ?? 'normal') || want.sensitivity !== has?.sensitivity))
     spec.latencySensitivity = want;
-  const current = new Map(c.extraConfig.map((o) => [o.key, o.value]));
-  const changed = extraConfig.filter((o) => current.get(o.key) !== o.value);
-  if (changed.length > 0) spec.extraConfig = changed;
-}
-
-/**
- * vm-operator's overrideMMIOSize in a VMResize resize: the MMIO window of the VM's annotation,
- * where it differs, for a VM that has PCI passthrough devices or is given some.
- */
-function addMmioWindow(
-  spec: MutableSpec,
-  vm: VirtualMachine,
-  record: VmRecord,
-  pci: readonly VirtualDeviceConfigSpec[],
-): void {
-  if (!record.config.devices.some(isPciPassthrough) && !pci.some((c) => isPciPassthrough(c.device))) return;
-  const current = new Map(record.config.extraConfig.map((o) => [o.key, o.value]));
-  const window = mmioWindowOf(vm).filter((o) => current.get(o.key) !== o.value);
-  if (window.length > 0) spec.extraConfig = [...(spec.extraConfig ?? []), ...window];
+  const pci = pciDeviceChanges(config, c.devices);
+  devices.push(...pci);
+  const passthrough =
+    c.devices.some(isPciPassthrough) || pci.some((change) => isPciPassthrough(change.device));
+  const wanted = passthrough ? [...extraConfig, ...mmioWindowOf(vm)] : extraConfig;
+  const lacking = wanted.filter((o) => heldOption(c, o.key) !== o.value);
+  if (lacking.length > 0) spec.extraConfig = lacking;
 }
 
 type Backing = { _type?: string; vgpu?: string; customLabel?: string; allowedDevice?: AllowedDevice[] };

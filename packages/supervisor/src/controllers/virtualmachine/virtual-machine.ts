@@ -28,6 +28,7 @@ import {
   type Batch,
   type DeployConfig,
   getOrInsert,
+  HOT_PLUG_FLAGS,
   hardwareVersionNumber,
   type InventoryRecord,
   isVimFault,
@@ -1660,11 +1661,7 @@ function deployConfig(
   if (vm.spec?.biosUUID) config.uuid = vm.spec.biosUUID;
   if (vm.spec?.instanceUUID) config.instanceUuid = vm.spec.instanceUUID;
   if (vm.spec?.guestID) config.guestId = vm.spec.guestID;
-  if (classConfig.cpuHotAddEnabled !== undefined) config.cpuHotAddEnabled = classConfig.cpuHotAddEnabled;
-  if (classConfig.cpuHotRemoveEnabled !== undefined)
-    config.cpuHotRemoveEnabled = classConfig.cpuHotRemoveEnabled;
-  if (classConfig.memoryHotAddEnabled !== undefined)
-    config.memoryHotAddEnabled = classConfig.memoryHotAddEnabled;
+  for (const flag of HOT_PLUG_FLAGS) if (classConfig[flag] !== undefined) config[flag] = classConfig[flag];
   // vm-operator's create config spec: the spec's firmware over the image's, the class's without either.
   const firmware = vm.spec?.bootOptions?.firmware;
   if (firmware === 'bios' || firmware === 'efi') config.firmware = firmware;
@@ -1710,23 +1707,9 @@ function isoVmSpec(
     files: { vmPathName: home },
     annotation,
   };
-  if (config.managedBy) spec.managedBy = config.managedBy;
   if (config.numCPU !== undefined) spec.numCPUs = config.numCPU;
-  if (config.numCoresPerSocket !== undefined) spec.numCoresPerSocket = config.numCoresPerSocket;
-  if (config.memoryMB !== undefined) spec.memoryMB = config.memoryMB;
-  if (config.guestId) spec.guestId = config.guestId;
-  if (config.uuid) spec.uuid = config.uuid;
-  if (config.instanceUuid) spec.instanceUuid = config.instanceUuid;
-  if (config.firmware) spec.firmware = config.firmware;
-  if (config.version) spec.version = config.version;
-  if (config.changeTrackingEnabled !== undefined) spec.changeTrackingEnabled = config.changeTrackingEnabled;
-  if (config.cpuHotAddEnabled !== undefined) spec.cpuHotAddEnabled = config.cpuHotAddEnabled;
-  if (config.cpuHotRemoveEnabled !== undefined) spec.cpuHotRemoveEnabled = config.cpuHotRemoveEnabled;
-  if (config.memoryHotAddEnabled !== undefined) spec.memoryHotAddEnabled = config.memoryHotAddEnabled;
-  if (config.cpuAllocation) spec.cpuAllocation = config.cpuAllocation;
-  if (config.memoryAllocation) spec.memoryAllocation = config.memoryAllocation;
-  if (config.latencySensitivity) spec.latencySensitivity = config.latencySensitivity;
-  if (config.extraConfig) spec.extraConfig = config.extraConfig;
+  for (const field of SPEC_FIELDS_OF_A_DEPLOYMENT)
+    if (config[field] !== undefined) (spec as Record<string, unknown>)[field] = config[field];
   const nics = (config.nics ?? []).map((nic, i): VirtualDeviceConfigSpec => {
     const id = typeof nic.network === 'string' ? nic.network : nic.network.value;
     return {
@@ -1742,6 +1725,24 @@ function isoVmSpec(
   spec.deviceChange = [...nics, ...(config.deviceChange ?? [])];
   return spec;
 }
+
+/** What a deployment's configuration and a VirtualMachineConfigSpec name alike (CPUs are `numCPUs` in the latter). */
+const SPEC_FIELDS_OF_A_DEPLOYMENT = [
+  'managedBy',
+  'numCoresPerSocket',
+  'memoryMB',
+  'guestId',
+  'uuid',
+  'instanceUuid',
+  'firmware',
+  'version',
+  'changeTrackingEnabled',
+  ...HOT_PLUG_FLAGS,
+  'cpuAllocation',
+  'memoryAllocation',
+  'latencySensitivity',
+  'extraConfig',
+] as const satisfies readonly (keyof DeployConfig & keyof VmConfigSpec)[];
 
 /**
  * Status fields only vSphere decides: dropped before they are read back, so a powered-off VM
