@@ -41,6 +41,10 @@ export const vmResourceConfig = (vm: VmRecord) => ({
   memoryAllocation: memoryAllocation(vm.config),
 });
 
+/** The extension managing the VM, as `config.managedBy` and `summary.config.managedBy` show it; none for most. */
+const managedByOf = (c: VmConfig) =>
+  c.managedBy ? { managedBy: { _type: 'ManagedByInfo', ...c.managedBy } } : {};
+
 const NORMAL_LATENCY: LatencySensitivity = Object.freeze({ level: 'normal' });
 
 /** `[ds] dir/file.vmx` -> `[ds] dir`: where vSphere keeps a VM's other files. */
@@ -152,7 +156,7 @@ export const vmConfig = (vm: VmRecord) => {
     // Unset for a VM without vApp options, as vCenter leaves it.
     ...(c.vAppConfig ? { vAppConfig: vAppConfigInfo(c.vAppConfig) } : {}),
     changeTrackingEnabled: c.changeTrackingEnabled,
-    ...(c.managedBy ? { managedBy: { _type: 'ManagedByInfo', ...c.managedBy } } : {}),
+    ...managedByOf(c),
   };
 };
 
@@ -292,7 +296,7 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
       guestFullName: vm.config.guestFullName,
       annotation: vm.config.annotation,
       installBootRequired: false,
-      ...(vm.config.managedBy ? { managedBy: { _type: 'ManagedByInfo', ...vm.config.managedBy } } : {}),
+      ...managedByOf(vm.config),
       numVmiopBackings: vgpus,
       hwVersion: vm.config.version,
     },
