@@ -136,6 +136,95 @@ describe('namespace management over the Supervisor', () => {
     expect(sim.vsphere.store.get((vm.status as { uniqueID: string }).uniqueID)).toBeUndefined();
   });
 
+  it("creates, changes and deletes vCenter's VM classes, and the namespaces offering one follow", async () => {
+    const { sim, call } = await start();
+    const CLASSES = '/vcenter/namespace-management/virtual-machine-classes';
+    const created = await call('POST', CLASSES, {
+      id: 'half-reserved',
+      cpu_count: 4,
+      memory_mb: 3072,
+      cpu_reservation: 50,
+      memory_reservation: 100,
+      description: 'half the CPUs reserved',
+    });
+    expect(created.status).toBe(204);
+    expect((await call('POST', CLASSES, { id: 'half-reserved', cpu_count: 1, memory_mb: 1 })).status).toBe(
+      400,
+    );
+    // Offered by no namespace until one names it.
+    const ref = { apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'ns1', name: 'half-reserved' };
+    await expect(sim.kube.get(ref)).rejects.toMatchObject({ code: 404 });
+    const ns1 = (await call('GET', '/vcenter/namespaces/instances/ns1')).json as Info;
+    const offered = [...ns1.vm_service_spec.vm_classes, 'half-reserved'];
+    expect(
+      (await call('PATCH', '/vcenter/namespaces/instances/ns1', { vm_service_spec: { vm_classes: offered } }))
+        .status,
+    ).toBe(204);
+    expect((await sim.kube.get(ref)).spec).toEqual({
+      hardware: { cpus: 4, memory: '3Gi' },
+      policies: { resources: { requests: { cpu: '2', memory: '3Gi' } } },
+      description: 'half the CPUs reserved',
+    });
+
+    // A VM of the class gets its CPUs, memory and reservations in vSphere.
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: {
+        className: 'half-reserved',
+        imageName: 'ubuntu-2204-kube-v1.30.0',
+        storageClass: 'wcpglobal-storage-profile',
+      },
+    });
+    await sim.settle();
+    const vm = await sim.kube.get({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' });
+    const id = (vm.status as { uniqueID: string }).uniqueID;
+    expect(sim.vsphere.store.get(id)).toMatchObject({
+      config: {
+        numCPU: 4,
+        memoryMB: 3072,
+        // Two CPUs at the hosts' 2,294 MHz.
+        cpuAllocation: { reservation: 4588 },
+        memoryAllocation: { reservation: 3072 },
+      },
+    });
+    expect((await call('GET', `${CLASSES}/half-reserved`)).json).toMatchObject({
+      cpu_count: 4,
+      memory_mb: 3072,
+      cpu_reservation: 50,
+      memory_reservation: 100,
+      description: 'half the CPUs reserved',
+      namespaces: ['ns1'],
+      vms: [id],
+    });
+
+    // A change reaches every namespace's object of the class; the percentages stay.
+    expect((await call('PATCH', `${CLASSES}/half-reserved`, { cpu_count: 2 })).status).toBe(204);
+    expect((await sim.kube.get(ref)).spec).toMatchObject({
+      hardware: { cpus: 2, memory: '3Gi' },
+      policies: { resources: { requests: { cpu: '1', memory: '3Gi' } } },
+    });
+    expect((await call('GET', `${CLASSES}/half-reserved`)).json).toMatchObject({
+      cpu_count: 2,
+      cpu_reservation: 50,
+    });
+
+    // A deleted class leaves vCenter and every namespace; its VM stays.
+    expect((await call('DELETE', `${CLASSES}/half-reserved`)).status).toBe(204);
+    await expect(sim.kube.get(ref)).rejects.toMatchObject({ code: 404 });
+    expect((await call('GET', `${CLASSES}/half-reserved`)).status).toBe(404);
+    expect((await call('DELETE', `${CLASSES}/half-reserved`)).status).toBe(404);
+    await sim.settle();
+    expect(sim.vsphere.store.get(id)).toBeDefined();
+    // A default class may be deleted too; new namespaces no longer offer it.
+    expect((await call('DELETE', `${CLASSES}/best-effort-8xlarge`)).status).toBe(204);
+    await sim.supervisor.prepareNamespace('ns2');
+    const ns2 = await sim.kube.list({ apiVersion: V5, kind: 'VirtualMachineClass', namespace: 'ns2' });
+    expect(ns2.items.map((c) => c.metadata.name)).not.toContain('best-effort-8xlarge');
+    expect(ns2.items).toHaveLength(15);
+  });
+
   it('lists every cluster of a Supervisor on several zones, each a cluster to create in', async () => {
     const { sim, call } = await start({
       inventory: { cluster: 2, host: 2, vm: 0, standaloneHost: 0 },

@@ -44,7 +44,15 @@ export {
   type PreparedNamespace,
   type PrepareNamespaceOptions,
 } from './namespaces/prepare.js';
-export { DEFAULT_VM_CLASS_NAMES, DEFAULT_VM_CLASSES, mebibytesOf } from './namespaces/vm-classes.js';
+export { VmClassCatalog, type VmClassDefinition } from './namespaces/vm-class-catalog.js';
+export {
+  cpusOf,
+  cpusQuantity,
+  DEFAULT_VM_CLASS_NAMES,
+  DEFAULT_VM_CLASSES,
+  mebibytesOf,
+  mebibytesQuantity,
+} from './namespaces/vm-classes.js';
 export { NET_OPERATOR_GROUP, NET_OPERATOR_KINDS, registerNetOperatorKinds } from './net-operator-kinds.js';
 export * from './runtime/index.js';
 export {

@@ -67,6 +67,7 @@ import {
   prepareNamespace,
   updateNamespace,
 } from './namespaces/prepare.js';
+import { VmClassCatalog } from './namespaces/vm-class-catalog.js';
 import { type Controller, VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
 import { eventRecorder } from './runtime/events.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
@@ -154,6 +155,8 @@ export interface Supervisor {
     /** Answers a VirtualMachineSnapshot's request to sync its volumes. */
     readonly volumeSync: Controller;
   };
+  /** vCenter's VM classes: the defaults and those made since, offered by the namespaces that name them. */
+  readonly vmClasses: VmClassCatalog;
   /** Makes a namespace ready for VMs, as a vSphere admin's "create namespace" does. Idempotent. */
   prepareNamespace(name: string, options?: PrepareNamespaceOptions): Promise<PreparedNamespace>;
   /** Changes what a prepared namespace offers: exactly the classes given, its libraries, its storage. */
@@ -315,6 +318,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     volumeSync: startCsiVolumeSync(manager, { kube }),
   };
   if (cluster !== undefined) startNamespaceController(manager, { kube, vsphere, images, clusters });
+  const vmClasses = new VmClassCatalog(kube);
   manager.start();
   const context = (): PrepareContext => {
     if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
@@ -330,7 +334,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
       });
     const showLibraries = (namespace: string, ids: readonly string[]) =>
       images.setNamespaceLibraries(namespace, ids);
-    return { kube, vsphere, clusters, showLibraries };
+    return { kube, vsphere, clusters, showLibraries, vmClasses };
   };
   const supervisor: Supervisor = {
     kube,
@@ -353,6 +357,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     replicaSets,
     volumes,
     csi,
+    vmClasses,
     prepareNamespace: async (name, prepareOptions) => prepareNamespace(context(), name, prepareOptions),
     updateNamespace: async (name, changes) => updateNamespace(context(), name, changes),
     get stats() {

@@ -16,18 +16,22 @@ import type {
   StorageSpec,
   SupervisorClusterInfo,
   SupervisorInfo,
+  VmClassCreateSpec,
   VmClassInfo,
 } from '@vsim/rest';
 import {
-  DEFAULT_VM_CLASSES,
+  cpusOf,
+  cpusQuantity,
   type KubeObject,
   type KubeStore,
   mebibytesOf,
+  mebibytesQuantity,
   NAMESPACE_CLUSTER_LABEL,
   NO_STORAGE_LIMIT,
   SUPERVISOR_API_ADDRESS,
   type Supervisor,
   storageClassOfQuotaKey,
+  type VirtualMachineClassSpec,
 } from '@vsim/supervisor';
 import { faults, type VmRecord, type VSphere } from '@vsim/vsphere';
 
@@ -233,37 +237,103 @@ export function namespaceManagement(
     },
     vmClasses(): VmClassInfo[] {
       const objects = kube().direct.list(VM_OPERATOR, 'VirtualMachineClass');
-      const names = [
-        ...new Set([
-          ...DEFAULT_VM_CLASSES.map((c) => c.name),
-          ...objects.map((c) => c.metadata.name as string),
-        ]),
-      ];
       const vms = vmsOf();
-      return names.map((id) => {
-        const spec = (objects.find((c) => c.metadata.name === id)?.spec ??
-          DEFAULT_VM_CLASSES.find((c) => c.name === id)?.spec) as {
-          hardware?: { cpus?: number; memory?: string };
-          policies?: { resources?: { requests?: { cpu?: string; memory?: string } } };
-        };
-        const requests = spec.policies?.resources?.requests;
-        return {
+      return supervisor()
+        .vmClasses.list()
+        .map(({ name: id, spec }) => ({
           id,
-          cpu_count: spec.hardware?.cpus ?? 0,
-          memory_mb: mebibytesOf(spec.hardware?.memory ?? '0') ?? 0,
-          ...(requests?.cpu ? { cpu_reservation: 100 } : {}),
-          ...(requests?.memory ? { memory_reservation: 100 } : {}),
-          description: '',
+          ...restFieldsOf(spec),
           namespaces: objects
             .filter((c) => c.metadata.name === id)
             .map((c) => c.metadata.namespace as string),
           vms: vms
             .filter((vm) => vm.spec?.className === id && vm.status?.uniqueID)
             .map((vm) => vm.status?.uniqueID as string),
-          devices: { vgpu_devices: [], dynamic_direct_path_io_devices: [] },
           config_status: 'READY',
-        };
-      });
+        }));
     },
+    createVmClass({ id, ...fields }) {
+      supervisor().vmClasses.create({ name: id, spec: classSpecOf(fields) });
+    },
+    async updateVmClass(id, changes) {
+      const catalog = supervisor().vmClasses;
+      const current = restFieldsOf((catalog.get(id) ?? { spec: {} }).spec);
+      await catalog.update(id, classSpecOf({ ...current, ...changes }));
+    },
+    deleteVmClass: (id) => supervisor().vmClasses.delete(id),
+  };
+}
+
+type VmClassFields = Omit<VmClassCreateSpec, 'id'>;
+
+/**
+ * A class as vCenter's API shows it: its reservations as percentages of its CPUs and memory,
+ * what its VirtualMachineClass spec requests (a class requesting none reserves nothing).
+ */
+function restFieldsOf(
+  spec: VirtualMachineClassSpec,
+): VmClassFields & Required<Pick<VmClassFields, 'description' | 'devices'>> {
+  const cpus = spec.hardware?.cpus ?? 0;
+  const memory = mebibytesOf(spec.hardware?.memory ?? '0') ?? 0;
+  const requests = spec.policies?.resources?.requests;
+  const percent = (requested: number | undefined, of: number) =>
+    requested === undefined || of === 0 ? undefined : Math.min(100, Math.round((requested / of) * 100));
+  const cpuReservation = percent(requests?.cpu === undefined ? undefined : cpusOf(requests.cpu), cpus);
+  const memoryReservation = percent(
+    requests?.memory === undefined ? undefined : mebibytesOf(requests.memory),
+    memory,
+  );
+  const devices = spec.hardware?.devices;
+  return {
+    cpu_count: cpus,
+    memory_mb: memory,
+    ...(cpuReservation ? { cpu_reservation: cpuReservation } : {}),
+    ...(memoryReservation ? { memory_reservation: memoryReservation } : {}),
+    description: spec.description ?? '',
+    devices: {
+      vgpu_devices: (devices?.vgpuDevices ?? []).map((d) => ({ profile_name: d.profileName })),
+      dynamic_direct_path_io_devices: (devices?.dynamicDirectPathIODevices ?? []).map((d) => ({
+        vendor_id: d.vendorID,
+        device_id: d.deviceID,
+        ...(d.customLabel === undefined ? {} : { custom_label: d.customLabel }),
+      })),
+    },
+    ...(spec.configSpec ? { config_spec: spec.configSpec as Record<string, unknown> } : {}),
+  };
+}
+
+/** The VirtualMachineClass spec of a class vCenter's API describes: reservations become requests. */
+function classSpecOf(fields: VmClassFields): VirtualMachineClassSpec {
+  const requests = {
+    ...(fields.cpu_reservation
+      ? { cpu: cpusQuantity((fields.cpu_count * fields.cpu_reservation) / 100) }
+      : {}),
+    ...(fields.memory_reservation
+      ? { memory: mebibytesQuantity(Math.round((fields.memory_mb * fields.memory_reservation) / 100)) }
+      : {}),
+  };
+  const vgpus = fields.devices?.vgpu_devices ?? [];
+  const directPath = fields.devices?.dynamic_direct_path_io_devices ?? [];
+  const devices = {
+    ...(vgpus.length > 0 ? { vgpuDevices: vgpus.map((d) => ({ profileName: d.profile_name })) } : {}),
+    ...(directPath.length > 0
+      ? {
+          dynamicDirectPathIODevices: directPath.map((d) => ({
+            vendorID: d.vendor_id,
+            deviceID: d.device_id,
+            ...(d.custom_label === undefined ? {} : { customLabel: d.custom_label }),
+          })),
+        }
+      : {}),
+  };
+  return {
+    hardware: {
+      cpus: fields.cpu_count,
+      memory: mebibytesQuantity(fields.memory_mb),
+      ...(Object.keys(devices).length > 0 ? { devices } : {}),
+    },
+    ...(Object.keys(requests).length > 0 ? { policies: { resources: { requests } } } : {}),
+    ...(fields.description ? { description: fields.description } : {}),
+    ...(fields.config_spec ? { configSpec: fields.config_spec } : {}),
   };
 }

@@ -63,6 +63,7 @@ const SUPERVISOR: SupervisorInfo = {
 const fakeSource = () => {
   const calls: [string, ...unknown[]][] = [];
   const namespaces = new Map<string, NamespaceInfo>([['ns1', NS1]]);
+  const classes = new Map(CLASSES.map((c) => [c.id, c]));
   const source: NamespaceManagementSource = {
     clusters: () => [CLUSTER],
     supervisors: () => [SUPERVISOR],
@@ -89,7 +90,18 @@ const fakeSource = () => {
       calls.push(['delete', name]);
       namespaces.delete(name);
     },
-    vmClasses: () => CLASSES,
+    vmClasses: () => [...classes.values()],
+    createVmClass: (spec) => {
+      calls.push(['createVmClass', spec]);
+      classes.set(spec.id, { ...vmClass(spec.id, spec.cpu_count, spec.memory_mb), namespaces: [] });
+    },
+    updateVmClass: async (id, spec) => {
+      calls.push(['updateVmClass', id, spec]);
+    },
+    deleteVmClass: async (id) => {
+      calls.push(['deleteVmClass', id]);
+      classes.delete(id);
+    },
   };
   return { source, calls };
 };
@@ -215,11 +227,141 @@ describe('VM classes', () => {
     const list = (await send('GET', `/api${CLASSES_PATH}`)).json as { id: string }[];
     expect(list.map((c) => c.id)).toEqual(['best-effort-small', 'guaranteed-small']);
     expect(list[0]).toEqual(small);
-    expect((await send('GET', `/rest${CLASSES_PATH}`)).json).toMatchObject({ value: [small, {}] });
+    // `/rest` spells the IDL's names: memory_MB, dynamic_direct_path_IO_devices.
+    const { memory_mb: _memory, ...rest } = small;
+    const smallInRest = {
+      ...rest,
+      memory_MB: 4096,
+      devices: { vgpu_devices: [], dynamic_direct_path_IO_devices: [] },
+    };
+    expect((await send('GET', `/rest${CLASSES_PATH}`)).json).toMatchObject({ value: [smallInRest, {}] });
     expect((await send('GET', `/api${CLASSES_PATH}/best-effort-small`)).json).toEqual(small);
-    expect((await send('GET', `/rest${CLASSES_PATH}/best-effort-small`)).json).toEqual({ value: small });
+    expect((await send('GET', `/rest${CLASSES_PATH}/best-effort-small`)).json).toEqual({
+      value: smallInRest,
+    });
     expect((await send('GET', `/api${CLASSES_PATH}/huge`)).status).toBe(404);
     expect((await send('GET', `/rest${CLASSES_PATH}/huge`)).status).toBe(404);
+  });
+
+  it('creates: the bare spec and 204 in /api (memory_mb, or memory_MB as govmomi sends it), {"spec"} and 200 in /rest', async () => {
+    const { send, calls } = await setup();
+    const devices = {
+      vgpu_devices: [{ profile_name: 'grid_v100-4q' }],
+      dynamic_direct_path_io_devices: [{ vendor_id: 0x10de, device_id: 0x1db4, custom_label: 'gpu' }],
+    };
+    const gpuLarge = {
+      id: 'gpu-large',
+      cpu_count: 8,
+      memory_mb: 32768,
+      cpu_reservation: 50,
+      memory_reservation: 100,
+      description: 'GPU VMs',
+      devices,
+      config_spec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 8 },
+    };
+    const api = await send('POST', `/api${CLASSES_PATH}`, gpuLarge);
+    expect(api.status).toBe(204);
+    const govmomi = await send('POST', `/api${CLASSES_PATH}`, { id: 'tiny', cpu_count: 1, memory_MB: 512 });
+    expect(govmomi.status).toBe(204);
+    const rest = await send('POST', `/rest${CLASSES_PATH}`, {
+      spec: {
+        id: 'wide',
+        cpu_count: 16,
+        memory_MB: 8192,
+        devices: { dynamic_direct_path_IO_devices: [{ vendor_id: 1, device_id: 2 }] },
+      },
+    });
+    expect(rest.status).toBe(200);
+    expect(calls).toEqual([
+      ['createVmClass', gpuLarge],
+      ['createVmClass', { id: 'tiny', cpu_count: 1, memory_mb: 512 }],
+      [
+        'createVmClass',
+        {
+          id: 'wide',
+          cpu_count: 16,
+          memory_mb: 8192,
+          devices: { vgpu_devices: [], dynamic_direct_path_io_devices: [{ vendor_id: 1, device_id: 2 }] },
+        },
+      ],
+    ]);
+    expect((await send('GET', `/api${CLASSES_PATH}/tiny`)).json).toMatchObject({
+      id: 'tiny',
+      memory_mb: 512,
+    });
+  });
+
+  it('updates the fields given (PATCH) and deletes, in both styles; an unknown class is 404', async () => {
+    const { send, calls } = await setup();
+    expect((await send('PATCH', `/api${CLASSES_PATH}/best-effort-small`, { cpu_count: 4 })).status).toBe(204);
+    const patched = await send('PATCH', `/rest${CLASSES_PATH}/guaranteed-small`, {
+      spec: { memory_MB: 8192, memory_reservation: 50 },
+    });
+    expect(patched.status).toBe(200);
+    expect((await send('DELETE', `/api${CLASSES_PATH}/best-effort-small`)).status).toBe(204);
+    expect((await send('DELETE', `/rest${CLASSES_PATH}/guaranteed-small`)).status).toBe(200);
+    expect(calls).toEqual([
+      ['updateVmClass', 'best-effort-small', { cpu_count: 4 }],
+      ['updateVmClass', 'guaranteed-small', { memory_mb: 8192, memory_reservation: 50 }],
+      ['deleteVmClass', 'best-effort-small'],
+      ['deleteVmClass', 'guaranteed-small'],
+    ]);
+    for (const method of ['PATCH', 'DELETE']) {
+      const unknown = await send(method, `/api${CLASSES_PATH}/best-effort-small`, {});
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toMatchObject({ error_type: 'NOT_FOUND' });
+    }
+    expect(calls).toHaveLength(4);
+  });
+
+  const ok = { id: 'custom', cpu_count: 2, memory_mb: 2048 };
+  const badClasses: [string, unknown, string][] = [
+    ['no id', { cpu_count: 2, memory_mb: 2048 }, 'id'],
+    ['an upper-case id', { ...ok, id: 'Custom' }, 'id'],
+    ['an id of 64 characters', { ...ok, id: 'a'.repeat(64) }, 'id'],
+    ['no CPU count', { id: 'custom', memory_mb: 2048 }, 'cpu_count'],
+    ['no CPUs', { ...ok, cpu_count: 0 }, 'cpu_count'],
+    ['a fractional CPU count', { ...ok, cpu_count: 1.5 }, 'cpu_count'],
+    ['no memory', { id: 'custom', cpu_count: 2 }, 'memory_mb'],
+    ['memory as a string', { ...ok, memory_mb: '2048' }, 'memory_mb'],
+    ['a reservation above 100%', { ...ok, cpu_reservation: 101 }, 'cpu_reservation'],
+    ['a negative reservation', { ...ok, memory_reservation: -1 }, 'memory_reservation'],
+    ['devices as a list', { ...ok, devices: [] }, 'devices'],
+    [
+      'a vGPU without profile',
+      { ...ok, devices: { vgpu_devices: [{}] } },
+      'devices.vgpu_devices.profile_name',
+    ],
+    [
+      'a vendor id beyond 16 bits',
+      { ...ok, devices: { dynamic_direct_path_io_devices: [{ vendor_id: 70000, device_id: 1 }] } },
+      'devices.dynamic_direct_path_io_devices.vendor_id',
+    ],
+    ['a config spec that is a string', { ...ok, config_spec: 'numCPUs=2' }, 'config_spec'],
+  ];
+
+  it.each(badClasses)('refuses %s with 400 naming the field, in both styles', async (_, spec, field) => {
+    const { send, calls } = await setup();
+    const api = await send('POST', `/api${CLASSES_PATH}`, spec);
+    expect(api.status).toBe(400);
+    expect(api.json).toMatchObject({ error_type: 'INVALID_ARGUMENT', messages: [{ args: [field] }] });
+    // The same in `/rest`, under the wrapper and with its spelling of the names.
+    const inRest = (text: string) =>
+      text.replaceAll('memory_mb', 'memory_MB').replaceAll('_io_devices', '_IO_devices');
+    const rest = await send('POST', `/rest${CLASSES_PATH}`, `{"spec":${inRest(JSON.stringify(spec))}}`);
+    expect(rest.status).toBe(400);
+    expect(rest.json).toMatchObject({ value: { messages: [{ args: [`spec.${inRest(field)}`] }] } });
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses an id in use with 400 already_exists, and an update with bad fields', async () => {
+    const { send, calls } = await setup();
+    const taken = await send('POST', `/api${CLASSES_PATH}`, { ...ok, id: 'guaranteed-small' });
+    expect(taken.status).toBe(400);
+    expect(taken.json).toMatchObject({ error_type: 'ALREADY_EXISTS' });
+    const bad = await send('PATCH', `/api${CLASSES_PATH}/guaranteed-small`, { cpu_count: 0 });
+    expect(bad.json).toMatchObject({ error_type: 'INVALID_ARGUMENT', messages: [{ args: ['cpu_count'] }] });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -10,7 +10,12 @@
  *   CreateSpec, 204; `/rest`: `{"spec": ...}`, 200). `.../instances/{namespace}`: GET info,
  *   PATCH changes the fields given, PUT sets the whole configuration (fields left out are
  *   cleared), DELETE removes; specs wrapped as `{"spec": ...}` in `/rest`.
- * - `GET /vcenter/namespace-management/virtual-machine-classes[/{vm_class}]`: VM class infos.
+ * - `/vcenter/namespace-management/virtual-machine-classes`: GET lists vCenter's VM classes,
+ *   POST creates one (`/api`: the bare CreateSpec, 204; `/rest`: `{"spec": ...}`, 200);
+ *   `.../{vm_class}`: GET info, PATCH changes the fields given, DELETE removes it (from every
+ *   namespace too). `/rest` spells two names as vCenter's IDL does, `memory_MB` and
+ *   `dynamic_direct_path_IO_devices`; `/api` lowercases them, and takes `memory_MB` too, as
+ *   govmomi sends it.
  *
  * Every spec is checked here before the source sees it: a missing or mistyped field, a name
  * that is no DNS-1123 label, a cluster without a Supervisor, an unknown VM class or content
@@ -30,7 +35,10 @@ import type {
   StorageSpec,
   SupervisorClusterInfo,
   SupervisorInfo,
+  VmClassCreateSpec,
+  VmClassDevices,
   VmClassInfo,
+  VmClassUpdateSpec,
   VmServiceSpec,
 } from './source.js';
 
@@ -112,19 +120,33 @@ const namespaceInfo = (n: NamespaceInfo) => ({
   self_service_namespace: n.self_service_namespace,
 });
 
-const vmClassInfo = (v: VmClassInfo) => ({
-  id: v.id,
-  cpu_count: v.cpu_count,
-  cpu_reservation: v.cpu_reservation,
-  memory_mb: v.memory_mb,
-  memory_reservation: v.memory_reservation,
-  description: v.description,
-  namespaces: v.namespaces,
-  vms: v.vms,
-  devices: v.devices,
-  config_status: v.config_status,
-  messages: v.messages ?? [],
-});
+/** The names `/rest` spells as vCenter's IDL does, where `/api` lowercases them. */
+const MEMORY = { api: 'memory_mb', rest: 'memory_MB' } as const;
+const DIRECT_PATH_IO_DEVICES = {
+  api: 'dynamic_direct_path_io_devices',
+  rest: 'dynamic_direct_path_IO_devices',
+} as const;
+
+const vmClassInfo = (call: Call, v: VmClassInfo) => {
+  const style = call.style.name;
+  return {
+    id: v.id,
+    cpu_count: v.cpu_count,
+    cpu_reservation: v.cpu_reservation,
+    [MEMORY[style]]: v.memory_mb,
+    memory_reservation: v.memory_reservation,
+    description: v.description,
+    namespaces: v.namespaces,
+    vms: v.vms,
+    devices: {
+      vgpu_devices: v.devices.vgpu_devices,
+      [DIRECT_PATH_IO_DEVICES[style]]: v.devices.dynamic_direct_path_io_devices,
+    },
+    config_spec: v.config_spec,
+    config_status: v.config_status,
+    messages: v.messages ?? [],
+  };
+};
 
 // ---- reading specs -----------------------------------------------------------------------
 
@@ -231,16 +253,16 @@ const checkReferences = (
   mustExist(libraries, libraryIds, name('vm_service_spec.content_libraries'), 'content library');
 };
 
-const namespaceName = (spec: Json, name: Namer): string => {
-  const field = name('namespace');
-  const namespace = str(spec, 'namespace', field, true) as string;
-  if (namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+/** A required field that must be a DNS-1123 label, as vCenter requires of namespace and VM class names. */
+const dnsLabel = (spec: Json, key: string, field: string): string => {
+  const value = str(spec, key, field, true) as string;
+  if (value.length > 63 || !DNS_LABEL.test(value)) {
     throw invalid(
       field,
       'must be a DNS-1123 label: at most 63 characters a-z, 0-9 and -, beginning and ending with a letter or digit',
     );
   }
-  return namespace;
+  return value;
 };
 
 const clusterId = (source: NamespaceManagementSource, spec: Json, name: Namer): string => {
@@ -289,13 +311,102 @@ const vmClassOf = (source: NamespaceManagementSource, call: Call): VmClassInfo =
   return vmClass;
 };
 
+/** An integer from `min` to `max`, or absent. */
+const bounded = (o: Json, key: string, field: string, min: number, max: number): number | undefined => {
+  const v = int(o, key, field);
+  if (v !== undefined && (v < min || v > max)) throw invalid(field, `must be from ${min} to ${max}`);
+  return v;
+};
+
+const vmClassDevices = (call: Call, o: Json, name: Namer): VmClassDevices | undefined => {
+  const devices = obj(o, 'devices', name('devices'));
+  if (devices === undefined) return undefined;
+  const directKey = DIRECT_PATH_IO_DEVICES[call.style.name];
+  const vgpuField = name('devices.vgpu_devices');
+  const directField = name(`devices.${directKey}`);
+  return {
+    vgpu_devices: (objects(devices, 'vgpu_devices', vgpuField) ?? []).map((d) => ({
+      profile_name: str(d, 'profile_name', `${vgpuField}.profile_name`, true) as string,
+    })),
+    dynamic_direct_path_io_devices: (objects(devices, directKey, directField) ?? []).map((d) => {
+      const label = str(d, 'custom_label', `${directField}.custom_label`);
+      return {
+        vendor_id: bounded(d, 'vendor_id', `${directField}.vendor_id`, 0, 0xffff) ?? 0,
+        device_id: bounded(d, 'device_id', `${directField}.device_id`, 0, 0xffff) ?? 0,
+        ...(label === undefined ? {} : { custom_label: label }),
+      };
+    }),
+  };
+};
+
+/**
+ * The fields of a VM class's create and update specs, each absent when left out (or null);
+ * `required` makes the CPU count and memory required, as a create needs them.
+ */
+const vmClassFields = (call: Call, o: Json, name: Namer, required: boolean): VmClassUpdateSpec => {
+  const atLeastOne = (key: string, field: string) => {
+    const v = int(o, key, field);
+    if (v === undefined && required) throw invalid(field);
+    if (v === 0) throw invalid(field, 'must be at least 1');
+    return v;
+  };
+  const cpus = atLeastOne('cpu_count', name('cpu_count'));
+  // govmomi sends `/api` the IDL's `memory_MB`.
+  const memoryKey =
+    call.style.name === 'api' && o.memory_mb === undefined ? 'memory_MB' : MEMORY[call.style.name];
+  const memory = atLeastOne(memoryKey, name(MEMORY[call.style.name]));
+  const cpuReservation = bounded(o, 'cpu_reservation', name('cpu_reservation'), 0, 100);
+  const memoryReservation = bounded(o, 'memory_reservation', name('memory_reservation'), 0, 100);
+  const description = str(o, 'description', name('description'));
+  const devices = vmClassDevices(call, o, name);
+  const configSpec = obj(o, 'config_spec', name('config_spec'));
+  return {
+    ...(cpus === undefined ? {} : { cpu_count: cpus }),
+    ...(memory === undefined ? {} : { memory_mb: memory }),
+    ...(cpuReservation === undefined ? {} : { cpu_reservation: cpuReservation }),
+    ...(memoryReservation === undefined ? {} : { memory_reservation: memoryReservation }),
+    ...(description === undefined ? {} : { description }),
+    ...(devices === undefined ? {} : { devices }),
+    ...(configSpec === undefined ? {} : { config_spec: configSpec }),
+  };
+};
+
+const createVmClass =
+  (source: NamespaceManagementSource) =>
+  (call: Call): Reply => {
+    const spec = specOf(call, SPEC);
+    const name = namer(call);
+    const id = dnsLabel(spec, 'id', name('id'));
+    const fields = vmClassFields(call, spec, name, true) as Omit<VmClassCreateSpec, 'id'>;
+    if (source.vmClasses().some((c) => c.id === id)) {
+      throw restError('already_exists', `The VM class '${id}' already exists.`, undefined, [id]);
+    }
+    source.createVmClass({ id, ...fields });
+    return {};
+  };
+
+const updateVmClass =
+  (source: NamespaceManagementSource) =>
+  async (call: Call): Promise<Reply> => {
+    const id = vmClassOf(source, call).id;
+    await source.updateVmClass(id, vmClassFields(call, specOf(call, SPEC), namer(call), false));
+    return {};
+  };
+
+const deleteVmClass =
+  (source: NamespaceManagementSource) =>
+  async (call: Call): Promise<Reply> => {
+    await source.deleteVmClass(vmClassOf(source, call).id);
+    return {};
+  };
+
 /** Everything is checked, in the order of the spec's fields, before the source is called. */
 const create =
   (source: NamespaceManagementSource) =>
   async (call: Call): Promise<Reply> => {
     const spec = specOf(call, SPEC);
     const name = namer(call);
-    const namespace = namespaceName(spec, name);
+    const namespace = dnsLabel(spec, 'namespace', name('namespace'));
     const cluster = clusterId(source, spec, name);
     const rest = updateSpec(spec, name);
     checkReferences(call, source, rest, name);
@@ -369,10 +480,17 @@ export const namespaceManagementRoutes =
     { method: 'PATCH', path: `${INSTANCES}/:namespace`, run: update(source, false) },
     { method: 'PUT', path: `${INSTANCES}/:namespace`, run: update(source, true) },
     { method: 'DELETE', path: `${INSTANCES}/:namespace`, run: remove(source) },
-    { method: 'GET', path: VM_CLASSES, run: () => ({ value: source.vmClasses().map(vmClassInfo) }) },
+    {
+      method: 'GET',
+      path: VM_CLASSES,
+      run: (call) => ({ value: source.vmClasses().map((c) => vmClassInfo(call, c)) }),
+    },
+    { method: 'POST', path: VM_CLASSES, run: createVmClass(source) },
     {
       method: 'GET',
       path: `${VM_CLASSES}/:vm_class`,
-      run: (call) => ({ value: vmClassInfo(vmClassOf(source, call)) }),
+      run: (call) => ({ value: vmClassInfo(call, vmClassOf(source, call)) }),
     },
+    { method: 'PATCH', path: `${VM_CLASSES}/:vm_class`, run: updateVmClass(source) },
+    { method: 'DELETE', path: `${VM_CLASSES}/:vm_class`, run: deleteVmClass(source) },
   ];

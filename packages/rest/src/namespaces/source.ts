@@ -149,6 +149,25 @@ export interface VmClassDevices {
   }[];
 }
 
+/**
+ * VirtualMachineClasses.CreateSpec, read from either style's names (`memory_mb` or `memory_MB`,
+ * ...). Reservations are percentages of the class's CPUs (at the slowest host's clock) and
+ * memory; `config_spec` is a vim25 VirtualMachineConfigSpec in JSON, kept as given.
+ */
+export interface VmClassCreateSpec {
+  readonly id: string;
+  readonly cpu_count: number;
+  readonly memory_mb: number;
+  readonly cpu_reservation?: number;
+  readonly memory_reservation?: number;
+  readonly description?: string;
+  readonly devices?: VmClassDevices;
+  readonly config_spec?: Readonly<Record<string, unknown>>;
+}
+
+/** VirtualMachineClasses.UpdateSpec: the fields given change, the others stay. */
+export type VmClassUpdateSpec = Partial<Omit<VmClassCreateSpec, 'id'>>;
+
 /** VirtualMachineClasses.Info: a VM class and where it is in use. */
 export interface VmClassInfo {
   /** The class's name, a DNS-1123 label (`best-effort-small`). */
@@ -164,6 +183,7 @@ export interface VmClassInfo {
   /** The moref ids of the VMs of this class. */
   readonly vms: readonly string[];
   readonly devices: VmClassDevices;
+  readonly config_spec?: Readonly<Record<string, unknown>>;
   readonly config_status: VmClassConfigStatus;
   readonly messages?: readonly StatusMessage[];
 }
@@ -183,4 +203,10 @@ export interface NamespaceManagementSource {
   /** Resolves once the namespace is gone or REMOVING. */
   deleteNamespace(name: string): Promise<void>;
   vmClasses(): readonly VmClassInfo[];
+  /** A new class; the REST layer has checked that no class has its id. */
+  createVmClass(spec: VmClassCreateSpec): void;
+  /** The REST layer has checked that the class exists. */
+  updateVmClass(id: string, spec: VmClassUpdateSpec): Promise<void>;
+  /** Removes the class from vCenter and from every namespace that offers it. */
+  deleteVmClass(id: string): Promise<void>;
 }

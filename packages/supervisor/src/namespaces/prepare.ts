@@ -28,7 +28,7 @@ import {
   storageQuotaKey,
   TOPOLOGY_API_VERSION,
 } from './layout.js';
-import { DEFAULT_VM_CLASS_NAMES, DEFAULT_VM_CLASSES } from './vm-classes.js';
+import type { VmClassCatalog } from './vm-class-catalog.js';
 
 const VM_OPERATOR_API_VERSION = `vmoperator.vmware.com/${HUB_VERSION}`;
 
@@ -39,7 +39,7 @@ export const DEFAULT_NETWORK_NAME = 'primary';
 export const DEFAULT_LIBRARY_NAME = 'vsim';
 
 export interface PrepareNamespaceOptions {
-  /** VM classes the namespace may use (default: every default class). */
+  /** VM classes the namespace may use (default: every class of vCenter's catalogue). */
   classes?: readonly string[];
   /** Content library ids whose items become the namespace's images (default: the Supervisor's library). */
   libraries?: readonly string[];
@@ -82,6 +82,8 @@ export interface PrepareContext {
   clusters: readonly string[];
   /** Makes the items of these libraries the namespace's images. */
   showLibraries(namespace: string, libraryIds: readonly string[]): void;
+  /** vCenter's VM classes, which namespaces offer. */
+  vmClasses: VmClassCatalog;
 }
 
 /** Creates the object, or leaves the one that exists. */
@@ -166,7 +168,7 @@ export async function prepareNamespace(
   const { pool, name: zone } = zones[0] as PreparedZone;
   const storageClass = options.storageClass ?? DEFAULT_STORAGE_CLASS;
   const libraries = [...(options.libraries ?? [defaultLibrary(vsphere, cluster)])];
-  const classes = [...(options.classes ?? DEFAULT_VM_CLASS_NAMES)];
+  const classes = options.classes ? [...options.classes] : ctx.vmClasses.list().map((c) => c.name);
   await ensureNamespace(kube, name, { pool, folder, cluster, labels: options.labels ?? {} });
   ensure(kube, {
     apiVersion: 'storage.k8s.io/v1',
@@ -201,7 +203,7 @@ export async function prepareNamespace(
       },
     });
   }
-  for (const className of classes) ensureClass(kube, name, className);
+  for (const className of classes) ensureClass(ctx, name, className);
   ensure(kube, {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'Network',
@@ -223,19 +225,19 @@ export async function prepareNamespace(
   };
 }
 
-/** The spec of a class by name: a default class, else one some namespace has. */
-function classSpecOf(kube: KubeStore, className: string): unknown {
-  const known = DEFAULT_VM_CLASSES.find((c) => c.name === className)?.spec;
+/** The spec of a class by name: vCenter's class, else one some namespace has. */
+function classSpecOf({ kube, vmClasses }: PrepareContext, className: string): unknown {
+  const known = vmClasses.get(className)?.spec;
   if (known) return known;
   return kube.direct
     .list(VM_OPERATOR_API_VERSION, 'VirtualMachineClass')
     .find((c) => c.metadata.name === className)?.spec;
 }
 
-function ensureClass(kube: KubeStore, namespace: string, className: string): void {
-  const spec = classSpecOf(kube, className);
+function ensureClass(ctx: PrepareContext, namespace: string, className: string): void {
+  const spec = classSpecOf(ctx, className);
   if (spec === undefined) throw new Error(`no VM class ${className}`);
-  ensure(kube, {
+  ensure(ctx.kube, {
     apiVersion: VM_OPERATOR_API_VERSION,
     kind: 'VirtualMachineClass',
     metadata: { name: className, namespace },
@@ -260,7 +262,7 @@ export async function updateNamespace(
   const { kube } = ctx;
   if (changes.classes) {
     const wanted = new Set(changes.classes);
-    for (const className of wanted) ensureClass(kube, name, className);
+    for (const className of wanted) ensureClass(ctx, name, className);
     for (const existing of kube.direct.list(VM_OPERATOR_API_VERSION, 'VirtualMachineClass', name))
       if (!wanted.has(existing.metadata.name as string))
         await kube.delete({

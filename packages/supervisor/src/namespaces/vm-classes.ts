@@ -4,7 +4,7 @@
  */
 
 import type { VirtualMachineClass } from '../api/types.js';
-import { divideRoundingUp, NANO, parseQuantity } from '../store/quantity.js';
+import { binaryQuantity, divideRoundingUp, milliQuantity, NANO, parseQuantity } from '../store/quantity.js';
 
 const SIZES: readonly (readonly [size: string, cpus: number, memoryGi: number])[] = [
   ['xsmall', 2, 2],
@@ -46,6 +46,18 @@ export function mebibytesOf(quantity: string): number | undefined {
 }
 
 const mebibytes = new Map<string, number | undefined>();
+
+/** MiB as a Kubernetes quantity of bytes (`4Gi`, `1536Mi`). */
+export const mebibytesQuantity = (mib: number): string => binaryQuantity(mib * 2 ** 20);
+
+/** A CPU quantity (`2`, `500m`, `1.5`) in CPUs; undefined when it is none. */
+export function cpusOf(quantity: string): number | undefined {
+  const parsed = parseQuantity(quantity);
+  return parsed && parsed.nanos >= 0n ? Number(parsed.nanos) / Number(NANO) : undefined;
+}
+
+/** CPUs as a Kubernetes quantity, to the thousandth (`2`, `500m`). */
+export const cpusQuantity = (cpus: number): string => milliQuantity(Math.round(cpus * 1000));
 
 const MEBIBYTE_NANOS = NANO * 2n ** 20n;
 

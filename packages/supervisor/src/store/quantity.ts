@@ -169,6 +169,11 @@ export function binaryQuantity(bytes: number): string {
   return canonical(BigInt(bytes) * NANO, 'BinarySI');
 }
 
+/** Thousandths of a unit as `resource.NewMilliQuantity(millis, DecimalSI)` prints them (`2`, `500m`): CPUs. */
+export function milliQuantity(millis: number): string {
+  return canonical(BigInt(millis) * 1_000_000n, 'DecimalSI');
+}
+
 function isBinaryBytes(bytes: number): boolean {
   if (bytes === 0) return true;
   if (bytes % 1024 !== 0) return false;

@@ -1,0 +1,91 @@
+/**
+ * vCenter's VM classes (namespace-management's VirtualMachineClasses): the default ones, then
+ * those an administrator creates, changes and deletes. A namespace that offers a class holds a
+ * VirtualMachineClass object of the class's name and spec. As vCenter does, a change of a class
+ * is written to every namespace's object of it, and a deleted class leaves every namespace (its
+ * VMs keep running, new ones cannot name it).
+ */
+import { faults } from '@vsim/vsphere';
+import { HUB_VERSION, validateVirtualMachineClassCreate } from '../api/index.js';
+import type { VirtualMachineClassSpec } from '../api/types.js';
+import type { KubeStore } from '../store/kube-store.js';
+import type { KubeObject } from '../store/meta.js';
+import { DEFAULT_VM_CLASSES } from './vm-classes.js';
+
+const VM_CLASS = { apiVersion: `vmoperator.vmware.com/${HUB_VERSION}`, kind: 'VirtualMachineClass' } as const;
+
+/** vCenter's rule for a class's name: a DNS-1123 label, at most 63 characters. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** One of vCenter's VM classes; its description is the spec's. */
+export interface VmClassDefinition {
+  readonly name: string;
+  readonly spec: VirtualMachineClassSpec;
+}
+
+export class VmClassCatalog {
+  readonly #kube: KubeStore;
+  readonly #classes = new Map<string, VmClassDefinition>(
+    DEFAULT_VM_CLASSES.map((c) => [c.name, { name: c.name, spec: c.spec }]),
+  );
+
+  constructor(kube: KubeStore) {
+    this.#kube = kube;
+  }
+
+  /** Every class, the defaults first, then the others in the order they were made. */
+  list(): VmClassDefinition[] {
+    return [...this.#classes.values()];
+  }
+
+  get(name: string): VmClassDefinition | undefined {
+    return this.#classes.get(name);
+  }
+
+  /** A new class, offered by no namespace yet: AlreadyExists for a name in use, InvalidArgument for a bad one. */
+  create(definition: VmClassDefinition): void {
+    const { name, spec } = definition;
+    if (name.length > 63 || !DNS_LABEL.test(name)) throw faults.invalidArgument('id');
+    if (this.#classes.has(name)) throw faults.alreadyExists(name);
+    checkSpec(name, spec);
+    this.#classes.set(name, { name, spec });
+  }
+
+  /**
+   * Gives the class a new spec, written to every namespace's object of it as any client writes
+   * (the schema and webhooks judge it); NotFound for no such class.
+   */
+  async update(name: string, spec: VirtualMachineClassSpec): Promise<void> {
+    this.#existing(name);
+    checkSpec(name, spec);
+    // The objects first: a spec the store refuses is refused at the first, with nothing changed.
+    for (const object of this.#objectsOf(name)) await this.#kube.update({ ...object, spec });
+    this.#classes.set(name, { name, spec });
+  }
+
+  /** Removes the class and every namespace's object of it; NotFound for no such class. */
+  async delete(name: string): Promise<void> {
+    this.#existing(name);
+    this.#classes.delete(name);
+    for (const object of this.#objectsOf(name))
+      await this.#kube.delete({ ...VM_CLASS, namespace: object.metadata.namespace as string, name });
+  }
+
+  #existing(name: string): VmClassDefinition {
+    const found = this.#classes.get(name);
+    if (!found) throw faults.notFound(`The VM class '${name}' does not exist.`);
+    return found;
+  }
+
+  #objectsOf(name: string): KubeObject[] {
+    return this.#kube.direct
+      .list(VM_CLASS.apiVersion, VM_CLASS.kind)
+      .filter((object) => object.metadata.name === name);
+  }
+}
+
+/** What vm-operator's webhook would refuse of the class's objects is refused here, naming the field. */
+function checkSpec(name: string, spec: VirtualMachineClassSpec): void {
+  const [problem] = validateVirtualMachineClassCreate({ ...VM_CLASS, metadata: { name }, spec });
+  if (problem) throw faults.invalidArgument(problem.field);
+}
