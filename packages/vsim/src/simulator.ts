@@ -98,6 +98,7 @@ const SIMULATOR_OPTIONS: OptionKeys<SimulatorOptions> = {
   credentials: true,
   sessionIdleTimeoutMs: true,
   history: true,
+  admissionControl: true,
   inventory: true,
   state: true,
   soap: true,

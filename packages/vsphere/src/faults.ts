@@ -79,6 +79,18 @@ export const faults = {
       { _type: 'AlreadyExists', name },
       `The specified key, name, or identifier '${name}' already exists.`,
     ),
+  /** Admission control: a pool has `unreserved` MHz left where an operation asks `requested`. */
+  insufficientCpuResources: (unreserved: number, requested: number) =>
+    fault(
+      { _type: 'InsufficientCpuResourcesFault', unreserved, requested },
+      'The available CPU resources in the parent resource pool are insufficient for the operation.',
+    ),
+  /** Admission control: a pool has `unreserved` bytes left where an operation asks `requested`. */
+  insufficientMemoryResources: (unreserved: number, requested: number) =>
+    fault(
+      { _type: 'InsufficientMemoryResourcesFault', unreserved, requested },
+      'The available Memory resources in the parent resource pool are insufficient for the operation.',
+    ),
   invalidName: (name: string, entity?: MoRef) =>
     fault(
       entity ? { _type: 'InvalidName', name, entity } : { _type: 'InvalidName', name },

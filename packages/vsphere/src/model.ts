@@ -35,6 +35,13 @@ export interface ModelOptions {
   /** Idle time after which a session expires (vCenter's default: 30 minutes). */
   sessionIdleTimeoutMs?: number;
   history?: { events?: number; tasks?: number; changes?: number };
+  /**
+   * vCenter's admission control of reservations: an operation that makes a resource pool hold
+   * more than it may (a power-on, a larger reservation, a pool's, a move) fails with
+   * InsufficientCpuResourcesFault or InsufficientMemoryResourcesFault. Off by default, so that
+   * no capacity stops a test; each write of a VM or pool then counts its pool tree.
+   */
+  admissionControl?: boolean;
 }
 
 export type Ref = MoRef | string;
@@ -73,8 +80,7 @@ export interface TaskCall extends Call {
 /** Work that follows removals in the same transaction; `removed` are the removed ids. */
 export type RemovalHook = (tx: Tx, removed: readonly string[]) => void;
 
-/** Work that follows writes in the same transaction; `written` are the ids written, removed ones too. */
-/** Reads what the transaction wrote or removed so far in `tx.writes`, when it needs to. */
+/** Work that follows writes in the same transaction; it reads what was written or removed in `tx.writes`. */
 export type WriteHook = (tx: Tx) => void;
 
 /** A running or finished task as the TypeScript API hands it out. */

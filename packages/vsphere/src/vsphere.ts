@@ -28,6 +28,7 @@ import { hostFirewallSystemOperations } from './objects/host-firewall-system.js'
 import { hostNetworkSystemOperations } from './objects/host-network-system.js';
 import { hostServiceSystemOperations } from './objects/host-service-system.js';
 import { optionManagerOperations } from './objects/option-manager.js';
+import { admitReservations } from './objects/reservations.js';
 import { resourcePoolOperations } from './objects/resource-pool.js';
 import { snapshotOperations } from './objects/snapshot.js';
 import { storageObjectOperations } from './objects/storage-object.js';
@@ -207,6 +208,7 @@ export class VSphere extends Model {
     this.onRemove(leaveClusterModules(this));
     this.onRemove(dropOwnedObjects(this));
     this.onWrite(leaveClusterConfig(this));
+    if (options.admissionControl) this.onWrite(admitReservations(this));
     if (options.state) {
       loadState(this, options.state);
       return;

@@ -1,6 +1,8 @@
 """pyvmomi (Debian's 6.7.1) against `vsim serve`: one named check per function, run in order.
 
-Usage: /usr/bin/python3 checks.py http|https HOST PORT USER PASSWORD
+Usage: /usr/bin/python3 checks.py http|https HOST PORT USER PASSWORD [admission]
+
+With `admission`, the checks of a server started with `-admission-control` run instead.
 
 Over HTTP the client is a SoapStubAdapter with a negative port (pyvmomi's "no TLS"),
 speaking vim25/6.5; over HTTPS it is pyVim.connect.SmartConnect, which reads
@@ -22,6 +24,7 @@ from pyVim import task as pyvim_task
 from pyVmomi import SoapStubAdapter, VmomiSupport, vim, vmodl
 
 SCHEME, HOST, PORT, USER, PASSWORD = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ADMISSION = sys.argv[6:] == ["admission"]
 HTTPS = SCHEME == "https"
 TASK_TIMEOUT = 15.0
 
@@ -203,6 +206,12 @@ def host_and_pool(host_path):
 CHECKS = []
 def check(fn):
     CHECKS.append(fn)
+    return fn
+
+
+ADMISSION_CHECKS = []
+def admission_check(fn):
+    ADMISSION_CHECKS.append(fn)
     return fn
 
 
@@ -1048,6 +1057,38 @@ def vm_resource_allocation_and_latency_sensitivity():
         memoryAllocation=vim.ResourceAllocationInfo(reservation=0, shares=vim.SharesInfo(level="normal", shares=0)),
         latencySensitivity=vim.LatencySensitivity(level="normal"))))
     expect_equal(vm.summary.config.cpuReservation, 0, "the reservation given back")
+
+
+@check
+def resource_pool_runtime_counts_reservations():
+    vm = vm_named("DC0_C0_RP0_VM1")
+    pool = vm.resourcePool
+    cluster = pool.owner
+    capacity = cluster.summary.effectiveCpu
+    expect_equal(pool.config.cpuAllocation.reservation, capacity, "the root pool reserves the cluster's capacity")
+    expect_equal(pool.runtime.cpu.maxUsage, capacity, "runtime.cpu.maxUsage of the root pool")
+    was_on = vm.runtime.powerState == "poweredOn"
+    if not was_on:
+        run_task(vm.PowerOnVM_Task())
+    before = pool.runtime
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=700),
+        memoryAllocation=vim.ResourceAllocationInfo(reservation=64))))
+    after = pool.runtime
+    expect_equal(after.cpu.reservationUsed - before.cpu.reservationUsed, 700, "runtime.cpu.reservationUsed")
+    expect_equal(after.cpu.reservationUsedForVm - before.cpu.reservationUsedForVm, 700,
+                 "runtime.cpu.reservationUsedForVm")
+    expect_equal(after.cpu.unreservedForVm, capacity - after.cpu.reservationUsed, "runtime.cpu.unreservedForVm")
+    expect_equal(after.memory.reservationUsed - before.memory.reservationUsed, 64 * 1024 * 1024,
+                 "runtime.memory.reservationUsed, in bytes")
+    expect_equal(cluster.summary.usageSummary.cpuReservationMhz, after.cpu.reservationUsed,
+                 "the cluster's usageSummary.cpuReservationMhz")
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=0),
+        memoryAllocation=vim.ResourceAllocationInfo(reservation=0))))
+    expect_equal(pool.runtime.cpu.reservationUsed, before.cpu.reservationUsed, "the reservation given back")
+    if not was_on:
+        run_task(vm.PowerOffVM_Task())
 
 
 @check
@@ -2180,6 +2221,40 @@ def drs_places_a_vm_by_a_mandatory_rule():
     ), modify=True))
 
 # ---------------------------------------------------------------------------------------
+# Against `vsim serve -admission-control`
+
+
+@admission_check
+def admission_control_refuses_what_a_pool_cannot_hold():
+    vm = vm_named("DC0_C0_RP0_VM1")
+    pool = vm.resourcePool
+    if vm.runtime.powerState != "poweredOff":
+        run_task(vm.PowerOffVM_Task())
+    room = pool.runtime.cpu.unreservedForVm
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(cpuAllocation=vim.ResourceAllocationInfo(reservation=room + 1))))
+    fault = task_error_strict(vim.fault.InsufficientCpuResourcesFault, vm.PowerOnVM_Task)
+    expect_equal((fault.unreserved, fault.requested), (room, room + 1), "the fault's unreserved and requested")
+    expect_equal(vm.runtime.powerState, "poweredOff", "the refused VM's power state")
+    child = pool.CreateResourcePool("py-admission", vim.ResourceConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1,
+                                                 shares=vim.SharesInfo(level="normal", shares=0)),
+        memoryAllocation=vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1,
+                                                    shares=vim.SharesInfo(level="normal", shares=0))))
+    try:
+        more = vim.ResourceConfigSpec(cpuAllocation=vim.ResourceAllocationInfo(reservation=room + 1),
+                                      memoryAllocation=vim.ResourceAllocationInfo())
+        raises(vim.fault.InsufficientCpuResourcesFault, child.UpdateConfig, None, more)
+        expect_equal(child.config.cpuAllocation.reservation, 0, "the refused pool's reservation")
+        run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(cpuAllocation=vim.ResourceAllocationInfo(reservation=room))))
+        run_task(vm.PowerOnVM_Task())
+        expect_equal(pool.runtime.cpu.unreservedForVm, 0, "the pool's room once the VM runs")
+    finally:
+        run_task(child.Destroy_Task())
+    run_task(vm.PowerOffVM_Task())
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(cpuAllocation=vim.ResourceAllocationInfo(reservation=0))))
+
+
+# ---------------------------------------------------------------------------------------
 
 
 def one_line(text, limit=600):
@@ -2193,7 +2268,7 @@ def main():
     S.version = S.si._stub.version
     S.dc = dc0()
     passed = failed = 0
-    for fn in CHECKS:
+    for fn in ADMISSION_CHECKS if ADMISSION else CHECKS:
         name = fn.__name__
         try:
             fn()

@@ -11,14 +11,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 
 # Runs checks.py over `scheme` against the last started server.
+# `run_checks LABEL admission` runs the checks of a server started with -admission-control.
 run_checks() {
   local scheme=$1 hostport user pass
   hostport=$(echo "$URL" | sed 's#^[a-z]*://[^@]*@##; s#/sdk$##')
   user=$(echo "$URL" | sed 's#^[a-z]*://\([^:]*\):.*#\1#')
   pass=$(echo "$URL" | sed 's#^[a-z]*://[^:]*:\([^@]*\)@.*#\1#')
-  run_counted "$scheme" timeout 40 "$py" "$here/checks.py" "$scheme" "${hostport%:*}" "${hostport##*:}" "$user" "$pass"
+  run_counted "$scheme" timeout 40 "$py" "$here/checks.py" "${URL%%://*}" "${hostport%:*}" "${hostport##*:}" "$user" "$pass" ${2:+"$2"}
 }
 
 over_http_and_https run_checks
+
+if start_vsim -tls=false -admission-control; then
+  run_checks admission admission
+else
+  check "vsim serve -admission-control starts" false
+fi
 
 summary

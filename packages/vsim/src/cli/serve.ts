@@ -40,6 +40,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
     ...startingPoint(values),
     credentials: { username: values.username, password: values.password },
     about: { version: values['api-version'] },
+    admissionControl: values['admission-control'],
     supervisor: { namespaces: values.namespaces.split(',').filter((n) => n !== '') },
   });
   const tls = tlsOf(values);

@@ -43,6 +43,11 @@ export const SERVE_FLAGS = {
     default: '',
     usage: 'Supervisor namespaces to prepare, comma-separated (vsim only)',
   },
+  'admission-control': {
+    type: 'bool',
+    default: false,
+    usage: "Refuse what resource pools' reservations cannot hold, as vCenter does (vsim only)",
+  },
 } as const satisfies FlagSpecs;
 
 /** What to start from: a saved state (-load) or the inventory the counting flags describe. */

@@ -3,7 +3,10 @@ import type { Allocation } from './records.js';
 
 const allocation = (a: Allocation): Allocation => Object.freeze(a);
 
-/** The root pool `Resources` of a compute resource (vcsim's ESX template values). */
+/**
+ * The root pool `Resources` of a compute resource (vcsim's ESX template values). Its reservation
+ * and limit are read as the compute resource's effective capacity (see objects/reservations.ts).
+ */
 export const ROOT_POOL_ALLOCATION = Object.freeze({
   cpu: allocation({
     reservation: 4121,

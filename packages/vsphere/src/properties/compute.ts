@@ -2,16 +2,19 @@
 import type { ClusterRule, ClusterVmOverride } from '../inventory/cluster-config.js';
 import { HOST_HARDWARE } from '../inventory/defaults.js';
 import {
-  type Allocation,
   type ComputeResourceRecord,
   environmentBrowserIdOf,
   type HostRecord,
   type ResourcePoolRecord,
   type VmRecord,
 } from '../inventory/records.js';
+import { boundsOf, effectiveCapacity, poolUsage } from '../objects/reservations.js';
+import type { Resource } from '../objects/resource-allocation.js';
 import { moref } from '../refs.js';
 import { type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
 import { vmResourceConfig } from './virtual-machine.js';
+
+const MB = 1024 * 1024;
 
 /** The hosts of a compute resource (a cluster's, or a standalone host alone). */
 export const hostsOfComputeResource = (store: ReadContext['store'], cr: string): HostRecord[] => {
@@ -33,19 +36,22 @@ const unionOf = (hosts: HostRecord[], pick: (h: HostRecord) => readonly string[]
 
 const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
   const hosts = hostsOf(cr, ctx);
-  const effective = hosts.filter((h) => h.connectionState === 'connected' && !h.inMaintenanceMode);
+  const effective = effectiveCapacity(hosts);
   const base = {
     totalCpu: HOST_HARDWARE.cpuMhz * HOST_HARDWARE.numCpuCores * hosts.length,
     totalMemory: HOST_HARDWARE.memorySize * hosts.length,
     numCpuCores: HOST_HARDWARE.numCpuCores * hosts.length,
     numCpuThreads: HOST_HARDWARE.numCpuThreads * hosts.length,
-    effectiveCpu: HOST_HARDWARE.cpuMhz * HOST_HARDWARE.numCpuCores * effective.length,
-    effectiveMemory: Math.floor((HOST_HARDWARE.memorySize * effective.length) / (1024 * 1024)),
+    effectiveCpu: effective.cpu,
+    effectiveMemory: effective.memory,
     numHosts: hosts.length,
-    numEffectiveHosts: effective.length,
+    numEffectiveHosts: hosts.filter((h) => h.connectionState === 'connected' && !h.inMaintenanceMode).length,
     overallStatus: 'green',
   };
   if (cr.kind === 'ComputeResource') return { _type: 'ComputeResourceSummary', ...base };
+  // What the root pool's children (pools and running VMs) reserve.
+  const root = ctx.store.get(cr.resourcePool) as ResourcePoolRecord | undefined;
+  const reserved = (resource: Resource) => (root ? poolUsage(ctx.store, root, resource).used : 0);
   return {
     _type: 'ClusterComputeResourceSummary',
     ...base,
@@ -57,8 +63,8 @@ const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
       _type: 'ClusterUsageSummary',
       totalCpuCapacityMhz: base.totalCpu,
       totalMemCapacityMB: Math.floor(base.totalMemory / (1024 * 1024)),
-      cpuReservationMhz: 0,
-      memReservationMB: 0,
+      cpuReservationMhz: reserved('cpu'),
+      memReservationMB: reserved('memory'),
       cpuDemandMhz: 0,
       memDemandMB: 0,
       statsGenNumber: 0,
@@ -187,42 +193,46 @@ export const computeResourceProperties: PropertyTable<ComputeResourceRecord> = {
         },
 };
 
-const allocation = (a: Allocation) => ({
-  _type: 'ResourceAllocationInfo',
-  reservation: a.reservation,
-  expandableReservation: a.expandableReservation,
-  limit: a.limit,
-  shares: { _type: 'SharesInfo', shares: a.shares.shares, level: a.shares.level },
-  overheadLimit: 0,
-});
+/** A pool's allocation; a root pool's reservation and limit are its compute resource's capacity. */
+const allocation = (pool: ResourcePoolRecord, ctx: ReadContext, resource: Resource) => {
+  const a = resource === 'cpu' ? pool.cpuAllocation : pool.memoryAllocation;
+  const { reservation, limit, expandable } = boundsOf(ctx.store, pool, resource);
+  return {
+    _type: 'ResourceAllocationInfo',
+    reservation,
+    expandableReservation: expandable,
+    limit,
+    shares: { _type: 'SharesInfo', shares: a.shares.shares, level: a.shares.level },
+    overheadLimit: 0,
+  };
+};
 
-const poolConfig = (pool: ResourcePoolRecord) => ({
+const poolConfig = (pool: ResourcePoolRecord, ctx: ReadContext) => ({
   _type: 'ResourceConfigSpec',
   entity: moref(pool.kind, pool.id),
-  cpuAllocation: allocation(pool.cpuAllocation),
-  memoryAllocation: allocation(pool.memoryAllocation),
+  cpuAllocation: allocation(pool, ctx, 'cpu'),
+  memoryAllocation: allocation(pool, ctx, 'memory'),
 });
 
-const poolRuntime = (pool: ResourcePoolRecord) => ({
+/** ResourcePoolResourceUsage: CPU in MHz, memory in bytes. */
+const resourceUsage = (pool: ResourcePoolRecord, ctx: ReadContext, resource: Resource) => {
+  const unit = resource === 'cpu' ? 1 : MB;
+  const usage = poolUsage(ctx.store, pool, resource);
+  return {
+    _type: 'ResourcePoolResourceUsage',
+    reservationUsed: usage.used * unit,
+    reservationUsedForVm: usage.usedForVm * unit,
+    unreservedForPool: usage.unreserved * unit,
+    unreservedForVm: usage.unreserved * unit,
+    overallUsage: 0,
+    maxUsage: usage.max * unit,
+  };
+};
+
+const poolRuntime = (pool: ResourcePoolRecord, ctx: ReadContext) => ({
   _type: 'ResourcePoolRuntimeInfo',
-  memory: {
-    _type: 'ResourcePoolResourceUsage',
-    reservationUsed: 0,
-    reservationUsedForVm: 0,
-    unreservedForPool: 1007681536,
-    unreservedForVm: 1007681536,
-    overallUsage: 0,
-    maxUsage: 1007681536,
-  },
-  cpu: {
-    _type: 'ResourcePoolResourceUsage',
-    reservationUsed: 0,
-    reservationUsedForVm: 0,
-    unreservedForPool: 4121,
-    unreservedForVm: 4121,
-    overallUsage: 0,
-    maxUsage: pool.cpuAllocation.limit > 0 ? pool.cpuAllocation.limit : 4121,
-  },
+  memory: resourceUsage(pool, ctx, 'memory'),
+  cpu: resourceUsage(pool, ctx, 'cpu'),
   overallStatus: 'green',
 });
 
@@ -232,11 +242,11 @@ export const resourcePoolProperties: PropertyTable<ResourcePoolRecord> = {
   vm: (pool, ctx) => referrerRefs(ctx, 'vm', pool.id, 'VirtualMachine'),
   config: poolConfig,
   runtime: poolRuntime,
-  summary: (pool) => ({
+  summary: (pool, ctx) => ({
     _type: pool.kind === 'VirtualApp' ? 'VirtualAppSummary' : 'ResourcePoolSummary',
     name: pool.name,
-    config: poolConfig(pool),
-    runtime: poolRuntime(pool),
+    config: poolConfig(pool, ctx),
+    runtime: poolRuntime(pool, ctx),
     configuredMemoryMB: 0,
   }),
   parentFolder: (pool, ctx) => refOf(ctx, pool.parentFolder),
@@ -246,7 +256,7 @@ export const resourcePoolProperties: PropertyTable<ResourcePoolRecord> = {
     for (const id of ctx.store.referrers('childEntity', pool.id)) {
       const child = ctx.store.get(id);
       if (child?.kind === 'ResourcePool' || child?.kind === 'VirtualApp')
-        out.push(poolConfig(child as ResourcePoolRecord));
+        out.push(poolConfig(child as ResourcePoolRecord, ctx));
     }
     for (const id of ctx.store.referrers('vm', pool.id)) {
       const vm = ctx.store.get(id) as VmRecord | undefined;

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
 )
 
 func (s *suite) inventoryChecks() {
@@ -158,6 +159,37 @@ func (s *suite) inventoryChecks() {
 		}
 		if p.Reference().Type != "ResourcePool" {
 			return fmt.Errorf("got %v", p.Reference())
+		}
+		return nil
+	})
+
+	s.check("pool.info: the root pool reserves its cluster's effective capacity; its runtime counts the rest", func(ctx context.Context) error {
+		cluster, err := s.finder.ClusterComputeResource(ctx, "/DC0/host/DC0_C0")
+		if err != nil {
+			return err
+		}
+		root, err := cluster.ResourcePool(ctx)
+		if err != nil {
+			return err
+		}
+		var c mo.ClusterComputeResource
+		if err := cluster.Properties(ctx, cluster.Reference(), []string{"summary"}, &c); err != nil {
+			return err
+		}
+		var pool mo.ResourcePool
+		if err := root.Properties(ctx, root.Reference(), []string{"config", "runtime"}, &pool); err != nil {
+			return err
+		}
+		summary := c.Summary.GetComputeResourceSummary()
+		cpu, memory := pool.Runtime.Cpu, pool.Runtime.Memory
+		if *pool.Config.CpuAllocation.Reservation != int64(summary.EffectiveCpu) || cpu.MaxUsage != int64(summary.EffectiveCpu) {
+			return fmt.Errorf("CPU reservation %d, maxUsage %d, effectiveCpu %d", *pool.Config.CpuAllocation.Reservation, cpu.MaxUsage, summary.EffectiveCpu)
+		}
+		if memory.MaxUsage != summary.EffectiveMemory*1024*1024 {
+			return fmt.Errorf("memory maxUsage %d bytes, effectiveMemory %d MB", memory.MaxUsage, summary.EffectiveMemory)
+		}
+		if cpu.UnreservedForVm != cpu.MaxUsage-cpu.ReservationUsed {
+			return fmt.Errorf("CPU unreservedForVm %d, reservationUsed %d of %d", cpu.UnreservedForVm, cpu.ReservationUsed, cpu.MaxUsage)
 		}
 		return nil
 	})
