@@ -24,7 +24,9 @@ const ref = (name: string, namespace = 'ns1') => ({
   name,
 });
 
-async function setup(options: Pick<SupervisorFixtureOptions, 'timing' | 'events' | 'capabilities'> = {}) {
+async function setup(
+  options: Pick<SupervisorFixtureOptions, 'timing' | 'events' | 'capabilities' | 'vsphere'> = {},
+) {
   const fixture = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
   const images = await fixture.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
@@ -1362,6 +1364,30 @@ describe('the VirtualMachine controller', () => {
     const vm2 = await getVm(f, 'vm2');
     expect((vsphereVm(f, vm2) as VmRecord).config.cpuAllocation).toBeUndefined();
     expect(vm2.status?.hardware?.cpu).toEqual({ total: 2 });
+  });
+
+  it('under admission control, creates a VM whose reservation the cluster cannot hold, off, and powers it on once its class asks less', async () => {
+    const f = await setup({ vsphere: { admissionControl: true } });
+    // 32 CPUs at 2,294 MHz: more than the cluster's three hosts have.
+    await f.kube.create(newVm(f, 'vm1', { className: 'guaranteed-8xlarge', powerState: 'PoweredOn' }));
+    await f.settle();
+    let vm = await getVm(f, 'vm1');
+    expect(condition(vm, 'VirtualMachineCreated')?.status).toBe('True');
+    expect(vm.status?.powerState).toBe('PoweredOff');
+    expect(condition(vm, 'VirtualMachinePowerStateSynced')).toMatchObject({ status: 'False' });
+    const errors = f.supervisor.stats.errors;
+    await f.advance(60_000);
+    expect(f.supervisor.stats.errors).toBeGreaterThan(errors);
+
+    const spec = f.supervisor.vmClasses.get('guaranteed-8xlarge')?.spec;
+    await f.supervisor.vmClasses.update('guaranteed-8xlarge', {
+      ...spec,
+      policies: { resources: { requests: { cpu: '2', memory: '4Gi' } } },
+    });
+    await f.advance(60_000);
+    vm = await getVm(f, 'vm1');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect((vsphereVm(f, vm) as VmRecord).config.cpuAllocation?.reservation).toBe(4588);
   });
 
   it("deploys with its class's config spec allocations, latency sensitivity and hot plug flags, the class's requests over them", async () => {

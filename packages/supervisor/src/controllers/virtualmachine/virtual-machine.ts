@@ -768,7 +768,12 @@ export function startVirtualMachineController(
         // Raised again by the power-on (see drive).
         if (!(error instanceof BootstrapDataError)) throw error;
       }
-    const powerOn = poweringOn && (provider === undefined || customization !== undefined);
+    // Deployed on at once where nothing can refuse the power-on: under admission control it is
+    // the update's, as vm-operator makes it, so that a refused one leaves the VM created, off.
+    const powerOn =
+      poweringOn &&
+      (provider === undefined || customization !== undefined) &&
+      !vsphere.options.admissionControl;
     let classConfig: ClassConfig;
     try {
       classConfig = classConfigOf(resolved.vmClass);
