@@ -1092,6 +1092,32 @@ def resource_pool_runtime_counts_reservations():
 
 
 @check
+def resource_pool_update_child_resource_configuration_and_destroy_children():
+    vm = vm_named("DC0_C0_RP0_VM1")
+    root = vm.resourcePool
+    normal = vim.SharesInfo(level="normal", shares=0)
+    parent = root.CreateResourcePool("py-parent", vim.ResourceConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1, shares=normal),
+        memoryAllocation=vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1, shares=normal)))
+    child = parent.CreateResourcePool("py-child", vim.ResourceConfigSpec(
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1, shares=normal),
+        memoryAllocation=vim.ResourceAllocationInfo(reservation=0, expandableReservation=True, limit=-1, shares=normal)))
+    parent.UpdateChildResourceConfiguration([vim.ResourceConfigSpec(
+        entity=child,
+        cpuAllocation=vim.ResourceAllocationInfo(reservation=250, limit=1000),
+        memoryAllocation=vim.ResourceAllocationInfo())])
+    expect_equal((child.config.cpuAllocation.reservation, child.config.cpuAllocation.limit), (250, 1000),
+                 "the child's allocation after UpdateChildResourceConfiguration")
+    expect_equal(parent.runtime.cpu.reservationUsed, 250, "the parent's runtime.cpu.reservationUsed")
+    raises(vmodl.fault.InvalidArgument, root.UpdateChildResourceConfiguration, [vim.ResourceConfigSpec(
+        entity=child, cpuAllocation=vim.ResourceAllocationInfo(), memoryAllocation=vim.ResourceAllocationInfo())])
+    parent.RefreshRuntime()
+    parent.DestroyChildren()
+    expect_equal(list(parent.resourcePool), [], "the pool's child pools after DestroyChildren")
+    run_task(parent.Destroy_Task())
+
+
+@check
 def option_manager_query_and_update():
     om = S.content.setting
     keys = sorted(o.key for o in om.QueryOptions("event."))

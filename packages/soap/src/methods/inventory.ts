@@ -65,6 +65,12 @@ export const inventoryMethods: MethodTable = {
   CreateResourcePool: ({ vsphere, self, args }) => vsphere.pool.create(self, args.name, args.spec),
   UpdateConfig: ({ vsphere, self, args }) => vsphere.pool.update(self, args.name, args.config),
   MoveIntoResourcePool: ({ vsphere, self, args }) => vsphere.pool.moveInto(self, args.list),
+  UpdateChildResourceConfiguration: ({ vsphere, self, args }) => vsphere.pool.updateChildren(self, args.spec),
+  DestroyChildren: ({ vsphere, self }) => vsphere.pool.destroyChildren(self),
+  // The runtime is computed on every read: there is nothing to refresh.
+  RefreshRuntime: ({ vsphere, self }) => {
+    vsphere.lookup(self);
+  },
   AttachDisk_Task: ({ vsphere, self, args }) =>
     vsphere.disks.attach(self, args.diskId, args.datastore, args.controllerKey, args.unitNumber).ref,
   DetachDisk_Task: ({ vsphere, self, args }) => vsphere.disks.detach(self, args.diskId).ref,

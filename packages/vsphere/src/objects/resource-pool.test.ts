@@ -272,3 +272,60 @@ describe('Destroy_Task on a pool', () => {
     expect(vm).toMatchObject({ pool: app.id, parentVApp: app.id });
   });
 });
+
+describe('UpdateChildResourceConfiguration', () => {
+  it("changes child pools' and VMs' allocations in one call, each with its event", () => {
+    const { vsphere, at, pool, root } = setup();
+    const rp = vsphere.pool.create(root.id, 'rp');
+    const vm = at<VmRecord>('/DC0/vm/DC0_C0_RP0_VM0');
+    const events = vsphere.events.list().length;
+    vsphere.pool.updateChildren(root.id, [
+      { entity: rp, cpuAllocation: { reservation: 300, expandableReservation: false } },
+      { entity: { type: 'VirtualMachine', value: vm.id }, memoryAllocation: { reservation: 64 } },
+    ]);
+    expect(pool(rp.value).cpuAllocation).toMatchObject({ reservation: 300, expandableReservation: false });
+    expect((vsphere.store.get(vm.id) as VmRecord).config.memoryAllocation).toMatchObject({ reservation: 64 });
+    const posted = vsphere.events.list().slice(events);
+    expect(posted.map((e) => e._type)).toEqual(['ResourcePoolReconfiguredEvent', 'VmReconfiguredEvent']);
+    expect(posted[1]).toMatchObject({
+      configSpec: { _type: 'VirtualMachineConfigSpec', memoryAllocation: { reservation: 64 } },
+    });
+  });
+
+  it('changes nothing when one entry names no child of the pool or an unusable allocation', () => {
+    const { vsphere, at, pool, root } = setup();
+    const rp = vsphere.pool.create(root.id, 'rp');
+    const inner = vsphere.pool.create(rp.value, 'inner');
+    const vm = at<VmRecord>('/DC0/vm/DC0_C0_RP0_VM0');
+    const first = { entity: rp, cpuAllocation: { reservation: 300 } };
+    for (const [second, field] of [
+      [{ entity: inner, cpuAllocation: { reservation: 1 } }, 'spec.entity'],
+      [{ cpuAllocation: { reservation: 1 } }, 'spec.entity'],
+      [
+        { entity: { type: 'VirtualMachine', value: vm.id }, cpuAllocation: { reservation: -5 } },
+        'spec.cpuAllocation',
+      ],
+    ] as const) {
+      expect(() => vsphere.pool.updateChildren(root.id, [first, second])).toThrow(
+        expect.objectContaining({
+          fault: expect.objectContaining({ _type: 'InvalidArgument', invalidProperty: field }),
+        }),
+      );
+      expect(pool(rp.value).cpuAllocation.reservation).toBe(0);
+    }
+    expect((vsphere.store.get(vm.id) as VmRecord).config.cpuAllocation).toBeUndefined();
+  });
+});
+
+describe('DestroyChildren', () => {
+  it('destroys every child pool, their VMs moving up, and leaves the pool', () => {
+    const { vsphere, at, root } = setup({ inventory: { pool: 2 } });
+    const rp1 = at<ResourcePoolRecord>(`${ROOT}/DC0_C0_RP1`);
+    const rp2 = at<ResourcePoolRecord>(`${ROOT}/DC0_C0_RP2`);
+    vsphere.pool.destroyChildren(root.id);
+    expect(vsphere.store.has(rp1.id) || vsphere.store.has(rp2.id)).toBe(false);
+    expect(vsphere.store.has(root.id)).toBe(true);
+    expect((vsphere.store.get(at('/DC0/vm/DC0_C0_RP1_VM0').id) as VmRecord).pool).toBe(root.id);
+    expect(vsphere.events.list().at(-1)?._type).toBe('ResourcePoolDestroyedEvent');
+  });
+});

@@ -23,7 +23,14 @@ import {
   type Resource,
   type ResourceAllocationSpec,
   type ResourceConfigSpec,
+  setVmResources,
 } from './resource-allocation.js';
+import { vmEvents } from './vm-clone.js';
+
+/** One entry of UpdateChildResourceConfiguration: a child pool's or VM's allocations. */
+export interface ChildResourceConfigSpec extends ResourceConfigSpec {
+  entity?: MoRef;
+}
 
 /** The share values vCenter gives a pool for each level (CPU per pool, memory per pool). */
 const LEVEL_SHARES = {
@@ -136,6 +143,28 @@ export const resourcePoolOperations = (m: Model) => {
   };
 
   /** Destroys `pool` and the plain pools below it; their VMs and vApps go up to `parent`. */
+  /** A pool's new allocations (and name): its ResourcePoolReconfiguredEvent. */
+  const reconfigurePool = (
+    tx: Tx,
+    now: ResourcePoolRecord,
+    spec: ResourceConfigSpec,
+    name?: string,
+  ): EventInput => {
+    const updated: ResourcePoolRecord = {
+      ...now,
+      ...(name === undefined ? {} : { name }),
+      cpuAllocation: allocation(spec.cpuAllocation, now.cpuAllocation, 'cpu'),
+      memoryAllocation: allocation(spec.memoryAllocation, now.memoryAllocation, 'memory'),
+    };
+    tx.put(updated);
+    const args = poolArguments(m, updated, now);
+    return {
+      ...args,
+      _type: 'ResourcePoolReconfiguredEvent',
+      fullFormattedMessage: `Updated configuration for ${updated.name} in compute-resource ${args.computeResource?.name ?? ''} in ${args.datacenter?.name ?? ''}`,
+    };
+  };
+
   const destroyTree = (tx: Tx, pool: ResourcePoolRecord, parent: ResourcePoolRecord, out: EventInput[]) => {
     for (const child of childrenOf(m, tx, pool.id)) {
       if (child.kind === 'ResourcePool') destroyTree(tx, child, parent, out);
@@ -188,22 +217,59 @@ export const resourcePoolOperations = (m: Model) => {
       const event = m.call({ method: 'UpdateConfig', target: target.id }, (tx) => {
         const now = current<ResourcePoolRecord>(tx, target.id, target.kind);
         if (name !== undefined) checkName(name, now);
-        const updated: ResourcePoolRecord = {
-          ...now,
-          ...(name === undefined ? {} : { name }),
-          cpuAllocation: allocation(spec.cpuAllocation, now.cpuAllocation, 'cpu'),
-          memoryAllocation: allocation(spec.memoryAllocation, now.memoryAllocation, 'memory'),
-        };
         if (name !== undefined && now.parent) checkUnique(m, tx, now.parent, name, now.id);
-        tx.put(updated);
-        const args = poolArguments(m, updated, now);
-        return {
-          ...args,
-          _type: 'ResourcePoolReconfiguredEvent',
-          fullFormattedMessage: `Updated configuration for ${updated.name} in compute-resource ${args.computeResource?.name ?? ''} in ${args.datacenter?.name ?? ''}`,
-        };
+        return reconfigurePool(tx, now, spec, name);
       });
       m.postEvent(event);
+    },
+
+    /**
+     * UpdateChildResourceConfiguration: the allocations of child pools, vApps and VMs, all or
+     * none; an entity that is no child of the pool is InvalidArgument on `spec.entity`.
+     */
+    updateChildren(pool: Ref, specs: readonly ChildResourceConfigSpec[]): void {
+      const target = lookupPool(pool);
+      const reconfigured: [VmRecord, ResourceConfigSpec][] = [];
+      const events = m.call({ method: 'UpdateChildResourceConfiguration', target: target.id }, (tx) => {
+        const parent = current<ResourcePoolRecord>(tx, target.id, target.kind);
+        return specs.flatMap((spec) => {
+          const child = spec.entity && tx.get(spec.entity.value);
+          if ((child?.kind === 'ResourcePool' || child?.kind === 'VirtualApp') && child.parent === parent.id)
+            return [reconfigurePool(tx, child as ResourcePoolRecord, spec)];
+          if (child?.kind !== 'VirtualMachine' || (child as VmRecord).pool !== parent.id)
+            throw faults.invalidArgument('spec.entity');
+          const vm = child as VmRecord;
+          const config = { ...vm.config };
+          setVmResources(config, spec);
+          const next: VmRecord = { ...vm, config };
+          putVm(tx, next);
+          reconfigured.push([next, spec]);
+          return [];
+        });
+      });
+      for (const event of events) m.postEvent(event);
+      const vmEvent = vmEvents(m);
+      for (const [vm, { cpuAllocation, memoryAllocation }] of reconfigured)
+        vmEvent.post(vm, 'VmReconfiguredEvent', `Reconfigured ${vmEvent.where(vm)}`, {
+          configSpec: {
+            _type: 'VirtualMachineConfigSpec',
+            ...(cpuAllocation ? { cpuAllocation } : {}),
+            ...(memoryAllocation ? { memoryAllocation } : {}),
+          },
+        });
+    },
+
+    /** DestroyChildren: every child pool goes as Destroy_Task takes one (its VMs and vApps move up). */
+    destroyChildren(pool: Ref): void {
+      const target = lookupPool(pool);
+      const events = m.call({ method: 'DestroyChildren', target: target.id }, (tx) => {
+        const parent = current<ResourcePoolRecord>(tx, target.id, target.kind);
+        const out: EventInput[] = [];
+        for (const child of childrenOf(m, tx, parent.id))
+          if (child.kind === 'ResourcePool') destroyTree(tx, child as ResourcePoolRecord, parent, out);
+        return out;
+      });
+      for (const event of events) m.postEvent(event);
     },
 
     /** MoveIntoResourcePool: VMs and pools of the same compute resource only (InvalidArgument otherwise). */
