@@ -7,7 +7,7 @@
  */
 import type { Batch } from '../core/store.js';
 import { faults } from '../faults.js';
-import type { InventoryRecord } from '../inventory/records.js';
+import type { ComputeResourceRecord, InventoryRecord, ResourcePoolRecord } from '../inventory/records.js';
 import type { ReadContext } from '../properties/context.js';
 import { type MoRef, moref } from '../refs.js';
 import { changesBetween } from './diff.js';
@@ -30,8 +30,37 @@ export interface ChangeSummary {
 
 type Inventory = ReadContext['store'];
 
+/**
+ * Marks a compute resource and every pool of it, once per summary (`trees`): what a pool holds and
+ * has left derives from its whole tree's reservations and its hosts (see objects/reservations.ts).
+ */
+const markPoolTree = (
+  store: Inventory,
+  owner: string | undefined,
+  dirty: Set<string>,
+  trees: Set<string>,
+) => {
+  if (owner === undefined || trees.has(owner)) return;
+  trees.add(owner);
+  dirty.add(owner);
+  const root = (store.get(owner) as ComputeResourceRecord | undefined)?.resourcePool;
+  const pending = root === undefined ? [] : [root];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    dirty.add(id);
+    for (const child of store.referrers('childEntity', id)) {
+      const kind = store.get(child)?.kind;
+      if (kind === 'ResourcePool' || kind === 'VirtualApp') pending.push(child);
+    }
+  }
+};
+
 /** Marks what derives from `r`: its ancestors (summaries, datacenter lists) and its relatives. */
-const markDependents = (store: Inventory, r: InventoryRecord | undefined, dirty: Set<string>) => {
+const markDependents = (
+  store: Inventory,
+  r: InventoryRecord | undefined,
+  dirty: Set<string>,
+  trees: Set<string>,
+) => {
   if (!r) return;
   for (let p = r.parent; p !== undefined; p = store.get(p)?.parent) dirty.add(p);
   const add = (id: string | undefined) => id !== undefined && dirty.add(id);
@@ -40,6 +69,15 @@ const markDependents = (store: Inventory, r: InventoryRecord | undefined, dirty:
       add(r.host);
       add(r.pool);
       add(r.parentVApp);
+      if (r.pool)
+        markPoolTree(store, (store.get(r.pool) as ResourcePoolRecord | undefined)?.owner, dirty, trees);
+      break;
+    case 'ResourcePool':
+    case 'VirtualApp':
+      markPoolTree(store, r.owner, dirty, trees);
+      break;
+    case 'HostSystem':
+      markPoolTree(store, r.parent, dirty, trees);
       break;
     case 'DistributedVirtualPortgroup':
       add(r.dvs);
@@ -53,6 +91,7 @@ const markDependents = (store: Inventory, r: InventoryRecord | undefined, dirty:
 
 export const summarize = (store: Inventory, batches: readonly Batch<InventoryRecord>[]): ChangeSummary => {
   const dirty = new Set<string>();
+  const trees = new Set<string>();
   let structural = false;
   for (const batch of batches) {
     for (const change of batch.changes) {
@@ -61,8 +100,8 @@ export const summarize = (store: Inventory, batches: readonly Batch<InventoryRec
       // Tasks come and go with every operation and are reached only through TaskManager.
       if ((change.referrers?.length ?? 0) > 0 || (change.op !== 'modify' && kind !== 'Task'))
         structural = true;
-      markDependents(store, change.before, dirty);
-      if (change.after !== change.before) markDependents(store, change.after, dirty);
+      markDependents(store, change.before, dirty, trees);
+      if (change.after !== change.before) markDependents(store, change.after, dirty, trees);
     }
   }
   return { dirty, structural };

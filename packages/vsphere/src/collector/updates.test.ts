@@ -122,6 +122,32 @@ describe('CheckForUpdates', () => {
     ]);
   });
 
+  it("reports a pool tree's reservations and its cluster's usage when a VM in a child pool reserves more", async () => {
+    const { vsphere, pc, ref } = setup();
+    const root = ref('/DC0/host/DC0_C0/Resources');
+    const cluster = ref('/DC0/host/DC0_C0');
+    const vm = ref('/DC0/vm/DC0_C0_RP0_VM0');
+    const child = vsphere.pool.create(root, 'rp');
+    vsphere.pool.moveInto(child, [vm]);
+    const filter = pc.createFilter(
+      {
+        objectSet: [{ obj: root }, { obj: cluster }],
+        propSet: [
+          { type: 'ResourcePool', pathSet: ['runtime.cpu.reservationUsed'] },
+          { type: 'ClusterComputeResource', pathSet: ['summary.usageSummary.cpuReservationMhz'] },
+        ],
+      },
+      false,
+    );
+    const v1 = pc.checkForUpdates()?.version;
+    await run(vsphere, vsphere.vm.reconfigure(vm, { cpuAllocation: { reservation: 600 } }));
+    const changes = updatesOf(pc.checkForUpdates(v1), filter).map((u) => [u.obj.value, u.changeSet]);
+    expect(changes).toEqual([
+      [root.value, [{ name: 'runtime.cpu.reservationUsed', op: 'assign', val: 600 }]],
+      [cluster.value, [{ name: 'summary.usageSummary.cpuReservationMhz', op: 'assign', val: 600 }]],
+    ]);
+  });
+
   it('reports the whole runtime to a filter on runtime, and nested changes with partialUpdates', async () => {
     const { vsphere, pc, ref } = setup();
     const vm = ref('/DC0/vm/DC0_H0_VM0');

@@ -183,6 +183,36 @@ describe('admission control (admissionControl: true)', () => {
     vsphere.pool.update(fixed, undefined, { cpuAllocation: { reservation: CPU_CAPACITY } });
   });
 
+  it('refuses a pool moved under a fixed pool without room, and a ceiling lowered below what a pool holds', async () => {
+    const { vsphere, vm, reserve, child, run } = admitting();
+    const small = child('small', { reservation: 0, expandableReservation: false });
+    const big = child('big', { reservation: 1000, expandableReservation: false });
+    const fault = await faultOf(() => vsphere.pool.moveInto(small, [big]));
+    expect(fault).toBe('InsufficientCpuResourcesFault');
+    expect((vsphere.store.get(big) as ResourcePoolRecord).parent).not.toBe(small);
+
+    await reserve(vm.id, 800);
+    vsphere.pool.moveInto(big, [vm.id]);
+    await run(vsphere.vm.powerOn(vm.id));
+    const lower = () => vsphere.pool.update(big, undefined, { cpuAllocation: { reservation: 100 } });
+    expect(lower).toThrow(
+      expect.objectContaining({
+        fault: { _type: 'InsufficientCpuResourcesFault', unreserved: 100, requested: 800 },
+      }),
+    );
+    const growing = () =>
+      vsphere.pool.update(small, undefined, { cpuAllocation: { expandableReservation: true } });
+    growing();
+    vsphere.pool.moveInto(small, [vm.id]);
+    // A pool that borrows may not stop borrowing while it holds more than its own.
+    expect(
+      await faultOf(() =>
+        vsphere.pool.update(small, undefined, { cpuAllocation: { expandableReservation: false } }),
+      ),
+    ).toBe('InsufficientCpuResourcesFault');
+    expect((vsphere.store.get(big) as ResourcePoolRecord).cpuAllocation.reservation).toBe(1000);
+  });
+
   it('lets what gives back through when a pool holds too much (a host gone into maintenance)', async () => {
     const { vsphere, vm, reserve, run, at } = admitting();
     await reserve(vm.id, CPU_CAPACITY);

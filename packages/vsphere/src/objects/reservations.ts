@@ -23,9 +23,13 @@ import type { Resource } from './resource-allocation.js';
 
 const MB = 1024 * 1024;
 
-/** A compute resource's effective CPU (MHz) and memory (MB): its connected hosts out of maintenance. */
+/** The hosts that count towards a compute resource's capacity: connected, out of maintenance. */
+export const effectiveHosts = (hosts: readonly HostRecord[]): HostRecord[] =>
+  hosts.filter((h) => h.connectionState === 'connected' && !h.inMaintenanceMode);
+
+/** A compute resource's effective CPU (MHz) and memory (MB). */
 export const effectiveCapacity = (hosts: readonly HostRecord[]): Record<Resource, number> => {
-  const effective = hosts.filter((h) => h.connectionState === 'connected' && !h.inMaintenanceMode).length;
+  const effective = effectiveHosts(hosts).length;
   return {
     cpu: HOST_HARDWARE.cpuMhz * HOST_HARDWARE.numCpuCores * effective,
     memory: Math.floor((HOST_HARDWARE.memorySize * effective) / MB),
@@ -101,7 +105,7 @@ interface Taken {
 }
 
 /** What a pool's children take from it, counted down its tree. */
-const takenFrom = (reader: PoolReader, pool: ResourcePoolRecord, resource: Resource): Taken => {
+export const takenFrom = (reader: PoolReader, pool: ResourcePoolRecord, resource: Resource): Taken => {
   let used = 0;
   let usedForVm = 0;
   const seen = new Set<string>();
@@ -151,48 +155,66 @@ const ceilingOf = ({ reservation, limit, expandable }: PoolBounds): number | und
   return limit >= 0 ? limit : undefined;
 };
 
-/** The pools a transaction's writes may take more from: the pools of written VMs and pools, before and after, and their ancestors. */
-const touchedPools = (m: Model, tx: Tx): string[] => {
-  const out = new Set<string>();
-  const climb = (reader: PoolReader, id: string | undefined) => {
-    for (
-      let r = id === undefined ? undefined : reader.get(id);
-      isPool(r) && !out.has(r.id);
-      r = reader.get(r.parent ?? '')
-    )
-      out.add(r.id);
-  };
-  const before = storeReader(m);
-  const after = txReader(m, tx);
-  for (const [id, written] of tx.writes) {
-    const was = m.store.get(id);
-    for (const [reader, r] of [
-      [before, was],
-      [after, written],
-    ] as const) {
-      if (r?.kind === 'VirtualMachine') climb(reader, (r as VmRecord).pool);
-      else if (isPool(r ?? undefined)) climb(reader, (r as ResourcePoolRecord).id);
-    }
+/** What a VM holds of its pool's reservations: nothing unless it runs. */
+const heldBy = (vm: VmRecord | undefined): readonly [number, number] =>
+  vm ? [vmReservation(vm, 'cpu'), vmReservation(vm, 'memory')] : [0, 0];
+
+/** Whether a write may change what a pool holds: a running VM's pool or reservations; a pool's place or allocations. */
+const movesReservations = (
+  before: InventoryRecord | undefined,
+  after: InventoryRecord | undefined,
+): boolean => {
+  const r = after ?? before;
+  if (r?.kind === 'VirtualMachine') {
+    const [was, now] = [before as VmRecord | undefined, after as VmRecord | undefined];
+    const [held, holds] = [heldBy(was), heldBy(now)];
+    if (held[0] === 0 && held[1] === 0 && holds[0] === 0 && holds[1] === 0) return false;
+    return was?.pool !== now?.pool || held[0] !== holds[0] || held[1] !== holds[1];
   }
-  return [...out];
+  if (!isPool(r)) return false;
+  const [was, now] = [before as ResourcePoolRecord | undefined, after as ResourcePoolRecord | undefined];
+  return (
+    was?.parent !== now?.parent ||
+    was?.cpuAllocation !== now?.cpuAllocation ||
+    was?.memoryAllocation !== now?.memoryAllocation
+  );
 };
 
 /**
- * The write hook of admission control: a pool whose children take more than it may, and more
- * than before the operation, refuses the operation. The fault names the room there was and what
- * the operation asked for (CPU in MHz, memory in bytes).
+ * The pools whose holdings a transaction may change: for each write that moves reservations,
+ * the VM's pool or the pool itself, and their ancestors, where they were and where they are.
+ */
+const touchedPools = (m: Model, tx: Tx): Set<string> => {
+  const out = new Set<string>();
+  const climb = (reader: PoolReader, id: string | undefined) => {
+    for (let r = id === undefined ? undefined : reader.get(id); isPool(r); r = reader.get(r.parent ?? ''))
+      out.add(r.id);
+  };
+  const readers = [storeReader(m), txReader(m, tx)] as const;
+  for (const [id, written] of tx.writes) {
+    const states = [m.store.get(id), written ?? undefined] as const;
+    if (!movesReservations(...states)) continue;
+    for (const [i, r] of states.entries()) {
+      if (r?.kind === 'VirtualMachine') climb(readers[i] as PoolReader, (r as VmRecord).pool);
+      else if (isPool(r)) {
+        if (i === 1) out.add(r.id);
+        climb(readers[i] as PoolReader, r.parent);
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * The write hook of admission control: a pool whose children take more than it may refuses the
+ * operation that made it so, by asking more of it or by lowering what it may hold. The fault
+ * names the room there was and what was asked (CPU in MHz, memory in bytes).
  */
 export const admitReservations =
   (m: Model) =>
   (tx: Tx): void => {
-    let touched: string[] | undefined;
-    for (const [id] of tx.writes) {
-      const r = tx.get(id) ?? m.store.get(id);
-      if (r?.kind !== 'VirtualMachine' && !isPool(r)) continue;
-      touched = touchedPools(m, tx);
-      break;
-    }
-    if (!touched) return;
+    const touched = touchedPools(m, tx);
+    if (touched.size === 0) return;
     const before = storeReader(m);
     const after = txReader(m, tx);
     for (const id of touched) {
@@ -205,9 +227,11 @@ export const admitReservations =
         if (now <= ceiling) continue;
         const stored = m.store.get(id);
         const was = isPool(stored) ? takenFrom(before, stored, resource).used : 0;
-        if (now <= was) continue;
-        const unreserved = Math.max(0, ceiling - was);
-        const requested = now - was;
+        const ceilingWas = isPool(stored) ? ceilingOf(boundsOf(before, stored, resource)) : undefined;
+        const lowered = ceilingWas === undefined || ceiling < ceilingWas;
+        if (now <= was && !lowered) continue;
+        // Asked more: the room there was and the more; a lowered ceiling: the new one and the holdings.
+        const [unreserved, requested] = now > was ? [Math.max(0, ceiling - was), now - was] : [ceiling, now];
         throw resource === 'cpu'
           ? faults.insufficientCpuResources(unreserved, requested)
           : faults.insufficientMemoryResources(unreserved * MB, requested * MB);

@@ -142,7 +142,6 @@ export const resourcePoolOperations = (m: Model) => {
     };
   };
 
-  /** Destroys `pool` and the plain pools below it; their VMs and vApps go up to `parent`. */
   /** A pool's new allocations (and name): its ResourcePoolReconfiguredEvent. */
   const reconfigurePool = (
     tx: Tx,
@@ -165,6 +164,7 @@ export const resourcePoolOperations = (m: Model) => {
     };
   };
 
+  /** Destroys `pool` and the plain pools below it; their VMs and vApps go up to `parent`. */
   const destroyTree = (tx: Tx, pool: ResourcePoolRecord, parent: ResourcePoolRecord, out: EventInput[]) => {
     for (const child of childrenOf(m, tx, pool.id)) {
       if (child.kind === 'ResourcePool') destroyTree(tx, child, parent, out);

@@ -8,7 +8,13 @@ import {
   type ResourcePoolRecord,
   type VmRecord,
 } from '../inventory/records.js';
-import { boundsOf, effectiveCapacity, poolUsage } from '../objects/reservations.js';
+import {
+  boundsOf,
+  effectiveCapacity,
+  effectiveHosts,
+  poolUsage,
+  takenFrom,
+} from '../objects/reservations.js';
 import type { Resource } from '../objects/resource-allocation.js';
 import { moref } from '../refs.js';
 import { type PropertyTable, type ReadContext, referrerRefs, refOf, refsOf } from './context.js';
@@ -45,13 +51,13 @@ const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
     effectiveCpu: effective.cpu,
     effectiveMemory: effective.memory,
     numHosts: hosts.length,
-    numEffectiveHosts: hosts.filter((h) => h.connectionState === 'connected' && !h.inMaintenanceMode).length,
+    numEffectiveHosts: effectiveHosts(hosts).length,
     overallStatus: 'green',
   };
   if (cr.kind === 'ComputeResource') return { _type: 'ComputeResourceSummary', ...base };
   // What the root pool's children (pools and running VMs) reserve.
   const root = ctx.store.get(cr.resourcePool) as ResourcePoolRecord | undefined;
-  const reserved = (resource: Resource) => (root ? poolUsage(ctx.store, root, resource).used : 0);
+  const reserved = (resource: Resource) => (root ? takenFrom(ctx.store, root, resource).used : 0);
   return {
     _type: 'ClusterComputeResourceSummary',
     ...base,
