@@ -199,15 +199,32 @@ describe('namespace management over the Supervisor', () => {
       vms: [id],
     });
 
-    // A change reaches every namespace's object of the class; the percentages stay.
-    expect((await call('PATCH', `${CLASSES}/half-reserved`, { cpu_count: 2 })).status).toBe(204);
-    expect((await sim.kube.get(ref)).spec).toMatchObject({
-      hardware: { cpus: 2, memory: '3Gi' },
-      policies: { resources: { requests: { cpu: '1', memory: '3Gi' } } },
+    // A change reaches every namespace's object of the class; a reservation left out is cleared,
+    // as vCenter's docs have it, and what the API has no field for (the limits) stays.
+    const { spec } = sim.supervisor.vmClasses.get('half-reserved') as { spec: object };
+    await sim.supervisor.vmClasses.update('half-reserved', {
+      ...spec,
+      policies: { resources: { requests: { cpu: '2', memory: '3Gi' }, limits: { cpu: '4' } } },
     });
+    const changed = { cpu_count: 2, cpu_reservation: 50, memory_reservation: 100 };
+    expect((await call('PATCH', `${CLASSES}/half-reserved`, changed)).status).toBe(204);
+    expect((await sim.kube.get(ref)).spec).toEqual({
+      hardware: { cpus: 2, memory: '3Gi' },
+      policies: { resources: { requests: { cpu: '1', memory: '3Gi' }, limits: { cpu: '4' } } },
+      description: 'half the CPUs reserved',
+    });
+    expect((await call('PATCH', `${CLASSES}/half-reserved`, { description: 'none reserved' })).status).toBe(
+      204,
+    );
     expect((await call('GET', `${CLASSES}/half-reserved`)).json).toMatchObject({
       cpu_count: 2,
-      cpu_reservation: 50,
+      memory_mb: 3072,
+      description: 'none reserved',
+    });
+    expect((await sim.kube.get(ref)).spec).toEqual({
+      hardware: { cpus: 2, memory: '3Gi' },
+      policies: { resources: { limits: { cpu: '4' } } },
+      description: 'none reserved',
     });
 
     // A deleted class leaves vCenter and every namespace; its VM stays.

@@ -257,8 +257,9 @@ export function namespaceManagement(
     },
     async updateVmClass(id, changes) {
       const catalog = supervisor().vmClasses;
-      const current = restFieldsOf((catalog.get(id) ?? { spec: {} }).spec);
-      await catalog.update(id, classSpecOf({ ...current, ...changes }));
+      const current = catalog.get(id)?.spec ?? {};
+      const { cpu_reservation: _cpu, memory_reservation: _memory, ...kept } = restFieldsOf(current);
+      await catalog.update(id, withUnmodelled(current, classSpecOf({ ...kept, ...changes })));
     },
     deleteVmClass: (id) => supervisor().vmClasses.delete(id),
   };
@@ -299,6 +300,26 @@ function restFieldsOf(
       })),
     },
     ...(spec.configSpec ? { config_spec: spec.configSpec as Record<string, unknown> } : {}),
+  };
+}
+
+/** `next` (what vCenter's API describes) with what of `current` that API has no field for: limits, instance storage, ... */
+function withUnmodelled(
+  current: VirtualMachineClassSpec,
+  next: VirtualMachineClassSpec,
+): VirtualMachineClassSpec {
+  const { hardware, policies, description: _description, configSpec: _configSpec, ...others } = current;
+  const { cpus: _cpus, memory: _memory, devices: _devices, ...otherHardware } = hardware ?? {};
+  const limits = policies?.resources?.limits;
+  const requests = next.policies?.resources?.requests;
+  const { policies: _policies, ...described } = next;
+  return {
+    ...others,
+    ...described,
+    hardware: { ...otherHardware, ...next.hardware },
+    ...(limits || requests
+      ? { policies: { resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } } }
+      : {}),
   };
 }
 

@@ -268,6 +268,7 @@ describe('VM classes', () => {
         id: 'wide',
         cpu_count: 16,
         memory_MB: 8192,
+        memory_reservation: 100,
         devices: { dynamic_direct_path_IO_devices: [{ vendor_id: 1, device_id: 2 }] },
       },
     });
@@ -281,6 +282,7 @@ describe('VM classes', () => {
           id: 'wide',
           cpu_count: 16,
           memory_mb: 8192,
+          memory_reservation: 100,
           devices: { vgpu_devices: [], dynamic_direct_path_io_devices: [{ vendor_id: 1, device_id: 2 }] },
         },
       ],
@@ -321,6 +323,8 @@ describe('VM classes', () => {
     ['an id of 64 characters', { ...ok, id: 'a'.repeat(64) }, 'id'],
     ['no CPU count', { id: 'custom', memory_mb: 2048 }, 'cpu_count'],
     ['no CPUs', { ...ok, cpu_count: 0 }, 'cpu_count'],
+    ['more CPUs than a VM may have', { ...ok, cpu_count: 769 }, 'cpu_count'],
+    ['more memory than a VM may have', { ...ok, memory_mb: 24 * 1024 * 1024 + 1 }, 'memory_mb'],
     ['a fractional CPU count', { ...ok, cpu_count: 1.5 }, 'cpu_count'],
     ['no memory', { id: 'custom', cpu_count: 2 }, 'memory_mb'],
     ['memory as a string', { ...ok, memory_mb: '2048' }, 'memory_mb'],
@@ -329,12 +333,26 @@ describe('VM classes', () => {
     ['devices as a list', { ...ok, devices: [] }, 'devices'],
     [
       'a vGPU without profile',
-      { ...ok, devices: { vgpu_devices: [{}] } },
+      { ...ok, memory_reservation: 100, devices: { vgpu_devices: [{}] } },
       'devices.vgpu_devices.profile_name',
     ],
     [
+      'a vGPU without all the memory reserved',
+      { ...ok, memory_reservation: 50, devices: { vgpu_devices: [{ profile_name: 'grid_v100-4q' }] } },
+      'memory_reservation',
+    ],
+    [
+      'a device without its vendor',
+      { ...ok, memory_reservation: 100, devices: { dynamic_direct_path_io_devices: [{ device_id: 1 }] } },
+      'devices.dynamic_direct_path_io_devices.vendor_id',
+    ],
+    [
       'a vendor id beyond 16 bits',
-      { ...ok, devices: { dynamic_direct_path_io_devices: [{ vendor_id: 70000, device_id: 1 }] } },
+      {
+        ...ok,
+        memory_reservation: 100,
+        devices: { dynamic_direct_path_io_devices: [{ vendor_id: 70000, device_id: 1 }] },
+      },
       'devices.dynamic_direct_path_io_devices.vendor_id',
     ],
     ['a config spec that is a string', { ...ok, config_spec: 'numCPUs=2' }, 'config_spec'],

@@ -311,12 +311,24 @@ const vmClassOf = (source: NamespaceManagementSource, call: Call): VmClassInfo =
   return vmClass;
 };
 
-/** An integer from `min` to `max`, or absent. */
-const bounded = (o: Json, key: string, field: string, min: number, max: number): number | undefined => {
+/** An integer from `min` to `max`, or absent (`required`: a missing one is refused). */
+const bounded = (
+  o: Json,
+  key: string,
+  field: string,
+  min: number,
+  max: number,
+  required = false,
+): number | undefined => {
   const v = int(o, key, field);
+  if (v === undefined && required) throw invalid(field);
   if (v !== undefined && (v < min || v > max)) throw invalid(field, `must be from ${min} to ${max}`);
   return v;
 };
+
+/** vSphere 8's largest VM: 768 virtual CPUs, 24 TB of memory. */
+const MAX_CPUS = 768;
+const MAX_MEMORY_MB = 24 * 1024 * 1024;
 
 const vmClassDevices = (call: Call, o: Json, name: Namer): VmClassDevices | undefined => {
   const devices = obj(o, 'devices', name('devices'));
@@ -331,8 +343,8 @@ const vmClassDevices = (call: Call, o: Json, name: Namer): VmClassDevices | unde
     dynamic_direct_path_io_devices: (objects(devices, directKey, directField) ?? []).map((d) => {
       const label = str(d, 'custom_label', `${directField}.custom_label`);
       return {
-        vendor_id: bounded(d, 'vendor_id', `${directField}.vendor_id`, 0, 0xffff) ?? 0,
-        device_id: bounded(d, 'device_id', `${directField}.device_id`, 0, 0xffff) ?? 0,
+        vendor_id: bounded(d, 'vendor_id', `${directField}.vendor_id`, 0, 0xffff, true) as number,
+        device_id: bounded(d, 'device_id', `${directField}.device_id`, 0, 0xffff, true) as number,
         ...(label === undefined ? {} : { custom_label: label }),
       };
     }),
@@ -341,25 +353,33 @@ const vmClassDevices = (call: Call, o: Json, name: Namer): VmClassDevices | unde
 
 /**
  * The fields of a VM class's create and update specs, each absent when left out (or null);
- * `required` makes the CPU count and memory required, as a create needs them.
+ * `current` is the class an update changes, none for a create, which needs a CPU count and
+ * memory. As vCenter's docs have it, a class with vGPU or Dynamic DirectPath I/O devices
+ * reserves all its memory, and an update that leaves a reservation out clears it.
  */
-const vmClassFields = (call: Call, o: Json, name: Namer, required: boolean): VmClassUpdateSpec => {
-  const atLeastOne = (key: string, field: string) => {
-    const v = int(o, key, field);
-    if (v === undefined && required) throw invalid(field);
-    if (v === 0) throw invalid(field, 'must be at least 1');
-    return v;
-  };
-  const cpus = atLeastOne('cpu_count', name('cpu_count'));
+const vmClassFields = (call: Call, o: Json, name: Namer, current?: VmClassInfo): VmClassUpdateSpec => {
+  const cpus = bounded(o, 'cpu_count', name('cpu_count'), 1, MAX_CPUS, !current);
   // govmomi sends `/api` the IDL's `memory_MB`.
   const memoryKey =
-    call.style.name === 'api' && o.memory_mb === undefined ? 'memory_MB' : MEMORY[call.style.name];
-  const memory = atLeastOne(memoryKey, name(MEMORY[call.style.name]));
+    call.style.name === 'api' && o.memory_mb === undefined && o.memory_MB !== undefined
+      ? 'memory_MB'
+      : MEMORY[call.style.name];
+  const memory = bounded(o, memoryKey, name(memoryKey), 1, MAX_MEMORY_MB, !current);
   const cpuReservation = bounded(o, 'cpu_reservation', name('cpu_reservation'), 0, 100);
   const memoryReservation = bounded(o, 'memory_reservation', name('memory_reservation'), 0, 100);
   const description = str(o, 'description', name('description'));
   const devices = vmClassDevices(call, o, name);
   const configSpec = obj(o, 'config_spec', name('config_spec'));
+  const withDevices = devices ?? current?.devices;
+  if (
+    withDevices &&
+    withDevices.vgpu_devices.length + withDevices.dynamic_direct_path_io_devices.length > 0 &&
+    memoryReservation !== 100
+  )
+    throw invalid(
+      name('memory_reservation'),
+      'must be 100 for a class with vGPU or Dynamic DirectPath I/O devices',
+    );
   return {
     ...(cpus === undefined ? {} : { cpu_count: cpus }),
     ...(memory === undefined ? {} : { memory_mb: memory }),
@@ -377,7 +397,7 @@ const createVmClass =
     const spec = specOf(call, SPEC);
     const name = namer(call);
     const id = dnsLabel(spec, 'id', name('id'));
-    const fields = vmClassFields(call, spec, name, true) as Omit<VmClassCreateSpec, 'id'>;
+    const fields = vmClassFields(call, spec, name) as Omit<VmClassCreateSpec, 'id'>;
     if (source.vmClasses().some((c) => c.id === id)) {
       throw restError('already_exists', `The VM class '${id}' already exists.`, undefined, [id]);
     }
@@ -388,8 +408,8 @@ const createVmClass =
 const updateVmClass =
   (source: NamespaceManagementSource) =>
   async (call: Call): Promise<Reply> => {
-    const id = vmClassOf(source, call).id;
-    await source.updateVmClass(id, vmClassFields(call, specOf(call, SPEC), namer(call), false));
+    const current = vmClassOf(source, call);
+    await source.updateVmClass(current.id, vmClassFields(call, specOf(call, SPEC), namer(call), current));
     return {};
   };
 

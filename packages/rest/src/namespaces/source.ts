@@ -165,7 +165,11 @@ export interface VmClassCreateSpec {
   readonly config_spec?: Readonly<Record<string, unknown>>;
 }
 
-/** VirtualMachineClasses.UpdateSpec: the fields given change, the others stay. */
+/**
+ * VirtualMachineClasses.UpdateSpec: the fields given change, the others stay, but for the
+ * reservations, which are cleared when left out (vCenter's docs: "If unset, no CPU reservation is
+ * requested").
+ */
 export type VmClassUpdateSpec = Partial<Omit<VmClassCreateSpec, 'id'>>;
 
 /** VirtualMachineClasses.Info: a VM class and where it is in use. */

@@ -28,6 +28,8 @@ export class VmClassCatalog {
   readonly #classes = new Map<string, VmClassDefinition>(
     DEFAULT_VM_CLASSES.map((c) => [c.name, { name: c.name, spec: c.spec }]),
   );
+  /** The change or deletion running, which the next waits for. */
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(kube: KubeStore) {
     this.#kube = kube;
@@ -53,22 +55,45 @@ export class VmClassCatalog {
 
   /**
    * Gives the class a new spec, written to every namespace's object of it as any client writes
-   * (the schema and webhooks judge it); NotFound for no such class.
+   * (the schema and webhooks judge it); NotFound for no such class. Changes and deletions run
+   * one at a time, each on the objects the one before left.
    */
   async update(name: string, spec: VirtualMachineClassSpec): Promise<void> {
     this.#existing(name);
     checkSpec(name, spec);
-    // The objects first: a spec the store refuses is refused at the first, with nothing changed.
-    for (const object of this.#objectsOf(name)) await this.#kube.update({ ...object, spec });
-    this.#classes.set(name, { name, spec });
+    return this.#inTurn(async () => {
+      const previous = this.#existing(name);
+      // The catalogue first: a namespace prepared meanwhile offers the new spec.
+      this.#classes.set(name, { name, spec });
+      let written = 0;
+      try {
+        for (const object of this.#objectsOf(name)) {
+          await this.#kube.update({ ...object, spec });
+          written++;
+        }
+      } catch (error) {
+        // The objects hold one spec: one the store refuses is refused at the first, nothing changed.
+        if (written === 0) this.#classes.set(name, previous);
+        throw error;
+      }
+    });
   }
 
   /** Removes the class and every namespace's object of it; NotFound for no such class. */
   async delete(name: string): Promise<void> {
     this.#existing(name);
-    this.#classes.delete(name);
-    for (const object of this.#objectsOf(name))
-      await this.#kube.delete({ ...VM_CLASS, namespace: object.metadata.namespace as string, name });
+    return this.#inTurn(async () => {
+      this.#existing(name);
+      this.#classes.delete(name);
+      for (const object of this.#objectsOf(name))
+        await this.#kube.delete({ ...VM_CLASS, namespace: object.metadata.namespace as string, name });
+    });
+  }
+
+  #inTurn(work: () => Promise<void>): Promise<void> {
+    const done = this.#turn.then(work);
+    this.#turn = done.catch(() => undefined);
+    return done;
   }
 
   #existing(name: string): VmClassDefinition {
