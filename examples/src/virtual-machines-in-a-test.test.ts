@@ -3,8 +3,8 @@
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
- * an appliance's vApp properties, give a VM a vGPU and read its backup, and reserve a
- * guaranteed class's CPU and memory.
+ * an appliance's vApp properties, give a VM a vGPU and read its backup, reserve a guaranteed
+ * class's CPU and memory, and hold reservations to the cluster's capacity.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -133,6 +133,31 @@ it("reserves a guaranteed class's CPU and memory in vSphere, and reports the res
   const id = status.uniqueID as string;
   expect(sim.vsphere.read(id, 'summary.config.cpuReservation')).toBe(4588);
   expect(sim.vsphere.read(id, 'config.memoryAllocation')).toMatchObject({ reservation: 4096, limit: -1 });
+});
+
+it("holds reservations to the cluster's capacity under vCenter's admission control", async () => {
+  sim = await createSimulator({ seed: 1, admissionControl: true, supervisor: { namespaces: ['ns1'] } });
+  // 32 CPUs reserved: more than the default cluster's three hosts have (3 x 2 x 2,294 MHz).
+  await sim.kube.create(virtualMachine('big', 'guaranteed-8xlarge'));
+  await sim.settle();
+  const refused = (await sim.kube.get(vmRef('big'))).status as Status;
+  expect(refused.conditions).toContainEqual(
+    expect.objectContaining({ type: 'VirtualMachineCreated', status: 'True' }),
+  );
+  expect(refused.powerState).toBe('PoweredOff');
+
+  // vCenter's VM classes: a change reaches every namespace that offers the class.
+  const { spec } = sim.supervisor.vmClasses.get('guaranteed-8xlarge') as { spec: object };
+  await sim.supervisor.vmClasses.update('guaranteed-8xlarge', {
+    ...spec,
+    policies: { resources: { requests: { cpu: '4', memory: '8Gi' } } },
+  });
+  await sim.advance(60_000); // vm-operator tries again, with backoff
+  const running = (await sim.kube.get(vmRef('big'))).status as Status;
+  expect(running.powerState).toBe('PoweredOn');
+  // What the namespace's pool holds, as govc pool.info reads it: 4 CPUs of 2,294 MHz.
+  const { pool } = sim.vsphere.store.get(running.uniqueID as string) as { pool: string };
+  expect(sim.vsphere.read(pool, 'runtime.cpu.reservationUsedForVm')).toBe(4 * 2294);
 });
 
 it('reports a missing class and converges once it exists', async () => {
