@@ -4,7 +4,8 @@
  * power, pause, attach and detach claims, or, in runs of their own, take, delete and revert to
  * snapshots), what a vSphere admin does to their VMs (power them, or destroy those without
  * claims or snapshots, by hand) and
- * what happens to their class (deleted, then back), with the Supervisor running in between
+ * what happens to their class (deleted, then back; its requests changed by a user in the
+ * namespace or through vCenter's catalogue), with the Supervisor running in between
  * by whole or partial rounds, always end - once nothing is paused and the class is back - with
  * Kubernetes and vSphere agreeing: one vSphere VM per VirtualMachine, none left over,
  * power and addresses as vm-operator reports them, each VM with exactly the disks of its
@@ -64,7 +65,13 @@ type Command =
   | { op: 'snapshot'; vm: number; memory: boolean }
   | { op: 'deleteSnapshot' | 'revert'; vm: number }
   | { op: 'deleteSnapshotObject'; name: string }
-  | { op: 'reserveClass'; cpu: ClassRequest['cpu']; memory: ClassRequest['memory'] }
+  | {
+      op: 'reserveClass';
+      cpu: ClassRequest['cpu'];
+      memory: ClassRequest['memory'];
+      /** A user's patch of the namespace's object, or a change of vCenter's class, written to it. */
+      via: 'kube' | 'vcenter';
+    }
   | { op: 'deleteClass' | 'recreateClass' | 'settle' | 'round' | 'advance' };
 
 /** What the class may come to request, and what vSphere reserves for it (MHz of 2,294 MHz hosts, MB). */
@@ -152,6 +159,7 @@ const commandOf = (vmIndex: fc.Arbitrary<number>, snapshots: number): fc.Arbitra
         op: fc.constant('reserveClass' as const),
         cpu: fc.constantFrom('0' as const, '500m' as const, '2' as const),
         memory: fc.constantFrom('0' as const, '1Gi' as const),
+        via: fc.constantFrom('kube' as const, 'vcenter' as const),
       }),
     },
     {
@@ -395,13 +403,16 @@ async function run(w: World, c: Command): Promise<void> {
     case 'recreateClass':
       await w.kube.create(structuredClone(w.vmClass));
       return;
-    case 'reserveClass':
-      await w.kube.patch(
-        classRef,
-        { spec: { policies: { resources: { requests: { cpu: c.cpu, memory: c.memory } } } } },
-        { type: 'merge' },
-      );
+    case 'reserveClass': {
+      const requests = { cpu: c.cpu, memory: c.memory };
+      if (c.via === 'kube')
+        await w.kube.patch(classRef, { spec: { policies: { resources: { requests } } } }, { type: 'merge' });
+      else {
+        const { spec } = w.supervisor.vmClasses.get(CLASS) as { spec: object };
+        await w.supervisor.vmClasses.update(CLASS, { ...spec, policies: { resources: { requests } } });
+      }
       return;
+    }
     case 'settle':
       await w.settle();
       return;
