@@ -36,6 +36,7 @@ async function start(options: Parameters<typeof createSimulator>[0] = {}) {
 
 type Info = {
   namespace: string;
+  resource_spec: Record<string, number>;
   vm_service_spec: { vm_classes: string[]; content_libraries: string[] };
   storage_specs: unknown[];
 };
@@ -134,6 +135,47 @@ describe('namespace management over the Supervisor', () => {
     expect((await call('GET', '/vcenter/namespaces/instances/team-a')).status).toBe(404);
     expect(findByInventoryPath(sim.vsphere.store, '/DC0/vm/Namespaces/team-a')).toBeUndefined();
     expect(sim.vsphere.store.get((vm.status as { uniqueID: string }).uniqueID)).toBeUndefined();
+  });
+
+  it("sets a namespace's CPU and memory limits on its pool, which admission control holds VMs to", async () => {
+    const { sim, call } = await start({ admissionControl: true });
+    const limits = { resource_spec: { cpu_limit: 5000, memory_limit: 8192 } };
+    expect((await call('PATCH', '/vcenter/namespaces/instances/ns1', limits)).status).toBe(204);
+    expect(((await call('GET', '/vcenter/namespaces/instances/ns1')).json as Info).resource_spec).toEqual(
+      limits.resource_spec,
+    );
+    const pool = findByInventoryPath(sim.vsphere.store, '/DC0/host/DC0_C0/Resources/Namespaces/ns1');
+    expect(sim.vsphere.read(pool?.id as string, 'config.cpuAllocation')).toMatchObject({ limit: 5000 });
+    expect(sim.vsphere.read(pool?.id as string, 'runtime.cpu.maxUsage')).toBe(5000);
+
+    // Two guaranteed-small VMs reserve 2 x 4,588 MHz: the second is more than the limit leaves.
+    for (const name of ['vm1', 'vm2'])
+      await sim.kube.create({
+        apiVersion: V5,
+        kind: 'VirtualMachine',
+        metadata: { name, namespace: 'ns1' },
+        spec: {
+          className: 'guaranteed-small',
+          imageName: 'ubuntu-2204-kube-v1.30.0',
+          storageClass: 'wcpglobal-storage-profile',
+        },
+      });
+    await sim.settle();
+    const power = async (name: string) =>
+      (
+        (await sim.kube.get({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name })).status as {
+          powerState?: string;
+        }
+      ).powerState;
+    expect([await power('vm1'), await power('vm2')].sort()).toEqual(['PoweredOff', 'PoweredOn']);
+
+    // Without a limit (a resource_spec that names none), the second powers on.
+    expect((await call('PATCH', '/vcenter/namespaces/instances/ns1', { resource_spec: {} })).status).toBe(
+      204,
+    );
+    expect(((await call('GET', '/vcenter/namespaces/instances/ns1')).json as Info).resource_spec).toEqual({});
+    await sim.advance(60_000);
+    expect([await power('vm1'), await power('vm2')]).toEqual(['PoweredOn', 'PoweredOn']);
   });
 
   it("creates, changes and deletes vCenter's VM classes, and the namespaces offering one follow", async () => {

@@ -12,6 +12,7 @@ import type {
   NamespaceAccess,
   NamespaceInfo,
   NamespaceManagementSource,
+  NamespaceResourceSpec,
   NamespaceUpdateSpec,
   StorageSpec,
   SupervisorClusterInfo,
@@ -27,13 +28,14 @@ import {
   mebibytesOf,
   mebibytesQuantity,
   NAMESPACE_CLUSTER_LABEL,
+  NAMESPACE_POOL_ANNOTATION,
   NO_STORAGE_LIMIT,
   SUPERVISOR_API_ADDRESS,
   type Supervisor,
   storageClassOfQuotaKey,
   type VirtualMachineClassSpec,
 } from '@vsim/supervisor';
-import { faults, type VmRecord, type VSphere } from '@vsim/vsphere';
+import { faults, type ResourcePoolRecord, type VmRecord, type VSphere } from '@vsim/vsphere';
 
 const DESCRIPTION_ANNOTATION = 'vsim.io/description';
 const ACCESS_ANNOTATION = 'vsim.io/access-list';
@@ -122,8 +124,27 @@ export function namespaceManagement(
           .map((c) => c.metadata.name as string),
         content_libraries: supervisor().images.librariesOf(name),
       },
+      resource_spec: limitsOf(annotations[NAMESPACE_POOL_ANNOTATION]),
     };
   };
+
+  /** The namespace's CPU and memory limits: its pool's (the first zone's; every zone's alike). */
+  const limitsOf = (pool: string | undefined): NamespaceResourceSpec => {
+    const record =
+      pool === undefined ? undefined : (vsphere.store.get(pool) as ResourcePoolRecord | undefined);
+    if (record?.kind !== 'ResourcePool') return {};
+    const { cpuAllocation: cpu, memoryAllocation: memory } = record;
+    return {
+      ...(cpu.limit >= 0 ? { cpu_limit: cpu.limit } : {}),
+      ...(memory.limit >= 0 ? { memory_limit: memory.limit } : {}),
+    };
+  };
+
+  /** A spec's `resource_spec` as the Supervisor's limits: both set, a limit left out none. */
+  const limitChanges = (resources: NamespaceResourceSpec | undefined) =>
+    resources === undefined
+      ? {}
+      : { cpuLimitMhz: resources.cpu_limit ?? null, memoryLimitMiB: resources.memory_limit ?? null };
 
   const annotate = async (name: string, spec: NamespaceUpdateSpec) => {
     const annotations: Record<string, string> = {};
@@ -219,6 +240,10 @@ export function namespaceManagement(
         classes: spec.vm_service_spec?.vm_classes ?? [],
         libraries: spec.vm_service_spec?.content_libraries ?? [],
         ...storage,
+        ...(spec.resource_spec?.cpu_limit === undefined ? {} : { cpuLimitMhz: spec.resource_spec.cpu_limit }),
+        ...(spec.resource_spec?.memory_limit === undefined
+          ? {}
+          : { memoryLimitMiB: spec.resource_spec.memory_limit }),
       });
       await annotate(spec.namespace, spec);
     },
@@ -229,6 +254,7 @@ export function namespaceManagement(
           ? { libraries: spec.vm_service_spec.content_libraries }
           : {}),
         ...storageChanges(spec.storage_specs),
+        ...limitChanges(spec.resource_spec),
       });
       await annotate(name, spec);
     },

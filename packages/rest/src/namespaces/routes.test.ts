@@ -48,6 +48,7 @@ const NS1: NamespaceInfo = {
   access_list: [],
   storage_specs: [{ policy: 'policy-1' }],
   vm_service_spec: { vm_classes: ['best-effort-small'], content_libraries: [] },
+  resource_spec: {},
 };
 
 const SUPERVISOR: SupervisorInfo = {
@@ -405,6 +406,7 @@ describe('namespaces', () => {
       access_list: [],
       storage_specs: [{ policy: 'policy-1' }],
       vm_service_spec: { vm_classes: ['best-effort-small'], content_libraries: [] },
+      resource_spec: {},
       self_service_namespace: false,
     };
     expect((await send('GET', `/api${INSTANCES}/ns1`)).json).toEqual(info);
@@ -452,12 +454,25 @@ describe('namespaces', () => {
     ]);
   });
 
+  it("reads resource_spec's CPU and memory limits, ignoring its other quotas", async () => {
+    const { send, calls } = await setup();
+    const limits = { cpu_limit: 4000, memory_limit: 8192, pod_count: 10 };
+    expect((await send('PATCH', `/api${INSTANCES}/ns1`, { resource_spec: limits })).status).toBe(204);
+    expect((await send('PATCH', `/api${INSTANCES}/ns1`, { resource_spec: {} })).status).toBe(204);
+    expect(calls).toEqual([
+      ['update', 'ns1', { resource_spec: { cpu_limit: 4000, memory_limit: 8192 } }],
+      ['update', 'ns1', { resource_spec: {} }],
+    ]);
+    const bad = await send('PATCH', `/rest${INSTANCES}/ns1`, { spec: { resource_spec: { cpu_limit: -1 } } });
+    expect(bad.json).toMatchObject({ value: { messages: [{ args: ['spec.resource_spec.cpu_limit'] }] } });
+  });
+
   it('sets the whole configuration (PUT): what is left out is cleared', async () => {
     const { send, calls } = await setup();
     expect((await send('PUT', `/api${INSTANCES}/ns1`, { description: 'set' })).status).toBe(204);
     expect((await send('PUT', `/rest${INSTANCES}/ns1`, { spec: {} })).status).toBe(200);
     const vmService = { vm_classes: [], content_libraries: [] };
-    const cleared = { access_list: [], storage_specs: [], vm_service_spec: vmService };
+    const cleared = { access_list: [], storage_specs: [], vm_service_spec: vmService, resource_spec: {} };
     expect(calls).toEqual([
       ['update', 'ns1', { description: 'set', ...cleared }],
       ['update', 'ns1', { description: '', ...cleared }],

@@ -20,8 +20,8 @@
  * Every spec is checked here before the source sees it: a missing or mistyped field, a name
  * that is no DNS-1123 label, a cluster without a Supervisor, an unknown VM class or content
  * library is 400 invalid_argument naming the field as the style spells it. Fields this facade
- * does not model (networks, resource_spec, creator, ...) are ignored, as a newer server's
- * fields are by an older one.
+ * does not model (networks, creator, `resource_spec`'s quotas other than its CPU and memory
+ * limits, ...) are ignored, as a newer server's fields are by an older one.
  */
 import { fieldName, int, invalid, isObject, type Json, obj, specOf, str } from '../content/wire.js';
 import { restError } from '../errors.js';
@@ -31,6 +31,7 @@ import type {
   NamespaceAccess,
   NamespaceInfo,
   NamespaceManagementSource,
+  NamespaceResourceSpec,
   NamespaceUpdateSpec,
   StorageSpec,
   SupervisorClusterInfo,
@@ -117,6 +118,7 @@ const namespaceInfo = (n: NamespaceInfo) => ({
     vm_classes: n.vm_service_spec.vm_classes,
     content_libraries: n.vm_service_spec.content_libraries,
   },
+  resource_spec: n.resource_spec,
   self_service_namespace: n.self_service_namespace,
 });
 
@@ -202,17 +204,31 @@ const vmServiceSpec = (o: Json, name: Namer): Partial<VmServiceSpec> | undefined
   };
 };
 
+/** ResourceQuotaOptionsV1's CPU and memory limits; its other fields are not modelled. */
+const resourceSpec = (o: Json, name: Namer): NamespaceResourceSpec | undefined => {
+  const spec = obj(o, 'resource_spec', name('resource_spec'));
+  if (spec === undefined) return undefined;
+  const cpu = int(spec, 'cpu_limit', name('resource_spec.cpu_limit'));
+  const memory = int(spec, 'memory_limit', name('resource_spec.memory_limit'));
+  return {
+    ...(cpu === undefined ? {} : { cpu_limit: cpu }),
+    ...(memory === undefined ? {} : { memory_limit: memory }),
+  };
+};
+
 /** The fields create, update and set share; those left out (or null) are absent. */
 const updateSpec = (o: Json, name: Namer): NamespaceUpdateSpec => {
   const description = str(o, 'description', name('description'));
   const access = accessList(o, name);
   const storage = storageSpecs(o, name);
   const vmService = vmServiceSpec(o, name);
+  const resources = resourceSpec(o, name);
   return {
     ...(description === undefined ? {} : { description }),
     ...(access === undefined ? {} : { access_list: access }),
     ...(storage === undefined ? {} : { storage_specs: storage }),
     ...(vmService === undefined ? {} : { vm_service_spec: vmService }),
+    ...(resources === undefined ? {} : { resource_spec: resources }),
   };
 };
 
@@ -225,6 +241,7 @@ const wholeSpec = (spec: NamespaceUpdateSpec): NamespaceUpdateSpec => ({
     vm_classes: spec.vm_service_spec?.vm_classes ?? [],
     content_libraries: spec.vm_service_spec?.content_libraries ?? [],
   },
+  resource_spec: spec.resource_spec ?? {},
 });
 
 /** Every id in `ids` must be among `known()`, asked only when there are ids to check. */

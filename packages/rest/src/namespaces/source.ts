@@ -107,6 +107,15 @@ export interface NamespaceAccess {
   readonly identity_provider?: string;
 }
 
+/**
+ * Instances' `resource_spec` (ResourceQuotaOptionsV1), the fields this facade models: the CPU
+ * (MHz) and memory (MiB) the namespace's VMs may use, its pools' limits; absent means none.
+ */
+export interface NamespaceResourceSpec {
+  readonly cpu_limit?: number;
+  readonly memory_limit?: number;
+}
+
 export interface NamespaceInfo {
   /** The namespace's name, a DNS-1123 label, unique in the vCenter. */
   readonly namespace: string;
@@ -120,6 +129,7 @@ export interface NamespaceInfo {
   readonly access_list: readonly NamespaceAccess[];
   readonly storage_specs: readonly StorageSpec[];
   readonly vm_service_spec: VmServiceSpec;
+  readonly resource_spec: NamespaceResourceSpec;
 }
 
 /**
@@ -131,6 +141,8 @@ export interface NamespaceUpdateSpec {
   readonly access_list?: readonly NamespaceAccess[];
   readonly storage_specs?: readonly StorageSpec[];
   readonly vm_service_spec?: Partial<VmServiceSpec>;
+  /** Replaces both limits: one left out is none. */
+  readonly resource_spec?: NamespaceResourceSpec;
 }
 
 /** A new namespace: its name and cluster, the rest as an update would set it (absent: empty). */

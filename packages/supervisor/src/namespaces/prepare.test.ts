@@ -1,4 +1,10 @@
-import { type DatastoreRecord, findByInventoryPath, VirtualClock, type VmRecord } from '@vsim/vsphere';
+import {
+  type DatastoreRecord,
+  findByInventoryPath,
+  type ResourcePoolRecord,
+  VirtualClock,
+  type VmRecord,
+} from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_API_VERSION } from '../controllers/images/image-controller.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
@@ -184,6 +190,22 @@ describe('prepareNamespace', () => {
     expect((await quota()).spec).toEqual({ hard: { [storageQuotaKey('silver')]: '1Ei' } });
     const after = await list(kube, 'vmoperator.vmware.com/v1alpha5', 'VirtualMachineClass', 'ns1');
     expect(after.map((c) => c.metadata.name)).toEqual(['guaranteed-small']);
+  });
+
+  it("sets CPU and memory limits on the namespace's pool, kept by preparing again, removed by null", async () => {
+    const { vsphere, supervisor } = await createSupervisorFixture();
+    const { pool } = await supervisor.prepareNamespace('ns1', { cpuLimitMhz: 3000, memoryLimitMiB: 2048 });
+    const limits = () => {
+      const record = vsphere.store.get(pool) as ResourcePoolRecord;
+      return [record.cpuAllocation.limit, record.memoryAllocation.limit];
+    };
+    expect(limits()).toEqual([3000, 2048]);
+    await supervisor.prepareNamespace('ns1');
+    expect(limits()).toEqual([3000, 2048]);
+    await supervisor.updateNamespace('ns1', { cpuLimitMhz: null });
+    expect(limits()).toEqual([-1, 2048]);
+    await supervisor.updateNamespace('ns1', { memoryLimitMiB: 4096, classes: ['best-effort-small'] });
+    expect(limits()).toEqual([-1, 4096]);
   });
 
   it('runs on a chosen cluster and refuses an unknown one', async () => {

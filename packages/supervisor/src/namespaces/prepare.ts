@@ -10,6 +10,7 @@ import {
   datacenterOf,
   findChild,
   type InventoryRecord,
+  type ResourcePoolRecord,
   SAMPLE_OVF_IMAGES,
   type VSphere,
 } from '@vsim/vsphere';
@@ -47,6 +48,9 @@ export interface PrepareNamespaceOptions {
   storageClass?: string;
   /** The namespace's storage limit, a Kubernetes quantity (default: none, `1Ei`). */
   storageLimit?: string;
+  /** The CPU (MHz) and memory (MiB) its VMs may use: its pools' limits, as vCenter sets them (default: none). */
+  cpuLimitMhz?: number;
+  memoryLimitMiB?: number;
   /** Labels the Namespace object gets besides the Supervisor's own. */
   labels?: Readonly<Record<string, string>>;
 }
@@ -114,6 +118,29 @@ export function existingNamespacePool(vsphere: VSphere, cluster: string, name: s
   const compute = vsphere.store.get(cluster) as ComputeResourceRecord | undefined;
   const poolsParent = compute && findChild(vsphere.store, compute.resourcePool, NAMESPACES_PARENT);
   return poolsParent ? findChild(vsphere.store, poolsParent.id, name)?.id : undefined;
+}
+
+/**
+ * A namespace's CPU and memory limits, set on its pool in every zone, as vCenter turns the
+ * namespace's `cpu_limit` and `memory_limit` into the limits of the pool it made for it.
+ */
+function limitPools(
+  vsphere: VSphere,
+  pools: readonly string[],
+  { cpuLimitMhz, memoryLimitMiB }: Pick<NamespaceChanges, 'cpuLimitMhz' | 'memoryLimitMiB'>,
+): void {
+  const spec = {
+    ...(cpuLimitMhz === undefined ? {} : { cpuAllocation: { limit: cpuLimitMhz ?? -1 } }),
+    ...(memoryLimitMiB === undefined ? {} : { memoryAllocation: { limit: memoryLimitMiB ?? -1 } }),
+  };
+  if (Object.keys(spec).length === 0) return;
+  for (const pool of pools) {
+    const now = vsphere.store.get(pool) as ResourcePoolRecord;
+    const cpu = spec.cpuAllocation?.limit ?? now.cpuAllocation.limit;
+    const memory = spec.memoryAllocation?.limit ?? now.memoryAllocation.limit;
+    if (cpu !== now.cpuAllocation.limit || memory !== now.memoryAllocation.limit)
+      vsphere.pool.update(pool, undefined, spec);
+  }
 }
 
 /** The namespace's VM folder in the datacenter of a cluster, made when missing. */
@@ -204,6 +231,12 @@ export async function prepareNamespace(
     });
   }
   for (const className of classes) ensureClass(ctx, name, className);
+  // Given, not defaulted: preparing again keeps the limits an update set.
+  limitPools(
+    vsphere,
+    zones.map((z) => z.pool),
+    options,
+  );
   ensure(kube, {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'Network',
@@ -252,6 +285,9 @@ export interface NamespaceChanges {
   storageClass?: string;
   /** A Kubernetes quantity; `1Ei` (the default) means no limit. */
   storageLimit?: string;
+  /** The pools' CPU (MHz) and memory (MiB) limits; `null` removes one. */
+  cpuLimitMhz?: number | null;
+  memoryLimitMiB?: number | null;
 }
 
 export async function updateNamespace(
@@ -273,6 +309,8 @@ export async function updateNamespace(
         });
   }
   if (changes.libraries) ctx.showLibraries(name, changes.libraries);
+  const pools = ctx.clusters.flatMap((cluster) => existingNamespacePool(ctx.vsphere, cluster, name) ?? []);
+  limitPools(ctx.vsphere, pools, changes);
   if (changes.storageClass !== undefined || changes.storageLimit !== undefined) {
     const quota = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: name, name: `${name}-storagequota` };
     const storageClass = changes.storageClass ?? DEFAULT_STORAGE_CLASS;
