@@ -102,6 +102,8 @@ const FAULTS: Readonly<Record<string, ErrorType | ((fault: Fault) => ErrorType)>
   ResourceInUse: 'resource_in_use',
   ResourceBusy: 'resource_busy',
   InsufficientResourcesFault: 'unable_to_allocate_resource',
+  InsufficientCpuResourcesFault: 'unable_to_allocate_resource',
+  InsufficientMemoryResourcesFault: 'unable_to_allocate_resource',
   ToolsUnavailable: 'service_unavailable',
   RequestCanceled: 'canceled',
 };

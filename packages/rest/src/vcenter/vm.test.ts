@@ -155,6 +155,19 @@ describe('power', () => {
     expect(tasks).toContain('SuspendVM_Task');
   });
 
+  it('refuses a start that admission control refuses with unable_to_allocate_resource', async () => {
+    const { send, vsphere } = await session({ seed: 1, admissionControl: true });
+    const vm = 'vm-20';
+    expect((await send('POST', `/api/vcenter/vm/${vm}/power?action=stop`)).status).toBe(204);
+    const reconfigure = vsphere.vm.reconfigure(vm, { cpuAllocation: { reservation: 1_000_000 } });
+    vsphere.scheduler.runDue();
+    await reconfigure.wait();
+    const refused = await send('POST', `/api/vcenter/vm/${vm}/power?action=start`);
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error_type: 'UNABLE_TO_ALLOCATE_RESOURCE' });
+    expect((await send('GET', `/api/vcenter/vm/${vm}/power`)).json).toMatchObject({ state: 'POWERED_OFF' });
+  });
+
   it('answers /rest power actions with 200 and no value', async () => {
     const { send, vsphere } = await session();
     const res = await send('POST', '/rest/vcenter/vm/vm-21/power/stop');
