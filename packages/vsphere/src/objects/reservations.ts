@@ -4,9 +4,10 @@
  * its parent, and an expandable one also what its children take beyond it. The root pool holds
  * the compute resource's effective capacity (its connected hosts out of maintenance).
  *
- * With the model's `admissionControl` option, a write hook refuses any operation that makes a
- * pool hold more than it may (InsufficientCpuResourcesFault, InsufficientMemoryResourcesFault),
- * whichever operation it is: a power-on, a reconfiguration, a pool's new reservation, a move.
+ * With the model's `admissionControl` option, a write hook refuses any operation that leaves a
+ * pool holding more than it may (InsufficientCpuResourcesFault, InsufficientMemoryResourcesFault),
+ * whichever operation it is: a power-on, a reconfiguration, a pool's new reservation or limit, a
+ * move.
  */
 import { faults } from '../faults.js';
 import { HOST_HARDWARE } from '../inventory/defaults.js';
