@@ -23,9 +23,10 @@ type KubeObject = Parameters<Simulator['kube']['create']>[0];
 type VmStatus = { zone?: string; uniqueID?: string; powerState?: string; network?: { primaryIP4?: string } };
 type ZoneObject = KubeObject & { spec: { namespace: { poolMoIDs: string[]; folderMoID: string } } };
 
-async function zonalSupervisor(options: { timing?: 'realistic' } = {}) {
+async function zonalSupervisor(options: { timing?: 'realistic' } = {}, admissionControl = false) {
   const sim = await createSimulator({
     seed: 1,
+    admissionControl,
     inventory: { cluster: 3, host: 2, vm: 0, standaloneHost: 0 },
     supervisor: { clusters: CLUSTERS, namespaces: [NS], ...options },
   });
@@ -131,6 +132,21 @@ describe('a Supervisor on three zones', () => {
     const zones = await zonesOf(sim, ['x', 'y']);
     expect(zones).not.toContain(second);
     expect(new Set(zones).size).toBe(2);
+  });
+
+  it('places a VM where its reservations fit under admission control, as DRS does', async () => {
+    const sim = await zonalSupervisor({}, true);
+    const [first, second] = sim.supervisor.clusters as [string, string, string];
+    // The first zone, the least loaded by the zones' order, keeps one host of two: 4,095 MB,
+    // less than a guaranteed-small VM reserves.
+    const [host] = [...sim.vsphere.store.referrers('childEntity', first)].filter(
+      (id) => sim.vsphere.store.get(id)?.kind === 'HostSystem',
+    );
+    await sim.vsphere.host.enterMaintenanceMode(host as string).wait();
+    await sim.kube.create(vm('reserved', {}, { className: 'guaranteed-small' }));
+    await sim.kube.create(vm('best-effort'));
+    await sim.settle();
+    expect(await zonesOf(sim, ['reserved', 'best-effort'])).toEqual([second, first]);
   });
 
   it('counts deployments still on their way when VMs are created together under realistic timings', async () => {

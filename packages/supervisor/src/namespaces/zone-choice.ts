@@ -18,13 +18,18 @@ function clusterLoad(vsphere: VSphere, pool: string): number {
   return vms;
 }
 
-/** DRS's choice for a new VM; `pending` counts the VMs of a zone being deployed there. */
+/**
+ * DRS's choice for a new VM; `pending` counts the VMs of a zone being deployed there. `fits`,
+ * under vCenter's admission control, keeps the zones whose pool has room for the VM's
+ * reservations, unless none has (the VM then goes where it will not power on).
+ */
 export const leastLoadedZone =
-  (vsphere: VSphere, pending: (zone: string) => number): ZoneChooser =>
+  (vsphere: VSphere, pending: (zone: string) => number, fits?: (pool: string) => boolean): ZoneChooser =>
   (candidates) => {
     let best: NamespacePlacement | undefined;
     let bestLoad = Number.POSITIVE_INFINITY;
-    for (const candidate of candidates) {
+    const roomy = fits ? candidates.filter((c) => fits(c.pool)) : candidates;
+    for (const candidate of roomy.length > 0 ? roomy : candidates) {
       const load = clusterLoad(vsphere, candidate.pool) + pending(candidate.zone as string);
       if (load < bestLoad) [best, bestLoad] = [candidate, load];
     }

@@ -1472,12 +1472,7 @@ export function startVirtualMachineController(
       const placement =
         grouping && !grouping.placed
           ? undefined
-          : placementFor(
-              read,
-              namespace as string,
-              vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone,
-              record,
-            );
+          : placementFor(read, vm, vm.metadata.labels?.[ZONE_LABEL] ?? grouping?.zone, record);
       // A zone chosen among several is labelled once the VM is there (see createPath), as
       // vm-operator labels a VM in the create that places it.
       const zone = record || !placement?.chosen ? placement?.zone : undefined;
@@ -1528,7 +1523,34 @@ export function startVirtualMachineController(
 
   /** VMs being deployed into each zone, which DRS counts where they go. */
   const deploying = new Map<string, number>();
-  const chooseForNew = leastLoadedZone(vsphere, (zone) => deploying.get(zone) ?? 0);
+  const pending = (zone: string) => deploying.get(zone) ?? 0;
+  const chooseForNew = leastLoadedZone(vsphere, pending);
+
+  /**
+   * DRS's choice for a new VM: under vCenter's admission control, among the zones whose pool
+   * has room for its class's reservations (MHz, MB), as DRS places only where it may power on.
+   */
+  const chooserFor = (read: DependencyReader, vm: VirtualMachine) => {
+    if (!vsphere.options.admissionControl || !vm.spec?.className) return chooseForNew;
+    const vmClass = read.get<VirtualMachineClass>(
+      VM_OPERATOR_API_VERSION,
+      'VirtualMachineClass',
+      vm.metadata.namespace,
+      vm.spec.className,
+    );
+    const allocations = vmClass && allocationsOf(vmClass);
+    const cpu = allocations?.cpu.reservation ?? 0;
+    // Memory reserved in MB, unreserved in bytes.
+    const memory = (allocations?.memory.reservation ?? 0) * 2 ** 20;
+    if (cpu === 0 && memory === 0) return chooseForNew;
+    return leastLoadedZone(
+      vsphere,
+      pending,
+      (pool) =>
+        vsphere.read<number>(pool, 'runtime.cpu.unreservedForVm') >= cpu &&
+        vsphere.read<number>(pool, 'runtime.memory.unreservedForVm') >= memory,
+    );
+  };
 
   /**
    * Where the VM goes: the zone its label names (it was placed there, or its creator chose it),
@@ -1537,15 +1559,15 @@ export function startVirtualMachineController(
    */
   const placementFor = (
     read: DependencyReader,
-    namespace: string,
+    vm: VirtualMachine,
     zone: string | undefined,
     record?: VmRecord,
   ) =>
     placementOf(
-      read.get('v1', 'Namespace', undefined, namespace),
-      read.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
+      read.get('v1', 'Namespace', undefined, vm.metadata.namespace as string),
+      read.list(TOPOLOGY_API_VERSION, 'Zone', vm.metadata.namespace as string),
       zone,
-      zone !== undefined ? undefined : record ? zoneHolding(vsphere, record.pool) : chooseForNew,
+      zone !== undefined ? undefined : record ? zoneHolding(vsphere, record.pool) : chooserFor(read, vm),
     );
 
   /** The finalizer, and the zone label once the zone is chosen (a label set stays), in one write. */
