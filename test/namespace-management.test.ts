@@ -169,10 +169,15 @@ describe('namespace management over the Supervisor', () => {
       ).powerState;
     expect([await power('vm1'), await power('vm2')].sort()).toEqual(['PoweredOff', 'PoweredOn']);
 
-    // Without a limit (a resource_spec that names none), the second powers on.
-    expect((await call('PATCH', '/vcenter/namespaces/instances/ns1', { resource_spec: {} })).status).toBe(
-      204,
-    );
+    // A limit a PATCH leaves out stays; one it unsets goes, and the second VM powers on.
+    const memoryOnly = { resource_spec: { memory_limit: 16384 } };
+    expect((await call('PATCH', '/vcenter/namespaces/instances/ns1', memoryOnly)).status).toBe(204);
+    expect(((await call('GET', '/vcenter/namespaces/instances/ns1')).json as Info).resource_spec).toEqual({
+      cpu_limit: 5000,
+      memory_limit: 16384,
+    });
+    const unset = { resource_spec: { cpu_limit_unset: true, memory_limit_unset: true } };
+    expect((await call('PATCH', '/vcenter/namespaces/instances/ns1', unset)).status).toBe(204);
     expect(((await call('GET', '/vcenter/namespaces/instances/ns1')).json as Info).resource_spec).toEqual({});
     await sim.advance(60_000);
     expect([await power('vm1'), await power('vm2')]).toEqual(['PoweredOn', 'PoweredOn']);

@@ -12,6 +12,7 @@ import type {
   NamespaceAccess,
   NamespaceInfo,
   NamespaceManagementSource,
+  NamespaceResourceChanges,
   NamespaceResourceSpec,
   NamespaceUpdateSpec,
   StorageSpec,
@@ -140,11 +141,11 @@ export function namespaceManagement(
     };
   };
 
-  /** A spec's `resource_spec` as the Supervisor's limits: both set, a limit left out none. */
-  const limitChanges = (resources: NamespaceResourceSpec | undefined) =>
-    resources === undefined
-      ? {}
-      : { cpuLimitMhz: resources.cpu_limit ?? null, memoryLimitMiB: resources.memory_limit ?? null };
+  /** A spec's `resource_spec` as the Supervisor's limits: a limit left out stays, `null` removes it. */
+  const limitChanges = (resources: NamespaceResourceChanges | undefined) => ({
+    ...(resources?.cpu_limit === undefined ? {} : { cpuLimitMhz: resources.cpu_limit }),
+    ...(resources?.memory_limit === undefined ? {} : { memoryLimitMiB: resources.memory_limit }),
+  });
 
   const annotate = async (name: string, spec: NamespaceUpdateSpec) => {
     const annotations: Record<string, string> = {};
@@ -240,10 +241,7 @@ export function namespaceManagement(
         classes: spec.vm_service_spec?.vm_classes ?? [],
         libraries: spec.vm_service_spec?.content_libraries ?? [],
         ...storage,
-        ...(spec.resource_spec?.cpu_limit === undefined ? {} : { cpuLimitMhz: spec.resource_spec.cpu_limit }),
-        ...(spec.resource_spec?.memory_limit === undefined
-          ? {}
-          : { memoryLimitMiB: spec.resource_spec.memory_limit }),
+        ...limitChanges(spec.resource_spec),
       });
       await annotate(spec.namespace, spec);
     },
@@ -282,10 +280,11 @@ export function namespaceManagement(
       supervisor().vmClasses.create({ name: id, spec: classSpecOf(fields) });
     },
     async updateVmClass(id, changes) {
-      const catalog = supervisor().vmClasses;
-      const current = catalog.get(id)?.spec ?? {};
-      const { cpu_reservation: _cpu, memory_reservation: _memory, ...kept } = restFieldsOf(current);
-      await catalog.update(id, withUnmodelled(current, classSpecOf({ ...kept, ...changes })));
+      // Merged into the class as it is when its change runs, after any change before it.
+      await supervisor().vmClasses.update(id, (current) => {
+        const { cpu_reservation: _cpu, memory_reservation: _memory, ...kept } = restFieldsOf(current);
+        return withUnmodelled(current, classSpecOf({ ...kept, ...changes }));
+      });
     },
     deleteVmClass: (id) => supervisor().vmClasses.delete(id),
   };

@@ -160,6 +160,7 @@ export type {
 } from './objects/host-network-system.js';
 export type { HostServiceSystemOperations } from './objects/host-service-system.js';
 export type { OptionManagerOperations } from './objects/option-manager.js';
+export { type PoolUsage, poolUsage } from './objects/reservations.js';
 export type {
   LatencySensitivitySpec,
   ResourceAllocationSpec,

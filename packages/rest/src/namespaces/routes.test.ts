@@ -454,17 +454,22 @@ describe('namespaces', () => {
     ]);
   });
 
-  it("reads resource_spec's CPU and memory limits, ignoring its other quotas", async () => {
+  it("reads resource_spec's CPU and memory limits (a limit left out stays, *_unset removes it), ignoring its other quotas", async () => {
     const { send, calls } = await setup();
     const limits = { cpu_limit: 4000, memory_limit: 8192, pod_count: 10 };
     expect((await send('PATCH', `/api${INSTANCES}/ns1`, { resource_spec: limits })).status).toBe(204);
-    expect((await send('PATCH', `/api${INSTANCES}/ns1`, { resource_spec: {} })).status).toBe(204);
+    const unset = { resource_spec: { cpu_limit_unset: true, memory_limit: 1024 } };
+    expect((await send('PATCH', `/api${INSTANCES}/ns1`, unset)).status).toBe(204);
     expect(calls).toEqual([
       ['update', 'ns1', { resource_spec: { cpu_limit: 4000, memory_limit: 8192 } }],
-      ['update', 'ns1', { resource_spec: {} }],
+      ['update', 'ns1', { resource_spec: { cpu_limit: null, memory_limit: 1024 } }],
     ]);
     const bad = await send('PATCH', `/rest${INSTANCES}/ns1`, { spec: { resource_spec: { cpu_limit: -1 } } });
     expect(bad.json).toMatchObject({ value: { messages: [{ args: ['spec.resource_spec.cpu_limit'] }] } });
+    const both = { resource_spec: { cpu_limit: 1, cpu_limit_unset: true } };
+    expect((await send('PATCH', `/api${INSTANCES}/ns1`, both)).json).toMatchObject({
+      messages: [{ args: ['resource_spec.cpu_limit_unset'] }],
+    });
   });
 
   it('sets the whole configuration (PUT): what is left out is cleared', async () => {
@@ -472,7 +477,8 @@ describe('namespaces', () => {
     expect((await send('PUT', `/api${INSTANCES}/ns1`, { description: 'set' })).status).toBe(204);
     expect((await send('PUT', `/rest${INSTANCES}/ns1`, { spec: {} })).status).toBe(200);
     const vmService = { vm_classes: [], content_libraries: [] };
-    const cleared = { access_list: [], storage_specs: [], vm_service_spec: vmService, resource_spec: {} };
+    const limits = { cpu_limit: null, memory_limit: null };
+    const cleared = { access_list: [], storage_specs: [], vm_service_spec: vmService, resource_spec: limits };
     expect(calls).toEqual([
       ['update', 'ns1', { description: 'set', ...cleared }],
       ['update', 'ns1', { description: '', ...cleared }],

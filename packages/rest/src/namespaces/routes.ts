@@ -23,7 +23,7 @@
  * does not model (networks, creator, `resource_spec`'s quotas other than its CPU and memory
  * limits, ...) are ignored, as a newer server's fields are by an older one.
  */
-import { fieldName, int, invalid, isObject, type Json, obj, specOf, str } from '../content/wire.js';
+import { bool, fieldName, int, invalid, isObject, type Json, obj, specOf, str } from '../content/wire.js';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import type { Reply } from '../styles.js';
@@ -31,7 +31,7 @@ import type {
   NamespaceAccess,
   NamespaceInfo,
   NamespaceManagementSource,
-  NamespaceResourceSpec,
+  NamespaceResourceChanges,
   NamespaceUpdateSpec,
   StorageSpec,
   SupervisorClusterInfo,
@@ -204,16 +204,21 @@ const vmServiceSpec = (o: Json, name: Namer): Partial<VmServiceSpec> | undefined
   };
 };
 
-/** ResourceQuotaOptionsV1's CPU and memory limits; its other fields are not modelled. */
-const resourceSpec = (o: Json, name: Namer): NamespaceResourceSpec | undefined => {
+/**
+ * ResourceQuotaOptionsV1's CPU and memory limits (its Update's `*_unset` removing one); its other
+ * quotas are not modelled.
+ */
+const resourceSpec = (o: Json, name: Namer): NamespaceResourceChanges | undefined => {
   const spec = obj(o, 'resource_spec', name('resource_spec'));
   if (spec === undefined) return undefined;
-  const cpu = int(spec, 'cpu_limit', name('resource_spec.cpu_limit'));
-  const memory = int(spec, 'memory_limit', name('resource_spec.memory_limit'));
-  return {
-    ...(cpu === undefined ? {} : { cpu_limit: cpu }),
-    ...(memory === undefined ? {} : { memory_limit: memory }),
+  const limit = (key: 'cpu_limit' | 'memory_limit') => {
+    const value = int(spec, key, name(`resource_spec.${key}`));
+    const unset = bool(spec, `${key}_unset`, name(`resource_spec.${key}_unset`));
+    if (value !== undefined && unset)
+      throw invalid(name(`resource_spec.${key}_unset`), `cannot go with ${key}`);
+    return unset ? { [key]: null } : value === undefined ? {} : { [key]: value };
   };
+  return { ...limit('cpu_limit'), ...limit('memory_limit') };
 };
 
 /** The fields create, update and set share; those left out (or null) are absent. */
@@ -241,7 +246,11 @@ const wholeSpec = (spec: NamespaceUpdateSpec): NamespaceUpdateSpec => ({
     vm_classes: spec.vm_service_spec?.vm_classes ?? [],
     content_libraries: spec.vm_service_spec?.content_libraries ?? [],
   },
-  resource_spec: spec.resource_spec ?? {},
+  // A limit left out is none.
+  resource_spec: {
+    cpu_limit: spec.resource_spec?.cpu_limit ?? null,
+    memory_limit: spec.resource_spec?.memory_limit ?? null,
+  },
 });
 
 /** Every id in `ids` must be among `known()`, asked only when there are ids to check. */

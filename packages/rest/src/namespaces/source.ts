@@ -141,8 +141,16 @@ export interface NamespaceUpdateSpec {
   readonly access_list?: readonly NamespaceAccess[];
   readonly storage_specs?: readonly StorageSpec[];
   readonly vm_service_spec?: Partial<VmServiceSpec>;
-  /** Replaces both limits: one left out is none. */
-  readonly resource_spec?: NamespaceResourceSpec;
+  readonly resource_spec?: NamespaceResourceChanges;
+}
+
+/**
+ * ResourceQuotaOptionsV1Update's CPU and memory limits: a number sets one, `null` removes it
+ * (`cpu_limit_unset`), a limit left out stays.
+ */
+export interface NamespaceResourceChanges {
+  readonly cpu_limit?: number | null;
+  readonly memory_limit?: number | null;
 }
 
 /** A new namespace: its name and cluster, the rest as an update would set it (absent: empty). */

@@ -48,9 +48,12 @@ export interface PrepareNamespaceOptions {
   storageClass?: string;
   /** The namespace's storage limit, a Kubernetes quantity (default: none, `1Ei`). */
   storageLimit?: string;
-  /** The CPU (MHz) and memory (MiB) its VMs may use: its pools' limits, as vCenter sets them (default: none). */
-  cpuLimitMhz?: number;
-  memoryLimitMiB?: number;
+  /**
+   * The CPU (MHz) and memory (MiB) its VMs may use: its pools' limits, as vCenter sets them
+   * (default: none; preparing again keeps them unless given, `null` removing one).
+   */
+  cpuLimitMhz?: number | null;
+  memoryLimitMiB?: number | null;
   /** Labels the Namespace object gets besides the Supervisor's own. */
   labels?: Readonly<Record<string, string>>;
 }
@@ -134,12 +137,24 @@ function limitPools(
     ...(memoryLimitMiB === undefined ? {} : { memoryAllocation: { limit: memoryLimitMiB ?? -1 } }),
   };
   if (Object.keys(spec).length === 0) return;
-  for (const pool of pools) {
-    const now = vsphere.store.get(pool) as ResourcePoolRecord;
-    const cpu = spec.cpuAllocation?.limit ?? now.cpuAllocation.limit;
-    const memory = spec.memoryAllocation?.limit ?? now.memoryAllocation.limit;
-    if (cpu !== now.cpuAllocation.limit || memory !== now.memoryAllocation.limit)
+  const changed: ResourcePoolRecord[] = [];
+  try {
+    for (const pool of pools) {
+      const now = vsphere.store.get(pool) as ResourcePoolRecord;
+      const cpu = spec.cpuAllocation?.limit ?? now.cpuAllocation.limit;
+      const memory = spec.memoryAllocation?.limit ?? now.memoryAllocation.limit;
+      if (cpu === now.cpuAllocation.limit && memory === now.memoryAllocation.limit) continue;
       vsphere.pool.update(pool, undefined, spec);
+      changed.push(now);
+    }
+  } catch (error) {
+    // Admission control refused a zone's (a pool holding more): the zones before get theirs back.
+    for (const was of changed)
+      vsphere.pool.update(was.id, undefined, {
+        cpuAllocation: { limit: was.cpuAllocation.limit },
+        memoryAllocation: { limit: was.memoryAllocation.limit },
+      });
+    throw error;
   }
 }
 
@@ -296,6 +311,9 @@ export async function updateNamespace(
   changes: NamespaceChanges,
 ): Promise<void> {
   const { kube } = ctx;
+  // The limits first: admission control may refuse them, and then nothing has changed.
+  const pools = ctx.clusters.flatMap((cluster) => existingNamespacePool(ctx.vsphere, cluster, name) ?? []);
+  limitPools(ctx.vsphere, pools, changes);
   if (changes.classes) {
     const wanted = new Set(changes.classes);
     for (const className of wanted) ensureClass(ctx, name, className);
@@ -309,8 +327,6 @@ export async function updateNamespace(
         });
   }
   if (changes.libraries) ctx.showLibraries(name, changes.libraries);
-  const pools = ctx.clusters.flatMap((cluster) => existingNamespacePool(ctx.vsphere, cluster, name) ?? []);
-  limitPools(ctx.vsphere, pools, changes);
   if (changes.storageClass !== undefined || changes.storageLimit !== undefined) {
     const quota = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: name, name: `${name}-storagequota` };
     const storageClass = changes.storageClass ?? DEFAULT_STORAGE_CLASS;

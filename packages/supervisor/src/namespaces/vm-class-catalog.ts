@@ -8,8 +8,8 @@
 import { faults } from '@vsim/vsphere';
 import { HUB_VERSION, validateVirtualMachineClassCreate } from '../api/index.js';
 import type { VirtualMachineClassSpec } from '../api/types.js';
+import { isKubeError } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
-import type { KubeObject } from '../store/meta.js';
 import { DEFAULT_VM_CLASSES } from './vm-classes.js';
 
 const VM_CLASS = { apiVersion: `vmoperator.vmware.com/${HUB_VERSION}`, kind: 'VirtualMachineClass' } as const;
@@ -54,20 +54,28 @@ export class VmClassCatalog {
   }
 
   /**
-   * Gives the class a new spec, written to every namespace's object of it as any client writes
-   * (the schema and webhooks judge it); NotFound for no such class. Changes and deletions run
-   * one at a time, each on the objects the one before left.
+   * Gives the class a new spec (or the one `change` makes of its spec when its turn comes),
+   * written to every namespace's object of it as any client writes (the schema and webhooks
+   * judge it); NotFound for no such class. Changes and deletions run one at a time, each on the
+   * objects the one before left.
    */
-  async update(name: string, spec: VirtualMachineClassSpec): Promise<void> {
+  async update(
+    name: string,
+    change: VirtualMachineClassSpec | ((spec: VirtualMachineClassSpec) => VirtualMachineClassSpec),
+  ): Promise<void> {
     this.#existing(name);
-    checkSpec(name, spec);
     return this.#inTurn(async () => {
       const previous = this.#existing(name);
+      const spec = typeof change === 'function' ? change(previous.spec) : change;
+      checkSpec(name, spec);
       // The catalogue first: a namespace prepared meanwhile offers the new spec.
       this.#classes.set(name, { name, spec });
       let written = 0;
       try {
-        for (const object of this.#objectsOf(name)) {
+        for (const namespace of this.#namespacesOf(name)) {
+          // Read again at its turn: a namespace gone meanwhile has nothing to change.
+          const object = this.#kube.direct.get({ ...VM_CLASS, namespace, name });
+          if (!object) continue;
           await this.#kube.update({ ...object, spec });
           written++;
         }
@@ -85,8 +93,8 @@ export class VmClassCatalog {
     return this.#inTurn(async () => {
       this.#existing(name);
       this.#classes.delete(name);
-      for (const object of this.#objectsOf(name))
-        await this.#kube.delete({ ...VM_CLASS, namespace: object.metadata.namespace as string, name });
+      for (const namespace of this.#namespacesOf(name))
+        await this.#kube.delete({ ...VM_CLASS, namespace, name }).catch(unlessGone);
     });
   }
 
@@ -102,12 +110,19 @@ export class VmClassCatalog {
     return found;
   }
 
-  #objectsOf(name: string): KubeObject[] {
+  /** The namespaces that offer the class. */
+  #namespacesOf(name: string): string[] {
     return this.#kube.direct
       .list(VM_CLASS.apiVersion, VM_CLASS.kind)
-      .filter((object) => object.metadata.name === name);
+      .filter((object) => object.metadata.name === name)
+      .map((object) => object.metadata.namespace as string);
   }
 }
+
+/** An object deleted meanwhile is gone as asked. */
+const unlessGone = (error: unknown): void => {
+  if (!(isKubeError(error) && error.reason === 'NotFound')) throw error;
+};
 
 /** What vm-operator's webhook would refuse of the class's objects is refused here, naming the field. */
 function checkSpec(name: string, spec: VirtualMachineClassSpec): void {

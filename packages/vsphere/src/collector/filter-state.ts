@@ -7,7 +7,14 @@
  */
 import type { Batch } from '../core/store.js';
 import { faults } from '../faults.js';
-import type { ComputeResourceRecord, InventoryRecord, ResourcePoolRecord } from '../inventory/records.js';
+import type {
+  ComputeResourceRecord,
+  HostRecord,
+  InventoryRecord,
+  ResourcePoolRecord,
+  VmRecord,
+} from '../inventory/records.js';
+import { movesReservations } from '../objects/reservations.js';
 import type { ReadContext } from '../properties/context.js';
 import { type MoRef, moref } from '../refs.js';
 import { changesBetween } from './diff.js';
@@ -54,13 +61,29 @@ const markPoolTree = (
   }
 };
 
-/** Marks what derives from `r`: its ancestors (summaries, datacenter lists) and its relatives. */
-const markDependents = (
+/** The compute resource whose pool tree a change moves reservations or capacity in, if it does. */
+const poolTreeMoved = (
   store: Inventory,
-  r: InventoryRecord | undefined,
-  dirty: Set<string>,
-  trees: Set<string>,
-) => {
+  before: InventoryRecord | undefined,
+  after: InventoryRecord | undefined,
+): string | undefined => {
+  const r = after ?? before;
+  if (r?.kind === 'HostSystem') {
+    const [was, now] = [before as HostRecord | undefined, after as HostRecord | undefined];
+    const moved =
+      was?.connectionState !== now?.connectionState || was?.inMaintenanceMode !== now?.inMaintenanceMode;
+    return moved ? r.parent : undefined;
+  }
+  if (!movesReservations(before, after)) return undefined;
+  if (r?.kind === 'VirtualMachine') {
+    const pool = (after as VmRecord | undefined)?.pool ?? (before as VmRecord | undefined)?.pool;
+    return (store.get(pool ?? '') as ResourcePoolRecord | undefined)?.owner;
+  }
+  return (r as ResourcePoolRecord).owner;
+};
+
+/** Marks what derives from `r`: its ancestors (summaries, datacenter lists) and its relatives. */
+const markDependents = (store: Inventory, r: InventoryRecord | undefined, dirty: Set<string>) => {
   if (!r) return;
   for (let p = r.parent; p !== undefined; p = store.get(p)?.parent) dirty.add(p);
   const add = (id: string | undefined) => id !== undefined && dirty.add(id);
@@ -69,15 +92,6 @@ const markDependents = (
       add(r.host);
       add(r.pool);
       add(r.parentVApp);
-      if (r.pool)
-        markPoolTree(store, (store.get(r.pool) as ResourcePoolRecord | undefined)?.owner, dirty, trees);
-      break;
-    case 'ResourcePool':
-    case 'VirtualApp':
-      markPoolTree(store, r.owner, dirty, trees);
-      break;
-    case 'HostSystem':
-      markPoolTree(store, r.parent, dirty, trees);
       break;
     case 'DistributedVirtualPortgroup':
       add(r.dvs);
@@ -100,8 +114,9 @@ export const summarize = (store: Inventory, batches: readonly Batch<InventoryRec
       // Tasks come and go with every operation and are reached only through TaskManager.
       if ((change.referrers?.length ?? 0) > 0 || (change.op !== 'modify' && kind !== 'Task'))
         structural = true;
-      markDependents(store, change.before, dirty, trees);
-      if (change.after !== change.before) markDependents(store, change.after, dirty, trees);
+      markDependents(store, change.before, dirty);
+      if (change.after !== change.before) markDependents(store, change.after, dirty);
+      markPoolTree(store, poolTreeMoved(store, change.before, change.after), dirty, trees);
     }
   }
   return { dirty, structural };

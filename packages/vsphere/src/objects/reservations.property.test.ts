@@ -49,6 +49,7 @@ const STEPS: Record<string, Step> = {
           expandableReservation: b % 2 === 1,
           limit: b % 7 === 0 ? 2000 : -1,
         },
+        memoryAllocation: { reservation: memory(b >> 2), expandableReservation: b % 5 !== 0 },
       })
     );
   },

@@ -161,7 +161,7 @@ const heldBy = (vm: VmRecord | undefined): readonly [number, number] =>
   vm ? [vmReservation(vm, 'cpu'), vmReservation(vm, 'memory')] : [0, 0];
 
 /** Whether a write may change what a pool holds: a running VM's pool or reservations; a pool's place or allocations. */
-const movesReservations = (
+export const movesReservations = (
   before: InventoryRecord | undefined,
   after: InventoryRecord | undefined,
 ): boolean => {

@@ -37,6 +37,8 @@ import {
   mapped,
   type NetworkRecord,
   type OvfDescriptor,
+  poolUsage,
+  type ResourcePoolRecord,
   type SnapshotRecord,
   type VirtualDeviceConfigSpec,
   type VmConfigSpec,
@@ -1540,16 +1542,16 @@ export function startVirtualMachineController(
     );
     const allocations = vmClass && allocationsOf(vmClass);
     const cpu = allocations?.cpu.reservation ?? 0;
-    // Memory reserved in MB, unreserved in bytes.
-    const memory = (allocations?.memory.reservation ?? 0) * 2 ** 20;
+    const memory = allocations?.memory.reservation ?? 0;
     if (cpu === 0 && memory === 0) return chooseForNew;
-    return leastLoadedZone(
-      vsphere,
-      pending,
-      (pool) =>
-        vsphere.read<number>(pool, 'runtime.cpu.unreservedForVm') >= cpu &&
-        vsphere.read<number>(pool, 'runtime.memory.unreservedForVm') >= memory,
-    );
+    return leastLoadedZone(vsphere, pending, (id) => {
+      const pool = vsphere.store.get(id) as ResourcePoolRecord | undefined;
+      return (
+        pool?.kind === 'ResourcePool' &&
+        poolUsage(vsphere.store, pool, 'cpu').unreserved >= cpu &&
+        poolUsage(vsphere.store, pool, 'memory').unreserved >= memory
+      );
+    });
   };
 
   /**
