@@ -149,6 +149,30 @@ describe('a Supervisor on three zones', () => {
     expect(await zonesOf(sim, ['reserved', 'best-effort'])).toEqual([second, first]);
   });
 
+  it("gives every zone its limit back when admission control refuses one zone's", async () => {
+    const sim = await zonalSupervisor({}, true);
+    const [, second] = sim.supervisor.clusters as [string, string, string];
+    await sim.kube.create(vm('reserved', { [ZONE_LABEL]: second }, { className: 'guaranteed-small' }));
+    await sim.settle();
+    expect(await zonesOf(sim, ['reserved'])).toEqual([second]);
+    const zones = (await sim.kube.list({ apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS }))
+      .items as ZoneObject[];
+    const limits = () =>
+      zones.map(
+        (z) =>
+          (
+            sim.vsphere.store.get(z.spec.namespace.poolMoIDs[0] as string) as {
+              cpuAllocation: { limit: number };
+            }
+          ).cpuAllocation.limit,
+      );
+    // 1,000 MHz is room enough in the first zone, not in the second, whose VM reserves 4,588.
+    await expect(sim.supervisor.updateNamespace(NS, { cpuLimitMhz: 1000 })).rejects.toMatchObject({
+      fault: { _type: 'InsufficientCpuResourcesFault' },
+    });
+    expect(limits()).toEqual([-1, -1, -1]);
+  });
+
   it('counts deployments still on their way when VMs are created together under realistic timings', async () => {
     const sim = await zonalSupervisor({ timing: 'realistic' });
     const names = ['r1', 'r2', 'r3'];
