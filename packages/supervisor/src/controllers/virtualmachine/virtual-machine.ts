@@ -770,12 +770,6 @@ export function startVirtualMachineController(
         // Raised again by the power-on (see drive).
         if (!(error instanceof BootstrapDataError)) throw error;
       }
-    // Deployed on at once where nothing can refuse the power-on: under admission control it is
-    // the update's, as vm-operator makes it, so that a refused one leaves the VM created, off.
-    const powerOn =
-      poweringOn &&
-      (provider === undefined || customization !== undefined) &&
-      !vsphere.options.admissionControl;
     let classConfig: ClassConfig;
     try {
       classConfig = classConfigOf(resolved.vmClass);
@@ -788,6 +782,13 @@ export function startVirtualMachineController(
     }
     const allocations = resolved.vmClass && allocationsOf(resolved.vmClass);
     if (allocations) resolved.allocations = allocations;
+    // Deployed on at once where nothing can refuse the power-on: a VM that reserves something,
+    // under admission control, is powered on by its update, as vm-operator does, so that a
+    // refused power-on leaves it created, off.
+    const refusable =
+      vsphere.options.admissionControl === true &&
+      ((allocations?.cpu.reservation ?? 0) > 0 || (allocations?.memory.reservation ?? 0) > 0);
+    const powerOn = poweringOn && (provider === undefined || customization !== undefined) && !refusable;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
     const config = deployConfig(
