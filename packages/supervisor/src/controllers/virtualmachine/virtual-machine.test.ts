@@ -1366,6 +1366,18 @@ describe('the VirtualMachine controller', () => {
     expect(vm2.status?.hardware?.cpu).toEqual({ total: 2 });
   });
 
+  it('under admission control, deploys a VM that reserves nothing on at once, in as many passes as without', async () => {
+    const passes = async (admissionControl: boolean) => {
+      const f = await setup({ vsphere: { admissionControl } });
+      const before = f.supervisor.stats.controllers['virtualmachine-controller']?.reconciles ?? 0;
+      await f.kube.create(newVm(f, 'vm1', { powerState: 'PoweredOn' }));
+      await f.settle();
+      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+      return (f.supervisor.stats.controllers['virtualmachine-controller']?.reconciles ?? 0) - before;
+    };
+    expect(await passes(true)).toBe(await passes(false));
+  });
+
   it('under admission control, creates a VM whose reservation the cluster cannot hold, off, and powers it on once its class asks less', async () => {
     const f = await setup({ vsphere: { admissionControl: true } });
     // 32 CPUs at 2,294 MHz: more than the cluster's three hosts have.
