@@ -169,7 +169,7 @@ export type {
   SharesSpec,
   VmResourceSpec,
 } from './objects/resource-allocation.js';
-export { DEFAULT_VM_ALLOCATION } from './objects/resource-allocation.js';
+export { DEFAULT_VM_ALLOCATION, isDefaultAllocation } from './objects/resource-allocation.js';
 export type { ResourcePoolOperations } from './objects/resource-pool.js';
 export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
 export type { DiskId, VslmCreateSpec } from './objects/storage-object.js';

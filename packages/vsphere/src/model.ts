@@ -36,10 +36,11 @@ export interface ModelOptions {
   sessionIdleTimeoutMs?: number;
   history?: { events?: number; tasks?: number; changes?: number };
   /**
-   * vCenter's admission control of reservations: an operation that makes a resource pool hold
-   * more than it may (a power-on, a larger reservation, a pool's, a move) fails with
-   * InsufficientCpuResourcesFault or InsufficientMemoryResourcesFault. Off by default, so that
-   * no capacity stops a test; each write of a VM or pool then counts its pool tree.
+   * vCenter's admission control of reservations: an operation that leaves a resource pool
+   * holding more than it may (a power-on, a larger reservation, a pool's reservation or limit, a
+   * move) fails with InsufficientCpuResourcesFault or InsufficientMemoryResourcesFault. Off by
+   * default, so that no capacity stops a test; each write that moves a reservation then counts
+   * its pool tree (see objects/reservations.ts).
    */
   admissionControl?: boolean;
 }

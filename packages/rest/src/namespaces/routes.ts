@@ -68,6 +68,9 @@ const namer =
 const notFound = (what: string, id: string) =>
   restError('not_found', `The ${what} '${id}' does not exist.`, undefined, [id]);
 
+const alreadyExists = (what: string, id: string) =>
+  restError('already_exists', `The ${what} '${id}' already exists.`, undefined, [id]);
+
 // ---- wire shapes -------------------------------------------------------------------------
 
 const clusterSummary = (c: SupervisorClusterInfo) => ({
@@ -424,9 +427,7 @@ const createVmClass =
     const name = namer(call);
     const id = dnsLabel(spec, 'id', name('id'));
     const fields = vmClassFields(call, spec, name) as Omit<VmClassCreateSpec, 'id'>;
-    if (source.vmClasses().some((c) => c.id === id)) {
-      throw restError('already_exists', `The VM class '${id}' already exists.`, undefined, [id]);
-    }
+    if (source.vmClasses().some((c) => c.id === id)) throw alreadyExists('VM class', id);
     source.createVmClass({ id, ...fields });
     return {};
   };
@@ -456,11 +457,7 @@ const create =
     const cluster = clusterId(source, spec, name);
     const rest = updateSpec(spec, name);
     checkReferences(call, source, rest, name);
-    if (source.namespace(namespace) !== undefined) {
-      throw restError('already_exists', `The namespace '${namespace}' already exists.`, undefined, [
-        namespace,
-      ]);
-    }
+    if (source.namespace(namespace) !== undefined) throw alreadyExists('namespace', namespace);
     await source.createNamespace({ ...rest, namespace, cluster });
     return {};
   };

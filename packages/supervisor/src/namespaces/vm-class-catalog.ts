@@ -10,12 +10,10 @@ import { HUB_VERSION, validateVirtualMachineClassCreate } from '../api/index.js'
 import type { VirtualMachineClassSpec } from '../api/types.js';
 import { isKubeError } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
+import { dns1123LabelProblems } from '../store/names.js';
 import { DEFAULT_VM_CLASSES } from './vm-classes.js';
 
 const VM_CLASS = { apiVersion: `vmoperator.vmware.com/${HUB_VERSION}`, kind: 'VirtualMachineClass' } as const;
-
-/** vCenter's rule for a class's name: a DNS-1123 label, at most 63 characters. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** One of vCenter's VM classes; its description is the spec's. */
 export interface VmClassDefinition {
@@ -47,7 +45,8 @@ export class VmClassCatalog {
   /** A new class, offered by no namespace yet: AlreadyExists for a name in use, InvalidArgument for a bad one. */
   create(definition: VmClassDefinition): void {
     const { name, spec } = definition;
-    if (name.length > 63 || !DNS_LABEL.test(name)) throw faults.invalidArgument('id');
+    // vCenter's rule for a class's name: a DNS-1123 label.
+    if (dns1123LabelProblems(name).length > 0) throw faults.invalidArgument('id');
     if (this.#classes.has(name)) throw faults.alreadyExists(name);
     checkSpec(name, spec);
     this.#classes.set(name, { name, spec });

@@ -84,7 +84,9 @@ export const vmShares = (shares: VmAllocation['shares'], resource: Resource, uni
   shares: shares.level === 'custom' ? (shares.shares ?? 0) : VM_LEVEL_SHARES[resource][shares.level] * units,
 });
 
-const isDefault = (a: VmAllocation) => a.reservation === 0 && a.limit === -1 && a.shares.level === 'normal';
+/** Whether an allocation is vSphere's default for a VM: nothing reserved, no limit, normal shares. */
+export const isDefaultAllocation = (a: ResourceAllocationSpec): boolean =>
+  (a.reservation ?? 0) === 0 && a.limit === -1 && a.shares?.level === 'normal';
 
 const SENSITIVITY_LEVELS: readonly string[] = ['low', 'normal', 'medium', 'high', 'custom'];
 
@@ -127,7 +129,7 @@ export const setVmResources = (
     const change = spec[field];
     if (change === undefined) continue;
     const merged = checkedAllocation(change, config[field] ?? DEFAULT_VM_ALLOCATION, resource);
-    if (isDefault(merged)) delete config[field];
+    if (isDefaultAllocation(merged)) delete config[field];
     else config[field] = merged;
   }
   if (spec.latencySensitivity === undefined) return;

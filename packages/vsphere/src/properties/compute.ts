@@ -68,7 +68,7 @@ const computeSummary = (cr: ComputeResourceRecord, ctx: ReadContext) => {
     usageSummary: {
       _type: 'ClusterUsageSummary',
       totalCpuCapacityMhz: base.totalCpu,
-      totalMemCapacityMB: Math.floor(base.totalMemory / (1024 * 1024)),
+      totalMemCapacityMB: Math.floor(base.totalMemory / MB),
       cpuReservationMhz: reserved('cpu'),
       memReservationMB: reserved('memory'),
       cpuDemandMhz: 0,

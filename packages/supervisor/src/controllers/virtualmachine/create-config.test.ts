@@ -1,12 +1,7 @@
+import { isDefaultAllocation } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
-import {
-  ClassConfigSpecError,
-  classAllocations,
-  classConfigOf,
-  createExtraConfig,
-  isDefaultAllocation,
-} from './create-config.js';
+import { ClassConfigSpecError, classAllocations, classConfigOf, createExtraConfig } from './create-config.js';
 
 const vmClass = (spec: VirtualMachineClass['spec']): VirtualMachineClass =>
   ({

@@ -268,10 +268,6 @@ function latencySensitivityOf(value: unknown): LatencySensitivitySpec | undefine
   return Object.freeze(out);
 }
 
-/** Whether an allocation is vSphere's default for a new VM (which a deployment need not say). */
-export const isDefaultAllocation = (a: ResourceAllocationSpec): boolean =>
-  (a.reservation ?? 0) === 0 && a.limit === -1 && a.shares?.level === 'normal';
-
 /** vm-operator's initResourceAllocation: vSphere's defaults where the allocation sets nothing. */
 const completed = (a: ResourceAllocationSpec | undefined): ResourceAllocationSpec =>
   a === undefined

@@ -31,6 +31,7 @@ import {
   HOT_PLUG_FLAGS,
   hardwareVersionNumber,
   type InventoryRecord,
+  isDefaultAllocation,
   isVimFault,
   type LibraryItemRecord,
   type LibraryRecord,
@@ -133,7 +134,6 @@ import {
   classAllocations,
   classConfigOf,
   createExtraConfig,
-  isDefaultAllocation,
   resizeExtraConfig,
   VM_SERVICE_ANNOTATION,
   VM_SERVICE_MANAGED_BY,
@@ -785,9 +785,7 @@ export function startVirtualMachineController(
     // Deployed on at once where nothing can refuse the power-on: a VM that reserves something,
     // under admission control, is powered on by its update, as vm-operator does, so that a
     // refused power-on leaves it created, off.
-    const refusable =
-      vsphere.options.admissionControl === true &&
-      ((allocations?.cpu.reservation ?? 0) > 0 || (allocations?.memory.reservation ?? 0) > 0);
+    const refusable = vsphere.options.admissionControl === true && reservesAny(allocations);
     const powerOn = poweringOn && (provider === undefined || customization !== undefined) && !refusable;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
@@ -1542,9 +1540,9 @@ export function startVirtualMachineController(
       vm.spec.className,
     );
     const allocations = vmClass && allocationsOf(vmClass);
+    if (!reservesAny(allocations)) return chooseForNew;
     const cpu = allocations?.cpu.reservation ?? 0;
     const memory = allocations?.memory.reservation ?? 0;
-    if (cpu === 0 && memory === 0) return chooseForNew;
     return leastLoadedZone(vsphere, pending, (id) => {
       const pool = vsphere.store.get(id) as ResourcePoolRecord | undefined;
       return (
@@ -1655,6 +1653,10 @@ export function startVirtualMachineController(
   });
   return { controller, stop: unsubscribe };
 }
+
+/** Whether a class's allocations reserve any CPU or memory: what admission control may refuse. */
+const reservesAny = (allocations: ClassAllocations | undefined): boolean =>
+  (allocations?.cpu.reservation ?? 0) > 0 || (allocations?.memory.reservation ?? 0) > 0;
 
 /**
  * With VMResize, what a VM is resized to: its class's size and config spec as a whole (vm-operator's
