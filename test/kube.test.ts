@@ -16,7 +16,7 @@ const vm = (apiVersion: string, name: string) => ({
     className: 'best-effort-small',
     imageName: IMAGE,
     powerState: 'PoweredOn',
-    storageClass: 'fast',
+    storageClass: 'wcpglobal-storage-profile',
   },
 });
 

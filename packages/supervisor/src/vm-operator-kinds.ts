@@ -22,6 +22,7 @@ import {
   groupPublishRequestSchemaProblems,
   HUB_VERSION,
   type ImageCatalog,
+  invalid,
   isServedVersion,
   managedByProblemOnCreate,
   managedByProblemOnUpdate,
@@ -80,7 +81,7 @@ import {
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
-import { TOPOLOGY_API_VERSION } from './namespaces/layout.js';
+import { quotasAssign, TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -174,6 +175,23 @@ const zoneProblemIn =
       ? `Zone.topology.tanzu.vmware.com "${zone}" not found`
       : undefined;
 
+/**
+ * Why a new VM cannot have its storage class: the class does not exist, or no quota of the
+ * namespace assigns it (vm-operator's create webhook, since v1.10; the controller's
+ * `VirtualMachineStorageReady` still judges a class taken away later).
+ */
+function storageClassProblems(vm: VirtualMachine, reader: StoreReader): FieldError[] {
+  const name = vm.spec?.storageClass;
+  if (!name) return [];
+  const field = 'spec.storageClass';
+  if (reader.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name }) === undefined)
+    return [invalid(field, name, `Storage policy ${name} does not exist`)];
+  const namespace = vm.metadata.namespace ?? '';
+  return quotasAssign(reader.list('v1', 'ResourceQuota', namespace), name)
+    ? []
+    : [invalid(field, name, `Storage policy is not associated with the namespace ${namespace}`)];
+}
+
 /*
  * On update nothing about the image is defaulted: every create resolved `spec.image`, and a
  * v1alpha2 client brings it back up from the conversion annotation or `status.image`. A
@@ -209,6 +227,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
       deny('VirtualMachine', [
+        ...storageClassProblems(defaulted, reader),
         ...validateVirtualMachineCreate(defaulted, options.capabilities),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
       ]);

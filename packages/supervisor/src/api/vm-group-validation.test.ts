@@ -179,7 +179,6 @@ describe('VirtualMachineGroup mutating webhook', () => {
       spec: {
         className: 'c',
         image: { kind: 'VirtualMachineImage', name: 'i' },
-        storageClass: 's',
         groupName: 'parent',
         powerState: 'PoweredOff',
       },
@@ -299,7 +298,7 @@ describe("a VM's group fields in its webhooks", () => {
     apiVersion: V6,
     kind: 'VirtualMachine',
     metadata: { name, namespace: 'ns1', annotations },
-    spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'i' }, storageClass: 's', ...spec },
+    spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'i' }, ...spec },
   });
 
   it('needs an RFC3339Nano apply time, and a group for an affinity', async () => {

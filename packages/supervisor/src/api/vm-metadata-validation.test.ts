@@ -31,7 +31,6 @@ async function setup() {
     spec: {
       className: 'best-effort-small',
       image: { kind: 'VirtualMachineImage', name: 'vmi-0a0044d7c690bcbea' },
-      storageClass: 'wcpglobal-storage-profile',
       ...spec,
     },
   });

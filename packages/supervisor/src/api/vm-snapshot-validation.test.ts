@@ -26,7 +26,7 @@ const setup = () => {
       apiVersion: V6,
       kind: 'VirtualMachine',
       metadata: { name, namespace: 'ns1', labels },
-      spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'i' }, storageClass: 's', ...spec },
+      spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'i' }, ...spec },
     }) as unknown as Promise<VirtualMachine>;
   const refusal = (write: Promise<unknown>) =>
     write.then(

@@ -663,6 +663,14 @@ describe('image name resolution in the store', () => {
 
   it('lets a v1alpha2 client read back and update what it wrote', async () => {
     const t = await setup();
+    // The storage class the VM names exists, and the namespace's quota assigns it.
+    await t.kube.create({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'sc' } });
+    await t.kube.create({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'quota', namespace: 'ns1' },
+      spec: { hard: { 'sc.storageclass.storage.k8s.io/requests.storage': '1Gi' } },
+    });
     const written = {
       imageName: 'ubuntu',
       className: 'best-effort-small',

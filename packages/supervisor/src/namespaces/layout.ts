@@ -25,11 +25,23 @@ export const NETWORK_CONFIG_MAP = 'vmoperator-network-config';
 
 /** The storage class every prepared namespace may use, and its quota key. */
 export const DEFAULT_STORAGE_CLASS = 'wcpglobal-storage-profile';
-const QUOTA_KEY_SUFFIX = '.storageclass.storage.k8s.io/requests.storage';
+const QUOTA_KEY_PREFIX = '.storageclass.storage.k8s.io/';
+const QUOTA_KEY_SUFFIX = `${QUOTA_KEY_PREFIX}requests.storage`;
 export const storageQuotaKey = (storageClass: string) => `${storageClass}${QUOTA_KEY_SUFFIX}`;
 /** The storage class a quota key names, or undefined for another key. */
 export const storageClassOfQuotaKey = (key: string): string | undefined =>
   key.endsWith(QUOTA_KEY_SUFFIX) ? key.slice(0, -QUOTA_KEY_SUFFIX.length) : undefined;
+/**
+ * Whether a namespace's ResourceQuotas assign it a storage class: one of them limits something of
+ * the class (any key under its prefix), as vm-operator's IsStorageClassInNamespace reads them.
+ */
+export function quotasAssign(quotas: readonly KubeObject[], storageClass: string): boolean {
+  const prefix = `${storageClass}${QUOTA_KEY_PREFIX}`;
+  return quotas.some((quota) => {
+    const hard = (quota.spec as { hard?: Record<string, string> } | undefined)?.hard;
+    return hard !== undefined && Object.keys(hard).some((key) => key.startsWith(prefix));
+  });
+}
 /** The storage quota of a namespace that sets no limit. */
 export const NO_STORAGE_LIMIT = '1Ei';
 

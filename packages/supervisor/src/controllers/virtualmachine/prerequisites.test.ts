@@ -231,30 +231,50 @@ describe('VirtualMachine prerequisites', () => {
     });
   });
 
-  it('checks the storage class exists and is in the namespace quota, and converges once it is', async () => {
+  it('refuses a new VM whose storage class does not exist or is not in the namespace quota', async () => {
     const f = await setup();
-    await f.create('vm1', { storageClass: 'gold' });
-    await f.settle();
-    expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({
-      status: 'False',
-      reason: REASON.notFound,
+    const before = f.vms();
+    const denied = (detail: string) => ({
+      code: 422,
+      message: expect.stringContaining(`spec.storageClass: Invalid value: "gold": ${detail}`),
     });
+    await expect(f.create('vm1', { storageClass: 'gold' })).rejects.toMatchObject(
+      denied('Storage policy gold does not exist'),
+    );
     await f.kube.create({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: 'gold' },
       provisioner: 'csi.vsphere.vmware.com',
     });
-    await f.settle();
-    const stillOut = await f.conditionOf('vm1', CONDITION.storageReady);
-    expect(stillOut).toMatchObject({ status: 'False', reason: REASON.notFound });
-    expect(stillOut?.message).toContain('not associated with namespace ns1');
+    await expect(f.create('vm1', { storageClass: 'gold' })).rejects.toMatchObject(
+      denied('Storage policy is not associated with the namespace ns1'),
+    );
+    // Any limit of the class assigns it, not only its storage.
     await f.kube.create({
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: { name: 'gold-quota', namespace: 'ns1' },
-      spec: { hard: { 'gold.storageclass.storage.k8s.io/requests.storage': '10Gi' } },
+      spec: { hard: { 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '10' } },
     });
+    expect(f.vms()).toBe(before);
+    await f.create('vm1', { storageClass: 'gold' });
+    await f.settle();
+    await f.converged('vm1');
+  });
+
+  it('reports a storage class taken out of the namespace quota, and converges once it is back', async () => {
+    const f = await setup();
+    const quotaRef = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: 'ns1', name: 'ns1-storagequota' };
+    const quota = await f.kube.get(quotaRef);
+    await f.create('vm1', {});
+    await f.kube.delete(quotaRef);
+    await f.settle();
+    const out = await f.conditionOf('vm1', CONDITION.storageReady);
+    expect(out).toMatchObject({ status: 'False', reason: REASON.notFound });
+    expect(out?.message).toBe('StorageClass wcpglobal-storage-profile is not associated with namespace ns1');
+    expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
+    await f.kube.create({ ...quota, metadata: { name: quotaRef.name, namespace: 'ns1' } });
     await f.settle();
     await f.converged('vm1');
   });
@@ -834,8 +854,13 @@ describe('VirtualMachine prerequisites', () => {
     const f = await setup();
     await f.create('vm1', {
       className: 'nope',
-      storageClass: 'nope',
       bootstrap: { cloudInit: { rawCloudConfig: { name: 'nope', key: 'user-data' } } },
+    });
+    await f.kube.delete({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      namespace: 'ns1',
+      name: 'ns1-storagequota',
     });
     await f.settle();
     const vm = await f.get('vm1');

@@ -22,7 +22,7 @@ import type {
 import {
   NETWORK_CONFIG_MAP,
   PROVIDER_CONFIG_MAP,
-  storageQuotaKey,
+  quotasAssign,
   VM_OPERATOR_NAMESPACE,
 } from '../../namespaces/layout.js';
 import { mebibytesOf } from '../../namespaces/vm-classes.js';
@@ -473,12 +473,7 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved)
       REASON.notFound,
       read.notFound('storage.k8s.io/v1', 'StorageClass', name),
     );
-  const quotas = read.list('v1', 'ResourceQuota', namespace);
-  const key = storageQuotaKey(name);
-  const inQuota = quotas.some(
-    (q) => (q as { spec?: { hard?: Record<string, string> } }).spec?.hard?.[key] !== undefined,
-  );
-  return inQuota
+  return quotasAssign(read.list('v1', 'ResourceQuota', namespace), name)
     ? isTrue(CONDITION.storageReady)
     : isFalse(
         CONDITION.storageReady,
