@@ -210,6 +210,11 @@ export const faults = {
       { _type: 'NicSettingMismatch', numberOfNicsInSpec, numberOfNicsInVM },
       `The number of network adapter settings in the customization specification (${numberOfNicsInSpec}) does not match the number of network adapters in the virtual machine (${numberOfNicsInVM}).`,
     ),
+  customizationPending: () =>
+    fault(
+      { _type: 'CustomizationPending' },
+      'Cannot customize the virtual machine: a customization is already pending.',
+    ),
   /** A fault chosen by a test through the interception point. */
   custom: (f: Fault, message?: string) => fault(f, message ?? `${f._type} (injected)`),
 };

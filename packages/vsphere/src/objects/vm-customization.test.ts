@@ -113,6 +113,26 @@ describe('CustomizeVM_Task', () => {
     expect(vsphere.events.list().at(-1)?.logLocation).toBe('C:\\Windows\\Temp\\vmware-imc\\guestcust.log');
   });
 
+  it('shows a pending customization in config.tools, and refuses a second one (CustomizationPending)', async () => {
+    const { vsphere, vm, run, get } = setup();
+    await run(vsphere.vm.powerOff(vm.id));
+    expect(vsphere.read(vm.id, 'config.tools.pendingCustomization')).toBeUndefined();
+    await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
+    const pending = vsphere.read(vm.id, 'config.tools.pendingCustomization');
+    expect(pending).toMatch(/^imcf-[0-9a-f]{8}$/);
+    await expect(run(vsphere.vm.customize(vm.id, linux('web-02', '10.20.0.16')))).rejects.toMatchObject({
+      fault: { _type: 'CustomizationPending' },
+    });
+    expect(get(vm.id).customization?.hostName).toBe('web-01');
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(vsphere.read(vm.id, 'config.tools.pendingCustomization')).toBeUndefined();
+    expect(vsphere.read(vm.id, 'guest.hostName')).toBe('web-01');
+    // Once applied, the VM takes another.
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-02', '10.20.0.16')));
+    expect(get(vm.id).customization?.hostName).toBe('web-02');
+  });
+
   it('refuses a VM that is not powered off (InvalidPowerState) and changes nothing', async () => {
     const { vsphere, vm, run, get } = setup();
     await expect(run(vsphere.vm.customize(vm.id, linux('x')))).rejects.toMatchObject({

@@ -143,6 +143,13 @@ export const customizationStatus = (vm: VmRecord): string | undefined => {
   return vm.customization && !vm.customization.pending ? 'TOOLSDEPLOYPKG_SUCCEEDED' : 'TOOLSDEPLOYPKG_IDLE';
 };
 
+/**
+ * The package a pending customization waits in until the VM boots, a file name of vCenter's
+ * `imcf-` form (the VM's `config.tools.pendingCustomization`); undefined when none is pending.
+ */
+export const pendingCustomizationOf = (vm: VmRecord): string | undefined =>
+  vm.customization?.pending ? `imcf-${vm.config.instanceUuid.replace(/-/g, '').slice(0, 8)}` : undefined;
+
 /** A power-on applies a pending customization: the VM's customization is no longer pending. */
 export const applyCustomization = (vm: VmRecord): Partial<VmRecord> =>
   vm.customization?.pending ? { customization: { ...vm.customization, pending: false } } : {};
@@ -168,7 +175,10 @@ export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
   });
 };
 
-/** CustomizeVM_Task: only a powered-off VM (InvalidPowerState); applied at its next power-on. */
+/**
+ * CustomizeVM_Task: only a powered-off VM (InvalidPowerState) without a customization pending
+ * (CustomizationPending, as vCenter refuses a second one); applied at its next power-on.
+ */
 export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<void> => {
   const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
   return m.task(
@@ -178,6 +188,7 @@ export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<vo
       if (!now) throw faults.managedObjectNotFound(moref('VirtualMachine', record.id));
       if (now.config.template) throw faults.notSupported('A template cannot be customized.');
       if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
+      if (now.customization?.pending) throw faults.customizationPending();
       putVm(tx, Object.assign({}, now, { customization: guestCustomization(now, spec) }));
     },
   );

@@ -13,6 +13,7 @@ import {
 } from '../inventory/records.js';
 import { HOT_PLUG_MEMORY_INCREMENT_MB, hotPlugMemoryLimitMB } from '../inventory/vm.js';
 import { DEFAULT_VM_ALLOCATION, type Resource, vmShares } from '../objects/resource-allocation.js';
+import { pendingCustomizationOf } from '../objects/vm-customization.js';
 import { moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
@@ -90,7 +91,7 @@ export const vmConfig = (vm: VmRecord) => {
       suspendDirectory: dir,
       logDirectory: dir,
     },
-    tools: {
+    tools: defined({
       _type: 'ToolsConfigInfo',
       toolsVersion: 12352,
       afterPowerOn: true,
@@ -98,8 +99,9 @@ export const vmConfig = (vm: VmRecord) => {
       beforeGuestStandby: true,
       beforeGuestShutdown: true,
       toolsUpgradePolicy: 'manual',
+      pendingCustomization: pendingCustomizationOf(vm),
       syncTimeWithHost: false,
-    },
+    }),
     flags: {
       _type: 'VirtualMachineFlagInfo',
       enableLogging: true,

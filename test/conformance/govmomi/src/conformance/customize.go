@@ -40,6 +40,19 @@ func (s *suite) customizeChecks() {
 		return nil
 	})
 
+	s.check("customize: a pending customization is named in config.tools, and a second one fails with CustomizationPending", func(ctx context.Context) error {
+		var m mo.VirtualMachine
+		if err := s.pc.RetrieveOne(ctx, vm.Reference(), []string{"config.tools"}, &m); err != nil {
+			return err
+		}
+		if m.Config == nil || m.Config.Tools == nil || m.Config.Tools.PendingCustomization == "" {
+			return fmt.Errorf("config.tools %+v", m.Config)
+		}
+		_, err := runTask(ctx, func(ctx context.Context) (*object.Task, error) { return vm.Customize(ctx, spec) })
+		_, err = anyFault(err, "CustomizationPending")
+		return err
+	})
+
 	s.check("customize: after PowerOn the guest reports the host name and address (WaitForIP)", func(ctx context.Context) error {
 		if _, err := runTask(ctx, vm.PowerOn); err != nil {
 			return err
