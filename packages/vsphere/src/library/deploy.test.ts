@@ -135,34 +135,6 @@ describe('deploying an OVF item', () => {
     ]);
   });
 
-  it('customizes the guest it powers on, or leaves the customization for the first power-on', async () => {
-    const { vsphere, item, target, run } = setup();
-    const customization = {
-      identity: {
-        _type: 'CustomizationLinuxPrep',
-        hostName: { _type: 'CustomizationFixedName', name: 'web' },
-      },
-      nicSettingMap: [{ adapter: { ip: { _type: 'CustomizationFixedIp', ipAddress: '192.168.7.7' } } }],
-    };
-    const on = await run(
-      vsphere.library.deploy(item, { ...target, powerOn: true, config: { customization } }),
-    );
-    const booted = vsphere.store.get(on.value) as VmRecord;
-    expect(booted.guest).toMatchObject({ hostName: 'web', ipAddress: '192.168.7.7' });
-    expect(booted.customization).toMatchObject({ pending: false, hostName: 'web' });
-    const types = vsphere.events.list().filter((e) => e.vm?.vm.value === on.value);
-    expect(types.map((e) => e._type).slice(-2)).toEqual([
-      'CustomizationStartedEvent',
-      'CustomizationSucceeded',
-    ]);
-    const off = await run(
-      vsphere.library.deploy(item, { ...target, name: 'node-1', config: { customization } }),
-    );
-    expect((vsphere.store.get(off.value) as VmRecord).customization).toMatchObject({ pending: true });
-    await run(vsphere.vm.powerOn(off.value));
-    expect((vsphere.store.get(off.value) as VmRecord).guest).toMatchObject({ hostName: 'web' });
-  });
-
   it('joins the mapped networks and uses the named host', async () => {
     const { vsphere, at, item, target, run } = setup();
     const pg = at<NetworkRecord>('/DC0/network/DC0_DVPG0');

@@ -26,13 +26,6 @@ import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js'
 import { setVmResources, type VmResourceSpec } from '../objects/resource-allocation.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkHardware, HOT_PLUG_FLAGS, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
-import {
-  applyCustomization,
-  type CustomizationSpec,
-  customizedGuest,
-  guestCustomization,
-  postCustomizationEvents,
-} from '../objects/vm-customization.js';
 import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from '../objects/vm-devices.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
@@ -98,11 +91,6 @@ export interface DeployConfig extends VmResourceSpec {
   deviceChange?: readonly VirtualDeviceConfigSpec[];
   /** The VM's CD-ROM drive left out, as a spec that removes it would. */
   withoutCdrom?: boolean;
-  /**
-   * A guest customization (CustomizeVM_Task's spec), as vm-operator applies one before the
-   * first power-on: applied at the boot when the deployment powers the VM on, else pending.
-   */
-  customization?: CustomizationSpec;
 }
 
 /** The checked target of a deployment, as morefs resolved before the task runs. */
@@ -180,17 +168,9 @@ const withResources = (vm: VmRecord, config: DeployConfig | undefined): VmRecord
   return Object.assign({}, vm, { config: resourced });
 };
 
-/** The deployed VM with its customization: applied when it boots at once, else pending. */
-const customized = (vm: VmRecord, spec: CustomizationSpec | undefined): VmRecord => {
-  if (!spec) return vm;
-  const pending: VmRecord = Object.assign({}, vm, { customization: guestCustomization(vm, spec) });
-  if (vm.powerState !== 'poweredOn') return pending;
-  return Object.assign(pending, applyCustomization(pending), { guest: customizedGuest(pending, vm.guest) });
-};
-
 /**
  * What a deployment posts, as vCenter words it: the VM being deployed and deployed from
- * `source` (an OVF item's name, or a template VM), then its power-on and customization.
+ * `source` (an OVF item's name, or a template VM), then its power-on.
  */
 export const deployEvents = (m: Model) => {
   const { post, poweredOn } = vmEvents(m);
@@ -210,8 +190,6 @@ export const deployEvents = (m: Model) => {
     );
     post(vm, 'VmDeployedEvent', `Template ${source.name} deployed on host ${host}`, extra, args);
     if (powerOn) poweredOn(vm, false, args);
-    // Customized at this boot: the guest's tools report it.
-    if (vm.customization && !vm.customization.pending) postCustomizationEvents(m, vm);
   };
 };
 
@@ -367,7 +345,7 @@ export const deployOperations = (m: Model) => {
             deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm,
             spec.config,
           );
-          putVm(tx, freshlyBooted(m, customized(equipped, spec.config?.customization)));
+          putVm(tx, freshlyBooted(m, equipped));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.

@@ -44,6 +44,7 @@ export const REASON = {
   notSynced: 'NotSynced',
   toolsNotRunning: 'VirtualMachineToolsNotRunning',
   noGuestInfo: 'NoGuestInfo',
+  guestCustomizationFailed: 'GuestCustomizationFailed',
 } as const;
 
 /** A verdict before it is stamped with a time. */

@@ -19,6 +19,12 @@ export const CUSTOMIZATION_HASH_ANNOTATION = 'vmoperator.vmware.com/bootstrap-ha
 
 export type CustomizingProvider = 'linuxPrep' | 'sysprep';
 
+/** vm-operator's annotation that, set to `disable`, keeps its customizations from the guest. */
+export const CUSTOMIZATION_BYPASS_ANNOTATION = 'vmoperator.vmware.com/vsphere-customization';
+
+export const customizationBypassed = (vm: VirtualMachine): boolean =>
+  vm.metadata.annotations?.[CUSTOMIZATION_BYPASS_ANNOTATION] === 'disable';
+
 /**
  * The bootstrap provider that customizes the guest, in vm-operator's order (LinuxPrep, then
  * Sysprep), unless the bootstrap is disabled or turned off for the next power-on.

@@ -2,7 +2,7 @@
  * Every prerequisite of a VirtualMachine through the controller: the exact condition and
  * reason while it is missing, nothing created in vSphere, then convergence once fixed.
  */
-import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
+import { SAMPLE_OVF_IMAGES, type TaskRecord, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PAUSED_ANNOTATION } from '../../api/annotations.js';
@@ -421,6 +421,84 @@ describe('VirtualMachine prerequisites', () => {
     expect((await f.recordOf('vm2')).customization).toMatchObject({ hostName: 'later', pending: false });
     // Turned off for this power-on: no customization.
     expect((await f.recordOf('vm3')).customization).toBeUndefined();
+  });
+
+  it('deploys a LinuxPrep VM off, then customizes and powers it on with tasks of their own, as vm-operator does', async () => {
+    const f = await setup();
+    await f.create('vm1', { bootstrap: { linuxPrep: {} } });
+    await f.settle();
+    await f.converged('vm1');
+    const id = (await f.recordOf('vm1')).id;
+    // Its first update's reconfigurations aside.
+    const tasks = [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter(
+      (t) => t.entity === id && t.name !== 'ReconfigVM_Task',
+    );
+    expect(tasks.map((t) => t.name)).toEqual(['CustomizeVM_Task', 'PowerOnVM_Task']);
+    expect(tasks.every((t) => t.state === 'success')).toBe(true);
+  });
+
+  it('reports a customization vSphere refuses in GuestCustomization, and powers on once it is made', async () => {
+    const f = await setup();
+    const fault = { _type: 'CustomizationFault' };
+    const removeRule = f.vsphere.interceptor.add({ method: 'CustomizeVM_Task', fault });
+    await f.create('vm1', { bootstrap: { linuxPrep: {} } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({
+      status: 'False',
+      reason: REASON.guestCustomizationFailed,
+      message: 'CustomizationFault (injected)',
+    });
+    expect((await f.recordOf('vm1')).powerState).toBe('poweredOff');
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
+      'CustomizationFault (injected)',
+    );
+    // Tried again with backoff, still refused.
+    await f.advance(60_000);
+    expect((await f.recordOf('vm1')).powerState).toBe('poweredOff');
+    removeRule();
+    await f.advance(600_000);
+    await f.converged('vm1');
+    expect((await f.recordOf('vm1')).customization).toMatchObject({ hostName: 'vm1', pending: false });
+    expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({ status: 'True' });
+  });
+
+  it('powers on without customizing a VM whose annotation bypasses it, or one already pending', async () => {
+    const f = await setup();
+    const bypass = { 'vmoperator.vmware.com/vsphere-customization': 'disable' };
+    await f.create('vm1', { bootstrap: { linuxPrep: {} }, network: { hostName: 'web' } }, bypass);
+    await f.create('vm2', { bootstrap: { linuxPrep: {} }, powerState: 'PoweredOff' });
+    await f.settle();
+    await f.converged('vm1');
+    const vm1 = await f.recordOf('vm1');
+    expect(vm1.customization).toBeUndefined();
+    expect(vm1.guest.hostName).not.toBe('web');
+    // Made all the same, as vm-operator records it.
+    const hashOf = async (name: string) =>
+      (await f.get(name)).metadata.annotations?.['vmoperator.vmware.com/bootstrap-hash-customspec'];
+    expect(await hashOf('vm1')).toMatch(/^[0-9a-f]{16}$/);
+    // A customization someone else left pending is the one the power-on applies.
+    const vm2 = await f.recordOf('vm2');
+    const theirs = f.vsphere.vm.customize(vm2.id, {
+      identity: {
+        _type: 'CustomizationLinuxPrep',
+        hostName: { _type: 'CustomizationFixedName', name: 'theirs' },
+      },
+    });
+    await f.settle();
+    expect(theirs.outcome()).toMatchObject({ ok: true });
+    const current = await f.get('vm2');
+    await f.kube.update({
+      ...(current as unknown as KubeObject),
+      spec: { ...current.spec, powerState: 'PoweredOn' },
+    });
+    await f.settle();
+    await f.converged('vm2');
+    expect((await f.recordOf('vm2')).guest.hostName).toBe('theirs');
+    const customizations = [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter(
+      (t) => t.entity === vm2.id && t.name === 'CustomizeVM_Task',
+    );
+    expect(customizations).toHaveLength(1);
+    expect(await hashOf('vm2')).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('customizes a Sysprep VM before it boots, with its Secrets read as vm-operator reads them', async () => {

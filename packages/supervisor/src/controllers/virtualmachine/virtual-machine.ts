@@ -38,6 +38,7 @@ import {
   mapped,
   type NetworkRecord,
   type OvfDescriptor,
+  pendingCustomizationOf,
   poolUsage,
   type ResourcePoolRecord,
   type SnapshotRecord,
@@ -112,7 +113,6 @@ import {
   heldOption,
   recordingReader,
 } from './backup.js';
-import { BootstrapDataError } from './bootstrap-data.js';
 import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
 import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
@@ -141,6 +141,7 @@ import {
 import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
+  customizationBypassed,
   customizationHash,
   customizationNeeded,
   customizingProviderOf,
@@ -575,9 +576,9 @@ export function startVirtualMachineController(
     return fault;
   };
 
-  /** A condition False for a task's fault: reason `Error` and the fault's message, as vm-operator's `MarkError`. */
-  const faultedVerdict = (type: string, fault: unknown): Verdict =>
-    isFalse(type, REASON.error, (fault as Error).message ?? String(fault));
+  /** A condition False for a task's fault: the reason (`Error`) and the fault's message, as vm-operator's `MarkError`. */
+  const faultedVerdict = (type: string, fault: unknown, reason: string = REASON.error): Verdict =>
+    isFalse(type, reason, (fault as Error).message ?? String(fault));
 
   const faultVerdict = (key: string, type: string): Verdict | undefined => {
     const fault = takeFailure(key);
@@ -745,31 +746,16 @@ export function startVirtualMachineController(
     const itemId = resolved.itemId as string;
     const iso = (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.type === 'iso';
     // A VM with claims powers on once their disks are attached, one whose first update
-    // reconfigures it (an ISO VM, made empty, always) after that update (see drive).
+    // reconfigures it (an ISO VM, made empty, always) after that update, one its bootstrap
+    // customizes (LinuxPrep, Sysprep) once its update has customized it, with CustomizeVM_Task
+    // as vm-operator does (see drive).
     const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
       !hasClaims(vm) &&
       !iso &&
+      !customizingProviderOf(vm) &&
       !reconfiguredBeforeFirstBoot(vm, () => imageBootDiskBytes(itemId));
-    // Customized as it boots. One that cannot be (a Secret without its key) is deployed powered
-    // off, and its update reports why, as vm-operator's does; one deployed powered off is
-    // customized at its first power-on.
-    const provider = poweringOn ? customizingProviderOf(vm) : undefined;
-    let customization: DeployConfig['customization'];
-    if (provider)
-      try {
-        customization = guestCustomization(
-          vm,
-          provider,
-          network.nics,
-          () => globalDnsOf(read),
-          resolved.bootstrapData ?? {},
-        );
-      } catch (error) {
-        // Raised again by the power-on (see drive).
-        if (!(error instanceof BootstrapDataError)) throw error;
-      }
     let classConfig: ClassConfig;
     try {
       classConfig = classConfigOf(resolved.vmClass);
@@ -786,7 +772,7 @@ export function startVirtualMachineController(
     // under admission control, is powered on by its update, as vm-operator does, so that a
     // refused power-on leaves it created, off.
     const refusable = vsphere.options.admissionControl === true && reservesAny(allocations);
-    const powerOn = poweringOn && (provider === undefined || customization !== undefined) && !refusable;
+    const powerOn = poweringOn && !refusable;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
     const config = deployConfig(
@@ -802,7 +788,6 @@ export function startVirtualMachineController(
       cloudInitOf(vm)
         ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
         : undefined,
-      customization,
     );
     const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
     let task: ReturnType<VSphere['library']['deploy']>;
@@ -866,12 +851,8 @@ export function startVirtualMachineController(
     events.emit(asKube(vm), 'Create', undefined);
     // The same state as vm-operator's blocking create and the update its status write brings, in one pass.
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
-    const customized =
-      provider && customization
-        ? recordCustomizationMade(vm, provider, customizationHash(customization))
-        : vm;
     // A zone DRS chose is the VM's label from now on.
-    const deployedVm = placement?.chosen ? withFinalizer(customized, placement.zone, undefined) : customized;
+    const deployedVm = placement?.chosen ? withFinalizer(vm, placement.zone, undefined) : vm;
     return updatePath(key, deployedVm, record, read, placement?.zone, grouping, {
       verdicts,
       resolved,
@@ -1049,12 +1030,30 @@ export function startVirtualMachineController(
       if (provider && nics) {
         const customization = guestCustomization(vm, provider, nics, () => globalDnsOf(read), secrets);
         const hash = customizationHash(customization);
-        if (customizationNeeded(vm, provider, hash)) {
+        // As vm-operator, the guest is not customized when the VM's annotation bypasses it, or
+        // while a customization is pending (the power-on applies that one): made all the same.
+        const skipped = customizationBypassed(vm) || pendingCustomizationOf(record) !== undefined;
+        if (customizationNeeded(vm, provider, hash) && skipped)
+          vm = recordCustomizationMade(vm, provider, hash);
+        else if (customizationNeeded(vm, provider, hash)) {
+          // A customization vSphere refuses is the condition's, and the pass's error; one already
+          // pending is none.
           const made = () => {
             const current = storedVm(key);
             if (current) recordCustomizationMade(current, provider, hash);
           };
-          track(key, vsphere.vm.customize(record.id, customization).wait().then(made));
+          const failed = (fault: unknown) => {
+            if (isVimFault(fault) && fault.fault._type === 'CustomizationPending') return made();
+            const current = storedVm(key);
+            const verdict = faultedVerdict(
+              CONDITION.guestCustomization,
+              fault,
+              REASON.guestCustomizationFailed,
+            );
+            if (current) writeVerdicts(current, [verdict]);
+            throw fault;
+          };
+          track(key, vsphere.vm.customize(record.id, customization).wait().then(made, failed));
           return 'power';
         }
       }
@@ -1670,7 +1669,7 @@ function resizedTo(vm: VirtualMachine, size: Resolved, vmClass: VirtualMachineCl
 
 /**
  * The configuration a VM deploys with: its class's size, its UUIDs, its NICs, its cloud-init
- * GuestInfo or guest customization. Set field by field: a literal of conditional spreads is several times slower.
+ * GuestInfo. Set field by field: a literal of conditional spreads is several times slower.
  */
 function deployConfig(
   vm: VirtualMachine,
@@ -1679,7 +1678,6 @@ function deployConfig(
   image: () => OvfDescriptor | undefined,
   nics: NonNullable<DeployConfig['nics']>,
   cloudInitGuestInfo: DeployConfig['extraConfig'],
-  customization: DeployConfig['customization'],
 ): DeployConfig {
   const config: DeployConfig = { managedBy: VM_SERVICE_MANAGED_BY };
   if (resolved.numCPU !== undefined) config.numCPU = resolved.numCPU;
@@ -1716,7 +1714,6 @@ function deployConfig(
     config.vAppConfigRemoved = true;
   }
   config.extraConfig = extraConfig;
-  if (customization) config.customization = customization;
   // vm-operator's first update removes the CD-ROMs no spec entry names from a VM with
   // `spec.hardware` (every VM created with its default IDE controllers): it is deployed without.
   if (vm.spec?.hardware) config.withoutCdrom = true;
