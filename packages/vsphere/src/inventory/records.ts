@@ -327,6 +327,8 @@ export interface GuestCustomization {
   readonly ips: readonly (string | null)[];
   /** True until the next power-on applies it (and posts the customization events). */
   readonly pending: boolean;
+  /** True while the guest's tools run it, from the boot that applied it until the guest reports its addresses. */
+  readonly running?: boolean;
 }
 
 /** A VirtualMachineSnapshot: the config and power state it captured, and its place in the tree. */

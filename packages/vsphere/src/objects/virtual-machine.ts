@@ -293,7 +293,7 @@ export const virtualMachineOperations = (m: Model) => {
             } as const,
             applyCustomization(current),
           );
-          return resumed ? on : freshlyBooted(m, on);
+          return resumed ? on : freshlyBooted(m, on, customized);
         },
         (now) => {
           events.poweredOn(now, resumed);

@@ -51,6 +51,8 @@ import {
   customizedGuest,
   guestCustomization,
   postCustomizationEvents,
+  postCustomizationSucceeded,
+  withCustomizationRunning,
 } from './vm-customization.js';
 import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
 import {
@@ -108,22 +110,29 @@ export const bootGuest = (
 /**
  * A VM that has just booted, as its guest reports it. With `model.guestAddressDelayMs` set,
  * the guest's tools run at once but its addresses come that long after the boot, on the
- * simulator's clock (unless the VM was powered off or booted again meanwhile).
+ * simulator's clock (unless the VM was powered off or booted again meanwhile); a customization
+ * this boot applies (`customizing`) runs until then, and ends with CustomizationSucceeded.
  */
-export const freshlyBooted = (m: Model, vm: VmRecord): VmRecord => {
+export const freshlyBooted = (m: Model, vm: VmRecord, customizing = false): VmRecord => {
   const delay = m.guestAddressDelayMs;
-  if (delay <= 0 || vm.powerState !== 'poweredOn' || vm.guest.net.length === 0) return vm;
+  const waits = delay > 0 && vm.powerState === 'poweredOn' && vm.guest.net.length > 0;
+  const booted = withCustomizationRunning(vm, waits && customizing);
+  if (!waits) return booted;
   const { id, bootTime } = vm;
   m.scheduler.schedule(() => {
-    m.store.transact((tx) => {
+    const reported = m.store.transact((tx) => {
       const now = tx.get(id) as VmRecord | undefined;
       if (now?.powerState !== 'poweredOn' || now.bootTime !== bootTime || now.guest.ipAddress !== undefined)
-        return;
-      putVm(tx, Object.assign({}, now, { guest: bootGuest(m, tx, now) }));
+        return undefined;
+      return putVm(
+        tx,
+        withCustomizationRunning(Object.assign({}, now, { guest: bootGuest(m, tx, now) }), false),
+      ) as VmRecord;
     });
+    if (reported && booted.customization?.running) postCustomizationSucceeded(m, reported);
   }, delay);
-  const { ipAddress: _, ...guest } = vm.guest;
-  return { ...vm, guest: { ...guest, net: guest.net.map((nic) => ({ ...nic, ipAddress: [] })) } };
+  const { ipAddress: _, ...guest } = booted.guest;
+  return { ...booted, guest: { ...guest, net: guest.net.map((nic) => ({ ...nic, ipAddress: [] })) } };
 };
 
 /**
@@ -362,13 +371,11 @@ export const clonedVm = (
   if (spec.powerOn) {
     const guest = bootGuest(m, tx, vm);
     const customization = vm.customization && { ...vm.customization, pending: false };
-    vm = freshlyBooted(m, {
-      ...vm,
-      powerState: 'poweredOn',
-      bootTime: now,
-      guest,
-      ...(customization ? { customization } : {}),
-    });
+    vm = freshlyBooted(
+      m,
+      { ...vm, powerState: 'poweredOn', bootTime: now, guest, ...(customization ? { customization } : {}) },
+      spec.customization !== undefined,
+    );
   }
   return putVm(tx, reshaped(vm)) as VmRecord;
 };

@@ -82,6 +82,26 @@ describe('CustomizeVM_Task', () => {
     });
   });
 
+  it('runs while the guest boots, with guestAddressDelayMs: succeeded once the guest reports its address', async () => {
+    const { vsphere, vm, run, get, eventTypes, later } = setup();
+    vsphere.guestAddressDelayMs = 5000;
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
+    const from = vsphere.events.list().length;
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_RUNNING');
+    expect(eventTypes(from)).toEqual(['VmStartingEvent', 'VmPoweredOnEvent', 'CustomizationStartedEvent']);
+    later(4999);
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_RUNNING');
+    later(1);
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe('10.20.0.15');
+    expect(eventTypes(from).slice(-1)).toEqual(['CustomizationSucceeded']);
+    // A later boot customizes nothing: nothing runs.
+    await run(vsphere.vm.reset(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
+  });
+
   it('keeps the customized identity across power cycles, posting its events only once', async () => {
     const { vsphere, vm, run, eventTypes } = setup();
     await run(vsphere.vm.powerOff(vm.id));

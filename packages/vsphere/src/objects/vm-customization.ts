@@ -135,12 +135,22 @@ export const customizedGuest = (vm: Pick<VmRecord, 'customization'>, guest: VmGu
 
 /**
  * What the guest's tools report of its customization (vSphere's GuestInfo.customizationInfo,
- * which the vim25 tables, ending at 7.0, cannot serve): nothing while they do not run; a
- * customization done at its boot, or none (`TOOLSDEPLOYPKG_IDLE`), once they do.
+ * which the vim25 tables, ending at 7.0, cannot serve): nothing while they do not run; one
+ * running (`TOOLSDEPLOYPKG_RUNNING`), done at its boot, or none (`TOOLSDEPLOYPKG_IDLE`) once they do.
  */
 export const customizationStatus = (vm: VmRecord): string | undefined => {
   if (vm.guest.toolsRunningStatus === 'guestToolsNotRunning') return undefined;
-  return vm.customization && !vm.customization.pending ? 'TOOLSDEPLOYPKG_SUCCEEDED' : 'TOOLSDEPLOYPKG_IDLE';
+  const c = vm.customization;
+  if (!c || c.pending) return 'TOOLSDEPLOYPKG_IDLE';
+  return c.running ? 'TOOLSDEPLOYPKG_RUNNING' : 'TOOLSDEPLOYPKG_SUCCEEDED';
+};
+
+/** The VM with its customization running, or not; the same record when that is already so. */
+export const withCustomizationRunning = (vm: VmRecord, running: boolean): VmRecord => {
+  const c = vm.customization;
+  if (!c || (c.running === true) === running) return vm;
+  const { running: _, ...rest } = c;
+  return Object.assign({}, vm, { customization: running ? { ...rest, running } : rest });
 };
 
 /**
@@ -154,25 +164,35 @@ export const pendingCustomizationOf = (vm: VmRecord): string | undefined =>
 export const applyCustomization = (vm: VmRecord): Partial<VmRecord> =>
   vm.customization?.pending ? { customization: { ...vm.customization, pending: false } } : {};
 
-/** The events the guest's tools post when they customize it at boot. */
-export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
-  const log =
-    vm.customization?.identity === 'windows'
-      ? 'C:\\Windows\\Temp\\vmware-imc\\guestcust.log'
-      : '/var/log/vmware-imc/toolsDeployPkg.log';
-  const args = eventArguments(m.store, vm);
-  m.postEvent({
-    _type: 'CustomizationStartedEvent',
-    ...args,
-    logLocation: log,
-    fullFormattedMessage: `Started customization of VM ${vm.name}. Customization log located at ${log} in the guest OS.`,
-  });
+const customizationLog = (vm: VmRecord) =>
+  vm.customization?.identity === 'windows'
+    ? 'C:\\Windows\\Temp\\vmware-imc\\guestcust.log'
+    : '/var/log/vmware-imc/toolsDeployPkg.log';
+
+/** The event the guest's tools post when its customization ends. */
+export const postCustomizationSucceeded = (m: Model, vm: VmRecord): void => {
+  const log = customizationLog(vm);
   m.postEvent({
     _type: 'CustomizationSucceeded',
-    ...args,
+    ...eventArguments(m.store, vm),
     logLocation: log,
     fullFormattedMessage: `Customization of VM ${vm.name} succeeded. Customization log located at ${log} in the guest OS.`,
   });
+};
+
+/**
+ * The events the guest's tools post when they customize it at boot: its start, and its end
+ * unless it still runs (see freshlyBooted).
+ */
+export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
+  const log = customizationLog(vm);
+  m.postEvent({
+    _type: 'CustomizationStartedEvent',
+    ...eventArguments(m.store, vm),
+    logLocation: log,
+    fullFormattedMessage: `Started customization of VM ${vm.name}. Customization log located at ${log} in the guest OS.`,
+  });
+  if (!vm.customization?.running) postCustomizationSucceeded(m, vm);
 };
 
 /**

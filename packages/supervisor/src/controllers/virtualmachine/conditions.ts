@@ -44,6 +44,7 @@ export const REASON = {
   notSynced: 'NotSynced',
   toolsNotRunning: 'VirtualMachineToolsNotRunning',
   noGuestInfo: 'NoGuestInfo',
+  guestCustomizationRunning: 'GuestCustomizationRunning',
   guestCustomizationFailed: 'GuestCustomizationFailed',
 } as const;
 

@@ -143,6 +143,21 @@ const TOOLS_NOT_RUNNING = Object.freeze(
 const NO_CUSTOMIZATION_INFO = Object.freeze(isUnknown(CONDITION.guestCustomization, REASON.noGuestInfo, ''));
 // Idle, or done: vm-operator's MarkCustomizationInfoCondition reads either as True.
 const CUSTOMIZED = Object.freeze(isTrue(CONDITION.guestCustomization));
+const CUSTOMIZING = Object.freeze(
+  isFalse(CONDITION.guestCustomization, REASON.guestCustomizationRunning, ''),
+);
+
+/**
+ * The guest's customization as vm-operator reads what its tools report: the model's
+ * customizations are never pending where the tools run (they are applied at boot), and never fail
+ * in the guest.
+ */
+const customizationVerdict = (status: string | undefined): Verdict =>
+  status === undefined
+    ? NO_CUSTOMIZATION_INFO
+    : status === 'TOOLSDEPLOYPKG_RUNNING'
+      ? CUSTOMIZING
+      : CUSTOMIZED;
 
 const NO_GUEST_ADDRESS = Object.freeze(
   isFalse(
@@ -196,8 +211,7 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
         ),
     // The model's guest always reports its tools: running (or running scripts), or not.
     record.guest.toolsRunningStatus === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : isTrue(CONDITION.tools),
-    // The model's customizations run at boot: none is pending or running where the tools report.
-    customizationStatus(record) === undefined ? NO_CUSTOMIZATION_INFO : CUSTOMIZED,
+    customizationVerdict(customizationStatus(record)),
   );
   const network = guestNetworkVerdict(record);
   if (network) out.push(network);

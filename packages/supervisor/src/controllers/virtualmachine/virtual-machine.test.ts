@@ -12,7 +12,7 @@ import {
 } from '../../testing/fixture.js';
 import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
-import { CONDITION } from './conditions.js';
+import { CONDITION, REASON } from './conditions.js';
 import { VM_FINALIZER } from './virtual-machine.js';
 import { xxHash64 } from './xxhash64.js';
 
@@ -1788,5 +1788,36 @@ describe('the VirtualMachine controller', () => {
     const more = (f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0) - passes;
     expect(more).toBeGreaterThanOrEqual(2);
     expect(more).toBeLessThanOrEqual(7);
+  });
+
+  it('with realistic timing, reports a LinuxPrep customization running until the guest reports its address', async () => {
+    const f = await createSupervisorFixture({ namespaces: ['ns1'], timing: 'realistic' });
+    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+    const image = images.items[0]?.metadata.name as string;
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: image },
+        storageClass: 'wcpglobal-storage-profile',
+        bootstrap: { linuxPrep: {} },
+      },
+    });
+    // Deployed off (15 s), then customized and powered on (2 s) by its update, on ~10 s requeues.
+    const powerOn = REALISTIC_TASK_DURATIONS.PowerOnVM_Task as number;
+    await f.advance((REALISTIC_TASK_DURATIONS.DeployLibraryItem as number) + 3 * powerOn + 10_000);
+    let vm = await getVm(f, 'vm1');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect(vm.status?.network?.primaryIP4).toBeUndefined();
+    expect(condition(vm, CONDITION.guestCustomization)).toMatchObject({
+      status: 'False',
+      reason: REASON.guestCustomizationRunning,
+    });
+    await f.advance(REALISTIC_GUEST_ADDRESS_DELAY);
+    vm = await getVm(f, 'vm1');
+    expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
+    expect(condition(vm, CONDITION.guestCustomization)).toMatchObject({ status: 'True' });
   });
 });
