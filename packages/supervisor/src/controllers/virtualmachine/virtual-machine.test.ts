@@ -1758,7 +1758,8 @@ describe('the VirtualMachine controller', () => {
     expect(vm.status?.powerState).toBe('PoweredOn');
   });
 
-  it("with realistic timing, waits for the deployment and the guest address on vm-operator's 10 s requeues", async () => {
+  /** A Supervisor with realistic timing and a VM `vm1` of the spec given, created. */
+  const realisticVm = async (spec: Record<string, unknown> = {}) => {
     const f = await createSupervisorFixture({ namespaces: ['ns1'], timing: 'realistic' });
     const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
     const image = images.items[0]?.metadata.name as string;
@@ -1770,8 +1771,14 @@ describe('the VirtualMachine controller', () => {
         className: 'best-effort-small',
         image: { kind: 'VirtualMachineImage', name: image },
         storageClass: 'wcpglobal-storage-profile',
+        ...spec,
       },
     });
+    return f;
+  };
+
+  it("with realistic timing, waits for the deployment and the guest address on vm-operator's 10 s requeues", async () => {
+    const f = await realisticVm();
     await f.settle();
     expect(condition(await getVm(f, 'vm1'), CONDITION.created)).toBeUndefined();
     const passes = f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0;
@@ -1791,20 +1798,7 @@ describe('the VirtualMachine controller', () => {
   });
 
   it('with realistic timing, reports a LinuxPrep customization running until the guest reports its address', async () => {
-    const f = await createSupervisorFixture({ namespaces: ['ns1'], timing: 'realistic' });
-    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-    const image = images.items[0]?.metadata.name as string;
-    await f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachine',
-      metadata: { name: 'vm1', namespace: 'ns1' },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: image },
-        storageClass: 'wcpglobal-storage-profile',
-        bootstrap: { linuxPrep: {} },
-      },
-    });
+    const f = await realisticVm({ bootstrap: { linuxPrep: {} } });
     // Deployed off (15 s), then customized and powered on (2 s) by its update, on ~10 s requeues.
     const powerOn = REALISTIC_TASK_DURATIONS.PowerOnVM_Task as number;
     await f.advance((REALISTIC_TASK_DURATIONS.DeployLibraryItem as number) + 3 * powerOn + 10_000);
