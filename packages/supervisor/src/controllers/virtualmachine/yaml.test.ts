@@ -143,4 +143,10 @@ describe('compareKeys', () => {
     expect(['vlan10', 'vlan_10'].sort(compareKeys)).toEqual(['vlan_10', 'vlan10']);
     expect(['a01', 'a1'].sort(compareKeys)).toEqual(['a1', 'a01']);
   });
+
+  it('takes any Unicode letter for a letter, and compares code points, not UTF-16 units', () => {
+    expect(['é', 'z', '1', 'B', 'a'].sort(compareKeys)).toEqual(['1', 'B', 'a', 'z', 'é']);
+    // U+1D49C is written with surrogates (0xD835...), below U+FF5A in UTF-16, above it as a code point.
+    expect(['x\u{1d49c}', 'x\uff5a'].sort(compareKeys)).toEqual(['x\uff5a', 'x\u{1d49c}']);
+  });
 });

@@ -127,8 +127,14 @@ function plainSafe(value: string): boolean {
   return !NOT_A_STRING.some((pattern) => pattern.test(value));
 }
 
-const isLetter = (c: string) => /\p{L}/u.test(c);
+const LETTER = /\p{L}/u;
+/** ASCII decided by its code, the rest by Unicode's letter class. */
+const isLetter = (c: string) => {
+  const code = c.charCodeAt(0) | 0x20;
+  return c.charCodeAt(0) < 0x80 ? code >= 0x61 && code <= 0x7a : LETTER.test(c);
+};
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+const SURROGATE = /[\ud800-\udfff]/;
 
 /**
  * Go yaml's order of map keys. At the first character that differs: two letters by code
@@ -136,8 +142,16 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '
  * for a non-digit, so it comes first), then the longer run last, then the code points.
  */
 export function compareKeys(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
+  // Compared code point by code point: a string without surrogates is one already.
+  const split = SURROGATE.test(a) || SURROGATE.test(b);
+  return compareCodePoints(split ? Array.from(a) : a, split ? Array.from(b) : b);
+}
+
+/** Two different characters by code point, as Go compares runes (UTF-16 units would put U+10000 and above too low). */
+const byCodePoint = (a: string, b: string): number =>
+  (a.codePointAt(0) ?? 0) < (b.codePointAt(0) ?? 0) ? -1 : 1;
+
+function compareCodePoints(x: ArrayLike<string>, y: ArrayLike<string>): number {
   const n = Math.min(x.length, y.length);
   for (let i = 0; i < n; i++) {
     const cx = x[i] as string;
@@ -145,7 +159,7 @@ export function compareKeys(a: string, b: string): number {
     if (cx === cy) continue;
     const lx = isLetter(cx);
     const ly = isLetter(cy);
-    if (lx && ly) return cx < cy ? -1 : 1;
+    if (lx && ly) return byCodePoint(cx, cy);
     if (lx || ly) return lx ? 1 : -1;
     // A run continued from digits before i: zeros there count only after a non-zero digit.
     let lead = 0;
@@ -155,7 +169,7 @@ export function compareKeys(a: string, b: string): number {
           lead = 1;
           break;
         }
-    const run = (s: string[]) => {
+    const run = (s: ArrayLike<string>) => {
       let value = lead;
       let end = i;
       for (; isDigit(s[end]); end++) value = value * 10 + Number(s[end]);
@@ -165,7 +179,7 @@ export function compareKeys(a: string, b: string): number {
     const ry = run(y);
     if (rx.value !== ry.value) return rx.value < ry.value ? -1 : 1;
     if (rx.end !== ry.end) return rx.end - ry.end;
-    return cx < cy ? -1 : 1;
+    return byCodePoint(cx, cy);
   }
   return x.length - y.length;
 }
