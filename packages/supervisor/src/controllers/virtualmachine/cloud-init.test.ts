@@ -5,7 +5,7 @@ import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../a
 import { fromGzipBase64 } from '../../testing/guest-info.js';
 import { hubVm } from '../../testing/virtual-machine.js';
 import { tryDecodeBase64Gzip } from './bootstrap-data.js';
-import { cloudInitGuestInfo, cloudInitMetadata } from './cloud-init.js';
+import { cloudInitGuestInfo, cloudInitMetadata, GuestInfoEncodings } from './cloud-init.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
 
@@ -258,5 +258,21 @@ describe('cloud-init user data', () => {
     ]);
     const metadata = fromGzipBase64(extraConfig[0]?.value as string);
     expect(parse(metadata)['public-keys']).toBe('ssh-rsa AAAA');
+  });
+});
+
+describe('GuestInfoEncodings', () => {
+  it("encodes each VM's documents, the same text to the same value, a changed one anew", () => {
+    const encodings = new GuestInfoEncodings();
+    const vm1 = encodings.of('ns1/vm1');
+    const first = vm1('metadata', 'hostname: a\n');
+    expect(fromGzipBase64(first)).toBe('hostname: a\n');
+    expect(encodings.of('ns1/vm1')('metadata', 'hostname: a\n')).toBe(first);
+    expect(fromGzipBase64(vm1('userdata', Buffer.from('#cloud-config\n')))).toBe('#cloud-config\n');
+    expect(fromGzipBase64(vm1('metadata', 'hostname: b\n'))).toBe('hostname: b\n');
+    // Another VM's documents are its own; a forgotten VM starts again.
+    expect(fromGzipBase64(encodings.of('ns1/vm2')('metadata', 'hostname: a\n'))).toBe('hostname: a\n');
+    encodings.forget('ns1/vm1');
+    expect(fromGzipBase64(encodings.of('ns1/vm1')('metadata', 'hostname: c\n'))).toBe('hostname: c\n');
   });
 });

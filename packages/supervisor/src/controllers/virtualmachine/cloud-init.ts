@@ -3,6 +3,7 @@
  * instance id, the host name, the network as netplan, the SSH keys) and `guestinfo.userdata`,
  * each gzipped and base64-encoded, in the VM's extra config.
  */
+import { hash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { hostNameOf } from '../../api/host-name.js';
 import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
@@ -111,17 +112,55 @@ function plainUserData(data: Buffer): Buffer {
 
 const NO_SECRETS: CloudConfigSecrets = { users: new Map(), writeFiles: new Map() };
 const gzipBase64 = (data: string | Buffer) => gzipSync(data).toString('base64');
+
+/** How a GuestInfo document (`metadata`, `userdata`) is encoded: gzip, then base64. */
+export type GuestInfoEncoder = (document: 'metadata' | 'userdata', data: string | Buffer) => string;
+
+/**
+ * Each VM's GuestInfo documents as last encoded, by a digest of their text: every update
+ * pass makes them again to compare with the VM's (as vm-operator's does), and one unchanged
+ * is not compressed again.
+ */
+export class GuestInfoEncodings {
+  readonly #byVm = new Map<string, { metadata?: Encoded; userdata?: Encoded }>();
+
+  /** The encoder of a VM's documents. */
+  of(key: string): GuestInfoEncoder {
+    return (document, data) => {
+      const digest = hash('sha1', data, 'base64');
+      let last = this.#byVm.get(key);
+      const made = last?.[document];
+      if (made?.digest === digest) return made.value;
+      const value = gzipBase64(data);
+      if (!last) this.#byVm.set(key, (last = {}));
+      last[document] = { digest, value };
+      return value;
+    };
+  }
+
+  /** Forgets a VM that is gone. */
+  forget(key: string): void {
+    this.#byVm.delete(key);
+  }
+}
+
+interface Encoded {
+  readonly digest: string;
+  readonly value: string;
+}
+
 /** The extra config of a VM bootstrapped by cloud-init through GuestInfo. */
 export function cloudInitGuestInfo(
   vm: VirtualMachine,
   nics: readonly NicAddressing[],
   secret: BootstrapSecretData,
   dns: () => GlobalDns,
+  encode: GuestInfoEncoder = (_, data) => gzipBase64(data),
 ): { key: string; value: string }[] {
   const keys = vm.spec?.bootstrap?.cloudInit?.sshAuthorizedKeys;
   const publicKeys = keys?.length ? keys.join('\n') : (secret.sshPublicKeys ?? '');
   const extraConfig = [
-    { key: 'guestinfo.metadata', value: gzipBase64(cloudInitMetadata(vm, nics, publicKeys, dns)) },
+    { key: 'guestinfo.metadata', value: encode('metadata', cloudInitMetadata(vm, nics, publicKeys, dns)) },
     { key: 'guestinfo.metadata.encoding', value: CLOUD_INIT_ENCODING },
   ];
   const cooked = vm.spec?.bootstrap?.cloudInit?.cloudConfig;
@@ -131,7 +170,7 @@ export function cloudInitGuestInfo(
   const plain = userData && plainUserData(userData);
   if (plain?.length)
     extraConfig.push(
-      { key: 'guestinfo.userdata', value: gzipBase64(plain) },
+      { key: 'guestinfo.userdata', value: encode('userdata', plain) },
       { key: 'guestinfo.userdata.encoding', value: CLOUD_INIT_ENCODING },
     );
   return extraConfig;

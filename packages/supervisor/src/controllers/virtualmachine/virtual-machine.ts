@@ -115,7 +115,7 @@ import {
 } from './backup.js';
 import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
-import { cloudInitGuestInfo, cloudInitOf } from './cloud-init.js';
+import { cloudInitGuestInfo, cloudInitOf, GuestInfoEncodings } from './cloud-init.js';
 import {
   CONDITION,
   conditionOf,
@@ -431,6 +431,7 @@ export function startVirtualMachineController(
     failures.delete(key);
     backups.forget(key);
     failedBackups.delete(key);
+    guestInfoEncodings.forget(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -438,6 +439,7 @@ export function startVirtualMachineController(
     kube.notFoundMessage(apiVersion, kind, name);
 
   const backups = new Backups();
+  const guestInfoEncodings = new GuestInfoEncodings();
   /** The state of a VM whose backup's reconfiguration failed last: not tried again until it changes. */
   const failedBackups = new Map<string, string>();
   const incrementalRestore = deps.capabilities?.vmIncrementalRestore === true;
@@ -786,7 +788,13 @@ export function startVirtualMachineController(
         return type === undefined ? deployed : { ...deployed, type };
       }),
       cloudInitOf(vm)
-        ? cloudInitGuestInfo(vm, network.nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read))
+        ? cloudInitGuestInfo(
+            vm,
+            network.nics,
+            resolved.bootstrapData ?? {},
+            () => globalDnsOf(read),
+            guestInfoEncodings.of(key),
+          )
         : undefined,
     );
     const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
@@ -1119,7 +1127,13 @@ export function startVirtualMachineController(
     nics: readonly NicAddressing[] | undefined,
   ): boolean => {
     if (!cloudInitOf(vm) || !nics) return false;
-    const wanted = cloudInitGuestInfo(vm, nics, resolved.bootstrapData ?? {}, () => globalDnsOf(read));
+    const wanted = cloudInitGuestInfo(
+      vm,
+      nics,
+      resolved.bootstrapData ?? {},
+      () => globalDnsOf(read),
+      guestInfoEncodings.of(key),
+    );
     const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
     const changed = wanted.filter((option) => has.get(option.key) !== option.value);
     const vAppConfigRemoved = record.config.vAppConfig !== undefined;
