@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SAMPLE_OVF_IMAGES, type VmRecord } from '@vsim/vsphere';
+import { SAMPLE_OVF_IMAGES, type TaskRecord, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
 import type { Condition, VirtualMachine } from '../../api/types.js';
@@ -1795,6 +1795,38 @@ describe('the VirtualMachine controller', () => {
     const more = (f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0) - passes;
     expect(more).toBeGreaterThanOrEqual(2);
     expect(more).toBeLessThanOrEqual(7);
+  });
+
+  it('with realistic timing, deploys at most 16 VMs at once, as vm-operator caps its creates', async () => {
+    const f = await realisticVm();
+    const { className, image, storageClass } = (await getVm(f, 'vm1')).spec ?? {};
+    for (let i = 2; i <= 20; i++)
+      await f.kube.create({
+        apiVersion: V5,
+        kind: 'VirtualMachine',
+        metadata: { name: `vm${i}`, namespace: 'ns1' },
+        spec: { className, image, storageClass },
+      });
+    await f.settle();
+    const deploying = () =>
+      [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter(
+        (t) => t.name === 'DeployLibraryItem' && (t.state === 'queued' || t.state === 'running'),
+      ).length;
+    const created = async () =>
+      (await f.kube.list({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1' })).items.filter(
+        (vm) => condition(vm as unknown as VirtualMachine, CONDITION.created)?.status === 'True',
+      ).length;
+    expect(deploying()).toBe(16);
+    // The four left over are not even checked yet: no conditions until their create starts.
+    const waiting = (
+      await f.kube.list({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1' })
+    ).items.filter((vm) => (vm.status as VirtualMachine['status'])?.conditions === undefined);
+    expect(waiting).toHaveLength(4);
+    await f.advance(REALISTIC_TASK_DURATIONS.DeployLibraryItem as number);
+    expect(await created()).toBe(16);
+    // Back ~10 s after they were turned away, they find room once the first ones are done.
+    await f.advance(3 * (REALISTIC_TASK_DURATIONS.DeployLibraryItem as number));
+    expect(await created()).toBe(20);
   });
 
   it('with realistic timing, reports a LinuxPrep customization running until the guest reports its address', async () => {

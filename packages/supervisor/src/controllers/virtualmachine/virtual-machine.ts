@@ -237,6 +237,14 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: IMAGE_REGISTRY_API_VERSION, kind: 'ClusterContentLibraryItem' },
 ];
 
+/**
+ * vm-operator's cap on creates at once (MaxCreateVMsOnProvider, 80% of the Supervisor's 20
+ * reconcile workers), and the delay after which a VM over it comes back (CreateVMRequeueDelay).
+ * Only deployments that take time (realistic timing, a delay at the interception point) count.
+ */
+const MAX_CONCURRENT_CREATES = 16;
+const CREATE_REQUEUE_DELAY = 10_000;
+
 /** A VM naming no group has no GroupLinked condition (one it had goes). */
 const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
 /** A VM without a class has no class configuration condition (VMResize). */
@@ -350,6 +358,8 @@ export function startVirtualMachineController(
   const failures = new Map<string, unknown>();
   /** vSphere VM per VM key once deployed, and back. */
   const deployed = new Map<string, string>();
+  /** Deployments under way, of those that take time (see MAX_CONCURRENT_CREATES). */
+  let creating = 0;
   const byMoref = new Map<string, string>();
   /** Conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
@@ -658,6 +668,8 @@ export function startVirtualMachineController(
     placement: NamespacePlacement | undefined,
     grouping: Grouping | undefined,
   ) => {
+    // As vm-operator, no more creates at once than its cap: the VM comes back later, unchecked.
+    if (creating >= MAX_CONCURRENT_CREATES) return { requeueAfter: CREATE_REQUEUE_DELAY };
     const prerequisites = checkPrerequisites(read, vm);
     const verdicts = [...prerequisites.verdicts];
     if (grouping && !grouping.placed) {
@@ -837,6 +849,7 @@ export function startVirtualMachineController(
       writeVerdicts(vm, verdicts);
       const zone = placement?.zone;
       if (zone !== undefined) deploying.set(zone, (deploying.get(zone) ?? 0) + 1);
+      creating++;
       track(
         key,
         task
@@ -847,6 +860,7 @@ export function startVirtualMachineController(
           })
           .finally(() => {
             if (zone !== undefined) deploying.set(zone, (deploying.get(zone) ?? 1) - 1);
+            creating--;
           }),
       );
       return undefined;
