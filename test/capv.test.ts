@@ -107,6 +107,15 @@ async function scenario(
   const images = await kube.list({ apiVersion, kind: 'VirtualMachineImage', namespace: NS });
   const image = images.items.find((i) => String((i.status as { name?: string }).name).startsWith('ubuntu'));
   const imageName = (image?.status as { name?: string } | undefined)?.name;
+  // CAPV's net-operator provider: the namespace's one Network labelled as CAPV's default.
+  const networks = await kube.list({
+    apiVersion: 'netoperator.vmware.com/v1alpha1',
+    kind: 'Network',
+    namespace: NS,
+    labelSelector: 'capv.vmware.com/is-default-network=true',
+  });
+  expect(networks.items).toHaveLength(1);
+  const network = networks.items[0]?.metadata.name;
 
   await kube.create({
     apiVersion,
@@ -161,7 +170,7 @@ async function scenario(
         interfaces: [
           {
             name: 'eth0',
-            network: { apiVersion: 'netoperator.vmware.com/v1alpha1', kind: 'Network', name: '' },
+            network: { apiVersion: 'netoperator.vmware.com/v1alpha1', kind: 'Network', name: network },
           },
         ],
       },

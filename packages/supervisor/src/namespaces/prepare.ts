@@ -35,6 +35,15 @@ const VM_OPERATOR_API_VERSION = `vmoperator.vmware.com/${HUB_VERSION}`;
 
 /** The name of the namespace's default net-operator Network. */
 export const DEFAULT_NETWORK_NAME = 'primary';
+/**
+ * The labels of the namespace's default Network: net-operator's, and the one CAPV's net-operator
+ * network provider finds it by (`capv.vmware.com/is-default-network`, and its `capw.` form).
+ */
+const DEFAULT_NETWORK_LABELS = {
+  [DEFAULT_NETWORK_LABEL]: 'true',
+  'capv.vmware.com/is-default-network': 'true',
+  'capw.vmware.com/is-default-network': 'true',
+};
 
 /** The content library a Supervisor's namespaces take their images from unless told otherwise. */
 export const DEFAULT_LIBRARY_NAME = 'vsim';
@@ -255,7 +264,7 @@ export async function prepareNamespace(
   ensure(kube, {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'Network',
-    metadata: { name: DEFAULT_NETWORK_NAME, namespace: name, labels: { [DEFAULT_NETWORK_LABEL]: 'true' } },
+    metadata: { name: DEFAULT_NETWORK_NAME, namespace: name, labels: DEFAULT_NETWORK_LABELS },
     spec: { type: 'vsphere-distributed' },
   });
   ctx.showLibraries(name, libraries);
