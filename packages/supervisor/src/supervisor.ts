@@ -68,7 +68,7 @@ import {
   updateNamespace,
 } from './namespaces/prepare.js';
 import { VmClassCatalog } from './namespaces/vm-class-catalog.js';
-import { type Controller, VM_OPERATOR_REQUEUE_DELAY } from './runtime/controller.js';
+import { type Controller, VM_OPERATOR_REQUEUE_DELAY, VM_OPERATOR_SYNC_PERIOD } from './runtime/controller.js';
 import { eventRecorder } from './runtime/events.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -225,7 +225,13 @@ const MAX_CONCURRENT_RECONCILES = 20;
 function timingDefaults(vsphere: VSphere, timing: SupervisorOptions['timing']): ControllerDefaults {
   const concurrency = { maxConcurrentReconciles: MAX_CONCURRENT_RECONCILES };
   if (timing !== 'realistic') return concurrency;
-  return { ...concurrency, requeueDelay: VM_OPERATOR_REQUEUE_DELAY, jitter: 0.1, random: vsphere.random };
+  return {
+    ...concurrency,
+    requeueDelay: VM_OPERATOR_REQUEUE_DELAY,
+    resyncPeriod: VM_OPERATOR_SYNC_PERIOD,
+    jitter: 0.1,
+    random: vsphere.random,
+  };
 }
 
 /** Starts a Supervisor and prepares the namespaces its options name. */

@@ -344,6 +344,36 @@ describe('Controller', () => {
     expect(runs).toBe(2);
   });
 
+  it('with a resync period, enqueues every object of its own watches again each period, until stopped', async () => {
+    const { clock, scheduler, advance, settle, controller } = setup();
+    const store = newStore(clock);
+    const seen: string[] = [];
+    const c = controller((key) => void seen.push(key), { resyncPeriod: 60_000 });
+    c.watches(store, W);
+    // A mapped watch is another controller's objects: not resynced.
+    c.watches(store, WC, () => ['ns1/from-class']);
+    await store.create(widget('a', 'x'));
+    await store.create(widget('b', 'x'));
+    await settle();
+    expect(seen.sort()).toEqual(['ns1/a', 'ns1/b']);
+    seen.length = 0;
+    await store.create({ ...WC, metadata: { name: 'x', namespace: 'ns1' } });
+    await settle();
+    expect(seen).toEqual(['ns1/from-class']);
+    seen.length = 0;
+    advance(59_999);
+    await settle();
+    expect(seen).toEqual([]);
+    advance(1);
+    await settle();
+    expect(seen.sort()).toEqual(['ns1/a', 'ns1/b']);
+    advance(60_000);
+    await settle();
+    expect(seen).toHaveLength(4);
+    c.stop();
+    expect(scheduler.nextDue()).toBeUndefined();
+  });
+
   it('ends its store watches when stopped', async () => {
     const { clock, settle, controller } = setup();
     const store = newStore(clock);

@@ -23,6 +23,8 @@ import { WorkQueue } from './work-queue.js';
 
 /** vm-operator's requeue delay while a VM is not created yet or powered on without an IP. */
 export const VM_OPERATOR_REQUEUE_DELAY = 10_000;
+/** vm-operator's SyncPeriod: how often its caches bring every object back to its controllers. */
+export const VM_OPERATOR_SYNC_PERIOD = 30 * 60_000;
 
 /**
  * What a reconcile asks for. Nothing (or `{}`): done, the key's backoff is reset.
@@ -67,6 +69,12 @@ export interface ControllerOptions {
   jitter?: number;
   /** The seeded random source jitter draws from (required when `jitter > 0`). */
   random?: Random;
+  /**
+   * Opt-in: every this long (ms, lengthened by `jitter`), each object the controller's own
+   * watches follow (those without `mapToKeys` or a label selector) is enqueued again, as a
+   * controller-runtime cache's resync brings every object back (vm-operator's SyncPeriod, 30 min).
+   */
+  resyncPeriod?: number;
   /** Hears every reconcile error (also counted and kept per key), and failures of `mapToKeys` (as `map <Kind>`). */
   onError?: (key: string, error: unknown) => void;
 }
@@ -129,6 +137,8 @@ export class Controller {
   readonly #errors = new Map<string, unknown>();
   /** Worker jobs scheduled and not yet run. */
   readonly #jobs = new Set<Cancel>();
+  readonly #resyncPeriod: number | undefined;
+  #resync: Cancel | undefined;
   /** Worker jobs scheduled plus reconciles in progress. */
   #workers = 0;
   #state: ControllerState = 'new';
@@ -148,6 +158,7 @@ export class Controller {
     this.#jitter = Math.max(0, options.jitter ?? 0);
     this.#random = options.random;
     this.#onError = options.onError;
+    this.#resyncPeriod = options.resyncPeriod;
     if (this.#jitter > 0 && !this.#random)
       throw new TypeError(`controller ${this.name}: jitter needs a seeded random source`);
     this.queue = new WorkQueue<string>(this.#scheduler, {
@@ -179,6 +190,7 @@ export class Controller {
     if (this.#state !== 'new') return;
     this.#state = 'started';
     for (const source of this.#sources) this.#open(source);
+    this.#scheduleResync();
     this.#pump();
   }
 
@@ -190,6 +202,7 @@ export class Controller {
       source.unsubscribe?.();
       source.unsubscribe = undefined;
     }
+    this.#resync?.();
     for (const cancel of this.#jobs) cancel();
     this.#workers -= this.#jobs.size;
     this.#jobs.clear();
@@ -306,6 +319,21 @@ export class Controller {
     this.queue.done(key);
     this.#workers--;
     this.#pump();
+  }
+
+  #scheduleResync(): void {
+    const period = this.#resyncPeriod;
+    if (period === undefined || period <= 0) return;
+    this.#resync = this.#scheduler.schedule(() => {
+      for (const { store, target, map } of this.#sources) {
+        if (map || target.labelSelector !== undefined) continue;
+        for (const object of store.direct.list(target.apiVersion, target.kind, target.namespace))
+          this.#add(
+            objectKey({ name: object.metadata.name as string, namespace: object.metadata.namespace }),
+          );
+      }
+      this.#scheduleResync();
+    }, this.#jittered(period));
   }
 
   #jittered(delay: number): number {

@@ -1797,6 +1797,21 @@ describe('the VirtualMachine controller', () => {
     expect(more).toBeLessThanOrEqual(7);
   });
 
+  it("with realistic timing, reconciles a settled VM again on vm-operator's 30 min resync, writing nothing", async () => {
+    const f = await realisticVm();
+    await f.advance(60_000);
+    const settled = await getVm(f, 'vm1');
+    expect(settled.status?.network?.primaryIP4).toMatch(/^10\./);
+    const passes = () => f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0;
+    const before = passes();
+    await f.advance(28 * 60_000);
+    expect(passes()).toBe(before);
+    // The period, lengthened by up to 10% jitter, from the controller's start.
+    await f.advance(5 * 60_000);
+    expect(passes()).toBe(before + 1);
+    expect((await getVm(f, 'vm1')).metadata.resourceVersion).toBe(settled.metadata.resourceVersion);
+  });
+
   it('with realistic timing, deploys at most 16 VMs at once, as vm-operator caps its creates', async () => {
     const f = await realisticVm();
     const { className, image, storageClass } = (await getVm(f, 'vm1')).spec ?? {};
