@@ -350,7 +350,7 @@ describe('Controller', () => {
     const seen: string[] = [];
     const c = controller((key) => void seen.push(key), { resyncPeriod: 60_000 });
     c.watches(store, W);
-    // A mapped watch is another controller's objects: not resynced.
+    // A mapped watch's objects come back too, mapped.
     c.watches(store, WC, () => ['ns1/from-class']);
     await store.create(widget('a', 'x'));
     await store.create(widget('b', 'x'));
@@ -366,10 +366,10 @@ describe('Controller', () => {
     expect(seen).toEqual([]);
     advance(1);
     await settle();
-    expect(seen.sort()).toEqual(['ns1/a', 'ns1/b']);
+    expect(seen.sort()).toEqual(['ns1/a', 'ns1/b', 'ns1/from-class']);
     advance(60_000);
     await settle();
-    expect(seen).toHaveLength(4);
+    expect(seen).toHaveLength(6);
     c.stop();
     expect(scheduler.nextDue()).toBeUndefined();
   });

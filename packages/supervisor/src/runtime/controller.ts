@@ -70,9 +70,10 @@ export interface ControllerOptions {
   /** The seeded random source jitter draws from (required when `jitter > 0`). */
   random?: Random;
   /**
-   * Opt-in: every this long (ms, lengthened by `jitter`), each object the controller's own
-   * watches follow (those without `mapToKeys` or a label selector) is enqueued again, as a
-   * controller-runtime cache's resync brings every object back (vm-operator's SyncPeriod, 30 min).
+   * Opt-in: every this long (ms, lengthened by `jitter`), every object each watch follows comes
+   * back as a MODIFIED event with itself as the state before, as a controller-runtime cache's
+   * resync brings it back (vm-operator's SyncPeriod, 30 min). Watches with a label selector are
+   * left out.
    */
   resyncPeriod?: number;
   /** Hears every reconcile error (also counted and kept per key), and failures of `mapToKeys` (as `map <Kind>`). */
@@ -325,12 +326,11 @@ export class Controller {
     const period = this.#resyncPeriod;
     if (period === undefined || period <= 0) return;
     this.#resync = this.#scheduler.schedule(() => {
-      for (const { store, target, map } of this.#sources) {
-        if (map || target.labelSelector !== undefined) continue;
+      for (const source of this.#sources) {
+        const { store, target } = source;
+        if (target.labelSelector !== undefined) continue;
         for (const object of store.direct.list(target.apiVersion, target.kind, target.namespace))
-          this.#add(
-            objectKey({ name: object.metadata.name as string, namespace: object.metadata.namespace }),
-          );
+          this.#enqueueFor(source, { type: 'MODIFIED', object, old: object });
       }
       this.#scheduleResync();
     }, this.#jittered(period));

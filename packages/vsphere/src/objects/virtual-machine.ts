@@ -46,6 +46,8 @@ import {
   type CustomizationSpec,
   customizeVm,
   postCustomizationEvents,
+  postCustomizationSucceeded,
+  withCustomizationRunning,
 } from './vm-customization.js';
 import { deviceContext } from './vm-devices.js';
 import { placement } from './vm-placement.js';
@@ -271,6 +273,7 @@ export const virtualMachineOperations = (m: Model) => {
       const hostId = host === undefined ? undefined : m.lookup<HostRecord>(host, 'HostSystem').id;
       let resumed = false;
       let customized = false;
+      let wasRunning = false;
       return powerTask(
         record,
         { method: 'PowerOnVM_Task', descriptionId: 'VirtualMachine.powerOn' },
@@ -280,6 +283,9 @@ export const virtualMachineOperations = (m: Model) => {
           if (onHost?.inMaintenanceMode) throw faults.hostInMaintenance();
           resumed = current.powerState === 'suspended';
           customized = current.customization?.pending === true;
+          // A customization a power-off or a suspend interrupted carries on at this boot; a
+          // resumed guest reports its addresses at once, which ends it.
+          wasRunning = current.customization?.running === true;
           const on: VmRecord = Object.assign(
             {},
             // A suspended VM resumes as it was: its hardware cannot change.
@@ -293,11 +299,14 @@ export const virtualMachineOperations = (m: Model) => {
             } as const,
             applyCustomization(current),
           );
-          return resumed ? on : freshlyBooted(m, on, customized);
+          return resumed
+            ? withCustomizationRunning(on, false)
+            : freshlyBooted(m, on, customized || wasRunning);
         },
         (now) => {
           events.poweredOn(now, resumed);
           if (customized) postCustomizationEvents(m, now);
+          else if (resumed && wasRunning) postCustomizationSucceeded(m, now);
         },
       );
     },

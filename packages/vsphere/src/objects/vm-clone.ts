@@ -111,9 +111,14 @@ export const bootGuest = (
  * A VM that has just booted, as its guest reports it. With `model.guestAddressDelayMs` set,
  * the guest's tools run at once but its addresses come that long after the boot, on the
  * simulator's clock (unless the VM was powered off or booted again meanwhile); a customization
- * this boot applies (`customizing`) runs until then, and ends with CustomizationSucceeded.
+ * this boot applies or carries on (`customizing`: by default one a reboot interrupted) runs
+ * until then, and ends with CustomizationSucceeded.
  */
-export const freshlyBooted = (m: Model, vm: VmRecord, customizing = false): VmRecord => {
+export const freshlyBooted = (
+  m: Model,
+  vm: VmRecord,
+  customizing = vm.customization?.running === true,
+): VmRecord => {
   const delay = m.guestAddressDelayMs;
   const waits = delay > 0 && vm.powerState === 'poweredOn' && vm.guest.net.length > 0;
   const booted = withCustomizationRunning(vm, waits && customizing);

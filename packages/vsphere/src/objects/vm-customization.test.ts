@@ -102,6 +102,30 @@ describe('CustomizeVM_Task', () => {
     expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
   });
 
+  it('carries a running customization on through a reset, and ends it when a suspended guest resumes', async () => {
+    const { vsphere, vm, run, get, eventTypes, later } = setup();
+    vsphere.guestAddressDelayMs = 5000;
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
+    await run(vsphere.vm.powerOn(vm.id));
+    later(3000);
+    await run(vsphere.vm.reset(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_RUNNING');
+    later(5000);
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
+    // Again, suspended while it runs: the resumed guest reports at once, and the customization ends.
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-02', '10.20.0.16')));
+    await run(vsphere.vm.powerOn(vm.id));
+    await run(vsphere.vm.suspend(vm.id));
+    later(10_000);
+    const from = vsphere.events.list().length;
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe('10.20.0.16');
+    expect(eventTypes(from).slice(-1)).toEqual(['CustomizationSucceeded']);
+  });
+
   it('keeps the customized identity across power cycles, posting its events only once', async () => {
     const { vsphere, vm, run, eventTypes } = setup();
     await run(vsphere.vm.powerOff(vm.id));
@@ -140,12 +164,18 @@ describe('CustomizeVM_Task', () => {
     await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
     const pending = vsphere.read(vm.id, 'config.tools.pendingCustomization');
     expect(pending).toMatch(/^imcf-[0-9a-f]{8}$/);
+    const deployPkg = () =>
+      (vsphere.read(vm.id, 'config.extraConfig') as { key: string; value: string }[]).find(
+        (o) => o.key === 'tools.deployPkg.fileName',
+      )?.value;
+    expect(deployPkg()).toBe(pending);
     await expect(run(vsphere.vm.customize(vm.id, linux('web-02', '10.20.0.16')))).rejects.toMatchObject({
       fault: { _type: 'CustomizationPending' },
     });
     expect(get(vm.id).customization?.hostName).toBe('web-01');
     await run(vsphere.vm.powerOn(vm.id));
     expect(vsphere.read(vm.id, 'config.tools.pendingCustomization')).toBeUndefined();
+    expect(deployPkg()).toBeUndefined();
     expect(vsphere.read(vm.id, 'guest.hostName')).toBe('web-01');
     // Once applied, the VM takes another.
     await run(vsphere.vm.powerOff(vm.id));

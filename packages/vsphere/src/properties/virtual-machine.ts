@@ -52,8 +52,13 @@ const NORMAL_LATENCY: LatencySensitivity = Object.freeze({ level: 'normal' });
 const vmDirectory = (vmPathName: string) =>
   vmPathName.slice(0, Math.max(vmPathName.lastIndexOf('/'), vmPathName.indexOf(']') + 1));
 
-const extraConfig = (vm: VmRecord) =>
-  vm.config.extraConfig.map((o) => ({ _type: 'OptionValue', key: o.key, value: o.value }));
+const extraConfig = (vm: VmRecord) => {
+  const options = vm.config.extraConfig.map((o) => ({ _type: 'OptionValue', key: o.key, value: o.value }));
+  // A customization waiting for the next boot is named here too, where vm-operator looks for it.
+  const pending = pendingCustomizationOf(vm);
+  if (pending) options.push({ _type: 'OptionValue', key: 'tools.deployPkg.fileName', value: pending });
+  return options;
+};
 
 /** VmConfigInfo: the vApp properties the model keeps, the rest as a VM with vApp options and no products has it. */
 const vAppConfigInfo = (vApp: VmVAppConfig) => ({

