@@ -161,21 +161,24 @@ describe('CustomizeVM_Task', () => {
     const { vsphere, vm, run, get } = setup();
     await run(vsphere.vm.powerOff(vm.id));
     expect(vsphere.read(vm.id, 'config.tools.pendingCustomization')).toBeUndefined();
+    // A value set by hand gives way to the pending package's while there is one.
+    const key = 'tools.deployPkg.fileName';
+    await run(vsphere.vm.reconfigure(vm.id, { extraConfig: [{ key, value: 'by-hand' }] }));
     await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
     const pending = vsphere.read(vm.id, 'config.tools.pendingCustomization');
     expect(pending).toMatch(/^imcf-[0-9a-f]{8}$/);
     const deployPkg = () =>
-      (vsphere.read(vm.id, 'config.extraConfig') as { key: string; value: string }[]).find(
-        (o) => o.key === 'tools.deployPkg.fileName',
-      )?.value;
-    expect(deployPkg()).toBe(pending);
+      (vsphere.read(vm.id, 'config.extraConfig') as { key: string; value: string }[])
+        .filter((o) => o.key === key)
+        .map((o) => o.value);
+    expect(deployPkg()).toEqual([pending]);
     await expect(run(vsphere.vm.customize(vm.id, linux('web-02', '10.20.0.16')))).rejects.toMatchObject({
       fault: { _type: 'CustomizationPending' },
     });
     expect(get(vm.id).customization?.hostName).toBe('web-01');
     await run(vsphere.vm.powerOn(vm.id));
     expect(vsphere.read(vm.id, 'config.tools.pendingCustomization')).toBeUndefined();
-    expect(deployPkg()).toBeUndefined();
+    expect(deployPkg()).toEqual(['by-hand']);
     expect(vsphere.read(vm.id, 'guest.hostName')).toBe('web-01');
     // Once applied, the VM takes another.
     await run(vsphere.vm.powerOff(vm.id));

@@ -52,11 +52,17 @@ const NORMAL_LATENCY: LatencySensitivity = Object.freeze({ level: 'normal' });
 const vmDirectory = (vmPathName: string) =>
   vmPathName.slice(0, Math.max(vmPathName.lastIndexOf('/'), vmPathName.indexOf(']') + 1));
 
+const DEPLOY_PACKAGE_KEY = 'tools.deployPkg.fileName';
+
 const extraConfig = (vm: VmRecord) => {
-  const options = vm.config.extraConfig.map((o) => ({ _type: 'OptionValue', key: o.key, value: o.value }));
-  // A customization waiting for the next boot is named here too, where vm-operator looks for it.
+  // A customization waiting for the next boot is named here too (over any value set by hand),
+  // where vm-operator looks for it.
   const pending = pendingCustomizationOf(vm);
-  if (pending) options.push({ _type: 'OptionValue', key: 'tools.deployPkg.fileName', value: pending });
+  const options = [];
+  for (const o of vm.config.extraConfig)
+    if (!pending || o.key !== DEPLOY_PACKAGE_KEY)
+      options.push({ _type: 'OptionValue', key: o.key, value: o.value });
+  if (pending) options.push({ _type: 'OptionValue', key: DEPLOY_PACKAGE_KEY, value: pending });
   return options;
 };
 
