@@ -128,12 +128,12 @@ export class GuestInfoEncodings {
   of(key: string): GuestInfoEncoder {
     return (document, data) => {
       const digest = hash('sha1', data, 'base64');
-      let last = this.#byVm.get(key);
+      const last = this.#byVm.get(key);
       const made = last?.[document];
       if (made?.digest === digest) return made.value;
       const value = gzipBase64(data);
-      if (!last) this.#byVm.set(key, (last = {}));
-      last[document] = { digest, value };
+      if (last) last[document] = { digest, value };
+      else this.#byVm.set(key, { [document]: { digest, value } });
       return value;
     };
   }
