@@ -55,6 +55,8 @@ type Command =
       by: ImageBy;
       power: 'PoweredOn' | 'PoweredOff';
       claims: number[];
+      /** Customized by LinuxPrep before it boots (CustomizeVM_Task, which may fail as any task). */
+      linuxPrep: boolean;
     }
   | { op: 'volumes'; vm: number; claims: number[] }
   | { op: 'delete'; vm: number }
@@ -109,6 +111,7 @@ const commandOf = (vmIndex: fc.Arbitrary<number>, snapshots: number): fc.Arbitra
         by: fc.constantFrom<ImageBy>('image', 'imageName', 'displayName'),
         power: fc.constantFrom('PoweredOn' as const, 'PoweredOff' as const),
         claims: claimed,
+        linuxPrep: fc.boolean(),
       }),
     },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), vm: vmIndex }) },
@@ -283,6 +286,7 @@ function newVm(w: World, c: Extract<Command, { op: 'create' }>): KubeObject {
       powerState: c.power,
       volumes: volumesOf(NAMES[c.vm] as string, c.claims),
       ...image,
+      ...(c.linuxPrep ? { bootstrap: { linuxPrep: {} } } : {}),
     },
   };
 }
@@ -547,6 +551,9 @@ async function assertConverged(w: World): Promise<void> {
     expect(conditions.find((c) => c.type === 'VirtualMachinePowerStateSynced')?.status).toBe(
       vm.status?.powerState === vm.spec?.powerState ? 'True' : 'False',
     );
+    // A running guest's tools report its customization done (or none): no refusal is left over.
+    if (record.powerState === 'poweredOn')
+      expect(conditions.find((c) => c.type === 'GuestCustomization')?.status, name).toBe('True');
     expect(records.filter((r) => r.config.uuid === vm.spec?.biosUUID).map((r) => r.id)).toEqual([record.id]);
     expect(acceptedPower(vm), `${name}: ${vm.spec?.powerState} (${vm.spec?.powerOffMode})`).toContain(
       record.powerState,
@@ -750,6 +757,7 @@ describe('VirtualMachines under random interleavings of operations', () => {
             by: 'image',
             power: 'PoweredOn',
             claims: [],
+            linuxPrep: false,
           });
         await w.settle();
       }),
