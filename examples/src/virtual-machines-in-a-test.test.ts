@@ -1,7 +1,8 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
- * a claim's disk, install a VM from an ISO image, customize a Windows VM, publish a VM as an
+ * a claim's disk, install a VM from an ISO image, customize a Windows VM, see a customization
+ * vCenter refuses reported and retried, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
  * an appliance's vApp properties, give a VM a vGPU and read its backup, reserve a guaranteed
  * class's CPU and memory, and hold reservations to the cluster's capacity.
@@ -336,6 +337,33 @@ it('customizes a Windows VM with Sysprep before it boots, its password from a Se
   expect(sim.vsphere.read(status.uniqueID as string, 'guest.hostName')).toBe('web01');
   const events = sim.vsphere.events.list().map((e) => e._type);
   expect(events).toContain('CustomizationSucceeded');
+});
+
+it('reports a guest customization vCenter refuses, and powers the VM on once it is made', async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  // vCenter refuses every customization until the rule is removed.
+  const removeRule = sim.vsphere.interceptor.add({
+    method: 'CustomizeVM_Task',
+    fault: { _type: 'CustomizationFault' },
+  });
+  const vm = virtualMachine('web1');
+  await sim.kube.create({
+    ...vm,
+    spec: { ...vm.spec, bootstrap: { linuxPrep: { hardwareClockIsUTC: true } } },
+  });
+  await sim.settle();
+  const customization = async () =>
+    ((await sim.kube.get(vmRef('web1'))).status as Status).conditions?.find(
+      (c) => c.type === 'GuestCustomization',
+    );
+  expect(await customization()).toMatchObject({ status: 'False', reason: 'GuestCustomizationFailed' });
+  expect(((await sim.kube.get(vmRef('web1'))).status as Status).powerState).toBe('PoweredOff');
+
+  // Once vCenter takes it, vm-operator's retry (with its backoff) customizes the VM and powers it on.
+  removeRule();
+  await sim.advance(60_000);
+  expect(await customization()).toMatchObject({ status: 'True' });
+  expect(((await sim.kube.get(vmRef('web1'))).status as Status).powerState).toBe('PoweredOn');
 });
 
 it('publishes a VM as an image and deploys another VM from it', async () => {
