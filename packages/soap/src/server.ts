@@ -24,6 +24,7 @@ import {
   viewManagerMethods,
 } from './methods/property-collector.js';
 import {
+  customizationSpecManagerMethods,
   optionManagerMethods,
   serviceInstanceMethods,
   sessionManagerMethods,
@@ -93,6 +94,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...serviceInstanceMethods,
     ...sessionManagerMethods,
     ...optionManagerMethods,
+    ...customizationSpecManagerMethods,
     ...inventoryMethods,
     ...propertyCollectorMethods,
     ...viewManagerMethods,

@@ -210,6 +210,11 @@ export const faults = {
       { _type: 'NicSettingMismatch', numberOfNicsInSpec, numberOfNicsInVM },
       `The number of network adapter settings in the customization specification (${numberOfNicsInSpec}) does not match the number of network adapters in the virtual machine (${numberOfNicsInVM}).`,
     ),
+  concurrentAccess: () =>
+    fault(
+      { _type: 'ConcurrentAccess' },
+      'The object has already been updated or deleted by another operation.',
+    ),
   customizationPending: () =>
     fault(
       { _type: 'CustomizationPending' },

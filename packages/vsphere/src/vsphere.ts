@@ -16,6 +16,7 @@ import { Model, type ModelOptions, type Ref } from './model.js';
 import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
 import { computeResourceOperations, leaveClusterConfig } from './objects/compute-resource.js';
 import { customFieldOperations } from './objects/custom-fields.js';
+import { customizationSpecOperations } from './objects/customization-specs.js';
 import { datastoreBrowserOperations, dropOwnedObjects } from './objects/datastore-browser.js';
 import { entityOperations } from './objects/entity.js';
 import { environmentBrowserOperations } from './objects/environment-browser.js';
@@ -65,6 +66,7 @@ const LAZY_GROUPS = {
   hostServices: hostServiceSystemOperations,
   dateTimeSystem: hostDateTimeSystemOperations,
   settings: optionManagerOperations,
+  customizationSpecs: customizationSpecOperations,
   firewallSystem: hostFirewallSystemOperations,
   customFields: customFieldOperations,
   disks: storageObjectOperations,
@@ -147,6 +149,10 @@ export class VSphere extends Model {
   /** vCenter's OptionManager (ServiceContent.setting): its advanced settings. */
   get settings() {
     return this.#group('settings');
+  }
+  /** vCenter's CustomizationSpecManager: guest customization specs saved by name. */
+  get customizationSpecs() {
+    return this.#group('customizationSpecs');
   }
   /** A host's HostFirewallSystem: its rulesets and default policy. */
   get firewallSystem() {

@@ -1747,6 +1747,31 @@ def customize_running_vm_invalid_power_state():
 
 
 @check
+def customization_spec_saved_then_applied_by_name():
+    specs = S.content.customizationSpecManager
+    item = vim.CustomizationSpecItem(
+        info=vim.CustomizationSpecInfo(name="pv-saved", description="saved", type="Linux"),
+        spec=customization_spec("pv-saved-guest", "10.0.0.44"))
+    expect(not specs.DoesCustomizationSpecExist("pv-saved"), "a spec before it was saved")
+    specs.CreateCustomizationSpec(item)
+    raises(vim.fault.AlreadyExists, specs.CreateCustomizationSpec, item)
+    expect_equal([i.name for i in specs.info], ["pv-saved"], "CustomizationSpecManager.info")
+    saved = specs.GetCustomizationSpec("pv-saved")
+    expect(saved.info.changeVersion, "a saved spec's change version")
+    stale = vim.CustomizationSpecItem(
+        info=vim.CustomizationSpecInfo(name="pv-saved", description="", type="Linux", changeVersion="0"),
+        spec=saved.spec)
+    raises(vim.fault.ConcurrentAccess, specs.OverwriteCustomizationSpec, stale)
+    # A VM customized by the saved spec, as govc's vm.customize -name does.
+    vm = run_task(vm_named("DC0_H0_VM0").CloneVM_Task(S.dc.vmFolder, "pv-by-name", clone_spec()))
+    run_task(vm.CustomizeVM_Task(saved.spec))
+    run_task(vm.PowerOnVM_Task())
+    expect_equal(poll(lambda: vm.guest.hostName, "pv-saved-guest"), "pv-saved-guest", "guest.hostName")
+    specs.DeleteCustomizationSpec("pv-saved")
+    raises(vim.fault.NotFound, specs.GetCustomizationSpec, "pv-saved")
+
+
+@check
 def console_ticket_standby_guest_and_hardware_upgrade():
     vm = run_task(vm_named("DC0_H0_VM0").CloneVM_Task(S.dc.vmFolder, "pv-standby", clone_spec()))
     run_task(vm.PowerOnVM_Task())

@@ -47,3 +47,38 @@ describe('guest customization', () => {
     expect(client.vsphere.read(clone, 'guest.ipAddress')).toBe('10.1.2.4');
   });
 });
+
+describe('CustomizationSpecManager', () => {
+  const MANAGER = ref('CustomizationSpecManager', 'CustomizationSpecManager');
+  const item = (name: string, host: string, changeVersion?: string) =>
+    `<item><info><name>${name}</name><description>web</description><type>Linux</type>` +
+    `${changeVersion ? `<changeVersion>${changeVersion}</changeVersion>` : ''}</info>` +
+    `<spec>${spec(host, '10.1.2.3')}</spec></item>`;
+
+  it('saves a spec by name and answers it as it was given, its info stamped', async () => {
+    const client = soapClient();
+    const exists = async (name: string) =>
+      (await client.call('DoesCustomizationSpecExist', MANAGER, `<name>${name}</name>`)).body;
+    expect(await exists('web')).toContain('<returnval>false</returnval>');
+    expect((await client.call('CreateCustomizationSpec', MANAGER, item('web', 'web-01'))).status).toBe(200);
+    expect(await exists('web')).toContain('<returnval>true</returnval>');
+    const got = (await client.call('GetCustomizationSpec', MANAGER, '<name>web</name>')).body;
+    expect(got).toContain('<changeVersion>1</changeVersion>');
+    expect(got).toContain('<identity xsi:type="CustomizationLinuxPrep">');
+    expect(got).toContain('<hostName xsi:type="CustomizationFixedName"><name>web-01</name></hostName>');
+    expect(await client.retrieve(MANAGER, 'info')).toContain('<name>web</name>');
+    const taken = await client.call('CreateCustomizationSpec', MANAGER, item('web', 'web-02'));
+    expect(client.faultOf(taken.body)).toBe('AlreadyExists');
+    const stale = await client.call('OverwriteCustomizationSpec', MANAGER, item('web', 'web-02', '0'));
+    expect(client.faultOf(stale.body)).toBe('ConcurrentAccess');
+    expect(
+      (await client.call('OverwriteCustomizationSpec', MANAGER, item('web', 'web-02', '1'))).status,
+    ).toBe(200);
+    await client.call('RenameCustomizationSpec', MANAGER, '<name>web</name><newName>db</newName>');
+    await client.call('DuplicateCustomizationSpec', MANAGER, '<name>db</name><newName>db-2</newName>');
+    await client.call('DeleteCustomizationSpec', MANAGER, '<name>db</name>');
+    expect(client.vsphere.customizationSpecs.list().map((i) => i.name)).toEqual(['db-2']);
+    const missing = await client.call('GetCustomizationSpec', MANAGER, '<name>db</name>');
+    expect(client.faultOf(missing.body)).toBe('NotFound');
+  });
+});

@@ -62,3 +62,18 @@ export const UNAUTHENTICATED = new Set([
   'LoginExtensionBySubjectName',
   'CloneSession',
 ]);
+
+/** vCenter's guest customization specs, kept by name (CustomizationSpecManager). */
+export const customizationSpecManagerMethods: MethodTable = {
+  DoesCustomizationSpecExist: ({ vsphere, args }) => vsphere.customizationSpecs.exists(args.name),
+  GetCustomizationSpec: ({ vsphere, args }) => {
+    const { info, spec } = vsphere.customizationSpecs.get(args.name);
+    return { _type: 'CustomizationSpecItem', info: { _type: 'CustomizationSpecInfo', ...info }, spec };
+  },
+  CreateCustomizationSpec: ({ vsphere, args }) => vsphere.customizationSpecs.create(args.item),
+  OverwriteCustomizationSpec: ({ vsphere, args }) => vsphere.customizationSpecs.overwrite(args.item),
+  DeleteCustomizationSpec: ({ vsphere, args }) => vsphere.customizationSpecs.delete(args.name),
+  DuplicateCustomizationSpec: ({ vsphere, args }) =>
+    vsphere.customizationSpecs.duplicate(args.name, args.newName),
+  RenameCustomizationSpec: ({ vsphere, args }) => vsphere.customizationSpecs.rename(args.name, args.newName),
+};

@@ -826,6 +826,8 @@ export interface ServiceObjectRecord extends StoredRecord {
   readonly session?: string;
   /** An OptionManager's settings clients changed or added (UpdateOptions), over its defaults. */
   readonly options?: readonly OptionSetting[];
+  /** The CustomizationSpecManager's specs (see objects/customization-specs.ts). */
+  readonly customizationSpecs?: readonly import('../objects/customization-specs.js').CustomizationSpecItem[];
 }
 
 /** An OptionManager's setting: a key and its value, of the type it was given. */

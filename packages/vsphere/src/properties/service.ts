@@ -125,7 +125,8 @@ const MANAGER_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceObjectRec
     }),
   },
   CustomizationSpecManager: {
-    info: () => [],
+    info: (manager) =>
+      (manager.customizationSpecs ?? []).map((item) => ({ _type: 'CustomizationSpecInfo', ...item.info })),
     encryptionKey: () => [],
   },
 };

@@ -92,4 +92,70 @@ func (s *suite) customizeChecks() {
 		_, err = anyFault(err, "InvalidPowerState")
 		return err
 	})
+
+	specs := object.NewCustomizationSpecManager(s.c.Client)
+	item := types.CustomizationSpecItem{
+		Info: types.CustomizationSpecInfo{Name: "conformance-linux", Description: "saved", Type: "Linux"},
+		Spec: spec,
+	}
+
+	s.check("customization specs: a saved spec exists, is read back with its change version, and is listed", func(ctx context.Context) error {
+		if err := specs.CreateCustomizationSpec(ctx, item); err != nil {
+			return err
+		}
+		ok, err := specs.DoesCustomizationSpecExist(ctx, item.Info.Name)
+		if err != nil || !ok {
+			return fmt.Errorf("DoesCustomizationSpecExist %v %v", ok, err)
+		}
+		got, err := specs.GetCustomizationSpec(ctx, item.Info.Name)
+		if err != nil {
+			return err
+		}
+		identity, ok := got.Spec.Identity.(*types.CustomizationLinuxPrep)
+		if !ok || got.Info.ChangeVersion == "" || got.Info.Type != "Linux" {
+			return fmt.Errorf("item %+v, identity %T", got.Info, got.Spec.Identity)
+		}
+		if name, ok := identity.HostName.(*types.CustomizationFixedName); !ok || name.Name != "custom" {
+			return fmt.Errorf("hostName %+v", identity.HostName)
+		}
+		infos, err := specs.Info(ctx)
+		if err != nil || len(infos) != 1 || infos[0].Name != item.Info.Name {
+			return fmt.Errorf("info %+v %v", infos, err)
+		}
+		return nil
+	})
+
+	s.check("customization specs: a taken name is AlreadyExists, a stale overwrite ConcurrentAccess", func(ctx context.Context) error {
+		_, err := anyFault(specs.CreateCustomizationSpec(ctx, item), "AlreadyExists")
+		if err != nil {
+			return err
+		}
+		stale := item
+		stale.Info.ChangeVersion = "0"
+		_, err = anyFault(specs.OverwriteCustomizationSpec(ctx, stale), "ConcurrentAccess")
+		return err
+	})
+
+	s.check("customization specs: renamed, duplicated and deleted by name; a missing one is NotFound", func(ctx context.Context) error {
+		if err := specs.RenameCustomizationSpec(ctx, item.Info.Name, "renamed"); err != nil {
+			return err
+		}
+		if err := specs.DuplicateCustomizationSpec(ctx, "renamed", "copy"); err != nil {
+			return err
+		}
+		if err := specs.DeleteCustomizationSpec(ctx, "renamed"); err != nil {
+			return err
+		}
+		if _, err := anyFault(specs.DeleteCustomizationSpec(ctx, "renamed"), "NotFound"); err != nil {
+			return err
+		}
+		copied, err := specs.GetCustomizationSpec(ctx, "copy")
+		if err != nil {
+			return err
+		}
+		if copied.Info.Name != "copy" {
+			return fmt.Errorf("copy named %q", copied.Info.Name)
+		}
+		return specs.DeleteCustomizationSpec(ctx, "copy")
+	})
 }
