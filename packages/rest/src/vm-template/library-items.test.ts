@@ -49,6 +49,47 @@ describe('VM template library items, /api', () => {
     expect(vm.config).toMatchObject({ numCPU: 2, memoryMB: 128, template: false });
   });
 
+  it('applies a saved guest customization spec named by guest_customization, or NOT_FOUND for an unknown one', async () => {
+    const { send, lib, pool, vsphere } = await session();
+    vsphere.customizationSpecs.create({
+      info: { name: 'web', description: '', type: 'Linux' },
+      spec: {
+        identity: {
+          _type: 'CustomizationLinuxPrep',
+          hostName: { _type: 'CustomizationFixedName', name: 'web-01' },
+        },
+      },
+    });
+    const item = (
+      await send('POST', `/api${BASE}`, {
+        body: JSON.stringify({ source_vm: 'vm-20', name: 'golden', library: lib }),
+      })
+    ).json as string;
+    const deploy = (name: string, spec: string) =>
+      send('POST', `/api${BASE}/${item}?action=deploy`, {
+        body: JSON.stringify({
+          name,
+          placement: { resource_pool: pool },
+          powered_on: true,
+          guest_customization: { name: spec },
+        }),
+      });
+    const deployed = await deploy('web-vm', 'web');
+    expect(deployed.status).toBe(200);
+    const id = deployed.json as string;
+    expect(vsphere.read(id, 'guest.hostName')).toBe('web-01');
+    const events = vsphere.events
+      .list()
+      .filter((e) => e.vm?.vm.value === id)
+      .map((e) => e._type);
+    expect(events).toContain('CustomizationSucceeded');
+    const unknown = await deploy('other-vm', 'nope');
+    expect([unknown.status, unknown.json]).toMatchObject([404, { error_type: 'NOT_FOUND' }]);
+    expect([...vsphere.store.ofKind<VmRecord>('VirtualMachine')].some((r) => r.name === 'other-vm')).toBe(
+      false,
+    );
+  });
+
   it('answers NOT_FOUND, INVALID_ARGUMENT and ALREADY_EXISTS as vCenter does', async () => {
     const { send, lib } = await session();
     const post = (body: object, path = BASE) => send('POST', `/api${path}`, { body: JSON.stringify(body) });

@@ -113,6 +113,14 @@ const hardwareOf = (call: Call, spec: Json) => {
   };
 };
 
+/** `guest_customization.name`: the saved customization spec (CustomizationSpecManager) to apply. */
+const guestCustomizationOf = (call: Call, spec: Json) => {
+  const field = fieldName(call, KEY, 'guest_customization');
+  const guest = obj(spec, 'guest_customization', field);
+  const name = guest && str(guest, 'name', fieldName(call, KEY, 'guest_customization.name'));
+  return name === undefined ? {} : { customization: call.vsphere.customizationSpecs.get(name).spec };
+};
+
 const deploy = async (call: Call): Promise<Reply> => {
   const id = call.params.id as string;
   const spec = specOf(call, KEY);
@@ -127,6 +135,7 @@ const deploy = async (call: Call): Promise<Reply> => {
       name,
       placement: placementOf(call, spec),
       ...hardwareOf(call, spec),
+      ...guestCustomizationOf(call, spec),
       ...(description === undefined ? {} : { description }),
       ...(datastore === undefined ? {} : { datastore }),
       ...(powerOn === undefined ? {} : { powerOn }),

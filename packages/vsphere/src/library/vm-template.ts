@@ -22,6 +22,7 @@ import { putVm } from '../inventory/vm.js';
 import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { releaseDisks } from '../objects/storage-object.js';
 import { type CloneLocation, clonedVm, currentVm, postCloneEvents } from '../objects/vm-clone.js';
+import { type CustomizationSpec, postCustomizationEvents } from '../objects/vm-customization.js';
 import { type MoRef, moref } from '../refs.js';
 import { deployEvents } from './deploy.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
@@ -60,6 +61,8 @@ export interface VmTemplateDeploySpec {
   numCPU?: number;
   numCoresPerSocket?: number;
   memoryMB?: number;
+  /** Guest customization: applied at the VM's first boot (at once when the deployment powers it on). */
+  customization?: CustomizationSpec;
 }
 
 /** LibraryItems.Info: what a template item holds, read from its template VM. */
@@ -273,7 +276,13 @@ export const vmTemplateOperations = (m: Model, items: ItemWriter) => {
             tx,
             source,
             spec.name,
-            { location: {}, powerOn, template: false, config },
+            {
+              location: {},
+              powerOn,
+              template: false,
+              config,
+              ...(spec.customization ? { customization: spec.customization } : {}),
+            },
             {
               ...to,
               folder,
@@ -281,12 +290,16 @@ export const vmTemplateOperations = (m: Model, items: ItemWriter) => {
           );
           return moref('VirtualMachine', vm.id);
         },
-        (ref) =>
+        (ref) => {
           postDeployed(
             ref.value,
             { name: source.name, vm: moref('VirtualMachine', source.id) },
             spec.powerOn === true,
-          ),
+          );
+          // Customized at this boot: the guest's tools report it.
+          if (spec.powerOn === true && spec.customization)
+            postCustomizationEvents(m, m.store.get(ref.value) as VmRecord);
+        },
         options,
       );
     },
