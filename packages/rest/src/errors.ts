@@ -85,6 +85,9 @@ const FAULTS: Readonly<Record<string, ErrorType | ((fault: Fault) => ErrorType)>
   InvalidVmConfig: 'invalid_argument',
   InvalidDeviceSpec: 'invalid_argument',
   InvalidDatastorePath: 'invalid_argument',
+  // A guest customization the VM cannot take (a spec of another guest, more NIC settings than NICs).
+  CustomizationFault: 'invalid_argument',
+  NicSettingMismatch: 'invalid_argument',
   // vCenter's word for a device that cannot be hot-plugged into a running VM.
   DeviceHotPlugNotSupported: 'not_allowed_in_current_state',
   TooManyDevices: 'unable_to_allocate_resource',

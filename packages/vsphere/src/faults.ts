@@ -215,6 +215,7 @@ export const faults = {
       { _type: 'ConcurrentAccess' },
       'The object has already been updated or deleted by another operation.',
     ),
+  customizationFault: (message: string) => fault({ _type: 'CustomizationFault' }, message),
   customizationPending: () =>
     fault(
       { _type: 'CustomizationPending' },

@@ -58,6 +58,7 @@ describe('VM template library items, /api', () => {
           _type: 'CustomizationLinuxPrep',
           hostName: { _type: 'CustomizationFixedName', name: 'web-01' },
         },
+        globalIPSettings: { _type: 'CustomizationGlobalIPSettings' },
       },
     });
     const item = (
@@ -85,6 +86,16 @@ describe('VM template library items, /api', () => {
     expect(events).toContain('CustomizationSucceeded');
     const unknown = await deploy('other-vm', 'nope');
     expect([unknown.status, unknown.json]).toMatchObject([404, { error_type: 'NOT_FOUND' }]);
+    // A spec the VM cannot take (more NIC settings than the template has NICs): invalid, nothing made.
+    const dhcp = { adapter: { ip: { _type: 'CustomizationDhcpIpGenerator' } } };
+    vsphere.customizationSpecs.duplicate('web', 'two-nics');
+    const twoNics = vsphere.customizationSpecs.get('two-nics');
+    vsphere.customizationSpecs.overwrite({
+      ...twoNics,
+      spec: { ...twoNics.spec, nicSettingMap: [dhcp, dhcp] },
+    });
+    const mismatch = await deploy('other-vm', 'two-nics');
+    expect([mismatch.status, mismatch.json]).toMatchObject([400, { error_type: 'INVALID_ARGUMENT' }]);
     expect([...vsphere.store.ofKind<VmRecord>('VirtualMachine')].some((r) => r.name === 'other-vm')).toBe(
       false,
     );

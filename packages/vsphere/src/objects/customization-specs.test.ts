@@ -80,17 +80,20 @@ describe('CustomizationSpecManager', () => {
       expect(attempt).toThrow(expect.objectContaining({ fault: { _type: 'NotFound' } }));
   });
 
-  it('refuses an item without a name, a known type or an identity (InvalidArgument), and changes nothing', () => {
+  it('refuses a spec without a name, a known type, the identity of its type or global IP settings (CustomizationFault)', () => {
     const { vsphere } = createFixture();
     const specs = vsphere.customizationSpecs;
-    const bad: [CustomizationSpecItem, string][] = [
-      [{ ...linux('x'), info: { ...linux('x').info, name: '' } }, 'info.name'],
-      [{ ...linux('x'), info: { ...linux('x').info, type: 'Solaris' as 'Linux' } }, 'info.type'],
-      [{ info: linux('x').info, spec: {} as CustomizationSpecItem['spec'] }, 'spec.identity'],
+    const good = linux('x');
+    const bad: CustomizationSpecItem[] = [
+      { ...good, info: { ...good.info, name: '' } },
+      { ...good, info: { ...good.info, type: 'Solaris' as 'Linux' } },
+      { ...good, info: { ...good.info, type: 'Windows' } },
+      { info: good.info, spec: { globalIPSettings: {} } as unknown as CustomizationSpecItem['spec'] },
+      { info: good.info, spec: { identity: good.spec.identity } },
     ];
-    for (const [item, invalidProperty] of bad)
+    for (const item of bad)
       expect(() => specs.create(item)).toThrow(
-        expect.objectContaining({ fault: { _type: 'InvalidArgument', invalidProperty } }),
+        expect.objectContaining({ fault: { _type: 'CustomizationFault' } }),
       );
     expect(specs.list()).toEqual([]);
   });

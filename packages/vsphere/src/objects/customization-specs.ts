@@ -30,7 +30,11 @@ export interface CustomizationSpecItem {
 
 /** The manager's id in the store (ServiceContent.customizationSpecManager). */
 const MANAGER = 'CustomizationSpecManager';
-const SPEC_TYPES: ReadonlySet<string> = new Set(['Linux', 'Windows']);
+/** The identities a spec of each type may have. */
+const IDENTITIES: Readonly<Record<string, readonly string[]>> = {
+  Linux: ['CustomizationLinuxPrep'],
+  Windows: ['CustomizationSysprep', 'CustomizationSysprepText'],
+};
 
 export const customizationSpecOperations = (m: Model) => {
   const specsOf = (tx: Pick<Tx, 'get'>): readonly CustomizationSpecItem[] =>
@@ -54,11 +58,19 @@ export const customizationSpecOperations = (m: Model) => {
     },
     spec: item.spec,
   });
+  /** A spec vCenter would not keep is a CustomizationFault, as vCenter refuses it. */
   const checked = (item: CustomizationSpecItem): CustomizationSpecItem => {
-    if (typeof item?.info?.name !== 'string' || item.info.name === '')
-      throw faults.invalidArgument('info.name');
-    if (!SPEC_TYPES.has(item.info.type)) throw faults.invalidArgument('info.type');
-    if (!item.spec?.identity?._type) throw faults.invalidArgument('spec.identity');
+    const name = item?.info?.name;
+    if (typeof name !== 'string' || name === '') throw faults.customizationFault('The spec has no name.');
+    const identities = IDENTITIES[item.info.type];
+    if (!identities)
+      throw faults.customizationFault(`'${item.info.type}' is no spec type (Linux or Windows).`);
+    const identity = item.spec?.identity?._type;
+    if (!identity || !identities.includes(identity))
+      throw faults.customizationFault(
+        `A ${item.info.type} spec takes a ${identities.join(' or ')} identity, not ${identity ?? 'none'}.`,
+      );
+    if (!item.spec.globalIPSettings) throw faults.customizationFault('The spec has no globalIPSettings.');
     return item;
   };
   /** Runs a change of the manager's specs through the interception point, all or nothing. */
