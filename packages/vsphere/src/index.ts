@@ -185,7 +185,11 @@ export type {
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
 export { HOT_PLUG_FLAGS } from './objects/vm-config-spec.js';
-export { customizationStatus, pendingCustomizationOf } from './objects/vm-customization.js';
+export {
+  customizationState,
+  customizationStatus,
+  pendingCustomizationOf,
+} from './objects/vm-customization.js';
 export { SCSI_CONTROLLERS } from './objects/vm-devices.js';
 export type { VAppPropertySpec, VmVAppConfigSpec } from './objects/vm-vapp-config.js';
 export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';

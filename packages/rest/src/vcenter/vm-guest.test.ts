@@ -79,3 +79,53 @@ describe('GET /vcenter/vm/{vm}/guest/networking/interfaces', () => {
     expect((await send('GET', '/api/vcenter/vm/vm-20/guest/networking/interfaces')).status).toBe(503);
   });
 });
+
+describe('/vcenter/vm/{vm}/guest/customization', () => {
+  it('sets a saved spec for the next boot over a pending one, clears it, and reports where it is', async () => {
+    const { send, vsphere } = await loggedIn();
+    const spec = (host: string) => ({
+      identity: {
+        _type: 'CustomizationLinuxPrep',
+        hostName: { _type: 'CustomizationFixedName', name: host },
+      },
+      globalIPSettings: { _type: 'CustomizationGlobalIPSettings' },
+    });
+    vsphere.customizationSpecs.create({
+      info: { name: 'web', description: '', type: 'Linux' },
+      spec: spec('web-01'),
+    });
+    vsphere.customizationSpecs.create({
+      info: { name: 'db', description: '', type: 'Linux' },
+      spec: spec('db-01'),
+    });
+    const status = async () => (await send('GET', '/api/vcenter/vm/vm-20/guest/customization')).json;
+    const put = (body: object, path = '/api/vcenter/vm/vm-20/guest/customization') =>
+      send('PUT', path, { body: JSON.stringify(body) });
+    expect(await status()).toEqual({ status: 'IDLE' });
+    // A running VM takes none.
+    const running = await put({ name: 'web' });
+    expect([running.status, running.json]).toMatchObject([
+      400,
+      { error_type: 'NOT_ALLOWED_IN_CURRENT_STATE' },
+    ]);
+    await vsphere.vm.powerOff('vm-20').wait();
+    expect((await put({ name: 'web' })).status).toBe(204);
+    expect(await status()).toEqual({ status: 'PENDING' });
+    // Over the pending one (CustomizeVM_Task would refuse), in the /rest style too.
+    expect((await put({ spec: { name: 'db' } }, '/rest/vcenter/vm/vm-20/guest/customization')).status).toBe(
+      200,
+    );
+    const missing = await put({ name: 'nope' });
+    expect([missing.status, missing.json]).toMatchObject([404, { error_type: 'NOT_FOUND' }]);
+    const inline = await put({ spec: spec('x') });
+    expect([inline.status, inline.json]).toMatchObject([400, { error_type: 'INVALID_ARGUMENT' }]);
+    await vsphere.vm.powerOn('vm-20').wait();
+    expect(vsphere.read('vm-20', 'guest.hostName')).toBe('db-01');
+    expect(await status()).toEqual({ status: 'SUCCEEDED' });
+    // Set, then cleared by a spec without a name: the next boot customizes nothing.
+    await vsphere.vm.powerOff('vm-20').wait();
+    await put({ name: 'web' });
+    expect((await put({})).status).toBe(204);
+    expect(await status()).toEqual({ status: 'IDLE' });
+  });
+});

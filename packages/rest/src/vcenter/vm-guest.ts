@@ -5,7 +5,8 @@
  * running tools vCenter answers service_unavailable; a guest operation on a VM that is not
  * running is not_allowed_in_current_state (the model's InvalidPowerState).
  */
-import type { VmRecord } from '@vsim/vsphere';
+import { customizationState, type VmRecord } from '@vsim/vsphere';
+import { fieldName, specOf, str } from '../content/wire.js';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { guestOsOf } from './vm-info.js';
@@ -118,7 +119,29 @@ const interfaces = (call: Call) => {
   };
 };
 
+/** Customization.Info: where the VM's customization is (IDLE, PENDING, RUNNING, SUCCEEDED). */
+const customizationInfo = (call: Call) => ({ value: { status: customizationState(targetVm(call)) } });
+
+/**
+ * Customization.set: the saved spec (CustomizationSpecManager) `name` says, for the VM's next
+ * boot, over any pending one; none clears a pending one. A spec given inline is not taken.
+ */
+const setCustomization = (call: Call) => {
+  const id = targetVm(call).id;
+  const spec = specOf(call, 'spec');
+  if (spec.spec !== undefined)
+    throw restError('invalid_argument', 'Only a saved customization specification, by name, is supported.');
+  const name = str(spec, 'name', fieldName(call, 'spec', 'name'));
+  call.vsphere.vm.setCustomization(
+    id,
+    name === undefined ? undefined : call.vsphere.customizationSpecs.get(name).spec,
+  );
+  return {};
+};
+
 export const vmGuestRoutes: RouteSet = (style): Route[] => [
+  { method: 'GET', path: `${GUEST}/customization`, run: customizationInfo },
+  { method: 'PUT', path: `${GUEST}/customization`, run: setCustomization },
   { method: 'GET', path: `${GUEST}/identity`, run: identity },
   { method: 'GET', path: `${GUEST}/power`, run: powerInfo },
   ...GUEST_ACTIONS.map(

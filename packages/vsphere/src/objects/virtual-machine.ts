@@ -47,6 +47,7 @@ import {
   customizeVm,
   postCustomizationEvents,
   postCustomizationSucceeded,
+  setCustomization,
   withCustomizationRunning,
 } from './vm-customization.js';
 import { deviceContext } from './vm-devices.js';
@@ -410,6 +411,8 @@ export const virtualMachineOperations = (m: Model) => {
 
     /** CustomizeVM_Task: applied at the next power-on (see vm-customization.ts). */
     customize: (vm: Ref, spec: CustomizationSpec): Task<void> => customizeVm(m, vm, spec),
+    /** vcenter.vm.guest.Customization.set (see setCustomization). */
+    setCustomization: (vm: Ref, spec: CustomizationSpec | undefined): void => setCustomization(m, vm, spec),
 
     /** ReconfigVM_Task, in any power state. */
     reconfigure(vm: Ref, spec: VmConfigSpec): Task<void> {

@@ -134,16 +134,25 @@ export const customizedGuest = (vm: Pick<VmRecord, 'customization'>, guest: VmGu
 };
 
 /**
- * What the guest's tools report of its customization (vSphere's GuestInfo.customizationInfo,
- * which the vim25 tables, ending at 7.0, cannot serve): nothing while they do not run; one
- * running (`TOOLSDEPLOYPKG_RUNNING`), done at its boot, or none (`TOOLSDEPLOYPKG_IDLE`) once they do.
+ * Where the VM's customization is (vcenter.vm.guest.Customization's status): none, one waiting for
+ * the next boot, one the guest runs, or one done.
  */
-export const customizationStatus = (vm: VmRecord): string | undefined => {
-  if (vm.guest.toolsRunningStatus === 'guestToolsNotRunning') return undefined;
+export const customizationState = (vm: VmRecord): 'IDLE' | 'PENDING' | 'RUNNING' | 'SUCCEEDED' => {
   const c = vm.customization;
-  if (!c || c.pending) return 'TOOLSDEPLOYPKG_IDLE';
-  return c.running ? 'TOOLSDEPLOYPKG_RUNNING' : 'TOOLSDEPLOYPKG_SUCCEEDED';
+  if (!c) return 'IDLE';
+  if (c.pending) return 'PENDING';
+  return c.running ? 'RUNNING' : 'SUCCEEDED';
 };
+
+/**
+ * What the guest's tools report of its customization (vSphere's GuestInfo.customizationInfo,
+ * which the vim25 tables, ending at 7.0, cannot serve): nothing while they do not run (a pending
+ * one waits for a boot, while they do not), else `TOOLSDEPLOYPKG_<state>`.
+ */
+export const customizationStatus = (vm: VmRecord): string | undefined =>
+  vm.guest.toolsRunningStatus === 'guestToolsNotRunning'
+    ? undefined
+    : `TOOLSDEPLOYPKG_${customizationState(vm)}`;
 
 /** The VM with its customization running, or not; the same record when that is already so. */
 export const withCustomizationRunning = (vm: VmRecord, running: boolean): VmRecord => {
@@ -193,6 +202,24 @@ export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
     fullFormattedMessage: `Started customization of VM ${vm.name}. Customization log located at ${log} in the guest OS.`,
   });
   if (!vm.customization?.running) postCustomizationSucceeded(m, vm);
+};
+
+/**
+ * vcenter.vm.guest.Customization.set: a powered-off VM (InvalidPowerState) customized at its next
+ * boot as `spec` says, over any customization pending (where CustomizeVM_Task refuses), or its
+ * pending one cleared without a spec; at once, with no task.
+ */
+export const setCustomization = (m: Model, vm: Ref, spec: CustomizationSpec | undefined): void => {
+  const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
+  m.call({ method: 'vcenter.vm.guest.Customization.set', target: record.id }, (tx) => {
+    const now = tx.get(record.id) as VmRecord;
+    if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
+    if (spec) putVm(tx, Object.assign({}, now, { customization: guestCustomization(now, spec) }));
+    else if (now.customization?.pending) {
+      const { customization: _, ...cleared } = now;
+      putVm(tx, cleared as VmRecord);
+    }
+  });
 };
 
 /**
