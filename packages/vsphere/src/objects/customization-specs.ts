@@ -39,13 +39,14 @@ const IDENTITIES: Readonly<Record<string, readonly string[]>> = {
 export const customizationSpecOperations = (m: Model) => {
   const specsOf = (tx: Pick<Tx, 'get'>): readonly CustomizationSpecItem[] =>
     (tx.get(MANAGER) as ServiceObjectRecord).customizationSpecs ?? [];
+  const named = (tx: Pick<Tx, 'get'>, name: string) => specsOf(tx).find((item) => item.info.name === name);
   const find = (tx: Pick<Tx, 'get'>, name: string): CustomizationSpecItem => {
-    const found = specsOf(tx).find((item) => item.info.name === name);
+    const found = named(tx, name);
     if (!found) throw faults.notFound(`The customization specification '${name}' does not exist.`);
     return found;
   };
   const taken = (tx: Pick<Tx, 'get'>, name: string): void => {
-    if (specsOf(tx).some((item) => item.info.name === name)) throw faults.alreadyExists(name);
+    if (named(tx, name)) throw faults.alreadyExists(name);
   };
   /** The spec with its info stamped: the next change version, now. */
   const stamped = (item: CustomizationSpecItem, changeVersion: number): CustomizationSpecItem => ({
@@ -90,7 +91,7 @@ export const customizationSpecOperations = (m: Model) => {
 
     /** DoesCustomizationSpecExist. */
     exists(name: string): boolean {
-      return specsOf(m.store).some((item) => item.info.name === name);
+      return named(m.store, name) !== undefined;
     },
 
     /** GetCustomizationSpec: NotFound for a name it does not have. */
@@ -98,7 +99,7 @@ export const customizationSpecOperations = (m: Model) => {
       return find(m.store, name);
     },
 
-    /** CreateCustomizationSpec: AlreadyExists for a taken name, InvalidArgument for an item without name, type or identity. */
+    /** CreateCustomizationSpec: AlreadyExists for a taken name, CustomizationFault for a spec vCenter would not keep. */
     create(item: CustomizationSpecItem): void {
       checked(item);
       change('CreateCustomizationSpec', (tx, specs) => {

@@ -17,7 +17,7 @@ import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import type { GuestCustomization, VmGuest, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
-import type { Model, Ref, Task } from '../model.js';
+import type { Model, Ref, Task, Tx } from '../model.js';
 import { moref } from '../refs.js';
 
 /** CustomizationName and its subtypes: how the guest's name is chosen. */
@@ -212,14 +212,22 @@ export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
 export const setCustomization = (m: Model, vm: Ref, spec: CustomizationSpec | undefined): void => {
   const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
   m.call({ method: 'vcenter.vm.guest.Customization.set', target: record.id }, (tx) => {
-    const now = tx.get(record.id) as VmRecord;
-    if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
+    const now = customizable(tx, record.id);
     if (spec) putVm(tx, Object.assign({}, now, { customization: guestCustomization(now, spec) }));
     else if (now.customization?.pending) {
       const { customization: _, ...cleared } = now;
       putVm(tx, cleared as VmRecord);
     }
   });
+};
+
+/** The VM as it is, if it can be customized: it exists, is no template, and is powered off. */
+const customizable = (tx: Tx, id: string): VmRecord => {
+  const now = tx.get(id) as VmRecord | undefined;
+  if (!now) throw faults.managedObjectNotFound(moref('VirtualMachine', id));
+  if (now.config.template) throw faults.notSupported('A template cannot be customized.');
+  if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
+  return now;
 };
 
 /**
@@ -231,10 +239,7 @@ export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<vo
   return m.task(
     { method: 'CustomizeVM_Task', target: record.id, descriptionId: 'VirtualMachine.customize' },
     (tx) => {
-      const now = tx.get(record.id) as VmRecord | undefined;
-      if (!now) throw faults.managedObjectNotFound(moref('VirtualMachine', record.id));
-      if (now.config.template) throw faults.notSupported('A template cannot be customized.');
-      if (now.powerState !== 'poweredOff') throw faults.invalidPowerState('poweredOff', now.powerState);
+      const now = customizable(tx, record.id);
       if (now.customization?.pending) throw faults.customizationPending();
       putVm(tx, Object.assign({}, now, { customization: guestCustomization(now, spec) }));
     },

@@ -1059,11 +1059,12 @@ export function startVirtualMachineController(
         const hash = customizationHash(customization);
         // As vm-operator, the guest is not customized when the VM's annotation bypasses it, or
         // while a customization is pending (the power-on applies that one): made all the same.
+        const needed = customizationNeeded(vm, provider, hash);
         const skipped = customizationBypassed(vm) || pendingCustomizationOf(record) !== undefined;
-        if (customizationNeeded(vm, provider, hash) && skipped) {
+        if (needed && skipped) {
           refusedCustomizations.delete(key);
           vm = recordCustomizationMade(vm, provider, hash);
-        } else if (customizationNeeded(vm, provider, hash)) {
+        } else if (needed) {
           // A customization vSphere refuses is the condition's, and the pass's error; one already
           // pending is none.
           const made = () => {
