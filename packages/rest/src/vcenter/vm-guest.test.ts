@@ -119,13 +119,27 @@ describe('/vcenter/vm/{vm}/guest/customization', () => {
     expect([missing.status, missing.json]).toMatchObject([404, { error_type: 'NOT_FOUND' }]);
     const inline = await put({ spec: spec('x') });
     expect([inline.status, inline.json]).toMatchObject([400, { error_type: 'INVALID_ARGUMENT' }]);
+    const bootedAt = new Date(vsphere.clock.now()).toISOString();
     await vsphere.vm.powerOn('vm-20').wait();
     expect(vsphere.read('vm-20', 'guest.hostName')).toBe('db-01');
-    expect(await status()).toEqual({ status: 'SUCCEEDED' });
+    expect(await status()).toEqual({ status: 'SUCCEEDED', start_time: bootedAt, end_time: bootedAt });
     // Set, then cleared by a spec without a name: the next boot customizes nothing.
     await vsphere.vm.powerOff('vm-20').wait();
     await put({ name: 'web' });
     expect((await put({})).status).toBe(204);
     expect(await status()).toEqual({ status: 'IDLE' });
+    // One the guest's tools fail (a rule at the interception point): FAILED, with their error.
+    vsphere.interceptor.add({
+      method: 'GuestCustomization',
+      fault: { _type: 'CustomizationFault', message: 'cannot write /etc/hostname' },
+    });
+    await put({ name: 'web' });
+    await vsphere.vm.powerOn('vm-20').wait();
+    expect(await status()).toEqual({
+      status: 'FAILED',
+      error: 'cannot write /etc/hostname',
+      start_time: bootedAt,
+      end_time: bootedAt,
+    });
   });
 });

@@ -6,7 +6,7 @@
  * running is not_allowed_in_current_state (the model's InvalidPowerState).
  */
 import { customizationState, type VmRecord } from '@vsim/vsphere';
-import { fieldName, specOf, str } from '../content/wire.js';
+import { fieldName, iso, specOf, str } from '../content/wire.js';
 import { restError } from '../errors.js';
 import type { Call, Route, RouteSet } from '../routes.js';
 import { guestOsOf } from './vm-info.js';
@@ -119,8 +119,22 @@ const interfaces = (call: Call) => {
   };
 };
 
-/** Customization.Info: where the VM's customization is (IDLE, PENDING, RUNNING, SUCCEEDED). */
-const customizationInfo = (call: Call) => ({ value: { status: customizationState(targetVm(call)) } });
+/**
+ * Customization.Info: where the VM's customization is (IDLE, PENDING, RUNNING, SUCCEEDED, FAILED),
+ * when the guest started and ended it, and the error its tools reported.
+ */
+const customizationInfo = (call: Call) => {
+  const vm = targetVm(call);
+  const c = vm.customization;
+  return {
+    value: {
+      status: customizationState(vm),
+      ...(c?.errorMsg === undefined ? {} : { error: c.errorMsg }),
+      ...(c?.startTime === undefined ? {} : { start_time: iso(c.startTime) }),
+      ...(c?.endTime === undefined ? {} : { end_time: iso(c.endTime) }),
+    },
+  };
+};
 
 /**
  * Customization.set: the saved spec (CustomizationSpecManager) `name` says, for the VM's next

@@ -11,6 +11,14 @@ const spec = (name: string, ip: string) =>
   `<nicSettingMap><adapter><ip xsi:type="CustomizationFixedIp"><ipAddress>${ip}</ipAddress></ip>` +
   '<subnetMask>255.255.255.0</subnetMask></adapter></nicSettingMap>';
 
+/** The events of the given types, as QueryEvents answers them. */
+const queryEvents = (client: ReturnType<typeof soapClient>, ...types: string[]) =>
+  client.call(
+    'QueryEvents',
+    ref('EventManager', 'EventManager'),
+    `<filter>${types.map((t) => `<eventTypeId>${t}</eventTypeId>`).join('')}</filter>`,
+  );
+
 describe('guest customization', () => {
   it('customizes a powered-off VM; the guest reports the identity after its next power-on', async () => {
     const client = soapClient();
@@ -24,12 +32,20 @@ describe('guest customization', () => {
     const body = await client.retrieve(VM, 'guest.hostName', 'guest.ipAddress');
     expect(body).toContain('<val xsi:type="xsd:string">web-01</val>');
     expect(body).toContain('<val xsi:type="xsd:string">10.1.2.3</val>');
-    const events = await client.call(
-      'QueryEvents',
-      ref('EventManager', 'EventManager'),
-      '<filter><eventTypeId>CustomizationStartedEvent</eventTypeId><eventTypeId>CustomizationSucceeded</eventTypeId></filter>',
-    );
+    const events = await queryEvents(client, 'CustomizationStartedEvent', 'CustomizationSucceeded');
     expect(events.body).toContain('<returnval xsi:type="CustomizationStartedEvent">');
+    expect(events.body).toContain('<logLocation>/var/log/vmware-imc/toolsDeployPkg.log</logLocation>');
+  });
+
+  it("posts CustomizationUnknownFailure where the guest's tools fail it (a fault on GuestCustomization)", async () => {
+    const client = soapClient();
+    client.vsphere.interceptor.add({ method: 'GuestCustomization', fault: { _type: 'CustomizationFault' } });
+    await client.task('PowerOffVM_Task', VM);
+    await client.task('CustomizeVM_Task', VM, `<spec>${spec('web-01', '10.1.2.3')}</spec>`);
+    await client.task('PowerOnVM_Task', VM);
+    expect(await client.retrieve(VM, 'guest.hostName')).not.toContain('web-01');
+    const events = await queryEvents(client, 'CustomizationFailed', 'CustomizationUnknownFailure');
+    expect(events.body).toContain('<returnval xsi:type="CustomizationUnknownFailure">');
     expect(events.body).toContain('<logLocation>/var/log/vmware-imc/toolsDeployPkg.log</logLocation>');
   });
 

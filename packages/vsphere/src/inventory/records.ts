@@ -329,6 +329,12 @@ export interface GuestCustomization {
   readonly pending: boolean;
   /** True while the guest's tools run it, from the boot that applied it until the guest reports its addresses. */
   readonly running?: boolean;
+  /** When the boot that applied it started it, and when the guest's tools ended it (epoch ms). */
+  readonly startTime?: number;
+  readonly endTime?: number;
+  /** Set when the guest's tools failed it, with what they report (GuestInfo.customizationInfo.errorMsg). */
+  readonly failed?: boolean;
+  readonly errorMsg?: string;
 }
 
 /** A VirtualMachineSnapshot: the config and power state it captured, and its place in the tree. */

@@ -345,7 +345,7 @@ export const deployOperations = (m: Model) => {
             deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm,
             spec.config,
           );
-          putVm(tx, freshlyBooted(m, equipped));
+          putVm(tx, freshlyBooted(m, tx, equipped));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.

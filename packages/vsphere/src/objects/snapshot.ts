@@ -129,6 +129,7 @@ const revertedVm = (
   const running = host ? Object.assign({}, base, { host: host.id }) : base;
   return freshlyBooted(
     m,
+    tx,
     Object.assign({}, running, {
       powerState: 'poweredOn',
       bootTime: m.clock.now(),

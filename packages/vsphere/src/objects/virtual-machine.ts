@@ -39,16 +39,16 @@ import {
   type VmMigrateSpec,
   type VmRelocateSpec,
   vmEvents,
+  withCustomizationEnded,
 } from './vm-clone.js';
 import { applyConfigSpec, mergeExtraConfig, nextChangeVersion, type VmConfigSpec } from './vm-config-spec.js';
 import {
   applyCustomization,
   type CustomizationSpec,
   customizeVm,
+  postCustomizationEnded,
   postCustomizationEvents,
-  postCustomizationSucceeded,
   setCustomization,
-  withCustomizationRunning,
 } from './vm-customization.js';
 import { deviceContext } from './vm-devices.js';
 import { placement } from './vm-placement.js';
@@ -171,7 +171,11 @@ const suspended = (vm: VmRecord): VmRecord =>
 
 /** The running VM booted again now: a new boot time and a freshly booted guest. */
 const rebooted = (m: Model, tx: Tx, vm: VmRecord): VmRecord =>
-  freshlyBooted(m, Object.assign({}, booted(vm), { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }));
+  freshlyBooted(
+    m,
+    tx,
+    Object.assign({}, booted(vm), { bootTime: m.clock.now(), guest: bootGuest(m, tx, vm) }),
+  );
 
 /** The options the guest reads (`guestinfo.*`, its host name), as one text to compare. */
 const guestInfoOf = (options: readonly OptionValue[]): string =>
@@ -298,16 +302,15 @@ export const virtualMachineOperations = (m: Model) => {
               bootTime: resumed ? (current.bootTime ?? m.clock.now()) : m.clock.now(),
               guest: bootGuest(m, tx, current),
             } as const,
-            applyCustomization(current),
+            applyCustomization(current, m.clock.now()),
           );
-          return resumed
-            ? withCustomizationRunning(on, false)
-            : freshlyBooted(m, on, customized || wasRunning);
+          if (!resumed) return freshlyBooted(m, tx, on, customized || wasRunning);
+          return wasRunning ? withCustomizationEnded(m, tx, on) : on;
         },
         (now) => {
           events.poweredOn(now, resumed);
           if (customized) postCustomizationEvents(m, now);
-          else if (resumed && wasRunning) postCustomizationSucceeded(m, now);
+          else if (resumed && wasRunning) postCustomizationEnded(m, now);
         },
       );
     },

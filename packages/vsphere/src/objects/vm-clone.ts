@@ -47,11 +47,13 @@ import {
   type VmConfigSpec,
 } from './vm-config-spec.js';
 import {
+  applyCustomization,
   type CustomizationSpec,
   customizedGuest,
+  endedCustomization,
   guestCustomization,
+  postCustomizationEnded,
   postCustomizationEvents,
-  postCustomizationSucceeded,
   withCustomizationRunning,
 } from './vm-customization.js';
 import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
@@ -108,33 +110,51 @@ export const bootGuest = (
 };
 
 /**
+ * The VM with the customization its guest's tools end now (see endedCustomization): a failed one
+ * leaves the guest as it boots without it.
+ */
+export const withCustomizationEnded = (m: Model, tx: Tx, vm: VmRecord): VmRecord => {
+  const customization = endedCustomization(m, vm);
+  if (!customization) return vm;
+  const ended = Object.assign({}, vm, { customization });
+  return customization.failed && vm.powerState === 'poweredOn'
+    ? Object.assign(ended, { guest: bootGuest(m, tx, ended) })
+    : ended;
+};
+
+/**
  * A VM that has just booted, as its guest reports it. With `model.guestAddressDelayMs` set,
  * the guest's tools run at once but its addresses come that long after the boot, on the
  * simulator's clock (unless the VM was powered off or booted again meanwhile); a customization
  * this boot applies or carries on (`customizing`: by default one a reboot interrupted) runs
- * until then, and ends with CustomizationSucceeded.
+ * until then, and ends with CustomizationSucceeded (or a failure, see endedCustomization);
+ * without that delay, it ends at once.
  */
 export const freshlyBooted = (
   m: Model,
+  tx: Tx,
   vm: VmRecord,
   customizing = vm.customization?.running === true,
 ): VmRecord => {
   const delay = m.guestAddressDelayMs;
   const waits = delay > 0 && vm.powerState === 'poweredOn' && vm.guest.net.length > 0;
-  const booted = withCustomizationRunning(vm, waits && customizing);
-  if (!waits) return booted;
+  if (!waits) return customizing ? withCustomizationEnded(m, tx, vm) : withCustomizationRunning(vm, false);
+  const booted = withCustomizationRunning(vm, customizing);
   const { id, bootTime } = vm;
   m.scheduler.schedule(() => {
-    const reported = m.store.transact((tx) => {
-      const now = tx.get(id) as VmRecord | undefined;
-      if (now?.powerState !== 'poweredOn' || now.bootTime !== bootTime || now.guest.ipAddress !== undefined)
+    const reported = m.store.transact((now) => {
+      const current = now.get(id) as VmRecord | undefined;
+      if (
+        current?.powerState !== 'poweredOn' ||
+        current.bootTime !== bootTime ||
+        current.guest.ipAddress !== undefined
+      )
         return undefined;
-      return putVm(
-        tx,
-        withCustomizationRunning(Object.assign({}, now, { guest: bootGuest(m, tx, now) }), false),
-      ) as VmRecord;
+      const customization = current.customization?.running ? endedCustomization(m, current) : undefined;
+      const ended = customization ? Object.assign({}, current, { customization }) : current;
+      return putVm(now, Object.assign({}, ended, { guest: bootGuest(m, now, ended) })) as VmRecord;
     });
-    if (reported && booted.customization?.running) postCustomizationSucceeded(m, reported);
+    if (reported && booted.customization?.running) postCustomizationEnded(m, reported);
   }, delay);
   const { ipAddress: _, ...guest } = booted.guest;
   return { ...booted, guest: { ...guest, net: guest.net.map((nic) => ({ ...nic, ipAddress: [] })) } };
@@ -375,10 +395,10 @@ export const clonedVm = (
   if (spec.customization) vm = { ...vm, customization: guestCustomization(vm, spec.customization) };
   if (spec.powerOn) {
     const guest = bootGuest(m, tx, vm);
-    const customization = vm.customization && { ...vm.customization, pending: false };
     vm = freshlyBooted(
       m,
-      { ...vm, powerState: 'poweredOn', bootTime: now, guest, ...(customization ? { customization } : {}) },
+      tx,
+      { ...vm, powerState: 'poweredOn', bootTime: now, guest, ...applyCustomization(vm, now) },
       spec.customization !== undefined,
     );
   }

@@ -157,6 +157,73 @@ describe('CustomizeVM_Task', () => {
     expect(vsphere.events.list().at(-1)?.logLocation).toBe('C:\\Windows\\Temp\\vmware-imc\\guestcust.log');
   });
 
+  it('fails in the guest where the interception point fails GuestCustomization: the guest boots as it was', async () => {
+    const { vsphere, vm, run, get, eventTypes } = setup();
+    const leased = vm.guest.ipAddress;
+    vsphere.interceptor.add({
+      method: 'GuestCustomization',
+      target: vm.id,
+      times: 1,
+      fault: { _type: 'CustomizationFault', message: 'cannot write /etc/hostname' },
+    });
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
+    const from = vsphere.events.list().length;
+    const bootedAt = vsphere.clock.now();
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_FAILED');
+    expect(get(vm.id).customization).toMatchObject({
+      pending: false,
+      failed: true,
+      errorMsg: 'cannot write /etc/hostname',
+      startTime: bootedAt,
+      endTime: bootedAt,
+    });
+    expect(vsphere.read(vm.id, 'guest.hostName')).not.toBe('web-01');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe(leased);
+    expect(eventTypes(from)).toEqual([
+      'VmStartingEvent',
+      'VmPoweredOnEvent',
+      'CustomizationStartedEvent',
+      'CustomizationUnknownFailure',
+    ]);
+    expect(vsphere.events.list().at(-1)).toMatchObject({
+      vm: { name: 'DC0_H0_VM0' },
+      logLocation: '/var/log/vmware-imc/toolsDeployPkg.log',
+      fullFormattedMessage:
+        'An error occurred while customizing VM DC0_H0_VM0. For details reference the log file /var/log/vmware-imc/toolsDeployPkg.log in the guest OS.',
+    });
+    // A failed customization stays so through later boots, and a new one may be set.
+    await run(vsphere.vm.reset(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_FAILED');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe(leased);
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_SUCCEEDED');
+    expect(get(vm.id).customization).not.toHaveProperty('failed');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe('10.20.0.15');
+  });
+
+  it('fails at its end with guestAddressDelayMs, the guest then reporting its leased address; no message without one', async () => {
+    const { vsphere, vm, run, get, eventTypes, later } = setup();
+    vsphere.guestAddressDelayMs = 5000;
+    const leased = vm.guest.ipAddress;
+    vsphere.interceptor.add({ method: 'GuestCustomization', fault: { _type: 'CustomizationFault' } });
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.customize(vm.id, linux('web-01', '10.20.0.15')));
+    const from = vsphere.events.list().length;
+    await run(vsphere.vm.powerOn(vm.id));
+    const bootedAt = vsphere.clock.now();
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_RUNNING');
+    later(5000);
+    expect(customizationStatus(get(vm.id))).toBe('TOOLSDEPLOYPKG_FAILED');
+    expect(get(vm.id).customization).toMatchObject({ startTime: bootedAt, endTime: bootedAt + 5000 });
+    expect(get(vm.id).customization).not.toHaveProperty('errorMsg');
+    expect(vsphere.read(vm.id, 'guest.ipAddress')).toBe(leased);
+    expect(eventTypes(from).slice(-1)).toEqual(['CustomizationUnknownFailure']);
+  });
+
   it('shows a pending customization in config.tools, and refuses a second one (CustomizationPending)', async () => {
     const { vsphere, vm, run, get } = setup();
     await run(vsphere.vm.powerOff(vm.id));

@@ -5,6 +5,11 @@
  * it (the guest then reports them on every boot) and posts CustomizationStartedEvent
  * and CustomizationSucceeded, as the guest's tools do on vCenter.
  *
+ * The guest's tools end a customization by passing the interception point as
+ * `GuestCustomization` on the VM: a rule with a fault makes it fail in the guest
+ * (TOOLSDEPLOYPKG_FAILED, CustomizationUnknownFailure, the fault's `message` as the error the
+ * tools report), and the guest then boots as it would without it.
+ *
  * The guest reports the short host name (LinuxPrep's `hostName`, Sysprep's
  * `computerName`); the domain is kept but not appended. A fixed name must be a valid
  * host name; one taken from the VM's name has its other characters turned into `-`. NIC settings apply to NICs in
@@ -115,10 +120,10 @@ export const guestCustomization = (
   };
 };
 
-/** The booted guest as a customization left it: its host name and fixed addresses. */
+/** The booted guest as a customization left it: its host name and fixed addresses (none if it failed). */
 export const customizedGuest = (vm: Pick<VmRecord, 'customization'>, guest: VmGuest): VmGuest => {
   const c = vm.customization;
-  if (!c) return guest;
+  if (!c || c.failed) return guest;
   const net = guest.net.map((n, i) => {
     const ip = c.ips[i];
     return ip ? { ...n, ipAddress: [ip] } : n;
@@ -135,13 +140,14 @@ export const customizedGuest = (vm: Pick<VmRecord, 'customization'>, guest: VmGu
 
 /**
  * Where the VM's customization is (vcenter.vm.guest.Customization's status): none, one waiting for
- * the next boot, one the guest runs, or one done.
+ * the next boot, one the guest runs, or one it ended.
  */
-export const customizationState = (vm: VmRecord): 'IDLE' | 'PENDING' | 'RUNNING' | 'SUCCEEDED' => {
+export const customizationState = (vm: VmRecord): 'IDLE' | 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' => {
   const c = vm.customization;
   if (!c) return 'IDLE';
   if (c.pending) return 'PENDING';
-  return c.running ? 'RUNNING' : 'SUCCEEDED';
+  if (c.running) return 'RUNNING';
+  return c.failed ? 'FAILED' : 'SUCCEEDED';
 };
 
 /**
@@ -169,23 +175,40 @@ export const withCustomizationRunning = (vm: VmRecord, running: boolean): VmReco
 export const pendingCustomizationOf = (vm: VmRecord): string | undefined =>
   vm.customization?.pending ? `imcf-${vm.config.instanceUuid.replace(/-/g, '').slice(0, 8)}` : undefined;
 
-/** A power-on applies a pending customization: the VM's customization is no longer pending. */
-export const applyCustomization = (vm: VmRecord): Partial<VmRecord> =>
-  vm.customization?.pending ? { customization: { ...vm.customization, pending: false } } : {};
+/** A boot applies a pending customization: the VM's customization is no longer pending, and starts `now`. */
+export const applyCustomization = (vm: Pick<VmRecord, 'customization'>, now: number): Partial<VmRecord> =>
+  vm.customization?.pending ? { customization: { ...vm.customization, pending: false, startTime: now } } : {};
+
+/**
+ * A customization the guest's tools end now: done, or failed where the interception point fails
+ * `GuestCustomization` on the VM (the fault's `message`, if any, is the error they report).
+ */
+export const endedCustomization = (m: Model, vm: VmRecord): GuestCustomization | undefined => {
+  const c = vm.customization;
+  if (!c) return undefined;
+  const { fault } = m.interceptor.intercept({ method: 'GuestCustomization', target: vm.id });
+  const { running: _, ...ended } = c;
+  if (!fault) return { ...ended, endTime: m.clock.now() };
+  const message = typeof fault.message === 'string' && fault.message !== '' ? fault.message : undefined;
+  return { ...ended, endTime: m.clock.now(), failed: true, ...(message ? { errorMsg: message } : {}) };
+};
 
 const customizationLog = (vm: VmRecord) =>
   vm.customization?.identity === 'windows'
     ? 'C:\\Windows\\Temp\\vmware-imc\\guestcust.log'
     : '/var/log/vmware-imc/toolsDeployPkg.log';
 
-/** The event the guest's tools post when its customization ends. */
-export const postCustomizationSucceeded = (m: Model, vm: VmRecord): void => {
+/** The event the guest's tools post when its customization ends, as it ended. */
+export const postCustomizationEnded = (m: Model, vm: VmRecord): void => {
   const log = customizationLog(vm);
+  const failed = vm.customization?.failed === true;
   m.postEvent({
-    _type: 'CustomizationSucceeded',
+    _type: failed ? 'CustomizationUnknownFailure' : 'CustomizationSucceeded',
     ...eventArguments(m.store, vm),
     logLocation: log,
-    fullFormattedMessage: `Customization of VM ${vm.name} succeeded. Customization log located at ${log} in the guest OS.`,
+    fullFormattedMessage: failed
+      ? `An error occurred while customizing VM ${vm.name}. For details reference the log file ${log} in the guest OS.`
+      : `Customization of VM ${vm.name} succeeded. Customization log located at ${log} in the guest OS.`,
   });
 };
 
@@ -201,7 +224,7 @@ export const postCustomizationEvents = (m: Model, vm: VmRecord): void => {
     logLocation: log,
     fullFormattedMessage: `Started customization of VM ${vm.name}. Customization log located at ${log} in the guest OS.`,
   });
-  if (!vm.customization?.running) postCustomizationSucceeded(m, vm);
+  if (!vm.customization?.running) postCustomizationEnded(m, vm);
 };
 
 /**

@@ -403,6 +403,8 @@ describe('VirtualMachine prerequisites', () => {
       domain: 'example.com',
       ips: [ip],
       pending: false,
+      startTime: f.vsphere.clock.now(),
+      endTime: f.vsphere.clock.now(),
     });
     expect(vm1.guest.hostName).toBe('web');
     const events = f.vsphere.events.list().filter((e) => e.vm?.vm.value === vm1.id);
@@ -466,6 +468,44 @@ describe('VirtualMachine prerequisites', () => {
     await f.converged('vm1');
     expect((await f.recordOf('vm1')).customization).toMatchObject({ hostName: 'vm1', pending: false });
     expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({ status: 'True' });
+  });
+
+  it("reports a customization the guest's tools fail, with their error, until one is made again", async () => {
+    const f = await setup();
+    const removeRule = f.vsphere.interceptor.add({
+      method: 'GuestCustomization',
+      fault: { _type: 'CustomizationFault', message: 'cannot set the host name' },
+    });
+    await f.create('vm1', { bootstrap: { linuxPrep: {} }, network: { hostName: 'web' } });
+    await f.settle();
+    // Made and powered on, as vSphere took it: the VM is ready all the same.
+    await f.converged('vm1');
+    expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({
+      status: 'False',
+      reason: REASON.guestCustomizationFailed,
+      message: 'cannot set the host name',
+    });
+    expect((await f.recordOf('vm1')).guest.hostName).not.toBe('web');
+    // A power cycle with the same customization makes none: the tools still report the failure.
+    removeRule();
+    const powered = async (powerState: string) => {
+      const vm = await f.kube.get(ref('vm1'));
+      await f.kube.update({ ...vm, spec: { ...(vm.spec as object), powerState } });
+      await f.settle();
+    };
+    await powered('PoweredOff');
+    await powered('PoweredOn');
+    expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({
+      reason: REASON.guestCustomizationFailed,
+    });
+    // A changed one is made at the next power-on from off, and succeeds.
+    await powered('PoweredOff');
+    const vm = await f.kube.get(ref('vm1'));
+    const spec = vm.spec as VirtualMachine['spec'];
+    await f.kube.update({ ...vm, spec: { ...spec, network: { ...spec?.network, hostName: 'web-2' } } });
+    await powered('PoweredOn');
+    expect(await f.conditionOf('vm1', CONDITION.guestCustomization)).toMatchObject({ status: 'True' });
+    expect((await f.recordOf('vm1')).guest.hostName).toBe('web-2');
   });
 
   it('takes a customization vSphere says is already pending for made, and powers the VM on', async () => {

@@ -149,15 +149,20 @@ const CUSTOMIZING = Object.freeze(
 
 /**
  * The guest's customization as vm-operator reads what its tools report: the model's
- * customizations are never pending where the tools run (they are applied at boot), and never fail
- * in the guest.
+ * customizations are never pending where the tools run (they are applied at boot); one the tools
+ * failed is reported with their error.
  */
-const customizationVerdict = (status: string | undefined): Verdict =>
-  status === undefined
-    ? NO_CUSTOMIZATION_INFO
-    : status === 'TOOLSDEPLOYPKG_RUNNING'
-      ? CUSTOMIZING
-      : CUSTOMIZED;
+const customizationVerdict = (record: VmRecord): Verdict => {
+  const status = customizationStatus(record);
+  if (status === undefined) return NO_CUSTOMIZATION_INFO;
+  if (status === 'TOOLSDEPLOYPKG_RUNNING') return CUSTOMIZING;
+  if (status !== 'TOOLSDEPLOYPKG_FAILED') return CUSTOMIZED;
+  return isFalse(
+    CONDITION.guestCustomization,
+    REASON.guestCustomizationFailed,
+    record.customization?.errorMsg || 'vSphere VM Customization failed due to an unknown error.',
+  );
+};
 
 const NO_GUEST_ADDRESS = Object.freeze(
   isFalse(
@@ -211,7 +216,7 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
         ),
     // The model's guest always reports its tools: running (or running scripts), or not.
     record.guest.toolsRunningStatus === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : isTrue(CONDITION.tools),
-    customizationVerdict(customizationStatus(record)),
+    customizationVerdict(record),
   );
   const network = guestNetworkVerdict(record);
   if (network) out.push(network);
