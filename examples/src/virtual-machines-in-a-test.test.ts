@@ -2,7 +2,7 @@
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
  * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, see a customization
- * vCenter refuses reported and retried, publish a VM as an
+ * vCenter refuses reported and retried and one the guest fails reported, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
  * an appliance's vApp properties, give a VM a vGPU and read its backup, reserve a guaranteed
  * class's CPU and memory, and hold reservations to the cluster's capacity.
@@ -364,6 +364,31 @@ it('reports a guest customization vCenter refuses, and powers the VM on once it 
   await sim.advance(60_000);
   expect(await customization()).toMatchObject({ status: 'True' });
   expect(((await sim.kube.get(vmRef('web1'))).status as Status).powerState).toBe('PoweredOn');
+});
+
+it("reports a customization the guest's tools fail, with the error they report", async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  // The guest's tools fail the next customization of any VM (a rule on the guest's step).
+  sim.vsphere.interceptor.add({
+    method: 'GuestCustomization',
+    times: 1,
+    fault: { _type: 'CustomizationFault', message: 'cannot write /etc/hostname' },
+  });
+  const vm = virtualMachine('web1');
+  await sim.kube.create({ ...vm, spec: { ...vm.spec, bootstrap: { linuxPrep: {} } } });
+  await sim.settle();
+  const status = (await sim.kube.get(vmRef('web1'))).status as Status & {
+    conditions?: { message?: string }[];
+  };
+  // vCenter took the customization, so the VM is on; the guest booted without it.
+  expect(status.powerState).toBe('PoweredOn');
+  expect(status.conditions?.find((c) => c.type === 'GuestCustomization')).toMatchObject({
+    status: 'False',
+    reason: 'GuestCustomizationFailed',
+    message: 'cannot write /etc/hostname',
+  });
+  const events = sim.vsphere.events.list().map((e) => e._type);
+  expect(events).toContain('CustomizationUnknownFailure');
 });
 
 it('publishes a VM as an image and deploys another VM from it', async () => {
