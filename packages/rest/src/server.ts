@@ -13,6 +13,7 @@ import { api, type RestResponse, rest, type Style, type StyleName } from './styl
 import { taggingRoutes } from './tagging/tagging.js';
 import { clusterModuleRoutes } from './vcenter/cluster-modules.js';
 import { computeRoutes } from './vcenter/compute.js';
+import { customizationSpecRoutes } from './vcenter/customization-specs.js';
 import { inventoryRoutes } from './vcenter/inventory.js';
 import { storagePolicyRoutes } from './vcenter/storage-policies.js';
 import { vmRoutes } from './vcenter/vm.js';
@@ -96,6 +97,7 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
     computeRoutes,
     inventoryRoutes,
     storagePolicyRoutes,
+    customizationSpecRoutes,
     taggingRoutes,
     content.routes,
     ...(options.routes ?? []),
