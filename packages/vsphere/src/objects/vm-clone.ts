@@ -142,6 +142,8 @@ export const freshlyBooted = (
   const booted = withCustomizationRunning(vm, customizing);
   const { id, bootTime } = vm;
   m.scheduler.schedule(() => {
+    // The guest reports its addresses, which ends the customization this boot runs, if any.
+    let customized = false;
     const reported = m.store.transact((now) => {
       const current = now.get(id) as VmRecord | undefined;
       if (
@@ -150,11 +152,12 @@ export const freshlyBooted = (
         current.guest.ipAddress !== undefined
       )
         return undefined;
-      const customization = current.customization?.running ? endedCustomization(m, current) : undefined;
+      customized = current.customization?.running === true;
+      const customization = customized ? endedCustomization(m, current) : undefined;
       const ended = customization ? Object.assign({}, current, { customization }) : current;
       return putVm(now, Object.assign({}, ended, { guest: bootGuest(m, now, ended) })) as VmRecord;
     });
-    if (reported && booted.customization?.running) postCustomizationEnded(m, reported);
+    if (reported && customized) postCustomizationEnded(m, reported);
   }, delay);
   const { ipAddress: _, ...guest } = booted.guest;
   return { ...booted, guest: { ...guest, net: guest.net.map((nic) => ({ ...nic, ipAddress: [] })) } };
