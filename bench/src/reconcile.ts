@@ -269,7 +269,7 @@ export const measureReconcile = async (id: string): Promise<ReconcileSample> => 
       const index = Number(name.slice(PREFIX.length));
       if (!(index >= 0 && index < n) || (steps[index] as number) >= 0) return;
       if (!capvReady(event.object.status as VmStatus | undefined)) return;
-      steps[index] = sim.supervisor.stats.reconciles - before.reconciles;
+      steps[index] = sim.supervisor.reconciles - before.reconciles;
       seenReady++;
     },
   );

@@ -163,6 +163,8 @@ export interface Supervisor {
   updateNamespace(name: string, changes: NamespaceChanges): Promise<void>;
   /** Reconciles, requeues and errors of every controller so far. */
   readonly stats: ManagerStats;
+  /** `stats.reconciles` alone, cheap enough to read on every write a test or benchmark sees. */
+  readonly reconciles: number;
   stop(): void;
 }
 
@@ -368,6 +370,9 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     updateNamespace: async (name, changes) => updateNamespace(context(), name, changes),
     get stats() {
       return manager.stats;
+    },
+    get reconciles() {
+      return manager.reconciles;
     },
     stop() {
       images.stop();

@@ -483,6 +483,8 @@ describe('Manager', () => {
       errors: 2,
       controllers: { a: { reconciles: 2, errors: 0 }, b: { reconciles: 2, errors: 2 } },
     });
+    expect(manager.reconciles).toBe(4);
+    expect(a.reconciles).toBe(2);
     const late = manager.controller({ name: 'late', reconcile: () => undefined });
     expect(late.state).toBe('started');
     manager.stop();
@@ -491,6 +493,7 @@ describe('Manager', () => {
     expect(scheduler.pending).toBe(0);
     manager.resetStats();
     expect(manager.stats).toMatchObject({ reconciles: 0, requeues: 0, errors: 0 });
+    expect(manager.reconciles).toBe(0);
     expect(manager.get('b')).toBe(b);
     expect(manager.controllers).toHaveLength(3);
   });

@@ -239,6 +239,11 @@ export class Controller {
     return this.#errors;
   }
 
+  /** Reconcile passes so far: `stats.reconciles` without making the snapshot. */
+  get reconciles(): number {
+    return this.#reconciles;
+  }
+
   get stats(): ControllerStats {
     return {
       reconciles: this.#reconciles,

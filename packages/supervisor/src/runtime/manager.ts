@@ -74,6 +74,13 @@ export class Manager {
     for (const controller of this.#controllers.values()) controller.stop();
   }
 
+  /** Reconcile passes of every controller so far, counted without making a snapshot. */
+  get reconciles(): number {
+    let total = 0;
+    for (const controller of this.#controllers.values()) total += controller.reconciles;
+    return total;
+  }
+
   get stats(): ManagerStats {
     const out: ManagerStats = { reconciles: 0, requeues: 0, errors: 0, events: 0, controllers: {} };
     for (const [name, controller] of this.#controllers) {
