@@ -15,6 +15,7 @@ describe('vAPI errors', () => {
     [faults.invalidState(), 'not_allowed_in_current_state', 400],
     [faults.notAuthenticated(moref('SessionManager', 'SessionManager')), 'unauthenticated', 401],
     [faults.toolsUnavailable(), 'service_unavailable', 503],
+    [faults.concurrentAccess(), 'concurrent_change', 409],
     [new VimFault({ _type: 'SomethingElse' }, 'odd'), 'error', 500],
   ])('%s -> %s %i', (fault, type, status) => {
     const error = toRestError(fault);

@@ -102,6 +102,8 @@ const FAULTS: Readonly<Record<string, ErrorType | ((fault: Fault) => ErrorType)>
   InvalidLogin: 'unauthenticated',
   NoPermission: 'unauthorized',
   NotSupported: 'unsupported',
+  // A change made as of a version someone else has changed since.
+  ConcurrentAccess: 'concurrent_change',
   ResourceInUse: 'resource_in_use',
   ResourceBusy: 'resource_busy',
   InsufficientResourcesFault: 'unable_to_allocate_resource',
