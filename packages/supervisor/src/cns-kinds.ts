@@ -4,6 +4,7 @@
  * `spec.volumename` (a PersistentVolumeClaim of its namespace); status `attached`, `metadata`
  * (`diskUUID`, `cnsVolumeId`) and `error`.
  */
+import { registerCustomResource } from './api/crd-pruning.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -29,5 +30,5 @@ export const CNS_KINDS: readonly KindDefinition[] = [
 ];
 
 export const registerCnsKinds = (store: KubeStore): void => {
-  for (const kind of CNS_KINDS) store.registerKind(kind);
+  for (const kind of CNS_KINDS) registerCustomResource(store, kind);
 };

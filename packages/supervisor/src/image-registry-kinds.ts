@@ -8,6 +8,7 @@
  * target location names a ContentLibrary of its namespace. Kept by the controllers of
  * controllers/images.
  */
+import { registerCustomResource } from './api/crd-pruning.js';
 import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -76,7 +77,7 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
 ];
 
 export const registerImageRegistryKinds = (store: KubeStore): void => {
-  for (const kind of IMAGE_REGISTRY_KINDS) store.registerKind(kind);
+  for (const kind of IMAGE_REGISTRY_KINDS) registerCustomResource(store, kind);
 };
 
 /** The image registry's condition: a reason and a message only when there is something to say. */

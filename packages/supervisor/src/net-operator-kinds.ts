@@ -5,6 +5,7 @@
  * (status: `conditions`, `ipConfigs`, `macAddress`, `externalID`, `networkID`).
  * Served as plain objects; nothing reconciles them here.
  */
+import { registerCustomResource } from './api/crd-pruning.js';
 import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
@@ -37,5 +38,5 @@ export const NET_OPERATOR_KINDS: readonly KindDefinition[] = [
 ];
 
 export const registerNetOperatorKinds = (store: KubeStore): void => {
-  for (const kind of NET_OPERATOR_KINDS) store.registerKind(kind);
+  for (const kind of NET_OPERATOR_KINDS) registerCustomResource(store, kind);
 };

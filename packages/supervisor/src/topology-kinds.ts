@@ -4,6 +4,7 @@
  * folders, and the namespaced Zone, one per zone a namespace may place workloads in.
  * Served as plain objects; nothing reconciles them.
  */
+import { registerCustomResource } from './api/crd-pruning.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -29,5 +30,5 @@ export const TOPOLOGY_KINDS: readonly KindDefinition[] = [
 ];
 
 export const registerTopologyKinds = (store: KubeStore): void => {
-  for (const kind of TOPOLOGY_KINDS) store.registerKind(kind);
+  for (const kind of TOPOLOGY_KINDS) registerCustomResource(store, kind);
 };

@@ -5,7 +5,9 @@
  * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
  * update, then its validating webhook on create and update.
  */
+
 import { withCdromPlacements } from './api/cdrom-placement.js';
+import { registerCustomResource } from './api/crd-pruning.js';
 import {
   badDuration,
   type ClusterVirtualMachineImage,
@@ -494,7 +496,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     const kindDefaults = defaults[k.kind];
     const kindRules = schemaRules[k.kind];
     const v1alpha1Schema = VM_OPERATOR_V1ALPHA1_SCHEMAS[k.kind];
-    store.registerKind({
+    registerCustomResource(store, {
       group: k.group,
       versions: k.servedVersions,
       storageVersion: k.storageVersion,

@@ -16,6 +16,7 @@ import {
 import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
+import { objectPruning, type Pruning, type PruningNode } from './pruning.js';
 import { quantityNanos } from './quantity.js';
 import { replicasProblems, type ScaleSubresource } from './scale.js';
 import { serviceProblems } from './service-validation.js';
@@ -113,6 +114,11 @@ export interface KindDefinition {
   /** The schemas of served versions whose shape differs from the storage version's, by version. */
   versionSchemas?: Readonly<Record<string, VersionSchema>> | undefined;
   /**
+   * The fields each served version declares, by version: what the API server keeps of an object
+   * sent in it (see store/pruning.ts). A version without one keeps its top level whole.
+   */
+  pruning?: Readonly<Record<string, Pruning>> | undefined;
+  /**
    * What its objects' names must be: an RFC 1123 subdomain (the default), an RFC 1123 label (a
    * Namespace) or an RFC 1035 label (a Service, whose name is a DNS name of its own).
    */
@@ -130,6 +136,7 @@ export interface KindInfo
       | 'validate'
       | 'structure'
       | 'versionSchemas'
+      | 'pruning'
       | 'names'
       | 'scale'
     >
@@ -146,6 +153,8 @@ export interface KindInfo
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
   readonly versionSchemas: Readonly<Record<string, VersionSchema>> | undefined;
+  /** What the store keeps of an object sent in each served version (see store/pruning.ts). */
+  readonly pruning: Readonly<Record<string, PruningNode>>;
   readonly names: NameFormat;
   readonly scale: ScaleSubresource | undefined;
   /**
@@ -260,6 +269,14 @@ interface ClaimFields {
 /** The object an Event is about. */
 const involved = (event: KubeObject) => event.involvedObject as Record<string, unknown> | undefined;
 
+/**
+ * The top level of a built-in kind's Go type, what decoding an object into it keeps (in v1, its
+ * one version); below it, the simulator keeps what it is sent.
+ */
+const goFields = (fields: Record<string, 0>): Record<string, Pruning> => ({
+  v1: { f: { apiVersion: 0, kind: 0, ...fields } },
+});
+
 /** References to core kinds the controllers read and write. */
 export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
 export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
@@ -270,6 +287,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Namespace',
+    pruning: goFields({ spec: 0, status: 0 }),
     plural: 'namespaces',
     namespaced: false,
     hasStatus: true,
@@ -281,6 +299,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'ConfigMap',
+    pruning: goFields({ data: 0, binaryData: 0, immutable: 0 }),
     plural: 'configmaps',
     namespaced: true,
     hasStatus: false,
@@ -300,6 +319,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Secret',
+    pruning: goFields({ data: 0, stringData: 0, type: 0, immutable: 0 }),
     plural: 'secrets',
     namespaced: true,
     hasStatus: false,
@@ -319,6 +339,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Service',
+    pruning: goFields({ spec: 0, status: 0 }),
     plural: 'services',
     namespaced: true,
     hasStatus: true,
@@ -353,6 +374,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Endpoints',
+    pruning: goFields({ subsets: 0 }),
     plural: 'endpoints',
     namespaced: true,
     hasStatus: false,
@@ -362,6 +384,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'PersistentVolumeClaim',
+    pruning: goFields({ spec: 0, status: 0 }),
     plural: 'persistentvolumeclaims',
     namespaced: true,
     hasStatus: true,
@@ -380,6 +403,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'PersistentVolume',
+    pruning: goFields({ spec: 0, status: 0 }),
     plural: 'persistentvolumes',
     namespaced: false,
     hasStatus: true,
@@ -389,6 +413,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'ResourceQuota',
+    pruning: goFields({ spec: 0, status: 0 }),
     plural: 'resourcequotas',
     namespaced: true,
     hasStatus: true,
@@ -399,6 +424,22 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Event',
+    pruning: goFields({
+      involvedObject: 0,
+      reason: 0,
+      message: 0,
+      source: 0,
+      firstTimestamp: 0,
+      lastTimestamp: 0,
+      count: 0,
+      type: 0,
+      eventTime: 0,
+      series: 0,
+      action: 0,
+      related: 0,
+      reportingComponent: 0,
+      reportingInstance: 0,
+    }),
     plural: 'events',
     namespaced: true,
     hasStatus: false,
@@ -417,6 +458,15 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: 'storage.k8s.io',
     versions: ['v1'],
     kind: 'StorageClass',
+    pruning: goFields({
+      provisioner: 0,
+      parameters: 0,
+      reclaimPolicy: 0,
+      mountOptions: 0,
+      allowVolumeExpansion: 0,
+      volumeBindingMode: 0,
+      allowedTopologies: 0,
+    }),
     plural: 'storageclasses',
     namespaced: false,
     hasStatus: false,
@@ -466,6 +516,9 @@ export class KindRegistry {
       validate: withReplicasChecked(definition.validate, definition.scale),
       structure: definition.structure,
       versionSchemas: definition.versionSchemas,
+      pruning: Object.fromEntries(
+        definition.versions.map((version) => [version, objectPruning(definition.pruning?.[version])]),
+      ),
       scale: definition.scale,
       names: definition.names ?? 'subdomain',
       builtIn,

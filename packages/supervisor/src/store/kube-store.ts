@@ -40,6 +40,7 @@ import {
   timestamp,
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
+import { type PruningNode, prunedObject } from './pruning.js';
 import { compareRecords, type KubeRecord, NAMESPACE_KEY, ObjectRecords, recordId } from './records.js';
 import { replicasProblems, type Scale, type ScaleSubresource, scaled, scaleOf } from './scale.js';
 import {
@@ -616,9 +617,11 @@ export class KubeStore {
   }
 
   /** The object sent for a write (`write`: what the write keeps of it) in the storage version. */
-  #toStorage(info: KindInfo, object: KubeObject, write: StructurePart): KubeObject {
-    if (!isPlainObject(object.metadata)) throw kubeErrors.badRequest('Object has no metadata');
-    const own = info.versionSchemas?.[parseApiVersion(object.apiVersion).version];
+  #toStorage(info: KindInfo, sent: KubeObject, write: StructurePart): KubeObject {
+    if (!isPlainObject(sent.metadata)) throw kubeErrors.badRequest('Object has no metadata');
+    const { version } = parseApiVersion(sent.apiVersion);
+    const object = prunedObject(info.pruning[version] as PruningNode, sent);
+    const own = info.versionSchemas?.[version];
     let nulls = checkStructure(info, object, write, own?.structure);
     if (own?.rules && write !== 'status') {
       const refused = own.rules(object);

@@ -16,6 +16,7 @@ import { CONDITION, REASON } from './conditions.js';
 import { type DependencyReader, globalDnsOf } from './prerequisites.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
+const V6 = 'vmoperator.vmware.com/v1alpha6';
 const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
 
 /** Sets (or, undefined, drops) annotations of a VM as a privileged account does (`direct`). */
@@ -46,9 +47,14 @@ async function setup() {
   const get = async (name: string) => (await f.kube.get(ref(name))) as unknown as VirtualMachine;
   const conditionOf = async (name: string, type: string) =>
     (await get(name)).status?.conditions?.find((c: Condition) => c.type === type);
-  const create = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) =>
+  const create = (
+    name: string,
+    spec: Record<string, unknown>,
+    annotations?: Record<string, string>,
+    apiVersion = V5,
+  ) =>
     f.kube.create({
-      apiVersion: V5,
+      apiVersion,
       kind: 'VirtualMachine',
       metadata: { name, namespace: 'ns1', ...(annotations ? { annotations } : {}) },
       spec: {
@@ -179,7 +185,6 @@ describe('VirtualMachine prerequisites', () => {
 
   it("reports an image's own reason while it is not ready, and since when an image is ready", async () => {
     const f = await setup();
-    const V6 = 'vmoperator.vmware.com/v1alpha6';
     const ready = await f.kube.get({
       apiVersion: V6,
       kind: 'VirtualMachineImage',
@@ -748,7 +753,12 @@ describe('VirtualMachine prerequisites', () => {
     const f = await setup();
     const before = f.vms();
     const cloudInit = { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } };
-    await f.create('vm1', { bootstrap: { disabled: true, cloudInit } });
+    // `disabled` is v1alpha6's: v1alpha5's schema does not declare it, and the store prunes it there.
+    await f.create('vm1', { bootstrap: { disabled: true, cloudInit } }, undefined, V5);
+    expect((await f.get('vm1')).spec?.bootstrap).not.toHaveProperty('disabled');
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    await f.create('vm1', { bootstrap: { disabled: true, cloudInit } }, undefined, V6);
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""Writes src/generated/crd-pruning.ts: which fields each custom resource's schema declares,
+by group, kind and version, as the API server prunes what a structural schema does not declare.
+
+Run it with `pnpm --filter @vsim/supervisor generate-crd-pruning <vm-operator checkout>`, the
+checkout at the revision whose API the simulator serves. It reads the CustomResourceDefinitions
+of config/crd/bases (vm-operator's kinds) and config/crd/external-crds (the kinds of the
+Supervisor's other services that vm-operator reads: net-operator, topology, CNS, the image
+registry; the groups in GROUPS), with PyYAML (Debian's python3-yaml).
+
+A schema is reduced to what pruning reads (see src/store/pruning.ts):
+  * 0: a value kept whole (a scalar, a quantity, a map of scalars, an object that preserves
+    unknown fields and declares none);
+  * {"f": {...}}: an object that keeps the declared fields alone, each pruned by its own schema
+    ({"f": {}} keeps nothing, as the API server prunes an object whose schema declares nothing);
+    "u": 1 besides when it also preserves unknown fields;
+  * {"m": ...}: a map whose values are pruned by that schema;
+  * {"i": ...}: a list whose items are pruned by that schema.
+The root's `metadata` is left out: the API server holds every object's metadata to ObjectMeta,
+whatever its schema says. Subtrees that appear more than once are written once, as constants.
+Output is sorted, so reruns are byte-identical.
+
+Usage: generate-crd-pruning.py VM_OPERATOR_DIR [--out FILE]
+"""
+
+import argparse
+import glob
+import json
+import os
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.join(HERE, '..', 'src', 'generated', 'crd-pruning.ts')
+# The groups whose kinds the Supervisor serves (the others of external-crds it does not).
+GROUPS = (
+    'cns.vmware.com',
+    'imageregistry.vmware.com',
+    'netoperator.vmware.com',
+    'topology.tanzu.vmware.com',
+    'vmoperator.vmware.com',
+)
+
+
+def shape(schema):
+    """The pruning shape of a structural schema."""
+    preserve = schema.get('x-kubernetes-preserve-unknown-fields') is True
+    props = schema.get('properties')
+    if props is not None:
+        fields = {name: shape(sub) for name, sub in props.items()}
+        if schema.get('x-kubernetes-embedded-resource') is True:
+            for name in ('apiVersion', 'kind', 'metadata'):
+                fields.setdefault(name, 0)
+        return {'f': fields, 'u': 1} if preserve else {'f': fields}
+    if preserve:
+        return 0
+    extra = schema.get('additionalProperties')
+    if extra is not None:
+        if extra is True or extra == {}:
+            return 0
+        values = shape(extra)
+        return 0 if values == 0 else {'m': values}
+    if schema.get('type') == 'object':
+        return {'f': {}}
+    if schema.get('type') == 'array':
+        items = shape(schema.get('items') or {})
+        return 0 if items == 0 else {'i': items}
+    return 0
+
+
+def root_shape(schema):
+    fields = shape(schema)
+    if fields == 0:
+        return 0
+    fields['f'].pop('metadata', None)
+    return fields
+
+
+def read_crds(root):
+    shapes = {}
+    files = sorted(glob.glob(os.path.join(root, 'config', 'crd', 'bases', '*.yaml')))
+    files += sorted(glob.glob(os.path.join(root, 'config', 'crd', 'external-crds', '*.yaml')))
+    if not files:
+        sys.exit(f'no CustomResourceDefinitions under {root}/config/crd')
+    for path in files:
+        with open(path) as f:
+            for doc in yaml.safe_load_all(f):
+                if not doc or doc.get('kind') != 'CustomResourceDefinition':
+                    continue
+                spec = doc['spec']
+                if spec['group'] not in GROUPS:
+                    continue
+                key = f"{spec['group']}/{spec['names']['kind']}"
+                for version in spec['versions']:
+                    if not version.get('served', True):
+                        continue
+                    schema = (version.get('schema') or {}).get('openAPIV3Schema')
+                    if schema is None:
+                        continue
+                    shapes.setdefault(key, {})[version['name']] = root_shape(schema)
+    return shapes
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(',', ':'))
+
+
+class Writer:
+    """Writes shapes as TypeScript, with repeated subtrees as constants."""
+
+    def __init__(self, shapes):
+        self.counts = {}
+        for versions in shapes.values():
+            for s in versions.values():
+                self.count(s)
+        self.names = {}
+        self.constants = []
+
+    def count(self, s):
+        if s == 0:
+            return
+        key = canonical(s)
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if self.counts[key] > 1:
+            return  # its children were counted the first time
+        for child in children(s):
+            self.count(child)
+
+    def expr(self, s):
+        if s == 0:
+            return '0'
+        key = canonical(s)
+        if key in self.names:
+            return self.names[key]
+        text = self.literal(s)
+        if self.counts.get(key, 0) > 1 and len(text) > 24:
+            name = f's{len(self.constants)}'
+            self.constants.append(f'const {name}: Pruning = {text};')
+            self.names[key] = name
+            return name
+        return text
+
+    def literal(self, s):
+        parts = []
+        if 'f' in s:
+            fields = ','.join(f'{prop(k)}:{self.expr(v)}' for k, v in sorted(s['f'].items()))
+            parts.append(f'f:{{{fields}}}')
+        if 'u' in s:
+            parts.append('u:1')
+        if 'm' in s:
+            parts.append(f"m:{self.expr(s['m'])}")
+        if 'i' in s:
+            parts.append(f"i:{self.expr(s['i'])}")
+        return '{' + ','.join(parts) + '}'
+
+
+def children(s):
+    out = list(s.get('f', {}).values())
+    for k in ('m', 'i'):
+        if k in s:
+            out.append(s[k])
+    return out
+
+
+def prop(name):
+    return name if name.isidentifier() else json.dumps(name)
+
+
+def render(shapes):
+    w = Writer(shapes)
+    entries = []
+    for key in sorted(shapes):
+        versions = ','.join(f'{v}:{w.expr(s)}' for v, s in sorted(shapes[key].items()))
+        entries.append(f'  {json.dumps(key)}: {{{versions}}},')
+    lines = [
+        '// Generated by packages/supervisor/scripts/generate-crd-pruning.py: do not edit.',
+        '// Source: the CustomResourceDefinitions of vm-operator (config/crd/bases and',
+        "// config/crd/external-crds), reduced to the fields their schemas declare.",
+        "import type { Pruning } from '../store/pruning.js';",
+        '',
+        *w.constants,
+        '',
+        '/** By `group/kind`, then version: the fields each served version declares. */',
+        'export const CRD_PRUNING: Readonly<Record<string, Readonly<Record<string, Pruning>>>> = {',
+        *entries,
+        '};',
+        '',
+    ]
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('vm_operator', help='a checkout of vmware-tanzu/vm-operator')
+    parser.add_argument('--out', default=DEFAULT_OUT)
+    args = parser.parse_args()
+    text = render(read_crds(args.vm_operator))
+    with open(args.out, 'w') as f:
+        f.write(text)
+    print(f'wrote {args.out} ({len(text)} bytes)')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../store/meta.js';
+import { createSupervisorFixture } from '../testing/fixture.js';
+
+const V2 = 'vmoperator.vmware.com/v1alpha2';
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+
+async function setup() {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const image = images.items[0]?.metadata.name as string;
+  const vm = (apiVersion: string, name: string, spec: Record<string, unknown>): KubeObject => ({
+    apiVersion,
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: 'ns1' },
+    spec: {
+      className: 'best-effort-small',
+      imageName: image,
+      storageClass: 'wcpglobal-storage-profile',
+      ...spec,
+    },
+  });
+  return { ...f, vm };
+}
+
+describe("the Supervisor's custom resources, pruned as their CRDs declare", () => {
+  it('drops what the version sent does not declare, wherever it is, and keeps the rest', async () => {
+    const f = await setup();
+    const sent = f.vm(V5, 'vm1', {
+      powerstate: 'PoweredOff',
+      network: { interfaces: [{ name: 'eth0', bogus: 1 }] },
+    });
+    sent.metadata.labels = { app: 'web' };
+    (sent.metadata as Record<string, unknown>).colour = 'blue';
+    (sent as Record<string, unknown>).extra = { a: 1 };
+    const before = structuredClone(sent);
+    const created = await f.kube.create(sent);
+    expect(sent).toEqual(before);
+    expect(created).not.toHaveProperty('extra');
+    expect(created.metadata).not.toHaveProperty('colour');
+    expect(created.metadata.labels).toEqual({ app: 'web' });
+    expect(created.spec).not.toHaveProperty('powerstate');
+    expect(created.spec).toMatchObject({ powerState: 'PoweredOn' });
+    const [eth0] = (created.spec as { network: { interfaces: Record<string, unknown>[] } }).network
+      .interfaces;
+    expect(eth0).toMatchObject({ name: 'eth0' });
+    expect(eth0).not.toHaveProperty('bogus');
+  });
+
+  it("drops a later version's field sent in an earlier one, before it is converted", async () => {
+    const f = await setup();
+    // `spec.bootstrap.disabled` is v1alpha6's: in v1alpha2 it is unknown, not kept in the annotation.
+    const created = await f.kube.create(
+      f.vm(V2, 'vm1', {
+        bootstrap: { disabled: true, cloudInit: { rawCloudConfig: { name: 's', key: 'k' } } },
+      }),
+    );
+    const hub = await f.kube.get({
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachine',
+      namespace: 'ns1',
+      name: 'vm1',
+    });
+    expect((hub.spec as { bootstrap: object }).bootstrap).not.toHaveProperty('disabled');
+    expect((created.spec as { bootstrap: object }).bootstrap).not.toHaveProperty('disabled');
+  });
+
+  it('prunes updates, patches and status writes alike', async () => {
+    const f = await setup();
+    const created = await f.kube.create(f.vm(V5, 'vm1', {}));
+    const updated = await f.kube.update({ ...created, spec: { ...(created.spec as object), typo: 1 } });
+    expect(updated.spec).not.toHaveProperty('typo');
+    const patched = await f.kube.patch(
+      { apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' },
+      { spec: { typo: 2 }, metadata: { labels: { a: 'b' } } },
+      { type: 'merge' },
+    );
+    expect(patched.spec).not.toHaveProperty('typo');
+    expect(patched.metadata.labels).toEqual({ a: 'b' });
+    const status = await f.kube.updateStatus({ ...patched, status: { powerState: 'PoweredOff', odd: 1 } });
+    expect(status.status).toEqual({ powerState: 'PoweredOff' });
+  });
+
+  it("keeps whatever a field that preserves unknown fields holds (a class's configSpec)", async () => {
+    const f = await setup();
+    const configSpec = { _typeName: 'VirtualMachineConfigSpec', numCPUs: 2, anything: { at: ['all'] } };
+    const created = await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'custom', namespace: 'ns1' },
+      spec: { hardware: { cpus: 2, memory: '4Gi', gpus: 1 }, configSpec },
+    });
+    expect((created.spec as { configSpec: unknown }).configSpec).toEqual(configSpec);
+    expect((created.spec as { hardware: unknown }).hardware).toEqual({ cpus: 2, memory: '4Gi' });
+  });
+
+  it("holds a built-in kind's top level to its Go type's fields", async () => {
+    const f = await setup();
+    const created = await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ns1' },
+      data: { a: 'b' },
+      spec: { not: 'a ConfigMap field' },
+    });
+    expect(created).toEqual(expect.objectContaining({ data: { a: 'b' } }));
+    expect(created).not.toHaveProperty('spec');
+  });
+});
