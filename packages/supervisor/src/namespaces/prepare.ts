@@ -249,7 +249,7 @@ export async function prepareNamespace(
       kind: 'Zone',
       metadata: { name: z.name, namespace: name },
       spec: {
-        namespace: { name, poolMoIDs: [z.pool], folderMoID: folder },
+        namespace: { poolMoIDs: [z.pool], folderMoID: folder },
         availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: z.name },
       },
     });

@@ -94,7 +94,8 @@ function startMirror<R>(manager: Manager, deps: RegistryDeps, mirror: Mirror<R>)
     if (!current) {
       const metadata = { name, labels, ...(namespace !== undefined ? { namespace } : {}) };
       try {
-        object = await kube.create({ ...refOf(namespace, name), metadata, spec });
+        const { apiVersion, kind } = refOf(namespace, name);
+        object = await kube.create({ apiVersion, kind, metadata, spec });
       } catch (error) {
         // A namespace that does not exist (yet): its Namespace watch brings the record back.
         if (namespace !== undefined && isKubeError(error) && error.code === 404) return;
