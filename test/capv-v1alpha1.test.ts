@@ -40,7 +40,8 @@ function userDataOf(sim: Simulator, moref: string): string {
 }
 
 async function cluster() {
-  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: [NS] } });
+  // Strict: every write, CAPV's and the controllers' own, sends only fields its kind declares.
+  const sim = await createSimulator({ seed: 1, supervisor: { namespaces: [NS], fieldValidation: 'Strict' } });
   sims.push(sim);
   const { kube } = sim;
   await sim.settle();

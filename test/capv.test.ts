@@ -98,7 +98,12 @@ async function scenario(
 ) {
   const sim = await createSimulator({
     seed: 1,
-    supervisor: { namespaces: [NS], ...(options.realistic ? { timing: 'realistic' as const } : {}) },
+    // Strict: every write, CAPV's and the controllers' own, sends only fields its kind declares.
+    supervisor: {
+      namespaces: [NS],
+      fieldValidation: 'Strict',
+      ...(options.realistic ? { timing: 'realistic' as const } : {}),
+    },
   });
   sims.push(sim);
   const apiVersion = `vmoperator.vmware.com/${version}`;

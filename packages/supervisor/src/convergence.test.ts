@@ -234,7 +234,8 @@ const snapshotsOf = async (w: World, name: string) =>
   );
 
 async function setup(): Promise<World> {
-  const fixture = await createSupervisorFixture({ namespaces: ['ns1'] });
+  // Strict: a field the controllers or these commands write that its CRD lacks fails the write.
+  const fixture = await createSupervisorFixture({ namespaces: ['ns1'], fieldValidation: 'Strict' });
   const images = await fixture.kube.list({
     apiVersion: `${GROUP}/v1alpha5`,
     kind: 'VirtualMachineImage',
@@ -376,7 +377,8 @@ async function run(w: World, c: Command): Promise<void> {
       if (w.destroyed.has(name)) return;
       w.snapshotted.add(name);
       await w.kube.create({
-        ...SNAPSHOT,
+        apiVersion: SNAPSHOT.apiVersion,
+        kind: SNAPSHOT.kind,
         metadata: { generateName: `${name}-`, namespace: 'ns1' },
         spec: { vmName: name, memory: c.memory },
       });

@@ -78,6 +78,7 @@ export {
 } from './store/kinds.js';
 export {
   type DeleteOptions,
+  type FieldValidation,
   KubeStore,
   type KubeStoreContext,
   type KubeStoreOptions,
@@ -85,6 +86,7 @@ export {
   type PatchOptions,
   type PropagationPolicy,
   type WatchOptions,
+  type WriteOptions,
 } from './store/kube-store.js';
 export {
   FOREGROUND_FINALIZER,

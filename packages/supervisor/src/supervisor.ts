@@ -71,7 +71,7 @@ import { VmClassCatalog } from './namespaces/vm-class-catalog.js';
 import { type Controller, VM_OPERATOR_REQUEUE_DELAY, VM_OPERATOR_SYNC_PERIOD } from './runtime/controller.js';
 import { eventRecorder } from './runtime/events.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
-import type { KubeStore } from './store/kube-store.js';
+import type { FieldValidation, KubeStore } from './store/kube-store.js';
 
 export interface SupervisorOptions {
   /** The vSphere cluster the Supervisor runs on: its name or moref value (default: the first cluster). */
@@ -106,6 +106,12 @@ export interface SupervisorOptions {
    * them. Off by default: each one costs the store a write.
    */
   events?: boolean;
+  /**
+   * The field validation of the store's writes that name none, the controllers' too (default
+   * `Warn`: what a kind does not declare is dropped). `Strict` refuses such an object, as
+   * kubectl's default asks: a typo in a test's objects then fails the write that makes it.
+   */
+  fieldValidation?: FieldValidation;
 }
 
 export interface SupervisorDeps {
@@ -184,6 +190,7 @@ const SUPERVISOR_OPTIONS: OptionKeys<SupervisorOptions> = {
   services: true,
   capabilities: true,
   events: true,
+  fieldValidation: true,
 };
 
 /** The Supervisor's clusters (moref values): those named, else the first; each once, in one datacenter. */

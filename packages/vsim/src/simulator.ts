@@ -142,7 +142,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   let stopListening = () => {};
   const kube = (): KubeStore => {
     if (kubeStore) return kubeStore;
-    const store = new KubeStore({ clock, random: kubeRandom });
+    const fieldValidation = options.supervisor?.fieldValidation;
+    const store = new KubeStore({ clock, random: kubeRandom }, fieldValidation ? { fieldValidation } : {});
     const capabilities = options.supervisor?.capabilities;
     registerVmOperatorKinds(store, capabilities ? { capabilities } : {});
     registerNetOperatorKinds(store);

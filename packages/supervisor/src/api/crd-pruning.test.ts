@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/meta.js';
+import type { SupervisorOptions } from '../supervisor.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
 
 const V2 = 'vmoperator.vmware.com/v1alpha2';
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 
-async function setup() {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+async function setup(options: SupervisorOptions = {}) {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
   const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const image = images.items[0]?.metadata.name as string;
   const vm = (apiVersion: string, name: string, spec: Record<string, unknown>): KubeObject => ({
@@ -45,6 +46,24 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
       .interfaces;
     expect(eth0).toMatchObject({ name: 'eth0' });
     expect(eth0).not.toHaveProperty('bogus');
+  });
+
+  it('refuses them all, named, under strict field validation, the controllers going on as before', async () => {
+    const f = await setup({ fieldValidation: 'Strict' });
+    const sent = f.vm(V5, 'vm1', {
+      powerstate: 'PoweredOff',
+      network: { interfaces: [{ name: 'eth0', bogus: 1 }] },
+    });
+    (sent.metadata as Record<string, unknown>).colour = 'blue';
+    await expect(f.kube.create(sent)).rejects.toMatchObject({
+      code: 400,
+      message:
+        'VirtualMachine in version "v1alpha5" cannot be handled as a VirtualMachine: strict decoding error: unknown field "metadata.colour", unknown field "spec.powerstate", unknown field "spec.network.interfaces[0].bogus"',
+    });
+    await f.kube.create(f.vm(V5, 'vm1', {}));
+    await f.settle();
+    const vm = await f.kube.get({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' });
+    expect(vm.status).toMatchObject({ powerState: 'PoweredOn' });
   });
 
   it("drops a later version's field sent in an earlier one, before it is converted", async () => {

@@ -563,6 +563,97 @@ describe("the API server's defaults of core kinds", () => {
   });
 });
 
+describe('fields a kind does not declare', () => {
+  /** A kind whose schema declares a size, named ports and a status. */
+  function gizmoStore(options: KubeStoreOptions = {}) {
+    const store = newStore(options);
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v1'],
+      kind: 'Gizmo',
+      plural: 'gizmos',
+      namespaced: true,
+      hasStatus: true,
+      pruning: {
+        v1: {
+          f: {
+            apiVersion: 0,
+            kind: 0,
+            spec: { f: { size: 0, ports: { i: { f: { name: 0 } } } } },
+            status: { f: { ready: 0 } },
+          },
+        },
+      },
+    });
+    return store;
+  }
+  const gizmo = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Gizmo',
+    metadata: { name: 'g', namespace: 'ns1', ...meta },
+    spec,
+  });
+  const G = { apiVersion: 'example.com/v1', kind: 'Gizmo', namespace: 'ns1', name: 'g' };
+  const sloppy = () =>
+    gizmo({ size: 1, typo: 2, ports: [{ name: 'a' }, { name: 'b', x: 1 }] }, { colour: 'blue' });
+  const refusal = (fields: string[]) => ({
+    code: 400,
+    reason: 'BadRequest',
+    message: `Gizmo in version "v1" cannot be handled as a Gizmo: strict decoding error: ${fields.map((f) => `unknown field "${f}"`).join(', ')}`,
+  });
+
+  it('drops them by default, and when a write asks to ignore or warn', async () => {
+    const store = gizmoStore();
+    expect((await store.create(sloppy())).spec).toEqual({ size: 1, ports: [{ name: 'a' }, { name: 'b' }] });
+    for (const fieldValidation of ['Ignore', 'Warn'] as const) {
+      const current = await store.get(G);
+      const updated = await store.update({ ...current, spec: { size: 2, odd: 1 } }, { fieldValidation });
+      expect(updated.spec).toEqual({ size: 2 });
+    }
+  });
+
+  it('refuses them, every one named, when a write asks for strict validation, and writes nothing', async () => {
+    const store = gizmoStore();
+    const rv = store.resourceVersion;
+    await expect(store.create(sloppy(), { fieldValidation: 'Strict' })).rejects.toMatchObject(
+      refusal(['metadata.colour', 'spec.typo', 'spec.ports[1].x']),
+    );
+    expect(store.resourceVersion).toBe(rv);
+    const created = await store.create(gizmo({ size: 1 }), { fieldValidation: 'Strict' });
+    await expect(
+      store.update({ ...created, spec: { size: 2, odd: 1 } }, { fieldValidation: 'Strict' }),
+    ).rejects.toMatchObject(refusal(['spec.odd']));
+    await expect(
+      store.updateStatus({ ...created, status: { ready: true, odd: 1 } }, { fieldValidation: 'Strict' }),
+    ).rejects.toMatchObject(refusal(['status.odd']));
+    await expect(
+      store.patch(G, { spec: { odd: 1 } }, { type: 'merge', fieldValidation: 'Strict' }),
+    ).rejects.toMatchObject(refusal(['spec.odd']));
+    expect((await store.get(G)).metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    await expect(store.create(gizmo({}), { fieldValidation: 'strict' as never })).rejects.toMatchObject({
+      code: 400,
+      message: 'fieldValidation must be one of Ignore, Warn or Strict, not "strict"',
+    });
+  });
+
+  it("applies the store's own to writes that name none, direct's too", async () => {
+    const store = gizmoStore({ fieldValidation: 'Strict' });
+    await expect(store.create(sloppy())).rejects.toMatchObject(
+      refusal(['metadata.colour', 'spec.typo', 'spec.ports[1].x']),
+    );
+    expect(() => store.direct.create(gizmo({ typo: 1 }))).toThrow(/unknown field "spec.typo"/);
+    const stored = store.direct.create(gizmo({ size: 1 }));
+    expect(() => store.direct.update({ ...stored, spec: { typo: 1 } })).toThrow(/unknown field "spec.typo"/);
+    expect(() => store.direct.updateStatus({ ...stored, status: { odd: 1 } })).toThrow(
+      /unknown field "status.odd"/,
+    );
+    expect((await store.update({ ...stored, spec: { odd: 1 } }, { fieldValidation: 'Ignore' })).spec).toEqual(
+      {},
+    );
+    expect(() => newStore({ fieldValidation: 'Loose' as never })).toThrow(TypeError);
+  });
+});
+
 describe('the JSON types of a schema', () => {
   const G = { apiVersion: 'example.com/v1', kind: 'Gadget' };
   const typed = () => {

@@ -40,7 +40,7 @@ import {
   timestamp,
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
-import { type PruningNode, prunedObject } from './pruning.js';
+import { type PruningNode, prunedObject, undeclaredFields } from './pruning.js';
 import { compareRecords, type KubeRecord, NAMESPACE_KEY, ObjectRecords, recordId } from './records.js';
 import { replicasProblems, type Scale, type ScaleSubresource, scaled, scaleOf } from './scale.js';
 import {
@@ -65,6 +65,26 @@ export interface KubeStoreOptions {
   namespaces?: readonly string[];
   /** The range Services' cluster IPs come from (default 10.96.0.0/16). */
   serviceRange?: string;
+  /**
+   * The field validation of writes that name none, `direct`'s too (default `Warn`, what the API
+   * server does for a client that names none, as client-go's typed clients do).
+   */
+  fieldValidation?: FieldValidation;
+}
+
+/**
+ * What a write does with fields its kind does not declare (the API server's `fieldValidation`):
+ * `Ignore` and `Warn` drop them (in process, there is no response to carry `Warn`'s warnings),
+ * `Strict` refuses the object (400), as kubectl's default asks.
+ */
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+const FIELD_VALIDATIONS: readonly unknown[] = ['Ignore', 'Warn', 'Strict'] satisfies FieldValidation[];
+
+/** Options of a create, an update or a status write. */
+export interface WriteOptions {
+  /** Default: the store's (`KubeStoreOptions.fieldValidation`). */
+  fieldValidation?: FieldValidation;
 }
 
 /** What the store needs from the simulator: its clock and its seeded random source (a Model has both). */
@@ -126,7 +146,7 @@ export interface CacheEvent {
   readonly old?: KubeObject;
 }
 
-export interface PatchOptions {
+export interface PatchOptions extends WriteOptions {
   type: PatchType;
   /**
    * `'status'` patches the status subresource: only `status` changes. `'scale'` patches the
@@ -207,15 +227,16 @@ export class KubeStore {
     ...this.#reader,
     create: (object) => {
       const { info, apiVersion } = this.#resolve(object);
-      const stored = this.#as(true, () => this.#create(info, this.#toStorage(info, object, 'create')));
+      const incoming = this.#toStorage(info, object, 'create', this.#fieldValidation);
+      const stored = this.#as(true, () => this.#create(info, incoming));
       return this.#shared(info, stored, apiVersion);
     },
     update: (object) => {
       const { info, apiVersion } = this.#resolve(object);
       // An update writes only the top level and the metadata of what it is given: copy those.
       const incoming = this.#inStorageVersion(info, object)
-        ? merged(object, { metadata: merged(object.metadata) })
-        : this.#toStorage(info, object, 'main');
+        ? merged(this.#checkedAsStored(info, object), { metadata: merged(object.metadata) })
+        : this.#toStorage(info, object, 'main', this.#fieldValidation);
       return this.#shared(
         info,
         this.#as(true, () => this.#replace(info, incoming, 'main')),
@@ -227,14 +248,15 @@ export class KubeStore {
       if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
       // A status write reads the incoming object and keeps its status: no copy needed.
       const incoming = this.#inStorageVersion(info, object)
-        ? object
-        : this.#toStorage(info, object, 'status');
+        ? this.#checkedAsStored(info, object)
+        : this.#toStorage(info, object, 'status', this.#fieldValidation);
       return this.#shared(info, this.#replace(info, incoming, 'status'), apiVersion);
     },
   };
   #watches = 0;
   /** Whether the write under way is `direct`'s (see AdmissionContext.privileged). */
   #asPrivileged = false;
+  readonly #fieldValidation: FieldValidation;
   /**
    * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
    * reaches the few controllers following its kind, not all of them.
@@ -246,6 +268,11 @@ export class KubeStore {
     this.#random = context.random;
     this.#records = new ObjectRecords(options.historySize ?? 1024);
     this.#services = new ServiceAllocator(options.serviceRange);
+    this.#fieldValidation = options.fieldValidation ?? 'Warn';
+    if (!FIELD_VALIDATIONS.includes(this.#fieldValidation))
+      throw new TypeError(
+        `fieldValidation must be Ignore, Warn or Strict, not ${String(this.#fieldValidation)}`,
+      );
     for (const kind of CORE_KINDS) this.#kinds.register(kind, true);
     const host: GcHost = {
       records: this.#records,
@@ -296,9 +323,10 @@ export class KubeStore {
     return this.#watches;
   }
 
-  async create<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
+  async create<T extends KubeObject = KubeObject>(object: NoInfer<T>, options?: WriteOptions): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
-    const stored = this.#as(false, () => this.#create(info, this.#toStorage(info, object, 'create')));
+    const incoming = this.#toStorage(info, object, 'create', this.#validation(options));
+    const stored = this.#as(false, () => this.#create(info, incoming));
     return this.#present(info, stored, apiVersion) as T;
   }
 
@@ -312,9 +340,9 @@ export class KubeStore {
     return this.#list(options) as KubeList<T>;
   }
 
-  async update<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
+  async update<T extends KubeObject = KubeObject>(object: NoInfer<T>, options?: WriteOptions): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
-    const incoming = this.#toStorage(info, object, 'main');
+    const incoming = this.#toStorage(info, object, 'main', this.#validation(options));
     return this.#present(
       info,
       this.#as(false, () => this.#replace(info, incoming, 'main')),
@@ -322,14 +350,14 @@ export class KubeStore {
     ) as T;
   }
 
-  async updateStatus<T extends KubeObject = KubeObject>(object: NoInfer<T>): Promise<T> {
+  async updateStatus<T extends KubeObject = KubeObject>(
+    object: NoInfer<T>,
+    options?: WriteOptions,
+  ): Promise<T> {
     const { info, apiVersion } = this.#resolve(object);
     if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
-    return this.#present(
-      info,
-      this.#replace(info, this.#toStorage(info, object, 'status'), 'status'),
-      apiVersion,
-    ) as T;
+    const incoming = this.#toStorage(info, object, 'status', this.#validation(options));
+    return this.#present(info, this.#replace(info, incoming, 'status'), apiVersion) as T;
   }
 
   async patch<T extends KubeObject = KubeObject>(
@@ -365,7 +393,7 @@ export class KubeStore {
         'the namespace of the provided object does not match the namespace sent on the request',
       );
     const mode = subresource === 'status' ? 'status' : 'main';
-    const incoming = this.#toStorage(info, result, mode);
+    const incoming = this.#toStorage(info, result, mode, this.#validation(options));
     return this.#present(
       info,
       this.#as(false, () => this.#update(info, record, incoming, mode)),
@@ -617,10 +645,17 @@ export class KubeStore {
   }
 
   /** The object sent for a write (`write`: what the write keeps of it) in the storage version. */
-  #toStorage(info: KindInfo, sent: KubeObject, write: StructurePart): KubeObject {
+  #toStorage(
+    info: KindInfo,
+    sent: KubeObject,
+    write: StructurePart,
+    validation: FieldValidation,
+  ): KubeObject {
     if (!isPlainObject(sent.metadata)) throw kubeErrors.badRequest('Object has no metadata');
     const { version } = parseApiVersion(sent.apiVersion);
-    const object = prunedObject(info.pruning[version] as PruningNode, sent);
+    const declared = info.pruning[version] as PruningNode;
+    if (validation === 'Strict') this.#refuseUndeclared(info, version, declared, sent);
+    const object = prunedObject(declared, sent);
     const own = info.versionSchemas?.[version];
     let nulls = checkStructure(info, object, write, own?.structure);
     if (own?.rules && write !== 'status') {
@@ -639,6 +674,44 @@ export class KubeStore {
       }
     if (nulls) dropNulls(info, stored, write);
     return stored;
+  }
+
+  /**
+   * Refuses an object with fields its version does not declare, in the strict decoder's words
+   * (`VirtualMachine in version "v1alpha5" cannot be handled as a VirtualMachine: strict decoding
+   * error: unknown field "spec.powerstate"`).
+   */
+  #refuseUndeclared(info: KindInfo, version: string, declared: PruningNode, sent: KubeObject): void {
+    const unknown = undeclaredFields(declared, sent);
+    if (unknown.length > 0)
+      throw kubeErrors.badRequest(
+        `${info.kind} in version "${version}" cannot be handled as a ${info.kind}: strict decoding error: ${unknown
+          .map((field) => `unknown field "${field}"`)
+          .join(', ')}`,
+      );
+  }
+
+  /** `direct`'s object in the storage version, taken as it is, refused under strict field validation. */
+  #checkedAsStored(info: KindInfo, object: KubeObject): KubeObject {
+    if (this.#fieldValidation === 'Strict')
+      this.#refuseUndeclared(
+        info,
+        info.storageVersion,
+        info.pruning[info.storageVersion] as PruningNode,
+        object,
+      );
+    return object;
+  }
+
+  /** The field validation a write asks for, or the store's. */
+  #validation(options: WriteOptions | undefined): FieldValidation {
+    const asked = options?.fieldValidation;
+    if (asked === undefined) return this.#fieldValidation;
+    if (!FIELD_VALIDATIONS.includes(asked))
+      throw kubeErrors.badRequest(
+        `fieldValidation must be one of Ignore, Warn or Strict, not ${JSON.stringify(asked)}`,
+      );
+    return asked;
   }
 
   /** A copy of a stored object (one that never changes) in `apiVersion`. */

@@ -2,8 +2,8 @@
  * What the API server drops of an object it is sent, before anything else reads it: a field a
  * custom resource's structural schema does not declare (its CRDs keep no unknown fields), a
  * field of the metadata that ObjectMeta does not have, a top-level field a built-in kind's Go
- * type does not have. Nothing is refused: the server's default field validation prunes (and
- * warns, over HTTP).
+ * type does not have. Its default field validation prunes them (and warns, over HTTP); strict
+ * field validation refuses the object instead.
  */
 import { isPlainObject, type KubeObject } from './meta.js';
 
@@ -115,6 +115,26 @@ function pruned(node: PruningNode, value: unknown): unknown {
       const sub = fields.get(key);
       out[key] = sub ? pruned(sub, v) : v;
     } else if (node.keepsUnknown) out[key] = v;
+  }
+  return out;
+}
+
+/** Where `value` holds what `node` does not declare, as the API server names it (`spec.ports[0].x`). */
+export function undeclaredFields(node: PruningNode, value: unknown, at = '', out: string[] = []): string[] {
+  if (!undeclared(node, value)) return out;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++)
+      undeclaredFields(node.items as PruningNode, value[i], `${at}[${i}]`, out);
+    return out;
+  }
+  const { fields, values } = node;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const path = at === '' ? key : `${at}.${key}`;
+    if (!fields) undeclaredFields(values as PruningNode, v, path, out);
+    else if (fields.has(key)) {
+      const sub = fields.get(key);
+      if (sub) undeclaredFields(sub, v, path, out);
+    } else if (!node.keepsUnknown) out.push(path);
   }
   return out;
 }

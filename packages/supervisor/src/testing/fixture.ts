@@ -42,7 +42,8 @@ export async function createSupervisorFixture(
   const vsphere = new VSphere({ seed: 1, ...vsphereOptions });
   const errors: unknown[] = [];
   vsphere.scheduler.onError = (error) => errors.push(error);
-  const kube = new KubeStore(vsphere);
+  const { fieldValidation } = options;
+  const kube = new KubeStore(vsphere, fieldValidation ? { fieldValidation } : {});
   registerVmOperatorKinds(kube, options.capabilities ? { capabilities: options.capabilities } : {});
   registerNetOperatorKinds(kube);
   registerTopologyKinds(kube);

@@ -63,7 +63,8 @@ const vmRef = (name: string) => ({ apiVersion: V6, kind: 'VirtualMachine', names
 const groupRef = { apiVersion: V6, kind: 'VirtualMachineGroup', namespace: 'ns1', name: GROUP_NAME };
 
 async function setup(): Promise<World> {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  // Strict: a field the controllers or these commands write that its CRD lacks fails the write.
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], fieldValidation: 'Strict' });
   const images = await f.kube.list({ apiVersion: V6, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
   const prepared = await f.supervisor.prepareNamespace('ns1');
@@ -84,7 +85,8 @@ async function run(w: World, c: Command): Promise<void> {
   switch (c.op) {
     case 'createGroup':
       await w.kube.create({
-        ...groupRef,
+        apiVersion: V6,
+        kind: 'VirtualMachineGroup',
         metadata: { name: GROUP_NAME, namespace: 'ns1' },
         spec: groupSpec(c),
       });
@@ -104,7 +106,8 @@ async function run(w: World, c: Command): Promise<void> {
       return;
     case 'createVm':
       await w.kube.create({
-        ...vmRef(name),
+        apiVersion: V6,
+        kind: 'VirtualMachine',
         metadata: { name, namespace: 'ns1' },
         spec: {
           className: 'best-effort-small',
