@@ -1,6 +1,7 @@
 /**
  * vm-operator without a cluster: create a VirtualMachine as CAPV does, settle, and read what
- * CAPV reads; then see the same VM as a vSphere client does, make a prerequisite fail, attach
+ * CAPV reads; then see the same VM as a vSphere client does, see a misspelt field dropped or
+ * refused as the API server does it, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, see a customization
  * vCenter refuses reported and retried and one the guest fails reported, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
@@ -76,6 +77,19 @@ it('turns a VirtualMachine into a running vSphere VM', async () => {
   expect(sim.vsphere.read(id, 'config.uuid')).toBe(status.biosUUID);
   expect(sim.vsphere.read(id, 'guest.ipAddress')).toBe(status.network?.primaryIP4);
   expect(sim.vsphere.read(id, 'config.hardware.numCPU')).toBe(2);
+});
+
+it("drops a field the VirtualMachine's schema lacks, as the API server does, or refuses it when strict", async () => {
+  sim = await createSimulator({ seed: 1, supervisor: { namespaces: ['ns1'] } });
+  const typo = virtualMachine('vm1');
+  Object.assign(typo.spec, { powerstate: 'PoweredOff' }); // spec.powerState, misspelt
+  const created = await sim.kube.create(typo);
+  expect(created.spec).not.toHaveProperty('powerstate'); // pruned: the VM powers on, as a real one would
+
+  // kubectl's default, and a way to make a test's typos fail where they are written.
+  await expect(
+    sim.kube.create({ ...typo, metadata: { name: 'vm2', namespace: 'ns1' } }, { fieldValidation: 'Strict' }),
+  ).rejects.toMatchObject({ code: 400, message: expect.stringContaining('unknown field "spec.powerstate"') });
 });
 
 it("gives a VM its class's vGPU, and backs it up as a backup vendor reads it", async () => {
