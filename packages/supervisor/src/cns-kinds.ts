@@ -4,7 +4,7 @@
  * `spec.volumename` (a PersistentVolumeClaim of its namespace); status `attached`, `metadata`
  * (`diskUUID`, `cnsVolumeId`) and `error`.
  */
-import { registerCustomResource } from './api/crd-pruning.js';
+import { registerCustomResource } from './api/crd-shapes.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 

@@ -8,7 +8,7 @@
  * target location names a ContentLibrary of its namespace. Kept by the controllers of
  * controllers/images.
  */
-import { registerCustomResource } from './api/crd-pruning.js';
+import { registerCustomResource } from './api/crd-shapes.js';
 import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';

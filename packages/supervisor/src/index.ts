@@ -101,8 +101,8 @@ export {
   parseApiVersion,
 } from './store/meta.js';
 export { applyJsonPatch, applyMergePatch, type JsonPatchOperation, type PatchType } from './store/patch.js';
-export type { Pruning } from './store/pruning.js';
 export type { Scale, ScaleSubresource } from './store/scale.js';
+export type { SchemaShape } from './store/schema-shape.js';
 export {
   type LabelMatcher,
   type LabelSelector,

@@ -5,7 +5,7 @@
  * (status: `conditions`, `ipConfigs`, `macAddress`, `externalID`, `networkID`).
  * Served as plain objects; nothing reconciles them here.
  */
-import { registerCustomResource } from './api/crd-pruning.js';
+import { registerCustomResource } from './api/crd-shapes.js';
 import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';

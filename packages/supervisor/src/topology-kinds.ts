@@ -4,7 +4,7 @@
  * folders, and the namespaced Zone, one per zone a namespace may place workloads in.
  * Served as plain objects; nothing reconciles them.
  */
-import { registerCustomResource } from './api/crd-pruning.js';
+import { registerCustomResource } from './api/crd-shapes.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 

@@ -7,7 +7,7 @@
  */
 
 import { withCdromPlacements } from './api/cdrom-placement.js';
-import { registerCustomResource } from './api/crd-pruning.js';
+import { registerCustomResource } from './api/crd-shapes.js';
 import {
   badDuration,
   type ClusterVirtualMachineImage,
@@ -30,8 +30,6 @@ import {
   managedByProblemOnUpdate,
   nextRestartTimeOnUpdate,
   type PartialObjectRef,
-  publishRequestDefaults,
-  replicaSetDefaults,
   resolveImageName,
   resolveImageNameOnCreate,
   undecodableDuration,
@@ -69,17 +67,11 @@ import {
   withCdromImageKinds,
   withoutStaleApplyTime,
   withoutStaleGroupOwner,
-  withSchemaDefaults,
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
 import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_SCHEMAS } from './api/structures.js';
-import {
-  vmGroupSchemaDefaults,
-  vmGroupSchemaProblems,
-  vmReplicaSetSchemaProblems,
-  vmSchemaProblems,
-} from './api/vm-schema.js';
+import { vmGroupSchemaProblems, vmReplicaSetSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
@@ -235,8 +227,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       ]);
       return undefined;
     }
-    // The schema's defaults come first, from the API server itself.
-    let spec = withSchemaDefaults(vm.spec);
+    let spec = vm.spec;
     // An object being deleted takes any other update, as vm-operator's webhooks let it through.
     const deleting = Boolean(old?.metadata.deletionTimestamp);
     const stored = old as unknown as VirtualMachine;
@@ -471,13 +462,6 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'object',
     ),
   };
-  /** The CRD schemas' defaults the simulator fills in beyond what the webhooks default. */
-  const defaults: Partial<Record<string, (object: KubeObject) => void>> = {
-    VirtualMachinePublishRequest: (object) =>
-      publishRequestDefaults(object as unknown as VirtualMachinePublishRequest),
-    VirtualMachineGroup: vmGroupSchemaDefaults,
-    VirtualMachineReplicaSet: (object) => replicaSetDefaults(object as unknown as VirtualMachineReplicaSet),
-  };
   /**
    * The CRD schemas' rules beyond the types of values, which the API server applies between the
    * mutating webhooks and the validating ones (the store applies them before both: no mutation
@@ -493,7 +477,6 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
   };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];
-    const kindDefaults = defaults[k.kind];
     const kindRules = schemaRules[k.kind];
     const v1alpha1Schema = VM_OPERATOR_V1ALPHA1_SCHEMAS[k.kind];
     registerCustomResource(store, {
@@ -523,7 +506,6 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       structure: VM_OPERATOR_STRUCTURES[k.kind],
       ...(v1alpha1Schema ? { versionSchemas: { v1alpha1: v1alpha1Schema } } : {}),
       ...(kindAdmit ? { admit: kindAdmit } : {}),
-      ...(kindDefaults ? { defaults: kindDefaults } : {}),
       ...(kindRules ? { validate: kindRules } : {}),
     });
   }

@@ -19,8 +19,6 @@ import type {
   ClusterVirtualMachineImage,
   PartialObjectRef,
   VirtualMachine,
-  VirtualMachineBootOptions,
-  VirtualMachineCdromSpec,
   VirtualMachineImage,
   VirtualMachineImageRef,
   VirtualMachineNetworkSpec,
@@ -101,7 +99,6 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   }
 
   spec.powerState ??= 'PoweredOn';
-  applySchemaDefaults(spec);
   withCdromImageKinds(spec);
   // vm-operator's SetImageNameFromCdrom: a VM of CD-ROMs alone is of its first connected one's image.
   const cdroms = spec.hardware?.cdrom ?? [];
@@ -137,61 +134,6 @@ export function withCdromImageKinds(spec: VirtualMachineSpec, old?: VirtualMachi
     }),
   };
   return changed;
-}
-
-/** The defaults of vm-operator's CRD schema, which the API server applies to every write. */
-function applySchemaDefaults(spec: VirtualMachineSpec): void {
-  spec.powerOffMode ??= 'TrySoft';
-  spec.suspendMode ??= 'TrySoft';
-  spec.restartMode ??= 'TrySoft';
-  spec.promoteDisksMode ??= 'Online';
-  const probe = spec.readinessProbe;
-  // Nested: copied, as the spec given may share it with a stored object.
-  if (probe?.guestHeartbeat && probe.guestHeartbeat.thresholdStatus === undefined)
-    spec.readinessProbe = { ...probe, guestHeartbeat: { ...probe.guestHeartbeat, thresholdStatus: 'green' } };
-  const cdroms = spec.hardware?.cdrom;
-  if (cdroms?.some(lacksCdromDefault))
-    spec.hardware = {
-      ...spec.hardware,
-      cdrom: cdroms.map((c) =>
-        lacksCdromDefault(c)
-          ? { ...c, connected: c.connected ?? true, allowGuestControl: c.allowGuestControl ?? true }
-          : c,
-      ),
-    };
-  const boot = spec.bootOptions;
-  if (boot && lacksBootDefault(boot))
-    spec.bootOptions = {
-      ...boot,
-      bootRetry: boot.bootRetry ?? 'Disabled',
-      efiSecureBoot: boot.efiSecureBoot ?? 'Disabled',
-      networkBootProtocol: boot.networkBootProtocol ?? 'IP4',
-    };
-}
-
-const lacksCdromDefault = (cdrom: VirtualMachineCdromSpec): boolean =>
-  cdrom.connected === undefined || cdrom.allowGuestControl === undefined;
-
-const lacksBootDefault = (boot: VirtualMachineBootOptions): boolean =>
-  boot.bootRetry === undefined || boot.efiSecureBoot === undefined || boot.networkBootProtocol === undefined;
-
-/** Whether a spec lacks a field the CRD schema defaults. */
-const lacksSchemaDefault = (spec: VirtualMachineSpec): boolean =>
-  spec.powerOffMode === undefined ||
-  spec.suspendMode === undefined ||
-  spec.restartMode === undefined ||
-  spec.promoteDisksMode === undefined ||
-  (spec.readinessProbe?.guestHeartbeat !== undefined &&
-    spec.readinessProbe.guestHeartbeat.thresholdStatus === undefined) ||
-  (spec.bootOptions !== undefined && lacksBootDefault(spec.bootOptions)) ||
-  spec.hardware?.cdrom?.some(lacksCdromDefault) === true;
-
-/** The spec with the CRD schema's defaults where it has none; the same object when it lacks none. */
-export function withSchemaDefaults(spec: VirtualMachineSpec | undefined): VirtualMachineSpec | undefined {
-  if (spec === undefined || !lacksSchemaDefault(spec)) return spec;
-  const out: VirtualMachineSpec = Object.assign({}, spec);
-  applySchemaDefaults(out);
-  return out;
 }
 
 /** The object name prefix of the images vm-operator makes: such a name is looked up as is. */

@@ -17,7 +17,6 @@ export * from './kinds.js';
 export {
   managedByProblemOnCreate,
   managedByProblemOnUpdate,
-  publishRequestDefaults,
   validatePublishRequestCreate,
   validatePublishRequestUpdate,
 } from './publish-request-validation.js';
@@ -52,7 +51,6 @@ export {
 export { validateVirtualMachineMetadata } from './vm-metadata-validation.js';
 export {
   REPLICA_SET_NAME_LABEL,
-  replicaSetDefaults,
   selectorOf,
   selectorString,
   validateReplicaSet,

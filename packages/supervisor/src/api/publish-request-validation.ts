@@ -35,8 +35,6 @@ const LOCATION_KIND = 'ContentLibrary';
 /** The CRD schema's defaults, which the API server fills into a source or location given without them. */
 const SOURCE_DEFAULTS = { apiVersion: `${GROUP}/v1alpha1`, kind: SOURCE_KIND };
 const LOCATION_DEFAULTS = { apiVersion: `${IMAGE_REGISTRY_GROUP}/v1alpha1`, kind: LOCATION_KIND };
-/** The schema's default of `spec.backoffLimit` (v1alpha5 on, the storage version's). */
-const DEFAULT_BACKOFF_LIMIT = 3;
 
 /** A reference with the schema's defaults where it has no apiVersion or kind; itself when it lacks neither. */
 const withRefDefaults = <T extends { apiVersion?: string; kind?: string }>(
@@ -46,39 +44,6 @@ const withRefDefaults = <T extends { apiVersion?: string; kind?: string }>(
   ref.apiVersion !== undefined && ref.kind !== undefined
     ? ref
     : { ...ref, apiVersion: ref.apiVersion ?? defaults.apiVersion, kind: ref.kind ?? defaults.kind };
-
-/**
- * The CRD schema's defaults, as the API server fills them into every write: `backoffLimit` in a
- * spec, the apiVersion and kind of a source or target location that is there, in the spec and in
- * the status's references (a request without a spec gets none, and vm-operator then reads its
- * backoff limit as 0: no limit). Nested objects may be the caller's: replaced, never changed in
- * place. The webhook below fills the same defaults in what it reads, so it judges a request alike
- * whether or not the store defaulted it.
- */
-export function publishRequestDefaults(request: VirtualMachinePublishRequest): void {
-  const status = request.status;
-  const sourceRef = status?.sourceRef && withRefDefaults(status.sourceRef, SOURCE_DEFAULTS);
-  const targetRef = status?.targetRef;
-  const targetLocation = targetRef?.location && withRefDefaults(targetRef.location, LOCATION_DEFAULTS);
-  if (status && (sourceRef !== status.sourceRef || targetLocation !== targetRef?.location))
-    request.status = {
-      ...status,
-      ...(sourceRef ? { sourceRef } : {}),
-      ...(targetRef && targetLocation ? { targetRef: { ...targetRef, location: targetLocation } } : {}),
-    };
-  const spec = request.spec;
-  if (!spec) return;
-  const source = spec.source && withRefDefaults(spec.source, SOURCE_DEFAULTS);
-  const location = spec.target?.location && withRefDefaults(spec.target.location, LOCATION_DEFAULTS);
-  if (spec.backoffLimit !== undefined && source === spec.source && location === spec.target?.location) return;
-  const out: VirtualMachinePublishRequestSpec = {
-    ...spec,
-    backoffLimit: spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
-  };
-  if (source) out.source = source;
-  if (spec.target && location) out.target = { ...spec.target, location };
-  request.spec = out;
-}
 
 /** The storage quota check's annotations, which only administrators may add, change or remove. */
 export const ASYNC_QUOTA_ANNOTATIONS = [

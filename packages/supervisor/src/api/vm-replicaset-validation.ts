@@ -68,8 +68,3 @@ export function validateReplicaSet(set: VirtualMachineReplicaSet): FieldError[] 
     errors.push({ field: `spec.template.${field}`, message, reason: 'FieldValueInvalid' });
   return errors;
 }
-
-/** The CRD schema's default: one replica (a set without a spec selects nothing, and is refused). */
-export function replicaSetDefaults(set: VirtualMachineReplicaSet): void {
-  if (set.spec) set.spec.replicas ??= 1;
-}

@@ -254,9 +254,3 @@ export function vmGroupSchemaProblems(object: KubeObject): FieldCause[] {
   });
   return problems;
 }
-
-/** The schema's default of a group member's kind: a VirtualMachine. */
-export function vmGroupSchemaDefaults(object: KubeObject): void {
-  for (const order of (object.spec as VirtualMachineGroupSpec | undefined)?.bootOrder ?? [])
-    for (const member of order.members ?? []) member.kind ??= 'VirtualMachine';
-}

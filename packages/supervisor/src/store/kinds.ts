@@ -16,9 +16,9 @@ import {
 import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
-import { objectPruning, type Pruning, type PruningNode } from './pruning.js';
 import { quantityNanos } from './quantity.js';
 import { replicasProblems, type ScaleSubresource } from './scale.js';
+import { objectShape, type SchemaShape, type ShapeNode } from './schema-shape.js';
 import { serviceProblems } from './service-validation.js';
 import type { Structure } from './structure.js';
 
@@ -114,10 +114,11 @@ export interface KindDefinition {
   /** The schemas of served versions whose shape differs from the storage version's, by version. */
   versionSchemas?: Readonly<Record<string, VersionSchema>> | undefined;
   /**
-   * The fields each served version declares, by version: what the API server keeps of an object
-   * sent in it (see store/pruning.ts). A version without one keeps its top level whole.
+   * The fields each served version declares and their defaults, by version: what the API
+   * server keeps of an object sent in it and fills in (see store/schema-shape.ts). A version
+   * without one keeps its top level whole.
    */
-  pruning?: Readonly<Record<string, Pruning>> | undefined;
+  shapes?: Readonly<Record<string, SchemaShape>> | undefined;
   /**
    * What its objects' names must be: an RFC 1123 subdomain (the default), an RFC 1123 label (a
    * Namespace) or an RFC 1035 label (a Service, whose name is a DNS name of its own).
@@ -136,7 +137,7 @@ export interface KindInfo
       | 'validate'
       | 'structure'
       | 'versionSchemas'
-      | 'pruning'
+      | 'shapes'
       | 'names'
       | 'scale'
     >
@@ -153,8 +154,8 @@ export interface KindInfo
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
   readonly versionSchemas: Readonly<Record<string, VersionSchema>> | undefined;
-  /** What the store keeps of an object sent in each served version (see store/pruning.ts). */
-  readonly pruning: Readonly<Record<string, PruningNode>>;
+  /** What the store keeps of an object sent in each served version, and fills in (see store/schema-shape.ts). */
+  readonly shapes: Readonly<Record<string, ShapeNode>>;
   readonly names: NameFormat;
   readonly scale: ScaleSubresource | undefined;
   /**
@@ -273,7 +274,7 @@ const involved = (event: KubeObject) => event.involvedObject as Record<string, u
  * The top level of a built-in kind's Go type, what decoding an object into it keeps (in v1, its
  * one version); below it, the simulator keeps what it is sent.
  */
-const goFields = (fields: Record<string, 0>): Record<string, Pruning> => ({
+const goFields = (fields: Record<string, 0>): Record<string, SchemaShape> => ({
   v1: { f: { apiVersion: 0, kind: 0, ...fields } },
 });
 
@@ -287,7 +288,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Namespace',
-    pruning: goFields({ spec: 0, status: 0 }),
+    shapes: goFields({ spec: 0, status: 0 }),
     plural: 'namespaces',
     namespaced: false,
     hasStatus: true,
@@ -299,7 +300,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'ConfigMap',
-    pruning: goFields({ data: 0, binaryData: 0, immutable: 0 }),
+    shapes: goFields({ data: 0, binaryData: 0, immutable: 0 }),
     plural: 'configmaps',
     namespaced: true,
     hasStatus: false,
@@ -319,7 +320,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Secret',
-    pruning: goFields({ data: 0, stringData: 0, type: 0, immutable: 0 }),
+    shapes: goFields({ data: 0, stringData: 0, type: 0, immutable: 0 }),
     plural: 'secrets',
     namespaced: true,
     hasStatus: false,
@@ -339,7 +340,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Service',
-    pruning: goFields({ spec: 0, status: 0 }),
+    shapes: goFields({ spec: 0, status: 0 }),
     plural: 'services',
     namespaced: true,
     hasStatus: true,
@@ -374,7 +375,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Endpoints',
-    pruning: goFields({ subsets: 0 }),
+    shapes: goFields({ subsets: 0 }),
     plural: 'endpoints',
     namespaced: true,
     hasStatus: false,
@@ -384,7 +385,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'PersistentVolumeClaim',
-    pruning: goFields({ spec: 0, status: 0 }),
+    shapes: goFields({ spec: 0, status: 0 }),
     plural: 'persistentvolumeclaims',
     namespaced: true,
     hasStatus: true,
@@ -403,7 +404,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'PersistentVolume',
-    pruning: goFields({ spec: 0, status: 0 }),
+    shapes: goFields({ spec: 0, status: 0 }),
     plural: 'persistentvolumes',
     namespaced: false,
     hasStatus: true,
@@ -413,7 +414,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'ResourceQuota',
-    pruning: goFields({ spec: 0, status: 0 }),
+    shapes: goFields({ spec: 0, status: 0 }),
     plural: 'resourcequotas',
     namespaced: true,
     hasStatus: true,
@@ -424,7 +425,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Event',
-    pruning: goFields({
+    shapes: goFields({
       involvedObject: 0,
       reason: 0,
       message: 0,
@@ -458,7 +459,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: 'storage.k8s.io',
     versions: ['v1'],
     kind: 'StorageClass',
-    pruning: goFields({
+    shapes: goFields({
       provisioner: 0,
       parameters: 0,
       reclaimPolicy: 0,
@@ -516,8 +517,8 @@ export class KindRegistry {
       validate: withReplicasChecked(definition.validate, definition.scale),
       structure: definition.structure,
       versionSchemas: definition.versionSchemas,
-      pruning: Object.fromEntries(
-        definition.versions.map((version) => [version, objectPruning(definition.pruning?.[version])]),
+      shapes: Object.fromEntries(
+        definition.versions.map((version) => [version, objectShape(definition.shapes?.[version])]),
       ),
       scale: definition.scale,
       names: definition.names ?? 'subdomain',

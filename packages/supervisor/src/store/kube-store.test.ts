@@ -574,7 +574,7 @@ describe('fields a kind does not declare', () => {
       plural: 'gizmos',
       namespaced: true,
       hasStatus: true,
-      pruning: {
+      shapes: {
         v1: {
           f: {
             apiVersion: 0,

@@ -40,9 +40,9 @@ import {
   timestamp,
 } from './meta.js';
 import { applyPatch, type PatchType } from './patch.js';
-import { type PruningNode, prunedObject, undeclaredFields } from './pruning.js';
 import { compareRecords, type KubeRecord, NAMESPACE_KEY, ObjectRecords, recordId } from './records.js';
 import { replicasProblems, type Scale, type ScaleSubresource, scaled, scaleOf } from './scale.js';
+import { defaultedObject, type ShapeNode, shapedObject, undeclaredFields } from './schema-shape.js';
 import {
   type FieldRequirement,
   fieldsMatch,
@@ -653,16 +653,19 @@ export class KubeStore {
   ): KubeObject {
     if (!isPlainObject(sent.metadata)) throw kubeErrors.badRequest('Object has no metadata');
     const { version } = parseApiVersion(sent.apiVersion);
-    const declared = info.pruning[version] as PruningNode;
-    if (validation === 'Strict') this.#refuseUndeclared(info, version, declared, sent);
-    const object = prunedObject(declared, sent);
+    const shape = info.shapes[version] as ShapeNode;
+    if (validation === 'Strict') this.#refuseUndeclared(info, version, shape, sent);
+    const object = shapedObject(shape, sent);
     const own = info.versionSchemas?.[version];
     let nulls = checkStructure(info, object, write, own?.structure);
     if (own?.rules && write !== 'status') {
       const refused = own.rules(object);
       if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
     }
-    const stored = this.#converted(info, object, info.storageApiVersion, false);
+    let stored = this.#converted(info, object, info.storageApiVersion, false);
+    // Read back from storage, it gets the storage version's defaults too.
+    if (version !== info.storageVersion)
+      stored = defaultedObject(info.shapes[info.storageVersion] as ShapeNode, stored);
     // A conversion may bring back what the object sent does not show (vm-operator's annotation):
     // held to the storage version's types, as decoding it into them would be.
     if (info.convert && object.apiVersion !== info.storageApiVersion)
@@ -681,7 +684,7 @@ export class KubeStore {
    * (`VirtualMachine in version "v1alpha5" cannot be handled as a VirtualMachine: strict decoding
    * error: unknown field "spec.powerstate"`).
    */
-  #refuseUndeclared(info: KindInfo, version: string, declared: PruningNode, sent: KubeObject): void {
+  #refuseUndeclared(info: KindInfo, version: string, declared: ShapeNode, sent: KubeObject): void {
     const unknown = undeclaredFields(declared, sent);
     if (unknown.length > 0)
       throw kubeErrors.badRequest(
@@ -697,7 +700,7 @@ export class KubeStore {
       this.#refuseUndeclared(
         info,
         info.storageVersion,
-        info.pruning[info.storageVersion] as PruningNode,
+        info.shapes[info.storageVersion] as ShapeNode,
         object,
       );
     return object;

@@ -392,7 +392,13 @@ describe('content library objects', () => {
       namespace: 'ns1',
       labels: { 'vsim.io/library-id': t.lib },
     });
-    expect(namespaced?.spec).toEqual({ uuid: t.lib, writable: true });
+    // With the CRD schema's defaults.
+    expect(namespaced?.spec).toEqual({
+      uuid: t.lib,
+      writable: true,
+      allowImport: false,
+      resourceNamingStrategy: 'FROM_ITEM_ID',
+    });
     expect(namespaced?.status).toEqual({
       name: 'images',
       type: 'Local',
@@ -406,7 +412,7 @@ describe('content library objects', () => {
     });
     const cluster = await libraries(t, 'ClusterContentLibrary');
     expect(placed(cluster)).toEqual([[undefined, contentLibraryNameOf(t.other)]]);
-    expect(cluster[0]?.spec).toEqual({ uuid: t.other });
+    expect(cluster[0]?.spec).toEqual({ uuid: t.other, resourceNamingStrategy: 'FROM_ITEM_ID' });
     expect(t.images.contentLibraries.errors.size).toBe(0);
   });
 
@@ -447,7 +453,7 @@ describe('content library objects', () => {
     t.images.setNamespaceLibraries('ns1', [sub]);
     await t.settle();
     const [object] = await libraries(t, 'ContentLibrary');
-    expect(object?.spec).toEqual({ uuid: sub, writable: false });
+    expect(object?.spec).toMatchObject({ uuid: sub, writable: false });
     expect(object?.status).toMatchObject({
       type: 'Subscribed',
       subscriptionInfo: { URL: 'https://vc/lib.json', onDemand: true, automaticSync: true },

@@ -818,7 +818,16 @@ describe('VirtualMachine prerequisites', () => {
     expect(userData.startsWith('## template: jinja\n#cloud-config\n\n')).toBe(true);
     expect(parse(userData)).toEqual({
       users: [{ name: 'alice', passwd: 's3cret' }],
-      write_files: [{ path: '/etc/app.conf', content: 'port=8080\n' }],
+      // With the encoding, owner and permissions the CRD schema defaults in each file.
+      write_files: [
+        {
+          path: '/etc/app.conf',
+          content: 'port=8080\n',
+          encoding: 'text/plain',
+          owner: 'root:root',
+          permissions: '0644',
+        },
+      ],
       runcmd: ['systemctl restart app'],
     });
   });

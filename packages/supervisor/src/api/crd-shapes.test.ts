@@ -3,6 +3,7 @@ import type { KubeObject } from '../store/meta.js';
 import type { SupervisorOptions } from '../supervisor.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
 
+const V1 = 'vmoperator.vmware.com/v1alpha1';
 const V2 = 'vmoperator.vmware.com/v1alpha2';
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 
@@ -64,6 +65,48 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
     await f.settle();
     const vm = await f.kube.get({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' });
     expect(vm.status).toMatchObject({ powerState: 'PoweredOn' });
+  });
+
+  it("fills in the schema's defaults of the version sent, then the storage version's", async () => {
+    const f = await setup();
+    const hubOf = (name: string) =>
+      f.kube.get({
+        apiVersion: 'vmoperator.vmware.com/v1alpha6',
+        kind: 'VirtualMachine',
+        namespace: 'ns1',
+        name,
+      });
+    const v5 = await f.kube.create(
+      f.vm(V5, 'vm1', {
+        crypto: {},
+        bootstrap: { cloudInit: { cloudConfig: { write_files: [{ path: '/a', content: 'x' }] } } },
+      }),
+    );
+    expect(v5.spec).toMatchObject({
+      powerOffMode: 'TrySoft',
+      promoteDisksMode: 'Online',
+      crypto: { useDefaultKeyProvider: true, vTPMMode: 'New' },
+      bootstrap: {
+        cloudInit: {
+          cloudConfig: {
+            write_files: [{ path: '/a', encoding: 'text/plain', owner: 'root:root', permissions: '0644' }],
+          },
+        },
+      },
+    });
+    // v1alpha1's schema defaults its modes to hard, which the hub keeps as Hard.
+    await f.kube.create({
+      ...f.vm(V1, 'vm2', {}),
+      spec: { imageName: (v5.spec as { imageName: string }).imageName, className: 'best-effort-small' },
+    });
+    expect((await hubOf('vm2')).spec).toMatchObject({
+      powerOffMode: 'Hard',
+      suspendMode: 'Hard',
+      restartMode: 'Hard',
+    });
+    // v1alpha2 has no promoteDisksMode: the storage version's default fills it in.
+    await f.kube.create(f.vm(V2, 'vm3', {}));
+    expect((await hubOf('vm3')).spec).toMatchObject({ powerOffMode: 'TrySoft', promoteDisksMode: 'Online' });
   });
 
   it("drops a later version's field sent in an earlier one, before it is converted", async () => {

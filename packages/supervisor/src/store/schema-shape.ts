@@ -1,0 +1,216 @@
+/**
+ * What the API server makes of an object it is sent, before anything else reads it, by the
+ * shape of the kind's schema. It drops what the schema does not declare: a field a custom
+ * resource's structural schema lacks (its CRDs keep no unknown fields), a field of the metadata
+ * that ObjectMeta does not have, a top-level field a built-in kind's Go type does not have (its
+ * default field validation; strict field validation refuses the object instead). Then it fills
+ * in the schema's defaults where a field is missing.
+ */
+import { isPlainObject, type KubeObject, merged, setField } from './meta.js';
+
+/**
+ * A schema reduced to what pruning and defaulting read: 0 keeps a value whole; `f` an object's
+ * declared fields, each by its own (the others dropped unless `u`, unknown fields preserved);
+ * `m` a map's values; `i` a list's items; `d` the value's default, where it is missing. See
+ * scripts/generate-crd-shapes.py.
+ */
+export type SchemaShape =
+  | 0
+  | {
+      readonly f?: Readonly<Record<string, SchemaShape>>;
+      readonly u?: 1;
+      readonly m?: SchemaShape;
+      readonly i?: SchemaShape;
+      readonly d?: unknown;
+    };
+
+/** ObjectMeta's fields, the metadata of every kind. */
+const OBJECT_META: SchemaShape = {
+  f: {
+    name: 0,
+    generateName: 0,
+    namespace: 0,
+    selfLink: 0,
+    uid: 0,
+    resourceVersion: 0,
+    generation: 0,
+    creationTimestamp: 0,
+    deletionTimestamp: 0,
+    deletionGracePeriodSeconds: 0,
+    labels: 0,
+    annotations: 0,
+    ownerReferences: {
+      i: { f: { apiVersion: 0, kind: 0, name: 0, uid: 0, controller: 0, blockOwnerDeletion: 0 } },
+    },
+    finalizers: 0,
+    managedFields: {
+      i: {
+        f: { manager: 0, operation: 0, apiVersion: 0, time: 0, fieldsType: 0, fieldsV1: 0, subresource: 0 },
+      },
+    },
+  },
+};
+
+/** A shape made ready for walking: fields in a Map, so that no field name meets a prototype's. */
+export interface ShapeNode {
+  readonly fields: ReadonlyMap<string, ShapeNode | undefined> | undefined;
+  readonly keepsUnknown: boolean;
+  readonly values: ShapeNode | undefined;
+  readonly items: ShapeNode | undefined;
+  /** The defaults of this object's fields, where it has some. */
+  readonly defaults: readonly (readonly [string, unknown])[];
+  /** The fields with defaults at or below them: the only ones defaulting walks into. */
+  readonly defaulting: readonly (readonly [string, ShapeNode])[];
+  /** Whether any default is at or below this value. */
+  readonly defaultsBelow: boolean;
+}
+
+const nodes = new WeakMap<object, ShapeNode>();
+
+/** undefined for a value kept whole, with no default. */
+function nodeOf(shape: SchemaShape): ShapeNode | undefined {
+  if (shape === 0) return undefined;
+  let node = nodes.get(shape);
+  if (!node) {
+    const fields = shape.f && new Map(Object.entries(shape.f).map(([name, sub]) => [name, nodeOf(sub)]));
+    const values = shape.m === undefined ? undefined : nodeOf(shape.m);
+    const items = shape.i === undefined ? undefined : nodeOf(shape.i);
+    const defaults = Object.entries(shape.f ?? {}).flatMap(([name, sub]) =>
+      sub !== 0 && sub.d !== undefined ? [[name, sub.d] as const] : [],
+    );
+    const defaulting = [...(fields ?? [])].flatMap(([name, sub]) =>
+      sub?.defaultsBelow ? [[name, sub] as const] : [],
+    );
+    node = {
+      fields,
+      keepsUnknown: shape.u === 1,
+      values,
+      items,
+      defaults,
+      defaulting,
+      defaultsBelow:
+        defaults.length > 0 ||
+        defaulting.length > 0 ||
+        values?.defaultsBelow === true ||
+        items?.defaultsBelow === true,
+    };
+    nodes.set(shape, node);
+  }
+  return node;
+}
+
+/**
+ * The whole object's node: the version's declared top level (`undefined` when the simulator
+ * knows no schema of it, whose top level is kept), and ObjectMeta's metadata.
+ */
+export function objectShape(declared: SchemaShape | undefined): ShapeNode {
+  const top = declared === undefined || declared === 0 ? undefined : declared.f;
+  return nodeOf({ f: { ...top, metadata: OBJECT_META }, ...(top ? {} : { u: 1 }) }) as ShapeNode;
+}
+
+/** Whether `value` holds a field that `node` does not declare; allocates nothing. */
+function undeclared(node: ShapeNode, value: unknown): boolean {
+  if (Array.isArray(value)) {
+    const items = node.items;
+    if (items) for (let i = 0; i < value.length; i++) if (undeclared(items, value[i])) return true;
+    return false;
+  }
+  if (!isPlainObject(value)) return false;
+  const { fields, values } = node;
+  if (fields) {
+    for (const key in value) {
+      const sub = fields.get(key);
+      if (sub === undefined) {
+        if (!fields.has(key) && !node.keepsUnknown) return true;
+      } else if (undeclared(sub, value[key])) return true;
+    }
+  } else if (values) for (const key in value) if (undeclared(values, value[key])) return true;
+  return false;
+}
+
+/** `value` without what `node` does not declare: a copy of what changes, the rest shared. */
+function pruned(node: ShapeNode, value: unknown): unknown {
+  if (!undeclared(node, value)) return value;
+  if (Array.isArray(value)) return value.map((item) => pruned(node.items as ShapeNode, item));
+  const out: Record<string, unknown> = {};
+  const { fields, values } = node;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!fields) setField(out, key, pruned(values as ShapeNode, v));
+    else if (fields.has(key)) {
+      const sub = fields.get(key);
+      setField(out, key, sub ? pruned(sub, v) : v);
+    } else if (node.keepsUnknown) setField(out, key, v);
+  }
+  return out;
+}
+
+/** Where `value` holds what `node` does not declare, as the API server names it (`spec.ports[0].x`). */
+export function undeclaredFields(node: ShapeNode, value: unknown, at = '', out: string[] = []): string[] {
+  if (!undeclared(node, value)) return out;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++)
+      undeclaredFields(node.items as ShapeNode, value[i], `${at}[${i}]`, out);
+    return out;
+  }
+  const { fields, values } = node;
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const path = at === '' ? key : `${at}.${key}`;
+    if (!fields) undeclaredFields(values as ShapeNode, v, path, out);
+    else if (fields.has(key)) {
+      const sub = fields.get(key);
+      if (sub) undeclaredFields(sub, v, path, out);
+    } else if (!node.keepsUnknown) out.push(path);
+  }
+  return out;
+}
+
+/**
+ * `value` with the defaults `node` gives where a field is missing (or null, which the API server
+ * prunes before it defaults): a copy of what changes, the rest shared.
+ */
+function defaulted(node: ShapeNode, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = node.items;
+    if (!items?.defaultsBelow) return value;
+    const out = value.map((item) => defaulted(items, item));
+    return out.some((item, i) => item !== value[i]) ? out : value;
+  }
+  if (!isPlainObject(value)) return value;
+  // Copied at the first change, by Object.assign, whose copies share their hidden classes.
+  let out: Record<string, unknown> | undefined;
+  const { defaults, defaulting, values } = node;
+  for (let i = 0; i < defaults.length; i++) {
+    const [key, fallback] = defaults[i] as readonly [string, unknown];
+    if (value[key] !== undefined && value[key] !== null) continue;
+    out ??= merged(value);
+    out[key] = typeof fallback === 'object' && fallback !== null ? structuredClone(fallback) : fallback;
+  }
+  for (let i = 0; i < defaulting.length; i++) {
+    const [key, sub] = defaulting[i] as readonly [string, ShapeNode];
+    const v = (out ?? value)[key];
+    if (v === undefined) continue;
+    const d = defaulted(sub, v);
+    if (d === v) continue;
+    out ??= merged(value);
+    out[key] = d;
+  }
+  if (values?.defaultsBelow)
+    for (const key of Object.keys(value)) {
+      const d = defaulted(values, value[key]);
+      if (d === value[key]) continue;
+      out ??= merged(value);
+      setField(out, key, d);
+    }
+  return out ?? value;
+}
+
+/** The object with its schema's defaults; the very object when it lacks none. */
+export const defaultedObject = (node: ShapeNode, object: KubeObject): KubeObject =>
+  (node.defaultsBelow ? defaulted(node, object) : object) as KubeObject;
+
+/**
+ * The object as the API server reads it: pruned, then defaulted; the very object when neither
+ * changes anything.
+ */
+export const shapedObject = (node: ShapeNode, object: KubeObject): KubeObject =>
+  defaultedObject(node, pruned(node, object) as KubeObject);
