@@ -66,6 +66,13 @@ describe('pruning', () => {
     expect(out.metadata.labels).toBe(sent.metadata.labels);
   });
 
+  it('keeps an own __proto__ key a key in what it copies', () => {
+    const sent = object(JSON.parse('{"spec":{"limits":{"__proto__":{"max":1,"min":0}}}}'));
+    const limits = (shapedObject(node, sent).spec as { limits: object }).limits;
+    expect(Object.getPrototypeOf(limits)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(limits, '__proto__')?.value).toEqual({ max: 1 });
+  });
+
   it('prunes list items one by one, and keeps a value of another type for the type checks', () => {
     const out = shapedObject(
       node,
