@@ -17,7 +17,9 @@ A schema is reduced to what pruning and defaulting read (see src/store/schema-sh
     "u": 1 besides when it also preserves unknown fields;
   * {"m": ...}: a map whose values are pruned by that schema;
   * {"i": ...}: a list whose items are pruned by that schema;
-  * "d" besides, in any of these, or alone for a value kept whole: the schema's default.
+  * besides, in any of these, or alone for a value kept whole: "t" its JSON type by its first
+    letter (o, a, s, i, n, b), "q" 1 for an integer or a string, 2 for a quantity (one of the
+    pattern controller-gen gives a resource.Quantity), "d" its default.
 The root's `metadata` is left out: the API server holds every object's metadata to ObjectMeta,
 whatever its schema says. Subtrees that appear more than once are written once, as constants.
 Output is sorted, so reruns are byte-identical.
@@ -45,12 +47,27 @@ GROUPS = (
 )
 
 
+# A JSON type by the letter the shapes give it.
+TYPES = {'object': 'o', 'array': 'a', 'string': 's', 'integer': 'i', 'number': 'n', 'boolean': 'b'}
+# The pattern controller-gen gives a resource.Quantity.
+QUANTITY_PATTERN = (
+    '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$'
+)
+
+
 def shape(schema):
-    """The shape of a structural schema: what pruning keeps, and the defaults it gives."""
-    base = declared(schema)
-    if 'default' not in schema:
-        return base
-    return {'d': schema['default']} if base == 0 else {**base, 'd': schema['default']}
+    """The shape of a structural schema: what pruning keeps, the defaults it gives, the types."""
+    out = declared(schema)
+    extra = {}
+    if schema.get('x-kubernetes-int-or-string') is True:
+        extra['q'] = 2 if schema.get('pattern') == QUANTITY_PATTERN else 1
+    elif schema.get('type') in TYPES:
+        extra['t'] = TYPES[schema['type']]
+    if 'default' in schema:
+        extra['d'] = schema['default']
+    if not extra:
+        return out
+    return extra if out == 0 else {**out, **extra}
 
 
 def declared(schema):
@@ -162,6 +179,10 @@ class Writer:
             parts.append(f"m:{self.expr(s['m'])}")
         if 'i' in s:
             parts.append(f"i:{self.expr(s['i'])}")
+        if 't' in s:
+            parts.append(f"t:'{s['t']}'")
+        if 'q' in s:
+            parts.append(f"q:{s['q']}")
         if 'd' in s:
             parts.append(f"d:{json.dumps(s['d'], sort_keys=True)}")
         return '{' + ','.join(parts) + '}'

@@ -9,33 +9,12 @@
  * controllers/images.
  */
 import { registerCustomResource } from './api/crd-shapes.js';
-import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import type { ObjectMeta } from './store/meta.js';
-import type { Structure } from './store/structure.js';
 
 export const IMAGE_REGISTRY_GROUP = 'imageregistry.vmware.com';
 export const IMAGE_REGISTRY_API_VERSION = `${IMAGE_REGISTRY_GROUP}/v1alpha1`;
-
-/** The JSON types of what vm-operator (and the simulator's controllers) read of the objects. */
-const LIBRARY_STRUCTURE: Structure = {
-  ...CONDITIONS,
-  'spec.uuid': 'string',
-  'spec.writable': 'boolean',
-  'status.name': 'string',
-};
-const ITEM_STRUCTURE: Structure = {
-  ...CONDITIONS,
-  'spec.uuid': 'string',
-  'status.name': 'string',
-  'status.type': 'string',
-  'status.contentVersion': 'string',
-  'status.securityCompliance': 'boolean',
-  'status.contentLibraryRef': 'object',
-  'status.contentLibraryRef.name': 'string',
-  'status.contentLibraryRef.kind': 'string',
-};
 
 export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
   {
@@ -45,7 +24,6 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'contentlibraries',
     namespaced: true,
     hasStatus: true,
-    structure: LIBRARY_STRUCTURE,
   },
   {
     group: IMAGE_REGISTRY_GROUP,
@@ -54,7 +32,6 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'clustercontentlibraries',
     namespaced: false,
     hasStatus: true,
-    structure: LIBRARY_STRUCTURE,
   },
   {
     group: IMAGE_REGISTRY_GROUP,
@@ -63,7 +40,6 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'contentlibraryitems',
     namespaced: true,
     hasStatus: true,
-    structure: ITEM_STRUCTURE,
   },
   {
     group: IMAGE_REGISTRY_GROUP,
@@ -72,7 +48,6 @@ export const IMAGE_REGISTRY_KINDS: readonly KindDefinition[] = [
     plural: 'clustercontentlibraryitems',
     namespaced: false,
     hasStatus: true,
-    structure: ITEM_STRUCTURE,
   },
 ];
 

@@ -6,7 +6,6 @@
  * Served as plain objects; nothing reconciles them here.
  */
 import { registerCustomResource } from './api/crd-shapes.js';
-import { CONDITIONS } from './api/structures.js';
 import type { KindDefinition } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 
@@ -28,12 +27,6 @@ export const NET_OPERATOR_KINDS: readonly KindDefinition[] = [
     plural: 'networkinterfaces',
     namespaced: true,
     hasStatus: true,
-    structure: {
-      ...CONDITIONS,
-      'spec.networkName': 'string',
-      'status.ipConfigs': 'array',
-      'status.ipConfigs[]': 'object',
-    },
   },
 ];
 

@@ -70,14 +70,18 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
-import { VM_OPERATOR_STRUCTURES, VM_OPERATOR_V1ALPHA1_SCHEMAS } from './api/structures.js';
-import { vmGroupSchemaProblems, vmReplicaSetSchemaProblems, vmSchemaProblems } from './api/vm-schema.js';
+import {
+  v1alpha1VmSchemaProblems,
+  vmGroupSchemaProblems,
+  vmReplicaSetSchemaProblems,
+  vmSchemaProblems,
+} from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { quotasAssign, TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
-import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
+import type { AdmitFunction, KindDefinition, StoreReader, VersionSchema } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
 
@@ -475,10 +479,14 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachineGroupPublishRequest: (object) =>
       groupPublishRequestSchemaProblems(object as unknown as VirtualMachineGroupPublishRequest),
   };
+  /** v1alpha1's own rules beyond its schema's types: its VirtualMachine spells its spec its own way. */
+  const v1alpha1Rules: Partial<Record<string, VersionSchema['rules']>> = {
+    VirtualMachine: v1alpha1VmSchemaProblems,
+  };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];
     const kindRules = schemaRules[k.kind];
-    const v1alpha1Schema = VM_OPERATOR_V1ALPHA1_SCHEMAS[k.kind];
+    const v1alpha1 = v1alpha1Rules[k.kind];
     registerCustomResource(store, {
       group: k.group,
       versions: k.servedVersions,
@@ -503,8 +511,7 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
             },
           }
         : {}),
-      structure: VM_OPERATOR_STRUCTURES[k.kind],
-      ...(v1alpha1Schema ? { versionSchemas: { v1alpha1: v1alpha1Schema } } : {}),
+      ...(v1alpha1 ? { versionSchemas: { v1alpha1: { rules: v1alpha1 } } } : {}),
       ...(kindAdmit ? { admit: kindAdmit } : {}),
       ...(kindRules ? { validate: kindRules } : {}),
     });

@@ -9,7 +9,6 @@
  */
 import type { FieldCause } from '../store/errors.js';
 import { isPlainObject, type KubeObject } from '../store/meta.js';
-import { quantityProblem } from '../store/structure.js';
 import { CDROM_CONTROLLER_LIMITS, CDROM_CONTROLLER_TYPES } from './cdrom-placement.js';
 import type { VirtualMachineGroupSpec, VirtualMachineSpec } from './types.js';
 import { invalid, required, unsupported } from './validation.js';
@@ -70,19 +69,12 @@ function bootOptionsProblems(options: Record<string, unknown>, at: string): Fiel
   return problems;
 }
 
-/** `spec.advanced`: the provisioning mode's enum, and the boot disk's capacity an integer or a quantity. */
+/** `spec.advanced`: the provisioning mode's enum (the boot disk's capacity is typed by the schema's shape). */
 function advancedProblems(advanced: Record<string, unknown>, at: string): FieldCause[] {
-  const problems: FieldCause[] = [];
   const mode = advanced.defaultVolumeProvisioningMode;
-  if (mode !== undefined && !PROVISIONING_MODES.includes(mode as string))
-    problems.push(unsupported(`${at}.defaultVolumeProvisioningMode`, mode, PROVISIONING_MODES));
-  const capacity = advanced.bootDiskCapacity;
-  const problem =
-    capacity === undefined || capacity === null
-      ? undefined
-      : quantityProblem(capacity, `${at}.bootDiskCapacity`);
-  if (problem) problems.push(problem);
-  return problems;
+  return mode !== undefined && !PROVISIONING_MODES.includes(mode as string)
+    ? [unsupported(`${at}.defaultVolumeProvisioningMode`, mode, PROVISIONING_MODES)]
+    : [];
 }
 
 const CDROM_NAME = /^[a-z0-9]{2,}$/;

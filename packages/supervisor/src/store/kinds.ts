@@ -69,7 +69,7 @@ export type AdmitFunction = (
 
 /** A served version's own schema: the JSON types of its fields, and its rules (required fields, enums). */
 export interface VersionSchema {
-  readonly structure: Structure;
+  readonly structure?: Structure;
   /** Checked on an object written in this version, before its conversion; not on a status write. */
   readonly rules?: (object: KubeObject) => FieldCause[];
 }

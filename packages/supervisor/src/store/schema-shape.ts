@@ -22,7 +22,24 @@ export type SchemaShape =
       readonly m?: SchemaShape;
       readonly i?: SchemaShape;
       readonly d?: unknown;
+      readonly t?: TypeLetter;
+      readonly q?: 1 | 2;
     };
+
+/** A JSON type by its first letter: object, array, string, integer, number, boolean. */
+type TypeLetter = 'o' | 'a' | 's' | 'i' | 'n' | 'b';
+
+const TYPE_NAMES = {
+  o: 'object',
+  a: 'array',
+  s: 'string',
+  i: 'integer',
+  n: 'number',
+  b: 'boolean',
+} as const satisfies Record<TypeLetter, string>;
+
+/** The JSON type a schema gives a value (see structure.ts). */
+export type JsonTypeName = (typeof TYPE_NAMES)[TypeLetter];
 
 /** ObjectMeta's fields, the metadata of every kind. */
 const OBJECT_META: SchemaShape = {
@@ -63,6 +80,10 @@ export interface ShapeNode {
   readonly defaulting: readonly (readonly [string, ShapeNode])[];
   /** Whether any default is at or below this value. */
   readonly defaultsBelow: boolean;
+  /** The value's JSON type, where the schema gives one. */
+  readonly type: JsonTypeName | undefined;
+  /** 1: an integer or a string; 2: a quantity, one of those of controller-gen's pattern. */
+  readonly intOrString: 0 | 1 | 2;
 }
 
 const nodes = new WeakMap<object, ShapeNode>();
@@ -82,6 +103,8 @@ function nodeOf(shape: SchemaShape): ShapeNode | undefined {
       sub?.defaultsBelow ? [[name, sub] as const] : [],
     );
     node = {
+      type: shape.t && TYPE_NAMES[shape.t],
+      intOrString: shape.q ?? 0,
       fields,
       keepsUnknown: shape.u === 1,
       values,
@@ -104,8 +127,12 @@ function nodeOf(shape: SchemaShape): ShapeNode | undefined {
  * knows no schema of it, whose top level is kept), and ObjectMeta's metadata.
  */
 export function objectShape(declared: SchemaShape | undefined): ShapeNode {
-  const top = declared === undefined || declared === 0 ? undefined : declared.f;
-  return nodeOf({ f: { ...top, metadata: OBJECT_META }, ...(top ? {} : { u: 1 }) }) as ShapeNode;
+  const top = declared === undefined || declared === 0 ? undefined : declared;
+  return nodeOf({
+    f: { ...top?.f, metadata: OBJECT_META },
+    ...(top?.f ? {} : { u: 1 }),
+    ...(top?.t ? { t: top.t } : {}),
+  }) as ShapeNode;
 }
 
 /** Whether `value` holds a field that `node` does not declare; allocates nothing. */

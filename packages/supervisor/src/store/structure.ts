@@ -1,17 +1,19 @@
 /**
- * The JSON types the API server holds an object to before anything reads it. A custom
- * resource's schema makes `spec` and `status` objects, and a kind may name the types of values
- * within them (`spec.volumes` a list, `spec.volumes[]` an object per item, a name a string); a
- * wrong type is 422 Invalid in the schema's words, and a `null` at a path it names is dropped,
- * as structural schemas prune it. Only what the write keeps is checked: a custom resource's
+ * The JSON types the API server holds an object to before anything reads it. A custom resource
+ * with a generated schema shape (see schema-shape.ts) has every field it declares typed; another
+ * has its `spec` and `status` objects, and may name the types of values within them
+ * (`spec.volumes` a list, `spec.volumes[]` an object per item, a name a string). A wrong type is
+ * 422 Invalid in the schema's words, and a `null` field is dropped, as structural schemas prune
+ * it. Only what the write keeps is checked: a custom resource's
  * status on a write of its spec (the API server drops it or puts back the stored one), its spec
  * on a write of its status. A built-in kind's object is decoded into Go structs whole: a wrong
  * type in its `spec`, `status` or the maps a kind names is 400, in Go's JSON decoder's words.
  */
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
-import { isPlainObject, type KubeObject } from './meta.js';
+import { isPlainObject, type KubeObject, parseApiVersion } from './meta.js';
 import { parseQuantity } from './quantity.js';
+import type { ShapeNode } from './schema-shape.js';
 
 /** A JSON type as a schema names it. */
 export type JsonType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
@@ -179,21 +181,113 @@ const CRD_QUANTITY = new RegExp(CRD_QUANTITY_PATTERN);
  * What a custom resource's schema says of a value at a quantity (an integer or a string of the
  * pattern, `x-kubernetes-int-or-string`), undefined when it holds one.
  */
-export function quantityProblem(value: unknown, at: string): FieldCause | undefined {
-  if (Number.isInteger(value)) return undefined;
-  if (typeof value !== 'string') {
-    const actual = schemaType(value);
-    return {
-      field: at,
-      message: `Invalid value: "${actual}": ${at} in body must be of type integer,string: "${actual}"`,
-    };
-  }
-  if (CRD_QUANTITY.test(value)) return undefined;
+function quantityProblem(value: unknown, at: string): FieldCause | undefined {
+  const problem = intOrStringProblem(value, at);
+  if (problem || typeof value !== 'string' || CRD_QUANTITY.test(value)) return problem;
   return {
     field: at,
     message: `Invalid value: "${value}": ${at} in body should match '${CRD_QUANTITY_PATTERN}'`,
   };
 }
+
+/** What a custom resource's schema says of a value that must be an integer or a string. */
+function intOrStringProblem(value: unknown, at: string): FieldCause | undefined {
+  if (Number.isInteger(value) || typeof value === 'string') return undefined;
+  const actual = schemaType(value);
+  return {
+    field: at,
+    message: `Invalid value: "${actual}": ${at} in body must be of type integer,string: "${actual}"`,
+  };
+}
+
+/** What a custom resource's schema says of a value of another type than its own. */
+function typeProblem(value: unknown, type: string, at: string): FieldCause {
+  const actual = schemaType(value);
+  return {
+    field: at,
+    message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
+  };
+}
+
+/**
+ * Checks an object against its custom resource's generated schema shape, every value it
+ * declares (the part of the object the write keeps): each one of another type is a cause; a null
+ * field is to be dropped (whether there is one is the answer), a null item of a list is of
+ * another type.
+ */
+function checkShape(
+  shape: ShapeNode,
+  object: KubeObject,
+  write: StructurePart,
+  causes: FieldCause[],
+): boolean {
+  let nulls = false;
+  const trail: Trail = [];
+  const visit = (node: ShapeNode, value: unknown, inList: boolean): void => {
+    if (value === null && !inList) {
+      nulls = true;
+      return;
+    }
+    if (node.intOrString !== 0) {
+      const at = pathOf(trail);
+      const problem = node.intOrString === 2 ? quantityProblem(value, at) : intOrStringProblem(value, at);
+      if (problem) causes.push(problem);
+      return;
+    }
+    if (node.type !== undefined && !matches(value, node.type)) {
+      causes.push(typeProblem(value, node.type, pathOf(trail)));
+      return;
+    }
+    if (Array.isArray(value)) {
+      const items = node.items;
+      if (items)
+        for (let i = 0; i < value.length; i++) {
+          trail.push(i);
+          visit(items, value[i], true);
+          trail.pop();
+        }
+      return;
+    }
+    if (!isPlainObject(value)) return;
+    const { fields, values } = node;
+    for (const key in value) {
+      const sub = fields ? fields.get(key) : values;
+      if (sub === undefined) continue;
+      trail.push(key);
+      visit(sub, value[key], false);
+      trail.pop();
+    }
+  };
+  for (const [key, sub] of shape.fields ?? [])
+    if (sub?.type !== undefined && (key === 'status') === (write === 'status') && key in object) {
+      trail.push(key);
+      visit(sub, (object as Container)[key], false);
+      trail.pop();
+    }
+  return nulls;
+}
+
+/** Drops the null fields (not the null items of lists) of what a shape declares, in the store's own copy. */
+function dropShapeNulls(node: ShapeNode, value: unknown): void {
+  if (Array.isArray(value)) {
+    if (node.items) for (const item of value) dropShapeNulls(node.items, item);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const key of Object.keys(value)) {
+    const sub = node.fields ? node.fields.get(key) : node.values;
+    if (sub === undefined) continue;
+    if (value[key] === null) delete value[key];
+    else dropShapeNulls(sub, value[key]);
+  }
+}
+
+/** The generated shape of a custom resource's object, in the version it is in; none for the others. */
+const typedShape = (info: KindInfo, object: KubeObject): ShapeNode | undefined => {
+  if (info.builtIn) return undefined;
+  const shape = info.shapes[parseApiVersion(object.apiVersion).version];
+  return shape?.type === undefined ? undefined : shape;
+};
 
 /** What Go's decoder says of a quantity it cannot read. */
 const QUANTITY_SYNTAX =
@@ -242,55 +336,57 @@ export function checkStructure(
   own?: Structure,
 ): boolean {
   const causes: FieldCause[] = [];
-  let nulls = false;
+  const shape = typedShape(info, object);
+  let nulls = shape ? checkShape(shape, object, write, causes) : false;
   const undecodable = (why: string) =>
     kubeErrors.badRequest(
       `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: ${why}`,
     );
-  eachValue(
-    info,
-    object,
-    write,
-    (value, trail, { type, goType: into }, container) => {
-      if (into === '[]uint8' && typeof value === 'string') {
-        const at = base64Problem(value);
-        if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
-        return;
-      }
-      if (into === 'resource.Quantity' && value !== undefined && value !== null) {
-        if (!info.builtIn) {
-          // A custom resource's schema holds it to its pattern before anything decodes it.
-          const problem = quantityProblem(value, pathOf(trail));
-          if (problem) causes.push(problem);
+  if (!shape)
+    eachValue(
+      info,
+      object,
+      write,
+      (value, trail, { type, goType: into }, container) => {
+        if (into === '[]uint8' && typeof value === 'string') {
+          const at = base64Problem(value);
+          if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
           return;
         }
-        // A quantity decodes from a string or a number, and fails whatever else it is.
-        if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
-          throw undecodable(QUANTITY_SYNTAX);
-        return;
-      }
-      if (value === undefined || matches(value, type as JsonType)) return;
-      // A null field is dropped; an item of a list is not, and must be of its type.
-      if (value === null && !Array.isArray(container)) {
-        nulls = true;
-        return;
-      }
-      if (info.builtIn) {
-        // Go names the struct's field the value is in, whatever the map key or list index below it.
-        const field = `${info.kind}.${trail[0]}`;
-        throw undecodable(
-          `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
-        );
-      }
-      const actual = schemaType(value);
-      const at = pathOf(trail);
-      causes.push({
-        field: at,
-        message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
-      });
-    },
-    own,
-  );
+        if (into === 'resource.Quantity' && value !== undefined && value !== null) {
+          if (!info.builtIn) {
+            // A custom resource's schema holds it to its pattern before anything decodes it.
+            const problem = quantityProblem(value, pathOf(trail));
+            if (problem) causes.push(problem);
+            return;
+          }
+          // A quantity decodes from a string or a number, and fails whatever else it is.
+          if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
+            throw undecodable(QUANTITY_SYNTAX);
+          return;
+        }
+        if (value === undefined || matches(value, type as JsonType)) return;
+        // A null field is dropped; an item of a list is not, and must be of its type.
+        if (value === null && !Array.isArray(container)) {
+          nulls = true;
+          return;
+        }
+        if (info.builtIn) {
+          // Go names the struct's field the value is in, whatever the map key or list index below it.
+          const field = `${info.kind}.${trail[0]}`;
+          throw undecodable(
+            `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
+          );
+        }
+        const actual = schemaType(value);
+        const at = pathOf(trail);
+        causes.push({
+          field: at,
+          message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
+        });
+      },
+      own,
+    );
   if (causes.length > 0)
     throw kubeErrors.invalid(
       { group: info.group, resource: info.plural, kind: info.kind, name: object.metadata.name as string },
@@ -301,6 +397,16 @@ export function checkStructure(
 
 /** Drops, in the store's own copy of an object, the null fields its structure names. */
 export function dropNulls(info: KindInfo, object: KubeObject, write: StructurePart): void {
+  const shape = typedShape(info, object);
+  if (shape) {
+    const top = object as Container;
+    for (const [key, sub] of shape.fields ?? [])
+      if (sub?.type !== undefined && (key === 'status') === (write === 'status')) {
+        if (top[key] === null) delete top[key];
+        else dropShapeNulls(sub, top[key]);
+      }
+    return;
+  }
   eachValue(info, object, write, (value, _trail, _node, container, key) => {
     if (value === null && !Array.isArray(container)) delete container[key];
   });

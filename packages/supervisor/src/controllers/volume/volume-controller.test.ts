@@ -572,15 +572,22 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect(await f.attachment('vm14-data')).toBeUndefined();
     f.vsphere.interceptor.clear();
 
-    await f.kube.create({
-      ...ATTACHMENT,
-      metadata: { name: 'odd', namespace: 'ns1' },
-      spec: { nodeuuid: 42, volumename: 'data' },
+    const odd = (nodeuuid: unknown) =>
+      f.kube.create({
+        ...ATTACHMENT,
+        metadata: { name: 'odd', namespace: 'ns1' },
+        spec: { nodeuuid, volumename: 'data' },
+      });
+    // The CRD's schema holds the node's UUID to a string.
+    await expect(odd(42)).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('spec.nodeuuid in body must be of type string: "integer"'),
     });
+    await odd('no-such-vm');
     await f.settle();
     expect((await f.attachment('odd'))?.status).toEqual({
       attached: false,
-      error: 'Failed to find the VM with UUID: ""',
+      error: 'Failed to find the VM with UUID: "no-such-vm"',
     });
     expect(f.supervisor.csi.attachments.errors.size).toBe(0);
   });
