@@ -168,4 +168,26 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
     expect(created).toEqual(expect.objectContaining({ data: { a: 'b' } }));
     expect(created).not.toHaveProperty('spec');
   });
+
+  it("holds a built-in kind's spec to its Go type's fields, at any depth", async () => {
+    const f = await setup();
+    const claim = (spec: Record<string, unknown>) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'ns1' },
+      spec: { accessModes: ['ReadWriteOnce'], ...spec },
+    });
+    const sloppy = claim({
+      storageClassname: 'wcpglobal-storage-profile',
+      resources: { requests: { storage: '1Gi' }, request: { storage: '2Gi' } },
+    });
+    await expect(f.kube.create(sloppy, { fieldValidation: 'Strict' })).rejects.toMatchObject({
+      code: 400,
+      message:
+        'PersistentVolumeClaim in version "v1" cannot be handled as a PersistentVolumeClaim: strict decoding error: unknown field "spec.storageClassname", unknown field "spec.resources.request"',
+    });
+    const created = await f.kube.create(sloppy);
+    expect(created.spec).not.toHaveProperty('storageClassname');
+    expect((created.spec as { resources: unknown }).resources).toEqual({ requests: { storage: '1Gi' } });
+  });
 });

@@ -13,6 +13,7 @@ import {
   storageClassDefaults,
   volumeDefaults,
 } from './core-defaults.js';
+import { CORE_SHAPES } from './core-shapes.js';
 import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems } from './core-validation.js';
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
@@ -270,14 +271,6 @@ interface ClaimFields {
 /** The object an Event is about. */
 const involved = (event: KubeObject) => event.involvedObject as Record<string, unknown> | undefined;
 
-/**
- * The top level of a built-in kind's Go type, what decoding an object into it keeps (in v1, its
- * one version); below it, the simulator keeps what it is sent.
- */
-const goFields = (fields: Record<string, 0>): Record<string, SchemaShape> => ({
-  v1: { f: { apiVersion: 0, kind: 0, ...fields } },
-});
-
 /** References to core kinds the controllers read and write. */
 export const PERSISTENT_VOLUME_CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
 export const PERSISTENT_VOLUME = { apiVersion: 'v1', kind: 'PersistentVolume' } as const;
@@ -288,7 +281,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Namespace',
-    shapes: goFields({ spec: 0, status: 0 }),
+    shapes: CORE_SHAPES.Namespace,
     plural: 'namespaces',
     namespaced: false,
     hasStatus: true,
@@ -300,7 +293,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'ConfigMap',
-    shapes: goFields({ data: 0, binaryData: 0, immutable: 0 }),
+    shapes: CORE_SHAPES.ConfigMap,
     plural: 'configmaps',
     namespaced: true,
     hasStatus: false,
@@ -320,7 +313,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Secret',
-    shapes: goFields({ data: 0, stringData: 0, type: 0, immutable: 0 }),
+    shapes: CORE_SHAPES.Secret,
     plural: 'secrets',
     namespaced: true,
     hasStatus: false,
@@ -340,7 +333,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Service',
-    shapes: goFields({ spec: 0, status: 0 }),
+    shapes: CORE_SHAPES.Service,
     plural: 'services',
     namespaced: true,
     hasStatus: true,
@@ -375,7 +368,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Endpoints',
-    shapes: goFields({ subsets: 0 }),
+    shapes: CORE_SHAPES.Endpoints,
     plural: 'endpoints',
     namespaced: true,
     hasStatus: false,
@@ -385,7 +378,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'PersistentVolumeClaim',
-    shapes: goFields({ spec: 0, status: 0 }),
+    shapes: CORE_SHAPES.PersistentVolumeClaim,
     plural: 'persistentvolumeclaims',
     namespaced: true,
     hasStatus: true,
@@ -404,7 +397,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'PersistentVolume',
-    shapes: goFields({ spec: 0, status: 0 }),
+    shapes: CORE_SHAPES.PersistentVolume,
     plural: 'persistentvolumes',
     namespaced: false,
     hasStatus: true,
@@ -414,7 +407,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'ResourceQuota',
-    shapes: goFields({ spec: 0, status: 0 }),
+    shapes: CORE_SHAPES.ResourceQuota,
     plural: 'resourcequotas',
     namespaced: true,
     hasStatus: true,
@@ -425,22 +418,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: '',
     versions: ['v1'],
     kind: 'Event',
-    shapes: goFields({
-      involvedObject: 0,
-      reason: 0,
-      message: 0,
-      source: 0,
-      firstTimestamp: 0,
-      lastTimestamp: 0,
-      count: 0,
-      type: 0,
-      eventTime: 0,
-      series: 0,
-      action: 0,
-      related: 0,
-      reportingComponent: 0,
-      reportingInstance: 0,
-    }),
+    shapes: CORE_SHAPES.Event,
     plural: 'events',
     namespaced: true,
     hasStatus: false,
@@ -459,15 +437,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     group: 'storage.k8s.io',
     versions: ['v1'],
     kind: 'StorageClass',
-    shapes: goFields({
-      provisioner: 0,
-      parameters: 0,
-      reclaimPolicy: 0,
-      mountOptions: 0,
-      allowVolumeExpansion: 0,
-      volumeBindingMode: 0,
-      allowedTopologies: 0,
-    }),
+    shapes: CORE_SHAPES.StorageClass,
     plural: 'storageclasses',
     namespaced: false,
     hasStatus: false,

@@ -16,7 +16,12 @@ const HUB = 'vmoperator.vmware.com/v1alpha6';
 const NS = 'ns1';
 
 async function setup(options?: VirtualMachineServiceControllerOptions) {
-  const f = await createSupervisorFixture({ namespaces: [NS], ...(options ? { services: options } : {}) });
+  // Strict: a field the controller writes to a Service or its Endpoints that their types lack fails the write.
+  const f = await createSupervisorFixture({
+    namespaces: [NS],
+    fieldValidation: 'Strict',
+    ...(options ? { services: options } : {}),
+  });
   const started = f.supervisor.services;
   await f.settle();
   const ref = (kind: string, name: string) => ({
@@ -36,13 +41,15 @@ async function setup(options?: VirtualMachineServiceControllerOptions) {
     metadata: Record<string, unknown> = {},
   ) =>
     f.kube.create({
-      ...ref('VirtualMachineService', name),
+      apiVersion: HUB,
+      kind: 'VirtualMachineService',
       metadata: { name, namespace: NS, ...metadata },
       spec,
     });
   const createVm = (name: string, labels: Record<string, string>, spec: Record<string, unknown> = {}) =>
     f.kube.create({
-      ...ref('VirtualMachine', name),
+      apiVersion: HUB,
+      kind: 'VirtualMachine',
       metadata: { name, namespace: NS, labels },
       spec: {
         className: 'best-effort-small',

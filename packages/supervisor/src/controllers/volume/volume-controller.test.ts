@@ -28,7 +28,8 @@ const PV = PERSISTENT_VOLUME;
 const ATTACHMENT = CNS_NODE_VM_ATTACHMENT;
 
 async function setup() {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+  // Strict: a field the CSI driver or the volume controller writes that its kind lacks fails the write.
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], fieldValidation: 'Strict' });
   const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
   const prepared = await f.supervisor.prepareNamespace('ns1');
