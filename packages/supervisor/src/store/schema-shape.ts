@@ -2,16 +2,17 @@
  * What the API server makes of an object it is sent, before anything else reads it, by the
  * shape of the kind's schema. It drops what the schema does not declare: a field a custom
  * resource's structural schema lacks (its CRDs keep no unknown fields), a field of the metadata
- * that ObjectMeta does not have, a top-level field a built-in kind's Go type does not have (its
- * default field validation; strict field validation refuses the object instead). Then it fills
- * in the schema's defaults where a field is missing.
+ * that ObjectMeta does not have, a field a built-in kind's Go type does not have (its default
+ * field validation; strict field validation refuses the object instead). Then it fills in the
+ * schema's defaults where a field is missing. The shape's types are checked in structure.ts.
  */
 import { isPlainObject, type KubeObject, merged, setField } from './meta.js';
 
 /**
- * A schema reduced to what pruning and defaulting read: 0 keeps a value whole; `f` an object's
- * declared fields, each by its own (the others dropped unless `u`, unknown fields preserved);
- * `m` a map's values; `i` a list's items; `d` the value's default, where it is missing. See
+ * A schema reduced to what pruning, defaulting and type checks read: 0 keeps a value whole; `f`
+ * an object's declared fields, each by its own (the others dropped unless `u`, unknown fields
+ * preserved); `m` a map's values; `i` a list's items; `d` the value's default, where it is
+ * missing; `t` its JSON type; `q` 1 for an integer-or-string, 2 for a quantity. See
  * scripts/generate-crd-shapes.py.
  */
 export type SchemaShape =
@@ -88,7 +89,7 @@ export interface ShapeNode {
 
 const nodes = new WeakMap<object, ShapeNode>();
 
-/** undefined for a value kept whole, with no default. */
+/** undefined for a value kept whole, with no default and no type. */
 function nodeOf(shape: SchemaShape): ShapeNode | undefined {
   if (shape === 0) return undefined;
   let node = nodes.get(shape);
@@ -123,8 +124,8 @@ function nodeOf(shape: SchemaShape): ShapeNode | undefined {
 }
 
 /**
- * The whole object's node: the version's declared top level (`undefined` when the simulator
- * knows no schema of it, whose top level is kept), and ObjectMeta's metadata.
+ * The whole object's node: the version's declared top level and its type (`undefined` when
+ * the simulator knows no schema of it, whose top level is kept), and ObjectMeta's metadata.
  */
 export function objectShape(declared: SchemaShape | undefined): ShapeNode {
   const top = declared === undefined || declared === 0 ? undefined : declared;
