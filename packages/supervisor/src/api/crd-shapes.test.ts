@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { CRD_SHAPES } from '../generated/crd-shapes.js';
 import type { KubeObject } from '../store/meta.js';
+import { objectShape, undeclaredFields } from '../store/schema-shape.js';
 import type { SupervisorOptions } from '../supervisor.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
+import { convertTo } from './conversion/index.js';
+import { FULL_HUB_OBJECTS } from './full-objects.fixture.js';
+import { VM_OPERATOR_KINDS } from './kinds.js';
 
 const V1 = 'vmoperator.vmware.com/v1alpha1';
 const V2 = 'vmoperator.vmware.com/v1alpha2';
@@ -189,5 +194,26 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
     const created = await f.kube.create(sloppy);
     expect(created.spec).not.toHaveProperty('storageClassname');
     expect((created.spec as { resources: unknown }).resources).toEqual({ requests: { storage: '1Gi' } });
+  });
+});
+
+describe("the simulator's vm-operator types and vm-operator's CRDs", () => {
+  it('agree: every field of every kind, in every served version, is one its CRD declares', () => {
+    const undeclared: string[] = [];
+    for (const k of VM_OPERATOR_KINDS) {
+      const full = FULL_HUB_OBJECTS[k.kind];
+      if (!full) continue;
+      for (const version of k.servedVersions) {
+        const shape = CRD_SHAPES[`${k.group}/${k.kind}`]?.[version];
+        if (!shape) {
+          undeclared.push(`${k.kind} ${version}: no CRD`);
+          continue;
+        }
+        const object = convertTo(full, version);
+        for (const field of undeclaredFields(objectShape(shape), object))
+          undeclared.push(`${k.kind} ${version}: ${field}`);
+      }
+    }
+    expect(undeclared).toEqual([]);
   });
 });

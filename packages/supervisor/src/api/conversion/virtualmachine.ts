@@ -105,7 +105,9 @@ const SINCE_V1ALPHA3 = [
   '+spec.bootstrap.cloudInit.instanceID',
   'status.crypto',
   'status.storage',
+  // The same DNS status type in both places.
   'status.network.config.dns.domainName',
+  'status.network.config.interfaces[].dns.domainName',
   ...['type', 'crypto', 'limit', 'requested', 'used'].map((f) => `status.volumes[].${f}`),
 ];
 
