@@ -1,9 +1,14 @@
+import { Random, VirtualClock } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { CRD_SHAPES } from '../generated/crd-shapes.js';
+import type { KindInfo } from '../store/kinds.js';
+import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import { objectShape, undeclaredFields } from '../store/schema-shape.js';
+import { checkStructure } from '../store/structure.js';
 import type { SupervisorOptions } from '../supervisor.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
+import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
 import { convertTo } from './conversion/index.js';
 import { FULL_HUB_OBJECTS } from './full-objects.fixture.js';
 import { VM_OPERATOR_KINDS } from './kinds.js';
@@ -198,7 +203,9 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
 });
 
 describe("the simulator's vm-operator types and vm-operator's CRDs", () => {
-  it('agree: every field of every kind, in every served version, is one its CRD declares', () => {
+  it('agree: every field of every kind, in every served version, is one its CRD declares, of its type', () => {
+    const store = new KubeStore({ clock: new VirtualClock(0), random: new Random(1) });
+    registerVmOperatorKinds(store);
     const undeclared: string[] = [];
     for (const k of VM_OPERATOR_KINDS) {
       const full = FULL_HUB_OBJECTS[k.kind];
@@ -212,6 +219,14 @@ describe("the simulator's vm-operator types and vm-operator's CRDs", () => {
         const object = convertTo(full, version);
         for (const field of undeclaredFields(objectShape(shape), object))
           undeclared.push(`${k.kind} ${version}: ${field}`);
+        // And of the type the CRD gives it, in what a write of the spec and of the status keep.
+        const info = store.kindInfo(`${k.group}/${version}`, k.kind) as KindInfo;
+        for (const write of ['create', 'status'] as const)
+          try {
+            checkStructure(info, object as unknown as KubeObject, write);
+          } catch (error) {
+            undeclared.push(`${k.kind} ${version}: ${(error as Error).message}`);
+          }
       }
     }
     expect(undeclared).toEqual([]);
