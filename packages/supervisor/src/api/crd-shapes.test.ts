@@ -1,15 +1,17 @@
 import { Random, VirtualClock } from '@vsim/vsphere';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CRD_SHAPES } from '../generated/crd-shapes.js';
 import type { KindInfo } from '../store/kinds.js';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
-import { objectShape, undeclaredFields } from '../store/schema-shape.js';
+import { objectShape, shapedObject, undeclaredFields } from '../store/schema-shape.js';
 import { checkStructure } from '../store/structure.js';
 import type { SupervisorOptions } from '../supervisor.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
 import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
 import { convertTo } from './conversion/index.js';
+import type { JsonObject } from './conversion/paths.js';
 import { FULL_HUB_OBJECTS } from './full-objects.fixture.js';
 import { VM_OPERATOR_KINDS } from './kinds.js';
 
@@ -230,5 +232,47 @@ describe("the simulator's vm-operator types and vm-operator's CRDs", () => {
       }
     }
     expect(undeclared).toEqual([]);
+  });
+});
+
+describe('pruning and defaulting, for any object', () => {
+  /** A VirtualMachine of every field, in v1alpha5, with fields no schema has put anywhere in it. */
+  const full = convertTo(FULL_HUB_OBJECTS.VirtualMachine as JsonObject, 'v1alpha5');
+  const node = objectShape(CRD_SHAPES['vmoperator.vmware.com/VirtualMachine']?.v1alpha5);
+  /** Every object and list in `value`, by path from the top. */
+  const containers = (value: unknown, out: unknown[] = []): unknown[] => {
+    if (value !== null && typeof value === 'object') {
+      out.push(value);
+      for (const v of Object.values(value)) containers(v, out);
+    }
+    return out;
+  };
+  const sloppy = fc
+    .array(fc.tuple(fc.nat(), fc.constantFrom('zz', 'bogus', '__proto__', 'name0'), fc.jsonValue()), {
+      maxLength: 6,
+    })
+    .map((additions) => {
+      const object = structuredClone(full);
+      const places = containers(object).filter((c) => !Array.isArray(c)) as Record<string, unknown>[];
+      for (const [at, key, value] of additions) {
+        const place = places[at % places.length] as Record<string, unknown>;
+        Object.defineProperty(place, key, { value, writable: true, enumerable: true, configurable: true });
+      }
+      return object as unknown as KubeObject;
+    });
+
+  it('leaves nothing undeclared, keeps the sent object as it was, and changes nothing a second time', () => {
+    fc.assert(
+      fc.property(sloppy, (sent) => {
+        const before = structuredClone(sent);
+        const shaped = shapedObject(node, sent);
+        expect(undeclaredFields(node, shaped)).toEqual([]);
+        expect(sent).toEqual(before);
+        expect(shapedObject(node, shaped)).toBe(shaped);
+        // What is declared is kept as it was sent.
+        expect(shaped.spec).toMatchObject(full.spec as object);
+      }),
+      { seed: 15, numRuns: 200 },
+    );
   });
 });
