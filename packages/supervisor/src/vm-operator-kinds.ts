@@ -5,7 +5,6 @@
  * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
  * update, then its validating webhook on create and update.
  */
-
 import { withCdromPlacements } from './api/cdrom-placement.js';
 import { registerCustomResource } from './api/crd-shapes.js';
 import {

@@ -209,6 +209,12 @@ function typeProblem(value: unknown, type: string, at: string): FieldCause {
   };
 }
 
+/** The top-level fields of a shape that a write keeps (the status alone, or all but it), with their shapes. */
+function* keptFields(shape: ShapeNode, write: StructurePart): Generator<[string, ShapeNode]> {
+  for (const [key, sub] of shape.fields ?? [])
+    if (sub?.type !== undefined && (key === 'status') === (write === 'status')) yield [key, sub];
+}
+
 /**
  * Checks an object against its custom resource's generated schema shape, every value it
  * declares (the part of the object the write keeps): each one of another type is a cause; a null
@@ -258,8 +264,8 @@ function checkShape(
       trail.pop();
     }
   };
-  for (const [key, sub] of shape.fields ?? [])
-    if (sub?.type !== undefined && (key === 'status') === (write === 'status') && key in object) {
+  for (const [key, sub] of keptFields(shape, write))
+    if (key in object) {
       trail.push(key);
       visit(sub, (object as Container)[key], false);
       trail.pop();
@@ -378,12 +384,7 @@ export function checkStructure(
             `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
           );
         }
-        const actual = schemaType(value);
-        const at = pathOf(trail);
-        causes.push({
-          field: at,
-          message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
-        });
+        causes.push(typeProblem(value, type as JsonType, pathOf(trail)));
       },
       own,
     );
@@ -400,11 +401,10 @@ export function dropNulls(info: KindInfo, object: KubeObject, write: StructurePa
   const shape = typedShape(info, object);
   if (shape) {
     const top = object as Container;
-    for (const [key, sub] of shape.fields ?? [])
-      if (sub?.type !== undefined && (key === 'status') === (write === 'status')) {
-        if (top[key] === null) delete top[key];
-        else dropShapeNulls(sub, top[key]);
-      }
+    for (const [key, sub] of keptFields(shape, write)) {
+      if (top[key] === null) delete top[key];
+      else dropShapeNulls(sub, top[key]);
+    }
     return;
   }
   eachValue(info, object, write, (value, _trail, _node, container, key) => {

@@ -453,7 +453,12 @@ describe('content library objects', () => {
     t.images.setNamespaceLibraries('ns1', [sub]);
     await t.settle();
     const [object] = await libraries(t, 'ContentLibrary');
-    expect(object?.spec).toMatchObject({ uuid: sub, writable: false });
+    expect(object?.spec).toEqual({
+      uuid: sub,
+      writable: false,
+      allowImport: false,
+      resourceNamingStrategy: 'FROM_ITEM_ID',
+    });
     expect(object?.status).toMatchObject({
       type: 'Subscribed',
       subscriptionInfo: { URL: 'https://vc/lib.json', onDemand: true, automaticSync: true },
