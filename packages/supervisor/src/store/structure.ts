@@ -209,10 +209,28 @@ function typeProblem(value: unknown, type: string, at: string): FieldCause {
   };
 }
 
-/** The top-level fields of a shape that a write keeps (the status alone, or all but it), with their shapes. */
-function* keptFields(shape: ShapeNode, write: StructurePart): Generator<[string, ShapeNode]> {
-  for (const [key, sub] of shape.fields ?? [])
-    if (sub?.type !== undefined && (key === 'status') === (write === 'status')) yield [key, sub];
+type KeptFields = readonly (readonly [string, ShapeNode])[];
+
+/** Per top-level shape, the fields a status write keeps and those every other write keeps. */
+const keptByShape = new WeakMap<ShapeNode, { readonly status: KeptFields; readonly rest: KeptFields }>();
+
+/**
+ * The top-level fields of a shape that a write keeps (the status alone, or all but it), with
+ * their shapes: worked out once per shape, as every write of a kind asks.
+ */
+function keptFields(shape: ShapeNode, write: StructurePart): KeptFields {
+  let kept = keptByShape.get(shape);
+  if (!kept) {
+    const typed = [...(shape.fields ?? [])].filter(
+      (field): field is [string, ShapeNode] => field[1]?.type !== undefined,
+    );
+    kept = {
+      status: typed.filter(([key]) => key === 'status'),
+      rest: typed.filter(([key]) => key !== 'status'),
+    };
+    keptByShape.set(shape, kept);
+  }
+  return write === 'status' ? kept.status : kept.rest;
 }
 
 /**
