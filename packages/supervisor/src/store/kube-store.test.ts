@@ -892,6 +892,62 @@ describe('the JSON types of a schema', () => {
   });
 });
 
+describe('fields set to undefined', () => {
+  // In process, `{ mode: cond ? 'Fast' : undefined }` is how a test leaves a field out: its JSON
+  // would not carry it, so neither does the store.
+  function typedStore() {
+    const store = newStore({ fieldValidation: 'Strict' });
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v1'],
+      kind: 'Doohickey',
+      plural: 'doohickeys',
+      namespaced: true,
+      hasStatus: true,
+      shapes: {
+        v1: {
+          f: {
+            apiVersion: { t: 's' },
+            kind: { t: 's' },
+            spec: { f: { size: { t: 'i' }, mode: { t: 's', d: 'Auto' } }, t: 'o' },
+            status: { f: { ready: { t: 'b' } }, t: 'o' },
+          },
+          t: 'o',
+        },
+      },
+    });
+    return store;
+  }
+  const W = { apiVersion: 'example.com/v1', kind: 'Doohickey', namespace: 'ns1', name: 'w' };
+
+  it('are absent: not type-checked, not unknown under strict validation, defaulted, not stored', async () => {
+    const store = typedStore();
+    const created = await store.create({
+      apiVersion: W.apiVersion,
+      kind: W.kind,
+      metadata: { name: 'w', namespace: 'ns1', labels: undefined as never },
+      spec: { size: undefined, mode: undefined, typo: undefined },
+    });
+    expect(Object.entries(created.spec as object)).toEqual([['mode', 'Auto']]);
+    expect('labels' in created.metadata).toBe(false);
+    const status = await store.updateStatus({ ...created, status: { ready: undefined } });
+    expect(Object.keys(status.status as object)).toEqual([]);
+    expect(Object.entries((await store.get(W)).spec as object)).toEqual([['mode', 'Auto']]);
+  });
+
+  it('leave a value of the wrong type beside them refused', async () => {
+    const store = typedStore();
+    await expect(
+      store.create({
+        apiVersion: W.apiVersion,
+        kind: W.kind,
+        metadata: { name: 'w', namespace: 'ns1' },
+        spec: { size: 'big', mode: undefined },
+      }),
+    ).rejects.toMatchObject({ code: 422, reason: 'Invalid' });
+  });
+});
+
 describe('copies', () => {
   it('never aliases the caller’s objects', async () => {
     const store = newStore();

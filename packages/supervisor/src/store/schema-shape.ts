@@ -149,7 +149,8 @@ function undeclared(node: ShapeNode, value: unknown): boolean {
     for (const key in value) {
       const sub = fields.get(key);
       if (sub === undefined) {
-        if (!fields.has(key) && !node.keepsUnknown) return true;
+        // A field set to undefined is one the object's JSON leaves out.
+        if (!fields.has(key) && !node.keepsUnknown && value[key] !== undefined) return true;
       } else if (undeclared(sub, value[key])) return true;
     }
   } else if (values) for (const key in value) if (undeclared(values, value[key])) return true;
@@ -187,7 +188,7 @@ export function undeclaredFields(node: ShapeNode, value: unknown, at = '', out: 
     else if (fields.has(key)) {
       const sub = fields.get(key);
       if (sub) undeclaredFields(sub, v, path, out);
-    } else if (!node.keepsUnknown) out.push(path);
+    } else if (!node.keepsUnknown && v !== undefined) out.push(path);
   }
   return out;
 }

@@ -248,6 +248,8 @@ function checkShape(
   let nulls = false;
   const trail: Trail = [];
   const visit = (node: ShapeNode, value: unknown, inList: boolean): void => {
+    // A field set to undefined is one the object's JSON leaves out (and its copy drops).
+    if (value === undefined && !inList) return;
     if (value === null && !inList) {
       nulls = true;
       return;
