@@ -19,7 +19,11 @@ A schema is reduced to what pruning and defaulting read (see src/store/schema-sh
   * {"i": ...}: a list whose items are pruned by that schema;
   * besides, in any of these, or alone for a value kept whole: "t" its JSON type by its first
     letter (o, a, s, i, n, b), "q" 1 for an integer or a string, 2 for a quantity (one of the
-    pattern controller-gen gives a resource.Quantity), "d" its default.
+    pattern controller-gen gives a resource.Quantity), "d" its default, "c" the rest of what
+    the API server validates of it (CEL rules aside): its enum, required fields, bounds, lengths,
+    item and property counts, pattern, the formats it checks of strings (date-time, uuid,
+    byte), and a list's uniqueness (a set's items, a map's keys); a whole object's "c" also
+    says whether its schema has CEL rules anywhere ("rules").
 The root's `metadata` is left out: the API server holds every object's metadata to ObjectMeta,
 whatever its schema says. Subtrees that appear more than once are written once, as constants.
 Output is sorted, so reruns are byte-identical.
@@ -68,9 +72,49 @@ def shape(schema):
         extra['t'] = TYPES[schema['type']]
     if 'default' in schema:
         extra['d'] = schema['default']
+    checks = constraints(schema, extra.get('q') == 2)
+    if checks:
+        extra['c'] = checks
     if not extra:
         return out
     return extra if out == 0 else {**out, **extra}
+
+
+# Schema keywords the API server validates, by their names in a shape's "c".
+CONSTRAINTS = {
+    'enum': 'enum',
+    'required': 'required',
+    'minimum': 'minimum',
+    'maximum': 'maximum',
+    'exclusiveMinimum': 'exclusiveMinimum',
+    'exclusiveMaximum': 'exclusiveMaximum',
+    'multipleOf': 'multipleOf',
+    'minLength': 'minLength',
+    'maxLength': 'maxLength',
+    'pattern': 'pattern',
+    'minItems': 'minItems',
+    'maxItems': 'maxItems',
+    'minProperties': 'minProperties',
+    'maxProperties': 'maxProperties',
+}
+# The string formats the API server checks (of those the CRDs use: int32 and int64 are not).
+STRING_FORMATS = ('date-time', 'uuid', 'byte')
+
+
+def constraints(schema, quantity):
+    """What the API server validates of a value beyond its type and its CEL rules."""
+    out = {}
+    for keyword, name in CONSTRAINTS.items():
+        if keyword in schema and not (keyword == 'pattern' and quantity):
+            out[name] = schema[keyword]
+    if schema.get('type') == 'string' and schema.get('format') in STRING_FORMATS:
+        out['format'] = schema['format']
+    list_type = schema.get('x-kubernetes-list-type')
+    if list_type == 'set':
+        out['set'] = True
+    elif list_type == 'map':
+        out['mapKeys'] = schema.get('x-kubernetes-list-map-keys') or []
+    return out
 
 
 def declared(schema):
@@ -99,11 +143,24 @@ def declared(schema):
     return 0
 
 
+def has_rules(schema):
+    """Whether a schema has CEL rules anywhere (the API server then runs them, or says it did not)."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get('x-kubernetes-validations'):
+        return True
+    subs = list((schema.get('properties') or {}).values())
+    subs += [schema[k] for k in ('items', 'additionalProperties') if isinstance(schema.get(k), dict)]
+    return any(has_rules(sub) for sub in subs)
+
+
 def root_shape(schema):
     fields = shape(schema)
     if fields == 0:
         return 0
     fields['f'].pop('metadata', None)
+    if has_rules(schema):
+        fields.setdefault('c', {})['rules'] = True
     return fields
 
 
@@ -188,6 +245,9 @@ class Writer:
             parts.append(f"q:{s['q']}")
         if 'd' in s:
             parts.append(f"d:{json.dumps(s['d'], sort_keys=True)}")
+        if 'c' in s:
+            checks = ','.join(f'{prop(k)}:{json.dumps(v, sort_keys=True)}' for k, v in sorted(s['c'].items()))
+            parts.append(f'c:{{{checks}}}')
         return '{' + ','.join(parts) + '}'
 
 

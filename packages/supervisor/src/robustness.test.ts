@@ -41,7 +41,17 @@ const SEEDS = (image: string): readonly Seed[] => [
       readinessProbe: { guestInfo: [{ key: 'a', value: 'b' }] },
       reserved: { resourcePolicyName: 'p' },
     },
-    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    status: {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Ready',
+          message: '',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    },
   },
   {
     ...ref(V5, 'VirtualMachine'),
@@ -133,7 +143,10 @@ const SEEDS = (image: string): readonly Seed[] => [
   {
     ...ref(REGISTRY, 'ContentLibrary'),
     spec: { uuid: 'u', writable: true },
-    status: { name: 'n', conditions: [{ type: 'Ready', status: 'True' }] },
+    status: {
+      name: 'n',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    },
   },
   {
     ...ref(REGISTRY, 'ContentLibraryItem'),
@@ -144,7 +157,7 @@ const SEEDS = (image: string): readonly Seed[] => [
       contentVersion: '1',
       securityCompliance: true,
       contentLibraryRef: { name: 'cl', kind: 'ContentLibrary' },
-      conditions: [{ type: 'Ready', status: 'True' }],
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
     },
   },
 ];

@@ -20,7 +20,6 @@ import {
   type GroupPublishReader,
   groupPowerStateMutation,
   groupPublishRequestDefaults,
-  groupPublishRequestSchemaProblems,
   HUB_VERSION,
   type ImageCatalog,
   invalid,
@@ -69,12 +68,7 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
-import {
-  v1alpha1VmSchemaProblems,
-  vmGroupSchemaProblems,
-  vmReplicaSetSchemaProblems,
-  vmSchemaProblems,
-} from './api/vm-schema.js';
+import { v1alpha1VmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
@@ -197,7 +191,7 @@ function storageClassProblems(vm: VirtualMachine, reader: StoreReader): FieldErr
  */
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
-  return (operation, object, old, { random, reader, clock, privileged }) => {
+  return (operation, object, old, { random, reader, clock, privileged, validateSchema }) => {
     const vm = object as unknown as VirtualMachine;
     // A delay Go cannot decode fails the mutating webhook before it looks at anything, but for an
     // object being deleted, which takes any update.
@@ -223,6 +217,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
+      validateSchema(object);
       deny('VirtualMachine', [
         ...storageClassProblems(defaulted, reader),
         ...validateVirtualMachineCreate(defaulted, options.capabilities),
@@ -254,6 +249,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
           admitted = Object.assign({}, admitted, { spec: mutated });
       }
     }
+    validateSchema(admitted as unknown as KubeObject);
     // The metadata is judged on every update; the spec's rules, comparing it with the stored
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).
     if (!deleting)
@@ -268,9 +264,9 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
 }
 
 /**
- * A validating webhook: on create, and on an update of an object not being deleted that changes
- * the spec (one kept as stored, a metadata or status write, passed it before), or every update
- * when its rules read the metadata too (`judges: 'object'`).
+ * A validating webhook, after the schema's validation: on create, and on an update of an object
+ * not being deleted that changes the spec (one kept as stored, a metadata or status write, passed
+ * it before), or every update when its rules read the metadata too (`judges: 'object'`).
  */
 function validating<T>(
   kind: string,
@@ -278,7 +274,8 @@ function validating<T>(
   onUpdate: (object: T, old: T) => FieldError[],
   judges: 'spec' | 'object' = 'spec',
 ): AdmitFunction {
-  return (operation, object, old) => {
+  return (operation, object, old, { validateSchema }) => {
+    validateSchema(object);
     if (operation === 'CREATE') deny(kind, onCreate(object as unknown as T));
     else if (old && !old.metadata.deletionTimestamp && (judges === 'object' || object.spec !== old.spec))
       deny(kind, onUpdate(object as unknown as T, old as unknown as T));
@@ -293,7 +290,7 @@ function validating<T>(
  */
 function admitVirtualMachineGroup(): AdmitFunction {
   const kind = 'VirtualMachineGroup';
-  return (_operation, object, old, { clock, privileged }) => {
+  return (_operation, object, old, { clock, privileged, validateSchema }) => {
     if (old?.metadata.deletionTimestamp) return undefined;
     const group = object as unknown as VirtualMachineGroup;
     const stored = old as unknown as VirtualMachineGroup | undefined;
@@ -303,6 +300,7 @@ function admitVirtualMachineGroup(): AdmitFunction {
     if ('problem' in mutation) throw mutationDenied(kind, mutation.problem);
     let admitted = mutation.group;
     if (stored) admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
+    validateSchema(admitted as unknown as KubeObject);
     deny(kind, validateVirtualMachineGroup(admitted, stored, privileged));
     return admitted === group ? undefined : (admitted as unknown as KubeObject);
   };
@@ -314,10 +312,11 @@ function admitVirtualMachineGroup(): AdmitFunction {
  */
 function admitVirtualMachineSnapshot(): AdmitFunction {
   const kind = 'VirtualMachineSnapshot';
-  return (_operation, object, old, { reader }) => {
+  return (_operation, object, old, { reader, validateSchema }) => {
     if (old?.metadata.deletionTimestamp) return undefined;
     const labelled = withVmNameLabel(object as unknown as VirtualMachineSnapshot);
     const snapshot = labelled ?? (object as unknown as VirtualMachineSnapshot);
+    validateSchema(snapshot as unknown as KubeObject);
     if (old) deny(kind, validateSnapshotUpdate(snapshot, old as unknown as VirtualMachineSnapshot));
     else {
       const vmName = snapshot.spec?.vmName;
@@ -365,6 +364,8 @@ function admitPublishRequest(): AdmitFunction {
   const kind = 'VirtualMachinePublishRequest';
   const fields = validating(kind, validatePublishRequestCreate, validatePublishRequestUpdate);
   return (operation, object, old, context) => {
+    // The schema first, as the API server validates before its validating webhooks.
+    context.validateSchema(object);
     const request = object as unknown as VirtualMachinePublishRequest;
     const problem =
       operation === 'CREATE'
@@ -384,10 +385,11 @@ function admitPublishRequest(): AdmitFunction {
  */
 function admitGroupPublishRequest(): AdmitFunction {
   const kind = 'VirtualMachineGroupPublishRequest';
-  return (_operation, object, old, { reader }) => {
+  return (_operation, object, old, { reader, validateSchema }) => {
     if (old?.metadata.deletionTimestamp) return undefined;
     const request = object as unknown as VirtualMachineGroupPublishRequest;
     if (old) {
+      validateSchema(object);
       if (object.spec !== old.spec)
         deny(
           kind,
@@ -399,6 +401,7 @@ function admitGroupPublishRequest(): AdmitFunction {
     const defaulted = groupPublishRequestDefaults(request, read);
     if ('code' in defaulted)
       throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), defaulted.message, defaulted.code, '');
+    validateSchema(defaulted.request as unknown as KubeObject);
     deny(kind, validateGroupPublishRequestCreate(defaulted.request, read));
     return defaulted.request as unknown as KubeObject;
   };
@@ -465,18 +468,9 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       'object',
     ),
   };
-  /**
-   * The CRD schemas' rules beyond the types of values, which the API server applies between the
-   * mutating webhooks and the validating ones (the store applies them before both: no mutation
-   * here fills what a rule requires).
-   */
+  /** The CRD schemas' CEL rules, which the API server runs after the rest of the schema. */
   const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
-    VirtualMachine: vmSchemaProblems,
-    VirtualMachineReplicaSet: vmReplicaSetSchemaProblems,
     VirtualMachineService: vmServiceSchemaProblems,
-    VirtualMachineGroup: vmGroupSchemaProblems,
-    VirtualMachineGroupPublishRequest: (object) =>
-      groupPublishRequestSchemaProblems(object as unknown as VirtualMachineGroupPublishRequest),
   };
   /** v1alpha1's own rules beyond its schema's types: its VirtualMachine spells its spec its own way. */
   const v1alpha1Rules: Partial<Record<string, VersionSchema['rules']>> = {

@@ -6,7 +6,7 @@ import type { KindInfo } from '../store/kinds.js';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import { objectShape, shapedObject, undeclaredFields } from '../store/schema-shape.js';
-import { checkStructure } from '../store/structure.js';
+import { checkStructure, constraintCauses } from '../store/structure.js';
 import type { SupervisorOptions } from '../supervisor.js';
 import { createSupervisorFixture } from '../testing/fixture.js';
 import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
@@ -232,6 +232,62 @@ describe("the simulator's vm-operator types and vm-operator's CRDs", () => {
       }
     }
     expect(undeclared).toEqual([]);
+  });
+});
+
+describe("what the Supervisor's controllers write", () => {
+  it("is within its CRDs' constraints, as the API server would hold their writes to them", async () => {
+    const f = await setup();
+    const V6 = 'vmoperator.vmware.com/v1alpha6';
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'boot', namespace: 'ns1' },
+      stringData: { value: '#cloud-config\nruncmd: [ls]\n' },
+    });
+    await f.kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachineSetResourcePolicy',
+      metadata: { name: 'c1', namespace: 'ns1' },
+      spec: { resourcePool: { name: 'c1' }, folder: 'c1', clusterModuleGroups: ['cp'] },
+    });
+    for (const name of ['cp-0', 'md-0'])
+      await f.kube.create(
+        f.vm(V5, name, {
+          reserved: { resourcePolicyName: 'c1' },
+          bootstrap: { cloudInit: { rawCloudConfig: { name: 'boot', key: 'value' } } },
+          readinessProbe: { guestHeartbeat: { thresholdStatus: 'green' } },
+        }),
+      );
+    await f.kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachineService',
+      metadata: { name: 'api', namespace: 'ns1' },
+      spec: {
+        type: 'LoadBalancer',
+        selector: {},
+        ports: [{ name: 'https', protocol: 'TCP', port: 6443, targetPort: 6443 }],
+      },
+    });
+    await f.settle();
+    const broken: string[] = [];
+    let checked = 0;
+    for (const [key, versions] of Object.entries(CRD_SHAPES)) {
+      const [group, kind] = key.split('/') as [string, string];
+      const info = Object.keys(versions)
+        .map((version) => f.kube.kindInfo(`${group}/${version}`, kind))
+        .find((found) => found !== undefined);
+      if (!info) continue;
+      const stored = f.kube.direct.list(info.storageApiVersion, kind);
+      for (const object of stored)
+        for (const write of ['create', 'status'] as const) {
+          checked++;
+          for (const cause of constraintCauses(info, object, write, undefined).causes)
+            broken.push(`${kind} ${object.metadata.name}: ${cause.field}: ${cause.message}`);
+        }
+    }
+    expect(checked).toBeGreaterThan(40);
+    expect(broken).toEqual([]);
   });
 });
 

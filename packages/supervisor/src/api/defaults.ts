@@ -102,7 +102,8 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   withCdromImageKinds(spec);
   // vm-operator's SetImageNameFromCdrom: a VM of CD-ROMs alone is of its first connected one's image.
   const cdroms = spec.hardware?.cdrom ?? [];
-  const fromCdrom = (cdroms.find((c) => c.connected === true) ?? cdroms[0])?.image.name;
+  // A CD-ROM without an image (the schema refuses it after this webhook) names none.
+  const fromCdrom = (cdroms.find((c) => c.connected === true) ?? cdroms[0])?.image?.name;
   if (!spec.imageName && !spec.image && fromCdrom) spec.imageName = fromCdrom;
   if (!spec.instanceUUID) spec.instanceUUID = randomUUID(ctx.random);
   if (!spec.biosUUID) spec.biosUUID = randomUUID(ctx.random);
@@ -122,13 +123,14 @@ const defaultIdeControllers = () =>
  */
 export function withCdromImageKinds(spec: VirtualMachineSpec, old?: VirtualMachineSpec): boolean {
   const cdroms = spec.hardware?.cdrom;
-  if (!cdroms?.some((c) => !c.image.kind)) return false;
-  const before = new Map((old?.hardware?.cdrom ?? []).map((c) => [c.image.name, c.image.kind]));
+  // A CD-ROM without an image is left for the schema to refuse.
+  if (!cdroms?.some((c) => c.image && !c.image.kind)) return false;
+  const before = new Map((old?.hardware?.cdrom ?? []).map((c) => [c.image?.name, c.image?.kind]));
   let changed = false;
   spec.hardware = {
     ...spec.hardware,
     cdrom: cdroms.map((c) => {
-      if (c.image.kind || (old && before.get(c.image.name) !== 'VirtualMachineImage')) return c;
+      if (!c.image || c.image.kind || (old && before.get(c.image.name) !== 'VirtualMachineImage')) return c;
       changed = true;
       return { ...c, image: { ...c.image, kind: 'VirtualMachineImage' } };
     }),

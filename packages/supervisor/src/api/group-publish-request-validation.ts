@@ -129,20 +129,6 @@ export function validateGroupPublishRequestCreate(
   return errors;
 }
 
-/** The CRD schema's bound: a TTL is not negative. */
-export function groupPublishRequestSchemaProblems(request: VirtualMachineGroupPublishRequest): FieldError[] {
-  const ttl = request.spec?.ttlSecondsAfterFinished;
-  return typeof ttl === 'number' && ttl < 0
-    ? [
-        invalid(
-          'spec.ttlSecondsAfterFinished',
-          ttl,
-          'spec.ttlSecondsAfterFinished in body should be greater than or equal to 0',
-        ),
-      ]
-    : [];
-}
-
 export function validateGroupPublishRequestUpdate(
   request: VirtualMachineGroupPublishRequest,
   old: VirtualMachineGroupPublishRequest,

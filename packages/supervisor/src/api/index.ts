@@ -7,7 +7,6 @@ export {
   DEFAULT_PUBLISH_LIBRARY_LABEL,
   type GroupPublishReader,
   groupPublishRequestDefaults,
-  groupPublishRequestSchemaProblems,
   groupVms,
   PUBLISH_MANAGED_BY_LABEL,
   validateGroupPublishRequestCreate,

@@ -282,13 +282,14 @@ describe('VirtualMachineGroup validating webhook', () => {
       ),
     );
     expect(denied.status).toMatchObject({ code: 422, reason: 'Invalid' });
+    // The list's repeated key after the schema's causes, as the API server checks list types.
     expect(denied.status.details?.causes).toEqual([
+      { field: 'spec.bootOrder[0].members[2].name', message: 'Required value', reason: 'FieldValueRequired' },
       {
         field: 'spec.bootOrder[0].members[1]',
         message: 'Duplicate value: map[string]interface {}{"kind":"VirtualMachine", "name":"a"}',
         reason: 'FieldValueDuplicate',
       },
-      { field: 'spec.bootOrder[0].members[2].name', message: 'Required value', reason: 'FieldValueRequired' },
     ]);
   });
 });

@@ -835,7 +835,7 @@ describe('validating webhooks in the store', () => {
       ),
     ).rejects.toMatchObject({
       message: invalid(
-        `[spec.ipFamilies: Too many: 3: must have at most 2 items, spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "SingleStack", "PreferDualStack", "RequireDualStack", ${NOT_CHECKED}]`,
+        `[spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "SingleStack", "PreferDualStack", "RequireDualStack", spec.ipFamilies: Too many: 3: must have at most 2 items, ${NOT_CHECKED}]`,
       ),
     });
     // The CEL rules run once nothing else is wrong.

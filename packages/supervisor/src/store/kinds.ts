@@ -51,15 +51,22 @@ export interface AdmissionContext {
    * The asynchronous methods' callers are DevOps users.
    */
   readonly privileged: boolean;
+  /**
+   * The API server's validation of the object as the mutating webhooks leave it, which comes
+   * before the validating webhooks: a hook with both calls it between them (one that only
+   * validates, first). It throws the 422 of what the kind's schema refuses. The store runs it on
+   * the admitted object when the hook did not.
+   */
+  readonly validateSchema: (object: KubeObject) => void;
 }
 
 /**
- * A kind's admission: the mutating and validating webhooks of the API server in one step.
- * It gets the object as it will be stored (storage version). On CREATE that is a copy it may
- * change in place; on UPDATE it may share parts with stored objects, so a hook that changes
- * it returns a changed copy instead, and the stored one (the second argument) is read-only.
- * It returns undefined to keep `object`, or the object to store instead; it throws
- * `AdmissionDenied` to refuse the write.
+ * A kind's admission: the mutating and validating webhooks of the API server in one step, with
+ * the schema's validation between them (`validateSchema`). It gets the object as it will be
+ * stored (storage version). On CREATE that is a copy it may change in place; on UPDATE it may
+ * share parts with stored objects, so a hook that changes it returns a changed copy instead,
+ * and the stored one (the second argument) is read-only. It returns undefined to keep `object`,
+ * or the object to store instead; it throws `AdmissionDenied` to refuse the write.
  */
 export type AdmitFunction = (
   operation: AdmissionOperation,

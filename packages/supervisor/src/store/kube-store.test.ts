@@ -948,6 +948,127 @@ describe('fields set to undefined', () => {
   });
 });
 
+describe("a custom resource's schema constraints", () => {
+  /**
+   * A kind whose schema requires a mode (which its mutating webhook defaults), bounds its size,
+   * patterns its name, has a CEL rule (the size at most its max) and a validating webhook
+   * that refuses the size 13; its status has an enum.
+   */
+  function contraptionStore() {
+    const store = newStore();
+    const webhook: string[] = [];
+    store.registerKind({
+      group: 'example.com',
+      versions: ['v1'],
+      kind: 'Contraption',
+      plural: 'contraptions',
+      namespaced: true,
+      hasStatus: true,
+      shapes: {
+        v1: {
+          f: {
+            apiVersion: { t: 's' },
+            kind: { t: 's' },
+            spec: {
+              f: {
+                size: { t: 'i', c: { minimum: 0, maximum: 100 } },
+                max: { t: 'i' },
+                mode: { t: 's', c: { enum: ['Auto', 'Manual'] } },
+                label: { t: 's', c: { pattern: '^[a-z]+$' } },
+              },
+              t: 'o',
+              c: { required: ['mode'] },
+            },
+            status: { f: { phase: { t: 's', c: { enum: ['Ready', 'Failed'] } } }, t: 'o' },
+          },
+          t: 'o',
+          c: { rules: true },
+        },
+      },
+      admit: (_operation, object, _old, { validateSchema }) => {
+        const spec = object.spec as { mode?: string; size?: number };
+        const mutated = spec.mode ? object : { ...object, spec: { ...spec, mode: 'Auto' } };
+        validateSchema(mutated);
+        webhook.push(String(spec.size));
+        if (spec.size === 13)
+          throw new AdmissionDenied('contraption.example.com', [{ field: 'spec.size', message: 'unlucky' }]);
+        return mutated;
+      },
+      validate: (object) => {
+        const { size = 0, max = Number.POSITIVE_INFINITY } = object.spec as { size?: number; max?: number };
+        return size > max
+          ? [{ field: 'spec', message: 'Invalid value: "object": size must be at most max' }]
+          : [];
+      },
+    });
+    const contraption = (spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'example.com/v1',
+      kind: 'Contraption',
+      metadata: { name: 'c', namespace: 'ns1' },
+      spec,
+    });
+    return { store, webhook, contraption };
+  }
+  const refusal = (write: Promise<unknown>) =>
+    write.then(
+      () => 'written',
+      (e: KubeError) => `${e.code} ${e.message}`,
+    );
+  const NOT_CHECKED =
+    '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+  const C = { apiVersion: 'example.com/v1', kind: 'Contraption', namespace: 'ns1', name: 'c' };
+
+  it('hold the object as its mutating webhook leaves it, before its validating webhook, writing nothing', async () => {
+    const { store, webhook, contraption } = contraptionStore();
+    const rv = store.resourceVersion;
+    // The mode is required, but the mutating webhook fills it in.
+    expect(await refusal(store.create(contraption({ size: 101, mode: 'Fast' })))).toBe(
+      `422 Contraption.example.com "c" is invalid: [spec.size: Invalid value: 101: spec.size in body should be less than or equal to 100, spec.mode: Unsupported value: "Fast": supported values: "Auto", "Manual", ${NOT_CHECKED}]`,
+    );
+    expect(webhook).toEqual([]);
+    expect(store.resourceVersion).toBe(rv);
+    // The CEL rules run when nothing blocks them; the webhook after them.
+    expect(await refusal(store.create(contraption({ size: 5, max: 4, label: 'X' })))).toBe(
+      `422 Contraption.example.com "c" is invalid: [spec.label: Invalid value: "X": spec.label in body should match '^[a-z]+$', spec: Invalid value: "object": size must be at most max]`,
+    );
+    expect(await refusal(store.create(contraption({ size: 13 })))).toBe(
+      '422 admission webhook "contraption.example.com" denied the request: spec.size: unlucky',
+    );
+    expect((await store.create(contraption({ size: 1 }))).spec).toEqual({ size: 1, mode: 'Auto' });
+  });
+
+  it('hold a status write, and a patch, to theirs', async () => {
+    const { store, contraption } = contraptionStore();
+    const c = await store.create(contraption({ size: 1 }));
+    expect(await refusal(store.updateStatus({ ...c, status: { phase: 'Gone' } }))).toBe(
+      `422 Contraption.example.com "c" is invalid: [status.phase: Unsupported value: "Gone": supported values: "Ready", "Failed", ${NOT_CHECKED}]`,
+    );
+    expect(await refusal(store.patch(C, { spec: { size: -1 } }, { type: 'merge' }))).toBe(
+      '422 Contraption.example.com "c" is invalid: spec.size: Invalid value: -1: spec.size in body should be greater than or equal to 0',
+    );
+  });
+
+  it("take a privileged write's object as it is, and let an update leave a value as it was (ratcheting)", async () => {
+    const { store, contraption } = contraptionStore();
+    const c = store.direct.create(contraption({ size: 500, label: 'NOT' }));
+    expect(c.spec).toEqual({ size: 500, label: 'NOT', mode: 'Auto' });
+    // A user's update of something else passes; a change of an invalid value to another fails.
+    const updated = await store.update({ ...c, metadata: { ...c.metadata, labels: { a: 'b' } } });
+    expect(updated.metadata.labels).toEqual({ a: 'b' });
+    expect(
+      await refusal(store.update({ ...updated, spec: { ...(updated.spec as object), size: 400 } })),
+    ).toBe(
+      '422 Contraption.example.com "c" is invalid: spec.size: Invalid value: 400: spec.size in body should be less than or equal to 100',
+    );
+    expect(
+      (await store.update({ ...updated, spec: { ...(updated.spec as object), size: 50 } })).spec,
+    ).toMatchObject({
+      size: 50,
+      label: 'NOT',
+    });
+  });
+});
+
 describe('copies', () => {
   it('never aliases the caller’s objects', async () => {
     const store = newStore();

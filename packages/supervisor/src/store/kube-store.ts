@@ -8,7 +8,14 @@
  * may mutate what they pass and what they get back.
  */
 import { type Batch, type Change, type Clock, mapped, type Random } from '@vsim/vsphere';
-import { AdmissionDenied, isKubeError, type KubeError, kubeErrors, notFoundMessage } from './errors.js';
+import {
+  AdmissionDenied,
+  type FieldCause,
+  isKubeError,
+  type KubeError,
+  kubeErrors,
+  notFoundMessage,
+} from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
@@ -53,7 +60,7 @@ import {
   parseLabelSelector,
 } from './selectors.js';
 import { ServiceAllocator } from './service-allocation.js';
-import { checkStructure, dropNulls, type StructurePart } from './structure.js';
+import { checkStructure, constraintCauses, dropNulls, type StructurePart } from './structure.js';
 import { type Watch, type WatchEvent, WatchQueue } from './watch.js';
 
 export type { PropagationPolicy } from './gc.js';
@@ -250,7 +257,11 @@ export class KubeStore {
       const incoming = this.#inStorageVersion(info, object)
         ? this.#checkedAsStored(info, object)
         : this.#toStorage(info, object, 'status', this.#fieldValidation);
-      return this.#shared(info, this.#replace(info, incoming, 'status'), apiVersion);
+      return this.#shared(
+        info,
+        this.#as(true, () => this.#replace(info, incoming, 'status')),
+        apiVersion,
+      );
     },
   };
   #watches = 0;
@@ -816,8 +827,7 @@ export class KubeStore {
     if (info.hasStatus) dropField(obj, 'status');
     info.defaults?.(obj);
     if (info.key === SERVICE_KEY) this.#services.allocate(obj, undefined);
-    const refused = info.validate?.(obj, undefined) ?? [];
-    if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, name), refused);
+    if (info.builtIn) this.#checkRules(info, obj, undefined);
     if (info.key === NAMESPACE_KEY) {
       const spec = isPlainObject(obj.spec) ? obj.spec : {};
       if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
@@ -893,9 +903,42 @@ export class KubeStore {
    * (apiVersion, kind, identity and bookkeeping metadata, a status subresource) stays as it
    * was; labels, annotations and the rest are checked again after the hook.
    */
+  /** A built-in kind's rules beyond its types (its `validate`). */
+  #checkRules(info: KindInfo, object: KubeObject, old: KubeObject | undefined): void {
+    const refused = info.validate?.(object, old) ?? [];
+    if (refused.length > 0)
+      throw kubeErrors.invalid(subjectOf(info, object.metadata.name as string), refused);
+  }
+
+  /**
+   * The API server's validation of a custom resource's object as its mutating webhooks leave it,
+   * before its validating ones: its schema's constraints (those an update leaves as they were
+   * aside), then its CEL rules (`validate`, those the simulator has), which it does not run on an
+   * object that breaks the constraints that block them, and says so. A privileged write
+   * (`direct`'s: the controllers write what vm-operator's do) is held to its rules alone.
+   */
+  #validateSchema(
+    info: KindInfo,
+    object: KubeObject,
+    write: StructurePart,
+    old: KubeObject | undefined,
+  ): void {
+    const { causes, rules } = this.#asPrivileged
+      ? { causes: [], rules: false }
+      : constraintCauses(info, object, write, old);
+    if (rules && causes.some(blocksRules)) causes.push(RULES_NOT_CHECKED);
+    else if (write !== 'status' && info.validate)
+      for (const cause of info.validate(object, old)) causes.push(cause);
+    if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name as string), causes);
+  }
+
   #admit(info: KindInfo, operation: AdmissionOperation, object: KubeObject, old: KubeObject | undefined) {
     const admit = info.admit;
-    if (!admit) return object;
+    const write = operation === 'CREATE' ? 'create' : 'main';
+    if (!admit) {
+      if (!info.builtIn) this.#validateSchema(info, object, write, old);
+      return object;
+    }
     const meta = object.metadata;
     const kept = {
       apiVersion: object.apiVersion,
@@ -904,6 +947,13 @@ export class KubeStore {
       meta: mapped(PROTECTED_META, (field) => meta[field]),
     };
     let result: KubeObject;
+    // The object last validated: a hook's webhooks may each ask for the same one.
+    let validated: KubeObject | undefined;
+    const validateSchema = (mutated: KubeObject) => {
+      if (info.builtIn || mutated === validated) return;
+      validated = mutated;
+      this.#validateSchema(info, mutated, write, old);
+    };
     try {
       result =
         admit(operation, object, old, {
@@ -911,7 +961,9 @@ export class KubeStore {
           reader: this.#reader,
           clock: this.#clock,
           privileged: this.#asPrivileged,
+          validateSchema,
         }) ?? object;
+      if (validated === undefined) validateSchema(result);
     } catch (error) {
       if (error instanceof AdmissionDenied)
         throw kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message);
@@ -977,6 +1029,7 @@ export class KubeStore {
       info.defaults?.(next);
       const refused = info.scale ? replicasProblems(next, info.scale.statusReplicasPath) : [];
       if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
+      if (!info.builtIn) this.#validateSchema(info, next, 'status', existing);
     } else {
       next = incoming;
       const meta = next.metadata;
@@ -1002,8 +1055,7 @@ export class KubeStore {
       this.#validate(info, next, record.name, existing);
       info.defaults?.(next);
       if (info.key === SERVICE_KEY) this.#services.allocate(next, existing);
-      const refused = info.validate?.(next, existing) ?? [];
-      if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
+      if (info.builtIn) this.#checkRules(info, next, existing);
       if (existing.metadata.deletionTimestamp) {
         const had = new Set(existing.metadata.finalizers ?? []);
         const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
@@ -1020,6 +1072,8 @@ export class KubeStore {
       }
       if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
       if (mode === 'main') next = this.#admit(info, 'UPDATE', next, existing);
+      // A Scale's write has no admission, but the schema's validation all the same.
+      else if (!info.builtIn) this.#validateSchema(info, next, 'main', existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
     if (!info.builtIn)
@@ -1272,6 +1326,25 @@ function cacheEvent(
 
 /** The stored object itself, as subscribers of a whole kind in its storage version see it. */
 const stored = (object: KubeObject) => object;
+
+/**
+ * What the API server adds, in place of the CEL rules' verdicts, to an object whose schema
+ * errors block them (a value missing, too long or too many, of another type or outside its enum).
+ */
+const RULES_NOT_CHECKED: FieldCause = {
+  field: '<nil>',
+  message:
+    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  reason: 'FieldValueInvalid',
+};
+const BLOCKING_REASONS = new Set([
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+]);
+const blocksRules = (cause: FieldCause): boolean => BLOCKING_REASONS.has(cause.reason ?? '');
 
 /** Whether two states of an object are equal but for their resourceVersion (compared without copies). */
 function sameButVersion(a: KubeObject, b: KubeObject): boolean {

@@ -6,13 +6,16 @@
  * field validation; strict field validation refuses the object instead). Then it fills in the
  * schema's defaults where a field is missing. The shape's types are checked in structure.ts.
  */
+
 import { isPlainObject, type KubeObject, merged, setField } from './meta.js';
+import { type Constraints, compiled, type SchemaConstraints } from './schema-constraints.js';
 
 /**
  * A schema reduced to what pruning, defaulting and type checks read: 0 keeps a value whole; `f`
  * an object's declared fields, each by its own (the others dropped unless `u`, unknown fields
  * preserved); `m` a map's values; `i` a list's items; `d` the value's default, where it is
- * missing; `t` its JSON type; `q` 1 for an integer-or-string, 2 for a quantity. See
+ * missing; `t` its JSON type; `q` 1 for an integer-or-string, 2 for a quantity; `c` what else
+ * the API server validates of it (see schema-constraints.ts). See
  * scripts/generate-crd-shapes.py.
  */
 export type SchemaShape =
@@ -25,6 +28,7 @@ export type SchemaShape =
       readonly d?: unknown;
       readonly t?: TypeLetter;
       readonly q?: 1 | 2;
+      readonly c?: SchemaConstraints;
     };
 
 /** A JSON type by its first letter: object, array, string, integer, number, boolean. */
@@ -85,6 +89,8 @@ export interface ShapeNode {
   readonly type: JsonTypeName | undefined;
   /** 1: an integer or a string; 2: a quantity, one of those of controller-gen's pattern. */
   readonly intOrString: 0 | 1 | 2;
+  /** What else the API server validates of the value, where the schema says. */
+  readonly constraints: Constraints | undefined;
 }
 
 const nodes = new WeakMap<object, ShapeNode>();
@@ -106,6 +112,7 @@ function nodeOf(shape: SchemaShape): ShapeNode | undefined {
     node = {
       type: shape.t && TYPE_NAMES[shape.t],
       intOrString: shape.q ?? 0,
+      constraints: shape.c && compiled(shape.c),
       fields,
       keepsUnknown: shape.u === 1,
       values,
@@ -133,6 +140,7 @@ export function objectShape(declared: SchemaShape | undefined): ShapeNode {
     f: { ...top?.f, metadata: OBJECT_META },
     ...(top?.f ? {} : { u: 1 }),
     ...(top?.t ? { t: top.t } : {}),
+    ...(top?.c ? { c: top.c } : {}),
   }) as ShapeNode;
 }
 

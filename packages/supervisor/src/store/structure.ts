@@ -11,8 +11,9 @@
  */
 import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
-import { isPlainObject, type KubeObject, parseApiVersion } from './meta.js';
+import { deepEqual, isPlainObject, type KubeObject, parseApiVersion } from './meta.js';
 import { parseQuantity } from './quantity.js';
+import { constraintProblems, pathOf, type Trail } from './schema-constraints.js';
 import type { ShapeNode } from './schema-shape.js';
 
 /** A JSON type as a schema names it. */
@@ -102,15 +103,6 @@ function buildTree(info: KindInfo, structure: Structure | undefined): Node {
   }
   return root;
 }
-
-/**
- * Where the walk is: the fields and list indices from the top, made into a path (`spec.volumes[0]`)
- * only for a value that is reported, since almost every write has none.
- */
-type Trail = (string | number)[];
-
-const pathOf = (trail: Trail): string =>
-  trail.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
 
 type TypedVisitor = (
   value: unknown,
@@ -233,20 +225,46 @@ function keptFields(shape: ShapeNode, write: StructurePart): KeptFields {
   return write === 'status' ? kept.status : kept.rest;
 }
 
+/** The value at a trail from the top of an object, undefined where there is none. */
+function valueAt(object: unknown, trail: Trail): unknown {
+  let value = object;
+  for (const step of trail) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Container)[step];
+  }
+  return value;
+}
+
 /**
  * Checks an object against its custom resource's generated schema shape, every value it
- * declares (the part of the object the write keeps): each one of another type is a cause; a null
- * field is to be dropped (whether there is one is the answer), a null item of a list is of
- * another type.
+ * declares (the part of the object the write keeps). Its types (`old` null): each value of
+ * another type is a cause; a null field is to be dropped (whether there is one is the answer), a
+ * null item of a list is of another type. Or its constraints, those of its values of their types:
+ * each value that breaks one is a cause, unless an update (`old` its object) leaves it as it was
+ * (the API server's validation ratcheting).
  */
 function checkShape(
   shape: ShapeNode,
   object: KubeObject,
   write: StructurePart,
   causes: FieldCause[],
+  old: KubeObject | undefined | null,
 ): boolean {
+  const types = old === null;
   let nulls = false;
   const trail: Trail = [];
+  const duplicates: FieldCause[] = [];
+  const constrain = (node: ShapeNode, value: unknown) => {
+    const constraints = node.constraints;
+    if (types || !constraints) return;
+    const before = causes.length;
+    const duplicatesBefore = duplicates.length;
+    if (!constraintProblems(constraints, value, trail, causes, duplicates)) return;
+    if (old && deepEqual(valueAt(old, trail), value)) {
+      causes.length = before;
+      duplicates.length = duplicatesBefore;
+    }
+  };
   const visit = (node: ShapeNode, value: unknown, inList: boolean): void => {
     // A field set to undefined is one the object's JSON leaves out (and its copy drops).
     if (value === undefined && !inList) return;
@@ -255,15 +273,17 @@ function checkShape(
       return;
     }
     if (node.intOrString !== 0) {
+      if (!types) return;
       const at = pathOf(trail);
       const problem = node.intOrString === 2 ? quantityProblem(value, at) : intOrStringProblem(value, at);
       if (problem) causes.push(problem);
       return;
     }
     if (node.type !== undefined && !matches(value, node.type)) {
-      causes.push(typeProblem(value, node.type, pathOf(trail)));
+      if (types) causes.push(typeProblem(value, node.type, pathOf(trail)));
       return;
     }
+    constrain(node, value);
     if (Array.isArray(value)) {
       const items = node.items;
       if (items)
@@ -284,12 +304,16 @@ function checkShape(
       trail.pop();
     }
   };
+  // The top level's own constraints (the fields it requires) hold for what a status write keeps.
+  if (write !== 'status') constrain(shape, object);
   for (const [key, sub] of keptFields(shape, write))
     if (key in object) {
       trail.push(key);
       visit(sub, (object as Container)[key], false);
       trail.pop();
     }
+  // The API server checks list types after the schema.
+  for (const duplicate of duplicates) causes.push(duplicate);
   return nulls;
 }
 
@@ -363,7 +387,7 @@ export function checkStructure(
 ): boolean {
   const causes: FieldCause[] = [];
   const shape = typedShape(info, object);
-  let nulls = shape ? checkShape(shape, object, write, causes) : false;
+  let nulls = shape ? checkShape(shape, object, write, causes, null) : false;
   const undecodable = (why: string) =>
     kubeErrors.badRequest(
       `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: ${why}`,
@@ -414,6 +438,22 @@ export function checkStructure(
       causes,
     );
   return nulls;
+}
+
+/**
+ * The causes a custom resource's object (of its types) gives against its schema's constraints,
+ * those an update leaves as they were (in `old`) aside; and whether its schema has CEL rules.
+ */
+export function constraintCauses(
+  info: KindInfo,
+  object: KubeObject,
+  write: StructurePart,
+  old: KubeObject | undefined,
+): { readonly causes: FieldCause[]; readonly rules: boolean } {
+  const causes: FieldCause[] = [];
+  const shape = typedShape(info, object);
+  if (shape) checkShape(shape, object, write, causes, old);
+  return { causes, rules: shape?.constraints?.rules === true };
 }
 
 /** Drops, in the store's own copy of an object, the null fields its structure names. */

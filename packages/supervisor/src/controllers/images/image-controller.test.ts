@@ -566,7 +566,11 @@ describe('content library item objects', () => {
     };
     const ready = async () =>
       (await t.namespaced('ns1')).find((i) => i.metadata.name === 'vmi-handmade')?.status;
-    await setStatus({ name: 'golden', type: 'OVF', conditions: [{ type: 'Ready', status: 'True' }] });
+    await setStatus({
+      name: 'golden',
+      type: 'OVF',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    });
     expect(await ready()).toMatchObject({
       name: 'golden',
       providerItemID: item,
@@ -583,7 +587,7 @@ describe('content library item objects', () => {
     await setStatus({
       name: 'golden',
       securityCompliance: true,
-      conditions: [{ type: 'Ready', status: 'False' }],
+      conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: '2026-01-01T00:00:00Z' }],
     });
     expect((await ready())?.conditions?.[0]).toMatchObject({
       reason: 'VirtualMachineImageProviderNotReady',
@@ -592,7 +596,7 @@ describe('content library item objects', () => {
     await setStatus({
       name: 'golden',
       securityCompliance: true,
-      conditions: [{ type: 'Ready', status: 'True' }],
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
     });
     // The name is the item object's; the content, vSphere's item's.
     expect(await ready()).toMatchObject({
@@ -608,7 +612,7 @@ describe('content library item objects', () => {
       name: 'golden',
       contentVersion: '2',
       securityCompliance: true,
-      conditions: [{ type: 'Ready', status: 'True' }],
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
     });
     expect((await ready())?.conditions?.[0]).toMatchObject({
       status: 'False',

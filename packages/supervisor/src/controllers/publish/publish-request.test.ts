@@ -105,7 +105,10 @@ async function addContentLibrary(t: Fixture, name: string, libraryId: string, re
   const { name: shown } = t.vsphere.library.get(libraryId);
   await t.kube.updateStatus({
     ...object,
-    status: { name: shown, conditions: [{ type: 'Ready', status: ready }] },
+    status: {
+      name: shown,
+      conditions: [{ type: 'Ready', status: ready, lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    },
   });
 }
 

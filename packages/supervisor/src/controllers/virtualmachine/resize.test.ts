@@ -219,7 +219,8 @@ describe('VM resize (the VMResize capability)', () => {
       f.createClass(name, { hardware: { cpus: 2, memory: '4Gi', devices } });
     const t4 = { profileName: 'grid_t4-2q' };
     const a100 = { vendorID: 0x10de, deviceID: 0x20b0, customLabel: 'a100' };
-    await gpuClass('two-t4', { vgpuDevices: [t4, t4] });
+    // A list keyed by profile: two vGPUs of one profile are a class's config spec's to give.
+    await gpuClass('two-t4', { vgpuDevices: [t4, { profileName: 'grid_t4-4q' }] });
     await gpuClass('t4-and-a100', { vgpuDevices: [t4], dynamicDirectPathIODevices: [a100] });
     const pci = async () =>
       (await f.record()).config.devices
@@ -234,7 +235,7 @@ describe('VM resize (the VMResize capability)', () => {
         .map((o) => o.value);
     await f.patch({ spec: { className: 'two-t4' } });
     await f.settle();
-    expect(await pci()).toEqual(['13000 grid_t4-2q', '13001 grid_t4-2q']);
+    expect(await pci()).toEqual(['13000 grid_t4-2q', '13001 grid_t4-4q']);
     // The MMIO window the devices need, as a VM made with them gets it.
     expect(await mmio()).toEqual(['512', 'TRUE']);
     // One vGPU matches and stays (its key with it); the other goes, and the DirectPath device comes.

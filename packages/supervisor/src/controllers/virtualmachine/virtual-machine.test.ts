@@ -110,7 +110,10 @@ describe('the VirtualMachine controller', () => {
       apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
       kind: 'Zone',
       metadata: { name: 'zone-b', namespace: 'ns1' },
-      spec: { namespace: { name: 'ns1', poolMoIDs: [pool], folderMoID: folder } },
+      spec: {
+        availabilityZoneReference: { apiVersion: 'topology.tanzu.vmware.com/v1alpha1', name: 'zone-b' },
+        namespace: { name: 'ns1', poolMoIDs: [pool], folderMoID: folder },
+      },
     });
     const labelled = newVm(f, 'vm1');
     labelled.metadata.labels = { [ZONE_LABEL]: 'zone-b' };

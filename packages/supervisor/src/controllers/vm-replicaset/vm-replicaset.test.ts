@@ -230,7 +230,7 @@ describe('VirtualMachineReplicaSet webhooks and versions', () => {
       );
     expect(error?.code).toBe(422);
     expect(error?.message).toBe(
-      'VirtualMachineReplicaSet.vmoperator.vmware.com "e" is invalid: [spec.template.spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", spec.template.spec.minHardwareVersion: Invalid value: 11: spec.template.spec.minHardwareVersion in body should be greater than or equal to 13]',
+      'VirtualMachineReplicaSet.vmoperator.vmware.com "e" is invalid: [spec.template.spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", spec.template.spec.minHardwareVersion: Invalid value: 11: spec.template.spec.minHardwareVersion in body should be greater than or equal to 13, <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]',
     );
     expect(await f.set('e')).toBeUndefined();
     await f.createSet('f', { template: template({ powerState: 'PoweredOff', minHardwareVersion: 13 }) });

@@ -143,7 +143,11 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
       return (error as Error).message;
     };
     const name = 'default.validating.virtualmachinewebconsolerequest.v1alpha6.vmoperator.vmware.com';
+    // Missing, they are the schema's to refuse; empty, the webhook's.
     expect(await refusal(f.request('a', {}))).toBe(
+      'VirtualMachineWebConsoleRequest.vmoperator.vmware.com "a" is invalid: [spec.name: Required value, spec.publicKey: Required value]',
+    );
+    expect(await refusal(f.request('a', { name: '', publicKey: '' }))).toBe(
       `admission webhook "${name}" denied the request: spec.Name: Required value, spec.publicKey: Required value`,
     );
     expect(await refusal(f.request('b', { name: 'vm1', publicKey: 'ssh-rsa AAAA' }))).toContain(
@@ -225,12 +229,17 @@ describe("v1alpha1's WebConsoleRequest controller", () => {
 
   it("is judged by its own webhook, in vm-operator's words", async () => {
     const f = await setup();
-    const error = await f.kube
-      .create({ ...LEGACY, metadata: { name: 'bad', namespace: 'ns1' }, spec: {} })
-      .then(
+    const refusal = (spec: object) =>
+      f.kube.create({ ...LEGACY, metadata: { name: 'bad', namespace: 'ns1' }, spec }).then(
         () => undefined,
         (e: unknown) => e as Error & { code: number },
       );
+    const missing = await refusal({});
+    expect(missing?.code).toBe(422);
+    expect(missing?.message).toBe(
+      'WebConsoleRequest.vmoperator.vmware.com "bad" is invalid: [spec.publicKey: Required value, spec.virtualMachineName: Required value]',
+    );
+    const error = await refusal({ virtualMachineName: '', publicKey: '' });
     expect(error?.code).toBe(422);
     expect(error?.message).toBe(
       'admission webhook "default.validating.webconsolerequest.v1alpha1.vmoperator.vmware.com" denied the request: spec.virtualMachineName: Required value, spec.publicKey: Required value',

@@ -1,0 +1,280 @@
+/**
+ * What the API server validates of a custom resource's values beyond their JSON types, as its
+ * CRD's OpenAPI schema gives it (its CEL rules aside): enums, required fields, numeric bounds,
+ * string lengths, patterns and formats, item and property counts, and the uniqueness of a set's
+ * items and of a list map's keys. The causes are kube-openapi's, as the API server passes them
+ * on (apiextensions-apiserver's kubeOpenAPIResultToFieldErrors): an enum's `Unsupported value`, a
+ * missing field's `Required value`, `Too long`, `Too many`, the rest `Invalid value` with the
+ * validator's sentence (`spec.x in body should be greater than or equal to 1`).
+ */
+import type { FieldCause } from './errors.js';
+import { deepEqual, isPlainObject } from './meta.js';
+
+/** A schema's constraints, by their OpenAPI names (see scripts/generate-crd-shapes.py). */
+export interface SchemaConstraints {
+  readonly enum?: readonly unknown[];
+  readonly required?: readonly string[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: boolean;
+  readonly exclusiveMaximum?: boolean;
+  readonly multipleOf?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly minProperties?: number;
+  readonly maxProperties?: number;
+  /** The string formats the API server checks. */
+  readonly format?: 'date-time' | 'uuid' | 'byte';
+  /** `x-kubernetes-list-type: set`: no item twice. */
+  readonly set?: boolean;
+  /** `x-kubernetes-list-type: map`: no two items with the same values of these fields. */
+  readonly mapKeys?: readonly string[];
+  /** Of a whole object's schema: it has CEL rules (`x-kubernetes-validations`) somewhere. */
+  readonly rules?: boolean;
+}
+
+/** Constraints ready to check: the pattern compiled, the enum a set. */
+export interface Constraints extends SchemaConstraints {
+  readonly regex: RegExp | undefined;
+  readonly allowed: ReadonlySet<unknown> | undefined;
+}
+
+export const compiled = (c: SchemaConstraints): Constraints => ({
+  ...c,
+  regex: c.pattern === undefined ? undefined : new RegExp(c.pattern, 'u'),
+  allowed: c.enum && new Set(c.enum),
+});
+
+/** RFC 3339, as strfmt's date-time reads it (a `T`, `t` or space between date and time). */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function isDateTime(text: string): boolean {
+  const m = DATE_TIME.exec(text);
+  if (!m) return false;
+  const [, year, month, day, hour, minute, second] = m.map(Number) as number[];
+  const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  return (
+    (month as number) >= 1 &&
+    (month as number) <= 12 &&
+    (day as number) >= 1 &&
+    (day as number) <= daysInMonth &&
+    (hour as number) <= 23 &&
+    (minute as number) <= 59 &&
+    (second as number) <= 60
+  );
+}
+
+const FORMATS: Readonly<Record<NonNullable<SchemaConstraints['format']>, (text: string) => boolean>> = {
+  'date-time': isDateTime,
+  uuid: (text) => UUID.test(text),
+  byte: (text) => BASE64.test(text),
+};
+
+/** A value as Go's `%v` of a JSON value shows it in a field error (strings quoted). */
+const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+const invalid = (at: string, value: unknown, should: string): FieldCause => ({
+  field: at,
+  message: `Invalid value: ${shown(value)}: ${at} in body ${should}`,
+});
+
+/**
+ * Where a walk is: the fields and list indices from the top, made into a path (`spec.volumes[0]`)
+ * only for a value that is reported, since almost every write has none.
+ */
+export type Trail = (string | number)[];
+
+export const pathOf = (trail: Trail): string =>
+  trail.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
+
+/** A field's path below another's: `spec.x`, or `x` at the top. */
+const fieldPath = (at: string, field: string): string => (at === '' ? field : `${at}.${field}`);
+
+/**
+ * The causes a value of the right type, at `trail`, gives, in kube-openapi's order: a string's
+ * length, pattern and format, a number's multiple and bounds, a list's counts, the enum, an
+ * object's property counts and required fields. A list's repeated items are `duplicates` (the API
+ * server checks list types after the schema). Whether there were any.
+ */
+export function constraintProblems(
+  c: Constraints,
+  value: unknown,
+  trail: Trail,
+  causes: FieldCause[],
+  duplicates: FieldCause[],
+): boolean {
+  if (satisfies(c, value)) return false;
+  const before = causes.length + duplicates.length;
+  const at = pathOf(trail);
+  if (typeof value === 'string') {
+    // Lengths in characters, as Go's utf8.RuneCountInString counts them.
+    const length = c.maxLength !== undefined || c.minLength !== undefined ? [...value].length : 0;
+    if (c.maxLength !== undefined && length > c.maxLength)
+      causes.push({
+        field: at,
+        message: `Too long: may not be longer than ${c.maxLength}`,
+        reason: 'FieldValueTooLong',
+      });
+    if (c.minLength !== undefined && length < c.minLength)
+      causes.push(invalid(at, value, `should be at least ${c.minLength} chars long`));
+    if (c.regex && !c.regex.test(value)) causes.push(invalid(at, value, `should match '${c.pattern}'`));
+    if (c.format && !FORMATS[c.format](value))
+      causes.push({
+        field: at,
+        message: `Invalid value: ${shown(value)}: ${at} in body must be of type ${c.format}: ${shown(value)}`,
+        reason: 'FieldValueTypeInvalid',
+      });
+  } else if (typeof value === 'number') {
+    if (c.multipleOf !== undefined && value % c.multipleOf !== 0)
+      causes.push(invalid(at, value, `should be a multiple of ${c.multipleOf}`));
+    if (c.maximum !== undefined && (c.exclusiveMaximum ? value >= c.maximum : value > c.maximum))
+      causes.push(
+        invalid(at, value, `should be less than ${c.exclusiveMaximum ? '' : 'or equal to '}${c.maximum}`),
+      );
+    if (c.minimum !== undefined && (c.exclusiveMinimum ? value <= c.minimum : value < c.minimum))
+      causes.push(
+        invalid(at, value, `should be greater than ${c.exclusiveMinimum ? '' : 'or equal to '}${c.minimum}`),
+      );
+  } else if (Array.isArray(value)) {
+    if (c.minItems !== undefined && value.length < c.minItems)
+      causes.push(invalid(at, value, `should have at least ${c.minItems} items`));
+    if (c.maxItems !== undefined && value.length > c.maxItems)
+      causes.push(tooMany(at, value.length, c.maxItems));
+    if (c.set) setDuplicates(value, at, duplicates);
+    else if (c.mapKeys) mapKeyDuplicates(value, c.mapKeys, at, duplicates);
+  }
+  if (c.allowed && !c.allowed.has(value))
+    causes.push({
+      field: at,
+      message: `Unsupported value: ${shown(value)}: supported values: ${(c.enum as unknown[])
+        .map((v) => (typeof v === 'string' ? JSON.stringify(v) : shown(v)))
+        .join(', ')}`,
+      reason: 'FieldValueNotSupported',
+    });
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return causes.length + duplicates.length > before;
+  const fields = value as Record<string, unknown>;
+  if (c.maxProperties !== undefined || c.minProperties !== undefined) {
+    const count = Object.keys(fields).length;
+    if (c.maxProperties !== undefined && count > c.maxProperties)
+      causes.push(tooMany(at, count, c.maxProperties));
+    if (c.minProperties !== undefined && count < c.minProperties)
+      causes.push(invalid(at, value, `should have at least ${c.minProperties} properties`));
+  }
+  if (c.required)
+    // A null field is pruned before the schema is checked: it is missing too.
+    for (const field of c.required)
+      if (fields[field] === undefined || fields[field] === null)
+        causes.push({ field: fieldPath(at, field), message: 'Required value', reason: 'FieldValueRequired' });
+  return causes.length + duplicates.length > before;
+}
+
+/** Whether a value breaks none of its constraints: what almost every value of a write does. */
+function satisfies(c: Constraints, value: unknown): boolean {
+  if (c.allowed && !c.allowed.has(value)) return false;
+  if (typeof value === 'string') {
+    // Characters, not UTF-16 units, are counted: only a string near a bound needs counting.
+    const length =
+      (c.maxLength !== undefined && value.length > c.maxLength) ||
+      (c.minLength !== undefined && value.length < 2 * c.minLength)
+        ? [...value].length
+        : value.length;
+    if (c.maxLength !== undefined && length > c.maxLength) return false;
+    if (c.minLength !== undefined && length < c.minLength) return false;
+    return !(c.regex && !c.regex.test(value)) && !(c.format && !FORMATS[c.format](value));
+  }
+  if (typeof value === 'number')
+    return (
+      (c.multipleOf === undefined || value % c.multipleOf === 0) &&
+      (c.maximum === undefined || (c.exclusiveMaximum ? value < c.maximum : value <= c.maximum)) &&
+      (c.minimum === undefined || (c.exclusiveMinimum ? value > c.minimum : value >= c.minimum))
+    );
+  if (Array.isArray(value))
+    return (
+      (c.minItems === undefined || value.length >= c.minItems) &&
+      (c.maxItems === undefined || value.length <= c.maxItems) &&
+      !(c.set && hasRepeatedItem(value)) &&
+      !(c.mapKeys && hasRepeatedKeys(value, c.mapKeys))
+    );
+  if (typeof value !== 'object' || value === null) return true;
+  const fields = value as Record<string, unknown>;
+  if (c.maxProperties !== undefined || c.minProperties !== undefined) {
+    const count = Object.keys(fields).length;
+    if (count > (c.maxProperties ?? count) || count < (c.minProperties ?? 0)) return false;
+  }
+  if (c.required)
+    for (const field of c.required) if (fields[field] === undefined || fields[field] === null) return false;
+  return true;
+}
+
+const tooMany = (at: string, count: number, max: number): FieldCause => ({
+  field: at,
+  message: `Too many: ${count}: must have at most ${max} items`,
+  reason: 'FieldValueTooMany',
+});
+
+const duplicate = (at: string, index: number, shownValue: string): FieldCause => ({
+  field: `${at}[${index}]`,
+  message: `Duplicate value: ${shownValue}`,
+  reason: 'FieldValueDuplicate',
+});
+
+/** Whether an item of a set equals an earlier one (lists are short: compared pairwise). */
+function repeatsAt(items: readonly unknown[], i: number): boolean {
+  for (let j = 0; j < i; j++) if (deepEqual(items[j], items[i])) return true;
+  return false;
+}
+
+function hasRepeatedItem(items: readonly unknown[]): boolean {
+  for (let i = 1; i < items.length; i++) if (repeatsAt(items, i)) return true;
+  return false;
+}
+
+/** Whether two items of a list map have the same keys (a key missing from both is the same). */
+function sameKeys(a: unknown, b: unknown, keys: readonly string[]): boolean {
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  for (const key of keys) if (!deepEqual(a[key], b[key])) return false;
+  return true;
+}
+
+function keysRepeatAt(items: readonly unknown[], keys: readonly string[], i: number): boolean {
+  for (let j = 0; j < i; j++) if (sameKeys(items[j], items[i], keys)) return true;
+  return false;
+}
+
+function hasRepeatedKeys(items: readonly unknown[], keys: readonly string[]): boolean {
+  for (let i = 1; i < items.length; i++) if (keysRepeatAt(items, keys, i)) return true;
+  return false;
+}
+
+/** A set's items seen before, each reported at its index. */
+function setDuplicates(items: readonly unknown[], at: string, out: FieldCause[]): void {
+  for (let i = 1; i < items.length; i++) if (repeatsAt(items, i)) out.push(duplicate(at, i, shown(items[i])));
+}
+
+/**
+ * A list map's items whose keys an earlier item has, each reported at its index with its keys
+ * as Go prints the map of them (`map[string]interface {}{"name":"eth0"}`, in key order).
+ */
+function mapKeyDuplicates(
+  items: readonly unknown[],
+  keys: readonly string[],
+  at: string,
+  out: FieldCause[],
+): void {
+  for (let i = 1; i < items.length; i++) {
+    if (!keysRepeatAt(items, keys, i)) continue;
+    const item = items[i] as Record<string, unknown>;
+    const fields = [...keys]
+      .sort()
+      .filter((k) => item[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${shown(item[k])}`)
+      .join(', ');
+    out.push(duplicate(at, i, `map[string]interface {}{${fields}}`));
+  }
+}
