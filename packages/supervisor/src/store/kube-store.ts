@@ -8,14 +8,7 @@
  * may mutate what they pass and what they get back.
  */
 import { type Batch, type Change, type Clock, mapped, type Random } from '@vsim/vsphere';
-import {
-  AdmissionDenied,
-  type FieldCause,
-  isKubeError,
-  type KubeError,
-  kubeErrors,
-  notFoundMessage,
-} from './errors.js';
+import { AdmissionDenied, isKubeError, type KubeError, kubeErrors, notFoundMessage } from './errors.js';
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
@@ -49,6 +42,7 @@ import {
 import { applyPatch, type PatchType } from './patch.js';
 import { compareRecords, type KubeRecord, NAMESPACE_KEY, ObjectRecords, recordId } from './records.js';
 import { replicasProblems, type Scale, type ScaleSubresource, scaled, scaleOf } from './scale.js';
+import { blocksRules, RULES_NOT_CHECKED } from './schema-constraints.js';
 import { defaultedObject, type ShapeNode, shapedObject, undeclaredFields } from './schema-shape.js';
 import {
   type FieldRequirement,
@@ -668,7 +662,7 @@ export class KubeStore {
     if (validation === 'Strict') this.#refuseUndeclared(info, version, shape, sent);
     const object = shapedObject(shape, sent);
     const own = info.versionSchemas?.[version];
-    let nulls = checkStructure(info, object, write, own?.structure);
+    let nulls = checkStructure(info, object, write, own?.structure, true);
     if (own?.rules && write !== 'status') {
       const refused = own.rules(object);
       if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
@@ -1326,25 +1320,6 @@ function cacheEvent(
 
 /** The stored object itself, as subscribers of a whole kind in its storage version see it. */
 const stored = (object: KubeObject) => object;
-
-/**
- * What the API server adds, in place of the CEL rules' verdicts, to an object whose schema
- * errors block them (a value missing, too long or too many, of another type or outside its enum).
- */
-const RULES_NOT_CHECKED: FieldCause = {
-  field: '<nil>',
-  message:
-    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
-  reason: 'FieldValueInvalid',
-};
-const BLOCKING_REASONS = new Set([
-  'FieldValueNotSupported',
-  'FieldValueRequired',
-  'FieldValueTooLong',
-  'FieldValueTooMany',
-  'FieldValueTypeInvalid',
-]);
-const blocksRules = (cause: FieldCause): boolean => BLOCKING_REASONS.has(cause.reason ?? '');
 
 /** Whether two states of an object are equal but for their resourceVersion (compared without copies). */
 function sameButVersion(a: KubeObject, b: KubeObject): boolean {

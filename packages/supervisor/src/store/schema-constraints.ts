@@ -75,6 +75,25 @@ const FORMATS: Readonly<Record<NonNullable<SchemaConstraints['format']>, (text: 
   byte: (text) => BASE64.test(text),
 };
 
+/**
+ * What the API server adds, in place of the CEL rules' verdicts, to an object whose schema
+ * errors block them (a value missing, too long or too many, of another type or outside its enum).
+ */
+export const RULES_NOT_CHECKED: FieldCause = {
+  field: '<nil>',
+  message:
+    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  reason: 'FieldValueInvalid',
+};
+const BLOCKING_REASONS = new Set([
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+]);
+export const blocksRules = (cause: FieldCause): boolean => BLOCKING_REASONS.has(cause.reason ?? '');
+
 /** A value as Go's `%v` of a JSON value shows it in a field error (strings quoted). */
 const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
 

@@ -13,7 +13,13 @@ import { type FieldCause, kubeErrors } from './errors.js';
 import type { KindInfo } from './kinds.js';
 import { deepEqual, isPlainObject, type KubeObject, parseApiVersion } from './meta.js';
 import { parseQuantity } from './quantity.js';
-import { constraintProblems, pathOf, type Trail } from './schema-constraints.js';
+import {
+  blocksRules,
+  constraintProblems,
+  pathOf,
+  RULES_NOT_CHECKED,
+  type Trail,
+} from './schema-constraints.js';
 import type { ShapeNode } from './schema-shape.js';
 
 /** A JSON type as a schema names it. */
@@ -189,6 +195,7 @@ function intOrStringProblem(value: unknown, at: string): FieldCause | undefined 
   return {
     field: at,
     message: `Invalid value: "${actual}": ${at} in body must be of type integer,string: "${actual}"`,
+    reason: 'FieldValueTypeInvalid',
   };
 }
 
@@ -198,6 +205,7 @@ function typeProblem(value: unknown, type: string, at: string): FieldCause {
   return {
     field: at,
     message: `Invalid value: "${actual}": ${at} in body must be of type ${type}: "${actual}"`,
+    reason: 'FieldValueTypeInvalid',
   };
 }
 
@@ -384,6 +392,11 @@ export function checkStructure(
   write: StructurePart,
   /** The structure of the version the object is in, where it has its own (see `versionSchemas`). */
   own?: Structure,
+  /**
+   * A request's object, which the API server validates (and says when its CEL rules went
+   * unchecked), not what a conversion made of it, which it decodes.
+   */
+  request = false,
 ): boolean {
   const causes: FieldCause[] = [];
   const shape = typedShape(info, object);
@@ -432,11 +445,14 @@ export function checkStructure(
       },
       own,
     );
-  if (causes.length > 0)
+  if (causes.length > 0) {
+    // A value of another type blocks the CEL rules as any other cause that blocks them.
+    if (request && shape?.constraints?.rules && causes.some(blocksRules)) causes.push(RULES_NOT_CHECKED);
     throw kubeErrors.invalid(
       { group: info.group, resource: info.plural, kind: info.kind, name: object.metadata.name as string },
       causes,
     );
+  }
   return nulls;
 }
 
