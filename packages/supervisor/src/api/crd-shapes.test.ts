@@ -282,7 +282,7 @@ describe("what the Supervisor's controllers write", () => {
       for (const object of stored)
         for (const write of ['create', 'status'] as const) {
           checked++;
-          for (const cause of constraintCauses(info, object, write, undefined).causes)
+          for (const cause of constraintCauses(info, object, write, undefined))
             broken.push(`${kind} ${object.metadata.name}: ${cause.field}: ${cause.message}`);
         }
     }

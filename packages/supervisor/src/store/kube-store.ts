@@ -261,6 +261,12 @@ export class KubeStore {
   #watches = 0;
   /** Whether the write under way is `direct`'s (see AdmissionContext.privileged). */
   #asPrivileged = false;
+  /**
+   * Whether the schema of the version the write under way was sent in has CEL rules: the API
+   * server validates a request in its version, the store in the storage version (see
+   * #validateSchema), and says its rules went unchecked only where the request's had some.
+   */
+  #requestHasRules = false;
   readonly #fieldValidation: FieldValidation;
   /**
    * `subscribe`'s listeners by kind key, fed by one listener on the record store: a write
@@ -659,6 +665,7 @@ export class KubeStore {
     if (!isPlainObject(sent.metadata)) throw kubeErrors.badRequest('Object has no metadata');
     const { version } = parseApiVersion(sent.apiVersion);
     const shape = info.shapes[version] as ShapeNode;
+    this.#requestHasRules = shape.constraints?.rules === true;
     if (validation === 'Strict') this.#refuseUndeclared(info, version, shape, sent);
     const object = shapedObject(shape, sent);
     const own = info.versionSchemas?.[version];
@@ -761,6 +768,7 @@ export class KubeStore {
 
   #scale(info: KindInfo, subresource: ScaleSubresource, record: KubeRecord, body: unknown): Scale {
     const next = scaled(record.object, subresource, body);
+    this.#requestHasRules = info.shapes[info.storageVersion]?.constraints?.rules === true;
     return scaleOf(
       this.#as(false, () => this.#update(info, record, next, 'scale')),
       subresource,
@@ -917,10 +925,8 @@ export class KubeStore {
     write: StructurePart,
     old: KubeObject | undefined,
   ): void {
-    const { causes, rules } = this.#asPrivileged
-      ? { causes: [], rules: false }
-      : constraintCauses(info, object, write, old);
-    if (rules && causes.some(blocksRules)) causes.push(RULES_NOT_CHECKED);
+    const causes = this.#asPrivileged ? [] : constraintCauses(info, object, write, old);
+    if (this.#requestHasRules && causes.some(blocksRules)) causes.push(RULES_NOT_CHECKED);
     else if (write !== 'status' && info.validate)
       for (const cause of info.validate(object, old)) causes.push(cause);
     if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name as string), causes);

@@ -458,18 +458,18 @@ export function checkStructure(
 
 /**
  * The causes a custom resource's object (of its types) gives against its schema's constraints,
- * those an update leaves as they were (in `old`) aside; and whether its schema has CEL rules.
+ * those an update leaves as they were (in `old`) aside.
  */
 export function constraintCauses(
   info: KindInfo,
   object: KubeObject,
   write: StructurePart,
   old: KubeObject | undefined,
-): { readonly causes: FieldCause[]; readonly rules: boolean } {
+): FieldCause[] {
   const causes: FieldCause[] = [];
   const shape = typedShape(info, object);
   if (shape) checkShape(shape, object, write, causes, old);
-  return { causes, rules: shape?.constraints?.rules === true };
+  return causes;
 }
 
 /** Drops, in the store's own copy of an object, the null fields its structure names. */
