@@ -68,6 +68,7 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
+import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { v1alpha1VmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
@@ -470,6 +471,8 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
   };
   /** The CRD schemas' CEL rules, which the API server runs after the rest of the schema. */
   const schemaRules: Partial<Record<string, NonNullable<KindDefinition['validate']>>> = {
+    VirtualMachine: vmCelProblems,
+    VirtualMachineReplicaSet: vmReplicaSetCelProblems,
     VirtualMachineService: vmServiceSchemaProblems,
   };
   /** v1alpha1's own rules beyond its schema's types: its VirtualMachine spells its spec its own way. */

@@ -231,6 +231,72 @@ describe("the VirtualMachine schema's enums and minimums", () => {
   });
 });
 
+describe("the VirtualMachine schema's CEL rules", () => {
+  it('are run after the rest of the schema, each on the value it is on, in its own words', async () => {
+    const t = await setup();
+    const v6 = (spec: Record<string, unknown>) => ({
+      ...t.vm('a', {}, spec),
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    });
+    const refusal = (spec: Record<string, unknown>) =>
+      t.kube.create(v6(spec)).then(
+        () => 'created',
+        (e: { code: number; message: string }) => `${e.code} ${e.message}`,
+      );
+    const network = (...interfaces: Record<string, unknown>[]) => ({
+      network: {
+        interfaces: interfaces.map((iface, i) => ({
+          name: `eth${i}`,
+          network: { kind: 'Network', name: 'n' },
+          ...iface,
+        })),
+      },
+    });
+    expect(
+      await refusal({
+        cpuAdvanced: { topology: { vnumaNodeCount: 2 } },
+        ...network(
+          { type: 'E1000', vmxnet3: {}, ipamModes: ['IPv4', 'IPv5'] },
+          {
+            vmxnet3: {
+              ctxPerDev: 'PerHost',
+              pnicFeatures: ['4', 'Turbo'],
+              coalescingParams: 'x'.repeat(128),
+            },
+          },
+        ),
+        resources: { requests: { cpu: '500m' } },
+      }),
+    ).toBe(
+      `422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [${[
+        'spec.cpuAdvanced.topology: Invalid value: "object": vnumaNodeCount requires coresPerSocket to be set to an explicit (non-zero) value',
+        'spec.network.interfaces[0]: Invalid value: "object": vmxnet3 tuning fields require interface type VMXNet3',
+        'spec.network.interfaces[0]: Invalid value: "object": each ipamModes entry must be IPv4 or IPv6',
+        'spec.network.interfaces[1]: Invalid value: "object": no such key: type evaluating rule: vmxnet3 tuning fields require interface type VMXNet3',
+        'spec.network.interfaces[1].vmxnet3: Invalid value: "object": coalescingParams must have length < 128',
+        'spec.network.interfaces[1].vmxnet3.ctxPerDev: Invalid value: "string": must be PerDevice, PerVM, PerQueue, or a number (1-9)',
+        'spec.network.interfaces[1].vmxnet3.pnicFeatures[1]: Invalid value: "string": must be LargeReceiveOffload, ReceiveSideScaling, or a non-empty decimal digits string for VMX pNICFeatures bitmask values (powers of two such as 1, 2, 4, 8)',
+        `spec.resources.requests.cpu: Invalid value: "": CPU must be a whole number (e.g. '4' for vCPUs or '2000' for 2000 MHz). The 'm' (milli) suffix is not supported.`,
+      ].join(', ')}]`,
+    );
+    // Nothing else wrong, nothing refused; a cause the schema has keeps the rules from running.
+    expect(
+      await refusal({
+        cpuAdvanced: { topology: { vnumaNodeCount: 2, coresPerSocket: 4 } },
+        ...network({
+          type: 'VMXNet3',
+          vmxnet3: { ctxPerDev: '4', pnicFeatures: ['ReceiveSideScaling', '8'] },
+        }),
+        resources: { requests: { cpu: '2' } },
+      }),
+    ).toBe('created');
+    await t.kube.delete(t.ref('a'));
+    expect(await refusal({ powerState: 'On', resources: { requests: { cpu: '500m' } } })).toBe(
+      `422 VirtualMachine.vmoperator.vmware.com "a" is invalid: [spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", ${NOT_CHECKED}]`,
+    );
+  });
+});
+
 describe("a VirtualMachine's boot options and advanced settings, as the schema and the webhook judge them", () => {
   const refusal = (promise: Promise<unknown>) =>
     promise.then(

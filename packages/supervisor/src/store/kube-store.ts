@@ -926,8 +926,9 @@ export class KubeStore {
     old: KubeObject | undefined,
   ): void {
     const causes = this.#asPrivileged ? [] : constraintCauses(info, object, write, old);
-    if (this.#requestHasRules && causes.some(blocksRules)) causes.push(RULES_NOT_CHECKED);
-    else if (write !== 'status' && info.validate)
+    const blocked = causes.some(blocksRules);
+    if (blocked && this.#requestHasRules) causes.push(RULES_NOT_CHECKED);
+    else if (!blocked && write !== 'status' && info.validate)
       for (const cause of info.validate(object, old)) causes.push(cause);
     if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name as string), causes);
   }

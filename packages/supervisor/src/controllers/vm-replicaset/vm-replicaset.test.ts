@@ -233,6 +233,16 @@ describe('VirtualMachineReplicaSet webhooks and versions', () => {
       'VirtualMachineReplicaSet.vmoperator.vmware.com "e" is invalid: [spec.template.spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", spec.template.spec.minHardwareVersion: Invalid value: 11: spec.template.spec.minHardwareVersion in body should be greater than or equal to 13, <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]',
     );
     expect(await f.set('e')).toBeUndefined();
+    // And to its CEL rules, once nothing else is wrong.
+    const milli = await f
+      .createSet('m', { template: template({ resources: { limits: { cpu: '100m' } } }) })
+      .then(
+        () => undefined,
+        (e: KubeError) => e.message,
+      );
+    expect(milli).toBe(
+      `VirtualMachineReplicaSet.vmoperator.vmware.com "m" is invalid: spec.template.spec.resources.limits.cpu: Invalid value: "": CPU must be a whole number (e.g. '4' for vCPUs or '2000' for 2000 MHz). The 'm' (milli) suffix is not supported.`,
+    );
     await f.createSet('f', { template: template({ powerState: 'PoweredOff', minHardwareVersion: 13 }) });
     expect((await f.set('f'))?.spec?.template?.spec?.powerState).toBe('PoweredOff');
   });
