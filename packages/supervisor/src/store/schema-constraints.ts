@@ -56,16 +56,18 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function isDateTime(text: string): boolean {
   const m = DATE_TIME.exec(text);
   if (!m) return false;
-  const [, year, month, day, hour, minute, second] = m.map(Number) as number[];
-  const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  const part = (group: number) => Number(m[group]);
+  const [year, month, day] = [part(1), part(2), part(3)];
+  // Day 0 of the next month is the last of this one.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return (
-    (month as number) >= 1 &&
-    (month as number) <= 12 &&
-    (day as number) >= 1 &&
-    (day as number) <= daysInMonth &&
-    (hour as number) <= 23 &&
-    (minute as number) <= 59 &&
-    (second as number) <= 60
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    part(4) <= 23 &&
+    part(5) <= 59 &&
+    part(6) <= 60
   );
 }
 
