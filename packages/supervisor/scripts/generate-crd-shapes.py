@@ -80,23 +80,11 @@ def shape(schema):
     return extra if out == 0 else {**out, **extra}
 
 
-# Schema keywords the API server validates, by their names in a shape's "c".
-CONSTRAINTS = {
-    'enum': 'enum',
-    'required': 'required',
-    'minimum': 'minimum',
-    'maximum': 'maximum',
-    'exclusiveMinimum': 'exclusiveMinimum',
-    'exclusiveMaximum': 'exclusiveMaximum',
-    'multipleOf': 'multipleOf',
-    'minLength': 'minLength',
-    'maxLength': 'maxLength',
-    'pattern': 'pattern',
-    'minItems': 'minItems',
-    'maxItems': 'maxItems',
-    'minProperties': 'minProperties',
-    'maxProperties': 'maxProperties',
-}
+# Schema keywords the API server validates, kept under their own names in a shape's "c".
+CONSTRAINTS = (
+    'enum', 'required', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+    'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'minProperties', 'maxProperties',
+)
 # The string formats the API server checks (of those the CRDs use: int32 and int64 are not).
 STRING_FORMATS = ('date-time', 'uuid', 'byte')
 
@@ -104,9 +92,9 @@ STRING_FORMATS = ('date-time', 'uuid', 'byte')
 def constraints(schema, quantity):
     """What the API server validates of a value beyond its type and its CEL rules."""
     out = {}
-    for keyword, name in CONSTRAINTS.items():
+    for keyword in CONSTRAINTS:
         if keyword in schema and not (keyword == 'pattern' and quantity):
-            out[name] = schema[keyword]
+            out[keyword] = schema[keyword]
     if schema.get('type') == 'string' and schema.get('format') in STRING_FORMATS:
         out['format'] = schema['format']
     list_type = schema.get('x-kubernetes-list-type')

@@ -18,7 +18,7 @@ import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems }
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
 import { quantityNanos } from './quantity.js';
-import { replicasProblems, type ScaleSubresource } from './scale.js';
+import type { ScaleSubresource } from './scale.js';
 import { objectShape, type SchemaShape, type ShapeNode } from './schema-shape.js';
 import { serviceProblems } from './service-validation.js';
 import type { Structure } from './structure.js';
@@ -113,8 +113,8 @@ export interface KindDefinition {
   defaults?: (object: KubeObject) => void;
   /**
    * The API server's own checks of a write of the object, `old` the stored one on an update: a
-   * built-in kind's immutable fields, a CRD schema's rules beyond the types of its values (required
-   * fields, enums, list sizes, CEL rules).
+   * built-in kind's rules (its immutable fields...), a custom resource's CEL rules (the rest of its
+   * schema is generated: see schema-constraints.ts).
    */
   validate?: (next: KubeObject, old: KubeObject | undefined) => FieldCause[];
   /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
@@ -453,15 +453,6 @@ export const CORE_KINDS: readonly KindDefinition[] = [
   },
 ];
 
-/** A kind with a `scale` subresource: its desired replicas checked on every write of its spec, as the API server does. */
-function withReplicasChecked(
-  validate: KindDefinition['validate'],
-  scale: ScaleSubresource | undefined,
-): KindDefinition['validate'] {
-  if (!scale) return validate;
-  return (next, old) => [...(validate?.(next, old) ?? []), ...replicasProblems(next, scale.specReplicasPath)];
-}
-
 export class KindRegistry {
   #byKey = new Map<string, KindInfo>();
   /** apiVersion -> kind -> what `resolve` found: every read and write resolves its kind. */
@@ -491,7 +482,7 @@ export class KindRegistry {
       convert: definition.convert,
       admit: definition.admit,
       defaults: definition.defaults,
-      validate: withReplicasChecked(definition.validate, definition.scale),
+      validate: definition.validate,
       structure: definition.structure,
       versionSchemas: definition.versionSchemas,
       shapes: Object.fromEntries(

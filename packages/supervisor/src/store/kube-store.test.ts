@@ -975,6 +975,12 @@ describe("a custom resource's schema constraints", () => {
                 max: { t: 'i' },
                 mode: { t: 's', c: { enum: ['Auto', 'Manual'] } },
                 label: { t: 's', c: { pattern: '^[a-z]+$' } },
+                nics: {
+                  i: { f: { name: { t: 's' }, mtu: { t: 'i', c: { maximum: 9000 } } }, t: 'o' },
+                  t: 'a',
+                  c: { mapKeys: ['name'] },
+                },
+                tags: { i: { t: 's', c: { maxLength: 3 } }, t: 'a' },
               },
               t: 'o',
               c: { required: ['mode'] },
@@ -1066,6 +1072,25 @@ describe("a custom resource's schema constraints", () => {
       size: 50,
       label: 'NOT',
     });
+  });
+
+  it("pair a list map's items by their keys, and an atomic list's not at all, as the API server's ratcheting does", async () => {
+    const { store, contraption } = contraptionStore();
+    const big = { name: 'a', mtu: 99999 };
+    store.direct.create(contraption({ nics: [big, { name: 'b' }], tags: ['long!'] }));
+    const write = (spec: Record<string, unknown>) =>
+      refusal(store.update({ ...(store.direct.get(C) as KubeObject), spec: { mode: 'Auto', ...spec } }));
+    // The same items in another order, or after a new one, are the items they were.
+    expect(await write({ nics: [{ name: 'b' }, big], tags: ['long!'] })).toBe('written');
+    expect(await write({ nics: [{ name: 'z' }, { name: 'b' }, big], tags: ['long!'] })).toBe('written');
+    expect(await write({ nics: [{ name: 'b' }, { ...big, mtu: 99998 }], tags: ['long!'] })).toBe(
+      '422 Contraption.example.com "c" is invalid: spec.nics[1].mtu: Invalid value: 99998: spec.nics[1].mtu in body should be less than or equal to 9000',
+    );
+    // A changed atomic list's items are all new.
+    expect(await write({ nics: [big], tags: ['long!', 'ok'] })).toBe(
+      `422 Contraption.example.com "c" is invalid: [spec.tags[0]: Too long: may not be longer than 3, ${NOT_CHECKED}]`,
+    );
+    expect((store.direct.get(C) as KubeObject).spec).toMatchObject({ tags: ['long!'] });
   });
 });
 

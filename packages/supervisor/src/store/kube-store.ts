@@ -368,7 +368,11 @@ export class KubeStore {
     const { info, apiVersion } = this.#resolve(object);
     if (!info.hasStatus) throw kubeErrors.noResource(`${info.plural}/status`);
     const incoming = this.#toStorage(info, object, 'status', this.#validation(options));
-    return this.#present(info, this.#replace(info, incoming, 'status'), apiVersion) as T;
+    return this.#present(
+      info,
+      this.#as(false, () => this.#replace(info, incoming, 'status')),
+      apiVersion,
+    ) as T;
   }
 
   async patch<T extends KubeObject = KubeObject>(
@@ -900,11 +904,6 @@ export class KubeStore {
     if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, name), causes);
   }
 
-  /**
-   * Runs the kind's admission hook on an object about to be written. What the store owns
-   * (apiVersion, kind, identity and bookkeeping metadata, a status subresource) stays as it
-   * was; labels, annotations and the rest are checked again after the hook.
-   */
   /** A built-in kind's rules beyond its types (its `validate`). */
   #checkRules(info: KindInfo, object: KubeObject, old: KubeObject | undefined): void {
     const refused = info.validate?.(object, old) ?? [];
@@ -926,6 +925,9 @@ export class KubeStore {
     old: KubeObject | undefined,
   ): void {
     const causes = this.#asPrivileged ? [] : constraintCauses(info, object, write, old);
+    // The scale subresource's replicas, which the API server checks beside the schema.
+    if (write !== 'status' && info.scale)
+      for (const cause of replicasProblems(object, info.scale.specReplicasPath)) causes.push(cause);
     const blocked = causes.some(blocksRules);
     if (blocked && this.#requestHasRules) causes.push(RULES_NOT_CHECKED);
     else if (!blocked && write !== 'status' && info.validate)
@@ -933,6 +935,12 @@ export class KubeStore {
     if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name as string), causes);
   }
 
+  /**
+   * Runs the kind's admission hook on an object about to be written, the schema's validation
+   * between its webhooks. What the store owns (apiVersion, kind, identity and bookkeeping
+   * metadata, a status subresource) stays as it was; labels, annotations and the rest are
+   * checked again after the hook.
+   */
   #admit(info: KindInfo, operation: AdmissionOperation, object: KubeObject, old: KubeObject | undefined) {
     const admit = info.admit;
     const write = operation === 'CREATE' ? 'create' : 'main';
@@ -964,7 +972,7 @@ export class KubeStore {
           privileged: this.#asPrivileged,
           validateSchema,
         }) ?? object;
-      if (validated === undefined) validateSchema(result);
+      if (validated !== result) validateSchema(result);
     } catch (error) {
       if (error instanceof AdmissionDenied)
         throw kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message);

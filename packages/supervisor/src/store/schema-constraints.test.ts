@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldCause } from './errors.js';
-import { compiled, constraintProblems, type SchemaConstraints } from './schema-constraints.js';
+import { compiled, constraintProblems, type SchemaConstraints, satisfies } from './schema-constraints.js';
 
 /** The causes of one value at `spec.x`, the lists' repeated items after the rest. */
 const causesOf = (constraints: SchemaConstraints, value: unknown): FieldCause[] => {
@@ -18,7 +19,7 @@ describe("a schema's constraints, in kube-openapi's words as the API server pass
       'spec.x: Unsupported value: "Gentle": supported values: "Hard", "Soft" (FieldValueNotSupported)',
     ]);
     expect(messages({ enum: [1, 2] }, 3)).toEqual([
-      'spec.x: Unsupported value: 3: supported values: 1, 2 (FieldValueNotSupported)',
+      'spec.x: Unsupported value: 3: supported values: "1", "2" (FieldValueNotSupported)',
     ]);
     expect(messages({ enum: ['Hard', 'Soft'] }, 'Soft')).toEqual([]);
   });
@@ -41,9 +42,16 @@ describe("a schema's constraints, in kube-openapi's words as the API server pass
     expect(messages({ pattern: '^[a-z]+$' }, 'A')).toEqual([
       'spec.x: Invalid value: "A": spec.x in body should match \'^[a-z]+$\' (FieldValueInvalid)',
     ]);
-    for (const good of ['2026-01-31T23:59:59Z', '2026-01-31t00:00:00.5+02:00', '2024-02-29 10:00:00Z'])
+    for (const good of ['2026-01-31T23:59:59Z', '2026-01-31t00:00:00.5+02:00', '2024-02-29T10:00:00,5z'])
       expect(messages({ format: 'date-time' }, good)).toEqual([]);
-    for (const bad of ['2026-02-30T00:00:00Z', '2026-01-01', '2026-13-01T00:00:00Z', 'soon'])
+    for (const bad of [
+      '2026-02-30T00:00:00Z',
+      '2026-01-01',
+      '2026-13-01T00:00:00Z',
+      '2024-01-01 10:00:00Z',
+      '2024-01-01T10:00:60Z',
+      'soon',
+    ])
       expect(messages({ format: 'date-time' }, bad)).toEqual([
         `spec.x: Invalid value: "${bad}": spec.x in body must be of type date-time: "${bad}" (FieldValueTypeInvalid)`,
       ]);
@@ -106,5 +114,47 @@ describe("a schema's constraints, in kube-openapi's words as the API server pass
     expect(
       causesOf({ maxLength: 2, pattern: '^[a-z]+$', enum: ['ab'] }, 'ABC').map((c) => c.reason ?? 'Invalid'),
     ).toEqual(['FieldValueTooLong', 'Invalid', 'FieldValueNotSupported']);
+  });
+});
+
+describe('the check every value passes first', () => {
+  it('passes exactly the values the constraints give no cause', () => {
+    const small = fc.integer({ min: -3, max: 12 });
+    const constraints = fc.record(
+      {
+        enum: fc.array(fc.oneof(fc.constantFrom('a', 'ab', 'x'), small), { maxLength: 3 }),
+        required: fc.array(fc.constantFrom('a', 'b'), { maxLength: 2 }),
+        minimum: small,
+        maximum: small,
+        exclusiveMinimum: fc.boolean(),
+        exclusiveMaximum: fc.boolean(),
+        multipleOf: fc.integer({ min: 1, max: 4 }),
+        minLength: small,
+        maxLength: small,
+        pattern: fc.constantFrom('^[a-z]+$', '^a'),
+        minItems: small,
+        maxItems: small,
+        minProperties: small,
+        maxProperties: small,
+        format: fc.constantFrom('date-time' as const, 'uuid' as const, 'byte' as const),
+        set: fc.boolean(),
+        mapKeys: fc.constant(['name']),
+      },
+      { requiredKeys: [] },
+    );
+    const scalar = fc.oneof(
+      small,
+      fc.constantFrom('a', 'ab', 'AB', 'x€y', '2026-01-01T00:00:00Z', 'aGk=', ''),
+    );
+    const value = fc.oneof(
+      scalar,
+      fc.array(fc.oneof(scalar, fc.record({ name: fc.constantFrom('a', 'b') })), { maxLength: 4 }),
+      fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(scalar, fc.constant(null))),
+    );
+    fc.assert(
+      fc.property(constraints, value, (c, v) => {
+        expect(satisfies(compiled(c), v)).toBe(causesOf(c, v).length === 0);
+      }),
+    );
   });
 });

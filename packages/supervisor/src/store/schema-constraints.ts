@@ -48,27 +48,26 @@ export const compiled = (c: SchemaConstraints): Constraints => ({
   allowed: c.enum && new Set(c.enum),
 });
 
-/** RFC 3339, as strfmt's date-time reads it (a `T`, `t` or space between date and time). */
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** A date-time's date and time, as kube-openapi's strfmt reads them (after a `t`, any case). */
+const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME = /^(\d{2}):(\d{2}):(\d{2})(.\d+)?(z|[+-]\d{2}:\d{2})$/;
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * strfmt's IsDateTime: lower-cased and split at each `t`, a calendar date before the first, a
+ * time of day after it (seconds at most 59; any character before a fraction).
+ */
 function isDateTime(text: string): boolean {
-  const m = DATE_TIME.exec(text);
-  if (!m) return false;
-  const part = (group: number) => Number(m[group]);
-  const [year, month, day] = [part(1), part(2), part(3)];
+  const [date, time] = text.toLowerCase().split('t');
+  const d = FULL_DATE.exec(date ?? '');
+  const t = time === undefined ? null : TIME.exec(time);
+  if (!d || !t) return false;
+  const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
   // Day 0 of the next month is the last of this one.
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth &&
-    part(4) <= 23 &&
-    part(5) <= 59 &&
-    part(6) <= 60
-  );
+  const inRange = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
+  return inRange && Number(t[1]) <= 23 && Number(t[2]) <= 59 && Number(t[3]) <= 59;
 }
 
 const FORMATS: Readonly<Record<NonNullable<SchemaConstraints['format']>, (text: string) => boolean>> = {
@@ -120,7 +119,7 @@ const fieldPath = (at: string, field: string): string => (at === '' ? field : `$
  * The causes a value of the right type, at `trail`, gives, in kube-openapi's order: a string's
  * length, pattern and format, a number's multiple and bounds, a list's counts, the enum, an
  * object's property counts and required fields. A list's repeated items are `duplicates` (the API
- * server checks list types after the schema). Whether there were any.
+ * server checks list types after the schema). Asked only of a value `satisfies` does not pass.
  */
 export function constraintProblems(
   c: Constraints,
@@ -128,9 +127,7 @@ export function constraintProblems(
   trail: Trail,
   causes: FieldCause[],
   duplicates: FieldCause[],
-): boolean {
-  if (satisfies(c, value)) return false;
-  const before = causes.length + duplicates.length;
+): void {
   const at = pathOf(trail);
   if (typeof value === 'string') {
     // Lengths in characters, as Go's utf8.RuneCountInString counts them.
@@ -172,16 +169,16 @@ export function constraintProblems(
   if (c.allowed && !c.allowed.has(value))
     causes.push({
       field: at,
+      // Every allowed value quoted, as Go's field.NotSupported quotes them (a number's JSON too).
       message: `Unsupported value: ${shown(value)}: supported values: ${(c.enum as unknown[])
-        .map((v) => (typeof v === 'string' ? JSON.stringify(v) : shown(v)))
+        .map((v) => JSON.stringify(typeof v === 'string' ? v : shown(v)))
         .join(', ')}`,
       reason: 'FieldValueNotSupported',
     });
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return causes.length + duplicates.length > before;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
   const fields = value as Record<string, unknown>;
   if (c.maxProperties !== undefined || c.minProperties !== undefined) {
-    const count = Object.keys(fields).length;
+    const count = definedCount(fields);
     if (c.maxProperties !== undefined && count > c.maxProperties)
       causes.push(tooMany(at, count, c.maxProperties));
     if (c.minProperties !== undefined && count < c.minProperties)
@@ -192,11 +189,13 @@ export function constraintProblems(
     for (const field of c.required)
       if (fields[field] === undefined || fields[field] === null)
         causes.push({ field: fieldPath(at, field), message: 'Required value', reason: 'FieldValueRequired' });
-  return causes.length + duplicates.length > before;
 }
 
-/** Whether a value breaks none of its constraints: what almost every value of a write does. */
-function satisfies(c: Constraints, value: unknown): boolean {
+/**
+ * Whether a value breaks none of its constraints, what almost every value of a write does: the
+ * same checks as `constraintProblems`, with nothing made.
+ */
+export function satisfies(c: Constraints, value: unknown): boolean {
   if (c.allowed && !c.allowed.has(value)) return false;
   if (typeof value === 'string') {
     // Characters, not UTF-16 units, are counted: only a string near a bound needs counting.
@@ -225,7 +224,7 @@ function satisfies(c: Constraints, value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   const fields = value as Record<string, unknown>;
   if (c.maxProperties !== undefined || c.minProperties !== undefined) {
-    const count = Object.keys(fields).length;
+    const count = definedCount(fields);
     if (count > (c.maxProperties ?? count) || count < (c.minProperties ?? 0)) return false;
   }
   if (c.required)
@@ -245,6 +244,13 @@ const duplicate = (at: string, index: number, shownValue: string): FieldCause =>
   reason: 'FieldValueDuplicate',
 });
 
+/** An object's fields, those set to undefined (absent from its JSON) aside. */
+function definedCount(fields: Record<string, unknown>): number {
+  let count = 0;
+  for (const key in fields) if (fields[key] !== undefined) count++;
+  return count;
+}
+
 /** Whether an item of a set equals an earlier one (lists are short: compared pairwise). */
 function repeatsAt(items: readonly unknown[], i: number): boolean {
   for (let j = 0; j < i; j++) if (deepEqual(items[j], items[i])) return true;
@@ -257,7 +263,7 @@ function hasRepeatedItem(items: readonly unknown[]): boolean {
 }
 
 /** Whether two items of a list map have the same keys (a key missing from both is the same). */
-function sameKeys(a: unknown, b: unknown, keys: readonly string[]): boolean {
+export function sameKeys(a: unknown, b: unknown, keys: readonly string[]): boolean {
   if (!isPlainObject(a) || !isPlainObject(b)) return false;
   for (const key of keys) if (!deepEqual(a[key], b[key])) return false;
   return true;

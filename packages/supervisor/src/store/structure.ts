@@ -18,6 +18,8 @@ import {
   constraintProblems,
   pathOf,
   RULES_NOT_CHECKED,
+  sameKeys,
+  satisfies,
   type Trail,
 } from './schema-constraints.js';
 import type { ShapeNode } from './schema-shape.js';
@@ -233,14 +235,14 @@ function keptFields(shape: ShapeNode, write: StructurePart): KeptFields {
   return write === 'status' ? kept.status : kept.rest;
 }
 
-/** The value at a trail from the top of an object, undefined where there is none. */
-function valueAt(object: unknown, trail: Trail): unknown {
-  let value = object;
-  for (const step of trail) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Container)[step];
-  }
-  return value;
+/**
+ * The stored value an item of a list is the new state of, as the API server's ratcheting pairs
+ * them: in a list map, the stored item of the same keys; in any other list, none.
+ */
+function oldItem(list: ShapeNode, item: unknown, oldList: unknown): unknown {
+  const keys = list.constraints?.mapKeys;
+  if (!keys || !Array.isArray(oldList)) return undefined;
+  return oldList.find((candidate) => sameKeys(candidate, item, keys));
 }
 
 /**
@@ -248,8 +250,9 @@ function valueAt(object: unknown, trail: Trail): unknown {
  * declares (the part of the object the write keeps). Its types (`old` null): each value of
  * another type is a cause; a null field is to be dropped (whether there is one is the answer), a
  * null item of a list is of another type. Or its constraints, those of its values of their types:
- * each value that breaks one is a cause, unless an update (`old` its object) leaves it as it was
- * (the API server's validation ratcheting).
+ * each value that breaks one is a cause, unless an update (`old` its object) leaves it, or a
+ * value it is in, as it was (the API server's validation ratcheting: the stored value found by
+ * field names and list maps' keys, none for an item of another list).
  */
 function checkShape(
   shape: ShapeNode,
@@ -262,20 +265,26 @@ function checkShape(
   let nulls = false;
   const trail: Trail = [];
   const duplicates: FieldCause[] = [];
-  const constrain = (node: ShapeNode, value: unknown) => {
+  // `was`: the stored value this one is the new state of, undefined when there is none (the
+  // top level's, which an update always changes: its causes are let through where they were).
+  const constrain = (node: ShapeNode, value: unknown, was: unknown) => {
     const constraints = node.constraints;
-    if (types || !constraints) return;
+    if (types || !constraints || satisfies(constraints, value)) return;
     const before = causes.length;
     const duplicatesBefore = duplicates.length;
-    if (!constraintProblems(constraints, value, trail, causes, duplicates)) return;
-    if (old && deepEqual(valueAt(old, trail), value)) {
+    constraintProblems(constraints, value, trail, causes, duplicates);
+    if (was !== undefined && deepEqual(was, value)) {
       causes.length = before;
       duplicates.length = duplicatesBefore;
     }
   };
-  const visit = (node: ShapeNode, value: unknown, inList: boolean): void => {
-    // A field set to undefined is one the object's JSON leaves out (and its copy drops).
-    if (value === undefined && !inList) return;
+  const visit = (node: ShapeNode, value: unknown, inList: boolean, was: unknown): void => {
+    // A field set to undefined is one the object's JSON leaves out (and its copy drops); an
+    // item of a list, one it writes as null.
+    if (value === undefined) {
+      if (!inList) return;
+      value = null;
+    }
     if (value === null && !inList) {
       nulls = true;
       return;
@@ -291,33 +300,36 @@ function checkShape(
       if (types) causes.push(typeProblem(value, node.type, pathOf(trail)));
       return;
     }
-    constrain(node, value);
+    // A value an update leaves as it was is not held to its constraints, nor is anything in it.
+    if (was !== undefined && deepEqual(was, value)) return;
+    constrain(node, value, was);
     if (Array.isArray(value)) {
       const items = node.items;
       if (items)
         for (let i = 0; i < value.length; i++) {
           trail.push(i);
-          visit(items, value[i], true);
+          visit(items, value[i], true, was === undefined ? undefined : oldItem(node, value[i], was));
           trail.pop();
         }
       return;
     }
     if (!isPlainObject(value)) return;
     const { fields, values } = node;
+    const stored = isPlainObject(was) ? was : undefined;
     for (const key in value) {
       const sub = fields ? fields.get(key) : values;
       if (sub === undefined) continue;
       trail.push(key);
-      visit(sub, value[key], false);
+      visit(sub, value[key], false, stored?.[key]);
       trail.pop();
     }
   };
-  // The top level's own constraints (the fields it requires) hold for what a status write keeps.
-  if (write !== 'status') constrain(shape, object);
+  // The top level's own constraints (the fields it requires) are the spec's part of a write.
+  if (write !== 'status') constrain(shape, object, old ?? undefined);
   for (const [key, sub] of keptFields(shape, write))
     if (key in object) {
       trail.push(key);
-      visit(sub, (object as Container)[key], false);
+      visit(sub, (object as Container)[key], false, old?.[key]);
       trail.pop();
     }
   // The API server checks list types after the schema.

@@ -233,6 +233,12 @@ describe('VirtualMachineReplicaSet webhooks and versions', () => {
       'VirtualMachineReplicaSet.vmoperator.vmware.com "e" is invalid: [spec.template.spec.powerState: Unsupported value: "On": supported values: "PoweredOff", "PoweredOn", "Suspended", spec.template.spec.minHardwareVersion: Invalid value: 11: spec.template.spec.minHardwareVersion in body should be greater than or equal to 13, <nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]',
     );
     expect(await f.set('e')).toBeUndefined();
+    // Its replicas are checked beside the schema, whatever else is wrong.
+    const negative = await f.createSet('n', { replicas: -1, template: template({ powerState: 'On' }) }).then(
+      () => undefined,
+      (e: KubeError) => e.status.details?.causes?.map((c) => c.field),
+    );
+    expect(negative).toEqual(['spec.template.spec.powerState', '.spec.replicas', '<nil>']);
     // And to its CEL rules, once nothing else is wrong.
     const milli = await f
       .createSet('m', { template: template({ resources: { limits: { cpu: '100m' } } }) })
