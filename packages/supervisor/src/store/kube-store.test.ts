@@ -1092,6 +1092,20 @@ describe("a custom resource's schema constraints", () => {
     );
     expect((store.direct.get(C) as KubeObject).spec).toMatchObject({ tags: ['long!'] });
   });
+
+  it("hold an update to its lists' keys only where the stored object kept to them", async () => {
+    const { store, contraption } = contraptionStore();
+    const twice = [{ name: 'a' }, { name: 'a' }];
+    store.direct.create(contraption({ nics: twice }));
+    const write = (nics: unknown[]) =>
+      refusal(store.update({ ...(store.direct.get(C) as KubeObject), spec: { mode: 'Auto', nics } }));
+    // Stored with a key twice, it may keep it, or have another twice.
+    expect(await write([...twice, { name: 'b' }, { name: 'b' }])).toBe('written');
+    expect(await write([{ name: 'c' }])).toBe('written');
+    expect(await write([{ name: 'c' }, { name: 'c' }])).toBe(
+      '422 Contraption.example.com "c" is invalid: spec.nics[1]: Duplicate value: map[string]interface {}{"name":"c"}',
+    );
+  });
 });
 
 describe('copies', () => {

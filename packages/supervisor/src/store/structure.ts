@@ -332,9 +332,18 @@ function checkShape(
       visit(sub, (object as Container)[key], false, old?.[key]);
       trail.pop();
     }
-  // The API server checks list types after the schema.
+  // The API server checks list types after the schema, and on an update only where the stored
+  // object kept to them.
+  if (duplicates.length > 0 && old && hasRepeatedKeys(shape, old, write)) return nulls;
   for (const duplicate of duplicates) causes.push(duplicate);
   return nulls;
+}
+
+/** Whether an object has a set's item or a list map's keys twice, anywhere its schema says. */
+function hasRepeatedKeys(shape: ShapeNode, object: KubeObject, write: StructurePart): boolean {
+  const causes: FieldCause[] = [];
+  checkShape(shape, object, write, causes, undefined);
+  return causes.some((cause) => cause.reason === 'FieldValueDuplicate');
 }
 
 /** Drops the null fields (not the null items of lists) of what a shape declares, in the store's own copy. */
