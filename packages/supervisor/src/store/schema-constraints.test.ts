@@ -85,20 +85,20 @@ describe("a schema's constraints, in kube-openapi's words as the API server pass
       'spec.x: Too many: 3: must have at most 2 items (FieldValueTooMany)',
     ]);
     expect(messages({ minItems: 1 }, [])).toEqual([
-      'spec.x: Invalid value: []: spec.x in body should have at least 1 items (FieldValueInvalid)',
+      'spec.x: Invalid value: []interface {}{}: spec.x in body should have at least 1 items (FieldValueInvalid)',
     ]);
     expect(messages({ maxProperties: 1 }, { a: 1, b: 2 })).toEqual([
       'spec.x: Too many: 2: must have at most 1 items (FieldValueTooMany)',
     ]);
     expect(messages({ minProperties: 1 }, {})).toEqual([
-      'spec.x: Invalid value: {}: spec.x in body should have at least 1 properties (FieldValueInvalid)',
+      'spec.x: Invalid value: map[string]interface {}{}: spec.x in body should have at least 1 properties (FieldValueInvalid)',
     ]);
   });
 
   it("a set's repeated items and a list map's repeated keys, each at its index, keys as Go prints them", () => {
     expect(messages({ set: true }, ['a', 'b', 'a', { k: 1 }, { k: 1 }])).toEqual([
       'spec.x[2]: Duplicate value: "a" (FieldValueDuplicate)',
-      'spec.x[4]: Duplicate value: {"k":1} (FieldValueDuplicate)',
+      'spec.x[4]: Duplicate value: map[string]interface {}{"k":1} (FieldValueDuplicate)',
     ]);
     const members = [
       { name: 'a', kind: 'VirtualMachine' },

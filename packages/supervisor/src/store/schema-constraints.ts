@@ -95,8 +95,24 @@ const BLOCKING_REASONS = new Set([
 ]);
 export const blocksRules = (cause: FieldCause): boolean => BLOCKING_REASONS.has(cause.reason ?? '');
 
-/** A value as Go's `%v` of a JSON value shows it in a field error (strings quoted). */
-const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
+/** A value as a field error shows it: a string quoted, a number or a boolean as it is, the rest as Go's `%#v`. */
+const shown = (value: unknown): string =>
+  value === null || typeof value !== 'object' ? (JSON.stringify(value) ?? String(value)) : goSyntax(value);
+
+/** A list or an object as Go's `%#v` prints the JSON it decodes to (`[]interface {}{"a", 1}`). */
+function goSyntax(value: unknown): string {
+  if (value === null || value === undefined) return 'interface {}(nil)';
+  if (Array.isArray(value)) return `[]interface {}{${value.map(goSyntax).join(', ')}}`;
+  if (typeof value === 'object') {
+    const fields = value as Record<string, unknown>;
+    const entries = Object.keys(fields)
+      .filter((key) => fields[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${goSyntax(fields[key])}`);
+    return `map[string]interface {}{${entries.join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
 
 const invalid = (at: string, value: unknown, should: string): FieldCause => ({
   field: at,
@@ -297,11 +313,6 @@ function mapKeyDuplicates(
   for (let i = 1; i < items.length; i++) {
     if (!keysRepeatAt(items, keys, i)) continue;
     const item = items[i] as Record<string, unknown>;
-    const fields = [...keys]
-      .sort()
-      .filter((k) => item[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${shown(item[k])}`)
-      .join(', ');
-    out.push(duplicate(at, i, `map[string]interface {}{${fields}}`));
+    out.push(duplicate(at, i, goSyntax(Object.fromEntries(keys.map((k) => [k, item[k]])))));
   }
 }
