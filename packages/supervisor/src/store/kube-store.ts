@@ -833,7 +833,7 @@ export class KubeStore {
     if (info.hasStatus) dropField(obj, 'status');
     info.defaults?.(obj);
     if (info.key === SERVICE_KEY) this.#services.allocate(obj, undefined);
-    if (info.builtIn) this.#checkRules(info, obj, undefined);
+    this.#checkRules(info, obj, undefined);
     if (info.key === NAMESPACE_KEY) {
       const spec = isPlainObject(obj.spec) ? obj.spec : {};
       if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
@@ -904,8 +904,12 @@ export class KubeStore {
     if (causes.length > 0) throw kubeErrors.invalid(subjectOf(info, name), causes);
   }
 
-  /** A built-in kind's rules beyond its types (its `validate`). */
+  /**
+   * A built-in kind's rules beyond its types (its `validate`), before its admission; a custom
+   * resource's come with its schema's (see #validateSchema).
+   */
   #checkRules(info: KindInfo, object: KubeObject, old: KubeObject | undefined): void {
+    if (!info.builtIn) return;
     const refused = info.validate?.(object, old) ?? [];
     if (refused.length > 0)
       throw kubeErrors.invalid(subjectOf(info, object.metadata.name as string), refused);
@@ -914,9 +918,11 @@ export class KubeStore {
   /**
    * The API server's validation of a custom resource's object as its mutating webhooks leave it,
    * before its validating ones: its schema's constraints (those an update leaves as they were
-   * aside), then its CEL rules (`validate`, those the simulator has), which it does not run on an
-   * object that breaks the constraints that block them, and says so. A privileged write
-   * (`direct`'s: the controllers write what vm-operator's do) is held to its rules alone.
+   * aside), the scale subresource's replicas, then its CEL rules (`validate`, those the simulator
+   * has), which it does not run on an object that breaks the constraints that block them, and
+   * says so. A privileged write (`direct`'s: the controllers write what vm-operator's do) is held
+   * to its replicas and rules alone. A built-in kind's rules are checked before its admission
+   * (see #checkRules).
    */
   #validateSchema(
     info: KindInfo,
@@ -924,10 +930,12 @@ export class KubeStore {
     write: StructurePart,
     old: KubeObject | undefined,
   ): void {
+    if (info.builtIn) return;
     const causes = this.#asPrivileged ? [] : constraintCauses(info, object, write, old);
-    // The scale subresource's replicas, which the API server checks beside the schema.
-    if (write !== 'status' && info.scale)
-      for (const cause of replicasProblems(object, info.scale.specReplicasPath)) causes.push(cause);
+    if (info.scale) {
+      const path = write === 'status' ? info.scale.statusReplicasPath : info.scale.specReplicasPath;
+      for (const cause of replicasProblems(object, path)) causes.push(cause);
+    }
     const blocked = causes.some(blocksRules);
     if (blocked && this.#requestHasRules) causes.push(RULES_NOT_CHECKED);
     else if (!blocked && write !== 'status' && info.validate)
@@ -945,7 +953,7 @@ export class KubeStore {
     const admit = info.admit;
     const write = operation === 'CREATE' ? 'create' : 'main';
     if (!admit) {
-      if (!info.builtIn) this.#validateSchema(info, object, write, old);
+      this.#validateSchema(info, object, write, old);
       return object;
     }
     const meta = object.metadata;
@@ -959,7 +967,7 @@ export class KubeStore {
     // The object last validated: a hook's webhooks may each ask for the same one.
     let validated: KubeObject | undefined;
     const validateSchema = (mutated: KubeObject) => {
-      if (info.builtIn || mutated === validated) return;
+      if (mutated === validated) return;
       validated = mutated;
       this.#validateSchema(info, mutated, write, old);
     };
@@ -1036,9 +1044,7 @@ export class KubeStore {
       else next.status = incoming.status;
       // The API server defaults whatever it decodes, a status too (a claim's phase).
       info.defaults?.(next);
-      const refused = info.scale ? replicasProblems(next, info.scale.statusReplicasPath) : [];
-      if (refused.length > 0) throw kubeErrors.invalid(subject(), refused);
-      if (!info.builtIn) this.#validateSchema(info, next, 'status', existing);
+      this.#validateSchema(info, next, 'status', existing);
     } else {
       next = incoming;
       const meta = next.metadata;
@@ -1064,7 +1070,7 @@ export class KubeStore {
       this.#validate(info, next, record.name, existing);
       info.defaults?.(next);
       if (info.key === SERVICE_KEY) this.#services.allocate(next, existing);
-      if (info.builtIn) this.#checkRules(info, next, existing);
+      this.#checkRules(info, next, existing);
       if (existing.metadata.deletionTimestamp) {
         const had = new Set(existing.metadata.finalizers ?? []);
         const added = (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
@@ -1082,7 +1088,7 @@ export class KubeStore {
       if (info.key === NAMESPACE_KEY) next.spec = clone(existing.spec);
       if (mode === 'main') next = this.#admit(info, 'UPDATE', next, existing);
       // A Scale's write has no admission, but the schema's validation all the same.
-      else if (!info.builtIn) this.#validateSchema(info, next, 'main', existing);
+      else this.#validateSchema(info, next, 'main', existing);
     }
     next.metadata.resourceVersion = existing.metadata.resourceVersion as string;
     if (!info.builtIn)

@@ -234,8 +234,8 @@ export function satisfies(c: Constraints, value: unknown): boolean {
     return (
       (c.minItems === undefined || value.length >= c.minItems) &&
       (c.maxItems === undefined || value.length <= c.maxItems) &&
-      !(c.set && hasRepeatedItem(value)) &&
-      !(c.mapKeys && hasRepeatedKeys(value, c.mapKeys))
+      !(c.set && hasRepeats(value, deepEqual)) &&
+      !(c.mapKeys && hasRepeats(value, sameKeysOf(c.mapKeys)))
     );
   if (typeof value !== 'object' || value === null) return true;
   const fields = value as Record<string, unknown>;
@@ -267,14 +267,17 @@ function definedCount(fields: Record<string, unknown>): number {
   return count;
 }
 
-/** Whether an item of a set equals an earlier one (lists are short: compared pairwise). */
-function repeatsAt(items: readonly unknown[], i: number): boolean {
-  for (let j = 0; j < i; j++) if (deepEqual(items[j], items[i])) return true;
+/** Two items a list holds to be the same: a set's equal ones, a list map's of equal keys. */
+type Same = (a: unknown, b: unknown) => boolean;
+
+/** Whether an item of a list is the same as an earlier one (lists are short: compared pairwise). */
+function repeatsAt(items: readonly unknown[], i: number, same: Same): boolean {
+  for (let j = 0; j < i; j++) if (same(items[j], items[i])) return true;
   return false;
 }
 
-function hasRepeatedItem(items: readonly unknown[]): boolean {
-  for (let i = 1; i < items.length; i++) if (repeatsAt(items, i)) return true;
+function hasRepeats(items: readonly unknown[], same: Same): boolean {
+  for (let i = 1; i < items.length; i++) if (repeatsAt(items, i, same)) return true;
   return false;
 }
 
@@ -285,19 +288,15 @@ export function sameKeys(a: unknown, b: unknown, keys: readonly string[]): boole
   return true;
 }
 
-function keysRepeatAt(items: readonly unknown[], keys: readonly string[], i: number): boolean {
-  for (let j = 0; j < i; j++) if (sameKeys(items[j], items[i], keys)) return true;
-  return false;
-}
-
-function hasRepeatedKeys(items: readonly unknown[], keys: readonly string[]): boolean {
-  for (let i = 1; i < items.length; i++) if (keysRepeatAt(items, keys, i)) return true;
-  return false;
-}
+const sameKeysOf =
+  (keys: readonly string[]): Same =>
+  (a, b) =>
+    sameKeys(a, b, keys);
 
 /** A set's items seen before, each reported at its index. */
 function setDuplicates(items: readonly unknown[], at: string, out: FieldCause[]): void {
-  for (let i = 1; i < items.length; i++) if (repeatsAt(items, i)) out.push(duplicate(at, i, shown(items[i])));
+  for (let i = 1; i < items.length; i++)
+    if (repeatsAt(items, i, deepEqual)) out.push(duplicate(at, i, shown(items[i])));
 }
 
 /**
@@ -310,8 +309,9 @@ function mapKeyDuplicates(
   at: string,
   out: FieldCause[],
 ): void {
+  const same = sameKeysOf(keys);
   for (let i = 1; i < items.length; i++) {
-    if (!keysRepeatAt(items, keys, i)) continue;
+    if (!repeatsAt(items, i, same)) continue;
     const item = items[i] as Record<string, unknown>;
     out.push(duplicate(at, i, goSyntax(Object.fromEntries(keys.map((k) => [k, item[k]])))));
   }

@@ -247,21 +247,21 @@ function oldItem(list: ShapeNode, item: unknown, oldList: unknown): unknown {
 
 /**
  * Checks an object against its custom resource's generated schema shape, every value it
- * declares (the part of the object the write keeps). Its types (`old` null): each value of
- * another type is a cause; a null field is to be dropped (whether there is one is the answer), a
- * null item of a list is of another type. Or its constraints, those of its values of their types:
- * each value that breaks one is a cause, unless an update (`old` its object) leaves it, or a
- * value it is in, as it was (the API server's validation ratcheting: the stored value found by
- * field names and list maps' keys, none for an item of another list).
+ * declares (the part of the object the write keeps). Its `types`: each value of another type is
+ * a cause; a null field is to be dropped (whether there is one is the answer), a null item of a
+ * list is of another type. Or else its constraints, those of its values of their types: each
+ * value that breaks one is a cause, unless an update (`old` its object) leaves it, or a value it
+ * is in, as it was (the API server's validation ratcheting: the stored value found by field names
+ * and list maps' keys, none for an item of another list).
  */
 function checkShape(
   shape: ShapeNode,
   object: KubeObject,
   write: StructurePart,
   causes: FieldCause[],
-  old: KubeObject | undefined | null,
+  types: boolean,
+  old?: KubeObject,
 ): boolean {
-  const types = old === null;
   let nulls = false;
   const trail: Trail = [];
   const duplicates: FieldCause[] = [];
@@ -325,7 +325,7 @@ function checkShape(
     }
   };
   // The top level's own constraints (the fields it requires) are the spec's part of a write.
-  if (write !== 'status') constrain(shape, object, old ?? undefined);
+  if (write !== 'status') constrain(shape, object, old);
   for (const [key, sub] of keptFields(shape, write))
     if (key in object) {
       trail.push(key);
@@ -334,15 +334,15 @@ function checkShape(
     }
   // The API server checks list types after the schema, and on an update only where the stored
   // object kept to them.
-  if (duplicates.length > 0 && old && hasRepeatedKeys(shape, old, write)) return nulls;
+  if (duplicates.length > 0 && old && breaksListTypes(shape, old, write)) return nulls;
   for (const duplicate of duplicates) causes.push(duplicate);
   return nulls;
 }
 
 /** Whether an object has a set's item or a list map's keys twice, anywhere its schema says. */
-function hasRepeatedKeys(shape: ShapeNode, object: KubeObject, write: StructurePart): boolean {
+function breaksListTypes(shape: ShapeNode, object: KubeObject, write: StructurePart): boolean {
   const causes: FieldCause[] = [];
-  checkShape(shape, object, write, causes, undefined);
+  checkShape(shape, object, write, causes, false);
   return causes.some((cause) => cause.reason === 'FieldValueDuplicate');
 }
 
@@ -421,7 +421,7 @@ export function checkStructure(
 ): boolean {
   const causes: FieldCause[] = [];
   const shape = typedShape(info, object);
-  let nulls = shape ? checkShape(shape, object, write, causes, null) : false;
+  let nulls = shape ? checkShape(shape, object, write, causes, true) : false;
   const undecodable = (why: string) =>
     kubeErrors.badRequest(
       `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: ${why}`,
@@ -489,7 +489,7 @@ export function constraintCauses(
 ): FieldCause[] {
   const causes: FieldCause[] = [];
   const shape = typedShape(info, object);
-  if (shape) checkShape(shape, object, write, causes, old);
+  if (shape) checkShape(shape, object, write, causes, false, old);
   return causes;
 }
 
