@@ -53,6 +53,16 @@ const ref = (o: KubeObject) => ({
   ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
 });
 
+/** A namespaced custom resource of example.com, served at v1, with a status subresource. */
+const exampleKind = (kind: string): KindDefinition => ({
+  group: 'example.com',
+  versions: ['v1'],
+  kind,
+  plural: `${kind.toLowerCase()}s`,
+  namespaced: true,
+  hasStatus: true,
+});
+
 /** A custom resource without a status subresource. */
 const GADGETS: KindDefinition = {
   group: 'example.com',
@@ -568,12 +578,7 @@ describe('fields a kind does not declare', () => {
   function gizmoStore(options: KubeStoreOptions = {}) {
     const store = newStore(options);
     store.registerKind({
-      group: 'example.com',
-      versions: ['v1'],
-      kind: 'Gizmo',
-      plural: 'gizmos',
-      namespaced: true,
-      hasStatus: true,
+      ...exampleKind('Gizmo'),
       shapes: {
         v1: {
           f: {
@@ -659,12 +664,7 @@ describe('the JSON types of a schema', () => {
   const typed = () => {
     const store = newStore();
     store.registerKind({
-      group: 'example.com',
-      versions: ['v1'],
-      kind: 'Gadget',
-      plural: 'gadgets',
-      namespaced: true,
-      hasStatus: true,
+      ...exampleKind('Gadget'),
       structure: {
         'spec.parts': 'array',
         'spec.parts[]': 'object',
@@ -898,12 +898,7 @@ describe('fields set to undefined', () => {
   function typedStore() {
     const store = newStore({ fieldValidation: 'Strict' });
     store.registerKind({
-      group: 'example.com',
-      versions: ['v1'],
-      kind: 'Doohickey',
-      plural: 'doohickeys',
-      namespaced: true,
-      hasStatus: true,
+      ...exampleKind('Doohickey'),
       shapes: {
         v1: {
           f: {
@@ -958,12 +953,7 @@ describe("a custom resource's schema constraints", () => {
     const store = newStore();
     const webhook: string[] = [];
     store.registerKind({
-      group: 'example.com',
-      versions: ['v1'],
-      kind: 'Contraption',
-      plural: 'contraptions',
-      namespaced: true,
-      hasStatus: true,
+      ...exampleKind('Contraption'),
       shapes: {
         v1: {
           f: {
@@ -1326,12 +1316,7 @@ describe('scale subresource', () => {
     const store = newStore();
     const admitted: AdmissionOperation[] = [];
     store.registerKind({
-      group: 'example.com',
-      versions: ['v1'],
-      kind: 'Crowd',
-      plural: 'crowds',
-      namespaced: true,
-      hasStatus: true,
+      ...exampleKind('Crowd'),
       scale: {
         specReplicasPath: '.spec.replicas',
         statusReplicasPath: '.status.replicas',
