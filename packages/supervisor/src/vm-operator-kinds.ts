@@ -69,13 +69,12 @@ import {
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
 import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
-import { v1alpha1VmSchemaProblems } from './api/vm-schema.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { quotasAssign, TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
-import type { AdmitFunction, KindDefinition, StoreReader, VersionSchema } from './store/kinds.js';
+import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import { type KubeObject, parseApiVersion } from './store/meta.js';
 
@@ -475,14 +474,9 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachineReplicaSet: vmReplicaSetCelProblems,
     VirtualMachineService: vmServiceSchemaProblems,
   };
-  /** v1alpha1's own rules beyond its schema's types: its VirtualMachine spells its spec its own way. */
-  const v1alpha1Rules: Partial<Record<string, VersionSchema['rules']>> = {
-    VirtualMachine: v1alpha1VmSchemaProblems,
-  };
   for (const k of VM_OPERATOR_KINDS) {
     const kindAdmit = admit[k.kind];
     const kindRules = schemaRules[k.kind];
-    const v1alpha1 = v1alpha1Rules[k.kind];
     registerCustomResource(store, {
       group: k.group,
       versions: k.servedVersions,
@@ -507,7 +501,8 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
             },
           }
         : {}),
-      ...(v1alpha1 ? { versionSchemas: { v1alpha1: { rules: v1alpha1 } } } : {}),
+      // v1alpha1's VirtualMachine spells its spec its own way: held to v1alpha1's schema as sent.
+      ...(k.kind === 'VirtualMachine' ? { constrainedAsSent: ['v1alpha1'] } : {}),
       ...(kindAdmit ? { admit: kindAdmit } : {}),
       ...(kindRules ? { validate: kindRules } : {}),
     });

@@ -1186,7 +1186,7 @@ describe("v1alpha1's own schema", () => {
       (error: KubeError) => ({ code: error.code, message: error.message }),
     );
 
-  it("holds a v1alpha1 VM to v1alpha1's required names and enums, in v1alpha1's spelling", async () => {
+  it("holds a v1alpha1 VM to v1alpha1's required names and enums, in v1alpha1's spelling (in the order sent)", async () => {
     const kube = await setup();
     const vm = (spec: Record<string, unknown>) =>
       kube.create({
@@ -1202,7 +1202,7 @@ describe("v1alpha1's own schema", () => {
     ).toEqual({
       code: 422,
       message:
-        'VirtualMachine.vmoperator.vmware.com "m" is invalid: [spec.className: Required value, spec.imageName: Required value, spec.powerOffMode: Unsupported value: "Hard": supported values: "hard", "soft", "trySoft", spec.powerState: Unsupported value: "PoweredOn": supported values: "poweredOn", "poweredOff", "suspended", spec.vmMetadata.transport: Unsupported value: "Bogus": supported values: "ExtraConfig", "OvfEnv", "vAppConfig", "CloudInit", "Sysprep"]',
+        'VirtualMachine.vmoperator.vmware.com "m" is invalid: [spec.className: Required value, spec.imageName: Required value, spec.powerState: Unsupported value: "PoweredOn": supported values: "poweredOn", "poweredOff", "suspended", spec.powerOffMode: Unsupported value: "Hard": supported values: "hard", "soft", "trySoft", spec.vmMetadata.transport: Unsupported value: "Bogus": supported values: "ExtraConfig", "OvfEnv", "vAppConfig", "CloudInit", "Sysprep"]',
     });
     // Its own JSON types, not the hub's.
     expect(

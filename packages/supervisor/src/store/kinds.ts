@@ -75,13 +75,6 @@ export type AdmitFunction = (
   context: AdmissionContext,
 ) => KubeObject | undefined;
 
-/** A served version's own schema: the JSON types of its fields, and its rules (required fields, enums). */
-export interface VersionSchema {
-  readonly structure?: Structure;
-  /** Checked on an object written in this version, before its conversion; not on a status write. */
-  readonly rules?: (object: KubeObject) => FieldCause[];
-}
-
 export interface KindDefinition {
   /** The API group; '' for the core group (apiVersion `v1`). */
   group: string;
@@ -119,8 +112,12 @@ export interface KindDefinition {
   validate?: (next: KubeObject, old: KubeObject | undefined) => FieldCause[];
   /** The lists and objects within `spec` and `status` its schema types (see `checkStructure`). */
   structure?: Structure | undefined;
-  /** The schemas of served versions whose shape differs from the storage version's, by version. */
-  versionSchemas?: Readonly<Record<string, VersionSchema>> | undefined;
+  /**
+   * Served versions whose objects are held to their own schema's constraints as they are sent,
+   * before their conversion (not on a status write): a version that spells its fields its own
+   * way (v1alpha1's VirtualMachine), where the storage version's constraints would miss them.
+   */
+  constrainedAsSent?: readonly string[] | undefined;
   /**
    * The fields each served version declares and their defaults, by version: what the API
    * server keeps of an object sent in it and fills in (see store/schema-shape.ts). A version
@@ -144,7 +141,7 @@ export interface KindInfo
       | 'defaults'
       | 'validate'
       | 'structure'
-      | 'versionSchemas'
+      | 'constrainedAsSent'
       | 'shapes'
       | 'names'
       | 'scale'
@@ -161,7 +158,7 @@ export interface KindInfo
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
-  readonly versionSchemas: Readonly<Record<string, VersionSchema>> | undefined;
+  readonly constrainedAsSent: readonly string[] | undefined;
   /** What the store keeps of an object sent in each served version, and fills in (see store/schema-shape.ts). */
   readonly shapes: Readonly<Record<string, ShapeNode>>;
   readonly names: NameFormat;
@@ -484,7 +481,7 @@ export class KindRegistry {
       defaults: definition.defaults,
       validate: definition.validate,
       structure: definition.structure,
-      versionSchemas: definition.versionSchemas,
+      constrainedAsSent: definition.constrainedAsSent,
       shapes: Object.fromEntries(
         definition.versions.map((version) => [version, objectShape(definition.shapes?.[version])]),
       ),

@@ -672,10 +672,9 @@ export class KubeStore {
     this.#requestHasRules = shape.constraints?.rules === true;
     if (validation === 'Strict') this.#refuseUndeclared(info, version, shape, sent);
     const object = shapedObject(shape, sent);
-    const own = info.versionSchemas?.[version];
-    let nulls = checkStructure(info, object, write, own?.structure, true);
-    if (own?.rules && write !== 'status') {
-      const refused = own.rules(object);
+    let nulls = checkStructure(info, object, write, true);
+    if (write !== 'status' && info.constrainedAsSent?.includes(version)) {
+      const refused = constraintCauses(info, object, write, undefined);
       if (refused.length > 0) throw kubeErrors.invalid(subjectOf(info, object.metadata.name), refused);
     }
     let stored = this.#converted(info, object, info.storageApiVersion, false);

@@ -79,16 +79,12 @@ interface Node {
 /** Trees by kind, or by the structure of a version of the kind's that has its own. */
 const trees = new WeakMap<object, Node>();
 
-/**
- * A structure of the kind (its storage version's, or a version's own) as a tree, made once:
- * every object written is walked by it.
- */
-function treeOf(info: KindInfo, own: Structure | undefined): Node {
-  const key = own ?? info;
-  let root = trees.get(key);
+/** A kind's structure as a tree, made once: every object written is walked by it. */
+function treeOf(info: KindInfo): Node {
+  let root = trees.get(info);
   if (!root) {
-    root = buildTree(info, own ?? info.structure);
-    trees.set(key, root);
+    root = buildTree(info, info.structure);
+    trees.set(info, root);
   }
   return root;
 }
@@ -155,14 +151,8 @@ function visitChild(
  * Visits what a kind's structure names in an object: of a custom resource with a status
  * subresource, the part a write keeps of it.
  */
-function eachValue(
-  info: KindInfo,
-  object: KubeObject,
-  write: StructurePart,
-  out: TypedVisitor,
-  own?: Structure,
-): void {
-  const root = treeOf(info, own);
+function eachValue(info: KindInfo, object: KubeObject, write: StructurePart, out: TypedVisitor): void {
+  const root = treeOf(info);
   if (info.builtIn || !info.hasStatus) walk(root, object, [], out);
   else
     for (const node of root.children)
@@ -411,8 +401,6 @@ export function checkStructure(
   info: KindInfo,
   object: KubeObject,
   write: StructurePart,
-  /** The structure of the version the object is in, where it has its own (see `versionSchemas`). */
-  own?: Structure,
   /**
    * A request's object, which the API server validates (and says when its CEL rules went
    * unchecked), not what a conversion made of it, which it decodes.
@@ -427,45 +415,39 @@ export function checkStructure(
       `${info.kind} in version "${info.storageVersion}" cannot be handled as a ${info.kind}: ${why}`,
     );
   if (!shape)
-    eachValue(
-      info,
-      object,
-      write,
-      (value, trail, { type, goType: into }, container) => {
-        if (into === '[]uint8' && typeof value === 'string') {
-          const at = base64Problem(value);
-          if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
+    eachValue(info, object, write, (value, trail, { type, goType: into }, container) => {
+      if (into === '[]uint8' && typeof value === 'string') {
+        const at = base64Problem(value);
+        if (at !== undefined) throw undecodable(`illegal base64 data at input byte ${at}`);
+        return;
+      }
+      if (into === 'resource.Quantity' && value !== undefined && value !== null) {
+        if (!info.builtIn) {
+          // A custom resource's schema holds it to its pattern before anything decodes it.
+          const problem = quantityProblem(value, pathOf(trail));
+          if (problem) causes.push(problem);
           return;
         }
-        if (into === 'resource.Quantity' && value !== undefined && value !== null) {
-          if (!info.builtIn) {
-            // A custom resource's schema holds it to its pattern before anything decodes it.
-            const problem = quantityProblem(value, pathOf(trail));
-            if (problem) causes.push(problem);
-            return;
-          }
-          // A quantity decodes from a string or a number, and fails whatever else it is.
-          if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
-            throw undecodable(QUANTITY_SYNTAX);
-          return;
-        }
-        if (value === undefined || matches(value, type as JsonType)) return;
-        // A null field is dropped; an item of a list is not, and must be of its type.
-        if (value === null && !Array.isArray(container)) {
-          nulls = true;
-          return;
-        }
-        if (info.builtIn) {
-          // Go names the struct's field the value is in, whatever the map key or list index below it.
-          const field = `${info.kind}.${trail[0]}`;
-          throw undecodable(
-            `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
-          );
-        }
-        causes.push(typeProblem(value, type as JsonType, pathOf(trail)));
-      },
-      own,
-    );
+        // A quantity decodes from a string or a number, and fails whatever else it is.
+        if ((typeof value !== 'string' && typeof value !== 'number') || !parseQuantity(String(value)))
+          throw undecodable(QUANTITY_SYNTAX);
+        return;
+      }
+      if (value === undefined || matches(value, type as JsonType)) return;
+      // A null field is dropped; an item of a list is not, and must be of its type.
+      if (value === null && !Array.isArray(container)) {
+        nulls = true;
+        return;
+      }
+      if (info.builtIn) {
+        // Go names the struct's field the value is in, whatever the map key or list index below it.
+        const field = `${info.kind}.${trail[0]}`;
+        throw undecodable(
+          `json: cannot unmarshal ${goName(value)} into Go struct field ${field} of type ${into}`,
+        );
+      }
+      causes.push(typeProblem(value, type as JsonType, pathOf(trail)));
+    });
   if (causes.length > 0) {
     // A value of another type blocks the CEL rules as any other cause that blocks them.
     if (request && shape?.constraints?.rules && causes.some(blocksRules)) causes.push(RULES_NOT_CHECKED);
