@@ -428,7 +428,7 @@ function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: strin
       Datacenter: datacenterOf(vsphere.store, cluster)?.id ?? '',
       Datastore: '',
       Network: '',
-      StorageClassRequired: 'false',
+      StorageClassRequired: 'true',
       UseInventoryAsContentSource: 'false',
       InsecureSkipTLSVerify: 'true',
       CAFilePath: '',

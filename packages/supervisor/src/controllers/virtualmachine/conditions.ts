@@ -34,6 +34,7 @@ export const REASON = {
   notReady: 'NotReady',
   unknownKind: 'UnknownKind',
   storageClassRequired: 'StorageClassRequired',
+  datastoreNotFound: 'DatastoreNotFound',
   requiredKeyNotFound: 'RequiredKeyNotFound',
   invalid: 'Invalid',
   /** A bootstrap Secret vm-operator could not read: a key without data, or a user with both passwords. */

@@ -2,7 +2,7 @@
  * Every prerequisite of a VirtualMachine through the controller: the exact condition and
  * reason while it is missing, nothing created in vSphere, then convergence once fixed.
  */
-import { SAMPLE_OVF_IMAGES, type TaskRecord, type VmRecord } from '@vsim/vsphere';
+import { type MoRef, SAMPLE_OVF_IMAGES, type TaskRecord, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PAUSED_ANNOTATION } from '../../api/annotations.js';
@@ -32,6 +32,7 @@ function asAdministrator(
     else merged[key] = value;
   f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: merged } });
 }
+const PROVIDER_CONFIG = { apiVersion: 'v1', kind: 'ConfigMap', name: PROVIDER_CONFIG_MAP };
 const POLICY = {
   apiVersion: V5,
   kind: 'VirtualMachineSetResourcePolicy',
@@ -282,14 +283,11 @@ describe('VirtualMachine prerequisites', () => {
     await f.converged('vm1');
   });
 
-  it('requires a storage class when the provider config says so, and converges with the namespace’s', async () => {
+  it('requires a storage class, as a Supervisor’s provider config says, and converges with the namespace’s', async () => {
     const f = await setup();
     const before = f.vms();
-    await f.kube.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE, name: PROVIDER_CONFIG_MAP },
-      { data: { StorageClassRequired: 'true' } },
-      { type: 'merge' },
-    );
+    const config = await f.kube.get({ ...PROVIDER_CONFIG, namespace: VM_OPERATOR_NAMESPACE });
+    expect(config.data).toMatchObject({ StorageClassRequired: 'true' });
     await f.create('vm1', { storageClass: '' });
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({
@@ -319,6 +317,45 @@ describe('VirtualMachine prerequisites', () => {
     expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({ status: 'True' });
     await f.converged('vm1');
     expect(f.vms()).toBe(before + 1);
+  });
+
+  it('places a VM without a storage class on the provider config’s datastore when none is required', async () => {
+    const f = await setup();
+    const configRef = { ...PROVIDER_CONFIG, namespace: VM_OPERATOR_NAMESPACE };
+    const configure = (data: Record<string, string>) => f.kube.patch(configRef, { data }, { type: 'merge' });
+    await configure({ StorageClassRequired: 'false' });
+    await f.create('vm1', { storageClass: '' });
+    await f.settle();
+    const storage = () => f.conditionOf('vm1', CONDITION.storageReady);
+    expect(await storage()).toMatchObject({
+      status: 'False',
+      reason: REASON.datastoreNotFound,
+      message: 'no Datastore provided in configuration',
+    });
+    expect(await f.conditionOf('vm1', CONDITION.created)).toBeUndefined();
+    await configure({ Datastore: 'nfs-7' });
+    await f.advance(60_000);
+    expect(await storage()).toMatchObject({
+      status: 'False',
+      reason: REASON.datastoreNotFound,
+      message: "datastore 'nfs-7' not found",
+    });
+    // An export every host mounts, which no placement would choose by itself.
+    let nfs = '';
+    for (const host of f.vsphere.store.ofKind('HostSystem')) {
+      const system = f.vsphere.read<{ datastoreSystem: MoRef }>(host.id, 'configManager').datastoreSystem;
+      const spec = {
+        remoteHost: 'nfs.example.com',
+        remotePath: '/vms',
+        localPath: 'nfs-7',
+        accessMode: 'readWrite',
+      };
+      nfs = f.vsphere.datastoreSystem.createNas(system, spec).value;
+    }
+    await f.advance(60_000);
+    expect(await storage()).toMatchObject({ status: 'True' });
+    await f.converged('vm1');
+    expect((await f.recordOf('vm1')).datastores).toEqual([nfs]);
   });
 
   it('reports a missing bootstrap Secret as NotFound and a Secret without the key as RequiredKeyNotFound', async () => {

@@ -59,6 +59,11 @@ export interface Resolved {
   policy?: VirtualMachineSetResourcePolicy;
   /** The storage policy the VM's storage class names (its `storagePolicyID` parameter), if any. */
   storagePolicyId?: string;
+  /**
+   * Where a VM without a storage class goes when the provider config requires none (vm-operator's
+   * standalone testing): the config's `Datastore`, by name, in its `Datacenter`.
+   */
+  configuredDatastore?: { name: string; datacenter: string };
   /** What the cloud-init bootstrap read from its Secrets. */
   bootstrapData?: BootstrapSecretData;
 }
@@ -450,14 +455,17 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved)
   const namespace = vm.metadata.namespace as string;
   if (!name) {
     const config = read.get<WithData>(`v1`, 'ConfigMap', VM_OPERATOR_NAMESPACE, PROVIDER_CONFIG_MAP);
-    const required = config?.data?.StorageClassRequired === 'true';
-    return required
-      ? isFalse(
-          CONDITION.storageReady,
-          REASON.storageClassRequired,
-          'StorageClass is required but not specified',
-        )
-      : isTrue(CONDITION.storageReady);
+    if (config?.data?.StorageClassRequired === 'true')
+      return isFalse(
+        CONDITION.storageReady,
+        REASON.storageClassRequired,
+        'StorageClass is required but not specified',
+      );
+    out.configuredDatastore = {
+      name: config?.data?.Datastore ?? '',
+      datacenter: config?.data?.Datacenter ?? '',
+    };
+    return isTrue(CONDITION.storageReady);
   }
   const storageClass = read.get<{ parameters?: Record<string, string> }>(
     'storage.k8s.io/v1',

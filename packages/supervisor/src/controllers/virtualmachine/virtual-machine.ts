@@ -26,7 +26,9 @@
  */
 import {
   type Batch,
+  type DatacenterRecord,
   type DeployConfig,
+  findChild,
   getOrInsert,
   HOT_PLUG_FLAGS,
   hardwareVersionNumber,
@@ -664,6 +666,22 @@ export function startVirtualMachineController(
     if (missing) events.emit(asKube(vm), 'Create', missing.message || missing.reason);
   };
 
+  /** A create that fails on storage once its prerequisites are met: the storage verdict replaced. */
+  const failStorage = (vm: VirtualMachine, verdicts: readonly Verdict[], storage: Verdict) => {
+    const withStorage = verdicts.map((v) => (v.type === CONDITION.storageReady ? storage : v));
+    writeVerdicts(vm, withStorage);
+    missingPrerequisite(vm, withStorage);
+    return { requeue: true };
+  };
+
+  /** The provider config's datastore, found as govmomi's finder finds a name: in the datacenter's datastore folder. */
+  const configuredDatastore = ({ name, datacenter }: { name: string; datacenter: string }) => {
+    if (name === '') return { problem: 'no Datastore provided in configuration' };
+    const folder = (vsphere.store.get(datacenter) as DatacenterRecord | undefined)?.datastoreFolder;
+    const found = folder === undefined ? undefined : findChild(vsphere.store, folder, name);
+    return found?.kind === 'Datastore' ? { id: found.id } : { problem: `datastore '${name}' not found` };
+  };
+
   const createPath = (
     key: string,
     vm: VirtualMachine,
@@ -725,18 +743,26 @@ export function startVirtualMachineController(
       writeVerdicts(vm, verdicts);
       throw new Error('VirtualMachineSetResourcePolicy cluster module is not ready');
     }
-    // As vm-operator's create, before its networking: the disks' provisioning, which a storage
-    // policy vSphere does not have fails.
+    // As vm-operator's create, before its networking: the datastore the provider config names for
+    // a VM without a storage class, and the disks' provisioning, which a storage policy vSphere
+    // does not have fails.
+    const configured = prerequisites.resolved.configuredDatastore;
+    const datastore = target && configured ? configuredDatastore(configured) : undefined;
+    if (datastore?.problem !== undefined)
+      return failStorage(
+        vm,
+        verdicts,
+        isFalse(CONDITION.storageReady, REASON.datastoreNotFound, datastore.problem),
+      );
     const provisioning = target
       ? provisioningOf(vm, prerequisites.resolved.storagePolicyId, vsphere)
       : 'thin';
-    if (typeof provisioning !== 'string') {
-      const storage = isFalse(CONDITION.storageReady, REASON.getError, provisioning.problem);
-      const withStorage = verdicts.map((v) => (v.type === CONDITION.storageReady ? storage : v));
-      writeVerdicts(vm, withStorage);
-      missingPrerequisite(vm, withStorage);
-      return { requeue: true };
-    }
+    if (typeof provisioning !== 'string')
+      return failStorage(
+        vm,
+        verdicts,
+        isFalse(CONDITION.storageReady, REASON.getError, provisioning.problem),
+      );
     const failed = faultVerdict(key, CONDITION.created);
     if (failed) {
       verdicts.push(failed);
@@ -828,6 +854,7 @@ export function startVirtualMachineController(
               name: vm.metadata.name as string,
               folder: target.folder,
               pool: target.pool,
+              ...(datastore?.id === undefined ? {} : { datastore: datastore.id }),
               annotation,
               // vm-operator's images deploy thin unless the VM or its storage policy asks
               // otherwise, so a namespace of many VMs overcommits its datastore.
