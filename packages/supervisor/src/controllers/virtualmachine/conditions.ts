@@ -23,6 +23,8 @@ export const CONDITION = {
   powerStateSynced: 'VirtualMachinePowerStateSynced',
   tools: 'VirtualMachineTools',
   guestCustomization: 'GuestCustomization',
+  // What the guest's bootstrap reports in its extra config, as the guest wrote it.
+  guestBootstrap: 'GuestBootstrap',
   guestNetworkConfigSynced: 'VirtualMachineGuestNetworkConfigSynced',
   // Written after a reconfigure that asked for a guest ID vSphere refused.
   guestIdReconfigured: 'GuestIDReconfigured',

@@ -11,6 +11,7 @@ import {
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
+import { isGoTrue } from '../../api/go-bool.js';
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,
@@ -24,7 +25,7 @@ import type {
 } from '../../api/types.js';
 import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
-import { CONDITION, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
+import { CONDITION, isAbsent, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 import { hardwareStatus } from './hardware-status.js';
 import { snapshotSizes } from './snapshots.js';
 import { classicVolumes, storageStatus } from './volumes.js';
@@ -164,6 +165,22 @@ const customizationVerdict = (record: VmRecord): Verdict => {
   );
 };
 
+/** Where a guest's bootstrap reports how it went: `<bool>[, <reason>[, <message>]]`. */
+export const GUEST_BOOTSTRAP_CONDITION_KEY = 'guestinfo.vmservice.bootstrap.condition';
+const NO_GUEST_BOOTSTRAP = isAbsent(CONDITION.guestBootstrap);
+
+/** The guest bootstrap's report as vm-operator's MarkBootstrapCondition reads it; no report, no condition. */
+function guestBootstrapVerdict(record: VmRecord): Verdict {
+  const report = record.config.extraConfig.find((o) => o.key === GUEST_BOOTSTRAP_CONDITION_KEY)?.value;
+  if (typeof report !== 'string') return NO_GUEST_BOOTSTRAP;
+  const [status = '', reason = '', ...message] = report.split(',');
+  const [type, why, what] = [CONDITION.guestBootstrap, reason.trim(), message.join(',').trim()];
+  if (!isGoTrue(status.trim())) return isFalse(type, why, what);
+  return why === '' && what === ''
+    ? isTrue(type)
+    : { type, status: 'True', reason: why || 'True', message: what };
+}
+
 const NO_GUEST_ADDRESS = Object.freeze(
   isFalse(
     CONDITION.guestNetworkConfigSynced,
@@ -217,6 +234,7 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
     // The model's guest always reports its tools: running (or running scripts), or not.
     record.guest.toolsRunningStatus === 'guestToolsNotRunning' ? TOOLS_NOT_RUNNING : isTrue(CONDITION.tools),
     customizationVerdict(record),
+    guestBootstrapVerdict(record),
   );
   const network = guestNetworkVerdict(record);
   if (network) out.push(network);

@@ -6,6 +6,7 @@
  * GetMergedvAppConfigSpec checks it, in its words.
  */
 import { isCidr, isIp, type VAppProperty, type VmConfigSpec, type VmRecord } from '@vsim/vsphere';
+import { isGoTrue } from '../../api/go-bool.js';
 import type { VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from '../../api/types.js';
 
 /** What a vApp bootstrap read from Secrets, decoded: `rawProperties`' keys, or each `from` Secret's. */
@@ -127,9 +128,6 @@ function parseReal(text: string): number | undefined {
   return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : undefined;
 }
 
-/** Go's strconv.ParseBool's true spellings; anything else is false to vm-operator. */
-const TRUE_SPELLINGS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
-
 /** The value a property takes, as vm-operator writes it for its type; its error otherwise. */
 function checkedValue(p: VAppProperty, value: string): string {
   const prop = `prop=${JSON.stringify(p.id)}, type=${p.type}`;
@@ -147,7 +145,7 @@ function checkedValue(p: VAppProperty, value: string): string {
       if (length > MAX_STRING_LENGTH) throw lengthError(0, MAX_STRING_LENGTH);
       return value;
     case 'boolean':
-      return TRUE_SPELLINGS.has(value) ? 'True' : 'False';
+      return isGoTrue(value) ? 'True' : 'False';
     case 'int':
       if (parseInteger(value, true, 32) === undefined) throw parseError();
       return value;

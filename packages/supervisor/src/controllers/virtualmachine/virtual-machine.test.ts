@@ -13,6 +13,7 @@ import {
 import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION, REASON } from './conditions.js';
+import { GUEST_BOOTSTRAP_CONDITION_KEY } from './status.js';
 import { VM_FINALIZER } from './virtual-machine.js';
 import { xxHash64 } from './xxhash64.js';
 
@@ -581,6 +582,34 @@ describe('the VirtualMachine controller', () => {
     await off.wait();
     await f.settle();
     expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOn');
+  });
+
+  it("reports the guest bootstrap's own report in GuestBootstrap, as vm-operator reads it", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const id = vsphereVm(f, await getVm(f, 'vm1'))?.id as string;
+    const bootstrap = async () => condition(await getVm(f, 'vm1'), CONDITION.guestBootstrap);
+    expect(await bootstrap()).toBeUndefined();
+    const report = async (value: string | null) => {
+      const extraConfig = [{ key: GUEST_BOOTSTRAP_CONDITION_KEY, value: value ?? '' }];
+      const task = f.vsphere.vm.reconfigure(id, { extraConfig });
+      await f.settle();
+      await task.wait();
+      await f.settle();
+      return bootstrap();
+    };
+    expect(await report('false, BootstrapFailed, kubeadm init failed, exit 1')).toMatchObject({
+      status: 'False',
+      reason: 'BootstrapFailed',
+      message: 'kubeadm init failed, exit 1',
+    });
+    expect(await report('TRUE')).toMatchObject({ status: 'True', reason: 'True', message: '' });
+    expect(await report('1,Done')).toMatchObject({ status: 'True', reason: 'Done', message: '' });
+    // Not one of Go's true spellings: false.
+    expect(await report('yes, Unsure')).toMatchObject({ status: 'False', reason: 'Unsure', message: '' });
+    // An empty value removes the key from vSphere's extra config, and the condition with it.
+    expect(await report(null)).toBeUndefined();
   });
 
   it('holds power-on while a poweron.check annotation is present', async () => {
