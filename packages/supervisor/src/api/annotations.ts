@@ -53,3 +53,9 @@ export const isClusterApiMachine = (object: { metadata: { labels?: Record<string
 
 export const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string): boolean =>
   Object.keys(vm.metadata.annotations ?? {}).some((key) => key.startsWith(prefix));
+
+/**
+ * Conditions other Supervisor services set on a VM through vm-operator, one annotation each
+ * (`<prefix><name>: <type>;<status>;<reason>;<message>`).
+ */
+export const CONDITION_ANNOTATION_PREFIX = 'condition.vmoperator.vmware.com.protected/';

@@ -99,7 +99,7 @@ function zoneProblems(
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
 /** The keys with the prefix, sorted; no list made for the many maps without one. */
-function keysWithPrefix(
+export function keysWithPrefix(
   map: Readonly<Record<string, string>> | undefined,
   prefix: string,
 ): readonly string[] {

@@ -11,6 +11,7 @@ import {
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
+import { CONDITION_ANNOTATION_PREFIX } from '../../api/annotations.js';
 import { isGoTrue } from '../../api/go-bool.js';
 import type {
   VirtualMachine,
@@ -23,6 +24,7 @@ import type {
   VirtualMachineStatus,
   VirtualMachineVolumeStatus,
 } from '../../api/types.js';
+import { keysWithPrefix } from '../../api/vm-metadata-validation.js';
 import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isAbsent, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
@@ -164,6 +166,22 @@ const customizationVerdict = (record: VmRecord): Verdict => {
     record.customization?.errorMsg || 'vSphere VM Customization failed due to an unknown error.',
   );
 };
+
+/**
+ * The conditions annotations ask for, as vm-operator's reconcileStatusAnno2Conditions sets them
+ * before its other status checks: True takes no reason or message, any status but True and False
+ * is Unknown, one without a type is none. Where two ask for one type, the last key in order wins
+ * (vm-operator's map order is random).
+ */
+export function addAnnotatedVerdicts(out: Verdict[], vm: VirtualMachine): void {
+  const annotations = vm.metadata.annotations;
+  for (const key of keysWithPrefix(annotations, CONDITION_ANNOTATION_PREFIX)) {
+    const [type = '', status, reason = '', message = ''] = (annotations?.[key] as string).split(';');
+    if (type === '') continue;
+    if (status === 'True') out.push(isTrue(type));
+    else out.push((status === 'False' ? isFalse : isUnknown)(type, reason, message));
+  }
+}
 
 /** Where a guest's bootstrap reports how it went: `<bool>[, <reason>[, <message>]]`. */
 export const GUEST_BOOTSTRAP_CONDITION_KEY = 'guestinfo.vmservice.bootstrap.condition';

@@ -612,6 +612,39 @@ describe('the VirtualMachine controller', () => {
     expect(await report(null)).toBeUndefined();
   });
 
+  it("sets the conditions other services ask for in annotations, as vm-operator's status update does", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const annotate = async (annotations: Record<string, string>) => {
+      const vm = f.kube.direct.get(ref('vm1')) as KubeObject;
+      const metadata = { ...vm.metadata, annotations: { ...vm.metadata.annotations, ...annotations } };
+      f.kube.direct.update({ ...vm, metadata });
+      await f.settle();
+      return getVm(f, 'vm1');
+    };
+    const prefix = 'condition.vmoperator.vmware.com.protected/';
+    const vm = await annotate({
+      [`${prefix}backup`]: 'BackupReady;False;InProgress;backup is running;ignored',
+      [`${prefix}dr`]: 'Replicated;True;Whatever;ignored too',
+      [`${prefix}probe`]: 'Probed;maybe;Checking',
+      [`${prefix}none`]: ';False;NoType',
+      // The type vm-operator's own status update sets again after these.
+      [`${prefix}power`]: `${CONDITION.powerStateSynced};False;Faked;not so`,
+    });
+    expect(condition(vm, 'BackupReady')).toMatchObject({
+      status: 'False',
+      reason: 'InProgress',
+      message: 'backup is running',
+    });
+    expect(condition(vm, 'Replicated')).toMatchObject({ status: 'True', reason: 'True', message: '' });
+    expect(condition(vm, 'Probed')).toMatchObject({ status: 'Unknown', reason: 'Checking', message: '' });
+    expect(condition(vm, CONDITION.powerStateSynced)).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(vm.status?.conditions?.some((c) => c.reason === 'NoType')).toBe(false);
+    const later = await annotate({ [`${prefix}backup`]: 'BackupReady;True' });
+    expect(condition(later, 'BackupReady')).toMatchObject({ status: 'True', reason: 'True' });
+  });
+
   it('holds power-on while a poweron.check annotation is present', async () => {
     const f = await setup();
     const vm = newVm(f, 'vm1');

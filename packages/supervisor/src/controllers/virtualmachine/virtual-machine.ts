@@ -192,7 +192,7 @@ import {
   VM_SNAPSHOT,
   writeSnapshotChildren,
 } from './snapshots.js';
-import { addObservedVerdicts, statusFromVsphere } from './status.js';
+import { addAnnotatedVerdicts, addObservedVerdicts, statusFromVsphere } from './status.js';
 import { vAppEdits } from './vapp-config.js';
 import { hasClaims, pendingVolumes } from './volumes.js';
 
@@ -1398,6 +1398,7 @@ export function startVirtualMachineController(
     const bootstrapVerdict = rereads ? checkBootstrap(recording?.reader ?? read, vm, bootstrap) : undefined;
     if (bootstrapVerdict) verdicts.push(bootstrapVerdict);
     verdicts.push(isTrue(CONDITION.created));
+    addAnnotatedVerdicts(verdicts, vm);
     // As vm-operator's status update: the group link, or none without a group.
     if (!fallthrough) verdicts.push(grouping?.linked ?? NOT_GROUPED);
     addObservedVerdicts(verdicts, vm, record);
