@@ -29,6 +29,7 @@ import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isAbsent, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 import { hardwareStatus } from './hardware-status.js';
+import { reconcileReadyVerdict } from './paused.js';
 import { snapshotSizes } from './snapshots.js';
 import { classicVolumes, storageStatus } from './volumes.js';
 
@@ -234,7 +235,7 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
   const want = vm.spec?.powerState ?? '';
   const is = POWER_STATE[record.powerState];
   out.push(
-    isTrue(CONDITION.reconcileReady),
+    reconcileReadyVerdict(vm),
     want === is
       ? getOrInsert(SYNCED, want, () =>
           Object.freeze({

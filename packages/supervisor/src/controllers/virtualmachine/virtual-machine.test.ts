@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SAMPLE_OVF_IMAGES, type TaskRecord, type VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
+import { PAUSED_ANNOTATION, PAUSED_LABEL, ZONE_LABEL } from '../../api/annotations.js';
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import type { KubeObject } from '../../store/meta.js';
 import { REALISTIC_GUEST_ADDRESS_DELAY, REALISTIC_TASK_DURATIONS } from '../../supervisor.js';
@@ -13,6 +13,7 @@ import {
 import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION, REASON } from './conditions.js';
+import { PAUSE_EXTRA_CONFIG_KEY } from './paused.js';
 import { GUEST_BOOTSTRAP_CONDITION_KEY } from './status.js';
 import { VM_FINALIZER } from './virtual-machine.js';
 import { xxHash64 } from './xxhash64.js';
@@ -86,6 +87,14 @@ const createClass = (f: SupervisorFixture, name: string, spec: Record<string, un
 
 const vsphereVm = (f: SupervisorFixture, vm: VirtualMachine) =>
   f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
+
+/** Sets (an empty value: removes) a key of a vSphere VM's extra config, as its guest or an administrator does. */
+async function setExtraConfig(f: SupervisorFixture, id: string, key: string, value: string) {
+  const task = f.vsphere.vm.reconfigure(id, { extraConfig: [{ key, value }] });
+  await f.settle();
+  await task.wait();
+  await f.settle();
+}
 
 /** Whether a reconfiguration is a backup's alone (its extra config keys vm-operator's backup's). */
 const backupOnly = (event: { configSpec?: { extraConfig?: { key: string }[] } }) =>
@@ -393,6 +402,58 @@ describe('the VirtualMachine controller', () => {
     expect(got.status).toBeUndefined();
   });
 
+  it('neither configures, powers nor deletes a VM an administrator paused in vSphere, and says so', async () => {
+    const f = await setup({ events: true });
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const id = vsphereVm(f, await getVm(f, 'vm1'))?.id as string;
+    const pause = (value: string) => setExtraConfig(f, id, PAUSE_EXTRA_CONFIG_KEY, value);
+    await pause('Yes');
+    let vm = await getVm(f, 'vm1');
+    expect(vm.metadata.labels?.[PAUSED_LABEL]).toBe('admin');
+    expect(condition(vm, CONDITION.reconcileReady)).toMatchObject({
+      status: 'False',
+      reason: 'VirtualMachineReconcilePaused',
+      message: 'Virtual Machine reconciliation paused by Admin',
+    });
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    expect(f.vsphere.store.get(id)).toMatchObject({ powerState: 'poweredOn' });
+    // The status still follows vSphere.
+    expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    vm = await getVm(f, 'vm1');
+    expect(vm.metadata.finalizers).toContain('vmoperator.vmware.com/virtualmachine');
+    expect(f.vsphere.store.get(id)).toMatchObject({ powerState: 'poweredOn' });
+    const failures = f.kube.direct
+      .list('v1', 'Event', 'ns1')
+      .filter((e) => (e as { reason?: string }).reason === 'DeleteFailure');
+    expect(failures.map((e) => (e as { message?: string }).message)).toEqual([
+      "failed to delete vm: failed to delete this VM because extraConfig Key 'vmservice.virtualmachine.pause' is set by admin",
+    ]);
+    // Unpaused (the key removed), the delete goes on: powered off, destroyed, the object gone.
+    await pause('');
+    expect(f.vsphere.store.get(id)).toBeUndefined();
+    await expect(getVm(f, 'vm1')).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('lets an administrator unpause a VM in vSphere: unlabelled, ready, and driven again', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const id = vsphereVm(f, await getVm(f, 'vm1'))?.id as string;
+    const setKey = (value: string) => setExtraConfig(f, id, PAUSE_EXTRA_CONFIG_KEY, value);
+    await setKey('TRUE');
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    await setKey('false');
+    const vm = await getVm(f, 'vm1');
+    expect(vm.metadata.labels?.[PAUSED_LABEL]).toBeUndefined();
+    expect(condition(vm, CONDITION.reconcileReady)).toMatchObject({ status: 'True' });
+    expect(f.vsphere.store.get(id)).toMatchObject({ powerState: 'poweredOff' });
+  });
+
   it('deletes the vSphere VM and then lets the object go', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));
@@ -592,11 +653,7 @@ describe('the VirtualMachine controller', () => {
     const bootstrap = async () => condition(await getVm(f, 'vm1'), CONDITION.guestBootstrap);
     expect(await bootstrap()).toBeUndefined();
     const report = async (value: string | null) => {
-      const extraConfig = [{ key: GUEST_BOOTSTRAP_CONDITION_KEY, value: value ?? '' }];
-      const task = f.vsphere.vm.reconfigure(id, { extraConfig });
-      await f.settle();
-      await task.wait();
-      await f.settle();
+      await setExtraConfig(f, id, GUEST_BOOTSTRAP_CONDITION_KEY, value ?? '');
       return bootstrap();
     };
     expect(await report('false, BootstrapFailed, kubeadm init failed, exit 1')).toMatchObject({

@@ -161,6 +161,7 @@ import {
   suspendedReconfiguration,
 } from './hardware.js';
 import { type NicAddressing, planNetwork, readAddressing } from './network.js';
+import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
 import { powerOp, restartDue } from './power.js';
 import {
   type BootstrapSecretData,
@@ -630,6 +631,7 @@ export function startVirtualMachineController(
       ),
     );
 
+  const deleteRefused = new Error(`failed to delete vm: ${PAUSED_BY_ADMIN_ERROR}`);
   const deletePath = (key: string, vm: VirtualMachine) => {
     if (hasAnnotationWithPrefix(vm, DELETE_CHECK_PREFIX)) return undefined;
     if (busy.has(key)) return AWAITING;
@@ -639,6 +641,12 @@ export function startVirtualMachineController(
       throw fault;
     }
     const record = vsphereVmOf(key, vm);
+    // Paused by an administrator: kept, labelled, until the key goes (vSphere's change requeues it).
+    if (record && pausedByAdmin(record)) {
+      const labelled = withPausedLabel(vm, true);
+      events.emit(asKube(labelled ? write(asKube(labelled), 'main') : vm), 'Delete', deleteRefused);
+      return undefined;
+    }
     // Powered off per `powerOffMode`, as vm-operator's delete does (a suspended guest cannot
     // shut down: Soft fails, TrySoft powers off).
     if (record?.powerState === 'poweredOn' || record?.powerState === 'suspended') {
@@ -1359,7 +1367,7 @@ export function startVirtualMachineController(
 
   const updatePath = (
     key: string,
-    vm: VirtualMachine,
+    stored: VirtualMachine,
     record: VmRecord,
     read: DependencyReader,
     zone: string | undefined,
@@ -1368,6 +1376,10 @@ export function startVirtualMachineController(
   ) => {
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
+    // The paused label first, which the status reads.
+    const paused = pausedByAdmin(record);
+    const labelled = withPausedLabel(stored, paused);
+    const vm = labelled ? write(asKube(labelled), 'main') : stored;
     const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     // A suspended VM's update is its resume alone: what its guest was told stays as it was.
     // Otherwise its interfaces are read once, for its network config and its GuestInfo.
@@ -1469,6 +1481,8 @@ export function startVirtualMachineController(
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
+    // Paused by an administrator: neither configured nor powered (vm-operator's ErrIsPaused).
+    if (paused) return undefined;
     // As vm-operator, an error of the VM's configuration stops the update but for a power-off
     // from on, which still runs.
     const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';

@@ -18,7 +18,7 @@
  * Entries are sorted by disk UUID (placeholders first), as vm-operator sorts them; the VM
  * controller keeps them and fills in each attached disk's usage.
  */
-import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
+import { PAUSED_ANNOTATION, PAUSED_LABEL, ZONE_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
@@ -75,6 +75,8 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
     const { namespace = '', name } = parseObjectKey(key);
     const vm = kube.direct.get({ ...VM, namespace, name }) as unknown as VirtualMachine | undefined;
     if (!vm || vm.metadata.annotations?.[PAUSED_ANNOTATION] !== undefined) return undefined;
+    // A pause under way (the label's removal requeues the VM).
+    if (vm.metadata.labels?.[PAUSED_LABEL] !== undefined) return undefined;
     // Its attachments go with it, as the garbage collector deletes what it owns.
     if (vm.metadata.deletionTimestamp) return undefined;
     const biosUuid = vm.status?.biosUUID;
