@@ -306,6 +306,11 @@ describe('VirtualMachine renames', () => {
     const spoke = fromHub(vm, 'v1alpha2');
     expect((spoke.status as { volumes: JsonObject[] }).volumes).toHaveLength(1);
     expect(toHub(spoke)).toEqual(vm);
+    // Classic ones alone: no list at all, as Go omits an empty one.
+    status.volumes = [{ name: 'classic', type: 'Classic', attached: true }];
+    const classicOnly = fromHub(vm, 'v1alpha2');
+    expect(classicOnly.status).not.toHaveProperty('volumes');
+    expect(toHub(classicOnly)).toEqual(vm);
   });
 
   it("a group's powerOffDelay is v1alpha6's alone: kept in the annotation below it", () => {

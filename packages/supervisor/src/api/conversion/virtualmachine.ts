@@ -212,7 +212,8 @@ function v1alpha2Down(hub: JsonObject, spoke: JsonObject): void {
     identification.joinDomain = domainName;
   }
   if (spec && isObject(spec.network)) delete spec.network.domainName;
-  // v1alpha2 has no Classic volume statuses; they return from the annotation.
+  // v1alpha2 has no Classic volume statuses; they return from the annotation. Without others,
+  // no list (Go's empty slice, omitted).
   const volumes = getPath(spoke, 'status.volumes');
   const hubVolumes = getPath(hub, 'status.volumes');
   if (Array.isArray(volumes) && Array.isArray(hubVolumes)) {
@@ -220,7 +221,10 @@ function v1alpha2Down(hub: JsonObject, spoke: JsonObject): void {
       const v: unknown = hubVolumes[i];
       return isObject(v) && v.type === 'Classic';
     };
-    (spoke.status as JsonObject).volumes = volumes.filter((_v, i) => !isClassic(i));
+    const managed = volumes.filter((_v, i) => !isClassic(i));
+    const status = spoke.status as JsonObject;
+    if (managed.length > 0) status.volumes = managed;
+    else delete status.volumes;
   }
 }
 
