@@ -3,7 +3,9 @@
  * behave, run to completion after each write (so results are visible as soon as the
  * call returns, and deterministic):
  * - a dependent whose owners are all gone is deleted (Background); one that still has
- *   an owner loses only the references to the owners that are gone;
+ *   an owner loses only the references to the owners that are gone; one with a reference the
+ *   collector cannot resolve (a kind not served, a namespaced owner of a cluster-scoped
+ *   object) is left as it is;
  * - an owner with the `foregroundDeletion` finalizer has its dependents deleted and keeps
  *   the finalizer until no dependent with `blockOwnerDeletion` is left;
  * - an owner with the `orphan` finalizer has its references removed from its dependents,
@@ -142,8 +144,20 @@ export class GarbageCollector {
     return owner?.object.metadata.uid === ref.uid ? owner : undefined;
   }
 
+  /**
+   * Whether the API server's collector can look the owner up at all: not when its kind is not
+   * served (it retries the object for as long) nor when a cluster-scoped object names a
+   * namespaced owner (it drops the object, reporting `OwnerRefInvalidNamespace`).
+   */
+  #resolvable(record: KubeRecord, ref: OwnerReference): boolean {
+    const namespaced = this.#host.isNamespaced(kindKey(parseApiVersion(ref.apiVersion).group, ref.kind));
+    return namespaced !== undefined && !(namespaced && record.namespace === '');
+  }
+
   #checkOwners(record: KubeRecord): void {
     const refs = record.object.metadata.ownerReferences ?? [];
+    // One reference it cannot resolve stops the collector's whole attempt: the object stays as it is.
+    if (refs.some((ref) => !this.#resolvable(record, ref))) return;
     const solid: OwnerReference[] = [];
     const gone: OwnerReference[] = [];
     for (const ref of refs) {

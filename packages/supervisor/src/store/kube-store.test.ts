@@ -1894,6 +1894,7 @@ describe('garbage collection', () => {
 
   it('finds an owner by group, kind and name, and holds to it only while the uid is the same', async () => {
     const store = newStore();
+    store.registerKind(GADGETS);
     const { owner, ownerRef } = await family(store);
     // Another served version of the owner's group names the same owner.
     const kept = await store.create(
@@ -1913,6 +1914,36 @@ describe('garbage collection', () => {
     await store.create(widget('owner'));
     await store.create(cm('late', {}, { ownerReferences: [ownerRef] }));
     expect(await exists(store, { ...CM, namespace: 'ns1', name: 'late' })).toBe(false);
+  });
+
+  it('leaves as it is an object with an owner it cannot look up: a kind not served, a namespaced owner of a cluster-scoped object', async () => {
+    const store = newStore();
+    const { ownerRef } = await family(store);
+    const unserved = {
+      apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta1',
+      kind: 'VSphereMachine',
+      name: 'm1',
+      uid: 'some-uid',
+    };
+    const ghost = { ...ownerRef, name: 'ghost', uid: 'no-such-uid' };
+    const kept = await store.create(cm('bootstrap', {}, { ownerReferences: [ghost, unserved] }));
+    expect((await store.get(ref(kept))).metadata.ownerReferences).toEqual([ghost, unserved]);
+    const namespace = await store.create({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'child-ns', ownerReferences: [{ ...ownerRef, uid: 'no-such-uid' }] },
+    });
+    expect(await exists(store, ref(namespace))).toBe(true);
+    // Once the kind is served, the collector finds the owner gone.
+    store.registerKind({
+      ...GADGETS,
+      group: 'infrastructure.cluster.x-k8s.io',
+      kind: 'VSphereMachine',
+      plural: 'vspheremachines',
+      versions: ['v1beta1'],
+    });
+    await store.update({ ...(await store.get(ref(kept))), data: { touched: 'yes' } });
+    expect(await exists(store, ref(kept))).toBe(false);
   });
 
   it('lets a Foreground owner go when a blocking reference to its uid does not find it', async () => {
