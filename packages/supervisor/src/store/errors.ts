@@ -194,6 +194,22 @@ export const kubeErrors = {
   unprocessable: (message: string) => failure('Invalid', message, {}),
   forbidden: (s: Subject, why: string) =>
     failure('Forbidden', `${qualified(s)} "${s.name ?? ''}" is forbidden: ${why}`, detailsOf(s)),
+  /** NamespaceLifecycle's refusal, with the cause clients test for (`NamespaceTerminating`). */
+  namespaceTerminating: (s: Subject, namespace: string) =>
+    failure(
+      'Forbidden',
+      `${qualified(s)} "${s.name ?? ''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      {
+        ...detailsOf(s),
+        causes: [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ],
+      },
+    ),
   badRequest: (message: string) => failure('BadRequest', message),
   gone: (message: string) => failure('Expired', message),
   methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),

@@ -321,6 +321,24 @@ describe('create', () => {
     expect(ns.metadata.namespace).toBeUndefined();
     expect(ns.status).toEqual({ phase: 'Active' });
     expect(ns.spec).toEqual({ finalizers: ['kubernetes'] });
+    // Whatever finalizers a create sends, the content's cleanup is one.
+    for (const [finalizers, stored] of [
+      [[], ['kubernetes']],
+      [['example.com/x'], ['example.com/x', 'kubernetes']],
+      [
+        ['kubernetes', 'example.com/x'],
+        ['kubernetes', 'example.com/x'],
+      ],
+    ]) {
+      const name = `with-${(finalizers as string[]).length}-${(stored as string[])[0]?.length}`;
+      const created = await store.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+        spec: { finalizers },
+      });
+      expect(created.spec).toEqual({ finalizers: stored });
+    }
     // Every Namespace is labelled with its name, again by an update that drops it.
     expect(ns.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'ns2' });
     const updated = await store.update({ ...ns, metadata: { ...ns.metadata, labels: { team: 'a' } } });
@@ -2018,6 +2036,17 @@ describe('namespaces', () => {
       reason: 'Forbidden',
       message:
         'configmaps "late" is forbidden: unable to create new content in namespace ns1 because it is being terminated',
+      status: {
+        details: {
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: 'namespace ns1 is being terminated',
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      },
     });
     await store.patch(
       { ...CM, namespace: 'ns1', name: 'held' },

@@ -807,11 +807,7 @@ export class KubeStore {
       const ns = this.#records.get(NAMESPACE_KEY, '', namespace);
       if (!ns)
         throw kubeErrors.notFound({ group: '', resource: 'namespaces', kind: 'Namespace', name: namespace });
-      if (ns.object.metadata.deletionTimestamp)
-        throw kubeErrors.forbidden(
-          subject,
-          `unable to create new content in namespace ${namespace} because it is being terminated`,
-        );
+      if (ns.object.metadata.deletionTimestamp) throw kubeErrors.namespaceTerminating(subject, namespace);
     } else delete meta.namespace;
     const generated = (meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string';
     if (generated) meta.name = this.#generateName(info, meta.generateName as string, meta.namespace ?? '');
@@ -834,8 +830,10 @@ export class KubeStore {
     if (info.key === SERVICE_KEY) this.#services.allocate(obj, undefined);
     this.#checkRules(info, obj, undefined);
     if (info.key === NAMESPACE_KEY) {
+      // The API server's create always requires the content's cleanup, whatever finalizers are sent.
       const spec = isPlainObject(obj.spec) ? obj.spec : {};
-      if (!Array.isArray(spec.finalizers)) spec.finalizers = [NAMESPACE_FINALIZER];
+      const finalizers = Array.isArray(spec.finalizers) ? spec.finalizers : [];
+      if (!finalizers.includes(NAMESPACE_FINALIZER)) spec.finalizers = [...finalizers, NAMESPACE_FINALIZER];
       obj.spec = spec;
       obj.status = { phase: 'Active' };
     }
