@@ -351,6 +351,31 @@ describe('create', () => {
     expect(selected.items.map((n) => n.metadata.name)).toEqual(['ns2']);
   });
 
+  it('stores no empty labels, annotations, finalizers or owner references, as Go omits them', async () => {
+    const store = newStore();
+    const created = await store.create(
+      cm('empty', {}, { labels: {}, annotations: {}, finalizers: [], ownerReferences: [] }),
+    );
+    expect(Object.keys(created.metadata).sort()).toEqual([
+      'creationTimestamp',
+      'name',
+      'namespace',
+      'resourceVersion',
+      'uid',
+    ]);
+    const labelled = await store.update({
+      ...created,
+      metadata: { ...created.metadata, labels: { a: '1' } },
+    });
+    const patched = await store.patch(
+      ref(labelled),
+      { metadata: { labels: { a: null } } },
+      { type: 'merge' },
+    );
+    expect(patched.metadata).not.toHaveProperty('labels');
+    expect((await store.get(ref(patched))).metadata).not.toHaveProperty('labels');
+  });
+
   it('ignores status on create for kinds with a status subresource', async () => {
     const store = newStore();
     const w = await store.create({ ...widget('w'), status: { ready: true } });

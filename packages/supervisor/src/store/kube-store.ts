@@ -1153,6 +1153,7 @@ export class KubeStore {
       this.#services.committed(before?.object, object ?? undefined);
     if (object === null) this.#records.remove(before as KubeRecord);
     else {
+      dropEmptyMetadata(object.metadata);
       object.metadata.resourceVersion = String(rv);
       this.#records.put({
         id,
@@ -1370,4 +1371,26 @@ function decodeContinue(text: string): ContinueToken {
     // falls through to the error below
   }
   throw kubeErrors.badRequest('continue key is not valid: the continue token could not be decoded');
+}
+
+/** ObjectMeta's maps and lists that Go leaves out of an object when empty (`omitempty`). */
+const OMITTED_WHEN_EMPTY = [
+  'labels',
+  'annotations',
+  'finalizers',
+  'ownerReferences',
+  'managedFields',
+] as const;
+
+function dropEmptyMetadata(meta: KubeObject['metadata']): void {
+  for (const field of OMITTED_WHEN_EMPTY) {
+    const value: unknown = meta[field];
+    if (Array.isArray(value) ? value.length === 0 : isPlainObject(value) && isEmptyObject(value))
+      delete meta[field];
+  }
+}
+
+function isEmptyObject(value: object): boolean {
+  for (const _ in value) return false;
+  return true;
 }

@@ -551,8 +551,9 @@ describe('the VirtualMachineService controller', () => {
     expect((await f.vmService('web'))?.metadata.finalizers).toEqual([VM_SERVICE_FINALIZER]);
     const service = await f.service('web');
     expect(service?.metadata.labels).toEqual({ kept: 'yes', app: 'web' });
-    // The traffic policy annotation is vm-operator's own: dropped when the owner has none.
-    expect(service?.metadata.annotations).toEqual({});
+    // The traffic policy annotation is vm-operator's own: dropped when the owner has none (and
+    // with it the empty map).
+    expect(service?.metadata.annotations).toBeUndefined();
     expect(service?.spec?.externalTrafficPolicy).toBe('Cluster');
     expect(await f.clusterIps()).toBe(1);
     expect(f.controller.errorOf('ns1/v6')).toMatchObject({

@@ -131,12 +131,14 @@ export function startVirtualMachineServiceController(
     const ownerReferences = withControllerReference(existing, vmService);
     const { labels, annotations } = serviceMeta(vmService, existing);
     const spec = serviceSpec(vmService, annotations, existing?.spec);
+    // Empty maps are no maps, as stored and as vm-operator compares them (Semantic.DeepEqual).
+    const { labels: _, annotations: __, ...kept } = existing?.metadata ?? {};
     const metadata = {
-      ...existing?.metadata,
+      ...kept,
       name: ref.name,
       namespace: ref.namespace,
-      labels,
-      annotations,
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ownerReferences,
     };
     // vm-operator records a Service it made or changed (CreateK8sServiceSuccess, UpdateK8sServiceSuccess).
