@@ -1175,19 +1175,25 @@ describe('update', () => {
     await store.create(cm('a', { k: '1' }));
     const u = await store.update(cm('a', { k: '2' }));
     expect(u.data).toEqual({ k: '2' });
+    const unconditional = await store.update(cm('a', { k: '3' }, { resourceVersion: '0' }));
+    expect(unconditional.data).toEqual({ k: '3' });
     // A custom resource's update names the version it replaces, its status update too.
     const created = await store.create(widget('w', { size: 1 }));
     const rv = store.resourceVersion;
+    // "0" is no version either.
     const unnamed = { ...created, metadata: { ...created.metadata, resourceVersion: '' } };
+    const zero = { ...created, metadata: { ...created.metadata, resourceVersion: '0' } };
     for (const write of [
       () => store.update(unnamed),
+      () => store.update(zero),
       () => store.updateStatus({ ...unnamed, status: { ok: 1 } }),
     ])
       await expect(write()).rejects.toMatchObject({
         code: 422,
         reason: 'Invalid',
         message:
-          'Widget.example.com "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+          'widgets.example.com "w" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+        status: { details: { kind: 'widgets', group: 'example.com' } },
       });
     expect(store.resourceVersion).toBe(rv);
     expect((await store.update({ ...created, spec: { size: 2 } })).spec).toEqual({ size: 2 });

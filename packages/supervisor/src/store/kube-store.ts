@@ -1017,9 +1017,12 @@ export class KubeStore {
     const existing = record.object;
     const subject = () => subjectOf(info, record.name);
     const inMeta = incoming.metadata;
-    const unconditional = inMeta.resourceVersion === undefined || inMeta.resourceVersion === '';
+    // "0" parses as no version at all, as the API server reads it.
+    const unconditional =
+      inMeta.resourceVersion === undefined || inMeta.resourceVersion === '' || inMeta.resourceVersion === '0';
+    // The registry names the kind by its resource here (`widgets.example.com "w" is invalid`).
     if (unconditional && !info.builtIn)
-      throw kubeErrors.invalid(subject(), [
+      throw kubeErrors.invalid({ ...subject(), kind: info.plural }, [
         {
           field: 'metadata.resourceVersion',
           message: 'Invalid value: 0x0: must be specified for an update',
