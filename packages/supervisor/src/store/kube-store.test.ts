@@ -2317,23 +2317,46 @@ describe('watch', () => {
     w.stop();
   });
 
-  it('sends bookmarks when allowed', async () => {
+  it('sends bookmarks when allowed, the end of the initial events marked for a watch list alone', async () => {
     const store = newStore();
-    await store.create(cm('a'));
-    const w = store.watch({ ...CM, allowWatchBookmarks: true });
-    const events = await take(w, 2);
-    expect(events[1]).toEqual({
+    const a = await store.create(cm('a'));
+    const bookmark = (annotations?: Record<string, string>) => ({
       type: 'BOOKMARK',
       object: {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: {
-          resourceVersion: store.resourceVersion,
-          annotations: { 'k8s.io/initial-events-end': 'true' },
-        },
+        metadata: { resourceVersion: store.resourceVersion, ...(annotations ? { annotations } : {}) },
       },
     });
-    w.stop();
+    const plain = store.watch({ ...CM, allowWatchBookmarks: true });
+    expect((await take(plain, 2))[1]).toEqual(bookmark());
+    plain.stop();
+    // A watch list sends the objects as they are now, whatever version it names.
+    await store.create(cm('b'));
+    const list = store.watch({
+      ...CM,
+      resourceVersion: a.metadata.resourceVersion as string,
+      allowWatchBookmarks: true,
+      sendInitialEvents: true,
+    });
+    const events = await take(list, 3);
+    expect(events.map((e) => `${e.type} ${(e.object as KubeObject).metadata.name ?? ''}`)).toEqual([
+      'ADDED a',
+      'ADDED b',
+      'BOOKMARK ',
+    ]);
+    expect(events[2]).toEqual(bookmark({ 'k8s.io/initial-events-end': 'true' }));
+    await store.create(cm('c'));
+    expect((await take(list, 1))[0]?.type).toBe('ADDED');
+    expect(list.pending).toBe(0);
+    list.stop();
+    expect(() => store.watch({ ...CM, sendInitialEvents: true })).toThrow(
+      expect.objectContaining({
+        code: 422,
+        message:
+          'ListOptions.meta.k8s.io "" is invalid: allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+      }),
+    );
   });
 
   it('stops and frees the subscription when the iteration ends', async () => {

@@ -117,11 +117,14 @@ export interface WatchOptions {
   resourceVersion?: string;
   labelSelector?: string | LabelSelector;
   fieldSelector?: string;
-  /**
-   * Sends a BOOKMARK once the initial events (or the replayed history) are delivered; after
-   * initial ADDED events it carries the `k8s.io/initial-events-end: "true"` annotation.
-   */
+  /** Sends a BOOKMARK once the initial events (or the replayed history) are delivered. */
   allowWatchBookmarks?: boolean;
+  /**
+   * A watch list: an ADDED event for every existing object (whatever `resourceVersion`, as the
+   * API server's `resourceVersionMatch: NotOlderThan`), then a BOOKMARK annotated
+   * `k8s.io/initial-events-end: "true"`. Needs `allowWatchBookmarks`.
+   */
+  sendInitialEvents?: boolean;
 }
 
 /** What `direct` offers: synchronous reads and writes of stored objects, never to be changed. */
@@ -473,6 +476,18 @@ export class KubeStore {
   watch<T extends KubeObject = KubeObject>(options: WatchOptions): Watch<T> {
     const { info, apiVersion } = this.#resolve(options);
     const filter = this.#filter(info, options);
+    const watchList = options.sendInitialEvents === true;
+    if (watchList && !options.allowWatchBookmarks)
+      throw kubeErrors.invalid(
+        { group: 'meta.k8s.io', resource: 'listoptions', kind: 'ListOptions', name: '' },
+        [
+          {
+            field: 'allowWatchBookmarks',
+            message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+            reason: 'FieldValueForbidden',
+          },
+        ],
+      );
     const from = options.resourceVersion;
     let since: number | undefined;
     if (from !== undefined && from !== '' && from !== '0') {
@@ -514,10 +529,11 @@ export class KubeStore {
         if (event) queue.push(event);
       }
     };
-    if (since === undefined) {
+    if (since === undefined || watchList) {
       for (const record of this.#matching(filter))
         queue.push({ type: 'ADDED', object: present(record.object) });
-      bookmark(true);
+      seen = this.#records.version;
+      bookmark(watchList);
     } else if (since < this.#records.version) {
       const history = this.#records.changesSince(since);
       if (!history) {
