@@ -46,7 +46,7 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(
  * `time.Parse(time.RFC3339Nano, ...)` reads it (a `,` or `.` before any number of fraction digits,
  * every field in its range); undefined when it names none.
  */
-function rfc3339Nanos(text: string | undefined): bigint | undefined {
+export function rfc3339Nanos(text: string | undefined): bigint | undefined {
   const m = text === undefined ? null : RFC3339.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [

@@ -1,16 +1,26 @@
 /** How vm-operator changes a VM's power state and restarts it, per its power op modes. */
+import type { VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachinePowerOpMode } from '../../api/types.js';
+import { rfc3339Nanos } from '../../api/vm-group-validation.js';
+
+/** Where vm-operator records in vSphere the last restart it made: nanoseconds since the epoch. */
+export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
 
 /**
- * Whether `spec.nextRestartTime` asks for a restart now: a time (the webhook makes one of `now`)
- * after the last restart and not in the future, as vm-operator compares them.
+ * The restart `spec.nextRestartTime` asks for now, in nanoseconds since the epoch: a time (the
+ * webhook makes one of `now`) after the last restart vSphere records and not in the future, as
+ * vm-operator compares them; a record that is no integer fails the pass, as it fails vm-operator's.
  */
-export function restartDue(vm: VirtualMachine, nowMs: number): boolean {
-  const next = vm.spec?.nextRestartTime;
-  const at = next ? Date.parse(next) : Number.NaN;
-  if (!(at <= nowMs)) return false;
-  const last = Date.parse(vm.status?.lastRestartTime ?? '');
-  return Number.isNaN(last) || at > last;
+export function dueRestart(vm: VirtualMachine, record: VmRecord, nowMs: number): bigint | undefined {
+  const at = rfc3339Nanos(vm.spec?.nextRestartTime || undefined);
+  if (at === undefined || at > BigInt(nowMs) * 1_000_000n) return undefined;
+  const last = record.config.extraConfig.find((o) => o.key === LAST_RESTART_TIME_KEY)?.value;
+  if (last === undefined) return at;
+  if (!/^[+-]?\d+$/.test(String(last)))
+    throw new Error(
+      `${LAST_RESTART_TIME_KEY} is ${JSON.stringify(String(last))} and cannot be parsed as an int64`,
+    );
+  return at > BigInt(String(last)) ? at : undefined;
 }
 
 /** What a power change makes: vm-operator names a failed soft one by it. */

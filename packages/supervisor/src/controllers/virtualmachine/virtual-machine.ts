@@ -162,7 +162,7 @@ import {
 } from './hardware.js';
 import { type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
-import { powerOp, restartDue } from './power.js';
+import { dueRestart, LAST_RESTART_TIME_KEY, powerOp } from './power.js';
 import {
   type BootstrapSecretData,
   checkBootstrap,
@@ -1155,12 +1155,19 @@ export function startVirtualMachineController(
       return 'power';
     }
     // As vm-operator, a VM restarts only when it is to stay powered on.
-    if (want === 'PoweredOn' && state === 'poweredOn' && restartDue(vm, vsphere.clock.now())) {
-      // As vm-operator, the restart is recorded once made: one that failed is tried again.
-      const asked = vm.spec?.nextRestartTime;
+    const restart =
+      want === 'PoweredOn' && state === 'poweredOn' ? dueRestart(vm, record, vsphere.clock.now()) : undefined;
+    if (restart !== undefined) {
+      // As vm-operator, the restart is recorded once made, in vSphere's extra config (one that
+      // failed is tried again), then in the status (to the second, as a metav1.Time).
+      const recorded = () =>
+        vsphere.vm
+          .reconfigure(record.id, { extraConfig: [{ key: LAST_RESTART_TIME_KEY, value: String(restart) }] })
+          .wait();
       const restarted = () => {
         const current = storedVm(key);
-        if (current) writeStatus(current, merged(current.status ?? {}, { lastRestartTime: asked }));
+        const lastRestartTime = timestamp(Number(restart / 1_000_000n));
+        if (current) writeStatus(current, merged(current.status ?? {}, { lastRestartTime }));
       };
       track(
         key,
@@ -1169,7 +1176,9 @@ export function startVirtualMachineController(
           vm.spec?.restartMode,
           () => vsphere.vm.rebootGuest(record.id),
           () => vsphere.vm.reset(record.id).wait(),
-        ).then(restarted),
+        )
+          .then(recorded)
+          .then(restarted),
       );
       return 'restart';
     }
