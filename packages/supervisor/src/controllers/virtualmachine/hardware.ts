@@ -84,8 +84,8 @@ export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskByt
 
 /**
  * The reconfiguration a powered-off VM needs, if any: its class's size, `spec.guestID`, the boot
- * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking and the boot
- * options. Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot
+ * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking, the boot
+ * options and the management proxy's extra config. Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot
  * device the VM lacks, an image that is no ISO).
  */
 export function reconfiguration(
@@ -215,7 +215,7 @@ function allocationChange(
 
 /**
  * The reconfiguration a powered-on VM needs, if any: its CD-ROMs' connection, Changed Block
- * Tracking and the boot options.
+ * Tracking, the boot options and the management proxy's extra config.
  */
 export function runningReconfiguration(
   vm: VirtualMachine,
@@ -223,12 +223,14 @@ export function runningReconfiguration(
   sources: CdromSources,
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
-  if (vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && !cdroms)
-    return undefined;
+  const mirrored = annotationExtraConfig(vm, record);
+  const unchanged =
+    vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && mirrored.length === 0;
+  if (unchanged && !cdroms) return undefined;
   const spec: MutableSpec = {};
   const edits = cdroms ? cdromConnectionChanges(vm, record, sources) : [];
   if (edits.length > 0) spec.deviceChange = edits;
-  addRunningChanges(spec, vm, record);
+  addRunningChanges(spec, vm, record, mirrored);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -239,7 +241,31 @@ export function suspendedReconfiguration(vm: VirtualMachine, record: VmRecord): 
   return boot ? { bootOptions: boot } : undefined;
 }
 
-function addRunningChanges(spec: MutableSpec, vm: VirtualMachine, record: VmRecord): void {
+/** vm-operator's anno2extraconfig: the management proxy's annotations, and the extra config keys they become. */
+const ANNOTATIONS_TO_EXTRA_CONFIG = [
+  ['mgmt.proxy.vmware.com/watermark', 'com.vmware.mgmt.proxy.watermark'],
+  ['mgmt.proxy.vmware.com/allowlist', 'guestinfo.com.vmware.mgmt.proxy.allowlist/'],
+] as const;
+
+/** The extra config that mirrors those annotations where the VM's differs: set, or removed (empty) with them. */
+function annotationExtraConfig(vm: VirtualMachine, record: VmRecord): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  for (const [annotation, key] of ANNOTATIONS_TO_EXTRA_CONFIG) {
+    const want = vm.metadata.annotations?.[annotation] ?? '';
+    const has = heldOption(record.config, key);
+    if (want === '' ? has !== undefined : want !== has) out.push({ key, value: want });
+  }
+  return out;
+}
+
+/** What a powered-on or powered-off VM's update configures alike. */
+function addRunningChanges(
+  spec: MutableSpec,
+  vm: VirtualMachine,
+  record: VmRecord,
+  mirrored = annotationExtraConfig(vm, record),
+): void {
+  if (mirrored.length > 0) spec.extraConfig = [...(spec.extraConfig ?? []), ...mirrored];
   // vm-operator's UpdateConfigSpecChangeBlockTracking: the spec's, when set and different.
   const tracking = vm.spec?.advanced?.changeBlockTracking;
   if (tracking !== undefined && tracking !== record.config.changeTrackingEnabled)

@@ -6,6 +6,7 @@
 import type { VmRecord } from '@vsim/vsphere';
 import { PAUSED_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine } from '../../api/types.js';
+import { heldOption } from './backup.js';
 import { CONDITION, isFalse, isTrue, type Verdict } from './conditions.js';
 
 export const PAUSE_EXTRA_CONFIG_KEY = 'vmservice.virtualmachine.pause';
@@ -14,7 +15,7 @@ export const PAUSE_EXTRA_CONFIG_KEY = 'vmservice.virtualmachine.pause';
 const TRUE_OPTION_VALUES = new Set(['', '1', 'on', 't', 'true', 'y', 'yes']);
 
 export function pausedByAdmin(record: VmRecord): boolean {
-  const value = record.config.extraConfig.find((o) => o.key === PAUSE_EXTRA_CONFIG_KEY)?.value;
+  const value = heldOption(record.config, PAUSE_EXTRA_CONFIG_KEY);
   return typeof value === 'string' && TRUE_OPTION_VALUES.has(value.toLowerCase());
 }
 

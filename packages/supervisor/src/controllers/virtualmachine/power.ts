@@ -2,6 +2,7 @@
 import type { VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachinePowerOpMode } from '../../api/types.js';
 import { rfc3339Nanos } from '../../api/vm-group-validation.js';
+import { heldOption } from './backup.js';
 
 /** Where vm-operator records in vSphere the last restart it made: nanoseconds since the epoch. */
 export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
@@ -14,7 +15,7 @@ export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
 export function dueRestart(vm: VirtualMachine, record: VmRecord, nowMs: number): bigint | undefined {
   const at = rfc3339Nanos(vm.spec?.nextRestartTime || undefined);
   if (at === undefined || at > BigInt(nowMs) * 1_000_000n) return undefined;
-  const last = record.config.extraConfig.find((o) => o.key === LAST_RESTART_TIME_KEY)?.value;
+  const last = heldOption(record.config, LAST_RESTART_TIME_KEY);
   if (last === undefined) return at;
   if (!/^[+-]?\d+$/.test(String(last)))
     throw new Error(

@@ -88,6 +88,21 @@ const createClass = (f: SupervisorFixture, name: string, spec: Record<string, un
 const vsphereVm = (f: SupervisorFixture, vm: VirtualMachine) =>
   f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
 
+/** Sets (undefined: drops) annotations of a VM as a privileged account does (`direct`), then settles. */
+async function setAnnotations(
+  f: SupervisorFixture,
+  name: string,
+  annotations: Record<string, string | undefined>,
+) {
+  const vm = f.kube.direct.get(ref(name)) as KubeObject;
+  const next: Record<string, string> = { ...vm.metadata.annotations };
+  for (const [key, value] of Object.entries(annotations))
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: next } });
+  await f.settle();
+}
+
 /** Sets (an empty value: removes) a key of a vSphere VM's extra config, as its guest or an administrator does. */
 async function setExtraConfig(f: SupervisorFixture, id: string, key: string, value: string) {
   const task = f.vsphere.vm.reconfigure(id, { extraConfig: [{ key, value }] });
@@ -674,10 +689,7 @@ describe('the VirtualMachine controller', () => {
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();
     const annotate = async (annotations: Record<string, string>) => {
-      const vm = f.kube.direct.get(ref('vm1')) as KubeObject;
-      const metadata = { ...vm.metadata, annotations: { ...vm.metadata.annotations, ...annotations } };
-      f.kube.direct.update({ ...vm, metadata });
-      await f.settle();
+      await setAnnotations(f, 'vm1', annotations);
       return getVm(f, 'vm1');
     };
     const prefix = 'condition.vmoperator.vmware.com.protected/';
@@ -700,6 +712,32 @@ describe('the VirtualMachine controller', () => {
     expect(vm.status?.conditions?.some((c) => c.reason === 'NoType')).toBe(false);
     const later = await annotate({ [`${prefix}backup`]: 'BackupReady;True' });
     expect(condition(later, 'BackupReady')).toMatchObject({ status: 'True', reason: 'True' });
+  });
+
+  it("mirrors the management proxy's annotations into extra config, on or off, and removes them with them", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const id = vsphereVm(f, await getVm(f, 'vm1'))?.id as string;
+    const annotate = (annotations: Record<string, string | undefined>) =>
+      setAnnotations(f, 'vm1', annotations);
+    const mirrored = () =>
+      f.vsphere
+        .read<{ key: string; value: string }[]>(id, 'config.extraConfig')
+        .filter((o) => o.key.includes('mgmt.proxy'))
+        .map((o) => `${o.key}=${o.value}`);
+    await annotate({ 'mgmt.proxy.vmware.com/watermark': 'wm-1', 'mgmt.proxy.vmware.com/allowlist': 'a,b' });
+    expect(mirrored()).toEqual([
+      'com.vmware.mgmt.proxy.watermark=wm-1',
+      'guestinfo.com.vmware.mgmt.proxy.allowlist/=a,b',
+    ]);
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    await annotate({
+      'mgmt.proxy.vmware.com/watermark': 'wm-2',
+      'mgmt.proxy.vmware.com/allowlist': undefined,
+    });
+    expect(mirrored()).toEqual(['com.vmware.mgmt.proxy.watermark=wm-2']);
   });
 
   it('holds power-on while a poweron.check annotation is present', async () => {
