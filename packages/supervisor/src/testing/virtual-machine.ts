@@ -1,4 +1,6 @@
 import type { VirtualMachine } from '../api/types.js';
+import type { KubeObject } from '../store/meta.js';
+import type { SupervisorFixture } from './fixture.js';
 
 /** A hub VirtualMachine `ns1/vm1` (uid `uid-1`) of this spec and these labels, as a reconcile reads one. */
 export const hubVm = (
@@ -10,3 +12,26 @@ export const hubVm = (
   metadata: { name: 'vm1', namespace: 'ns1', uid: 'uid-1', labels },
   spec,
 });
+
+/**
+ * Sets (undefined: drops) annotations of the VirtualMachine `ns1/<name>` as a privileged account
+ * does (`direct`, which throws what the webhooks refuse).
+ */
+export function annotateAsAdministrator(
+  f: SupervisorFixture,
+  name: string,
+  annotations: Record<string, string | undefined>,
+): void {
+  const ref = {
+    apiVersion: 'vmoperator.vmware.com/v1alpha5',
+    kind: 'VirtualMachine',
+    namespace: 'ns1',
+    name,
+  };
+  const vm = f.kube.direct.get(ref) as KubeObject;
+  const next: Record<string, string> = { ...vm.metadata.annotations };
+  for (const [key, value] of Object.entries(annotations))
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: next } });
+}

@@ -11,6 +11,7 @@ import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/lay
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
+import { annotateAsAdministrator } from '../../testing/virtual-machine.js';
 import { imageNameOf } from '../images/names.js';
 import { CONDITION, REASON } from './conditions.js';
 import { type DependencyReader, globalDnsOf } from './prerequisites.js';
@@ -19,19 +20,6 @@ const V5 = 'vmoperator.vmware.com/v1alpha5';
 const V6 = 'vmoperator.vmware.com/v1alpha6';
 const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
 
-/** Sets (or, undefined, drops) annotations of a VM as a privileged account does (`direct`). */
-function asAdministrator(
-  f: SupervisorFixture,
-  name: string,
-  annotations: Record<string, string | undefined>,
-) {
-  const vm = f.kube.direct.get(ref(name)) as KubeObject;
-  const merged: Record<string, string> = { ...vm.metadata.annotations };
-  for (const [key, value] of Object.entries(annotations))
-    if (value === undefined) delete merged[key];
-    else merged[key] = value;
-  f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: merged } });
-}
 const PROVIDER_CONFIG = { apiVersion: 'v1', kind: 'ConfigMap', name: PROVIDER_CONFIG_MAP };
 const POLICY = {
   apiVersion: V5,
@@ -776,12 +764,12 @@ describe('VirtualMachine prerequisites', () => {
     const record = await f.recordOf('vm1');
     expect(record.config.vAppConfig).toBeUndefined();
     // Given some while vm-operator leaves it alone, then reconciled again.
-    asAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: 'true' });
+    annotateAsAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: 'true' });
     const property = { operation: 'add', info: { key: 0, id: 'role', value: 'db' } } as const;
     f.vsphere.vm.reconfigure(record.id, { vAppConfig: { property: [property] } });
     await f.settle();
     expect((await f.recordOf('vm1')).config.vAppConfig?.properties).toHaveLength(1);
-    asAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: undefined });
+    annotateAsAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: undefined });
     await f.settle();
     expect((await f.recordOf('vm1')).config.vAppConfig).toBeUndefined();
   });
@@ -987,7 +975,7 @@ describe('VirtualMachine prerequisites', () => {
         'metadata.annotations[vsphere-cluster-module-group]: Forbidden: modifying this annotation is not allowed for non-admin users',
       ),
     });
-    asAdministrator(f, 'md1', moved);
+    annotateAsAdministrator(f, 'md1', moved);
     await f.settle();
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/md1'))).toBe(
       'Error: failed to reconcile config: updating state failed with ClusterModule "db" not found in VirtualMachineSetResourcePolicy',
@@ -1004,7 +992,7 @@ describe('VirtualMachine prerequisites', () => {
     await f.create('lone', {});
     await f.settle();
     const lone = { 'vsphere-cluster-module-group': 'workers' };
-    expect(() => asAdministrator(f, 'lone', lone)).toThrow(
+    expect(() => annotateAsAdministrator(f, 'lone', lone)).toThrow(
       'metadata.annotations[vsphere-cluster-module-group]: Forbidden: cluster module assignment requires spec.reserved.resourcePolicyName to specify a VirtualMachineSetResourcePolicy',
     );
     // Destroyed, a VM leaves its module.
@@ -1030,7 +1018,7 @@ describe('VirtualMachine prerequisites', () => {
       'Error: failed to reconcile config: updating state failed with VirtualMachineSetResourcePolicy is being deleted',
     );
     // Out of the group, the VM no longer reads its policy: the condition stays as it was last set.
-    asAdministrator(f, 'md1', { 'vsphere-cluster-module-group': undefined });
+    annotateAsAdministrator(f, 'md1', { 'vsphere-cluster-module-group': undefined });
     await f.settle();
     expect(f.supervisor.virtualMachines.controller.errors.get('ns1/md1')).toBeUndefined();
   });

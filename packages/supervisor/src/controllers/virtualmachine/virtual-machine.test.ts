@@ -10,6 +10,7 @@ import {
   type SupervisorFixture,
   type SupervisorFixtureOptions,
 } from '../../testing/fixture.js';
+import { annotateAsAdministrator } from '../../testing/virtual-machine.js';
 import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION, REASON } from './conditions.js';
@@ -88,18 +89,13 @@ const createClass = (f: SupervisorFixture, name: string, spec: Record<string, un
 const vsphereVm = (f: SupervisorFixture, vm: VirtualMachine) =>
   f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord | undefined;
 
-/** Sets (undefined: drops) annotations of a VM as a privileged account does (`direct`), then settles. */
+/** Sets annotations as an administrator, then settles. */
 async function setAnnotations(
   f: SupervisorFixture,
   name: string,
   annotations: Record<string, string | undefined>,
 ) {
-  const vm = f.kube.direct.get(ref(name)) as KubeObject;
-  const next: Record<string, string> = { ...vm.metadata.annotations };
-  for (const [key, value] of Object.entries(annotations))
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-  f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: next } });
+  annotateAsAdministrator(f, name, annotations);
   await f.settle();
 }
 
