@@ -177,8 +177,9 @@ const customizationVerdict = (record: VmRecord): Verdict => {
  */
 export function addAnnotatedVerdicts(out: Verdict[], vm: VirtualMachine): void {
   const annotations = vm.metadata.annotations;
+  if (!annotations) return;
   for (const key of keysWithPrefix(annotations, CONDITION_ANNOTATION_PREFIX)) {
-    const [type = '', status, reason = '', message = ''] = (annotations?.[key] as string).split(';');
+    const [type = '', status, reason = '', message = ''] = (annotations[key] as string).split(';');
     if (type === '') continue;
     if (status === 'True') out.push(isTrue(type));
     else out.push((status === 'False' ? isFalse : isUnknown)(type, reason, message));
