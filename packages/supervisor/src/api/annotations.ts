@@ -59,3 +59,7 @@ export const hasAnnotationWithPrefix = (vm: VirtualMachine, prefix: string): boo
  * (`<prefix><name>: <type>;<status>;<reason>;<message>`).
  */
 export const CONDITION_ANNOTATION_PREFIX = 'condition.vmoperator.vmware.com.protected/';
+
+/** A privileged account's ask that deleting a VM leave its vSphere VM, cleaned of vm-operator's marks. */
+export const SKIP_DELETE_PLATFORM_RESOURCE_ANNOTATION =
+  'vmoperator.vmware.com.protected/skip-delete-platform-resource';

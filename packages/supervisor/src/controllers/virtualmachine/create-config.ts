@@ -4,7 +4,8 @@
  * vm-operator sanitizes it) or, without one, the vGPUs and Dynamic DirectPath I/O devices of its
  * `spec.hardware.devices`; the CPU and memory allocations of the class's requests and limits; the
  * VM service's annotation and managing extension; and the extra config every VM gets (the VM's
- * namespaced name, the class's reserved profile, the disks' UUIDs, the PCI passthrough MMIO window).
+ * namespaced name, the class's reserved profile, the disks' UUIDs, the PCI passthrough MMIO window),
+ * and what its cleanup takes back from a VM it lets go.
  */
 import {
   DEFAULT_VM_ALLOCATION,
@@ -20,6 +21,8 @@ import {
   type ResourceAllocationSpec,
   type SharesLevel,
   type VirtualDeviceConfigSpec,
+  type VmConfigSpec,
+  type VmRecord,
 } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineClass } from '../../api/types.js';
 import { isPlainObject } from '../../store/meta.js';
@@ -33,6 +36,29 @@ export const VM_SERVICE_MANAGED_BY: ManagedByInfo = Object.freeze({
   extensionKey: 'com.vmware.vcenter.wcp',
   type: 'VirtualMachine',
 });
+
+/** The extra config prefixes vm-operator owns: its cleanup of a VM it lets go removes their keys. */
+const VM_SERVICE_EXTRA_CONFIG_PREFIXES = ['guestinfo.', 'vmservice.', 'imageregistry.'];
+
+/**
+ * What vm-operator's CleanupVMServiceState reconfigures in a VM it lets go without deleting it:
+ * the keys of its extra config prefixes (any case) removed, the Supervisor's ManagedBy cleared;
+ * undefined when there is nothing to clean.
+ */
+export function vmServiceCleanup(record: VmRecord): VmConfigSpec | undefined {
+  const extraConfig = record.config.extraConfig
+    .filter((o) => VM_SERVICE_EXTRA_CONFIG_PREFIXES.some((prefix) => o.key.toLowerCase().startsWith(prefix)))
+    .map((o) => ({ key: o.key, value: '' }));
+  const managedBy = record.config.managedBy;
+  const ours =
+    managedBy?.extensionKey === VM_SERVICE_MANAGED_BY.extensionKey &&
+    managedBy.type === VM_SERVICE_MANAGED_BY.type;
+  if (extraConfig.length === 0 && !ours) return undefined;
+  return {
+    ...(extraConfig.length > 0 ? { extraConfig } : {}),
+    ...(ours ? { managedBy: { extensionKey: '', type: '' } } : {}),
+  };
+}
 
 /** Sets a 64-bit MMIO window of the annotation's size in GB (`0`: none) for a VM with PCI passthrough devices. */
 export const PCI_PASSTHROUGH_MMIO_ANNOTATION = 'vmoperator.vmware.com/pci-passthru-64bit-mmio-size';

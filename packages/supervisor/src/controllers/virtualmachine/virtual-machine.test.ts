@@ -465,6 +465,31 @@ describe('the VirtualMachine controller', () => {
     expect(f.vsphere.store.get(id)).toMatchObject({ powerState: 'poweredOff' });
   });
 
+  it('keeps the vSphere VM of a deleted VM a privileged account asks to keep, without what vm-operator put there', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1'));
+    await f.settle();
+    const id = vsphereVm(f, await getVm(f, 'vm1'))?.id as string;
+    // A key of the guest's own, beside vm-operator's (any case).
+    await setExtraConfig(f, id, 'GuestInfo.app', 'x');
+    await setExtraConfig(f, id, 'tools.keep', 'yes');
+    const ours = /^(guestinfo|vmservice)\./i;
+    const before = f.vsphere.store.get(id) as VmRecord;
+    expect(before.config.managedBy).toMatchObject({ extensionKey: 'com.vmware.vcenter.wcp' });
+    expect(before.config.extraConfig.filter((o) => ours.test(o.key)).length).toBeGreaterThan(1);
+    await setAnnotations(f, 'vm1', { 'vmoperator.vmware.com.protected/skip-delete-platform-resource': '' });
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    await expect(getVm(f, 'vm1')).rejects.toMatchObject({ code: 404 });
+    const kept = f.vsphere.store.get(id) as VmRecord;
+    expect(kept.powerState).toBe('poweredOn');
+    expect(kept.config.managedBy).toBeUndefined();
+    expect(kept.config.extraConfig.map((o) => o.key)).not.toContainEqual(
+      expect.stringMatching(/^(guestinfo|vmservice)\./i),
+    );
+    expect(kept.config.extraConfig).toContainEqual({ key: 'tools.keep', value: 'yes' });
+  });
+
   it('deletes the vSphere VM and then lets the object go', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

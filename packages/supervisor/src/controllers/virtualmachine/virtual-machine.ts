@@ -57,6 +57,7 @@ import {
   MANAGER_ID_ANNOTATION,
   PAUSED_ANNOTATION,
   POWER_ON_CHECK_PREFIX,
+  SKIP_DELETE_PLATFORM_RESOURCE_ANNOTATION,
   ZONE_LABEL,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
@@ -139,6 +140,7 @@ import {
   resizeExtraConfig,
   VM_SERVICE_ANNOTATION,
   VM_SERVICE_MANAGED_BY,
+  vmServiceCleanup,
 } from './create-config.js';
 import {
   CUSTOMIZATION_HASH_ANNOTATION,
@@ -641,19 +643,24 @@ export function startVirtualMachineController(
       throw fault;
     }
     const record = vsphereVmOf(key, vm);
-    // Paused by an administrator: kept, labelled, until the key goes (vSphere's change requeues it).
-    if (record && pausedByAdmin(record)) {
+    // Kept in vSphere when a privileged account asks, without what vm-operator put there.
+    if (vm.metadata.annotations?.[SKIP_DELETE_PLATFORM_RESOURCE_ANNOTATION] !== undefined) {
+      const cleanup = record && vmServiceCleanup(record);
+      if (cleanup) {
+        track(key, vsphere.vm.reconfigure(record.id, cleanup).wait());
+        return undefined;
+      }
+    } else if (record && pausedByAdmin(record)) {
+      // Paused by an administrator: kept, labelled, until the key goes (vSphere's change requeues it).
       const labelled = withPausedLabel(vm, true);
       events.emit(asKube(labelled ? write(asKube(labelled), 'main') : vm), 'Delete', deleteRefused);
       return undefined;
-    }
-    // Powered off per `powerOffMode`, as vm-operator's delete does (a suspended guest cannot
-    // shut down: Soft fails, TrySoft powers off).
-    if (record?.powerState === 'poweredOn' || record?.powerState === 'suspended') {
+    } else if (record?.powerState === 'poweredOn' || record?.powerState === 'suspended') {
+      // Powered off per `powerOffMode`, as vm-operator's delete does (a suspended guest cannot
+      // shut down: Soft fails, TrySoft powers off).
       powerOff(key, record, vm.spec?.powerOffMode);
       return undefined;
-    }
-    if (record) {
+    } else if (record) {
       track(key, vsphere.vm.destroy(record.id).wait());
       return undefined;
     }
