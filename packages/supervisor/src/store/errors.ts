@@ -28,7 +28,8 @@ export interface StatusDetails {
 export interface Status {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never>;
+  /** ListMeta: an expired list's `continue` carries on from the latest state. */
+  metadata: { continue?: string; resourceVersion?: string };
   status: 'Failure' | 'Success';
   message: string;
   /** One of the API server's reasons, or the one a webhook gave (vm-operator's: its field errors). */
@@ -114,11 +115,16 @@ const qualified = (s: Subject) => (s.group ? `${s.resource}.${s.group}` : s.reso
 export const aggregate = (messages: readonly string[]): string =>
   messages.length === 1 ? (messages[0] as string) : `[${messages.join(', ')}]`;
 
-function failure(reason: StatusReason, message: string, details?: StatusDetails): KubeError {
+function failure(
+  reason: StatusReason,
+  message: string,
+  details?: StatusDetails,
+  metadata: Status['metadata'] = {},
+): KubeError {
   return new KubeError({
     kind: 'Status',
     apiVersion: 'v1',
-    metadata: {},
+    metadata,
     status: 'Failure',
     message,
     reason,
@@ -212,6 +218,14 @@ export const kubeErrors = {
     ),
   badRequest: (message: string) => failure('BadRequest', message),
   gone: (message: string) => failure('Expired', message),
+  /** A list's continue token too old to go on with consistently, and one to go on from the latest state. */
+  continueExpired: (next: string) =>
+    failure(
+      'Expired',
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      undefined,
+      { continue: next },
+    ),
   methodNotAllowed: (message: string) => failure('MethodNotAllowed', message),
   tooLarge: (message: string) => failure('RequestEntityTooLarge', `Request entity too large: ${message}`),
   /** What the API server answers for an error its storage raises, as etcd's store does. */

@@ -1255,14 +1255,11 @@ export class KubeStore {
     return low;
   }
 
-  /** The records of one kind as they were at version `rv`, or Expired when that history is gone. */
-  #snapshot(filter: Filter, rv: number): KubeRecord[] {
+  /** The records of one kind as they were at version `rv`; undefined when that history is gone. */
+  #snapshot(filter: Filter, rv: number): KubeRecord[] | undefined {
     if (rv >= this.#records.version) return this.#matching(filter);
     const history = this.#records.changesSince(rv);
-    if (!history)
-      throw kubeErrors.gone(
-        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-      );
+    if (!history) return undefined;
     const state = new Map<string, KubeRecord>();
     for (const record of this.#records.ofKind(filter.info.key)) state.set(record.id, record);
     for (let i = history.length - 1; i >= 0; i--) {
@@ -1288,8 +1285,11 @@ export class KubeStore {
     let items: KubeRecord[];
     if (options.continue) {
       const token = decodeContinue(options.continue);
-      rv = token.rv;
-      items = this.#snapshot(filter, rv).filter((r) => compareRecords(r, token) > 0);
+      // A token of version 0 goes on from the latest state (the API server's inconsistent continue).
+      if (token.rv > 0) rv = token.rv;
+      const snapshot = this.#snapshot(filter, rv);
+      if (!snapshot) throw kubeErrors.continueExpired(encodeContinue({ ...token, rv: 0 }));
+      items = snapshot.filter((r) => compareRecords(r, token) > 0);
     } else items = this.#matching(filter);
     let next: string | undefined;
     let remaining: number | undefined;

@@ -26,24 +26,26 @@ describe('label selectors', () => {
     ['replicas < -1', false],
     ['app>0', false],
     ['missing<9', false],
+    // `()` is the empty value: a label set to "", or not.
+    ['app in ()', false],
+    ['app notin ()', true],
+    ['missing notin ( )', true],
   ])('%j matches: %s', (selector, expected) => {
     expect(parseLabelSelector(selector).matches(labels)).toBe(expected);
   });
 
-  it.each([
-    'app in ()',
-    'app in web',
-    'app in (web',
-    '=web',
-    'app=web,',
-    'app=a b',
-    'app=-x',
-    'replicas>x',
-    'replicas<',
-  ])('refuses %j with 400', (selector) => {
-    expect(() => parseLabelSelector(selector)).toThrow(
-      expect.objectContaining({ code: 400, reason: 'BadRequest' }),
-    );
+  it.each(['app in web', 'app in (web', '=web', 'app=web,', 'app=a b', 'app=-x', 'replicas>x', 'replicas<'])(
+    'refuses %j with 400',
+    (selector) => {
+      expect(() => parseLabelSelector(selector)).toThrow(
+        expect.objectContaining({ code: 400, reason: 'BadRequest' }),
+      );
+    },
+  );
+
+  it('reads `()` as the empty value', () => {
+    expect(parseLabelSelector('mark in ()').matches({ mark: '' })).toBe(true);
+    expect(parseLabelSelector('mark in (),x=1').matches({ mark: '', x: '1' })).toBe(true);
   });
 
   it('turns the structured form into requirements', () => {

@@ -150,24 +150,27 @@ function parseSelector(selector: string): LabelMatcher {
       if (selector[i] !== '(') throw badLabelSelector(selector, "found no '(' after in/notin");
       i++;
       skip();
-      if (selector[i] === ')')
-        throw badLabelSelector(selector, "for 'in', 'notin' operators, values set can't be empty");
       const values: string[] = [];
-      for (;;) {
-        const v = word();
-        checkValue(v);
-        values.push(v);
-        skip();
-        if (selector[i] === ',') {
-          i++;
-          continue;
+      // `()` is the set of the empty value, as apimachinery's parser reads it.
+      if (selector[i] === ')') {
+        i++;
+        values.push('');
+      } else
+        for (;;) {
+          const v = word();
+          checkValue(v);
+          values.push(v);
+          skip();
+          if (selector[i] === ',') {
+            i++;
+            continue;
+          }
+          if (selector[i] === ')') {
+            i++;
+            break;
+          }
+          throw badLabelSelector(selector, "found no ')' to close the set");
         }
-        if (selector[i] === ')') {
-          i++;
-          break;
-        }
-        throw badLabelSelector(selector, "found no ')' to close the set");
-      }
       out.push({ key, op, values });
     }
     skip();
