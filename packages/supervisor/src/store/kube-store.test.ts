@@ -291,6 +291,31 @@ describe('create', () => {
     expect(await refusal({ finalizers: ['example.com/hold', 'kubernetes'] })).toBe('created');
   });
 
+  it('validates owner references as the API server does (422 Invalid, the path not indexed)', async () => {
+    const store = newStore();
+    const refusal = (ownerReferences: unknown[]) =>
+      store.create(cm('owned', {}, { ownerReferences } as never)).then(
+        () => 'created',
+        (e: KubeError) => `${e.code} ${e.message}`,
+      );
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'a', uid: 'u-1' };
+    expect(await refusal([{ ...owner, apiVersion: 'a/b/c', name: '' }])).toBe(
+      '422 ConfigMap "owned" is invalid: [metadata.ownerReferences.apiVersion: Invalid value: "a/b/c": version must not be empty, metadata.ownerReferences.name: Invalid value: "": name must not be empty]',
+    );
+    expect(await refusal([{ ...owner, apiVersion: 'example.com/', uid: undefined }])).toBe(
+      '422 ConfigMap "owned" is invalid: [metadata.ownerReferences.apiVersion: Invalid value: "example.com/": version must not be empty, metadata.ownerReferences.uid: Invalid value: "": uid must not be empty]',
+    );
+    expect(
+      await refusal([
+        { ...owner, controller: true },
+        { ...owner, uid: 'u-2', controller: true },
+      ]),
+    ).toMatch(
+      /^422 ConfigMap "owned" is invalid: metadata\.ownerReferences: Invalid value: Only one reference can have Controller set to true/,
+    );
+    expect(await refusal([owner])).toBe('created');
+  });
+
   it('validates on update the metadata a write changes, beside what it keeps as stored', () => {
     const store = newStore();
     const stored = store.direct.create(cm('a', {}, { labels: { app: 'ok' }, annotations: { x: 'y' } }));

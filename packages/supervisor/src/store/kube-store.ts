@@ -898,15 +898,31 @@ export class KubeStore {
       if (!Array.isArray(owners))
         causes.push({ field: 'metadata.ownerReferences', message: 'Invalid value: must be a list' });
       else {
-        owners.forEach((ref, i) => {
-          for (const f of ['apiVersion', 'kind', 'name', 'uid'] as const)
-            if (!isPlainObject(ref) || typeof ref[f] !== 'string' || ref[f] === '')
+        // As ValidateOwnerReferences: the path not indexed, the version read as a GroupVersion.
+        for (const ref of owners) {
+          const value = (f: 'apiVersion' | 'kind' | 'name' | 'uid') =>
+            isPlainObject(ref) ? String(ref[f] ?? '') : '';
+          const apiVersion = value('apiVersion');
+          const slash = apiVersion.indexOf('/');
+          const version =
+            slash < 0
+              ? apiVersion
+              : apiVersion.indexOf('/', slash + 1) < 0
+                ? apiVersion.slice(slash + 1)
+                : '';
+          const problems = [
+            ['apiVersion', version, 'version'],
+            ['kind', value('kind'), 'kind'],
+            ['name', value('name'), 'name'],
+            ['uid', value('uid'), 'uid'],
+          ] as const;
+          for (const [f, checked, what] of problems)
+            if (checked === '')
               causes.push({
-                field: `metadata.ownerReferences[${i}].${f}`,
-                message: 'Required value',
-                reason: 'FieldValueRequired',
+                field: `metadata.ownerReferences.${f}`,
+                message: `Invalid value: ${JSON.stringify(value(f))}: ${what} must not be empty`,
               });
-        });
+        }
         if (owners.filter((r) => isPlainObject(r) && r.controller === true).length > 1)
           causes.push({
             field: 'metadata.ownerReferences',
