@@ -327,7 +327,9 @@ describe('create', () => {
     );
     expect(write({ finalizers: [''] })).toThrow(expect.objectContaining({ code: 422 }));
     const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'o', uid: '' };
-    expect(write({ ownerReferences: [owner] })).toThrow(/ownerReferences\[0\]\.uid/);
+    expect(write({ ownerReferences: [owner] })).toThrow(
+      /ownerReferences\.uid: Invalid value: "": uid must not be empty/,
+    );
     expect(store.direct.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns1', name: 'a' })).toBe(
       stored,
     );
