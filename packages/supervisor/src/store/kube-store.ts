@@ -1188,7 +1188,7 @@ export class KubeStore {
       this.#services.committed(before?.object, object ?? undefined);
     if (object === null) this.#records.remove(before as KubeRecord);
     else {
-      dropEmptyMetadata(object.metadata);
+      dropEmptyMetadata(object.metadata, before?.object.metadata);
       object.metadata.resourceVersion = String(rv);
       this.#records.put({
         id,
@@ -1417,9 +1417,11 @@ const OMITTED_WHEN_EMPTY = [
   'managedFields',
 ] as const;
 
-function dropEmptyMetadata(meta: KubeObject['metadata']): void {
+/** Drops them; what a write keeps of the stored object (the same value) was dropped when stored. */
+function dropEmptyMetadata(meta: KubeObject['metadata'], stored: KubeObject['metadata'] | undefined): void {
   for (const field of OMITTED_WHEN_EMPTY) {
     const value: unknown = meta[field];
+    if (value === undefined || value === stored?.[field]) continue;
     if (Array.isArray(value) ? value.length === 0 : isPlainObject(value) && isEmptyObject(value))
       delete meta[field];
   }
