@@ -314,6 +314,17 @@ describe('create', () => {
       /^422 ConfigMap "owned" is invalid: metadata\.ownerReferences: Invalid value: Only one reference can have Controller set to true/,
     );
     expect(await refusal([owner])).toBe('created');
+    // One identical to another is dropped; one that differs in any field is kept.
+    const a = await store.create(cm('a'));
+    const held = { ...owner, uid: a.metadata.uid as string };
+    const other = { ...held, blockOwnerDeletion: true };
+    const twice = await store.create(cm('twice', {}, { ownerReferences: [held, { ...held }, other] }));
+    expect(twice.metadata.ownerReferences).toEqual([held, other]);
+    const again = await store.update({
+      ...twice,
+      metadata: { ...twice.metadata, ownerReferences: [held, held] },
+    });
+    expect(again.metadata.ownerReferences).toEqual([held]);
   });
 
   it('validates on update the metadata a write changes, beside what it keeps as stored', () => {

@@ -22,6 +22,7 @@ import {
 import {
   annotationProblems,
   clone,
+  deepEqual,
   dropField,
   FOREGROUND_FINALIZER,
   finalizerProblems,
@@ -836,6 +837,7 @@ export class KubeStore {
         },
       ]);
     const name = meta.name;
+    dropDuplicateOwners(meta);
     this.#validate(info, obj, name);
     meta.uid = this.#random.uuid();
     meta.creationTimestamp = timestamp(this.#clock.now());
@@ -1099,6 +1101,7 @@ export class KubeStore {
         if (existing.status === undefined) dropField(next, 'status');
         else next.status = existing.status;
       }
+      dropDuplicateOwners(meta);
       this.#validate(info, next, record.name, existing);
       info.defaults?.(next);
       if (info.key === SERVICE_KEY) this.#services.allocate(next, existing);
@@ -1406,6 +1409,14 @@ function decodeContinue(text: string): ContinueToken {
     // falls through to the error below
   }
   throw kubeErrors.badRequest('continue key is not valid: the continue token could not be decoded');
+}
+
+/** The API server drops an owner reference identical to one before it (and warns of it). */
+function dropDuplicateOwners(meta: KubeObject['metadata']): void {
+  const refs: unknown = meta.ownerReferences;
+  if (!Array.isArray(refs) || refs.length < 2) return;
+  const kept = refs.filter((ref, i) => !refs.slice(0, i).some((earlier) => deepEqual(earlier, ref)));
+  if (kept.length < refs.length) meta.ownerReferences = kept;
 }
 
 /** ObjectMeta's maps and lists that Go leaves out of an object when empty (`omitempty`). */
