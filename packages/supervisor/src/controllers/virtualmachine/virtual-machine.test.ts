@@ -466,7 +466,7 @@ describe('the VirtualMachine controller', () => {
   });
 
   it('keeps the vSphere VM of a deleted VM a privileged account asks to keep, without what vm-operator put there', async () => {
-    const f = await setup();
+    const f = await setup({ events: true });
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();
     const id = vsphereVm(f, await getVm(f, 'vm1'))?.id as string;
@@ -488,6 +488,10 @@ describe('the VirtualMachine controller', () => {
       expect.stringMatching(/^(guestinfo|vmservice)\./i),
     );
     expect(kept.config.extraConfig).toContainEqual({ key: 'tools.keep', value: 'yes' });
+    // Nothing deleted, no Delete event.
+    const reasons = f.kube.direct.list('v1', 'Event', 'ns1').map((e) => (e as { reason?: string }).reason);
+    expect(reasons).toContain('CreateSuccess');
+    expect(reasons.filter((r) => r?.startsWith('Delete'))).toEqual([]);
   });
 
   it('deletes the vSphere VM and then lets the object go', async () => {

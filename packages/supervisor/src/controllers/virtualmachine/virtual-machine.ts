@@ -643,8 +643,10 @@ export function startVirtualMachineController(
       throw fault;
     }
     const record = vsphereVmOf(key, vm);
-    // Kept in vSphere when a privileged account asks, without what vm-operator put there.
-    if (vm.metadata.annotations?.[SKIP_DELETE_PLATFORM_RESOURCE_ANNOTATION] !== undefined) {
+    // Kept in vSphere when a privileged account asks, without what vm-operator put there (and
+    // with no Delete event: vm-operator records deletions alone).
+    const kept = vm.metadata.annotations?.[SKIP_DELETE_PLATFORM_RESOURCE_ANNOTATION] !== undefined;
+    if (kept) {
       const cleanup = record && vmServiceCleanup(record);
       if (cleanup) {
         track(key, vsphere.vm.reconfigure(record.id, cleanup).wait());
@@ -667,7 +669,7 @@ export function startVirtualMachineController(
     const finalizers = (vm.metadata.finalizers ?? []).filter((f) => f !== VM_FINALIZER);
     forget(key);
     if (finalizers.length !== (vm.metadata.finalizers ?? []).length) {
-      events.emit(asKube(vm), 'Delete', undefined);
+      if (!kept) events.emit(asKube(vm), 'Delete', undefined);
       write(asKube({ ...vm, metadata: { ...vm.metadata, finalizers } }), 'main');
     }
     return undefined;
