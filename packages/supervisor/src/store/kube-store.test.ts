@@ -176,6 +176,18 @@ describe('create', () => {
     expect(a.metadata.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     expect(b.metadata.name).not.toBe(a.metadata.name);
     expect(a.metadata.generateName).toBe('web-');
+    // A prefix that breaks the name's rules is reported as such, beside the name drawn from it.
+    const refused = await store
+      .create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'Web_', namespace: 'ns1' } })
+      .catch((e: KubeError) => e);
+    expect(refused).toMatchObject({ code: 422 });
+    expect((refused as KubeError).status.details?.causes?.map((c) => c.field)).toEqual([
+      'metadata.generateName',
+      'metadata.name',
+    ]);
+    expect((refused as KubeError).message).toContain(
+      'metadata.generateName: Invalid value: "Web_": a lowercase RFC 1123 subdomain',
+    );
   });
 
   it('answers a generateName whose every draw is taken with 409 and the last name drawn', async () => {

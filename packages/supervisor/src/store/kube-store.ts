@@ -885,6 +885,20 @@ export class KubeStore {
   #validate(info: KindInfo, obj: KubeObject, name: string, stored?: KubeObject): void {
     const causes: { field: string; message: string; reason?: string }[] = [];
     const kept = stored?.metadata;
+    // A prefix is held to the name's rules but for a trailing dash (Go's maskTrailingDash).
+    const prefix = kept ? undefined : obj.metadata.generateName;
+    const prefixProblem =
+      typeof prefix === 'string' && prefix !== ''
+        ? nameProblem(
+            prefix.length > 1 && prefix.endsWith('-') ? `${prefix.slice(0, -2)}a` : prefix,
+            info.names,
+          )
+        : undefined;
+    if (prefixProblem)
+      causes.push({
+        field: 'metadata.generateName',
+        message: `Invalid value: "${prefix}": ${prefixProblem}`,
+      });
     const problem = kept ? undefined : nameProblem(name, info.names);
     if (problem) causes.push({ field: 'metadata.name', message: `Invalid value: "${name}": ${problem}` });
     if (obj.metadata.labels !== kept?.labels)
