@@ -16,6 +16,7 @@
 import { kindKey } from './kinds.js';
 import {
   clone,
+  deepEqual,
   FOREGROUND_FINALIZER,
   type KubeObject,
   NAMESPACE_FINALIZER,
@@ -35,7 +36,50 @@ export interface GcHost {
   deleteRecord(record: KubeRecord, policy: PropagationPolicy): void;
   /** Whether the objects of a kind (by key) are namespaced; undefined for a kind not served. */
   isNamespaced(kindKey: string): boolean | undefined;
+  /** A kind's resource as the namespace controller names it, `<plural>.<group>` (`configmaps.`). */
+  resourceOf(kindKey: string): string;
+  /** The time now, as stored. */
+  now(): string;
 }
+
+interface NamespaceCondition {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+}
+
+/** The namespace controller's conditions that report nothing wrong, in its order. */
+const CONTENT_DELETED: readonly Omit<NamespaceCondition, 'lastTransitionTime'>[] = [
+  {
+    type: 'NamespaceDeletionDiscoveryFailure',
+    status: 'False',
+    reason: 'ResourcesDiscovered',
+    message: 'All resources successfully discovered',
+  },
+  {
+    type: 'NamespaceDeletionGroupVersionParsingFailure',
+    status: 'False',
+    reason: 'ParsedGroupVersions',
+    message: 'All legacy kube types successfully parsed',
+  },
+  {
+    type: 'NamespaceDeletionContentFailure',
+    status: 'False',
+    reason: 'ContentDeleted',
+    message: 'All content successfully deleted, may be waiting on finalization',
+  },
+];
+
+/** `<key> <word> <n> resource instances`, by key, comma separated, as the namespace controller counts. */
+const counted = (counts: Map<string, number>, word: string): string =>
+  [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, n]) => `${key} ${word} ${n} resource instances`)
+    .join(', ');
+
+const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
 const first = <T>(set: ReadonlySet<T>): T | undefined => {
   for (const v of set) return v;
@@ -73,16 +117,23 @@ export class GarbageCollector {
       // Its owners' own changes queue it too: a write that keeps its owners needs no check.
       if ((owners?.length && ownersChanged) || after.object.metadata.deletionTimestamp)
         this.#queue.add(after.id);
-      if (after.object.metadata.deletionTimestamp && uid)
-        for (const dependent of store.dependentsOf(uid)) this.#queue.add(dependent);
+      if (after.object.metadata.deletionTimestamp) {
+        if (uid) for (const dependent of store.dependentsOf(uid)) this.#queue.add(dependent);
+        // Its namespace, if terminating, reports what remains again.
+        this.#namespaceWaits(record);
+      }
     } else {
       // Gone: its dependents may now be dangling, its namespace may now be empty.
       if (uid) for (const dependent of store.dependentsOf(uid)) this.#queue.add(dependent);
-      if (record.namespace) {
-        const ns = store.get(NAMESPACE_KEY, '', record.namespace);
-        if (ns?.object.metadata.deletionTimestamp) this.#queue.add(ns.id);
-      }
+      this.#namespaceWaits(record);
     }
+  }
+
+  /** Queues the record's namespace when it is terminating: it waits on its content. */
+  #namespaceWaits(record: KubeRecord): void {
+    if (!record.namespace) return;
+    const ns = this.#host.records.get(NAMESPACE_KEY, '', record.namespace);
+    if (ns?.object.metadata.deletionTimestamp) this.#queue.add(ns.id);
   }
 
   /**
@@ -236,7 +287,11 @@ export class GarbageCollector {
       const record = store.byId(id);
       if (record && !record.object.metadata.deletionTimestamp) this.#host.deleteRecord(record, 'Background');
     }
-    if (store.idsInNamespace(ns.name).length > 0) return;
+    const remaining = store.idsInNamespace(ns.name);
+    if (remaining.length > 0) {
+      this.#reportRemaining(ns.id, remaining);
+      return;
+    }
     const current = store.byId(ns.id);
     if (!current) return;
     const next = clone(current.object);
@@ -244,5 +299,57 @@ export class GarbageCollector {
     if (spec?.finalizers) spec.finalizers = without(spec.finalizers, (f) => f === NAMESPACE_FINALIZER);
     // Goes once no finalizer of either kind is left.
     this.#host.commit(current, next);
+  }
+
+  /**
+   * The namespace controller's conditions while content waits on its finalizers: what remains by
+   * resource, and by finalizer. A condition's time moves when its status does.
+   */
+  #reportRemaining(id: string, remaining: readonly string[]): void {
+    const store = this.#host.records;
+    const ns = store.byId(id);
+    if (!ns) return;
+    const resources = new Map<string, number>();
+    const finalizers = new Map<string, number>();
+    for (const contentId of remaining) {
+      const record = store.byId(contentId);
+      if (!record) continue;
+      increment(resources, this.#host.resourceOf(record.kind));
+      for (const finalizer of record.object.metadata.finalizers ?? []) increment(finalizers, finalizer);
+    }
+    const wanted: Omit<NamespaceCondition, 'lastTransitionTime'>[] = [
+      ...CONTENT_DELETED,
+      {
+        type: 'NamespaceContentRemaining',
+        status: 'True',
+        reason: 'SomeResourcesRemain',
+        message: `Some resources are remaining: ${counted(resources, 'has')}`,
+      },
+      finalizers.size > 0
+        ? {
+            type: 'NamespaceFinalizersRemaining',
+            status: 'True',
+            reason: 'SomeFinalizersRemain',
+            message: `Some content in the namespace has finalizers remaining: ${counted(finalizers, 'in')}`,
+          }
+        : {
+            type: 'NamespaceFinalizersRemaining',
+            status: 'False',
+            reason: 'ContentHasNoFinalizers',
+            message: 'All content-preserving finalizers finished',
+          },
+    ];
+    const status = (ns.object.status ?? {}) as { conditions?: NamespaceCondition[] };
+    const before = status.conditions ?? [];
+    const conditions = wanted.map((condition) => {
+      const was = before.find((c) => c.type === condition.type);
+      const lastTransitionTime =
+        was?.lastTransitionTime && was.status === condition.status
+          ? was.lastTransitionTime
+          : this.#host.now();
+      return { ...condition, lastTransitionTime };
+    });
+    if (deepEqual(before, conditions)) return;
+    this.#host.commit(ns, { ...ns.object, status: { ...status, conditions } });
   }
 }

@@ -2109,9 +2109,48 @@ describe('namespaces', () => {
   it('a terminating namespace waits for finalizers and refuses new content (403)', async () => {
     const store = newStore();
     await store.create(cm('held', {}, { finalizers: ['example.com/hold'] }));
+    await store.create(widget('kept', {}, { finalizers: ['example.com/hold', 'example.com/other'] }));
     await store.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
-    const ns = await store.get({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
-    expect(ns.status).toEqual({ phase: 'Terminating' });
+    const nsRef = { apiVersion: 'v1', kind: 'Namespace', name: 'ns1' };
+    const ns = await store.get(nsRef);
+    const at = ns.metadata.deletionTimestamp;
+    const reported = (
+      ns.status as {
+        conditions: {
+          type: string;
+          status: string;
+          reason: string;
+          message: string;
+          lastTransitionTime: string;
+        }[];
+      }
+    ).conditions;
+    expect(ns.status).toMatchObject({ phase: 'Terminating' });
+    expect(reported.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['NamespaceDeletionDiscoveryFailure', 'False', 'ResourcesDiscovered'],
+      ['NamespaceDeletionGroupVersionParsingFailure', 'False', 'ParsedGroupVersions'],
+      ['NamespaceDeletionContentFailure', 'False', 'ContentDeleted'],
+      ['NamespaceContentRemaining', 'True', 'SomeResourcesRemain'],
+      ['NamespaceFinalizersRemaining', 'True', 'SomeFinalizersRemain'],
+    ]);
+    expect(reported.slice(3).map((c) => c.message)).toEqual([
+      'Some resources are remaining: configmaps. has 1 resource instances, widgets.example.com has 1 resource instances',
+      'Some content in the namespace has finalizers remaining: example.com/hold in 2 resource instances, example.com/other in 1 resource instances',
+    ]);
+    expect(reported.every((c) => c.lastTransitionTime === at)).toBe(true);
+    // A finalizer gone is reported at once.
+    await store.patch(
+      { ...W, namespace: 'ns1', name: 'kept' },
+      { metadata: { finalizers: null } },
+      { type: 'merge' },
+    );
+    const after = (await store.get(nsRef)).status as { conditions: { message: string }[] };
+    expect(after.conditions[3]?.message).toBe(
+      'Some resources are remaining: configmaps. has 1 resource instances',
+    );
+    expect(after.conditions[4]?.message).toBe(
+      'Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances',
+    );
     await expect(store.create(cm('late'))).rejects.toMatchObject({
       code: 403,
       reason: 'Forbidden',

@@ -294,6 +294,11 @@ export class KubeStore {
       commit: (before, next) => this.#commit(before, next),
       deleteRecord: (record, policy) => void this.#delete(record, policy),
       isNamespaced: (key) => this.#kinds.byKey(key)?.namespaced,
+      resourceOf: (key) => {
+        const info = this.#kinds.byKey(key);
+        return info ? `${info.plural}.${info.group}` : key;
+      },
+      now: () => timestamp(this.#clock.now()),
     };
     this.#gc = new GarbageCollector(host);
     // The garbage collector hears of each commit first, before anyone else acts on it.
