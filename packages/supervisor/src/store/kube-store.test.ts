@@ -2276,6 +2276,16 @@ describe('list', () => {
       message: 'field label not supported: spec.x',
     });
     await expect(store.list({ ...CM, labelSelector: 'a in b' })).rejects.toMatchObject({ code: 400 });
+    // A cluster-scoped kind has no namespace to select by; its name it has.
+    const namespaces = { apiVersion: 'v1', kind: 'Namespace' };
+    await expect(
+      store.list({ ...namespaces, fieldSelector: 'metadata.namespace=ns1' }),
+    ).rejects.toMatchObject({
+      code: 400,
+      message: 'field label not supported: metadata.namespace',
+    });
+    const named = await store.list({ ...namespaces, fieldSelector: 'metadata.name=ns1' });
+    expect(named.items.map((ns) => ns.metadata.name)).toEqual(['ns1']);
   });
 
   it('pages with limit and continue at one consistent version', async () => {

@@ -1247,10 +1247,11 @@ export class KubeStore {
           ? parseLabelSelector(options.labelSelector)
           : labelSelectorMatcher(options.labelSelector);
     const fields = parseFieldSelector(options.fieldSelector ?? '');
+    // A cluster-scoped kind has no namespace to select by.
     for (const f of fields)
       if (
         f.field !== 'metadata.name' &&
-        f.field !== 'metadata.namespace' &&
+        (f.field !== 'metadata.namespace' || !info.namespaced) &&
         !(f.field in info.selectableFields)
       )
         throw kubeErrors.badRequest(`field label not supported: ${f.field}`);
