@@ -150,27 +150,23 @@ function parseSelector(selector: string): LabelMatcher {
       if (selector[i] !== '(') throw badLabelSelector(selector, "found no '(' after in/notin");
       i++;
       skip();
-      const values: string[] = [];
       // `()` is the set of the empty value, as apimachinery's parser reads it.
-      if (selector[i] === ')') {
-        i++;
-        values.push('');
-      } else
-        for (;;) {
-          const v = word();
-          checkValue(v);
-          values.push(v);
-          skip();
-          if (selector[i] === ',') {
-            i++;
-            continue;
-          }
-          if (selector[i] === ')') {
-            i++;
-            break;
-          }
-          throw badLabelSelector(selector, "found no ')' to close the set");
+      const values: string[] = [];
+      for (;;) {
+        const v = word();
+        checkValue(v);
+        values.push(v);
+        skip();
+        if (selector[i] === ',') {
+          i++;
+          continue;
         }
+        if (selector[i] === ')') {
+          i++;
+          break;
+        }
+        throw badLabelSelector(selector, "found no ')' to close the set");
+      }
       out.push({ key, op, values });
     }
     skip();
