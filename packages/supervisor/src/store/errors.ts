@@ -198,23 +198,23 @@ export const kubeErrors = {
     }),
   /** An unprocessable request that is not about one field (a failed JSON patch test). */
   unprocessable: (message: string) => failure('Invalid', message, {}),
-  forbidden: (s: Subject, why: string) =>
-    failure('Forbidden', `${qualified(s)} "${s.name ?? ''}" is forbidden: ${why}`, detailsOf(s)),
+  forbidden: (s: Subject, why: string, causes?: StatusDetails['causes']) =>
+    failure('Forbidden', `${qualified(s)} "${s.name ?? ''}" is forbidden: ${why}`, {
+      ...detailsOf(s),
+      ...(causes ? { causes } : {}),
+    }),
   /** NamespaceLifecycle's refusal, with the cause clients test for (`NamespaceTerminating`). */
   namespaceTerminating: (s: Subject, namespace: string) =>
-    failure(
-      'Forbidden',
-      `${qualified(s)} "${s.name ?? ''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-      {
-        ...detailsOf(s),
-        causes: [
-          {
-            reason: 'NamespaceTerminating',
-            message: `namespace ${namespace} is being terminated`,
-            field: 'metadata.namespace',
-          },
-        ],
-      },
+    kubeErrors.forbidden(
+      s,
+      `unable to create new content in namespace ${namespace} because it is being terminated`,
+      [
+        {
+          reason: 'NamespaceTerminating',
+          message: `namespace ${namespace} is being terminated`,
+          field: 'metadata.namespace',
+        },
+      ],
     ),
   badRequest: (message: string) => failure('BadRequest', message),
   gone: (message: string) => failure('Expired', message),

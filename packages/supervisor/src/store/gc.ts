@@ -242,9 +242,8 @@ export class GarbageCollector {
       const dependent = store.byId(id);
       if (!dependent) continue;
       const next = clone(dependent.object);
-      const refs = without(next.metadata.ownerReferences, (r) => r.uid === uid);
-      if (refs.length > 0) next.metadata.ownerReferences = refs;
-      else delete next.metadata.ownerReferences;
+      // An empty list is dropped as the write is stored.
+      next.metadata.ownerReferences = without(next.metadata.ownerReferences, (r) => r.uid === uid);
       this.#host.commit(dependent, next);
     }
     this.#dropFinalizer(owner.id, ORPHAN_FINALIZER);
@@ -274,9 +273,7 @@ export class GarbageCollector {
     const record = this.#host.records.byId(id);
     if (!record?.object.metadata.finalizers?.includes(finalizer)) return;
     const next = clone(record.object);
-    const finalizers = without(next.metadata.finalizers, (f) => f === finalizer);
-    if (finalizers.length > 0) next.metadata.finalizers = finalizers;
-    else delete next.metadata.finalizers;
+    next.metadata.finalizers = without(next.metadata.finalizers, (f) => f === finalizer);
     this.#host.commit(record, next);
   }
 

@@ -923,16 +923,10 @@ export class KubeStore {
         for (const ref of owners) {
           const value = (f: 'apiVersion' | 'kind' | 'name' | 'uid') =>
             isPlainObject(ref) ? String(ref[f] ?? '') : '';
-          const apiVersion = value('apiVersion');
-          const slash = apiVersion.indexOf('/');
-          const version =
-            slash < 0
-              ? apiVersion
-              : apiVersion.indexOf('/', slash + 1) < 0
-                ? apiVersion.slice(slash + 1)
-                : '';
+          const { version } = parseApiVersion(value('apiVersion'));
           const problems = [
-            ['apiVersion', version, 'version'],
+            // A group version of more than two parts is none.
+            ['apiVersion', version.includes('/') ? '' : version, 'version'],
             ['kind', value('kind'), 'kind'],
             ['name', value('name'), 'name'],
             ['uid', value('uid'), 'uid'],
@@ -1185,8 +1179,7 @@ export class KubeStore {
       else if (policy === 'Foreground') finalizers.push(FOREGROUND_FINALIZER);
       else if (meta.deletionTimestamp) finalizers.push(...hadGc);
     }
-    if (finalizers.length > 0) meta.finalizers = finalizers;
-    else delete meta.finalizers;
+    meta.finalizers = finalizers;
     if (!meta.deletionTimestamp) {
       meta.deletionTimestamp = timestamp(this.#clock.now());
       meta.deletionGracePeriodSeconds = 0;
