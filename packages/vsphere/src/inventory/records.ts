@@ -288,6 +288,10 @@ export interface VmGuest {
   readonly net: readonly GuestNic[];
 }
 
+/** The value of a key of a VM's extra config; undefined without it. */
+export const extraConfigValue = (config: Pick<VmConfig, 'extraConfig'>, key: string): string | undefined =>
+  config.extraConfig.find((option) => option.key === key)?.value;
+
 export interface VmRecord extends Base<'VirtualMachine'> {
   readonly pool?: string;
   readonly host?: string;

@@ -23,6 +23,7 @@ import type {
   VmGuest,
   VmRecord,
 } from '../inventory/records.js';
+import { extraConfigValue } from '../inventory/records.js';
 import {
   datastorePath,
   isSupportedHardwareVersion,
@@ -105,7 +106,7 @@ export const bootGuest = (
 ): VmGuest => {
   const booted = runningGuest(m.ipam, vm, (id) => (tx.get(id) as NetworkRecord | undefined)?.name ?? '');
   const guest = customizedGuest(vm, booted);
-  const hostName = vm.config.extraConfig.find((o) => o.key === GUEST_HOST_NAME_KEY)?.value;
+  const hostName = extraConfigValue(vm.config, GUEST_HOST_NAME_KEY);
   return hostName ? Object.assign({}, guest, { hostName }) : guest;
 };
 

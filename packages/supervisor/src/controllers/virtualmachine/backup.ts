@@ -8,7 +8,7 @@
  * annotated to be.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Device, OptionValue, VmRecord } from '@vsim/vsphere';
+import { type Device, extraConfigValue, type OptionValue, type VmRecord } from '@vsim/vsphere';
 import { isClusterApiMachine, ZONE_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { KubeObject } from '../../store/meta.js';
@@ -44,7 +44,7 @@ export function backupBlocked(
   record: VmRecord,
 ): { reason: string; message: string } | undefined {
   const annotation = vm.metadata.annotations?.[BACKUP_VERSION_ANNOTATION];
-  const held = heldOption(record.config, BACKUP_KEYS.backupVersion);
+  const held = extraConfigValue(record.config, BACKUP_KEYS.backupVersion);
   if (!annotation || !held || annotation === held) return undefined;
   for (const text of [held, annotation]) {
     const problem = !/^[+-]?\d+$/.test(text)
@@ -82,13 +82,9 @@ function trimmed<T extends KubeObject | VirtualMachine>(object: T): T {
   return { ...object, metadata: { ...metadata, labels, annotations } };
 }
 
-/** The value of a key of a VM's extra config; undefined without it. */
-export const heldOption = (config: VmRecord['config'], key: string): string | undefined =>
-  config.extraConfig.find((option) => option.key === key)?.value;
-
 /** The backup a VM's configuration holds in its extra config, as written; undefined without one. */
 export const heldBackup = (config: VmRecord['config']): string | undefined =>
-  heldOption(config, BACKUP_KEYS.resource);
+  extraConfigValue(config, BACKUP_KEYS.resource);
 
 /** The VM's resource as vm-operator's backup keeps it: no status (an empty one), its metadata trimmed. */
 export function encodedBackup(vm: VirtualMachine): string {
@@ -221,7 +217,7 @@ export class Backups {
     disks: readonly ClaimDisk[],
     version?: string,
   ): OptionValue[] {
-    const held = (name: string) => heldOption(record.config, name);
+    const held = (name: string) => extraConfigValue(record.config, name);
     const out: OptionValue[] = [];
     const resources = this.#additionalValue(key, additional, held(BACKUP_KEYS.additionalResources));
     if (resources !== undefined) out.push({ key: BACKUP_KEYS.additionalResources, value: resources });

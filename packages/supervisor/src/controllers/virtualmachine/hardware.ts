@@ -4,6 +4,7 @@ import {
   DEFAULT_VM_ALLOCATION,
   type Device,
   diskBytes,
+  extraConfigValue,
   HOT_PLUG_FLAGS,
   hardwareVersionNumber,
   isPciPassthrough,
@@ -17,7 +18,6 @@ import {
 } from '@vsim/vsphere';
 import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
-import { heldOption } from './backup.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
@@ -85,8 +85,8 @@ export function reconfiguredBeforeFirstBoot(vm: VirtualMachine, imageBootDiskByt
 /**
  * The reconfiguration a powered-off VM needs, if any: its class's size, `spec.guestID`, the boot
  * disk grown to `spec.advanced.bootDiskCapacity`, its CD-ROMs, Changed Block Tracking, the boot
- * options and the management proxy's extra config. Throws, in vm-operator's words, what cannot be done (a boot disk to shrink, a boot
- * device the VM lacks, an image that is no ISO).
+ * options and the management proxy's extra config. Throws, in vm-operator's words, what cannot
+ * be done (a boot disk to shrink, a boot device the VM lacks, an image that is no ISO).
  */
 export function reconfiguration(
   vm: VirtualMachine,
@@ -146,7 +146,7 @@ function addResizeChanges(
   const passthrough =
     c.devices.some(isPciPassthrough) || pci.some((change) => isPciPassthrough(change.device));
   const wanted = passthrough ? [...extraConfig, ...mmioWindowOf(vm)] : extraConfig;
-  const lacking = wanted.filter((o) => heldOption(c, o.key) !== o.value);
+  const lacking = wanted.filter((o) => extraConfigValue(c, o.key) !== o.value);
   if (lacking.length > 0) spec.extraConfig = lacking;
 }
 
@@ -252,7 +252,7 @@ function annotationExtraConfig(vm: VirtualMachine, record: VmRecord): { key: str
   const out: { key: string; value: string }[] = [];
   for (const [annotation, key] of ANNOTATIONS_TO_EXTRA_CONFIG) {
     const want = vm.metadata.annotations?.[annotation] ?? '';
-    const has = heldOption(record.config, key);
+    const has = extraConfigValue(record.config, key);
     if (want === '' ? has !== undefined : want !== has) out.push({ key, value: want });
   }
   return out;

@@ -3,10 +3,9 @@
  * `VirtualMachineReconcileReady`, and neither configures, powers nor deletes it while the key
  * is set (its status is still synced).
  */
-import type { VmRecord } from '@vsim/vsphere';
+import { extraConfigValue, type VmRecord } from '@vsim/vsphere';
 import { PAUSED_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine } from '../../api/types.js';
-import { heldOption } from './backup.js';
 import { CONDITION, isFalse, isTrue, type Verdict } from './conditions.js';
 
 export const PAUSE_EXTRA_CONFIG_KEY = 'vmservice.virtualmachine.pause';
@@ -15,8 +14,8 @@ export const PAUSE_EXTRA_CONFIG_KEY = 'vmservice.virtualmachine.pause';
 const TRUE_OPTION_VALUES = new Set(['', '1', 'on', 't', 'true', 'y', 'yes']);
 
 export function pausedByAdmin(record: VmRecord): boolean {
-  const value = heldOption(record.config, PAUSE_EXTRA_CONFIG_KEY);
-  return typeof value === 'string' && TRUE_OPTION_VALUES.has(value.toLowerCase());
+  const value = extraConfigValue(record.config, PAUSE_EXTRA_CONFIG_KEY);
+  return value !== undefined && TRUE_OPTION_VALUES.has(value.toLowerCase());
 }
 
 export const PAUSED_BY_ADMIN_ERROR = `failed to delete this VM because extraConfig Key '${PAUSE_EXTRA_CONFIG_KEY}' is set by admin`;

@@ -1,8 +1,7 @@
 /** How vm-operator changes a VM's power state and restarts it, per its power op modes. */
-import type { VmRecord } from '@vsim/vsphere';
+import { extraConfigValue, type VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachinePowerOpMode } from '../../api/types.js';
 import { rfc3339Nanos } from '../../api/vm-group-validation.js';
-import { heldOption } from './backup.js';
 
 /** Where vm-operator records in vSphere the last restart it made: nanoseconds since the epoch. */
 export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
@@ -15,13 +14,11 @@ export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
 export function dueRestart(vm: VirtualMachine, record: VmRecord, nowMs: number): bigint | undefined {
   const at = rfc3339Nanos(vm.spec?.nextRestartTime || undefined);
   if (at === undefined || at > BigInt(nowMs) * 1_000_000n) return undefined;
-  const last = heldOption(record.config, LAST_RESTART_TIME_KEY);
+  const last = extraConfigValue(record.config, LAST_RESTART_TIME_KEY);
   if (last === undefined) return at;
-  if (!/^[+-]?\d+$/.test(String(last)))
-    throw new Error(
-      `${LAST_RESTART_TIME_KEY} is ${JSON.stringify(String(last))} and cannot be parsed as an int64`,
-    );
-  return at > BigInt(String(last)) ? at : undefined;
+  if (!/^[+-]?\d+$/.test(last))
+    throw new Error(`${LAST_RESTART_TIME_KEY} is ${JSON.stringify(last)} and cannot be parsed as an int64`);
+  return at > BigInt(last) ? at : undefined;
 }
 
 /** What a power change makes: vm-operator names a failed soft one by it. */

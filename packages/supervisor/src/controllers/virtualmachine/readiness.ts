@@ -4,7 +4,7 @@
  * not supported), a heartbeat or GuestInfo probe by the status update, from what vSphere
  * reports (the guest's heartbeat, the VM's `guestinfo.*` configuration keys).
  */
-import type { VmRecord, VSphere } from '@vsim/vsphere';
+import { extraConfigValue, type VmRecord, type VSphere } from '@vsim/vsphere';
 import type {
   GuestHeartbeatStatus,
   TCPSocketAction,
@@ -58,10 +58,9 @@ function guestInfoVerdict(
   wanted: NonNullable<VirtualMachineReadinessProbeSpec['guestInfo']>,
 ) {
   if (wanted.length === 0) return isUnknown(CONDITION.ready, 'Unknown', '');
-  const extraConfig = record.config.extraConfig;
   for (const { key, value } of wanted) {
-    const found = extraConfig.find((option) => option.key === `guestinfo.${key}`);
-    if (found === undefined || (value && !matches(value, found.value))) return notReady('');
+    const found = extraConfigValue(record.config, `guestinfo.${key}`);
+    if (found === undefined || (value && !matches(value, found))) return notReady('');
   }
   return isTrue(CONDITION.ready);
 }

@@ -4,6 +4,7 @@
  */
 import {
   customizationStatus,
+  extraConfigValue,
   flat,
   getOrInsert,
   hardwareVersionNumber,
@@ -27,7 +28,6 @@ import type {
 import { keysWithPrefix } from '../../api/vm-metadata-validation.js';
 import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
-import { heldOption } from './backup.js';
 import { CONDITION, isAbsent, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 import { hardwareStatus } from './hardware-status.js';
 import { reconcileReadyVerdict } from './paused.js';
@@ -192,8 +192,8 @@ const NO_GUEST_BOOTSTRAP = isAbsent(CONDITION.guestBootstrap);
 
 /** The guest bootstrap's report as vm-operator's MarkBootstrapCondition reads it; no report, no condition. */
 function guestBootstrapVerdict(record: VmRecord): Verdict {
-  const report = heldOption(record.config, GUEST_BOOTSTRAP_CONDITION_KEY);
-  if (typeof report !== 'string') return NO_GUEST_BOOTSTRAP;
+  const report = extraConfigValue(record.config, GUEST_BOOTSTRAP_CONDITION_KEY);
+  if (report === undefined) return NO_GUEST_BOOTSTRAP;
   const [status = '', reason = '', ...message] = report.split(',');
   const [type, why, what] = [CONDITION.guestBootstrap, reason.trim(), message.join(',').trim()];
   if (!isGoTrue(status.trim())) return isFalse(type, why, what);

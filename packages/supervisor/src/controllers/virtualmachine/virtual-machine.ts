@@ -28,6 +28,7 @@ import {
   type Batch,
   type DatacenterRecord,
   type DeployConfig,
+  extraConfigValue,
   findChild,
   getOrInsert,
   HOT_PLUG_FLAGS,
@@ -113,7 +114,6 @@ import {
   backupBlocked,
   bootstrapResources,
   claimDisks,
-  heldOption,
   recordingReader,
 } from './backup.js';
 import { renderTemplate } from './bootstrap-template.js';
@@ -517,7 +517,7 @@ export function startVirtualMachineController(
 
   /** A new backup version: the clock's milliseconds, past the last one. */
   const nextBackupVersion = (record: VmRecord): string => {
-    const held = Number(heldOption(record.config, BACKUP_KEYS.backupVersion));
+    const held = Number(extraConfigValue(record.config, BACKUP_KEYS.backupVersion));
     const now = vsphere.clock.now();
     return String(Number.isSafeInteger(held) && held >= now ? held + 1 : now);
   };
