@@ -5,6 +5,7 @@ import type { KubeObject } from '../store/meta.js';
 import {
   Controller,
   type ControllerOptions,
+  LOW_PRIORITY,
   type Reconciler,
   VM_OPERATOR_REQUEUE_DELAY,
 } from './controller.js';
@@ -372,6 +373,46 @@ describe('Controller', () => {
     expect(seen).toHaveLength(6);
     c.stop();
     expect(scheduler.nextDue()).toBeUndefined();
+  });
+
+  it('queues by priority: what exists and what a resync brings back low, the rest by event', async () => {
+    const { clock, advance, settle, controller } = setup();
+    const store = newStore(clock);
+    await store.create(widget('listed', 'x'));
+    const seen: string[] = [];
+    const priorities: Record<string, number | undefined> = {};
+    const c = controller(
+      (key) => {
+        seen.push(key);
+        priorities[key] = c.queue.priorityOf(key);
+        // The urgent one comes back after a second, at the priority it was taken with.
+        return key === 'ns1/urgent' && seen.length < 5 ? { requeueAfter: 1000 } : undefined;
+      },
+      { resyncPeriod: 60_000 },
+    );
+    c.watches(store, W, undefined, ({ object }) => (object.metadata.name === 'urgent' ? 10 : -1));
+    c.watches(store, WC, () => ['ns1/from-class']);
+    await store.create(widget('plain', 'x'));
+    await store.create(widget('urgent', 'x'));
+    await store.create({ ...WC, metadata: { name: 'x', namespace: 'ns1' } });
+    await settle();
+    expect(seen).toEqual(['ns1/urgent', 'ns1/from-class', 'ns1/plain', 'ns1/listed']);
+    expect(priorities).toEqual({
+      'ns1/urgent': 10,
+      'ns1/from-class': 0,
+      'ns1/plain': -1,
+      'ns1/listed': LOW_PRIORITY,
+    });
+    seen.length = 0;
+    advance(1000);
+    await settle();
+    expect(seen).toEqual(['ns1/urgent']);
+    expect(priorities['ns1/urgent']).toBe(10);
+    // A resync changes nothing: everything comes back low, in the order it is listed.
+    advance(59_000);
+    await settle();
+    expect(new Set(Object.values(priorities))).toEqual(new Set([LOW_PRIORITY]));
+    c.stop();
   });
 
   it('ends its store watches when stopped', async () => {

@@ -19,7 +19,7 @@ import type { KubeObject } from '../store/meta.js';
 import type { LabelSelector } from '../store/selectors.js';
 import { objectKey } from './keys.js';
 import { type BackoffOptions, ExponentialBackoff, type RateLimiter } from './rate-limiter.js';
-import { WorkQueue } from './work-queue.js';
+import { DEFAULT_PRIORITY, WorkQueue } from './work-queue.js';
 
 /** vm-operator's requeue delay while a VM is not created yet or powered on without an IP. */
 export const VM_OPERATOR_REQUEUE_DELAY = 10_000;
@@ -80,6 +80,19 @@ export interface ControllerOptions {
   onError?: (key: string, error: unknown) => void;
 }
 
+/**
+ * controller-runtime's LowPriority: what an event enqueues when it brings nothing new, the
+ * initial listing of a watch and a resync (the same resourceVersion before and after).
+ */
+export const LOW_PRIORITY = -100;
+
+/**
+ * The priority a watch's event enqueues a key with, when it is not one of LOW_PRIORITY's (as
+ * vm-operator's handler of VirtualMachines computes one from the VM's state). Without one,
+ * DEFAULT_PRIORITY.
+ */
+export type EventPriority = (event: CacheEvent, key: string) => number;
+
 /** Which objects a watch follows. */
 export interface WatchTarget {
   apiVersion: string;
@@ -117,10 +130,19 @@ export interface ControllerStats {
 
 export type ControllerState = 'new' | 'started' | 'stopped';
 
+/** An event on its way to the keys it names. */
+interface Delivery {
+  source: Source;
+  event: CacheEvent;
+  /** Whether it brings nothing new (LOW_PRIORITY's). */
+  low: boolean;
+}
+
 interface Source {
   store: KubeStore;
   target: WatchTarget;
   map: MapToKeys | undefined;
+  priority: EventPriority | undefined;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -145,6 +167,8 @@ export class Controller {
   #state: ControllerState = 'new';
   /** The key whose reconcile is writing now (see ownWrite). */
   #writing: string | undefined;
+  /** Whether a watch being opened is listing what exists (its events are LOW_PRIORITY's). */
+  #listing = false;
   #reconciles = 0;
   #requeues = 0;
   #errorCount = 0;
@@ -174,13 +198,14 @@ export class Controller {
 
   /**
    * Follows a kind in a store: every ADDED, MODIFIED or DELETED object enqueues its key, or
-   * the keys `mapToKeys` gives (e.g. the VMs naming a class when the class appears). It
-   * starts at `start()` (at once if started) with an ADDED event for each existing object.
-   * `mapToKeys` sees the stored object: it must not change it.
+   * the keys `mapToKeys` gives (e.g. the VMs naming a class when the class appears), with
+   * the event's priority (LOW_PRIORITY, or `priority`'s, or DEFAULT_PRIORITY). It starts at
+   * `start()` (at once if started) with an ADDED event for each existing object.
+   * `mapToKeys` and `priority` see the stored object: they must not change it.
    */
-  watches(store: KubeStore, target: WatchTarget, mapToKeys?: MapToKeys): this {
+  watches(store: KubeStore, target: WatchTarget, mapToKeys?: MapToKeys, priority?: EventPriority): this {
     if (this.#state === 'stopped') throw new Error(`controller ${this.name} is stopped`);
-    const source: Source = { store, target, map: mapToKeys, unsubscribe: undefined };
+    const source: Source = { store, target, map: mapToKeys, priority, unsubscribe: undefined };
     if (this.#state === 'started') this.#open(source);
     this.#sources.push(source);
     return this;
@@ -210,9 +235,9 @@ export class Controller {
     this.queue.shutdown();
   }
 
-  /** Enqueues a key (deduplicated while queued). */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** Enqueues a key (deduplicated while queued, at the higher of its priorities). */
+  enqueue(key: string, priority = DEFAULT_PRIORITY): void {
+    this.queue.add(key, priority);
   }
 
   /**
@@ -299,27 +324,29 @@ export class Controller {
     else this.#finish(key, outcome, undefined, false);
   }
 
+  /** Ends a reconcile; a requeue keeps the priority the key was taken with, as controller-runtime's. */
   #finish(key: string, result: ReconcileOutcome, error: unknown, failed: boolean): void {
     this.#reconciles++;
+    const priority = this.queue.priorityOf(key);
     if (failed) {
       this.#errorCount++;
       this.#errors.set(key, error);
       this.#onError?.(key, error);
       this.#requeues++;
-      this.queue.addRateLimited(key);
+      this.queue.addRateLimited(key, priority);
     } else {
       this.#errors.delete(key);
       const after = result?.requeueAfter;
       if (after !== undefined && after > 0) {
         this.#requeues++;
         this.queue.forget(key);
-        this.queue.addAfter(key, after);
+        this.queue.addAfter(key, after, priority);
       } else if (result?.requeue) {
         this.#requeues++;
         if (this.#requeueDelay !== undefined && this.#requeueDelay > 0) {
           this.queue.forget(key);
-          this.queue.addAfter(key, this.#jittered(this.#requeueDelay));
-        } else this.queue.addRateLimited(key);
+          this.queue.addAfter(key, this.#jittered(this.#requeueDelay), priority);
+        } else this.queue.addRateLimited(key, priority);
       } else if (!result?.awaiting) this.queue.forget(key);
     }
     this.queue.done(key);
@@ -350,25 +377,34 @@ export class Controller {
 
   #open(source: Source): void {
     const { store, target } = source;
-    source.unsubscribe = store.subscribe(
-      {
-        apiVersion: target.apiVersion,
-        kind: target.kind,
-        ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
-        ...(target.labelSelector !== undefined ? { labelSelector: target.labelSelector } : {}),
-      },
-      (event) => {
-        this.#events++;
-        this.#enqueueFor(source, event);
-      },
-    );
+    // The subscription's first events list what exists: LOW_PRIORITY's.
+    this.#listing = true;
+    try {
+      source.unsubscribe = store.subscribe(
+        {
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+          ...(target.labelSelector !== undefined ? { labelSelector: target.labelSelector } : {}),
+        },
+        (event) => {
+          this.#events++;
+          this.#enqueueFor(source, event);
+        },
+      );
+    } finally {
+      this.#listing = false;
+    }
   }
 
-  #enqueueFor(source: Source, { object, type, old }: CacheEvent): void {
+  #enqueueFor(source: Source, event: CacheEvent): void {
+    const { object, type, old } = event;
+    const low = this.#listing || old?.metadata.resourceVersion === object.metadata.resourceVersion;
+    const delivery: Delivery = { source, event, low };
     if (!source.map) {
       const name = object.metadata.name;
       if (typeof name !== 'string') return;
-      this.#add(objectKey({ name, namespace: object.metadata.namespace }));
+      this.#add(objectKey({ name, namespace: object.metadata.namespace }), delivery);
       return;
     }
     let keys: Iterable<string> | undefined | Promise<Iterable<string> | undefined>;
@@ -380,23 +416,24 @@ export class Controller {
     }
     if (isPromiseLike<Iterable<string> | undefined>(keys))
       keys.then(
-        (later) => this.#addAll(later),
+        (later) => this.#addAll(later, delivery),
         (error: unknown) => this.#mapFailed(source, error),
       );
-    else this.#addAll(keys);
+    else this.#addAll(keys, delivery);
   }
 
   #mapFailed(source: Source, error: unknown): void {
     this.#onError?.(`map ${source.target.kind}`, error);
   }
 
-  #addAll(keys: Iterable<string> | undefined): void {
-    if (keys) for (const key of keys) this.#add(key);
+  #addAll(keys: Iterable<string> | undefined, delivery: Delivery): void {
+    if (keys) for (const key of keys) this.#add(key, delivery);
   }
 
   /** A key an event asks for, unless the event is of that key's own write (see ownWrite). */
-  #add(key: string): void {
-    if (key !== this.#writing) this.queue.add(key);
+  #add(key: string, { source, event, low }: Delivery): void {
+    if (key === this.#writing) return;
+    this.queue.add(key, low ? LOW_PRIORITY : (source.priority?.(event, key) ?? DEFAULT_PRIORITY));
   }
 }
 

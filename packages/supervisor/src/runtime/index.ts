@@ -3,6 +3,8 @@ export {
   type ControllerOptions,
   type ControllerState,
   type ControllerStats,
+  type EventPriority,
+  LOW_PRIORITY,
   type MapToKeys,
   type ReconcileOutcome,
   type ReconcileResult,
@@ -22,4 +24,4 @@ export {
   ExponentialBackoff,
   type RateLimiter,
 } from './rate-limiter.js';
-export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
+export { DEFAULT_PRIORITY, WorkQueue, type WorkQueueOptions } from './work-queue.js';

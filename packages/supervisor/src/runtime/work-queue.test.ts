@@ -111,6 +111,84 @@ describe('WorkQueue', () => {
     expect(() => new ExponentialBackoff({ baseDelay: 0 })).toThrow(RangeError);
   });
 
+  it('hands out the highest priority first, first in first out among equals', () => {
+    const { queue, drain } = setup();
+    queue.add('low', -100);
+    queue.add('a');
+    queue.add('high', 100);
+    queue.add('b');
+    queue.add('higher', 101);
+    expect(queue.length).toBe(5);
+    expect(drain()).toEqual(['higher', 'high', 'a', 'b', 'low']);
+  });
+
+  it('keeps the higher of two priorities, a raised key last among its new equals', () => {
+    const { queue, drain } = setup();
+    queue.add('a', 5);
+    queue.add('b');
+    queue.add('c', 5);
+    queue.add('b', 5);
+    queue.add('a', 1);
+    expect(queue.length).toBe(3);
+    expect(drain()).toEqual(['a', 'c', 'b']);
+  });
+
+  it('makes a delayed key ready at once when added, its wait dropped', () => {
+    const { queue, scheduler, advance, drain } = setup();
+    queue.addAfter('a', 100, 7);
+    queue.add('b', 5);
+    queue.add('a');
+    expect(queue.waiting).toBe(0);
+    expect(scheduler.nextDue()).toBeUndefined();
+    expect(drain()).toEqual(['a', 'b']);
+    advance(100);
+    expect(queue.length).toBe(0);
+  });
+
+  it('keeps a ready key ready when it is added with a delay, at the higher priority', () => {
+    const { queue, advance, drain } = setup();
+    queue.add('a');
+    queue.add('b', 3);
+    queue.addAfter('a', 100, 9);
+    expect(queue.waiting).toBe(0);
+    expect(drain()).toEqual(['a', 'b']);
+    advance(100);
+    expect(queue.length).toBe(0);
+  });
+
+  it('orders a delayed key by when it became ready', () => {
+    const { queue, advance, drain } = setup();
+    queue.addAfter('late', 10);
+    queue.add('first');
+    advance(10);
+    queue.add('after');
+    expect(drain()).toEqual(['first', 'late', 'after']);
+  });
+
+  it('tells the priority a key was taken with, and queues a key added while processing at its own', () => {
+    const { queue, drain } = setup();
+    queue.add('a', 42);
+    expect(queue.get()).toBe('a');
+    expect(queue.priorityOf('a')).toBe(42);
+    queue.add('a', -1);
+    queue.add('b');
+    queue.done('a');
+    expect(queue.priorityOf('a')).toBeUndefined();
+    expect(drain()).toEqual(['b', 'a']);
+  });
+
+  it('keeps a key delayed while it was processing delayed after done', () => {
+    const { queue, advance, drain } = setup();
+    queue.add('a');
+    expect(queue.get()).toBe('a');
+    queue.addAfter('a', 50);
+    queue.done('a');
+    expect(queue.length).toBe(0);
+    expect(queue.waiting).toBe(1);
+    advance(50);
+    expect(drain()).toEqual(['a']);
+  });
+
   it('drops everything and ignores adds after shutdown', () => {
     const { queue, scheduler, advance } = setup();
     queue.add('a');

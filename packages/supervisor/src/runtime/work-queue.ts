@@ -1,9 +1,11 @@
 /**
- * A work queue of keys with the semantics controllers expect: a key is queued at most
- * once however often it is added; a key being processed that is added again is processed
- * once more after `done()`, never by two workers at once; delayed adds wait on the
- * simulator's clock (the model's Scheduler, no timers of its own); failed keys come back
- * after a per-key exponential backoff until `forget()`.
+ * A work queue of keys with the semantics of controller-runtime's priority queue, which
+ * vm-operator's manager uses: a key is queued at most once however often it is added, with
+ * the highest priority it was added with (first in, first out among equals); a key being
+ * processed that is added again is processed once more after `done()`, never by two workers
+ * at once; a delayed add waits on the simulator's clock (the model's Scheduler, no timers of
+ * its own), and an add that needs the key sooner replaces it; failed keys come back after a
+ * per-key exponential backoff until `forget()`.
  */
 import type { Cancel, Scheduler } from '@vsim/vsphere';
 import { ExponentialBackoff, type RateLimiter } from './rate-limiter.js';
@@ -13,22 +15,38 @@ export interface WorkQueueOptions<K> {
   rateLimiter?: RateLimiter<K>;
 }
 
-interface Waiting {
+/** controller-runtime's priority of an add that names none. */
+export const DEFAULT_PRIORITY = 0;
+
+/** A key's one entry while it is queued, ready or delayed. */
+interface Item<K> {
+  readonly key: K;
+  priority: number;
+  /** Whether it sits in the ready list of its priority (not delayed, not being processed). */
+  ready: boolean;
+  /** While delayed: when it is due, and the scheduler job that makes it ready then. */
   due: number;
-  cancel: Cancel;
+  cancel: Cancel | undefined;
+}
+
+/** The ready items of one priority, oldest first; `head` skips the ones taken or moved. */
+interface Level<K> {
+  readonly priority: number;
+  items: Item<K>[];
+  head: number;
 }
 
 export class WorkQueue<K> {
   readonly scheduler: Scheduler;
   readonly rateLimiter: RateLimiter<K>;
-  /** Keys ready to be taken, in order; `#head` skips the ones taken. */
-  #ready: K[] = [];
-  #head = 0;
-  /** Keys that need processing: the ready ones and the ones re-added while processing. */
-  readonly #dirty = new Set<K>();
-  readonly #processing = new Set<K>();
-  /** Delayed adds not yet due, one per key (the earliest wins). */
-  readonly #waiting = new Map<K, Waiting>();
+  /** Every queued key's entry: ready, delayed, or added again while it is processed. */
+  readonly #items = new Map<K, Item<K>>();
+  /** The ready lists, highest priority first. */
+  #levels: Level<K>[] = [];
+  #ready = 0;
+  #delayed = 0;
+  /** Keys taken and not yet `done`, with the priority each was taken with. */
+  readonly #processing = new Map<K, number>();
   #shuttingDown = false;
   #listener: (() => void) | undefined;
 
@@ -44,7 +62,7 @@ export class WorkQueue<K> {
 
   /** Keys ready to be taken. */
   get length(): number {
-    return this.#ready.length - this.#head;
+    return this.#ready;
   }
 
   /** Keys being processed (taken and not yet `done`). */
@@ -54,52 +72,74 @@ export class WorkQueue<K> {
 
   /** Delayed adds not yet due. */
   get waiting(): number {
-    return this.#waiting.size;
+    return this.#delayed;
   }
 
   get shuttingDown(): boolean {
     return this.#shuttingDown;
   }
 
-  /** Queues a key unless it is already queued; a key being processed is queued again after `done`. */
-  add(key: K): void {
+  /**
+   * Queues a key now, or raises the priority of its entry; a delayed key becomes ready. A key
+   * being processed is queued again after `done`.
+   */
+  add(key: K, priority = DEFAULT_PRIORITY): void {
     if (this.#shuttingDown) return;
-    // One lookup, not has() then add(): the set holds every key of a burst.
-    const queued = this.#dirty.size;
-    if (this.#dirty.add(key).size === queued) return;
-    if (this.#processing.has(key)) return;
-    this.#ready.push(key);
-    this.#listener?.();
+    const item = this.#items.get(key);
+    if (!item) {
+      const added: Item<K> = { key, priority, ready: false, due: 0, cancel: undefined };
+      this.#items.set(key, added);
+      this.#release(added);
+      return;
+    }
+    if (item.cancel) {
+      this.#undelay(item);
+      item.priority = Math.max(item.priority, priority);
+      this.#release(item);
+      return;
+    }
+    this.#raise(item, priority);
   }
 
   /**
-   * Adds the key once `delayMs` have passed on the simulator's clock. A key already waiting
-   * keeps the earlier of its two due times.
+   * Adds the key once `delayMs` have passed on the simulator's clock. A key already delayed
+   * keeps the earlier of its two due times, a ready one stays ready; either keeps the higher
+   * of the two priorities.
    */
-  addAfter(key: K, delayMs: number): void {
+  addAfter(key: K, delayMs: number, priority = DEFAULT_PRIORITY): void {
     if (this.#shuttingDown) return;
     if (!(delayMs > 0)) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
     const due = this.scheduler.clock.now() + delayMs;
-    const current = this.#waiting.get(key);
-    if (current) {
-      if (current.due <= due) return;
-      current.cancel();
+    let item = this.#items.get(key);
+    if (!item) {
+      item = { key, priority, ready: false, due: 0, cancel: undefined };
+      this.#items.set(key, item);
+    } else if (!item.cancel) {
+      this.#raise(item, priority);
+      return;
+    } else {
+      item.priority = Math.max(item.priority, priority);
+      if (item.due <= due) return;
+      this.#undelay(item);
     }
-    const cancel = this.scheduler.schedule(() => {
-      this.#waiting.delete(key);
-      this.add(key);
+    const delayed = item;
+    delayed.due = due;
+    delayed.cancel = this.scheduler.schedule(() => {
+      delayed.cancel = undefined;
+      this.#delayed--;
+      this.#release(delayed);
     }, delayMs);
-    this.#waiting.set(key, { due, cancel });
+    this.#delayed++;
   }
 
   /** Adds the key after its backoff delay (which grows with each call until `forget`). Returns the delay. */
-  addRateLimited(key: K): number {
+  addRateLimited(key: K, priority = DEFAULT_PRIORITY): number {
     if (this.#shuttingDown) return 0;
     const delay = this.rateLimiter.when(key);
-    this.addAfter(key, delay);
+    this.addAfter(key, delay, priority);
     return delay;
   }
 
@@ -113,41 +153,93 @@ export class WorkQueue<K> {
     return this.rateLimiter.retries(key);
   }
 
-  /** Takes the next ready key (it is now processing until `done`), or undefined when none is ready. */
+  /**
+   * Takes the ready key of the highest priority that was ready first (it is now processing
+   * until `done`), or undefined when none is ready.
+   */
   get(): K | undefined {
-    if (this.#head >= this.#ready.length) return undefined;
-    const key = this.#ready[this.#head] as K;
-    this.#ready[this.#head++] = undefined as K;
-    if (this.#head === this.#ready.length) {
-      this.#ready = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#ready.length) {
-      this.#ready = this.#ready.slice(this.#head);
-      this.#head = 0;
+    while (this.#levels.length > 0) {
+      const level = this.#levels[0] as Level<K>;
+      const { items } = level;
+      while (level.head < items.length) {
+        const item = items[level.head] as Item<K>;
+        items[level.head++] = undefined as never;
+        // An entry left behind by a raised priority or a key taken and queued anew.
+        if (!item.ready || item.priority !== level.priority || this.#items.get(item.key) !== item) continue;
+        if (level.head > 1024 && level.head * 2 > items.length) {
+          level.items = items.slice(level.head);
+          level.head = 0;
+        }
+        item.ready = false;
+        this.#ready--;
+        this.#items.delete(item.key);
+        this.#processing.set(item.key, item.priority);
+        return item.key;
+      }
+      this.#levels.shift();
     }
-    this.#dirty.delete(key);
-    this.#processing.add(key);
-    return key;
+    return undefined;
   }
 
-  /** Marks a key's processing finished; if it was added meanwhile, it is queued again. */
+  /** The priority a key being processed was taken with (what a requeue of it keeps). */
+  priorityOf(key: K): number | undefined {
+    return this.#processing.get(key);
+  }
+
+  /** Marks a key's processing finished; if it was added meanwhile (and is not delayed), it is queued again. */
   done(key: K): void {
     if (!this.#processing.delete(key)) return;
-    if (this.#dirty.has(key) && !this.#shuttingDown) {
-      this.#ready.push(key);
-      this.#listener?.();
-    }
+    const item = this.#items.get(key);
+    if (item && !item.cancel) this.#release(item);
   }
 
   /** Stops the queue for good: queued and delayed keys are dropped, later adds ignored. */
   shutdown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
-    for (const waiting of this.#waiting.values()) waiting.cancel();
-    this.#waiting.clear();
-    this.#ready = [];
-    this.#head = 0;
-    this.#dirty.clear();
+    for (const item of this.#items.values()) item.cancel?.();
+    this.#items.clear();
+    this.#levels = [];
+    this.#ready = 0;
+    this.#delayed = 0;
     this.#listener = undefined;
+  }
+
+  /** Makes a queued item ready, unless its key is being processed (then `done` does). */
+  #release(item: Item<K>): void {
+    if (this.#processing.has(item.key)) return;
+    this.#enlist(item);
+    this.#listener?.();
+  }
+
+  /** A ready or processing key's entry at a higher priority: last among the ready of that priority. */
+  #raise(item: Item<K>, priority: number): void {
+    if (priority <= item.priority) return;
+    item.priority = priority;
+    if (item.ready) this.#enlist(item);
+  }
+
+  /** Cancels a delayed item's wait. */
+  #undelay(item: Item<K>): void {
+    item.cancel?.();
+    item.cancel = undefined;
+    this.#delayed--;
+  }
+
+  /** Appends the item to the ready list of its priority (made when it is the first of it). */
+  #enlist(item: Item<K>): void {
+    if (!item.ready) {
+      item.ready = true;
+      this.#ready++;
+    }
+    const levels = this.#levels;
+    let at = 0;
+    while (at < levels.length && (levels[at] as Level<K>).priority > item.priority) at++;
+    let level = levels[at];
+    if (level?.priority !== item.priority) {
+      level = { priority: item.priority, items: [], head: 0 };
+      levels.splice(at, 0, level);
+    }
+    level.items.push(item);
   }
 }

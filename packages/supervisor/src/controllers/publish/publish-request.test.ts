@@ -206,9 +206,10 @@ describe('VirtualMachinePublishRequest controller', () => {
       'Uploaded False NotStarted',
     ]);
     expect(await t.messageOf('web', 'Uploaded')).toBe("VM Publish task hasn't started.");
-    await t.advance(20_000);
+    // Its 10 s requeues look at 10, 20 and 30 s: 30 s is not more than 30 s, 40 s is.
+    await t.advance(31_000);
     expect((await t.get('web')).status?.attempts).toBe(1);
-    await t.advance(11_000);
+    await t.advance(9_000);
     expect(await t.conditions('web')).toEqual(t.complete);
     expect((await t.get('web')).status?.attempts).toBe(2);
     noErrors(t);

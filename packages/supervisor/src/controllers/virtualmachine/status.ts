@@ -13,7 +13,7 @@ import {
   type VSphere,
 } from '@vsim/vsphere';
 import { CONDITION_ANNOTATION_PREFIX } from '../../api/annotations.js';
-import { isGoTrue } from '../../api/go-bool.js';
+import { isGoTrue } from '../../api/go-strconv.js';
 import type {
   VirtualMachine,
   VirtualMachineGuestStatus,

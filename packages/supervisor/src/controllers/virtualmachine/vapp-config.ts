@@ -6,7 +6,7 @@
  * GetMergedvAppConfigSpec checks it, in its words.
  */
 import { isCidr, isIp, type VAppProperty, type VmConfigSpec, type VmRecord } from '@vsim/vsphere';
-import { isGoTrue } from '../../api/go-bool.js';
+import { isGoTrue, parseGoInteger } from '../../api/go-strconv.js';
 import type { VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from '../../api/types.js';
 
 /** What a vApp bootstrap read from Secrets, decoded: `rawProperties`' keys, or each `from` Secret's. */
@@ -111,16 +111,6 @@ const STRING_MIN_MAX = /^(?:string|password)\((\d+)\.\.(\d+)\)$/;
 const INT_RANGE = /^int\(([+-]?\d+)\.\.([+-]?\d+)\)$/;
 const REAL_RANGE = /^real\(([+-]?(?:\d+(?:\.\d*)?|\.\d+))\.\.([+-]?(?:\d+(?:\.\d*)?|\.\d+))\)$/;
 
-/** Go's strconv.ParseInt and ParseUint in base 10 (the digits, a sign for a signed one): the value, or undefined. */
-function parseInteger(text: string, signed: boolean, bits: 32 | 64): bigint | undefined {
-  if (!(signed ? /^[+-]?\d+$/ : /^\d+$/).test(text)) return undefined;
-  const value = BigInt(text);
-  const [min, max] = signed
-    ? [-(2n ** BigInt(bits - 1)), 2n ** BigInt(bits - 1) - 1n]
-    : [0n, 2n ** BigInt(bits) - 1n];
-  return value >= min && value <= max ? value : undefined;
-}
-
 /** Go's strconv.ParseFloat of a decimal number, an infinity or NaN: the value, or undefined. */
 function parseReal(text: string): number | undefined {
   if (/^[+-]?(?:inf|infinity)$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
@@ -147,7 +137,7 @@ function checkedValue(p: VAppProperty, value: string): string {
     case 'boolean':
       return isGoTrue(value) ? 'True' : 'False';
     case 'int':
-      if (parseInteger(value, true, 32) === undefined) throw parseError();
+      if (parseGoInteger(value, true, 32) === undefined) throw parseError();
       return value;
     case 'real':
       if (parseReal(value) === undefined) throw parseError();
@@ -184,7 +174,7 @@ function checkedValue(p: VAppProperty, value: string): string {
   if (m) {
     const [min, max] = [BigInt(m[1] as string), BigInt(m[2] as string)];
     if (min > max) throw new Error(`failed to parse ${prop} due to min=${min} > max=${max}`);
-    const parsed = parseInteger(value, min < 0n, 64);
+    const parsed = parseGoInteger(value, min < 0n, 64);
     if (parsed === undefined) throw parseError();
     if (parsed < min || parsed > max) throw sizeError(String(parsed), String(min), String(max));
     return value;

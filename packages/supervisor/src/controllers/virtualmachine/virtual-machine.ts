@@ -87,9 +87,15 @@ import {
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import { leastLoadedZone, zoneHolding } from '../../namespaces/zone-choice.js';
-import type { Controller, ReconcileOutcome, ReconcileResult } from '../../runtime/controller.js';
+import type {
+  Controller,
+  EventPriority,
+  ReconcileOutcome,
+  ReconcileResult,
+} from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { DEFAULT_PRIORITY } from '../../runtime/work-queue.js';
 import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
@@ -177,6 +183,7 @@ import {
   type Resolved,
   VM_OPERATOR_API_VERSION,
 } from './prerequisites.js';
+import { EVENT_PRIORITY, vmEventPriority, vmPriorityOf } from './priority.js';
 import { provisioningOf } from './provisioning.js';
 import { readinessVerdict } from './readiness.js';
 import {
@@ -562,7 +569,7 @@ export function startVirtualMachineController(
       )
       .finally(() => {
         busy.delete(key);
-        controller.enqueue(key);
+        requeueFromVsphere(key);
       });
   };
 
@@ -1708,57 +1715,86 @@ export function startVirtualMachineController(
   };
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
-  controller.watches(kube, VM);
+  controller.watches(kube, VM, undefined, vmEventPriority);
+  const vmOfKey = (key: string) => kube.direct.get({ ...VM, ...parseObjectKey(key) });
+  /** A VM queued by what vSphere reports of it, as vm-operator's asynchronous signals queue it. */
+  const requeueFromVsphere = (key: string) =>
+    controller.enqueue(key, vmPriorityOf(vmOfKey(key), EVENT_PRIORITY.generic));
+  /**
+   * A VM another object's event wakes: where vm-operator's pass left a requeue that carries the
+   * priority of the VM's state, the simulator's waits for that event (a default one otherwise).
+   */
+  const wokenPriority: EventPriority = (_event, key) => vmPriorityOf(vmOfKey(key), DEFAULT_PRIORITY);
   for (const target of DEPENDENCY_KINDS)
-    controller.watches(kube, target, (object) => [
-      ...readersOf(dependencyOf(target.kind, object.metadata.namespace, object.metadata.name as string)),
-      ...readersOf(dependencyOf(target.kind, object.metadata.namespace, '*')),
-    ]);
+    controller.watches(
+      kube,
+      target,
+      (object) => [
+        ...readersOf(dependencyOf(target.kind, object.metadata.namespace, object.metadata.name as string)),
+        ...readersOf(dependencyOf(target.kind, object.metadata.namespace, '*')),
+      ],
+      wokenPriority,
+    );
   // A VM's NetworkInterfaces are its own (see network.ts): their changes requeue their owner.
-  controller.watches(kube, { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' }, (nic) => {
-    const owner = controllerOf(nic);
-    // vm-operator's VirtualMachine, of any served version; not another group's kind of that name.
-    return owner?.kind === VM.kind && versionOf(owner.apiVersion) !== undefined
-      ? [objectKey({ namespace: nic.metadata.namespace, name: owner.name })]
-      : undefined;
-  });
+  controller.watches(
+    kube,
+    { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' },
+    (nic) => {
+      const owner = controllerOf(nic);
+      // vm-operator's VirtualMachine, of any served version; not another group's kind of that name.
+      return owner?.kind === VM.kind && versionOf(owner.apiVersion) !== undefined
+        ? [objectKey({ namespace: nic.metadata.namespace, name: owner.name })]
+        : undefined;
+    },
+    wokenPriority,
+  );
   // As vm-operator: a group's change requeues the VMs it has linked that do not say so yet, or
   // are not placed (a deployed VM reads its group without following it).
-  controller.watches(kube, GROUP, (object) => {
-    const group = object as unknown as VirtualMachineGroup;
-    const namespace = object.metadata.namespace as string;
-    const keys: string[] = [];
-    for (const member of group.status?.members ?? []) {
-      if (
-        member.kind !== 'VirtualMachine' ||
-        !conditionIsTrue(member.conditions, MEMBER_CONDITION.groupLinked)
-      )
-        continue;
-      const vm = kube.direct.get({ ...VM, namespace, name: member.name }) as unknown as
-        | VirtualMachine
-        | undefined;
-      if (!vm || vm.spec?.groupName !== object.metadata.name) continue;
-      const conditions = vm.status?.conditions;
-      if (
-        !conditionIsTrue(conditions, MEMBER_CONDITION.groupLinked) ||
-        !conditionIsTrue(conditions, CONDITION.placementReady)
-      )
-        keys.push(objectKey({ namespace, name: member.name }));
-    }
-    return keys;
-  });
+  controller.watches(
+    kube,
+    GROUP,
+    (object) => {
+      const group = object as unknown as VirtualMachineGroup;
+      const namespace = object.metadata.namespace as string;
+      const keys: string[] = [];
+      for (const member of group.status?.members ?? []) {
+        if (
+          member.kind !== 'VirtualMachine' ||
+          !conditionIsTrue(member.conditions, MEMBER_CONDITION.groupLinked)
+        )
+          continue;
+        const vm = kube.direct.get({ ...VM, namespace, name: member.name }) as unknown as
+          | VirtualMachine
+          | undefined;
+        if (!vm || vm.spec?.groupName !== object.metadata.name) continue;
+        const conditions = vm.status?.conditions;
+        if (
+          !conditionIsTrue(conditions, MEMBER_CONDITION.groupLinked) ||
+          !conditionIsTrue(conditions, CONDITION.placementReady)
+        )
+          keys.push(objectKey({ namespace, name: member.name }));
+      }
+      return keys;
+    },
+    wokenPriority,
+  );
   // As vm-operator: a snapshot's change requeues the VM it names.
-  controller.watches(kube, VM_SNAPSHOT, (object) => {
-    const vmName = (object as unknown as Snapshot).spec?.vmName;
-    return vmName ? [objectKey({ namespace: object.metadata.namespace, name: vmName })] : undefined;
-  });
+  controller.watches(
+    kube,
+    VM_SNAPSHOT,
+    (object) => {
+      const vmName = (object as unknown as Snapshot).spec?.vmName;
+      return vmName ? [objectKey({ namespace: object.metadata.namespace, name: vmName })] : undefined;
+    },
+    wokenPriority,
+  );
   const unsubscribe = vsphere.store.subscribe((batch: Batch<InventoryRecord>) => {
     for (const change of batch.changes) {
       // A deployment's batch also writes its task, datastore, folder, host, pool and networks.
       if ((change.after ?? change.before)?.kind !== 'VirtualMachine') continue;
       const key = byMoref.get(change.id);
       // While a task of the VM runs, its end requeues the VM: the changes it makes do not.
-      if (key !== undefined && !busy.has(key)) controller.enqueue(key);
+      if (key !== undefined && !busy.has(key)) requeueFromVsphere(key);
     }
   });
   return { controller, stop: unsubscribe };
