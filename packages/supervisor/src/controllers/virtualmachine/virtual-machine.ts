@@ -168,6 +168,7 @@ import {
   runningReconfiguration,
   suspendedReconfiguration,
 } from './hardware.js';
+import { locationVerdict } from './location.js';
 import { type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
 import { dueRestart, LAST_RESTART_TIME_KEY, powerOp } from './power.js';
@@ -929,7 +930,7 @@ export function startVirtualMachineController(
     const record = vsphere.store.get(noteDeployed(key, ended.result.value)) as VmRecord;
     // A zone DRS chose is the VM's label from now on.
     const deployedVm = placement?.chosen ? withFinalizer(vm, placement.zone, undefined) : vm;
-    return updatePath(key, deployedVm, record, read, placement?.zone, grouping, {
+    return updatePath(key, deployedVm, record, read, placement, grouping, {
       verdicts,
       resolved,
       nics: network.nics,
@@ -1395,10 +1396,11 @@ export function startVirtualMachineController(
     stored: VirtualMachine,
     record: VmRecord,
     read: DependencyReader,
-    zone: string | undefined,
+    placement: NamespacePlacement | undefined,
     grouping: Grouping | undefined,
     fallthrough?: Fallthrough,
   ) => {
+    const zone = placement?.zone;
     const fault = takeFailure(key);
     if (fault !== undefined) throw fault;
     // The paused label first, which the status reads.
@@ -1459,6 +1461,8 @@ export function startVirtualMachineController(
           ready.status === 'True' ? '' : ready.message,
         );
     }
+    const location = locationVerdict(vsphere.store, record, zone, placement);
+    if (location) verdicts.push(location);
     const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
     const guestId = guestIdOnUpdate(vm, record);
     if (guestId) verdicts.push(guestId);
@@ -1492,6 +1496,8 @@ export function startVirtualMachineController(
         : undefined;
     const written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
+    // Moved out of its place: left as it is until vSphere reports it back (which requeues it).
+    if (location?.status === 'False') return undefined;
     // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
     // for a VM not backed up or whose backup is held.
     const resources =
@@ -1599,7 +1605,7 @@ export function startVirtualMachineController(
         vmResize && !record && vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === undefined;
       const current = withFinalizer(vm, zone, unmarked ? classMark(vm) : undefined);
       const outcome = record
-        ? updatePath(key, current, record, read, placement?.zone, grouping)
+        ? updatePath(key, current, record, read, placement, grouping)
         : createPath(key, current, read, placement, grouping);
       // vm-operator records every update of a VM it finds: this pass's, or the one a blocking
       // create falls through to (the VM then known to be deployed).
