@@ -35,3 +35,25 @@ export function annotateAsAdministrator(
     else next[key] = value;
   f.kube.direct.update({ ...vm, metadata: { ...vm.metadata, annotations: next } });
 }
+
+/**
+ * Prepares `ns1`: what it made, and a maker of its v1alpha5 VirtualMachines (`best-effort-small`,
+ * the namespace's first image and its storage class, powered on).
+ */
+export async function prepareForVms(f: SupervisorFixture) {
+  const apiVersion = 'vmoperator.vmware.com/v1alpha5';
+  const images = await f.kube.list({ apiVersion, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const vm = (name: string): KubeObject => ({
+    apiVersion,
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: 'ns1' },
+    spec: {
+      className: 'best-effort-small',
+      image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
+      storageClass: prepared.storageClass,
+      powerState: 'PoweredOn',
+    },
+  });
+  return { prepared, vm };
+}

@@ -2,6 +2,7 @@ import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
+import { prepareForVms } from '../../testing/virtual-machine.js';
 import { LOCATION_CONDITION } from './location.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
@@ -9,19 +10,8 @@ const ref = { apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'w
 
 async function setup() {
   const f = await createSupervisorFixture({ namespaces: ['ns1'] });
-  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-  const prepared = await f.supervisor.prepareNamespace('ns1');
-  await f.kube.create({
-    apiVersion: V5,
-    kind: 'VirtualMachine',
-    metadata: { name: 'web', namespace: 'ns1' },
-    spec: {
-      className: 'best-effort-small',
-      image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
-      storageClass: prepared.storageClass,
-      powerState: 'PoweredOn',
-    },
-  });
+  const { prepared, vm } = await prepareForVms(f);
+  await f.kube.create(vm('web'));
   await f.settle();
   const get = async () => (await f.kube.get(ref)) as unknown as VirtualMachine;
   const id = (await get()).status?.uniqueID as string;
@@ -45,7 +35,7 @@ describe('a VM moved in vCenter (vm-operator main: VirtualMachineLocationValid)'
     const child = t.vsphere.pool.create(t.prepared.pool, 'workers').value;
     const childFolder = t.vsphere.folder.create(t.prepared.folder, 'nodes').value;
     t.vsphere.pool.moveInto(child, [t.id]);
-    t.vsphere.folder.moveInto(childFolder, [t.id])
+    t.vsphere.folder.moveInto(childFolder, [t.id]);
     await t.settle();
     expect(await t.location()).toBe('True True');
     await t.powerOff();
@@ -65,13 +55,13 @@ describe('a VM moved in vCenter (vm-operator main: VirtualMachineLocationValid)'
     expect(t.record().powerState).toBe('poweredOn');
     expect((await t.kube.get(ref)).status).toMatchObject({ powerState: 'PoweredOn' });
     const datacenterVmFolder = t.vsphere.store.get(t.prepared.folder)?.parent as string;
-    t.vsphere.folder.moveInto(datacenterVmFolder, [t.id])
+    t.vsphere.folder.moveInto(datacenterVmFolder, [t.id]);
     await t.settle();
     expect(await t.location()).toBe(`False ResourcePoolAndFolderMismatch ${moved}`);
     t.vsphere.pool.moveInto(t.prepared.pool, [t.id]);
     await t.settle();
     expect(await t.location()).toBe(`False FolderMismatch ${moved}`);
-    t.vsphere.folder.moveInto(t.prepared.folder, [t.id])
+    t.vsphere.folder.moveInto(t.prepared.folder, [t.id]);
     await t.settle();
     expect(await t.location()).toBe('True True');
     expect(t.record().powerState).toBe('poweredOff');

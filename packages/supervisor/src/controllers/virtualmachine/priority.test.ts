@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
+import { prepareForVms } from '../../testing/virtual-machine.js';
 import { CONDITION } from './conditions.js';
 import {
   EVENT_PRIORITY,
@@ -82,19 +83,7 @@ describe('the VirtualMachine controller with priorities', () => {
     const f = await createSupervisorFixture({ namespaces: ['ns1'] });
     const V5 = 'vmoperator.vmware.com/v1alpha5';
     const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
-    const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-    const { storageClass } = await f.supervisor.prepareNamespace('ns1');
-    const vm = (name: string) => ({
-      apiVersion: V5,
-      kind: 'VirtualMachine',
-      metadata: { name, namespace: 'ns1' },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: images.items[0]?.metadata.name },
-        storageClass,
-        powerState: 'PoweredOn',
-      },
-    });
+    const { vm } = await prepareForVms(f);
     for (const name of ['a', 'b', 'c']) await f.kube.create(vm(name));
     await f.settle();
     const b = await f.kube.get(ref('b'));
