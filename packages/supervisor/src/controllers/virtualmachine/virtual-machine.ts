@@ -817,8 +817,11 @@ export function startVirtualMachineController(
     // reconfigures it (an ISO VM, made empty, always) after that update, one its bootstrap
     // customizes (LinuxPrep, Sysprep) once its update has customized it, with CustomizeVM_Task
     // as vm-operator does (see drive).
+    const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
     const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
+      // A group's power-on pushed for later (its boot order's delay) waits for its time.
+      !(applyAt !== undefined && (parseRfc3339(applyAt) ?? 0) > vsphere.clock.now()) &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
       !hasClaims(vm) &&
       !iso &&

@@ -233,6 +233,45 @@ describe('the VirtualMachineGroup controller', () => {
     );
   });
 
+  it('deploys a new member whose power-on is pushed for later off, and powers it on at its time', async () => {
+    const f = await setup();
+    await f.createGroup('app', {
+      powerState: 'PoweredOn',
+      bootOrder: [{ members: [{ name: 'db' }] }, { members: [{ name: 'web' }], powerOnDelay: '30s' }],
+    });
+    await f.createVm('db', { groupName: 'app', powerState: 'PoweredOff' });
+    await f.createVm('web', { groupName: 'app', powerState: 'PoweredOff' });
+    await f.settle();
+    expect((await f.vm('db'))?.status?.powerState).toBe('PoweredOn');
+    const web = await f.vm('web');
+    expect(web?.spec?.powerState).toBe('PoweredOn');
+    expect(web?.metadata.annotations?.[APPLY_POWER_STATE_TIME]).toBeDefined();
+    expect(web?.status?.uniqueID).toBeDefined();
+    expect(web?.status?.powerState).toBe('PoweredOff');
+    await f.advance(29_000);
+    expect((await f.vm('web'))?.status?.powerState).toBe('PoweredOff');
+    await f.advance(1_000);
+    expect((await f.vm('web'))?.status?.powerState).toBe('PoweredOn');
+  });
+
+  it("gives its members its power modes, a VM's default where it has none", async () => {
+    const f = await setup();
+    await f.createGroup('app', poweredOn(['db']));
+    await f.createVm('db', { groupName: 'app', powerOffMode: 'Hard', suspendMode: 'Soft' });
+    await f.settle();
+    const modes = async () => {
+      const spec = (await f.vm('db'))?.spec;
+      return [spec?.powerState, spec?.powerOffMode, spec?.suspendMode];
+    };
+    expect(await modes()).toEqual(['PoweredOn', 'TrySoft', 'TrySoft']);
+    await f.edit(f.groupRef('app'), (g) => ({
+      ...g,
+      spec: { ...(g.spec as object), powerState: 'PoweredOff', powerOffMode: 'Hard' },
+    }));
+    await f.settle();
+    expect(await modes()).toEqual(['PoweredOff', 'Hard', 'TrySoft']);
+  });
+
   it('powers off in reverse boot order, and reports a member changed outside the group as NotSynced', async () => {
     const f = await setup();
     await f.createVm('db', { groupName: 'app' });

@@ -40,6 +40,7 @@ import type {
   VirtualMachineGroupMemberStatus,
   VirtualMachineGroupStatus,
   VirtualMachinePlacementStatus,
+  VirtualMachinePowerOpMode,
 } from '../../api/types.js';
 import {
   APPLY_POWER_STATE_TIME,
@@ -80,6 +81,8 @@ const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as co
 
 /** Go's zero time, 0001-01-01T00:00:00Z. */
 const ZERO_TIME = Date.parse('0001-01-01T00:00:00Z');
+/** The VirtualMachine CRD's default `powerOffMode` and `suspendMode`. */
+const VM_POWER_OP_MODE_DEFAULT: VirtualMachinePowerOpMode = 'TrySoft';
 
 /** What a pass waits for a watch to bring (vm-operator's NoRequeueError): not retried. */
 class Waiting extends Error {}
@@ -161,7 +164,9 @@ export function startVirtualMachineGroupController(
     const state = group.spec?.powerState;
     const spec: Record<string, unknown> = { ...member.spec, powerState: state };
     for (const mode of ['powerOffMode', 'suspendMode'] as const) {
-      const value = group.spec?.[mode];
+      // A mode the group leaves empty is cleared, and a VM's CRD defaults it again on that write.
+      const value =
+        group.spec?.[mode] || (member.kind === 'VirtualMachine' ? VM_POWER_OP_MODE_DEFAULT : undefined);
       if (value) spec[mode] = value;
       else delete spec[mode];
     }
