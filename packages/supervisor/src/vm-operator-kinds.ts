@@ -314,6 +314,11 @@ function admitVirtualMachineSnapshot(): AdmitFunction {
   const kind = 'VirtualMachineSnapshot';
   return (_operation, object, old, { reader, validateSchema }) => {
     if (old?.metadata.deletionTimestamp) return undefined;
+    // A quiesce timeout Go cannot decode fails the mutating webhook before anything else.
+    const undecodable = undecodableDuration([
+      (object as unknown as VirtualMachineSnapshot).spec?.quiesce?.timeout,
+    ]);
+    if (undecodable) throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), undecodable, 500, '');
     const labelled = withVmNameLabel(object as unknown as VirtualMachineSnapshot);
     const snapshot = labelled ?? (object as unknown as VirtualMachineSnapshot);
     validateSchema(snapshot as unknown as KubeObject);

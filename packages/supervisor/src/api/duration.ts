@@ -1,31 +1,60 @@
 /** metav1.Duration, as Go's `time.ParseDuration` reads it when vm-operator's webhooks decode an object. */
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+const UNIT_NS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1000n,
+  µs: 1000n,
+  μs: 1000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
+
+/** The largest Duration, in nanoseconds (an int64's). */
+const MAX_NS = 2n ** 63n - 1n;
+
+/** Go's time.ParseDuration: the duration in milliseconds, or its error's message. */
+function parsed(text: string): { ms: number } | { error: string } {
+  const quoted = JSON.stringify(text);
+  const invalid = { error: `time: invalid duration ${quoted}` };
+  let rest = text;
+  const negative = rest.startsWith('-');
+  if (negative || rest.startsWith('+')) rest = rest.slice(1);
+  if (rest === '0') return { ms: 0 };
+  if (rest === '') return invalid;
+  let ns = 0n;
+  while (rest !== '') {
+    const [digits, whole = '', fraction] = /^(\d*)(?:\.(\d*))?/.exec(rest) as RegExpExecArray;
+    // The next character must be a digit or a point, with a digit on either side of it.
+    if (whole === '' && !fraction) return invalid;
+    rest = rest.slice(digits.length);
+    const unit = (/^[^\d.]*/.exec(rest) as RegExpExecArray)[0];
+    if (unit === '') return { error: `time: missing unit in duration ${quoted}` };
+    rest = rest.slice(unit.length);
+    const scale = UNIT_NS[unit];
+    if (scale === undefined)
+      return { error: `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}` };
+    ns += BigInt(whole || '0') * scale;
+    if (fraction) ns += BigInt(Math.floor(Number(`0.${fraction}`) * Number(scale)));
+    if (ns > MAX_NS) return invalid;
+  }
+  const ms = Number(ns / 1_000_000n);
+  return { ms: negative ? -ms : ms };
+}
 
 /** A metav1.Duration (`1m30s`, `1.5h`, `0`) in milliseconds; undefined when it is none. */
 export function parseDuration(text: string): number | undefined {
-  const body = text.replace(/^[-+]/, '');
-  if (body === '0') return 0;
-  if (body === '' || !/^((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/.test(body)) return undefined;
-  let ms = 0;
-  for (const [, value, unit] of body.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
-    ms += Number(value) * (UNIT_MS[unit as string] as number);
-  return text.startsWith('-') ? -ms : ms;
+  const result = parsed(text);
+  return 'ms' in result ? result.ms : undefined;
 }
 
-/** The first of an object's durations that is none, as Go's decoding of it names it (the webhook then fails). */
+/** The first of an object's durations that is none, as Go's decoding of it says (the webhook then fails). */
 export function undecodableDuration(durations: Iterable<unknown>): string | undefined {
-  for (const duration of durations)
-    if (typeof duration === 'string' && parseDuration(duration) === undefined)
-      return `time: invalid duration ${JSON.stringify(duration)}`;
+  for (const duration of durations) {
+    if (typeof duration !== 'string') continue;
+    const result = parsed(duration);
+    if ('error' in result) return result.error;
+  }
   return undefined;
 }

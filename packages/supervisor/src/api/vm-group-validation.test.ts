@@ -142,7 +142,7 @@ describe('VirtualMachineGroup mutating webhook', () => {
     );
     expect(failed.status).toMatchObject({
       code: 500,
-      message: expect.stringContaining('time: invalid duration "5 s"'),
+      message: expect.stringContaining('time: unknown unit " s" in duration "5 s"'),
     });
   });
 

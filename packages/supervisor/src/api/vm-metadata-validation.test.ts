@@ -355,7 +355,7 @@ describe("a VirtualMachine's boot options and advanced settings, as the schema a
   it('fails the mutating webhook on a delay that is no duration, as Go cannot decode the VM', async () => {
     const t = await setup();
     expect(await refusal(t.kube.create(t.vm('a', {}, { bootOptions: { bootDelay: '5 seconds' } })))).toBe(
-      '500 admission webhook "default.mutating.virtualmachine.v1alpha6.vmoperator.vmware.com" denied the request: time: invalid duration "5 seconds"',
+      '500 admission webhook "default.mutating.virtualmachine.v1alpha6.vmoperator.vmware.com" denied the request: time: unknown unit " seconds" in duration "5 seconds"',
     );
     expect(await refusal(t.kube.create(t.vm('a', {}, { bootOptions: { bootDelay: '1m30s' } })))).toBe(
       'taken',

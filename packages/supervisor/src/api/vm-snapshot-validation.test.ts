@@ -88,6 +88,20 @@ describe('VirtualMachineSnapshot webhooks', () => {
     await expect(kube.create(snapshot('s3', { vmName: 'later' }))).resolves.toBeDefined();
   });
 
+  it('fails the mutating webhook on a quiesce timeout that is no duration, as Go cannot decode the snapshot', async () => {
+    const { kube, snapshot, refusal } = setup();
+    const failed = await refusal(
+      kube.create(snapshot('s1', { vmName: 'vm1', quiesce: { timeout: '10min' } })),
+    );
+    expect(failed.status).toMatchObject({ code: 500 });
+    expect(failed.message).toBe(
+      'admission webhook "default.mutating.virtualmachinesnapshot.v1alpha6.vmoperator.vmware.com" denied the request: time: unknown unit "min" in duration "10min"',
+    );
+    await expect(
+      kube.create(snapshot('s2', { vmName: 'vm1', quiesce: { timeout: '10m' } })),
+    ).resolves.toBeDefined();
+  });
+
   it('keeps memory, quiesce and vmName as created', async () => {
     const { kube, snapshot, refusal } = setup();
     const made = await kube.create(snapshot('s1', { vmName: 'vm1', quiesce: { timeout: '10m' } }));
