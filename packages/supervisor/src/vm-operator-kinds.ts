@@ -220,7 +220,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       validateSchema(object);
       deny('VirtualMachine', [
         ...storageClassProblems(defaulted, reader),
-        ...validateVirtualMachineCreate(defaulted, options.capabilities),
+        ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
       ]);
       return undefined;

@@ -14,8 +14,15 @@ import {
   cdromPlacementProblemsOnUpdate,
 } from './cdrom-placement.js';
 import { writeFileContent } from './cloud-config.js';
+import { GROUP } from './conversion/engine.js';
 import { hostNameOf } from './host-name.js';
-import type { CloudConfig, Sysprep, VirtualMachine, VirtualMachineBootstrapVAppConfigSpec } from './types.js';
+import type {
+  CloudConfig,
+  Sysprep,
+  VirtualMachine,
+  VirtualMachineBootstrapVAppConfigSpec,
+  VMAffinityTerm,
+} from './types.js';
 import { validateNetwork } from './vm-network-validation.js';
 import { resizesByClassName, type VirtualMachineServiceCapabilities } from './vm-service-validation.js';
 import { currentSnapshotNameProblems } from './vm-snapshot-validation.js';
@@ -482,10 +489,69 @@ function validateHostAndDomainName(vm: VirtualMachine, old?: VirtualMachine): Fi
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const UUID_FORMS = new RegExp(`^(?:urn:uuid:)?${UUID}$|^\\{${UUID}\\}$|^[0-9a-f]{32}$`, 'i');
 
-/** Validates a VirtualMachine being created (after defaulting). */
+const ZONE_KEY = 'topology.kubernetes.io/zone';
+const HOSTNAME_KEY = 'kubernetes.io/hostname';
+const OPERATOR_LABELS = 'label selector can not contain VM Operator managed labels (vmoperator.vmware.com)';
+
+/**
+ * vm-operator's checks of a VM's affinity (its validateVMAffinity, without the
+ * VMAffinityDuringExecution capability): a group named, selectors of `In` expressions without its
+ * own labels, and the zone as the topology, or the host name as well where DRS may act on it (a
+ * preferred anti-affinity, or a required one of a privileged account).
+ */
+function affinityProblems(vm: VirtualMachine, privileged: boolean): FieldError[] {
+  const affinity = vm.spec?.affinity;
+  if (!affinity) return [];
+  const errors: FieldError[] = [];
+  if (!vm.spec?.groupName)
+    errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
+  const terms = (path: string, list: VMAffinityTerm[] | undefined, keys: string[]) =>
+    list?.forEach((term, i) => {
+      const at = `${path}[${i}]`;
+      const selector = term.labelSelector;
+      if (Object.keys(selector?.matchLabels ?? {}).some((key) => key.includes(GROUP)))
+        errors.push(forbidden(`${at}.labelSelector.matchLabels`, OPERATOR_LABELS));
+      selector?.matchExpressions?.forEach((expression, j) => {
+        const expressionAt = `${at}.labelSelector.matchExpressions[${j}]`;
+        if (expression.operator !== 'In')
+          errors.push(unsupported(`${expressionAt}.operator`, expression.operator, ['In']));
+        else if (expression.key.includes(GROUP))
+          errors.push(forbidden(`${expressionAt}.key`, OPERATOR_LABELS));
+      });
+      if (!keys.includes(term.topologyKey))
+        errors.push(unsupported(`${at}.topologyKey`, term.topologyKey, keys));
+    });
+  const zone = [ZONE_KEY];
+  const zoneOrHost = [ZONE_KEY, HOSTNAME_KEY];
+  const { vmAffinity, vmAntiAffinity } = affinity;
+  terms(
+    'spec.affinity.vmAffinity.requiredDuringSchedulingPreferredDuringExecution',
+    vmAffinity?.requiredDuringSchedulingPreferredDuringExecution,
+    zone,
+  );
+  terms(
+    'spec.affinity.vmAffinity.preferredDuringSchedulingPreferredDuringExecution',
+    vmAffinity?.preferredDuringSchedulingPreferredDuringExecution,
+    zone,
+  );
+  terms(
+    'spec.affinity.vmAntiAffinity.requiredDuringSchedulingPreferredDuringExecution',
+    vmAntiAffinity?.requiredDuringSchedulingPreferredDuringExecution,
+    privileged ? zoneOrHost : zone,
+  );
+  terms(
+    'spec.affinity.vmAntiAffinity.preferredDuringSchedulingPreferredDuringExecution',
+    vmAntiAffinity?.preferredDuringSchedulingPreferredDuringExecution,
+    zoneOrHost,
+  );
+  return errors;
+}
+
+/** Validates a VirtualMachine being created (after defaulting), by an account `privileged` or not. */
 export function validateVirtualMachineCreate(
   vm: VirtualMachine,
   capabilities: VirtualMachineServiceCapabilities = {},
+  privileged = false,
 ): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   // A VM without an image is for imports and restores, which the simulator's callers do not make.
@@ -501,14 +567,13 @@ export function validateVirtualMachineCreate(
   }
   if (vm.spec?.nextRestartTime)
     errors.push(invalid('spec.nextRestartTime', vm.spec.nextRestartTime, 'cannot restart VM on create'));
-  // An affinity is the group's placement to honour: a VM with one names its group.
-  if (vm.spec?.affinity && !vm.spec.groupName)
-    errors.push({ ...required('spec.groupName'), message: 'Required value: when setting affinity' });
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks)
     errors.push(...cdromPlacementProblemsOnCreate(vm.spec?.hardware?.cdrom ?? []));
   errors.push(...bootOptionsProblems(vm));
   errors.push(...currentSnapshotNameProblems(vm));
+  // An affinity is the group's placement to honour: a VM with one names its group.
+  errors.push(...affinityProblems(vm, privileged));
   return errors;
 }
 

@@ -302,13 +302,19 @@ describe("a VM's group fields in its webhooks", () => {
     spec: { className: 'c', image: { kind: 'VirtualMachineImage', name: 'i' }, ...spec },
   });
 
-  it('needs an RFC3339Nano apply time, and a group for an affinity', async () => {
-    const { kube, refusal } = setup();
-    await kube.create({
+  /** The store with the image `i` the VMs name. */
+  const withImage = async () => {
+    const t = setup();
+    await t.kube.create({
       apiVersion: V6,
       kind: 'VirtualMachineImage',
       metadata: { name: 'i', namespace: 'ns1' },
     });
+    return t;
+  };
+
+  it('needs an RFC3339Nano apply time, and a group for an affinity', async () => {
+    const { kube, refusal } = await withImage();
     const badTime = await refusal(kube.create(vm('a', { [APPLY_POWER_STATE_TIME]: 'soon' })));
     expect(badTime.message).toContain(
       `metadata.annotations[${APPLY_POWER_STATE_TIME}]: Invalid value: "soon": must be formatted as RFC3339Nano`,
@@ -321,5 +327,55 @@ describe("a VM's group fields in its webhooks", () => {
         vm('c', { [APPLY_POWER_STATE_TIME]: '2025-01-01T00:00:30Z' }, { affinity, groupName: 'g' }),
       ),
     ).resolves.toBeDefined();
+  });
+
+  it("takes affinity terms of `In` selectors without vm-operator's labels, by zone (or host where DRS may act)", async () => {
+    const { kube, refusal } = await withImage();
+    const ZONE = 'topology.kubernetes.io/zone';
+    const HOST = 'kubernetes.io/hostname';
+    const term = (
+      topologyKey: string,
+      selector: Record<string, unknown> = { matchLabels: { app: 'db' } },
+    ) => ({
+      labelSelector: selector,
+      topologyKey,
+    });
+    const affinity = {
+      vmAffinity: {
+        requiredDuringSchedulingPreferredDuringExecution: [
+          term(HOST),
+          term(ZONE, { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['x'] }] }),
+        ],
+        preferredDuringSchedulingPreferredDuringExecution: [
+          term(ZONE, { matchLabels: { 'vmoperator.vmware.com/paused': 'x' } }),
+          term(ZONE, {
+            matchExpressions: [{ key: 'a.vmoperator.vmware.com/b', operator: 'In', values: ['x'] }],
+          }),
+        ],
+      },
+      vmAntiAffinity: {
+        requiredDuringSchedulingPreferredDuringExecution: [term(HOST)],
+        preferredDuringSchedulingPreferredDuringExecution: [term(HOST), term('example.com/rack')],
+      },
+    };
+    const refused = await refusal(kube.create(vm('a', {}, { affinity, groupName: 'g' })));
+    const affinityPath = 'spec.affinity.vmAffinity.';
+    const antiPath = 'spec.affinity.vmAntiAffinity.';
+    const labels = 'label selector can not contain VM Operator managed labels (vmoperator.vmware.com)';
+    expect(refused.status?.reason).toBe(
+      [
+        `${affinityPath}requiredDuringSchedulingPreferredDuringExecution[0].topologyKey: Unsupported value: "${HOST}": supported values: "${ZONE}"`,
+        `${affinityPath}requiredDuringSchedulingPreferredDuringExecution[1].labelSelector.matchExpressions[0].operator: Unsupported value: "NotIn": supported values: "In"`,
+        `${affinityPath}preferredDuringSchedulingPreferredDuringExecution[0].labelSelector.matchLabels: Forbidden: ${labels}`,
+        `${affinityPath}preferredDuringSchedulingPreferredDuringExecution[1].labelSelector.matchExpressions[0].key: Forbidden: ${labels}`,
+        `${antiPath}requiredDuringSchedulingPreferredDuringExecution[0].topologyKey: Unsupported value: "${HOST}": supported values: "${ZONE}"`,
+        `${antiPath}preferredDuringSchedulingPreferredDuringExecution[1].topologyKey: Unsupported value: "example.com/rack": supported values: "${ZONE}", "${HOST}"`,
+      ].join(', '),
+    );
+    // A privileged account's required anti-affinity may keep VMs on different hosts.
+    const hosts = { vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: [term(HOST)] } };
+    expect(kube.direct.create(vm('b', {}, { affinity: hosts, groupName: 'g' }))).toBeDefined();
+    const zones = { vmAffinity: { requiredDuringSchedulingPreferredDuringExecution: [term(ZONE)] } };
+    await expect(kube.create(vm('c', {}, { affinity: zones, groupName: 'g' }))).resolves.toBeDefined();
   });
 });
