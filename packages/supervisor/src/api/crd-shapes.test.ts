@@ -90,14 +90,16 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
       });
     const v5 = await f.kube.create(
       f.vm(V5, 'vm1', {
-        crypto: {},
         bootstrap: { cloudInit: { cloudConfig: { write_files: [{ path: '/a', content: 'x' }] } } },
       }),
+    );
+    // The webhooks see the defaults: an empty crypto spec is one that asks for encryption.
+    await expect(f.kube.create(f.vm(V5, 'vm4', { crypto: {} }))).rejects.toThrow(
+      'spec.crypto: Invalid value: v1alpha6.VirtualMachineCryptoSpec{EncryptionClassName:"", UseDefaultKeyProvider:(*bool)(0xc000a14f38), VTPMMode:"New"}: the Bring Your Own Key (Provider) feature is not enabled',
     );
     expect(v5.spec).toMatchObject({
       powerOffMode: 'TrySoft',
       promoteDisksMode: 'Online',
-      crypto: { useDefaultKeyProvider: true, vTPMMode: 'New' },
       bootstrap: {
         cloudInit: {
           cloudConfig: {

@@ -97,6 +97,7 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
   } else if (spec.image && !IMAGE_KINDS.includes(spec.image.kind)) {
     errors.push(invalid('spec.image.kind', spec.image.kind, `supported: ${IMAGE_KINDS.join('; ')}`));
   }
+  if (spec.crypto) errors.push(cryptoNotEnabled(spec.crypto));
   errors.push(...validateBootstrap(vm));
   const names = new Set<string>();
   (spec.network?.interfaces ?? []).forEach((iface, i) => {
@@ -108,10 +109,30 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
     if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
   }
+  if (spec.network?.vlans?.length)
+    errors.push(forbidden('spec.network.vlans', notEnabled('VLAN Sub Interface')));
   const capacity = bootDiskCapacity(vm);
   if (capacity !== undefined && capacity % MIB !== 0)
     errors.push(invalid('spec.advanced.bootDiskCapacity', capacity, 'value must be a multiple of MB'));
+  for (const field of ['resources', 'cpuAdvanced', 'memoryAdvanced'] as const)
+    if (spec[field])
+      errors.push(forbidden(`spec.${field}`, notEnabled('VM Compute Config (via TelcoVMServiceAPI)')));
   return errors;
+}
+
+/** vm-operator's refusal of a field whose capability the Supervisor does not have (none of these here). */
+const notEnabled = (feature: string) => `the ${feature} feature is not enabled`;
+
+/** A crypto spec without the Bring Your Own Key capability, the spec shown as Go's `%#v` shows the struct. */
+function cryptoNotEnabled(crypto: NonNullable<VirtualMachine['spec']>['crypto'] & object): FieldError {
+  // A pointer shows its address: any one does.
+  const useDefault = crypto.useDefaultKeyProvider === undefined ? '(*bool)(nil)' : '(*bool)(0xc000a14f38)';
+  const shown = `v1alpha6.VirtualMachineCryptoSpec{EncryptionClassName:${JSON.stringify(crypto.encryptionClassName ?? '')}, UseDefaultKeyProvider:${useDefault}, VTPMMode:${JSON.stringify(crypto.vTPMMode ?? '')}}`;
+  return {
+    field: 'spec.crypto',
+    message: `Invalid value: ${shown}: ${notEnabled('Bring Your Own Key (Provider)')}`,
+    reason: 'FieldValueInvalid',
+  };
 }
 
 const MIB = 1024 * 1024;

@@ -231,6 +231,43 @@ describe("the VirtualMachine schema's enums and minimums", () => {
   });
 });
 
+describe('v1alpha6 fields of capabilities this Supervisor does not have', () => {
+  it('are refused as vm-operator refuses them without the capability, on create and update', async () => {
+    const t = await setup();
+    const v6 = (name: string, spec: Record<string, unknown>) => ({
+      ...t.vm(name, {}, spec),
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    });
+    const refusal = (write: Promise<unknown>) =>
+      write.then(
+        () => 'created',
+        (e: { code: number; status: { reason: string } }) => `${e.code} ${e.status.reason}`,
+      );
+    const eth0 = { name: 'eth0', network: { kind: 'Network', name: 'n' } };
+    expect(
+      await refusal(
+        t.kube.create(
+          v6('a', {
+            crypto: { encryptionClassName: 'keys', useDefaultKeyProvider: false },
+            network: { interfaces: [eth0], vlans: [{ name: 'vlan10', id: 10, link: 'eth0' }] },
+            memoryAdvanced: { hotAddEnabled: true },
+          }),
+        ),
+      ),
+    ).toBe(
+      [
+        '422 spec.crypto: Invalid value: v1alpha6.VirtualMachineCryptoSpec{EncryptionClassName:"keys", UseDefaultKeyProvider:(*bool)(0xc000a14f38), VTPMMode:"New"}: the Bring Your Own Key (Provider) feature is not enabled',
+        'spec.network.vlans: Forbidden: the VLAN Sub Interface feature is not enabled',
+        'spec.memoryAdvanced: Forbidden: the VM Compute Config (via TelcoVMServiceAPI) feature is not enabled',
+      ].join(', '),
+    );
+    const made = await t.kube.create(v6('b', {}));
+    expect(await refusal(t.kube.update({ ...made, spec: { ...(made.spec as object), resources: {} } }))).toBe(
+      '422 spec.resources: Forbidden: the VM Compute Config (via TelcoVMServiceAPI) feature is not enabled',
+    );
+  });
+});
+
 describe("the VirtualMachine schema's CEL rules", () => {
   it('are run after the rest of the schema, each on the value it is on, in its own words', async () => {
     const t = await setup();
@@ -279,7 +316,9 @@ describe("the VirtualMachine schema's CEL rules", () => {
         `spec.resources.requests.cpu: Invalid value: "": CPU must be a whole number (e.g. '4' for vCPUs or '2000' for 2000 MHz). The 'm' (milli) suffix is not supported.`,
       ].join(', ')}]`,
     );
-    // Nothing else wrong, nothing refused; a cause the schema has keeps the rules from running.
+    // Nothing else wrong, nothing the schema refuses: the webhook then judges (and, without the
+    // Telco capability, refuses the compute fields); a cause the schema has keeps the rules from running.
+    const telco = 'Forbidden: the VM Compute Config (via TelcoVMServiceAPI) feature is not enabled';
     expect(
       await refusal({
         cpuAdvanced: { topology: { vnumaNodeCount: 2, coresPerSocket: 4 } },
@@ -289,6 +328,13 @@ describe("the VirtualMachine schema's CEL rules", () => {
         }),
         resources: { requests: { cpu: '2' } },
       }),
+    ).toBe(
+      `422 admission webhook "default.validating.virtualmachine.v1alpha6.vmoperator.vmware.com" denied the request: spec.resources: ${telco}, spec.cpuAdvanced: ${telco}`,
+    );
+    expect(
+      await refusal(
+        network({ type: 'VMXNet3', vmxnet3: { ctxPerDev: '4', pnicFeatures: ['ReceiveSideScaling', '8'] } }),
+      ),
     ).toBe('created');
     await t.kube.delete(t.ref('a'));
     expect(await refusal({ powerState: 'On', resources: { requests: { cpu: '500m' } } })).toBe(
