@@ -31,6 +31,7 @@ export {
   isIp,
   isIpv4,
   isIpv6,
+  isUsableIp,
   parseCidr,
   parseIpv4,
 } from './core/addresses.js';

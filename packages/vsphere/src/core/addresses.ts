@@ -138,6 +138,27 @@ export function ipFamily(text: string): 4 | 6 | undefined {
   return isV4Mapped(bytes) ? 4 : 6;
 }
 
+/**
+ * Whether an address (or a CIDR's) is one a host is reached at, as Go's net.IP tells it: not
+ * unspecified, loopback, link-local unicast or link-local multicast; false when it is none.
+ */
+export function isUsableIp(text: string): boolean {
+  const bytes = parseIp(parseCidr(text)?.address ?? text, 'strict');
+  if (!bytes) return false;
+  if (isV4Mapped(bytes)) {
+    const [a, b, c, d] = bytes.slice(12) as [number, number, number, number];
+    const unspecified = a === 0 && b === 0 && c === 0 && d === 0;
+    return !unspecified && a !== 127 && !(a === 169 && b === 254) && !(a === 224 && b === 0 && c === 0);
+  }
+  const [first = 0, second = 0] = bytes;
+  const zeroUpTo15 = bytes.slice(0, 15).every((byte) => byte === 0);
+  const unspecified = zeroUpTo15 && bytes[15] === 0;
+  const loopback = zeroUpTo15 && bytes[15] === 1;
+  const linkLocalUnicast = first === 0xfe && (second & 0xc0) === 0x80;
+  const linkLocalMulticast = first === 0xff && (second & 0x0f) === 0x02;
+  return !unspecified && !loopback && !linkLocalUnicast && !linkLocalMulticast;
+}
+
 /** The family of a CIDR's address (see ipFamily); undefined when it is no CIDR. */
 export const cidrFamily = (text: string): 4 | 6 | undefined => {
   const cidr = parseCidr(text);

@@ -5,8 +5,20 @@ import { renderTemplate, type TemplateNetwork } from './bootstrap-template.js';
 
 const network: TemplateNetwork = {
   devices: [
-    { macAddress: '00-50-56-00-00-01', ipAddresses: ['192.168.10.5/24'], gateway4: '192.168.10.1' },
-    { macAddress: '00-50-56-00-00-02', ipAddresses: ['10.1.0.7/16', '10.1.0.8/16'], gateway4: '10.1.0.1' },
+    {
+      macAddress: '00-50-56-00-00-01',
+      ipAddresses: ['192.168.10.5/24'],
+      gateway4: '192.168.10.1',
+      ipv6Addresses: ['fe80::5/64', 'fd00::5/64'],
+      gateway6: 'fd00::1',
+    },
+    {
+      macAddress: '00-50-56-00-00-02',
+      ipAddresses: ['10.1.0.7/16', '10.1.0.8/16'],
+      gateway4: '10.1.0.1',
+      ipv6Addresses: [],
+      gateway6: '',
+    },
   ],
   nameservers: ['8.8.8.8', '8.8.4.4', '1.1.1.1'],
 };
@@ -19,7 +31,66 @@ const leftAsWritten = (texts: readonly string[]) => {
   for (const text of texts) expect(render(text)).toBe(text);
 };
 
+/** One interface with IPv6 addresses alone, a link-local one first. */
+const ipv6Only: TemplateNetwork = {
+  devices: [
+    {
+      macAddress: '00-50-56-00-00-03',
+      ipAddresses: [],
+      gateway4: '',
+      ipv6Addresses: ['fe80::9/64', 'fd00::9/64'],
+      gateway6: 'fd00::1',
+    },
+  ],
+  nameservers: [],
+};
+
 describe("vm-operator's bootstrap templates", () => {
+  it("v1alpha6's functions: IPv6 where there is no IPv4, and the functions of either family", () => {
+    expect(render('{{ V1alpha6_FirstIP }} {{ V1alpha6_FirstIPv4 }} {{ V1alpha6_FirstIPv6 }}')).toBe(
+      '192.168.10.5/24 192.168.10.5/24 fe80::5/64',
+    );
+    // The first usable IPv6 address, past a link-local one; older versions read IPv4 alone.
+    expect(render('{{ V1alpha6_FirstIP }} {{ V1alpha6_IPsFromNIC 0 }}', ipv6Only)).toBe(
+      'fd00::9/64 [fe80::9/64 fd00::9/64]',
+    );
+    expect(render('{{ V1alpha5_FirstIP }}', ipv6Only)).toBe('{{ V1alpha5_FirstIP }}');
+    expect(render('{{ V1alpha6_FirstIPv4FromNIC 0 }}', ipv6Only)).toBe('{{ V1alpha6_FirstIPv4FromNIC 0 }}');
+    expect(render('{{ V1alpha6_FirstIPv6FromNIC 0 }}', ipv6Only)).toBe('fe80::9/64');
+    expect(render('{{ V1alpha6_FirstIPv6FromNIC 1 }}')).toBe('{{ V1alpha6_FirstIPv6FromNIC 1 }}');
+    expect(render('{{ range .V1alpha6.Net.Devices }}{{ .IPv6Addresses }} {{ .Gateway6 }};{{ end }}')).toBe(
+      '[fe80::5/64 fd00::5/64] fd00::1;[] ;',
+    );
+    // IsUsableIP and PrefixLength, as Go's net package answers them.
+    const usable = ['224.0.1.5', 'fec0::1', 'ff05::1', '10.0.0.1/24', '2001:db8::5/64'];
+    const unusable = [
+      '0.0.0.0',
+      '127.0.0.1',
+      '169.254.1.1',
+      '224.0.0.5',
+      'fe80::1/64',
+      'ff02::1',
+      '::1',
+      '::',
+      '::ffff:127.0.0.1',
+      'bogus',
+    ];
+    for (const ip of usable) expect(render(`{{ V1alpha6_IsUsableIP "${ip}" }}`)).toBe('true');
+    for (const ip of unusable) expect(render(`{{ V1alpha6_IsUsableIP "${ip}" }}`)).toBe('false');
+    expect(render('{{ V1alpha6_PrefixLength "fd00::5/64" }}/{{ V1alpha6_PrefixLength "10.0.0.1/24" }}')).toBe(
+      '64/24',
+    );
+    expect(render('{{ V1alpha6_PrefixLength "10.0.0.1" }}')).toBe('{{ V1alpha6_PrefixLength "10.0.0.1" }}');
+    // Where a netmask is meant, v1alpha6 refuses IPv6; older versions take the mask's first bytes.
+    expect(render('{{ V1alpha5_SubnetMask "fd00::5/64" }} {{ V1alpha5_SubnetMask "fd00::5/20" }}')).toBe(
+      '255.255.255.255 255.255.240.0',
+    );
+    expect(render('{{ V1alpha6_SubnetMask "fd00::5/64" }}')).toBe('{{ V1alpha6_SubnetMask "fd00::5/64" }}');
+    expect(render('{{ V1alpha5_IP "fd00::5" }}')).toBe('fd00::5/0');
+    expect(render('{{ V1alpha6_IP "fd00::5" }}')).toBe('{{ V1alpha6_IP "fd00::5" }}');
+    expect(render('{{ V1alpha6_IP "10.0.0.1" }}')).toBe('10.0.0.1/8');
+  });
+
   it("leaves text without actions as it is, but for vm-operator's unescaped braces", () => {
     expect(render('plain value')).toBe('plain value');
     // The network is read only for a text with actions.

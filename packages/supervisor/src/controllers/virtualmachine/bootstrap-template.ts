@@ -7,24 +7,29 @@
  * `else`; variables (`$`, `$x := `, `$x = `, `$x.Field`, in scope to the `{{end}}` of the control
  * structure they are declared in); pipelines of functions, string, raw-string, integer,
  * boolean and nil literals, parentheses, and fields of `.`: `.V1alphaN.Net` (`Devices`, each
- * `MacAddress`, `IPAddresses`, `Gateway4`; `Nameservers`) and `.V1alphaN.VM` (the VM converted
+ * `MacAddress`, `IPAddresses`, `Gateway4`, and v1alpha6's `IPv6Addresses` and `Gateway6`; `Nameservers`) and `.V1alphaN.VM` (the VM converted
  * to that version, its fields by their Go names, its metadata's promoted); Go's builtins but `call` (printf's verbs `%v %s %d
  * %q %x %X %t %c %%`, with a width and `-`). A text that does not parse or run (`define`,
  * `template`, `block`, a range over an integer, a struct or map printed, an error of a function)
  * stays as written, as vm-operator leaves it; either way `\{` and `\}` become braces.
  */
-import { ipFamily, ipv4Mask, ipv4PrefixLength, isIp, parseCidr } from '@vsim/vsphere';
+import { ipFamily, ipv4Mask, ipv4PrefixLength, isIp, isUsableIp, parseCidr } from '@vsim/vsphere';
 import { ConversionError, HUB_VERSION, type ServedVersion } from '../../api/conversion/engine.js';
 import { fromHub } from '../../api/conversion/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 
+/** An interface of the network a template reads: IPv4 and IPv6 apart (v1alpha6's devices tell both). */
+interface TemplateDevice {
+  readonly macAddress: string;
+  readonly ipAddresses: readonly string[];
+  readonly gateway4: string;
+  readonly ipv6Addresses: readonly string[];
+  readonly gateway6: string;
+}
+
 /** The network a template reads (vm-operator's NetworkStatus of the bootstrap's interfaces). */
 export interface TemplateNetwork {
-  readonly devices: readonly {
-    readonly macAddress: string;
-    readonly ipAddresses: readonly string[];
-    readonly gateway4: string;
-  }[];
+  readonly devices: readonly TemplateDevice[];
   readonly nameservers: readonly string[];
 }
 
@@ -72,7 +77,22 @@ function execute(text: string, network: TemplateNetwork, vm: VirtualMachine): st
     ),
     Nameservers: network.nameservers,
   });
-  const data = struct(Object.fromEntries(VERSIONS.map((v) => [v, versionData(net, vm, v)])));
+  // v1alpha6's devices tell IPv6 too.
+  const net6 = struct({
+    Devices: network.devices.map((d) =>
+      struct({
+        MacAddress: d.macAddress,
+        IPAddresses: d.ipAddresses,
+        IPv6Addresses: d.ipv6Addresses,
+        Gateway4: d.gateway4,
+        Gateway6: d.gateway6,
+      }),
+    ),
+    Nameservers: network.nameservers,
+  });
+  const data = struct(
+    Object.fromEntries(VERSIONS.map((v) => [v, versionData(v === 'V1alpha6' ? net6 : net, vm, v)])),
+  );
   return run(parse(lex(text), funcs), data, funcs);
 }
 
@@ -837,35 +857,31 @@ const BUILTINS = new Map<string, Func>([
 /** Go's net.ParseCIDR: the address and prefix length, or an error. */
 const cidrOf = (s: string) => parseCidr(s) ?? fail(`invalid CIDR address: ${s}`);
 
-/** vm-operator's template functions, the same under every version's name, and Go's builtins. */
+/**
+ * vm-operator's template functions under each version's name, and Go's builtins: v1alpha1 to
+ * v1alpha5's read IPv4 alone; v1alpha6's fall back to IPv6, refuse IPv6 where a netmask is meant,
+ * and add the IPv4 and IPv6 functions, IsUsableIP and PrefixLength.
+ */
 function functions(network: TemplateNetwork): Funcs {
   const devices = network.devices;
   const device = (index: number) => {
-    if (devices.length === 0) fail('no available network device, check with VI admin');
+    if (devices.length === 0) fail(NO_DEVICE);
     return devices[index] ?? fail('index out of bound');
   };
   const firstAddress = (index: number) => device(index).ipAddresses[0] ?? fail('index out of range');
-  const fns: Record<string, (...args: Value[]) => Value> = {
-    FirstIP: () => firstAddress(0),
+  /** v1alpha6's first address of a device: IPv4, else a usable IPv6 one, else any IPv6 one. */
+  const firstOf = (d: TemplateDevice) =>
+    d.ipAddresses[0] ?? d.ipv6Addresses.find(isUsableIp) ?? d.ipv6Addresses[0] ?? fail(NO_DEVICE);
+  const firstOfFamily = (d: TemplateDevice, family: 'IPv4' | 'IPv6') =>
+    (family === 'IPv4' ? d.ipAddresses : d.ipv6Addresses)[0] ??
+    fail(`no available ${family} address, check with VI admin`);
+  const common: Record<string, (...args: Value[]) => Value> = {
     FirstNicMacAddr: () => device(0).macAddress,
-    FirstIPFromNIC: (i) => firstAddress(int(i)),
-    IPsFromNIC: (i) => device(int(i)).ipAddresses,
     FormatNameservers: (count, delimiter) => {
       const all = network.nameservers;
       if (all.length === 0) fail('no available nameservers, check with VI admin');
       const n = int(count);
       return (n < 0 || n >= all.length ? all : all.slice(0, n)).join(str(delimiter));
-    },
-    SubnetMask: (cidr) => {
-      const parsed = cidrOf(str(cidr));
-      return ipFamily(parsed.address) === 4 ? ipv4Mask(parsed.prefix) : fail('not an IPv4 network');
-    },
-    IP: (ip) => {
-      const family = ipFamily(str(ip));
-      if (family === undefined) fail('input IP address not valid');
-      // Go's DefaultMask: the class of an IPv4 address, none (0 bits) for others.
-      const first = family === 4 ? Number(str(ip).split('.')[0]) : 255;
-      return `${ip}/${first < 128 ? 8 : first < 192 ? 16 : first < 224 ? 24 : 0}`;
     },
     FormatIP: (s, m) => {
       const text = str(s);
@@ -885,10 +901,51 @@ function functions(network: TemplateNetwork): Funcs {
         : `${ip}/${bits}`;
     },
   };
+  // The first four bytes of the mask, an IPv6 one's too.
+  const subnetMask = (cidr: Value) => ipv4Mask(cidrOf(str(cidr)).prefix);
+  // Go's DefaultMask: the class of an IPv4 address, none (0 bits) for others.
+  const withDefaultMask = (ip: Value) => {
+    const family = ipFamily(str(ip));
+    if (family === undefined) fail('input IP address not valid');
+    const first = family === 4 ? Number(str(ip).split('.')[0]) : 255;
+    return `${ip}/${first < 128 ? 8 : first < 192 ? 16 : first < 224 ? 24 : 0}`;
+  };
+  const older: Record<string, (...args: Value[]) => Value> = {
+    ...common,
+    FirstIP: () => firstAddress(0),
+    FirstIPFromNIC: (i) => firstAddress(int(i)),
+    IPsFromNIC: (i) => device(int(i)).ipAddresses,
+    SubnetMask: subnetMask,
+    IP: withDefaultMask,
+  };
+  const v1alpha6: Record<string, (...args: Value[]) => Value> = {
+    ...common,
+    FirstIP: () => firstOf(device(0)),
+    FirstIPFromNIC: (i) => firstOf(device(int(i))),
+    IPsFromNIC: (i) => {
+      const d = device(int(i));
+      return d.ipAddresses.length > 0 ? d.ipAddresses : d.ipv6Addresses;
+    },
+    SubnetMask: (cidr) =>
+      ipFamily(cidrOf(str(cidr)).address) === 4
+        ? subnetMask(cidr)
+        : fail(`SubnetMask only supports IPv4 CIDRs, use PrefixLength for IPv6: ${str(cidr)}`),
+    IP: (ip) =>
+      ipFamily(str(ip)) === 6
+        ? fail(`IP only supports IPv4 addresses, IPv6 has no default netmask: ${str(ip)}`)
+        : withDefaultMask(ip),
+    FirstIPv4: () => firstOfFamily(device(0), 'IPv4'),
+    FirstIPv6: () => firstOfFamily(device(0), 'IPv6'),
+    FirstIPv4FromNIC: (i) => firstOfFamily(device(int(i)), 'IPv4'),
+    FirstIPv6FromNIC: (i) => firstOfFamily(device(int(i)), 'IPv6'),
+    IsUsableIP: (ip) => isUsableIp(str(ip)),
+    PrefixLength: (cidr) => cidrOf(str(cidr)).prefix,
+  };
   const out = new Map(BUILTINS);
-  for (const [name, f] of Object.entries(fns)) {
-    const checked = eager(f);
-    for (const version of VERSIONS) out.set(`${version}_${name}`, checked);
-  }
+  for (const version of VERSIONS)
+    for (const [name, f] of Object.entries(version === 'V1alpha6' ? v1alpha6 : older))
+      out.set(`${version}_${name}`, eager(f));
   return out;
 }
+
+const NO_DEVICE = 'no available network device, check with VI admin';

@@ -231,8 +231,8 @@ export function customizationNetwork(
 
 /**
  * The network vm-operator's bootstrap templates read: each interface's MAC address (written with
- * `-`, as Sysprep wants it), its IPv4 addresses and first IPv4 gateway, and the DNS servers the
- * bootstrap got.
+ * `-`, as Sysprep wants it), its IPv4 and IPv6 addresses and the first gateway of each family,
+ * and the DNS servers the bootstrap got.
  */
 export function templateNetwork(
   vm: VirtualMachine,
@@ -244,10 +244,13 @@ export function templateNetwork(
   return {
     devices: bootstraps.map((b) => {
       const ipv4 = b.ipConfigs.filter((ip) => ip.ipv4);
+      const ipv6 = b.ipConfigs.filter((ip) => !ip.ipv4);
       return {
         macAddress: b.macAddress.replaceAll(':', '-'),
         ipAddresses: ipv4.map((ip) => ip.cidr),
         gateway4: ipv4.find((ip) => ip.gateway)?.gateway ?? '',
+        ipv6Addresses: ipv6.map((ip) => ip.cidr),
+        gateway6: ipv6.find((ip) => ip.gateway)?.gateway ?? '',
       };
     }),
     nameservers: global.nameservers,

@@ -131,7 +131,9 @@ export function statusFromVsphere(
     if (ip && isIPv6(ip)) network.primaryIP6 = ip;
     else if (ip) network.primaryIP4 = ip;
     if (vm.guest.hostName) network.hostName = vm.guest.hostName;
-    network.interfaces = interfacesOf(vm, interfaceNames);
+    // None reported, none listed (Go's omitempty).
+    const interfaces = interfacesOf(vm, interfaceNames);
+    if (interfaces.length > 0) network.interfaces = interfaces;
     status.network = network;
   } else if (networkConfig) {
     // What the guest reports goes with its power; what it was told stays.

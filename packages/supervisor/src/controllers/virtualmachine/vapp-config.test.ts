@@ -29,7 +29,15 @@ const editsFor = (spec: VirtualMachine, record: VmRecord, secrets: VAppSecrets |
     renderTemplate(
       text,
       () => ({
-        devices: [{ macAddress: '00-50-56-00-00-01', ipAddresses: ['10.0.0.5/24'], gateway4: '10.0.0.1' }],
+        devices: [
+          {
+            macAddress: '00-50-56-00-00-01',
+            ipAddresses: ['10.0.0.5/24'],
+            gateway4: '10.0.0.1',
+            ipv6Addresses: [],
+            gateway6: '',
+          },
+        ],
         nameservers: [],
       }),
       spec,

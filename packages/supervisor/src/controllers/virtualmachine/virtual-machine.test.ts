@@ -1807,6 +1807,9 @@ describe('the VirtualMachine controller', () => {
     expect(condition(vm, CONDITION.created)).toMatchObject({ status: 'True' });
     expect(condition(vm, CONDITION.networkReady)).toBeUndefined();
     expect(vsphereVm(f, vm)?.networks).toEqual([]);
+    // The guest reports no interface: none listed (Go's omitempty), no address.
+    expect(vm.status?.network).not.toHaveProperty('interfaces');
+    expect(vm.status?.network?.primaryIP4).toBeUndefined();
   });
 
   it('restarts the VM each time nextRestartTime is set to now: by its guest, or reset when Hard', async () => {
