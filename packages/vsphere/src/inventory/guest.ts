@@ -1,12 +1,14 @@
 /**
  * What the guest OS reports once a VM runs: VMware Tools running, the VM's name as host
- * name, and an IP per NIC from a deterministic per-network allocator. A lease sticks to
- * its MAC, so a VM keeps its address across power cycles. Tests can pin addresses.
+ * name, and an IP per NIC from a deterministic per-network allocator (unless its cloud-init
+ * metadata says otherwise). A lease sticks to its MAC, so a VM keeps its address across power
+ * cycles. Tests can pin addresses.
  */
 
 import { mapped } from '../core/arrays.js';
 import { getOrInsert } from '../core/maps.js';
 import { flat } from '../core/strings.js';
+import { cloudInitIdentity } from './cloud-init.js';
 import { isEthernetCard, nicNetwork } from './devices.js';
 import type { VmGuest, VmRecord } from './records.js';
 
@@ -60,26 +62,31 @@ export const GUEST_OFF: VmGuest = Object.freeze({
   net: Object.freeze([]),
 });
 
-/** The guest of a VM that has just powered on. */
+/**
+ * The guest of a VM that has just powered on: its addresses leased, or the static ones and the
+ * host name its cloud-init metadata gives it (see cloud-init.ts).
+ */
 export const runningGuest = (
   ipam: GuestIpam,
   vm: Pick<VmRecord, 'name' | 'config'>,
   networkName: (id: string) => string,
 ): VmGuest => {
+  const identity = cloudInitIdentity(vm.config);
   const net = mapped(vm.config.devices.filter(isEthernetCard), (nic) => {
     const network = nicNetwork(nic) as string;
+    const mac = nic.macAddress as string;
     return {
       network: networkName(network),
-      macAddress: nic.macAddress as string,
-      ipAddress: [ipam.lease(network, nic.macAddress as string)],
+      macAddress: mac,
+      ipAddress: identity?.addresses.get(mac.toLowerCase()) ?? [ipam.lease(network, mac)],
       deviceConfigId: nic.key,
       connected: true,
     };
   });
   return {
     toolsRunningStatus: 'guestToolsRunning',
-    hostName: vm.name,
-    ...(net[0] ? { ipAddress: net[0].ipAddress[0] as string } : {}),
+    hostName: identity?.hostName ?? vm.name,
+    ...(net[0]?.ipAddress[0] ? { ipAddress: net[0].ipAddress[0] } : {}),
     net,
   };
 };

@@ -139,6 +139,29 @@ describe('status.network.config', () => {
     });
   });
 
+  it('has a cloud-init guest report the host name and static addresses its metadata gives it', async () => {
+    const f = await setup();
+    const vm = await f.create('vm1', {
+      bootstrap: { cloudInit: { cloudConfig: {} } },
+      network: {
+        hostName: 'web',
+        domainName: 'example.com',
+        interfaces: [
+          { name: 'eth0', addresses: ['192.168.5.7/24'], gateway4: '192.168.5.1' },
+          { name: 'eth1', dhcp4: true },
+        ],
+      },
+    });
+    const network = vm.status?.network;
+    expect(network?.hostName).toBe('web');
+    expect(network?.primaryIP4).toBe('192.168.5.7');
+    expect(network?.interfaces?.[0]?.ip?.addresses).toEqual([
+      { address: '192.168.5.7/24', state: 'preferred' },
+    ]);
+    // DHCP: the address the network's pool gave it, as without metadata.
+    expect(network?.interfaces?.[1]?.ip?.addresses?.[0]?.address).toMatch(/^10\.0\.\d+\.\d+\/24$/);
+  });
+
   it('stays when the VM powers off, and follows a changed DNS at the next update', async () => {
     const f = await setup(SUPERVISOR_DNS);
     const on = await f.create('vm1');
