@@ -9,6 +9,7 @@ import {
   VM_PRIORITY,
   vmReconcilePriority,
 } from './priority.js';
+import { VIRTUAL_MACHINE_CONTROLLER } from './virtual-machine.js';
 
 const created = { type: CONDITION.created, status: 'True' } as const;
 
@@ -102,5 +103,38 @@ describe('the VirtualMachine controller with priorities', () => {
     // d's first pass adds its finalizer, b's writes its status, c's powers it off and is gone last.
     expect(firstWrites).toEqual(['d', 'b', 'c']);
     expect(f.vsphere.events.list().filter((e) => e._type === 'VmRemovedEvent')).toHaveLength(1);
+  });
+
+  it('deploys a VM its NetworkInterface wakes before the passes of settled VMs its class woke', async () => {
+    const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+    const { vm } = await prepareForVms(f);
+    const settled = 40;
+    await Promise.all(Array.from({ length: settled }, (_, i) => f.kube.create(vm(`s${i}`))));
+    await f.settle();
+    const passes = () => f.supervisor.stats.controllers[VIRTUAL_MACHINE_CONTROLLER]?.reconciles ?? 0;
+    const before = passes();
+    let atDeploy: number | undefined;
+    f.vsphere.store.subscribe((batch) => {
+      const made = batch.changes.some((c) => c.before === undefined && c.after?.kind === 'VirtualMachine');
+      if (made) atDeploy ??= passes() - before;
+    });
+    // A change of their class queues every settled VM (the default priority); the new VM is made
+    // (its first pass at 100) and, once net-operator has its interface ready, deployed at 100 too.
+    const classRef = {
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachineClass',
+      namespace: 'ns1',
+      name: 'best-effort-small',
+    };
+    const vmClass = await f.kube.get(classRef);
+    await Promise.all([
+      f.kube.update({ ...vmClass, metadata: { ...vmClass.metadata, annotations: { touched: 'yes' } } }),
+      f.kube.create(vm('new')),
+    ]);
+    await f.settle();
+    // Every settled VM had its pass; the new VM's deploying one came before the half still queued
+    // (at the default priority, it would have come after all of them).
+    expect(passes() - before).toBeGreaterThan(settled);
+    expect(atDeploy).toBeLessThan(settled / 2 + 1);
   });
 });

@@ -448,7 +448,15 @@ export function startVirtualMachineController(
     else dependenciesOf.delete(key);
   };
 
+  /**
+   * The priority each VM not yet made was last reconciled at: where vm-operator's pass would
+   * leave a requeue carrying it (a missing class, a NetworkInterface not ready), the simulator
+   * waits for the event that changes that, which then queues the VM at this priority.
+   */
+  const parked = new Map<string, number>();
+
   const forget = (key: string) => {
+    parked.delete(key);
     remember(key, []);
     const id = deployed.get(key);
     if (id !== undefined) byMoref.delete(id);
@@ -622,6 +630,7 @@ export function startVirtualMachineController(
 
   /** Remembers the vSphere VM of a VM, both ways; its id. */
   const noteDeployed = (key: string, id: string) => {
+    parked.delete(key);
     deployed.set(key, id);
     byMoref.set(id, key);
     return id;
@@ -1610,6 +1619,7 @@ export function startVirtualMachineController(
       const outcome = record
         ? updatePath(key, current, record, read, placement, grouping)
         : createPath(key, current, read, placement, grouping);
+      if (!deployed.has(key)) parked.set(key, controller.queue.priorityOf(key) ?? DEFAULT_PRIORITY);
       // vm-operator records every update of a VM it finds: this pass's, or the one a blocking
       // create falls through to (the VM then known to be deployed).
       if (deployed.has(key)) events.emit(asKube(vm), 'Update', undefined);
@@ -1729,11 +1739,8 @@ export function startVirtualMachineController(
   /** A VM queued by what vSphere reports of it, as vm-operator's asynchronous signals queue it. */
   const requeueFromVsphere = (key: string) =>
     controller.enqueue(key, vmPriorityOf(vmOfKey(key), EVENT_PRIORITY.generic));
-  /**
-   * A VM another object's event wakes: where vm-operator's pass left a requeue that carries the
-   * priority of the VM's state, the simulator's waits for that event (a default one otherwise).
-   */
-  const wokenPriority: EventPriority = (_event, key) => vmPriorityOf(vmOfKey(key), DEFAULT_PRIORITY);
+  /** A VM another object's event wakes: at the priority it waits with (see parked), else the default. */
+  const wokenPriority: EventPriority = (_event, key) => parked.get(key) ?? DEFAULT_PRIORITY;
   for (const target of DEPENDENCY_KINDS)
     controller.watches(
       kube,
