@@ -30,6 +30,7 @@ import {
   startGroupPublishRequestController,
   startPublishRequestController,
 } from './controllers/publish/index.js';
+import { startResourceQuotaController } from './controllers/quota/resource-quota.js';
 import type { RecorderFor } from './controllers/recorders.js';
 import {
   type ResourcePolicyController,
@@ -332,6 +333,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     }),
     volumeSync: startCsiVolumeSync(manager, { kube }),
   };
+  startResourceQuotaController(manager, { kube });
   if (cluster !== undefined) startNamespaceController(manager, { kube, vsphere, images, clusters });
   const vmClasses = new VmClassCatalog(kube);
   manager.start();

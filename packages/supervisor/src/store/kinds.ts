@@ -18,6 +18,7 @@ import { claimProblems, claimUpdateProblems, configMapProblems, secretProblems }
 import { type FieldCause, kubeErrors, type Subject } from './errors.js';
 import { deepEqual, type KubeObject, type NameFormat, type ObjectRef, parseApiVersion } from './meta.js';
 import { quantityNanos } from './quantity.js';
+import { checkClaimQuota } from './resource-quota.js';
 import type { ScaleSubresource } from './scale.js';
 import { objectShape, type SchemaShape, type ShapeNode } from './schema-shape.js';
 import { serviceProblems } from './service-validation.js';
@@ -232,6 +233,16 @@ const storageClassUpdate = (next: KubeObject, old: KubeObject | undefined): Fiel
 };
 
 /**
+ * A claim's admission: the PersistentVolumeClaimResize plugin's rule, then the ResourceQuota
+ * plugin's (see resource-quota.ts).
+ */
+const admitClaim: AdmitFunction = (operation, claim, old, context) => {
+  admitClaimResize(operation, claim, old, context);
+  checkClaimQuota(claim, operation === 'UPDATE' ? old : undefined, context.reader);
+  return undefined;
+};
+
+/**
  * The PersistentVolumeClaimResize admission plugin: a claim asks for more storage only once
  * bound, and only of a class, the one it was made with, that allows volume expansion.
  */
@@ -395,7 +406,7 @@ export const CORE_KINDS: readonly KindDefinition[] = [
     },
     defaults: claimDefaults,
     validate: (next, old) => [...claimProblems(next), ...(old ? claimUpdateProblems(next, old) : [])],
-    admit: admitClaimResize,
+    admit: admitClaim,
   },
   {
     group: '',
