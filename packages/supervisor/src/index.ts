@@ -1,4 +1,10 @@
 export * from './api/index.js';
+export {
+  APPPLATFORM_GROUP,
+  APPPLATFORM_KINDS,
+  registerAppPlatformKinds,
+  SUPERVISOR_PROPERTIES,
+} from './appplatform-kinds.js';
 export { CNS_API_VERSION, CNS_GROUP, CNS_KINDS, registerCnsKinds } from './cns-kinds.js';
 export * from './controllers/csi/index.js';
 export {

@@ -12,6 +12,7 @@ import {
   type VSphere,
 } from '@vsim/vsphere';
 import type { VirtualMachineServiceCapabilities } from './api/vm-service-validation.js';
+import { SUPERVISOR_PROPERTIES } from './appplatform-kinds.js';
 import {
   startCnsAttachmentController,
   startCsiProvisioner,
@@ -342,6 +343,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     // What a Supervisor holds once it runs workloads, made with its first namespace.
     provideOperatorConfig(kube, vsphere, cluster);
     provideApiServerService(kube);
+    provideSupervisorProperties(kube, clusters.length);
     for (const zone of clusters)
       ensure(kube, {
         apiVersion: TOPOLOGY_API_VERSION,
@@ -414,6 +416,26 @@ function provideApiServerService(kube: KubeStore): void {
       ...stored,
       status: { loadBalancer: { ingress: [{ ip: SUPERVISOR_API_ADDRESS }] } },
     });
+}
+
+/**
+ * The Supervisor's properties its services read: its API server's address, its network provider
+ * (vSphere networking, net-operator's), whether it spans several zones. No DNS name for its API
+ * server, so web consoles go through the address; set `spec.apiServerDNSNames` to have them use one.
+ */
+function provideSupervisorProperties(kube: KubeStore, zones: number): void {
+  const { namespace, name, apiVersion, kind } = SUPERVISOR_PROPERTIES;
+  ensure(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+  ensure(kube, {
+    apiVersion,
+    kind,
+    metadata: { name, namespace },
+    spec: {
+      virtualIP: SUPERVISOR_API_ADDRESS,
+      networkProvider: 'vsphere-network',
+      ...(zones > 1 ? { stretchedSupervisor: true } : {}),
+    },
+  });
 }
 
 /** vm-operator's provider ConfigMap and credential Secret, in its own namespace. */

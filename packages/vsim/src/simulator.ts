@@ -8,6 +8,7 @@ import { createRestHandler, namespaceManagementRoutes } from '@vsim/rest';
 import { createSoapHandler, type SoapOptions } from '@vsim/soap';
 import {
   KubeStore,
+  registerAppPlatformKinds,
   registerCnsKinds,
   registerImageRegistryKinds,
   registerNetOperatorKinds,
@@ -150,6 +151,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     registerTopologyKinds(store);
     registerImageRegistryKinds(store);
     registerCnsKinds(store);
+    registerAppPlatformKinds(store);
     stopListening = store.onWrite(() => {
       stopListening();
       supervisor();

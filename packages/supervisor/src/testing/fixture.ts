@@ -5,6 +5,7 @@
  * the virtual clock. Errors of controllers and scheduled jobs are collected, not thrown.
  */
 import { VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
+import { registerAppPlatformKinds } from '../appplatform-kinds.js';
 import { registerCnsKinds } from '../cns-kinds.js';
 import { registerImageRegistryKinds } from '../image-registry-kinds.js';
 import { registerNetOperatorKinds } from '../net-operator-kinds.js';
@@ -49,6 +50,7 @@ export async function createSupervisorFixture(
   registerTopologyKinds(kube);
   registerImageRegistryKinds(kube);
   registerCnsKinds(kube);
+  registerAppPlatformKinds(kube);
   const { scheduler, clock } = vsphere;
   const settle = async () => {
     for (let round = 0; round < 100_000; round++) {

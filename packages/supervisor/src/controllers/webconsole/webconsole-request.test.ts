@@ -2,6 +2,7 @@ import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineWebConsoleRequest } from '../../api/types.js';
 import { WEB_CONSOLE_UUID_LABEL } from '../../api/webconsole-request-validation.js';
+import { SUPERVISOR_PROPERTIES } from '../../appplatform-kinds.js';
 import { isKubeError } from '../../store/errors.js';
 import { type KubeObject, timestamp } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
@@ -45,6 +46,23 @@ async function setup() {
 }
 
 describe('the VirtualMachineWebConsoleRequest controller', () => {
+  it("gives the first API server DNS name of the Supervisor's properties as the proxy address", async () => {
+    const f = await setup();
+    const properties = await f.kube.get(SUPERVISOR_PROPERTIES);
+    expect(properties.spec).toEqual({
+      virtualIP: SUPERVISOR_API_ADDRESS,
+      networkProvider: 'vsphere-network',
+    });
+    await f.kube.patch(
+      SUPERVISOR_PROPERTIES,
+      { spec: { apiServerDNSNames: ['supervisor.example.com', 'api.example.com'] } },
+      { type: 'merge' },
+    );
+    await f.request('console', { name: 'vm1', publicKey: keys().pem });
+    await f.settle();
+    expect((await f.get('console'))?.status?.proxyAddr).toBe('supervisor.example.com');
+  });
+
   it("answers with the VM's console URL encrypted for the key, the proxy address, and an expiry", async () => {
     const f = await setup();
     const { pem, privateKey } = keys();

@@ -5,8 +5,9 @@
  * an RSA public key. The controller acquires the VM's `webmks` console ticket
  * from vSphere and writes into the request's status the console's URL
  * (`wss://<host>:<port>/ticket/<ticket>`) encrypted for the key (RSA-OAEP-SHA512, in base64),
- * its expiry 120 s on, and the proxy address the console is reached through: the load balancer
- * address of the Supervisor's API server Service, `kube-system/kube-apiserver-lb-svc`. It labels
+ * its expiry 120 s on, and the proxy address the console is reached through: the first API server
+ * DNS name of the Supervisor's properties (`SupervisorProperties` `supervisor-env-props`), else
+ * the load balancer address of its API server Service, `kube-system/kube-apiserver-lb-svc`. It labels
  * the request with its uid and makes the VM its controller, so that it goes with the VM; once
  * expired, the request is deleted. The encryption's seed is a hash of the ticket (drawn from
  * the simulator's random) and the request's uid: the same seed gives the same response, and no
@@ -23,6 +24,7 @@ import {
   WEB_CONSOLE_REQUEST_VM_NAME,
   WEB_CONSOLE_UUID_LABEL,
 } from '../../api/webconsole-request-validation.js';
+import { SUPERVISOR_PROPERTIES } from '../../appplatform-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { parseObjectKey } from '../../runtime/keys.js';
@@ -83,8 +85,16 @@ export function startWebConsoleRequestControllers(
   deps: WebConsoleRequestControllerDeps,
 ): { webConsoleRequests: Controller; v1alpha1WebConsoleRequests: Controller } {
   const { kube, vsphere } = deps;
-  /** The proxy address, as vm-operator finds it when no Supervisor properties name a DNS name. */
+  /**
+   * The proxy address, as vm-operator finds it: the first API server DNS name the Supervisor's
+   * properties name, else the address of its API server's load balancer.
+   */
   const proxyAddress = async (): Promise<string> => {
+    const properties = kube.direct.get(SUPERVISOR_PROPERTIES) as
+      | { spec?: { apiServerDNSNames?: string[] } }
+      | undefined;
+    const dnsName = properties?.spec?.apiServerDNSNames?.[0];
+    if (dnsName) return dnsName;
     const where = `${PROXY_SERVICE.namespace}/${PROXY_SERVICE.name}`;
     const service = await kube
       .get({ apiVersion: 'v1', kind: 'Service', ...PROXY_SERVICE })
