@@ -87,6 +87,9 @@ describe("the guest's cloud-init metadata", () => {
     expect(cloudInitIdentity(config('{"unfinished": '))).toBeUndefined();
     expect(cloudInitIdentity(config('a: b\n  - c'))).toBeUndefined();
     expect(cloudInitIdentity(config('- a\n- b'))).toBeUndefined();
+    // A version of any other type is no netplan the guest reads, and never fails its boot.
+    const odd = JSON.stringify({ 'local-hostname': 'x', network: { version: { toString: 1 } } });
+    expect(cloudInitIdentity(config(odd))).toEqual({ hostName: 'x', addresses: new Map() });
   });
 
   it("sets what a booting guest reports: its addresses and host name, the lease's without", async () => {

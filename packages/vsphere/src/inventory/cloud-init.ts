@@ -19,6 +19,15 @@ export interface CloudInitIdentity {
 
 /** The identity the guest's cloud-init gives it, or undefined without metadata it reads. */
 export function cloudInitIdentity(config: Pick<VmConfig, 'extraConfig'>): CloudInitIdentity | undefined {
+  try {
+    return identityOf(config);
+  } catch {
+    // Metadata of shapes the reader does not expect: the guest boots as it would without.
+    return undefined;
+  }
+}
+
+function identityOf(config: Pick<VmConfig, 'extraConfig'>): CloudInitIdentity | undefined {
   const raw = extraConfigValue(config, 'guestinfo.metadata');
   if (!raw) return undefined;
   const metadata = decoded(raw, extraConfigValue(config, 'guestinfo.metadata.encoding') ?? '');
@@ -27,7 +36,10 @@ export function cloudInitIdentity(config: Pick<VmConfig, 'extraConfig'>): CloudI
   const name = document['local-hostname'] ?? document.hostname;
   const addresses = new Map<string, string[]>();
   const network = document.network;
-  const ethernets = isMap(network) && String(network.version) === '2' ? network.ethernets : undefined;
+  const ethernets =
+    isMap(network) && (network.version === '2' || (network.version as unknown) === 2)
+      ? network.ethernets
+      : undefined;
   if (isMap(ethernets))
     for (const ethernet of Object.values(ethernets)) {
       if (!isMap(ethernet) || !isMap(ethernet.match)) continue;
