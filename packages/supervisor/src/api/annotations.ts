@@ -1,6 +1,9 @@
 /** Annotations of vm-operator's API that hold what it does to a VirtualMachine. */
 import type { VirtualMachine } from './types.js';
 
+/** vm-operator's own labels and annotations have this domain in their keys (its HasVMOperatorLabels). */
+export const VM_OPERATOR_DOMAIN = 'vmoperator.vmware.com';
+
 /** vm-operator leaves a VirtualMachine with this annotation alone, deletion included. */
 export const PAUSED_ANNOTATION = 'vmoperator.vmware.com/paused';
 /** The pause annotation's name in v1alpha1 and v1alpha2. */

@@ -7,14 +7,13 @@ import { isIp } from '@vsim/vsphere';
 import { deepEqual } from '../store/meta.js';
 import { dns1123SubdomainProblems } from '../store/names.js';
 import { quantityValue } from '../store/quantity.js';
-import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX } from './annotations.js';
+import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX, VM_OPERATOR_DOMAIN } from './annotations.js';
 import {
   cdromPlacementChangesWhenPoweredOn,
   cdromPlacementProblemsOnCreate,
   cdromPlacementProblemsOnUpdate,
 } from './cdrom-placement.js';
 import { writeFileContent } from './cloud-config.js';
-import { GROUP } from './conversion/engine.js';
 import { hostNameOf } from './host-name.js';
 import type {
   CloudConfig,
@@ -530,13 +529,13 @@ function affinityProblems(vm: VirtualMachine, privileged: boolean): FieldError[]
     list?.forEach((term, i) => {
       const at = `${path}[${i}]`;
       const selector = term.labelSelector;
-      if (Object.keys(selector?.matchLabels ?? {}).some((key) => key.includes(GROUP)))
+      if (Object.keys(selector?.matchLabels ?? {}).some((key) => key.includes(VM_OPERATOR_DOMAIN)))
         errors.push(forbidden(`${at}.labelSelector.matchLabels`, OPERATOR_LABELS));
       selector?.matchExpressions?.forEach((expression, j) => {
         const expressionAt = `${at}.labelSelector.matchExpressions[${j}]`;
         if (expression.operator !== 'In')
           errors.push(unsupported(`${expressionAt}.operator`, expression.operator, ['In']));
-        else if (expression.key.includes(GROUP))
+        else if (expression.key.includes(VM_OPERATOR_DOMAIN))
           errors.push(forbidden(`${expressionAt}.key`, OPERATOR_LABELS));
       });
       if (!keys.includes(term.topologyKey))

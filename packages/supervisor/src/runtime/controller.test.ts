@@ -408,7 +408,7 @@ describe('Controller', () => {
     await settle();
     expect(seen).toEqual(['ns1/urgent']);
     expect(priorities['ns1/urgent']).toBe(10);
-    // A resync changes nothing: everything comes back low, in the order it is listed.
+    // A resync changes nothing: everything comes back low.
     advance(59_000);
     await settle();
     expect(new Set(Object.values(priorities))).toEqual(new Set([LOW_PRIORITY]));

@@ -7,12 +7,11 @@
  * Quotas with scopes, and resources other than claims', are not counted here.
  */
 import { kubeErrors } from './errors.js';
-import type { StoreReader } from './kinds.js';
+import { PERSISTENT_VOLUME_CLAIM as CLAIM, type StoreReader } from './kinds.js';
 import type { KubeObject } from './meta.js';
 import { parseQuantity, sumOfQuantities } from './quantity.js';
 
 export const RESOURCE_QUOTA = { apiVersion: 'v1', kind: 'ResourceQuota' } as const;
-export const CLAIM = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' } as const;
 
 interface QuotaFields {
   spec?: { hard?: Record<string, string>; scopes?: unknown[]; scopeSelector?: unknown };
@@ -79,8 +78,9 @@ export function checkClaimQuota(claim: KubeObject, old: KubeObject | undefined, 
   const quotas = reader.list(RESOURCE_QUOTA.apiVersion, RESOURCE_QUOTA.kind, namespace).filter(countsClaims);
   if (quotas.length === 0) return;
   const before = old ? claimUsage(old) : new Map<string, string[]>();
+  const after = claimUsage(claim);
   const delta = new Map<string, bigint>();
-  for (const [name, texts] of claimUsage(claim)) {
+  for (const [name, texts] of after) {
     const added = nanos(texts[0]) - nanos(before.get(name)?.[0]);
     if (added > 0n) delta.set(name, added);
   }
@@ -95,7 +95,14 @@ export function checkClaimQuota(claim: KubeObject, old: KubeObject | undefined, 
       (name) => nanos(used[name]) + (delta.get(name) as bigint) > nanos(hard[name]),
     );
     if (exceeded.length === 0) continue;
-    const requested = Object.fromEntries(exceeded.map((name) => [name, requestedText(claim, old, name)]));
+    // What the write asks: the claim's use less what it used before.
+    const requested = Object.fromEntries(
+      exceeded.map((name) => {
+        const now = after.get(name)?.[0] ?? '0';
+        const was = before.get(name)?.[0];
+        return [name, was === undefined ? now : sumOfQuantities([now, `-${was.replace(/^\+/, '')}`])];
+      }),
+    );
     const pick = (list: Record<string, string>) =>
       Object.fromEntries(exceeded.map((name) => [name, list[name] ?? '0']));
     throw kubeErrors.forbidden(
@@ -108,13 +115,6 @@ export function checkClaimQuota(claim: KubeObject, old: KubeObject | undefined, 
       `exceeded quota: ${quota.metadata.name}, requested: ${printed(requested)}, used: ${printed(pick(used))}, limited: ${printed(pick(hard))}`,
     );
   }
-}
-
-/** What a write asks of a resource: the claim's use of it, less what it used before. */
-function requestedText(claim: KubeObject, old: KubeObject | undefined, name: string): string {
-  const now = claimUsage(claim).get(name)?.[0] ?? '0';
-  const was = old ? claimUsage(old).get(name)?.[0] : undefined;
-  return was === undefined ? now : sumOfQuantities([now, `-${was}`]);
 }
 
 /** A quota's status as the quota controller keeps it: its hard limits, and the claims' use of them. */

@@ -6,9 +6,10 @@
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual } from '../../store/meta.js';
-import { CLAIM, quotaStatus, RESOURCE_QUOTA } from '../../store/resource-quota.js';
+import { quotaStatus, RESOURCE_QUOTA } from '../../store/resource-quota.js';
 
 export const RESOURCE_QUOTA_CONTROLLER = 'resourcequota-controller';
 
@@ -24,7 +25,7 @@ export function startResourceQuotaController(manager: Manager, { kube }: { kube:
   const controller = manager.controller({ name: RESOURCE_QUOTA_CONTROLLER, reconcile });
   controller.watches(kube, RESOURCE_QUOTA);
   // A claim's change is its namespace's quotas'.
-  controller.watches(kube, CLAIM, (claim) =>
+  controller.watches(kube, PERSISTENT_VOLUME_CLAIM, (claim) =>
     kube.direct
       .list(RESOURCE_QUOTA.apiVersion, RESOURCE_QUOTA.kind, claim.metadata.namespace)
       .map((quota) =>

@@ -28,6 +28,10 @@ export const CONDITION = {
   guestNetworkConfigSynced: 'VirtualMachineGuestNetworkConfigSynced',
   // Written after a reconfigure that asked for a guest ID vSphere refused.
   guestIdReconfigured: 'GuestIDReconfigured',
+  // Where the VM is in vCenter's inventory (see location.ts).
+  locationValid: 'VirtualMachineLocationValid',
+  // Disk promotion's, which vm-operator writes with FastDeploy alone: read by the priorities.
+  diskPromotionSynced: 'VirtualMachineDiskPromotionSynced',
 } as const;
 
 export const REASON = {

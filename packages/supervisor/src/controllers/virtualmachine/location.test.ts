@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
 import { prepareForVms } from '../../testing/virtual-machine.js';
-import { LOCATION_CONDITION } from './location.js';
+import { CONDITION } from './conditions.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const ref = { apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'web' };
@@ -17,7 +17,7 @@ async function setup() {
   const id = (await get()).status?.uniqueID as string;
   const record = () => f.vsphere.store.get(id) as VmRecord;
   const location = async () => {
-    const found = (await get()).status?.conditions?.find((c) => c.type === LOCATION_CONDITION);
+    const found = (await get()).status?.conditions?.find((c) => c.type === CONDITION.locationValid);
     return found && [found.status, found.reason, found.message].filter(Boolean).join(' ');
   };
   const powerOff = async () => {

@@ -6,9 +6,7 @@
  */
 import type { InventoryRecord, VmRecord } from '@vsim/vsphere';
 import type { NamespacePlacement } from '../../namespaces/layout.js';
-import { isFalse, isTrue, type Verdict } from './conditions.js';
-
-export const LOCATION_CONDITION = 'VirtualMachineLocationValid';
+import { CONDITION, isFalse, isTrue, type Verdict } from './conditions.js';
 
 const MOVED_MESSAGE = 'VM was moved to an unexpected ResourcePool or Folder';
 
@@ -24,21 +22,20 @@ interface Records {
 export function locationVerdict(
   records: Records,
   record: VmRecord,
-  zone: string | undefined,
   expected: NamespacePlacement | undefined,
 ): Verdict | undefined {
-  if (!zone || !expected) return undefined;
+  if (!expected?.zone) return undefined;
   // The VM's own pool and folder, or one level down from the expected ones, as vm-operator looks.
   const within = (id: string | undefined, root: string) =>
     id !== undefined && (id === root || records.get(id)?.parent === root);
   const inPool = within(record.pool, expected.pool);
   const inFolder = within(record.parent, expected.folder);
-  if (inPool && inFolder) return isTrue(LOCATION_CONDITION);
+  if (inPool && inFolder) return isTrue(CONDITION.locationValid);
   const reason =
     !inPool && !inFolder
       ? 'ResourcePoolAndFolderMismatch'
       : !inPool
         ? 'ResourcePoolMismatch'
         : 'FolderMismatch';
-  return isFalse(LOCATION_CONDITION, reason, MOVED_MESSAGE);
+  return isFalse(CONDITION.locationValid, reason, MOVED_MESSAGE);
 }

@@ -7,8 +7,7 @@ import { parseGoInteger } from '../../api/go-strconv.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { EventPriority } from '../../runtime/controller.js';
 import type { KubeObject } from '../../store/meta.js';
-import { conditionIsTrue } from '../vm-group/membership.js';
-import { CONDITION } from './conditions.js';
+import { CONDITION, isConditionTrue } from './conditions.js';
 
 /** A privileged account's priority for the VM, an integer, overriding its state's. */
 export const RECONCILE_PRIORITY_ANNOTATION = 'vmoperator.vmware.com.protected/reconcile-priority';
@@ -25,8 +24,6 @@ export const VM_PRIORITY = {
 /** The priority of a settled VM, by the event that queued it (vm-operator's Priority*). */
 export const EVENT_PRIORITY = { generic: 1, update: 2, delete: 3, create: 4 } as const;
 
-const DISK_PROMOTION_SYNCED = 'VirtualMachineDiskPromotionSynced';
-
 /** vm-operator's GetVirtualMachineReconcilePriority: the first state the VM is in, else `byDefault`. */
 export function vmReconcilePriority(vm: VirtualMachine, byDefault: number): number {
   const asked = vm.metadata.annotations?.[RECONCILE_PRIORITY_ANNOTATION];
@@ -34,7 +31,7 @@ export function vmReconcilePriority(vm: VirtualMachine, byDefault: number): numb
   if (override !== undefined) return Number(override);
   const status = vm.status;
   if (vm.metadata.deletionTimestamp) return VM_PRIORITY.deleting;
-  if (!conditionIsTrue(status?.conditions, CONDITION.created)) return VM_PRIORITY.creating;
+  if (!isConditionTrue(status?.conditions, CONDITION.created)) return VM_PRIORITY.creating;
   if (status?.powerState !== vm.spec?.powerState) return VM_PRIORITY.powerStateChange;
   // The first state that holds decides, as Go's switch does: a powered-on VM is never judged by
   // its disk promotion.
@@ -43,7 +40,10 @@ export function vmReconcilePriority(vm: VirtualMachine, byDefault: number): numb
     const addressed = status.network?.primaryIP4 || status.network?.primaryIP6;
     return network && !network.disabled && !addressed ? VM_PRIORITY.waitingForIP : byDefault;
   }
-  if (vm.spec?.promoteDisksMode !== 'Disabled' && !conditionIsTrue(status?.conditions, DISK_PROMOTION_SYNCED))
+  if (
+    vm.spec?.promoteDisksMode !== 'Disabled' &&
+    !isConditionTrue(status?.conditions, CONDITION.diskPromotionSynced)
+  )
     return VM_PRIORITY.waitingForDiskPromotion;
   return byDefault;
 }

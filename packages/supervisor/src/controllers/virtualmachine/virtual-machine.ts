@@ -628,6 +628,12 @@ export function startVirtualMachineController(
       conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions),
     });
 
+  /** How long until the power state a group pushed to the VM applies; undefined when none is pushed. */
+  const untilPushedPower = (vm: VirtualMachine): number | undefined => {
+    const at = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
+    return at === undefined ? undefined : (parseRfc3339(at) ?? 0) - vsphere.clock.now();
+  };
+
   /** Remembers the vSphere VM of a VM, both ways; its id. */
   const noteDeployed = (key: string, id: string) => {
     parked.delete(key);
@@ -826,11 +832,10 @@ export function startVirtualMachineController(
     // reconfigures it (an ISO VM, made empty, always) after that update, one its bootstrap
     // customizes (LinuxPrep, Sysprep) once its update has customized it, with CustomizeVM_Task
     // as vm-operator does (see drive).
-    const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
     const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
       // A group's power-on pushed for later (its boot order's delay) waits for its time.
-      !(applyAt !== undefined && (parseRfc3339(applyAt) ?? 0) > vsphere.clock.now()) &&
+      !((untilPushedPower(vm) ?? 0) > 0) &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
       !hasClaims(vm) &&
       !iso &&
@@ -1061,7 +1066,7 @@ export function startVirtualMachineController(
   ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
-    const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
+    const pushedIn = untilPushedPower(vm);
     // Only a VM with CD-ROMs in its spec has files to look for (with VMSharedDisks, controllers
     // to place too).
     const placed = deps.capabilities?.vmSharedDisks === true;
@@ -1101,9 +1106,8 @@ export function startVirtualMachineController(
         return 'resize';
       }
     }
-    if (applyAt !== undefined && (want === 'PoweredOn' || want === 'PoweredOff')) {
-      const wait = (parseRfc3339(applyAt) ?? 0) - vsphere.clock.now();
-      if (wait > 0) return wait;
+    if (pushedIn !== undefined && (want === 'PoweredOn' || want === 'PoweredOff')) {
+      if (pushedIn > 0) return pushedIn;
       const { [APPLY_POWER_STATE_TIME]: _, ...annotations } = vm.metadata.annotations ?? {};
       vm = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
     }
@@ -1473,7 +1477,7 @@ export function startVirtualMachineController(
           ready.status === 'True' ? '' : ready.message,
         );
     }
-    const location = locationVerdict(vsphere.store, record, zone, placement);
+    const location = locationVerdict(vsphere.store, record, placement);
     if (location) verdicts.push(location);
     const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
     const guestId = guestIdOnUpdate(vm, record);
