@@ -24,6 +24,15 @@ const GO: ReadonlyArray<[string, number | string]> = [
   ['.s', 'time: invalid duration ".s"'],
   ['2562048h', 'time: invalid duration "2562048h"'],
   ['9223372036854775808ns', 'time: invalid duration "9223372036854775808ns"'],
+  // Fractions in float64, truncated, and the int64 bounds, as Go answers them.
+  ['0.57m', 34_200],
+  ['0.333333333333333333333h', 1_200_000],
+  ['1.9999999999999999999999999999s', 2000],
+  ['1.00000000000000000000000001h', 3_600_000],
+  ['0.9223372036854775809000001s', 922],
+  ['-9223372036854775808ns', -9_223_372_036_854],
+  ['-2562047h47m16.854775808s', -9_223_372_036_854],
+  ['2562047h47m16.854775808s', 'time: invalid duration "2562047h47m16.854775808s"'],
 ];
 
 describe("metav1.Duration, as Go's time.ParseDuration reads it", () => {

@@ -11,8 +11,22 @@ const UNIT_NS: Readonly<Record<string, bigint>> = {
   h: 3_600_000_000_000n,
 };
 
-/** The largest Duration, in nanoseconds (an int64's). */
-const MAX_NS = 2n ** 63n - 1n;
+/** An int64's magnitude bound: the most negative Duration, one past the largest. */
+const LIMIT_NS = 2n ** 63n;
+
+/** The digits after a point as Go's leadingFraction keeps them: those that fit (a digit that would
+ * overflow is skipped, a later one may still fit), and their scale. */
+function leadingFraction(digits: string): { f: bigint; scale: number } {
+  let f = 0n;
+  let scale = 1;
+  for (const digit of digits) {
+    const next = f * 10n + BigInt(digit);
+    if (next > LIMIT_NS) continue;
+    f = next;
+    scale *= 10;
+  }
+  return { f, scale };
+}
 
 /** Go's time.ParseDuration: the duration in milliseconds, or its error's message. */
 function parsed(text: string): { ms: number } | { error: string } {
@@ -35,10 +49,18 @@ function parsed(text: string): { ms: number } | { error: string } {
     const scale = UNIT_NS[unit];
     if (scale === undefined)
       return { error: `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}` };
-    ns += BigInt(whole || '0') * scale;
-    if (fraction) ns += BigInt(Math.floor(Number(`0.${fraction}`) * Number(scale)));
-    if (ns > MAX_NS) return invalid;
+    let v = BigInt(whole || '0');
+    if (v > LIMIT_NS / scale) return invalid;
+    v *= scale;
+    if (fraction) {
+      // In float64, as Go computes it, so that the nanoseconds truncate where Go's do.
+      const { f, scale: divisor } = leadingFraction(fraction);
+      v += BigInt(Math.trunc(Number(f) * (Number(scale) / divisor)));
+    }
+    ns += v;
+    if (ns > LIMIT_NS) return invalid;
   }
+  if (!negative && ns === LIMIT_NS) return invalid;
   const ms = Number(ns / 1_000_000n);
   return { ms: negative ? -ms : ms };
 }

@@ -80,6 +80,30 @@ describe("the guest's cloud-init metadata", () => {
     });
   });
 
+  it('reads flow collections, quoted scalars with `#`, YAML 1.1 booleans and keys of any name', () => {
+    const flowStyle = [
+      'local-hostname: "h#1.example" # the name',
+      '__proto__: {polluted: yes}',
+      'network:',
+      '  version: 2',
+      '  ethernets:',
+      "    eth0: {match: {macaddress: '00:50:56:00:00:01'}, addresses: [10.0.0.9/24, 'fd00::9/64'], dhcp4: yes}",
+      '    eth1:',
+      '      match: {macaddress: "00:50:56:00:00:02"}',
+      '      dhcp4: off',
+      '      addresses: [not-an-ip/24, 10.0.0.10/24]',
+    ].join('\n');
+    expect(cloudInitIdentity(config(flowStyle))).toEqual({
+      hostName: 'h#1',
+      addresses: new Map([
+        // DHCP on eth0 gives its IPv4 address; off on eth1 keeps its one address of the two.
+        ['00:50:56:00:00:01', ['fd00::9']],
+        ['00:50:56:00:00:02', ['10.0.0.10']],
+      ]),
+    });
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
   it('is none without metadata, or with what the guest cannot read', () => {
     expect(cloudInitIdentity({ extraConfig: [] })).toBeUndefined();
     expect(cloudInitIdentity(config('not gzip', 'gzip+base64'))).toBeUndefined();
@@ -87,6 +111,9 @@ describe("the guest's cloud-init metadata", () => {
     expect(cloudInitIdentity(config('{"unfinished": '))).toBeUndefined();
     expect(cloudInitIdentity(config('a: b\n  - c'))).toBeUndefined();
     expect(cloudInitIdentity(config('- a\n- b'))).toBeUndefined();
+    // Unterminated quotes and flow collections, and text after a quoted scalar.
+    for (const broken of ["local-hostname: 'x", 'local-hostname: "x', 'a: [b, c', 'a: {b: c', 'a: "b" c'])
+      expect(cloudInitIdentity(config(broken))).toBeUndefined();
     // A version of any other type is no netplan the guest reads, and never fails its boot.
     const odd = JSON.stringify({ 'local-hostname': 'x', network: { version: { toString: 1 } } });
     expect(cloudInitIdentity(config(odd))).toEqual({ hostName: 'x', addresses: new Map() });

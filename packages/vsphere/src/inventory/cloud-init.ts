@@ -6,8 +6,10 @@
  * the interface each `ethernets` entry matches by MAC address (none for DHCP). vm-operator and
  * Cluster API's vSphere provider write it so. Metadata the guest cannot read leaves it as it
  * would be without: the YAML read is the block style those writers use (mappings, sequences,
- * plain and quoted scalars, `[]` and `{}`).
+ * plain and quoted scalars, flow sequences and mappings), its plain scalars resolved as
+ * cloud-init's YAML 1.1 reader resolves them (`yes` and `on` are true).
  */
+import { isIP, isIPv4 } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { extraConfigValue, type VmConfig } from './records.js';
 
@@ -49,7 +51,7 @@ function identityOf(config: Pick<VmConfig, 'extraConfig'>): CloudInitIdentity | 
       const statics = listed
         .filter((a): a is string => typeof a === 'string')
         .map((a) => a.split('/')[0] as string)
-        .filter((ip) => !(dhcp4 && !ip.includes(':')));
+        .filter((ip) => isIP(ip) !== 0 && !(dhcp4 && isIPv4(ip)));
       if (typeof mac === 'string' && statics.length > 0) addresses.set(mac.toLowerCase(), statics);
     }
   return {
@@ -142,7 +144,7 @@ function sequence(r: Reader, indent: number): Node[] {
 }
 
 function mapping(r: Reader, indent: number): MapNode {
-  const map: MapNode = {};
+  const map: MapNode = Object.create(null);
   for (let line = r.lines[r.at]; line && line.indent === indent; line = r.lines[r.at]) {
     const key = keyOf(line.text);
     if (key === undefined) throw new Unreadable();
@@ -167,22 +169,80 @@ function keyOf(text: string): string | undefined {
 }
 
 function unquoted(text: string): string {
-  if (text.startsWith('"')) return JSON.parse(text) as string;
-  if (text.startsWith("'")) return text.slice(1, -1).replaceAll("''", "'");
-  return text;
+  if (text[0] !== '"' && text[0] !== "'") return text;
+  const cursor = { text, at: 0 };
+  const node = quoted(cursor);
+  if (cursor.at !== text.length) throw new Unreadable();
+  return node;
 }
 
+/** A value on its key's or dash's line, its comment left out: a plain or quoted scalar, or a flow node. */
 function scalar(text: string): Node {
-  const value = text.replace(/\s+#.*$/, '');
-  if (value === '[]') return [];
-  if (value === '{}') return {};
-  if (value.startsWith('[') && value.endsWith(']'))
-    return value
-      .slice(1, -1)
-      .split(',')
-      .map((item) => scalar(item.trim()));
-  if (value.startsWith('"') || value.startsWith("'")) return unquoted(value);
-  if (value === 'true' || value === 'false') return value === 'true';
-  if (value === 'null' || value === '~') return null;
-  return value;
+  const plain = !'"\'[{'.includes(text[0] as string);
+  const cursor = { text, at: 0 };
+  const node = plain ? resolved(text.replace(/\s+#.*$/, '')) : flow(cursor);
+  const rest = text.slice(cursor.at).trimStart();
+  if (!plain && rest !== '' && !rest.startsWith('#')) throw new Unreadable();
+  return node;
 }
+
+interface Cursor {
+  text: string;
+  at: number;
+}
+
+/** A node in flow style: `[a, b]`, `{k: v}`, a quoted scalar or a plain one up to `,`, `]` or `}`. */
+function flow(c: Cursor): Node {
+  skipSpaces(c);
+  const open = c.text[c.at];
+  if (open === '"' || open === "'") return quoted(c);
+  if (open !== '[' && open !== '{') {
+    const end = /[,\]}]|:\s|\s#|$/.exec(c.text.slice(c.at)) as RegExpExecArray;
+    const text = c.text.slice(c.at, c.at + end.index).trim();
+    c.at += end.index;
+    return resolved(text);
+  }
+  c.at++;
+  const close = open === '[' ? ']' : '}';
+  const items: Node[] = [];
+  const map: MapNode = Object.create(null);
+  for (skipSpaces(c); c.text[c.at] !== close; skipSpaces(c)) {
+    const item = flow(c);
+    skipSpaces(c);
+    if (open === '{') {
+      if (typeof item !== 'string' || !c.text.startsWith(':', c.at)) throw new Unreadable();
+      c.at++;
+      map[item] = flow(c);
+      skipSpaces(c);
+    } else items.push(item);
+    if (c.text[c.at] === ',') c.at++;
+    else if (c.text[c.at] !== close) throw new Unreadable();
+  }
+  c.at++;
+  return open === '[' ? items : map;
+}
+
+/** A quoted scalar: JSON's escapes in double quotes, `''` for a quote in single ones. */
+function quoted(c: Cursor): string {
+  const quote = c.text[c.at] as string;
+  const pattern = quote === '"' ? /"(?:[^"\\]|\\.)*"/y : /'(?:[^']|'')*'/y;
+  pattern.lastIndex = c.at;
+  const match = pattern.exec(c.text);
+  if (!match) throw new Unreadable();
+  c.at = pattern.lastIndex;
+  return quote === '"' ? (JSON.parse(match[0]) as string) : match[0].slice(1, -1).replaceAll("''", "'");
+}
+
+function skipSpaces(c: Cursor): void {
+  while (c.text[c.at] === ' ' || c.text[c.at] === '\t') c.at++;
+}
+
+/** A plain scalar's value as cloud-init's YAML 1.1 reads it: its booleans and nulls, else its text. */
+function resolved(text: string): Node {
+  if (YAML_TRUE.has(text)) return true;
+  if (YAML_FALSE.has(text)) return false;
+  return text === 'null' || text === 'Null' || text === 'NULL' || text === '~' || text === '' ? null : text;
+}
+
+const YAML_TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
+const YAML_FALSE = new Set(['false', 'False', 'FALSE', 'no', 'No', 'NO', 'off', 'Off', 'OFF']);

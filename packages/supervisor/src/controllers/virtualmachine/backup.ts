@@ -10,6 +10,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Device, extraConfigValue, type OptionValue, type VmRecord } from '@vsim/vsphere';
 import { isClusterApiMachine, ZONE_LABEL } from '../../api/annotations.js';
+import { goIntegerError } from '../../api/go-strconv.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { KubeObject } from '../../store/meta.js';
 import { checkBootstrap, type DependencyReader } from './prerequisites.js';
@@ -31,9 +32,6 @@ export const BACKUP_REASON = {
   failed: 'VirtualMachineBackupFailed',
 } as const;
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /**
  * vm-operator's canPerformBackup: with a backup version in both the VM's annotation and its
  * extra config, a backup goes on while they are equal or the annotation is the older; a newer
@@ -47,11 +45,7 @@ export function backupBlocked(
   const held = extraConfigValue(record.config, BACKUP_KEYS.backupVersion);
   if (!annotation || !held || annotation === held) return undefined;
   for (const text of [held, annotation]) {
-    const problem = !/^[+-]?\d+$/.test(text)
-      ? 'invalid syntax'
-      : BigInt(text) < INT64_MIN || BigInt(text) > INT64_MAX
-        ? 'value out of range'
-        : undefined;
+    const problem = goIntegerError(text, true, 64);
     if (problem)
       return {
         reason: BACKUP_REASON.failed,

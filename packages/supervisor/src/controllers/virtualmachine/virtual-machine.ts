@@ -104,12 +104,7 @@ import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
 import { clusterCpuMhz } from '../resource-policy/allocation.js';
 import { clusterOfPool, policyModuleOf, policyPlacement } from '../resource-policy/resource-policy.js';
-import {
-  conditionIsTrue,
-  groupLinkedVerdict,
-  groupPlacementOf,
-  MEMBER_CONDITION,
-} from '../vm-group/membership.js';
+import { groupLinkedVerdict, groupPlacementOf, MEMBER_CONDITION } from '../vm-group/membership.js';
 import {
   BACKUP_CONDITION,
   BACKUP_KEYS,
@@ -129,6 +124,7 @@ import {
   CONDITION,
   conditionOf,
   isAbsent,
+  isConditionTrue,
   isFalse,
   isTrue,
   isUnknown,
@@ -1780,7 +1776,7 @@ export function startVirtualMachineController(
       for (const member of group.status?.members ?? []) {
         if (
           member.kind !== 'VirtualMachine' ||
-          !conditionIsTrue(member.conditions, MEMBER_CONDITION.groupLinked)
+          !isConditionTrue(member.conditions, MEMBER_CONDITION.groupLinked)
         )
           continue;
         const vm = kube.direct.get({ ...VM, namespace, name: member.name }) as unknown as
@@ -1789,8 +1785,8 @@ export function startVirtualMachineController(
         if (!vm || vm.spec?.groupName !== object.metadata.name) continue;
         const conditions = vm.status?.conditions;
         if (
-          !conditionIsTrue(conditions, MEMBER_CONDITION.groupLinked) ||
-          !conditionIsTrue(conditions, CONDITION.placementReady)
+          !isConditionTrue(conditions, MEMBER_CONDITION.groupLinked) ||
+          !isConditionTrue(conditions, CONDITION.placementReady)
         )
           keys.push(objectKey({ namespace, name: member.name }));
       }

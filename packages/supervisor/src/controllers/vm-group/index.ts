@@ -1,5 +1,4 @@
 export {
-  conditionIsTrue,
   groupLinkedVerdict,
   groupPlacementOf,
   listsMember,

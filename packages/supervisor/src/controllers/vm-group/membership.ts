@@ -4,12 +4,11 @@
  * lists it in its boot order, and placed when the group's status has placed it (by uid).
  */
 import type {
-  Condition,
   VirtualMachine,
   VirtualMachineGroup,
   VirtualMachineGroupMemberStatus,
 } from '../../api/types.js';
-import { isAbsent, isFalse, isTrue, type Verdict } from '../virtualmachine/conditions.js';
+import { isAbsent, isConditionTrue, isFalse, isTrue, type Verdict } from '../virtualmachine/conditions.js';
 
 /** The conditions of a member (on the member itself, and in its group's status). */
 export const MEMBER_CONDITION = {
@@ -42,14 +41,11 @@ export function groupLinkedVerdict(
     : isFalse(MEMBER_CONDITION.groupLinked, 'NotMember', '');
 }
 
-export const conditionIsTrue = (conditions: readonly Condition[] | undefined, type: string): boolean =>
-  conditions?.some((c) => c.type === type && c.status === 'True') === true;
-
 /** The group's placement of a VM, when its status holds one for this very VM (its uid): the zone and pool. */
 export function groupPlacementOf(group: VirtualMachineGroup | undefined, vm: VirtualMachine) {
   const status = group?.status?.members?.find(
     (m) => m.kind === 'VirtualMachine' && m.name === vm.metadata.name && m.uid === vm.metadata.uid,
   );
-  if (!status || !conditionIsTrue(status.conditions, MEMBER_CONDITION.placementReady)) return undefined;
+  if (!status || !isConditionTrue(status.conditions, MEMBER_CONDITION.placementReady)) return undefined;
   return status.placement;
 }

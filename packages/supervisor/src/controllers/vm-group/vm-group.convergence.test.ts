@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineGroup } from '../../api/types.js';
 import { isKubeError } from '../../store/errors.js';
 import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
-import { conditionIsTrue, listsMember, MEMBER_CONDITION } from './membership.js';
+import { isConditionTrue } from '../virtualmachine/conditions.js';
+import { listsMember, MEMBER_CONDITION } from './membership.js';
 
 const V6 = 'vmoperator.vmware.com/v1alpha6';
 const NAMES = ['vm-a', 'vm-b', 'vm-c', 'vm-d'] as const;
@@ -178,14 +179,14 @@ async function assertConverged(w: World): Promise<void> {
       listsMember(group, 'VirtualMachine', name);
     if (!member) continue;
     expect(vm.status?.uniqueID, `${name}: a member is deployed`).toBeTruthy();
-    expect(conditionIsTrue(conditions, MEMBER_CONDITION.groupLinked), `${name}: linked`).toBe(true);
+    expect(isConditionTrue(conditions, MEMBER_CONDITION.groupLinked), `${name}: linked`).toBe(true);
     const status = group?.status?.members?.find((m) => m.name === name);
     expect(
-      conditionIsTrue(status?.conditions, MEMBER_CONDITION.groupLinked),
+      isConditionTrue(status?.conditions, MEMBER_CONDITION.groupLinked),
       `${name}: the group links it`,
     ).toBe(true);
     expect(
-      conditionIsTrue(status?.conditions, MEMBER_CONDITION.placementReady),
+      isConditionTrue(status?.conditions, MEMBER_CONDITION.placementReady),
       `${name}: the group placed it`,
     ).toBe(true);
   }

@@ -57,13 +57,20 @@ import { aggregate } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, type OwnerReference, timestamp } from '../../store/meta.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
-import { isAbsent, isFalse, isTrue, type Verdict, withVerdicts } from '../virtualmachine/conditions.js';
+import {
+  isAbsent,
+  isConditionTrue,
+  isFalse,
+  isTrue,
+  type Verdict,
+  withVerdicts,
+} from '../virtualmachine/conditions.js';
 import {
   checkPrerequisites,
   type DependencyReader,
   VM_OPERATOR_API_VERSION,
 } from '../virtualmachine/prerequisites.js';
-import { conditionIsTrue, groupLinkedVerdict, MEMBER_CONDITION, type MemberKind } from './membership.js';
+import { groupLinkedVerdict, MEMBER_CONDITION, type MemberKind } from './membership.js';
 
 export const VM_GROUP_CONTROLLER = 'virtualmachinegroup-controller';
 export const VM_GROUP_FINALIZER = 'vmoperator.vmware.com/virtualmachinegroup';
@@ -339,7 +346,7 @@ export function startVirtualMachineGroupController(
               : `VM Group "${member.name}" is not in parent group "${group.metadata.name}" member status`,
           );
         if (kind === 'VirtualMachineGroup') {
-          if (!conditionIsTrue(memberStatus.conditions, MEMBER_CONDITION.groupLinked))
+          if (!isConditionTrue(memberStatus.conditions, MEMBER_CONDITION.groupLinked))
             throw new Error(
               `VM Group "${member.name}" is not linked for parent group "${group.metadata.name}"`,
             );
@@ -366,7 +373,7 @@ export function startVirtualMachineGroupController(
       mark(status, isFalse(MEMBER_CONDITION.placementReady, 'Error', message));
       throw new Error(message);
     };
-    if (!conditionIsTrue(status.conditions, MEMBER_CONDITION.groupLinked))
+    if (!isConditionTrue(status.conditions, MEMBER_CONDITION.groupLinked))
       fail(`VM "${name}" is not linked for group "${group.metadata.name}"`);
     const vm = get<VirtualMachine & KubeObject>(VM.kind, group.metadata.namespace as string, name);
     if (!vm)
@@ -377,7 +384,7 @@ export function startVirtualMachineGroupController(
       fail(
         `VM "${name}" is assigned to group "${vm.spec?.groupName ?? ''}" instead of expected "${group.metadata.name}"`,
       );
-    if (vm.metadata.uid === status.uid && conditionIsTrue(status.conditions, MEMBER_CONDITION.placementReady))
+    if (vm.metadata.uid === status.uid && isConditionTrue(status.conditions, MEMBER_CONDITION.placementReady))
       return undefined;
     status.uid = vm.metadata.uid as string;
     if (vm.status?.uniqueID) {
