@@ -79,12 +79,14 @@ export function checkClaimQuota(claim: KubeObject, old: KubeObject | undefined, 
   if (quotas.length === 0) return;
   const before = old ? claimUsage(old) : new Map<string, string[]>();
   const after = claimUsage(claim);
+  // As the API server's evaluator subtracts: every resource the claim uses, none below zero; a
+  // write that adds nothing is never refused, one that adds any is checked on all of them.
   const delta = new Map<string, bigint>();
   for (const [name, texts] of after) {
     const added = nanos(texts[0]) - nanos(before.get(name)?.[0]);
-    if (added > 0n) delta.set(name, added);
+    delta.set(name, added > 0n ? added : 0n);
   }
-  if (delta.size === 0) return;
+  if (![...delta.values()].some((added) => added > 0n)) return;
   const claims = reader.list(CLAIM.apiVersion, CLAIM.kind, namespace);
   for (const quota of quotas) {
     const hard = (quota as QuotaFields).spec?.hard ?? {};

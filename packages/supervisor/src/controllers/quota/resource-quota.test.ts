@@ -69,4 +69,32 @@ describe('ResourceQuotas of claims', () => {
       '403 persistentvolumeclaims "b" is forbidden: exceeded quota: claims, requested: persistentvolumeclaims=1, used: persistentvolumeclaims=1, limited: persistentvolumeclaims=1',
     );
   });
+
+  it('check every resource a write uses once it adds any, those it adds nothing of too', async () => {
+    const t = await setup({ persistentvolumeclaims: '2', 'requests.storage': '1Ti' });
+    await t.kube.create(t.claim('a', '1Gi'));
+    await t.kube.create(t.claim('b', '1Gi'));
+    await t.settle();
+    // The limit lowered below what the claims use: a write adding nothing passes, one growing a
+    // claim is refused on the count it does not change as well.
+    const quota = await t.kube.get({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      namespace: 'ns1',
+      name: 'claims',
+    });
+    await t.kube.update({
+      ...quota,
+      spec: { hard: { persistentvolumeclaims: '1', 'requests.storage': '1Ti' } },
+    });
+    const a = await t.kube.get({ ...PVC, namespace: 'ns1', name: 'a' });
+    expect(await t.refusal(t.kube.update({ ...a, metadata: { ...a.metadata, labels: { l: 'v' } } }))).toBe(
+      'admitted',
+    );
+    const b = await t.kube.get({ ...PVC, namespace: 'ns1', name: 'b' });
+    const grown = { ...b, spec: { ...(b.spec as object), resources: { requests: { storage: '2Gi' } } } };
+    expect(await t.refusal(t.kube.update(grown))).toBe(
+      '403 persistentvolumeclaims "b" is forbidden: exceeded quota: claims, requested: persistentvolumeclaims=0, used: persistentvolumeclaims=2, limited: persistentvolumeclaims=1',
+    );
+  });
 });
