@@ -53,6 +53,7 @@ import { startVirtualMachineSnapshotController } from './controllers/vm-snapshot
 import { startVolumeController } from './controllers/volume/index.js';
 import { PROXY_SERVICE, startWebConsoleRequestControllers } from './controllers/webconsole/index.js';
 import {
+  NETWORK_CONFIG_MAP,
   PROVIDER_CONFIG_MAP,
   PROVIDER_CREDENTIALS_SECRET,
   TOPOLOGY_API_VERSION,
@@ -114,7 +115,22 @@ export interface SupervisorOptions {
    * kubectl's default asks: a typo in a test's objects then fails the write that makes it.
    */
   fieldValidation?: FieldValidation;
+  /**
+   * The Supervisor's workload DNS, what its installer writes in vm-operator's
+   * `vmware-system-vmop/vmoperator-network-config` ConfigMap: the name servers of VMs whose
+   * static interfaces name none (default `10.0.0.2`, outside every net-operator subnet), and
+   * search domains (Cluster API machines' alone, as vm-operator hands them out; default none).
+   */
+  dns?: SupervisorDns;
 }
+
+export interface SupervisorDns {
+  nameservers?: readonly string[];
+  searchDomains?: readonly string[];
+}
+
+/** The workload DNS a Supervisor is given when its options name none. */
+export const DEFAULT_NAMESERVERS: readonly string[] = ['10.0.0.2'];
 
 export interface SupervisorDeps {
   kube: KubeStore;
@@ -192,6 +208,7 @@ const SUPERVISOR_OPTIONS: OptionKeys<SupervisorOptions> = {
   services: true,
   capabilities: true,
   events: true,
+  dns: true,
   fieldValidation: true,
 };
 
@@ -341,7 +358,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const context = (): PrepareContext => {
     if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');
     // What a Supervisor holds once it runs workloads, made with its first namespace.
-    provideOperatorConfig(kube, vsphere, cluster);
+    provideOperatorConfig(kube, vsphere, cluster, options.dns ?? {});
     provideApiServerService(kube);
     provideSupervisorProperties(kube, clusters.length);
     for (const zone of clusters)
@@ -438,8 +455,8 @@ function provideSupervisorProperties(kube: KubeStore, zones: number): void {
   });
 }
 
-/** vm-operator's provider ConfigMap and credential Secret, in its own namespace. */
-function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: string): void {
+/** vm-operator's provider and network ConfigMaps and credential Secret, in its own namespace. */
+function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: string, dns: SupervisorDns): void {
   const credentials = vsphere.options.credentials ?? { username: vsphere.userName, password: '' };
   ensure(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: VM_OPERATOR_NAMESPACE } });
   ensure(kube, {
@@ -456,6 +473,16 @@ function provideOperatorConfig(kube: KubeStore, vsphere: VSphere, cluster: strin
       UseInventoryAsContentSource: 'false',
       InsecureSkipTLSVerify: 'true',
       CAFilePath: '',
+    },
+  });
+  const { nameservers = DEFAULT_NAMESERVERS, searchDomains = [] } = dns;
+  ensure(kube, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: NETWORK_CONFIG_MAP, namespace: VM_OPERATOR_NAMESPACE },
+    data: {
+      nameservers: nameservers.join(' '),
+      ...(searchDomains.length > 0 ? { searchsuffixes: searchDomains.join(' ') } : {}),
     },
   });
   ensure(kube, {

@@ -17,13 +17,15 @@ async function setup(dns?: { nameservers: string; searchsuffixes: string }) {
   const prepared = await f.supervisor.prepareNamespace('ns1');
   const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
-  if (dns)
-    await f.kube.create({
+  if (dns) {
+    const ref = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: NETWORK_CONFIG_MAP, namespace: VM_OPERATOR_NAMESPACE },
-      data: dns,
-    });
+      namespace: VM_OPERATOR_NAMESPACE,
+      name: NETWORK_CONFIG_MAP,
+    };
+    await f.kube.update({ ...(await f.kube.get(ref)), data: dns });
+  }
   const create = async (
     name: string,
     spec: Record<string, unknown> = {},
@@ -70,6 +72,21 @@ describe('status.network.config', () => {
         searchDomains: ['corp.example', 'lab.example'],
       },
       interfaces: [{ name: 'eth0', ip: { addresses: [cidr], gateway4: gateway } }],
+    });
+  });
+
+  it('has the Supervisor’s workload DNS its installer configured: `10.0.0.2` unless the options name one', async () => {
+    const f = await setup();
+    const vm = await f.create('vm1', { bootstrap: { cloudInit: {} } });
+    expect(vm.status?.network?.config?.interfaces?.[0]?.dns).toEqual({ nameservers: ['10.0.0.2'] });
+    const g = await createSupervisorFixture({
+      namespaces: ['ns1'],
+      dns: { nameservers: ['192.0.2.53'], searchDomains: ['corp.example'] },
+    });
+    const networkConfig = { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE };
+    expect((await g.kube.get({ ...networkConfig, name: NETWORK_CONFIG_MAP })).data).toEqual({
+      nameservers: '192.0.2.53',
+      searchsuffixes: 'corp.example',
     });
   });
 

@@ -865,12 +865,9 @@ describe('VirtualMachine prerequisites', () => {
     await f.settle();
     expect(controller.errorOf('ns1/vm1')).toMatchObject({ message: 'cloud config runcmd[1] is empty' });
     // The DNS is read first, as vm-operator reads it before it renders the bootstrap.
-    await f.kube.create({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'vmoperator-network-config', namespace: 'vmware-system-vmop' },
-      data: { nameservers: '<worker_dns>' },
-    });
+    const networkConfig = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'vmware-system-vmop' };
+    const dns = await f.kube.get({ ...networkConfig, name: 'vmoperator-network-config' });
+    await f.kube.update({ ...dns, data: { nameservers: '<worker_dns>' } });
     await f.create('vm2', { bootstrap: { cloudInit: {} } });
     await f.settle();
     expect(controller.errorOf('ns1/vm2')).toMatchObject({
