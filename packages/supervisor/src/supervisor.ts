@@ -14,6 +14,7 @@ import {
 import type { VirtualMachineServiceCapabilities } from './api/vm-service-validation.js';
 import { SUPERVISOR_PROPERTIES } from './appplatform-kinds.js';
 import {
+  startClaimProtectionController,
   startCnsAttachmentController,
   startCsiProvisioner,
   startCsiResizer,
@@ -173,6 +174,8 @@ export interface Supervisor {
   readonly csi: {
     readonly provisioner: Controller;
     readonly persistentVolumes: Controller;
+    /** Kubernetes' pvc-protection controller: a deleted claim's `kubernetes.io/pvc-protection` off. */
+    readonly claimProtection: Controller;
     readonly attachments: Controller;
     /** external-resizer: a bound claim that asks for more storage gets its disk grown. */
     readonly resizer: Controller;
@@ -343,6 +346,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const csi = {
     provisioner: startCsiProvisioner(manager, csiDeps),
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
+    claimProtection: startClaimProtectionController(manager, { kube }),
     attachments: startCnsAttachmentController(manager, { kube, vsphere }),
     resizer: startCsiResizer(manager, {
       ...csiDeps,

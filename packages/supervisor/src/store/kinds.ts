@@ -232,13 +232,21 @@ const storageClassUpdate = (next: KubeObject, old: KubeObject | undefined): Fiel
   return causes;
 };
 
+/** What the API server's StorageObjectInUseProtection plugin puts on every new claim. */
+export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
+
 /**
- * A claim's admission: the PersistentVolumeClaimResize plugin's rule, then the ResourceQuota
- * plugin's (see resource-quota.ts).
+ * A claim's admission: the StorageObjectInUseProtection plugin's finalizer on a new one (the
+ * pvc-protection controller takes it off once it is deleted), the PersistentVolumeClaimResize
+ * plugin's rule, then the ResourceQuota plugin's (see resource-quota.ts).
  */
 const admitClaim: AdmitFunction = (operation, claim, old, context) => {
   admitClaimResize(operation, claim, old, context);
   checkClaimQuota(claim, operation === 'UPDATE' ? old : undefined, context.reader);
+  if (operation !== 'CREATE') return undefined;
+  const finalizers = claim.metadata.finalizers ?? [];
+  if (!finalizers.includes(PVC_PROTECTION_FINALIZER))
+    claim.metadata.finalizers = [...finalizers, PVC_PROTECTION_FINALIZER];
   return undefined;
 };
 

@@ -14,7 +14,9 @@ export {
   PERSISTENT_VOLUME_CONTROLLER,
   type PersistentVolume,
   type PersistentVolumeClaim,
+  PVC_PROTECTION_CONTROLLER,
   SELECTED_NODE_ANNOTATION,
+  startClaimProtectionController,
   startCsiProvisioner,
   startPersistentVolumeController,
 } from './provisioner.js';

@@ -23,7 +23,12 @@ import type { VSphere, VStorageObjectRecord } from '@vsim/vsphere';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
-import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
+import {
+  PERSISTENT_VOLUME,
+  PERSISTENT_VOLUME_CLAIM,
+  PVC_PROTECTION_FINALIZER,
+  STORAGE_CLASS,
+} from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { type KubeObject, merged, withFinalizer } from '../../store/meta.js';
 import { binaryQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
@@ -283,5 +288,30 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     const volumeName = (object as PersistentVolumeClaim).spec?.volumeName;
     return event === 'DELETED' && volumeName ? [volumeName] : undefined;
   });
+  return controller;
+}
+
+export const PVC_PROTECTION_CONTROLLER = 'pvc-protection-controller';
+
+/**
+ * Kubernetes' pvc-protection controller: a deleted claim keeps its `kubernetes.io/pvc-protection`
+ * finalizer while a Pod uses it. No Pods run here, so it goes at once (CNS holds a claim a VM
+ * has attached with a finalizer of its own).
+ */
+export function startClaimProtectionController(
+  manager: Manager,
+  deps: Pick<CsiControllersDeps, 'kube'>,
+): Controller {
+  const { kube } = deps;
+  const reconcile = async (key: string) => {
+    const { namespace = '', name } = parseObjectKey(key);
+    const claim = kube.direct.get({ ...PVC, namespace, name });
+    const released =
+      claim?.metadata.deletionTimestamp && withFinalizer(claim, PVC_PROTECTION_FINALIZER, false);
+    if (released) kube.direct.update(released);
+    return undefined;
+  };
+  const controller = manager.controller({ name: PVC_PROTECTION_CONTROLLER, reconcile });
+  controller.watches(kube, PVC);
   return controller;
 }

@@ -131,9 +131,13 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     });
     expect(volume.status).toEqual({ phase: 'Bound' });
     const before = ds(disk?.datastore as string);
-    // Deleting the claim deletes its volume and its disk.
+    // The API server protects every claim; the pvc-protection controller lets a deleted one go.
+    expect(claim.metadata.finalizers).toEqual(['kubernetes.io/pvc-protection']);
     await f.kube.delete({ ...PVC, namespace: 'ns1', name: 'data' });
+    expect((await f.getClaim('data'))?.metadata.deletionTimestamp).toBeDefined();
+    // Deleting the claim deletes its volume and its disk.
     await f.settle();
+    expect(await f.getClaim('data')).toBeUndefined();
     expect(await f.find({ ...PV, name: pvName })).toBeUndefined();
     expect(f.disks()).toEqual([]);
     expect(before - ds(disk?.datastore as string)).toBe(1536 * 1024 * 1024);
