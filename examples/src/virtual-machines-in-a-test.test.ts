@@ -294,13 +294,21 @@ it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and t
   const status = (await sim.kube.get(vmRef('installer'))).status as Status;
   expect(status.powerState).toBe('PoweredOn');
   const devices = sim.vsphere.read<
-    { _type: string; backing: { fileName?: string }; connectable?: { connected: boolean } }[]
+    {
+      _type: string;
+      key: number;
+      controllerKey?: number;
+      backing: { fileName?: string };
+      connectable?: { connected: boolean };
+    }[]
   >(status.uniqueID as string, 'config.hardware.device');
   const cdrom = devices.find((d) => d._type === 'VirtualCdrom');
   expect(cdrom?.backing.fileName).toMatch(/photon-5\.iso$/);
   expect(cdrom?.connectable?.connected).toBe(true);
-  // Its boot disk is the claim's, attached.
+  // Its boot disk is the claim's, attached to the ParaVirtual SCSI controller CNS added for it.
   expect(status.volumes?.find((v) => v.name === 'root')).toMatchObject({ attached: true });
+  const disk = devices.find((d) => d._type === 'VirtualDisk');
+  expect(devices.find((d) => d.key === disk?.controllerKey)?._type).toBe('ParaVirtualSCSIController');
 
   // What `kubectl describe vm installer` lists under Events.
   const events = await sim.kube.list({

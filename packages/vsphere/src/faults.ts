@@ -110,6 +110,12 @@ export const faults = {
       { _type: 'InvalidDeviceSpec', property, deviceIndex },
       `Invalid configuration for device '${deviceIndex}'.`,
     ),
+  /** A device for which the VM has no controller (AttachDisk_Task's, with no SCSI or SATA unit free). */
+  missingController: (property: string, deviceIndex: number) =>
+    fault(
+      { _type: 'MissingController', property, deviceIndex },
+      `No controller was found for device '${deviceIndex}'.`,
+    ),
   /** A device a running VM can neither gain nor lose (a serial or parallel port). */
   deviceHotPlugNotSupported: (property: string, deviceIndex: number) =>
     fault(

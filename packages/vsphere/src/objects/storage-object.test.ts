@@ -91,6 +91,32 @@ describe('First Class Disks', () => {
     expect(((attached(id) as Device).backing as { uuid: string }).uuid).toBe(uuid);
   });
 
+  it('attaches to a SCSI controller, else a SATA one, never IDE: MissingController without either', async () => {
+    const { vsphere, ds, vm, create, run, attached, devices } = setup();
+    const id = (await create('pvc-ctl')).config.id.id;
+    await run(vsphere.vm.powerOff(vm.id));
+    const scsi = devices().filter(
+      (d) =>
+        d._type === 'VirtualDisk' ||
+        d._type.endsWith('SCSIController') ||
+        d._type.startsWith('VirtualLsiLogic'),
+    );
+    expect(scsi.some((d) => d._type !== 'VirtualDisk')).toBe(true);
+    await run(
+      vsphere.vm.reconfigure(vm.id, {
+        deviceChange: scsi.map((device) => ({ operation: 'remove', device })),
+      }),
+    );
+    expect(devices().some((d) => d._type === 'VirtualIDEController')).toBe(true);
+    expect(await faultOf(run(vsphere.disks.attach(vm.id, id, ds.id)))).toBe('MissingController');
+    expect(attached(id)).toBeUndefined();
+    const sata: Device = { _type: 'VirtualAHCIController', key: -1, busNumber: 0 };
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: sata }] }));
+    await run(vsphere.disks.attach(vm.id, id, ds.id));
+    const controller = devices().find((d) => d.key === attached(id)?.controllerKey);
+    expect(controller?._type).toBe('VirtualAHCIController');
+  });
+
   it('refuses a second attach, a delete while attached, and a detach of a disk the VM lacks', async () => {
     const { vsphere, ds, vm, create, run } = setup();
     const id = (await create('pvc-3')).config.id.id;

@@ -15,7 +15,7 @@ import type { Model, Ref, Task, Tx } from '../model.js';
 import { iso } from '../properties/context.js';
 import { moref } from '../refs.js';
 import { currentVm } from './vm-clone.js';
-import { applyDeviceChanges, deviceContext } from './vm-devices.js';
+import { applyDeviceChanges, attachController, deviceContext } from './vm-devices.js';
 
 /** VslmCreateSpec, as CreateDisk_Task takes it. */
 export interface VslmCreateSpec {
@@ -235,7 +235,8 @@ export const storageObjectOperations = (m: Model) => {
 
     /**
      * VirtualMachine.AttachDisk_Task: the disk becomes one of the VM's VirtualDisks, on the
-     * controller and unit given, else the first free SCSI unit. A disk has one VM at a time.
+     * controller and unit given, else the first free SCSI unit, else SATA's (`MissingController`
+     * without either). A disk has one VM at a time.
      */
     attach(vm: Ref, id: DiskId, datastore: Ref, controllerKey?: number, unitNumber?: number): Task<void> {
       const record = vmOf(vm);
@@ -248,18 +249,17 @@ export const storageObjectOperations = (m: Model) => {
           const disk = diskOn(tx, id, ds.id);
           if (disk.consumer)
             throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine already.`);
+          const added: Device = {
+            _type: 'VirtualDisk',
+            key: -1,
+            capacityInKB: disk.capacityInMB * 1024,
+            backing: { fileName: disk.filePath, datastore: moref('Datastore', disk.datastore) },
+            ...(unitNumber === undefined ? {} : { unitNumber }),
+          };
+          const controller = controllerKey ?? attachController(current.config.devices)?.key;
+          if (controller === undefined) throw faults.missingController('controllerKey', 0);
           const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
-            {
-              operation: 'add',
-              device: {
-                _type: 'VirtualDisk',
-                key: -1,
-                capacityInKB: disk.capacityInMB * 1024,
-                backing: { fileName: disk.filePath, datastore: moref('Datastore', disk.datastore) },
-                ...(controllerKey === undefined ? {} : { controllerKey }),
-                ...(unitNumber === undefined ? {} : { unitNumber }),
-              },
-            },
+            { operation: 'add', device: { ...added, controllerKey: controller } },
           ]);
           const known = new Set(current.config.devices.map((d) => d.key));
           putDevices(

@@ -236,6 +236,23 @@ const firstFreeUnit = (
   return undefined;
 };
 
+/** The first controller of one of the types with a unit free for a disk. */
+export const controllerWithRoom = (
+  devices: readonly Device[],
+  types: ReadonlySet<string>,
+): Device | undefined =>
+  devices.find((c) => types.has(c._type) && firstFreeUnit(devices, c, NEW_DISK) !== undefined);
+
+const NEW_DISK: Device = { _type: 'VirtualDisk', key: 0 };
+const SATA_CONTROLLERS: ReadonlySet<string> = new Set(['VirtualAHCIController']);
+
+/**
+ * The controller of a First Class Disk attached with none named (AttachDisk_Task): a SCSI,
+ * else a SATA, controller with a unit free; never IDE.
+ */
+export const attachController = (devices: readonly Device[]): Device | undefined =>
+  controllerWithRoom(devices, SCSI_CONTROLLERS) ?? controllerWithRoom(devices, SATA_CONTROLLERS);
+
 /** Where a device goes when the spec names no controller. */
 const defaultController = (devices: readonly Device[], d: Device): Device | undefined => {
   const free = (c: Device) => firstFreeUnit(devices, c, d) !== undefined;

@@ -4,7 +4,8 @@
  *
  * - Attach: the VM (by BIOS UUID), then the claim, bound, and its volume; a failure is written
  *   to `status.error` with the syncer's words and retried after 1 s, doubling up to 5 minutes.
- *   Then the finalizer `cns.vmware.com`, the disk attached (AttachDisk_Task), `status.attached`
+ *   Then the finalizer `cns.vmware.com`, the disk attached (AttachDisk_Task) to a ParaVirtual
+ *   SCSI controller (one added when the VM has none with room), `status.attached`
  *   with `metadata.diskUUID` and `metadata.cnsVolumeId`, and the claim's finalizer
  *   `cns.vmware.com/pvc-protection`, which keeps it while a VM has its disk.
  * - Detach, once the attachment is deleted (its VM's deletion deletes it): the disk detached if
@@ -13,7 +14,9 @@
  */
 import {
   attachedDiskId,
+  controllerWithRoom,
   isVimFault,
+  SCSI_CONTROLLERS,
   type VmRecord,
   type VSphere,
   type VStorageObjectRecord,
@@ -27,6 +30,8 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, merged, withFinalizer } from '../../store/meta.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
+
+const PVSCSI: ReadonlySet<string> = new Set(['ParaVirtualSCSIController']);
 
 export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
 export const CNS_FINALIZER = 'cns.vmware.com';
@@ -141,11 +146,14 @@ export function startCnsAttachmentController(
           `The object or item referred to could not be found: disk ${volumeId}.`,
           '',
         );
-      const task = vsphere.disks.attach(vm.id, volumeId, disk.datastore);
+      let task = pvscsiControllerTask(vm);
       try {
+        await task?.wait();
+        const controller = controllerWithRoom(currentDevices(vm.id), PVSCSI);
+        task = vsphere.disks.attach(vm.id, volumeId, disk.datastore, controller?.key);
         await task.wait();
       } catch (fault) {
-        if (!isVimFault(fault)) throw fault;
+        if (!isVimFault(fault) || !task) throw fault;
         throw failed(fault.fault, fault.message, task.ref.value);
       }
     }
@@ -153,10 +161,24 @@ export function startCnsAttachmentController(
     return ((device?.backing as { uuid?: string } | undefined)?.uuid ?? '') as string;
   };
 
+  const currentDevices = (vmId: string) =>
+    (vsphere.store.get(vmId) as VmRecord | undefined)?.config.devices ?? [];
   const onVm = (vmId: string, volumeId: string) =>
-    (vsphere.store.get(vmId) as VmRecord | undefined)?.config.devices.find(
-      (d) => attachedDiskId(d) === volumeId,
-    );
+    currentDevices(vmId).find((d) => attachedDiskId(d) === volumeId);
+
+  /**
+   * CNS attaches to ParaVirtual SCSI controllers alone: without one that has room, it adds one on
+   * the first free bus (none past vSphere's four SCSI buses: the attach then finds what it can).
+   */
+  const pvscsiControllerTask = (vm: VmRecord) => {
+    const devices = currentDevices(vm.id);
+    if (controllerWithRoom(devices, PVSCSI)) return undefined;
+    const buses = new Set(devices.filter((d) => SCSI_CONTROLLERS.has(d._type)).map((d) => d.busNumber));
+    const busNumber = [0, 1, 2, 3].find((bus) => !buses.has(bus));
+    if (busNumber === undefined) return undefined;
+    const controller = { _type: 'ParaVirtualSCSIController', key: -1, busNumber, sharedBus: 'noSharing' };
+    return vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: controller }] });
+  };
 
   const describe = (vm: VmRecord) => `VirtualMachine:${vm.id} [UUID: ${vm.config.uuid}]`;
 
