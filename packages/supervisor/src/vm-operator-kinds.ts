@@ -68,6 +68,7 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
+import { type ClaimAccess, sharedVolumeProblems, withVolumeDefaults } from './api/shared-volumes.js';
 import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
@@ -183,6 +184,20 @@ function storageClassProblems(vm: VirtualMachine, reader: StoreReader): FieldErr
     : [invalid(field, name, `Storage policy is not associated with the namespace ${namespace}`)];
 }
 
+/** Whether the claims a new VM names may be read and written by many nodes (none for a claim not found). */
+const claimAccessIn =
+  (reader: StoreReader, namespace: string | undefined): ClaimAccess =>
+  (claimName) => {
+    const claim = reader.get({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      namespace: namespace ?? '',
+      name: claimName,
+    });
+    const modes = (claim?.spec as { accessModes?: unknown } | undefined)?.accessModes;
+    return claim && { readWriteMany: Array.isArray(modes) && modes.includes('ReadWriteMany') };
+  };
+
 /*
  * On update nothing about the image is defaulted: every create resolved `spec.image`, and a
  * v1alpha2 client brings it back up from the conversion annotation or `status.image`. A
@@ -211,9 +226,11 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         random: () => random.float(),
         defaultNetwork: defaultNetwork ?? undefined,
       });
+      const sharedDisks = options.capabilities?.vmSharedDisks === true;
       // Placed as the VM is made: vm-operator places them on the update after its schema upgrade.
-      if (options.capabilities?.vmSharedDisks && defaulted.spec?.hardware?.cdrom)
+      if (sharedDisks && defaulted.spec?.hardware?.cdrom)
         withCdromPlacements(defaulted.spec.hardware, undefined);
+      if (sharedDisks) withVolumeDefaults(defaulted);
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
@@ -221,6 +238,9 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       deny('VirtualMachine', [
         ...storageClassProblems(defaulted, reader),
         ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged),
+        ...(sharedDisks
+          ? sharedVolumeProblems(defaulted, claimAccessIn(reader, defaulted.metadata.namespace))
+          : []),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
       ]);
       return undefined;

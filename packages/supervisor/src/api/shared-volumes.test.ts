@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { createSupervisorFixture } from '../testing/fixture.js';
+import type { VirtualMachine, VirtualMachineVolume } from './types.js';
+
+const V6 = 'vmoperator.vmware.com/v1alpha6';
+
+async function setup(vmSharedDisks = true) {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], capabilities: { vmSharedDisks } });
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  for (const [name, mode] of [
+    ['rwo', 'ReadWriteOnce'],
+    ['rwx', 'ReadWriteMany'],
+    ['rwo2', 'ReadWriteOnce'],
+  ] as const)
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace: 'ns1' },
+      spec: {
+        accessModes: [mode],
+        storageClassName: prepared.storageClass,
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+  const create = (volumes: VirtualMachineVolume[], hardware?: object) =>
+    f.kube.create({
+      apiVersion: V6,
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1' },
+      spec: {
+        className: 'best-effort-small',
+        imageName: 'ubuntu-2204-kube-v1.30.0',
+        storageClass: prepared.storageClass,
+        volumes,
+        ...(hardware ? { hardware } : {}),
+      },
+    }) as unknown as Promise<VirtualMachine>;
+  const refusal = (volumes: VirtualMachineVolume[], hardware?: object) =>
+    create(volumes, hardware).then(
+      () => 'admitted',
+      (e: { code: number; message: string }) => `${e.code} ${e.message}`,
+    );
+  return { ...f, create, refusal };
+}
+
+const claim = (claimName: string) => ({ persistentVolumeClaim: { claimName } });
+const DENIED =
+  'admission webhook "default.validating.virtualmachine.v1alpha6.vmoperator.vmware.com" denied the request: ';
+
+describe("a new VM's volumes with VMSharedDisks", () => {
+  it('get the disk and sharing modes of their application type', async () => {
+    const f = await setup();
+    const vm = await f.create([
+      { name: 'rac', ...claim('rwx'), applicationType: 'OracleRAC' },
+      { name: 'wsfc', ...claim('rwo'), applicationType: 'MicrosoftWSFC' },
+      { name: 'data', ...claim('rwo2'), diskMode: 'NonPersistent' },
+    ]);
+    expect(vm.spec?.volumes?.map((v) => [v.name, v.diskMode, v.sharingMode])).toEqual([
+      ['rac', 'IndependentPersistent', 'MultiWriter'],
+      ['wsfc', 'IndependentPersistent', 'None'],
+      ['data', 'NonPersistent', 'None'],
+    ]);
+  });
+
+  it("are refused modes their application does not take, or sharing their claim's access modes do not allow", async () => {
+    const f = await setup();
+    expect(
+      await f.refusal([
+        {
+          name: 'rac',
+          ...claim('rwx'),
+          applicationType: 'OracleRAC',
+          sharingMode: 'None',
+          diskMode: 'Persistent',
+        },
+      ]),
+    ).toContain(
+      'spec.volumes[0].sharingMode: Invalid value: "None": SharingMode must be MultiWriter for OracleRAC volumes, spec.volumes[0].diskMode: Invalid value: "Persistent": DiskMode must be IndependentPersistent for OracleRAC volumes',
+    );
+    // MultiWriter on a claim of one node; a WSFC volume on a controller it does not share.
+    expect(await f.refusal([{ name: 'rac', ...claim('rwo'), applicationType: 'OracleRAC' }])).toBe(
+      `422 ${DENIED}spec.volumes[0].sharingMode: Invalid value: "MultiWriter": MultiWriter sharing mode is not allowed for ReadWriteOnce volume`,
+    );
+    const unshared = { scsiControllers: [{ busNumber: 1, sharingMode: 'None' }] };
+    const onBus1 = { controllerType: 'SCSI', controllerBusNumber: 1 } as const;
+    expect(
+      await f.refusal(
+        [{ name: 'wsfc', ...claim('rwx'), applicationType: 'MicrosoftWSFC', ...onBus1 }],
+        unshared,
+      ),
+    ).toContain(
+      'spec.volumes[0].applicationType: Invalid value: "MicrosoftWSFC": Controller sharing mode must be Physical for a MicrosoftWSFC volume, spec.volumes[0].sharingMode: Invalid value: "None": ReadWriteMany PVC must have a shared volume or controller',
+    );
+    const physical = { scsiControllers: [{ busNumber: 1, sharingMode: 'Physical' }] };
+    expect(
+      await f.refusal(
+        [{ name: 'wsfc', ...claim('rwo'), applicationType: 'MicrosoftWSFC', ...onBus1 }],
+        physical,
+      ),
+    ).toContain(
+      'spec.volumes[0].controllerBusNumber: Invalid value: "SCSI:1": Controller with sharing mode Physical is not allowed for ReadWriteOnce volume',
+    );
+    // A placement names its controller's type and bus; a claim not found is judged later.
+    expect(await f.refusal([{ name: 'data', ...claim('rwo'), unitNumber: 3 }])).toContain(
+      'spec.volumes[0].controllerType: Required value, spec.volumes[0].controllerBusNumber: Required value',
+    );
+    expect(await f.refusal([{ name: 'later', ...claim('none-yet'), applicationType: 'OracleRAC' }])).toBe(
+      'admitted',
+    );
+  });
+
+  it('are neither defaulted nor judged so without the capability', async () => {
+    const f = await setup(false);
+    const vm = await f.create([{ name: 'rac', ...claim('rwo'), applicationType: 'OracleRAC' }]);
+    expect(vm.spec?.volumes?.[0]).not.toHaveProperty('sharingMode');
+  });
+});

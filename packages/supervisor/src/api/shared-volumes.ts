@@ -1,0 +1,154 @@
+/**
+ * A new VM's volumes as vm-operator's webhooks handle them with its VMSharedDisks capability:
+ * the mutating webhook's disk and sharing modes by application type (SetPVCVolumeDefaults), and
+ * the validating webhook's rules for them, their claims' access modes and the controllers they
+ * name. vm-operator applies the rules of an update only to a VM its schema upgrade has marked;
+ * the simulator runs no schema upgrade, so an update is not held to them.
+ */
+import type {
+  VirtualControllerSharingMode,
+  VirtualMachine,
+  VirtualMachineVolume,
+  VolumeApplicationType,
+  VolumeDiskMode,
+  VolumeSharingMode,
+} from './types.js';
+import { type FieldError, invalid, required } from './validation.js';
+
+type Modes = { diskMode: VolumeDiskMode; sharingMode: VolumeSharingMode };
+
+/** The modes a volume of each application type is given when it names none, and any other volume. */
+const VOLUME_DEFAULTS: Readonly<Record<VolumeApplicationType, Modes>> = {
+  OracleRAC: { diskMode: 'IndependentPersistent', sharingMode: 'MultiWriter' },
+  MicrosoftWSFC: { diskMode: 'IndependentPersistent', sharingMode: 'None' },
+};
+const OTHER_VOLUME: Modes = { diskMode: 'Persistent', sharingMode: 'None' };
+
+/** SetPVCVolumeDefaults: each volume's empty disk and sharing modes, in place. */
+export function withVolumeDefaults(vm: VirtualMachine): void {
+  for (const volume of vm.spec?.volumes ?? []) {
+    const defaults = volume.applicationType ? VOLUME_DEFAULTS[volume.applicationType] : OTHER_VOLUME;
+    volume.diskMode ||= defaults.diskMode;
+    volume.sharingMode ||= defaults.sharingMode;
+  }
+}
+
+/** What a claim tells the rules: whether it may be read and written by many nodes. */
+export type ClaimAccess = (claimName: string) => { readWriteMany: boolean } | undefined;
+
+/** The validating webhook's rules for a new VM's volumes (claims not found are not judged). */
+export function sharedVolumeProblems(vm: VirtualMachine, claimAccess: ClaimAccess): FieldError[] {
+  const errors: FieldError[] = [];
+  (vm.spec?.volumes ?? []).forEach((volume, i) => {
+    const path = `spec.volumes[${i}]`;
+    errors.push(...applicationProblems(vm, volume, path));
+    const claimName = volume.persistentVolumeClaim?.claimName;
+    const access = claimName ? claimAccess(claimName) : undefined;
+    if (access) errors.push(...sharingProblems(vm, volume, path, access.readWriteMany));
+    // A placement names its controller's type and bus together.
+    if (
+      (volume.unitNumber !== undefined || volume.controllerBusNumber !== undefined) &&
+      !volume.controllerType
+    )
+      errors.push(required(`${path}.controllerType`));
+    if (
+      (volume.unitNumber !== undefined || volume.controllerType) &&
+      volume.controllerBusNumber === undefined
+    )
+      errors.push(required(`${path}.controllerBusNumber`));
+  });
+  return errors;
+}
+
+function applicationProblems(vm: VirtualMachine, volume: VirtualMachineVolume, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const { applicationType, diskMode = '', sharingMode = '' } = volume;
+  if (applicationType === 'OracleRAC' && sharingMode !== 'MultiWriter')
+    errors.push(
+      invalid(`${path}.sharingMode`, sharingMode, 'SharingMode must be MultiWriter for OracleRAC volumes'),
+    );
+  if (applicationType !== undefined && diskMode !== 'IndependentPersistent')
+    errors.push(
+      invalid(
+        `${path}.diskMode`,
+        diskMode,
+        `DiskMode must be IndependentPersistent for ${applicationType} volumes`,
+      ),
+    );
+  if (applicationType === 'MicrosoftWSFC') {
+    const sharing = specControllerSharing(vm, volume);
+    if (sharing !== undefined && sharing !== 'Physical')
+      errors.push(
+        invalid(
+          `${path}.applicationType`,
+          applicationType,
+          'Controller sharing mode must be Physical for a MicrosoftWSFC volume',
+        ),
+      );
+  }
+  return errors;
+}
+
+/** A shared application's volume and controller agree with its claim's access modes. */
+function sharingProblems(
+  vm: VirtualMachine,
+  volume: VirtualMachineVolume,
+  path: string,
+  readWriteMany: boolean,
+): FieldError[] {
+  if (volume.applicationType === undefined) return [];
+  const errors: FieldError[] = [];
+  const volumeShared = volume.sharingMode === 'MultiWriter';
+  const controllerSharing =
+    specControllerSharing(vm, volume) ?? (volume.applicationType === 'MicrosoftWSFC' ? 'Physical' : 'None');
+  const controllerShared = volume.controllerType === 'SCSI' && controllerSharing !== 'None';
+  if (!readWriteMany) {
+    if (volumeShared)
+      errors.push(
+        invalid(
+          `${path}.sharingMode`,
+          volume.sharingMode,
+          'MultiWriter sharing mode is not allowed for ReadWriteOnce volume',
+        ),
+      );
+    // vm-operator reads the bus here without checking it is set (its webhook would fail): skipped.
+    if (controllerShared && volume.controllerBusNumber !== undefined)
+      errors.push(
+        invalid(
+          `${path}.controllerBusNumber`,
+          `SCSI:${volume.controllerBusNumber}`,
+          `Controller with sharing mode ${controllerSharing} is not allowed for ReadWriteOnce volume`,
+        ),
+      );
+  } else if (!volumeShared && volume.controllerType && !controllerShared)
+    errors.push(
+      invalid(
+        `${path}.sharingMode`,
+        volume.sharingMode ?? '',
+        'ReadWriteMany PVC must have a shared volume or controller',
+      ),
+    );
+  return errors;
+}
+
+/** The sharing mode of the spec's controller the volume names (None for SATA and IDE), if there is one. */
+function specControllerSharing(
+  vm: VirtualMachine,
+  volume: VirtualMachineVolume,
+): VirtualControllerSharingMode | undefined {
+  const { controllerType, controllerBusNumber } = volume;
+  if (!controllerType || controllerBusNumber === undefined) return undefined;
+  const hardware = vm.spec?.hardware;
+  const onBus = <T extends { busNumber: number }>(list: readonly T[] | undefined) =>
+    list?.find((c) => c.busNumber === controllerBusNumber);
+  if (controllerType === 'SCSI') {
+    const controller = onBus(hardware?.scsiControllers);
+    return controller && (controller.sharingMode ?? 'None');
+  }
+  if (controllerType === 'NVME') {
+    const controller = onBus(hardware?.nvmeControllers);
+    return controller && (controller.sharingMode ?? 'None');
+  }
+  const controller = onBus(controllerType === 'SATA' ? hardware?.sataControllers : hardware?.ideControllers);
+  return controller && 'None';
+}
