@@ -109,6 +109,45 @@ describe("a new VM's volumes with VMSharedDisks", () => {
     );
   });
 
+  it('are reported where their disks sit, with their disk and sharing modes', async () => {
+    const f = await setup();
+    await f.create([{ name: 'data', ...claim('rwo') }]);
+    await f.settle();
+    const vm = (await f.kube.get({
+      apiVersion: V6,
+      kind: 'VirtualMachine',
+      namespace: 'ns1',
+      name: 'vm1',
+    })) as unknown as VirtualMachine;
+    const placed = (vm.status?.volumes ?? []).map((v) => [
+      v.type,
+      v.attached,
+      v.controllerType,
+      v.controllerBusNumber,
+      v.unitNumber,
+      v.diskMode,
+      v.sharingMode,
+    ]);
+    expect(placed).toEqual(
+      expect.arrayContaining([
+        ['Classic', true, 'SCSI', 0, 0, 'Persistent', 'None'],
+        ['Managed', true, 'SCSI', 0, 1, 'Persistent', 'None'],
+      ]),
+    );
+    expect(placed).toHaveLength(2);
+    // Without the capability the entries say nothing of it.
+    const g = await setup(false);
+    await g.create([{ name: 'data', ...claim('rwo') }]);
+    await g.settle();
+    const plain = (await g.kube.get({
+      apiVersion: V6,
+      kind: 'VirtualMachine',
+      namespace: 'ns1',
+      name: 'vm1',
+    })) as unknown as VirtualMachine;
+    expect(plain.status?.volumes?.map((v) => v.controllerType)).toEqual([undefined, undefined]);
+  });
+
   it('are neither defaulted nor judged so without the capability', async () => {
     const f = await setup(false);
     const vm = await f.create([{ name: 'rac', ...claim('rwo'), applicationType: 'OracleRAC' }]);

@@ -19,7 +19,8 @@ import { bytesQuantity } from '../../store/quantity.js';
 /** vm-operator's bytes per MB of a VM's memory (its reconcileStatusHardware). */
 const MB = 1000 * 1000;
 
-function controllerType(type: string): VirtualControllerType | undefined {
+/** The type vm-operator names a disk or CD-ROM controller device by; undefined for any other device. */
+export function controllerType(type: string): VirtualControllerType | undefined {
   if (type === 'VirtualIDEController') return 'IDE';
   if (SCSI_CONTROLLERS.has(type)) return 'SCSI';
   if (type === 'VirtualAHCIController' || type === 'VirtualSATAController') return 'SATA';

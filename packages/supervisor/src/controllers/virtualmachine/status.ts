@@ -100,6 +100,7 @@ export function statusFromVsphere(
   zone: string | undefined,
   previous: VirtualMachineStatus | undefined,
   networkConfig: VirtualMachineNetworkConfigStatus | undefined,
+  volumePlacement = false,
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
@@ -117,7 +118,7 @@ export function statusFromVsphere(
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
-  const volumes = classicVolumes(vm.config.devices, previous?.volumes);
+  const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   status.changeBlockTracking = vm.config.changeTrackingEnabled;
   status.storage = storageStatus(

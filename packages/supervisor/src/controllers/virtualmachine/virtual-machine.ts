@@ -1425,7 +1425,15 @@ export function startVirtualMachineController(
     const suspended = record.powerState === 'suspended';
     const nics = suspended ? undefined : (fallthrough?.nics ?? readAddressing(kube, vm));
     const networkConfig = suspended ? vm.status?.network?.config : networkConfigOf(vm, nics, read);
-    const from = statusFromVsphere(vsphere, record, names, zone, vm.status, networkConfig);
+    const from = statusFromVsphere(
+      vsphere,
+      record,
+      names,
+      zone,
+      vm.status,
+      networkConfig,
+      deps.capabilities?.vmSharedDisks === true,
+    );
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     // The class and the bootstrap are read again on every update, as vm-operator does (the
     // deploy just did), but for a suspended VM, whose update is its resume alone.

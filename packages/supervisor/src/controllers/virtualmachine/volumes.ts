@@ -17,8 +17,10 @@ import type {
   VirtualMachineStorageStatus,
   VirtualMachineVolume,
   VirtualMachineVolumeStatus,
+  VolumeDiskMode,
 } from '../../api/types.js';
 import { bytesQuantity, quantityValue } from '../../store/quantity.js';
+import { controllerType } from './hardware-status.js';
 import { xxHash64 } from './xxhash64.js';
 
 type Devices = VmRecord['config']['devices'];
@@ -58,6 +60,7 @@ const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = Object.freeze([]);
 export function classicVolumes(
   devices: Devices,
   previous: readonly VirtualMachineVolumeStatus[] = NO_VOLUMES,
+  placed = false,
 ): readonly VirtualMachineVolumeStatus[] {
   let classicDisks = 0;
   let unchanged = true;
@@ -67,6 +70,7 @@ export function classicVolumes(
     if (!isFirstClassDisk(device)) classicDisks++;
     else if (!had) continue;
     if (had?.used !== usedOf(device)) unchanged = false;
+    else if (placed && !samePlacement(had, placementOf(devices, device))) unchanged = false;
   }
   let classic = 0;
   for (const volume of previous) if (volume.type === 'Classic') classic++;
@@ -79,25 +83,64 @@ export function classicVolumes(
     if (!had && isFirstClassDisk(device)) continue;
     const size = sizeOf(device);
     const used = usedOf(device);
-    out.push(
-      had
-        ? { ...had, used }
-        : {
-            name: pvcName('disk', uuid),
-            type: 'Classic',
-            attached: true,
-            diskUUID: uuid,
-            limit: size,
-            requested: size,
-            used,
-          },
-    );
+    const entry: VirtualMachineVolumeStatus = had
+      ? { ...had, used }
+      : {
+          name: pvcName('disk', uuid),
+          type: 'Classic',
+          attached: true,
+          diskUUID: uuid,
+          limit: size,
+          requested: size,
+          used,
+        };
+    out.push(placed ? Object.assign(entry, placementOf(devices, device)) : entry);
   }
   for (const volume of previous)
     if (volume.type !== 'Classic' && !volumeOfDisk(out, volume.diskUUID)) out.push(volume);
   // Kept in the status: copied to its size (one grown by push has room for 17).
   return out.length > 1 ? out.sort(byDiskUuid).slice() : out.slice();
 }
+
+type Placement = Pick<
+  VirtualMachineVolumeStatus,
+  'controllerBusNumber' | 'controllerType' | 'unitNumber' | 'diskMode' | 'sharingMode'
+>;
+
+const DISK_MODES: Readonly<Record<string, VolumeDiskMode>> = {
+  persistent: 'Persistent',
+  independent_persistent: 'IndependentPersistent',
+  independent_nonpersistent: 'IndependentNonPersistent',
+  nonpersistent: 'NonPersistent',
+};
+
+/**
+ * Where a disk sits and how, as vm-operator reports it with VMSharedDisks: its controller's type
+ * and bus, its unit, its disk mode (none for `undoable` and `append`) and its sharing.
+ */
+function placementOf(devices: Devices, disk: Devices[number]): Placement {
+  const placement: Placement = {};
+  const controller = devices.find((d) => d.key === disk.controllerKey);
+  const type = controller && controllerType(controller._type);
+  if (controller && type) {
+    placement.controllerBusNumber = controller.busNumber as number;
+    placement.controllerType = type;
+  }
+  if (disk.unitNumber !== undefined) placement.unitNumber = disk.unitNumber;
+  const backing = disk.backing as { diskMode?: string; sharing?: string } | undefined;
+  const diskMode = DISK_MODES[backing?.diskMode ?? ''];
+  if (diskMode) placement.diskMode = diskMode;
+  if (!backing?.sharing || backing.sharing === 'sharingNone') placement.sharingMode = 'None';
+  else if (backing.sharing === 'sharingMultiWriter') placement.sharingMode = 'MultiWriter';
+  return placement;
+}
+
+const samePlacement = (entry: VirtualMachineVolumeStatus, placement: Placement): boolean =>
+  entry.controllerBusNumber === placement.controllerBusNumber &&
+  entry.controllerType === placement.controllerType &&
+  entry.unitNumber === placement.unitNumber &&
+  entry.diskMode === placement.diskMode &&
+  entry.sharingMode === placement.sharingMode;
 
 /** The entry of a disk among a VM's few volumes (a loop: this runs for every disk of every pass). */
 function volumeOfDisk(

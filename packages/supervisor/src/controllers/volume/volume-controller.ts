@@ -66,6 +66,17 @@ const hasVolumeWork = (vm: VirtualMachine | undefined): boolean => {
 
 const NO_VOLUMES: readonly VirtualMachineVolumeStatus[] = [];
 
+/** What the VirtualMachine controller writes in a managed entry from the VM's disk. */
+const FILLED_BY_VM_CONTROLLER = [
+  'used',
+  'crypto',
+  'controllerBusNumber',
+  'controllerType',
+  'unitNumber',
+  'diskMode',
+  'sharingMode',
+] as const;
+
 export function startVolumeController(manager: Manager, deps: { kube: KubeStore }): Controller {
   const { kube } = deps;
   const notFound = (kind: { apiVersion: string; kind: string }, name: string) =>
@@ -189,19 +200,21 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
   };
 
   /**
-   * An entry rebuilt from its attachment, with the usage (and encryption) its last one had: the
-   * VM controller fills those in while the disk is on the VM, and an entry rebuilt without them
-   * would have the two controllers undo each other's writes forever.
+   * An entry rebuilt from its attachment, with the usage, encryption and (with VMSharedDisks)
+   * placement its last one had: the VM controller fills those in while the disk is on the VM,
+   * and an entry rebuilt without them would have the two controllers undo each other's writes
+   * forever.
    */
   const keepingUsage = (
     entry: VirtualMachineVolumeStatus,
     last: VirtualMachineVolumeStatus | undefined,
-  ): VirtualMachineVolumeStatus =>
-    merged(
-      entry,
-      last?.used === undefined ? {} : { used: last.used },
-      last?.crypto === undefined ? {} : { crypto: last.crypto },
-    );
+  ): VirtualMachineVolumeStatus => {
+    if (!last) return entry;
+    const kept: Partial<VirtualMachineVolumeStatus> = {};
+    for (const field of FILLED_BY_VM_CONTROLLER)
+      if (last[field] !== undefined) Object.assign(kept, { [field]: last[field] });
+    return merged(entry, kept);
+  };
 
   /** An attachment's state as the VM's entry shows it. */
   const entryOf = (name: string, attachment: CnsNodeVmAttachment): VirtualMachineVolumeStatus => {
