@@ -35,12 +35,18 @@ async function setup(vmSharedDisks = true) {
         ...(hardware ? { hardware } : {}),
       },
     }) as unknown as Promise<VirtualMachine>;
+  /** vm1 once everything has run. */
+  const settled = async () => {
+    await f.settle();
+    const ref = { apiVersion: V6, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' };
+    return (await f.kube.get(ref)) as unknown as VirtualMachine;
+  };
   const refusal = (volumes: VirtualMachineVolume[], hardware?: object) =>
     create(volumes, hardware).then(
       () => 'admitted',
       (e: { code: number; message: string }) => `${e.code} ${e.message}`,
     );
-  return { ...f, create, refusal };
+  return { ...f, create, refusal, settled };
 }
 
 const claim = (claimName: string) => ({ persistentVolumeClaim: { claimName } });
@@ -112,13 +118,7 @@ describe("a new VM's volumes with VMSharedDisks", () => {
   it('are reported where their disks sit, with their disk and sharing modes', async () => {
     const f = await setup();
     await f.create([{ name: 'data', ...claim('rwo') }]);
-    await f.settle();
-    const vm = (await f.kube.get({
-      apiVersion: V6,
-      kind: 'VirtualMachine',
-      namespace: 'ns1',
-      name: 'vm1',
-    })) as unknown as VirtualMachine;
+    const vm = await f.settled();
     const placed = (vm.status?.volumes ?? []).map((v) => [
       v.type,
       v.attached,
@@ -138,13 +138,7 @@ describe("a new VM's volumes with VMSharedDisks", () => {
     // Without the capability the entries say nothing of it.
     const g = await setup(false);
     await g.create([{ name: 'data', ...claim('rwo') }]);
-    await g.settle();
-    const plain = (await g.kube.get({
-      apiVersion: V6,
-      kind: 'VirtualMachine',
-      namespace: 'ns1',
-      name: 'vm1',
-    })) as unknown as VirtualMachine;
+    const plain = await g.settled();
     expect(plain.status?.volumes?.map((v) => v.controllerType)).toEqual([undefined, undefined]);
   });
 
