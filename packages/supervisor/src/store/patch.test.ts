@@ -44,6 +44,22 @@ describe('JSON patch (RFC 6902)', () => {
     ).toEqual({ a: [1, 2, 3, 4] });
   });
 
+  it("counts negative indices from the end and reads leading zeros, as the API server's library does", () => {
+    expect(
+      applyJsonPatch({ a: [1, 2, 3], b: ['x'] }, [
+        { op: 'remove', path: '/a/-1' },
+        { op: 'replace', path: '/a/-2', value: 0 },
+        { op: 'add', path: '/a/-1', value: 9 },
+        { op: 'test', path: '/a/01', value: 2 },
+        { op: 'copy', from: '/b/-1', path: '/a/+0' },
+      ]),
+    ).toEqual({ a: ['x', 0, 2, 9], b: ['x'] });
+    for (const path of ['/a/-4', '/a/3', '/a/1.5', '/a/'])
+      expect(() => applyJsonPatch({ a: [1, 2, 3] }, [{ op: 'remove', path }]), path).toThrow(
+        expect.objectContaining({ code: 422 }),
+      );
+  });
+
   it('escapes ~ and / in pointers', () => {
     expect(
       applyJsonPatch({ 'a/b': 1, 'c~d': 2 }, [

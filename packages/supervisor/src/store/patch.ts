@@ -44,11 +44,17 @@ export function parsePointer(pointer: string): string[] {
 
 type Container = Record<string, unknown> | unknown[];
 
+/**
+ * An array index as the API server's JSON patch library reads it: Go's Atoi (a sign and leading
+ * zeros allowed), a negative one counted from the end, `-` for an add at the end.
+ */
 function arrayIndex(token: string, length: number, forAdd: boolean): number {
   if (forAdd && token === '-') return length;
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw rejected();
-  const i = Number(token);
-  if (i > length || (!forAdd && i === length)) throw rejected();
+  if (!/^[+-]?[0-9]+$/.test(token)) throw rejected();
+  // An add may also go after the last element.
+  const size = forAdd ? length + 1 : length;
+  const i = Number(token) < 0 ? Number(token) + size : Number(token);
+  if (i < 0 || i >= size) throw rejected();
   return i;
 }
 
