@@ -14,14 +14,14 @@ const UNIT_NS: Readonly<Record<string, bigint>> = {
 /** An int64's magnitude bound: the most negative Duration, one past the largest. */
 const LIMIT_NS = 2n ** 63n;
 
-/** The digits after a point as Go's leadingFraction keeps them: those that fit (a digit that would
- * overflow is skipped, a later one may still fit), and their scale. */
+/** The digits after a point as Go's leadingFraction keeps them: those before the first that
+ * would overflow, and their scale. */
 function leadingFraction(digits: string): { f: bigint; scale: number } {
   let f = 0n;
   let scale = 1;
   for (const digit of digits) {
     const next = f * 10n + BigInt(digit);
-    if (next > LIMIT_NS) continue;
+    if (f > (LIMIT_NS - 1n) / 10n || next > LIMIT_NS) break;
     f = next;
     scale *= 10;
   }

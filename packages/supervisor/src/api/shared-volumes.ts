@@ -3,7 +3,10 @@
  * the mutating webhook's disk and sharing modes by application type (SetPVCVolumeDefaults), and
  * the validating webhook's rules for them, their claims' access modes and the controllers they
  * name. vm-operator applies the rules of an update only to a VM its schema upgrade has marked;
- * the simulator runs no schema upgrade, so an update is not held to them.
+ * the simulator runs no schema upgrade, so an update is not held to them. Its rules for encrypted
+ * claims are left out: no storage class here encrypts. The modes are the spec's alone: volumes
+ * are attached as CNS attaches one (`CnsNodeVmAttachment`), persistent and unshared, and the
+ * status tells what vSphere has.
  */
 import type {
   VirtualControllerSharingMode,
@@ -27,7 +30,8 @@ const OTHER_VOLUME: Modes = { diskMode: 'Persistent', sharingMode: 'None' };
 /** SetPVCVolumeDefaults: each volume's empty disk and sharing modes, in place. */
 export function withVolumeDefaults(vm: VirtualMachine): void {
   for (const volume of vm.spec?.volumes ?? []) {
-    const defaults = volume.applicationType ? VOLUME_DEFAULTS[volume.applicationType] : OTHER_VOLUME;
+    // A type the schema does not know gets the others' modes here, and is refused by the schema.
+    const defaults = (volume.applicationType && VOLUME_DEFAULTS[volume.applicationType]) || OTHER_VOLUME;
     volume.diskMode ||= defaults.diskMode;
     volume.sharingMode ||= defaults.sharingMode;
   }

@@ -79,14 +79,14 @@ export function checkClaimQuota(claim: KubeObject, old: KubeObject | undefined, 
   if (quotas.length === 0) return;
   const before = old ? claimUsage(old) : new Map<string, string[]>();
   const after = claimUsage(claim);
-  // As the API server's evaluator subtracts: every resource the claim uses, none below zero; a
-  // write that adds nothing is never refused, one that adds any is checked on all of them.
+  // As the API server's evaluator subtracts, then drops what is zero: a write is checked only on
+  // the resources it adds to.
   const delta = new Map<string, bigint>();
   for (const [name, texts] of after) {
     const added = nanos(texts[0]) - nanos(before.get(name)?.[0]);
-    delta.set(name, added > 0n ? added : 0n);
+    if (added > 0n) delta.set(name, added);
   }
-  if (![...delta.values()].some((added) => added > 0n)) return;
+  if (delta.size === 0) return;
   const claims = reader.list(CLAIM.apiVersion, CLAIM.kind, namespace);
   for (const quota of quotas) {
     const hard = (quota as QuotaFields).spec?.hard ?? {};

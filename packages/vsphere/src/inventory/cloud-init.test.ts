@@ -83,7 +83,8 @@ describe("the guest's cloud-init metadata", () => {
   it('reads flow collections, quoted scalars with `#`, YAML 1.1 booleans and keys of any name', () => {
     const flowStyle = [
       'local-hostname: "h#1.example" # the name',
-      '__proto__: {polluted: yes}',
+      // A key of any name is the document's own: nothing here is read through it.
+      '__proto__: {local-hostname: not-this-one}',
       'network:',
       '  version: 2',
       '  ethernets:',
@@ -101,7 +102,8 @@ describe("the guest's cloud-init metadata", () => {
         ['00:50:56:00:00:02', ['10.0.0.10']],
       ]),
     });
-    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    const inherited = ['__proto__: {local-hostname: inherited}', 'instance-id: i-1'].join('\n');
+    expect(cloudInitIdentity(config(inherited))).toEqual({ addresses: new Map() });
   });
 
   it('is none without metadata, or with what the guest cannot read', () => {

@@ -6,8 +6,10 @@
  * the interface each `ethernets` entry matches by MAC address (none for DHCP). vm-operator and
  * Cluster API's vSphere provider write it so. Metadata the guest cannot read leaves it as it
  * would be without: the YAML read is the block style those writers use (mappings, sequences,
- * plain and quoted scalars, flow sequences and mappings), its plain scalars resolved as
- * cloud-init's YAML 1.1 reader resolves them (`yes` and `on` are true).
+ * plain and quoted scalars, flow sequences and mappings on one line), its plain scalars
+ * resolved as cloud-init's YAML 1.1 reader resolves them (`yes` and `on` are true); a flow
+ * collection over several lines, a flow mapping's key without a value and YAML's escapes beyond
+ * JSON's make the metadata unreadable here.
  */
 import { isIP, isIPv4 } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -47,7 +49,7 @@ function identityOf(config: Pick<VmConfig, 'extraConfig'>): CloudInitIdentity | 
       if (!isMap(ethernet) || !isMap(ethernet.match)) continue;
       const mac = ethernet.match.macaddress;
       const listed = Array.isArray(ethernet.addresses) ? ethernet.addresses : [];
-      const dhcp4 = ethernet.dhcp4 === true || ethernet.dhcp4 === 'true';
+      const dhcp4 = ethernet.dhcp4 === true || isNetplanTrue(ethernet.dhcp4);
       const statics = listed
         .filter((a): a is string => typeof a === 'string')
         .map((a) => a.split('/')[0] as string)
@@ -59,6 +61,10 @@ function identityOf(config: Pick<VmConfig, 'extraConfig'>): CloudInitIdentity | 
     addresses,
   };
 }
+
+/** netplan's booleans, quoted or not: `true`, `on`, `yes` and `y`, in any case. */
+const isNetplanTrue = (value: unknown): boolean =>
+  typeof value === 'string' && /^(?:true|on|yes|y)$/i.test(value);
 
 function decoded(value: string, encoding: string): string | undefined {
   try {

@@ -236,7 +236,8 @@ export const storageObjectOperations = (m: Model) => {
     /**
      * VirtualMachine.AttachDisk_Task: the disk becomes one of the VM's VirtualDisks, on the
      * controller and unit given, else the first free SCSI unit, else SATA's (`MissingController`
-     * without either). A disk has one VM at a time.
+     * without either; where several have room vSphere wants one named, whose fault for it is not
+     * documented: the first is taken). A disk has one VM at a time.
      */
     attach(vm: Ref, id: DiskId, datastore: Ref, controllerKey?: number, unitNumber?: number): Task<void> {
       const record = vmOf(vm);

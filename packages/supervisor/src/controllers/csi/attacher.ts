@@ -32,6 +32,7 @@ import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
 
 const PVSCSI: ReadonlySet<string> = new Set(['ParaVirtualSCSIController']);
+const MAX_SCSI_CONTROLLERS = 4;
 
 export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
 export const CNS_FINALIZER = 'cns.vmware.com';
@@ -167,16 +168,16 @@ export function startCnsAttachmentController(
     currentDevices(vmId).find((d) => attachedDiskId(d) === volumeId);
 
   /**
-   * CNS attaches to ParaVirtual SCSI controllers alone: without one that has room, it adds one on
-   * the first free bus (none past vSphere's four SCSI buses: the attach then finds what it can).
+   * CNS attaches to ParaVirtual SCSI controllers alone: without one that has room, it adds one
+   * (vSphere picks the bus) to a VM powered off, which is when vSphere takes a new controller, and
+   * below its four SCSI buses; else the attach finds what it can.
    */
   const pvscsiControllerTask = (vm: VmRecord) => {
     const devices = currentDevices(vm.id);
-    if (controllerWithRoom(devices, PVSCSI)) return undefined;
-    const buses = new Set(devices.filter((d) => SCSI_CONTROLLERS.has(d._type)).map((d) => d.busNumber));
-    const busNumber = [0, 1, 2, 3].find((bus) => !buses.has(bus));
-    if (busNumber === undefined) return undefined;
-    const controller = { _type: 'ParaVirtualSCSIController', key: -1, busNumber, sharedBus: 'noSharing' };
+    const current = vsphere.store.get(vm.id) as VmRecord | undefined;
+    if (current?.powerState !== 'poweredOff' || controllerWithRoom(devices, PVSCSI)) return undefined;
+    if (devices.filter((d) => SCSI_CONTROLLERS.has(d._type)).length >= MAX_SCSI_CONTROLLERS) return undefined;
+    const controller = { _type: 'ParaVirtualSCSIController', key: -1, sharedBus: 'noSharing' };
     return vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: controller }] });
   };
 

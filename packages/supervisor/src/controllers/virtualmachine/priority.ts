@@ -40,8 +40,8 @@ export function vmReconcilePriority(vm: VirtualMachine, byDefault: number): numb
     const addressed = status.network?.primaryIP4 || status.network?.primaryIP6;
     return network && !network.disabled && !addressed ? VM_PRIORITY.waitingForIP : byDefault;
   }
-  // Only FastDeploy's linked clones have disks to promote and write the condition: without it, as
-  // here, vm-operator ranks every settled powered-off VM as waiting for their promotion.
+  // Only vm-operator's disk promotion, which runs with FastDeploy, writes the condition: without
+  // it, as here, vm-operator ranks every settled powered-off VM as waiting for a promotion.
   if (
     vm.spec?.promoteDisksMode !== 'Disabled' &&
     !isConditionTrue(status?.conditions, CONDITION.diskPromotionSynced)

@@ -151,7 +151,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
           const kept = existing.get(volume.name);
           statuses.push(
             withClaimSize(
-              keepingUsage(entryOf(volume.name, attachment), kept),
+              keepingDiskFacts(entryOf(volume.name, attachment), kept),
               namespace,
               volume.persistentVolumeClaim.claimName,
             ),
@@ -205,7 +205,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
    * and an entry rebuilt without them would have the two controllers undo each other's writes
    * forever.
    */
-  const keepingUsage = (
+  const keepingDiskFacts = (
     entry: VirtualMachineVolumeStatus,
     last: VirtualMachineVolumeStatus | undefined,
   ): VirtualMachineVolumeStatus => {
@@ -327,7 +327,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       const orphan = volume.diskUUID === undefined ? undefined : byUuid.get(volume.diskUUID);
       if (!orphan) continue;
       const name = volume.name.endsWith(':detaching') ? volume.name : `${volume.name}:detaching`;
-      out.push(keepingUsage(entryOf(name, orphan), volume));
+      out.push(keepingDiskFacts(entryOf(name, orphan), volume));
     }
     return out;
   };
