@@ -113,6 +113,15 @@ describe("a new VM's volumes with VMSharedDisks", () => {
     expect(await f.refusal([{ name: 'later', ...claim('none-yet'), applicationType: 'OracleRAC' }])).toBe(
       'admitted',
     );
+    // A type the schema does not know is the schema's to refuse.
+    const unknown = {
+      name: 'x',
+      ...claim('rwo'),
+      applicationType: 'Oracle',
+    } as unknown as VirtualMachineVolume;
+    expect(await f.refusal([unknown])).toContain(
+      'spec.volumes[0].applicationType: Unsupported value: "Oracle"',
+    );
   });
 
   it('are reported where their disks sit, with their disk and sharing modes', async () => {
