@@ -87,25 +87,29 @@ describe("a new VM's volumes with VMSharedDisks", () => {
     expect(await f.refusal([{ name: 'rac', ...claim('rwo'), applicationType: 'OracleRAC' }])).toBe(
       `422 ${DENIED}spec.volumes[0].sharingMode: Invalid value: "MultiWriter": MultiWriter sharing mode is not allowed for ReadWriteOnce volume`,
     );
-    const unshared = { scsiControllers: [{ busNumber: 1, sharingMode: 'None' }] };
     const onBus1 = { controllerType: 'SCSI', controllerBusNumber: 1 } as const;
-    expect(
-      await f.refusal(
-        [{ name: 'wsfc', ...claim('rwx'), applicationType: 'MicrosoftWSFC', ...onBus1 }],
-        unshared,
-      ),
-    ).toContain(
-      'spec.volumes[0].applicationType: Invalid value: "MicrosoftWSFC": Controller sharing mode must be Physical for a MicrosoftWSFC volume, spec.volumes[0].sharingMode: Invalid value: "None": ReadWriteMany PVC must have a shared volume or controller',
-    );
-    const physical = { scsiControllers: [{ busNumber: 1, sharingMode: 'Physical' }] };
-    expect(
-      await f.refusal(
-        [{ name: 'wsfc', ...claim('rwo'), applicationType: 'MicrosoftWSFC', ...onBus1 }],
-        physical,
-      ),
-    ).toContain(
-      'spec.volumes[0].controllerBusNumber: Invalid value: "SCSI:1": Controller with sharing mode Physical is not allowed for ReadWriteOnce volume',
-    );
+    const wsfcCases: [string, string, string][] = [
+      [
+        'rwx',
+        'None',
+        'spec.volumes[0].applicationType: Invalid value: "MicrosoftWSFC": Controller sharing mode must be Physical for a MicrosoftWSFC volume, spec.volumes[0].sharingMode: Invalid value: "None": ReadWriteMany PVC must have a shared volume or controller',
+      ],
+      [
+        'rwo',
+        'Physical',
+        'spec.volumes[0].controllerBusNumber: Invalid value: "SCSI:1": Controller with sharing mode Physical is not allowed for ReadWriteOnce volume',
+      ],
+    ];
+    for (const [claimName, sharingMode, problems] of wsfcCases) {
+      const volume = {
+        name: 'wsfc',
+        ...claim(claimName),
+        applicationType: 'MicrosoftWSFC',
+        ...onBus1,
+      } as const;
+      const hardware = { scsiControllers: [{ busNumber: 1, sharingMode }] };
+      expect(await f.refusal([volume], hardware)).toContain(problems);
+    }
     // A placement names its controller's type and bus; a claim not found is judged later.
     expect(await f.refusal([{ name: 'data', ...claim('rwo'), unitNumber: 3 }])).toContain(
       'spec.volumes[0].controllerType: Required value, spec.volumes[0].controllerBusNumber: Required value',

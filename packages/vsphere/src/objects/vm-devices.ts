@@ -153,7 +153,8 @@ const MAX_SERIAL_PORTS = 32;
 /** vSphere's most PCI passthrough devices (vGPUs and DirectPath I/O devices) per VM. */
 const MAX_PCI_PASSTHROUGH = 16;
 /** Buses 0-3: vSphere's most controllers of each storage kind. */
-const MAX_STORAGE_CONTROLLERS = 4;
+/** The SCSI, SATA or NVMe controllers a VM may have, of each kind. */
+export const MAX_STORAGE_CONTROLLERS = 4;
 
 /**
  * The devices a VM gains or loses only while it is off, and how many of each kind it may have
@@ -245,6 +246,7 @@ export const controllerWithRoom = (
 
 const NEW_DISK: Device = { _type: 'VirtualDisk', key: 0 };
 const SATA_CONTROLLERS: ReadonlySet<string> = new Set(['VirtualAHCIController']);
+const IDE_CONTROLLERS: ReadonlySet<string> = new Set(['VirtualIDEController']);
 
 /**
  * The controller of a First Class Disk attached with none named (AttachDisk_Task): a SCSI,
@@ -255,13 +257,9 @@ export const attachController = (devices: readonly Device[]): Device | undefined
 
 /** Where a device goes when the spec names no controller. */
 const defaultController = (devices: readonly Device[], d: Device): Device | undefined => {
-  const free = (c: Device) => firstFreeUnit(devices, c, d) !== undefined;
   if (isDisk(d))
-    return (
-      devices.find((c) => SCSI_CONTROLLERS.has(c._type) && free(c)) ??
-      devices.find((c) => c._type === 'VirtualIDEController' && free(c))
-    );
-  if (d._type === 'VirtualCdrom') return devices.find((c) => c._type === 'VirtualIDEController' && free(c));
+    return controllerWithRoom(devices, SCSI_CONTROLLERS) ?? controllerWithRoom(devices, IDE_CONTROLLERS);
+  if (d._type === 'VirtualCdrom') return controllerWithRoom(devices, IDE_CONTROLLERS);
   if (SIO_DEVICES.has(d._type)) return devices.find((c) => c._type === 'VirtualSIOController');
   if (isEthernetCard(d) || isController(d) || OTHER_KEY_BASE[d._type] !== undefined)
     return devices.find((c) => c._type === 'VirtualPCIController');

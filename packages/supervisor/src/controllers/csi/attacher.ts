@@ -5,7 +5,7 @@
  * - Attach: the VM (by BIOS UUID), then the claim, bound, and its volume; a failure is written
  *   to `status.error` with the syncer's words and retried after 1 s, doubling up to 5 minutes.
  *   Then the finalizer `cns.vmware.com`, the disk attached (AttachDisk_Task) to a ParaVirtual
- *   SCSI controller (one added when the VM has none with room), `status.attached`
+ *   SCSI controller (one added to a VM powered off that has none with room), `status.attached`
  *   with `metadata.diskUUID` and `metadata.cnsVolumeId`, and the claim's finalizer
  *   `cns.vmware.com/pvc-protection`, which keeps it while a VM has its disk.
  * - Detach, once the attachment is deleted (its VM's deletion deletes it): the disk detached if
@@ -16,6 +16,7 @@ import {
   attachedDiskId,
   controllerWithRoom,
   isVimFault,
+  MAX_STORAGE_CONTROLLERS,
   SCSI_CONTROLLERS,
   type VmRecord,
   type VSphere,
@@ -32,7 +33,6 @@ import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
 
 const PVSCSI: ReadonlySet<string> = new Set(['ParaVirtualSCSIController']);
-const MAX_SCSI_CONTROLLERS = 4;
 
 export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
 export const CNS_FINALIZER = 'cns.vmware.com';
@@ -173,10 +173,12 @@ export function startCnsAttachmentController(
    * below its four SCSI buses; else the attach finds what it can.
    */
   const pvscsiControllerTask = (vm: VmRecord) => {
-    const devices = currentDevices(vm.id);
     const current = vsphere.store.get(vm.id) as VmRecord | undefined;
-    if (current?.powerState !== 'poweredOff' || controllerWithRoom(devices, PVSCSI)) return undefined;
-    if (devices.filter((d) => SCSI_CONTROLLERS.has(d._type)).length >= MAX_SCSI_CONTROLLERS) return undefined;
+    if (current?.powerState !== 'poweredOff') return undefined;
+    const devices = current.config.devices;
+    if (controllerWithRoom(devices, PVSCSI)) return undefined;
+    if (devices.filter((d) => SCSI_CONTROLLERS.has(d._type)).length >= MAX_STORAGE_CONTROLLERS)
+      return undefined;
     const controller = { _type: 'ParaVirtualSCSIController', key: -1, sharedBus: 'noSharing' };
     return vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'add', device: controller }] });
   };
