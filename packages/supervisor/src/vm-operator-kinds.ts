@@ -68,6 +68,7 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
+import { schemaUpgradeProblems } from './api/schema-upgrade.js';
 import { type ClaimAccess, sharedVolumeProblems, withVolumeDefaults } from './api/shared-volumes.js';
 import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
@@ -274,6 +275,8 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).
     if (!deleting)
       deny('VirtualMachine', [
+        // First, as vm-operator's update checks; its own account and administrators are not held to them.
+        ...(privileged ? [] : schemaUpgradeProblems(admitted, stored, options.capabilities)),
         ...(admitted.spec === stored.spec
           ? []
           : validateVirtualMachineUpdate(admitted, stored, options.capabilities)),

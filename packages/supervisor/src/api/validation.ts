@@ -15,6 +15,7 @@ import {
 } from './cdrom-placement.js';
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
+import { activatedFeatureVersion, isUpgraded } from './schema-upgrade.js';
 import type {
   CloudConfig,
   Sysprep,
@@ -677,7 +678,8 @@ export function validateVirtualMachineUpdate(
   if (!deepEqual(spec.affinity, prev.affinity))
     errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   errors.push(...bootstrapProviderChanges(vm, old));
-  errors.push(...validateVolumes(vm, old));
+  // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do.
+  if (isUpgraded(old, activatedFeatureVersion(capabilities))) errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)

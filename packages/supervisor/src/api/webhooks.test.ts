@@ -12,6 +12,7 @@ import {
   resolveImageName,
   resolveImageNameOnCreate,
 } from './defaults.js';
+import { upgradedAnnotations } from './schema-upgrade.js';
 import type { ClusterVirtualMachineImage, VirtualMachine, VirtualMachineImage } from './types.js';
 import { validateVirtualMachineCreate, validateVirtualMachineUpdate } from './validation.js';
 
@@ -365,8 +366,11 @@ describe('validation', () => {
         { name: 'tmp', ...claim('t') },
       ],
     });
+    // On update, only once the VM's schema is upgraded.
+    expect(validateVirtualMachineUpdate(vm({ volumes: [] }), old)).toEqual([]);
+    const upgraded = { ...old, metadata: { ...old.metadata, annotations: upgradedAnnotations(old, 1) } };
     expect(
-      validateVirtualMachineUpdate(vm({ volumes: [] }), old).map((e) => `${e.field}: ${e.message}`),
+      validateVirtualMachineUpdate(vm({ volumes: [] }), upgraded).map((e) => `${e.field}: ${e.message}`),
     ).toEqual(['spec.volumes[0]: Forbidden: cannot remove volume with removable=false']);
   });
 

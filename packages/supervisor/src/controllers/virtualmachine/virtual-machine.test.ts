@@ -282,11 +282,16 @@ describe('the VirtualMachine controller', () => {
     stop();
     // One pass adds the finalizer and makes the NetworkInterface, and reports nothing while
     // net-operator has not filled it in; the next deploys and reports the deployed VM in one
-    // status write, then backs it up; the third, after the backup's reconfiguration, finds it
-    // current.
+    // status write, upgrades its schema in one write more, then backs it up; the third, after
+    // the backup's reconfiguration, finds it current.
     expect((controller?.stats.reconciles ?? 0) - passes).toBe(3);
-    expect(writes).toEqual(['ADDED -', 'MODIFIED -', 'MODIFIED True']);
+    expect(writes).toEqual(['ADDED -', 'MODIFIED -', 'MODIFIED True', 'MODIFIED True']);
     const vm = await getVm(f, 'vm1');
+    expect(vm.metadata.annotations).toMatchObject({
+      'vmoperator.vmware.com/upgraded-to-build-version': 'v0.0.0',
+      'vmoperator.vmware.com/upgraded-to-schema-version': 'v1alpha6',
+      'vmoperator.vmware.com/upgraded-to-feature-version': '1',
+    });
     expect(vm.status?.powerState).toBe('PoweredOn');
     expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
   });

@@ -24,6 +24,7 @@
  * requeues the VM that owns it, and vSphere changes to a VM (powered off by hand, a new
  * guest IP) requeue it too.
  */
+
 import {
   type Batch,
   type DatacenterRecord,
@@ -69,6 +70,7 @@ import {
   resizeNeeded,
   SAME_CLASS_RESIZE_ANNOTATION,
 } from '../../api/resize.js';
+import { activatedFeatureVersion } from '../../api/schema-upgrade.js';
 import type {
   Condition,
   LocalObjectRef,
@@ -183,6 +185,7 @@ import {
 import { EVENT_PRIORITY, vmEventPriority, vmPriorityOf } from './priority.js';
 import { provisioningOf } from './provisioning.js';
 import { readinessVerdict } from './readiness.js';
+import { schemaUpgradeOf, withUpgrade } from './schema-upgrade.js';
 import {
   applySnapshotTree,
   markSnapshot,
@@ -336,6 +339,8 @@ export function startVirtualMachineController(
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
   const vmResize = resizesByClassName(deps.capabilities);
+  /** The features the schema upgrade brings every VM up to. */
+  const activatedFeatures = activatedFeatureVersion(deps.capabilities);
   /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
   const wholeResize = deps.capabilities?.vmResize === true;
   const events = recorderOf(deps, VIRTUAL_MACHINE_CONTROLLER);
@@ -1483,6 +1488,10 @@ export function startVirtualMachineController(
     }
     const location = locationVerdict(vsphere.store, record, placement);
     if (location) verdicts.push(location);
+    // What the schema upgrade does, written after the status as vm-operator's runs after it, its
+    // condition in the status (the upgrade's outcome: this pass ends it).
+    const upgrade = schemaUpgradeOf(vm, record, activatedFeatures, vsphere.random);
+    if (upgrade.verdict) verdicts.push(upgrade.verdict);
     const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
     const guestId = guestIdOnUpdate(vm, record);
     if (guestId) verdicts.push(guestId);
@@ -1514,10 +1523,13 @@ export function startVirtualMachineController(
       record.snapshots || status.currentSnapshot || status.rootSnapshots
         ? applySnapshotTree(kube, vsphere, record, vm.metadata.namespace as string, status)
         : undefined;
-    const written = writeStatus(vm, status);
+    let written = writeStatus(vm, status);
     if (children) writeSnapshotChildren(kube, children);
     // Moved out of its place: left as it is until vSphere reports it back (which requeues it).
     if (location?.status === 'False') return undefined;
+    // The schema upgrade, in one write: vm-operator ends a pass after each of its two writes, and
+    // the next, which each write brings at once, goes on.
+    if (upgrade.changes) written = write(asKube(withUpgrade(written, upgrade.changes)), 'main');
     // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
     // for a VM not backed up or whose backup is held.
     const resources =
@@ -1580,6 +1592,7 @@ export function startVirtualMachineController(
         : undefined,
     );
     if (moduleError !== undefined) throw moduleError;
+    if (upgrade.error) throw upgrade.error;
     if (typeof started === 'number') return { requeueAfter: started };
     if (started) return undefined;
     // As vm-operator, a revert that cannot be made fails the pass once its snapshots are taken.

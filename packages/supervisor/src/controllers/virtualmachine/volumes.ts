@@ -118,7 +118,7 @@ const DISK_MODES: Readonly<Record<string, VolumeDiskMode>> = {
  * Where a disk sits and how, as vm-operator reports it with VMSharedDisks: its controller's type
  * and bus, its unit, its disk mode (none for `undoable` and `append`) and its sharing.
  */
-function placementOf(devices: Devices, disk: Devices[number]): Placement {
+export function placementOf(devices: Devices, disk: Devices[number]): Placement {
   const placement: Placement = {};
   const controller = devices.find((d) => d.key === disk.controllerKey);
   const type = controller && controllerType(controller._type);
@@ -158,7 +158,7 @@ export const byDiskUuid = (a: VirtualMachineVolumeStatus, b: VirtualMachineVolum
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-const uuidOf = (disk: Devices[number]) => (disk.backing as { uuid?: string } | undefined)?.uuid ?? '';
+export const uuidOf = (disk: Devices[number]) => (disk.backing as { uuid?: string } | undefined)?.uuid ?? '';
 
 const quantity = (bytes: number) => getOrInsert(SIZES, bytes, () => bytesQuantity(bytes));
 const sizeOf = (disk: Devices[number]) =>

@@ -1,0 +1,214 @@
+import type { VmRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { PAUSED_ANNOTATION } from '../../api/annotations.js';
+import {
+  UPGRADED_TO_BUILD_VERSION_ANNOTATION,
+  UPGRADED_TO_FEATURE_VERSION_ANNOTATION,
+  UPGRADED_TO_SCHEMA_VERSION_ANNOTATION,
+} from '../../api/schema-upgrade.js';
+import type { VirtualMachine } from '../../api/types.js';
+import { createSupervisorFixture, type SupervisorFixtureOptions } from '../../testing/fixture.js';
+import { UNMANAGED_VOLUMES_BACKFILLED } from './schema-upgrade.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+
+async function setup(options: Pick<SupervisorFixtureOptions, 'capabilities'> = {}) {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const createVm = (name: string, annotations: Record<string, string> = {}) =>
+    f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', annotations },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: ubuntu?.metadata.name },
+        storageClass: prepared.storageClass,
+      },
+    });
+  const getVm = async (name: string) => (await f.kube.get(ref(name))) as unknown as VirtualMachine;
+  const record = async (name: string) =>
+    f.vsphere.store.get((await getVm(name)).status?.uniqueID ?? '') as VmRecord;
+  const patch = (name: string, body: Record<string, unknown>) =>
+    f.kube.patch(ref(name), body, { type: 'merge' });
+  return { ...f, createVm, getVm, record, patch };
+}
+
+const annotation = (key: string, value: string | null) => ({ metadata: { annotations: { [key]: value } } });
+
+describe("vm-operator's schema upgrade", () => {
+  it('marks every VM upgraded to the build, the hub and the base feature once it exists', async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.settle();
+    const vm = await f.getVm('vm1');
+    expect(vm.metadata.annotations).toMatchObject({
+      [UPGRADED_TO_BUILD_VERSION_ANNOTATION]: 'v0.0.0',
+      [UPGRADED_TO_SCHEMA_VERSION_ANNOTATION]: 'v1alpha6',
+      [UPGRADED_TO_FEATURE_VERSION_ANNOTATION]: '1',
+    });
+    // Without AllDisksArePVCs nothing is backfilled and no backfill is reported.
+    expect(vm.spec?.volumes).toBeUndefined();
+    expect(vm.status?.conditions?.map((c) => c.type)).not.toContain(UNMANAGED_VOLUMES_BACKFILLED);
+  });
+
+  it("keeps the annotations vm-operator's: a DevOps user may remove one, not give it a value", async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.settle();
+    for (const key of [
+      UPGRADED_TO_BUILD_VERSION_ANNOTATION,
+      UPGRADED_TO_SCHEMA_VERSION_ANNOTATION,
+      UPGRADED_TO_FEATURE_VERSION_ANNOTATION,
+    ])
+      await expect(f.patch('vm1', annotation(key, '15'))).rejects.toMatchObject({
+        code: 422,
+        message: expect.stringContaining(
+          `metadata.annotations[${key}]: Forbidden: modifying this annotation is restricted to privileged users`,
+        ),
+      });
+    // Removed, the VM is upgraded again by its next update.
+    await f.patch('vm1', annotation(UPGRADED_TO_FEATURE_VERSION_ANNOTATION, null));
+    expect(
+      (await f.getVm('vm1')).metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION],
+    ).toBeUndefined();
+    await f.settle();
+    expect((await f.getVm('vm1')).metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('1');
+  });
+
+  it('takes no edit of what it backfills before the VM is upgraded', async () => {
+    const f = await setup({ capabilities: { vmSharedDisks: true } });
+    // A paused VM is never reconciled, so never upgraded.
+    await f.createVm('vm1', { [PAUSED_ANNOTATION]: '' });
+    await f.settle();
+    await expect(
+      f.patch('vm1', { spec: { hardware: { sataControllers: [{ busNumber: 0 }] } } }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'spec.hardware.sataControllers: Forbidden: modifying this VM is not allowed until it is upgraded',
+      ),
+    });
+    await expect(
+      f.patch('vm1', { spec: { biosUUID: '00000000-0000-4000-8000-000000000001' } }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'spec.biosUUID: Forbidden: modifying this VM is not allowed until it is upgraded',
+      ),
+    });
+    // Nor are volumes checked until then: a volume without a name passes (and goes once upgraded).
+    await f.patch('vm1', { spec: { volumes: [{ name: '' }] } });
+    expect((await f.getVm('vm1')).spec?.volumes).toEqual([{ name: '', removable: true }]);
+  });
+
+  describe('with VMSharedDisks', () => {
+    it("backfills the VM's disks as unmanaged volumes and its controllers into the spec", async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1');
+      await f.settle();
+      const vm = await f.getVm('vm1');
+      // Base, VMSharedDisks and AllDisksArePVCs, which VMSharedDisks brings.
+      expect(vm.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('7');
+      const record = await f.record('vm1');
+      const disk = record.config.devices.find((d) => d._type === 'VirtualDisk');
+      const controller = record.config.devices.find((d) => d.key === disk?.controllerKey);
+      expect(controller?._type).toBe('ParaVirtualSCSIController');
+      expect(vm.spec?.volumes).toEqual([
+        {
+          name: expect.stringMatching(/^vm1-[0-9a-f]{8}$/),
+          controllerType: 'SCSI',
+          controllerBusNumber: controller?.busNumber,
+          unitNumber: disk?.unitNumber,
+          removable: false,
+          diskMode: 'Persistent',
+          sharingMode: 'None',
+        },
+      ]);
+      expect(vm.spec?.hardware?.scsiControllers).toEqual([
+        { busNumber: 0, sharingMode: 'None', type: 'ParaVirtual' },
+      ]);
+      expect(vm.spec?.hardware?.ideControllers).toEqual([{ busNumber: 0 }, { busNumber: 1 }]);
+      expect(vm.status?.conditions?.find((c) => c.type === UNMANAGED_VOLUMES_BACKFILLED)).toMatchObject({
+        status: 'True',
+      });
+      // The volume is the disk's, never removable; it needs no claim.
+      await expect(f.patch('vm1', { spec: { volumes: [] } })).rejects.toMatchObject({
+        message: expect.stringContaining(
+          'spec.volumes[0]: Forbidden: cannot remove volume with removable=false',
+        ),
+      });
+      expect(vm.status?.powerState).toBe('PoweredOn');
+    });
+
+    it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {
+      const names = async () => {
+        const f = await setup({ capabilities: { vmSharedDisks: true } });
+        await f.createVm('vm1');
+        await f.settle();
+        return (await f.getVm('vm1')).spec?.volumes?.map((v) => v.name);
+      };
+      const first = await names();
+      expect(await names()).toEqual(first);
+      expect(first?.[0]?.slice(4)).toMatch(/^[0-9a-f]{8}$/);
+    });
+
+    it('reports a disk mode vm-operator does not know, and finishes once the disk is gone', async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1');
+      await f.settle();
+      const { id } = await f.record('vm1');
+      // vSphere's own tasks, run to their end.
+      const run = async (task: { wait: () => Promise<unknown> }) => {
+        await f.settle();
+        await task.wait();
+      };
+      await run(f.vsphere.vm.powerOff(id));
+      await run(
+        f.vsphere.vm.reconfigure(id, {
+          deviceChange: [
+            {
+              operation: 'add',
+              fileOperation: 'create',
+              device: {
+                _type: 'VirtualDisk',
+                key: -1,
+                capacityInKB: 1024,
+                backing: { diskMode: 'undoable' },
+              },
+            },
+          ],
+        }),
+      );
+      // Upgraded again (its feature version removed by a user), the new disk cannot be backfilled.
+      await f.patch('vm1', annotation(UPGRADED_TO_FEATURE_VERSION_ANNOTATION, null));
+      await f.settle();
+      const failed = await f.getVm('vm1');
+      expect(failed.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBeUndefined();
+      expect(failed.spec?.volumes).toHaveLength(1);
+      expect(failed.status?.conditions?.find((c) => c.type === UNMANAGED_VOLUMES_BACKFILLED)).toMatchObject({
+        status: 'False',
+        reason: 'Failed',
+        message: expect.stringMatching(
+          /^failed to backfill unmanaged volumes: unsupported disk mode: undoable for volume: vm1-[0-9a-f]{8}$/,
+        ),
+      });
+      const disk = (await f.record('vm1')).config.devices.filter((d) => d._type === 'VirtualDisk')[1];
+      if (!disk) throw new Error('vm1 has no second disk');
+      await run(
+        f.vsphere.vm.reconfigure(id, {
+          deviceChange: [{ operation: 'remove', fileOperation: 'destroy', device: disk }],
+        }),
+      );
+      await f.settle();
+      const upgraded = await f.getVm('vm1');
+      expect(upgraded.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('7');
+      expect(upgraded.spec?.volumes).toHaveLength(1);
+      expect(upgraded.status?.conditions?.find((c) => c.type === UNMANAGED_VOLUMES_BACKFILLED)?.status).toBe(
+        'True',
+      );
+    });
+  });
+});

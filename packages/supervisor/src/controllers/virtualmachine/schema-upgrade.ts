@@ -1,0 +1,178 @@
+/**
+ * vm-operator's schema upgrade of a VirtualMachine (ReconcileSchemaUpgrade, v1.10), run by its
+ * update once the VM exists in vSphere, after the status: the upgrade annotations, and for each
+ * activated feature not done yet what it backfills into the spec from vSphere. The base feature
+ * backfills the BIOS and instance UUIDs and the cloud-init instance id, which every VM here has
+ * from its create's defaults: it has nothing to do. AllDisksArePVCs (which VMSharedDisks brings)
+ * adds the VM's own disks to `spec.volumes` as unmanaged volumes, VMSharedDisks its controllers
+ * to `spec.hardware`, in that order.
+ */
+import { type Device, isFirstClassDisk, type Random, type VmRecord } from '@vsim/vsphere';
+import { randomUUID } from '../../api/defaults.js';
+import {
+  FEATURE,
+  isUpgraded,
+  parseFeatureVersion,
+  UPGRADED_TO_FEATURE_VERSION_ANNOTATION,
+  upgradedAnnotations,
+} from '../../api/schema-upgrade.js';
+import type {
+  SCSIControllerType,
+  VirtualControllerSharingMode,
+  VirtualMachine,
+  VirtualMachineHardwareSpec,
+  VirtualMachineSpec,
+  VirtualMachineVolume,
+  VolumeDiskMode,
+} from '../../api/types.js';
+import { isFalse, isTrue, type Verdict } from './conditions.js';
+import { placementOf, pvcName, uuidOf } from './volumes.js';
+
+/** The condition of the unmanaged volumes' backfill, which AllDisksArePVCs reports. */
+export const UNMANAGED_VOLUMES_BACKFILLED = 'VirtualMachineUnmanagedVolumesBackfilled';
+
+export interface SchemaUpgrade {
+  /** The annotations and spec the upgrade writes, if it writes. */
+  readonly changes?: { readonly annotations: Record<string, string>; readonly spec: VirtualMachineSpec };
+  /** The backfill's condition, with AllDisksArePVCs. */
+  readonly verdict?: Verdict;
+  /** Why the upgrade stopped short of its features (the update goes on, then fails). */
+  readonly error?: Error;
+}
+
+const NOTHING: SchemaUpgrade = Object.freeze({});
+
+/** What the upgrade does to the VM in this pass (nothing but its condition once it is upgraded). */
+export function schemaUpgradeOf(
+  vm: VirtualMachine,
+  record: VmRecord,
+  activated: number,
+  random: Random,
+): SchemaUpgrade {
+  const backfills = (activated & FEATURE.allDisksArePVCs) !== 0;
+  if (isUpgraded(vm, activated))
+    return backfills ? { verdict: isTrue(UNMANAGED_VOLUMES_BACKFILLED) } : NOTHING;
+  const devices = record.config.devices;
+  let features = parseFeatureVersion(vm.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]);
+  features |= FEATURE.base;
+  let spec: VirtualMachineSpec | undefined = vm.spec;
+  let verdict: Verdict | undefined;
+  if (backfills && !(features & FEATURE.allDisksArePVCs)) {
+    const backfill = unmanagedVolumes(vm, devices, random);
+    if (typeof backfill === 'string') {
+      // vm-operator fails the upgrade here, its build and schema annotations written before.
+      return {
+        changes: { annotations: upgradedAnnotations(vm), spec: vm.spec as VirtualMachineSpec },
+        verdict: isFalse(UNMANAGED_VOLUMES_BACKFILLED, 'Failed', backfill),
+        error: new Error(`unexpected unmanaged disk backfill error: ${backfill}`),
+      };
+    }
+    if (backfill.length > 0) spec = { ...spec, volumes: [...(spec?.volumes ?? []), ...backfill] };
+    features |= FEATURE.allDisksArePVCs;
+    verdict = isTrue(UNMANAGED_VOLUMES_BACKFILLED);
+  }
+  if (activated & FEATURE.vmSharedDisks && !(features & FEATURE.vmSharedDisks)) {
+    spec = { ...spec, hardware: withControllersOf(devices, spec?.hardware) };
+    features |= FEATURE.vmSharedDisks;
+  }
+  const changes = { annotations: upgradedAnnotations(vm, features), spec: spec as VirtualMachineSpec };
+  return verdict ? { changes, verdict } : { changes };
+}
+
+/** `written` (the VM as last stored) with the upgrade's annotations and spec. */
+export const withUpgrade = (
+  written: VirtualMachine,
+  { annotations, spec }: NonNullable<SchemaUpgrade['changes']>,
+): VirtualMachine => ({ ...written, metadata: { ...written.metadata, annotations }, spec });
+
+const DEFAULT_DISK_MODE: VolumeDiskMode = 'Persistent';
+
+/**
+ * The VM's own disks (not First Class Disks, with a UUID and a file) that no volume of the spec
+ * names by its controller, bus and unit, as new unmanaged volumes (named as vm-operator names
+ * a claim it makes of a disk, never removable, their modes from vSphere); or why not.
+ */
+function unmanagedVolumes(
+  vm: VirtualMachine,
+  devices: readonly Device[],
+  random: Random,
+): VirtualMachineVolume[] | string {
+  const targets = new Set<string>();
+  for (const volume of vm.spec?.volumes ?? [])
+    if (volume.controllerType && volume.controllerBusNumber !== undefined && volume.unitNumber !== undefined)
+      targets.add(`${volume.controllerType}:${volume.controllerBusNumber}:${volume.unitNumber}`);
+  const added: VirtualMachineVolume[] = [];
+  const problems: string[] = [];
+  for (const disk of devices) {
+    const backing = disk.backing as { fileName?: string; diskMode?: string; sharing?: string } | undefined;
+    if (disk._type !== 'VirtualDisk' || isFirstClassDisk(disk) || !uuidOf(disk) || !backing?.fileName)
+      continue;
+    const placement = placementOf(devices, disk);
+    if (targets.has(`${placement.controllerType}:${placement.controllerBusNumber}:${placement.unitNumber}`))
+      continue;
+    const name = pvcName(
+      vm.metadata.name as string,
+      randomUUID(() => random.float()),
+    );
+    const diskMode = backing.diskMode ? placement.diskMode : DEFAULT_DISK_MODE;
+    const { sharingMode } = placement;
+    if (!diskMode) problems.push(`unsupported disk mode: ${backing.diskMode} for volume: ${name}`);
+    if (!sharingMode) problems.push(`unsupported sharing mode: ${backing.sharing} for volume: ${name}`);
+    if (!diskMode || !sharingMode) continue;
+    added.push({
+      name,
+      controllerBusNumber: placement.controllerBusNumber ?? 0,
+      ...(placement.controllerType ? { controllerType: placement.controllerType } : {}),
+      ...(placement.unitNumber === undefined ? {} : { unitNumber: placement.unitNumber }),
+      removable: false,
+      diskMode,
+      sharingMode,
+    });
+  }
+  return problems.length > 0 ? `failed to backfill unmanaged volumes: ${problems.join('. ')}` : added;
+}
+
+const SCSI_TYPES: Readonly<Record<string, SCSIControllerType>> = {
+  ParaVirtualSCSIController: 'ParaVirtual',
+  VirtualBusLogicController: 'BusLogic',
+  VirtualLsiLogicController: 'LsiLogic',
+  VirtualLsiLogicSASController: 'LsiLogicSAS',
+};
+const SHARING: Readonly<Record<string, VirtualControllerSharingMode>> = {
+  noSharing: 'None',
+  physicalSharing: 'Physical',
+  virtualSharing: 'Virtual',
+};
+
+/**
+ * The hardware spec with every disk and CD-ROM controller of the vSphere VM that it does not
+ * list (by type and bus) added, in device order: IDE, NVMe (its sharing), SATA (AHCI) and SCSI
+ * (its kind and sharing).
+ */
+function withControllersOf(
+  devices: readonly Device[],
+  hardware: VirtualMachineHardwareSpec | undefined,
+): VirtualMachineHardwareSpec {
+  const out: VirtualMachineHardwareSpec = { ...hardware };
+  const add = <K extends 'ideControllers' | 'nvmeControllers' | 'sataControllers' | 'scsiControllers'>(
+    list: K,
+    controller: NonNullable<VirtualMachineHardwareSpec[K]>[number],
+  ) => {
+    const listed = out[list] ?? [];
+    if (listed.some((c) => c.busNumber === controller.busNumber)) return;
+    out[list] = [...listed, controller] as VirtualMachineHardwareSpec[K];
+  };
+  for (const device of devices) {
+    const busNumber = device.busNumber as number;
+    const sharingMode = SHARING[String(device.sharedBus)];
+    const sharing = sharingMode ? { sharingMode } : {};
+    if (device._type === 'VirtualIDEController') add('ideControllers', { busNumber });
+    else if (device._type === 'VirtualAHCIController') add('sataControllers', { busNumber });
+    else if (device._type === 'VirtualNVMEController') add('nvmeControllers', { busNumber, ...sharing });
+    else {
+      const type = SCSI_TYPES[device._type];
+      if (type) add('scsiControllers', { busNumber, ...sharing, type });
+    }
+  }
+  return out;
+}
