@@ -55,11 +55,10 @@ export function isUpgraded(vm: VirtualMachine, activated: number): boolean {
 
 /** The annotations of an upgrade to this build and the hub, with `features` done (as they were, if undefined). */
 export function upgradedAnnotations(vm: VirtualMachine, features?: number): Record<string, string> {
-  const annotations: Record<string, string> = {
-    ...vm.metadata.annotations,
-    [UPGRADED_TO_BUILD_VERSION_ANNOTATION]: VM_OPERATOR_BUILD_VERSION,
-    [UPGRADED_TO_SCHEMA_VERSION_ANNOTATION]: HUB_VERSION,
-  };
+  // Assigned one by one: a spread with computed keys costs every VM microseconds.
+  const annotations: Record<string, string> = Object.assign({}, vm.metadata.annotations);
+  annotations[UPGRADED_TO_BUILD_VERSION_ANNOTATION] = VM_OPERATOR_BUILD_VERSION;
+  annotations[UPGRADED_TO_SCHEMA_VERSION_ANNOTATION] = HUB_VERSION;
   if (features !== undefined) annotations[UPGRADED_TO_FEATURE_VERSION_ANNOTATION] = String(features);
   return annotations;
 }
