@@ -68,17 +68,18 @@ import {
   withVmNameLabel,
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
-import { schemaUpgradeProblems } from './api/schema-upgrade.js';
+import { activatedFeatureVersion, isUpgraded, schemaUpgradeProblems } from './api/schema-upgrade.js';
 import { type ClaimAccess, sharedVolumeProblems, withVolumeDefaults } from './api/shared-volumes.js';
 import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
+import { withVolumeControllers } from './api/volume-placement.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { quotasAssign, TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
 import type { AdmitFunction, KindDefinition, StoreReader } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
-import { type KubeObject, parseApiVersion } from './store/meta.js';
+import { deepEqual, type KubeObject, parseApiVersion } from './store/meta.js';
 
 /**
  * The network vm-operator gives a VM that names none, with the vSphere Distributed Switch
@@ -207,6 +208,8 @@ const claimAccessIn =
  */
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
+  const sharedDisks = options.capabilities?.vmSharedDisks === true;
+  const activatedFeatures = activatedFeatureVersion(options.capabilities);
   return (operation, object, old, { random, reader, clock, privileged, validateSchema }) => {
     const vm = object as unknown as VirtualMachine;
     // A delay Go cannot decode fails the mutating webhook before it looks at anything, but for an
@@ -227,7 +230,6 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         random: () => random.float(),
         defaultNetwork: defaultNetwork ?? undefined,
       });
-      const sharedDisks = options.capabilities?.vmSharedDisks === true;
       // Placed as the VM is made: vm-operator places them on the update after its schema upgrade.
       if (sharedDisks && defaulted.spec?.hardware?.cdrom)
         withCdromPlacements(defaulted.spec.hardware, undefined);
@@ -260,10 +262,18 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
       if (resizesByClassName(options.capabilities)) admitted = withResizeMark(admitted, stored) ?? admitted;
+      // With VMSharedDisks, once the VM's schema is upgraded (this write's object): its volumes'
+      // modes and controllers, then its CD-ROMs' placement.
+      const placing = sharedDisks && isUpgraded(admitted, activatedFeatures);
+      if (placing && admitted.spec?.volumes?.length) {
+        const mutated = structuredClone(admitted.spec);
+        withVolumeDefaults({ ...admitted, spec: mutated });
+        withVolumeControllers(mutated);
+        if (!deepEqual(mutated, admitted.spec)) admitted = Object.assign({}, admitted, { spec: mutated });
+      }
       if (admitted.spec?.hardware?.cdrom && stored.spec) {
         // Placement edits the hardware in place, so it gets a copy of its own; the image kinds
         // replace what they change.
-        const placing = options.capabilities?.vmSharedDisks === true;
         const mutated = placing ? structuredClone(admitted.spec) : { ...admitted.spec };
         const placed = placing && withCdromPlacements(mutated.hardware ?? {}, stored.status?.hardware);
         if (withCdromImageKinds(mutated, stored.spec) || placed)

@@ -2,8 +2,9 @@
  * A new VM's volumes as vm-operator's webhooks handle them with its VMSharedDisks capability:
  * the mutating webhook's disk and sharing modes by application type (SetPVCVolumeDefaults), and
  * the validating webhook's rules for them, their claims' access modes and the controllers they
- * name. vm-operator applies the rules of an update only to a VM its schema upgrade has marked;
- * the simulator runs no schema upgrade, so an update is not held to them. Its rules for encrypted
+ * name. On update the mutating webhook sets the same modes (and places the volumes, see
+ * volume-placement.ts) once the VM's schema is upgraded; the validating webhook's update rules for
+ * such a VM are not here yet. Its rules for encrypted
  * claims are left out: no storage class here encrypts. The modes are the spec's alone: volumes
  * are attached as CNS attaches one (`CnsNodeVmAttachment`), persistent and unshared, and the
  * status tells what vSphere has.

@@ -143,6 +143,49 @@ describe("vm-operator's schema upgrade", () => {
       expect(vm.status?.powerState).toBe('PoweredOn');
     });
 
+    it("places a DevOps user's new volumes once the VM is upgraded, not before", async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1');
+      await f.createVm('paused', { [PAUSED_ANNOTATION]: '' });
+      await f.settle();
+      const data = { name: 'data', persistentVolumeClaim: { claimName: 'data' } };
+      const quorum = {
+        name: 'quorum',
+        persistentVolumeClaim: { claimName: 'quorum' },
+        applicationType: 'MicrosoftWSFC',
+      };
+      const boot = (await f.getVm('vm1')).spec?.volumes ?? [];
+      await f.patch('vm1', { spec: { volumes: [...boot, data, quorum] } });
+      const vm = await f.getVm('vm1');
+      expect(vm.spec?.volumes?.slice(1)).toEqual([
+        {
+          ...data,
+          removable: true,
+          diskMode: 'Persistent',
+          sharingMode: 'None',
+          controllerType: 'SCSI',
+          controllerBusNumber: 0,
+          unitNumber: 1,
+        },
+        {
+          ...quorum,
+          removable: true,
+          diskMode: 'IndependentPersistent',
+          sharingMode: 'None',
+          controllerType: 'SCSI',
+          controllerBusNumber: 1,
+          unitNumber: 0,
+        },
+      ]);
+      expect(vm.spec?.hardware?.scsiControllers?.[1]).toEqual({
+        busNumber: 1,
+        sharingMode: 'Physical',
+        type: 'ParaVirtual',
+      });
+      await f.patch('paused', { spec: { volumes: [data] } });
+      expect((await f.getVm('paused')).spec?.volumes).toEqual([{ ...data, removable: true }]);
+    });
+
     it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {
       const names = async () => {
         const f = await setup({ capabilities: { vmSharedDisks: true } });
