@@ -290,6 +290,12 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         ...(admitted.spec === stored.spec
           ? []
           : validateVirtualMachineUpdate(admitted, stored, options.capabilities)),
+        ...(admitted.spec !== stored.spec &&
+        sharedDisks &&
+        !privileged &&
+        isUpgraded(stored, activatedFeatures)
+          ? sharedVolumeProblems(admitted, claimAccessIn(reader, admitted.metadata.namespace), stored)
+          : []),
         ...validateVirtualMachineMetadata(admitted, stored, metadataRules),
       ]);
     return admitted === vm ? undefined : (admitted as unknown as KubeObject);

@@ -3,12 +3,14 @@
  * the mutating webhook's disk and sharing modes by application type (SetPVCVolumeDefaults), and
  * the validating webhook's rules for them, their claims' access modes and the controllers they
  * name. On update the mutating webhook sets the same modes (and places the volumes, see
- * volume-placement.ts) once the VM's schema is upgraded; the validating webhook's update rules for
- * such a VM are not here yet. Its rules for encrypted
+ * volume-placement.ts) once the VM's schema is upgraded, and the validating webhook holds a DevOps
+ * user's update of such a VM to the rules below. Its rules for encrypted
  * claims are left out: no storage class here encrypts. The modes are the spec's alone: volumes
  * are attached as CNS attaches one (`CnsNodeVmAttachment`), persistent and unshared, and the
  * status tells what vSphere has.
  */
+
+import { deepEqual } from '../store/meta.js';
 import type {
   VirtualControllerSharingMode,
   VirtualMachine,
@@ -17,7 +19,7 @@ import type {
   VolumeDiskMode,
   VolumeSharingMode,
 } from './types.js';
-import { type FieldError, invalid, required } from './validation.js';
+import { type FieldError, IMMUTABLE, invalid, required } from './validation.js';
 
 type Modes = { diskMode: VolumeDiskMode; sharingMode: VolumeSharingMode };
 
@@ -41,23 +43,55 @@ export function withVolumeDefaults(vm: VirtualMachine): void {
 /** What a claim tells the rules: whether it may be read and written by many nodes. */
 export type ClaimAccess = (claimName: string) => { readWriteMany: boolean } | undefined;
 
-/** The validating webhook's rules for a new VM's volumes (claims not found are not judged). */
-export function sharedVolumeProblems(vm: VirtualMachine, claimAccess: ClaimAccess): FieldError[] {
+/** A volume's fields that stay as they are once it is in the spec. */
+const IMMUTABLE_FIELDS = [
+  'applicationType',
+  'controllerBusNumber',
+  'controllerType',
+  'diskMode',
+  'sharingMode',
+  'unitNumber',
+] as const;
+/** Go's missing pointers print as this. */
+const NUMBER_FIELDS: ReadonlySet<string> = new Set(['controllerBusNumber', 'unitNumber']);
+
+/**
+ * The validating webhook's rules for the volumes of a new VM or, on update (`old`), of an
+ * upgraded one (claims not found are not judged): a volume's fields kept, its application's
+ * modes and controller, its sharing against its claim's access (on update, only for a volume or
+ * hardware that changed), its placement whole (on update, always).
+ */
+export function sharedVolumeProblems(
+  vm: VirtualMachine,
+  claimAccess: ClaimAccess,
+  old?: VirtualMachine,
+): FieldError[] {
   const errors: FieldError[] = [];
+  const before = new Map((old?.spec?.volumes ?? []).map((volume) => [volume.name, volume]));
+  const hardwareChanged = old !== undefined && !deepEqual(vm.spec?.hardware, old.spec?.hardware);
   (vm.spec?.volumes ?? []).forEach((volume, i) => {
     const path = `spec.volumes[${i}]`;
+    const was = before.get(volume.name);
+    if (was)
+      for (const field of IMMUTABLE_FIELDS)
+        if (volume[field] !== was[field])
+          errors.push(
+            invalid(`${path}.${field}`, volume[field] ?? (NUMBER_FIELDS.has(field) ? 'null' : ''), IMMUTABLE),
+          );
     errors.push(...applicationProblems(vm, volume, path));
     const claimName = volume.persistentVolumeClaim?.claimName;
     const access = claimName ? claimAccess(claimName) : undefined;
-    if (access) errors.push(...sharingProblems(vm, volume, path, access.readWriteMany));
-    // A placement names its controller's type and bus together.
+    if (access && (!was || hardwareChanged || !deepEqual(was, volume)))
+      errors.push(...sharingProblems(vm, volume, path, access.readWriteMany));
+    // A placement names its controller's type and bus together; an upgraded VM's, its unit too.
+    if (old && volume.unitNumber === undefined) errors.push(required(`${path}.unitNumber`));
     if (
-      (volume.unitNumber !== undefined || volume.controllerBusNumber !== undefined) &&
+      (old || volume.unitNumber !== undefined || volume.controllerBusNumber !== undefined) &&
       !volume.controllerType
     )
       errors.push(required(`${path}.controllerType`));
     if (
-      (volume.unitNumber !== undefined || volume.controllerType) &&
+      (old || volume.unitNumber !== undefined || volume.controllerType) &&
       volume.controllerBusNumber === undefined
     )
       errors.push(required(`${path}.controllerBusNumber`));

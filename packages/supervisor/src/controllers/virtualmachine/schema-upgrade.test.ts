@@ -186,6 +186,50 @@ describe("vm-operator's schema upgrade", () => {
       expect((await f.getVm('paused')).spec?.volumes).toEqual([{ ...data, removable: true }]);
     });
 
+    it("holds a DevOps user's update of an upgraded VM's volumes to vm-operator's rules", async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1');
+      await f.kube.create({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: 'ns1' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      });
+      await f.settle();
+      const [boot] = (await f.getVm('vm1')).spec?.volumes ?? [];
+      if (!boot) throw new Error('vm1 has no backfilled volume');
+      const volumes = (...more: Record<string, unknown>[]) => ({ spec: { volumes: [boot, ...more] } });
+      const refused = (message: string) =>
+        expect.objectContaining({ code: 422, message: expect.stringContaining(message) });
+      await expect(f.patch('vm1', { spec: { volumes: [{ ...boot, unitNumber: 3 }] } })).rejects.toEqual(
+        refused('spec.volumes[0].unitNumber: Invalid value: 3: field is immutable'),
+      );
+      const data = { name: 'data', persistentVolumeClaim: { claimName: 'data' } };
+      // An Oracle RAC volume is given MultiWriter sharing, which its ReadWriteOnce claim does not take.
+      await expect(f.patch('vm1', volumes({ ...data, applicationType: 'OracleRAC' }))).rejects.toEqual(
+        refused(
+          'spec.volumes[1].sharingMode: Invalid value: "MultiWriter": MultiWriter sharing mode is not allowed for ReadWriteOnce volume',
+        ),
+      );
+      // No IDE controller has room left for it: left unplaced, so refused.
+      const ide = { ...data, controllerType: 'IDE' };
+      const full = ['a', 'b', 'c', 'd'].map((name, i) => ({
+        name,
+        controllerType: 'IDE',
+        controllerBusNumber: i >> 1,
+        unitNumber: i & 1,
+        persistentVolumeClaim: { claimName: name },
+      }));
+      await expect(f.patch('vm1', volumes(...full, ide))).rejects.toEqual(
+        refused('spec.volumes[5].unitNumber: Required value'),
+      );
+      await f.patch('vm1', volumes(data));
+      expect((await f.getVm('vm1')).spec?.volumes?.[1]).toMatchObject({
+        controllerType: 'SCSI',
+        unitNumber: 1,
+      });
+    });
+
     it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {
       const names = async () => {
         const f = await setup({ capabilities: { vmSharedDisks: true } });
