@@ -205,9 +205,9 @@ const SPEC_TYPE_OF_CONTROLLER: Readonly<Record<string, string>> = {
 
 /**
  * vm-operator's virtual controller reconcile, its IDE and SATA part: a controller
- * `spec.hardware` lists that the VM lacks is added. (It also removes those the spec lacks,
- * which the webhook's schema upgrade fills in from vSphere; the simulator has no such upgrade,
- * so it removes none.)
+ * `spec.hardware` lists that the VM lacks is added. (It also removes those the spec lacks, once
+ * the schema upgrade has filled the spec in from vSphere; that part of the reconcile is not here,
+ * so none is removed.)
  */
 function missingControllers(hardware: VirtualMachineHardwareSpec, devices: readonly Device[]) {
   const present = new Set([...cdromControllers(devices).values()].map((c) => `${c.type}:${c.bus}`));
