@@ -134,6 +134,10 @@ describe("vm-operator's schema upgrade", () => {
       expect(vm.status?.conditions?.find((c) => c.type === UNMANAGED_VOLUMES_BACKFILLED)).toMatchObject({
         status: 'True',
       });
+      // The disk's status entry goes by the name of the volume the spec has where it sits.
+      expect(vm.status?.volumes?.map((v) => [v.name, v.type, v.unitNumber])).toEqual([
+        [vm.spec?.volumes?.[0]?.name, 'Classic', 0],
+      ]);
       // The volume is the disk's, never removable; it needs no claim.
       await expect(f.patch('vm1', { spec: { volumes: [] } })).rejects.toMatchObject({
         message: expect.stringContaining(

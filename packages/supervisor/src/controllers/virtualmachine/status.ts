@@ -23,6 +23,7 @@ import type {
   VirtualMachinePowerState,
   VirtualMachineProviderStatus,
   VirtualMachineStatus,
+  VirtualMachineVolume,
   VirtualMachineVolumeStatus,
 } from '../../api/types.js';
 import { keysWithPrefix } from '../../api/vm-metadata-validation.js';
@@ -101,6 +102,7 @@ export function statusFromVsphere(
   previous: VirtualMachineStatus | undefined,
   networkConfig: VirtualMachineNetworkConfigStatus | undefined,
   volumePlacement = false,
+  specVolumes?: readonly VirtualMachineVolume[],
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
@@ -118,7 +120,7 @@ export function statusFromVsphere(
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
-  const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement);
+  const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement, specVolumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   status.changeBlockTracking = vm.config.changeTrackingEnabled;
   status.storage = storageStatus(

@@ -1438,6 +1438,7 @@ export function startVirtualMachineController(
       vm.status,
       networkConfig,
       deps.capabilities?.vmSharedDisks === true,
+      vm.spec?.volumes,
     );
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     // The class and the bootstrap are read again on every update, as vm-operator does (the

@@ -73,4 +73,31 @@ describe('classic volumes', () => {
     // Gone: its Classic entry goes; a claim's stays.
     expect(classicVolumes([], grown)).toEqual([managed]);
   });
+
+  it('names a disk after the volume of the spec that sits where it does, listing it anew when renamed', () => {
+    const devices = [
+      { _type: 'ParaVirtualSCSIController', key: 1000, busNumber: 0 },
+      {
+        _type: 'VirtualDisk',
+        key: 2000,
+        controllerKey: 1000,
+        unitNumber: 0,
+        capacityInKB: 1024,
+        backing: { uuid: 'b' },
+      },
+    ] as never;
+    const listed = classicVolumes(devices);
+    expect(listed.map((v) => v.name)).toEqual([pvcName('disk', 'b')]);
+    const boot = { name: 'vm1-boot', controllerType: 'SCSI' as const, controllerBusNumber: 0, unitNumber: 0 };
+    const renamed = classicVolumes(devices, [{ ...listed[0], limit: '9Gi' } as never], false, [boot]);
+    expect(renamed).toEqual([{ ...listed[0], name: 'vm1-boot' }]);
+    expect(classicVolumes(devices, renamed, false, [boot])).toBe(renamed);
+    // A volume elsewhere, or placed in part, names nothing.
+    expect(
+      classicVolumes(devices, listed, false, [
+        { ...boot, unitNumber: 1 },
+        { name: 'x', controllerType: 'SCSI' },
+      ]),
+    ).toBe(listed);
+  });
 });

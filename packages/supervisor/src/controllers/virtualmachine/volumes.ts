@@ -61,7 +61,11 @@ export function classicVolumes(
   devices: Devices,
   previous: readonly VirtualMachineVolumeStatus[] = NO_VOLUMES,
   placed = false,
+  specVolumes: readonly VirtualMachineVolume[] = NO_SPEC_VOLUMES,
 ): readonly VirtualMachineVolumeStatus[] {
+  const nameAt = specVolumeNames(specVolumes);
+  /** The spec's name for the disk, where a volume of the spec sits where the disk does. */
+  const specName = (device: Devices[number]) => nameAt?.get(targetOf(placementOf(devices, device)));
   let classicDisks = 0;
   let unchanged = true;
   for (const device of devices) {
@@ -71,6 +75,7 @@ export function classicVolumes(
     else if (!had) continue;
     if (had?.used !== usedOf(device)) unchanged = false;
     else if (placed && !samePlacement(had, placementOf(devices, device))) unchanged = false;
+    else if (nameAt && had.name !== (specName(device) ?? had.name)) unchanged = false;
   }
   let classic = 0;
   for (const volume of previous) if (volume.type === 'Classic') classic++;
@@ -79,14 +84,17 @@ export function classicVolumes(
   for (const device of devices) {
     if (device._type !== 'VirtualDisk') continue;
     const uuid = uuidOf(device);
-    const had = volumeOfDisk(previous, uuid);
+    const named = specName(device);
+    const found = volumeOfDisk(previous, uuid);
+    // An entry under another name than the spec's volume there goes, a classic disk's listed anew.
+    const had = found && (named === undefined || found.name === named) ? found : undefined;
     if (!had && isFirstClassDisk(device)) continue;
     const size = sizeOf(device);
     const used = usedOf(device);
     const entry: VirtualMachineVolumeStatus = had
       ? { ...had, used }
       : {
-          name: pvcName('disk', uuid),
+          name: named ?? pvcName('disk', uuid),
           type: 'Classic',
           attached: true,
           diskUUID: uuid,
@@ -100,6 +108,21 @@ export function classicVolumes(
     if (volume.type !== 'Classic' && !volumeOfDisk(out, volume.diskUUID)) out.push(volume);
   // Kept in the status: copied to its size (one grown by push has room for 17).
   return out.length > 1 ? out.sort(byDiskUuid).slice() : out.slice();
+}
+
+const targetOf = (at: Pick<VirtualMachineVolume, 'controllerType' | 'controllerBusNumber' | 'unitNumber'>) =>
+  `${at.controllerType}:${at.controllerBusNumber}:${at.unitNumber}`;
+
+/** The spec's volumes placed in full by where they sit; none for the many VMs without one. */
+function specVolumeNames(volumes: readonly VirtualMachineVolume[]): Map<string, string> | undefined {
+  let names: Map<string, string> | undefined;
+  for (const volume of volumes) {
+    if (!volume.controllerType || volume.controllerBusNumber === undefined || volume.unitNumber === undefined)
+      continue;
+    names ??= new Map();
+    names.set(targetOf(volume), volume.name);
+  }
+  return names;
 }
 
 type Placement = Pick<
