@@ -32,8 +32,8 @@ import { placementOf, pvcName, uuidOf } from './volumes.js';
 export const UNMANAGED_VOLUMES_BACKFILLED = 'VirtualMachineUnmanagedVolumesBackfilled';
 
 export interface SchemaUpgrade {
-  /** The annotations and spec the upgrade writes, if it writes. */
-  readonly changes?: { readonly annotations: Record<string, string>; readonly spec: VirtualMachineSpec };
+  /** The annotations the upgrade writes, if it writes, and the spec if it changes it. */
+  readonly changes?: { readonly annotations: Record<string, string>; readonly spec?: VirtualMachineSpec };
   /** The backfill's condition, with AllDisksArePVCs. */
   readonly verdict?: Verdict;
   /** Why the upgrade stopped short of its features (the update goes on, then fails). */
@@ -55,35 +55,44 @@ export function schemaUpgradeOf(
   const devices = record.config.devices;
   let features = parseFeatureVersion(vm.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]);
   features |= FEATURE.base;
-  let spec: VirtualMachineSpec | undefined = vm.spec;
+  let spec: VirtualMachineSpec | undefined;
   let verdict: Verdict | undefined;
   if (backfills && !(features & FEATURE.allDisksArePVCs)) {
     const backfill = unmanagedVolumes(vm, devices, random);
     if (typeof backfill === 'string') {
       // vm-operator fails the upgrade here, its build and schema annotations written before.
       return {
-        changes: { annotations: upgradedAnnotations(vm), spec: vm.spec as VirtualMachineSpec },
+        changes: { annotations: upgradedAnnotations(vm) },
         verdict: isFalse(UNMANAGED_VOLUMES_BACKFILLED, 'Failed', backfill),
         error: new Error(`unexpected unmanaged disk backfill error: ${backfill}`),
       };
     }
-    if (backfill.length > 0) spec = { ...spec, volumes: [...(spec?.volumes ?? []), ...backfill] };
+    if (backfill.length > 0) spec = { ...vm.spec, volumes: [...(vm.spec?.volumes ?? []), ...backfill] };
     features |= FEATURE.allDisksArePVCs;
     verdict = isTrue(UNMANAGED_VOLUMES_BACKFILLED);
   }
   if (activated & FEATURE.vmSharedDisks && !(features & FEATURE.vmSharedDisks)) {
-    spec = { ...spec, hardware: withControllersOf(devices, spec?.hardware) };
+    const base = spec ?? vm.spec;
+    spec = { ...base, hardware: withControllersOf(devices, base?.hardware) };
     features |= FEATURE.vmSharedDisks;
   }
-  const changes = { annotations: upgradedAnnotations(vm, features), spec: spec as VirtualMachineSpec };
+  const annotations = upgradedAnnotations(vm, features);
+  const changes = spec ? { annotations, spec } : { annotations };
   return verdict ? { changes, verdict } : { changes };
 }
 
-/** `written` (the VM as last stored) with the upgrade's annotations and spec. */
+/**
+ * `written` (the VM as last stored) with the upgrade's annotations and spec; its own spec when the
+ * upgrade keeps it, so that the write is one of metadata alone.
+ */
 export const withUpgrade = (
   written: VirtualMachine,
   { annotations, spec }: NonNullable<SchemaUpgrade['changes']>,
-): VirtualMachine => ({ ...written, metadata: { ...written.metadata, annotations }, spec });
+): VirtualMachine => {
+  const upgraded = { ...written, metadata: { ...written.metadata, annotations } };
+  if (spec) upgraded.spec = spec;
+  return upgraded;
+};
 
 const DEFAULT_DISK_MODE: VolumeDiskMode = 'Persistent';
 
