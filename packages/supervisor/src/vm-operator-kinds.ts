@@ -289,7 +289,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         ...(privileged ? [] : schemaUpgradeProblems(admitted, stored, options.capabilities)),
         ...(admitted.spec === stored.spec
           ? []
-          : validateVirtualMachineUpdate(admitted, stored, options.capabilities)),
+          : validateVirtualMachineUpdate(admitted, stored, options.capabilities, privileged)),
         ...(admitted.spec !== stored.spec &&
         sharedDisks &&
         !privileged &&

@@ -30,6 +30,9 @@ export const CREATED_AT_SCHEMA_VERSION_ANNOTATION = 'vmoperator.vmware.com/creat
  */
 export const VM_OPERATOR_BUILD_VERSION = 'v0.0.0';
 
+/** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
+export const CLOUD_INIT_INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
+
 /** The vCenter managing a VM (its `about.instanceUuid`), as vm-operator records it on every reconcile. */
 export const MANAGER_ID_ANNOTATION = 'vmoperator.vmware.com/manager-id';
 

@@ -67,7 +67,10 @@ export function sharedVolumeProblems(
   old?: VirtualMachine,
 ): FieldError[] {
   const errors: FieldError[] = [];
-  const before = new Map((old?.spec?.volumes ?? []).map((volume) => [volume.name, volume]));
+  // Volumes are matched by name; one without is new.
+  const before = new Map(
+    (old?.spec?.volumes ?? []).filter((v) => v.name).map((volume) => [volume.name, volume]),
+  );
   const hardwareChanged = old !== undefined && !deepEqual(vm.spec?.hardware, old.spec?.hardware);
   (vm.spec?.volumes ?? []).forEach((volume, i) => {
     const path = `spec.volumes[${i}]`;

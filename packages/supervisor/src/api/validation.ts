@@ -621,6 +621,7 @@ export function validateVirtualMachineUpdate(
   vm: VirtualMachine,
   old: VirtualMachine,
   capabilities: VirtualMachineServiceCapabilities = {},
+  privileged = false,
 ): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   errors.push(...validateHostAndDomainName(vm, old));
@@ -678,8 +679,10 @@ export function validateVirtualMachineUpdate(
   if (!deepEqual(spec.affinity, prev.affinity))
     errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   errors.push(...bootstrapProviderChanges(vm, old));
-  // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do.
-  if (isUpgraded(old, activatedFeatureVersion(capabilities))) errors.push(...validateVolumes(vm, old));
+  // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do, and hold no
+  // privileged account's write (vm-operator's own, which writes what the upgrade backfills).
+  if (!privileged && isUpgraded(old, activatedFeatureVersion(capabilities)))
+    errors.push(...validateVolumes(vm, old));
   errors.push(...minHardwareVersionProblems(vm, old));
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)

@@ -13,6 +13,7 @@
  */
 
 import {
+  CLOUD_INIT_INSTANCE_ID_ANNOTATION,
   CLUSTER_MODULE_GROUP_ANNOTATION,
   CREATED_AT_BUILD_VERSION_ANNOTATION,
   CREATED_AT_SCHEMA_VERSION_ANNOTATION,
@@ -27,7 +28,7 @@ import { APPLY_POWER_STATE_TIME, parseRfc3339 } from './vm-group-validation.js';
 
 /** Annotations only a privileged account may set or change, on create and update alike. */
 const ADMIN_ANNOTATIONS = [
-  'vmoperator.vmware.com/cloud-init-instance-id',
+  CLOUD_INIT_INSTANCE_ID_ANNOTATION,
   'virtualmachine.vmoperator.vmware.com/first-boot-done',
   'vmoperator.vmware.com/restored-vm',
   'vmoperator.vmware.com/failed-over-vm',

@@ -72,6 +72,19 @@ describe("vm-operator's AddControllersForVolumes", () => {
     expect(placements(spec)).toEqual(['fast NVME:0:0', 'slow SATA:2:1']);
   });
 
+  it("reads a controller's unset sharing and kind as the schema's defaults, an empty type as SCSI", () => {
+    const spec: VirtualMachineSpec = {
+      hardware: { nvmeControllers: [{ busNumber: 0 }], scsiControllers: [{ busNumber: 0 }] },
+      volumes: [claim('fast', { controllerType: 'NVME' }), claim('data', { controllerType: '' as never })],
+    };
+    withVolumeControllers(spec);
+    expect(placements(spec)).toEqual(['fast NVME:0:0', 'data SCSI:0:0']);
+    expect(spec.hardware).toEqual({
+      nvmeControllers: [{ busNumber: 0 }],
+      scsiControllers: [{ busNumber: 0 }],
+    });
+  });
+
   it('leaves a volume that finds no room as it is, and changes nothing placed already', () => {
     const full: VirtualMachineSpec = {
       hardware: {

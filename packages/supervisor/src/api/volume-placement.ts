@@ -34,13 +34,12 @@ const LISTS = {
 /** How many controllers of a type a VM may have. */
 const MAX_CONTROLLERS: Readonly<Record<string, number>> = { IDE: 2, NVME: 4, SATA: 4, SCSI: 4 };
 
-/** Units a controller has (a SCSI controller of no known kind none), SCSI's 7 its own. */
+/** Units a controller has (of a SCSI one of no kind, the schema's default, ParaVirtual), SCSI's 7 its own. */
 function unitsOf(type: VirtualControllerType, controller: Controller): number {
   if (type === 'IDE') return 2;
   if (type === 'NVME') return 64;
   if (type === 'SATA') return 30;
-  if (controller.type === 'ParaVirtual') return 65;
-  return controller.type ? 16 : 0;
+  return (controller.type ?? 'ParaVirtual') === 'ParaVirtual' ? 65 : 16;
 }
 const RESERVED_SCSI_UNIT = 7;
 
@@ -69,7 +68,7 @@ export function withVolumeControllers(spec: VirtualMachineSpec): boolean {
   };
   /** The volume's controller: the bus it names, one with room and its sharing, or a new one. */
   const targetOf = (volume: VirtualMachineVolume) => {
-    const type = volume.controllerType ?? 'SCSI';
+    const type = volume.controllerType || 'SCSI';
     const sharing: VirtualControllerSharingMode =
       volume.applicationType === 'MicrosoftWSFC' ? 'Physical' : 'None';
     const created = (busNumber: number): Controller =>
@@ -87,7 +86,8 @@ export function withVolumeControllers(spec: VirtualMachineSpec): boolean {
     const buses = MAX_CONTROLLERS[type] ?? 0;
     for (let bus = 0; bus < buses; bus++) {
       const controller = controllers.get(id(type, bus));
-      const sharingOf = type === 'SCSI' || type === 'NVME' ? (controller?.sharingMode ?? '') : 'None';
+      // A sharing mode unset is the schema's default.
+      const sharingOf = type === 'SCSI' || type === 'NVME' ? (controller?.sharingMode ?? 'None') : 'None';
       if (
         controller &&
         sharingOf === sharing &&

@@ -5,6 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { CLOUD_INIT_INSTANCE_ID_ANNOTATION } from '../../api/annotations.js';
 import { hostNameOf } from '../../api/host-name.js';
 import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
 import { tryDecodeBase64Gzip } from './bootstrap-data.js';
@@ -21,8 +22,6 @@ export const cloudInitOf = (vm: VirtualMachine) => {
 };
 
 const CLOUD_INIT_ENCODING = 'gzip+base64';
-/** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
-const INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
 
 /** netplan's version 2 network, keyed by interface name. */
 function netplan(bootstraps: readonly InterfaceBootstrap[], vlans: readonly VirtualMachineNetworkVLANSpec[]) {
@@ -84,7 +83,7 @@ export function cloudInitMetadata(
   const hostName = hostNameOf(vm).name;
   const fqdn = network?.domainName ? `${hostName}.${network.domainName}` : hostName;
   // An instance id kept in this annotation (VMs deployed before the field existed) wins.
-  const kept = vm.metadata.annotations?.[INSTANCE_ID_ANNOTATION];
+  const kept = vm.metadata.annotations?.[CLOUD_INIT_INSTANCE_ID_ANNOTATION];
   const metadata: Record<string, YamlValue> = {
     'instance-id': kept || cloudInit?.instanceID || (vm.metadata.uid as string),
     'local-hostname': fqdn,

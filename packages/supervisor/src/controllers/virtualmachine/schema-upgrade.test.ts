@@ -8,6 +8,7 @@ import {
 } from '../../api/schema-upgrade.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { createSupervisorFixture, type SupervisorFixtureOptions } from '../../testing/fixture.js';
+import { annotateAsAdministrator } from '../../testing/virtual-machine.js';
 import { UNMANAGED_VOLUMES_BACKFILLED } from './schema-upgrade.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
@@ -79,6 +80,29 @@ describe("vm-operator's schema upgrade", () => {
     expect((await f.getVm('vm1')).metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('1');
   });
 
+  it("gives a VM given cloud-init after its create the instance id vm-operator's base backfill gives", async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.createVm('vm2');
+    await f.settle();
+    const cloudInit = { bootstrap: { cloudInit: { rawCloudConfig: { name: 'user-data', key: 'value' } } } };
+    await f.patch('vm1', { spec: cloudInit });
+    await f.patch('vm2', { spec: cloudInit });
+    // Its id kept from before the field existed (an administrator's annotation), for vm2.
+    annotateAsAdministrator(f, 'vm2', {
+      'vmoperator.vmware.com/cloud-init-instance-id': 'iid-datasource-none',
+    });
+    for (const name of ['vm1', 'vm2'])
+      await f.patch(name, annotation(UPGRADED_TO_FEATURE_VERSION_ANNOTATION, null));
+    await f.settle();
+    const vm1 = await f.getVm('vm1');
+    expect(vm1.spec?.bootstrap?.cloudInit?.instanceID).toBe(vm1.metadata.uid);
+    const vm2 = await f.getVm('vm2');
+    expect(vm2.spec?.bootstrap?.cloudInit?.instanceID).toBe('iid-datasource-none');
+    expect(vm2.metadata.annotations?.['vmoperator.vmware.com/cloud-init-instance-id']).toBeUndefined();
+    expect(vm2.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('1');
+  });
+
   it('takes no edit of what it backfills before the VM is upgraded', async () => {
     const f = await setup({ capabilities: { vmSharedDisks: true } });
     // A paused VM is never reconciled, so never upgraded.
@@ -110,7 +134,8 @@ describe("vm-operator's schema upgrade", () => {
       await f.createVm('vm1');
       await f.settle();
       const vm = await f.getVm('vm1');
-      // Base, VMSharedDisks and AllDisksArePVCs, which VMSharedDisks brings.
+      // Upgraded on its way to power-on: base, VMSharedDisks and AllDisksArePVCs, which VMSharedDisks brings.
+      expect(vm.status?.powerState).toBe('PoweredOn');
       expect(vm.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('7');
       const record = await f.record('vm1');
       const disk = record.config.devices.find((d) => d._type === 'VirtualDisk');
@@ -144,7 +169,6 @@ describe("vm-operator's schema upgrade", () => {
           'spec.volumes[0]: Forbidden: cannot remove volume with removable=false',
         ),
       });
-      expect(vm.status?.powerState).toBe('PoweredOn');
     });
 
     it("places a DevOps user's new volumes once the VM is upgraded, not before", async () => {
@@ -232,6 +256,19 @@ describe("vm-operator's schema upgrade", () => {
         controllerType: 'SCSI',
         unitNumber: 1,
       });
+    });
+
+    it('upgrades a VM whose feature version has bits v1.10 does not know, as one without', async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1', {
+        [UPGRADED_TO_BUILD_VERSION_ANNOTATION]: 'v0.0.0',
+        [UPGRADED_TO_SCHEMA_VERSION_ANNOTATION]: 'v1alpha6',
+        [UPGRADED_TO_FEATURE_VERSION_ANNOTATION]: '15',
+      });
+      await f.settle();
+      const vm = await f.getVm('vm1');
+      expect(vm.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]).toBe('7');
+      expect(vm.spec?.volumes).toHaveLength(1);
     });
 
     it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {

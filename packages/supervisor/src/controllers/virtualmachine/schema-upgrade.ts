@@ -2,12 +2,13 @@
  * vm-operator's schema upgrade of a VirtualMachine (ReconcileSchemaUpgrade, v1.10), run by its
  * update once the VM exists in vSphere, after the status: the upgrade annotations, and for each
  * activated feature not done yet what it backfills into the spec from vSphere. The base feature
- * backfills the BIOS and instance UUIDs and the cloud-init instance id, which every VM here has
- * from its create's defaults: it has nothing to do. AllDisksArePVCs (which VMSharedDisks brings)
+ * backfills the BIOS and instance UUIDs, which every VM here has from its create's defaults, and
+ * the cloud-init instance id of a VM given cloud-init later. AllDisksArePVCs (which VMSharedDisks brings)
  * adds the VM's own disks to `spec.volumes` as unmanaged volumes, VMSharedDisks its controllers
  * to `spec.hardware`, in that order.
  */
 import { type Device, isFirstClassDisk, type Random, type VmRecord } from '@vsim/vsphere';
+import { CLOUD_INIT_INSTANCE_ID_ANNOTATION } from '../../api/annotations.js';
 import { randomUUID } from '../../api/defaults.js';
 import {
   FEATURE,
@@ -54,20 +55,29 @@ export function schemaUpgradeOf(
     return backfills ? { verdict: isTrue(UNMANAGED_VOLUMES_BACKFILLED) } : NOTHING;
   const devices = record.config.devices;
   let features = parseFeatureVersion(vm.metadata.annotations?.[UPGRADED_TO_FEATURE_VERSION_ANNOTATION]);
-  features |= FEATURE.base;
+  // What the features change: the spec (undefined while it is the VM's) and the annotations.
   let spec: VirtualMachineSpec | undefined;
+  const annotations = upgradedAnnotations(vm);
+  if (!(features & FEATURE.base)) {
+    const instanceId = cloudInitInstanceId(vm);
+    if (instanceId) {
+      spec = instanceId.spec;
+      if (instanceId.fromAnnotation) delete annotations[CLOUD_INIT_INSTANCE_ID_ANNOTATION];
+    }
+    features |= FEATURE.base;
+  }
   let verdict: Verdict | undefined;
   if (backfills && !(features & FEATURE.allDisksArePVCs)) {
     const backfill = unmanagedVolumes(vm, devices, random);
-    if (typeof backfill === 'string') {
-      // vm-operator fails the upgrade here, its build and schema annotations written before.
+    if (typeof backfill === 'string')
+      // vm-operator fails the upgrade here: what the base did is written, not the feature version.
       return {
-        changes: { annotations: upgradedAnnotations(vm) },
+        changes: spec ? { annotations, spec } : { annotations },
         verdict: isFalse(UNMANAGED_VOLUMES_BACKFILLED, 'Failed', backfill),
         error: new Error(`unexpected unmanaged disk backfill error: ${backfill}`),
       };
-    }
-    if (backfill.length > 0) spec = { ...vm.spec, volumes: [...(vm.spec?.volumes ?? []), ...backfill] };
+    const base = spec ?? vm.spec;
+    if (backfill.length > 0) spec = { ...base, volumes: [...(base?.volumes ?? []), ...backfill] };
     features |= FEATURE.allDisksArePVCs;
     verdict = isTrue(UNMANAGED_VOLUMES_BACKFILLED);
   }
@@ -76,9 +86,25 @@ export function schemaUpgradeOf(
     spec = { ...base, hardware: withControllersOf(devices, base?.hardware) };
     features |= FEATURE.vmSharedDisks;
   }
-  const annotations = upgradedAnnotations(vm, features);
+  annotations[UPGRADED_TO_FEATURE_VERSION_ANNOTATION] = String(features);
   const changes = spec ? { annotations, spec } : { annotations };
   return verdict ? { changes, verdict } : { changes };
+}
+
+/**
+ * The base feature's backfill of a cloud-init VM without an instance id (one given cloud-init
+ * after its create): the id an older VM kept in its annotation (which then goes), else its
+ * object's UID, as vm-operator's BootStrapCloudInitInstanceID decides.
+ */
+function cloudInitInstanceId(vm: VirtualMachine) {
+  const cloudInit = vm.spec?.bootstrap?.cloudInit;
+  if (!cloudInit || cloudInit.instanceID) return undefined;
+  const uid = vm.metadata.uid ?? '';
+  const kept = vm.metadata.annotations?.[CLOUD_INIT_INSTANCE_ID_ANNOTATION];
+  const fromAnnotation = kept !== undefined && kept !== '' && kept !== uid;
+  const instanceID = fromAnnotation ? kept : uid;
+  const spec = { ...vm.spec, bootstrap: { ...vm.spec?.bootstrap, cloudInit: { ...cloudInit, instanceID } } };
+  return { spec, fromAnnotation };
 }
 
 /**
@@ -147,10 +173,15 @@ const SCSI_TYPES: Readonly<Record<string, SCSIControllerType>> = {
   VirtualLsiLogicController: 'LsiLogic',
   VirtualLsiLogicSASController: 'LsiLogicSAS',
 };
+/** Sharing as vm-operator maps a controller's bus sharing (NVMe has no virtual sharing). */
 const SHARING: Readonly<Record<string, VirtualControllerSharingMode>> = {
   noSharing: 'None',
   physicalSharing: 'Physical',
   virtualSharing: 'Virtual',
+};
+const NVME_SHARING: Readonly<Record<string, VirtualControllerSharingMode>> = {
+  noSharing: 'None',
+  physicalSharing: 'Physical',
 };
 
 /**
@@ -171,16 +202,17 @@ function withControllersOf(
     if (listed.some((c) => c.busNumber === controller.busNumber)) return;
     out[list] = [...listed, controller] as VirtualMachineHardwareSpec[K];
   };
+  // A sharing vm-operator does not map is left empty, which the schema defaults to None.
   for (const device of devices) {
     const busNumber = device.busNumber as number;
-    const sharingMode = SHARING[String(device.sharedBus)];
-    const sharing = sharingMode ? { sharingMode } : {};
+    const sharedBus = String(device.sharedBus);
     if (device._type === 'VirtualIDEController') add('ideControllers', { busNumber });
     else if (device._type === 'VirtualAHCIController') add('sataControllers', { busNumber });
-    else if (device._type === 'VirtualNVMEController') add('nvmeControllers', { busNumber, ...sharing });
+    else if (device._type === 'VirtualNVMEController')
+      add('nvmeControllers', { busNumber, sharingMode: NVME_SHARING[sharedBus] ?? 'None' });
     else {
       const type = SCSI_TYPES[device._type];
-      if (type) add('scsiControllers', { busNumber, ...sharing, type });
+      if (type) add('scsiControllers', { busNumber, sharingMode: SHARING[sharedBus] ?? 'None', type });
     }
   }
   return out;

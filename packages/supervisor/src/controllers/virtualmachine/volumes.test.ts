@@ -85,13 +85,17 @@ describe('classic volumes', () => {
         capacityInKB: 1024,
         backing: { uuid: 'b' },
       },
-    ] as never;
+    ] as Parameters<typeof classicVolumes>[0] & Record<string, unknown>[];
     const listed = classicVolumes(devices);
     expect(listed.map((v) => v.name)).toEqual([pvcName('disk', 'b')]);
     const boot = { name: 'vm1-boot', controllerType: 'SCSI' as const, controllerBusNumber: 0, unitNumber: 0 };
     const renamed = classicVolumes(devices, [{ ...listed[0], limit: '9Gi' } as never], false, [boot]);
     expect(renamed).toEqual([{ ...listed[0], name: 'vm1-boot' }]);
     expect(classicVolumes(devices, renamed, false, [boot])).toBe(renamed);
+    // A claim's disk keeps its own entry, whatever the spec places where it sits.
+    const fcd = [devices[0], { ...devices[1], vDiskId: { id: 'fcd-1' } }] as typeof devices;
+    const managed = [{ ...listed[0], name: 'data', type: 'Managed' as const }];
+    expect(classicVolumes(fcd, managed, false, [boot])).toBe(managed);
     // A volume elsewhere, or placed in part, names nothing.
     expect(
       classicVolumes(devices, listed, false, [

@@ -64,8 +64,13 @@ export function classicVolumes(
   specVolumes: readonly VirtualMachineVolume[] = NO_SPEC_VOLUMES,
 ): readonly VirtualMachineVolumeStatus[] {
   const nameAt = specVolumeNames(specVolumes);
-  /** The spec's name for the disk, where a volume of the spec sits where the disk does. */
-  const specName = (device: Devices[number]) => nameAt?.get(targetOf(placementOf(devices, device)));
+  /**
+   * The spec's name for a classic disk, where a volume of the spec sits where it does. (A claim's
+   * disk keeps its own: the CSI driver attaches it where it finds room, not where its volume is
+   * placed, so another volume may be placed there.)
+   */
+  const specName = (device: Devices[number]) =>
+    isFirstClassDisk(device) ? undefined : nameAt?.get(targetOf(placementOf(devices, device)));
   let classicDisks = 0;
   let unchanged = true;
   for (const device of devices) {
