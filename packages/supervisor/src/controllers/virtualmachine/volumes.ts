@@ -70,7 +70,7 @@ export function classicVolumes(
    * placed, so another volume may be placed there.)
    */
   const specName = (device: Devices[number]) =>
-    isFirstClassDisk(device) ? undefined : nameAt?.get(targetOf(placementOf(devices, device)));
+    nameAt && !isFirstClassDisk(device) ? nameAt.get(targetOf(placementOf(devices, device))) : undefined;
   let classicDisks = 0;
   let unchanged = true;
   for (const device of devices) {
