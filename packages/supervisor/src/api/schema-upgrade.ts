@@ -37,11 +37,12 @@ export function parseFeatureVersion(text: string | undefined): number {
   return value > 0 && value <= 0xffff && (value & ~ALL_FEATURES) === 0 ? value : 0;
 }
 
-/** The features the Supervisor's capabilities turn on: VMSharedDisks brings AllDisksArePVCs's backfill. */
+/** The features VMSharedDisks turns on: its own, and AllDisksArePVCs's backfill, which it brings. */
+export const SHARED_DISKS_FEATURES = FEATURE.base | FEATURE.vmSharedDisks | FEATURE.allDisksArePVCs;
+
+/** The features the Supervisor's capabilities turn on. */
 export function activatedFeatureVersion(capabilities: VirtualMachineServiceCapabilities | undefined): number {
-  return capabilities?.vmSharedDisks
-    ? FEATURE.base | FEATURE.vmSharedDisks | FEATURE.allDisksArePVCs
-    : FEATURE.base;
+  return capabilities?.vmSharedDisks ? SHARED_DISKS_FEATURES : FEATURE.base;
 }
 
 /**

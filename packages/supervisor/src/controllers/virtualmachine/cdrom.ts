@@ -7,6 +7,7 @@
  */
 import type { Device, VirtualDeviceConfigSpec, VmRecord } from '@vsim/vsphere';
 import { CDROM_CONTROLLER_LIMITS } from '../../api/cdrom-placement.js';
+import { isUpgraded, SHARED_DISKS_FEATURES } from '../../api/schema-upgrade.js';
 import type {
   VirtualMachine,
   VirtualMachineCdromSpec,
@@ -17,6 +18,7 @@ import type {
 import { type ContentLibraryItem, IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import { conditionOf } from './conditions.js';
 import { type DependencyReader, VM_OPERATOR_API_VERSION } from './prerequisites.js';
+import { controllerChanges, NEW_CONTROLLER_KEY } from './virtual-controllers.js';
 
 const ISO_BACKING = 'VirtualCdromIsoBackingInfo';
 
@@ -120,7 +122,8 @@ export function cdromChanges(
 ): VirtualDeviceConfigSpec[] {
   const hardware = vm.spec?.hardware;
   if (!hardware) return [];
-  if (sources.placed) return placedCdromChanges(hardware, record, sources);
+  if (sources.placed)
+    return placedCdromChanges(hardware, record, sources, isUpgraded(vm, SHARED_DISKS_FEATURES));
   const devices = record.config.devices;
   const poweredOn = record.powerState === 'poweredOn';
   const edits: VirtualDeviceConfigSpec[] = [];
@@ -156,9 +159,6 @@ export function cdromChanges(
   });
   return changes.concat(edits);
 }
-
-/** The key of a controller a reconfiguration adds (the next ones count down), until vSphere gives it its own. */
-const NEW_CONTROLLER_KEY = -300;
 
 /**
  * vm-operator's controller for each CD-ROM it adds: an IDE controller with a free slot, else a
@@ -204,42 +204,21 @@ const SPEC_TYPE_OF_CONTROLLER: Readonly<Record<string, string>> = {
 };
 
 /**
- * vm-operator's virtual controller reconcile, its IDE and SATA part: a controller
- * `spec.hardware` lists that the VM lacks is added. (It also removes those the spec lacks, once
- * the schema upgrade has filled the spec in from vSphere; that part of the reconcile is not here,
- * so none is removed.)
- */
-function missingControllers(hardware: VirtualMachineHardwareSpec, devices: readonly Device[]) {
-  const present = new Set([...cdromControllers(devices).values()].map((c) => `${c.type}:${c.bus}`));
-  const wanted = [
-    ...(hardware.ideControllers ?? []).map((c) => ({ _type: 'VirtualIDEController', bus: c.busNumber })),
-    ...(hardware.sataControllers ?? []).map((c) => ({ _type: 'VirtualAHCIController', bus: c.busNumber })),
-  ];
-  return wanted
-    .filter((c) => !present.has(`${SPEC_TYPE_OF_CONTROLLER[c._type]}:${c.bus}`))
-    .map(
-      (c, i): VirtualDeviceConfigSpec => ({
-        operation: 'add',
-        device: { _type: c._type, key: NEW_CONTROLLER_KEY - i, busNumber: c.bus },
-      }),
-    );
-}
-
-/**
  * The device changes a powered-off VM's CD-ROMs need with VMSharedDisks (vm-operator's
- * `UpdateCdromDeviceChangesWithSharedDisks`): controllers the spec lists come first, and the
- * CD-ROMs wait for the next pass; then each CD-ROM goes on the controller and unit its spec
- * names, one found elsewhere removed and added there again, and one of no file the spec names
- * removed.
+ * `UpdateCdromDeviceChangesWithSharedDisks`): once the VM's schema is upgraded, its controllers
+ * made the spec's first (virtual-controllers.ts), the CD-ROMs waiting for the next pass; then each
+ * CD-ROM goes on the controller and unit its spec names, one found elsewhere removed and added
+ * there again, and one of no file the spec names removed.
  */
 function placedCdromChanges(
   hardware: VirtualMachineHardwareSpec,
   record: VmRecord,
   sources: CdromSources,
+  upgraded: boolean,
 ): VirtualDeviceConfigSpec[] {
   const devices = record.config.devices;
-  const controllerAdds = missingControllers(hardware, devices);
-  if (controllerAdds.length > 0) return controllerAdds;
+  const controllerEdits = upgraded ? controllerChanges(hardware, devices) : [];
+  if (controllerEdits.length > 0) return controllerEdits;
   const controllers = cdromControllers(devices);
   const poweredOn = record.powerState === 'poweredOn';
   const moved: Device[] = [];

@@ -271,6 +271,50 @@ describe("vm-operator's schema upgrade", () => {
       expect(vm.spec?.volumes).toHaveLength(1);
     });
 
+    it("makes a powered-off VM's controllers those its spec lists, by type and bus", async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1');
+      await f.settle();
+      await f.patch('vm1', { spec: { powerState: 'PoweredOff' } });
+      await f.settle();
+      const hardware = (await f.getVm('vm1')).spec?.hardware;
+      const scsi = hardware?.scsiControllers ?? [];
+      const controllersOf = async () =>
+        (await f.record('vm1')).config.devices
+          .filter((d) => /SCSI|LsiLogic|BusLogic|NVME/.test(d._type))
+          .map((d) => `${d._type} ${d.busNumber} ${d.sharedBus ?? '-'}`);
+      const withScsi1 = (extra: Record<string, unknown>) =>
+        f.patch('vm1', {
+          spec: { hardware: { ...hardware, scsiControllers: [...scsi, { busNumber: 1, ...extra }] } },
+        });
+      await withScsi1({ sharingMode: 'Physical', type: 'ParaVirtual' });
+      await f.settle();
+      expect(await controllersOf()).toEqual([
+        'ParaVirtualSCSIController 0 noSharing',
+        'ParaVirtualSCSIController 1 physicalSharing',
+      ]);
+      // Another sharing is an edit, another kind a new controller, none on the bus its removal.
+      await withScsi1({ sharingMode: 'Virtual', type: 'ParaVirtual' });
+      await f.settle();
+      expect((await controllersOf())[1]).toBe('ParaVirtualSCSIController 1 virtualSharing');
+      await withScsi1({ sharingMode: 'None', type: 'LsiLogic' });
+      await f.settle();
+      expect((await controllersOf())[1]).toBe('VirtualLsiLogicController 1 noSharing');
+      await f.patch('vm1', { spec: { hardware: { ...hardware, nvmeControllers: [{ busNumber: 0 }] } } });
+      await f.settle();
+      expect(await controllersOf()).toEqual([
+        'ParaVirtualSCSIController 0 noSharing',
+        'VirtualNVMEController 0 noSharing',
+      ]);
+      const vm = await f.getVm('vm1');
+      expect(vm.status?.hardware?.controllers?.map((c) => `${c.type}:${c.busNumber}`)).toEqual([
+        'IDE:0',
+        'IDE:1',
+        'NVME:0',
+        'SCSI:0',
+      ]);
+    });
+
     it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {
       const names = async () => {
         const f = await setup({ capabilities: { vmSharedDisks: true } });

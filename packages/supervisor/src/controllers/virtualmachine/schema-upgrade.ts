@@ -18,7 +18,6 @@ import {
   upgradedAnnotations,
 } from '../../api/schema-upgrade.js';
 import type {
-  SCSIControllerType,
   VirtualControllerSharingMode,
   VirtualMachine,
   VirtualMachineHardwareSpec,
@@ -27,6 +26,7 @@ import type {
   VolumeDiskMode,
 } from '../../api/types.js';
 import { isFalse, isTrue, type Verdict } from './conditions.js';
+import { BUS_SHARING, SCSI_DEVICE_TYPES } from './virtual-controllers.js';
 import { placementOf, pvcName, uuidOf } from './volumes.js';
 
 /** The condition of the unmanaged volumes' backfill, which AllDisksArePVCs reports. */
@@ -167,18 +167,10 @@ function unmanagedVolumes(
   return problems.length > 0 ? `failed to backfill unmanaged volumes: ${problems.join('. ')}` : added;
 }
 
-const SCSI_TYPES: Readonly<Record<string, SCSIControllerType>> = {
-  ParaVirtualSCSIController: 'ParaVirtual',
-  VirtualBusLogicController: 'BusLogic',
-  VirtualLsiLogicController: 'LsiLogic',
-  VirtualLsiLogicSASController: 'LsiLogicSAS',
-};
-/** Sharing as vm-operator maps a controller's bus sharing (NVMe has no virtual sharing). */
-const SHARING: Readonly<Record<string, VirtualControllerSharingMode>> = {
-  noSharing: 'None',
-  physicalSharing: 'Physical',
-  virtualSharing: 'Virtual',
-};
+/** The spec's SCSI kind of each SCSI device type, and its sharing of each bus sharing. */
+const SCSI_TYPES = inverse(SCSI_DEVICE_TYPES);
+const SHARING = inverse(BUS_SHARING);
+/** NVMe controllers have no virtual sharing. */
 const NVME_SHARING: Readonly<Record<string, VirtualControllerSharingMode>> = {
   noSharing: 'None',
   physicalSharing: 'Physical',
@@ -215,5 +207,14 @@ function withControllersOf(
       if (type) add('scsiControllers', { busNumber, sharingMode: SHARING[sharedBus] ?? 'None', type });
     }
   }
+  return out;
+}
+
+/** A map's values to its keys. */
+function inverse<K extends string, V extends string>(
+  map: Readonly<Record<K, V>>,
+): Readonly<Record<string, K>> {
+  const out: Record<string, K> = {};
+  for (const key of Object.keys(map) as K[]) out[map[key]] = key;
   return out;
 }
