@@ -26,6 +26,7 @@ import type {
 import { validateNetwork } from './vm-network-validation.js';
 import { resizesByClassName, type VirtualMachineServiceCapabilities } from './vm-service-validation.js';
 import { currentSnapshotNameProblems } from './vm-snapshot-validation.js';
+import { controllerProblems } from './volume-placement.js';
 
 export interface FieldError {
   field: string;
@@ -687,6 +688,9 @@ export function validateVirtualMachineUpdate(
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)
     errors.push(...cdromPlacementProblemsOnUpdate(spec.hardware.cdrom));
+  // The controllers' rules, for a VM upgraded (as this write leaves it).
+  if (capabilities.vmSharedDisks && isUpgraded(vm, activatedFeatureVersion(capabilities)))
+    errors.push(...controllerProblems(spec, prev, prev.powerState === 'PoweredOn'));
   errors.push(...bootOptionsProblems(vm, old));
   errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;

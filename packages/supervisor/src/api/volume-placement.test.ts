@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachineSpec, VirtualMachineVolume } from './types.js';
-import { withVolumeControllers } from './volume-placement.js';
+import { controllerProblems, withVolumeControllers } from './volume-placement.js';
 
 const claim = (name: string, extra: Partial<VirtualMachineVolume> = {}): VirtualMachineVolume => ({
   name,
@@ -101,5 +101,65 @@ describe("vm-operator's AddControllersForVolumes", () => {
     full.volumes?.push(claim('e', { controllerType: 'IDE' }));
     expect(withVolumeControllers(full)).toBe(false);
     expect(full.volumes?.at(-1)).toEqual(claim('e', { controllerType: 'IDE' }));
+  });
+});
+
+describe("vm-operator's controller rules for an upgraded VM", () => {
+  const ide = [{ busNumber: 0 }, { busNumber: 1 }];
+  const pvscsi = { busNumber: 0, sharingMode: 'None' as const, type: 'ParaVirtual' as const };
+  const messages = (spec: VirtualMachineSpec, old: VirtualMachineSpec = spec, wasOn = false) =>
+    controllerProblems(spec, old, wasOn).map((e) => `${e.field}: ${e.message}`);
+  const at = (name: string, type: 'SCSI' | 'SATA', bus: number, unit: number) =>
+    claim(name, { controllerType: type, controllerBusNumber: bus, unitNumber: unit });
+
+  it('wants two IDE controllers and each volume where its controller has a unit for it', () => {
+    const spec: VirtualMachineSpec = {
+      hardware: { ideControllers: [{ busNumber: 0 }], scsiControllers: [pvscsi] },
+      volumes: [
+        at('a', 'SCSI', 4, 0),
+        at('b', 'SATA', 0, 0),
+        at('c', 'SCSI', 0, 65),
+        at('d', 'SCSI', 0, 7),
+        at('e', 'SCSI', 0, 1),
+        at('f', 'SCSI', 0, 1),
+        claim('g', { controllerType: 'SCSI' }),
+      ],
+    };
+    expect(messages(spec)).toEqual([
+      'spec.hardware.ideControllers: Invalid value: "1 controllers": must have exactly 2 controllers',
+      'spec.volumes[0].controllerBusNumber: Invalid value: 4: must be between 0 and 3',
+      'spec.volumes[1].controllerBusNumber: Invalid value: 0: controller SATA:0 does not exist',
+      'spec.volumes[2].unitNumber: Invalid value: 65: unit number must be between 0 and 64 for SCSI controller',
+      'spec.volumes[3].unitNumber: Invalid value: 7: unit number 7 is reserved for the SCSI controller itself',
+      'spec.volumes[5].unitNumber: Invalid value: 1: controller unit number SCSI:0:1 is already in use',
+    ]);
+  });
+
+  it("keeps a running VM's controllers' sharing and kind, and no new SCSI controller while a shared one holds a volume", () => {
+    const shared = { busNumber: 1, sharingMode: 'Physical' as const, type: 'ParaVirtual' as const };
+    const old: VirtualMachineSpec = {
+      hardware: { ideControllers: ide, scsiControllers: [pvscsi, shared] },
+      volumes: [at('quorum', 'SCSI', 1, 0)],
+    };
+    const changed: VirtualMachineSpec = {
+      ...old,
+      hardware: {
+        ideControllers: ide,
+        scsiControllers: [
+          { ...pvscsi, type: 'LsiLogic' },
+          shared,
+          { busNumber: 2, sharingMode: 'None', type: 'ParaVirtual' },
+        ],
+      },
+    };
+    expect(messages(changed, old, true)).toEqual([
+      'spec.hardware.scsiControllers[0].type: Forbidden: updates to this field is not allowed when VM power is on',
+      'spec.hardware.scsiControllers[2]: Forbidden: Hot-adding a new SCSI controller is not allowed when FSR is not supported',
+    ]);
+    // Powered off, or with nothing on the shared controller, all of it may change.
+    expect(messages(changed, old, false)).toEqual([]);
+    expect(messages({ ...changed, volumes: [] }, { ...old, volumes: [] }, true)).toEqual([
+      'spec.hardware.scsiControllers[0].type: Forbidden: updates to this field is not allowed when VM power is on',
+    ]);
   });
 });

@@ -251,6 +251,13 @@ describe("vm-operator's schema upgrade", () => {
       await expect(f.patch('vm1', volumes(...full, ide))).rejects.toEqual(
         refused('spec.volumes[5].unitNumber: Required value'),
       );
+      await expect(
+        f.patch('vm1', volumes({ ...data, controllerType: 'SCSI', controllerBusNumber: 0, unitNumber: 7 })),
+      ).rejects.toEqual(
+        refused(
+          'spec.volumes[1].unitNumber: Invalid value: 7: unit number 7 is reserved for the SCSI controller itself',
+        ),
+      );
       await f.patch('vm1', volumes(data));
       expect((await f.getVm('vm1')).spec?.volumes?.[1]).toMatchObject({
         controllerType: 'SCSI',
