@@ -322,6 +322,37 @@ describe("vm-operator's schema upgrade", () => {
       ]);
     });
 
+    it("reports how vSphere's controllers, disks and CD-ROMs sit against the spec's", async () => {
+      const f = await setup({ capabilities: { vmSharedDisks: true } });
+      await f.createVm('vm1');
+      await f.settle();
+      const verdicts = async () =>
+        Object.fromEntries(
+          ((await f.getVm('vm1')).status?.conditions ?? [])
+            .filter((c) => c.type.startsWith('VirtualMachineHardware'))
+            .map((c) => [c.type, c.status === 'True' ? 'True' : `${c.reason}: ${c.message}`]),
+        );
+      expect(await verdicts()).toEqual({
+        VirtualMachineHardwareCDROMVerified: 'True',
+        VirtualMachineHardwareControllersVerified: 'True',
+        VirtualMachineHardwareDeviceConfigVerified: 'True',
+        VirtualMachineHardwareVolumesVerified: 'True',
+      });
+      // An NVMe controller the running VM does not get (the model takes none while it runs).
+      const hardware = (await f.getVm('vm1')).spec?.hardware;
+      await f.patch('vm1', { spec: { hardware: { ...hardware, nvmeControllers: [{ busNumber: 0 }] } } });
+      await f.settle();
+      expect(await verdicts()).toMatchObject({
+        VirtualMachineHardwareControllersVerified: 'HardwareControllersMismatch: missing controllers: NVME:0',
+        VirtualMachineHardwareDeviceConfigVerified:
+          'HardwareDeviceConfigMismatch: Hardware configuration issues detected. See VirtualMachineHardwareControllersVerified conditions for details.',
+        VirtualMachineHardwareVolumesVerified: 'True',
+      });
+      await f.patch('vm1', { spec: { powerState: 'PoweredOff' } });
+      await f.settle();
+      expect((await verdicts()).VirtualMachineHardwareControllersVerified).toBe('True');
+    });
+
     it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {
       const names = async () => {
         const f = await setup({ capabilities: { vmSharedDisks: true } });

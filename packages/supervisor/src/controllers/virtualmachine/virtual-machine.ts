@@ -166,6 +166,7 @@ import {
   runningReconfiguration,
   suspendedReconfiguration,
 } from './hardware.js';
+import { hardwareVerdicts } from './hardware-verified.js';
 import { locationVerdict } from './location.js';
 import { type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
@@ -339,6 +340,7 @@ export function startVirtualMachineController(
 ): VirtualMachineController {
   const { kube, vsphere } = deps;
   const vmResize = resizesByClassName(deps.capabilities);
+  const sharedDisks = deps.capabilities?.vmSharedDisks === true;
   /** The features the schema upgrade brings every VM up to. */
   const activatedFeatures = activatedFeatureVersion(deps.capabilities);
   /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
@@ -1070,7 +1072,7 @@ export function startVirtualMachineController(
     const pushedIn = untilPushedPower(vm);
     // Only a VM with CD-ROMs in its spec has files to look for (with VMSharedDisks, controllers
     // to place too).
-    const placed = deps.capabilities?.vmSharedDisks === true;
+    const placed = sharedDisks;
     const cdroms =
       vm.spec?.hardware?.cdrom?.length || placed
         ? cdromSources(read, vm.metadata.namespace as string, placed)
@@ -1437,7 +1439,7 @@ export function startVirtualMachineController(
       zone,
       vm.status,
       networkConfig,
-      deps.capabilities?.vmSharedDisks === true,
+      sharedDisks,
       vm.spec?.volumes,
     );
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
@@ -1489,6 +1491,16 @@ export function startVirtualMachineController(
     }
     const location = locationVerdict(vsphere.store, record, placement);
     if (location) verdicts.push(location);
+    // With VMSharedDisks, the spec's controllers, volumes and CD-ROMs checked against vSphere's.
+    if (sharedDisks)
+      verdicts.push(
+        ...hardwareVerdicts(
+          vm,
+          record,
+          from.volumes,
+          cdromSources(read, vm.metadata.namespace as string, true).fileOf,
+        ),
+      );
     // What the schema upgrade does, written after the status as vm-operator's runs after it, its
     // condition in the status (the upgrade's outcome: this pass ends it).
     const upgrade = schemaUpgradeOf(vm, record, activatedFeatures, vsphere.random);
