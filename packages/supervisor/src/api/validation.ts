@@ -689,8 +689,14 @@ export function validateVirtualMachineUpdate(
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)
     errors.push(...cdromPlacementProblemsOnUpdate(spec.hardware.cdrom));
   // The controllers' rules, for a VM upgraded (as this write leaves it).
-  if (capabilities.vmSharedDisks && isUpgraded(vm, activatedFeatureVersion(capabilities)))
-    errors.push(...controllerProblems(spec, prev, prev.powerState === 'PoweredOn'));
+  const features = activatedFeatureVersion(capabilities);
+  if (capabilities.vmSharedDisks && isUpgraded(vm, features))
+    errors.push(
+      ...controllerProblems(spec, prev, {
+        wasOn: prev.powerState === 'PoweredOn',
+        wasUpgraded: isUpgraded(old, features),
+      }),
+    );
   errors.push(...bootOptionsProblems(vm, old));
   errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;

@@ -107,8 +107,12 @@ describe("vm-operator's AddControllersForVolumes", () => {
 describe("vm-operator's controller rules for an upgraded VM", () => {
   const ide = [{ busNumber: 0 }, { busNumber: 1 }];
   const pvscsi = { busNumber: 0, sharingMode: 'None' as const, type: 'ParaVirtual' as const };
-  const messages = (spec: VirtualMachineSpec, old: VirtualMachineSpec = spec, wasOn = false) =>
-    controllerProblems(spec, old, wasOn).map((e) => `${e.field}: ${e.message}`);
+  const messages = (
+    spec: VirtualMachineSpec,
+    old: VirtualMachineSpec = spec,
+    wasOn = false,
+    wasUpgraded = true,
+  ) => controllerProblems(spec, old, { wasOn, wasUpgraded }).map((e) => `${e.field}: ${e.message}`);
   const at = (name: string, type: 'SCSI' | 'SATA', bus: number, unit: number) =>
     claim(name, { controllerType: type, controllerBusNumber: bus, unitNumber: unit });
 
@@ -156,6 +160,8 @@ describe("vm-operator's controller rules for an upgraded VM", () => {
       'spec.hardware.scsiControllers[0].type: Forbidden: updates to this field is not allowed when VM power is on',
       'spec.hardware.scsiControllers[2]: Forbidden: Hot-adding a new SCSI controller is not allowed when FSR is not supported',
     ]);
+    // Not yet upgraded when it was stored, its SCSI controllers may be added.
+    expect(messages(changed, old, true, false)).toHaveLength(1);
     // Powered off, or with nothing on the shared controller, all of it may change.
     expect(messages(changed, old, false)).toEqual([]);
     expect(messages({ ...changed, volumes: [] }, { ...old, volumes: [] }, true)).toEqual([

@@ -160,14 +160,15 @@ const WHEN_POWERED_ON = 'updates to this field is not allowed when VM power is o
  * The validating webhook's controller rules for an upgraded VM with VMSharedDisks (vm-operator's
  * validateControllers), on update: a VM that was powered on keeps each SCSI controller's sharing
  * and kind and each NVMe controller's sharing, and takes no new SCSI controller while one of
- * physical sharing holds a volume (no fast suspend-resume then); exactly two IDE controllers; and
+ * physical sharing holds a volume (no fast suspend-resume then; judged once the stored VM is
+ * upgraded); exactly two IDE controllers; and
  * each volume placed in full on a bus in range, of a controller the spec lists, on a unit in its
  * range and not its own, free and with room.
  */
 export function controllerProblems(
   vm: VirtualMachineSpec,
   old: VirtualMachineSpec,
-  wasOn: boolean,
+  { wasOn, wasUpgraded }: { readonly wasOn: boolean; readonly wasUpgraded: boolean },
 ): FieldError[] {
   const hardware = vm.hardware;
   if (!hardware) return [];
@@ -190,7 +191,7 @@ export function controllerProblems(
       if (was && c.sharingMode !== was.sharingMode)
         errors.push(forbidden(`spec.hardware.nvmeControllers[${i}].sharingMode`, WHEN_POWERED_ON));
     });
-    if (old.hardware && !fastSuspendResumes(old))
+    if (wasUpgraded && old.hardware && !fastSuspendResumes(old))
       (hardware.scsiControllers ?? []).forEach((c, i) => {
         if (!scsiBefore.has(c.busNumber))
           errors.push(
