@@ -161,7 +161,9 @@ describe("vm-operator's controller rules for an upgraded VM", () => {
       'spec.hardware.scsiControllers[2]: Forbidden: Hot-adding a new SCSI controller is not allowed when FSR is not supported',
     ]);
     // Not yet upgraded when it was stored, its SCSI controllers may be added.
-    expect(messages(changed, old, true, false)).toHaveLength(1);
+    expect(messages(changed, old, true, false)).toEqual([
+      'spec.hardware.scsiControllers[0].type: Forbidden: updates to this field is not allowed when VM power is on',
+    ]);
     // Powered off, or with nothing on the shared controller, all of it may change.
     expect(messages(changed, old, false)).toEqual([]);
     expect(messages({ ...changed, volumes: [] }, { ...old, volumes: [] }, true)).toEqual([

@@ -121,9 +121,10 @@ export function cdromChanges(
   sources: CdromSources,
 ): VirtualDeviceConfigSpec[] {
   const hardware = vm.spec?.hardware;
-  if (!hardware) return [];
-  if (sources.placed)
-    return placedCdromChanges(hardware, record, sources, isUpgraded(vm, SHARED_DISKS_FEATURES));
+  const upgraded = sources.placed && isUpgraded(vm, SHARED_DISKS_FEATURES);
+  // An upgraded VM without `spec.hardware` wants no controller, as vm-operator reads it.
+  if (!hardware) return upgraded ? controllerChanges({}, record.config.devices) : [];
+  if (sources.placed) return placedCdromChanges(hardware, record, sources, upgraded);
   const devices = record.config.devices;
   const poweredOn = record.powerState === 'poweredOn';
   const edits: VirtualDeviceConfigSpec[] = [];
@@ -197,6 +198,12 @@ function cdromControllers(devices: readonly Device[]): Map<number, { type: strin
   return controllers;
 }
 
+/** The device types of the controllers a CD-ROM may sit on. */
+const CDROM_CONTROLLER_DEVICES: ReadonlySet<string> = new Set([
+  'VirtualIDEController',
+  'VirtualAHCIController',
+]);
+
 /** vSphere's CD-ROM controllers by device type, as the spec names them. */
 const SPEC_TYPE_OF_CONTROLLER: Readonly<Record<string, string>> = {
   VirtualIDEController: 'IDE',
@@ -206,7 +213,8 @@ const SPEC_TYPE_OF_CONTROLLER: Readonly<Record<string, string>> = {
 /**
  * The device changes a powered-off VM's CD-ROMs need with VMSharedDisks (vm-operator's
  * `UpdateCdromDeviceChangesWithSharedDisks`): once the VM's schema is upgraded, its controllers
- * made the spec's first (virtual-controllers.ts), the CD-ROMs waiting for the next pass; then each
+ * made the spec's first (virtual-controllers.ts), the CD-ROMs waiting for the next pass while an
+ * IDE or SATA controller changes; then each
  * CD-ROM goes on the controller and unit its spec names, one found elsewhere removed and added
  * there again, and one of no file the spec names removed.
  */
@@ -218,7 +226,8 @@ function placedCdromChanges(
 ): VirtualDeviceConfigSpec[] {
   const devices = record.config.devices;
   const controllerEdits = upgraded ? controllerChanges(hardware, devices) : [];
-  if (controllerEdits.length > 0) return controllerEdits;
+  // The CD-ROMs wait a pass while a controller they may sit on (IDE, SATA) changes.
+  if (controllerEdits.some((c) => CDROM_CONTROLLER_DEVICES.has(c.device._type))) return controllerEdits;
   const controllers = cdromControllers(devices);
   const poweredOn = record.powerState === 'poweredOn';
   const moved: Device[] = [];
@@ -276,7 +285,7 @@ function placedCdromChanges(
     };
     changes.push({ operation: 'add', device });
   });
-  return changes.concat(edits);
+  return controllerEdits.concat(changes, edits);
 }
 
 /** A CD-ROM's spec as Go's `%+v` prints it, its pointers' values shown where Go shows addresses. */

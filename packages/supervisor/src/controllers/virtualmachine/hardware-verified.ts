@@ -9,6 +9,7 @@ import type { VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineImageRef, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { isFalse, isTrue, type Verdict } from './conditions.js';
 import { controllerType } from './hardware-status.js';
+import { busOf } from './virtual-controllers.js';
 import { uuidOf } from './volumes.js';
 
 export const HARDWARE_CONDITION = {
@@ -78,7 +79,7 @@ export function hardwareVerdicts(
   for (const device of devices) {
     const type = controllerType(device._type);
     if (!type || !device.key) continue;
-    const bus = device.busNumber as number;
+    const bus = busOf(device);
     controllerOfKey.set(device.key, { type, bus });
     actualControllers.set(controllerName(type, bus), { name: controllerName(type, bus), order: [type, bus] });
   }

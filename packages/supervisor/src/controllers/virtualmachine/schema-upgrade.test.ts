@@ -300,13 +300,19 @@ describe("vm-operator's schema upgrade", () => {
         'ParaVirtualSCSIController 0 noSharing',
         'ParaVirtualSCSIController 1 physicalSharing',
       ]);
-      // Another sharing is an edit, another kind a new controller, none on the bus its removal.
+      // Another sharing is an edit (the same device), another kind a new controller.
+      const keyOnBus1 = async () =>
+        (await f.record('vm1')).config.devices.find((d) => /SCSI|LsiLogic/.test(d._type) && d.busNumber === 1)
+          ?.key;
+      const added = await keyOnBus1();
       await withScsi1({ sharingMode: 'Virtual', type: 'ParaVirtual' });
       await f.settle();
       expect((await controllersOf())[1]).toBe('ParaVirtualSCSIController 1 virtualSharing');
+      expect(await keyOnBus1()).toBe(added);
       await withScsi1({ sharingMode: 'None', type: 'LsiLogic' });
       await f.settle();
       expect((await controllersOf())[1]).toBe('VirtualLsiLogicController 1 noSharing');
+      expect(await keyOnBus1()).not.toBe(added);
       await f.patch('vm1', { spec: { hardware: { ...hardware, nvmeControllers: [{ busNumber: 0 }] } } });
       await f.settle();
       expect(await controllersOf()).toEqual([

@@ -72,6 +72,10 @@ function wantedByType(
   };
 }
 
+/** A controller's bus, 0 when the device names none (as Go reads a missing number). */
+export const busOf = (device: Device): number =>
+  typeof device.busNumber === 'number' ? device.busNumber : 0;
+
 const ORDER: readonly VirtualControllerType[] = ['IDE', 'NVME', 'SATA', 'SCSI'];
 
 /** The changes that make the VM's controllers the spec's; none when they are. */
@@ -85,8 +89,7 @@ export function controllerChanges(
   const changes: VirtualDeviceConfigSpec[] = [];
   for (const type of ORDER) {
     const existing = new Map<number, Device>();
-    for (const device of devices)
-      if (typeOfDevice(device) === type) existing.set(device.busNumber as number, device);
+    for (const device of devices) if (typeOfDevice(device) === type) existing.set(busOf(device), device);
     const removals: Device[] = [];
     const additions: [number, Wanted][] = [];
     const edits: Device[] = [];
