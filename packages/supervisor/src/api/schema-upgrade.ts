@@ -12,6 +12,7 @@ import { HUB_VERSION } from './conversion/engine.js';
 import type { VirtualMachine, VirtualMachineHardwareSpec } from './types.js';
 import { type FieldError, forbidden } from './validation.js';
 import type { VirtualMachineServiceCapabilities } from './vm-service-validation.js';
+import { CONTROLLER_LISTS } from './volume-placement.js';
 
 export const UPGRADED_TO_BUILD_VERSION_ANNOTATION = 'vmoperator.vmware.com/upgraded-to-build-version';
 export const UPGRADED_TO_SCHEMA_VERSION_ANNOTATION = 'vmoperator.vmware.com/upgraded-to-schema-version';
@@ -28,17 +29,15 @@ const UPGRADE_ANNOTATIONS = [
  * the simulator refuses.
  */
 export const FEATURE = { base: 1, vmSharedDisks: 2, allDisksArePVCs: 4 } as const;
-const ALL_FEATURES = FEATURE.base | FEATURE.vmSharedDisks | FEATURE.allDisksArePVCs;
+/** Every feature v1.10 knows, which VMSharedDisks turns on: its own, and AllDisksArePVCs's backfill. */
+export const SHARED_DISKS_FEATURES = FEATURE.base | FEATURE.vmSharedDisks | FEATURE.allDisksArePVCs;
 
 /** The annotation's feature version as vm-operator parses it (a 16-bit decimal of known bits); 0 when none. */
 export function parseFeatureVersion(text: string | undefined): number {
   if (text === undefined || !/^\d+$/.test(text)) return 0;
   const value = Number(text);
-  return value > 0 && value <= 0xffff && (value & ~ALL_FEATURES) === 0 ? value : 0;
+  return value > 0 && value <= 0xffff && (value & ~SHARED_DISKS_FEATURES) === 0 ? value : 0;
 }
-
-/** The features VMSharedDisks turns on: its own, and AllDisksArePVCs's backfill, which it brings. */
-export const SHARED_DISKS_FEATURES = FEATURE.base | FEATURE.vmSharedDisks | FEATURE.allDisksArePVCs;
 
 /** The features the Supervisor's capabilities turn on. */
 export function activatedFeatureVersion(capabilities: VirtualMachineServiceCapabilities | undefined): number {
@@ -69,7 +68,6 @@ export function upgradedAnnotations(vm: VirtualMachine, features?: number): Reco
 
 const RESTRICTED = 'modifying this annotation is restricted to privileged users';
 const NOT_UPGRADED = 'modifying this VM is not allowed until it is upgraded';
-const CONTROLLER_LISTS = ['ideControllers', 'nvmeControllers', 'sataControllers', 'scsiControllers'] as const;
 
 /**
  * The validating webhook's upgrade rules for a DevOps user's update: the annotations given no
@@ -96,7 +94,7 @@ export function schemaUpgradeProblems(
   const hardware: VirtualMachineHardwareSpec = vm.spec?.hardware ?? {};
   const had: VirtualMachineHardwareSpec = old.spec?.hardware ?? {};
   // Go's semantic equality: an empty list is none.
-  for (const list of CONTROLLER_LISTS)
+  for (const list of Object.values(CONTROLLER_LISTS))
     if (!deepEqual(hardware[list] ?? [], had[list] ?? []))
       errors.push(forbidden(`spec.hardware.${list}`, NOT_UPGRADED));
   return errors;

@@ -26,7 +26,8 @@ interface Controller {
   type?: SCSIControllerType;
 }
 
-const LISTS = {
+/** The spec's list of each controller type. */
+export const CONTROLLER_LISTS = {
   IDE: 'ideControllers',
   NVME: 'nvmeControllers',
   SATA: 'sataControllers',
@@ -51,8 +52,8 @@ const id = (type: string, bus: number) => `${type}:${bus}`;
 function controllersOf(spec: VirtualMachineSpec) {
   const controllers = new Map<string, Controller>();
   const counts = new Map<string, number>();
-  for (const type of Object.keys(LISTS) as VirtualControllerType[])
-    for (const controller of spec.hardware?.[LISTS[type]] ?? []) {
+  for (const type of Object.keys(CONTROLLER_LISTS) as VirtualControllerType[])
+    for (const controller of spec.hardware?.[CONTROLLER_LISTS[type]] ?? []) {
       controllers.set(id(type, controller.busNumber), controller);
       counts.set(type, (counts.get(type) ?? 0) + 1);
     }
@@ -121,7 +122,7 @@ export function withVolumeControllers(spec: VirtualMachineSpec): boolean {
     const key = id(type, controller.busNumber);
     if (!controllers.has(key)) {
       if ((counts.get(type) ?? 0) >= (MAX_CONTROLLERS[type] ?? 0)) return;
-      const list = LISTS[type];
+      const list = CONTROLLER_LISTS[type];
       spec.hardware = { ...spec.hardware, [list]: [...(spec.hardware?.[list] ?? []), controller] };
       controllers.set(key, controller);
       counts.set(type, (counts.get(type) ?? 0) + 1);

@@ -7,6 +7,7 @@
  */
 import type { VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineImageRef, VirtualMachineVolumeStatus } from '../../api/types.js';
+import { CONTROLLER_LISTS } from '../../api/volume-placement.js';
 import { isFalse, isTrue, type Verdict } from './conditions.js';
 import { controllerType } from './hardware-status.js';
 import { busOf } from './virtual-controllers.js';
@@ -85,14 +86,8 @@ export function hardwareVerdicts(
   }
   const hardware = vm.spec?.hardware;
   const expectedControllers = new Map<string, Sortable>();
-  const lists = [
-    ['IDE', hardware?.ideControllers],
-    ['NVME', hardware?.nvmeControllers],
-    ['SATA', hardware?.sataControllers],
-    ['SCSI', hardware?.scsiControllers],
-  ] as const;
-  for (const [type, list] of lists)
-    for (const c of list ?? [])
+  for (const [type, list] of Object.entries(CONTROLLER_LISTS))
+    for (const c of hardware?.[list] ?? [])
       expectedControllers.set(controllerName(type, c.busNumber), {
         name: controllerName(type, c.busNumber),
         order: [type, c.busNumber],

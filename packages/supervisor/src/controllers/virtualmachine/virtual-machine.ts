@@ -1072,10 +1072,9 @@ export function startVirtualMachineController(
     const pushedIn = untilPushedPower(vm);
     // Only a VM with CD-ROMs in its spec has files to look for (with VMSharedDisks, controllers
     // to place too).
-    const placed = sharedDisks;
     const cdroms =
-      vm.spec?.hardware?.cdrom?.length || placed
-        ? cdromSources(read, vm.metadata.namespace as string, placed)
+      vm.spec?.hardware?.cdrom?.length || sharedDisks
+        ? cdromSources(read, vm.metadata.namespace as string, sharedDisks)
         : NO_CDROM_SOURCES;
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
