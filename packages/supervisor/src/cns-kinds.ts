@@ -1,8 +1,13 @@
 /**
- * The vSphere CSI driver's kind that vm-operator uses to attach a claim to a VM (group
- * `cns.vmware.com`, v1alpha1): CnsNodeVmAttachment, `spec.nodeuuid` (the VM's BIOS UUID) and
- * `spec.volumename` (a PersistentVolumeClaim of its namespace); status `attached`, `metadata`
- * (`diskUUID`, `cnsVolumeId`) and `error`.
+ * The vSphere CSI driver's kinds that vm-operator uses to attach claims to a VM (group
+ * `cns.vmware.com`, v1alpha1):
+ * - CnsNodeVmAttachment, one claim: `spec.nodeuuid` (the VM's BIOS UUID) and `spec.volumename`
+ *   (a PersistentVolumeClaim of its namespace); status `attached`, `metadata` (`diskUUID`,
+ *   `cnsVolumeId`) and `error`;
+ * - CnsNodeVMBatchAttachment (shared disks), every claim of one VM, named after it:
+ *   `spec.instanceUUID` and `spec.volumes`, each a claim with its controller's device key, unit,
+ *   disk mode and sharing; status a `Ready` condition and an entry per volume (`cnsVolumeId`,
+ *   `diskUUID`, its `VolumeAttached` or `VolumeDetached` condition).
  */
 import { registerCustomResource } from './api/crd-shapes.js';
 import type { KindDefinition } from './store/kinds.js';
@@ -11,6 +16,10 @@ import type { KubeStore } from './store/kube-store.js';
 export const CNS_GROUP = 'cns.vmware.com';
 export const CNS_API_VERSION = `${CNS_GROUP}/v1alpha1`;
 export const CNS_NODE_VM_ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
+export const CNS_NODE_VM_BATCH_ATTACHMENT = {
+  apiVersion: CNS_API_VERSION,
+  kind: 'CnsNodeVMBatchAttachment',
+} as const;
 
 export const CNS_KINDS: readonly KindDefinition[] = [
   {
@@ -26,6 +35,14 @@ export const CNS_KINDS: readonly KindDefinition[] = [
         return typeof uuid === 'string' ? uuid : undefined;
       },
     },
+  },
+  {
+    group: CNS_GROUP,
+    versions: ['v1alpha1'],
+    kind: 'CnsNodeVMBatchAttachment',
+    plural: 'cnsnodevmbatchattachments',
+    namespaced: true,
+    hasStatus: true,
   },
 ];
 

@@ -16,6 +16,7 @@ import { SUPERVISOR_PROPERTIES } from './appplatform-kinds.js';
 import {
   startClaimProtectionController,
   startCnsAttachmentController,
+  startCnsBatchAttachmentController,
   startCsiProvisioner,
   startCsiResizer,
   startCsiVolumeSync,
@@ -51,7 +52,7 @@ import {
   type VirtualMachineServiceControllerOptions,
 } from './controllers/vm-service/index.js';
 import { startVirtualMachineSnapshotController } from './controllers/vm-snapshot/index.js';
-import { startVolumeController } from './controllers/volume/index.js';
+import { startVolumeBatchController, startVolumeController } from './controllers/volume/index.js';
 import { PROXY_SERVICE, startWebConsoleRequestControllers } from './controllers/webconsole/index.js';
 import {
   NETWORK_CONFIG_MAP,
@@ -168,7 +169,10 @@ export interface Supervisor {
   readonly groupPublishRequests: Controller;
   /** VirtualMachineReplicaSets: the VMs of their template, as many as asked for. */
   readonly replicaSets: Controller;
-  /** vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status. */
+  /**
+   * vm-operator's volume controller: claims of VMs to CnsNodeVmAttachments, and their status; with
+   * VMSharedDisks its volume batch controller: each VM's claims to its CnsNodeVMBatchAttachment.
+   */
   readonly volumes: Controller;
   /** The vSphere CSI driver: claims provisioned as First Class Disks, and attached to VMs. */
   readonly csi: {
@@ -177,6 +181,8 @@ export interface Supervisor {
     /** Kubernetes' pvc-protection controller: a deleted claim's `kubernetes.io/pvc-protection` off. */
     readonly claimProtection: Controller;
     readonly attachments: Controller;
+    /** CnsNodeVMBatchAttachments, which the driver serves with VMSharedDisks alone. */
+    readonly batchAttachments?: Controller;
     /** external-resizer: a bound claim that asks for more storage gets its disk grown. */
     readonly resizer: Controller;
     /** Answers a VirtualMachineSnapshot's request to sync its volumes. */
@@ -334,7 +340,10 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...vmOperatorRecording,
   });
   const groupPublishRequests = startGroupPublishRequestController(manager, { kube, clock: vsphere.clock });
-  const volumes = startVolumeController(manager, { kube });
+  const sharedDisks = options.capabilities?.vmSharedDisks === true;
+  const volumes = sharedDisks
+    ? startVolumeBatchController(manager, { kube })
+    : startVolumeController(manager, { kube });
   const csiDeps = {
     kube,
     vsphere,
@@ -348,6 +357,9 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     claimProtection: startClaimProtectionController(manager, { kube }),
     attachments: startCnsAttachmentController(manager, { kube, vsphere }),
+    ...(sharedDisks
+      ? { batchAttachments: startCnsBatchAttachmentController(manager, { kube, vsphere }) }
+      : {}),
     resizer: startCsiResizer(manager, {
       ...csiDeps,
       // The resizer's Events go by its components' own names, outside vm-operator's manager.

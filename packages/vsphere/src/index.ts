@@ -175,7 +175,7 @@ export type {
 export { DEFAULT_VM_ALLOCATION, isDefaultAllocation } from './objects/resource-allocation.js';
 export type { ResourcePoolOperations } from './objects/resource-pool.js';
 export type { RevertOptions, SnapshotOperations, SnapshotOptions } from './objects/snapshot.js';
-export type { DiskId, VslmCreateSpec } from './objects/storage-object.js';
+export type { DiskId, DiskModes, VslmCreateSpec } from './objects/storage-object.js';
 export type { StoragePolicyOperations, StoragePolicySummary } from './objects/storage-policy.js';
 export type { VirtualDiskManagerOperations, VirtualDiskSpec } from './objects/virtual-disk-manager.js';
 export type {

@@ -117,6 +117,21 @@ describe('First Class Disks', () => {
     expect(controller?._type).toBe('VirtualAHCIController');
   });
 
+  it('opens an attached disk in the modes CNS asks for, at the unit given; an unknown sharing refused', async () => {
+    const { vsphere, ds, vm, create, run, attached, devices } = setup();
+    const id = (await create('pvc-modes')).config.id.id;
+    const scsi = devices().find(
+      (d) => d._type.endsWith('SCSIController') || d._type.startsWith('VirtualLsiLogic'),
+    ) as Device;
+    const modes = { diskMode: 'independent_persistent', sharing: 'sharingMultiWriter' };
+    await run(vsphere.disks.attach(vm.id, id, ds.id, scsi.key, 5, modes));
+    expect(attached(id)).toMatchObject({ controllerKey: scsi.key, unitNumber: 5, backing: modes });
+    await run(vsphere.disks.detach(vm.id, id));
+    const wrong = vsphere.disks.attach(vm.id, id, ds.id, scsi.key, 5, { sharing: 'sharingPhysical' });
+    expect(await faultOf(run(wrong))).toBe('InvalidDeviceSpec');
+    expect(attached(id)).toBeUndefined();
+  });
+
   it('refuses a second attach, a delete while attached, and a detach of a disk the VM lacks', async () => {
     const { vsphere, ds, vm, create, run } = setup();
     const id = (await create('pvc-3')).config.id.id;

@@ -31,6 +31,15 @@ export interface VslmCreateSpec {
   };
 }
 
+/**
+ * How an attached disk is opened, which AttachDisk_Task does not take and CNS's attach does: its
+ * backing's disk mode (`persistent` by default) and sharing (`sharingNone` by default).
+ */
+export interface DiskModes {
+  readonly diskMode?: string;
+  readonly sharing?: string;
+}
+
 /** vim25's ID: how the API names a disk. */
 export type DiskId = string | { readonly id: string };
 
@@ -237,9 +246,16 @@ export const storageObjectOperations = (m: Model) => {
      * VirtualMachine.AttachDisk_Task: the disk becomes one of the VM's VirtualDisks, on the
      * controller and unit given, else the first free SCSI unit, else SATA's (`MissingController`
      * without either; where several have room vSphere wants one named, whose fault for it is not
-     * documented: the first is taken). A disk has one VM at a time.
+     * documented: the first is taken), opened in the modes given. A disk has one VM at a time.
      */
-    attach(vm: Ref, id: DiskId, datastore: Ref, controllerKey?: number, unitNumber?: number): Task<void> {
+    attach(
+      vm: Ref,
+      id: DiskId,
+      datastore: Ref,
+      controllerKey?: number,
+      unitNumber?: number,
+      modes?: DiskModes,
+    ): Task<void> {
       const record = vmOf(vm);
       const ds = datastoreOf(datastore);
       idOf(id);
@@ -254,7 +270,7 @@ export const storageObjectOperations = (m: Model) => {
             _type: 'VirtualDisk',
             key: -1,
             capacityInKB: disk.capacityInMB * 1024,
-            backing: { fileName: disk.filePath, datastore: moref('Datastore', disk.datastore) },
+            backing: { fileName: disk.filePath, datastore: moref('Datastore', disk.datastore), ...modes },
             ...(unitNumber === undefined ? {} : { unitNumber }),
           };
           const controller = controllerKey ?? attachController(current.config.devices)?.key;

@@ -286,6 +286,7 @@ interface DiskBackingInput {
   fileName?: string;
   datastore?: MoRef;
   diskMode?: string;
+  sharing?: string;
   thinProvisioned?: boolean;
   eagerlyScrub?: boolean;
 }
@@ -355,6 +356,9 @@ export const reclaimDisk = (ctx: DeviceContext, disk: Device): Device => {
   };
 };
 
+/** vim25's VirtualDiskSharing. */
+const DISK_SHARINGS: ReadonlySet<string> = new Set(['sharingNone', 'sharingMultiWriter']);
+
 /** A new disk; with fileOperation `create` it gets a new file beside the VM's .vmx. */
 const newDisk = (
   ctx: DeviceContext,
@@ -367,6 +371,8 @@ const newDisk = (
   const creating = spec.fileOperation === 'create';
   const path = backing.fileName ? parseDatastorePath(backing.fileName)?.path : undefined;
   if (!creating && !path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.fileName', i);
+  if (backing.sharing !== undefined && !DISK_SHARINGS.has(backing.sharing))
+    throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.sharing', i);
   const ds = diskDatastoreFor(ctx, backing, i);
   // An existing standalone disk (VirtualDiskManager's) is what its descriptor says it is.
   const descriptor = !creating && path ? standaloneDescriptor(ctx.tx, ds.id, path) : undefined;
@@ -394,6 +400,7 @@ const newDisk = (
   const eagerlyScrub = provisioning ? provisioning.eagerlyScrub : backing.eagerlyScrub;
   const options = {
     ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
+    ...(backing.sharing ? { sharing: backing.sharing } : {}),
     ...(eagerlyScrub !== undefined ? { eagerlyScrub } : {}),
   };
   if (descriptor) takeStandaloneDisk(ctx, descriptor);

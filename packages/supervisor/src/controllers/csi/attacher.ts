@@ -240,14 +240,19 @@ export function startCnsAttachmentController(
   };
 
   const controller = manager.controller({ name: CNS_ATTACHMENT_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  // As the syncer's watch (a generation-changed predicate): its own writes of finalizers and
-  // status bring it back no sooner than its backoff says.
   controller.watches(kube, ATTACHMENT, (object, event, old) =>
-    event !== 'MODIFIED' ||
-    object.metadata.generation !== old?.metadata.generation ||
-    (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined)
+    generationChanged(object, event, old)
       ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
       : undefined,
   );
   return controller;
 }
+
+/**
+ * The syncer's watches (a generation-changed predicate, a deletion mark counting as a change):
+ * its own writes of finalizers and status bring an attachment back no sooner than its backoff says.
+ */
+export const generationChanged = (object: KubeObject, event: string, old: KubeObject | undefined): boolean =>
+  event !== 'MODIFIED' ||
+  object.metadata.generation !== old?.metadata.generation ||
+  (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);

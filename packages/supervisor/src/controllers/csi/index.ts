@@ -8,6 +8,15 @@ export {
   VOLUME_ID_KEY,
 } from './attacher.js';
 export {
+  BATCH_CONDITION,
+  type BatchVolumeSpec,
+  type BatchVolumeStatus,
+  CNS_BATCH_ATTACHMENT_CONTROLLER,
+  type CnsNodeVMBatchAttachment,
+  startCnsBatchAttachmentController,
+  USED_BY_VM_ANNOTATION_PREFIX,
+} from './batch-attacher.js';
+export {
   CSI_DRIVER,
   CSI_PROVISIONER_CONTROLLER,
   type CsiControllersDeps,

@@ -20,7 +20,7 @@ import {
   type PersistentVolumeClaim,
   SELECTED_NODE_ANNOTATION,
 } from '../csi/index.js';
-import { SELECTED_NODE_IS_ZONE_ANNOTATION } from './volume-controller.js';
+import { SELECTED_NODE_IS_ZONE_ANNOTATION } from './entries.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const PVC = PERSISTENT_VOLUME_CLAIM;
