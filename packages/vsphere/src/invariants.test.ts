@@ -174,7 +174,7 @@ const checkInvariants = (v: VSphere) => {
       expect(a.reservation === 0 && a.limit === -1 && a.shares.level === 'normal').toBe(false);
     }
   }
-  // A First Class Disk takes its own space, attached or not, and is on its consumer alone.
+  // A First Class Disk takes its own space, attached or not, and is on its consumers alone.
   const onVms = new Map<string, string[]>();
   for (const vm of v.store.ofKind<VmRecord>('VirtualMachine'))
     for (const d of vm.config.devices) {
@@ -183,7 +183,9 @@ const checkInvariants = (v: VSphere) => {
     }
   for (const disk of v.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
     used.set(disk.datastore, (used.get(disk.datastore) ?? 0) + disk.capacityInMB * 1024 * 1024);
-    expect(onVms.get(disk.id) ?? [], `disk ${disk.id}`).toEqual(disk.consumer ? [disk.consumer] : []);
+    expect([...(onVms.get(disk.id) ?? [])].sort(), `disk ${disk.id}`).toEqual(
+      [...(disk.consumers ?? [])].sort(),
+    );
     onVms.delete(disk.id);
   }
   expect([...onVms.keys()], 'devices of disks that are gone').toEqual([]);

@@ -22,16 +22,24 @@ export const followAttachments = (tx: Tx, previous: VmRecord | undefined, now: V
   const vmId = (now ?? previous)?.id as string;
   for (const id of before) {
     const disk = tx.get(id) as VStorageObjectRecord | undefined;
-    if (!after.includes(id) && disk?.consumer === vmId) {
-      const { consumer: _, ...detached } = disk;
-      tx.put(detached);
+    if (!after.includes(id) && disk?.consumers?.includes(vmId)) {
+      const { consumers, ...detached } = disk;
+      const others = consumers.filter((c) => c !== vmId);
+      tx.put(others.length > 0 ? { ...detached, consumers: others } : detached);
     }
   }
   for (const id of after) {
     const disk = tx.get(id) as VStorageObjectRecord | undefined;
-    if (!before.includes(id) && disk?.kind === 'VStorageObject' && disk.consumer === undefined)
-      tx.update<VStorageObjectRecord>(id, { consumer: vmId });
+    if (!before.includes(id) && disk?.kind === 'VStorageObject' && !disk.consumers?.includes(vmId))
+      tx.update<VStorageObjectRecord>(id, { consumers: [...(disk.consumers ?? []), vmId] });
   }
+};
+
+/** Whether a VM's disk is opened to be shared: multi-writer, or on a SCSI controller whose bus is shared. */
+export const isSharedDisk = (vm: VmRecord, disk: Device): boolean => {
+  if ((disk.backing as { sharing?: string } | undefined)?.sharing === 'sharingMultiWriter') return true;
+  const bus = vm.config.devices.find((d) => d.key === disk.controllerKey)?.sharedBus;
+  return bus === 'physicalSharing' || bus === 'virtualSharing';
 };
 
 /**
@@ -43,7 +51,7 @@ export const withoutForeignDisks = (tx: Tx, vmId: string, devices: readonly Devi
     const id = attachedDiskId(d);
     if (id === undefined) return true;
     const disk = tx.get(id) as VStorageObjectRecord | undefined;
-    return disk?.kind === 'VStorageObject' && (disk.consumer === undefined || disk.consumer === vmId);
+    return disk?.kind === 'VStorageObject' && (disk.consumers === undefined || disk.consumers.includes(vmId));
   };
   return devices.every(usable) ? devices : devices.filter(usable);
 };

@@ -702,8 +702,8 @@ export interface VStorageObjectRecord extends StoredRecord {
   readonly provisioningType?: string;
   /** The UUID of its virtual disk file: what a VM that has it attached shows as the disk's UUID. */
   readonly diskUuid: string;
-  /** The VM it is attached to. */
-  readonly consumer?: string;
+  /** The VMs it is attached to: one, or several that share it (multi-writer, or a shared SCSI bus). */
+  readonly consumers?: readonly string[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { attachedDiskId } from '../inventory/attachments.js';
 import type { DatastoreRecord, Device, VmRecord } from '../inventory/records.js';
 import { createFixture, faultOf, GIB } from '../testing/fixture.js';
 
@@ -208,7 +209,7 @@ describe('First Class Disks', () => {
     expect(before - used(ds.id)).toBe(vmBytes + GIB);
   });
 
-  it('an unregistered VM leaves its disks, detached; a disk is on one VM at a time', async () => {
+  it('an unregistered VM leaves its disks, detached; an unshared disk is on one VM at a time', async () => {
     const { vsphere, ds, vm, create, run, at } = setup();
     const id = (await create('pvc-10', { keepAfterDeleteVm: false })).config.id.id;
     await run(vsphere.disks.attach(vm.id, id, ds.id));
@@ -220,6 +221,43 @@ describe('First Class Disks', () => {
     await run(vsphere.disks.attach(other.id, id, ds.id));
     // The VM lists the disk's datastore among its datastores.
     expect((vsphere.store.get(other.id) as VmRecord).datastores).toContain(ds.id);
+  });
+
+  it('shares a disk between VMs that each open it multi-writer or on a shared SCSI bus', async () => {
+    const { vsphere, ds, vm, create, run, at } = setup();
+    const id = (await create('pvc-shared', { keepAfterDeleteVm: false })).config.id.id;
+    const other = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    const third = at<VmRecord>('/DC0/vm/DC0_C0_RP0_VM0');
+    const multiWriter = { diskMode: 'independent_persistent', sharing: 'sharingMultiWriter' };
+    await run(vsphere.disks.attach(vm.id, id, ds.id, undefined, undefined, multiWriter));
+    // A VM that would open it unshared does not get it.
+    expect(await faultOf(run(vsphere.disks.attach(other.id, id, ds.id)))).toBe('InvalidState');
+    await run(vsphere.disks.attach(other.id, id, ds.id, undefined, undefined, multiWriter));
+    // A VM whose SCSI bus is shared physically (a cluster's) opens it shared as well.
+    await run(vsphere.vm.powerOff(third.id));
+    const bus = { _type: 'ParaVirtualSCSIController', key: -1, busNumber: 1, sharedBus: 'physicalSharing' };
+    await run(vsphere.vm.reconfigure(third.id, { deviceChange: [{ operation: 'add', device: bus }] }));
+    const controller = (vsphere.store.get(third.id) as VmRecord).config.devices.find(
+      (d) => d._type === 'ParaVirtualSCSIController' && d.busNumber === 1,
+    ) as Device;
+    await run(vsphere.disks.attach(third.id, id, ds.id, controller.key));
+    const uuids = [vm, other, third].map((v) => ({
+      _type: 'ID',
+      id: (vsphere.store.get(v.id) as VmRecord).config.uuid,
+    }));
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toEqual(uuids);
+    // Grown, it grows on every VM that has it.
+    await run(vsphere.disks.extend(id, ds.id, 2048));
+    for (const v of [vm, other, third]) {
+      const device = (vsphere.store.get(v.id) as VmRecord).config.devices.find(
+        (d) => attachedDiskId(d) === id,
+      );
+      expect(device?.capacityInKB).toBe(2048 * 1024);
+    }
+    // Detached from one, or its VM destroyed, it stays with the others, even if not kept after a VM.
+    await run(vsphere.disks.detach(other.id, id));
+    await run(vsphere.vm.destroy(third.id));
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toEqual([uuids[0]]);
   });
 
   it('a revert takes back no disk deleted or attached elsewhere since the snapshot', async () => {

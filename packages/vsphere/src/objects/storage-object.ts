@@ -7,7 +7,7 @@
  * takes with it those not marked `keepAfterDeleteVm`; the others stay, detached.
  */
 import { faults } from '../faults.js';
-import { attachedDiskId } from '../inventory/attachments.js';
+import { attachedDiskId, isSharedDisk } from '../inventory/attachments.js';
 import { diskContentId, isDisk, isDiskCapacity, storageObjectDiskType } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
 import { chargeDatastore, checkFreeSpace, datastorePath, putDevices } from '../inventory/vm.js';
@@ -55,7 +55,10 @@ const MANAGER = 'VcenterVStorageObjectManager';
 
 /** The disk as the API shows it: VStorageObject. */
 const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
-  const consumer = disk.consumer ? (m.store.get(disk.consumer) as VmRecord | undefined) : undefined;
+  const consumers = (disk.consumers ?? []).flatMap((id) => {
+    const vm = m.store.get(id) as VmRecord | undefined;
+    return vm ? [{ _type: 'ID', id: vm.config.uuid }] : [];
+  });
   return {
     _type: 'VStorageObject',
     config: {
@@ -76,7 +79,7 @@ const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
       },
       capacityInMB: disk.capacityInMB,
       consumptionType: ['disk'],
-      ...(consumer ? { consumerId: [{ _type: 'ID', id: consumer.config.uuid }] } : {}),
+      ...(consumers.length > 0 ? { consumerId: consumers } : {}),
     },
   };
 };
@@ -94,18 +97,29 @@ const diskOn = (
   return disk;
 };
 
+/** Whether every VM that has the disk, `vm` as it would be among them, opens it to be shared. */
+const sharedByAll = (tx: Tx, disk: VStorageObjectRecord, vm: VmRecord): boolean =>
+  [vm.id, ...(disk.consumers ?? [])].every((id) => {
+    const holder = id === vm.id ? vm : (tx.get(id) as VmRecord | undefined);
+    const device = holder?.config.devices.find((d) => attachedDiskId(d) === disk.id);
+    return holder !== undefined && device !== undefined && isSharedDisk(holder, device);
+  });
+
 /** Deletes a disk and its file: the space it took is free again. */
 const dropDisk = (tx: Tx, disk: VStorageObjectRecord) => {
   tx.remove(disk.id);
   chargeDatastore(tx, disk.datastore, -disk.capacityInMB * MB);
 };
 
-/** A destroyed VM's attached disks not kept after it go with it; putVm detaches the others. */
+/**
+ * A destroyed VM's attached disks not kept after it go with it, but those other VMs share; putVm
+ * detaches the others.
+ */
 export const releaseDisks = (tx: Tx, vm: VmRecord): void => {
   for (const d of vm.config.devices) {
     const id = attachedDiskId(d);
     const disk = id === undefined ? undefined : (tx.get(id) as VStorageObjectRecord | undefined);
-    if (disk && !disk.keepAfterDeleteVm) dropDisk(tx, disk);
+    if (disk && !disk.keepAfterDeleteVm && !disk.consumers?.some((c) => c !== vm.id)) dropDisk(tx, disk);
   }
 };
 
@@ -206,19 +220,21 @@ export const storageObjectOperations = (m: Model) => {
             checkFreeSpace(tx, disk.datastore, growth, disk.filePath);
           tx.update<VStorageObjectRecord>(disk.id, { capacityInMB: newCapacityInMB });
           chargeDatastore(tx, disk.datastore, growth);
-          const vm = disk.consumer ? (tx.get(disk.consumer) as VmRecord | undefined) : undefined;
-          const device = vm?.config.devices.find((d) => attachedDiskId(d) === disk.id);
-          if (!vm || !device) return;
-          // The VM's disk grows as a reconfiguration grows one.
-          const edit = {
-            ...device,
-            capacityInKB: newCapacityInMB * 1024,
-            capacityInBytes: newCapacityInMB * MB,
-          };
-          const devices = applyDeviceChanges(deviceContext(m, tx, vm), vm.config.devices, [
-            { operation: 'edit', device: edit },
-          ]);
-          putDevices(tx, vm, devices);
+          // Every VM that has it sees it grow, as a reconfiguration grows one.
+          for (const vmId of disk.consumers ?? []) {
+            const vm = tx.get(vmId) as VmRecord | undefined;
+            const device = vm?.config.devices.find((d) => attachedDiskId(d) === disk.id);
+            if (!vm || !device) continue;
+            const edit = {
+              ...device,
+              capacityInKB: newCapacityInMB * 1024,
+              capacityInBytes: newCapacityInMB * MB,
+            };
+            const devices = applyDeviceChanges(deviceContext(m, tx, vm), vm.config.devices, [
+              { operation: 'edit', device: edit },
+            ]);
+            putDevices(tx, vm, devices);
+          }
         },
       );
     },
@@ -235,7 +251,7 @@ export const storageObjectOperations = (m: Model) => {
         },
         (tx) => {
           const disk = diskOn(tx, id, ds.id);
-          if (disk.consumer)
+          if (disk.consumers)
             throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine.`);
           dropDisk(tx, disk);
         },
@@ -246,7 +262,8 @@ export const storageObjectOperations = (m: Model) => {
      * VirtualMachine.AttachDisk_Task: the disk becomes one of the VM's VirtualDisks, on the
      * controller and unit given, else the first free SCSI unit, else SATA's (`MissingController`
      * without either; where several have room vSphere wants one named, whose fault for it is not
-     * documented: the first is taken), opened in the modes given. A disk has one VM at a time.
+     * documented: the first is taken), opened in the modes given. A disk is on one VM at a time,
+     * but for one each VM opens to be shared (multi-writer, or on a shared SCSI bus).
      */
     attach(
       vm: Ref,
@@ -264,8 +281,9 @@ export const storageObjectOperations = (m: Model) => {
         (tx) => {
           const current = currentVm(tx, record.id);
           const disk = diskOn(tx, id, ds.id);
-          if (disk.consumer)
-            throw faults.invalidState(`The disk ${disk.id} is attached to a virtual machine already.`);
+          const attachedAlready = () =>
+            faults.invalidState(`The disk ${disk.id} is attached to a virtual machine already.`);
+          if (disk.consumers?.includes(current.id)) throw attachedAlready();
           const added: Device = {
             _type: 'VirtualDisk',
             key: -1,
@@ -279,11 +297,14 @@ export const storageObjectOperations = (m: Model) => {
             { operation: 'add', device: { ...added, controllerKey: controller } },
           ]);
           const known = new Set(current.config.devices.map((d) => d.key));
-          putDevices(
-            tx,
-            current,
-            devices.map((d) => (known.has(d.key) ? d : asAttached(d, disk))),
-          );
+          const next = devices.map((d) => (known.has(d.key) ? d : asAttached(d, disk)));
+          // Another VM's disk is shared only when each VM opens it to be shared.
+          if (
+            disk.consumers &&
+            !sharedByAll(tx, disk, { ...current, config: { ...current.config, devices: next } })
+          )
+            throw attachedAlready();
+          putDevices(tx, current, next);
         },
       );
     },

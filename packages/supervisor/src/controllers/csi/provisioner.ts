@@ -269,7 +269,7 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
       const disk = vsphere.store.get(id) as VStorageObjectRecord | undefined;
       if (disk?.kind === 'VStorageObject') {
         // CNS deletes no disk a VM still has: retried until it is detached.
-        if (disk.consumer) return { requeue: true };
+        if (disk.consumers) return { requeue: true };
         await vsphere.disks.delete(id, disk.datastore).wait();
       }
       if (!deleting) await kube.delete({ ...PV, name });

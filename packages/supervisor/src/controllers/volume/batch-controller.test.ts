@@ -275,6 +275,45 @@ describe("vm-operator's volume batch controller and the CSI driver's batch attac
     expect(released.metadata.finalizers ?? []).not.toContain(CNS_PVC_FINALIZER);
   });
 
+  it("shares an Oracle RAC volume's disk between the VMs that name its claim, multi-writer", async () => {
+    const f = await setup();
+    await f.claim('rac', ['ReadWriteMany']);
+    await f.settle();
+    await f.rememberClaim('rac');
+    const rac = { name: 'rac', persistentVolumeClaim: { claimName: 'rac' }, applicationType: 'OracleRAC' };
+    await f.vm('node1', [rac as VirtualMachineVolume]);
+    await f.vm('node2', [rac as VirtualMachineVolume]);
+    await f.settle();
+    for (const node of ['node1', 'node2']) {
+      expect(await f.placementOf(node, 'rac')).toMatchObject({
+        diskMode: 'independent_persistent',
+        sharing: 'sharingMultiWriter',
+      });
+      expect((await f.getVm(node)).status?.volumes?.find((v) => v.name === 'rac')).toMatchObject({
+        attached: true,
+        sharingMode: 'MultiWriter',
+      });
+    }
+    const uuids = await Promise.all(
+      ['node1', 'node2'].map(async (n) => (await f.getVm(n)).status?.instanceUUID),
+    );
+    const marks = () =>
+      f
+        .getClaim('rac')
+        .then((c) =>
+          Object.keys(c?.metadata.annotations ?? {}).filter((k) =>
+            k.startsWith(USED_BY_VM_ANNOTATION_PREFIX),
+          ),
+        );
+    expect((await marks()).sort()).toEqual(uuids.map((u) => `${USED_BY_VM_ANNOTATION_PREFIX}${u}`).sort());
+    // One node gone: the disk stays on the other, and the claim protected for it.
+    await f.kube.delete({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'node1' });
+    await f.settle();
+    expect(await f.placementOf('node2', 'rac')).toMatchObject({ sharing: 'sharingMultiWriter' });
+    expect(await marks()).toEqual([`${USED_BY_VM_ANNOTATION_PREFIX}${uuids[1]}`]);
+    expect((await f.getClaim('rac'))?.metadata.finalizers).toContain(CNS_PVC_FINALIZER);
+  });
+
   it("deletes a VM's batch attachment with it: its disks detached and kept, its claims let go", async () => {
     const f = await setup();
     await f.claim('data');

@@ -251,7 +251,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect(await f.attachment('vm3-a')).toBeUndefined();
     expect((await f.getClaim('a'))?.status?.phase).toBe('Bound');
     expect((await f.getClaim('a'))?.metadata.finalizers ?? []).not.toContain(CNS_PVC_FINALIZER);
-    expect(f.disks().map((d) => d.consumer)).toEqual([undefined, undefined]);
+    expect(f.disks().map((d) => d.consumers)).toEqual([undefined, undefined]);
   });
 
   it('shows a volume as detaching while vSphere fails to detach it, then drops it', async () => {
@@ -391,7 +391,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     const attachment = await f.attachment('vm10-data');
     expect(attachment?.spec?.volumename).toBe('new');
     expect(attachment?.status?.attached).toBe(true);
-    const newDisk = f.disks().find((d) => d.consumer !== undefined);
+    const newDisk = f.disks().find((d) => d.consumers !== undefined);
     expect(newDisk?.id).toBe(attachment?.status?.metadata?.cnsVolumeId);
     expect(f.fcdDevices(await f.vsphereVm('vm10'))).toHaveLength(1);
     expect((await f.getClaim('old'))?.metadata.finalizers ?? []).not.toContain(CNS_PVC_FINALIZER);
@@ -414,7 +414,7 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     await f.settle();
     f.vsphere.vm.destroy(record.id);
     await f.settle();
-    expect(f.disks()[0]?.consumer).toBeUndefined();
+    expect(f.disks()[0]?.consumers).toBeUndefined();
     await f.kube.delete({ ...ATTACHMENT, namespace: 'ns1', name: 'vm11-data' });
     await f.advance(5_000);
     // Not known to be detached: the VirtualMachine is not being deleted.
