@@ -9,8 +9,9 @@
  * by whole or partial rounds, always end - once nothing is paused and the class is back - with
  * Kubernetes and vSphere agreeing: one vSphere VM per VirtualMachine, none left over,
  * power and addresses as vm-operator reports them, each VM with exactly the disks of its
- * claims, attached and reported, each snapshot taken, ready and in its VM's vSphere tree, no
- * revert left asked for, and no controller left in error. Some
+ * claims, attached and reported (with VMSharedDisks, in runs of their own, through one batch
+ * attachment per VM, each disk where its volume places it), each snapshot taken, ready and in its
+ * VM's vSphere tree, no revert left asked for, and no controller left in error. Some
  * runs make vSphere tasks take time (so operations land while tasks are in flight) or fail
  * some of them while the operations run (vSphere recovers before the Supervisor must).
  */
@@ -18,9 +19,14 @@ import { findChild, type SnapshotRecord, type VmRecord } from '@vsim/vsphere';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineClass, VirtualMachineSnapshot } from './api/types.js';
-import { CNS_NODE_VM_ATTACHMENT } from './cns-kinds.js';
-import type { CnsNodeVmAttachment, PersistentVolumeClaim } from './controllers/csi/index.js';
+import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT } from './cns-kinds.js';
+import type {
+  CnsNodeVMBatchAttachment,
+  CnsNodeVmAttachment,
+  PersistentVolumeClaim,
+} from './controllers/csi/index.js';
 import { NET_OPERATOR_API_VERSION } from './controllers/net-operator/index.js';
+import { controllerType } from './controllers/virtualmachine/hardware-status.js';
 import {
   networkInterfaceName,
   PAUSED_ANNOTATION,
@@ -216,6 +222,8 @@ interface World extends SupervisorFixture {
    * reports it Unmanaged). No other vSphere snapshot may.
    */
   deletedSnapshots: Set<string>;
+  /** With VMSharedDisks: claims in one batch attachment per VM, where their volumes place them. */
+  sharedDisks: boolean;
 }
 
 const vmRef = (apiVersion: string, name: string) => ({
@@ -233,9 +241,13 @@ const snapshotsOf = async (w: World, name: string) =>
     (s) => s.spec?.vmName === name,
   );
 
-async function setup(): Promise<World> {
+async function setup(sharedDisks = false): Promise<World> {
   // Strict: a field the controllers or these commands write that its CRD lacks fails the write.
-  const fixture = await createSupervisorFixture({ namespaces: ['ns1'], fieldValidation: 'Strict' });
+  const fixture = await createSupervisorFixture({
+    namespaces: ['ns1'],
+    fieldValidation: 'Strict',
+    ...(sharedDisks ? { capabilities: { vmSharedDisks: true } } : {}),
+  });
   const images = await fixture.kube.list({
     apiVersion: `${GROUP}/v1alpha5`,
     kind: 'VirtualMachineImage',
@@ -267,6 +279,7 @@ async function setup(): Promise<World> {
     destroyed: new Set(),
     snapshotted: new Set(),
     deletedSnapshots: new Set(),
+    sharedDisks,
   };
 }
 
@@ -321,13 +334,18 @@ async function run(w: World, c: Command): Promise<void> {
     case 'create':
       await w.kube.create(newVm(w, c));
       return;
-    case 'volumes':
-      await w.kube.patch(
-        vmRef(V6, name),
-        { spec: { volumes: volumesOf(name, c.claims) } },
-        { type: 'merge' },
+    case 'volumes': {
+      // As a user edits them: the volumes kept as they are (with what the webhook placed), the
+      // claims no longer wanted taken off, the new ones added.
+      const current = (await w.kube.get(vmRef(V6, name))) as unknown as VirtualMachine;
+      const wanted = volumesOf(name, c.claims);
+      const kept = (current.spec?.volumes ?? []).filter(
+        (v) => !v.persistentVolumeClaim || wanted.some((x) => x.name === v.name),
       );
+      const added = wanted.filter((x) => !kept.some((v) => v.name === x.name));
+      await w.kube.patch(vmRef(V6, name), { spec: { volumes: [...kept, ...added] } }, { type: 'merge' });
       return;
+    }
     case 'delete':
       await w.kube.delete(vmRef(V6, name));
       return;
@@ -604,7 +622,16 @@ async function assertConverged(w: World): Promise<void> {
     attachments.filter((a) => !uids.has(a.metadata.ownerReferences?.[0]?.uid)).map((a) => a.metadata.name),
   ).toEqual([]);
   const attachedDisks = records.flatMap((r) => r.config.devices.filter((d) => d.vDiskId));
-  expect(attachedDisks.length).toBe(attachments.length);
+  if (w.sharedDisks) {
+    // One batch attachment per live VM, named after it and owned by it; no legacy one.
+    const batches = (await w.kube.list({ ...CNS_NODE_VM_BATCH_ATTACHMENT, namespace: 'ns1' }))
+      .items as CnsNodeVMBatchAttachment[];
+    expect(batches.map((b) => `${b.metadata.name} ${b.metadata.ownerReferences?.[0]?.uid}`).sort()).toEqual(
+      vms.map((vm) => `${vm.metadata.name} ${vm.metadata.uid}`).sort(),
+    );
+    expect(attachments).toEqual([]);
+    expect(attachedDisks.length).toBe(batches.flatMap((b) => b.spec?.volumes ?? []).length);
+  } else expect(attachedDisks.length).toBe(attachments.length);
   await assertSnapshotsTaken(w, vms);
   // A key's error is cleared by its next successful reconcile, and the reconcile of an
   // object that is gone succeeds: after convergence no key, live or gone, is in error.
@@ -705,7 +732,22 @@ async function assertClaimsAttached(w: World, vm: VirtualMachine, record: VmReco
     handles.push((pv.spec as { csi: { volumeHandle: string } }).csi.volumeHandle);
   }
   const onVm = record.config.devices.filter((d) => d.vDiskId).map((d) => (d.vDiskId as { id: string }).id);
-  expect(onVm.sort(), `${name}: the disks of its claims`).toEqual(handles.sort());
+  expect([...onVm].sort(), `${name}: the disks of its claims`).toEqual([...handles].sort());
+  if (w.sharedDisks) {
+    // Each where its volume places it, and the hardware conditions agree.
+    const at = (id: string) => {
+      const disk = record.config.devices.find((d) => (d.vDiskId as { id: string } | undefined)?.id === id);
+      const controller = record.config.devices.find((d) => d.key === disk?.controllerKey);
+      return `${controllerType(controller?._type ?? '')}:${controller?.busNumber}:${disk?.unitNumber}`;
+    };
+    expect(handles.map(at), `${name}: its claims' places`).toEqual(
+      volumes.map((v) => `${v.controllerType}:${v.controllerBusNumber}:${v.unitNumber}`),
+    );
+    const verified = vm.status?.conditions?.find(
+      (c) => c.type === 'VirtualMachineHardwareDeviceConfigVerified',
+    );
+    expect(verified?.status, `${name}: ${verified?.message}`).toBe('True');
+  }
   const managed = (vm.status?.volumes ?? []).filter((v) => v.type === 'Managed');
   expect(managed.map((v) => `${v.name} ${v.attached}`).sort()).toEqual(
     volumes.map((v) => `${v.name} true`).sort(),
@@ -720,13 +762,14 @@ const converges = (
   commands: fc.Arbitrary<Command>,
   numRuns: number,
   prepare: (w: World) => Promise<void> = async () => {},
+  sharedDisks = false,
 ) =>
   fc.assert(
     fc.asyncProperty(
       taskBehaviour,
       fc.array(commands, { minLength: 1, maxLength: 25 }),
       async (how, drawn) => {
-        const w = await setup();
+        const w = await setup(sharedDisks);
         await prepare(w);
         const tasks = /_Task$/;
         if (how.taskDelay > 0) w.vsphere.interceptor.add({ method: tasks, delayMs: how.taskDelay });
@@ -746,6 +789,12 @@ const converges = (
 
 describe('VirtualMachines under random interleavings of operations', () => {
   it('converge to Kubernetes and vSphere agreeing', () => converges(command, 200), 60_000);
+
+  it(
+    'converge with VMSharedDisks, claims attached in batches where their volumes place them',
+    () => converges(command, 100, undefined, true),
+    60_000,
+  );
 
   it(
     'converge with snapshots taken, deleted and reverted to while they run',
