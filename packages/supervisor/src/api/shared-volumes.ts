@@ -5,9 +5,8 @@
  * name. On update the mutating webhook sets the same modes (and places the volumes, see
  * volume-placement.ts) once the VM's schema is upgraded, and the validating webhook holds a DevOps
  * user's update of such a VM to the rules below. Its rules for encrypted
- * claims are left out: no storage class here encrypts. The modes are the spec's alone: volumes
- * are attached as CNS attaches one (`CnsNodeVmAttachment`), persistent and unshared, and the
- * status tells what vSphere has.
+ * claims are left out: no storage class here encrypts. The volumes are attached where and as
+ * they say, in one CnsNodeVMBatchAttachment per VM (controllers/volume/batch-controller.ts).
  */
 
 import { deepEqual } from '../store/meta.js';
