@@ -3,7 +3,8 @@
  * CAPV reads; then see the same VM as a vSphere client does, see a misspelt field dropped or
  * refused as the API server does it, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, see a customization
- * vCenter refuses reported and retried and one the guest fails reported, publish a VM as an
+ * vCenter refuses reported and retried and one the guest fails reported, share an Oracle RAC
+ * disk between two VMs, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
  * an appliance's vApp properties, give a VM a vGPU and read its backup, reserve a guaranteed
  * class's CPU and memory, and hold reservations to the cluster's capacity.
@@ -258,6 +259,69 @@ it("attaches a PersistentVolumeClaim's disk before the VM powers on", async () =
     name: 'db1-data',
   });
   expect(attachment.status).toMatchObject({ attached: true, metadata: { cnsVolumeId: disk?.vDiskId?.id } });
+});
+
+it('shares an Oracle RAC disk between two VMs of a Supervisor with shared disks', async () => {
+  sim = await createSimulator({
+    seed: 1,
+    supervisor: { namespaces: ['ns1'], capabilities: { vmSharedDisks: true } },
+  });
+  const shared = claim('rac-data', '8Gi');
+  await sim.kube.create({ ...shared, spec: { ...shared.spec, accessModes: ['ReadWriteMany'] } });
+  const volume = {
+    name: 'data',
+    persistentVolumeClaim: { claimName: 'rac-data' },
+    applicationType: 'OracleRAC',
+  };
+  for (const name of ['rac1', 'rac2']) {
+    const vm = virtualMachine(name);
+    await sim.kube.create({ ...vm, spec: { ...vm.spec, volumes: [volume] } });
+  }
+  await sim.settle();
+
+  for (const name of ['rac1', 'rac2']) {
+    const vm = await sim.kube.get(vmRef(name));
+    // The webhook gave the volume the modes an Oracle RAC disk needs and a place on the VM.
+    const placed = (vm.spec as { volumes: Record<string, unknown>[] }).volumes.find((v) => v.name === 'data');
+    expect(placed).toMatchObject({
+      diskMode: 'IndependentPersistent',
+      sharingMode: 'MultiWriter',
+      controllerType: 'SCSI',
+      controllerBusNumber: 0,
+      unitNumber: 1,
+    });
+    // vm-operator asked the CSI driver for every claim of the VM in one batch, which attached it there.
+    const batch = await sim.kube.get({
+      apiVersion: 'cns.vmware.com/v1alpha1',
+      kind: 'CnsNodeVMBatchAttachment',
+      namespace: 'ns1',
+      name,
+    });
+    expect((batch.spec as { volumes: unknown[] }).volumes).toEqual([
+      {
+        name: 'data',
+        persistentVolumeClaim: expect.objectContaining({
+          claimName: 'rac-data',
+          unitNumber: 1,
+          diskMode: 'independent_persistent',
+          sharingMode: 'sharingMultiWriter',
+        }),
+      },
+    ]);
+    expect((vm.status as Status).volumes?.find((v) => v.name === 'data')).toMatchObject({ attached: true });
+  }
+  // One First Class Disk, on both VMs, as a vSphere client sees their devices.
+  const diskIds = [];
+  for (const name of ['rac1', 'rac2']) {
+    const { uniqueID } = (await sim.kube.get(vmRef(name))).status as Status;
+    const devices = sim.vsphere.read<{ vDiskId?: { id: string } }[]>(
+      uniqueID as string,
+      'config.hardware.device',
+    );
+    diskIds.push(devices.find((d) => d.vDiskId)?.vDiskId?.id);
+  }
+  expect(diskIds[0]).toBeDefined();
+  expect(diskIds[1]).toBe(diskIds[0]);
 });
 
 it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and the Events vm-operator records', async () => {
