@@ -16,6 +16,8 @@ import type { KubeStore } from './store/kube-store.js';
 export const CNS_GROUP = 'cns.vmware.com';
 export const CNS_API_VERSION = `${CNS_GROUP}/v1alpha1`;
 export const CNS_NODE_VM_ATTACHMENT = { apiVersion: CNS_API_VERSION, kind: 'CnsNodeVmAttachment' } as const;
+/** What the CSI driver and vm-operator add to the name of a volume whose disk is being detached. */
+export const DETACHING_SUFFIX = ':detaching';
 export const CNS_NODE_VM_BATCH_ATTACHMENT = {
   apiVersion: CNS_API_VERSION,
   kind: 'CnsNodeVMBatchAttachment',

@@ -356,7 +356,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     provisioner: startCsiProvisioner(manager, csiDeps),
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     claimProtection: startClaimProtectionController(manager, { kube }),
-    attachments: startCnsAttachmentController(manager, { kube, vsphere }),
+    attachments: startCnsAttachmentController(manager, { kube, vsphere, sharedDisks }),
     ...(sharedDisks
       ? { batchAttachments: startCnsBatchAttachmentController(manager, { kube, vsphere }) }
       : {}),

@@ -7,6 +7,7 @@ import {
   type ControllerOptions,
   LOW_PRIORITY,
   type Reconciler,
+  TerminalError,
   VM_OPERATOR_REQUEUE_DELAY,
 } from './controller.js';
 import { objectKey, parseObjectKey } from './keys.js';
@@ -173,6 +174,27 @@ describe('Controller', () => {
     expect(c.stats).toMatchObject({ reconciles: 3, errors: 2, requeues: 2 });
     expect(seen.map(([key]) => key)).toEqual(['ns1/k', 'ns1/k']);
     expect(scheduler.pending).toBe(0);
+  });
+
+  it('records a terminal error without running the key again until it is enqueued', () => {
+    const { scheduler, advance, controller } = setup();
+    let runs = 0;
+    const c = controller(() => {
+      runs++;
+      if (runs === 1) throw new TerminalError('waiting for a change');
+      return undefined;
+    });
+    c.enqueue('ns1/k');
+    scheduler.runDue();
+    expect(c.errorOf('ns1/k')).toEqual(new TerminalError('waiting for a change'));
+    expect(c.stats).toMatchObject({ reconciles: 1, errors: 1, requeues: 0 });
+    advance(60_000);
+    expect(runs).toBe(1);
+    expect(scheduler.pending).toBe(0);
+    c.enqueue('ns1/k');
+    scheduler.runDue();
+    expect(runs).toBe(2);
+    expect(c.errorOf('ns1/k')).toBeUndefined();
   });
 
   it('keeps the backoff of a key whose reconcile awaits an operation, and requeues nothing', () => {

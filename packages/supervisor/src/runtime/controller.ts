@@ -33,8 +33,14 @@ export const VM_OPERATOR_SYNC_PERIOD = 30 * 60_000;
  * the controller has one). `awaiting: true`: an operation it started decides, and its end
  * enqueues the key: nothing is requeued and the backoff stays, so an operation that keeps
  * failing is retried ever later, as vm-operator's failing reconcile is. A thrown error (or
- * rejected promise) counts as an error and requeues with backoff.
+ * rejected promise) counts as an error and requeues with backoff, but a TerminalError.
  */
+/**
+ * controller-runtime's TerminalError: a reconcile that throws one has failed (its key is in
+ * `errors`, it counts as an error) but is not run again until an event enqueues its key.
+ */
+export class TerminalError extends Error {}
+
 export interface ReconcileResult {
   requeue?: boolean;
   requeueAfter?: number;
@@ -332,8 +338,11 @@ export class Controller {
       this.#errorCount++;
       this.#errors.set(key, error);
       this.#onError?.(key, error);
-      this.#requeues++;
-      this.queue.addRateLimited(key, priority);
+      if (error instanceof TerminalError) this.queue.forget(key);
+      else {
+        this.#requeues++;
+        this.queue.addRateLimited(key, priority);
+      }
     } else {
       this.#errors.delete(key);
       const after = result?.requeueAfter;

@@ -9,6 +9,7 @@ export {
   type ReconcileOutcome,
   type ReconcileResult,
   type Reconciler,
+  TerminalError,
   VM_OPERATOR_REQUEUE_DELAY,
   type WatchEventKind,
   type WatchTarget,

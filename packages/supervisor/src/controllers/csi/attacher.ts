@@ -7,7 +7,10 @@
  *   Then the finalizer `cns.vmware.com`, the disk attached (AttachDisk_Task) to a ParaVirtual
  *   SCSI controller (one added to a VM powered off that has none with room), `status.attached`
  *   with `metadata.diskUUID` and `metadata.cnsVolumeId`, and the claim's finalizer
- *   `cns.vmware.com/pvc-protection`, which keeps it while a VM has its disk.
+ *   `cns.vmware.com/pvc-protection`, which keeps it while a VM has its disk (or a batch
+ *   attachment marks it used).
+ * - With shared disks (batch attachments), an attachment not attached yet is not attached:
+ *   `status.error` asks the user to detach the claim and attach it again.
  * - Detach, once the attachment is deleted (its VM's deletion deletes it): the disk detached if
  *   the VM still has it, then both finalizers removed. A VM gone from vSphere counts as detached
  *   unless a VirtualMachine of that BIOS UUID still exists and is not being deleted.
@@ -35,6 +38,11 @@ import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from '
 const PVSCSI: ReadonlySet<string> = new Set(['ParaVirtualSCSIController']);
 
 export const CNS_ATTACHMENT_CONTROLLER = 'cnsnodevmattachment-controller';
+/** What the driver writes on an attachment it no longer attaches, once batch attachments are on. */
+export const DEPRECATED_ATTACHMENT_ERROR =
+  'CnsNodeVMAttachment CR is deprecated. Please detach this PVC from the VM and then reattach it.';
+/** A claim's mark of each VM it is attached to through a batch attachment, by instance UUID. */
+export const USED_BY_VM_ANNOTATION_PREFIX = 'cns.vmware.com/usedby-vm-';
 export const CNS_FINALIZER = 'cns.vmware.com';
 export const CNS_PVC_FINALIZER = 'cns.vmware.com/pvc-protection';
 /** The keys of `status.metadata`. */
@@ -50,6 +58,10 @@ export interface CnsNodeVmAttachment extends KubeObject {
   status?: { attached?: boolean; metadata?: Record<string, string>; error?: string };
 }
 
+/** Whether a VM's batch attachment marks the claim used. */
+export const isUsedByAnyVm = (claim: KubeObject): boolean =>
+  Object.keys(claim.metadata.annotations ?? {}).some((key) => key.startsWith(USED_BY_VM_ANNOTATION_PREFIX));
+
 /** A step that failed, with what the syncer writes to `status.error`. */
 class AttachError extends Error {}
 
@@ -61,9 +73,9 @@ const nodeUuidOf = (attachment: CnsNodeVmAttachment): string => {
 
 export function startCnsAttachmentController(
   manager: Manager,
-  deps: { kube: KubeStore; vsphere: VSphere },
+  deps: { kube: KubeStore; vsphere: VSphere; sharedDisks?: boolean },
 ): Controller {
-  const { kube, vsphere } = deps;
+  const { kube, vsphere, sharedDisks = false } = deps;
 
   const vmByBiosUuid = (uuid: string): VmRecord | undefined => {
     const wanted = uuid.trim().toLowerCase();
@@ -95,14 +107,17 @@ export function startCnsAttachmentController(
     return changed ? kube.direct.update(changed) : object;
   };
 
-  /** The claim's finalizer, set or removed, if the claim is there. */
+  /**
+   * The claim's finalizer, set or removed, if the claim is there; kept while a VM's batch
+   * attachment marks the claim used.
+   */
   const protectClaim = (attachment: CnsNodeVmAttachment, present: boolean) => {
     const claim = kube.direct.get({
       ...PVC,
       namespace: attachment.metadata.namespace as string,
       name: attachment.spec?.volumename ?? '',
     });
-    if (claim) setFinalizer(claim, CNS_PVC_FINALIZER, present);
+    if (claim && (present || !isUsedByAnyVm(claim))) setFinalizer(claim, CNS_PVC_FINALIZER, present);
   };
 
   const writeStatus = (attachment: CnsNodeVmAttachment, status: CnsNodeVmAttachment['status']) => {
@@ -234,6 +249,12 @@ export function startCnsAttachmentController(
     if (attachment.metadata.deletionTimestamp) return detach(attachment);
     if (attachment.status?.attached) {
       protectClaim(attachment, true);
+      return undefined;
+    }
+    // With shared disks, attaches go through batch attachments alone: the user is told to
+    // detach the claim and attach it again, which the batch then does.
+    if (sharedDisks) {
+      writeStatus(attachment, { attached: false, error: DEPRECATED_ATTACHMENT_ERROR });
       return undefined;
     }
     return attach(attachment);

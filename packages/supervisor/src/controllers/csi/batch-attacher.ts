@@ -28,7 +28,7 @@ import {
   type VStorageObjectRecord,
 } from '@vsim/vsphere';
 import type { Condition } from '../../api/types.js';
-import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT } from '../../cns-kinds.js';
+import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT, DETACHING_SUFFIX } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -37,18 +37,22 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, merged, timestamp, withFinalizer } from '../../store/meta.js';
 import { type ConditionState, setCondition } from '../conditions.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
-import { CNS_FINALIZER, CNS_PVC_FINALIZER, type CnsNodeVmAttachment, generationChanged } from './attacher.js';
+import {
+  CNS_FINALIZER,
+  CNS_PVC_FINALIZER,
+  type CnsNodeVmAttachment,
+  generationChanged,
+  isUsedByAnyVm,
+  USED_BY_VM_ANNOTATION_PREFIX,
+} from './attacher.js';
 import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
 
 export const CNS_BATCH_ATTACHMENT_CONTROLLER = 'cnsnodevmbatchattachment-controller';
-/** A claim's mark of each VM it is attached to through a batch attachment, by instance UUID. */
-export const USED_BY_VM_ANNOTATION_PREFIX = 'cns.vmware.com/usedby-vm-';
 export const BATCH_CONDITION = {
   ready: 'Ready',
   attached: 'VolumeAttached',
   detached: 'VolumeDetached',
 } as const;
-const DETACHING = ':detaching';
 
 const BATCH = CNS_NODE_VM_BATCH_ATTACHMENT;
 const PVC = PERSISTENT_VOLUME_CLAIM;
@@ -94,9 +98,6 @@ const samePlacement = (a: DiskPlacement, b: DiskPlacement) =>
 const isShared = (claim: PersistentVolumeClaim) =>
   (claim.spec?.accessModes ?? []).some((mode) => mode === 'ReadWriteMany' || mode === 'ReadOnlyMany');
 
-const isUsedByAnyVm = (claim: KubeObject) =>
-  Object.keys(claim.metadata.annotations ?? {}).some((key) => key.startsWith(USED_BY_VM_ANNOTATION_PREFIX));
-
 /** The syncer's isConditionFailed: no conditions, or the type False. */
 const attachFailed = (entry: BatchVolumeStatus) => {
   const conditions = entry.persistentVolumeClaim.conditions;
@@ -141,7 +142,7 @@ export function startCnsBatchAttachmentController(
   };
 
   /** The VM's disks that are claims' volumes, by volume id, where and how each sits (listAttachedFcdsForVM). */
-  const claimDisksOf = (vm: VmRecord, claims: ReadonlyMap<string, unknown>) => {
+  const claimDisksOf = (vm: VmRecord, claims: { has(volumeId: string): boolean }) => {
     const disks = new Map<string, DiskPlacement>();
     for (const device of (vsphere.store.get(vm.id) as VmRecord | undefined)?.config.devices ?? []) {
       const id = device._type === 'VirtualDisk' ? attachedDiskId(device) : undefined;
@@ -248,10 +249,14 @@ export function startCnsBatchAttachmentController(
       try {
         await vsphere.disks.detach(vm.id, volumeId).wait();
       } catch (fault) {
-        // A VM gone meanwhile has nothing left to detach.
         if (!isVimFault(fault)) throw fault;
-        if (fault.fault._type !== 'ManagedObjectNotFound') {
-          const message = `failed to detach cns volume: "${volumeId}". fault: "${fault.fault._type}: ${fault.message}"`;
+        // CNS counts a VM gone, or a disk no longer on it, as detached.
+        const missing = fault.fault as { _type: string; obj?: { value?: string } };
+        const gone =
+          (missing._type === 'ManagedObjectNotFound' && missing.obj?.value === vm.id) ||
+          (missing._type === 'NotFound' && diskUuidOn(vm, volumeId) === '');
+        if (!gone) {
+          const message = `failed to detach cns volume: "${volumeId}", Error: ${fault.message},`;
           recordVolume(
             entries,
             { claimName },
@@ -292,7 +297,14 @@ export function startCnsBatchAttachmentController(
     });
     if ((owner?.status as { instanceUUID?: string } | undefined)?.instanceUUID !== uuid)
       throw new BatchError(`failed to find VM with instance UUID ${uuid} in namespace ${namespace}`);
+    // CNS is asked once for them all, each claim found first (constructBatchAttachRequest).
+    for (const volume of volumes) {
+      const { claimName } = volume.persistentVolumeClaim;
+      if (toAttach.has(claimName) && !claimOf(namespace, claimName))
+        throw new BatchError('failed to find the PVC object');
+    }
     const failed: string[] = [];
+    const unprotected: string[] = [];
     for (const volume of volumes) {
       const { claimName, controllerKey, unitNumber, diskMode, sharingMode } = volume.persistentVolumeClaim;
       const volumeId = toAttach.get(claimName);
@@ -302,18 +314,28 @@ export function startCnsBatchAttachmentController(
       try {
         if (disk?.kind !== 'VStorageObject')
           throw new BatchError(`The object or item referred to could not be found: disk ${volumeId}.`);
-        await vsphere.disks
-          .attach(vm.id, volumeId, disk.datastore, controllerKey, unitNumber, {
-            diskMode,
-            sharing: sharingMode,
-          })
-          .wait();
-        protectClaim(namespace, claimName, uuid);
+        // A disk already where and as asked (a pass failed after its attach) is attached.
+        const on = claimDisksOf(vm, new Set([volumeId])).get(volumeId);
+        if (!on || !samePlacement(on, volume.persistentVolumeClaim))
+          await vsphere.disks
+            .attach(vm.id, volumeId, disk.datastore, controllerKey, unitNumber, {
+              diskMode,
+              sharing: sharingMode,
+            })
+            .wait();
       } catch (fault) {
         if (!isVimFault(fault) && !(fault instanceof BatchError)) throw fault;
         error = `failed to attach cns volume: "${volumeId}" Error: ${fault.message}`;
         failed.push(volumeId);
       }
+      if (error === undefined)
+        try {
+          protectClaim(namespace, claimName, uuid);
+        } catch (problem) {
+          if (!(problem instanceof BatchError)) throw problem;
+          error = problem.message;
+          unprotected.push(claimName);
+        }
       recordVolume(
         entries,
         { volumeName: volume.name, claimName },
@@ -326,7 +348,12 @@ export function startCnsBatchAttachmentController(
           : { volumeId, diskUuid: diskUuidOn(vm, volumeId), condition: BATCH_CONDITION.attached },
       );
     }
-    return failed.length === 0 ? undefined : `failed to attach volumes: ${failed.join(',')}`;
+    // As the driver joins them: the attach's error, then each claim it could not protect.
+    const problems = [
+      ...(failed.length > 0 ? [`failed to attach volumes: ${failed.join(',')}`] : []),
+      ...unprotected.map((claimName) => `failure during attach of PVC ${claimName}`),
+    ];
+    return problems.length === 0 ? undefined : problems.join('\n');
   };
 
   const diskUuidOn = (vm: VmRecord, volumeId: string) => {
@@ -435,8 +462,8 @@ export function startCnsBatchAttachmentController(
     }
     const toDetach = vm ? disksToDetach(disks, wanted, claims) : new Map<string, string>();
     for (const entry of entries)
-      if (toDetach.has(entry.persistentVolumeClaim.claimName) && !entry.name.endsWith(DETACHING))
-        entry.name += DETACHING;
+      if (toDetach.has(entry.persistentVolumeClaim.claimName) && !entry.name.endsWith(DETACHING_SUFFIX))
+        entry.name += DETACHING_SUFFIX;
     // Entries no volume names any more, whose disk is off the VM: their claims released.
     for (const entry of [...entries]) {
       const claimName = entry.persistentVolumeClaim.claimName;

@@ -3,8 +3,10 @@ export {
   CNS_FINALIZER,
   CNS_PVC_FINALIZER,
   type CnsNodeVmAttachment,
+  DEPRECATED_ATTACHMENT_ERROR,
   DISK_UUID_KEY,
   startCnsAttachmentController,
+  USED_BY_VM_ANNOTATION_PREFIX,
   VOLUME_ID_KEY,
 } from './attacher.js';
 export {
@@ -14,7 +16,6 @@ export {
   CNS_BATCH_ATTACHMENT_CONTROLLER,
   type CnsNodeVMBatchAttachment,
   startCnsBatchAttachmentController,
-  USED_BY_VM_ANNOTATION_PREFIX,
 } from './batch-attacher.js';
 export {
   CSI_DRIVER,

@@ -1,14 +1,18 @@
 import type { Device, VmRecord, VStorageObjectRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
+import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import type { VirtualMachine, VirtualMachineVolume } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT } from '../../cns-kinds.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createSupervisorFixture } from '../../testing/fixture.js';
+import { annotateAsAdministrator } from '../../testing/virtual-machine.js';
 import {
   CNS_FINALIZER,
   CNS_PVC_FINALIZER,
   type CnsNodeVMBatchAttachment,
+  type CnsNodeVmAttachment,
+  DEPRECATED_ATTACHMENT_ERROR,
   type PersistentVolumeClaim,
   USED_BY_VM_ANNOTATION_PREFIX,
 } from '../csi/index.js';
@@ -120,7 +124,7 @@ describe("vm-operator's volume batch controller and the CSI driver's batch attac
     await f.settle();
     const vm = await f.getVm('bare');
     const batch = (await f.batch('bare')) as CnsNodeVMBatchAttachment;
-    expect(batch.spec).toEqual({ instanceUUID: vm.status?.instanceUUID, volumes: [] });
+    expect(batch.spec).toEqual({ instanceUUID: vm.status?.instanceUUID });
     expect(batch.metadata.ownerReferences?.[0]).toMatchObject({
       kind: 'VirtualMachine',
       name: 'bare',
@@ -312,6 +316,103 @@ describe("vm-operator's volume batch controller and the CSI driver's batch attac
     expect(await f.placementOf('node2', 'rac')).toMatchObject({ sharing: 'sharingMultiWriter' });
     expect(await marks()).toEqual([`${USED_BY_VM_ANNOTATION_PREFIX}${uuids[1]}`]);
     expect((await f.getClaim('rac'))?.metadata.finalizers).toContain(CNS_PVC_FINALIZER);
+  });
+
+  it('lists a volume being detached as such, with the detach that failed, and lets it go once detached', async () => {
+    const f = await setup();
+    await f.claim('data');
+    await f.claim('logs');
+    await f.settle();
+    await f.rememberClaim('logs');
+    const data = { name: 'data', persistentVolumeClaim: { claimName: 'data' } };
+    await f.vm('vm1', [data, { name: 'logs', persistentVolumeClaim: { claimName: 'logs' } }]);
+    await f.settle();
+    const removeFault = f.vsphere.interceptor.add({
+      method: 'DetachDisk_Task',
+      fault: { _type: 'SystemError', reason: 'injected' },
+    });
+    const kept = (await f.getVm('vm1')).spec?.volumes?.find((v) => v.name === 'data') as VirtualMachineVolume;
+    await f.setClaims('vm1', [kept]);
+    // Settling ends: the two controllers do not undo each other's writes of the entry.
+    await f.settle();
+    const entry = (await f.getVm('vm1')).status?.volumes?.find((v) => v.name === 'logs:detaching');
+    expect(entry).toMatchObject({
+      type: 'Managed',
+      attached: true,
+      controllerType: 'SCSI',
+      unitNumber: 2,
+      error: expect.stringMatching(/^failed to detach cns volume: "[^"]+", Error: .+,$/),
+    });
+    const ready = (await f.batch('vm1'))?.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'Failed' });
+    removeFault();
+    // The driver tries again after its backoff: detached, the entry goes.
+    await f.advance(10_000);
+    expect(await f.placementOf('vm1', 'logs')).toBeUndefined();
+    expect((await f.getVm('vm1')).status?.volumes?.map((v) => v.name)).not.toContain('logs:detaching');
+  });
+
+  it('attaches a claim bound after its volume was added, once it is bound', async () => {
+    const f = await setup();
+    await f.vm('vm1');
+    await f.settle();
+    // The disk takes time to make: the claim is Pending when the volume is added.
+    const removeDelay = f.vsphere.interceptor.add({ method: 'CreateDisk_Task', delayMs: 5_000 });
+    await f.claim('late');
+    await f.setClaims('vm1', [{ name: 'late', persistentVolumeClaim: { claimName: 'late' } }]);
+    await f.settle();
+    expect((await f.getClaim('late'))?.status?.phase).toBe('Pending');
+    expect((await f.batch('vm1'))?.spec?.volumes).toBeUndefined();
+    removeDelay();
+    await f.advance(5_000);
+    await f.rememberClaim('late');
+    expect((await f.batch('vm1'))?.spec?.volumes?.map((v) => v.name)).toEqual(['late']);
+    expect(await f.placementOf('vm1', 'late')).toMatchObject({ unit: 1 });
+  });
+
+  it('refuses a CnsNodeVmAttachment once batch attachments are on; vm-operator deletes it and attaches the claim in the batch', async () => {
+    const f = await setup();
+    await f.claim('data');
+    await f.settle();
+    await f.rememberClaim('data');
+    await f.vm('vm1');
+    await f.settle();
+    const vm = await f.getVm('vm1');
+    // vm-operator paused for the VM, a legacy attachment of a volume added to it, as an older
+    // Supervisor made them: the driver no longer attaches it.
+    annotateAsAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: '' });
+    const data = { name: 'data', persistentVolumeClaim: { claimName: 'data' } };
+    await f.setClaims('vm1', [data]);
+    await f.kube.create({
+      ...CNS_NODE_VM_ATTACHMENT,
+      metadata: {
+        name: 'vm1-data',
+        namespace: 'ns1',
+        ownerReferences: [
+          {
+            apiVersion: V5,
+            kind: 'VirtualMachine',
+            name: 'vm1',
+            uid: vm.metadata.uid as string,
+            controller: true,
+          },
+        ],
+      },
+      spec: { nodeuuid: vm.status?.biosUUID, volumename: 'data' },
+    });
+    await f.settle();
+    const legacyRef = { ...CNS_NODE_VM_ATTACHMENT, namespace: 'ns1', name: 'vm1-data' };
+    expect((await f.find<CnsNodeVmAttachment>(legacyRef))?.status).toEqual({
+      attached: false,
+      error: DEPRECATED_ATTACHMENT_ERROR,
+    });
+    expect(await f.placementOf('vm1', 'data')).toBeUndefined();
+    // Unpaused, vm-operator deletes it, and the claim joins the batch.
+    annotateAsAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: undefined });
+    await f.settle();
+    expect(await f.find(legacyRef)).toBeUndefined();
+    expect((await f.batch('vm1'))?.spec?.volumes?.map((v) => v.name)).toEqual(['data']);
+    expect(await f.placementOf('vm1', 'data')).toMatchObject({ unit: 1 });
   });
 
   it("deletes a VM's batch attachment with it: its disks detached and kept, its claims let go", async () => {

@@ -24,13 +24,12 @@
  */
 import type {
   VirtualMachine,
-  VirtualMachineVolume,
   VirtualMachineVolumeStatus,
   VolumeDiskMode,
   VolumeSharingMode,
 } from '../../api/types.js';
-import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT } from '../../cns-kinds.js';
-import type { Controller } from '../../runtime/controller.js';
+import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT, DETACHING_SUFFIX } from '../../cns-kinds.js';
+import { type Controller, TerminalError } from '../../runtime/controller.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
@@ -46,13 +45,13 @@ import type { PersistentVolumeClaim } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { type ClaimVolume, claimVolumes } from '../virtualmachine/volumes.js';
 import {
-  attachmentName,
   claimReader,
-  DETACHING_SUFFIX,
   deleteLegacyAttachments,
   hardwareVersionProblem,
   hasVolumeWork,
   isPaused,
+  keepingDiskFacts,
+  legacyAttachmentOf,
   legacyAttachmentsOf,
   legacyAttachmentsToDelete,
   legacyDetaching,
@@ -172,7 +171,7 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     if (vm.metadata.deletionTimestamp) return undefined;
     if (!vm.status?.instanceUUID || !vm.status.biosUUID) return undefined;
     const legacy = legacyAttachmentsOf(kube, vm);
-    const orphans = legacyAttachmentsToDelete(vm, legacy);
+    const orphans = legacyAttachmentsToDelete(vm, legacy, true);
     const problems: VolumeError[] = (await deleteLegacyAttachments(kube, orphans)).map(
       (m) => new VolumeError(m),
     );
@@ -194,8 +193,9 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     ]);
     if (problems.length === 0) return undefined;
     const message = problems.map((p) => p.message).join(', ');
-    // As vm-operator's errOrNoRequeueErr: no requeue only when no problem asks for one.
-    if (problems.every((p) => !p.requeue)) return undefined;
+    // As vm-operator's errOrNoRequeueErr and ResultFromError: one problem that waits for a change
+    // makes the whole a terminal error, run again by the next event alone.
+    if (problems.some((p) => !p.requeue)) throw new TerminalError(message);
     throw new Error(message);
   };
 
@@ -204,7 +204,7 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     const forBatch: ClaimVolume[] = [];
     const forLegacy: ClaimVolume[] = [];
     for (const volume of claimVolumes(vm)) {
-      const attachment = legacy.get(attachmentName(vm.metadata.name as string, volume.name));
+      const attachment = legacyAttachmentOf(vm, legacy, volume);
       if (attachment) {
         forLegacy.push(volume);
         if (attachment.spec?.volumename === volume.persistentVolumeClaim.claimName) continue;
@@ -289,7 +289,9 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     batch: CnsNodeVMBatchAttachment | undefined,
     volumes: BatchVolumeSpec[],
   ) => {
-    const spec = { instanceUUID: vm.status?.instanceUUID as string, volumes };
+    // No volumes, no list (vm-operator's main branch: `omitempty`).
+    const instanceUUID = vm.status?.instanceUUID as string;
+    const spec = volumes.length > 0 ? { instanceUUID, volumes } : { instanceUUID };
     const owner = controllerReference({ ...VM, metadata: vm.metadata });
     if (!batch) {
       kube.direct.create({
@@ -337,9 +339,15 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
         );
       else entries.push({ name: spec.name, type: 'Managed' });
     }
-    for (const [name, status] of reported)
-      if (!named.has(name))
-        entries.push(entryOf(name.endsWith(DETACHING_SUFFIX) ? name : `${name}${DETACHING_SUFFIX}`, status));
+    // Those it is detaching keep the disk facts the VM controller gave them, or the two would
+    // undo each other's writes while the detach lasts.
+    const byDiskUuid = new Map([...existing.values()].filter((e) => e.diskUUID).map((e) => [e.diskUUID, e]));
+    for (const [name, status] of reported) {
+      if (named.has(name)) continue;
+      const detaching = name.endsWith(DETACHING_SUFFIX) ? name : `${name}${DETACHING_SUFFIX}`;
+      const last = byDiskUuid.get(status.persistentVolumeClaim.diskUUID) ?? existing.get(detaching);
+      entries.push(keepingDiskFacts(entryOf(detaching, status), last));
+    }
     return entries;
   };
 
@@ -348,13 +356,13 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     vm: VirtualMachine,
     legacy: ReadonlyMap<string, CnsNodeVmAttachment>,
     orphans: readonly CnsNodeVmAttachment[],
-    volumes: readonly VirtualMachineVolume[],
+    volumes: readonly ClaimVolume[],
     existing: ReadonlyMap<string, VirtualMachineVolumeStatus>,
   ): VirtualMachineVolumeStatus[] => {
     let detaching = orphans;
     const entries: VirtualMachineVolumeStatus[] = [];
-    for (const volume of volumes as ClaimVolume[]) {
-      const attachment = legacy.get(attachmentName(vm.metadata.name as string, volume.name));
+    for (const volume of volumes) {
+      const attachment = legacyAttachmentOf(vm, legacy, volume);
       if (!attachment) continue;
       const claimName = volume.persistentVolumeClaim.claimName;
       if (claimName === attachment.spec?.volumename)
@@ -379,6 +387,16 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
       : undefined;
   });
   controller.watches(kube, BATCH, ownerVmKeyOf);
+  // A claim bound, resized or gone: the VMs whose volumes name it.
+  controller.watches(kube, PVC, (claim) => {
+    const keys: string[] = [];
+    for (const object of kube.direct.list(VM.apiVersion, VM.kind, claim.metadata.namespace)) {
+      const vm = object as unknown as VirtualMachine;
+      if (claimVolumes(vm).some((v) => v.persistentVolumeClaim.claimName === claim.metadata.name))
+        keys.push(...vmKeyOf(object));
+    }
+    return keys.length > 0 ? keys : undefined;
+  });
   // vm-operator's does not watch the legacy attachments: a detach they finish shows at the VM's
   // next change there, here at once.
   controller.watches(kube, CNS_NODE_VM_ATTACHMENT, ownerVmKeyOf);

@@ -6,7 +6,7 @@
  */
 import { PAUSED_ANNOTATION, PAUSED_LABEL, ZONE_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
-import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
+import { CNS_NODE_VM_ATTACHMENT, DETACHING_SUFFIX } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey } from '../../runtime/keys.js';
 import { isKubeError } from '../../store/errors.js';
@@ -14,7 +14,7 @@ import { PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged } from '../../store/meta.js';
 import { parseQuantity } from '../../store/quantity.js';
-import { type CnsNodeVmAttachment, DISK_UUID_KEY } from '../csi/attacher.js';
+import { type CnsNodeVmAttachment, DEPRECATED_ATTACHMENT_ERROR, DISK_UUID_KEY } from '../csi/attacher.js';
 import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import {
@@ -27,7 +27,6 @@ import {
 
 /** What vm-operator adds beside the selected node, for CNS to read it as a zone. */
 export const SELECTED_NODE_IS_ZONE_ANNOTATION = 'cns.vmware.com/selected-node-is-zone';
-export const DETACHING_SUFFIX = ':detaching';
 
 const PVC = PERSISTENT_VOLUME_CLAIM;
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
@@ -66,7 +65,7 @@ const FILLED_BY_VM_CONTROLLER = [
  * and an entry rebuilt without them would have the two controllers undo each other's writes
  * forever.
  */
-function keepingDiskFacts(
+export function keepingDiskFacts(
   entry: VirtualMachineVolumeStatus,
   last: VirtualMachineVolumeStatus | undefined,
 ): VirtualMachineVolumeStatus {
@@ -112,10 +111,22 @@ export function legacyAttachmentsOf(kube: KubeStore, vm: VirtualMachine): Map<st
   return attachments;
 }
 
-/** The legacy attachments no volume asks for any more, or that name another claim than their volume does. */
+/** The legacy attachment of a volume, if it has one. */
+export const legacyAttachmentOf = (
+  vm: VirtualMachine,
+  legacy: ReadonlyMap<string, CnsNodeVmAttachment>,
+  volume: ClaimVolume,
+): CnsNodeVmAttachment | undefined => legacy.get(attachmentName(vm.metadata.name as string, volume.name));
+
+/**
+ * The legacy attachments no volume asks for any more, or that name another claim than their
+ * volume does; with `deprecated`, also those the CSI driver refused to attach once batch
+ * attachments were on (vm-operator's main branch), so that their volumes join the batch.
+ */
 export function legacyAttachmentsToDelete(
   vm: VirtualMachine,
   attachments: ReadonlyMap<string, CnsNodeVmAttachment>,
+  deprecated = false,
 ): CnsNodeVmAttachment[] {
   const expected = new Map<string, string>();
   for (const volume of claimVolumes(vm))
@@ -124,7 +135,9 @@ export function legacyAttachmentsToDelete(
       volume.persistentVolumeClaim.claimName,
     );
   return [...attachments.values()].filter(
-    (a) => expected.get(a.metadata.name as string) !== a.spec?.volumename,
+    (a) =>
+      expected.get(a.metadata.name as string) !== a.spec?.volumename ||
+      (deprecated && !a.status?.attached && a.status?.error === DEPRECATED_ATTACHMENT_ERROR),
   );
 }
 

@@ -38,6 +38,7 @@ import {
   hardwareVersionProblem,
   hasVolumeWork,
   isPaused,
+  legacyAttachmentOf,
   legacyAttachmentsOf,
   legacyAttachmentsToDelete,
   legacyDetaching,
@@ -88,7 +89,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
     let orphans = orphaned;
     for (const volume of claimVolumes(vm)) {
       const name = attachmentName(vm.metadata.name as string, volume.name);
-      const attachment = attachments.get(name);
+      const attachment = legacyAttachmentOf(vm, attachments, volume);
       if (attachment) {
         if (volume.persistentVolumeClaim.claimName === attachment.spec?.volumename) {
           statuses.push(claims.legacyReportedEntry(vm, volume, attachment, existing));
