@@ -199,16 +199,18 @@ describe('the adapter services refuse', () => {
     expect((await call('GET', `${ADAPTERS}/scsi`)).json).toEqual([{ adapter: '1000' }]);
   });
 
-  it('adding or removing an adapter while the VM runs, which may still change its sharing', async () => {
+  it('adding or removing a SATA or NVMe adapter while the VM runs, where a SCSI one may come, go and change its sharing', async () => {
     const { errorOf, call, vsphere, devices } = await session();
     await call('POST', `${ADAPTERS}/sata`, {});
     await vsphere.vm.powerOn('vm-20').wait();
     const before = devices();
     const notNow = { status: 400, error_type: 'NOT_ALLOWED_IN_CURRENT_STATE' };
-    expect(await errorOf('POST', `${ADAPTERS}/scsi`, {})).toEqual(notNow);
     expect(await errorOf('POST', `${ADAPTERS}/nvme`, {})).toEqual(notNow);
     expect(await errorOf('DELETE', `${ADAPTERS}/sata/15000`)).toEqual(notNow);
     expect(devices()).toEqual(before);
+    expect(await call('POST', `${ADAPTERS}/scsi`, {})).toMatchObject({ status: 201, json: '1001' });
     expect((await call('PATCH', `${ADAPTERS}/scsi/1000`, { sharing: 'VIRTUAL' })).status).toBe(204);
+    expect((await call('DELETE', `${ADAPTERS}/scsi/1001`)).status).toBe(204);
+    expect(devices()).toHaveLength(before.length);
   });
 });

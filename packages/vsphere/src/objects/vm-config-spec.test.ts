@@ -1028,7 +1028,7 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(get().config).toBe(config);
   });
 
-  it('adds and removes storage controllers only while the VM is off (DeviceHotPlugNotSupported)', async () => {
+  it('adds and removes SATA and NVMe controllers only while the VM is off (DeviceHotPlugNotSupported), SCSI ones at any time', async () => {
     const { vsphere, vm, get, device, change, run } = setup();
     const notHotPluggable = { fault: { _type: 'DeviceHotPlugNotSupported', deviceIndex: 0 } };
     await expect(change(controller('VirtualNVMEController', -1))).rejects.toMatchObject(notHotPluggable);
@@ -1046,6 +1046,14 @@ describe('ReconfigVM_Task: device changes', () => {
       device: { ...(device(1000) as Device), sharedBus: 'physicalSharing' },
     });
     expect(device(1000)?.sharedBus).toBe('physicalSharing');
+    // A SCSI controller comes and goes while it runs.
+    await change(controller('ParaVirtualSCSIController', -1));
+    const hotAdded = get().config.devices.find(
+      (d) => d._type === 'ParaVirtualSCSIController' && d.key !== 1000,
+    );
+    expect(hotAdded?.busNumber).toBe(1);
+    await change({ operation: 'remove', device: hotAdded as Device });
+    expect(device(hotAdded?.key as number)).toBeUndefined();
     await run(vsphere.vm.powerOff(vm.id));
     await change({ operation: 'remove', device: device(31000) as Device });
     expect(device(31000)).toBeUndefined();

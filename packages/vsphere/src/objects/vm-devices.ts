@@ -157,18 +157,35 @@ const MAX_PCI_PASSTHROUGH = 16;
 export const MAX_STORAGE_CONTROLLERS = 4;
 
 /**
- * The devices a VM gains or loses only while it is off, and how many of each kind it may have
- * (vSphere's maxima).
+ * The devices a VM has a most of (vSphere's maxima), and whether it gains or loses them while it
+ * runs: SCSI controllers alone (vCenter places a SCSI adapter on the PCI bus "as the device is hot
+ * added", SATA and NVMe adapters at the next power-on).
  */
-const COLD_PLUGGED: readonly { readonly is: (type: string) => boolean; max: number; what: string }[] = [
-  { is: (type) => type === 'VirtualSerialPort', max: MAX_SERIAL_PORTS, what: 'serial ports' },
-  { is: (type) => type === 'VirtualParallelPort', max: 3, what: 'parallel ports' },
+const COUNTED: readonly {
+  readonly is: (type: string) => boolean;
+  readonly max: number;
+  readonly what: string;
+  readonly hotPlugged: boolean;
+}[] = [
+  {
+    is: (type) => type === 'VirtualSerialPort',
+    max: MAX_SERIAL_PORTS,
+    what: 'serial ports',
+    hotPlugged: false,
+  },
+  { is: (type) => type === 'VirtualParallelPort', max: 3, what: 'parallel ports', hotPlugged: false },
   {
     is: (type) => type === 'VirtualPCIPassthrough',
     max: MAX_PCI_PASSTHROUGH,
     what: 'PCI passthrough devices',
+    hotPlugged: false,
   },
-  ...STORAGE_CONTROLLERS.map(({ is, label }) => ({ is, max: MAX_STORAGE_CONTROLLERS, what: `${label}s` })),
+  ...STORAGE_CONTROLLERS.map(({ is, label }) => ({
+    is,
+    max: MAX_STORAGE_CONTROLLERS,
+    what: `${label}s`,
+    hotPlugged: label === 'SCSI controller',
+  })),
 ];
 
 /**
@@ -699,10 +716,11 @@ const edited = (
 };
 
 /**
- * A serial or parallel port or a storage controller added or removed: only while the VM is off,
- * and never past the most devices of its kind a VM may have.
+ * A serial or parallel port, a PCI passthrough device or a storage controller added or removed:
+ * only while the VM is off (but a SCSI controller), and never past the most devices of its kind a
+ * VM may have.
  */
-const checkColdPlugChange = (
+const checkCountedChange = (
   ctx: DeviceContext,
   devices: readonly Device[],
   spec: VirtualDeviceConfigSpec,
@@ -710,9 +728,10 @@ const checkColdPlugChange = (
 ) => {
   const type =
     spec.operation === 'add' ? spec.device._type : devices.find((d) => d.key === spec.device.key)?._type;
-  const kind = type === undefined ? undefined : COLD_PLUGGED.find((k) => k.is(type));
+  const kind = type === undefined ? undefined : COUNTED.find((k) => k.is(type));
   if (kind === undefined) return;
-  if (ctx.powerState !== 'poweredOff') throw faults.deviceHotPlugNotSupported('virtualDeviceSpec.device', i);
+  if (!kind.hotPlugged && ctx.powerState !== 'poweredOff')
+    throw faults.deviceHotPlugNotSupported('virtualDeviceSpec.device', i);
   if (spec.operation === 'add' && devices.filter((d) => kind.is(d._type)).length >= kind.max)
     throw faults.tooManyDevices(
       'virtualDeviceSpec.device',
@@ -730,7 +749,7 @@ export const applyDeviceChanges = (
   const devices = [...current];
   const removedAt = new Map<number, number>();
   assignKeys(current, changes).forEach((spec, i) => {
-    if (spec.operation === 'add' || spec.operation === 'remove') checkColdPlugChange(ctx, devices, spec, i);
+    if (spec.operation === 'add' || spec.operation === 'remove') checkCountedChange(ctx, devices, spec, i);
     if (spec.operation === 'add') {
       devices.push(added(ctx, devices, spec, i));
       return;

@@ -41,6 +41,10 @@ export const NO_CDROM_SOURCES: CdromSources = {
   placed: false,
 };
 
+/** Whether the VM's controllers are made the spec's: with VMSharedDisks, once it is upgraded. */
+export const reconcilesControllers = (vm: VirtualMachine, sources: CdromSources): boolean =>
+  sources.placed && isUpgraded(vm, SHARED_DISKS_FEATURES);
+
 /** vm-operator's `GetBackingFileNameByImageRef`: the image, ready and of an ISO, and its item's first file. */
 export function cdromSources(read: DependencyReader, namespace: string, placed: boolean): CdromSources {
   const fileOf = (ref: VirtualMachineImageRef) => {
@@ -121,7 +125,7 @@ export function cdromChanges(
   sources: CdromSources,
 ): VirtualDeviceConfigSpec[] {
   const hardware = vm.spec?.hardware;
-  const upgraded = sources.placed && isUpgraded(vm, SHARED_DISKS_FEATURES);
+  const upgraded = reconcilesControllers(vm, sources);
   // An upgraded VM without `spec.hardware` wants no controller, as vm-operator reads it.
   if (!hardware) return upgraded ? controllerChanges({}, record.config.devices) : [];
   if (sources.placed) return placedCdromChanges(hardware, record, sources, upgraded);

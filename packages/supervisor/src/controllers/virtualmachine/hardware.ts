@@ -19,10 +19,11 @@ import {
 import { bootDiskCapacity } from '../../api/index.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
-import { type CdromSources, cdromChanges, cdromConnectionChanges } from './cdrom.js';
+import { type CdromSources, cdromChanges, cdromConnectionChanges, reconcilesControllers } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
 import { type ClassAllocations, type ClassConfig, hasPciPassthrough, mmioWindowOf } from './create-config.js';
 import { vAppBootstrapOf } from './vapp-config.js';
+import { runningControllerChanges } from './virtual-controllers.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
 
 /** The size a VM's class gives it, and what it reserves. */
@@ -214,8 +215,9 @@ function allocationChange(
 }
 
 /**
- * The reconfiguration a powered-on VM needs, if any: its CD-ROMs' connection, Changed Block
- * Tracking, the boot options and the management proxy's extra config.
+ * The reconfiguration a powered-on VM needs, if any: with VMSharedDisks, once upgraded, the
+ * controllers its spec adds or removes; its CD-ROMs' connection, Changed Block Tracking, the boot
+ * options and the management proxy's extra config.
  */
 export function runningReconfiguration(
   vm: VirtualMachine,
@@ -224,11 +226,14 @@ export function runningReconfiguration(
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
   const mirrored = annotationExtraConfig(vm, record);
+  const controllers = reconcilesControllers(vm, sources)
+    ? runningControllerChanges(vm.spec?.hardware ?? {}, record.config.devices)
+    : [];
   const unchanged =
     vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && mirrored.length === 0;
-  if (unchanged && !cdroms) return undefined;
+  if (unchanged && !cdroms && controllers.length === 0) return undefined;
   const spec: MutableSpec = {};
-  const edits = cdroms ? cdromConnectionChanges(vm, record, sources) : [];
+  const edits = [...controllers, ...(cdroms ? cdromConnectionChanges(vm, record, sources) : [])];
   if (edits.length > 0) spec.deviceChange = edits;
   addRunningChanges(spec, vm, record, mirrored);
   return Object.keys(spec).length > 0 ? spec : undefined;

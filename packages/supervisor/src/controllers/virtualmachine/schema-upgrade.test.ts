@@ -344,9 +344,19 @@ describe("vm-operator's schema upgrade", () => {
         VirtualMachineHardwareDeviceConfigVerified: 'True',
         VirtualMachineHardwareVolumesVerified: 'True',
       });
-      // An NVMe controller the running VM does not get (the model takes none while it runs).
+      // A SCSI controller the running VM gets at once; an NVMe one vSphere adds to no running VM,
+      // so the update that asks for it fails.
       const hardware = (await f.getVm('vm1')).spec?.hardware;
-      await f.patch('vm1', { spec: { hardware: { ...hardware, nvmeControllers: [{ busNumber: 0 }] } } });
+      const scsi = [
+        ...(hardware?.scsiControllers ?? []),
+        { busNumber: 1, sharingMode: 'None', type: 'ParaVirtual' },
+      ];
+      await f.patch('vm1', { spec: { hardware: { ...hardware, scsiControllers: scsi } } });
+      await f.settle();
+      expect(await verdicts()).toMatchObject({ VirtualMachineHardwareControllersVerified: 'True' });
+      await f.patch('vm1', {
+        spec: { hardware: { ...hardware, scsiControllers: scsi, nvmeControllers: [{ busNumber: 0 }] } },
+      });
       await f.settle();
       expect(await verdicts()).toMatchObject({
         VirtualMachineHardwareControllersVerified: 'HardwareControllersMismatch: missing controllers: NVME:0',
@@ -354,8 +364,12 @@ describe("vm-operator's schema upgrade", () => {
           'HardwareDeviceConfigMismatch: Hardware configuration issues detected. See VirtualMachineHardwareControllersVerified conditions for details.',
         VirtualMachineHardwareVolumesVerified: 'True',
       });
+      expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
+        'DeviceHotPlugNotSupported',
+      );
+      // Powered off, it gets it.
       await f.patch('vm1', { spec: { powerState: 'PoweredOff' } });
-      await f.settle();
+      await f.advance(60_000);
       expect((await verdicts()).VirtualMachineHardwareControllersVerified).toBe('True');
     });
 

@@ -1,7 +1,8 @@
 /**
  * vm-operator's virtual controller reconcile (VMSharedDisks): the device changes that make a VM's
  * disk and CD-ROM controllers those `spec.hardware` lists, by type and bus, type after type (IDE,
- * NVMe, SATA, SCSI), each type's removals first, then its additions, then its edits. A controller
+ * NVMe, SATA, SCSI), each type's removals first, then its additions, then its edits; while the VM
+ * runs, its additions and removals alone, and only when no edit is due. A controller
  * the spec lacks is removed (vSphere refuses while devices sit on it); one it lists that the VM
  * lacks is added; an NVMe or SCSI controller of another sharing gets the spec's; a SCSI controller
  * of another kind is replaced. Unset sharing and kinds are the schema's defaults (None,
@@ -118,4 +119,16 @@ export function controllerChanges(
     for (const device of edits) changes.push({ operation: 'edit', device });
   }
   return changes;
+}
+
+/**
+ * The controller changes made while the VM runs: vm-operator adds and removes controllers then,
+ * and makes none of a pass's changes when one is an edit (a sharing changes only while it is off).
+ */
+export function runningControllerChanges(
+  hardware: VirtualMachineHardwareSpec,
+  devices: readonly Device[],
+): VirtualDeviceConfigSpec[] {
+  const changes = controllerChanges(hardware, devices);
+  return changes.some((c) => c.operation === 'edit') ? [] : changes;
 }

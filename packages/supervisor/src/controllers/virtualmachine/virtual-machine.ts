@@ -983,6 +983,9 @@ export function startVirtualMachineController(
   // --- update path ---------------------------------------------------------------
 
   /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
+  /** The faults of reconfigurations, which do not keep a VM from going off. */
+  const reconfigureFaults = new WeakSet<object>();
+
   const reconfigure = (key: string, record: VmRecord, spec: VmConfigSpec): Promise<void> => {
     const ended = (fault: unknown) => {
       const vm = storedVm(key);
@@ -1003,6 +1006,7 @@ export function startVirtualMachineController(
         () => ended(undefined),
         (fault: unknown) => {
           ended(fault);
+          if (typeof fault === 'object' && fault !== null) reconfigureFaults.add(fault);
           throw fault;
         },
       );
@@ -1066,6 +1070,7 @@ export function startVirtualMachineController(
     read: DependencyReader,
     secrets: BootstrapSecretData,
     resized?: () => void,
+    reconfigureFailed = false,
   ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -1103,7 +1108,8 @@ export function startVirtualMachineController(
         // As vm-operator, a VM going off is powered off whatever its configuration's error.
         if (want !== 'PoweredOff') throw error;
       }
-      if (spec) {
+      // A reconfiguration that failed is not tried again on the way off.
+      if (spec && !reconfigureFailed) {
         track(key, reconfigure(key, record, spec));
         return 'resize';
       }
@@ -1419,8 +1425,16 @@ export function startVirtualMachineController(
     fallthrough?: Fallthrough,
   ) => {
     const zone = placement?.zone;
-    const fault = takeFailure(key);
-    if (fault !== undefined) throw fault;
+    // As vm-operator, a VM going off is powered off whatever its reconfiguration's error: that
+    // fault fails the pass once the power-off starts, and stays for the next pass until then.
+    const pending = failures.get(key);
+    const goingOff =
+      pending !== undefined &&
+      reconfigureFaults.has(pending as object) &&
+      record.powerState === 'poweredOn' &&
+      stored.spec?.powerState === 'PoweredOff';
+    const fault = goingOff ? pending : takeFailure(key);
+    if (fault !== undefined && !goingOff) throw fault;
     // The paused label first, which the status reads.
     const paused = pausedByAdmin(record);
     const labelled = withPausedLabel(stored, paused);
@@ -1602,7 +1616,12 @@ export function startVirtualMachineController(
             if (current) recordResized(current);
           }
         : undefined,
+      goingOff,
     );
+    if (goingOff) {
+      failures.delete(key);
+      throw fault;
+    }
     if (moduleError !== undefined) throw moduleError;
     if (upgrade.error) throw upgrade.error;
     if (typeof started === 'number') return { requeueAfter: started };
