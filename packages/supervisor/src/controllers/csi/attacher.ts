@@ -5,7 +5,7 @@
  * - Attach: the VM (by BIOS UUID), then the claim, bound, and its volume; a failure is written
  *   to `status.error` with the syncer's words and retried after 1 s, doubling up to 5 minutes.
  *   Then the finalizer `cns.vmware.com`, the disk attached (AttachDisk_Task) to a ParaVirtual
- *   SCSI controller (one added to a VM powered off that has none with room), `status.attached`
+ *   SCSI controller (one added to a VM that has none with room), `status.attached`
  *   with `metadata.diskUUID` and `metadata.cnsVolumeId`, and the claim's finalizer
  *   `cns.vmware.com/pvc-protection`, which keeps it while a VM has its disk (or a batch
  *   attachment marks it used).
@@ -184,12 +184,12 @@ export function startCnsAttachmentController(
 
   /**
    * CNS attaches to ParaVirtual SCSI controllers alone: without one that has room, it adds one
-   * (vSphere picks the bus) to a VM powered off, which is when vSphere takes a new controller, and
-   * below its four SCSI buses; else the attach finds what it can.
+   * (vSphere picks the bus, and takes it while the VM runs too), below its four SCSI buses; else
+   * the attach finds what it can.
    */
   const pvscsiControllerTask = (vm: VmRecord) => {
     const current = vsphere.store.get(vm.id) as VmRecord | undefined;
-    if (current?.powerState !== 'poweredOff') return undefined;
+    if (!current || current.powerState === 'suspended') return undefined;
     const devices = current.config.devices;
     if (controllerWithRoom(devices, PVSCSI)) return undefined;
     if (devices.filter((d) => SCSI_CONTROLLERS.has(d._type)).length >= MAX_STORAGE_CONTROLLERS)
