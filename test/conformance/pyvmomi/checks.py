@@ -996,6 +996,27 @@ def vapp_environment_transport():
 
 
 @check
+def scsi_controller_hot_added_and_removed():
+    vm = vm_named("DC0_H0_VM0")
+    if vm.runtime.powerState != "poweredOn":
+        run_task(vm.PowerOnVM_Task())
+    before = len(vm.config.hardware.device)
+    scsi = vim.vm.device.ParaVirtualSCSIController(key=-1, busNumber=3, sharedBus="noSharing")
+    add = vim.vm.device.VirtualDeviceSpec(operation="add", device=scsi)
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(deviceChange=[add])))
+    added = [d for d in vm.config.hardware.device
+             if isinstance(d, vim.vm.device.ParaVirtualSCSIController) and d.busNumber == 3]
+    expect_equal(len(added), 1, "a SCSI controller added to the running VM")
+    # A SATA controller is added only while the VM is off.
+    sata = vim.vm.device.VirtualAHCIController(key=-1, busNumber=3)
+    task_error_strict(vim.fault.DeviceHotPlugNotSupported, vm.ReconfigVM_Task, vim.vm.ConfigSpec(
+        deviceChange=[vim.vm.device.VirtualDeviceSpec(operation="add", device=sata)]))
+    remove = vim.vm.device.VirtualDeviceSpec(operation="remove", device=added[0])
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(deviceChange=[remove])))
+    expect_equal(len(vm.config.hardware.device), before, "the devices once it is removed again")
+
+
+@check
 def vgpu_and_managing_extension():
     vm = vm_named("pv-created")
     if vm.runtime.powerState != "poweredOff":
