@@ -69,7 +69,7 @@ import {
 } from './api/index.js';
 import { withResizeMark } from './api/resize.js';
 import { activatedFeatureVersion, isUpgraded, schemaUpgradeProblems } from './api/schema-upgrade.js';
-import { type ClaimAccess, sharedVolumeProblems, withVolumeDefaults } from './api/shared-volumes.js';
+import { type ClaimAccess, sharedVolumeRules, withVolumeDefaults } from './api/shared-volumes.js';
 import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
@@ -238,12 +238,12 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
       validateSchema(object);
+      const volumeRules = sharedDisks
+        ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace))
+        : undefined;
       deny('VirtualMachine', [
         ...storageClassProblems(defaulted, reader),
-        ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged),
-        ...(sharedDisks
-          ? sharedVolumeProblems(defaulted, claimAccessIn(reader, defaulted.metadata.namespace))
-          : []),
+        ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged, volumeRules),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
       ]);
       return undefined;
@@ -289,13 +289,15 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         ...(privileged ? [] : schemaUpgradeProblems(admitted, stored, options.capabilities)),
         ...(admitted.spec === stored.spec
           ? []
-          : validateVirtualMachineUpdate(admitted, stored, options.capabilities, privileged)),
-        ...(admitted.spec !== stored.spec &&
-        sharedDisks &&
-        !privileged &&
-        isUpgraded(stored, activatedFeatures)
-          ? sharedVolumeProblems(admitted, claimAccessIn(reader, admitted.metadata.namespace), stored)
-          : []),
+          : validateVirtualMachineUpdate(
+              admitted,
+              stored,
+              options.capabilities,
+              privileged,
+              sharedDisks
+                ? sharedVolumeRules(admitted, claimAccessIn(reader, admitted.metadata.namespace), stored)
+                : undefined,
+            )),
         ...validateVirtualMachineMetadata(admitted, stored, metadataRules),
       ]);
     return admitted === vm ? undefined : (admitted as unknown as KubeObject);

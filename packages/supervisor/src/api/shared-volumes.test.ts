@@ -128,6 +128,24 @@ describe("a new VM's volumes with VMSharedDisks", () => {
     );
   });
 
+  it("are judged volume by volume, each volume's general rules then its shared-disk rules, as vm-operator's", async () => {
+    const f = await setup();
+    const rac = { applicationType: 'OracleRAC' as const };
+    const volumes = [
+      { name: 'Bad_1', ...claim('rwo'), ...rac },
+      { name: 'Bad_2', ...claim('rwo2'), ...rac },
+    ];
+    expect(await f.refusal(volumes)).toBe(
+      `422 ${DENIED}${[1, 2]
+        .map(
+          (n, i) =>
+            `spec.volumes[${i}].name: Invalid value: "Bad_${n}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), ` +
+            `spec.volumes[${i}].sharingMode: Invalid value: "MultiWriter": MultiWriter sharing mode is not allowed for ReadWriteOnce volume`,
+        )
+        .join(', ')}`,
+    );
+  });
+
   it('are reported where their disks sit, with their disk and sharing modes', async () => {
     const f = await setup();
     await f.create([{ name: 'data', ...claim('rwo') }]);

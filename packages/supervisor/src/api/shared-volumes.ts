@@ -18,7 +18,7 @@ import type {
   VolumeDiskMode,
   VolumeSharingMode,
 } from './types.js';
-import { type FieldError, IMMUTABLE, invalid, required } from './validation.js';
+import { type FieldError, IMMUTABLE, invalid, required, type VolumeRules } from './validation.js';
 
 type Modes = { diskMode: VolumeDiskMode; sharingMode: VolumeSharingMode };
 
@@ -56,22 +56,23 @@ const NUMBER_FIELDS: ReadonlySet<string> = new Set(['controllerBusNumber', 'unit
 
 /**
  * The validating webhook's rules for the volumes of a new VM or, on update (`old`), of an
- * upgraded one (claims not found are not judged): a volume's fields kept, its application's
- * modes and controller, its sharing against its claim's access (on update, only for a volume or
- * hardware that changed), its placement whole (on update, always).
+ * upgraded one (claims not found are not judged), for one volume after another, as vm-operator's
+ * validateVolume checks each: a volume's fields kept, its application's modes and controller, its
+ * sharing against its claim's access (on update, only for a volume or hardware that changed), its
+ * placement whole (on update, always).
  */
-export function sharedVolumeProblems(
+export function sharedVolumeRules(
   vm: VirtualMachine,
   claimAccess: ClaimAccess,
   old?: VirtualMachine,
-): FieldError[] {
-  const errors: FieldError[] = [];
+): VolumeRules {
   // Volumes are matched by name; one without is new.
   const before = new Map(
     (old?.spec?.volumes ?? []).filter((v) => v.name).map((volume) => [volume.name, volume]),
   );
   const hardwareChanged = old !== undefined && !deepEqual(vm.spec?.hardware, old.spec?.hardware);
-  (vm.spec?.volumes ?? []).forEach((volume, i) => {
+  return (volume, i) => {
+    const errors: FieldError[] = [];
     const path = `spec.volumes[${i}]`;
     const was = before.get(volume.name);
     if (was)
@@ -97,8 +98,8 @@ export function sharedVolumeProblems(
       volume.controllerBusNumber === undefined
     )
       errors.push(required(`${path}.controllerBusNumber`));
-  });
-  return errors;
+    return errors;
+  };
 }
 
 function applicationProblems(vm: VirtualMachine, volume: VirtualMachineVolume, path: string): FieldError[] {

@@ -21,6 +21,7 @@ import type {
   Sysprep,
   VirtualMachine,
   VirtualMachineBootstrapVAppConfigSpec,
+  VirtualMachineVolume,
   VMAffinityTerm,
 } from './types.js';
 import { validateNetwork } from './vm-network-validation.js';
@@ -265,12 +266,15 @@ function cdromChangesWhenPoweredOn(vm: VirtualMachine, old: VirtualMachine): Fie
   return errors;
 }
 
+/** Rules a volume is held to besides the general ones, checked with them volume by volume. */
+export type VolumeRules = (volume: VirtualMachineVolume, i: number) => FieldError[];
+
 /**
  * `spec.volumes` as vm-operator checks it, in its order: on update, no volume with `removable:
  * false` gone; then each named, uniquely, so that `<vm>-<volume>` (its claim's attachment) is a
- * DNS subdomain, each claim named once, and not read-only.
+ * DNS subdomain, each claim named once, and not read-only, then held to `rules` (VMSharedDisks').
  */
-function validateVolumes(vm: VirtualMachine, old?: VirtualMachine): FieldError[] {
+function validateVolumes(vm: VirtualMachine, old?: VirtualMachine, rules?: VolumeRules): FieldError[] {
   const errors = old ? unremovableVolumes(vm, old) : [];
   const names = new Set<string>();
   const claims = new Set<string>();
@@ -283,14 +287,16 @@ function validateVolumes(vm: VirtualMachine, old?: VirtualMachine): FieldError[]
       for (const problem of dns1123SubdomainProblems(`${vm.metadata.name}-${volume.name}`, 'characters'))
         errors.push(invalid(`${path}.name`, volume.name, problem));
     const claim = volume.persistentVolumeClaim;
-    if (!claim) return;
-    const claimPath = `${path}.persistentVolumeClaim`;
-    if (claim.claimName) {
-      if (claims.has(claim.claimName)) errors.push(duplicate(`${claimPath}.claimName`, claim.claimName));
-      claims.add(claim.claimName);
+    if (claim) {
+      const claimPath = `${path}.persistentVolumeClaim`;
+      if (claim.claimName) {
+        if (claims.has(claim.claimName)) errors.push(duplicate(`${claimPath}.claimName`, claim.claimName));
+        claims.add(claim.claimName);
+      }
+      if (claim.readOnly) errors.push(unsupported(`${claimPath}.readOnly`, true, ['false']));
+      if (!claim.claimName) errors.push(required(`${claimPath}.claimName`));
     }
-    if (claim.readOnly) errors.push(unsupported(`${claimPath}.readOnly`, true, ['false']));
-    if (!claim.claimName) errors.push(required(`${claimPath}.claimName`));
+    if (rules) errors.push(...rules(volume, i));
   });
   return errors;
 }
@@ -574,6 +580,7 @@ export function validateVirtualMachineCreate(
   vm: VirtualMachine,
   capabilities: VirtualMachineServiceCapabilities = {},
   privileged = false,
+  volumeRules?: VolumeRules,
 ): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   // A VM without an image is for imports and restores, which the simulator's callers do not make.
@@ -582,7 +589,7 @@ export function validateVirtualMachineCreate(
   if (biosUUID && !UUID_FORMS.test(biosUUID))
     errors.push(invalid('spec.biosUUID', biosUUID, 'must provide a valid UUID'));
   errors.push(...validateHostAndDomainName(vm));
-  errors.push(...validateVolumes(vm));
+  errors.push(...validateVolumes(vm, undefined, volumeRules));
   errors.push(...minHardwareVersionProblems(vm));
   if (vm.spec?.powerState === 'Suspended') {
     errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
@@ -617,12 +624,16 @@ function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): Fiel
   return dropped ? [forbidden(`spec.bootstrap.${dropped}`, BOOTSTRAP_CHANGED)] : [];
 }
 
-/** Validates an update of a VirtualMachine (with VMResize, its class may change). */
+/**
+ * Validates an update of a VirtualMachine (with VMResize, its class may change); `volumeRules`,
+ * the VMSharedDisks rules each volume of an upgraded VM is held to.
+ */
 export function validateVirtualMachineUpdate(
   vm: VirtualMachine,
   old: VirtualMachine,
   capabilities: VirtualMachineServiceCapabilities = {},
   privileged = false,
+  volumeRules?: VolumeRules,
 ): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
   errors.push(...validateHostAndDomainName(vm, old));
@@ -683,7 +694,7 @@ export function validateVirtualMachineUpdate(
   // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do, and hold no
   // privileged account's write (vm-operator's own, which writes what the upgrade backfills).
   if (!privileged && isUpgraded(old, activatedFeatureVersion(capabilities)))
-    errors.push(...validateVolumes(vm, old));
+    errors.push(...validateVolumes(vm, old, volumeRules));
   errors.push(...minHardwareVersionProblems(vm, old));
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)
