@@ -1054,6 +1054,10 @@ describe('ReconfigVM_Task: device changes', () => {
     expect(hotAdded?.busNumber).toBe(1);
     await change({ operation: 'remove', device: hotAdded as Device });
     expect(device(hotAdded?.key as number)).toBeUndefined();
+    // A suspended VM takes none.
+    await run(vsphere.vm.suspend(vm.id));
+    await expect(change(controller('ParaVirtualSCSIController', -1))).rejects.toMatchObject(notHotPluggable);
+    await run(vsphere.vm.powerOn(vm.id));
     await run(vsphere.vm.powerOff(vm.id));
     await change({ operation: 'remove', device: device(31000) as Device });
     expect(device(31000)).toBeUndefined();

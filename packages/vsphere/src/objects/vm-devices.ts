@@ -139,14 +139,27 @@ const STORAGE_CONTROLLERS: readonly {
   readonly is: (type: string) => boolean;
   readonly label: string;
   readonly defaults: Partial<Device>;
+  /** Whether a running VM gains or loses one (see COUNTED). */
+  readonly hotPlugged: boolean;
 }[] = [
   {
     is: (type) => SCSI_CONTROLLERS.has(type),
     label: 'SCSI controller',
     defaults: { hotAddRemove: true, sharedBus: 'noSharing', scsiCtlrUnitNumber: 7 },
+    hotPlugged: true,
   },
-  { is: (type) => type === 'VirtualAHCIController', label: 'SATA controller', defaults: {} },
-  { is: (type) => type === 'VirtualNVMEController', label: 'NVME controller', defaults: {} },
+  {
+    is: (type) => type === 'VirtualAHCIController',
+    label: 'SATA controller',
+    defaults: {},
+    hotPlugged: false,
+  },
+  {
+    is: (type) => type === 'VirtualNVMEController',
+    label: 'NVME controller',
+    defaults: {},
+    hotPlugged: false,
+  },
 ];
 
 const MAX_SERIAL_PORTS = 32;
@@ -157,9 +170,9 @@ const MAX_PCI_PASSTHROUGH = 16;
 export const MAX_STORAGE_CONTROLLERS = 4;
 
 /**
- * The devices a VM has a most of (vSphere's maxima), and whether it gains or loses them while it
- * runs: SCSI controllers alone (vCenter places a SCSI adapter on the PCI bus "as the device is hot
- * added", SATA and NVMe adapters at the next power-on).
+ * The devices a VM has at most so many of (vSphere's maxima), and whether it gains or loses them
+ * while it runs: SCSI controllers alone (vCenter places a SCSI adapter on the PCI bus "as the
+ * device is hot added", SATA and NVMe adapters at the next power-on); none while it is suspended.
  */
 const COUNTED: readonly {
   readonly is: (type: string) => boolean;
@@ -180,11 +193,11 @@ const COUNTED: readonly {
     what: 'PCI passthrough devices',
     hotPlugged: false,
   },
-  ...STORAGE_CONTROLLERS.map(({ is, label }) => ({
+  ...STORAGE_CONTROLLERS.map(({ is, label, hotPlugged }) => ({
     is,
     max: MAX_STORAGE_CONTROLLERS,
     what: `${label}s`,
-    hotPlugged: label === 'SCSI controller',
+    hotPlugged,
   })),
 ];
 
@@ -717,7 +730,7 @@ const edited = (
 
 /**
  * A serial or parallel port, a PCI passthrough device or a storage controller added or removed:
- * only while the VM is off (but a SCSI controller), and never past the most devices of its kind a
+ * only while the VM is off (a SCSI controller while it runs too), and never past the most devices of its kind a
  * VM may have.
  */
 const checkCountedChange = (
@@ -730,8 +743,8 @@ const checkCountedChange = (
     spec.operation === 'add' ? spec.device._type : devices.find((d) => d.key === spec.device.key)?._type;
   const kind = type === undefined ? undefined : COUNTED.find((k) => k.is(type));
   if (kind === undefined) return;
-  if (!kind.hotPlugged && ctx.powerState !== 'poweredOff')
-    throw faults.deviceHotPlugNotSupported('virtualDeviceSpec.device', i);
+  const changes = ctx.powerState === 'poweredOff' || (kind.hotPlugged && ctx.powerState === 'poweredOn');
+  if (!changes) throw faults.deviceHotPlugNotSupported('virtualDeviceSpec.device', i);
   if (spec.operation === 'add' && devices.filter((d) => kind.is(d._type)).length >= kind.max)
     throw faults.tooManyDevices(
       'virtualDeviceSpec.device',

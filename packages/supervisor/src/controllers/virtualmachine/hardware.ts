@@ -233,13 +233,17 @@ export function runningReconfiguration(
     vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && mirrored.length === 0;
   if (unchanged && !cdroms && controllers.length === 0) return undefined;
   const spec: MutableSpec = {};
-  const edits = [...controllers, ...(cdroms ? cdromConnectionChanges(vm, record, sources) : [])];
+  // As vm-operator's: the CD-ROMs' edits first, then the controllers'.
+  const edits = [...(cdroms ? cdromConnectionChanges(vm, record, sources) : []), ...controllers];
   if (edits.length > 0) spec.deviceChange = edits;
   addRunningChanges(spec, vm, record, mirrored);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
-/** The reconfiguration a suspended VM needs, if any: its boot options alone (vm-operator's update of one). */
+/**
+ * The reconfiguration a suspended VM needs, if any: its boot options alone (vm-operator's update of
+ * one also adds and removes controllers, which vSphere refuses a suspended VM: left out).
+ */
 export function suspendedReconfiguration(vm: VirtualMachine, record: VmRecord): VmConfigSpec | undefined {
   const boot =
     vm.spec?.bootOptions && bootOptionsChange(vm, record.config.bootOptions, record.config.devices);

@@ -367,10 +367,12 @@ describe("vm-operator's schema upgrade", () => {
       expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
         'DeviceHotPlugNotSupported',
       );
-      // Powered off, it gets it.
+      // Going off, the VM is powered off all the same, and then gets it.
       await f.patch('vm1', { spec: { powerState: 'PoweredOff' } });
-      await f.advance(60_000);
+      await f.settle();
+      expect((await f.getVm('vm1')).status?.powerState).toBe('PoweredOff');
       expect((await verdicts()).VirtualMachineHardwareControllersVerified).toBe('True');
+      expect(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1')).toBeUndefined();
     });
 
     it('names each backfilled volume after the VM and a hash of a seeded UUID, the same in every run', async () => {

@@ -6,7 +6,8 @@
  * the spec lacks is removed (vSphere refuses while devices sit on it); one it lists that the VM
  * lacks is added; an NVMe or SCSI controller of another sharing gets the spec's; a SCSI controller
  * of another kind is replaced. Unset sharing and kinds are the schema's defaults (None,
- * ParaVirtual); an NVMe controller of a sharing it cannot have (Virtual) is left out.
+ * ParaVirtual), and a controller in vSphere without a bus sharing shares nothing; an NVMe
+ * controller of a sharing it cannot have (Virtual) is left out.
  */
 import { type Device, SCSI_CONTROLLERS, type VirtualDeviceConfigSpec } from '@vsim/vsphere';
 import type {
@@ -101,7 +102,7 @@ export function controllerChanges(
       else if (device._type !== want.deviceType) {
         removals.push(device);
         additions.push([bus, want]);
-      } else if (want.sharedBus !== undefined && device.sharedBus !== want.sharedBus)
+      } else if (want.sharedBus !== undefined && (device.sharedBus ?? 'noSharing') !== want.sharedBus)
         edits.push({ ...device, sharedBus: want.sharedBus });
     }
     for (const device of removals)

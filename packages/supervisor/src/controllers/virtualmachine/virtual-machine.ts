@@ -982,10 +982,10 @@ export function startVirtualMachineController(
 
   // --- update path ---------------------------------------------------------------
 
-  /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
-  /** The faults of reconfigurations, which do not keep a VM from going off. */
-  const reconfigureFaults = new WeakSet<object>();
+  /** The faults of reconfigurations, which do not keep a VM from going off, with the spec that failed. */
+  const reconfigureFaults = new WeakMap<object, VmConfigSpec>();
 
+  /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
   const reconfigure = (key: string, record: VmRecord, spec: VmConfigSpec): Promise<void> => {
     const ended = (fault: unknown) => {
       const vm = storedVm(key);
@@ -1006,7 +1006,7 @@ export function startVirtualMachineController(
         () => ended(undefined),
         (fault: unknown) => {
           ended(fault);
-          if (typeof fault === 'object' && fault !== null) reconfigureFaults.add(fault);
+          if (typeof fault === 'object' && fault !== null) reconfigureFaults.set(fault, spec);
           throw fault;
         },
       );
@@ -1070,7 +1070,7 @@ export function startVirtualMachineController(
     read: DependencyReader,
     secrets: BootstrapSecretData,
     resized?: () => void,
-    reconfigureFailed = false,
+    failedSpec?: VmConfigSpec,
   ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -1108,8 +1108,8 @@ export function startVirtualMachineController(
         // As vm-operator, a VM going off is powered off whatever its configuration's error.
         if (want !== 'PoweredOff') throw error;
       }
-      // A reconfiguration that failed is not tried again on the way off.
-      if (spec && !reconfigureFailed) {
+      // The reconfiguration that failed is not tried again on the way off (a mended one is).
+      if (spec && !deepEqual(spec, failedSpec)) {
         track(key, reconfigure(key, record, spec));
         return 'resize';
       }
@@ -1616,7 +1616,7 @@ export function startVirtualMachineController(
             if (current) recordResized(current);
           }
         : undefined,
-      goingOff,
+      goingOff ? reconfigureFaults.get(pending as object) : undefined,
     );
     if (goingOff) {
       failures.delete(key);
