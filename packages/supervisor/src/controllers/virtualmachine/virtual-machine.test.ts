@@ -1037,6 +1037,40 @@ describe('the VirtualMachine controller', () => {
       ...extra,
     });
 
+    it("powers a VM going off off whatever its configuration's error, which then fails the pass", async () => {
+      const f = await setup();
+      const photon = await isoImage(f, 'photon-5');
+      await f.kube.create(newVm(f, 'vm1'));
+      await f.settle();
+      // A CD-ROM the running VM has not got, asked for as it goes off: its connection cannot be
+      // set while it runs. The power-off takes time, so the pass that starts it can be seen.
+      f.vsphere.interceptor.add({ method: 'PowerOffVM_Task', delayMs: 5_000 });
+      await f.kube.patch(
+        ref('vm1'),
+        {
+          spec: {
+            powerState: 'PoweredOff',
+            powerOffMode: 'Hard',
+            guestID: 'vmwarePhoton64Guest',
+            hardware: { cdrom: [cdrom('cd', photon)] },
+          },
+        },
+        { type: 'merge' },
+      );
+      await f.settle();
+      expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
+        'no CD-ROM is found for image ref',
+      );
+      expect(vsphereVm(f, await getVm(f, 'vm1'))?.powerState).toBe('poweredOn');
+      // Off, the VM gets its CD-ROM.
+      await f.advance(5_000);
+      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOff');
+      expect((await cdromsOf(f, 'vm1')).map((c) => c.file)).toEqual([
+        expect.stringMatching(/photon-5\.iso$/),
+      ]);
+      expect(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1')).toBeUndefined();
+    });
+
     it('makes the VM of an ISO image empty and gives it its CD-ROM before its first boot', async () => {
       const f = await setup();
       const photon = await isoImage(f, 'photon-5');

@@ -281,6 +281,16 @@ function configurationError<T>(make: () => T): T {
   }
 }
 
+/**
+ * What the update of a VM going off carries, as vm-operator's powers it off whatever its
+ * configuration's error: the reconfiguration that failed (not made again), and the configuration
+ * error met, which fails the pass once the power-off has started.
+ */
+interface WayOff {
+  readonly failedSpec?: VmConfigSpec | undefined;
+  configError?: unknown;
+}
+
 /** The hub types are typed objects; the store takes any Kubernetes object. */
 const asKube = (object: VirtualMachine): KubeObject => object as unknown as KubeObject;
 
@@ -1070,7 +1080,7 @@ export function startVirtualMachineController(
     read: DependencyReader,
     secrets: BootstrapSecretData,
     resized?: () => void,
-    failedSpec?: VmConfigSpec,
+    onTheWayOff: WayOff = {},
   ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -1105,11 +1115,13 @@ export function startVirtualMachineController(
             : suspendedReconfiguration(vm, record),
         );
       } catch (error) {
-        // As vm-operator, a VM going off is powered off whatever its configuration's error.
+        // As vm-operator, a VM going off is powered off whatever its configuration's error, which
+        // then fails the pass.
         if (want !== 'PoweredOff') throw error;
+        onTheWayOff.configError = error;
       }
       // The reconfiguration that failed is not tried again on the way off (a mended one is).
-      if (spec && !deepEqual(spec, failedSpec)) {
+      if (spec && !deepEqual(spec, onTheWayOff.failedSpec)) {
         track(key, reconfigure(key, record, spec));
         return 'resize';
       }
@@ -1599,6 +1611,7 @@ export function startVirtualMachineController(
     // With VMResize the class sizes a powered-off VM only when a resize is needed, then is recorded.
     // (Only with the class found: while it is missing the VM keeps the mark of the one it had.)
     const resize = vmClass ? resizeNeeded(member, vmClass) : false;
+    const onTheWayOff: WayOff = goingOff ? { failedSpec: reconfigureFaults.get(pending as object) } : {};
     const started = drive(
       key,
       member,
@@ -1616,12 +1629,13 @@ export function startVirtualMachineController(
             if (current) recordResized(current);
           }
         : undefined,
-      goingOff ? reconfigureFaults.get(pending as object) : undefined,
+      onTheWayOff,
     );
     if (goingOff) {
       failures.delete(key);
       throw fault;
     }
+    if (onTheWayOff.configError !== undefined) throw onTheWayOff.configError;
     if (moduleError !== undefined) throw moduleError;
     if (upgrade.error) throw upgrade.error;
     if (typeof started === 'number') return { requeueAfter: started };
