@@ -430,6 +430,22 @@ describe("vm-operator's volume batch controller and the CSI driver's batch attac
     expect([...f.vsphere.store.ofKind<VStorageObjectRecord>('VStorageObject')]).toHaveLength(1);
   });
 
+  it('lets a deleted namespace go with its VMs, their batch attachments and claims', async () => {
+    const f = await setup();
+    await f.claim('data');
+    await f.settle();
+    await f.vm('vm1', [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }]);
+    await f.vm('vm2');
+    await f.settle();
+    expect((await f.kube.list({ ...BATCH, namespace: 'ns1' })).items).toHaveLength(2);
+    await f.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' });
+    await f.settle();
+    expect(await f.find({ apiVersion: 'v1', kind: 'Namespace', name: 'ns1' })).toBeUndefined();
+    expect([...f.vsphere.store.ofKind('VirtualMachine')].filter((vm) => vm.name.startsWith('vm'))).toEqual(
+      [],
+    );
+  });
+
   it('reports a batch attachment whose VM vSphere does not have, and tries again', async () => {
     const f = await setup();
     await f.vm('vm1');
