@@ -18,6 +18,7 @@
 import {
   attachedDiskId,
   controllerWithRoom,
+  type Device,
   isVimFault,
   MAX_STORAGE_CONTROLLERS,
   SCSI_CONTROLLERS,
@@ -77,12 +78,7 @@ export function startCnsAttachmentController(
 ): Controller {
   const { kube, vsphere, sharedDisks = false } = deps;
 
-  const vmByBiosUuid = (uuid: string): VmRecord | undefined => {
-    const wanted = uuid.trim().toLowerCase();
-    if (wanted === '') return undefined;
-    const ref = vsphere.search.findByUuid(undefined, wanted, true, false);
-    return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
-  };
+  const vmByBiosUuid = (uuid: string) => nodeVm(vsphere, uuid, false);
 
   /** The claim's volume, through its bound PersistentVolume, as the syncer's getVolumeID finds it. */
   const volumeIdOf = (namespace: string, claimName: string): string => {
@@ -179,8 +175,7 @@ export function startCnsAttachmentController(
 
   const currentDevices = (vmId: string) =>
     (vsphere.store.get(vmId) as VmRecord | undefined)?.config.devices ?? [];
-  const onVm = (vmId: string, volumeId: string) =>
-    currentDevices(vmId).find((d) => attachedDiskId(d) === volumeId);
+  const onVm = (vmId: string, volumeId: string) => diskOnVm(vsphere, vmId, volumeId);
 
   /**
    * CNS attaches to ParaVirtual SCSI controllers alone: without one that has room, it adds one
@@ -261,19 +256,36 @@ export function startCnsAttachmentController(
   };
 
   const controller = manager.controller({ name: CNS_ATTACHMENT_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  controller.watches(kube, ATTACHMENT, (object, event, old) =>
-    generationChanged(object, event, old)
-      ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
-      : undefined,
-  );
+  controller.watches(kube, ATTACHMENT, changedAttachmentKeys);
   return controller;
 }
 
 /**
  * The syncer's watches (a generation-changed predicate, a deletion mark counting as a change):
- * its own writes of finalizers and status bring an attachment back no sooner than its backoff says.
+ * an attachment's key, but for its own writes of finalizers and status, which bring it back no
+ * sooner than its backoff says.
  */
-export const generationChanged = (object: KubeObject, event: string, old: KubeObject | undefined): boolean =>
+export const changedAttachmentKeys = (
+  object: KubeObject,
+  event: string,
+  old: KubeObject | undefined,
+): string[] | undefined =>
   event !== 'MODIFIED' ||
   object.metadata.generation !== old?.metadata.generation ||
-  (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined);
+  (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined)
+    ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
+    : undefined;
+
+/** The node VM of a BIOS UUID, or (`instance`) of an instance UUID, as CNS finds it in vSphere. */
+export function nodeVm(vsphere: VSphere, uuid: string, instance: boolean): VmRecord | undefined {
+  const wanted = uuid.trim().toLowerCase();
+  if (wanted === '') return undefined;
+  const ref = vsphere.search.findByUuid(undefined, wanted, true, instance);
+  return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
+}
+
+/** The device a First Class Disk is on the VM, if the VM has it. */
+export const diskOnVm = (vsphere: VSphere, vmId: string, volumeId: string): Device | undefined =>
+  (vsphere.store.get(vmId) as VmRecord | undefined)?.config.devices.find(
+    (d) => attachedDiskId(d) === volumeId,
+  );

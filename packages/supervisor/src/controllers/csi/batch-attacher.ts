@@ -30,7 +30,8 @@ import {
 import type { Condition } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT, DETACHING_SUFFIX } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
-import { objectKey, parseObjectKey } from '../../runtime/keys.js';
+import { writeFinalizer } from '../../runtime/finalizers.js';
+import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
@@ -41,8 +42,10 @@ import {
   CNS_FINALIZER,
   CNS_PVC_FINALIZER,
   type CnsNodeVmAttachment,
-  generationChanged,
+  changedAttachmentKeys,
+  diskOnVm,
   isUsedByAnyVm,
+  nodeVm,
   USED_BY_VM_ANNOTATION_PREFIX,
 } from './attacher.js';
 import { CSI_BACKOFF, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
@@ -112,13 +115,6 @@ export function startCnsBatchAttachmentController(
   const { kube, vsphere } = deps;
   const now = () => timestamp(vsphere.clock.now());
 
-  const vmByInstanceUuid = (uuid: string): VmRecord | undefined => {
-    const wanted = uuid.trim().toLowerCase();
-    if (wanted === '') return undefined;
-    const ref = vsphere.search.findByUuid(undefined, wanted, true, true);
-    return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
-  };
-
   const claimOf = (namespace: string, name: string) =>
     kube.direct.get({ ...PVC, namespace, name }) as PersistentVolumeClaim | undefined;
 
@@ -142,7 +138,7 @@ export function startCnsBatchAttachmentController(
   };
 
   /** The VM's disks that are claims' volumes, by volume id, where and how each sits (listAttachedFcdsForVM). */
-  const claimDisksOf = (vm: VmRecord, claims: { has(volumeId: string): boolean }) => {
+  const claimDisksOf = (vm: VmRecord, claims: ReadonlyMap<string, unknown>) => {
     const disks = new Map<string, DiskPlacement>();
     for (const device of (vsphere.store.get(vm.id) as VmRecord | undefined)?.config.devices ?? []) {
       const id = device._type === 'VirtualDisk' ? attachedDiskId(device) : undefined;
@@ -195,8 +191,7 @@ export function startCnsBatchAttachmentController(
       .list(CNS_NODE_VM_ATTACHMENT.apiVersion, CNS_NODE_VM_ATTACHMENT.kind, namespace)
       .some((a) => (a as CnsNodeVmAttachment).spec?.volumename === claimName);
     if (legacy) return;
-    const released = withFinalizer(current, CNS_PVC_FINALIZER, false);
-    if (released) kube.direct.update(released);
+    writeFinalizer(kube, current, CNS_PVC_FINALIZER, false);
   };
 
   /** A volume's entry given its outcome (updateInstanceVolumeStatus): by volume name, else by claim. */
@@ -315,8 +310,8 @@ export function startCnsBatchAttachmentController(
         if (disk?.kind !== 'VStorageObject')
           throw new BatchError(`The object or item referred to could not be found: disk ${volumeId}.`);
         // A disk already where and as asked (a pass failed after its attach) is attached.
-        const on = claimDisksOf(vm, new Set([volumeId])).get(volumeId);
-        if (!on || !samePlacement(on, volume.persistentVolumeClaim))
+        const on = diskOnVm(vsphere, vm.id, volumeId);
+        if (!on || !samePlacement(placementOf(on), volume.persistentVolumeClaim))
           await vsphere.disks
             .attach(vm.id, volumeId, disk.datastore, controllerKey, unitNumber, {
               diskMode,
@@ -356,11 +351,8 @@ export function startCnsBatchAttachmentController(
     return problems.length === 0 ? undefined : problems.join('\n');
   };
 
-  const diskUuidOn = (vm: VmRecord, volumeId: string) => {
-    const devices = (vsphere.store.get(vm.id) as VmRecord | undefined)?.config.devices ?? [];
-    const device = devices.find((d) => attachedDiskId(d) === volumeId);
-    return (device?.backing as { uuid?: string } | undefined)?.uuid ?? '';
-  };
+  const diskUuidOn = (vm: VmRecord, volumeId: string) =>
+    (diskOnVm(vsphere, vm.id, volumeId)?.backing as { uuid?: string } | undefined)?.uuid ?? '';
 
   /** The disks to detach, by claim (getVolumesToDetachFromInstance). */
   const disksToDetach = (
@@ -407,12 +399,6 @@ export function startCnsBatchAttachmentController(
     return out;
   };
 
-  /** Keeps the finalizer on, or takes it off; the object as it now is (undefined once gone). */
-  const setFinalizer = (instance: KubeObject, present: boolean): KubeObject | undefined => {
-    const changed = withFinalizer(instance, CNS_FINALIZER, present);
-    return changed ? kube.direct.update(changed) : instance;
-  };
-
   const writeStatus = (
     key: { namespace: string; name: string },
     status: CnsNodeVMBatchAttachment['status'],
@@ -430,7 +416,7 @@ export function startCnsBatchAttachmentController(
     const namespace = instance.metadata.namespace as string;
     const uuid = instance.spec?.instanceUUID ?? '';
     const deleting = instance.metadata.deletionTimestamp !== undefined;
-    const vm = vmByInstanceUuid(uuid);
+    const vm = nodeVm(vsphere, uuid, true);
     if (!vm && !deleting)
       throw new BatchError(
         `virtual Machine with UUID ${uuid} on vCenter does not exist. Vm is CR is deleted or is being deleted butCnsNodeVMBatchAttachmentInstance ${instance.metadata.name} is not being deleted`,
@@ -446,7 +432,7 @@ export function startCnsBatchAttachmentController(
         if (failed.length > 0) return `failed to detach volumes: ${failed.join(',')}`;
       }
       releaseTracked(instance, entries);
-      setFinalizer(instance, false);
+      writeFinalizer(kube, instance, CNS_FINALIZER, false);
       return undefined;
     }
     const wanted = new Map<string, DiskPlacement>();
@@ -472,7 +458,7 @@ export function startCnsBatchAttachmentController(
       dropEntriesOf(entries, claimName);
     }
     const toAttach = volumesToAttach(instance, entries, disks, volumeIds);
-    setFinalizer(instance, true);
+    writeFinalizer(kube, instance, CNS_FINALIZER, true);
     const vmNow = vm as VmRecord;
     const failed = toDetach.size > 0 ? await detachAll(vmNow, instance, entries, toDetach) : [];
     const attachError = await attachAll(vmNow, instance, entries, toAttach);
@@ -522,10 +508,6 @@ export function startCnsBatchAttachmentController(
   };
 
   const controller = manager.controller({ name: CNS_BATCH_ATTACHMENT_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  controller.watches(kube, BATCH, (object, event, old) =>
-    generationChanged(object, event, old)
-      ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
-      : undefined,
-  );
+  controller.watches(kube, BATCH, changedAttachmentKeys);
   return controller;
 }
