@@ -27,7 +27,7 @@ import type {
 } from '../../api/types.js';
 import { isFalse, isTrue, type Verdict } from './conditions.js';
 import { BUS_SHARING, SCSI_DEVICE_TYPES } from './virtual-controllers.js';
-import { placementOf, pvcName, uuidOf } from './volumes.js';
+import { placementOf, pvcName, targetId, uuidOf } from './volumes.js';
 
 /** The condition of the unmanaged volumes' backfill, which AllDisksArePVCs reports. */
 export const UNMANAGED_VOLUMES_BACKFILLED = 'VirtualMachineUnmanagedVolumesBackfilled';
@@ -133,9 +133,10 @@ function unmanagedVolumes(
   random: Random,
 ): VirtualMachineVolume[] | string {
   const targets = new Set<string>();
-  for (const volume of vm.spec?.volumes ?? [])
-    if (volume.controllerType && volume.controllerBusNumber !== undefined && volume.unitNumber !== undefined)
-      targets.add(`${volume.controllerType}:${volume.controllerBusNumber}:${volume.unitNumber}`);
+  for (const volume of vm.spec?.volumes ?? []) {
+    const target = targetId(volume);
+    if (target) targets.add(target);
+  }
   const added: VirtualMachineVolume[] = [];
   const problems: string[] = [];
   for (const disk of devices) {
@@ -143,8 +144,7 @@ function unmanagedVolumes(
     if (disk._type !== 'VirtualDisk' || isFirstClassDisk(disk) || !uuidOf(disk) || !backing?.fileName)
       continue;
     const placement = placementOf(devices, disk);
-    if (targets.has(`${placement.controllerType}:${placement.controllerBusNumber}:${placement.unitNumber}`))
-      continue;
+    if (targets.has(targetId(placement))) continue;
     const name = pvcName(
       vm.metadata.name as string,
       randomUUID(() => random.float()),

@@ -18,6 +18,7 @@ import type {
   VirtualMachineVolume,
   VirtualMachineVolumeStatus,
   VolumeDiskMode,
+  VolumeSharingMode,
 } from '../../api/types.js';
 import { bytesQuantity, quantityValue } from '../../store/quantity.js';
 import { controllerType } from './hardware-status.js';
@@ -66,11 +67,10 @@ export function classicVolumes(
   const nameAt = specVolumeNames(specVolumes);
   /**
    * The spec's name for a classic disk, where a volume of the spec sits where it does. (A claim's
-   * disk keeps its own: the CSI driver attaches it where it finds room, not where its volume is
-   * placed, so another volume may be placed there.)
+   * disk keeps the name of its managed entry, which the volume controllers give it.)
    */
   const specName = (device: Devices[number]) =>
-    nameAt && !isFirstClassDisk(device) ? nameAt.get(targetOf(placementOf(devices, device))) : undefined;
+    nameAt && !isFirstClassDisk(device) ? nameAt.get(targetId(placementOf(devices, device))) : undefined;
   let classicDisks = 0;
   let unchanged = true;
   for (const device of devices) {
@@ -115,17 +115,24 @@ export function classicVolumes(
   return out.length > 1 ? out.sort(byDiskUuid).slice() : out.slice();
 }
 
-const targetOf = (at: Pick<VirtualMachineVolume, 'controllerType' | 'controllerBusNumber' | 'unitNumber'>) =>
-  `${at.controllerType}:${at.controllerBusNumber}:${at.unitNumber}`;
+/** vm-operator's GetTargetID: where a volume or disk sits, `<type>:<bus>:<unit>`, or '' when not whole. */
+export const targetId = (at: {
+  readonly controllerType?: string | undefined;
+  readonly controllerBusNumber?: number | undefined;
+  readonly unitNumber?: number | undefined;
+}): string =>
+  at.controllerType && at.controllerBusNumber !== undefined && at.unitNumber !== undefined
+    ? `${at.controllerType}:${at.controllerBusNumber}:${at.unitNumber}`
+    : '';
 
 /** The spec's volumes placed in full by where they sit; none for the many VMs without one. */
 function specVolumeNames(volumes: readonly VirtualMachineVolume[]): Map<string, string> | undefined {
   let names: Map<string, string> | undefined;
   for (const volume of volumes) {
-    if (!volume.controllerType || volume.controllerBusNumber === undefined || volume.unitNumber === undefined)
-      continue;
+    const target = targetId(volume);
+    if (!target) continue;
     names ??= new Map();
-    names.set(targetOf(volume), volume.name);
+    names.set(target, volume.name);
   }
   return names;
 }
@@ -135,12 +142,22 @@ type Placement = Pick<
   'controllerBusNumber' | 'controllerType' | 'unitNumber' | 'diskMode' | 'sharingMode'
 >;
 
-const DISK_MODES: Readonly<Record<string, VolumeDiskMode>> = {
-  persistent: 'Persistent',
-  independent_persistent: 'IndependentPersistent',
-  independent_nonpersistent: 'IndependentNonPersistent',
-  nonpersistent: 'NonPersistent',
-};
+/** vSphere's disk mode (CNS's too) of each mode a volume names. */
+export const VSPHERE_DISK_MODES: ReadonlyMap<VolumeDiskMode, string> = new Map([
+  ['Persistent', 'persistent'],
+  ['IndependentPersistent', 'independent_persistent'],
+  ['IndependentNonPersistent', 'independent_nonpersistent'],
+  ['NonPersistent', 'nonpersistent'],
+]);
+/** vSphere's disk sharing (CNS's too) of each sharing a volume names. */
+export const VSPHERE_DISK_SHARING: ReadonlyMap<VolumeSharingMode, string> = new Map([
+  ['None', 'sharingNone'],
+  ['MultiWriter', 'sharingMultiWriter'],
+]);
+const inverse = <K, V>(map: ReadonlyMap<K, V>): ReadonlyMap<V, K> =>
+  new Map([...map].map(([key, value]) => [value, key]));
+const DISK_MODES = inverse(VSPHERE_DISK_MODES);
+const SHARING_MODES = inverse(VSPHERE_DISK_SHARING);
 
 /**
  * Where a disk sits and how, as vm-operator reports it with VMSharedDisks: its controller's type
@@ -156,10 +173,11 @@ export function placementOf(devices: Devices, disk: Devices[number]): Placement 
   }
   if (disk.unitNumber !== undefined) placement.unitNumber = disk.unitNumber;
   const backing = disk.backing as { diskMode?: string; sharing?: string } | undefined;
-  const diskMode = DISK_MODES[backing?.diskMode ?? ''];
+  const diskMode = DISK_MODES.get(backing?.diskMode ?? '');
   if (diskMode) placement.diskMode = diskMode;
-  if (!backing?.sharing || backing.sharing === 'sharingNone') placement.sharingMode = 'None';
-  else if (backing.sharing === 'sharingMultiWriter') placement.sharingMode = 'MultiWriter';
+  // No sharing is vSphere's default, none.
+  const sharing = backing?.sharing ? SHARING_MODES.get(backing.sharing) : 'None';
+  if (sharing) placement.sharingMode = sharing;
   return placement;
 }
 

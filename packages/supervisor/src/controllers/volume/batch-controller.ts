@@ -39,11 +39,18 @@ import type { CnsNodeVmAttachment } from '../csi/attacher.js';
 import {
   BATCH_CONDITION,
   type BatchVolumeSpec,
+  type BatchVolumeStatus,
   type CnsNodeVMBatchAttachment,
 } from '../csi/batch-attacher.js';
 import type { PersistentVolumeClaim } from '../csi/provisioner.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
-import { type ClaimVolume, claimVolumes } from '../virtualmachine/volumes.js';
+import {
+  type ClaimVolume,
+  claimVolumes,
+  targetId,
+  VSPHERE_DISK_MODES,
+  VSPHERE_DISK_SHARING,
+} from '../virtualmachine/volumes.js';
 import {
   claimReader,
   deleteLegacyAttachments,
@@ -78,17 +85,6 @@ class VolumeError extends Error {
   }
 }
 
-const CNS_DISK_MODES: Readonly<Record<VolumeDiskMode, string>> = {
-  Persistent: 'persistent',
-  IndependentPersistent: 'independent_persistent',
-  IndependentNonPersistent: 'independent_nonpersistent',
-  NonPersistent: 'nonpersistent',
-};
-const CNS_SHARING_MODES: Readonly<Record<VolumeSharingMode, string>> = {
-  None: 'sharingNone',
-  MultiWriter: 'sharingMultiWriter',
-};
-
 /** How Go's `%q` prints an integer: as a quoted character (a bus number 1 is `'\x01'`). */
 const goQuotedRune = (n: number): string =>
   n >= 0x20 && n < 0x7f
@@ -114,12 +110,12 @@ function batchVolumeOf(volume: ClaimVolume, controllerKeys: ReadonlyMap<string, 
       `failed to apply application type presets for volume ${volume.name}: unsupported application type: ${application}`,
     );
   // The modes the spec has (the webhook gives every volume both) win over its application's presets.
-  const diskMode = CNS_DISK_MODES[volume.diskMode as VolumeDiskMode];
+  const diskMode = VSPHERE_DISK_MODES.get(volume.diskMode as VolumeDiskMode);
   if (!diskMode)
     throw buildError(
       `failed to get CNS disk mode for volume ${volume.name}: unsupported disk mode: ${volume.diskMode ?? ''}`,
     );
-  const sharingMode = CNS_SHARING_MODES[volume.sharingMode as VolumeSharingMode];
+  const sharingMode = VSPHERE_DISK_SHARING.get(volume.sharingMode as VolumeSharingMode);
   if (!sharingMode)
     throw buildError(
       `failed to get CNS sharing mode for volume ${volume.name}: unsupported sharing mode: ${volume.sharingMode ?? ''}`,
@@ -138,10 +134,7 @@ function batchVolumeOf(volume: ClaimVolume, controllerKeys: ReadonlyMap<string, 
 }
 
 /** A batch entry's state as the VM's entry shows it: attached once `VolumeAttached` is True, its failures as the error. */
-function entryOf(
-  name: string,
-  status: NonNullable<NonNullable<CnsNodeVMBatchAttachment['status']>['volumes']>[number],
-) {
+function entryOf(name: string, status: BatchVolumeStatus) {
   const entry: VirtualMachineVolumeStatus = { name, type: 'Managed' };
   const messages: string[] = [];
   for (const condition of status.persistentVolumeClaim.conditions ?? []) {
@@ -155,9 +148,6 @@ function entryOf(
   if (messages.length > 0) entry.error = messages.join('.');
   return entry;
 }
-
-const targetOf = (type: string | undefined, bus: number | undefined, unit: number | undefined) =>
-  type && bus !== undefined && unit !== undefined ? `${type}:${bus}:${unit}` : '';
 
 export function startVolumeBatchController(manager: Manager, deps: { kube: KubeStore }): Controller {
   const { kube } = deps;
@@ -319,9 +309,7 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     const reported = new Map((batch?.status?.volumes ?? []).map((s) => [s.name, s]));
     const controllers = new Map((vm.status?.hardware?.controllers ?? []).map((c) => [c.deviceKey, c]));
     const classicTargets = new Set(
-      (vm.status?.volumes ?? [])
-        .filter((v) => v.type === 'Classic')
-        .map((v) => targetOf(v.controllerType, v.controllerBusNumber, v.unitNumber)),
+      (vm.status?.volumes ?? []).filter((v) => v.type === 'Classic').map(targetId),
     );
     const namespace = vm.metadata.namespace as string;
     const entries: VirtualMachineVolumeStatus[] = [];
@@ -330,8 +318,12 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
       named.add(spec.name);
       const { claimName, controllerKey, unitNumber } = spec.persistentVolumeClaim;
       const controller = controllers.get(controllerKey);
-      if (classicTargets.has(targetOf(controller?.type ?? '', controller?.busNumber ?? 0, unitNumber)))
-        continue;
+      const target = {
+        controllerType: controller?.type,
+        controllerBusNumber: controller?.busNumber,
+        unitNumber,
+      };
+      if (classicTargets.has(targetId(target))) continue;
       const status = reported.get(spec.name);
       if (status && status.persistentVolumeClaim.claimName === claimName)
         entries.push(
@@ -341,11 +333,13 @@ export function startVolumeBatchController(manager: Manager, deps: { kube: KubeS
     }
     // Those it is detaching keep the disk facts the VM controller gave them, or the two would
     // undo each other's writes while the detach lasts.
-    const byDiskUuid = new Map([...existing.values()].filter((e) => e.diskUUID).map((e) => [e.diskUUID, e]));
+    const entriesByDiskUuid = new Map(
+      [...existing.values()].filter((e) => e.diskUUID).map((e) => [e.diskUUID, e]),
+    );
     for (const [name, status] of reported) {
       if (named.has(name)) continue;
       const detaching = name.endsWith(DETACHING_SUFFIX) ? name : `${name}${DETACHING_SUFFIX}`;
-      const last = byDiskUuid.get(status.persistentVolumeClaim.diskUUID) ?? existing.get(detaching);
+      const last = entriesByDiskUuid.get(status.persistentVolumeClaim.diskUUID) ?? existing.get(detaching);
       entries.push(keepingDiskFacts(entryOf(detaching, status), last));
     }
     return entries;
