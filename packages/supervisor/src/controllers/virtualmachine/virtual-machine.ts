@@ -1437,16 +1437,19 @@ export function startVirtualMachineController(
     fallthrough?: Fallthrough,
   ) => {
     const zone = placement?.zone;
-    // As vm-operator, a VM going off is powered off whatever its reconfiguration's error: that
-    // fault fails the pass once the power-off starts, and stays for the next pass until then.
+    // The fault of the VM's last task fails the pass. As vm-operator, a VM going off is powered
+    // off whatever its reconfiguration's fault: that one fails the pass once the power-off starts,
+    // and stays for the next pass until then.
     const pending = failures.get(key);
     const goingOff =
       pending !== undefined &&
       reconfigureFaults.has(pending as object) &&
       record.powerState === 'poweredOn' &&
       stored.spec?.powerState === 'PoweredOff';
-    const fault = goingOff ? pending : takeFailure(key);
-    if (fault !== undefined && !goingOff) throw fault;
+    if (pending !== undefined && !goingOff) {
+      failures.delete(key);
+      throw pending;
+    }
     // The paused label first, which the status reads.
     const paused = pausedByAdmin(record);
     const labelled = withPausedLabel(stored, paused);
@@ -1633,7 +1636,7 @@ export function startVirtualMachineController(
     );
     if (goingOff) {
       failures.delete(key);
-      throw fault;
+      throw pending;
     }
     if (onTheWayOff.configError !== undefined) throw onTheWayOff.configError;
     if (moduleError !== undefined) throw moduleError;
