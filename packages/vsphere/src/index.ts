@@ -68,7 +68,7 @@ export {
   type TaskFilterSpec,
   taskMatches,
 } from './history/filters.js';
-export { attachedDiskId, isFirstClassDisk } from './inventory/attachments.js';
+export { attachedDevice, attachedDiskId, isFirstClassDisk } from './inventory/attachments.js';
 export { buildInventory, ROOT_FOLDER } from './inventory/build.js';
 export {
   diskBytes,

@@ -12,6 +12,10 @@ import type { Device, VmRecord, VStorageObjectRecord } from './records.js';
 export const attachedDiskId = (d: Device): string | undefined =>
   (d.vDiskId as { id: string } | undefined)?.id;
 
+/** The device a First Class Disk is on a VM, if the VM has it. */
+export const attachedDevice = (vm: VmRecord | undefined, diskId: string): Device | undefined =>
+  vm?.config.devices.find((d) => attachedDiskId(d) === diskId);
+
 /** Whether a VM's device is a First Class Disk (which takes its datastore's space by itself). */
 export const isFirstClassDisk = (d: Device): boolean => attachedDiskId(d) !== undefined;
 

@@ -7,7 +7,7 @@
  * takes with it those not marked `keepAfterDeleteVm`; the others stay, detached.
  */
 import { faults } from '../faults.js';
-import { attachedDiskId, isSharedDisk } from '../inventory/attachments.js';
+import { attachedDevice, attachedDiskId, isSharedDisk } from '../inventory/attachments.js';
 import { diskContentId, isDisk, isDiskCapacity, storageObjectDiskType } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
 import { chargeDatastore, checkFreeSpace, datastorePath, putDevices } from '../inventory/vm.js';
@@ -101,7 +101,7 @@ const diskOn = (
 const sharedByAll = (tx: Tx, disk: VStorageObjectRecord, vm: VmRecord): boolean =>
   [vm.id, ...(disk.consumers ?? [])].every((id) => {
     const holder = id === vm.id ? vm : (tx.get(id) as VmRecord | undefined);
-    const device = holder?.config.devices.find((d) => attachedDiskId(d) === disk.id);
+    const device = attachedDevice(holder, disk.id);
     return holder !== undefined && device !== undefined && isSharedDisk(holder, device);
   });
 
@@ -223,7 +223,7 @@ export const storageObjectOperations = (m: Model) => {
           // Every VM that has it sees it grow, as a reconfiguration grows one.
           for (const vmId of disk.consumers ?? []) {
             const vm = tx.get(vmId) as VmRecord | undefined;
-            const device = vm?.config.devices.find((d) => attachedDiskId(d) === disk.id);
+            const device = attachedDevice(vm, disk.id);
             if (!vm || !device) continue;
             const edit = {
               ...device,
@@ -317,7 +317,7 @@ export const storageObjectOperations = (m: Model) => {
         { method: 'DetachDisk_Task', target: record.id, descriptionId: 'VirtualMachine.detachDisk' },
         (tx) => {
           const current = currentVm(tx, record.id);
-          const device = current.config.devices.find((d) => attachedDiskId(d) === wanted);
+          const device = attachedDevice(current, wanted);
           if (!device) throw faults.notFound(`The disk ${wanted} is not attached to ${current.name}.`);
           const devices = applyDeviceChanges(deviceContext(m, tx, current), current.config.devices, [
             { operation: 'remove', device },

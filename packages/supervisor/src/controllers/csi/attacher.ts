@@ -16,7 +16,7 @@
  *   unless a VirtualMachine of that BIOS UUID still exists and is not being deleted.
  */
 import {
-  attachedDiskId,
+  attachedDevice,
   controllerWithRoom,
   type Device,
   isVimFault,
@@ -284,8 +284,6 @@ export function nodeVm(vsphere: VSphere, uuid: string, instance: boolean): VmRec
   return ref ? (vsphere.store.get(ref.value) as VmRecord) : undefined;
 }
 
-/** The device a First Class Disk is on the VM, if the VM has it. */
+/** The device a First Class Disk is on the VM as it is now, if the VM has it. */
 export const diskOnVm = (vsphere: VSphere, vmId: string, volumeId: string): Device | undefined =>
-  (vsphere.store.get(vmId) as VmRecord | undefined)?.config.devices.find(
-    (d) => attachedDiskId(d) === volumeId,
-  );
+  attachedDevice(vsphere.store.get(vmId) as VmRecord | undefined, volumeId);
