@@ -78,7 +78,7 @@ export {
   isPciPassthrough,
   isVgpu,
 } from './inventory/devices.js';
-export { KNOWN_GUEST_IDS } from './inventory/guest-os.js';
+export { guestFamily, KNOWN_GUEST_IDS } from './inventory/guest-os.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
 export { extraConfigValue } from './inventory/records.js';

@@ -67,10 +67,24 @@ export const KNOWN_GUEST_IDS: ReadonlySet<string> = new Set([
 
 export const isKnownGuestId = (guestId: string): boolean => KNOWN_GUEST_IDS.has(guestId);
 
-/** The family of a guest id, as vCenter groups them. */
+/** Linux guests: any id naming Linux, and the distributions whose ids do not. */
+const LINUX_GUEST =
+  /linux|^(centos|coreos|debian|fedora|mandrake|mandriva|opensuse|redhat|rhel|suse|sles|ubuntu|vmwarephoton)./i;
+
+/**
+ * The family of a guest id (VirtualMachineGuestOsFamily), as vSphere groups them: Darwin, Linux,
+ * Solaris, NetWare, Windows, in that order of precedence, and the rest (`otherGuest`, FreeBSD, DOS,
+ * ESXi) `otherGuestFamily`.
+ */
 export const guestFamily = (guestId: string): string =>
-  guestId.startsWith('win')
-    ? 'windowsGuest'
-    : guestId.startsWith('darwin')
-      ? 'darwinGuestFamily'
-      : 'linuxGuest';
+  /^darwin./i.test(guestId)
+    ? 'darwinGuestFamily'
+    : LINUX_GUEST.test(guestId)
+      ? 'linuxGuest'
+      : /^solaris./i.test(guestId)
+        ? 'solarisGuest'
+        : /^netware./i.test(guestId)
+          ? 'netwareGuest'
+          : /^win./i.test(guestId)
+            ? 'windowsGuest'
+            : 'otherGuestFamily';
