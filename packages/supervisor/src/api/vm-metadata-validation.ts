@@ -18,6 +18,7 @@ import {
   CREATED_AT_BUILD_VERSION_ANNOTATION,
   CREATED_AT_SCHEMA_VERSION_ANNOTATION,
   DELETE_CHECK_PREFIX,
+  FIRST_BOOT_DONE_ANNOTATION,
   PAUSED_LABEL,
   POWER_ON_CHECK_PREFIX,
   ZONE_LABEL,
@@ -29,7 +30,7 @@ import { APPLY_POWER_STATE_TIME, parseRfc3339 } from './vm-group-validation.js';
 /** Annotations only a privileged account may set or change, on create and update alike. */
 const ADMIN_ANNOTATIONS = [
   CLOUD_INIT_INSTANCE_ID_ANNOTATION,
-  'virtualmachine.vmoperator.vmware.com/first-boot-done',
+  FIRST_BOOT_DONE_ANNOTATION,
   'vmoperator.vmware.com/restored-vm',
   'vmoperator.vmware.com/failed-over-vm',
   'vmoperator.vmware.com/imported-vm',

@@ -22,7 +22,7 @@ import {
   LATEST_HARDWARE_VERSION,
   putVm,
 } from '../inventory/vm.js';
-import type { Model, Ref, Task, Tx } from '../model.js';
+import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { powerOnHost } from './drs-placement.js';
 import { releaseDisks } from './storage-object.js';
@@ -412,8 +412,12 @@ export const virtualMachineOperations = (m: Model) => {
     /** MigrateVM_Task. */
     migrate: (vm: Ref, spec: VmMigrateSpec): Task<void> => migrateVm(m, vm, spec),
 
-    /** CustomizeVM_Task: applied at the next power-on (see vm-customization.ts). */
-    customize: (vm: Ref, spec: CustomizationSpec): Task<void> => customizeVm(m, vm, spec),
+    /**
+     * CustomizeVM_Task: applied at the next power-on (see vm-customization.ts). `blocking`: the
+     * caller waits (see `Model.task`).
+     */
+    customize: (vm: Ref, spec: CustomizationSpec, options?: TaskOptions): Task<void> =>
+      customizeVm(m, vm, spec, options),
     /** vcenter.vm.guest.Customization.set (see setCustomization). */
     setCustomization: (vm: Ref, spec: CustomizationSpec | undefined): void => setCustomization(m, vm, spec),
 

@@ -22,7 +22,7 @@ import { eventArguments } from '../history/arguments.js';
 import { isEthernetCard } from '../inventory/devices.js';
 import type { GuestCustomization, VmGuest, VmRecord } from '../inventory/records.js';
 import { putVm } from '../inventory/vm.js';
-import type { Model, Ref, Task, Tx } from '../model.js';
+import type { Model, Ref, Task, TaskOptions, Tx } from '../model.js';
 import { moref } from '../refs.js';
 
 /** CustomizationName and its subtypes: how the guest's name is chosen. */
@@ -257,7 +257,12 @@ const customizable = (tx: Tx, id: string): VmRecord => {
  * CustomizeVM_Task: only a powered-off VM (InvalidPowerState) without a customization pending
  * (CustomizationPending, as vCenter refuses a second one); applied at its next power-on.
  */
-export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<void> => {
+export const customizeVm = (
+  m: Model,
+  vm: Ref,
+  spec: CustomizationSpec,
+  options?: TaskOptions,
+): Task<void> => {
   const record = m.lookup<VmRecord>(vm, 'VirtualMachine');
   return m.task(
     { method: 'CustomizeVM_Task', target: record.id, descriptionId: 'VirtualMachine.customize' },
@@ -266,5 +271,7 @@ export const customizeVm = (m: Model, vm: Ref, spec: CustomizationSpec): Task<vo
       if (now.customization?.pending) throw faults.customizationPending();
       putVm(tx, Object.assign({}, now, { customization: guestCustomization(now, spec) }));
     },
+    undefined,
+    options,
   );
 };

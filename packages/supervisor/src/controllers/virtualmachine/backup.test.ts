@@ -35,12 +35,18 @@ const backups = (f: Fixture) =>
         ),
     ).length;
 
+/**
+ * A VM nothing customizes: vm-operator's default LinuxPrep would annotate it once more (its
+ * customization's hash), and so back it up once more.
+ */
+const UNCUSTOMIZED = { bootstrap: { disabled: true } };
+
 const CAPV_NODE = { 'capv.vmware.com/cluster.role': 'node', 'cluster.x-k8s.io/cluster-name': 'c1' };
 
 describe("vm-operator's backup of a VM into its extra config", () => {
   it('keeps the resource without its status or zone label, again when its spec, labels or annotations change', async () => {
     const f = await createNamespaceFixture();
-    await f.createVm('vm1', {}, { app: 'web' });
+    await f.createVm('vm1', UNCUSTOMIZED, { app: 'web' });
     await f.settle();
     const vm = await vmOf(f, 'vm1');
     expect(vm.metadata.labels?.[ZONE_LABEL]).toBeDefined();
@@ -74,7 +80,7 @@ describe("vm-operator's backup of a VM into its extra config", () => {
 
   it('writes a backup again that someone removed from the extra config', async () => {
     const f = await createNamespaceFixture();
-    await f.createVm('vm1');
+    await f.createVm('vm1', UNCUSTOMIZED);
     await f.settle();
     const record = await recordOf(f, 'vm1');
     const removal = f.vsphere.vm.reconfigure(record.id, {
@@ -216,7 +222,7 @@ describe("vm-operator's backup of a VM into its extra config", () => {
 
     it('versions every backup, annotating the VM with the version once it is made', async () => {
       const f = await setup();
-      await f.createVm('vm1');
+      await f.createVm('vm1', UNCUSTOMIZED);
       await f.settle();
       const version = String(f.vsphere.clock.now());
       expect(await held(f, 'vm1')).toBe(version);
@@ -250,7 +256,7 @@ describe("vm-operator's backup of a VM into its extra config", () => {
           return { _type: 'SystemError', reason: 'injected' };
         },
       });
-      await f.createVm('vm1');
+      await f.createVm('vm1', UNCUSTOMIZED);
       await f.settle();
       expect(attempts).toBe(1);
       const [status, reason, message] = (await upToDate(f, 'vm1')) ?? [];

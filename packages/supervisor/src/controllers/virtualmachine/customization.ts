@@ -4,7 +4,7 @@
  * `customizeAtNextPowerOn` is set, it says; when it is not, the VM is customized whenever the
  * customization differs from the last one made, whose hash the VM keeps in an annotation.
  */
-import type { CustomizationSpec } from '@vsim/vsphere';
+import { type CustomizationSpec, guestFamily } from '@vsim/vsphere';
 import { canonicalJson } from '../../api/conversion/paths.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { BootstrapDataError } from './bootstrap-data.js';
@@ -27,11 +27,21 @@ export const customizationBypassed = (vm: VirtualMachine): boolean =>
 
 /**
  * The bootstrap provider that customizes the guest, in vm-operator's order (LinuxPrep, then
- * Sysprep), unless the bootstrap is disabled or turned off for the next power-on.
+ * Sysprep), unless the bootstrap is disabled or turned off for the next power-on. A VM without a
+ * bootstrap is customized with LinuxPrep, its hardware clock in UTC, when its guest (`guestId`,
+ * asked only then) is Linux and its spec names no CD-ROM, as vm-operator defaults it: an ISO
+ * image's Linux may lack the tools a customization needs.
  */
-export function customizingProviderOf(vm: VirtualMachine): CustomizingProvider | undefined {
+export function customizingProviderOf(
+  vm: VirtualMachine,
+  guestId: () => string,
+): CustomizingProvider | undefined {
   const bootstrap = vm.spec?.bootstrap;
-  if (!bootstrap || bootstrap.disabled || bootstrap.cloudInit) return undefined;
+  if (!bootstrap)
+    return !vm.spec?.hardware?.cdrom?.length && guestFamily(guestId()) === 'linuxGuest'
+      ? 'linuxPrep'
+      : undefined;
+  if (bootstrap.disabled || bootstrap.cloudInit) return undefined;
   const provider = bootstrap.linuxPrep ? 'linuxPrep' : bootstrap.sysprep ? 'sysprep' : undefined;
   return provider && bootstrap[provider]?.customizeAtNextPowerOn !== false ? provider : undefined;
 }

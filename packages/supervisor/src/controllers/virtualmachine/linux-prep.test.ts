@@ -125,11 +125,29 @@ describe('LinuxPrep', () => {
   });
 
   it('is left out when disabled or turned off for the next power-on', () => {
-    expect(customizingProviderOf(vm({ bootstrap: { linuxPrep: {} } }))).toBe('linuxPrep');
-    expect(customizingProviderOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }))).toBeUndefined();
+    const linux = () => 'ubuntu64Guest';
+    expect(customizingProviderOf(vm({ bootstrap: { linuxPrep: {} } }), linux)).toBe('linuxPrep');
     expect(
-      customizingProviderOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } })),
+      customizingProviderOf(vm({ bootstrap: { disabled: true, linuxPrep: {} } }), linux),
     ).toBeUndefined();
-    expect(customizingProviderOf(vm({ bootstrap: { cloudInit: {} } }))).toBeUndefined();
+    expect(
+      customizingProviderOf(vm({ bootstrap: { linuxPrep: { customizeAtNextPowerOn: false } } }), linux),
+    ).toBeUndefined();
+    expect(customizingProviderOf(vm({ bootstrap: { cloudInit: {} } }), linux)).toBeUndefined();
+  });
+
+  it('is the default of a Linux guest without a bootstrap or CD-ROMs, its hardware clock in UTC', () => {
+    expect(customizingProviderOf(vm({}), () => 'ubuntu64Guest')).toBe('linuxPrep');
+    expect(customizingProviderOf(vm({}), () => 'otherGuest64')).toBeUndefined();
+    expect(customizingProviderOf(vm({}), () => 'windows2019srvNext_64Guest')).toBeUndefined();
+    const withCdrom = vm({
+      hardware: { cdrom: [{ name: 'cdrom1', image: { kind: 'VirtualMachineImage', name: 'iso' } }] },
+    });
+    expect(customizingProviderOf(withCdrom, () => 'ubuntu64Guest')).toBeUndefined();
+    // An empty bootstrap is one: nothing customizes, as in vm-operator.
+    expect(customizingProviderOf(vm({ bootstrap: {} }), () => 'ubuntu64Guest')).toBeUndefined();
+    expect(
+      linuxPrepCustomization(vm({}), [pooled], () => ({ nameservers: [], searchDomains: [] })).identity,
+    ).toMatchObject({ hwClockUTC: true });
   });
 });

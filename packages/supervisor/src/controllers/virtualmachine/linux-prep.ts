@@ -5,10 +5,13 @@
  */
 import type { CustomizationSpec } from '@vsim/vsphere';
 import { hostNameOf } from '../../api/host-name.js';
-import type { VirtualMachine } from '../../api/types.js';
+import type { VirtualMachine, VirtualMachineBootstrapLinuxPrepSpec } from '../../api/types.js';
 import { customizationNetwork } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { GlobalDns } from './prerequisites.js';
+
+/** A VM without a bootstrap's: vm-operator's default LinuxPrep for a Linux guest. */
+const DEFAULT_LINUX_PREP: VirtualMachineBootstrapLinuxPrepSpec = { hardwareClockIsUTC: true };
 
 /** The customization vm-operator's LinuxPrep asks vSphere for. */
 export function linuxPrepCustomization(
@@ -16,7 +19,7 @@ export function linuxPrepCustomization(
   nics: readonly NicAddressing[],
   dns: () => GlobalDns,
 ): CustomizationSpec {
-  const linuxPrep = vm.spec?.bootstrap?.linuxPrep ?? {};
+  const linuxPrep = vm.spec?.bootstrap?.linuxPrep ?? DEFAULT_LINUX_PREP;
   return {
     identity: {
       _type: 'CustomizationLinuxPrep',

@@ -1,7 +1,9 @@
 /** How vm-operator changes a VM's power state and restarts it, per its power op modes. */
 import { extraConfigValue, type VmRecord } from '@vsim/vsphere';
+import { FIRST_BOOT_DONE_ANNOTATION } from '../../api/annotations.js';
 import type { VirtualMachine, VirtualMachinePowerOpMode } from '../../api/types.js';
 import { rfc3339Nanos } from '../../api/vm-group-validation.js';
+import { merged } from '../../store/meta.js';
 
 /** Where vm-operator records in vSphere the last restart it made: nanoseconds since the epoch. */
 export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
@@ -49,4 +51,11 @@ export function powerOp(
     if (mode === 'Soft') return Promise.reject(new Error(softFailure(change, error as Error)));
     return hard();
   }
+}
+
+/** The VM marked as one vm-operator has powered on, as its update marks it; the same VM when it is. */
+export function withFirstBootDone(vm: VirtualMachine): VirtualMachine {
+  if (vm.metadata.annotations?.[FIRST_BOOT_DONE_ANNOTATION] === 'true') return vm;
+  const annotations = merged(vm.metadata.annotations ?? {}, { [FIRST_BOOT_DONE_ANNOTATION]: 'true' });
+  return merged(vm, { metadata: merged(vm.metadata, { annotations }) });
 }

@@ -441,6 +441,9 @@ describe('VirtualMachine prerequisites', () => {
     expect(events.map((e) => e._type)).toContain('CustomizationSucceeded');
     // Powered off: customized at its first power-on, as its spec says then.
     expect((await f.recordOf('vm2')).customization).toBeUndefined();
+    const firstBootDone = async (name: string) =>
+      (await f.get(name)).metadata.annotations?.['virtualmachine.vmoperator.vmware.com/first-boot-done'];
+    expect(await firstBootDone('vm2')).toBeUndefined();
     const vm2 = (await f.get('vm2')).spec;
     await f.kube.update({
       ...(await f.kube.get(ref('vm2'))),
@@ -449,6 +452,7 @@ describe('VirtualMachine prerequisites', () => {
     await f.settle();
     expect((await f.recordOf('vm2')).guest.hostName).toBe('later');
     expect((await f.recordOf('vm2')).customization).toMatchObject({ hostName: 'later', pending: false });
+    expect(await firstBootDone('vm2')).toBe('true');
     // Turned off for this power-on: no customization.
     expect((await f.recordOf('vm3')).customization).toBeUndefined();
   });
@@ -465,6 +469,48 @@ describe('VirtualMachine prerequisites', () => {
     );
     expect(tasks.map((t) => t.name)).toEqual(['CustomizeVM_Task', 'PowerOnVM_Task']);
     expect(tasks.every((t) => t.state === 'success')).toBe(true);
+  });
+
+  it('customizes a Linux VM without a bootstrap with LinuxPrep, as vm-operator defaults it, and no other', async () => {
+    const f = await setup();
+    await f.create('linux', {});
+    // A Windows guest and an empty bootstrap are not customized: each is deployed on.
+    await f.create('windows', { guestID: 'windows2019srvNext_64Guest' });
+    await f.create('empty', { bootstrap: {} });
+    await f.settle();
+    for (const name of ['linux', 'windows', 'empty']) await f.converged(name);
+    const linux = await f.recordOf('linux');
+    expect(linux.customization).toMatchObject({ identity: 'linux', hostName: 'linux', pending: false });
+    expect(linux.guest.hostName).toBe('linux');
+    const tasks = [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter(
+      (t) => t.entity === linux.id && t.name !== 'ReconfigVM_Task',
+    );
+    expect(tasks.map((t) => t.name)).toEqual(['CustomizeVM_Task', 'PowerOnVM_Task']);
+    const annotations = (await f.get('linux')).metadata.annotations;
+    expect(annotations).toHaveProperty(['vmoperator.vmware.com/bootstrap-hash-customspec']);
+    // Marked as vm-operator marks the VMs it powered on: by their power-on, or by the deployment
+    // that powered them on.
+    for (const name of ['linux', 'windows', 'empty'])
+      expect((await f.get(name)).metadata.annotations).toHaveProperty(
+        ['virtualmachine.vmoperator.vmware.com/first-boot-done'],
+        'true',
+      );
+    for (const name of ['windows', 'empty']) {
+      expect((await f.recordOf(name)).customization).toBeUndefined();
+      expect((await f.get(name)).metadata.annotations).not.toHaveProperty([
+        'vmoperator.vmware.com/bootstrap-hash-customspec',
+      ]);
+    }
+    // Customized once: a later power cycle finds the same customization made.
+    await f.kube.patch(ref('linux'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    await f.kube.patch(ref('linux'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    const customizations = [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter(
+      (t) => t.entity === linux.id && t.name === 'CustomizeVM_Task',
+    );
+    expect(customizations.length).toBe(1);
+    expect((await f.recordOf('linux')).powerState).toBe('poweredOn');
   });
 
   it('reports a customization vSphere refuses in GuestCustomization, and powers on once it is made', async () => {

@@ -119,9 +119,17 @@ describe('Sysprep', () => {
   });
 
   it('is the guest customization of a Sysprep VM, and left out when turned off for the next power-on', () => {
-    expect(customizingProviderOf(vm({ bootstrap: { sysprep: { sysprep: { userData } } } }))).toBe('sysprep');
     expect(
-      customizingProviderOf(vm({ bootstrap: { sysprep: { customizeAtNextPowerOn: false } } })),
+      customizingProviderOf(
+        vm({ bootstrap: { sysprep: { sysprep: { userData } } } }),
+        () => 'windows2019srvNext_64Guest',
+      ),
+    ).toBe('sysprep');
+    expect(
+      customizingProviderOf(
+        vm({ bootstrap: { sysprep: { customizeAtNextPowerOn: false } } }),
+        () => 'windows2019srvNext_64Guest',
+      ),
     ).toBeUndefined();
   });
 });

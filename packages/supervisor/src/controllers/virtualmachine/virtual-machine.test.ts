@@ -52,6 +52,9 @@ const newVm = (f: Fixture, name: string, spec: Record<string, unknown> = {}): Ku
   },
 });
 
+/** A VM nothing customizes: vm-operator customizes a Linux VM without a bootstrap with LinuxPrep. */
+const UNCUSTOMIZED = { bootstrap: { disabled: true } };
+
 const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
 const NIC_SPEC = { networkName: '', type: 'vmxnet3' };
 
@@ -277,7 +280,7 @@ describe('the VirtualMachine controller', () => {
         `${event.type} ${condition({ status } as VirtualMachine, CONDITION.created)?.status ?? '-'}`,
       );
     });
-    await f.kube.create(newVm(f, 'vm1'));
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
     await f.settle();
     stop();
     // One pass adds the finalizer and makes the NetworkInterface, and reports nothing while
@@ -1132,6 +1135,8 @@ describe('the VirtualMachine controller', () => {
         'VmReconfiguredEvent',
         'VmStartingEvent',
         'VmPoweredOnEvent',
+        // Its backup again: the power-on marked it (first-boot-done).
+        'VmReconfiguredEvent',
       ]);
       // Added while off, connected as the VM powered on.
       expect(await cdromsOf(f, 'installer')).toEqual([
@@ -1314,7 +1319,7 @@ describe('the VirtualMachine controller', () => {
 
   it("records vm-operator's Events when asked: a create, its updates counted in one Event, a delete", async () => {
     const f = await setup({ events: true });
-    await f.kube.create(newVm(f, 'vm1'));
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
     await f.settle();
     const vm = await getVm(f, 'vm1');
     const eventsOf = async () =>
@@ -1747,7 +1752,7 @@ describe('the VirtualMachine controller', () => {
 
   it("reports whether the guest's primary address is among its interfaces' once it reports them", async () => {
     const f = await setup({ timing: 'realistic' });
-    await f.kube.create(newVm(f, 'vm1'));
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
     const synced = async () => {
       const c = condition(await getVm(f, 'vm1'), CONDITION.guestNetworkConfigSynced);
       return c && [c.status, c.reason, c.message];
@@ -1909,7 +1914,9 @@ describe('the VirtualMachine controller', () => {
 
     it('TCP: names the VM when its guest has no address yet', async () => {
       const f = await setup({ timing: 'realistic' });
-      await f.kube.create(newVm(f, 'vm1', { readinessProbe: { tcpSocket: { port: 6443 } } }));
+      await f.kube.create(
+        newVm(f, 'vm1', { ...UNCUSTOMIZED, readinessProbe: { tcpSocket: { port: 6443 } } }),
+      );
       await f.advance(16_000);
       const vm = await getVm(f, 'vm1');
       expect(vm.status?.powerState).toBe('PoweredOn');
@@ -2012,7 +2019,7 @@ describe('the VirtualMachine controller', () => {
   };
 
   it("with realistic timing, waits for the deployment and the guest address on vm-operator's 10 s requeues", async () => {
-    const f = await realisticVm();
+    const f = await realisticVm(UNCUSTOMIZED);
     await f.settle();
     expect(condition(await getVm(f, 'vm1'), CONDITION.created)).toBeUndefined();
     const passes = f.supervisor.manager.get('virtualmachine-controller')?.stats.reconciles ?? 0;

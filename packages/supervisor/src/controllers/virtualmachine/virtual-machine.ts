@@ -170,7 +170,7 @@ import { hardwareVerdicts } from './hardware-verified.js';
 import { locationVerdict } from './location.js';
 import { type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
-import { dueRestart, LAST_RESTART_TIME_KEY, powerOp } from './power.js';
+import { dueRestart, LAST_RESTART_TIME_KEY, powerOp, withFirstBootDone } from './power.js';
 import {
   type BootstrapSecretData,
   checkBootstrap,
@@ -852,7 +852,7 @@ export function startVirtualMachineController(
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
       !hasClaims(vm) &&
       !iso &&
-      !customizingProviderOf(vm) &&
+      !customizingProviderOf(vm, () => deployedGuestId(vm, itemId)) &&
       !reconfiguredBeforeFirstBoot(vm, () => imageBootDiskBytes(itemId));
     let classConfig: ClassConfig;
     try {
@@ -1138,7 +1138,8 @@ export function startVirtualMachineController(
       if (pending) throw updateFailed(pending);
       // A LinuxPrep or Sysprep VM is customized before it powers on from off, as its spec says
       // now: when its latch asks, or when the customization differs from the last one made.
-      const provider = state === 'poweredOff' ? customizingProviderOf(vm) : undefined;
+      const provider =
+        state === 'poweredOff' ? customizingProviderOf(vm, () => record.config.guestId) : undefined;
       const nics = provider && readAddressing(kube, vm);
       // As vm-operator, no customization, and so no power-on, without its interfaces' addresses.
       if (provider && !nics) throw updateFailed('network interface is not ready yet');
@@ -1178,11 +1179,30 @@ export function startVirtualMachineController(
             }
             throw fault;
           };
-          track(key, vsphere.vm.customize(record.id, customization).wait().then(made, failed));
-          return 'power';
+          // vm-operator waits for its CustomizeVM_Task and ends its pass, the next powering the VM
+          // on: a customization that ends at once is followed by the power-on in this pass. Either
+          // task's end requeues the VM, so what the customization changes does not (see busy).
+          busy.add(key);
+          let task: ReturnType<VSphere['vm']['customize']>;
+          try {
+            task = vsphere.vm.customize(record.id, customization, { blocking: true });
+          } finally {
+            busy.delete(key);
+          }
+          if (task.outcome()?.ok) made();
+          else {
+            track(key, task.wait().then(made, failed));
+            return 'power';
+          }
         }
       }
-      track(key, vsphere.vm.powerOn(record.id).wait());
+      track(
+        key,
+        vsphere.vm
+          .powerOn(record.id)
+          .wait()
+          .then(() => markFirstBootDone(key)),
+      );
       return 'power';
     }
     // As vm-operator, a suspended VM is powered off only when the mode may act hard: Soft would
@@ -1329,8 +1349,18 @@ export function startVirtualMachineController(
   const storedVm = (key: string) =>
     kube.direct.get({ ...VM, ...parseObjectKey(key) }) as unknown as VirtualMachine | undefined;
 
+  /** vm-operator's mark of a VM it powered on, once the power-on has ended. */
+  const markFirstBootDone = (key: string) => {
+    const current = storedVm(key);
+    const marked = current && withFirstBootDone(current);
+    if (marked && marked !== current) write(asKube(marked), 'main');
+  };
+
   /** The hardware version of a library item's OVF; 0 when it names none. */
   const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
+  /** The guest a VM deploys with: its spec's, else its image's (vSphere's `otherGuest` for none). */
+  const deployedGuestId = (vm: VirtualMachine, itemId: string): string =>
+    vm.spec?.guestID ?? imageOvf(itemId)?.os?.id ?? 'otherGuest';
   const imageBootDiskBytes = (itemId: string): number => (imageOvf(itemId)?.disks[0]?.capacityKB ?? 0) * 1024;
   /** Where an ISO VM's files go: its image's library's datastore, where a deployment puts an OVF's. */
   const isoHome = (itemId: string): string => {
@@ -1570,7 +1600,11 @@ export function startVirtualMachineController(
     if (location?.status === 'False') return undefined;
     // The schema upgrade, in one write: vm-operator ends a pass after each of its two writes, and
     // the next, which each write brings at once, goes on.
-    if (upgrade.changes) written = write(asKube(withUpgrade(written, upgrade.changes)), 'main');
+    const upgraded = upgrade.changes ? withUpgrade(written, upgrade.changes) : written;
+    // A deployment that powered the VM on is marked as vm-operator's update that powers it on marks it.
+    const annotated =
+      fallthrough && record.powerState === 'poweredOn' ? withFirstBootDone(upgraded) : upgraded;
+    if (annotated !== written) written = write(asKube(annotated), 'main');
     // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
     // for a VM not backed up or whose backup is held.
     const resources =
