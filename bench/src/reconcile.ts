@@ -30,9 +30,15 @@ interface ReconcileCase {
   readonly targetHeapBytes?: number;
   /** Node options and timeout of the case's child processes. */
   readonly child?: ChildOptions;
-  /** Each VM bootstrapped by cloud-init from a Secret of its own, as CAPV's machines are. */
-  readonly cloudInit?: boolean;
+  /**
+   * How each VM is bootstrapped: `disabled` (the default) not at all; `cloud-init` from a Secret
+   * of its own, as CAPV's machines are; `linux-prep` as vm-operator bootstraps a Linux VM that
+   * names no bootstrap, with LinuxPrep.
+   */
+  readonly bootstrap?: Bootstrap;
 }
+
+type Bootstrap = 'disabled' | 'cloud-init' | 'linux-prep';
 
 const MB = 1024 * 1024;
 /** Reconcile passes per second every case should reach. */
@@ -62,7 +68,16 @@ export const RECONCILE_CASES: readonly ReconcileCase[] = [
     vms: 10_000,
     runs: 3,
     inQuick: false,
-    cloudInit: true,
+    bootstrap: 'cloud-init',
+  },
+  // What vm-operator's default bootstrap costs: a guest customization and a power-on of their own.
+  {
+    id: 'vms-10k-linux-prep',
+    label: '10,000 LinuxPrep',
+    vms: 10_000,
+    runs: 3,
+    inQuick: false,
+    bootstrap: 'linux-prep',
   },
 ];
 
@@ -133,8 +148,16 @@ const bootstrapSecret = (name: string) => ({
   },
 });
 
-/** A worker machine as CAPV writes it, reduced to what vm-operator needs. */
-const machine = (name: string, image: string, cloudInit: boolean) => ({
+/** A machine's `spec.bootstrap`: none for LinuxPrep, which vm-operator makes of a Linux VM without one. */
+const bootstrapOf = (name: string, bootstrap: Bootstrap) =>
+  bootstrap === 'cloud-init'
+    ? { bootstrap: { cloudInit: { rawCloudConfig: { name, key: 'value' } } } }
+    : bootstrap === 'disabled'
+      ? { bootstrap: { disabled: true } }
+      : {};
+
+/** A worker machine as CAPV writes it, reduced to what vm-operator needs, bootstrapped as asked. */
+const machine = (name: string, image: string, bootstrap: Bootstrap) => ({
   apiVersion: V5,
   kind: 'VirtualMachine',
   metadata: {
@@ -154,7 +177,7 @@ const machine = (name: string, image: string, cloudInit: boolean) => ({
     image: { kind: 'VirtualMachineImage', name: image },
     storageClass: 'wcpglobal-storage-profile',
     powerState: 'PoweredOn',
-    ...(cloudInit ? { bootstrap: { cloudInit: { rawCloudConfig: { name, key: 'value' } } } } : {}),
+    ...bootstrapOf(name, bootstrap),
   },
 });
 
@@ -249,7 +272,9 @@ export const measureReconcile = async (id: string): Promise<ReconcileSample> => 
   });
   const image = await ubuntuImage(sim);
   // The bootstrap Secrets exist before their machines, as CAPI writes them first.
-  if (c.cloudInit) for (let i = 0; i < n; i++) await sim.kube.create(bootstrapSecret(vmName(i)));
+  const bootstrap = c.bootstrap ?? 'disabled';
+  if (bootstrap === 'cloud-init')
+    for (let i = 0; i < n; i++) await sim.kube.create(bootstrapSecret(vmName(i)));
   await sim.settle();
   /** Reconcile passes from create to ready, per VM index; -1 until it is seen ready. */
   const steps = new Int32Array(n).fill(-1);
@@ -278,7 +303,7 @@ export const measureReconcile = async (id: string): Promise<ReconcileSample> => 
   // One synchronous loop of create calls: no reconcile runs until the loop yields, so every
   // VM's count starts from the same reconcile total (`before`).
   const creates: Promise<unknown>[] = new Array(n);
-  for (let i = 0; i < n; i++) creates[i] = sim.kube.create(machine(vmName(i), image, c.cloudInit === true));
+  for (let i = 0; i < n; i++) creates[i] = sim.kube.create(machine(vmName(i), image, bootstrap));
   await Promise.all(creates);
   creates.length = 0;
   await sim.settle();
