@@ -78,6 +78,12 @@ it('turns a VirtualMachine into a running vSphere VM', async () => {
   expect(sim.vsphere.read(id, 'config.uuid')).toBe(status.biosUUID);
   expect(sim.vsphere.read(id, 'guest.ipAddress')).toBe(status.network?.primaryIP4);
   expect(sim.vsphere.read(id, 'config.hardware.numCPU')).toBe(2);
+  // A Linux VM that names no bootstrap is customized with LinuxPrep before it boots, as
+  // vm-operator defaults it (`bootstrap: { disabled: true }` boots it as the image left it).
+  expect(status.conditions).toContainEqual(
+    expect.objectContaining({ type: 'GuestCustomization', status: 'True' }),
+  );
+  expect(sim.vsphere.read(id, 'guest.hostName')).toBe('vm1');
 });
 
 it("drops a field the VirtualMachine's schema lacks, as the API server does, or refuses it when strict", async () => {
