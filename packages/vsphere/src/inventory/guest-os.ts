@@ -72,9 +72,9 @@ const LINUX_GUEST =
   /linux|^(centos|coreos|debian|fedora|mandrake|mandriva|opensuse|redhat|rhel|suse|sles|ubuntu|vmwarephoton)./i;
 
 /**
- * The family of a guest id (VirtualMachineGuestOsFamily), as vSphere groups them: Darwin, Linux,
- * Solaris, NetWare, Windows, in that order of precedence, and the rest (`otherGuest`, FreeBSD, DOS,
- * ESXi) `otherGuestFamily`.
+ * The family of a guest id (VirtualMachineGuestOsFamily), as govmomi's GuestIDToFamily reads it
+ * (and vm-operator with it): Darwin, Linux, Solaris, NetWare, Windows, in that order of
+ * precedence, and the rest (`otherGuest`, FreeBSD, DOS, ESXi) `otherGuestFamily`.
  */
 export const guestFamily = (guestId: string): string =>
   /^darwin./i.test(guestId)

@@ -206,7 +206,8 @@ function adapterOf(b: InterfaceBootstrap) {
  * What a guest customization (LinuxPrep or Sysprep) says of the network, as vm-operator fills
  * it in. The DNS servers are the VM's, else the Supervisor's when a static interface names none
  * (or, on a Cluster API machine, no search domain); the Supervisor's search domains do not go
- * to a guest customization.
+ * to a customization the bootstrap asks for, but do to vm-operator's default LinuxPrep, which
+ * reads the VM as one without a bootstrap.
  */
 export function customizationNetwork(
   vm: VirtualMachine,
@@ -214,7 +215,7 @@ export function customizationNetwork(
   dns: () => GlobalDns,
 ): Pick<CustomizationSpec, 'globalIPSettings' | 'nicSettingMap'> {
   const bootstraps = nics.map((nic) => interfaceBootstrap(vm, nic));
-  const global = supervisorDns(vm, bootstraps, 'gosc', dns);
+  const global = supervisorDns(vm, bootstraps, bootstrapKindOf(vm), dns);
   return {
     globalIPSettings: {
       _type: 'CustomizationGlobalIPSettings',

@@ -146,8 +146,14 @@ describe('LinuxPrep', () => {
     expect(customizingProviderOf(withCdrom, () => 'ubuntu64Guest')).toBeUndefined();
     // An empty bootstrap is one: nothing customizes, as in vm-operator.
     expect(customizingProviderOf(vm({ bootstrap: {} }), () => 'ubuntu64Guest')).toBeUndefined();
-    expect(
-      linuxPrepCustomization(vm({}), [pooled], () => ({ nameservers: [], searchDomains: [] })).identity,
-    ).toMatchObject({ hwClockUTC: true });
+    const dns = () => ({ nameservers: ['10.1.1.1'], searchDomains: ['corp.local'] });
+    const spec = linuxPrepCustomization(vm({}), [pooled], dns);
+    expect(spec.identity).toMatchObject({ hwClockUTC: true });
+    // vm-operator reads the VM as one without a bootstrap: the Supervisor's search domains too.
+    expect(spec.globalIPSettings).toEqual({
+      _type: 'CustomizationGlobalIPSettings',
+      dnsSuffixList: ['corp.local'],
+      dnsServerList: ['10.1.1.1'],
+    });
   });
 });

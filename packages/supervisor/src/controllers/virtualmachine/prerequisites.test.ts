@@ -477,8 +477,11 @@ describe('VirtualMachine prerequisites', () => {
     // A Windows guest and an empty bootstrap are not customized: each is deployed on.
     await f.create('windows', { guestID: 'windows2019srvNext_64Guest' });
     await f.create('empty', { bootstrap: {} });
+    // An empty guest ID is none: the image's guest, Linux.
+    await f.create('blank', { guestID: '' });
     await f.settle();
-    for (const name of ['linux', 'windows', 'empty']) await f.converged(name);
+    for (const name of ['linux', 'windows', 'empty', 'blank']) await f.converged(name);
+    expect((await f.recordOf('blank')).customization).toMatchObject({ identity: 'linux', hostName: 'blank' });
     const linux = await f.recordOf('linux');
     expect(linux.customization).toMatchObject({ identity: 'linux', hostName: 'linux', pending: false });
     expect(linux.guest.hostName).toBe('linux');

@@ -1599,9 +1599,14 @@ describe('the VirtualMachine controller', () => {
     const passes = async (admissionControl: boolean) => {
       const f = await setup({ vsphere: { admissionControl } });
       const before = f.supervisor.stats.controllers['virtualmachine-controller']?.reconciles ?? 0;
-      await f.kube.create(newVm(f, 'vm1', { powerState: 'PoweredOn' }));
+      await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOn' }));
       await f.settle();
-      expect((await getVm(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+      const vm = await getVm(f, 'vm1');
+      expect(vm.status?.powerState).toBe('PoweredOn');
+      // Powered on by its deployment: no power-on task of its own.
+      const id = vm.status?.uniqueID;
+      const tasks = [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter((t) => t.entity === id);
+      expect(tasks.map((t) => t.name)).not.toContain('PowerOnVM_Task');
       return (f.supervisor.stats.controllers['virtualmachine-controller']?.reconciles ?? 0) - before;
     };
     expect(await passes(true)).toBe(await passes(false));
@@ -2029,6 +2034,8 @@ describe('the VirtualMachine controller', () => {
     expect(condition(vm, CONDITION.created)).toMatchObject({ status: 'True' });
     expect(vm.status?.powerState).toBe('PoweredOn');
     expect(vm.status?.network?.primaryIP4).toBeUndefined();
+    // Marked as powered on by vm-operator: by the deployment that took its time.
+    expect(vm.metadata.annotations?.['virtualmachine.vmoperator.vmware.com/first-boot-done']).toBe('true');
     await f.advance(REALISTIC_GUEST_ADDRESS_DELAY);
     vm = await getVm(f, 'vm1');
     expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);

@@ -941,7 +941,9 @@ export function startVirtualMachineController(
           .wait()
           .then((ref) => {
             events.emit(asKube(vm), 'Create', undefined);
-            return noteDeployed(key, ref.value);
+            const id = noteDeployed(key, ref.value);
+            if (powerOn) markFirstBootDone(key);
+            return id;
           })
           .finally(() => {
             if (zone !== undefined) deploying.set(zone, (deploying.get(zone) ?? 1) - 1);
@@ -1360,7 +1362,7 @@ export function startVirtualMachineController(
   const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
   /** The guest a VM deploys with: its spec's, else its image's (vSphere's `otherGuest` for none). */
   const deployedGuestId = (vm: VirtualMachine, itemId: string): string =>
-    vm.spec?.guestID ?? imageOvf(itemId)?.os?.id ?? 'otherGuest';
+    vm.spec?.guestID || imageOvf(itemId)?.os?.id || 'otherGuest';
   const imageBootDiskBytes = (itemId: string): number => (imageOvf(itemId)?.disks[0]?.capacityKB ?? 0) * 1024;
   /** Where an ISO VM's files go: its image's library's datastore, where a deployment puts an OVF's. */
   const isoHome = (itemId: string): string => {
