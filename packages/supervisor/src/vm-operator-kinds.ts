@@ -158,16 +158,25 @@ function withNextRestartTime(
 }
 
 /**
- * Why a zone label cannot name `zone`: the webhook looks the Zone up in the VM's namespace (in
- * its cache, whose not-found error names the kind).
+ * Why a new zone label cannot name `zone`: the webhook looks the Zone up in the VM's namespace
+ * (in its cache, whose not-found error names the kind), and keeps users but privileged accounts
+ * and CAPV's from a Zone being deleted (the simulator's callers are users: `direct` writes as a
+ * privileged account).
  */
 const zoneProblemIn =
-  (reader: StoreReader, namespace: string | undefined) =>
-  (zone: string): string | undefined =>
-    reader.get({ apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone', namespace: namespace ?? '', name: zone }) ===
-    undefined
-      ? `Zone.topology.tanzu.vmware.com "${zone}" not found`
+  (reader: StoreReader, namespace: string | undefined, privileged: boolean) =>
+  (zone: string): string | undefined => {
+    const found = reader.get({
+      apiVersion: TOPOLOGY_API_VERSION,
+      kind: 'Zone',
+      namespace: namespace ?? '',
+      name: zone,
+    });
+    if (!found) return `Zone.topology.tanzu.vmware.com "${zone}" not found`;
+    return found.metadata.deletionTimestamp && !privileged
+      ? 'cannot use zone that is being deleted'
       : undefined;
+  };
 
 /**
  * Why a new VM cannot have its storage class: the class does not exist, or no quota of the
@@ -218,7 +227,10 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     const undecodable = boot && undecodableDuration([boot.bootDelay, boot.bootRetryDelay]);
     if (undecodable)
       throw kubeErrors.webhookDenied(webhookName('VirtualMachine', 'mutating'), undecodable, 500, '');
-    const metadataRules = { privileged, zoneProblem: zoneProblemIn(reader, vm.metadata.namespace) };
+    const metadataRules = {
+      privileged,
+      zoneProblem: zoneProblemIn(reader, vm.metadata.namespace, privileged),
+    };
     if (operation === 'CREATE') {
       if (vm.spec?.instanceUUID && !privileged)
         throw mutationDenied(

@@ -94,6 +94,26 @@ describe("a VirtualMachine's metadata, as vm-operator's webhook judges it", () =
     expect(await t.patchRefusal('b', { labels: { [ZONE]: 'zone-a' } })).toBeUndefined();
   });
 
+  it('keeps users but privileged accounts from a Zone being deleted', async () => {
+    const t = await setup();
+    const zone = { apiVersion: 'topology.tanzu.vmware.com/v1alpha1', kind: 'Zone', namespace: 'ns1' };
+    await t.kube.create({
+      ...zone,
+      metadata: { name: 'zone-b', namespace: 'ns1', finalizers: ['example.com/hold'] },
+    });
+    await t.kube.delete({ ...zone, name: 'zone-b' });
+    await expect(t.kube.create(t.vm('a', { labels: { [ZONE]: 'zone-b' } }))).rejects.toMatchObject({
+      code: 422,
+      message: `${DENIED}metadata.labels[${ZONE}]: Invalid value: "zone-b": cannot use zone that is being deleted`,
+    });
+    // A VM labelled before its zone went keeps the label; a privileged account (CAPV's service
+    // account, vm-operator's) still places VMs there.
+    expect(t.kube.direct.create(t.vm('b', { labels: { [ZONE]: 'zone-b' } })).metadata.labels).toEqual({
+      [ZONE]: 'zone-b',
+    });
+    expect(await t.patchRefusal('b', { labels: { team: 'x' } })).toBeUndefined();
+  });
+
   it("keeps vm-operator's and administrators' annotations and the paused label from DevOps users", async () => {
     const t = await setup();
     const forbidden = (path: string, what = 'annotation') =>
