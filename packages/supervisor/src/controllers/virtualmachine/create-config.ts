@@ -37,6 +37,14 @@ export const VM_SERVICE_MANAGED_BY: ManagedByInfo = Object.freeze({
   type: 'VirtualMachine',
 });
 
+/** Whether a VM is managed by the Supervisor's extension. */
+export const isVmServiceManaged = (managedBy: ManagedByInfo | undefined): boolean =>
+  managedBy?.extensionKey === VM_SERVICE_MANAGED_BY.extensionKey &&
+  managedBy.type === VM_SERVICE_MANAGED_BY.type;
+
+/** The extra config key naming the VirtualMachine a vSphere VM is (`<namespace>/<name>`). */
+export const NAMESPACED_NAME_KEY = 'vmservice.namespacedName';
+
 /** The extra config prefixes vm-operator owns: its cleanup of a VM it lets go removes their keys. */
 const VM_SERVICE_EXTRA_CONFIG_PREFIXES = ['guestinfo.', 'vmservice.', 'imageregistry.'];
 
@@ -49,10 +57,7 @@ export function vmServiceCleanup(record: VmRecord): VmConfigSpec | undefined {
   const extraConfig = record.config.extraConfig
     .filter((o) => VM_SERVICE_EXTRA_CONFIG_PREFIXES.some((prefix) => o.key.toLowerCase().startsWith(prefix)))
     .map((o) => ({ key: o.key, value: '' }));
-  const managedBy = record.config.managedBy;
-  const ours =
-    managedBy?.extensionKey === VM_SERVICE_MANAGED_BY.extensionKey &&
-    managedBy.type === VM_SERVICE_MANAGED_BY.type;
+  const ours = isVmServiceManaged(record.config.managedBy);
   if (extraConfig.length === 0 && !ours) return undefined;
   return {
     ...(extraConfig.length > 0 ? { extraConfig } : {}),
@@ -73,7 +78,8 @@ const option = (key: string, value: string): OptionValue => Object.freeze({ key,
  */
 const DISK_UUID = option('disk.enableUUID', 'TRUE');
 const IGNORE_TOOLS_CHECK = option('vmware.tools.gosc.ignoretoolscheck', 'TRUE');
-const GLOBAL_EXTRA_CONFIG: readonly OptionValue[] = [DISK_UUID, IGNORE_TOOLS_CHECK];
+/** The provider's own extra config of every VM, set at create and again by an update while it is off. */
+export const GLOBAL_EXTRA_CONFIG: readonly OptionValue[] = [DISK_UUID, IGNORE_TOOLS_CHECK];
 
 /** The MMIO window a VM with PCI passthrough devices asks for, in its annotation; none for `0`. */
 export const mmioWindowOf = (vm: VirtualMachine): readonly OptionValue[] => {
@@ -364,9 +370,7 @@ export const hasPciPassthrough = (config: ClassConfig): boolean =>
 /** vm-operator's own extra config of a VM: its namespaced name, and its class's reserved profile. */
 function ownExtraConfig(vm: VirtualMachine, vmClass: VirtualMachineClass | undefined): OptionValue[] {
   // Flat: every VM keeps it, and a rope of its pieces is twice its size.
-  const own = [
-    { key: 'vmservice.namespacedName', value: flat(`${vm.metadata.namespace}/${vm.metadata.name}`) },
-  ];
+  const own = [{ key: NAMESPACED_NAME_KEY, value: flat(`${vm.metadata.namespace}/${vm.metadata.name}`) }];
   const reserved = vmClass?.spec?.reservedProfileID;
   if (reserved) own.push({ key: 'resourcepool.vmResourceProfileId', value: reserved });
   return own;

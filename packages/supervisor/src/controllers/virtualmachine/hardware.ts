@@ -21,7 +21,17 @@ import type { VirtualMachine } from '../../api/types.js';
 import { bootOptionsChange, bootOptionsSetOnNewVm } from './boot-options.js';
 import { type CdromSources, cdromChanges, cdromConnectionChanges, reconcilesControllers } from './cdrom.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, REASON, type Verdict } from './conditions.js';
-import { type ClassAllocations, type ClassConfig, hasPciPassthrough, mmioWindowOf } from './create-config.js';
+import {
+  type ClassAllocations,
+  type ClassConfig,
+  GLOBAL_EXTRA_CONFIG,
+  hasPciPassthrough,
+  isVmServiceManaged,
+  mmioWindowOf,
+  NAMESPACED_NAME_KEY,
+  VM_SERVICE_ANNOTATION,
+  VM_SERVICE_MANAGED_BY,
+} from './create-config.js';
 import { vAppBootstrapOf } from './vapp-config.js';
 import { runningControllerChanges } from './virtual-controllers.js';
 import { hasClaims, MIN_HARDWARE_VERSION_FOR_PVC } from './volumes.js';
@@ -112,7 +122,9 @@ export function reconfiguration(
   if (disk) devices.unshift({ operation: 'edit', device: disk });
   if (size.resizeTo) addResizeChanges(spec, devices, vm, record, size.resizeTo);
   if (devices.length > 0) spec.deviceChange = devices;
-  addRunningChanges(spec, vm, record);
+  // vm-operator's UpdateConfigSpecAnnotation: an annotation someone emptied is its own again.
+  if (record.config.annotation === '') spec.annotation = VM_SERVICE_ANNOTATION;
+  addRunningChanges(spec, vm, record, ownExtraConfigChanges(vm, record, true));
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -225,18 +237,21 @@ export function runningReconfiguration(
   sources: CdromSources,
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
-  const mirrored = annotationExtraConfig(vm, record);
+  const own = ownExtraConfigChanges(vm, record, false);
   const controllers = reconcilesControllers(vm, sources)
     ? runningControllerChanges(vm.spec?.hardware ?? {}, record.config.devices)
     : [];
   const unchanged =
-    vm.spec?.advanced?.changeBlockTracking === undefined && !vm.spec?.bootOptions && mirrored.length === 0;
+    vm.spec?.advanced?.changeBlockTracking === undefined &&
+    !vm.spec?.bootOptions &&
+    own.length === 0 &&
+    isVmServiceManaged(record.config.managedBy);
   if (unchanged && !cdroms && controllers.length === 0) return undefined;
   const spec: MutableSpec = {};
   // As vm-operator's: the CD-ROMs' edits first, then the controllers'.
   const edits = [...(cdroms ? cdromConnectionChanges(vm, record, sources) : []), ...controllers];
   if (edits.length > 0) spec.deviceChange = edits;
-  addRunningChanges(spec, vm, record, mirrored);
+  addRunningChanges(spec, vm, record, own);
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -256,14 +271,25 @@ const ANNOTATIONS_TO_EXTRA_CONFIG = [
   ['mgmt.proxy.vmware.com/allowlist', 'guestinfo.com.vmware.mgmt.proxy.allowlist/'],
 ] as const;
 
-/** The extra config that mirrors those annotations where the VM's differs: set, or removed (empty) with them. */
-function annotationExtraConfig(vm: VirtualMachine, record: VmRecord): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
+/**
+ * vm-operator's keys of the VM's extra config where the VM's differ, as every update of a VM
+ * powered on or off puts them back: the management proxy's annotations mirrored (set, or removed
+ * with them) and the VM's namespaced name, and while it is off the provider's own
+ * (`disk.enableUUID`, the tools check), whatever its class asked at create.
+ */
+function ownExtraConfigChanges(vm: VirtualMachine, record: VmRecord, off: boolean): OptionValue[] {
+  const out: OptionValue[] = [];
   for (const [annotation, key] of ANNOTATIONS_TO_EXTRA_CONFIG) {
     const want = vm.metadata.annotations?.[annotation] ?? '';
     const has = extraConfigValue(record.config, key);
     if (want === '' ? has !== undefined : want !== has) out.push({ key, value: want });
   }
+  const name = `${vm.metadata.namespace}/${vm.metadata.name}`;
+  if (extraConfigValue(record.config, NAMESPACED_NAME_KEY) !== name)
+    out.push({ key: NAMESPACED_NAME_KEY, value: name });
+  if (off)
+    for (const option of GLOBAL_EXTRA_CONFIG)
+      if (extraConfigValue(record.config, option.key) !== option.value) out.push(option);
   return out;
 }
 
@@ -272,9 +298,11 @@ function addRunningChanges(
   spec: MutableSpec,
   vm: VirtualMachine,
   record: VmRecord,
-  mirrored = annotationExtraConfig(vm, record),
+  own: OptionValue[],
 ): void {
-  if (mirrored.length > 0) spec.extraConfig = [...(spec.extraConfig ?? []), ...mirrored];
+  if (own.length > 0) spec.extraConfig = [...(spec.extraConfig ?? []), ...own];
+  // vm-operator's OverwriteAlwaysResizeConfigSpec: the Supervisor's extension manages the VM.
+  if (!isVmServiceManaged(record.config.managedBy)) spec.managedBy = VM_SERVICE_MANAGED_BY;
   // vm-operator's UpdateConfigSpecChangeBlockTracking: the spec's, when set and different.
   const tracking = vm.spec?.advanced?.changeBlockTracking;
   if (tracking !== undefined && tracking !== record.config.changeTrackingEnabled)

@@ -1530,7 +1530,8 @@ describe('the VirtualMachine controller', () => {
       hardware: { cpus: 4, memory: '8Gi' },
       configSpec: { ...configSpec, numCPUs: 8 },
     });
-    await f.kube.create(newVm(f, 'ai', { className: 'a100' }));
+    // Deployed on: an update while it is off puts the provider's `disk.enableUUID` back (below).
+    await f.kube.create(newVm(f, 'ai', { ...UNCUSTOMIZED, className: 'a100' }));
     await f.settle();
     const ai = await getVm(f, 'ai');
     const config = (vsphereVm(f, ai) as VmRecord).config;
@@ -1593,6 +1594,36 @@ describe('the VirtualMachine controller', () => {
     const vm2 = await getVm(f, 'vm2');
     expect((vsphereVm(f, vm2) as VmRecord).config.cpuAllocation).toBeUndefined();
     expect(vm2.status?.hardware?.cpu).toEqual({ total: 2 });
+  });
+
+  it("puts back what someone changed of vm-operator's in vSphere: its manager and name always, its annotation and extra config while off", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
+    await f.settle();
+    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    const config = () => (f.vsphere.store.get(id) as VmRecord).config;
+    const extra = (key: string) => config().extraConfig.find((o) => o.key === key)?.value;
+    const tampered = f.vsphere.vm.reconfigure(id, {
+      managedBy: { extensionKey: '', type: '' },
+      annotation: '',
+      extraConfig: [
+        { key: 'vmservice.namespacedName', value: '' },
+        { key: 'disk.enableUUID', value: 'FALSE' },
+      ],
+    });
+    await f.settle();
+    await tampered.wait();
+    // Running: the Supervisor manages it again, under its name.
+    expect(config().managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
+    expect(extra('vmservice.namespacedName')).toBe('ns1/vm1');
+    expect(config().annotation).toBe('');
+    expect(extra('disk.enableUUID')).toBe('FALSE');
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    // Off: vm-operator's annotation and the provider's extra config.
+    expect(config().annotation).toBe('Virtual Machine managed by the vSphere Virtual Machine service');
+    expect(extra('disk.enableUUID')).toBe('TRUE');
+    expect(extra('vmware.tools.gosc.ignoretoolscheck')).toBe('TRUE');
   });
 
   it('under admission control, deploys a VM that reserves nothing on at once, in as many passes as without', async () => {
