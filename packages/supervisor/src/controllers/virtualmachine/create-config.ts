@@ -81,6 +81,12 @@ const IGNORE_TOOLS_CHECK = option('vmware.tools.gosc.ignoretoolscheck', 'TRUE');
 /** The provider's own extra config of every VM, set at create and again by an update while it is off. */
 export const GLOBAL_EXTRA_CONFIG: readonly OptionValue[] = [DISK_UUID, IGNORE_TOOLS_CHECK];
 
+/** Whether a class's config spec gives a key of the provider's own another value, which the VM's update puts back. */
+export const overridesProviderExtraConfig = (config: ClassConfig): boolean =>
+  config.extraConfig.some((option) =>
+    GLOBAL_EXTRA_CONFIG.some((own) => own.key === option.key && own.value !== option.value),
+  );
+
 /** The MMIO window a VM with PCI passthrough devices asks for, in its annotation; none for `0`. */
 export const mmioWindowOf = (vm: VirtualMachine): readonly OptionValue[] => {
   const sizeGB = vm.metadata.annotations?.[PCI_PASSTHROUGH_MMIO_ANNOTATION] || DEFAULT_MMIO_SIZE_GB;

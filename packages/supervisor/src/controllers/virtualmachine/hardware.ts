@@ -104,6 +104,7 @@ export function reconfiguration(
   record: VmRecord,
   size: ClassSize,
   sources: CdromSources,
+  restoresProvider: boolean,
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
@@ -123,8 +124,8 @@ export function reconfiguration(
   if (size.resizeTo) addResizeChanges(spec, devices, vm, record, size.resizeTo);
   if (devices.length > 0) spec.deviceChange = devices;
   // vm-operator's UpdateConfigSpecAnnotation: an annotation someone emptied is its own again.
-  if (record.config.annotation === '') spec.annotation = VM_SERVICE_ANNOTATION;
-  addRunningChanges(spec, vm, record, ownExtraConfigChanges(vm, record, true));
+  if (restoresProvider && record.config.annotation === '') spec.annotation = VM_SERVICE_ANNOTATION;
+  addRunningChanges(spec, vm, record, ownExtraConfigChanges(vm, record, restoresProvider));
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -272,25 +273,42 @@ const ANNOTATIONS_TO_EXTRA_CONFIG = [
 ] as const;
 
 /**
- * vm-operator's keys of the VM's extra config where the VM's differ, as every update of a VM
- * powered on or off puts them back: the management proxy's annotations mirrored (set, or removed
- * with them) and the VM's namespaced name, and while it is off the provider's own
- * (`disk.enableUUID`, the tools check), whatever its class asked at create.
+ * vm-operator's keys of the VM's extra config where the VM's differ: the management proxy's
+ * annotations mirrored (set, or removed with them), and, by the update of a powered-off VM that
+ * does not resize it (`restoresProvider`), the provider's own (`disk.enableUUID`, the tools
+ * check), whatever its class asked at create. Not the VM's namespaced name: vm-operator's update
+ * adds it, then replaces the extra config of its spec with these (UpdateConfigSpecExtraConfig).
  */
-function ownExtraConfigChanges(vm: VirtualMachine, record: VmRecord, off: boolean): OptionValue[] {
+function ownExtraConfigChanges(
+  vm: VirtualMachine,
+  record: VmRecord,
+  restoresProvider: boolean,
+): OptionValue[] {
   const out: OptionValue[] = [];
   for (const [annotation, key] of ANNOTATIONS_TO_EXTRA_CONFIG) {
     const want = vm.metadata.annotations?.[annotation] ?? '';
     const has = extraConfigValue(record.config, key);
     if (want === '' ? has !== undefined : want !== has) out.push({ key, value: want });
   }
-  const name = `${vm.metadata.namespace}/${vm.metadata.name}`;
-  if (extraConfigValue(record.config, NAMESPACED_NAME_KEY) !== name)
-    out.push({ key: NAMESPACED_NAME_KEY, value: name });
-  if (off)
+  if (restoresProvider)
     for (const option of GLOBAL_EXTRA_CONFIG)
       if (extraConfigValue(record.config, option.key) !== option.value) out.push(option);
   return out;
+}
+
+/**
+ * What vm-operator's update of a VM an administrator paused still configures (reconcilePausedVM,
+ * OverwriteAlwaysResizeConfigSpec): the Supervisor's manager and the VM's namespaced name where
+ * someone changed them, unless it is suspended; undefined when nothing differs.
+ */
+export function pausedReconfiguration(vm: VirtualMachine, record: VmRecord): VmConfigSpec | undefined {
+  if (record.powerState === 'suspended') return undefined;
+  const spec: MutableSpec = {};
+  if (!isVmServiceManaged(record.config.managedBy)) spec.managedBy = VM_SERVICE_MANAGED_BY;
+  const name = `${vm.metadata.namespace}/${vm.metadata.name}`;
+  if (extraConfigValue(record.config, NAMESPACED_NAME_KEY) !== name)
+    spec.extraConfig = [{ key: NAMESPACED_NAME_KEY, value: name }];
+  return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
 /** What a powered-on or powered-off VM's update configures alike. */

@@ -1530,7 +1530,6 @@ describe('the VirtualMachine controller', () => {
       hardware: { cpus: 4, memory: '8Gi' },
       configSpec: { ...configSpec, numCPUs: 8 },
     });
-    // Deployed on: an update while it is off puts the provider's `disk.enableUUID` back (below).
     await f.kube.create(newVm(f, 'ai', { ...UNCUSTOMIZED, className: 'a100' }));
     await f.settle();
     const ai = await getVm(f, 'ai');
@@ -1544,8 +1543,10 @@ describe('the VirtualMachine controller', () => {
       guestId: 'ubuntu64Guest',
     });
     expect(config.uuid).not.toBe(configSpec.uuid);
+    // The class's `disk.enableUUID`, deployed, then the provider's again: the update that powers the
+    // VM on puts it back first, as vm-operator's does (no VMResize).
     expect(config.extraConfig.slice(0, 3)).toEqual([
-      { key: 'disk.enableUUID', value: 'FALSE' },
+      { key: 'disk.enableUUID', value: 'TRUE' },
       { key: 'sched.cpu.latencySensitivity', value: 'high' },
       { key: 'vmservice.namespacedName', value: 'ns1/ai' },
     ]);
@@ -1613,9 +1614,10 @@ describe('the VirtualMachine controller', () => {
     });
     await f.settle();
     await tampered.wait();
-    // Running: the Supervisor manages it again, under its name.
+    // Running: the Supervisor manages it again. Not under its name: vm-operator's update replaces
+    // the extra config it asks for with the provider's (UpdateConfigSpecExtraConfig).
     expect(config().managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
-    expect(extra('vmservice.namespacedName')).toBe('ns1/vm1');
+    expect(extra('vmservice.namespacedName')).toBeUndefined();
     expect(config().annotation).toBe('');
     expect(extra('disk.enableUUID')).toBe('FALSE');
     await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
@@ -1624,6 +1626,36 @@ describe('the VirtualMachine controller', () => {
     expect(config().annotation).toBe('Virtual Machine managed by the vSphere Virtual Machine service');
     expect(extra('disk.enableUUID')).toBe('TRUE');
     expect(extra('vmware.tools.gosc.ignoretoolscheck')).toBe('TRUE');
+    // Paused by an administrator: its manager and name alone, whatever else changed.
+    const pause = f.vsphere.vm.reconfigure(id, {
+      managedBy: { extensionKey: '', type: '' },
+      annotation: '',
+      extraConfig: [{ key: 'vmservice.virtualmachine.pause', value: 'true' }],
+    });
+    await f.settle();
+    await pause.wait();
+    expect(config().managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
+    expect(extra('vmservice.namespacedName')).toBe('ns1/vm1');
+    expect(config().annotation).toBe('');
+  });
+
+  it("leaves a powered-off VM's configuration to its resize, with VMResize", async () => {
+    const f = await setup({ capabilities: { vmResize: true } });
+    await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
+    await f.settle();
+    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    const tampered = f.vsphere.vm.reconfigure(id, {
+      annotation: '',
+      extraConfig: [{ key: 'disk.enableUUID', value: 'FALSE' }],
+    });
+    await f.settle();
+    await tampered.wait();
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    const config = (f.vsphere.store.get(id) as VmRecord).config;
+    expect(config.annotation).toBe('');
+    expect(config.extraConfig.find((o) => o.key === 'disk.enableUUID')?.value).toBe('FALSE');
+    expect(config.managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
   });
 
   it('under admission control, deploys a VM that reserves nothing on at once, in as many passes as without', async () => {

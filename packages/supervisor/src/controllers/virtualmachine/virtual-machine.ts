@@ -141,6 +141,7 @@ import {
   classAllocations,
   classConfigOf,
   createExtraConfig,
+  overridesProviderExtraConfig,
   resizeExtraConfig,
   VM_SERVICE_ANNOTATION,
   VM_SERVICE_MANAGED_BY,
@@ -161,6 +162,7 @@ import {
   createHardwareVersion,
   guestIdAfterReconfigure,
   guestIdOnUpdate,
+  pausedReconfiguration,
   reconfiguration,
   reconfiguredBeforeFirstBoot,
   runningReconfiguration,
@@ -355,6 +357,12 @@ export function startVirtualMachineController(
   const activatedFeatures = activatedFeatureVersion(deps.capabilities);
   /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
   const wholeResize = deps.capabilities?.vmResize === true;
+  /**
+   * Whether the update of a powered-off VM that is to be `want` puts the provider's extra config
+   * and vm-operator's annotation back: not when it resizes it (VMResize always, VMResizeCPUMemory
+   * while the VM stays off), whose configuration is the class's.
+   */
+  const restoresProvider = (want: string): boolean => !wholeResize && (!vmResize || want === 'PoweredOn');
   const events = recorderOf(deps, VIRTUAL_MACHINE_CONTROLLER);
   /**
    * What the VMs read, and the reverse. The same dependency object for every read of an
@@ -870,7 +878,10 @@ export function startVirtualMachineController(
     // under admission control, is powered on by its update, as vm-operator does, so that a
     // refused power-on leaves it created, off.
     const refusable = vsphere.options.admissionControl === true && reservesAny(allocations);
-    const powerOn = poweringOn && !refusable;
+    // One whose class changed the provider's extra config is deployed off too: the update that
+    // powers it on puts the provider's back first.
+    const reconfigured = restoresProvider('PoweredOn') && overridesProviderExtraConfig(classConfig);
+    const powerOn = poweringOn && !refusable && !reconfigured;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
     const config = deployConfig(
@@ -1100,7 +1111,13 @@ export function startVirtualMachineController(
         return 'upgrade';
       }
       const spec = configurationError(() =>
-        withVAppEdits(reconfiguration(vm, record, size, cdroms), vm, record, read, secrets),
+        withVAppEdits(
+          reconfiguration(vm, record, size, cdroms, restoresProvider(want)),
+          vm,
+          record,
+          read,
+          secrets,
+        ),
       );
       if (spec) {
         track(key, reconfigure(key, record, spec).then(resized));
@@ -1621,8 +1638,13 @@ export function startVirtualMachineController(
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
     if (revert?.snapshot) return startRevert(key, written, revert.snapshot);
-    // Paused by an administrator: neither configured nor powered (vm-operator's ErrIsPaused).
-    if (paused) return undefined;
+    // Paused by an administrator: neither configured nor powered (vm-operator's ErrIsPaused), but
+    // for its manager and name.
+    if (paused) {
+      const spec = pausedReconfiguration(written, record);
+      if (spec) track(key, reconfigure(key, record, spec));
+      return undefined;
+    }
     // As vm-operator, an error of the VM's configuration stops the update but for a power-off
     // from on, which still runs.
     const poweringOff = record.powerState === 'poweredOn' && vm.spec?.powerState === 'PoweredOff';
