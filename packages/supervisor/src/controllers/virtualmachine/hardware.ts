@@ -105,6 +105,7 @@ export function reconfiguration(
   size: ClassSize,
   sources: CdromSources,
   restoresProvider: boolean,
+  nics: readonly VirtualDeviceConfigSpec[],
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
   if (size.numCPU !== undefined && size.numCPU !== record.config.numCPU) spec.numCPUs = size.numCPU;
@@ -119,7 +120,8 @@ export function reconfiguration(
   const guestId = vm.spec?.guestID;
   if (guestId && guestId !== record.config.guestId) spec.guestId = guestId;
   const disk = bootDiskChange(vm, record.config.devices);
-  const devices = cdromChanges(vm, record, sources);
+  // In vm-operator's order: the disks', the NICs', the CD-ROMs'.
+  const devices = [...nics, ...cdromChanges(vm, record, sources)];
   if (disk) devices.unshift({ operation: 'edit', device: disk });
   if (size.resizeTo) addResizeChanges(spec, devices, vm, record, size.resizeTo);
   if (devices.length > 0) spec.deviceChange = devices;

@@ -40,6 +40,8 @@ export interface NicAddressingStatus {
   ipAssignmentMode?: string;
   /** The same for IPv6; unset: none. */
   ipv6AssignmentMode?: string;
+  /** The interface's portgroup (its key or moref value). */
+  networkID?: string;
 }
 
 /** One interface of the VM and what net-operator gave it. */

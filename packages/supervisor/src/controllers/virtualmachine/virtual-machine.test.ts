@@ -1639,6 +1639,34 @@ describe('the VirtualMachine controller', () => {
     expect(config().annotation).toBe('');
   });
 
+  it("puts back the NICs of a powered-off VM: its interfaces' found by MAC and network, the others removed", async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
+    await f.settle();
+    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    const cards = () => (f.vsphere.store.get(id) as VmRecord).config.devices.filter((d) => 'macAddress' in d);
+    const [nic] = cards();
+    if (!nic) throw new Error('no NIC');
+    // Someone removes the VM's NIC and adds another on the same network.
+    const tampered = f.vsphere.vm.reconfigure(id, {
+      deviceChange: [
+        { operation: 'remove', device: nic },
+        { operation: 'add', device: { _type: 'VirtualE1000', key: -1, backing: nic.backing } },
+      ],
+    });
+    await f.settle();
+    await tampered.wait();
+    // The next update while off (a label's change brings it) puts back the interface's own.
+    await f.kube.patch(ref('vm1'), { metadata: { labels: { team: 'web' } } }, { type: 'merge' });
+    await f.settle();
+    expect(cards().map((d) => [d._type, d.macAddress, d.backing])).toEqual([
+      ['VirtualVmxnet3', nic.macAddress, nic.backing],
+    ]);
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    expect((await getVm(f, 'vm1')).status?.network?.primaryIP4).toMatch(/^10\./);
+  });
+
   it("leaves a powered-off VM's configuration to its resize, with VMResize", async () => {
     const f = await setup({ capabilities: { vmResize: true } });
     await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));

@@ -36,6 +36,7 @@ import {
   hardwareVersionNumber,
   type InventoryRecord,
   isDefaultAllocation,
+  isEthernetCard,
   isVimFault,
   type LibraryItemRecord,
   type LibraryRecord,
@@ -1110,9 +1111,17 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
+      const restores = restoresProvider(want);
       const spec = configurationError(() =>
         withVAppEdits(
-          reconfiguration(vm, record, size, cdroms, restoresProvider(want)),
+          reconfiguration(
+            vm,
+            record,
+            size,
+            cdroms,
+            restores,
+            restores ? nicChanges(vm, record) : NO_DEVICE_CHANGES,
+          ),
           vm,
           record,
           read,
@@ -1377,6 +1386,45 @@ export function startVirtualMachineController(
 
   /** The hardware version of a library item's OVF; 0 when it names none. */
   const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
+  /**
+   * vm-operator's ReconcileNetworkInterfaces by the update of a powered-off VM: each interface's
+   * NIC found by its MAC address and network, the NICs nothing claims removed, those missing
+   * added (VMXNET3), removals first; none while an interface has no address yet.
+   */
+  const nicChanges = (vm: VirtualMachine, record: VmRecord): readonly VirtualDeviceConfigSpec[] => {
+    const nics = readAddressing(kube, vm);
+    if (!nics) return NO_DEVICE_CHANGES;
+    const unclaimed = record.config.devices.filter(isEthernetCard);
+    const added: VirtualDeviceConfigSpec[] = [];
+    for (const nic of nics) {
+      const network = vsphere.store.get(portgroupOf(vsphere, nic.status?.networkID ?? '')) as
+        | NetworkRecord
+        | undefined;
+      if (!network) continue;
+      const at = unclaimed.findIndex(
+        (card) =>
+          String(card.macAddress).toLowerCase() === nic.macAddress.toLowerCase() &&
+          onNetwork(card.backing, network),
+      );
+      if (at >= 0) unclaimed.splice(at, 1);
+      else
+        added.push({
+          operation: 'add',
+          device: {
+            _type: 'VirtualVmxnet3',
+            key: -100 - added.length,
+            addressType: 'manual',
+            macAddress: nic.macAddress,
+            backing: {
+              _type: 'VirtualEthernetCardNetworkBackingInfo',
+              network: { _type: network.kind, value: network.id },
+            },
+          },
+        });
+    }
+    if (unclaimed.length === 0 && added.length === 0) return NO_DEVICE_CHANGES;
+    return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...added];
+  };
   /** The guest a VM deploys with: its spec's, else its image's (vSphere's `otherGuest` for none). */
   const deployedGuestId = (vm: VirtualMachine, itemId: string): string =>
     vm.spec?.guestID || imageOvf(itemId)?.os?.id || 'otherGuest';
@@ -2074,6 +2122,16 @@ function withoutVolatile(status: VirtualMachine['status']): NonNullable<VirtualM
 }
 
 /** The portgroup (or network) whose key or moref value net-operator reported. */
+/** Whether a NIC's backing is on the network: a distributed portgroup by its key, a standard network by its reference. */
+function onNetwork(backing: unknown, network: NetworkRecord): boolean {
+  const on = backing as { port?: { portgroupKey?: string }; network?: { value?: string } } | undefined;
+  return network.kind === 'DistributedVirtualPortgroup'
+    ? on?.port?.portgroupKey === (network.key ?? network.id)
+    : on?.network?.value === network.id;
+}
+
+const NO_DEVICE_CHANGES: readonly VirtualDeviceConfigSpec[] = Object.freeze([]);
+
 function portgroupOf(vsphere: VSphere, networkID: string): string {
   if (vsphere.store.get(networkID)) return networkID;
   for (const record of vsphere.store.ofKind<NetworkRecord>('DistributedVirtualPortgroup'))
