@@ -104,7 +104,7 @@ export function reconfiguration(
   record: VmRecord,
   size: ClassSize,
   sources: CdromSources,
-  restoresProvider: boolean,
+  kind: Exclude<UpdateKind, 'running'>,
   nics: readonly VirtualDeviceConfigSpec[],
 ): VmConfigSpec | undefined {
   const spec: MutableSpec = {};
@@ -126,8 +126,8 @@ export function reconfiguration(
   if (size.resizeTo) addResizeChanges(spec, devices, vm, record, size.resizeTo);
   if (devices.length > 0) spec.deviceChange = devices;
   // vm-operator's UpdateConfigSpecAnnotation: an annotation someone emptied is its own again.
-  if (restoresProvider && record.config.annotation === '') spec.annotation = VM_SERVICE_ANNOTATION;
-  addRunningChanges(spec, vm, record, ownExtraConfigChanges(vm, record, restoresProvider));
+  if (kind === 'update' && record.config.annotation === '') spec.annotation = VM_SERVICE_ANNOTATION;
+  addRunningChanges(spec, vm, record, ownExtraConfigChanges(vm, record, kind));
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 
@@ -240,7 +240,7 @@ export function runningReconfiguration(
   sources: CdromSources,
 ): VmConfigSpec | undefined {
   const cdroms = vm.spec?.hardware?.cdrom;
-  const own = ownExtraConfigChanges(vm, record, false);
+  const own = ownExtraConfigChanges(vm, record, 'running');
   const controllers = reconcilesControllers(vm, sources)
     ? runningControllerChanges(vm.spec?.hardware ?? {}, record.config.devices)
     : [];
@@ -274,29 +274,38 @@ const ANNOTATIONS_TO_EXTRA_CONFIG = [
   ['mgmt.proxy.vmware.com/allowlist', 'guestinfo.com.vmware.mgmt.proxy.allowlist/'],
 ] as const;
 
+/** Which of vm-operator's updates configures a VM: a running one's, or a powered-off one's update or resize. */
+export type UpdateKind = 'running' | 'update' | 'resize';
+
 /**
  * vm-operator's keys of the VM's extra config where the VM's differ: the management proxy's
- * annotations mirrored (set, or removed with them), and, by the update of a powered-off VM that
- * does not resize it (`restoresProvider`), the provider's own (`disk.enableUUID`, the tools
- * check), whatever its class asked at create. Not the VM's namespaced name: vm-operator's update
- * adds it, then replaces the extra config of its spec with these (UpdateConfigSpecExtraConfig).
+ * annotations mirrored (set, or removed with them); by the update of a powered-off VM, the
+ * provider's own (`disk.enableUUID`, the tools check), whatever its class asked at create; by its
+ * resize, the VM's namespaced name (OverwriteAlwaysResizeConfigSpec). Not the name otherwise:
+ * vm-operator's update adds it, then replaces the extra config it asks for with the provider's
+ * (UpdateConfigSpecExtraConfig).
  */
-function ownExtraConfigChanges(
-  vm: VirtualMachine,
-  record: VmRecord,
-  restoresProvider: boolean,
-): OptionValue[] {
+function ownExtraConfigChanges(vm: VirtualMachine, record: VmRecord, kind: UpdateKind): OptionValue[] {
   const out: OptionValue[] = [];
   for (const [annotation, key] of ANNOTATIONS_TO_EXTRA_CONFIG) {
     const want = vm.metadata.annotations?.[annotation] ?? '';
     const has = extraConfigValue(record.config, key);
     if (want === '' ? has !== undefined : want !== has) out.push({ key, value: want });
   }
-  if (restoresProvider)
+  if (kind === 'update') {
     for (const option of GLOBAL_EXTRA_CONFIG)
       if (extraConfigValue(record.config, option.key) !== option.value) out.push(option);
+  } else if (kind === 'resize') out.push(...namespacedNameChange(vm, record));
   return out;
 }
+
+/** The VM's namespaced name in its extra config, where someone changed it. */
+const namespacedNameChange = (vm: VirtualMachine, record: VmRecord): OptionValue[] => {
+  const name = `${vm.metadata.namespace}/${vm.metadata.name}`;
+  return extraConfigValue(record.config, NAMESPACED_NAME_KEY) === name
+    ? []
+    : [{ key: NAMESPACED_NAME_KEY, value: name }];
+};
 
 /**
  * What vm-operator's update of a VM an administrator paused still configures (reconcilePausedVM,
@@ -307,9 +316,8 @@ export function pausedReconfiguration(vm: VirtualMachine, record: VmRecord): VmC
   if (record.powerState === 'suspended') return undefined;
   const spec: MutableSpec = {};
   if (!isVmServiceManaged(record.config.managedBy)) spec.managedBy = VM_SERVICE_MANAGED_BY;
-  const name = `${vm.metadata.namespace}/${vm.metadata.name}`;
-  if (extraConfigValue(record.config, NAMESPACED_NAME_KEY) !== name)
-    spec.extraConfig = [{ key: NAMESPACED_NAME_KEY, value: name }];
+  const name = namespacedNameChange(vm, record);
+  if (name.length > 0) spec.extraConfig = name;
   return Object.keys(spec).length > 0 ? spec : undefined;
 }
 

@@ -83,7 +83,6 @@ interface NetworkInterfaceStatus extends NicAddressingStatus {
     lastTransitionTime: string;
   }[];
   macAddress?: string;
-  networkID?: string;
 }
 
 /** How the reconcile writes NetworkInterfaces: as its own writes, which do not requeue it. */
@@ -216,6 +215,26 @@ const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
  * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
  * undefined while one has no MAC yet.
  */
+/**
+ * Why an interface of the VM is not ready, in vm-operator's words (its wait for the
+ * NetworkInterface, whose Ready condition says why), or undefined when every one is.
+ */
+export function interfaceNotReady(kube: KubeStore, vm: VirtualMachine): string | undefined {
+  const spec = vm.spec?.network;
+  if (spec?.disabled) return undefined;
+  for (const iface of spec?.interfaces ?? []) {
+    const status = interfaceObject(kube, vm, interfaceObjectName(vm, iface))?.status as
+      | NetworkInterfaceStatus
+      | undefined;
+    const ready = conditionOf(status?.conditions, 'Ready');
+    if (ready?.status === 'True' && status?.macAddress && status.networkID) continue;
+    return ready?.status === 'False'
+      ? `network interface is not ready: ${ready.reason} - ${ready.message}`
+      : 'network interface is not ready yet';
+  }
+  return undefined;
+}
+
 export function readAddressing(kube: KubeStore, vm: VirtualMachine): NicAddressing[] | undefined {
   const spec = vm.spec?.network;
   if (spec?.disabled) return [];

@@ -1662,8 +1662,25 @@ describe('the VirtualMachine controller', () => {
     expect(cards().map((d) => [d._type, d.macAddress, d.backing])).toEqual([
       ['VirtualVmxnet3', nic.macAddress, nic.backing],
     ]);
+    // An interface not ready fails the update, as vm-operator's wait for it does: its NIC stays.
+    const primary = {
+      apiVersion: 'netoperator.vmware.com/v1alpha1',
+      kind: 'Network',
+      namespace: 'ns1',
+      name: 'primary',
+    };
+    const saved = await f.kube.get(primary);
+    await f.kube.delete(primary);
     await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
     await f.settle();
+    expect(cards()).toHaveLength(1);
+    expect((f.vsphere.store.get(id) as VmRecord).powerState).toBe('poweredOff');
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
+      'failed to reconcile network interfaces: network interface is not ready: NetworkNotFound',
+    );
+    const { resourceVersion: _, uid: __, creationTimestamp: ___, ...metadata } = saved.metadata;
+    await f.kube.create({ ...saved, metadata });
+    await f.advance(60_000);
     expect((await getVm(f, 'vm1')).status?.network?.primaryIP4).toMatch(/^10\./);
   });
 
@@ -1674,7 +1691,10 @@ describe('the VirtualMachine controller', () => {
     const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
     const tampered = f.vsphere.vm.reconfigure(id, {
       annotation: '',
-      extraConfig: [{ key: 'disk.enableUUID', value: 'FALSE' }],
+      extraConfig: [
+        { key: 'disk.enableUUID', value: 'FALSE' },
+        { key: 'vmservice.namespacedName', value: 'x/y' },
+      ],
     });
     await f.settle();
     await tampered.wait();
@@ -1683,6 +1703,8 @@ describe('the VirtualMachine controller', () => {
     const config = (f.vsphere.store.get(id) as VmRecord).config;
     expect(config.annotation).toBe('');
     expect(config.extraConfig.find((o) => o.key === 'disk.enableUUID')?.value).toBe('FALSE');
+    // The resize puts the VM's name back (OverwriteAlwaysResizeConfigSpec).
+    expect(config.extraConfig.find((o) => o.key === 'vmservice.namespacedName')?.value).toBe('ns1/vm1');
     expect(config.managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
   });
 

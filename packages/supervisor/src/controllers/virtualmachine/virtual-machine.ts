@@ -171,7 +171,7 @@ import {
 } from './hardware.js';
 import { hardwareVerdicts } from './hardware-verified.js';
 import { locationVerdict } from './location.js';
-import { type NicAddressing, planNetwork, readAddressing } from './network.js';
+import { interfaceNotReady, type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
 import { dueRestart, LAST_RESTART_TIME_KEY, powerOp, withFirstBootDone } from './power.js';
 import {
@@ -359,11 +359,12 @@ export function startVirtualMachineController(
   /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
   const wholeResize = deps.capabilities?.vmResize === true;
   /**
-   * Whether the update of a powered-off VM that is to be `want` puts the provider's extra config
-   * and vm-operator's annotation back: not when it resizes it (VMResize always, VMResizeCPUMemory
-   * while the VM stays off), whose configuration is the class's.
+   * Which of vm-operator's configurations a powered-off VM that is to be `want` gets: its resize
+   * with VMResize, and with VMResizeCPUMemory while it stays off; else its update, which puts the
+   * provider's extra config, vm-operator's annotation and the VM's NICs back.
    */
-  const restoresProvider = (want: string): boolean => !wholeResize && (!vmResize || want === 'PoweredOn');
+  const offUpdateKind = (want: string): 'update' | 'resize' =>
+    !wholeResize && (!vmResize || want === 'PoweredOn') ? 'update' : 'resize';
   const events = recorderOf(deps, VIRTUAL_MACHINE_CONTROLLER);
   /**
    * What the VMs read, and the reverse. The same dependency object for every read of an
@@ -881,7 +882,7 @@ export function startVirtualMachineController(
     const refusable = vsphere.options.admissionControl === true && reservesAny(allocations);
     // One whose class changed the provider's extra config is deployed off too: the update that
     // powers it on puts the provider's back first.
-    const reconfigured = restoresProvider('PoweredOn') && overridesProviderExtraConfig(classConfig);
+    const reconfigured = offUpdateKind('PoweredOn') === 'update' && overridesProviderExtraConfig(classConfig);
     const powerOn = poweringOn && !refusable && !reconfigured;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
@@ -1111,7 +1112,7 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
-      const restores = restoresProvider(want);
+      const kind = offUpdateKind(want);
       const spec = configurationError(() =>
         withVAppEdits(
           reconfiguration(
@@ -1119,8 +1120,8 @@ export function startVirtualMachineController(
             record,
             size,
             cdroms,
-            restores,
-            restores ? nicChanges(vm, record) : NO_DEVICE_CHANGES,
+            kind,
+            kind === 'update' ? nicChanges(vm, record) : NO_DEVICE_CHANGES,
           ),
           vm,
           record,
@@ -1389,22 +1390,24 @@ export function startVirtualMachineController(
   /**
    * vm-operator's ReconcileNetworkInterfaces by the update of a powered-off VM: each interface's
    * NIC found by its MAC address and network, the NICs nothing claims removed, those missing
-   * added (VMXNET3), removals first; none while an interface has no address yet.
+   * added (VMXNET3), removals first. An interface not ready fails the update, as vm-operator's
+   * wait for it does.
    */
   const nicChanges = (vm: VirtualMachine, record: VmRecord): readonly VirtualDeviceConfigSpec[] => {
-    const nics = readAddressing(kube, vm);
-    if (!nics) return NO_DEVICE_CHANGES;
+    const notReady = interfaceNotReady(kube, vm);
+    if (notReady) throw new Error(`failed to reconcile network interfaces: ${notReady}`);
     const unclaimed = record.config.devices.filter(isEthernetCard);
     const added: VirtualDeviceConfigSpec[] = [];
-    for (const nic of nics) {
-      const network = vsphere.store.get(portgroupOf(vsphere, nic.status?.networkID ?? '')) as
+    for (const nic of readAddressing(kube, vm) ?? []) {
+      const network = vsphere.store.get(portgroupOf(vsphere, nic.status.networkID ?? '')) as
         | NetworkRecord
         | undefined;
-      if (!network) continue;
+      if (!network)
+        throw new Error(`failed to reconcile network interfaces: network ${nic.status.networkID} not found`);
       const at = unclaimed.findIndex(
         (card) =>
           String(card.macAddress).toLowerCase() === nic.macAddress.toLowerCase() &&
-          onNetwork(card.backing, network),
+          onNetwork(card.backing, network, vsphere),
       );
       if (at >= 0) unclaimed.splice(at, 1);
       else
@@ -1415,10 +1418,7 @@ export function startVirtualMachineController(
             key: -100 - added.length,
             addressType: 'manual',
             macAddress: nic.macAddress,
-            backing: {
-              _type: 'VirtualEthernetCardNetworkBackingInfo',
-              network: { _type: network.kind, value: network.id },
-            },
+            backing: backingOn(network, vsphere),
           },
         });
     }
@@ -2121,17 +2121,41 @@ function withoutVolatile(status: VirtualMachine['status']): NonNullable<VirtualM
   return rest;
 }
 
-/** The portgroup (or network) whose key or moref value net-operator reported. */
-/** Whether a NIC's backing is on the network: a distributed portgroup by its key, a standard network by its reference. */
-function onNetwork(backing: unknown, network: NetworkRecord): boolean {
-  const on = backing as { port?: { portgroupKey?: string }; network?: { value?: string } } | undefined;
+/** Whether a NIC's backing is on the network: a distributed portgroup by its switch and key, a standard network by its reference. */
+function onNetwork(backing: unknown, network: NetworkRecord, vsphere: VSphere): boolean {
+  const on = backing as
+    | { port?: { portgroupKey?: string; switchUuid?: string }; network?: { value?: string } }
+    | undefined;
   return network.kind === 'DistributedVirtualPortgroup'
-    ? on?.port?.portgroupKey === (network.key ?? network.id)
+    ? on?.port?.portgroupKey === (network.key ?? network.id) &&
+        on.port.switchUuid === switchUuidOf(vsphere, network)
     : on?.network?.value === network.id;
 }
 
+/** A NIC's backing on the network, as vm-operator's CreateDefaultEthCard makes it. */
+function backingOn(network: NetworkRecord, vsphere: VSphere): object {
+  return network.kind === 'DistributedVirtualPortgroup'
+    ? {
+        _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
+        port: {
+          _type: 'DistributedVirtualSwitchPortConnection',
+          switchUuid: switchUuidOf(vsphere, network),
+          portgroupKey: network.key ?? network.id,
+        },
+      }
+    : {
+        _type: 'VirtualEthernetCardNetworkBackingInfo',
+        deviceName: network.name,
+        network: { _type: 'Network', value: network.id },
+      };
+}
+
+const switchUuidOf = (vsphere: VSphere, portgroup: NetworkRecord): string | undefined =>
+  (vsphere.store.get(portgroup.dvs ?? '') as { uuid?: string } | undefined)?.uuid;
+
 const NO_DEVICE_CHANGES: readonly VirtualDeviceConfigSpec[] = Object.freeze([]);
 
+/** The portgroup (or network) whose key or moref value net-operator reported. */
 function portgroupOf(vsphere: VSphere, networkID: string): string {
   if (vsphere.store.get(networkID)) return networkID;
   for (const record of vsphere.store.ofKind<NetworkRecord>('DistributedVirtualPortgroup'))
