@@ -56,14 +56,6 @@ const newVm = (f: Fixture, name: string, spec: Record<string, unknown> = {}): Ku
 const UNCUSTOMIZED = { bootstrap: { disabled: true } };
 
 const NIC = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' };
-
-/** A second distributed network of the namespace. */
-const otherNetwork = (): KubeObject => ({
-  apiVersion: NET_OPERATOR_API_VERSION,
-  kind: 'Network',
-  metadata: { name: 'other', namespace: 'ns1' },
-  spec: { type: 'vsphere-distributed' },
-});
 const NIC_SPEC = { networkName: '', type: 'vmxnet3' };
 
 /** A NetworkInterface of the name that a ConfigMap controls: no VM may take it. */
@@ -370,7 +362,12 @@ describe('the VirtualMachine controller', () => {
       message: 'NetworkInterface vm1-other-eth0 is not ready',
     });
     expect((await getVm(f, 'vm1')).status?.uniqueID).toBeUndefined();
-    await f.kube.create(otherNetwork());
+    await f.kube.create({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'Network',
+      metadata: { name: 'other', namespace: 'ns1' },
+      spec: { type: 'vsphere-distributed' },
+    });
     await f.settle();
     const vm = await getVm(f, 'vm1');
     expect(condition(vm, CONDITION.networkReady)).toMatchObject({ status: 'True' });
@@ -1690,7 +1687,12 @@ describe('the VirtualMachine controller', () => {
   it("moves a failed-over VM's interface to another network: a NetworkInterface of its own, the NIC edited in place", async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
-    await f.kube.create(otherNetwork());
+    await f.kube.create({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'Network',
+      metadata: { name: 'other', namespace: 'ns1' },
+      spec: { type: 'vsphere-distributed' },
+    });
     await f.settle();
     const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
     const cards = () => (f.vsphere.store.get(id) as VmRecord).config.devices.filter((d) => 'macAddress' in d);
