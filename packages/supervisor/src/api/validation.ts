@@ -7,12 +7,7 @@ import { isIp } from '@vsim/vsphere';
 import { deepEqual } from '../store/meta.js';
 import { dns1123SubdomainProblems } from '../store/names.js';
 import { quantityValue } from '../store/quantity.js';
-import {
-  FAILED_OVER_VM_ANNOTATION,
-  hasAnnotationWithPrefix,
-  POWER_ON_CHECK_PREFIX,
-  VM_OPERATOR_DOMAIN,
-} from './annotations.js';
+import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX, VM_OPERATOR_DOMAIN } from './annotations.js';
 import {
   cdromPlacementChangesWhenPoweredOn,
   cdromPlacementProblemsOnCreate,
@@ -684,9 +679,7 @@ export function validateVirtualMachineUpdate(
   const newIfaces = spec.network?.interfaces ?? [];
   if (oldIfaces.length !== newIfaces.length) {
     errors.push(forbidden('spec.network.interfaces', 'network interfaces cannot be added or removed'));
-  } else if (vm.metadata.annotations?.[FAILED_OVER_VM_ANNOTATION] === undefined) {
-    // A failed-over VM's interfaces may go to other networks: its vendor connects each to the
-    // test network or the production one.
+  } else {
     newIfaces.forEach((iface, i) => {
       const was = oldIfaces[i];
       const path = `spec.network.interfaces[${i}]`;

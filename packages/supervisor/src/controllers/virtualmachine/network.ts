@@ -215,36 +215,6 @@ const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
  * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
  * undefined while one has no MAC yet.
  */
-/** Whether an interface of the VM has no NetworkInterface yet (its network changed, say). */
-export const interfaceMissing = (kube: KubeStore, vm: VirtualMachine): boolean =>
-  (vm.spec?.network?.disabled ? [] : (vm.spec?.network?.interfaces ?? [])).some(
-    (iface) => interfaceObject(kube, vm, interfaceObjectName(vm, iface)) === undefined,
-  );
-
-/**
- * The VM's NetworkInterfaces that none of its interfaces names any more (vm-operator's orphaned
- * ones), with their MAC address and the interface each was made for: read from the whole
- * namespace, so only when a NIC of the VM is unaccounted for.
- */
-export function orphanedInterfaces(
-  kube: KubeStore,
-  vm: VirtualMachine,
-): { name: string; iface: string; macAddress: string }[] {
-  const named = new Set((vm.spec?.network?.interfaces ?? []).map((iface) => interfaceObjectName(vm, iface)));
-  const out: { name: string; iface: string; macAddress: string }[] = [];
-  for (const nic of kube.direct.list(NET_OPERATOR_API_VERSION, 'NetworkInterface', vm.metadata.namespace)) {
-    const name = nic.metadata.name as string;
-    if (named.has(name) || controllerOf(nic)?.uid !== vm.metadata.uid) continue;
-    const status = nic.status as NetworkInterfaceStatus | undefined;
-    out.push({
-      name,
-      iface: nic.metadata.labels?.[VM_INTERFACE_NAME_LABEL] ?? '',
-      macAddress: status?.macAddress ?? '',
-    });
-  }
-  return out;
-}
-
 /**
  * Why an interface of the VM is not ready, in vm-operator's words (its wait for the
  * NetworkInterface, whose Ready condition says why), or undefined when every one is.

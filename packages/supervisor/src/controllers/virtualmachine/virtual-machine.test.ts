@@ -1684,50 +1684,6 @@ describe('the VirtualMachine controller', () => {
     expect((await getVm(f, 'vm1')).status?.network?.primaryIP4).toMatch(/^10\./);
   });
 
-  it("moves a failed-over VM's interface to another network: a NetworkInterface of its own, the NIC edited in place", async () => {
-    const f = await setup();
-    await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
-    await f.kube.create({
-      apiVersion: NET_OPERATOR_API_VERSION,
-      kind: 'Network',
-      metadata: { name: 'other', namespace: 'ns1' },
-      spec: { type: 'vsphere-distributed' },
-    });
-    await f.settle();
-    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
-    const cards = () => (f.vsphere.store.get(id) as VmRecord).config.devices.filter((d) => 'macAddress' in d);
-    const [before] = cards();
-    const moved = {
-      spec: { network: { interfaces: [{ name: 'eth0', network: { kind: 'Network', name: 'other' } }] } },
-    };
-    // Only a failed-over VM's interfaces may change networks (an administrator's mark).
-    await expect(f.kube.patch(ref('vm1'), moved, { type: 'merge' })).rejects.toMatchObject({ code: 422 });
-    const stored = f.kube.direct.get(ref('vm1')) as KubeObject;
-    f.kube.direct.update({
-      ...stored,
-      metadata: {
-        ...stored.metadata,
-        annotations: { ...stored.metadata.annotations, 'vmoperator.vmware.com/failed-over-vm': '' },
-      },
-    });
-    await f.kube.patch(ref('vm1'), moved, { type: 'merge' });
-    await f.settle();
-    const nic = (name: string) => f.kube.direct.get({ ...NIC, namespace: 'ns1', name });
-    const made = nic('vm1-other-eth0') as KubeObject & { status?: { macAddress?: string } };
-    expect(made?.status?.macAddress).toBeDefined();
-    expect(nic('vm1-eth0')).toBeUndefined();
-    const [after] = cards();
-    expect(cards()).toHaveLength(1);
-    expect([after?.key, after?._type, after?.macAddress]).toEqual([
-      before?.key,
-      before?._type,
-      made.status?.macAddress,
-    ]);
-    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
-    await f.settle();
-    expect((await getVm(f, 'vm1')).status?.network?.primaryIP4).toMatch(/^10\./);
-  });
-
   it("leaves a powered-off VM's configuration to its resize, with VMResize", async () => {
     const f = await setup({ capabilities: { vmResize: true } });
     await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));

@@ -99,7 +99,7 @@ import type {
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { DEFAULT_PRIORITY } from '../../runtime/work-queue.js';
-import { ignoreNotFound, isKubeError } from '../../store/errors.js';
+import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -171,14 +171,7 @@ import {
 } from './hardware.js';
 import { hardwareVerdicts } from './hardware-verified.js';
 import { locationVerdict } from './location.js';
-import {
-  interfaceMissing,
-  interfaceNotReady,
-  type NicAddressing,
-  orphanedInterfaces,
-  planNetwork,
-  readAddressing,
-} from './network.js';
+import { interfaceNotReady, type NicAddressing, planNetwork, readAddressing } from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
 import { dueRestart, LAST_RESTART_TIME_KEY, powerOp, withFirstBootDone } from './power.js';
 import {
@@ -241,7 +234,6 @@ export interface VirtualMachineController {
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
 const GROUP = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' } as const;
 const CLASS = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass' } as const;
-const NIC_REF = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' } as const;
 
 /** The kinds a VM's reconcile may read, watched to requeue the VMs that read them. */
 const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -839,7 +831,12 @@ export function startVirtualMachineController(
       verdicts.push(failed);
       events.emit(asKube(vm), 'Create', failed.message);
     }
-    const network = target ? planNetwork(kube, vm, nicWrites(key)) : undefined;
+    const network = target
+      ? planNetwork(kube, vm, {
+          create: (nic) => controller.ownWrite(key, () => kube.direct.create(nic)),
+          update: (nic) => controller.ownWrite(key, () => kube.direct.update(nic)),
+        })
+      : undefined;
     if (network) verdicts.push(network.verdict);
     if (failed || !target || !network || network.verdict.status === 'False') {
       // Like vm-operator's create when it waited for net-operator inline: nothing to report
@@ -1124,7 +1121,7 @@ export function startVirtualMachineController(
             size,
             cdroms,
             kind,
-            kind === 'update' ? nicChanges(key, vm, record) : NO_DEVICE_CHANGES,
+            kind === 'update' ? nicChanges(vm, record) : NO_DEVICE_CHANGES,
           ),
           vm,
           record,
@@ -1392,22 +1389,15 @@ export function startVirtualMachineController(
   const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
   /**
    * vm-operator's ReconcileNetworkInterfaces by the update of a powered-off VM: each interface's
-   * NIC found by its MAC address and network; one an orphaned NetworkInterface of that interface
-   * had (its network changed, a failed-over VM's) edited in place, keeping its device type, and
-   * the orphan deleted; the NICs nothing claims removed, those missing added (VMXNET3), removals
-   * first. An interface without its NetworkInterface gets one; one not ready fails the update,
-   * as vm-operator's wait for it does.
+   * NIC found by its MAC address and network, the NICs nothing claims removed, those missing
+   * added (VMXNET3), removals first. An interface not ready fails the update, as vm-operator's
+   * wait for it does.
    */
-  const nicChanges = (
-    key: string,
-    vm: VirtualMachine,
-    record: VmRecord,
-  ): readonly VirtualDeviceConfigSpec[] => {
-    if (interfaceMissing(kube, vm)) planNetwork(kube, vm, nicWrites(key));
+  const nicChanges = (vm: VirtualMachine, record: VmRecord): readonly VirtualDeviceConfigSpec[] => {
     const notReady = interfaceNotReady(kube, vm);
     if (notReady) throw new Error(`failed to reconcile network interfaces: ${notReady}`);
     const unclaimed = record.config.devices.filter(isEthernetCard);
-    const wanted: { nic: NicAddressing; network: NetworkRecord }[] = [];
+    const added: VirtualDeviceConfigSpec[] = [];
     for (const nic of readAddressing(kube, vm) ?? []) {
       const network = vsphere.store.get(portgroupOf(vsphere, nic.status.networkID ?? '')) as
         | NetworkRecord
@@ -1420,41 +1410,21 @@ export function startVirtualMachineController(
           onNetwork(card.backing, network, vsphere),
       );
       if (at >= 0) unclaimed.splice(at, 1);
-      else wanted.push({ nic, network });
+      else
+        added.push({
+          operation: 'add',
+          device: {
+            _type: 'VirtualVmxnet3',
+            key: -100 - added.length,
+            addressType: 'manual',
+            macAddress: nic.macAddress,
+            backing: backingOn(network, vsphere),
+          },
+        });
     }
-    if (unclaimed.length === 0 && wanted.length === 0) return NO_DEVICE_CHANGES;
-    const orphans = orphanedInterfaces(kube, vm);
-    const changes: VirtualDeviceConfigSpec[] = [];
-    for (const { nic, network } of wanted) {
-      const orphan = orphans.find((o) => o.iface === nic.spec.name);
-      const at = orphan
-        ? unclaimed.findIndex(
-            (card) => String(card.macAddress).toLowerCase() === orphan.macAddress.toLowerCase(),
-          )
-        : -1;
-      const card = at >= 0 ? unclaimed.splice(at, 1)[0] : undefined;
-      const device = {
-        addressType: 'manual',
-        macAddress: nic.macAddress,
-        backing: backingOn(network, vsphere),
-      };
-      changes.push(
-        card
-          ? { operation: 'edit', device: { ...card, ...device } }
-          : { operation: 'add', device: { _type: 'VirtualVmxnet3', key: -100 - changes.length, ...device } },
-      );
-    }
-    for (const orphan of orphans)
-      void kube
-        .delete({ ...NIC_REF, namespace: vm.metadata.namespace as string, name: orphan.name })
-        .catch(ignoreNotFound);
-    return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...changes];
+    if (unclaimed.length === 0 && added.length === 0) return NO_DEVICE_CHANGES;
+    return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...added];
   };
-  /** The reconcile's own writes of the VM's NetworkInterfaces. */
-  const nicWrites = (key: string) => ({
-    create: (nic: KubeObject) => controller.ownWrite(key, () => kube.direct.create(nic)),
-    update: (nic: KubeObject) => controller.ownWrite(key, () => kube.direct.update(nic)),
-  });
   /** The guest a VM deploys with: its spec's, else its image's (vSphere's `otherGuest` for none). */
   const deployedGuestId = (vm: VirtualMachine, itemId: string): string =>
     vm.spec?.guestID || imageOvf(itemId)?.os?.id || 'otherGuest';
@@ -1959,7 +1929,7 @@ export function startVirtualMachineController(
   // A VM's NetworkInterfaces are its own (see network.ts): their changes requeue their owner.
   controller.watches(
     kube,
-    NIC_REF,
+    { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' },
     (nic) => {
       const owner = controllerOf(nic);
       // vm-operator's VirtualMachine, of any served version; not another group's kind of that name.
