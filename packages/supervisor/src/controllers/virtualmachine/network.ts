@@ -212,10 +212,6 @@ const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
   }) as (KubeObject & { status?: NetworkInterfaceStatus }) | undefined;
 
 /**
- * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
- * undefined while one has no MAC yet.
- */
-/**
  * Why an interface of the VM is not ready, in vm-operator's words (its wait for the
  * NetworkInterface, whose Ready condition says why), or undefined when every one is.
  */
@@ -235,6 +231,10 @@ export function interfaceNotReady(kube: KubeStore, vm: VirtualMachine): string |
   return undefined;
 }
 
+/**
+ * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
+ * undefined while one has no MAC yet.
+ */
 export function readAddressing(kube: KubeStore, vm: VirtualMachine): NicAddressing[] | undefined {
   const spec = vm.spec?.network;
   if (spec?.disabled) return [];

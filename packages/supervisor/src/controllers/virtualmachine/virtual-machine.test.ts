@@ -102,13 +102,21 @@ async function setAnnotations(
   await f.settle();
 }
 
-/** Sets (an empty value: removes) a key of a vSphere VM's extra config, as its guest or an administrator does. */
-async function setExtraConfig(f: SupervisorFixture, id: string, key: string, value: string) {
-  const task = f.vsphere.vm.reconfigure(id, { extraConfig: [{ key, value }] });
+/** Reconfigures a vSphere VM as someone does in vCenter, and settles what follows. */
+async function reconfigureInVsphere(
+  f: SupervisorFixture,
+  id: string,
+  spec: Parameters<SupervisorFixture['vsphere']['vm']['reconfigure']>[1],
+) {
+  const task = f.vsphere.vm.reconfigure(id, spec);
   await f.settle();
   await task.wait();
   await f.settle();
 }
+
+/** Sets (an empty value: removes) a key of a vSphere VM's extra config, as its guest or an administrator does. */
+const setExtraConfig = (f: SupervisorFixture, id: string, key: string, value: string) =>
+  reconfigureInVsphere(f, id, { extraConfig: [{ key, value }] });
 
 /** Whether a reconfiguration is a backup's alone (its extra config keys vm-operator's backup's). */
 const backupOnly = (event: { configSpec?: { extraConfig?: { key: string }[] } }) =>
@@ -1604,7 +1612,7 @@ describe('the VirtualMachine controller', () => {
     const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
     const config = () => (f.vsphere.store.get(id) as VmRecord).config;
     const extra = (key: string) => config().extraConfig.find((o) => o.key === key)?.value;
-    const tampered = f.vsphere.vm.reconfigure(id, {
+    await reconfigureInVsphere(f, id, {
       managedBy: { extensionKey: '', type: '' },
       annotation: '',
       extraConfig: [
@@ -1612,8 +1620,6 @@ describe('the VirtualMachine controller', () => {
         { key: 'disk.enableUUID', value: 'FALSE' },
       ],
     });
-    await f.settle();
-    await tampered.wait();
     // Running: the Supervisor manages it again. Not under its name: vm-operator's update replaces
     // the extra config it asks for with the provider's (UpdateConfigSpecExtraConfig).
     expect(config().managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
@@ -1627,13 +1633,11 @@ describe('the VirtualMachine controller', () => {
     expect(extra('disk.enableUUID')).toBe('TRUE');
     expect(extra('vmware.tools.gosc.ignoretoolscheck')).toBe('TRUE');
     // Paused by an administrator: its manager and name alone, whatever else changed.
-    const pause = f.vsphere.vm.reconfigure(id, {
+    await reconfigureInVsphere(f, id, {
       managedBy: { extensionKey: '', type: '' },
       annotation: '',
       extraConfig: [{ key: 'vmservice.virtualmachine.pause', value: 'true' }],
     });
-    await f.settle();
-    await pause.wait();
     expect(config().managedBy).toEqual({ extensionKey: 'com.vmware.vcenter.wcp', type: 'VirtualMachine' });
     expect(extra('vmservice.namespacedName')).toBe('ns1/vm1');
     expect(config().annotation).toBe('');
@@ -1648,14 +1652,12 @@ describe('the VirtualMachine controller', () => {
     const [nic] = cards();
     if (!nic) throw new Error('no NIC');
     // Someone removes the VM's NIC and adds another on the same network.
-    const tampered = f.vsphere.vm.reconfigure(id, {
+    await reconfigureInVsphere(f, id, {
       deviceChange: [
         { operation: 'remove', device: nic },
         { operation: 'add', device: { _type: 'VirtualE1000', key: -1, backing: nic.backing } },
       ],
     });
-    await f.settle();
-    await tampered.wait();
     // The next update while off (a label's change brings it) puts back the interface's own.
     await f.kube.patch(ref('vm1'), { metadata: { labels: { team: 'web' } } }, { type: 'merge' });
     await f.settle();
@@ -1689,15 +1691,13 @@ describe('the VirtualMachine controller', () => {
     await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
     await f.settle();
     const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
-    const tampered = f.vsphere.vm.reconfigure(id, {
+    await reconfigureInVsphere(f, id, {
       annotation: '',
       extraConfig: [
         { key: 'disk.enableUUID', value: 'FALSE' },
         { key: 'vmservice.namespacedName', value: 'x/y' },
       ],
     });
-    await f.settle();
-    await tampered.wait();
     await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
     await f.settle();
     const config = (f.vsphere.store.get(id) as VmRecord).config;
