@@ -63,6 +63,7 @@ import {
   validateWebConsoleRequestUpdate,
   WEB_CONSOLE_REQUEST_VM_NAME,
   withCdromImageKinds,
+  withDefaultInterfaceNetworks,
   withoutStaleApplyTime,
   withoutStaleGroupOwner,
   withVmNameLabel,
@@ -218,6 +219,7 @@ const claimAccessIn =
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
   const sharedDisks = options.capabilities?.vmSharedDisks === true;
+  const mutableNetworks = options.capabilities?.mutableNetworks === true;
   const activatedFeatures = activatedFeatureVersion(options.capabilities);
   return (operation, object, old, { random, reader, clock, privileged, validateSchema }) => {
     const vm = object as unknown as VirtualMachine;
@@ -274,6 +276,15 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
       if (resizesByClassName(options.capabilities)) admitted = withResizeMark(admitted, stored) ?? admitted;
+      // With MutableNetworks, an interface added without a network gets the default's kind.
+      const interfaces = admitted.spec?.network?.interfaces;
+      if (mutableNetworks && defaultNetwork && interfaces && !admitted.spec?.network?.disabled) {
+        const mutated = structuredClone(interfaces);
+        if (withDefaultInterfaceNetworks(mutated, defaultNetwork))
+          admitted = Object.assign({}, admitted, {
+            spec: { ...admitted.spec, network: { ...admitted.spec?.network, interfaces: mutated } },
+          });
+      }
       // With VMSharedDisks, once the VM's schema is upgraded (this write's object): its volumes'
       // modes and controllers, then its CD-ROMs' placement.
       const placing = sharedDisks && isUpgraded(admitted, activatedFeatures);

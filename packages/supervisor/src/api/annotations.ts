@@ -33,6 +33,9 @@ export const VM_OPERATOR_BUILD_VERSION = 'v0.0.0';
 /** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
 export const CLOUD_INIT_INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
 
+/** A VM failed over to another site by a disaster recovery vendor (an administrator's mark). */
+export const FAILED_OVER_VM_ANNOTATION = 'vmoperator.vmware.com/failed-over-vm';
+
 /** vm-operator's mark of a VM it has powered on (`"true"`), set by the update that does. */
 export const FIRST_BOOT_DONE_ANNOTATION = 'virtualmachine.vmoperator.vmware.com/first-boot-done';
 

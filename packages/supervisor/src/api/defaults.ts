@@ -21,6 +21,7 @@ import type {
   VirtualMachine,
   VirtualMachineImage,
   VirtualMachineImageRef,
+  VirtualMachineNetworkInterfaceSpec,
   VirtualMachineNetworkSpec,
   VirtualMachineSpec,
 } from './types.js';
@@ -92,10 +93,8 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
           ? defaultNetworkSpec(ctx.defaultNetwork)
           : { ...spec.network, interfaces: [{ name: 'eth0', network: { ...ctx.defaultNetwork } }] };
     }
-  } else if (ctx.defaultNetwork && spec.network?.interfaces) {
-    // Interfaces without a network ref get the default network.
-    for (const iface of spec.network.interfaces)
-      if (!iface.network) iface.network = { ...ctx.defaultNetwork };
+  } else if (ctx.defaultNetwork && spec.network?.interfaces && !spec.network.disabled) {
+    withDefaultInterfaceNetworks(spec.network.interfaces, ctx.defaultNetwork);
   }
 
   spec.powerState ??= 'PoweredOn';
@@ -111,6 +110,31 @@ export function defaultVirtualMachineInPlace(out: VirtualMachine, ctx: Defaultin
   if (cloudInit && !cloudInit.instanceID) cloudInit.instanceID = spec.biosUUID;
 
   return out;
+}
+
+/**
+ * vm-operator's setDefaultNetworkInterfaceNetwork, in place: an interface without a network gets
+ * the default network's kind (net-operator picks the namespace's default network for no name);
+ * one whose network names no kind or version gets the default's. Whether anything changed.
+ */
+export function withDefaultInterfaceNetworks(
+  interfaces: VirtualMachineNetworkInterfaceSpec[],
+  defaultNetwork: PartialObjectRef,
+): boolean {
+  let changed = false;
+  for (const iface of interfaces) {
+    const network = iface.network;
+    if (!network) iface.network = { ...defaultNetwork };
+    else if ((!network.apiVersion && defaultNetwork.apiVersion) || (!network.kind && defaultNetwork.kind))
+      iface.network = {
+        ...network,
+        ...(network.apiVersion ? {} : { apiVersion: defaultNetwork.apiVersion }),
+        ...(network.kind ? {} : { kind: defaultNetwork.kind }),
+      } as PartialObjectRef;
+    else continue;
+    changed = true;
+  }
+  return changed;
 }
 
 const defaultIdeControllers = () =>

@@ -7,7 +7,12 @@ import { isIp } from '@vsim/vsphere';
 import { deepEqual } from '../store/meta.js';
 import { dns1123SubdomainProblems } from '../store/names.js';
 import { quantityValue } from '../store/quantity.js';
-import { hasAnnotationWithPrefix, POWER_ON_CHECK_PREFIX, VM_OPERATOR_DOMAIN } from './annotations.js';
+import {
+  FAILED_OVER_VM_ANNOTATION,
+  hasAnnotationWithPrefix,
+  POWER_ON_CHECK_PREFIX,
+  VM_OPERATOR_DOMAIN,
+} from './annotations.js';
 import {
   cdromPlacementChangesWhenPoweredOn,
   cdromPlacementProblemsOnCreate,
@@ -21,6 +26,7 @@ import type {
   Sysprep,
   VirtualMachine,
   VirtualMachineBootstrapVAppConfigSpec,
+  VirtualMachineNetworkInterfaceSpec,
   VirtualMachineVolume,
   VMAffinityTerm,
 } from './types.js';
@@ -675,19 +681,11 @@ export function validateVirtualMachineUpdate(
       spec.reserved?.resourcePolicyName,
     ),
   );
-  const oldIfaces = prev.network?.interfaces ?? [];
-  const newIfaces = spec.network?.interfaces ?? [];
-  if (oldIfaces.length !== newIfaces.length) {
-    errors.push(forbidden('spec.network.interfaces', 'network interfaces cannot be added or removed'));
-  } else {
-    newIfaces.forEach((iface, i) => {
-      const was = oldIfaces[i];
-      const path = `spec.network.interfaces[${i}]`;
-      if (iface.name !== was?.name) errors.push(forbidden(`${path}.name`, IMMUTABLE));
-      if (!deepEqual(iface.network, was?.network)) errors.push(forbidden(`${path}.network`, IMMUTABLE));
-      errors.push(...immutable(`${path}.macAddr`, was?.macAddr, iface.macAddr));
-    });
-  }
+  errors.push(
+    ...(capabilities.mutableNetworks
+      ? macAddressChanges(spec.network?.interfaces ?? [], prev.network?.interfaces ?? [])
+      : immutableNetworkProblems(vm, old)),
+  );
   if (!deepEqual(spec.affinity, prev.affinity))
     errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   errors.push(...bootstrapProviderChanges(vm, old));
@@ -711,6 +709,49 @@ export function validateVirtualMachineUpdate(
   errors.push(...bootOptionsProblems(vm, old));
   errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;
+}
+
+/**
+ * vm-operator's immutable network: no interface added or removed, and each keeps its name,
+ * network and MAC address, but a failed-over VM's, whose disaster recovery vendor connects each
+ * interface to its test or production network.
+ */
+function immutableNetworkProblems(vm: VirtualMachine, old: VirtualMachine): FieldError[] {
+  const oldIfaces = old.spec?.network?.interfaces ?? [];
+  const newIfaces = vm.spec?.network?.interfaces ?? [];
+  if (oldIfaces.length !== newIfaces.length)
+    return [forbidden('spec.network.interfaces', 'network interfaces cannot be added or removed')];
+  if (vm.metadata.annotations?.[FAILED_OVER_VM_ANNOTATION] !== undefined) return [];
+  return newIfaces.flatMap((iface, i) => {
+    const was = oldIfaces[i];
+    const path = `spec.network.interfaces[${i}]`;
+    return [
+      ...(iface.name !== was?.name ? [forbidden(`${path}.name`, IMMUTABLE)] : []),
+      ...(deepEqual(iface.network, was?.network) ? [] : [forbidden(`${path}.network`, IMMUTABLE)]),
+      ...immutable(`${path}.macAddr`, was?.macAddr, iface.macAddr),
+    ];
+  });
+}
+
+/**
+ * With MutableNetworks, interfaces come and go and change networks; only an interface that
+ * stays, by name and network, keeps its MAC address (vm-operator's best effort).
+ */
+function macAddressChanges(
+  interfaces: readonly VirtualMachineNetworkInterfaceSpec[],
+  before: readonly VirtualMachineNetworkInterfaceSpec[],
+): FieldError[] {
+  const keyOf = (iface: VirtualMachineNetworkInterfaceSpec) =>
+    `${iface.name}::${iface.network?.name ?? ''}::${iface.network?.kind ?? ''}`;
+  const macs = new Map(
+    before.filter((iface) => iface.network).map((iface) => [keyOf(iface), iface.macAddr ?? '']),
+  );
+  return interfaces.flatMap((iface, i) => {
+    const was = iface.network ? macs.get(keyOf(iface)) : undefined;
+    return was === undefined || (iface.macAddr ?? '') === was
+      ? []
+      : [invalid(`spec.network.interfaces[${i}].macAddr`, iface.macAddr ?? '', IMMUTABLE)];
+  });
 }
 
 /** The newest hardware version vm-operator's govmomi knows (`MaxValidHardwareVersion`, vmx-22). */

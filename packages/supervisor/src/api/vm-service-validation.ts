@@ -121,6 +121,11 @@ export interface VirtualMachineServiceCapabilities {
    * config and annotation, and `VirtualMachineBackupUpToDate` says how the last went.
    */
   readonly vmIncrementalRestore?: boolean;
+  /**
+   * MutableNetworks (off unless said): a VM's interfaces may be added, removed and moved to other
+   * networks, its NICs following them while it is powered off.
+   */
+  readonly mutableNetworks?: boolean;
 }
 
 /** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */

@@ -15,6 +15,7 @@ import {
 import { upgradedAnnotations } from './schema-upgrade.js';
 import type { ClusterVirtualMachineImage, VirtualMachine, VirtualMachineImage } from './types.js';
 import { validateVirtualMachineCreate, validateVirtualMachineUpdate } from './validation.js';
+import type { VirtualMachineServiceCapabilities } from './vm-service-validation.js';
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -439,6 +440,54 @@ describe('validation', () => {
     ]);
   });
 
+  it("lets a failed-over VM's interfaces change networks, and MutableNetworks add, remove and move them", () => {
+    const old = defaultVirtualMachineOnCreate(vm({ powerState: 'PoweredOff' }), {
+      random: seeded(1),
+      defaultNetwork: network,
+    });
+    const moved = structuredClone(old);
+    const eth0 = moved.spec?.network?.interfaces?.[0];
+    if (!eth0) throw new Error('no eth0');
+    eth0.network = { ...network, name: 'secondary' };
+    const fields = (next: VirtualMachine, capabilities = {}) =>
+      validateVirtualMachineUpdate(next, old, capabilities).map((e) => `${e.field}: ${e.message}`);
+    expect(fields(moved)).toEqual(['spec.network.interfaces[0].network: Forbidden: field is immutable']);
+    // A disaster recovery vendor connects a failed-over VM's interfaces to its test or
+    // production networks; none is added or removed all the same.
+    const failedOver = {
+      ...moved,
+      metadata: { ...moved.metadata, annotations: { 'vmoperator.vmware.com/failed-over-vm': '' } },
+    };
+    expect(fields(failedOver)).toEqual([]);
+    const added = structuredClone(failedOver);
+    added.spec?.network?.interfaces?.push({ name: 'eth1', network });
+    expect(fields(added)).toEqual([
+      'spec.network.interfaces: Forbidden: network interfaces cannot be added or removed',
+    ]);
+    // With MutableNetworks anything goes but a MAC address changed on an interface that stays.
+    const mutable = { mutableNetworks: true };
+    expect(fields(moved, mutable)).toEqual([]);
+    expect(fields(added, mutable)).toEqual([]);
+    const removed = structuredClone(old);
+    removed.spec = { ...removed.spec, network: { interfaces: [] } };
+    expect(fields(removed, mutable)).toEqual([]);
+    const withMac = structuredClone(old);
+    const kept = withMac.spec?.network?.interfaces?.[0];
+    if (!kept) throw new Error('no eth0');
+    kept.macAddr = '00:50:56:00:00:01';
+    expect(fields(withMac, mutable)).toEqual([
+      'spec.network.interfaces[0].macAddr: Invalid value: "00:50:56:00:00:01": macAddr is available only with the following network providers: crd.nsx.vmware.com',
+      'spec.network.interfaces[0].macAddr: Invalid value: "00:50:56:00:00:01": field is immutable',
+    ]);
+    // A MAC on an interface moved to another network is that interface's first.
+    const movedWithMac = structuredClone(moved);
+    const movedEth0 = movedWithMac.spec?.network?.interfaces?.[0];
+    if (movedEth0) movedEth0.macAddr = '00:50:56:00:00:01';
+    expect(fields(movedWithMac, mutable)).toEqual([
+      'spec.network.interfaces[0].macAddr: Invalid value: "00:50:56:00:00:01": macAddr is available only with the following network providers: crd.nsx.vmware.com',
+    ]);
+  });
+
   it("compares an interface's network by value, and lets a VM held off by a power-on check change its guest", () => {
     const old = defaultVirtualMachineOnCreate(vm(), { random: seeded(1), defaultNetwork: network });
     const next = structuredClone(old);
@@ -557,12 +606,12 @@ describe('image name resolution in the store', () => {
   const V2 = 'vmoperator.vmware.com/v1alpha2';
   const WEBHOOK = 'default.mutating.virtualmachine.v1alpha6.vmoperator.vmware.com';
 
-  async function setup() {
+  async function setup(capabilities?: VirtualMachineServiceCapabilities) {
     const kube = new KubeStore(
       { clock: new VirtualClock(Date.UTC(2025, 0, 1)), random: new Random(1) },
       { namespaces: ['default', 'ns1', 'ns2'] },
     );
-    registerVmOperatorKinds(kube);
+    registerVmOperatorKinds(kube, capabilities ? { capabilities } : {});
     const addImage = async (kind: Image['kind'], name: string, display: string, namespace?: string) => {
       const { status, ...object } = image(kind, name, display, namespace);
       const created = await kube.create(object as KubeObject);
@@ -597,6 +646,38 @@ describe('image name resolution in the store', () => {
     });
     const created = await t.create({ imageName: 'ubuntu' });
     expect(created.spec?.instanceUUID).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("gives an interface the default network's kind on create, and on update with MutableNetworks", async () => {
+    const netop = { apiVersion: 'netoperator.vmware.com/v1alpha1', kind: 'Network' };
+    const networksOf = (vm: VirtualMachine) => vm.spec?.network?.interfaces?.map((iface) => iface.network);
+    const t = await setup({ mutableNetworks: true });
+    const created = await t.create({
+      imageName: 'ubuntu',
+      network: { interfaces: [{ name: 'eth0', network: { name: 'primary' } }] },
+    });
+    expect(networksOf(created)).toEqual([{ ...netop, name: 'primary' }]);
+    const interfaces = [...(created.spec?.network?.interfaces ?? []), { name: 'eth1' }];
+    const updated = (await t.kube.update({
+      ...created,
+      spec: { ...created.spec, network: { interfaces } },
+    } as KubeObject)) as VirtualMachine;
+    expect(networksOf(updated)).toEqual([
+      { ...netop, name: 'primary' },
+      { ...netop, name: '' },
+    ]);
+    // Without it, an update adds no interface at all.
+    const fixed = await setup();
+    const vm = await fixed.create({ imageName: 'ubuntu' });
+    await expect(
+      fixed.kube.update({
+        ...vm,
+        spec: {
+          ...vm.spec,
+          network: { interfaces: [...(vm.spec?.network?.interfaces ?? []), { name: 'eth1' }] },
+        },
+      } as KubeObject),
+    ).rejects.toMatchObject({ code: 422 });
   });
 
   it('resolves a vmi- name, a display name and a cluster image', async () => {

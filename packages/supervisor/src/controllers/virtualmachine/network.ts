@@ -6,22 +6,15 @@
  * then gets NICs on their portgroups with their MACs. Being owned, their changes reach the
  * VM through its owner reference, as vm-operator's watch of what it owns does.
  */
+
+import { GROUP } from '../../api/index.js';
 import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../api/types.js';
 import { networkInterfaceName } from '../../api/vm-network-validation.js';
 import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
-import {
-  CONDITION,
-  conditionOf,
-  isAbsent,
-  isConditionTrue,
-  isFalse,
-  isTrue,
-  REASON,
-  type Verdict,
-} from './conditions.js';
+import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
 /** An address net-operator reported on a NetworkInterface. */
 export interface NicIpConfig {
@@ -61,15 +54,19 @@ export interface NetworkPlan {
   verdict: Verdict;
   nics: PlannedNic[];
   /**
-   * An interface is held by another controller, or the API server refused to write it:
-   * nothing of it reaches this VM, so it is retried with backoff, as vm-operator's reconcile
-   * error is.
+   * Why an interface is not ready, in vm-operator's words (`network interface "eth0" error:
+   * ...`), or undefined when every one is.
+   */
+  problem?: string;
+  /**
+   * An interface is another VM's, or the API server refused to write it: nothing of it reaches
+   * this VM, so it is retried with backoff, as vm-operator's reconcile error is.
    */
   retry: boolean;
   /**
-   * Every interface not ready is one net-operator has not reported on yet (and is not being
-   * deleted): vm-operator's create waits for those (up to 15 s) before it reports anything,
-   * and so does the VM.
+   * The interface not ready is one net-operator has not reported on yet (and is not being
+   * deleted): vm-operator waits for it (up to 15 s) before it reports anything, and so does the
+   * VM, which its NetworkInterface's status requeues.
    */
   pending: boolean;
 }
@@ -91,76 +88,68 @@ export interface NicWrites {
   update(nic: KubeObject): KubeObject;
 }
 
+const NO_NETWORK: NetworkPlan = Object.freeze({
+  verdict: isAbsent(CONDITION.networkReady),
+  nics: Object.freeze([]) as unknown as PlannedNic[],
+  retry: false,
+  pending: false,
+});
+
 /**
- * Makes the missing NetworkInterfaces and tells whether all of them are Ready. One of the
- * name that no controller owns is adopted, as vm-operator's create-or-update sets its
- * controller reference; one another controller owns stays theirs, and the VM waits.
+ * vm-operator's CreateAndWaitForNetworkInterfaces, interface by interface: each one's
+ * NetworkInterface made, or brought to what vm-operator's create-or-patch sets (its labels, its
+ * network, the VM as its controller: an owner reference more where another kind controls it),
+ * then waited for. The first interface that is another VM's, that the API server refuses or
+ * that is not ready stops the plan, with vm-operator's error.
  */
 export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrites): NetworkPlan {
   const spec = vm.spec?.network;
-  if (spec?.disabled || !spec?.interfaces?.length)
-    return { verdict: isAbsent(CONDITION.networkReady), nics: [], retry: false, pending: false };
+  if (spec?.disabled || !spec?.interfaces?.length) return NO_NETWORK;
   const nics: PlannedNic[] = [];
-  const waiting: string[] = [];
-  let retry = false;
-  /** What the API server said to writes it refused. */
-  const refused: string[] = [];
-  let reported = false;
-  for (const iface of spec?.interfaces ?? []) {
+  for (const iface of spec.interfaces) {
     const name = interfaceObjectName(vm, iface);
-    let object = interfaceObject(kube, vm, name);
-    const owner = object && controllerOf(object);
-    if (owner && owner.uid !== vm.metadata.uid) {
-      waiting.push(`${name} (controlled by ${owner.kind} ${owner.name})`);
-      retry = true;
-      continue;
-    }
+    const failed = (problem: string, retry: boolean, pending = false): NetworkPlan => {
+      const message = `network interface "${iface.name}" error: ${problem}`;
+      return {
+        verdict: isFalse(CONDITION.networkReady, REASON.notReady, message),
+        nics,
+        problem: message,
+        retry,
+        pending,
+      };
+    };
+    const found = interfaceObject(kube, vm, name);
+    const owner = found && controllerOf(found);
+    if (owner && owner.uid !== vm.metadata.uid && owner.kind === 'VirtualMachine' && isVmOperatorKind(owner))
+      return failed(`network interface CR ${name} is already owned by VM ${owner.name}`, true);
+    let object: KubeObject & { status?: NetworkInterfaceStatus };
     try {
-      if (!object)
-        object = writes.create(networkInterfaceOf(vm, name, iface.network?.name ?? '', iface.name));
-      else if (!owner) object = writes.update(adopted(object, vm, iface.name));
+      const wanted = found ? patched(found, vm, iface) : undefined;
+      object = found
+        ? wanted === found
+          ? found
+          : writes.update(wanted as KubeObject)
+        : writes.create(networkInterfaceOf(vm, name, iface));
     } catch (error) {
       // E.g. a VM name longer than a label value may be: vm-operator reports the error.
       if (!isKubeError(error)) throw error;
-      refused.push(error.message);
-      retry = true;
+      return failed(error.message, true);
+    }
+    const status = object.status;
+    const ready = conditionOf(status?.conditions, 'Ready');
+    if (ready?.status === 'True' && status?.macAddress && status.networkID) {
+      nics.push({ networkID: status.networkID, macAddress: status.macAddress, spec: iface, status });
       continue;
     }
-    const status = (object as { status?: NetworkInterfaceStatus }).status;
-    if (!isConditionTrue(status?.conditions, 'Ready') || !status?.macAddress || !status.networkID) {
-      waiting.push(name);
-      // Reported on, or going (net-operator reports nothing on an interface being deleted).
-      if (conditionOf(status?.conditions, 'Ready') !== undefined || object.metadata.deletionTimestamp)
-        reported = true;
-      continue;
-    }
-    nics.push({
-      networkID: status.networkID,
-      macAddress: status.macAddress,
-      spec: iface,
-      status,
-    });
+    if (ready?.status === 'False')
+      return failed(`network interface is not ready: ${ready.reason} - ${ready.message}`, false);
+    // Net-operator reports nothing on an interface being deleted: vm-operator's wait ends.
+    return failed('network interface is not ready yet', false, !object.metadata.deletionTimestamp);
   }
-  if (refused.length > 0)
-    return {
-      verdict: isFalse(CONDITION.networkReady, REASON.notReady, refused.join('; ')),
-      nics,
-      retry,
-      pending: false,
-    };
-  if (waiting.length > 0)
-    return {
-      verdict: isFalse(
-        CONDITION.networkReady,
-        REASON.notReady,
-        `NetworkInterface ${waiting.join(', ')} is not ready`,
-      ),
-      nics,
-      retry,
-      pending: !retry && !reported,
-    };
-  return { verdict: isTrue(CONDITION.networkReady), nics, retry, pending: false };
+  return { verdict: isTrue(CONDITION.networkReady), nics, retry: false, pending: false };
 }
+
+const isVmOperatorKind = (ref: { apiVersion: string }) => ref.apiVersion.startsWith(`${GROUP}/`);
 
 /** The labels vm-operator finds a VM's NetworkInterfaces by. */
 export const VM_NAME_LABEL = 'vmoperator.vmware.com/vm-name';
@@ -171,28 +160,48 @@ const interfaceLabels = (vm: VirtualMachine, iface: string): Record<string, stri
   [VM_INTERFACE_NAME_LABEL]: iface,
 });
 
-const adopted = (nic: KubeObject, vm: VirtualMachine, iface: string): KubeObject =>
-  merged(nic, {
+/**
+ * The NetworkInterface as vm-operator's create-or-patch leaves it: the VM's labels, the network
+ * it names (net-operator fills in the default's), the VM as its controller or, where another kind
+ * controls it, an owner. The object itself when nothing changes.
+ */
+function patched(nic: KubeObject, vm: VirtualMachine, iface: VirtualMachineNetworkInterfaceSpec): KubeObject {
+  const labels = nic.metadata.labels ?? {};
+  const owners = nic.metadata.ownerReferences ?? [];
+  const networkName = iface.network?.name ?? '';
+  const spec = (nic.spec ?? {}) as { networkName?: string; type?: string };
+  const labelled =
+    labels[VM_NAME_LABEL] === vm.metadata.name && labels[VM_INTERFACE_NAME_LABEL] === iface.name;
+  // The VM controls it, unless another does: then it is one of its owners.
+  const other = owners.find((ref) => ref.controller && ref.uid !== vm.metadata.uid);
+  const mine = owners.find((ref) => ref.uid === vm.metadata.uid);
+  const owned = mine !== undefined && (mine.controller === true || other !== undefined);
+  const specified = (networkName === '' || spec.networkName === networkName) && spec.type === 'vmxnet3';
+  if (labelled && owned && specified) return nic;
+  const reference = other ? { ...controllerReference(vm), controller: false } : controllerReference(vm);
+  return merged(nic, {
     metadata: merged(nic.metadata, {
-      labels: merged(nic.metadata.labels ?? {}, interfaceLabels(vm, iface)),
-      ownerReferences: [...(nic.metadata.ownerReferences ?? []), controllerReference(vm)],
+      labels: merged(labels, interfaceLabels(vm, iface.name)),
+      ownerReferences: owned ? owners : [...owners.filter((ref) => ref.uid !== vm.metadata.uid), reference],
     }),
+    spec: merged(spec, networkName === '' ? { type: 'vmxnet3' } : { networkName, type: 'vmxnet3' }),
   });
+}
 
 /** The default network's interface names none: net-operator knows its namespace's default. */
 function networkInterfaceOf(
   vm: VirtualMachine,
   name: string,
-  networkName: string,
-  iface: string,
+  iface: VirtualMachineNetworkInterfaceSpec,
 ): KubeObject {
+  const networkName = iface.network?.name ?? '';
   return {
     apiVersion: NET_OPERATOR_API_VERSION,
     kind: 'NetworkInterface',
     metadata: {
       name,
       namespace: vm.metadata.namespace as string,
-      labels: interfaceLabels(vm, iface),
+      labels: interfaceLabels(vm, iface.name),
       ownerReferences: [controllerReference(vm)],
     },
     spec: networkName === '' ? { type: 'vmxnet3' } : { networkName, type: 'vmxnet3' },
@@ -212,26 +221,6 @@ const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
   }) as (KubeObject & { status?: NetworkInterfaceStatus }) | undefined;
 
 /**
- * Why an interface of the VM is not ready, in vm-operator's words (its wait for the
- * NetworkInterface, whose Ready condition says why), or undefined when every one is.
- */
-export function interfaceNotReady(kube: KubeStore, vm: VirtualMachine): string | undefined {
-  const spec = vm.spec?.network;
-  if (spec?.disabled) return undefined;
-  for (const iface of spec?.interfaces ?? []) {
-    const status = interfaceObject(kube, vm, interfaceObjectName(vm, iface))?.status as
-      | NetworkInterfaceStatus
-      | undefined;
-    const ready = conditionOf(status?.conditions, 'Ready');
-    if (ready?.status === 'True' && status?.macAddress && status.networkID) continue;
-    return ready?.status === 'False'
-      ? `network interface is not ready: ${ready.reason} - ${ready.message}`
-      : 'network interface is not ready yet';
-  }
-  return undefined;
-}
-
-/**
  * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
  * undefined while one has no MAC yet.
  */
@@ -245,4 +234,43 @@ export function readAddressing(kube: KubeStore, vm: VirtualMachine): NicAddressi
     out.push({ spec: iface, macAddress: status.macAddress, status });
   }
   return out;
+}
+
+/** A NetworkInterface of the VM that none of its interfaces names any more. */
+export interface OrphanedInterface {
+  name: string;
+  /** The interface it was made for (its label), if labelled. */
+  iface: string | undefined;
+  /** The portgroup it had. */
+  networkID: string | undefined;
+}
+
+export const NO_ORPHANS: readonly OrphanedInterface[] = Object.freeze([]);
+
+/**
+ * vm-operator's ListOrphanedNetworkInterfaces: the NetworkInterfaces labelled with the VM's name
+ * that it owns and none of its interfaces names.
+ */
+export function orphanedInterfaces(kube: KubeStore, vm: VirtualMachine): readonly OrphanedInterface[] {
+  const named = new Set(
+    (vm.spec?.network?.disabled ? [] : (vm.spec?.network?.interfaces ?? [])).map((iface) =>
+      interfaceObjectName(vm, iface),
+    ),
+  );
+  const out: OrphanedInterface[] = [];
+  for (const nic of kube.direct.list(NET_OPERATOR_API_VERSION, 'NetworkInterface', vm.metadata.namespace)) {
+    const name = nic.metadata.name as string;
+    if (
+      named.has(name) ||
+      nic.metadata.labels?.[VM_NAME_LABEL] !== vm.metadata.name ||
+      !nic.metadata.ownerReferences?.some((ref) => ref.uid === vm.metadata.uid)
+    )
+      continue;
+    out.push({
+      name,
+      iface: nic.metadata.labels?.[VM_INTERFACE_NAME_LABEL],
+      networkID: (nic.status as NetworkInterfaceStatus | undefined)?.networkID,
+    });
+  }
+  return out.length ? out : NO_ORPHANS;
 }

@@ -3,7 +3,7 @@ import { SAMPLE_OVF_IMAGES, type TaskRecord, type VmRecord } from '@vsim/vsphere
 import { describe, expect, it } from 'vitest';
 import { PAUSED_ANNOTATION, PAUSED_LABEL, ZONE_LABEL } from '../../api/annotations.js';
 import type { Condition, VirtualMachine } from '../../api/types.js';
-import type { KubeObject } from '../../store/meta.js';
+import { controllerReference, type KubeObject } from '../../store/meta.js';
 import { REALISTIC_GUEST_ADDRESS_DELAY, REALISTIC_TASK_DURATIONS } from '../../supervisor.js';
 import {
   createSupervisorFixture,
@@ -78,6 +78,14 @@ async function nicHeldByConfigMap(f: SupervisorFixture, name: string) {
     spec: NIC_SPEC,
   });
 }
+
+/** A NetworkInterface another VM controls. */
+const nicHeldByVm = (f: SupervisorFixture, name: string, vm: VirtualMachine) =>
+  f.kube.create({
+    ...NIC,
+    metadata: { name, namespace: 'ns1', ownerReferences: [controllerReference(vm as unknown as KubeObject)] },
+    spec: NIC_SPEC,
+  });
 
 const getVm = (f: SupervisorFixture, name: string) =>
   f.kube.get(ref(name)) as unknown as Promise<VirtualMachine>;
@@ -307,7 +315,7 @@ describe('the VirtualMachine controller', () => {
     expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
   });
 
-  it('adopts a NetworkInterface of its name that nobody controls, and waits out one another controls', async () => {
+  it('adopts a NetworkInterface nobody controls, owns one another kind controls, and waits out one of another VM', async () => {
     const f = await setup();
     await f.kube.create({ ...NIC, metadata: { name: 'vm1-eth0', namespace: 'ns1' }, spec: NIC_SPEC });
     await nicHeldByConfigMap(f, 'vm2-eth0');
@@ -316,29 +324,42 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     const vm1 = await getVm(f, 'vm1');
     expect(vm1.status?.powerState).toBe('PoweredOn');
-    const adopted = await f.kube.get({ ...NIC, namespace: 'ns1', name: 'vm1-eth0' });
+    const nicOf = (name: string) => f.kube.get({ ...NIC, namespace: 'ns1', name });
+    const adopted = await nicOf('vm1-eth0');
     expect(adopted.metadata.labels).toMatchObject({ 'vmoperator.vmware.com/vm-name': 'vm1' });
-    expect(adopted.metadata.ownerReferences).toEqual([
+    const owner = (vm: VirtualMachine, controller: boolean) =>
       expect.objectContaining({
         kind: 'VirtualMachine',
-        name: 'vm1',
-        uid: vm1.metadata.uid,
-        controller: true,
-      }),
+        name: vm.metadata.name,
+        uid: vm.metadata.uid,
+        controller,
+      });
+    expect(adopted.metadata.ownerReferences).toEqual([owner(vm1, true)]);
+    // As vm-operator, an owner of one another kind controls, and it goes on with it.
+    const vm2 = await getVm(f, 'vm2');
+    expect(vm2.status?.powerState).toBe('PoweredOn');
+    expect((await nicOf('vm2-eth0')).metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ConfigMap', controller: true }),
+      owner(vm2, false),
     ]);
-    expect(condition(await getVm(f, 'vm2'), CONDITION.networkReady)).toMatchObject({
+    // Another VM's is none of its own: retried with backoff until it is gone.
+    await nicHeldByVm(f, 'vm3-eth0', vm1);
+    await f.kube.create(newVm(f, 'vm3'));
+    await f.settle();
+    expect(condition(await getVm(f, 'vm3'), CONDITION.networkReady)).toMatchObject({
       status: 'False',
-      message: 'NetworkInterface vm2-eth0 (controlled by ConfigMap holder) is not ready',
+      message: 'network interface "eth0" error: network interface CR vm3-eth0 is already owned by VM vm1',
     });
-    // Retried with backoff: once the other controller's interface is gone, the VM makes its own.
-    await f.kube.delete({ ...NIC, namespace: 'ns1', name: 'vm2-eth0' });
+    await f.kube.delete({ ...NIC, namespace: 'ns1', name: 'vm3-eth0' });
     await f.advance(60_000);
-    expect((await getVm(f, 'vm2')).status?.powerState).toBe('PoweredOn');
+    expect((await getVm(f, 'vm3')).status?.powerState).toBe('PoweredOn');
   });
 
   it('drops NetworkReady once networking is disabled, and reports an interface the API server refuses', async () => {
     const f = await setup();
-    await nicHeldByConfigMap(f, 'vm1-eth0');
+    await f.kube.create(newVm(f, 'vm0', UNCUSTOMIZED));
+    await f.settle();
+    await nicHeldByVm(f, 'vm1-eth0', await getVm(f, 'vm0'));
     await f.kube.create(newVm(f, 'vm1'));
     await f.settle();
     expect(condition(await getVm(f, 'vm1'), CONDITION.networkReady)).toMatchObject({ status: 'False' });
@@ -367,7 +388,8 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     expect(condition(await getVm(f, 'vm1'), CONDITION.networkReady)).toMatchObject({
       status: 'False',
-      message: 'NetworkInterface vm1-other-eth0 is not ready',
+      message:
+        'network interface "eth0" error: network interface is not ready: NetworkNotFound - Network ns1/other not found',
     });
     expect((await getVm(f, 'vm1')).status?.uniqueID).toBeUndefined();
     await f.kube.create({
@@ -394,7 +416,7 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     expect(condition(await getVm(f, 'vm1'), CONDITION.networkReady)).toMatchObject({
       status: 'False',
-      message: 'NetworkInterface vm1-eth0 is not ready',
+      message: 'network interface "eth0" error: network interface is not ready yet',
     });
     await f.kube.patch(
       { ...NIC, namespace: 'ns1', name: 'vm1-eth0' },
@@ -1678,12 +1700,156 @@ describe('the VirtualMachine controller', () => {
     expect(cards()).toHaveLength(1);
     expect((f.vsphere.store.get(id) as VmRecord).powerState).toBe('poweredOff');
     expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toContain(
-      'failed to reconcile network interfaces: network interface is not ready: NetworkNotFound',
+      'failed to reconcile network interfaces: network interface "eth0" error: network interface is not ready: NetworkNotFound',
     );
     const { resourceVersion: _, uid: __, creationTimestamp: ___, ...metadata } = saved.metadata;
     await f.kube.create({ ...saved, metadata });
     await f.advance(60_000);
     expect((await getVm(f, 'vm1')).status?.network?.primaryIP4).toMatch(/^10\./);
+  });
+
+  /** A Supervisor with a second portgroup, the Network `other` on it. */
+  async function withOtherNetwork(options: Parameters<typeof setup>[0] = {}) {
+    const f = await setup({ vsphere: { inventory: { pg: 2 } }, ...options });
+    await f.kube.create({
+      apiVersion: NET_OPERATOR_API_VERSION,
+      kind: 'Network',
+      metadata: { name: 'other', namespace: 'ns1' },
+      spec: { type: 'vsphere-distributed', providerRef: { name: 'DC0_DVPG1' } },
+    });
+    const nicObject = (name: string) =>
+      f.kube.direct.get({ ...NIC, namespace: 'ns1', name }) as
+        | (KubeObject & { status?: { macAddress?: string; networkID?: string } })
+        | undefined;
+    const cardsOf = (id: string) =>
+      (f.vsphere.store.get(id) as VmRecord).config.devices.filter((d) => 'macAddress' in d);
+    return { ...f, nicObject, cardsOf };
+  }
+  const interfacesOn = (...networks: [string, string][]) => ({
+    spec: {
+      network: {
+        interfaces: networks.map(([name, network]) => ({
+          name,
+          network: { kind: 'Network', name: network },
+        })),
+      },
+    },
+  });
+  const failOver = (f: SupervisorFixture, name: string) => {
+    const stored = f.kube.direct.get(ref(name)) as KubeObject;
+    f.kube.direct.update({
+      ...stored,
+      metadata: {
+        ...stored.metadata,
+        annotations: { ...stored.metadata.annotations, 'vmoperator.vmware.com/failed-over-vm': '' },
+      },
+    });
+  };
+
+  it("moves a failed-over VM's interface to another network: its own NetworkInterface, a new NIC while off", async () => {
+    const f = await withOtherNetwork();
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
+    await f.settle();
+    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    const [before] = f.cardsOf(id);
+    const moved = interfacesOn(['eth0', 'other']);
+    // Only a failed-over VM's interfaces may change networks (an administrator's mark).
+    await expect(f.kube.patch(ref('vm1'), moved, { type: 'merge' })).rejects.toMatchObject({ code: 422 });
+    failOver(f, 'vm1');
+    await f.kube.patch(ref('vm1'), moved, { type: 'merge' });
+    await f.settle();
+    // Running, the VM gets the interface's NetworkInterface and keeps its NIC.
+    const made = f.nicObject('vm1-other-eth0');
+    const portgroups = [...f.vsphere.store.idsOf('DistributedVirtualPortgroup')].map((pg) =>
+      f.vsphere.store.get(pg),
+    );
+    expect(made?.status?.networkID).toBe(portgroups.find((pg) => pg?.name === 'DC0_DVPG1')?.id);
+    expect(f.cardsOf(id)).toEqual([before]);
+    // Off, its update replaces the NIC by one on the new network; the old NetworkInterface stays
+    // (vm-operator deletes orphans with MutableNetworks alone).
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    const [after, ...more] = f.cardsOf(id);
+    expect(more).toEqual([]);
+    expect(after?.key).not.toBe(before?.key);
+    expect([after?._type, after?.macAddress, after?.backing]).toMatchObject([
+      'VirtualVmxnet3',
+      made?.status?.macAddress,
+      { port: { portgroupKey: made?.status?.networkID } },
+    ]);
+    expect(f.nicObject('vm1-eth0')).toBeDefined();
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    const vm = await getVm(f, 'vm1');
+    expect(vm.status?.network?.primaryIP4).toMatch(/^10\./);
+    expect(vm.status?.network?.interfaces?.[0]?.ip?.macAddr).toBe(made?.status?.macAddress);
+  });
+
+  it('adds, moves and removes the NICs of a powered-off VM with MutableNetworks, deleting the orphans', async () => {
+    const f = await withOtherNetwork({ capabilities: { mutableNetworks: true } });
+    await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
+    await f.settle();
+    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    const [eth0] = f.cardsOf(id);
+    // A second interface: its NetworkInterface and a NIC of its own.
+    // (The namespace's default network, which net-operator picks for no name, is eth0's.)
+    await f.kube.patch(ref('vm1'), interfacesOn(['eth0', ''], ['eth1', 'other']), { type: 'merge' });
+    await f.settle();
+    const eth1Nic = f.nicObject('vm1-other-eth1');
+    expect(f.cardsOf(id).map((d) => [d.key, d.macAddress])).toEqual([
+      [eth0?.key, eth0?.macAddress],
+      [expect.any(Number), eth1Nic?.status?.macAddress],
+    ]);
+    // eth0 moved to the other network: its NIC edited in place (its key and type kept), the
+    // orphaned NetworkInterface deleted once the reconfiguration is made.
+    await f.kube.patch(ref('vm1'), interfacesOn(['eth0', 'other'], ['eth1', 'other']), { type: 'merge' });
+    await f.settle();
+    const moved = f.nicObject('vm1-other-eth0');
+    const cards = f.cardsOf(id);
+    expect(cards.map((d) => [d.key, d._type, d.macAddress])).toEqual([
+      [eth0?.key, eth0?._type, moved?.status?.macAddress],
+      [expect.any(Number), 'VirtualVmxnet3', eth1Nic?.status?.macAddress],
+    ]);
+    expect(cards[0]?.backing).toMatchObject({ port: { portgroupKey: moved?.status?.networkID } });
+    expect(f.nicObject('vm1-eth0')).toBeUndefined();
+    // eth1 removed: its NIC and its NetworkInterface go.
+    await f.kube.patch(ref('vm1'), interfacesOn(['eth0', 'other']), { type: 'merge' });
+    await f.settle();
+    expect(f.cardsOf(id).map((d) => d.key)).toEqual([eth0?.key]);
+    expect(f.nicObject('vm1-other-eth1')).toBeUndefined();
+    // Running, an interface added gets its NetworkInterface; its NIC waits for the VM to be off.
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    await f.kube.patch(ref('vm1'), interfacesOn(['eth0', 'other'], ['eth1', 'primary']), { type: 'merge' });
+    await f.settle();
+    expect(f.nicObject('vm1-primary-eth1')?.status?.macAddress).toBeDefined();
+    expect(f.cardsOf(id)).toHaveLength(1);
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    expect(f.cardsOf(id)).toHaveLength(2);
+  });
+
+  it("changes NICs in a resize with MutableNetworks while the VM stays off, not in VMResize's way on", async () => {
+    const f = await withOtherNetwork({ capabilities: { mutableNetworks: true, vmResize: true } });
+    await f.kube.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, powerState: 'PoweredOff' }));
+    await f.settle();
+    const id = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    await f.kube.patch(ref('vm1'), interfacesOn(['eth0', ''], ['eth1', 'other']), { type: 'merge' });
+    await f.settle();
+    expect(f.cardsOf(id)).toHaveLength(2);
+    // vm-operator's update of a VM powering on, with VMResize, changes no NIC: the new interface
+    // waits for the VM to be off again.
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    await f.kube.patch(ref('vm1'), interfacesOn(['eth0', ''], ['eth1', 'other'], ['eth2', 'other']), {
+      type: 'merge',
+    });
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await f.settle();
+    expect(f.nicObject('vm1-other-eth2')?.status?.macAddress).toBeDefined();
+    expect(f.cardsOf(id)).toHaveLength(2);
   });
 
   it("leaves a powered-off VM's configuration to its resize, with VMResize", async () => {

@@ -29,6 +29,7 @@ import {
   type Batch,
   type DatacenterRecord,
   type DeployConfig,
+  type Device,
   extraConfigValue,
   findChild,
   getOrInsert,
@@ -99,7 +100,7 @@ import type {
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { DEFAULT_PRIORITY } from '../../runtime/work-queue.js';
-import { isKubeError } from '../../store/errors.js';
+import { ignoreNotFound, isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -171,7 +172,16 @@ import {
 } from './hardware.js';
 import { hardwareVerdicts } from './hardware-verified.js';
 import { locationVerdict } from './location.js';
-import { interfaceNotReady, type NicAddressing, planNetwork, readAddressing } from './network.js';
+import {
+  type NicAddressing,
+  type NicWrites,
+  NO_ORPHANS,
+  type OrphanedInterface,
+  orphanedInterfaces,
+  type PlannedNic,
+  planNetwork,
+  readAddressing,
+} from './network.js';
 import { PAUSED_BY_ADMIN_ERROR, pausedByAdmin, withPausedLabel } from './paused.js';
 import { dueRestart, LAST_RESTART_TIME_KEY, powerOp, withFirstBootDone } from './power.js';
 import {
@@ -234,6 +244,7 @@ export interface VirtualMachineController {
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
 const GROUP = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' } as const;
 const CLASS = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineClass' } as const;
+const NIC_REF = { apiVersion: NET_OPERATOR_API_VERSION, kind: 'NetworkInterface' } as const;
 
 /** The kinds a VM's reconcile may read, watched to requeue the VMs that read them. */
 const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
@@ -358,6 +369,7 @@ export function startVirtualMachineController(
   const activatedFeatures = activatedFeatureVersion(deps.capabilities);
   /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
   const wholeResize = deps.capabilities?.vmResize === true;
+  const mutableNetworks = deps.capabilities?.mutableNetworks === true;
   /**
    * Which of vm-operator's configurations a powered-off VM that is to be `want` gets: its resize
    * with VMResize, and with VMResizeCPUMemory while it stays off; else its update, which puts the
@@ -831,12 +843,7 @@ export function startVirtualMachineController(
       verdicts.push(failed);
       events.emit(asKube(vm), 'Create', failed.message);
     }
-    const network = target
-      ? planNetwork(kube, vm, {
-          create: (nic) => controller.ownWrite(key, () => kube.direct.create(nic)),
-          update: (nic) => controller.ownWrite(key, () => kube.direct.update(nic)),
-        })
-      : undefined;
+    const network = target ? planNetwork(kube, vm, nicWrites(key)) : undefined;
     if (network) verdicts.push(network.verdict);
     if (failed || !target || !network || network.verdict.status === 'False') {
       // Like vm-operator's create when it waited for net-operator inline: nothing to report
@@ -1096,7 +1103,7 @@ export function startVirtualMachineController(
     secrets: BootstrapSecretData,
     resized?: () => void,
     onTheWayOff: WayOff = {},
-  ): 'upgrade' | 'resize' | 'power' | 'restart' | number | undefined => {
+  ): 'upgrade' | 'resize' | 'network' | 'power' | 'restart' | number | undefined => {
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const pushedIn = untilPushedPower(vm);
@@ -1112,37 +1119,43 @@ export function startVirtualMachineController(
         track(key, vsphere.vm.upgrade(record.id, `vmx-${minimum}`).wait());
         return 'upgrade';
       }
+      const network = planNetwork(kube, vm, nicWrites(key));
+      if (network.pending) return 'network';
+      if (network.problem) throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
       const kind = offUpdateKind(want);
+      // With MutableNetworks, a powered-off VM's NetworkInterfaces none of its interfaces names
+      // any more (vm-operator's orphans): their NICs changed in place, and they go once the VM is.
+      const orphans = mutableNetworks ? orphanedInterfaces(kube, vm) : NO_ORPHANS;
+      // As vm-operator: its NICs with every update, and a resize's with MutableNetworks while off.
+      const nics =
+        kind === 'update' || (mutableNetworks && want !== 'PoweredOn')
+          ? configurationError(() => nicChanges(network.nics, orphans, record))
+          : NO_DEVICE_CHANGES;
       const spec = configurationError(() =>
-        withVAppEdits(
-          reconfiguration(
-            vm,
-            record,
-            size,
-            cdroms,
-            kind,
-            kind === 'update' ? nicChanges(vm, record) : NO_DEVICE_CHANGES,
-          ),
-          vm,
-          record,
-          read,
-          secrets,
-        ),
+        withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
       );
+      const done = () => {
+        resized?.();
+        deleteOrphans(vm.metadata.namespace as string, orphans);
+      };
       if (spec) {
-        track(key, reconfigure(key, record, spec).then(resized));
+        track(key, reconfigure(key, record, spec).then(done));
         return 'resize';
       }
-      resized?.();
+      done();
     } else {
-      // As vm-operator's update of a powered-on or suspended VM, before any power change.
+      // As vm-operator's update of a powered-on or suspended VM, before any power change: a
+      // running VM's interfaces made and waited for, their NICs left as they are.
+      const network = state === 'poweredOn' ? planNetwork(kube, vm, nicWrites(key)) : undefined;
+      if (network?.pending && want !== 'PoweredOff') return 'network';
       let spec: VmConfigSpec | undefined;
       try {
-        spec = configurationError(() =>
-          state === 'poweredOn'
+        spec = configurationError(() => {
+          if (network?.problem) throw new Error(`failed to reconcile network interfaces: ${network.problem}`);
+          return state === 'poweredOn'
             ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
-            : suspendedReconfiguration(vm, record),
-        );
+            : suspendedReconfiguration(vm, record);
+        });
       } catch (error) {
         // As vm-operator, a VM going off is powered off whatever its configuration's error, which
         // then fails the pass.
@@ -1389,42 +1402,83 @@ export function startVirtualMachineController(
   const imageOvf = (itemId: string) => (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.ovf;
   /**
    * vm-operator's ReconcileNetworkInterfaces by the update of a powered-off VM: each interface's
-   * NIC found by its MAC address and network, the NICs nothing claims removed, those missing
-   * added (VMXNET3), removals first. An interface not ready fails the update, as vm-operator's
-   * wait for it does.
+   * NIC found by its MAC address and network; else one an orphaned NetworkInterface of that
+   * interface had (MutableNetworks) edited in place, keeping its device type; else one added
+   * (VMXNET3). The NICs nothing claims removed, removals first.
    */
-  const nicChanges = (vm: VirtualMachine, record: VmRecord): readonly VirtualDeviceConfigSpec[] => {
-    const notReady = interfaceNotReady(kube, vm);
-    if (notReady) throw new Error(`failed to reconcile network interfaces: ${notReady}`);
+  const nicChanges = (
+    nics: readonly PlannedNic[],
+    orphans: readonly OrphanedInterface[],
+    record: VmRecord,
+  ): readonly VirtualDeviceConfigSpec[] => {
     const unclaimed = record.config.devices.filter(isEthernetCard);
-    const added: VirtualDeviceConfigSpec[] = [];
-    for (const nic of readAddressing(kube, vm) ?? []) {
-      const network = vsphere.store.get(portgroupOf(vsphere, nic.status.networkID ?? '')) as
-        | NetworkRecord
-        | undefined;
-      if (!network)
-        throw new Error(`failed to reconcile network interfaces: network ${nic.status.networkID} not found`);
-      const at = unclaimed.findIndex(
-        (card) =>
-          String(card.macAddress).toLowerCase() === nic.macAddress.toLowerCase() &&
-          onNetwork(card.backing, network, vsphere),
+    const changes: VirtualDeviceConfigSpec[] = [];
+    const networkOf = (id: string) => {
+      const network = vsphere.store.get(portgroupOf(vsphere, id)) as NetworkRecord | undefined;
+      if (!network) throw new Error(`failed to reconcile network interfaces: network ${id} not found`);
+      return network;
+    };
+    const claim = (matches: (card: Device) => boolean) => {
+      const at = unclaimed.findIndex(matches);
+      return at >= 0 ? unclaimed.splice(at, 1)[0] : undefined;
+    };
+    for (const nic of nics) {
+      const network = networkOf(nic.networkID);
+      const mac = nic.macAddress.toLowerCase();
+      if (
+        claim(
+          (card) =>
+            String(card.macAddress).toLowerCase() === mac && onNetwork(card.backing, network, vsphere),
+        )
+      )
+        continue;
+      const device = {
+        addressType: 'manual',
+        macAddress: nic.macAddress,
+        backing: backingOn(network, vsphere),
+      };
+      const orphaned = orphanCardOf(nic.spec.name, orphans, claim, networkOf);
+      changes.push(
+        orphaned
+          ? { operation: 'edit', device: { ...orphaned, ...device } }
+          : { operation: 'add', device: { _type: 'VirtualVmxnet3', key: -100 - changes.length, ...device } },
       );
-      if (at >= 0) unclaimed.splice(at, 1);
-      else
-        added.push({
-          operation: 'add',
-          device: {
-            _type: 'VirtualVmxnet3',
-            key: -100 - added.length,
-            addressType: 'manual',
-            macAddress: nic.macAddress,
-            backing: backingOn(network, vsphere),
-          },
-        });
     }
-    if (unclaimed.length === 0 && added.length === 0) return NO_DEVICE_CHANGES;
-    return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...added];
+    if (unclaimed.length === 0 && changes.length === 0) return NO_DEVICE_CHANGES;
+    return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...changes];
   };
+  /**
+   * The NIC an orphaned NetworkInterface of the interface had: those labelled with its name
+   * first, then those whose name ends with it; the NIC on the orphan's portgroup, whatever its MAC.
+   */
+  const orphanCardOf = (
+    iface: string,
+    orphans: readonly OrphanedInterface[],
+    claim: (matches: (card: Device) => boolean) => Device | undefined,
+    networkOf: (id: string) => NetworkRecord,
+  ): Device | undefined => {
+    const candidates = [
+      ...orphans.filter((orphan) => orphan.iface === iface),
+      ...orphans.filter((orphan) => orphan.iface === undefined && orphan.name.endsWith(`-${iface}`)),
+    ];
+    for (const orphan of candidates) {
+      if (!orphan.networkID) continue;
+      const network = networkOf(orphan.networkID);
+      const card = claim((c) => onNetwork(c.backing, network, vsphere));
+      if (card) return card;
+    }
+    return undefined;
+  };
+  /** The orphans a powered-off VM's update has done with, deleted as vm-operator deletes them. */
+  const deleteOrphans = (namespace: string, orphans: readonly OrphanedInterface[]) => {
+    for (const orphan of orphans)
+      void kube.delete({ ...NIC_REF, namespace, name: orphan.name }).catch(ignoreNotFound);
+  };
+  /** The reconcile's own writes of the VM's NetworkInterfaces. */
+  const nicWrites = (key: string): NicWrites => ({
+    create: (nic) => controller.ownWrite(key, () => kube.direct.create(nic)),
+    update: (nic) => controller.ownWrite(key, () => kube.direct.update(nic)),
+  });
   /** The guest a VM deploys with: its spec's, else its image's (vSphere's `otherGuest` for none). */
   const deployedGuestId = (vm: VirtualMachine, itemId: string): string =>
     vm.spec?.guestID || imageOvf(itemId)?.os?.id || 'otherGuest';
