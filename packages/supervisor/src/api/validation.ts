@@ -642,6 +642,11 @@ export function validateVirtualMachineUpdate(
   volumeRules?: VolumeRules,
 ): FieldError[] {
   const errors = [...validateSpec(vm), ...validateNetwork(vm)];
+  // With MutableNetworks, after the network's other checks, as vm-operator's validateNetwork runs it.
+  if (capabilities.mutableNetworks)
+    errors.push(
+      ...macAddressChanges(vm.spec?.network?.interfaces ?? [], old.spec?.network?.interfaces ?? []),
+    );
   errors.push(...validateHostAndDomainName(vm, old));
   const spec = vm.spec ?? {};
   const prev = old.spec ?? {};
@@ -681,11 +686,7 @@ export function validateVirtualMachineUpdate(
       spec.reserved?.resourcePolicyName,
     ),
   );
-  errors.push(
-    ...(capabilities.mutableNetworks
-      ? macAddressChanges(spec.network?.interfaces ?? [], prev.network?.interfaces ?? [])
-      : immutableNetworkProblems(vm, old)),
-  );
+  if (!capabilities.mutableNetworks) errors.push(...immutableNetworkProblems(vm, old));
   if (!deepEqual(spec.affinity, prev.affinity))
     errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   errors.push(...bootstrapProviderChanges(vm, old));

@@ -459,6 +459,10 @@ describe('validation', () => {
       metadata: { ...moved.metadata, annotations: { 'vmoperator.vmware.com/failed-over-vm': '' } },
     };
     expect(fields(failedOver)).toEqual([]);
+    const renamed = structuredClone(failedOver);
+    const renamedEth0 = renamed.spec?.network?.interfaces?.[0];
+    if (renamedEth0) renamedEth0.name = 'nic0';
+    expect(fields(renamed)).toEqual([]);
     const added = structuredClone(failedOver);
     added.spec?.network?.interfaces?.push({ name: 'eth1', network });
     expect(fields(added)).toEqual([
@@ -666,6 +670,12 @@ describe('image name resolution in the store', () => {
       { ...netop, name: 'primary' },
       { ...netop, name: '' },
     ]);
+    // Nor to a network disabled.
+    const disabled = (await t.kube.update({
+      ...updated,
+      spec: { ...updated.spec, network: { disabled: true, interfaces: [{ name: 'eth2' }] } },
+    } as KubeObject)) as VirtualMachine;
+    expect(networksOf(disabled)).toEqual([undefined]);
     // Without it, an update adds no interface at all.
     const fixed = await setup();
     const vm = await fixed.create({ imageName: 'ubuntu' });

@@ -169,7 +169,7 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
 }
 
 /** Whether two owner references name the same object, as controller-runtime compares them: group, kind and name. */
-const referSameObject = (a: OwnerReference, b: OwnerReference) =>
+export const referSameObject = (a: OwnerReference, b: OwnerReference) =>
   parseApiVersion(a.apiVersion).group === parseApiVersion(b.apiVersion).group &&
   a.kind === b.kind &&
   a.name === b.name;

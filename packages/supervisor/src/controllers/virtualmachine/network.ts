@@ -12,7 +12,15 @@ import type { VirtualMachine, VirtualMachineNetworkInterfaceSpec } from '../../a
 import { networkInterfaceName } from '../../api/vm-network-validation.js';
 import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
+import {
+  controllerReference,
+  deepEqual,
+  type KubeObject,
+  merged,
+  type OwnerReference,
+  referSameObject,
+  withOwnerReference,
+} from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { CONDITION, conditionOf, isAbsent, isFalse, isTrue, REASON, type Verdict } from './conditions.js';
 
@@ -104,9 +112,10 @@ const NO_NETWORK: NetworkPlan = Object.freeze({
  */
 export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrites): NetworkPlan {
   const spec = vm.spec?.network;
-  if (spec?.disabled || !spec?.interfaces?.length) return NO_NETWORK;
+  // No network, or a disabled one, has no condition; one without interfaces is ready.
+  if (!spec || spec.disabled) return NO_NETWORK;
   const nics: PlannedNic[] = [];
-  for (const iface of spec.interfaces) {
+  for (const iface of spec.interfaces ?? []) {
     const name = interfaceObjectName(vm, iface);
     const failed = (problem: string, retry: boolean, pending = false): NetworkPlan => {
       const message = `network interface "${iface.name}" error: ${problem}`;
@@ -119,12 +128,16 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       };
     };
     const found = interfaceObject(kube, vm, name);
-    const owner = found && controllerOf(found);
-    if (owner && owner.uid !== vm.metadata.uid && owner.kind === 'VirtualMachine' && isVmOperatorKind(owner))
-      return failed(`network interface CR ${name} is already owned by VM ${owner.name}`, true);
+    const mine = controllerReference(vm);
+    // As controller-runtime's SetControllerReference, a controller is another by group, kind and name.
+    const other = found?.metadata.ownerReferences?.find(
+      (ref) => ref.controller && !referSameObject(ref, mine),
+    );
+    if (other?.kind === 'VirtualMachine' && isVmOperatorKind(other))
+      return failed(`network interface CR ${name} is already owned by VM ${other.name}`, true);
     let object: KubeObject & { status?: NetworkInterfaceStatus };
     try {
-      const wanted = found ? patched(found, vm, iface) : undefined;
+      const wanted = found ? patched(found, vm, iface, other ? ownerReference(vm) : mine) : undefined;
       object = found
         ? wanted === found
           ? found
@@ -165,28 +178,37 @@ const interfaceLabels = (vm: VirtualMachine, iface: string): Record<string, stri
  * it names (net-operator fills in the default's), the VM as its controller or, where another kind
  * controls it, an owner. The object itself when nothing changes.
  */
-function patched(nic: KubeObject, vm: VirtualMachine, iface: VirtualMachineNetworkInterfaceSpec): KubeObject {
+function patched(
+  nic: KubeObject,
+  vm: VirtualMachine,
+  iface: VirtualMachineNetworkInterfaceSpec,
+  reference: OwnerReference,
+): KubeObject {
   const labels = nic.metadata.labels ?? {};
   const owners = nic.metadata.ownerReferences ?? [];
+  const ownerReferences = withOwnerReference(owners, reference);
   const networkName = iface.network?.name ?? '';
   const spec = (nic.spec ?? {}) as { networkName?: string; type?: string };
   const labelled =
     labels[VM_NAME_LABEL] === vm.metadata.name && labels[VM_INTERFACE_NAME_LABEL] === iface.name;
-  // The VM controls it, unless another does: then it is one of its owners.
-  const other = owners.find((ref) => ref.controller && ref.uid !== vm.metadata.uid);
-  const mine = owners.find((ref) => ref.uid === vm.metadata.uid);
-  const owned = mine !== undefined && (mine.controller === true || other !== undefined);
   const specified = (networkName === '' || spec.networkName === networkName) && spec.type === 'vmxnet3';
-  if (labelled && owned && specified) return nic;
-  const reference = other ? { ...controllerReference(vm), controller: false } : controllerReference(vm);
+  if (labelled && specified && deepEqual(ownerReferences, owners)) return nic;
   return merged(nic, {
     metadata: merged(nic.metadata, {
       labels: merged(labels, interfaceLabels(vm, iface.name)),
-      ownerReferences: owned ? owners : [...owners.filter((ref) => ref.uid !== vm.metadata.uid), reference],
+      ownerReferences,
     }),
     spec: merged(spec, networkName === '' ? { type: 'vmxnet3' } : { networkName, type: 'vmxnet3' }),
   });
 }
+
+/** controller-runtime's SetOwnerReference's: an owner, not a controller. */
+const ownerReference = (vm: VirtualMachine): OwnerReference => ({
+  apiVersion: vm.apiVersion,
+  kind: vm.kind,
+  name: vm.metadata.name ?? '',
+  uid: vm.metadata.uid ?? '',
+});
 
 /** The default network's interface names none: net-operator knows its namespace's default. */
 function networkInterfaceOf(
@@ -252,11 +274,10 @@ export const NO_ORPHANS: readonly OrphanedInterface[] = Object.freeze([]);
  * that it owns and none of its interfaces names.
  */
 export function orphanedInterfaces(kube: KubeStore, vm: VirtualMachine): readonly OrphanedInterface[] {
-  const named = new Set(
-    (vm.spec?.network?.disabled ? [] : (vm.spec?.network?.interfaces ?? [])).map((iface) =>
-      interfaceObjectName(vm, iface),
-    ),
-  );
+  // vm-operator lists none for no network or a disabled one.
+  const network = vm.spec?.network;
+  if (!network || network.disabled) return NO_ORPHANS;
+  const named = new Set((network.interfaces ?? []).map((iface) => interfaceObjectName(vm, iface)));
   const out: OrphanedInterface[] = [];
   for (const nic of kube.direct.list(NET_OPERATOR_API_VERSION, 'NetworkInterface', vm.metadata.namespace)) {
     const name = nic.metadata.name as string;

@@ -340,7 +340,13 @@ describe('the VirtualMachine controller', () => {
     expect(vm2.status?.powerState).toBe('PoweredOn');
     expect((await nicOf('vm2-eth0')).metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'ConfigMap', controller: true }),
-      owner(vm2, false),
+      // controller-runtime's SetOwnerReference's: neither controller nor blocking deletion.
+      {
+        apiVersion: 'vmoperator.vmware.com/v1alpha6',
+        kind: 'VirtualMachine',
+        name: 'vm2',
+        uid: vm2.metadata.uid,
+      },
     ]);
     // Another VM's is none of its own: retried with backoff until it is gone.
     await nicHeldByVm(f, 'vm3-eth0', vm1);
@@ -1827,6 +1833,11 @@ describe('the VirtualMachine controller', () => {
     await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
     await f.settle();
     expect(f.cardsOf(id)).toHaveLength(2);
+    // Networking disabled: the NICs go, the NetworkInterfaces stay (vm-operator lists no orphans).
+    await f.kube.patch(ref('vm1'), { spec: { network: { disabled: true } } }, { type: 'merge' });
+    await f.settle();
+    expect(f.cardsOf(id)).toEqual([]);
+    expect([f.nicObject('vm1-other-eth0'), f.nicObject('vm1-primary-eth1')]).not.toContain(undefined);
   });
 
   it("changes NICs in a resize with MutableNetworks while the VM stays off, not in VMResize's way on", async () => {

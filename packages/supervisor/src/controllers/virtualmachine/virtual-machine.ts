@@ -100,7 +100,7 @@ import type {
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { DEFAULT_PRIORITY } from '../../runtime/work-queue.js';
-import { ignoreNotFound, isKubeError } from '../../store/errors.js';
+import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -1134,15 +1134,13 @@ export function startVirtualMachineController(
       const spec = configurationError(() =>
         withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
       );
-      const done = () => {
-        resized?.();
-        deleteOrphans(vm.metadata.namespace as string, orphans);
-      };
       if (spec) {
-        track(key, reconfigure(key, record, spec).then(done));
+        track(key, reconfigure(key, record, spec).then(resized));
         return 'resize';
       }
-      done();
+      resized?.();
+      // As vm-operator, once nothing is left to reconfigure (its reconfigure ends the pass).
+      deleteOrphans(vm.metadata.namespace as string, orphans);
     } else {
       // As vm-operator's update of a powered-on or suspended VM, before any power change: a
       // running VM's interfaces made and waited for, their NICs left as they are.
@@ -1413,17 +1411,16 @@ export function startVirtualMachineController(
   ): readonly VirtualDeviceConfigSpec[] => {
     const unclaimed = record.config.devices.filter(isEthernetCard);
     const changes: VirtualDeviceConfigSpec[] = [];
-    const networkOf = (id: string) => {
-      const network = vsphere.store.get(portgroupOf(vsphere, id)) as NetworkRecord | undefined;
-      if (!network) throw new Error(`failed to reconcile network interfaces: network ${id} not found`);
-      return network;
-    };
+    const networkOf = (id: string) =>
+      vsphere.store.get(portgroupOf(vsphere, id)) as NetworkRecord | undefined;
     const claim = (matches: (card: Device) => boolean) => {
       const at = unclaimed.findIndex(matches);
       return at >= 0 ? unclaimed.splice(at, 1)[0] : undefined;
     };
     for (const nic of nics) {
       const network = networkOf(nic.networkID);
+      if (!network)
+        throw new Error(`failed to reconcile network interfaces: network ${nic.networkID} not found`);
       const mac = nic.macAddress.toLowerCase();
       if (
         claim(
@@ -1455,24 +1452,27 @@ export function startVirtualMachineController(
     iface: string,
     orphans: readonly OrphanedInterface[],
     claim: (matches: (card: Device) => boolean) => Device | undefined,
-    networkOf: (id: string) => NetworkRecord,
+    networkOf: (id: string) => NetworkRecord | undefined,
   ): Device | undefined => {
     const candidates = [
       ...orphans.filter((orphan) => orphan.iface === iface),
       ...orphans.filter((orphan) => orphan.iface === undefined && orphan.name.endsWith(`-${iface}`)),
     ];
     for (const orphan of candidates) {
-      if (!orphan.networkID) continue;
-      const network = networkOf(orphan.networkID);
-      const card = claim((c) => onNetwork(c.backing, network, vsphere));
+      // A portgroup vSphere no longer has matches no NIC.
+      const network = orphan.networkID ? networkOf(orphan.networkID) : undefined;
+      const card = network && claim((c) => onNetwork(c.backing, network, vsphere));
       if (card) return card;
     }
     return undefined;
   };
-  /** The orphans a powered-off VM's update has done with, deleted as vm-operator deletes them. */
+  /**
+   * The orphans a powered-off VM's update has done with, deleted as vm-operator deletes them: an
+   * error it logs and goes on from (the next update lists the orphan again).
+   */
   const deleteOrphans = (namespace: string, orphans: readonly OrphanedInterface[]) => {
     for (const orphan of orphans)
-      void kube.delete({ ...NIC_REF, namespace, name: orphan.name }).catch(ignoreNotFound);
+      void kube.delete({ ...NIC_REF, namespace, name: orphan.name }).catch(() => {});
   };
   /** The reconcile's own writes of the VM's NetworkInterfaces. */
   const nicWrites = (key: string): NicWrites => ({
