@@ -43,6 +43,7 @@ import {
   startVirtualMachineController,
   type VirtualMachineController,
 } from './controllers/virtualmachine/index.js';
+import { startVirtualMachineClassController } from './controllers/vm-class/class-instances.js';
 import { startVirtualMachineGroupController } from './controllers/vm-group/index.js';
 import { startVirtualMachineReplicaSetController } from './controllers/vm-replicaset/index.js';
 import {
@@ -369,7 +370,9 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   };
   startResourceQuotaController(manager, { kube });
   if (cluster !== undefined) startNamespaceController(manager, { kube, vsphere, images, clusters });
-  const vmClasses = new VmClassCatalog(kube);
+  const immutableClasses = options.capabilities?.immutableClasses === true;
+  if (immutableClasses) startVirtualMachineClassController(manager, { kube });
+  const vmClasses = new VmClassCatalog(kube, { configSpecs: immutableClasses });
   manager.start();
   const context = (): PrepareContext => {
     if (cluster === undefined) throw new Error('the inventory has no cluster to run a Supervisor on');

@@ -12,6 +12,7 @@ import {
   type ClusterVirtualMachineImage,
   type ConsoleRequest,
   ConversionError,
+  classInstanceProblems,
   convertTo,
   DEFAULT_PUBLISH_LIBRARY_LABEL,
   defaultVirtualMachineInPlace,
@@ -28,6 +29,7 @@ import {
   managedByProblemOnUpdate,
   nextRestartTimeOnUpdate,
   type PartialObjectRef,
+  resolveClassAndClassName,
   resolveImageName,
   resolveImageNameOnCreate,
   undecodableDuration,
@@ -220,6 +222,15 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
   const sharedDisks = options.capabilities?.vmSharedDisks === true;
   const mutableNetworks = options.capabilities?.mutableNetworks === true;
+  const immutableClasses = options.capabilities?.immutableClasses === true;
+  /** vm-operator's ResolveClassAndClassName, with ImmutableClasses; its error the mutating webhook's denial. */
+  const resolveClass = (vm: VirtualMachine, reader: StoreReader): boolean => {
+    try {
+      return resolveClassAndClassName(vm, reader);
+    } catch (error) {
+      throw mutationDenied('VirtualMachine', (error as Error).message);
+    }
+  };
   const activatedFeatures = activatedFeatureVersion(options.capabilities);
   return (operation, object, old, { random, reader, clock, privileged, validateSchema }) => {
     const vm = object as unknown as VirtualMachine;
@@ -248,6 +259,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if (sharedDisks && defaulted.spec?.hardware?.cdrom)
         withCdromPlacements(defaulted.spec.hardware, undefined);
       if (sharedDisks) withVolumeDefaults(defaulted);
+      if (immutableClasses) resolveClass(defaulted, reader);
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
@@ -256,6 +268,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace))
         : undefined;
       deny('VirtualMachine', [
+        ...(immutableClasses ? classInstanceProblems(defaulted, reader) : []),
         ...storageClassProblems(defaulted, reader),
         ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged, volumeRules),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
@@ -275,7 +288,12 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     if (!deleting) {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
-      if (resizesByClassName(options.capabilities)) admitted = withResizeMark(admitted, stored) ?? admitted;
+      if (immutableClasses && (admitted.spec?.className || admitted.spec?.class)) {
+        const resolved = { ...admitted, spec: { ...admitted.spec } };
+        if (resolveClass(resolved, reader)) admitted = resolved;
+      }
+      if (resizesByClassName(options.capabilities))
+        admitted = withResizeMark(admitted, stored, immutableClasses) ?? admitted;
       // With MutableNetworks, an interface added without a network gets the default's kind.
       const interfaces = admitted.spec?.network?.interfaces;
       if (mutableNetworks && defaultNetwork && interfaces && !admitted.spec?.network?.disabled) {
@@ -310,6 +328,12 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       deny('VirtualMachine', [
         // First, as vm-operator's update checks; its own account and administrators are not held to them.
         ...(privileged ? [] : schemaUpgradeProblems(admitted, stored, options.capabilities)),
+        // A new class's instance, where a resize may change the class.
+        ...(immutableClasses &&
+        resizesByClassName(options.capabilities) &&
+        admitted.spec?.className !== stored.spec?.className
+          ? classInstanceProblems(admitted, reader)
+          : []),
         ...(admitted.spec === stored.spec
           ? []
           : validateVirtualMachineUpdate(
@@ -543,37 +567,44 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     VirtualMachineReplicaSet: vmReplicaSetCelProblems,
     VirtualMachineService: vmServiceSchemaProblems,
   };
+  const immutableClasses = options.capabilities?.immutableClasses === true;
   for (const k of VM_OPERATOR_KINDS) {
+    // vm-operator installs the class instances' CRD, and the VM's `spec.class`, with ImmutableClasses alone.
+    if (k.kind === 'VirtualMachineClassInstance' && !immutableClasses) continue;
     const kindAdmit = admit[k.kind];
     const kindRules = schemaRules[k.kind];
-    registerCustomResource(store, {
-      group: k.group,
-      versions: k.servedVersions,
-      storageVersion: k.storageVersion,
-      kind: k.kind,
-      plural: k.plural,
-      namespaced: k.namespaced,
-      hasStatus: k.hasStatus,
-      ...(k.scale ? { scale: k.scale } : {}),
-      // A kind of one version (v1alpha1's own) has nothing to convert.
-      ...(k.servedVersions.length > 1
-        ? {
-            convert: (object: KubeObject, apiVersion: string, stored?: boolean) => {
-              const { version } = parseApiVersion(apiVersion);
-              if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
-              try {
-                return convertTo(object, version, stored) as KubeObject;
-              } catch (error) {
-                if (!(error instanceof ConversionError)) throw error;
-                throw kubeErrors.conversionFailed(object.apiVersion, k.kind, error.message);
-              }
-            },
-          }
-        : {}),
-      // v1alpha1's VirtualMachine spells its spec its own way: held to v1alpha1's schema as sent.
-      ...(k.kind === 'VirtualMachine' ? { constrainedAsSent: ['v1alpha1'] } : {}),
-      ...(kindAdmit ? { admit: kindAdmit } : {}),
-      ...(kindRules ? { validate: kindRules } : {}),
-    });
+    registerCustomResource(
+      store,
+      {
+        group: k.group,
+        versions: k.servedVersions,
+        storageVersion: k.storageVersion,
+        kind: k.kind,
+        plural: k.plural,
+        namespaced: k.namespaced,
+        hasStatus: k.hasStatus,
+        ...(k.scale ? { scale: k.scale } : {}),
+        // A kind of one version (v1alpha1's own) has nothing to convert.
+        ...(k.servedVersions.length > 1
+          ? {
+              convert: (object: KubeObject, apiVersion: string, stored?: boolean) => {
+                const { version } = parseApiVersion(apiVersion);
+                if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
+                try {
+                  return convertTo(object, version, stored) as KubeObject;
+                } catch (error) {
+                  if (!(error instanceof ConversionError)) throw error;
+                  throw kubeErrors.conversionFailed(object.apiVersion, k.kind, error.message);
+                }
+              },
+            }
+          : {}),
+        // v1alpha1's VirtualMachine spells its spec its own way: held to v1alpha1's schema as sent.
+        ...(k.kind === 'VirtualMachine' ? { constrainedAsSent: ['v1alpha1'] } : {}),
+        ...(kindAdmit ? { admit: kindAdmit } : {}),
+        ...(kindRules ? { validate: kindRules } : {}),
+      },
+      k.kind === 'VirtualMachine' && !immutableClasses ? ['class'] : [],
+    );
   }
 };

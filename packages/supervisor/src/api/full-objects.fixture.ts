@@ -1267,3 +1267,9 @@ FULL_HUB_OBJECTS.VirtualMachineGroupPublishRequest = {
     ],
   },
 };
+
+// A class instance holds its class's spec.
+FULL_HUB_OBJECTS.VirtualMachineClassInstance = {
+  ...(FULL_HUB_OBJECTS.VirtualMachineClass as JsonObject),
+  kind: 'VirtualMachineClassInstance',
+};

@@ -1,5 +1,6 @@
 /** vm-operator's API as the supervisor serves it: hub types, kinds, conversion, defaulting, validation. */
 
+export * from './class-instances.js';
 export * from './conversion/index.js';
 export * from './defaults.js';
 export { parseDuration, undecodableDuration } from './duration.js';
@@ -21,6 +22,7 @@ export {
 } from './publish-request-validation.js';
 export {
   LAST_RESIZED_ANNOTATION,
+  LAST_RESIZED_INSTANCE_ANNOTATION,
   type LastResized,
   lastResizedOf,
   lastResizedValue,

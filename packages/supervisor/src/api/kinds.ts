@@ -60,6 +60,8 @@ function v1alpha1Kind(
 export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
   kind('VirtualMachine', 'virtualmachines', ['vm'], true, 'v1alpha1'),
   kind('VirtualMachineClass', 'virtualmachineclasses', ['vmclass'], true, 'v1alpha1'),
+  // Served with ImmutableClasses alone (see registerVmOperatorKinds).
+  kind('VirtualMachineClassInstance', 'virtualmachineclassinstances', ['vmclassinstance'], true, 'v1alpha4'),
   kind('VirtualMachineImage', 'virtualmachineimages', ['vmi', 'vmimage'], true, 'v1alpha1'),
   kind(
     'ClusterVirtualMachineImage',

@@ -4,10 +4,13 @@
  * JSON). A VM needs a resize when its `spec.className` names another class, or, with the
  * `vmoperator.vmware.com/same-vm-class-resize` annotation, when its class changed since.
  */
+import { deepEqual } from '../store/meta.js';
 import type { VirtualMachine, VirtualMachineClass } from './types.js';
 
 export const LAST_RESIZED_ANNOTATION = 'vmoperator.vmware.com/last-resized-vm-class';
 export const SAME_CLASS_RESIZE_ANNOTATION = 'vmoperator.vmware.com/same-vm-class-resize';
+/** With ImmutableClasses, the class instance a VM was last sized to (its name, as JSON). */
+export const LAST_RESIZED_INSTANCE_ANNOTATION = 'vmoperator.vmware.com/last-resized-vm-class-instance';
 
 export interface LastResized {
   name: string;
@@ -49,12 +52,24 @@ export function resizeNeeded(vm: VirtualMachine, vmClass: VirtualMachineClass): 
  * The mutating webhook's part: a VM whose `className` changes, without the annotation yet (one
  * made before the capability), gets it naming the class it had; undefined when nothing changes.
  */
-export function withResizeMark(vm: VirtualMachine, old: VirtualMachine): VirtualMachine | undefined {
+export function withResizeMark(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  immutableClasses = false,
+): VirtualMachine | undefined {
   const before = old.spec?.className;
-  if (vm.spec?.className === before || lastResizedOf(vm) !== undefined) return undefined;
-  const annotations = {
-    ...vm.metadata.annotations,
-    [LAST_RESIZED_ANNOTATION]: lastResizedValue({ name: before ?? '' }),
-  };
-  return { ...vm, metadata: { ...vm.metadata, annotations } };
+  if (vm.spec?.className === before) {
+    // With ImmutableClasses, a change of class instance is one too (vm-operator's check goes on
+    // when either names none).
+    const instance = vm.spec?.class?.name;
+    if (!immutableClasses || (instance !== undefined && instance === old.spec?.class?.name)) return undefined;
+  }
+  const annotations = { ...vm.metadata.annotations };
+  if (lastResizedOf(vm) === undefined)
+    annotations[LAST_RESIZED_ANNOTATION] = lastResizedValue({ name: before ?? '' });
+  if (immutableClasses && annotations[LAST_RESIZED_INSTANCE_ANNOTATION] === undefined)
+    annotations[LAST_RESIZED_INSTANCE_ANNOTATION] = lastResizedValue({ name: old.spec?.class?.name ?? '' });
+  return deepEqual(annotations, vm.metadata.annotations)
+    ? undefined
+    : { ...vm, metadata: { ...vm.metadata, annotations } };
 }

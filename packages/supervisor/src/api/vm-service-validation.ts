@@ -126,6 +126,11 @@ export interface VirtualMachineServiceCapabilities {
    * networks, its NICs following them while it is powered off.
    */
   readonly mutableNetworks?: boolean;
+  /**
+   * ImmutableClasses (off unless said): each configuration of a class is kept as a
+   * VirtualMachineClassInstance, and a VM names the one it is of in `spec.class`.
+   */
+  readonly immutableClasses?: boolean;
 }
 
 /** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */

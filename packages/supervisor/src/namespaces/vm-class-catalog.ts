@@ -11,7 +11,7 @@ import type { VirtualMachineClassSpec } from '../api/types.js';
 import { isKubeError } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
 import { dns1123LabelProblems } from '../store/names.js';
-import { DEFAULT_VM_CLASSES } from './vm-classes.js';
+import { DEFAULT_VM_CLASSES, mebibytesOf } from './vm-classes.js';
 
 const VM_CLASS = { apiVersion: `vmoperator.vmware.com/${HUB_VERSION}`, kind: 'VirtualMachineClass' } as const;
 
@@ -23,14 +23,22 @@ export interface VmClassDefinition {
 
 export class VmClassCatalog {
   readonly #kube: KubeStore;
-  readonly #classes = new Map<string, VmClassDefinition>(
-    DEFAULT_VM_CLASSES.map((c) => [c.name, { name: c.name, spec: c.spec }]),
-  );
+  readonly #classes: Map<string, VmClassDefinition>;
   /** The change or deletion running, which the next waits for. */
   #turn: Promise<unknown> = Promise.resolve();
 
-  constructor(kube: KubeStore) {
+  /**
+   * `configSpecs`: the default classes carry a config spec of their CPUs and memory, which
+   * vm-operator's immutable classes hash (what vCenter writes there is not public).
+   */
+  constructor(kube: KubeStore, { configSpecs = false }: { configSpecs?: boolean } = {}) {
     this.#kube = kube;
+    this.#classes = new Map(
+      DEFAULT_VM_CLASSES.map((c) => [
+        c.name,
+        { name: c.name, spec: configSpecs ? withConfigSpec(c.spec) : c.spec },
+      ]),
+    );
   }
 
   /** Every class, the defaults first, then the others in the order they were made. */
@@ -127,4 +135,11 @@ const unlessGone = (error: unknown): void => {
 function checkSpec(name: string, spec: VirtualMachineClassSpec): void {
   const [problem] = validateVirtualMachineClassCreate({ ...VM_CLASS, metadata: { name }, spec });
   if (problem) throw faults.invalidArgument(problem.field);
+}
+
+/** A class's spec with a vim25 config spec (govmomi's JSON) of its CPUs and memory. */
+function withConfigSpec(spec: VirtualMachineClassSpec): VirtualMachineClassSpec {
+  const cpus = spec.hardware?.cpus ?? 0;
+  const memoryMB = mebibytesOf(spec.hardware?.memory ?? '0') ?? 0;
+  return { ...spec, configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: cpus, memoryMB } };
 }

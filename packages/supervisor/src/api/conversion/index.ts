@@ -47,6 +47,7 @@ const RULES: Record<string, KindRules> = {
   },
   // The same shape in every served version; vm-operator keeps no annotation for it.
   VirtualMachineClass: {},
+  VirtualMachineClassInstance: {},
   VirtualMachineSetResourcePolicy: { v1alpha1: virtualMachineSetResourcePolicyV1alpha1Rule },
   // The same shape in every served version.
   VirtualMachineWebConsoleRequest: {},

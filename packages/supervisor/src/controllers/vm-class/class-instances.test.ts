@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { LAST_RESIZED_INSTANCE_ANNOTATION } from '../../api/resize.js';
+import type { VirtualMachine } from '../../api/types.js';
+import type { KubeObject } from '../../store/meta.js';
+import { createNamespaceFixture } from '../../testing/fixture.js';
+import { VM_CLASS_CONTROLLER } from './class-instances.js';
+
+const HUB = 'vmoperator.vmware.com/v1alpha6';
+const INSTANCE = { apiVersion: HUB, kind: 'VirtualMachineClassInstance' } as const;
+const ACTIVE = 'vmoperator.vmware.com/active';
+
+async function setup(capabilities = { immutableClasses: true, vmResize: true }) {
+  const f = await createNamespaceFixture({ capabilities });
+  const instancesOf = (vmClass: string) =>
+    f.kube.direct
+      .list(INSTANCE.apiVersion, INSTANCE.kind, 'ns1')
+      .filter((i) => i.metadata.ownerReferences?.some((o) => o.name === vmClass));
+  const activeOf = (vmClass: string) =>
+    instancesOf(vmClass).find((i) => i.metadata.labels?.[ACTIVE] !== undefined)?.metadata.name;
+  const getVm = (name: string) => f.kube.direct.get(f.vmRef(name)) as unknown as VirtualMachine;
+  return { ...f, instancesOf, activeOf, getVm };
+}
+
+describe('VirtualMachineClassInstances (ImmutableClasses)', () => {
+  it("keeps each class's configuration as an active instance the class controls", async () => {
+    const f = await setup();
+    const [instance, ...more] = f.instancesOf('best-effort-small');
+    expect(more).toEqual([]);
+    const vmClass = f.kube.direct.get({
+      apiVersion: HUB,
+      kind: 'VirtualMachineClass',
+      namespace: 'ns1',
+      name: 'best-effort-small',
+    });
+    const hash = instance?.metadata.annotations?.['vmoperator.vmware.com/vmclass-hash'];
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(instance?.metadata.name).toBe(`best-effort-small-${hash}`);
+    expect(instance?.metadata.labels).toEqual({ [ACTIVE]: '' });
+    expect(instance?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'VirtualMachineClass',
+        name: 'best-effort-small',
+        uid: vmClass?.metadata.uid,
+        controller: true,
+      }),
+    ]);
+    expect(instance?.spec).toEqual(vmClass?.spec);
+    // The default classes carry a config spec of their size, which the hash is of.
+    expect((vmClass?.spec as { configSpec?: unknown } | undefined)?.configSpec).toEqual({
+      _typeName: 'VirtualMachineConfigSpec',
+      numCPUs: 2,
+      memoryMB: 4096,
+    });
+    // A change of the class is a new active instance; the one before stays, inactive.
+    await f.supervisor.vmClasses.update('best-effort-small', (spec) => ({
+      ...spec,
+      configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 2, memoryMB: 6144 },
+    }));
+    await f.settle();
+    const instances = f.instancesOf('best-effort-small');
+    expect(instances).toHaveLength(2);
+    expect(f.activeOf('best-effort-small')).not.toBe(instance?.metadata.name);
+    expect(
+      instances.find((i) => i.metadata.name === instance?.metadata.name)?.metadata.labels,
+    ).toBeUndefined();
+  });
+
+  it("names a new VM's class instance, and holds a VM to an active instance of its class", async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    const active = f.activeOf('best-effort-small') as string;
+    expect(f.getVm('vm1').spec?.class).toEqual({
+      apiVersion: HUB,
+      kind: 'VirtualMachineClassInstance',
+      name: active,
+    });
+    // An instance alone: its class filled in.
+    const { className: _, ...byInstance } = {
+      className: '',
+      class: { apiVersion: HUB, kind: INSTANCE.kind, name: active },
+    };
+    await f.createVm('vm2', { className: undefined, ...byInstance });
+    expect(f.getVm('vm2').spec?.className).toBe('best-effort-small');
+    await f.settle();
+    expect(f.getVm('vm1').status?.powerState).toBe('PoweredOn');
+    // Another class's instance, one that is no more active, one that does not exist.
+    const other = f.activeOf('best-effort-medium') as string;
+    await expect(
+      f.createVm('vm3', { class: { apiVersion: HUB, kind: INSTANCE.kind, name: other } }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        `spec.class.name: Invalid value: "${other}": VirtualMachineClassInstance must be an instance of the VM Class specified by spec.class`,
+      ),
+    });
+    // A description is no part of the configuration: the same instance, its spec rewritten.
+    await f.supervisor.vmClasses.update('best-effort-small', (spec) => ({ ...spec, description: 'changed' }));
+    await f.settle();
+    expect(f.activeOf('best-effort-small')).toBe(active);
+    expect(f.instancesOf('best-effort-small')[0]?.spec).toMatchObject({ description: 'changed' });
+    await f.supervisor.vmClasses.update('best-effort-small', (spec) => ({
+      ...spec,
+      configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 3, memoryMB: 4096 },
+    }));
+    await f.settle();
+    await expect(
+      f.createVm('vm4', {
+        className: undefined,
+        class: { apiVersion: HUB, kind: INSTANCE.kind, name: active },
+      }),
+    ).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining('must specify a VirtualMachineClassInstance that is active'),
+    });
+    await expect(
+      f.createVm('vm5', { class: { apiVersion: HUB, kind: INSTANCE.kind, name: active } }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'must specify a reference to a VirtualMachineClassInstance object that is active',
+      ),
+    });
+    await expect(
+      f.createVm('vm6', {
+        className: undefined,
+        class: { apiVersion: HUB, kind: INSTANCE.kind, name: 'none' },
+      }),
+    ).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining('virtualmachineclassinstances.vmoperator.vmware.com "none" not found'),
+    });
+  });
+
+  it('marks the instance a VM is resized from, with VMResize', async () => {
+    const f = await setup();
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    const before = f.getVm('vm1').spec?.class?.name;
+    await f.kube.patch(
+      f.vmRef('vm1'),
+      { spec: { className: 'best-effort-medium', class: null } },
+      { type: 'merge' },
+    );
+    const vm = f.getVm('vm1');
+    expect(vm.spec?.class?.name).toBe(f.activeOf('best-effort-medium'));
+    expect(vm.metadata.annotations?.[LAST_RESIZED_INSTANCE_ANNOTATION]).toBe(
+      JSON.stringify({ name: before }),
+    );
+  });
+
+  it("fails a class without a config spec, as vm-operator's controller does", async () => {
+    const f = await setup();
+    await f.kube.create({
+      apiVersion: HUB,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'bare', namespace: 'ns1' },
+      spec: { hardware: { cpus: 1, memory: '1Gi' } },
+    } as KubeObject);
+    await f.settle();
+    expect(f.instancesOf('bare')).toEqual([]);
+    const controller = f.supervisor.manager.controllers.find((c) => c.name === VM_CLASS_CONTROLLER);
+    expect(String(controller?.errors.get('ns1/bare'))).toContain('bare configSpec is nil');
+  });
+
+  it('serves neither the kind nor `spec.class` without the capability', async () => {
+    const f = await setup({ immutableClasses: false, vmResize: false });
+    await expect(f.kube.list({ ...INSTANCE, namespace: 'ns1' })).rejects.toMatchObject({ code: 404 });
+    await f.createVm('vm1', { class: { apiVersion: HUB, kind: INSTANCE.kind, name: 'anything' } });
+    expect(f.getVm('vm1').spec?.class).toBeUndefined();
+  });
+});
