@@ -569,42 +569,38 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
   };
   const immutableClasses = options.capabilities?.immutableClasses === true;
   for (const k of VM_OPERATOR_KINDS) {
-    // vm-operator installs the class instances' CRD, and the VM's `spec.class`, with ImmutableClasses alone.
+    // vm-operator installs the class instances' CRD with ImmutableClasses alone.
     if (k.kind === 'VirtualMachineClassInstance' && !immutableClasses) continue;
     const kindAdmit = admit[k.kind];
     const kindRules = schemaRules[k.kind];
-    registerCustomResource(
-      store,
-      {
-        group: k.group,
-        versions: k.servedVersions,
-        storageVersion: k.storageVersion,
-        kind: k.kind,
-        plural: k.plural,
-        namespaced: k.namespaced,
-        hasStatus: k.hasStatus,
-        ...(k.scale ? { scale: k.scale } : {}),
-        // A kind of one version (v1alpha1's own) has nothing to convert.
-        ...(k.servedVersions.length > 1
-          ? {
-              convert: (object: KubeObject, apiVersion: string, stored?: boolean) => {
-                const { version } = parseApiVersion(apiVersion);
-                if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
-                try {
-                  return convertTo(object, version, stored) as KubeObject;
-                } catch (error) {
-                  if (!(error instanceof ConversionError)) throw error;
-                  throw kubeErrors.conversionFailed(object.apiVersion, k.kind, error.message);
-                }
-              },
-            }
-          : {}),
-        // v1alpha1's VirtualMachine spells its spec its own way: held to v1alpha1's schema as sent.
-        ...(k.kind === 'VirtualMachine' ? { constrainedAsSent: ['v1alpha1'] } : {}),
-        ...(kindAdmit ? { admit: kindAdmit } : {}),
-        ...(kindRules ? { validate: kindRules } : {}),
-      },
-      k.kind === 'VirtualMachine' && !immutableClasses ? ['class'] : [],
-    );
+    registerCustomResource(store, {
+      group: k.group,
+      versions: k.servedVersions,
+      storageVersion: k.storageVersion,
+      kind: k.kind,
+      plural: k.plural,
+      namespaced: k.namespaced,
+      hasStatus: k.hasStatus,
+      ...(k.scale ? { scale: k.scale } : {}),
+      // A kind of one version (v1alpha1's own) has nothing to convert.
+      ...(k.servedVersions.length > 1
+        ? {
+            convert: (object: KubeObject, apiVersion: string, stored?: boolean) => {
+              const { version } = parseApiVersion(apiVersion);
+              if (!isServedVersion(version)) throw new Error(`${apiVersion} is not served for ${k.kind}`);
+              try {
+                return convertTo(object, version, stored) as KubeObject;
+              } catch (error) {
+                if (!(error instanceof ConversionError)) throw error;
+                throw kubeErrors.conversionFailed(object.apiVersion, k.kind, error.message);
+              }
+            },
+          }
+        : {}),
+      // v1alpha1's VirtualMachine spells its spec its own way: held to v1alpha1's schema as sent.
+      ...(k.kind === 'VirtualMachine' ? { constrainedAsSent: ['v1alpha1'] } : {}),
+      ...(kindAdmit ? { admit: kindAdmit } : {}),
+      ...(kindRules ? { validate: kindRules } : {}),
+    });
   }
 };
