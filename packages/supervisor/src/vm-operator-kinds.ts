@@ -25,6 +25,8 @@ import {
   type ImageCatalog,
   invalid,
   isServedVersion,
+  LAST_RESIZED_ANNOTATION,
+  LAST_RESIZED_INSTANCE_ANNOTATION,
   managedByProblemOnCreate,
   managedByProblemOnUpdate,
   nextRestartTimeOnUpdate,
@@ -259,10 +261,10 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if (sharedDisks && defaulted.spec?.hardware?.cdrom)
         withCdromPlacements(defaulted.spec.hardware, undefined);
       if (sharedDisks) withVolumeDefaults(defaulted);
-      if (immutableClasses) resolveClass(defaulted, reader);
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
+      if (immutableClasses) resolveClass(defaulted, reader);
       validateSchema(object);
       const volumeRules = sharedDisks
         ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace))
@@ -285,15 +287,26 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if (restart.time !== spec?.nextRestartTime) spec = withNextRestartTime(spec, restart.time);
     }
     let admitted = spec === vm.spec || spec === undefined ? vm : Object.assign({}, vm, { spec });
+    let classRider: VirtualMachine | undefined;
     if (!deleting) {
       admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
       admitted = withoutStaleApplyTime(admitted, stored) ?? admitted;
+      // With ImmutableClasses, the class resolved and the instance resized from marked, which
+      // vm-operator's mutating webhook keeps only when another of its mutations patches the VM
+      // (the mark of the class resized from is one).
+      let withClass = admitted;
       if (immutableClasses && (admitted.spec?.className || admitted.spec?.class)) {
         const resolved = { ...admitted, spec: { ...admitted.spec } };
-        if (resolveClass(resolved, reader)) admitted = resolved;
+        if (resolveClass(resolved, reader)) withClass = resolved;
       }
-      if (resizesByClassName(options.capabilities))
-        admitted = withResizeMark(admitted, stored, immutableClasses) ?? admitted;
+      const marked = resizesByClassName(options.capabilities)
+        ? (withResizeMark(withClass, stored, immutableClasses) ?? withClass)
+        : withClass;
+      const classMarked =
+        marked.metadata.annotations?.[LAST_RESIZED_ANNOTATION] !==
+        admitted.metadata.annotations?.[LAST_RESIZED_ANNOTATION];
+      if (classMarked) admitted = marked;
+      else if (marked !== admitted) classRider = marked;
       // With MutableNetworks, an interface added without a network gets the default's kind.
       const interfaces = admitted.spec?.network?.interfaces;
       if (mutableNetworks && defaultNetwork && interfaces && !admitted.spec?.network?.disabled) {
@@ -321,6 +334,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
           admitted = Object.assign({}, admitted, { spec: mutated });
       }
     }
+    if (classRider && admitted !== vm) admitted = withRider(admitted, classRider);
     validateSchema(admitted as unknown as KubeObject);
     // The metadata is judged on every update; the spec's rules, comparing it with the stored
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).
@@ -331,7 +345,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         // A new class's instance, where a resize may change the class.
         ...(immutableClasses &&
         resizesByClassName(options.capabilities) &&
-        admitted.spec?.className !== stored.spec?.className
+        (admitted.spec?.className ?? '') !== (stored.spec?.className ?? '')
           ? classInstanceProblems(admitted, reader)
           : []),
         ...(admitted.spec === stored.spec
@@ -349,6 +363,25 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       ]);
     return admitted === vm ? undefined : (admitted as unknown as KubeObject);
   };
+}
+
+/**
+ * The VM its update's other mutations made, with what the class's resolution and the mark of the
+ * instance resized from (`rider`, made from the VM before them) changed of it.
+ */
+function withRider(vm: VirtualMachine, rider: VirtualMachine): VirtualMachine {
+  const mark = rider.metadata.annotations?.[LAST_RESIZED_INSTANCE_ANNOTATION];
+  const spec = { ...vm.spec };
+  if (rider.spec?.className !== undefined) spec.className = rider.spec.className;
+  if (rider.spec?.class !== undefined) spec.class = rider.spec.class;
+  const metadata =
+    mark === undefined
+      ? vm.metadata
+      : {
+          ...vm.metadata,
+          annotations: { ...vm.metadata.annotations, [LAST_RESIZED_INSTANCE_ANNOTATION]: mark },
+        };
+  return { ...vm, metadata, spec };
 }
 
 /**

@@ -10,6 +10,7 @@ import { HUB_VERSION, validateVirtualMachineClassCreate } from '../api/index.js'
 import type { VirtualMachineClassSpec } from '../api/types.js';
 import { isKubeError } from '../store/errors.js';
 import type { KubeStore } from '../store/kube-store.js';
+import { deepEqual } from '../store/meta.js';
 import { dns1123LabelProblems } from '../store/names.js';
 import { DEFAULT_VM_CLASSES, mebibytesOf } from './vm-classes.js';
 
@@ -27,18 +28,31 @@ export class VmClassCatalog {
   /** The change or deletion running, which the next waits for. */
   #turn: Promise<unknown> = Promise.resolve();
 
+  /** Whether classes carry a config spec of their own (see the constructor). */
+  readonly #configSpecs: boolean;
+
   /**
-   * `configSpecs`: the default classes carry a config spec of their CPUs and memory, which
-   * vm-operator's immutable classes hash (what vCenter writes there is not public).
+   * `configSpecs`: every class carries a config spec, of its CPUs and memory unless it is given
+   * one, kept up with them, as vCenter writes one on the classes vm-operator's immutable classes
+   * hash (what vCenter writes there is not public).
    */
   constructor(kube: KubeStore, { configSpecs = false }: { configSpecs?: boolean } = {}) {
     this.#kube = kube;
+    this.#configSpecs = configSpecs;
     this.#classes = new Map(
-      DEFAULT_VM_CLASSES.map((c) => [
-        c.name,
-        { name: c.name, spec: configSpecs ? withConfigSpec(c.spec) : c.spec },
-      ]),
+      DEFAULT_VM_CLASSES.map((c) => [c.name, { name: c.name, spec: this.#withConfigSpec(c.spec) }]),
     );
+  }
+
+  /** The spec with its config spec, where classes carry one: derived, unless given one other than the derived one of `previous`. */
+  #withConfigSpec(
+    spec: VirtualMachineClassSpec,
+    previous?: VirtualMachineClassSpec,
+  ): VirtualMachineClassSpec {
+    if (!this.#configSpecs) return spec;
+    const given = spec.configSpec;
+    if (given !== undefined && !(previous && deepEqual(given, derivedConfigSpec(previous)))) return spec;
+    return { ...spec, configSpec: derivedConfigSpec(spec) };
   }
 
   /** Every class, the defaults first, then the others in the order they were made. */
@@ -57,7 +71,7 @@ export class VmClassCatalog {
     if (dns1123LabelProblems(name).length > 0) throw faults.invalidArgument('id');
     if (this.#classes.has(name)) throw faults.alreadyExists(name);
     checkSpec(name, spec);
-    this.#classes.set(name, { name, spec });
+    this.#classes.set(name, { name, spec: this.#withConfigSpec(spec) });
   }
 
   /**
@@ -73,7 +87,10 @@ export class VmClassCatalog {
     this.#existing(name);
     return this.#inTurn(async () => {
       const previous = this.#existing(name);
-      const spec = typeof change === 'function' ? change(previous.spec) : change;
+      const spec = this.#withConfigSpec(
+        typeof change === 'function' ? change(previous.spec) : change,
+        previous.spec,
+      );
       checkSpec(name, spec);
       // The catalogue first: a namespace prepared meanwhile offers the new spec.
       this.#classes.set(name, { name, spec });
@@ -137,9 +154,9 @@ function checkSpec(name: string, spec: VirtualMachineClassSpec): void {
   if (problem) throw faults.invalidArgument(problem.field);
 }
 
-/** A class's spec with a vim25 config spec (govmomi's JSON) of its CPUs and memory. */
-function withConfigSpec(spec: VirtualMachineClassSpec): VirtualMachineClassSpec {
-  const cpus = spec.hardware?.cpus ?? 0;
-  const memoryMB = mebibytesOf(spec.hardware?.memory ?? '0') ?? 0;
-  return { ...spec, configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: cpus, memoryMB } };
-}
+/** A vim25 config spec (govmomi's JSON) of a class's CPUs and memory. */
+const derivedConfigSpec = (spec: VirtualMachineClassSpec) => ({
+  _typeName: 'VirtualMachineConfigSpec',
+  numCPUs: spec.hardware?.cpus ?? 0,
+  memoryMB: mebibytesOf(spec.hardware?.memory ?? '0') ?? 0,
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LAST_RESIZED_INSTANCE_ANNOTATION } from '../../api/resize.js';
+import { LAST_RESIZED_ANNOTATION, LAST_RESIZED_INSTANCE_ANNOTATION } from '../../api/resize.js';
 import type { VirtualMachine } from '../../api/types.js';
+import { DEFAULT_VM_CLASS_NAMES } from '../../namespaces/vm-classes.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
 import { VM_CLASS_CONTROLLER } from './class-instances.js';
@@ -131,21 +132,70 @@ describe('VirtualMachineClassInstances (ImmutableClasses)', () => {
     });
   });
 
-  it('marks the instance a VM is resized from, with VMResize', async () => {
+  it("keeps a resize's new instance only when the webhook patches the VM for something else, as vm-operator's", async () => {
     const f = await setup();
     await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.createVm('vm2', { powerState: 'PoweredOff' });
     await f.settle();
     const before = f.getVm('vm1').spec?.class?.name;
-    await f.kube.patch(
-      f.vmRef('vm1'),
-      { spec: { className: 'best-effort-medium', class: null } },
-      { type: 'merge' },
-    );
-    const vm = f.getVm('vm1');
+    const resize = { spec: { className: 'best-effort-medium', class: null } };
+    // The class resized from is marked at create: the webhook patches nothing, and its
+    // resolution of the new class's instance is lost with the instance mark.
+    await f.kube.patch(f.vmRef('vm1'), resize, { type: 'merge' });
+    expect(f.getVm('vm1').spec?.class).toBeUndefined();
+    expect(f.getVm('vm1').metadata.annotations?.[LAST_RESIZED_INSTANCE_ANNOTATION]).toBeUndefined();
+    // A VM made before the capability has no mark: the webhook marks it, and keeps the rest.
+    const stored = f.kube.direct.get(f.vmRef('vm2')) as KubeObject;
+    const { [LAST_RESIZED_ANNOTATION]: _, ...annotations } = stored.metadata.annotations ?? {};
+    f.kube.direct.update({ ...stored, metadata: { ...stored.metadata, annotations } });
+    await f.kube.patch(f.vmRef('vm2'), resize, { type: 'merge' });
+    const vm = f.getVm('vm2');
     expect(vm.spec?.class?.name).toBe(f.activeOf('best-effort-medium'));
     expect(vm.metadata.annotations?.[LAST_RESIZED_INSTANCE_ANNOTATION]).toBe(
       JSON.stringify({ name: before }),
     );
+    // Naming the old class's instance with the new class is refused.
+    await expect(
+      f.kube.patch(
+        f.vmRef('vm1'),
+        {
+          spec: {
+            className: 'best-effort-large',
+            class: { apiVersion: HUB, kind: INSTANCE.kind, name: before },
+          },
+        },
+        { type: 'merge' },
+      ),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('must be an instance of the VM Class specified by spec.class'),
+    });
+  });
+
+  it("gives vCenter's new classes a config spec that follows their size", async () => {
+    const f = await setup();
+    f.supervisor.vmClasses.create({ name: 'custom', spec: { hardware: { cpus: 1, memory: '1Gi' } } });
+    await f.supervisor.updateNamespace('ns1', { classes: [...DEFAULT_VM_CLASS_NAMES, 'custom'] });
+    await f.settle();
+    const first = f.activeOf('custom');
+    expect(first).toBeDefined();
+    await f.supervisor.vmClasses.update('custom', (spec) => ({
+      ...spec,
+      hardware: { cpus: 2, memory: '1Gi' },
+    }));
+    await f.settle();
+    const vmClass = f.kube.direct.get({
+      apiVersion: HUB,
+      kind: 'VirtualMachineClass',
+      namespace: 'ns1',
+      name: 'custom',
+    });
+    expect((vmClass?.spec as { configSpec?: unknown }).configSpec).toEqual({
+      _typeName: 'VirtualMachineConfigSpec',
+      numCPUs: 2,
+      memoryMB: 1024,
+    });
+    expect(f.activeOf('custom')).not.toBe(first);
   });
 
   it("fails a class without a config spec, as vm-operator's controller does", async () => {
