@@ -58,11 +58,15 @@ export const VOLUME_FIELDS_SINCE_V1ALPHA5 = [
   'unitNumber',
 ];
 
-/** Fields v1alpha5 added over v1alpha4. */
+/**
+ * Fields v1alpha5 added over v1alpha4 that vm-operator's conversions lose: not restored from the
+ * annotation by a write of an older version.
+ */
+const LOST_SINCE_V1ALPHA5 = ['spec.class', 'spec.currentSnapshotName'];
+
+/** Fields v1alpha5 added over v1alpha4 (besides those lost). */
 const SINCE_V1ALPHA5 = [
-  'spec.class',
   'spec.bootOptions',
-  'spec.currentSnapshotName',
   'spec.policies',
   // Restored into a `spec.hardware` the older version has none of, as vm-operator restores it.
   ...['ideControllers', 'nvmeControllers', 'sataControllers', 'scsiControllers'].map(
@@ -278,8 +282,16 @@ function rule(
   down: NonNullable<SpokeRule['down']>,
   up: NonNullable<SpokeRule['up']>,
   restoreIfAbsent: string[] = [],
+  lost: string[] = [],
 ): SpokeRule {
-  return { hubOnly, restoreIfAbsent: [...DHCP_RESTORE, ...restoreIfAbsent], preserve: true, down, up };
+  return {
+    hubOnly,
+    restoreIfAbsent: [...DHCP_RESTORE, ...restoreIfAbsent],
+    preserve: true,
+    down,
+    up,
+    ...(lost.length ? { lost } : {}),
+  };
 }
 
 export const virtualMachineRules: KindRules = {
@@ -298,6 +310,8 @@ export const virtualMachineRules: KindRules = {
       dropFalseDhcp(hub);
       cdromUp(hub);
     },
+    [],
+    LOST_SINCE_V1ALPHA5,
   ),
   v1alpha3: rule(
     [...SINCE_V1ALPHA6, ...SINCE_V1ALPHA5, ...SINCE_V1ALPHA4],
@@ -313,6 +327,8 @@ export const virtualMachineRules: KindRules = {
       renameHostToNodeName(hub);
       storageUpV1alpha3(hub);
     },
+    [],
+    LOST_SINCE_V1ALPHA5,
   ),
   v1alpha2: rule(
     [...SINCE_V1ALPHA6, ...SINCE_V1ALPHA5, ...SINCE_V1ALPHA4, ...SINCE_V1ALPHA3],
@@ -325,6 +341,7 @@ export const virtualMachineRules: KindRules = {
       v1alpha2Up(spoke, hub, restored);
     },
     ['+spec.network.domainName'],
+    LOST_SINCE_V1ALPHA5,
   ),
 };
 
@@ -354,7 +371,7 @@ export const virtualMachineReplicaSetRules: KindRules = Object.fromEntries(
     const vm = virtualMachineRules[version] as SpokeRule;
     const rule: SpokeRule = {
       hubOnly: [],
-      lost: inTemplate(vm.hubOnly),
+      lost: inTemplate([...vm.hubOnly, ...(vm.lost ?? [])]),
       preserve: version !== 'v1alpha5',
       down: (hub, spoke) => vm.down?.(templateView(hub), templateView(spoke)),
       up: (spoke, hub) => vm.up?.(templateView(spoke), templateView(hub), undefined),
