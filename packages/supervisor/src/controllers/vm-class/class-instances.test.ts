@@ -190,7 +190,7 @@ describe('VirtualMachineClassInstances (ImmutableClasses)', () => {
       namespace: 'ns1',
       name: 'custom',
     });
-    expect((vmClass?.spec as { configSpec?: unknown }).configSpec).toEqual({
+    expect((vmClass?.spec as { configSpec?: unknown } | undefined)?.configSpec).toEqual({
       _typeName: 'VirtualMachineConfigSpec',
       numCPUs: 2,
       memoryMB: 1024,
