@@ -1762,7 +1762,13 @@ describe('the VirtualMachine controller', () => {
     // Only a failed-over VM's interfaces may change networks (an administrator's mark).
     await expect(f.kube.patch(ref('vm1'), moved, { type: 'merge' })).rejects.toMatchObject({ code: 422 });
     failOver(f, 'vm1');
+    // Suspended, the VM's update is its resume alone: no NetworkInterface made.
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'Suspended' } }, { type: 'merge' });
+    await f.settle();
     await f.kube.patch(ref('vm1'), moved, { type: 'merge' });
+    await f.settle();
+    expect(f.nicObject('vm1-other-eth0')).toBeUndefined();
+    await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
     await f.settle();
     // Running, the VM gets the interface's NetworkInterface and keeps its NIC.
     const made = f.nicObject('vm1-other-eth0');

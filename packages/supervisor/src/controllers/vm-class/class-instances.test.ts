@@ -64,6 +64,60 @@ describe('VirtualMachineClassInstances (ImmutableClasses)', () => {
     expect(
       instances.find((i) => i.metadata.name === instance?.metadata.name)?.metadata.labels,
     ).toBeUndefined();
+    // Its first configuration back: the first instance active again, the second not.
+    await f.supervisor.vmClasses.update('best-effort-small', (spec) => ({
+      ...spec,
+      configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 2, memoryMB: 4096 },
+    }));
+    await f.settle();
+    expect(f.activeOf('best-effort-small')).toBe(instance?.metadata.name);
+    expect(
+      f.instancesOf('best-effort-small').filter((i) => i.metadata.labels?.[ACTIVE] !== undefined),
+    ).toHaveLength(1);
+    // A class removed from the namespace takes its instances with it.
+    await f.supervisor.updateNamespace('ns1', { classes: ['best-effort-medium'] });
+    await f.settle();
+    expect(f.instancesOf('best-effort-small')).toEqual([]);
+    expect(f.activeOf('best-effort-medium')).toBeDefined();
+  });
+
+  it('refuses an update naming no instance, an inactive one or none that exists, and takes another of its class', async () => {
+    const f = await setup();
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    const named = (name: string) => ({ spec: { class: { apiVersion: HUB, kind: INSTANCE.kind, name } } });
+    await expect(f.kube.patch(f.vmRef('vm1'), named(''), { type: 'merge' })).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining('empty class instance name'),
+    });
+    const first = f.activeOf('best-effort-small') as string;
+    await f.supervisor.vmClasses.update('best-effort-small', (spec) => ({
+      ...spec,
+      configSpec: { _typeName: 'VirtualMachineConfigSpec', numCPUs: 2, memoryMB: 2048 },
+    }));
+    await f.settle();
+    const second = f.activeOf('best-effort-small') as string;
+    // With className kept, the webhook checks no instance: any is taken (vm-operator's too).
+    await f.kube.patch(f.vmRef('vm1'), named(second), { type: 'merge' });
+    expect(f.getVm('vm1').spec?.class?.name).toBe(second);
+    await f.kube.patch(f.vmRef('vm1'), named(first), { type: 'merge' });
+    expect(f.getVm('vm1').spec?.class?.name).toBe(first);
+    // A class name changed with an instance of another class, or an inactive one, is refused.
+    const resized = (name: string) => ({
+      spec: { className: 'best-effort-medium', class: { apiVersion: HUB, kind: INSTANCE.kind, name } },
+    });
+    await expect(f.kube.patch(f.vmRef('vm1'), resized(second), { type: 'merge' })).rejects.toMatchObject({
+      code: 422,
+    });
+    await expect(f.kube.patch(f.vmRef('vm1'), resized('none'), { type: 'merge' })).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'must specify a valid reference to a VirtualMachineClassInstance object',
+      ),
+    });
+    await f.kube.patch(f.vmRef('vm1'), resized(f.activeOf('best-effort-medium') as string), {
+      type: 'merge',
+    });
+    expect(f.getVm('vm1').spec?.className).toBe('best-effort-medium');
   });
 
   it("names a new VM's class instance, and holds a VM to an active instance of its class", async () => {
