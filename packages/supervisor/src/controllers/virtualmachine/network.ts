@@ -14,11 +14,9 @@ import { isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import {
   controllerReference,
-  deepEqual,
   type KubeObject,
   merged,
   type OwnerReference,
-  referSameObject,
   withOwnerReference,
 } from '../../store/meta.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
@@ -128,16 +126,13 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       };
     };
     const found = interfaceObject(kube, vm, name);
-    const mine = controllerReference(vm);
     // As controller-runtime's SetControllerReference, a controller is another by group, kind and name.
-    const other = found?.metadata.ownerReferences?.find(
-      (ref) => ref.controller && !referSameObject(ref, mine),
-    );
+    const other = found?.metadata.ownerReferences?.find((ref) => ref.controller && !refersTo(ref, vm));
     if (other?.kind === 'VirtualMachine' && isVmOperatorKind(other))
       return failed(`network interface CR ${name} is already owned by VM ${other.name}`, true);
     let object: KubeObject & { status?: NetworkInterfaceStatus };
     try {
-      const wanted = found ? patched(found, vm, iface, other ? ownerReference(vm) : mine) : undefined;
+      const wanted = found ? patched(found, vm, iface, other !== undefined) : undefined;
       object = found
         ? wanted === found
           ? found
@@ -164,6 +159,10 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
 
 const isVmOperatorKind = (ref: { apiVersion: string }) => ref.apiVersion.startsWith(`${GROUP}/`);
 
+/** Whether a reference names the VM: by group, kind and name, as controller-runtime compares them. */
+const refersTo = (ref: OwnerReference, vm: VirtualMachine) =>
+  ref.kind === vm.kind && ref.name === vm.metadata.name && isVmOperatorKind(ref);
+
 /** The labels vm-operator finds a VM's NetworkInterfaces by. */
 export const VM_NAME_LABEL = 'vmoperator.vmware.com/vm-name';
 export const VM_INTERFACE_NAME_LABEL = 'vmoperator.vmware.com/vm-interface-name';
@@ -176,23 +175,31 @@ const interfaceLabels = (vm: VirtualMachine, iface: string): Record<string, stri
 /**
  * The NetworkInterface as vm-operator's create-or-patch leaves it: the VM's labels, the network
  * it names (net-operator fills in the default's), the VM as its controller or, where another kind
- * controls it, an owner. The object itself when nothing changes.
+ * controls it (`controlled`), an owner. The object itself when nothing changes (read on every
+ * update of every VM: nothing is made for that answer).
  */
 function patched(
   nic: KubeObject,
   vm: VirtualMachine,
   iface: VirtualMachineNetworkInterfaceSpec,
-  reference: OwnerReference,
+  controlled: boolean,
 ): KubeObject {
   const labels = nic.metadata.labels ?? {};
   const owners = nic.metadata.ownerReferences ?? [];
-  const ownerReferences = withOwnerReference(owners, reference);
   const networkName = iface.network?.name ?? '';
   const spec = (nic.spec ?? {}) as { networkName?: string; type?: string };
   const labelled =
     labels[VM_NAME_LABEL] === vm.metadata.name && labels[VM_INTERFACE_NAME_LABEL] === iface.name;
   const specified = (networkName === '' || spec.networkName === networkName) && spec.type === 'vmxnet3';
-  if (labelled && specified && deepEqual(ownerReferences, owners)) return nic;
+  const current = owners.find((ref) => refersTo(ref, vm));
+  const owned =
+    current !== undefined &&
+    current.uid === vm.metadata.uid &&
+    current.apiVersion === vm.apiVersion &&
+    (controlled ? current.controller === undefined : current.controller === true);
+  if (labelled && specified && owned) return nic;
+  const reference = controlled ? ownerReference(vm) : controllerReference(vm);
+  const ownerReferences = withOwnerReference(owners, reference);
   return merged(nic, {
     metadata: merged(nic.metadata, {
       labels: merged(labels, interfaceLabels(vm, iface.name)),
