@@ -33,6 +33,9 @@ export const VM_OPERATOR_BUILD_VERSION = 'v0.0.0';
 /** An instance id older VMs keep instead of `spec.bootstrap.cloudInit.instanceID`. */
 export const CLOUD_INIT_INSTANCE_ID_ANNOTATION = 'vmoperator.vmware.com/cloud-init-instance-id';
 
+/** The id VCF Automation gives a VM, handed to its guest customization with the VCD parity capability. */
+export const VCFA_ID_ANNOTATION = 'vmoperator.vmware.com/vcfa-id';
+
 /** A VM failed over to another site by a disaster recovery vendor (an administrator's mark). */
 export const FAILED_OVER_VM_ANNOTATION = 'vmoperator.vmware.com/failed-over-vm';
 

@@ -24,6 +24,7 @@ import { activatedFeatureVersion, isUpgraded } from './schema-upgrade.js';
 import type {
   CloudConfig,
   Sysprep,
+  ValueOrSecretKeySelector,
   VirtualMachine,
   VirtualMachineBootstrapVAppConfigSpec,
   VirtualMachineNetworkInterfaceSpec,
@@ -92,7 +93,7 @@ export function duplicate(field: string, value: unknown): FieldError {
   return { field, message: `Duplicate value: ${JSON.stringify(value)}`, reason: 'FieldValueDuplicate' };
 }
 
-function validateSpec(vm: VirtualMachine): FieldError[] {
+function validateSpec(vm: VirtualMachine, capabilities: VirtualMachineServiceCapabilities): FieldError[] {
   const errors: FieldError[] = [];
   const spec = vm.spec ?? {};
   if (!spec.className) errors.push(required('spec.className'));
@@ -106,7 +107,7 @@ function validateSpec(vm: VirtualMachine): FieldError[] {
     errors.push(invalid('spec.image.kind', spec.image.kind, `supported: ${IMAGE_KINDS.join('; ')}`));
   }
   if (spec.crypto) errors.push(cryptoNotEnabled(spec.crypto));
-  errors.push(...validateBootstrap(vm));
+  errors.push(...validateBootstrap(vm, capabilities.guestCustomizationVCDParity === true));
   const names = new Set<string>();
   (spec.network?.interfaces ?? []).forEach((iface, i) => {
     if (names.has(iface.name)) errors.push(duplicate(`spec.network.interfaces[${i}].name`, iface.name));
@@ -351,7 +352,7 @@ function validateCloudConfig(config: CloudConfig): FieldError[] {
   return errors;
 }
 
-function validateBootstrap(vm: VirtualMachine): FieldError[] {
+function validateBootstrap(vm: VirtualMachine, vcdParity: boolean): FieldError[] {
   const errors: FieldError[] = [];
   const bs = vm.spec?.bootstrap;
   if (!bs) return errors;
@@ -381,10 +382,12 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
           'LinuxPrep may not be used with either CloudInit or Sysprep bootstrap providers',
         ),
       );
-    // The simulator's Supervisor lacks the VCD parity capability, as for Sysprep.
-    for (const field of ['expirePasswordAfterNextLogin', 'password', 'scriptText'] as const)
-      if (linuxPrep[field])
-        errors.push(forbidden(`spec.bootstrap.linuxPrep.${field}`, VCD_PARITY_NOT_ENABLED));
+    // The VCD parity capability's fields: refused without it, a script from one place with it.
+    if (vcdParity) errors.push(...scriptTextProblems('spec.bootstrap.linuxPrep', linuxPrep.scriptText));
+    else
+      for (const field of ['expirePasswordAfterNextLogin', 'password', 'scriptText'] as const)
+        if (linuxPrep[field])
+          errors.push(forbidden(`spec.bootstrap.linuxPrep.${field}`, VCD_PARITY_NOT_ENABLED));
   }
   if (sysprep) {
     if (cloudInit || linuxPrep) {
@@ -404,7 +407,7 @@ function validateBootstrap(vm: VirtualMachine): FieldError[] {
         invalid('spec.bootstrap.sysprep', 'sysPrep', 'either sysprep or rawSysprep must be provided'),
       );
     }
-    if (sysprep.sysprep) errors.push(...validateInlineSysprep(vm, sysprep.sysprep));
+    if (sysprep.sysprep) errors.push(...validateInlineSysprep(vm, sysprep.sysprep, vcdParity));
   }
   if (vAppConfig) errors.push(...vAppConfigProblems(vAppConfig, cloudInit !== undefined));
   return errors;
@@ -441,8 +444,14 @@ function vAppConfigProblems(
 
 const VCD_PARITY_NOT_ENABLED = 'VC guest customization VCD parity capability is not enabled';
 
+/** A script given both inline and from a Secret. */
+const scriptTextProblems = (path: string, script: ValueOrSecretKeySelector | undefined): FieldError[] =>
+  script?.from && script.value !== undefined
+    ? [invalid(`${path}.scriptText.value`, 'value', 'from and value are mutually exclusive')]
+    : [];
+
 /** A structured Sysprep's rules: auto logon needs a count and a password; a domain join, its admin. */
-function validateInlineSysprep(vm: VirtualMachine, sysprep: Sysprep): FieldError[] {
+function validateInlineSysprep(vm: VirtualMachine, sysprep: Sysprep, vcdParity: boolean): FieldError[] {
   const errors: FieldError[] = [];
   const path = 'spec.bootstrap.sysprep.sysprep';
   const gui = sysprep.guiUnattended;
@@ -477,10 +486,15 @@ function validateInlineSysprep(vm: VirtualMachine, sysprep: Sysprep): FieldError
         ),
       );
   }
-  // The Supervisor's VCD parity capability is off: its fields are refused (at the sysprep bootstrap's path, as vm-operator names them).
-  if (sysprep.expirePasswordAfterNextLogin)
-    errors.push(forbidden('spec.bootstrap.sysprep.expirePasswordAfterNextLogin', VCD_PARITY_NOT_ENABLED));
-  if (sysprep.scriptText) errors.push(forbidden('spec.bootstrap.sysprep.scriptText', VCD_PARITY_NOT_ENABLED));
+  // Without the VCD parity capability its fields are refused (at the sysprep bootstrap's path,
+  // as vm-operator names them); with it, a script comes from one place.
+  if (vcdParity) errors.push(...scriptTextProblems(path, sysprep.scriptText));
+  else {
+    if (sysprep.expirePasswordAfterNextLogin)
+      errors.push(forbidden('spec.bootstrap.sysprep.expirePasswordAfterNextLogin', VCD_PARITY_NOT_ENABLED));
+    if (sysprep.scriptText)
+      errors.push(forbidden('spec.bootstrap.sysprep.scriptText', VCD_PARITY_NOT_ENABLED));
+  }
   return errors;
 }
 
@@ -588,7 +602,7 @@ export function validateVirtualMachineCreate(
   privileged = false,
   volumeRules?: VolumeRules,
 ): FieldError[] {
-  const errors = [...validateSpec(vm), ...validateNetwork(vm)];
+  const errors = [...validateSpec(vm, capabilities), ...validateNetwork(vm)];
   // A VM without an image is for imports and restores, which the simulator's callers do not make.
   if (!vm.spec?.image && !vm.spec?.imageName) errors.push(required('spec.image'));
   const biosUUID = vm.spec?.biosUUID;
@@ -641,7 +655,7 @@ export function validateVirtualMachineUpdate(
   privileged = false,
   volumeRules?: VolumeRules,
 ): FieldError[] {
-  const errors = [...validateSpec(vm), ...validateNetwork(vm)];
+  const errors = [...validateSpec(vm, capabilities), ...validateNetwork(vm)];
   // With MutableNetworks, after the network's other checks, as vm-operator's validateNetwork runs it.
   if (capabilities.mutableNetworks)
     errors.push(

@@ -131,6 +131,11 @@ export interface VirtualMachineServiceCapabilities {
    * VirtualMachineClassInstance, and a VM names the one it is of in `spec.class`.
    */
   readonly immutableClasses?: boolean;
+  /**
+   * GuestCustomizationVCDParity (off unless said): LinuxPrep's and Sysprep's password expiry and
+   * script (and LinuxPrep's password) reach the guest customization.
+   */
+  readonly guestCustomizationVCDParity?: boolean;
 }
 
 /** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */

@@ -302,6 +302,41 @@ describe('validation', () => {
       `spec.bootstrap.linuxPrep.scriptText: ${parity}`,
     ]);
     expect(errors({ bootstrap: { linuxPrep: { timeZone: 'UTC' } } })).toEqual([]);
+    // With the capability: taken, but a script from a Secret and inline at once, as Sysprep's.
+    const parityOn = (spec: VirtualMachine['spec']) =>
+      validateVirtualMachineCreate(vm(spec), { guestCustomizationVCDParity: true }).map(
+        (e) => `${e.field}: ${e.message}`,
+      );
+    const script = { from: { name: 's', key: 'script' }, value: 'echo hi' };
+    expect(
+      parityOn({
+        bootstrap: {
+          linuxPrep: {
+            expirePasswordAfterNextLogin: true,
+            password: { name: 's', key: 'k' },
+            scriptText: script,
+          },
+        },
+      }),
+    ).toEqual([
+      'spec.bootstrap.linuxPrep.scriptText.value: Invalid value: "value": from and value are mutually exclusive',
+    ]);
+    expect(
+      parityOn({
+        bootstrap: {
+          sysprep: {
+            sysprep: {
+              userData: { fullName: 'a', orgName: 'b' },
+              expirePasswordAfterNextLogin: true,
+              scriptText: script,
+            },
+          },
+        },
+      }),
+    ).toEqual([
+      'spec.bootstrap.sysprep.sysprep.scriptText.value: Invalid value: "value": from and value are mutually exclusive',
+    ]);
+    expect(parityOn({ bootstrap: { linuxPrep: { scriptText: { value: 'echo hi' } } } })).toEqual([]);
     const secret = { name: 's', key: 'k' };
     expect(
       errors({

@@ -56,11 +56,12 @@ export function guestCustomization(
   nics: readonly NicAddressing[],
   dns: () => GlobalDns,
   secrets: BootstrapSecretData,
+  vcdParity = false,
 ): CustomizationSpec {
   try {
     return provider === 'sysprep'
-      ? sysprepCustomization(vm, nics, dns, secrets)
-      : linuxPrepCustomization(vm, nics, dns);
+      ? sysprepCustomization(vm, nics, dns, secrets, vcdParity)
+      : linuxPrepCustomization(vm, nics, dns, vcdParity ? secrets : undefined);
   } catch (error) {
     if (error instanceof BootstrapDataError)
       throw new BootstrapDataError(`failed to create bootstrap data: ${error.message}`);

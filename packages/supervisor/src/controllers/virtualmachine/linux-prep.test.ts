@@ -16,6 +16,29 @@ const pooled = nic('eth0', {
 });
 
 describe('LinuxPrep', () => {
+  it("adds the password, its expiry, the script and VCF Automation's id with the VCD parity capability", () => {
+    const linuxPrep = { expirePasswordAfterNextLogin: true, password: { name: 'creds', key: 'pw' } };
+    const parity = vm({ bootstrap: { linuxPrep } });
+    parity.metadata.annotations = { 'vmoperator.vmware.com/vcfa-id': 'vcfa-42' };
+    const secrets = { linuxPrep: { password: 's3cret', scriptText: '#!/bin/sh\necho hello' } };
+    const noDns = () => ({ nameservers: [], searchDomains: [] });
+    expect(linuxPrepCustomization(parity, [pooled], noDns, secrets).identity).toEqual({
+      _type: 'CustomizationLinuxPrep',
+      hostName: { _type: 'CustomizationFixedName', name: 'vm1' },
+      domain: '',
+      password: { _type: 'CustomizationPassword', value: 's3cret', plainText: true },
+      resetPassword: true,
+      scriptText: '#!/bin/sh\necho hello',
+      extraConfig: [{ _type: 'OptionValue', key: 'vcfaVmHashKey', value: 'vcfa-42' }],
+    });
+    // Without the capability, none of them.
+    expect(linuxPrepCustomization(parity, [pooled], noDns).identity).toEqual({
+      _type: 'CustomizationLinuxPrep',
+      hostName: { _type: 'CustomizationFixedName', name: 'vm1' },
+      domain: '',
+    });
+  });
+
   it('asks for the host name, time zone, hardware clock and each interface’s address, mask and gateway, or DHCP', () => {
     const linuxPrep = { timeZone: 'Europe/Paris', hardwareClockIsUTC: true };
     const spec = linuxPrepCustomization(

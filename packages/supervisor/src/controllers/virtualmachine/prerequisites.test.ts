@@ -9,7 +9,11 @@ import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import type { Condition, VirtualMachine, VirtualMachineSetResourcePolicy } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeObject } from '../../store/meta.js';
-import { createSupervisorFixture, type SupervisorFixture } from '../../testing/fixture.js';
+import {
+  createSupervisorFixture,
+  type SupervisorFixture,
+  type SupervisorFixtureOptions,
+} from '../../testing/fixture.js';
 import { fromGzipBase64 } from '../../testing/guest-info.js';
 import { annotateAsAdministrator } from '../../testing/virtual-machine.js';
 import { imageNameOf } from '../images/names.js';
@@ -28,8 +32,8 @@ const POLICY = {
   name: 'cluster1',
 };
 
-async function setup() {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'] });
+async function setup(options: Pick<SupervisorFixtureOptions, 'capabilities'> = {}) {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
   const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
   const image = images.items[0]?.metadata.name as string;
   const vms = () => f.vsphere.store.countOf('VirtualMachine');
@@ -669,6 +673,50 @@ describe('VirtualMachine prerequisites', () => {
     const record = await f.recordOf('win1');
     expect(record.customization).toMatchObject({ identity: 'windows', hostName: 'win1', pending: false });
     expect(record.guest.hostName).toBe('win1');
+  });
+
+  it("reads LinuxPrep's password and script from Secrets, with the VCD parity capability, and customizes again when they change", async () => {
+    const f = await setup({ capabilities: { guestCustomizationVCDParity: true } });
+    const linuxPrep = {
+      password: { name: 'linux-secrets', key: 'password' },
+      scriptText: { from: { name: 'linux-secrets', key: 'script' } },
+      expirePasswordAfterNextLogin: true,
+    };
+    await f.create('vm1', { bootstrap: { linuxPrep } });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: 'NotFound',
+      message: 'secrets "linux-secrets" not found',
+    });
+    await f.kube.create(secret('linux-secrets', { password: 'p4ss' }));
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: 'GetError',
+      message: 'no data found for key "script" for secret ns1/linux-secrets',
+    });
+    await setSecretData(f, 'linux-secrets', { password: 'p4ss', script: 'echo one' });
+    await f.settle();
+    await f.converged('vm1');
+    const id = (await f.recordOf('vm1')).id;
+    const customizations = () =>
+      [...f.vsphere.store.ofKind<TaskRecord>('Task')].filter(
+        (t) => t.entity === id && t.name === 'CustomizeVM_Task',
+      );
+    expect(customizations()).toHaveLength(1);
+    const powerCycle = async () => {
+      await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+      await f.settle();
+      await f.kube.patch(ref('vm1'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+      await f.settle();
+    };
+    // The same customization is not made again; a new script is a new one, made by the next power-on.
+    await powerCycle();
+    expect(customizations()).toHaveLength(1);
+    await setSecretData(f, 'linux-secrets', { password: 'p4ss', script: 'echo two' });
+    await powerCycle();
+    expect(customizations()).toHaveLength(2);
   });
 
   it('customizes a VM with a raw unattend XML, and reports its Secret without the key named', async () => {

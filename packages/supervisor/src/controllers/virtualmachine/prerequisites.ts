@@ -11,7 +11,9 @@ import { writeFileContent } from '../../api/cloud-config.js';
 import type {
   CloudConfig,
   SecretKeySelector,
+  ValueOrSecretKeySelector,
   VirtualMachine,
+  VirtualMachineBootstrapLinuxPrepSpec,
   VirtualMachineBootstrapSpec,
   VirtualMachineBootstrapSysprepSpec,
   VirtualMachineBootstrapVAppConfigSpec,
@@ -77,16 +79,24 @@ export interface BootstrapSecretData {
   sshPublicKeys?: string | undefined;
   cloudConfig?: CloudConfigSecrets;
   sysprep?: SysprepSecrets;
+  linuxPrep?: LinuxPrepSecrets;
   rawSysprep?: Readonly<Record<string, Buffer>>;
   /** What a vApp bootstrap (beside any other) read. */
   vApp?: VAppSecrets;
 }
 
-/** What a structured Sysprep takes from Secrets. */
+/** What a structured Sysprep takes from Secrets (its script, from one or inline). */
 export interface SysprepSecrets {
   productID?: string;
   password?: string;
   domainPassword?: string;
+  scriptText?: string;
+}
+
+/** What a LinuxPrep takes from Secrets (its script, from one or inline). */
+export interface LinuxPrepSecrets {
+  password?: string;
+  scriptText?: string;
 }
 
 /**
@@ -316,6 +326,7 @@ function checkProviderBootstrap(
   const cooked = bootstrap.cloudInit?.cloudConfig;
   if (cooked) return checkCloudConfig(read, vm, cooked, out);
   if (!bootstrap.cloudInit && bootstrap.sysprep) return checkSysprep(read, vm, bootstrap.sysprep, out);
+  if (!bootstrap.cloudInit && bootstrap.linuxPrep) return checkLinuxPrep(read, vm, bootstrap.linuxPrep, out);
   const selector = bootstrap.cloudInit?.rawCloudConfig;
   if (!selector) return isTrue(CONDITION.bootstrapReady);
   const secret = rawSecret(read, vm, selector);
@@ -436,6 +447,9 @@ function checkSysprep(
       if (typeof value !== 'string') return value;
       sysprep[field] = value;
     }
+    const script = scriptOf(secretValue, spec.sysprep.scriptText);
+    if (typeof script === 'object') return script;
+    if (script !== undefined) sysprep.scriptText = script;
     out.bootstrapData = { sysprep };
     return isTrue(CONDITION.bootstrapReady);
   }
@@ -448,6 +462,38 @@ function checkSysprep(
   for (const [key, value] of Object.entries(secret.data ?? {})) rawSysprep[key] = decoded(value);
   out.bootstrapData = { rawSysprep };
   return isTrue(CONDITION.bootstrapReady);
+}
+
+/** A LinuxPrep's Secrets: its password and its script (vm-operator's GetLinuxPrepSecretData). */
+function checkLinuxPrep(
+  read: DependencyReader,
+  vm: VirtualMachine,
+  spec: VirtualMachineBootstrapLinuxPrepSpec,
+  out: Resolved,
+): Verdict {
+  const secretValue = secretReader(read, vm);
+  const linuxPrep: LinuxPrepSecrets = {};
+  if (spec.password?.name) {
+    const value = secretValue(spec.password);
+    if (typeof value !== 'string') return value;
+    linuxPrep.password = value;
+  }
+  const script = scriptOf(secretValue, spec.scriptText);
+  if (typeof script === 'object') return script;
+  if (script !== undefined) linuxPrep.scriptText = script;
+  if (linuxPrep.password !== undefined || linuxPrep.scriptText !== undefined)
+    out.bootstrapData = { linuxPrep };
+  return isTrue(CONDITION.bootstrapReady);
+}
+
+/** A script from a Secret, or inline; undefined for none. */
+function scriptOf(
+  secretValue: (selector: SecretKeySelector) => string | Verdict,
+  script: ValueOrSecretKeySelector | undefined,
+): string | Verdict | undefined {
+  if (!script) return undefined;
+  if (script.from?.name) return secretValue(script.from);
+  return script.value ?? '';
 }
 
 function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {

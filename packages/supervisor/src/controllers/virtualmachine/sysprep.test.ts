@@ -82,6 +82,22 @@ describe('Sysprep', () => {
     expect(spec.identity.identification).toEqual({ _type: 'CustomizationIdentification' });
   });
 
+  it("adds the script, the password expiry and VCF Automation's id with the VCD parity capability alone", () => {
+    const parity = vm({
+      bootstrap: { sysprep: { sysprep: { userData, expirePasswordAfterNextLogin: true } } },
+    });
+    parity.metadata.annotations = { 'vmoperator.vmware.com/vcfa-id': 'vcfa-42' };
+    const secrets = { sysprep: { scriptText: 'echo hello' } };
+    expect(sysprepCustomization(parity, [dhcp], noDns, secrets, true).identity).toMatchObject({
+      scriptText: 'echo hello',
+      resetPassword: true,
+      extraConfig: [{ _type: 'OptionValue', key: 'vcfaVmHashKey', value: 'vcfa-42' }],
+    });
+    const without = sysprepCustomization(parity, [dhcp], noDns, secrets).identity;
+    for (const field of ['scriptText', 'resetPassword', 'extraConfig'])
+      expect(without).not.toHaveProperty(field);
+  });
+
   it('hands a raw unattend XML over as it is, once base64 and gzip are undone', () => {
     const xml = '<?xml version="1.0"?><unattend/>';
     const raw = (key?: string) =>

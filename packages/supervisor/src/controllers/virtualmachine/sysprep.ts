@@ -11,6 +11,7 @@ import { renderTemplate } from './bootstrap-template.js';
 import { customizationNetwork, templateNetwork } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
+import { vcdParityFields } from './vcd-parity.js';
 
 /** The key of a raw Sysprep Secret that holds the unattend XML when the selector names none. */
 const UNATTEND_KEY = 'unattend';
@@ -27,6 +28,7 @@ function sysprepIdentity(
   vm: VirtualMachine,
   from: Sysprep,
   secrets: NonNullable<BootstrapSecretData['sysprep']>,
+  vcdParity: boolean,
 ) {
   const gui = from.guiUnattended;
   const identification = from.identification;
@@ -73,6 +75,7 @@ function sysprepIdentity(
           },
         }
       : {}),
+    ...(vcdParity ? vcdParityFields(vm, from.expirePasswordAfterNextLogin, secrets.scriptText) : {}),
   };
 }
 
@@ -86,6 +89,7 @@ export function sysprepCustomization(
   nics: readonly NicAddressing[],
   dns: () => GlobalDns,
   secrets: BootstrapSecretData,
+  vcdParity = false,
 ): CustomizationSpec {
   const spec = vm.spec?.bootstrap?.sysprep ?? {};
   let identity: CustomizationSpec['identity'];
@@ -103,7 +107,7 @@ export function sysprepCustomization(
     // vm-operator renders the XML as a template over the VM's network (see bootstrap-template).
     const value = renderTemplate(xml.toString('utf8'), () => templateNetwork(vm, nics, dns), vm);
     identity = { _type: 'CustomizationSysprepText', value };
-  } else if (spec.sysprep) identity = sysprepIdentity(vm, spec.sysprep, secrets.sysprep ?? {});
+  } else if (spec.sysprep) identity = sysprepIdentity(vm, spec.sysprep, secrets.sysprep ?? {}, vcdParity);
   else throw new BootstrapDataError('no Sysprep data');
   return { identity, ...customizationNetwork(vm, nics, dns) };
 }

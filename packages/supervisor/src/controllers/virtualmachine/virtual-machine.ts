@@ -370,6 +370,7 @@ export function startVirtualMachineController(
   /** VMResize's resize takes the class's config spec as a whole; VMResizeCPUMemory's its size alone. */
   const wholeResize = deps.capabilities?.vmResize === true;
   const mutableNetworks = deps.capabilities?.mutableNetworks === true;
+  const vcdParity = deps.capabilities?.guestCustomizationVCDParity === true;
   /**
    * Which of vm-operator's configurations a powered-off VM that is to be `want` gets: its resize
    * with VMResize, and with VMResizeCPUMemory while it stays off; else its update, which puts the
@@ -1184,7 +1185,14 @@ export function startVirtualMachineController(
       // As vm-operator, no customization, and so no power-on, without its interfaces' addresses.
       if (provider && !nics) throw updateFailed('network interface is not ready yet');
       if (provider && nics) {
-        const customization = guestCustomization(vm, provider, nics, () => globalDnsOf(read), secrets);
+        const customization = guestCustomization(
+          vm,
+          provider,
+          nics,
+          () => globalDnsOf(read),
+          secrets,
+          vcdParity,
+        );
         const hash = customizationHash(customization);
         // As vm-operator, the guest is not customized when the VM's annotation bypasses it, or
         // while a customization is pending (the power-on applies that one): made all the same.
