@@ -337,6 +337,13 @@ describe('validation', () => {
       'spec.bootstrap.sysprep.sysprep.scriptText.value: Invalid value: "value": from and value are mutually exclusive',
     ]);
     expect(parityOn({ bootstrap: { linuxPrep: { scriptText: { value: 'echo hi' } } } })).toEqual([]);
+    expect(parityOn({ bootstrap: { linuxPrep: { scriptText: { from: { name: 's', key: 'k' } } } } })).toEqual(
+      [],
+    );
+    // An empty inline value is a value all the same.
+    expect(
+      parityOn({ bootstrap: { linuxPrep: { scriptText: { from: { name: 's', key: 'k' }, value: '' } } } }),
+    ).toHaveLength(1);
     const secret = { name: 's', key: 'k' };
     expect(
       errors({

@@ -37,6 +37,16 @@ describe('LinuxPrep', () => {
       hostName: { _type: 'CustomizationFixedName', name: 'vm1' },
       domain: '',
     });
+    // vm-operator's default LinuxPrep of a VM without a bootstrap gets the id too.
+    const bare = vm({});
+    bare.metadata.annotations = { 'vmoperator.vmware.com/vcfa-id': 'vcfa-7' };
+    expect(linuxPrepCustomization(bare, [pooled], noDns, {}).identity).toEqual({
+      _type: 'CustomizationLinuxPrep',
+      hostName: { _type: 'CustomizationFixedName', name: 'vm1' },
+      domain: '',
+      hwClockUTC: true,
+      extraConfig: [{ _type: 'OptionValue', key: 'vcfaVmHashKey', value: 'vcfa-7' }],
+    });
   });
 
   it('asks for the host name, time zone, hardware clock and each interface’s address, mask and gateway, or DHCP', () => {

@@ -717,6 +717,21 @@ describe('VirtualMachine prerequisites', () => {
     await setSecretData(f, 'linux-secrets', { password: 'p4ss', script: 'echo two' });
     await powerCycle();
     expect(customizations()).toHaveLength(2);
+    // A Sysprep's script is read from its Secret the same way.
+    const sysprep = {
+      userData: { fullName: 'Jane Doe', orgName: 'Example' },
+      scriptText: { from: { name: 'linux-secrets', key: 'win-script' } },
+    };
+    await f.create('win1', { guestID: 'windows2019srv_64Guest', bootstrap: { sysprep: { sysprep } } });
+    await f.settle();
+    expect(await f.conditionOf('win1', CONDITION.bootstrapReady)).toMatchObject({
+      status: 'False',
+      reason: 'GetError',
+      message: 'no data found for key "win-script" for secret ns1/linux-secrets',
+    });
+    await setSecretData(f, 'linux-secrets', { 'win-script': 'echo win' });
+    await f.settle();
+    await f.converged('win1');
   });
 
   it('customizes a VM with a raw unattend XML, and reports its Secret without the key named', async () => {

@@ -486,13 +486,13 @@ function checkLinuxPrep(
   return isTrue(CONDITION.bootstrapReady);
 }
 
-/** A script from a Secret, or inline; undefined for none. */
+/** A script from a Secret (none for a Secret without a name), or inline; undefined for none. */
 function scriptOf(
   secretValue: (selector: SecretKeySelector) => string | Verdict,
   script: ValueOrSecretKeySelector | undefined,
 ): string | Verdict | undefined {
   if (!script) return undefined;
-  if (script.from?.name) return secretValue(script.from);
+  if (script.from) return script.from.name ? secretValue(script.from) : '';
   return script.value ?? '';
 }
 
