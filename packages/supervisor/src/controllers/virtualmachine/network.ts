@@ -115,21 +115,17 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
   const nics: PlannedNic[] = [];
   for (const iface of spec.interfaces ?? []) {
     const name = interfaceObjectName(vm, iface);
-    const failed = (problem: string, retry: boolean, pending = false): NetworkPlan => {
-      const message = `network interface "${iface.name}" error: ${problem}`;
-      return {
-        verdict: isFalse(CONDITION.networkReady, REASON.notReady, message),
-        nics,
-        problem: message,
-        retry,
-        pending,
-      };
-    };
     const found = interfaceObject(kube, vm, name);
     // As controller-runtime's SetControllerReference, a controller is another by group, kind and name.
     const other = found?.metadata.ownerReferences?.find((ref) => ref.controller && !refersTo(ref, vm));
     if (other?.kind === 'VirtualMachine' && isVmOperatorKind(other))
-      return failed(`network interface CR ${name} is already owned by VM ${other.name}`, true);
+      return notReady(
+        iface,
+        nics,
+        `network interface CR ${name} is already owned by VM ${other.name}`,
+        true,
+        false,
+      );
     let object: KubeObject & { status?: NetworkInterfaceStatus };
     try {
       const wanted = found ? patched(found, vm, iface, other !== undefined) : undefined;
@@ -141,7 +137,7 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
     } catch (error) {
       // E.g. a VM name longer than a label value may be: vm-operator reports the error.
       if (!isKubeError(error)) throw error;
-      return failed(error.message, true);
+      return notReady(iface, nics, error.message, true, false);
     }
     const status = object.status;
     const ready = conditionOf(status?.conditions, 'Ready');
@@ -150,11 +146,41 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
       continue;
     }
     if (ready?.status === 'False')
-      return failed(`network interface is not ready: ${ready.reason} - ${ready.message}`, false);
+      return notReady(
+        iface,
+        nics,
+        `network interface is not ready: ${ready.reason} - ${ready.message}`,
+        false,
+        false,
+      );
     // Net-operator reports nothing on an interface being deleted: vm-operator's wait ends.
-    return failed('network interface is not ready yet', false, !object.metadata.deletionTimestamp);
+    return notReady(
+      iface,
+      nics,
+      'network interface is not ready yet',
+      false,
+      !object.metadata.deletionTimestamp,
+    );
   }
   return { verdict: isTrue(CONDITION.networkReady), nics, retry: false, pending: false };
+}
+
+/** The plan of an interface that stops it, with vm-operator's error. */
+function notReady(
+  iface: VirtualMachineNetworkInterfaceSpec,
+  nics: PlannedNic[],
+  problem: string,
+  retry: boolean,
+  pending: boolean,
+): NetworkPlan {
+  const message = `network interface "${iface.name}" error: ${problem}`;
+  return {
+    verdict: isFalse(CONDITION.networkReady, REASON.notReady, message),
+    nics,
+    problem: message,
+    retry,
+    pending,
+  };
 }
 
 const isVmOperatorKind = (ref: { apiVersion: string }) => ref.apiVersion.startsWith(`${GROUP}/`);
