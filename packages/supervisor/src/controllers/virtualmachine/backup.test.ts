@@ -205,6 +205,16 @@ describe("vm-operator's backup of a VM into its extra config", () => {
       .split('\n---\n')
       .map((doc) => JSON.parse(doc));
     expect(again.metadata.resourceVersion).not.toBe(version);
+    // A key gone stops the bootstrap, not the backup: the Secret is there (vm-operator's backup
+    // asks no more).
+    const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
+    const stored = await f.kube.get(secretRef);
+    const changed = await f.kube.update({ ...stored, data: { other: Buffer.from('x').toString('base64') } });
+    await f.settle();
+    const [keyless] = ((await backupOf(f, 'vm1', BACKUP_KEYS.additionalResources)) as string)
+      .split('\n---\n')
+      .map((doc) => JSON.parse(doc));
+    expect(keyless.metadata.resourceVersion).toBe(changed.metadata.resourceVersion);
     // Without claims left, the disks' backup goes.
     await f.kube.patch(f.vmRef('vm1'), { spec: { volumes: [] } }, { type: 'merge' });
     await f.settle();

@@ -10,10 +10,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Device, extraConfigValue, type OptionValue, type VmRecord } from '@vsim/vsphere';
 import { isClusterApiMachine, ZONE_LABEL } from '../../api/annotations.js';
+import { writeFileContent } from '../../api/cloud-config.js';
 import { goIntegerError } from '../../api/go-strconv.js';
 import type { VirtualMachine } from '../../api/types.js';
 import type { KubeObject } from '../../store/meta.js';
-import { checkBootstrap, type DependencyReader } from './prerequisites.js';
+import type { DependencyReader } from './prerequisites.js';
 
 /** The extra config keys of a backup. */
 export const BACKUP_KEYS = {
@@ -152,13 +153,48 @@ export function recordingReader(read: DependencyReader): { reader: DependencyRea
 }
 
 /**
- * The Secrets and ConfigMaps the VM's bootstrap reads, each once; undefined when one is missing
- * (vm-operator's backup then fails).
+ * The Secrets (a raw bootstrap's, or its ConfigMap of the name) the VM's bootstrap names, each
+ * once, as vm-operator's backup gathers them: each must exist, whatever its keys hold; undefined
+ * when one does not (vm-operator's backup then fails).
  */
 export function bootstrapResources(read: DependencyReader, vm: VirtualMachine): KubeObject[] | undefined {
-  if (!vm.spec?.bootstrap) return [];
-  const recording = recordingReader(read);
-  return checkBootstrap(recording.reader, vm, {}).status === 'False' ? undefined : recording.read;
+  const bootstrap = vm.spec?.bootstrap;
+  if (!bootstrap) return [];
+  /** Each name with whether a ConfigMap of it stands in for a missing Secret. */
+  const named: [name: string | undefined, configMap: boolean][] = [];
+  const { cloudInit, sysprep, linuxPrep, vAppConfig } = bootstrap;
+  if (cloudInit?.cloudConfig) {
+    for (const user of cloudInit.cloudConfig.users ?? [])
+      named.push([user.hashed_passwd?.name, false], [user.passwd?.name, false]);
+    for (const file of cloudInit.cloudConfig.write_files ?? []) {
+      const content = writeFileContent(file);
+      if (content && 'secret' in content) named.push([content.secret.name, false]);
+    }
+  } else if (cloudInit?.rawCloudConfig) named.push([cloudInit.rawCloudConfig.name, true]);
+  else if (!cloudInit && sysprep?.sysprep) {
+    const from = sysprep.sysprep;
+    named.push(
+      [from.userData?.productID?.name, false],
+      [from.guiUnattended?.password?.name, false],
+      [from.identification?.domainAdminPassword?.name, false],
+      [from.scriptText?.from?.name, false],
+    );
+  } else if (!cloudInit && sysprep?.rawSysprep) named.push([sysprep.rawSysprep.name, true]);
+  else if (!cloudInit && !sysprep && linuxPrep)
+    named.push([linuxPrep.password?.name, false], [linuxPrep.scriptText?.from?.name, false]);
+  for (const property of vAppConfig?.properties ?? []) named.push([property.value?.from?.name, false]);
+  if (!vAppConfig?.properties && vAppConfig?.rawProperties) named.push([vAppConfig.rawProperties, true]);
+  const found = new Map<string, KubeObject>();
+  const namespace = vm.metadata.namespace;
+  for (const [name, configMap] of named) {
+    if (!name) continue;
+    const object =
+      read.get<KubeObject>('v1', 'Secret', namespace, name) ??
+      (configMap ? read.get<KubeObject>('v1', 'ConfigMap', namespace, name) : undefined);
+    if (!object) return undefined;
+    found.set(object.metadata.uid as string, object);
+  }
+  return [...found.values()];
 }
 
 /** The VM's disks its claims' volumes are attached as, in device order. */

@@ -1739,11 +1739,10 @@ export function startVirtualMachineController(
     const resources =
       backupHold || !backedUp(vm)
         ? undefined
-        : recording
-          ? bootstrapVerdict?.status === 'False'
-            ? undefined
-            : recording.read
-          : bootstrapResources(read, vm);
+        : recording && bootstrapVerdict?.status !== 'False'
+          ? recording.read
+          : // A key missing or empty stops the bootstrap, not the backup: its Secrets exist.
+            bootstrapResources(read, vm);
     if (backingUp(key, written, record, read, resources)) return undefined;
     // As vm-operator: a revert marked in progress stops the update; one that can start runs first.
     if (vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined) return undefined;
