@@ -89,7 +89,9 @@ export {
   HOT_PLUG_MEMORY_INCREMENT_MB,
   hardwareVersionNumber,
   hotPlugMemoryLimitMB,
+  isBackingOn,
   LATEST_HARDWARE_VERSION,
+  networkBacking,
 } from './inventory/vm.js';
 export type {
   ContentLibraryOperations,

@@ -236,7 +236,7 @@ const backings = new WeakMap<NicBacking, object>();
  * A NIC's backing: one frozen object per NicBacking (which nicBacking keeps one of per network
  * record), shared by the NICs on that network, as descriptions are.
  */
-const ethernetBacking = (on: NicBacking): object =>
+export const ethernetBacking = (on: NicBacking): object =>
   getOrInsert(backings, on, () =>
     on.kind === 'network'
       ? Object.freeze({

@@ -14,6 +14,7 @@ import {
   DEVICE_KEY_BASE,
   diskBytes,
   diskDatastore,
+  ethernetBacking,
   ethernetCard,
   generatedMac,
   isDisk,
@@ -174,7 +175,7 @@ export const datastorePath = (datastoreName: string, path: string) => flat(`[${d
 /** One frozen NicBacking per network record (records never change): its NICs share their backing. */
 const nicBackings = new WeakMap<NetworkRecord, NicBacking>();
 
-export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
+export const nicBacking = (tx: Pick<Tx, 'get'>, networkId: string): NicBacking => {
   const net = tx.get(networkId) as NetworkRecord | undefined;
   if (!net) throw new Error(`no network ${networkId}`);
   return getOrInsert(nicBackings, net, () => {
@@ -192,6 +193,22 @@ export const nicBacking = (tx: Tx, networkId: string): NicBacking => {
     );
   });
 };
+
+/** The backing of a NIC on the network (a standard network or a distributed portgroup), as the model makes it. */
+export const networkBacking = (tx: Pick<Tx, 'get'>, networkId: string): object =>
+  ethernetBacking(nicBacking(tx, networkId));
+
+/** Whether a NIC's backing is on the network: a distributed portgroup by its switch and key, a standard network by its reference. */
+export function isBackingOn(backing: unknown, tx: Pick<Tx, 'get'>, networkId: string): boolean {
+  const on = nicBacking(tx, networkId);
+  const b = backing as {
+    port?: { portgroupKey?: string; switchUuid?: string };
+    network?: { value?: string };
+  };
+  return on.kind === 'portgroup'
+    ? b?.port?.portgroupKey === on.portgroupKey && b.port.switchUuid === on.switchUuid
+    : b?.network?.value === on.network.value;
+}
 
 export const newMac = (model: Model): string => generatedMac(model.random.next());
 

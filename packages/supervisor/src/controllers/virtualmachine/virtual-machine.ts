@@ -36,6 +36,7 @@ import {
   HOT_PLUG_FLAGS,
   hardwareVersionNumber,
   type InventoryRecord,
+  isBackingOn,
   isDefaultAllocation,
   isEthernetCard,
   isVimFault,
@@ -43,6 +44,7 @@ import {
   type LibraryRecord,
   mapped,
   type NetworkRecord,
+  networkBacking,
   type OvfDescriptor,
   pendingCustomizationOf,
   poolUsage,
@@ -1419,8 +1421,11 @@ export function startVirtualMachineController(
   ): readonly VirtualDeviceConfigSpec[] => {
     const unclaimed = record.config.devices.filter(isEthernetCard);
     const changes: VirtualDeviceConfigSpec[] = [];
-    const networkOf = (id: string) =>
-      vsphere.store.get(portgroupOf(vsphere, id)) as NetworkRecord | undefined;
+    /** The network net-operator's id names, where vSphere has it. */
+    const networkOf = (id: string) => {
+      const network = portgroupOf(vsphere, id);
+      return vsphere.store.get(network) ? network : undefined;
+    };
     const claim = (matches: (card: Device) => boolean) => {
       const at = unclaimed.findIndex(matches);
       return at >= 0 ? unclaimed.splice(at, 1)[0] : undefined;
@@ -1433,14 +1438,15 @@ export function startVirtualMachineController(
       if (
         claim(
           (card) =>
-            String(card.macAddress).toLowerCase() === mac && onNetwork(card.backing, network, vsphere),
+            String(card.macAddress).toLowerCase() === mac &&
+            isBackingOn(card.backing, vsphere.store, network),
         )
       )
         continue;
       const device = {
         addressType: 'manual',
         macAddress: nic.macAddress,
-        backing: backingOn(network, vsphere),
+        backing: networkBacking(vsphere.store, network),
       };
       const orphaned = orphanCardOf(nic.spec.name, orphans, claim, networkOf);
       changes.push(
@@ -1460,7 +1466,7 @@ export function startVirtualMachineController(
     iface: string,
     orphans: readonly OrphanedInterface[],
     claim: (matches: (card: Device) => boolean) => Device | undefined,
-    networkOf: (id: string) => NetworkRecord | undefined,
+    networkOf: (id: string) => string | undefined,
   ): Device | undefined => {
     const candidates = [
       ...orphans.filter((orphan) => orphan.iface === iface),
@@ -1469,7 +1475,7 @@ export function startVirtualMachineController(
     for (const orphan of candidates) {
       // A portgroup vSphere no longer has matches no NIC.
       const network = orphan.networkID ? networkOf(orphan.networkID) : undefined;
-      const card = network && claim((c) => onNetwork(c.backing, network, vsphere));
+      const card = network && claim((c) => isBackingOn(c.backing, vsphere.store, network));
       if (card) return card;
     }
     return undefined;
@@ -2181,38 +2187,6 @@ function withoutVolatile(status: VirtualMachine['status']): NonNullable<VirtualM
   const { network: _, volumes: __, ...rest } = status;
   return rest;
 }
-
-/** Whether a NIC's backing is on the network: a distributed portgroup by its switch and key, a standard network by its reference. */
-function onNetwork(backing: unknown, network: NetworkRecord, vsphere: VSphere): boolean {
-  const on = backing as
-    | { port?: { portgroupKey?: string; switchUuid?: string }; network?: { value?: string } }
-    | undefined;
-  return network.kind === 'DistributedVirtualPortgroup'
-    ? on?.port?.portgroupKey === (network.key ?? network.id) &&
-        on.port.switchUuid === switchUuidOf(vsphere, network)
-    : on?.network?.value === network.id;
-}
-
-/** A NIC's backing on the network, as vm-operator's CreateDefaultEthCard makes it. */
-function backingOn(network: NetworkRecord, vsphere: VSphere): object {
-  return network.kind === 'DistributedVirtualPortgroup'
-    ? {
-        _type: 'VirtualEthernetCardDistributedVirtualPortBackingInfo',
-        port: {
-          _type: 'DistributedVirtualSwitchPortConnection',
-          switchUuid: switchUuidOf(vsphere, network),
-          portgroupKey: network.key ?? network.id,
-        },
-      }
-    : {
-        _type: 'VirtualEthernetCardNetworkBackingInfo',
-        deviceName: network.name,
-        network: { _type: 'Network', value: network.id },
-      };
-}
-
-const switchUuidOf = (vsphere: VSphere, portgroup: NetworkRecord): string | undefined =>
-  (vsphere.store.get(portgroup.dvs ?? '') as { uuid?: string } | undefined)?.uuid;
 
 const NO_DEVICE_CHANGES: readonly VirtualDeviceConfigSpec[] = Object.freeze([]);
 
