@@ -342,9 +342,15 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   });
   const groupPublishRequests = startGroupPublishRequestController(manager, { kube, clock: vsphere.clock });
   const sharedDisks = options.capabilities?.vmSharedDisks === true;
+  const volumeDeps = {
+    kube,
+    ...(options.capabilities?.instanceStorage
+      ? { instanceStorage: { clock: vsphere.clock, random: vsphere.random } }
+      : {}),
+  };
   const volumes = sharedDisks
-    ? startVolumeBatchController(manager, { kube })
-    : startVolumeController(manager, { kube });
+    ? startVolumeBatchController(manager, volumeDeps)
+    : startVolumeController(manager, volumeDeps);
   const csiDeps = {
     kube,
     vsphere,

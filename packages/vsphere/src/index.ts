@@ -148,6 +148,7 @@ export type { ClusterModuleOperations, ClusterModuleSummary } from './objects/cl
 export type { ComputeResourceConfigSpec, ComputeResourceOperations } from './objects/compute-resource.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { CustomizationSpecInfo, CustomizationSpecItem } from './objects/customization-specs.js';
+export { canRunVms } from './objects/drs-placement.js';
 export type { EntityOperations } from './objects/entity.js';
 export type { DatastoreItem, FileManagerOperations } from './objects/file-manager.js';
 export type { FolderOperations } from './objects/folder.js';

@@ -20,6 +20,7 @@ import {
 } from './cdrom-placement.js';
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
+import { instanceStorageProblems } from './instance-storage.js';
 import { activatedFeatureVersion, isUpgraded } from './schema-upgrade.js';
 import type {
   CloudConfig,
@@ -610,6 +611,7 @@ export function validateVirtualMachineCreate(
     errors.push(invalid('spec.biosUUID', biosUUID, 'must provide a valid UUID'));
   errors.push(...validateHostAndDomainName(vm));
   errors.push(...validateVolumes(vm, undefined, volumeRules));
+  errors.push(...instanceStorageProblems(vm, undefined, privileged));
   errors.push(...minHardwareVersionProblems(vm));
   if (vm.spec?.powerState === 'Suspended') {
     errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
@@ -708,6 +710,7 @@ export function validateVirtualMachineUpdate(
   // privileged account's write (vm-operator's own, which writes what the upgrade backfills).
   if (!privileged && isUpgraded(old, activatedFeatureVersion(capabilities)))
     errors.push(...validateVolumes(vm, old, volumeRules));
+  errors.push(...instanceStorageProblems(vm, old, privileged));
   errors.push(...minHardwareVersionProblems(vm, old));
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)

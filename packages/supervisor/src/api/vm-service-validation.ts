@@ -136,6 +136,11 @@ export interface VirtualMachineServiceCapabilities {
    * script (and LinuxPrep's password) reach the guest customization.
    */
   readonly guestCustomizationVCDParity?: boolean;
+  /**
+   * InstanceStorage (off unless said): a class's `spec.hardware.instanceStorage` becomes volumes
+   * of its VMs, claims made and bound on the host placement chose, which the VM is deployed on.
+   */
+  readonly instanceStorage?: boolean;
 }
 
 /** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */

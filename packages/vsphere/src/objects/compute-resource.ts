@@ -22,10 +22,11 @@ import type {
   ClusterVmOverride,
   ComputeResourceConfig,
 } from '../inventory/cluster-config.js';
-import type { ComputeResourceRecord, DataObject } from '../inventory/records.js';
+import type { ComputeResourceRecord, DataObject, ResourcePoolRecord } from '../inventory/records.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { clusterRuleInfo } from '../properties/compute.js';
 import { moref } from '../refs.js';
+import { chooseHost, usableHosts } from './drs-placement.js';
 import { current } from './entity.js';
 
 type Fields = { readonly [field: string]: unknown };
@@ -435,6 +436,16 @@ export const computeResourceOperations = (m: Model) => {
       const record = m.lookup<ComputeResourceRecord>(cluster, 'ClusterComputeResource');
       const vmId = m.lookup(vm, 'VirtualMachine').id;
       return rulesForVm(record, vmId).map((rule) => clusterRuleInfo(record, rule, m));
+    },
+
+    /**
+     * The host DRS recommends for a new VM of the pool, as ClusterComputeResource.PlaceVm names it
+     * in its recommendation: the least loaded host of the pool's compute resource that can run
+     * VMs now; undefined when none can.
+     */
+    recommendHost(pool: Ref): string | undefined {
+      const record = m.lookup<ResourcePoolRecord>(pool, 'ResourcePool');
+      return chooseHost(m, usableHosts(m, m.store, record.owner))?.id;
     },
   };
 };

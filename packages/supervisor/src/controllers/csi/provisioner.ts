@@ -19,7 +19,13 @@
  * deleted by hand waits for its claim to go (`kubernetes.io/pv-protection`), then is reclaimed
  * the same way.
  */
-import type { VSphere, VStorageObjectRecord } from '@vsim/vsphere';
+import { canRunVms, type HostRecord, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
+import {
+  INSTANCE_STORAGE_LABEL,
+  STORAGE_POOL_ANNOTATION,
+  STORAGE_POOL_FAILED_PREFIX,
+  STORAGE_POOL_NOT_ENOUGH_RESOURCES,
+} from '../../api/instance-storage.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -166,6 +172,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
       !claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION]
     )
       return undefined;
+    if (claim.metadata.labels?.[INSTANCE_STORAGE_LABEL] === 'true' && !placedOnNode(claim)) return undefined;
     const uid = claim.metadata.uid as string;
     const pvName = `pvc-${uid}`;
     const sizeMB = capacityInMB(claim);
@@ -199,6 +206,29 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     if (!claim || claim.metadata.uid !== uid || claim.spec?.volumeName) return undefined;
     bind(claim, pvName, accessModes, capacity);
     return undefined;
+  };
+
+  /**
+   * Whether an instance storage claim can be made on its selected node: a host (by its FQDN, a
+   * simulated host's name) that runs VMs now and mounts the disks' datastore. One that cannot is
+   * marked failed, as the driver's placement marks it, and vm-operator places its VM again.
+   */
+  const placedOnNode = (claim: PersistentVolumeClaim): boolean => {
+    const annotations = claim.metadata.annotations ?? {};
+    if (annotations[STORAGE_POOL_ANNOTATION]?.startsWith(STORAGE_POOL_FAILED_PREFIX)) return false;
+    const node = annotations[SELECTED_NODE_ANNOTATION];
+    const datastore = deps.datastore();
+    for (const host of vsphere.store.ofKind<HostRecord>('HostSystem'))
+      if (host.name.toLowerCase() === node && canRunVms(host) && host.datastores.includes(datastore))
+        return true;
+    kube.direct.update(
+      merged(claim, {
+        metadata: merged(claim.metadata, {
+          annotations: merged(annotations, { [STORAGE_POOL_ANNOTATION]: STORAGE_POOL_NOT_ENOUGH_RESOURCES }),
+        }),
+      }),
+    );
+    return false;
   };
 
   /** The claim bound to its volume, as the PV controller binds it: its annotations, volume name and status. */

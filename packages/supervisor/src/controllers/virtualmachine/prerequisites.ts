@@ -8,6 +8,7 @@
 import { getOrInsert } from '@vsim/vsphere';
 import { V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION } from '../../api/annotations.js';
 import { writeFileContent } from '../../api/cloud-config.js';
+import { instanceStorageVolumes } from '../../api/instance-storage.js';
 import type {
   CloudConfig,
   SecretKeySelector,
@@ -496,7 +497,26 @@ function scriptOf(
   return script.value ?? '';
 }
 
+/**
+ * The storage verdict: the VM's storage class, then the classes of its instance storage volumes,
+ * each of which must exist, as vm-operator's GetVMStorageData reads them.
+ */
 function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
+  const verdict = checkStorageClass(read, vm, out);
+  if (verdict.status !== 'True') return verdict;
+  for (const volume of instanceStorageVolumes(vm)) {
+    const name = volume.persistentVolumeClaim?.instanceVolumeClaim?.storageClass ?? '';
+    if (!read.get('storage.k8s.io/v1', 'StorageClass', undefined, name))
+      return isFalse(
+        CONDITION.storageReady,
+        REASON.notFound,
+        read.notFound('storage.k8s.io/v1', 'StorageClass', name),
+      );
+  }
+  return verdict;
+}
+
+function checkStorageClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.storageClass;
   const namespace = vm.metadata.namespace as string;
   if (!name) {

@@ -67,6 +67,12 @@ import {
   ZONE_LABEL,
 } from '../../api/annotations.js';
 import { versionOf } from '../../api/conversion/index.js';
+import { randomUUID } from '../../api/defaults.js';
+import {
+  hasInstanceStorage,
+  INSTANCE_STORAGE_BOUND_ANNOTATION,
+  withInstanceStorageVolumes,
+} from '../../api/instance-storage.js';
 import {
   LAST_RESIZED_ANNOTATION,
   lastResizedOf,
@@ -173,6 +179,11 @@ import {
   suspendedReconfiguration,
 } from './hardware.js';
 import { hardwareVerdicts } from './hardware-verified.js';
+import {
+  ADDED_INSTANCE_STORAGE,
+  INSTANCE_STORAGE_NOT_BOUND,
+  instanceStorageHost,
+} from './instance-storage.js';
 import { locationVerdict } from './location.js';
 import {
   type NicAddressing,
@@ -373,6 +384,7 @@ export function startVirtualMachineController(
   const wholeResize = deps.capabilities?.vmResize === true;
   const mutableNetworks = deps.capabilities?.mutableNetworks === true;
   const vcdParity = deps.capabilities?.guestCustomizationVCDParity === true;
+  const instanceStorage = deps.capabilities?.instanceStorage === true;
   /**
    * Which of vm-operator's configurations a powered-off VM that is to be `want` gets: its resize
    * with VMResize, and with VMResizeCPUMemory while it stays off; else its update, which puts the
@@ -635,6 +647,12 @@ export function startVirtualMachineController(
       () => (mode === 'status' ? kube.direct.updateStatus(vm) : kube.direct.update(vm)),
     ) as unknown as VirtualMachine;
 
+  /**
+   * A write of a pass that fails after it (see failCreate), whose event, as vm-operator's patch's,
+   * brings the VM back at once to go on from what it wrote.
+   */
+  const writeAndRequeue = (vm: VirtualMachine) => kube.direct.update(asKube(vm)) as unknown as VirtualMachine;
+
   const writeStatus = (vm: VirtualMachine, status: NonNullable<VirtualMachine['status']>) => {
     if (deepEqual(vm.status, status)) return vm;
     return write(asKube(merged(vm, { status })), 'status');
@@ -752,6 +770,17 @@ export function startVirtualMachineController(
     return { requeue: true };
   };
 
+  /**
+   * A create that fails with these errors (Go's aggregate of them): the verdicts written, a
+   * CreateFailure, and the pass failed, coming back with its backoff.
+   */
+  const failCreate = (vm: VirtualMachine, verdicts: readonly Verdict[], errors: readonly string[]): never => {
+    writeVerdicts(vm, verdicts);
+    const error = new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+    events.emit(asKube(vm), 'Create', error);
+    throw error;
+  };
+
   /** The provider config's datastore, found as govmomi's finder finds a name: in the datacenter's datastore folder. */
   const configuredDatastore = ({ name, datacenter }: { name: string; datacenter: string }) => {
     if (name === '') return { problem: 'no Datastore provided in configuration' };
@@ -771,6 +800,18 @@ export function startVirtualMachineController(
     if (creating >= MAX_CONCURRENT_CREATES) return { requeueAfter: CREATE_REQUEUE_DELAY };
     const prerequisites = checkPrerequisites(read, vm);
     const verdicts = [...prerequisites.verdicts];
+    if (instanceStorage) {
+      const storage = prerequisites.resolved.vmClass?.spec?.hardware?.instanceStorage;
+      const added = withInstanceStorageVolumes(vm, storage, () => randomUUID(() => vsphere.random.float()));
+      // As vm-operator's create, which returns before judging the storage, with the other
+      // prerequisites' errors.
+      if (added)
+        return failCreate(
+          writeAndRequeue(added),
+          verdicts.filter((v) => v.type !== CONDITION.storageReady),
+          [...verdicts.filter((v) => v.status === 'False').map((v) => v.message), ADDED_INSTANCE_STORAGE],
+        );
+    }
     if (grouping && !grouping.placed) {
       // As vm-operator's create, once the prerequisites are met: a VM not linked to its group
       // fails, and one its group has not placed yet waits (the group's status requeues it).
@@ -858,6 +899,22 @@ export function startVirtualMachineController(
       // its backoff: so does this one, for what no watch sees (a pool gone from vSphere).
       return failed || !target || network?.retry ? { requeue: true } : undefined;
     }
+    let host: string | undefined;
+    if (instanceStorage && hasInstanceStorage(vm)) {
+      const chosen = instanceStorageHost(vsphere, vm, target.pool, placement?.zone);
+      if ('problem' in chosen) {
+        const failed = isFalse(CONDITION.placementReady, REASON.notReady, chosen.problem);
+        return failCreate(
+          vm,
+          verdicts.map((v) => (v.type === CONDITION.placementReady ? failed : v)),
+          [chosen.problem],
+        );
+      }
+      if (chosen.marked) vm = writeAndRequeue(chosen.marked);
+      if (vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
+        return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
+      host = chosen.host;
+    }
     const { resolved } = prerequisites;
     const itemId = resolved.itemId as string;
     const iso = (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.type === 'iso';
@@ -925,6 +982,7 @@ export function startVirtualMachineController(
             target.folder,
             isoVmSpec(vsphere, vm, config, isoHome(itemId), annotation),
             target.pool,
+            host,
           )
         : vsphere.library.deploy(
             itemId,
@@ -932,6 +990,7 @@ export function startVirtualMachineController(
               name: vm.metadata.name as string,
               folder: target.folder,
               pool: target.pool,
+              ...(host === undefined ? {} : { host }),
               ...(datastore?.id === undefined ? {} : { datastore: datastore.id }),
               annotation,
               // vm-operator's images deploy thin unless the VM or its storage policy asks

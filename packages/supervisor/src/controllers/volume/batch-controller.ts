@@ -33,7 +33,6 @@ import { type Controller, TerminalError } from '../../runtime/controller.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
-import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, deepEqual, merged } from '../../store/meta.js';
 import type { CnsNodeVmAttachment } from '../csi/attacher.js';
 import {
@@ -56,7 +55,6 @@ import {
   deleteLegacyAttachments,
   hardwareVersionProblem,
   hasVolumeWork,
-  isPaused,
   keepingDiskFacts,
   legacyAttachmentOf,
   legacyAttachmentsOf,
@@ -68,6 +66,7 @@ import {
   vmKeyOf,
   writeManagedEntries,
 } from './entries.js';
+import { type VolumeControllerDeps, volumeVmReader } from './instance-storage.js';
 
 export const VOLUME_BATCH_CONTROLLER = 'volumebatch-controller';
 
@@ -149,16 +148,16 @@ function entryOf(name: string, status: BatchVolumeStatus) {
   return entry;
 }
 
-export function startVolumeBatchController(manager: Manager, deps: { kube: KubeStore }): Controller {
+export function startVolumeBatchController(manager: Manager, deps: VolumeControllerDeps): Controller {
   const { kube } = deps;
   const claims = claimReader(kube);
+  const vmToWorkOn = volumeVmReader(deps);
 
   const reconcile = async (key: string) => {
+    const next = await vmToWorkOn(key);
+    if (!('vm' in next)) return next.result;
+    const { vm } = next;
     const { namespace = '', name } = parseObjectKey(key);
-    const vm = kube.direct.get({ ...VM, namespace, name }) as unknown as VirtualMachine | undefined;
-    if (!vm || isPaused(vm)) return undefined;
-    // Its batch attachment goes with it, as the garbage collector deletes what it owns.
-    if (vm.metadata.deletionTimestamp) return undefined;
     if (!vm.status?.instanceUUID || !vm.status.biosUUID) return undefined;
     const legacy = legacyAttachmentsOf(kube, vm);
     const orphans = legacyAttachmentsToDelete(vm, legacy, true);

@@ -21,11 +21,9 @@
 import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types.js';
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
-import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
-import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference } from '../../store/meta.js';
 import type { CnsNodeVmAttachment } from '../csi/attacher.js';
 import type { PersistentVolumeClaim } from '../csi/provisioner.js';
@@ -37,7 +35,6 @@ import {
   deleteLegacyAttachments,
   hardwareVersionProblem,
   hasVolumeWork,
-  isPaused,
   legacyAttachmentOf,
   legacyAttachmentsOf,
   legacyAttachmentsToDelete,
@@ -47,6 +44,7 @@ import {
   vmKeyOf,
   writeManagedEntries,
 } from './entries.js';
+import { instanceStorageOwnerKey, type VolumeControllerDeps, volumeVmReader } from './instance-storage.js';
 
 export const VOLUME_CONTROLLER = 'volume-controller';
 
@@ -54,16 +52,15 @@ const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as co
 const ATTACHMENT = CNS_NODE_VM_ATTACHMENT;
 const PVC = PERSISTENT_VOLUME_CLAIM;
 
-export function startVolumeController(manager: Manager, deps: { kube: KubeStore }): Controller {
+export function startVolumeController(manager: Manager, deps: VolumeControllerDeps): Controller {
   const { kube } = deps;
   const claims = claimReader(kube);
+  const vmToWorkOn = volumeVmReader(deps);
 
   const reconcile = async (key: string) => {
-    const { namespace = '', name } = parseObjectKey(key);
-    const vm = kube.direct.get({ ...VM, namespace, name }) as unknown as VirtualMachine | undefined;
-    if (!vm || isPaused(vm)) return undefined;
-    // Its attachments go with it, as the garbage collector deletes what it owns.
-    if (vm.metadata.deletionTimestamp) return undefined;
+    const next = await vmToWorkOn(key);
+    if (!('vm' in next)) return next.result;
+    const { vm } = next;
     if (!vm.status?.biosUUID) return undefined;
     const attachments = legacyAttachmentsOf(kube, vm);
     const orphans = legacyAttachmentsToDelete(vm, attachments);
@@ -179,5 +176,7 @@ export function startVolumeController(manager: Manager, deps: { kube: KubeStore 
       : undefined,
   );
   controller.watches(kube, ATTACHMENT, ownerVmKeyOf);
+  // As vm-operator's watch of the claims it makes, started with the capability.
+  if (deps.instanceStorage) controller.watches(kube, PVC, instanceStorageOwnerKey);
   return controller;
 }

@@ -1,0 +1,77 @@
+/**
+ * vm-operator's instance storage (its InstanceStorage capability): the local disks a class
+ * gives its VMs (`spec.hardware.instanceStorage`), copied once into the VM's `spec.volumes` as
+ * claims of their own (`instanceVolumeClaim`), made on the host placement chose and bound there
+ * before the VM is deployed on that host. What the webhook, the VirtualMachine controller and the
+ * volume controller share.
+ */
+import { deepEqual } from '../store/meta.js';
+import type { InstanceStorage, VirtualMachine, VirtualMachineVolume } from './types.js';
+import { type FieldError, forbidden } from './validation.js';
+
+/** A claim's name: the prefix and a UUID. */
+export const INSTANCE_STORAGE_CLAIM_PREFIX = 'instance-pvc-';
+/** The label of the claims vm-operator makes for instance storage. */
+export const INSTANCE_STORAGE_LABEL = 'vmoperator.vmware.com/instance-storage-resource';
+/** On the VM once every claim is bound on its host. */
+export const INSTANCE_STORAGE_BOUND_ANNOTATION = 'vmoperator.vmware.com/instance-storage-pvcs-bound';
+/** The host placement chose (its moref value), and its FQDN, the claims' selected node. */
+export const INSTANCE_STORAGE_HOST_ANNOTATION = 'vmoperator.vmware.com/instance-storage-selected-node-moid';
+export const INSTANCE_STORAGE_NODE_ANNOTATION = 'vmoperator.vmware.com/instance-storage-selected-node';
+/** Where the CSI driver reports a claim it could not place on its node (`FAILED_...`). */
+export const STORAGE_POOL_ANNOTATION = 'failure-domain.beta.vmware.com/storagepool';
+export const STORAGE_POOL_FAILED_PREFIX = 'FAILED_';
+/** What the CSI driver writes when the node's storage cannot take the claim. */
+export const STORAGE_POOL_NOT_ENOUGH_RESOURCES = 'FAILED_PLACEMENT-NotEnoughResources';
+/** How long a failed claim stays before vm-operator places the VM again (its PVPlacementFailedTTL). */
+export const PLACEMENT_FAILED_TTL_MS = 5 * 60_000;
+
+const NO_VOLUMES: readonly VirtualMachineVolume[] = [];
+
+/** The VM's instance storage volumes, in the order of `spec.volumes`. */
+export const instanceStorageVolumes = (vm: VirtualMachine): readonly VirtualMachineVolume[] =>
+  vm.spec?.volumes?.some((v) => v.persistentVolumeClaim?.instanceVolumeClaim)
+    ? vm.spec.volumes.filter((v) => v.persistentVolumeClaim?.instanceVolumeClaim)
+    : NO_VOLUMES;
+
+export const hasInstanceStorage = (vm: VirtualMachine): boolean => instanceStorageVolumes(vm).length > 0;
+
+/**
+ * The VM with its class's instance storage appended to its volumes, as vm-operator's create
+ * copies it: once, whatever the class becomes later; undefined when there is nothing to add.
+ */
+export function withInstanceStorageVolumes(
+  vm: VirtualMachine,
+  storage: InstanceStorage | undefined,
+  uuid: () => string,
+): VirtualMachine | undefined {
+  if (hasInstanceStorage(vm) || !storage?.volumes?.length) return undefined;
+  const added = storage.volumes.map((volume): VirtualMachineVolume => {
+    const name = INSTANCE_STORAGE_CLAIM_PREFIX + uuid();
+    return {
+      name,
+      persistentVolumeClaim: {
+        claimName: name,
+        readOnly: false,
+        instanceVolumeClaim: { storageClass: storage.storageClass ?? '', size: volume.size },
+      },
+    };
+  });
+  return { ...vm, spec: { ...vm.spec, volumes: [...(vm.spec?.volumes ?? []), ...added] } };
+}
+
+/**
+ * vm-operator's validateInstanceStorageVolumes, on create and update: only a privileged
+ * account adds, changes, removes or reorders instance storage volumes.
+ */
+export function instanceStorageProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine | undefined,
+  privileged: boolean,
+): FieldError[] {
+  if (privileged) return [];
+  const before = old ? instanceStorageVolumes(old) : NO_VOLUMES;
+  return deepEqual(instanceStorageVolumes(vm), before)
+    ? []
+    : [forbidden('spec.volumes', 'adding or modifying instance storage volume claim(s) is not allowed')];
+}
