@@ -344,6 +344,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const sharedDisks = options.capabilities?.vmSharedDisks === true;
   const volumeDeps = {
     kube,
+    ...vmOperatorRecording,
     ...(options.capabilities?.instanceStorage
       ? { instanceStorage: { clock: vsphere.clock, random: vsphere.random } }
       : {}),

@@ -72,6 +72,7 @@ import {
   withoutStaleGroupOwner,
   withVmNameLabel,
 } from './api/index.js';
+import { admitInstanceStorageClaim } from './api/instance-storage.js';
 import { withResizeMark } from './api/resize.js';
 import { activatedFeatureVersion, isUpgraded, schemaUpgradeProblems } from './api/schema-upgrade.js';
 import { type ClaimAccess, sharedVolumeRules, withVolumeDefaults } from './api/shared-volumes.js';
@@ -636,4 +637,6 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       ...(kindRules ? { validate: kindRules } : {}),
     });
   }
+  // vm-operator's webhook of a core kind: the claims of instance storage are its own.
+  store.addWebhook('', 'PersistentVolumeClaim', admitInstanceStorageClaim);
 };

@@ -5,6 +5,8 @@
  * before the VM is deployed on that host. What the webhook, the VirtualMachine controller and the
  * volume controller share.
  */
+import { AdmissionDenied } from '../store/errors.js';
+import type { AdmitFunction } from '../store/kinds.js';
 import { deepEqual } from '../store/meta.js';
 import type { InstanceStorage, VirtualMachine, VirtualMachineVolume } from './types.js';
 import { type FieldError, forbidden } from './validation.js';
@@ -75,3 +77,25 @@ export function instanceStorageProblems(
     ? []
     : [forbidden('spec.volumes', 'adding or modifying instance storage volume claim(s) is not allowed')];
 }
+
+/**
+ * vm-operator's PersistentVolumeClaim validating webhook: only vm-operator, the Kubernetes
+ * controllers and the CSI driver (privileged here) make or change a claim with the instance
+ * storage label, whatever its value, or give a claim that label.
+ */
+export const admitInstanceStorageClaim: AdmitFunction = (operation, claim, old, { privileged }) => {
+  if (privileged) return undefined;
+  const labelled = (object: { metadata: { labels?: Record<string, string> } } | undefined) =>
+    object?.metadata.labels?.[INSTANCE_STORAGE_LABEL] !== undefined;
+  const problem =
+    operation === 'CREATE'
+      ? labelled(claim) && 'CREATE operation on PVC with instance storage label is not allowed'
+      : labelled(old)
+        ? 'UPDATE operation on PVC with instance storage label is not allowed'
+        : labelled(claim) && 'adding instance storage label is not allowed';
+  if (problem)
+    throw new AdmissionDenied('default.validating.persistentvolumeclaim.vmoperator.vmware.com', [
+      forbidden(`metadata.labels[${INSTANCE_STORAGE_LABEL}]`, problem),
+    ]);
+  return undefined;
+};

@@ -517,6 +517,25 @@ export class KindRegistry {
     return this.#byKey.has(kindKey(group, kind));
   }
 
+  /**
+   * Another webhook for a kind served: `admit` runs before the kind's own admission, as a
+   * validating webhook runs before the API server's last plugins (the ResourceQuota's).
+   */
+  addWebhook(group: string, kind: string, admit: AdmitFunction): void {
+    const key = kindKey(group, kind);
+    const info = this.#byKey.get(key);
+    if (!info) throw new Error(`kind ${kind} of group '${group}' is not registered`);
+    const own = info.admit;
+    this.#byKey.set(key, {
+      ...info,
+      admit: (operation, object, old, context) => {
+        const admitted = admit(operation, object, old, context) ?? object;
+        return own ? (own(operation, admitted, old, context) ?? admitted) : admitted;
+      },
+    });
+    this.#resolved.clear();
+  }
+
   /** The kind served at `apiVersion`, or a NotFound error as the server gives for an unknown resource. */
   resolve(apiVersion: unknown, kind: unknown): { readonly info: KindInfo; readonly version: string } {
     if (typeof apiVersion !== 'string' || apiVersion === '' || typeof kind !== 'string' || kind === '')

@@ -12,6 +12,7 @@ import { AdmissionDenied, isKubeError, type KubeError, kubeErrors, notFoundMessa
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
+  type AdmitFunction,
   CORE_KINDS,
   type KindDefinition,
   type KindInfo,
@@ -317,6 +318,11 @@ export class KubeStore {
   /** Serves another kind (vm-operator's, net-operator's...). */
   registerKind(definition: KindDefinition): KindInfo {
     return this.#kinds.register(definition);
+  }
+
+  /** Adds a webhook to a kind served (see KindRegistry.addWebhook): one vm-operator registers on a core kind. */
+  addWebhook(group: string, kind: string, admit: AdmitFunction): void {
+    this.#kinds.addWebhook(group, kind, admit);
   }
 
   /** The kind served at `apiVersion`, if any. */

@@ -260,4 +260,61 @@ describe('instance storage (the InstanceStorage capability)', () => {
       message: refused,
     });
   });
+
+  it("keeps users off instance storage claims, as vm-operator's claim webhook does", async () => {
+    const f = await instanceStorageFixture();
+    const claim = (name: string, labels?: Record<string, string>) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace: 'ns1', ...(labels ? { labels } : {}) },
+      spec: {
+        storageClassName: f.prepared.storageClass,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    const denied = (problem: string) =>
+      `admission webhook "default.validating.persistentvolumeclaim.vmoperator.vmware.com" denied the request: metadata.labels[${INSTANCE_STORAGE_LABEL}]: Forbidden: ${problem}`;
+    await expect(f.kube.create(claim('mine', { [INSTANCE_STORAGE_LABEL]: 'false' }))).rejects.toMatchObject({
+      code: 422,
+      message: denied('CREATE operation on PVC with instance storage label is not allowed'),
+    });
+    await f.kube.create(claim('plain'));
+    const ref = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'ns1' };
+    await expect(
+      f.kube.patch(
+        { ...ref, name: 'plain' },
+        { metadata: { labels: { [INSTANCE_STORAGE_LABEL]: 'true' } } },
+        { type: 'merge' },
+      ),
+    ).rejects.toMatchObject({ code: 422, message: denied('adding instance storage label is not allowed') });
+    await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true } });
+    await f.settle();
+    const name = (await f.vm()).spec?.volumes?.[0]?.name as string;
+    await expect(
+      f.kube.patch({ ...ref, name }, { metadata: { annotations: { mine: 'yes' } } }, { type: 'merge' }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: denied('UPDATE operation on PVC with instance storage label is not allowed'),
+    });
+  });
+
+  it('tells the VM when its namespace has no quota left for its claims, and goes on once it has', async () => {
+    const f = await instanceStorageFixture();
+    const quota = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'no-claims', namespace: 'ns1' },
+      spec: { hard: { persistentvolumeclaims: '0' } },
+    };
+    await f.kube.create(quota);
+    await f.settle();
+    await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true } });
+    await f.settle();
+    expect(await f.claims()).toEqual([]);
+    expect(await f.warnings()).toContainEqual(expect.stringMatching(/exceeded quota: no-claims/));
+    await f.kube.delete({ apiVersion: 'v1', kind: 'ResourceQuota', namespace: 'ns1', name: 'no-claims' });
+    await f.advance(20_000);
+    expect((await f.vm()).status?.powerState).toBe('PoweredOn');
+  });
 });

@@ -151,7 +151,7 @@ function entryOf(name: string, status: BatchVolumeStatus) {
 export function startVolumeBatchController(manager: Manager, deps: VolumeControllerDeps): Controller {
   const { kube } = deps;
   const claims = claimReader(kube);
-  const vmToWorkOn = volumeVmReader(deps);
+  const vmToWorkOn = volumeVmReader(deps, VOLUME_BATCH_CONTROLLER);
 
   const reconcile = async (key: string) => {
     const next = await vmToWorkOn(key);

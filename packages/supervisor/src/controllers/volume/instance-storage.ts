@@ -26,12 +26,14 @@ import {
 import type { VirtualMachine } from '../../api/types.js';
 import { parseRfc3339 } from '../../api/vm-group-validation.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
+import type { EventRecorder } from '../../runtime/events.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import { isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
 import { type PersistentVolumeClaim, SELECTED_NODE_ANNOTATION } from '../csi/provisioner.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { isPaused, ownerVmKeyOf } from './entries.js';
 
@@ -49,6 +51,7 @@ export interface InstanceStorageDeps {
 
 export interface VolumeControllerDeps {
   readonly kube: KubeStore;
+  readonly recorderFor?: RecorderFor;
   /** With the InstanceStorage capability: the clock of failed claims' age, the random source of requeues. */
   readonly instanceStorage?: InstanceStorageDeps;
 }
@@ -59,7 +62,7 @@ export interface InstanceStorageOutcome {
   readonly wait?: ReconcileResult;
 }
 
-function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps) {
+function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, events: EventRecorder) {
   const { clock, random } = deps;
 
   const failed = (claim: PersistentVolumeClaim): boolean =>
@@ -108,6 +111,9 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps) {
       return undefined;
     } catch (error) {
       if (!isKubeError(error)) throw error;
+      // A namespace out of quota is told on the VM.
+      if (error.code === 403 && /insufficient quota|exceeded quota/.test(error.message))
+        events.emit(vm as unknown as KubeObject, 'Create', error, true);
       return error.message;
     }
   };
@@ -181,9 +187,11 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps) {
  * for a VM gone, paused or being deleted (its attachments go with it, as the garbage collector
  * deletes what it owns), and, with instance storage, a wait while its claims are not bound.
  */
-export function volumeVmReader(deps: VolumeControllerDeps) {
+export function volumeVmReader(deps: VolumeControllerDeps, component: string) {
   const { kube } = deps;
-  const instanceStorage = deps.instanceStorage && instanceStorageReconciler(kube, deps.instanceStorage);
+  const instanceStorage =
+    deps.instanceStorage &&
+    instanceStorageReconciler(kube, deps.instanceStorage, recorderOf(deps, component));
   return async (key: string): Promise<{ vm: VirtualMachine } | { result: ReconcileResult | undefined }> => {
     const { namespace = '', name } = parseObjectKey(key);
     const vm = kube.direct.get({ ...VM, namespace, name }) as unknown as VirtualMachine | undefined;

@@ -55,7 +55,7 @@ const PVC = PERSISTENT_VOLUME_CLAIM;
 export function startVolumeController(manager: Manager, deps: VolumeControllerDeps): Controller {
   const { kube } = deps;
   const claims = claimReader(kube);
-  const vmToWorkOn = volumeVmReader(deps);
+  const vmToWorkOn = volumeVmReader(deps, VOLUME_CONTROLLER);
 
   const reconcile = async (key: string) => {
     const next = await vmToWorkOn(key);
