@@ -72,7 +72,7 @@ import {
   withoutStaleGroupOwner,
   withVmNameLabel,
 } from './api/index.js';
-import { admitInstanceStorageClaim } from './api/instance-storage.js';
+import { admitInstanceStorageClaim, admitInstanceStorageClaimDelete } from './api/instance-storage.js';
 import { withResizeMark } from './api/resize.js';
 import { activatedFeatureVersion, isUpgraded, schemaUpgradeProblems } from './api/schema-upgrade.js';
 import { type ClaimAccess, sharedVolumeRules, withVolumeDefaults } from './api/shared-volumes.js';
@@ -638,5 +638,5 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
     });
   }
   // vm-operator's webhook of a core kind: the claims of instance storage are its own.
-  store.addWebhook('', 'PersistentVolumeClaim', admitInstanceStorageClaim);
+  store.addWebhook('', 'PersistentVolumeClaim', admitInstanceStorageClaim, admitInstanceStorageClaimDelete);
 };

@@ -6,8 +6,8 @@
  * volume controller share.
  */
 import { AdmissionDenied } from '../store/errors.js';
-import type { AdmitFunction } from '../store/kinds.js';
-import { deepEqual } from '../store/meta.js';
+import type { AdmitDeleteFunction, AdmitFunction } from '../store/kinds.js';
+import { deepEqual, type KubeObject } from '../store/meta.js';
 import type { InstanceStorage, VirtualMachine, VirtualMachineVolume } from './types.js';
 import { type FieldError, forbidden } from './validation.js';
 
@@ -80,22 +80,35 @@ export function instanceStorageProblems(
 
 /**
  * vm-operator's PersistentVolumeClaim validating webhook: only vm-operator, the Kubernetes
- * controllers and the CSI driver (privileged here) make or change a claim with the instance
- * storage label, whatever its value, or give a claim that label.
+ * controllers and the CSI driver (privileged here) make, change or delete a claim with the
+ * instance storage label, whatever its value, or give a claim that label.
  */
 export const admitInstanceStorageClaim: AdmitFunction = (operation, claim, old, { privileged }) => {
   if (privileged) return undefined;
-  const labelled = (object: { metadata: { labels?: Record<string, string> } } | undefined) =>
-    object?.metadata.labels?.[INSTANCE_STORAGE_LABEL] !== undefined;
-  const problem =
+  claimDenied(
     operation === 'CREATE'
-      ? labelled(claim) && 'CREATE operation on PVC with instance storage label is not allowed'
+      ? labelled(claim) && operationNotAllowed('CREATE')
       : labelled(old)
-        ? 'UPDATE operation on PVC with instance storage label is not allowed'
-        : labelled(claim) && 'adding instance storage label is not allowed';
+        ? operationNotAllowed('UPDATE')
+        : labelled(claim) && 'adding instance storage label is not allowed',
+  );
+  return undefined;
+};
+
+/** The same webhook's judgement of a delete. */
+export const admitInstanceStorageClaimDelete: AdmitDeleteFunction = (claim, { privileged }) => {
+  if (!privileged) claimDenied(labelled(claim) && operationNotAllowed('DELETE'));
+};
+
+const labelled = (object: KubeObject | undefined) =>
+  object?.metadata.labels?.[INSTANCE_STORAGE_LABEL] !== undefined;
+
+const operationNotAllowed = (operation: string) =>
+  `${operation} operation on PVC with instance storage label is not allowed`;
+
+function claimDenied(problem: string | false): void {
   if (problem)
     throw new AdmissionDenied('default.validating.persistentvolumeclaim.vmoperator.vmware.com', [
       forbidden(`metadata.labels[${INSTANCE_STORAGE_LABEL}]`, problem),
     ]);
-  return undefined;
-};
+}

@@ -76,6 +76,12 @@ export type AdmitFunction = (
   context: AdmissionContext,
 ) => KubeObject | undefined;
 
+/**
+ * A validating webhook's judgement of a delete (the object as stored): it throws AdmissionDenied
+ * to refuse it. The garbage collector's and a namespace's deletions are the API server's own.
+ */
+export type AdmitDeleteFunction = (object: KubeObject, context: { readonly privileged: boolean }) => void;
+
 export interface KindDefinition {
   /** The API group; '' for the core group (apiVersion `v1`). */
   group: string;
@@ -156,6 +162,8 @@ export interface KindInfo
   /** `stored`: the object is a stored one, which never changes (its conversion may defer work). */
   readonly convert: ((object: KubeObject, apiVersion: string, stored?: boolean) => KubeObject) | undefined;
   readonly admit: AdmitFunction | undefined;
+  /** Webhooks added that judge deletes (see KindRegistry.addWebhook). */
+  readonly admitDelete?: AdmitDeleteFunction;
   readonly defaults: ((object: KubeObject) => void) | undefined;
   readonly validate: ((next: KubeObject, old: KubeObject | undefined) => FieldCause[]) | undefined;
   readonly structure: Structure | undefined;
@@ -519,19 +527,29 @@ export class KindRegistry {
 
   /**
    * Another webhook for a kind served: `admit` runs before the kind's own admission, as a
-   * validating webhook runs before the API server's last plugins (the ResourceQuota's).
+   * validating webhook runs before the API server's last plugins (the ResourceQuota's);
+   * `admitDelete`, when given, judges the deletes users ask for.
    */
-  addWebhook(group: string, kind: string, admit: AdmitFunction): void {
+  addWebhook(group: string, kind: string, admit: AdmitFunction, admitDelete?: AdmitDeleteFunction): void {
     const key = kindKey(group, kind);
     const info = this.#byKey.get(key);
     if (!info) throw new Error(`kind ${kind} of group '${group}' is not registered`);
     const own = info.admit;
+    const ownDelete = info.admitDelete;
     this.#byKey.set(key, {
       ...info,
       admit: (operation, object, old, context) => {
         const admitted = admit(operation, object, old, context) ?? object;
         return own ? (own(operation, admitted, old, context) ?? admitted) : admitted;
       },
+      ...(admitDelete
+        ? {
+            admitDelete: (object, context) => {
+              admitDelete(object, context);
+              ownDelete?.(object, context);
+            },
+          }
+        : {}),
     });
     this.#resolved.clear();
   }

@@ -12,6 +12,7 @@ import { AdmissionDenied, isKubeError, type KubeError, kubeErrors, notFoundMessa
 import { GarbageCollector, type GcHost, type PropagationPolicy } from './gc.js';
 import {
   type AdmissionOperation,
+  type AdmitDeleteFunction,
   type AdmitFunction,
   CORE_KINDS,
   type KindDefinition,
@@ -134,6 +135,8 @@ export interface DirectClient extends StoreReader {
   create(object: KubeObject): KubeObject;
   update(object: KubeObject): KubeObject;
   updateStatus(object: KubeObject): KubeObject;
+  /** A delete in the background (see `KubeStore.delete`); the object's last state. */
+  delete(ref: ObjectRef): KubeObject;
 }
 
 /** Which objects `subscribe` follows. */
@@ -191,6 +194,18 @@ const SERVER_META = [
   'deletionTimestamp',
   'deletionGracePeriodSeconds',
 ] as const;
+
+/** Runs a webhook: its AdmissionDenied is the API server's answer, 422 with the webhook's message. */
+function denying<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof AdmissionDenied)
+      throw kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message);
+    throw error;
+  }
+}
+
 /** Metadata an admission hook cannot change. */
 const DELETION_META = ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
 const PROTECTED_META = [
@@ -248,6 +263,10 @@ export class KubeStore {
         this.#as(true, () => this.#replace(info, incoming, 'main')),
         apiVersion,
       );
+    },
+    delete: (ref) => {
+      const { info, apiVersion, last } = this.#as(true, () => this.#deleteNow(ref, {}));
+      return this.#shared(info, last, apiVersion);
     },
     updateStatus: (object) => {
       const { info, apiVersion } = this.#resolve(object);
@@ -321,8 +340,8 @@ export class KubeStore {
   }
 
   /** Adds a webhook to a kind served (see KindRegistry.addWebhook): one vm-operator registers on a core kind. */
-  addWebhook(group: string, kind: string, admit: AdmitFunction): void {
-    this.#kinds.addWebhook(group, kind, admit);
+  addWebhook(group: string, kind: string, admit: AdmitFunction, admitDelete?: AdmitDeleteFunction): void {
+    this.#kinds.addWebhook(group, kind, admit, admitDelete);
   }
 
   /** The kind served at `apiVersion`, if any. */
@@ -456,6 +475,12 @@ export class KubeStore {
    * until they are removed. Returns the object's last state.
    */
   async delete<T extends KubeObject = KubeObject>(ref: ObjectRef, options: DeleteOptions = {}): Promise<T> {
+    const { info, apiVersion, last } = this.#deleteNow(ref, options);
+    return this.#present(info, last, apiVersion) as T;
+  }
+
+  /** A delete (see `delete`), done at once: the kind, the version asked for and the object's last state. */
+  #deleteNow(ref: ObjectRef, options: DeleteOptions) {
     const { info, apiVersion } = this.#resolve(ref);
     const record = this.#find(info, ref);
     const policy = options.propagationPolicy ?? 'Background';
@@ -474,9 +499,11 @@ export class KubeStore {
       );
     if (info.key === NAMESPACE_KEY && PROTECTED_NAMESPACES.has(record.name))
       throw kubeErrors.forbidden(subjectOf(info, record.name), 'this namespace may not be deleted');
+    if (info.admitDelete)
+      denying(() => info.admitDelete?.(record.object, { privileged: this.#asPrivileged }));
     const last = this.#delete(record, policy);
     this.#gc.drain();
-    return this.#present(info, last, apiVersion) as T;
+    return { info, apiVersion, last };
   }
 
   /**
@@ -1013,7 +1040,6 @@ export class KubeStore {
       status: object.status,
       meta: mapped(PROTECTED_META, (field) => meta[field]),
     };
-    let result: KubeObject;
     // The object last validated: a hook's webhooks may each ask for the same one.
     let validated: KubeObject | undefined;
     const validateSchema = (mutated: KubeObject) => {
@@ -1021,8 +1047,8 @@ export class KubeStore {
       validated = mutated;
       this.#validateSchema(info, mutated, write, old);
     };
-    try {
-      result =
+    let result: KubeObject = denying(() => {
+      const admitted =
         admit(operation, object, old, {
           random: this.#random,
           reader: this.#reader,
@@ -1030,12 +1056,9 @@ export class KubeStore {
           privileged: this.#asPrivileged,
           validateSchema,
         }) ?? object;
-      if (validated !== result) validateSchema(result);
-    } catch (error) {
-      if (error instanceof AdmissionDenied)
-        throw kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message);
-      throw error;
-    }
+      if (validated !== admitted) validateSchema(admitted);
+      return admitted;
+    });
     if (!isPlainObject(result) || !isPlainObject(result.metadata))
       throw new Error(`the admission of ${info.kind} returned no object`);
     if (result !== object) result = clone(result);

@@ -297,6 +297,12 @@ describe('instance storage (the InstanceStorage capability)', () => {
       code: 422,
       message: denied('UPDATE operation on PVC with instance storage label is not allowed'),
     });
+    await expect(f.kube.delete({ ...ref, name })).rejects.toMatchObject({
+      code: 422,
+      message: denied('DELETE operation on PVC with instance storage label is not allowed'),
+    });
+    expect((await f.claims()).every((c) => c.metadata.deletionTimestamp === undefined)).toBe(true);
+    await f.kube.delete({ ...ref, name: 'plain' });
   });
 
   it('tells the VM when its namespace has no quota left for its claims, and goes on once it has', async () => {

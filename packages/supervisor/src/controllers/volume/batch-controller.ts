@@ -154,7 +154,7 @@ export function startVolumeBatchController(manager: Manager, deps: VolumeControl
   const vmToWorkOn = volumeVmReader(deps, VOLUME_BATCH_CONTROLLER);
 
   const reconcile = async (key: string) => {
-    const next = await vmToWorkOn(key);
+    const next = vmToWorkOn(key);
     if (!('vm' in next)) return next.result;
     const { vm } = next;
     const { namespace = '', name } = parseObjectKey(key);

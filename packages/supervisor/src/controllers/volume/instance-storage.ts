@@ -69,11 +69,14 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
     (claim.metadata.annotations?.[STORAGE_POOL_ANNOTATION] ?? '').startsWith(STORAGE_POOL_FAILED_PREFIX) &&
     clock.now() - (parseRfc3339(claim.metadata.creationTimestamp) ?? clock.now()) >= PLACEMENT_FAILED_TTL_MS;
 
-  const deleteClaims = async (namespace: string, names: readonly string[], errors: string[]) => {
+  const deleteClaims = (namespace: string, names: readonly string[], errors: string[]) => {
     for (const name of names)
-      await kube.delete({ ...PVC, namespace, name }).catch((error: unknown) => {
-        if (!isKubeError(error) || error.code !== 404) errors.push((error as Error).message);
-      });
+      try {
+        kube.direct.delete({ ...PVC, namespace, name });
+      } catch (error) {
+        if (!isKubeError(error)) throw error;
+        if (error.code !== 404) errors.push(error.message);
+      }
   };
 
   const writeAnnotations = (vm: VirtualMachine, annotations: Record<string, string>): VirtualMachine =>
@@ -118,7 +121,7 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
     }
   };
 
-  return async (vm: VirtualMachine): Promise<InstanceStorageOutcome> => {
+  return (vm: VirtualMachine): InstanceStorageOutcome => {
     const volumes = instanceStorageVolumes(vm);
     if (volumes.length === 0) return { vm };
     const namespace = vm.metadata.namespace as string;
@@ -146,9 +149,9 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
       delete annotations[INSTANCE_STORAGE_HOST_ANNOTATION];
       delete annotations[INSTANCE_STORAGE_NODE_ANNOTATION];
       current = writeAnnotations(vm, annotations);
-      await deleteClaims(namespace, failures, errors);
+      deleteClaims(namespace, failures, errors);
     } else {
-      await deleteClaims(namespace, stale, errors);
+      deleteClaims(namespace, stale, errors);
       if (node !== '')
         for (const volume of volumes) {
           const claim = volume.persistentVolumeClaim;
@@ -192,12 +195,12 @@ export function volumeVmReader(deps: VolumeControllerDeps, component: string) {
   const instanceStorage =
     deps.instanceStorage &&
     instanceStorageReconciler(kube, deps.instanceStorage, recorderOf(deps, component));
-  return async (key: string): Promise<{ vm: VirtualMachine } | { result: ReconcileResult | undefined }> => {
+  return (key: string): { vm: VirtualMachine } | { result: ReconcileResult | undefined } => {
     const { namespace = '', name } = parseObjectKey(key);
     const vm = kube.direct.get({ ...VM, namespace, name }) as unknown as VirtualMachine | undefined;
     if (!vm || isPaused(vm) || vm.metadata.deletionTimestamp) return { result: undefined };
     // Its instance storage's claims first: the VM is deployed once they are bound.
-    const outcome = instanceStorage ? await instanceStorage(vm) : { vm };
+    const outcome = instanceStorage ? instanceStorage(vm) : { vm };
     return outcome.wait ? { result: outcome.wait } : { vm: outcome.vm };
   };
 }

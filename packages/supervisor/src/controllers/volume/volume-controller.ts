@@ -58,7 +58,7 @@ export function startVolumeController(manager: Manager, deps: VolumeControllerDe
   const vmToWorkOn = volumeVmReader(deps, VOLUME_CONTROLLER);
 
   const reconcile = async (key: string) => {
-    const next = await vmToWorkOn(key);
+    const next = vmToWorkOn(key);
     if (!('vm' in next)) return next.result;
     const { vm } = next;
     if (!vm.status?.biosUUID) return undefined;
