@@ -23,7 +23,10 @@ type KubeObject = Parameters<Simulator['kube']['create']>[0];
 type VmStatus = { zone?: string; uniqueID?: string; powerState?: string; network?: { primaryIP4?: string } };
 type ZoneObject = KubeObject & { spec: { namespace: { poolMoIDs: string[]; folderMoID: string } } };
 
-async function zonalSupervisor(options: { timing?: 'realistic' } = {}, admissionControl = false) {
+async function zonalSupervisor(
+  options: { timing?: 'realistic'; capabilities?: { instanceStorage: boolean } } = {},
+  admissionControl = false,
+) {
   const sim = await createSimulator({
     seed: 1,
     admissionControl,
@@ -119,6 +122,36 @@ describe('a Supervisor on three zones', () => {
     for (const name of names) await sim.kube.create(vm(name));
     await sim.settle();
     expect(countBy(await zonesOf(sim, names))).toEqual([2, 2, 2]);
+  });
+
+  it("places VMs with instance storage in zones taken at random, each on its zone's host with its claims", async () => {
+    const sim = await zonalSupervisor({ capabilities: { instanceStorage: true } });
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'local-disks', namespace: NS },
+      spec: {
+        hardware: {
+          cpus: 2,
+          memory: '4Gi',
+          instanceStorage: { storageClass: 'wcpglobal-storage-profile', volumes: [{ size: '8Gi' }] },
+        },
+      },
+    });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    for (const name of names)
+      await sim.kube.create(vm(name, {}, { className: 'local-disks', bootstrap: { disabled: true } }));
+    await sim.settle();
+    const zones = await zonesOf(sim, names);
+    for (const name of names) {
+      const object = await getVm(sim, name);
+      const host = object.metadata.annotations?.['vmoperator.vmware.com/instance-storage-selected-node-moid'];
+      const record = sim.vsphere.store.get((object.status as VmStatus).uniqueID as string) as {
+        host?: string;
+      };
+      expect(record.host).toBe(host);
+    }
+    expect(new Set(zones).size).toBeGreaterThan(1);
   });
 
   it('places a VM with a zone label in that zone, and counts it for the next one', async () => {

@@ -310,9 +310,15 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...(options.network ? { options: { network: options.network } } : {}),
   });
   const images = startImageController(manager, { kube, vsphere, ...vmOperatorRecording });
+  /** Where the CSI driver makes claims' disks. */
+  const claimDatastore = () => {
+    if (cluster === undefined) throw new Error('the inventory has no cluster to provision volumes on');
+    return firstDatastoreOf(vsphere, cluster);
+  };
   const virtualMachines = startVirtualMachineController(manager, {
     kube,
     vsphere,
+    claimDatastore,
     ...vmOperatorRecording,
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
   });
@@ -352,14 +358,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const volumes = sharedDisks
     ? startVolumeBatchController(manager, volumeDeps)
     : startVolumeController(manager, volumeDeps);
-  const csiDeps = {
-    kube,
-    vsphere,
-    datastore: () => {
-      if (cluster === undefined) throw new Error('the inventory has no cluster to provision volumes on');
-      return firstDatastoreOf(vsphere, cluster);
-    },
-  };
+  const csiDeps = { kube, vsphere, datastore: claimDatastore };
   const csi = {
     provisioner: startCsiProvisioner(manager, csiDeps),
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),

@@ -8,6 +8,7 @@
 import { AdmissionDenied } from '../store/errors.js';
 import type { AdmitDeleteFunction, AdmitFunction } from '../store/kinds.js';
 import { deepEqual, type KubeObject } from '../store/meta.js';
+import { parseQuantity } from '../store/quantity.js';
 import type { InstanceStorage, VirtualMachine, VirtualMachineVolume } from './types.js';
 import { type FieldError, forbidden } from './validation.js';
 
@@ -30,6 +31,12 @@ export const PLACEMENT_FAILED_TTL_MS = 5 * 60_000;
 
 const NO_VOLUMES: readonly VirtualMachineVolume[] = [];
 
+/**
+ * A host's FQDN as vm-operator reads it from the host's DNS configuration (its host and domain
+ * names, lowercased, no trailing dot), the node its claims select: a simulated host's is its name.
+ */
+export const hostNodeName = (hostName: string): string => hostName.replace(/\.$/, '').toLowerCase();
+
 /** The VM's instance storage volumes, in the order of `spec.volumes`. */
 export const instanceStorageVolumes = (vm: VirtualMachine): readonly VirtualMachineVolume[] =>
   vm.spec?.volumes?.some((v) => v.persistentVolumeClaim?.instanceVolumeClaim)
@@ -50,13 +57,14 @@ export function withInstanceStorageVolumes(
   if (hasInstanceStorage(vm) || !storage?.volumes?.length) return undefined;
   const added = storage.volumes.map((volume): VirtualMachineVolume => {
     const name = INSTANCE_STORAGE_CLAIM_PREFIX + uuid();
+    // `removable` as the API server's schema default gives it to what vm-operator's patch omits.
     return {
       name,
       persistentVolumeClaim: {
         claimName: name,
-        readOnly: false,
         instanceVolumeClaim: { storageClass: storage.storageClass ?? '', size: volume.size },
       },
+      removable: true,
     };
   });
   return { ...vm, spec: { ...vm.spec, volumes: [...(vm.spec?.volumes ?? []), ...added] } };
@@ -73,9 +81,33 @@ export function instanceStorageProblems(
 ): FieldError[] {
   if (privileged) return [];
   const before = old ? instanceStorageVolumes(old) : NO_VOLUMES;
-  return deepEqual(instanceStorageVolumes(vm), before)
+  const after = instanceStorageVolumes(vm);
+  return after.length === before.length && after.every((v, i) => sameVolume(v, before[i]))
     ? []
     : [forbidden('spec.volumes', 'adding or modifying instance storage volume claim(s) is not allowed')];
+}
+
+/**
+ * Two volumes alike as Go's semantic equality compares them: what is left out as what is empty,
+ * sizes by their value.
+ */
+function sameVolume(a: VirtualMachineVolume, b: VirtualMachineVolume | undefined): boolean {
+  const comparable = (v: VirtualMachineVolume) => {
+    const source = v.persistentVolumeClaim;
+    const claim = source?.instanceVolumeClaim;
+    return {
+      ...v,
+      persistentVolumeClaim: {
+        ...source,
+        readOnly: source?.readOnly === true,
+        instanceVolumeClaim: claim && {
+          ...claim,
+          size: parseQuantity(claim.size)?.nanos.toString() ?? claim.size,
+        },
+      },
+    };
+  };
+  return b !== undefined && deepEqual(comparable(a), comparable(b));
 }
 
 /**

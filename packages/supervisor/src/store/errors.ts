@@ -111,9 +111,11 @@ export class AdmissionDenied extends Error {
 
 const qualified = (s: Subject) => (s.group ? `${s.resource}.${s.group}` : s.resource);
 
-/** Errors as Go's aggregate prints them: one alone, several in brackets. */
-export const aggregate = (messages: readonly string[]): string =>
-  messages.length === 1 ? (messages[0] as string) : `[${messages.join(', ')}]`;
+/** Errors as Go's aggregate prints them: each message once, one alone, several in brackets. */
+export const aggregate = (messages: readonly string[]): string => {
+  const unique = [...new Set(messages)];
+  return unique.length === 1 ? (unique[0] as string) : `[${unique.join(', ')}]`;
+};
 
 function failure(
   reason: StatusReason,

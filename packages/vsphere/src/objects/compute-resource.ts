@@ -441,11 +441,11 @@ export const computeResourceOperations = (m: Model) => {
     /**
      * The host DRS recommends for a new VM of the pool, as ClusterComputeResource.PlaceVm names it
      * in its recommendation: the least loaded host of the pool's compute resource that can run
-     * VMs now; undefined when none can.
+     * VMs now (and mounts `datastore`, when given, where the VM's disks go); undefined when none can.
      */
-    recommendHost(pool: Ref): string | undefined {
+    recommendHost(pool: Ref, datastore?: string): string | undefined {
       const record = m.lookup<ResourcePoolRecord>(pool, 'ResourcePool');
-      return chooseHost(m, usableHosts(m, m.store, record.owner))?.id;
+      return chooseHost(m, usableHosts(m, m.store, record.owner, datastore))?.id;
     },
   };
 };

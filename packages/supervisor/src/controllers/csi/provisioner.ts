@@ -21,6 +21,7 @@
  */
 import { canRunVms, type HostRecord, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
 import {
+  hostNodeName,
   INSTANCE_STORAGE_LABEL,
   STORAGE_POOL_ANNOTATION,
   STORAGE_POOL_FAILED_PREFIX,
@@ -219,7 +220,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     const node = annotations[SELECTED_NODE_ANNOTATION];
     const datastore = deps.datastore();
     for (const host of vsphere.store.ofKind<HostRecord>('HostSystem'))
-      if (host.name.toLowerCase() === node && canRunVms(host) && host.datastores.includes(datastore))
+      if (hostNodeName(host.name) === node && canRunVms(host) && host.datastores.includes(datastore))
         return true;
     kube.direct.update(
       merged(claim, {

@@ -253,6 +253,19 @@ describe('instance storage (the InstanceStorage capability)', () => {
 
     await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true } });
     await f.settle();
+    // Alike as Go's semantic equality compares: the same sizes in other units, readOnly false said.
+    const same = ((await f.vm()).spec?.volumes ?? []).map((v) => ({
+      ...v,
+      persistentVolumeClaim: {
+        ...v.persistentVolumeClaim,
+        readOnly: false,
+        instanceVolumeClaim: {
+          ...v.persistentVolumeClaim?.instanceVolumeClaim,
+          size: v.persistentVolumeClaim?.instanceVolumeClaim?.size === '10Gi' ? '10240Mi' : '20480Mi',
+        },
+      },
+    }));
+    await f.kube.patch(f.vmRef('vm1'), { spec: { volumes: same } }, { type: 'merge' });
     await expect(
       f.kube.patch(f.vmRef('vm1'), { spec: { volumes: [] } }, { type: 'merge' }),
     ).rejects.toMatchObject({

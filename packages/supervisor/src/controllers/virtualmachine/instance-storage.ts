@@ -13,6 +13,7 @@
 import type { VSphere } from '@vsim/vsphere';
 import { ZONE_LABEL } from '../../api/annotations.js';
 import {
+  hostNodeName,
   INSTANCE_STORAGE_HOST_ANNOTATION,
   INSTANCE_STORAGE_NODE_ANNOTATION,
 } from '../../api/instance-storage.js';
@@ -34,20 +35,21 @@ export function instanceStorageHost(
   vm: VirtualMachine,
   pool: string,
   zone: string | undefined,
+  datastore: string | undefined,
 ): InstanceStorageHost {
   const annotations = vm.metadata.annotations ?? {};
   const labels = vm.metadata.labels ?? {};
+  // As vm-operator's placement, which keeps the host only when the zone is known too.
   const kept = labels[ZONE_LABEL] ? annotations[INSTANCE_STORAGE_HOST_ANNOTATION] : undefined;
-  const id = kept || vsphere.computeResource.recommendHost(pool);
-  // Hosts without room or out of service get no recommendation: vm-operator's placement then has none.
-  if (id === undefined) return { problem: 'no placement recommendations' };
+  const id = kept || vsphere.computeResource.recommendHost(pool, datastore);
+  // Hosts out of service, or without the claims' datastore, get no recommendation.
+  if (id === undefined) return { problem: 'PlaceVM failed: no placement recommendations' };
   const host = vsphere.store.get(id);
   if (host?.kind !== 'HostSystem')
     return {
       problem: `failed to get HostNetworkSystem for hostMoID ${id}: ServerFaultCode: The object 'vim.HostSystem:${id}' has already been deleted or has not been completely created`,
     };
-  // vm-operator reads the FQDN from the host's DNS configuration: a simulated host's is its name.
-  const fqdn = host.name.replace(/\.$/, '').toLowerCase();
+  const fqdn = hostNodeName(host.name);
   const labelled = zone !== undefined && !labels[ZONE_LABEL];
   if (
     annotations[INSTANCE_STORAGE_HOST_ANNOTATION] === id &&

@@ -238,11 +238,17 @@ describe('VirtualMachine prerequisites', () => {
     await expect(f.create('vm1', { storageClass: 'gold' })).rejects.toMatchObject(
       denied('Storage policy gold does not exist'),
     );
+    const prepared = await f.kube.get({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      name: 'wcpglobal-storage-profile',
+    });
     await f.kube.create({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: 'gold' },
       provisioner: 'csi.vsphere.vmware.com',
+      parameters: prepared.parameters,
     });
     await expect(f.create('vm1', { storageClass: 'gold' })).rejects.toMatchObject(
       denied('Storage policy is not associated with the namespace ns1'),
@@ -257,6 +263,29 @@ describe('VirtualMachine prerequisites', () => {
     await f.create('vm1', { storageClass: 'gold' });
     await f.settle();
     await f.converged('vm1');
+  });
+
+  it('reports a storage class without its storage policy as vm-operator reads it', async () => {
+    const f = await setup();
+    await f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'bronze' },
+      provisioner: 'csi.vsphere.vmware.com',
+    });
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'bronze-quota', namespace: 'ns1' },
+      spec: { hard: { 'bronze.storageclass.storage.k8s.io/requests.storage': '1Ti' } },
+    });
+    await f.create('vm1', { storageClass: 'bronze' });
+    await f.settle();
+    expect(await f.conditionOf('vm1', CONDITION.storageReady)).toMatchObject({
+      status: 'False',
+      reason: 'GetError',
+      message: 'StorageClass "bronze" does not have "storagePolicyID" parameter',
+    });
   });
 
   it('reports a storage class taken out of the namespace quota, and converges once it is back', async () => {

@@ -506,15 +506,30 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved)
   if (verdict.status !== 'True') return verdict;
   for (const volume of instanceStorageVolumes(vm)) {
     const name = volume.persistentVolumeClaim?.instanceVolumeClaim?.storageClass ?? '';
-    if (!read.get('storage.k8s.io/v1', 'StorageClass', undefined, name))
+    if (name === '') continue;
+    const storageClass = read.get<StorageClass>('storage.k8s.io/v1', 'StorageClass', undefined, name);
+    if (!storageClass)
       return isFalse(
         CONDITION.storageReady,
         REASON.notFound,
         read.notFound('storage.k8s.io/v1', 'StorageClass', name),
       );
+    if (!storageClass.parameters?.storagePolicyID) return missingPolicy(name);
   }
   return verdict;
 }
+
+interface StorageClass {
+  parameters?: Record<string, string>;
+}
+
+/** vm-operator's GetStoragePolicyID of a class without its policy: the storage check's error. */
+const missingPolicy = (name: string) =>
+  isFalse(
+    CONDITION.storageReady,
+    REASON.getError,
+    `StorageClass "${name}" does not have "storagePolicyID" parameter`,
+  );
 
 function checkStorageClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const name = vm.spec?.storageClass;
@@ -533,12 +548,7 @@ function checkStorageClass(read: DependencyReader, vm: VirtualMachine, out: Reso
     };
     return isTrue(CONDITION.storageReady);
   }
-  const storageClass = read.get<{ parameters?: Record<string, string> }>(
-    'storage.k8s.io/v1',
-    'StorageClass',
-    undefined,
-    name,
-  );
+  const storageClass = read.get<StorageClass>('storage.k8s.io/v1', 'StorageClass', undefined, name);
   const policyId = storageClass?.parameters?.storagePolicyID;
   if (policyId) out.storagePolicyId = policyId;
   if (!storageClass)
@@ -547,6 +557,7 @@ function checkStorageClass(read: DependencyReader, vm: VirtualMachine, out: Reso
       REASON.notFound,
       read.notFound('storage.k8s.io/v1', 'StorageClass', name),
     );
+  if (!policyId) return missingPolicy(name);
   return quotasAssign(read.list('v1', 'ResourceQuota', namespace), name)
     ? isTrue(CONDITION.storageReady)
     : isFalse(

@@ -97,7 +97,12 @@ import {
   type VirtualMachineServiceCapabilities,
 } from '../../api/vm-service-validation.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
-import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
+import {
+  type NamespacePlacement,
+  placementOf,
+  TOPOLOGY_API_VERSION,
+  type ZoneChooser,
+} from '../../namespaces/layout.js';
 import { leastLoadedZone, zoneHolding } from '../../namespaces/zone-choice.js';
 import type {
   Controller,
@@ -108,7 +113,7 @@ import type {
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { DEFAULT_PRIORITY } from '../../runtime/work-queue.js';
-import { isKubeError } from '../../store/errors.js';
+import { aggregate, isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
@@ -246,6 +251,11 @@ export interface VirtualMachineControllerDeps {
   capabilities?: VirtualMachineServiceCapabilities;
   /** Where vm-operator's Events of a VM go, by its recorder's name (none by default). */
   recorderFor?: RecorderFor;
+  /**
+   * The datastore the CSI driver makes claims' disks on: with instance storage, a VM's host is
+   * one that mounts it (any usable host of its cluster without it).
+   */
+  claimDatastore?: () => string;
 }
 
 export interface VirtualMachineController {
@@ -776,7 +786,7 @@ export function startVirtualMachineController(
    */
   const failCreate = (vm: VirtualMachine, verdicts: readonly Verdict[], errors: readonly string[]): never => {
     writeVerdicts(vm, verdicts);
-    const error = new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+    const error = new Error(aggregate(errors));
     events.emit(asKube(vm), 'Create', error);
     throw error;
   };
@@ -805,12 +815,13 @@ export function startVirtualMachineController(
       const added = withInstanceStorageVolumes(vm, storage, () => randomUUID(() => vsphere.random.float()));
       // As vm-operator's create, which returns before judging the storage, with the other
       // prerequisites' errors.
-      if (added)
-        return failCreate(
-          writeAndRequeue(added),
-          verdicts.filter((v) => v.type !== CONDITION.storageReady),
-          [...verdicts.filter((v) => v.status === 'False').map((v) => v.message), ADDED_INSTANCE_STORAGE],
-        );
+      if (added) {
+        const judged = verdicts.filter((v) => v.type !== CONDITION.storageReady);
+        return failCreate(writeAndRequeue(added), judged, [
+          ...judged.filter((v) => v.status === 'False').map((v) => v.message),
+          ADDED_INSTANCE_STORAGE,
+        ]);
+      }
     }
     if (grouping && !grouping.placed) {
       // As vm-operator's create, once the prerequisites are met: a VM not linked to its group
@@ -901,7 +912,7 @@ export function startVirtualMachineController(
     }
     let host: string | undefined;
     if (instanceStorage && hasInstanceStorage(vm)) {
-      const chosen = instanceStorageHost(vsphere, vm, target.pool, placement?.zone);
+      const chosen = instanceStorageHost(vsphere, vm, target.pool, placement?.zone, deps.claimDatastore?.());
       if ('problem' in chosen) {
         const failed = isFalse(CONDITION.placementReady, REASON.notReady, chosen.problem);
         return failCreate(
@@ -1965,10 +1976,24 @@ export function startVirtualMachineController(
   const chooseForNew = leastLoadedZone(vsphere, pending);
 
   /**
+   * vm-operator's choice for a VM with instance storage, which asks each zone's cluster for a host
+   * (PlaceVm) and takes one of the recommendations at random; the first zone when none has one
+   * (see instanceStorageHost).
+   */
+  const chooseForInstanceStorage: ZoneChooser = (candidates) => {
+    const datastore = deps.claimDatastore?.();
+    const recommended = candidates.filter(
+      (c) => vsphere.computeResource.recommendHost(c.pool, datastore) !== undefined,
+    );
+    return recommended.length > 0 ? recommended[vsphere.random.below(recommended.length)] : candidates[0];
+  };
+
+  /**
    * DRS's choice for a new VM: under vCenter's admission control, among the zones whose pool
    * has room for its class's reservations (MHz, MB), as DRS places only where it may power on.
    */
   const chooserFor = (read: DependencyReader, vm: VirtualMachine) => {
+    if (instanceStorage && hasInstanceStorage(vm)) return chooseForInstanceStorage;
     if (!vsphere.options.admissionControl || !vm.spec?.className) return chooseForNew;
     const vmClass = read.get<VirtualMachineClass>(
       VM_OPERATOR_API_VERSION,

@@ -28,7 +28,7 @@ import { parseRfc3339 } from '../../api/vm-group-validation.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { parseObjectKey } from '../../runtime/keys.js';
-import { isKubeError } from '../../store/errors.js';
+import { aggregate, isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { controllerOf, controllerReference, type KubeObject, merged } from '../../store/meta.js';
@@ -56,10 +56,14 @@ export interface VolumeControllerDeps {
   readonly instanceStorage?: InstanceStorageDeps;
 }
 
-/** What the pass found: the VM as it now is, and how it goes on (undefined: to its attachments). */
+/**
+ * What the pass found: the VM as it now is, whether its claims are ready for its attachments,
+ * and when to look again if they are not (none once the VM was marked bound, as vm-operator's).
+ */
 export interface InstanceStorageOutcome {
   readonly vm: VirtualMachine;
-  readonly wait?: ReconcileResult;
+  readonly ready: boolean;
+  readonly requeueAfter?: number;
 }
 
 function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, events: EventRecorder) {
@@ -123,7 +127,7 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
 
   return (vm: VirtualMachine): InstanceStorageOutcome => {
     const volumes = instanceStorageVolumes(vm);
-    if (volumes.length === 0) return { vm };
+    if (volumes.length === 0) return { vm, ready: true };
     const namespace = vm.metadata.namespace as string;
     const node = vm.metadata.annotations?.[INSTANCE_STORAGE_NODE_ANNOTATION] ?? '';
     const existing = new Set<string>();
@@ -137,7 +141,8 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
       if (!claim || claim.metadata.deletionTimestamp) continue;
       if (controllerOf(claim)?.uid !== vm.metadata.uid) continue;
       existing.add(name);
-      if (claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION] !== node || node === '') stale.push(name);
+      const selected = claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
+      if (selected === undefined || selected !== node) stale.push(name);
       else if (failed(claim)) failures.push(name);
       else if (claim.status?.phase === 'Bound') bound++;
     }
@@ -174,14 +179,13 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
           [INSTANCE_STORAGE_BOUND_ANNOTATION]: 'true',
         });
     }
-    if (errors.length > 0) throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
-    if (bound === volumes.length && failures.length === 0) return { vm: current };
-    return {
-      vm: current,
-      wait: {
-        requeueAfter: UNBOUND_REQUEUE_MS + Math.floor(UNBOUND_REQUEUE_MS * UNBOUND_JITTER * random.float()),
-      },
-    };
+    if (errors.length > 0) throw new Error(aggregate(errors));
+    if (bound === volumes.length && failures.length === 0) return { vm: current, ready: true };
+    if (current.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] !== undefined)
+      return { vm: current, ready: false };
+    const requeueAfter =
+      UNBOUND_REQUEUE_MS + Math.floor(UNBOUND_REQUEUE_MS * UNBOUND_JITTER * random.float());
+    return { vm: current, ready: false, requeueAfter };
   };
 }
 
@@ -200,8 +204,12 @@ export function volumeVmReader(deps: VolumeControllerDeps, component: string) {
     const vm = kube.direct.get({ ...VM, namespace, name }) as unknown as VirtualMachine | undefined;
     if (!vm || isPaused(vm) || vm.metadata.deletionTimestamp) return { result: undefined };
     // Its instance storage's claims first: the VM is deployed once they are bound.
-    const outcome = instanceStorage ? instanceStorage(vm) : { vm };
-    return outcome.wait ? { result: outcome.wait } : { vm: outcome.vm };
+    if (!instanceStorage) return { vm };
+    const outcome = instanceStorage(vm);
+    if (outcome.ready) return { vm: outcome.vm };
+    return {
+      result: outcome.requeueAfter === undefined ? undefined : { requeueAfter: outcome.requeueAfter },
+    };
   };
 }
 

@@ -22,7 +22,7 @@ import type { VirtualMachine, VirtualMachineVolumeStatus } from '../../api/types
 import { CNS_NODE_VM_ATTACHMENT } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isKubeError } from '../../store/errors.js';
+import { aggregate, isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM } from '../../store/kinds.js';
 import { controllerOf, controllerReference } from '../../store/meta.js';
 import type { CnsNodeVmAttachment } from '../csi/attacher.js';
@@ -66,7 +66,7 @@ export function startVolumeController(manager: Manager, deps: VolumeControllerDe
     const orphans = legacyAttachmentsToDelete(vm, attachments);
     const errors = await deleteLegacyAttachments(kube, orphans);
     errors.push(...(await processAttachments(vm, attachments, orphans)));
-    if (errors.length > 0) throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+    if (errors.length > 0) throw new Error(aggregate(errors));
     return undefined;
   };
 
