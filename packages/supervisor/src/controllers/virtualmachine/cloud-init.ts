@@ -10,6 +10,7 @@ import { hostNameOf } from '../../api/host-name.js';
 import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
 import { tryDecodeBase64Gzip } from './bootstrap-data.js';
 import { cloudConfigDocument } from './cloud-config.js';
+import { specHash } from './customization.js';
 import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, CloudConfigSecrets, GlobalDns } from './prerequisites.js';
@@ -122,6 +123,19 @@ export type GuestInfoEncoder = (document: 'metadata' | 'userdata', data: string 
  */
 export class GuestInfoEncodings {
   readonly #byVm = new Map<string, { metadata?: Encoded; userdata?: Encoded }>();
+  readonly #hashes = new Map<string, { spec: CloudInitConfigSpec; hash: string }>();
+
+  /**
+   * The hash of a VM's bootstrap config spec (see specHash), made again only when the spec
+   * changed: its values are this encoder's own strings while their documents are the same.
+   */
+  hashOf(key: string, spec: CloudInitConfigSpec): string {
+    const last = this.#hashes.get(key);
+    if (last && sameSpec(last.spec, spec)) return last.hash;
+    const made = specHash(spec);
+    this.#hashes.set(key, { spec, hash: made });
+    return made;
+  }
 
   /** The encoder of a VM's documents. */
   of(key: string): GuestInfoEncoder {
@@ -140,8 +154,26 @@ export class GuestInfoEncodings {
   /** Forgets a VM that is gone. */
   forget(key: string): void {
     this.#byVm.delete(key);
+    this.#hashes.delete(key);
   }
 }
+
+/** The annotation of the hash of the bootstrap config spec a VM was last reconfigured with. */
+export const BOOTSTRAP_CONFIG_HASH_ANNOTATION = 'vmoperator.vmware.com/bootstrap-hash-configspec';
+
+/**
+ * What vm-operator's cloud-init bootstrap reconfigures a VM with: its GuestInfo, and its vApp
+ * options removed while it has some (so that cloud-init does not prefer the OVF datasource).
+ */
+export interface CloudInitConfigSpec {
+  readonly extraConfig: readonly { readonly key: string; readonly value: string }[];
+  readonly vAppConfigRemoved: boolean;
+}
+
+const sameSpec = (a: CloudInitConfigSpec, b: CloudInitConfigSpec): boolean =>
+  a.vAppConfigRemoved === b.vAppConfigRemoved &&
+  a.extraConfig.length === b.extraConfig.length &&
+  a.extraConfig.every((o, i) => o.key === b.extraConfig[i]?.key && o.value === b.extraConfig[i]?.value);
 
 interface Encoded {
   readonly digest: string;

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 /**
  * Every prerequisite of a VirtualMachine through the controller: the exact condition and
  * reason while it is missing, nothing created in vSphere, then convergence once fixed.
@@ -423,12 +424,22 @@ describe('VirtualMachine prerequisites', () => {
     });
     await f.settle();
     await f.converged('vm1');
+    // The hash of the bootstrap's config spec recorded with the deployment that carried it.
+    const hashOf = async () =>
+      (await f.kube.get(ref('vm1'))).metadata.annotations?.[
+        'vmoperator.vmware.com/bootstrap-hash-configspec'
+      ];
+    const first = await hashOf();
+    expect(first).toMatch(/^[0-9a-f]{16}$/);
     const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
     await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\nversion: 2\n' });
     await f.settle();
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nversion: 2\n',
     );
+    const second = await hashOf();
+    expect(second).toMatch(/^[0-9a-f]{16}$/);
+    expect(second).not.toBe(first);
     await f.kube.delete(secretRef);
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
@@ -888,6 +899,34 @@ describe('VirtualMachine prerequisites', () => {
     await f.converged('vm1');
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nfrom: user-data\n',
+    );
+  });
+
+  it('leaves GuestInfo changed in vSphere as it is until the bootstrap itself changes, as vm-operator compares its hash', async () => {
+    const f = await setup();
+    await f.kube.create(secret('vm1-data', { 'user-data': '#cloud-config\nversion: 1\n' }));
+    await f.create('vm1', {
+      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } } },
+    });
+    await f.settle();
+    await f.converged('vm1');
+    const record = await f.recordOf('vm1');
+    f.vsphere.vm.reconfigure(record.id, {
+      extraConfig: [{ key: 'guestinfo.userdata', value: gzipSync('changed by hand').toString('base64') }],
+    });
+    await f.settle();
+    // An update of the VM (a label) reconciles it: the bootstrap's hash is the same.
+    const vm1 = await f.kube.get(ref('vm1'));
+    await f.kube.update({
+      ...vm1,
+      metadata: { ...vm1.metadata, labels: { ...vm1.metadata.labels, touched: 'yes' } },
+    });
+    await f.settle();
+    expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe('changed by hand');
+    await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\nversion: 2\n' });
+    await f.settle();
+    expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
+      '#cloud-config\nversion: 2\n',
     );
   });
 

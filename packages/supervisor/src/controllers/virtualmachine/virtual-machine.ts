@@ -136,7 +136,13 @@ import {
 } from './backup.js';
 import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
-import { cloudInitGuestInfo, cloudInitOf, GuestInfoEncodings } from './cloud-init.js';
+import {
+  BOOTSTRAP_CONFIG_HASH_ANNOTATION,
+  type CloudInitConfigSpec,
+  cloudInitGuestInfo,
+  cloudInitOf,
+  GuestInfoEncodings,
+} from './cloud-init.js';
 import {
   CONDITION,
   conditionOf,
@@ -166,10 +172,10 @@ import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
   customizationBypassed,
-  customizationHash,
   customizationNeeded,
   customizingProviderOf,
   guestCustomization,
+  specHash,
 } from './customization.js';
 import { networkConfigStatus, templateNetwork } from './guest-network.js';
 import {
@@ -1265,7 +1271,7 @@ export function startVirtualMachineController(
           secrets,
           vcdParity,
         );
-        const hash = customizationHash(customization);
+        const hash = specHash(customization);
         // As vm-operator, the guest is not customized when the VM's annotation bypasses it, or
         // while a customization is pending (the power-on applies that one): made all the same.
         const needed = customizationNeeded(vm, provider, hash);
@@ -1378,33 +1384,62 @@ export function startVirtualMachineController(
     return undefined;
   };
 
-  /**
-   * Brings a deployed VM's cloud-init GuestInfo up to date, as vm-operator's update applies the
-   * extra config that differs (a Secret changed, say), and removes vApp options the VM has got
-   * since, so that cloud-init in the guest does not prefer the OVF datasource; whether it
-   * started that reconfiguration.
-   */
-  const guestInfoChanged = (
+  /** A cloud-init VM's bootstrap config spec and its hash; undefined for another VM, or one without its interfaces' addresses. */
+  const cloudInitBootstrap = (
     key: string,
     vm: VirtualMachine,
     record: VmRecord,
     read: DependencyReader,
     resolved: Resolved,
     nics: readonly NicAddressing[] | undefined,
+  ) => {
+    if (!cloudInitOf(vm) || !nics) return undefined;
+    const spec: CloudInitConfigSpec = {
+      extraConfig: cloudInitGuestInfo(
+        vm,
+        nics,
+        resolved.bootstrapData ?? {},
+        () => globalDnsOf(read),
+        guestInfoEncodings.of(key),
+      ),
+      vAppConfigRemoved: record.config.vAppConfig !== undefined,
+    };
+    return { spec, hash: guestInfoEncodings.hashOf(key, spec) };
+  };
+
+  /** The VM with the hash of the bootstrap config spec it was reconfigured with, as vm-operator records it. */
+  const withBootstrapHash = (vm: VirtualMachine, hash: string): VirtualMachine =>
+    vm.metadata.annotations?.[BOOTSTRAP_CONFIG_HASH_ANNOTATION] === hash
+      ? vm
+      : merged(vm, {
+          metadata: merged(vm.metadata, {
+            annotations: merged(vm.metadata.annotations ?? {}, { [BOOTSTRAP_CONFIG_HASH_ANNOTATION]: hash }),
+          }),
+        });
+
+  /**
+   * A cloud-init VM's bootstrap, as vm-operator's DoBootstrap makes it on every update: a config
+   * spec (its GuestInfo, its vApp options removed) whose hash is not the one the VM records
+   * reconfigures the VM, and the hash is recorded once that succeeded (what was changed in
+   * vSphere meanwhile is not compared); whether it started that reconfiguration.
+   */
+  const guestInfoChanged = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+    bootstrap: ReturnType<typeof cloudInitBootstrap>,
   ): boolean => {
-    if (!cloudInitOf(vm) || !nics) return false;
-    const wanted = cloudInitGuestInfo(
-      vm,
-      nics,
-      resolved.bootstrapData ?? {},
-      () => globalDnsOf(read),
-      guestInfoEncodings.of(key),
+    if (!bootstrap || vm.metadata.annotations?.[BOOTSTRAP_CONFIG_HASH_ANNOTATION] === bootstrap.hash)
+      return false;
+    const { extraConfig, vAppConfigRemoved } = bootstrap.spec;
+    track(
+      key,
+      reconfigure(key, record, { extraConfig: [...extraConfig], vAppConfigRemoved }).then(() => {
+        const current = storedVm(key);
+        const recorded = current && withBootstrapHash(current, bootstrap.hash);
+        if (recorded && recorded !== current) write(asKube(recorded), 'main');
+      }),
     );
-    const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
-    const changed = wanted.filter((option) => has.get(option.key) !== option.value);
-    const vAppConfigRemoved = record.config.vAppConfig !== undefined;
-    if (changed.length === 0 && !vAppConfigRemoved) return false;
-    track(key, reconfigure(key, record, { extraConfig: changed, vAppConfigRemoved }));
     return true;
   };
 
@@ -1807,8 +1842,14 @@ export function startVirtualMachineController(
     // the next, which each write brings at once, goes on.
     const upgraded = upgrade.changes ? withUpgrade(written, upgrade.changes) : written;
     // A deployment that powered the VM on is marked as vm-operator's update that powers it on marks it.
+    const booted = fallthrough && record.powerState === 'poweredOn' ? withFirstBootDone(upgraded) : upgraded;
+    // A deployment made with a cloud-init bootstrap's config spec records its hash in the same write.
+    const deployedBootstrap =
+      fallthrough && cloudInitBootstrap(key, vm, record, read, fallthrough.resolved, fallthrough.nics);
     const annotated =
-      fallthrough && record.powerState === 'poweredOn' ? withFirstBootDone(upgraded) : upgraded;
+      deployedBootstrap && !deployedBootstrap.spec.vAppConfigRemoved
+        ? withBootstrapHash(booted, deployedBootstrap.hash)
+        : booted;
     if (annotated !== written) written = write(asKube(annotated), 'main');
     // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
     // for a VM not backed up or whose backup is held.
@@ -1841,7 +1882,10 @@ export function startVirtualMachineController(
       throw updateFailed(classVerdict.message);
     if (bootstrapVerdict?.status === 'False') {
       if (!poweringOff) return undefined;
-    } else if (bootstrapVerdict && guestInfoChanged(key, written, record, read, bootstrap, nics))
+    } else if (
+      bootstrapVerdict &&
+      guestInfoChanged(key, written, record, cloudInitBootstrap(key, written, record, read, bootstrap, nics))
+    )
       return undefined;
     // No module for a suspended VM, as vm-operator's update of one is its resume alone.
     let member = written;
