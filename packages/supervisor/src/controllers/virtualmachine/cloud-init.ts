@@ -10,7 +10,6 @@ import { hostNameOf } from '../../api/host-name.js';
 import type { VirtualMachine, VirtualMachineNetworkVLANSpec } from '../../api/types.js';
 import { tryDecodeBase64Gzip } from './bootstrap-data.js';
 import { cloudConfigDocument } from './cloud-config.js';
-import { specHash } from './customization.js';
 import { type InterfaceBootstrap, interfaceBootstrap, supervisorDns } from './guest-network.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, CloudConfigSecrets, GlobalDns } from './prerequisites.js';
@@ -126,13 +125,24 @@ export class GuestInfoEncodings {
   readonly #hashes = new Map<string, { spec: CloudInitConfigSpec; hash: string }>();
 
   /**
-   * The hash of a VM's bootstrap config spec (see specHash), made again only when the spec
-   * changed: its values are this encoder's own strings while their documents are the same.
+   * The hash of a VM's bootstrap config spec, 64 bits in hex as vm-operator's (xxHash64 of Go's
+   * JSON of it; here, of the spec with each encoded document's digest in place of its value),
+   * made again only when the spec changed: its values are this encoder's own strings while their
+   * documents are the same.
    */
   hashOf(key: string, spec: CloudInitConfigSpec): string {
     const last = this.#hashes.get(key);
     if (last && sameSpec(last.spec, spec)) return last.hash;
-    const made = specHash(spec);
+    const encoded = this.#byVm.get(key);
+    const digestOf = (value: string) =>
+      value === encoded?.metadata?.value
+        ? encoded.metadata.digest
+        : value === encoded?.userdata?.value
+          ? encoded.userdata.digest
+          : value;
+    const parts: (string | boolean)[] = [spec.vAppConfigRemoved];
+    for (const option of spec.extraConfig) parts.push(option.key, digestOf(option.value));
+    const made = hash('sha1', JSON.stringify(parts), 'hex').slice(0, 16);
     this.#hashes.set(key, { spec, hash: made });
     return made;
   }

@@ -8,7 +8,6 @@ import { type CustomizationSpec, guestFamily } from '@vsim/vsphere';
 import { canonicalJson } from '../../api/conversion/paths.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { BootstrapDataError } from './bootstrap-data.js';
-import type { CloudInitConfigSpec } from './cloud-init.js';
 import { linuxPrepCustomization } from './linux-prep.js';
 import type { NicAddressing } from './network.js';
 import type { BootstrapSecretData, GlobalDns } from './prerequisites.js';
@@ -70,11 +69,7 @@ export function guestCustomization(
   }
 }
 
-/**
- * A bootstrap spec's hash as vm-operator's getVimTypeHash makes it, xxHash64 in hex, of the
- * spec's canonical JSON here (vm-operator hashes Go's JSON of govmomi's type).
- */
-export const specHash = (spec: CustomizationSpec | CloudInitConfigSpec): string =>
+export const customizationHash = (spec: CustomizationSpec): string =>
   xxHash64(Buffer.from(canonicalJson(spec)));
 
 /** Whether this power-on customizes the guest: the latch when set, else a customization not made yet. */

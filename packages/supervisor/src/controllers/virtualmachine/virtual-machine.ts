@@ -172,10 +172,10 @@ import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
   customizationBypassed,
+  customizationHash,
   customizationNeeded,
   customizingProviderOf,
   guestCustomization,
-  specHash,
 } from './customization.js';
 import { networkConfigStatus, templateNetwork } from './guest-network.js';
 import {
@@ -385,6 +385,8 @@ interface Fallthrough {
   readonly verdicts: readonly Verdict[];
   readonly resolved: Resolved;
   readonly nics: readonly NicAddressing[];
+  /** The cloud-init GuestInfo the deployment carried. */
+  readonly guestInfo?: CloudInitConfigSpec['extraConfig'];
 }
 
 export function startVirtualMachineController(
@@ -970,6 +972,15 @@ export function startVirtualMachineController(
     const powerOn = poweringOn && !refusable && !reconfigured;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
+    const guestInfo = cloudInitOf(vm)
+      ? cloudInitGuestInfo(
+          vm,
+          network.nics,
+          resolved.bootstrapData ?? {},
+          () => globalDnsOf(read),
+          guestInfoEncodings.of(key),
+        )
+      : undefined;
     const config = deployConfig(
       vm,
       resolved,
@@ -980,15 +991,7 @@ export function startVirtualMachineController(
         const deployed = { network: portgroupOf(vsphere, nic.networkID), macAddress: nic.macAddress };
         return type === undefined ? deployed : { ...deployed, type };
       }),
-      cloudInitOf(vm)
-        ? cloudInitGuestInfo(
-            vm,
-            network.nics,
-            resolved.bootstrapData ?? {},
-            () => globalDnsOf(read),
-            guestInfoEncodings.of(key),
-          )
-        : undefined,
+      guestInfo,
     );
     const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
     let task: ReturnType<VSphere['library']['deploy']>;
@@ -1065,6 +1068,7 @@ export function startVirtualMachineController(
       verdicts,
       resolved,
       nics: network.nics,
+      ...(guestInfo ? { guestInfo } : {}),
     });
   };
 
@@ -1271,7 +1275,7 @@ export function startVirtualMachineController(
           secrets,
           vcdParity,
         );
-        const hash = specHash(customization);
+        const hash = customizationHash(customization);
         // As vm-operator, the guest is not customized when the VM's annotation bypasses it, or
         // while a customization is pending (the power-on applies that one): made all the same.
         const needed = customizationNeeded(vm, provider, hash);
@@ -1844,11 +1848,12 @@ export function startVirtualMachineController(
     // A deployment that powered the VM on is marked as vm-operator's update that powers it on marks it.
     const booted = fallthrough && record.powerState === 'poweredOn' ? withFirstBootDone(upgraded) : upgraded;
     // A deployment made with a cloud-init bootstrap's config spec records its hash in the same write.
-    const deployedBootstrap =
-      fallthrough && cloudInitBootstrap(key, vm, record, read, fallthrough.resolved, fallthrough.nics);
     const annotated =
-      deployedBootstrap && !deployedBootstrap.spec.vAppConfigRemoved
-        ? withBootstrapHash(booted, deployedBootstrap.hash)
+      fallthrough?.guestInfo && record.config.vAppConfig === undefined
+        ? withBootstrapHash(
+            booted,
+            guestInfoEncodings.hashOf(key, { extraConfig: fallthrough.guestInfo, vAppConfigRemoved: false }),
+          )
         : booted;
     if (annotated !== written) written = write(asKube(annotated), 'main');
     // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
