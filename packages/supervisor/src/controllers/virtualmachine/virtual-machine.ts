@@ -972,15 +972,7 @@ export function startVirtualMachineController(
     const powerOn = poweringOn && !refusable && !reconfigured;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
-    const guestInfo = cloudInitOf(vm)
-      ? cloudInitGuestInfo(
-          vm,
-          network.nics,
-          resolved.bootstrapData ?? {},
-          () => globalDnsOf(read),
-          guestInfoEncodings.of(key),
-        )
-      : undefined;
+    const guestInfo = cloudInitOf(vm) ? guestInfoOf(key, vm, network.nics, resolved, read) : undefined;
     const config = deployConfig(
       vm,
       resolved,
@@ -1399,17 +1391,27 @@ export function startVirtualMachineController(
   ) => {
     if (!cloudInitOf(vm) || !nics) return undefined;
     const spec: CloudInitConfigSpec = {
-      extraConfig: cloudInitGuestInfo(
-        vm,
-        nics,
-        resolved.bootstrapData ?? {},
-        () => globalDnsOf(read),
-        guestInfoEncodings.of(key),
-      ),
+      extraConfig: guestInfoOf(key, vm, nics, resolved, read),
       vAppConfigRemoved: record.config.vAppConfig !== undefined,
     };
     return { spec, hash: guestInfoEncodings.hashOf(key, spec) };
   };
+
+  /** A cloud-init VM's GuestInfo, its documents encoded once while they stay the same. */
+  const guestInfoOf = (
+    key: string,
+    vm: VirtualMachine,
+    nics: readonly NicAddressing[],
+    resolved: Resolved,
+    read: DependencyReader,
+  ) =>
+    cloudInitGuestInfo(
+      vm,
+      nics,
+      resolved.bootstrapData ?? {},
+      () => globalDnsOf(read),
+      guestInfoEncodings.of(key),
+    );
 
   /** The VM with the hash of the bootstrap config spec it was reconfigured with, as vm-operator records it. */
   const withBootstrapHash = (vm: VirtualMachine, hash: string): VirtualMachine =>

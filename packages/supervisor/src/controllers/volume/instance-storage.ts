@@ -60,7 +60,7 @@ export interface VolumeControllerDeps {
  * What the pass found: the VM as it now is, whether its claims are ready for its attachments,
  * and when to look again if they are not (none once the VM was marked bound, as vm-operator's).
  */
-export interface InstanceStorageOutcome {
+interface InstanceStorageOutcome {
   readonly vm: VirtualMachine;
   readonly ready: boolean;
   readonly requeueAfter?: number;
