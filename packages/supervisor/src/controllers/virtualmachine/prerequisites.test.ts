@@ -1141,6 +1141,9 @@ describe('VirtualMachine prerequisites', () => {
       'Error: VirtualMachineSetResourcePolicy cluster module is not ready',
     );
     expect(await f.conditionOf('cp1', CONDITION.created)).toBeUndefined();
+    // Checked once its networking and placement are done, as vm-operator's vmCreateIsReady.
+    expect(await f.conditionOf('cp1', CONDITION.networkReady)).toMatchObject({ status: 'True' });
+    expect(await f.conditionOf('cp1', CONDITION.placementReady)).toMatchObject({ status: 'True' });
     // A deployed VM moved to a group without a module (by an administrator: the group is not a
     // DevOps user's to change) fails its update, as vm-operator's does.
     const moved = { 'vsphere-cluster-module-group': 'db' };

@@ -874,13 +874,6 @@ export function startVirtualMachineController(
             ),
       );
     }
-    // As vm-operator's create: a VM of a cluster module group waits for its policy's module.
-    const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
-    const policy = prerequisites.resolved.policy;
-    if (target && group && policy && !policyModuleOf(policy, group, clusterOfPool(vsphere, target.pool))) {
-      writeVerdicts(vm, verdicts);
-      throw new Error('VirtualMachineSetResourcePolicy cluster module is not ready');
-    }
     // As vm-operator's create, before its networking: the datastore the provider config names for
     // a VM without a storage class, and the disks' provisioning, which a storage policy vSphere
     // does not have fails.
@@ -930,10 +923,17 @@ export function startVirtualMachineController(
         );
       }
       if (chosen.marked) vm = writeAndRequeue(chosen.marked);
-      if (vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
-        return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
       host = chosen.host;
     }
+    // As vm-operator's create once its networking and placement are done (vmCreateIsReady): a VM
+    // of a cluster module group waits for its policy's module, one with instance storage for its
+    // claims to be bound.
+    const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
+    const policy = prerequisites.resolved.policy;
+    if (group && policy && !policyModuleOf(policy, group, clusterOfPool(vsphere, target.pool)))
+      return failCreate(vm, verdicts, ['VirtualMachineSetResourcePolicy cluster module is not ready']);
+    if (host !== undefined && vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
+      return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
     const { resolved } = prerequisites;
     const itemId = resolved.itemId as string;
     const iso = (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.type === 'iso';
