@@ -13,10 +13,11 @@ import { createNamespaceFixture } from '../../testing/fixture.js';
 
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 
-async function instanceStorageFixture(storageClass?: string, vmSharedDisks = false) {
+async function instanceStorageFixture(storageClass?: string, vmSharedDisks = false, timing?: 'realistic') {
   const f = await createNamespaceFixture({
     capabilities: { instanceStorage: true, vmSharedDisks },
     events: true,
+    ...(timing ? { timing } : {}),
   });
   await f.kube.create({
     apiVersion: HUB,
@@ -103,6 +104,17 @@ describe('instance storage (the InstanceStorage capability)', () => {
     expect(await f.warnings()).toEqual(
       expect.arrayContaining(['added instance storage volumes', 'instance storage PVCs are not bound yet']),
     );
+  });
+
+  it("converges under vm-operator's timings: the volume controller's requeues, tasks that take time", async () => {
+    const f = await instanceStorageFixture(undefined, false, 'realistic');
+    await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true } });
+    for (let i = 0; i < 30 && (await f.vm()).status?.powerState !== 'PoweredOn'; i++) await f.advance(10_000);
+    const vm = await f.vm();
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    const record = f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord;
+    expect(record.host).toBe(vm.metadata.annotations?.[INSTANCE_STORAGE_HOST_ANNOTATION]);
+    expect(vm.status?.volumes?.filter((v) => v.type === 'Managed' && v.attached)).toHaveLength(2);
   });
 
   it('attaches the claims in the batch attachment with VMSharedDisks', async () => {
