@@ -268,6 +268,30 @@ describe('a Supervisor on three zones', () => {
     }
   });
 
+  it('keeps the zone chosen for a VM that waits for its cluster module, as the placement labels it', async () => {
+    const sim = await zonalSupervisor();
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineSetResourcePolicy',
+      metadata: { name: 'policy', namespace: NS },
+      spec: { resourcePool: { name: 'workers' }, folder: 'workers', clusterModuleGroups: ['workers'] },
+    });
+    await sim.settle();
+    const waiting = vm('w1', {}, { reserved: { resourcePolicyName: 'policy' } });
+    await sim.kube.create({
+      ...waiting,
+      metadata: { ...waiting.metadata, annotations: { 'vsphere-cluster-module-group': 'db' } },
+    });
+    await sim.settle();
+    const zone = (await getVm(sim, 'w1')).metadata.labels?.[ZONE_LABEL];
+    expect(zone).toBeDefined();
+    // Its retries, with other VMs placed meanwhile, keep it.
+    for (const name of ['a', 'b', 'c']) await sim.kube.create(vm(name));
+    await sim.advance(60_000);
+    expect((await getVm(sim, 'w1')).metadata.labels?.[ZONE_LABEL]).toBe(zone);
+    expect(((await getVm(sim, 'w1')).status as VmStatus | undefined)?.uniqueID).toBeUndefined();
+  });
+
   it("attaches a claim's disk to a VM in another zone than the first", async () => {
     const sim = await zonalSupervisor();
     const third = sim.supervisor.clusters[2] as string;

@@ -122,17 +122,12 @@ export type GuestInfoEncoder = (document: 'metadata' | 'userdata', data: string 
  */
 export class GuestInfoEncodings {
   readonly #byVm = new Map<string, { metadata?: Encoded; userdata?: Encoded }>();
-  readonly #hashes = new Map<string, { spec: CloudInitConfigSpec; hash: string }>();
 
   /**
    * The hash of a VM's bootstrap config spec, 64 bits in hex as vm-operator's (xxHash64 of Go's
-   * JSON of it; here, of the spec with each encoded document's digest in place of its value),
-   * made again only when the spec changed: its values are this encoder's own strings while their
-   * documents are the same.
+   * JSON of it; here, of the spec with each of the VM's encoded documents in it as its digest).
    */
   hashOf(key: string, spec: CloudInitConfigSpec): string {
-    const last = this.#hashes.get(key);
-    if (last && sameSpec(last.spec, spec)) return last.hash;
     const encoded = this.#byVm.get(key);
     const digestOf = (value: string) =>
       value === encoded?.metadata?.value
@@ -142,9 +137,7 @@ export class GuestInfoEncodings {
           : value;
     const parts: (string | boolean)[] = [spec.vAppConfigRemoved];
     for (const option of spec.extraConfig) parts.push(option.key, digestOf(option.value));
-    const made = hash('sha1', JSON.stringify(parts), 'hex').slice(0, 16);
-    this.#hashes.set(key, { spec, hash: made });
-    return made;
+    return hash('sha1', JSON.stringify(parts), 'hex').slice(0, 16);
   }
 
   /** The encoder of a VM's documents. */
@@ -164,7 +157,6 @@ export class GuestInfoEncodings {
   /** Forgets a VM that is gone. */
   forget(key: string): void {
     this.#byVm.delete(key);
-    this.#hashes.delete(key);
   }
 }
 
@@ -172,18 +164,17 @@ export class GuestInfoEncodings {
 export const BOOTSTRAP_CONFIG_HASH_ANNOTATION = 'vmoperator.vmware.com/bootstrap-hash-configspec';
 
 /**
- * What vm-operator's cloud-init bootstrap reconfigures a VM with: its GuestInfo, and its vApp
- * options removed while it has some (so that cloud-init does not prefer the OVF datasource).
+ * What vm-operator's cloud-init bootstrap reconfigures a VM with: the GuestInfo that differs from
+ * the VM's, and its vApp options removed while it has some (so that cloud-init does not prefer
+ * the OVF datasource); nothing of either once the VM has its bootstrap.
  */
 export interface CloudInitConfigSpec {
   readonly extraConfig: readonly { readonly key: string; readonly value: string }[];
   readonly vAppConfigRemoved: boolean;
 }
 
-const sameSpec = (a: CloudInitConfigSpec, b: CloudInitConfigSpec): boolean =>
-  a.vAppConfigRemoved === b.vAppConfigRemoved &&
-  a.extraConfig.length === b.extraConfig.length &&
-  a.extraConfig.every((o, i) => o.key === b.extraConfig[i]?.key && o.value === b.extraConfig[i]?.value);
+/** The spec of a VM that has its bootstrap, whose hash every such VM records. */
+export const BOOTSTRAPPED: CloudInitConfigSpec = { extraConfig: [], vAppConfigRemoved: false };
 
 interface Encoded {
   readonly digest: string;

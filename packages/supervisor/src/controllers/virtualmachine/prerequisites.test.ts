@@ -424,22 +424,22 @@ describe('VirtualMachine prerequisites', () => {
     });
     await f.settle();
     await f.converged('vm1');
-    // The hash of the bootstrap's config spec recorded with the deployment that carried it.
+    // The hash of the bootstrap's config spec: the deployment carried its GuestInfo, so nothing
+    // was left to bootstrap, as the hash of every VM that has its bootstrap says.
     const hashOf = async () =>
       (await f.kube.get(ref('vm1'))).metadata.annotations?.[
         'vmoperator.vmware.com/bootstrap-hash-configspec'
       ];
-    const first = await hashOf();
-    expect(first).toMatch(/^[0-9a-f]{16}$/);
+    const bootstrapped = await hashOf();
+    expect(bootstrapped).toMatch(/^[0-9a-f]{16}$/);
     const secretRef = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns1', name: 'vm1-data' };
     await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\nversion: 2\n' });
     await f.settle();
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
       '#cloud-config\nversion: 2\n',
     );
-    const second = await hashOf();
-    expect(second).toMatch(/^[0-9a-f]{16}$/);
-    expect(second).not.toBe(first);
+    // The changed data's spec reconfigured it, then nothing was left to bootstrap.
+    expect(await hashOf()).toBe(bootstrapped);
     await f.kube.delete(secretRef);
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
@@ -902,32 +902,33 @@ describe('VirtualMachine prerequisites', () => {
     );
   });
 
-  it('leaves GuestInfo changed in vSphere as it is until the bootstrap itself changes, as vm-operator compares its hash', async () => {
+  it('puts back GuestInfo changed in vSphere, and records the hash of nothing left to change again', async () => {
     const f = await setup();
     await f.kube.create(secret('vm1-data', { 'user-data': '#cloud-config\nversion: 1\n' }));
-    await f.create('vm1', {
-      bootstrap: { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'user-data' } } },
-    });
+    await f.kube.create(secret('vm2-data', { 'user-data': '#cloud-config\nother: 1\n' }));
+    for (const name of ['vm1', 'vm2'])
+      await f.create(name, {
+        bootstrap: { cloudInit: { rawCloudConfig: { name: `${name}-data`, key: 'user-data' } } },
+      });
     await f.settle();
     await f.converged('vm1');
+    const hashOf = async (name: string) =>
+      (await f.kube.get(ref(name))).metadata.annotations?.['vmoperator.vmware.com/bootstrap-hash-configspec'];
+    // Every VM that has its bootstrap records the hash of an empty spec.
+    const bootstrapped = await hashOf('vm1');
+    expect(await hashOf('vm2')).toBe(bootstrapped);
     const record = await f.recordOf('vm1');
+    annotateAsAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: 'true' });
     f.vsphere.vm.reconfigure(record.id, {
       extraConfig: [{ key: 'guestinfo.userdata', value: gzipSync('changed by hand').toString('base64') }],
     });
     await f.settle();
-    // An update of the VM (a label) reconciles it: the bootstrap's hash is the same.
-    const vm1 = await f.kube.get(ref('vm1'));
-    await f.kube.update({
-      ...vm1,
-      metadata: { ...vm1.metadata, labels: { ...vm1.metadata.labels, touched: 'yes' } },
-    });
-    await f.settle();
-    expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe('changed by hand');
-    await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\nversion: 2\n' });
+    annotateAsAdministrator(f, 'vm1', { [PAUSED_ANNOTATION]: undefined });
     await f.settle();
     expect(guestInfoOf(await f.recordOf('vm1')).get('guestinfo.userdata')).toBe(
-      '#cloud-config\nversion: 2\n',
+      '#cloud-config\nversion: 1\n',
     );
+    expect(await hashOf('vm1')).toBe(bootstrapped);
   });
 
   it("deploys a cloud-init VM without its image's vApp options, and removes those it is given later", async () => {

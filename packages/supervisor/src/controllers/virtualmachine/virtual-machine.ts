@@ -138,6 +138,7 @@ import { renderTemplate } from './bootstrap-template.js';
 import { cdromSources, NO_CDROM_SOURCES } from './cdrom.js';
 import {
   BOOTSTRAP_CONFIG_HASH_ANNOTATION,
+  BOOTSTRAPPED,
   type CloudInitConfigSpec,
   cloudInitGuestInfo,
   cloudInitOf,
@@ -385,8 +386,6 @@ interface Fallthrough {
   readonly verdicts: readonly Verdict[];
   readonly resolved: Resolved;
   readonly nics: readonly NicAddressing[];
-  /** The cloud-init GuestInfo the deployment carried. */
-  readonly guestInfo?: CloudInitConfigSpec['extraConfig'];
 }
 
 export function startVirtualMachineController(
@@ -931,7 +930,10 @@ export function startVirtualMachineController(
     const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
     const policy = prerequisites.resolved.policy;
     if (group && policy && !policyModuleOf(policy, group, clusterOfPool(vsphere, target.pool)))
-      return failCreate(vm, verdicts, ['VirtualMachineSetResourcePolicy cluster module is not ready']);
+      // Placed, it keeps the zone chosen among several, as vm-operator's placement labels it.
+      return failCreate(placement?.chosen ? withFinalizer(vm, placement.zone, undefined) : vm, verdicts, [
+        'VirtualMachineSetResourcePolicy cluster module is not ready',
+      ]);
     if (host !== undefined && vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
       return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
     const { resolved } = prerequisites;
@@ -1060,7 +1062,6 @@ export function startVirtualMachineController(
       verdicts,
       resolved,
       nics: network.nics,
-      ...(guestInfo ? { guestInfo } : {}),
     });
   };
 
@@ -1390,8 +1391,11 @@ export function startVirtualMachineController(
     nics: readonly NicAddressing[] | undefined,
   ) => {
     if (!cloudInitOf(vm) || !nics) return undefined;
+    const has = new Map(record.config.extraConfig.map((option) => [option.key, option.value]));
     const spec: CloudInitConfigSpec = {
-      extraConfig: guestInfoOf(key, vm, nics, resolved, read),
+      extraConfig: guestInfoOf(key, vm, nics, resolved, read).filter(
+        (option) => has.get(option.key) !== option.value,
+      ),
       vAppConfigRemoved: record.config.vAppConfig !== undefined,
     };
     return { spec, hash: guestInfoEncodings.hashOf(key, spec) };
@@ -1425,9 +1429,10 @@ export function startVirtualMachineController(
 
   /**
    * A cloud-init VM's bootstrap, as vm-operator's DoBootstrap makes it on every update: a config
-   * spec (its GuestInfo, its vApp options removed) whose hash is not the one the VM records
-   * reconfigures the VM, and the hash is recorded once that succeeded (what was changed in
-   * vSphere meanwhile is not compared); whether it started that reconfiguration.
+   * spec (the GuestInfo that differs, its vApp options removed) whose hash is not the one the VM
+   * records reconfigures the VM, and the hash is recorded once that succeeded; an empty spec's is
+   * recorded without a call to vSphere. Either ends the pass, whose write brings the VM back:
+   * whether it did.
    */
   const guestInfoChanged = (
     key: string,
@@ -1438,6 +1443,10 @@ export function startVirtualMachineController(
     if (!bootstrap || vm.metadata.annotations?.[BOOTSTRAP_CONFIG_HASH_ANNOTATION] === bootstrap.hash)
       return false;
     const { extraConfig, vAppConfigRemoved } = bootstrap.spec;
+    if (extraConfig.length === 0 && !vAppConfigRemoved) {
+      writeAndRequeue(withBootstrapHash(vm, bootstrap.hash));
+      return true;
+    }
     track(
       key,
       reconfigure(key, record, { extraConfig: [...extraConfig], vAppConfigRemoved }).then(() => {
@@ -1849,13 +1858,11 @@ export function startVirtualMachineController(
     const upgraded = upgrade.changes ? withUpgrade(written, upgrade.changes) : written;
     // A deployment that powered the VM on is marked as vm-operator's update that powers it on marks it.
     const booted = fallthrough && record.powerState === 'poweredOn' ? withFirstBootDone(upgraded) : upgraded;
-    // A deployment made with a cloud-init bootstrap's config spec records its hash in the same write.
+    // A deployment that carried a cloud-init bootstrap's GuestInfo leaves nothing to bootstrap:
+    // the VM records that spec's hash in the same write.
     const annotated =
-      fallthrough?.guestInfo && record.config.vAppConfig === undefined
-        ? withBootstrapHash(
-            booted,
-            guestInfoEncodings.hashOf(key, { extraConfig: fallthrough.guestInfo, vAppConfigRemoved: false }),
-          )
+      fallthrough && cloudInitOf(vm) && record.config.vAppConfig === undefined
+        ? withBootstrapHash(booted, guestInfoEncodings.hashOf(key, BOOTSTRAPPED))
         : booted;
     if (annotated !== written) written = write(asKube(annotated), 'main');
     // The bootstrap's resources a backup keeps (read again when this pass did not read them); none
