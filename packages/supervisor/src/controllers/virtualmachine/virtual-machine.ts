@@ -910,6 +910,21 @@ export function startVirtualMachineController(
       // its backoff: so does this one, for what no watch sees (a pool gone from vSphere).
       return failed || !target || network?.retry ? { requeue: true } : undefined;
     }
+    // The class's config spec, read once the networking is done and before placement, as
+    // vm-operator's vmCreateGenConfigSpec reads it: a bad one fails the create unplaced.
+    let classConfig: ClassConfig;
+    try {
+      classConfig = classConfigOf(prerequisites.resolved.vmClass);
+    } catch (error) {
+      // vm-operator's create fails, and its reconcile comes back with its backoff.
+      if (!(error instanceof ClassConfigSpecError)) throw error;
+      writeVerdicts(
+        vm,
+        verdicts.filter((v) => v.type !== CONDITION.placementReady),
+      );
+      events.emit(asKube(vm), 'Create', error.message);
+      throw error;
+    }
     let host: string | undefined;
     if (instanceStorage && hasInstanceStorage(vm)) {
       const chosen = instanceStorageHost(vsphere, vm, target.pool, placement?.zone, deps.claimDatastore?.());
@@ -952,16 +967,6 @@ export function startVirtualMachineController(
       !iso &&
       !customizingProviderOf(vm, () => deployedGuestId(vm, itemId)) &&
       !reconfiguredBeforeFirstBoot(vm, () => imageBootDiskBytes(itemId));
-    let classConfig: ClassConfig;
-    try {
-      classConfig = classConfigOf(resolved.vmClass);
-    } catch (error) {
-      // vm-operator's create fails, and its reconcile comes back with its backoff.
-      if (!(error instanceof ClassConfigSpecError)) throw error;
-      writeVerdicts(vm, verdicts);
-      events.emit(asKube(vm), 'Create', error.message);
-      throw error;
-    }
     const allocations = resolved.vmClass && allocationsOf(resolved.vmClass);
     if (allocations) resolved.allocations = allocations;
     // Deployed on at once where nothing can refuse the power-on: a VM that reserves something,
