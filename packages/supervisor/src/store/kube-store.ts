@@ -195,16 +195,11 @@ const SERVER_META = [
   'deletionGracePeriodSeconds',
 ] as const;
 
-/** Runs a webhook: its AdmissionDenied is the API server's answer, 422 with the webhook's message. */
-function denying<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof AdmissionDenied)
-      throw kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message);
-    throw error;
-  }
-}
+/** A webhook's error as the API server answers it: a denial is 422 with the webhook's message. */
+const answerOf = (error: unknown): unknown =>
+  error instanceof AdmissionDenied
+    ? kubeErrors.webhookDenied(error.webhook, error.message, 422, error.message)
+    : error;
 
 /** Metadata an admission hook cannot change. */
 const DELETION_META = ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
@@ -499,8 +494,11 @@ export class KubeStore {
       );
     if (info.key === NAMESPACE_KEY && PROTECTED_NAMESPACES.has(record.name))
       throw kubeErrors.forbidden(subjectOf(info, record.name), 'this namespace may not be deleted');
-    if (info.admitDelete)
-      denying(() => info.admitDelete?.(record.object, { privileged: this.#asPrivileged }));
+    try {
+      info.admitDelete?.(record.object, { privileged: this.#asPrivileged });
+    } catch (error) {
+      throw answerOf(error);
+    }
     const last = this.#delete(record, policy);
     this.#gc.drain();
     return { info, apiVersion, last };
@@ -1047,8 +1045,9 @@ export class KubeStore {
       validated = mutated;
       this.#validateSchema(info, mutated, write, old);
     };
-    let result: KubeObject = denying(() => {
-      const admitted =
+    let result: KubeObject;
+    try {
+      result =
         admit(operation, object, old, {
           random: this.#random,
           reader: this.#reader,
@@ -1056,9 +1055,10 @@ export class KubeStore {
           privileged: this.#asPrivileged,
           validateSchema,
         }) ?? object;
-      if (validated !== admitted) validateSchema(admitted);
-      return admitted;
-    });
+      if (validated !== result) validateSchema(result);
+    } catch (error) {
+      throw answerOf(error);
+    }
     if (!isPlainObject(result) || !isPlainObject(result.metadata))
       throw new Error(`the admission of ${info.kind} returned no object`);
     if (result !== object) result = clone(result);

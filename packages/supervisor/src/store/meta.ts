@@ -131,6 +131,19 @@ export function merged<T extends object>(base: T, ...parts: readonly object[]): 
   return Object.assign({}, base, ...parts);
 }
 
+/** The object with one annotation set to `value`: the same object when it already has it. */
+export function withAnnotation<T extends { metadata: { annotations?: Record<string, string> } }>(
+  object: T,
+  key: string,
+  value: string,
+): T {
+  const annotations = object.metadata.annotations;
+  if (annotations?.[key] === value) return object;
+  return merged(object, {
+    metadata: merged(object.metadata, { annotations: merged(annotations ?? {}, { [key]: value }) }),
+  });
+}
+
 /** The object with the finalizer added (`present`) or removed; undefined when it already is so. */
 export function withFinalizer<T extends KubeObject>(
   object: T,

@@ -37,7 +37,7 @@ import {
   STORAGE_CLASS,
 } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { type KubeObject, merged, withFinalizer } from '../../store/meta.js';
+import { type KubeObject, merged, withAnnotation, withFinalizer } from '../../store/meta.js';
 import { binaryQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
 
 export const CSI_DRIVER = 'csi.vsphere.vmware.com';
@@ -222,13 +222,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     for (const host of vsphere.store.ofKind<HostRecord>('HostSystem'))
       if (hostNodeName(host.name) === node && canRunVms(host) && host.datastores.includes(datastore))
         return true;
-    kube.direct.update(
-      merged(claim, {
-        metadata: merged(claim.metadata, {
-          annotations: merged(annotations, { [STORAGE_POOL_ANNOTATION]: STORAGE_POOL_NOT_ENOUGH_RESOURCES }),
-        }),
-      }),
-    );
+    kube.direct.update(withAnnotation(claim, STORAGE_POOL_ANNOTATION, STORAGE_POOL_NOT_ENOUGH_RESOURCES));
     return false;
   };
 

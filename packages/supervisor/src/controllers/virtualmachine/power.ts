@@ -3,7 +3,7 @@ import { extraConfigValue, type VmRecord } from '@vsim/vsphere';
 import { FIRST_BOOT_DONE_ANNOTATION } from '../../api/annotations.js';
 import type { VirtualMachine, VirtualMachinePowerOpMode } from '../../api/types.js';
 import { rfc3339Nanos } from '../../api/vm-group-validation.js';
-import { merged } from '../../store/meta.js';
+import { withAnnotation } from '../../store/meta.js';
 
 /** Where vm-operator records in vSphere the last restart it made: nanoseconds since the epoch. */
 export const LAST_RESTART_TIME_KEY = 'vmservice.lastRestartTime';
@@ -55,7 +55,5 @@ export function powerOp(
 
 /** The VM marked as one vm-operator has powered on, as its update marks it; the same VM when it is. */
 export function withFirstBootDone(vm: VirtualMachine): VirtualMachine {
-  if (vm.metadata.annotations?.[FIRST_BOOT_DONE_ANNOTATION] === 'true') return vm;
-  const annotations = merged(vm.metadata.annotations ?? {}, { [FIRST_BOOT_DONE_ANNOTATION]: 'true' });
-  return merged(vm, { metadata: merged(vm.metadata, { annotations }) });
+  return withAnnotation(vm, FIRST_BOOT_DONE_ANNOTATION, 'true');
 }

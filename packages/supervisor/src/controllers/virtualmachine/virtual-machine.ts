@@ -115,7 +115,14 @@ import type { Manager } from '../../runtime/manager.js';
 import { DEFAULT_PRIORITY } from '../../runtime/work-queue.js';
 import { aggregate, isKubeError } from '../../store/errors.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { controllerOf, deepEqual, type KubeObject, merged, timestamp } from '../../store/meta.js';
+import {
+  controllerOf,
+  deepEqual,
+  type KubeObject,
+  merged,
+  timestamp,
+  withAnnotation,
+} from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
@@ -609,8 +616,7 @@ export function startVirtualMachineController(
   const backedUpAs = (key: string, version: string) => {
     const vm = storedVm(key);
     if (!vm) return;
-    const annotations = merged(vm.metadata.annotations ?? {}, { [BACKUP_VERSION_ANNOTATION]: version });
-    const annotated = write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+    const annotated = write(asKube(withAnnotation(vm, BACKUP_VERSION_ANNOTATION, version)), 'main');
     // vm-operator's True condition with a message: its reason stays `True`.
     const upToDate: Verdict = {
       type: BACKUP_CONDITION,
@@ -916,14 +922,12 @@ export function startVirtualMachineController(
     try {
       classConfig = classConfigOf(prerequisites.resolved.vmClass);
     } catch (error) {
-      // vm-operator's create fails, and its reconcile comes back with its backoff.
       if (!(error instanceof ClassConfigSpecError)) throw error;
-      writeVerdicts(
+      return failCreate(
         vm,
         verdicts.filter((v) => v.type !== CONDITION.placementReady),
+        [error.message],
       );
-      events.emit(asKube(vm), 'Create', error.message);
-      throw error;
     }
     let host: string | undefined;
     if (instanceStorage && hasInstanceStorage(vm)) {
@@ -1083,8 +1087,7 @@ export function startVirtualMachineController(
     const spec = bootstrap?.[provider];
     const latched = spec?.customizeAtNextPowerOn === true;
     if (!latched && vm.metadata.annotations?.[CUSTOMIZATION_HASH_ANNOTATION] === hash) return vm;
-    const annotations = merged(vm.metadata.annotations ?? {}, { [CUSTOMIZATION_HASH_ANNOTATION]: hash });
-    const next = merged(vm, { metadata: merged(vm.metadata, { annotations }) });
+    const next = merged(withAnnotation(vm, CUSTOMIZATION_HASH_ANNOTATION, hash));
     if (latched)
       next.spec = {
         ...vm.spec,
@@ -1424,13 +1427,7 @@ export function startVirtualMachineController(
 
   /** The VM with the hash of the bootstrap config spec it was reconfigured with, as vm-operator records it. */
   const withBootstrapHash = (vm: VirtualMachine, hash: string): VirtualMachine =>
-    vm.metadata.annotations?.[BOOTSTRAP_CONFIG_HASH_ANNOTATION] === hash
-      ? vm
-      : merged(vm, {
-          metadata: merged(vm.metadata, {
-            annotations: merged(vm.metadata.annotations ?? {}, { [BOOTSTRAP_CONFIG_HASH_ANNOTATION]: hash }),
-          }),
-        });
+    withAnnotation(vm, BOOTSTRAP_CONFIG_HASH_ANNOTATION, hash);
 
   /**
    * A cloud-init VM's bootstrap, as vm-operator's DoBootstrap makes it on every update: a config
@@ -1483,16 +1480,14 @@ export function startVirtualMachineController(
     if (vm.metadata.annotations?.[CLUSTER_MODULE_UUID_ANNOTATION] === module) return vm;
     if (!vsphere.clusterModules.members(module).includes(record.id))
       vsphere.clusterModules.addMembers(module, [record.id]);
-    const annotations = merged(vm.metadata.annotations ?? {}, { [CLUSTER_MODULE_UUID_ANNOTATION]: module });
-    return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+    return write(asKube(withAnnotation(vm, CLUSTER_MODULE_UUID_ANNOTATION, module)), 'main');
   };
 
   /** With VMResize: the VM's class (name, uid and generation) recorded as the one it was resized to. */
   const recordResized = (vm: VirtualMachine): VirtualMachine => {
     const value = classMark(vm);
     if (value === undefined || vm.metadata.annotations?.[LAST_RESIZED_ANNOTATION] === value) return vm;
-    const annotations = merged(vm.metadata.annotations ?? {}, { [LAST_RESIZED_ANNOTATION]: value });
-    return write(asKube(merged(vm, { metadata: merged(vm.metadata, { annotations }) })), 'main');
+    return write(asKube(withAnnotation(vm, LAST_RESIZED_ANNOTATION, value)), 'main');
   };
 
   /** With VMResize: the last-resized mark of the VM's class; undefined while the class does not exist. */
