@@ -105,6 +105,27 @@ export const faults = {
     ),
   invalidVmConfig: (property: string) =>
     fault({ _type: 'InvalidVmConfig', property }, `Invalid virtual machine configuration: ${property}`),
+  /**
+   * A fault of a VM's configuration as ESX raises it, its reason in `faultMessage` under its
+   * message catalogue key when it has one (`msg.hostd.configSpec.enc.snapshots`), which clients
+   * match on.
+   */
+  vmConfigFault: (
+    type: 'GenericVmConfigFault' | 'InvalidVmConfig' | 'InvalidDeviceSpec' | 'InvalidDeviceOperation',
+    key: string | undefined,
+    message: string,
+    fields: Readonly<Record<string, unknown>> = {},
+  ) =>
+    fault(
+      {
+        _type: type,
+        ...(type === 'GenericVmConfigFault' ? { reason: message } : {}),
+        ...(type === 'InvalidVmConfig' ? { property: 'configSpec.crypto' } : {}),
+        ...fields,
+        ...(key ? { faultMessage: [{ _type: 'LocalizableMessage', key, message }] } : {}),
+      },
+      message,
+    ),
   invalidDeviceSpec: (property: string, deviceIndex: number) =>
     fault(
       { _type: 'InvalidDeviceSpec', property, deviceIndex },

@@ -15,6 +15,7 @@ import { contentLibraryOperations } from './library/content-library.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
 import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
 import { computeResourceOperations, leaveClusterConfig } from './objects/compute-resource.js';
+import { cryptoManagerOperations } from './objects/crypto-manager.js';
 import { customFieldOperations } from './objects/custom-fields.js';
 import { customizationSpecOperations } from './objects/customization-specs.js';
 import { datastoreBrowserOperations, dropOwnedObjects } from './objects/datastore-browser.js';
@@ -78,6 +79,7 @@ const LAZY_GROUPS = {
   clusterModules: clusterModuleOperations,
   computeResource: computeResourceOperations,
   storagePolicies: storagePolicyOperations,
+  crypto: cryptoManagerOperations,
 };
 
 type LazyGroups = { readonly [K in keyof typeof LAZY_GROUPS]: ReturnType<(typeof LAZY_GROUPS)[K]> };
@@ -195,6 +197,10 @@ export class VSphere extends Model {
   /** VM storage policies (vcenter.storage.policies). */
   get storagePolicies() {
     return this.#group('storagePolicies');
+  }
+  /** CryptoManagerKmip: key providers and their keys (see objects/crypto-manager.ts). */
+  get crypto() {
+    return this.#group('crypto');
   }
 
   /** A property of a managed object by path, e.g. `summary.runtime.powerState`. */

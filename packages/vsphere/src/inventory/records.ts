@@ -234,6 +234,12 @@ export interface VmVAppConfig {
   readonly ovfEnvironmentTransport?: readonly string[];
 }
 
+/** A key by its id and its provider's (vim25 CryptoKeyId). */
+export interface CryptoKeyRef {
+  readonly keyId: string;
+  readonly providerId: string;
+}
+
 export interface VmConfig {
   readonly uuid: string;
   readonly instanceUuid: string;
@@ -267,6 +273,8 @@ export interface VmConfig {
   readonly vAppConfig?: VmVAppConfig;
   readonly vmPathName: string;
   readonly annotation: string;
+  /** The key its configuration files are encrypted with (`config.keyId`); none for a VM not encrypted. */
+  readonly keyId?: CryptoKeyRef;
   /** The extension managing the VM; none for most. */
   readonly managedBy?: ManagedByInfo;
   readonly createDate: number;
@@ -791,6 +799,8 @@ export interface StoragePolicyRules {
    * of each object's size reserved when it is provisioned, 0 (thin) to 100 (thick).
    */
   readonly proportionalCapacity?: number;
+  /** An encryption IO filter: what is placed under the policy is encrypted. */
+  readonly encryption?: boolean;
 }
 
 /** A ContainerView: what it shows (`view`) is derived on read from the tree under `container`. */

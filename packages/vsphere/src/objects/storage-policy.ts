@@ -2,7 +2,8 @@
  * VM storage policies (vcenter.storage.policies): the profiles of vCenter's policy service
  * that provisioning names by id. The model keeps those made through it, each a record with a
  * UUID id, a name no other policy has, a description and the rules it was made with (vSAN's
- * object space reservation, which vm-operator reads to provision a VM's disks); a Supervisor
+ * object space reservation, which vm-operator reads to provision a VM's disks, and an encryption
+ * IO filter, under which VMs' files and disks are encrypted); a Supervisor
  * makes one for each storage class it prepares, whose `storagePolicyID` names it.
  */
 import { faults } from '../faults.js';
@@ -39,14 +40,19 @@ export const storagePolicyOperations = (m: Model) => {
       return m.call({ method: 'vcenter.storage.policies.create' }, (tx) => {
         if (typeof name !== 'string' || name.trim() === '') throw faults.invalidArgument('name');
         if (typeof description !== 'string') throw faults.invalidArgument('description');
-        const { proportionalCapacity } = rules;
+        const { proportionalCapacity, encryption } = rules;
         if (proportionalCapacity !== undefined && !isPercent(proportionalCapacity))
           throw faults.invalidArgument('rules.proportionalCapacity');
+        if (encryption !== undefined && typeof encryption !== 'boolean')
+          throw faults.invalidArgument('rules.encryption');
         for (const r of all()) if (r.name === name) throw faults.alreadyExists(name);
         const id = m.random.uuid();
+        const kept: { -readonly [K in keyof StoragePolicyRules]: StoragePolicyRules[K] } = {};
+        if (proportionalCapacity !== undefined) kept.proportionalCapacity = proportionalCapacity;
+        if (encryption) kept.encryption = true;
         const record: StoragePolicyRecord = Object.assign(
           { id, kind: 'StoragePolicy' as const, name, description },
-          proportionalCapacity === undefined ? undefined : { rules: Object.freeze({ proportionalCapacity }) },
+          Object.keys(kept).length === 0 ? undefined : { rules: Object.freeze(kept) },
         );
         return tx.put(record).id;
       });

@@ -47,6 +47,7 @@ import {
   setManagedBy,
   type VmConfigSpec,
 } from './vm-config-spec.js';
+import { disksWithVmKey, vmCryptoAfter } from './vm-crypto.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -263,9 +264,11 @@ const createdVm = (
   setManagedBy(config, spec.managedBy);
   setHomePolicy({ tx }, config, spec.vmProfile);
   setVmResources(config, spec);
+  const crypto = vmCryptoAfter(m, tx, { ...base, config }, spec);
+  if (crypto.key) config.keyId = crypto.key;
   const vm: VmRecord = { ...base, config };
-  const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, spec.deviceChange ?? []);
-  return putDevices(tx, vm, devices);
+  const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, crypto.deviceChange);
+  return putDevices(tx, vm, disksWithVmKey(tx, crypto.key, devices));
 };
 
 /** CreateVM_Task: a new powered-off VM in `folder`, on `pool` (and `host`, or one chosen). */

@@ -21,6 +21,7 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { setVmResources, type VmResourceSpec } from './resource-allocation.js';
+import { type CryptoSpec, disksWithVmKey, vmCryptoAfter } from './vm-crypto.js';
 import {
   applyDeviceChanges,
   type DeviceContext,
@@ -60,6 +61,8 @@ export interface VmConfigSpec extends VmResourceSpec {
   vAppConfig?: VmVAppConfigSpec;
   /** Drops the vApp options, before `vAppConfig` applies. */
   vAppConfigRemoved?: boolean;
+  /** What happens to the VM's encryption (see ./vm-crypto.ts). */
+  crypto?: CryptoSpec;
 }
 
 /** The next changeVersion: time moves on even when two changes fall on one instant. */
@@ -139,6 +142,7 @@ const NOT_FOR_TEMPLATES: readonly (keyof VmConfigSpec)[] = [
   'vAppConfig',
   'vAppConfigRemoved',
   'managedBy',
+  'crypto',
 ];
 
 /** The flags that let a running VM take more CPUs (or fewer) and more memory. */
@@ -261,6 +265,12 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   // Copies by Object.assign, field by field: a spread with fields after it gives the copies
   // of a reconfigured VM other hidden classes as its site warms up (decision 11).
   const firmware = spec.firmware === undefined ? c.firmware : checkFirmware(spec.firmware);
+  const crypto = vmCryptoAfter(ctx.model, ctx.tx, vm, spec);
+  const devices = applyDeviceChanges(
+    crypto.key === ctx.vmKey ? ctx : { ...ctx, vmKey: crypto.key },
+    c.devices,
+    crypto.deviceChange,
+  );
   const config: { -readonly [K in keyof VmConfig]: VmConfig[K] } = Object.assign({}, c, {
     numCPU,
     numCoresPerSocket,
@@ -273,7 +283,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     bootOptions: bootOptionsAfter(c.bootOptions, spec.bootOptions, firmware),
     changeTrackingEnabled: spec.changeTrackingEnabled ?? c.changeTrackingEnabled,
     extraConfig: mergeExtraConfig(c.extraConfig, spec.extraConfig),
-    devices: applyDeviceChanges(ctx, c.devices, spec.deviceChange ?? []),
+    devices: disksWithVmKey(ctx.tx, crypto.key, devices),
     changeVersion: nextChangeVersion(ctx.model, c),
   });
   const vApp = vAppConfigAfter(c.vAppConfig, spec.vAppConfig, spec.vAppConfigRemoved);
@@ -286,6 +296,8 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   setVmResources(config, spec);
   if (spec.uuid) config.uuid = spec.uuid;
   if (spec.instanceUuid) config.instanceUuid = spec.instanceUuid;
+  if (crypto.key) config.keyId = crypto.key;
+  else delete config.keyId;
   // A running VM's hot add limit stays the one its boot memory gave it.
   const hotAdded = vm.powerState !== 'poweredOff' && memoryMB !== c.memoryMB;
   // Set by a VM's first hot add alone: no other reconfigure writes the field.

@@ -27,6 +27,7 @@ import {
 } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
 import {
+  type CryptoKeyRef,
   type DatastoreFileRecord,
   type DatastoreRecord,
   type Device,
@@ -40,6 +41,7 @@ import type { Model, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { datastoreFileAccess } from './datastore-file-access.js';
 import { extentOf } from './datastore-files.js';
+import { type CryptoSpec, deviceCrypto } from './vm-crypto.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** VirtualMachineProfileSpec: a VirtualMachineDefinedProfileSpec names a storage policy by its id. */
@@ -55,6 +57,8 @@ export interface VirtualDeviceConfigSpec {
   device: Device;
   /** The storage policy a new disk goes under. */
   profile?: readonly VirtualMachineProfileSpec[];
+  /** VirtualDeviceConfigSpecBackingSpec: what the change does to the backing's encryption. */
+  backing?: { crypto?: CryptoSpec };
 }
 /** What device changes need to know about the VM they apply to. */
 export interface DeviceContext {
@@ -67,6 +71,8 @@ export interface DeviceContext {
   readonly datacenter: string | undefined;
   /** Serial and parallel ports and storage controllers come and go only while the VM is off. */
   readonly powerState: VmRecord['powerState'];
+  /** The key of the VM's configuration once the change is made: the key its disks may take. */
+  readonly vmKey: CryptoKeyRef | undefined;
 }
 
 export const deviceContext = (m: Model, tx: Tx, vm: VmRecord): DeviceContext => ({
@@ -77,6 +83,7 @@ export const deviceContext = (m: Model, tx: Tx, vm: VmRecord): DeviceContext => 
   host: vm.host,
   datacenter: datacenterOf(m.store, vm.parent ?? vm.id)?.id,
   powerState: vm.powerState,
+  vmKey: vm.config.keyId,
 });
 
 /** The folder part (with its slash) and the base name of a VM's .vmx path. */
@@ -610,6 +617,16 @@ const checkPassthroughBacking = (d: Device, i: number): void => {
 };
 
 const added = (ctx: DeviceContext, devices: readonly Device[], spec: VirtualDeviceConfigSpec, i: number) => {
+  const device = newDevice(ctx, devices, spec, i);
+  return spec.backing?.crypto ? deviceCrypto(ctx, device, undefined, spec.backing.crypto, i) : device;
+};
+
+const newDevice = (
+  ctx: DeviceContext,
+  devices: readonly Device[],
+  spec: VirtualDeviceConfigSpec,
+  i: number,
+) => {
   if (!spec.device._type) throw faults.invalidDeviceSpec('virtualDeviceSpec.device', i);
   const d = place(devices, spec.device, i);
   if (isDisk(d)) return withStoragePolicy(ctx, newDisk(ctx, devices, { ...spec, device: d }, i), spec, i);
@@ -771,8 +788,11 @@ export const applyDeviceChanges = (
       throw faults.invalidDeviceSpec('virtualDeviceSpec.operation', i);
     const at = devices.findIndex((d) => d.key === spec.device.key);
     if (at < 0) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.key', i);
-    if (spec.operation === 'edit') devices[at] = edited(ctx, devices, devices[at] as Device, spec, i);
-    else {
+    if (spec.operation === 'edit') {
+      const was = devices[at] as Device;
+      const device = edited(ctx, devices, was, spec, i);
+      devices[at] = spec.backing?.crypto ? deviceCrypto(ctx, device, was, spec.backing.crypto, i) : device;
+    } else {
       const [removed] = devices.splice(at, 1) as [Device];
       removedAt.set(spec.device.key, i);
       if (isDisk(removed) && spec.fileOperation !== 'destroy') keepDiskFiles(ctx, current, removed);

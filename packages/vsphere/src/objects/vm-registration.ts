@@ -237,6 +237,7 @@ const registeredVm = (m: Model, tx: Tx, r: Registration): VmRecord => {
     datacenter: dc?.id,
     // A VM is registered powered off.
     powerState: 'poweredOff',
+    vmKey: undefined,
   };
   const config = takeConfig(m, ctx, file);
   const vm: VmRecord = {
@@ -316,6 +317,7 @@ const reloadedVm = (m: Model, tx: Tx, id: string, path: string): VmRecord => {
     host: vm.host,
     datacenter: dc?.id,
     powerState: 'poweredOff',
+    vmKey: vm.config.keyId,
   };
   const config = takeConfig(m, ctx, file);
   const { snapshots: _gone, ...kept } = vm;

@@ -2,6 +2,7 @@
 
 import type { ServiceObjectRecord } from '../inventory/records.js';
 import { serviceContent } from '../inventory/service.js';
+import { clusterInfo, providersIn } from '../objects/crypto-manager.js';
 import { settingsOf } from '../objects/option-manager.js';
 import { moref } from '../refs.js';
 import type { UserSession } from '../sessions/sessions.js';
@@ -182,6 +183,10 @@ export const SERVICE_PROPERTIES: Readonly<Record<string, PropertyTable<ServiceOb
   },
   CustomFieldsManager: {
     field: (_, ctx) => fieldDefs(ctx.store).map(fieldDefInfo),
+  },
+  CryptoManagerKmip: {
+    enabled: () => true,
+    kmipServers: (_, ctx) => providersIn(ctx.store).map((p) => clusterInfo(p)),
   },
   ...MANAGER_PROPERTIES,
 };

@@ -12,6 +12,7 @@ import {
   type VmVAppConfig,
 } from '../inventory/records.js';
 import { HOT_PLUG_MEMORY_INCREMENT_MB, hotPlugMemoryLimitMB } from '../inventory/vm.js';
+import { cryptoKeyId } from '../objects/crypto-manager.js';
 import { DEFAULT_VM_ALLOCATION, type Resource, vmShares } from '../objects/resource-allocation.js';
 import { pendingCustomizationOf } from '../objects/vm-customization.js';
 import { moref } from '../refs.js';
@@ -170,6 +171,7 @@ export const vmConfig = (vm: VmRecord) => {
     ...(c.vAppConfig ? { vAppConfig: vAppConfigInfo(c.vAppConfig) } : {}),
     changeTrackingEnabled: c.changeTrackingEnabled,
     ...managedByOf(c),
+    ...(c.keyId ? { keyId: cryptoKeyId(c.keyId) } : {}),
   };
 };
 
@@ -193,6 +195,8 @@ export const vmRuntime = (vm: VmRecord, ctx: ReadContext) =>
     paused: false,
     snapshotInBackground: false,
     instantCloneFrozen: false,
+    // The host holds the key of an encrypted VM's files.
+    cryptoState: vm.config.keyId ? 'unlocked' : undefined,
   });
 
 const toolsStatus = (vm: VmRecord) =>
@@ -312,6 +316,7 @@ export const vmSummary = (vm: VmRecord, ctx: ReadContext) => {
       ...managedByOf(vm.config),
       numVmiopBackings: vgpus,
       hwVersion: vm.config.version,
+      tpmPresent: vm.config.devices.some((d) => d._type === 'VirtualTPM'),
     },
     storage: {
       _type: 'VirtualMachineStorageSummary',
