@@ -11,6 +11,7 @@ import { faultEnvelope, responseEnvelope } from './codec/envelope.js';
 import { isSubtypeOf, knownVersions, versionFromNamespace } from './metadata/registry.js';
 import type { MethodTable, SoapCall } from './methods/call.js';
 import { computeResourceMethods } from './methods/compute-resource.js';
+import { cryptoManagerMethods } from './methods/crypto-manager.js';
 import { customFieldsMethods } from './methods/custom-fields.js';
 import { eventManagerMethods } from './methods/event-manager.js';
 import { fileManagerMethods } from './methods/file-manager.js';
@@ -108,6 +109,7 @@ export const createSoapHandler = (vsphere: VSphere, options: SoapOptions = {}) =
     ...historyCollectorMethods,
     ...fileManagerMethods,
     ...virtualDiskManagerMethods,
+    ...cryptoManagerMethods,
     ...options.methods,
   };
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;

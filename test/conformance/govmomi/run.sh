@@ -4,7 +4,8 @@
 # tasks, search index, task and event history, snapshots, host maintenance and connection,
 # guest customization, custom fields, event history collectors, datastore files (FileManager
 # and /folder uploads and downloads, with service tickets, its listings), standalone virtual disks (VirtualDiskManager), a host's
-# configManager (NFS datastores, standard switches and portgroups, the clock, the firewall), faults.
+# configManager (NFS datastores, standard switches and portgroups, the clock, the firewall), key
+# providers and VM encryption (CryptoManagerKmip, a virtual TPM), faults.
 # The checks are one Go program (src/conformance) built in GOPATH mode; it runs over HTTP and
 # over HTTPS (certificate not verified, as with vcsim) against a fresh default inventory each time.
 #

@@ -2292,6 +2292,38 @@ def drs_places_a_vm_by_a_mandatory_rule():
         groupSpec=[vim.cluster.GroupSpec(operation="remove", removeKey=name) for name in ("py-pinned", "py-target")],
     ), modify=True))
 
+@check
+def key_provider_keys_and_an_encrypted_vm():
+    crypto = S.content.cryptoManager
+    expect(crypto.enabled, "CryptoManager.enabled")
+    server = vim.encryption.KmipServerSpec(
+        clusterId=vim.encryption.KeyProviderId(id="py-kms"),
+        info=vim.encryption.KmipServerInfo(name="py-kms-1", address="kms.example.com", port=5696))
+    crypto.RegisterKmipServer(server)
+    clusters = {c.clusterId.id: c for c in crypto.ListKmipServers()}
+    expect_equal([s.name for s in clusters["py-kms"].servers], ["py-kms-1"], "the provider's servers")
+    key = crypto.GenerateKey(vim.encryption.KeyProviderId(id="py-kms"))
+    expect(key.success and key.keyId.keyId, "GenerateKey's result %r" % key)
+    expect(key.keyId.keyId in [k.keyId for k in crypto.ListKeys()], "ListKeys lists the new key")
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    vm = run_task(S.dc.vmFolder.CreateVM_Task(created_vm_spec("pv-encrypted"), pool, host))
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(crypto=vim.encryption.CryptoSpecEncrypt(cryptoKeyId=key.keyId))))
+    expect_equal((vm.config.keyId.keyId, vm.config.keyId.providerId.id), (key.keyId.keyId, "py-kms"),
+                 "config.keyId")
+    # runtime.cryptoState came with vSphere 6.7: a 6.5 client never reads it.
+    expect_equal(vm.runtime.cryptoState, None if S.version == "vim.version.version11" else "unlocked",
+                 "runtime.cryptoState")
+    run_task(vm.CreateSnapshot_Task("s1", "", False, False))
+    fault = task_error_strict(vim.fault.InvalidVmConfig, vm.ReconfigVM_Task,
+                              vim.vm.ConfigSpec(crypto=vim.encryption.CryptoSpecDecrypt()))
+    expect_equal([m.key for m in fault.faultMessage], ["msg.hostd.configSpec.enc.snapshots"],
+                 "the refusal's message key")
+    run_task(vm.RemoveAllSnapshots_Task())
+    run_task(vm.ReconfigVM_Task(vim.vm.ConfigSpec(crypto=vim.encryption.CryptoSpecDecrypt())))
+    expect(vm.config.keyId is None, "config.keyId after a decrypt: %r" % vm.config.keyId)
+    run_task(vm.Destroy_Task())
+
+
 # ---------------------------------------------------------------------------------------
 # Against `vsim serve -admission-control`
 

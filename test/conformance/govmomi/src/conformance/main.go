@@ -99,6 +99,7 @@ func main() {
 	s.hostClockAndFirewallChecks()
 	s.clusterChecks()
 	s.settingChecks()
+	s.cryptoChecks()
 
 	fmt.Printf("%d passed, %d failed\n", s.passed, s.failed)
 	if s.failed > 0 {
