@@ -136,6 +136,7 @@ const deploy = async (call: Call) => {
   const datastore = str(spec, 'default_datastore_id', 'deployment_spec.default_datastore_id');
   const networks = mapOf(spec.network_mappings, 'deployment_spec.network_mappings');
   const provisioning = str(spec, 'storage_provisioning', 'deployment_spec.storage_provisioning');
+  const profile = str(spec, 'storage_profile_id', 'deployment_spec.storage_profile_id');
   if (provisioning !== undefined && !PROVISIONING.has(provisioning))
     throw invalid('deployment_spec.storage_provisioning');
   // Storage groups map onto the default datastore: every disk goes where the VM goes.
@@ -158,6 +159,7 @@ const deploy = async (call: Call) => {
     ...(Object.keys(networks).length === 0 ? {} : { networkMappings: networks }),
     ...(annotation === undefined ? {} : { annotation }),
     ...(provisioning === undefined ? {} : { storageProvisioning: provisioning as DeployProvisioning }),
+    ...(profile === undefined ? {} : { storageProfile: profile }),
   };
   try {
     if (folderId === undefined)

@@ -7,7 +7,7 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { isEthernetCard, provisioningOf } from '../inventory/devices.js';
+import { isDisk, isEthernetCard, provisioningOf } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -26,6 +26,7 @@ import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js'
 import { setVmResources, type VmResourceSpec } from '../objects/resource-allocation.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkHardware, HOT_PLUG_FLAGS, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
+import { type CryptoSpec, encryptedAsMade } from '../objects/vm-crypto.js';
 import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from '../objects/vm-devices.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
@@ -48,6 +49,12 @@ export interface DeploySpec {
    * disks may overcommit the datastore, as in vSphere; thick ones must fit in its free space.
    */
   storageProvisioning?: DiskProvisioning;
+  /**
+   * The storage policy of the VM's home and disks (vAPI's `storage_profile_id`; InvalidArgument on
+   * it for a policy that does not exist): one with an encryption filter encrypts the disks of a VM
+   * the configuration spec encrypts.
+   */
+  storageProfile?: string;
   /**
    * What the deployed VM gets instead of the descriptor's, as a configuration spec passed
    * with the deployment does (vm-operator sizes a VM from its class this way).
@@ -91,6 +98,8 @@ export interface DeployConfig extends VmResourceSpec {
   deviceChange?: readonly VirtualDeviceConfigSpec[];
   /** The VM's CD-ROM drive left out, as a spec that removes it would. */
   withoutCdrom?: boolean;
+  /** The VM encrypted as it is made (see objects/vm-crypto.ts). */
+  crypto?: CryptoSpec;
 }
 
 /** The checked target of a deployment, as morefs resolved before the task runs. */
@@ -160,6 +169,12 @@ const withDevicesAdded = (m: Model, tx: Tx, vm: VmRecord, changes: readonly Virt
   return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
 };
 
+/** The deployed VM's home and disks under a storage policy. */
+const underPolicy = (vm: VmRecord, policy: string): VmRecord => {
+  const devices = vm.config.devices.map((d) => (isDisk(d) ? { ...d, storagePolicyId: policy } : d));
+  return { ...vm, config: { ...vm.config, homeStoragePolicyId: policy, devices } };
+};
+
 /** The deployed VM with a configuration spec's allocations and latency sensitivity. */
 const withResources = (vm: VmRecord, config: DeployConfig | undefined): VmRecord => {
   if (!config?.cpuAllocation && !config?.memoryAllocation && !config?.latencySensitivity) return vm;
@@ -199,6 +214,8 @@ export const deployOperations = (m: Model) => {
     const item = libraryItemOf(m.store, itemId);
     if (item.type !== 'ovf' || !item.ovf) throw faults.invalidArgument('ovf_library_item_id');
     if (spec.name.trim() === '') throw faults.invalidArgument('deployment_spec.name');
+    if (spec.storageProfile !== undefined && m.store.get(spec.storageProfile)?.kind !== 'StoragePolicy')
+      throw faults.invalidArgument('deployment_spec.storage_profile_id');
     const version = spec.config?.version;
     if (version !== undefined && !isSupportedHardwareVersion(version))
       throw faults.unsupportedHardwareVersion(version);
@@ -345,7 +362,10 @@ export const deployOperations = (m: Model) => {
             deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm,
             spec.config,
           );
-          putVm(tx, freshlyBooted(m, tx, equipped));
+          const placed =
+            spec.storageProfile === undefined ? equipped : underPolicy(equipped, spec.storageProfile);
+          const crypto = spec.config?.crypto;
+          putVm(tx, freshlyBooted(m, tx, crypto ? encryptedAsMade(m, tx, placed, crypto) : placed));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.

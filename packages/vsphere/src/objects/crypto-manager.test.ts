@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CryptoKeyRef, VmRecord } from '../inventory/records.js';
+import { SAMPLE_OVF_IMAGES } from '../library/ovf.js';
 import { createFixture, faultOf } from '../testing/fixture.js';
 
 const setup = () => {
@@ -302,5 +303,36 @@ describe('VM encryption', () => {
     );
     expect((vsphere.store.get(clone.value) as VmRecord).config.keyId).toEqual(record.config.keyId);
     expect(at('/DC0/vm/secret-2').id).toBe(clone.value);
+  });
+
+  it('deploys a library item encrypted, its disks under the storage profile’s encryption policy', async () => {
+    const { vsphere, run, at } = withProvider();
+    const lib = vsphere.library.create({
+      name: 'images',
+      datastore: at('/DC0/datastore/LocalDS_0').id,
+      type: 'LOCAL',
+    });
+    const item = vsphere.library.createItem(lib, SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number]);
+    const policy = vsphere.storagePolicies.create('encrypted', '', { encryption: true });
+    const pool = at<VmRecord & { resourcePool: string }>('/DC0/host/DC0_C0').resourcePool;
+    const spec = { name: 'encrypted', folder: at('/DC0/vm').id, pool, storageProfile: policy, powerOn: true };
+    const ref = await run(
+      vsphere.library.deploy(item, {
+        ...spec,
+        config: {
+          crypto: { _type: 'CryptoSpecEncrypt', cryptoKeyId: { keyId: '', providerId: { id: 'kms' } } },
+        },
+      }),
+    );
+    const vm = vsphere.store.get(ref.value) as VmRecord;
+    expect(vm.powerState).toBe('poweredOn');
+    expect(vm.config.homeStoragePolicyId).toBe(policy);
+    const disks = vm.config.devices.filter((d) => d._type === 'VirtualDisk');
+    expect(
+      disks.map((d) => [d.storagePolicyId, (d.backing as { keyId?: { keyId: string } }).keyId?.keyId]),
+    ).toEqual(disks.map(() => [policy, vm.config.keyId?.keyId]));
+    expect(
+      await faultOf(() => vsphere.library.deploy(item, { ...spec, name: 'x', storageProfile: 'nope' })),
+    ).toBe('InvalidArgument');
   });
 });
