@@ -7,7 +7,8 @@ Run it with `pnpm --filter @vsim/supervisor generate-crd-shapes <vm-operator che
 checkout at the revision whose API the simulator serves. It reads the CustomResourceDefinitions
 of config/crd/bases (vm-operator's kinds) and config/crd/external-crds (the kinds of the
 Supervisor's other services that vm-operator reads: net-operator, topology, CNS, the image
-registry, the Supervisor's properties, BYOK's encryption classes; the groups in GROUPS), with PyYAML (Debian's python3-yaml).
+registry, the Supervisor's properties, encryption classes and storage policies; the groups in
+GROUPS), with PyYAML (Debian's python3-yaml).
 
 A schema is reduced to what pruning and defaulting read (see src/store/schema-shape.ts):
   * 0: a value kept whole (a scalar, a quantity, a map of scalars, an object that preserves
@@ -50,6 +51,7 @@ GROUPS = (
     'cns.vmware.com',
     'encryption.vmware.com',
     'imageregistry.vmware.com',
+    'infra.vmware.com',
     'netoperator.vmware.com',
     'topology.tanzu.vmware.com',
     'vmoperator.vmware.com',

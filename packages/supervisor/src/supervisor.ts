@@ -39,6 +39,7 @@ import {
   type ResourcePolicyController,
   startResourcePolicyController,
 } from './controllers/resource-policy/index.js';
+import { startStoragePolicyControllers } from './controllers/storage/storage-policies.js';
 import {
   startVirtualMachineController,
   type VirtualMachineController,
@@ -375,6 +376,8 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     volumeSync: startCsiVolumeSync(manager, { kube }),
   };
   startResourceQuotaController(manager, { kube });
+  const byok = options.capabilities?.bringYourOwnEncryptionKey === true;
+  if (byok) startStoragePolicyControllers(manager, { kube, vsphere });
   if (cluster !== undefined) startNamespaceController(manager, { kube, vsphere, images, clusters });
   const immutableClasses = options.capabilities?.immutableClasses === true;
   if (immutableClasses) startVirtualMachineClassController(manager, { kube });

@@ -7,6 +7,7 @@
  */
 import { withCdromPlacements } from './api/cdrom-placement.js';
 import { registerCustomResource } from './api/crd-shapes.js';
+import { cryptoProblems, defaultEncryptionClassOnCreate } from './api/crypto-validation.js';
 import {
   badDuration,
   type ClusterVirtualMachineImage,
@@ -80,6 +81,7 @@ import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { withVolumeControllers } from './api/volume-placement.js';
+import { registerEncryptionKinds } from './encryption-kinds.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { quotasAssign, TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
@@ -226,6 +228,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const sharedDisks = options.capabilities?.vmSharedDisks === true;
   const mutableNetworks = options.capabilities?.mutableNetworks === true;
   const immutableClasses = options.capabilities?.immutableClasses === true;
+  const byok = options.capabilities?.bringYourOwnEncryptionKey === true;
   /** vm-operator's ResolveClassAndClassName, with ImmutableClasses; its error the mutating webhook's denial. */
   const resolveClass = (vm: VirtualMachine, reader: StoreReader): boolean => {
     try {
@@ -265,6 +268,10 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const catalog = imageCatalog(reader, defaulted.metadata.namespace);
       const problem = resolveImageNameOnCreate(defaulted, (name) => resolveImageName(name, catalog));
       if (problem !== undefined) throw mutationDenied('VirtualMachine', problem);
+      if (byok) {
+        const problem = defaultEncryptionClassOnCreate(defaulted, reader);
+        if (problem) throw mutationDenied('VirtualMachine', problem);
+      }
       if (immutableClasses) resolveClass(defaulted, reader);
       validateSchema(object);
       const volumeRules = sharedDisks
@@ -273,6 +280,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       deny('VirtualMachine', [
         ...(immutableClasses ? classInstanceProblems(defaulted, reader) : []),
         ...storageClassProblems(defaulted, reader),
+        ...(byok ? cryptoProblems(defaulted, reader) : []),
         ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged, volumeRules),
         ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
       ]);
@@ -349,6 +357,8 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
         (admitted.spec?.className ?? '') !== (stored.spec?.className ?? '')
           ? classInstanceProblems(admitted, reader)
           : []),
+        // On every update: the storage class may have stopped being an encryption one.
+        ...(byok ? cryptoProblems(admitted, reader) : []),
         ...(admitted.spec === stored.spec
           ? []
           : validateVirtualMachineUpdate(
@@ -637,6 +647,8 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
       ...(kindRules ? { validate: kindRules } : {}),
     });
   }
+  // vm-operator installs the encryption classes' and storage policies' CRDs with Bring Your Own Key alone.
+  if (options.capabilities?.bringYourOwnEncryptionKey) registerEncryptionKinds(store);
   // vm-operator's webhook of a core kind: the claims of instance storage are its own.
   store.addWebhook('', 'PersistentVolumeClaim', admitInstanceStorageClaim, admitInstanceStorageClaimDelete);
 };

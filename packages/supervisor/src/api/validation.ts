@@ -107,7 +107,7 @@ function validateSpec(vm: VirtualMachine, capabilities: VirtualMachineServiceCap
   } else if (spec.image && !IMAGE_KINDS.includes(spec.image.kind)) {
     errors.push(invalid('spec.image.kind', spec.image.kind, `supported: ${IMAGE_KINDS.join('; ')}`));
   }
-  if (spec.crypto) errors.push(cryptoNotEnabled(spec.crypto));
+  if (spec.crypto && !capabilities.bringYourOwnEncryptionKey) errors.push(cryptoNotEnabled(spec.crypto));
   errors.push(...validateBootstrap(vm, capabilities.guestCustomizationVCDParity === true));
   const names = new Set<string>();
   (spec.network?.interfaces ?? []).forEach((iface, i) => {

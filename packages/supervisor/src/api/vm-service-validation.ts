@@ -141,6 +141,12 @@ export interface VirtualMachineServiceCapabilities {
    * of its VMs, claims made and bound on the host placement chose, which the VM is deployed on.
    */
   readonly instanceStorage?: boolean;
+  /**
+   * BringYourOwnEncryptionKey (off unless said): VMs encrypted with a namespace's EncryptionClass
+   * (its default one for a VM of an encryption storage class) or vSphere's default key provider,
+   * `spec.crypto` taken, `status.crypto` and `VirtualMachineEncryptionSynced` reported.
+   */
+  readonly bringYourOwnEncryptionKey?: boolean;
 }
 
 /** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */

@@ -55,6 +55,11 @@ export interface PrepareNamespaceOptions {
   libraries?: readonly string[];
   /** The storage class the namespace's quota names (default `wcpglobal-storage-profile`). */
   storageClass?: string;
+  /**
+   * Whether the storage class's vSphere policy, when vSphere has none of its name yet, is made
+   * with an encryption filter: an encryption storage class (default: not).
+   */
+  storageEncryption?: boolean;
   /** The namespace's storage limit, a Kubernetes quantity (default: none, `1Ei`). */
   storageLimit?: string;
   /**
@@ -203,8 +208,9 @@ export function firstDatastoreOf(vsphere: VSphere, cluster: string): string {
 }
 
 /** The VM storage policy behind a storage class, as a Supervisor names them: made when vSphere has none of its name. */
-const storagePolicyOf = (vsphere: VSphere, storageClass: string): string =>
-  vsphere.storagePolicies.find(storageClass) ?? vsphere.storagePolicies.create(storageClass);
+const storagePolicyOf = (vsphere: VSphere, storageClass: string, encryption: boolean): string =>
+  vsphere.storagePolicies.find(storageClass) ??
+  vsphere.storagePolicies.create(storageClass, '', encryption ? { encryption } : undefined);
 
 export async function prepareNamespace(
   ctx: PrepareContext,
@@ -226,7 +232,9 @@ export async function prepareNamespace(
     kind: 'StorageClass',
     metadata: { name: storageClass },
     provisioner: 'csi.vsphere.vmware.com',
-    parameters: { storagePolicyID: storagePolicyOf(vsphere, storageClass) },
+    parameters: {
+      storagePolicyID: storagePolicyOf(vsphere, storageClass, options.storageEncryption === true),
+    },
     // As the Supervisor makes a namespace's storage classes: claims may grow, bound at once.
     allowVolumeExpansion: true,
     reclaimPolicy: 'Delete',

@@ -8,6 +8,7 @@ import { VirtualClock, VSphere, type VSphereOptions } from '@vsim/vsphere';
 import { registerAppPlatformKinds } from '../appplatform-kinds.js';
 import { registerCnsKinds } from '../cns-kinds.js';
 import { registerImageRegistryKinds } from '../image-registry-kinds.js';
+import type { PrepareNamespaceOptions } from '../namespaces/prepare.js';
 import { registerNetOperatorKinds } from '../net-operator-kinds.js';
 import { ignoreNotFound } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
@@ -87,8 +88,17 @@ export async function createSupervisorFixture(
  * A fixture with the namespace `ns1` prepared, and what tests of VMs there use: the Ubuntu
  * image, a VM's hub reference, and a v1alpha5 VM of the default class and storage created.
  */
-export async function createNamespaceFixture(options: SupervisorFixtureOptions = {}) {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'], ...options });
+/**
+ * A Supervisor with `ns1` prepared (as `prepare` says, when it says: then ns1 is prepared by that
+ * call alone) and what tests of its VMs need: an Ubuntu image's name and a VM maker.
+ */
+export async function createNamespaceFixture(
+  options: SupervisorFixtureOptions = {},
+  prepare?: PrepareNamespaceOptions,
+) {
+  const f = await createSupervisorFixture(prepare ? options : { namespaces: ['ns1'], ...options });
+  const early = prepare && (await f.supervisor.prepareNamespace('ns1', prepare));
+  if (early) await f.settle();
   const images = await f.kube.list({
     apiVersion: 'vmoperator.vmware.com/v1alpha5',
     kind: 'VirtualMachineImage',
@@ -96,7 +106,7 @@ export async function createNamespaceFixture(options: SupervisorFixtureOptions =
   });
   const image = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'))?.metadata
     .name as string;
-  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const prepared = early ?? (await f.supervisor.prepareNamespace('ns1'));
   const vmRef = (name: string) => ({
     apiVersion: 'vmoperator.vmware.com/v1alpha6',
     kind: 'VirtualMachine',
