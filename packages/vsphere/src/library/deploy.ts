@@ -26,7 +26,7 @@ import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js'
 import { setVmResources, type VmResourceSpec } from '../objects/resource-allocation.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkHardware, HOT_PLUG_FLAGS, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
-import { type CryptoSpec, encryptedAsMade } from '../objects/vm-crypto.js';
+import { type CryptoSpec, disksWithVmKey, vmCryptoAfter } from '../objects/vm-crypto.js';
 import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from '../objects/vm-devices.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
@@ -162,11 +162,16 @@ const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
   return ovf.os ? { guestId: ovf.os.id, guestFullName: ovf.os.description } : {};
 };
 
-/** The deployed VM with a configuration spec's device changes, made before it first boots. */
-const withDevicesAdded = (m: Model, tx: Tx, vm: VmRecord, changes: readonly VirtualDeviceConfigSpec[]) => {
-  const ctx = Object.assign(deviceContext(m, tx, vm), { powerState: 'poweredOff' as const });
-  const devices = applyDeviceChanges(ctx, vm.config.devices, changes);
-  return Object.assign({}, vm, { config: Object.assign({}, vm.config, { devices }) });
+/**
+ * The deployed VM with a configuration spec's device changes and encryption, made before it first
+ * boots (the power-on its deployment asks for to come).
+ */
+const withDevicesAndKey = (m: Model, tx: Tx, vm: VmRecord, spec: DeployConfig) => {
+  const { key, deviceChange } = vmCryptoAfter(m, tx, { ...vm, powerState: 'poweredOff' }, spec);
+  const ctx = Object.assign(deviceContext(m, tx, vm), { powerState: 'poweredOff' as const, vmKey: key });
+  const devices = disksWithVmKey(tx, key, applyDeviceChanges(ctx, vm.config.devices, deviceChange));
+  const config = Object.assign({}, vm.config, { devices }, key ? { keyId: key } : undefined);
+  return Object.assign({}, vm, { config });
 };
 
 /** The deployed VM's home and disks under a storage policy. */
@@ -357,15 +362,15 @@ export const deployOperations = (m: Model) => {
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
           });
-          const deviceChange = spec.config?.deviceChange;
+          const placed = spec.storageProfile === undefined ? vm : underPolicy(vm, spec.storageProfile);
+          const config = spec.config;
           const equipped = withResources(
-            deviceChange?.length ? withDevicesAdded(m, tx, vm, deviceChange) : vm,
-            spec.config,
+            config?.deviceChange?.length || config?.crypto
+              ? withDevicesAndKey(m, tx, placed, config)
+              : placed,
+            config,
           );
-          const placed =
-            spec.storageProfile === undefined ? equipped : underPolicy(equipped, spec.storageProfile);
-          const crypto = spec.config?.crypto;
-          putVm(tx, freshlyBooted(m, tx, crypto ? encryptedAsMade(m, tx, placed, crypto) : placed));
+          putVm(tx, freshlyBooted(m, tx, equipped));
           return moref('VirtualMachine', vm.id);
         },
         // A library item is no VM: the template argument carries its name only.

@@ -335,13 +335,3 @@ export const disksWithVmKey = (
   });
   return out ?? devices;
 };
-
-/**
- * A VM being made (off, without snapshots, the power-on its deployment asks for to come) encrypted as
- * a spec's `crypto` says: its configuration's key, and its disks under an encryption policy.
- */
-export const encryptedAsMade = (m: Model, tx: Tx, vm: VmRecord, crypto: CryptoSpec): VmRecord => {
-  const { key } = vmCryptoAfter(m, tx, { ...vm, powerState: 'poweredOff' }, { crypto });
-  if (!key) return vm;
-  return { ...vm, config: { ...vm.config, keyId: key, devices: disksWithVmKey(tx, key, vm.config.devices) } };
-};
