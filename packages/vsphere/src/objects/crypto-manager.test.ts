@@ -331,6 +331,20 @@ describe('VM encryption', () => {
     expect(
       disks.map((d) => [d.storagePolicyId, (d.backing as { keyId?: { keyId: string } }).keyId?.keyId]),
     ).toEqual(disks.map(() => [policy, vm.config.keyId?.keyId]));
+    // A configuration spec's virtual TPM: the VM's files encrypted with the default provider's key.
+    const tpm = await run(
+      vsphere.library.deploy(item, {
+        ...spec,
+        name: 'with-tpm',
+        config: {
+          version: 'vmx-19',
+          deviceChange: [{ operation: 'add', device: { _type: 'VirtualTPM', key: -1 } }],
+        },
+      }),
+    );
+    const withTpm = vsphere.store.get(tpm.value) as VmRecord;
+    expect(withTpm.config.devices.find((d) => d._type === 'VirtualTPM')?.key).toBe(11000);
+    expect(withTpm.config.keyId).toMatchObject({ providerId: 'kms' });
     expect(
       await faultOf(() => vsphere.library.deploy(item, { ...spec, name: 'x', storageProfile: 'nope' })),
     ).toBe('InvalidArgument');
