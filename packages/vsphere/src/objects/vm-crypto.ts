@@ -290,11 +290,7 @@ export const deviceCrypto = (
         'The disk is already encrypted.',
         'InvalidDeviceOperation',
       );
-    const id = crypto?.cryptoKeyId;
-    return withDiskKey(
-      device,
-      id?.keyId || id?.providerId?.id ? resolveKey(ctx.model, ctx.tx, id, entity) : ctx.vmKey,
-    );
+    return withDiskKey(device, diskKeyFor(ctx, crypto?.cryptoKeyId, entity));
   }
   if (type !== DECRYPT && type !== SHALLOW && type !== DEEP)
     throw faults.invalidArgument('virtualDeviceSpec.backing.crypto');
@@ -304,10 +300,19 @@ export const deviceCrypto = (
       'The disk is not encrypted.',
       'InvalidDeviceOperation',
     );
-  return withDiskKey(
-    device,
-    type === DECRYPT ? undefined : resolveKey(ctx.model, ctx.tx, crypto?.newKeyId, entity),
-  );
+  return withDiskKey(device, type === DECRYPT ? undefined : diskKeyFor(ctx, crypto?.newKeyId, entity));
+};
+
+/**
+ * The key a disk's spec names: the VM's own (new) key when it names no key of another provider,
+ * as one spec's key left to vSphere is one key for the VM and its disks; else the key it names.
+ */
+const diskKeyFor = (ctx: DeviceContext, id: CryptoKeyId | undefined, entity: string | undefined) => {
+  const provider = id?.providerId?.id;
+  const vmKey = ctx.vmKey;
+  return vmKey && !id?.keyId && (!provider || provider === vmKey.providerId)
+    ? vmKey
+    : resolveKey(ctx.model, ctx.tx, id, entity);
 };
 
 /**

@@ -122,6 +122,9 @@ export function statusFromVsphere(
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
   const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement, specVolumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
+  // vm-operator's status notes a virtual TPM (one the model gives an encrypted VM alone).
+  if (vm.config.keyId && vm.config.devices.some((d) => d._type === 'VirtualTPM'))
+    status.crypto = { ...previous?.crypto, hasVTPM: true };
   status.changeBlockTracking = vm.config.changeTrackingEnabled;
   status.storage = storageStatus(
     volumes,

@@ -96,6 +96,7 @@ import {
   resizesByClassName,
   type VirtualMachineServiceCapabilities,
 } from '../../api/vm-service-validation.js';
+import { ENCRYPTION_CLASS, isEncryptedStorageClass } from '../../encryption-kinds.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import {
   type NamespacePlacement,
@@ -176,6 +177,14 @@ import {
   VM_SERVICE_MANAGED_BY,
   vmServiceCleanup,
 } from './create-config.js';
+import {
+  type CryptoInputs,
+  type CryptoPlan,
+  planCreate,
+  planUpdate,
+  reconfigureVerdict,
+  withCryptoChanges,
+} from './crypto.js';
 import {
   CUSTOMIZATION_HASH_ANNOTATION,
   type CustomizingProvider,
@@ -409,6 +418,20 @@ export function startVirtualMachineController(
   const mutableNetworks = deps.capabilities?.mutableNetworks === true;
   const vcdParity = deps.capabilities?.guestCustomizationVCDParity === true;
   const instanceStorage = deps.capabilities?.instanceStorage === true;
+  const byok = deps.capabilities?.bringYourOwnEncryptionKey === true;
+  /** What the crypto reconciler needs to know of a VM and the spec it makes. */
+  const cryptoInputs = (
+    read: DependencyReader,
+    vm: VirtualMachine,
+    changes: readonly VirtualDeviceConfigSpec[],
+  ): CryptoInputs => ({
+    encryptedStorageClass: isEncryptedStorageClass(
+      (apiVersion, kind, namespace, name) => read.get(apiVersion, kind, namespace, name),
+      vm.spec?.storageClass,
+    ),
+    addsTpm: changes.some((c) => c.operation === 'add' && c.device._type === 'VirtualTPM'),
+    removesTpm: changes.some((c) => c.operation === 'remove' && c.device._type === 'VirtualTPM'),
+  });
   /**
    * Which of vm-operator's configurations a powered-off VM that is to be `want` gets: its resize
    * with VMResize, and with VMResizeCPUMemory while it stays off; else its update, which puts the
@@ -929,6 +952,17 @@ export function startVirtualMachineController(
         [error.message],
       );
     }
+    // The crypto reconciler runs as the config spec is made, after the class's.
+    const crypto = byok
+      ? planCreate(read, vsphere, vm, cryptoInputs(read, vm, classConfig.deviceChange))
+      : undefined;
+    if (crypto?.error)
+      return failCreate(
+        vm,
+        [...verdicts.filter((v) => v.type !== CONDITION.placementReady), crypto.verdict as Verdict],
+        [crypto.error],
+      );
+    if (crypto?.verdict) verdicts.push(crypto.verdict);
     let host: string | undefined;
     if (instanceStorage && hasInstanceStorage(vm)) {
       const chosen = instanceStorageHost(vsphere, vm, target.pool, placement?.zone, deps.claimDatastore?.());
@@ -996,6 +1030,7 @@ export function startVirtualMachineController(
       }),
       guestInfo,
     );
+    if (crypto?.crypto) config.crypto = crypto.crypto;
     const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
     let task: ReturnType<VSphere['library']['deploy']>;
     try {
@@ -1019,6 +1054,9 @@ export function startVirtualMachineController(
               // vm-operator's images deploy thin unless the VM or its storage policy asks
               // otherwise, so a namespace of many VMs overcommits its datastore.
               storageProvisioning: provisioning,
+              // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
+              // of an encrypted VM are encrypted (passed where it matters alone: with Bring Your Own Key).
+              ...(byok && resolved.storagePolicyId ? { storageProfile: resolved.storagePolicyId } : {}),
               // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
               powerOn,
               config,
@@ -1102,13 +1140,23 @@ export function startVirtualMachineController(
   const reconfigureFaults = new WeakMap<object, VmConfigSpec>();
 
   /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
-  const reconfigure = (key: string, record: VmRecord, spec: VmConfigSpec): Promise<void> => {
+  /** ReconfigVM_Task, what it ends with reported (`cryptoOperation`: what the crypto reconciler made of the spec). */
+  const reconfigure = (
+    key: string,
+    record: VmRecord,
+    spec: VmConfigSpec,
+    cryptoOperation?: string,
+  ): Promise<void> => {
     const ended = (fault: unknown) => {
       const vm = storedVm(key);
-      const verdict = vm && guestIdAfterReconfigure(vm, spec, fault);
-      if (!vm || !verdict) return;
+      const guestId = vm && guestIdAfterReconfigure(vm, spec, fault);
+      // As vm-operator's crypto reconciler reads a failed update's faults.
+      const crypto =
+        cryptoOperation !== undefined && fault ? reconfigureVerdict(fault, cryptoOperation) : undefined;
+      const verdicts = [guestId, crypto].filter((v): v is Verdict => v !== undefined);
+      if (!vm || verdicts.length === 0) return;
       try {
-        writeVerdicts(vm, [verdict]);
+        writeVerdicts(vm, verdicts);
       } catch (error) {
         // The store refused the write (the VM changed meanwhile): the reconfigure's own outcome
         // stands, and the VM's next pass, which reconfigures it again, reports it.
@@ -1187,7 +1235,10 @@ export function startVirtualMachineController(
     secrets: BootstrapSecretData,
     resized?: () => void,
     onTheWayOff: WayOff = {},
+    crypto?: CryptoPlan,
   ): 'upgrade' | 'resize' | 'network' | 'power' | 'restart' | number | undefined => {
+    /** The spec with what the crypto reconciler adds (or its error). */
+    const encrypting = (spec: VmConfigSpec | undefined) => (crypto ? withCryptoChanges(spec, crypto) : spec);
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const pushedIn = untilPushedPower(vm);
@@ -1216,10 +1267,12 @@ export function startVirtualMachineController(
           ? configurationError(() => nicChanges(network.nics, orphans, record))
           : NO_DEVICE_CHANGES;
       const spec = configurationError(() =>
-        withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
+        encrypting(
+          withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
+        ),
       );
       if (spec) {
-        track(key, reconfigure(key, record, spec).then(resized));
+        track(key, reconfigure(key, record, spec, crypto?.operation).then(resized));
         return 'resize';
       }
       resized?.();
@@ -1234,9 +1287,11 @@ export function startVirtualMachineController(
       try {
         spec = configurationError(() => {
           if (network?.problem) throw new Error(`failed to reconcile network interfaces: ${network.problem}`);
-          return state === 'poweredOn'
-            ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
-            : suspendedReconfiguration(vm, record);
+          return encrypting(
+            state === 'poweredOn'
+              ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
+              : suspendedReconfiguration(vm, record),
+          );
         });
       } catch (error) {
         // As vm-operator, a VM going off is powered off whatever its configuration's error, which
@@ -1246,7 +1301,7 @@ export function startVirtualMachineController(
       }
       // The reconfiguration that failed is not tried again on the way off (a mended one is).
       if (spec && !deepEqual(spec, onTheWayOff.failedSpec)) {
-        track(key, reconfigure(key, record, spec));
+        track(key, reconfigure(key, record, spec, crypto?.operation));
         return 'resize';
       }
     }
@@ -1837,6 +1892,12 @@ export function startVirtualMachineController(
         )
       : undefined;
     if (vmResize) verdicts.push(classSyncedVerdict(vm, vmClass));
+    // With Bring Your Own Key, the crypto reconciler's plan: its condition and status now, its
+    // changes in the reconfiguration below (vm-operator's reconcile patches its status at the end).
+    const crypto = byok
+      ? planUpdate(read, vsphere, vm, record, cryptoInputs(read, vm, []), paused)
+      : undefined;
+    if (crypto?.verdict) verdicts.push(crypto.verdict);
     // With VMResize the status names the class the VM was last sized to (none yet: as it was).
     const className = vmResize ? lastResizedOf(vm)?.name || vm.status?.class?.name : vm.spec?.className;
     const status: NonNullable<VirtualMachine['status']> = merged(
@@ -1845,6 +1906,8 @@ export function startVirtualMachineController(
       className ? { class: classRef(className) } : {},
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
+    if (crypto?.status === null) delete status.crypto;
+    else if (crypto?.status) status.crypto = crypto.status;
     const children =
       record.snapshots || status.currentSnapshot || status.rootSnapshots
         ? applySnapshotTree(kube, vsphere, record, vm.metadata.namespace as string, status)
@@ -1934,6 +1997,7 @@ export function startVirtualMachineController(
           }
         : undefined,
       onTheWayOff,
+      crypto,
     );
     if (goingOff) {
       failures.delete(key);
@@ -2125,7 +2189,8 @@ export function startVirtualMachineController(
     controller.enqueue(key, vmPriorityOf(vmOfKey(key), EVENT_PRIORITY.generic));
   /** A VM another object's event wakes: at the priority it waits with (see parked), else the default. */
   const wokenPriority: EventPriority = (_event, key) => parked.get(key) ?? DEFAULT_PRIORITY;
-  for (const target of DEPENDENCY_KINDS)
+  // With Bring Your Own Key, a VM's EncryptionClass too, as vm-operator watches them.
+  for (const target of byok ? [...DEPENDENCY_KINDS, ENCRYPTION_CLASS] : DEPENDENCY_KINDS)
     controller.watches(
       kube,
       target,

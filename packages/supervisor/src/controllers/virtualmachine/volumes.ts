@@ -16,6 +16,7 @@ import type {
   VirtualMachine,
   VirtualMachineStorageStatus,
   VirtualMachineVolume,
+  VirtualMachineVolumeCryptoStatus,
   VirtualMachineVolumeStatus,
   VolumeDiskMode,
   VolumeSharingMode,
@@ -79,6 +80,7 @@ export function classicVolumes(
     if (!isFirstClassDisk(device)) classicDisks++;
     else if (!had) continue;
     if (had?.used !== usedOf(device)) unchanged = false;
+    else if (!sameCrypto(had.crypto, diskCryptoOf(device))) unchanged = false;
     else if (placed && !samePlacement(had, placementOf(devices, device))) unchanged = false;
     else if (nameAt && had.name !== (specName(device) ?? had.name)) unchanged = false;
   }
@@ -107,6 +109,9 @@ export function classicVolumes(
           requested: size,
           used,
         };
+    // Its key when it has one; as vm-operator, the one it had stays once it has none.
+    const crypto = diskCryptoOf(device);
+    if (crypto) entry.crypto = crypto;
     out.push(placed ? Object.assign(entry, placementOf(devices, device)) : entry);
   }
   for (const volume of previous)
@@ -114,6 +119,18 @@ export function classicVolumes(
   // Kept in the status: copied to its size (one grown by push has room for 17).
   return out.length > 1 ? out.sort(byDiskUuid).slice() : out.slice();
 }
+
+/** A disk's key as `status.volumes[].crypto` reports it; none for a disk not encrypted. */
+const diskCryptoOf = (device: Devices[number]): VirtualMachineVolumeCryptoStatus | undefined => {
+  const key = (device.backing as { keyId?: { keyId?: string; providerId?: { id?: string } } } | undefined)
+    ?.keyId;
+  return key?.keyId ? { providerID: key.providerId?.id ?? '', keyID: key.keyId } : undefined;
+};
+
+const sameCrypto = (
+  had: VirtualMachineVolumeCryptoStatus | undefined,
+  now: VirtualMachineVolumeCryptoStatus | undefined,
+) => now === undefined || (had?.keyID === now.keyID && had?.providerID === now.providerID);
 
 /** vm-operator's GetTargetID: where a volume or disk sits, `<type>:<bus>:<unit>`, or '' when not whole. */
 export const targetId = (at: {
