@@ -205,6 +205,41 @@ describe('VM encryption (Bring Your Own Key)', () => {
     expect(vm.status?.crypto).toBeUndefined();
   });
 
+  it('encrypts the files of a VM whose class gives it a virtual TPM, on a plain storage class', async () => {
+    const f = await createNamespaceFixture({ capabilities: BYOK });
+    f.vsphere.crypto.registerKmsCluster({ id: 'kms' });
+    await f.kube.create({
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'with-tpm', namespace: 'ns1' },
+      spec: {
+        hardware: { cpus: 2, memory: '4Gi' },
+        configSpec: {
+          _typeName: 'VirtualMachineConfigSpec',
+          version: 'vmx-19',
+          deviceChange: [
+            {
+              _typeName: 'VirtualDeviceConfigSpec',
+              operation: 'add',
+              device: { _typeName: 'VirtualTPM', key: -1 },
+            },
+          ],
+        },
+      },
+    });
+    await f.createVm('vm1', { className: 'with-tpm' });
+    await f.settle();
+    const vm = (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
+    const record = f.vsphere.store.get(vm.status?.uniqueID as string) as VmRecord;
+    expect(record.config.devices.some((d) => d._type === 'VirtualTPM')).toBe(true);
+    expect(vm.status?.crypto).toEqual({
+      encrypted: ['Config'],
+      providerID: 'kms',
+      keyID: record.config.keyId?.keyId,
+      hasVTPM: true,
+    });
+  });
+
   it('words its messages as vm-operator does', () => {
     expect(notSyncedMessage('encrypting', ['be powered off'])).toBe('Must be powered off when encrypting vm');
     expect(notSyncedMessage('recrypting', ['a', 'b'])).toBe('Must a and b when recrypting vm');
