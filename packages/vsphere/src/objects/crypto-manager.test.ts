@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CryptoKeyRef, VmRecord } from '../inventory/records.js';
 import { SAMPLE_OVF_IMAGES } from '../library/ovf.js';
+import { loadState, parseState, serializeState } from '../save.js';
 import { createFixture, faultOf } from '../testing/fixture.js';
+import { VSphere } from '../vsphere.js';
 
 const setup = () => {
   const fixture = createFixture();
@@ -105,6 +107,25 @@ describe('key providers (CryptoManagerKmip)', () => {
       true,
     ]);
     expect(crypto.listKeys().map((k) => k.keyId)).toEqual([keyId]);
+  });
+});
+
+describe('a save', () => {
+  it('keeps the providers, their keys and an encrypted VM', async () => {
+    const { vsphere, crypto, run, at } = setup();
+    crypto.registerKmipServer({ clusterId: { id: 'kms' }, info: server('kms-1') });
+    const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(
+      vsphere.vm.reconfigure(vm.id, { crypto: { _type: 'CryptoSpecEncrypt', cryptoKeyId: { keyId: '' } } }),
+    );
+    const loaded = new VSphere({ seed: 2, inventory: { dc: 0 } });
+    loadState(loaded, parseState(serializeState(vsphere)));
+    expect(loaded.crypto.listKmipServers()).toEqual(crypto.listKmipServers());
+    expect(loaded.crypto.listKeys()).toEqual(crypto.listKeys());
+    expect((loaded.store.get(vm.id) as VmRecord).config.keyId).toEqual(
+      (vsphere.store.get(vm.id) as VmRecord).config.keyId,
+    );
   });
 });
 
