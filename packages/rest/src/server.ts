@@ -15,6 +15,7 @@ import { clusterModuleRoutes } from './vcenter/cluster-modules.js';
 import { computeRoutes } from './vcenter/compute.js';
 import { customizationSpecRoutes } from './vcenter/customization-specs.js';
 import { inventoryRoutes } from './vcenter/inventory.js';
+import { kmsProviderRoutes } from './vcenter/kms-providers.js';
 import { storagePolicyRoutes } from './vcenter/storage-policies.js';
 import { vmRoutes } from './vcenter/vm.js';
 
@@ -97,6 +98,7 @@ export const createRestHandler = (vsphere: VSphere, options: RestOptions = {}) =
     computeRoutes,
     inventoryRoutes,
     storagePolicyRoutes,
+    kmsProviderRoutes,
     customizationSpecRoutes,
     taggingRoutes,
     content.routes,

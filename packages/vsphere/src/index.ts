@@ -146,6 +146,7 @@ export {
 } from './model.js';
 export type { ClusterModuleOperations, ClusterModuleSummary } from './objects/cluster-module.js';
 export type { ComputeResourceConfigSpec, ComputeResourceOperations } from './objects/compute-resource.js';
+export type { CryptoManagerOperations, KeyProvider } from './objects/crypto-manager.js';
 export type { CustomFieldOperations, FieldPolicies } from './objects/custom-fields.js';
 export type { CustomizationSpecInfo, CustomizationSpecItem } from './objects/customization-specs.js';
 export { canRunVms } from './objects/drs-placement.js';

@@ -34,6 +34,8 @@ export interface KeyProvider {
   readonly useAsDefault: boolean;
   /** The entities (clusters, host folders) whose default it is. */
   readonly entityDefaults: readonly MoRef[];
+  /** A native provider's: the id of the key it derives keys from, and whether it serves TPM hosts alone. */
+  readonly native?: { readonly keyId: string; readonly tpmRequired: boolean };
 }
 
 /** What the CryptoManager record carries beyond its id and kind. */
@@ -151,7 +153,7 @@ export const cryptoManagerOperations = (m: Model) => {
   const put = putState;
   const setProviders = (tx: Tx, providers: readonly KeyProvider[]) => put(tx, { providers });
   /** A new provider, the default when it is the first. */
-  const register = (tx: Tx, provider: Omit<KeyProvider, 'useAsDefault' | 'entityDefaults'>) => {
+  const register = (tx: Tx, provider: Omit<KeyProvider, 'useAsDefault' | 'entityDefaults'>): void => {
     const providers = providersIn(tx);
     if (providers.some((p) => p.id === provider.id)) throw faults.alreadyExists(provider.id);
     setProviders(tx, [
@@ -167,6 +169,16 @@ export const cryptoManagerOperations = (m: Model) => {
     return fields;
   };
   const method = (name: string) => ({ method: name, target: CRYPTO_MANAGER });
+  /** A native provider's facts: its key's id, its constraint. */
+  const nativeFacts = (managementType: string, tpmRequired = false) =>
+    managementType === 'nativeProvider' ? { native: { keyId: m.random.uuid(), tpmRequired } } : {};
+  /** The native provider of this id: NotFound without one, NotSupported for another kind. */
+  const nativeIn = (tx: Tx, id: string): KeyProvider => {
+    const found = providersIn(tx).find((p) => p.id === id);
+    if (!found) throw faults.notFound(`The key provider ${id} does not exist.`);
+    if (!found.native) throw faults.notSupported(`The key provider ${id} is not a native key provider.`);
+    return found;
+  };
 
   return {
     /** RegisterKmipServer: a server added to its standard provider, made with its first server. */
@@ -218,8 +230,55 @@ export const cryptoManagerOperations = (m: Model) => {
       m.call(method('RegisterKmsCluster'), (tx) => {
         if (!clusterId?.id) throw faults.invalidArgument('clusterId');
         if (!KMS_CLUSTER_TYPES.includes(managementType)) throw faults.invalidArgument('managementType');
-        register(tx, { id: clusterId.id, managementType, servers: [] });
+        register(tx, { id: clusterId.id, managementType, servers: [], ...nativeFacts(managementType) });
       });
+    },
+
+    /**
+     * vcenter.crypto_manager.kms.providers.create: a native provider, vCenter's own (its key's id
+     * drawn from the seeded random), for hosts with a TPM alone when `tpmRequired`.
+     */
+    createNativeProvider(id: string, tpmRequired = false): void {
+      m.call(method('vcenter.crypto_manager.kms.providers.create'), (tx) => {
+        if (!id) throw faults.invalidArgument('provider');
+        register(tx, {
+          id,
+          managementType: 'nativeProvider',
+          servers: [],
+          ...nativeFacts('nativeProvider', tpmRequired),
+        });
+      });
+    },
+
+    /** vcenter.crypto_manager.kms.providers.update: a native provider's constraint. */
+    updateNativeProvider(id: string, tpmRequired: boolean): void {
+      m.call(method('vcenter.crypto_manager.kms.providers.update'), (tx) => {
+        const provider = nativeIn(tx, id);
+        setProviders(
+          tx,
+          providersIn(tx).map((p) =>
+            p === provider
+              ? { ...p, native: { ...(p.native as NonNullable<KeyProvider['native']>), tpmRequired } }
+              : p,
+          ),
+        );
+      });
+    },
+
+    /** vcenter.crypto_manager.kms.providers.delete: a native provider (another kind: NotSupported). */
+    deleteNativeProvider(id: string): void {
+      m.call(method('vcenter.crypto_manager.kms.providers.delete'), (tx) => {
+        const provider = nativeIn(tx, id);
+        put(tx, {
+          providers: providersIn(tx).filter((p) => p !== provider),
+          keys: (cryptoStateIn(tx).keys ?? []).filter((k) => k.providerId !== id),
+        });
+      });
+    },
+
+    /** The native providers, oldest first (vcenter.crypto_manager.kms.providers.list). */
+    nativeProviders(): KeyProvider[] {
+      return providersIn(m.store).filter((p) => p.native !== undefined);
     },
 
     /** UnregisterKmsCluster: the provider goes; the keys it held with it. */
