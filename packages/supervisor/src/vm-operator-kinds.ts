@@ -7,7 +7,7 @@
  */
 import { withCdromPlacements } from './api/cdrom-placement.js';
 import { registerCustomResource } from './api/crd-shapes.js';
-import { cryptoProblems, defaultEncryptionClassOnCreate } from './api/crypto-validation.js';
+import { cryptoProblems, defaultEncryptionClassOnCreate, getterOf } from './api/crypto-validation.js';
 import {
   badDuration,
   type ClusterVirtualMachineImage,
@@ -81,7 +81,7 @@ import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
 import { resizesByClassName } from './api/vm-service-validation.js';
 import { withVolumeControllers } from './api/volume-placement.js';
-import { registerEncryptionKinds } from './encryption-kinds.js';
+import { isEncryptedStorageClass, registerEncryptionKinds } from './encryption-kinds.js';
 import { IMAGE_REGISTRY_API_VERSION } from './image-registry-kinds.js';
 import { quotasAssign, TOPOLOGY_API_VERSION } from './namespaces/layout.js';
 import { AdmissionDenied, type KubeError, kubeErrors } from './store/errors.js';
@@ -203,9 +203,12 @@ function storageClassProblems(vm: VirtualMachine, reader: StoreReader): FieldErr
     : [invalid(field, name, `Storage policy is not associated with the namespace ${namespace}`)];
 }
 
-/** Whether the claims a new VM names may be read and written by many nodes (none for a claim not found). */
+/**
+ * What the claims a VM names allow (none for a claim not found): many nodes reading and writing,
+ * and, with Bring Your Own Key, an encryption storage class.
+ */
 const claimAccessIn =
-  (reader: StoreReader, namespace: string | undefined): ClaimAccess =>
+  (reader: StoreReader, namespace: string | undefined, byok: boolean): ClaimAccess =>
   (claimName) => {
     const claim = reader.get({
       apiVersion: 'v1',
@@ -213,8 +216,14 @@ const claimAccessIn =
       namespace: namespace ?? '',
       name: claimName,
     });
-    const modes = (claim?.spec as { accessModes?: unknown } | undefined)?.accessModes;
-    return claim && { readWriteMany: Array.isArray(modes) && modes.includes('ReadWriteMany') };
+    const spec = claim?.spec as { accessModes?: unknown; storageClassName?: string } | undefined;
+    const modes = spec?.accessModes;
+    return (
+      claim && {
+        readWriteMany: Array.isArray(modes) && modes.includes('ReadWriteMany'),
+        encrypted: byok && isEncryptedStorageClass(getterOf(reader), spec?.storageClassName),
+      }
+    );
   };
 
 /*
@@ -275,7 +284,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       if (immutableClasses) resolveClass(defaulted, reader);
       validateSchema(object);
       const volumeRules = sharedDisks
-        ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace))
+        ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace, byok))
         : undefined;
       deny('VirtualMachine', [
         ...(immutableClasses ? classInstanceProblems(defaulted, reader) : []),
@@ -367,7 +376,11 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
               options.capabilities,
               privileged,
               sharedDisks
-                ? sharedVolumeRules(admitted, claimAccessIn(reader, admitted.metadata.namespace), stored)
+                ? sharedVolumeRules(
+                    admitted,
+                    claimAccessIn(reader, admitted.metadata.namespace, byok),
+                    stored,
+                  )
                 : undefined,
             )),
         ...validateVirtualMachineMetadata(admitted, stored, metadataRules),

@@ -95,7 +95,7 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
     );
     // The webhooks see the defaults: an empty crypto spec is one that asks for encryption.
     await expect(f.kube.create(f.vm(V5, 'vm4', { crypto: {} }))).rejects.toThrow(
-      'spec.crypto: Invalid value: v1alpha6.VirtualMachineCryptoSpec{EncryptionClassName:"", UseDefaultKeyProvider:(*bool)(0xc000a14f38), VTPMMode:"New"}: the Bring Your Own Key (Provider) feature is not enabled',
+      'spec.crypto: Invalid value: {"useDefaultKeyProvider":true,"vTPMMode":"New"}: the Bring Your Own Key (Provider) feature is not enabled',
     );
     expect(v5.spec).toMatchObject({
       powerOffMode: 'TrySoft',

@@ -40,7 +40,11 @@ export function withVolumeDefaults(vm: VirtualMachine): void {
 }
 
 /** What a claim tells the rules: whether it may be read and written by many nodes. */
-export type ClaimAccess = (claimName: string) => { readWriteMany: boolean } | undefined;
+/**
+ * What a VM's claim allows: many nodes reading and writing it, and (with Bring Your Own Key) its
+ * storage class an encryption one; undefined for a claim not found.
+ */
+export type ClaimAccess = (claimName: string) => { readWriteMany: boolean; encrypted: boolean } | undefined;
 
 /** A volume's fields that stay as they are once it is in the spec. */
 const IMMUTABLE_FIELDS = [
@@ -85,7 +89,7 @@ export function sharedVolumeRules(
     const claimName = volume.persistentVolumeClaim?.claimName;
     const access = claimName ? claimAccess(claimName) : undefined;
     if (access && (!was || hardwareChanged || !deepEqual(was, volume)))
-      errors.push(...sharingProblems(vm, volume, path, access.readWriteMany));
+      errors.push(...sharingProblems(vm, volume, path, access));
     // A placement names its controller's type and bus together; an upgraded VM's, its unit too.
     if (old && volume.unitNumber === undefined) errors.push(required(`${path}.unitNumber`));
     if (
@@ -131,19 +135,38 @@ function applicationProblems(vm: VirtualMachine, volume: VirtualMachineVolume, p
   return errors;
 }
 
-/** A shared application's volume and controller agree with its claim's access modes. */
+/**
+ * An encrypted claim's volume shared by neither itself nor its controller; a shared application's
+ * volume and controller agreeing with its claim's access modes.
+ */
 function sharingProblems(
   vm: VirtualMachine,
   volume: VirtualMachineVolume,
   path: string,
-  readWriteMany: boolean,
+  { readWriteMany, encrypted }: { readWriteMany: boolean; encrypted: boolean },
 ): FieldError[] {
-  if (volume.applicationType === undefined) return [];
   const errors: FieldError[] = [];
   const volumeShared = volume.sharingMode === 'MultiWriter';
   const controllerSharing =
     specControllerSharing(vm, volume) ?? (volume.applicationType === 'MicrosoftWSFC' ? 'Physical' : 'None');
   const controllerShared = volume.controllerType === 'SCSI' && controllerSharing !== 'None';
+  if (encrypted && volumeShared)
+    errors.push(
+      invalid(
+        `${path}.sharingMode`,
+        volume.sharingMode,
+        'MultiWriter disk sharing is not supported for encrypted volumes',
+      ),
+    );
+  if (encrypted && controllerShared)
+    errors.push(
+      invalid(
+        `${path}.controllerBusNumber`,
+        `SCSI:${volume.controllerBusNumber}`,
+        `Controller with sharing mode ${controllerSharing} is not supported for encrypted volumes`,
+      ),
+    );
+  if (volume.applicationType === undefined) return errors;
   if (!readWriteMany) {
     if (volumeShared)
       errors.push(

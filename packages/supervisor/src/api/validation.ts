@@ -133,11 +133,18 @@ function validateSpec(vm: VirtualMachine, capabilities: VirtualMachineServiceCap
 /** vm-operator's refusal of a field whose capability the Supervisor does not have (none of these here). */
 const notEnabled = (feature: string) => `the ${feature} feature is not enabled`;
 
-/** A crypto spec without the Bring Your Own Key capability, the spec shown as Go's `%#v` shows the struct. */
+/**
+ * A crypto spec without the Bring Your Own Key capability, the spec shown as vm-operator's
+ * apimachinery (v0.34) shows a struct's value: its JSON, in the struct's order, empty fields left out.
+ */
 function cryptoNotEnabled(crypto: NonNullable<VirtualMachine['spec']>['crypto'] & object): FieldError {
-  // A pointer shows its address: any one does.
-  const useDefault = crypto.useDefaultKeyProvider === undefined ? '(*bool)(nil)' : '(*bool)(0xc000a14f38)';
-  const shown = `v1alpha6.VirtualMachineCryptoSpec{EncryptionClassName:${JSON.stringify(crypto.encryptionClassName ?? '')}, UseDefaultKeyProvider:${useDefault}, VTPMMode:${JSON.stringify(crypto.vTPMMode ?? '')}}`;
+  const shown = JSON.stringify({
+    ...(crypto.encryptionClassName ? { encryptionClassName: crypto.encryptionClassName } : {}),
+    ...(crypto.useDefaultKeyProvider === undefined
+      ? {}
+      : { useDefaultKeyProvider: crypto.useDefaultKeyProvider }),
+    ...(crypto.vTPMMode ? { vTPMMode: crypto.vTPMMode } : {}),
+  });
   return {
     field: 'spec.crypto',
     message: `Invalid value: ${shown}: ${notEnabled('Bring Your Own Key (Provider)')}`,

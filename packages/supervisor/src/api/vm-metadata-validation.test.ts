@@ -276,7 +276,7 @@ describe('v1alpha6 fields of capabilities this Supervisor does not have', () => 
       ),
     ).toBe(
       [
-        '422 spec.crypto: Invalid value: v1alpha6.VirtualMachineCryptoSpec{EncryptionClassName:"keys", UseDefaultKeyProvider:(*bool)(0xc000a14f38), VTPMMode:"New"}: the Bring Your Own Key (Provider) feature is not enabled',
+        '422 spec.crypto: Invalid value: {"encryptionClassName":"keys","useDefaultKeyProvider":false,"vTPMMode":"New"}: the Bring Your Own Key (Provider) feature is not enabled',
         'spec.network.vlans: Forbidden: the VLAN Sub Interface feature is not enabled',
         'spec.memoryAdvanced: Forbidden: the VM Compute Config (via TelcoVMServiceAPI) feature is not enabled',
       ].join(', '),

@@ -141,4 +141,31 @@ describe('the VirtualMachine webhooks with Bring Your Own Key', () => {
       message: expect.stringContaining('the Bring Your Own Key (Provider) feature is not enabled'),
     });
   });
+
+  it('refuses a shared volume on an encryption storage class (with VMSharedDisks)', async () => {
+    const f = await createNamespaceFixture(
+      { capabilities: { ...BYOK, vmSharedDisks: true } },
+      { storageClass: 'secret', storageEncryption: true },
+    );
+    await f.kube.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'secret',
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    await expect(
+      f.createVm('vm-1', {
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' }, sharingMode: 'MultiWriter' }],
+      }),
+    ).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining(
+        'spec.volumes[0].sharingMode: Invalid value: "MultiWriter": MultiWriter disk sharing is not supported for encrypted volumes',
+      ),
+    });
+  });
 });

@@ -238,6 +238,21 @@ describe('VM encryption (Bring Your Own Key)', () => {
       keyID: record.config.keyId?.keyId,
       hasVTPM: true,
     });
+    // The virtual TPM removed in vSphere: vm-operator never sets hasVTPM back while the VM stays encrypted.
+    await f.kube.patch(f.vmRef('vm1'), { spec: { powerState: 'PoweredOff' } }, { type: 'merge' });
+    await f.settle();
+    const removed = f.vsphere.vm.reconfigure(record.id, {
+      deviceChange: [{ operation: 'remove', device: { _type: 'VirtualTPM', key: 11000 } }],
+    });
+    await f.settle();
+    await removed.wait();
+    await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { tier: 'web' } } }, { type: 'merge' });
+    await f.settle();
+    const after = (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
+    expect(
+      (f.vsphere.store.get(record.id) as VmRecord).config.devices.some((d) => d._type === 'VirtualTPM'),
+    ).toBe(false);
+    expect(after.status?.crypto?.hasVTPM).toBe(true);
   });
 
   it('words its messages as vm-operator does', () => {

@@ -251,12 +251,21 @@ function recrypting(vsphere: VSphere, record: VmRecord, key: Key, inputs: Crypto
   });
 }
 
-/** What vSphere says of an encrypted VM's encryption. */
-const cryptoStatusOf = (record: VmRecord, key: CryptoKeyRef): VirtualMachineCryptoStatus => ({
-  encrypted: encryptedDisks(record).length > 0 ? ['Config', 'Disks'] : ['Config'],
+/**
+ * What vSphere says of an encrypted VM's encryption: `Disks` for any encrypted disk (a claim's
+ * too), and the virtual TPM it has or had (vm-operator never sets `hasVTPM` back).
+ */
+const cryptoStatusOf = (
+  record: VmRecord,
+  key: CryptoKeyRef,
+  previous: VirtualMachineCryptoStatus | undefined,
+): VirtualMachineCryptoStatus => ({
+  encrypted: record.config.devices.some((d) => d._type === 'VirtualDisk' && hasKey(d))
+    ? ['Config', 'Disks']
+    : ['Config'],
   providerID: key.providerId,
   keyID: key.keyId,
-  ...(hasTpm(record) ? { hasVTPM: true } : {}),
+  ...(hasTpm(record) || previous?.hasVTPM ? { hasVTPM: true } : {}),
 });
 
 /**
@@ -264,10 +273,15 @@ const cryptoStatusOf = (record: VmRecord, key: CryptoKeyRef): VirtualMachineCryp
  * encrypted one reports its key, and its condition is True (with `validated`, unless the checks of
  * an encrypted VM's update find something).
  */
-function statusPlan(record: VmRecord, inputs: CryptoInputs, validated: boolean): CryptoPlan {
+function statusPlan(
+  vm: VirtualMachine,
+  record: VmRecord,
+  inputs: CryptoInputs,
+  validated: boolean,
+): CryptoPlan {
   const key = record.config.keyId;
   if (!key) return { status: null, verdict: isAbsent(ENCRYPTION_SYNCED), operation: '' };
-  const status = cryptoStatusOf(record, key);
+  const status = cryptoStatusOf(record, key, vm.status?.crypto);
   if (!validated) return { status, verdict: isTrue(ENCRYPTION_SYNCED), operation: '' };
   const reasons = new Set<Reason>();
   const problems: string[] = [];
@@ -292,7 +306,7 @@ export function planUpdate(
   inputs: CryptoInputs,
   paused: boolean,
 ): CryptoPlan {
-  if (paused) return statusPlan(record, inputs, false);
+  if (paused) return statusPlan(vm, record, inputs, false);
   const current = record.config.keyId;
   if (vm.spec?.crypto?.encryptionClassName) {
     const key = classKey(read, vsphere, vm);
@@ -300,19 +314,19 @@ export function planUpdate(
     if (!current) return encrypting(record, key, inputs);
     if (current.providerId !== key.provider || (key.id !== '' && key.id !== current.keyId))
       return recrypting(vsphere, record, key, inputs);
-    return statusPlan(record, inputs, true);
+    return statusPlan(vm, record, inputs, true);
   }
-  if (vm.spec?.crypto?.useDefaultKeyProvider === false) return statusPlan(record, inputs, true);
+  if (vm.spec?.crypto?.useDefaultKeyProvider === false) return statusPlan(vm, record, inputs, true);
   const provider = defaultProvider(vsphere);
   if (!current) {
     const needed = hasTpm(record) || inputs.addsTpm || inputs.encryptedStorageClass;
     return provider && needed
       ? encrypting(record, { provider, id: '' }, inputs)
-      : statusPlan(record, inputs, true);
+      : statusPlan(vm, record, inputs, true);
   }
   if (!provider) return failed('NoDefaultKeyProvider', 'no default key provider');
   if (current.providerId !== provider) return recrypting(vsphere, record, { provider, id: '' }, inputs);
-  return statusPlan(record, inputs, true);
+  return statusPlan(vm, record, inputs, true);
 }
 
 /**
