@@ -5,6 +5,7 @@
  * `spec.imageName` resolved against the images in the store) and `spec.nextRestartTime` on
  * update, then its validating webhook on create and update.
  */
+import { skipsValidation } from './api/annotations.js';
 import { withCdromPlacements } from './api/cdrom-placement.js';
 import { registerCustomResource } from './api/crd-shapes.js';
 import { cryptoProblems, defaultEncryptionClassOnCreate, getterOf } from './api/crypto-validation.js';
@@ -116,8 +117,10 @@ const STORAGE_VERSIONS = new Map(VM_OPERATOR_KINDS.map((k) => [k.kind, k.storage
 export const webhookName = (kind: string, type: 'mutating' | 'validating'): string =>
   `default.${type}.${kind.toLowerCase()}.${STORAGE_VERSIONS.get(kind) ?? HUB_VERSION}.${GROUP}`;
 
-function deny(kind: string, errors: readonly FieldError[]): void {
-  if (errors.length > 0) throw new AdmissionDenied(webhookName(kind, 'validating'), errors);
+/** A validating webhook's refusal, unless the object asks to skip validation. */
+function deny(kind: string, object: object, errors: readonly FieldError[]): void {
+  if (errors.length > 0 && !skipsValidation(object as KubeObject))
+    throw new AdmissionDenied(webhookName(kind, 'validating'), errors);
 }
 
 /**
@@ -286,7 +289,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const volumeRules = sharedDisks
         ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace, byok))
         : undefined;
-      deny('VirtualMachine', [
+      deny('VirtualMachine', defaulted, [
         ...(immutableClasses ? classInstanceProblems(defaulted, reader) : []),
         ...storageClassProblems(defaulted, reader),
         ...(byok ? cryptoProblems(defaulted, reader) : []),
@@ -357,7 +360,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     // The metadata is judged on every update; the spec's rules, comparing it with the stored
     // one, only when it changed (one kept as stored, in a metadata write, passed them before).
     if (!deleting)
-      deny('VirtualMachine', [
+      deny('VirtualMachine', admitted, [
         // First, as vm-operator's update checks; its own account and administrators are not held to them.
         ...(privileged ? [] : schemaUpgradeProblems(admitted, stored, options.capabilities)),
         // A new class's instance, where a resize may change the class.
@@ -421,9 +424,9 @@ function validating<T>(
 ): AdmitFunction {
   return (operation, object, old, { validateSchema }) => {
     validateSchema(object);
-    if (operation === 'CREATE') deny(kind, onCreate(object as unknown as T));
+    if (operation === 'CREATE') deny(kind, object, onCreate(object as unknown as T));
     else if (old && !old.metadata.deletionTimestamp && (judges === 'object' || object.spec !== old.spec))
-      deny(kind, onUpdate(object as unknown as T, old as unknown as T));
+      deny(kind, object, onUpdate(object as unknown as T, old as unknown as T));
     return undefined;
   };
 }
@@ -446,7 +449,7 @@ function admitVirtualMachineGroup(): AdmitFunction {
     let admitted = mutation.group;
     if (stored) admitted = withoutStaleGroupOwner(admitted, stored) ?? admitted;
     validateSchema(admitted as unknown as KubeObject);
-    deny(kind, validateVirtualMachineGroup(admitted, stored, privileged));
+    deny(kind, admitted, validateVirtualMachineGroup(admitted, stored, privileged));
     return admitted === group ? undefined : (admitted as unknown as KubeObject);
   };
 }
@@ -467,7 +470,7 @@ function admitVirtualMachineSnapshot(): AdmitFunction {
     const labelled = withVmNameLabel(object as unknown as VirtualMachineSnapshot);
     const snapshot = labelled ?? (object as unknown as VirtualMachineSnapshot);
     validateSchema(snapshot as unknown as KubeObject);
-    if (old) deny(kind, validateSnapshotUpdate(snapshot, old as unknown as VirtualMachineSnapshot));
+    if (old) deny(kind, snapshot, validateSnapshotUpdate(snapshot, old as unknown as VirtualMachineSnapshot));
     else {
       const vmName = snapshot.spec?.vmName;
       const vm = vmName
@@ -478,7 +481,7 @@ function admitVirtualMachineSnapshot(): AdmitFunction {
             name: vmName,
           })
         : undefined;
-      deny(kind, validateSnapshotCreate(snapshot, vm as unknown as VirtualMachine | undefined));
+      deny(kind, snapshot, validateSnapshotCreate(snapshot, vm as unknown as VirtualMachine | undefined));
     }
     return labelled as unknown as KubeObject | undefined;
   };
@@ -523,7 +526,8 @@ function admitPublishRequest(): AdmitFunction {
         : old && !old.metadata.deletionTimestamp && !context.privileged
           ? managedByProblemOnUpdate(request, old as unknown as VirtualMachinePublishRequest)
           : undefined;
-    if (problem) throw kubeErrors.webhookDenied(webhookName(kind, 'validating'), problem, 403, '');
+    if (problem && !skipsValidation(object))
+      throw kubeErrors.webhookDenied(webhookName(kind, 'validating'), problem, 403, '');
     return fields(operation, object, old, context);
   };
 }
@@ -543,6 +547,7 @@ function admitGroupPublishRequest(): AdmitFunction {
       if (object.spec !== old.spec)
         deny(
           kind,
+          request,
           validateGroupPublishRequestUpdate(request, old as unknown as VirtualMachineGroupPublishRequest),
         );
       return undefined;
@@ -552,7 +557,7 @@ function admitGroupPublishRequest(): AdmitFunction {
     if ('code' in defaulted)
       throw kubeErrors.webhookDenied(webhookName(kind, 'mutating'), defaulted.message, defaulted.code, '');
     validateSchema(defaulted.request as unknown as KubeObject);
-    deny(kind, validateGroupPublishRequestCreate(defaulted.request, read));
+    deny(kind, defaulted.request, validateGroupPublishRequestCreate(defaulted.request, read));
     return defaulted.request as unknown as KubeObject;
   };
 }

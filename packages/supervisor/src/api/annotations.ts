@@ -15,6 +15,16 @@ export const OLD_PAUSED_ANNOTATION = 'vmoperator.vmware.com/pause-reconcile';
 export const V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION = 'vmoperator.vmware.com/v1a1-configmap-md-transport';
 /** An image's content library, as vm-operator's image controller records it for v1alpha1's status. */
 export const CONTENT_LIBRARY_REF_ANNOTATION = 'vmoperator.vmware.com/conversion-content-lib-ref';
+/**
+ * vm-operator's validating webhooks let through an object with this annotation, whatever its
+ * value (the object a delete removes): a privileged annotation, whose guard is the Supervisor's
+ * own, not modelled.
+ */
+export const SKIP_VALIDATION_ANNOTATION = 'vmoperator.vmware.com.protected/skip-validation';
+export const skipsValidation = (
+  object: { metadata?: { annotations?: Record<string, string> } } | undefined,
+) => object?.metadata?.annotations?.[SKIP_VALIDATION_ANNOTATION] !== undefined;
+
 /** Any annotation with this prefix holds the VM's deletion. */
 export const DELETE_CHECK_PREFIX = 'delete.check.vmoperator.vmware.com/';
 /** Any annotation with this prefix holds the VM's power-on. */

@@ -5,10 +5,12 @@
  * before the VM is deployed on that host. What the webhook, the VirtualMachine controller and the
  * volume controller share.
  */
+
 import { AdmissionDenied } from '../store/errors.js';
 import type { AdmitDeleteFunction, AdmitFunction } from '../store/kinds.js';
 import { deepEqual, type KubeObject } from '../store/meta.js';
 import { parseQuantity } from '../store/quantity.js';
+import { skipsValidation } from './annotations.js';
 import type { InstanceStorage, VirtualMachine, VirtualMachineVolume } from './types.js';
 import { type FieldError, forbidden } from './validation.js';
 
@@ -118,6 +120,7 @@ function sameVolume(a: VirtualMachineVolume, b: VirtualMachineVolume | undefined
 export const admitInstanceStorageClaim: AdmitFunction = (operation, claim, old, { privileged }) => {
   if (privileged) return undefined;
   claimDenied(
+    claim,
     operation === 'CREATE'
       ? labelled(claim) && operationNotAllowed('CREATE')
       : labelled(old)
@@ -129,7 +132,7 @@ export const admitInstanceStorageClaim: AdmitFunction = (operation, claim, old, 
 
 /** The same webhook's judgement of a delete. */
 export const admitInstanceStorageClaimDelete: AdmitDeleteFunction = (claim, { privileged }) => {
-  if (!privileged) claimDenied(labelled(claim) && operationNotAllowed('DELETE'));
+  if (!privileged) claimDenied(claim, labelled(claim) && operationNotAllowed('DELETE'));
 };
 
 const labelled = (object: KubeObject | undefined) =>
@@ -138,8 +141,8 @@ const labelled = (object: KubeObject | undefined) =>
 const operationNotAllowed = (operation: string) =>
   `${operation} operation on PVC with instance storage label is not allowed`;
 
-function claimDenied(problem: string | false): void {
-  if (problem)
+function claimDenied(claim: KubeObject, problem: string | false): void {
+  if (problem && !skipsValidation(claim))
     throw new AdmissionDenied('default.validating.persistentvolumeclaim.vmoperator.vmware.com', [
       forbidden(`metadata.labels[${INSTANCE_STORAGE_LABEL}]`, problem),
     ]);

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { KubeError } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
+import { createNamespaceFixture } from '../testing/fixture.js';
 import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
+import { SKIP_VALIDATION_ANNOTATION } from './annotations.js';
 import {
   defaultVirtualMachineOnCreate,
   type ImageCatalog,
@@ -1383,5 +1385,47 @@ describe("v1alpha1's own schema", () => {
     expect(await refusal(policy('vmoperator.vmware.com/v1alpha5', 'c', { name: 'x' }))).toMatchObject({
       code: 422,
     });
+  });
+});
+
+describe('the skip-validation annotation', () => {
+  it("lets an object through vm-operator's validating webhooks, not its mutating ones or the schema", async () => {
+    const f = await createNamespaceFixture();
+    const skip = { [SKIP_VALIDATION_ANNOTATION]: '' };
+    // Refused without it: a crypto spec without the capability.
+    await expect(f.createVm('refused', { crypto: { encryptionClassName: 'x' } })).rejects.toMatchObject({
+      code: 422,
+    });
+    const made = await f.kube.create({
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachine',
+      metadata: { name: 'kept', namespace: 'ns1', annotations: skip },
+      spec: {
+        className: 'best-effort-small',
+        imageName: f.image,
+        storageClass: f.prepared.storageClass,
+        crypto: { encryptionClassName: 'x' },
+      },
+    });
+    // The mutating webhook ran (the image resolved), and the object is stored as sent.
+    expect(made.spec).toMatchObject({
+      crypto: { encryptionClassName: 'x' },
+      image: { kind: 'VirtualMachineImage' },
+    });
+    // The claims of instance storage are vm-operator's, unless the claim skips validation.
+    const claim = (name: string, annotations?: Record<string, string>) =>
+      f.kube.create({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: {
+          name,
+          namespace: 'ns1',
+          labels: { 'vmoperator.vmware.com/instance-storage-resource': 'true' },
+          ...(annotations ? { annotations } : {}),
+        },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      });
+    await expect(claim('refused')).rejects.toMatchObject({ code: 422 });
+    await expect(claim('kept', skip)).resolves.toMatchObject({ metadata: { name: 'kept' } });
   });
 });
