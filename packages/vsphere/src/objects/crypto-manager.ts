@@ -150,8 +150,7 @@ export const newKey = (m: Model, tx: Tx, providerId: string): CryptoKeyRef => {
 };
 
 export const cryptoManagerOperations = (m: Model) => {
-  const put = putState;
-  const setProviders = (tx: Tx, providers: readonly KeyProvider[]) => put(tx, { providers });
+  const setProviders = (tx: Tx, providers: readonly KeyProvider[]) => putState(tx, { providers });
   /** A new provider, the default when it is the first. */
   const register = (tx: Tx, provider: Omit<KeyProvider, 'useAsDefault' | 'entityDefaults'>): void => {
     const providers = providersIn(tx);
@@ -269,7 +268,7 @@ export const cryptoManagerOperations = (m: Model) => {
     deleteNativeProvider(id: string): void {
       m.call(method('vcenter.crypto_manager.kms.providers.delete'), (tx) => {
         const provider = nativeIn(tx, id);
-        put(tx, {
+        putState(tx, {
           providers: providersIn(tx).filter((p) => p !== provider),
           keys: (cryptoStateIn(tx).keys ?? []).filter((k) => k.providerId !== id),
         });
@@ -285,7 +284,7 @@ export const cryptoManagerOperations = (m: Model) => {
     unregisterKmsCluster(clusterId: KeyProviderId): void {
       m.call(method('UnregisterKmsCluster'), (tx) => {
         const provider = providerIn(tx, clusterId?.id, 'clusterId');
-        put(tx, {
+        putState(tx, {
           providers: providersIn(tx).filter((p) => p !== provider),
           keys: (cryptoStateIn(tx).keys ?? []).filter((k) => k.providerId !== provider.id),
         });
@@ -498,7 +497,7 @@ export const cryptoManagerOperations = (m: Model) => {
           const inUse = !force && vmsUsing(m, key).length > 0;
           const removed = held && !inUse;
           if (removed)
-            put(tx, {
+            putState(tx, {
               keys: (cryptoStateIn(tx).keys ?? []).filter(
                 (k) => k.keyId !== key.keyId || k.providerId !== key.providerId,
               ),
