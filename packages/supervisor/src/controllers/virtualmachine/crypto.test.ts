@@ -255,6 +255,63 @@ describe('VM encryption (Bring Your Own Key)', () => {
     expect(after.status?.crypto?.hasVTPM).toBe(true);
   });
 
+  it('encrypts a VM a resize gives a virtual TPM, and says so when a resize takes it away', async () => {
+    const f = await createNamespaceFixture({ capabilities: { ...BYOK, vmResize: true } });
+    f.vsphere.crypto.registerKmsCluster({ id: 'kms' });
+    await f.kube.create({
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachineClass',
+      metadata: { name: 'with-tpm', namespace: 'ns1' },
+      spec: {
+        hardware: { cpus: 2, memory: '4Gi' },
+        configSpec: {
+          _typeName: 'VirtualMachineConfigSpec',
+          deviceChange: [
+            {
+              _typeName: 'VirtualDeviceConfigSpec',
+              operation: 'add',
+              device: { _typeName: 'VirtualTPM', key: -1 },
+            },
+          ],
+        },
+      },
+    });
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    const vmOf = async () => (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
+    const recordOf = async () => f.vsphere.store.get((await vmOf()).status?.uniqueID as string) as VmRecord;
+    const tpm = async () => (await recordOf()).config.devices.some((d) => d._type === 'VirtualTPM');
+    expect([await tpm(), (await recordOf()).config.keyId]).toEqual([false, undefined]);
+    await f.kube.patch(f.vmRef('vm1'), { spec: { className: 'with-tpm' } }, { type: 'merge' });
+    await f.settle();
+    expect(await tpm()).toBe(true);
+    expect((await recordOf()).config.keyId).toMatchObject({ providerId: 'kms' });
+    expect((await vmOf()).status?.crypto).toMatchObject({ encrypted: ['Config'], hasVTPM: true });
+    const said: string[] = [];
+    const unsubscribe = f.kube.subscribe(
+      { apiVersion: 'vmoperator.vmware.com/v1alpha6', kind: 'VirtualMachine', namespace: 'ns1' },
+      (event) => {
+        const condition = (event.object.status as VirtualMachine['status'])?.conditions?.find(
+          (c) => c.type === ENCRYPTION_SYNCED,
+        );
+        if (condition && said.at(-1) !== condition.message) said.push(condition.message ?? '');
+      },
+    );
+    await f.kube.patch(f.vmRef('vm1'), { spec: { className: 'best-effort-small' } }, { type: 'merge' });
+    await f.settle();
+    unsubscribe();
+    expect(said).toContain('Must not remove vTPM when updating encrypted vm');
+    expect(await tpm()).toBe(false);
+    expect((await recordOf()).config.keyId).toMatchObject({ providerId: 'kms' });
+    // The resize's pass says `Must not remove vTPM when updating encrypted vm`; the next, with the
+    // VM encrypted and neither a virtual TPM nor an encryption storage class, says this.
+    expect((await vmOf()).status?.conditions?.find((c) => c.type === ENCRYPTION_SYNCED)).toMatchObject({
+      status: 'False',
+      reason: 'InvalidState',
+      message: 'Must use encryption storage class or have vTPM when updating encrypted vm',
+    });
+  });
+
   it('words its messages as vm-operator does', () => {
     expect(notSyncedMessage('encrypting', ['be powered off'])).toBe('Must be powered off when encrypting vm');
     expect(notSyncedMessage('recrypting', ['a', 'b'])).toBe('Must a and b when recrypting vm');

@@ -134,9 +134,9 @@ export function reconfiguration(
 /**
  * The rest of vm-operator's CreateResizeConfigSpec the model keeps, where the VM's differ: the
  * class's config spec's cores per socket, hot plug flags, latency sensitivity and extra config
- * values, its PCI passthrough devices (see pciDeviceChanges, into `devices`), and, as
- * vm-operator's overrideMMIOSize, the MMIO window of a VM that has such devices or is given some.
- * Its other devices are left as they are.
+ * values, its PCI passthrough devices (see pciDeviceChanges, into `devices`) and virtual TPM, and,
+ * as vm-operator's overrideMMIOSize, the MMIO window of a VM that has such devices or is given
+ * some. Its other devices are left as they are.
  */
 function addResizeChanges(
   spec: MutableSpec,
@@ -158,7 +158,7 @@ function addResizeChanges(
   if (want && (want.level !== (has?.level ?? 'normal') || want.sensitivity !== has?.sensitivity))
     spec.latencySensitivity = want;
   const pci = pciDeviceChanges(config, c.devices);
-  devices.push(...pci);
+  devices.push(...pci, ...tpmChanges(config, c.devices));
   const passthrough =
     c.devices.some(isPciPassthrough) || pci.some((change) => isPciPassthrough(change.device));
   const wanted = passthrough ? [...extraConfig, ...mmioWindowOf(vm)] : extraConfig;
@@ -204,6 +204,21 @@ function pciDeviceChanges(config: ClassConfig, devices: readonly Device[]): Virt
   const removes = unmatched.map((device): VirtualDeviceConfigSpec => ({ operation: 'remove', device }));
   return [...removes, ...adds];
 }
+
+/**
+ * vm-operator's zip of the class's virtual TPMs with the VM's in a resize: one the class gives and
+ * the VM lacks added, one the VM has and the class does not give removed (the model's one at most).
+ */
+function tpmChanges(config: ClassConfig, devices: readonly Device[]): VirtualDeviceConfigSpec[] {
+  const wanted = config.deviceChange.filter((c) => c.device._type === TPM).map((c) => c.device);
+  const had = devices.filter((d) => d._type === TPM);
+  return [
+    ...wanted.slice(had.length).map((device): VirtualDeviceConfigSpec => ({ operation: 'add', device })),
+    ...had.slice(wanted.length).map((device): VirtualDeviceConfigSpec => ({ operation: 'remove', device })),
+  ];
+}
+
+const TPM = 'VirtualTPM';
 
 /**
  * vm-operator's CompareCPUAllocation and CompareMemoryAllocation: the parts of the class's

@@ -1235,10 +1235,20 @@ export function startVirtualMachineController(
     secrets: BootstrapSecretData,
     resized?: () => void,
     onTheWayOff: WayOff = {},
-    crypto?: CryptoPlan,
+    crypto?: (changes: readonly VirtualDeviceConfigSpec[]) => CryptoPlan,
   ): 'upgrade' | 'resize' | 'network' | 'power' | 'restart' | number | undefined => {
-    /** The spec with what the crypto reconciler adds (or its error). */
-    const encrypting = (spec: VmConfigSpec | undefined) => (crypto ? withCryptoChanges(spec, crypto) : spec);
+    /** What the crypto reconciler makes of the spec (its error thrown), as it sees the spec's virtual TPM. */
+    let cryptoOperation: string | undefined;
+    const encrypting = (spec: VmConfigSpec | undefined) => {
+      if (!crypto) return spec;
+      const changes = spec?.deviceChange ?? NO_DEVICE_CHANGES;
+      const plan = crypto(changes);
+      cryptoOperation = plan.operation;
+      // A virtual TPM the spec adds or removes is judged here alone: what the checks say is written now.
+      if (plan.verdict?.status === 'False' && changes.some((c) => c.device._type === 'VirtualTPM'))
+        writeVerdicts(vm, [plan.verdict]);
+      return withCryptoChanges(spec, plan);
+    };
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const pushedIn = untilPushedPower(vm);
@@ -1272,7 +1282,7 @@ export function startVirtualMachineController(
         ),
       );
       if (spec) {
-        track(key, reconfigure(key, record, spec, crypto?.operation).then(resized));
+        track(key, reconfigure(key, record, spec, cryptoOperation).then(resized));
         return 'resize';
       }
       resized?.();
@@ -1301,7 +1311,7 @@ export function startVirtualMachineController(
       }
       // The reconfiguration that failed is not tried again on the way off (a mended one is).
       if (spec && !deepEqual(spec, onTheWayOff.failedSpec)) {
-        track(key, reconfigure(key, record, spec, crypto?.operation));
+        track(key, reconfigure(key, record, spec, cryptoOperation));
         return 'resize';
       }
     }
@@ -1894,9 +1904,11 @@ export function startVirtualMachineController(
     if (vmResize) verdicts.push(classSyncedVerdict(vm, vmClass));
     // With Bring Your Own Key, the crypto reconciler's plan: its condition and status now, its
     // changes in the reconfiguration below (vm-operator's reconcile patches its status at the end).
-    const crypto = byok
-      ? planUpdate(read, vsphere, vm, record, cryptoInputs(read, vm, []), paused)
+    const cryptoOf = byok
+      ? (changes: readonly VirtualDeviceConfigSpec[]) =>
+          planUpdate(read, vsphere, vm, record, cryptoInputs(read, vm, changes), paused)
       : undefined;
+    const crypto = cryptoOf?.(NO_DEVICE_CHANGES);
     if (crypto?.verdict) verdicts.push(crypto.verdict);
     // With VMResize the status names the class the VM was last sized to (none yet: as it was).
     const className = vmResize ? lastResizedOf(vm)?.name || vm.status?.class?.name : vm.spec?.className;
@@ -1997,7 +2009,7 @@ export function startVirtualMachineController(
           }
         : undefined,
       onTheWayOff,
-      crypto,
+      cryptoOf,
     );
     if (goingOff) {
       failures.delete(key);
