@@ -39,6 +39,29 @@ async function encryptionFixture(providers: readonly string[] = ['kms']) {
   return { ...f, vm, record, synced, encryptionClass, diskKeys };
 }
 
+/** A default key provider, and a class whose config spec gives its VMs a virtual TPM. */
+async function withTpmClass(f: Awaited<ReturnType<typeof createNamespaceFixture>>) {
+  f.vsphere.crypto.registerKmsCluster({ id: 'kms' });
+  await f.kube.create({
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineClass',
+    metadata: { name: 'with-tpm', namespace: 'ns1' },
+    spec: {
+      hardware: { cpus: 2, memory: '4Gi' },
+      configSpec: {
+        _typeName: 'VirtualMachineConfigSpec',
+        deviceChange: [
+          {
+            _typeName: 'VirtualDeviceConfigSpec',
+            operation: 'add',
+            device: { _typeName: 'VirtualTPM', key: -1 },
+          },
+        ],
+      },
+    },
+  });
+}
+
 describe('VM encryption (Bring Your Own Key)', () => {
   it('encrypts a VM with its EncryptionClass’s provider, its disks under the encryption storage class too', async () => {
     const f = await encryptionFixture(['kms', 'other']);
@@ -207,26 +230,7 @@ describe('VM encryption (Bring Your Own Key)', () => {
 
   it('encrypts the files of a VM whose class gives it a virtual TPM, on a plain storage class', async () => {
     const f = await createNamespaceFixture({ capabilities: BYOK });
-    f.vsphere.crypto.registerKmsCluster({ id: 'kms' });
-    await f.kube.create({
-      apiVersion: 'vmoperator.vmware.com/v1alpha6',
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'with-tpm', namespace: 'ns1' },
-      spec: {
-        hardware: { cpus: 2, memory: '4Gi' },
-        configSpec: {
-          _typeName: 'VirtualMachineConfigSpec',
-          version: 'vmx-19',
-          deviceChange: [
-            {
-              _typeName: 'VirtualDeviceConfigSpec',
-              operation: 'add',
-              device: { _typeName: 'VirtualTPM', key: -1 },
-            },
-          ],
-        },
-      },
-    });
+    await withTpmClass(f);
     await f.createVm('vm1', { className: 'with-tpm' });
     await f.settle();
     const vm = (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
@@ -257,25 +261,7 @@ describe('VM encryption (Bring Your Own Key)', () => {
 
   it('encrypts a VM a resize gives a virtual TPM, and says so when a resize takes it away', async () => {
     const f = await createNamespaceFixture({ capabilities: { ...BYOK, vmResize: true } });
-    f.vsphere.crypto.registerKmsCluster({ id: 'kms' });
-    await f.kube.create({
-      apiVersion: 'vmoperator.vmware.com/v1alpha6',
-      kind: 'VirtualMachineClass',
-      metadata: { name: 'with-tpm', namespace: 'ns1' },
-      spec: {
-        hardware: { cpus: 2, memory: '4Gi' },
-        configSpec: {
-          _typeName: 'VirtualMachineConfigSpec',
-          deviceChange: [
-            {
-              _typeName: 'VirtualDeviceConfigSpec',
-              operation: 'add',
-              device: { _typeName: 'VirtualTPM', key: -1 },
-            },
-          ],
-        },
-      },
-    });
+    await withTpmClass(f);
     await f.createVm('vm1', { powerState: 'PoweredOff' });
     await f.settle();
     const vmOf = async () => (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
