@@ -298,6 +298,31 @@ describe('VM encryption (Bring Your Own Key)', () => {
     });
   });
 
+  it('reads the faults of a paused VM’s reconfiguration too, naming no operation', async () => {
+    const f = await encryptionFixture();
+    await f.createVm('vm1');
+    await f.settle();
+    const id = (await f.record())?.id as string;
+    // An administrator pauses the VM and takes its manager away: the update puts the manager back.
+    const paused = f.vsphere.vm.reconfigure(id, {
+      managedBy: { extensionKey: '', type: '' },
+      extraConfig: [{ key: 'vmservice.virtualmachine.pause', value: 'true' }],
+    });
+    f.vsphere.interceptor.add({
+      method: /^ReconfigVM_Task$/,
+      fault: { _type: 'InvalidPowerState', requestedState: 'poweredOff', existingState: 'poweredOn' },
+    });
+    await f.settle();
+    await paused.wait();
+    await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { tier: 'web' } } }, { type: 'merge' });
+    await f.settle();
+    expect(await f.synced()).toMatchObject({
+      status: 'False',
+      reason: 'ReconfigureError',
+      message: 'Must be powered off when  vm',
+    });
+  });
+
   it('words its messages as vm-operator does', () => {
     expect(notSyncedMessage('encrypting', ['be powered off'])).toBe('Must be powered off when encrypting vm');
     expect(notSyncedMessage('recrypting', ['a', 'b'])).toBe('Must a and b when recrypting vm');

@@ -1957,7 +1957,8 @@ export function startVirtualMachineController(
     // for its manager and name.
     if (paused) {
       const spec = pausedReconfiguration(written, record);
-      if (spec) track(key, reconfigure(key, record, spec));
+      // With Bring Your Own Key, its failure read as any update's (the crypto reconciler did nothing).
+      if (spec) track(key, reconfigure(key, record, spec, crypto?.operation));
       return undefined;
     }
     // As vm-operator, an error of the VM's configuration stops the update but for a power-off
