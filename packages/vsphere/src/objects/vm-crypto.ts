@@ -44,7 +44,7 @@ export interface CryptoSpec {
 }
 
 /** The virtual TPM's device key, whatever a spec asks. */
-export const TPM_KEY = 11000;
+const TPM_KEY = 11000;
 const TPM = 'VirtualTPM';
 /** The first hardware version with a virtual TPM. */
 const TPM_HARDWARE_VERSION = 14;

@@ -25,6 +25,7 @@ import {
 } from '../../api/instance-storage.js';
 import type { VirtualMachine } from '../../api/types.js';
 import { parseRfc3339 } from '../../api/vm-group-validation.js';
+import { ENCRYPTION_CLASS_NAME_ANNOTATION } from '../../encryption-kinds.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { parseObjectKey } from '../../runtime/keys.js';
@@ -39,7 +40,6 @@ import { isPaused, ownerVmKeyOf } from './entries.js';
 
 const PVC = PERSISTENT_VOLUME_CLAIM;
 const VM = { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachine' } as const;
-const ENCRYPTION_CLASS_ANNOTATION = 'encryption.vmware.com/encryption-class-name';
 /** vm-operator's requeue while claims are not bound: its seed, and the jitter's largest factor. */
 const UNBOUND_REQUEUE_MS = 10_000;
 const UNBOUND_JITTER = 1.0;
@@ -105,7 +105,7 @@ function instanceStorageReconciler(kube: KubeStore, deps: InstanceStorageDeps, e
           labels: { [INSTANCE_STORAGE_LABEL]: 'true' },
           annotations: {
             [SELECTED_NODE_ANNOTATION]: node,
-            ...(encryptionClass ? { [ENCRYPTION_CLASS_ANNOTATION]: encryptionClass } : {}),
+            ...(encryptionClass ? { [ENCRYPTION_CLASS_NAME_ANNOTATION]: encryptionClass } : {}),
           },
           ownerReferences: [controllerReference({ ...VM, metadata: vm.metadata })],
         },
