@@ -32,13 +32,12 @@ export function defaultEncryptionClassOnCreate(vm: VirtualMachine, reader: Store
     reader.list(ENCRYPTION_CLASS.apiVersion, ENCRYPTION_CLASS.kind, vm.metadata.namespace ?? ''),
   );
   if (found.problem) return found.problem;
-  // The API server then defaults what the webhook's patch added.
+  // The API server then defaults what the webhook's patch added; in the struct's order.
   if (found.name)
     spec.crypto = {
-      useDefaultKeyProvider: true,
-      vTPMMode: 'New',
-      ...spec.crypto,
       encryptionClassName: found.name,
+      useDefaultKeyProvider: spec.crypto?.useDefaultKeyProvider ?? true,
+      vTPMMode: spec.crypto?.vTPMMode ?? 'New',
     };
   return undefined;
 }
