@@ -265,6 +265,52 @@ describe('VM encryption', () => {
     expect(diskKey()).toBe(get().config.keyId?.keyId);
   });
 
+  it('deep-recrypts only while off, keeps the key for NoOp and Register, and refuses crypto on other devices', async () => {
+    const { vsphere, run, vm, get, off } = withProvider();
+    await off();
+    await run(
+      vsphere.vm.reconfigure(vm.id, { crypto: { _type: 'CryptoSpecEncrypt', cryptoKeyId: { keyId: '' } } }),
+    );
+    const first = get().config.keyId;
+    for (const _type of ['CryptoSpecNoOp', 'CryptoSpecRegister']) {
+      await run(vsphere.vm.reconfigure(vm.id, { crypto: { _type, cryptoKeyId: { keyId: 'ignored' } } }));
+      expect(get().config.keyId).toEqual(first);
+    }
+    await run(
+      vsphere.vm.reconfigure(vm.id, { crypto: { _type: 'CryptoSpecDeepRecrypt', newKeyId: { keyId: '' } } }),
+    );
+    expect(get().config.keyId?.keyId).not.toBe(first?.keyId);
+    await run(vsphere.vm.powerOn(vm.id));
+    expect(
+      await faultOf(
+        run(
+          vsphere.vm.reconfigure(vm.id, {
+            crypto: { _type: 'CryptoSpecDeepRecrypt', newKeyId: { keyId: '' } },
+          }),
+        ),
+      ),
+    ).toBe('InvalidPowerState');
+    expect(
+      await faultOf(run(vsphere.vm.reconfigure(vm.id, { crypto: { _type: 'CryptoSpecUnknown' } }))),
+    ).toBe('InvalidArgument');
+    const cdrom = get().config.devices.find((d) => d._type === 'VirtualCdrom');
+    expect(
+      await faultOf(
+        run(
+          vsphere.vm.reconfigure(vm.id, {
+            deviceChange: [
+              {
+                operation: 'edit',
+                device: cdrom as VmRecord['config']['devices'][number],
+                backing: { crypto: { _type: 'CryptoSpecEncrypt', cryptoKeyId: { keyId: '' } } },
+              },
+            ],
+          }),
+        ),
+      ),
+    ).toBe('InvalidDeviceSpec');
+  });
+
   it('adds a virtual TPM to a VM that is off, encrypting it with the default provider', async () => {
     const { vsphere, run, vm, get, off, crypto } = withProvider();
     const tpm = { operation: 'add' as const, device: { _type: 'VirtualTPM', key: -1 } };
