@@ -276,3 +276,31 @@ describe('VM resize (the VMResize capability)', () => {
     expect(await f.synced()).toBe('True True');
   });
 });
+
+describe('a resize vSphere refuses', () => {
+  it('drops its error as vm-operator does: the VM stays as it was, unmarked, until a later pass resizes it', async () => {
+    const f = await setup(true);
+    await f.createVm('vm1', { powerState: 'PoweredOff' });
+    await f.settle();
+    const refuse = f.vsphere.interceptor.add({
+      method: /^ReconfigVM_Task$/,
+      fault: { _type: 'SystemError', reason: 'injected' },
+    });
+    const errors = f.supervisor.stats.errors;
+    await f.patch({ spec: { className: 'best-effort-medium' } });
+    await f.settle();
+    expect((await f.record()).config.memoryMB).toBe(4096);
+    expect(JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '').name).toBe(
+      'best-effort-small',
+    );
+    // No pass failed: nothing brings the VM back until something changes.
+    expect(f.supervisor.stats.errors).toBe(errors);
+    refuse();
+    await f.patch({ metadata: { labels: { tier: 'web' } } });
+    await f.settle();
+    expect((await f.record()).config.memoryMB).toBe(8192);
+    expect(JSON.parse((await f.vm()).metadata.annotations?.[LAST_RESIZED_ANNOTATION] ?? '').name).toBe(
+      'best-effort-medium',
+    );
+  });
+});

@@ -472,6 +472,8 @@ export function startVirtualMachineController(
   let creating = 0;
   /** Per VM, the customization vSphere last refused (GuestCustomizationFailed), until one is made. */
   const refusedCustomizations = new Map<string, Verdict>();
+  /** Per VM, the resize while off vSphere last refused, whose error was dropped (see drive). */
+  const droppedResizes = new Map<string, VmConfigSpec>();
   const byMoref = new Map<string, string>();
   /** Conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
@@ -563,6 +565,7 @@ export function startVirtualMachineController(
     failedBackups.delete(key);
     guestInfoEncodings.forget(key);
     refusedCustomizations.delete(key);
+    droppedResizes.delete(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -1237,9 +1240,12 @@ export function startVirtualMachineController(
     onTheWayOff: WayOff = {},
     crypto?: (changes: readonly VirtualDeviceConfigSpec[]) => CryptoPlan,
   ): 'upgrade' | 'resize' | 'network' | 'power' | 'restart' | number | undefined => {
-    /** What the crypto reconciler makes of the spec (its error thrown), as it sees the spec's virtual TPM. */
+    /**
+     * What the crypto reconciler makes of the spec (its error thrown, or, `dropping` it as a resize
+     * while off does, the spec left without crypto), as it sees the spec's virtual TPM.
+     */
     let cryptoOperation: string | undefined;
-    const encrypting = (spec: VmConfigSpec | undefined) => {
+    const encrypting = (spec: VmConfigSpec | undefined, dropping = false) => {
       if (!crypto) return spec;
       const changes = spec?.deviceChange ?? NO_DEVICE_CHANGES;
       const plan = crypto(changes);
@@ -1247,7 +1253,7 @@ export function startVirtualMachineController(
       // A virtual TPM the spec adds or removes is judged here alone: what the checks say is written now.
       if (plan.verdict?.status === 'False' && changes.some((c) => c.device._type === 'VirtualTPM'))
         writeVerdicts(vm, [plan.verdict]);
-      return withCryptoChanges(spec, plan);
+      return dropping && plan.error !== undefined ? spec : withCryptoChanges(spec, plan);
     };
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
@@ -1276,16 +1282,30 @@ export function startVirtualMachineController(
         kind === 'update' || (mutableNetworks && want !== 'PoweredOn')
           ? configurationError(() => nicChanges(network.nics, orphans, record))
           : NO_DEVICE_CHANGES;
+      const resizing = kind === 'resize';
       const spec = configurationError(() =>
         encrypting(
           withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
+          resizing,
         ),
       );
-      if (spec) {
-        track(key, reconfigure(key, record, spec, cryptoOperation).then(resized));
+      // As vm-operator's resize while off, which drops its reconfigure's error (and so its crypto
+      // reconciler's): the pass that follows a refused one goes on as if nothing were to change, the
+      // VM not marked resized; the next pass tries again.
+      const dropped = resizing && spec !== undefined && deepEqual(spec, droppedResizes.get(key));
+      droppedResizes.delete(key);
+      if (spec && !dropped) {
+        const made = reconfigure(key, record, spec, resizing ? undefined : cryptoOperation);
+        track(
+          key,
+          made.then(resized, (fault: unknown) => {
+            if (!resizing) throw fault;
+            droppedResizes.set(key, spec);
+          }),
+        );
         return 'resize';
       }
-      resized?.();
+      if (!dropped) resized?.();
       // As vm-operator, once nothing is left to reconfigure (its reconfigure ends the pass).
       deleteOrphans(vm.metadata.namespace as string, orphans);
     } else {
