@@ -323,6 +323,31 @@ describe('VM encryption (Bring Your Own Key)', () => {
     });
   });
 
+  it('drops its error in a resize while off, as vm-operator does, the condition saying it', async () => {
+    const f = await createNamespaceFixture(
+      { capabilities: { ...BYOK, vmResize: true } },
+      { storageClass: 'secret', storageEncryption: true },
+    );
+    f.vsphere.crypto.registerKmsCluster({ id: 'kms' });
+    await f.kube.create({
+      ...ENCRYPTION_CLASS,
+      metadata: { name: 'gold', namespace: 'ns1' },
+      spec: { keyProvider: 'kms' },
+    });
+    await f.createVm('vm1', { powerState: 'PoweredOff', crypto: { encryptionClassName: 'gold' } });
+    await f.settle();
+    const errors = f.supervisor.stats.errors;
+    await f.kube.delete({ ...ENCRYPTION_CLASS, namespace: 'ns1', name: 'gold' });
+    await f.kube.patch(f.vmRef('vm1'), { metadata: { labels: { tier: 'web' } } }, { type: 'merge' });
+    await f.settle();
+    const vm = (await f.kube.get(f.vmRef('vm1'))) as unknown as VirtualMachine;
+    expect(vm.status?.conditions?.find((c) => c.type === ENCRYPTION_SYNCED)).toMatchObject({
+      status: 'False',
+      reason: 'EncryptionClassNotFound',
+    });
+    expect(f.supervisor.stats.errors).toBe(errors);
+  });
+
   it('words its messages as vm-operator does', () => {
     expect(notSyncedMessage('encrypting', ['be powered off'])).toBe('Must be powered off when encrypting vm');
     expect(notSyncedMessage('recrypting', ['a', 'b'])).toBe('Must a and b when recrypting vm');
