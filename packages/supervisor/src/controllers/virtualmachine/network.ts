@@ -114,8 +114,7 @@ export function planNetwork(kube: KubeStore, vm: VirtualMachine, writes: NicWrit
   if (!spec || spec.disabled) return NO_NETWORK;
   const nics: PlannedNic[] = [];
   for (const iface of spec.interfaces ?? []) {
-    const name = interfaceObjectName(vm, iface);
-    const found = interfaceObject(kube, vm, name);
+    const { name, found } = interfaceOf(kube, vm, iface);
     // As controller-runtime's SetControllerReference, a controller is another by group, kind and name.
     const other = found?.metadata.ownerReferences?.find((ref) => ref.controller && !refersTo(ref, vm));
     if (other?.kind === 'VirtualMachine' && isVmOperatorKind(other))
@@ -263,9 +262,15 @@ function networkInterfaceOf(
   };
 }
 
-/** The NetworkInterface object's name of one of the VM's interfaces. */
+/** The NetworkInterface object's name of one of the VM's interfaces, as vm-operator names new ones. */
 const interfaceObjectName = (vm: VirtualMachine, iface: VirtualMachineNetworkInterfaceSpec) =>
   networkInterfaceName(vm.metadata.name as string, iface.network?.name ?? '', iface.name);
+
+/** v1alpha1's name of a VM's NetworkInterface: `<network>-<vm>`, or the VM's for the default network. */
+const v1alpha1InterfaceName = (vm: VirtualMachine, iface: VirtualMachineNetworkInterfaceSpec) => {
+  const network = iface.network?.name ?? '';
+  return network === '' ? (vm.metadata.name as string) : `${network}-${vm.metadata.name}`;
+};
 
 const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
   kube.direct.get({
@@ -276,6 +281,19 @@ const interfaceObject = (kube: KubeStore, vm: VirtualMachine, name: string) =>
   }) as (KubeObject & { status?: NetworkInterfaceStatus }) | undefined;
 
 /**
+ * The NetworkInterface of one of the VM's interfaces, as vm-operator's NetOPCRName finds it: one
+ * of v1alpha1's name when there is one (a VM made by vm-operator's v1alpha1 keeps its
+ * interfaces), else the name new ones get.
+ */
+const interfaceOf = (kube: KubeStore, vm: VirtualMachine, iface: VirtualMachineNetworkInterfaceSpec) => {
+  const legacy = v1alpha1InterfaceName(vm, iface);
+  const old = interfaceObject(kube, vm, legacy);
+  if (old) return { name: legacy, found: old };
+  const name = interfaceObjectName(vm, iface);
+  return { name, found: interfaceObject(kube, vm, name) };
+};
+
+/**
  * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
  * undefined while one has no MAC yet.
  */
@@ -284,7 +302,7 @@ export function readAddressing(kube: KubeStore, vm: VirtualMachine): NicAddressi
   if (spec?.disabled) return [];
   const out: NicAddressing[] = [];
   for (const iface of spec?.interfaces ?? []) {
-    const status = interfaceObject(kube, vm, interfaceObjectName(vm, iface))?.status;
+    const status = interfaceOf(kube, vm, iface).found?.status;
     if (!status?.macAddress) return undefined;
     out.push({ spec: iface, macAddress: status.macAddress, status });
   }
@@ -310,7 +328,7 @@ export function orphanedInterfaces(kube: KubeStore, vm: VirtualMachine): readonl
   // vm-operator lists none for no network or a disabled one.
   const network = vm.spec?.network;
   if (!network || network.disabled) return NO_ORPHANS;
-  const named = new Set((network.interfaces ?? []).map((iface) => interfaceObjectName(vm, iface)));
+  const named = new Set((network.interfaces ?? []).map((iface) => interfaceOf(kube, vm, iface).name));
   const out: OrphanedInterface[] = [];
   for (const nic of kube.direct.list(NET_OPERATOR_API_VERSION, 'NetworkInterface', vm.metadata.namespace)) {
     const name = nic.metadata.name as string;
