@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENCRYPTION_CLASS, STORAGE_POLICY, storagePolicyObjectName } from '../../encryption-kinds.js';
 import { VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
+import type { KubeObject } from '../../store/meta.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
 
 const BYOK = { bringYourOwnEncryptionKey: true };
@@ -53,6 +54,16 @@ describe('storage policies (Bring Your Own Key)', () => {
       storageClasses: ['gold-thick', 'gold-thick-latebinding'],
     });
     expect(policyObjectOf(f, 'gold-thick')?.status).not.toHaveProperty('encrypted');
+    // An id changed by hand is set back, as vm-operator's create-or-patch sets it.
+    const object = policyObjectOf(f, 'gold-thick') as KubeObject;
+    await f.kube.update({ ...object, spec: { id: 'changed' } });
+    await f.kube.patch(
+      { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'gold-thick' },
+      { metadata: { labels: { poke: 'yes' } } },
+      { type: 'merge' },
+    );
+    await f.settle();
+    expect(policyObjectOf(f, 'gold-thick')?.spec).toEqual({ id: thick });
     // The class gone, the garbage collector takes its policy's object.
     await f.kube.delete({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'gold-thick' });
     await f.settle();

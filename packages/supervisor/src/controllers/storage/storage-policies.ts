@@ -96,11 +96,20 @@ export function startStoragePolicyControllers(
         });
         return undefined;
       }
+      // As vm-operator's create-or-patch: the id set again, the class's reference put in place of
+      // one to a class of the same name (controller-runtime's SetOwnerReference).
       const owners = existing.metadata.ownerReferences ?? [];
-      if (!owners.some((o) => o.uid === owner.uid))
+      const at = owners.findIndex(
+        (o) => o.apiVersion === owner.apiVersion && o.kind === owner.kind && o.name === owner.name,
+      );
+      const ownerReferences =
+        at < 0 ? [...owners, owner] : owners.map((o, i) => (i === at ? { ...o, uid: owner.uid } : o));
+      const spec = existing.spec as { id?: string } | undefined;
+      if (spec?.id !== id || owners[at]?.uid !== owner.uid)
         kube.direct.update({
           ...existing,
-          metadata: { ...existing.metadata, ownerReferences: [...owners, owner] },
+          metadata: { ...existing.metadata, ownerReferences },
+          spec: { ...spec, id },
         });
       return undefined;
     },
