@@ -191,6 +191,7 @@ export type {
   VmRelocateSpec,
 } from './objects/virtual-machine.js';
 export { HOT_PLUG_FLAGS } from './objects/vm-config-spec.js';
+export { diskKeyOf, snapshotsBranch, VIRTUAL_TPM } from './objects/vm-crypto.js';
 export {
   customizationState,
   customizationStatus,

@@ -45,7 +45,8 @@ export interface CryptoSpec {
 
 /** The virtual TPM's device key, whatever a spec asks. */
 const TPM_KEY = 11000;
-const TPM = 'VirtualTPM';
+/** The virtual TPM's device type. */
+export const VIRTUAL_TPM = 'VirtualTPM';
 /** The first hardware version with a virtual TPM. */
 const TPM_HARDWARE_VERSION = 14;
 
@@ -70,7 +71,7 @@ const checkOffWithoutSnapshots = (vm: VmRecord): void => {
 };
 
 /** Whether a VM's snapshot tree branches (a shallow recrypt needs one chain). */
-const snapshotsBranch = (tx: Tx, vm: VmRecord): boolean => {
+export const snapshotsBranch = (tx: Pick<Tx, 'get'>, vm: VmRecord): boolean => {
   const roots = vm.snapshots?.roots ?? [];
   if (roots.length > 1) return true;
   const pending = [...roots];
@@ -125,10 +126,10 @@ const providerEntity = (tx: Tx, vm: Pick<VmRecord, 'host'>): string | undefined 
   vm.host === undefined ? undefined : (tx.get(vm.host)?.parent ?? vm.host);
 
 const isTpm = (vm: VmRecord, change: VirtualDeviceConfigSpec): boolean =>
-  change.device._type === TPM || (change.operation !== 'add' && change.device.key === tpmOf(vm)?.key);
+  change.device._type === VIRTUAL_TPM || (change.operation !== 'add' && change.device.key === tpmOf(vm)?.key);
 
 const tpmOf = (vm: Pick<VmRecord, 'config'>): Device | undefined =>
-  vm.config.devices.find((d) => d._type === TPM);
+  vm.config.devices.find((d) => d._type === VIRTUAL_TPM);
 
 /**
  * The virtual TPM's changes checked (added or removed while off, one at most, vmx-14 and later)
@@ -162,7 +163,7 @@ const tpmChanges = (
       );
     const certificate = Buffer.from(m.random.token(48)).toString('base64');
     const device: Device = {
-      _type: TPM,
+      _type: VIRTUAL_TPM,
       key: TPM_KEY,
       deviceInfo: { label: 'Virtual TPM', summary: 'Virtual TPM' },
       endorsementKeyCertificateSigningRequest: [certificate],
@@ -212,7 +213,7 @@ export const vmCryptoAfter = (
       );
     key = resolveKey(m, tx, spec.crypto?.newKeyId, entity);
   } else if (!KEEPING.includes(type)) throw faults.invalidArgument('configSpec.crypto');
-  const tpm = deviceChange.some((c) => c.operation === 'add' && c.device._type === TPM)
+  const tpm = deviceChange.some((c) => c.operation === 'add' && c.device._type === VIRTUAL_TPM)
     ? 'added'
     : tpmOf(vm) && !deviceChange.some((c) => c.operation === 'remove' && isTpm(vm, c))
       ? 'kept'

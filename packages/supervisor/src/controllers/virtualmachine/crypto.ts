@@ -21,6 +21,7 @@ import type {
   VmRecord,
   VSphere,
 } from '@vsim/vsphere';
+import { diskKeyOf, snapshotsBranch, VIRTUAL_TPM } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineCryptoStatus } from '../../api/types.js';
 import { ENCRYPTION_CLASS, type EncryptionClass } from '../../encryption-kinds.js';
 import { isAbsent, isFalse, isTrue, type Verdict } from './conditions.js';
@@ -155,12 +156,10 @@ export function planCreate(
   return needed ? { crypto: encryptSpec({ provider, id: '' }), operation: 'encrypting' } : NOTHING;
 }
 
-const TPM = 'VirtualTPM';
-const hasTpm = (record: VmRecord) => record.config.devices.some((d) => d._type === TPM);
+const hasTpm = (record: VmRecord) => record.config.devices.some((d) => d._type === VIRTUAL_TPM);
 
 /** Whether a disk's backing has a key. */
-const hasKey = (disk: Device): boolean =>
-  Boolean((disk.backing as { keyId?: { keyId?: string } } | undefined)?.keyId?.keyId);
+const hasKey = (disk: Device): boolean => diskKeyOf(disk) !== undefined;
 const ENCRYPTABLE_BACKINGS: readonly string[] = [
   'VirtualDiskFlatVer2BackingInfo',
   'VirtualDiskSeSparseBackingInfo',
@@ -186,17 +185,6 @@ function storageAndTpmProblems(record: VmRecord, inputs: CryptoInputs, reasons: 
     reasons.add('InvalidState');
     out.push('use encryption storage class or have vTPM');
   }
-}
-
-/** Whether the VM's snapshots branch (vm-operator's hasSnapshotTree). */
-const snapshotsBranch = (vsphere: VSphere, record: VmRecord): boolean => {
-  const tree = vsphere.read<{ rootSnapshotList?: SnapshotTree[] } | undefined>(record.id, 'snapshot');
-  const branches = (level: readonly SnapshotTree[] | undefined): boolean =>
-    (level?.length ?? 0) > 1 || (level ?? []).some((s) => branches(s.childSnapshotList));
-  return branches(tree?.rootSnapshotList);
-};
-interface SnapshotTree {
-  readonly childSnapshotList?: readonly SnapshotTree[];
 }
 
 /** vm-operator's doOp: the operation when its checks pass, else the condition saying why. */
@@ -235,7 +223,8 @@ function recrypting(vsphere: VSphere, record: VmRecord, key: Key, inputs: Crypto
   const reasons = new Set<Reason>();
   const problems: string[] = [];
   storageAndTpmProblems(record, inputs, reasons, problems);
-  if (snapshotsBranch(vsphere, record)) {
+  // vm-operator's hasSnapshotTree, as the model's shallow recrypt judges it.
+  if (snapshotsBranch(vsphere.store, record)) {
     reasons.add('InvalidState');
     problems.push('not have snapshot tree');
   }

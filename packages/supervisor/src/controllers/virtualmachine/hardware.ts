@@ -11,6 +11,7 @@ import {
   isVimFault,
   type OptionValue,
   type ResourceAllocationSpec,
+  VIRTUAL_TPM,
   type VirtualDeviceConfigSpec,
   type VmAllocation,
   type VmConfigSpec,
@@ -210,15 +211,13 @@ function pciDeviceChanges(config: ClassConfig, devices: readonly Device[]): Virt
  * the VM lacks added, one the VM has and the class does not give removed (the model's one at most).
  */
 function tpmChanges(config: ClassConfig, devices: readonly Device[]): VirtualDeviceConfigSpec[] {
-  const wanted = config.deviceChange.filter((c) => c.device._type === TPM).map((c) => c.device);
-  const had = devices.filter((d) => d._type === TPM);
+  const wanted = config.deviceChange.filter((c) => c.device._type === VIRTUAL_TPM).map((c) => c.device);
+  const had = devices.filter((d) => d._type === VIRTUAL_TPM);
   return [
     ...wanted.slice(had.length).map((device): VirtualDeviceConfigSpec => ({ operation: 'add', device })),
     ...had.slice(wanted.length).map((device): VirtualDeviceConfigSpec => ({ operation: 'remove', device })),
   ];
 }
-
-const TPM = 'VirtualTPM';
 
 /**
  * vm-operator's CompareCPUAllocation and CompareMemoryAllocation: the parts of the class's

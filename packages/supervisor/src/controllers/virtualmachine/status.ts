@@ -9,6 +9,7 @@ import {
   getOrInsert,
   hardwareVersionNumber,
   mapped,
+  VIRTUAL_TPM,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -123,7 +124,7 @@ export function statusFromVsphere(
   const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement, specVolumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   // vm-operator's status notes a virtual TPM (one the model gives an encrypted VM alone).
-  if (vm.config.keyId && vm.config.devices.some((d) => d._type === 'VirtualTPM'))
+  if (vm.config.keyId && vm.config.devices.some((d) => d._type === VIRTUAL_TPM))
     status.crypto = { ...previous?.crypto, hasVTPM: true };
   status.changeBlockTracking = vm.config.changeTrackingEnabled;
   status.storage = storageStatus(

@@ -50,6 +50,7 @@ import {
   poolUsage,
   type ResourcePoolRecord,
   type SnapshotRecord,
+  VIRTUAL_TPM,
   type VirtualDeviceConfigSpec,
   type VmConfigSpec,
   type VmRecord,
@@ -419,18 +420,17 @@ export function startVirtualMachineController(
   const vcdParity = deps.capabilities?.guestCustomizationVCDParity === true;
   const instanceStorage = deps.capabilities?.instanceStorage === true;
   const byok = deps.capabilities?.bringYourOwnEncryptionKey === true;
-  /** What the crypto reconciler needs to know of a VM and the spec it makes. */
-  const cryptoInputs = (
-    read: DependencyReader,
-    vm: VirtualMachine,
-    changes: readonly VirtualDeviceConfigSpec[],
-  ): CryptoInputs => ({
-    encryptedStorageClass: isEncryptedStorageClass(
+  /** Whether a VM's storage class is an encryption one, read through its reconcile's reader. */
+  const encryptedStorageClass = (read: DependencyReader, vm: VirtualMachine) =>
+    isEncryptedStorageClass(
       (apiVersion, kind, namespace, name) => read.get(apiVersion, kind, namespace, name),
       vm.spec?.storageClass,
-    ),
-    addsTpm: changes.some((c) => c.operation === 'add' && c.device._type === 'VirtualTPM'),
-    removesTpm: changes.some((c) => c.operation === 'remove' && c.device._type === 'VirtualTPM'),
+    );
+  /** What the crypto reconciler needs to know of a VM and the spec it makes. */
+  const cryptoInputs = (encrypted: boolean, changes: readonly VirtualDeviceConfigSpec[]): CryptoInputs => ({
+    encryptedStorageClass: encrypted,
+    addsTpm: changes.some((c) => c.operation === 'add' && c.device._type === VIRTUAL_TPM),
+    removesTpm: changes.some((c) => c.operation === 'remove' && c.device._type === VIRTUAL_TPM),
   });
   /**
    * Which of vm-operator's configurations a powered-off VM that is to be `want` gets: its resize
@@ -957,7 +957,7 @@ export function startVirtualMachineController(
     }
     // The crypto reconciler runs as the config spec is made, after the class's.
     const crypto = byok
-      ? planCreate(read, vsphere, vm, cryptoInputs(read, vm, classConfig.deviceChange))
+      ? planCreate(read, vsphere, vm, cryptoInputs(encryptedStorageClass(read, vm), classConfig.deviceChange))
       : undefined;
     if (crypto?.error)
       return failCreate(
@@ -1142,8 +1142,11 @@ export function startVirtualMachineController(
   /** The faults of reconfigurations, which do not keep a VM from going off, with the spec that failed. */
   const reconfigureFaults = new WeakMap<object, VmConfigSpec>();
 
-  /** ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure does. */
-  /** ReconfigVM_Task, what it ends with reported (`cryptoOperation`: what the crypto reconciler made of the spec). */
+  /**
+   * ReconfigVM_Task of an update; its end writes GuestIDReconfigured, as vm-operator's reconfigure
+   * does, and, given `cryptoOperation` (what the crypto reconciler made of the spec), a failure's
+   * VirtualMachineEncryptionSynced.
+   */
   const reconfigure = (
     key: string,
     record: VmRecord,
@@ -1248,11 +1251,11 @@ export function startVirtualMachineController(
     const encrypting = (spec: VmConfigSpec | undefined, dropping = false) => {
       if (!crypto) return spec;
       const changes = spec?.deviceChange ?? NO_DEVICE_CHANGES;
-      const plan = crypto(changes);
+      const tpm = changes.some((c) => c.device._type === VIRTUAL_TPM);
+      const plan = crypto(tpm ? changes : NO_DEVICE_CHANGES);
       cryptoOperation = plan.operation;
       // A virtual TPM the spec adds or removes is judged here alone: what the checks say is written now.
-      if (plan.verdict?.status === 'False' && changes.some((c) => c.device._type === 'VirtualTPM'))
-        writeVerdicts(vm, [plan.verdict]);
+      if (tpm && plan.verdict?.status === 'False') writeVerdicts(vm, [plan.verdict]);
       return dropping && plan.error !== undefined ? spec : withCryptoChanges(spec, plan);
     };
     const state = record.powerState;
@@ -1924,11 +1927,18 @@ export function startVirtualMachineController(
     if (vmResize) verdicts.push(classSyncedVerdict(vm, vmClass));
     // With Bring Your Own Key, the crypto reconciler's plan: its condition and status now, its
     // changes in the reconfiguration below (vm-operator's reconcile patches its status at the end).
-    const cryptoOf = byok
-      ? (changes: readonly VirtualDeviceConfigSpec[]) =>
-          planUpdate(read, vsphere, vm, record, cryptoInputs(read, vm, changes), paused)
+    // The plan without device changes is the status's; drive asks again only for a spec with a
+    // virtual TPM's change, which the checks judge.
+    const encrypted = byok && encryptedStorageClass(read, vm);
+    const crypto = byok
+      ? planUpdate(read, vsphere, vm, record, cryptoInputs(encrypted, NO_DEVICE_CHANGES), paused)
       : undefined;
-    const crypto = cryptoOf?.(NO_DEVICE_CHANGES);
+    const cryptoOf =
+      crypto &&
+      ((changes: readonly VirtualDeviceConfigSpec[]) =>
+        changes === NO_DEVICE_CHANGES
+          ? crypto
+          : planUpdate(read, vsphere, vm, record, cryptoInputs(encrypted, changes), paused));
     if (crypto?.verdict) verdicts.push(crypto.verdict);
     // With VMResize the status names the class the VM was last sized to (none yet: as it was).
     const className = vmResize ? lastResizedOf(vm)?.name || vm.status?.class?.name : vm.spec?.className;

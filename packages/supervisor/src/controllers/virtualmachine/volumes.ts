@@ -8,6 +8,7 @@
 import {
   CONFIG_FILE_BYTES,
   diskFileBytes,
+  diskKeyOf,
   getOrInsert,
   isFirstClassDisk,
   type VmRecord,
@@ -122,9 +123,8 @@ export function classicVolumes(
 
 /** A disk's key as `status.volumes[].crypto` reports it; none for a disk not encrypted. */
 const diskCryptoOf = (device: Devices[number]): VirtualMachineVolumeCryptoStatus | undefined => {
-  const key = (device.backing as { keyId?: { keyId?: string; providerId?: { id?: string } } } | undefined)
-    ?.keyId;
-  return key?.keyId ? { providerID: key.providerId?.id ?? '', keyID: key.keyId } : undefined;
+  const key = diskKeyOf(device);
+  return key && { providerID: key.providerId, keyID: key.keyId };
 };
 
 const sameCrypto = (
