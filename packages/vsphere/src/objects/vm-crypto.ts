@@ -122,8 +122,8 @@ export const resolveKey = (
 };
 
 /** The parent of the VM's host (its cluster), where a default provider for the VM is looked up. */
-const providerEntity = (tx: Tx, vm: Pick<VmRecord, 'host'>): string | undefined =>
-  vm.host === undefined ? undefined : (tx.get(vm.host)?.parent ?? vm.host);
+const providerEntity = (tx: Tx, host: string | undefined): string | undefined =>
+  host === undefined ? undefined : (tx.get(host)?.parent ?? host);
 
 const isTpm = (vm: VmRecord, change: VirtualDeviceConfigSpec): boolean =>
   change.device._type === VIRTUAL_TPM || (change.operation !== 'add' && change.device.key === tpmOf(vm)?.key);
@@ -193,7 +193,7 @@ export const vmCryptoAfter = (
   const deviceChange = spec.deviceChange?.length ? tpmChanges(m, vm, spec.deviceChange) : [];
   const current = vm.config.keyId;
   const type = spec.crypto?._type;
-  const entity = providerEntity(tx, vm);
+  const entity = providerEntity(tx, vm.host);
   let key = current;
   if (type === ENCRYPT) {
     checkOffWithoutSnapshots(vm);
@@ -278,7 +278,7 @@ export const deviceCrypto = (
   if ((device.backing as { _type?: string })._type === 'VirtualDiskRawDiskMappingVer1BackingInfo')
     throw spec('msg.hostd.deviceSpec.enc.notFile', 'A raw disk mapping cannot be encrypted.');
   const current = was && diskKeyOf(was);
-  const entity = ctx.host === undefined ? undefined : (ctx.tx.get(ctx.host)?.parent ?? ctx.host);
+  const entity = providerEntity(ctx.tx, ctx.host);
   if (type === ENCRYPT) {
     if (!ctx.vmKey)
       throw spec(
