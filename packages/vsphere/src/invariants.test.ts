@@ -10,6 +10,7 @@ import { diskBytes, diskDatastore, isDisk } from './inventory/devices.js';
 import {
   childNameKey,
   type DatastoreRecord,
+  INSTANCE_UUID,
   type InventoryRecord,
   relations,
   type VmRecord,
@@ -143,10 +144,14 @@ const checkInvariants = (v: VSphere) => {
   const expected = new Map<string, [relation: string, target: string, ids: Set<string>]>();
   for (const r of v.store.values() as IterableIterator<InventoryRecord>) {
     for (const [relation, target] of relations(r)) {
-      // A child's name index points at its parent and name; every other relation at a record.
-      const object = relation === 'childNamed' ? (r.parent ?? '') : target;
-      if (relation === 'childNamed') expect(target).toBe(childNameKey(object, r.name));
-      expect(v.store.has(object), `${r.id} -> ${relation} -> missing ${object}`).toBe(true);
+      // A child's name index points at its parent and name, a VM's instance UUID at the UUID;
+      // every other relation at a record.
+      if (relation === INSTANCE_UUID) expect(target).toBe((r as VmRecord).config.instanceUuid.toLowerCase());
+      else {
+        const object = relation === 'childNamed' ? (r.parent ?? '') : target;
+        if (relation === 'childNamed') expect(target).toBe(childNameKey(object, r.name));
+        expect(v.store.has(object), `${r.id} -> ${relation} -> missing ${object}`).toBe(true);
+      }
       const key = JSON.stringify([relation, target]);
       const entry = expected.get(key) ?? [relation, target, new Set<string>()];
       entry[2].add(r.id);

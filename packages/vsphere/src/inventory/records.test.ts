@@ -14,6 +14,7 @@ const SAMPLES = [
     datastores: ['datastore-1'],
     networks: ['network-1'],
     powerState: 'poweredOn',
+    config: { instanceUuid: '5003a1b2-0000-0000-0000-000000000001' },
   },
   {
     id: 'host-1',
@@ -38,7 +39,9 @@ const changed = (value: unknown): unknown =>
     ? [...value, 'other']
     : typeof value === 'number'
       ? value + 1
-      : `${String(value)}-other`;
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([key, field]) => [key, changed(field)]))
+        : `${String(value)}-other`;
 
 describe('sameRelations', () => {
   it('holds for a copy, and fails whenever a field a relation comes from changes', () => {

@@ -859,6 +859,9 @@ export interface OptionSetting {
 /** The key under which a child is indexed by its parent and name. */
 export const childNameKey = (parent: string, name: string): string => flat(`${parent}\u0000${name}`);
 
+/** The relation from a VM's instance UUID, in lower case, to the VM. */
+export const INSTANCE_UUID = 'instanceUuid';
+
 /** The relations the store keeps reverse indexes for, named after the back-reference. */
 export const relations = (r: InventoryRecord): (readonly [string, string])[] => {
   const out: (readonly [string, string])[] = [];
@@ -869,6 +872,8 @@ export const relations = (r: InventoryRecord): (readonly [string, string])[] => 
   }
   switch (r.kind) {
     case 'VirtualMachine':
+      // SearchIndex finds a VM by instance UUID at once (vm-operator looks its VMs up so).
+      out.push([INSTANCE_UUID, r.config.instanceUuid.toLowerCase()]);
       if (r.host) out.push(['vm', r.host]);
       if (r.pool) out.push(['vm', r.pool]);
       for (const ds of r.datastores) out.push(['vm', ds]);
@@ -920,6 +925,7 @@ export const sameRelations = (a: InventoryRecord, b: InventoryRecord): boolean =
     case 'VirtualMachine': {
       const vm = b as VmRecord;
       return (
+        a.config.instanceUuid === vm.config.instanceUuid &&
         a.host === vm.host &&
         a.pool === vm.pool &&
         a.datastores === vm.datastores &&

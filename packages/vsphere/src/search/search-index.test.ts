@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findByInventoryPath } from '../inventory/paths.js';
 import type { HostRecord, VmRecord } from '../inventory/records.js';
+import type { Task } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { VSphere } from '../vsphere.js';
 
@@ -66,6 +67,30 @@ describe('SearchIndex', () => {
     expect(() => search.findByUuid(ref('/DC0/vm'), vm.config.uuid, true)).toThrow(
       expect.objectContaining({ name: 'ManagedObjectNotFound' }),
     );
+  });
+
+  it('follows an instance UUID that a reconfiguration changes, a clone shares, and a destroy removes', async () => {
+    const { vsphere, search, record, ref } = setup();
+    const run = <T>(task: Task<T>) => {
+      vsphere.scheduler.runDue();
+      return task.wait();
+    };
+    const vm = record<VmRecord>('/DC1/vm/DC1_H0_VM0');
+    const vmRef = ref('/DC1/vm/DC1_H0_VM0');
+    const old = vm.config.instanceUuid;
+    const chosen = '5003AAAA-BBBB-CCCC-DDDD-000000000042';
+    await run(vsphere.vm.reconfigure(vm.id, { instanceUuid: chosen }));
+    expect(search.findAllByUuid(undefined, old, true, true)).toEqual([]);
+    expect(search.findAllByUuid(undefined, chosen.toLowerCase(), true, true)).toEqual([vmRef]);
+    expect(search.findAllByUuid(ref('/DC0'), chosen, true, true)).toEqual([]);
+    const folder = record<VmRecord>('/DC1/vm/DC1_H0_VM0').parent as string;
+    const made = await run(
+      vsphere.vm.clone(vm.id, folder, 'twin', { location: {}, config: { instanceUuid: chosen } }),
+    );
+    expect(search.findAllByUuid(ref('/DC1'), chosen, true, true)).toEqual([vmRef, made]);
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.destroy(vm.id));
+    expect(search.findAllByUuid(undefined, chosen, true, true)).toEqual([made]);
   });
 
   it('finds VMs by guest IP and hosts by management IP', async () => {

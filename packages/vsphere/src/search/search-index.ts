@@ -2,18 +2,20 @@
  * SearchIndex: finding VMs and hosts by inventory path, name, UUID, IP address, DNS
  * name or datastore path. A datacenter, when given, limits the search to it (vCenter
  * does; vcsim ignores it). Searches scan the records: they are rare next to reads, and
- * an index would have to follow every write.
+ * an index would have to follow every write. Instance UUIDs are the exception, indexed by
+ * the store (see `relations`): vm-operator looks up by them every VM it reconciles.
  */
 
 import { childrenOf } from '../collector/view-contents.js';
 import { faults } from '../faults.js';
 import { datacenterOf, findByInventoryPath } from '../inventory/paths.js';
-import type {
-  DatacenterRecord,
-  DatastoreRecord,
-  HostRecord,
-  InventoryRecord,
-  VmRecord,
+import {
+  type DatacenterRecord,
+  type DatastoreRecord,
+  type HostRecord,
+  INSTANCE_UUID,
+  type InventoryRecord,
+  type VmRecord,
 } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
@@ -45,14 +47,22 @@ interface Match {
   readonly host: (r: HostRecord) => boolean;
 }
 
+const ANY: Match = { vm: () => true, host: () => true };
+
 export const searchOperations = (m: Model) => {
   const datacenter = (ref: Ref | undefined) =>
     ref === undefined ? undefined : m.lookup<DatacenterRecord>(ref, 'Datacenter').id;
 
   /** VMs or hosts (in the datacenter, if one is given) that `match` accepts. */
-  const scan = (dc: string | undefined, vmSearch: boolean, match: Match) => {
+  /** The records (of the datacenter, if one is given) that `match` accepts, `records` or every one of a kind. */
+  const scan = (
+    dc: string | undefined,
+    vmSearch: boolean,
+    match: Match,
+    records: Iterable<InventoryRecord> = m.store.ofKind(vmSearch ? 'VirtualMachine' : 'HostSystem'),
+  ) => {
     const out: MoRef[] = [];
-    for (const r of m.store.ofKind(vmSearch ? 'VirtualMachine' : 'HostSystem')) {
+    for (const r of records) {
       if (!(vmSearch ? match.vm(r as VmRecord) : match.host(r as HostRecord))) continue;
       // A VM in a vApp may have no folder: its pool tells the datacenter.
       const at = r.parent ? r.id : ((r as VmRecord).pool ?? r.id);
@@ -65,6 +75,11 @@ export const searchOperations = (m: Model) => {
   const byUuid = (dc: Ref | undefined, uuid: string, vmSearch: boolean, instanceUuid: boolean) => {
     if (instanceUuid && !vmSearch) throw faults.invalidArgument('instanceUuid');
     const want = uuid.toLowerCase();
+    // Instance UUIDs are indexed: vm-operator looks up each VM it reconciles by its own.
+    if (instanceUuid) {
+      const indexed = [...m.store.referrers(INSTANCE_UUID, want)].map((id) => m.store.get(id) as VmRecord);
+      return scan(datacenter(dc), true, ANY, indexed);
+    }
     return scan(datacenter(dc), vmSearch, {
       vm: (r) => (instanceUuid ? r.config.instanceUuid : r.config.uuid).toLowerCase() === want,
       host: (r) => r.uuid.toLowerCase() === want,
