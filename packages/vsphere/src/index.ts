@@ -81,7 +81,7 @@ export {
 export { guestFamily, KNOWN_GUEST_IDS } from './inventory/guest-os.js';
 export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
 export type * from './inventory/records.js';
-export { extraConfigValue } from './inventory/records.js';
+export { extraConfigValue, vmsWithInstanceUuid } from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 export {

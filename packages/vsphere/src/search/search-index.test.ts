@@ -85,7 +85,12 @@ describe('SearchIndex', () => {
     expect(search.findAllByUuid(ref('/DC0'), chosen, true, true)).toEqual([]);
     const folder = record<VmRecord>('/DC1/vm/DC1_H0_VM0').parent as string;
     const made = await run(
-      vsphere.vm.clone(vm.id, folder, 'twin', { location: {}, config: { instanceUuid: chosen } }),
+      vsphere.vm.clone(vm.id, folder, 'twin', {
+        location: {},
+        config: { instanceUuid: chosen },
+        powerOn: false,
+        template: false,
+      }),
     );
     expect(search.findAllByUuid(ref('/DC1'), chosen, true, true)).toEqual([vmRef, made]);
     await run(vsphere.vm.powerOff(vm.id));

@@ -13,9 +13,9 @@ import {
   type DatacenterRecord,
   type DatastoreRecord,
   type HostRecord,
-  INSTANCE_UUID,
   type InventoryRecord,
   type VmRecord,
+  vmsWithInstanceUuid,
 } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
@@ -77,7 +77,7 @@ export const searchOperations = (m: Model) => {
     const want = uuid.toLowerCase();
     // Instance UUIDs are indexed: vm-operator looks up each VM it reconciles by its own.
     if (instanceUuid) {
-      const indexed = [...m.store.referrers(INSTANCE_UUID, want)].map((id) => m.store.get(id) as VmRecord);
+      const indexed = [...vmsWithInstanceUuid(m.store, want)].map((id) => m.store.get(id) as VmRecord);
       return scan(datacenter(dc), true, ANY, indexed);
     }
     return scan(datacenter(dc), vmSearch, {

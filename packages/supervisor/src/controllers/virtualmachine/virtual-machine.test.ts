@@ -538,6 +538,70 @@ describe('the VirtualMachine controller', () => {
     expect(reasons.filter((r) => r?.startsWith('Delete'))).toEqual([]);
   });
 
+  it('takes back by its instance UUID the vSphere VM that a deleted VM kept, deploying none', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
+    await f.settle();
+    const first = await getVm(f, 'vm1');
+    const id = first.status?.uniqueID as string;
+    await setAnnotations(f, 'vm1', { 'vmoperator.vmware.com.protected/skip-delete-platform-resource': '' });
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    expect((f.vsphere.store.get(id) as VmRecord).config.managedBy).toBeUndefined();
+    const count = f.vsphere.store.countOf('VirtualMachine');
+    // Made again, as a restore makes it: its spec (the instance UUID a privileged account's to give).
+    f.kube.direct.create(newVm(f, 'vm1', { ...UNCUSTOMIZED, instanceUUID: first.spec?.instanceUUID }));
+    await f.settle();
+    const again = await getVm(f, 'vm1');
+    expect(again.status?.uniqueID).toBe(id);
+    expect(condition(again, CONDITION.created)).toMatchObject({ status: 'True' });
+    expect(again.status?.powerState).toBe('PoweredOn');
+    expect(f.vsphere.store.countOf('VirtualMachine')).toBe(count);
+    // vm-operator's update puts back what the kept VM lost.
+    expect((f.vsphere.store.get(id) as VmRecord).config.managedBy).toMatchObject({
+      extensionKey: 'com.vmware.vcenter.wcp',
+    });
+    // Its deletion deletes the VM it found.
+    await f.kube.delete(ref('vm1'));
+    await f.settle();
+    expect(f.vsphere.store.get(id)).toBeUndefined();
+  });
+
+  it('finds a VM by the resource UID older releases made its instance UUID, and fails on two VMs of one UUID', async () => {
+    const f = await setup();
+    await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
+    await f.settle();
+    const vm1 = await getVm(f, 'vm1');
+    const source = vsphereVm(f, vm1) as VmRecord;
+    const twin = async (name: string, instanceUuid: string) => {
+      const task = f.vsphere.vm.clone(source.id, source.parent as string, name, {
+        location: {},
+        config: { instanceUuid },
+        powerOn: false,
+        template: false,
+      });
+      await f.settle();
+      return (await task.wait()).value;
+    };
+    // A VM of an older release: its instance UUID is the resource's UID, which vm-operator looks for last.
+    const vm2 = f.kube.direct.create(newVm(f, 'vm2', UNCUSTOMIZED));
+    const older = await twin('older', vm2.metadata.uid as string);
+    await f.settle();
+    expect((await getVm(f, 'vm2')).status?.uniqueID).toBe(older);
+    // Two VMs of the UUID a new resource names: neither is taken, none is deployed.
+    const shared = '4214bd5b-0000-4000-8000-00000000c0de';
+    await twin('a', shared);
+    await twin('b', shared);
+    const before = f.vsphere.store.countOf('VirtualMachine');
+    f.kube.direct.create(newVm(f, 'vm3', { ...UNCUSTOMIZED, instanceUUID: shared }));
+    await f.settle();
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm3'))).toContain(
+      `found multiple VMs for instance UUID "${shared}" (2)`,
+    );
+    expect((await getVm(f, 'vm3')).status?.uniqueID).toBeUndefined();
+    expect(f.vsphere.store.countOf('VirtualMachine')).toBe(before);
+  });
+
   it('deletes the vSphere VM and then lets the object go', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

@@ -195,6 +195,7 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
+import { findVsphereVm } from './find-vm.js';
 import { networkConfigStatus, templateNetwork } from './guest-network.js';
 import {
   type ClassSize,
@@ -681,12 +682,14 @@ export function startVirtualMachineController(
       });
   };
 
+  /** The VM's vSphere VM: the one it was deployed as, else as vm-operator finds one (see findVsphereVm). */
   const vsphereVmOf = (key: string, vm: VirtualMachine): VmRecord | undefined => {
-    const id = deployed.get(key) ?? vm.status?.uniqueID;
-    const record = id === undefined ? undefined : vsphere.store.get(id);
-    if (record?.kind !== 'VirtualMachine') return undefined;
-    if (!deployed.has(key)) noteDeployed(key, record.id);
-    return record as VmRecord;
+    const id = deployed.get(key);
+    const known = id === undefined ? undefined : vsphere.store.get(id);
+    if (known?.kind === 'VirtualMachine') return known as VmRecord;
+    const found = findVsphereVm(kube, vsphere, vm);
+    if (found) noteDeployed(key, found.id);
+    return found;
   };
 
   /** Writes the VM through the store, as its reconcile's own write (see Controller.ownWrite). */
