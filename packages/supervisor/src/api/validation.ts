@@ -97,16 +97,6 @@ export function duplicate(field: string, value: unknown): FieldError {
 function validateSpec(vm: VirtualMachine, capabilities: VirtualMachineServiceCapabilities): FieldError[] {
   const errors: FieldError[] = [];
   const spec = vm.spec ?? {};
-  if (!spec.className) errors.push(required('spec.className'));
-  if (spec.image && !spec.image.kind) {
-    errors.push({
-      field: 'spec.image.kind',
-      message: `Required value: supported: ${IMAGE_KINDS.join('; ')}`,
-      reason: 'FieldValueRequired',
-    });
-  } else if (spec.image && !IMAGE_KINDS.includes(spec.image.kind)) {
-    errors.push(invalid('spec.image.kind', spec.image.kind, `supported: ${IMAGE_KINDS.join('; ')}`));
-  }
   if (spec.crypto && !capabilities.bringYourOwnEncryptionKey) errors.push(cryptoNotEnabled(spec.crypto));
   errors.push(...validateBootstrap(vm, capabilities.guestCustomizationVCDParity === true));
   const names = new Set<string>();
@@ -128,6 +118,90 @@ function validateSpec(vm: VirtualMachine, capabilities: VirtualMachineServiceCap
     if (spec[field])
       errors.push(forbidden(`spec.${field}`, notEnabled('VM Compute Config (via TelcoVMServiceAPI)')));
   return errors;
+}
+
+/** What vm-operator keeps to privileged accounts: VMs without an image or a class (imports, restores). */
+const RESTRICTED_TO_PRIVILEGED = 'restricted to privileged users';
+
+/**
+ * vm-operator's image rules on create: an image of a supported kind, or, where the Supervisor
+ * imports (VMImportNewNet) or restores (VMIncrementalRestore) VMs, none for a privileged account.
+ */
+function imageOnCreate(
+  vm: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+  privileged: boolean,
+): FieldError[] {
+  const image = vm.spec?.image;
+  if (!image && !vm.spec?.imageName && (capabilities.vmImportNewNet || capabilities.vmIncrementalRestore))
+    return privileged ? [] : [forbidden('spec.image', RESTRICTED_TO_PRIVILEGED)];
+  // An image name alone is the mutating webhook's to resolve into the image (resolveImageNameOnCreate).
+  if (!image) return vm.spec?.imageName ? [] : [required('spec.image')];
+  if (!image.kind)
+    return [
+      {
+        field: 'spec.image.kind',
+        message: `Required value: supported: ${IMAGE_KINDS.join('; ')}`,
+        reason: 'FieldValueRequired',
+      },
+    ];
+  if (!IMAGE_KINDS.includes(image.kind))
+    return [invalid('spec.image.kind', image.kind, `supported: ${IMAGE_KINDS.join('; ')}`)];
+  return [];
+}
+
+/** vm-operator's class rule on create: a class, but for a privileged account's import (VMImportNewNet). */
+function classOnCreate(
+  vm: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+  privileged: boolean,
+): FieldError[] {
+  if (vm.spec?.className) return [];
+  if (!capabilities.vmImportNewNet) return [required('spec.className')];
+  return privileged ? [] : [forbidden('spec.className', RESTRICTED_TO_PRIVILEGED)];
+}
+
+/**
+ * vm-operator's image rules on update: the image stays, but where VMs are restored
+ * (VMIncrementalRestore) a failed-over VM may lose it, by a privileged account's write.
+ */
+function imageOnUpdate(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+  privileged: boolean,
+): FieldError[] {
+  const spec = vm.spec ?? {};
+  const prev = old.spec ?? {};
+  const failedOver = vm.metadata.annotations?.[FAILED_OVER_VM_ANNOTATION] !== undefined;
+  if (capabilities.vmIncrementalRestore && failedOver && !spec.image && !spec.imageName) {
+    if (privileged) return [];
+    return [
+      ...(deepEqual(spec.image, prev.image) ? [] : [forbidden('spec.image', RESTRICTED_TO_PRIVILEGED)]),
+      ...(spec.imageName === prev.imageName ? [] : [forbidden('spec.imageName', RESTRICTED_TO_PRIVILEGED)]),
+    ];
+  }
+  return [
+    ...immutable('spec.imageName', prev.imageName, spec.imageName),
+    ...immutable('spec.image', prev.image, spec.image),
+  ];
+}
+
+/**
+ * vm-operator's class rules on update: the class stays unless VMs are resized by it; then a
+ * class it must name, but for a privileged account's (VMImportNewNet).
+ */
+function classOnUpdate(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+  privileged: boolean,
+): FieldError[] {
+  const name = vm.spec?.className;
+  if (name === old.spec?.className) return [];
+  if (!resizesByClassName(capabilities)) return immutable('spec.className', old.spec?.className, name);
+  if (name) return [];
+  return capabilities.vmImportNewNet && privileged ? [] : [required('spec.className')];
 }
 
 /** vm-operator's refusal of a field whose capability the Supervisor does not have (none of these here). */
@@ -610,9 +684,12 @@ export function validateVirtualMachineCreate(
   privileged = false,
   volumeRules?: VolumeRules,
 ): FieldError[] {
-  const errors = [...validateSpec(vm, capabilities), ...validateNetwork(vm)];
-  // A VM without an image is for imports and restores, which the simulator's callers do not make.
-  if (!vm.spec?.image && !vm.spec?.imageName) errors.push(required('spec.image'));
+  const errors = [
+    ...imageOnCreate(vm, capabilities, privileged),
+    ...classOnCreate(vm, capabilities, privileged),
+    ...validateSpec(vm, capabilities),
+    ...validateNetwork(vm),
+  ];
   const biosUUID = vm.spec?.biosUUID;
   if (biosUUID && !UUID_FORMS.test(biosUUID))
     errors.push(invalid('spec.biosUUID', biosUUID, 'must provide a valid UUID'));
@@ -695,10 +772,8 @@ export function validateVirtualMachineUpdate(
     if (!deepEqual(spec.bootOptions, prev.bootOptions))
       errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
   }
-  errors.push(...immutable('spec.imageName', prev.imageName, spec.imageName));
-  errors.push(...immutable('spec.image', prev.image, spec.image));
-  if (!resizesByClassName(capabilities))
-    errors.push(...immutable('spec.className', prev.className, spec.className));
+  errors.push(...imageOnUpdate(vm, old, capabilities, privileged));
+  errors.push(...classOnUpdate(vm, old, capabilities, privileged));
   errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
   if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
   if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));

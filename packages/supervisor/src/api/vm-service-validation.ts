@@ -122,6 +122,11 @@ export interface VirtualMachineServiceCapabilities {
    */
   readonly vmIncrementalRestore?: boolean;
   /**
+   * VMImportNewNet (off unless said): a privileged account may make a VM without an image or a
+   * class, for a vSphere VM it imports (found by its instance UUID), its class then the VM's own.
+   */
+  readonly vmImportNewNet?: boolean;
+  /**
    * MutableNetworks (off unless said): a VM's interfaces may be added, removed and moved to other
    * networks, its NICs following them while it is powered off.
    */

@@ -5,7 +5,7 @@ import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import { createNamespaceFixture } from '../testing/fixture.js';
 import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
-import { SKIP_VALIDATION_ANNOTATION } from './annotations.js';
+import { FAILED_OVER_VM_ANNOTATION, SKIP_VALIDATION_ANNOTATION } from './annotations.js';
 import {
   defaultVirtualMachineOnCreate,
   type ImageCatalog,
@@ -152,6 +152,66 @@ describe('validation', () => {
       { field: 'spec.image', reason: 'FieldValueRequired', message: 'Required value' },
     ]);
     expect(validateVirtualMachineUpdate(imageless, imageless)).toEqual([]);
+  });
+
+  it('lets a privileged account import or restore a VM without an image or a class, as the capabilities allow', () => {
+    const { imageName: _name, className: _class, ...spec } = vm().spec ?? {};
+    const imported = { ...vm(), spec };
+    const restricted = (field: string) => ({
+      field,
+      reason: 'FieldValueForbidden',
+      message: 'Forbidden: restricted to privileged users',
+    });
+    const required = (field: string) => ({ field, reason: 'FieldValueRequired', message: 'Required value' });
+    expect(validateVirtualMachineCreate(imported, {}, true)).toEqual([
+      required('spec.image'),
+      required('spec.className'),
+    ]);
+    const importing = { vmImportNewNet: true };
+    expect(validateVirtualMachineCreate(imported, importing, true)).toEqual([]);
+    expect(validateVirtualMachineCreate(imported, importing)).toEqual([
+      restricted('spec.image'),
+      restricted('spec.className'),
+    ]);
+    // Restores take VMs without an image, not without a class.
+    expect(validateVirtualMachineCreate(imported, { vmIncrementalRestore: true }, true)).toEqual([
+      required('spec.className'),
+    ]);
+    // A class given up by a resize: an import's alone.
+    const sized = vm();
+    const classless = { ...sized, spec: { ...sized.spec, className: '' } };
+    expect(validateVirtualMachineUpdate(classless, sized, { vmResize: true }, true)).toEqual([
+      required('spec.className'),
+    ]);
+    expect(validateVirtualMachineUpdate(classless, sized, { vmResize: true, ...importing }, true)).toEqual(
+      [],
+    );
+    expect(validateVirtualMachineUpdate(classless, sized, { vmResize: true, ...importing })).toEqual([
+      required('spec.className'),
+    ]);
+    expect(validateVirtualMachineUpdate(classless, classless, importing)).toEqual([]);
+  });
+
+  it("lets a privileged account take a failed-over VM's image away where VMs are restored", () => {
+    const withImage = vm({ image: { kind: 'VirtualMachineImage', name: 'vmi-1' } });
+    const { image: _image, imageName: _name, ...spec } = withImage.spec ?? {};
+    const failedOver = (object: VirtualMachine) => ({
+      ...object,
+      metadata: { ...object.metadata, annotations: { [FAILED_OVER_VM_ANNOTATION]: '' } },
+    });
+    const imageless = failedOver({ ...withImage, spec });
+    const restore = { vmIncrementalRestore: true };
+    expect(validateVirtualMachineUpdate(imageless, failedOver(withImage), restore, true)).toEqual([]);
+    expect(
+      validateVirtualMachineUpdate(imageless, failedOver(withImage), restore).map((e) => e.field),
+    ).toEqual(['spec.image', 'spec.imageName']);
+    expect(
+      validateVirtualMachineUpdate(imageless, failedOver(withImage), {}, true).map((e) => e.field),
+    ).toEqual(['spec.imageName', 'spec.image']);
+    // Not failed over: the image stays.
+    expect(
+      validateVirtualMachineUpdate({ ...withImage, spec }, withImage, restore, true).map((e) => e.field),
+    ).toEqual(['spec.imageName', 'spec.image']);
   });
 
   it('rejects mixed bootstrap providers and a bad image kind', () => {

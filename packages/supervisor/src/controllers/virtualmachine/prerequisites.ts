@@ -125,8 +125,8 @@ const IMAGE_KINDS = new Set(['VirtualMachineImage', 'ClusterVirtualMachineImage'
 
 /** The VM's class, its size into `out` (the create reads it, and every update again). */
 export function checkClass(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
-  const name = vm.spec?.className;
-  if (!name) return isFalse(CONDITION.classReady, REASON.notSet, 'spec.className is not set');
+  // A VM without a class (past the webhook) looks for the class of no name, as vm-operator's does.
+  const name = vm.spec?.className ?? '';
   const vmClass = read.get<VirtualMachineClass>(
     VM_OPERATOR_API_VERSION,
     'VirtualMachineClass',
@@ -152,7 +152,7 @@ export function checkClass(read: DependencyReader, vm: VirtualMachine, out: Reso
 
 function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
   const ref = vm.spec?.image;
-  if (!ref?.name) return isFalse(CONDITION.imageReady, REASON.notSet, 'spec.image is not set');
+  if (!ref?.name) return isFalse(CONDITION.imageReady, REASON.notSet, '');
   const kind = ref.kind ?? 'VirtualMachineImage';
   if (!IMAGE_KINDS.has(kind)) return isFalse(CONDITION.imageReady, REASON.unknownKind, kind);
   const namespace = kind === 'VirtualMachineImage' ? vm.metadata.namespace : undefined;

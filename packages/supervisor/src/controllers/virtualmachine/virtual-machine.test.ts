@@ -602,6 +602,53 @@ describe('the VirtualMachine controller', () => {
     expect(f.vsphere.store.countOf('VirtualMachine')).toBe(before);
   });
 
+  it('imports a vSphere VM without a class or an image (VMImportNewNet), sized as it is', async () => {
+    const f = await setup({ capabilities: { vmImportNewNet: true } });
+    // Made in vSphere, in the namespace's pool and folder, as an import leaves it.
+    const spec = { name: 'legacy', files: { vmPathName: '[LocalDS_0]' }, memoryMB: 3072, numCPUs: 3 };
+    const task = f.vsphere.vm.create(
+      f.prepared.folder,
+      { ...spec, guestId: 'ubuntu64Guest' },
+      f.prepared.pool,
+    );
+    await f.settle();
+    const id = (await task.wait()).value;
+    const legacy = f.vsphere.store.get(id) as VmRecord;
+    const imported = (name: string, instanceUUID?: string): KubeObject => ({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', annotations: { 'vmoperator.vmware.com/imported-vm': '' } },
+      spec: { storageClass: f.prepared.storageClass, powerState: 'PoweredOn', ...UNCUSTOMIZED, instanceUUID },
+    });
+    // A DevOps user may not import.
+    await expect(f.kube.create(imported('legacy'))).rejects.toMatchObject({ code: 422 });
+    f.kube.direct.create(imported('legacy', legacy.config.instanceUuid));
+    await f.settle();
+    const vm = await getVm(f, 'legacy');
+    expect(vm.status?.uniqueID).toBe(id);
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect(vm.status?.class).toBeUndefined();
+    expect(condition(vm, CONDITION.classReady)).toBeUndefined();
+    expect(condition(vm, CONDITION.imageReady)).toBeUndefined();
+    const after = f.vsphere.store.get(id) as VmRecord;
+    expect(after.config).toMatchObject({ numCPU: 3, memoryMB: 3072 });
+    expect(after.config.managedBy).toMatchObject({ extensionKey: 'com.vmware.vcenter.wcp' });
+    // One to import that is not in vSphere: no class can be made of it, and it has no image.
+    f.kube.direct.create(imported('ghost'));
+    await f.settle();
+    const ghost = await getVm(f, 'ghost');
+    expect(ghost.status?.uniqueID).toBeUndefined();
+    expect(condition(ghost, CONDITION.classReady)).toBeUndefined();
+    expect(condition(ghost, CONDITION.imageReady)).toMatchObject({
+      status: 'False',
+      reason: 'NotSet',
+      message: '',
+    });
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/ghost'))).toBe(
+      'Error: [cannot synthesize class from nil ConfigInfo, NotSet]',
+    );
+  });
+
   it('deletes the vSphere VM and then lets the object go', async () => {
     const f = await setup();
     await f.kube.create(newVm(f, 'vm1'));

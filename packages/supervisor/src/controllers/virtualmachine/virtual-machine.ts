@@ -327,6 +327,9 @@ const NO_CLASS_SYNC = isAbsent(CONDITION.classConfigurationSynced);
 /** A VM asking for no revert has no revert condition (one a failed revert left goes). */
 const NO_REVERT = isAbsent(REVERT_CONDITION);
 
+/** vm-operator's error for a class it would make of a vSphere VM that does not exist yet. */
+const NO_CLASS_TO_SYNTHESIZE = 'cannot synthesize class from nil ConfigInfo';
+
 /** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
 const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 
@@ -578,6 +581,9 @@ export function startVirtualMachineController(
   /** The state of a VM whose backup's reconfiguration failed last: not tried again until it changes. */
   const failedBackups = new Map<string, string>();
   const incrementalRestore = deps.capabilities?.vmIncrementalRestore === true;
+  /** With VMImportNewNet, a VM without a class is an import, of its vSphere VM's size. */
+  const synthesizesClass = (vm: VirtualMachine) =>
+    deps.capabilities?.vmImportNewNet === true && !vm.spec?.className;
 
   /**
    * vm-operator's backup of the VM (see ./backup.ts), after its status and before its
@@ -852,6 +858,13 @@ export function startVirtualMachineController(
     if (creating >= MAX_CONCURRENT_CREATES) return { requeueAfter: CREATE_REQUEUE_DELAY };
     const prerequisites = checkPrerequisites(read, vm);
     const verdicts = [...prerequisites.verdicts];
+    // A VM to import without a class takes its vSphere VM's, which one still to make has not: the
+    // create fails with the other prerequisites' errors, its ClassReady left as it was.
+    if (synthesizesClass(vm)) {
+      const judged = verdicts.filter((v) => v.type !== CONDITION.classReady);
+      const problems = judged.filter((v) => v.status === 'False').map((v) => v.message || v.reason);
+      return failCreate(vm, judged, [NO_CLASS_TO_SYNTHESIZE, ...problems]);
+    }
     if (instanceStorage) {
       const storage = prerequisites.resolved.vmClass?.spec?.hardware?.instanceStorage;
       const added = withInstanceStorageVolumes(vm, storage, () => randomUUID(() => vsphere.random.float()));
@@ -1851,10 +1864,11 @@ export function startVirtualMachineController(
     // deploy just did), but for a suspended VM, whose update is its resume alone.
     const rereads = !fallthrough && record.powerState !== 'suspended';
     const size: Resolved = fallthrough?.resolved ?? {};
-    const classVerdict = fallthrough ? undefined : checkClass(read, vm, size);
+    // A VM imported without a class is sized as it is: its class is its vSphere VM's own.
+    const classVerdict = fallthrough || synthesizesClass(vm) ? undefined : checkClass(read, vm, size);
     const allocations = !fallthrough && size.vmClass && allocationsOf(size.vmClass);
     if (allocations) size.allocations = allocations;
-    if (rereads) verdicts.push(classVerdict as Verdict);
+    if (rereads && classVerdict) verdicts.push(classVerdict);
     // An update reads the resource policy only for a cluster module; the deploy just did.
     const group =
       record.powerState === 'suspended'
@@ -1951,6 +1965,7 @@ export function startVirtualMachineController(
       className ? { class: classRef(className) } : {},
       { conditions: withVerdicts(vm.status?.conditions, verdicts, now(), sharedConditions) },
     );
+    if (!vm.spec?.className) delete status.class;
     if (crypto?.status === null) delete status.crypto;
     else if (crypto?.status) status.crypto = crypto.status;
     const children =
