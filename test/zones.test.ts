@@ -24,7 +24,10 @@ type VmStatus = { zone?: string; uniqueID?: string; powerState?: string; network
 type ZoneObject = KubeObject & { spec: { namespace: { poolMoIDs: string[]; folderMoID: string } } };
 
 async function zonalSupervisor(
-  options: { timing?: 'realistic'; capabilities?: { instanceStorage: boolean } } = {},
+  options: {
+    timing?: 'realistic';
+    capabilities?: { instanceStorage?: boolean; vmPlacementPolicies?: boolean };
+  } = {},
   admissionControl = false,
 ) {
   const sim = await createSimulator({
@@ -236,6 +239,58 @@ describe('a Supervisor on three zones', () => {
     const zones = await zonesOf(sim, members);
     expect(new Set(zones).size).toBe(1);
     expect(zones[0]).not.toBe(busiest);
+  });
+
+  it("places a group's VMs by their zone affinity and anti-affinity with VMPlacementPolicies", async () => {
+    const sim = await zonalSupervisor({ capabilities: { vmPlacementPolicies: true } });
+    const zoneTerm = (labels: Record<string, string>) => [
+      { labelSelector: { matchLabels: labels }, topologyKey: ZONE_LABEL },
+    ];
+    const group = (name: string, members: readonly string[]) =>
+      sim.kube.create({
+        apiVersion: V5,
+        kind: 'VirtualMachineGroup',
+        metadata: { name, namespace: NS },
+        spec: { powerState: 'PoweredOn', bootOrder: [{ members: members.map((m) => ({ name: m })) }] },
+      });
+    // A database, deployed in the last zone, as its label says.
+    const zones = await sim.kube.list({ apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS });
+    const last = zones.items.at(-1)?.metadata.name as string;
+    await sim.kube.create(vm('db', { tier: 'db', [ZONE_LABEL]: last }));
+    await sim.settle();
+    // Three web servers apart from each other, each with the database's zone where it can.
+    const web = ['web-0', 'web-1', 'web-2'];
+    await group('web', web);
+    const spread = {
+      vmAntiAffinity: { requiredDuringSchedulingPreferredDuringExecution: zoneTerm({ tier: 'web' }) },
+    };
+    for (const name of web)
+      await sim.kube.create(vm(name, { tier: 'web' }, { groupName: 'web', affinity: spread }));
+    // A cache that must be beside the database.
+    await group('cache', ['cache']);
+    const near = {
+      vmAffinity: { requiredDuringSchedulingPreferredDuringExecution: zoneTerm({ tier: 'db' }) },
+    };
+    await sim.kube.create(vm('cache', {}, { groupName: 'cache', affinity: near }));
+    await sim.settle();
+    expect(new Set(await zonesOf(sim, web)).size).toBe(3);
+    expect(await zonesOf(sim, ['cache'])).toEqual([last]);
+    // A fourth web server has no zone left: DRS faults the group's placement.
+    await group('more', ['web-3']);
+    await sim.kube.create(vm('web-3', { tier: 'web' }, { groupName: 'more', affinity: spread }));
+    await sim.settle();
+    const { status } = await sim.kube.get({
+      apiVersion: V5,
+      kind: 'VirtualMachineGroup',
+      namespace: NS,
+      name: 'more',
+    });
+    const placed = (status as { members: { conditions: { type: string; reason: string }[] }[] }).members[0];
+    expect(placed?.conditions.find((c) => c.type === 'PlacementReady')?.reason).toBe('PendingPlacement');
+    expect(((await getVm(sim, 'web-3')).status as VmStatus | undefined)?.uniqueID).toBeUndefined();
+    expect(String(sim.supervisor.groups.errors.get(`${NS}/more`))).toMatch(
+      /^Error: failed to reconcile group placement: faults: \[(ResourcePool resgroup-\d+ faults: the zone affinity of VMs web-3 cannot be satisfied ?){3}\]$/,
+    );
   });
 
   it("lays a resource policy's child pool out in every zone, and a VM naming it runs in its zone's", async () => {

@@ -340,7 +340,11 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     vsphere,
     ...vmOperatorRecording,
   });
-  const groups = startVirtualMachineGroupController(manager, { kube, vsphere });
+  const groups = startVirtualMachineGroupController(manager, {
+    kube,
+    vsphere,
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+  });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });
   const replicaSets = startVirtualMachineReplicaSetController(manager, {
     kube,

@@ -127,6 +127,11 @@ export interface VirtualMachineServiceCapabilities {
    */
   readonly vmImportNewNet?: boolean;
   /**
+   * VMPlacementPolicies (off unless said): a group's VMs are placed by their zone affinity and
+   * anti-affinity, their labels the tags those name.
+   */
+  readonly vmPlacementPolicies?: boolean;
+  /**
    * MutableNetworks (off unless said): a VM's interfaces may be added, removed and moved to other
    * networks, its NICs following them while it is powered off.
    */

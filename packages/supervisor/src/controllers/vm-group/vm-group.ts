@@ -48,6 +48,7 @@ import {
   parseRfc3339,
   rfc3339Nano,
 } from '../../api/vm-group-validation.js';
+import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
 import { placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
 import { leastLoadedZone } from '../../namespaces/zone-choice.js';
 import type { Controller } from '../../runtime/controller.js';
@@ -71,6 +72,7 @@ import {
   VM_OPERATOR_API_VERSION,
 } from '../virtualmachine/prerequisites.js';
 import { groupLinkedVerdict, MEMBER_CONDITION, type MemberKind } from './membership.js';
+import { TaggedZones, zoneRulesOf } from './zone-policies.js';
 
 export const VM_GROUP_CONTROLLER = 'virtualmachinegroup-controller';
 export const VM_GROUP_FINALIZER = 'vmoperator.vmware.com/virtualmachinegroup';
@@ -78,6 +80,8 @@ export const VM_GROUP_FINALIZER = 'vmoperator.vmware.com/virtualmachinegroup';
 export interface VirtualMachineGroupControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
+  /** With `vmPlacementPolicies`, members' zone affinity and anti-affinity place them. */
+  capabilities?: VirtualMachineServiceCapabilities;
 }
 
 type Group = VirtualMachineGroup & KubeObject;
@@ -110,6 +114,17 @@ export function startVirtualMachineGroupController(
   const { kube, vsphere } = deps;
   /** DRS's choice of a zone for a group's VMs, placed together (deployments in flight not counted). */
   const chooseZone = leastLoadedZone(vsphere, () => 0);
+  const placementPolicies = deps.capabilities?.vmPlacementPolicies === true;
+
+  /** The zones of the namespace's deployed VMs, by tag: what DRS knows of a namespace's placement. */
+  const taggedZones = (namespace: string): TaggedZones => {
+    const found = new TaggedZones();
+    for (const vm of kube.direct.list(VM.apiVersion, VM.kind, namespace) as unknown as VirtualMachine[]) {
+      const zone = vm.metadata.labels?.[ZONE_LABEL];
+      if (vm.status?.uniqueID && zone) found.add(vm, zone);
+    }
+    return found;
+  };
   const now = () => timestamp(vsphere.clock.now());
   const get = <T extends KubeObject>(kind: string, namespace: string, name: string) =>
     kube.direct.get({ apiVersion: VM_OPERATOR_API_VERSION, kind, namespace, name }) as T | undefined;
@@ -407,12 +422,13 @@ export function startVirtualMachineGroupController(
    * one, or of several the least loaded), its pool or the policy's child pool.
    */
   const place = (namespace: string, vms: readonly ToPlace[]): void => {
-    const placement = placementOf(
-      reader.get('v1', 'Namespace', undefined, namespace),
-      reader.list(TOPOLOGY_API_VERSION, 'Zone', namespace),
-      undefined,
-      chooseZone,
-    );
+    const spaces = reader.get('v1', 'Namespace', undefined, namespace) as KubeObject | undefined;
+    const zones = reader.list(TOPOLOGY_API_VERSION, 'Zone', namespace) as KubeObject[];
+    const home = placementOf(spaces, zones, undefined, chooseZone);
+    // With VMPlacementPolicies, a VM of zone rules goes where they allow: home if they do.
+    const tagged = placementPolicies ? taggedZones(namespace) : undefined;
+    const zoneNames = zones.map((z) => z.metadata.name as string);
+    const unplaceable: string[] = [];
     const errors: string[] = [];
     let childPool: string | undefined;
     const targets = new Map<ToPlace, VirtualMachinePlacementStatus>();
@@ -434,6 +450,17 @@ export function startVirtualMachineGroupController(
         notReady('all VMs being placed as group must belong to same child ResourcePool');
         continue;
       }
+      const rules = tagged && zoneRulesOf(entry.vm);
+      let placement = home;
+      if (rules) {
+        const allowed = tagged.allowed(zoneNames, rules);
+        if (allowed.length === 0) unplaceable.push(entry.vm.metadata.name as string);
+        else if (!home?.zone || !allowed.includes(home.zone))
+          placement = placementOf(spaces, zones, undefined, (candidates) =>
+            chooseZone(candidates.filter((c) => allowed.includes(c.zone as string))),
+          );
+      }
+      if (tagged && placement?.zone) tagged.add(entry.vm, placement.zone);
       const target = placement && (policy ? policyPlacement(vsphere, placement, policy) : placement);
       if (!target) {
         notReady(`namespace ${namespace} has no resource pool and folder`);
@@ -446,6 +473,13 @@ export function startVirtualMachineGroupController(
       throw new Error(
         `failed to place group members: failed to get all VM placement ConfigSpecs: ${errors.join('\n')}`,
       );
+    // DRS faults the whole request, on every candidate pool, as PlaceVmsXCluster does (its words
+    // are not public: these are the simulator's).
+    if (unplaceable.length > 0) {
+      const fault = `the zone affinity of VMs ${unplaceable.join(', ')} cannot be satisfied`;
+      const pools = zoneNames.flatMap((zone) => placementOf(spaces, zones, zone)?.pool ?? []);
+      throw new Error(`faults: [${pools.map((pool) => `ResourcePool ${pool} faults: ${fault}`).join(' ')}]`);
+    }
     for (const [entry, target] of targets) {
       entry.status.placement = target;
       mark(entry.status, isTrue(MEMBER_CONDITION.placementReady));
