@@ -442,10 +442,11 @@ export const computeResourceOperations = (m: Model) => {
      * The host DRS recommends for a new VM of the pool, as ClusterComputeResource.PlaceVm names it
      * in its recommendation: the least loaded host of the pool's compute resource that can run
      * VMs now (and mounts `datastore`, when given, where the VM's disks go); undefined when none can.
+     * `placed` counts, by host, the VMs the same request placed before (PlaceVmsXCluster's).
      */
-    recommendHost(pool: Ref, datastore?: string): string | undefined {
+    recommendHost(pool: Ref, datastore?: string, placed?: ReadonlyMap<string, number>): string | undefined {
       const record = m.lookup<ResourcePoolRecord>(pool, 'ResourcePool');
-      return chooseHost(m, usableHosts(m, m.store, record.owner, datastore))?.id;
+      return chooseHost(m, usableHosts(m, m.store, record.owner, datastore), undefined, placed)?.id;
     },
   };
 };

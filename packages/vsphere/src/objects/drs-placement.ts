@@ -71,12 +71,14 @@ export const drsRulesForVm = (
 /**
  * The host DRS picks among `candidates`: without rules the one with the fewest VMs (ties by
  * order); with them, of the hosts no mandatory rule forbids, the one meeting most of the other
- * rules, then the fewest VMs. Undefined when there is no candidate or the rules forbid them all.
+ * rules, then the fewest VMs (with those `placed` there before it by the same request).
+ * Undefined when there is no candidate or the rules forbid them all.
  */
 export const chooseHost = (
   m: Model,
   candidates: Iterable<HostRecord>,
   rules?: DrsRulesForVm,
+  placed?: ReadonlyMap<string, number>,
 ): HostRecord | undefined => {
   let best: HostRecord | undefined;
   let bestPreference = 0;
@@ -84,7 +86,7 @@ export const chooseHost = (
   for (const host of candidates) {
     if (rules?.forbids(host.id)) continue;
     const preference = rules ? rules.preference(host.id) : 0;
-    const vms = m.store.referrerCount('vm', host.id);
+    const vms = m.store.referrerCount('vm', host.id) + (placed?.get(host.id) ?? 0);
     if (best === undefined || preference > bestPreference || (preference === bestPreference && vms < fewest))
       [best, bestPreference, fewest] = [host, preference, vms];
   }

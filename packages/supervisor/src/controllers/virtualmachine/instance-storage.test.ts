@@ -106,6 +106,45 @@ describe('instance storage (the InstanceStorage capability)', () => {
     );
   });
 
+  it("takes the host of its group's placement, and fails without one, as vm-operator does", async () => {
+    const f = await instanceStorageFixture();
+    const group = (name: string) =>
+      f.kube.create({
+        apiVersion: HUB,
+        kind: 'VirtualMachineGroup',
+        metadata: { name, namespace: 'ns1' },
+        spec: { powerState: 'PoweredOn', bootOrder: [{ members: [{ name: 'vm1' }] }] },
+      });
+    await group('g');
+    await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true }, groupName: 'g' });
+    await f.settle();
+    const g = await f.kube.get({ apiVersion: HUB, kind: 'VirtualMachineGroup', namespace: 'ns1', name: 'g' });
+    const node = (g.status as { members: { placement?: { node?: string } }[] }).members[0]?.placement?.node;
+    const vm = await f.vm();
+    expect(vm.metadata.annotations?.[INSTANCE_STORAGE_HOST_ANNOTATION]).toBe(node);
+    expect((f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord).host).toBe(node);
+    // No host to name (every host of the cluster in maintenance): the group places the VM without one.
+    await f.kube.delete(f.vmRef('vm1'));
+    await f.settle();
+    const hosts = [...f.vsphere.store.ofKind<HostRecord>('HostSystem')].filter(
+      (h) => h.parent === f.prepared.cluster,
+    );
+    for (const host of hosts) {
+      for (const id of f.vsphere.store.referrers('vm', host.id)) f.vsphere.vm.powerOff(id);
+      await f.settle();
+      f.vsphere.host.enterMaintenanceMode(host.id, 0);
+      await f.settle();
+      expect(f.vsphere.store.get(host.id)).toMatchObject({ inMaintenanceMode: true });
+    }
+    await group('g2');
+    await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true }, groupName: 'g2' });
+    await f.settle();
+    expect(await f.condition('VirtualMachineConditionPlacementReady')).toBe(
+      'False NotReady placement result missing host required for instance storage',
+    );
+    expect((await f.vm()).status?.uniqueID).toBeUndefined();
+  });
+
   it("converges under vm-operator's timings: the volume controller's requeues, tasks that take time", async () => {
     const f = await instanceStorageFixture(undefined, false, 'realistic');
     await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true } });

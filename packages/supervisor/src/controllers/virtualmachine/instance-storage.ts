@@ -27,8 +27,9 @@ export const INSTANCE_STORAGE_NOT_BOUND = 'instance storage PVCs are not bound y
 export type InstanceStorageHost = { host: string; marked?: VirtualMachine } | { problem: string };
 
 /**
- * The VM's host: the one its annotations name while it has its zone, else the one DRS recommends
- * for `pool`; `zone`, the zone it is placed in, labelled with the host's marks when it has none.
+ * The VM's host: the one its group's placement names (none is vm-operator's error), else the one
+ * its annotations name while it has its zone, else the one DRS recommends for `pool`; `zone`, the
+ * zone it is placed in, labelled with the host's marks when it has none.
  */
 export function instanceStorageHost(
   vsphere: VSphere,
@@ -36,12 +37,16 @@ export function instanceStorageHost(
   pool: string,
   zone: string | undefined,
   datastore: string | undefined,
+  /** A group's placement of the VM: the host it names is the VM's. */
+  byGroup?: { readonly node: string | undefined },
 ): InstanceStorageHost {
   const annotations = vm.metadata.annotations ?? {};
   const labels = vm.metadata.labels ?? {};
+  if (byGroup && !byGroup.node)
+    return { problem: 'placement result missing host required for instance storage' };
   // As vm-operator's placement, which keeps the host only when the zone is known too.
   const kept = labels[ZONE_LABEL] ? annotations[INSTANCE_STORAGE_HOST_ANNOTATION] : undefined;
-  const id = kept || vsphere.computeResource.recommendHost(pool, datastore);
+  const id = byGroup?.node || kept || vsphere.computeResource.recommendHost(pool, datastore);
   // Hosts out of service, or without the claims' datastore, get no recommendation.
   if (id === undefined) return { problem: 'PlaceVM failed: no placement recommendations' };
   const host = vsphere.store.get(id);

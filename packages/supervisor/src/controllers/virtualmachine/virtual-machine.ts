@@ -400,6 +400,8 @@ interface Grouping {
   readonly linked: Verdict;
   readonly placed: boolean;
   readonly zone: string | undefined;
+  /** Where the group's placement puts the VM, when it does (no zone label): its host, if DRS named one. */
+  readonly byGroup?: { readonly node: string | undefined };
 }
 
 /** What the create path an update falls through from found: its verdicts, and the class's size and bootstrap's Secrets it read. */
@@ -982,9 +984,18 @@ export function startVirtualMachineController(
         [crypto.error],
       );
     if (crypto?.verdict) verdicts.push(crypto.verdict);
-    let host: string | undefined;
-    if (instanceStorage && hasInstanceStorage(vm)) {
-      const chosen = instanceStorageHost(vsphere, vm, target.pool, placement?.zone, deps.claimDatastore?.());
+    // On the host the group's placement names, as vm-operator creates a VM its group placed.
+    let host = grouping?.byGroup?.node;
+    const storageOnHost = instanceStorage && hasInstanceStorage(vm);
+    if (storageOnHost) {
+      const chosen = instanceStorageHost(
+        vsphere,
+        vm,
+        target.pool,
+        placement?.zone,
+        deps.claimDatastore?.(),
+        grouping?.byGroup,
+      );
       if ('problem' in chosen) {
         const failed = isFalse(CONDITION.placementReady, REASON.notReady, chosen.problem);
         return failCreate(
@@ -1006,7 +1017,7 @@ export function startVirtualMachineController(
       return failCreate(placement?.chosen ? withFinalizer(vm, placement.zone, undefined) : vm, verdicts, [
         'VirtualMachineSetResourcePolicy cluster module is not ready',
       ]);
-    if (host !== undefined && vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
+    if (storageOnHost && vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
       return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
     const { resolved } = prerequisites;
     const itemId = resolved.itemId as string;
@@ -2144,9 +2155,13 @@ export function startVirtualMachineController(
     if (deployed) return { linked, placed: true, zone: undefined };
     // A VM not linked is not placed, whatever its zone label says.
     if (linked.status !== 'True') return { linked, placed: false, zone: undefined };
-    if (vm.metadata.labels?.[ZONE_LABEL]) return { linked, placed: true, zone: undefined };
     const placement = groupPlacementOf(group, vm);
-    return { linked, placed: placement !== undefined, zone: placement?.zoneID };
+    const label = vm.metadata.labels?.[ZONE_LABEL];
+    // A zone label places the VM outside its group, but the one its group's placement wrote
+    // (with the finalizer, before the VM's network is ready: vm-operator writes it as it creates).
+    if (label && label !== placement?.zoneID) return { linked, placed: true, zone: undefined };
+    if (!placement) return { linked, placed: false, zone: undefined };
+    return { linked, placed: true, zone: placement.zoneID, byGroup: { node: placement.node } };
   };
 
   /** A pass that left a vSphere operation in flight awaits it: its end requeues the VM (see track). */

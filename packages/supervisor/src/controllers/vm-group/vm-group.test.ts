@@ -1,6 +1,6 @@
 import type { VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
-import { ZONE_LABEL } from '../../api/annotations.js';
+import { PAUSED_ANNOTATION, ZONE_LABEL } from '../../api/annotations.js';
 import type {
   Condition,
   VirtualMachine,
@@ -90,7 +90,51 @@ describe('the VirtualMachineGroup controller', () => {
       });
       const record = f.vsphere.store.get(vm?.status?.uniqueID as string) as VmRecord;
       expect([record.pool, record.powerState]).toEqual([f.prepared.pool, 'poweredOn']);
+      // On the host DRS recommended for it with the group's others.
+      expect(record.host).toBe(status.placement?.node);
     }
+    const nodes = await Promise.all(
+      ['a', 'b'].map(async (name) => (await f.member('g', name)).placement?.node),
+    );
+    expect(nodes.every((node) => f.vsphere.store.get(node as string)?.kind === 'HostSystem')).toBe(true);
+    expect(new Set(nodes).size).toBe(2);
+  });
+
+  it('deploys a member on the host its placement names, whatever DRS would choose by then', async () => {
+    const f = await setup();
+    await f.createGroup('g', poweredOn(['a']));
+    // Held (paused) once placed, while its host fills up.
+    await f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'a', namespace: 'ns1', annotations: { [PAUSED_ANNOTATION]: '' } },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: f.image },
+        storageClass: f.prepared.storageClass,
+        groupName: 'g',
+      },
+    });
+    await f.settle();
+    const node = (await f.member('g', 'a')).placement?.node as string;
+    expect(f.vsphere.store.get(node)?.kind).toBe('HostSystem');
+    for (let i = 0; i < 3; i++) {
+      const task = f.vsphere.vm.create(
+        f.prepared.folder,
+        { name: `filler-${i}`, files: { vmPathName: '[LocalDS_0]' }, numCPUs: 1, memoryMB: 128 },
+        f.prepared.pool,
+        node,
+      );
+      await f.settle();
+      await task.wait();
+    }
+    await f.edit(f.vmRef('a'), (v) => {
+      const { [PAUSED_ANNOTATION]: _paused, ...annotations } = v.metadata.annotations ?? {};
+      return { ...v, metadata: { ...v.metadata, annotations } };
+    });
+    await f.settle();
+    const vm = await f.vm('a');
+    expect((f.vsphere.store.get(vm?.status?.uniqueID as string) as VmRecord).host).toBe(node);
   });
 
   it('holds back a VM until its group lists it and has placed it', async () => {

@@ -429,6 +429,7 @@ export function startVirtualMachineGroupController(
     const tagged = placementPolicies ? taggedZones(namespace) : undefined;
     const zoneNames = zones.map((z) => z.metadata.name as string);
     const unplaceable: string[] = [];
+    const hosted = new Map<string, number>();
     const errors: string[] = [];
     let childPool: string | undefined;
     const targets = new Map<ToPlace, VirtualMachinePlacementStatus>();
@@ -466,7 +467,14 @@ export function startVirtualMachineGroupController(
         notReady(`namespace ${namespace} has no resource pool and folder`);
         continue;
       }
-      targets.set(entry, { ...(placement?.zone ? { zoneID: placement.zone } : {}), pool: target.pool });
+      // PlaceVmsXCluster (CreateAndPowerOn) recommends each VM's host too, spreading the request.
+      const node = vsphere.computeResource.recommendHost(target.pool, undefined, hosted);
+      if (node) hosted.set(node, (hosted.get(node) ?? 0) + 1);
+      targets.set(entry, {
+        ...(placement?.zone ? { zoneID: placement.zone } : {}),
+        ...(node ? { node } : {}),
+        pool: target.pool,
+      });
       mark(entry.status, isFalse(MEMBER_CONDITION.placementReady, 'PendingPlacement', ''));
     }
     if (errors.length > 0)
