@@ -343,6 +343,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
   const groups = startVirtualMachineGroupController(manager, {
     kube,
     vsphere,
+    claimDatastore,
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
   });
   const snapshots = startVirtualMachineSnapshotController(manager, { kube, vsphere });

@@ -178,11 +178,14 @@ function imageOnUpdate(
     if (privileged) return [];
     return [
       ...(deepEqual(spec.image, prev.image) ? [] : [forbidden('spec.image', RESTRICTED_TO_PRIVILEGED)]),
-      ...(spec.imageName === prev.imageName ? [] : [forbidden('spec.imageName', RESTRICTED_TO_PRIVILEGED)]),
+      ...((spec.imageName ?? '') === (prev.imageName ?? '')
+        ? []
+        : [forbidden('spec.imageName', RESTRICTED_TO_PRIVILEGED)]),
     ];
   }
+  // Go compares strings: no image name is an empty one.
   return [
-    ...immutable('spec.imageName', prev.imageName, spec.imageName),
+    ...immutable('spec.imageName', prev.imageName ?? '', spec.imageName ?? ''),
     ...immutable('spec.image', prev.image, spec.image),
   ];
 }
@@ -741,15 +744,24 @@ export function validateVirtualMachineUpdate(
   privileged = false,
   volumeRules?: VolumeRules,
 ): FieldError[] {
-  const errors = [...validateSpec(vm, capabilities), ...validateNetwork(vm)];
-  // With MutableNetworks, after the network's other checks, as vm-operator's validateNetwork runs it.
-  if (capabilities.mutableNetworks)
-    errors.push(
-      ...macAddressChanges(vm.spec?.network?.interfaces ?? [], old.spec?.network?.interfaces ?? []),
-    );
-  errors.push(...validateHostAndDomainName(vm, old));
   const spec = vm.spec ?? {};
   const prev = old.spec ?? {};
+  // In vm-operator's order: the immutable fields, the power state's rules, then the rest.
+  const errors = imageOnUpdate(vm, old, capabilities, privileged);
+  errors.push(...classOnUpdate(vm, old, capabilities, privileged));
+  errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
+  if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
+  if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));
+  errors.push(
+    ...immutable(
+      'spec.reserved.resourcePolicyName',
+      prev.reserved?.resourcePolicyName,
+      spec.reserved?.resourcePolicyName,
+    ),
+  );
+  if (!capabilities.mutableNetworks) errors.push(...immutableNetworkProblems(vm, old));
+  if (!deepEqual(spec.affinity, prev.affinity))
+    errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   if (spec.powerState === undefined && prev.powerState !== undefined) {
     errors.push(invalid('spec.powerState', '', 'cannot set power state to empty string'));
   }
@@ -772,28 +784,20 @@ export function validateVirtualMachineUpdate(
     if (!deepEqual(spec.bootOptions, prev.bootOptions))
       errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
   }
-  errors.push(...imageOnUpdate(vm, old, capabilities, privileged));
-  errors.push(...classOnUpdate(vm, old, capabilities, privileged));
-  errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
-  if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
-  if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));
-  errors.push(
-    ...immutable(
-      'spec.reserved.resourcePolicyName',
-      prev.reserved?.resourcePolicyName,
-      spec.reserved?.resourcePolicyName,
-    ),
-  );
-  if (!capabilities.mutableNetworks) errors.push(...immutableNetworkProblems(vm, old));
-  if (!deepEqual(spec.affinity, prev.affinity))
-    errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
   errors.push(...bootstrapProviderChanges(vm, old));
+  errors.push(...validateSpec(vm, capabilities), ...validateNetwork(vm));
+  // With MutableNetworks, after the network's other checks, as vm-operator's validateNetwork runs it.
+  if (capabilities.mutableNetworks)
+    errors.push(
+      ...macAddressChanges(vm.spec?.network?.interfaces ?? [], old.spec?.network?.interfaces ?? []),
+    );
   // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do, and hold no
   // privileged account's write (vm-operator's own, which writes what the upgrade backfills).
   if (!privileged && isUpgraded(old, activatedFeatureVersion(capabilities)))
     errors.push(...validateVolumes(vm, old, volumeRules));
   errors.push(...instanceStorageProblems(vm, old, privileged));
   errors.push(...minHardwareVersionProblems(vm, old));
+  errors.push(...validateHostAndDomainName(vm, old));
   errors.push(...cdromProblems(vm));
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)
     errors.push(...cdromPlacementProblemsOnUpdate(spec.hardware.cdrom));

@@ -208,6 +208,13 @@ describe('validation', () => {
     expect(
       validateVirtualMachineUpdate(imageless, failedOver(withImage), {}, true).map((e) => e.field),
     ).toEqual(['spec.imageName', 'spec.image']);
+    // No image name is an empty one, as Go compares them.
+    const unnamed = {
+      ...withImage,
+      spec: { ...spec, image: { kind: 'VirtualMachineImage', name: 'vmi-1' } },
+    };
+    const emptyName = { ...unnamed, spec: { ...unnamed.spec, imageName: '' } };
+    expect(validateVirtualMachineUpdate(emptyName, unnamed)).toEqual([]);
     // Not failed over: the image stays.
     expect(
       validateVirtualMachineUpdate({ ...withImage, spec }, withImage, restore, true).map((e) => e.field),
@@ -514,18 +521,8 @@ describe('validation', () => {
     iface.network = { ...network, name: 'secondary' };
     iface.macAddr = '00:50:56:00:00:01';
     next.spec.powerState = 'Suspended';
+    // In vm-operator's order: the immutable fields, the power state, then the network's checks.
     expect(validateVirtualMachineUpdate(next, old)).toEqual([
-      {
-        field: 'spec.network.interfaces[0].macAddr',
-        message:
-          'Invalid value: "00:50:56:00:00:01": macAddr is available only with the following network providers: crd.nsx.vmware.com',
-        reason: 'FieldValueInvalid',
-      },
-      {
-        field: 'spec.powerState',
-        message: 'Invalid value: "Suspended": cannot suspend a VM that is powered off',
-        reason: 'FieldValueInvalid',
-      },
       {
         field: 'spec.network.interfaces[0].network',
         message: 'Forbidden: field is immutable',
@@ -534,6 +531,17 @@ describe('validation', () => {
       {
         field: 'spec.network.interfaces[0].macAddr',
         message: 'Invalid value: "00:50:56:00:00:01": field is immutable',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'spec.powerState',
+        message: 'Invalid value: "Suspended": cannot suspend a VM that is powered off',
+        reason: 'FieldValueInvalid',
+      },
+      {
+        field: 'spec.network.interfaces[0].macAddr',
+        message:
+          'Invalid value: "00:50:56:00:00:01": macAddr is available only with the following network providers: crd.nsx.vmware.com',
         reason: 'FieldValueInvalid',
       },
     ]);

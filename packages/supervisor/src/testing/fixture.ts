@@ -113,11 +113,21 @@ export async function createNamespaceFixture(
     namespace: 'ns1',
     name,
   });
-  const createVm = (name: string, spec: Record<string, unknown> = {}, labels?: Record<string, string>) =>
+  const createVm = (
+    name: string,
+    spec: Record<string, unknown> = {},
+    labels?: Record<string, string>,
+    annotations?: Record<string, string>,
+  ) =>
     f.kube.create({
       apiVersion: 'vmoperator.vmware.com/v1alpha5',
       kind: 'VirtualMachine',
-      metadata: { name, namespace: 'ns1', ...(labels ? { labels } : {}) },
+      metadata: {
+        name,
+        namespace: 'ns1',
+        ...(labels ? { labels } : {}),
+        ...(annotations ? { annotations } : {}),
+      },
       spec: {
         className: 'best-effort-small',
         image: { kind: 'VirtualMachineImage', name: image },

@@ -57,3 +57,18 @@ export async function prepareForVms(f: SupervisorFixture) {
   });
   return { prepared, vm };
 }
+
+/** Makes `count` small vSphere VMs on a host, in the namespace's folder and pool, so DRS takes it for a busy one. */
+export async function fillHost(
+  f: SupervisorFixture,
+  where: { folder: string; pool: string },
+  host: string,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const spec = { name: `filler-${i}`, files: { vmPathName: '[LocalDS_0]' }, numCPUs: 1, memoryMB: 128 };
+    const task = f.vsphere.vm.create(where.folder, spec, where.pool, host);
+    await f.settle();
+    await task.wait();
+  }
+}

@@ -1,5 +1,6 @@
 import type { HostRecord, VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
+import { PAUSED_ANNOTATION } from '../../api/annotations.js';
 import {
   INSTANCE_STORAGE_BOUND_ANNOTATION,
   INSTANCE_STORAGE_HOST_ANNOTATION,
@@ -10,6 +11,7 @@ import {
 import type { Condition, VirtualMachine } from '../../api/types.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
+import { fillHost } from '../../testing/virtual-machine.js';
 
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 
@@ -116,10 +118,18 @@ describe('instance storage (the InstanceStorage capability)', () => {
         spec: { powerState: 'PoweredOn', bootOrder: [{ members: [{ name: 'vm1' }] }] },
       });
     await group('g');
-    await f.createVm('vm1', { className: 'local-disks', bootstrap: { disabled: true }, groupName: 'g' });
+    // Held (paused) once placed, while the host its group names fills up.
+    const spec = { className: 'local-disks', bootstrap: { disabled: true }, groupName: 'g' };
+    await f.createVm('vm1', spec, undefined, { [PAUSED_ANNOTATION]: '' });
     await f.settle();
     const g = await f.kube.get({ apiVersion: HUB, kind: 'VirtualMachineGroup', namespace: 'ns1', name: 'g' });
-    const node = (g.status as { members: { placement?: { node?: string } }[] }).members[0]?.placement?.node;
+    const node = (g.status as { members: { placement?: { node?: string } }[] }).members[0]?.placement
+      ?.node as string;
+    await fillHost(f, f.prepared, node, 3);
+    const held = await f.kube.get(f.vmRef('vm1'));
+    const { [PAUSED_ANNOTATION]: _paused, ...annotations } = held.metadata.annotations ?? {};
+    await f.kube.update({ ...held, metadata: { ...held.metadata, annotations } });
+    await f.settle();
     const vm = await f.vm();
     expect(vm.metadata.annotations?.[INSTANCE_STORAGE_HOST_ANNOTATION]).toBe(node);
     expect((f.vsphere.store.get(vm.status?.uniqueID ?? '') as VmRecord).host).toBe(node);

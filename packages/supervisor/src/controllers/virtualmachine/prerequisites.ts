@@ -174,6 +174,37 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
   return imageReadySince(ready.lastTransitionTime ?? '');
 }
 
+/** vm-operator's error for a class it would make of a vSphere VM that does not exist yet. */
+const NO_CLASS_TO_SYNTHESIZE = 'cannot synthesize class from nil ConfigInfo';
+
+/**
+ * The errors of a create's prerequisites for a VM to import without a class (VMImportNewNet), as
+ * vm-operator aggregates them: its class, made of its vSphere VM, cannot be made of one that does
+ * not exist yet; then the others', ClassReady aside.
+ */
+export function classlessCreateErrors(verdicts: readonly Verdict[]): string[] {
+  const others = verdicts.filter((v) => v.type !== CONDITION.classReady && v.status === 'False');
+  return [
+    NO_CLASS_TO_SYNTHESIZE,
+    ...others.map((v) => (v.type === CONDITION.imageReady ? imageError(v) : v.message)),
+  ];
+}
+
+/** The error vm-operator's image lookup returns with an ImageReady verdict that is False. */
+function imageError(verdict: Verdict): string {
+  switch (verdict.reason) {
+    case REASON.notSet:
+      return REASON.notSet;
+    case REASON.unknownKind:
+      return `${REASON.unknownKind}: ${verdict.message}`;
+    case REASON.notFound:
+      // Its message and the lookup's error, which are the same.
+      return `${verdict.message}: ${verdict.message}`;
+    default:
+      return 'VirtualMachineImage is not ready';
+  }
+}
+
 /** The last ImageReady True made, and its time: VMs of images ready at that time share it. */
 let imageReady: { time: string; verdict: Verdict } | undefined;
 /** ImageReady True says since when the image is ready. */

@@ -568,7 +568,7 @@ describe('the VirtualMachine controller', () => {
   });
 
   it('finds a VM by the resource UID older releases made its instance UUID, and fails on two VMs of one UUID', async () => {
-    const f = await setup();
+    const f = await setup({ events: true });
     await f.kube.create(newVm(f, 'vm1', UNCUSTOMIZED));
     await f.settle();
     const vm1 = await getVm(f, 'vm1');
@@ -599,6 +599,18 @@ describe('the VirtualMachine controller', () => {
       `found multiple VMs for instance UUID "${shared}" (2)`,
     );
     expect((await getVm(f, 'vm3')).status?.uniqueID).toBeUndefined();
+    expect(f.vsphere.store.countOf('VirtualMachine')).toBe(before);
+    const warnings = f.kube.direct
+      .list('v1', 'Event', 'ns1')
+      .filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'vm3')
+      .map((e) => [(e as { reason?: string }).reason, (e as { message?: string }).message]);
+    expect(warnings).toEqual([
+      ['ReconcileNormalFailure', `found multiple VMs for instance UUID "${shared}" (2)`],
+    ]);
+    // Its deletion fails the same way, and the VMs stay.
+    await f.kube.delete(ref('vm3'));
+    await f.settle();
+    expect(await f.find(ref('vm3'))).toBeDefined();
     expect(f.vsphere.store.countOf('VirtualMachine')).toBe(before);
   });
 

@@ -233,6 +233,7 @@ import {
   checkClass,
   checkPolicy,
   checkPrerequisites,
+  classlessCreateErrors,
   type DependencyReader,
   globalDnsOf,
   NO_DNS,
@@ -326,9 +327,6 @@ const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
 const NO_CLASS_SYNC = isAbsent(CONDITION.classConfigurationSynced);
 /** A VM asking for no revert has no revert condition (one a failed revert left goes). */
 const NO_REVERT = isAbsent(REVERT_CONDITION);
-
-/** vm-operator's error for a class it would make of a vSphere VM that does not exist yet. */
-const NO_CLASS_TO_SYNTHESIZE = 'cannot synthesize class from nil ConfigInfo';
 
 /** What a pass with a vSphere operation of the VM in flight answers: the operation decides. */
 const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
@@ -480,6 +478,8 @@ export function startVirtualMachineController(
   const refusedCustomizations = new Map<string, Verdict>();
   /** Per VM, the resize while off vSphere last refused, whose error was dropped (see drive). */
   const droppedResizes = new Map<string, VmConfigSpec>();
+  /** VMs a create placed from their group's placement: their zone label is theirs from then on. */
+  const groupPlaced = new Set<string>();
   const byMoref = new Map<string, string>();
   /** Conditions the VMs share (see withVerdicts). */
   const sharedConditions = new Map<string, Condition>();
@@ -572,6 +572,7 @@ export function startVirtualMachineController(
     guestInfoEncodings.forget(key);
     refusedCustomizations.delete(key);
     droppedResizes.delete(key);
+    groupPlaced.delete(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -700,6 +701,20 @@ export function startVirtualMachineController(
     return found;
   };
 
+  /**
+   * The VM's vSphere VM; a lookup that fails is the pass's error, recorded as vm-operator records
+   * an error of no create or update (`ReconcileNormalFailure`) or of a delete (`DeleteFailure`).
+   */
+  const lookedUp = (key: string, vm: VirtualMachine, op: 'ReconcileNormal' | 'Delete') => {
+    try {
+      return vsphereVmOf(key, vm);
+    } catch (error) {
+      // vm-operator adds its finalizer and its vCenter's mark before it looks.
+      events.emit(asKube(op === 'Delete' ? vm : withFinalizer(vm, undefined, undefined)), op, error, true);
+      throw error;
+    }
+  };
+
   /** Writes the VM through the store, as its reconcile's own write (see Controller.ownWrite). */
   const write = (vm: KubeObject, mode: 'main' | 'status') =>
     controller.ownWrite(
@@ -781,7 +796,7 @@ export function startVirtualMachineController(
       events.emit(asKube(vm), 'Delete', fault);
       throw fault;
     }
-    const record = vsphereVmOf(key, vm);
+    const record = lookedUp(key, vm, 'Delete');
     // Kept in vSphere when a privileged account asks, without what vm-operator put there (and
     // with no Delete event: vm-operator records deletions alone).
     const kept = vm.metadata.annotations?.[SKIP_DELETE_PLATFORM_RESOURCE_ANNOTATION] !== undefined;
@@ -864,8 +879,7 @@ export function startVirtualMachineController(
     // create fails with the other prerequisites' errors, its ClassReady left as it was.
     if (synthesizesClass(vm)) {
       const judged = verdicts.filter((v) => v.type !== CONDITION.classReady);
-      const problems = judged.filter((v) => v.status === 'False').map((v) => v.message || v.reason);
-      return failCreate(vm, judged, [NO_CLASS_TO_SYNTHESIZE, ...problems]);
+      return failCreate(vm, judged, classlessCreateErrors(verdicts));
     }
     if (instanceStorage) {
       const storage = prerequisites.resolved.vmClass?.spec?.hardware?.instanceStorage;
@@ -984,8 +998,10 @@ export function startVirtualMachineController(
         [crypto.error],
       );
     if (crypto?.verdict) verdicts.push(crypto.verdict);
-    // On the host the group's placement names, as vm-operator creates a VM its group placed.
+    // On the host the group's placement names, as vm-operator creates a VM its group placed. Its
+    // zone label is the placement's from now on: a later create is placed as a labelled VM.
     let host = grouping?.byGroup?.node;
+    if (grouping?.byGroup) groupPlaced.add(key);
     const storageOnHost = instanceStorage && hasInstanceStorage(vm);
     if (storageOnHost) {
       const chosen = instanceStorageHost(
@@ -2108,8 +2124,8 @@ export function startVirtualMachineController(
     const deps: Dependency[] = [];
     const read = readerFor(deps);
     try {
-      const record = vsphereVmOf(key, vm);
-      const grouping = vm.spec?.groupName ? groupingOf(read, vm, record !== undefined) : undefined;
+      const record = lookedUp(key, vm, 'ReconcileNormal');
+      const grouping = vm.spec?.groupName ? groupingOf(key, read, vm, record !== undefined) : undefined;
       // A VM its group has not placed yet has no zone: not the namespace's first either.
       const placement =
         grouping && !grouping.placed
@@ -2143,7 +2159,12 @@ export function startVirtualMachineController(
    * deployed (the group's placement requeues it), plainly afterwards (as vm-operator, a group's
    * later changes do not requeue its deployed VMs).
    */
-  const groupingOf = (read: DependencyReader, vm: VirtualMachine, deployed: boolean): Grouping => {
+  const groupingOf = (
+    key: string,
+    read: DependencyReader,
+    vm: VirtualMachine,
+    deployed: boolean,
+  ): Grouping => {
     const namespace = vm.metadata.namespace as string;
     const name = vm.spec?.groupName as string;
     const group = (
@@ -2157,9 +2178,10 @@ export function startVirtualMachineController(
     if (linked.status !== 'True') return { linked, placed: false, zone: undefined };
     const placement = groupPlacementOf(group, vm);
     const label = vm.metadata.labels?.[ZONE_LABEL];
-    // A zone label places the VM outside its group, but the one its group's placement wrote
-    // (with the finalizer, before the VM's network is ready: vm-operator writes it as it creates).
-    if (label && label !== placement?.zoneID) return { linked, placed: true, zone: undefined };
+    // A zone label places the VM outside its group, but the one written with the finalizer from
+    // its group's placement until a create is placed (vm-operator labels the VM only then).
+    if (label && (label !== placement?.zoneID || groupPlaced.has(key)))
+      return { linked, placed: true, zone: undefined };
     if (!placement) return { linked, placed: false, zone: undefined };
     return { linked, placed: true, zone: placement.zoneID, byGroup: { node: placement.node } };
   };

@@ -10,13 +10,14 @@ import type {
 import { APPLY_POWER_STATE_TIME } from '../../api/vm-group-validation.js';
 import type { KubeObject } from '../../store/meta.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
+import { fillHost } from '../../testing/virtual-machine.js';
 import { VM_GROUP_FINALIZER } from './vm-group.js';
 
 const V5 = 'vmoperator.vmware.com/v1alpha5';
 const HUB = 'vmoperator.vmware.com/v1alpha6';
 
-async function setup() {
-  const f = await createNamespaceFixture();
+async function setup(options: Parameters<typeof createNamespaceFixture>[0] = {}) {
+  const f = await createNamespaceFixture(options);
   const groupRef = (name: string) => ({
     apiVersion: HUB,
     kind: 'VirtualMachineGroup',
@@ -104,30 +105,11 @@ describe('the VirtualMachineGroup controller', () => {
     const f = await setup();
     await f.createGroup('g', poweredOn(['a']));
     // Held (paused) once placed, while its host fills up.
-    await f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachine',
-      metadata: { name: 'a', namespace: 'ns1', annotations: { [PAUSED_ANNOTATION]: '' } },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: f.image },
-        storageClass: f.prepared.storageClass,
-        groupName: 'g',
-      },
-    });
+    await f.createVm('a', { groupName: 'g' }, undefined, { [PAUSED_ANNOTATION]: '' });
     await f.settle();
     const node = (await f.member('g', 'a')).placement?.node as string;
     expect(f.vsphere.store.get(node)?.kind).toBe('HostSystem');
-    for (let i = 0; i < 3; i++) {
-      const task = f.vsphere.vm.create(
-        f.prepared.folder,
-        { name: `filler-${i}`, files: { vmPathName: '[LocalDS_0]' }, numCPUs: 1, memoryMB: 128 },
-        f.prepared.pool,
-        node,
-      );
-      await f.settle();
-      await task.wait();
-    }
+    await fillHost(f, f.prepared, node, 3);
     await f.edit(f.vmRef('a'), (v) => {
       const { [PAUSED_ANNOTATION]: _paused, ...annotations } = v.metadata.annotations ?? {};
       return { ...v, metadata: { ...v.metadata, annotations } };
@@ -135,6 +117,24 @@ describe('the VirtualMachineGroup controller', () => {
     await f.settle();
     const vm = await f.vm('a');
     expect((f.vsphere.store.get(vm?.status?.uniqueID as string) as VmRecord).host).toBe(node);
+  });
+
+  it('cannot place a VM to import without a class before it is in vSphere (VMImportNewNet)', async () => {
+    const f = await setup({ capabilities: { vmImportNewNet: true } });
+    await f.createGroup('g', poweredOn(['imported']));
+    f.kube.direct.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name: 'imported', namespace: 'ns1' },
+      spec: { storageClass: f.prepared.storageClass, groupName: 'g' },
+    });
+    await f.settle();
+    const placed = conditionOf((await f.member('g', 'imported')).conditions, 'PlacementReady');
+    expect(brief(placed)).toEqual({
+      status: 'False',
+      reason: 'NotReady',
+      message: 'failed to get VM placement prereqs: [cannot synthesize class from nil ConfigInfo, NotSet]',
+    });
   });
 
   it('holds back a VM until its group lists it and has placed it', async () => {

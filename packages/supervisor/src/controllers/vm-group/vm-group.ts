@@ -33,6 +33,7 @@
 import type { VSphere } from '@vsim/vsphere';
 import { ZONE_LABEL } from '../../api/annotations.js';
 import { parseDuration } from '../../api/duration.js';
+import { hasInstanceStorage } from '../../api/instance-storage.js';
 import type {
   Condition,
   VirtualMachine,
@@ -68,6 +69,7 @@ import {
 } from '../virtualmachine/conditions.js';
 import {
   checkPrerequisites,
+  classlessCreateErrors,
   type DependencyReader,
   VM_OPERATOR_API_VERSION,
 } from '../virtualmachine/prerequisites.js';
@@ -80,8 +82,13 @@ export const VM_GROUP_FINALIZER = 'vmoperator.vmware.com/virtualmachinegroup';
 export interface VirtualMachineGroupControllerDeps {
   kube: KubeStore;
   vsphere: VSphere;
-  /** With `vmPlacementPolicies`, members' zone affinity and anti-affinity place them. */
+  /**
+   * With `vmPlacementPolicies`, members' zone affinity and anti-affinity place them; with
+   * `instanceStorage`, a member with instance storage goes to a host of `claimDatastore`.
+   */
   capabilities?: VirtualMachineServiceCapabilities;
+  /** Where the CSI driver makes claims' disks. */
+  claimDatastore?: () => string;
 }
 
 type Group = VirtualMachineGroup & KubeObject;
@@ -427,7 +434,10 @@ export function startVirtualMachineGroupController(
     const home = placementOf(spaces, zones, undefined, chooseZone);
     // With VMPlacementPolicies, a VM of zone rules goes where they allow: home if they do.
     const tagged = placementPolicies ? taggedZones(namespace) : undefined;
-    const zoneNames = zones.map((z) => z.metadata.name as string);
+    // DRS's candidates: the zones with a pool of the namespace that are not being deleted.
+    const zoneNames = zones
+      .filter((z) => !z.metadata.deletionTimestamp && placementOf(spaces, zones, z.metadata.name)?.zone)
+      .map((z) => z.metadata.name as string);
     const unplaceable: string[] = [];
     const hosted = new Map<string, number>();
     const errors: string[] = [];
@@ -439,6 +449,13 @@ export function startVirtualMachineGroupController(
         errors.push(message);
       };
       const prerequisites = checkPrerequisites(reader, entry.vm, false);
+      // A VM to import without a class (VMImportNewNet) has none to place by before it is in vSphere.
+      if (deps.capabilities?.vmImportNewNet && !entry.vm.spec?.className) {
+        notReady(
+          `failed to get VM placement prereqs: ${aggregate(classlessCreateErrors(prerequisites.verdicts))}`,
+        );
+        continue;
+      }
       const failing = prerequisites.verdicts.find((v) => v.status === 'False');
       if (failing) {
         notReady(`failed to get VM placement prereqs: ${failing.message}`);
@@ -468,7 +485,11 @@ export function startVirtualMachineGroupController(
         continue;
       }
       // PlaceVmsXCluster (CreateAndPowerOn) recommends each VM's host too, spreading the request.
-      const node = vsphere.computeResource.recommendHost(target.pool, undefined, hosted);
+      // (Its instance storage disks' datastore among what DRS is asked to place, vm-operator's
+      // placement config spec holding them.)
+      const local = deps.capabilities?.instanceStorage && hasInstanceStorage(entry.vm);
+      const datastore = local ? deps.claimDatastore?.() : undefined;
+      const node = vsphere.computeResource.recommendHost(target.pool, datastore, hosted);
       if (node) hosted.set(node, (hosted.get(node) ?? 0) + 1);
       targets.set(entry, {
         ...(placement?.zone ? { zoneID: placement.zone } : {}),
