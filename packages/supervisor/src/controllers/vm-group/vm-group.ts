@@ -426,17 +426,20 @@ export function startVirtualMachineGroupController(
 
   /**
    * Places the VMs as a lone VM is placed, together: the zone DRS picks (the namespace's only
-   * one, or of several the least loaded), its pool or the policy's child pool.
+   * one, or of several the least loaded), its pool or the policy's child pool; with
+   * VMPlacementPolicies, a VM of zone rules where they allow; and the host DRS recommends there.
    */
   const place = (namespace: string, vms: readonly ToPlace[]): void => {
-    const spaces = reader.get('v1', 'Namespace', undefined, namespace) as KubeObject | undefined;
+    const namespaceObject = reader.get('v1', 'Namespace', undefined, namespace) as KubeObject | undefined;
     const zones = reader.list(TOPOLOGY_API_VERSION, 'Zone', namespace) as KubeObject[];
-    const home = placementOf(spaces, zones, undefined, chooseZone);
+    const home = placementOf(namespaceObject, zones, undefined, chooseZone);
     // With VMPlacementPolicies, a VM of zone rules goes where they allow: home if they do.
     const tagged = placementPolicies ? taggedZones(namespace) : undefined;
     // DRS's candidates: the zones with a pool of the namespace that are not being deleted.
     const zoneNames = zones
-      .filter((z) => !z.metadata.deletionTimestamp && placementOf(spaces, zones, z.metadata.name)?.zone)
+      .filter(
+        (z) => !z.metadata.deletionTimestamp && placementOf(namespaceObject, zones, z.metadata.name)?.zone,
+      )
       .map((z) => z.metadata.name as string);
     const unplaceable: string[] = [];
     const hosted = new Map<string, number>();
@@ -474,7 +477,7 @@ export function startVirtualMachineGroupController(
         const allowed = tagged.allowed(zoneNames, rules);
         if (allowed.length === 0) unplaceable.push(entry.vm.metadata.name as string);
         else if (!home?.zone || !allowed.includes(home.zone))
-          placement = placementOf(spaces, zones, undefined, (candidates) =>
+          placement = placementOf(namespaceObject, zones, undefined, (candidates) =>
             chooseZone(candidates.filter((c) => allowed.includes(c.zone as string))),
           );
       }
@@ -506,7 +509,7 @@ export function startVirtualMachineGroupController(
     // are not public: these are the simulator's).
     if (unplaceable.length > 0) {
       const fault = `the zone affinity of VMs ${unplaceable.join(', ')} cannot be satisfied`;
-      const pools = zoneNames.flatMap((zone) => placementOf(spaces, zones, zone)?.pool ?? []);
+      const pools = zoneNames.flatMap((zone) => placementOf(namespaceObject, zones, zone)?.pool ?? []);
       throw new Error(`faults: [${pools.map((pool) => `ResourcePool ${pool} faults: ${fault}`).join(' ')}]`);
     }
     for (const [entry, target] of targets) {
