@@ -79,9 +79,15 @@ export {
   isVgpu,
 } from './inventory/devices.js';
 export { guestFamily, KNOWN_GUEST_IDS } from './inventory/guest-os.js';
-export { datacenterOf, findByInventoryPath, findChild, inventoryPath } from './inventory/paths.js';
+export {
+  datacenterOf,
+  findByInventoryPath,
+  findChild,
+  inventoryPath,
+  vmsWithInstanceUuid,
+} from './inventory/paths.js';
 export type * from './inventory/records.js';
-export { extraConfigValue, vmsWithInstanceUuid } from './inventory/records.js';
+export { extraConfigValue } from './inventory/records.js';
 export type * from './inventory/tree.js';
 export { VCSIM_DEFAULTS, type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 export {

@@ -9,10 +9,12 @@ import {
   childNameKey,
   type DatacenterRecord,
   type HostRecord,
+  INSTANCE_UUID,
   type InventoryRecord,
+  type VmRecord,
 } from './records.js';
 
-type Inventory = Pick<Store<InventoryRecord>, 'get' | 'firstReferrer'>;
+type Inventory = Pick<Store<InventoryRecord>, 'get' | 'firstReferrer' | 'referrers'>;
 /** What an ancestor walk reads: the store, or a transaction's view of it. */
 type Records = Pick<Inventory, 'get'>;
 
@@ -54,6 +56,31 @@ export const ancestor = <R extends InventoryRecord>(
 
 export const datacenterOf = (store: Records, id: string): DatacenterRecord | undefined =>
   ancestor<DatacenterRecord>(store, id, 'Datacenter');
+
+/** The datacenter a VM or host is in: a VM in a vApp may have no folder, its pool tells. */
+export const datacenterHolding = (store: Records, r: InventoryRecord): DatacenterRecord | undefined =>
+  datacenterOf(store, r.parent ? r.id : ((r as VmRecord).pool ?? r.id));
+
+/**
+ * The VMs (templates too) whose instance UUID is `uuid`, in any case, of the datacenter `datacenter`
+ * names when it names one (asked only when some VM has the UUID): an index lookup, as vm-operator
+ * looks up by instance UUID every VM it reconciles.
+ */
+export const vmsWithInstanceUuid = (
+  store: Inventory,
+  uuid: string,
+  datacenter: () => string | undefined = () => undefined,
+): VmRecord[] => {
+  const ids = store.referrers(INSTANCE_UUID, uuid.toLowerCase());
+  if (ids.size === 0) return [];
+  const dc = datacenter();
+  const found: VmRecord[] = [];
+  for (const id of ids) {
+    const vm = store.get(id) as VmRecord;
+    if (dc === undefined || datacenterHolding(store, vm)?.id === dc) found.push(vm);
+  }
+  return found;
+};
 
 /** A host's parent is its compute resource (standalone or cluster). */
 export const computeResourceOf = (store: Records, host: HostRecord): ComputeResourceRecord | undefined =>

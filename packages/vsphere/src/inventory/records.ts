@@ -4,7 +4,7 @@
  * property tables in ../properties, never stored twice. Times are epoch milliseconds.
  */
 
-import type { Store, StoredRecord } from '../core/store.js';
+import type { StoredRecord } from '../core/store.js';
 import { flat } from '../core/strings.js';
 import type { PowerState } from '../faults.js';
 import type { ClusterServiceConfig, ComputeResourceConfig } from './cluster-config.js';
@@ -861,10 +861,6 @@ export const childNameKey = (parent: string, name: string): string => flat(`${pa
 
 /** The relation from a VM's instance UUID, in lower case, to the VM. */
 export const INSTANCE_UUID = 'instanceUuid';
-
-/** The ids of the VMs (templates too) whose instance UUID is `uuid`, in any case: an index lookup. */
-export const vmsWithInstanceUuid = (store: Store<InventoryRecord>, uuid: string): ReadonlySet<string> =>
-  store.referrers(INSTANCE_UUID, uuid.toLowerCase());
 
 /** The relations the store keeps reverse indexes for, named after the back-reference. */
 export const relations = (r: InventoryRecord): (readonly [string, string])[] => {

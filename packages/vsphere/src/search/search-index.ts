@@ -8,14 +8,13 @@
 
 import { childrenOf } from '../collector/view-contents.js';
 import { faults } from '../faults.js';
-import { datacenterOf, findByInventoryPath } from '../inventory/paths.js';
-import {
-  type DatacenterRecord,
-  type DatastoreRecord,
-  type HostRecord,
-  type InventoryRecord,
-  type VmRecord,
-  vmsWithInstanceUuid,
+import { datacenterHolding, findByInventoryPath, vmsWithInstanceUuid } from '../inventory/paths.js';
+import type {
+  DatacenterRecord,
+  DatastoreRecord,
+  HostRecord,
+  InventoryRecord,
+  VmRecord,
 } from '../inventory/records.js';
 import type { Model, Ref } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
@@ -47,26 +46,16 @@ interface Match {
   readonly host: (r: HostRecord) => boolean;
 }
 
-const ANY: Match = { vm: () => true, host: () => true };
-
 export const searchOperations = (m: Model) => {
   const datacenter = (ref: Ref | undefined) =>
     ref === undefined ? undefined : m.lookup<DatacenterRecord>(ref, 'Datacenter').id;
 
   /** VMs or hosts (in the datacenter, if one is given) that `match` accepts. */
-  /** The records (of the datacenter, if one is given) that `match` accepts, `records` or every one of a kind. */
-  const scan = (
-    dc: string | undefined,
-    vmSearch: boolean,
-    match: Match,
-    records: Iterable<InventoryRecord> = m.store.ofKind(vmSearch ? 'VirtualMachine' : 'HostSystem'),
-  ) => {
+  const scan = (dc: string | undefined, vmSearch: boolean, match: Match) => {
     const out: MoRef[] = [];
-    for (const r of records) {
+    for (const r of m.store.ofKind(vmSearch ? 'VirtualMachine' : 'HostSystem')) {
       if (!(vmSearch ? match.vm(r as VmRecord) : match.host(r as HostRecord))) continue;
-      // A VM in a vApp may have no folder: its pool tells the datacenter.
-      const at = r.parent ? r.id : ((r as VmRecord).pool ?? r.id);
-      if (dc !== undefined && datacenterOf(m.store, at)?.id !== dc) continue;
+      if (dc !== undefined && datacenterHolding(m.store, r)?.id !== dc) continue;
       out.push(refOf(r));
     }
     return out;
@@ -74,14 +63,14 @@ export const searchOperations = (m: Model) => {
 
   const byUuid = (dc: Ref | undefined, uuid: string, vmSearch: boolean, instanceUuid: boolean) => {
     if (instanceUuid && !vmSearch) throw faults.invalidArgument('instanceUuid');
-    const want = uuid.toLowerCase();
-    // Instance UUIDs are indexed: vm-operator looks up each VM it reconciles by its own.
+    // Instance UUIDs are indexed.
     if (instanceUuid) {
-      const indexed = [...vmsWithInstanceUuid(m.store, want)].map((id) => m.store.get(id) as VmRecord);
-      return scan(datacenter(dc), true, ANY, indexed);
+      const id = datacenter(dc);
+      return vmsWithInstanceUuid(m.store, uuid, () => id).map(refOf);
     }
+    const want = uuid.toLowerCase();
     return scan(datacenter(dc), vmSearch, {
-      vm: (r) => (instanceUuid ? r.config.instanceUuid : r.config.uuid).toLowerCase() === want,
+      vm: (r) => r.config.uuid.toLowerCase() === want,
       host: (r) => r.uuid.toLowerCase() === want,
     });
   };
@@ -163,7 +152,7 @@ export const searchOperations = (m: Model) => {
         const parts = splitDatastorePath(path);
         if (!parts) throw faults.invalidDatastorePath(path);
         const [dsName, file] = parts;
-        const inDc = (r: InventoryRecord) => datacenterOf(m.store, r.id)?.id === dcId;
+        const inDc = (r: InventoryRecord) => datacenterHolding(m.store, r)?.id === dcId;
         const ds = [...m.store.ofKind<DatastoreRecord>('Datastore')].find(
           (d) => d.name === dsName && inDc(d),
         );

@@ -5,7 +5,7 @@
  * the datacenter of the provider config. A VM found so is the resource's: an import, a restore,
  * or a resource made again for a VM kept in vSphere is updated, not deployed a second time.
  */
-import { datacenterOf, type VmRecord, type VSphere, vmsWithInstanceUuid } from '@vsim/vsphere';
+import { type VmRecord, type VSphere, vmsWithInstanceUuid } from '@vsim/vsphere';
 import type { VirtualMachine } from '../../api/types.js';
 import { PROVIDER_CONFIG_MAP, VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { KubeStore } from '../../store/kube-store.js';
@@ -15,32 +15,18 @@ export function findVsphereVm(kube: KubeStore, vsphere: VSphere, vm: VirtualMach
   const id = vm.status?.uniqueID;
   const byId = id ? vsphere.store.get(id) : undefined;
   if (byId?.kind === 'VirtualMachine') return byId as VmRecord;
-  const instanceUUID = vm.spec?.instanceUUID;
-  const found =
-    (instanceUUID && byInstanceUuid(kube, vsphere, instanceUUID)) ||
-    (vm.metadata.uid && vm.metadata.uid !== instanceUUID
-      ? byInstanceUuid(kube, vsphere, vm.metadata.uid)
-      : undefined);
   // (vm-operator fails on a VM with neither an id nor an instance UUID: the create webhook gives
   // every VM the latter, which stays.)
-  return found || undefined;
+  const instanceUUID = vm.spec?.instanceUUID;
+  const byInstance = instanceUUID ? byInstanceUuid(kube, vsphere, instanceUUID) : undefined;
+  if (byInstance) return byInstance;
+  const uid = vm.metadata.uid;
+  return uid && uid !== instanceUUID ? byInstanceUuid(kube, vsphere, uid) : undefined;
 }
 
-/** SearchIndex's FindAllByUuid of VMs by instance UUID, read from its index. */
+/** SearchIndex's FindAllByUuid of VMs by instance UUID, in the provider config's datacenter. */
 function byInstanceUuid(kube: KubeStore, vsphere: VSphere, uuid: string): VmRecord | undefined {
-  const ids = vmsWithInstanceUuid(vsphere.store, uuid);
-  if (ids.size === 0) return undefined;
-  const datacenter = providerDatacenter(kube, vsphere);
-  const found: VmRecord[] = [];
-  for (const id of ids) {
-    const vm = vsphere.store.get(id) as VmRecord;
-    // A VM in a vApp may have no folder: its pool tells the datacenter.
-    if (
-      datacenter === undefined ||
-      datacenterOf(vsphere.store, vm.parent ?? vm.pool ?? id)?.id === datacenter
-    )
-      found.push(vm);
-  }
+  const found = vmsWithInstanceUuid(vsphere.store, uuid, () => providerDatacenter(kube, vsphere));
   if (found.length > 1) throw new Error(`found multiple VMs for instance UUID "${uuid}" (${found.length})`);
   return found[0];
 }
