@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attachedDiskId } from './inventory/attachments.js';
 import { diskBytes, diskDatastore, isDisk } from './inventory/devices.js';
+import { vmsWithInstanceUuid } from './inventory/paths.js';
 import {
   childNameKey,
   type DatastoreRecord,
@@ -146,8 +147,11 @@ const checkInvariants = (v: VSphere) => {
     for (const [relation, target] of relations(r)) {
       // A child's name index points at its parent and name, a VM's instance UUID at the UUID;
       // every other relation at a record.
-      if (relation === INSTANCE_UUID) expect(target).toBe((r as VmRecord).config.instanceUuid.toLowerCase());
-      else {
+      if (relation === INSTANCE_UUID) {
+        // Found by its instance UUID, in any case.
+        const uuid = (r as VmRecord).config.instanceUuid.toUpperCase();
+        expect(vmsWithInstanceUuid(v.store, uuid)).toContain(r);
+      } else {
         const object = relation === 'childNamed' ? (r.parent ?? '') : target;
         if (relation === 'childNamed') expect(target).toBe(childNameKey(object, r.name));
         expect(v.store.has(object), `${r.id} -> ${relation} -> missing ${object}`).toBe(true);
