@@ -38,6 +38,11 @@ export interface KeyProvider {
   readonly native?: { readonly keyId: string; readonly tpmRequired: boolean };
 }
 
+/** The management type of vCenter's own (native) key providers. */
+const NATIVE_PROVIDER = 'nativeProvider';
+
+const isNative = (provider: KeyProvider): boolean => provider.managementType === NATIVE_PROVIDER;
+
 /** What the CryptoManager record carries beyond its id and kind. */
 export interface CryptoManagerState {
   readonly providers?: readonly KeyProvider[];
@@ -48,7 +53,7 @@ export interface CryptoManagerState {
 type ManagerRecord = ServiceObjectRecord & CryptoManagerState;
 
 /** The types RegisterKmsCluster registers (a standard provider comes from RegisterKmipServer). */
-const KMS_CLUSTER_TYPES: readonly string[] = ['trustAuthority', 'nativeProvider', 'unknown'];
+const KMS_CLUSTER_TYPES: readonly string[] = ['trustAuthority', NATIVE_PROVIDER, 'unknown'];
 
 /** ListKmsClusters' managementTypeFilter bits. */
 const TYPE_FILTER_BITS: Readonly<Record<string, number>> = {
@@ -169,15 +174,20 @@ export const cryptoManagerOperations = (m: Model) => {
   };
   const method = (name: string) => ({ method: name, target: CRYPTO_MANAGER });
   /** A native provider's facts: its key's id, its constraint. */
-  const nativeFacts = (managementType: string, tpmRequired = false) =>
-    managementType === 'nativeProvider' ? { native: { keyId: m.random.uuid(), tpmRequired } } : {};
+  const nativeFacts = (tpmRequired = false) => ({ native: { keyId: m.random.uuid(), tpmRequired } });
   /** The native provider of this id: NotFound without one, NotSupported for another kind. */
   const nativeIn = (tx: Tx, id: string): KeyProvider => {
     const found = providersIn(tx).find((p) => p.id === id);
     if (!found) throw faults.notFound(`The key provider ${id} does not exist.`);
-    if (!found.native) throw faults.notSupported(`The key provider ${id} is not a native key provider.`);
+    if (!isNative(found)) throw faults.notSupported(`The key provider ${id} is not a native key provider.`);
     return found;
   };
+  /** The providers but this one, and the keys but those it held. */
+  const withoutProvider = (tx: Tx, provider: KeyProvider) =>
+    putState(tx, {
+      providers: providersIn(tx).filter((p) => p !== provider),
+      keys: (cryptoStateIn(tx).keys ?? []).filter((k) => k.providerId !== provider.id),
+    });
 
   return {
     /** RegisterKmipServer: a server added to its standard provider, made with its first server. */
@@ -229,7 +239,8 @@ export const cryptoManagerOperations = (m: Model) => {
       m.call(method('RegisterKmsCluster'), (tx) => {
         if (!clusterId?.id) throw faults.invalidArgument('clusterId');
         if (!KMS_CLUSTER_TYPES.includes(managementType)) throw faults.invalidArgument('managementType');
-        register(tx, { id: clusterId.id, managementType, servers: [], ...nativeFacts(managementType) });
+        const facts = managementType === NATIVE_PROVIDER ? nativeFacts() : {};
+        register(tx, { id: clusterId.id, managementType, servers: [], ...facts });
       });
     },
 
@@ -240,12 +251,7 @@ export const cryptoManagerOperations = (m: Model) => {
     createNativeProvider(id: string, tpmRequired = false): void {
       m.call(method('vcenter.crypto_manager.kms.providers.create'), (tx) => {
         if (!id) throw faults.invalidArgument('provider');
-        register(tx, {
-          id,
-          managementType: 'nativeProvider',
-          servers: [],
-          ...nativeFacts('nativeProvider', tpmRequired),
-        });
+        register(tx, { id, managementType: NATIVE_PROVIDER, servers: [], ...nativeFacts(tpmRequired) });
       });
     },
 
@@ -267,27 +273,19 @@ export const cryptoManagerOperations = (m: Model) => {
     /** vcenter.crypto_manager.kms.providers.delete: a native provider (another kind: NotSupported). */
     deleteNativeProvider(id: string): void {
       m.call(method('vcenter.crypto_manager.kms.providers.delete'), (tx) => {
-        const provider = nativeIn(tx, id);
-        putState(tx, {
-          providers: providersIn(tx).filter((p) => p !== provider),
-          keys: (cryptoStateIn(tx).keys ?? []).filter((k) => k.providerId !== id),
-        });
+        withoutProvider(tx, nativeIn(tx, id));
       });
     },
 
     /** The native providers, oldest first (vcenter.crypto_manager.kms.providers.list). */
     nativeProviders(): KeyProvider[] {
-      return providersIn(m.store).filter((p) => p.native !== undefined);
+      return providersIn(m.store).filter(isNative);
     },
 
     /** UnregisterKmsCluster: the provider goes; the keys it held with it. */
     unregisterKmsCluster(clusterId: KeyProviderId): void {
       m.call(method('UnregisterKmsCluster'), (tx) => {
-        const provider = providerIn(tx, clusterId?.id, 'clusterId');
-        putState(tx, {
-          providers: providersIn(tx).filter((p) => p !== provider),
-          keys: (cryptoStateIn(tx).keys ?? []).filter((k) => k.providerId !== provider.id),
-        });
+        withoutProvider(tx, providerIn(tx, clusterId?.id, 'clusterId'));
       });
     },
 
@@ -421,8 +419,7 @@ export const cryptoManagerOperations = (m: Model) => {
           ? providerIn(tx, keyProvider.id, 'keyProvider')
           : defaultProvider(tx, undefined, false);
         if (!provider) throw faults.invalidArgument('keyProvider');
-        if (provider.managementType === 'nativeProvider')
-          throw faults.notSupported('Cannot generate keys with a native key provider.');
+        if (isNative(provider)) throw faults.notSupported('Cannot generate keys with a native key provider.');
         return { _type: 'CryptoKeyResult', keyId: cryptoKeyId(newKey(m, tx, provider.id)), success: true };
       });
     },
