@@ -37,6 +37,8 @@ describe('/vcenter/crypto-manager/kms/providers', () => {
     expect((await send('DELETE', `${PATH}/nkp`)).status).toBe(204);
     expect((await send('GET', `${PATH}/nkp`)).status).toBe(404);
     expect((await send('DELETE', `${PATH}/nkp`)).status).toBe(404);
+    // Gone, it is not found by an update either, one that changes nothing too.
+    expect((await send('PATCH', `${PATH}/nkp`, json({}))).status).toBe(404);
   });
 
   it('leaves the other kinds of provider to SOAP', async () => {

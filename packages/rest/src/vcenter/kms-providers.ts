@@ -25,6 +25,12 @@ const infoOf = (p: KeyProvider) => ({
 
 const bodyOf = (call: Call): Json => (isObject(call.body) ? call.body : {});
 
+/** The body's `constraints.tpm_required`, when it has one. */
+const tpmRequiredOf = (body: Json): boolean | undefined => {
+  const constraints = obj(body, 'constraints', 'constraints');
+  return constraints && bool(constraints, 'tpm_required', 'constraints.tpm_required');
+};
+
 /** The native provider a path names (not found for an id no native provider has). */
 const providerOf = (call: Call): KeyProvider => {
   const id = call.params.provider ?? '';
@@ -43,9 +49,7 @@ export const kmsProviderRoutes: RouteSet = (style): Route[] =>
           run: (call) => {
             const body = bodyOf(call);
             const provider = str(body, 'provider', 'provider', true) as string;
-            const constraints = obj(body, 'constraints', 'constraints');
-            const tpm = constraints && bool(constraints, 'tpm_required', 'constraints.tpm_required');
-            call.vsphere.crypto.createNativeProvider(provider, tpm === true);
+            call.vsphere.crypto.createNativeProvider(provider, tpmRequiredOf(body) === true);
             return { value: undefined };
           },
         },
@@ -63,9 +67,10 @@ export const kmsProviderRoutes: RouteSet = (style): Route[] =>
           method: 'PATCH',
           path: `${PATH}/:provider`,
           run: (call) => {
-            const constraints = obj(bodyOf(call), 'constraints', 'constraints');
-            const tpm = constraints && bool(constraints, 'tpm_required', 'constraints.tpm_required');
-            if (tpm !== undefined) call.vsphere.crypto.updateNativeProvider(providerOf(call).id, tpm);
+            // A provider that is not there is not found, whatever the body changes.
+            const provider = providerOf(call);
+            const tpm = tpmRequiredOf(bodyOf(call));
+            if (tpm !== undefined) call.vsphere.crypto.updateNativeProvider(provider.id, tpm);
             return { value: undefined };
           },
         },
