@@ -8,7 +8,7 @@
  */
 import { registerCustomResource } from './api/crd-shapes.js';
 import { VM_OPERATOR_NAMESPACE } from './namespaces/layout.js';
-import type { KindDefinition } from './store/kinds.js';
+import { type KindDefinition, STORAGE_CLASS } from './store/kinds.js';
 import type { KubeStore } from './store/kube-store.js';
 import type { KubeObject } from './store/meta.js';
 
@@ -19,7 +19,6 @@ export const ENCRYPTION_CLASS = {
   kind: 'EncryptionClass',
 } as const;
 export const STORAGE_POLICY = { apiVersion: `${INFRA_GROUP}/v1alpha1`, kind: 'StoragePolicy' } as const;
-export const STORAGE_CLASS = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' } as const;
 
 /** The label of a namespace's default EncryptionClass, with the value `true`. */
 export const DEFAULT_ENCRYPTION_CLASS_LABEL = 'encryption.vmware.com/default';

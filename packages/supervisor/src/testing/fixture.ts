@@ -85,12 +85,9 @@ export async function createSupervisorFixture(
 }
 
 /**
- * A fixture with the namespace `ns1` prepared, and what tests of VMs there use: the Ubuntu
- * image, a VM's hub reference, and a v1alpha5 VM of the default class and storage created.
- */
-/**
  * A Supervisor with `ns1` prepared (as `prepare` says, when it says: then ns1 is prepared by that
- * call alone) and what tests of its VMs need: an Ubuntu image's name and a VM maker.
+ * call alone) and what tests of its VMs need: an Ubuntu image's name, a VM's hub reference, and a
+ * maker of v1alpha5 VMs of the default class and storage.
  */
 export async function createNamespaceFixture(
   options: SupervisorFixtureOptions = {},

@@ -10,18 +10,14 @@
  * back with the backoff.
  */
 import type { DatastoreRecord, VSphere } from '@vsim/vsphere';
-import {
-  STORAGE_CLASS,
-  STORAGE_POLICY,
-  storagePolicyIdOf,
-  storagePolicyObjectName,
-} from '../../encryption-kinds.js';
+import { STORAGE_POLICY, storagePolicyIdOf, storagePolicyObjectName } from '../../encryption-kinds.js';
 import { VM_OPERATOR_NAMESPACE } from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
 import { parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
+import { STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { deepEqual, type KubeObject } from '../../store/meta.js';
+import { deepEqual, type KubeObject, withOwnerReference } from '../../store/meta.js';
 
 export const STORAGE_CLASS_CONTROLLER = 'storageclass-controller';
 export const STORAGE_POLICY_CONTROLLER = 'storagepolicy-controller';
@@ -99,13 +95,9 @@ export function startStoragePolicyControllers(
       // As vm-operator's create-or-patch: the id set again, the class's reference put in place of
       // one to a class of the same name (controller-runtime's SetOwnerReference).
       const owners = existing.metadata.ownerReferences ?? [];
-      const at = owners.findIndex(
-        (o) => o.apiVersion === owner.apiVersion && o.kind === owner.kind && o.name === owner.name,
-      );
-      const ownerReferences =
-        at < 0 ? [...owners, owner] : owners.map((o, i) => (i === at ? { ...o, uid: owner.uid } : o));
+      const ownerReferences = withOwnerReference(owners, owner);
       const spec = existing.spec as { id?: string } | undefined;
-      if (spec?.id !== id || owners[at]?.uid !== owner.uid)
+      if (spec?.id !== id || !deepEqual(ownerReferences, owners))
         kube.direct.update({
           ...existing,
           metadata: { ...existing.metadata, ownerReferences },
