@@ -2287,24 +2287,9 @@ export function startVirtualMachineController(
     controller.enqueue(key, vmPriorityOf(vmOfKey(key), EVENT_PRIORITY.generic));
   /** A VM another object's event wakes: at the priority it waits with (see parked), else the default. */
   const wokenPriority: EventPriority = (_event, key) => parked.get(key) ?? DEFAULT_PRIORITY;
-  // With Bring Your Own Key, an EncryptionClass's change is that of the VMs of its namespace that
-  // name it, as vm-operator's EncryptionClassToVirtualMachineMapper finds them.
-  if (byok)
-    controller.watches(
-      kube,
-      ENCRYPTION_CLASS,
-      (encryptionClass) =>
-        kube.direct
-          .list(VM.apiVersion, VM.kind, encryptionClass.metadata.namespace)
-          .filter(
-            (vm) =>
-              (vm as unknown as VirtualMachine).spec?.crypto?.encryptionClassName ===
-              encryptionClass.metadata.name,
-          )
-          .map((vm) => objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name as string })),
-      wokenPriority,
-    );
-  for (const target of DEPENDENCY_KINDS)
+  // With Bring Your Own Key, an EncryptionClass too: its change is that of the VMs that read it
+  // (vm-operator's EncryptionClassToVirtualMachineMapper maps it to those that name it).
+  for (const target of byok ? [...DEPENDENCY_KINDS, ENCRYPTION_CLASS] : DEPENDENCY_KINDS)
     controller.watches(
       kube,
       target,
