@@ -156,7 +156,8 @@ export function planCreate(
   return needed ? { crypto: encryptSpec({ provider, id: '' }), operation: 'encrypting' } : NOTHING;
 }
 
-const hasTpm = (record: VmRecord) => record.config.devices.some((d) => d._type === VIRTUAL_TPM);
+/** Whether the VM has a virtual TPM. */
+export const hasTpm = (record: VmRecord) => record.config.devices.some((d) => d._type === VIRTUAL_TPM);
 
 /** Whether a disk's backing has a key. */
 const hasKey = (disk: Device): boolean => diskKeyOf(disk) !== undefined;

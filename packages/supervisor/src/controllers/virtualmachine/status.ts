@@ -9,7 +9,6 @@ import {
   getOrInsert,
   hardwareVersionNumber,
   mapped,
-  VIRTUAL_TPM,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -31,6 +30,7 @@ import { keysWithPrefix } from '../../api/vm-metadata-validation.js';
 import { timestamp } from '../../store/meta.js';
 import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isAbsent, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
+import { hasTpm } from './crypto.js';
 import { hardwareStatus } from './hardware-status.js';
 import { reconcileReadyVerdict } from './paused.js';
 import { snapshotSizes } from './snapshots.js';
@@ -124,8 +124,7 @@ export function statusFromVsphere(
   const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement, specVolumes);
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   // vm-operator's status notes a virtual TPM (one the model gives an encrypted VM alone).
-  if (vm.config.keyId && vm.config.devices.some((d) => d._type === VIRTUAL_TPM))
-    status.crypto = { ...previous?.crypto, hasVTPM: true };
+  if (vm.config.keyId && hasTpm(vm)) status.crypto = { ...previous?.crypto, hasVTPM: true };
   status.changeBlockTracking = vm.config.changeTrackingEnabled;
   status.storage = storageStatus(
     volumes,
