@@ -26,8 +26,8 @@ import { canRunVms, chooseHost, usableHosts } from '../objects/drs-placement.js'
 import { setVmResources, type VmResourceSpec } from '../objects/resource-allocation.js';
 import { freshlyBooted, vmEvents } from '../objects/vm-clone.js';
 import { checkHardware, HOT_PLUG_FLAGS, knownGuest, mergeExtraConfig } from '../objects/vm-config-spec.js';
-import { type CryptoSpec, disksWithVmKey, vmCryptoAfter } from '../objects/vm-crypto.js';
-import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from '../objects/vm-devices.js';
+import type { CryptoSpec } from '../objects/vm-crypto.js';
+import { deviceContext, devicesAndKeyAfter, type VirtualDeviceConfigSpec } from '../objects/vm-devices.js';
 import { checkFreeName } from '../objects/vm-placement.js';
 import { type MoRef, moref } from '../refs.js';
 import { libraryItemOf, libraryOf } from './lookup.js';
@@ -167,9 +167,8 @@ const guestOf = (config: DeployConfig | undefined, ovf: OvfDescriptor) => {
  * boots (the power-on its deployment asks for to come).
  */
 const withDevicesAndKey = (m: Model, tx: Tx, vm: VmRecord, spec: DeployConfig) => {
-  const { key, deviceChange } = vmCryptoAfter(m, tx, { ...vm, powerState: 'poweredOff' }, spec);
-  const ctx = Object.assign(deviceContext(m, tx, vm), { powerState: 'poweredOff' as const, vmKey: key });
-  const devices = disksWithVmKey(tx, key, applyDeviceChanges(ctx, vm.config.devices, deviceChange));
+  const off: VmRecord = { ...vm, powerState: 'poweredOff' };
+  const { key, devices } = devicesAndKeyAfter(deviceContext(m, tx, off), off, vm.config.devices, spec);
   const config = Object.assign({}, vm.config, { devices }, key ? { keyId: key } : undefined);
   return Object.assign({}, vm, { config });
 };

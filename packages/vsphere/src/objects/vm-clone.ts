@@ -47,7 +47,6 @@ import {
   setManagedBy,
   type VmConfigSpec,
 } from './vm-config-spec.js';
-import { disksWithVmKey, vmCryptoAfter } from './vm-crypto.js';
 import {
   applyCustomization,
   type CustomizationSpec,
@@ -58,7 +57,12 @@ import {
   postCustomizationEvents,
   withCustomizationRunning,
 } from './vm-customization.js';
-import { applyDeviceChanges, deviceContext, type VirtualDeviceConfigSpec } from './vm-devices.js';
+import {
+  applyDeviceChanges,
+  deviceContext,
+  devicesAndKeyAfter,
+  type VirtualDeviceConfigSpec,
+} from './vm-devices.js';
 import {
   checkFreeName,
   datastoreByName,
@@ -264,11 +268,10 @@ const createdVm = (
   setManagedBy(config, spec.managedBy);
   setHomePolicy({ tx }, config, spec.vmProfile);
   setVmResources(config, spec);
-  const crypto = vmCryptoAfter(m, tx, { ...base, config }, spec);
-  if (crypto.key) config.keyId = crypto.key;
   const vm: VmRecord = { ...base, config };
-  const devices = applyDeviceChanges(deviceContext(m, tx, vm), BUILTIN_DEVICES, crypto.deviceChange);
-  return putDevices(tx, vm, disksWithVmKey(tx, crypto.key, devices));
+  const crypto = devicesAndKeyAfter(deviceContext(m, tx, vm), vm, BUILTIN_DEVICES, spec);
+  if (crypto.key) config.keyId = crypto.key;
+  return putDevices(tx, vm, crypto.devices);
 };
 
 /** CreateVM_Task: a new powered-off VM in `folder`, on `pool` (and `host`, or one chosen). */

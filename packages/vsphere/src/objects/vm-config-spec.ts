@@ -21,10 +21,10 @@ import {
 } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import { setVmResources, type VmResourceSpec } from './resource-allocation.js';
-import { type CryptoSpec, disksWithVmKey, vmCryptoAfter } from './vm-crypto.js';
+import type { CryptoSpec } from './vm-crypto.js';
 import {
-  applyDeviceChanges,
   type DeviceContext,
+  devicesAndKeyAfter,
   storagePolicyOf,
   type VirtualDeviceConfigSpec,
   type VirtualMachineProfileSpec,
@@ -265,12 +265,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
   // Copies by Object.assign, field by field: a spread with fields after it gives the copies
   // of a reconfigured VM other hidden classes as its site warms up (decision 11).
   const firmware = spec.firmware === undefined ? c.firmware : checkFirmware(spec.firmware);
-  const crypto = vmCryptoAfter(ctx.model, ctx.tx, vm, spec);
-  const devices = applyDeviceChanges(
-    crypto.key === ctx.vmKey ? ctx : { ...ctx, vmKey: crypto.key },
-    c.devices,
-    crypto.deviceChange,
-  );
+  const crypto = devicesAndKeyAfter(ctx, vm, c.devices, spec);
   const config: { -readonly [K in keyof VmConfig]: VmConfig[K] } = Object.assign({}, c, {
     numCPU,
     numCoresPerSocket,
@@ -283,7 +278,7 @@ export const applyConfigSpec = (ctx: DeviceContext, vm: VmRecord, spec: VmConfig
     bootOptions: bootOptionsAfter(c.bootOptions, spec.bootOptions, firmware),
     changeTrackingEnabled: spec.changeTrackingEnabled ?? c.changeTrackingEnabled,
     extraConfig: mergeExtraConfig(c.extraConfig, spec.extraConfig),
-    devices: disksWithVmKey(ctx.tx, crypto.key, devices),
+    devices: crypto.devices,
     changeVersion: nextChangeVersion(ctx.model, c),
   });
   const vApp = vAppConfigAfter(c.vAppConfig, spec.vAppConfig, spec.vAppConfigRemoved);

@@ -41,7 +41,7 @@ import type { Model, Tx } from '../model.js';
 import { type MoRef, moref } from '../refs.js';
 import { datastoreFileAccess } from './datastore-file-access.js';
 import { extentOf } from './datastore-files.js';
-import { type CryptoSpec, deviceCrypto } from './vm-crypto.js';
+import { type CryptoSpec, deviceCrypto, disksWithVmKey, vmCryptoAfter } from './vm-crypto.js';
 import { datastoreByName, parseDatastorePath } from './vm-placement.js';
 
 /** VirtualMachineProfileSpec: a VirtualMachineDefinedProfileSpec names a storage policy by its id. */
@@ -767,6 +767,21 @@ const checkCountedChange = (
       'virtualDeviceSpec.device',
       `A virtual machine can have at most ${kind.max} ${kind.what}.`,
     );
+};
+
+/**
+ * What a spec's encryption and device changes make of `devices` (the VM's, or the built-in ones
+ * of a VM being made): the key it leaves the VM with, and the devices, disks under that key.
+ */
+export const devicesAndKeyAfter = (
+  ctx: DeviceContext,
+  vm: VmRecord,
+  devices: readonly Device[],
+  spec: Parameters<typeof vmCryptoAfter>[3],
+): { key: CryptoKeyRef | undefined; devices: readonly Device[] } => {
+  const { key, deviceChange } = vmCryptoAfter(ctx.model, ctx.tx, vm, spec);
+  const keyed = key === ctx.vmKey ? ctx : { ...ctx, vmKey: key };
+  return { key, devices: disksWithVmKey(ctx.tx, key, applyDeviceChanges(keyed, devices, deviceChange)) };
 };
 
 /** The device list after `changes`, in order; controllers' `device` lists follow. */
