@@ -85,10 +85,13 @@ describe('storage policies (Bring Your Own Key)', () => {
         spec: { keyProvider: 'kms' },
       }),
     ).rejects.toMatchObject({ code: 404 });
+    const policy = { ...STORAGE_POLICY, metadata: { name: 'p', namespace: 'ns1' }, spec: { id: 'x' } };
+    await expect(off.kube.create(policy)).rejects.toMatchObject({ code: 404 });
     const on = await createNamespaceFixture({ capabilities: BYOK });
     await expect(
       on.kube.create({ ...ENCRYPTION_CLASS, metadata: { name: 'k', namespace: 'ns1' }, spec: {} }),
     ).rejects.toMatchObject({ code: 422 });
+    expect((await on.kube.create(policy)).spec).toEqual({ id: 'x' });
   });
 });
 
