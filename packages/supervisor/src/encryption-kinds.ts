@@ -84,9 +84,16 @@ export const storagePolicyIdOf = (storageClass: KubeObject | undefined): string 
  * Whether a storage class is an encryption one, as vm-operator's IsEncryptedStorageClass reads it:
  * the StoragePolicy object of its policy says so (a class or an object not found: not encrypted).
  */
-export const isEncryptedStorageClass = (get: GetObject, name: string | undefined): boolean => {
-  if (!name) return false;
-  const profileId = storagePolicyIdOf(get(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind, undefined, name));
+export const isEncryptedStorageClass = (get: GetObject, name: string | undefined): boolean =>
+  name !== undefined &&
+  name !== '' &&
+  isEncryptedPolicy(
+    get,
+    storagePolicyIdOf(get(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind, undefined, name)),
+  );
+
+/** Whether a storage policy is an encryption one: its StoragePolicy object says so. */
+export const isEncryptedPolicy = (get: GetObject, profileId: string | undefined): boolean => {
   const objectName = profileId && storagePolicyObjectName(profileId);
   if (!objectName) return false;
   const policy = get(STORAGE_POLICY.apiVersion, STORAGE_POLICY.kind, VM_OPERATOR_NAMESPACE, objectName) as

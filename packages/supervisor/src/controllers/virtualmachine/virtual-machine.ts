@@ -97,7 +97,7 @@ import {
   resizesByClassName,
   type VirtualMachineServiceCapabilities,
 } from '../../api/vm-service-validation.js';
-import { ENCRYPTION_CLASS, isEncryptedStorageClass } from '../../encryption-kinds.js';
+import { ENCRYPTION_CLASS, isEncryptedPolicy, isEncryptedStorageClass } from '../../encryption-kinds.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import {
   type NamespacePlacement,
@@ -426,10 +426,7 @@ export function startVirtualMachineController(
   const byok = deps.capabilities?.bringYourOwnEncryptionKey === true;
   /** Whether a VM's storage class is an encryption one, read through its reconcile's reader. */
   const encryptedStorageClass = (read: DependencyReader, vm: VirtualMachine) =>
-    isEncryptedStorageClass(
-      (apiVersion, kind, namespace, name) => read.get(apiVersion, kind, namespace, name),
-      vm.spec?.storageClass,
-    );
+    isEncryptedStorageClass(read.get, vm.spec?.storageClass);
   /** What the crypto reconciler needs to know of a VM and the spec it makes. */
   const cryptoInputs = (encrypted: boolean, changes: readonly VirtualDeviceConfigSpec[]): CryptoInputs => ({
     encryptedStorageClass: encrypted,
@@ -989,7 +986,16 @@ export function startVirtualMachineController(
     }
     // The crypto reconciler runs as the config spec is made, after the class's.
     const crypto = byok
-      ? planCreate(read, vsphere, vm, cryptoInputs(encryptedStorageClass(read, vm), classConfig.deviceChange))
+      ? planCreate(
+          read,
+          vsphere,
+          vm,
+          // The storage class's policy, which the prerequisites read.
+          cryptoInputs(
+            isEncryptedPolicy(read.get, prerequisites.resolved.storagePolicyId),
+            classConfig.deviceChange,
+          ),
+        )
       : undefined;
     if (crypto?.error)
       return failCreate(
