@@ -39,6 +39,17 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The managed types of methods govmomi's 7.0 bindings add without saying whose they are, as the
+# vSphere API reference gives them: those the simulator serves.
+GO_METHOD_OWNERS = {
+    'GetDefaultKmsCluster': 'CryptoManagerKmip',
+    'IsKmsClusterActive': 'CryptoManagerKmip',
+    'ListKmsClusters': 'CryptoManagerKmip',
+    'QueryCryptoKeyStatus': 'CryptoManagerKmip',
+    'RegisterKmsCluster': 'CryptoManagerKmip',
+    'SetDefaultKmsCluster': 'CryptoManagerKmip',
+    'UnregisterKmsCluster': 'CryptoManagerKmip',
+}
 DEFAULT_OUT = os.path.join(HERE, '..', 'src', 'generated', 'vim25.ts')
 # The model cannot import @vsim/soap (soap depends on it), so it gets its own copy of the
 # one enum it checks values against.
@@ -602,13 +613,22 @@ class Builder:
         self.raise_to_type_version()
 
         # govmomi's extra methods: the bindings do not say which managed type owns
-        # them, so they are kept apart, by name.
+        # them, so they are kept apart, by name, but for those GO_METHOD_OWNERS gives.
         self.unowned_methods = []
         for name in sorted(go.methods):
             if name in py_methods:
                 self.merge_method(py_methods[name])
                 continue
-            self.unowned_methods.append(self.go_method(name))
+            method = self.go_method(name)
+            owner = GO_METHOD_OWNERS.get(name)
+            if owner in self.managed:
+                for p in method['params']:
+                    if p['name'] == '_this':
+                        p['ref'] = owner
+                self.managed[owner]['methods'].append(method)
+                self.note('added method %s.%s' % (owner, name))
+                continue
+            self.unowned_methods.append(method)
             self.note('added method %s (owner unknown)' % name)
 
     def raise_to_type_version(self):

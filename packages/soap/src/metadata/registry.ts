@@ -95,20 +95,6 @@ function idx(): Index {
   return index;
 }
 
-/**
- * The managed types of methods govmomi's 7.0 bindings add without saying whose they are, as the
- * vSphere API reference gives them: those the simulator serves.
- */
-const OWNERS_OF_UNOWNED: Readonly<Record<string, string>> = {
-  GetDefaultKmsCluster: 'CryptoManagerKmip',
-  IsKmsClusterActive: 'CryptoManagerKmip',
-  ListKmsClusters: 'CryptoManagerKmip',
-  QueryCryptoKeyStatus: 'CryptoManagerKmip',
-  RegisterKmsCluster: 'CryptoManagerKmip',
-  SetDefaultKmsCluster: 'CryptoManagerKmip',
-  UnregisterKmsCluster: 'CryptoManagerKmip',
-};
-
 function build(meta: Vim25Metadata): Index {
   const versionIndex = new Map<string, number>();
   meta.versions.forEach((v, i) => {
@@ -151,8 +137,7 @@ function build(meta: Vim25Metadata): Index {
     }
   }
   for (const m of meta.unownedMethods) {
-    const owner = OWNERS_OF_UNOWNED[m[0]];
-    if (!methods.has(m[0])) methods.set(m[0], { tuple: m, owners: owner ? [owner] : [] });
+    if (!methods.has(m[0])) methods.set(m[0], { tuple: m, owners: [] });
   }
   // Later entries win: a primitive or the moref name is that, whatever a table also calls it.
   const kinds = new Map<string, TypeKind>();
