@@ -1,5 +1,5 @@
 /** The inventory's methods over the wire: a VM reloaded from a configuration file, a VM folder unregistered and destroyed. */
-import type { DatacenterRecord, VmRecord } from '@vsim/vsphere';
+import type { DatacenterRecord, Device, VmRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import { ref, soapClient } from './test-client.js';
 
@@ -83,5 +83,38 @@ describe('inventory methods over the wire', () => {
     expect((await reconfigure(property('edit', '<info><key>5</key><value>x</value></info>'))).fault).toBe(
       'InvalidArgument',
     );
+  });
+
+  it("registers a VM's disk as a First Class Disk by its URL, and sets and clears its control flags", async () => {
+    const { vsphere, call, faultOf, vmNamed } = setup();
+    const manager = ref('VcenterVStorageObjectManager', 'VStorageObjectManager');
+    const disk = vmNamed(VM0).config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    const fileName = (disk.backing as { fileName: string }).fileName;
+    const url = `https://127.0.0.1/folder/${fileName.replace(/^\[[^\]]*\] /, '')}?dcPath=DC0&amp;dsName=LocalDS_0`;
+    const registered = await call('RegisterDisk', manager, `<path>${url}</path><name>data</name>`);
+    expect(registered.body).toContain('<returnval><config><id><id>');
+    expect(registered.body).toContain(`<filePath>${fileName}</filePath>`);
+    const id = /<returnval><config><id><id>([^<]+)</.exec(registered.body)?.[1] as string;
+    expect(faultOf((await call('RegisterDisk', manager, `<path>${url}</path>`)).body)).toBe('AlreadyExists');
+    expect(faultOf((await call('RegisterDisk', manager, '<path>[LocalDS_0] x.vmdk</path>')).body)).toBe(
+      'InvalidArgument',
+    );
+    const ds = [...vsphere.store.ofKind('Datastore')].find((d) => d.name === 'LocalDS_0')?.id as string;
+    const flags = (method: string, ...names: string[]) =>
+      call(
+        method,
+        manager,
+        `<id><id>${id}</id></id><datastore type="Datastore">${ds}</datastore>` +
+          names.map((n) => `<controlFlags>${n}</controlFlags>`).join(''),
+      );
+    await flags('SetVStorageObjectControlFlags', 'disableRelocation', 'enableChangedBlockTracking');
+    await flags('ClearVStorageObjectControlFlags', 'keepAfterDeleteVm');
+    expect(vsphere.disks.retrieve(id, ds).config).toMatchObject({
+      name: 'data',
+      keepAfterDeleteVm: false,
+      relocationDisabled: true,
+      changedBlockTrackingEnabled: true,
+    });
+    expect(faultOf((await flags('SetVStorageObjectControlFlags', 'other')).body)).toBe('InvalidArgument');
   });
 });

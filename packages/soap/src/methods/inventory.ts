@@ -75,6 +75,11 @@ export const inventoryMethods: MethodTable = {
     vsphere.disks.attach(self, args.diskId, args.datastore, args.controllerKey, args.unitNumber).ref,
   DetachDisk_Task: ({ vsphere, self, args }) => vsphere.disks.detach(self, args.diskId).ref,
   CreateDisk_Task: ({ vsphere, args }) => vsphere.disks.create(args.spec).ref,
+  RegisterDisk: ({ vsphere, args }) => vsphere.disks.register(args.path, args.name),
+  SetVStorageObjectControlFlags: ({ vsphere, args }) =>
+    vsphere.disks.setControlFlags(args.id, args.datastore, args.controlFlags),
+  ClearVStorageObjectControlFlags: ({ vsphere, args }) =>
+    vsphere.disks.clearControlFlags(args.id, args.datastore, args.controlFlags),
   RetrieveVStorageObject: ({ vsphere, args }) => vsphere.disks.retrieve(args.id, args.datastore),
   ListVStorageObject: ({ vsphere, args }) => vsphere.disks.list(args.datastore),
   DeleteVStorageObject_Task: ({ vsphere, args }) => vsphere.disks.delete(args.id, args.datastore).ref,

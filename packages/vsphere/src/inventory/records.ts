@@ -706,10 +706,15 @@ export interface VStorageObjectRecord extends StoredRecord {
   readonly createTime: number;
   /** Whether the disk outlives a VM destroyed with it attached (CNS sets it). */
   readonly keepAfterDeleteVm: boolean;
+  /** Control flags `disableRelocation` and `enableChangedBlockTracking` set, as the disk shows them. */
+  readonly relocationDisabled?: boolean;
+  readonly changedBlockTrackingEnabled?: boolean;
   readonly backingObjectId: string;
   readonly provisioningType?: string;
   /** The UUID of its virtual disk file: what a VM that has it attached shows as the disk's UUID. */
   readonly diskUuid: string;
+  /** The storage policy it is under: a VM's disk registered keeps its own. */
+  readonly storagePolicyId?: string;
   /** The VMs it is attached to: one, or several that share it (multi-writer, or a shared SCSI bus). */
   readonly consumers?: readonly string[];
 }

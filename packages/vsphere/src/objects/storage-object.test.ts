@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { attachedDiskId } from '../inventory/attachments.js';
+import { DISK_DESCRIPTOR_BYTES } from '../inventory/devices.js';
 import type { DatastoreRecord, Device, VmRecord } from '../inventory/records.js';
 import { createFixture, faultOf, GIB } from '../testing/fixture.js';
+import { canonicalUuid } from './virtual-disk-manager.js';
 
 const setup = () => {
   const fixture = createFixture();
@@ -328,5 +330,179 @@ describe('First Class Disks and free space', () => {
     const thick = await make('lazyZeroedThick', 2);
     expect(await faultOf(run(vsphere.disks.extend(thick.config.id.id, ds.id, 8)))).toBe('NoDiskSpace');
     expect((await make('thin', 8)).config.capacityInMB).toBe(8);
+  });
+});
+
+describe('Registering disks', () => {
+  /** A file's URL as govmomi's Datastore.NewURL makes it. */
+  const urlOf = (path: string, dsName = 'LocalDS_0', dcPath = 'DC0') =>
+    `https://127.0.0.1:8989/folder/${path}?${new URLSearchParams({ dcPath, dsName })}`;
+  const vmDisk = (vm: VmRecord) => vm.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+  const fileOf = (d: Device) => (d.backing as { fileName: string }).fileName;
+  const pathOf = (d: Device) => fileOf(d).replace(/^\[[^\]]*\] /, '');
+
+  it("makes a VM's disk a First Class Disk, attached, its UUID and the datastore's used space kept", async () => {
+    const { vsphere, ds, vm, attached, used, run } = setup();
+    const device = vmDisk(vm);
+    const uuid = (device.backing as { uuid: string }).uuid;
+    const before = used(ds.id);
+    // One operation at the interception point: a fault hung on it changes nothing.
+    vsphere.interceptor.add({ method: 'RegisterDisk', times: 1, fault: { _type: 'SystemError' } });
+    expect(await faultOf(() => vsphere.disks.register(urlOf(pathOf(device))))).toBe('SystemError');
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+    const disk = vsphere.disks.register(urlOf(pathOf(device)));
+    const id = disk.config.id.id;
+    expect(disk.config).toMatchObject({
+      name: pathOf(device)
+        .replace(/^.*\//, '')
+        .replace(/\.vmdk$/, ''),
+      capacityInMB: (device.capacityInKB as number) / 1024,
+      keepAfterDeleteVm: true,
+      backing: {
+        datastore: { type: 'Datastore', value: ds.id },
+        filePath: fileOf(device),
+        provisioningType: 'thin',
+      },
+      consumerId: [{ _type: 'ID', id: vm.config.uuid }],
+    });
+    expect(vsphere.disks.retrieve(id, ds.id)).toEqual(disk);
+    expect(attached(id)).toMatchObject({ key: device.key, vDiskId: { _type: 'ID', id }, backing: { uuid } });
+    // The disk takes the space the VM's disk took.
+    expect(used(ds.id)).toBe(before);
+    // It is a First Class Disk as any other: detached, it stays, and may be deleted.
+    await run(vsphere.disks.detach(vm.id, id));
+    expect(attached(id)).toBeUndefined();
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toBeUndefined();
+    expect(used(ds.id)).toBe(before);
+    await run(vsphere.disks.delete(id, ds.id));
+    expect(used(ds.id)).toBe(before - (device.capacityInBytes as number));
+  });
+
+  it('names the disk as asked, its type from the backing; a destroyed VM keeps it unless not kept', async () => {
+    const { vsphere, ds, vm, at, run } = setup();
+    const device = vmDisk(vm);
+    const thick = { ...device, backing: { ...(device.backing as object), thinProvisioned: false } };
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.reconfigure(vm.id, { deviceChange: [{ operation: 'edit', device: thick }] }));
+    const kept = vsphere.disks.register(urlOf(pathOf(device)), 'data');
+    expect(kept.config).toMatchObject({ name: 'data', backing: { provisioningType: 'lazyZeroedThick' } });
+    const other = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    const gone = vsphere.disks.register(urlOf(pathOf(vmDisk(other))));
+    vsphere.disks.clearControlFlags(gone.config.id.id, ds.id, ['keepAfterDeleteVm']);
+    await run(vsphere.vm.powerOff(other.id));
+    for (const v of [vm, other]) await run(vsphere.vm.destroy(v.id));
+    expect(vsphere.disks.list(ds.id)).toEqual([{ _type: 'ID', id: kept.config.id.id }]);
+    expect(vsphere.disks.retrieve(kept.config.id.id, ds.id).config.consumerId).toBeUndefined();
+  });
+
+  it('makes a standalone disk a First Class Disk, its files its own, keeping its UUID', async () => {
+    const { vsphere, ds, run, used, at } = setup();
+    const dc = at('/DC0').id;
+    const spec = { diskType: 'eagerZeroedThick', adapterType: 'lsiLogic', capacityKb: 2048 };
+    await run(vsphere.virtualDisks.create('[LocalDS_0] data.vmdk', dc, spec));
+    const uuid = vsphere.virtualDisks.queryUuid('[LocalDS_0] data.vmdk', dc);
+    const before = used(ds.id);
+    const disk = vsphere.disks.register(urlOf('data.vmdk'));
+    expect(disk.config).toMatchObject({
+      name: 'data',
+      capacityInMB: 2,
+      backing: { filePath: '[LocalDS_0] data.vmdk', provisioningType: 'eagerZeroedThick' },
+    });
+    expect(disk.config.consumerId).toBeUndefined();
+    // Its capacity counts as the disk's; its descriptor, as a First Class Disk's, not at all.
+    expect(before - used(ds.id)).toBe(DISK_DESCRIPTOR_BYTES);
+    // The file is the disk's now: VirtualDiskManager reads it, the UUID kept, and changes it no more.
+    expect(vsphere.virtualDisks.queryUuid('[LocalDS_0] data.vmdk', dc)).toBe(uuid);
+    expect(await faultOf(run(vsphere.virtualDisks.delete('[LocalDS_0] data.vmdk', dc)))).toBe('FileLocked');
+    const vm = at<VmRecord>('/DC0/vm/DC0_H0_VM0');
+    await run(vsphere.disks.attach(vm.id, disk.config.id.id, ds.id));
+    const device = (vsphere.store.get(vm.id) as VmRecord).config.devices.find(
+      (d) => attachedDiskId(d) === disk.config.id.id,
+    ) as Device;
+    expect((device.backing as { uuid: string }).uuid).toBe(canonicalUuid(uuid));
+  });
+
+  it('refuses a disk registered already, a bad URL, an unknown datastore and a file that is no disk', async () => {
+    const { vsphere, ds, vm, create, used, at } = setup();
+    const device = vmDisk(vm);
+    const id = vsphere.disks.register(urlOf(pathOf(device))).config.id.id;
+    expect(await faultOf(() => vsphere.disks.register(urlOf(pathOf(device))))).toBe('AlreadyExists');
+    const created = await create('pvc-r');
+    const fcdPath = created.config.backing.filePath.replace(/^\[[^\]]*\] /, '');
+    expect(await faultOf(() => vsphere.disks.register(urlOf(fcdPath)))).toBe('AlreadyExists');
+    const state = vsphere.store.get(vm.id);
+    const usedBefore = used(ds.id);
+    for (const bad of [fileOf(device), 'not a url', 'https://host/other/x.vmdk?dsName=LocalDS_0', 42])
+      expect(await faultOf(() => vsphere.disks.register(bad as string))).toBe('InvalidArgument');
+    for (const bad of [urlOf('x.vmdk', 'NoSuchDS'), urlOf(pathOf(device), 'LocalDS_0', 'DC9')])
+      expect(await faultOf(() => vsphere.disks.register(bad))).toBe('InvalidDatastore');
+    const other = at<VmRecord>('/DC0/vm/DC0_H0_VM1');
+    for (const missing of ['nothing.vmdk', other.config.vmPathName.replace(/^\[[^\]]*\] /, '')])
+      expect(await faultOf(() => vsphere.disks.register(urlOf(missing)))).toBe('FileNotFound');
+    const extent = pathOf(vmDisk(other)).replace(/\.vmdk$/, '-flat.vmdk');
+    expect(await faultOf(() => vsphere.disks.register(urlOf(extent)))).toBe('FileNotFound');
+    expect(vsphere.store.get(vm.id)).toBe(state);
+    expect(used(ds.id)).toBe(usedBefore);
+    expect(vsphere.disks.list(ds.id)).toHaveLength(2);
+    expect(vsphere.disks.retrieve(id, ds.id).config.consumerId).toHaveLength(1);
+  });
+});
+
+describe('Control flags of First Class Disks', () => {
+  it('sets and clears keepAfterDeleteVm, disableRelocation and enableChangedBlockTracking', async () => {
+    const { vsphere, ds, create } = setup();
+    const id = (await create('pvc-flags')).config.id.id;
+    const flags = () => {
+      const { keepAfterDeleteVm, relocationDisabled, changedBlockTrackingEnabled } = vsphere.disks.retrieve(
+        id,
+        ds.id,
+      ).config;
+      return { keepAfterDeleteVm, relocationDisabled, changedBlockTrackingEnabled };
+    };
+    expect(flags()).toEqual({
+      keepAfterDeleteVm: true,
+      relocationDisabled: false,
+      changedBlockTrackingEnabled: false,
+    });
+    vsphere.disks.setControlFlags(id, ds.id, ['disableRelocation', 'enableChangedBlockTracking']);
+    vsphere.disks.clearControlFlags({ id }, ds.id, ['keepAfterDeleteVm']);
+    expect(flags()).toEqual({
+      keepAfterDeleteVm: false,
+      relocationDisabled: true,
+      changedBlockTrackingEnabled: true,
+    });
+    vsphere.disks.clearControlFlags(id, ds.id, ['disableRelocation', 'enableChangedBlockTracking']);
+    vsphere.disks.setControlFlags(id, ds.id, ['keepAfterDeleteVm']);
+    expect(flags()).toEqual({
+      keepAfterDeleteVm: true,
+      relocationDisabled: false,
+      changedBlockTrackingEnabled: false,
+    });
+  });
+
+  it('a disk whose keepAfterDeleteVm is cleared goes with its VM; one set stays', async () => {
+    const { vsphere, ds, vm, create, run } = setup();
+    const gone = (await create('pvc-g')).config.id.id;
+    const kept = (await create('pvc-k', { keepAfterDeleteVm: false })).config.id.id;
+    vsphere.disks.clearControlFlags(gone, ds.id, ['keepAfterDeleteVm']);
+    vsphere.disks.setControlFlags(kept, ds.id, ['keepAfterDeleteVm']);
+    for (const id of [gone, kept]) await run(vsphere.disks.attach(vm.id, id, ds.id));
+    await run(vsphere.vm.powerOff(vm.id));
+    await run(vsphere.vm.destroy(vm.id));
+    expect(vsphere.disks.list(ds.id)).toEqual([{ _type: 'ID', id: kept }]);
+  });
+
+  it('refuses an unknown flag (InvalidArgument) and an unknown disk (NotFound), changing nothing', async () => {
+    const { vsphere, ds, create } = setup();
+    const disk = await create('pvc-bad');
+    const id = disk.config.id.id;
+    expect(
+      await faultOf(() => vsphere.disks.setControlFlags(id, ds.id, ['disableRelocation', 'nosuchflag'])),
+    ).toBe('InvalidArgument');
+    expect(await faultOf(() => vsphere.disks.clearControlFlags(id, ds.id, ['keepAfterDeleteVm', '']))).toBe(
+      'InvalidArgument',
+    );
+    expect(await faultOf(() => vsphere.disks.setControlFlags('no-such-disk', ds.id, []))).toBe('NotFound');
+    expect(vsphere.disks.retrieve(id, ds.id)).toEqual(disk);
   });
 });

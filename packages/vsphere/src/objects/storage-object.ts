@@ -1,19 +1,34 @@
 /**
- * First Class Disks: VcenterVStorageObjectManager's CreateDisk_Task, RetrieveVStorageObject,
- * ListVStorageObject and DeleteVStorageObject_Task, and VirtualMachine's AttachDisk_Task and
- * DetachDisk_Task. A disk is a record of its own (see VStorageObjectRecord) whose file takes
- * space on its datastore from its creation to its deletion; attached, it is one of the VM's
- * VirtualDisks, with the disk's `vDiskId` and file UUID. A VM destroyed with disks attached
- * takes with it those not marked `keepAfterDeleteVm`; the others stay, detached.
+ * First Class Disks: VcenterVStorageObjectManager's CreateDisk_Task, RegisterDisk,
+ * RetrieveVStorageObject, ListVStorageObject, DeleteVStorageObject_Task and its control flags,
+ * and VirtualMachine's AttachDisk_Task and DetachDisk_Task. A disk is a record of its own (see
+ * VStorageObjectRecord) whose file takes space on its datastore from its creation (or
+ * registration) to its deletion; attached, it is one of the VM's VirtualDisks, with the disk's
+ * `vDiskId` and file UUID. A VM destroyed with disks attached takes with it those not marked
+ * `keepAfterDeleteVm`; the others stay, detached.
  */
-import { faults } from '../faults.js';
+import { faults, isVimFault } from '../faults.js';
 import { attachedDevice, attachedDiskId, isSharedDisk } from '../inventory/attachments.js';
-import { diskContentId, isDisk, isDiskCapacity, storageObjectDiskType } from '../inventory/devices.js';
-import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
+import {
+  diskContentId,
+  diskFactsOf,
+  isDisk,
+  isDiskCapacity,
+  storageObjectDiskType,
+} from '../inventory/devices.js';
+import type {
+  DatastoreRecord,
+  Device,
+  VirtualDiskFacts,
+  VmRecord,
+  VStorageObjectRecord,
+} from '../inventory/records.js';
 import { chargeDatastore, checkFreeSpace, datastorePath, putDevices } from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { iso } from '../properties/context.js';
 import { moref } from '../refs.js';
+import { datastoreFileAccess, type Located, label } from './datastore-file-access.js';
+import { extentOf, splitPath } from './datastore-files.js';
 import { currentVm } from './vm-clone.js';
 import { applyDeviceChanges, attachController, deviceContext } from './vm-devices.js';
 
@@ -53,6 +68,27 @@ const idOf = (id: DiskId | undefined): string => {
 const MB = 1024 * 1024;
 const MANAGER = 'VcenterVStorageObjectManager';
 
+/** vim25's VslmVStorageObjectControlFlag, each with the record's field it sets. */
+const CONTROL_FLAGS = {
+  keepAfterDeleteVm: 'keepAfterDeleteVm',
+  disableRelocation: 'relocationDisabled',
+  enableChangedBlockTracking: 'changedBlockTrackingEnabled',
+} as const;
+
+/** The fields a list of control flags sets; InvalidArgument for anything but a known flag. */
+const controlFlagFields = (flags: unknown) => {
+  const list: unknown[] = flags === undefined ? [] : Array.isArray(flags) ? flags : [flags];
+  return list.map((flag) => {
+    if (typeof flag !== 'string' || !Object.hasOwn(CONTROL_FLAGS, flag))
+      throw faults.invalidArgument('controlFlags');
+    return CONTROL_FLAGS[flag as keyof typeof CONTROL_FLAGS];
+  });
+};
+
+/** The provisioning type a disk of that VirtualDiskType is made with. */
+const provisioningTypeOf = (diskType: string): string =>
+  diskType === 'thin' || diskType === 'eagerZeroedThick' ? diskType : 'lazyZeroedThick';
+
 /** The disk as the API shows it: VStorageObject. */
 const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
   const consumers = (disk.consumers ?? []).flatMap((id) => {
@@ -67,9 +103,9 @@ const vStorageObject = (m: Model, disk: VStorageObjectRecord) => {
       name: disk.name,
       createTime: iso(disk.createTime),
       keepAfterDeleteVm: disk.keepAfterDeleteVm,
-      relocationDisabled: false,
+      relocationDisabled: disk.relocationDisabled ?? false,
       nativeSnapshotSupported: false,
-      changedBlockTrackingEnabled: false,
+      changedBlockTrackingEnabled: disk.changedBlockTrackingEnabled ?? false,
       backing: {
         _type: 'BaseConfigInfoDiskFileBackingInfo',
         datastore: moref('Datastore', disk.datastore),
@@ -133,6 +169,43 @@ export const storageObjectOperations = (m: Model) => {
     if (!ref) throw faults.invalidArgument('vm');
     return m.lookup<VmRecord>(ref, 'VirtualMachine');
   };
+  const files = datastoreFileAccess(m);
+
+  /**
+   * The file a `/folder` URL names, as Datastore.NewURL makes one: InvalidArgument for anything
+   * else, InvalidDatastore when no datastore has its `dsName` in the datacenter at its `dcPath`.
+   */
+  const fileAtUrl = (path: unknown): Located => {
+    if (typeof path !== 'string' || !/^https?:\/\//i.test(path)) throw faults.invalidArgument('path');
+    try {
+      return files.locate(path, undefined);
+    } catch (error) {
+      throw isVimFault(error, 'InvalidDatastorePath') ? faults.invalidArgument('path') : error;
+    }
+  };
+
+  /** The VMs whose disk device's file is `filePath` on `ds`, with the device. */
+  const vmDisksAt = (tx: Tx, ds: string, filePath: string) => {
+    const out: { vm: VmRecord; device: Device }[] = [];
+    for (const id of m.store.referrers('vm', ds)) {
+      const vm = tx.get(id) as VmRecord | undefined;
+      const device = vm?.config.devices.find(
+        (d) => isDisk(d) && (d.backing as { fileName?: string }).fileName === filePath,
+      );
+      if (vm && device) out.push({ vm, device });
+    }
+    return out;
+  };
+
+  /** Sets (or clears) control flags of a disk: one transaction. */
+  const flagDisk = (method: string, id: DiskId, datastore: Ref, controlFlags: unknown, value: boolean) => {
+    const ds = datastoreOf(datastore);
+    const fields = controlFlagFields(controlFlags);
+    m.call({ method, target: ds.id }, (tx) => {
+      const disk = diskOn(tx, id, ds.id);
+      tx.update<VStorageObjectRecord>(disk.id, Object.fromEntries(fields.map((field) => [field, value])));
+    });
+  };
 
   return {
     /** CreateDisk_Task: a new disk with its file on the spec's datastore. */
@@ -177,6 +250,74 @@ export const storageObjectOperations = (m: Model) => {
         chargeDatastore(tx, ds.id, disk.capacityInMB * MB);
         return vStorageObject(m, disk);
       });
+    },
+
+    /**
+     * RegisterDisk: the virtual disk at a `/folder` URL becomes a First Class Disk, with its
+     * file, space and UUID, named `name` or after its file. A VM's disk stays the VM's, attached:
+     * its device gains the disk's id. A standalone disk's files (VirtualDiskManager's) become the
+     * disk's. FileNotFound when no disk is there, AlreadyExists when it is a First Class Disk.
+     */
+    register(path: string, name?: string): ReturnType<typeof vStorageObject> {
+      const at = fileAtUrl(path);
+      if (name !== undefined && typeof name !== 'string') throw faults.invalidArgument('name');
+      const filePath = label(at);
+      const id = m.call({ method: 'RegisterDisk', target: at.ds.id }, (tx) => {
+        const holders = vmDisksAt(tx, at.ds.id, filePath);
+        for (const other of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
+          if (other.filePath === filePath) throw faults.alreadyExists(filePath);
+        if (holders.some((h) => h.device.vDiskId !== undefined)) throw faults.alreadyExists(filePath);
+        const first = holders[0];
+        const descriptor = first ? undefined : files.recordAt(tx, at.ds.id, at.path);
+        const facts: VirtualDiskFacts | undefined = first
+          ? {
+              ...diskFactsOf(first.vm.config.devices, first.device),
+              uuid: (first.device.backing as { uuid?: string }).uuid ?? m.random.uuid(),
+            }
+          : descriptor?.disk;
+        if (!facts) throw faults.fileNotFound(filePath);
+        const policy = first?.device.storagePolicyId as string | undefined;
+        const disk: VStorageObjectRecord = {
+          id: m.random.uuid(),
+          kind: 'VStorageObject',
+          name: name || splitPath(at.path).name.replace(/\.vmdk$/, ''),
+          datastore: at.ds.id,
+          filePath,
+          capacityInMB: Math.ceil(facts.capacityKb / 1024),
+          createTime: m.clock.now(),
+          keepAfterDeleteVm: true,
+          backingObjectId: m.random.uuid(),
+          diskUuid: facts.uuid,
+          provisioningType: provisioningTypeOf(facts.diskType),
+          // A VM's disk keeps the storage policy it was under, which CNS reads.
+          ...(policy ? { storagePolicyId: policy } : {}),
+        };
+        tx.put(disk);
+        chargeDatastore(tx, at.ds.id, disk.capacityInMB * MB);
+        // The disk's space moves to the disk: the standalone disk's files go, the VMs stop counting it.
+        if (descriptor) {
+          const extent = files.recordAt(tx, at.ds.id, extentOf(at.path));
+          files.removeRecords(tx, at.ds.id, extent ? [descriptor, extent] : [descriptor]);
+        }
+        for (const { vm, device } of holders)
+          putDevices(
+            tx,
+            vm,
+            vm.config.devices.map((d) => (d === device ? asAttached(d, disk) : d)),
+          );
+        return disk.id;
+      });
+      return vStorageObject(m, m.store.get(id) as VStorageObjectRecord);
+    },
+
+    /** SetVStorageObjectControlFlags: `keepAfterDeleteVm`, `disableRelocation`, `enableChangedBlockTracking`. */
+    setControlFlags(id: DiskId, datastore: Ref, controlFlags: readonly string[]): void {
+      flagDisk('SetVStorageObjectControlFlags', id, datastore, controlFlags, true);
+    },
+
+    /** ClearVStorageObjectControlFlags. */
+    clearControlFlags(id: DiskId, datastore: Ref, controlFlags: readonly string[]): void {
+      flagDisk('ClearVStorageObjectControlFlags', id, datastore, controlFlags, false);
     },
 
     /** RetrieveVStorageObject. */

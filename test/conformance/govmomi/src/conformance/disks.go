@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 	"github.com/vmware/govmomi/vslm"
@@ -26,7 +27,7 @@ func (s *suite) attachedDisk(ctx context.Context, vm *object.VirtualMachine, id 
 }
 
 // diskChecks drive First Class Disks as govc's disk.* commands do: vslm's object manager, and
-// the VM's AttachDisk/DetachDisk.
+// the VM's AttachDisk/DetachDisk; the control flags by their methods.
 func (s *suite) diskChecks() {
 	var (
 		m   *vslm.ObjectManager
@@ -159,5 +160,115 @@ func (s *suite) diskChecks() {
 		_, err = m.Retrieve(ctx, ds, id)
 		_, err = soapFault(err, "NotFound")
 		return err
+	})
+
+	var registered string
+	s.check("disks: RegisterDisk (govc disk.register) makes a VM's disk a First Class Disk, attached, its UUID and the datastore's free space kept", func(ctx context.Context) error {
+		other, err := s.vm(ctx, "DC0_H0_VM1")
+		if err != nil {
+			return err
+		}
+		devices, err := other.Device(ctx)
+		if err != nil {
+			return err
+		}
+		disks := devices.SelectByType((*types.VirtualDisk)(nil))
+		if len(disks) == 0 {
+			return fmt.Errorf("DC0_H0_VM1 has no disk")
+		}
+		disk := disks[0].(*types.VirtualDisk)
+		backing := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+		var path object.DatastorePath
+		if !path.FromString(backing.FileName) || path.Datastore != ds.Name() {
+			return fmt.Errorf("disk file %q is not on %s", backing.FileName, ds.Name())
+		}
+		var before mo.Datastore
+		if err := s.pc.RetrieveOne(ctx, ds.Reference(), []string{"summary.freeSpace"}, &before); err != nil {
+			return err
+		}
+		obj, err := m.RegisterDisk(ctx, ds.NewURL(path.Path).String(), "conformance-registered")
+		if err != nil {
+			return err
+		}
+		registered = obj.Config.Id.Id
+		fileBacking, ok := obj.Config.Backing.(*types.BaseConfigInfoDiskFileBackingInfo)
+		if !ok || fileBacking.FilePath != backing.FileName || obj.Config.Name != "conformance-registered" || obj.Config.CapacityInMB != disk.CapacityInKB/1024 {
+			return fmt.Errorf("registered %+v, backing %#v", obj.Config, obj.Config.Backing)
+		}
+		if len(obj.Config.ConsumerId) != 1 {
+			return fmt.Errorf("consumerId %v, want the VM", obj.Config.ConsumerId)
+		}
+		attached, err := s.attachedDisk(ctx, other, registered)
+		if err != nil {
+			return err
+		}
+		if attached == nil || attached.Key != disk.Key || attached.Backing.(*types.VirtualDiskFlatVer2BackingInfo).Uuid != backing.Uuid {
+			return fmt.Errorf("device after register %+v", attached)
+		}
+		var after mo.Datastore
+		if err := s.pc.RetrieveOne(ctx, ds.Reference(), []string{"summary.freeSpace"}, &after); err != nil {
+			return err
+		}
+		if after.Summary.FreeSpace != before.Summary.FreeSpace {
+			return fmt.Errorf("freeSpace %d after register, %d before", after.Summary.FreeSpace, before.Summary.FreeSpace)
+		}
+		_, err = m.RegisterDisk(ctx, ds.NewURL(path.Path).String(), "")
+		_, err = soapFault(err, "AlreadyExists")
+		return err
+	})
+
+	s.check("disks: RegisterDisk of a datastore path is InvalidArgument, of a file that is no disk FileNotFound", func(ctx context.Context) error {
+		_, err := m.RegisterDisk(ctx, "[LocalDS_0] DC0_H0_VM1/disk1.vmdk", "")
+		if _, err := soapFault(err, "InvalidArgument"); err != nil {
+			return err
+		}
+		_, err = m.RegisterDisk(ctx, ds.NewURL("DC0_H0_VM1/DC0_H0_VM1.vmx").String(), "")
+		_, err = soapFault(err, "FileNotFound")
+		return err
+	})
+
+	s.check("disks: Set/ClearVStorageObjectControlFlags set and clear keepAfterDeleteVm and disableRelocation", func(ctx context.Context) error {
+		flags := func(set bool, names ...types.VslmVStorageObjectControlFlag) error {
+			var list []string
+			for _, n := range names {
+				list = append(list, string(n))
+			}
+			dsRef := ds.Reference()
+			this := m.Reference()
+			if set {
+				_, err := methods.SetVStorageObjectControlFlags(ctx, s.c.Client, &types.SetVStorageObjectControlFlags{This: this, Id: types.ID{Id: registered}, Datastore: dsRef, ControlFlags: list})
+				return err
+			}
+			_, err := methods.ClearVStorageObjectControlFlags(ctx, s.c.Client, &types.ClearVStorageObjectControlFlags{This: this, Id: types.ID{Id: registered}, Datastore: dsRef, ControlFlags: list})
+			return err
+		}
+		if err := flags(true, types.VslmVStorageObjectControlFlagDisableRelocation); err != nil {
+			return err
+		}
+		if err := flags(false, types.VslmVStorageObjectControlFlagKeepAfterDeleteVm); err != nil {
+			return err
+		}
+		got, err := m.Retrieve(ctx, ds, registered)
+		if err != nil {
+			return err
+		}
+		c := got.Config
+		if c.KeepAfterDeleteVm == nil || *c.KeepAfterDeleteVm || c.RelocationDisabled == nil || !*c.RelocationDisabled {
+			return fmt.Errorf("keepAfterDeleteVm %v, relocationDisabled %v", c.KeepAfterDeleteVm, c.RelocationDisabled)
+		}
+		if err := flags(false, types.VslmVStorageObjectControlFlagDisableRelocation); err != nil {
+			return err
+		}
+		if err := flags(true, types.VslmVStorageObjectControlFlagKeepAfterDeleteVm); err != nil {
+			return err
+		}
+		if got, err = m.Retrieve(ctx, ds, registered); err != nil {
+			return err
+		}
+		c = got.Config
+		if c.KeepAfterDeleteVm == nil || !*c.KeepAfterDeleteVm || c.RelocationDisabled == nil || *c.RelocationDisabled {
+			return fmt.Errorf("keepAfterDeleteVm %v, relocationDisabled %v after clearing", c.KeepAfterDeleteVm, c.RelocationDisabled)
+		}
+		return nil
 	})
 }
