@@ -7,7 +7,9 @@
  * - CnsNodeVMBatchAttachment (shared disks), every claim of one VM, named after it:
  *   `spec.instanceUUID` and `spec.volumes`, each a claim with its controller's device key, unit,
  *   disk mode and sharing; status a `Ready` condition and an entry per volume (`cnsVolumeId`,
- *   `diskUUID`, its `VolumeAttached` or `VolumeDetached` condition).
+ *   `diskUUID`, its `VolumeAttached` or `VolumeDetached` condition);
+ * - CnsRegisterVolume, a disk of vSphere (`spec.diskURLPath`, or a First Class Disk's
+ *   `spec.volumeID`) made the volume of the claim `spec.pvcName`; status `registered` and `error`.
  */
 import { registerCustomResource } from './api/crd-shapes.js';
 import type { KindDefinition } from './store/kinds.js';
@@ -22,6 +24,8 @@ export const CNS_NODE_VM_BATCH_ATTACHMENT = {
   apiVersion: CNS_API_VERSION,
   kind: 'CnsNodeVMBatchAttachment',
 } as const;
+
+export const CNS_REGISTER_VOLUME = { apiVersion: CNS_API_VERSION, kind: 'CnsRegisterVolume' } as const;
 
 export const CNS_KINDS: readonly KindDefinition[] = [
   {
@@ -43,6 +47,14 @@ export const CNS_KINDS: readonly KindDefinition[] = [
     versions: ['v1alpha1'],
     kind: 'CnsNodeVMBatchAttachment',
     plural: 'cnsnodevmbatchattachments',
+    namespaced: true,
+    hasStatus: true,
+  },
+  {
+    group: CNS_GROUP,
+    versions: ['v1alpha1'],
+    kind: 'CnsRegisterVolume',
+    plural: 'cnsregistervolumes',
     namespaced: true,
     hasStatus: true,
   },

@@ -17,6 +17,7 @@ import {
   startClaimProtectionController,
   startCnsAttachmentController,
   startCnsBatchAttachmentController,
+  startCnsRegisterVolumeController,
   startCsiProvisioner,
   startCsiResizer,
   startCsiVolumeSync,
@@ -370,6 +371,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     claimProtection: startClaimProtectionController(manager, { kube }),
     attachments: startCnsAttachmentController(manager, { kube, vsphere, sharedDisks }),
+    registrations: startCnsRegisterVolumeController(manager, { kube, vsphere, sharedDisks }),
     ...(sharedDisks
       ? { batchAttachments: startCnsBatchAttachmentController(manager, { kube, vsphere }) }
       : {}),

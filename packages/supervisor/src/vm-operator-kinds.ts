@@ -238,6 +238,8 @@ const claimAccessIn =
 function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
   const defaultNetwork = options.defaultNetwork === undefined ? DEFAULT_VM_NETWORK : options.defaultNetwork;
   const sharedDisks = options.capabilities?.vmSharedDisks === true;
+  // Either capability holds volumes to the shared disks' rules and places an upgraded VM's.
+  const volumesPlaced = sharedDisks || options.capabilities?.allDisksArePVCs === true;
   const mutableNetworks = options.capabilities?.mutableNetworks === true;
   const immutableClasses = options.capabilities?.immutableClasses === true;
   const byok = options.capabilities?.bringYourOwnEncryptionKey === true;
@@ -286,7 +288,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       }
       if (immutableClasses) resolveClass(defaulted, reader);
       validateSchema(object);
-      const volumeRules = sharedDisks
+      const volumeRules = volumesPlaced
         ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace, byok))
         : undefined;
       deny('VirtualMachine', defaulted, [
@@ -337,10 +339,11 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
             spec: { ...admitted.spec, network: { ...admitted.spec?.network, interfaces: mutated } },
           });
       }
-      // With VMSharedDisks, once the VM's schema is upgraded (this write's object): its volumes'
-      // modes and controllers, then its CD-ROMs' placement.
-      const placing = sharedDisks && isUpgraded(admitted, activatedFeatures);
-      if (placing && admitted.spec?.volumes?.length) {
+      // Once the VM's schema is upgraded (this write's object): its volumes' modes and controllers
+      // (with AllDisksArePVCs too), then, with VMSharedDisks, its CD-ROMs' placement.
+      const upgraded = volumesPlaced && isUpgraded(admitted, activatedFeatures);
+      const placing = sharedDisks && upgraded;
+      if (upgraded && admitted.spec?.volumes?.length) {
         const mutated = structuredClone(admitted.spec);
         withVolumeDefaults({ ...admitted, spec: mutated });
         withVolumeControllers(mutated);
@@ -378,7 +381,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
               stored,
               options.capabilities,
               privileged,
-              sharedDisks
+              volumesPlaced
                 ? sharedVolumeRules(
                     admitted,
                     claimAccessIn(reader, admitted.metadata.namespace, byok),

@@ -41,7 +41,8 @@ export function parseFeatureVersion(text: string | undefined): number {
 
 /** The features the Supervisor's capabilities turn on. */
 export function activatedFeatureVersion(capabilities: VirtualMachineServiceCapabilities | undefined): number {
-  return capabilities?.vmSharedDisks ? SHARED_DISKS_FEATURES : FEATURE.base;
+  if (capabilities?.vmSharedDisks) return SHARED_DISKS_FEATURES;
+  return capabilities?.allDisksArePVCs ? FEATURE.base | FEATURE.allDisksArePVCs : FEATURE.base;
 }
 
 /**

@@ -117,6 +117,11 @@ export interface VirtualMachineServiceCapabilities {
    */
   readonly vmSharedDisks?: boolean;
   /**
+   * AllDisksArePVCs (off unless said): a VM's own disks become claims of its namespace, registered
+   * with CNS (CnsRegisterVolume) before it powers on; its volumes held to the shared disks' rules.
+   */
+  readonly allDisksArePVCs?: boolean;
+  /**
    * VMIncrementalRestore (off unless said): every backup is a version, kept in the VM's extra
    * config and annotation, and `VirtualMachineBackupUpToDate` says how the last went.
    */

@@ -31,6 +31,13 @@ export {
   startPersistentVolumeController,
 } from './provisioner.js';
 export {
+  CNS_REGISTER_VOLUME_CONTROLLER,
+  type CnsRegisterVolume,
+  DISK_BACKING_ANNOTATION,
+  REGISTER_VOLUME_FINALIZER,
+  startCnsRegisterVolumeController,
+} from './register-volume.js';
+export {
   CSI_RESIZER_CONTROLLER,
   NODE_EXPANSION_NOT_REQUIRED,
   RESIZER_COMPONENT,

@@ -61,13 +61,16 @@ export interface PersistentVolumeClaim extends KubeObject {
     accessModes?: string[];
     volumeMode?: string;
     resources?: { requests?: { storage?: string }; limits?: { storage?: string } };
+    dataSourceRef?: { apiGroup?: string; kind?: string; name?: string };
   };
   status?: { phase?: string; accessModes?: string[]; capacity?: { storage?: string } };
 }
 
 export interface PersistentVolume extends KubeObject {
   spec?: {
-    claimRef?: { namespace?: string; name?: string; uid?: string };
+    claimRef?: { apiVersion?: string; kind?: string; namespace?: string; name?: string; uid?: string };
+    accessModes?: string[];
+    capacity?: { storage?: string };
     csi?: { driver?: string; volumeHandle?: string };
     persistentVolumeReclaimPolicy?: string;
   };
@@ -78,6 +81,41 @@ interface StorageClass extends KubeObject {
   provisioner?: string;
   reclaimPolicy?: string;
   volumeBindingMode?: string;
+}
+
+const PROVISIONER_ANNOTATIONS = {
+  'volume.beta.kubernetes.io/storage-provisioner': CSI_DRIVER,
+  'volume.kubernetes.io/storage-provisioner': CSI_DRIVER,
+};
+
+/**
+ * The claim bound to its volume, as the PV controller binds it: its annotations, volume name and
+ * status. A claim that named no volume is marked bound by the controller, and, `provisioned`
+ * (one the controller asked the driver for), with the driver's name.
+ */
+function bindClaim(
+  kube: KubeStore,
+  claim: PersistentVolumeClaim,
+  pvName: string,
+  accessModes: string[],
+  capacity: string,
+  provisioned = true,
+): void {
+  const byController = claim.spec?.volumeName !== pvName;
+  const annotations = merged(claim.metadata.annotations ?? {}, {
+    'pv.kubernetes.io/bind-completed': 'yes',
+    ...(byController ? { 'pv.kubernetes.io/bound-by-controller': 'yes' } : {}),
+    ...(provisioned ? PROVISIONER_ANNOTATIONS : {}),
+  });
+  const bound = kube.direct.update(
+    merged(claim, {
+      metadata: merged(claim.metadata, { annotations }),
+      spec: merged(claim.spec ?? {}, { volumeName: pvName }),
+    }),
+  );
+  kube.direct.updateStatus(
+    merged(bound, { status: { phase: 'Bound', accessModes, capacity: { storage: capacity } } }),
+  );
 }
 
 export interface CsiControllersDeps {
@@ -168,6 +206,8 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
         ? undefined
         : (kube.direct.get({ ...STORAGE_CLASS, name: className }) as StorageClass | undefined);
     if (storageClass?.provisioner !== CSI_DRIVER) return undefined;
+    // A VM's disk made a claim (vm-operator's, with AllDisksArePVCs) is a volume CNS registers.
+    if (claim.spec?.dataSourceRef?.kind === 'VirtualMachine') return undefined;
     if (
       storageClass.volumeBindingMode === 'WaitForFirstConsumer' &&
       !claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION]
@@ -205,7 +245,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     // The claim may have been deleted, or replaced by another of its name, while its disk was made.
     claim = kube.direct.get({ ...PVC, namespace, name }) as PersistentVolumeClaim | undefined;
     if (!claim || claim.metadata.uid !== uid || claim.spec?.volumeName) return undefined;
-    bind(claim, pvName, accessModes, capacity);
+    bindClaim(kube, claim, pvName, accessModes, capacity);
     return undefined;
   };
 
@@ -224,25 +264,6 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
         return true;
     kube.direct.update(withAnnotation(claim, STORAGE_POOL_ANNOTATION, STORAGE_POOL_NOT_ENOUGH_RESOURCES));
     return false;
-  };
-
-  /** The claim bound to its volume, as the PV controller binds it: its annotations, volume name and status. */
-  const bind = (claim: PersistentVolumeClaim, pvName: string, accessModes: string[], capacity: string) => {
-    const annotations = merged(claim.metadata.annotations ?? {}, {
-      'pv.kubernetes.io/bind-completed': 'yes',
-      'pv.kubernetes.io/bound-by-controller': 'yes',
-      'volume.beta.kubernetes.io/storage-provisioner': CSI_DRIVER,
-      'volume.kubernetes.io/storage-provisioner': CSI_DRIVER,
-    });
-    const bound = kube.direct.update(
-      merged(claim, {
-        metadata: merged(claim.metadata, { annotations }),
-        spec: merged(claim.spec ?? {}, { volumeName: pvName }),
-      }),
-    );
-    kube.direct.updateStatus(
-      merged(bound, { status: { phase: 'Bound', accessModes, capacity: { storage: capacity } } }),
-    );
   };
 
   const controller = manager.controller({ name: CSI_PROVISIONER_CONTROLLER, reconcile });
@@ -280,6 +301,7 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     if (!volume) return undefined;
     const deleting = volume.metadata.deletionTimestamp !== undefined;
     const ref = volume.spec?.claimRef;
+    if (ref && !ref.uid && !deleting) return bindAhead(volume, ref);
     if (!ref?.uid) {
       if (deleting) release(name);
       else setPhase(volume, 'Available');
@@ -306,12 +328,53 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     return undefined;
   };
 
+  /**
+   * A volume bound ahead to a claim (its `claimRef` without a UID, as CNS saves a registered
+   * disk's): bound to that claim once it exists and is bound to no other volume, both ways.
+   */
+  const bindAhead = (volume: PersistentVolume, ref: NonNullable<PersistentVolume['spec']>['claimRef']) => {
+    const claim = kube.direct.get({ ...PVC, namespace: ref?.namespace ?? '', name: ref?.name ?? '' }) as
+      | PersistentVolumeClaim
+      | undefined;
+    const name = volume.metadata.name as string;
+    if (!claim || claim.metadata.deletionTimestamp || (claim.spec?.volumeName ?? name) !== name) {
+      setPhase(volume, 'Available');
+      return undefined;
+    }
+    const claimRef = {
+      ...ref,
+      uid: claim.metadata.uid,
+      resourceVersion: claim.metadata.resourceVersion,
+    };
+    const bound = kube.direct.update(merged(volume, { spec: merged(volume.spec ?? {}, { claimRef }) }));
+    setPhase(bound as PersistentVolume, 'Bound');
+    // A claim naming no volume was first one to provision, for a class of the driver.
+    const className = claim.spec?.storageClassName;
+    const storageClass = className ? kube.direct.get({ ...STORAGE_CLASS, name: className }) : undefined;
+    const provisioned =
+      !claim.spec?.volumeName && (storageClass as StorageClass | undefined)?.provisioner === CSI_DRIVER;
+    const { accessModes = [], capacity } = volume.spec ?? {};
+    bindClaim(kube, claim, name, accessModes, capacity?.storage ?? '', provisioned);
+    return undefined;
+  };
+
+  const volumesBoundAheadTo = (claim: KubeObject): string[] | undefined => {
+    const names: string[] = [];
+    for (const volume of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[]) {
+      const ref = volume.spec?.claimRef;
+      if (ref && !ref.uid && ref.namespace === claim.metadata.namespace && ref.name === claim.metadata.name)
+        names.push(volume.metadata.name as string);
+    }
+    return names;
+  };
+
   const controller = manager.controller({ name: PERSISTENT_VOLUME_CONTROLLER, reconcile, ...CSI_BACKOFF });
   controller.watches(kube, PV, (object) => [object.metadata.name as string]);
-  // A claim gone (or replaced) sends its volume to be reclaimed.
+  // A claim gone (or replaced) sends its volume to be reclaimed; a new one, a volume bound ahead to it.
   controller.watches(kube, PVC, (object, event) => {
     const volumeName = (object as PersistentVolumeClaim).spec?.volumeName;
-    return event === 'DELETED' && volumeName ? [volumeName] : undefined;
+    if (event === 'DELETED') return volumeName ? [volumeName] : undefined;
+    return event === 'ADDED' ? volumesBoundAheadTo(object) : undefined;
   });
   return controller;
 }

@@ -31,14 +31,19 @@ function byInstanceUuid(kube: KubeStore, vsphere: VSphere, uuid: string): VmReco
   return found[0];
 }
 
+/** vm-operator's provider config (its vCenter, datacenter, ...), as the store has it. */
+export const providerConfig = (kube: KubeStore): Record<string, string> | undefined =>
+  (
+    kube.direct.get({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: VM_OPERATOR_NAMESPACE,
+      name: PROVIDER_CONFIG_MAP,
+    }) as { data?: Record<string, string> } | undefined
+  )?.data;
+
 /** The provider config's datacenter (a managed object id), when it names one. */
 function providerDatacenter(kube: KubeStore, vsphere: VSphere): string | undefined {
-  const config = kube.direct.get({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    namespace: VM_OPERATOR_NAMESPACE,
-    name: PROVIDER_CONFIG_MAP,
-  }) as { data?: Record<string, string> } | undefined;
-  const id = config?.data?.Datacenter;
+  const id = providerConfig(kube)?.Datacenter;
   return id && vsphere.store.get(id)?.kind === 'Datacenter' ? id : undefined;
 }

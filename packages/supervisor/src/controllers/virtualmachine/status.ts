@@ -104,6 +104,7 @@ export function statusFromVsphere(
   networkConfig: VirtualMachineNetworkConfigStatus | undefined,
   volumePlacement = false,
   specVolumes?: readonly VirtualMachineVolume[],
+  registered = false,
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
@@ -121,7 +122,13 @@ export function statusFromVsphere(
   if (zone !== undefined) status.zone = zone;
   if (hardwareVersion !== undefined) status.hardwareVersion = hardwareVersion;
   status.guest = guestStatus(vm.config.guestId, vm.config.guestFullName);
-  const volumes = classicVolumes(vm.config.devices, previous?.volumes, volumePlacement, specVolumes);
+  const volumes = classicVolumes(
+    vm.config.devices,
+    previous?.volumes,
+    volumePlacement,
+    specVolumes,
+    registered,
+  );
   if (volumes.length > 0) status.volumes = volumes as VirtualMachineVolumeStatus[];
   // vm-operator's status notes a virtual TPM (one the model gives an encrypted VM alone).
   if (vm.config.keyId && hasTpm(vm)) status.crypto = { ...previous?.crypto, hasVTPM: true };

@@ -30,12 +30,14 @@ import {
   type DatacenterRecord,
   type DeployConfig,
   type Device,
+  datacenterOf,
   extraConfigValue,
   findChild,
   getOrInsert,
   HOT_PLUG_FLAGS,
   hardwareVersionNumber,
   type InventoryRecord,
+  inventoryPath,
   isBackingOn,
   isDefaultAllocation,
   isEthernetCard,
@@ -97,6 +99,7 @@ import {
   resizesByClassName,
   type VirtualMachineServiceCapabilities,
 } from '../../api/vm-service-validation.js';
+import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import { ENCRYPTION_CLASS, isEncryptedPolicy, isEncryptedStorageClass } from '../../encryption-kinds.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import {
@@ -195,7 +198,7 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
-import { findVsphereVm } from './find-vm.js';
+import { findVsphereVm, providerConfig } from './find-vm.js';
 import { networkConfigStatus, templateNetwork } from './guest-network.js';
 import {
   type ClassSize,
@@ -243,6 +246,13 @@ import {
 import { EVENT_PRIORITY, vmEventPriority, vmPriorityOf } from './priority.js';
 import { provisioningOf } from './provisioning.js';
 import { readinessVerdict } from './readiness.js';
+import {
+  datastoreUrl,
+  NO_REGISTER_ANNOTATION,
+  type Registration,
+  type RegistrationDeps,
+  registerUnmanagedVolumes,
+} from './register-volumes.js';
 import { schemaUpgradeOf, withUpgrade } from './schema-upgrade.js';
 import {
   applySnapshotTree,
@@ -424,6 +434,7 @@ export function startVirtualMachineController(
   const vcdParity = deps.capabilities?.guestCustomizationVCDParity === true;
   const instanceStorage = deps.capabilities?.instanceStorage === true;
   const byok = deps.capabilities?.bringYourOwnEncryptionKey === true;
+  const allDisksArePVCs = deps.capabilities?.allDisksArePVCs === true;
   /** Whether a VM's storage class is an encryption one, read through its reconcile's reader. */
   const encryptedStorageClass = (read: DependencyReader, vm: VirtualMachine) =>
     isEncryptedStorageClass(read.get, vm.spec?.storageClass);
@@ -1050,6 +1061,8 @@ export function startVirtualMachineController(
     // as vm-operator does (see drive).
     const poweringOn =
       (vm.spec?.powerState ?? 'PoweredOn') === 'PoweredOn' &&
+      // With AllDisksArePVCs, its disks are registered as claims by its update first.
+      !(allDisksArePVCs && vm.metadata.annotations?.[NO_REGISTER_ANNOTATION] === undefined) &&
       // A group's power-on pushed for later (its boot order's delay) waits for its time.
       !((untilPushedPower(vm) ?? 0) > 0) &&
       !hasAnnotationWithPrefix(vm, POWER_ON_CHECK_PREFIX) &&
@@ -1274,6 +1287,43 @@ export function startVirtualMachineController(
     return vApp ? { ...spec, vAppConfig: vApp } : spec;
   };
 
+  /** What the registration of a VM's disks reads and writes (see register-volumes.ts). */
+  const registrationDeps: RegistrationDeps = {
+    get: (ref) => kube.direct.get(ref),
+    list: (apiVersion, kind, namespace) => kube.direct.list(apiVersion, kind, namespace),
+    create: (object) => kube.direct.create(object),
+    update: (object) => kube.direct.update(object),
+    remove: (ref) => void kube.delete(ref).catch(() => undefined),
+    diskUrl: (path, record) => {
+      // The provider's vCenter (its address and port), the VM's datacenter by its inventory path.
+      const config = providerConfig(kube);
+      const dc = datacenterOf(vsphere.store, record.homeDatastore);
+      const vcenter = `${config?.VcPNID ?? ''}:${config?.VcPort ?? '443'}`;
+      return datastoreUrl(vcenter, dc ? inventoryPath(vsphere.store, dc.id) : '', path);
+    },
+    sharedDisks,
+  };
+
+  /**
+   * With AllDisksArePVCs, the VM's own disks registered as claims: its condition written, the
+   * claims' names into its volumes; its error the update's.
+   */
+  const registerVolumes = (key: string, vm: VirtualMachine, record: VmRecord) => {
+    let registration: Registration;
+    try {
+      registration = registerUnmanagedVolumes(vm, record, registrationDeps);
+    } catch (error) {
+      const verdict = (error as { verdict?: Verdict }).verdict;
+      if (!verdict) throw error;
+      writeVerdicts(vm, [verdict]);
+      throw updateFailed((error as Error).message);
+    }
+    const spec = 'spec' in registration ? registration.spec : undefined;
+    const named = spec ? write(asKube(merged(vm, { spec })), 'main') : vm;
+    writeVerdicts(named, [registration.verdict]);
+    return { vm: storedVm(key) ?? named, registration };
+  };
+
   /**
    * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
    * As vm-operator's update, a powered-off VM is upgraded to `spec.minHardwareVersion`, then
@@ -1291,7 +1341,7 @@ export function startVirtualMachineController(
     resized?: () => void,
     onTheWayOff: WayOff = {},
     crypto?: (changes: readonly VirtualDeviceConfigSpec[]) => CryptoPlan,
-  ): 'upgrade' | 'resize' | 'network' | 'power' | 'restart' | number | undefined => {
+  ): 'upgrade' | 'resize' | 'network' | 'register' | 'power' | 'restart' | number | undefined => {
     /**
      * What the crypto reconciler makes of the spec (its error thrown, or, `dropping` it as a resize
      * while off does, the spec left without crypto), as it sees the spec's virtual TPM.
@@ -1316,6 +1366,19 @@ export function startVirtualMachineController(
       vm.spec?.hardware?.cdrom?.length || sharedDisks
         ? cdromSources(read, vm.metadata.namespace as string, sharedDisks)
         : NO_CDROM_SOURCES;
+    // With AllDisksArePVCs, the VM's disks registered first: a claim not bound yet stops the
+    // update, before any power change; disks to edit join the reconfigure.
+    let registering: readonly VirtualDeviceConfigSpec[] = NO_DEVICE_CHANGES;
+    if (allDisksArePVCs && state !== 'suspended') {
+      const made = registerVolumes(key, vm, record);
+      vm = made.vm;
+      if ('pending' in made.registration) return 'register';
+      if ('deviceChange' in made.registration) registering = made.registration.deviceChange;
+    }
+    const withRegistering = (spec: VmConfigSpec | undefined): VmConfigSpec | undefined =>
+      registering.length === 0
+        ? spec
+        : { ...spec, deviceChange: [...(spec?.deviceChange ?? []), ...registering] };
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
@@ -1337,7 +1400,9 @@ export function startVirtualMachineController(
       const resizing = kind === 'resize';
       const spec = configurationError(() =>
         encrypting(
-          withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
+          withRegistering(
+            withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
+          ),
           resizing,
         ),
       );
@@ -1371,7 +1436,9 @@ export function startVirtualMachineController(
           if (network?.problem) throw new Error(`failed to reconcile network interfaces: ${network.problem}`);
           return encrypting(
             state === 'poweredOn'
-              ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
+              ? withRegistering(
+                  withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets),
+                )
               : suspendedReconfiguration(vm, record),
           );
         });
@@ -1889,8 +1956,9 @@ export function startVirtualMachineController(
       zone,
       vm.status,
       networkConfig,
-      sharedDisks,
+      sharedDisks || allDisksArePVCs,
       vm.spec?.volumes,
+      allDisksArePVCs,
     );
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     // The class and the bootstrap are read again on every update, as vm-operator does (the
@@ -2348,6 +2416,17 @@ export function startVirtualMachineController(
     },
     wokenPriority,
   );
+  // With AllDisksArePVCs, as vm-operator: a CnsRegisterVolume's change requeues the VMs that own it.
+  if (allDisksArePVCs)
+    controller.watches(
+      kube,
+      CNS_REGISTER_VOLUME,
+      (object) =>
+        (object.metadata.ownerReferences ?? [])
+          .filter((owner) => owner.kind === VM.kind)
+          .map((owner) => objectKey({ namespace: object.metadata.namespace, name: owner.name })),
+      wokenPriority,
+    );
   // As vm-operator: a snapshot's change requeues the VM it names.
   controller.watches(
     kube,

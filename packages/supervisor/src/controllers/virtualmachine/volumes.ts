@@ -65,6 +65,7 @@ export function classicVolumes(
   previous: readonly VirtualMachineVolumeStatus[] = NO_VOLUMES,
   placed = false,
   specVolumes: readonly VirtualMachineVolume[] = NO_SPEC_VOLUMES,
+  registered = false,
 ): readonly VirtualMachineVolumeStatus[] {
   const nameAt = specVolumeNames(specVolumes);
   /**
@@ -81,6 +82,7 @@ export function classicVolumes(
     if (!isFirstClassDisk(device)) classicDisks++;
     else if (!had) continue;
     if (had?.used !== usedOf(device)) unchanged = false;
+    else if (registered && had.type === 'Classic' && isFirstClassDisk(device)) unchanged = false;
     else if (!sameCrypto(had.crypto, diskCryptoOf(device))) unchanged = false;
     else if (placed && !samePlacement(had, placementOf(devices, device))) unchanged = false;
     else if (nameAt && had.name !== (specName(device) ?? had.name)) unchanged = false;
@@ -99,8 +101,12 @@ export function classicVolumes(
     if (!had && isFirstClassDisk(device)) continue;
     const size = sizeOf(device);
     const used = usedOf(device);
+    // With AllDisksArePVCs, a disk registered as a claim's is Managed from then on.
+    const promoted = registered && had?.type === 'Classic' && isFirstClassDisk(device);
     const entry: VirtualMachineVolumeStatus = had
-      ? { ...had, used }
+      ? promoted
+        ? { ...had, type: 'Managed', used }
+        : { ...had, used }
       : {
           name: named ?? pvcName('disk', uuid),
           type: 'Classic',

@@ -1,0 +1,161 @@
+import { isFirstClassDisk, type VmRecord, type VStorageObjectRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachine } from '../../api/types.js';
+import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
+import { createSupervisorFixture } from '../../testing/fixture.js';
+import { NO_REGISTER_ANNOTATION, UNMANAGED_VOLUMES_REGISTERED } from './register-volumes.js';
+
+const V5 = 'vmoperator.vmware.com/v1alpha5';
+const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
+const claimRef = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  namespace: 'ns1',
+  name,
+});
+
+async function setup() {
+  const f = await createSupervisorFixture({ namespaces: ['ns1'], capabilities: { allDisksArePVCs: true } });
+  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
+  const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
+  const prepared = await f.supervisor.prepareNamespace('ns1');
+  const createVm = (name: string, annotations: Record<string, string> = {}) =>
+    f.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachine',
+      metadata: { name, namespace: 'ns1', annotations },
+      spec: {
+        className: 'best-effort-small',
+        image: { kind: 'VirtualMachineImage', name: ubuntu?.metadata.name },
+        storageClass: prepared.storageClass,
+        bootstrap: { disabled: true },
+      },
+    });
+  const getVm = async (name: string) => (await f.kube.get(ref(name))) as unknown as VirtualMachine;
+  const record = async (name: string) =>
+    f.vsphere.store.get((await getVm(name)).status?.uniqueID ?? '') as VmRecord;
+  /** Settles, and lets the CSI driver's retries (1 s, doubling) come round. */
+  const converge = async () => {
+    for (let i = 0; i < 8; i++) {
+      await f.settle();
+      await f.advance(2_000);
+    }
+    await f.settle();
+  };
+  return { ...f, createVm, getVm, record, converge, storageClass: prepared.storageClass };
+}
+
+const conditionOf = (vm: VirtualMachine, type: string) => vm.status?.conditions?.find((c) => c.type === type);
+
+describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
+  it('makes each disk a claim bound to a First Class Disk of it before the VM powers on', async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.converge();
+    const vm = await f.getVm('vm1');
+    const volume = vm.spec?.volumes?.[0];
+    const claimName = volume?.persistentVolumeClaim?.claimName as string;
+    expect(claimName).toBe(volume?.name);
+    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    // The claim: the VM its source and owner, bound to the disk's volume.
+    const claim = (await f.kube.get(claimRef(claimName))) as unknown as {
+      metadata: { ownerReferences?: { kind: string; name: string }[]; annotations?: Record<string, string> };
+      spec: { dataSourceRef?: unknown; volumeName?: string; storageClassName?: string };
+      status: { phase?: string };
+    };
+    expect(claim.spec.dataSourceRef).toEqual({
+      apiGroup: 'vmoperator.vmware.com',
+      kind: 'VirtualMachine',
+      name: 'vm1',
+    });
+    expect(claim.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'VirtualMachine', name: 'vm1' });
+    expect(claim.metadata.annotations?.['cns.vmware.com.protected/disk-backing']).toBe('FlatVer2BackingInfo');
+    expect(claim.spec.storageClassName).toBe(f.storageClass);
+    expect(claim.status.phase).toBe('Bound');
+    // In vSphere, the VM's disk is now that First Class Disk, still the VM's, gone with it.
+    const record = await f.record('vm1');
+    const disk = record.config.devices.find((d) => d._type === 'VirtualDisk');
+    expect(disk && isFirstClassDisk(disk)).toBe(true);
+    const id = (disk?.vDiskId as { id: string } | undefined)?.id ?? '';
+    expect(claim.spec.volumeName).toBe(`static-pv-${id}`);
+    const fcd = f.vsphere.store.get(id) as VStorageObjectRecord;
+    expect(fcd.consumers).toEqual([record.id]);
+    expect(fcd.keepAfterDeleteVm).toBe(false);
+    // The request CNS registered is gone; the VM's entry is Managed; the VM runs.
+    const requests = await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' });
+    expect(requests.items).toEqual([]);
+    expect(vm.status?.volumes?.map((v) => [v.name, v.type, v.attached])).toEqual([
+      [claimName, 'Managed', true],
+    ]);
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    // Deleted, the VM takes its disk with it.
+    await f.kube.delete(ref('vm1'));
+    await f.converge();
+    expect(f.vsphere.store.get(id)).toBeUndefined();
+  });
+
+  it('keeps the VM off while CNS cannot register its disk, and goes on once it can', async () => {
+    const f = await setup();
+    // A quota that limits the class's claims but assigns it no storage: vm-operator takes the
+    // class, CNS does not.
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', namespace: 'ns1', name: 'ns1-storagequota' };
+    const storage = `${f.storageClass}.storageclass.storage.k8s.io/requests.storage`;
+    const claims = `${f.storageClass}.storageclass.storage.k8s.io/persistentvolumeclaims`;
+    await f.kube.patch(quota, { spec: { hard: { [storage]: null, [claims]: '100' } } }, { type: 'merge' });
+    await f.createVm('vm1');
+    await f.converge();
+    let vm = await f.getVm('vm1');
+    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+      status: 'False',
+      reason: 'PendingRegistration',
+    });
+    expect(vm.status?.powerState).not.toBe('PoweredOn');
+    const requests = await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' });
+    const policy = (
+      (await f.kube.get({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        name: f.storageClass,
+      })) as unknown as {
+        parameters: { storagePolicyID: string };
+      }
+    ).parameters.storagePolicyID;
+    expect(requests.items.map((r) => [r.spec, r.status])).toEqual([
+      [
+        expect.objectContaining({
+          pvcName: vm.spec?.volumes?.[0]?.name,
+          accessMode: 'ReadWriteOnce',
+          volumeMode: 'Filesystem',
+          backingType: 'FlatVer2BackingInfo',
+          diskURLPath: expect.stringMatching(
+            /^https:\/\/vsim\.local:443\/folder\/vm1\/vm1\.vmdk\?dcPath=%2FDC0&dsName=/,
+          ),
+        }),
+        {
+          registered: false,
+          error: `Failed to find K8S Storageclass mapping storagepolicyId: ${policy} and assigned to namespace: ns1`,
+        },
+      ],
+    ]);
+    // The quota mended: registered at CNS's next retry (its backoff reaches minutes), the VM powered on.
+    await f.kube.patch(quota, { spec: { hard: { [storage]: '1Ti' } } }, { type: 'merge' });
+    await f.advance(300_000);
+    await f.converge();
+    vm = await f.getVm('vm1');
+    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+  });
+
+  it('skips it all with its annotation', async () => {
+    const f = await setup();
+    await f.createVm('vm2', { [NO_REGISTER_ANNOTATION]: '' });
+    await f.converge();
+    const vm = await f.getVm('vm2');
+    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+      status: 'False',
+      reason: 'NoUnmanagedVolumesRegisterAnnotation',
+    });
+    expect(vm.spec?.volumes?.[0]?.persistentVolumeClaim).toBeUndefined();
+    expect(vm.status?.powerState).toBe('PoweredOn');
+  });
+});
