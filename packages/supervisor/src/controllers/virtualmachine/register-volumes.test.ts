@@ -2,11 +2,9 @@ import { isFirstClassDisk, type VmRecord, type VStorageObjectRecord } from '@vsi
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
-import { createSupervisorFixture } from '../../testing/fixture.js';
+import { createNamespaceFixture } from '../../testing/fixture.js';
 import { NO_REGISTER_ANNOTATION, UNMANAGED_VOLUMES_REGISTERED } from './register-volumes.js';
 
-const V5 = 'vmoperator.vmware.com/v1alpha5';
-const ref = (name: string) => ({ apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name });
 const claimRef = (name: string) => ({
   apiVersion: 'v1',
   kind: 'PersistentVolumeClaim',
@@ -15,23 +13,10 @@ const claimRef = (name: string) => ({
 });
 
 async function setup() {
-  const f = await createSupervisorFixture({ namespaces: ['ns1'], capabilities: { allDisksArePVCs: true } });
-  const images = await f.kube.list({ apiVersion: V5, kind: 'VirtualMachineImage', namespace: 'ns1' });
-  const ubuntu = images.items.find((i) => (i.status as { name: string }).name.startsWith('ubuntu'));
-  const prepared = await f.supervisor.prepareNamespace('ns1');
-  const createVm = (name: string, annotations: Record<string, string> = {}) =>
-    f.kube.create({
-      apiVersion: V5,
-      kind: 'VirtualMachine',
-      metadata: { name, namespace: 'ns1', annotations },
-      spec: {
-        className: 'best-effort-small',
-        image: { kind: 'VirtualMachineImage', name: ubuntu?.metadata.name },
-        storageClass: prepared.storageClass,
-        bootstrap: { disabled: true },
-      },
-    });
-  const getVm = async (name: string) => (await f.kube.get(ref(name))) as unknown as VirtualMachine;
+  const f = await createNamespaceFixture({ capabilities: { allDisksArePVCs: true } });
+  const createVm = (name: string, annotations?: Record<string, string>) =>
+    f.createVm(name, { bootstrap: { disabled: true } }, undefined, annotations);
+  const getVm = async (name: string) => (await f.kube.get(f.vmRef(name))) as unknown as VirtualMachine;
   const record = async (name: string) =>
     f.vsphere.store.get((await getVm(name)).status?.uniqueID ?? '') as VmRecord;
   /** Settles, and lets the CSI driver's retries (1 s, doubling) come round. */
@@ -42,7 +27,7 @@ async function setup() {
     }
     await f.settle();
   };
-  return { ...f, createVm, getVm, record, converge, storageClass: prepared.storageClass };
+  return { ...f, createVm, getVm, record, converge, storageClass: f.prepared.storageClass };
 }
 
 const conditionOf = (vm: VirtualMachine, type: string) => vm.status?.conditions?.find((c) => c.type === type);
@@ -89,7 +74,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     ]);
     expect(vm.status?.powerState).toBe('PoweredOn');
     // Deleted, the VM takes its disk with it.
-    await f.kube.delete(ref('vm1'));
+    await f.kube.delete(f.vmRef('vm1'));
     await f.converge();
     expect(f.vsphere.store.get(id)).toBeUndefined();
   });
