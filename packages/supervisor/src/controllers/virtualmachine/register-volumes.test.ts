@@ -131,6 +131,29 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     expect(vm.status?.powerState).toBe('PoweredOn');
   });
 
+  it('takes no snapshot of a VM until its disks are registered', async () => {
+    const f = await setup();
+    const snapshot = (name: string) =>
+      f.kube.create({
+        apiVersion: 'vmoperator.vmware.com/v1alpha5',
+        kind: 'VirtualMachineSnapshot',
+        metadata: { name: `${name}-snap`, namespace: 'ns1' },
+        spec: { vmName: name },
+      });
+    await f.createVm('registered');
+    await f.createVm('skipped', { [NO_REGISTER_ANNOTATION]: '' });
+    await f.converge();
+    await snapshot('registered');
+    await snapshot('skipped');
+    await f.converge();
+    expect((await f.getVm('registered')).status?.currentSnapshot).toEqual({
+      type: 'Managed',
+      name: 'registered-snap',
+    });
+    expect((await f.getVm('skipped')).status?.currentSnapshot).toBeUndefined();
+    expect((await f.record('skipped')).snapshots).toBeUndefined();
+  });
+
   it('skips it all with its annotation', async () => {
     const f = await setup();
     await f.createVm('vm2', { [NO_REGISTER_ANNOTATION]: '' });

@@ -252,8 +252,9 @@ import {
   type Registration,
   type RegistrationDeps,
   registerUnmanagedVolumes,
+  UNMANAGED_VOLUMES_REGISTERED,
 } from './register-volumes.js';
-import { schemaUpgradeOf, withUpgrade } from './schema-upgrade.js';
+import { schemaUpgradeOf, UNMANAGED_VOLUMES_BACKFILLED, withUpgrade } from './schema-upgrade.js';
 import {
   applySnapshotTree,
   markSnapshot,
@@ -1324,6 +1325,16 @@ export function startVirtualMachineController(
     return { vm: storedVm(key) ?? named, registration };
   };
 
+  /** Whether the VM's own disks are backfilled and registered as claims, as AllDisksArePVCs has them before a snapshot. */
+  const disksRegistered = (key: string) => {
+    if (!allDisksArePVCs) return true;
+    const conditions = storedVm(key)?.status?.conditions;
+    return (
+      isConditionTrue(conditions, UNMANAGED_VOLUMES_BACKFILLED) &&
+      isConditionTrue(conditions, UNMANAGED_VOLUMES_REGISTERED)
+    );
+  };
+
   /**
    * Starts the hardware, power or size change, or the restart, the VM needs, if any: which one.
    * As vm-operator's update, a powered-off VM is upgraded to `spec.minHardwareVersion`, then
@@ -2170,8 +2181,10 @@ export function startVirtualMachineController(
     if (upgrade.error) throw upgrade.error;
     if (typeof started === 'number') return { requeueAfter: started };
     if (started) return undefined;
-    // As vm-operator, a revert that cannot be made fails the pass once its snapshots are taken.
-    const next = nextSnapshot(kube, member);
+    // As vm-operator, a revert that cannot be made fails the pass once its snapshots are taken;
+    // with AllDisksArePVCs, none is taken until the VM's disks are registered (vSphere registers
+    // no disk with a snapshot's delta).
+    const next = disksRegistered(key) ? nextSnapshot(kube, member) : undefined;
     const taking = next && snapshotNext(key, record, next.snapshot, next.more);
     if (revert?.error) throw revert.error;
     if (next) return taking;
