@@ -346,6 +346,13 @@ const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 const updateFailed = (why: string): Error =>
   new Error(`failed to reconcile config: updating state failed with ${why}`);
 
+/** A reconfiguration with more device changes (another reconciler's), if there are any. */
+const withDeviceChanges = (
+  spec: VmConfigSpec | undefined,
+  changes: readonly VirtualDeviceConfigSpec[],
+): VmConfigSpec | undefined =>
+  changes.length === 0 ? spec : { ...spec, deviceChange: [...(spec?.deviceChange ?? []), ...changes] };
+
 /** What a reconfiguration cannot do (a boot disk to shrink, say) fails the update. */
 function configurationError<T>(make: () => T): T {
   try {
@@ -1386,10 +1393,6 @@ export function startVirtualMachineController(
       if ('pending' in made.registration) return 'register';
       if ('deviceChange' in made.registration) registering = made.registration.deviceChange;
     }
-    const withRegistering = (spec: VmConfigSpec | undefined): VmConfigSpec | undefined =>
-      registering.length === 0
-        ? spec
-        : { ...spec, deviceChange: [...(spec?.deviceChange ?? []), ...registering] };
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
@@ -1411,8 +1414,9 @@ export function startVirtualMachineController(
       const resizing = kind === 'resize';
       const spec = configurationError(() =>
         encrypting(
-          withRegistering(
+          withDeviceChanges(
             withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
+            registering,
           ),
           resizing,
         ),
@@ -1447,8 +1451,9 @@ export function startVirtualMachineController(
           if (network?.problem) throw new Error(`failed to reconcile network interfaces: ${network.problem}`);
           return encrypting(
             state === 'poweredOn'
-              ? withRegistering(
+              ? withDeviceChanges(
                   withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets),
+                  registering,
                 )
               : suspendedReconfiguration(vm, record),
           );
