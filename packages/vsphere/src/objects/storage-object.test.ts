@@ -448,6 +448,53 @@ describe('Registering disks', () => {
   });
 });
 
+describe("CNS's unregistration of First Class Disks", () => {
+  const urlOf = (path: string) =>
+    `https://127.0.0.1:8989/folder/${path}?${new URLSearchParams({ dcPath: 'DC0', dsName: 'LocalDS_0' })}`;
+
+  it("gives a VM back its disk as its own, the UUID, the policy's space and the datastore's used space kept", async () => {
+    const { vsphere, ds, devices, used } = setup();
+    const device = devices().find((d) => d._type === 'VirtualDisk') as Device;
+    const path = (device.backing as { fileName: string }).fileName.replace(/^\[[^\]]*\] /, '');
+    const before = used(ds.id);
+    const id = vsphere.disks.register(urlOf(path)).config.id.id;
+    vsphere.disks.unregister(id);
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+    expect(devices().find((d) => d.key === device.key)).toEqual(device);
+    expect(used(ds.id)).toBe(before);
+    expect(await faultOf(() => vsphere.disks.unregister(id))).toBe('NotFound');
+  });
+
+  it('makes a detached disk a standalone disk again, its descriptor and extent', async () => {
+    const { vsphere, ds, create, used, at } = setup();
+    const disk = await create('pvc-u', { capacityInMB: 2 });
+    const file = disk.config.backing.filePath;
+    const before = used(ds.id);
+    vsphere.disks.unregister(disk.config.id.id);
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+    // VirtualDiskManager's now: its UUID the disk's file's, its descriptor counted.
+    const dc = at('/DC0').id;
+    expect(vsphere.virtualDisks.queryUuid(file, dc)).toBeTruthy();
+    expect(used(ds.id) - before).toBe(DISK_DESCRIPTOR_BYTES);
+  });
+
+  it('puts a new disk under the storage policy its spec names; one that does not exist is refused', async () => {
+    const { vsphere, ds, run } = setup();
+    const policy = vsphere.storagePolicies.create('gold');
+    const spec = (profileId: string) => ({
+      name: 'p',
+      capacityInMB: 1,
+      backingSpec: { datastore: ds.id },
+      profile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId }],
+    });
+    const disk = await run(vsphere.disks.create(spec(policy)));
+    expect((vsphere.store.get(disk.config.id.id) as { storagePolicyId?: string }).storagePolicyId).toBe(
+      policy,
+    );
+    expect(await faultOf(run(vsphere.disks.create(spec('no-such-policy'))))).toBe('InvalidArgument');
+  });
+});
+
 describe('Control flags of First Class Disks', () => {
   it('sets and clears keepAfterDeleteVm, disableRelocation and enableChangedBlockTracking', async () => {
     const { vsphere, ds, create } = setup();

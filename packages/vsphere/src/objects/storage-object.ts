@@ -16,6 +16,7 @@ import {
   isDiskCapacity,
   storageObjectDiskType,
 } from '../inventory/devices.js';
+import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
   Device,
@@ -30,13 +31,21 @@ import { moref } from '../refs.js';
 import { datastoreFileAccess, type Located, label } from './datastore-file-access.js';
 import { extentOf, splitPath } from './datastore-files.js';
 import { currentVm } from './vm-clone.js';
-import { applyDeviceChanges, attachController, deviceContext } from './vm-devices.js';
+import {
+  applyDeviceChanges,
+  attachController,
+  deviceContext,
+  storagePolicyOf,
+  type VirtualMachineProfileSpec,
+} from './vm-devices.js';
 
 /** VslmCreateSpec, as CreateDisk_Task takes it. */
 export interface VslmCreateSpec {
   readonly name: string;
   readonly capacityInMB: number;
   readonly keepAfterDeleteVm?: boolean;
+  /** The storage policy the disk goes under (InvalidArgument for one that does not exist). */
+  readonly profile?: readonly VirtualMachineProfileSpec[];
   readonly backingSpec: {
     readonly _type?: string;
     readonly datastore: Ref;
@@ -217,6 +226,7 @@ export const storageObjectOperations = (m: Model) => {
       // A manager is no ManagedEntity: the task's entity is the datastore.
       const call = { method: 'CreateDisk_Task', target: ds.id, descriptionId: `${MANAGER}.createDisk` };
       return m.task(call, (tx) => {
+        const policy = storagePolicyOf({ tx }, spec.profile, 'spec.profile');
         const id = m.random.uuid();
         const path = spec.backingSpec.path ?? `fcd/${id.replaceAll('-', '')}.vmdk`;
         const filePath = datastorePath(ds.name, path);
@@ -243,6 +253,7 @@ export const storageObjectOperations = (m: Model) => {
           ...(spec.backingSpec.provisioningType
             ? { provisioningType: spec.backingSpec.provisioningType }
             : {}),
+          ...(policy ? { storagePolicyId: policy } : {}),
         };
         if (storageObjectDiskType(disk) !== 'thin')
           checkFreeSpace(tx, ds.id, disk.capacityInMB * MB, filePath);
@@ -308,6 +319,39 @@ export const storageObjectOperations = (m: Model) => {
         return disk.id;
       });
       return vStorageObject(m, m.store.get(id) as VStorageObjectRecord);
+    },
+
+    /**
+     * CNS's unregistration of a volume (CNS's own API, which vim25 does not have): the First Class
+     * Disk is a plain virtual disk again, with its file, space and UUID: the VMs that have it keep
+     * it as their own disk, a detached one is a standalone disk (its descriptor and extent).
+     */
+    unregister(id: DiskId): void {
+      const wanted = idOf(id);
+      const found = diskOn(m.store, wanted);
+      m.call({ method: 'UnregisterVStorageObject', target: found.datastore }, (tx) => {
+        const disk = diskOn(tx, wanted);
+        dropDisk(tx, disk);
+        for (const vmId of disk.consumers ?? []) {
+          const vm = tx.get(vmId) as VmRecord | undefined;
+          if (!vm) continue;
+          const plain = (d: Device): Device => {
+            if (attachedDiskId(d) !== disk.id) return d;
+            const { vDiskId: _, ...own } = d;
+            return own;
+          };
+          putDevices(tx, vm, vm.config.devices.map(plain));
+        }
+        if (disk.consumers) return;
+        const at = files.locate(disk.filePath, datacenterOf(tx, disk.datastore));
+        const diskType = storageObjectDiskType(disk);
+        files.putDiskRecords(tx, at, {
+          capacityKb: disk.capacityInMB * 1024,
+          diskType,
+          adapterType: 'lsiLogic',
+          uuid: disk.diskUuid,
+        });
+      });
     },
 
     /** SetVStorageObjectControlFlags: `keepAfterDeleteVm`, `disableRelocation`, `enableChangedBlockTracking`. */

@@ -71,6 +71,8 @@ export interface PersistentVolume extends KubeObject {
     claimRef?: { apiVersion?: string; kind?: string; namespace?: string; name?: string; uid?: string };
     accessModes?: string[];
     capacity?: { storage?: string };
+    volumeMode?: string;
+    storageClassName?: string;
     csi?: { driver?: string; volumeHandle?: string };
     persistentVolumeReclaimPolicy?: string;
   };
@@ -79,6 +81,7 @@ export interface PersistentVolume extends KubeObject {
 
 interface StorageClass extends KubeObject {
   provisioner?: string;
+  parameters?: Record<string, string>;
   reclaimPolicy?: string;
   volumeBindingMode?: string;
 }
@@ -221,6 +224,7 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     const capacity = binaryQuantity(sizeMB * MIB);
     const accessModes = claim.spec?.accessModes ?? ['ReadWriteOnce'];
     if (!kube.direct.get({ ...PV, name: pvName })) {
+      const policy = storageClass.parameters?.storagePolicyID;
       let disk = unsaved.get(pvName);
       if (disk === undefined) {
         const created = await vsphere.disks
@@ -229,6 +233,10 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
             capacityInMB: sizeMB,
             keepAfterDeleteVm: true,
             backingSpec: { datastore: deps.datastore() },
+            // Under its class's storage policy, as CNS makes it.
+            ...(policy
+              ? { profile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }] }
+              : {}),
           })
           .wait();
         disk = created.config.id.id;
@@ -277,6 +285,23 @@ export function startCsiProvisioner(manager: Manager, deps: CsiControllersDeps):
     return keys;
   });
   return controller;
+}
+
+/**
+ * Whether a volume satisfies a claim, as the PV controller matches one bound ahead to it: its
+ * size at least the request, the same volume mode, every mode of access the claim asks for, and,
+ * for a claim that names the volume, the same class.
+ */
+function satisfies(volume: PersistentVolume, claim: PersistentVolumeClaim): boolean {
+  const size = parseQuantity(String(volume.spec?.capacity?.storage ?? ''))?.nanos ?? 0n;
+  const requested = parseQuantity(String(claim.spec?.resources?.requests?.storage ?? '0'))?.nanos ?? 0n;
+  const modes = volume.spec?.accessModes ?? [];
+  return (
+    size >= requested &&
+    (volume.spec?.volumeMode ?? 'Filesystem') === (claim.spec?.volumeMode ?? 'Filesystem') &&
+    (claim.spec?.accessModes ?? []).every((mode) => modes.includes(mode)) &&
+    (!claim.spec?.volumeName || (volume.spec?.storageClassName ?? '') === (claim.spec.storageClassName ?? ''))
+  );
 }
 
 /** The PV controller's phases and reclaiming of volumes (see the module comment). */
@@ -337,7 +362,13 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
       | PersistentVolumeClaim
       | undefined;
     const name = volume.metadata.name as string;
-    if (!claim || claim.metadata.deletionTimestamp || (claim.spec?.volumeName ?? name) !== name) {
+    // Not bound while its claim is missing, going, another volume's, or not satisfied by it.
+    if (
+      !claim ||
+      claim.metadata.deletionTimestamp ||
+      (claim.spec?.volumeName ?? name) !== name ||
+      !satisfies(volume, claim)
+    ) {
       setPhase(volume, 'Available');
       return undefined;
     }

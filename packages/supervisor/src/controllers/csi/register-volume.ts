@@ -12,11 +12,14 @@
  *   vm-operator made of a VM's disk, its `dataSourceRef` the VM, is checked instead: its class,
  *   size and volume mode); the PV controller binds them. A VM's disk its volume says is not
  *   removable goes with the VM (CNS clears the disk's `keepAfterDeleteVm`).
+ * - The order is the syncer's: the disk is registered first, and undone (CNS's unregistration)
+ *   only where the syncer cleans up: a disk without a policy, a claim of no or another class, a
+ *   claim bound to another volume; after the other failures it stays a First Class Disk.
  * - Done: the claim the request's controlling owner, `status.registered`. A request deleted before
  *   that waits for nothing (the finalizer `cns.vmware.com/register-volume` comes off); its volume,
- *   if made and not bound, goes too (the disk stays registered).
+ *   if made and not bound, goes too, and the disk it registered is unregistered.
  */
-import { isVimFault, type VmRecord, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
+import { isVimFault, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
@@ -87,13 +90,19 @@ export function startCnsRegisterVolumeController(
     if (diskURLPath && accessMode !== '' && accessMode !== 'ReadWriteOnce') {
       if (!sharedDisks)
         throw new RegisterError(`DiskURLPath cannot be used with accessMode: "${accessMode}"`);
-      if (accessMode === 'ReadWriteMany' && volumeMode !== 'Block')
+      if (accessMode === 'ReadWriteMany' && volumeMode === 'Filesystem')
         throw new RegisterError(
           'DiskURLPath cannot be used with accessMode: ReadWriteMany and volumeMode: Filesystem',
         );
     }
     if (volumeID && accessMode === '')
       throw new RegisterError('AccessMode cannot be empty when volumeID is specified');
+    if (volumeID)
+      for (const pv of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[])
+        if (pv.spec?.csi?.volumeHandle === volumeID)
+          throw new RegisterError(
+            `PV: "${pv.metadata.name}" with the volume ID: "${volumeID}" is already present. Can not create multiple PV with same volume Id.`,
+          );
     const block =
       accessMode === 'ReadWriteOnce' ||
       (sharedDisks && accessMode === 'ReadWriteMany' && volumeMode === 'Block') ||
@@ -130,32 +139,8 @@ export function startCnsRegisterVolumeController(
     return undefined;
   };
 
-  /**
-   * The policy and size of the disk a request names (a First Class Disk's, or a VM's disk's); what
-   * CNS checks of them after its registration, which it undoes when they fail, is checked first.
-   */
-  const diskFacts = (spec: NonNullable<CnsRegisterVolume['spec']>) => {
-    if (spec.volumeID) return volumeOf(spec);
-    const file = datastorePathOf(spec.diskURLPath ?? '');
-    for (const disk of vsphere.store.ofKind<VStorageObjectRecord>('VStorageObject'))
-      if (disk.filePath === file) return disk;
-    for (const vm of vsphere.store.ofKind<VmRecord>('VirtualMachine'))
-      for (const d of vm.config.devices)
-        if ((d.backing as { fileName?: string } | undefined)?.fileName === file)
-          return {
-            storagePolicyId: d.storagePolicyId as string | undefined,
-            capacityInMB: Math.ceil((d.capacityInKB as number) / 1024),
-          };
-    return undefined;
-  };
-
   /** The class of the disk's policy, binding at once, that a quota of the namespace assigns. */
-  const storageClassOf = (
-    namespace: string,
-    disk: { readonly storagePolicyId?: string | undefined },
-  ): string => {
-    const policy = disk.storagePolicyId;
-    if (!policy) throw new RegisterError("Volume in the spec doesn't have storage policy associated with it");
+  const storageClassOf = (namespace: string, policy: string): string => {
     let found: string | undefined;
     for (const sc of kube.direct.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind)) {
       const parameters = (sc as { parameters?: Record<string, string> }).parameters ?? {};
@@ -179,13 +164,10 @@ export function startCnsRegisterVolumeController(
   };
 
   /** The PV's size: a VM's claim's request, which must be the disk's size (rounded up to MiB, or one more). */
-  const capacityOf = (
-    claim: ClaimWithSource | undefined,
-    disk: Pick<VStorageObjectRecord, 'capacityInMB'>,
-  ): string => {
-    if (!ofVm(claim)) return binaryQuantity(disk.capacityInMB * Number(MIB));
-    const name = `${claim?.metadata.namespace}/${claim?.metadata.name}`;
-    const requested = claim?.spec?.resources?.requests?.storage;
+  const capacityOf = (claim: ClaimWithSource | undefined, disk: VStorageObjectRecord): string => {
+    if (!claim?.spec?.dataSourceRef) return binaryQuantity(disk.capacityInMB * Number(MIB));
+    const name = `${claim.metadata.namespace}/${claim.metadata.name}`;
+    const requested = claim.spec.resources?.requests?.storage;
     const parsed = requested === undefined ? undefined : parseQuantity(String(requested));
     if (!parsed)
       throw new RegisterError(`PVC ${name} has no storage request and DataSourceRef is not supported`);
@@ -195,39 +177,31 @@ export function startCnsRegisterVolumeController(
     return String(requested);
   };
 
-  /** The claim's own checks before its volume is made (its class, its volume mode, its binding). */
-  const checkClaim = (
-    request: CnsRegisterVolume,
-    claim: ClaimWithSource,
-    storageClass: string,
-    pvName: string,
-  ) => {
-    const name = claim.metadata.name as string;
-    const namespace = claim.metadata.namespace as string;
+  /** checkExistingPVCDataSourceRef: a claim without a data source, or vm-operator's, may be the volume's. */
+  const checkSource = (claim: ClaimWithSource) => {
     const source = claim.spec?.dataSourceRef;
-    if (source && !ofVm(claim))
-      throw new RegisterError(
-        `Failed to check existing PVC ${namespace}/${name} with DataSourceRef: existing PVC has unsupported DataSourceRef for CNSRegisterVolume`,
-      );
+    if (!source || ofVm(claim)) return;
+    const { namespace, name } = claim.metadata;
+    throw new RegisterError(
+      `Failed to check existing PVC ${namespace}/${name} with DataSourceRef: existing PVC ${name} in namespace ${namespace} has unsupported DataSourceRef for CNSRegisterVolume. APIGroup: ${source.apiGroup ?? ''}, Kind: ${source.kind ?? ''} is not supported. Supported types: [{apiGroup:${VM_GROUP} kind:VirtualMachine}]`,
+    );
+  };
+
+  /**
+   * The volume mode a claim with a data source gives a request that names none (written into it);
+   * a different one is an error.
+   */
+  const inheritVolumeMode = (request: CnsRegisterVolume, claim: ClaimWithSource): CnsRegisterVolume => {
     const mode = claim.spec?.volumeMode;
+    if (!claim.spec?.dataSourceRef || !mode) return request;
     const asked = request.spec?.volumeMode ?? '';
-    if (source && mode && asked !== '' && asked !== mode)
+    if (asked === '')
+      return kube.direct.update(merged(request, { spec: merged(request.spec ?? {}, { volumeMode: mode }) }));
+    if (asked !== mode)
       throw new RegisterError(
-        `VolumeMode mismatch: existing PVC ${name} in namespace ${namespace} has volumeMode ${mode}, but CnsRegisterVolume specifies volumeMode ${asked}`,
+        `VolumeMode mismatch: existing PVC ${claim.metadata.name} in namespace ${claim.metadata.namespace} has volumeMode ${mode}, but CnsRegisterVolume specifies volumeMode ${asked}`,
       );
-    const className = claim.spec?.storageClassName;
-    if (!className)
-      throw new RegisterError(
-        `PVC ${name} has no storage class specified, but requires storage class ${storageClass}`,
-      );
-    if (className !== storageClass)
-      throw new RegisterError(
-        `PVC ${name} has storage class ${className}, but volume maps to storage class ${storageClass}`,
-      );
-    if (claim.status?.phase === 'Bound' && claim.spec?.volumeName !== pvName)
-      throw new RegisterError(
-        `Another PVC: ${name} already exists in namespace: ${namespace} which is Bound to a different PV`,
-      );
+    return request;
   };
 
   /** vm-operator's volume of a VM's disk that is not removable: the disk goes with the VM. */
@@ -265,30 +239,56 @@ export function startCnsRegisterVolumeController(
     kube.direct.updateStatus(merged(latest, { status }));
   };
 
-  const register = async (request: CnsRegisterVolume) => {
+  /**
+   * The syncer's reconcile of a request, in its order: the disk registered first (a failure of
+   * the checks that follow undoing it only where the syncer's cleanup does: a disk without a
+   * policy, a claim of another class or bound elsewhere), then its class, the claim, the volume.
+   */
+  const register = async (given: CnsRegisterVolume) => {
+    let request = given;
     const spec = request.spec ?? {};
     const namespace = request.metadata.namespace as string;
     const pvcName = spec.pvcName ?? '';
     checkSpec(spec);
-    let claim = claimOf(namespace, pvcName);
-    const facts = diskFacts(spec);
-    const storageClass = facts ? storageClassOf(namespace, facts) : '';
-    const capacity = facts ? capacityOf(claim, facts) : '';
     const disk = volumeOf(spec);
     const pvName = `${STATIC_PV_PREFIX}${disk.id}`;
-    if (spec.diskURLPath)
-      for (const pv of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[])
-        if (pv.spec?.csi?.volumeHandle === disk.id && pv.metadata.name !== pvName)
-          throw new RegisterError(
-            `PV: "${pv.metadata.name}" with the volume ID: "${disk.id}" for volume path: "${spec.diskURLPath}"is already present. Can not create multiple PV with same disk.`,
-          );
-    if (claim && ofVm(claim)) unprotect(claim, disk);
-    if (claim) checkClaim(request, claim, storageClass, pvName);
-    const volumeMode = spec.volumeMode || (ofVm(claim) ? claim?.spec?.volumeMode : undefined) || 'Filesystem';
+    const volumes = kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[];
+    for (const pv of volumes)
+      if (spec.diskURLPath && pv.spec?.csi?.volumeHandle === disk.id && pv.metadata.name !== pvName)
+        throw new RegisterError(
+          `PV: "${pv.metadata.name}" with the volume ID: "${disk.id}" for volume path: "${spec.diskURLPath}"is already present. Can not create multiple PV with same disk.`,
+        );
+    // CnsUnregisterVolume of a disk the request registered; a First Class Disk named is kept.
+    const undo = (error: RegisterError) => {
+      if (spec.diskURLPath) vsphere.disks.unregister(disk.id);
+      return error;
+    };
+    if (!disk.storagePolicyId)
+      throw undo(new RegisterError("Volume in the spec doesn't have storage policy associated with it"));
+    const storageClass = storageClassOf(namespace, disk.storagePolicyId);
+    let claim = claimOf(namespace, pvcName);
+    if (claim) {
+      checkSource(claim);
+      request = inheritVolumeMode(request, claim);
+      if (ofVm(claim)) unprotect(claim, disk);
+      const className = claim.spec?.storageClassName;
+      if (className === undefined)
+        throw undo(
+          new RegisterError(
+            `PVC ${pvcName} has no storage class specified, but requires storage class ${storageClass}`,
+          ),
+        );
+      if (className !== storageClass)
+        throw undo(
+          new RegisterError(
+            `PVC ${pvcName} has storage class ${className}, but volume maps to storage class ${storageClass}`,
+          ),
+        );
+    }
+    const capacity = capacityOf(claim, disk);
+    const volumeMode = request.spec?.volumeMode || 'Filesystem';
     const accessMode = spec.accessMode || 'ReadWriteOnce';
     const existing = kube.direct.get({ ...PV, name: pvName }) as PersistentVolume | undefined;
-    if (existing?.status?.phase === 'Bound' && existing.spec?.claimRef?.name !== pvcName)
-      throw new RegisterError('Duplicate Request');
     if (!existing)
       kube.direct.create(
         volumeFor({ namespace, name: request.metadata.name as string, pvcName, pvName }, disk.id, {
@@ -298,7 +298,19 @@ export function startCnsRegisterVolumeController(
           storageClass,
         }),
       );
-    if (!claim) {
+    else if (existing.status?.phase === 'Bound' && existing.spec?.claimRef?.name !== pvcName)
+      throw new RegisterError('Duplicate Request');
+    if (claim?.status?.phase === 'Bound' && claim.spec?.volumeName !== pvName) {
+      const error = undo(
+        new RegisterError(
+          `Another PVC: ${pvcName} already exists in namespace: ${namespace} which is Bound to a different PV`,
+        ),
+      );
+      kube.direct.delete({ ...PV, name: pvName });
+      throw error;
+    }
+    const made = !claim;
+    if (!claim)
       claim = kube.direct.create({
         ...PVC,
         metadata: {
@@ -314,15 +326,19 @@ export function startCnsRegisterVolumeController(
           ...(sharedDisks ? { volumeMode } : {}),
         },
       }) as ClaimWithSource;
+    // The PV controller binds the claim to the volume bound ahead to it; a volume saved by an
+    // earlier pass and still unbound is the syncer's error after its wait.
+    if (claim.status?.phase !== 'Bound') {
+      if (existing) throw new RegisterError(`PVC: ${pvcName} is not bound`);
+      return { requeue: true };
     }
-    // The PV controller binds the claim to the volume bound ahead to it: done once it has.
-    if (claim.status?.phase !== 'Bound') return { requeue: true };
-    const annotated =
+    if (
       sharedDisks &&
+      !made &&
       spec.backingType &&
-      claim.metadata.annotations?.[DISK_BACKING_ANNOTATION] !== spec.backingType;
-    if (annotated)
-      kube.direct.update(withAnnotation(claim, DISK_BACKING_ANNOTATION, spec.backingType as string));
+      claim.metadata.annotations?.[DISK_BACKING_ANNOTATION] !== spec.backingType
+    )
+      kube.direct.update(withAnnotation(claim, DISK_BACKING_ANNOTATION, spec.backingType));
     const latest = kube.direct.get(requestRef(request)) as CnsRegisterVolume;
     const owned = kube.direct.update(
       merged(latest, {
@@ -349,15 +365,23 @@ export function startCnsRegisterVolumeController(
     if (!request.metadata.finalizers?.includes(REGISTER_VOLUME_FINALIZER)) return undefined;
     const namespace = request.metadata.namespace as string;
     const claim = claimOf(namespace, request.spec?.pvcName ?? '');
-    if (!request.status?.registered && claim?.status?.phase !== 'Bound')
+    if (!request.status?.registered && claim?.status?.phase !== 'Bound' && request.spec?.diskURLPath)
       for (const pv of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[]) {
         const labels = pv.metadata.labels ?? {};
         if (
           labels[REQUEST_NAMESPACE_LABEL] === namespace &&
           labels[REQUEST_NAME_LABEL] === request.metadata.name &&
           pv.status?.phase !== 'Bound'
-        )
+        ) {
+          // Kept from reclaiming (Retain), deleted, and its disk unregistered.
+          kube.direct.update(
+            merged(pv, { spec: merged(pv.spec ?? {}, { persistentVolumeReclaimPolicy: 'Retain' }) }),
+          );
           await kube.delete({ ...PV, name: pv.metadata.name as string });
+          const id = pv.spec?.csi?.volumeHandle ?? '';
+          if ((vsphere.store.get(id) as VStorageObjectRecord | undefined)?.kind === 'VStorageObject')
+            vsphere.disks.unregister(id);
+        }
       }
     const released = withFinalizer(request, REGISTER_VOLUME_FINALIZER, false);
     if (released) kube.direct.update(released);

@@ -17,6 +17,7 @@
 import { type Device, isFirstClassDisk, type VirtualDeviceConfigSpec, type VmRecord } from '@vsim/vsphere';
 import type { VirtualMachine, VirtualMachineVolume } from '../../api/types.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
+import { isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeObject } from '../../store/meta.js';
 import { bytesQuantity, quantityValue } from '../../store/quantity.js';
@@ -41,7 +42,8 @@ export interface RegistrationDeps {
   readonly list: (apiVersion: string, kind: string, namespace?: string) => readonly KubeObject[];
   readonly create: (object: KubeObject) => KubeObject;
   readonly update: (object: KubeObject) => KubeObject;
-  readonly remove: (ref: { apiVersion: string; kind: string; namespace: string; name: string }) => void;
+  /** A delete; a kube error (NotFound among them) thrown. */
+  readonly remove: (ref: { apiVersion: string; kind: string; namespace: string; name: string }) => unknown;
   /** The datastore URL of a disk file of the VM, as govmomi's `Datastore.NewURL` makes it. */
   readonly diskUrl: (datastorePath: string, record: VmRecord) => string;
   /** VMSharedDisks: claims of disks are raw blocks. */
@@ -112,7 +114,7 @@ export function registerUnmanagedVolumes(
     if (name.endsWith('latebinding')) continue;
     const policy = (sc as { parameters?: Record<string, string> }).parameters?.storagePolicyID ?? '';
     classToPolicy.set(name, policy);
-    policyToClass.set(policy, name);
+    if (policy !== '') policyToClass.set(policy, name);
   }
   const deviceChange: VirtualDeviceConfigSpec[] = [];
   const classOf = new Map<Device, string>();
@@ -182,13 +184,23 @@ export function registerUnmanagedVolumes(
       ...(spec ? { spec } : {}),
     };
 
-  // 3. The requests CNS registered go.
-  for (const request of deps.list(CNS_REGISTER_VOLUME.apiVersion, CNS_REGISTER_VOLUME.kind, namespace))
+  // 3. The requests CNS registered go (one already gone is no error).
+  const problems: string[] = [];
+  for (const request of deps.list(CNS_REGISTER_VOLUME.apiVersion, CNS_REGISTER_VOLUME.kind, namespace)) {
     if (
-      request.metadata.labels?.[CREATED_BY_LABEL] === vm.metadata.name &&
-      (request.status as { registered?: boolean } | undefined)?.registered
+      request.metadata.labels?.[CREATED_BY_LABEL] !== vm.metadata.name ||
+      !(request.status as { registered?: boolean } | undefined)?.registered
     )
-      deps.remove({ ...CNS_REGISTER_VOLUME, namespace, name: request.metadata.name as string });
+      continue;
+    const name = request.metadata.name as string;
+    try {
+      deps.remove({ ...CNS_REGISTER_VOLUME, namespace, name });
+    } catch (error) {
+      if (!isKubeError(error) || error.code !== 404)
+        problems.push(`failed to delete CnsRegisterVolume ${name}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw failed('ErrCleanup', problems.join('\n'));
   return { verdict: isTrue(UNMANAGED_VOLUMES_REGISTERED), ...(spec ? { spec } : {}) };
 }
 
@@ -199,7 +211,9 @@ export function registerUnmanagedVolumes(
 export function datastoreUrl(vcenter: string, datacenterPath: string, datastorePath: string): string {
   const [, datastore = '', path = ''] = /^\[([^\]]*)\] ?(.*)$/.exec(datastorePath) ?? [];
   const query = new URLSearchParams({ dcPath: datacenterPath, dsName: datastore });
-  return `https://${vcenter}/folder/${encodeURI(path)}?${query}`;
+  // Go escapes a path's `?` and `#` too.
+  const escaped = encodeURI(path).replaceAll('?', '%3F').replaceAll('#', '%23');
+  return `https://${vcenter}/folder/${escaped}?${query}`;
 }
 
 /** The VM as the owner vm-operator names. */

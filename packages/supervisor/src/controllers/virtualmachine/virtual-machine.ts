@@ -346,12 +346,37 @@ const AWAITING: ReconcileResult = Object.freeze({ awaiting: true });
 const updateFailed = (why: string): Error =>
   new Error(`failed to reconcile config: updating state failed with ${why}`);
 
-/** A reconfiguration with more device changes (another reconciler's), if there are any. */
-const withDeviceChanges = (
+/**
+ * A reconfiguration with another reconciler's edits of devices, if there are any: an edit of a
+ * device the reconfiguration already changes joins that change (its profiles added, a larger
+ * capacity taken), as vm-operator's reconcilers share one config spec.
+ */
+function withDeviceChanges(
   spec: VmConfigSpec | undefined,
-  changes: readonly VirtualDeviceConfigSpec[],
-): VmConfigSpec | undefined =>
-  changes.length === 0 ? spec : { ...spec, deviceChange: [...(spec?.deviceChange ?? []), ...changes] };
+  edits: readonly VirtualDeviceConfigSpec[],
+): VmConfigSpec | undefined {
+  if (edits.length === 0) return spec;
+  const changes = [...(spec?.deviceChange ?? [])];
+  for (const edit of edits) {
+    const i = changes.findIndex((c) => c.device.key === edit.device.key);
+    const had = changes[i];
+    if (!had) {
+      changes.push(edit);
+      continue;
+    }
+    const capacity = edit.device.capacityInBytes as number | undefined;
+    const grows =
+      capacity !== undefined && capacity > ((had.device.capacityInBytes as number | undefined) ?? 0);
+    changes[i] = {
+      ...had,
+      device: grows
+        ? { ...had.device, capacityInBytes: capacity, capacityInKB: capacity / 1024 }
+        : had.device,
+      ...(edit.profile ? { profile: [...(had.profile ?? []), ...edit.profile] } : {}),
+    };
+  }
+  return { ...spec, deviceChange: changes };
+}
 
 /** What a reconfiguration cannot do (a boot disk to shrink, say) fails the update. */
 function configurationError<T>(make: () => T): T {
@@ -1301,7 +1326,7 @@ export function startVirtualMachineController(
     list: (apiVersion, kind, namespace) => kube.direct.list(apiVersion, kind, namespace),
     create: (object) => kube.direct.create(object),
     update: (object) => kube.direct.update(object),
-    remove: (ref) => void kube.delete(ref).catch(() => undefined),
+    remove: (ref) => kube.direct.delete(ref),
     diskUrl: (path, record) => {
       // The provider's vCenter (its address and port), the VM's datacenter by its inventory path.
       const config = providerConfig(kube);
@@ -1313,8 +1338,9 @@ export function startVirtualMachineController(
   };
 
   /**
-   * With AllDisksArePVCs, the VM's own disks registered as claims: its condition written, the
-   * claims' names into its volumes; its error the update's.
+   * With AllDisksArePVCs, the VM's own disks registered as claims (see register-volumes.ts): its
+   * condition written, the claims' names into its volumes; the VM as written, the disks' edits for
+   * the reconfigure, and whether a claim is still pending (the update stops). Its error the update's.
    */
   const registerVolumes = (key: string, vm: VirtualMachine, record: VmRecord) => {
     let registration: Registration;
@@ -1329,7 +1355,11 @@ export function startVirtualMachineController(
     const spec = 'spec' in registration ? registration.spec : undefined;
     const named = spec ? write(asKube(merged(vm, { spec })), 'main') : vm;
     writeVerdicts(named, [registration.verdict]);
-    return { vm: storedVm(key) ?? named, registration };
+    return {
+      vm: storedVm(key) ?? named,
+      edits: 'deviceChange' in registration ? registration.deviceChange : NO_DEVICE_CHANGES,
+      pending: 'pending' in registration,
+    };
   };
 
   /** Whether the VM's own disks are backfilled and registered as claims, as AllDisksArePVCs has them before a snapshot. */
@@ -1384,15 +1414,9 @@ export function startVirtualMachineController(
       vm.spec?.hardware?.cdrom?.length || sharedDisks
         ? cdromSources(read, vm.metadata.namespace as string, sharedDisks)
         : NO_CDROM_SOURCES;
-    // With AllDisksArePVCs, the VM's disks registered first: a claim not bound yet stops the
-    // update, before any power change; disks to edit join the reconfigure.
-    let registering: readonly VirtualDeviceConfigSpec[] = NO_DEVICE_CHANGES;
-    if (allDisksArePVCs && state !== 'suspended') {
-      const made = registerVolumes(key, vm, record);
-      vm = made.vm;
-      if ('pending' in made.registration) return 'register';
-      if ('deviceChange' in made.registration) registering = made.registration.deviceChange;
-    }
+    // With AllDisksArePVCs, as vm-operator's reconfigure, the VM's disks are registered as claims
+    // first (after its hardware version and interfaces): a claim not bound yet stops the update,
+    // before any power change; disks to edit join the reconfigure.
     if (state === 'poweredOff') {
       const minimum = vm.spec?.minHardwareVersion ?? 0;
       if (minimum > (hardwareVersionNumber(record.config.version) ?? 0)) {
@@ -1402,6 +1426,9 @@ export function startVirtualMachineController(
       const network = planNetwork(kube, vm, nicWrites(key));
       if (network.pending) return 'network';
       if (network.problem) throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
+      const registering = allDisksArePVCs ? registerVolumes(key, vm, record) : undefined;
+      if (registering?.pending) return 'register';
+      if (registering) vm = registering.vm;
       const kind = offUpdateKind(want);
       // With MutableNetworks, a powered-off VM's NetworkInterfaces none of its interfaces names
       // any more (vm-operator's orphans): their NICs changed in place, and they go once the VM is.
@@ -1413,12 +1440,12 @@ export function startVirtualMachineController(
           : NO_DEVICE_CHANGES;
       const resizing = kind === 'resize';
       const spec = configurationError(() =>
-        encrypting(
-          withDeviceChanges(
+        withDeviceChanges(
+          encrypting(
             withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
-            registering,
+            resizing,
           ),
-          resizing,
+          registering?.edits ?? NO_DEVICE_CHANGES,
         ),
       );
       // As vm-operator's resize while off, which drops its reconfigure's error (and so its crypto
@@ -1447,17 +1474,21 @@ export function startVirtualMachineController(
       if (network?.pending && want !== 'PoweredOff') return 'network';
       let spec: VmConfigSpec | undefined;
       try {
-        spec = configurationError(() => {
-          if (network?.problem) throw new Error(`failed to reconcile network interfaces: ${network.problem}`);
-          return encrypting(
-            state === 'poweredOn'
-              ? withDeviceChanges(
-                  withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets),
-                  registering,
-                )
-              : suspendedReconfiguration(vm, record),
-          );
-        });
+        if (network?.problem)
+          throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
+        const registering = allDisksArePVCs ? registerVolumes(key, vm, record) : undefined;
+        if (registering?.pending) return 'register';
+        if (registering) vm = registering.vm;
+        spec = configurationError(() =>
+          withDeviceChanges(
+            encrypting(
+              state === 'poweredOn'
+                ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
+                : suspendedReconfiguration(vm, record),
+            ),
+            registering?.edits ?? NO_DEVICE_CHANGES,
+          ),
+        );
       } catch (error) {
         // As vm-operator, a VM going off is powered off whatever its configuration's error, which
         // then fails the pass.
@@ -2439,8 +2470,9 @@ export function startVirtualMachineController(
     controller.watches(
       kube,
       CNS_REGISTER_VOLUME,
-      (object) =>
-        (object.metadata.ownerReferences ?? [])
+      // The owners it had too, as controller-runtime maps an update's old object and its new.
+      (object, _event, old) =>
+        [...(old?.metadata.ownerReferences ?? []), ...(object.metadata.ownerReferences ?? [])]
           .filter((owner) => owner.kind === VM.kind)
           .map((owner) => objectKey({ namespace: object.metadata.namespace, name: owner.name })),
       wokenPriority,

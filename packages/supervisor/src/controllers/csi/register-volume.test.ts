@@ -1,0 +1,168 @@
+import { type Device, isFirstClassDisk, type VmRecord, type VStorageObjectRecord } from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
+import { createNamespaceFixture } from '../../testing/fixture.js';
+import { datastoreUrl } from '../virtualmachine/register-volumes.js';
+import type { CnsRegisterVolume } from './register-volume.js';
+
+const claimRef = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  namespace: 'ns1',
+  name,
+});
+const requestRef = (name: string) => ({ ...CNS_REGISTER_VOLUME, namespace: 'ns1', name });
+
+/** A Supervisor, and the disk of an inventory VM (DC0_H0_VM0) that a user imports. */
+async function setup() {
+  const f = await createNamespaceFixture();
+  const vm = [...f.vsphere.store.ofKind<VmRecord>('VirtualMachine')].find(
+    (v) => v.name === 'DC0_H0_VM0',
+  ) as VmRecord;
+  const diskOf = () =>
+    (f.vsphere.store.get(vm.id) as VmRecord).config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+  const fileName = (diskOf().backing as { fileName: string }).fileName;
+  const url = datastoreUrl('vsim.local:443', '/DC0', fileName);
+  const storageClass = (await f.kube.get({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    name: f.prepared.storageClass,
+  })) as unknown as { parameters: { storagePolicyID: string } };
+  /** The disk put under the namespace's storage class's policy, as CNS needs one. */
+  const underPolicy = async () => {
+    const task = f.vsphere.vm.reconfigure(vm.id, {
+      deviceChange: [
+        {
+          operation: 'edit',
+          device: diskOf(),
+          profile: [
+            { _type: 'VirtualMachineDefinedProfileSpec', profileId: storageClass.parameters.storagePolicyID },
+          ],
+        },
+      ],
+    });
+    await f.settle();
+    await task.wait();
+  };
+  const request = (name: string, spec: CnsRegisterVolume['spec']) =>
+    f.kube.create({ ...CNS_REGISTER_VOLUME, metadata: { name, namespace: 'ns1' }, spec });
+  const read = async (name: string) => (await f.kube.get(requestRef(name))) as CnsRegisterVolume;
+  return { ...f, vm, diskOf, url, underPolicy, request, read };
+}
+
+describe("the CSI driver's CnsRegisterVolume", () => {
+  it("makes a VM's disk the volume of a new claim, bound, the request owned by it", async () => {
+    const f = await setup();
+    await f.underPolicy();
+    await f.request('imported', { pvcName: 'imported', diskURLPath: f.url });
+    await f.settle();
+    const request = await f.read('imported');
+    expect(request.status).toEqual({ registered: true, error: '' });
+    const disk = f.diskOf();
+    expect(isFirstClassDisk(disk)).toBe(true);
+    const id = (disk.vDiskId as { id: string }).id;
+    const claim = (await f.kube.get(claimRef('imported'))) as unknown as {
+      metadata: { uid: string };
+      spec: Record<string, unknown>;
+      status: { phase: string };
+    };
+    expect(claim.spec).toMatchObject({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: f.prepared.storageClass,
+      volumeName: `static-pv-${id}`,
+    });
+    expect(claim.status.phase).toBe('Bound');
+    expect(request.metadata.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'PersistentVolumeClaim',
+        name: 'imported',
+        uid: claim.metadata.uid,
+        controller: true,
+      }),
+    ]);
+    const pv = await f.kube.get({ apiVersion: 'v1', kind: 'PersistentVolume', name: `static-pv-${id}` });
+    expect(pv.metadata.labels).toEqual({
+      'cns.vmware.com/created-by': 'cnsregistervolume',
+      'cns.vmware.com/cnsregistervolume-namespace': 'ns1',
+      'cns.vmware.com/cnsregistervolume-name': 'imported',
+    });
+    expect(pv.spec).toMatchObject({
+      csi: { driver: 'csi.vsphere.vmware.com', volumeHandle: id, fsType: 'ext4' },
+      persistentVolumeReclaimPolicy: 'Delete',
+      claimRef: { name: 'imported', uid: claim.metadata.uid },
+    });
+  });
+
+  it('undoes the registration where the syncer cleans up, and keeps it where it does not', async () => {
+    const f = await setup();
+    // No storage policy: the disk is registered, then unregistered.
+    await f.request('no-policy', { pvcName: 'no-policy', diskURLPath: f.url });
+    await f.settle();
+    expect((await f.read('no-policy')).status).toEqual({
+      registered: false,
+      error: "Volume in the spec doesn't have storage policy associated with it",
+    });
+    expect(isFirstClassDisk(f.diskOf())).toBe(false);
+    await f.kube.delete(requestRef('no-policy'));
+    await f.settle();
+    // A claim of another class: unregistered again.
+    await f.underPolicy();
+    await f.kube.create({
+      ...claimRef('other'),
+      metadata: { name: 'other', namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'other',
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    await f.request('other', { pvcName: 'other', diskURLPath: f.url });
+    await f.settle();
+    expect((await f.read('other')).status?.error).toBe(
+      `PVC other has storage class other, but volume maps to storage class ${f.prepared.storageClass}`,
+    );
+    expect(isFirstClassDisk(f.diskOf())).toBe(false);
+    // Both ways of naming a disk at once.
+    await f.request('both', { pvcName: 'both', diskURLPath: f.url, volumeID: 'x' });
+    await f.settle();
+    expect((await f.read('both')).status?.error).toBe(
+      'VolumeID and DiskURLPath cannot be specified together',
+    );
+  });
+
+  it('unregisters the disk of a request deleted before its claim is bound', async () => {
+    const f = await setup();
+    await f.underPolicy();
+    // A claim of a VM (which no provisioner makes) asking for more access than the volume gives:
+    // the volume is saved, never bound.
+    await f.createVm('owner');
+    await f.settle();
+    const capacityKb = f.diskOf().capacityInKB as number;
+    await f.kube.create({
+      ...claimRef('shared'),
+      metadata: { name: 'shared', namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteMany'],
+        storageClassName: f.prepared.storageClass,
+        resources: { requests: { storage: `${capacityKb / 1024}Mi` } },
+        dataSourceRef: { apiGroup: 'vmoperator.vmware.com', kind: 'VirtualMachine', name: 'owner' },
+      },
+    });
+    await f.request('shared', { pvcName: 'shared', diskURLPath: f.url });
+    await f.settle();
+    await f.advance(2_000);
+    await f.settle();
+    expect((await f.read('shared')).status?.error).toBe('PVC: shared is not bound');
+    const id = (f.diskOf().vDiskId as { id: string }).id;
+    expect(
+      await f.kube.get({ apiVersion: 'v1', kind: 'PersistentVolume', name: `static-pv-${id}` }),
+    ).toMatchObject({
+      status: { phase: 'Available' },
+    });
+    await f.kube.delete(requestRef('shared'));
+    await f.settle();
+    expect(await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' })).toMatchObject({ items: [] });
+    expect(f.vsphere.store.get(id) as VStorageObjectRecord | undefined).toBeUndefined();
+    expect(isFirstClassDisk(f.diskOf())).toBe(false);
+  });
+});
