@@ -1,4 +1,4 @@
-import { isFirstClassDisk, type VmRecord, type VStorageObjectRecord } from '@vsim/vsphere';
+import { type Device, isFirstClassDisk, type VmRecord, type VStorageObjectRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
@@ -154,6 +154,66 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     });
     expect((await f.getVm('skipped')).status?.currentSnapshot).toBeUndefined();
     expect((await f.record('skipped')).snapshots).toBeUndefined();
+  });
+
+  it("puts a disk under its class's policy first, and powers a VM off whatever the registration's error", async () => {
+    const f = await setup();
+    await f.createVm('vm1', { [NO_REGISTER_ANNOTATION]: '' });
+    await f.converge();
+    // Its disk moved to a policy no storage class has, then the registration let run.
+    const policy = f.vsphere.storagePolicies.create('unclassed');
+    const record = await f.record('vm1');
+    const disk = record.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    const profile = [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }];
+    const moved = f.vsphere.vm.reconfigure(record.id, {
+      deviceChange: [{ operation: 'edit', device: disk, profile }],
+    });
+    await f.settle();
+    await moved.wait();
+    await f.kube.patch(
+      f.vmRef('vm1'),
+      { metadata: { annotations: { [NO_REGISTER_ANNOTATION]: null } } },
+      { type: 'merge' },
+    );
+    await f.converge();
+    const vm = await f.getVm('vm1');
+    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    const classPolicy = (
+      (await f.kube.get({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        name: f.storageClass,
+      })) as unknown as {
+        parameters: { storagePolicyID: string };
+      }
+    ).parameters.storagePolicyID;
+    const registered = (await f.record('vm1')).config.devices.find(
+      (d) => d._type === 'VirtualDisk',
+    ) as Device;
+    expect(registered.storagePolicyId).toBe(classPolicy);
+    expect(isFirstClassDisk(registered)).toBe(true);
+
+    // A VM whose registration fails (its volume names a claim that is not there) still powers off.
+    await f.createVm('vm2', { [NO_REGISTER_ANNOTATION]: '' });
+    await f.converge();
+    const volumes = (await f.getVm('vm2')).spec?.volumes ?? [];
+    const broken = volumes.map((v) => ({ ...v, persistentVolumeClaim: { claimName: 'missing' } }));
+    await f.kube.patch(
+      f.vmRef('vm2'),
+      {
+        metadata: { annotations: { [NO_REGISTER_ANNOTATION]: null } },
+        spec: { volumes: broken, powerState: 'PoweredOff' },
+      },
+      { type: 'merge' },
+    );
+    await f.converge();
+    const off = await f.getVm('vm2');
+    expect(conditionOf(off, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+      status: 'False',
+      reason: 'ErrConfigUpdate',
+      message: 'failed to get pvc for unmanaged volumes: persistentvolumeclaims "missing" not found',
+    });
+    expect(off.status?.powerState).toBe('PoweredOff');
   });
 
   it('skips it all with its annotation', async () => {

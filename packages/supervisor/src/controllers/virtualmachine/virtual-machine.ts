@@ -1153,8 +1153,11 @@ export function startVirtualMachineController(
               // otherwise, so a namespace of many VMs overcommits its datastore.
               storageProvisioning: provisioning,
               // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
-              // of an encrypted VM are encrypted (passed where it matters alone: with Bring Your Own Key).
-              ...(byok && resolved.storagePolicyId ? { storageProfile: resolved.storagePolicyId } : {}),
+              // of an encrypted VM are encrypted, and the disks AllDisksArePVCs registers are under a
+              // class's (passed where it matters alone: with Bring Your Own Key or AllDisksArePVCs).
+              ...((byok || allDisksArePVCs) && resolved.storagePolicyId
+                ? { storageProfile: resolved.storagePolicyId }
+                : {}),
               // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
               powerOn,
               config,
