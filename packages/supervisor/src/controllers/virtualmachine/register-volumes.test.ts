@@ -27,7 +27,13 @@ async function setup() {
     }
     await f.settle();
   };
-  return { ...f, createVm, getVm, record, converge, storageClass: f.prepared.storageClass };
+  /** The storage policy of the namespace's storage class. */
+  const classPolicy = async () => {
+    const ref = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: f.prepared.storageClass };
+    return ((await f.kube.get(ref)) as unknown as { parameters: { storagePolicyID: string } }).parameters
+      .storagePolicyID;
+  };
+  return { ...f, createVm, getVm, record, converge, classPolicy, storageClass: f.prepared.storageClass };
 }
 
 const conditionOf = (vm: VirtualMachine, type: string) => vm.status?.conditions?.find((c) => c.type === type);
@@ -98,15 +104,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     const claim = await f.kube.get(claimRef(vm.spec?.volumes?.[0]?.name as string));
     expect((claim.status as { phase?: string }).phase).toBe('Pending');
     const requests = await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' });
-    const policy = (
-      (await f.kube.get({
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        name: f.storageClass,
-      })) as unknown as {
-        parameters: { storagePolicyID: string };
-      }
-    ).parameters.storagePolicyID;
+    const policy = await f.classPolicy();
     expect(requests.items.map((r) => [r.spec, r.status])).toEqual([
       [
         expect.objectContaining({
@@ -178,15 +176,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     await f.converge();
     const vm = await f.getVm('vm1');
     expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
-    const classPolicy = (
-      (await f.kube.get({
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        name: f.storageClass,
-      })) as unknown as {
-        parameters: { storagePolicyID: string };
-      }
-    ).parameters.storagePolicyID;
+    const classPolicy = await f.classPolicy();
     const registered = (await f.record('vm1')).config.devices.find(
       (d) => d._type === 'VirtualDisk',
     ) as Device;
