@@ -371,7 +371,13 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     persistentVolumes: startPersistentVolumeController(manager, csiDeps),
     claimProtection: startClaimProtectionController(manager, { kube }),
     attachments: startCnsAttachmentController(manager, { kube, vsphere, sharedDisks }),
-    registrations: startCnsRegisterVolumeController(manager, { kube, vsphere, sharedDisks }),
+    registrations: startCnsRegisterVolumeController(manager, {
+      kube,
+      vsphere,
+      sharedDisks,
+      // The syncer's Events go by its group's name.
+      ...recording((component) => component),
+    }),
     ...(sharedDisks
       ? { batchAttachments: startCnsBatchAttachmentController(manager, { kube, vsphere }) }
       : {}),

@@ -15,7 +15,7 @@ const requestRef = (name: string) => ({ ...CNS_REGISTER_VOLUME, namespace: 'ns1'
 
 /** A Supervisor, and the disk of an inventory VM (DC0_H0_VM0) that a user imports. */
 async function setup() {
-  const f = await createNamespaceFixture();
+  const f = await createNamespaceFixture({ events: true });
   const vm = [...f.vsphere.store.ofKind<VmRecord>('VirtualMachine')].find(
     (v) => v.name === 'DC0_H0_VM0',
   ) as VmRecord;
@@ -47,7 +47,12 @@ async function setup() {
   const request = (name: string, spec: CnsRegisterVolume['spec']) =>
     f.kube.create({ ...CNS_REGISTER_VOLUME, metadata: { name, namespace: 'ns1' }, spec });
   const read = async (name: string) => (await f.kube.get(requestRef(name))) as CnsRegisterVolume;
-  return { ...f, vm, diskOf, url, underPolicy, request, read };
+  /** A request's Events: type, reason, message and source. */
+  const eventsOf = async (name: string) =>
+    (await f.kube.list({ apiVersion: 'v1', kind: 'Event', namespace: 'ns1' })).items
+      .filter((e) => (e.involvedObject as { name: string }).name === name)
+      .map((e) => [e.type, e.reason, e.message, (e.source as { component: string }).component]);
+  return { ...f, vm, diskOf, url, underPolicy, request, read, eventsOf };
 }
 
 describe("the CSI driver's CnsRegisterVolume", () => {
@@ -91,6 +96,22 @@ describe("the CSI driver's CnsRegisterVolume", () => {
       persistentVolumeReclaimPolicy: 'Delete',
       claimRef: { name: 'imported', uid: claim.metadata.uid },
     });
+    expect(await f.eventsOf('imported')).toEqual([
+      [
+        'Normal',
+        'CnsRegisterVolumeSucceeded',
+        'Successfully registered the volume on namespace: ns1',
+        'cns.vmware.com',
+      ],
+    ]);
+    // The syncer's clean-up of registered requests, 12 hours after they were made.
+    await f.advance(720 * 60_000 - 1);
+    await f.settle();
+    expect((await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' })).items).toHaveLength(1);
+    await f.advance(1);
+    await f.settle();
+    expect((await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' })).items).toEqual([]);
+    expect((await f.kube.get(claimRef('imported'))).status).toMatchObject({ phase: 'Bound' });
   });
 
   it('undoes the registration where the syncer cleans up, and keeps it where it does not', async () => {
@@ -103,6 +124,14 @@ describe("the CSI driver's CnsRegisterVolume", () => {
       error: "Volume in the spec doesn't have storage policy associated with it",
     });
     expect(isFirstClassDisk(f.diskOf())).toBe(false);
+    expect(await f.eventsOf('no-policy')).toEqual([
+      [
+        'Warning',
+        'CnsRegisterVolumeFailed',
+        "Volume in the spec doesn't have storage policy associated with it",
+        'cns.vmware.com',
+      ],
+    ]);
     await f.kube.delete(requestRef('no-policy'));
     await f.settle();
     // A claim of another class: unregistered again.

@@ -15,12 +15,14 @@
  * - The order is the syncer's: the disk is registered first, and undone (CNS's unregistration)
  *   only where the syncer cleans up: a disk without a policy, a claim of no or another class, a
  *   claim bound to another volume; after the other failures it stays a First Class Disk.
- * - Done: the claim the request's controlling owner, `status.registered`. A request deleted before
+ * - Done: the claim the request's controlling owner, `status.registered` (a request registered
+ *   goes 12 hours after it was made, the syncer's clean-up; vm-operator deletes its own at once).
+ *   Events `CnsRegisterVolumeFailed` and `CnsRegisterVolumeSucceeded`. A request deleted before
  *   that waits for nothing (the finalizer `cns.vmware.com/register-volume` comes off); its volume,
  *   if made and not bound, goes too, and the disk it registered is unregistered.
  */
 import { isVimFault, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
-import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
+import { CNS_GROUP, CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -28,6 +30,7 @@ import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../..
 import type { KubeStore } from '../../store/kube-store.js';
 import { type KubeObject, merged, withAnnotation, withFinalizer } from '../../store/meta.js';
 import { binaryQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
+import { type RecorderFor, recorderOf } from '../recorders.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { CSI_BACKOFF, CSI_DRIVER, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
 
@@ -40,6 +43,8 @@ const CREATED_BY_LABEL = 'cns.vmware.com/created-by';
 const REQUEST_NAMESPACE_LABEL = 'cns.vmware.com/cnsregistervolume-namespace';
 const REQUEST_NAME_LABEL = 'cns.vmware.com/cnsregistervolume-name';
 const STATIC_PV_PREFIX = 'static-pv-';
+/** `CnsRegisterVolumesCleanupIntervalInMin`'s default: 720 minutes. */
+const REGISTERED_TTL_MS = 720 * 60_000;
 
 const PVC = PERSISTENT_VOLUME_CLAIM;
 const PV = PERSISTENT_VOLUME;
@@ -70,9 +75,10 @@ const VM_GROUP = VM_OPERATOR_API_VERSION.split('/')[0];
 
 export function startCnsRegisterVolumeController(
   manager: Manager,
-  deps: { kube: KubeStore; vsphere: VSphere; sharedDisks?: boolean },
+  deps: { kube: KubeStore; vsphere: VSphere; sharedDisks?: boolean; recorderFor?: RecorderFor },
 ): Controller {
   const { kube, vsphere, sharedDisks = false } = deps;
+  const events = recorderOf(deps, CNS_GROUP);
 
   const claimOf = (namespace: string, name: string) =>
     kube.direct.get({ ...PVC, namespace, name }) as ClaimWithSource | undefined;
@@ -357,6 +363,19 @@ export function startCnsRegisterVolumeController(
       }),
     ) as CnsRegisterVolume;
     writeStatus(owned, { registered: true, error: '' });
+    events.normal(
+      owned,
+      'CnsRegisterVolumeSucceeded',
+      `Successfully registered the volume on namespace: ${namespace}`,
+    );
+    return expiring(owned);
+  };
+
+  /** A registered request's syncer clean-up, once it is 12 hours old (the syncer's default). */
+  const expiring = (request: CnsRegisterVolume) => {
+    const age = vsphere.clock.now() - Date.parse(request.metadata.creationTimestamp ?? '');
+    if (age < REGISTERED_TTL_MS) return { requeueAfter: REGISTERED_TTL_MS - age };
+    kube.direct.delete(requestRef(request));
     return undefined;
   };
 
@@ -395,7 +414,7 @@ export function startCnsRegisterVolumeController(
       | undefined;
     if (!request) return undefined;
     if (request.metadata.deletionTimestamp) return unregister(request);
-    if (request.status?.registered) return undefined;
+    if (request.status?.registered) return expiring(request);
     const protectedRequest = withFinalizer(request, REGISTER_VOLUME_FINALIZER, true);
     if (protectedRequest) request = kube.direct.update(protectedRequest) as CnsRegisterVolume;
     try {
@@ -403,6 +422,7 @@ export function startCnsRegisterVolumeController(
     } catch (error) {
       if (!(error instanceof RegisterError)) throw error;
       writeStatus(request, { registered: false, error: error.message });
+      events.warning(request, 'CnsRegisterVolumeFailed', error.message);
       return { requeue: true };
     }
   };
