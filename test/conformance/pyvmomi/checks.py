@@ -1923,6 +1923,31 @@ def first_class_disk_create_attach_extend_rename_detach_delete():
 
 
 @check
+def register_disk_and_control_flags():
+    manager = S.content.vStorageObjectManager
+    ds = find("/DC0/datastore/LocalDS_0")
+    dc = find("/DC0")
+    spec = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType="thin", adapterType="lsiLogic", capacityKb=2048)
+    run_task(S.content.virtualDiskManager.CreateVirtualDisk_Task("[LocalDS_0] pyvmomi-import.vmdk", dc, spec))
+    url = "https://127.0.0.1/folder/pyvmomi-import.vmdk?dcPath=DC0&dsName=LocalDS_0"
+    disk = manager.RegisterDisk(url, "pyvmomi-imported")
+    expect(isinstance(disk, vim.vslm.VStorageObject), "RegisterDisk result %r" % type(disk).__name__)
+    expect_equal((disk.config.name, disk.config.capacityInMB, disk.config.backing.filePath),
+                 ("pyvmomi-imported", 2, "[LocalDS_0] pyvmomi-import.vmdk"), "the registered disk")
+    raises(vim.fault.AlreadyExists, manager.RegisterDisk, url)
+    raises(vim.fault.InvalidDatastore, manager.RegisterDisk, url.replace("LocalDS_0", "NoSuchDS"))
+    raises(vim.fault.FileNotFound, manager.RegisterDisk, url.replace("pyvmomi-import", "nothing-here"))
+    # The control flags are vim25/6.7's: over HTTP pyvmomi speaks 6.5 and has no such methods.
+    if HTTPS:
+        manager.ClearVStorageObjectControlFlags(disk.config.id, ds, ["keepAfterDeleteVm"])
+        manager.SetVStorageObjectControlFlags(disk.config.id, ds, ["disableRelocation"])
+        config = manager.RetrieveVStorageObject(disk.config.id, ds).config
+        expect_equal((config.keepAfterDeleteVm, config.relocationDisabled), (False, True), "the flags")
+        raises(vmodl.fault.InvalidArgument, manager.SetVStorageObjectControlFlags, disk.config.id, ds, ["noSuchFlag"])
+    run_task(manager.DeleteVStorageObject_Task(disk.config.id, ds))
+
+
+@check
 def disks_beyond_free_space_no_disk_space():
     ds = find("/DC0/datastore/LocalDS_0")
     free_mb = ds.summary.freeSpace // (1024 * 1024)
