@@ -465,6 +465,23 @@ describe("CNS's unregistration of First Class Disks", () => {
     expect(await faultOf(() => vsphere.disks.unregister(id))).toBe('NotFound');
   });
 
+  it('gives the disk back to the snapshots taken since its registration, and registers none under a snapshot', async () => {
+    const { vsphere, ds, devices, used, run, vm } = setup();
+    const device = devices().find((d) => d._type === 'VirtualDisk') as Device;
+    const path = (device.backing as { fileName: string }).fileName.replace(/^\[[^\]]*\] /, '');
+    const before = used(ds.id);
+    const id = vsphere.disks.register(urlOf(path)).config.id.id;
+    await run(vsphere.snapshot.create(vm.id, 's1'));
+    vsphere.disks.unregister(id);
+    const snapshot = (vsphere.store.get(vm.id) as VmRecord).snapshots?.current as string;
+    await run(vsphere.snapshot.revert(snapshot));
+    expect(devices().find((d) => d.key === device.key)).toEqual(device);
+    expect(used(ds.id)).toBe(before);
+    // The snapshot's delta is on the disk now: not registered, nothing changed.
+    expect(await faultOf(() => vsphere.disks.register(urlOf(path)))).toBe('FileLocked');
+    expect(vsphere.disks.list(ds.id)).toEqual([]);
+  });
+
   it('makes a detached disk a standalone disk again, its descriptor and extent', async () => {
     const { vsphere, ds, create, used, at } = setup();
     const disk = await create('pvc-u', { capacityInMB: 2 });

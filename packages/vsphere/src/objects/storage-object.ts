@@ -20,6 +20,7 @@ import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
   Device,
+  SnapshotRecord,
   VirtualDiskFacts,
   VmRecord,
   VStorageObjectRecord,
@@ -267,7 +268,8 @@ export const storageObjectOperations = (m: Model) => {
      * RegisterDisk: the virtual disk at a `/folder` URL becomes a First Class Disk, with its
      * file, space and UUID, named `name` or after its file. A VM's disk stays the VM's, attached:
      * its device gains the disk's id. A standalone disk's files (VirtualDiskManager's) become the
-     * disk's. FileNotFound when no disk is there, AlreadyExists when it is a First Class Disk.
+     * disk's. FileNotFound when no disk is there, AlreadyExists when it is a First Class Disk,
+     * FileLocked when a snapshot of its VM has a delta on it.
      */
     register(path: string, name?: string): ReturnType<typeof vStorageObject> {
       const at = fileAtUrl(path);
@@ -275,6 +277,8 @@ export const storageObjectOperations = (m: Model) => {
       const filePath = label(at);
       const id = m.call({ method: 'RegisterDisk', target: at.ds.id }, (tx) => {
         const holders = vmDisksAt(tx, at.ds.id, filePath);
+        // A disk under a snapshot has the snapshot's delta on it: vSphere registers none.
+        if (holders.some((h) => (h.vm.snapshots?.roots.length ?? 0) > 0)) throw faults.fileLocked(filePath);
         for (const other of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
           if (other.filePath === filePath) throw faults.alreadyExists(filePath);
         if (holders.some((h) => h.device.vDiskId !== undefined)) throw faults.alreadyExists(filePath);
@@ -331,16 +335,28 @@ export const storageObjectOperations = (m: Model) => {
       const found = diskOn(m.store, wanted);
       m.call({ method: 'UnregisterVStorageObject', target: found.datastore }, (tx) => {
         const disk = diskOn(tx, wanted);
+        const plain = (d: Device): Device => {
+          if (attachedDiskId(d) !== disk.id) return d;
+          const { vDiskId: _, ...own } = d;
+          return own;
+        };
         dropDisk(tx, disk);
         for (const vmId of disk.consumers ?? []) {
           const vm = tx.get(vmId) as VmRecord | undefined;
           if (!vm) continue;
-          const plain = (d: Device): Device => {
-            if (attachedDiskId(d) !== disk.id) return d;
-            const { vDiskId: _, ...own } = d;
-            return own;
-          };
           putDevices(tx, vm, vm.config.devices.map(plain));
+          // Its snapshots give it back as the VM's own disk too.
+          const snapshots = [...(vm.snapshots?.roots ?? [])];
+          for (let id = snapshots.pop(); id !== undefined; id = snapshots.pop()) {
+            const snapshot = tx.get(id) as SnapshotRecord | undefined;
+            if (!snapshot) continue;
+            snapshots.push(...snapshot.children);
+            if (snapshot.config.devices.some((d) => attachedDiskId(d) === disk.id))
+              tx.put({
+                ...snapshot,
+                config: { ...snapshot.config, devices: snapshot.config.devices.map(plain) },
+              });
+          }
         }
         if (disk.consumers) return;
         const at = files.locate(disk.filePath, datacenterOf(tx, disk.datastore));

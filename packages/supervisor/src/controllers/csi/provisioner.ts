@@ -390,11 +390,13 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
   };
 
   const volumesBoundAheadTo = (claim: KubeObject): string[] | undefined => {
-    const names: string[] = [];
+    let names: string[] | undefined;
     for (const volume of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[]) {
       const ref = volume.spec?.claimRef;
-      if (ref && !ref.uid && ref.namespace === claim.metadata.namespace && ref.name === claim.metadata.name)
+      if (ref && !ref.uid && ref.namespace === claim.metadata.namespace && ref.name === claim.metadata.name) {
+        names ??= [];
         names.push(volume.metadata.name as string);
+      }
     }
     return names;
   };

@@ -159,6 +159,34 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     );
   });
 
+  it('makes a First Class Disk the volume of a claim by its id', async () => {
+    const f = await setup();
+    const policy = (
+      (await f.kube.get({
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        name: f.prepared.storageClass,
+      })) as unknown as { parameters: { storagePolicyID: string } }
+    ).parameters.storagePolicyID;
+    const ds = f.vsphere.store.get(f.vm.homeDatastore) as { id: string };
+    const created = f.vsphere.disks.create({
+      name: 'fcd',
+      capacityInMB: 1024,
+      backingSpec: { datastore: ds.id },
+      profile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }],
+    });
+    await f.settle();
+    const id = (await created.wait()).config.id.id;
+    await f.request('by-id', { pvcName: 'by-id', volumeID: id, accessMode: 'ReadWriteOnce' });
+    await f.settle();
+    expect((await f.read('by-id')).status).toEqual({ registered: true, error: '' });
+    expect((await f.kube.get(claimRef('by-id'))).spec).toMatchObject({ volumeName: `static-pv-${id}` });
+    // The disk named again for another claim: its volume is bound to the first.
+    await f.request('again', { pvcName: 'again', volumeID: id, accessMode: 'ReadWriteOnce' });
+    await f.settle();
+    expect((await f.read('again')).status?.error).toBe('Duplicate Request');
+  });
+
   it('unregisters the disk of a request deleted before its claim is bound', async () => {
     const f = await setup();
     await f.underPolicy();

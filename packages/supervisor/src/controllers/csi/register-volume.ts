@@ -105,7 +105,7 @@ export function startCnsRegisterVolumeController(
       throw new RegisterError('AccessMode cannot be empty when volumeID is specified');
     if (volumeID)
       for (const pv of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[])
-        if (pv.spec?.csi?.volumeHandle === volumeID)
+        if (pv.spec?.csi?.volumeHandle === volumeID && pv.metadata.name !== `${STATIC_PV_PREFIX}${volumeID}`)
           throw new RegisterError(
             `PV: "${pv.metadata.name}" with the volume ID: "${volumeID}" is already present. Can not create multiple PV with same volume Id.`,
           );
@@ -228,11 +228,11 @@ export function startCnsRegisterVolumeController(
       vm.spec as { volumes?: { removable?: boolean; persistentVolumeClaim?: { claimName?: string } }[] }
     )?.volumes;
     const volume = volumes?.find((v) => v.persistentVolumeClaim?.claimName === claim.metadata.name);
-    if (volume?.removable !== false || claim.metadata.annotations?.[PROTECTION_CLEARED_ANNOTATION] === 'true')
-      return;
+    if (volume?.removable !== false) return;
     if (disk.keepAfterDeleteVm)
       vsphere.disks.clearControlFlags(disk.id, disk.datastore, ['keepAfterDeleteVm']);
-    kube.direct.update(withAnnotation(claim, PROTECTION_CLEARED_ANNOTATION, 'true'));
+    if (claim.metadata.annotations?.[PROTECTION_CLEARED_ANNOTATION] !== 'true')
+      kube.direct.update(withAnnotation(claim, PROTECTION_CLEARED_ANNOTATION, 'true'));
   };
 
   const writeStatus = (request: CnsRegisterVolume, status: CnsRegisterVolume['status']) => {
@@ -373,7 +373,8 @@ export function startCnsRegisterVolumeController(
 
   /** A registered request's syncer clean-up, once it is 12 hours old (the syncer's default). */
   const expiring = (request: CnsRegisterVolume) => {
-    const age = vsphere.clock.now() - Date.parse(request.metadata.creationTimestamp ?? '');
+    const age =
+      vsphere.clock.now() - (Date.parse(request.metadata.creationTimestamp ?? '') || vsphere.clock.now());
     if (age < REGISTERED_TTL_MS) return { requeueAfter: REGISTERED_TTL_MS - age };
     kube.direct.delete(requestRef(request));
     return undefined;

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
-import { NO_REGISTER_ANNOTATION, UNMANAGED_VOLUMES_REGISTERED } from './register-volumes.js';
+import {
+  NO_REGISTER_ANNOTATION,
+  type RegistrationDeps,
+  type RegistrationError,
+  registerUnmanagedVolumes,
+  UNMANAGED_VOLUMES_REGISTERED,
+} from './register-volumes.js';
 
 const claimRef = (name: string) => ({
   apiVersion: 'v1',
@@ -27,13 +33,37 @@ async function setup() {
     }
     await f.settle();
   };
+  /** A VM made without registration, its disk then moved to a policy no storage class has: that policy. */
+  const unclassedVm = async (name: string) => {
+    await createVm(name, { [NO_REGISTER_ANNOTATION]: '' });
+    await converge();
+    const policy = f.vsphere.storagePolicies.create(`unclassed-${name}`);
+    const vm = await record(name);
+    const disk = vm.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    const profile = [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }];
+    const moved = f.vsphere.vm.reconfigure(vm.id, {
+      deviceChange: [{ operation: 'edit', device: disk, profile }],
+    });
+    await f.settle();
+    await moved.wait();
+    return policy;
+  };
   /** The storage policy of the namespace's storage class. */
   const classPolicy = async () => {
     const ref = { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: f.prepared.storageClass };
     return ((await f.kube.get(ref)) as unknown as { parameters: { storagePolicyID: string } }).parameters
       .storagePolicyID;
   };
-  return { ...f, createVm, getVm, record, converge, classPolicy, storageClass: f.prepared.storageClass };
+  return {
+    ...f,
+    createVm,
+    getVm,
+    record,
+    converge,
+    classPolicy,
+    unclassedVm,
+    storageClass: f.prepared.storageClass,
+  };
 }
 
 const conditionOf = (vm: VirtualMachine, type: string) => vm.status?.conditions?.find((c) => c.type === type);
@@ -156,18 +186,8 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
 
   it("puts a disk under its class's policy first, and powers a VM off whatever the registration's error", async () => {
     const f = await setup();
-    await f.createVm('vm1', { [NO_REGISTER_ANNOTATION]: '' });
-    await f.converge();
     // Its disk moved to a policy no storage class has, then the registration let run.
-    const policy = f.vsphere.storagePolicies.create('unclassed');
-    const record = await f.record('vm1');
-    const disk = record.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
-    const profile = [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }];
-    const moved = f.vsphere.vm.reconfigure(record.id, {
-      deviceChange: [{ operation: 'edit', device: disk, profile }],
-    });
-    await f.settle();
-    await moved.wait();
+    await f.unclassedVm('vm1');
     await f.kube.patch(
       f.vmRef('vm1'),
       { metadata: { annotations: { [NO_REGISTER_ANNOTATION]: null } } },
@@ -204,6 +224,97 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
       message: 'failed to get pvc for unmanaged volumes: persistentvolumeclaims "missing" not found',
     });
     expect(off.status?.powerState).toBe('PoweredOff');
+  });
+
+  it('waits, with no reconfigure, for a disk whose class has no policy to put it under', async () => {
+    const f = await setup();
+    const policy = await f.unclassedVm('vm1');
+    // Its volume names a claim of a class that does not exist.
+    await f.kube.create({
+      ...claimRef('mine'),
+      metadata: { name: 'mine', namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'nosuch',
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    const volumes = ((await f.getVm('vm1')).spec?.volumes ?? []).map((v) => ({
+      ...v,
+      persistentVolumeClaim: { claimName: 'mine' },
+    }));
+    await f.kube.patch(
+      f.vmRef('vm1'),
+      { metadata: { annotations: { [NO_REGISTER_ANNOTATION]: null } }, spec: { volumes } },
+      { type: 'merge' },
+    );
+    // Settling ends (vm-operator would reconfigure with an empty edit on every pass).
+    await f.converge();
+    expect(conditionOf(await f.getVm('vm1'), UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+      status: 'False',
+      reason: 'PendingConfigUpdates',
+    });
+    const now = (await f.record('vm1')).config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    expect([now.storagePolicyId, isFirstClassDisk(now)]).toEqual([policy, false]);
+  });
+
+  it("writes the claims' names it gave before a disk's claim failed", () => {
+    const disk = (key: number, unitNumber: number, uuid: string): Device => ({
+      _type: 'VirtualDisk',
+      key,
+      controllerKey: 1000,
+      unitNumber,
+      capacityInKB: 1024,
+      storagePolicyId: 'p1',
+      backing: { _type: 'VirtualDiskFlatVer2BackingInfo', fileName: `[ds] vm/d${key}.vmdk`, uuid },
+    });
+    const record = {
+      config: {
+        devices: [
+          { _type: 'ParaVirtualSCSIController', key: 1000, busNumber: 0 },
+          disk(2000, 0, 'u0'),
+          disk(2001, 1, 'u1'),
+        ],
+      },
+    } as unknown as VmRecord;
+    const volume = (name: string, unitNumber: number) => ({
+      name,
+      controllerType: 'SCSI' as const,
+      controllerBusNumber: 0,
+      unitNumber,
+    });
+    const vm = {
+      apiVersion: 'vmoperator.vmware.com/v1alpha6',
+      kind: 'VirtualMachine',
+      metadata: { name: 'vm1', namespace: 'ns1', uid: 'uid' },
+      spec: { storageClass: 'sc', volumes: [volume('first', 0), volume('second', 1)] },
+    } as unknown as VirtualMachine;
+    const made: string[] = [];
+    const deps = {
+      get: () => undefined,
+      list: (_: string, kind: string) =>
+        kind === 'StorageClass' ? [{ metadata: { name: 'sc' }, parameters: { storagePolicyID: 'p1' } }] : [],
+      create: (object: { metadata: { name?: string } }) => {
+        if (object.metadata.name === 'second') throw new Error('refused');
+        made.push(object.metadata.name as string);
+        return object;
+      },
+      update: (object: unknown) => object,
+      remove: () => undefined,
+      diskUrl: () => 'https://vc/folder/x',
+      sharedDisks: false,
+    } as unknown as RegistrationDeps;
+    let error: RegistrationError | undefined;
+    try {
+      registerUnmanagedVolumes(vm, record, deps);
+    } catch (thrown) {
+      error = thrown as RegistrationError;
+    }
+    expect(error?.verdict).toMatchObject({ status: 'False', reason: 'ErrRegistration' });
+    expect(error?.spec?.volumes?.map((v) => v.persistentVolumeClaim?.claimName)).toEqual([
+      'first',
+      undefined,
+    ]);
   });
 
   it('skips it all with its annotation', async () => {

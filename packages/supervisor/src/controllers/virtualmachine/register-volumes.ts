@@ -50,6 +50,9 @@ export interface RegistrationDeps {
   readonly sharedDisks: boolean;
 }
 
+/** A registration's failure: its condition, and the claims' names it gave before it failed. */
+export type RegistrationError = Error & { verdict: Verdict; spec?: VirtualMachine['spec'] };
+
 export type Registration =
   /** Nothing left: the update goes on. */
   | { readonly verdict: Verdict; readonly spec?: VirtualMachine['spec'] }
@@ -100,9 +103,10 @@ export function registerUnmanagedVolumes(
     if (target) volumeAt.set(target, volume);
   }
   const volumeOf = (disk: Device) => volumeAt.get(targetId(placementOf(devices, disk)));
-  const failed = (reason: string, message: string) => {
-    const error = new Error(message) as Error & { verdict: Verdict };
+  const failed = (reason: string, message: string, spec?: VirtualMachine['spec']) => {
+    const error = new Error(message) as RegistrationError;
     error.verdict = isFalse(UNMANAGED_VOLUMES_REGISTERED, reason, message);
+    if (spec) error.spec = spec;
     return error;
   };
 
@@ -118,6 +122,7 @@ export function registerUnmanagedVolumes(
   }
   const deviceChange: VirtualDeviceConfigSpec[] = [];
   const classOf = new Map<Device, string>();
+  let stalled = false;
   for (const disk of disks) {
     const claimName = volumeOf(disk)?.persistentVolumeClaim?.claimName;
     let claim: Claim | undefined;
@@ -140,15 +145,23 @@ export function registerUnmanagedVolumes(
     if (mapped && grown === undefined) continue;
     const edit: Device =
       grown === undefined ? disk : { ...disk, capacityInBytes: grown, capacityInKB: grown / 1024 };
-    const profileId = mapped ? undefined : classToPolicy.get(className);
+    const profileId = mapped ? undefined : classToPolicy.get(className) || undefined;
+    // An edit that changes nothing (a class without a policy): vm-operator reconfigures with it on
+    // every pass and never gets further; here the update waits with no reconfigure.
+    if (!profileId && grown === undefined) {
+      stalled = true;
+      continue;
+    }
     deviceChange.push({
       operation: 'edit',
       device: edit,
       ...(profileId ? { profile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId }] } : {}),
     });
   }
-  if (deviceChange.length > 0)
-    return { verdict: isFalse(UNMANAGED_VOLUMES_REGISTERED, 'PendingConfigUpdates', ''), deviceChange };
+  if (deviceChange.length > 0 || stalled) {
+    const verdict = isFalse(UNMANAGED_VOLUMES_REGISTERED, 'PendingConfigUpdates', '');
+    return deviceChange.length > 0 ? { verdict, deviceChange } : { verdict, pending: true };
+  }
 
   // 2. Claims, and their registration while unbound.
   let volumes: VirtualMachineVolume[] | undefined = vm.spec?.volumes;
@@ -173,7 +186,9 @@ export function registerUnmanagedVolumes(
         pending = true;
       }
     } catch (error) {
-      throw failed('ErrRegistration', (error as Error).message);
+      // The claims' names given so far are written all the same, as vm-operator's patch writes them.
+      const named = volumes === vm.spec?.volumes || !volumes ? undefined : { ...vm.spec, volumes };
+      throw failed('ErrRegistration', (error as Error).message, named);
     }
   }
   const spec = volumes === vm.spec?.volumes || !volumes ? undefined : { ...vm.spec, volumes };

@@ -251,6 +251,7 @@ import {
   NO_REGISTER_ANNOTATION,
   type Registration,
   type RegistrationDeps,
+  type RegistrationError,
   registerUnmanagedVolumes,
   UNMANAGED_VOLUMES_REGISTERED,
 } from './register-volumes.js';
@@ -1350,9 +1351,9 @@ export function startVirtualMachineController(
     try {
       registration = registerUnmanagedVolumes(vm, record, registrationDeps);
     } catch (error) {
-      const verdict = (error as { verdict?: Verdict }).verdict;
+      const { verdict, spec } = error as Partial<RegistrationError>;
       if (!verdict) throw error;
-      writeVerdicts(vm, [verdict]);
+      writeVerdicts(spec ? write(asKube(merged(vm, { spec })), 'main') : vm, [verdict]);
       throw updateFailed((error as Error).message);
     }
     const spec = 'spec' in registration ? registration.spec : undefined;
