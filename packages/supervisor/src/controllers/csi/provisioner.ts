@@ -4,7 +4,7 @@
  *
  * A claim without a volume is `Pending`, as the PV controller marks it. One whose StorageClass
  * names the driver (`csi.vsphere.vmware.com`) gets a First Class Disk of its requested size
- * (rounded up to MiB) on the Supervisor's datastore, named as its
+ * (rounded up to MiB) on the Supervisor's datastore, under the class's storage policy, named as its
  * PersistentVolume `pvc-<claim uid>`, kept after a VM destroyed with it attached, as CNS keeps
  * its disks. The PersistentVolume (`spec.csi` with the disk's id as `volumeHandle`) and the
  * claim are bound both ways, with the annotations the PV controller writes. A class with
