@@ -1,6 +1,7 @@
 import { type Device, isFirstClassDisk, type VmRecord, type VStorageObjectRecord } from '@vsim/vsphere';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine } from '../../api/types.js';
+import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
 import {
@@ -18,8 +19,8 @@ const claimRef = (name: string) => ({
   name,
 });
 
-async function setup() {
-  const f = await createNamespaceFixture({ capabilities: { allDisksArePVCs: true } });
+async function setup(capabilities: VirtualMachineServiceCapabilities = {}) {
+  const f = await createNamespaceFixture({ capabilities: { allDisksArePVCs: true, ...capabilities } });
   const createVm = (name: string, annotations?: Record<string, string>) =>
     f.createVm(name, { bootstrap: { disabled: true } }, undefined, annotations);
   const getVm = async (name: string) => (await f.kube.get(f.vmRef(name))) as unknown as VirtualMachine;
@@ -113,6 +114,35 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     await f.kube.delete(f.vmRef('vm1'));
     await f.converge();
     expect(f.vsphere.store.get(id)).toBeUndefined();
+  });
+
+  it("with VMSharedDisks too: a raw block claim the VM's batch attachment attaches", async () => {
+    const f = await setup({ vmSharedDisks: true });
+    await f.createVm('vm1');
+    await f.converge();
+    const vm = await f.getVm('vm1');
+    const name = vm.spec?.volumes?.[0]?.name as string;
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    expect((await f.kube.get(claimRef(name))).spec).toMatchObject({ volumeMode: 'Block' });
+    const [batch] = (
+      await f.kube.list({
+        apiVersion: 'cns.vmware.com/v1alpha1',
+        kind: 'CnsNodeVMBatchAttachment',
+        namespace: 'ns1',
+      })
+    ).items;
+    expect(
+      (batch?.status as { volumes?: { name: string }[] } | undefined)?.volumes?.map((v) => v.name),
+    ).toEqual([name]);
+    expect(vm.status?.volumes).toEqual([
+      expect.objectContaining({
+        name,
+        type: 'Managed',
+        attached: true,
+        controllerType: 'SCSI',
+        unitNumber: 0,
+      }),
+    ]);
   });
 
   it('keeps the VM off while CNS cannot make a volume of its disk, and goes on once it can', async () => {
