@@ -4,6 +4,7 @@ import type { VirtualMachine } from '../../api/types.js';
 import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
+import { PAUSE_EXTRA_CONFIG_KEY } from './paused.js';
 import {
   NO_REGISTER_ANNOTATION,
   type RegistrationDeps,
@@ -345,6 +346,27 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
       'first',
       undefined,
     ]);
+  });
+
+  it('registers the disks of a VM an administrator paused', async () => {
+    const f = await setup();
+    await f.createVm('vm1', { [NO_REGISTER_ANNOTATION]: '' });
+    await f.converge();
+    const record = await f.record('vm1');
+    const paused = f.vsphere.vm.reconfigure(record.id, {
+      extraConfig: [{ key: PAUSE_EXTRA_CONFIG_KEY, value: 'True' }],
+    });
+    await f.settle();
+    await paused.wait();
+    await f.kube.patch(
+      f.vmRef('vm1'),
+      { metadata: { annotations: { [NO_REGISTER_ANNOTATION]: null } } },
+      { type: 'merge' },
+    );
+    await f.converge();
+    expect(conditionOf(await f.getVm('vm1'), UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    const disk = (await f.record('vm1')).config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+    expect(isFirstClassDisk(disk)).toBe(true);
   });
 
   it('skips it all with its annotation', async () => {

@@ -2156,7 +2156,13 @@ export function startVirtualMachineController(
     // Paused by an administrator: neither configured nor powered (vm-operator's ErrIsPaused), but
     // for its manager and name.
     if (paused) {
-      const spec = pausedReconfiguration(written, record);
+      // With AllDisksArePVCs, its disks registered all the same, as vm-operator's reconfigure does.
+      const registering = allDisksArePVCs ? registerVolumes(key, written, record) : undefined;
+      if (registering?.pending) return undefined;
+      const spec = withDeviceChanges(
+        pausedReconfiguration(registering?.vm ?? written, record),
+        registering?.edits ?? NO_DEVICE_CHANGES,
+      );
       // With Bring Your Own Key, its failure read as any update's (the crypto reconciler did nothing).
       if (spec) track(key, reconfigure(key, record, spec, crypto?.operation));
       return undefined;
