@@ -4,7 +4,7 @@
  * refused as the API server does it, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, see a customization
  * vCenter refuses reported and retried and one the guest fails reported, share an Oracle RAC
- * disk between two VMs, publish a VM as an
+ * disk between two VMs, make a VM's own disk a claim, publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
  * an appliance's vApp properties, give a VM a vGPU and read its backup, reserve a guaranteed
  * class's CPU and memory, and hold reservations to the cluster's capacity.
@@ -328,6 +328,42 @@ it('shares an Oracle RAC disk between two VMs of a Supervisor with shared disks'
   }
   expect(diskIds[0]).toBeDefined();
   expect(diskIds[1]).toBe(diskIds[0]);
+});
+
+it("makes a VM's own disk a claim on a Supervisor where all disks are claims", async () => {
+  sim = await createSimulator({
+    seed: 1,
+    supervisor: { namespaces: ['ns1'], capabilities: { allDisksArePVCs: true } },
+  });
+  await sim.kube.create(virtualMachine('app1'));
+  await sim.settle();
+  await sim.advance(10_000); // the CSI driver attaches the claim on its next try
+  await sim.settle();
+
+  // vm-operator listed the image's disk as a volume, made it a claim, and CNS registered it.
+  const vm = await sim.kube.get(vmRef('app1'));
+  const [volume] = (vm.spec as { volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] })
+    .volumes;
+  const claimName = volume?.persistentVolumeClaim?.claimName as string;
+  const pvc = await sim.kube.get({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: 'ns1',
+    name: claimName,
+  });
+  expect(pvc.spec).toMatchObject({ dataSourceRef: { kind: 'VirtualMachine', name: 'app1' } });
+  expect(pvc.status).toMatchObject({ phase: 'Bound' });
+  const status = vm.status as Status;
+  expect(status.powerState).toBe('PoweredOn');
+  expect(status.volumes).toEqual([
+    expect.objectContaining({ name: claimName, type: 'Managed', attached: true }),
+  ]);
+  // In vSphere the VM's disk is now a First Class Disk, still the VM's.
+  const devices = sim.vsphere.read<{ vDiskId?: { id: string } }[]>(
+    status.uniqueID as string,
+    'config.hardware.device',
+  );
+  expect(devices.find((d) => d.vDiskId)?.vDiskId?.id).toBeDefined();
 });
 
 it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and the Events vm-operator records', async () => {
