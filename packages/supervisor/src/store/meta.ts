@@ -333,18 +333,30 @@ export function annotationProblems(annotations: unknown): [string, string][] {
   const field = 'metadata.annotations';
   if (!isPlainObject(annotations)) return [[field, 'Invalid value: must be a map of strings']];
   const out: [string, string][] = [];
-  let bytes = 0;
+  // UTF-16 units first: a unit is 3 bytes of UTF-8 at most, so most objects need no encoding.
+  let units = 0;
   for (const k in annotations) {
     if (!Object.hasOwn(annotations, k)) continue;
     const v = annotations[k];
     // A qualified name whatever its case.
     addQualifiedNameProblems(out, field, k.toLowerCase(), k);
     if (typeof v !== 'string') out.push([field, notAString(v)]);
-    else bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+    else units += k.length + v.length;
   }
-  if (bytes > MAX_ANNOTATION_BYTES)
+  if (units * 3 > MAX_ANNOTATION_BYTES && annotationBytes(annotations) > MAX_ANNOTATION_BYTES)
     out.push([field, `Too long: must have at most ${MAX_ANNOTATION_BYTES} bytes`]);
   return out;
+}
+
+/** The UTF-8 bytes of an object's string annotations, keys and values. */
+function annotationBytes(annotations: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const k in annotations) {
+    const v = annotations[k];
+    if (Object.hasOwn(annotations, k) && typeof v === 'string')
+      bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  return bytes;
 }
 
 /** Problems with finalizers, as `[field, message]` pairs: each a qualified name, `orphan` and `foregroundDeletion` not both. */
