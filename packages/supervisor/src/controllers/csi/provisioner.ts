@@ -19,7 +19,13 @@
  * deleted by hand waits for its claim to go (`kubernetes.io/pv-protection`), then is reclaimed
  * the same way.
  */
-import { canRunVms, type HostRecord, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
+import {
+  canRunVms,
+  getOrInsert,
+  type HostRecord,
+  type VSphere,
+  type VStorageObjectRecord,
+} from '@vsim/vsphere';
 import {
   hostNodeName,
   INSTANCE_STORAGE_LABEL,
@@ -389,25 +395,38 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     return undefined;
   };
 
-  const volumesBoundAheadTo = (claim: KubeObject): string[] | undefined => {
-    let names: string[] | undefined;
-    for (const volume of kube.direct.list(PV.apiVersion, PV.kind) as PersistentVolume[]) {
-      const ref = volume.spec?.claimRef;
-      if (ref && !ref.uid && ref.namespace === claim.metadata.namespace && ref.name === claim.metadata.name) {
-        names ??= [];
-        names.push(volume.metadata.name as string);
-      }
-    }
-    return names;
+  /** The volumes bound ahead to each claim (by its key) and not bound yet: a new claim finds them without a listing. */
+  const aheadByClaim = new Map<string, Set<string>>();
+  const claimAheadOf = (volume: KubeObject | undefined): string | undefined => {
+    const ref = (volume as PersistentVolume | undefined)?.spec?.claimRef;
+    return ref && !ref.uid ? objectKey({ namespace: ref.namespace, name: ref.name ?? '' }) : undefined;
   };
+  const followAhead = (volume: KubeObject, event: string, old: KubeObject | undefined) => {
+    const name = volume.metadata.name as string;
+    const before = claimAheadOf(old);
+    const after = event === 'DELETED' ? undefined : claimAheadOf(volume);
+    if (before === after) return;
+    if (before !== undefined) {
+      const names = aheadByClaim.get(before);
+      names?.delete(name);
+      if (names?.size === 0) aheadByClaim.delete(before);
+    }
+    if (after !== undefined) getOrInsert(aheadByClaim, after, () => new Set<string>()).add(name);
+  };
+  for (const volume of kube.direct.list(PV.apiVersion, PV.kind)) followAhead(volume, 'ADDED', undefined);
 
   const controller = manager.controller({ name: PERSISTENT_VOLUME_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  controller.watches(kube, PV, (object) => [object.metadata.name as string]);
+  controller.watches(kube, PV, (object, event, old) => {
+    followAhead(object, event, old);
+    return [object.metadata.name as string];
+  });
   // A claim gone (or replaced) sends its volume to be reclaimed; a new one, a volume bound ahead to it.
   controller.watches(kube, PVC, (object, event) => {
     const volumeName = (object as PersistentVolumeClaim).spec?.volumeName;
     if (event === 'DELETED') return volumeName ? [volumeName] : undefined;
-    return event === 'ADDED' ? volumesBoundAheadTo(object) : undefined;
+    const ahead =
+      event === 'ADDED' ? aheadByClaim.get(objectKey(object.metadata as { name: string })) : undefined;
+    return ahead ? [...ahead] : undefined;
   });
   return controller;
 }

@@ -222,4 +222,37 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     expect(f.vsphere.store.get(id) as VStorageObjectRecord | undefined).toBeUndefined();
     expect(isFirstClassDisk(f.diskOf())).toBe(false);
   });
+
+  it('binds a volume bound ahead to a claim made after it, once the claim is one it satisfies', async () => {
+    const f = await setup();
+    const volume = (name: string, claim: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        capacity: { storage: '2Gi' },
+        claimRef: { namespace: 'ns1', name: claim },
+        csi: { driver: 'csi.vsphere.vmware.com', volumeHandle: name },
+        persistentVolumeReclaimPolicy: 'Retain',
+      },
+    });
+    const later = (name: string, storage: string) =>
+      f.kube.create({
+        ...claimRef(name),
+        metadata: { name, namespace: 'ns1' },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage } } },
+      });
+    await f.kube.create(volume('pv-fits', 'fits'));
+    await f.kube.create(volume('pv-small', 'too-big'));
+    await f.settle();
+    await later('fits', '1Gi');
+    await later('too-big', '4Gi');
+    await f.settle();
+    expect((await f.kube.get(claimRef('fits'))).spec).toMatchObject({ volumeName: 'pv-fits' });
+    expect((await f.kube.get(claimRef('fits'))).status).toMatchObject({ phase: 'Bound' });
+    expect((await f.kube.get(claimRef('too-big'))).status).toMatchObject({ phase: 'Pending' });
+    const pv = await f.kube.get({ apiVersion: 'v1', kind: 'PersistentVolume', name: 'pv-small' });
+    expect(pv.status).toMatchObject({ phase: 'Available' });
+  });
 });
