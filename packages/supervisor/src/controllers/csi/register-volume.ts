@@ -169,7 +169,7 @@ export function startCnsRegisterVolumeController(
     return found as string;
   };
 
-  /** The PV's size: a VM's claim's request, which must be the disk's size (rounded up to MiB, or one more). */
+  /** The PV's size: a claim with a data source's request, which must be the disk's size (in MiB, or one more). */
   const capacityOf = (claim: ClaimWithSource | undefined, disk: VStorageObjectRecord): string => {
     if (!claim?.spec?.dataSourceRef) return binaryQuantity(disk.capacityInMB * Number(MIB));
     const name = `${claim.metadata.namespace}/${claim.metadata.name}`;
