@@ -429,6 +429,17 @@ export const chargeDatastore = (tx: Tx, datastore: string, bytes: number): void 
   if (record) tx.update<DatastoreRecord>(datastore, { used: record.used + bytes });
 };
 
+/** Every snapshot of a VM's tree, parents before their children. */
+export function* snapshotRecordsOf(tx: Pick<Tx, 'get'>, vm: VmRecord): Generator<SnapshotRecord> {
+  const pending = [...(vm.snapshots?.roots ?? [])];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    const snapshot = tx.get(id) as SnapshotRecord | undefined;
+    if (!snapshot) continue;
+    pending.push(...snapshot.children);
+    yield snapshot;
+  }
+}
+
 /** Removes snapshots and all their descendants. */
 export const dropSnapshots = (tx: Tx, ids: readonly string[]): void => {
   for (const id of ids) {

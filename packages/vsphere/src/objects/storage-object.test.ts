@@ -350,8 +350,10 @@ describe('Registering disks', () => {
     vsphere.interceptor.add({ method: 'RegisterDisk', times: 1, fault: { _type: 'SystemError' } });
     expect(await faultOf(() => vsphere.disks.register(urlOf(pathOf(device))))).toBe('SystemError');
     expect(vsphere.disks.list(ds.id)).toEqual([]);
+    expect(vsphere.disks.registeredAt(urlOf(pathOf(device)))).toBeUndefined();
     const disk = vsphere.disks.register(urlOf(pathOf(device)));
     const id = disk.config.id.id;
+    expect(vsphere.disks.registeredAt(urlOf(pathOf(device)))).toEqual(disk);
     expect(disk.config).toMatchObject({
       name: pathOf(device)
         .replace(/^.*\//, '')

@@ -20,12 +20,17 @@ import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
   Device,
-  SnapshotRecord,
   VirtualDiskFacts,
   VmRecord,
   VStorageObjectRecord,
 } from '../inventory/records.js';
-import { chargeDatastore, checkFreeSpace, datastorePath, putDevices } from '../inventory/vm.js';
+import {
+  chargeDatastore,
+  checkFreeSpace,
+  datastorePath,
+  putDevices,
+  snapshotRecordsOf,
+} from '../inventory/vm.js';
 import type { Model, Ref, Task, Tx } from '../model.js';
 import { iso } from '../properties/context.js';
 import { moref } from '../refs.js';
@@ -207,6 +212,13 @@ export const storageObjectOperations = (m: Model) => {
     return out;
   };
 
+  /** The First Class Disk whose file is `filePath`, if one is. */
+  const diskAtFile = (filePath: string): VStorageObjectRecord | undefined => {
+    for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
+      if (disk.filePath === filePath) return disk;
+    return undefined;
+  };
+
   /** Sets (or clears) control flags of a disk: one transaction. */
   const flagDisk = (method: string, id: DiskId, datastore: Ref, controlFlags: unknown, value: boolean) => {
     const ds = datastoreOf(datastore);
@@ -231,14 +243,12 @@ export const storageObjectOperations = (m: Model) => {
         const id = m.random.uuid();
         const path = spec.backingSpec.path ?? `fcd/${id.replaceAll('-', '')}.vmdk`;
         const filePath = datastorePath(ds.name, path);
-        for (const other of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
-          if (other.filePath === filePath) throw faults.fileAlreadyExists(filePath);
         // A path of one's own may also name a VM's disk file.
-        if (spec.backingSpec.path !== undefined)
-          for (const vm of m.store.ofKind<VmRecord>('VirtualMachine'))
-            for (const d of vm.config.devices)
-              if (isDisk(d) && (d.backing as { fileName?: string }).fileName === filePath)
-                throw faults.fileAlreadyExists(filePath);
+        if (
+          diskAtFile(filePath) ||
+          (spec.backingSpec.path !== undefined && vmDisksAt(tx, ds.id, filePath).length > 0)
+        )
+          throw faults.fileAlreadyExists(filePath);
         const disk: VStorageObjectRecord = {
           id,
           kind: 'VStorageObject',
@@ -279,9 +289,8 @@ export const storageObjectOperations = (m: Model) => {
         const holders = vmDisksAt(tx, at.ds.id, filePath);
         // A disk under a snapshot has the snapshot's delta on it: vSphere registers none.
         if (holders.some((h) => (h.vm.snapshots?.roots.length ?? 0) > 0)) throw faults.fileLocked(filePath);
-        for (const other of m.store.ofKind<VStorageObjectRecord>('VStorageObject'))
-          if (other.filePath === filePath) throw faults.alreadyExists(filePath);
-        if (holders.some((h) => h.device.vDiskId !== undefined)) throw faults.alreadyExists(filePath);
+        if (diskAtFile(filePath) || holders.some((h) => h.device.vDiskId !== undefined))
+          throw faults.alreadyExists(filePath);
         const first = holders[0];
         const descriptor = first ? undefined : files.recordAt(tx, at.ds.id, at.path);
         const facts: VirtualDiskFacts | undefined = first
@@ -326,6 +335,15 @@ export const storageObjectOperations = (m: Model) => {
     },
 
     /**
+     * The First Class Disk of the file a `/folder` URL names (RegisterDisk's AlreadyExists), if it
+     * is one; InvalidArgument and InvalidDatastore as RegisterDisk answers them.
+     */
+    registeredAt(path: string): ReturnType<typeof vStorageObject> | undefined {
+      const disk = diskAtFile(label(fileAtUrl(path)));
+      return disk && vStorageObject(m, disk);
+    },
+
+    /**
      * CNS's unregistration of a volume (CNS's own API, which vim25 does not have): the First Class
      * Disk is a plain virtual disk again, with its file, space and UUID: the VMs that have it keep
      * it as their own disk, a detached one is a standalone disk (its descriptor and extent).
@@ -346,17 +364,12 @@ export const storageObjectOperations = (m: Model) => {
           if (!vm) continue;
           putDevices(tx, vm, vm.config.devices.map(plain));
           // Its snapshots give it back as the VM's own disk too.
-          const snapshots = [...(vm.snapshots?.roots ?? [])];
-          for (let id = snapshots.pop(); id !== undefined; id = snapshots.pop()) {
-            const snapshot = tx.get(id) as SnapshotRecord | undefined;
-            if (!snapshot) continue;
-            snapshots.push(...snapshot.children);
+          for (const snapshot of snapshotRecordsOf(tx, vm))
             if (snapshot.config.devices.some((d) => attachedDiskId(d) === disk.id))
               tx.put({
                 ...snapshot,
                 config: { ...snapshot.config, devices: snapshot.config.devices.map(plain) },
               });
-          }
         }
         if (disk.consumers) return;
         const at = files.locate(disk.filePath, datacenterOf(tx, disk.datastore));

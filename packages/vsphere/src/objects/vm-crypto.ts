@@ -15,14 +15,8 @@
  */
 import { faults } from '../faults.js';
 import { isDisk } from '../inventory/devices.js';
-import type {
-  CryptoKeyRef,
-  Device,
-  SnapshotRecord,
-  StoragePolicyRecord,
-  VmRecord,
-} from '../inventory/records.js';
-import { hardwareVersionNumber } from '../inventory/vm.js';
+import type { CryptoKeyRef, Device, StoragePolicyRecord, VmRecord } from '../inventory/records.js';
+import { hardwareVersionNumber, snapshotRecordsOf } from '../inventory/vm.js';
 import type { Model, Tx } from '../model.js';
 import {
   type CryptoKeyId,
@@ -72,15 +66,8 @@ const checkOffWithoutSnapshots = (vm: VmRecord): void => {
 
 /** Whether a VM's snapshot tree branches (a shallow recrypt needs one chain). */
 export const snapshotsBranch = (tx: Pick<Tx, 'get'>, vm: VmRecord): boolean => {
-  const roots = vm.snapshots?.roots ?? [];
-  if (roots.length > 1) return true;
-  const pending = [...roots];
-  while (pending.length > 0) {
-    const snapshot = tx.get(pending.pop() as string) as SnapshotRecord | undefined;
-    const children = snapshot?.children ?? [];
-    if (children.length > 1) return true;
-    pending.push(...children);
-  }
+  if ((vm.snapshots?.roots.length ?? 0) > 1) return true;
+  for (const snapshot of snapshotRecordsOf(tx, vm)) if (snapshot.children.length > 1) return true;
   return false;
 };
 

@@ -130,19 +130,12 @@ export function startCnsRegisterVolumeController(
       id = vsphere.disks.register(path, `${STATIC_PV_PREFIX}${vsphere.random.uuid()}`).config.id.id;
     } catch (fault) {
       if (!isVimFault(fault)) throw fault;
-      const registered = fault.fault._type === 'AlreadyExists' ? registeredAt(path) : undefined;
+      // A disk registered already is the volume, as CNS answers a registration made again.
+      const registered = fault.fault._type === 'AlreadyExists' ? vsphere.disks.registeredAt(path) : undefined;
       if (!registered) throw new RegisterError(`failed to create CNS volume. Error: ${fault.message}`);
-      id = registered;
+      id = registered.config.id.id;
     }
     return vsphere.store.get(id) as VStorageObjectRecord;
-  };
-
-  /** The First Class Disk already registered of a disk URL's file. */
-  const registeredAt = (url: string): string | undefined => {
-    const file = datastorePathOf(url);
-    for (const disk of vsphere.store.ofKind<VStorageObjectRecord>('VStorageObject'))
-      if (disk.filePath === file) return disk.id;
-    return undefined;
   };
 
   /** The class of the disk's policy, binding at once, that a quota of the namespace assigns. */
@@ -455,17 +448,6 @@ const changedRequestKeys = (object: KubeObject, event: string, old: KubeObject |
   (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined)
     ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
     : undefined;
-
-/** `[<datastore>] <path>` of a datastore URL (`.../folder/<path>?dcPath=...&dsName=<datastore>`). */
-function datastorePathOf(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    const path = decodeURIComponent(parsed.pathname.replace(/^\/folder\//, ''));
-    return `[${parsed.searchParams.get('dsName') ?? ''}] ${path}`;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The PersistentVolume the syncer saves for a registered disk, bound ahead to its claim. */
 function volumeFor(
