@@ -401,9 +401,11 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     const ref = (volume as PersistentVolume | undefined)?.spec?.claimRef;
     return ref && !ref.uid ? objectKey({ namespace: ref.namespace, name: ref.name ?? '' }) : undefined;
   };
+  /** The index following a volume's event (a watch hears every volume there is as ADDED first). */
   const followAhead = (volume: KubeObject, event: string, old: KubeObject | undefined) => {
     const name = volume.metadata.name as string;
-    const before = claimAheadOf(old);
+    // A deleted volume's event carries its last state, and no old one.
+    const before = claimAheadOf(event === 'DELETED' ? volume : old);
     const after = event === 'DELETED' ? undefined : claimAheadOf(volume);
     if (before === after) return;
     if (before !== undefined) {
@@ -413,7 +415,6 @@ export function startPersistentVolumeController(manager: Manager, deps: CsiContr
     }
     if (after !== undefined) getOrInsert(aheadByClaim, after, () => new Set<string>()).add(name);
   };
-  for (const volume of kube.direct.list(PV.apiVersion, PV.kind)) followAhead(volume, 'ADDED', undefined);
 
   const controller = manager.controller({ name: PERSISTENT_VOLUME_CONTROLLER, reconcile, ...CSI_BACKOFF });
   controller.watches(kube, PV, (object, event, old) => {

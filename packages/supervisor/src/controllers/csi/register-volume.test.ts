@@ -254,5 +254,14 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     expect((await f.kube.get(claimRef('too-big'))).status).toMatchObject({ phase: 'Pending' });
     const pv = await f.kube.get({ apiVersion: 'v1', kind: 'PersistentVolume', name: 'pv-small' });
     expect(pv.status).toMatchObject({ phase: 'Available' });
+    // A volume deleted before its claim came sends the PV controller nothing when it comes.
+    await f.kube.create(volume('pv-gone', 'gone'));
+    await f.settle();
+    await f.kube.delete({ apiVersion: 'v1', kind: 'PersistentVolume', name: 'pv-gone' });
+    await f.settle();
+    const passes = f.supervisor.csi.persistentVolumes.reconciles;
+    await later('gone', '1Gi');
+    await f.settle();
+    expect(f.supervisor.csi.persistentVolumes.reconciles).toBe(passes);
   });
 });
