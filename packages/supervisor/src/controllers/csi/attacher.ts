@@ -256,16 +256,16 @@ export function startCnsAttachmentController(
   };
 
   const controller = manager.controller({ name: CNS_ATTACHMENT_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  controller.watches(kube, ATTACHMENT, changedAttachmentKeys);
+  controller.watches(kube, ATTACHMENT, generationChangedKeys);
   return controller;
 }
 
 /**
- * The syncer's watches (a generation-changed predicate, a deletion mark counting as a change):
- * an attachment's key, but for its own writes of finalizers and status, which bring it back no
- * sooner than its backoff says.
+ * The syncer's watches of its own kinds (a generation-changed predicate, a deletion mark counting
+ * as a change): an object's key, but for its own writes of finalizers and status, which bring it
+ * back no sooner than its backoff says.
  */
-export const changedAttachmentKeys = (
+export const generationChangedKeys = (
   object: KubeObject,
   event: string,
   old: KubeObject | undefined,

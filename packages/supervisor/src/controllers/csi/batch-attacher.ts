@@ -42,8 +42,8 @@ import {
   CNS_FINALIZER,
   CNS_PVC_FINALIZER,
   type CnsNodeVmAttachment,
-  changedAttachmentKeys,
   diskOnVm,
+  generationChangedKeys,
   isUsedByAnyVm,
   nodeVm,
   USED_BY_VM_ANNOTATION_PREFIX,
@@ -508,6 +508,6 @@ export function startCnsBatchAttachmentController(
   };
 
   const controller = manager.controller({ name: CNS_BATCH_ATTACHMENT_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  controller.watches(kube, BATCH, changedAttachmentKeys);
+  controller.watches(kube, BATCH, generationChangedKeys);
   return controller;
 }

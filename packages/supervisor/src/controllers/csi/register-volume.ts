@@ -22,16 +22,24 @@
  *   if made and not bound, goes too, and the disk it registered is unregistered.
  */
 import { isVimFault, type VSphere, type VStorageObjectRecord } from '@vsim/vsphere';
+import { GROUP } from '../../api/conversion/engine.js';
 import { CNS_GROUP, CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
 import type { KubeStore } from '../../store/kube-store.js';
-import { type KubeObject, merged, withAnnotation, withFinalizer } from '../../store/meta.js';
+import {
+  controllerReference,
+  type KubeObject,
+  merged,
+  withAnnotation,
+  withFinalizer,
+} from '../../store/meta.js';
 import { binaryQuantity, parseQuantity, wholeUnits } from '../../store/quantity.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
+import { generationChangedKeys } from './attacher.js';
 import { CSI_BACKOFF, CSI_DRIVER, type PersistentVolume, type PersistentVolumeClaim } from './provisioner.js';
 
 export const CNS_REGISTER_VOLUME_CONTROLLER = 'cnsregistervolume-controller';
@@ -71,8 +79,6 @@ interface ClaimWithSource extends PersistentVolumeClaim {
 /** A step that failed, with what the syncer writes to `status.error`. */
 class RegisterError extends Error {}
 
-const VM_GROUP = VM_OPERATOR_API_VERSION.split('/')[0];
-
 export function startCnsRegisterVolumeController(
   manager: Manager,
   deps: { kube: KubeStore; vsphere: VSphere; sharedDisks?: boolean; recorderFor?: RecorderFor },
@@ -85,7 +91,7 @@ export function startCnsRegisterVolumeController(
   /** Whether vm-operator made the claim of a VM's disk (CNS takes no other data source). */
   const ofVm = (claim: ClaimWithSource | undefined) => {
     const source = claim?.spec?.dataSourceRef;
-    return source?.apiGroup === VM_GROUP && source?.kind === 'VirtualMachine';
+    return source?.apiGroup === GROUP && source?.kind === 'VirtualMachine';
   };
 
   /** validateCnsRegisterVolumeSpec and isBlockVolumeRegisterRequest. */
@@ -182,7 +188,7 @@ export function startCnsRegisterVolumeController(
     if (!source || ofVm(claim)) return;
     const { namespace, name } = claim.metadata;
     throw new RegisterError(
-      `Failed to check existing PVC ${namespace}/${name} with DataSourceRef: existing PVC ${name} in namespace ${namespace} has unsupported DataSourceRef for CNSRegisterVolume. APIGroup: ${source.apiGroup ?? ''}, Kind: ${source.kind ?? ''} is not supported. Supported types: [{apiGroup:${VM_GROUP} kind:VirtualMachine}]`,
+      `Failed to check existing PVC ${namespace}/${name} with DataSourceRef: existing PVC ${name} in namespace ${namespace} has unsupported DataSourceRef for CNSRegisterVolume. APIGroup: ${source.apiGroup ?? ''}, Kind: ${source.kind ?? ''} is not supported. Supported types: [{apiGroup:${GROUP} kind:VirtualMachine}]`,
     );
   };
 
@@ -342,16 +348,7 @@ export function startCnsRegisterVolumeController(
     const owned = kube.direct.update(
       merged(latest, {
         metadata: merged(latest.metadata, {
-          ownerReferences: [
-            {
-              apiVersion: 'v1',
-              kind: 'PersistentVolumeClaim',
-              name: pvcName,
-              uid: claim.metadata.uid as string,
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ],
+          ownerReferences: [controllerReference(claim)],
         }),
       }),
     ) as CnsRegisterVolume;
@@ -422,7 +419,7 @@ export function startCnsRegisterVolumeController(
   };
 
   const controller = manager.controller({ name: CNS_REGISTER_VOLUME_CONTROLLER, reconcile, ...CSI_BACKOFF });
-  controller.watches(kube, CNS_REGISTER_VOLUME, changedRequestKeys);
+  controller.watches(kube, CNS_REGISTER_VOLUME, generationChangedKeys);
   // The claim bound by the PV controller: its request goes on.
   controller.watches(kube, PVC, (claim) => {
     const volume = (claim as PersistentVolumeClaim).spec?.volumeName ?? '';
@@ -440,14 +437,6 @@ const requestRef = (request: CnsRegisterVolume) => ({
   namespace: request.metadata.namespace as string,
   name: request.metadata.name as string,
 });
-
-/** The syncer's generation-changed predicate: its own writes of finalizers and status bring nothing back. */
-const changedRequestKeys = (object: KubeObject, event: string, old: KubeObject | undefined) =>
-  event !== 'MODIFIED' ||
-  object.metadata.generation !== old?.metadata.generation ||
-  (object.metadata.deletionTimestamp !== undefined && old?.metadata.deletionTimestamp === undefined)
-    ? [objectKey({ namespace: object.metadata.namespace, name: object.metadata.name as string })]
-    : undefined;
 
 /** The PersistentVolume the syncer saves for a registered disk, bound ahead to its claim. */
 function volumeFor(

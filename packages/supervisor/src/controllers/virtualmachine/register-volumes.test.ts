@@ -4,6 +4,7 @@ import type { VirtualMachine } from '../../api/types.js';
 import type { VirtualMachineServiceCapabilities } from '../../api/vm-service-validation.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import { createNamespaceFixture } from '../../testing/fixture.js';
+import { conditionOf } from './conditions.js';
 import { PAUSE_EXTRA_CONFIG_KEY } from './paused.js';
 import {
   NO_REGISTER_ANNOTATION,
@@ -68,8 +69,6 @@ async function setup(capabilities: VirtualMachineServiceCapabilities = {}) {
   };
 }
 
-const conditionOf = (vm: VirtualMachine, type: string) => vm.status?.conditions?.find((c) => c.type === type);
-
 describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
   it('makes each disk a claim bound to a First Class Disk of it before the VM powers on', async () => {
     const f = await setup();
@@ -79,7 +78,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     const volume = vm.spec?.volumes?.[0];
     const claimName = volume?.persistentVolumeClaim?.claimName as string;
     expect(claimName).toBe(volume?.name);
-    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
     // The claim: the VM its source and owner, bound to the disk's volume.
     const claim = (await f.kube.get(claimRef(claimName))) as unknown as {
       metadata: { ownerReferences?: { kind: string; name: string }[]; annotations?: Record<string, string> };
@@ -160,7 +159,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     // so vm-operator has no disk left to register; the claim is not bound, so not attached, and
     // the VM is not powered on.
     let vm = await f.getVm('vm1');
-    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
     expect(vm.status?.powerState).not.toBe('PoweredOn');
     const claim = await f.kube.get(claimRef(vm.spec?.volumes?.[0]?.name as string));
     expect((claim.status as { phase?: string }).phase).toBe('Pending');
@@ -188,7 +187,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     await f.advance(300_000);
     await f.converge();
     vm = await f.getVm('vm1');
-    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
     expect(vm.status?.powerState).toBe('PoweredOn');
   });
 
@@ -226,7 +225,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     );
     await f.converge();
     const vm = await f.getVm('vm1');
-    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
     const classPolicy = await f.classPolicy();
     const registered = (await f.record('vm1')).config.devices.find(
       (d) => d._type === 'VirtualDisk',
@@ -249,7 +248,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     );
     await f.converge();
     const off = await f.getVm('vm2');
-    expect(conditionOf(off, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+    expect(conditionOf(off.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
       status: 'False',
       reason: 'ErrConfigUpdate',
       message: 'failed to get pvc for unmanaged volumes: persistentvolumeclaims "missing" not found',
@@ -281,7 +280,9 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     );
     // Settling ends (vm-operator would reconfigure with an empty edit on every pass).
     await f.converge();
-    expect(conditionOf(await f.getVm('vm1'), UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+    expect(
+      conditionOf((await f.getVm('vm1')).status?.conditions, UNMANAGED_VOLUMES_REGISTERED),
+    ).toMatchObject({
       status: 'False',
       reason: 'PendingConfigUpdates',
     });
@@ -322,16 +323,20 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     } as unknown as VirtualMachine;
     const made: string[] = [];
     const deps = {
-      get: () => undefined,
-      list: (_: string, kind: string) =>
-        kind === 'StorageClass' ? [{ metadata: { name: 'sc' }, parameters: { storagePolicyID: 'p1' } }] : [],
-      create: (object: { metadata: { name?: string } }) => {
-        if (object.metadata.name === 'second') throw new Error('refused');
-        made.push(object.metadata.name as string);
-        return object;
+      store: {
+        get: () => undefined,
+        list: (_: string, kind: string) =>
+          kind === 'StorageClass'
+            ? [{ metadata: { name: 'sc' }, parameters: { storagePolicyID: 'p1' } }]
+            : [],
+        create: (object: { kind: string; metadata: { name?: string } }) => {
+          if (object.metadata.name === 'second') throw new Error('refused');
+          made.push(`${object.kind}/${object.metadata.name}`);
+          return object;
+        },
+        update: (object: unknown) => object,
+        delete: () => undefined,
       },
-      update: (object: unknown) => object,
-      remove: () => undefined,
       diskUrl: () => 'https://vc/folder/x',
       sharedDisks: false,
     } as unknown as RegistrationDeps;
@@ -341,6 +346,8 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     } catch (thrown) {
       error = thrown as RegistrationError;
     }
+    // The first disk's claim and its registration were made before the second's claim failed.
+    expect(made).toEqual(['PersistentVolumeClaim/first', 'CnsRegisterVolume/first']);
     expect(error?.verdict).toMatchObject({ status: 'False', reason: 'ErrRegistration' });
     expect(error?.spec?.volumes?.map((v) => v.persistentVolumeClaim?.claimName)).toEqual([
       'first',
@@ -364,7 +371,9 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
       { type: 'merge' },
     );
     await f.converge();
-    expect(conditionOf(await f.getVm('vm1'), UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
+    expect(conditionOf((await f.getVm('vm1')).status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe(
+      'True',
+    );
     const disk = (await f.record('vm1')).config.devices.find((d) => d._type === 'VirtualDisk') as Device;
     expect(isFirstClassDisk(disk)).toBe(true);
   });
@@ -374,7 +383,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     await f.createVm('vm2', { [NO_REGISTER_ANNOTATION]: '' });
     await f.converge();
     const vm = await f.getVm('vm2');
-    expect(conditionOf(vm, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
+    expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)).toMatchObject({
       status: 'False',
       reason: 'NoUnmanagedVolumesRegisterAnnotation',
     });

@@ -14,13 +14,22 @@
  *
  * The `vmoperator.vmware.com/no-unmanaged-volumes-register` annotation skips it all.
  */
-import { type Device, isFirstClassDisk, type VirtualDeviceConfigSpec, type VmRecord } from '@vsim/vsphere';
+import {
+  type Device,
+  diskBytes,
+  isFirstClassDisk,
+  type VirtualDeviceConfigSpec,
+  type VmRecord,
+} from '@vsim/vsphere';
+import { GROUP } from '../../api/conversion/engine.js';
 import type { VirtualMachine, VirtualMachineVolume } from '../../api/types.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
 import { isKubeError } from '../../store/errors.js';
 import { PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from '../../store/kinds.js';
+import type { DirectClient } from '../../store/kube-store.js';
 import type { KubeObject } from '../../store/meta.js';
 import { bytesQuantity, quantityValue } from '../../store/quantity.js';
+import { DISK_BACKING_ANNOTATION } from '../csi/register-volume.js';
 import { isFalse, isTrue, type Verdict } from './conditions.js';
 import { VM_OPERATOR_API_VERSION } from './prerequisites.js';
 import { placementOf, targetId, uuidOf } from './volumes.js';
@@ -28,22 +37,11 @@ import { placementOf, targetId, uuidOf } from './volumes.js';
 export const UNMANAGED_VOLUMES_REGISTERED = 'VirtualMachineUnmanagedVolumesRegistered';
 export const NO_REGISTER_ANNOTATION = 'vmoperator.vmware.com/no-unmanaged-volumes-register';
 export const CREATED_BY_LABEL = 'vmoperator.vmware.com/created-by';
-const DISK_BACKING_ANNOTATION = 'cns.vmware.com.protected/disk-backing';
-const VM_GROUP = VM_OPERATOR_API_VERSION.split('/')[0] as string;
 
-/** What the registration reads and writes of the namespace, through the controller's reader and writes. */
+/** What the registration reads and writes of the namespace, and how it names a disk's file. */
 export interface RegistrationDeps {
-  readonly get: (ref: {
-    apiVersion: string;
-    kind: string;
-    namespace?: string;
-    name: string;
-  }) => KubeObject | undefined;
-  readonly list: (apiVersion: string, kind: string, namespace?: string) => readonly KubeObject[];
-  readonly create: (object: KubeObject) => KubeObject;
-  readonly update: (object: KubeObject) => KubeObject;
-  /** A delete; a kube error (NotFound among them) thrown. */
-  readonly remove: (ref: { apiVersion: string; kind: string; namespace: string; name: string }) => unknown;
+  /** The store's synchronous reads and writes (its delete throws a kube error, NotFound among them). */
+  readonly store: Pick<DirectClient, 'get' | 'list' | 'create' | 'update' | 'delete'>;
   /** The datastore URL of a disk file of the VM, as govmomi's `Datastore.NewURL` makes it. */
   readonly diskUrl: (datastorePath: string, record: VmRecord) => string;
   /** VMSharedDisks: claims of disks are raw blocks. */
@@ -83,6 +81,10 @@ const unmanagedDisks = (record: VmRecord): Device[] =>
       Boolean((d.backing as { fileName?: string }).fileName),
   );
 
+/** A disk's claim's access: shared by many writers, else one node's. */
+const accessModeOf = (disk: Device) =>
+  (disk.backing as { sharing?: string }).sharing === 'sharingMultiWriter' ? 'ReadWriteMany' : 'ReadWriteOnce';
+
 /** govmomi's name of a disk's backing (`FlatVer2BackingInfo`, ...), as CNS's backing type. */
 const backingTypeOf = (disk: Device) =>
   String((disk.backing as { _type?: string })._type ?? '').replace(/^VirtualDisk/, '');
@@ -113,7 +115,7 @@ export function registerUnmanagedVolumes(
   // 1. Policies and sizes.
   const classToPolicy = new Map<string, string>();
   const policyToClass = new Map<string, string>();
-  for (const sc of deps.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind)) {
+  for (const sc of deps.store.list(STORAGE_CLASS.apiVersion, STORAGE_CLASS.kind)) {
     const name = sc.metadata.name as string;
     if (name.endsWith('latebinding')) continue;
     const policy = (sc as { parameters?: Record<string, string> }).parameters?.storagePolicyID ?? '';
@@ -127,7 +129,7 @@ export function registerUnmanagedVolumes(
     const claimName = volumeOf(disk)?.persistentVolumeClaim?.claimName;
     let claim: Claim | undefined;
     if (claimName) {
-      claim = deps.get(claimRef(namespace, claimName)) as Claim | undefined;
+      claim = deps.store.get(claimRef(namespace, claimName)) as Claim | undefined;
       if (!claim)
         throw failed(
           'ErrConfigUpdate',
@@ -138,7 +140,7 @@ export function registerUnmanagedVolumes(
     const className =
       claim?.spec?.storageClassName || (policy && policyToClass.get(policy)) || vm.spec?.storageClass || '';
     classOf.set(disk, className);
-    const capacity = (disk.capacityInBytes as number | undefined) ?? (disk.capacityInKB as number) * 1024;
+    const capacity = diskBytes(disk);
     const requested = quantityValue(claim?.spec?.resources?.requests?.storage ?? '') ?? 0;
     const grown = requested > capacity ? requested : undefined;
     const mapped = policy !== undefined && policyToClass.has(policy);
@@ -165,6 +167,8 @@ export function registerUnmanagedVolumes(
 
   // 2. Claims, and their registration while unbound.
   let volumes: VirtualMachineVolume[] | undefined = vm.spec?.volumes;
+  /** The spec with the claims' names given, if any was. */
+  const named = () => (volumes === vm.spec?.volumes || !volumes ? undefined : { ...vm.spec, volumes });
   let pending = false;
   for (const disk of disks) {
     const volume = volumeOf(disk);
@@ -187,11 +191,10 @@ export function registerUnmanagedVolumes(
       }
     } catch (error) {
       // The claims' names given so far are written all the same, as vm-operator's patch writes them.
-      const named = volumes === vm.spec?.volumes || !volumes ? undefined : { ...vm.spec, volumes };
-      throw failed('ErrRegistration', (error as Error).message, named);
+      throw failed('ErrRegistration', (error as Error).message, named());
     }
   }
-  const spec = volumes === vm.spec?.volumes || !volumes ? undefined : { ...vm.spec, volumes };
+  const spec = named();
   if (pending)
     return {
       verdict: isFalse(UNMANAGED_VOLUMES_REGISTERED, 'PendingRegistration', ''),
@@ -201,7 +204,11 @@ export function registerUnmanagedVolumes(
 
   // 3. The requests CNS registered go (one already gone is no error).
   const problems: string[] = [];
-  for (const request of deps.list(CNS_REGISTER_VOLUME.apiVersion, CNS_REGISTER_VOLUME.kind, namespace)) {
+  for (const request of deps.store.list(
+    CNS_REGISTER_VOLUME.apiVersion,
+    CNS_REGISTER_VOLUME.kind,
+    namespace,
+  )) {
     if (
       request.metadata.labels?.[CREATED_BY_LABEL] !== vm.metadata.name ||
       !(request.status as { registered?: boolean } | undefined)?.registered
@@ -209,7 +216,7 @@ export function registerUnmanagedVolumes(
       continue;
     const name = request.metadata.name as string;
     try {
-      deps.remove({ ...CNS_REGISTER_VOLUME, namespace, name });
+      deps.store.delete({ ...CNS_REGISTER_VOLUME, namespace, name });
     } catch (error) {
       if (!isKubeError(error) || error.code !== 404)
         problems.push(`failed to delete CnsRegisterVolume ${name}: ${(error as Error).message}`);
@@ -249,14 +256,12 @@ function ensureClaim(
 ): Claim {
   const namespace = vm.metadata.namespace as string;
   const owner = ownerOf(vm);
-  const dataSourceRef = { apiGroup: VM_GROUP, kind: 'VirtualMachine', name: vm.metadata.name as string };
+  const dataSourceRef = { apiGroup: GROUP, kind: 'VirtualMachine', name: vm.metadata.name as string };
   const backing = backingTypeOf(disk);
-  const claim = deps.get(claimRef(namespace, name)) as Claim | undefined;
-  const multiWriter = (disk.backing as { sharing?: string }).sharing === 'sharingMultiWriter';
+  const claim = deps.store.get(claimRef(namespace, name)) as Claim | undefined;
   if (!claim) {
-    const capacity = (disk.capacityInBytes as number | undefined) ?? (disk.capacityInKB as number) * 1024;
     try {
-      return deps.create({
+      return deps.store.create({
         ...PERSISTENT_VOLUME_CLAIM,
         metadata: {
           name,
@@ -265,9 +270,9 @@ function ensureClaim(
           annotations: { [DISK_BACKING_ANNOTATION]: backing },
         },
         spec: {
-          accessModes: [multiWriter ? 'ReadWriteMany' : 'ReadWriteOnce'],
+          accessModes: [accessModeOf(disk)],
           dataSourceRef,
-          resources: { requests: { storage: bytesQuantity(capacity) } },
+          resources: { requests: { storage: bytesQuantity(diskBytes(disk)) } },
           storageClassName: storageClass,
           volumeMode: deps.sharedDisks ? 'Block' : 'Filesystem',
         },
@@ -286,13 +291,13 @@ function ensureClaim(
       r.uid === owner.uid,
   );
   const sourced =
-    claim.spec?.dataSourceRef?.apiGroup === VM_GROUP &&
+    claim.spec?.dataSourceRef?.apiGroup === GROUP &&
     claim.spec.dataSourceRef.kind === 'VirtualMachine' &&
     claim.spec.dataSourceRef.name === dataSourceRef.name;
   const backed = claim.metadata.annotations?.[DISK_BACKING_ANNOTATION] === backing;
   if (owned && sourced && backed) return claim;
   try {
-    return deps.update({
+    return deps.store.update({
       ...claim,
       metadata: {
         ...claim.metadata,
@@ -320,7 +325,7 @@ function ensureRequest(
 ): void {
   const namespace = vm.metadata.namespace as string;
   const name = claim.metadata.name as string;
-  if (deps.get({ ...CNS_REGISTER_VOLUME, namespace, name })) return;
+  if (deps.store.get({ ...CNS_REGISTER_VOLUME, namespace, name })) return;
   const volumeMode =
     (claim.spec as { volumeMode?: string } | undefined)?.volumeMode ??
     (deps.sharedDisks ? 'Block' : 'Filesystem');
@@ -328,9 +333,8 @@ function ensureRequest(
     throw new Error(
       `failed to ensure CnsRegisterVolume ${name}: volume mode ${volumeMode} not supported unless VMSharedDisks is enabled`,
     );
-  const multiWriter = (disk.backing as { sharing?: string }).sharing === 'sharingMultiWriter';
   try {
-    deps.create({
+    deps.store.create({
       ...CNS_REGISTER_VOLUME,
       metadata: {
         name,
@@ -342,7 +346,7 @@ function ensureRequest(
         pvcName: name,
         diskURLPath: deps.diskUrl((disk.backing as { fileName: string }).fileName, record),
         volumeMode,
-        accessMode: multiWriter ? 'ReadWriteMany' : 'ReadWriteOnce',
+        accessMode: accessModeOf(disk),
         backingType: backingTypeOf(disk),
       },
     });

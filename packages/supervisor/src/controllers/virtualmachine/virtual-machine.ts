@@ -1326,11 +1326,7 @@ export function startVirtualMachineController(
 
   /** What the registration of a VM's disks reads and writes (see register-volumes.ts). */
   const registrationDeps: RegistrationDeps = {
-    get: (ref) => kube.direct.get(ref),
-    list: (apiVersion, kind, namespace) => kube.direct.list(apiVersion, kind, namespace),
-    create: (object) => kube.direct.create(object),
-    update: (object) => kube.direct.update(object),
-    remove: (ref) => kube.direct.delete(ref),
+    store: kube.direct,
     diskUrl: (path, record) => {
       // The provider's vCenter (its address and port), the VM's datacenter by its inventory path.
       const config = providerConfig(kube);

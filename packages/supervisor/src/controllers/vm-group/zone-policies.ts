@@ -6,7 +6,7 @@
  * VM anti-affinity (VmToVmGroupsAntiAffinity) in a zone without any of them. Required terms must
  * hold; preferred ones are kept when some zone allows them.
  */
-import { ZONE_LABEL } from '../../api/annotations.js';
+import { VM_OPERATOR_DOMAIN, ZONE_LABEL } from '../../api/annotations.js';
 import type { VirtualMachine, VMAffinityTerm } from '../../api/types.js';
 
 /** The tags of each rule of a VM, required and preferred. */
@@ -15,13 +15,10 @@ export interface ZoneRules {
   readonly preferred: { readonly with: readonly string[]; readonly apart: readonly string[] };
 }
 
-/** vm-operator's labels, which make no tags. */
-const VM_OPERATOR_LABEL_DOMAIN = 'vmoperator.vmware.com';
-
-/** A VM's tags: its labels but vm-operator's. */
+/** A VM's tags: its labels but vm-operator's, which make no tags. */
 export const tagsOf = (vm: VirtualMachine): string[] =>
   Object.entries(vm.metadata.labels ?? {})
-    .filter(([key]) => !key.includes(VM_OPERATOR_LABEL_DOMAIN))
+    .filter(([key]) => !key.includes(VM_OPERATOR_DOMAIN))
     .map(([key, value]) => `${key}:${value}`);
 
 /** The tags of the zone terms (vm-operator skips another topology, and a selector other than `In`). */
