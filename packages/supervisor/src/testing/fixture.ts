@@ -86,8 +86,8 @@ export async function createSupervisorFixture(
 
 /**
  * A Supervisor with `ns1` prepared (as `prepare` says, when it says: then ns1 is prepared by that
- * call alone) and what tests of its VMs need: an Ubuntu image's name, a VM's hub reference, and a
- * maker of v1alpha5 VMs of the default class and storage.
+ * call alone) and what tests of its VMs need: an Ubuntu image's name, a VM's hub reference, a
+ * maker of v1alpha5 VMs of the default class and storage, and a claim's reference and maker.
  */
 export async function createNamespaceFixture(
   options: SupervisorFixtureOptions = {},
@@ -132,5 +132,19 @@ export async function createNamespaceFixture(
         ...spec,
       },
     });
-  return { ...f, image, prepared, vmRef, createVm };
+  const claimRef = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: 'ns1',
+    name,
+  });
+  /** A claim of `ns1`: one node's access to the storage asked for, and what `spec` adds. */
+  const createClaim = (name: string, storage: string, spec: Record<string, unknown> = {}) =>
+    f.kube.create({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace: 'ns1' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } }, ...spec },
+    });
+  return { ...f, image, prepared, vmRef, createVm, claimRef, createClaim };
 }

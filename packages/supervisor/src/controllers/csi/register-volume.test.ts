@@ -5,12 +5,6 @@ import { createNamespaceFixture } from '../../testing/fixture.js';
 import { datastoreUrl } from '../virtualmachine/register-volumes.js';
 import type { CnsRegisterVolume } from './register-volume.js';
 
-const claimRef = (name: string) => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
-  namespace: 'ns1',
-  name,
-});
 const requestRef = (name: string) => ({ ...CNS_REGISTER_VOLUME, namespace: 'ns1', name });
 
 /** A Supervisor, and the disk of an inventory VM (DC0_H0_VM0) that a user imports. */
@@ -66,7 +60,7 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     const disk = f.diskOf();
     expect(isFirstClassDisk(disk)).toBe(true);
     const id = (disk.vDiskId as { id: string }).id;
-    const claim = (await f.kube.get(claimRef('imported'))) as unknown as {
+    const claim = (await f.kube.get(f.claimRef('imported'))) as unknown as {
       metadata: { uid: string };
       spec: Record<string, unknown>;
       status: { phase: string };
@@ -111,7 +105,7 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     await f.advance(1);
     await f.settle();
     expect((await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' })).items).toEqual([]);
-    expect((await f.kube.get(claimRef('imported'))).status).toMatchObject({ phase: 'Bound' });
+    expect((await f.kube.get(f.claimRef('imported'))).status).toMatchObject({ phase: 'Bound' });
   });
 
   it('undoes the registration where the syncer cleans up, and keeps it where it does not', async () => {
@@ -136,15 +130,7 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     await f.settle();
     // A claim of another class: unregistered again.
     await f.underPolicy();
-    await f.kube.create({
-      ...claimRef('other'),
-      metadata: { name: 'other', namespace: 'ns1' },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: 'other',
-        resources: { requests: { storage: '1Gi' } },
-      },
-    });
+    await f.createClaim('other', '1Gi', { storageClassName: 'other' });
     await f.request('other', { pvcName: 'other', diskURLPath: f.url });
     await f.settle();
     expect((await f.read('other')).status?.error).toBe(
@@ -180,7 +166,7 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     await f.request('by-id', { pvcName: 'by-id', volumeID: id, accessMode: 'ReadWriteOnce' });
     await f.settle();
     expect((await f.read('by-id')).status).toEqual({ registered: true, error: '' });
-    expect((await f.kube.get(claimRef('by-id'))).spec).toMatchObject({ volumeName: `static-pv-${id}` });
+    expect((await f.kube.get(f.claimRef('by-id'))).spec).toMatchObject({ volumeName: `static-pv-${id}` });
     // The disk named again for another claim: its volume is bound to the first.
     await f.request('again', { pvcName: 'again', volumeID: id, accessMode: 'ReadWriteOnce' });
     await f.settle();
@@ -195,15 +181,10 @@ describe("the CSI driver's CnsRegisterVolume", () => {
     await f.createVm('owner');
     await f.settle();
     const capacityKb = f.diskOf().capacityInKB as number;
-    await f.kube.create({
-      ...claimRef('shared'),
-      metadata: { name: 'shared', namespace: 'ns1' },
-      spec: {
-        accessModes: ['ReadWriteMany'],
-        storageClassName: f.prepared.storageClass,
-        resources: { requests: { storage: `${capacityKb / 1024}Mi` } },
-        dataSourceRef: { apiGroup: 'vmoperator.vmware.com', kind: 'VirtualMachine', name: 'owner' },
-      },
+    await f.createClaim('shared', `${capacityKb / 1024}Mi`, {
+      accessModes: ['ReadWriteMany'],
+      storageClassName: f.prepared.storageClass,
+      dataSourceRef: { apiGroup: 'vmoperator.vmware.com', kind: 'VirtualMachine', name: 'owner' },
     });
     await f.request('shared', { pvcName: 'shared', diskURLPath: f.url });
     await f.settle();
@@ -237,21 +218,16 @@ describe("the CSI driver's CnsRegisterVolume", () => {
         persistentVolumeReclaimPolicy: 'Retain',
       },
     });
-    const later = (name: string, storage: string) =>
-      f.kube.create({
-        ...claimRef(name),
-        metadata: { name, namespace: 'ns1' },
-        spec: { accessModes: ['ReadWriteOnce'], storageClassName: '', resources: { requests: { storage } } },
-      });
+    const later = (name: string, storage: string) => f.createClaim(name, storage, { storageClassName: '' });
     await f.kube.create(volume('pv-fits', 'fits'));
     await f.kube.create(volume('pv-small', 'too-big'));
     await f.settle();
     await later('fits', '1Gi');
     await later('too-big', '4Gi');
     await f.settle();
-    expect((await f.kube.get(claimRef('fits'))).spec).toMatchObject({ volumeName: 'pv-fits' });
-    expect((await f.kube.get(claimRef('fits'))).status).toMatchObject({ phase: 'Bound' });
-    expect((await f.kube.get(claimRef('too-big'))).status).toMatchObject({ phase: 'Pending' });
+    expect((await f.kube.get(f.claimRef('fits'))).spec).toMatchObject({ volumeName: 'pv-fits' });
+    expect((await f.kube.get(f.claimRef('fits'))).status).toMatchObject({ phase: 'Bound' });
+    expect((await f.kube.get(f.claimRef('too-big'))).status).toMatchObject({ phase: 'Pending' });
     const pv = await f.kube.get({ apiVersion: 'v1', kind: 'PersistentVolume', name: 'pv-small' });
     expect(pv.status).toMatchObject({ phase: 'Available' });
     // A volume deleted before its claim came sends the PV controller nothing when it comes.

@@ -14,13 +14,6 @@ import {
   UNMANAGED_VOLUMES_REGISTERED,
 } from './register-volumes.js';
 
-const claimRef = (name: string) => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
-  namespace: 'ns1',
-  name,
-});
-
 async function setup(capabilities: VirtualMachineServiceCapabilities = {}) {
   const f = await createNamespaceFixture({ capabilities: { allDisksArePVCs: true, ...capabilities } });
   const createVm = (name: string, annotations?: Record<string, string>) =>
@@ -80,7 +73,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     expect(claimName).toBe(volume?.name);
     expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
     // The claim: the VM its source and owner, bound to the disk's volume.
-    const claim = (await f.kube.get(claimRef(claimName))) as unknown as {
+    const claim = (await f.kube.get(f.claimRef(claimName))) as unknown as {
       metadata: { ownerReferences?: { kind: string; name: string }[]; annotations?: Record<string, string> };
       spec: { dataSourceRef?: unknown; volumeName?: string; storageClassName?: string };
       status: { phase?: string };
@@ -123,7 +116,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     const vm = await f.getVm('vm1');
     const name = vm.spec?.volumes?.[0]?.name as string;
     expect(vm.status?.powerState).toBe('PoweredOn');
-    expect((await f.kube.get(claimRef(name))).spec).toMatchObject({ volumeMode: 'Block' });
+    expect((await f.kube.get(f.claimRef(name))).spec).toMatchObject({ volumeMode: 'Block' });
     const [batch] = (
       await f.kube.list({
         apiVersion: 'cns.vmware.com/v1alpha1',
@@ -161,7 +154,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     let vm = await f.getVm('vm1');
     expect(conditionOf(vm.status?.conditions, UNMANAGED_VOLUMES_REGISTERED)?.status).toBe('True');
     expect(vm.status?.powerState).not.toBe('PoweredOn');
-    const claim = await f.kube.get(claimRef(vm.spec?.volumes?.[0]?.name as string));
+    const claim = await f.kube.get(f.claimRef(vm.spec?.volumes?.[0]?.name as string));
     expect((claim.status as { phase?: string }).phase).toBe('Pending');
     const requests = await f.kube.list({ ...CNS_REGISTER_VOLUME, namespace: 'ns1' });
     const policy = await f.classPolicy();
@@ -260,15 +253,7 @@ describe("AllDisksArePVCs: a VM's own disks registered as claims", () => {
     const f = await setup();
     const policy = await f.unclassedVm('vm1');
     // Its volume names a claim of a class that does not exist.
-    await f.kube.create({
-      ...claimRef('mine'),
-      metadata: { name: 'mine', namespace: 'ns1' },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: 'nosuch',
-        resources: { requests: { storage: '1Gi' } },
-      },
-    });
+    await f.createClaim('mine', '1Gi', { storageClassName: 'nosuch' });
     const volumes = ((await f.getVm('vm1')).spec?.volumes ?? []).map((v) => ({
       ...v,
       persistentVolumeClaim: { claimName: 'mine' },
