@@ -363,7 +363,8 @@ it("makes a VM's own disk a claim on a Supervisor where all disks are claims", a
     status.uniqueID as string,
     'config.hardware.device',
   );
-  expect(devices.find((d) => d.vDiskId)?.vDiskId?.id).toBeDefined();
+  const diskId = devices.find((d) => d.vDiskId)?.vDiskId?.id;
+  expect(pvc.spec).toMatchObject({ volumeName: `static-pv-${diskId}` });
 });
 
 it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and the Events vm-operator records', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attachedDiskId } from '../inventory/attachments.js';
 import { DISK_DESCRIPTOR_BYTES } from '../inventory/devices.js';
-import type { DatastoreRecord, Device, VmRecord } from '../inventory/records.js';
+import type { DatastoreRecord, Device, VmRecord, VStorageObjectRecord } from '../inventory/records.js';
 import { createFixture, faultOf, GIB } from '../testing/fixture.js';
 import { canonicalUuid } from './virtual-disk-manager.js';
 
@@ -488,12 +488,13 @@ describe("CNS's unregistration of First Class Disks", () => {
     const { vsphere, ds, create, used, at } = setup();
     const disk = await create('pvc-u', { capacityInMB: 2 });
     const file = disk.config.backing.filePath;
+    const { diskUuid } = vsphere.store.get(disk.config.id.id) as VStorageObjectRecord;
     const before = used(ds.id);
     vsphere.disks.unregister(disk.config.id.id);
     expect(vsphere.disks.list(ds.id)).toEqual([]);
     // VirtualDiskManager's now: its UUID the disk's file's, its descriptor counted.
     const dc = at('/DC0').id;
-    expect(vsphere.virtualDisks.queryUuid(file, dc)).toBeTruthy();
+    expect(canonicalUuid(vsphere.virtualDisks.queryUuid(file, dc))).toBe(diskUuid);
     expect(used(ds.id) - before).toBe(DISK_DESCRIPTOR_BYTES);
   });
 
