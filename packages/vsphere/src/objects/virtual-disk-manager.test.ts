@@ -175,7 +175,25 @@ describe('VirtualDiskManager.CopyVirtualDisk_Task and MoveVirtualDisk_Task', () 
     );
   });
 
-  it("copies a VM's disk; refuses a destination that is there, force or not, and a destination spec", async () => {
+  it("copies a disk as its destination spec's type, the source's capacity kept", async () => {
+    const { disks, dc, ds, create, listed, used, run } = setup();
+    await create('src.vmdk', spec(3072, 'preallocated'));
+    const before = used(ds.id);
+    // vm-operator's image cache copies as a FileBackedVirtualDiskSpec of its own capacity and policy.
+    const destSpec = {
+      _type: 'FileBackedVirtualDiskSpec',
+      diskType: 'thin',
+      adapterType: 'lsiLogic',
+      capacityKb: 0,
+    };
+    await run(disks.copy('[LocalDS_0] src.vmdk', dc.id, '[LocalDS_0] dst.vmdk', dc.id, destSpec));
+    expect((await listed('[LocalDS_0]')).filter((f) => f.path === 'dst.vmdk')).toMatchObject([
+      { capacityKb: 3072, thin: true },
+    ]);
+    expect(used(ds.id) - before).toBe(3072 * KB + 512);
+  });
+
+  it("copies a VM's disk; refuses a destination that is there, force or not", async () => {
     const { disks, dc, create, listed, run, failsWith } = setup();
     await run(disks.copy(VM_DISK, dc.id, '[LocalDS_0] vm-copy.vmdk', dc.id));
     const vmDisk = (await listed(`[LocalDS_0] ${VM}`))[0];
@@ -189,7 +207,7 @@ describe('VirtualDiskManager.CopyVirtualDisk_Task and MoveVirtualDisk_Task', () 
         disks.copy('[LocalDS_0] other.vmdk', dc.id, `[LocalDS_0] ${to}`, dc.id, destSpec, force);
     expect(await failsWith(copy('vm-copy.vmdk'))).toBe('FileAlreadyExists');
     expect(await failsWith(copy('vm-copy.vmdk', true))).toBe('FileAlreadyExists');
-    expect(await failsWith(copy('new.vmdk', false, spec()))).toBe('NotImplemented');
+    expect(await failsWith(copy('new.vmdk', false, spec(1, 'sparse')))).toBe('InvalidArgument');
     expect(await failsWith(copy('no/such/dir.vmdk'))).toBe('FileNotFound');
     expect(
       await failsWith(() => disks.copy('[LocalDS_0] missing.vmdk', dc.id, '[LocalDS_0] x.vmdk', dc.id)),

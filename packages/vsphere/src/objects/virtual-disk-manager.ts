@@ -46,20 +46,26 @@ export const canonicalUuid = (text: unknown): string | undefined => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
+/** A spec's type and adapter, checked: InvalidArgument on `<field>.…`, NotSupported for a device-backed disk. */
+const kindOf = (spec: VirtualDiskSpec, field: 'spec' | 'destSpec') => {
+  if (spec._type === 'DeviceBackedVirtualDiskSpec')
+    throw faults.notSupported('The simulator has no host devices to back a virtual disk.');
+  if (!DISK_TYPES.includes(spec.diskType as string)) throw faults.invalidArgument(`${field}.diskType`);
+  if (!ADAPTER_TYPES.includes(spec.adapterType as string))
+    throw faults.invalidArgument(`${field}.adapterType`);
+  return { diskType: spec.diskType as string, adapterType: spec.adapterType as string };
+};
+
 /** What a spec makes, checked: the call's own InvalidArgument, NotSupported for a device-backed disk. */
 const factsOf = (spec: VirtualDiskSpec | undefined): Omit<VirtualDiskFacts, 'uuid'> => {
   if (!spec || typeof spec !== 'object') throw faults.invalidArgument('spec');
-  if (spec._type === 'DeviceBackedVirtualDiskSpec')
-    throw faults.notSupported('The simulator has no host devices to back a virtual disk.');
-  if (!DISK_TYPES.includes(spec.diskType as string)) throw faults.invalidArgument('spec.diskType');
-  if (!ADAPTER_TYPES.includes(spec.adapterType as string)) throw faults.invalidArgument('spec.adapterType');
+  const kind = kindOf(spec, 'spec');
   if (!isDiskCapacity(spec.capacityKb, 1)) throw faults.invalidArgument('spec.capacityKb');
-  return {
-    capacityKb: spec.capacityKb,
-    diskType: spec.diskType as string,
-    adapterType: spec.adapterType as string,
-  };
+  return { capacityKb: spec.capacityKb, ...kind };
 };
+
+/** What a copy makes without a `destSpec`, as the API reference says. */
+const COPY_WITHOUT_SPEC = { diskType: 'preallocated', adapterType: 'busLogic' };
 
 type Descriptor = DatastoreFileRecord & { readonly disk: VirtualDiskFacts };
 
@@ -243,10 +249,10 @@ export const virtualDiskManagerOperations = (m: Model) => {
     },
 
     /**
-     * CopyVirtualDisk_Task: a new disk of the source's capacity, made as the API reference says
-     * a copy without a spec is (preallocated, busLogic), with a UUID of its own. The source may be
-     * a disk the objects use. A destination that is there is FileAlreadyExists, `force` or not
-     * (the reference: force is ignored); a `destSpec` is NotImplemented, as vCenter answers.
+     * CopyVirtualDisk_Task: a new disk of the source's capacity, with a UUID of its own, of the
+     * `destSpec`'s type and adapter, else made as the API reference says a copy without a spec is
+     * (preallocated, busLogic). The source may be a disk the objects use. A destination that is
+     * there is FileAlreadyExists, `force` or not (the reference: force is ignored).
      */
     copy(
       sourceName: string,
@@ -263,15 +269,11 @@ export const virtualDiskManagerOperations = (m: Model) => {
         destName,
         destDatacenter,
         (tx, from, to, objects) => {
-          if (destSpec) throw faults.notImplemented('A destination spec is not implemented by vCenter.');
+          // A spec's capacity, sector format, policy and keys are not kept: a copy has the source's capacity.
+          const made = destSpec ? kindOf(destSpec, 'destSpec') : COPY_WITHOUT_SPEC;
           const { capacityKb } = factsOfFound(diskAt(tx, from, objects));
           clearForDisk(tx, to, objects, false);
-          putDisk(tx, to, {
-            capacityKb,
-            diskType: 'preallocated',
-            adapterType: 'busLogic',
-            uuid: m.random.uuid(),
-          });
+          putDisk(tx, to, { capacityKb, ...made, uuid: m.random.uuid() });
         },
       );
     },
