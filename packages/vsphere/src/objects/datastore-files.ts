@@ -16,6 +16,8 @@ import {
 } from '../inventory/devices.js';
 import type {
   DatastoreFileRecord,
+  LibraryItemRecord,
+  LibraryRecord,
   VirtualDiskFacts,
   VmRecord,
   VStorageObjectRecord,
@@ -98,7 +100,36 @@ const addDisk = (tree: Tree, fileName: string, bytes: number, facts: DiskFacts, 
 /** The path of a disk's extent, beside its descriptor at `path`. */
 export const extentOf = (path: string): string => diskFiles(path, 0).extent.name;
 
-/** The files on a datastore that the VMs and First Class Disks on it make. */
+/**
+ * The files of the content library items on a library's datastore, where `libraryFileUri` says
+ * they lie (`contentlib-<library>/<item>/<file>`), those the library holds (cached): an OVF
+ * item's disks are the descriptor's, in order, so that they can be copied (vm-operator's image
+ * cache copies them with CopyVirtualDisk_Task).
+ */
+const addLibraryFiles = (m: Model, ds: string, tree: Tree) => {
+  for (const item of m.store.ofKind<LibraryItemRecord>('LibraryItem')) {
+    if ((m.store.get(item.library) as LibraryRecord | undefined)?.datastore !== ds) continue;
+    const dir = `contentlib-${item.library}/${item.id}`;
+    let disk = 0;
+    for (const file of item.files) {
+      if (!file.cached) continue;
+      const path = `${dir}/${file.name}`;
+      const ovfDisk = file.name.endsWith('.vmdk') ? item.ovf?.disks[disk++] : undefined;
+      // An OVF's disk is one stream-optimized file, its own extent.
+      const facts = ovfDisk && {
+        disk: {
+          capacityKb: ovfDisk.capacityKB,
+          diskType: 'thin',
+          adapterType: 'lsiLogic',
+          extent: file.name,
+        },
+      };
+      addFile(tree, path, { size: file.size, modified: item.lastModifiedTime, ...facts });
+    }
+  }
+};
+
+/** The files on a datastore that the VMs, First Class Disks and library items on it make. */
 export const objectFilesOn = (m: Model, ds: string): Tree => {
   const tree: Tree = new Map([['', new Map()]]);
   for (const id of m.store.referrers('vm', ds)) {
@@ -121,6 +152,7 @@ export const objectFilesOn = (m: Model, ds: string): Tree => {
       );
     }
   }
+  addLibraryFiles(m, ds, tree);
   for (const disk of m.store.ofKind<VStorageObjectRecord>('VStorageObject')) {
     if (disk.datastore !== ds) continue;
     const facts = {

@@ -4,9 +4,11 @@ import type {
   DatastoreFileRecord,
   DatastoreRecord,
   Device,
+  LibraryItemRecord,
   VmRecord,
   VStorageObjectRecord,
 } from '../inventory/records.js';
+import { SAMPLE_OVF_IMAGES } from '../library/ovf.js';
 import type { Task } from '../model.js';
 import type { MoRef } from '../refs.js';
 import { saveState, serializeState } from '../save.js';
@@ -173,6 +175,22 @@ describe('VirtualDiskManager.CopyVirtualDisk_Task and MoveVirtualDisk_Task', () 
     expect(disks.queryUuid('[LocalDS_0] dst.vmdk', dc.id)).not.toBe(
       disks.queryUuid('[LocalDS_0] src.vmdk', dc.id),
     );
+  });
+
+  it("copies a library item's disk from where the library keeps it, which the datastore lists", async () => {
+    const { vsphere, disks, dc, ds, listed, names, run, failsWith } = setup();
+    const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
+    const item = vsphere.library.createItem(lib, SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number]);
+    const record = vsphere.store.get(item) as LibraryItemRecord;
+    const dir = `[LocalDS_0] contentlib-${lib}/${item}`;
+    const vmdk = record.files.find((f) => f.name.endsWith('.vmdk'))?.name as string;
+    expect((await names(dir)).sort()).toEqual(record.files.map((f) => f.name).sort());
+    const capacityKb = record.ovf?.disks[0]?.capacityKB;
+    expect((await listed(dir)).find((f) => f.path === vmdk)?.capacityKb).toBe(capacityKb);
+    await run(disks.copy(`${dir}/${vmdk}`, dc.id, '[LocalDS_0] cached.vmdk', dc.id));
+    expect((await listed('[LocalDS_0]')).find((f) => f.path === 'cached.vmdk')?.capacityKb).toBe(capacityKb);
+    // The library's files are its own.
+    expect(await failsWith(() => disks.delete(`${dir}/${vmdk}`, dc.id))).toBe('FileLocked');
   });
 
   it("copies a disk as its destination spec's type, the source's capacity kept", async () => {
