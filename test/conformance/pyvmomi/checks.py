@@ -1948,6 +1948,50 @@ def register_disk_and_control_flags():
 
 
 @check
+def copied_disk_as_linked_clone_parent_then_promoted():
+    disks = S.content.virtualDiskManager
+    dc = find("/DC0")
+    base, cache = "[LocalDS_0] pyvmomi-base.vmdk", "[LocalDS_0] pyvmomi-cache.vmdk"
+    made = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType="preallocated", adapterType="busLogic",
+                                                            capacityKb=2048)
+    run_task(disks.CreateVirtualDisk_Task(base, dc, made))
+    # A copy made as its destination spec says: thin, as vm-operator's image cache copies.
+    thin = vim.VirtualDiskManager.FileBackedVirtualDiskSpec(diskType="thin", adapterType="lsiLogic", capacityKb=0)
+    run_task(disks.CopyVirtualDisk_Task(base, dc, cache, dc, thin))
+    query = vim.host.DatastoreBrowser.VmDiskQuery(
+        details=vim.host.DatastoreBrowser.VmDiskQuery.Details(capacityKb=True, thin=True))
+    search = vim.host.DatastoreBrowser.SearchSpec(query=[query], matchPattern=["pyvmomi-cache.vmdk"])
+    found = run_task(S.dc.datastore[0].browser.SearchDatastore_Task(datastorePath="[LocalDS_0]", searchSpec=search))
+    expect_equal([(f.capacityKb, f.thin) for f in found.file], [(2048, True)], "the copy as the browser lists it")
+    # A VM whose disk is a child of the copy (a linked clone's), as vm-operator's fast deploy makes it.
+    backing = vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+        fileName="[LocalDS_0] pyvmomi-linked/disk-0.vmdk", diskMode="persistent", thinProvisioned=True,
+        parent=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(fileName=cache, diskMode="persistent"))
+    disk = vim.vm.device.VirtualDeviceSpec(
+        operation=vim.vm.device.VirtualDeviceSpec.Operation.add,
+        fileOperation=vim.vm.device.VirtualDeviceSpec.FileOperation.create,
+        device=vim.vm.device.VirtualDisk(key=-101, controllerKey=-100, unitNumber=0, backing=backing))
+    spec = created_vm_spec("pv-linked", files=vim.vm.FileInfo(vmPathName="[LocalDS_0] pyvmomi-linked/pv-linked.vmx"))
+    spec.deviceChange = list(spec.deviceChange) + [disk]
+    host, pool = host_and_pool("/DC0/host/DC0_H0/DC0_H0")
+    vm = run_task(S.dc.vmFolder.CreateVM_Task(spec, pool, host))
+    child = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)][0]
+    expect_equal((child.capacityInKB, child.backing.parent.fileName), (2048, cache), "the child disk")
+    chain = vm.layoutEx.disk[0].chain
+    expect_equal([vm.layoutEx.file[u.fileKey[0]].name for u in chain],
+                 [cache, "[LocalDS_0] pyvmomi-linked/disk-0.vmdk"], "layoutEx's chain")
+    task_error_strict(vim.fault.FileLocked, disks.DeleteVirtualDisk_Task, name=cache, datacenter=dc)
+    task = vm.PromoteDisks_Task(unlink=True, disks=[child])
+    run_task(task)
+    expect_equal(task.info.descriptionId, "VirtualMachine.promoteDisks", "PromoteDisks_Task's descriptionId")
+    child = [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)][0]
+    expect(child.backing.parent is None, "a promoted disk still has a parent %r" % child.backing.parent)
+    run_task(disks.DeleteVirtualDisk_Task(name=cache, datacenter=dc))
+    run_task(vm.Destroy_Task())
+    run_task(disks.DeleteVirtualDisk_Task(name=base, datacenter=dc))
+
+
+@check
 def disks_beyond_free_space_no_disk_space():
     ds = find("/DC0/datastore/LocalDS_0")
     free_mb = ds.summary.freeSpace // (1024 * 1024)

@@ -37,6 +37,7 @@ export const inventoryMethods: MethodTable = {
   RebootGuest: ({ vsphere, self }) => vm(vsphere).rebootGuest(self),
   ReconfigVM_Task: ({ vsphere, self, args }) => vm(vsphere).reconfigure(self, args.spec).ref,
   UpgradeVM_Task: ({ vsphere, self, args }) => vm(vsphere).upgrade(self, args.version).ref,
+  PromoteDisks_Task: ({ vsphere, self, args }) => vm(vsphere).promoteDisks(self, args.unlink, args.disks).ref,
   CloneVM_Task: ({ vsphere, self, args }) => vm(vsphere).clone(self, args.folder, args.name, args.spec).ref,
   RelocateVM_Task: ({ vsphere, self, args }) => vm(vsphere).relocate(self, args.spec).ref,
   MigrateVM_Task: ({ vsphere, self, args }) =>

@@ -337,6 +337,15 @@ export const diskFactsOf = (devices: readonly Device[], disk: Device): Omit<Virt
 };
 
 /** A descriptor's VirtualDiskType as a disk backing's flags: the other way from `diskFactsOf`'s type. */
+/**
+ * A disk's backing without its parent: the disk's data all its own, as a clone's or a relocated
+ * disk's is (vSphere's default move consolidates a chain) and a promoted one's.
+ */
+export const consolidated = (backing: object): object => {
+  const { parent, ...rest } = backing as { parent?: object };
+  return parent ? rest : backing;
+};
+
 export const provisioningOf = (diskType: string) => ({
   thinProvisioned: diskType === 'thin',
   eagerlyScrub: diskType === 'eagerZeroedThick',

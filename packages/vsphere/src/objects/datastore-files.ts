@@ -14,13 +14,14 @@ import {
   isDisk,
   storageObjectDiskType,
 } from '../inventory/devices.js';
-import type {
-  DatastoreFileRecord,
-  LibraryItemRecord,
-  LibraryRecord,
-  VirtualDiskFacts,
-  VmRecord,
-  VStorageObjectRecord,
+import {
+  type DatastoreFileRecord,
+  datastoreFileId,
+  type LibraryItemRecord,
+  type LibraryRecord,
+  type VirtualDiskFacts,
+  type VmRecord,
+  type VStorageObjectRecord,
 } from '../inventory/records.js';
 import type { Model } from '../model.js';
 import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
@@ -129,6 +130,14 @@ const addLibraryFiles = (m: Model, ds: string, tree: Tree) => {
   }
 };
 
+/** A child disk's parent, a standalone disk the child reads: the objects' while it does. */
+const addParentDisk = (m: Model, tree: Tree, ds: string, fileName: string) => {
+  const named = parseDatastorePath(fileName);
+  if (!named || named.datastore !== (m.store.get(ds) as { name?: string } | undefined)?.name) return;
+  const record = m.store.get(datastoreFileId(ds, named.path)) as DatastoreFileRecord | undefined;
+  if (record?.disk) addDisk(tree, fileName, record.disk.capacityKb * 1024, record.disk, record.modified);
+};
+
 /** The files on a datastore that the VMs, First Class Disks and library items on it make. */
 export const objectFilesOn = (m: Model, ds: string): Tree => {
   const tree: Tree = new Map([['', new Map()]]);
@@ -150,6 +159,8 @@ export const objectFilesOn = (m: Model, ds: string): Tree => {
         backing.uuid ? { ...facts, uuid: backing.uuid } : facts,
         modified,
       );
+      const parent = (d.backing as { parent?: { fileName?: string } }).parent?.fileName;
+      if (parent) addParentDisk(m, tree, ds, parent);
     }
   }
   addLibraryFiles(m, ds, tree);

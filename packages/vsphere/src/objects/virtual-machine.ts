@@ -7,7 +7,7 @@
  */
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { isEthernetCard } from '../inventory/devices.js';
+import { consolidated, isDisk, isEthernetCard } from '../inventory/devices.js';
 import { GUEST_OFF } from '../inventory/guest.js';
 import type {
   Device,
@@ -509,6 +509,39 @@ export const virtualMachineOperations = (m: Model) => {
           events.post(now, 'VmUpgradeCompleteEvent', `Virtual machine compatibility upgraded to ${version}`, {
             version,
           });
+        },
+      );
+    },
+
+    /**
+     * PromoteDisks_Task: the VM's child disks (all, or those `disks` names by key) no longer read
+     * their parents, running or not: their data is their own (`unlink`) or a copy of the chain is
+     * (without it), which the model keeps alike, the backing's `parent` gone. InvalidArgument on
+     * `disks` for a key that is no disk of the VM.
+     */
+    promoteDisks(vm: Ref, unlink: boolean, disks?: readonly { key: number }[]): Task<void> {
+      const record = lookupVm(vm);
+      if (typeof unlink !== 'boolean') throw faults.invalidArgument('unlink');
+      const keys = disks?.length ? new Set(disks.map((d) => d.key)) : undefined;
+      return m.task(
+        { method: 'PromoteDisks_Task', target: record.id, descriptionId: 'VirtualMachine.promoteDisks' },
+        (tx) => {
+          const current = currentVm(tx, record.id);
+          const { devices } = current.config;
+          for (const key of keys ?? [])
+            if (!devices.some((d) => d.key === key && isDisk(d))) throw faults.invalidArgument('disks');
+          const promoted = devices.map((d) => {
+            if (!isDisk(d) || (keys && !keys.has(d.key))) return d;
+            const backing = consolidated(d.backing as object);
+            return backing === d.backing ? d : { ...d, backing };
+          });
+          if (promoted.every((d, i) => d === devices[i])) return;
+          const config = {
+            ...current.config,
+            devices: promoted,
+            changeVersion: nextChangeVersion(m, current.config),
+          };
+          putVm(tx, { ...current, config });
         },
       );
     },

@@ -6,6 +6,7 @@
 import { faults, type PowerState } from '../faults.js';
 import { entityArgument, eventArguments } from '../history/arguments.js';
 import {
+  consolidated,
   diskContentId,
   diskObjectId,
   isDisk,
@@ -310,7 +311,12 @@ const clonedDevices = (m: Model, source: VmRecord, ds: DatastoreRecord, dir: str
       const uuid = m.random.uuid();
       const fileName = datastorePath(ds.name, `${dir}/${name}${n === 0 ? '' : `_${n}`}.vmdk`);
       n++;
-      const backing = { ...(d.backing as object), fileName, datastore: moref('Datastore', ds.id), uuid };
+      const backing = {
+        ...consolidated(d.backing as object),
+        fileName,
+        datastore: moref('Datastore', ds.id),
+        uuid,
+      };
       // A First Class Disk's copy is a disk of the clone's own.
       const { vDiskId: _, ...disk } = d;
       return {
@@ -480,7 +486,7 @@ const relocatedVm = (m: Model, tx: Tx, vm: VmRecord, to: CloneLocation, spec: Vm
         ? {
             ...d,
             backing: {
-              ...(d.backing as object),
+              ...consolidated(d.backing as object),
               datastore: moref('Datastore', ds.id),
               fileName: onDatastore((d.backing as { fileName: string }).fileName, ds),
             },

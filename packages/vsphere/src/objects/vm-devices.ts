@@ -320,12 +320,15 @@ const place = (devices: readonly Device[], d: Device, i: number): Device => {
 };
 
 interface DiskBackingInput {
+  _type?: string;
   fileName?: string;
   datastore?: MoRef;
   diskMode?: string;
   sharing?: string;
   thinProvisioned?: boolean;
   eagerlyScrub?: boolean;
+  /** The disk a new one is a child (delta) disk of: a linked clone's. */
+  parent?: DiskBackingInput;
 }
 
 /** The first free `<dir>/<vm>.vmdk`, `<dir>/<vm>_1.vmdk`, ... on a datastore. */
@@ -396,7 +399,32 @@ export const reclaimDisk = (ctx: DeviceContext, disk: Device): Device => {
 /** vim25's VirtualDiskSharing. */
 const DISK_SHARINGS: ReadonlySet<string> = new Set(['sharingNone', 'sharingMultiWriter']);
 
-/** A new disk; with fileOperation `create` it gets a new file beside the VM's .vmx. */
+/**
+ * The parent a new child disk names (`backing.parent`): a standalone disk, which the child
+ * reads from then on; FileNotFound when none is there. Its backing as the child reports it.
+ */
+const parentDisk = (ctx: DeviceContext, parent: DiskBackingInput, i: number) => {
+  const path = parent.fileName ? parseDatastorePath(parent.fileName)?.path : undefined;
+  if (!path) throw faults.invalidDeviceSpec('virtualDeviceSpec.device.backing.parent.fileName', i);
+  const ds = diskDatastoreFor(ctx, parent, i);
+  const descriptor = standaloneDescriptor(ctx.tx, ds.id, path);
+  if (!descriptor?.disk) throw faults.fileNotFound(parent.fileName as string);
+  const { capacityKb, diskType, uuid } = descriptor.disk;
+  const backing = {
+    _type: parent._type ?? 'VirtualDiskFlatVer2BackingInfo',
+    fileName: datastorePath(ds.name, path),
+    datastore: moref('Datastore', ds.id),
+    diskMode: parent.diskMode ?? 'persistent',
+    ...provisioningOf(diskType),
+    uuid,
+  };
+  return { backing, bytes: capacityKb * 1024 };
+};
+
+/**
+ * A new disk; with fileOperation `create` it gets a new file beside the VM's .vmx, a child of
+ * `backing.parent` when it names one.
+ */
 const newDisk = (
   ctx: DeviceContext,
   devices: readonly Device[],
@@ -414,12 +442,13 @@ const newDisk = (
   // An existing standalone disk (VirtualDiskManager's) is what its descriptor says it is.
   const descriptor = !creating && path ? standaloneDescriptor(ctx.tx, ds.id, path) : undefined;
   const existing = descriptor?.disk;
+  const parent = creating && backing.parent ? parentDisk(ctx, backing.parent, i) : undefined;
   const provisioning = existing && provisioningOf(existing.diskType);
   const kb = d.capacityInKB as number | undefined;
-  const bytes = existing
-    ? existing.capacityKb * 1024
-    : ((d.capacityInBytes as number | undefined) ?? (kb === undefined ? undefined : kb * 1024));
-  if (bytes === undefined || bytes < 0)
+  const given = (d.capacityInBytes as number | undefined) ?? (kb === undefined ? undefined : kb * 1024);
+  // A child disk is as large as its parent (none given, or 0, as clients send the field), or larger.
+  const bytes = existing ? existing.capacityKb * 1024 : parent && !given ? parent.bytes : given;
+  if (bytes === undefined || bytes < 0 || bytes < (parent?.bytes ?? 0))
     throw faults.invalidDeviceSpec('virtualDeviceSpec.device.capacityInKB', i);
   const fileName = path ? datastorePath(ds.name, path) : nextDiskFile(ctx, devices, ds.name);
   const taken = devices.some((x) => isDisk(x) && (x.backing as DiskBackingInput).fileName === fileName);
@@ -439,6 +468,7 @@ const newDisk = (
     ...(backing.diskMode ? { diskMode: backing.diskMode } : {}),
     ...(backing.sharing ? { sharing: backing.sharing } : {}),
     ...(eagerlyScrub !== undefined ? { eagerlyScrub } : {}),
+    ...(parent ? { parent: parent.backing } : {}),
   };
   if (descriptor) takeStandaloneDisk(ctx, descriptor);
   return { ...disk, capacityInBytes: bytes, backing: { ...(disk.backing as object), ...options } };

@@ -2,6 +2,8 @@
 import { diskBytes, diskFileBytes, diskFiles, isDisk, isEthernetCard, isVgpu } from '../inventory/devices.js';
 import { guestFamily } from '../inventory/guest-os.js';
 import {
+  type DatastoreFileRecord,
+  datastoreFileId,
   environmentBrowserIdOf,
   type HostRecord,
   type LatencySensitivity,
@@ -15,7 +17,8 @@ import { HOT_PLUG_MEMORY_INCREMENT_MB, hotPlugMemoryLimitMB } from '../inventory
 import { cryptoKeyId } from '../objects/crypto-manager.js';
 import { DEFAULT_VM_ALLOCATION, type Resource, vmShares } from '../objects/resource-allocation.js';
 import { pendingCustomizationOf } from '../objects/vm-customization.js';
-import { moref } from '../refs.js';
+import { parseDatastorePath } from '../objects/vm-placement.js';
+import { type MoRef, moref } from '../refs.js';
 import { defined, iso, type PropertyTable, type ReadContext, refOf, refsOf } from './context.js';
 
 /** A VM's ResourceAllocationInfo: its shares' count follows its CPUs (or MB of memory) unless custom. */
@@ -359,26 +362,29 @@ const vmLayoutEx = (vm: VmRecord, ctx: ReadContext) => {
   const file: object[] = [layoutFile(0, vm.config.vmPathName, 'config', CONFIG_FILE_BYTES)];
   /** A disk's file keys (descriptor, extent) by its backing's file name, each disk listed once. */
   const diskFileKeys = new Map<string, number[]>();
+  const unitOf = (fileName: string, bytes: number) => {
+    let keys = diskFileKeys.get(fileName);
+    if (!keys) {
+      const { descriptor, extent } = diskFiles(fileName, bytes);
+      keys = [file.length, file.length + 1];
+      file.push(
+        layoutFile(file.length, descriptor.name, 'diskDescriptor', descriptor.size),
+        layoutFile(file.length + 1, extent.name, 'diskExtent', extent.size),
+      );
+      diskFileKeys.set(fileName, keys);
+    }
+    return { _type: 'VirtualMachineFileLayoutExDiskUnit', fileKey: keys };
+  };
   const disksOf = (devices: VmRecord['config']['devices']) => {
     const disk: object[] = [];
     for (const d of devices) {
       if (!isDisk(d)) continue;
-      const fileName = (d.backing as { fileName: string }).fileName;
-      let keys = diskFileKeys.get(fileName);
-      if (!keys) {
-        const { descriptor, extent } = diskFiles(fileName, diskBytes(d));
-        keys = [file.length, file.length + 1];
-        file.push(
-          layoutFile(file.length, descriptor.name, 'diskDescriptor', descriptor.size),
-          layoutFile(file.length + 1, extent.name, 'diskExtent', extent.size),
-        );
-        diskFileKeys.set(fileName, keys);
-      }
-      disk.push({
-        _type: 'VirtualMachineFileLayoutExDiskLayout',
-        key: d.key,
-        chain: [{ _type: 'VirtualMachineFileLayoutExDiskUnit', fileKey: keys }],
-      });
+      const backing = d.backing as { fileName: string; parent?: { fileName: string; datastore: MoRef } };
+      const unit = unitOf(backing.fileName, diskBytes(d));
+      // A child disk's chain starts at its parent, the standalone disk it reads.
+      const parent = backing.parent;
+      const chain = parent ? [unitOf(parent.fileName, parentBytes(ctx, parent)), unit] : [unit];
+      disk.push({ _type: 'VirtualMachineFileLayoutExDiskLayout', key: d.key, chain });
     }
     return disk;
   };
@@ -415,6 +421,15 @@ const vmLayoutEx = (vm: VmRecord, ctx: ReadContext) => {
     ...(snapshot.length > 0 ? { snapshot } : {}),
     timestamp: iso(ctx.clock.now()),
   };
+};
+
+/** The capacity of a child disk's parent, as its descriptor tells it. */
+const parentBytes = (ctx: ReadContext, parent: { fileName: string; datastore: MoRef }): number => {
+  const path = parseDatastorePath(parent.fileName)?.path ?? '';
+  const record = ctx.store.get(datastoreFileId(parent.datastore.value, path)) as
+    | DatastoreFileRecord
+    | undefined;
+  return (record?.disk?.capacityKb ?? 0) * 1024;
 };
 
 const layoutFile = (key: number, name: string, type: string, size: number) => ({
