@@ -59,13 +59,16 @@ describe('FileManager.MakeDirectory', () => {
     expect(snapshot()).toEqual(before);
   });
 
-  it('makes missing parents only when asked: FileNotFound otherwise', async () => {
+  it('makes missing parents only when asked, FileNotFound otherwise, a folder there no fault then', async () => {
     const { files, dc, names, snapshot } = setup();
     const before = snapshot();
     expect(await faultOf(() => files.makeDirectory('[LocalDS_0] a/b/c', dc.id))).toBe('FileNotFound');
     expect(snapshot()).toEqual(before);
     files.makeDirectory('[LocalDS_0] a/b/c', dc.id, true);
     expect(await names('[LocalDS_0] a/b')).toEqual(['c']);
+    // With them, a folder that is there is no fault (as `mkdir -p`); without, it is.
+    files.makeDirectory('[LocalDS_0] a/b', dc.id, true);
+    expect(await faultOf(() => files.makeDirectory('[LocalDS_0] a/b', dc.id))).toBe('FileAlreadyExists');
   });
 
   it('refuses a file in the way (CannotCreateFile), bad paths, unknown datastores and a missing datacenter', async () => {

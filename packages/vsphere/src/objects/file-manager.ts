@@ -156,15 +156,17 @@ export const fileManagerOperations = (m: Model) => {
 
     /**
      * MakeDirectory: a folder. FileAlreadyExists when something is there; a missing folder above
-     * it is made with `createParentDirectories`, FileNotFound otherwise.
+     * it is made with `createParentDirectories`, FileNotFound otherwise, and with it a folder that
+     * is there already is no fault (as `mkdir -p`, which ESX's and vcsim's are).
      */
     makeDirectory(name: string, datacenter?: Ref, createParentDirectories = false): void {
       const dc = access.datacenterFor(name, datacenter, ['name', 'datacenter']);
       m.call({ method: 'MakeDirectory', target: 'FileManager' }, (tx) => {
         const at = access.locate(name, dc);
         const objects = objectFilesOn(m, at.ds.id);
-        if (entryAt(objects, at.path) || access.recordAt(tx, at.ds.id, at.path))
-          throw faults.fileAlreadyExists(label(at));
+        const there = entryAt(objects, at.path) ?? access.recordAt(tx, at.ds.id, at.path);
+        if (there?.folder && createParentDirectories === true) return;
+        if (there) throw faults.fileAlreadyExists(label(at));
         access.ensureFoldersAbove(tx, at, objects, createParentDirectories === true);
         access.putRecord(tx, at, { folder: true, size: 0 });
       });

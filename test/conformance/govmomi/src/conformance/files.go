@@ -130,7 +130,7 @@ func (s *suite) datastoreFileChecks() {
 		return wantGone(ctx, "conformance/no-such-file.txt")
 	})
 
-	s.check("datastore.mkdir: MakeDirectory, FileAlreadyExists the second time, FileNotFound for a missing parent without -p", func(ctx context.Context) error {
+	s.check("datastore.mkdir: MakeDirectory, FileAlreadyExists the second time, FileNotFound for a missing parent without -p, none for a folder there with -p", func(ctx context.Context) error {
 		if err := files.MakeDirectory(ctx, "[LocalDS_0] made", s.dc, false); err != nil {
 			return err
 		}
@@ -140,7 +140,10 @@ func (s *suite) datastoreFileChecks() {
 		if _, err := soapFault(files.MakeDirectory(ctx, "[LocalDS_0] made/a/b", s.dc, false), "FileNotFound"); err != nil {
 			return err
 		}
-		return files.MakeDirectory(ctx, "[LocalDS_0] made/a/b", s.dc, true)
+		if err := files.MakeDirectory(ctx, "[LocalDS_0] made/a/b", s.dc, true); err != nil {
+			return err
+		}
+		return files.MakeDirectory(ctx, "[LocalDS_0] made/a", s.dc, true)
 	})
 
 	s.check("datastore.mv: MoveDatastoreFile moves a file, FileAlreadyExists onto one unless forced", func(ctx context.Context) error {
