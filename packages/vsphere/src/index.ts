@@ -111,7 +111,7 @@ export type {
 } from './library/content-library.js';
 export { CAPTURE_DESCRIPTION_ID, capturedItemId } from './library/content-library.js';
 export type { DeployConfig, DeploySpec, DiskProvisioning } from './library/deploy.js';
-export { libraryFileUri } from './library/lookup.js';
+export { libraryFileUri, libraryItemDirectory } from './library/lookup.js';
 export type {
   OvfDescriptor,
   OvfDisk,
@@ -120,7 +120,7 @@ export type {
   OvfProperty,
   SampleOvfImage,
 } from './library/ovf.js';
-export { cimOsTypeOf, ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
+export { cimOsTypeOf, ovfEnvelope, ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
 export { readOvfDescriptor } from './library/ovf-read.js';
 export type { SubscribedLibraryCreateSpec, SubscribedLibraryUpdateSpec } from './library/subscribed.js';
 export type {

@@ -53,6 +53,12 @@ export type ClusterVirtualMachineImage = KubeObject<
   VirtualMachineImageSpec,
   VirtualMachineImageStatus
 >;
+/** FastDeploy's cache of an image's files and OVF (vm-operator's own namespace, named as the image). */
+export type VirtualMachineImageCache = KubeObject<
+  'VirtualMachineImageCache',
+  VirtualMachineImageCacheSpec,
+  VirtualMachineImageCacheStatus
+>;
 export type VirtualMachineService = KubeObject<
   'VirtualMachineService',
   VirtualMachineServiceSpec,
@@ -270,6 +276,42 @@ export interface VirtualMachineClassResources {
   limits?: VirtualMachineResourceSpec;
 }
 export type VirtualMachineClassStatus = Record<string, never>;
+export interface VirtualMachineImageCacheLocationSpec {
+  datacenterID: string;
+  datastoreID: string;
+  profileID: string;
+}
+
+export interface VirtualMachineImageCacheSpec {
+  /** The library item's id, or a VM's moref value (`vm-…`) for an image of a VM. */
+  providerID: string;
+  /** The item's content version (an OVF item needs one). */
+  providerVersion?: string;
+  /** Where the image's files are to be cached: a datastore of a datacenter, under a storage policy. */
+  locations?: VirtualMachineImageCacheLocationSpec[];
+}
+
+export interface VirtualMachineImageCacheFileStatus {
+  /** The cached file's datastore path (or a First Class Disk's id). */
+  id: string;
+  type: 'Disk' | 'Other';
+  diskType?: 'Classic' | 'Managed';
+  /** The file's name in the image. */
+  name?: string;
+}
+
+export interface VirtualMachineImageCacheLocationStatus extends VirtualMachineImageCacheLocationSpec {
+  files?: VirtualMachineImageCacheFileStatus[];
+  conditions?: Condition[];
+}
+
+export interface VirtualMachineImageCacheStatus {
+  /** The ConfigMap holding the image's OVF envelope, and the content version it is of. */
+  ovf?: { configMapName: string; providerVersion: string };
+  locations?: VirtualMachineImageCacheLocationStatus[];
+  conditions?: Condition[];
+}
+
 export interface VirtualMachineImageSpec {
   providerRef?: LocalObjectRef;
 }

@@ -20,6 +20,10 @@ export const libraryItemOf = (store: Reader, id: string): LibraryItemRecord => {
   return r;
 };
 
+/** The folder of an item's files on its library's datastore: `contentlib-<library>/<item>`. */
+export const libraryItemDirectory = (item: Pick<LibraryItemRecord, 'library' | 'id'>): string =>
+  `contentlib-${item.library}/${item.id}`;
+
 /**
  * Where a file of an item lies: a URL on the library's datastore (`ds:///vmfs/volumes/<uuid>/`),
  * as vCenter reports it and a CD-ROM backing may name it.
@@ -27,7 +31,7 @@ export const libraryItemOf = (store: Reader, id: string): LibraryItemRecord => {
 export const libraryFileUri = (store: Reader, item: LibraryItemRecord, fileName: string): string => {
   const datastore = (store.get(item.library) as LibraryRecord | undefined)?.datastore ?? '';
   const url = (store.get(datastore) as { url?: string } | undefined)?.url ?? `ds:///${datastore}/`;
-  return `${url.endsWith('/') ? url : `${url}/`}contentlib-${item.library}/${item.id}/${fileName}`;
+  return `${url.endsWith('/') ? url : `${url}/`}${libraryItemDirectory(item)}/${fileName}`;
 };
 
 /** vAPI versions are decimal counters carried as strings. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type OvfDescriptor, ovfFiles, ovfXml, SAMPLE_OVF_IMAGES } from './ovf.js';
+import { type OvfDescriptor, ovfEnvelope, ovfFiles, ovfXml, SAMPLE_OVF_IMAGES } from './ovf.js';
 
 const ubuntu = (SAMPLE_OVF_IMAGES[0] as (typeof SAMPLE_OVF_IMAGES)[number]).ovf;
 
@@ -81,5 +81,43 @@ describe('ovfFiles', () => {
     expect(files.map((f) => f.name)).toEqual(['n.ovf', 'n-disk-0.vmdk', 'n-disk-1.vmdk']);
     expect(files[1]?.size).toBe((20 * 1024 ** 3) / 32);
     expect(files[2]?.size).toBe(512);
+  });
+});
+
+describe('ovfEnvelope', () => {
+  it("is the envelope ovfXml writes, in govmomi's JSON names: files, disks, networks, guest, hardware, product", () => {
+    const envelope = ovfEnvelope(ubuntu, 'node-image') as {
+      references: { href: string; size: number }[];
+      diskSection: { disk: { capacity: string; fileRef: string }[] };
+      networkSection: { network: { name: string }[] };
+      virtualSystem: {
+        operatingSystemSection: { osType: string };
+        productSection: { product: string; property?: { key: string }[] }[];
+        virtualHardwareSection: {
+          system: { virtualSystemType: string };
+          item: { resourceType: number; virtualQuantity?: number; connection?: string[] }[];
+          config?: { key: string; value: string }[];
+        }[];
+      };
+    };
+    const files = ovfFiles(ubuntu, 'node-image').filter((f) => f.name.endsWith('.vmdk'));
+    expect(envelope.references).toEqual(
+      files.map((f, i) => ({ id: `file${i + 1}`, href: f.name, size: f.size })),
+    );
+    expect(envelope.diskSection.disk).toMatchObject([
+      { capacity: String(20 * 1024 * 1024), fileRef: 'file1' },
+    ]);
+    expect(envelope.networkSection.network.map((n) => n.name)).toEqual(['VM Network']);
+    const system = envelope.virtualSystem;
+    expect(system.operatingSystemSection.osType).toBe('ubuntu64Guest');
+    expect(system.productSection[0]?.product).toBe('ubuntu-2204-kube-v1.30.0');
+    const hardware = system.virtualHardwareSection[0];
+    expect(hardware?.system.virtualSystemType).toBe('vmx-19');
+    expect(hardware?.item.filter((i) => i.resourceType === 3 || i.resourceType === 4)).toMatchObject([
+      { virtualQuantity: 2 },
+      { virtualQuantity: 4096 },
+    ]);
+    expect(hardware?.item.find((i) => i.resourceType === 10)?.connection).toEqual(['VM Network']);
+    expect(hardware?.config).toEqual([{ required: false, key: 'firmware', value: 'efi' }]);
   });
 });

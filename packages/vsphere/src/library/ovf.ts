@@ -173,6 +173,8 @@ export const vmdkFileBytes = (capacityKB: number): number => Math.ceil((capacity
 
 export const vmdkFileName = (itemName: string, index: number) => `${itemName}-disk-${index}.vmdk`;
 
+const STREAM_OPTIMIZED = 'http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized';
+
 const NAMESPACES = [
   'xmlns="http://schemas.dmtf.org/ovf/envelope/1"',
   'xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"',
@@ -183,67 +185,66 @@ const NAMESPACES = [
   'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
 ].join(' ');
 
+type RasdFields = readonly (readonly [string, string | number])[];
+
 /** One RASD item of the VirtualHardwareSection. */
-const item = (fields: readonly (readonly [string, string | number])[], indent = '      ') =>
+const item = (fields: RasdFields) =>
   [
-    `${indent}<Item>`,
-    ...fields.map(([k, v]) => `${indent}  <rasd:${k}>${xmlEscape(String(v))}</rasd:${k}>`),
-    `${indent}</Item>`,
+    '      <Item>',
+    ...fields.map(([k, v]) => `        <rasd:${k}>${xmlEscape(String(v))}</rasd:${k}>`),
+    '      </Item>',
   ].join('\n');
 
-const hardwareItems = (d: OvfDescriptor): string[] => {
-  const out = [
-    item([
+/** The RASD items of a descriptor's VirtualHardwareSection, each its fields in order. */
+const hardwareItems = (d: OvfDescriptor): RasdFields[] => {
+  const out: RasdFields[] = [
+    [
       ['AllocationUnits', 'hertz * 10^6'],
       ['Description', 'Number of Virtual CPUs'],
       ['ElementName', `${d.numCPUs} virtual CPU(s)`],
       ['InstanceID', 1],
       ['ResourceType', 3],
       ['VirtualQuantity', d.numCPUs],
-    ]),
-    item([
+    ],
+    [
       ['AllocationUnits', 'byte * 2^20'],
       ['Description', 'Memory Size'],
       ['ElementName', `${d.memoryMB}MB of memory`],
       ['InstanceID', 2],
       ['ResourceType', 4],
       ['VirtualQuantity', d.memoryMB],
-    ]),
-    item([
+    ],
+    [
       ['Address', 0],
       ['Description', 'SCSI Controller'],
       ['ElementName', 'SCSI Controller 0'],
       ['InstanceID', 3],
       ['ResourceSubType', 'VirtualSCSI'],
       ['ResourceType', 6],
-    ]),
+    ],
   ];
   let instance = 4;
   d.disks.forEach((disk, i) => {
-    out.push(
-      item([
-        ['AddressOnParent', i < 7 ? i : i + 1],
-        ['ElementName', disk.name],
-        ['HostResource', `ovf:/disk/vmdisk${i + 1}`],
-        ['InstanceID', instance++],
-        ['Parent', 3],
-        ['ResourceType', 17],
-      ]),
-    );
+    out.push([
+      ['AddressOnParent', i < 7 ? i : i + 1],
+      ['ElementName', disk.name],
+      ['HostResource', `ovf:/disk/vmdisk${i + 1}`],
+      ['InstanceID', instance++],
+      ['Parent', 3],
+      ['ResourceType', 17],
+    ]);
   });
   d.networks.forEach((network, i) => {
-    out.push(
-      item([
-        ['AddressOnParent', 7 + i],
-        ['AutomaticAllocation', 'true'],
-        ['Connection', network],
-        ['Description', `VmxNet3 ethernet adapter on "${network}"`],
-        ['ElementName', `Network adapter ${i + 1}`],
-        ['InstanceID', instance++],
-        ['ResourceSubType', 'VmxNet3'],
-        ['ResourceType', 10],
-      ]),
-    );
+    out.push([
+      ['AddressOnParent', 7 + i],
+      ['AutomaticAllocation', 'true'],
+      ['Connection', network],
+      ['Description', `VmxNet3 ethernet adapter on "${network}"`],
+      ['ElementName', `Network adapter ${i + 1}`],
+      ['InstanceID', instance++],
+      ['ResourceSubType', 'VmxNet3'],
+      ['ResourceType', 10],
+    ]);
   });
   return out;
 };
@@ -302,7 +303,7 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     '    <Info>Virtual disk information</Info>',
     ...d.disks.map(
       (disk, i) =>
-        `    <Disk ovf:capacity="${disk.capacityKB}" ovf:capacityAllocationUnits="byte * 2^10" ovf:diskId="vmdisk${i + 1}" ovf:fileRef="file${i + 1}" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>`,
+        `    <Disk ovf:capacity="${disk.capacityKB}" ovf:capacityAllocationUnits="byte * 2^10" ovf:diskId="vmdisk${i + 1}" ovf:fileRef="file${i + 1}" ovf:format="${STREAM_OPTIMIZED}"/>`,
     ),
     '  </DiskSection>',
     '  <NetworkSection>',
@@ -333,7 +334,7 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     `        <vssd:VirtualSystemIdentifier>${xmlEscape(name)}</vssd:VirtualSystemIdentifier>`,
     `        <vssd:VirtualSystemType>${xmlEscape(d.hardwareVersion)}</vssd:VirtualSystemType>`,
     '      </System>',
-    ...hardwareItems(d),
+    ...hardwareItems(d).map((fields) => item(fields)),
     ...(d.firmware
       ? [`      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="${d.firmware}"/>`]
       : []),
@@ -347,6 +348,101 @@ export const ovfXml = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): string
     '</Envelope>',
   ];
   return `${lines.join('\n')}\n`;
+};
+
+/** RASD fields govmomi holds as lists, numbers and booleans; the others are strings. */
+const RASD_LISTS: ReadonlySet<string> = new Set(['Connection', 'HostResource']);
+const RASD_NUMBERS: ReadonlySet<string> = new Set(['ResourceType', 'VirtualQuantity']);
+
+/** A RASD item as govmomi's ResourceAllocationSettingData marshals it to JSON. */
+const itemJson = (fields: RasdFields): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of fields) {
+    const key = `${k[0]?.toLowerCase()}${k.slice(1)}`;
+    if (RASD_LISTS.has(k)) out[key] = [String(v)];
+    else if (RASD_NUMBERS.has(k)) out[key] = Number(v);
+    else if (k === 'AutomaticAllocation') out[key] = v === 'true';
+    else out[key] = String(v);
+  }
+  return out;
+};
+
+const propertyJson = (p: OvfProperty): Record<string, unknown> => ({
+  key: p.key,
+  type: p.type,
+  ...(p.userConfigurable === undefined ? {} : { userConfigurable: p.userConfigurable }),
+  ...(p.value === undefined ? {} : { default: p.value }),
+  ...(p.label === undefined ? {} : { label: p.label }),
+  ...(p.description === undefined ? {} : { description: p.description }),
+});
+
+const configJson = (key: string, value: string) => ({ required: false, key, value });
+
+/**
+ * The envelope `ovfXml` writes, as govmomi's ovf.Envelope marshals it to JSON (its fields' JSON
+ * names): what vm-operator's image cache keeps, as YAML, in its OVF ConfigMap.
+ */
+export const ovfEnvelope = (d: OvfDescriptor, name = d.product?.name ?? 'vm'): Record<string, unknown> => {
+  const guestId = d.os?.id ?? 'otherGuest';
+  const p = d.product;
+  const properties = d.properties ?? [];
+  const extraConfig = d.extraConfig ?? [];
+  const hardware = {
+    id: null,
+    info: 'Virtual hardware requirements',
+    ...(d.transport ? { transport: d.transport.join(' ') } : {}),
+    system: {
+      elementName: 'Virtual Hardware Family',
+      instanceID: '0',
+      virtualSystemIdentifier: name,
+      virtualSystemType: d.hardwareVersion,
+    },
+    item: hardwareItems(d).map(itemJson),
+    ...(d.firmware ? { config: [configJson('firmware', d.firmware)] } : {}),
+    ...(extraConfig.length > 0 ? { extraConfig: extraConfig.map((o) => configJson(o.key, o.value)) } : {}),
+  };
+  const product = {
+    info: 'Information about the installed software',
+    ...(p ? { product: p.name, vendor: p.vendor, version: p.version, fullVersion: p.fullVersion } : {}),
+    ...(properties.length > 0 ? { property: properties.map(propertyJson) } : {}),
+  };
+  return {
+    references: d.disks.map((disk, i) => ({
+      id: `file${i + 1}`,
+      href: vmdkFileName(name, i),
+      size: vmdkFileBytes(disk.capacityKB),
+    })),
+    diskSection: {
+      info: 'Virtual disk information',
+      disk: d.disks.map((disk, i) => ({
+        diskId: `vmdisk${i + 1}`,
+        fileRef: `file${i + 1}`,
+        capacity: String(disk.capacityKB),
+        capacityAllocationUnits: 'byte * 2^10',
+        format: STREAM_OPTIMIZED,
+      })),
+    },
+    networkSection: {
+      info: 'The list of logical networks',
+      network: d.networks.map((n) => ({ name: n, description: `The ${n} network` })),
+    },
+    virtualSystem: {
+      id: name,
+      info: 'A virtual machine',
+      name,
+      ...(d.annotation
+        ? { annotationSection: { info: 'A human-readable annotation', annotation: d.annotation } }
+        : {}),
+      ...(p || properties.length > 0 ? { productSection: [product] } : {}),
+      operatingSystemSection: {
+        info: 'The kind of installed guest operating system',
+        id: cimOsTypeOf(guestId) ?? 101,
+        osType: guestId,
+        ...(d.os ? { description: d.os.description } : {}),
+      },
+      virtualHardwareSection: [hardware],
+    },
+  };
 };
 
 const utf8 = new TextEncoder();

@@ -23,6 +23,7 @@ import {
   type VmRecord,
   type VStorageObjectRecord,
 } from '../inventory/records.js';
+import { libraryItemDirectory } from '../library/lookup.js';
 import type { Model } from '../model.js';
 import { CONFIG_FILE_BYTES } from '../properties/virtual-machine.js';
 import { parseDatastorePath } from './vm-placement.js';
@@ -110,7 +111,7 @@ export const extentOf = (path: string): string => diskFiles(path, 0).extent.name
 const addLibraryFiles = (m: Model, ds: string, tree: Tree) => {
   for (const item of m.store.ofKind<LibraryItemRecord>('LibraryItem')) {
     if ((m.store.get(item.library) as LibraryRecord | undefined)?.datastore !== ds) continue;
-    const dir = `contentlib-${item.library}/${item.id}`;
+    const dir = libraryItemDirectory(item);
     let disk = 0;
     for (const file of item.files) {
       if (!file.cached) continue;
