@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { MoRef } from '../refs.js';
 import { createFixture } from '../testing/fixture.js';
 import { SAMPLE_OVF_IMAGES } from './ovf.js';
 
@@ -43,6 +44,31 @@ describe('subscribed libraries', () => {
     expect(library.listItems(sub).map((id) => library.getItem(id))).toMatchObject([
       { name: photon.name, sourceId: p },
     ]);
+  });
+
+  it("syncs an on-demand item: it and its files held, as its library's datastore then lists them", async () => {
+    const { vsphere, library, ds, source, u, run } = setup();
+    const sub = library.createSubscribed({
+      name: 'sub',
+      datastore: ds.id,
+      source,
+      subscriptionUrl: 'x',
+      onDemand: true,
+    });
+    const copy = library.listItems(sub)[0] as string;
+    library.syncItem(copy);
+    expect(library.getItem(copy)).toMatchObject({ cached: true });
+    expect(library.getItem(copy).files.every((f) => f.cached)).toBe(true);
+    const browser = vsphere.read<MoRef>(ds.id, 'browser');
+    const dir = `[LocalDS_0] contentlib-${sub}/${copy}`;
+    const listed = (await run(vsphere.datastoreBrowser.search(browser, dir))) as { file: { path: string }[] };
+    expect(listed.file.map((f) => f.path).sort()).toEqual(
+      library
+        .getItem(copy)
+        .files.map((f) => f.name)
+        .sort(),
+    );
+    expect(() => library.syncItem(u)).toThrow();
   });
 
   it('caches content when not on demand, and refuses unpublished sources and taken names', () => {

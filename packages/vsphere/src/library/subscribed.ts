@@ -8,7 +8,7 @@
 import { faults } from '../faults.js';
 import type { LibraryItemRecord, LibraryRecord } from '../inventory/records.js';
 import type { Model, Ref, Tx } from '../model.js';
-import { libraryOf, nextVersion } from './lookup.js';
+import { libraryItemOf, libraryOf, nextVersion } from './lookup.js';
 
 export interface SubscribedLibraryCreateSpec {
   name: string;
@@ -141,6 +141,22 @@ export const subscriptionOperations = (m: Model) => {
         syncIn(tx, subscribedOf(tx, id)),
       );
       event('Sync', record);
+    },
+
+    /**
+     * content.library.SubscribedItem.sync: an item of a subscribed library held, its files with it
+     * (an on-demand library holds none until then); `force` syncs one held already. InvalidArgument
+     * for an item of a library that subscribes to nothing.
+     */
+    syncItem(id: string, force = false): void {
+      m.call({ method: 'content.library.SubscribedItem.sync', target: id }, (tx) => {
+        const item = libraryItemOf(tx, id);
+        if (!libraryOf(tx, item.library).subscription)
+          throw faults.invalidArgument('subscribed_library_item_id');
+        if (item.cached && !force) return;
+        const files = item.files.map((f) => ({ ...f, cached: true }));
+        tx.put({ ...item, cached: true, files, lastSyncTime: m.clock.now() });
+      });
     },
 
     /** content.SubscribedLibrary.update */
