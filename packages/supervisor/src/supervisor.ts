@@ -23,6 +23,7 @@ import {
   startCsiVolumeSync,
   startPersistentVolumeController,
 } from './controllers/csi/index.js';
+import { startImageCacheController } from './controllers/image-cache/image-cache.js';
 import { type ImageController, startImageController } from './controllers/images/image-controller.js';
 import {
   type NetworkInterfaceController,
@@ -109,6 +110,13 @@ export interface SupervisorOptions {
    */
   capabilities?: VirtualMachineServiceCapabilities;
   /**
+   * With FastDeploy, how VMs are made of an image's cached disks (vm-operator's `FAST_DEPLOY_MODE`,
+   * default `linked`): `linked`, each disk a child of the cached one; `direct`, each a copy of it.
+   * Anything else deploys as without FastDeploy. A VM's `vmoperator.vmware.com/fast-deploy`
+   * annotation says it for that VM.
+   */
+  fastDeployMode?: string;
+  /**
    * Records Kubernetes Events as vm-operator's controllers do (`CreateSuccess`, `UpdateSuccess`,
    * `DeleteSuccess`, their failures, ...), deduplicated and rate limited as client-go records
    * them. Off by default: each one costs the store a write.
@@ -155,6 +163,8 @@ export interface Supervisor {
   /** Every cluster of the Supervisor, one zone each (a zone is named by its cluster's moref value). */
   readonly clusters: readonly string[];
   readonly images: ImageController;
+  /** With FastDeploy, vm-operator's VirtualMachineImageCache controller: images' files cached where VMs go. */
+  readonly imageCaches?: Controller;
   readonly networkInterfaces: NetworkInterfaceController;
   readonly virtualMachines: VirtualMachineController;
   readonly services: VirtualMachineServiceController;
@@ -219,6 +229,7 @@ const SUPERVISOR_OPTIONS: OptionKeys<SupervisorOptions> = {
   network: true,
   services: true,
   capabilities: true,
+  fastDeployMode: true,
   events: true,
   dns: true,
   fieldValidation: true,
@@ -311,7 +322,9 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     vsphere,
     ...(options.network ? { options: { network: options.network } } : {}),
   });
-  const images = startImageController(manager, { kube, vsphere, ...vmOperatorRecording });
+  const fastDeploy = options.capabilities?.fastDeploy === true;
+  const images = startImageController(manager, { kube, vsphere, fastDeploy, ...vmOperatorRecording });
+  const imageCaches = fastDeploy ? startImageCacheController(manager, { kube, vsphere }) : undefined;
   /** Where the CSI driver makes claims' disks. */
   const claimDatastore = () => {
     if (cluster === undefined) throw new Error('the inventory has no cluster to provision volumes on');
@@ -323,6 +336,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     claimDatastore,
     ...vmOperatorRecording,
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    ...(options.fastDeployMode === undefined ? {} : { fastDeployMode: options.fastDeployMode }),
   });
   const services = startVirtualMachineServiceController(manager, {
     kube,
@@ -421,6 +435,7 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     zone,
     clusters,
     images,
+    ...(imageCaches ? { imageCaches } : {}),
     networkInterfaces,
     virtualMachines,
     services,

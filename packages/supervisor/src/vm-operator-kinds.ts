@@ -634,8 +634,9 @@ export const registerVmOperatorKinds = (store: KubeStore, options: VmOperatorKin
   };
   const immutableClasses = options.capabilities?.immutableClasses === true;
   for (const k of VM_OPERATOR_KINDS) {
-    // vm-operator installs the class instances' CRD with ImmutableClasses alone.
+    // vm-operator installs the class instances' CRD with ImmutableClasses alone, the image caches' with FastDeploy.
     if (k.kind === 'VirtualMachineClassInstance' && !immutableClasses) continue;
+    if (k.kind === 'VirtualMachineImageCache' && options.capabilities?.fastDeploy !== true) continue;
     const kindAdmit = admit[k.kind];
     const kindRules = schemaRules[k.kind];
     registerCustomResource(store, {

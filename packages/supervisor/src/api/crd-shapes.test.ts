@@ -209,8 +209,8 @@ describe("the Supervisor's custom resources, pruned as their CRDs declare", () =
 describe("the simulator's vm-operator types and vm-operator's CRDs", () => {
   it('agree: every field of every kind, in every served version, is one its CRD declares, of its type', () => {
     const store = new KubeStore({ clock: new VirtualClock(0), random: new Random(1) });
-    // Every kind and field served, those of ImmutableClasses too.
-    registerVmOperatorKinds(store, { capabilities: { immutableClasses: true } });
+    // Every kind and field served, those of ImmutableClasses and FastDeploy too.
+    registerVmOperatorKinds(store, { capabilities: { immutableClasses: true, fastDeploy: true } });
     const undeclared: string[] = [];
     for (const k of VM_OPERATOR_KINDS) {
       const full = FULL_HUB_OBJECTS[k.kind];

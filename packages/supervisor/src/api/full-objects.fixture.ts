@@ -1273,3 +1273,37 @@ FULL_HUB_OBJECTS.VirtualMachineClassInstance = {
   ...(FULL_HUB_OBJECTS.VirtualMachineClass as JsonObject),
   kind: 'VirtualMachineClassInstance',
 };
+
+FULL_HUB_OBJECTS.VirtualMachineImageCache = {
+  apiVersion: 'vmoperator.vmware.com/v1alpha6',
+  kind: 'VirtualMachineImageCache',
+  metadata: { name: 'obj', namespace: 'ns', generation: 2, annotations: { a: 'b' } },
+  spec: {
+    providerID: 'providerID-1',
+    providerVersion: 'providerVersion-2',
+    locations: [{ datacenterID: 'datacenter-3', datastoreID: 'datastore-4', profileID: 'profile-5' }],
+  },
+  status: {
+    ovf: { configMapName: 'configMapName-6', providerVersion: 'providerVersion-2' },
+    locations: [
+      {
+        datacenterID: 'datacenter-3',
+        datastoreID: 'datastore-4',
+        profileID: 'profile-5',
+        files: [{ id: '[ds] dir/file.vmdk', type: 'Disk', diskType: 'Classic', name: 'name-7.vmdk' }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            lastTransitionTime: '2024-01-01T00:00:00Z',
+            reason: 'True',
+            message: '',
+          },
+        ],
+      },
+    ],
+    conditions: [
+      { type: 'T8', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z', reason: 'R', message: 'm' },
+    ],
+  },
+};

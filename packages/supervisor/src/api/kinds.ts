@@ -63,6 +63,14 @@ export const VM_OPERATOR_KINDS: readonly VmOperatorKind[] = [
   // Served with ImmutableClasses alone (see registerVmOperatorKinds).
   kind('VirtualMachineClassInstance', 'virtualmachineclassinstances', ['vmclassinstance'], true, 'v1alpha4'),
   kind('VirtualMachineImage', 'virtualmachineimages', ['vmi', 'vmimage'], true, 'v1alpha1'),
+  // Served with FastDeploy alone (see registerVmOperatorKinds).
+  kind(
+    'VirtualMachineImageCache',
+    'virtualmachineimagecaches',
+    ['vmic', 'vmicache', 'vmimagecache'],
+    true,
+    'v1alpha3',
+  ),
   kind(
     'ClusterVirtualMachineImage',
     'clustervirtualmachineimages',

@@ -162,6 +162,12 @@ export interface VirtualMachineServiceCapabilities {
    * `spec.crypto` taken, `status.crypto` and `VirtualMachineEncryptionSynced` reported.
    */
   readonly bringYourOwnEncryptionKey?: boolean;
+  /**
+   * FastDeploy (off unless said): an image's files are cached on the datastores its VMs go to
+   * (VirtualMachineImageCache), and VMs are made from them (CreateVM_Task), linked to the cached
+   * disks or with copies of them (see the Supervisor's `fastDeployMode`).
+   */
+  readonly fastDeploy?: boolean;
 }
 
 /** Whether VMs are resized by their class name (VMResize or VMResizeCPUMemory), not by edits of their class. */

@@ -144,6 +144,19 @@ export function withAnnotation<T extends { metadata: { annotations?: Record<stri
   });
 }
 
+/** The object with one label set to `value`, or removed (undefined): the same object when it already is so. */
+export function withLabel<T extends { metadata: { labels?: Record<string, string> } }>(
+  object: T,
+  key: string,
+  value: string | undefined,
+): T {
+  const labels = object.metadata.labels;
+  if (labels?.[key] === value) return object;
+  const { [key]: _, ...others } = labels ?? {};
+  const next = value === undefined ? others : merged(others, { [key]: value });
+  return merged(object, { metadata: merged(object.metadata, { labels: next }) });
+}
+
 /** The object with the finalizer added (`present`) or removed; undefined when it already is so. */
 export function withFinalizer<T extends KubeObject>(
   object: T,

@@ -10,7 +10,7 @@ import {
   toHub,
   versionOf,
 } from './index.js';
-import { virtualMachineImageRules } from './kinds.js';
+import { virtualMachineImageCacheRules, virtualMachineImageRules } from './kinds.js';
 import { canonicalJson, dropPaths, type JsonObject } from './paths.js';
 import {
   virtualMachineImageV1alpha1Rule,
@@ -32,6 +32,7 @@ const lossy: Record<string, KindRules> = {
   ClusterVirtualMachineImage: { ...virtualMachineImageRules, v1alpha1: virtualMachineImageV1alpha1Rule },
   VirtualMachinePublishRequest: { v1alpha1: virtualMachinePublishRequestV1alpha1Rule },
   VirtualMachineReplicaSet: virtualMachineReplicaSetRules,
+  VirtualMachineImageCache: virtualMachineImageCacheRules,
 };
 
 /**

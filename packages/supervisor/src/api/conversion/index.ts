@@ -19,6 +19,7 @@ import {
 } from './engine.js';
 import {
   virtualMachineGroupRules,
+  virtualMachineImageCacheRules,
   virtualMachineImageRules,
   virtualMachinePublishRequestRules,
   virtualMachineServiceRules,
@@ -55,6 +56,7 @@ const RULES: Record<string, KindRules> = {
   VirtualMachineGroupPublishRequest: {},
   VirtualMachineReplicaSet: virtualMachineReplicaSetRules,
   VirtualMachineGroup: virtualMachineGroupRules,
+  VirtualMachineImageCache: virtualMachineImageCacheRules,
 };
 
 export function isServedVersion(version: string): version is ServedVersion {

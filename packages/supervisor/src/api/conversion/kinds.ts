@@ -64,3 +64,16 @@ export const virtualMachinePublishRequestRules: KindRules = {
   v1alpha3: publishBackoffLimit,
   v1alpha2: publishBackoffLimit,
 };
+
+// v1alpha6 added the original name of a cached file; vm-operator's conversions drop it going down.
+const imageCacheFileName: SpokeRule = {
+  hubOnly: [],
+  lost: ['status.locations[].files[].name'],
+  preserve: false,
+};
+
+export const virtualMachineImageCacheRules: KindRules = {
+  v1alpha5: imageCacheFileName,
+  v1alpha4: imageCacheFileName,
+  v1alpha3: imageCacheFileName,
+};

@@ -33,6 +33,7 @@ import { CONTENT_LIBRARY_REF_ANNOTATION } from '../../api/annotations.js';
 import type {
   ClusterVirtualMachineImage,
   VirtualMachineImage,
+  VirtualMachineImageCache,
   VirtualMachineImageDiskInfo,
   VirtualMachineImageStatus,
 } from '../../api/types.js';
@@ -53,11 +54,13 @@ import {
   timestamp,
   withControllerReference,
   withFinalizer,
+  withLabel,
 } from '../../store/meta.js';
 import { isLabelValue } from '../../store/names.js';
 import { type ConditionState, setCondition } from '../conditions.js';
+import { IMAGE_CACHE_CONDITION, imageCacheRef, VMI_CACHE_LABEL } from '../image-cache/image-cache.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
-import { imageNameOfItemObject } from './names.js';
+import { imageNameOf, imageNameOfItemObject } from './names.js';
 import { quantityOf, startContentLibraryController, startLibraryItemController } from './registry.js';
 
 export const IMAGE_CONTROLLER_NAME = 'image-controller';
@@ -116,6 +119,11 @@ export interface ImageControllerDeps {
   libraries?: ImageLibraries;
   /** Where each of vm-operator's item controllers records its Events, by its name (none by default). */
   recorderFor?: RecorderFor;
+  /**
+   * FastDeploy: an OVF image is read from its VirtualMachineImageCache, which its sync makes (or
+   * brings to the item's version) and waits for, the item object labelled with it meanwhile.
+   */
+  fastDeploy?: boolean;
 }
 
 export interface ImageController {
@@ -134,6 +142,12 @@ export interface ImageController {
 }
 
 type Image = VirtualMachineImage | ClusterVirtualMachineImage;
+
+/** The cache an image waits for (FastDeploy), and why. */
+interface CacheWait {
+  readonly name: string;
+  readonly message: string;
+}
 
 /**
  * Disks as vm-operator reads them from the OVF: their capacity as both `limit` and `requested`,
@@ -252,6 +266,30 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   const libraryItems = startLibraryItemController(manager, registryDeps);
 
   /**
+   * With FastDeploy, the item's cache made or brought to `version` (vm-operator's CreateOrPatch),
+   * and why the image waits for it; undefined once it holds that version's OVF.
+   */
+  const cacheNotReady = (itemId: string, version: string): CacheWait | undefined => {
+    const ref = imageCacheRef(imageNameOf(itemId));
+    const current = kube.direct.get(ref) as unknown as VirtualMachineImageCache | undefined;
+    const spec = { ...current?.spec, providerID: itemId, providerVersion: version };
+    const cache = (!current
+      ? kube.direct.create({ ...ref, metadata: { name: ref.name, namespace: ref.namespace }, spec })
+      : deepEqual(current.spec, spec)
+        ? current
+        : kube.direct.update({
+            ...(current as unknown as KubeObject),
+            spec,
+          })) as unknown as VirtualMachineImageCache;
+    const hardware = cache.status?.conditions?.find((c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady);
+    if (hardware?.status === 'False')
+      return { name: ref.name, message: `failed to get hardware: ${hardware.message}: cache not ready` };
+    if (hardware?.status !== 'True' || cache.status?.ovf?.providerVersion !== version)
+      return { name: ref.name, message: 'cache not ready' };
+    return undefined;
+  };
+
+  /**
    * The image's status: what the item object says (its name and type, even when empty), then,
    * once it is compliant and ready, its content synced from vSphere (`synced`; `labels` when it
    * was read again), else the content last synced and `Ready` False with why (`failed` when the
@@ -265,6 +303,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     synced: boolean;
     failed: boolean;
     labels?: Record<string, string>;
+    /** With FastDeploy, the image's cache and why the image waits for it. */
+    cacheWait?: CacheWait;
   } => {
     const itemStatus = item.status ?? {};
     const name = itemStatus.name ?? '';
@@ -285,8 +325,12 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (itemStatus.conditions?.find((c) => c.type === 'Ready')?.status !== 'True')
       return notReady('VirtualMachineImageProviderNotReady', 'Provider item is not in ready condition');
     const contentVersion = itemStatus.contentVersion ?? '';
-    // Content of this version synced already: vm-operator reads the OVF again only for a new one.
-    if (old?.providerContentVersion === contentVersion && old.disks?.length)
+    if (deps.fastDeploy && type === 'OVF') {
+      // Read from its cache's OVF, which vm-operator reads again every time: the cache first.
+      const waiting = cacheNotReady(item.spec?.uuid ?? '', contentVersion);
+      if (waiting) return { status: shown, synced: false, failed: false, cacheWait: waiting };
+    } else if (old?.providerContentVersion === contentVersion && old.disks?.length)
+      // Content of this version synced already: vm-operator reads the OVF again only for a new one.
       return { status: { ...shown, conditions: withReady({ status: 'True' }) }, synced: true, failed: false };
     const record = vsphere.store.get(item.spec?.uuid ?? '');
     if (record?.kind !== 'LibraryItem')
@@ -373,7 +417,11 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       ...(namespace ? { namespace } : {}),
     };
     const current = kube.direct.get(imageRef) as unknown as Image | undefined;
-    const { status, synced, failed, labels } = statusOf(item, current?.status);
+    const { status, synced, failed, labels, cacheWait } = statusOf(item, current?.status);
+    // With FastDeploy, the item object names the cache it waits for, until its image is synced.
+    const waitingFor = cacheWait?.name ?? (synced ? undefined : item.metadata.labels?.[VMI_CACHE_LABEL]);
+    if (item.metadata.labels?.[VMI_CACHE_LABEL] !== waitingFor)
+      kube.direct.update(withLabel(object, VMI_CACHE_LABEL, waitingFor));
     const metadata = desiredMetadata(item, current, synced ? status : undefined, labels);
     const spec = { providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name } };
     let image: KubeObject;
@@ -397,7 +445,11 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (!deepEqual(image.status, status)) image = await kube.updateStatus({ ...image, status });
     // As vm-operator's, a failed sync is an error of the reconcile too, retried with backoff; each
     // sync is recorded on the image (UpdateSuccess, UpdateFailure).
-    const error = failed ? new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`) : undefined;
+    const error = failed
+      ? new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`)
+      : cacheWait
+        ? new Error(cacheWait.message)
+        : undefined;
     itemEvents[kind].emit(image, 'Update', error);
     if (error) throw error;
     return undefined;
@@ -414,6 +466,20 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (!owner?.kind.endsWith('ContentLibraryItem')) return [];
     return [objectKey({ namespace: object.metadata.namespace, name: owner.name })];
   };
+  // A cache whose hardware is ready: the item objects that wait for it (VirtualMachineImageCacheToItemMapper).
+  if (deps.fastDeploy)
+    controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImageCache' }, (cache) => {
+      const ready = (cache as unknown as VirtualMachineImageCache).status?.conditions?.some(
+        (c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady && c.status === 'True',
+      );
+      if (!ready || cache.metadata.deletionTimestamp) return [];
+      return ['ContentLibraryItem', 'ClusterContentLibraryItem'].flatMap((kind) =>
+        kube.direct
+          .list(IMAGE_REGISTRY_API_VERSION, kind)
+          .filter((item) => item.metadata.labels?.[VMI_CACHE_LABEL] === cache.metadata.name)
+          .map(keyOf),
+      );
+    });
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImage' }, ownerOf);
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'ClusterVirtualMachineImage' }, ownerOf);
   const itemsOfLibrary = (libraryId: string): string[] => [

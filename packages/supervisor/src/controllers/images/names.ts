@@ -6,17 +6,20 @@
  */
 import { createHash } from 'node:crypto';
 
-const sha1Sum17 = (id: string): string =>
-  createHash('sha1').update(id.replaceAll('-', '')).digest('hex').slice(0, 17);
+/** vm-operator's SHA1Sum17: the first 17 hex digits of the SHA-1 of a string. */
+export const sha1Sum17 = (text: string): string => createHash('sha1').update(text).digest('hex').slice(0, 17);
+
+/** The suffix of the names made of a vSphere id: the sum of the id without dashes. */
+const idSum = (id: string): string => sha1Sum17(id.replaceAll('-', ''));
 
 /** The name of a library's ContentLibrary and ClusterContentLibrary. */
-export const contentLibraryNameOf = (libraryId: string): string => `cl-${sha1Sum17(libraryId)}`;
+export const contentLibraryNameOf = (libraryId: string): string => `cl-${idSum(libraryId)}`;
 
 /** The name of a library item's ContentLibraryItem and ClusterContentLibraryItem. */
-export const libraryItemNameOf = (itemId: string): string => `clitem-${sha1Sum17(itemId)}`;
+export const libraryItemNameOf = (itemId: string): string => `clitem-${idSum(itemId)}`;
 
 /** The name of the image of a library item. */
-export const imageNameOf = (itemId: string): string => `vmi-${sha1Sum17(itemId)}`;
+export const imageNameOf = (itemId: string): string => `vmi-${idSum(itemId)}`;
 
 const ITEM_PREFIX = 'clitem';
 
