@@ -79,6 +79,7 @@ import {
 import { VmClassCatalog } from './namespaces/vm-class-catalog.js';
 import { type Controller, VM_OPERATOR_REQUEUE_DELAY, VM_OPERATOR_SYNC_PERIOD } from './runtime/controller.js';
 import { eventRecorder } from './runtime/events.js';
+import { objectKey } from './runtime/keys.js';
 import { type ControllerDefaults, Manager, type ManagerStats } from './runtime/manager.js';
 import type { FieldValidation, KubeStore } from './store/kube-store.js';
 
@@ -337,6 +338,12 @@ export function startSupervisor(deps: SupervisorDeps, options: SupervisorOptions
     ...vmOperatorRecording,
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.fastDeployMode === undefined ? {} : { fastDeployMode: options.fastDeployMode }),
+    ...(imageCaches
+      ? {
+          recheckImageCache: (name: string) =>
+            imageCaches.enqueue(objectKey({ namespace: VM_OPERATOR_NAMESPACE, name })),
+        }
+      : {}),
   });
   const services = startVirtualMachineServiceController(manager, {
     kube,

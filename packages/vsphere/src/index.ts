@@ -98,6 +98,7 @@ export {
   isBackingOn,
   LATEST_HARDWARE_VERSION,
   networkBacking,
+  snapshotRecordsOf,
 } from './inventory/vm.js';
 export type {
   ContentLibraryOperations,
@@ -120,7 +121,7 @@ export type {
   OvfProperty,
   SampleOvfImage,
 } from './library/ovf.js';
-export { cimOsTypeOf, ovfEnvelope, ovfXml, SAMPLE_OVF_IMAGES } from './library/ovf.js';
+export { cimOsTypeOf, ovfEnvelope, ovfXml, SAMPLE_OVF_IMAGES, vAppConfigOfOvf } from './library/ovf.js';
 export { readOvfDescriptor } from './library/ovf-read.js';
 export type { SubscribedLibraryCreateSpec, SubscribedLibraryUpdateSpec } from './library/subscribed.js';
 export type {

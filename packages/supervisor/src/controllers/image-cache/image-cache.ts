@@ -103,6 +103,25 @@ export const cachedFileName = (name: string) => {
   return `${sha1Sum17(name.slice(0, name.length - ext.length))}${ext}`;
 };
 
+/** How vm-operator copies a cached disk (CopyVirtualDisk_Task's `destSpec`): thin, on LSI Logic. */
+export const THIN_COPY = {
+  _type: 'FileBackedVirtualDiskSpec',
+  diskType: 'thin',
+  adapterType: 'lsiLogic',
+  capacityKb: 0,
+} as const;
+
+/** Whether a disk is at `path` (a cached copy has its UUID), as vm-operator checks a file is there. */
+export const diskThere = (vsphere: VSphere, path: string, datacenter: string): boolean => {
+  try {
+    vsphere.virtualDisks.queryUuid(path, datacenter);
+    return true;
+  } catch (error) {
+    if (isVimFault(error)) return false;
+    throw error;
+  }
+};
+
 const isCachedKind = (name: string) => /\.(vmdk|nvram)$/i.test(name);
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -204,24 +223,13 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
       .map((f) => ({ path: `[${datastore?.name}] ${libraryItemDirectory(item)}/${f.name}`, datacenter }));
   };
 
-  /** A disk at `path`: whether one is there (the cache's own copies have their UUIDs). */
-  const diskThere = (path: string, datacenter: string) => {
-    try {
-      vsphere.virtualDisks.queryUuid(path, datacenter);
-      return true;
-    } catch (error) {
-      if (isVimFault(error)) return false;
-      throw error;
-    }
-  };
-
   /** One file copied into `dir`, unless it is there already: its cached path. */
   const copyFile = async (source: SourceFile, dir: string, datacenter: string): Promise<string> => {
     const name = baseName(source.path);
     const ext = extensionOf(name);
     const isDisk = ext.toLowerCase() === '.vmdk';
     const path = `${dir}/${cachedFileName(name)}`;
-    if (isDisk && diskThere(path, datacenter)) return path;
+    if (isDisk && diskThere(vsphere, path, datacenter)) return path;
     try {
       vsphere.files.makeDirectory(dir, datacenter, true);
     } catch (error) {
@@ -230,12 +238,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
     let task: { wait(): Promise<unknown> };
     try {
       task = isDisk
-        ? vsphere.virtualDisks.copy(source.path, source.datacenter, path, datacenter, {
-            _type: 'FileBackedVirtualDiskSpec',
-            diskType: 'thin',
-            adapterType: 'lsiLogic',
-            capacityKb: 0,
-          })
+        ? vsphere.virtualDisks.copy(source.path, source.datacenter, path, datacenter, THIN_COPY)
         : vsphere.files.copy(source.path, source.datacenter, path, datacenter, false);
     } catch (error) {
       throw new StepError(`failed to call copy ${ext}: ${errorMessage(error)}`);

@@ -44,6 +44,7 @@ import {
   isVimFault,
   type LibraryItemRecord,
   type LibraryRecord,
+  type MoRef,
   mapped,
   type NetworkRecord,
   networkBacking,
@@ -52,11 +53,14 @@ import {
   poolUsage,
   type ResourcePoolRecord,
   type SnapshotRecord,
+  snapshotRecordsOf,
+  type Task,
   VIRTUAL_TPM,
   type VirtualDeviceConfigSpec,
   type VmConfigSpec,
   type VmRecord,
   type VSphere,
+  vAppConfigOfOvf,
 } from '@vsim/vsphere';
 import {
   CLUSTER_MODULE_GROUP_ANNOTATION,
@@ -90,6 +94,8 @@ import type {
   VirtualMachine,
   VirtualMachineClass,
   VirtualMachineGroup,
+  VirtualMachineImageCache,
+  VirtualMachineImageCacheLocationSpec,
   VirtualMachineNetworkConfigStatus,
   VirtualMachinePowerOpMode,
   VirtualMachineSetResourcePolicy,
@@ -108,6 +114,7 @@ import {
   TOPOLOGY_API_VERSION,
   type ZoneChooser,
 } from '../../namespaces/layout.js';
+import { firstDatastoreOf } from '../../namespaces/prepare.js';
 import { leastLoadedZone, zoneHolding } from '../../namespaces/zone-choice.js';
 import type {
   Controller,
@@ -127,8 +134,18 @@ import {
   merged,
   timestamp,
   withAnnotation,
+  withLabel,
 } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
+import {
+  diskThere,
+  IMAGE_CACHE_CONDITION,
+  imageCacheRef,
+  THIN_COPY,
+  VMI_CACHE_LABEL,
+  VMI_CACHE_LOCATION_ANNOTATION,
+} from '../image-cache/image-cache.js';
+import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
 import { clusterCpuMhz } from '../resource-policy/allocation.js';
@@ -198,6 +215,23 @@ import {
   customizingProviderOf,
   guestCustomization,
 } from './customization.js';
+import {
+  type CacheWait,
+  cacheReadyFor,
+  DEFAULT_FAST_DEPLOY_MODE,
+  DISK_PROMOTION_SYNCED,
+  type FastDeployMode,
+  fastDeployModeOf,
+  hardwareWait,
+  IMAGE_CACHE_READY,
+  imageDiskChanges,
+  KEEP_DISKS_EXTRA_CONFIG_KEY,
+  keepDisksValue,
+  locationOutcome,
+  type PromotionTask,
+  promotionPlan,
+  withLocation,
+} from './fast-deploy.js';
 import { findVsphereVm, providerConfig } from './find-vm.js';
 import { networkConfigStatus, templateNetwork } from './guest-network.js';
 import {
@@ -294,6 +328,10 @@ export interface VirtualMachineControllerDeps {
    * one that mounts it (any usable host of its cluster without it).
    */
   claimDatastore?: () => string;
+  /** With FastDeploy, how VMs are made of cached disks (`direct` or `linked`, the default; see fast-deploy.ts). */
+  fastDeployMode?: string;
+  /** With FastDeploy, asks the image cache controller to look at a cache again (a cached file gone). */
+  recheckImageCache?: (name: string) => void;
 }
 
 export interface VirtualMachineController {
@@ -332,6 +370,8 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
  */
 const MAX_CONCURRENT_CREATES = 16;
 const CREATE_REQUEUE_DELAY = 10_000;
+/** How long vCenter lists a VM's finished task among its recent ones (a failed promotion's fault). */
+const PROMOTION_FAULT_KEPT_MS = 10 * 60_000;
 
 /** A VM naming no group has no GroupLinked condition (one it had goes). */
 const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
@@ -469,6 +509,8 @@ export function startVirtualMachineController(
   const instanceStorage = deps.capabilities?.instanceStorage === true;
   const byok = deps.capabilities?.bringYourOwnEncryptionKey === true;
   const allDisksArePVCs = deps.capabilities?.allDisksArePVCs === true;
+  const fastDeploy = deps.capabilities?.fastDeploy === true;
+  const fastDeployMode = deps.fastDeployMode ?? DEFAULT_FAST_DEPLOY_MODE;
   /** Whether a VM's storage class is an encryption one, read through its reconcile's reader. */
   const encryptedStorageClass = (read: DependencyReader, vm: VirtualMachine) =>
     isEncryptedStorageClass(read.get, vm.spec?.storageClass);
@@ -615,6 +657,7 @@ export function startVirtualMachineController(
     refusedCustomizations.delete(key);
     droppedResizes.delete(key);
     groupPlaced.delete(key);
+    promotions.delete(key);
   };
 
   /** Made once: a reconcile's reader only points at it. */
@@ -906,6 +949,214 @@ export function startVirtualMachineController(
     return found?.kind === 'Datastore' ? { id: found.id } : { problem: `datastore '${name}' not found` };
   };
 
+  // --- FastDeploy (see fast-deploy.ts) ------------------------------------------------
+
+  /**
+   * The promotion of each VM started last: running, or how it ended, read as vm-operator reads
+   * the VM's recent tasks (a success once, a fault while vCenter lists it, 10 minutes).
+   */
+  const promotions = new Map<string, PromotionTask & { readonly until?: number }>();
+
+  /**
+   * vm-operator's disk promotion for one pass: its conditions written, and a promotion of the
+   * VM's child disks started when it is time (true: the pass ends there).
+   */
+  const promoteDisks = (key: string, vm: VirtualMachine, record: VmRecord): boolean => {
+    const last = promotions.get(key);
+    const expired = last !== undefined && !last.running && (last.until ?? 0) <= vsphere.clock.now();
+    if (last && !last.running && (expired || last.error === undefined)) promotions.delete(key);
+    const inSnapshots = new Set<string>();
+    for (const snapshot of snapshotRecordsOf(vsphere.store, record))
+      for (const d of snapshot.config.devices)
+        if (d._type === 'VirtualDisk') inSnapshots.add((d.backing as { fileName: string }).fileName);
+    const customizing = pendingCustomizationOf(record) !== undefined;
+    const judged = last && (last.running || last.error === undefined || !expired) ? last : undefined;
+    const plan = promotionPlan(vm, record, inSnapshots, judged, false, customizing);
+    if (plan.verdicts.length > 0) writeVerdicts(vm, plan.verdicts);
+    if (!plan.promote) return false;
+    promotions.set(key, { running: true });
+    const task = vsphere.vm.promoteDisks(
+      record.id,
+      true,
+      mapped(plan.promote, (d) => ({ key: d.key })),
+    );
+    track(
+      key,
+      task.wait().then(
+        () => promotions.set(key, { running: false }),
+        (fault: unknown) =>
+          promotions.set(key, {
+            running: false,
+            error: (fault as Error).message ?? String(fault),
+            until: vsphere.clock.now() + PROMOTION_FAULT_KEPT_MS,
+          }),
+      ),
+    );
+    return true;
+  };
+
+  /** Whether a VM's snapshots may be taken: its disks promoted, or it never promotes (FastDeploy alone). */
+  const disksPromoted = (vm: VirtualMachine) =>
+    !fastDeploy ||
+    vm.spec?.promoteDisksMode === 'Disabled' ||
+    isConditionTrue(vm.status?.conditions, DISK_PROMOTION_SYNCED);
+
+  const imageCacheOf = (name: string) =>
+    kube.direct.get(imageCacheRef(name)) as unknown as VirtualMachineImageCache | undefined;
+
+  /** The image's cache with a location added, as vm-operator's create CreateOrPatches it. */
+  const cacheWithLocation = (
+    name: string,
+    itemId: string,
+    version: string,
+    location: VirtualMachineImageCacheLocationSpec,
+  ): VirtualMachineImageCache => {
+    const current = imageCacheOf(name);
+    const spec = withLocation(current, itemId, version, location);
+    if (current && deepEqual(current.spec, spec)) return current;
+    const ref = imageCacheRef(name);
+    return (current
+      ? kube.direct.update({ ...(current as unknown as KubeObject), spec })
+      : kube.direct.create({
+          ...ref,
+          metadata: { name, namespace: ref.namespace },
+          spec,
+        })) as unknown as VirtualMachineImageCache;
+  };
+
+  /**
+   * Where a fast deploy puts the VM, as placement recommends a datastore: the provider config's,
+   * else its image's library's when the pool's cluster mounts it, else the cluster's first.
+   */
+  const fastDeployDatastore = (pool: string, configured: string | undefined, itemId: string): string => {
+    if (configured) return configured;
+    const cluster = clusterOfPool(vsphere, pool) as string;
+    const library = (vsphere.store.get(itemId) as LibraryItemRecord).library;
+    const backing = (vsphere.store.get(library) as LibraryRecord | undefined)?.datastore;
+    const mounted = (id: string) =>
+      [...vsphere.store.referrers('childEntity', cluster)].some((host) =>
+        ((vsphere.store.get(host) as { datastores?: string[] } | undefined)?.datastores ?? []).includes(id),
+      );
+    return backing && mounted(backing) ? backing : firstDatastoreOf(vsphere, cluster);
+  };
+
+  /** The VM without the marks of a wait for its image's cache, written if it had them. */
+  const unmarkedForCache = (vm: VirtualMachine): VirtualMachine => {
+    const annotations = vm.metadata.annotations;
+    if (
+      vm.metadata.labels?.[VMI_CACHE_LABEL] === undefined &&
+      annotations?.[VMI_CACHE_LOCATION_ANNOTATION] === undefined
+    )
+      return vm;
+    const { [VMI_CACHE_LOCATION_ANNOTATION]: _, ...kept } = annotations ?? {};
+    const unlabelled = withLabel(vm, VMI_CACHE_LABEL, undefined);
+    return writeAndRequeue(
+      merged(unlabelled, { metadata: merged(unlabelled.metadata, { annotations: kept }) }),
+    );
+  };
+
+  /**
+   * A VM that waits for its image's cache (vm-operator's WatchVMICacheIfNotReady): labelled with
+   * the cache (annotated with the location it waits for), `VirtualMachineConditionImageCacheReady`
+   * False with the create's other verdicts; the cache's change brings it back, nothing else.
+   */
+  const waitForCache = (vm: VirtualMachine, verdicts: readonly Verdict[], wait: CacheWait) => {
+    const labelled = withLabel(vm, VMI_CACHE_LABEL, wait.name);
+    const marked = wait.location
+      ? withAnnotation(labelled, VMI_CACHE_LOCATION_ANNOTATION, wait.location)
+      : labelled;
+    const written = marked === vm ? vm : writeAndRequeue(marked);
+    writeVerdicts(written, [...verdicts, isFalse(IMAGE_CACHE_READY, REASON.notReady, wait.message)]);
+    return undefined;
+  };
+
+  /**
+   * vm-operator's fast deploy: the VM's folder (`[<datastore>] <uid>`) made, the cached disks
+   * copied there (`direct`), then CreateVM_Task of its config spec with its image's disks, the
+   * folder deleted when it fails. The create's task once the copies are done.
+   */
+  const fastDeployed = (
+    vm: VirtualMachine,
+    itemId: string,
+    config: DeployConfig,
+    annotation: string,
+    target: { pool: string; folder: string },
+    host: string | undefined,
+    how: {
+      mode: FastDeployMode;
+      files: readonly string[];
+      datastore: string;
+      thin: boolean;
+      storagePolicyId: string | undefined;
+    },
+  ): Pick<Task<MoRef>, 'outcome' | 'wait'> => {
+    const datacenter = datacenterOf(vsphere.store, how.datastore)?.id;
+    const dir = `[${vsphere.store.get(how.datastore)?.name}] ${vm.metadata.uid}`;
+    const disks = how.files.filter((path) => /\.vmdk$/i.test(path));
+    const ovf = imageOvf(itemId);
+    const image: ImageParts = {
+      ovf,
+      disks: imageDiskChanges(
+        mapped(ovf?.disks ?? [], (d) => d.capacityKB),
+        disks,
+        dir,
+        how.mode,
+        how.thin,
+        how.storagePolicyId,
+      ) as NonNullable<VmConfigSpec['deviceChange']>,
+      extraConfig:
+        how.mode === 'linked' && disks.length > 0
+          ? [{ key: KEEP_DISKS_EXTRA_CONFIG_KEY, value: keepDisksValue(disks) }]
+          : [],
+      storagePolicyId: how.storagePolicyId,
+    };
+    const spec = createVmSpec(vsphere, vm, config, `${dir}/${vm.metadata.name}.vmx`, annotation, image);
+    const cleanUp = () => {
+      try {
+        vsphere.files.delete(dir, datacenter);
+      } catch (error) {
+        if (!isVimFault(error)) throw error;
+      }
+    };
+    vsphere.files.makeDirectory(dir, datacenter, true);
+    const copies =
+      how.mode === 'direct'
+        ? disks.map((path, i) =>
+            vsphere.virtualDisks.copy(path, datacenter, `${dir}/disk-${i}.vmdk`, datacenter, THIN_COPY),
+          )
+        : [];
+    const create = () => {
+      try {
+        const task = vsphere.vm.create(target.folder, spec, target.pool, host);
+        const ended = task.outcome();
+        if (ended && !ended.ok) cleanUp();
+        return task;
+      } catch (error) {
+        cleanUp();
+        throw error;
+      }
+    };
+    if (copies.every((copy) => copy.outcome()?.ok)) return create();
+    const failed = copies.map((copy) => copy.outcome()).find((ended) => ended && !ended.ok);
+    if (failed && !failed.ok) {
+      cleanUp();
+      throw failed.fault;
+    }
+    // Copies that take time: the create when they are done.
+    return {
+      outcome: () => undefined,
+      wait: async () => {
+        try {
+          await Promise.all(copies.map((copy) => copy.wait()));
+        } catch (error) {
+          cleanUp();
+          throw error;
+        }
+        return create().wait();
+      },
+    };
+  };
+
   const createPath = (
     key: string,
     vm: VirtualMachine,
@@ -1049,6 +1300,18 @@ export function startVirtualMachineController(
         [crypto.error],
       );
     if (crypto?.verdict) verdicts.push(crypto.verdict);
+    // With FastDeploy, the config spec is made of an OVF image's cache, which must hold its OVF.
+    const itemId = prerequisites.resolved.itemId as string;
+    const item = vsphere.store.get(itemId) as LibraryItemRecord | undefined;
+    const mode = fastDeploy
+      ? fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm))
+      : undefined;
+    const cacheName = imageNameOf(itemId);
+    const version = item?.contentVersion ?? '';
+    if (mode && item?.type !== 'iso') {
+      const wait = hardwareWait(cacheName, imageCacheOf(cacheName), version);
+      if (wait) return waitForCache(vm, verdicts, wait);
+    }
     // On the host the group's placement names, as vm-operator creates a VM its group placed. Its
     // zone label is the placement's from now on: a later create is placed as a labelled VM.
     let host = grouping?.byGroup?.node;
@@ -1074,6 +1337,30 @@ export function startVirtualMachineController(
       if (chosen.marked) vm = writeAndRequeue(chosen.marked);
       host = chosen.host;
     }
+    // With FastDeploy, the files of the image cached where the VM goes, once placed.
+    let cached: { readonly files: readonly string[]; readonly datastore: string } | undefined;
+    if (mode) {
+      const onDatastore = fastDeployDatastore(target.pool, datastore?.id, itemId);
+      const location = {
+        datacenterID: datacenterOf(vsphere.store, onDatastore)?.id ?? '',
+        datastoreID: onDatastore,
+        profileID: prerequisites.resolved.storagePolicyId ?? '',
+      };
+      const outcome = locationOutcome(
+        cacheName,
+        cacheWithLocation(cacheName, itemId, version, location),
+        location,
+        (path) => diskThere(vsphere, path, location.datacenterID),
+        () => deps.recheckImageCache?.(cacheName),
+      );
+      if ('wait' in outcome) return waitForCache(vm, verdicts, outcome.wait);
+      if ('failed' in outcome) return failCreate(vm, verdicts, [outcome.failed]);
+      verdicts.push(outcome.verdict);
+      cached = { files: outcome.files, datastore: onDatastore };
+      // Waiting no more: unmarked, as vm-operator's patch at the end of the pass leaves it (a
+      // wait and a go in one pass write nothing).
+      vm = unmarkedForCache(vm);
+    }
     // As vm-operator's create once its networking and placement are done (vmCreateIsReady): a VM
     // of a cluster module group waits for its policy's module, one with instance storage for its
     // claims to be bound.
@@ -1087,8 +1374,7 @@ export function startVirtualMachineController(
     if (storageOnHost && vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
       return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
     const { resolved } = prerequisites;
-    const itemId = resolved.itemId as string;
-    const iso = (vsphere.store.get(itemId) as LibraryItemRecord | undefined)?.type === 'iso';
+    const iso = item?.type === 'iso';
     // A VM with claims powers on once their disks are attached, one whose first update
     // reconfigures it (an ISO VM, made empty, always) after that update, one its bootstrap
     // customizes (LinuxPrep, Sysprep) once its update has customized it, with CustomizeVM_Task
@@ -1113,7 +1399,8 @@ export function startVirtualMachineController(
     // One whose class changed the provider's extra config is deployed off too: the update that
     // powers it on puts the provider's back first.
     const reconfigured = offUpdateKind('PoweredOn') === 'update' && overridesProviderExtraConfig(classConfig);
-    const powerOn = poweringOn && !refusable && !reconfigured;
+    // Made by CreateVM_Task (FastDeploy), a VM is powered on by its update, as vm-operator's is.
+    const powerOn = poweringOn && !refusable && !reconfigured && !cached;
     // A deployment vSphere refuses at once (a hardware version its hosts do not run) is reported
     // as one that failed, as vm-operator's create reports any error.
     const guestInfo = cloudInitOf(vm) ? guestInfoOf(key, vm, network.nics, resolved, read) : undefined;
@@ -1131,41 +1418,49 @@ export function startVirtualMachineController(
     );
     if (crypto?.crypto) config.crypto = crypto.crypto;
     const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
-    let task: ReturnType<VSphere['library']['deploy']>;
+    let task: Pick<Task<MoRef>, 'outcome' | 'wait'>;
     try {
-      task = iso
-        ? // vm-operator's create from an ISO image: an empty VM of the same configuration.
-          vsphere.vm.create(
-            target.folder,
-            isoVmSpec(vsphere, vm, config, isoHome(itemId), annotation),
-            target.pool,
-            host,
-          )
-        : vsphere.library.deploy(
-            itemId,
-            {
-              name: vm.metadata.name as string,
-              folder: target.folder,
-              pool: target.pool,
-              ...(host === undefined ? {} : { host }),
-              ...(datastore?.id === undefined ? {} : { datastore: datastore.id }),
-              annotation,
-              // vm-operator's images deploy thin unless the VM or its storage policy asks
-              // otherwise, so a namespace of many VMs overcommits its datastore.
-              storageProvisioning: provisioning,
-              // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
-              // of an encrypted VM are encrypted, and the disks AllDisksArePVCs registers are under a
-              // class's (passed where it matters alone: with Bring Your Own Key or AllDisksArePVCs).
-              ...((byok || allDisksArePVCs) && resolved.storagePolicyId
-                ? { storageProfile: resolved.storagePolicyId }
-                : {}),
-              // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
-              powerOn,
-              config,
-            },
-            // vm-operator's blocking create: a deployment that takes no time has ended on return.
-            { blocking: true },
-          );
+      task =
+        cached && !iso
+          ? fastDeployed(vm, itemId, config, annotation, target, host, {
+              mode: mode as FastDeployMode,
+              ...cached,
+              thin: provisioning === 'thin',
+              storagePolicyId: resolved.storagePolicyId,
+            })
+          : iso
+            ? // vm-operator's create from an ISO image: an empty VM of the same configuration.
+              vsphere.vm.create(
+                target.folder,
+                createVmSpec(vsphere, vm, config, isoHome(itemId), annotation),
+                target.pool,
+                host,
+              )
+            : vsphere.library.deploy(
+                itemId,
+                {
+                  name: vm.metadata.name as string,
+                  folder: target.folder,
+                  pool: target.pool,
+                  ...(host === undefined ? {} : { host }),
+                  ...(datastore?.id === undefined ? {} : { datastore: datastore.id }),
+                  annotation,
+                  // vm-operator's images deploy thin unless the VM or its storage policy asks
+                  // otherwise, so a namespace of many VMs overcommits its datastore.
+                  storageProvisioning: provisioning,
+                  // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
+                  // of an encrypted VM are encrypted, and the disks AllDisksArePVCs registers are under a
+                  // class's (passed where it matters alone: with Bring Your Own Key or AllDisksArePVCs).
+                  ...((byok || allDisksArePVCs) && resolved.storagePolicyId
+                    ? { storageProfile: resolved.storagePolicyId }
+                    : {}),
+                  // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
+                  powerOn,
+                  config,
+                },
+                // vm-operator's blocking create: a deployment that takes no time has ended on return.
+                { blocking: true },
+              );
     } catch (error) {
       if (!isVimFault(error)) throw error;
       events.emit(asKube(vm), 'Create', error);
@@ -1389,7 +1684,7 @@ export function startVirtualMachineController(
     resized?: () => void,
     onTheWayOff: WayOff = {},
     crypto?: (changes: readonly VirtualDeviceConfigSpec[]) => CryptoPlan,
-  ): 'upgrade' | 'resize' | 'network' | 'register' | 'power' | 'restart' | number | undefined => {
+  ): 'promote' | 'upgrade' | 'resize' | 'network' | 'register' | 'power' | 'restart' | number | undefined => {
     /**
      * What the crypto reconciler makes of the spec (its error thrown, or, `dropping` it as a resize
      * while off does, the spec left without crypto), as it sees the spec's virtual TPM.
@@ -1405,6 +1700,8 @@ export function startVirtualMachineController(
       if (tpm && plan.verdict?.status === 'False') writeVerdicts(vm, [plan.verdict]);
       return dropping && plan.error !== undefined ? spec : withCryptoChanges(spec, plan);
     };
+    // With FastDeploy, vm-operator's disk promotion first: one it starts ends the pass.
+    if (fastDeploy && promoteDisks(key, vm, record)) return 'promote';
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const pushedIn = untilPushedPower(vm);
@@ -2152,7 +2449,9 @@ export function startVirtualMachineController(
     // Paused by an administrator: neither configured nor powered (vm-operator's ErrIsPaused), but
     // for its manager and name.
     if (paused) {
-      // With AllDisksArePVCs, its disks registered all the same, as vm-operator's reconfigure does.
+      // Its disks promoted, and with AllDisksArePVCs registered, all the same, as vm-operator's
+      // reconfigure does.
+      if (fastDeploy && promoteDisks(key, written, record)) return undefined;
       const registering = allDisksArePVCs ? registerVolumes(key, written, record) : undefined;
       if (registering?.pending) return undefined;
       const spec = withDeviceChanges(
@@ -2224,9 +2523,10 @@ export function startVirtualMachineController(
     if (typeof started === 'number') return { requeueAfter: started };
     if (started) return undefined;
     // As vm-operator, a revert that cannot be made fails the pass once its snapshots are taken;
-    // with AllDisksArePVCs, none is taken until the VM's disks are registered (vSphere registers
-    // no disk with a snapshot's delta).
-    const next = disksRegistered(key) ? nextSnapshot(kube, member) : undefined;
+    // with FastDeploy, none is taken until the VM's disks are promoted (unless it never promotes);
+    // with AllDisksArePVCs, until they are registered (vSphere registers no disk with a
+    // snapshot's delta).
+    const next = disksRegistered(key) && disksPromoted(member) ? nextSnapshot(kube, member) : undefined;
     const taking = next && snapshotNext(key, record, next.snapshot, next.more);
     if (revert?.error) throw revert.error;
     if (next) return taking;
@@ -2250,6 +2550,10 @@ export function startVirtualMachineController(
     if (vm.metadata.annotations?.[PAUSED_ANNOTATION] !== undefined) return undefined;
     if (vm.metadata.deletionTimestamp) return awaitingOr(key, deletePath(key, vm));
     if (busy.has(key)) return AWAITING;
+    // With FastDeploy, a VM waiting for its image's cache goes on once that is ready (vm-operator's
+    // isVMICacheReady; its create unmarks it); until then the cache's change alone brings it back.
+    const waitingFor = fastDeploy ? vm.metadata.labels?.[VMI_CACHE_LABEL] : undefined;
+    if (waitingFor !== undefined && !cacheReadyFor(vm, imageCacheOf(waitingFor))) return undefined;
     const deps: Dependency[] = [];
     const read = readerFor(deps);
     try {
@@ -2410,6 +2714,19 @@ export function startVirtualMachineController(
 
   const controller = manager.controller({ name: VIRTUAL_MACHINE_CONTROLLER, reconcile });
   controller.watches(kube, VM, undefined, vmEventPriority);
+  // With FastDeploy, a cache whose hardware is ready: the VMs that wait for it
+  // (VirtualMachineImageCacheToItemMapper).
+  if (fastDeploy)
+    controller.watches(kube, { apiVersion: VM.apiVersion, kind: 'VirtualMachineImageCache' }, (cache) => {
+      const ready = (cache as unknown as VirtualMachineImageCache).status?.conditions?.some(
+        (c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady && c.status === 'True',
+      );
+      if (!ready || cache.metadata.deletionTimestamp) return [];
+      return kube.direct
+        .list(VM.apiVersion, VM.kind)
+        .filter((vm) => vm.metadata.labels?.[VMI_CACHE_LABEL] === cache.metadata.name)
+        .map((vm) => objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name ?? '' }));
+    });
   const vmOfKey = (key: string) => kube.direct.get({ ...VM, ...parseObjectKey(key) });
   /** A VM queued by what vSphere reports of it, as vm-operator's asynchronous signals queue it. */
   const requeueFromVsphere = (key: string) =>
@@ -2572,16 +2889,30 @@ function deployConfig(
   return config;
 }
 
+/** What a VM made of an image's cached disks (FastDeploy) takes of the image. */
+interface ImageParts {
+  readonly ovf: OvfDescriptor | undefined;
+  /** Its disks (and their controller), as fast-deploy.ts makes them. */
+  readonly disks: NonNullable<VmConfigSpec['deviceChange']>;
+  /** Extra config of its own (a linked VM's `vmprov.keepDisks`). */
+  readonly extraConfig: readonly { key: string; value: string }[];
+  readonly storagePolicyId: string | undefined;
+}
+
 /**
- * CreateVM_Task's spec of an ISO VM: the configuration a deployment would give it, its NICs
- * (of its class's types, else VMXNET3; net-operator's MACs) and its class's devices its only ones.
+ * CreateVM_Task's spec of a VM vm-operator creates rather than deploys (an ISO VM, or one of an
+ * image's cached disks): the configuration a deployment would give it, its NICs (of its class's
+ * types, else VMXNET3; net-operator's MACs) and its class's devices; and, of an image, what its
+ * OVF gives where the VM and its class give nothing (guest, hardware version, firmware, extra
+ * config, vApp options, as vm-operator's create config spec takes them), its disks and its policy.
  */
-function isoVmSpec(
+function createVmSpec(
   vsphere: VSphere,
   vm: VirtualMachine,
   config: DeployConfig,
   home: string,
   annotation: string,
+  image?: ImageParts,
 ): VmConfigSpec {
   const spec: { -readonly [K in keyof VmConfigSpec]: VmConfigSpec[K] } = {
     name: vm.metadata.name as string,
@@ -2603,7 +2934,31 @@ function isoVmSpec(
       },
     };
   });
-  spec.deviceChange = [...nics, ...(config.deviceChange ?? [])];
+  spec.deviceChange = [...nics, ...(config.deviceChange ?? []), ...(image?.disks ?? [])];
+  if (!image) return spec;
+  const { ovf } = image;
+  spec.guestId ??= ovf?.os?.id ?? 'otherGuest';
+  if (ovf) spec.version ??= ovf.hardwareVersion;
+  if (ovf?.firmware) spec.firmware ??= ovf.firmware;
+  const own = new Set((config.extraConfig ?? []).map((o) => o.key));
+  spec.extraConfig = [
+    ...(ovf?.extraConfig ?? []).filter((o) => !own.has(o.key)),
+    ...(config.extraConfig ?? []),
+    ...image.extraConfig,
+  ];
+  const vApp = ovf && !config.vAppConfigRemoved ? vAppConfigOfOvf(ovf) : undefined;
+  // vm-operator's create takes the image's vApp options whole, its expression and IP properties as strings.
+  if (vApp)
+    spec.vAppConfig = {
+      property: vApp.properties.map((info) => ({
+        operation: 'add',
+        info: /^(expression|ip(:.*)?)$/.test(info.type) ? { ...info, type: 'string' } : info,
+      })),
+      ...(vApp.ovfEnvironmentTransport ? { ovfEnvironmentTransport: vApp.ovfEnvironmentTransport } : {}),
+    };
+  if (image.storagePolicyId)
+    spec.vmProfile = [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: image.storagePolicyId }];
+  if (config.crypto) spec.crypto = config.crypto;
   return spec;
 }
 

@@ -1,0 +1,164 @@
+import {
+  type Device,
+  datacenterOf,
+  extraConfigValue,
+  type LibraryItemRecord,
+  type TaskRecord,
+  type VmRecord,
+} from '@vsim/vsphere';
+import { describe, expect, it } from 'vitest';
+import type { VirtualMachine, VirtualMachineImage, VirtualMachineImageCache } from '../../api/types.js';
+import { createNamespaceFixture, type SupervisorFixtureOptions } from '../../testing/fixture.js';
+import { imageCacheRef, VMI_CACHE_LABEL, VMI_CACHE_LOCATION_ANNOTATION } from '../image-cache/image-cache.js';
+import { conditionOf } from './conditions.js';
+import {
+  DISK_PROMOTION_STARTED,
+  DISK_PROMOTION_SYNCED,
+  FAST_DEPLOY_ANNOTATION,
+  IMAGE_CACHE_READY,
+  KEEP_DISKS_EXTRA_CONFIG_KEY,
+} from './fast-deploy.js';
+
+async function setup(options: SupervisorFixtureOptions = {}) {
+  const f = await createNamespaceFixture({ capabilities: { fastDeploy: true }, ...options });
+  const createVm = (name: string, spec: Record<string, unknown> = {}, annotations?: Record<string, string>) =>
+    f.createVm(name, { bootstrap: { disabled: true }, ...spec }, undefined, annotations);
+  const getVm = async (name: string) => (await f.kube.get(f.vmRef(name))) as unknown as VirtualMachine;
+  const record = async (name: string) =>
+    f.vsphere.store.get((await getVm(name)).status?.uniqueID ?? '') as VmRecord;
+  const diskOf = (vm: VmRecord) => vm.config.devices.find((d) => d._type === 'VirtualDisk') as Device;
+  const cache = () => f.kube.direct.get(imageCacheRef(f.image)) as unknown as VirtualMachineImageCache;
+  const cachedDisk = () => cache().status?.locations?.[0]?.files?.[0]?.id as string;
+  const image = (await f.kube.get({
+    apiVersion: 'vmoperator.vmware.com/v1alpha6',
+    kind: 'VirtualMachineImage',
+    namespace: 'ns1',
+    name: f.image,
+  })) as unknown as VirtualMachineImage;
+  const item = f.vsphere.store.get(image.status?.providerItemID as string) as LibraryItemRecord;
+  const library = f.vsphere.store.get(item.library) as { datastore: string };
+  const datacenter = datacenterOf(f.vsphere.store, library.datastore)?.id;
+  return { ...f, createVm, getVm, record, diskOf, cache, cachedDisk, item, datacenter };
+}
+
+describe("vm-operator's FastDeploy", () => {
+  it('makes a VM of its linked clone of the cached disk, then promotes its disk once it runs', async () => {
+    const { createVm, getVm, record, diskOf, cachedDisk, item, settle, vsphere } = await setup();
+    await createVm('vm1');
+    await settle();
+    const vm = await getVm('vm1');
+    const made = await record('vm1');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    // Made by CreateVM_Task in a folder named by its uid, its disk a child of the cached one,
+    // which it keeps; the guest and hardware its image's.
+    expect(made.config.vmPathName).toBe(
+      `[${cachedDisk().slice(1, cachedDisk().indexOf(']'))}] ${vm.metadata.uid}/vm1.vmx`,
+    );
+    expect(made.config.guestId).toBe(item.ovf?.os?.id);
+    expect(extraConfigValue(made.config, KEEP_DISKS_EXTRA_CONFIG_KEY)).toBe(
+      cachedDisk().slice(cachedDisk().lastIndexOf('/') + 1),
+    );
+    expect(diskOf(made).capacityInKB).toBe(item.ovf?.disks[0]?.capacityKB);
+    expect((diskOf(made).backing as { fileName: string }).fileName).toMatch(/\/disk-0\.vmdk$/);
+    // Promoted once it ran: its disk its own, the cached one there still.
+    expect(diskOf(made).backing).not.toHaveProperty('parent');
+    expect(conditionOf(vm.status?.conditions, DISK_PROMOTION_SYNCED)?.status).toBe('True');
+    expect(conditionOf(vm.status?.conditions, DISK_PROMOTION_STARTED)?.status).toBe('True');
+    const promoted = [...vsphere.store.ofKind<TaskRecord>('Task')]
+      .filter((t) => t.descriptionId === 'VirtualMachine.promoteDisks')
+      .map((t) => t.entity);
+    expect(promoted).toEqual([made.id]);
+    const ready = conditionOf(vm.status?.conditions, IMAGE_CACHE_READY);
+    expect(ready?.status).toBe('True');
+    expect(ready?.message).toMatch(
+      /^VirtualMachineImageCache location datacenter-\d+:datastore-\d+ was ready at \d{4}-/,
+    );
+    expect(vm.metadata.labels?.[VMI_CACHE_LABEL]).toBeUndefined();
+    expect(vm.metadata.annotations?.[VMI_CACHE_LOCATION_ANNOTATION]).toBeUndefined();
+  });
+
+  it('waits for the location its VM adds to the cache, labelled and annotated, the condition False', async () => {
+    const { createVm, getVm, round, settle, image } = await setup();
+    await createVm('vm1');
+    let waiting: VirtualMachine | undefined;
+    for (let i = 0; i < 50 && !waiting; i++) {
+      await round();
+      const vm = await getVm('vm1');
+      if (vm.metadata.annotations?.[VMI_CACHE_LOCATION_ANNOTATION]) waiting = vm;
+    }
+    expect(waiting?.metadata.labels?.[VMI_CACHE_LABEL]).toBe(image);
+    expect(waiting?.metadata.annotations?.[VMI_CACHE_LOCATION_ANNOTATION]).toMatch(
+      /^datacenter-\d+,datastore-\d+$/,
+    );
+    expect(conditionOf(waiting?.status?.conditions, IMAGE_CACHE_READY)).toMatchObject({
+      status: 'False',
+      reason: 'NotReady',
+      message: 'cached files not ready',
+    });
+    await settle();
+    expect((await getVm('vm1')).status?.powerState).toBe('PoweredOn');
+  });
+
+  it("copies the cached disk for a VM in direct mode, the Supervisor's or the VM's own", async () => {
+    const { createVm, record, diskOf, cachedDisk, settle, vsphere, datacenter } = await setup({
+      fastDeployMode: 'direct',
+    });
+    await createVm('vm1');
+    await createVm('vm2', {}, { [FAST_DEPLOY_ANNOTATION]: 'linked' });
+    await settle();
+    const direct = await record('vm1');
+    expect(diskOf(direct).backing).not.toHaveProperty('parent');
+    expect(extraConfigValue(direct.config, KEEP_DISKS_EXTRA_CONFIG_KEY)).toBeUndefined();
+    const copy = (diskOf(direct).backing as { fileName: string }).fileName;
+    expect(vsphere.virtualDisks.queryUuid(copy, datacenter)).not.toBe(
+      vsphere.virtualDisks.queryUuid(cachedDisk(), datacenter),
+    );
+    expect(extraConfigValue((await record('vm2')).config, KEEP_DISKS_EXTRA_CONFIG_KEY)).toBeDefined();
+  });
+
+  it('leaves a linked disk alone when promotion is disabled; promotes it online once the VM runs, offline while off', async () => {
+    const { createVm, getVm, record, diskOf, settle, kube, vmRef } = await setup();
+    await createVm('disabled', { promoteDisksMode: 'Disabled' });
+    await createVm('online', { powerState: 'PoweredOff' });
+    // Made off, its first update promotes it before it powers it on.
+    await createVm('offline', { promoteDisksMode: 'Offline' });
+    await settle();
+    expect(diskOf(await record('disabled')).backing).toHaveProperty('parent');
+    expect(conditionOf((await getVm('disabled')).status?.conditions, DISK_PROMOTION_SYNCED)).toBeUndefined();
+    expect(diskOf(await record('offline')).backing).not.toHaveProperty('parent');
+    expect((await record('offline')).powerState).toBe('poweredOn');
+    expect(diskOf(await record('online')).backing).toHaveProperty('parent');
+    expect(conditionOf((await getVm('online')).status?.conditions, DISK_PROMOTION_SYNCED)).toMatchObject({
+      status: 'False',
+      reason: 'DiskPromotionPending',
+      message: 'Pending VM powered on',
+    });
+    await kube.patch(vmRef('online'), { spec: { powerState: 'PoweredOn' } }, { type: 'merge' });
+    await settle();
+    expect(diskOf(await record('online')).backing).not.toHaveProperty('parent');
+    expect(conditionOf((await getVm('online')).status?.conditions, DISK_PROMOTION_SYNCED)?.status).toBe(
+      'True',
+    );
+  });
+
+  it('has the cache copy a cached disk that went again, its VM waiting for the cache to change', async () => {
+    const { createVm, getVm, cachedDisk, settle, vsphere, datacenter, image } = await setup({
+      fastDeployMode: 'direct',
+    });
+    await createVm('vm1');
+    await settle();
+    const gone = cachedDisk();
+    vsphere.virtualDisks.delete(gone, datacenter);
+    await settle();
+    expect(() => vsphere.virtualDisks.queryUuid(gone, datacenter)).toThrow();
+    await createVm('vm2');
+    await settle();
+    // Copied again; the cache's status says what it said, so the VM waits for its next change.
+    expect(vsphere.virtualDisks.queryUuid(gone, datacenter)).toBeTruthy();
+    const waiting = await getVm('vm2');
+    expect(waiting.metadata.labels?.[VMI_CACHE_LABEL]).toBe(image);
+    expect(conditionOf(waiting.status?.conditions, IMAGE_CACHE_READY)?.message).toBe(
+      'cached files not ready',
+    );
+  });
+});
