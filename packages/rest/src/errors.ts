@@ -13,6 +13,7 @@ export type ErrorType =
   | 'concurrent_change'
   | 'error'
   | 'invalid_argument'
+  | 'invalid_element_type'
   | 'not_allowed_in_current_state'
   | 'not_found'
   | 'resource_busy'

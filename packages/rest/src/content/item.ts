@@ -1,6 +1,7 @@
 /**
  * Library items (`content/library/item`: create, list by library, find, get, update, delete),
- * their files (`.../item/file`) and where those lie (`.../item/storage`).
+ * their files (`.../item/file`) and where those lie (`.../item/storage`); a subscribed library's
+ * item synced (`content/library/subscribed-item`).
  */
 import type { LibraryItemRecord, LibraryItemType } from '@vsim/vsphere';
 import { restError } from '../errors.js';
@@ -110,6 +111,23 @@ const oneItemRoutes = (base: string): Route[] => [
   },
 ];
 
+/**
+ * content.library.SubscribedItem.sync: an item of a subscribed library held with its files
+ * (`force_sync_content`: again, though held); `invalid_element_type` for an item of another library.
+ */
+const syncItem = (call: Call) => {
+  const item = itemOf(call, pathId(call, 'id'));
+  if (call.vsphere.library.get(item.library).type !== 'SUBSCRIBED')
+    throw restError(
+      'invalid_element_type',
+      `The library item ${item.id} is not a member of a subscribed library.`,
+    );
+  const force = (call.body as { force_sync_content?: unknown } | undefined)?.force_sync_content;
+  if (typeof force !== 'boolean') throw invalid('force_sync_content');
+  call.vsphere.library.syncItem(item.id, force);
+  return {};
+};
+
 export const itemRoutes: RouteSet = (style): Route[] => {
   if (style === 'rest') {
     const base = '/com/vmware/content/library/item';
@@ -140,6 +158,12 @@ export const itemRoutes: RouteSet = (style): Route[] => {
         },
       },
       ...oneItemRoutes(base),
+      {
+        method: 'POST',
+        path: '/com/vmware/content/library/subscribed-item/:id',
+        action: 'sync',
+        run: syncItem,
+      },
     ];
   }
   const base = '/content/library/item';
@@ -152,5 +176,6 @@ export const itemRoutes: RouteSet = (style): Route[] => {
     { method: 'GET', path: `${base}/:id/file`, run: (call) => files(call, named(call, 'name')) },
     { method: 'GET', path: `${base}/:id/file/:name`, run: (call) => files(call, call.params.name) },
     { method: 'GET', path: `${base}/:id/storage`, run: (call) => storage(call, named(call, 'file_name')) },
+    { method: 'POST', path: '/content/library/subscribed-item/:id', action: 'sync', run: syncItem },
   ];
 };

@@ -130,6 +130,45 @@ describe('local libraries, /api', () => {
 });
 
 describe('subscribed libraries', () => {
+  it("syncs an on-demand library's item, in both styles; refuses a local library's and a body without force", async () => {
+    const ctx = await session();
+    const { send, vsphere } = ctx;
+    const datastore = datastoreOf(ctx);
+    const pub = vsphere.library.create({ name: 'pub', datastore, type: 'LOCAL', published: true });
+    const local = vsphere.library.createItem(pub, { name: 'one', type: 'file' });
+    vsphere.library.createItem(pub, { name: 'two', type: 'file' });
+    const sub = vsphere.library.createSubscribed({
+      name: 'sub',
+      datastore,
+      source: pub,
+      subscriptionUrl: 'x',
+      onDemand: true,
+    });
+    const [first, second] = vsphere.library.listItems(sub) as [string, string];
+    const cached = async (id: string) =>
+      ((await send('GET', `/api/content/library/item/${id}`)).json as { cached: boolean }).cached;
+    expect(await cached(first)).toBe(false);
+    const body = JSON.stringify({ force_sync_content: false });
+    const rest = await send(
+      'POST',
+      `/rest/com/vmware/content/library/subscribed-item/id:${first}?~action=sync`,
+      { body },
+    );
+    expect(rest.status).toBe(200);
+    expect(await cached(first)).toBe(true);
+    expect(
+      (await send('POST', `/api/content/library/subscribed-item/${second}?action=sync`, { body })).status,
+    ).toBe(204);
+    expect(await cached(second)).toBe(true);
+    const refused = await send('POST', `/api/content/library/subscribed-item/${local}?action=sync`, { body });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error_type: 'INVALID_ELEMENT_TYPE' });
+    const bare = await send('POST', `/api/content/library/subscribed-item/${first}?action=sync`);
+    expect(bare.json).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
+    const missing = await send('POST', '/api/content/library/subscribed-item/nope?action=sync', { body });
+    expect(missing.status).toBe(404);
+  });
+
   it('subscribes to a published library by its URL and syncs its items, in both styles', async () => {
     const ctx = await session();
     const { send } = ctx;

@@ -423,6 +423,56 @@ func (s *suite) libraryChecks() {
 		return wantHTTP(err, http.StatusNotFound, "")
 	})
 
+	s.check("library: SyncLibraryItem holds an on-demand subscribed library's item; a local item's sync is refused", func(ctx context.Context) error {
+		published := true
+		pubID, err := s.lib.CreateLibrary(ctx, library.Library{
+			Name:        "rest-pub",
+			Type:        "LOCAL",
+			Storage:     []library.StorageBackings{{DatastoreID: dsRef.Value, Type: "DATASTORE"}},
+			Publication: &library.Publication{AuthenticationMethod: "NONE", Published: &published},
+		})
+		if err != nil {
+			return err
+		}
+		localID, err := s.lib.CreateLibraryItem(ctx, library.Item{Name: "pub-item", LibraryID: pubID, Type: "file"})
+		if err != nil {
+			return err
+		}
+		pub, err := s.lib.GetLibraryByID(ctx, pubID)
+		if err != nil {
+			return err
+		}
+		onDemand := true
+		subID, err := s.lib.CreateLibrary(ctx, library.Library{
+			Name:    "rest-sub",
+			Type:    "SUBSCRIBED",
+			Storage: []library.StorageBackings{{DatastoreID: dsRef.Value, Type: "DATASTORE"}},
+			Subscription: &library.Subscription{
+				AuthenticationMethod: "NONE",
+				SubscriptionURL:      pub.Publication.PublishURL,
+				OnDemand:             &onDemand,
+			},
+		})
+		if err != nil {
+			return err
+		}
+		ids, err := s.lib.ListLibraryItems(ctx, subID)
+		if err != nil || len(ids) != 1 {
+			return fmt.Errorf("ListLibraryItems = %v, %v", ids, err)
+		}
+		item, err := s.lib.GetLibraryItem(ctx, ids[0])
+		if err != nil || item.Cached {
+			return fmt.Errorf("before the sync: %+v, %v", item, err)
+		}
+		if err := s.lib.SyncLibraryItem(ctx, item, false); err != nil {
+			return err
+		}
+		if item, err = s.lib.GetLibraryItem(ctx, ids[0]); err != nil || !item.Cached {
+			return fmt.Errorf("after the sync: %+v, %v", item, err)
+		}
+		return wantHTTP(s.lib.SyncLibraryItem(ctx, &library.Item{ID: localID}, false), http.StatusBadRequest, "")
+	})
+
 	s.check("library: DeleteLibraryItem; GetLibraryItem is 404", func(ctx context.Context) error {
 		if err := s.lib.DeleteLibraryItem(ctx, &library.Item{ID: itemID}); err != nil {
 			return err
