@@ -1306,7 +1306,7 @@ export function startVirtualMachineController(
     const mode = fastDeploy
       ? fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm))
       : undefined;
-    const cacheName = imageNameOf(itemId);
+    const cacheName = mode ? imageNameOf(itemId) : '';
     const version = item?.contentVersion ?? '';
     if (mode && item?.type !== 'iso') {
       const wait = hardwareWait(cacheName, imageCacheOf(cacheName), version);
