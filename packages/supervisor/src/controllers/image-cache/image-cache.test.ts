@@ -171,4 +171,34 @@ describe("vm-operator's VirtualMachineImageCache controller (FastDeploy)", () =>
       message: 'spec.providerVersion is empty',
     });
   });
+  it("fails every step of a cache of an item that is not there, with vm-operator's words", async () => {
+    const { kube, datastore, datacenter, policy, settle } = await setup();
+    const name = 'vmi-0123456789abcdef1';
+    kube.direct.create({
+      ...imageCacheRef(name),
+      metadata: { name, namespace: VM_OPERATOR_NAMESPACE },
+      spec: {
+        providerID: 'gone',
+        providerVersion: '1',
+        locations: [{ datacenterID: datacenter, datastoreID: datastore.id, profileID: policy }],
+      },
+    });
+    await settle();
+    const failed = kube.direct.get(imageCacheRef(name)) as unknown as VirtualMachineImageCache;
+    const missing = 'Cannot find the library item with ID gone.';
+    expect(failed.status?.conditions?.map((c) => [c.type, c.status, c.message])).toEqual([
+      ['Ready', 'False', '0 of 3 completed'],
+      [IMAGE_CACHE_CONDITION.filesReady, 'False', `failed to list library item storage: ${missing}`],
+      [
+        IMAGE_CACHE_CONDITION.hardwareReady,
+        'False',
+        `failed to create or patch ovf configmap: failed to retrieve ovf envelope: ${missing}`,
+      ],
+      [
+        IMAGE_CACHE_CONDITION.providerReady,
+        'False',
+        `failed to get library item: failed to find image: gone: ${missing}`,
+      ],
+    ]);
+  });
 });

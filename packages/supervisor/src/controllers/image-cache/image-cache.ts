@@ -21,6 +21,7 @@
  * - Locations without a policy are removed first, in a write of their own.
  */
 import {
+  type DatastoreRecord,
   datacenterOf,
   isVimFault,
   type LibraryItemRecord,
@@ -44,7 +45,7 @@ import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp, withControllerReference } from '../../store/meta.js';
-import { setCondition } from '../conditions.js';
+import { type ConditionState, setCondition } from '../conditions.js';
 import { sha1Sum17 } from '../images/names.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { toYaml, type YamlValue } from '../virtualmachine/yaml.js';
@@ -92,7 +93,8 @@ export const cacheDirectory = (
   `[${datastoreName}] ${cacheName}-${sha1Sum17(profileID)}${version === '' ? '' : `-${sha1Sum17(version)}`}`;
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-const extensionOf = (name: string) => {
+/** A file name's extension, its dot included (none: empty). */
+export const extensionOf = (name: string) => {
   const dot = name.lastIndexOf('.');
   return dot <= 0 ? '' : name.slice(dot);
 };
@@ -103,19 +105,35 @@ export const cachedFileName = (name: string) => {
   return `${sha1Sum17(name.slice(0, name.length - ext.length))}${ext}`;
 };
 
-/** How vm-operator copies a cached disk (CopyVirtualDisk_Task's `destSpec`): thin, on LSI Logic. */
-export const THIN_COPY = {
+/**
+ * How vm-operator copies a cached disk (CopyVirtualDisk_Task's `destSpec`): thin, on LSI Logic,
+ * under a storage policy (none given: the copy's default).
+ */
+export const thinCopy = (profileId: string | undefined) => ({
   _type: 'FileBackedVirtualDiskSpec',
   diskType: 'thin',
   adapterType: 'lsiLogic',
   capacityKb: 0,
-} as const;
+  ...(profileId ? { profile: [{ _type: 'VirtualMachineDefinedProfileSpec', profileId }] } : {}),
+});
 
-/** Whether a disk is at `path` (a cached copy has its UUID), as vm-operator checks a file is there. */
-export const diskThere = (vsphere: VSphere, path: string, datacenter: string): boolean => {
+/** The model's words for an item that is not there, as content library's lookups say them. */
+const missingItem = (id: string) => `Cannot find the library item with ID ${id}.`;
+
+/**
+ * Whether a file is at a datastore path (`[ds] dir/file`) of a datacenter: vm-operator's HEAD of
+ * its `/folder` URL before it copies one, or makes a VM of cached files.
+ */
+export const fileThere = (vsphere: VSphere, path: string, datacenter: string): boolean => {
+  const named = /^\[([^\]]+)\]\s*(.*)$/.exec(path);
+  const datastore =
+    named &&
+    [...vsphere.store.ofKind<DatastoreRecord>('Datastore')].find(
+      (ds) => ds.name === named[1] && datacenterOf(vsphere.store, ds.id)?.id === datacenter,
+    );
+  if (!named || !datastore) return false;
   try {
-    vsphere.virtualDisks.queryUuid(path, datacenter);
-    return true;
+    return !vsphere.files.download(datastore.id, named[2] as string).folder;
   } catch (error) {
     if (isVimFault(error)) return false;
     throw error;
@@ -129,17 +147,19 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 /** Why a step failed, wrapped as vm-operator's `fmt.Errorf` wraps it. */
 class StepError extends Error {}
 
-/** The sum up of `conditions` as one: True when all are, else the first False one's reason, counted. */
-const summed = (conditions: readonly Condition[]) => {
-  const done = conditions.filter((c) => c.status === 'True').length;
-  const failed = conditions.find((c) => c.status !== 'True');
-  return failed
-    ? ({
-        status: 'False',
-        reason: failed.reason,
-        message: `${done} of ${conditions.length} completed`,
-      } as const)
-    : ({ status: 'True' } as const);
+/**
+ * The sum of conditions as one, with vm-operator's step counter: False as the first False one
+ * (its reason, `<true ones> of <all> completed`, each without a condition counted too), else True
+ * when one is, else Unknown when one is; undefined (left as it is) when there are none.
+ */
+const summed = (conditions: readonly (Condition | undefined)[]): ConditionState | undefined => {
+  const done = conditions.filter((c) => c?.status === 'True').length;
+  const failed = conditions.find((c) => c?.status === 'False');
+  if (failed)
+    return { status: 'False', reason: failed.reason, message: `${done} of ${conditions.length} completed` };
+  if (done > 0) return { status: 'True' };
+  const unknown = conditions.find((c) => c?.status === 'Unknown');
+  return unknown ? { status: 'Unknown', reason: unknown.reason, message: unknown.message } : undefined;
 };
 
 export interface ImageCacheControllerDeps {
@@ -156,7 +176,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
     const ref = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      namespace: VM_OPERATOR_NAMESPACE,
+      namespace: cache.metadata.namespace as string,
       name: cache.metadata.name as string,
     };
     const current = kube.direct.get(ref);
@@ -169,7 +189,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
       const item = vsphere.store.get(cache.spec?.providerID ?? '') as LibraryItemRecord | undefined;
       if (item?.kind !== 'LibraryItem')
         throw new StepError(
-          `failed to create or patch ovf configmap: failed to retrieve ovf envelope: Cannot find the library item with ID ${cache.spec?.providerID}.`,
+          `failed to create or patch ovf configmap: failed to retrieve ovf envelope: ${missingItem(cache.spec?.providerID ?? '')}`,
         );
       // An item of no OVF (an ISO) has no envelope: Go's YAML of a nil one.
       value = item.ovf ? toYaml(ovfEnvelope(item.ovf, item.name) as Record<string, YamlValue>) : 'null\n';
@@ -194,7 +214,9 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
   const reconcileItem = async (providerID: string) => {
     const item = vsphere.store.get(providerID) as LibraryItemRecord | undefined;
     if (item?.kind !== 'LibraryItem')
-      throw new StepError(`failed to get library item: Cannot find the library item with ID ${providerID}.`);
+      throw new StepError(
+        `failed to get library item: failed to find image: ${providerID}: ${missingItem(providerID)}`,
+      );
     if (item.cached) return;
     try {
       await vsphere.library.syncItem(providerID, true);
@@ -214,7 +236,9 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
         return d._type === 'VirtualDisk' && fileName ? [{ path: fileName, datacenter }] : [];
       });
     }
-    const item = vsphere.store.get(providerID) as LibraryItemRecord;
+    const item = vsphere.store.get(providerID) as LibraryItemRecord | undefined;
+    if (item?.kind !== 'LibraryItem')
+      throw new StepError(`failed to list library item storage: ${missingItem(providerID)}`);
     const library = vsphere.store.get(item.library) as LibraryRecord | undefined;
     const datastore = vsphere.store.get(library?.datastore ?? '');
     const datacenter = datacenterOf(vsphere.store, datastore?.id ?? '')?.id ?? '';
@@ -224,12 +248,17 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
   };
 
   /** One file copied into `dir`, unless it is there already: its cached path. */
-  const copyFile = async (source: SourceFile, dir: string, datacenter: string): Promise<string> => {
+  const copyFile = async (
+    source: SourceFile,
+    dir: string,
+    datacenter: string,
+    profileID: string,
+  ): Promise<string> => {
     const name = baseName(source.path);
     const ext = extensionOf(name);
     const isDisk = ext.toLowerCase() === '.vmdk';
     const path = `${dir}/${cachedFileName(name)}`;
-    if (isDisk && diskThere(vsphere, path, datacenter)) return path;
+    if (fileThere(vsphere, path, datacenter)) return path;
     try {
       vsphere.files.makeDirectory(dir, datacenter, true);
     } catch (error) {
@@ -238,7 +267,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
     let task: { wait(): Promise<unknown> };
     try {
       task = isDisk
-        ? vsphere.virtualDisks.copy(source.path, source.datacenter, path, datacenter, THIN_COPY)
+        ? vsphere.virtualDisks.copy(source.path, source.datacenter, path, datacenter, thinCopy(profileID))
         : vsphere.files.copy(source.path, source.datacenter, path, datacenter, false);
     } catch (error) {
       throw new StepError(`failed to call copy ${ext}: ${errorMessage(error)}`);
@@ -246,8 +275,6 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
     try {
       await task.wait();
     } catch (error) {
-      // A file other than a disk that is there is the cache's already.
-      if (!isDisk && isVimFault(error) && error.fault._type === 'FileAlreadyExists') return path;
       throw new StepError(`failed to wait for copy ${ext}: ${errorMessage(error)}`);
     }
     return path;
@@ -271,7 +298,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
     try {
       const files: VirtualMachineImageCacheFileStatus[] = [];
       for (const source of sources) {
-        const id = await copyFile(source, dir, spec.datacenterID);
+        const id = await copyFile(source, dir, spec.datacenterID, spec.profileID);
         const name = baseName(source.path);
         files.push(
           /\.vmdk$/i.test(id) ? { id, type: 'Disk', diskType: 'Classic', name } : { id, type: 'Other', name },
@@ -381,18 +408,13 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
       if (locations instanceof Error) mark(IMAGE_CACHE_CONDITION.filesReady, locations);
       else {
         status.locations = locations as VirtualMachineImageCacheLocationStatus[];
-        const ready = status.locations.map((l) => l.conditions?.find((c) => c.type === 'Ready'));
-        const conditions = ready.filter((c): c is Condition => c !== undefined);
-        status.conditions = setCondition(
-          status.conditions,
-          IMAGE_CACHE_CONDITION.filesReady,
-          summed(conditions),
-          now(),
-        );
+        const files = summed(status.locations.map((l) => l.conditions?.find((c) => c.type === 'Ready')));
+        if (files)
+          status.conditions = setCondition(status.conditions, IMAGE_CACHE_CONDITION.filesReady, files, now());
       }
     }
-    const others = (status.conditions ?? []).filter((c) => c.type !== 'Ready');
-    status.conditions = setCondition(status.conditions, 'Ready', summed(others), now());
+    const ready = summed((status.conditions ?? []).filter((c) => c.type !== 'Ready'));
+    if (ready) status.conditions = setCondition(status.conditions, 'Ready', ready, now());
     write();
     return undefined;
   };

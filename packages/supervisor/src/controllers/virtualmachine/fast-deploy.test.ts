@@ -12,6 +12,7 @@ import { createNamespaceFixture, type SupervisorFixtureOptions } from '../../tes
 import { imageCacheRef, VMI_CACHE_LABEL, VMI_CACHE_LOCATION_ANNOTATION } from '../image-cache/image-cache.js';
 import { conditionOf } from './conditions.js';
 import {
+  createMode,
   DISK_PROMOTION_STARTED,
   DISK_PROMOTION_SYNCED,
   FAST_DEPLOY_ANNOTATION,
@@ -38,7 +39,7 @@ async function setup(options: SupervisorFixtureOptions = {}) {
   const item = f.vsphere.store.get(image.status?.providerItemID as string) as LibraryItemRecord;
   const library = f.vsphere.store.get(item.library) as { datastore: string };
   const datacenter = datacenterOf(f.vsphere.store, library.datastore)?.id;
-  return { ...f, createVm, getVm, record, diskOf, cache, cachedDisk, item, datacenter };
+  return { ...f, createVm, getVm, record, diskOf, cache, cachedDisk, item, datacenter, library };
 }
 
 describe("vm-operator's FastDeploy", () => {
@@ -160,5 +161,70 @@ describe("vm-operator's FastDeploy", () => {
     expect(conditionOf(waiting.status?.conditions, IMAGE_CACHE_READY)?.message).toBe(
       'cached files not ready',
     );
+  });
+
+  it("deletes the VM's folder when its create fails, and makes it on a later try", async () => {
+    const { createVm, getVm, settle, advance, vsphere, library } = await setup();
+    const remove = vsphere.interceptor.add({ method: 'CreateVM_Task', fault: { _type: 'InvalidState' } });
+    await createVm('vm1');
+    await settle();
+    const uid = (await getVm('vm1')).metadata.uid as string;
+    expect(conditionOf((await getVm('vm1')).status?.conditions, 'VirtualMachineCreated')).toMatchObject({
+      status: 'False',
+      message: expect.stringContaining('InvalidState'),
+    });
+    expect(() => vsphere.files.download(library.datastore, uid)).toThrow();
+    remove();
+    for (let i = 0; i < 10; i++) await advance(60_000);
+    expect((await getVm('vm1')).status?.powerState).toBe('PoweredOn');
+    expect(vsphere.files.download(library.datastore, uid).folder).toBe(true);
+  });
+
+  it('deploys a VM as without FastDeploy when its mode is none of them: no cache, no promotion', async () => {
+    const { createVm, getVm, record, diskOf, settle, vsphere } = await setup();
+    await createVm('classic', {}, { [FAST_DEPLOY_ANNOTATION]: 'none' });
+    await settle();
+    const vm = await getVm('classic');
+    expect(diskOf(await record('classic')).backing).not.toHaveProperty('parent');
+    expect(conditionOf(vm.status?.conditions, DISK_PROMOTION_SYNCED)).toBeUndefined();
+    expect(conditionOf(vm.status?.conditions, IMAGE_CACHE_READY)).toBeUndefined();
+    const deployed = [...vsphere.store.ofKind<TaskRecord>('Task')].filter(
+      (t) => t.descriptionId === 'com.vmware.ovfs.deploy',
+    );
+    expect(deployed).toHaveLength(1);
+  });
+
+  it('promotes and registers the disks of a VM with AllDisksArePVCs, without a conflict', async () => {
+    const { createVm, getVm, record, diskOf, settle, supervisor } = await setup({
+      capabilities: { fastDeploy: true, allDisksArePVCs: true },
+    });
+    await createVm('vm1');
+    await settle();
+    expect(supervisor.virtualMachines.controller.errors.get('ns1/vm1')).toBeUndefined();
+    expect(diskOf(await record('vm1')).backing).not.toHaveProperty('parent');
+    expect((await getVm('vm1')).status?.powerState).toBe('PoweredOn');
+  });
+});
+
+describe('createMode', () => {
+  const dynamic = {
+    device: {
+      _type: 'VirtualPCIPassthrough',
+      key: -1,
+      backing: { _type: 'VirtualPCIPassthroughDynamicBackingInfo' },
+    },
+  };
+  const vgpu = {
+    device: {
+      _type: 'VirtualPCIPassthrough',
+      key: -1,
+      backing: { _type: 'VirtualPCIPassthroughVmiopBackingInfo' },
+    },
+  };
+  it('copies the disks of a VM under an encryption policy or with DirectPath I/O, as vm-operator does', () => {
+    expect(createMode('linked', false, [vgpu])).toBe('linked');
+    expect(createMode('linked', false, [dynamic])).toBe('direct');
+    expect(createMode('linked', true, [])).toBe('direct');
+    expect(createMode('direct', false, [])).toBe('direct');
   });
 });

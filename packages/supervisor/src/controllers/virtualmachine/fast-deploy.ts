@@ -220,6 +220,30 @@ export function imageDiskChanges(
 export const keepDisksValue = (cached: readonly string[]): string =>
   cached.map((path) => path.slice(path.lastIndexOf('/') + 1)).join(',');
 
+/** PCI passthrough backings a linked VM cannot have while it promotes its disks online. */
+const OFFLINE_ONLY_BACKINGS: ReadonlySet<string> = new Set([
+  'VirtualPCIPassthroughDeviceBackingInfo',
+  'VirtualPCIPassthroughDynamicBackingInfo',
+]);
+
+/**
+ * The mode a VM is made with after all (vm-operator's fast deploy): `direct` for a VM under an
+ * encryption policy, or with a DirectPath I/O device (online promotion not supported); else its own.
+ */
+export const createMode = (
+  mode: FastDeployMode,
+  encrypted: boolean,
+  deviceChange: readonly { readonly device: Device }[],
+): FastDeployMode =>
+  encrypted ||
+  deviceChange.some(
+    (c) =>
+      c.device._type === 'VirtualPCIPassthrough' &&
+      OFFLINE_ONLY_BACKINGS.has((c.device.backing as { _type?: string } | undefined)?._type ?? ''),
+  )
+    ? 'direct'
+    : mode;
+
 /** A disk of the VM that is a child of another (a linked VM's), not a First Class Disk's. */
 const isChildDisk = (d: Device): boolean =>
   d._type === 'VirtualDisk' &&

@@ -59,6 +59,9 @@ export interface Resolved {
   /** The class, whose config spec a create reads. */
   vmClass?: VirtualMachineClass;
   itemId?: string;
+  /** Its image's content version and type (`OVF`, `ISO`), as its status says them. */
+  imageVersion?: string;
+  imageType?: string;
   policy?: VirtualMachineSetResourcePolicy;
   /** The storage policy the VM's storage class names (its `storagePolicyID` parameter), if any. */
   storagePolicyId?: string;
@@ -171,6 +174,8 @@ function checkImage(read: DependencyReader, vm: VirtualMachine, out: Resolved): 
   if (ready?.status !== 'True' || !itemId)
     return isFalse(CONDITION.imageReady, REASON.notReady, 'VirtualMachineImage is not ready');
   out.itemId = itemId;
+  out.imageVersion = image.status?.providerContentVersion ?? '';
+  out.imageType = image.status?.type ?? '';
   return imageReadySince(ready.lastTransitionTime ?? '');
 }
 

@@ -27,6 +27,7 @@
 
 import {
   type Batch,
+  customizationStatus,
   type DatacenterRecord,
   type DeployConfig,
   type Device,
@@ -55,6 +56,7 @@ import {
   type SnapshotRecord,
   snapshotRecordsOf,
   type Task,
+  type TaskRecord,
   VIRTUAL_TPM,
   type VirtualDeviceConfigSpec,
   type VmConfigSpec,
@@ -138,10 +140,11 @@ import {
 } from '../../store/meta.js';
 import { ByName } from '../../store/records.js';
 import {
-  diskThere,
+  extensionOf,
+  fileThere,
   IMAGE_CACHE_CONDITION,
   imageCacheRef,
-  THIN_COPY,
+  thinCopy,
   VMI_CACHE_LABEL,
   VMI_CACHE_LOCATION_ANNOTATION,
 } from '../image-cache/image-cache.js';
@@ -218,6 +221,7 @@ import {
 import {
   type CacheWait,
   cacheReadyFor,
+  createMode,
   DEFAULT_FAST_DEPLOY_MODE,
   DISK_PROMOTION_SYNCED,
   type FastDeployMode,
@@ -372,6 +376,10 @@ const MAX_CONCURRENT_CREATES = 16;
 const CREATE_REQUEUE_DELAY = 10_000;
 /** How long vCenter lists a VM's finished task among its recent ones (a failed promotion's fault). */
 const PROMOTION_FAULT_KEPT_MS = 10 * 60_000;
+/** The description of vSphere's PromoteDisks_Task. */
+const PROMOTE_DISKS = 'VirtualMachine.promoteDisks';
+/** The extra config key of a VM's NVRAM file. */
+const NVRAM_KEY = 'nvram';
 
 /** A VM naming no group has no GroupLinked condition (one it had goes). */
 const NOT_GROUPED = isAbsent(MEMBER_CONDITION.groupLinked);
@@ -961,7 +969,11 @@ export function startVirtualMachineController(
    * vm-operator's disk promotion for one pass: its conditions written, and a promotion of the
    * VM's child disks started when it is time (true: the pass ends there).
    */
-  const promoteDisks = (key: string, vm: VirtualMachine, record: VmRecord): boolean => {
+  const promoteDisks = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+  ): { readonly vm: VirtualMachine; readonly started: boolean } => {
     const last = promotions.get(key);
     const expired = last !== undefined && !last.running && (last.until ?? 0) <= vsphere.clock.now();
     if (last && !last.running && (expired || last.error === undefined)) promotions.delete(key);
@@ -969,11 +981,19 @@ export function startVirtualMachineController(
     for (const snapshot of snapshotRecordsOf(vsphere.store, record))
       for (const d of snapshot.config.devices)
         if (d._type === 'VirtualDisk') inSnapshots.add((d.backing as { fileName: string }).fileName);
-    const customizing = pendingCustomizationOf(record) !== undefined;
+    const customization = customizationStatus(record);
+    const customizing =
+      customization === 'TOOLSDEPLOYPKG_PENDING' || customization === 'TOOLSDEPLOYPKG_RUNNING';
+    // Its other tasks as vCenter lists them among its recent ones.
+    const busyWithTasks = vsphere
+      .read<MoRef[]>(record.id, 'recentTask')
+      .some(
+        (ref) => (vsphere.store.get(ref.value) as TaskRecord | undefined)?.descriptionId !== PROMOTE_DISKS,
+      );
     const judged = last && (last.running || last.error === undefined || !expired) ? last : undefined;
-    const plan = promotionPlan(vm, record, inSnapshots, judged, false, customizing);
-    if (plan.verdicts.length > 0) writeVerdicts(vm, plan.verdicts);
-    if (!plan.promote) return false;
+    const plan = promotionPlan(vm, record, inSnapshots, judged, busyWithTasks, customizing);
+    const written = plan.verdicts.length > 0 ? writeVerdicts(vm, plan.verdicts) : vm;
+    if (!plan.promote) return { vm: written, started: false };
     promotions.set(key, { running: true });
     const task = vsphere.vm.promoteDisks(
       record.id,
@@ -992,12 +1012,17 @@ export function startVirtualMachineController(
           }),
       ),
     );
-    return true;
+    return { vm: written, started: true };
   };
+
+  /** Whether FastDeploy applies to a VM (its mode one, no instance storage): vm-operator turns it off for the others. */
+  const usesFastDeploy = (vm: VirtualMachine) =>
+    fastDeploy &&
+    fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm)) !== undefined;
 
   /** Whether a VM's snapshots may be taken: its disks promoted, or it never promotes (FastDeploy alone). */
   const disksPromoted = (vm: VirtualMachine) =>
-    !fastDeploy ||
+    !usesFastDeploy(vm) ||
     vm.spec?.promoteDisksMode === 'Disabled' ||
     isConditionTrue(vm.status?.conditions, DISK_PROMOTION_SYNCED);
 
@@ -1093,6 +1118,7 @@ export function startVirtualMachineController(
     const datacenter = datacenterOf(vsphere.store, how.datastore)?.id;
     const dir = `[${vsphere.store.get(how.datastore)?.name}] ${vm.metadata.uid}`;
     const disks = how.files.filter((path) => /\.vmdk$/i.test(path));
+    const others = how.files.filter((path) => !/\.vmdk$/i.test(path));
     const ovf = imageOvf(itemId);
     const image: ImageParts = {
       ovf,
@@ -1104,57 +1130,60 @@ export function startVirtualMachineController(
         how.thin,
         how.storagePolicyId,
       ) as NonNullable<VmConfigSpec['deviceChange']>,
-      extraConfig:
-        how.mode === 'linked' && disks.length > 0
+      extraConfig: [
+        ...(how.mode === 'linked' && disks.length > 0
           ? [{ key: KEEP_DISKS_EXTRA_CONFIG_KEY, value: keepDisksValue(disks) }]
-          : [],
+          : []),
+        // The image's NVRAM names the VM's copy of it.
+        ...(ovf?.extraConfig?.some((o) => o.key === NVRAM_KEY) && others.some((p) => /\.nvram$/i.test(p))
+          ? [{ key: NVRAM_KEY, value: `${vm.metadata.name}.nvram` }]
+          : []),
+      ],
       storagePolicyId: how.storagePolicyId,
     };
     const spec = createVmSpec(vsphere, vm, config, `${dir}/${vm.metadata.name}.vmx`, annotation, image);
-    const cleanUp = () => {
-      try {
-        vsphere.files.delete(dir, datacenter);
-      } catch (error) {
-        if (!isVimFault(error)) throw error;
-      }
-    };
     vsphere.files.makeDirectory(dir, datacenter, true);
-    const copies =
-      how.mode === 'direct'
+    // The image's other files (an NVRAM) copied as the VM's own, in either mode; its disks in `direct`.
+    const copies = [
+      ...others.map((path) =>
+        vsphere.files.copy(
+          path,
+          datacenter,
+          `${dir}/${vm.metadata.name}${extensionOf(path)}`,
+          datacenter,
+          false,
+        ),
+      ),
+      ...(how.mode === 'direct'
         ? disks.map((path, i) =>
-            vsphere.virtualDisks.copy(path, datacenter, `${dir}/disk-${i}.vmdk`, datacenter, THIN_COPY),
+            vsphere.virtualDisks.copy(
+              path,
+              datacenter,
+              `${dir}/disk-${i}.vmdk`,
+              datacenter,
+              thinCopy(how.storagePolicyId),
+            ),
           )
-        : [];
-    const create = () => {
+        : []),
+    ];
+    const made = async (): Promise<MoRef> => {
       try {
-        const task = vsphere.vm.create(target.folder, spec, target.pool, host);
-        const ended = task.outcome();
-        if (ended && !ended.ok) cleanUp();
-        return task;
+        // Every copy ended (those left when one fails too), then the create.
+        const ended = await Promise.allSettled(copies.map((copy) => copy.wait()));
+        const failed = ended.find((result) => result.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+        return await vsphere.vm.create(target.folder, spec, target.pool, host).wait();
       } catch (error) {
-        cleanUp();
+        // The folder goes with what is in it, as vm-operator's deferred clean-up deletes it.
+        await vsphere.files
+          .delete(dir, datacenter)
+          .wait()
+          .catch(() => undefined);
         throw error;
       }
     };
-    if (copies.every((copy) => copy.outcome()?.ok)) return create();
-    const failed = copies.map((copy) => copy.outcome()).find((ended) => ended && !ended.ok);
-    if (failed && !failed.ok) {
-      cleanUp();
-      throw failed.fault;
-    }
-    // Copies that take time: the create when they are done.
-    return {
-      outcome: () => undefined,
-      wait: async () => {
-        try {
-          await Promise.all(copies.map((copy) => copy.wait()));
-        } catch (error) {
-          cleanUp();
-          throw error;
-        }
-        return create().wait();
-      },
-    };
+    // CreateVM_Task does not block: the create is tracked as one that takes time.
+    return { outcome: () => undefined, wait: made };
   };
 
   const createPath = (
@@ -1280,6 +1309,20 @@ export function startVirtualMachineController(
         [error.message],
       );
     }
+    // With FastDeploy, the config spec is made of an OVF image's cache, which must hold its OVF of
+    // the image's version (unplaced yet, as vm-operator's create reports it).
+    const { itemId = '', imageVersion = '', imageType = '' } = prerequisites.resolved;
+    const item = vsphere.store.get(itemId) as LibraryItemRecord | undefined;
+    const mode = fastDeploy
+      ? fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm))
+      : undefined;
+    const cacheName = mode ? imageNameOf(itemId) : '';
+    const unplaced = () => verdicts.filter((v) => v.type !== CONDITION.placementReady);
+    if (mode && imageType.toLowerCase() === 'ovf') {
+      if (imageVersion === '') return failCreate(vm, unplaced(), ['empty image provider content version']);
+      const wait = hardwareWait(cacheName, imageCacheOf(cacheName), imageVersion);
+      if (wait) return waitForCache(vm, unplaced(), wait);
+    }
     // The crypto reconciler runs as the config spec is made, after the class's.
     const crypto = byok
       ? planCreate(
@@ -1300,18 +1343,6 @@ export function startVirtualMachineController(
         [crypto.error],
       );
     if (crypto?.verdict) verdicts.push(crypto.verdict);
-    // With FastDeploy, the config spec is made of an OVF image's cache, which must hold its OVF.
-    const itemId = prerequisites.resolved.itemId as string;
-    const item = vsphere.store.get(itemId) as LibraryItemRecord | undefined;
-    const mode = fastDeploy
-      ? fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm))
-      : undefined;
-    const cacheName = mode ? imageNameOf(itemId) : '';
-    const version = item?.contentVersion ?? '';
-    if (mode && item?.type !== 'iso') {
-      const wait = hardwareWait(cacheName, imageCacheOf(cacheName), version);
-      if (wait) return waitForCache(vm, verdicts, wait);
-    }
     // On the host the group's placement names, as vm-operator creates a VM its group placed. Its
     // zone label is the placement's from now on: a later create is placed as a labelled VM.
     let host = grouping?.byGroup?.node;
@@ -1348,9 +1379,9 @@ export function startVirtualMachineController(
       };
       const outcome = locationOutcome(
         cacheName,
-        cacheWithLocation(cacheName, itemId, version, location),
+        cacheWithLocation(cacheName, itemId, imageVersion, location),
         location,
-        (path) => diskThere(vsphere, path, location.datacenterID),
+        (path) => fileThere(vsphere, path, location.datacenterID),
         () => deps.recheckImageCache?.(cacheName),
       );
       if ('wait' in outcome) return waitForCache(vm, verdicts, outcome.wait);
@@ -1367,10 +1398,13 @@ export function startVirtualMachineController(
     const group = vm.metadata.annotations?.[CLUSTER_MODULE_GROUP_ANNOTATION];
     const policy = prerequisites.resolved.policy;
     if (group && policy && !policyModuleOf(policy, group, clusterOfPool(vsphere, target.pool)))
-      // Placed, it keeps the zone chosen among several, as vm-operator's placement labels it.
-      return failCreate(placement?.chosen ? withFinalizer(vm, placement.zone, undefined) : vm, verdicts, [
-        'VirtualMachineSetResourcePolicy cluster module is not ready',
-      ]);
+      // Placed, it keeps the zone chosen among several, as vm-operator's placement labels it
+      // (with FastDeploy, once made).
+      return failCreate(
+        placement?.chosen && !mode ? withFinalizer(vm, placement.zone, undefined) : vm,
+        verdicts,
+        ['VirtualMachineSetResourcePolicy cluster module is not ready'],
+      );
     if (storageOnHost && vm.metadata.annotations?.[INSTANCE_STORAGE_BOUND_ANNOTATION] === undefined)
       return failCreate(vm, verdicts, [INSTANCE_STORAGE_NOT_BOUND]);
     const { resolved } = prerequisites;
@@ -1420,47 +1454,51 @@ export function startVirtualMachineController(
     const annotation = classConfig.annotation ?? VM_SERVICE_ANNOTATION;
     let task: Pick<Task<MoRef>, 'outcome' | 'wait'>;
     try {
-      task =
-        cached && !iso
-          ? fastDeployed(vm, itemId, config, annotation, target, host, {
-              mode: mode as FastDeployMode,
-              ...cached,
-              thin: provisioning === 'thin',
-              storagePolicyId: resolved.storagePolicyId,
-            })
-          : iso
-            ? // vm-operator's create from an ISO image: an empty VM of the same configuration.
-              vsphere.vm.create(
-                target.folder,
-                createVmSpec(vsphere, vm, config, isoHome(itemId), annotation),
-                target.pool,
-                host,
-              )
-            : vsphere.library.deploy(
-                itemId,
-                {
-                  name: vm.metadata.name as string,
-                  folder: target.folder,
-                  pool: target.pool,
-                  ...(host === undefined ? {} : { host }),
-                  ...(datastore?.id === undefined ? {} : { datastore: datastore.id }),
-                  annotation,
-                  // vm-operator's images deploy thin unless the VM or its storage policy asks
-                  // otherwise, so a namespace of many VMs overcommits its datastore.
-                  storageProvisioning: provisioning,
-                  // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
-                  // of an encrypted VM are encrypted, and the disks AllDisksArePVCs registers are under a
-                  // class's (passed where it matters alone: with Bring Your Own Key or AllDisksArePVCs).
-                  ...((byok || allDisksArePVCs) && resolved.storagePolicyId
-                    ? { storageProfile: resolved.storagePolicyId }
-                    : {}),
-                  // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
-                  powerOn,
-                  config,
-                },
-                // vm-operator's blocking create: a deployment that takes no time has ended on return.
-                { blocking: true },
-              );
+      task = cached
+        ? fastDeployed(vm, itemId, config, annotation, target, host, {
+            // vm-operator's fast deploy copies the disks of a VM it could not promote online.
+            mode: createMode(
+              mode as FastDeployMode,
+              byok && isEncryptedPolicy(read.get, resolved.storagePolicyId),
+              classConfig.deviceChange,
+            ),
+            ...cached,
+            thin: provisioning === 'thin',
+            storagePolicyId: resolved.storagePolicyId,
+          })
+        : iso
+          ? // vm-operator's create from an ISO image: an empty VM of the same configuration.
+            vsphere.vm.create(
+              target.folder,
+              createVmSpec(vsphere, vm, config, isoHome(itemId), annotation),
+              target.pool,
+              host,
+            )
+          : vsphere.library.deploy(
+              itemId,
+              {
+                name: vm.metadata.name as string,
+                folder: target.folder,
+                pool: target.pool,
+                ...(host === undefined ? {} : { host }),
+                ...(datastore?.id === undefined ? {} : { datastore: datastore.id }),
+                annotation,
+                // vm-operator's images deploy thin unless the VM or its storage policy asks
+                // otherwise, so a namespace of many VMs overcommits its datastore.
+                storageProvisioning: provisioning,
+                // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
+                // of an encrypted VM are encrypted, and the disks AllDisksArePVCs registers are under a
+                // class's (passed where it matters alone: with Bring Your Own Key or AllDisksArePVCs).
+                ...((byok || allDisksArePVCs) && resolved.storagePolicyId
+                  ? { storageProfile: resolved.storagePolicyId }
+                  : {}),
+                // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
+                powerOn,
+                config,
+              },
+              // vm-operator's blocking create: a deployment that takes no time has ended on return.
+              { blocking: true },
+            );
     } catch (error) {
       if (!isVimFault(error)) throw error;
       events.emit(asKube(vm), 'Create', error);
@@ -1700,8 +1738,6 @@ export function startVirtualMachineController(
       if (tpm && plan.verdict?.status === 'False') writeVerdicts(vm, [plan.verdict]);
       return dropping && plan.error !== undefined ? spec : withCryptoChanges(spec, plan);
     };
-    // With FastDeploy, vm-operator's disk promotion first: one it starts ends the pass.
-    if (fastDeploy && promoteDisks(key, vm, record)) return 'promote';
     const state = record.powerState;
     const want = vm.spec?.powerState ?? 'PoweredOn';
     const pushedIn = untilPushedPower(vm);
@@ -1723,6 +1759,10 @@ export function startVirtualMachineController(
       const network = planNetwork(kube, vm, nicWrites(key));
       if (network.pending) return 'network';
       if (network.problem) throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
+      // With FastDeploy, vm-operator's reconfigure promotes the disks first: a promotion it starts ends the pass.
+      const promotion = usesFastDeploy(vm) ? promoteDisks(key, vm, record) : undefined;
+      if (promotion?.started) return 'promote';
+      if (promotion) vm = promotion.vm;
       const registering = allDisksArePVCs ? registerVolumes(key, vm, record) : undefined;
       if (registering?.pending) return 'register';
       if (registering) vm = registering.vm;
@@ -1773,6 +1813,9 @@ export function startVirtualMachineController(
       try {
         if (network?.problem)
           throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
+        const promotion = usesFastDeploy(vm) ? promoteDisks(key, vm, record) : undefined;
+        if (promotion?.started) return 'promote';
+        if (promotion) vm = promotion.vm;
         const registering = allDisksArePVCs ? registerVolumes(key, vm, record) : undefined;
         if (registering?.pending) return 'register';
         if (registering) vm = registering.vm;
@@ -2451,11 +2494,13 @@ export function startVirtualMachineController(
     if (paused) {
       // Its disks promoted, and with AllDisksArePVCs registered, all the same, as vm-operator's
       // reconfigure does.
-      if (fastDeploy && promoteDisks(key, written, record)) return undefined;
-      const registering = allDisksArePVCs ? registerVolumes(key, written, record) : undefined;
+      const promotion = usesFastDeploy(written) ? promoteDisks(key, written, record) : undefined;
+      if (promotion?.started) return undefined;
+      const reconfigured = promotion?.vm ?? written;
+      const registering = allDisksArePVCs ? registerVolumes(key, reconfigured, record) : undefined;
       if (registering?.pending) return undefined;
       const spec = withDeviceChanges(
-        pausedReconfiguration(registering?.vm ?? written, record),
+        pausedReconfiguration(registering?.vm ?? reconfigured, record),
         registering?.edits ?? NO_DEVICE_CHANGES,
       );
       // With Bring Your Own Key, its failure read as any update's (the crypto reconciler did nothing).
@@ -2552,7 +2597,7 @@ export function startVirtualMachineController(
     if (busy.has(key)) return AWAITING;
     // With FastDeploy, a VM waiting for its image's cache goes on once that is ready (vm-operator's
     // isVMICacheReady; its create unmarks it); until then the cache's change alone brings it back.
-    const waitingFor = fastDeploy ? vm.metadata.labels?.[VMI_CACHE_LABEL] : undefined;
+    const waitingFor = usesFastDeploy(vm) ? vm.metadata.labels?.[VMI_CACHE_LABEL] : undefined;
     if (waitingFor !== undefined && !cacheReadyFor(vm, imageCacheOf(waitingFor))) return undefined;
     const deps: Dependency[] = [];
     const read = readerFor(deps);
@@ -2940,7 +2985,7 @@ function createVmSpec(
   spec.guestId ??= ovf?.os?.id ?? 'otherGuest';
   if (ovf) spec.version ??= ovf.hardwareVersion;
   if (ovf?.firmware) spec.firmware ??= ovf.firmware;
-  const own = new Set((config.extraConfig ?? []).map((o) => o.key));
+  const own = new Set([...(config.extraConfig ?? []), ...image.extraConfig].map((o) => o.key));
   spec.extraConfig = [
     ...(ovf?.extraConfig ?? []).filter((o) => !own.has(o.key)),
     ...(config.extraConfig ?? []),
