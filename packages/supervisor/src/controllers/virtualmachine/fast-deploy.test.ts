@@ -206,6 +206,40 @@ describe("vm-operator's FastDeploy", () => {
   });
 });
 
+describe("FastDeploy's create with AllDisksArePVCs", () => {
+  it("sizes an image's disk by the claim a volume places on it, under its class's policy", async () => {
+    const f = await setup({ capabilities: { fastDeploy: true, allDisksArePVCs: true } });
+    const storageClass = f.kube.direct.get({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      name: f.prepared.storageClass,
+    }) as unknown as { parameters: { storagePolicyID: string } };
+    // A claim of the VM's disk, its data the VM's, as vm-operator's hydration of a VM's disks asks.
+    await f.createClaim('boot', '30Gi', {
+      storageClassName: f.prepared.storageClass,
+      dataSourceRef: { apiGroup: 'vmoperator.vmware.com', kind: 'VirtualMachine', name: 'vm1' },
+    });
+    const volume = {
+      name: 'boot',
+      persistentVolumeClaim: { claimName: 'boot' },
+      controllerType: 'SCSI',
+      controllerBusNumber: 0,
+      unitNumber: 0,
+    };
+    await f.createVm('vm1', { volumes: [volume] });
+    await f.createVm('vm2', { volumes: [{ ...volume, persistentVolumeClaim: { claimName: 'missing' } }] });
+    await f.settle();
+    const disk = f.diskOf(await f.record('vm1'));
+    expect(disk.capacityInKB).toBe(30 * 1024 * 1024);
+    expect((disk as { storagePolicyId?: string }).storagePolicyId).toBe(
+      storageClass.parameters.storagePolicyID,
+    );
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm2'))).toBe(
+      'Error: failed to get pvc ns1/missing for the specified claim: persistentvolumeclaims "missing" not found',
+    );
+  });
+});
+
 describe('createMode', () => {
   const dynamic = {
     device: {

@@ -167,11 +167,16 @@ export function imageDiskChanges(
   mode: FastDeployMode,
   thin: boolean,
   policy: string | undefined,
+  claims: readonly (DiskClaim | undefined)[] = [],
 ): VmConfigSpec['deviceChange'] {
   const controller = -300;
-  const profile =
-    policy === undefined ? undefined : [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: policy }];
-  const disks = capacitiesKB.map((capacityInKB, i) => {
+  const profileOf = (id: string | undefined) =>
+    id === undefined ? undefined : [{ _type: 'VirtualMachineDefinedProfileSpec', profileId: id }];
+  const disks = capacitiesKB.map((imageKB, i) => {
+    // A claim the VM's volumes place on the disk gives it its policy, and its size if larger.
+    const claim = claims[i];
+    const capacityInKB = Math.max(imageKB, claim?.capacityKB ?? 0);
+    const profile = profileOf(claim?.policy ?? policy);
     const fileName = `${dir}/disk-${i}.vmdk`;
     const parent = cached[i];
     const backing =
@@ -193,7 +198,7 @@ export function imageDiskChanges(
       _type: 'VirtualDisk',
       key: controller - 1 - i,
       controllerKey: controller,
-      unitNumber: i < 7 ? i : i + 1,
+      unitNumber: imageDiskUnit(i),
       capacityInKB,
       backing,
     };
@@ -215,6 +220,15 @@ export function imageDiskChanges(
     ...disks,
   ];
 }
+
+/** What a claim the VM's volumes place on an image's disk asks of it (with AllDisksArePVCs). */
+export interface DiskClaim {
+  readonly capacityKB: number;
+  readonly policy: string;
+}
+
+/** The unit of each image disk on its SCSI controller, bus 0 (as the simulator's OVFs place them). */
+export const imageDiskUnit = (i: number): number => (i < 7 ? i : i + 1);
 
 /** The extra config a linked VM keeps its parents with: their base names, comma-joined. */
 export const keepDisksValue = (cached: readonly string[]): string =>

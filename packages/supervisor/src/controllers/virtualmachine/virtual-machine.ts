@@ -108,7 +108,12 @@ import {
   type VirtualMachineServiceCapabilities,
 } from '../../api/vm-service-validation.js';
 import { CNS_REGISTER_VOLUME } from '../../cns-kinds.js';
-import { ENCRYPTION_CLASS, isEncryptedPolicy, isEncryptedStorageClass } from '../../encryption-kinds.js';
+import {
+  ENCRYPTION_CLASS,
+  isEncryptedPolicy,
+  isEncryptedStorageClass,
+  storagePolicyIdOf,
+} from '../../encryption-kinds.js';
 import { IMAGE_REGISTRY_API_VERSION } from '../../image-registry-kinds.js';
 import {
   type NamespacePlacement,
@@ -138,7 +143,9 @@ import {
   withAnnotation,
   withLabel,
 } from '../../store/meta.js';
+import { parseQuantity, wholeUnits } from '../../store/quantity.js';
 import { ByName } from '../../store/records.js';
+import type { PersistentVolumeClaim } from '../csi/provisioner.js';
 import {
   extensionOf,
   fileThere,
@@ -224,11 +231,13 @@ import {
   createMode,
   DEFAULT_FAST_DEPLOY_MODE,
   DISK_PROMOTION_SYNCED,
+  type DiskClaim,
   type FastDeployMode,
   fastDeployModeOf,
   hardwareWait,
   IMAGE_CACHE_READY,
   imageDiskChanges,
+  imageDiskUnit,
   KEEP_DISKS_EXTRA_CONFIG_KEY,
   keepDisksValue,
   locationOutcome,
@@ -1065,6 +1074,59 @@ export function startVirtualMachineController(
     return backing && mounted(backing) ? backing : firstDatastoreOf(vsphere, cluster);
   };
 
+  /**
+   * The claims the VM's volumes place on its image's disks (SCSI bus 0, the disk's unit), as
+   * vm-operator's create reads them with AllDisksArePVCs: each its storage class's policy and its
+   * request; `errors` when a claim, its class or the class's policy is missing.
+   */
+  const imageDiskClaims = (
+    read: DependencyReader,
+    vm: VirtualMachine,
+    disks: number,
+  ): (DiskClaim | undefined)[] | { errors: string[] } => {
+    const namespace = vm.metadata.namespace as string;
+    const errors: string[] = [];
+    const claims = Array.from({ length: disks }, (_, i): DiskClaim | undefined => {
+      const volume = vm.spec?.volumes?.find(
+        (v) =>
+          v.controllerType === 'SCSI' &&
+          (v.controllerBusNumber ?? 0) === 0 &&
+          v.unitNumber === imageDiskUnit(i),
+      );
+      const claimName = volume?.persistentVolumeClaim?.claimName;
+      if (!claimName) return undefined;
+      const key = `${namespace}/${claimName}`;
+      const claim = read.get<PersistentVolumeClaim>('v1', 'PersistentVolumeClaim', namespace, claimName);
+      if (!claim) {
+        errors.push(
+          `failed to get pvc ${key} for the specified claim: persistentvolumeclaims "${claimName}" not found`,
+        );
+        return undefined;
+      }
+      const className = claim.spec?.storageClassName;
+      if (className === undefined) {
+        errors.push(`pvc ${key} has no storage class`);
+        return undefined;
+      }
+      const storageClass = read.get<KubeObject & { parameters?: Record<string, string> }>(
+        'storage.k8s.io/v1',
+        'StorageClass',
+        undefined,
+        className,
+      );
+      const policy = storagePolicyIdOf(storageClass);
+      if (!policy) {
+        errors.push(`failed to find policy for storage class "${className}"`);
+        return undefined;
+      }
+      const requested = claim.spec?.resources?.requests?.storage;
+      const bytes = requested === undefined ? undefined : parseQuantity(String(requested));
+      const capacityKB = bytes ? Number(wholeUnits(bytes.nanos) / 1024n) : 0;
+      return { capacityKB, policy };
+    });
+    return errors.length > 0 ? { errors } : claims;
+  };
+
   /** The VM without the marks of a wait for its image's cache, written if it had them. */
   const unmarkedForCache = (vm: VirtualMachine): VirtualMachine => {
     const annotations = vm.metadata.annotations;
@@ -1113,6 +1175,7 @@ export function startVirtualMachineController(
       datastore: string;
       thin: boolean;
       storagePolicyId: string | undefined;
+      claims: readonly (DiskClaim | undefined)[];
     },
   ): Pick<Task<MoRef>, 'outcome' | 'wait'> => {
     const datacenter = datacenterOf(vsphere.store, how.datastore)?.id;
@@ -1129,6 +1192,7 @@ export function startVirtualMachineController(
         how.mode,
         how.thin,
         how.storagePolicyId,
+        how.claims,
       ) as NonNullable<VmConfigSpec['deviceChange']>,
       extraConfig: [
         ...(how.mode === 'linked' && disks.length > 0
@@ -1369,7 +1433,13 @@ export function startVirtualMachineController(
       host = chosen.host;
     }
     // With FastDeploy, the files of the image cached where the VM goes, once placed.
-    let cached: { readonly files: readonly string[]; readonly datastore: string } | undefined;
+    let cached:
+      | {
+          readonly files: readonly string[];
+          readonly datastore: string;
+          readonly claims: readonly (DiskClaim | undefined)[];
+        }
+      | undefined;
     if (mode) {
       const onDatastore = fastDeployDatastore(target.pool, datastore?.id, itemId);
       const location = {
@@ -1387,7 +1457,10 @@ export function startVirtualMachineController(
       if ('wait' in outcome) return waitForCache(vm, verdicts, outcome.wait);
       if ('failed' in outcome) return failCreate(vm, verdicts, [outcome.failed]);
       verdicts.push(outcome.verdict);
-      cached = { files: outcome.files, datastore: onDatastore };
+      // With AllDisksArePVCs, the claims the VM's volumes place on its image's disks size them.
+      const claims = allDisksArePVCs ? imageDiskClaims(read, vm, imageOvf(itemId)?.disks.length ?? 0) : [];
+      if ('errors' in claims) return failCreate(vm, verdicts, claims.errors);
+      cached = { files: outcome.files, datastore: onDatastore, claims };
       // Waiting no more: unmarked, as vm-operator's patch at the end of the pass leaves it (a
       // wait and a go in one pass write nothing).
       vm = unmarkedForCache(vm);
