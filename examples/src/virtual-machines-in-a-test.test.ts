@@ -4,7 +4,8 @@
  * refused as the API server does it, make a prerequisite fail, attach
  * a claim's disk, install a VM from an ISO image, customize a Windows VM, see a customization
  * vCenter refuses reported and retried and one the guest fails reported, share an Oracle RAC
- * disk between two VMs, make a VM's own disk a claim, publish a VM as an
+ * disk between two VMs, make a VM's own disk a claim, make one of a cached disk (FastDeploy),
+ * publish a VM as an
  * image, snapshot and revert one, spread VMs over the zones of a three-zone Supervisor, set
  * an appliance's vApp properties, give a VM a vGPU and read its backup, reserve a guaranteed
  * class's CPU and memory, and hold reservations to the cluster's capacity.
@@ -365,6 +366,45 @@ it("makes a VM's own disk a claim on a Supervisor where all disks are claims", a
   );
   const diskId = devices.find((d) => d.vDiskId)?.vDiskId?.id;
   expect(pvc.spec).toMatchObject({ volumeName: `static-pv-${diskId}` });
+});
+
+it("makes a VM of its image's cached disk with FastDeploy, a linked clone promoted once it runs", async () => {
+  sim = await createSimulator({
+    seed: 1,
+    supervisor: { namespaces: ['ns1'], capabilities: { fastDeploy: true } },
+  });
+  await sim.kube.create(virtualMachine('app1'));
+  await sim.settle();
+
+  // vm-operator cached the image's disk on the VM's datastore (its VirtualMachineImageCache, in
+  // its own namespace, named as the image), then made the VM of it by CreateVM_Task.
+  const vm = await sim.kube.get(vmRef('app1'));
+  const status = vm.status as Status;
+  expect(status.powerState).toBe('PoweredOn');
+  const cacheReady = status.conditions?.find((c) => c.type === 'VirtualMachineConditionImageCacheReady');
+  expect(cacheReady?.status).toBe('True');
+  const caches = await sim.kube.list({
+    apiVersion: V5,
+    kind: 'VirtualMachineImageCache',
+    namespace: 'vmware-system-vmop',
+  });
+  // Every image has its cache (its OVF); the VM's image's holds its disk on the VM's datastore.
+  const [cache] = (caches.items as { status: { locations?: { files: { id: string }[] }[] } }[]).filter(
+    (c) => c.status.locations,
+  );
+  const cachedDisk = cache?.status.locations?.[0]?.files[0]?.id as string;
+  expect(cachedDisk).toMatch(
+    /^\[LocalDS_0\] vmi-[0-9a-f]{17}-[0-9a-f]{17}-[0-9a-f]{17}\/[0-9a-f]{17}\.vmdk$/,
+  );
+  // Its disk was a child of the cached one until vm-operator promoted it, once the VM ran.
+  const devices = sim.vsphere.read<{ _type: string; backing: { fileName: string; parent?: unknown } }[]>(
+    status.uniqueID as string,
+    'config.hardware.device',
+  );
+  const disk = devices.find((d) => d._type === 'VirtualDisk');
+  expect(disk?.backing.fileName).toBe(`[LocalDS_0] ${vm.metadata.uid}/disk-0.vmdk`);
+  expect(disk?.backing.parent).toBeUndefined();
+  expect(status.conditions?.find((c) => c.type === 'VirtualMachineDiskPromotionSynced')?.status).toBe('True');
 });
 
 it('installs a VM from an ISO image: its CD-ROM, a boot disk from a claim, and the Events vm-operator records', async () => {
