@@ -389,9 +389,9 @@ it("makes a VM of its image's cached disk with FastDeploy, a linked clone promot
     namespace: 'vmware-system-vmop',
   });
   // Every image has its cache (its OVF); the VM's image's holds its disk on the VM's datastore.
-  const [cache] = (caches.items as { status: { locations?: { files: { id: string }[] }[] } }[]).filter(
-    (c) => c.status.locations,
-  );
+  const [cache] = (
+    caches.items as unknown as { status: { locations?: { files: { id: string }[] }[] } }[]
+  ).filter((c) => c.status.locations);
   const cachedDisk = cache?.status.locations?.[0]?.files[0]?.id as string;
   expect(cachedDisk).toMatch(
     /^\[LocalDS_0\] vmi-[0-9a-f]{17}-[0-9a-f]{17}-[0-9a-f]{17}\/[0-9a-f]{17}\.vmdk$/,
