@@ -197,18 +197,31 @@ describe('status.network.config', () => {
     expect((await get(f, 'vm1')).status?.network?.config?.dns?.nameservers).toEqual(['10.20.0.2']);
   });
 
-  it('keeps what it had while the Supervisor’s DNS still holds the installer’s placeholder', async () => {
+  it('keeps what it had while the Supervisor’s DNS still holds the installer’s placeholder, its update failing', async () => {
     const f = await setup(SUPERVISOR_DNS);
     const vm = await f.create('vm1');
     const told = vm.status?.network?.config;
-    await f.kube.patch(
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: VM_OPERATOR_NAMESPACE, name: NETWORK_CONFIG_MAP },
-      { data: { nameservers: '<worker_dns>' } },
-      { type: 'merge' },
-    );
+    const dnsConfig = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: VM_OPERATOR_NAMESPACE,
+      name: NETWORK_CONFIG_MAP,
+    };
+    await f.kube.patch(dnsConfig, { data: { nameservers: '<worker_dns>' } }, { type: 'merge' });
     await f.settle();
     const after = await get(f, 'vm1');
     expect(after.status?.network?.config).toEqual(told);
     expect(after.status?.powerState).toBe('PoweredOn');
+    // As vm-operator's, whose bootstrap reads the DNS: the update fails, and a power change waits.
+    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm1'))).toBe(
+      'Error: failed to reconcile config: updating state failed with no valid nameservers in vmoperator-network-config ConfigMap. It still contains <worker_dns> key',
+    );
+    const vmRef = { apiVersion: V5, kind: 'VirtualMachine', namespace: 'ns1', name: 'vm1' };
+    await f.kube.patch(vmRef, { spec: { powerState: 'Suspended' } }, { type: 'merge' });
+    await f.settle();
+    expect((await get(f, 'vm1')).status?.powerState).toBe('PoweredOn');
+    await f.kube.patch(dnsConfig, { data: { nameservers: '10.20.0.2' } }, { type: 'merge' });
+    await f.settle();
+    expect((await get(f, 'vm1')).status?.powerState).toBe('Suspended');
   });
 });

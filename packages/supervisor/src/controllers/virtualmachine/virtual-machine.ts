@@ -1690,27 +1690,27 @@ export function startVirtualMachineController(
   /**
    * The VM's `status.network.config`, as vm-operator's update makes it from its bootstrap's
    * arguments (`addressing`: its interfaces, undefined while they cannot be read); the one it
-   * had while its interfaces or the Supervisor's DNS cannot be read. The same object when
-   * nothing changed.
+   * had while its interfaces or the Supervisor's DNS cannot be read (`dnsError`: why not, which
+   * fails vm-operator's bootstrap and so its update). The same object when nothing changed.
    */
   const networkConfigOf = (
     vm: VirtualMachine,
     addressing: readonly NicAddressing[] | undefined,
     read: DependencyReader,
-  ): VirtualMachineNetworkConfigStatus | undefined => {
+  ): { config: VirtualMachineNetworkConfigStatus | undefined; dnsError?: Error } => {
     const previous = vm.status?.network?.config;
-    if (!addressing) return previous;
-    let unreadable = false;
+    if (!addressing) return { config: previous };
+    let dnsError: Error | undefined;
     const config = networkConfigStatus(vm, addressing, () => {
       try {
         return globalDnsOf(read);
-      } catch {
-        unreadable = true;
+      } catch (error) {
+        dnsError = error as Error;
         return NO_DNS;
       }
     });
-    if (unreadable) return previous;
-    return previous && deepEqual(previous, config) ? previous : config;
+    if (dnsError) return { config: previous, dnsError };
+    return { config: previous && deepEqual(previous, config) ? previous : config };
   };
 
   /**
@@ -1795,6 +1795,7 @@ export function startVirtualMachineController(
     resized?: () => void,
     onTheWayOff: WayOff = {},
     crypto?: (changes: readonly VirtualDeviceConfigSpec[]) => CryptoPlan,
+    bootstrapError?: Error,
   ): 'promote' | 'upgrade' | 'resize' | 'network' | 'register' | 'power' | 'restart' | number | undefined => {
     /**
      * What the crypto reconciler makes of the spec (its error thrown, or, `dropping` it as a resize
@@ -1914,6 +1915,9 @@ export function startVirtualMachineController(
         return 'resize';
       }
     }
+    // As vm-operator, whose bootstrap reads the Supervisor's DNS once the reconfiguration is made:
+    // a placeholder there fails the update before any power change but a power-off.
+    if (bootstrapError && want !== 'PoweredOff') throw updateFailed(bootstrapError.message);
     if (pushedIn !== undefined && (want === 'PoweredOn' || want === 'PoweredOff')) {
       if (pushedIn > 0) return pushedIn;
       const { [APPLY_POWER_STATE_TIME]: _, ...annotations } = vm.metadata.annotations ?? {};
@@ -2408,7 +2412,9 @@ export function startVirtualMachineController(
     // Otherwise its interfaces are read once, for its network config and its GuestInfo.
     const suspended = record.powerState === 'suspended';
     const nics = suspended ? undefined : (fallthrough?.nics ?? readAddressing(kube, vm));
-    const networkConfig = suspended ? vm.status?.network?.config : networkConfigOf(vm, nics, read);
+    const { config: networkConfig, dnsError } = suspended
+      ? { config: vm.status?.network?.config, dnsError: undefined }
+      : networkConfigOf(vm, nics, read);
     const from = statusFromVsphere(
       vsphere,
       record,
@@ -2630,6 +2636,7 @@ export function startVirtualMachineController(
         : undefined,
       onTheWayOff,
       cryptoOf,
+      dnsError,
     );
     if (goingOff) {
       failures.delete(key);
