@@ -206,6 +206,21 @@ describe("vm-operator's FastDeploy", () => {
   });
 });
 
+describe('FastDeploy with realistic timing', () => {
+  it('makes, powers on and promotes a VM whose tasks take time, in both modes', async () => {
+    const f = await setup({ timing: 'realistic' });
+    await f.createVm('linked');
+    await f.createVm('direct', {}, { [FAST_DEPLOY_ANNOTATION]: 'direct' });
+    for (let i = 0; i < 12; i++) await f.advance(10_000);
+    for (const name of ['linked', 'direct']) {
+      const vm = await f.getVm(name);
+      expect(vm.status?.powerState).toBe('PoweredOn');
+      expect(conditionOf(vm.status?.conditions, DISK_PROMOTION_SYNCED)?.status).toBe('True');
+      expect(f.diskOf(await f.record(name)).backing).not.toHaveProperty('parent');
+    }
+  });
+});
+
 describe("FastDeploy's create with AllDisksArePVCs", () => {
   it("sizes an image's disk by the claim a volume places on it, under its class's policy", async () => {
     const f = await setup({ capabilities: { fastDeploy: true, allDisksArePVCs: true } });
