@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type Device,
   datacenterOf,
@@ -203,6 +204,44 @@ describe("vm-operator's FastDeploy", () => {
     expect(supervisor.virtualMachines.controller.errors.get('ns1/vm1')).toBeUndefined();
     expect(diskOf(await record('vm1')).backing).not.toHaveProperty('parent');
     expect((await getVm('vm1')).status?.powerState).toBe('PoweredOn');
+  });
+});
+
+describe("FastDeploy's ISO VMs", () => {
+  it('makes an ISO VM in its own folder, its CD-ROM backed by the image, waiting for no disk', async () => {
+    const f = await setup();
+    const { library } = f.vsphere;
+    const item = library.createItem(f.item.library, { name: 'photon-5', type: 'iso' });
+    const session = library.createUpdateSession(item);
+    const bytes = new TextEncoder().encode('an ISO 9660 image');
+    library.addUpdateFile(session, { name: 'photon-5.iso', sourceType: 'PUSH', size: bytes.length });
+    library.receiveUpdateFile(session, 'photon-5.iso', {
+      bytes,
+      sha1: createHash('sha1').update(bytes).digest('hex'),
+    });
+    library.completeUpdateSession(session);
+    await f.settle();
+    const images = await f.kube.list({
+      apiVersion: 'vmoperator.vmware.com/v1alpha5',
+      kind: 'VirtualMachineImage',
+      namespace: 'ns1',
+    });
+    const iso = images.items.find((i) => (i.status as { name?: string }).name === 'photon-5')?.metadata.name;
+    await f.createVm('installer', {
+      image: undefined,
+      guestID: 'vmwarePhoton64Guest',
+      hardware: { cdrom: [{ name: 'cdrom1', image: { kind: 'VirtualMachineImage', name: iso } }] },
+    });
+    await f.settle();
+    const vm = await f.getVm('installer');
+    expect(vm.status?.powerState).toBe('PoweredOn');
+    const made = await f.record('installer');
+    expect(made.config.vmPathName).toBe(
+      `[${f.vsphere.store.get(f.library.datastore)?.name}] ${vm.metadata.uid}/installer.vmx`,
+    );
+    const cdrom = made.config.devices.find((d) => d._type === 'VirtualCdrom');
+    expect((cdrom?.backing as { fileName?: string } | undefined)?.fileName).toMatch(/photon-5\.iso$/);
+    expect(conditionOf(vm.status?.conditions, IMAGE_CACHE_READY)?.status).toBe('True');
   });
 });
 
