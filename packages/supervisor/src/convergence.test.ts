@@ -19,6 +19,7 @@ import { findChild, type SnapshotRecord, type VmRecord } from '@vsim/vsphere';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VirtualMachine, VirtualMachineClass, VirtualMachineSnapshot } from './api/types.js';
+import type { VirtualMachineServiceCapabilities } from './api/vm-service-validation.js';
 import { CNS_NODE_VM_ATTACHMENT, CNS_NODE_VM_BATCH_ATTACHMENT } from './cns-kinds.js';
 import type {
   CnsNodeVMBatchAttachment,
@@ -224,6 +225,8 @@ interface World extends SupervisorFixture {
   deletedSnapshots: Set<string>;
   /** With VMSharedDisks: claims in one batch attachment per VM, where their volumes place them. */
   sharedDisks: boolean;
+  /** FastDeploy's runs: VMs made of cached disks, which they promote once they run. */
+  fastDeploy: boolean;
 }
 
 const vmRef = (apiVersion: string, name: string) => ({
@@ -241,12 +244,12 @@ const snapshotsOf = async (w: World, name: string) =>
     (s) => s.spec?.vmName === name,
   );
 
-async function setup(sharedDisks = false): Promise<World> {
+async function setup(capabilities?: VirtualMachineServiceCapabilities): Promise<World> {
   // Strict: a field the controllers or these commands write that its CRD lacks fails the write.
   const fixture = await createSupervisorFixture({
     namespaces: ['ns1'],
     fieldValidation: 'Strict',
-    ...(sharedDisks ? { capabilities: { vmSharedDisks: true } } : {}),
+    ...(capabilities ? { capabilities } : {}),
   });
   const images = await fixture.kube.list({
     apiVersion: `${GROUP}/v1alpha5`,
@@ -279,7 +282,8 @@ async function setup(sharedDisks = false): Promise<World> {
     destroyed: new Set(),
     snapshotted: new Set(),
     deletedSnapshots: new Set(),
-    sharedDisks,
+    sharedDisks: capabilities?.vmSharedDisks === true,
+    fastDeploy: capabilities?.fastDeploy === true,
   };
 }
 
@@ -496,6 +500,8 @@ async function letConverge(w: World): Promise<void> {
     if (!names.has(s.spec?.vmName) && !s.metadata.ownerReferences?.length)
       await runTolerant(w, { op: 'deleteSnapshotObject', name: s.metadata.name as string });
   for (let i = 0; i < 3; i++) await w.advance(5_000);
+  // A disk promotion that failed is made again once vCenter lists its task no more (10 minutes).
+  if (w.fastDeploy) await w.advance(10 * 60_000);
   // A revert that still cannot be made is given up: its snapshot gone, or the VM it restores
   // refused (a suspended snapshot for a VM to stay powered off, in vm-operator too), or its task
   // failed, which leaves the VM marked as reverting until an administrator removes the mark.
@@ -566,8 +572,21 @@ async function assertConverged(w: World): Promise<void> {
     // but those that report what vSphere observes (the guest's tools and customization, and
     // whether the power state is the spec's, which must say so).
     const conditions = vm.status?.conditions ?? [];
-    const notTrue = conditions.filter((c) => c.status !== 'True' && !OBSERVED.has(c.type));
+    // With FastDeploy, a VM that does not run waits to promote its disks (online, the default).
+    const running = vm.status?.powerState === 'PoweredOn';
+    const waitsToPromote = (c: { type: string; reason: string }) =>
+      c.type === 'VirtualMachineDiskPromotionSynced' && c.reason === 'DiskPromotionPending' && !running;
+    const notTrue = conditions.filter(
+      (c) => c.status !== 'True' && !OBSERVED.has(c.type) && !waitsToPromote(c),
+    );
     expect(notTrue.map((c) => `${c.type} ${c.reason}`)).toEqual([]);
+    if (w.fastDeploy && running) {
+      expect(conditions.find((c) => c.type === 'VirtualMachineDiskPromotionSynced')?.status).toBe('True');
+      const linked = record.config.devices.some(
+        (d) => (d.backing as { parent?: unknown } | undefined)?.parent,
+      );
+      expect(linked, `${name}: a running VM's disks promoted`).toBe(false);
+    }
     expect(conditions.find((c) => c.type === 'VirtualMachinePowerStateSynced')?.status).toBe(
       vm.status?.powerState === vm.spec?.powerState ? 'True' : 'False',
     );
@@ -762,14 +781,14 @@ const converges = (
   commands: fc.Arbitrary<Command>,
   numRuns: number,
   prepare: (w: World) => Promise<void> = async () => {},
-  sharedDisks = false,
+  capabilities?: VirtualMachineServiceCapabilities,
 ) =>
   fc.assert(
     fc.asyncProperty(
       taskBehaviour,
       fc.array(commands, { minLength: 1, maxLength: 25 }),
       async (how, drawn) => {
-        const w = await setup(sharedDisks);
+        const w = await setup(capabilities);
         await prepare(w);
         const tasks = /_Task$/;
         if (how.taskDelay > 0) w.vsphere.interceptor.add({ method: tasks, delayMs: how.taskDelay });
@@ -792,7 +811,13 @@ describe('VirtualMachines under random interleavings of operations', () => {
 
   it(
     'converge with VMSharedDisks, claims attached in batches where their volumes place them',
-    () => converges(command, 100, undefined, true),
+    () => converges(command, 100, undefined, { vmSharedDisks: true }),
+    60_000,
+  );
+
+  it(
+    'converge with FastDeploy, VMs made of cached disks and their disks promoted',
+    () => converges(command, 100, undefined, { fastDeploy: true }),
     60_000,
   );
 

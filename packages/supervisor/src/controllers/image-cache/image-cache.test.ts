@@ -12,6 +12,7 @@ import {
   cachedFileName,
   IMAGE_CACHE_CONDITION,
   imageCacheRef,
+  newImageCache,
   OVF_CONTENT_VERSION_KEY,
   OVF_VALUE_KEY,
   VMI_CACHE_LABEL,
@@ -156,15 +157,13 @@ describe("vm-operator's VirtualMachineImageCache controller (FastDeploy)", () =>
     const { kube, cache, datastore, datacenter, addLocation, settle } = await setup();
     await addLocation({ datacenterID: datacenter, datastoreID: datastore.id, profileID: '' });
     expect(cache().spec?.locations).toEqual([]);
-    const stray = kube.direct.create({
-      ...imageCacheRef('vmi-0123456789abcdef0'),
-      metadata: { name: 'vmi-0123456789abcdef0', namespace: VM_OPERATOR_NAMESPACE },
-      spec: { providerID: 'a-library-item' },
-    });
+    const stray = kube.direct.create(
+      newImageCache('vmi-0123456789abcdef0', { providerID: 'a-library-item' }),
+    );
     await settle();
-    const refused = kube.direct.get({
-      ...imageCacheRef(stray.metadata.name as string),
-    }) as unknown as VirtualMachineImageCache;
+    const refused = kube.direct.get(
+      imageCacheRef(stray.metadata.name as string),
+    ) as unknown as VirtualMachineImageCache;
     expect(conditionOf(refused.status?.conditions, 'Ready')).toMatchObject({
       status: 'False',
       reason: 'Failed',
@@ -174,15 +173,13 @@ describe("vm-operator's VirtualMachineImageCache controller (FastDeploy)", () =>
   it("fails every step of a cache of an item that is not there, with vm-operator's words", async () => {
     const { kube, datastore, datacenter, policy, settle } = await setup();
     const name = 'vmi-0123456789abcdef1';
-    kube.direct.create({
-      ...imageCacheRef(name),
-      metadata: { name, namespace: VM_OPERATOR_NAMESPACE },
-      spec: {
+    kube.direct.create(
+      newImageCache(name, {
         providerID: 'gone',
         providerVersion: '1',
         locations: [{ datacenterID: datacenter, datastoreID: datastore.id, profileID: policy }],
-      },
-    });
+      }),
+    );
     await settle();
     const failed = kube.direct.get(imageCacheRef(name)) as unknown as VirtualMachineImageCache;
     const missing = 'Cannot find the library item with ID gone.';

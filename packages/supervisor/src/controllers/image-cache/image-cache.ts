@@ -69,6 +69,17 @@ export const OVF_CONTENT_VERSION_KEY = 'contentVersion';
 
 const FAILED = 'Failed';
 
+/** A new cache of the image named `name`, in vm-operator's namespace. */
+export const newImageCache = (
+  name: string,
+  spec: NonNullable<VirtualMachineImageCache['spec']>,
+): KubeObject => ({
+  apiVersion: VM_OPERATOR_API_VERSION,
+  kind: 'VirtualMachineImageCache',
+  metadata: { name, namespace: VM_OPERATOR_NAMESPACE },
+  spec,
+});
+
 /** A cache's reference: vm-operator's namespace, the image's name. */
 export const imageCacheRef = (name: string) => ({
   apiVersion: VM_OPERATOR_API_VERSION,
@@ -197,10 +208,11 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
     const next = { [OVF_CONTENT_VERSION_KEY]: version, [OVF_VALUE_KEY]: value };
     if (!current)
       kube.direct.create({
-        ...ref,
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
         metadata: { name: ref.name, namespace: ref.namespace, ownerReferences },
         data: next,
-      } as KubeObject);
+      });
     else if (!fresh || !deepEqual(current.metadata.ownerReferences, ownerReferences))
       kube.direct.update({
         ...current,

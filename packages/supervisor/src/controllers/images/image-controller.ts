@@ -58,7 +58,12 @@ import {
 } from '../../store/meta.js';
 import { isLabelValue } from '../../store/names.js';
 import { type ConditionState, setCondition } from '../conditions.js';
-import { IMAGE_CACHE_CONDITION, imageCacheRef, VMI_CACHE_LABEL } from '../image-cache/image-cache.js';
+import {
+  IMAGE_CACHE_CONDITION,
+  imageCacheRef,
+  newImageCache,
+  VMI_CACHE_LABEL,
+} from '../image-cache/image-cache.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
 import { imageNameOf, imageNameOfItemObject } from './names.js';
 import { quantityOf, startContentLibraryController, startLibraryItemController } from './registry.js';
@@ -274,7 +279,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     const current = kube.direct.get(ref) as unknown as VirtualMachineImageCache | undefined;
     const spec = { ...current?.spec, providerID: itemId, providerVersion: version };
     const cache = (!current
-      ? kube.direct.create({ ...ref, metadata: { name: ref.name, namespace: ref.namespace }, spec })
+      ? kube.direct.create(newImageCache(ref.name, spec))
       : deepEqual(current.spec, spec)
         ? current
         : kube.direct.update({

@@ -118,6 +118,26 @@ describe("vm-operator's FastDeploy", () => {
     expect(extraConfigValue((await record('vm2')).config, KEEP_DISKS_EXTRA_CONFIG_KEY)).toBeDefined();
   });
 
+  it('reports a promotion vSphere fails, and promotes again once vCenter lists the task no more', async () => {
+    const { createVm, getVm, record, diskOf, settle, advance, vsphere } = await setup();
+    const remove = vsphere.interceptor.add({
+      method: 'PromoteDisks_Task',
+      fault: { _type: 'SystemError', reason: 'injected' },
+    });
+    await createVm('vm1');
+    await settle();
+    expect(conditionOf((await getVm('vm1')).status?.conditions, DISK_PROMOTION_SYNCED)).toMatchObject({
+      status: 'False',
+      reason: 'DiskPromotionTaskError',
+    });
+    remove();
+    await advance(5 * 60_000);
+    expect(diskOf(await record('vm1')).backing).toHaveProperty('parent');
+    await advance(5 * 60_000);
+    expect(diskOf(await record('vm1')).backing).not.toHaveProperty('parent');
+    expect(conditionOf((await getVm('vm1')).status?.conditions, DISK_PROMOTION_SYNCED)?.status).toBe('True');
+  });
+
   it('leaves a linked disk alone when promotion is disabled; promotes it online once the VM runs, offline while off', async () => {
     const { createVm, getVm, record, diskOf, settle, kube, vmRef } = await setup();
     await createVm('disabled', { promoteDisksMode: 'Disabled' });

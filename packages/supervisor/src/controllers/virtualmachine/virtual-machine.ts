@@ -151,6 +151,7 @@ import {
   fileThere,
   IMAGE_CACHE_CONDITION,
   imageCacheRef,
+  newImageCache,
   thinCopy,
   VMI_CACHE_LABEL,
   VMI_CACHE_LOCATION_ANNOTATION,
@@ -1000,6 +1001,9 @@ export function startVirtualMachineController(
         (ref) => (vsphere.store.get(ref.value) as TaskRecord | undefined)?.descriptionId !== PROMOTE_DISKS,
       );
     const judged = last && (last.running || last.error === undefined || !expired) ? last : undefined;
+    // A failed promotion judged: back when vCenter lists its task no more, to promote again.
+    if (judged?.running === false && judged.error !== undefined)
+      controller.queue.addAfter(key, (judged.until ?? 0) - vsphere.clock.now());
     const plan = promotionPlan(vm, record, inSnapshots, judged, busyWithTasks, customizing);
     const written = plan.verdicts.length > 0 ? writeVerdicts(vm, plan.verdicts) : vm;
     if (!plan.promote) return { vm: written, started: false };
@@ -1048,14 +1052,9 @@ export function startVirtualMachineController(
     const current = imageCacheOf(name);
     const spec = withLocation(current, itemId, version, location);
     if (current && deepEqual(current.spec, spec)) return current;
-    const ref = imageCacheRef(name);
     return (current
       ? kube.direct.update({ ...(current as unknown as KubeObject), spec })
-      : kube.direct.create({
-          ...ref,
-          metadata: { name, namespace: ref.namespace },
-          spec,
-        })) as unknown as VirtualMachineImageCache;
+      : kube.direct.create(newImageCache(name, spec))) as unknown as VirtualMachineImageCache;
   };
 
   /**
