@@ -205,6 +205,7 @@ export {
   pendingCustomizationOf,
 } from './objects/vm-customization.js';
 export { controllerWithRoom, MAX_STORAGE_CONTROLLERS, SCSI_CONTROLLERS } from './objects/vm-devices.js';
+export { parseDatastorePath } from './objects/vm-placement.js';
 export type { VAppPropertySpec, VmVAppConfigSpec } from './objects/vm-vapp-config.js';
 export { type PropertyValue, propertyNames, readProperty } from './properties/index.js';
 export { CONFIG_FILE_BYTES } from './properties/virtual-machine.js';

@@ -28,6 +28,7 @@ import {
   type LibraryRecord,
   libraryItemDirectory,
   ovfEnvelope,
+  parseDatastorePath,
   type VmRecord,
   type VSphere,
 } from '@vsim/vsphere';
@@ -79,6 +80,31 @@ export const newImageCache = (
   metadata: { name, namespace: VM_OPERATOR_NAMESPACE },
   spec,
 });
+
+/** A cache's `VirtualMachineImageCacheHardwareReady` condition, if it has one. */
+export const hardwareOf = (cache: VirtualMachineImageCache | undefined): Condition | undefined =>
+  cache?.status?.conditions?.find((c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady);
+
+/**
+ * Whether a cache's change wakes what waits for it (vm-operator's
+ * VirtualMachineImageCacheToItemMapper): its hardware ready, and it not being deleted.
+ */
+export const wakesWaiters = (cache: KubeObject): boolean =>
+  !cache.metadata.deletionTimestamp &&
+  hardwareOf(cache as unknown as VirtualMachineImageCache)?.status === 'True';
+
+/** The image's cache with `spec`, as vm-operator's CreateOrPatch leaves it: made, changed, or as it was. */
+export const ensureImageCache = (
+  kube: KubeStore,
+  name: string,
+  spec: NonNullable<VirtualMachineImageCache['spec']>,
+): VirtualMachineImageCache => {
+  const current = kube.direct.get(imageCacheRef(name)) as unknown as VirtualMachineImageCache | undefined;
+  if (current && deepEqual(current.spec, spec)) return current;
+  return (current
+    ? kube.direct.update({ ...(current as unknown as KubeObject), spec })
+    : kube.direct.create(newImageCache(name, spec))) as unknown as VirtualMachineImageCache;
+};
 
 /** A cache's reference: vm-operator's namespace, the image's name. */
 export const imageCacheRef = (name: string) => ({
@@ -136,22 +162,29 @@ const missingItem = (id: string) => `Cannot find the library item with ID ${id}.
  * its `/folder` URL before it copies one, or makes a VM of cached files.
  */
 export const fileThere = (vsphere: VSphere, path: string, datacenter: string): boolean => {
-  const named = /^\[([^\]]+)\]\s*(.*)$/.exec(path);
+  const named = parseDatastorePath(path);
   const datastore =
     named &&
     [...vsphere.store.ofKind<DatastoreRecord>('Datastore')].find(
-      (ds) => ds.name === named[1] && datacenterOf(vsphere.store, ds.id)?.id === datacenter,
+      (ds) => ds.name === named.datastore && datacenterOf(vsphere.store, ds.id)?.id === datacenter,
     );
   if (!named || !datastore) return false;
   try {
-    return !vsphere.files.download(datastore.id, named[2] as string).folder;
+    return !vsphere.files.download(datastore.id, named.path).folder;
   } catch (error) {
     if (isVimFault(error)) return false;
     throw error;
   }
 };
 
-const isCachedKind = (name: string) => /\.(vmdk|nvram)$/i.test(name);
+/** Whether a file is a disk (a `.vmdk`, in any case), as vm-operator tells a cached file's type. */
+export const isDiskFile = (path: string): boolean => extensionOf(path).toLowerCase() === '.vmdk';
+
+/** Whether a file is a VM's NVRAM (a `.nvram`, in any case). */
+export const isNvramFile = (path: string): boolean => extensionOf(path).toLowerCase() === '.nvram';
+
+/** The files of an image the cache holds: its disks and its NVRAM. */
+const isCachedKind = (name: string) => isDiskFile(name) || isNvramFile(name);
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -268,7 +301,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
   ): Promise<string> => {
     const name = baseName(source.path);
     const ext = extensionOf(name);
-    const isDisk = ext.toLowerCase() === '.vmdk';
+    const isDisk = isDiskFile(name);
     const path = `${dir}/${cachedFileName(name)}`;
     if (fileThere(vsphere, path, datacenter)) return path;
     try {
@@ -313,7 +346,7 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
         const id = await copyFile(source, dir, spec.datacenterID, spec.profileID);
         const name = baseName(source.path);
         files.push(
-          /\.vmdk$/i.test(id) ? { id, type: 'Disk', diskType: 'Classic', name } : { id, type: 'Other', name },
+          isDiskFile(id) ? { id, type: 'Disk', diskType: 'Classic', name } : { id, type: 'Other', name },
         );
       }
       return {

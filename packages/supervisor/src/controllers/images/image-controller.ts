@@ -59,10 +59,11 @@ import {
 import { isLabelValue } from '../../store/names.js';
 import { type ConditionState, setCondition } from '../conditions.js';
 import {
-  IMAGE_CACHE_CONDITION,
+  ensureImageCache,
+  hardwareOf,
   imageCacheRef,
-  newImageCache,
   VMI_CACHE_LABEL,
+  wakesWaiters,
 } from '../image-cache/image-cache.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
 import { imageNameOf, imageNameOfItemObject } from './names.js';
@@ -275,22 +276,18 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
    * and why the image waits for it; undefined once it holds that version's OVF.
    */
   const cacheNotReady = (itemId: string, version: string): CacheWait | undefined => {
-    const ref = imageCacheRef(imageNameOf(itemId));
-    const current = kube.direct.get(ref) as unknown as VirtualMachineImageCache | undefined;
-    const spec = { ...current?.spec, providerID: itemId, providerVersion: version };
-    const cache = (!current
-      ? kube.direct.create(newImageCache(ref.name, spec))
-      : deepEqual(current.spec, spec)
-        ? current
-        : kube.direct.update({
-            ...(current as unknown as KubeObject),
-            spec,
-          })) as unknown as VirtualMachineImageCache;
-    const hardware = cache.status?.conditions?.find((c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady);
+    const name = imageNameOf(itemId);
+    const current = kube.direct.get(imageCacheRef(name)) as unknown as VirtualMachineImageCache | undefined;
+    const cache = ensureImageCache(kube, name, {
+      ...current?.spec,
+      providerID: itemId,
+      providerVersion: version,
+    });
+    const hardware = hardwareOf(cache);
     if (hardware?.status === 'False')
-      return { name: ref.name, message: `failed to get hardware: ${hardware.message}: cache not ready` };
+      return { name, message: `failed to get hardware: ${hardware.message}: cache not ready` };
     if (hardware?.status !== 'True' || cache.status?.ovf?.providerVersion !== version)
-      return { name: ref.name, message: 'cache not ready' };
+      return { name, message: 'cache not ready' };
     return undefined;
   };
 
@@ -473,18 +470,16 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   };
   // A cache whose hardware is ready: the item objects that wait for it (VirtualMachineImageCacheToItemMapper).
   if (deps.fastDeploy)
-    controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImageCache' }, (cache) => {
-      const ready = (cache as unknown as VirtualMachineImageCache).status?.conditions?.some(
-        (c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady && c.status === 'True',
-      );
-      if (!ready || cache.metadata.deletionTimestamp) return [];
-      return ['ContentLibraryItem', 'ClusterContentLibraryItem'].flatMap((kind) =>
-        kube.direct
-          .list(IMAGE_REGISTRY_API_VERSION, kind)
-          .filter((item) => item.metadata.labels?.[VMI_CACHE_LABEL] === cache.metadata.name)
-          .map(keyOf),
-      );
-    });
+    controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImageCache' }, (cache) =>
+      wakesWaiters(cache)
+        ? ['ContentLibraryItem', 'ClusterContentLibraryItem'].flatMap((kind) =>
+            kube.direct
+              .list(IMAGE_REGISTRY_API_VERSION, kind)
+              .filter((item) => item.metadata.labels?.[VMI_CACHE_LABEL] === cache.metadata.name)
+              .map(keyOf),
+          )
+        : [],
+    );
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'VirtualMachineImage' }, ownerOf);
   controller.watches(kube, { apiVersion: IMAGE_API_VERSION, kind: 'ClusterVirtualMachineImage' }, ownerOf);
   const itemsOfLibrary = (libraryId: string): string[] => [

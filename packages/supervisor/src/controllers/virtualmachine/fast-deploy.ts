@@ -24,7 +24,7 @@ import type {
   VirtualMachineImageCache,
   VirtualMachineImageCacheLocationSpec,
 } from '../../api/types.js';
-import { IMAGE_CACHE_CONDITION, VMI_CACHE_LOCATION_ANNOTATION } from '../image-cache/image-cache.js';
+import { hardwareOf, VMI_CACHE_LOCATION_ANNOTATION } from '../image-cache/image-cache.js';
 import { isAbsent, isFalse, isTrue, type Verdict } from './conditions.js';
 
 export const FAST_DEPLOY_ANNOTATION = 'vmoperator.vmware.com/fast-deploy';
@@ -67,7 +67,7 @@ export function hardwareWait(
   cache: VirtualMachineImageCache | undefined,
   version: string,
 ): CacheWait | undefined {
-  const hardware = conditionOf(cache?.status?.conditions, IMAGE_CACHE_CONDITION.hardwareReady);
+  const hardware = hardwareOf(cache);
   if (!cache || hardware?.status === 'False') return { message: 'cache not ready', name };
   if (hardware?.status !== 'True' || cache.status?.ovf?.providerVersion !== version)
     return { message: 'hardware not ready', name };
@@ -143,8 +143,7 @@ export function locationOutcome(
  * hardware ready, and the location it waits for, if any, ready too (by datacenter and datastore).
  */
 export function cacheReadyFor(vm: VirtualMachine, cache: VirtualMachineImageCache | undefined): boolean {
-  if (conditionOf(cache?.status?.conditions, IMAGE_CACHE_CONDITION.hardwareReady)?.status !== 'True')
-    return false;
+  if (hardwareOf(cache)?.status !== 'True') return false;
   const location = vm.metadata.annotations?.[VMI_CACHE_LOCATION_ANNOTATION];
   if (!location) return true;
   const [dc, ds, ...rest] = location.split(',');

@@ -147,14 +147,16 @@ import { parseQuantity, wholeUnits } from '../../store/quantity.js';
 import { ByName } from '../../store/records.js';
 import type { PersistentVolumeClaim } from '../csi/provisioner.js';
 import {
+  ensureImageCache,
   extensionOf,
   fileThere,
-  IMAGE_CACHE_CONDITION,
   imageCacheRef,
-  newImageCache,
+  isDiskFile,
+  isNvramFile,
   thinCopy,
   VMI_CACHE_LABEL,
   VMI_CACHE_LOCATION_ANNOTATION,
+  wakesWaiters,
 } from '../image-cache/image-cache.js';
 import { imageNameOf } from '../images/names.js';
 import { NET_OPERATOR_API_VERSION } from '../net-operator/index.js';
@@ -1033,6 +1035,27 @@ export function startVirtualMachineController(
     fastDeploy &&
     fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm)) !== undefined;
 
+  /**
+   * The reconcilers first in vm-operator's reconfigure: with FastDeploy the disk promotion, with
+   * AllDisksArePVCs the registration of the VM's disks. `stop`: the pass ends there (a promotion
+   * started, a claim not bound yet); else the VM as written and the disk edits to join the
+   * reconfigure.
+   */
+  const firstReconcilers = (
+    key: string,
+    vm: VirtualMachine,
+    record: VmRecord,
+  ):
+    | { readonly stop: 'promote' | 'register' }
+    | { readonly vm: VirtualMachine; readonly edits: readonly VirtualDeviceConfigSpec[] } => {
+    const promotion = usesFastDeploy(vm) ? promoteDisks(key, vm, record) : undefined;
+    if (promotion?.started) return { stop: 'promote' };
+    const promoted = promotion?.vm ?? vm;
+    const registering = allDisksArePVCs ? registerVolumes(key, promoted, record) : undefined;
+    if (registering?.pending) return { stop: 'register' };
+    return { vm: registering?.vm ?? promoted, edits: registering?.edits ?? NO_DEVICE_CHANGES };
+  };
+
   /** Whether a VM's snapshots may be taken: its disks promoted, or it never promotes (FastDeploy alone). */
   const disksPromoted = (vm: VirtualMachine) =>
     !usesFastDeploy(vm) ||
@@ -1048,14 +1071,8 @@ export function startVirtualMachineController(
     itemId: string,
     version: string,
     location: VirtualMachineImageCacheLocationSpec,
-  ): VirtualMachineImageCache => {
-    const current = imageCacheOf(name);
-    const spec = withLocation(current, itemId, version, location);
-    if (current && deepEqual(current.spec, spec)) return current;
-    return (current
-      ? kube.direct.update({ ...(current as unknown as KubeObject), spec })
-      : kube.direct.create(newImageCache(name, spec))) as unknown as VirtualMachineImageCache;
-  };
+  ): VirtualMachineImageCache =>
+    ensureImageCache(kube, name, withLocation(imageCacheOf(name), itemId, version, location));
 
   /**
    * Where a fast deploy puts the VM, as placement recommends a datastore: the provider config's,
@@ -1179,8 +1196,8 @@ export function startVirtualMachineController(
   ): Pick<Task<MoRef>, 'outcome' | 'wait'> => {
     const datacenter = datacenterOf(vsphere.store, how.datastore)?.id;
     const dir = `[${vsphere.store.get(how.datastore)?.name}] ${vm.metadata.uid}`;
-    const disks = how.files.filter((path) => /\.vmdk$/i.test(path));
-    const others = how.files.filter((path) => !/\.vmdk$/i.test(path));
+    const disks = how.files.filter(isDiskFile);
+    const others = how.files.filter((path) => !isDiskFile(path));
     const ovf = imageOvf(itemId);
     const image: ImageParts = {
       ovf,
@@ -1198,7 +1215,7 @@ export function startVirtualMachineController(
           ? [{ key: KEEP_DISKS_EXTRA_CONFIG_KEY, value: keepDisksValue(disks) }]
           : []),
         // The image's NVRAM names the VM's copy of it.
-        ...(ovf?.extraConfig?.some((o) => o.key === NVRAM_KEY) && others.some((p) => /\.nvram$/i.test(p))
+        ...(ovf?.extraConfig?.some((o) => o.key === NVRAM_KEY) && others.some(isNvramFile)
           ? [{ key: NVRAM_KEY, value: `${vm.metadata.name}.nvram` }]
           : []),
       ],
@@ -1832,13 +1849,9 @@ export function startVirtualMachineController(
       const network = planNetwork(kube, vm, nicWrites(key));
       if (network.pending) return 'network';
       if (network.problem) throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
-      // With FastDeploy, vm-operator's reconfigure promotes the disks first: a promotion it starts ends the pass.
-      const promotion = usesFastDeploy(vm) ? promoteDisks(key, vm, record) : undefined;
-      if (promotion?.started) return 'promote';
-      if (promotion) vm = promotion.vm;
-      const registering = allDisksArePVCs ? registerVolumes(key, vm, record) : undefined;
-      if (registering?.pending) return 'register';
-      if (registering) vm = registering.vm;
+      const first = firstReconcilers(key, vm, record);
+      if ('stop' in first) return first.stop;
+      vm = first.vm;
       const kind = offUpdateKind(want);
       // With MutableNetworks, a powered-off VM's NetworkInterfaces none of its interfaces names
       // any more (vm-operator's orphans): their NICs changed in place, and they go once the VM is.
@@ -1855,7 +1868,7 @@ export function startVirtualMachineController(
             withVAppEdits(reconfiguration(vm, record, size, cdroms, kind, nics), vm, record, read, secrets),
             resizing,
           ),
-          registering?.edits ?? NO_DEVICE_CHANGES,
+          first.edits,
         ),
       );
       // As vm-operator's resize while off, which drops its reconfigure's error (and so its crypto
@@ -1886,12 +1899,9 @@ export function startVirtualMachineController(
       try {
         if (network?.problem)
           throw updateFailed(`failed to reconcile network interfaces: ${network.problem}`);
-        const promotion = usesFastDeploy(vm) ? promoteDisks(key, vm, record) : undefined;
-        if (promotion?.started) return 'promote';
-        if (promotion) vm = promotion.vm;
-        const registering = allDisksArePVCs ? registerVolumes(key, vm, record) : undefined;
-        if (registering?.pending) return 'register';
-        if (registering) vm = registering.vm;
+        const first = firstReconcilers(key, vm, record);
+        if ('stop' in first) return first.stop;
+        vm = first.vm;
         spec = configurationError(() =>
           withDeviceChanges(
             encrypting(
@@ -1899,7 +1909,7 @@ export function startVirtualMachineController(
                 ? withVAppEdits(runningReconfiguration(vm, record, cdroms), vm, record, read, secrets)
                 : suspendedReconfiguration(vm, record),
             ),
-            registering?.edits ?? NO_DEVICE_CHANGES,
+            first.edits,
           ),
         );
       } catch (error) {
@@ -2572,15 +2582,9 @@ export function startVirtualMachineController(
     if (paused) {
       // Its disks promoted, and with AllDisksArePVCs registered, all the same, as vm-operator's
       // reconfigure does.
-      const promotion = usesFastDeploy(written) ? promoteDisks(key, written, record) : undefined;
-      if (promotion?.started) return undefined;
-      const reconfigured = promotion?.vm ?? written;
-      const registering = allDisksArePVCs ? registerVolumes(key, reconfigured, record) : undefined;
-      if (registering?.pending) return undefined;
-      const spec = withDeviceChanges(
-        pausedReconfiguration(registering?.vm ?? reconfigured, record),
-        registering?.edits ?? NO_DEVICE_CHANGES,
-      );
+      const first = firstReconcilers(key, written, record);
+      if ('stop' in first) return undefined;
+      const spec = withDeviceChanges(pausedReconfiguration(first.vm, record), first.edits);
       // With Bring Your Own Key, its failure read as any update's (the crypto reconciler did nothing).
       if (spec) track(key, reconfigure(key, record, spec, crypto?.operation));
       return undefined;
@@ -2841,16 +2845,14 @@ export function startVirtualMachineController(
   // With FastDeploy, a cache whose hardware is ready: the VMs that wait for it
   // (VirtualMachineImageCacheToItemMapper).
   if (fastDeploy)
-    controller.watches(kube, { apiVersion: VM.apiVersion, kind: 'VirtualMachineImageCache' }, (cache) => {
-      const ready = (cache as unknown as VirtualMachineImageCache).status?.conditions?.some(
-        (c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady && c.status === 'True',
-      );
-      if (!ready || cache.metadata.deletionTimestamp) return [];
-      return kube.direct
-        .list(VM.apiVersion, VM.kind)
-        .filter((vm) => vm.metadata.labels?.[VMI_CACHE_LABEL] === cache.metadata.name)
-        .map((vm) => objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name ?? '' }));
-    });
+    controller.watches(kube, { apiVersion: VM.apiVersion, kind: 'VirtualMachineImageCache' }, (cache) =>
+      wakesWaiters(cache)
+        ? kube.direct
+            .list(VM.apiVersion, VM.kind)
+            .filter((vm) => vm.metadata.labels?.[VMI_CACHE_LABEL] === cache.metadata.name)
+            .map((vm) => objectKey({ namespace: vm.metadata.namespace, name: vm.metadata.name ?? '' }))
+        : [],
+    );
   const vmOfKey = (key: string) => kube.direct.get({ ...VM, ...parseObjectKey(key) });
   /** A VM queued by what vSphere reports of it, as vm-operator's asynchronous signals queue it. */
   const requeueFromVsphere = (key: string) =>
