@@ -12,6 +12,7 @@ import { createServiceObjects } from './inventory/service.js';
 import type { InventoryTree } from './inventory/tree.js';
 import { type VcsimFlags, vcsimTree } from './inventory/vcsim.js';
 import { contentLibraryOperations } from './library/content-library.js';
+import { chargeLibraryFiles } from './library/datastore-usage.js';
 import { Model, type ModelOptions, type Ref } from './model.js';
 import { clusterModuleOperations, leaveClusterModules } from './objects/cluster-module.js';
 import { computeResourceOperations, leaveClusterConfig } from './objects/compute-resource.js';
@@ -215,11 +216,13 @@ export class VSphere extends Model {
     super(options);
     // Whatever removes an object takes its tag attachments with it, tagging used or not yet;
     // a removed VM leaves its cluster modules, and a removed cluster's modules go; a VM or host
-    // removed or moved out of a cluster leaves its groups, rules and overrides.
+    // removed or moved out of a cluster leaves its groups, rules and overrides; a library's files
+    // take room on its datastore.
     this.onRemove(dropAttachments(this));
     this.onRemove(leaveClusterModules(this));
     this.onRemove(dropOwnedObjects(this));
     this.onWrite(leaveClusterConfig(this));
+    this.onWrite(chargeLibraryFiles(this));
     if (options.admissionControl) this.onWrite(admitReservations(this));
     if (options.state) {
       loadState(this, options.state);

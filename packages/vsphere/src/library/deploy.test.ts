@@ -34,9 +34,11 @@ type Snapshot = ReturnType<typeof snapshot>;
 const setup = (options: VSphereOptions = {}) => {
   const fixture = createFixture(options);
   const { vsphere, at } = fixture;
-  const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
-  const lib = vsphere.library.create({ name: 'images', datastore: ds.id, type: 'LOCAL' });
+  const datastore = at<DatastoreRecord>('/DC0/datastore/LocalDS_0').id;
+  const lib = vsphere.library.create({ name: 'images', datastore, type: 'LOCAL' });
   const item = vsphere.library.createItem(lib, ubuntu);
+  // Read once the item's files are on it.
+  const ds = at<DatastoreRecord>('/DC0/datastore/LocalDS_0');
   const folder = at('/DC0/vm').id;
   const cluster = at<InventoryRecord & { resourcePool: string }>('/DC0/host/DC0_C0');
   const target: DeploySpec = { name: 'node-0', folder, pool: cluster.resourcePool };
@@ -575,9 +577,9 @@ describe('deployment failures', () => {
 
   it('ends in NotFound when the item is deleted before the task runs', async () => {
     const { vsphere, item, target, failsWith } = setup();
-    const before = snapshot(vsphere);
     const task = vsphere.library.deploy(item, target);
     vsphere.library.deleteItem(item);
+    const before = snapshot(vsphere);
     await failsWith(task, { _type: 'NotFound' }, before);
   });
 
