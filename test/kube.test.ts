@@ -236,7 +236,7 @@ describe('sim.kube topology and net-operator kinds', () => {
       ...ZONE,
       metadata: { name: 'domain-c8', namespace: 'default' },
       spec: {
-        namespace: { poolMoIDs: ['resgroup-10'], folderMoID: 'group-v11' },
+        managedVMs: { poolMoIDs: ['resgroup-10'], folderMoID: 'group-v11' },
         availabilityZoneReference: { apiVersion: 'topology.tanzu.vmware.com/v1alpha1', name: 'domain-c8' },
       },
     });

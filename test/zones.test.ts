@@ -21,7 +21,8 @@ const CLUSTERS = ['DC0_C0', 'DC0_C1', 'DC0_C2'];
 
 type KubeObject = Parameters<Simulator['kube']['create']>[0];
 type VmStatus = { zone?: string; uniqueID?: string; powerState?: string; network?: { primaryIP4?: string } };
-type ZoneObject = KubeObject & { spec: { namespace: { poolMoIDs: string[]; folderMoID: string } } };
+type ZoneEntity = { poolMoIDs: string[]; folderMoID: string };
+type ZoneObject = KubeObject & { spec: { namespace: ZoneEntity; managedVMs: ZoneEntity } };
 
 async function zonalSupervisor(
   options: {
@@ -105,6 +106,8 @@ describe('a Supervisor on three zones', () => {
     const folders = new Set(zones.map((z) => z.spec.namespace.folderMoID));
     expect(folders.size).toBe(1);
     for (const zone of zones) {
+      // The namespace's VMs (`managedVMs`, where vm-operator places them) share its pool and folder.
+      expect(zone.spec.managedVMs).toEqual(zone.spec.namespace);
       const [pool] = zone.spec.namespace.poolMoIDs;
       const record = sim.vsphere.store.get(pool as string) as { kind: string; name: string; owner: string };
       expect([record.kind, record.name, record.owner]).toEqual(['ResourcePool', NS, zone.metadata.name]);
@@ -321,6 +324,35 @@ describe('a Supervisor on three zones', () => {
       const pool = (sim.vsphere.store.get(id) as { pool: string }).pool;
       expect(pools.find((p) => p.clusterMoID === zones[i])?.childResourcePoolMoID).toBe(pool);
     }
+  });
+
+  it("keeps a zone's cluster modules while the zone is being deleted, and deletes them once it is gone", async () => {
+    const sim = await zonalSupervisor();
+    await sim.kube.create({
+      apiVersion: V5,
+      kind: 'VirtualMachineSetResourcePolicy',
+      metadata: { name: 'policy', namespace: NS },
+      spec: { resourcePool: { name: 'workers' }, clusterModuleGroups: ['workers'] },
+    });
+    await sim.settle();
+    const ref = { apiVersion: V5, kind: 'VirtualMachineSetResourcePolicy', namespace: NS, name: 'policy' };
+    type PolicyStatus = { clustermodules: { clusterMoID: string; moduleUUID: string }[] };
+    const modules = async () => ((await sim.kube.get(ref)).status as PolicyStatus).clustermodules;
+    expect((await modules()).map((m) => m.clusterMoID).sort()).toEqual([...sim.supervisor.clusters].sort());
+    const second = sim.supervisor.clusters[1] as string;
+    const zone = { apiVersion: TOPOLOGY, kind: 'Zone', namespace: NS, name: second };
+    const cluster = (await modules()).find((m) => m.clusterMoID === second);
+    if (!cluster) throw new Error(`no module in ${second}`);
+    // Held by a finalizer, as the Supervisor's own controllers hold a zone they still clean up.
+    const held = await sim.kube.get(zone);
+    await sim.kube.update({ ...held, metadata: { ...held.metadata, finalizers: ['test.vsim.dev/hold'] } });
+    await sim.kube.delete(zone);
+    await sim.settle();
+    expect((await modules()).map((m) => m.moduleUUID)).toContain(cluster.moduleUUID);
+    const deleting = await sim.kube.get(zone);
+    await sim.kube.update({ ...deleting, metadata: { ...deleting.metadata, finalizers: [] } });
+    await sim.settle();
+    expect((await modules()).map((m) => m.moduleUUID)).not.toContain(cluster.moduleUUID);
   });
 
   it('keeps the zone chosen for a VM that waits for its cluster module, as the placement labels it', async () => {

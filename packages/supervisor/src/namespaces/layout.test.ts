@@ -6,7 +6,7 @@ const zone = (name: string, deleting = false): KubeObject => ({
   apiVersion: 'topology.tanzu.vmware.com/v1alpha1',
   kind: 'Zone',
   metadata: { name, namespace: 'ns1', ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
-  spec: { namespace: { poolMoIDs: [`pool-${name}`], folderMoID: 'folder' } },
+  spec: { managedVMs: { poolMoIDs: [`pool-${name}`], folderMoID: 'folder' } },
 });
 const at = (name: string) => ({ pool: `pool-${name}`, folder: 'folder', zone: name });
 const last: ZoneChooser = (candidates) => candidates.at(-1);

@@ -59,12 +59,13 @@ export interface NamespacePlacement {
 /** Picks the zone of a VM that wants none among a namespace's several; undefined: none of them (no zone). */
 export type ZoneChooser = (candidates: readonly NamespacePlacement[]) => NamespacePlacement | undefined;
 
-interface ZoneSpec {
-  namespace?: { poolMoIDs?: string[]; folderMoID?: string };
+/** A Zone's pools and folder: vm-operator places VMs by `managedVMs` (`namespace` is the namespace's own). */
+export interface ZoneSpec {
+  managedVMs?: { poolMoIDs?: string[]; folderMoID?: string };
 }
 
 const zonePlacement = (zone: KubeObject): NamespacePlacement | undefined => {
-  const spec = (zone as KubeObject & { spec?: ZoneSpec }).spec?.namespace;
+  const spec = (zone as KubeObject & { spec?: ZoneSpec }).spec?.managedVMs;
   const pool = spec?.poolMoIDs?.[0];
   return pool && spec?.folderMoID
     ? { pool, folder: spec.folderMoID, zone: zone.metadata.name as string }

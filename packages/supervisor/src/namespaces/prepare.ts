@@ -257,7 +257,9 @@ export async function prepareNamespace(
       kind: 'Zone',
       metadata: { name: z.name, namespace: name },
       spec: {
+        // The namespace's own pool and folder, which its VMs share.
         namespace: { poolMoIDs: [z.pool], folderMoID: folder },
+        managedVMs: { poolMoIDs: [z.pool], folderMoID: folder },
         availabilityZoneReference: { apiVersion: TOPOLOGY_API_VERSION, name: z.name },
       },
     });

@@ -21,7 +21,7 @@ const asItem = (record: InventoryRecord | null | undefined) =>
 export const chargeLibraryFiles =
   (m: Model) =>
   (tx: Tx): void => {
-    let charges: [item: LibraryItemRecord, bytes: number][] | undefined;
+    const charges: [item: LibraryItemRecord, bytes: number][] = [];
     for (const [id, written] of tx.writes) {
       // Most writes are of other kinds: only a removal needs a look at what it removes.
       if (written !== null && written.kind !== 'LibraryItem') continue;
@@ -29,10 +29,10 @@ export const chargeLibraryFiles =
       const before = asItem(m.store.get(id));
       if (!after && !before) continue;
       const bytes = cachedBytes(after) - cachedBytes(before);
-      if (bytes !== 0) (charges ??= []).push([(after ?? before) as LibraryItemRecord, bytes]);
+      if (bytes !== 0) charges.push([(after ?? before) as LibraryItemRecord, bytes]);
     }
     // Charged once the writes are read: a charge is a write of its own.
-    for (const [item, bytes] of charges ?? []) {
+    for (const [item, bytes] of charges) {
       // The library may go in the same transaction as its items: it is still stored until then.
       const library = (tx.get(item.library) ?? m.store.get(item.library)) as LibraryRecord | undefined;
       if (library) chargeDatastore(tx, library.datastore, bytes);

@@ -36,7 +36,12 @@ import type {
   VirtualMachineSetResourcePolicyStatus,
   VSphereClusterModuleStatus,
 } from '../../api/types.js';
-import { type NamespacePlacement, placementOf, TOPOLOGY_API_VERSION } from '../../namespaces/layout.js';
+import {
+  type NamespacePlacement,
+  placementOf,
+  TOPOLOGY_API_VERSION,
+  type ZoneSpec,
+} from '../../namespaces/layout.js';
 import type { Controller } from '../../runtime/controller.js';
 import { objectKey, parseObjectKey } from '../../runtime/keys.js';
 import type { Manager } from '../../runtime/manager.js';
@@ -62,7 +67,7 @@ export interface ResourcePolicyController {
 }
 
 type Policy = VirtualMachineSetResourcePolicy & KubeObject;
-type Zone = KubeObject & { spec?: { namespace?: { poolMoIDs?: string[] } } };
+type Zone = KubeObject & { spec?: ZoneSpec };
 
 const POLICY = { apiVersion: RESOURCE_POLICY_API_VERSION, kind: 'VirtualMachineSetResourcePolicy' } as const;
 const VM = { apiVersion: RESOURCE_POLICY_API_VERSION, kind: 'VirtualMachine' } as const;
@@ -186,12 +191,12 @@ export function startResourcePolicyController(
   /** Where the namespace's VMs go, and every pool of its zones. */
   const layoutOf = async (namespace: string) => {
     const ns = await kube.get({ ...NAMESPACE, name: namespace }).catch(ignoreNotFound);
-    const zones = zonesServed
-      ? (await kube.list<Zone>({ ...ZONE, namespace })).items.filter((z) => !z.metadata.deletionTimestamp)
-      : [];
+    // Every zone, those being deleted too, as vm-operator's GetZones lists them: a zone's cluster
+    // modules go once the zone is gone.
+    const zones = zonesServed ? (await kube.list<Zone>({ ...ZONE, namespace })).items : [];
     const placement = placementOf(ns, zones);
     if (!placement) return undefined;
-    const pools = new Set(zones.flatMap((z) => z.spec?.namespace?.poolMoIDs ?? []));
+    const pools = new Set(zones.flatMap((z) => z.spec?.managedVMs?.poolMoIDs ?? []));
     if (pools.size === 0) pools.add(placement.pool);
     return { placement, pools: [...pools] };
   };

@@ -152,7 +152,7 @@ describe('the VirtualMachine controller', () => {
       metadata: { name: 'zone-b', namespace: 'ns1' },
       spec: {
         availabilityZoneReference: { apiVersion: 'topology.tanzu.vmware.com/v1alpha1', name: 'zone-b' },
-        namespace: { name: 'ns1', poolMoIDs: [pool], folderMoID: folder },
+        managedVMs: { poolMoIDs: [pool], folderMoID: folder },
       },
     });
     const labelled = newVm(f, 'vm1');
