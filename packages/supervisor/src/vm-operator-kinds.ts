@@ -61,7 +61,6 @@ import {
   validateVirtualMachineClassUpdate,
   validateVirtualMachineCreate,
   validateVirtualMachineGroup,
-  validateVirtualMachineMetadata,
   validateVirtualMachineServiceCreate,
   validateVirtualMachineServiceUpdate,
   validateVirtualMachineUpdate,
@@ -76,7 +75,7 @@ import {
 } from './api/index.js';
 import { admitInstanceStorageClaim, admitInstanceStorageClaimDelete } from './api/instance-storage.js';
 import { withResizeMark } from './api/resize.js';
-import { activatedFeatureVersion, isUpgraded, schemaUpgradeProblems } from './api/schema-upgrade.js';
+import { activatedFeatureVersion, isUpgraded } from './api/schema-upgrade.js';
 import { type ClaimAccess, sharedVolumeRules, withVolumeDefaults } from './api/shared-volumes.js';
 import { vmCelProblems, vmReplicaSetCelProblems } from './api/vm-cel-rules.js';
 import { vmServiceSchemaProblems } from './api/vm-service-schema.js';
@@ -260,10 +259,7 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     const undecodable = boot && undecodableDuration([boot.bootDelay, boot.bootRetryDelay]);
     if (undecodable)
       throw kubeErrors.webhookDenied(webhookName('VirtualMachine', 'mutating'), undecodable, 500, '');
-    const metadataRules = {
-      privileged,
-      zoneProblem: zoneProblemIn(reader, vm.metadata.namespace, privileged),
-    };
+    const zoneProblem = zoneProblemIn(reader, vm.metadata.namespace, privileged);
     if (operation === 'CREATE') {
       if (vm.spec?.instanceUUID && !privileged)
         throw mutationDenied(
@@ -291,13 +287,16 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
       const volumeRules = volumesPlaced
         ? sharedVolumeRules(defaulted, claimAccessIn(reader, defaulted.metadata.namespace, byok))
         : undefined;
-      deny('VirtualMachine', defaulted, [
-        ...(immutableClasses ? classInstanceProblems(defaulted, reader) : []),
-        ...storageClassProblems(defaulted, reader),
-        ...(byok ? cryptoProblems(defaulted, reader) : []),
-        ...validateVirtualMachineCreate(defaulted, options.capabilities, privileged, volumeRules),
-        ...validateVirtualMachineMetadata(defaulted, undefined, metadataRules),
-      ]);
+      deny(
+        'VirtualMachine',
+        defaulted,
+        validateVirtualMachineCreate(defaulted, options.capabilities, privileged, volumeRules, {
+          zoneProblem,
+          ...(immutableClasses ? { classInstance: classInstanceProblems(defaulted, reader) } : {}),
+          storageClass: storageClassProblems(defaulted, reader),
+          ...(byok ? { crypto: cryptoProblems(defaulted, reader) } : {}),
+        }),
+      );
       return undefined;
     }
     let spec = vm.spec;
@@ -360,37 +359,33 @@ function admitVirtualMachine(options: VmOperatorKindsOptions): AdmitFunction {
     }
     if (classRider && admitted !== vm) admitted = withRider(admitted, classRider);
     validateSchema(admitted as unknown as KubeObject);
-    // The metadata is judged on every update; the spec's rules, comparing it with the stored
-    // one, only when it changed (one kept as stored, in a metadata write, passed them before).
-    if (!deleting)
-      deny('VirtualMachine', admitted, [
-        // First, as vm-operator's update checks; its own account and administrators are not held to them.
-        ...(privileged ? [] : schemaUpgradeProblems(admitted, stored, options.capabilities)),
-        // A new class's instance, where a resize may change the class.
-        ...(immutableClasses &&
-        resizesByClassName(options.capabilities) &&
-        (admitted.spec?.className ?? '') !== (stored.spec?.className ?? '')
-          ? classInstanceProblems(admitted, reader)
-          : []),
-        // On every update: the storage class may have stopped being an encryption one.
-        ...(byok ? cryptoProblems(admitted, reader) : []),
-        ...(admitted.spec === stored.spec
-          ? []
-          : validateVirtualMachineUpdate(
-              admitted,
-              stored,
-              options.capabilities,
-              privileged,
-              volumesPlaced
-                ? sharedVolumeRules(
-                    admitted,
-                    claimAccessIn(reader, admitted.metadata.namespace, byok),
-                    stored,
-                  )
-                : undefined,
-            )),
-        ...validateVirtualMachineMetadata(admitted, stored, metadataRules),
-      ]);
+    if (!deleting) {
+      const specChanged = admitted.spec !== stored.spec;
+      deny(
+        'VirtualMachine',
+        admitted,
+        validateVirtualMachineUpdate(
+          admitted,
+          stored,
+          options.capabilities,
+          privileged,
+          specChanged && volumesPlaced
+            ? sharedVolumeRules(admitted, claimAccessIn(reader, admitted.metadata.namespace, byok), stored)
+            : undefined,
+          {
+            zoneProblem,
+            // A new class's instance, where a resize may change the class.
+            ...(immutableClasses &&
+            resizesByClassName(options.capabilities) &&
+            (admitted.spec?.className ?? '') !== (stored.spec?.className ?? '')
+              ? { classInstance: classInstanceProblems(admitted, reader) }
+              : {}),
+            // On every update: the storage class may have stopped being an encryption one.
+            ...(byok ? { crypto: cryptoProblems(admitted, reader) } : {}),
+          },
+        ),
+      );
+    }
     return admitted === vm ? undefined : (admitted as unknown as KubeObject);
   };
 }

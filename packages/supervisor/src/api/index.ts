@@ -49,7 +49,6 @@ export {
   withoutStaleApplyTime,
   withoutStaleGroupOwner,
 } from './vm-group-validation.js';
-export { validateVirtualMachineMetadata } from './vm-metadata-validation.js';
 export {
   REPLICA_SET_NAME_LABEL,
   selectorOf,

@@ -21,7 +21,7 @@ import {
 import { writeFileContent } from './cloud-config.js';
 import { hostNameOf } from './host-name.js';
 import { instanceStorageProblems } from './instance-storage.js';
-import { activatedFeatureVersion, isUpgraded } from './schema-upgrade.js';
+import { activatedFeatureVersion, isUpgraded, schemaUpgradeProblems } from './schema-upgrade.js';
 import type {
   CloudConfig,
   Sysprep,
@@ -32,6 +32,14 @@ import type {
   VirtualMachineVolume,
   VMAffinityTerm,
 } from './types.js';
+import {
+  annotationProblems,
+  applyPowerStateTimeProblems,
+  checkAnnotationProblems,
+  type MetadataRules,
+  pausedLabelProblems,
+  zoneProblems,
+} from './vm-metadata-validation.js';
 import { validateNetwork } from './vm-network-validation.js';
 import { resizesByClassName, type VirtualMachineServiceCapabilities } from './vm-service-validation.js';
 import { currentSnapshotNameProblems } from './vm-snapshot-validation.js';
@@ -94,30 +102,52 @@ export function duplicate(field: string, value: unknown): FieldError {
   return { field, message: `Duplicate value: ${JSON.stringify(value)}`, reason: 'FieldValueDuplicate' };
 }
 
-function validateSpec(vm: VirtualMachine, capabilities: VirtualMachineServiceCapabilities): FieldError[] {
+/** vm-operator's validateCrypto: `spec.crypto` needs BYOK; with it, what the store says of its classes. */
+function cryptoSection(
+  vm: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+  found: readonly FieldError[] = [],
+): readonly FieldError[] {
+  const crypto = vm.spec?.crypto;
+  return crypto && !capabilities.bringYourOwnEncryptionKey ? [cryptoNotEnabled(crypto), ...found] : found;
+}
+
+/** The network's rules: interface names unique, no VLANs, then vm-operator's validateNetwork. */
+function networkSection(vm: VirtualMachine): FieldError[] {
   const errors: FieldError[] = [];
-  const spec = vm.spec ?? {};
-  if (spec.crypto && !capabilities.bringYourOwnEncryptionKey) errors.push(cryptoNotEnabled(spec.crypto));
-  errors.push(...validateBootstrap(vm, capabilities.guestCustomizationVCDParity === true));
+  const network = vm.spec?.network;
   const names = new Set<string>();
-  (spec.network?.interfaces ?? []).forEach((iface, i) => {
+  (network?.interfaces ?? []).forEach((iface, i) => {
     if (names.has(iface.name)) errors.push(duplicate(`spec.network.interfaces[${i}].name`, iface.name));
     names.add(iface.name);
   });
-  const probe = spec.readinessProbe;
-  if (probe) {
-    const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
-    if (actions.length > 1) errors.push(forbidden('spec.readinessProbe', 'only one action can be specified'));
-  }
-  if (spec.network?.vlans?.length)
-    errors.push(forbidden('spec.network.vlans', notEnabled('VLAN Sub Interface')));
-  const capacity = bootDiskCapacity(vm);
-  if (capacity !== undefined && capacity % MIB !== 0)
-    errors.push(invalid('spec.advanced.bootDiskCapacity', capacity, 'value must be a multiple of MB'));
-  for (const field of ['resources', 'cpuAdvanced', 'memoryAdvanced'] as const)
-    if (spec[field])
-      errors.push(forbidden(`spec.${field}`, notEnabled('VM Compute Config (via TelcoVMServiceAPI)')));
+  if (network?.vlans?.length) errors.push(forbidden('spec.network.vlans', notEnabled('VLAN Sub Interface')));
+  errors.push(...validateNetwork(vm));
   return errors;
+}
+
+/** vm-operator's validateReadinessProbe: one action at most. */
+function readinessProbeProblems(vm: VirtualMachine): FieldError[] {
+  const probe = vm.spec?.readinessProbe;
+  if (!probe) return [];
+  const actions = [probe.tcpSocket, probe.guestHeartbeat, probe.guestInfo].filter((a) => a !== undefined);
+  return actions.length > 1 ? [forbidden('spec.readinessProbe', 'only one action can be specified')] : [];
+}
+
+/** vm-operator's validateAdvanced: a boot disk of whole MiB. */
+function advancedProblems(vm: VirtualMachine): FieldError[] {
+  const capacity = bootDiskCapacity(vm);
+  return capacity !== undefined && capacity % MIB !== 0
+    ? [invalid('spec.advanced.bootDiskCapacity', capacity, 'value must be a multiple of MB')]
+    : [];
+}
+
+/** vm-operator's validateComputeConfig without TelcoVMServiceAPI: none of its fields. */
+function computeConfigProblems(vm: VirtualMachine): FieldError[] {
+  const spec = vm.spec ?? {};
+  return (['resources', 'cpuAdvanced', 'memoryAdvanced'] as const)
+    .filter((field) => spec[field])
+    .map((field) => forbidden(`spec.${field}`, notEnabled('VM Compute Config (via TelcoVMServiceAPI)')));
 }
 
 /** What vm-operator keeps to privileged accounts: VMs without an image or a class (imports, restores). */
@@ -680,40 +710,79 @@ function affinityProblems(vm: VirtualMachine, privileged: boolean): FieldError[]
   return errors;
 }
 
-/** Validates a VirtualMachine being created (after defaulting), by an account `privileged` or not. */
+/**
+ * What vm-operator's validating webhook reads from the store, judged by its caller (the
+ * simulator's admission, which has the store), each placed where its check runs.
+ */
+export interface StoreFindings {
+  /** Why the zone a new zone label names cannot be used, if it cannot (every zone may by default). */
+  readonly zoneProblem?: (zone: string) => string | undefined;
+  /** With ImmutableClasses, the class instance's problems (validateClassInstance). */
+  readonly classInstance?: readonly FieldError[];
+  /** The storage class's (validateStorageClass). */
+  readonly storageClass?: readonly FieldError[];
+  /** With BYOK, the encryption class's and the storage class's (validateCrypto). */
+  readonly crypto?: readonly FieldError[];
+}
+
+/**
+ * Validates a VirtualMachine being created (after defaulting), by an account `privileged` or
+ * not: every check, in vm-operator's order (its ValidateCreate), so that an object with several
+ * problems is refused with the same list.
+ */
 export function validateVirtualMachineCreate(
   vm: VirtualMachine,
   capabilities: VirtualMachineServiceCapabilities = {},
   privileged = false,
   volumeRules?: VolumeRules,
+  found: StoreFindings = {},
 ): FieldError[] {
-  const errors = [
+  const errors = zoneProblems(vm, undefined, metadataRules(privileged, found));
+  errors.push(
     ...imageOnCreate(vm, capabilities, privileged),
     ...classOnCreate(vm, capabilities, privileged),
-    ...validateSpec(vm, capabilities),
-    ...validateNetwork(vm),
-  ];
+    ...(found.classInstance ?? []),
+    ...(found.storageClass ?? []),
+    ...cryptoSection(vm, capabilities, found.crypto),
+    ...validateBootstrap(vm, capabilities.guestCustomizationVCDParity === true),
+    ...networkSection(vm),
+    ...validateVolumes(vm, undefined, volumeRules),
+    ...instanceStorageProblems(vm, undefined, privileged),
+    ...readinessProbeProblems(vm),
+    ...advancedProblems(vm),
+    ...computeConfigProblems(vm),
+  );
+  if (vm.spec?.powerState === 'Suspended')
+    errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
+  if (vm.spec?.nextRestartTime)
+    errors.push(invalid('spec.nextRestartTime', vm.spec.nextRestartTime, 'cannot restart VM on create'));
+  errors.push(
+    ...annotationProblems(vm, undefined, privileged),
+    ...pausedLabelProblems(vm, undefined, privileged),
+    ...validateHostAndDomainName(vm),
+    ...minHardwareVersionProblems(vm),
+    ...cdromProblems(vm),
+  );
+  if (capabilities.vmSharedDisks)
+    errors.push(...cdromPlacementProblemsOnCreate(vm.spec?.hardware?.cdrom ?? []));
+  errors.push(
+    ...checkAnnotationProblems(vm, undefined, privileged),
+    ...applyPowerStateTimeProblems(vm),
+    ...bootOptionsProblems(vm),
+    ...currentSnapshotNameProblems(vm),
+    // An affinity is the group's placement to honour: a VM with one names its group.
+    ...affinityProblems(vm, privileged),
+  );
   const biosUUID = vm.spec?.biosUUID;
   if (biosUUID && !UUID_FORMS.test(biosUUID))
     errors.push(invalid('spec.biosUUID', biosUUID, 'must provide a valid UUID'));
-  errors.push(...validateHostAndDomainName(vm));
-  errors.push(...validateVolumes(vm, undefined, volumeRules));
-  errors.push(...instanceStorageProblems(vm, undefined, privileged));
-  errors.push(...minHardwareVersionProblems(vm));
-  if (vm.spec?.powerState === 'Suspended') {
-    errors.push(invalid('spec.powerState', 'Suspended', "cannot set a new VM's power state to Suspended"));
-  }
-  if (vm.spec?.nextRestartTime)
-    errors.push(invalid('spec.nextRestartTime', vm.spec.nextRestartTime, 'cannot restart VM on create'));
-  errors.push(...cdromProblems(vm));
-  if (capabilities.vmSharedDisks)
-    errors.push(...cdromPlacementProblemsOnCreate(vm.spec?.hardware?.cdrom ?? []));
-  errors.push(...bootOptionsProblems(vm));
-  errors.push(...currentSnapshotNameProblems(vm));
-  // An affinity is the group's placement to honour: a VM with one names its group.
-  errors.push(...affinityProblems(vm, privileged));
   return errors;
 }
+
+const metadataRules = (privileged: boolean, found: StoreFindings): MetadataRules => ({
+  privileged,
+  zoneProblem: found.zoneProblem ?? (() => undefined),
+});
 
 export function immutable(field: string, before: unknown, after: unknown): FieldError[] {
   // Compared as Go's DeepEqual does: by value, whatever the order of the keys.
@@ -735,7 +804,9 @@ function bootstrapProviderChanges(vm: VirtualMachine, old: VirtualMachine): Fiel
 
 /**
  * Validates an update of a VirtualMachine (with VMResize, its class may change); `volumeRules`,
- * the VMSharedDisks rules each volume of an upgraded VM is held to.
+ * the VMSharedDisks rules each volume of an upgraded VM is held to. Every check in vm-operator's
+ * order (its ValidateUpdate); the spec's, which compare it with the stored one, only when it
+ * changed (a spec kept as stored, in a write of the metadata or of the status, passed them before).
  */
 export function validateVirtualMachineUpdate(
   vm: VirtualMachine,
@@ -743,12 +814,58 @@ export function validateVirtualMachineUpdate(
   capabilities: VirtualMachineServiceCapabilities = {},
   privileged = false,
   volumeRules?: VolumeRules,
+  found: StoreFindings = {},
+): FieldError[] {
+  const changed = vm.spec !== old.spec;
+  // Its own account and administrators are not held to the schema upgrade's rules.
+  const errors = privileged ? [] : schemaUpgradeProblems(vm, old, capabilities);
+  if (changed) errors.push(...immutableFieldProblems(vm, old, capabilities, privileged, found));
+  if (changed) errors.push(...powerStateProblems(vm, old, capabilities));
+  errors.push(...cryptoSection(vm, capabilities, found.crypto));
+  errors.push(...zoneProblems(vm, old, metadataRules(privileged, found)));
+  if (changed) {
+    errors.push(
+      ...bootstrapProviderChanges(vm, old),
+      ...validateBootstrap(vm, capabilities.guestCustomizationVCDParity === true),
+      ...networkSection(vm),
+    );
+    // With MutableNetworks, after the network's other checks, as vm-operator's validateNetwork runs it.
+    if (capabilities.mutableNetworks)
+      errors.push(
+        ...macAddressChanges(vm.spec?.network?.interfaces ?? [], old.spec?.network?.interfaces ?? []),
+      );
+    // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do, and hold no
+    // privileged account's write (vm-operator's own, which writes what the upgrade backfills).
+    if (!privileged && isUpgraded(old, activatedFeatureVersion(capabilities)))
+      errors.push(...validateVolumes(vm, old, volumeRules));
+    errors.push(
+      ...instanceStorageProblems(vm, old, privileged),
+      ...readinessProbeProblems(vm),
+      ...advancedProblems(vm),
+      ...computeConfigProblems(vm),
+    );
+  }
+  errors.push(...annotationProblems(vm, old, privileged));
+  if (changed) errors.push(...minHardwareVersionProblems(vm, old));
+  errors.push(...pausedLabelProblems(vm, old, privileged));
+  if (changed) errors.push(...validateHostAndDomainName(vm, old), ...hardwareProblems(vm, old, capabilities));
+  errors.push(...checkAnnotationProblems(vm, old, privileged), ...applyPowerStateTimeProblems(vm));
+  if (changed) errors.push(...bootOptionsProblems(vm, old), ...currentSnapshotNameProblems(vm, old));
+  return errors;
+}
+
+/** vm-operator's validateImmutableFields: image, class, storage class, UUIDs, policy, network, affinity. */
+function immutableFieldProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+  privileged: boolean,
+  found: StoreFindings,
 ): FieldError[] {
   const spec = vm.spec ?? {};
   const prev = old.spec ?? {};
-  // In vm-operator's order: the immutable fields, the power state's rules, then the rest.
   const errors = imageOnUpdate(vm, old, capabilities, privileged);
-  errors.push(...classOnUpdate(vm, old, capabilities, privileged));
+  errors.push(...classOnUpdate(vm, old, capabilities, privileged), ...(found.classInstance ?? []));
   errors.push(...immutable('spec.storageClass', prev.storageClass, spec.storageClass));
   if (prev.biosUUID) errors.push(...immutable('spec.biosUUID', prev.biosUUID, spec.biosUUID));
   if (prev.instanceUUID) errors.push(...immutable('spec.instanceUUID', prev.instanceUUID, spec.instanceUUID));
@@ -762,56 +879,65 @@ export function validateVirtualMachineUpdate(
   if (!capabilities.mutableNetworks) errors.push(...immutableNetworkProblems(vm, old));
   if (!deepEqual(spec.affinity, prev.affinity))
     errors.push(forbidden('spec.affinity', 'updating Affinity is not allowed'));
-  if (spec.powerState === undefined && prev.powerState !== undefined) {
-    errors.push(invalid('spec.powerState', '', 'cannot set power state to empty string'));
-  }
+  return errors;
+}
+
+/**
+ * vm-operator's validatePowerStateOnUpdate: a power state to keep, no suspending a VM that is
+ * off, and while on (and not held by a check annotation), no change of what needs it off.
+ */
+function powerStateProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+): FieldError[] {
+  const spec = vm.spec ?? {};
+  const prev = old.spec ?? {};
+  if (spec.powerState === undefined)
+    return prev.powerState === undefined
+      ? []
+      : [invalid('spec.powerState', '', 'cannot set power state to empty string')];
   if (prev.powerState === 'PoweredOff' && spec.powerState === 'Suspended')
-    errors.push(invalid('spec.powerState', 'Suspended', 'cannot suspend a VM that is powered off'));
+    return [invalid('spec.powerState', 'Suspended', 'cannot suspend a VM that is powered off')];
   // A VM whose power-on a check annotation holds is not on yet: it may still change.
   const on = prev.powerState === 'PoweredOn' && !hasAnnotationWithPrefix(old, POWER_ON_CHECK_PREFIX);
-  if (on && spec.powerState === 'PoweredOn') {
-    if (spec.guestID !== prev.guestID) errors.push(forbidden('spec.guestID', NOT_WHEN_POWERED_ON));
-    errors.push(...cdromChangesWhenPoweredOn(vm, old));
-    // Once the VM exists in vSphere (its power state reported), its CD-ROMs stay where they are.
-    if (capabilities.vmSharedDisks && old.status?.powerState && cdromCount(vm) === cdromCount(old))
-      errors.push(
-        ...cdromPlacementChangesWhenPoweredOn(
-          spec.hardware?.cdrom ?? [],
-          prev.hardware?.cdrom ?? [],
-          NOT_WHEN_POWERED_ON,
-        ),
-      );
-    if (!deepEqual(spec.bootOptions, prev.bootOptions))
-      errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
-  }
-  errors.push(...bootstrapProviderChanges(vm, old));
-  errors.push(...validateSpec(vm, capabilities), ...validateNetwork(vm));
-  // With MutableNetworks, after the network's other checks, as vm-operator's validateNetwork runs it.
-  if (capabilities.mutableNetworks)
+  if (!on || spec.powerState !== 'PoweredOn') return [];
+  const errors: FieldError[] = [];
+  if (spec.guestID !== prev.guestID) errors.push(forbidden('spec.guestID', NOT_WHEN_POWERED_ON));
+  errors.push(...cdromChangesWhenPoweredOn(vm, old));
+  // Once the VM exists in vSphere (its power state reported), its CD-ROMs stay where they are.
+  if (capabilities.vmSharedDisks && old.status?.powerState && cdromCount(vm) === cdromCount(old))
     errors.push(
-      ...macAddressChanges(vm.spec?.network?.interfaces ?? [], old.spec?.network?.interfaces ?? []),
+      ...cdromPlacementChangesWhenPoweredOn(
+        spec.hardware?.cdrom ?? [],
+        prev.hardware?.cdrom ?? [],
+        NOT_WHEN_POWERED_ON,
+      ),
     );
-  // The volumes' rules wait for the VM's schema upgrade, as vm-operator's do, and hold no
-  // privileged account's write (vm-operator's own, which writes what the upgrade backfills).
-  if (!privileged && isUpgraded(old, activatedFeatureVersion(capabilities)))
-    errors.push(...validateVolumes(vm, old, volumeRules));
-  errors.push(...instanceStorageProblems(vm, old, privileged));
-  errors.push(...minHardwareVersionProblems(vm, old));
-  errors.push(...validateHostAndDomainName(vm, old));
-  errors.push(...cdromProblems(vm));
+  if (!deepEqual(spec.bootOptions, prev.bootOptions))
+    errors.push(forbidden('spec.bootOptions', NOT_WHEN_POWERED_ON));
+  return errors;
+}
+
+/** vm-operator's validateHardware on update: the CD-ROMs, then an upgraded VM's controllers. */
+function hardwareProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine,
+  capabilities: VirtualMachineServiceCapabilities,
+): FieldError[] {
+  const spec = vm.spec ?? {};
+  const errors = cdromProblems(vm);
   if (capabilities.vmSharedDisks && spec.hardware?.cdrom?.length)
     errors.push(...cdromPlacementProblemsOnUpdate(spec.hardware.cdrom));
   // The controllers' rules, for a VM upgraded (as this write leaves it).
   const features = activatedFeatureVersion(capabilities);
   if (capabilities.vmSharedDisks && isUpgraded(vm, features))
     errors.push(
-      ...controllerProblems(spec, prev, {
-        wasOn: prev.powerState === 'PoweredOn',
+      ...controllerProblems(spec, old.spec ?? {}, {
+        wasOn: old.spec?.powerState === 'PoweredOn',
         wasUpgraded: isUpgraded(old, features),
       }),
     );
-  errors.push(...bootOptionsProblems(vm, old));
-  errors.push(...currentSnapshotNameProblems(vm, old));
   return errors;
 }
 

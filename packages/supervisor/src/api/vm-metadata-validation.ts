@@ -6,7 +6,8 @@
  * account's to add, change or remove (the cloud-init instance id, the first boot, a restored,
  * failed-over or imported VM, the management proxy's settings, the creation's versions, the
  * cluster module group once set, the paused label, and the checks that hold a power-on, which
- * a DevOps user may only give a new VM, or a deletion).
+ * a DevOps user may only give a new VM, or a deletion). Each is a step of vm-operator's webhook,
+ * which validation.ts runs in its order among the spec's.
  *
  * Not here: a zone being deleted, which vm-operator refuses to new VMs but for CAPV's service
  * account (the simulator does not know its callers' names).
@@ -53,22 +54,22 @@ export interface MetadataRules {
   readonly zoneProblem: (zone: string) => string | undefined;
 }
 
-/** Validates the metadata of a VirtualMachine being created (`old` undefined) or updated. */
-export function validateVirtualMachineMetadata(
+/**
+ * vm-operator's validateAnnotation on a VM being created (`old` undefined) or updated: a cluster
+ * module group needs a resource policy; what vm-operator or an administrator owns is a
+ * privileged account's to change.
+ */
+export function annotationProblems(
   vm: VirtualMachine,
   old: VirtualMachine | undefined,
-  rules: MetadataRules,
+  privileged: boolean,
 ): FieldError[] {
-  const errors = zoneProblems(vm, old, rules);
+  const errors: FieldError[] = [];
   const annotations = vm.metadata.annotations ?? {};
-  // The time a VM's group has it apply its power state: Go's RFC3339Nano, whoever writes it.
-  const applyAt = annotations[APPLY_POWER_STATE_TIME];
-  if (applyAt !== undefined && parseRfc3339(applyAt) === undefined)
-    errors.push(invalid(annotationPath(APPLY_POWER_STATE_TIME), applyAt, 'must be formatted as RFC3339Nano'));
   const group = annotations[CLUSTER_MODULE_GROUP_ANNOTATION];
   if (group && !vm.spec?.reserved?.resourcePolicyName)
     errors.push(forbidden(annotationPath(CLUSTER_MODULE_GROUP_ANNOTATION), NEEDS_POLICY));
-  if (rules.privileged) return errors;
+  if (privileged) return errors;
   const before = old?.metadata.annotations ?? {};
   const changed = (key: string) => (annotations[key] ?? '') !== (before[key] ?? '');
   const restricted = old ? [...ADMIN_ANNOTATIONS, ...CREATION_ANNOTATIONS] : ADMIN_ANNOTATIONS;
@@ -76,17 +77,52 @@ export function validateVirtualMachineMetadata(
     if (changed(key)) errors.push(forbidden(annotationPath(key), NOT_FOR_NON_ADMINS));
   if (old && changed(CLUSTER_MODULE_GROUP_ANNOTATION))
     errors.push(forbidden(annotationPath(CLUSTER_MODULE_GROUP_ANNOTATION), NOT_FOR_NON_ADMINS));
-  if ((vm.metadata.labels?.[PAUSED_LABEL] ?? '') !== (old?.metadata.labels?.[PAUSED_LABEL] ?? ''))
-    errors.push(forbidden(`metadata.labels.${PAUSED_LABEL}`, LABEL_NOT_FOR_NON_ADMINS));
-  errors.push(...checkProblems(annotations, old && before, POWER_ON_CHECK_PREFIX, true));
-  errors.push(...checkProblems(annotations, old && before, DELETE_CHECK_PREFIX, false));
   return errors;
+}
+
+/** vm-operator's validateLabel: the paused label is an administrator's. */
+export function pausedLabelProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine | undefined,
+  privileged: boolean,
+): FieldError[] {
+  return !privileged &&
+    (vm.metadata.labels?.[PAUSED_LABEL] ?? '') !== (old?.metadata.labels?.[PAUSED_LABEL] ?? '')
+    ? [forbidden(`metadata.labels.${PAUSED_LABEL}`, LABEL_NOT_FOR_NON_ADMINS)]
+    : [];
+}
+
+/** vm-operator's validateChecks: the power-on and delete checks a DevOps user may not change. */
+export function checkAnnotationProblems(
+  vm: VirtualMachine,
+  old: VirtualMachine | undefined,
+  privileged: boolean,
+): FieldError[] {
+  if (privileged) return [];
+  const annotations = vm.metadata.annotations ?? {};
+  const before = old && (old.metadata.annotations ?? {});
+  return [
+    ...checkProblems(annotations, before, POWER_ON_CHECK_PREFIX, true),
+    ...checkProblems(annotations, before, DELETE_CHECK_PREFIX, false),
+  ];
+}
+
+/** vm-operator's validateNextPowerStateChangeTimeFormat: the time a VM's group applies its power state. */
+export function applyPowerStateTimeProblems(vm: VirtualMachine): FieldError[] {
+  // Go's RFC3339Nano, whoever writes it.
+  const applyAt = vm.metadata.annotations?.[APPLY_POWER_STATE_TIME];
+  return applyAt !== undefined && parseRfc3339(applyAt) === undefined
+    ? [invalid(annotationPath(APPLY_POWER_STATE_TIME), applyAt, 'must be formatted as RFC3339Nano')]
+    : [];
 }
 
 const annotationPath = (key: string) => `metadata.annotations[${key}]`;
 
-/** The zone label: once set, a privileged account's alone to change; new, a zone of the namespace. */
-function zoneProblems(
+/**
+ * vm-operator's validateAvailabilityZone: the zone label, once set, a privileged account's alone
+ * to change; new, a zone of the namespace.
+ */
+export function zoneProblems(
   vm: VirtualMachine,
   old: VirtualMachine | undefined,
   rules: MetadataRules,
