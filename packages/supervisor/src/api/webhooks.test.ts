@@ -4,6 +4,7 @@ import { KubeError } from '../store/errors.js';
 import { KubeStore } from '../store/kube-store.js';
 import type { KubeObject } from '../store/meta.js';
 import { createNamespaceFixture } from '../testing/fixture.js';
+import { registerTopologyKinds } from '../topology-kinds.js';
 import { registerVmOperatorKinds } from '../vm-operator-kinds.js';
 import { FAILED_OVER_VM_ANNOTATION, SKIP_VALIDATION_ANNOTATION } from './annotations.js';
 import {
@@ -764,6 +765,51 @@ describe('image name resolution in the store', () => {
     });
     const created = await t.create({ imageName: 'ubuntu' });
     expect(created.spec?.instanceUUID).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("lists a create's problems in vm-operator's order, the store's findings and the metadata's among the spec's", async () => {
+    const t = await setup();
+    registerTopologyKinds(t.kube);
+    const denied = await t.kube
+      .create({
+        apiVersion: V6,
+        kind: 'VirtualMachine',
+        metadata: {
+          name: 'm',
+          namespace: 'ns1',
+          labels: { 'topology.kubernetes.io/zone': 'no-such-zone', 'vmoperator.vmware.com/paused': 'true' },
+          annotations: {
+            [FAILED_OVER_VM_ANNOTATION]: 'true',
+            'vmoperator.vmware.com.protected/apply-power-state-time': 'soon',
+          },
+        },
+        spec: {
+          className: 'best-effort-small',
+          imageName: 'ubuntu',
+          storageClass: 'no-such-class',
+          powerState: 'Suspended',
+          readinessProbe: { tcpSocket: { port: 22 }, guestHeartbeat: { thresholdStatus: 'green' } },
+          currentSnapshotName: 'snap',
+        },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error as KubeError,
+      );
+    // The webhook's errors, joined as vm-operator joins them into its denial's reason.
+    const fields = (denied?.status.reason ?? '')
+      .split(/, (?=metadata\.|spec\.)/)
+      .map((e) => e.split(': ')[0]);
+    expect(fields).toEqual([
+      'metadata.labels[topology.kubernetes.io/zone]',
+      'spec.storageClass',
+      'spec.readinessProbe',
+      'spec.powerState',
+      `metadata.annotations[${FAILED_OVER_VM_ANNOTATION}]`,
+      'metadata.labels.vmoperator.vmware.com/paused',
+      'metadata.annotations[vmoperator.vmware.com.protected/apply-power-state-time]',
+      'spec.currentSnapshotName',
+    ]);
   });
 
   it("gives an interface the default network's kind on create, and on update with MutableNetworks", async () => {
