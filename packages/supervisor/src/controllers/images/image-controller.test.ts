@@ -16,6 +16,7 @@ import {
 } from '../../image-registry-kinds.js';
 import { Manager } from '../../runtime/manager.js';
 import { KubeStore } from '../../store/kube-store.js';
+import type { KubeObject } from '../../store/meta.js';
 import { registerVmOperatorKinds } from '../../vm-operator-kinds.js';
 import { IMAGE_API_VERSION, type ImageLibraries, startImageController } from './image-controller.js';
 import { contentLibraryNameOf, imageNameOf, libraryItemNameOf } from './names.js';
@@ -191,13 +192,17 @@ describe('image controller', () => {
   it('names repeated disk labels apart, as vm-operator does', async () => {
     const t = setup(({ lib }) => ({ byNamespace: { ns1: [lib] } }));
     const disk = { name: 'Hard disk', capacityKB: 1024 };
-    const ovf = { ...ubuntu.ovf, disks: [disk, disk] };
+    // Sizes as vm-operator's BytesToResource writes them: binary only for N x 1024^k, N < 1024.
+    const odd = [1536 * 1024, 3000].map((capacityKB) => ({ name: 'Data', capacityKB }));
+    const ovf = { ...ubuntu.ovf, disks: [disk, disk, ...odd] };
     t.vsphere.library.createItem(t.lib, { ...ubuntu, name: 'three-disks', ovf });
     await t.settle();
     const [image] = await t.namespaced('ns1');
-    expect(image?.status?.disks?.map((d) => [d.name, d.unitNumber, d.limit])).toEqual([
-      ['Hard disk', 0, '1Mi'],
-      ['Hard disk_1', 1, '1Mi'],
+    expect(image?.status?.disks?.map((d) => [d.name, d.unitNumber, d.limit, d.requested])).toEqual([
+      ['Hard disk', 0, '1Mi', '1Mi'],
+      ['Hard disk_1', 1, '1Mi', '1Mi'],
+      ['Data', 2, '1610612736', '1610612736'],
+      ['Data_1', 3, '3072k', '3072k'],
     ]);
   });
 
@@ -337,6 +342,41 @@ describe('image controller', () => {
       [imageNameOf(inLib), imageNameOf(inOther)].sort(),
     );
     expect(await t.namespaced('default')).toEqual([]);
+  });
+
+  it("labels a cluster image with its item's service types, and drops capability labels at each sync", async () => {
+    const t = setup(({ other }) => ({ clusterScoped: [other] }));
+    const id = t.vsphere.library.createItem(t.other, photon);
+    await t.settle();
+    const itemRef = {
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ClusterContentLibraryItem',
+      name: libraryItemNameOf(id),
+    };
+    const item = await t.kube.get(itemRef);
+    await t.kube.update({
+      ...item,
+      metadata: {
+        ...item.metadata,
+        labels: { ...item.metadata.labels, 'type.services.vmware.com/tkg': 'true' },
+      },
+    });
+    await t.settle();
+    const [image] = await t.cluster();
+    expect(image?.metadata.labels?.['type.services.vmware.com/tkg']).toBe('');
+    // A capability label written by hand stays until the next sync, which writes the image's own.
+    const capability = 'capability.image.vmoperator.vmware.com/gpu';
+    const labelled = image as unknown as KubeObject;
+    await t.kube.update({
+      ...labelled,
+      metadata: { ...labelled.metadata, labels: { ...labelled.metadata.labels, [capability]: 'true' } },
+    });
+    await t.settle();
+    expect((await t.cluster())[0]?.metadata.labels?.[capability]).toBe('true');
+    const record = t.vsphere.library.getItem(id);
+    t.vsphere.store.transact((tx) => tx.put({ ...record, contentVersion: '2' }));
+    await t.settle();
+    expect((await t.cluster())[0]?.metadata.labels).not.toHaveProperty(capability);
   });
 
   it('follows changes of the configuration and deleted libraries', async () => {
@@ -564,8 +604,9 @@ describe('content library item objects', () => {
       await t.kube.updateStatus({ ...current, status });
       await t.settle();
     };
-    const ready = async () =>
-      (await t.namespaced('ns1')).find((i) => i.metadata.name === 'vmi-handmade')?.status;
+    const image = async () => (await t.namespaced('ns1')).find((i) => i.metadata.name === 'vmi-handmade');
+    const ready = async () => (await image())?.status;
+    const typeLabel = async () => (await image())?.metadata.labels?.['image.vmoperator.vmware.com/type'];
     await setStatus({
       name: 'golden',
       type: 'OVF',
@@ -584,6 +625,8 @@ describe('content library item objects', () => {
         },
       ],
     });
+    // Its status goes to labels only as a sync is tried.
+    expect(await typeLabel()).toBeUndefined();
     await setStatus({
       name: 'golden',
       securityCompliance: true,
@@ -610,6 +653,7 @@ describe('content library item objects', () => {
     t.vsphere.library.deleteItem(item);
     await setStatus({
       name: 'golden',
+      type: 'ISO',
       contentVersion: '2',
       securityCompliance: true,
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z' }],
@@ -620,6 +664,8 @@ describe('content library item objects', () => {
       message: 'Failed to sync to the latest content version from provider',
     });
     expect((await ready())?.firmware).toBe('efi');
+    // A sync tried and failed labels the image with its status all the same.
+    expect(await typeLabel()).toBe('ISO');
 
     await t.kube.create({
       apiVersion: IMAGE_REGISTRY_API_VERSION,
@@ -628,8 +674,16 @@ describe('content library item objects', () => {
       spec: { uuid: item },
     });
     await t.settle();
-    expect(String(t.images.controller.errors.get('ns1/misnamed'))).toBe(
-      'Error: item name does not start with "clitem"',
-    );
+    // Skipped for good, as vm-operator skips a name it cannot turn into an image's: no finalizer,
+    // no image, no error to retry.
+    const misnamed = await t.kube.get({
+      apiVersion: IMAGE_REGISTRY_API_VERSION,
+      kind: 'ContentLibraryItem',
+      namespace: 'ns1',
+      name: 'misnamed',
+    });
+    expect(misnamed.metadata.finalizers).toBeUndefined();
+    expect(t.images.controller.errors.has('ns1/misnamed')).toBe(false);
+    expect((await t.namespaced('ns1')).map((i) => i.metadata.name)).not.toContain('vmi-misnamed');
   });
 });

@@ -56,7 +56,8 @@ import {
   withFinalizer,
   withLabel,
 } from '../../store/meta.js';
-import { isLabelValue } from '../../store/names.js';
+import { isLabelValue, labelKeyProblems } from '../../store/names.js';
+import { bytesQuantity } from '../../store/quantity.js';
 import { type ConditionState, setCondition } from '../conditions.js';
 import {
   ensureImageCache,
@@ -66,8 +67,8 @@ import {
   wakesWaiters,
 } from '../image-cache/image-cache.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
-import { imageNameOf, imageNameOfItemObject } from './names.js';
-import { quantityOf, startContentLibraryController, startLibraryItemController } from './registry.js';
+import { imageNameIfItem, imageNameOf } from './names.js';
+import { startContentLibraryController, startLibraryItemController } from './registry.js';
 
 export const IMAGE_CONTROLLER_NAME = 'image-controller';
 
@@ -88,10 +89,11 @@ const FINALIZERS = {
 /** The labels vm-operator gives a synced image, from its status. */
 const TYPE_LABEL = 'image.vmoperator.vmware.com/type';
 const OS_LABEL_PREFIX = 'os.image.vmoperator.vmware.com/';
+const CAPABILITY_LABEL_PREFIX = 'capability.image.vmoperator.vmware.com/';
 
 /**
  * vm-operator's SyncStatusToLabels: a label per field that makes a valid label value, none for
- * the rest (the simulator's images have no capabilities, so no capability labels).
+ * the rest, and one per capability.
  */
 function withStatusLabels(
   labels: Readonly<Record<string, string>> | undefined,
@@ -106,6 +108,27 @@ function withStatusLabels(
   set(`${OS_LABEL_PREFIX}id`, status.osInfo?.id);
   set(`${OS_LABEL_PREFIX}type`, status.osInfo?.type);
   set(`${OS_LABEL_PREFIX}version`, status.osInfo?.version);
+  // A label per capability, those of capabilities it no longer has removed.
+  const capabilities = new Set((status.capabilities ?? []).map((c) => `${CAPABILITY_LABEL_PREFIX}${c}`));
+  for (const key of Object.keys(out))
+    if (key.startsWith(CAPABILITY_LABEL_PREFIX) && !capabilities.has(key)) delete out[key];
+  for (const key of capabilities) if (labelKeyProblems(key).length === 0) out[key] = 'true';
+  return out;
+}
+
+/** The labels of a cluster item a cluster image repeats, empty (the services that use it, as TKG's). */
+const SERVICE_TYPE_LABEL_PREFIX = 'type.services.vmware.com/';
+
+function withServiceTypeLabels(
+  labels: Readonly<Record<string, string>> | undefined,
+  itemLabels: Readonly<Record<string, string>> | undefined,
+): Readonly<Record<string, string>> | undefined {
+  const missing = Object.keys(itemLabels ?? {}).filter(
+    (key) => key.startsWith(SERVICE_TYPE_LABEL_PREFIX) && labels?.[key] !== '',
+  );
+  if (missing.length === 0) return labels;
+  const out: Record<string, string> = { ...labels };
+  for (const key of missing) out[key] = '';
   return out;
 }
 
@@ -167,7 +190,7 @@ const disksOf = (ovf: OvfDescriptor): VirtualMachineImageDiskInfo[] => {
     const suffix = seen === undefined ? 0 : seen + 1;
     const name = seen === undefined ? disk.name : `${disk.name}_${suffix}`;
     used.set(name, suffix);
-    const capacity = quantityOf(disk.capacityKB * 1024);
+    const capacity = bytesQuantity(disk.capacityKB * 1024);
     return {
       name,
       limit: capacity,
@@ -303,6 +326,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
   ): {
     status: VirtualMachineImageStatus;
     synced: boolean;
+    /** Whether its content was synced, or tried and failed (not for an item not compliant or not ready, or already synced). */
+    attempted: boolean;
     failed: boolean;
     labels?: Record<string, string>;
     /** With FastDeploy, the image's cache and why the image waits for it. */
@@ -317,6 +342,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     const notReady = (reason: string, message: string, failed = false) => ({
       status: { ...shown, conditions: withReady({ status: 'False', reason, message }) },
       synced: false,
+      attempted: failed,
       failed,
     });
     if (itemStatus.securityCompliance !== true)
@@ -330,10 +356,16 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     if (deps.fastDeploy && type === 'OVF') {
       // Read from its cache's OVF, which vm-operator reads again every time: the cache first.
       const waiting = cacheNotReady(item.spec?.uuid ?? '', contentVersion);
-      if (waiting) return { status: shown, synced: false, failed: false, cacheWait: waiting };
+      if (waiting)
+        return { status: shown, synced: false, attempted: true, failed: false, cacheWait: waiting };
     } else if (old?.providerContentVersion === contentVersion && old.disks?.length)
       // Content of this version synced already: vm-operator reads the OVF again only for a new one.
-      return { status: { ...shown, conditions: withReady({ status: 'True' }) }, synced: true, failed: false };
+      return {
+        status: { ...shown, conditions: withReady({ status: 'True' }) },
+        synced: true,
+        attempted: false,
+        failed: false,
+      };
     const record = vsphere.store.get(item.spec?.uuid ?? '');
     if (record?.kind !== 'LibraryItem')
       return notReady(
@@ -353,7 +385,7 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     };
     if (status.ovfProperties?.length === 0) delete status.ovfProperties;
     if (status.vmwareSystemProperties?.length === 0) delete status.vmwareSystemProperties;
-    return { status, synced: true, failed: false, labels: content.labels };
+    return { status, synced: true, attempted: true, failed: false, labels: content.labels };
   };
 
   /**
@@ -378,7 +410,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
       });
     const ownerReferences = withControllerReference(current, item);
     const kept = extraLabels ? { ...current?.metadata.labels, ...extraLabels } : current?.metadata.labels;
-    const labels = synced ? withStatusLabels(kept, synced) : kept;
+    const served = item.metadata.namespace ? kept : withServiceTypeLabels(kept, item.metadata.labels);
+    const labels = synced ? withStatusLabels(served, synced) : served;
     return {
       ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
@@ -397,6 +430,9 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     };
     const item = kube.direct.get(itemRef) as unknown as ContentLibraryItem | undefined;
     if (!item) return undefined;
+    // An object not named as the image registry names items is skipped before anything, for good.
+    const imageName = imageNameIfItem(name);
+    if (imageName === undefined) return undefined;
     const [finalizer, deprecated] = FINALIZERS[kind];
     const object = item as unknown as KubeObject;
     if (item.metadata.deletionTimestamp) {
@@ -415,16 +451,16 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     const imageRef = {
       apiVersion: IMAGE_API_VERSION,
       kind: imageKind,
-      name: imageNameOfItemObject(name),
+      name: imageName,
       ...(namespace ? { namespace } : {}),
     };
     const current = kube.direct.get(imageRef) as unknown as Image | undefined;
-    const { status, synced, failed, labels, cacheWait } = statusOf(item, current?.status);
+    const { status, synced, attempted, failed, labels, cacheWait } = statusOf(item, current?.status);
     // With FastDeploy, the item object names the cache it waits for, until its image is synced.
     const waitingFor = cacheWait?.name ?? (synced ? undefined : item.metadata.labels?.[VMI_CACHE_LABEL]);
     if (item.metadata.labels?.[VMI_CACHE_LABEL] !== waitingFor)
       kube.direct.update(withLabel(object, VMI_CACHE_LABEL, waitingFor));
-    const metadata = desiredMetadata(item, current, synced ? status : undefined, labels);
+    const metadata = desiredMetadata(item, current, attempted ? status : undefined, labels);
     const spec = { providerRef: { apiVersion: IMAGE_REGISTRY_API_VERSION, kind, name } };
     let image: KubeObject;
     if (!current) {
@@ -446,7 +482,8 @@ export function startImageController(manager: Manager, deps: ImageControllerDeps
     }
     if (!deepEqual(image.status, status)) image = await kube.updateStatus({ ...image, status });
     // As vm-operator's, a failed sync is an error of the reconcile too, retried with backoff; each
-    // sync is recorded on the image (UpdateSuccess, UpdateFailure).
+    // sync it tries is recorded on the image (UpdateSuccess, UpdateFailure).
+    if (!attempted) return undefined;
     const error = failed
       ? new Error(`no library item ${item.spec?.uuid ?? ''} in vSphere`)
       : cacheWait

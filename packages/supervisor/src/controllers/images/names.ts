@@ -23,10 +23,13 @@ export const imageNameOf = (itemId: string): string => `vmi-${idSum(itemId)}`;
 
 const ITEM_PREFIX = 'clitem';
 
-/** vm-operator's GetImageFieldNameFromItem: `clitem-<id>` is shown as `vmi-<id>`. */
-export function imageNameOfItemObject(itemName: string): string {
-  if (!itemName.startsWith(ITEM_PREFIX)) throw new Error(`item name does not start with "${ITEM_PREFIX}"`);
+/**
+ * vm-operator's GetImageFieldNameFromItem: `clitem-<id>` is shown as `vmi-<id>`; undefined for a
+ * name of another form, an object vm-operator skips.
+ */
+export function imageNameIfItem(itemName: string): string | undefined {
   const parts = itemName.split('-');
-  if (parts.length < 2) throw new Error(`item name does not have an identifier after ${ITEM_PREFIX}-`);
-  return `vmi-${parts.slice(1).join('-')}`;
+  return itemName.startsWith(ITEM_PREFIX) && parts.length >= 2
+    ? `vmi-${parts.slice(1).join('-')}`
+    : undefined;
 }
