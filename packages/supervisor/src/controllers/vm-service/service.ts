@@ -109,11 +109,12 @@ export function serviceSpec(
   );
   setOrDrop(out, 'allocateLoadBalancerNodePorts', type === 'LoadBalancer' ? false : undefined);
   setOrDrop(out, 'ports', spec?.ports?.map(portOf));
-  if (type === 'LoadBalancer') {
-    const policyAnnotation = annotations[EXTERNAL_TRAFFIC_POLICY_ANNOTATION];
-    out.externalTrafficPolicy =
-      policyAnnotation === 'Local' || policyAnnotation === 'Cluster' ? policyAnnotation : 'Cluster';
-  } else delete out.externalTrafficPolicy;
+  // Kubernetes' default for the types that have one, then the annotation's, whatever the type (the
+  // API server refuses it on a ClusterIP Service, and the reconcile fails, as vm-operator's does).
+  if (type === 'LoadBalancer' || type === 'NodePort') out.externalTrafficPolicy = 'Cluster';
+  const policyAnnotation = annotations[EXTERNAL_TRAFFIC_POLICY_ANNOTATION];
+  if (policyAnnotation === 'Local' || policyAnnotation === 'Cluster')
+    out.externalTrafficPolicy = policyAnnotation;
   if (spec?.clusterIp && !out.clusterIP) out.clusterIP = spec.clusterIp;
   if (spec?.ipFamilies?.length) out.ipFamilies = [...spec.ipFamilies];
   if (spec?.ipFamilyPolicy) out.ipFamilyPolicy = spec.ipFamilyPolicy;

@@ -572,5 +572,14 @@ describe('the VirtualMachineService controller', () => {
     );
     await f.settle();
     expect((await f.service('web'))?.spec?.externalTrafficPolicy).toBe('Local');
+    // On a ClusterIP service the annotation's policy is set all the same, and the API server refuses it.
+    await f.createService('internal', clusterIp(), {
+      annotations: { [EXTERNAL_TRAFFIC_POLICY_ANNOTATION]: 'Local' },
+    });
+    await f.settle();
+    expect(await f.service('internal')).toBeUndefined();
+    expect(f.controller.errorOf('ns1/internal')?.message).toMatch(
+      /spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services/,
+    );
   });
 });
