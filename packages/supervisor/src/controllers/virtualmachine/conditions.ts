@@ -90,17 +90,19 @@ export const isAbsent = (type: string): Verdict =>
     Object.freeze({ type, status: 'Absent', reason: '', message: '' }),
   );
 
+/** vm-operator's FalseCondition: a condition without a reason gets its status as one. */
 export const isFalse = (type: string, reason: string, message: string): Verdict => ({
   type,
   status: 'False',
-  reason,
+  reason: reason || 'False',
   message,
 });
 
+/** vm-operator's UnknownCondition: a condition without a reason gets its status as one. */
 export const isUnknown = (type: string, reason: string, message: string): Verdict => ({
   type,
   status: 'Unknown',
-  reason,
+  reason: reason || 'Unknown',
   message,
 });
 

@@ -172,11 +172,37 @@ describe('status.network.config', () => {
     const network = vm.status?.network;
     expect(network?.hostName).toBe('web');
     expect(network?.primaryIP4).toBe('192.168.5.7');
-    expect(network?.interfaces?.[0]?.ip?.addresses).toEqual([
-      { address: '192.168.5.7/24', state: 'preferred' },
-    ]);
+    // Each address as the guest reports it, vSphere keeping its prefix apart.
+    expect(network?.interfaces?.[0]?.ip?.addresses).toEqual([{ address: '192.168.5.7', state: 'preferred' }]);
     // DHCP: the address the network's pool gave it, as without metadata.
-    expect(network?.interfaces?.[1]?.ip?.addresses?.[0]?.address).toMatch(/^10\.0\.\d+\.\d+\/24$/);
+    expect(network?.interfaces?.[1]?.ip?.addresses?.[0]?.address).toMatch(/^10\.0\.\d+\.\d+$/);
+
+    // The local addresses cloud-init's datasource publishes are the primary ones, when usable.
+    const id = vm.status?.uniqueID as string;
+    const publish = async (extraConfig: { key: string; value: string }[]) => {
+      f.vsphere.vm.reconfigure(id, { extraConfig });
+      await f.settle();
+      await f.kube.patch(
+        ref('vm1'),
+        { metadata: { annotations: { touched: String(extraConfig.length) } } },
+        { type: 'merge' },
+      );
+      await f.settle();
+      return (await get(f, 'vm1')).status?.network;
+    };
+    expect(
+      await publish([
+        { key: 'guestinfo.local-ipv4', value: '192.168.5.8' },
+        { key: 'guestinfo.local-ipv6', value: 'fd00::8' },
+      ]),
+    ).toMatchObject({ primaryIP4: '192.168.5.8', primaryIP6: 'fd00::8' });
+    expect(
+      await publish([
+        { key: 'guestinfo.local-ipv4', value: '127.0.0.1' },
+        { key: 'guestinfo.local-ipv6', value: 'fe80::8' },
+      ]),
+    ).toMatchObject({ primaryIP4: '192.168.5.7' });
+    expect((await get(f, 'vm1')).status?.network).not.toHaveProperty('primaryIP6');
   });
 
   it('stays when the VM powers off, and follows a changed DNS at the next update', async () => {

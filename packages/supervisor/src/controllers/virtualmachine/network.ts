@@ -293,6 +293,13 @@ const interfaceOf = (kube: KubeStore, vm: VirtualMachine, iface: VirtualMachineN
   return { name, found: interfaceObject(kube, vm, name) };
 };
 
+/** The portgroup net-operator gave one of the VM's interfaces (its key or moref value), if it gave one. */
+export const interfaceNetworkID = (
+  kube: KubeStore,
+  vm: VirtualMachine,
+  iface: VirtualMachineNetworkInterfaceSpec,
+): string | undefined => interfaceOf(kube, vm, iface).found?.status?.networkID;
+
 /**
  * What net-operator gave each of a deployed VM's interfaces, read without writing anything;
  * undefined while one has no MAC yet.

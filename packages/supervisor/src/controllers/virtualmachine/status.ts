@@ -5,9 +5,9 @@
 import {
   customizationStatus,
   extraConfigValue,
-  flat,
   getOrInsert,
   hardwareVersionNumber,
+  isIp,
   mapped,
   type VmRecord,
   type VSphere,
@@ -28,7 +28,6 @@ import type {
 } from '../../api/types.js';
 import { keysWithPrefix } from '../../api/vm-metadata-validation.js';
 import { timestamp } from '../../store/meta.js';
-import { SUBNET_PREFIX_LENGTH } from '../net-operator/index.js';
 import { CONDITION, isAbsent, isFalse, isTrue, isUnknown, REASON, type Verdict } from './conditions.js';
 import { hasTpm } from './crypto.js';
 import { hardwareStatus } from './hardware-status.js';
@@ -42,12 +41,58 @@ export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachine
   suspended: 'Suspended',
 };
 
-const NIC_KEY_BASE = 4000;
-/** The prefix of an IPv6 address the guest is given (net-operator's subnets are IPv4 /24s). */
-const IPV6_PREFIX_LENGTH = 64;
-
 /** Whether an address the guest reports is an IPv6 one. */
 const isIPv6 = (address: string) => address.includes(':');
+
+/**
+ * An address vm-operator takes as a primary one: not one valid on the guest alone (unspecified,
+ * link-local or loopback); private ones are.
+ */
+const isPrimaryCandidate = (address: string | undefined): address is string => {
+  if (address === undefined || !isIp(address)) return false;
+  if (!isIPv6(address))
+    return (
+      address !== '0.0.0.0' &&
+      !address.startsWith('127.') &&
+      !address.startsWith('169.254.') &&
+      !address.startsWith('224.0.0.')
+    );
+  const lower = address.toLowerCase();
+  return lower !== '::' && lower !== '::1' && !/^fe[89ab]/.test(lower) && !/^ff[0-9a-f]2:/.test(lower);
+};
+
+/** Where cloud-init's VMware datasource publishes the guest's own addresses. */
+const CLOUD_INIT_LOCAL_IPV4 = 'guestinfo.local-ipv4';
+const CLOUD_INIT_LOCAL_IPV6 = 'guestinfo.local-ipv6';
+
+interface PrimaryAddresses {
+  readonly ip4: string;
+  readonly ip6: string;
+}
+
+const NO_PRIMARY: PrimaryAddresses = Object.freeze({ ip4: '', ip6: '' });
+
+/**
+ * A running guest's primary addresses as vm-operator takes them: the one its tools report, if
+ * it is no local one; for a cloud-init guest, the local addresses its datasource published first.
+ */
+function primaryAddresses(record: VmRecord, cloudInit: boolean): PrimaryAddresses {
+  if (record.powerState !== 'poweredOn') return NO_PRIMARY;
+  const reported = record.guest.ipAddress;
+  let ip4 = '';
+  let ip6 = '';
+  if (isPrimaryCandidate(reported)) {
+    if (isIPv6(reported)) ip6 = reported;
+    else ip4 = reported;
+  }
+  if (cloudInit) {
+    const local4 = extraConfigValue(record.config, CLOUD_INIT_LOCAL_IPV4);
+    if (isPrimaryCandidate(local4) && !isIPv6(local4)) ip4 = local4;
+    const local6 = extraConfigValue(record.config, CLOUD_INIT_LOCAL_IPV6);
+    if (isPrimaryCandidate(local6) && isIPv6(local6)) ip6 = local6;
+  }
+  return ip4 === '' && ip6 === '' ? NO_PRIMARY : { ip4, ip6 };
+}
 
 const guests = new Map<string, VirtualMachineGuestStatus>();
 /**
@@ -57,20 +102,28 @@ const guests = new Map<string, VirtualMachineGuestStatus>();
 const guestStatus = (guestID: string, guestFullName: string): VirtualMachineGuestStatus =>
   getOrInsert(guests, `${guestID}\u0000${guestFullName}`, () => Object.freeze({ guestID, guestFullName }));
 
-/** NIC i of the VM is the VM's interface i (they are created in order; device keys 4000 + i). */
-function interfacesOf(vm: VmRecord, names: readonly string[]): VirtualMachineNetworkInterfaceStatus[] {
-  return mapped(vm.guest.net, (guestNic, i) => {
-    const name = names[guestNic.deviceConfigId - NIC_KEY_BASE] ?? `eth${i}`;
+/**
+ * The guest's NICs, each named as the spec's interface its device is (`names`, by device key; a
+ * NIC of none is named nothing), its addresses as the guest reports them (vSphere keeps the
+ * prefix apart).
+ */
+function interfacesOf(
+  vm: VmRecord,
+  names: ReadonlyMap<number, string>,
+): VirtualMachineNetworkInterfaceStatus[] {
+  return mapped(vm.guest.net, (guestNic) => {
     const ip: VirtualMachineNetworkInterfaceIPStatus = { macAddr: guestNic.macAddress };
-    // The guest reports net-operator's addresses, of its /24 subnets; none, no list.
+    // None reported, no list.
     if (guestNic.ipAddress.length > 0)
-      ip.addresses = mapped(guestNic.ipAddress, (address) => ({
-        address: flat(`${address}/${isIPv6(address) ? IPV6_PREFIX_LENGTH : SUBNET_PREFIX_LENGTH}`),
-        state: 'preferred',
-      }));
-    return { name, deviceKey: guestNic.deviceConfigId, ip };
+      ip.addresses = mapped(guestNic.ipAddress, (address) => ({ address, state: PREFERRED }));
+    const name = names.get(guestNic.deviceConfigId);
+    return name === undefined
+      ? { deviceKey: guestNic.deviceConfigId, ip }
+      : { name, deviceKey: guestNic.deviceConfigId, ip };
   });
 }
+
+const PREFERRED = 'preferred';
 
 /**
  * What vm-operator reports of the platform's own view of the VM: when vSphere created it (its
@@ -98,18 +151,18 @@ function snapshotUsage(vsphere: VSphere, vm: VmRecord): { vm: number; volume: nu
 export function statusFromVsphere(
   vsphere: VSphere,
   vm: VmRecord,
-  interfaceNames: readonly string[],
+  interfaceNames: ReadonlyMap<number, string>,
   zone: string | undefined,
   previous: VirtualMachineStatus | undefined,
   networkConfig: VirtualMachineNetworkConfigStatus | undefined,
   volumePlacement = false,
   specVolumes?: readonly VirtualMachineVolume[],
   registered = false,
+  cloudInit = false,
 ): VirtualMachineStatus {
   const on = vm.powerState === 'poweredOn';
   const host = vm.host === undefined ? undefined : vsphere.store.get(vm.host)?.name;
   const hardwareVersion = hardwareVersionNumber(vm.config.version);
-  const ip = on ? vm.guest.ipAddress : undefined;
   // Field by field, in this order: a literal of conditional spreads costs several objects.
   const status: VirtualMachineStatus = {
     uniqueID: vm.id,
@@ -141,8 +194,9 @@ export function statusFromVsphere(
   if (on) {
     const network: NonNullable<VirtualMachineStatus['network']> = {};
     if (networkConfig) network.config = networkConfig;
-    if (ip && isIPv6(ip)) network.primaryIP6 = ip;
-    else if (ip) network.primaryIP4 = ip;
+    const { ip4, ip6 } = primaryAddresses(vm, cloudInit);
+    if (ip4) network.primaryIP4 = ip4;
+    if (ip6) network.primaryIP6 = ip6;
     if (vm.guest.hostName) network.hostName = vm.guest.hostName;
     // None reported, none listed (Go's omitempty).
     const interfaces = interfacesOf(vm, interfaceNames);
@@ -230,11 +284,11 @@ const NO_GUEST_ADDRESS = Object.freeze(
  * address (the model's guest lists it on its first interface, as vm-operator wants it in the
  * per-interface data too); nothing while it reports no network, the condition then left as it was.
  */
-function guestNetworkVerdict(record: VmRecord): Verdict | undefined {
+function guestNetworkVerdict(record: VmRecord, cloudInit: boolean): Verdict | undefined {
   const { ipAddress, net } = record.guest;
   if (record.powerState !== 'poweredOn' || (ipAddress === undefined && net.length === 0)) return undefined;
-  if (ipAddress === undefined) return NO_GUEST_ADDRESS;
-  const [ip4, ip6] = isIPv6(ipAddress) ? ['', ipAddress] : [ipAddress, ''];
+  const { ip4, ip6 } = primaryAddresses(record, cloudInit);
+  if (ip4 === '' && ip6 === '') return NO_GUEST_ADDRESS;
   return {
     type: CONDITION.guestNetworkConfigSynced,
     status: 'True',
@@ -272,6 +326,6 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
     customizationVerdict(record),
     guestBootstrapVerdict(record),
   );
-  const network = guestNetworkVerdict(record);
+  const network = guestNetworkVerdict(record, vm.spec?.bootstrap?.cloudInit !== undefined);
   if (network) out.push(network);
 }

@@ -872,6 +872,8 @@ describe('the VirtualMachine controller', () => {
     expect(await report('1,Done')).toMatchObject({ status: 'True', reason: 'Done', message: '' });
     // Not one of Go's true spellings: false.
     expect(await report('yes, Unsure')).toMatchObject({ status: 'False', reason: 'Unsure', message: '' });
+    // No reason: vm-operator's FalseCondition gives its status as one.
+    expect(await report('false')).toMatchObject({ status: 'False', reason: 'False', message: '' });
     // An empty value removes the key from vSphere's extra config, and the condition with it.
     expect(await report(null)).toBeUndefined();
   });
@@ -889,6 +891,7 @@ describe('the VirtualMachine controller', () => {
       [`${prefix}backup`]: 'BackupReady;False;InProgress;backup is running;ignored',
       [`${prefix}dr`]: 'Replicated;True;Whatever;ignored too',
       [`${prefix}probe`]: 'Probed;maybe;Checking',
+      [`${prefix}bare`]: 'Bare',
       [`${prefix}none`]: ';False;NoType',
       // The type vm-operator's own status update sets again after these.
       [`${prefix}power`]: `${CONDITION.powerStateSynced};False;Faked;not so`,
@@ -900,6 +903,8 @@ describe('the VirtualMachine controller', () => {
     });
     expect(condition(vm, 'Replicated')).toMatchObject({ status: 'True', reason: 'True', message: '' });
     expect(condition(vm, 'Probed')).toMatchObject({ status: 'Unknown', reason: 'Checking', message: '' });
+    // A type alone: Unknown, its status its reason.
+    expect(condition(vm, 'Bare')).toMatchObject({ status: 'Unknown', reason: 'Unknown', message: '' });
     expect(condition(vm, CONDITION.powerStateSynced)).toMatchObject({ status: 'True', reason: 'Synced' });
     expect(vm.status?.conditions?.some((c) => c.reason === 'NoType')).toBe(false);
     const later = await annotate({ [`${prefix}backup`]: 'BackupReady;True' });
@@ -2193,9 +2198,18 @@ describe('the VirtualMachine controller', () => {
     await f.advance(10_000);
     expect((await getVm(f, 'vm1')).status?.network).toMatchObject({
       primaryIP6: 'fd00::5',
-      interfaces: [{ ip: { addresses: [{ address: 'fd00::5/64', state: 'preferred' }] } }],
+      interfaces: [{ name: 'eth0', ip: { addresses: [{ address: 'fd00::5', state: 'preferred' }] } }],
     });
     expect((await getVm(f, 'vm1')).status?.network).not.toHaveProperty('primaryIP4');
+    expect(await synced()).toEqual(['True', 'Synced', 'IPv4="", IPv6="fd00::5"']);
+    // An address valid on the guest alone (link-local, loopback) is no primary one.
+    const uniqueID = (await getVm(f, 'vm1')).status?.uniqueID as string;
+    f.vsphere.vm.setGuestIp(uniqueID, 'fe80::5');
+    await f.advance(10_000);
+    expect((await getVm(f, 'vm1')).status?.network).not.toHaveProperty('primaryIP6');
+    expect(await synced()).toEqual(['False', 'NotSynced', 'Neither IPv4 nor IPv6 address reported by guest']);
+    f.vsphere.vm.setGuestIp(uniqueID, 'fd00::5');
+    await f.advance(10_000);
     expect(await synced()).toEqual(['True', 'Synced', 'IPv4="", IPv6="fd00::5"']);
     // Powered off, the guest reports nothing: the condition stays as it was.
     await f.kube.patch(

@@ -269,6 +269,7 @@ import {
 } from './instance-storage.js';
 import { locationVerdict } from './location.js';
 import {
+  interfaceNetworkID,
   type NicAddressing,
   type NicWrites,
   NO_ORPHANS,
@@ -2256,6 +2257,36 @@ export function startVirtualMachineController(
     return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...changes];
   };
   /**
+   * vm-operator's MapEthernetDevicesToSpecIdx: the spec's interface each NIC is, by its device
+   * key. Without MutableNetworks, the NICs in device order are the interfaces in order; with it,
+   * each interface's NIC is the first on its NetworkInterface's portgroup (with the MAC address
+   * the interface names, if it names one), each NIC taken once.
+   */
+  const interfaceNamesByKey = (vm: VirtualMachine, record: VmRecord): ReadonlyMap<number, string> => {
+    const interfaces = vm.spec?.network?.interfaces ?? [];
+    const names = new Map<number, string>();
+    if (interfaces.length === 0) return names;
+    const cards = record.config.devices.filter(isEthernetCard);
+    if (!mutableNetworks) {
+      for (let i = 0; i < Math.min(cards.length, interfaces.length); i++)
+        names.set((cards[i] as Device).key, (interfaces[i] as { name: string }).name);
+      return names;
+    }
+    for (const iface of interfaces) {
+      const networkID = interfaceNetworkID(kube, vm, iface);
+      if (!networkID) continue;
+      const network = portgroupOf(vsphere, networkID);
+      const mac = iface.macAddr?.toLowerCase();
+      const at = cards.findIndex(
+        (card) =>
+          (!mac || String(card.macAddress).toLowerCase() === mac) &&
+          isBackingOn(card.backing, vsphere.store, network),
+      );
+      if (at >= 0) names.set((cards.splice(at, 1)[0] as Device).key, iface.name);
+    }
+    return names;
+  };
+  /**
    * The NIC an orphaned NetworkInterface of the interface had: those labelled with its name
    * first, then those whose name ends with it; the NIC on the orphan's portgroup, whatever its MAC.
    */
@@ -2416,7 +2447,6 @@ export function startVirtualMachineController(
     const paused = pausedByAdmin(record);
     const labelled = withPausedLabel(stored, paused);
     const vm = labelled ? write(asKube(labelled), 'main') : stored;
-    const names = mapped(vm.spec?.network?.interfaces ?? [], (i) => i.name);
     // A suspended VM's update is its resume alone: what its guest was told stays as it was.
     // Otherwise its interfaces are read once, for its network config and its GuestInfo.
     const suspended = record.powerState === 'suspended';
@@ -2427,13 +2457,14 @@ export function startVirtualMachineController(
     const from = statusFromVsphere(
       vsphere,
       record,
-      names,
+      interfaceNamesByKey(vm, record),
       zone,
       vm.status,
       networkConfig,
       sharedDisks || allDisksArePVCs,
       vm.spec?.volumes,
       allDisksArePVCs,
+      vm.spec?.bootstrap?.cloudInit !== undefined,
     );
     const verdicts: Verdict[] = fallthrough ? fallthrough.verdicts.slice() : [];
     // The class and the bootstrap are read again on every update, as vm-operator does (the
@@ -2658,7 +2689,10 @@ export function startVirtualMachineController(
     const taking = next && snapshotNext(key, record, next.snapshot, next.more);
     if (revert?.error) throw revert.error;
     if (next) return taking;
-    const waitingForIp = record.powerState === 'poweredOn' && names.length > 0 && !record.guest.ipAddress;
+    const waitingForIp =
+      record.powerState === 'poweredOn' &&
+      (vm.spec?.network?.interfaces?.length ?? 0) > 0 &&
+      !record.guest.ipAddress;
     return waitingForIp ? { requeue: true } : undefined;
   };
 

@@ -109,9 +109,9 @@ export function serviceSpec(
   );
   setOrDrop(out, 'allocateLoadBalancerNodePorts', type === 'LoadBalancer' ? false : undefined);
   setOrDrop(out, 'ports', spec?.ports?.map(portOf));
-  // Kubernetes' default for the types that have one, then the annotation's, whatever the type (the
-  // API server refuses it on a ClusterIP Service, and the reconcile fails, as vm-operator's does).
-  if (type === 'LoadBalancer' || type === 'NodePort') out.externalTrafficPolicy = 'Cluster';
+  // Kubernetes' default for a load balancer, then the annotation's, whatever the type (the API
+  // server refuses it on a ClusterIP Service, and the reconcile fails, as vm-operator's does).
+  if (type === 'LoadBalancer') out.externalTrafficPolicy = 'Cluster';
   const policyAnnotation = annotations[EXTERNAL_TRAFFIC_POLICY_ANNOTATION];
   if (policyAnnotation === 'Local' || policyAnnotation === 'Cluster')
     out.externalTrafficPolicy = policyAnnotation;

@@ -578,7 +578,7 @@ describe('the VirtualMachineService controller', () => {
     });
     await f.settle();
     expect(await f.service('internal')).toBeUndefined();
-    expect(f.controller.errorOf('ns1/internal')?.message).toMatch(
+    expect((f.controller.errorOf('ns1/internal') as Error | undefined)?.message).toMatch(
       /spec.externalTrafficPolicy: Invalid value: "Local": may only be set for externally-accessible services/,
     );
   });
