@@ -101,6 +101,15 @@ describe('the VirtualMachineGroup controller', () => {
     expect(new Set(nodes).size).toBe(2);
   });
 
+  it('lists no members it has none of, as Go leaves an empty list out', async () => {
+    const f = await setup();
+    await f.createGroup('empty', {});
+    await f.settle();
+    const status = (await f.group('empty'))?.status;
+    expect(status?.conditions?.length).toBeGreaterThan(0);
+    expect(status).not.toHaveProperty('members');
+  });
+
   it('deploys a member on the host its placement names, whatever DRS would choose by then', async () => {
     const f = await setup();
     await f.createGroup('g', poweredOn(['a']));

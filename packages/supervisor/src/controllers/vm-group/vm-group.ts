@@ -329,7 +329,9 @@ export function startVirtualMachineGroupController(
       status.lastUpdatedPowerStateTime = now();
       stampOf(key, power.stamp).applied = true;
     }
-    status.members = members;
+    // Go's omitempty: no members, no list.
+    if (members.length > 0) status.members = members;
+    else delete status.members;
     const failed = aggregated(errors);
     if (!failed) return;
     const message = `failed to reconcile group members: ${failed.message}`;

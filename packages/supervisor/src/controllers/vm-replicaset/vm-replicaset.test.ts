@@ -116,6 +116,20 @@ describe('VirtualMachineReplicaSet', () => {
     await f.settle();
     expect(await f.vms()).toHaveLength(2);
     expect((await f.kube.getScale(v5)).status.replicas).toBe(2);
+    // Scaling up only adds, and a replica deleted by hand is only replaced: the others stay.
+    const two = (await f.vms()).map((vm) => vm.metadata.name as string);
+    await f.scale('web', 4);
+    await f.settle();
+    const four = (await f.vms()).map((vm) => vm.metadata.name as string);
+    expect(four).toHaveLength(4);
+    expect(four).toEqual(expect.arrayContaining(two));
+    await f.kube.delete({ ...f.setRef('web'), kind: 'VirtualMachine', name: two[0] as string });
+    await f.settle();
+    const replaced = (await f.vms()).map((vm) => vm.metadata.name as string);
+    expect(replaced).toHaveLength(4);
+    expect(replaced).toEqual(expect.arrayContaining(four.filter((name) => name !== two[0])));
+    await f.scale('web', 2);
+    await f.settle();
     const records = () =>
       [...f.vsphere.store.ofKind('VirtualMachine')].filter((r) => r.name.startsWith('web-'));
     expect(records()).toHaveLength(2);
@@ -124,6 +138,16 @@ describe('VirtualMachineReplicaSet', () => {
     expect(await f.set('web')).toBeUndefined();
     expect(await f.vms()).toEqual([]);
     expect(records()).toEqual([]);
+  });
+
+  it('writes no count of none but its replicas, as Go leaves empty fields out', async () => {
+    const f = await setup();
+    await f.createSet('web', { replicas: 0 });
+    await f.settle();
+    const status = (await f.set('web'))?.status;
+    expect(status).toMatchObject({ replicas: 0 });
+    expect(status).not.toHaveProperty('readyReplicas');
+    expect(status).not.toHaveProperty('fullyLabeledReplicas');
   });
 
   it("adopts an orphan its selector picks, and leaves another's VM alone", async () => {

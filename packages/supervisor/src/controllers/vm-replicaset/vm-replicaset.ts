@@ -136,7 +136,9 @@ export function startVirtualMachineReplicaSetController(
         );
         errors.push(error as Error);
       }
-    for (const vm of toDelete(vms, vms.length - want))
+    // Short, only created; over, only deleted.
+    const excess = vms.length - want;
+    for (const vm of excess > 0 ? toDelete(vms, excess) : [])
       if (!vm.metadata.deletionTimestamp) {
         const name = vm.metadata.name as string;
         try {
@@ -198,8 +200,15 @@ export function startVirtualMachineReplicaSetController(
       else if (counts.readyReplicas === counts.replicas) mark('Resized', { status: 'True' });
       mark('VirtualMachinesCreated', { status: 'True' });
     }
-    const counted = changed ? { ...counts, observedGeneration: set.metadata.generation ?? 0 } : {};
-    return merged(before, counted, conditions ? { conditions } : {});
+    const status = merged(
+      before,
+      changed ? { ...counts, observedGeneration: set.metadata.generation ?? 0 } : {},
+      conditions ? { conditions } : {},
+    );
+    // Go's omitempty: no count of none but the replicas, which it always writes.
+    if (status.fullyLabeledReplicas === 0) delete status.fullyLabeledReplicas;
+    if (status.readyReplicas === 0) delete status.readyReplicas;
+    return status;
   };
 
   const reconcile = async (key: string): Promise<ReconcileOutcome> => {
