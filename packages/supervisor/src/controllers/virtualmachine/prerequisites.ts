@@ -196,7 +196,7 @@ export function classlessCreateErrors(verdicts: readonly Verdict[]): string[] {
 }
 
 /** The error vm-operator's image lookup returns with an ImageReady verdict that is False. */
-function imageError(verdict: Verdict): string {
+export function imageError(verdict: Verdict): string {
   switch (verdict.reason) {
     case REASON.notSet:
       return REASON.notSet;

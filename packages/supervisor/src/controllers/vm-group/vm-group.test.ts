@@ -246,6 +246,17 @@ describe('the VirtualMachineGroup controller', () => {
     expect((await f.vm('a'))?.status?.uniqueID).toBeUndefined();
   });
 
+  it("says why a VM whose image is missing is not placed, as vm-operator's image lookup fails", async () => {
+    const f = await setup();
+    await f.createGroup('g', poweredOn(['a']));
+    await f.createVm('a', { groupName: 'g', image: { kind: 'VirtualMachineImage', name: 'vmi-nope' } });
+    await f.settle();
+    const missing = 'virtualmachineimages.vmoperator.vmware.com "vmi-nope" not found';
+    expect(conditionOf((await f.member('g', 'a')).conditions, 'PlacementReady')?.message).toBe(
+      `failed to get VM placement prereqs: ${missing}: ${missing}`,
+    );
+  });
+
   it('powers its members on in boot order, each boot order group after its delay', async () => {
     const f = await setup();
     await f.createVm('db', { groupName: 'app', powerState: 'PoweredOff' });

@@ -60,6 +60,7 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, type OwnerReference, timestamp } from '../../store/meta.js';
 import { policyPlacement } from '../resource-policy/resource-policy.js';
 import {
+  CONDITION,
   isAbsent,
   isConditionTrue,
   isFalse,
@@ -71,6 +72,7 @@ import {
   checkPrerequisites,
   classlessCreateErrors,
   type DependencyReader,
+  imageError,
   VM_OPERATOR_API_VERSION,
 } from '../virtualmachine/prerequisites.js';
 import { groupLinkedVerdict, MEMBER_CONDITION, type MemberKind } from './membership.js';
@@ -463,7 +465,9 @@ export function startVirtualMachineGroupController(
       }
       const failing = prerequisites.verdicts.find((v) => v.status === 'False');
       if (failing) {
-        notReady(`failed to get VM placement prereqs: ${failing.message}`);
+        // The lookup's error, which for an image is not its condition's message.
+        const error = failing.type === CONDITION.imageReady ? imageError(failing) : failing.message;
+        notReady(`failed to get VM placement prereqs: ${error}`);
         continue;
       }
       const policy = prerequisites.resolved.policy;
