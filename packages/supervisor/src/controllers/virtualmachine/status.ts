@@ -41,25 +41,33 @@ export const POWER_STATE: Readonly<Record<VmRecord['powerState'], VirtualMachine
   suspended: 'Suspended',
 };
 
+/** The name of the spec's interface a NIC is, by its device key; undefined for a NIC of none. */
+export type InterfaceNames = (deviceKey: number) => string | undefined;
+
+export const NO_INTERFACE_NAMES: InterfaceNames = () => undefined;
+
 /** Whether an address the guest reports is an IPv6 one. */
 const isIPv6 = (address: string) => address.includes(':');
 
 /**
- * An address vm-operator takes as a primary one: not one valid on the guest alone (unspecified,
- * link-local or loopback); private ones are.
+ * Whether an address is valid on the guest alone (unspecified, link-local or loopback), which
+ * vm-operator takes as no primary one; private ones are primary ones.
  */
-const isPrimaryCandidate = (address: string | undefined): address is string => {
-  if (address === undefined || !isIp(address)) return false;
+const isGuestLocal = (address: string): boolean => {
   if (!isIPv6(address))
     return (
-      address !== '0.0.0.0' &&
-      !address.startsWith('127.') &&
-      !address.startsWith('169.254.') &&
-      !address.startsWith('224.0.0.')
+      address === '0.0.0.0' ||
+      address.startsWith('127.') ||
+      address.startsWith('169.254.') ||
+      address.startsWith('224.0.0.')
     );
   const lower = address.toLowerCase();
-  return lower !== '::' && lower !== '::1' && !/^fe[89ab]/.test(lower) && !/^ff[0-9a-f]2:/.test(lower);
+  return lower === '::' || lower === '::1' || /^fe[89ab]/.test(lower) || /^ff[0-9a-f]2:/.test(lower);
 };
+
+/** An address someone wrote (the guest's extra config) that makes a primary one. */
+const isPrimaryCandidate = (address: string | undefined): address is string =>
+  address !== undefined && isIp(address) && !isGuestLocal(address);
 
 /** Where cloud-init's VMware datasource publishes the guest's own addresses. */
 const CLOUD_INIT_LOCAL_IPV4 = 'guestinfo.local-ipv4';
@@ -81,7 +89,8 @@ function primaryAddresses(record: VmRecord, cloudInit: boolean): PrimaryAddresse
   const reported = record.guest.ipAddress;
   let ip4 = '';
   let ip6 = '';
-  if (isPrimaryCandidate(reported)) {
+  // The model's guest reports addresses it checked when they were given.
+  if (reported !== undefined && !isGuestLocal(reported)) {
     if (isIPv6(reported)) ip6 = reported;
     else ip4 = reported;
   }
@@ -107,16 +116,13 @@ const guestStatus = (guestID: string, guestFullName: string): VirtualMachineGues
  * NIC of none is named nothing), its addresses as the guest reports them (vSphere keeps the
  * prefix apart).
  */
-function interfacesOf(
-  vm: VmRecord,
-  names: ReadonlyMap<number, string>,
-): VirtualMachineNetworkInterfaceStatus[] {
+function interfacesOf(vm: VmRecord, names: InterfaceNames): VirtualMachineNetworkInterfaceStatus[] {
   return mapped(vm.guest.net, (guestNic) => {
     const ip: VirtualMachineNetworkInterfaceIPStatus = { macAddr: guestNic.macAddress };
     // None reported, no list.
     if (guestNic.ipAddress.length > 0)
       ip.addresses = mapped(guestNic.ipAddress, (address) => ({ address, state: PREFERRED }));
-    const name = names.get(guestNic.deviceConfigId);
+    const name = names(guestNic.deviceConfigId);
     return name === undefined
       ? { deviceKey: guestNic.deviceConfigId, ip }
       : { name, deviceKey: guestNic.deviceConfigId, ip };
@@ -151,7 +157,7 @@ function snapshotUsage(vsphere: VSphere, vm: VmRecord): { vm: number; volume: nu
 export function statusFromVsphere(
   vsphere: VSphere,
   vm: VmRecord,
-  interfaceNames: ReadonlyMap<number, string>,
+  interfaceNames: InterfaceNames,
   zone: string | undefined,
   previous: VirtualMachineStatus | undefined,
   networkConfig: VirtualMachineNetworkConfigStatus | undefined,

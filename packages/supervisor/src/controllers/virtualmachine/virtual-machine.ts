@@ -323,7 +323,13 @@ import {
   VM_SNAPSHOT,
   writeSnapshotChildren,
 } from './snapshots.js';
-import { addAnnotatedVerdicts, addObservedVerdicts, statusFromVsphere } from './status.js';
+import {
+  addAnnotatedVerdicts,
+  addObservedVerdicts,
+  type InterfaceNames,
+  NO_INTERFACE_NAMES,
+  statusFromVsphere,
+} from './status.js';
 import { vAppEdits } from './vapp-config.js';
 import { hasClaims, pendingVolumes } from './volumes.js';
 
@@ -2257,21 +2263,28 @@ export function startVirtualMachineController(
     return [...unclaimed.map((device) => ({ operation: 'remove' as const, device })), ...changes];
   };
   /**
-   * vm-operator's MapEthernetDevicesToSpecIdx: the spec's interface each NIC is, by its device
-   * key. Without MutableNetworks, the NICs in device order are the interfaces in order; with it,
-   * each interface's NIC is the first on its NetworkInterface's portgroup (with the MAC address
-   * the interface names, if it names one), each NIC taken once.
+   * vm-operator's MapEthernetDevicesToSpecIdx: the name of the spec's interface a NIC is, by its
+   * device key. Without MutableNetworks, the NICs in device order are the interfaces in order;
+   * with it, each interface's NIC is the first on its NetworkInterface's portgroup (with the MAC
+   * address the interface names, if it names one), each NIC taken once.
    */
-  const interfaceNamesByKey = (vm: VirtualMachine, record: VmRecord): ReadonlyMap<number, string> => {
+  const interfaceNamesByKey = (vm: VirtualMachine, record: VmRecord): InterfaceNames => {
     const interfaces = vm.spec?.network?.interfaces ?? [];
+    if (interfaces.length === 0) return NO_INTERFACE_NAMES;
+    const devices = record.config.devices;
+    if (!mutableNetworks)
+      // Read as the status asks, without a table: a VM has a NIC or two.
+      return (key) => {
+        let nth = 0;
+        for (const device of devices) {
+          if (!isEthernetCard(device)) continue;
+          if (device.key === key) return interfaces[nth]?.name;
+          nth++;
+        }
+        return undefined;
+      };
+    const cards = devices.filter(isEthernetCard);
     const names = new Map<number, string>();
-    if (interfaces.length === 0) return names;
-    const cards = record.config.devices.filter(isEthernetCard);
-    if (!mutableNetworks) {
-      for (let i = 0; i < Math.min(cards.length, interfaces.length); i++)
-        names.set((cards[i] as Device).key, (interfaces[i] as { name: string }).name);
-      return names;
-    }
     for (const iface of interfaces) {
       const networkID = interfaceNetworkID(kube, vm, iface);
       if (!networkID) continue;
@@ -2284,7 +2297,7 @@ export function startVirtualMachineController(
       );
       if (at >= 0) names.set((cards.splice(at, 1)[0] as Device).key, iface.name);
     }
-    return names;
+    return (key) => names.get(key);
   };
   /**
    * The NIC an orphaned NetworkInterface of the interface had: those labelled with its name
