@@ -308,9 +308,13 @@ describe("FastDeploy's create with AllDisksArePVCs", () => {
     expect((disk as { storagePolicyId?: string }).storagePolicyId).toBe(
       storageClass.parameters.storagePolicyID,
     );
-    expect(String(f.supervisor.virtualMachines.controller.errors.get('ns1/vm2'))).toBe(
-      'Error: failed to get pvc ns1/missing for the specified claim: persistentvolumeclaims "missing" not found',
-    );
+    // A claim that does not exist fails the storage check first, before any create spec is made.
+    const vm2 = f.kube.direct.get({ ...f.vmRef('vm2') }) as unknown as VirtualMachine;
+    expect(vm2.status?.conditions?.find((c) => c.type === 'VirtualMachineStorageReady')).toMatchObject({
+      status: 'False',
+      reason: 'NotFound',
+      message: 'persistentvolumeclaims "missing" not found',
+    });
   });
 });
 

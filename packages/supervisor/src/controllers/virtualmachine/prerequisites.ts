@@ -8,7 +8,6 @@
 import { getOrInsert } from '@vsim/vsphere';
 import { V1ALPHA1_CONFIG_MAP_TRANSPORT_ANNOTATION } from '../../api/annotations.js';
 import { writeFileContent } from '../../api/cloud-config.js';
-import { instanceStorageVolumes } from '../../api/instance-storage.js';
 import type {
   CloudConfig,
   SecretKeySelector,
@@ -534,15 +533,31 @@ function scriptOf(
 }
 
 /**
- * The storage verdict: the VM's storage class, then the classes of its instance storage volumes,
- * each of which must exist, as vm-operator's GetVMStorageData reads them.
+ * The storage verdict as vm-operator's GetVMStorageData reads it: every claim the VM's volumes
+ * name, each of which must exist; then the VM's storage class, then the classes of its volumes
+ * (an instance storage volume's, a claim's), each of which must exist with its policy.
  */
 function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved): Verdict {
+  const classes: string[] = [];
+  for (const volume of vm.spec?.volumes ?? []) {
+    const claim = volume.persistentVolumeClaim;
+    if (!claim) continue;
+    if (claim.instanceVolumeClaim) {
+      if (claim.instanceVolumeClaim.storageClass) classes.push(claim.instanceVolumeClaim.storageClass);
+      continue;
+    }
+    const found = read.get<ClaimSpec>('v1', 'PersistentVolumeClaim', vm.metadata.namespace, claim.claimName);
+    if (!found)
+      return isFalse(
+        CONDITION.storageReady,
+        REASON.notFound,
+        read.notFound('v1', 'PersistentVolumeClaim', claim.claimName),
+      );
+    if (found.spec?.storageClassName) classes.push(found.spec.storageClassName);
+  }
   const verdict = checkStorageClass(read, vm, out);
   if (verdict.status !== 'True') return verdict;
-  for (const volume of instanceStorageVolumes(vm)) {
-    const name = volume.persistentVolumeClaim?.instanceVolumeClaim?.storageClass ?? '';
-    if (name === '') continue;
+  for (const name of classes) {
     const storageClass = read.get<StorageClass>('storage.k8s.io/v1', 'StorageClass', undefined, name);
     if (!storageClass)
       return isFalse(
@@ -557,6 +572,10 @@ function checkStorage(read: DependencyReader, vm: VirtualMachine, out: Resolved)
 
 interface StorageClass {
   parameters?: Record<string, string>;
+}
+
+interface ClaimSpec {
+  spec?: { storageClassName?: string };
 }
 
 /** vm-operator's GetStoragePolicyID of a class without its policy: the storage check's error. */

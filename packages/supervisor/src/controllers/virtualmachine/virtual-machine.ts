@@ -379,6 +379,8 @@ const DEPENDENCY_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'v1', kind: 'ResourceQuota' },
   { apiVersion: 'v1', kind: 'Namespace' },
   { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass' },
+  // A volume's claim, which the storage check reads.
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
   { apiVersion: TOPOLOGY_API_VERSION, kind: 'Zone' },
   { apiVersion: VM_OPERATOR_API_VERSION, kind: 'VirtualMachineGroup' },
   // A CD-ROM's file is its image's item's.
@@ -1100,7 +1102,7 @@ export function startVirtualMachineController(
   /**
    * The claims the VM's volumes place on its image's disks (SCSI bus 0, the disk's unit), as
    * vm-operator's create reads them with AllDisksArePVCs: each its storage class's policy and its
-   * request; `errors` when a claim, its class or the class's policy is missing.
+   * request; `errors` when a claim names no class, or its class no policy.
    */
   const imageDiskClaims = (
     read: DependencyReader,
@@ -1119,14 +1121,9 @@ export function startVirtualMachineController(
       const claimName = volume?.persistentVolumeClaim?.claimName;
       if (!claimName) return undefined;
       const key = `${namespace}/${claimName}`;
+      // The storage check found the claim, its class and the class's policy before any create.
       const claim = read.get<PersistentVolumeClaim>('v1', 'PersistentVolumeClaim', namespace, claimName);
-      if (!claim) {
-        errors.push(
-          `failed to get pvc ${key} for the specified claim: persistentvolumeclaims "${claimName}" not found`,
-        );
-        return undefined;
-      }
-      const className = claim.spec?.storageClassName;
+      const className = claim?.spec?.storageClassName;
       if (className === undefined) {
         errors.push(`pvc ${key} has no storage class`);
         return undefined;
@@ -1142,7 +1139,7 @@ export function startVirtualMachineController(
         errors.push(`failed to find policy for storage class "${className}"`);
         return undefined;
       }
-      const requested = claim.spec?.resources?.requests?.storage;
+      const requested = claim?.spec?.resources?.requests?.storage;
       const bytes = requested === undefined ? undefined : parseQuantity(String(requested));
       const capacityKB = bytes ? Number(wholeUnits(bytes.nanos) / 1024n) : 0;
       return { capacityKB, policy };

@@ -60,8 +60,21 @@ async function setup() {
         ...(storageClassName === undefined ? {} : { storageClassName }),
       },
     });
-  const storageClass = (name: string, fields: Record<string, unknown>) =>
-    f.kube.create({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name }, ...fields });
+  /** A class as a Supervisor makes them, with a vSphere storage policy (the prepared class's). */
+  const storageClass = async (name: string, fields: Record<string, unknown>) => {
+    const preparedClass = (await f.kube.get({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      name: prepared.storageClass,
+    })) as KubeObject & { parameters?: Record<string, string> };
+    return f.kube.create({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name },
+      parameters: { storagePolicyID: preparedClass.parameters?.storagePolicyID ?? '' },
+      ...fields,
+    });
+  };
   /** The VM's spec.volumes set to these (its claims kept or dropped, or moved). */
   const setVolumes = async (name: string, volumes: VirtualMachineVolume[]) => {
     const vm = await getVm(name);
@@ -304,21 +317,19 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect((await f.getVm('vm8')).status?.powerState).toBe('PoweredOn');
   });
 
-  it('holds the power-on while a claim is missing, and converges once it exists', async () => {
+  it('makes no VM while a claim it names is missing, and converges once it exists', async () => {
     const f = await setup();
     await f.vm('vm4', [{ name: 'data', claim: 'late' }]);
     await f.settle();
+    // vm-operator's storage check reads every claim before it creates anything.
     const vm = await f.getVm('vm4');
-    expect(vm.status?.powerState).toBe('PoweredOff');
+    expect(vm.status?.uniqueID).toBeUndefined();
+    expect(vm.status?.conditions?.find((c) => c.type === 'VirtualMachineStorageReady')).toMatchObject({
+      status: 'False',
+      reason: 'NotFound',
+      message: 'persistentvolumeclaims "late" not found',
+    });
     expect(await f.attachment('vm4-data')).toBeUndefined();
-    const errors = (name: string) =>
-      f.supervisor.manager.controllers.find((c) => c.name === name)?.errors.get('ns1/vm4');
-    expect(String(errors('virtualmachine-controller'))).toContain(
-      'one or more persistent volumes is pending: notFound="data", notAttached=""',
-    );
-    expect(String(errors('volume-controller'))).toContain(
-      'cannot get PVC: persistentvolumeclaims "late" not found',
-    );
     await f.claim('late');
     await f.advance(60_000);
     expect((await f.getVm('vm4')).status?.powerState).toBe('PoweredOn');
