@@ -87,10 +87,16 @@ describe("a VM's disk provisioning", () => {
       message:
         'failed to get storage profiles for ID: 4d3c2b1a-0000-4000-8000-000000000000: ServerFaultCode: A specified parameter was not correct: profileId',
     });
-    // A mode of its own needs no policy, as vm-operator then asks none.
+    // A mode of its own needs no policy, as vm-operator then asks none; its deployment names the
+    // class's policy all the same, which vSphere refuses.
     await f.createVm('vm2', { storageClass: 'unknown', ...mode('Thick') });
     await f.settle();
-    expect(await f.disks('vm2')).toEqual(['thick']);
+    const vm2 = await f.vm('vm2');
+    expect(vm2.status?.conditions?.find((c) => c.type === CONDITION.storageReady)?.status).toBe('True');
+    expect(vm2.status?.conditions?.find((c) => c.type === CONDITION.created)).toMatchObject({
+      status: 'False',
+      message: 'A specified parameter was not correct: deployment_spec.storage_profile_id',
+    });
   });
 
   it("fails the create of a thick VM the datastore cannot hold, as vSphere's deploy does", async () => {

@@ -199,6 +199,15 @@ describe('the VirtualMachine controller', () => {
       instanceUuid: vm.spec?.instanceUUID,
     });
     expect(vm.status?.biosUUID).toBe(vm.spec?.biosUUID);
+    // Deployed under its storage class's policy, as vm-operator's deployment names it.
+    const storageClass = await f.kube.get({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      name: f.prepared.storageClass,
+    });
+    expect(record?.config.homeStoragePolicyId).toBe(
+      (storageClass as { parameters?: Record<string, string> }).parameters?.storagePolicyID,
+    );
     expect(vm.status?.nodeName).toBe(f.vsphere.store.get(record?.host ?? '')?.name);
     // When vSphere created it, as vm-operator's provider status says, the same on later passes.
     const created = new Date(record?.config.createDate ?? 0).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -2429,7 +2438,8 @@ describe('the VirtualMachine controller', () => {
     await f.settle();
     const failed = condition(await getVm(f, 'vm1'), CONDITION.created);
     expect(failed).toMatchObject({ status: 'False', reason: 'Error' });
-    expect(failed?.message).toContain('InsufficientResourcesFault');
+    // As govmomi returns a deployment vAPI reports failed.
+    expect(failed?.message).toMatch(/^deploy error: .*InsufficientResourcesFault/);
     // The retry waits for the backoff, on the simulator's clock.
     await f.advance(1000);
     const vm = await getVm(f, 'vm1');

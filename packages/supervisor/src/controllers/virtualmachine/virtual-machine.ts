@@ -1579,12 +1579,9 @@ export function startVirtualMachineController(
                 // vm-operator's images deploy thin unless the VM or its storage policy asks
                 // otherwise, so a namespace of many VMs overcommits its datastore.
                 storageProvisioning: provisioning,
-                // The storage class's policy, as vm-operator deploys: under an encryption one, the disks
-                // of an encrypted VM are encrypted, and the disks AllDisksArePVCs registers are under a
-                // class's (passed where it matters alone: with Bring Your Own Key or AllDisksArePVCs).
-                ...((byok || allDisksArePVCs) && resolved.storagePolicyId
-                  ? { storageProfile: resolved.storagePolicyId }
-                  : {}),
+                // The storage class's policy, as vm-operator deploys (under an encryption one, the
+                // disks of an encrypted VM are encrypted).
+                ...(resolved.storagePolicyId ? { storageProfile: resolved.storagePolicyId } : {}),
                 // Deployed and powered on in one task: what vm-operator's create then power-on leaves.
                 powerOn,
                 config,
@@ -1598,6 +1595,8 @@ export function startVirtualMachineController(
       writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, error)]);
       return { requeue: true };
     }
+    // A library deployment vAPI reports failed is govmomi's `deploy error`.
+    const deployFault = (fault: unknown) => (cached || iso ? fault : deployError(fault));
     const ended = task.outcome();
     if (ended === undefined) {
       // A deploy that takes time: vm-operator's non-blocking create, which requeues the VM when it
@@ -1610,6 +1609,9 @@ export function startVirtualMachineController(
         key,
         task
           .wait()
+          .catch((fault: unknown) => {
+            throw deployFault(fault);
+          })
           .then((ref) => {
             events.emit(asKube(vm), 'Create', undefined);
             const id = noteDeployed(key, ref.value);
@@ -1624,8 +1626,9 @@ export function startVirtualMachineController(
       return undefined;
     }
     if (!ended.ok) {
-      events.emit(asKube(vm), 'Create', ended.fault);
-      writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, ended.fault)]);
+      const fault = deployFault(ended.fault);
+      events.emit(asKube(vm), 'Create', fault);
+      writeVerdicts(vm, [...verdicts, faultedVerdict(CONDITION.created, fault)]);
       return { requeue: true };
     }
     events.emit(asKube(vm), 'Create', undefined);
@@ -3159,6 +3162,10 @@ function withoutVolatile(status: VirtualMachine['status']): NonNullable<VirtualM
   const { network: _, volumes: __, ...rest } = status;
   return rest;
 }
+
+/** govmomi's error for a library deployment vAPI reports failed: its message behind `deploy error: `. */
+const deployError = (fault: unknown): Error =>
+  new Error(`deploy error: ${fault instanceof Error ? fault.message : String(fault)}`);
 
 const NO_DEVICE_CHANGES: readonly VirtualDeviceConfigSpec[] = Object.freeze([]);
 
