@@ -174,6 +174,8 @@ export interface DiskSpec {
   thinProvisioned?: boolean;
   /** Zeroed when made (eagerly zeroed thick); thin or lazily zeroed otherwise. */
   eagerlyScrub?: boolean;
+  /** The storage policy the disk is made under. */
+  storagePolicyId?: string | undefined;
 }
 
 const NORMAL_SHARES = Object.freeze({ _type: 'SharesInfo', shares: 1000, level: 'normal' });
@@ -224,6 +226,7 @@ export const virtualDisk = (d: DiskSpec): Device => ({
   storageIOAllocation: DISK_IO,
   diskObjectId: diskObjectId(d.key, d.uuid),
   nativeUnmanagedLinkedClone: false,
+  ...(d.storagePolicyId === undefined ? {} : { storagePolicyId: d.storagePolicyId }),
 });
 
 /** Where a NIC is plugged: a standard network by name, or a distributed portgroup. */

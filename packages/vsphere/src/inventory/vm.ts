@@ -59,6 +59,8 @@ export interface VmSpec {
   thinProvisioned?: boolean;
   /** Whether thick disks are zeroed when made (eagerly zeroed thick). */
   eagerlyScrub?: boolean;
+  /** The storage policy the VM's home and disks are made under. */
+  storagePolicyId?: string | undefined;
   template?: boolean;
   powerState?: PowerState;
   annotation?: string;
@@ -228,6 +230,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
       uuid: model.random.uuid(),
       thinProvisioned: spec.thinProvisioned ?? true,
       eagerlyScrub: spec.eagerlyScrub === true,
+      storagePolicyId: spec.storagePolicyId,
     }),
   );
   const nics = mapped(spec.networks ?? [], (net, i) => {
@@ -270,6 +273,7 @@ export const newVmRecord = (model: Model, tx: Tx, spec: VmSpec): VmRecord => {
     createDate: now,
     changeVersion: now,
   };
+  if (spec.storagePolicyId) config.homeStoragePolicyId = spec.storagePolicyId;
   if (spec.vAppConfig) config.vAppConfig = spec.vAppConfig;
   if (spec.managedBy) config.managedBy = spec.managedBy;
   const on = spec.powerState === 'poweredOn' && !config.template;

@@ -7,7 +7,7 @@
 import { mapped } from '../core/arrays.js';
 import { faults } from '../faults.js';
 import { eventArguments } from '../history/arguments.js';
-import { isDisk, isEthernetCard, provisioningOf } from '../inventory/devices.js';
+import { isEthernetCard, provisioningOf } from '../inventory/devices.js';
 import { datacenterOf } from '../inventory/paths.js';
 import type {
   DatastoreRecord,
@@ -171,12 +171,6 @@ const withDevicesAndKey = (m: Model, tx: Tx, vm: VmRecord, spec: DeployConfig) =
   const { key, devices } = devicesAndKeyAfter(deviceContext(m, tx, off), off, vm.config.devices, spec);
   const config = Object.assign({}, vm.config, { devices }, key ? { keyId: key } : undefined);
   return Object.assign({}, vm, { config });
-};
-
-/** The deployed VM's home and disks under a storage policy. */
-const underPolicy = (vm: VmRecord, policy: string): VmRecord => {
-  const devices = vm.config.devices.map((d) => (isDisk(d) ? { ...d, storagePolicyId: policy } : d));
-  return { ...vm, config: { ...vm.config, homeStoragePolicyId: policy, devices } };
 };
 
 /** The deployed VM with a configuration spec's allocations and latency sensitivity. */
@@ -360,13 +354,12 @@ export const deployOperations = (m: Model) => {
             ...guestOf(spec.config, ovf),
             ...(t.pool.kind === 'VirtualApp' ? { parentVApp: t.pool.id } : {}),
             ...(annotation === undefined ? {} : { annotation }),
+            // Its home and disks under the deployment's storage policy.
+            storagePolicyId: spec.storageProfile,
           });
-          const placed = spec.storageProfile === undefined ? vm : underPolicy(vm, spec.storageProfile);
           const config = spec.config;
           const equipped = withResources(
-            config?.deviceChange?.length || config?.crypto
-              ? withDevicesAndKey(m, tx, placed, config)
-              : placed,
+            config?.deviceChange?.length || config?.crypto ? withDevicesAndKey(m, tx, vm, config) : vm,
             config,
           );
           putVm(tx, freshlyBooted(m, tx, equipped));
