@@ -201,7 +201,10 @@ export function writeSnapshotChildren(
   for (const [snapshot, refs] of children) {
     const had = (snapshot.status?.children ?? []).map(key).sort();
     if (deepEqual(had, refs.map(key).sort())) continue;
-    kube.direct.updateStatus(merged(snapshot, { status: merged(snapshot.status ?? {}, { children: refs }) }));
+    // Go's omitempty: no children, no list.
+    const { children: _, ...rest } = snapshot.status ?? {};
+    const status = refs.length > 0 ? merged(rest, { children: refs }) : rest;
+    kube.direct.updateStatus(merged(snapshot, { status }));
   }
 }
 

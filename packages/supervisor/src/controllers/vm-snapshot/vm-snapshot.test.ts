@@ -148,6 +148,10 @@ describe('VirtualMachineSnapshot', () => {
     expect(root?.children.map((id) => (f.vsphere.store.get(id) as SnapshotRecord).name)).toEqual(['c']);
     expect((await f.snapshot('a'))?.status?.children).toEqual([{ type: 'Managed', name: 'c' }]);
     expect((await f.vm('vm1')).status?.currentSnapshot).toEqual({ type: 'Managed', name: 'c' });
+    // Its last child gone, a snapshot lists none (Go's omitempty), not an empty list.
+    await f.kube.delete(f.snapshotRef('c'));
+    await f.settle();
+    expect((await f.snapshot('a'))?.status).not.toHaveProperty('children');
   });
 
   it('reverts the VM: vSphere, then its spec, labels and annotations as the snapshot holds them', async () => {

@@ -128,10 +128,17 @@ describe('the VirtualMachineWebConsoleRequest controller', () => {
     const status = (await f.get('lost'))?.status;
     expect(status?.response).toBeDefined();
     expect(status?.proxyAddr).toBeUndefined();
+    // Neither labelled nor owned until the address is found, as vm-operator returns before them.
+    expect((await f.get('lost'))?.metadata.ownerReferences).toBeUndefined();
     // The Service back (a namespace prepared makes it), the address is found on a retry.
     await f.supervisor.prepareNamespace('ns1');
     await f.advance(10_000);
-    expect((await f.get('lost'))?.status).toEqual({ ...status, proxyAddr: SUPERVISOR_API_ADDRESS });
+    const found = await f.get('lost');
+    expect(found?.status).toEqual({ ...status, proxyAddr: SUPERVISOR_API_ADDRESS });
+    expect(found?.metadata.ownerReferences?.map((o) => o.name)).toEqual(['vm1']);
+    expect(found?.metadata.labels?.['vmoperator.vmware.com/webconsolerequest-uuid']).toBe(
+      found?.metadata.uid,
+    );
     await f.advance(WEB_CONSOLE_EXPIRY_MS);
     expect(await f.get('lost')).toBeUndefined();
   });

@@ -140,38 +140,44 @@ export function startWebConsoleRequestControllers(
     // Answered without a proxy address: only that is looked for again, until the request expires.
     // (vm-operator's controllers answer such a request again whole, and their own status write
     // brings it back at once: a loop until the address is found, not followed here.)
-    if (request.status?.response) {
-      const proxyAddr = await proxyAddress();
-      await kube.updateStatus(merged(request, { status: merged(request.status, { proxyAddr }) }));
-      return { requeueAfter: expiry - now };
-    }
     const vmName = request.spec?.[kind.vmName.field] ?? '';
     const vmRef = { apiVersion: kind.vmApiVersion, kind: 'VirtualMachine' };
+    /** The request labelled with its UID and owned by its VM (as controller, no blockOwnerDeletion). */
+    const labelledAndOwned = (vm: KubeObject) => {
+      const labels = merged(request.metadata.labels ?? {}, {
+        [WEB_CONSOLE_UUID_LABEL]: request.metadata.uid ?? '',
+      });
+      const owner = { ...vmRef, name: vmName, uid: vm.metadata.uid ?? '', controller: true };
+      return kube.update(
+        merged(request, { metadata: merged(request.metadata, { labels, ownerReferences: [owner] }) }),
+      );
+    };
+    if (request.status?.response) {
+      const proxyAddr = await proxyAddress();
+      const vm = await kube.get({ ...vmRef, namespace, name: vmName }).catch(ignoreNotFound);
+      const updated = vm ? await labelledAndOwned(vm) : request;
+      await kube.updateStatus(merged(updated, { status: merged(request.status, { proxyAddr }) }));
+      return { requeueAfter: expiry - now };
+    }
     const vm = (await kube.get({ ...vmRef, namespace, name: vmName }).catch((error: Error) => {
       events.warning(request, 'VirtualMachine Not Found', '');
       throw new Error(`failed to get subject vm ${vmName}: ${error.message}`);
     })) as unknown as VirtualMachine & KubeObject;
     const response = ticketFor(vm, request.spec?.publicKey ?? '', request.metadata.uid ?? '');
     const expiryTime = timestamp(now + WEB_CONSOLE_EXPIRY_MS);
-    // As vm-operator's deferred patch: without a proxy address, the response and its expiry are
-    // written all the same, and the request goes when it expires.
+    events.emit(request, 'Acquired Ticket', undefined);
     const proxy = await proxyAddress().then(
       (address) => ({ address }),
       (error: unknown) => ({ error }),
     );
-    const labels = merged(request.metadata.labels ?? {}, {
-      [WEB_CONSOLE_UUID_LABEL]: request.metadata.uid ?? '',
-    });
-    // vm-operator's owner reference: the VM as controller, no blockOwnerDeletion.
-    const owner = { ...vmRef, name: vmName, uid: vm.metadata.uid ?? '', controller: true };
-    const updated = await kube.update(
-      merged(request, { metadata: merged(request.metadata, { labels, ownerReferences: [owner] }) }),
-    );
-    const status =
-      'address' in proxy ? { response, expiryTime, proxyAddr: proxy.address } : { response, expiryTime };
-    const answered = await kube.updateStatus(merged(updated, { status }));
-    if ('error' in proxy) throw proxy.error;
-    events.emit(answered, 'Acquired Ticket', undefined);
+    // As vm-operator's deferred patch: without a proxy address, the response and its expiry are
+    // written all the same (neither label nor owner yet), and the request goes when it expires.
+    if ('error' in proxy) {
+      await kube.updateStatus(merged(request, { status: { response, expiryTime } }));
+      throw proxy.error;
+    }
+    const updated = await labelledAndOwned(vm);
+    await kube.updateStatus(merged(updated, { status: { response, expiryTime, proxyAddr: proxy.address } }));
     return { requeueAfter: WEB_CONSOLE_EXPIRY_MS };
   };
 
