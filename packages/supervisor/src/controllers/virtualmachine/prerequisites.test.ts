@@ -380,7 +380,7 @@ describe('VirtualMachine prerequisites', () => {
     expect((await f.recordOf('vm1')).datastores).toEqual([nfs]);
   });
 
-  it('reports a missing bootstrap Secret as NotFound and a Secret without the key as RequiredKeyNotFound', async () => {
+  it('reports a missing bootstrap Secret as NotFound and a Secret without the key as vm-operator marks it again, GetError', async () => {
     const f = await setup();
     const bootstrap = { cloudInit: { rawCloudConfig: { name: 'vm1-data', key: 'cloud-config' } } };
     await f.create('vm1', { bootstrap });
@@ -394,7 +394,7 @@ describe('VirtualMachine prerequisites', () => {
     await f.settle();
     expect(await f.conditionOf('vm1', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
-      reason: REASON.requiredKeyNotFound,
+      reason: REASON.getError,
       message: 'required key "cloud-config" not found in Secret vm1-data',
     });
     await setSecretData(f, 'vm1-data', { 'user-data': '#cloud-config\n' });
@@ -790,7 +790,7 @@ describe('VirtualMachine prerequisites', () => {
     await f.settle();
     expect(await f.conditionOf('win2', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
-      reason: 'RequiredKeyNotFound',
+      reason: 'GetError',
       message: 'required key "xml" not found in Secret unattend',
     });
     await f.converged('win3');
@@ -991,7 +991,7 @@ describe('VirtualMachine prerequisites', () => {
     expect(parse(guestInfo.get('guestinfo.metadata') as string)['public-keys']).toBe('ssh-ed25519 AAAA');
     expect(await f.conditionOf('vm2', CONDITION.bootstrapReady)).toMatchObject({
       status: 'False',
-      reason: REASON.requiredKeyNotFound,
+      reason: REASON.getError,
     });
   });
 

@@ -397,11 +397,14 @@ function rawSecret(
 
 const isVerdict = (value: WithData | Verdict): value is Verdict => !('metadata' in value);
 
-/** A raw bootstrap's Secret without the key it names: RequiredKeyNotFound. */
+/**
+ * A raw bootstrap's Secret without the key it names: vm-operator's getSecretData marks it
+ * RequiredKeyNotFound, and its caller marks the error again as a GetError.
+ */
 const missingKey = (selector: SecretKeySelector): Verdict =>
   isFalse(
     CONDITION.bootstrapReady,
-    REASON.requiredKeyNotFound,
+    REASON.getError,
     `required key ${JSON.stringify(selector.key)} not found in Secret ${selector.name}`,
   );
 
