@@ -180,6 +180,13 @@ describe("vm-operator's Events, when the Supervisor records them", () => {
     expect(await eventsAbout(f, 'VirtualMachine', 'vm1')).toEqual([
       'Warning CreateFailure x1: virtualmachineclasses.vmoperator.vmware.com "nope" not found',
     ]);
+    // Several missing: every check's error, aggregated as Go prints them (an image's as its lookup fails).
+    await f.createVm('vm2', { className: 'nope', image: { kind: 'VirtualMachineImage', name: 'vmi-nope' } });
+    await f.settle();
+    const missingImage = 'virtualmachineimages.vmoperator.vmware.com "vmi-nope" not found';
+    expect(await eventsAbout(f, 'VirtualMachine', 'vm2')).toEqual([
+      `Warning CreateFailure x1: [virtualmachineclasses.vmoperator.vmware.com "nope" not found, ${missingImage}: ${missingImage}]`,
+    ]);
   });
 
   it("a VirtualMachine's readiness as its probe comes and changes", async () => {

@@ -187,11 +187,17 @@ const NO_CLASS_TO_SYNTHESIZE = 'cannot synthesize class from nil ConfigInfo';
  * not exist yet; then the others', ClassReady aside.
  */
 export function classlessCreateErrors(verdicts: readonly Verdict[]): string[] {
-  const others = verdicts.filter((v) => v.type !== CONDITION.classReady && v.status === 'False');
-  return [
-    NO_CLASS_TO_SYNTHESIZE,
-    ...others.map((v) => (v.type === CONDITION.imageReady ? imageError(v) : v.message)),
-  ];
+  return [NO_CLASS_TO_SYNTHESIZE, ...createErrors(verdicts.filter((v) => v.type !== CONDITION.classReady))];
+}
+
+/**
+ * The errors of a create's failing prerequisites, as vm-operator's vmCreateGetPrereqs collects
+ * them: each check's error, which for an image is its lookup's, not its condition's message.
+ */
+export function createErrors(verdicts: readonly Verdict[]): string[] {
+  return verdicts
+    .filter((v) => v.status === 'False')
+    .map((v) => (v.type === CONDITION.imageReady ? imageError(v) : v.message || v.reason));
 }
 
 /** The error vm-operator's image lookup returns with an ImageReady verdict that is False. */

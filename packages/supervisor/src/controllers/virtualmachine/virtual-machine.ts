@@ -288,6 +288,7 @@ import {
   checkPolicy,
   checkPrerequisites,
   classlessCreateErrors,
+  createErrors,
   type DependencyReader,
   globalDnsOf,
   NO_DNS,
@@ -946,9 +947,10 @@ export function startVirtualMachineController(
   // --- create path ---------------------------------------------------------------
 
   /** vm-operator's create fails on what it cannot find: recorded as a CreateFailure, with its condition's message. */
+  /** vm-operator's CreateFailure for missing prerequisites: every check's error, aggregated. */
   const missingPrerequisite = (vm: VirtualMachine, verdicts: readonly Verdict[]) => {
-    const missing = verdicts.find((v) => v.status === 'False');
-    if (missing) events.emit(asKube(vm), 'Create', missing.message || missing.reason);
+    const errors = createErrors(verdicts);
+    if (errors.length > 0) events.emit(asKube(vm), 'Create', aggregate(errors));
   };
 
   /** A create that fails on storage once its prerequisites are met: the storage verdict replaced. */
