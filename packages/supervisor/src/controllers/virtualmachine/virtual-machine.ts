@@ -2545,11 +2545,15 @@ export function startVirtualMachineController(
     // condition in the status (the upgrade's outcome: this pass ends it).
     const upgrade = schemaUpgradeOf(vm, record, activatedFeatures, vsphere.random);
     if (upgrade.verdict) verdicts.push(upgrade.verdict);
-    const revert = vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
+    // A VM marked as reverting is left as it is, its revert's condition too, until the mark goes
+    // (vm-operator's snapshot reconcile returns first).
+    const reverting = vm.metadata.annotations?.[REVERT_IN_PROGRESS_ANNOTATION] !== undefined;
+    const revert =
+      !reverting && vm.spec?.currentSnapshotName ? revertCheck(snapshotDeps, vm, record) : undefined;
     const guestId = guestIdOnUpdate(vm, record);
     if (guestId) verdicts.push(guestId);
     if (revert?.verdict) verdicts.push(revert.verdict);
-    else if (!revert && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
+    else if (!revert && !reverting && vm.status?.conditions?.some((c) => c.type === REVERT_CONDITION))
       verdicts.push(NO_REVERT);
     // With incremental restores, a backup that cannot go on says why in this pass's status.
     const backupHold = incrementalRestore && backedUp(vm) ? backupBlocked(vm, record) : undefined;

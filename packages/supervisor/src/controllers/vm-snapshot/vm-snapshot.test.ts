@@ -264,6 +264,19 @@ describe('VirtualMachineSnapshot', () => {
     }));
     await f.advance(60_000);
     expect((await f.record('vm1')).powerState).toBe('poweredOn');
+    // Nor does the revert asked for no more change its condition, while the mark stays.
+    await f.edit(f.vmRef('vm1'), (v) => {
+      const { currentSnapshotName: _, ...spec } = v.spec as { currentSnapshotName?: string };
+      return { ...v, spec };
+    });
+    await f.advance(60_000);
+    expect(brief((await f.vm('vm1')).status?.conditions, REVERT_CONDITION)?.reason).toBe(
+      'VirtualMachineSnapshotRevertTaskFailed',
+    );
+    await f.edit(f.vmRef('vm1'), (v) => ({
+      ...v,
+      spec: { ...(v.spec as object), currentSnapshotName: 's' },
+    }));
     // An administrator removes the mark: the revert is made (to a snapshot of a running VM
     // without memory: powered off).
     await f.edit(f.vmRef('vm1'), (v) => {
