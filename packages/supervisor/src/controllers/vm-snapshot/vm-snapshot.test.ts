@@ -84,6 +84,18 @@ describe('VirtualMachineSnapshot', () => {
     // The snapshot holds the VM's resource, as vm-operator's backup writes it.
     const held = taken?.config.extraConfig.find((o) => o.key === BACKUP_KEYS.resource)?.value as string;
     expect(decodedBackup(held)?.spec?.className).toBe('best-effort-small');
+
+    // Removed in vSphere behind its back: its size cannot be read, so it is synced no more.
+    f.vsphere.snapshot.remove(taken?.id as string, false);
+    await f.settle();
+    await f.edit(f.snapshotRef('snap-1'), (s) => ({
+      ...s,
+      metadata: { ...s.metadata, labels: { ...s.metadata.labels, touched: 'yes' } },
+    }));
+    await f.settle();
+    const gone = await f.snapshot('snap-1');
+    expect(brief(gone?.status?.conditions, 'VirtualMachineSnapshotCSISynced')?.status).toBe('False');
+    expect(brief(gone?.status?.conditions, 'VirtualMachineSnapshotReady')?.status).toBe('False');
   });
 
   it('takes snapshots one at a time, oldest first, each the child of the last; an unmanaged one is named so', async () => {

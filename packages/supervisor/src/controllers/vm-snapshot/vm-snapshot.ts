@@ -204,13 +204,20 @@ export function startVirtualMachineSnapshotController(
       });
     const record = vsphereVmOf(vm);
     const found = record ? findSnapshot(vsphere, record, snapshot.metadata.name as string) : undefined;
-    const csiState: ConditionState = synced
-      ? { status: 'True' }
-      : { status: 'False', reason: SNAPSHOT_REASON.csiSyncInProgress, message: 'Sync CSI volume requested' };
+    const missing = !record || !found || 'problem' in found;
+    // True once the sync completed and the snapshot's size is read, as vm-operator marks it only then.
+    const csiState: ConditionState =
+      synced && !missing
+        ? { status: 'True' }
+        : {
+            status: 'False',
+            reason: SNAPSHOT_REASON.csiSyncInProgress,
+            message: 'Sync CSI volume requested',
+          };
     status = merged(status, {
       conditions: setCondition(status.conditions, SNAPSHOT_CONDITION.csiSynced, csiState, now()),
     });
-    if (!record || !found || 'problem' in found)
+    if (missing)
       return {
         next: merged(next, { status }),
         error: new Error(
