@@ -106,10 +106,11 @@ export function findSnapshot(
   if (found.length === 1 && first) return { snapshot: first };
   if (found.length === 0)
     return { problem: `snapshot ${JSON.stringify(name)} not found: snapshot not found` };
-  return {
-    problem: `${JSON.stringify(name)} resolves to ${found.length} snapshots: multiple snapshots found`,
-  };
+  return { problem: `${JSON.stringify(name)} resolves to ${found.length} snapshots: ${MULTIPLE_SNAPSHOTS}` };
 }
+
+/** The end of findSnapshot's problem with a name several snapshots have. */
+export const MULTIPLE_SNAPSHOTS = 'multiple snapshots found';
 
 /**
  * The VM's snapshot status fields, set on `status` (a new object of the pass): `currentSnapshot`

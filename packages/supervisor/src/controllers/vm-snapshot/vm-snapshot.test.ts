@@ -166,6 +166,27 @@ describe('VirtualMachineSnapshot', () => {
     expect((await f.snapshot('a'))?.status).not.toHaveProperty('children');
   });
 
+  it('deleted while its name is several snapshots in vSphere, stays until one is left', async () => {
+    const f = await setup();
+    await f.createVm('vm1');
+    await f.settle();
+    await f.createSnapshot('s', { vmName: 'vm1' });
+    await f.settle();
+    // Another of the same name, taken in vSphere directly.
+    const twin = f.vsphere.snapshot.create((await f.record('vm1')).id, 's');
+    await f.settle();
+    await f.kube.delete(f.snapshotRef('s'));
+    await f.settle();
+    expect((await f.snapshot('s'))?.metadata.deletionTimestamp).toBeDefined();
+    expect(String(f.supervisor.snapshots.errorOf('ns1/s'))).toBe(
+      'Error: failed to delete snapshot: failed to delete snapshot: "s" resolves to 2 snapshots: multiple snapshots found',
+    );
+    f.vsphere.snapshot.remove((await twin.wait()).value, false);
+    await f.advance(60_000);
+    expect(await f.snapshot('s')).toBeUndefined();
+    expect(await f.tree('vm1')).toEqual([]);
+  });
+
   it('reverts the VM: vSphere, then its spec, labels and annotations as the snapshot holds them', async () => {
     const f = await setup();
     await f.createVm('vm1');

@@ -37,6 +37,7 @@ import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import {
   applySnapshotTree,
   findSnapshot,
+  MULTIPLE_SNAPSHOTS,
   SNAPSHOT_CONDITION,
   SNAPSHOT_REASON,
   type Snapshot,
@@ -250,6 +251,10 @@ export function startVirtualMachineSnapshotController(
     const record = vm && vsphereVmOf(vm);
     if (!vm || !record) return release();
     const found = findSnapshot(vsphere, record, snapshot.metadata.name as string);
+    // Gone from vSphere, it lets go; a name of several snapshots is an error to retry, as
+    // vm-operator's DeleteSnapshot takes only govmomi's not-found errors for gone.
+    if ('problem' in found && found.problem.endsWith(MULTIPLE_SNAPSHOTS))
+      throw new Error(`failed to delete snapshot: failed to delete snapshot: ${found.problem}`);
     if ('snapshot' in found) {
       const task = vsphere.snapshot.remove(found.snapshot.id, false);
       const outcome = task.outcome();
