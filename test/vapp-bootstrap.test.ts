@@ -186,11 +186,13 @@ describe("vm-operator's vApp bootstrap", () => {
       }),
     );
     await sim.settle();
+    // vm-operator's getSecretData marks it RequiredKeyNotFound, and its caller marks the error again.
     expect(((await sim.kube.get(vmRef('app3'))).status as Status).conditions).toContainEqual(
       expect.objectContaining({
         type: 'VirtualMachineBootstrapReady',
         status: 'False',
-        reason: 'RequiredKeyNotFound',
+        reason: 'GetError',
+        message: 'required key "password" not found in Secret creds',
       }),
     );
   });
