@@ -173,7 +173,8 @@ function volumeFor(
       },
       csi: {
         driver: CSI_DRIVER,
-        fsType: 'ext4',
+        // A file system's type for a file system volume alone, as external-provisioner sets it.
+        ...((claim.spec?.volumeMode ?? 'Filesystem') === 'Filesystem' ? { fsType: 'ext4' } : {}),
         volumeHandle: disk,
         volumeAttributes: {
           'storage.kubernetes.io/csiProvisionerIdentity': volume.identity,

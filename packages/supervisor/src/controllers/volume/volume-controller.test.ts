@@ -154,6 +154,25 @@ describe('claims of VMs (vm-operator volume controller, CSI driver)', () => {
     expect(await f.find({ ...PV, name: pvName })).toBeUndefined();
     expect(f.disks()).toEqual([]);
     expect(before - ds(disk?.datastore as string)).toBe(1536 * 1024 * 1024);
+
+    // A block volume's has no file system type, as external-provisioner leaves it out.
+    await f.kube.create({
+      ...PVC,
+      metadata: { name: 'raw', namespace: 'ns1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        storageClassName: claim.spec?.storageClassName,
+        volumeMode: 'Block',
+      },
+    });
+    await f.settle();
+    const raw = (await f.getClaim('raw')) as PersistentVolumeClaim;
+    const rawVolume = (await f.find<PersistentVolume>({ ...PV, name: raw.spec?.volumeName as string })) as
+      | (PersistentVolume & { spec: { csi?: Record<string, unknown>; volumeMode?: string } })
+      | undefined;
+    expect(rawVolume?.spec.volumeMode).toBe('Block');
+    expect(rawVolume?.spec.csi).not.toHaveProperty('fsType');
   });
 
   it('attaches a claim before the VM powers on, and reports it as a Managed volume', async () => {
