@@ -48,6 +48,7 @@ import type { KubeStore } from '../../store/kube-store.js';
 import { deepEqual, type KubeObject, timestamp, withControllerReference } from '../../store/meta.js';
 import { type ConditionState, setCondition } from '../conditions.js';
 import { sha1Sum17 } from '../images/names.js';
+import { conditionOf } from '../virtualmachine/conditions.js';
 import { VM_OPERATOR_API_VERSION } from '../virtualmachine/prerequisites.js';
 import { toYaml, type YamlValue } from '../virtualmachine/yaml.js';
 
@@ -83,7 +84,7 @@ export const newImageCache = (
 
 /** A cache's `VirtualMachineImageCacheHardwareReady` condition, if it has one. */
 export const hardwareOf = (cache: VirtualMachineImageCache | undefined): Condition | undefined =>
-  cache?.status?.conditions?.find((c) => c.type === IMAGE_CACHE_CONDITION.hardwareReady);
+  conditionOf(cache?.status?.conditions, IMAGE_CACHE_CONDITION.hardwareReady);
 
 /**
  * Whether a cache's change wakes what waits for it (vm-operator's
@@ -129,7 +130,8 @@ export const cacheDirectory = (
 ) =>
   `[${datastoreName}] ${cacheName}-${sha1Sum17(profileID)}${version === '' ? '' : `-${sha1Sum17(version)}`}`;
 
-const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+/** The last part of a path (a datastore path's file name). */
+export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 /** A file name's extension, its dot included (none: empty). */
 export const extensionOf = (name: string) => {
   const dot = name.lastIndexOf('.');
@@ -473,5 +475,8 @@ export function startImageCacheController(manager: Manager, deps: ImageCacheCont
   return controller;
 }
 
-const sameLocation = (a: VirtualMachineImageCacheLocationSpec, b: VirtualMachineImageCacheLocationSpec) =>
-  a.datacenterID === b.datacenterID && a.datastoreID === b.datastoreID && a.profileID === b.profileID;
+/** Whether two locations are one: its datacenter, datastore and policy. */
+export const sameLocation = (
+  a: VirtualMachineImageCacheLocationSpec,
+  b: VirtualMachineImageCacheLocationSpec,
+) => a.datacenterID === b.datacenterID && a.datastoreID === b.datastoreID && a.profileID === b.profileID;

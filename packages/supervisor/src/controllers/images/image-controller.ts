@@ -67,6 +67,7 @@ import {
   wakesWaiters,
 } from '../image-cache/image-cache.js';
 import { type RecorderFor, recorderOf } from '../recorders.js';
+import type { CacheWait } from '../virtualmachine/fast-deploy.js';
 import { imageNameIfItem, imageNameOf } from './names.js';
 import { startContentLibraryController, startLibraryItemController } from './registry.js';
 
@@ -171,12 +172,6 @@ export interface ImageController {
 }
 
 type Image = VirtualMachineImage | ClusterVirtualMachineImage;
-
-/** The cache an image waits for (FastDeploy), and why. */
-interface CacheWait {
-  readonly name: string;
-  readonly message: string;
-}
 
 /**
  * Disks as vm-operator reads them from the OVF: their capacity as both `limit` and `requested`,

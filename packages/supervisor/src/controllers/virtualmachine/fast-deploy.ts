@@ -19,13 +19,17 @@
  */
 import type { Device, VmConfigSpec, VmRecord } from '@vsim/vsphere';
 import type {
-  Condition,
   VirtualMachine,
   VirtualMachineImageCache,
   VirtualMachineImageCacheLocationSpec,
 } from '../../api/types.js';
-import { hardwareOf, VMI_CACHE_LOCATION_ANNOTATION } from '../image-cache/image-cache.js';
-import { isAbsent, isFalse, isTrue, type Verdict } from './conditions.js';
+import {
+  baseName,
+  hardwareOf,
+  sameLocation,
+  VMI_CACHE_LOCATION_ANNOTATION,
+} from '../image-cache/image-cache.js';
+import { conditionOf, isAbsent, isFalse, isTrue, type Verdict } from './conditions.js';
 
 export const FAST_DEPLOY_ANNOTATION = 'vmoperator.vmware.com/fast-deploy';
 export const KEEP_DISKS_EXTRA_CONFIG_KEY = 'vmprov.keepDisks';
@@ -58,9 +62,6 @@ export interface CacheWait {
   readonly location?: string;
 }
 
-const conditionOf = (conditions: readonly Condition[] | undefined, type: string) =>
-  conditions?.find((c) => c.type === type);
-
 /** The cache's hardware (its OVF of `version`), or what the VM waits for. */
 export function hardwareWait(
   name: string,
@@ -82,12 +83,7 @@ export function withLocation(
   location: VirtualMachineImageCacheLocationSpec,
 ): NonNullable<VirtualMachineImageCache['spec']> {
   const locations = cache?.spec?.locations ?? [];
-  const there = locations.some(
-    (l) =>
-      l.datacenterID === location.datacenterID &&
-      l.datastoreID === location.datastoreID &&
-      l.profileID === location.profileID,
-  );
+  const there = locations.some((l) => sameLocation(l, location));
   return {
     ...cache?.spec,
     providerID: itemId,
@@ -97,7 +93,7 @@ export function withLocation(
 }
 
 /** The files of a location once its cache holds them, its failure, or what the VM waits for. */
-export type LocationOutcome =
+type LocationOutcome =
   | { readonly files: readonly string[]; readonly verdict: Verdict }
   | { readonly failed: string }
   | { readonly wait: CacheWait };
@@ -113,12 +109,7 @@ export function locationOutcome(
   there: (path: string) => boolean,
   missing: () => void,
 ): LocationOutcome {
-  const status = cache.status?.locations?.find(
-    (l) =>
-      l.datacenterID === location.datacenterID &&
-      l.datastoreID === location.datastoreID &&
-      l.profileID === location.profileID,
-  );
+  const status = cache.status?.locations?.find((l) => sameLocation(l, location));
   const ready = conditionOf(status?.conditions, 'Ready');
   if (ready?.status === 'False') return { failed: `failed to cache files: ${ready.message}` };
   if (ready?.status === 'True' && status) {
@@ -230,8 +221,7 @@ export interface DiskClaim {
 export const imageDiskUnit = (i: number): number => (i < 7 ? i : i + 1);
 
 /** The extra config a linked VM keeps its parents with: their base names, comma-joined. */
-export const keepDisksValue = (cached: readonly string[]): string =>
-  cached.map((path) => path.slice(path.lastIndexOf('/') + 1)).join(',');
+export const keepDisksValue = (cached: readonly string[]): string => cached.map(baseName).join(',');
 
 /** PCI passthrough backings a linked VM cannot have while it promotes its disks online. */
 const OFFLINE_ONLY_BACKINGS: ReadonlySet<string> = new Set([
@@ -264,7 +254,7 @@ const isChildDisk = (d: Device): boolean =>
   (d.backing as { parent?: unknown } | undefined)?.parent !== undefined;
 
 /** What the disk promotion does in a pass: its verdicts, and the disks it promotes now, if any. */
-export interface PromotionPlan {
+interface PromotionPlan {
   readonly verdicts: readonly Verdict[];
   readonly promote?: readonly Device[];
 }

@@ -85,7 +85,6 @@ const NO_PRIMARY: PrimaryAddresses = Object.freeze({ ip4: '', ip6: '' });
  * it is no local one; for a cloud-init guest, the local addresses its datasource published first.
  */
 function primaryAddresses(record: VmRecord, cloudInit: boolean): PrimaryAddresses {
-  if (record.powerState !== 'poweredOn') return NO_PRIMARY;
   const reported = record.guest.ipAddress;
   let ip4 = '';
   let ip6 = '';
@@ -290,10 +289,14 @@ const NO_GUEST_ADDRESS = Object.freeze(
  * address (the model's guest lists it on its first interface, as vm-operator wants it in the
  * per-interface data too); nothing while it reports no network, the condition then left as it was.
  */
-function guestNetworkVerdict(record: VmRecord, cloudInit: boolean): Verdict | undefined {
+function guestNetworkVerdict(
+  record: VmRecord,
+  network: VirtualMachineStatus['network'] | undefined,
+): Verdict | undefined {
   const { ipAddress, net } = record.guest;
   if (record.powerState !== 'poweredOn' || (ipAddress === undefined && net.length === 0)) return undefined;
-  const { ip4, ip6 } = primaryAddresses(record, cloudInit);
+  const ip4 = network?.primaryIP4 ?? '';
+  const ip6 = network?.primaryIP6 ?? '';
   if (ip4 === '' && ip6 === '') return NO_GUEST_ADDRESS;
   return {
     type: CONDITION.guestNetworkConfigSynced,
@@ -306,9 +309,14 @@ function guestNetworkVerdict(record: VmRecord, cloudInit: boolean): Verdict | un
 /**
  * Adds the conditions vm-operator writes on every update from what vSphere reports: the
  * reconcile ready, the power state against the spec's, VMware Tools, the guest's customization
- * and network.
+ * and network (the primary addresses `statusFromVsphere` took, its `network`).
  */
-export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: VmRecord): void {
+export function addObservedVerdicts(
+  out: Verdict[],
+  vm: VirtualMachine,
+  record: VmRecord,
+  network: VirtualMachineStatus['network'] | undefined,
+): void {
   const want = vm.spec?.powerState ?? '';
   const is = POWER_STATE[record.powerState];
   out.push(
@@ -332,6 +340,6 @@ export function addObservedVerdicts(out: Verdict[], vm: VirtualMachine, record: 
     customizationVerdict(record),
     guestBootstrapVerdict(record),
   );
-  const network = guestNetworkVerdict(record, vm.spec?.bootstrap?.cloudInit !== undefined);
-  if (network) out.push(network);
+  const guestNetwork = guestNetworkVerdict(record, network);
+  if (guestNetwork) out.push(guestNetwork);
 }

@@ -143,7 +143,7 @@ import {
   withAnnotation,
   withLabel,
 } from '../../store/meta.js';
-import { parseQuantity, wholeUnits } from '../../store/quantity.js';
+import { quantityValue } from '../../store/quantity.js';
 import { ByName } from '../../store/records.js';
 import type { PersistentVolumeClaim } from '../csi/provisioner.js';
 import {
@@ -946,7 +946,6 @@ export function startVirtualMachineController(
 
   // --- create path ---------------------------------------------------------------
 
-  /** vm-operator's create fails on what it cannot find: recorded as a CreateFailure, with its condition's message. */
   /** vm-operator's CreateFailure for missing prerequisites: every check's error, aggregated. */
   const missingPrerequisite = (vm: VirtualMachine, verdicts: readonly Verdict[]) => {
     const errors = createErrors(verdicts);
@@ -1041,10 +1040,12 @@ export function startVirtualMachineController(
     return { vm: written, started: true };
   };
 
-  /** Whether FastDeploy applies to a VM (its mode one, no instance storage): vm-operator turns it off for the others. */
-  const usesFastDeploy = (vm: VirtualMachine) =>
-    fastDeploy &&
-    fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm)) !== undefined;
+  /** A VM's FastDeploy mode; none without the capability or with instance storage, as vm-operator turns it off. */
+  const fastDeployModeFor = (vm: VirtualMachine) =>
+    fastDeploy ? fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm)) : undefined;
+
+  /** Whether FastDeploy applies to a VM. */
+  const usesFastDeploy = (vm: VirtualMachine) => fastDeployModeFor(vm) !== undefined;
 
   /**
    * The reconcilers first in vm-operator's reconfigure: with FastDeploy the disk promotion, with
@@ -1142,8 +1143,7 @@ export function startVirtualMachineController(
         return undefined;
       }
       const requested = claim?.spec?.resources?.requests?.storage;
-      const bytes = requested === undefined ? undefined : parseQuantity(String(requested));
-      const capacityKB = bytes ? Number(wholeUnits(bytes.nanos) / 1024n) : 0;
+      const capacityKB = Math.trunc((requested === undefined ? 0 : (quantityValue(requested) ?? 0)) / 1024);
       return { capacityKB, policy };
     });
     return errors.length > 0 ? { errors } : claims;
@@ -1399,9 +1399,7 @@ export function startVirtualMachineController(
     // the image's version (unplaced yet, as vm-operator's create reports it).
     const { itemId = '', imageVersion = '', imageType = '' } = prerequisites.resolved;
     const item = vsphere.store.get(itemId) as LibraryItemRecord | undefined;
-    const mode = fastDeploy
-      ? fastDeployModeOf(vm, fastDeployMode, instanceStorage && hasInstanceStorage(vm))
-      : undefined;
+    const mode = fastDeployModeFor(vm);
     const cacheName = mode ? imageNameOf(itemId) : '';
     const unplaced = () => verdicts.filter((v) => v.type !== CONDITION.placementReady);
     if (mode && imageType.toLowerCase() === 'ovf') {
@@ -2508,7 +2506,7 @@ export function startVirtualMachineController(
     addAnnotatedVerdicts(verdicts, vm);
     // As vm-operator's status update: the group link, or none without a group.
     if (!fallthrough) verdicts.push(grouping?.linked ?? NOT_GROUPED);
-    addObservedVerdicts(verdicts, vm, record);
+    addObservedVerdicts(verdicts, vm, record, from.network);
     // A refused customization stands over what the guest's tools report (nothing, while off),
     // until the VM runs.
     const refused = refusedCustomizations.get(key);
